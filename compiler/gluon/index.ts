@@ -1,0 +1,55 @@
+/**
+ * The whole framework, as users import it:
+ * `import { nd, sym, random, profiler } from 'gluonc'`.
+ */
+import { counters, reset } from '../../runtime/profiler.js';
+import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
+import * as ndMod from './nd.js';
+import { NDArray as NDArrayClass } from './ndarray.js';
+import * as randomMod from './random.js';
+
+/**
+ * Eager arrays and operators.
+ *
+ * ```ts
+ * const x = nd.array([1, 2, 3]);
+ * nd.broadcastDiv(nd.broadcastSub(x, nd.min(x)), nd.broadcastSub(nd.max(x), nd.min(x))); // [0, 0.5, 1]
+ * ```
+ */
+export const nd = {
+  ...ndMod.ops,
+  NDArray: NDArrayClass,
+  array: ndMod.array,
+  zeros: ndMod.zeros,
+  ones: ndMod.ones,
+  full: ndMod.full,
+  arange: ndMod.arange,
+  random: ndMod.random,
+};
+export declare namespace nd {
+  type NDArray = NDArrayClass;
+}
+
+/**
+ * Symbolic variables and operators (what `hybridForward` sees as `F` while tracing).
+ *
+ * ```ts
+ * const y = sym.relu(sym.var('x', { shape: ['N', 2] }));
+ * ```
+ */
+export const sym = {
+  ...symOps,
+  var: variable,
+  Symbol: SymbolClass,
+};
+export declare namespace sym {
+  type Symbol = SymbolClass;
+}
+
+/** The seeded random stream: `random.seed(n)` makes every draw repeatable. */
+export const random = { seed: randomMod.seed, getState: randomMod.getState, setState: randomMod.setState };
+
+/** Execution counters: `profiler.counters()`, `profiler.reset()`. */
+export const profiler = { counters, reset };
+
+export { NDArrayClass as NDArray, SymbolClass as Symbol };

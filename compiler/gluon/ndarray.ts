@@ -1,0 +1,231 @@
+/**
+ * The eager tensor. Every operator of the list is a function of `nd` and,
+ * where MXNet has one, a method; each runs now and synchronously (see
+ * `compiler/ops/execute.ts` for how).
+ * Invariant: an NDArray's host tensor is never mutated in place except by
+ * `setData`-style writes from the framework (parameters, optimizers).
+ */
+import { checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
+import { count } from '../../runtime/profiler.js';
+import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
+import type { OpDef } from '../ops/define.js';
+import { executeOp } from '../ops/execute.js';
+import { getOp } from '../ops/registry.js';
+import { scalarTensor } from '../onnx/emit.js';
+import { setTensorFactory } from '../trace/tensor-like.js';
+
+/** Options for creating arrays. */
+export interface ArrayOptions {
+  dtype?: DType;
+  /** The shape of a flat array or typed array of values. */
+  shape?: number[];
+}
+
+/** Nested arrays of numbers (any depth). */
+export type NestedNumbers = number | boolean | NestedNumbers[];
+
+/**
+ * An eager n-dimensional array.
+ *
+ * ```ts
+ * const x = nd.array([[1, 2], [3, 4]]);
+ * x.add(1).sum().item(); // 14
+ * ```
+ */
+export class NDArray {
+  /** The host tensor holding the values. */
+  _host: HostTensor;
+
+  constructor(host: HostTensor) {
+    this._host = host;
+  }
+
+  /** The shape. */
+  get shape(): number[] {
+    return this._host.shape;
+  }
+
+  /** The element type. */
+  get dtype(): DType {
+    return this._host.dtype;
+  }
+
+  /** The number of elements. */
+  get size(): number {
+    return this._host.data.length;
+  }
+
+  /** The number of dimensions. */
+  get ndim(): number {
+    return this._host.shape.length;
+  }
+
+  /** The values as nested arrays of numbers. Example: `nd.array([1, 2]).toArray()` is `[1, 2]`. */
+  toArray(): NestedNumbers {
+    const t = this._host;
+    if (t.shape.length === 0) return readElement(t, 0);
+    let k = 0;
+    const build = (d: number): NestedNumbers[] => {
+      const n = t.shape[d]!;
+      const out: NestedNumbers[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = d === t.shape.length - 1 ? readElement(t, k++) : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** A copy of the values as a typed array (row-major). */
+  data(): TypedArray {
+    return this._host.data.slice();
+  }
+
+  /** The value of a one-element array. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: the array has ${this.size} elements (shape [${this.shape.join(', ')}]), not 1`);
+    return readElement(this._host, 0);
+  }
+
+  /** A copy of this array. */
+  copy(): NDArray {
+    return new NDArray({ dtype: this.dtype, shape: [...this.shape], data: this._host.data.slice() });
+  }
+
+  /** This array converted to `dtype` (MXNet's `astype`). */
+  astype(dtype: DType): NDArray {
+    checkDType(dtype, 'astype');
+    return dtype === this.dtype ? this.copy() : (ndApply(castDef(), 'cast', [this, dtype]) as NDArray);
+  }
+
+  /** Prints like MXNet: the values, then `<NDArray 2x3 @cpu(0)>`. */
+  toString(): string {
+    return `${formatValues(this)}\n<NDArray ${this.shape.join('x') || '1'} @cpu(0)>`;
+  }
+}
+
+// The tensor methods generated from the operator list.
+export interface NDArray extends MethodsOf<NDArray> {}
+
+function castDef(): OpDef {
+  return getOp('cast');
+}
+
+/** True for NDArrays. */
+export function isNDArray(x: unknown): x is NDArray {
+  return x instanceof NDArray;
+}
+
+/** Hook for the autograd tape: called after every eager operator (set by autograd). */
+export type EagerHook = (def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[]) => void;
+let eagerHook: EagerHook | null = null;
+
+/** Installs (or clears) the eager hook. */
+export function setEagerHook(h: EagerHook | null): void {
+  eagerHook = h;
+}
+
+/** Runs an operator eagerly on NDArrays: the `apply` of the `nd` backend. */
+export function ndApply(def: OpDef, _name: string, args: unknown[]): NDArray | NDArray[] {
+  const { inputs, attrs } = parseCall(def, args, isNDArray);
+  const sd = inputs.some((x) => typeof x === 'number') ? scalarDType(def, inputs, (t) => t.dtype) : 'float32';
+  const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));
+  const outs = executeOp(def, arrays.map((a) => a._host), attrs).map((h) => new NDArray(h));
+  if (eagerHook) eagerHook(def, arrays, attrs, outs);
+  return def.multiOutput ? outs : outs[0]!;
+}
+
+installMethods(NDArray.prototype, ndApply);
+setTensorFactory({
+  isTensor: isNDArray,
+  host: (x) => (x as NDArray)._host,
+  wrap: (h) => new NDArray(h),
+});
+
+/**
+ * Creates an array from nested arrays, a flat array with `shape`, or a typed
+ * array. The dtype defaults to float32 (as in MXNet).
+ *
+ * ```ts
+ * nd.array([[1, 2], [3, 4]]);
+ * nd.array([1, 2, 3, 4], { shape: [2, 2], dtype: 'int32' });
+ * ```
+ */
+export function array(values: NestedNumbers | ArrayLike<number> | NDArray, options: ArrayOptions = {}): NDArray {
+  const dtype = checkDType(options.dtype ?? (values instanceof NDArray ? values.dtype : 'float32'), 'nd.array');
+  if (values instanceof NDArray) return values.astype(dtype);
+  let shape: number[];
+  let flat: ArrayLike<number>;
+  if (ArrayBuffer.isView(values)) {
+    flat = values as unknown as ArrayLike<number>;
+    shape = options.shape ?? [flat.length];
+  } else if (Array.isArray(values)) {
+    const inferred = nestedShape(values);
+    flat = (values as NestedNumbers[]).flat(Infinity as 1) as number[];
+    if (options.shape) {
+      if (inferred.length > 1) throw new Error('nd.array: give either nested arrays or a flat array with a shape, not both');
+      shape = options.shape;
+    } else shape = inferred;
+  } else if (typeof values === 'number' || typeof values === 'boolean') {
+    flat = [Number(values)];
+    shape = options.shape ?? [];
+  } else {
+    throw new Error(`nd.array: cannot make an array from ${typeof values}`);
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`nd.array: invalid shape [${shape.join(', ')}]`);
+  }
+  if (sizeOf(shape) !== flat.length) {
+    throw new Error(`nd.array: shape [${shape.join(', ')}] needs ${sizeOf(shape)} values, got ${flat.length}`);
+  }
+  const nums = Array.from(flat, Number);
+  if (nums.some((v) => typeof v !== 'number' || Number.isNaN(v) && !isFloat(dtype))) {
+    throw new Error(`nd.array: values must be numbers${isFloat(dtype) ? '' : ` (not NaN for ${dtype})`}`);
+  }
+  count('eagerOps', 0);
+  return new NDArray(tensorFromNumbers(dtype, shape, nums));
+}
+
+function nestedShape(v: unknown[]): number[] {
+  const shape: number[] = [v.length];
+  let cur: unknown = v[0];
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  const check = (x: unknown, d: number): void => {
+    if (d === shape.length) {
+      if (Array.isArray(x)) throw new Error('nd.array: nested arrays are ragged');
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[d]) throw new Error(`nd.array: nested arrays are ragged at depth ${d}`);
+    for (const y of x) check(y, d + 1);
+  };
+  check(v, 0);
+  return shape;
+}
+
+function formatValues(a: NDArray): string {
+  const t = a._host;
+  const float = isFloat(t.dtype);
+  const fmt = (x: number): string => {
+    if (!float) return String(x);
+    if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+    if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.`;
+    return String(Number(x.toPrecision(7)));
+  };
+  if (t.shape.length === 0) return fmt(readElement(t, 0));
+  let k = 0;
+  const rec = (d: number, indent: string): string => {
+    const n = t.shape[d]!;
+    if (d === t.shape.length - 1) {
+      const items: string[] = [];
+      for (let i = 0; i < n; i++) items.push(fmt(readElement(t, k++)));
+      return `[${items.join(' ')}]`;
+    }
+    const rows: string[] = [];
+    for (let i = 0; i < n; i++) rows.push(rec(d + 1, indent + ' '));
+    return `[${rows.join(`\n${indent} `)}]`;
+  };
+  return rec(0, '');
+}

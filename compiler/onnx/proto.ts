@@ -1,0 +1,63 @@
+/**
+ * The ONNX protobuf classes (from onnx-proto) and small builders for tensors
+ * and types.
+ */
+import { createRequire } from 'node:module';
+import type { onnx as OnnxNs } from 'onnx-proto';
+import { dtypeBytes, fromOnnxDType, onnxDType, viewOf } from '../../runtime/dtypes.js';
+import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
+import type { Shape, TensorType } from '../ir/types.js';
+
+const require = createRequire(import.meta.url);
+
+/** The onnx-proto namespace (ModelProto, GraphProto, ...). */
+export const onnx: typeof OnnxNs = (require('onnx-proto') as { onnx: typeof OnnxNs }).onnx;
+export type { onnx as OnnxTypes } from 'onnx-proto';
+
+/** A TensorProto holding `t` as raw little-endian bytes. */
+export function tensorProto(name: string, t: HostTensor): OnnxNs.ITensorProto {
+  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice();
+  return { name, dims: t.shape, dataType: onnxDType(t.dtype), rawData: bytes };
+}
+
+/** The host tensor a TensorProto holds (raw data or the typed fields). */
+export function fromTensorProto(p: OnnxNs.ITensorProto): HostTensor {
+  const dtype = fromOnnxDType(p.dataType ?? 0);
+  const shape = (p.dims ?? []).map((d) => Number(d));
+  const n = sizeOf(shape);
+  if (p.dataLocation === 1 || (p.externalData && p.externalData.length)) {
+    throw new Error(`tensor '${p.name}' uses external data, which this reader does not load`);
+  }
+  if (p.rawData && p.rawData.length) {
+    if (p.rawData.length !== n * dtypeBytes(dtype)) {
+      throw new Error(`tensor '${p.name}' has ${p.rawData.length} bytes of data, expected ${n * dtypeBytes(dtype)}`);
+    }
+    const copy = new Uint8Array(p.rawData);
+    return { dtype, shape, data: viewOf(dtype, copy.buffer, 0, n) };
+  }
+  const t: HostTensor = { dtype, shape, data: viewOf(dtype, new ArrayBuffer(n * dtypeBytes(dtype)), 0, n) };
+  const src: ArrayLike<number | { toNumber(): number } | bigint> | undefined =
+    dtype === 'float32' ? p.floatData ?? undefined
+      : dtype === 'float64' ? p.doubleData ?? undefined
+        : dtype === 'int64' ? (p.int64Data as ArrayLike<number>) ?? undefined
+          : (p.int32Data ?? undefined);
+  if (!src || src.length !== n) throw new Error(`tensor '${p.name}' holds ${src?.length ?? 0} values, expected ${n}`);
+  for (let i = 0; i < n; i++) {
+    const v = src[i]!;
+    const x = typeof v === 'object' ? v.toNumber() : Number(v);
+    if (dtype === 'int64') (t.data as BigInt64Array)[i] = BigInt(x);
+    else (t.data as Float64Array)[i] = x;
+  }
+  return t;
+}
+
+/** A ValueInfoProto for a tensor; symbolic dimensions become dim_params. */
+export function valueInfo(name: string, type: TensorType | { dtype: TensorType['dtype']; shape?: Shape }): OnnxNs.IValueInfoProto {
+  const tensorType: OnnxNs.TypeProto.ITensor = { elemType: onnxDType(type.dtype) };
+  if (type.shape) {
+    tensorType.shape = {
+      dim: type.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+    };
+  }
+  return { name, type: { tensorType } };
+}

@@ -1,0 +1,14 @@
+/**
+ * The one list of operators: every family's table, merged. `F` (both `nd`
+ * and `sym`), the tensor methods, the registry and the table-driven operator
+ * test are all generated from it; nothing else lists operators.
+ */
+import { ELEMENTWISE_OPS } from './elementwise.js';
+
+/** Every operator by F name (aliases map to the same declaration). */
+export const OPS = {
+  ...ELEMENTWISE_OPS,
+} as const;
+
+/** The F names of all operators. */
+export type OpName = keyof typeof OPS;

@@ -1,0 +1,119 @@
+/**
+ * Turning a user's call `F.op(x, y, 3, { axis: 1 })` into tensor inputs and
+ * attributes, and generating a whole `F` backend (and tensor methods) from
+ * the operator list. Both `nd` and `sym` are made here, so they accept the
+ * same arguments.
+ */
+import type { Attrs, AttrValue } from '../ir/node.js';
+import { OPS } from './all.js';
+import type { Bind, DropFirst, OpDef, SigOf } from './define.js';
+import { OpError } from './errors.js';
+
+/** A parsed call: tensor inputs (numbers still raw, absent optionals dropped) and attributes. */
+export interface ParsedCall<T> {
+  inputs: (T | number)[];
+  attrs: Attrs;
+}
+
+function isOptions(x: unknown, isTensor: (x: unknown) => boolean): x is Record<string, AttrValue> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isTensor(x) && !ArrayBuffer.isView(x);
+}
+
+/**
+ * Parses arguments against a declaration. Tensor slots take tensors or plain
+ * numbers; then positional options; then one trailing options object.
+ * Unknown option names and missing inputs are errors naming the operator.
+ */
+export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown) => x is T): ParsedCall<T> {
+  const inputs: (T | number)[] = [];
+  let i = 0;
+  const takesTensor = (x: unknown) => isTensor(x) || typeof x === 'number';
+  if (def.variadic) {
+    while (i < args.length && isTensor(args[i])) inputs.push(args[i++] as T);
+    if (inputs.length < def.minInputs) throw new OpError(def.name, `needs at least ${def.minInputs} tensor input(s), got ${inputs.length}`);
+  } else {
+    for (const slot of def.inputs) {
+      const optional = slot.endsWith('?');
+      if (i < args.length && takesTensor(args[i]) && !(optional && typeof args[i] === 'number')) inputs.push(args[i++] as T | number);
+      else if (!optional) {
+        const got = i < args.length ? describe(args[i]) : 'nothing';
+        throw new OpError(def.name, `input '${slot}' must be a tensor or a number, got ${got}`);
+      } else break;
+    }
+  }
+  const attrs: Attrs = {};
+  for (const name of def.positional ?? []) {
+    if (i >= args.length || isOptions(args[i], isTensor)) break;
+    if (isTensor(args[i])) throw new OpError(def.name, `option '${name}' must be a value, got a tensor`);
+    attrs[name] = args[i++] as AttrValue;
+  }
+  if (i < args.length && isOptions(args[i], isTensor)) {
+    for (const [k, v] of Object.entries(args[i++] as Record<string, AttrValue>)) {
+      if (!(k in (def.attrs ?? {}))) {
+        const known = Object.keys(def.attrs ?? {});
+        throw new OpError(def.name, `unknown option '${k}'${known.length ? ` (options: ${known.join(', ')})` : ' (it takes no options)'}`);
+      }
+      if (v !== undefined) attrs[k] = v;
+    }
+  }
+  if (i < args.length) throw new OpError(def.name, `unexpected argument ${i + 1}: ${describe(args[i])}`);
+  return { inputs, attrs: withDefaults(def, attrs) };
+}
+
+/** Attributes with the declaration's defaults filled in. */
+export function withDefaults(def: OpDef, attrs: Attrs): Attrs {
+  const out: Attrs = {};
+  for (const [k, v] of Object.entries(def.attrs ?? {})) out[k] = attrs[k] !== undefined ? attrs[k] : v;
+  return out;
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return `an array`;
+  if (typeof x === 'object') return (x as object).constructor?.name ?? 'an object';
+  return `${typeof x} ${JSON.stringify(x)}`;
+}
+
+type Ops = typeof OPS;
+
+/** The operator functions of a backend whose tensors are `T`. */
+export type OpsOf<T> = { [K in keyof Ops]: Bind<SigOf<Ops[K]>, T> };
+
+type MethodNames = { [K in keyof Ops]: SigOf<Ops[K]> extends { __method: true } ? K : never }[keyof Ops];
+
+/** The tensor methods (`x.add(y)`) of a tensor type `T`. */
+export type MethodsOf<T> = { [K in MethodNames]: DropFirst<Bind<SigOf<Ops[K]>, T>> };
+
+/** Builds every operator function of a backend from its `apply`. */
+export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) => T | T[]): OpsOf<T> {
+  const out: Record<string, (...args: unknown[]) => T | T[]> = {};
+  for (const [name, def] of Object.entries(OPS) as [string, OpDef][]) {
+    out[name] = (...args: unknown[]) => apply(def, name, args);
+  }
+  return out as unknown as OpsOf<T>;
+}
+
+/** Installs the methods of every method operator on a tensor class's prototype. */
+export function installMethods(proto: object, apply: (def: OpDef, name: string, args: unknown[]) => unknown): void {
+  for (const [name, def] of Object.entries(OPS) as [string, OpDef][]) {
+    if (!def.method || Object.prototype.hasOwnProperty.call(proto, name)) continue;
+    Object.defineProperty(proto, name, {
+      value: function (this: unknown, ...args: unknown[]) {
+        return apply(def, name, [this, ...args]);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+/** The dtype a plain number in a tensor slot takes: that of the preferred tensor input, else float32. */
+export function scalarDType<T>(def: OpDef, inputs: (T | number)[], dtypeOf: (t: T) => import('../ir/types.js').DType): import('../ir/types.js').DType {
+  const order = def.scalarLike ?? inputs.map((_x, i) => i);
+  for (const i of order) {
+    const x = inputs[i];
+    if (x !== undefined && typeof x !== 'number') return dtypeOf(x);
+  }
+  for (const x of inputs) if (typeof x !== 'number') return dtypeOf(x);
+  return 'float32';
+}

@@ -1,0 +1,148 @@
+/**
+ * The operator declaration. Every operator is one `defineOp({...})` holding,
+ * side by side: its call signature (tensor inputs, positional options,
+ * defaults), its type rule, the rule that solves a parameter's unknown
+ * dimensions, its ONNX lowering, an optional TypeScript kernel (for small
+ * tensors and constant folding) and its gradient rule.
+ */
+import type { HostTensor } from '../../runtime/tensor.js';
+import type { Attrs, AttrValue } from '../ir/node.js';
+import type { Shape, TensorType } from '../ir/types.js';
+
+/** Placeholder for "the tensor type of the backend" in operator signatures (NDArray or Symbol). */
+export interface Tx {
+  readonly __gluoncTensor: unique symbol;
+}
+
+/** Marks an operator signature that is also a tensor method (`x.add(y)`). */
+export type Method<F> = F & { readonly __method: true };
+
+/** An ONNX attribute value: ints as numbers, floats and tensors tagged. */
+export type OnnxAttr =
+  | number
+  | number[]
+  | string
+  | string[]
+  | { float: number }
+  | { floats: number[] }
+  | { tensor: HostTensor };
+
+/** What a lowering sees and uses to emit ONNX nodes. */
+export interface LowerCtx {
+  /** ONNX names of the node's inputs; '' for an absent optional input. */
+  readonly inputs: string[];
+  /** ONNX names the node's outputs must be given. */
+  readonly outputs: string[];
+  readonly inTypes: TensorType[];
+  readonly outTypes: TensorType[];
+  readonly opset: number;
+  /** Emits one ONNX node; returns its output names (fresh ones unless given). */
+  emit(opType: string, inputs: string[], attrs?: Record<string, OnnxAttr | undefined>, outputs?: string[] | number, domain?: string): string[];
+  /** A constant tensor as an ONNX name. */
+  constant(t: HostTensor): string;
+  /** An int64 1-D constant (axes, shapes, pads). */
+  ints(values: readonly number[]): string;
+  /** A scalar constant of a dtype. */
+  scalar(value: number, dtype: TensorType['dtype']): string;
+}
+
+/** The gradient context handed to a gradient rule (typed by the autograd front end). */
+export interface GradCtx<T> {
+  inputs: (T | null)[];
+  outputs: T[];
+  attrs: Attrs;
+  inTypes: TensorType[];
+}
+
+/**
+ * A gradient rule written against `F`: given the output gradients, returns
+ * one gradient per input (null where an input gets none).
+ */
+export type GradRule = (F: any, ctx: GradCtx<any>, gradOutputs: any[]) => (any | null)[];
+
+/** Defaults for attributes; every accepted attribute must have an entry. */
+export type AttrDefaults = Record<string, AttrValue>;
+
+/** The declaration passed to `defineOp`. */
+export interface OpSpec<A extends Attrs = Attrs> {
+  /** The F name (camelCase). */
+  name: string;
+  /** Tensor inputs by name; `'bias?'` is optional, `'...data'` takes any number. */
+  inputs: string[];
+  /** Accepted attributes and their defaults. */
+  attrs?: AttrDefaults;
+  /** Attributes that may follow the tensor inputs positionally (MXNet's `reshape(x, shape)`). */
+  positional?: string[];
+  /** Also an NDArray/Symbol method (`x.name(...)`). */
+  method?: boolean;
+  /** Checks and normalizes attributes once types are known (fills defaults that depend on shapes). */
+  normalize?: (attrs: A, types: TensorType[]) => A;
+  /** The type rule: output types from input types (absent optional inputs are omitted). Throws OpError. */
+  infer: (types: TensorType[], attrs: A) => TensorType[];
+  /** Solves unknown (0) dimensions of inputs from the others; returns a shape per input or undefined. */
+  solve?: (types: TensorType[], attrs: A) => (Shape | undefined)[];
+  /** Emits the ONNX nodes computing the outputs. */
+  lower: (ctx: LowerCtx, attrs: A) => void;
+  /** A TypeScript kernel; used for small tensors and while folding constants. */
+  kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
+  /** True when the lowering depends on concrete input dimensions, not only rank. */
+  lowerNeedsShape?: boolean;
+  /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input). */
+  scalarLike?: number[];
+  /** Returns a list of tensors (split) rather than one tensor. */
+  multiOutput?: boolean;
+  /** True for random operators: never folded, never merged. */
+  random?: boolean;
+  /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
+  grad?: GradRule | null;
+  /** A note shown when the operator cannot be differentiated. */
+  noGradReason?: string;
+}
+
+/** A declared operator. `S` is its call signature with `Tx` for tensors. */
+export interface OpDef<S = unknown, A extends Attrs = Attrs> extends OpSpec<A> {
+  readonly __signature?: S;
+  readonly minInputs: number;
+  readonly maxInputs: number;
+  readonly variadic: boolean;
+}
+
+/**
+ * Declares an operator.
+ *
+ * ```ts
+ * export const relu = defineOp<(x: Tx) => Tx>({
+ *   name: 'relu', inputs: ['data'], method: true,
+ *   infer: ([x]) => [x],
+ *   lower: (c) => void c.emit('Relu', c.inputs, {}, c.outputs),
+ * });
+ * ```
+ */
+export function defineOp<S, A extends Attrs = Attrs>(
+  spec: OpSpec<A> & (S extends { __method: true } ? { method: true } : { method?: false }),
+): OpDef<S, A> {
+  const variadic = spec.inputs.some((n) => n.startsWith('...'));
+  const required = spec.inputs.filter((n) => !n.endsWith('?') && !n.startsWith('...')).length;
+  return {
+    ...spec,
+    attrs: spec.attrs ?? {},
+    positional: spec.positional ?? [],
+    variadic,
+    minInputs: variadic ? Math.max(required, 1) : required,
+    maxInputs: variadic ? Infinity : spec.inputs.length,
+  } as OpDef<S, A>;
+}
+
+/** The call signature of a declared operator. */
+export type SigOf<D> = D extends OpDef<infer S, any> ? S : never;
+
+/** Replaces `Tx` in a type by `T`. */
+type Bind1<X, T> = X extends Tx ? T : X extends readonly (infer U)[] ? (U extends Tx ? T[] : X) : X;
+
+/** An operator signature with `Tx` bound to a concrete tensor type `T`. */
+export type Bind<S, T> = S extends (...a: infer P) => infer R
+  ? (...a: { [K in keyof P]: Bind1<P[K], T> }) => Bind1<R, T>
+  : never;
+
+/** The same signature without its first parameter (for methods). */
+export type DropFirst<F> = F extends (first: any, ...rest: infer P) => infer R ? (...rest: P) => R : never;

@@ -1,0 +1,263 @@
+/**
+ * Element-wise operators: numpy-broadcasting binary arithmetic and
+ * comparisons, unary math and activations, clip and where. Each operator is
+ * one declaration built by the `binary`/`unary` helpers below.
+ * Comparisons return the inputs' dtype holding 0/1, as MXNet's do.
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import { onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import type { Attrs } from '../ir/node.js';
+import type { Shape, TensorType } from '../ir/types.js';
+import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { broadcastShapes } from './dims.js';
+import { OpError } from './errors.js';
+import { mapN } from './kernels.js';
+
+type Binary = Method<(lhs: Tx | number, rhs: Tx | number) => Tx>;
+type Unary = Method<(data: Tx) => Tx>;
+
+const ALL: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+const NUMERIC: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'];
+const FLOATS: DType[] = ['float32', 'float64', 'float16'];
+const SIGNED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8'];
+
+/** Requires every input to have one dtype from `allowed`; returns it. */
+export function commonDType(op: string, types: TensorType[], allowed: DType[] = ALL): DType {
+  const d = types[0]!.dtype;
+  if (types.some((t) => t.dtype !== d)) {
+    throw new OpError(op, `inputs have different dtypes ${types.map((t) => t.dtype).join(' and ')}; cast one with F.cast`, types);
+  }
+  if (!allowed.includes(d)) throw new OpError(op, `dtype ${d} is not supported (supported: ${allowed.join(', ')})`, types);
+  return d;
+}
+
+/** Solves unknown (0) dimensions of one operand from the other's aligned dimension. */
+export function solveBroadcast(types: TensorType[]): (Shape | undefined)[] {
+  const rank = Math.max(...types.map((t) => t.shape.length));
+  return types.map((t) => {
+    if (!t.shape.includes(0)) return undefined;
+    return t.shape.map((d, i) => {
+      if (d !== 0) return d;
+      const k = rank - t.shape.length + i;
+      for (const o of types) {
+        const j = o.shape.length - rank + k;
+        const e = o.shape[j];
+        if (o !== t && e !== undefined && e !== 0) return e;
+      }
+      return 0;
+    });
+  });
+}
+
+interface BinaryOpts {
+  dtypes?: DType[];
+  /** Output dtype is the input dtype but the ONNX op returns bool (comparisons). */
+  compare?: boolean;
+  grad?: GradRule;
+}
+
+function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
+  return defineOp<Binary>({
+    name,
+    inputs: ['lhs', 'rhs'],
+    method: true,
+    infer: (types) => {
+      const dtype = commonDType(name, types, o.dtypes);
+      return [{ dtype, shape: broadcastShapes(name, [types[0]!.shape, types[1]!.shape], types) }];
+    },
+    solve: solveBroadcast,
+    lower: (c) => {
+      if (!o.compare) return void c.emit(onnxOp, c.inputs, {}, c.outputs);
+      const [b] = c.emit(onnxOp, c.inputs);
+      c.emit('Cast', [b!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
+    },
+    kernel: (ins, _a, [out]) => [mapN(ins, out!, f)],
+    grad: o.grad,
+  });
+}
+
+function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule): OpDef<Unary> {
+  return defineOp<Unary>({
+    name,
+    inputs: ['data'],
+    method: true,
+    infer: (types) => [{ dtype: commonDType(name, types, dtypes), shape: [...types[0]!.shape] }],
+    lower: lowerFn,
+    kernel: (ins, _a, [out]) => [mapN(ins, out!, f)],
+    grad,
+  });
+}
+
+/** A lowering that is exactly one ONNX operator. */
+const one = (onnxOp: string, attrs: Record<string, { float: number }> = {}) => (c: LowerCtx) => void c.emit(onnxOp, c.inputs, attrs, c.outputs);
+
+
+const truncDiv = (a: number, b: number) => a / b;
+/** The error function in float64 (kernels and references). */
+export const erfFn = (x: number): number => {
+  // Abramowitz-Stegun 7.1.26 is too coarse; use a series/continued fraction accurate to ~1e-15.
+  const t = Math.abs(x);
+  if (t < 2.5) {
+    let sum = x;
+    let term = x;
+    for (let n = 1; n < 80; n++) {
+      term *= (-x * x) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc continued fraction for large |x|
+  let cf = 0;
+  for (let n = 60; n >= 1; n--) cf = (n / 2) / (t + cf);
+  const erfc = Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + cf);
+  return Math.sign(x) * (1 - erfc);
+};
+
+/** `lhs + rhs`, broadcasting. Example: `F.add(x, 1)`. */
+export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC });
+/** `lhs - rhs`, broadcasting. */
+export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC });
+/** `lhs * rhs`, broadcasting. */
+export const mul = binary('mul', 'Mul', (a, b) => a * b, { dtypes: NUMERIC });
+/** `lhs / rhs`, broadcasting (integers truncate toward zero). */
+export const div = binary('div', 'Div', truncDiv, { dtypes: NUMERIC });
+/** `lhs ** rhs`, broadcasting. */
+export const pow = binary('pow', 'Pow', (a, b) => a ** b, { dtypes: NUMERIC });
+/** Element-wise maximum, broadcasting. */
+export const maximum = binary('maximum', 'Max', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), { dtypes: NUMERIC });
+/** Element-wise minimum, broadcasting. */
+export const minimum = binary('minimum', 'Min', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), { dtypes: NUMERIC });
+/** 1 where `lhs == rhs`, else 0 (in the inputs' dtype). */
+export const equal = binary('equal', 'Equal', (a, b) => +(a === b), { compare: true, dtypes: ALL });
+/** 1 where `lhs != rhs`, else 0. */
+export const notEqual = defineOp<Binary>({
+  name: 'notEqual',
+  inputs: ['lhs', 'rhs'],
+  method: true,
+  infer: (types) => [{ dtype: commonDType('notEqual', types), shape: broadcastShapes('notEqual', [types[0]!.shape, types[1]!.shape], types) }],
+  solve: solveBroadcast,
+  lower: (c) => {
+    const [e] = c.emit('Equal', c.inputs);
+    const [n] = c.emit('Not', [e!]);
+    c.emit('Cast', [n!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
+  },
+  kernel: (ins, _a, [out]) => [mapN(ins, out!, (a, b) => +(a !== b))],
+});
+/** 1 where `lhs > rhs`, else 0. */
+export const greater = binary('greater', 'Greater', (a, b) => +(a > b), { compare: true, dtypes: NUMERIC });
+/** 1 where `lhs >= rhs`, else 0. */
+export const greaterEqual = binary('greaterEqual', 'GreaterOrEqual', (a, b) => +(a >= b), { compare: true, dtypes: NUMERIC });
+/** 1 where `lhs < rhs`, else 0. */
+export const lesser = binary('lesser', 'Less', (a, b) => +(a < b), { compare: true, dtypes: NUMERIC });
+/** 1 where `lhs <= rhs`, else 0. */
+export const lesserEqual = binary('lesserEqual', 'LessOrEqual', (a, b) => +(a <= b), { compare: true, dtypes: NUMERIC });
+
+/** `-x`. */
+export const neg = unary('neg', one('Neg'), (x) => -x, SIGNED);
+/** `|x|`. */
+export const abs = unary('abs', one('Abs'), Math.abs, NUMERIC);
+/** -1, 0 or 1. */
+export const sign = unary('sign', one('Sign'), (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), NUMERIC);
+/** `e^x`. */
+export const exp = unary('exp', one('Exp'), Math.exp);
+/** Natural logarithm. */
+export const log = unary('log', one('Log'), Math.log);
+/** Square root. */
+export const sqrt = unary('sqrt', one('Sqrt'), Math.sqrt);
+/** `1 / sqrt(x)`. */
+export const rsqrt = unary('rsqrt', (c) => {
+  const [s] = c.emit('Sqrt', c.inputs);
+  c.emit('Reciprocal', [s!], {}, c.outputs);
+}, (x) => 1 / Math.sqrt(x));
+/** `x * x`. */
+export const square = unary('square', (c) => void c.emit('Mul', [c.inputs[0]!, c.inputs[0]!], {}, c.outputs), (x) => x * x, NUMERIC);
+/** `1 / x`. */
+export const reciprocal = unary('reciprocal', one('Reciprocal'), (x) => 1 / x);
+/** Sine. */
+export const sin = unary('sin', one('Sin'), Math.sin);
+/** Cosine. */
+export const cos = unary('cos', one('Cos'), Math.cos);
+/** Hyperbolic tangent. */
+export const tanh = unary('tanh', one('Tanh'), Math.tanh);
+/** `1 / (1 + e^-x)`. */
+export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)));
+/** `max(x, 0)`. */
+export const relu = unary('relu', one('Relu'), (x) => (x > 0 ? x : 0), SIGNED);
+/** `log(1 + e^x)` (softplus). */
+export const softrelu = unary('softrelu', one('Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))));
+/** The error function. */
+export const erf = unary('erf', one('Erf'), erfFn);
+/** Gaussian error linear unit (exact, erf-based). */
+export const gelu = unary('gelu', (c) => {
+  if (c.opset >= 20) return void c.emit('Gelu', c.inputs, {}, c.outputs);
+  const d = c.inTypes[0]!.dtype;
+  const [s] = c.emit('Div', [c.inputs[0]!, c.scalar(Math.SQRT2, d)]);
+  const [e] = c.emit('Erf', [s!]);
+  const [p] = c.emit('Add', [e!, c.scalar(1, d)]);
+  const [h] = c.emit('Mul', [c.inputs[0]!, p!]);
+  c.emit('Mul', [h!, c.scalar(0.5, d)], {}, c.outputs);
+}, (x) => 0.5 * x * (1 + erfFn(x / Math.SQRT2)));
+/** Largest integer not above x. */
+export const floor = unary('floor', one('Floor'), Math.floor);
+/** Smallest integer not below x. */
+export const ceil = unary('ceil', one('Ceil'), Math.ceil);
+
+/** Clips to `[aMin, aMax]`. Example: `F.clip(x, 0, 1)`. */
+export const clip = defineOp<Method<(data: Tx, aMin: number, aMax: number) => Tx>, Attrs & { aMin: number; aMax: number }>({
+  name: 'clip',
+  inputs: ['data'],
+  attrs: { aMin: null, aMax: null },
+  positional: ['aMin', 'aMax'],
+  method: true,
+  infer: (types, a) => {
+    if (typeof a.aMin !== 'number' || typeof a.aMax !== 'number') {
+      throw new OpError('clip', `needs numbers aMin and aMax, got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
+    }
+    if (a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
+    return [{ dtype: commonDType('clip', types, NUMERIC), shape: [...types[0]!.shape] }];
+  },
+  lower: (c, a) => {
+    const d = c.inTypes[0]!.dtype;
+    c.emit('Clip', [c.inputs[0]!, c.scalar(a.aMin, d), c.scalar(a.aMax, d)], {}, c.outputs);
+  },
+  kernel: (ins, a, [out]) => [mapN(ins, out!, (x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, a.aMin), a.aMax)))],
+});
+
+/** `x` where `condition` is non-zero, else `y`; all three broadcast. */
+export const where = defineOp<(condition: Tx, x: Tx | number, y: Tx | number) => Tx>({
+  name: 'where',
+  inputs: ['condition', 'x', 'y'],
+  scalarLike: [1, 2, 0],
+  infer: (types) => {
+    const dtype = commonDType('where', types.slice(1));
+    return [{ dtype, shape: broadcastShapes('where', types.map((t) => t.shape), types) }];
+  },
+  solve: solveBroadcast,
+  lower: (c) => {
+    const cond = c.inTypes[0]!.dtype === 'bool' ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo('bool') })[0]!;
+    c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
+  },
+  kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c ? x : y))],
+});
+
+
+/** The element-wise operators, by F name (MXNet's `broadcast*` names included). */
+export const ELEMENTWISE_OPS = {
+  add, broadcastAdd: add, broadcastPlus: add,
+  sub, broadcastSub: sub, broadcastMinus: sub,
+  mul, broadcastMul: mul,
+  div, broadcastDiv: div,
+  pow, broadcastPower: pow, power: pow,
+  maximum, broadcastMaximum: maximum,
+  minimum, broadcastMinimum: minimum,
+  equal, broadcastEqual: equal,
+  notEqual, broadcastNotEqual: notEqual,
+  greater, broadcastGreater: greater,
+  greaterEqual, broadcastGreaterEqual: greaterEqual,
+  lesser, broadcastLesser: lesser,
+  lesserEqual, broadcastLesserEqual: lesserEqual,
+  neg, negative: neg, abs, sign, exp, log, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu, softrelu, erf, gelu, floor, ceil,
+  clip, where,
+} as const;

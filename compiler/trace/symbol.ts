@@ -1,0 +1,267 @@
+/**
+ * Symbols: the tracing backend. Each operator call on symbols checks types
+ * now (so errors point at the user's line and name the block), folds when
+ * every input is constant, and otherwise adds one IR node.
+ * Invariant: a Symbol wraps exactly one IR value and knows its type.
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import { checkDType } from '../../runtime/dtypes.js';
+import type { HostTensor } from '../../runtime/tensor.js';
+import { Graph } from '../ir/graph.js';
+import { Node, type Attrs } from '../ir/node.js';
+import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
+import { Value } from '../ir/value.js';
+import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
+import type { OpDef } from '../ops/define.js';
+import { currentScope, OpError } from '../ops/errors.js';
+import { executeOp, inferOp } from '../ops/execute.js';
+import { scalarTensor } from '../onnx/emit.js';
+import { getOp } from '../ops/registry.js';
+import { compileGraph } from '../compile.js';
+import { retypeGraph as retype } from './retype.js';
+import { tensorFactory } from './tensor-like.js';
+
+/** Thrown when a symbol's values are read while tracing. */
+export class DataDependentError extends Error {
+  constructor(what: string) {
+    super(
+      `${what}: a symbol has no values while a hybridized block is traced. ` +
+        'Data-dependent control flow (if/for on tensor values) cannot be compiled: ' +
+        'express it with operators such as F.where, or do not hybridize this block',
+    );
+    this.name = 'DataDependentError';
+  }
+}
+
+/**
+ * A symbolic tensor.
+ *
+ * ```ts
+ * const x = sym.var('x', { shape: ['N', 2] });
+ * const y = sym.relu(x);
+ * y.shape; // ['N', 2]
+ * ```
+ */
+export class Symbol {
+  readonly value: Value;
+
+  constructor(value: Value) {
+    this.value = value;
+  }
+
+  /** The inferred shape (symbolic dimensions are strings). */
+  get shape(): Dim[] {
+    if (!this.value.known) {
+      throw new Error('shape: unknown until the variables it depends on have shapes (give sym.var a shape, or use inferShape)');
+    }
+    return this.value.type.shape;
+  }
+
+  /** The inferred dtype. */
+  get dtype(): DType {
+    return this.value.type.dtype;
+  }
+
+  /** The number of dimensions. */
+  get ndim(): number {
+    return this.value.type.shape.length;
+  }
+
+  /** The name of a variable (empty for computed symbols). */
+  get name(): string {
+    return this.value.name;
+  }
+
+  /** Reading values while tracing is an error explaining data-dependent control flow. */
+  toArray(): never {
+    throw new DataDependentError('toArray');
+  }
+
+  /** See `toArray`. */
+  item(): never {
+    throw new DataDependentError('item');
+  }
+
+  /** See `toArray`. */
+  data(): never {
+    throw new DataDependentError('data');
+  }
+
+  /** A symbol cannot be used as a boolean or number while tracing. */
+  valueOf(): never {
+    throw new DataDependentError('valueOf');
+  }
+
+  /** The symbol converted to `dtype`. */
+  astype(dtype: DType): Symbol {
+    checkDType(dtype, 'astype');
+    return symApply(getCast(), 'cast', [this, dtype]) as Symbol;
+  }
+
+  /** The variables this symbol depends on, in order of first use. */
+  listArguments(): string[] {
+    return graphOf(this).inputs.map((v) => v.name);
+  }
+
+  /**
+   * Infers output types for given input shapes (and dtypes).
+   *
+   * ```ts
+   * sym.relu(sym.var('x')).inferShape({ x: [5, 2] }); // { args: { x: [5, 2] }, outs: [[5, 2]] }
+   * ```
+   */
+  inferShape(shapes: Record<string, Shape | TensorType>): { args: Record<string, Shape>; outs: Shape[] } {
+    const g = graphOf(this);
+    const types = bindTypes(g, shapes);
+    const copy = cloneForTypes(g);
+    retype(copy, types);
+    return {
+      args: Object.fromEntries(copy.inputs.map((v) => [v.name, v.type.shape])),
+      outs: copy.outputs.map((o) => o.value.type.shape),
+    };
+  }
+
+  /**
+   * Compiles this symbol for the bound inputs' shapes and runs it.
+   *
+   * ```ts
+   * sym.relu(sym.var('x')).eval({ x: nd.array([-1, 2]) }); // NDArray [0, 2]
+   * ```
+   */
+  eval(bindings: Record<string, unknown>): unknown {
+    return evalSymbols([this], bindings)[0];
+  }
+
+  toString(): string {
+    return `<Symbol ${this.value.name || this.value.producer?.op || 'const'} ${this.dtype}[${this.shape.join(', ')}]>`;
+  }
+}
+
+// The tensor methods generated from the operator list.
+export interface Symbol extends MethodsOf<Symbol> {}
+
+function getCast(): OpDef {
+  return getOp('cast');
+}
+
+/** True for symbols. */
+export function isSymbol(x: unknown): x is Symbol {
+  return x instanceof Symbol;
+}
+
+/** The graph computing a symbol from all the variables it depends on. */
+export function graphOf(...outs: Symbol[]): Graph {
+  const inputs: Value[] = [];
+  const seen = new Set<Value>();
+  const stack = outs.map((s) => s.value);
+  const visited = new Set<Value>();
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (visited.has(v)) continue;
+    visited.add(v);
+    if (v.producer) stack.push(...v.producer.inputs);
+    else if (v.kind === 'input' && !seen.has(v)) {
+      seen.add(v);
+      inputs.push(v);
+    }
+  }
+  inputs.sort((a, b) => a.id - b.id);
+  return Graph.fromOutputs(inputs, outs.map((s, i) => ({ name: `output${i}`, value: s.value })));
+}
+
+function bindTypes(g: Graph, shapes: Record<string, Shape | TensorType | HostTensor>): Record<string, TensorType> {
+  const out: Record<string, TensorType> = {};
+  for (const [name, s] of Object.entries(shapes)) {
+    const v = g.inputs.find((x) => x.name === name);
+    if (!v) throw new Error(`no variable named '${name}' (variables: ${g.inputs.map((x) => x.name).join(', ') || 'none'})`);
+    out[name] = Array.isArray(s) ? { dtype: v.type.dtype, shape: s } : { dtype: s.dtype, shape: [...s.shape] };
+  }
+  return out;
+}
+
+/** A structural copy of a graph (new values and nodes), so re-typing leaves the original alone. */
+export function cloneForTypes(g: Graph): Graph {
+  const map = new Map<Value, Value>();
+  const get = (v: Value): Value => map.get(v) ?? v;
+  const inputs = g.inputs.map((v) => {
+    const c = Value.input(v.name, v.type);
+    c.known = v.known;
+    map.set(v, c);
+    return c;
+  });
+  for (const n of g.nodes) {
+    const c = Node.create(n.op, n.inputs.map(get), n.attrs, n.outputs.map((o) => o.type), n.scope);
+    n.outputs.forEach((o, i) => map.set(o, c.outputs[i]!));
+  }
+  return Graph.fromOutputs(inputs, g.outputs.map((o) => ({ name: o.name, value: get(o.value) })));
+}
+
+/** Compiles and runs several symbols together for the given bindings; returns eager tensors. */
+export function evalSymbols(outs: Symbol[], bindings: Record<string, unknown>): unknown[] {
+  const f = tensorFactory();
+  const g = graphOf(...outs);
+  const hosts: Record<string, HostTensor> = {};
+  for (const v of g.inputs) {
+    const b = bindings[v.name];
+    if (b === undefined) throw new Error(`eval: variable '${v.name}' is not bound`);
+    hosts[v.name] = f.isTensor(b) ? f.host(b) : (b as HostTensor);
+  }
+  for (const k of Object.keys(bindings)) {
+    if (!g.inputs.some((v) => v.name === k)) throw new Error(`eval: no variable named '${k}'`);
+  }
+  const run = compileGraph(g, Object.fromEntries(Object.entries(hosts).map(([k, h]) => [k, { dtype: h.dtype, shape: h.shape }])));
+  const res = run(hosts);
+  return g.outputs.map((o) => f.wrap(res[o.name]!));
+}
+
+/** Runs an operator on symbols: the `apply` of the `sym` backend. */
+export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | Symbol[] {
+  const f = tensorFactory();
+  const isArg = (x: unknown): x is Symbol | object => isSymbol(x) || f.isTensor(x);
+  const { inputs, attrs } = parseCall(def, args, isArg);
+  const sd = inputs.some((x) => typeof x === 'number')
+    ? scalarDType(def, inputs, (t) => (isSymbol(t) ? t.dtype : f.host(t).dtype))
+    : 'float32';
+  const values = inputs.map((x) =>
+    typeof x === 'number' ? Value.constant(scalarTensor(x, sd)) : isSymbol(x) ? x.value : Value.constant(f.host(x)),
+  );
+  if (values.some((v) => !v.known)) {
+    // Untyped variables: record the node now, type it when shapes are bound.
+    const n = def.multiOutput ? Number(attrs['numOutputs'] ?? 1) : 1;
+    const node = Node.create(def.name, values, attrs, Array.from({ length: n }, () => ({ dtype: values[0]!.type.dtype, shape: [] })), currentScope());
+    for (const o of node.outputs) o.known = false;
+    const syms = node.outputs.map((o) => new Symbol(o));
+    return def.multiOutput ? syms : syms[0]!;
+  }
+  solveDeferred(def, values, attrs);
+  const types = values.map((v) => v.type);
+  const { attrs: a, outTypes } = inferOp(def, types, attrs);
+  if (!def.random && values.every((v) => v.isConst)) {
+    const outs = executeOp(def, values.map((v) => v.data!), a, { attrs: a, outTypes });
+    const syms = outs.map((h) => new Symbol(Value.constant(h)));
+    return def.multiOutput ? syms : syms[0]!;
+  }
+  const node = Node.create(def.name, values, a, outTypes, currentScope());
+  const syms = node.outputs.map((o) => new Symbol(o));
+  return def.multiOutput ? syms : syms[0]!;
+}
+
+/** Fills unknown (0) dimensions of parameter inputs through the operator's solve rule. */
+function solveDeferred(def: OpDef, values: Value[], attrs: Attrs): void {
+  if (!values.some((v) => v.type.shape.includes(0) && v.kind === 'param')) return;
+  const types = values.map((v) => v.type);
+  const solved = def.solve?.(types, attrs as never) ?? [];
+  values.forEach((v, i) => {
+    if (v.kind !== 'param' || !v.type.shape.includes(0)) return;
+    const s = solved[i];
+    if (!s || s.includes(0) || s.length !== v.type.shape.length) {
+      throw new OpError(def.name, `cannot infer the unknown dimensions of parameter '${v.name}' [${v.type.shape.join(', ')}] from this operator`, types);
+    }
+    if (!isConcrete(s)) {
+      throw new OpError(def.name, `parameter '${v.name}' would get symbolic dimensions [${s.join(', ')}]`, types);
+    }
+    v.type = { dtype: v.type.dtype, shape: s };
+  });
+}
+
+installMethods(Symbol.prototype, symApply);

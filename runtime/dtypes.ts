@@ -1,0 +1,91 @@
+/**
+ * The dtypes gluonc supports and how each one is stored in memory and in ONNX.
+ * Invariant: every dtype has exactly one typed-array representation; `int64`
+ * is a BigInt64Array, `float16` raw half bits in a Uint16Array, `bool` a
+ * Uint8Array of 0/1.
+ */
+
+/** The element types of tensors. Example: `const t: DType = 'float32'`. */
+export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'int8' | 'uint8' | 'bool';
+
+/** Every supported dtype, in a fixed order. */
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+
+/** The typed array holding a tensor's elements. */
+export type TypedArray =
+  | Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Int8Array | Uint8Array;
+
+interface DTypeInfo {
+  onnx: number;
+  bytes: number;
+  float: boolean;
+  make: (n: number) => TypedArray;
+  from: (buf: ArrayBufferLike, offset: number, n: number) => TypedArray;
+}
+
+const INFO: Record<DType, DTypeInfo> = {
+  float32: { onnx: 1, bytes: 4, float: true, make: (n) => new Float32Array(n), from: (b, o, n) => new Float32Array(b, o, n) },
+  float64: { onnx: 11, bytes: 8, float: true, make: (n) => new Float64Array(n), from: (b, o, n) => new Float64Array(b, o, n) },
+  float16: { onnx: 10, bytes: 2, float: true, make: (n) => new Uint16Array(n), from: (b, o, n) => new Uint16Array(b, o, n) },
+  int32: { onnx: 6, bytes: 4, float: false, make: (n) => new Int32Array(n), from: (b, o, n) => new Int32Array(b, o, n) },
+  int64: { onnx: 7, bytes: 8, float: false, make: (n) => new BigInt64Array(n), from: (b, o, n) => new BigInt64Array(b, o, n) },
+  int8: { onnx: 3, bytes: 1, float: false, make: (n) => new Int8Array(n), from: (b, o, n) => new Int8Array(b, o, n) },
+  uint8: { onnx: 2, bytes: 1, float: false, make: (n) => new Uint8Array(n), from: (b, o, n) => new Uint8Array(b, o, n) },
+  bool: { onnx: 9, bytes: 1, float: false, make: (n) => new Uint8Array(n), from: (b, o, n) => new Uint8Array(b, o, n) },
+};
+
+const BY_ONNX = new Map<number, DType>(DTYPES.map((d) => [INFO[d].onnx, d]));
+
+/** True for names gluonc accepts as dtypes. Example: `isDType('float32') === true`. */
+export function isDType(x: unknown): x is DType {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(INFO, x);
+}
+
+/** Throws a named error for anything that is not a supported dtype. */
+export function checkDType(x: unknown, what = 'dtype'): DType {
+  if (!isDType(x)) throw new Error(`${what}: unsupported dtype ${JSON.stringify(x)} (supported: ${DTYPES.join(', ')})`);
+  return x;
+}
+
+/** The ONNX TensorProto.DataType number of a dtype. Example: `onnxDType('float32') === 1`. */
+export function onnxDType(d: DType): number {
+  return INFO[d].onnx;
+}
+
+/** The dtype of an ONNX TensorProto.DataType number, or an error naming it. */
+export function fromOnnxDType(n: number): DType {
+  const d = BY_ONNX.get(n);
+  if (d === undefined) throw new Error(`ONNX data type ${n} is not supported by gluonc`);
+  return d;
+}
+
+/** Bytes per element. */
+export function dtypeBytes(d: DType): number {
+  return INFO[d].bytes;
+}
+
+/** True for float32, float64 and float16. */
+export function isFloat(d: DType): boolean {
+  return INFO[d].float;
+}
+
+/** A zero-filled typed array of `n` elements of dtype `d`. */
+export function allocate(d: DType, n: number): TypedArray {
+  return INFO[d].make(n);
+}
+
+/** A typed-array view of dtype `d` over bytes (which must be aligned for `d`). */
+export function viewOf(d: DType, buf: ArrayBufferLike, offset: number, n: number): TypedArray {
+  return INFO[d].from(buf, offset, n);
+}
+
+/** The dtype name onnxruntime-node uses for a gluonc dtype (the same strings). */
+export function ortTypeName(d: DType): string {
+  return d;
+}
+
+/** The gluonc dtype of an onnxruntime tensor type string, or an error naming it. */
+export function fromOrtType(t: string): DType {
+  if (isDType(t)) return t;
+  throw new Error(`onnxruntime tensor type '${t}' is not supported by gluonc`);
+}

@@ -1,0 +1,177 @@
+/**
+ * One wrapper over onnxruntime-node for every caller: device choice, thread
+ * settings, synchronous and asynchronous runs, host tensors in and out.
+ * Invariant: a Session owns exactly one native session until `close()`.
+ */
+import type { Tensor as OrtTensor } from 'onnxruntime-common';
+import { fromOnnxDType, fromOrtType, type DType } from './dtypes.js';
+import { ortBinding, OrtTensorClass, type BindingSession } from './ort.js';
+import { count } from './profiler.js';
+import { formatShape, sizeOf, type HostTensor } from './tensor.js';
+
+/** Where a session runs. */
+export type Device = 'cpu' | 'cuda';
+
+/** Options for creating a session. Example: `{ device: 'cpu', threads: 1 }`. */
+export interface SessionOptions {
+  /** `cpu` (default) or `cuda` (needs onnxruntime-node's CUDA provider). */
+  device?: Device;
+  /** With `device: 'cuda'`, run on the CPU instead of failing when CUDA is missing. */
+  fallback?: boolean;
+  /** Intra-op threads; 0 lets onnxruntime choose. */
+  threads?: number;
+  /** onnxruntime graph optimization level (default `all`). */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** A session input or output: name, dtype and shape (symbolic dimensions by name). */
+export interface IOInfo {
+  name: string;
+  dtype: DType;
+  shape: (number | string)[];
+}
+
+/** The message given when the CUDA provider is not installed. */
+export const CUDA_INSTALL_HINT =
+  "onnxruntime-node's CUDA execution provider is not installed; on a machine with an NVIDIA GPU and network access run " +
+  '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install` (or pass fallback: true to run on the CPU)';
+
+/**
+ * A compiled ONNX model ready to run.
+ *
+ * ```ts
+ * const s = Session.create(bytes, { threads: 1 });
+ * const { y } = s.runSync({ x: { dtype: 'float32', shape: [1, 2], data: new Float32Array(2) } });
+ * ```
+ */
+export class Session {
+  readonly inputs: IOInfo[];
+  readonly outputs: IOInfo[];
+  /** The device the session actually runs on (after any fallback). */
+  readonly device: Device;
+  private native: BindingSession | null;
+  private readonly fetches: Record<string, null>;
+
+  private constructor(native: BindingSession, device: Device) {
+    this.native = native;
+    this.device = device;
+    this.inputs = native.inputMetadata.map(ioInfo);
+    this.outputs = native.outputMetadata.map(ioInfo);
+    this.fetches = Object.fromEntries(this.outputs.map((o) => [o.name, null]));
+  }
+
+  /** Creates a session from ONNX bytes or a file path. Throws a named error for an unloadable model. */
+  static create(model: Uint8Array | string, options: SessionOptions = {}): Session {
+    const binding = ortBinding();
+    const device = options.device ?? 'cpu';
+    if (device !== 'cpu' && device !== 'cuda') throw new Error(`unknown device '${String(device)}' (use 'cpu' or 'cuda')`);
+    const base: Record<string, unknown> = {
+      graphOptimizationLevel: options.optimization ?? 'all',
+      intraOpNumThreads: options.threads ?? 0,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    };
+    const load = (eps: string[]): BindingSession => {
+      const native = new binding.InferenceSession();
+      const opts = { ...base, executionProviders: eps };
+      if (typeof model === 'string') native.loadModel(model, opts);
+      else native.loadModel(model.buffer, model.byteOffset, model.byteLength, opts);
+      return native;
+    };
+    let native: BindingSession;
+    let actual: Device = device;
+    if (device === 'cuda') {
+      try {
+        native = load(['cuda']);
+      } catch (e) {
+        if (!isMissingProvider(e)) throw loadError(model, e);
+        if (!options.fallback) throw new Error(CUDA_INSTALL_HINT);
+        native = loadOrThrow(() => load(['cpu']), model);
+        actual = 'cpu';
+      }
+    } else {
+      native = loadOrThrow(() => load(['cpu']), model);
+    }
+    count('sessionsCreated');
+    return new Session(native, actual);
+  }
+
+  /** Runs synchronously on host tensors; returns every output by name. */
+  runSync(feeds: Record<string, HostTensor>): Record<string, HostTensor> {
+    const native = this.native;
+    if (!native) throw new Error('session is closed');
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const info of this.inputs) {
+      const t = feeds[info.name];
+      if (!t) throw new Error(`missing input '${info.name}' (expected ${info.dtype} ${formatShape(info.shape)})`);
+      ortFeeds[info.name] = toOrt(t);
+    }
+    count('sessionRuns');
+    const out = native.run(ortFeeds, this.fetches, {});
+    const result: Record<string, HostTensor> = {};
+    for (const o of this.outputs) result[o.name] = fromOrt(out[o.name]!);
+    return result;
+  }
+
+  /** Runs on the next turn of the event loop; resolves with every output by name. */
+  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+    return new Promise((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          resolve(this.runSync(feeds));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+
+  /** Releases the native session. Further runs throw. */
+  close(): void {
+    this.native?.dispose();
+    this.native = null;
+  }
+
+  /** True until `close()`. */
+  get open(): boolean {
+    return this.native !== null;
+  }
+}
+
+function ioInfo(m: { name: string; symbolicDimensions: string[]; shape: number[]; type: number }): IOInfo {
+  const shape = m.shape.map((d, i) => (d >= 0 ? d : m.symbolicDimensions[i] || '?'));
+  return { name: m.name, dtype: fromOnnxDType(m.type), shape };
+}
+
+/** An onnxruntime tensor over a host tensor's memory. */
+export function toOrt(t: HostTensor): OrtTensor {
+  if (t.data.length !== sizeOf(t.shape)) {
+    throw new Error(`tensor of shape ${formatShape(t.shape)} holds ${t.data.length} elements`);
+  }
+  return new OrtTensorClass(t.dtype as 'float32', t.data as Float32Array, t.shape);
+}
+
+/** A host tensor over an onnxruntime tensor's data. */
+export function fromOrt(t: OrtTensor): HostTensor {
+  const dtype = fromOrtType(t.type);
+  return { dtype, shape: [...t.dims], data: t.data as HostTensor['data'] };
+}
+
+function isMissingProvider(e: unknown): boolean {
+  const msg = String((e as Error)?.message ?? e);
+  return /cuda|provider|libonnxruntime_providers|shared library/i.test(msg);
+}
+
+function loadOrThrow(f: () => BindingSession, model: Uint8Array | string): BindingSession {
+  try {
+    return f();
+  } catch (e) {
+    throw loadError(model, e);
+  }
+}
+
+function loadError(model: Uint8Array | string, e: unknown): Error {
+  const what = typeof model === 'string' ? `'${model}'` : `model (${model.byteLength} bytes)`;
+  const msg = String((e as Error)?.message ?? e).split('\n')[0];
+  return new Error(`onnxruntime cannot load ${what}: ${msg}`);
+}

@@ -1,0 +1,90 @@
+/**
+ * Host tensors: a dtype, a concrete shape and a typed array in row-major
+ * order. This is the one in-memory tensor form shared by the runtime, the
+ * compiler's constant folding and the eager `nd` front end.
+ * Invariant: `data.length === sizeOf(shape)` and the array type matches dtype.
+ */
+import { allocate, type DType, type TypedArray } from './dtypes.js';
+import { fromHalf, toHalf } from './half.js';
+
+/** A tensor in host memory. Example: `{ dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) }`. */
+export interface HostTensor {
+  dtype: DType;
+  shape: number[];
+  data: TypedArray;
+}
+
+/** The number of elements of a concrete shape. Example: `sizeOf([2, 3]) === 6`. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a shape, in elements. Example: `stridesOf([2, 3])` is `[3, 1]`. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/** Element `i` of a tensor as a JS number (int64 converted, float16 decoded). */
+export function readElement(t: HostTensor, i: number): number {
+  const v = t.data[i]!;
+  if (typeof v === 'bigint') return Number(v);
+  return t.dtype === 'float16' ? fromHalf(v) : v;
+}
+
+/** Stores the number `x` as element `i`, converting to the tensor's dtype. */
+export function writeElement(t: HostTensor, i: number, x: number): void {
+  switch (t.dtype) {
+    case 'int64':
+      (t.data as BigInt64Array)[i] = BigInt(Math.trunc(Number.isFinite(x) ? x : 0));
+      return;
+    case 'float16':
+      (t.data as Uint16Array)[i] = toHalf(x);
+      return;
+    case 'bool':
+      (t.data as Uint8Array)[i] = x ? 1 : 0;
+      return;
+    default:
+      (t.data as Float32Array)[i] = x;
+  }
+}
+
+/** A tensor of dtype `dtype` and shape `shape` filled with the numbers `values` (length must match). */
+export function tensorFromNumbers(dtype: DType, shape: number[], values: ArrayLike<number>): HostTensor {
+  const n = sizeOf(shape);
+  if (values.length !== n) {
+    throw new Error(`tensor of shape [${shape.join(', ')}] needs ${n} values, got ${values.length}`);
+  }
+  const t: HostTensor = { dtype, shape: [...shape], data: allocate(dtype, n) };
+  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32' || dtype === 'int8' || dtype === 'uint8') {
+    (t.data as Float64Array).set(values);
+    return t;
+  }
+  for (let i = 0; i < n; i++) writeElement(t, i, values[i]!);
+  return t;
+}
+
+/** All elements as JS numbers, in row-major order. */
+export function tensorToNumbers(t: HostTensor): number[] {
+  const n = t.data.length;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = readElement(t, i);
+  return out;
+}
+
+/** A zero tensor. Example: `zerosTensor('float32', [2, 2])`. */
+export function zerosTensor(dtype: DType, shape: number[]): HostTensor {
+  return { dtype, shape: [...shape], data: allocate(dtype, sizeOf(shape)) };
+}
+
+/** Formats a shape like `[2, 3]`, symbolic dimensions by name. */
+export function formatShape(shape: readonly (number | string)[]): string {
+  return `[${shape.join(', ')}]`;
+}
