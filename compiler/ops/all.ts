@@ -4,10 +4,18 @@
  * test are all generated from it; nothing else lists operators.
  */
 import { ELEMENTWISE_OPS } from './elementwise.js';
+import { LINALG_OPS } from './linalg.js';
+import { NN_OPS } from './nn.js';
+import { REDUCE_OPS } from './reduce.js';
+import { SHAPE_OPS } from './shape.js';
 
 /** Every operator by F name (aliases map to the same declaration). */
 export const OPS = {
   ...ELEMENTWISE_OPS,
+  ...REDUCE_OPS,
+  ...SHAPE_OPS,
+  ...LINALG_OPS,
+  ...NN_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -27,6 +27,11 @@ function isOptions(x: unknown, isTensor: (x: unknown) => boolean): x is Record<s
 export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown) => x is T): ParsedCall<T> {
   const inputs: (T | number)[] = [];
   let i = 0;
+  const leading: Attrs = {};
+  for (const name of def.leading ?? []) {
+    if (i >= args.length || isTensor(args[i]) || isOptions(args[i], isTensor)) throw new OpError(def.name, `needs '${name}' before the tensor inputs`);
+    leading[name] = args[i++] as AttrValue;
+  }
   const takesTensor = (x: unknown) => isTensor(x) || typeof x === 'number';
   if (def.variadic) {
     while (i < args.length && isTensor(args[i])) inputs.push(args[i++] as T);
@@ -41,7 +46,7 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
       } else break;
     }
   }
-  const attrs: Attrs = {};
+  const attrs: Attrs = { ...leading };
   for (const name of def.positional ?? []) {
     if (i >= args.length || isOptions(args[i], isTensor)) break;
     if (isTensor(args[i])) throw new OpError(def.name, `option '${name}' must be a value, got a tensor`);

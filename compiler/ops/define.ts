@@ -73,6 +73,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
   attrs?: AttrDefaults;
   /** Attributes that may follow the tensor inputs positionally (MXNet's `reshape(x, shape)`). */
   positional?: string[];
+  /** Attributes that come before the tensor inputs (`einsum('ij,jk->ik', a, b)`). */
+  leading?: string[];
   /** Also an NDArray/Symbol method (`x.name(...)`). */
   method?: boolean;
   /** Checks and normalizes attributes once types are known (fills defaults that depend on shapes). */

@@ -88,6 +88,19 @@ function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => n
   });
 }
 
+/**
+ * A lowering for ONNX operators onnxruntime implements only in float32:
+ * other float dtypes are cast to float32 around it.
+ */
+export function viaFloat32(c: LowerCtx, onnxOp: string, inputs: string[] = c.inputs, attrs: Record<string, { float: number }> = {}): void {
+  const d = c.outTypes[0]!.dtype;
+  if (d === 'float32') return void c.emit(onnxOp, inputs, attrs, c.outputs);
+  const f32 = onnxTo('float32');
+  const cast = inputs.map((x) => c.emit('Cast', [x], { to: f32 })[0]!);
+  const [y] = c.emit(onnxOp, cast, attrs);
+  c.emit('Cast', [y!], { to: onnxTo(d) }, c.outputs);
+}
+
 /** A lowering that is exactly one ONNX operator. */
 const one = (onnxOp: string, attrs: Record<string, { float: number }> = {}) => (c: LowerCtx) => void c.emit(onnxOp, c.inputs, attrs, c.outputs);
 
@@ -186,12 +199,12 @@ export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp
 /** `max(x, 0)`. */
 export const relu = unary('relu', one('Relu'), (x) => (x > 0 ? x : 0), SIGNED);
 /** `log(1 + e^x)` (softplus). */
-export const softrelu = unary('softrelu', one('Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))));
+export const softrelu = unary('softrelu', (c) => viaFloat32(c, 'Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))));
 /** The error function. */
-export const erf = unary('erf', one('Erf'), erfFn);
+export const erf = unary('erf', (c) => viaFloat32(c, 'Erf'), erfFn);
 /** Gaussian error linear unit (exact, erf-based). */
 export const gelu = unary('gelu', (c) => {
-  if (c.opset >= 20) return void c.emit('Gelu', c.inputs, {}, c.outputs);
+  if (c.opset >= 20) return viaFloat32(c, 'Gelu');
   const d = c.inTypes[0]!.dtype;
   const [s] = c.emit('Div', [c.inputs[0]!, c.scalar(Math.SQRT2, d)]);
   const [e] = c.emit('Erf', [s!]);

@@ -21,6 +21,15 @@ import { OpError } from './errors.js';
 /** Inputs up to this many elements run on the TypeScript kernel when the operator has one. */
 export const KERNEL_MAX_ELEMENTS = 2048;
 
+let kernelMax = KERNEL_MAX_ELEMENTS;
+
+/** Sets the kernel/session crossover (tests force one path with 0 or Infinity); returns the old value. */
+export function setKernelThreshold(n: number): number {
+  const old = kernelMax;
+  kernelMax = n;
+  return old;
+}
+
 /** Sessions kept for eager operators before the least recently used is released. */
 export const EAGER_CACHE_SIZE = 512;
 
@@ -48,7 +57,8 @@ export function executeOp(def: OpDef, inputs: HostTensor[], attrs: Attrs, prepar
   const types = inputs.map((t) => ({ dtype: t.dtype, shape: t.shape }));
   const { attrs: a, outTypes } = prepared ?? inferOp(def, types, attrs);
   count('eagerOps');
-  if (def.kernel && !def.random && useKernel(inputs, outTypes)) {
+  // Random operators always draw from the seeded stream through their kernel, so `random.seed` repeats them.
+  if (def.kernel && (def.random || useKernel(inputs, outTypes))) {
     count('kernelOps');
     return def.kernel(inputs, a as never, outTypes);
   }
@@ -59,7 +69,7 @@ function useKernel(inputs: HostTensor[], outTypes: TensorType[]): boolean {
   let n = 0;
   for (const t of inputs) n = Math.max(n, t.data.length);
   for (const t of outTypes) n = Math.max(n, sizeOf(t.shape as number[]));
-  return n <= KERNEL_MAX_ELEMENTS;
+  return n <= kernelMax;
 }
 
 const needsShape = new Set<string>();

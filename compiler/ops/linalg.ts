@@ -1,0 +1,2 @@
+/** linalg operators (being written). */
+export const LINALG_OPS = {} as const;

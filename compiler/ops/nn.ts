@@ -1,0 +1,2 @@
+/** nn operators (being written). */
+export const NN_OPS = {} as const;

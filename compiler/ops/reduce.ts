@@ -1,0 +1,2 @@
+/** reduce operators (being written). */
+export const REDUCE_OPS = {} as const;

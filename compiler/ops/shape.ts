@@ -1,0 +1,2 @@
+/** shape operators (being written). */
+export const SHAPE_OPS = {} as const;

@@ -1,0 +1,63 @@
+/** Table entries for the element-wise operators. */
+import type { OpCase, Sample } from '../case.js';
+
+const bin: Sample[] = [
+  { inputs: [{ shape: [3, 4] }, { shape: [3, 4] }] },
+  { inputs: [{ shape: [2, 3, 4] }, { shape: [4] }], label: 'broadcast' },
+  { inputs: [{ shape: [5, 1, 3] }, { shape: [4, 1] }], label: 'two-sided broadcast' },
+  { inputs: [{ shape: [6, 3], symbolic: true }, { shape: [1, 3] }], label: 'symbolic batch' },
+];
+const pos: Sample[] = [
+  { inputs: [{ shape: [3, 4], range: [0.1, 3] }] },
+  { inputs: [{ shape: [7, 2], range: [0.1, 3], symbolic: true }], label: 'symbolic batch' },
+];
+const un: Sample[] = [
+  { inputs: [{ shape: [3, 4] }] },
+  { inputs: [{ shape: [2, 3, 5], symbolic: true }], label: 'symbolic batch' },
+  { inputs: [{ shape: [3, 2], dtype: 'float64' }], label: 'float64' },
+];
+const ints: Sample = { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }, { shape: [4], dtype: 'int32', range: [1, 5] }], label: 'int32' };
+
+export const cases: OpCase[] = [
+  { op: 'add', samples: [...bin, ints], ref: 'a + b' },
+  { op: 'sub', samples: [...bin, ints], ref: 'a - b' },
+  { op: 'mul', samples: [...bin, ints], ref: 'a * b' },
+  { op: 'div', samples: [...bin.map((s) => ({ ...s, inputs: [s.inputs[0]!, { ...s.inputs[1]!, range: [0.5, 2] as [number, number] }] }))], ref: 'a / b' },
+  { op: 'pow', samples: [{ inputs: [{ shape: [3, 4], range: [0.1, 2] }, { shape: [4], range: [-2, 2] }] }], ref: 'a ** b' },
+  { op: 'maximum', samples: [...bin, ints], ref: 'np.maximum(a, b)' },
+  { op: 'minimum', samples: [...bin, ints], ref: 'np.minimum(a, b)' },
+  { op: 'equal', samples: [{ inputs: [{ shape: [3, 4], dtype: 'int32', range: [0, 3] }, { shape: [4], dtype: 'int32', range: [0, 3] }] }, ...bin], ref: '(a == b).astype(a.dtype)' },
+  { op: 'notEqual', samples: [{ inputs: [{ shape: [3, 4], dtype: 'int32', range: [0, 3] }, { shape: [4], dtype: 'int32', range: [0, 3] }] }, ...bin], ref: '(a != b).astype(a.dtype)' },
+  { op: 'greater', samples: bin, ref: '(a > b).astype(a.dtype)' },
+  { op: 'greaterEqual', samples: bin, ref: '(a >= b).astype(a.dtype)' },
+  { op: 'lesser', samples: bin, ref: '(a < b).astype(a.dtype)' },
+  { op: 'lesserEqual', samples: bin, ref: '(a <= b).astype(a.dtype)' },
+  { op: 'neg', samples: un, ref: '-a' },
+  { op: 'abs', samples: un, ref: 'np.abs(a)' },
+  { op: 'sign', samples: un, ref: 'np.sign(a)' },
+  { op: 'exp', samples: un, ref: 'np.exp(a)' },
+  { op: 'log', samples: pos, ref: 'np.log(a)' },
+  { op: 'sqrt', samples: pos, ref: 'np.sqrt(a)' },
+  { op: 'rsqrt', samples: pos, ref: '1 / np.sqrt(a)' },
+  { op: 'square', samples: un, ref: 'a * a' },
+  { op: 'reciprocal', samples: pos, ref: '1 / a' },
+  { op: 'sin', samples: un, ref: 'np.sin(a)' },
+  { op: 'cos', samples: un, ref: 'np.cos(a)' },
+  { op: 'tanh', samples: un, ref: 'np.tanh(a)' },
+  { op: 'sigmoid', samples: un, ref: '1 / (1 + np.exp(-a))' },
+  { op: 'relu', samples: un, ref: 'np.maximum(a, 0)' },
+  { op: 'softrelu', samples: un, ref: 'np.log1p(np.exp(a))' },
+  { op: 'erf', samples: un, ref: 'np.vectorize(math.erf)(a)' },
+  { op: 'gelu', samples: un, ref: '0.5 * a * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))' },
+  { op: 'floor', samples: un, ref: 'np.floor(a)' },
+  { op: 'ceil', samples: un, ref: 'np.ceil(a)' },
+  { op: 'clip', samples: [{ inputs: [{ shape: [3, 4] }], args: [-0.5, 0.7] }, { inputs: [{ shape: [4, 2], symbolic: true }], args: [{ aMin: 0, aMax: 1 }] }], ref: 'np.clip(a, args[0], args[1]) if args else np.clip(a, attrs["aMin"], attrs["aMax"])' },
+  {
+    op: 'where',
+    samples: [
+      { inputs: [{ shape: [3, 4], range: [0, 2], dtype: 'int32' }, { shape: [3, 4] }, { shape: [4] }] },
+      { inputs: [{ shape: [5, 4], range: [0, 2], symbolic: true }, { shape: [5, 4], symbolic: true }, { shape: [5, 4], symbolic: true }], label: 'float condition' },
+    ],
+    ref: 'np.where(a != 0, b, c)',
+  },
+];
