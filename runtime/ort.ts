@@ -2,7 +2,9 @@
  * The one place that touches onnxruntime-node's native binding. It runs
  * synchronously, which the eager front end and `runSync` rely on.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Tensor as OrtTensor } from 'onnxruntime-common';
 
 const require = createRequire(import.meta.url);
@@ -51,4 +53,14 @@ export const OrtTensorClass: typeof OrtTensor = (require('onnxruntime-common') a
 /** The onnxruntime-node version string. */
 export function ortVersion(): string {
   return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+/**
+ * True when onnxruntime-node's CUDA execution provider library is installed
+ * (it is not in the npm package; `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install` fetches it).
+ */
+export function cudaProviderInstalled(): boolean {
+  const dir = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(join(dir, lib));
 }

@@ -5,7 +5,7 @@
  */
 import type { Tensor as OrtTensor } from 'onnxruntime-common';
 import { fromOnnxDType, fromOrtType, type DType } from './dtypes.js';
-import { ortBinding, OrtTensorClass, type BindingSession } from './ort.js';
+import { cudaProviderInstalled, ortBinding, OrtTensorClass, type BindingSession } from './ort.js';
 import { count } from './profiler.js';
 import { formatShape, sizeOf, type HostTensor } from './tensor.js';
 
@@ -82,6 +82,7 @@ export class Session {
     let actual: Device = device;
     if (device === 'cuda') {
       try {
+        if (!cudaProviderInstalled()) throw new Error('CUDA provider library is not installed');
         native = load(['cuda']);
       } catch (e) {
         if (!isMissingProvider(e)) throw loadError(model, e);

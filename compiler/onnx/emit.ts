@@ -2,7 +2,8 @@
  * IR graph -> ONNX ModelProto bytes. Each IR node is lowered by its
  * operator's `lower`; parameters and constants become initializers. The first
  * ONNX node of every lowered IR node carries a `gluonc:` doc string recording
- * the IR operator, so `readModel` can rebuild the IR.
+ * the IR operator, its attributes and input/output names, so `readModel`
+ * can rebuild the IR.
  * Invariant: ONNX names are unique; graph outputs carry their public names.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -125,7 +126,8 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
     };
     def.lower(ctx, node.attrs as never);
     if (nodes.length > first) {
-      nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: nodes.length - first, scope: node.scope || undefined })}`;
+      // `in`/`out`: the IR node's input and output names, so `readModel` rebuilds it exactly.
+      nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs })}`;
     }
   }
 

@@ -1,2 +1,316 @@
-/** reduce operators (being written). */
-export const REDUCE_OPS = {} as const;
+/**
+ * Reductions: sum, mean, max, min, prod, the index reductions argmax/argmin
+ * and the vector norm, with MXNet's options (`axis` as an int, a list or
+ * null for all axes; `keepdims`; `exclude` to reduce every axis NOT listed).
+ * Invariants: a reduction over every axis without `keepdims` has shape []
+ * (numpy and MXNet 2; MXNet 1.x gives [1]); an empty `axis` list means all
+ * axes, as in MXNet. Kernels accumulate in float64 and store in the output
+ * dtype. Lowerings depend only on the input's rank (axes come from the
+ * attributes), so eager sessions are shared across shapes.
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import { onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import type { HostTensor } from '../../runtime/tensor.js';
+import { sizeOf, stridesOf } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { Shape, TensorType } from '../ir/types.js';
+import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { normAxis, reduceAxes } from './dims.js';
+import { OpError } from './errors.js';
+import { commonDType } from './elementwise.js';
+import { broadcastIndex, fromF64, toF64 } from './kernels.js';
+
+/** An `axis` option: one axis, several, or null for all. */
+export type Axis = number | number[] | null;
+
+/** Options of sum, mean, max, min and prod. */
+export interface ReduceOptions {
+  axis?: Axis;
+  keepdims?: boolean;
+  exclude?: boolean;
+}
+
+/** Options of argmax and argmin. */
+export interface ArgReduceOptions {
+  axis?: number | null;
+  keepdims?: boolean;
+}
+
+/** Options of norm. */
+export interface NormOptions {
+  ord?: 1 | 2;
+  axis?: Axis;
+  keepdims?: boolean;
+}
+
+type ReduceSig = Method<(data: Tx, axis?: Axis | ReduceOptions, keepdims?: boolean | ReduceOptions, options?: ReduceOptions) => Tx>;
+type ArgReduceSig = Method<(data: Tx, axis?: number | null | ArgReduceOptions, keepdims?: boolean | ArgReduceOptions, options?: ArgReduceOptions) => Tx>;
+type NormSig = Method<(data: Tx, options?: NormOptions) => Tx>;
+
+type ReduceAttrs = Attrs & { axis: Axis; keepdims: boolean; exclude: boolean };
+type ArgAttrs = Attrs & { axis: number | null; keepdims: boolean };
+type NormAttrs = Attrs & { ord: number; axis: Axis; keepdims: boolean };
+
+const FLOATS: DType[] = ['float32', 'float64', 'float16'];
+
+/** Checks the form of an `axis` option (an int, an int list or null). */
+function checkAxisForm(op: string, axis: unknown, types: TensorType[]): Axis {
+  if (axis === null || axis === undefined) return null;
+  if (typeof axis === 'number' && Number.isInteger(axis)) return axis;
+  if (Array.isArray(axis) && axis.every((a) => typeof a === 'number' && Number.isInteger(a))) return axis.length ? (axis as number[]) : null;
+  throw new OpError(op, `option 'axis' must be an integer, a list of integers or null, got ${JSON.stringify(axis)}`, types);
+}
+
+function checkBool(op: string, name: string, v: unknown, types: TensorType[]): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 0 || v === 1) return v === 1;
+  throw new OpError(op, `option '${name}' must be a boolean, got ${JSON.stringify(v)}`, types);
+}
+
+/** The axes reduced by a call (sorted, unique, non-negative). */
+function axesOf(op: string, a: { axis: unknown; exclude?: unknown }, rank: number, types?: TensorType[]): number[] {
+  return reduceAxes(op, checkAxisForm(op, a.axis, types ?? []), rank, !!a.exclude, types);
+}
+
+/** The shape left after reducing `axes` of `shape`. */
+function reducedShape(shape: Shape, axes: number[], keepdims: boolean): Shape {
+  const out: Shape = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+/** Emits `onnxOp(x, axes)`; with no axes (a 0-d input) the reduction is the identity. */
+function emitReduce(c: LowerCtx, onnxOp: string, x: string, axes: number[], keepdims: boolean, outputs?: string[]): string {
+  if (!axes.length) return c.emit('Identity', [x], {}, outputs ?? 1)[0]!;
+  return c.emit(onnxOp, [x, c.ints(axes)], { keepdims: keepdims ? 1 : 0 }, outputs ?? 1)[0]!;
+}
+
+/** Lowers with a dtype onnxruntime lacks computed in `via` (cast around the reduction). */
+function emitReduceVia(c: LowerCtx, onnxOp: string, axes: number[], keepdims: boolean, native: DType[], via: DType): void {
+  const d = c.inTypes[0]!.dtype;
+  if (native.includes(d)) return void emitReduce(c, onnxOp, c.inputs[0]!, axes, keepdims, c.outputs);
+  const [x] = c.emit('Cast', [c.inputs[0]!], { to: onnxTo(via) });
+  const y = emitReduce(c, onnxOp, x!, axes, keepdims);
+  c.emit('Cast', [y], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
+}
+
+/** Folds every input element into its output slot: `acc = step(acc, v)`, then `finish(acc, count)`. */
+function reduceKernel(
+  x: HostTensor,
+  axes: number[],
+  out: TensorType,
+  init: number,
+  step: (acc: number, v: number) => number,
+  finish?: (acc: number, n: number) => number,
+): HostTensor {
+  const keep = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const idx = broadcastIndex(keep, x.shape);
+  const vals = toF64(x);
+  const acc = new Float64Array(sizeOf(keep)).fill(init);
+  for (let i = 0; i < vals.length; i++) acc[idx[i]!] = step(acc[idx[i]!]!, vals[i]!);
+  if (finish) {
+    const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
+    for (let i = 0; i < acc.length; i++) acc[i] = finish(acc[i]!, n);
+  }
+  return fromF64(out, acc);
+}
+
+interface ReduceSpec {
+  onnxOp: string;
+  /** dtypes accepted by the operator. */
+  dtypes: DType[];
+  /** dtypes lowered directly; the others (float16, for accuracy) accumulate in float32. */
+  native: DType[];
+  init: number;
+  step: (acc: number, v: number) => number;
+  finish?: (acc: number, n: number) => number;
+}
+
+const maxStep = (a: number, v: number) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : v > a ? v : a);
+const minStep = (a: number, v: number) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : v < a ? v : a);
+
+function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
+  return defineOp<ReduceSig, ReduceAttrs>({
+    name,
+    inputs: ['data'],
+    attrs: { axis: null, keepdims: false, exclude: false },
+    positional: ['axis', 'keepdims', 'exclude'],
+    method: true,
+    infer: (types, a) => {
+      const dtype = commonDType(name, types, s.dtypes);
+      const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
+      checkBool(name, 'exclude', a.exclude, types);
+      const x = types[0]!;
+      return [{ dtype, shape: reducedShape(x.shape, axesOf(name, a, x.shape.length, types), keepdims) }];
+    },
+    lower: (c, a) => {
+      const axes = axesOf(name, a, c.inTypes[0]!.shape.length);
+      emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
+    },
+    kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, s.step, s.finish)],
+  });
+}
+
+/**
+ * Sum over `axis` (all axes when null). A full reduction has shape [] (MXNet 1.x: [1]).
+ * Example: `x.sum({ axis: 1, keepdims: true })`.
+ */
+export const sum = reduction('sum', {
+  onnxOp: 'ReduceSum', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
+  init: 0, step: (a, v) => a + v,
+});
+/**
+ * Mean over `axis` (float dtypes). A full reduction has shape [] (MXNet 1.x: [1]).
+ * Example: `x.sub(x.mean())`.
+ */
+export const mean = reduction('mean', {
+  onnxOp: 'ReduceMean', dtypes: FLOATS, native: ['float32', 'float64'],
+  init: 0, step: (a, v) => a + v, finish: (a, n) => a / n,
+});
+/**
+ * Maximum over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
+ * Example: `F.broadcastDiv(x, F.max(x))`.
+ */
+export const max = reduction('max', {
+  onnxOp: 'ReduceMax', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  init: -Infinity, step: maxStep,
+});
+/**
+ * Minimum over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
+ * Example: `F.broadcastSub(x, F.min(x))`.
+ */
+export const min = reduction('min', {
+  onnxOp: 'ReduceMin', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  init: Infinity, step: minStep,
+});
+/**
+ * Product over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
+ * Example: `x.prod(0)`.
+ */
+export const prod = reduction('prod', {
+  onnxOp: 'ReduceProd', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
+  init: 1, step: (a, v) => a * v,
+});
+
+function argReduction(name: string, onnxOp: string, better: (v: number, best: number) => boolean): OpDef<ArgReduceSig, ArgAttrs> {
+  return defineOp<ArgReduceSig, ArgAttrs>({
+    name,
+    inputs: ['data'],
+    attrs: { axis: null, keepdims: false },
+    positional: ['axis', 'keepdims'],
+    method: true,
+    infer: (types, a) => {
+      commonDType(name, types, ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8']);
+      const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
+      const x = types[0]!;
+      if (a.axis === null || a.axis === undefined) {
+        return [{ dtype: 'float32', shape: keepdims ? x.shape.map(() => 1) : [] }];
+      }
+      if (typeof a.axis !== 'number') {
+        throw new OpError(name, `option 'axis' must be one integer or null, got ${JSON.stringify(a.axis)}`, types);
+      }
+      if (x.shape.length === 0) throw new OpError(name, `axis ${a.axis} is out of range for rank 0`, types);
+      const axis = normAxis(name, a.axis, x.shape.length, types);
+      return [{ dtype: 'float32', shape: reducedShape(x.shape, [axis], keepdims) }];
+    },
+    lower: (c, a) => {
+      const t = c.inTypes[0]!;
+      const rank = t.shape.length;
+      const x = c.inputs[0]!;
+      const f32 = onnxTo('float32');
+      if (a.axis === null || a.axis === undefined) {
+        const [flat] = c.emit('Reshape', [x, c.ints([-1])]);
+        const [i] = c.emit(onnxOp, [flat!], { axis: 0, keepdims: 0 });
+        if (!a.keepdims || rank === 0) return void c.emit('Cast', [i!], { to: f32 }, c.outputs);
+        const [f] = c.emit('Cast', [i!], { to: f32 });
+        return void c.emit('Reshape', [f!, c.ints(Array(rank).fill(1))], {}, c.outputs);
+      }
+      const [i] = c.emit(onnxOp, [x], { axis: normAxis(name, a.axis, rank), keepdims: a.keepdims ? 1 : 0 });
+      c.emit('Cast', [i!], { to: f32 }, c.outputs);
+    },
+    kernel: ([x], a, [out]) => {
+      const vals = toF64(x!);
+      const shape = x!.shape;
+      const all = a.axis === null || a.axis === undefined;
+      const axis = all ? 0 : normAxis(name, a.axis!, shape.length);
+      // Flattened: one slot, positions are flat indices; else the position along `axis`.
+      const keep = all ? shape.map(() => 1) : shape.map((d, i) => (i === axis ? 1 : d));
+      const idx = broadcastIndex(keep, shape);
+      const stride = all ? 1 : stridesOf(shape)[axis]!;
+      const len = all ? vals.length : shape[axis]!;
+      const n = sizeOf(keep);
+      const best = new Float64Array(n).fill(NaN);
+      const pos = new Float64Array(n).fill(-1);
+      for (let i = 0; i < vals.length; i++) {
+        const o = idx[i]!;
+        const v = vals[i]!;
+        // The first NaN wins (numpy); otherwise the first strictly better value.
+        if (pos[o] === -1 || (!Number.isNaN(best[o]!) && (Number.isNaN(v) || better(v, best[o]!)))) {
+          best[o] = v;
+          pos[o] = Math.floor(i / stride) % len;
+        }
+      }
+      return [fromF64(out!, pos)];
+    },
+  });
+}
+
+/**
+ * Index of the maximum along `axis` (over the flattened tensor when null),
+ * as float32 like MXNet's; ties give the first index.
+ * Example: `F.argmax(scores, 1)`.
+ */
+export const argmax = argReduction('argmax', 'ArgMax', (v, b) => v > b);
+/**
+ * Index of the minimum along `axis` (over the flattened tensor when null),
+ * as float32 like MXNet's; ties give the first index.
+ * Example: `x.argmin({ axis: 0 })`.
+ */
+export const argmin = argReduction('argmin', 'ArgMin', (v, b) => v < b);
+
+/**
+ * The L2 (`ord: 2`, default) or L1 (`ord: 1`) norm over `axis` (all axes when
+ * null, as a flattened vector). A full reduction has shape [] (MXNet 1.x: [1]).
+ * Example: `x.norm({ axis: 1 })`.
+ */
+export const norm = defineOp<NormSig, NormAttrs>({
+  name: 'norm',
+  inputs: ['data'],
+  attrs: { ord: 2, axis: null, keepdims: false },
+  method: true,
+  infer: (types, a) => {
+    const dtype = commonDType('norm', types, FLOATS);
+    if (a.ord !== 1 && a.ord !== 2) throw new OpError('norm', `option 'ord' must be 1 or 2, got ${JSON.stringify(a.ord)}`, types);
+    const keepdims = checkBool('norm', 'keepdims', a.keepdims, types);
+    const x = types[0]!;
+    return [{ dtype, shape: reducedShape(x.shape, axesOf('norm', a, x.shape.length, types), keepdims) }];
+  },
+  lower: (c, a) => {
+    const axes = axesOf('norm', a, c.inTypes[0]!.shape.length);
+    if (axes.length) return void emitReduceVia(c, a.ord === 1 ? 'ReduceL1' : 'ReduceL2', axes, !!a.keepdims, ['float32', 'float64'], 'float32');
+    // A 0-d input: its norm is |x|.
+    c.emit('Abs', [c.inputs[0]!], {}, c.outputs);
+  },
+  kernel: ([x], a, [out]) => {
+    const axes = axesOf('norm', a, x!.shape.length);
+    return [a.ord === 1
+      ? reduceKernel(x!, axes, out!, 0, (s, v) => s + Math.abs(v))
+      : reduceKernel(x!, axes, out!, 0, (s, v) => s + v * v, (s) => Math.sqrt(s))];
+  },
+});
+
+/** The reduction operators, by F name (MXNet's `sum_axis`, `max_axis`, `min_axis` included). */
+export const REDUCE_OPS = {
+  sum, sumAxis: sum,
+  mean,
+  max, maxAxis: max,
+  min, minAxis: min,
+  prod,
+  argmax, argmin,
+  norm,
+} as const;

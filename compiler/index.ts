@@ -1,0 +1,14 @@
+/**
+ * `gluonc/compiler`: the programmatic compiler — the IR, the operator set,
+ * tracing, ONNX emission and graph compilation.
+ */
+export * from './ir/index.js';
+export { OPS, type OpName } from './ops/all.js';
+export { getOp, hasOp, allOps, allOpNames } from './ops/registry.js';
+export { defineOp, type OpDef, type OpSpec, type LowerCtx, type Tx } from './ops/define.js';
+export { OpError, withScope } from './ops/errors.js';
+export { executeOp } from './ops/execute.js';
+export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './onnx/emit.js';
+export { compileGraph, type Runner } from './compile.js';
+export { graphOf, evalSymbols, Symbol, DataDependentError } from './trace/symbol.js';
+export { retypeGraph } from './trace/retype.js';

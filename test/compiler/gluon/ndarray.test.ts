@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { nd, random, profiler } from 'gluonc';
+
+describe('nd arrays', () => {
+  it('creates from nested arrays, flat arrays with a shape, and typed arrays', () => {
+    const a = nd.array([[1, 2], [3, 4]]);
+    assert.deepEqual(a.shape, [2, 2]);
+    assert.equal(a.dtype, 'float32');
+    assert.equal(a.size, 4);
+    assert.equal(a.ndim, 2);
+    assert.deepEqual(a.toArray(), [[1, 2], [3, 4]]);
+    const b = nd.array([1, 2, 3, 4, 5, 6], { shape: [2, 3], dtype: 'int32' });
+    assert.deepEqual(b.toArray(), [[1, 2, 3], [4, 5, 6]]);
+    assert.ok(b.data() instanceof Int32Array);
+    const c = nd.array(new Float64Array([0.5, 1.5]));
+    assert.equal(c.dtype, 'float32');
+    assert.deepEqual(c.toArray(), [0.5, 1.5]);
+    assert.equal(nd.array(7).item(), 7);
+    assert.deepEqual(nd.array([1, 2], { dtype: 'int64' }).data(), BigInt64Array.of(1n, 2n));
+    assert.deepEqual(nd.array([1.5, -2], { dtype: 'float16' }).toArray(), [1.5, -2]);
+  });
+
+  it('refuses ragged arrays, wrong sizes, bad dtypes and bad shapes with a message', () => {
+    assert.throws(() => nd.array([[1, 2], [3]]), /ragged/);
+    assert.throws(() => nd.array([1, 2, 3], { shape: [2, 2] }), /shape \[2, 2\] needs 4 values, got 3/);
+    assert.throws(() => nd.array([1], { dtype: 'complex64' as never }), /unsupported dtype "complex64"/);
+    assert.throws(() => nd.zeros([2, -1]), /nd.zeros: invalid shape/);
+    assert.throws(() => nd.array([1, 2]).item(), /item: the array has 2 elements/);
+  });
+
+  it('creation functions', () => {
+    assert.deepEqual(nd.zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
+    assert.deepEqual(nd.ones([3], { dtype: 'int32' }).toArray(), [1, 1, 1]);
+    assert.deepEqual(nd.full([2], 7).toArray(), [7, 7]);
+    assert.deepEqual(nd.arange(0, 5).toArray(), [0, 1, 2, 3, 4]);
+    assert.deepEqual(nd.arange(3).toArray(), [0, 1, 2]);
+    assert.deepEqual(nd.arange(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
+  });
+
+  it('prints like MXNet', () => {
+    assert.equal(nd.array([1, 2, 3]).toString(), '[1. 2. 3.]\n<NDArray 3 @cpu(0)>');
+    assert.equal(nd.array([[0.5, 1], [2, 3]]).toString(), '[[0.5 1.]\n [2. 3.]]\n<NDArray 2x2 @cpu(0)>');
+    assert.equal(nd.array([1, 2], { dtype: 'int32' }).toString(), '[1 2]\n<NDArray 2 @cpu(0)>');
+  });
+
+  it('random.seed makes every draw repeatable', () => {
+    random.seed(42);
+    const a = nd.random.uniform(-10, 10, [5, 2]).toArray();
+    const b = nd.random.normal(0, 1, [3]).toArray();
+    random.seed(42);
+    assert.deepEqual(nd.random.uniform(-10, 10, [5, 2]).toArray(), a);
+    assert.deepEqual(nd.random.normal(0, 1, [3]).toArray(), b);
+    random.seed(43);
+    assert.notDeepEqual(nd.random.uniform(-10, 10, [5, 2]).toArray(), a);
+    const u = nd.random.uniform(-10, 10, [1000]).data() as Float32Array;
+    assert.ok(u.every((v) => v >= -10 && v < 10));
+    const n = Array.from(nd.random.normal(3, 2, [20000]).data() as Float32Array);
+    const mean = n.reduce((s, v) => s + v, 0) / n.length;
+    const sd = Math.sqrt(n.reduce((s, v) => s + (v - mean) ** 2, 0) / n.length);
+    assert.ok(Math.abs(mean - 3) < 0.06 && Math.abs(sd - 2) < 0.06, `mean ${mean}, sd ${sd}`);
+  });
+
+  it('operators are functions and methods, accept numbers, and run eagerly', () => {
+    const x = nd.array([1, 2, 3]);
+    assert.deepEqual(nd.add(x, 1).toArray(), [2, 3, 4]);
+    assert.deepEqual(x.mul(2).sub(1).toArray(), [1, 3, 5]);
+    assert.deepEqual(nd.broadcastDiv(x, nd.array([2])).toArray(), [0.5, 1, 1.5]);
+    assert.deepEqual(nd.sub(10, x).toArray(), [9, 8, 7]);
+    profiler.reset();
+    nd.relu(x);
+    assert.equal(profiler.counters().eagerOps, 1);
+  });
+
+  it('the seed normalization runs eagerly: [1, 2, 3] -> [0, 0.5, 1]', () => {
+    const x = nd.array([1, 2, 3]);
+    const y = x.sub(nd.min(x)).div(nd.max(x).sub(nd.min(x)));
+    assert.deepEqual(y.toArray(), [0, 0.5, 1]);
+    const z = nd.broadcastDiv(nd.broadcastSub(x, nd.min(x)), nd.broadcastSub(nd.max(x), nd.min(x)));
+    assert.deepEqual(z.toArray(), [0, 0.5, 1]);
+  });
+
+  it('large tensors run through a cached onnxruntime session; small ones do not create sessions', () => {
+    const big = nd.ones([100, 100]);
+    profiler.reset();
+    nd.relu(big);
+    nd.relu(nd.ones([50, 300]));
+    const c = profiler.counters();
+    assert.ok(c.sessionsCreated <= 1, `sessions created: ${c.sessionsCreated}`);
+    assert.equal(c.sessionRuns, 2);
+    profiler.reset();
+    nd.relu(nd.ones([3]));
+    assert.equal(profiler.counters().sessionRuns, 0);
+  });
+
+  it('an eager operator error names the operator and shapes', () => {
+    assert.throws(() => nd.add(nd.zeros([2, 3]), nd.zeros([4])), /^OpError: add: shapes \[2, 3\] and \[4\] do not broadcast \(inputs: float32\[2, 3\], float32\[4\]\)$/);
+    assert.throws(() => nd.add(nd.zeros([2]), nd.zeros([2], { dtype: 'int32' })), /add: inputs have different dtypes float32 and int32/);
+    assert.throws(() => nd.exp(nd.zeros([2], { dtype: 'int32' })), /exp: dtype int32 is not supported/);
+    assert.throws(() => (nd as unknown as { relu: (...a: unknown[]) => unknown }).relu('x'), /relu: input 'data' must be a tensor or a number, got string "x"/);
+    assert.throws(() => nd.clip(nd.zeros([2]), 0, 1, { bogus: 1 } as never), /clip: unknown option 'bogus'/);
+  });
+});

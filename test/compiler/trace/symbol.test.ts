@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { nd, sym, profiler } from 'gluonc';
+import { DataDependentError, graphOf } from '../../../compiler/trace/symbol.js';
+
+describe('sym', () => {
+  it('every symbol carries its inferred type, with symbolic dimensions', () => {
+    const x = sym.var('x', { shape: ['N', 3] });
+    const y = sym.add(x, sym.var('b', { shape: [3] }));
+    assert.deepEqual(y.shape, ['N', 3]);
+    assert.equal(y.dtype, 'float32');
+    assert.deepEqual(y.listArguments(), ['x', 'b']);
+  });
+
+  it('eval compiles and runs', () => {
+    const x = sym.var('x', { shape: ['N', 2] });
+    const y = sym.relu(x.sub(1));
+    const out = y.eval({ x: nd.array([[0, 2], [3, -4]]) }) as nd.NDArray;
+    assert.deepEqual(out.toArray(), [[0, 1], [2, 0]]);
+  });
+
+  it('inferShape binds shapes to variables declared without one', () => {
+    const x = sym.var('x');
+    const y = sym.exp(x).add(sym.var('c', { shape: [2] }));
+    assert.throws(() => y.shape, /unknown until/);
+    assert.deepEqual(y.inferShape({ x: [5, 2] }), { args: { x: [5, 2], c: [2] }, outs: [[5, 2]] });
+    assert.throws(() => y.inferShape({ x: [5, 3] }), /add: shapes \[5, 3\] and \[2\] do not broadcast/);
+  });
+
+  it('reading values while tracing throws an error about data-dependent control flow', () => {
+    const x = sym.var('x', { shape: [2] });
+    assert.throws(() => x.toArray(), DataDependentError);
+    assert.throws(() => x.item(), /data-dependent control flow/i);
+    assert.throws(() => (x as unknown as number) > 0, /data-dependent control flow/i);
+  });
+
+  it('folds operators whose inputs are all constant while tracing', () => {
+    const x = sym.var('x', { shape: [3] });
+    const c = sym.add(nd.array([1, 2, 3]), nd.array([1, 1, 1]));
+    assert.ok(c.value.isConst);
+    const y = sym.mul(x, c);
+    assert.deepEqual(graphOf(y).nodes.map((n) => n.op), ['mul']);
+    assert.deepEqual((y.eval({ x: nd.array([1, 1, 1]) }) as nd.NDArray).toArray(), [2, 3, 4]);
+  });
+
+  it('eval reports unbound and unknown variables by name', () => {
+    const y = sym.relu(sym.var('x', { shape: [2] }));
+    assert.throws(() => y.eval({}), /variable 'x' is not bound/);
+    assert.throws(() => y.eval({ x: nd.zeros([2]), z: nd.zeros([2]) }), /no variable named 'z'/);
+  });
+
+  it('shape errors at trace time name the operator and shapes', () => {
+    const x = sym.var('x', { shape: ['N', 3] });
+    assert.throws(() => sym.add(x, sym.var('y', { shape: [4] })), /add: shapes \[N, 3\] and \[4\] do not broadcast/);
+    assert.throws(() => sym.var('x', { shape: [2, -1] }), /invalid dimension -1/);
+  });
+
+  it('eager and compiled results agree on a chain', () => {
+    const a = nd.random.uniform(-1, 1, [4, 3]);
+    const eager = nd.tanh(nd.sigmoid(a).mul(a).add(1));
+    const x = sym.var('x', { shape: ['N', 3] });
+    profiler.reset();
+    const compiled = sym.tanh(sym.sigmoid(x).mul(x).add(1)).eval({ x: a }) as nd.NDArray;
+    assert.equal(profiler.counters().sessionRuns, 1);
+    const e = eager.data() as Float32Array;
+    const c = compiled.data() as Float32Array;
+    e.forEach((v, i) => assert.ok(Math.abs(v - c[i]!) < 1e-6));
+  });
+});

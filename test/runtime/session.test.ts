@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { Session, CUDA_INSTALL_HINT } from '../../runtime/index.js';
+import { emitModel } from '../../compiler/onnx/emit.js';
+import { graphOf } from '../../compiler/trace/symbol.js';
+import { sym } from 'gluonc';
+import { ortBinding } from '../../runtime/ort.js';
+
+function reluModel(): Uint8Array {
+  const x = sym.var('x', { shape: ['N', 3] });
+  const g = graphOf(sym.relu(x));
+  g.outputs[0]!.name = 'y';
+  return emitModel(g);
+}
+
+describe('runtime/session', () => {
+  it('runs synchronously and reports inputs and outputs with symbolic dims', () => {
+    const s = Session.create(reluModel(), { threads: 1 });
+    assert.deepEqual(s.inputs, [{ name: 'x', dtype: 'float32', shape: ['N', 3] }]);
+    assert.equal(s.outputs[0]!.name, 'y');
+    const out = s.runSync({ x: { dtype: 'float32', shape: [2, 3], data: new Float32Array([-1, 2, -3, 4, -5, 6]) } });
+    assert.deepEqual(Array.from(out.y!.data as Float32Array), [0, 2, 0, 4, 0, 6]);
+    assert.deepEqual(out.y!.shape, [2, 3]);
+    s.close();
+    assert.throws(() => s.runSync({}), /closed/);
+  });
+
+  it('runs asynchronously', async () => {
+    const s = Session.create(reluModel());
+    const out = await s.run({ x: { dtype: 'float32', shape: [1, 3], data: new Float32Array([1, -1, 1]) } });
+    assert.deepEqual(Array.from(out.y!.data as Float32Array), [1, 0, 1]);
+    s.close();
+  });
+
+  it('names a missing input', () => {
+    const s = Session.create(reluModel());
+    assert.throws(() => s.runSync({}), /missing input 'x' \(expected float32 \[N, 3\]\)/);
+    s.close();
+  });
+
+  it('refuses bytes that are not ONNX with a message naming the model', () => {
+    assert.throws(() => Session.create(new Uint8Array([1, 2, 3, 4, 5])), /onnxruntime cannot load model \(5 bytes\)/);
+  });
+
+  it('refuses an unknown device', () => {
+    assert.throws(() => Session.create(reluModel(), { device: 'tpu' as never }), /unknown device 'tpu'/);
+  });
+
+  const cudaBundled = ortBinding().listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
+  it('device cuda without the provider fails with the install instruction, or falls back when asked', function () {
+    let cudaWorks = false;
+    try {
+      Session.create(reluModel(), { device: 'cuda' }).close();
+      cudaWorks = true;
+    } catch (e) {
+      assert.equal((e as Error).message, CUDA_INSTALL_HINT);
+      assert.match(CUDA_INSTALL_HINT, /ONNXRUNTIME_NODE_INSTALL=cuda12 npm install/);
+    }
+    if (cudaWorks) this.skip(); // a machine with the CUDA provider installed
+    const s = Session.create(reluModel(), { device: 'cuda', fallback: true });
+    assert.equal(s.device, 'cpu');
+    s.close();
+    void cudaBundled;
+  });
+});
