@@ -17,7 +17,8 @@ import { currentScope, OpError } from '../ops/errors.js';
 import { executeOp, inferOp } from '../ops/execute.js';
 import { scalarTensor } from '../onnx/emit.js';
 import { getOp } from '../ops/registry.js';
-import { compileGraph } from '../compile.js';
+import { compileGraph, type Runner } from '../compile.js';
+import { count } from '../../runtime/profiler.js';
 import { retypeGraph as retype } from './retype.js';
 import { tensorFactory } from './tensor-like.js';
 
@@ -196,22 +197,56 @@ export function cloneForTypes(g: Graph): Graph {
   return Graph.fromOutputs(inputs, g.outputs.map((o) => ({ name: o.name, value: get(o.value) })));
 }
 
-/** Compiles and runs several symbols together for the given bindings; returns eager tensors. */
+/** Compiled signatures kept per symbol. */
+const EVAL_CACHE_SIZE = 8;
+const evalCache = new WeakMap<Value, Map<string, { graph: Graph; run: Runner }>>();
+
+/**
+ * Compiles and runs several symbols together for the given bindings; returns
+ * eager tensors. The compiled session is cached per input signature.
+ */
 export function evalSymbols(outs: Symbol[], bindings: Record<string, unknown>): unknown[] {
   const f = tensorFactory();
-  const g = graphOf(...outs);
-  const hosts: Record<string, HostTensor> = {};
-  for (const v of g.inputs) {
-    const b = bindings[v.name];
-    if (b === undefined) throw new Error(`eval: variable '${v.name}' is not bound`);
-    hosts[v.name] = f.isTensor(b) ? f.host(b) : (b as HostTensor);
+  const perOut = outs.length === 1 ? evalCache.get(outs[0]!.value) ?? new Map<string, { graph: Graph; run: Runner }>() : null;
+  const hostsOf = (g: Graph): Record<string, HostTensor> => {
+    const hosts: Record<string, HostTensor> = {};
+    for (const v of g.inputs) {
+      const b = bindings[v.name];
+      if (b === undefined) throw new Error(`eval: variable '${v.name}' is not bound`);
+      hosts[v.name] = f.isTensor(b) ? f.host(b) : (b as HostTensor);
+    }
+    for (const k of Object.keys(bindings)) {
+      if (!g.inputs.some((v) => v.name === k)) throw new Error(`eval: no variable named '${k}'`);
+    }
+    return hosts;
+  };
+  const sig = Object.keys(bindings)
+    .sort()
+    .map((k) => {
+      const b = bindings[k];
+      const h = f.isTensor(b) ? f.host(b) : (b as HostTensor);
+      return `${k}:${h?.dtype}[${h?.shape}]`;
+    })
+    .join(';');
+  let entry = perOut?.get(sig);
+  if (entry) count('cacheHits');
+  else {
+    const graph = graphOf(...outs);
+    const hosts = hostsOf(graph);
+    const run = compileGraph(graph, Object.fromEntries(Object.entries(hosts).map(([k, h]) => [k, { dtype: h.dtype, shape: h.shape }])));
+    entry = { graph, run };
+    if (perOut) {
+      if (perOut.size >= EVAL_CACHE_SIZE) {
+        const [oldSig, old] = perOut.entries().next().value as [string, { run: Runner }];
+        perOut.delete(oldSig);
+        old.run.session.close();
+      }
+      perOut.set(sig, entry);
+      evalCache.set(outs[0]!.value, perOut);
+    }
   }
-  for (const k of Object.keys(bindings)) {
-    if (!g.inputs.some((v) => v.name === k)) throw new Error(`eval: no variable named '${k}'`);
-  }
-  const run = compileGraph(g, Object.fromEntries(Object.entries(hosts).map(([k, h]) => [k, { dtype: h.dtype, shape: h.shape }])));
-  const res = run(hosts);
-  return g.outputs.map((o) => f.wrap(res[o.name]!));
+  const res = entry.run(hostsOf(entry.graph));
+  return entry.graph.outputs.map((o) => f.wrap(res[o.name]!));
 }
 
 /** Runs an operator on symbols: the `apply` of the `sym` backend. */

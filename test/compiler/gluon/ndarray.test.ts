@@ -97,6 +97,6 @@ describe('nd arrays', () => {
     assert.throws(() => nd.add(nd.zeros([2]), nd.zeros([2], { dtype: 'int32' })), /add: inputs have different dtypes float32 and int32/);
     assert.throws(() => nd.exp(nd.zeros([2], { dtype: 'int32' })), /exp: dtype int32 is not supported/);
     assert.throws(() => (nd as unknown as { relu: (...a: unknown[]) => unknown }).relu('x'), /relu: input 'data' must be a tensor or a number, got string "x"/);
-    assert.throws(() => nd.clip(nd.zeros([2]), 0, 1, { bogus: 1 } as never), /clip: unknown option 'bogus'/);
+    assert.throws(() => (nd.clip as (...a: unknown[]) => unknown)(nd.zeros([2]), 0, 1, { bogus: 1 }), /clip: unknown option 'bogus'/);
   });
 });

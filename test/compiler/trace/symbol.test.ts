@@ -35,7 +35,9 @@ describe('sym', () => {
 
   it('folds operators whose inputs are all constant while tracing', () => {
     const x = sym.var('x', { shape: [3] });
-    const c = sym.add(nd.array([1, 2, 3]), nd.array([1, 1, 1]));
+    // NDArrays inside a trace are constants.
+    const add = sym.add as (...a: unknown[]) => sym.Symbol;
+    const c = add(nd.array([1, 2, 3]), nd.array([1, 1, 1]));
     assert.ok(c.value.isConst);
     const y = sym.mul(x, c);
     assert.deepEqual(graphOf(y).nodes.map((n) => n.op), ['mul']);
@@ -64,5 +66,20 @@ describe('sym', () => {
     const e = eager.data() as Float32Array;
     const c = compiled.data() as Float32Array;
     e.forEach((v, i) => assert.ok(Math.abs(v - c[i]!) < 1e-6));
+  });
+});
+
+describe('sym eval cache', () => {
+  it('compiles once per input signature and reuses the session', () => {
+    const y = sym.relu(sym.var('x', { shape: ['N', 2] }));
+    profiler.reset();
+    y.eval({ x: nd.zeros([3, 2]) });
+    y.eval({ x: nd.ones([3, 2]) });
+    y.eval({ x: nd.ones([4, 2]) });
+    const c = profiler.counters();
+    assert.equal(c.compiles, 2);
+    assert.equal(c.sessionsCreated, 2);
+    assert.equal(c.cacheHits, 1);
+    assert.equal(c.sessionRuns, 3);
   });
 });
