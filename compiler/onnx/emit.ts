@@ -142,6 +142,11 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
     const shape = options.outputShapes === false ? undefined : o.value.type.shape;
     graphOutputs.push(valueInfo(o.name, { dtype: o.value.type.dtype, shape }));
   }
+  // Lowerings may create helper constants they end up not using: drop them (onnxruntime warns otherwise).
+  const consumed = new Set<string>(nodes.flatMap((n) => n.input ?? []));
+  for (let i = initializers.length - 1; i >= 0; i--) {
+    if (!consumed.has(initializers[i]!.name!)) initializers.splice(i, 1);
+  }
   const inputs = g.inputs.map((v) => valueInfo(names.get(v)!, { dtype: v.type.dtype, shape: options.inputShapes?.get(v) ?? v.type.shape }));
   for (const p of g.params) {
     if (options.paramsAsInputs || !p.data) inputs.push(valueInfo(p.name, p.type));

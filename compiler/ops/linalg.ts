@@ -1,2 +1,488 @@
-/** linalg operators (being written). */
-export const LINALG_OPS = {} as const;
+/**
+ * Linear algebra operators: MXNet's `dot` and `batch_dot`, `einsum`,
+ * `FullyConnected` and `Embedding` (convolution and pooling are in
+ * `conv.ts`; `LINALG_OPS` merges both tables).
+ * Invariants: contractions lower to ONNX MatMul/Gemm/Einsum; shapes that
+ * involve symbolic dimensions are rebuilt at runtime from `Shape` slices, so
+ * every lowering depends only on input ranks.
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import { isDType, onnxDType } from '../../runtime/dtypes.js';
+import { sizeOf } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { Dim, Shape, TensorType } from '../ir/types.js';
+import { CONV_OPS } from './conv.js';
+import { defineOp, type LowerCtx, type Method, type Tx } from './define.js';
+import { broadcastShapes, mulDims, sameDim } from './dims.js';
+import { commonDType } from './elementwise.js';
+import { OpError } from './errors.js';
+import { fromF64, toF64 } from './kernels.js';
+
+const MATMUL_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
+const FLOAT_DTYPES: DType[] = ['float32', 'float64', 'float16'];
+
+const fmt = (s: readonly Dim[]): string => `[${s.join(', ')}]`;
+
+/** True when two dimensions may be equal (0 is an unknown parameter dimension; symbols are checked at runtime). */
+function compatible(a: Dim, b: Dim): boolean {
+  return a === 0 || b === 0 || typeof a === 'string' || typeof b === 'string' || sameDim(a, b);
+}
+
+/** The better-known of two dimensions that must be equal. */
+function pick(a: Dim, b: Dim): Dim {
+  if (a === 0) return b;
+  if (b === 0) return a;
+  return typeof a === 'number' ? a : b;
+}
+
+/** An int64 1-D slice `[start, end)` of `x`'s runtime shape. */
+function shapeSlice(c: LowerCtx, x: string, start: number, end?: number): string {
+  return c.emit('Shape', [x], { start, end })[0]!;
+}
+
+/** Axes 0..n-1. */
+const range = (n: number): number[] => [...Array(n).keys()];
+
+/** Transposes a row-major float64 array of `shape` by `perm`. */
+function permute(x: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
+  if (perm.every((p, i) => p === i)) return x;
+  const rank = shape.length;
+  const inStr = new Array<number>(rank);
+  for (let i = rank - 1, s = 1; i >= 0; i--) {
+    inStr[i] = s;
+    s *= shape[i]!;
+  }
+  const outShape = perm.map((p) => shape[p]!);
+  const str = perm.map((p) => inStr[p]!);
+  const out = new Float64Array(x.length);
+  const pos = new Array<number>(rank).fill(0);
+  let off = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = x[off]!;
+    for (let k = rank - 1; k >= 0; k--) {
+      pos[k]!++;
+      off += str[k]!;
+      if (pos[k]! < outShape[k]!) break;
+      off -= str[k]! * pos[k]!;
+      pos[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** `batch` independent products `[m, k] x [k, n]` of row-major float64 arrays. */
+function matmulF64(a: Float64Array, b: Float64Array, batch: number, m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    const ao = t * m * k;
+    const bo = t * k * n;
+    const oo = t * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let p = 0; p < k; p++) {
+        const av = a[ao + i * k + p]!;
+        if (av === 0) continue;
+        const row = bo + p * n;
+        const orow = oo + i * n;
+        for (let j = 0; j < n; j++) out[orow + j]! += av * b[row + j]!;
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- dot
+
+type DotAttrs = Attrs & { transposeA: boolean; transposeB: boolean };
+
+interface DotGeom {
+  /** The contracted axis of lhs and of rhs. */
+  lk: number;
+  rk: number;
+  /** lhs and rhs transposed so that lhs contracts its last axis and rhs its first. */
+  lperm: number[];
+  rperm: number[];
+  out: Shape;
+}
+
+/** MXNet `dot`: lhs contracts its last axis (its first with transposeA), rhs its first (its last with transposeB). */
+function dotGeom(types: TensorType[], a: DotAttrs): DotGeom {
+  const [l, r] = [types[0]!.shape, types[1]!.shape];
+  if (!l.length || !r.length) throw new OpError('dot', 'needs inputs of rank 1 or more', types);
+  const ra = l.length;
+  const rb = r.length;
+  const lk = a.transposeA ? 0 : ra - 1;
+  const rk = a.transposeB ? rb - 1 : 0;
+  if (!compatible(l[lk]!, r[rk]!)) {
+    throw new OpError('dot', `inner dimensions do not match: lhs ${fmt(l)} axis ${lk} has ${l[lk]}, rhs ${fmt(r)} axis ${rk} has ${r[rk]}${a.transposeA || a.transposeB ? ` (transposeA=${a.transposeA}, transposeB=${a.transposeB})` : ''}`, types);
+  }
+  const lperm = [...range(ra).filter((i) => i !== lk), lk];
+  const rperm = [rk, ...range(rb).filter((i) => i !== rk)];
+  return { lk, rk, lperm, rperm, out: [...lperm.slice(0, -1).map((i) => l[i]!), ...rperm.slice(1).map((i) => r[i]!)] };
+}
+
+/**
+ * MXNet `dot`: contracts the last axis of `lhs` with the first axis of `rhs`
+ * (result shape `lhs[:-1] + rhs[1:]`; two vectors give a scalar).
+ * `transposeA` contracts lhs's first axis instead, `transposeB` rhs's last.
+ * Example: `F.dot(x, w)` with x [N, 7], w [7, 5] gives [N, 5].
+ */
+export const dot = defineOp<Method<(lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx>, DotAttrs>({
+  name: 'dot',
+  inputs: ['lhs', 'rhs'],
+  attrs: { transposeA: false, transposeB: false },
+  method: true,
+  infer: (types, a) => [{ dtype: commonDType('dot', types, MATMUL_DTYPES), shape: dotGeom(types, a).out }],
+  solve: (types, a) => {
+    const { lk, rk } = dotGeom(types, a);
+    const [l, r] = [types[0]!.shape, types[1]!.shape];
+    const fill = (s: Shape, k: number, d: Dim): Shape | undefined => (s[k] === 0 && d !== 0 ? s.map((x, i) => (i === k ? d : x)) : undefined);
+    return [fill(l, lk, r[rk]!), fill(r, rk, l[lk]!)];
+  },
+  lower: (c, a) => {
+    const g = dotGeom(c.inTypes, a);
+    const ra = g.lperm.length;
+    const rb = g.rperm.length;
+    const lhs = ra > 1 && g.lk !== ra - 1 ? c.emit('Transpose', [c.inputs[0]!], { perm: g.lperm })[0]! : c.inputs[0]!;
+    const rhs = rb > 1 && g.rk !== 0 ? c.emit('Transpose', [c.inputs[1]!], { perm: g.rperm })[0]! : c.inputs[1]!;
+    // MatMul already is MXNet's dot when rhs has rank 1 or 2.
+    if (rb <= 2) return void c.emit('MatMul', [lhs, rhs], {}, c.outputs);
+    const [flat] = c.emit('Reshape', [rhs, c.ints([0, -1])]);
+    const [prod] = c.emit('MatMul', [lhs, flat!]);
+    const [target] = c.emit('Concat', [shapeSlice(c, lhs, 0, -1), shapeSlice(c, rhs, 1)], { axis: 0 });
+    c.emit('Reshape', [prod!, target!], {}, c.outputs);
+  },
+  kernel: ([l, r], a, [out]) => {
+    const g = dotGeom([l!, r!], a);
+    const ls = l!.shape;
+    const rs = r!.shape;
+    const k = ls[g.lk]!;
+    const lhs = permute(toF64(l!), ls, g.lperm);
+    const rhs = permute(toF64(r!), rs, g.rperm);
+    return [fromF64(out!, matmulF64(lhs, rhs, 1, sizeOf(ls) / Math.max(k, 1), k, sizeOf(rs) / Math.max(k, 1)))];
+  },
+});
+
+// ---------------------------------------------------------------- batchDot
+
+interface BatchGeom {
+  batch: Shape;
+  out: Shape;
+  k: [Dim, Dim];
+}
+
+function batchGeom(types: TensorType[], a: DotAttrs): BatchGeom {
+  const [l, r] = [types[0]!.shape, types[1]!.shape];
+  if (l.length < 3 || l.length !== r.length) {
+    throw new OpError('batchDot', `needs two inputs of the same rank, 3 or more ([batch..., n, k] and [batch..., k, m]), got ${fmt(l)} and ${fmt(r)}`, types);
+  }
+  const n = l.length;
+  const bl = l.slice(0, n - 2);
+  const br = r.slice(0, n - 2);
+  if (!bl.every((d, i) => compatible(d, br[i]!))) {
+    throw new OpError('batchDot', `batch dimensions differ: lhs ${fmt(l)}, rhs ${fmt(r)}`, types);
+  }
+  const [lm, lk] = a.transposeA ? [l[n - 1]!, l[n - 2]!] : [l[n - 2]!, l[n - 1]!];
+  const [rk, rm] = a.transposeB ? [r[n - 1]!, r[n - 2]!] : [r[n - 2]!, r[n - 1]!];
+  if (!compatible(lk, rk)) {
+    throw new OpError('batchDot', `inner dimensions do not match: lhs ${fmt(l)} contracts ${lk}, rhs ${fmt(r)} contracts ${rk} (transposeA=${a.transposeA}, transposeB=${a.transposeB})`, types);
+  }
+  const batch = bl.map((d, i) => pick(d, br[i]!));
+  return { batch, out: [...batch, lm, rm], k: [lk, rk] };
+}
+
+/**
+ * MXNet `batch_dot`: a matrix product per batch element,
+ * `[B, n, k] x [B, k, m] -> [B, n, m]` (`transposeA`/`transposeB` swap the
+ * last two axes of an operand first).
+ * Example: `F.batchDot(q, k, { transposeB: true })`.
+ */
+export const batchDot = defineOp<(lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx, DotAttrs>({
+  name: 'batchDot',
+  inputs: ['lhs', 'rhs'],
+  attrs: { transposeA: false, transposeB: false },
+  infer: (types, a) => [{ dtype: commonDType('batchDot', types, MATMUL_DTYPES), shape: batchGeom(types, a).out }],
+  solve: (types, a) => {
+    const g = batchGeom(types, a);
+    const n = types[0]!.shape.length;
+    const lkAxis = a.transposeA ? n - 2 : n - 1;
+    const rkAxis = a.transposeB ? n - 1 : n - 2;
+    const fill = (s: Shape, kAxis: number, k: Dim): Shape | undefined =>
+      s.includes(0) ? s.map((d, i) => (d !== 0 ? d : i === kAxis ? k : i < n - 2 ? g.batch[i]! : 0)) : undefined;
+    return [fill(types[0]!.shape, lkAxis, g.k[1]), fill(types[1]!.shape, rkAxis, g.k[0])];
+  },
+  lower: (c, a) => {
+    const n = c.inTypes[0]!.shape.length;
+    const swap = [...range(n - 2), n - 1, n - 2];
+    const lhs = a.transposeA ? c.emit('Transpose', [c.inputs[0]!], { perm: swap })[0]! : c.inputs[0]!;
+    const rhs = a.transposeB ? c.emit('Transpose', [c.inputs[1]!], { perm: swap })[0]! : c.inputs[1]!;
+    c.emit('MatMul', [lhs, rhs], {}, c.outputs);
+  },
+  kernel: ([l, r], a, [out]) => {
+    const n = l!.shape.length;
+    const swap = [...range(n - 2), n - 1, n - 2];
+    const lhs = a.transposeA ? permute(toF64(l!), l!.shape, swap) : toF64(l!);
+    const rhs = a.transposeB ? permute(toF64(r!), r!.shape, swap) : toF64(r!);
+    const os = out!.shape as number[];
+    const [m, p] = [os[n - 2]!, os[n - 1]!];
+    const k = a.transposeA ? l!.shape[n - 2]! : l!.shape[n - 1]!;
+    return [fromF64(out!, matmulF64(lhs, rhs, sizeOf(os.slice(0, n - 2)), m, k, p))];
+  },
+});
+
+// ---------------------------------------------------------------- einsum
+
+const ELL = '.';
+
+interface Einsum {
+  /** Labels per operand, ellipsis dimensions expanded to '.0', '.1', ... (right-aligned). */
+  terms: string[][];
+  out: string[];
+  shape: Shape;
+  /** The equation with an explicit output, for ONNX. */
+  explicit: string;
+}
+
+function parseEinsum(eq: unknown, types: TensorType[]): Einsum {
+  if (typeof eq !== 'string') throw new OpError('einsum', `needs an equation string such as 'ij,jk->ik', got ${JSON.stringify(eq)}`, types);
+  const text = eq.replace(/\s+/g, '');
+  const arrow = text.indexOf('->');
+  const lhs = arrow < 0 ? text : text.slice(0, arrow);
+  const rhs = arrow < 0 ? undefined : text.slice(arrow + 2);
+  const rawTerms = lhs.split(',');
+  const bad = (why: string): never => {
+    throw new OpError('einsum', `equation '${eq}' ${why}`, types);
+  };
+  if (rawTerms.length !== types.length) bad(`has ${rawTerms.length} operand term(s) but ${types.length} operand(s) were given`);
+  const splitTerm = (t: string): { labels: string[]; ell: number } => {
+    const ell = t.indexOf('...');
+    const letters = t.replace('...', '');
+    if (!/^[a-zA-Z]*$/.test(letters)) bad(`has an invalid term '${t}' (letters and one '...' only)`);
+    return { labels: [...letters], ell: ell < 0 ? -1 : [...t.slice(0, ell)].length };
+  };
+  let ellRank = 0;
+  const dims = new Map<string, Dim>();
+  const ellShapes: Shape[] = [];
+  const terms = rawTerms.map((t, i) => {
+    const { labels, ell } = splitTerm(t);
+    const shape = types[i]!.shape;
+    if (ell < 0 ? labels.length !== shape.length : labels.length > shape.length) {
+      bad(`term '${t}' has ${labels.length} label(s) but operand ${i} has shape ${fmt(shape)}`);
+    }
+    let full = labels;
+    if (ell >= 0) {
+      const n = shape.length - labels.length;
+      ellRank = Math.max(ellRank, n);
+      ellShapes.push(shape.slice(ell, ell + n));
+      full = [...labels.slice(0, ell), ...range(n).map((j) => `${ELL}${n - 1 - j}`), ...labels.slice(ell)];
+    }
+    full.forEach((lab, j) => {
+      if (lab.startsWith(ELL)) return;
+      const d = shape[j]!;
+      const prev = dims.get(lab);
+      if (prev === undefined) dims.set(lab, d);
+      else if (!compatible(prev, d)) bad(`gives label '${lab}' the sizes ${prev} and ${d}`);
+      else dims.set(lab, pick(prev, d));
+    });
+    return full;
+  });
+  const ellDims = broadcastShapes('einsum', ellShapes, types);
+  const counts = new Map<string, number>();
+  for (const t of terms) for (const l of t) if (!l.startsWith(ELL)) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let out: string[];
+  const ellOut = range(ellRank).map((j) => `${ELL}${ellRank - 1 - j}`);
+  if (rhs === undefined) {
+    // numpy's implicit output: broadcast dimensions, then labels used once, in alphabetical (ASCII) order.
+    out = [...ellOut, ...[...counts.keys()].filter((l) => counts.get(l) === 1).sort()];
+  } else {
+    const { labels, ell } = splitTerm(rhs);
+    if (ell < 0 && ellRank > 0 && ellShapes.some((s) => s.length > 0)) bad(`drops the '...' dimensions from its output`);
+    out = ell < 0 ? labels : [...labels.slice(0, ell), ...ellOut, ...labels.slice(ell)];
+    for (const l of labels) if (!counts.has(l)) bad(`has output label '${l}' that no operand has`);
+    if (new Set(labels).size !== labels.length) bad(`repeats a label in its output`);
+  }
+  const shape = out.map((l) => (l.startsWith(ELL) ? ellDims[ellDims.length - 1 - Number(l.slice(1))]! : dims.get(l)!));
+  // Back to text with '...' for each run of ellipsis dimensions (ONNX gets the output spelled out).
+  const show = (t: string[]): string => t.map((l, j) => (!l.startsWith(ELL) ? l : j > 0 && t[j - 1]!.startsWith(ELL) ? '' : '...')).join('');
+  const explicit = `${terms.map(show).join(',')}->${show(out)}`;
+  return { terms, out, shape, explicit };
+}
+
+/**
+ * Einstein summation over the operands (numpy's `einsum`: explicit `->`
+ * output or numpy's implicit one, `...` broadcasting, repeated labels for
+ * diagonals).
+ * Example: `F.einsum('bij,bjk->bik', a, b)`.
+ */
+export const einsum = defineOp<(equation: string, ...operands: Tx[]) => Tx, Attrs & { equation: string }>({
+  name: 'einsum',
+  inputs: ['...operands'],
+  attrs: { equation: null },
+  leading: ['equation'],
+  infer: (types, a) => [{ dtype: commonDType('einsum', types, MATMUL_DTYPES), shape: parseEinsum(a.equation, types).shape }],
+  solve: (types, a) => {
+    // A label's unknown (0) size is taken from another operand carrying it.
+    const e = parseEinsum(a.equation, types);
+    const known = new Map<string, Dim>();
+    e.terms.forEach((t, i) => t.forEach((l, j) => types[i]!.shape[j] !== 0 && known.set(l, types[i]!.shape[j]!)));
+    return e.terms.map((t, i) => (types[i]!.shape.includes(0) ? types[i]!.shape.map((d, j) => (d === 0 ? known.get(t[j]!) ?? 0 : d)) : undefined));
+  },
+  lower: (c, a) => void c.emit('Einsum', c.inputs, { equation: parseEinsum(a.equation, c.inTypes).explicit }, c.outputs),
+});
+
+// ---------------------------------------------------------------- FullyConnected
+
+type FcAttrs = Attrs & { numHidden: number | null; noBias: boolean; flatten: boolean };
+/** The options of `FullyConnected`. */
+export interface FcOptions {
+  numHidden?: number;
+  noBias?: boolean;
+  flatten?: boolean;
+}
+
+interface FcGeom {
+  hidden: Dim;
+  inUnits: Dim;
+  out: Shape;
+}
+
+function fcGeom(types: TensorType[], a: FcAttrs): FcGeom {
+  const [x, w, b] = types;
+  const op = 'FullyConnected';
+  if (a.numHidden !== null && (!Number.isInteger(a.numHidden) || a.numHidden < 1)) {
+    throw new OpError(op, `numHidden must be a positive integer, got ${JSON.stringify(a.numHidden)}`, types);
+  }
+  if (b && a.noBias) throw new OpError(op, 'a bias was given but noBias is true (pass noBias: false, or leave the bias out)', types);
+  const xs = x!.shape;
+  if (!xs.length) throw new OpError(op, 'needs data of rank 1 or more', types);
+  const inUnits = a.flatten ? mulDims(xs.slice(1)) : xs[xs.length - 1]!;
+  const hidden = a.numHidden ?? w!.shape[0]!;
+  const ws = w!.shape;
+  if (ws.length !== 2 || !compatible(ws[0]!, hidden) || !compatible(ws[1]!, inUnits)) {
+    throw new OpError(op, `weight shape ${fmt(ws)} does not match data shape ${fmt(xs)}: expected [numHidden=${hidden}, ${inUnits}] (${a.flatten ? 'flatten=true: the product of all but axis 0' : 'flatten=false: the last axis'})`, types);
+  }
+  if (b && (b.shape.length !== 1 || !compatible(b.shape[0]!, hidden))) {
+    throw new OpError(op, `bias shape ${fmt(b.shape)} must be [${hidden}] (numHidden)`, types);
+  }
+  const h = pick(ws[0]!, hidden);
+  return { hidden: h, inUnits, out: a.flatten ? [xs[0]!, h] : [...xs.slice(0, -1), h] };
+}
+
+/**
+ * MXNet `FullyConnected`: `y = x·Wᵀ + b` with weight `[numHidden, inUnits]`.
+ * `flatten` (default) collapses all but axis 0 of the data; with
+ * `flatten: false` it applies to the last axis.
+ * Example: `F.FullyConnected(x, w, b, { numHidden: 10 })`.
+ */
+export const FullyConnected = defineOp<(data: Tx, weight: Tx, bias?: Tx | FcOptions, options?: FcOptions) => Tx, FcAttrs>({
+  name: 'FullyConnected',
+  inputs: ['data', 'weight', 'bias?'],
+  attrs: { numHidden: null, noBias: false, flatten: true },
+  infer: (types, a) => [{ dtype: commonDType('FullyConnected', types, FLOAT_DTYPES), shape: fcGeom(types, a).out }],
+  solve: (types, a) => {
+    const xs = types[0]!.shape;
+    const inUnits = a.flatten ? mulDims(xs.slice(1)) : xs[xs.length - 1]!;
+    const ws = types[1]!.shape;
+    const hidden = a.numHidden ?? ws[0]!;
+    const w = ws.includes(0) && ws.length === 2 ? [ws[0] === 0 ? hidden : ws[0]!, ws[1] === 0 ? inUnits : ws[1]!] : undefined;
+    const b = types[2]?.shape.includes(0) ? [hidden !== 0 ? hidden : (w?.[0] ?? 0)] : undefined;
+    return [undefined, w, b];
+  },
+  lower: (c, a) => {
+    const [x, w, b] = c.inputs;
+    const rank = c.inTypes[0]!.shape.length;
+    if (a.flatten || rank === 2) {
+      const flat = rank === 2 ? x! : c.emit('Flatten', [x!], { axis: 1 })[0]!;
+      return void c.emit('Gemm', b ? [flat, w!, b] : [flat, w!], { transB: 1 }, c.outputs);
+    }
+    const [wt] = c.emit('Transpose', [w!], { perm: [1, 0] });
+    if (!b) return void c.emit('MatMul', [x!, wt!], {}, c.outputs);
+    const [y] = c.emit('MatMul', [x!, wt!]);
+    c.emit('Add', [y!, b], {}, c.outputs);
+  },
+  kernel: ([x, w, b], _a, [out]) => {
+    const [h, k] = w!.shape as [number, number];
+    const m = sizeOf(x!.shape) / Math.max(k, 1);
+    const wt = permute(toF64(w!), [h, k], [1, 0]);
+    const y = matmulF64(toF64(x!), wt, 1, m, k, h);
+    if (b) {
+      const bv = toF64(b);
+      for (let i = 0; i < y.length; i++) y[i]! += bv[i % h]!;
+    }
+    return [fromF64(out!, y)];
+  },
+});
+
+// ---------------------------------------------------------------- Embedding
+
+type EmbAttrs = Attrs & { inputDim: number | null; outputDim: number | null; dtype: string; sparseGrad: boolean };
+
+const INDEX_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'];
+
+function embGeom(types: TensorType[], a: EmbAttrs): Shape {
+  const op = 'Embedding';
+  const [x, w] = types;
+  for (const k of ['inputDim', 'outputDim'] as const) {
+    const v = a[k];
+    if (v !== null && (!Number.isInteger(v) || v < 1)) throw new OpError(op, `${k} must be a positive integer, got ${JSON.stringify(v)}`, types);
+  }
+  if (!isDType(a.dtype)) throw new OpError(op, `dtype ${JSON.stringify(a.dtype)} is not a dtype`, types);
+  if (!INDEX_DTYPES.includes(x!.dtype)) throw new OpError(op, `indices of dtype ${x!.dtype} are not supported`, types);
+  if (!FLOAT_DTYPES.includes(w!.dtype)) throw new OpError(op, `weight dtype ${w!.dtype} is not supported (supported: ${FLOAT_DTYPES.join(', ')})`, types);
+  const ws = w!.shape;
+  if (ws.length !== 2 || !compatible(ws[0]!, a.inputDim ?? 0) || !compatible(ws[1]!, a.outputDim ?? 0)) {
+    throw new OpError(op, `weight shape ${fmt(ws)} must be [inputDim, outputDim] = [${a.inputDim ?? '?'}, ${a.outputDim ?? '?'}]`, types);
+  }
+  return [...x!.shape, pick(ws[1]!, a.outputDim ?? 0)];
+}
+
+/**
+ * MXNet `Embedding`: rows of `weight` ([inputDim, outputDim]) picked by the
+ * indices in `data` (float or integer; indices are truncated and clipped to
+ * [0, inputDim - 1] as MXNet does). Output: `data.shape + [outputDim]`.
+ * Example: `F.Embedding(tokens, w, { inputDim: 1000, outputDim: 64 })`.
+ */
+export const Embedding = defineOp<
+  (data: Tx, weight: Tx, options?: { inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }) => Tx,
+  EmbAttrs
+>({
+  name: 'Embedding',
+  inputs: ['data', 'weight'],
+  attrs: { inputDim: null, outputDim: null, dtype: 'float32', sparseGrad: false },
+  infer: (types, a) => [{ dtype: types[1]!.dtype, shape: embGeom(types, a) }],
+  solve: (types, a) => {
+    const ws = types[1]!.shape;
+    if (!ws.includes(0) || ws.length !== 2) return [undefined, undefined];
+    return [undefined, [ws[0] === 0 ? a.inputDim ?? 0 : ws[0]!, ws[1] === 0 ? a.outputDim ?? 0 : ws[1]!]];
+  },
+  lower: (c) => {
+    const [x, w] = c.inputs;
+    const idx = c.inTypes[0]!.dtype === 'int64' ? x! : c.emit('Cast', [x!], { to: onnxDType('int64') })[0]!;
+    const rows = c.inTypes[1]!.shape[0]!;
+    const hi = typeof rows === 'number'
+      ? c.scalar(rows - 1, 'int64')
+      : c.emit('Sub', [c.emit('Squeeze', [shapeSlice(c, w!, 0, 1)])[0]!, c.scalar(1, 'int64')])[0]!;
+    const [clipped] = c.emit('Clip', [idx, c.scalar(0, 'int64'), hi]);
+    c.emit('Gather', [w!, clipped!], { axis: 0 }, c.outputs);
+  },
+  kernel: ([x, w], _a, [out]) => {
+    const [rows, dim] = w!.shape as [number, number];
+    const idx = toF64(x!);
+    const wv = toF64(w!);
+    const y = new Float64Array(idx.length * dim);
+    for (let i = 0; i < idx.length; i++) {
+      const r = Math.min(Math.max(Math.trunc(idx[i]!), 0), rows - 1);
+      y.set(wv.subarray(r * dim, (r + 1) * dim), i * dim);
+    }
+    return [fromF64(out!, y)];
+  },
+});
+
+/** The linear-algebra, convolution and pooling operators, by F name (MXNet snake_case aliases as camelCase). */
+export const LINALG_OPS = {
+  dot,
+  batchDot,
+  einsum,
+  FullyConnected,
+  Embedding,
+  ...CONV_OPS,
+} as const;

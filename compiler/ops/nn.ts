@@ -1,2 +1,604 @@
-/** nn operators (being written). */
-export const NN_OPS = {} as const;
+/**
+ * Neural-network operators with MXNet's names and semantics: softmax and
+ * logSoftmax, Activation, LeakyReLU (leaky, prelu, elu, selu, gelu),
+ * BatchNorm, LayerNorm, Dropout and fft.
+ * Invariants: they take float32 and float64; `training` attributes are
+ * always booleans once normalized (null reads the training mode), so the
+ * mode is part of every cache key; the running-statistics update of
+ * BatchNorm is the layer's, not the operator's.
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import { onnxDType } from '../../runtime/dtypes.js';
+import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { Dim, Shape, TensorType } from '../ir/types.js';
+import { defineOp, type LowerCtx, type Method, type Tx } from './define.js';
+import { normAxis } from './dims.js';
+import { commonDType, erfFn, gelu as geluOp } from './elementwise.js';
+import { OpError } from './errors.js';
+import { broadcastIndex, fromF64, mapN, toF64 } from './kernels.js';
+import { isTrainingMode } from './mode.js';
+import { nextSeed, uniformAt } from './rng.js';
+
+const FLOATS: DType[] = ['float32', 'float64'];
+
+/** MXNet's SELU constants. */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_LAMBDA = 1.0507009873554805;
+
+const fmt = (s: readonly Dim[]) => `[${s.join(', ')}]`;
+
+/** Splits a concrete shape at `axis` into (outer, n, inner) element counts. */
+function splitAt(shape: readonly number[], axis: number): { outer: number; n: number; inner: number } {
+  return { outer: sizeOf(shape.slice(0, axis)), n: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
+}
+
+/** The int64 shape that puts a length-C vector on `axis` of a rank-`rank` tensor (Reshape codes). */
+function onAxis(rank: number, axis: number): number[] {
+  return Array.from({ length: rank }, (_v, k) => (k === axis ? -1 : 1));
+}
+
+/** ReduceMean over `axes` keeping dimensions (axes as an input from opset 18). */
+function reduceMean(c: LowerCtx, x: string, axes: number[]): string {
+  if (c.opset >= 18) return c.emit('ReduceMean', [x, c.ints(axes)], { keepdims: 1 })[0]!;
+  return c.emit('ReduceMean', [x], { axes, keepdims: 1 })[0]!;
+}
+
+/** `(x - mean) / sqrt(var + eps)` as ONNX nodes. */
+function standardize(c: LowerCtx, x: string, mean: string, variance: string, eps: number, d: DType): string {
+  const [centered] = c.emit('Sub', [x, mean]);
+  const [ve] = c.emit('Add', [variance, c.scalar(eps, d)]);
+  const [sd] = c.emit('Sqrt', [ve!]);
+  return c.emit('Div', [centered!, sd!])[0]!;
+}
+
+/** The biased mean and variance over `axes` as ONNX nodes. */
+function moments(c: LowerCtx, x: string, axes: number[]): [string, string] {
+  const mean = reduceMean(c, x, axes);
+  const [dev] = c.emit('Sub', [x, mean]);
+  const [sq] = c.emit('Mul', [dev!, dev!]);
+  return [mean, reduceMean(c, sq!, axes)];
+}
+
+/** Requires a float option in a range. */
+function checkNumber(op: string, name: string, v: unknown, ok: (x: number) => boolean, what: string, types: TensorType[]): number {
+  if (typeof v !== 'number' || !ok(v)) throw new OpError(op, `option '${name}' must be ${what}, got ${JSON.stringify(v)}`, types);
+  return v;
+}
+
+/** Requires a training attribute to be a boolean (after normalize). */
+function checkTraining(op: string, v: unknown, types: TensorType[]): boolean {
+  if (typeof v !== 'boolean') throw new OpError(op, `option 'training' must be true, false or null, got ${JSON.stringify(v)}`, types);
+  return v;
+}
+
+/** Checks that a per-channel vector input has shape [C]. */
+function checkVector(op: string, name: string, t: TensorType, c: Dim, what: string, types: TensorType[]): void {
+  const ok = t.shape.length === 1 && (typeof t.shape[0] !== 'number' || typeof c !== 'number' || t.shape[0] === c);
+  if (!ok) throw new OpError(op, `${name} has shape ${fmt(t.shape)} but must be [${c}] (${what})`, types);
+}
+
+/** Solves [0]-shaped per-channel inputs (all but the first) to [C]. */
+function solveVectors(types: TensorType[], c: Dim | undefined): (Shape | undefined)[] {
+  return types.map((t, i) => (i > 0 && t.shape.includes(0) && c !== undefined && c !== 0 ? [c] : undefined));
+}
+
+// ---------------------------------------------------------------- softmax
+
+type SoftmaxAttrs = Attrs & { axis: number; temperature: number | null };
+/** Options of softmax and logSoftmax. */
+export interface SoftmaxOptions {
+  axis?: number;
+  temperature?: number | null;
+}
+
+function softmaxInfer(op: string) {
+  return (types: TensorType[], a: SoftmaxAttrs): TensorType[] => {
+    const dtype = commonDType(op, types, FLOATS);
+    normAxis(op, a.axis, types[0]!.shape.length, types);
+    if (a.temperature !== null) checkNumber(op, 'temperature', a.temperature, (t) => t > 0 && Number.isFinite(t), 'a positive number or null', types);
+    return [{ dtype, shape: [...types[0]!.shape] }];
+  };
+}
+
+function softmaxLower(onnxOp: string) {
+  return (c: LowerCtx, a: SoftmaxAttrs): void => {
+    const t = c.inTypes[0]!;
+    let x = c.inputs[0]!;
+    if (a.temperature !== null && a.temperature !== 1) x = c.emit('Div', [x, c.scalar(a.temperature, t.dtype)])[0]!;
+    c.emit(onnxOp, [x], { axis: normAxis(onnxOp, a.axis, t.shape.length) }, c.outputs);
+  };
+}
+
+function softmaxKernel(log: boolean) {
+  return ([x]: HostTensor[], a: SoftmaxAttrs, [out]: TensorType[]): HostTensor[] => {
+    const v = toF64(x!);
+    const t = a.temperature ?? 1;
+    const { outer, n, inner } = splitAt(x!.shape, normAxis('softmax', a.axis, x!.shape.length));
+    const res = new Float64Array(v.length);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) m = Math.max(m, v[base + k * inner]! / t);
+        let s = 0;
+        for (let k = 0; k < n; k++) s += Math.exp(v[base + k * inner]! / t - m);
+        const ls = Math.log(s);
+        for (let k = 0; k < n; k++) {
+          const y = v[base + k * inner]! / t - m;
+          res[base + k * inner] = log ? y - ls : Math.exp(y) / s;
+        }
+      }
+    }
+    return [fromF64(out!, res)];
+  };
+}
+
+/** Softmax along `axis` (default -1), optionally of `data / temperature`. Example: `F.softmax(x, { axis: 1 })`. */
+export const softmax = defineOp<Method<(data: Tx, options?: SoftmaxOptions) => Tx>, SoftmaxAttrs>({
+  name: 'softmax',
+  inputs: ['data'],
+  attrs: { axis: -1, temperature: null },
+  method: true,
+  infer: softmaxInfer('softmax'),
+  lower: softmaxLower('Softmax'),
+  kernel: softmaxKernel(false),
+});
+
+/** Log of the softmax along `axis` (default -1). Example: `x.logSoftmax()`. */
+export const logSoftmax = defineOp<Method<(data: Tx, options?: SoftmaxOptions) => Tx>, SoftmaxAttrs>({
+  name: 'logSoftmax',
+  inputs: ['data'],
+  attrs: { axis: -1, temperature: null },
+  method: true,
+  infer: softmaxInfer('logSoftmax'),
+  lower: softmaxLower('LogSoftmax'),
+  kernel: softmaxKernel(true),
+});
+
+// ---------------------------------------------------------------- Activation
+
+const ACT_TYPES = ['relu', 'sigmoid', 'tanh', 'softrelu', 'softsign'] as const;
+type ActAttrs = Attrs & { actType: string | null };
+
+const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+const ACT_FN: Record<string, (x: number) => number> = {
+  relu: (x) => (x > 0 ? x : 0),
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  tanh: Math.tanh,
+  softrelu: softplus,
+  softsign: (x) => x / (1 + Math.abs(x)),
+};
+
+/** `log(1 + e^x)` as stable ONNX nodes for dtypes without a Softplus kernel. */
+function softplusComposite(c: LowerCtx, x: string, d: DType, out: string[]): void {
+  const [ab] = c.emit('Abs', [x]);
+  const [ng] = c.emit('Neg', [ab!]);
+  const [ex] = c.emit('Exp', [ng!]);
+  const [l] = c.emit('Log', [c.emit('Add', [ex!, c.scalar(1, d)])[0]!]);
+  const [r] = c.emit('Relu', [x]);
+  c.emit('Add', [r!, l!], {}, out);
+}
+
+/**
+ * An activation chosen by `actType` (relu, sigmoid, tanh, softrelu, softsign).
+ * Example: `F.Activation(x, { actType: 'relu' })`.
+ */
+export const Activation = defineOp<(data: Tx, options: { actType: (typeof ACT_TYPES)[number] }) => Tx, ActAttrs>({
+  name: 'Activation',
+  inputs: ['data'],
+  attrs: { actType: null },
+  infer: (types, a) => {
+    if (a.actType === null) throw new OpError('Activation', `needs option 'actType' (one of ${ACT_TYPES.join(', ')})`, types);
+    if (!(ACT_TYPES as readonly unknown[]).includes(a.actType)) {
+      throw new OpError('Activation', `unknown actType ${JSON.stringify(a.actType)} (valid: ${ACT_TYPES.join(', ')})`, types);
+    }
+    return [{ dtype: commonDType('Activation', types, FLOATS), shape: [...types[0]!.shape] }];
+  },
+  lower: (c, a) => {
+    const x = c.inputs[0]!;
+    const d = c.inTypes[0]!.dtype;
+    switch (a.actType) {
+      case 'relu': return void c.emit('Relu', [x], {}, c.outputs);
+      case 'sigmoid': return void c.emit('Sigmoid', [x], {}, c.outputs);
+      case 'tanh': return void c.emit('Tanh', [x], {}, c.outputs);
+      case 'softrelu':
+        if (d === 'float32') return void c.emit('Softplus', [x], {}, c.outputs);
+        return softplusComposite(c, x, d, c.outputs);
+      default: {
+        if (d === 'float32') return void c.emit('Softsign', [x], {}, c.outputs);
+        const [ab] = c.emit('Abs', [x]);
+        const [den] = c.emit('Add', [ab!, c.scalar(1, d)]);
+        c.emit('Div', [x, den!], {}, c.outputs);
+      }
+    }
+  },
+  kernel: (ins, a, [out]) => [mapN(ins, out!, ACT_FN[a.actType!]!)],
+});
+
+// ---------------------------------------------------------------- LeakyReLU
+
+const LEAKY_TYPES = ['leaky', 'prelu', 'elu', 'selu', 'gelu'] as const;
+type LeakyAttrs = Attrs & { actType: string; slope: number; lowerBound: number; upperBound: number };
+/** Options of LeakyReLU. */
+export interface LeakyReLUOptions {
+  actType?: (typeof LEAKY_TYPES)[number] | 'rrelu';
+  slope?: number;
+  lowerBound?: number;
+  upperBound?: number;
+}
+
+/** `x > 0 ? x : neg` as ONNX nodes (composite lowerings for float64). */
+function wherePositive(c: LowerCtx, x: string, neg: string, d: DType, out: string[]): void {
+  const [pos] = c.emit('Greater', [x, c.scalar(0, d)]);
+  c.emit('Where', [pos!, x, neg], {}, out);
+}
+
+/** `alpha * (e^x - 1)` as ONNX nodes. */
+function expm1Scaled(c: LowerCtx, x: string, alpha: number, d: DType): string {
+  const [e] = c.emit('Exp', [x]);
+  const [m] = c.emit('Sub', [e!, c.scalar(1, d)]);
+  return c.emit('Mul', [m!, c.scalar(alpha, d)])[0]!;
+}
+
+/**
+ * MXNet's LeakyReLU family chosen by `actType`: leaky (`max(x, slope*x)`),
+ * prelu (a learned slope `gamma` of shape [C] along axis 1, or [1]), elu
+ * (`slope` is alpha), selu and gelu (exact, erf-based).
+ * Example: `F.LeakyReLU(x, { actType: 'leaky', slope: 0.1 })`, `F.LeakyReLU(x, alpha, { actType: 'prelu' })`.
+ */
+export const LeakyReLU = defineOp<(data: Tx, gammaOrOptions?: Tx | LeakyReLUOptions, options?: LeakyReLUOptions) => Tx, LeakyAttrs>({
+  name: 'LeakyReLU',
+  inputs: ['data', 'gamma?'],
+  attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 },
+  infer: (types, a) => {
+    const op = 'LeakyReLU';
+    if (a.actType === 'rrelu') throw new OpError(op, `actType 'rrelu' is not supported (supported: ${LEAKY_TYPES.join(', ')})`, types);
+    if (!(LEAKY_TYPES as readonly unknown[]).includes(a.actType)) {
+      throw new OpError(op, `unknown actType ${JSON.stringify(a.actType)} (valid: ${LEAKY_TYPES.join(', ')})`, types);
+    }
+    checkNumber(op, 'slope', a.slope, Number.isFinite, 'a finite number', types);
+    const dtype = commonDType(op, types, FLOATS);
+    const x = types[0]!;
+    if (a.actType === 'prelu') {
+      const g = types[1];
+      if (!g) throw new OpError(op, `actType 'prelu' needs a gamma input`, types);
+      const c = x.shape.length >= 2 ? x.shape[1]! : 1;
+      const ok = g.shape.length === 1 && (g.shape[0] === 1 || typeof g.shape[0] !== 'number' || typeof c !== 'number' || g.shape[0] === c);
+      if (!ok) throw new OpError(op, `gamma has shape ${fmt(g.shape)} but must be [1] or [${c}] (the channels on axis 1 of data ${fmt(x.shape)})`, types);
+    } else if (types.length > 1) {
+      throw new OpError(op, `a gamma input is only taken by actType 'prelu', not ${JSON.stringify(a.actType)}`, types);
+    }
+    return [{ dtype, shape: [...x.shape] }];
+  },
+  solve: (types, a) => (a.actType === 'prelu' && types[0]!.shape.length >= 2 ? solveVectors(types, types[0]!.shape[1]) : []),
+  lower: (c, a) => {
+    const x = c.inputs[0]!;
+    const t = c.inTypes[0]!;
+    const d = t.dtype;
+    const f32 = d === 'float32';
+    switch (a.actType) {
+      case 'leaky':
+        if (f32) return void c.emit('LeakyRelu', [x], { alpha: { float: a.slope } }, c.outputs);
+        return wherePositive(c, x, c.emit('Mul', [x, c.scalar(a.slope, d)])[0]!, d, c.outputs);
+      case 'prelu': {
+        const rank = t.shape.length;
+        const g = c.inTypes[1]!.shape[0] === 1 || rank < 2 ? c.inputs[1]! : c.emit('Reshape', [c.inputs[1]!, c.ints(onAxis(rank - 1, 0))])[0]!;
+        if (f32) return void c.emit('PRelu', [x, g], {}, c.outputs);
+        return wherePositive(c, x, c.emit('Mul', [x, g])[0]!, d, c.outputs);
+      }
+      case 'elu':
+        if (f32) return void c.emit('Elu', [x], { alpha: { float: a.slope } }, c.outputs);
+        return wherePositive(c, x, expm1Scaled(c, x, a.slope, d), d, c.outputs);
+      case 'selu': {
+        if (f32) return void c.emit('Selu', [x], { alpha: { float: SELU_ALPHA }, gamma: { float: SELU_LAMBDA } }, c.outputs);
+        const [inner] = c.emit('Where', [c.emit('Greater', [x, c.scalar(0, d)])[0]!, x, expm1Scaled(c, x, SELU_ALPHA, d)]);
+        return void c.emit('Mul', [inner!, c.scalar(SELU_LAMBDA, d)], {}, c.outputs);
+      }
+      default:
+        return geluOp.lower(c, {});
+    }
+  },
+  kernel: (ins, a, [out]) => {
+    const s = a.slope;
+    switch (a.actType) {
+      case 'leaky': return [mapN(ins.slice(0, 1), out!, (x) => (x > 0 ? x : s * x))];
+      case 'elu': return [mapN(ins.slice(0, 1), out!, (x) => (x > 0 ? x : s * Math.expm1(x)))];
+      case 'selu': return [mapN(ins.slice(0, 1), out!, (x) => SELU_LAMBDA * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)))];
+      case 'gelu': return [mapN(ins.slice(0, 1), out!, (x) => 0.5 * x * (1 + erfFn(x / Math.SQRT2)))];
+      default: {
+        const [x, g] = ins as [HostTensor, HostTensor];
+        const v = toF64(x);
+        const gv = toF64(g);
+        const inner = sizeOf(x.shape.slice(2));
+        const res = v.map((xi, i) => (xi > 0 ? xi : xi * gv[gv.length === 1 ? 0 : Math.floor(i / inner) % gv.length]!));
+        return [fromF64(out!, res)];
+      }
+    }
+  },
+});
+
+// ---------------------------------------------------------------- BatchNorm
+
+type BatchNormAttrs = Attrs & {
+  eps: number;
+  momentum: number;
+  fixGamma: boolean;
+  useGlobalStats: boolean;
+  axis: number;
+  training: boolean | null;
+};
+/** Options of BatchNorm. */
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number;
+  fixGamma?: boolean;
+  useGlobalStats?: boolean;
+  axis?: number;
+  /** Batch statistics (true) or the moving ones (false); null reads the training mode. */
+  training?: boolean | null;
+}
+
+const BN_PARAMS = ['gamma', 'beta', 'movingMean', 'movingVar'];
+
+/**
+ * Batch normalization over channel `axis` (default 1). In training mode
+ * (and without `useGlobalStats`) it uses the batch's mean and biased
+ * variance over all other axes, else `movingMean`/`movingVar`; `fixGamma`
+ * (default true) treats gamma as 1. It does not update the moving statistics.
+ * Example: `F.BatchNorm(x, gamma, beta, mean, variance, { fixGamma: false })`.
+ */
+export const BatchNorm = defineOp<(data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: Tx, options?: BatchNormOptions) => Tx, BatchNormAttrs>({
+  name: 'BatchNorm',
+  inputs: ['data', 'gamma', 'beta', 'movingMean', 'movingVar'],
+  attrs: { eps: 1e-3, momentum: 0.9, fixGamma: true, useGlobalStats: false, axis: 1, training: null },
+  normalize: (a) => (a.training === null || a.training === undefined ? { ...a, training: isTrainingMode() } : a),
+  infer: (types, a) => {
+    const op = 'BatchNorm';
+    const dtype = commonDType(op, types, FLOATS);
+    const x = types[0]!;
+    const axis = normAxis(op, a.axis, x.shape.length, types);
+    checkNumber(op, 'eps', a.eps, (e) => e >= 0, 'a non-negative number', types);
+    checkNumber(op, 'momentum', a.momentum, Number.isFinite, 'a number', types);
+    checkTraining(op, a.training, types);
+    const ch = x.shape[axis]!;
+    BN_PARAMS.forEach((name, i) => checkVector(op, name, types[i + 1]!, ch, `the channels on axis ${axis} of data ${fmt(x.shape)}`, types));
+    return [{ dtype, shape: [...x.shape] }];
+  },
+  solve: (types, a) => {
+    const r = types[0]!.shape.length;
+    return Number.isInteger(a.axis) && a.axis >= -r && a.axis < r ? solveVectors(types, types[0]!.shape[(a.axis + r) % r]) : [];
+  },
+  lower: (c, a) => {
+    const t = c.inTypes[0]!;
+    const d = t.dtype;
+    const rank = t.shape.length;
+    const axis = normAxis('BatchNorm', a.axis, rank);
+    const [x, gamma, beta, mean, variance] = c.inputs as [string, string, string, string, string];
+    const batchStats = a.training === true && !a.useGlobalStats;
+    const ones = () => c.emit('ConstantOfShape', [c.emit('Shape', [gamma])[0]!], { value: { tensor: { dtype: d, shape: [1], data: d === 'float64' ? Float64Array.of(1) : Float32Array.of(1) } } })[0]!;
+    if (!batchStats && axis === 1 && rank >= 2) {
+      c.emit('BatchNormalization', [x, a.fixGamma ? ones() : gamma, beta, mean, variance], { epsilon: { float: a.eps } }, c.outputs);
+      return;
+    }
+    const shape = c.ints(onAxis(rank, axis));
+    const bc = (v: string) => c.emit('Reshape', [v, shape])[0]!;
+    const [m, v] = batchStats ? moments(c, x, [...Array(rank).keys()].filter((k) => k !== axis)) : [bc(mean), bc(variance)];
+    let y = standardize(c, x, m, v, a.eps, d);
+    if (!a.fixGamma) y = c.emit('Mul', [y, bc(gamma)])[0]!;
+    c.emit('Add', [y, bc(beta)], {}, c.outputs);
+  },
+  kernel: (ins, a, [out]) => {
+    const [x, gamma, beta, mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
+    const v = toF64(x);
+    const [g, b] = [toF64(gamma), toF64(beta)];
+    const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
+    let mu = toF64(mean);
+    let va = toF64(variance);
+    if (a.training === true && !a.useGlobalStats) {
+      mu = new Float64Array(n);
+      va = new Float64Array(n);
+      const cnt = outer * inner;
+      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
+      for (let k = 0; k < n; k++) mu[k] /= cnt;
+      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
+      for (let k = 0; k < n; k++) va[k] /= cnt;
+    }
+    const res = new Float64Array(v.length);
+    for (let j = 0; j < v.length; j++) {
+      const k = Math.floor(j / inner) % n;
+      res[j] = ((v[j]! - mu[k]!) / Math.sqrt(va[k]! + a.eps)) * (a.fixGamma ? 1 : g[k]!) + b[k]!;
+    }
+    return [fromF64(out!, res)];
+  },
+});
+
+// ---------------------------------------------------------------- LayerNorm
+
+type LayerNormAttrs = Attrs & { axis: number; eps: number };
+
+/**
+ * Layer normalization over the one axis `axis` (default -1) with a
+ * per-element scale `gamma` and shift `beta` of that axis's length.
+ * Example: `F.LayerNorm(x, gamma, beta, { eps: 1e-5 })`.
+ */
+export const LayerNorm = defineOp<(data: Tx, gamma: Tx, beta: Tx, options?: { axis?: number; eps?: number }) => Tx, LayerNormAttrs>({
+  name: 'LayerNorm',
+  inputs: ['data', 'gamma', 'beta'],
+  attrs: { axis: -1, eps: 1e-5 },
+  infer: (types, a) => {
+    const op = 'LayerNorm';
+    const dtype = commonDType(op, types, FLOATS);
+    const x = types[0]!;
+    const axis = normAxis(op, a.axis, x.shape.length, types);
+    checkNumber(op, 'eps', a.eps, (e) => e >= 0, 'a non-negative number', types);
+    const n = x.shape[axis]!;
+    ['gamma', 'beta'].forEach((name, i) => checkVector(op, name, types[i + 1]!, n, `the length of axis ${axis} of data ${fmt(x.shape)}`, types));
+    return [{ dtype, shape: [...x.shape] }];
+  },
+  solve: (types, a) => {
+    const r = types[0]!.shape.length;
+    return Number.isInteger(a.axis) && a.axis >= -r && a.axis < r ? solveVectors(types, types[0]!.shape[(a.axis + r) % r]) : [];
+  },
+  lower: (c, a) => {
+    const t = c.inTypes[0]!;
+    const rank = t.shape.length;
+    const axis = normAxis('LayerNorm', a.axis, rank);
+    const [x, gamma, beta] = c.inputs as [string, string, string];
+    if (axis === rank - 1 && c.opset >= 17) {
+      c.emit('LayerNormalization', [x, gamma, beta], { axis: -1, epsilon: { float: a.eps } }, c.outputs);
+      return;
+    }
+    const shape = c.ints(onAxis(rank, axis));
+    const [m, v] = moments(c, x, [axis]);
+    const y = standardize(c, x, m, v, a.eps, t.dtype);
+    const [s] = c.emit('Mul', [y, c.emit('Reshape', [gamma, shape])[0]!]);
+    c.emit('Add', [s!, c.emit('Reshape', [beta, shape])[0]!], {}, c.outputs);
+  },
+  kernel: (ins, a, [out]) => {
+    const [x, gamma, beta] = ins as [HostTensor, HostTensor, HostTensor];
+    const v = toF64(x);
+    const [g, b] = [toF64(gamma), toF64(beta)];
+    const { outer, n, inner } = splitAt(x.shape, normAxis('LayerNorm', a.axis, x.shape.length));
+    const res = new Float64Array(v.length);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let m = 0;
+        for (let k = 0; k < n; k++) m += v[base + k * inner]!;
+        m /= n;
+        let s = 0;
+        for (let k = 0; k < n; k++) s += (v[base + k * inner]! - m) ** 2;
+        const sd = Math.sqrt(s / n + a.eps);
+        for (let k = 0; k < n; k++) res[base + k * inner] = ((v[base + k * inner]! - m) / sd) * g[k]! + b[k]!;
+      }
+    }
+    return [fromF64(out!, res)];
+  },
+});
+
+// ---------------------------------------------------------------- Dropout
+
+type DropoutAttrs = Attrs & { p: number; mode: string; axes: number[]; training: boolean | null; seed: number | null };
+/** Options of Dropout. */
+export interface DropoutOptions {
+  p?: number;
+  mode?: 'training' | 'always';
+  /** Axes along which one mask value is shared (variational dropout). */
+  axes?: number[];
+  /** null reads the training mode. */
+  training?: boolean | null;
+  /** The mask's seed; drawn from the operators' seed stream when absent. */
+  seed?: number | null;
+}
+
+const dropoutActive = (a: DropoutAttrs) => a.p > 0 && (a.mode === 'always' || a.training === true);
+
+/**
+ * Inverted dropout: while active (mode 'always', or 'training' in training
+ * mode) each element is kept with probability `1 - p` and scaled by
+ * `1 / (1 - p)`, else zeroed; inactive it is the identity.
+ * Example: `F.Dropout(x, { p: 0.5 })`.
+ */
+export const Dropout = defineOp<(data: Tx, options?: DropoutOptions) => Tx, DropoutAttrs>({
+  name: 'Dropout',
+  inputs: ['data'],
+  attrs: { p: 0.5, mode: 'training', axes: [], training: null, seed: null },
+  random: true,
+  normalize: (a) => {
+    const out = { ...a, training: a.training === null || a.training === undefined ? isTrainingMode() : a.training };
+    if (typeof out.p === 'number' && dropoutActive(out) && (out.seed === null || out.seed === undefined)) out.seed = nextSeed();
+    return out;
+  },
+  infer: (types, a) => {
+    const op = 'Dropout';
+    const dtype = commonDType(op, types, FLOATS);
+    checkNumber(op, 'p', a.p, (p) => p >= 0 && p < 1, 'in [0, 1)', types);
+    if (a.mode !== 'training' && a.mode !== 'always') throw new OpError(op, `unknown mode ${JSON.stringify(a.mode)} (valid: training, always)`, types);
+    checkTraining(op, a.training, types);
+    if (!Array.isArray(a.axes)) throw new OpError(op, `option 'axes' must be a list of axes, got ${JSON.stringify(a.axes)}`, types);
+    for (const ax of a.axes) normAxis(op, ax, types[0]!.shape.length, types);
+    if (dropoutActive(a)) checkNumber(op, 'seed', a.seed, Number.isInteger, 'an integer', types);
+    return [{ dtype, shape: [...types[0]!.shape] }];
+  },
+  lower: (c, a) => {
+    const t = c.inTypes[0]!;
+    const x = c.inputs[0]!;
+    if (!dropoutActive(a)) return void c.emit('Identity', [x], {}, c.outputs);
+    const rank = t.shape.length;
+    const axes = [...new Set(a.axes.map((ax) => normAxis('Dropout', ax, rank)))].sort((p, q) => p - q);
+    const like = axes.length ? c.emit('Slice', [x, c.ints(axes.map(() => 0)), c.ints(axes.map(() => 1)), c.ints(axes)])[0]! : x;
+    const [u] = c.emit('RandomUniformLike', [like], { dtype: onnxDType('float32'), low: { float: 0 }, high: { float: 1 }, seed: { float: a.seed! } });
+    const [keep] = c.emit('GreaterOrEqual', [u!, c.scalar(a.p, 'float32')]);
+    const [mask] = c.emit('Cast', [keep!], { to: onnxDType(t.dtype) });
+    const [kept] = c.emit('Mul', [x, mask!]);
+    c.emit('Mul', [kept!, c.scalar(1 / (1 - a.p), t.dtype)], {}, c.outputs);
+  },
+  kernel: ([x], a, [out]) => {
+    const v = toF64(x!);
+    if (!dropoutActive(a)) return [fromF64(out!, v.slice())];
+    const shape = x!.shape;
+    const axes = a.axes.map((ax) => normAxis('Dropout', ax, shape.length));
+    const maskShape = shape.map((d, k) => (axes.includes(k) ? 1 : d));
+    const idx = axes.length ? broadcastIndex(maskShape, shape) : null;
+    const scale = 1 / (1 - a.p);
+    const seed = a.seed!;
+    const res = v.map((xi, i) => (uniformAt(seed, idx ? idx[i]! : i) >= a.p ? xi * scale : 0));
+    return [fromF64(out!, res)];
+  },
+});
+
+// ---------------------------------------------------------------- fft
+
+/**
+ * The discrete Fourier transform of real data along `axis` (default -1):
+ * the result has shape `data.shape + [2]` holding the real and imaginary
+ * parts. Example: `F.fft(x)` for `x` of shape [4, 8] gives [4, 8, 2].
+ */
+export const fft = defineOp<(data: Tx, options?: { axis?: number }) => Tx, Attrs & { axis: number }>({
+  name: 'fft',
+  inputs: ['data'],
+  attrs: { axis: -1 },
+  infer: (types, a) => {
+    const dtype = commonDType('fft', types, FLOATS);
+    normAxis('fft', a.axis, types[0]!.shape.length, types);
+    return [{ dtype, shape: [...types[0]!.shape, 2] }];
+  },
+  lower: (c, a) => {
+    const axis = normAxis('fft', a.axis, c.inTypes[0]!.shape.length);
+    if (c.opset < 17) throw new OpError('fft', `needs ONNX opset 17 or later (DFT), compiling for opset ${c.opset}`, c.inTypes);
+    const [u] = c.emit('Unsqueeze', [c.inputs[0]!, c.ints([-1])]);
+    if (c.opset >= 20) c.emit('DFT', [u!, '', c.scalar(axis, 'int64')], { onesided: 0, inverse: 0 }, c.outputs);
+    else c.emit('DFT', [u!], { axis, onesided: 0, inverse: 0 }, c.outputs);
+  },
+  kernel: ([x], a, [out]) => {
+    const v = toF64(x!);
+    const { outer, n, inner } = splitAt(x!.shape, normAxis('fft', a.axis, x!.shape.length));
+    const cos = Float64Array.from({ length: n }, (_v, j) => Math.cos((2 * Math.PI * j) / n));
+    const sin = Float64Array.from({ length: n }, (_v, j) => Math.sin((2 * Math.PI * j) / n));
+    const res = new Float64Array(v.length * 2);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        for (let k = 0; k < n; k++) {
+          let re = 0;
+          let im = 0;
+          for (let j = 0; j < n; j++) {
+            const xj = v[base + j * inner]!;
+            const w = (j * k) % n;
+            re += xj * cos[w]!;
+            im -= xj * sin[w]!;
+          }
+          res[(base + k * inner) * 2] = re;
+          res[(base + k * inner) * 2 + 1] = im;
+        }
+      }
+    }
+    return [fromF64(out!, res)];
+  },
+});
+
+/** The nn operators, by F name (MXNet's `log_softmax` is `logSoftmax`). */
+export const NN_OPS = {
+  softmax, logSoftmax, Activation, LeakyReLU, BatchNorm, LayerNorm, Dropout, fft,
+} as const;

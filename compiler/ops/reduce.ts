@@ -45,7 +45,7 @@ export interface NormOptions {
 
 type ReduceSig = Method<(data: Tx, axis?: Axis | ReduceOptions, keepdims?: boolean | ReduceOptions, options?: ReduceOptions) => Tx>;
 type ArgReduceSig = Method<(data: Tx, axis?: number | null | ArgReduceOptions, keepdims?: boolean | ArgReduceOptions, options?: ArgReduceOptions) => Tx>;
-type NormSig = Method<(data: Tx, options?: NormOptions) => Tx>;
+type NormSig = Method<(data: Tx, ord?: 1 | 2 | NormOptions, axis?: Axis | NormOptions, keepdims?: boolean | NormOptions) => Tx>;
 
 type ReduceAttrs = Attrs & { axis: Axis; keepdims: boolean; exclude: boolean };
 type ArgAttrs = Attrs & { axis: number | null; keepdims: boolean };
@@ -275,13 +275,15 @@ export const argmin = argReduction('argmin', 'ArgMin', (v, b) => v < b);
 
 /**
  * The L2 (`ord: 2`, default) or L1 (`ord: 1`) norm over `axis` (all axes when
- * null, as a flattened vector). A full reduction has shape [] (MXNet 1.x: [1]).
+ * null, as a flattened vector); positional order as MXNet's (ord, axis,
+ * keepdims). A full reduction has shape [] (MXNet 1.x: [1]).
  * Example: `x.norm({ axis: 1 })`.
  */
 export const norm = defineOp<NormSig, NormAttrs>({
   name: 'norm',
   inputs: ['data'],
   attrs: { ord: 2, axis: null, keepdims: false },
+  positional: ['ord', 'axis', 'keepdims'],
   method: true,
   infer: (types, a) => {
     const dtype = commonDType('norm', types, FLOATS);

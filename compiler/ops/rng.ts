@@ -1,11 +1,11 @@
 /**
- * The seed stream of random operators (Dropout). `normalize` draws one
- * 31-bit seed per call from here and stores it as the node's `seed`
- * attribute; the TypeScript kernel derives its draws from that seed with a
- * counter-based hash, and the ONNX lowering passes it to RandomUniformLike.
- * So a call is repeatable for a seed, and `seedRng(n)` repeats the sequence
- * of seeds. The generator is xoshiro128** seeded by splitmix32 (as the
- * front end's stream); `random.seed` is expected to call `seedRng`.
+ * The one seeded random stream behind every draw: `nd.random.*`,
+ * initializers, data shuffling, and the seeds of random operators (Dropout:
+ * `normalize` draws one 31-bit seed per call and stores it as the node's
+ * `seed` attribute; the TypeScript kernel derives its draws from that seed
+ * with a counter-based hash, and the ONNX lowering passes it to
+ * RandomUniformLike). `random.seed(n)` is `seedRng(n)`, so all of them
+ * repeat. The generator is xoshiro128** seeded by splitmix32.
  */
 
 const s = new Uint32Array(4);
@@ -35,7 +35,8 @@ export function seedRng(n: number): void {
 
 seedRng(Date.now() ^ (Math.random() * 0x7fffffff));
 
-function nextUint32(): number {
+/** The next 32 random bits. */
+export function nextUint32(): number {
   const r = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
   const t = s[1]! << 9;
   s[2]! ^= s[0]!;
@@ -66,4 +67,35 @@ export function uniformAt(seed: number, i: number): number {
   z = Math.imul(z ^ (z >>> 15), z | 1);
   z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
   return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+}
+
+/** A uniform float in [0, 1) with 32 random bits. */
+export function nextFloat(): number {
+  return nextUint32() / 4294967296;
+}
+
+/** A standard normal draw (Box-Muller). */
+export function nextNormal(): number {
+  let u = nextFloat();
+  while (u === 0) u = nextFloat();
+  const v = nextFloat();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** A uniform integer in [0, n). */
+export function nextInt(n: number): number {
+  return Math.floor(nextFloat() * n);
+}
+
+/** The generator's state (for saving and restoring a run). */
+export function getState(): number[] {
+  return Array.from(s);
+}
+
+/** Restores a state returned by `getState`. */
+export function setState(state: number[]): void {
+  if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x))) {
+    throw new Error('random.setState: expected the 4 integers getState returned');
+  }
+  s.set(state);
 }

@@ -100,3 +100,17 @@ describe('nd arrays', () => {
     assert.throws(() => (nd.clip as (...a: unknown[]) => unknown)(nd.zeros([2]), 0, 1, { bogus: 1 }), /clip: unknown option 'bogus'/);
   });
 });
+
+describe('random.seed and dropout', () => {
+  it('random.seed repeats dropout masks too', () => {
+    const x = nd.ones([64]);
+    random.seed(5);
+    const a = nd.Dropout(x, { p: 0.5, mode: 'always' }).toArray();
+    random.seed(5);
+    assert.deepEqual(nd.Dropout(x, { p: 0.5, mode: 'always' }).toArray(), a);
+    const s = random.getState();
+    const u = nd.random.uniform(0, 1, [3]).toArray();
+    random.setState(s);
+    assert.deepEqual(nd.random.uniform(0, 1, [3]).toArray(), u);
+  });
+});

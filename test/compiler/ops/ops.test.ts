@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
 import type { NDArray } from '../../../compiler/gluon/ndarray.js';
-import { allOps } from '../../../compiler/ops/registry.js';
+import { allOps, getOp } from '../../../compiler/ops/registry.js';
 import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -74,7 +74,9 @@ before(function () {
 });
 
 function callOp(F: Record<string, (...a: unknown[]) => unknown>, op: string, inputs: unknown[], args: unknown[] = []): unknown {
-  return F[op]!(...inputs, ...args);
+  // An operator's leading arguments (einsum's equation) are the first of `args` and go before the tensors.
+  const lead = getOp(op).leading?.length ?? 0;
+  return F[op]!(...args.slice(0, lead), ...inputs, ...args.slice(lead));
 }
 
 describe(`operators (input seed ${SEED})`, () => {

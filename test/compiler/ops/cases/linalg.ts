@@ -1,4 +1,227 @@
-/** Table entries for the linalg operators. */
+/** Table entries for the linalg operators (dot, batchDot, einsum, FullyConnected, Embedding, Convolution, Deconvolution, Pooling). */
 import type { OpCase } from '../case.js';
 
-export const cases: OpCase[] = [];
+/** MXNet dot: contract lhs's last axis (first with transposeA) with rhs's first (last with transposeB). */
+const DOT_REF = String.raw`
+A = np.moveaxis(a, 0, -1) if attrs.get("transposeA") and a.ndim > 1 else a
+B = np.moveaxis(b, -1, 0) if attrs.get("transposeB") and b.ndim > 1 else b
+out = np.tensordot(A, B, axes=([A.ndim - 1], [0]))
+`;
+
+const BATCH_DOT_REF = String.raw`
+A = np.swapaxes(a, -1, -2) if attrs.get("transposeA") else a
+B = np.swapaxes(b, -1, -2) if attrs.get("transposeB") else b
+out = np.einsum("...ij,...jk->...ik", A, B)
+`;
+
+const FC_REF = String.raw`
+x = a.reshape(a.shape[0], -1) if attrs.get("flatten", True) else a
+out = np.einsum("...k,hk->...h", x, b) + (c if "c" in globals() else 0)
+`;
+
+/** A direct convolution over sliding windows (MXNet semantics, any number of spatial axes). */
+const CONV_REF = String.raw`
+import itertools
+nd = a.ndim - 2
+def opt(name, d):
+    v = attrs.get(name)
+    return list(v) if v else [d] * nd
+k = list(attrs.get("kernel") or b.shape[2:]); s = opt("stride", 1); dl = opt("dilate", 1); p = opt("pad", 0)
+g = attrs.get("numGroup", 1)
+xp = np.pad(a, [(0, 0), (0, 0)] + [(q, q) for q in p])
+F = b.shape[0]; C = a.shape[1]; cg = C // g; fg = F // g
+osz = [(xp.shape[2 + i] - dl[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(nd)]
+out = np.zeros([a.shape[0], F] + osz)
+for o in itertools.product(*[range(n) for n in osz]):
+    win = xp[(slice(None), slice(None)) + tuple(slice(o[i] * s[i], o[i] * s[i] + dl[i] * (k[i] - 1) + 1, dl[i]) for i in range(nd))]
+    for gi in range(g):
+        out[(slice(None), slice(gi * fg, (gi + 1) * fg)) + o] = np.tensordot(win[:, gi * cg:(gi + 1) * cg], b[gi * fg:(gi + 1) * fg], axes=(list(range(1, nd + 2)), list(range(1, nd + 2))))
+if "c" in globals():
+    out = out + c.reshape([1, F] + [1] * nd)
+`;
+
+/** A transposed convolution by scattering each input element's contribution, then cropping the padding. */
+const DECONV_REF = String.raw`
+import itertools
+nd = a.ndim - 2
+def opt(name, d):
+    v = attrs.get(name)
+    return list(v) if v else [d] * nd
+k = list(attrs.get("kernel") or b.shape[2:]); s = opt("stride", 1); dl = opt("dilate", 1); p = opt("pad", 0); adj = opt("adj", 0)
+g = attrs.get("numGroup", 1)
+C = a.shape[1]; cg = C // g; fg = b.shape[1]; F = fg * g
+full = [(a.shape[2 + i] - 1) * s[i] + dl[i] * (k[i] - 1) + 1 + adj[i] for i in range(nd)]
+y = np.zeros([a.shape[0], F] + full)
+for i in itertools.product(*[range(n) for n in a.shape[2:]]):
+    for kk in itertools.product(*[range(n) for n in k]):
+        pos = tuple(i[j] * s[j] + kk[j] * dl[j] for j in range(nd))
+        for gi in range(g):
+            xv = a[(slice(None), slice(gi * cg, (gi + 1) * cg)) + i]
+            wv = b[(slice(gi * cg, (gi + 1) * cg), slice(None)) + kk]
+            y[(slice(None), slice(gi * fg, (gi + 1) * fg)) + pos] += xv @ wv
+out = y[(slice(None), slice(None)) + tuple(slice(p[j], full[j] - p[j]) for j in range(nd))]
+if "c" in globals():
+    out = out + c.reshape([1, F] + [1] * nd)
+`;
+
+/** MXNet pooling: window sizes clipped to the padded input for avg, to the input for max/sum and countIncludePad=false. */
+const POOL_REF = String.raw`
+import itertools
+nd = a.ndim - 2
+sp = a.shape[2:]
+glob = attrs.get("globalPool", False)
+k = list(sp) if glob else list(attrs["kernel"])
+s = [1] * nd if glob or not attrs.get("stride") else list(attrs["stride"])
+p = [0] * nd if glob or not attrs.get("pad") else list(attrs["pad"])
+full = attrs.get("poolingConvention", "valid") == "full"
+pt = attrs.get("poolType", "max"); cip = attrs.get("countIncludePad", True)
+osz = [((-(-(sp[i] + 2 * p[i] - k[i]) // s[i])) if full else (sp[i] + 2 * p[i] - k[i]) // s[i]) + 1 for i in range(nd)]
+out = np.zeros(a.shape[:2] + tuple(osz))
+for o in itertools.product(*[range(n) for n in osz]):
+    sl = []; size = 1
+    for i in range(nd):
+        st = o[i] * s[i] - p[i]; en = min(st + k[i], sp[i] + p[i])
+        size *= en - st
+        sl.append(slice(max(st, 0), min(en, sp[i])))
+    win = a[(slice(None), slice(None)) + tuple(sl)].reshape(a.shape[0], a.shape[1], -1)
+    if pt == "max": v = win.max(axis=2)
+    elif pt == "sum": v = win.sum(axis=2)
+    else: v = win.sum(axis=2) / (size if cip else win.shape[2])
+    out[(slice(None), slice(None)) + o] = v
+`;
+
+export const cases: OpCase[] = [
+  {
+    op: 'dot',
+    samples: [
+      { inputs: [{ shape: [3, 4] }, { shape: [4, 5] }] },
+      { inputs: [{ shape: [4, 3] }, { shape: [4, 5] }], args: [{ transposeA: true }], label: 'transposeA' },
+      { inputs: [{ shape: [3, 4] }, { shape: [5, 4] }], args: [{ transposeB: true }], label: 'transposeB' },
+      { inputs: [{ shape: [4, 3] }, { shape: [5, 4] }], args: [{ transposeA: true, transposeB: true }], label: 'both transposed' },
+      { inputs: [{ shape: [6, 7], symbolic: true }, { shape: [7, 5] }], label: 'symbolic batch' },
+      { inputs: [{ shape: [2, 3, 4], symbolic: true }, { shape: [4, 5] }], label: 'N-D lhs' },
+      { inputs: [{ shape: [3, 3, 4], symbolic: true }, { shape: [4, 2, 5] }], label: 'N-D rhs' },
+      { inputs: [{ shape: [4, 2, 3] }, { shape: [4, 5] }], args: [{ transposeA: true }], label: 'N-D transposeA' },
+      { inputs: [{ shape: [2, 3] }, { shape: [5, 2, 3] }], args: [{ transposeB: true }], label: 'N-D transposeB' },
+      { inputs: [{ shape: [3, 2, 4] }, { shape: [5, 2, 3] }], args: [{ transposeA: true, transposeB: true }], label: 'N-D both transposed' },
+      { inputs: [{ shape: [5] }, { shape: [5] }], label: 'vector dot vector' },
+      { inputs: [{ shape: [4] }, { shape: [4, 3] }], label: 'vector dot matrix' },
+      { inputs: [{ shape: [3, 4] }, { shape: [4] }], label: 'matrix dot vector' },
+      { inputs: [{ shape: [3, 4], dtype: 'float64' }, { shape: [4, 2], dtype: 'float64' }], label: 'float64' },
+      { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }, { shape: [4, 2], dtype: 'int32', range: [-5, 5] }], label: 'int32' },
+      { inputs: [{ shape: [40, 60] }, { shape: [60, 50] }], label: 'larger than a kernel' },
+    ],
+    ref: DOT_REF,
+  },
+  {
+    op: 'batchDot',
+    samples: [
+      { inputs: [{ shape: [2, 3, 4] }, { shape: [2, 4, 5] }] },
+      { inputs: [{ shape: [2, 4, 3] }, { shape: [2, 4, 5] }], args: [{ transposeA: true }], label: 'transposeA' },
+      { inputs: [{ shape: [2, 3, 4] }, { shape: [2, 5, 4] }], args: [{ transposeB: true }], label: 'transposeB' },
+      { inputs: [{ shape: [2, 4, 3] }, { shape: [2, 5, 4] }], args: [{ transposeA: true, transposeB: true }], label: 'both transposed' },
+      { inputs: [{ shape: [5, 3, 4], symbolic: true }, { shape: [5, 4, 2], symbolic: true }], label: 'symbolic batch' },
+      { inputs: [{ shape: [2, 2, 3, 4] }, { shape: [2, 2, 4, 3] }], label: 'two batch axes' },
+      { inputs: [{ shape: [3, 2, 4], dtype: 'float64' }, { shape: [3, 4, 2], dtype: 'float64' }], label: 'float64' },
+    ],
+    ref: BATCH_DOT_REF,
+  },
+  {
+    op: 'einsum',
+    samples: [
+      { inputs: [{ shape: [3, 4] }, { shape: [4, 5] }], args: ['ij,jk->ik'], label: 'matmul' },
+      { inputs: [{ shape: [3, 4] }, { shape: [4, 5] }], args: ['ij,jk'], label: 'implicit output' },
+      { inputs: [{ shape: [4, 3, 4], symbolic: true }, { shape: [4, 4, 2], symbolic: true }], args: ['bij,bjk->bik'], label: 'symbolic batch' },
+      { inputs: [{ shape: [3, 3] }], args: ['ii->i'], label: 'diagonal' },
+      { inputs: [{ shape: [3, 3] }], args: ['ii'], label: 'trace' },
+      { inputs: [{ shape: [3, 4] }], args: ['ij->ji'], label: 'transpose' },
+      { inputs: [{ shape: [3] }, { shape: [4] }], args: ['i,j->ij'], label: 'outer' },
+      { inputs: [{ shape: [2, 3] }, { shape: [3, 4] }, { shape: [4, 2] }], args: ['ij,jk,kl->il'], label: 'three operands' },
+      { inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }], args: ['...ij,...jk->...ik'], label: 'ellipsis broadcast' },
+      { inputs: [{ shape: [2, 3, 4] }], args: ['i...->...'], label: 'ellipsis sum' },
+      { inputs: [{ shape: [3, 4], dtype: 'float64' }, { shape: [4], dtype: 'float64' }], args: ['ij,j->i'], label: 'float64' },
+      { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }, { shape: [4], dtype: 'int32', range: [-5, 5] }], args: ['ij,j->i'], label: 'int32' },
+    ],
+    ref: 'np.einsum(args[0], *[globals()[k] for k in "abcdefgh" if k in globals()])',
+  },
+  {
+    op: 'FullyConnected',
+    samples: [
+      { inputs: [{ shape: [4, 6] }, { shape: [3, 6] }, { shape: [3] }], args: [{ numHidden: 3 }] },
+      { inputs: [{ shape: [4, 6] }, { shape: [3, 6] }], args: [{ numHidden: 3, noBias: true }], label: 'noBias' },
+      { inputs: [{ shape: [2, 3, 2, 2] }, { shape: [5, 12] }, { shape: [5] }], args: [{ numHidden: 5 }], label: 'flatten' },
+      { inputs: [{ shape: [2, 3, 4] }, { shape: [5, 4] }, { shape: [5] }], args: [{ numHidden: 5, flatten: false }], label: 'flatten=false' },
+      { inputs: [{ shape: [7, 6], symbolic: true }, { shape: [4, 6] }, { shape: [4] }], args: [{ numHidden: 4 }], label: 'symbolic batch' },
+      { inputs: [{ shape: [5, 2, 3], symbolic: true }, { shape: [4, 6] }, { shape: [4] }], args: [{ numHidden: 4 }], label: 'symbolic batch, flatten' },
+      { inputs: [{ shape: [3, 2, 6], symbolic: true }, { shape: [4, 6] }], args: [{ numHidden: 4, noBias: true, flatten: false }], label: 'symbolic batch, flatten=false' },
+      { inputs: [{ shape: [4, 6], dtype: 'float64' }, { shape: [3, 6], dtype: 'float64' }, { shape: [3], dtype: 'float64' }], args: [{ numHidden: 3 }], label: 'float64' },
+      { inputs: [{ shape: [64, 100] }, { shape: [30, 100] }, { shape: [30] }], args: [{ numHidden: 30 }], label: 'larger than a kernel' },
+    ],
+    ref: FC_REF,
+  },
+  {
+    op: 'Embedding',
+    samples: [
+      { inputs: [{ shape: [3, 4], dtype: 'int32', range: [0, 10] }, { shape: [10, 5] }], args: [{ inputDim: 10, outputDim: 5 }] },
+      { inputs: [{ shape: [2, 3], values: [0, 3, 9, 1, 2, 2] }, { shape: [10, 4] }], args: [{ inputDim: 10, outputDim: 4 }], label: 'float indices' },
+      { inputs: [{ shape: [5, 3], dtype: 'int32', range: [0, 8], symbolic: true }, { shape: [8, 3] }], args: [{ inputDim: 8, outputDim: 3 }], label: 'symbolic batch' },
+      { inputs: [{ shape: [4], dtype: 'int32', values: [-1, 12, 3, 9] }, { shape: [10, 2] }], args: [{ inputDim: 10, outputDim: 2 }], label: 'out of range indices clip' },
+      { inputs: [{ shape: [2, 2], dtype: 'int64', range: [0, 6] }, { shape: [6, 3], dtype: 'float64' }], args: [{ inputDim: 6, outputDim: 3, dtype: 'float64' }], label: 'int64 indices, float64' },
+    ],
+    ref: 'b[np.clip(a.astype(np.int64), 0, b.shape[0] - 1)]',
+  },
+  {
+    op: 'Convolution',
+    samples: [
+      { inputs: [{ shape: [2, 3, 6, 6] }, { shape: [4, 3, 3, 3] }, { shape: [4] }], args: [{ kernel: [3, 3], numFilter: 4 }] },
+      { inputs: [{ shape: [1, 2, 7, 7] }, { shape: [3, 2, 3, 3] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], numFilter: 3, noBias: true }], label: 'stride and pad' },
+      { inputs: [{ shape: [1, 2, 8, 8] }, { shape: [2, 2, 3, 3] }, { shape: [2] }], args: [{ kernel: [3, 3], dilate: [2, 2], pad: [2, 2], numFilter: 2 }], label: 'dilate' },
+      { inputs: [{ shape: [2, 4, 5, 5] }, { shape: [6, 2, 3, 3] }, { shape: [6] }], args: [{ kernel: [3, 3], numFilter: 6, numGroup: 2 }], label: 'groups' },
+      { inputs: [{ shape: [1, 2, 6, 7] }, { shape: [3, 2, 2, 3] }, { shape: [3] }], args: [{ kernel: [2, 3], stride: [1, 2], numFilter: 3 }], label: 'rectangular kernel' },
+      { inputs: [{ shape: [2, 3, 10] }, { shape: [4, 3, 3] }, { shape: [4] }], args: [{ kernel: [3], stride: [2], pad: [1], numFilter: 4, layout: 'NCW' }], label: '1-D' },
+      { inputs: [{ shape: [3, 2, 5, 5], symbolic: true }, { shape: [4, 2, 3, 3] }, { shape: [4] }], args: [{ kernel: [3, 3], pad: [1, 1], numFilter: 4 }], label: 'symbolic batch' },
+      { inputs: [{ shape: [2, 2, 5], symbolic: true }, { shape: [3, 2, 2] }], args: [{ kernel: [2], numFilter: 3, noBias: true }], label: 'symbolic batch 1-D' },
+      { inputs: [{ shape: [1, 2, 5, 5], dtype: 'float64' }, { shape: [3, 2, 3, 3], dtype: 'float64' }, { shape: [3], dtype: 'float64' }], args: [{ kernel: [3, 3], numFilter: 3 }], label: 'float64' },
+    ],
+    ref: CONV_REF,
+  },
+  {
+    op: 'Deconvolution',
+    samples: [
+      { inputs: [{ shape: [1, 3, 4, 4] }, { shape: [3, 2, 3, 3] }], args: [{ kernel: [3, 3], numFilter: 2 }] },
+      { inputs: [{ shape: [2, 2, 3, 3] }, { shape: [2, 3, 4, 4] }, { shape: [3] }], args: [{ kernel: [4, 4], stride: [2, 2], pad: [1, 1], numFilter: 3, noBias: false }], label: 'stride, pad, bias' },
+      { inputs: [{ shape: [1, 2, 3, 3] }, { shape: [2, 2, 3, 3] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], adj: [1, 1], numFilter: 2 }], label: 'adj' },
+      { inputs: [{ shape: [1, 4, 3, 3] }, { shape: [4, 1, 3, 3] }], args: [{ kernel: [3, 3], numFilter: 2, numGroup: 2 }], label: 'groups' },
+      { inputs: [{ shape: [1, 2, 4, 4] }, { shape: [2, 2, 3, 3] }], args: [{ kernel: [3, 3], dilate: [2, 2], numFilter: 2 }], label: 'dilate' },
+      { inputs: [{ shape: [2, 3, 5] }, { shape: [3, 2, 3] }], args: [{ kernel: [3], stride: [2], numFilter: 2 }], label: '1-D' },
+      { inputs: [{ shape: [3, 2, 3, 3], symbolic: true }, { shape: [2, 2, 2, 2] }, { shape: [2] }], args: [{ kernel: [2, 2], stride: [2, 2], numFilter: 2, noBias: false }], label: 'symbolic batch' },
+      { inputs: [{ shape: [1, 2, 3, 3], dtype: 'float64' }, { shape: [2, 2, 3, 3], dtype: 'float64' }], args: [{ kernel: [3, 3], stride: [2, 2], numFilter: 2 }], label: 'float64' },
+    ],
+    ref: DECONV_REF,
+  },
+  {
+    op: 'Pooling',
+    samples: [
+      { inputs: [{ shape: [2, 3, 6, 6] }], args: [{ kernel: [2, 2], stride: [2, 2] }], label: 'max' },
+      { inputs: [{ shape: [1, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1], poolType: 'avg' }], label: 'avg, pad' },
+      { inputs: [{ shape: [1, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1], poolType: 'avg', countIncludePad: false }], label: 'avg, countIncludePad=false' },
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [2, 2], stride: [2, 2], pad: [1, 1], poolType: 'sum' }], label: 'sum' },
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], poolType: 'sum', poolingConvention: 'full' }], label: 'sum, full' },
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }], label: 'max, full' },
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', poolingConvention: 'full' }], label: 'avg, full' },
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', poolingConvention: 'full', countIncludePad: false }], label: 'avg, full, countIncludePad=false' },
+      { inputs: [{ shape: [2, 3, 4, 4] }], args: [{ globalPool: true }], label: 'global max' },
+      { inputs: [{ shape: [3, 3, 4, 5], symbolic: true }], args: [{ globalPool: true, poolType: 'avg' }], label: 'global avg, symbolic batch' },
+      { inputs: [{ shape: [2, 3, 4, 4] }], args: [{ globalPool: true, poolType: 'sum' }], label: 'global sum' },
+      { inputs: [{ shape: [2, 3, 8] }], args: [{ kernel: [3], stride: [2] }], label: '1-D max' },
+      { inputs: [{ shape: [2, 3, 8], symbolic: true }], args: [{ kernel: [2], stride: [2], poolType: 'avg' }], label: '1-D avg, symbolic batch' },
+      { inputs: [{ shape: [4, 2, 6, 6], symbolic: true }], args: [{ kernel: [3, 3], stride: [1, 1], pad: [1, 1] }], label: 'max, symbolic batch' },
+      { inputs: [{ shape: [1, 2, 4, 4, 4] }], args: [{ kernel: [2, 2, 2], stride: [2, 2, 2] }], label: '3-D max' },
+      { inputs: [{ shape: [1, 2, 5, 5], dtype: 'float64' }], args: [{ kernel: [2, 2], poolType: 'avg' }], label: 'float64 avg' },
+      { inputs: [{ shape: [1, 2, 5, 5], dtype: 'float64' }], args: [{ kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }], label: 'float64 max' },
+      { inputs: [{ shape: [2, 3, 4, 4], dtype: 'float64' }], args: [{ globalPool: true, poolType: 'avg' }], label: 'float64 global avg' },
+      { inputs: [{ shape: [1, 2, 6, 6], dtype: 'float64' }], args: [{ kernel: [3, 3], stride: [2, 2], poolType: 'sum', poolingConvention: 'full' }], label: 'float64 sum, full' },
+    ],
+    ref: POOL_REF,
+  },
+];

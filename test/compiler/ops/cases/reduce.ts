@@ -1,4 +1,116 @@
 /** Table entries for the reduce operators. */
-import type { OpCase } from '../case.js';
+import type { OpCase, Sample } from '../case.js';
 
-export const cases: OpCase[] = [];
+/**
+ * Python prelude: the axes (`ax`, a tuple or None) and `kd` of an MXNet-style
+ * call, from positional `args` (axis, keepdims, exclude) or the `attrs` dict.
+ */
+const AXES = `
+ax = attrs.get("axis", args[0] if len(args) > 0 else None)
+kd = bool(attrs.get("keepdims", args[1] if len(args) > 1 else False))
+ex = bool(attrs.get("exclude", args[2] if len(args) > 2 else False))
+if ax is not None:
+    ax = tuple(int(i) % a.ndim for i in (ax if isinstance(ax, list) else [ax]))
+    if len(ax) == 0:
+        ax = None
+    elif ex:
+        ax = tuple(i for i in range(a.ndim) if i not in ax)
+x = a.astype(np.float64)
+`;
+
+const iota = (n: number, from = 1) => Array.from({ length: n }, (_v, i) => i + from);
+
+const common: Sample[] = [
+  { inputs: [{ shape: [3, 4] }], label: 'all axes' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [1], label: 'positional axis' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: [0, 2], keepdims: true }], label: 'axis list keepdims' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: -1 }], label: 'negative axis' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: 1, exclude: true }], label: 'exclude' },
+  { inputs: [{ shape: [2, 3] }], args: [0, true], label: 'positional keepdims' },
+  { inputs: [{ shape: [5, 3], symbolic: true }], args: [{ axis: 1 }], label: 'symbolic batch' },
+  { inputs: [{ shape: [4, 3, 2], symbolic: true }], args: [{ axis: [0, 2] }], label: 'symbolic batch reduced' },
+  { inputs: [{ shape: [4, 3], symbolic: true }], label: 'symbolic batch all axes' },
+  { inputs: [{ shape: [3, 2], dtype: 'float64' }], args: [{ axis: 0 }], label: 'float64' },
+  { inputs: [{ shape: [3, 4], dtype: 'float16', values: iota(12) }], args: [{ axis: 1, keepdims: true }], label: 'float16' },
+  { inputs: [{ shape: [], values: [1.5] }], label: '0-d' },
+];
+const ints: Sample[] = [
+  { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }], args: [{ axis: 1 }], label: 'int32' },
+  { inputs: [{ shape: [2, 3, 2], dtype: 'int64', range: [-5, 5] }], args: [{ axis: [0, 2] }], label: 'int64' },
+  { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }], label: 'int32 all axes' },
+];
+const small: Sample[] = [
+  { inputs: [{ shape: [3, 4], range: [0.5, 1.5] }], label: 'all axes' },
+  { inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], args: [1], label: 'positional axis' },
+  { inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], args: [{ axis: [0, 2], keepdims: true }], label: 'axis list keepdims' },
+  { inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], args: [{ axis: 1, exclude: true }], label: 'exclude' },
+  { inputs: [{ shape: [5, 3], range: [-1.5, 1.5], symbolic: true }], args: [{ axis: 1 }], label: 'symbolic batch' },
+  { inputs: [{ shape: [4, 3], range: [-1.5, 1.5], symbolic: true }], args: [{ axis: 0, keepdims: true }], label: 'symbolic batch reduced' },
+  { inputs: [{ shape: [3, 2], dtype: 'float64' }], args: [{ axis: 0 }], label: 'float64' },
+  { inputs: [{ shape: [2, 3], dtype: 'float16', values: [1, 2, -3, 0.5, 2, 4] }], args: [{ axis: 1 }], label: 'float16' },
+  { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-3, 4] }], args: [{ axis: 0 }], label: 'int32' },
+  { inputs: [{ shape: [2, 3], dtype: 'int64', range: [-3, 4] }], label: 'int64 all axes' },
+];
+const args: Sample[] = [
+  { inputs: [{ shape: [3, 4] }], label: 'flattened' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [1], label: 'positional axis' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: -1, keepdims: true }], label: 'negative axis keepdims' },
+  { inputs: [{ shape: [2, 3] }], args: [{ keepdims: true }], label: 'flattened keepdims' },
+  { inputs: [{ shape: [5, 3], symbolic: true }], args: [{ axis: 1 }], label: 'symbolic batch' },
+  { inputs: [{ shape: [5, 3], symbolic: true }], args: [{ axis: 0 }], label: 'symbolic batch reduced' },
+  { inputs: [{ shape: [4, 3], symbolic: true }], label: 'symbolic batch flattened' },
+  { inputs: [{ shape: [3, 4], dtype: 'float64' }], args: [{ axis: 0 }], label: 'float64' },
+  { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-50, 50] }], args: [{ axis: 1 }], label: 'int32' },
+  { inputs: [{ shape: [3, 4], dtype: 'int64', range: [-50, 50] }], args: [{ axis: 1 }], label: 'int64' },
+  { inputs: [{ shape: [2, 3], values: [1, 3, 3, 0, 3, 1] }], args: [{ axis: 1 }], label: 'ties take the first' },
+  { inputs: [{ shape: [2, 3], dtype: 'float16', values: [1, 3, 3, 0, 3, 1] }], label: 'float16 ties' },
+];
+const argRef = (fn: string) => `
+ax = attrs.get("axis", args[0] if len(args) > 0 else None)
+kd = bool(attrs.get("keepdims", args[1] if len(args) > 1 else False))
+out = np.${fn}(a.astype(np.float64), axis=ax, keepdims=kd).astype(np.float64)
+`;
+
+export const cases: OpCase[] = [
+  { op: 'sum', samples: [...common, ...ints], ref: `${AXES}out = np.sum(x, axis=ax, keepdims=kd)` },
+  { op: 'mean', samples: common, ref: `${AXES}out = np.mean(x, axis=ax, keepdims=kd)` },
+  {
+    op: 'max',
+    samples: [...common, ...ints, { inputs: [{ shape: [3, 4], dtype: 'uint8', range: [0, 200] }], args: [{ axis: 0 }], label: 'uint8' }, { inputs: [{ shape: [3, 4], dtype: 'int8', range: [-100, 100] }], label: 'int8 all axes' }],
+    ref: `${AXES}out = np.max(x, axis=ax, keepdims=kd)`,
+  },
+  {
+    op: 'min',
+    samples: [...common, ...ints, { inputs: [{ shape: [3, 4], dtype: 'uint8', range: [0, 200] }], args: [{ axis: 0 }], label: 'uint8' }, { inputs: [{ shape: [3, 4], dtype: 'int8', range: [-100, 100] }], label: 'int8 all axes' }],
+    ref: `${AXES}out = np.min(x, axis=ax, keepdims=kd)`,
+  },
+  { op: 'prod', samples: small, ref: `${AXES}out = np.prod(x, axis=ax, keepdims=kd)` },
+  { op: 'argmax', samples: args, ref: argRef('argmax') },
+  { op: 'argmin', samples: args, ref: argRef('argmin') },
+  {
+    op: 'norm',
+    samples: [
+      { inputs: [{ shape: [3, 4] }], label: 'all axes' },
+      { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: 1 }], label: 'axis' },
+      { inputs: [{ shape: [2, 3, 4] }], args: [{ ord: 1, axis: [0, 2], keepdims: true }], label: 'L1 axis list keepdims' },
+      { inputs: [{ shape: [3, 4] }], args: [{ ord: 1 }], label: 'L1 all axes' },
+      { inputs: [{ shape: [2, 3, 4] }], args: [1, -1, true], label: 'positional ord axis keepdims' },
+      { inputs: [{ shape: [5, 3], symbolic: true }], args: [{ axis: -1, keepdims: true }], label: 'symbolic batch' },
+      { inputs: [{ shape: [5, 3], symbolic: true }], args: [{ axis: 0 }], label: 'symbolic batch reduced' },
+      { inputs: [{ shape: [3, 2], dtype: 'float64' }], args: [{ axis: 0 }], label: 'float64' },
+      { inputs: [{ shape: [2, 3], dtype: 'float16', values: [3, 4, 0, 1, -2, 2] }], args: [{ ord: 1, axis: 1 }], label: 'float16' },
+      { inputs: [{ shape: [], values: [-1.5] }], label: '0-d' },
+    ],
+    // The vector norm of the selected axes (flattened), computed by hand rather than np.linalg.norm.
+    ref: `
+o = attrs.get("ord", args[0] if len(args) > 0 else 2)
+ax = attrs.get("axis", args[1] if len(args) > 1 else None)
+kd = bool(attrs.get("keepdims", args[2] if len(args) > 2 else False))
+x = a.astype(np.float64)
+if ax is not None and not isinstance(ax, list):
+    ax = [ax]
+ax = None if ax is None or len(ax) == 0 else tuple(int(i) % a.ndim for i in ax)
+out = np.sum(np.abs(x), axis=ax, keepdims=kd) if o == 1 else np.sqrt(np.sum(x * x, axis=ax, keepdims=kd))
+`,
+  },
+];
