@@ -1,0 +1,471 @@
+/**
+ * Indexing operators: slice, sliceAxis, take, pick, oneHot and pad, plus the
+ * helpers the shape operators share (index walks over host tensors, ONNX
+ * pieces of a runtime shape, symbolic slice lengths).
+ * Invariants: kernels move elements without converting them (int64 stays
+ * BigInt, float16 stays raw bits); lowerings never read concrete input
+ * dimensions unless the type rule has them (symbolic dims go through Shape).
+ */
+import { allocate, isDType, onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { formatShape, sizeOf, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { DType, Dim, TensorType } from '../ir/types.js';
+import { defineOp, type LowerCtx, type Method, type Tx } from './define.js';
+import { addDims, normAxis, sameDim } from './dims.js';
+import { OpError } from './errors.js';
+import { toF64 } from './kernels.js';
+
+/** A far-away index ONNX Slice clamps to the axis (exactly representable in float64 and int64). */
+export const BIG = 2 ** 53 - 1;
+
+/** A new tensor of `dtype` and concrete `shape`. */
+export function alloc(dtype: DType, shape: number[]): HostTensor {
+  return { dtype, shape: [...shape], data: allocate(dtype, sizeOf(shape)) };
+}
+
+/**
+ * A tensor of `shape` whose element at each index is `t`'s element at
+ * `src(index, flatIndex)` (or `fill` where `src` returns -1). Elements are copied as stored.
+ */
+export function gather(t: HostTensor, shape: number[], src: (idx: number[], flat: number) => number, fill = 0): HostTensor {
+  const out = alloc(t.dtype, shape);
+  const n = out.data.length;
+  const idx = new Array<number>(shape.length).fill(0);
+  const o = out.data as unknown as (number | bigint)[];
+  const d = t.data as unknown as (number | bigint)[];
+  for (let i = 0; i < n; i++) {
+    const s = src(idx, i);
+    if (s < 0) writeElement(out, i, fill);
+    else o[i] = d[s]!;
+    for (let k = shape.length - 1; k >= 0; k--) {
+      if (++idx[k]! < shape[k]!) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** The flat offset of a multi-index under row-major strides. */
+export function offset(idx: readonly number[], strides: readonly number[]): number {
+  let o = 0;
+  for (let k = 0; k < idx.length; k++) o += idx[k]! * strides[k]!;
+  return o;
+}
+
+/** The same elements under another shape (metadata-only operators). */
+export function withShape(t: HostTensor, shape: number[]): HostTensor {
+  return { dtype: t.dtype, shape: [...shape], data: t.data.slice() };
+}
+
+/** Dimension `axis` of an input at runtime, as an int64 tensor of shape [1]. */
+export function dimOf(c: LowerCtx, input: string, axis: number): string {
+  return c.emit('Shape', [input], { start: axis, end: axis + 1 })[0]!;
+}
+
+/** Dimension `axis` of input `i` as a 0-d int64 tensor: a constant when the type knows it. */
+export function dimScalar(c: LowerCtx, i: number, axis: number): string {
+  const d = c.inTypes[i]!.shape[axis]!;
+  if (typeof d === 'number') return c.scalar(d, 'int64');
+  return c.emit('Squeeze', [dimOf(c, c.inputs[i]!, axis), c.ints([0])])[0]!;
+}
+
+/** `x` as int64 (a Cast unless it already is). */
+export function asInt64(c: LowerCtx, x: string, dtype: DType): string {
+  return dtype === 'int64' ? x : c.emit('Cast', [x], { to: onnxTo('int64') })[0]!;
+}
+
+/** An integer-list option (a single integer is a list of one); an OpError naming the op, option and input types. */
+export function ints(op: string, name: string, v: unknown, types: TensorType[]): number[] {
+  const list = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(list) || !list.every((x) => Number.isInteger(x))) {
+    throw new OpError(op, `option '${name}' must be an integer or a list of integers, got ${JSON.stringify(v)}`, types);
+  }
+  return list as number[];
+}
+
+/** A boolean option, or an OpError naming it. */
+export function bool(op: string, name: string, v: unknown, types: TensorType[]): boolean {
+  if (typeof v !== 'boolean') throw new OpError(op, `option '${name}' must be a boolean, got ${JSON.stringify(v)}`, types);
+  return v;
+}
+
+/** A length that is not known as a product of symbols: an opaque symbolic name. */
+export function opaque(text: string): Dim {
+  return `(${text})`;
+}
+
+/** `d - k` for a dimension and a non-negative integer. */
+export function subDim(d: Dim, k: number): Dim {
+  if (typeof d === 'number') return d - k;
+  return k === 0 ? d : opaque(`${d}-${k}`);
+}
+
+/** Python's `slice(b, e, s).indices(n)` length and start for a concrete axis length. */
+export function sliceIndices(b: number | null, e: number | null, s: number, n: number): { start: number; len: number } {
+  const lower = s > 0 ? 0 : -1;
+  const upper = s > 0 ? n : n - 1;
+  const start = b === null ? (s < 0 ? upper : lower) : b < 0 ? Math.max(b + n, lower) : Math.min(b, upper);
+  const stop = e === null ? (s < 0 ? lower : upper) : e < 0 ? Math.max(e + n, lower) : Math.min(e, upper);
+  const len = s > 0 ? Math.max(0, Math.ceil((stop - start) / s)) : Math.max(0, Math.ceil((start - stop) / -s));
+  return { start, len };
+}
+
+/**
+ * The length of `d[b:e:s]`. For a symbolic `d` the slice is assumed to lie
+ * inside the axis (as broadcasting assumes symbols match); lengths that
+ * depend on `d` itself stay symbolic.
+ */
+export function sliceLen(d: Dim, b: number | null, e: number | null, s: number): Dim {
+  if (typeof d === 'number') return sliceIndices(b, e, s, d).len;
+  // Each bound as [uses d, offset].
+  const bound = (x: number | null, isBegin: boolean): [boolean, number] => {
+    if (x === null) {
+      if (s > 0) return isBegin ? [false, 0] : [true, 0];
+      return isBegin ? [true, -1] : [false, -1];
+    }
+    return x < 0 ? [true, x] : [false, x];
+  };
+  const [bd, bo] = bound(b, true);
+  const [ed, eo] = bound(e, false);
+  const span = s > 0 ? eo - bo : bo - eo;
+  if (bd === ed) return Math.max(0, Math.ceil(span / Math.abs(s)));
+  if (s === 1 && !bd && ed && eo === 0) return subDim(d, bo);
+  return opaque(`${d}[${b ?? ''}:${e ?? ''}:${s}]`);
+}
+
+function nullableInts(op: string, name: string, v: unknown, types: TensorType[]): (number | null)[] {
+  const list = typeof v === 'number' || v === null ? [v] : v;
+  if (!Array.isArray(list) || !list.every((x) => x === null || Number.isInteger(x))) {
+    throw new OpError(op, `option '${name}' must be a list of integers or nulls, got ${JSON.stringify(v)}`, types);
+  }
+  return list as (number | null)[];
+}
+
+interface SlicePlan {
+  axes: number[];
+  begin: (number | null)[];
+  end: (number | null)[];
+  step: number[];
+}
+
+function slicePlan(op: string, t: TensorType, a: Attrs, types: TensorType[]): SlicePlan {
+  if (a.begin === null || a.begin === undefined || a.end === null || a.end === undefined) {
+    throw new OpError(op, `needs options 'begin' and 'end' (lists; null entries take the whole axis)`, types);
+  }
+  const begin = nullableInts(op, 'begin', a.begin, types);
+  const end = nullableInts(op, 'end', a.end, types);
+  const stepRaw = a.step === null || a.step === undefined ? [] : nullableInts(op, 'step', a.step, types);
+  const rank = t.shape.length;
+  if (begin.length !== end.length) throw new OpError(op, `begin ${JSON.stringify(begin)} and end ${JSON.stringify(end)} have different lengths`, types);
+  if (begin.length > rank) throw new OpError(op, `begin ${JSON.stringify(begin)} has more entries than the input's rank ${rank}`, types);
+  if (stepRaw.length && stepRaw.length !== begin.length) throw new OpError(op, `step ${JSON.stringify(stepRaw)} must have as many entries as begin ${JSON.stringify(begin)}`, types);
+  const step = begin.map((_b, k) => stepRaw[k] ?? 1);
+  if (step.includes(0)) throw new OpError(op, `step ${JSON.stringify(stepRaw)} has a zero entry`, types);
+  return { axes: begin.map((_b, k) => k), begin, end, step };
+}
+
+function sliceInfer(t: TensorType, p: SlicePlan): TensorType {
+  const shape = [...t.shape];
+  p.axes.forEach((ax, k) => (shape[ax] = sliceLen(shape[ax]!, p.begin[k]!, p.end[k]!, p.step[k]!)));
+  return { dtype: t.dtype, shape };
+}
+
+function sliceLower(c: LowerCtx, p: SlicePlan): void {
+  const starts = p.begin.map((b, k) => (b !== null ? b : p.step[k]! > 0 ? 0 : BIG));
+  const ends = p.end.map((e, k) => (e !== null ? e : p.step[k]! > 0 ? BIG : -BIG));
+  c.emit('Slice', [c.inputs[0]!, c.ints(starts), c.ints(ends), c.ints(p.axes), c.ints(p.step)], {}, c.outputs);
+}
+
+function sliceKernel(t: HostTensor, p: SlicePlan, out: TensorType): HostTensor {
+  const strides = stridesOf(t.shape);
+  const start = t.shape.map(() => 0);
+  const step = t.shape.map(() => 1);
+  p.axes.forEach((ax, k) => {
+    start[ax] = sliceIndices(p.begin[k]!, p.end[k]!, p.step[k]!, t.shape[ax]!).start;
+    step[ax] = p.step[k]!;
+  });
+  return gather(t, out.shape as number[], (idx) => {
+    let o = 0;
+    for (let k = 0; k < idx.length; k++) o += (start[k]! + idx[k]! * step[k]!) * strides[k]!;
+    return o;
+  });
+}
+
+type SliceA = Attrs & { begin: (number | null)[]; end: (number | null)[]; step: (number | null)[] | null };
+
+/**
+ * Slices with MXNet's `begin`/`end`/`step` lists (null entries take the whole
+ * axis; axes past the lists are kept whole; negative indices count from the end).
+ * Example: `x.slice({ begin: [0, 1], end: [2, null] })`.
+ */
+export const slice = defineOp<Method<(data: Tx, options: { begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }) => Tx>, SliceA>({
+  name: 'slice',
+  inputs: ['data'],
+  attrs: { begin: null, end: null, step: null },
+  method: true,
+  infer: (types, a) => [sliceInfer(types[0]!, slicePlan('slice', types[0]!, a, types))],
+  lower: (c, a) => sliceLower(c, slicePlan('slice', c.inTypes[0]!, a, c.inTypes)),
+  kernel: ([x], a, [out]) => [sliceKernel(x!, slicePlan('slice', x!, a, []), out!)],
+});
+
+type SliceAxisA = Attrs & { axis: number; begin: number; end: number | null };
+
+function sliceAxisPlan(t: TensorType, a: SliceAxisA, types: TensorType[]): SlicePlan {
+  const ax = normAxis('sliceAxis', a.axis, t.shape.length, types);
+  if (!Number.isInteger(a.begin)) throw new OpError('sliceAxis', `option 'begin' must be an integer, got ${JSON.stringify(a.begin)}`, types);
+  if (a.end !== null && !Number.isInteger(a.end)) throw new OpError('sliceAxis', `option 'end' must be an integer or null, got ${JSON.stringify(a.end)}`, types);
+  return { axes: [ax], begin: [a.begin], end: [a.end], step: [1] };
+}
+
+/**
+ * Slices one axis from `begin` to `end` (null: to the end; negative counts from the end).
+ * Example: `F.sliceAxis(x, { axis: 1, begin: 0, end: 2 })`.
+ */
+export const sliceAxis = defineOp<Method<(data: Tx, options: { axis: number; begin: number; end: number | null }) => Tx>, SliceAxisA>({
+  name: 'sliceAxis',
+  inputs: ['data'],
+  attrs: { axis: null, begin: null, end: null },
+  method: true,
+  infer: (types, a) => [sliceInfer(types[0]!, sliceAxisPlan(types[0]!, a, types))],
+  lower: (c, a) => sliceLower(c, sliceAxisPlan(c.inTypes[0]!, a, c.inTypes)),
+  kernel: ([x], a, [out]) => [sliceKernel(x!, sliceAxisPlan(x!, a, []), out!)],
+});
+
+function checkMode(op: string, mode: unknown, types: TensorType[]): 'clip' | 'wrap' {
+  if (mode !== 'clip' && mode !== 'wrap') throw new OpError(op, `mode must be 'clip' or 'wrap', got ${JSON.stringify(mode)}`, types);
+  return mode;
+}
+
+/** Indices of any dtype as int64, clipped to [0, n) or wrapped modulo n (n: dimension `axis` of input 0). */
+function fixIndices(c: LowerCtx, idxInput: number, axis: number, mode: 'clip' | 'wrap'): string {
+  const idx = asInt64(c, c.inputs[idxInput]!, c.inTypes[idxInput]!.dtype);
+  const n = dimScalar(c, 0, axis);
+  if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
+  const hi = c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!;
+  return c.emit('Clip', [idx, c.scalar(0, 'int64'), hi])[0]!;
+}
+
+/** An index value (truncated toward zero, as a cast to int does) clipped or wrapped into [0, n). */
+function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
+  const i = Math.trunc(v);
+  if (mode === 'wrap') return ((i % n) + n) % n;
+  return Math.min(Math.max(i, 0), n - 1);
+}
+
+type TakeA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
+
+/**
+ * Picks slices of `a` along `axis` at `indices` (any dtype; floats truncate);
+ * out-of-range indices are clipped (`mode: 'clip'`) or wrapped (`'wrap'`).
+ * Example: `F.take(embeddings, tokenIds)`.
+ */
+export const take = defineOp<Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx>, TakeA>({
+  name: 'take',
+  inputs: ['a', 'indices'],
+  attrs: { axis: 0, mode: 'clip' },
+  method: true,
+  infer: (types, a) => {
+    const [x, ind] = types;
+    const ax = normAxis('take', a.axis, x!.shape.length, types);
+    checkMode('take', a.mode, types);
+    if (ind!.dtype === 'bool') throw new OpError('take', 'indices must be numbers, not bool', types);
+    return [{ dtype: x!.dtype, shape: [...x!.shape.slice(0, ax), ...ind!.shape, ...x!.shape.slice(ax + 1)] }];
+  },
+  lower: (c, a) => {
+    const ax = normAxis('take', a.axis, c.inTypes[0]!.shape.length);
+    c.emit('Gather', [c.inputs[0]!, fixIndices(c, 1, ax, a.mode)], { axis: ax }, c.outputs);
+  },
+  kernel: ([x, ind], a, [out]) => {
+    const ax = normAxis('take', a.axis, x!.shape.length);
+    const n = x!.shape[ax]!;
+    const iv = toF64(ind!);
+    const strides = stridesOf(x!.shape);
+    const ir = ind!.shape.length;
+    const istr = stridesOf(ind!.shape);
+    return [gather(x!, out!.shape as number[], (idx) => {
+      let o = 0;
+      for (let k = 0; k < ax; k++) o += idx[k]! * strides[k]!;
+      let f = 0;
+      for (let k = 0; k < ir; k++) f += idx[ax + k]! * istr[k]!;
+      o += fixIndex(iv[f]!, n, a.mode) * strides[ax]!;
+      for (let k = ax + 1; k < x!.shape.length; k++) o += idx[k + ir - 1]! * strides[k]!;
+      return o;
+    })];
+  },
+});
+
+type PickA = Attrs & { axis: number; keepdims: boolean; mode: 'clip' | 'wrap' };
+
+function pickAxis(types: TensorType[], a: PickA): { ax: number; keepIndex: boolean } {
+  const [x, ind] = types;
+  if (a.axis === null) throw new OpError('pick', 'axis must be an integer (null is not supported)', types);
+  const ax = normAxis('pick', a.axis, x!.shape.length, types);
+  checkMode('pick', a.mode, types);
+  bool('pick', 'keepdims', a.keepdims, types);
+  const r = x!.shape.length;
+  const ish = ind!.shape;
+  const keepIndex = ish.length === r;
+  const expect = keepIndex ? x!.shape.map((d, k) => (k === ax ? 1 : d)) : x!.shape.filter((_d, k) => k !== ax);
+  const ok = ish.length === expect.length && ish.every((d, k) => sameDim(d, expect[k]!) || typeof d === 'string' || typeof expect[k] === 'string');
+  if (!ok) throw new OpError('pick', `index shape ${formatShape(ish)} must be ${formatShape(expect)} (data ${formatShape(x!.shape)} without axis ${ax})`, types);
+  if (ind!.dtype === 'bool') throw new OpError('pick', 'index must hold numbers, not bool', types);
+  return { ax, keepIndex };
+}
+
+/**
+ * Picks one element along `axis` per position, at `index` (clipped or wrapped).
+ * Example: `F.pick(prob, label)` (the probability of each row's label).
+ */
+export const pick = defineOp<Method<(data: Tx, index: Tx, options?: { axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }) => Tx>, PickA>({
+  name: 'pick',
+  inputs: ['data', 'index'],
+  attrs: { axis: -1, keepdims: false, mode: 'clip' },
+  method: true,
+  infer: (types, a) => {
+    const { ax } = pickAxis(types, a);
+    const s = types[0]!.shape;
+    return [{ dtype: types[0]!.dtype, shape: a.keepdims ? s.map((d, k) => (k === ax ? 1 : d)) : s.filter((_d, k) => k !== ax) }];
+  },
+  lower: (c, a) => {
+    const { ax, keepIndex } = pickAxis(c.inTypes, a);
+    let idx = fixIndices(c, 1, ax, a.mode);
+    if (!keepIndex) idx = c.emit('Unsqueeze', [idx, c.ints([ax])])[0]!;
+    if (a.keepdims) return void c.emit('GatherElements', [c.inputs[0]!, idx], { axis: ax }, c.outputs);
+    const [g] = c.emit('GatherElements', [c.inputs[0]!, idx], { axis: ax });
+    c.emit('Squeeze', [g!, c.ints([ax])], {}, c.outputs);
+  },
+  kernel: ([x, ind], a, [out]) => {
+    const { ax } = pickAxis([x!, ind!], a);
+    const n = x!.shape[ax]!;
+    const iv = toF64(ind!);
+    const strides = stridesOf(x!.shape);
+    const r = x!.shape.length;
+    // The output (keepdims or not) and the index enumerate the same positions in the same order.
+    const outShape = out!.shape as number[];
+    return [gather(x!, outShape, (idx) => {
+      let o = 0;
+      let f = 0;
+      let acc = 1;
+      for (let k = idx.length - 1; k >= 0; k--) {
+        f += idx[k]! * acc;
+        acc *= outShape[k]!;
+      }
+      for (let k = 0, j = 0; k < r; k++) {
+        if (k === ax) {
+          o += fixIndex(iv[f]!, n, a.mode) * strides[k]!;
+          if (a.keepdims) j++;
+        } else o += idx[j++]! * strides[k]!;
+      }
+      return o;
+    })];
+  },
+});
+
+type OneHotA = Attrs & { depth: number; onValue: number; offValue: number; dtype: DType };
+
+/**
+ * One-hot encoding along a new last axis of size `depth`; indices out of
+ * range give rows of `offValue`. Example: `F.oneHot(labels, 10)`.
+ */
+export const oneHot = defineOp<Method<(indices: Tx, depth: number | { depth: number; onValue?: number; offValue?: number; dtype?: DType }, options?: { onValue?: number; offValue?: number; dtype?: DType }) => Tx>, OneHotA>({
+  name: 'oneHot',
+  inputs: ['indices'],
+  attrs: { depth: null, onValue: 1, offValue: 0, dtype: 'float32' },
+  positional: ['depth'],
+  method: true,
+  infer: (types, a) => {
+    if (!Number.isInteger(a.depth) || a.depth < 1) throw new OpError('oneHot', `depth must be a positive integer, got ${JSON.stringify(a.depth)}`, types);
+    if (!isDType(a.dtype)) throw new OpError('oneHot', `unknown dtype ${JSON.stringify(a.dtype)}`, types);
+    if (typeof a.onValue !== 'number' || typeof a.offValue !== 'number') throw new OpError('oneHot', 'onValue and offValue must be numbers', types);
+    if (types[0]!.dtype === 'bool') throw new OpError('oneHot', 'indices must hold numbers, not bool', types);
+    return [{ dtype: a.dtype, shape: [...types[0]!.shape, a.depth] }];
+  },
+  lower: (c, a) => {
+    const idx = asInt64(c, c.inputs[0]!, c.inTypes[0]!.dtype);
+    const [u] = c.emit('Unsqueeze', [idx, c.ints([-1])]);
+    const [range] = c.emit('Range', [c.scalar(0, 'int64'), c.scalar(a.depth, 'int64'), c.scalar(1, 'int64')]);
+    const [hit] = c.emit('Equal', [u!, range!]);
+    // onnxruntime's Where has no bool kernel; bool, int8 and float16 are made in float32 and cast.
+    const direct = ['float32', 'float64', 'int32', 'int64', 'uint8'].includes(a.dtype);
+    const vd: DType = direct ? a.dtype : 'float32';
+    if (direct) return void c.emit('Where', [hit!, c.scalar(a.onValue, vd), c.scalar(a.offValue, vd)], {}, c.outputs);
+    const [w] = c.emit('Where', [hit!, c.scalar(a.onValue, vd), c.scalar(a.offValue, vd)]);
+    c.emit('Cast', [w!], { to: onnxTo(a.dtype) }, c.outputs);
+  },
+  kernel: ([ind], a, [out]) => {
+    const o = alloc(out!.dtype, out!.shape as number[]);
+    const iv = toF64(ind!);
+    for (let i = 0; i < iv.length; i++) {
+      const h = Math.trunc(iv[i]!);
+      for (let j = 0; j < a.depth; j++) writeElement(o, i * a.depth + j, h === j ? a.onValue : a.offValue);
+    }
+    return [o];
+  },
+});
+
+type PadA = Attrs & { mode: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue: number };
+
+function padPairs(types: TensorType[], a: PadA): [number, number][] {
+  const t = types[0]!;
+  if (!['constant', 'edge', 'reflect'].includes(a.mode)) throw new OpError('pad', `mode must be 'constant', 'edge' or 'reflect', got ${JSON.stringify(a.mode)}`, types);
+  if (a.padWidth === null) throw new OpError('pad', `needs option 'padWidth' ([before0, after0, before1, after1, ...])`, types);
+  const w = ints('pad', 'padWidth', a.padWidth, types);
+  const r = t.shape.length;
+  if (w.length !== 2 * r) throw new OpError('pad', `padWidth ${JSON.stringify(w)} must have 2 * rank = ${2 * r} entries`, types);
+  if (w.some((x) => x < 0)) throw new OpError('pad', `padWidth ${JSON.stringify(w)} has a negative entry`, types);
+  if (typeof a.constantValue !== 'number') throw new OpError('pad', `constantValue must be a number, got ${JSON.stringify(a.constantValue)}`, types);
+  const pairs = t.shape.map((_d, k): [number, number] => [w[2 * k]!, w[2 * k + 1]!]);
+  if (a.mode === 'reflect') {
+    t.shape.forEach((d, k) => {
+      if (typeof d === 'number' && (pairs[k]![0] >= d || pairs[k]![1] >= d)) {
+        throw new OpError('pad', `reflect padding ${pairs[k]!.join(', ')} of axis ${k} must be smaller than its size ${d}`, types);
+      }
+    });
+  }
+  return pairs;
+}
+
+/**
+ * Pads every axis by MXNet's `padWidth` ([before0, after0, before1, after1, ...]),
+ * with a constant, the edge values, or a reflection.
+ * Example: `F.pad(x, { mode: 'constant', padWidth: [0, 0, 0, 0, 1, 1, 1, 1] })`.
+ */
+export const pad = defineOp<Method<(data: Tx, options: { mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }) => Tx>, PadA>({
+  name: 'pad',
+  inputs: ['data'],
+  attrs: { mode: 'constant', padWidth: null, constantValue: 0 },
+  method: true,
+  infer: (types, a) => {
+    const pairs = padPairs(types, a);
+    return [{ dtype: types[0]!.dtype, shape: types[0]!.shape.map((d, k) => addDims(addDims(d, pairs[k]![0]), pairs[k]![1])) }];
+  },
+  lower: (c, a) => {
+    const pairs = padPairs(c.inTypes, a);
+    const pads = c.ints([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])]);
+    const ins = [c.inputs[0]!, pads];
+    if (a.mode === 'constant') ins.push(c.scalar(a.constantValue, c.inTypes[0]!.dtype));
+    c.emit('Pad', ins, { mode: a.mode }, c.outputs);
+  },
+  kernel: ([x], a, [out]) => {
+    const pairs = padPairs([x!], a);
+    const strides = stridesOf(x!.shape);
+    const shape = x!.shape;
+    return [gather(x!, out!.shape as number[], (idx) => {
+      let o = 0;
+      for (let k = 0; k < idx.length; k++) {
+        const n = shape[k]!;
+        let j = idx[k]! - pairs[k]![0];
+        if (j < 0 || j >= n) {
+          if (a.mode === 'constant') return -1;
+          if (a.mode === 'edge') j = Math.min(Math.max(j, 0), n - 1);
+          else while (j < 0 || j >= n) j = j < 0 ? -j : 2 * (n - 1) - j;
+        }
+        o += j * strides[k]!;
+      }
+      return o;
+    }, a.constantValue)];
+  },
+});
+
+/** The indexing operators, by F name. */
+export const INDEX_OPS = { slice, sliceAxis, take, pick, oneHot, pad, Pad: pad } as const;
