@@ -9,6 +9,7 @@ export { defineOp, type OpDef, type OpSpec, type LowerCtx, type Tx } from './ops
 export { OpError, withScope } from './ops/errors.js';
 export { executeOp } from './ops/execute.js';
 export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './onnx/emit.js';
+export { readModel } from './onnx/read.js';
 export { compileGraph, type Runner } from './compile.js';
 export { graphOf, evalSymbols, Symbol, DataDependentError } from './trace/symbol.js';
 export { retypeGraph } from './trace/retype.js';

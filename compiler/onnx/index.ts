@@ -1,0 +1,12 @@
+/**
+ * ONNX in and out: `emitModel` (IR -> ModelProto bytes), `readModel` (bytes
+ * or a file -> IR) and the onnx-proto helpers they share.
+ *
+ * ```ts
+ * import { emitModel, readModel } from './onnx/index.js';
+ * const { graph } = readModel(emitModel(g));
+ * ```
+ */
+export { emitModel, buildModel, scalarTensor, DEFAULT_OPSET, type EmitOptions } from './emit.js';
+export { readModel, MANIFEST_KEY, type ModelManifest, type ReadModelResult } from './read.js';
+export { onnx, tensorProto, fromTensorProto, valueInfo, type OnnxTypes } from './proto.js';

@@ -1,0 +1,388 @@
+/**
+ * ONNX ModelProto bytes -> IR graph: the reverse of `emitModel`.
+ *
+ * A gluonc file is rebuilt exactly: the first ONNX node of each lowered IR
+ * node carries `gluonc:{"op","attrs","n","scope","in","out"}`, and the `n`
+ * consecutive ONNX nodes of that group become one IR node whose inputs and
+ * outputs are the recorded `in`/`out` names (so helper constants of the
+ * lowering never surface). Files from other tools are read node by node for
+ * the standard operators that map exactly onto a gluonc operator; anything
+ * else is an Error naming the ONNX operator and the node.
+ * Invariants: every node's output types come from its operator's type rule
+ * and agree with the types the file declares (graph outputs, value_info);
+ * every error starts with `readModel:` and names the file (or "model bytes").
+ */
+import { readFileSync } from 'node:fs';
+import type { onnx as OnnxNs } from 'onnx-proto';
+import { fromOnnxDType } from '../../runtime/dtypes.js';
+import { Graph } from '../ir/graph.js';
+import { Node, type Attrs } from '../ir/node.js';
+import type { Dim, TensorType } from '../ir/types.js';
+import { formatType } from '../ir/types.js';
+import { Value } from '../ir/value.js';
+import { verifyGraph } from '../ir/verify.js';
+import { withDefaults } from '../ops/call.js';
+import { withScope } from '../ops/errors.js';
+import { inferOp } from '../ops/execute.js';
+import { getOp, hasOp } from '../ops/registry.js';
+import { fromTensorProto, onnx } from './proto.js';
+
+/** The metadata key holding the gluonc manifest (a JSON object). */
+export const MANIFEST_KEY = 'gluonc.manifest';
+
+/** The gluonc manifest as stored in `metadata_props` (see API.md); other fields pass through. */
+export interface ModelManifest {
+  format?: number;
+  inputs?: { name: string; dtype: string; shape: Dim[] }[];
+  outputs?: { name: string; dtype: string; shape: Dim[] }[];
+  /** Names of the initializers (or training-graph inputs) that are parameters. */
+  params?: string[];
+  [key: string]: unknown;
+}
+
+/** What `readModel` returns. */
+export interface ReadModelResult {
+  graph: Graph;
+  /** The parsed `gluonc.manifest` metadata entry, or null when the file has none. */
+  manifest: ModelManifest | null;
+  /** The default-domain ONNX opset the file imports. */
+  opset: number;
+  /** Every `metadata_props` entry. */
+  metadata: Record<string, string>;
+}
+
+/** The doc string the emitter writes on the first ONNX node of each IR node. */
+interface GroupRecord {
+  op: string;
+  attrs: Attrs;
+  n: number;
+  scope?: string;
+  in?: string[];
+  out?: string[];
+}
+
+const DOC_PREFIX = 'gluonc:';
+
+/**
+ * Reads an ONNX model (bytes or a file path) back into an IR graph.
+ *
+ * ```ts
+ * const { graph, manifest } = readModel(emitModel(g, { metadata }));
+ * printGraph(graph) === printGraph(g); // for graphs traced with sym
+ * ```
+ */
+export function readModel(source: Uint8Array | string): ReadModelResult {
+  const where = typeof source === 'string' ? `'${source}'` : 'model bytes';
+  const fail = (msg: string): Error => new Error(`readModel: ${where}: ${msg}`);
+
+  let bytes: Uint8Array;
+  if (typeof source === 'string') {
+    try {
+      bytes = readFileSync(source);
+    } catch (e) {
+      throw fail(`cannot read the file: ${(e as Error).message}`);
+    }
+  } else bytes = source;
+  if (!bytes.length) throw fail('empty input, not an ONNX model');
+
+  let model: OnnxNs.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw fail(`not a valid ONNX model: protobuf decoding failed (${(e as Error).message}); the file is corrupt or truncated`);
+  }
+  const g = model.graph;
+  if (!g) throw fail('the model has no graph (corrupt or truncated file?)');
+  const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  if (!opsetEntry) throw fail('the model imports no default ONNX opset (corrupt or truncated file?)');
+  const opset = Number(opsetEntry.version ?? 0);
+
+  const metadata: Record<string, string> = {};
+  for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? '';
+  let manifest: ModelManifest | null = null;
+  if (metadata[MANIFEST_KEY] !== undefined) {
+    try {
+      manifest = JSON.parse(metadata[MANIFEST_KEY]!) as ModelManifest;
+    } catch (e) {
+      throw fail(`metadata '${MANIFEST_KEY}' is not valid JSON (${(e as Error).message})`);
+    }
+    if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw fail(`metadata '${MANIFEST_KEY}' is not a JSON object`);
+  }
+  const paramNames = new Set(Array.isArray(manifest?.params) ? manifest.params.map(String) : []);
+
+  const nodes = g.node ?? [];
+  const isGluonc = nodes.some((n) => n.docString?.startsWith(DOC_PREFIX));
+  const declared = new Map<string, OnnxNs.IValueInfoProto>();
+  for (const vi of [...(g.valueInfo ?? []), ...(g.output ?? [])]) if (vi.name) declared.set(vi.name, vi);
+
+  const values = new Map<string, Value>();
+  const initializers = new Map<string, OnnxNs.ITensorProto>();
+  for (const t of g.initializer ?? []) {
+    if (!t.name) throw fail('an initializer has no name');
+    initializers.set(t.name, t);
+  }
+
+  // Graph inputs (an input that is also an initializer is a parameter with a default).
+  const inputs: Value[] = [];
+  for (const vi of g.input ?? []) {
+    const name = vi.name ?? '';
+    if (!name) throw fail('a graph input has no name');
+    if (initializers.has(name)) continue;
+    const type = typeOf(vi, fail, `graph input '${name}'`, true);
+    const v = paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
+    values.set(name, v);
+    if (v.kind === 'input') inputs.push(v);
+  }
+
+  // Initializers become values when first used: parameters, or constants of the traced graph.
+  const initValue = (name: string): Value | undefined => {
+    const t = initializers.get(name);
+    if (!t) return undefined;
+    let data;
+    try {
+      data = fromTensorProto(t);
+    } catch (e) {
+      throw fail(`initializer '${name}': ${(e as Error).message}`);
+    }
+    const isParam = paramNames.has(name) || !isGluonc || (!manifest && !/^const\d+$/.test(name));
+    const v = isParam ? Value.param(name, { dtype: data.dtype, shape: data.shape }, data) : Value.constant(data);
+    values.set(name, v);
+    return v;
+  };
+  const resolve = (name: string, user: string): Value => {
+    const v = values.get(name) ?? initValue(name);
+    if (!v) throw fail(`${user} uses '${name}', which no graph input, initializer or earlier node defines`);
+    return v;
+  };
+  const nodeLabel = (n: OnnxNs.INodeProto, i: number): string => n.name || `#${i}`;
+
+  // Checks a node output's inferred type against what the file declares for that name.
+  const checkDeclared = (name: string, v: Value, user: string, strictSymbols: boolean): void => {
+    const vi = declared.get(name);
+    if (!vi?.type?.tensorType) return;
+    const t = typeOf(vi, fail, `value '${name}'`, false);
+    const ok = t.dtype === v.type.dtype && (!vi.type.tensorType.shape || sameShape(t.shape, v.type.shape, strictSymbols));
+    if (!ok) throw fail(`${user}: '${name}' is declared ${formatType(t)} but the type rule gives ${formatType(v.type)}`);
+  };
+
+  const makeNode = (op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean): Node => {
+    const def = getOp(op);
+    const types = ins.map((v) => v.type);
+    let a = attrs;
+    let outTypes: TensorType[];
+    try {
+      if (normalize) ({ attrs: a, outTypes } = inferOp(def, types, withDefaults(def, attrs)));
+      else outTypes = withScope(scope, () => def.infer(types, attrs as never));
+    } catch (e) {
+      throw fail(`${user} (${op}): ${(e as Error).message}`);
+    }
+    return Node.create(op, ins, a, outTypes, scope);
+  };
+
+  for (let i = 0; i < nodes.length; ) {
+    const first = nodes[i]!;
+    const label = nodeLabel(first, i);
+    if (first.docString?.startsWith(DOC_PREFIX)) {
+      const rec = parseRecord(first.docString.slice(DOC_PREFIX.length), (m) => fail(`node '${label}': ${m}`));
+      if (i + rec.n > nodes.length) throw fail(`node '${label}' starts a group of ${rec.n} ONNX nodes but only ${nodes.length - i} remain (truncated file?)`);
+      const group = nodes.slice(i, i + rec.n);
+      const inner = group.findIndex((n, k) => k > 0 && n.docString?.startsWith(DOC_PREFIX));
+      if (inner >= 0) throw fail(`node '${label}' starts a group of ${rec.n} ONNX nodes that overlaps the group of node '${nodeLabel(group[inner]!, i + inner)}'`);
+      if (!hasOp(rec.op)) throw fail(`node '${label}' records operator '${rec.op}', which this gluonc does not have`);
+      const produced = new Set(group.flatMap((n) => n.output ?? []));
+      const ins = rec.in ?? firstUse(group, produced);
+      const outs = rec.out ?? groupOutputs(group, nodes.slice(i + rec.n), g.output ?? []);
+      for (const o of outs) if (!produced.has(o)) throw fail(`node '${label}' (${rec.op}): output '${o}' is not computed by its group`);
+      const user = `node '${label}'`;
+      const node = makeNode(rec.op, ins.filter((s) => s !== '').map((s) => resolve(s, user)), rec.attrs, rec.scope ?? '', user, false);
+      if (node.outputs.length !== outs.length) {
+        throw fail(`${user} (${rec.op}): the file names ${outs.length} output(s), the type rule gives ${node.outputs.length}`);
+      }
+      outs.forEach((o, k) => {
+        values.set(o, node.outputs[k]!);
+        checkDeclared(o, node.outputs[k]!, `${user} (${rec.op})`, true);
+      });
+      i += rec.n;
+      continue;
+    }
+    readForeign(first, label, opset, { resolve, makeNode, checkDeclared, values, fail });
+    i++;
+  }
+
+  const outputs = (g.output ?? []).map((vi) => {
+    const name = vi.name ?? '';
+    const v = values.get(name) ?? initValue(name);
+    if (!v) throw fail(`graph output '${name}' is not computed by any node`);
+    checkDeclared(name, v, `graph output '${name}'`, isGluonc);
+    return { name, value: v };
+  });
+  if (!outputs.length) throw fail('the graph has no outputs (corrupt or truncated file?)');
+  let graph: Graph;
+  try {
+    graph = verifyGraph(Graph.fromOutputs(inputs, outputs));
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+  return { graph, manifest, opset, metadata };
+}
+
+interface ForeignCtx {
+  resolve: (name: string, user: string) => Value;
+  makeNode: (op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean) => Node;
+  checkDeclared: (name: string, v: Value, user: string, strictSymbols: boolean) => void;
+  values: Map<string, Value>;
+  fail: (msg: string) => Error;
+}
+
+const BINARY: Record<string, string> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div' };
+const UNARY: Record<string, string> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Exp: 'exp', Log: 'log' };
+
+/** Maps one standard ONNX node onto a gluonc operator where the mapping is exact. */
+function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
+  const opType = n.opType ?? '';
+  const domain = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.` : '';
+  const unsupported = (why = ''): Error =>
+    new Error(`readModel: ONNX operator '${domain}${opType}' (node '${label}') has no gluonc equivalent${why ? `: ${why}` : ''}`);
+  if (domain) throw unsupported();
+  const user = `node '${label}'`;
+  const ins = (n.input ?? []).map((s) => (s === '' ? null : c.resolve(s, user)));
+  const outs = n.output ?? [];
+  const attr = attrReader(n);
+  const want = (k: number, opt = 0): Value[] => {
+    const present = ins.filter((v): v is Value => v !== null);
+    if (ins.length < k || ins.length > k + opt || ins.slice(0, k).some((v) => v === null)) {
+      throw c.fail(`${user} (${opType}) has ${ins.length} inputs, expected ${opt ? `${k} to ${k + opt}` : k}`);
+    }
+    return present;
+  };
+  if (outs.length !== 1) throw c.fail(`${user} (${opType}) has ${outs.length} outputs, expected 1`);
+  const bind = (op: string, args: Value[], attrs: Attrs = {}): void => {
+    if (!hasOp(op)) throw unsupported(`gluonc has no '${op}' operator`);
+    const node = c.makeNode(op, args, attrs, '', user, true);
+    c.values.set(outs[0]!, node.outputs[0]!);
+    c.checkDeclared(outs[0]!, node.outputs[0]!, `${user} (${opType})`, false);
+  };
+
+  if (opType === 'Identity') {
+    const [x] = want(1);
+    c.values.set(outs[0]!, x!);
+    c.checkDeclared(outs[0]!, x!, `${user} (Identity)`, false);
+    return;
+  }
+  if (BINARY[opType]) return bind(BINARY[opType]!, want(2));
+  if (UNARY[opType]) return bind(UNARY[opType]!, want(1));
+  if (opType === 'MatMul') {
+    const [a, b] = want(2);
+    const ra = a!.type.shape.length;
+    const rb = b!.type.shape.length;
+    if (ra !== 2 || rb !== 2) throw unsupported(`only 2-D MatMul maps onto dot, the inputs have rank ${ra} and ${rb}`);
+    return bind('dot', [a!, b!]);
+  }
+  if (opType === 'Gemm') {
+    const args = want(2, 1);
+    const alpha = attr.float('alpha', 1);
+    const beta = attr.float('beta', 1);
+    const transA = attr.int('transA', 0);
+    const transB = attr.int('transB', 0);
+    if (alpha !== 1 || transA !== 0 || transB !== 1 || (args.length === 3 && beta !== 1)) {
+      throw unsupported(`only Gemm with transB=1, transA=0, alpha=beta=1 maps onto FullyConnected (got transA=${transA}, transB=${transB}, alpha=${alpha}, beta=${beta})`);
+    }
+    const [a, w, bias] = args;
+    if (a!.type.shape.length !== 2 || w!.type.shape.length !== 2) throw unsupported('Gemm inputs must be 2-D');
+    const units = w!.type.shape[0]!;
+    if (typeof units !== 'number') throw unsupported(`the weight's output dimension '${units}' is symbolic`);
+    if (bias && (bias.type.shape.length !== 1 || bias.type.shape[0] !== units)) {
+      throw unsupported(`only a 1-D bias of ${units} elements maps onto FullyConnected, the bias is ${formatType(bias.type)}`);
+    }
+    return bind('FullyConnected', args, { numHidden: units, noBias: !bias, flatten: true });
+  }
+  if (opType === 'Softmax') {
+    const [x] = want(1);
+    const rank = x!.type.shape.length;
+    const axis = attr.int('axis', opset >= 13 ? -1 : 1);
+    const norm = axis < 0 ? axis + rank : axis;
+    // Before opset 13 Softmax flattens the trailing dimensions from `axis`: the same only on the last axis.
+    if (opset < 13 && norm !== rank - 1) throw unsupported(`opset ${opset} Softmax over axes ${norm}.. of a rank-${rank} tensor is not a softmax over one axis`);
+    return bind('softmax', [x!], { axis });
+  }
+  throw unsupported();
+}
+
+/** Typed getters for a node's ONNX attributes. */
+function attrReader(n: OnnxNs.INodeProto): { int(name: string, dflt: number): number; float(name: string, dflt: number): number } {
+  const find = (name: string) => (n.attribute ?? []).find((a) => a.name === name);
+  return {
+    int: (name, dflt) => {
+      const a = find(name);
+      return a ? Number(a.i ?? 0) : dflt;
+    },
+    float: (name, dflt) => {
+      const a = find(name);
+      return a ? Number(a.f ?? 0) : dflt;
+    },
+  };
+}
+
+function parseRecord(json: string, fail: (m: string) => Error): GroupRecord {
+  let r: unknown;
+  try {
+    r = JSON.parse(json);
+  } catch (e) {
+    throw fail(`its gluonc doc string is not valid JSON (${(e as Error).message})`);
+  }
+  const rec = r as GroupRecord;
+  const names = (x: unknown) => x === undefined || (Array.isArray(x) && x.every((s) => typeof s === 'string'));
+  if (
+    !rec || typeof rec !== 'object' || typeof rec.op !== 'string' || !Number.isInteger(rec.n) || rec.n < 1 ||
+    (rec.attrs !== undefined && (typeof rec.attrs !== 'object' || rec.attrs === null || Array.isArray(rec.attrs))) ||
+    (rec.scope !== undefined && typeof rec.scope !== 'string') || !names(rec.in) || !names(rec.out)
+  ) {
+    throw fail(`its gluonc doc string ${json.slice(0, 200)} is malformed`);
+  }
+  return { ...rec, attrs: rec.attrs ?? {} };
+}
+
+/** Names a group consumes but does not produce, in order of first use (files written before `in` was recorded). */
+function firstUse(group: OnnxNs.INodeProto[], produced: Set<string>): string[] {
+  const out: string[] = [];
+  for (const n of group) for (const s of n.input ?? []) if (s && !produced.has(s) && !out.includes(s)) out.push(s);
+  return out;
+}
+
+/** Names a group produces that later nodes or the graph outputs use (files written before `out` was recorded). */
+function groupOutputs(group: OnnxNs.INodeProto[], rest: OnnxNs.INodeProto[], graphOut: OnnxNs.IValueInfoProto[]): string[] {
+  const used = new Set([...rest.flatMap((n) => n.input ?? []), ...graphOut.map((o) => o.name ?? '')]);
+  return group.flatMap((n) => n.output ?? []).filter((s) => used.has(s));
+}
+
+/** The IR type of a ValueInfoProto; dims without value or name become `<name>_<i>` (inputs only). */
+function typeOf(vi: OnnxNs.IValueInfoProto, fail: (m: string) => Error, what: string, needShape: boolean): TensorType {
+  const tt = vi.type?.tensorType;
+  if (!tt) throw fail(`${what} is not a tensor`);
+  let dtype;
+  try {
+    dtype = fromOnnxDType(tt.elemType ?? 0);
+  } catch (e) {
+    throw fail(`${what}: ${(e as Error).message}`);
+  }
+  if (!tt.shape) {
+    if (needShape) throw fail(`${what} has no shape; gluonc needs at least the rank of every input`);
+    return { dtype, shape: [] };
+  }
+  const shape = (tt.shape.dim ?? []).map((d, i): Dim => {
+    if (d.dimParam) return d.dimParam;
+    if (d.dimValue !== undefined && d.dimValue !== null) return Number(d.dimValue);
+    return `${vi.name}_${i}`;
+  });
+  return { dtype, shape };
+}
+
+/** Dimension-wise equality; symbolic dimensions must match by name only when `strict`. */
+function sameShape(declared: Dim[], ours: Dim[], strict: boolean): boolean {
+  if (declared.length !== ours.length) return false;
+  return declared.every((d, i) => {
+    const o = ours[i]!;
+    if (typeof d === 'number' && typeof o === 'number') return d === o;
+    return strict ? d === o : true;
+  });
+}
