@@ -127,7 +127,7 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
     def.lower(ctx, node.attrs as never);
     if (nodes.length > first) {
       // `in`/`out`: the IR node's input and output names, so `readModel` rebuilds it exactly.
-      nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs })}`;
+      nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs }, attrReplacer)}`;
     }
   }
 
@@ -169,6 +169,19 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
     },
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };
+}
+
+/** JSON replacer keeping non-finite numbers (`{ "$num": "Infinity" }`); `attrReviver` undoes it. */
+export function attrReplacer(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v;
+}
+
+/** JSON reviver for `attrReplacer`. */
+export function attrReviver(_key: string, v: unknown): unknown {
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { $num?: unknown }).$num === 'string') {
+    return Number((v as { $num: string }).$num);
+  }
+  return v;
 }
 
 /** A 0-d tensor of a dtype holding `value`. */

@@ -22,6 +22,7 @@ import { formatType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { verifyGraph } from '../ir/verify.js';
 import { withDefaults } from '../ops/call.js';
+import { attrReviver } from './emit.js';
 import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/execute.js';
 import { getOp, hasOp } from '../ops/registry.js';
@@ -326,7 +327,7 @@ function attrReader(n: OnnxNs.INodeProto): { int(name: string, dflt: number): nu
 function parseRecord(json: string, fail: (m: string) => Error): GroupRecord {
   let r: unknown;
   try {
-    r = JSON.parse(json);
+    r = JSON.parse(json, attrReviver);
   } catch (e) {
     throw fail(`its gluonc doc string is not valid JSON (${(e as Error).message})`);
   }
