@@ -3,6 +3,12 @@
  * `import { nd, sym, random, profiler } from 'gluonc'`.
  */
 import { counters, reset } from '../../runtime/profiler.js';
+import { Block as BlockClass } from './block.js';
+import { HybridBlock as HybridBlockClass } from './hybrid.js';
+import * as initMod from './init.js';
+import * as nnMod from './nn/index.js';
+import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
+import type { F as FType, Tensor as TensorType } from './tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
 import * as ndMod from './nd.js';
 import { NDArray as NDArrayClass } from './ndarray.js';
@@ -53,3 +59,44 @@ export const random = { seed: randomMod.seed, getState: randomMod.getState, setS
 export const profiler = { counters, reset };
 
 export { NDArrayClass as NDArray, SymbolClass as Symbol };
+
+/**
+ * Blocks, parameters and layers.
+ *
+ * ```ts
+ * const net = new gluon.nn.HybridSequential();
+ * net.add(new gluon.nn.Dense(5), new gluon.nn.Dense(1));
+ * ```
+ */
+export const gluon = {
+  Block: BlockClass,
+  HybridBlock: HybridBlockClass,
+  Parameter: ParameterClass,
+  ParameterDict: ParameterDictClass,
+  nn: nnMod,
+};
+export declare namespace gluon {
+  type Block = BlockClass;
+  type HybridBlock = HybridBlockClass;
+  type Parameter = ParameterClass;
+  type ParameterDict = ParameterDictClass;
+  /** The backend `hybridForward` receives: `nd` or `sym`. */
+  type F = FType;
+  /** What `hybridForward` computes with: an NDArray eagerly, a Symbol while traced. */
+  type Tensor = TensorType;
+}
+
+/** Initializers: `new init.Xavier({ magnitude: 2.24 })`. */
+export const init = {
+  Initializer: initMod.Initializer,
+  Uniform: initMod.Uniform,
+  Normal: initMod.Normal,
+  Xavier: initMod.Xavier,
+  MSRAPrelu: initMod.MSRAPrelu,
+  Constant: initMod.Constant,
+  Zero: initMod.Zero,
+  One: initMod.One,
+};
+export declare namespace init {
+  type Initializer = initMod.Initializer;
+}

@@ -1,0 +1,179 @@
+/**
+ * Block: the base of every layer and model. Child blocks and parameters are
+ * registered from the properties they are assigned to (in assignment order)
+ * and from `this.params`; their structural names (`1.weights`) are the
+ * property path, the same in `collectParams`, parameter files and artifacts.
+ * Invariant: a block never copies its children or parameters; sharing a
+ * Parameter object between blocks shares the array.
+ */
+import { withScope } from '../ops/errors.js';
+import type { Initializer } from './init.js';
+import { Parameter, ParameterDict } from './parameter.js';
+
+/** A hook called before `forward` with the inputs. */
+export type ForwardPreHook = (block: Block, inputs: unknown[]) => void;
+/** A hook called after `forward` with the inputs and the output. */
+export type ForwardHook = (block: Block, inputs: unknown[], output: unknown) => void;
+
+/** Returned by hook registration; `detach()` removes the hook. */
+export interface HookHandle {
+  detach(): void;
+}
+
+/**
+ * The base class of layers and models.
+ *
+ * ```ts
+ * class CenteredLayer extends gluon.Block {
+ *   forward(x: nd.NDArray) { return x.sub(x.mean()); }
+ * }
+ * new CenteredLayer().call(nd.array([1, 2, 3, 4, 5]));
+ * ```
+ */
+export class Block {
+  /** Parameters registered with `this.params.get(name, ...)`. */
+  readonly params: ParameterDict = new ParameterDict();
+  private readonly _preHooks: ForwardPreHook[] = [];
+  private readonly _hooks: ForwardHook[] = [];
+  /** The name this block has in its parent (set when the parent is called or collected). */
+  _scopeName = '';
+
+  /** Implemented by subclasses: the computation. */
+  forward(..._inputs: any[]): any {
+    throw new Error(`${this.constructor.name}: forward is not implemented`);
+  }
+
+  /** Runs the block: pre-hooks, forward, hooks. Errors inside name the block. */
+  call(...inputs: any[]): any {
+    for (const h of this._preHooks) h(this, inputs);
+    this._nameChildren();
+    const out = withScope(this._scopeName || this.constructor.name, () => this._run(inputs));
+    for (const h of this._hooks) h(this, inputs, out);
+    return out;
+  }
+
+  /** How `call` computes (HybridBlock overrides it). */
+  protected _run(inputs: unknown[]): unknown {
+    return this.forward(...inputs);
+  }
+
+  /** Child blocks by name, in registration order. */
+  children(): [string, Block][] {
+    const out: [string, Block][] = [];
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Block) out.push([k, v]);
+    }
+    return out;
+  }
+
+  /** This block's own parameters by local name: `this.params` entries, then Parameter-valued properties. */
+  ownParams(): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Parameter && !seen.has(v)) {
+        seen.add(v);
+        out.push([k, v]);
+      }
+    }
+    for (const [k, p] of this.params.entries()) {
+      if (!seen.has(p)) {
+        seen.add(p);
+        out.push([k, p]);
+      }
+    }
+    return out;
+  }
+
+  private _nameChildren(): void {
+    for (const [k, c] of this.children()) c._scopeName = k;
+  }
+
+  /**
+   * Every parameter of this block and its descendants by structural name,
+   * optionally filtered by a regular expression (as in Gluon).
+   *
+   * ```ts
+   * net.collectParams('.*weight').keys(); // ['0.weight', '2.weight']
+   * ```
+   */
+  collectParams(select?: string | RegExp): ParameterDict {
+    const re = select === undefined ? null : typeof select === 'string' ? new RegExp(`^(?:${select})$`) : select;
+    const out = new ParameterDict();
+    const seen = new Set<Parameter>();
+    const walk = (b: Block, prefix: string): void => {
+      for (const [k, p] of b.ownParams()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        const name = prefix + k;
+        if (!re || re.test(name)) out.set(name, p);
+      }
+      for (const [k, c] of b.children()) walk(c, `${prefix}${k}.`);
+    };
+    walk(this, '');
+    return out;
+  }
+
+  /** Initializes every parameter (those without an initializer of their own use `init`). */
+  initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): this {
+    this.collectParams().initialize(init, options);
+    return this;
+  }
+
+  /** Calls `fn` on every descendant, children first, then on this block. */
+  apply(fn: (b: Block) => void): this {
+    for (const [, c] of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Zeroes the gradients of every parameter. */
+  zeroGrad(): void {
+    this.collectParams().zeroGrad();
+  }
+
+  /** Accepted for code ported from MXNet 1.x: runs `fn` (names are structural here). */
+  nameScope<R>(fn: () => R): R {
+    return fn();
+  }
+
+  /** Switches hybridization on or off for every hybrid descendant (no effect on plain blocks). */
+  hybridize(active = true, options: Record<string, unknown> = {}): this {
+    for (const [, c] of this.children()) c.hybridize(active, options);
+    return this;
+  }
+
+  /** Registers a hook run before `forward`. */
+  registerForwardPreHook(fn: ForwardPreHook): HookHandle {
+    this._preHooks.push(fn);
+    return { detach: () => void this._preHooks.splice(this._preHooks.indexOf(fn) >>> 0, 1) };
+  }
+
+  /** Registers a hook run after `forward`. */
+  registerForwardHook(fn: ForwardHook): HookHandle {
+    this._hooks.push(fn);
+    return { detach: () => void this._hooks.splice(this._hooks.indexOf(fn) >>> 0, 1) };
+  }
+
+  /** Makes this block use `params`' parameters where the structural names match (Gluon's share_parameters). */
+  shareParameters(params: ParameterDict): this {
+    const replace = (b: Block, prefix: string): void => {
+      for (const [k, p] of b.ownParams()) {
+        const shared = params.has(prefix + k) ? params.get(prefix + k) : undefined;
+        if (!shared || shared === p) continue;
+        if (b.params.has(k)) b.params.set(k, shared);
+        if ((b as unknown as Record<string, unknown>)[k] === p) (b as unknown as Record<string, unknown>)[k] = shared;
+      }
+      for (const [k, c] of b.children()) replace(c, `${prefix}${k}.`);
+    };
+    replace(this, '');
+    return this;
+  }
+
+  toString(): string {
+    const kids = this.children();
+    if (!kids.length) return `${this.constructor.name}()`;
+    const inner = kids.map(([k, c]) => `  (${k}): ${String(c).replace(/\n/g, '\n  ')}`).join('\n');
+    return `${this.constructor.name}(\n${inner}\n)`;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * HybridBlock: a block written once against `F`. Not hybridized, it runs
+ * eagerly with `F = nd`; hybridized, it is traced through `F = sym` once per
+ * input signature (shapes, dtypes, training mode), compiled to one
+ * onnxruntime session, and the session is reused. Parameters are session
+ * inputs, fed from their current arrays on every run (no recompilation when
+ * they change). The cache is bounded: old signatures are evicted and their
+ * sessions released.
+ */
+import { formatShape, type HostTensor } from '../../runtime/tensor.js';
+import { count } from '../../runtime/profiler.js';
+import { Graph } from '../ir/graph.js';
+import type { Shape } from '../ir/types.js';
+import { isTrainingMode } from '../ops/mode.js';
+import { withScope } from '../ops/errors.js';
+import { compileGraph, type Runner } from '../compile.js';
+import { isSymbol, Symbol } from '../trace/symbol.js';
+import { symOps, variable } from '../trace/sym.js';
+import { Block } from './block.js';
+import { ops as ndOps } from './nd.js';
+import { NDArray } from './ndarray.js';
+import type { Parameter } from './parameter.js';
+import type { F, Tensor } from './tensor.js';
+import { currentTrace, paramSymbol, withTrace, type TraceContext } from './trace-context.js';
+
+/** Options of `hybridize`. */
+export interface HybridizeOptions {
+  /** Compiled input signatures kept before the least recently used is released (default 8). */
+  maxSignatures?: number;
+}
+
+interface Compiled {
+  run: Runner;
+  inputs: string[];
+  params: [Parameter, string][];
+  outputs: string[];
+  updates: [Parameter, string][];
+  list: boolean;
+}
+
+/**
+ * A block whose computation is written against `F` and can be compiled.
+ *
+ * ```ts
+ * class Scale extends gluon.HybridBlock {
+ *   hybridForward(F: gluon.F, x: gluon.Tensor) { return F.mul(x, 2); }
+ * }
+ * const b = new Scale();
+ * b.hybridize();
+ * b.call(nd.ones([2])); // compiled on the first call, reused afterwards
+ * ```
+ */
+export class HybridBlock extends Block {
+  private _active = false;
+  private _maxSignatures = 8;
+  private readonly _cache = new Map<string, Compiled>();
+
+  /** Implemented by subclasses: the computation against `F`; the last argument holds this block's own parameters. */
+  hybridForward(_F: F, ..._args: any[]): any {
+    throw new Error(`${this.constructor.name}: hybridForward is not implemented`);
+  }
+
+  /** Runs the computation (what `call` runs after its hooks). */
+  override forward(...inputs: any[]): any {
+    return this._run(inputs);
+  }
+
+  /** True after `hybridize()`. */
+  get hybridized(): boolean {
+    return this._active;
+  }
+
+  /** Compiles this block (and its hybrid children, inlined) from the next call on. */
+  override hybridize(active = true, options: HybridizeOptions = {}): this {
+    this._active = active;
+    if (options.maxSignatures !== undefined) {
+      if (!(options.maxSignatures >= 1)) throw new Error(`hybridize: maxSignatures must be at least 1, got ${options.maxSignatures}`);
+      this._maxSignatures = options.maxSignatures;
+    }
+    if (!active) this.clearCache();
+    return super.hybridize(active, options as Record<string, unknown>);
+  }
+
+  /** Releases every compiled session of this block. */
+  clearCache(): void {
+    for (const c of this._cache.values()) c.run.session.close();
+    this._cache.clear();
+  }
+
+  /** The number of compiled signatures held. */
+  get cacheSize(): number {
+    return this._cache.size;
+  }
+
+  /**
+   * Sets a parameter to a new value computed in `hybridForward` (running
+   * statistics): immediately when eager, as an extra output of the compiled
+   * graph written back after each run when traced.
+   */
+  protected assignParam(p: Parameter, value: Tensor): void {
+    const ctx = currentTrace();
+    if (isSymbol(value)) {
+      if (!ctx) throw new Error(`${this.constructor.name}: assignParam got a symbol outside a trace`);
+      ctx.updates.set(p, value);
+    } else p.setData(value as unknown as NDArray);
+  }
+
+  protected override _run(inputs: unknown[]): unknown {
+    if (inputs.some(isSymbol)) return this._traceCall(inputs);
+    for (const [i, x] of inputs.entries()) {
+      if (!(x instanceof NDArray)) throw new Error(`${this.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}`);
+    }
+    const arrays = inputs as NDArray[];
+    if (this._active) return this._runCompiled(arrays);
+    return this._runEager(arrays);
+  }
+
+  /** The own-parameter object handed to hybridForward. */
+  private _paramArgs(get: (p: Parameter, name: string) => unknown): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, p] of this.ownParams()) out[k] = get(p, k);
+    return out;
+  }
+
+  private _runEager(inputs: NDArray[]): unknown {
+    const all = this.collectParams();
+    if (all.values().some((p) => p.deferred)) this._inferParams(inputs);
+    checkInitialized(this, all);
+    const args = this._paramArgs((p) => p.data());
+    return this.hybridForward(ndOps as unknown as F, ...(inputs as unknown as Tensor[]), args);
+  }
+
+  /** Called with symbols while a parent is traced: inline this block's computation. */
+  private _traceCall(inputs: unknown[]): unknown {
+    const ctx = currentTrace();
+    if (!ctx) throw new Error(`${this.constructor.name}: called with symbols outside a hybridized parent; use sym ops directly`);
+    const args = this._paramArgs((p, k) => paramSymbol(ctx, p, k));
+    return this.hybridForward(symOps as unknown as F, ...(inputs as Tensor[]), args);
+  }
+
+  /** Traces this block on symbolic inputs; returns the outputs and the trace (param symbols, updates). */
+  trace(inputTypes: { name: string; dtype: NDArray['dtype']; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext; inputs: Symbol[] } {
+    const names = new Map<Parameter, string>();
+    for (const [k, p] of this.collectParams().entries()) names.set(p, k);
+    const ctx: TraceContext = { symbols: new Map(), names, updates: new Map() };
+    const vars = inputTypes.map((t) => variable(t.name, { dtype: t.dtype, shape: t.shape }));
+    const out = withTrace(ctx, () => withScope(this._scopeName || this.constructor.name, () => this._traceCall(vars)));
+    const list = Array.isArray(out);
+    const outputs = (list ? out : [out]) as unknown[];
+    outputs.forEach((o, i) => {
+      if (!isSymbol(o)) throw new Error(`${this.constructor.name}: hybridForward output ${i} is ${describe(o)}, not a tensor computed from F`);
+    });
+    // Shapes solved during the trace complete deferred parameters.
+    for (const [p, s] of ctx.symbols) {
+      const shape = s.value.type.shape;
+      if (p.shape.includes(0)) {
+        if (shape.includes(0) || shape.some((d) => typeof d !== 'number')) {
+          throw new Error(`${this.constructor.name}: cannot infer the shape of parameter '${names.get(p) ?? p.name}' ${formatShape(p.shape)}`);
+        }
+        p.finishDeferredInit(shape as number[]);
+      }
+    }
+    return { outputs: outputs as Symbol[], list, ctx, inputs: vars };
+  }
+
+  /** Infers the shapes of deferred parameters from example inputs (no computation). */
+  inferShape(...inputs: NDArray[]): void {
+    this._inferParams(inputs);
+  }
+
+  private _inferParams(inputs: NDArray[]): void {
+    this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
+  }
+
+  private _runCompiled(inputs: NDArray[]): unknown {
+    const key = `${inputs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';')}|${isTrainingMode() ? 'train' : 'infer'}`;
+    let c = this._cache.get(key);
+    if (c) {
+      count('cacheHits');
+      this._cache.delete(key);
+      this._cache.set(key, c);
+    } else {
+      c = this._compile(inputs);
+      this._cache.set(key, c);
+      while (this._cache.size > this._maxSignatures) {
+        const [oldKey, old] = this._cache.entries().next().value as [string, Compiled];
+        this._cache.delete(oldKey);
+        old.run.session.close();
+      }
+    }
+    const feeds: Record<string, HostTensor> = {};
+    c.inputs.forEach((name, i) => (feeds[name] = inputs[i]!._host));
+    for (const [p, name] of c.params) feeds[name] = p.data()._host;
+    const res = c.run(feeds);
+    for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
+    const outs = c.outputs.map((n) => new NDArray(res[n]!));
+    return c.list ? outs : outs[0];
+  }
+
+  private _compile(inputs: NDArray[]): Compiled {
+    const all = this.collectParams();
+    const { outputs, list, ctx, inputs: vars } = this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
+    checkInitialized(this, all);
+    const outs = outputs.map((s, i) => ({ name: `output${i}`, value: s.value }));
+    const updates = [...ctx.updates].map(([p, s], i) => ({ p, name: `update${i}`, value: s.value }));
+    const graph = Graph.fromOutputs(vars.map((v) => v.value), [...outs, ...updates.map(({ name, value }) => ({ name, value }))]);
+    const byValue = new Map([...ctx.symbols].map(([p, s]) => [s.value, p]));
+    const params: [Parameter, string][] = graph.params.map((v) => [byValue.get(v)!, v.name]);
+    const run = compileGraph(graph, {}, { paramsAsInputs: true });
+    return { run, inputs: vars.map((v) => v.name), params, outputs: outs.map((o) => o.name), updates: updates.map((u) => [u.p, u.name]), list };
+  }
+}
+
+function checkInitialized(block: Block, params: { entries(): [string, Parameter][] }): void {
+  for (const [name, p] of params.entries()) {
+    if (!p.initialized) {
+      throw new Error(
+        p.deferred
+          ? `Parameter '${name}' of block ${block.constructor.name} has not been initialized yet: its shape ${formatShape(p.shape)} could not be inferred`
+          : `Parameter '${name}' of block ${block.constructor.name} has not been initialized; call initialize() first`,
+      );
+    }
+  }
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === 'object') return (x as object).constructor?.name ?? 'an object';
+  return typeof x;
+}

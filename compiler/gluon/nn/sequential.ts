@@ -1,0 +1,97 @@
+/**
+ * Containers running their children in order. Children are named by their
+ * position: `0`, `1`, ... (so parameters are `0.weight`, `1.bias`, ...).
+ */
+import { Block } from '../block.js';
+import { HybridBlock } from '../hybrid.js';
+import type { F, Tensor } from '../tensor.js';
+
+function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boolean): void {
+  for (const b of blocks) {
+    if (!(b instanceof Block)) throw new Error(`${owner.constructor.name}.add: expected blocks, got ${typeof b}`);
+    if (hybridOnly && !(b instanceof HybridBlock)) {
+      throw new Error(`HybridSequential.add: ${b.constructor.name} is not a HybridBlock; use nn.Sequential for plain blocks`);
+    }
+    layers.push(b);
+  }
+}
+
+/**
+ * Runs blocks in order.
+ *
+ * ```ts
+ * const net = new nn.Sequential();
+ * net.add(new nn.Dense(8, { activation: 'relu' }), new nn.Dense(1));
+ * ```
+ */
+export class Sequential extends Block {
+  private readonly _layers: Block[] = [];
+
+  /** Appends blocks. */
+  add(...blocks: Block[]): this {
+    addTo(this, this._layers, blocks, false);
+    return this;
+  }
+
+  /** The i-th child. */
+  get(i: number): Block {
+    const b = this._layers[i < 0 ? this._layers.length + i : i];
+    if (!b) throw new Error(`${this.constructor.name}: no child ${i} (it has ${this._layers.length})`);
+    return b;
+  }
+
+  get length(): number {
+    return this._layers.length;
+  }
+
+  override children(): [string, Block][] {
+    return [...this._layers.map((b, i): [string, Block] => [String(i), b]), ...super.children()];
+  }
+
+  override forward(x: unknown, ...rest: unknown[]): unknown {
+    let out: unknown = x;
+    for (const b of this._layers) out = Array.isArray(out) ? b.call(...out, ...rest) : b.call(out, ...rest);
+    return out;
+  }
+}
+
+/**
+ * Runs hybrid blocks in order; hybridized, the whole chain is one compiled graph.
+ *
+ * ```ts
+ * const net = new nn.HybridSequential();
+ * net.add(new nn.Dense(5), new nn.Dense(1));
+ * net.initialize(); net.hybridize();
+ * ```
+ */
+export class HybridSequential extends HybridBlock {
+  private readonly _layers: Block[] = [];
+
+  /** Appends hybrid blocks. */
+  add(...blocks: HybridBlock[]): this {
+    addTo(this, this._layers, blocks, true);
+    return this;
+  }
+
+  /** The i-th child. */
+  get(i: number): HybridBlock {
+    const b = this._layers[i < 0 ? this._layers.length + i : i];
+    if (!b) throw new Error(`${this.constructor.name}: no child ${i} (it has ${this._layers.length})`);
+    return b as HybridBlock;
+  }
+
+  get length(): number {
+    return this._layers.length;
+  }
+
+  override children(): [string, Block][] {
+    return [...this._layers.map((b, i): [string, Block] => [String(i), b]), ...super.children()];
+  }
+
+  override hybridForward(_F: F, x: Tensor, ...rest: unknown[]): unknown {
+    rest.pop(); // this container's own (empty) parameter object
+    let out: unknown = x;
+    for (const b of this._layers) out = Array.isArray(out) ? b.call(...out, ...rest) : b.call(out, ...rest);
+    return out;
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Parameters and parameter dictionaries. A parameter's shape may hold 0s
+ * (unknown until the first forward pass solves them through the operators'
+ * solve rules); its data is created then (deferred initialization).
+ * Invariant: once initialized, `data().shape` equals `shape` and has no 0.
+ */
+import { checkDType, type DType } from '../../runtime/dtypes.js';
+import { formatShape } from '../../runtime/tensor.js';
+import { Initializer, Uniform, Constant } from './init.js';
+import { NDArray } from './ndarray.js';
+import { zeros } from './nd.js';
+
+/** How gradients are written: overwrite, accumulate, or not at all. */
+export type GradReq = 'write' | 'add' | 'null';
+
+/** Options of a parameter. */
+export interface ParameterOptions {
+  shape?: number[];
+  dtype?: DType;
+  init?: Initializer;
+  gradReq?: GradReq;
+  differentiable?: boolean;
+  allowDeferredInit?: boolean;
+  lrMult?: number;
+  wdMult?: number;
+}
+
+/**
+ * A learnable (or constant) array of a block.
+ *
+ * ```ts
+ * const w = new Parameter('weight', { shape: [5, 0], allowDeferredInit: true });
+ * ```
+ */
+export class Parameter {
+  /** The structural name (e.g. `1.weights`) once registered; the local name before. */
+  name: string;
+  shape: number[];
+  dtype: DType;
+  init: Initializer | undefined;
+  gradReq: GradReq;
+  differentiable: boolean;
+  allowDeferredInit: boolean;
+  lrMult: number;
+  wdMult: number;
+  private _data: NDArray | null = null;
+  private _grad: NDArray | null = null;
+  /** The initializer waiting for the shape to be known. */
+  private _deferred: Initializer | null = null;
+  /** Bumped on every write of the data (compiled sessions read it fresh each run). */
+  version = 0;
+
+  constructor(name: string, options: ParameterOptions = {}) {
+    this.name = name;
+    this.shape = [...(options.shape ?? [])];
+    for (const d of this.shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`Parameter '${name}': invalid shape ${formatShape(this.shape)}`);
+    }
+    this.dtype = checkDType(options.dtype ?? 'float32', `Parameter '${name}'`);
+    this.init = options.init;
+    this.differentiable = options.differentiable ?? true;
+    this.gradReq = this.differentiable ? options.gradReq ?? 'write' : 'null';
+    this.allowDeferredInit = options.allowDeferredInit ?? false;
+    this.lrMult = options.lrMult ?? 1;
+    this.wdMult = options.wdMult ?? 1;
+  }
+
+  /** True when the shape still has unknown (0) dimensions. */
+  get shapeUnknown(): boolean {
+    return this.shape.includes(0);
+  }
+
+  /** True once the data exists. */
+  get initialized(): boolean {
+    return this._data !== null;
+  }
+
+  /** True while waiting for the first forward pass to fix the shape. */
+  get deferred(): boolean {
+    return this._deferred !== null;
+  }
+
+  /**
+   * Initializes the data with this parameter's own initializer, else `init`,
+   * else Uniform. With unknown dimensions it defers until the shape is solved.
+   */
+  initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): void {
+    if (this._data && !options.forceReinit) return;
+    const chosen = this.init ?? init ?? new Uniform();
+    if (this.shape.includes(0)) {
+      if (!this.allowDeferredInit) {
+        throw new Error(`Parameter '${this.name}' has unknown dimensions ${formatShape(this.shape)} but allowDeferredInit is false`);
+      }
+      this._deferred = chosen;
+      this._data = null;
+      return;
+    }
+    this.setData(chosen.create(this.shape, this.dtype, this.name));
+    this._deferred = null;
+  }
+
+  /** Completes a deferred initialization once the shape is known. */
+  finishDeferredInit(shape: number[]): void {
+    if (shape.includes(0)) throw new Error(`Parameter '${this.name}': shape ${formatShape(shape)} still has unknown dimensions`);
+    this.shape = [...shape];
+    if (this._deferred) {
+      const init = this._deferred;
+      this._deferred = null;
+      this.setData(init.create(this.shape, this.dtype, this.name));
+    }
+  }
+
+  /** The current value. Errors name the parameter when it is not initialized yet. */
+  data(): NDArray {
+    if (this._data) return this._data;
+    if (this._deferred) {
+      throw new Error(
+        `Parameter '${this.name}' has not been initialized yet: its shape ${formatShape(this.shape)} is known after the first forward pass`,
+      );
+    }
+    throw new Error(`Parameter '${this.name}' has not been initialized; call initialize() on the block first`);
+  }
+
+  /** The gradient (allocated with the data when gradReq is not 'null'). */
+  grad(): NDArray {
+    if (this.gradReq === 'null') throw new Error(`Parameter '${this.name}' has no gradient (gradReq is 'null')`);
+    const d = this.data();
+    if (!this._grad || this._grad.shape.join() !== d.shape.join()) this._grad = zeros(d.shape, { dtype: d.dtype });
+    return this._grad;
+  }
+
+  /** The gradient array if one exists (no allocation). */
+  gradOrNull(): NDArray | null {
+    return this.gradReq === 'null' ? null : this._grad;
+  }
+
+  /** Replaces the gradient array (autograd and the fused training step). */
+  setGrad(g: NDArray): void {
+    this._grad = g;
+  }
+
+  /** Sets the value; shape and dtype must match a known shape. */
+  setData(value: NDArray): void {
+    if (!(value instanceof NDArray)) throw new Error(`Parameter '${this.name}': setData needs an NDArray`);
+    const known = this.shape.length > 0 && !this.shape.includes(0);
+    if (known && value.shape.join() !== this.shape.join()) {
+      throw new Error(`Parameter '${this.name}': setData got shape ${formatShape(value.shape)}, expected ${formatShape(this.shape)}`);
+    }
+    if (value.dtype !== this.dtype) {
+      throw new Error(`Parameter '${this.name}': setData got dtype ${value.dtype}, expected ${this.dtype}`);
+    }
+    this.shape = [...value.shape];
+    this._data = value;
+    this._deferred = null;
+    this.version++;
+  }
+
+  /** Sets the gradient to zeros. */
+  zeroGrad(): void {
+    if (this.gradReq === 'null' || !this._data) return;
+    const g = this.grad();
+    g._host.data.fill(0 as never);
+  }
+
+  /** Returns the data converted to `dtype` and makes it the parameter's dtype. */
+  cast(dtype: DType): void {
+    this.dtype = checkDType(dtype, `Parameter '${this.name}'.cast`);
+    if (this._data) {
+      this._data = this._data.astype(dtype);
+      this.version++;
+    }
+    this._grad = null;
+  }
+
+  toString(): string {
+    return `Parameter ${this.name} (shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
+  }
+}
+
+/**
+ * A dictionary of parameters by name.
+ *
+ * ```ts
+ * const w = block.params.get('weight', { shape: [5, 0], allowDeferredInit: true });
+ * net.collectParams().initialize(new init.Xavier());
+ * ```
+ */
+export class ParameterDict {
+  private readonly map = new Map<string, Parameter>();
+
+  constructor(entries: Iterable<[string, Parameter]> = []) {
+    for (const [k, v] of entries) this.map.set(k, v);
+  }
+
+  /** The parameter called `name`, created with `options` when missing. */
+  get(name: string, options: ParameterOptions = {}): Parameter {
+    let p = this.map.get(name);
+    if (!p) {
+      p = new Parameter(name, options);
+      this.map.set(name, p);
+    }
+    return p;
+  }
+
+  /** Registers an existing parameter under `name` (sharing it). */
+  set(name: string, p: Parameter): void {
+    this.map.set(name, p);
+  }
+
+  /** MXNet's setattr: sets an attribute (`gradReq`, `lrMult`, `wdMult`) on every parameter. */
+  setattr(name: 'gradReq' | 'lrMult' | 'wdMult' | 'differentiable', value: unknown): void {
+    for (const p of this.map.values()) (p as unknown as Record<string, unknown>)[name] = value;
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+
+  keys(): string[] {
+    return [...this.map.keys()];
+  }
+
+  values(): Parameter[] {
+    return [...this.map.values()];
+  }
+
+  entries(): [string, Parameter][] {
+    return [...this.map.entries()];
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, Parameter]> {
+    return this.map.entries();
+  }
+
+  /** Initializes every parameter (see Parameter.initialize). */
+  initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): void {
+    for (const p of this.map.values()) p.initialize(init, options);
+  }
+
+  /** Zeroes every gradient. */
+  zeroGrad(): void {
+    for (const p of this.map.values()) p.zeroGrad();
+  }
+}
+
+export { Constant };
