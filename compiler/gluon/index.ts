@@ -3,6 +3,7 @@
  * `import { nd, sym, random, profiler } from 'gluonc'`.
  */
 import { counters, reset } from '../../runtime/profiler.js';
+import * as autogradMod from './autograd.js';
 import { Block as BlockClass } from './block.js';
 import { HybridBlock as HybridBlockClass } from './hybrid.js';
 import * as initMod from './init.js';
@@ -100,3 +101,10 @@ export const init = {
 export declare namespace init {
   type Initializer = initMod.Initializer;
 }
+
+/** Training mode and (with the tape) recording and gradients. */
+export const autograd = {
+  isTraining: autogradMod.isTraining,
+  trainMode: autogradMod.trainMode,
+  predictMode: autogradMod.predictMode,
+};
