@@ -8,6 +8,7 @@
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs, AttrValue } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
+import type { F as FOps, Tensor } from './tensor.js';
 
 /** Placeholder for "the tensor type of the backend" in operator signatures (NDArray or Symbol). */
 export interface Tx {
@@ -46,19 +47,33 @@ export interface LowerCtx {
   scalar(value: number, dtype: TensorType['dtype']): string;
 }
 
-/** The gradient context handed to a gradient rule (typed by the autograd front end). */
-export interface GradCtx<T> {
-  inputs: (T | null)[];
-  outputs: T[];
+/** What a gradient rule sees of the node it differentiates. */
+export interface GradCtx {
+  /** The node's inputs (NDArrays on the eager tape, Symbols in gradient graphs). */
+  inputs: Tensor[];
+  /** The node's outputs. */
+  outputs: Tensor[];
+  /** The node's normalized attributes. */
   attrs: Attrs;
   inTypes: TensorType[];
+  outTypes: TensorType[];
 }
 
 /**
- * A gradient rule written against `F`: given the output gradients, returns
- * one gradient per input (null where an input gets none).
+ * A gradient rule written against `F` (so one rule serves the eager tape and
+ * gradient graphs). An operator declared with `defineOp` directly and a
+ * gradient rule needs an explicit type on its constant
+ * (`export const op: OpDef<Sig, Attrs> = defineOp<Sig, Attrs>({...})`),
+ * because the rule's `F` is typed from the operator list itself: given the gradient of each output (null when an output
+ * has none), returns the gradient of each input (null where an input gets
+ * none, e.g. integer indices). Gradients must have their input's shape:
+ * reduce broadcast gradients with `F.reduceSumLike(g, x)`.
+ *
+ * ```ts
+ * grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(F.mul(g, b), a), F.reduceSumLike(F.mul(g, a), b)]
+ * ```
  */
-export type GradRule = (F: any, ctx: GradCtx<any>, gradOutputs: any[]) => (any | null)[];
+export type GradRule = (F: FOps, ctx: GradCtx, gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
 
 /** Defaults for attributes; every accepted attribute must have an entry. */
 export type AttrDefaults = Record<string, AttrValue>;

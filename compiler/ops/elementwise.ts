@@ -129,7 +129,7 @@ export const erfFn = (x: number): number => {
 };
 
 /** `lhs + rhs`, broadcasting. Example: `F.add(x, 1)`. */
-export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC });
+export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] });
 /** `lhs - rhs`, broadcasting. */
 export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC });
 /** `lhs * rhs`, broadcasting. */

@@ -306,6 +306,59 @@ export const norm = defineOp<NormSig, NormAttrs>({
   },
 });
 
+/** The axes along which `like` was broadcast to `data`'s shape (leading ones first). */
+export function broadcastAxes(op: string, data: Shape, like: Shape, types?: TensorType[]): { leading: number[]; kept: number[] } {
+  const lead = data.length - like.length;
+  if (lead < 0) throw new OpError(op, `cannot reduce shape [${data.join(', ')}] to the larger rank of [${like.join(', ')}]`, types);
+  const leading = [...Array(lead).keys()];
+  const kept: number[] = [];
+  like.forEach((d, i) => {
+    const e = data[lead + i]!;
+    if (d === 1 && e !== 1) kept.push(lead + i);
+    else if (d !== e && !(typeof d === 'string' || typeof e === 'string')) {
+      throw new OpError(op, `shape [${like.join(', ')}] does not broadcast to [${data.join(', ')}]`, types);
+    }
+  });
+  return { leading, kept };
+}
+
+/**
+ * Sums `data` over the axes along which `like` was broadcast to it, giving
+ * `like`'s shape: the reduction of a broadcast operand's gradient.
+ * Example: `F.reduceSumLike(g, b)` for `b` of shape [3] and `g` of shape [2, 3].
+ */
+export const reduceSumLike: OpDef<(data: Tx, like: Tx) => Tx> = defineOp<(data: Tx, like: Tx) => Tx>({
+  name: 'reduceSumLike',
+  inputs: ['data', 'like'],
+  lowerNeedsShape: true,
+  infer: (types) => {
+    const [d, l] = types as [TensorType, TensorType];
+    const dtype = commonDType('reduceSumLike', [d], ['float32', 'float64', 'float16', 'int32', 'int64']);
+    broadcastAxes('reduceSumLike', d.shape, l.shape, types);
+    return [{ dtype, shape: [...l.shape] }];
+  },
+  lower: (c) => {
+    const [d, l] = c.inTypes as [TensorType, TensorType];
+    const { leading, kept } = broadcastAxes('reduceSumLike', d.shape, l.shape);
+    let x = c.inputs[0]!;
+    if (!leading.length && !kept.length) return void c.emit('Identity', [x], {}, c.outputs);
+    if (leading.length) {
+      x = c.emit('ReduceSum', [x, c.ints(leading)], { keepdims: 0 }, kept.length ? 1 : c.outputs)[0]!;
+    }
+    if (kept.length) c.emit('ReduceSum', [x, c.ints(kept.map((a) => a - leading.length))], { keepdims: 1 }, c.outputs);
+  },
+  kernel: ([d, l], _a, [out]) => {
+    const o = fromF64(out!, new Float64Array(sizeOf(l!.shape)));
+    const idx = broadcastIndex(l!.shape, d!.shape);
+    const src = toF64(d!);
+    const acc = new Float64Array(o.data.length);
+    for (let i = 0; i < src.length; i++) acc[idx[i]!]! += src[i]!;
+    return [fromF64(out!, acc)];
+  },
+  // numpy broadcasting takes g back to data's shape (ranks may differ, which broadcastLike does not allow).
+  grad: (F, { inputs: [data] }, [g]) => [g ? F.add(F.zerosLike(data!), g) : null, null],
+});
+
 /** The reduction operators, by F name (MXNet's `sum_axis`, `max_axis`, `min_axis` included). */
 export const REDUCE_OPS = {
   sum, sumAxis: sum,
@@ -315,4 +368,5 @@ export const REDUCE_OPS = {
   prod,
   argmax, argmin,
   norm,
+  reduceSumLike,
 } as const;

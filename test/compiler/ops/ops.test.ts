@@ -9,32 +9,14 @@
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
 import type { NDArray } from '../../../compiler/gluon/ndarray.js';
-import { allOps, getOp } from '../../../compiler/ops/registry.js';
+import { allOps } from '../../../compiler/ops/registry.js';
 import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs, type NumpyResult } from '../../helpers/numpy.js';
-import type { InputSpec, OpCase, Sample } from './case.js';
+import type { OpCase, Sample } from './case.js';
 import { CASES } from './cases/index.js';
-
-const SEED = (Date.now() ^ 0x5bd1e995) >>> 0;
-let state = SEED;
-function rand(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-
-function makeInput(spec: InputSpec): NDArray {
-  const dtype = spec.dtype ?? 'float32';
-  const n = spec.shape.reduce((a, b) => a * b, 1);
-  const [lo, hi] = spec.range ?? [-2, 2];
-  const float = dtype.startsWith('float');
-  const values = spec.values ?? Array.from({ length: n }, () => (float ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand())));
-  return nd.array(values, { shape: spec.shape, dtype });
-}
+import { callOp, makeInput, SEED } from './sample.js';
 
 function hostOf(x: NDArray | NDArray[]): HostTensor[] {
   return (Array.isArray(x) ? x : [x]).map((a) => a._host);
@@ -53,7 +35,7 @@ const prepared: Prepared[] = [];
 for (const c of CASES) for (const s of c.samples) prepared.push({ c, s, inputs: [] });
 
 before(function () {
-  for (const p of prepared) p.inputs = p.s.inputs.map(makeInput);
+  for (const p of prepared) p.inputs = p.s.inputs.map((spec) => makeInput(spec));
   const withRef = prepared.filter((p) => p.c.ref);
   const refs = numpyRefs(
     withRef.map((p) => {
@@ -72,12 +54,6 @@ before(function () {
   );
   withRef.forEach((p, i) => (p.ref = refs[i]));
 });
-
-function callOp(F: Record<string, (...a: unknown[]) => unknown>, op: string, inputs: unknown[], args: unknown[] = []): unknown {
-  // An operator's leading arguments (einsum's equation) are the first of `args` and go before the tensors.
-  const lead = getOp(op).leading?.length ?? 0;
-  return F[op]!(...args.slice(0, lead), ...inputs, ...args.slice(lead));
-}
 
 describe(`operators (input seed ${SEED})`, () => {
   it('every operator has a table entry with samples', () => {

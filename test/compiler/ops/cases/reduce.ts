@@ -114,3 +114,18 @@ out = np.sum(np.abs(x), axis=ax, keepdims=kd) if o == 1 else np.sqrt(np.sum(x * 
 `,
   },
 ];
+
+cases.push({
+  op: 'reduceSumLike',
+  samples: [
+    { inputs: [{ shape: [2, 3, 4] }, { shape: [4] }], label: 'leading axes' },
+    { inputs: [{ shape: [2, 3, 4] }, { shape: [3, 1] }], label: 'leading and kept axes' },
+    { inputs: [{ shape: [5, 3] }, { shape: [5, 3] }], label: 'no broadcast' },
+    { inputs: [{ shape: [6, 3], symbolic: true }, { shape: [1, 3] }], label: 'symbolic batch' },
+    { inputs: [{ shape: [2, 3], dtype: 'float64' }, { shape: [] }], label: 'to a scalar' },
+  ],
+  ref: `lead = a.ndim - b.ndim
+s = a.sum(axis=tuple(range(lead))) if lead else a
+axes = tuple(i for i, (d, e) in enumerate(zip(b.shape, s.shape)) if d == 1 and e != 1)
+out = s.sum(axis=axes, keepdims=True) if axes else s`,
+});

@@ -1,0 +1,131 @@
+/**
+ * The gradient half of the operator table. For every operator with a
+ * gradient rule and each of its samples: the rule evaluated with F = nd
+ * (float64 inputs where the operator takes them) matches central finite
+ * differences of the operator itself, input by input, along a random
+ * direction; every gradient has its input's shape; and the same rule
+ * evaluated with F = sym (a gradient graph, compiled and run) agrees.
+ */
+import assert from 'node:assert/strict';
+import { nd, sym } from 'gluonc';
+import { NDArray, isNDArray } from '../../../compiler/gluon/ndarray.js';
+import { parseCall } from '../../../compiler/ops/call.js';
+import type { GradCtx, OpDef } from '../../../compiler/ops/define.js';
+import { executeOp, inferOp, setKernelThreshold } from '../../../compiler/ops/execute.js';
+import { allOps } from '../../../compiler/ops/registry.js';
+import type { Tensor } from '../../../compiler/ops/tensor.js';
+import { Node } from '../../../compiler/ir/node.js';
+import { evalSymbols, Symbol } from '../../../compiler/trace/symbol.js';
+import { isFloat, type DType } from '../../../runtime/dtypes.js';
+import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
+import { assertClose } from '../../helpers/compare.js';
+import type { Sample } from './case.js';
+import { CASES } from './cases/index.js';
+import { makeInput, rand, SEED } from './sample.js';
+
+const MAX_SAMPLES = 4;
+
+function randomLike(t: HostTensor, dtype: DType = t.dtype): NDArray {
+  return nd.array(Array.from({ length: t.data.length }, () => rand() * 2 - 1), { shape: t.shape, dtype });
+}
+
+function dot(a: HostTensor, b: HostTensor): number {
+  const x = tensorToNumbers(a);
+  const y = tensorToNumbers(b);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+  return s;
+}
+
+/** Inputs of a sample: float inputs in float64 when the operator takes float64, else as specified. */
+function inputsFor(def: OpDef, s: Sample, args: unknown[]): { xs: NDArray[]; attrs: ReturnType<typeof inferOp>['attrs']; outs: HostTensor[] } {
+  for (const wide of [true, false]) {
+    const xs = s.inputs.map((spec) => makeInput(spec, wide && isFloat(spec.dtype ?? 'float32') ? 'float64' : spec.dtype ?? 'float32'));
+    try {
+      const lead = def.leading?.length ?? 0;
+      const { attrs } = parseCall(def, [...args.slice(0, lead), ...xs, ...args.slice(lead)], isNDArray);
+      const prepared = inferOp(def, xs.map((x) => ({ dtype: x.dtype, shape: x.shape })), attrs);
+      const outs = executeOp(def, xs.map((x) => x._host), prepared.attrs, prepared);
+      return { xs, attrs: prepared.attrs, outs };
+    } catch (e) {
+      if (!wide) throw e;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+describe(`gradients (input seed ${SEED})`, () => {
+  let old = 0;
+  before(() => (old = setKernelThreshold(Infinity)));
+  after(() => setKernelThreshold(old));
+
+  for (const def of allOps().filter((d) => typeof d.grad === 'function')) {
+    const samples = CASES.filter((c) => c.op === def.name).flatMap((c) => c.samples.map((s) => ({ c, s }))).slice(0, MAX_SAMPLES);
+    describe(def.name, () => {
+      samples.forEach(({ c, s }, k) => {
+        it(`${s.label ?? `sample ${k}`}: finite differences, shapes, and the symbolic rule`, () => {
+          const args = s.args ?? [];
+          const { xs, attrs, outs } = inputsFor(def, s, args);
+          const wide = xs.some((x) => x.dtype === 'float64');
+          const what = (m: string) => `${def.name} ${s.label ?? `sample ${k}`} (seed ${SEED}): ${m}`;
+          const gs = outs.map((o) => (isFloat(o.dtype) ? randomLike(o) : null));
+          const ctx: GradCtx = {
+            inputs: xs as unknown as Tensor[],
+            outputs: outs.map((o) => new NDArray(o)) as unknown as Tensor[],
+            attrs,
+            inTypes: xs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
+            outTypes: outs.map((o) => ({ dtype: o.dtype, shape: o.shape })),
+          };
+          const grads = def.grad!(nd as never, ctx, gs as unknown as Tensor[]) as (NDArray | null)[];
+          assert.equal(grads.length, xs.length, what(`the rule returned ${grads.length} gradients for ${xs.length} inputs`));
+          const phi = (i: number, dx: NDArray, t: number): number => {
+            const moved = xs.map((x, j) => (j === i ? nd.add(x, nd.mul(dx, t)) : x));
+            const ys = executeOp(def, moved.map((x) => x._host), attrs);
+            return ys.reduce((sum, y, j) => (gs[j] ? sum + dot(y, gs[j]!._host) : sum), 0);
+          };
+          xs.forEach((x, i) => {
+            const g = grads[i];
+            if (!isFloat(x.dtype) || c.shapeOnly) return;
+            if (g === null || g === undefined) return; // the rule says this input gets no gradient
+            assert.deepEqual(g.shape, x.shape, what(`gradient ${i} has shape [${g.shape}], input is [${x.shape}]`));
+            const v = randomLike(x._host);
+            const analytic = dot(g._host, v._host);
+            let ok = false;
+            let last = '';
+            // Kernels compute in float64: strict. Operators without one may run in float32 inside onnxruntime: a coarser step.
+            const steps = !wide ? [[1e-2, 2e-2]] : def.kernel ? [[1e-6, 1e-5]] : [[1e-6, 1e-5], [1e-3, 1e-3]];
+            for (const [eps, tol] of steps) {
+              const numeric = (phi(i, v, eps!) - phi(i, v, -eps!)) / (2 * eps!);
+              const err = Math.abs(numeric - analytic);
+              last = `analytic ${analytic}, finite differences ${numeric} (eps ${eps})`;
+              if (err <= tol! * (Math.abs(numeric) + Math.abs(analytic)) + tol! * 1e-2) {
+                ok = true;
+                break;
+              }
+            }
+            assert.ok(ok, what(`input ${i}: ${last}`));
+          });
+          // The same rule builds a gradient graph with F = sym.
+          const vars = xs.map((x, i) => sym.var(`x${i}`, { shape: x.shape, dtype: x.dtype }));
+          const gvars = gs.map((g, j) => (g ? sym.var(`g${j}`, { shape: g.shape, dtype: g.dtype }) : null));
+          // The node being differentiated, built as tracing would build it (same normalized attributes).
+          const node = Node.create(def.name, vars.map((v) => v.value), attrs, ctx.outTypes);
+          const symOuts = node.outputs.map((o) => new Symbol(o));
+          const symCtx: GradCtx = { ...ctx, inputs: vars as unknown as Tensor[], outputs: symOuts as unknown as Tensor[] };
+          const symGrads = def.grad!(sym as never, symCtx, gvars as unknown as Tensor[]) as (Symbol | NDArray | null)[];
+          const bindings: Record<string, unknown> = {};
+          xs.forEach((x, i) => (bindings[`x${i}`] = x));
+          gs.forEach((g, j) => g && (bindings[`g${j}`] = g));
+          symGrads.forEach((sg, i) => {
+            const eg = grads[i];
+            if (!sg || !eg || !(sg instanceof Symbol)) return;
+            const needed = new Set(sg.listArguments());
+            const b = Object.fromEntries(Object.entries(bindings).filter(([k]) => needed.has(k)));
+            const [val] = evalSymbols([sg], b) as NDArray[];
+            assertClose(tensorToNumbers(val!._host), tensorToNumbers(eg._host), what(`symbolic gradient ${i} vs eager`), 1e-4, 1e-6);
+          });
+        });
+      });
+    });
+  }
+});

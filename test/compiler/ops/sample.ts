@@ -1,0 +1,33 @@
+/** Random inputs for the operator table (fresh each run; the seed is printed in test titles). */
+import { nd } from 'gluonc';
+import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import { getOp } from '../../../compiler/ops/registry.js';
+import type { InputSpec } from './case.js';
+
+/** This run's input seed. */
+export const SEED = (Date.now() ^ 0x5bd1e995) >>> 0;
+let state = SEED;
+
+/** A uniform draw in [0, 1) from the run's seeded stream. */
+export function rand(): number {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** A random input following its spec (dtype overridable). */
+export function makeInput(spec: InputSpec, dtype = spec.dtype ?? 'float32'): NDArray {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const [lo, hi] = spec.range ?? [-2, 2];
+  const float = dtype.startsWith('float');
+  const values = spec.values ?? Array.from({ length: n }, () => (float ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand())));
+  return nd.array(values, { shape: spec.shape, dtype });
+}
+
+/** Calls operator `op` of backend `F`; leading arguments (einsum's equation) come first in `args`. */
+export function callOp(F: unknown, op: string, inputs: unknown[], args: unknown[] = []): unknown {
+  const lead = getOp(op).leading?.length ?? 0;
+  return (F as Record<string, (...a: unknown[]) => unknown>)[op]!(...args.slice(0, lead), ...inputs, ...args.slice(lead));
+}
