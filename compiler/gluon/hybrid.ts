@@ -7,16 +7,20 @@
  * they change). The cache is bounded: old signatures are evicted and their
  * sessions released.
  */
-import { formatShape, type HostTensor } from '../../runtime/tensor.js';
+import { isFloat } from '../../runtime/dtypes.js';
+import { formatShape, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
+import { gradients } from '../autodiff/reverse.js';
+import { isRecording, recordEntry, requiresGrad } from './autograd.js';
 import { count } from '../../runtime/profiler.js';
 import { Graph } from '../ir/graph.js';
 import type { Shape } from '../ir/types.js';
 import { isTrainingMode } from '../ops/mode.js';
-import { withScope } from '../ops/errors.js';
+import { currentScope, withScope } from '../ops/errors.js';
 import { compileGraph, type Runner } from '../compile.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block } from './block.js';
+import { exportBlock, type ExportOptions, type ExportResult, type Signature } from './export.js';
 import { ops as ndOps } from './nd.js';
 import { NDArray } from './ndarray.js';
 import type { Parameter } from './parameter.js';
@@ -36,6 +40,19 @@ interface Compiled {
   outputs: string[];
   updates: [Parameter, string][];
   list: boolean;
+  /** The traced forward (kept so the gradient graph differentiates the very same nodes, dropout seeds included). */
+  traced: { outputs: Symbol[]; inputs: Symbol[]; symbols: Map<Parameter, Symbol> };
+  /** The compiled gradient graph, built on the first backward. */
+  backward?: Backward;
+}
+
+interface Backward {
+  run: Runner;
+  heads: string[];
+  /** Output name of each input's gradient (null: none). */
+  inputGrads: (string | null)[];
+  /** Output name of each fed parameter's gradient (null: none). */
+  paramGrads: (string | null)[];
 }
 
 /**
@@ -81,6 +98,20 @@ export class HybridBlock extends Block {
     return super.hybridize(active, options as Record<string, unknown>);
   }
 
+  /** The input types of the last call with arrays (what `export` traces with by default). */
+  lastSignature: Signature | null = null;
+
+  /**
+   * Writes this block as a compiled artifact (one `.onnx` file; see export.ts).
+   *
+   * ```ts
+   * net.export('mlp.onnx', { inputs: { x: { shape: ['N', 784] } } });
+   * ```
+   */
+  export(path: string, options: ExportOptions = {}): ExportResult {
+    return exportBlock(this, path, options);
+  }
+
   /** Releases every compiled session of this block. */
   clearCache(): void {
     for (const c of this._cache.values()) c.run.session.close();
@@ -111,6 +142,7 @@ export class HybridBlock extends Block {
       if (!(x instanceof NDArray)) throw new Error(`${this.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}`);
     }
     const arrays = inputs as NDArray[];
+    this.lastSignature = arrays.map((x) => ({ dtype: x.dtype, shape: [...x.shape] }));
     if (this._active) return this._runCompiled(arrays);
     return this._runEager(arrays);
   }
@@ -144,7 +176,9 @@ export class HybridBlock extends Block {
     for (const [k, p] of this.collectParams().entries()) names.set(p, k);
     const ctx: TraceContext = { symbols: new Map(), names, updates: new Map() };
     const vars = inputTypes.map((t) => variable(t.name, { dtype: t.dtype, shape: t.shape }));
-    const out = withTrace(ctx, () => withScope(this._scopeName || this.constructor.name, () => this._traceCall(vars)));
+    // Called from `call` the block's scope is already pushed; called directly (export, inferShape) push it.
+    const traceIt = () => withTrace(ctx, () => this._traceCall(vars));
+    const out = currentScope() ? traceIt() : withScope(this._scopeName || this.constructor.name, traceIt);
     const list = Array.isArray(out);
     const outputs = (list ? out : [out]) as unknown[];
     outputs.forEach((o, i) => {
@@ -194,7 +228,50 @@ export class HybridBlock extends Block {
     const res = c.run(feeds);
     for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
     const outs = c.outputs.map((n) => new NDArray(res[n]!));
+    if (isRecording()) {
+      const paramArrays = c.params.map(([p]) => p.data());
+      if (inputs.some(requiresGrad) || paramArrays.some(requiresGrad)) {
+        const entry = c;
+        recordEntry([...inputs, ...paramArrays], outs, (gOuts) => this._backward(entry, feeds, gOuts));
+      }
+    }
     return c.list ? outs : outs[0];
+  }
+
+  /** Runs the compiled gradient graph of a compiled call (one tape entry). */
+  private _backward(c: Compiled, feeds: Record<string, HostTensor>, gOuts: (NDArray | null)[]): (NDArray | null)[] {
+    const b = (c.backward ??= this._compileBackward(c));
+    const all: Record<string, HostTensor> = { ...feeds };
+    b.heads.forEach((name, i) => {
+      const o = c.traced.outputs[i]!;
+      all[name] = gOuts[i]?._host ?? zerosTensor(o.dtype, o.shape as number[]);
+    });
+    const res = b.run(all);
+    return [...b.inputGrads, ...b.paramGrads].map((n) => (n ? new NDArray(res[n]!) : null));
+  }
+
+  private _compileBackward(c: Compiled): Backward {
+    const { outputs, inputs, symbols } = c.traced;
+    const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: o.shape }));
+    const fed = c.params.map(([p]) => symbols.get(p)!);
+    const wrtInputs = inputs.map((v) => (isFloat(v.dtype) ? v.value : null));
+    const wrtParams = c.params.map(([p], k) => (p.gradReq !== 'null' && p.differentiable ? fed[k]!.value : null));
+    const wrt = [...wrtInputs, ...wrtParams].filter((v): v is NonNullable<typeof v> => v !== null);
+    const grads = gradients(outputs.map((o) => o.value), wrt, heads.map((h) => h.value));
+    const byValue = new Map(wrt.map((v, i) => [v, grads[i]]));
+    const outs: { name: string; value: NonNullable<(typeof grads)[number]> }[] = [];
+    const name = (v: (typeof wrt)[number] | null, label: string): string | null => {
+      const g = v ? byValue.get(v) : null;
+      if (!g) return null;
+      outs.push({ name: label, value: g });
+      return label;
+    };
+    const inputGrads = wrtInputs.map((v, i) => name(v, `grad_input${i}`));
+    const paramGrads = wrtParams.map((v, k) => name(v, `grad_param${k}`));
+    const graph = Graph.fromOutputs([...inputs.map((v) => v.value), ...heads.map((h) => h.value)], outs);
+    // Parameters the gradient graph does not read are still fed: keep the feeds the forward had.
+    const run = compileGraph(graph, {}, { paramsAsInputs: true });
+    return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };
   }
 
   private _compile(inputs: NDArray[]): Compiled {
@@ -207,7 +284,15 @@ export class HybridBlock extends Block {
     const byValue = new Map([...ctx.symbols].map(([p, s]) => [s.value, p]));
     const params: [Parameter, string][] = graph.params.map((v) => [byValue.get(v)!, v.name]);
     const run = compileGraph(graph, {}, { paramsAsInputs: true });
-    return { run, inputs: vars.map((v) => v.name), params, outputs: outs.map((o) => o.name), updates: updates.map((u) => [u.p, u.name]), list };
+    return {
+      run,
+      inputs: vars.map((v) => v.name),
+      params,
+      outputs: outs.map((o) => o.name),
+      updates: updates.map((u) => [u.p, u.name]),
+      list,
+      traced: { outputs, inputs: vars, symbols: ctx.symbols },
+    };
   }
 }
 

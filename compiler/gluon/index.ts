@@ -6,14 +6,17 @@ import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from './autograd.js';
 import { Block as BlockClass } from './block.js';
 import { HybridBlock as HybridBlockClass } from './hybrid.js';
+import { SymbolBlock as SymbolBlockClass } from './symbol-block.js';
 import * as initMod from './init.js';
 import * as nnMod from './nn/index.js';
+import * as rnnMod from './rnn/index.js';
 import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
 import type { F as FType, Tensor as TensorType } from './tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
 import * as ndMod from './nd.js';
 import { NDArray as NDArrayClass } from './ndarray.js';
 import * as randomMod from './random.js';
+import { loadArrays, saveArrays } from './params-file.js';
 
 /**
  * Eager arrays and operators.
@@ -32,6 +35,10 @@ export const nd = {
   full: ndMod.full,
   arange: ndMod.arange,
   random: ndMod.random,
+  /** Writes an array, a list or a dict of arrays to a safetensors file: `nd.save('a.safetensors', { w })`. */
+  save: saveArrays,
+  /** Reads a file of `nd.save` (or safetensors, or MXNet `.params`) as a list or dict: `nd.load('a.safetensors')`. */
+  load: loadArrays,
 };
 export declare namespace nd {
   type NDArray = NDArrayClass;
@@ -75,10 +82,13 @@ export const gluon = {
   Parameter: ParameterClass,
   ParameterDict: ParameterDictClass,
   nn: nnMod,
+  SymbolBlock: SymbolBlockClass,
+  rnn: rnnMod,
 };
 export declare namespace gluon {
   type Block = BlockClass;
   type HybridBlock = HybridBlockClass;
+  type SymbolBlock = SymbolBlockClass;
   type Parameter = ParameterClass;
   type ParameterDict = ParameterDictClass;
   /** The backend `hybridForward` receives: `nd` or `sym`. */
@@ -102,9 +112,22 @@ export declare namespace init {
   type Initializer = initMod.Initializer;
 }
 
-/** Training mode and (with the tape) recording and gradients. */
+/**
+ * Recording and gradients.
+ *
+ * ```ts
+ * x.attachGrad();
+ * const y = autograd.record(() => x.mul(x).sum());
+ * y.backward();
+ * x.grad; // 2x
+ * ```
+ */
 export const autograd = {
+  record: autogradMod.record,
+  pause: autogradMod.pause,
+  isRecording: autogradMod.isRecording,
   isTraining: autogradMod.isTraining,
   trainMode: autogradMod.trainMode,
   predictMode: autogradMod.predictMode,
+  grad: autogradMod.grad,
 };

@@ -5,13 +5,13 @@
  * Invariant: an NDArray's host tensor is never mutated in place except by
  * `setData`-style writes from the framework (parameters, optimizers).
  */
-import { checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
+import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
 import { count } from '../../runtime/profiler.js';
 import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import type { OpDef } from '../ops/define.js';
-import { executeOp } from '../ops/execute.js';
+import { executeOp, inferOp } from '../ops/execute.js';
 import { getOp } from '../ops/registry.js';
 import { scalarTensor } from '../onnx/emit.js';
 import { setTensorFactory } from '../trace/tensor-like.js';
@@ -35,31 +35,93 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
  * ```
  */
 export class NDArray {
-  /** The host tensor holding the values. */
-  _host: HostTensor;
+  private _h: HostTensor | null;
+  /** A pending value (a fused training step not yet run): forced on first read. */
+  _lazy: LazyValue | null = null;
+  /** The tape entry that produced this array while recording. */
+  _entry: TapeEntry | null = null;
+  /** Gradient requirement of a leaf (`attachGrad`). */
+  _gradReq: GradReqLike = 'null';
+  /** The gradient buffer of a leaf. */
+  _grad: NDArray | null = null;
+  /** The parameter whose data this array is (gradients flow into it). */
+  _param: ParamLike | null = null;
 
-  constructor(host: HostTensor) {
-    this._host = host;
+  constructor(host: HostTensor | null, lazy: LazyValue | null = null) {
+    if (!host && !lazy) throw new Error('NDArray: needs a host tensor or a pending value');
+    this._h = host;
+    this._lazy = lazy;
+  }
+
+  /** The host tensor holding the values (runs a pending computation first). */
+  get _host(): HostTensor {
+    if (!this._h) {
+      this._lazy!.force();
+      if (!this._h) throw new Error('NDArray: a pending computation did not produce this array');
+    }
+    return this._h;
+  }
+
+  set _host(h: HostTensor) {
+    this._h = h;
+    this._lazy = null;
+  }
+
+  /** True while the value is pending. */
+  get _pending(): boolean {
+    return this._h === null;
   }
 
   /** The shape. */
   get shape(): number[] {
-    return this._host.shape;
+    return this._h ? this._h.shape : this._lazy!.shape;
   }
 
   /** The element type. */
   get dtype(): DType {
-    return this._host.dtype;
+    return this._h ? this._h.dtype : this._lazy!.dtype;
   }
 
   /** The number of elements. */
   get size(): number {
-    return this._host.data.length;
+    return sizeOf(this.shape);
   }
 
   /** The number of dimensions. */
   get ndim(): number {
-    return this._host.shape.length;
+    return this.shape.length;
+  }
+
+  /**
+   * Allocates a gradient buffer: after `backward`, `x.grad` holds d(head)/dx.
+   *
+   * ```ts
+   * const x = nd.array([1, 2]); x.attachGrad();
+   * autograd.record(() => x.mul(x).sum()).backward();
+   * x.grad.toArray(); // [2, 4]
+   * ```
+   */
+  attachGrad(gradReq: GradReqLike = 'write'): void {
+    this._gradReq = gradReq;
+    this._grad = gradReq === 'null' ? null : new NDArray({ dtype: this.dtype, shape: [...this.shape], data: allocate(this.dtype, this.size) });
+    this._entry = null;
+  }
+
+  /** The gradient attached with `attachGrad`. */
+  get grad(): NDArray {
+    if (!this._grad) throw new Error('grad: this array has no gradient buffer; call attachGrad() before recording');
+    return this._grad;
+  }
+
+  /** Backpropagates from this array (the head), with `headGrad` (default ones). */
+  backward(headGrad?: NDArray, options: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
+    if (!backwardImpl) throw new Error('backward: autograd is not loaded');
+    backwardImpl(this, headGrad, options);
+  }
+
+  /** The same values, cut from the recorded graph (no gradient flows through it). */
+  detach(): NDArray {
+    return new NDArray(this._host);
   }
 
   /** The values as nested arrays of numbers. Example: `nd.array([1, 2]).toArray()` is `[1, 2]`. */
@@ -116,6 +178,39 @@ export function isNDArray(x: unknown): x is NDArray {
   return x instanceof NDArray;
 }
 
+/** A pending value: its type is known, its data comes from `force()`. */
+export interface LazyValue {
+  dtype: DType;
+  shape: number[];
+  force(): void;
+}
+
+/** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
+export interface TapeEntry {
+  readonly id: number;
+  readonly inputs: NDArray[];
+  readonly outputs: NDArray[];
+  backward(gradOutputs: (NDArray | null)[]): (NDArray | null)[];
+}
+
+/** Gradient requirement names (as Parameter's). */
+export type GradReqLike = 'write' | 'add' | 'null';
+
+/** What an array knows of the parameter it holds. */
+export interface ParamLike {
+  readonly gradReq: GradReqLike;
+  readonly name: string;
+  grad(): NDArray;
+}
+
+type BackwardImpl = (head: NDArray, headGrad: NDArray | undefined, options: { retainGraph?: boolean; trainMode?: boolean }) => void;
+let backwardImpl: BackwardImpl | null = null;
+
+/** Installs the tape's backward (called once by the autograd module). */
+export function setBackward(fn: BackwardImpl): void {
+  backwardImpl = fn;
+}
+
 /** Hook for the autograd tape: called after every eager operator (set by autograd). */
 export type EagerHook = (def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[]) => void;
 let eagerHook: EagerHook | null = null;
@@ -130,8 +225,9 @@ export function ndApply(def: OpDef, _name: string, args: unknown[]): NDArray | N
   const { inputs, attrs } = parseCall(def, args, isNDArray);
   const sd = inputs.some((x) => typeof x === 'number') ? scalarDType(def, inputs, (t) => t.dtype) : 'float32';
   const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));
-  const outs = executeOp(def, arrays.map((a) => a._host), attrs).map((h) => new NDArray(h));
-  if (eagerHook) eagerHook(def, arrays, attrs, outs);
+  const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);
+  const outs = executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
+  if (eagerHook) eagerHook(def, arrays, prepared.attrs, outs);
   return def.multiOutput ? outs : outs[0]!;
 }
 

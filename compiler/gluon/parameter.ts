@@ -9,6 +9,7 @@ import { formatShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant } from './init.js';
 import { NDArray } from './ndarray.js';
 import { zeros } from './nd.js';
+import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from './params-file.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
 export type GradReq = 'write' | 'add' | 'null';
@@ -151,6 +152,7 @@ export class Parameter {
     }
     this.shape = [...value.shape];
     this._data = value;
+    value._param = this;
     this._deferred = null;
     this.version++;
   }
@@ -244,6 +246,16 @@ export class ParameterDict {
   /** Zeroes every gradient. */
   zeroGrad(): void {
     for (const p of this.map.values()) p.zeroGrad();
+  }
+
+  /** Saves every parameter to a safetensors file under its key, atomically. Example: `net.collectParams().save('p.safetensors')`. */
+  save(path: string): void {
+    saveParamsFile(path, this);
+  }
+
+  /** Loads a file written by `save` (or an MXNet `.params` file) by key. Example: `params.load('p.safetensors', { ignoreExtra: true })`. */
+  load(path: string, options: LoadParamsOptions = {}): void {
+    loadParamsFile(path, this, options);
   }
 }
 
