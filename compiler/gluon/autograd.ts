@@ -15,6 +15,7 @@ import type { Tensor } from '../ops/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { ops as ndOps, ones } from './nd.js';
 import { NDArray, setBackward, setEagerHook, type TapeEntry } from './ndarray.js';
+import { deferBackward } from './program.js';
 
 let recording = false;
 let nextId = 0;
@@ -154,6 +155,8 @@ function store(x: NDArray, g: NDArray): void {
 }
 
 setBackward((head, headGrad, options) => {
+  // A pending head (the fused step): the program computes the gradients when it runs.
+  if (deferBackward(head, headGrad)) return;
   const grads = backprop([head], [headGrad], false);
   for (const [x, g] of grads) if (x._entry === null && x !== head || x._param || (x._grad && x._entry === null)) store(x, g);
   void options;

@@ -9,6 +9,8 @@
 import { withScope } from '../ops/errors.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
+import { summarize, type SummaryResult } from './summary.js';
+import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from './params-file.js';
 
 /** A hook called before `forward` with the inputs. */
 export type ForwardPreHook = (block: Block, inputs: unknown[]) => void;
@@ -118,6 +120,40 @@ export class Block {
   initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): this {
     this.collectParams().initialize(init, options);
     return this;
+  }
+
+  /**
+   * Saves every parameter to a safetensors file (keys are the structural names), atomically.
+   *
+   * ```ts
+   * net.saveParameters('net.safetensors');
+   * ```
+   */
+  saveParameters(path: string): void {
+    saveParamsFile(path, this.collectParams(), { block: this.constructor.name });
+  }
+
+  /**
+   * Loads parameters saved by `saveParameters` (or an MXNet `.params` file); mismatches are errors.
+   *
+   * ```ts
+   * net.loadParameters('net.safetensors', { allowMissing: false, ignoreExtra: false });
+   * ```
+   */
+  loadParameters(path: string, options: LoadParamsOptions = {}): void {
+    loadParamsFile(path, this.collectParams(), options);
+  }
+
+  /**
+   * Runs the block once eagerly and prints (and returns) a table of every
+   * layer's output shape and parameter count, as Gluon's `summary`.
+   *
+   * ```ts
+   * net.summary(nd.ones([1, 784])).totalParams; // 235146
+   * ```
+   */
+  summary(...inputs: unknown[]): SummaryResult {
+    return summarize(this, inputs);
   }
 
   /** Calls `fn` on every descendant, children first, then on this block. */

@@ -10,11 +10,12 @@
 import { isFloat } from '../../runtime/dtypes.js';
 import { formatShape, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
 import { gradients } from '../autodiff/reverse.js';
-import { isRecording, recordEntry, requiresGrad } from './autograd.js';
+import { isRecording, pause, record, recordEntry, requiresGrad } from './autograd.js';
+import { deferCall, fusionEnabled } from './program.js';
 import { count } from '../../runtime/profiler.js';
 import { Graph } from '../ir/graph.js';
 import type { Shape } from '../ir/types.js';
-import { isTrainingMode } from '../ops/mode.js';
+import { isTrainingMode, withTrainingMode } from '../ops/mode.js';
 import { currentScope, withScope } from '../ops/errors.js';
 import { compileGraph, type Runner } from '../compile.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
@@ -143,8 +144,38 @@ export class HybridBlock extends Block {
     }
     const arrays = inputs as NDArray[];
     this.lastSignature = arrays.map((x) => ({ dtype: x.dtype, shape: [...x.shape] }));
-    if (this._active) return this._runCompiled(arrays);
+    if (this._active) {
+      // Under record, the call joins the pending program (the fused training step).
+      if (isRecording() && fusionEnabled()) {
+        const d = deferCall(this, arrays, isTrainingMode(), true);
+        if (d) return d.list ? d.outputs : d.outputs[0];
+      }
+      return this._runCompiled(arrays);
+    }
     return this._runEager(arrays);
+  }
+
+  private readonly _typeCache = new Map<string, { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean }>();
+
+  /** Output types of a call (from a cached trace; no compilation). Used by the fused step. */
+  _outputTypes(inputs: { dtype: NDArray['dtype']; shape: number[] }[], training: boolean): { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean } {
+    const key = `${inputs.map((x) => `${x.dtype}[${x.shape}]`).join(';')}|${training}`;
+    let r = this._typeCache.get(key);
+    if (!r) {
+      const { outputs, list } = withTrainingMode(training, () => this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape }))));
+      checkInitialized(this, this.collectParams());
+      r = { types: outputs.map((o) => ({ dtype: o.dtype, shape: o.shape as number[] })), list };
+      this._typeCache.set(key, r);
+      if (this._typeCache.size > 64) this._typeCache.delete(this._typeCache.keys().next().value as string);
+    }
+    return r;
+  }
+
+  /** Runs a deferred call now, filling the pending arrays `into` (and recording it when it was recorded). */
+  _runNow(inputs: NDArray[], into: NDArray[], training: boolean, recording: boolean): void {
+    const run = () => this._runCompiled(inputs, into);
+    if (recording) record(run, { trainMode: training });
+    else pause(run, { trainMode: training });
   }
 
   /** The own-parameter object handed to hybridForward. */
@@ -163,7 +194,7 @@ export class HybridBlock extends Block {
   }
 
   /** Called with symbols while a parent is traced: inline this block's computation. */
-  private _traceCall(inputs: unknown[]): unknown {
+  _traceCall(inputs: unknown[]): unknown {
     const ctx = currentTrace();
     if (!ctx) throw new Error(`${this.constructor.name}: called with symbols outside a hybridized parent; use sym ops directly`);
     const args = this._paramArgs((p, k) => paramSymbol(ctx, p, k));
@@ -206,7 +237,7 @@ export class HybridBlock extends Block {
     this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
   }
 
-  private _runCompiled(inputs: NDArray[]): unknown {
+  private _runCompiled(inputs: NDArray[], into?: NDArray[]): unknown {
     const key = `${inputs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';')}|${isTrainingMode() ? 'train' : 'infer'}`;
     let c = this._cache.get(key);
     if (c) {
@@ -227,7 +258,11 @@ export class HybridBlock extends Block {
     for (const [p, name] of c.params) feeds[name] = p.data()._host;
     const res = c.run(feeds);
     for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
-    const outs = c.outputs.map((n) => new NDArray(res[n]!));
+    const outs = c.outputs.map((n, k) => {
+      if (!into) return new NDArray(res[n]!);
+      into[k]!._host = res[n]!;
+      return into[k]!;
+    });
     if (isRecording()) {
       const paramArrays = c.params.map(([p]) => p.data());
       if (inputs.some(requiresGrad) || paramArrays.some(requiresGrad)) {

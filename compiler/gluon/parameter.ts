@@ -9,6 +9,7 @@ import { formatShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant } from './init.js';
 import { NDArray } from './ndarray.js';
 import { zeros } from './nd.js';
+import { flushPending } from './program.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from './params-file.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
@@ -125,6 +126,7 @@ export class Parameter {
   /** The gradient (allocated with the data when gradReq is not 'null'). */
   grad(): NDArray {
     if (this.gradReq === 'null') throw new Error(`Parameter '${this.name}' has no gradient (gradReq is 'null')`);
+    flushPending(); // gradients of a pending fused step are computed when it runs
     const d = this.data();
     if (!this._grad || this._grad.shape.join() !== d.shape.join()) this._grad = zeros(d.shape, { dtype: d.dtype });
     return this._grad;

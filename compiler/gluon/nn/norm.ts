@@ -1,0 +1,186 @@
+/**
+ * Normalization layers with MXNet Gluon's parameters and defaults:
+ * BatchNorm (with running statistics) and LayerNorm.
+ * Invariant: BatchNorm's running statistics change only in training mode
+ * without `useGlobalStats`, by `running = momentum * running + (1 -
+ * momentum) * batch` with the batch mean and biased variance over every
+ * axis but `axis`; the update is computed with F ops and written through
+ * `assignParam`, so eager and compiled steps update them alike.
+ */
+import { isTrainingMode } from '../../ops/mode.js';
+import { HybridBlock } from '../hybrid.js';
+import { One, Zero, type Initializer } from '../init.js';
+import type { Parameter } from '../parameter.js';
+import type { F, Tensor } from '../tensor.js';
+import { layerError, shapeText } from './basic.js';
+
+/** Checks that `axis` exists in `x` and that its length matches known channels. */
+function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number, what: string): void {
+  const r = x.ndim;
+  if (axis >= r || axis < -r) {
+    throw layerError(block, `axis ${axis} is out of range for an input of shape ${shapeText(x.shape)} (rank ${r})`);
+  }
+  const d = x.shape[(axis + r) % r];
+  if (channels > 0 && typeof d === 'number' && d !== channels) {
+    throw layerError(block, `the input of shape ${shapeText(x.shape)} has ${d} ${what} on axis ${axis}, but the layer has ${channels}`);
+  }
+}
+
+/** Options of BatchNorm (MXNet's, camelCase). */
+export interface BatchNormOptions {
+  /** The channel axis (default 1). */
+  axis?: number;
+  /** The running statistics' decay (default 0.9). */
+  momentum?: number;
+  /** Added to the variance (default 1e-5). */
+  epsilon?: number;
+  /** Learn a shift `beta` (default true). */
+  center?: boolean;
+  /** Learn a scale `gamma` (default true); false fixes it at 1. */
+  scale?: boolean;
+  /** Always normalize with the running statistics, also in training mode (default false). */
+  useGlobalStats?: boolean;
+  /** Channels; 0 (default) infers them at the first call. */
+  inChannels?: number;
+  betaInitializer?: Initializer;
+  gammaInitializer?: Initializer;
+  runningMeanInitializer?: Initializer;
+  runningVarianceInitializer?: Initializer;
+}
+
+/**
+ * Batch normalization over the channel `axis`. In training mode it
+ * normalizes with the batch's mean and (biased) variance and updates
+ * `runningMean`/`runningVar`; otherwise it uses the running statistics.
+ *
+ * ```ts
+ * const bn = new nn.BatchNorm();
+ * bn.initialize();
+ * autograd.trainMode(() => bn.call(x)); // batch statistics; running ones updated
+ * bn.call(x);                           // running statistics
+ * ```
+ */
+export class BatchNorm extends HybridBlock {
+  readonly gamma: Parameter;
+  readonly beta: Parameter;
+  readonly runningMean: Parameter;
+  readonly runningVar: Parameter;
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly useGlobalStats: boolean;
+
+  constructor(options: BatchNormOptions = {}) {
+    super();
+    const inChannels = options.inChannels ?? 0;
+    this.axis = options.axis ?? 1;
+    this.momentum = options.momentum ?? 0.9;
+    this.epsilon = options.epsilon ?? 1e-5;
+    this.center = options.center ?? true;
+    this.scale = options.scale ?? true;
+    this.useGlobalStats = options.useGlobalStats ?? false;
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`BatchNorm: inChannels must be a non-negative integer, got ${inChannels}`);
+    if (!Number.isInteger(this.axis)) throw new Error(`BatchNorm: axis must be an integer, got ${this.axis}`);
+    if (!Number.isFinite(this.momentum)) throw new Error(`BatchNorm: momentum must be a number, got ${this.momentum}`);
+    if (!(this.epsilon >= 0)) throw new Error(`BatchNorm: epsilon must be a non-negative number, got ${this.epsilon}`);
+    const shape = [inChannels];
+    this.gamma = this.params.get('gamma', {
+      shape, init: options.gammaInitializer ?? new One(), allowDeferredInit: true,
+      differentiable: this.scale, gradReq: this.scale ? 'write' : 'null',
+    });
+    this.beta = this.params.get('beta', {
+      shape, init: options.betaInitializer ?? new Zero(), allowDeferredInit: true,
+      differentiable: this.center, gradReq: this.center ? 'write' : 'null',
+    });
+    this.runningMean = this.params.get('runningMean', {
+      shape, init: options.runningMeanInitializer ?? new Zero(), allowDeferredInit: true, differentiable: false,
+    });
+    this.runningVar = this.params.get('runningVar', {
+      shape, init: options.runningVarianceInitializer ?? new One(), allowDeferredInit: true, differentiable: false,
+    });
+  }
+
+  override hybridForward(F: F, x: Tensor, p: { gamma: Tensor; beta: Tensor; runningMean: Tensor; runningVar: Tensor }): Tensor {
+    checkAxis(this, x, this.axis, this.gamma.shape[0]!, 'channels');
+    // Called before the statistics so a deferred [0] shape is solved to [C] first.
+    const y = F.BatchNorm(x, p.gamma, p.beta, p.runningMean, p.runningVar, {
+      axis: this.axis, eps: this.epsilon, momentum: this.momentum, fixGamma: !this.scale, useGlobalStats: this.useGlobalStats,
+    });
+    if (isTrainingMode() && !this.useGlobalStats) {
+      const m = this.momentum;
+      const meanK = F.mean(x, { axis: this.axis, exclude: true, keepdims: true });
+      const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis: this.axis, exclude: true });
+      const mean = F.reshape(meanK, [-1]);
+      this.assignParam(this.runningMean, F.add(F.mul(p.runningMean, m), F.mul(mean, 1 - m)));
+      this.assignParam(this.runningVar, F.add(F.mul(p.runningVar, m), F.mul(variance, 1 - m)));
+    }
+    return y;
+  }
+
+  override toString(): string {
+    const c = this.gamma.shape[0] || 'None';
+    return `BatchNorm(axis=${this.axis}, eps=${this.epsilon}, momentum=${this.momentum}, fixGamma=${!this.scale}, useGlobalStats=${this.useGlobalStats}, inChannels=${c})`;
+  }
+}
+
+/** Options of LayerNorm (MXNet's, camelCase). */
+export interface LayerNormOptions {
+  /** The normalized axis (default -1). */
+  axis?: number;
+  /** Added to the variance (default 1e-5). */
+  epsilon?: number;
+  /** Learn a shift `beta` (default true). */
+  center?: boolean;
+  /** Learn a scale `gamma` (default true). */
+  scale?: boolean;
+  /** The length of `axis`; 0 (default) infers it at the first call. */
+  inChannels?: number;
+  betaInitializer?: Initializer;
+  gammaInitializer?: Initializer;
+}
+
+/**
+ * Layer normalization: each slice along `axis` is standardized with its own
+ * mean and (biased) variance, then scaled by `gamma` and shifted by `beta`.
+ *
+ * ```ts
+ * const ln = new nn.LayerNorm();
+ * ln.initialize();
+ * ln.call(nd.random.normal(0, 1, [2, 5])); // each row: mean 0, variance 1
+ * ```
+ */
+export class LayerNorm extends HybridBlock {
+  readonly gamma: Parameter;
+  readonly beta: Parameter;
+  readonly axis: number;
+  readonly epsilon: number;
+
+  constructor(options: LayerNormOptions = {}) {
+    super();
+    const inChannels = options.inChannels ?? 0;
+    this.axis = options.axis ?? -1;
+    this.epsilon = options.epsilon ?? 1e-5;
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`LayerNorm: inChannels must be a non-negative integer, got ${inChannels}`);
+    if (!Number.isInteger(this.axis)) throw new Error(`LayerNorm: axis must be an integer, got ${this.axis}`);
+    if (!(this.epsilon >= 0)) throw new Error(`LayerNorm: epsilon must be a non-negative number, got ${this.epsilon}`);
+    const scale = options.scale ?? true;
+    const center = options.center ?? true;
+    this.gamma = this.params.get('gamma', {
+      shape: [inChannels], init: options.gammaInitializer ?? new One(), allowDeferredInit: true, gradReq: scale ? 'write' : 'null',
+    });
+    this.beta = this.params.get('beta', {
+      shape: [inChannels], init: options.betaInitializer ?? new Zero(), allowDeferredInit: true, gradReq: center ? 'write' : 'null',
+    });
+  }
+
+  override hybridForward(F: F, x: Tensor, p: { gamma: Tensor; beta: Tensor }): Tensor {
+    checkAxis(this, x, this.axis, this.gamma.shape[0]!, 'elements');
+    return F.LayerNorm(x, p.gamma, p.beta, { axis: this.axis, eps: this.epsilon });
+  }
+
+  override toString(): string {
+    return `LayerNorm(axis=${this.axis}, eps=${this.epsilon}, inChannels=${this.gamma.shape[0] || 'None'})`;
+  }
+}

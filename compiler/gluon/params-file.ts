@@ -1,0 +1,378 @@
+/**
+ * Parameter and array files: safetensors (read and write) and MXNet's own
+ * `.params` NDArray lists (read; see `mxnet-params.ts`). Keys of a parameter
+ * file are the structural names of `collectParams()` (`0.weight`, `1.weights`).
+ * Invariants: a write is atomic (temporary file in the same folder, fsync,
+ * rename), so a failed save leaves the old file as it was; a read checks every
+ * number of the header before using it and every error names the file; a load
+ * checks every parameter before assigning any, so a failed load changes nothing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
+import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
+import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
+import { NDArray } from './ndarray.js';
+import type { Parameter, ParameterDict } from './parameter.js';
+
+/** The safetensors dtype code of each gluonc dtype. */
+const CODE: Record<DType, string> = {
+  float32: 'F32',
+  float64: 'F64',
+  float16: 'F16',
+  int32: 'I32',
+  int64: 'I64',
+  int8: 'I8',
+  uint8: 'U8',
+  bool: 'BOOL',
+};
+const BY_CODE = new Map<string, DType>(Object.entries(CODE).map(([d, c]) => [c, d as DType]));
+
+/** The largest JSON header accepted (the safetensors reference uses the same bound). */
+const MAX_HEADER = 100 * 1024 * 1024;
+
+/** A tensor file's contents: named host tensors in file order and the string metadata. */
+export interface TensorFile {
+  format: 'safetensors' | 'mxnet';
+  /** Named tensors; an MXNet list saved without names has keys `'0'`, `'1'`, ... and `named: false`. */
+  tensors: [string, HostTensor][];
+  named: boolean;
+  metadata: Record<string, string>;
+}
+
+function checkLittleEndian(): void {
+  if (os.endianness() !== 'LE') throw new Error('parameter files: only little-endian hosts are supported');
+}
+
+function bytesOf(t: HostTensor): Uint8Array {
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+}
+
+/**
+ * Serializes named tensors to safetensors bytes (header padded to 8 bytes;
+ * data laid out widest dtype first so every tensor is aligned).
+ *
+ * ```ts
+ * const bytes = encodeSafetensors([['w', nd.ones([2])._host]], { format: 'gluonc' });
+ * ```
+ */
+export function encodeSafetensors(tensors: [string, HostTensor][], metadata: Record<string, string> = {}): Uint8Array {
+  checkLittleEndian();
+  const names = new Set<string>();
+  for (const [name] of tensors) {
+    if (name === '__metadata__') throw new Error(`safetensors: '__metadata__' cannot be a tensor name`);
+    if (names.has(name)) throw new Error(`safetensors: tensor name '${name}' appears twice`);
+    names.add(name);
+  }
+  const order = tensors.map((_, i) => i).sort((a, b) => dtypeBytes(tensors[b]![1].dtype) - dtypeBytes(tensors[a]![1].dtype) || a - b);
+  const offsets = new Array<[number, number]>(tensors.length);
+  let end = 0;
+  for (const i of order) {
+    const n = tensors[i]![1].data.byteLength;
+    offsets[i] = [end, end + n];
+    end += n;
+  }
+  // Built by hand so any name (even `__proto__`) stays an own key, in the given order.
+  const fields: string[] = [];
+  if (Object.keys(metadata).length) fields.push(`"__metadata__":${JSON.stringify(metadata)}`);
+  tensors.forEach(([name, t], i) => {
+    fields.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: CODE[t.dtype], shape: t.shape, data_offsets: offsets[i] })}`);
+  });
+  let json = Buffer.from(`{${fields.join(',')}}`, 'utf8');
+  const pad = (8 - (json.length % 8)) % 8;
+  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const out = new Uint8Array(8 + json.length + end);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  for (const i of order) out.set(bytesOf(tensors[i]![1]), 8 + json.length + offsets[i]![0]);
+  return out;
+}
+
+/** Sets an own enumerable property (also for names such as `__proto__`). */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function isNonNegInt(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/**
+ * Parses safetensors bytes, checking the header length, the JSON, each
+ * entry's dtype, shape and offsets, and that the offsets cover the data
+ * exactly (no overlap, no gap). Errors name `file`.
+ *
+ * ```ts
+ * const { tensors } = decodeSafetensors(fs.readFileSync('net.safetensors'), 'net.safetensors');
+ * ```
+ */
+export function decodeSafetensors(bytes: Uint8Array, file: string): TensorFile {
+  checkLittleEndian();
+  const bad = (why: string): Error => new Error(`${file}: not a valid safetensors file: ${why}`);
+  if (bytes.length < 8) throw bad(`the file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  if (n > BigInt(bytes.length - 8)) throw bad(`header length ${n} is beyond the end of the file (${bytes.length} bytes)`);
+  if (n > BigInt(MAX_HEADER)) throw bad(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
+  const headerLen = Number(n);
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLen).toString('utf8'));
+  } catch (e) {
+    throw bad(`the header is not valid JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('the header is not a JSON object');
+  const data = bytes.subarray(8 + headerLen);
+  const metadata: Record<string, string> = {};
+  const tensors: [string, HostTensor][] = [];
+  const ranges: [number, number, string][] = [];
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw bad('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v !== 'string') throw bad(`__metadata__ value of '${k}' is not a string`);
+        setOwn(metadata, k, v);
+      }
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (e === null || typeof e !== 'object') throw bad(`entry '${name}' is not an object`);
+    const dtype = typeof e.dtype === 'string' ? BY_CODE.get(e.dtype) : undefined;
+    if (!dtype) throw bad(`tensor '${name}' has dtype ${JSON.stringify(e.dtype)}, not one gluonc reads (${[...BY_CODE.keys()].join(', ')})`);
+    if (!Array.isArray(e.shape) || !e.shape.every(isNonNegInt)) throw bad(`tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
+    const off = e.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every(isNonNegInt) || off[0] > off[1]) {
+      throw bad(`tensor '${name}' has invalid data_offsets ${JSON.stringify(off)}`);
+    }
+    const [begin, end] = off as [number, number];
+    if (end > data.length) throw bad(`tensor '${name}' has data_offsets [${begin}, ${end}] out of range (the data is ${data.length} bytes)`);
+    const shape = e.shape as number[];
+    const want = sizeOf(shape) * dtypeBytes(dtype);
+    if (end - begin !== want) {
+      throw bad(`tensor '${name}' of shape ${formatShape(shape)} and dtype ${e.dtype} needs ${want} bytes, its data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    }
+    // Copy so the typed array is aligned and independent of the file buffer.
+    const copy = new Uint8Array(data.subarray(begin, end));
+    const count = sizeOf(shape);
+    const host: HostTensor = { dtype, shape: [...shape], data: typedView(dtype, copy.buffer, count) };
+    tensors.push([name, host]);
+    ranges.push([begin, end, name]);
+  }
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let at = 0;
+  for (const [begin, end, name] of ranges) {
+    if (begin < at) throw bad(`tensor '${name}' has data_offsets [${begin}, ${end}] overlapping another tensor`);
+    if (begin > at) throw bad(`bytes ${at}..${begin} of the data belong to no tensor (before '${name}')`);
+    at = end;
+  }
+  if (at !== data.length) throw bad(`the data is ${data.length} bytes but the tensors cover ${at}`);
+  return { format: 'safetensors', tensors, named: true, metadata };
+}
+
+function typedView(dtype: DType, buf: ArrayBufferLike, n: number): HostTensor['data'] {
+  switch (dtype) {
+    case 'float32': return new Float32Array(buf, 0, n);
+    case 'float64': return new Float64Array(buf, 0, n);
+    case 'float16': return new Uint16Array(buf, 0, n);
+    case 'int32': return new Int32Array(buf, 0, n);
+    case 'int64': return new BigInt64Array(buf, 0, n);
+    case 'int8': return new Int8Array(buf, 0, n);
+    case 'uint8':
+    case 'bool': return new Uint8Array(buf, 0, n);
+  }
+}
+
+/**
+ * Writes `bytes` to `file` atomically: a temporary file in the same folder,
+ * fsync, then rename over the target. On failure the temporary file is
+ * removed and the old file (if any) is untouched.
+ *
+ * ```ts
+ * writeFileAtomic('net.safetensors', bytes);
+ * ```
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd !== null) {
+      try { fs.closeSync(fd); } catch { /* already failing */ }
+    }
+    try { fs.unlinkSync(tmp); } catch { /* never created */ }
+    throw new Error(`cannot write '${file}': ${(e as Error).message}`);
+  }
+  // Make the rename durable; not every platform lets a folder be fsynced.
+  try {
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch { /* best effort */ }
+}
+
+/**
+ * Reads a tensor file: safetensors, or MXNet's `.params` (detected by its magic number).
+ *
+ * ```ts
+ * const { tensors, metadata } = readTensorFile('net.safetensors');
+ * ```
+ */
+export function readTensorFile(file: string): TensorFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read '${file}': ${(e as Error).message}`);
+  }
+  if (isMxnetParams(bytes)) {
+    const { names, arrays } = readMxnetParams(bytes, file);
+    const tensors = arrays.map((t, i): [string, HostTensor] => [names ? names[i]! : String(i), t]);
+    return { format: 'mxnet', tensors, named: names !== null, metadata: {} };
+  }
+  if (bytes.length < 9 || bytes[8] === 0x7b) return decodeSafetensors(bytes, file);
+  throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic)`);
+}
+
+const PRODUCER = 'gluonc';
+
+/**
+ * Saves every parameter of `params` under its key (e.g. `0.weight`) to a
+ * safetensors file, atomically. Uninitialized parameters are an error.
+ *
+ * ```ts
+ * saveParamsFile('net.safetensors', net.collectParams());
+ * ```
+ */
+export function saveParamsFile(file: string, params: ParameterDict, metadata: Record<string, string> = {}): void {
+  const tensors: [string, HostTensor][] = [];
+  for (const [name, p] of params.entries()) {
+    if (!p.initialized) {
+      throw new Error(`cannot save parameters to '${file}': Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}`);
+    }
+    tensors.push([name, p.data()._host]);
+  }
+  writeFileAtomic(file, encodeSafetensors(tensors, { format: PRODUCER, kind: 'parameters', ...metadata }));
+}
+
+/** Options of `loadParameters`. */
+export interface LoadParamsOptions {
+  /** Leave parameters the file does not hold as they are (default false: an error). */
+  allowMissing?: boolean;
+  /** Ignore entries of the file that match no parameter (default false: an error). */
+  ignoreExtra?: boolean;
+  /** Convert a stored array whose dtype differs to the parameter's dtype (default false: an error). */
+  cast?: boolean;
+}
+
+function stripPrefix(name: string): string {
+  return name.startsWith('arg:') || name.startsWith('aux:') ? name.slice(4) : name;
+}
+
+function listNames(names: string[]): string {
+  const shown = names.slice(0, 8).map((n) => `'${n}'`).join(', ');
+  return names.length > 8 ? `${shown}, ... (${names.length} in all)` : shown || 'none';
+}
+
+function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]): boolean {
+  if (!p.initialized && p.shape.length === 0) return true;
+  if (p.shape.length !== shape.length) return false;
+  return p.shape.every((d, i) => d === 0 || d === shape[i]);
+}
+
+/**
+ * Loads a safetensors or MXNet `.params` file into `params` by key (`arg:` and
+ * `aux:` prefixes of MXNet files are stripped). Every mismatch is an error
+ * naming the parameter and the file; deferred parameters take the file's shape.
+ *
+ * ```ts
+ * loadParamsFile('net.safetensors', net.collectParams(), { allowMissing: true });
+ * ```
+ */
+export function loadParamsFile(file: string, params: ParameterDict, options: LoadParamsOptions = {}): void {
+  const loaded = readTensorFile(file);
+  if (!loaded.named) throw new Error(`${file}: the MXNet file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
+  const byName = new Map<string, HostTensor>();
+  for (const [raw, t] of loaded.tensors) {
+    const name = stripPrefix(raw);
+    if (byName.has(name)) throw new Error(`${file}: parameter '${name}' appears twice in the file`);
+    byName.set(name, t);
+  }
+  const assign: [Parameter, NDArray][] = [];
+  for (const [name, p] of params.entries()) {
+    const t = byName.get(name);
+    if (!t) {
+      if (options.allowMissing) continue;
+      throw new Error(`Parameter '${name}' is missing in file '${file}' (the file holds ${listNames([...byName.keys()])}); pass { allowMissing: true } to skip it`);
+    }
+    if (!shapeFits(p, t.shape)) {
+      throw new Error(`Parameter '${name}' has shape ${formatShape(p.shape)} but file '${file}' holds shape ${formatShape(t.shape)}`);
+    }
+    let value = new NDArray(t);
+    if (t.dtype !== p.dtype) {
+      if (!options.cast) {
+        throw new Error(`Parameter '${name}' has dtype ${p.dtype} but file '${file}' holds dtype ${t.dtype}; pass { cast: true } to convert`);
+      }
+      value = value.astype(p.dtype);
+    }
+    assign.push([p, value]);
+  }
+  if (!options.ignoreExtra) {
+    const extra = [...byName.keys()].filter((k) => !params.has(k));
+    if (extra.length) {
+      throw new Error(`Parameter '${extra[0]}' in file '${file}' is not in the block (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`);
+    }
+  }
+  for (const [p, value] of assign) p.setData(value);
+}
+
+/**
+ * MXNet's `nd.save`: writes one array, a list or a dict of arrays to a
+ * safetensors file (a list is stored under keys `0`, `1`, ...).
+ *
+ * ```ts
+ * nd.save('arrays.safetensors', { a: nd.ones([2]), b: nd.zeros([3]) });
+ * ```
+ */
+export function saveArrays(file: string, arrays: NDArray | NDArray[] | Record<string, NDArray>): void {
+  const isList = arrays instanceof NDArray || Array.isArray(arrays);
+  const entries: [string, unknown][] = arrays instanceof NDArray
+    ? [['0', arrays]]
+    : Array.isArray(arrays) ? arrays.map((a, i): [string, unknown] => [String(i), a]) : Object.entries(arrays);
+  const tensors = entries.map(([k, a]): [string, HostTensor] => {
+    if (!(a instanceof NDArray)) throw new Error(`nd.save('${file}'): entry '${k}' is not an NDArray`);
+    return [k, a._host];
+  });
+  writeFileAtomic(file, encodeSafetensors(tensors, { format: PRODUCER, kind: isList ? 'list' : 'dict' }));
+}
+
+/**
+ * MXNet's `nd.load`: reads a file written by `nd.save` (or any safetensors
+ * file, or an MXNet `.params` file) as a list or a dict of arrays.
+ *
+ * ```ts
+ * const { a, b } = nd.load('arrays.safetensors') as Record<string, nd.NDArray>;
+ * ```
+ */
+export function loadArrays(file: string): NDArray[] | Record<string, NDArray> {
+  const f = readTensorFile(file);
+  const isList = f.format === 'mxnet' ? !f.named : f.metadata.format === PRODUCER && f.metadata.kind === 'list';
+  if (isList) {
+    const out = new Array<NDArray>(f.tensors.length);
+    for (const [k, t] of f.tensors) {
+      const i = Number(k);
+      if (!Number.isInteger(i) || i < 0 || i >= out.length || out[i]) throw new Error(`${file}: list entry '${k}' is not an index 0..${out.length - 1}`);
+      out[i] = new NDArray(t);
+    }
+    return out;
+  }
+  const out: Record<string, NDArray> = {};
+  for (const [k, t] of f.tensors) setOwn(out, k, new NDArray(t));
+  return out;
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { nd, gluon, init, random } from 'gluonc';
+import { assertClose } from '../../../helpers/compare.js';
+import { numpyRefs } from '../../../helpers/numpy.js';
+
+const { nn } = gluon;
+
+/** Runs `block` eagerly, then hybridized, on each input; asserts they agree and returns the eager outputs. */
+function eagerVsHybrid(block: gluon.HybridBlock, inputs: nd.NDArray[], what: string, rtol = 1e-5, atol = 1e-6): nd.NDArray[] {
+  const eager = inputs.map((x) => block.call(x) as nd.NDArray);
+  block.hybridize();
+  inputs.forEach((x, i) => {
+    const h = block.call(x) as nd.NDArray;
+    assert.deepEqual(h.shape, eager[i]!.shape, `${what}: hybridized shape`);
+    assertClose(h.data() as Float32Array, eager[i]!.data() as Float32Array, `${what}: hybridized vs eager, input ${i}`, rtol, atol);
+  });
+  assert.equal(block.cacheSize, new Set(inputs.map((x) => x.shape.join())).size, `${what}: one compiled signature per input shape`);
+  block.hybridize(false);
+  return eager;
+}
+
+const flat = (x: nd.NDArray) => Array.from(x.data() as Float32Array);
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_LAMBDA = 1.0507009873554805;
+
+describe('gluon.nn activation layers', () => {
+  let xs: nd.NDArray[];
+  beforeEach(() => {
+    random.seed(11);
+    xs = [nd.random.normal(0, 2, [3, 5]), nd.random.normal(0, 2, [7, 5])];
+  });
+
+  const cases: [string, () => gluon.HybridBlock, (v: number) => number][] = [
+    ['LeakyReLU(0.1)', () => new nn.LeakyReLU(0.1), (v) => (v > 0 ? v : 0.1 * v)],
+    ['LeakyReLU(0)', () => new nn.LeakyReLU(0), (v) => Math.max(v, 0)],
+    ['ELU()', () => new nn.ELU(), (v) => (v > 0 ? v : Math.expm1(v))],
+    ['ELU(0.5)', () => new nn.ELU(0.5), (v) => (v > 0 ? v : 0.5 * Math.expm1(v))],
+    ['SELU()', () => new nn.SELU(), (v) => SELU_LAMBDA * (v > 0 ? v : SELU_ALPHA * Math.expm1(v))],
+    ['Swish()', () => new nn.Swish(), (v) => v / (1 + Math.exp(-v))],
+    ['Swish(2)', () => new nn.Swish(2), (v) => v / (1 + Math.exp(-2 * v))],
+  ];
+  for (const [name, make, f] of cases) {
+    it(`${name}: eager and hybridized agree and match float64, two batch sizes`, () => {
+      const outs = eagerVsHybrid(make(), xs, name);
+      outs.forEach((y, i) => assertClose(flat(y), flat(xs[i]!).map(f), `${name} vs float64`, 1e-5, 1e-6));
+    });
+  }
+
+  it('GELU is the exact erf form (numpy/math.erf reference), eager and hybridized', () => {
+    const outs = eagerVsHybrid(new nn.GELU(), xs, 'GELU');
+    const refs = numpyRefs(xs.map((x) => ({
+      code: '0.5 * a * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))',
+      inputs: [{ shape: x.shape, dtype: 'float64', data: flat(x) }],
+    })));
+    outs.forEach((y, i) => assertClose(flat(y), refs[i]!.outs[0]!.data, 'GELU vs numpy', 1e-5, 1e-6));
+  });
+
+  it('PReLU defaults to one shared slope 0.25 of shape [1] named alpha', () => {
+    const p = new nn.PReLU();
+    p.initialize();
+    assert.deepEqual(p.collectParams().keys(), ['alpha']);
+    assert.deepEqual(p.alpha.shape, [1]);
+    assert.deepEqual(flat(p.alpha.data()), [0.25]);
+    const outs = eagerVsHybrid(p, xs, 'PReLU()');
+    outs.forEach((y, i) => assertClose(flat(y), flat(xs[i]!).map((v) => (v > 0 ? v : 0.25 * v)), 'PReLU() vs float64'));
+  });
+
+  it('PReLU with inChannels learns one slope per channel on axis 1 (numpy reference)', () => {
+    const p = new nn.PReLU({ inChannels: 3, alphaInitializer: new init.Constant([0.1, -0.5, 2]) });
+    p.initialize();
+    const inputs = [nd.random.normal(0, 1, [2, 3, 4]), nd.random.normal(0, 1, [5, 3, 4])];
+    const outs = eagerVsHybrid(p, inputs, 'PReLU(3)');
+    const a = p.alpha.data();
+    const refs = numpyRefs(inputs.map((x) => ({
+      code: 'np.where(a > 0, a, a * b.reshape(1, -1, 1))',
+      inputs: [{ shape: x.shape, dtype: 'float64', data: flat(x) }, { shape: a.shape, dtype: 'float64', data: flat(a) }],
+    })));
+    outs.forEach((y, i) => assertClose(flat(y), refs[i]!.outs[0]!.data, `PReLU(3) vs numpy ${i}`));
+  });
+
+  it('PReLU with inChannels 0 infers the channels at the first call', () => {
+    const p = new nn.PReLU({ inChannels: 0 });
+    p.initialize();
+    p.call(nd.ones([2, 6]));
+    assert.deepEqual(p.alpha.shape, [6]);
+    assert.deepEqual(flat(p.alpha.data()), [0.25, 0.25, 0.25, 0.25, 0.25, 0.25]);
+  });
+
+  it('PReLU with channels refuses an input whose axis 1 differs, naming the block and shape', () => {
+    const p = new nn.PReLU({ inChannels: 3 });
+    p.initialize();
+    assert.throws(() => p.call(nd.ones([2, 4])), /PReLU \(block '[^']*PReLU'\): alpha has 3 channels but the input of shape \[2, 4\] has 4 on axis 1/);
+    p.hybridize();
+    assert.throws(() => p.call(nd.ones([5])), /PReLU \(block '[^']*PReLU'\): alpha has 3 channels but the input of shape \[5\] has no axis 1/);
+  });
+
+  it('constructors refuse bad arguments', () => {
+    assert.throws(() => new nn.LeakyReLU(-0.1), /LeakyReLU: alpha must be a non-negative number, got -0.1/);
+    assert.throws(() => new nn.ELU(NaN), /ELU: alpha must be a finite number/);
+    assert.throws(() => new nn.PReLU({ inChannels: -1 }), /PReLU: inChannels must be a non-negative integer, got -1/);
+  });
+});
