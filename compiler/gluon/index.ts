@@ -10,6 +10,8 @@ import { SymbolBlock as SymbolBlockClass } from './symbol-block.js';
 import * as initMod from './init.js';
 import * as nnMod from './nn/index.js';
 import * as rnnMod from './rnn/index.js';
+import * as lossMod from './loss/index.js';
+import * as dataMod from './data/index.js';
 import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
 import type { F as FType, Tensor as TensorType } from './tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
@@ -17,6 +19,9 @@ import * as ndMod from './nd.js';
 import { NDArray as NDArrayClass } from './ndarray.js';
 import * as randomMod from './random.js';
 import { loadArrays, saveArrays } from './params-file.js';
+import { Trainer as TrainerClass } from './trainer.js';
+import * as lrSchedulerMod from './lr-scheduler.js';
+import * as optimizerMod from './optimizer/index.js';
 
 /**
  * Eager arrays and operators.
@@ -84,6 +89,9 @@ export const gluon = {
   nn: nnMod,
   SymbolBlock: SymbolBlockClass,
   rnn: rnnMod,
+  loss: lossMod,
+  data: dataMod,
+  Trainer: TrainerClass,
 };
 export declare namespace gluon {
   type Block = BlockClass;
@@ -91,6 +99,7 @@ export declare namespace gluon {
   type SymbolBlock = SymbolBlockClass;
   type Parameter = ParameterClass;
   type ParameterDict = ParameterDictClass;
+  type Trainer = TrainerClass;
   /** The backend `hybridForward` receives: `nd` or `sym`. */
   type F = FType;
   /** What `hybridForward` computes with: an NDArray eagerly, a Symbol while traced. */
@@ -131,3 +140,40 @@ export const autograd = {
   predictMode: autogradMod.predictMode,
   grad: autogradMod.grad,
 };
+
+/**
+ * Learning-rate schedules for the Trainer's `lrScheduler` option.
+ *
+ * ```ts
+ * const sched = new lrScheduler.FactorScheduler({ step: 100, factor: 0.5 });
+ * new gluon.Trainer(params, 'sgd', { learningRate: 0.1, lrScheduler: sched });
+ * ```
+ */
+export const lrScheduler = {
+  LRScheduler: lrSchedulerMod.LRScheduler,
+  FactorScheduler: lrSchedulerMod.FactorScheduler,
+  CosineScheduler: lrSchedulerMod.CosineScheduler,
+};
+
+/**
+ * Optimizers (the Trainer takes one by name or as an instance).
+ *
+ * ```ts
+ * const opt = optimizer.create('adam', { learningRate: 0.01 });
+ * new gluon.Trainer(params, opt);
+ * ```
+ */
+export const optimizer = {
+  create: optimizerMod.create,
+  register: optimizerMod.register,
+  names: optimizerMod.names,
+  BaseOptimizer: optimizerMod.BaseOptimizer,
+  SGD: optimizerMod.SGD,
+  Adam: optimizerMod.Adam,
+  AdamW: optimizerMod.AdamW,
+  RMSProp: optimizerMod.RMSProp,
+  AdaGrad: optimizerMod.AdaGrad,
+};
+export declare namespace optimizer {
+  type Optimizer = optimizerMod.Optimizer;
+}

@@ -1,0 +1,200 @@
+/**
+ * Pooling layers (MXNet's `MaxPool1D/2D`, `AvgPool1D/2D`, `GlobalMaxPool2D`,
+ * `GlobalAvgPool1D/2D`) over channel-first input (NCW, NCHW), all through
+ * `F.Pooling`. `ceilMode` selects MXNet's 'full' pooling convention.
+ */
+import { HybridBlock } from '../hybrid.js';
+import type { F, Tensor } from '../tensor.js';
+import { checkInputRank } from './conv.js';
+
+/** Options of the windowed pooling layers (MXNet's, camelCase). */
+export interface PoolOptions {
+  /** Step of the window; defaults to the pool size. */
+  strides?: number | number[];
+  /** Padding on both sides per spatial axis (default 0). */
+  padding?: number | number[];
+  /** Round the output size up (MXNet's poolingConvention 'full') instead of down. */
+  ceilMode?: boolean;
+  /** Only the channel-first layout ('NCW' for 1-D, 'NCHW' for 2-D). */
+  layout?: string;
+}
+
+/** Options of the average pooling layers. */
+export interface AvgPoolOptions extends PoolOptions {
+  /** Count padded zeros in the average (default true, as MXNet). */
+  countIncludePad?: boolean;
+}
+
+function perAxis(block: string, name: string, v: number | number[], n: number, min: number): number[] {
+  const list = typeof v === 'number' ? new Array<number>(n).fill(v) : [...v];
+  if (list.length !== n || !list.every((x) => Number.isInteger(x) && x >= min)) {
+    throw new Error(`${block}: ${name} must be an integer >= ${min} or ${n} of them, got ${JSON.stringify(v)}`);
+  }
+  return list;
+}
+
+function layoutOf(block: string, nd: number, layout: string | undefined): string {
+  const expected = nd === 1 ? 'NCW' : 'NCHW';
+  if ((layout ?? expected) !== expected) throw new Error(`${block}: layout '${layout}' is not supported (only ${expected})`);
+  return expected;
+}
+
+/** The shared implementation of windowed pooling. */
+abstract class PoolBase extends HybridBlock {
+  readonly poolSize: number[];
+  readonly strides: number[];
+  readonly padding: number[];
+  readonly ceilMode: boolean;
+  protected readonly layout: string;
+  protected readonly poolType: 'max' | 'avg';
+  protected readonly countIncludePad: boolean;
+
+  constructor(nd: number, poolType: 'max' | 'avg', poolSize: number | number[], options: AvgPoolOptions) {
+    super();
+    const name = this.constructor.name;
+    this.layout = layoutOf(name, nd, options.layout);
+    this.poolType = poolType;
+    this.poolSize = perAxis(name, 'poolSize', poolSize, nd, 1);
+    this.strides = perAxis(name, 'strides', options.strides ?? this.poolSize, nd, 1);
+    this.padding = perAxis(name, 'padding', options.padding ?? 0, nd, 0);
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+  }
+
+  override hybridForward(F: F, x: Tensor): Tensor {
+    checkInputRank(this, x, this.layout);
+    return F.Pooling(x, {
+      kernel: this.poolSize, stride: this.strides, pad: this.padding, poolType: this.poolType,
+      poolingConvention: this.ceilMode ? 'full' : 'valid', countIncludePad: this.countIncludePad, layout: this.layout as 'NCHW',
+    });
+  }
+
+  override toString(): string {
+    const t = (v: number[]): string => `(${v.join(', ')})`;
+    return `${this.constructor.name}(size=${t(this.poolSize)}, stride=${t(this.strides)}, padding=${t(this.padding)}, ceil_mode=${this.ceilMode})`;
+  }
+}
+
+/**
+ * 2-D max pooling over NCHW input.
+ *
+ * ```ts
+ * new nn.MaxPool2D(2).call(nd.ones([1, 3, 8, 8])).shape; // [1, 3, 4, 4]
+ * new nn.MaxPool2D(3, { strides: 2, padding: 1, ceilMode: true });
+ * ```
+ */
+export class MaxPool2D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: PoolOptions = {}) {
+    super(2, 'max', poolSize, options);
+  }
+}
+
+/**
+ * 1-D max pooling over NCW input.
+ *
+ * ```ts
+ * new nn.MaxPool1D(2).call(nd.ones([1, 3, 8])).shape; // [1, 3, 4]
+ * ```
+ */
+export class MaxPool1D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: PoolOptions = {}) {
+    super(1, 'max', poolSize, options);
+  }
+}
+
+/**
+ * 2-D average pooling over NCHW input (padded zeros count unless `countIncludePad: false`).
+ *
+ * ```ts
+ * new nn.AvgPool2D(2).call(nd.ones([1, 3, 8, 8])).shape; // [1, 3, 4, 4]
+ * ```
+ */
+export class AvgPool2D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: AvgPoolOptions = {}) {
+    super(2, 'avg', poolSize, options);
+  }
+}
+
+/**
+ * 1-D average pooling over NCW input.
+ *
+ * ```ts
+ * new nn.AvgPool1D(2).call(nd.ones([1, 3, 8])).shape; // [1, 3, 4]
+ * ```
+ */
+export class AvgPool1D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: AvgPoolOptions = {}) {
+    super(1, 'avg', poolSize, options);
+  }
+}
+
+/** The shared implementation of global pooling. */
+abstract class GlobalPoolBase extends HybridBlock {
+  protected readonly layout: string;
+
+  constructor(nd: number, protected readonly poolType: 'max' | 'avg', layout: string | undefined) {
+    super();
+    this.layout = layoutOf(this.constructor.name, nd, layout);
+  }
+
+  override hybridForward(F: F, x: Tensor): Tensor {
+    checkInputRank(this, x, this.layout);
+    return F.Pooling(x, { globalPool: true, poolType: this.poolType, kernel: new Array<number>(this.layout.length - 2).fill(1) });
+  }
+
+  override toString(): string {
+    return `${this.constructor.name}()`;
+  }
+}
+
+/**
+ * Max over the whole spatial extent of NCHW input: output [N, C, 1, 1].
+ *
+ * ```ts
+ * new nn.GlobalMaxPool2D().call(nd.ones([2, 3, 5, 5])).shape; // [2, 3, 1, 1]
+ * ```
+ */
+export class GlobalMaxPool2D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(2, 'max', options.layout);
+  }
+}
+
+/**
+ * Mean over the whole spatial extent of NCHW input: output [N, C, 1, 1].
+ *
+ * ```ts
+ * new nn.GlobalAvgPool2D().call(nd.ones([2, 3, 5, 5])).shape; // [2, 3, 1, 1]
+ * ```
+ */
+export class GlobalAvgPool2D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(2, 'avg', options.layout);
+  }
+}
+
+/**
+ * Mean over the whole length of NCW input: output [N, C, 1].
+ *
+ * ```ts
+ * new nn.GlobalAvgPool1D().call(nd.ones([2, 3, 5])).shape; // [2, 3, 1]
+ * ```
+ */
+export class GlobalAvgPool1D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(1, 'avg', options.layout);
+  }
+}
+
+/**
+ * Max over the whole length of NCW input: output [N, C, 1].
+ *
+ * ```ts
+ * new nn.GlobalMaxPool1D().call(nd.ones([2, 3, 5])).shape; // [2, 3, 1]
+ * ```
+ */
+export class GlobalMaxPool1D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(1, 'max', options.layout);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Single-step recurrent cells (MXNet's `RNNCell`, `LSTMCell`, `GRUCell`):
+ * `cell.call(x, states)` advances one step and gives `[output, newStates]`;
+ * `cell.unroll(length, inputs)` runs a whole sequence. Parameters:
+ * `i2h_weight` [G*H, inputSize], `h2h_weight` [G*H, H], `i2h_bias`,
+ * `h2h_bias` [G*H], with the gate order of the fused layers.
+ */
+import type { DType } from '../../../runtime/dtypes.js';
+import { isSymbol } from '../../trace/symbol.js';
+import { symOps } from '../../trace/sym.js';
+import { HybridBlock } from '../hybrid.js';
+import { Zero, type Initializer } from '../init.js';
+import { ops as ndOps, zeros } from '../nd.js';
+import type { NDArray } from '../ndarray.js';
+import type { F, Tensor } from '../tensor.js';
+import { GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+
+/** Options of the cells (MXNet's, camelCase). */
+export interface CellOptions {
+  /** Input features; 0 (default) infers them at the first call. */
+  inputSize?: number;
+  i2hWeightInitializer?: Initializer;
+  h2hWeightInitializer?: Initializer;
+  i2hBiasInitializer?: Initializer;
+  h2hBiasInitializer?: Initializer;
+  dtype?: DType;
+}
+
+/** Options of `unroll`. */
+export interface UnrollOptions<T> {
+  /** The initial states (zeros when absent). */
+  beginState?: T[];
+  /** 'NTC' (default) or 'TNC': where the time axis of a tensor input is. */
+  layout?: 'NTC' | 'TNC';
+  /** Stack the outputs into one tensor (default: true for a tensor input, false for a list). */
+  mergeOutputs?: boolean;
+}
+
+/** The shared implementation of the cells. */
+export abstract class RecurrentCell extends HybridBlock {
+  readonly hiddenSize: number;
+  protected readonly mode: RnnMode;
+  private readonly _dtype: DType;
+
+  constructor(mode: RnnMode, hiddenSize: number, options: CellOptions) {
+    super();
+    const name = this.constructor.name;
+    if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
+    const inputSize = options.inputSize ?? 0;
+    if (!Number.isInteger(inputSize) || inputSize < 0) throw new Error(`${name}: inputSize must be a non-negative integer, got ${inputSize}`);
+    this.mode = mode;
+    this.hiddenSize = hiddenSize;
+    this._dtype = options.dtype ?? 'float32';
+    const rows = GATES[mode] * hiddenSize;
+    const get = (n: string, shape: number[], init: Initializer | undefined): void =>
+      void this.params.get(n, { shape, dtype: this._dtype, init, allowDeferredInit: true });
+    get('i2h_weight', [rows, inputSize], options.i2hWeightInitializer);
+    get('h2h_weight', [rows, hiddenSize], options.h2hWeightInitializer);
+    get('i2h_bias', [rows], options.i2hBiasInitializer ?? new Zero());
+    get('h2h_bias', [rows], options.h2hBiasInitializer ?? new Zero());
+  }
+
+  /** The shapes of the states for a batch size: `[h]` or `[h, c]`, each [N, H]. */
+  stateInfo(batchSize = 0): { shape: number[]; layout: 'NC' }[] {
+    return Array.from({ length: NUM_STATES[this.mode] }, () => ({ shape: [batchSize, this.hiddenSize], layout: 'NC' as const }));
+  }
+
+  /**
+   * Zero initial states for a batch size (MXNet's `begin_state`).
+   *
+   * ```ts
+   * const [h0, c0] = new rnn.LSTMCell(20).beginState(4); // each [4, 20]
+   * ```
+   */
+  beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
+    return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
+  }
+
+  /** `call(x, states)` gives `[output, newStates]`. */
+  protected override _run(inputs: unknown[]): unknown {
+    const name = this.constructor.name;
+    const n = NUM_STATES[this.mode];
+    const [x, states] = inputs;
+    if (inputs.length !== 2 || states === undefined || states === null) {
+      throw new Error(`${name}: expects call(x, states) with ${n > 1 ? '[h, c]' : '[h]'} (see beginState(batchSize)), got ${inputs.length} argument(s)`);
+    }
+    const list = Array.isArray(states) ? states : [states];
+    if (list.length !== n) throw new Error(`${name}: expects ${n} state${n > 1 ? 's' : ''} (${n > 1 ? '[h, c]' : '[h]'}), got ${list.length}`);
+    const out = super._run([x, ...list]) as unknown[];
+    return [out[0], out.slice(1)];
+  }
+
+  override hybridForward(F: F, x: Tensor, ...rest: unknown[]): Tensor[] {
+    const p = rest.pop() as Record<string, Tensor>;
+    const states = rest as Tensor[];
+    const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
+    if (x.shape.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${x.shape.join(', ')}]`);
+    const expect = [x.shape[0]!, this.hiddenSize];
+    states.forEach((s, i) => {
+      if (s.shape.length !== 2 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
+        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([batch, hidden]) for input [${x.shape.join(', ')}], got [${s.shape.join(', ')}]`);
+      }
+    });
+    const i2h = F.FullyConnected(x, p['i2h_weight']!, p['i2h_bias']!, { numHidden: GATES[this.mode] * this.hiddenSize });
+    const next = rnnStep(F, this.mode, this.hiddenSize, i2h, states, p['h2h_weight']!, p['h2h_bias']!);
+    return [next[0]!, ...next];
+  }
+
+  /**
+   * Runs the cell over `length` steps of `inputs` (a tensor with a time
+   * axis, or a list of [N, C] steps); gives `[outputs, finalStates]`.
+   *
+   * ```ts
+   * const cell = new rnn.GRUCell(8);
+   * cell.initialize();
+   * const [out, [h]] = cell.unroll(5, nd.ones([2, 5, 3])); // out [2, 5, 8]
+   * ```
+   */
+  unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    const name = this.constructor.name;
+    const layout = options.layout ?? 'NTC';
+    const tAxis = layout === 'NTC' ? 1 : 0;
+    const list = Array.isArray(inputs);
+    const first = (list ? inputs[0] : inputs) as Tensor | undefined;
+    if (!first) throw new Error(`${name}.unroll: no inputs`);
+    const F = (isSymbol(first) ? symOps : ndOps) as unknown as F;
+    let steps: Tensor[];
+    if (list) steps = inputs as Tensor[];
+    else {
+      const x = inputs as Tensor;
+      if (x.shape.length !== 3 || x.shape[tAxis] !== length) {
+        throw new Error(`${name}.unroll: expects input of rank 3 (${layout}) with ${length} steps, got shape [${x.shape.join(', ')}]`);
+      }
+      steps = length === 1 ? [F.squeeze(x, { axis: tAxis })] : (F.split(x, { numOutputs: length, axis: tAxis, squeezeAxis: true }) as Tensor[]);
+    }
+    if (steps.length !== length) throw new Error(`${name}.unroll: expects ${length} steps, got ${steps.length}`);
+    let states: Tensor[] = (options.beginState as Tensor[] | undefined)
+      ?? Array.from({ length: NUM_STATES[this.mode] }, () => F.tile(F.zerosLike(F.sliceAxis(steps[0]!, { axis: 1, begin: 0, end: 1 })), [1, this.hiddenSize]));
+    const outs: Tensor[] = [];
+    for (const x of steps) {
+      const [o, s] = this.call(x, states) as [Tensor, Tensor[]];
+      outs.push(o);
+      states = s;
+    }
+    const merge = options.mergeOutputs ?? !list;
+    const outputs = merge ? (length === 1 ? F.expandDims(outs[0]!, { axis: tAxis }) : F.stack(...outs, { axis: tAxis })) : outs;
+    return [outputs as T | T[], states as T[]];
+  }
+}
+
+/** Options of RNNCell. */
+export interface RNNCellOptions extends CellOptions {
+  /** 'tanh' (default, as MXNet's cell) or 'relu'. */
+  activation?: 'relu' | 'tanh';
+}
+
+/**
+ * One step of an Elman RNN: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`.
+ *
+ * ```ts
+ * const cell = new rnn.RNNCell(8);
+ * cell.initialize();
+ * const [out, [h]] = cell.call(nd.ones([2, 3]), cell.beginState(2));
+ * ```
+ */
+export class RNNCell extends RecurrentCell {
+  constructor(hiddenSize: number, options: RNNCellOptions = {}) {
+    const act = options.activation ?? 'tanh';
+    if (act !== 'relu' && act !== 'tanh') throw new Error(`RNNCell: activation must be 'relu' or 'tanh', got '${String(act)}'`);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, options);
+  }
+}
+
+/**
+ * One LSTM step (gates i, f, g, o); states `[h, c]`.
+ *
+ * ```ts
+ * const cell = new rnn.LSTMCell(8);
+ * cell.initialize();
+ * const [out, [h, c]] = cell.call(nd.ones([2, 3]), cell.beginState(2));
+ * ```
+ */
+export class LSTMCell extends RecurrentCell {
+  constructor(hiddenSize: number, options: CellOptions = {}) {
+    super('lstm', hiddenSize, options);
+  }
+}
+
+/**
+ * One GRU step (gates r, z, n as in the fused GRU layer).
+ *
+ * ```ts
+ * const cell = new rnn.GRUCell(8);
+ * cell.initialize();
+ * const [out, [h]] = cell.call(nd.ones([2, 3]), cell.beginState(2));
+ * ```
+ */
+export class GRUCell extends RecurrentCell {
+  constructor(hiddenSize: number, options: CellOptions = {}) {
+    super('gru', hiddenSize, options);
+  }
+}

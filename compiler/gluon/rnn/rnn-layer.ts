@@ -1,0 +1,226 @@
+/**
+ * The multi-layer recurrent layers `RNN`, `LSTM` and `GRU` (MXNet's fused
+ * layers), as hybrid blocks: the sequence is unrolled over time with `F`
+ * operators (the length is concrete in a traced signature), so they run
+ * eagerly and compile like any other layer.
+ * Parameters keep MXNet's names and shapes per layer `k` and direction
+ * (`l` forward, `r` reverse): `lk_i2h_weight` [G*H, in], `lk_h2h_weight`
+ * [G*H, H], `lk_i2h_bias` [G*H], `lk_h2h_bias` [G*H]; layer 0's input size is
+ * inferred at the first call unless `inputSize` is given.
+ * States are `[h]` (or `[h, c]` for LSTM), each [numLayers * directions, N, H].
+ */
+import type { DType } from '../../../runtime/dtypes.js';
+import { HybridBlock } from '../hybrid.js';
+import { Zero, type Initializer } from '../init.js';
+import { zeros } from '../nd.js';
+import type { NDArray } from '../ndarray.js';
+import type { Parameter } from '../parameter.js';
+import type { F, Tensor } from '../tensor.js';
+import { GATES, NUM_STATES, rnnStep, zerosState, type RnnMode } from './rnn-step.js';
+
+/** Options of the recurrent layers (MXNet's, camelCase). */
+export interface RecurrentOptions {
+  /** 'TNC' (default: time, batch, features) or 'NTC'. */
+  layout?: 'TNC' | 'NTC';
+  /** Dropout applied to the outputs of every layer but the last, in training mode (default 0). */
+  dropout?: number;
+  /** Also run each layer backwards in time and concatenate both outputs (default false). */
+  bidirectional?: boolean;
+  /** Input features; 0 (default) infers them at the first call. */
+  inputSize?: number;
+  i2hWeightInitializer?: Initializer;
+  h2hWeightInitializer?: Initializer;
+  i2hBiasInitializer?: Initializer;
+  h2hBiasInitializer?: Initializer;
+  dtype?: DType;
+}
+
+/** Options of the vanilla RNN layer. */
+export interface RNNOptions extends RecurrentOptions {
+  /** The nonlinearity: 'relu' (default) or 'tanh'. */
+  activation?: 'relu' | 'tanh';
+}
+
+/** The shared implementation of RNN, LSTM and GRU. */
+export abstract class RecurrentLayer extends HybridBlock {
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly layout: 'TNC' | 'NTC';
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  protected readonly mode: RnnMode;
+  private readonly _dtype: DType;
+
+  constructor(mode: RnnMode, hiddenSize: number, numLayers: number, options: RecurrentOptions) {
+    super();
+    const name = this.constructor.name;
+    if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
+    if (!Number.isInteger(numLayers) || numLayers <= 0) throw new Error(`${name}: numLayers must be a positive integer, got ${numLayers}`);
+    const layout = options.layout ?? 'TNC';
+    if (layout !== 'TNC' && layout !== 'NTC') throw new Error(`${name}: invalid layout '${String(layout)}'; must be one of 'TNC' or 'NTC'`);
+    const dropout = options.dropout ?? 0;
+    if (!(dropout >= 0 && dropout < 1)) throw new Error(`${name}: dropout must be in [0, 1), got ${dropout}`);
+    const inputSize = options.inputSize ?? 0;
+    if (!Number.isInteger(inputSize) || inputSize < 0) throw new Error(`${name}: inputSize must be a non-negative integer, got ${inputSize}`);
+    this.mode = mode;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = numLayers;
+    this.layout = layout;
+    this.dropout = dropout;
+    this.bidirectional = options.bidirectional ?? false;
+    this._dtype = options.dtype ?? 'float32';
+    const rows = GATES[mode] * hiddenSize;
+    const dirs = this.bidirectional ? ['l', 'r'] : ['l'];
+    for (let k = 0; k < numLayers; k++) {
+      const inUnits = k === 0 ? inputSize : hiddenSize * dirs.length;
+      for (const d of dirs) {
+        const get = (n: string, shape: number[], init: Initializer | undefined): Parameter =>
+          this.params.get(`${d}${k}_${n}`, { shape, dtype: this._dtype, init, allowDeferredInit: true });
+        get('i2h_weight', [rows, inUnits], options.i2hWeightInitializer);
+        get('h2h_weight', [rows, hiddenSize], options.h2hWeightInitializer);
+        get('i2h_bias', [rows], options.i2hBiasInitializer ?? new Zero());
+        get('h2h_bias', [rows], options.h2hBiasInitializer ?? new Zero());
+      }
+    }
+  }
+
+  /** The number of directions (2 when bidirectional). */
+  get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** The shapes of the states for a batch size: `[h]` or `[h, c]`, each [numLayers * directions, N, H]. */
+  stateInfo(batchSize = 0): { shape: number[]; layout: 'LNC' }[] {
+    const shape = [this.numLayers * this.directions, batchSize, this.hiddenSize];
+    return Array.from({ length: NUM_STATES[this.mode] }, () => ({ shape: [...shape], layout: 'LNC' as const }));
+  }
+
+  /**
+   * Zero initial states for a batch size (MXNet's `begin_state`).
+   *
+   * ```ts
+   * const lstm = new rnn.LSTM(20, 2);
+   * const [h0, c0] = lstm.beginState(4); // each [2, 4, 20]
+   * ```
+   */
+  beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
+    return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
+  }
+
+  /** `call(x)` gives the output; `call(x, states)` gives `[output, newStates]`. */
+  protected override _run(inputs: unknown[]): unknown {
+    const name = this.constructor.name;
+    if (inputs.length === 0 || inputs.length > 2) throw new Error(`${name}: expects call(x) or call(x, states), got ${inputs.length} arguments`);
+    const [x, states] = inputs;
+    if (states === undefined || states === null) return super._run([x]);
+    const list = Array.isArray(states) ? states : [states];
+    const n = NUM_STATES[this.mode];
+    if (list.length !== n) throw new Error(`${name}: expects ${n} state${n > 1 ? 's' : ''} (${n > 1 ? '[h, c]' : '[h]'}), got ${list.length}`);
+    const out = super._run([x, ...list]) as unknown[];
+    return [out[0], out.slice(1)];
+  }
+
+  override hybridForward(F: F, x: Tensor, ...rest: unknown[]): Tensor | Tensor[] {
+    const p = rest.pop() as Record<string, Tensor>;
+    const given = rest as Tensor[];
+    const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
+    if (x.shape.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${x.shape.join(', ')}]`);
+    const tAxis = this.layout === 'TNC' ? 0 : 1;
+    const steps = x.shape[tAxis]!;
+    const batch = x.shape[1 - tAxis]!;
+    if (typeof steps !== 'number') throw new Error(`${name}: the sequence length must be known when tracing, got shape [${x.shape.join(', ')}]`);
+    const H = this.hiddenSize;
+    const L = this.numLayers;
+    const D = this.directions;
+    const expect = [L * D, batch, H];
+    const initial: Tensor[][] = given.map((s, i) => {
+      if (s.shape.length !== 3 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
+        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([layers * directions, batch, hidden]) for input [${x.shape.join(', ')}], got [${s.shape.join(', ')}]`);
+      }
+      return L * D === 1 ? [F.squeeze(s, { axis: 0 })] : (F.split(s, { numOutputs: L * D, axis: 0, squeezeAxis: true }) as Tensor[]);
+    });
+    const finals: Tensor[][] = given.map(() => []);
+    const rows = GATES[this.mode] * H;
+    let input = x;
+    for (let k = 0; k < L; k++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < D; d++) {
+        const pre = `${d ? 'r' : 'l'}${k}_`;
+        const i2h = F.FullyConnected(input, p[`${pre}i2h_weight`]!, p[`${pre}i2h_bias`]!, { numHidden: rows, flatten: false });
+        const perStep = steps === 1 ? [F.squeeze(i2h, { axis: tAxis })] : (F.split(i2h, { numOutputs: steps, axis: tAxis, squeezeAxis: true }) as Tensor[]);
+        let state: Tensor[] = given.length
+          ? initial.map((s) => s[k * D + d]!)
+          : Array.from({ length: NUM_STATES[this.mode] }, () => zerosState(F, perStep[0]!, H));
+        const hs: Tensor[] = new Array<Tensor>(steps);
+        for (let j = 0; j < steps; j++) {
+          const t = d ? steps - 1 - j : j;
+          state = rnnStep(F, this.mode, H, perStep[t]!, state, p[`${pre}h2h_weight`]!, p[`${pre}h2h_bias`]!);
+          hs[t] = state[0]!;
+        }
+        state.forEach((s, i) => finals[i]?.push(s));
+        outs.push(steps === 1 ? F.expandDims(hs[0]!, { axis: tAxis }) : F.stack(...hs, { axis: tAxis }));
+      }
+      input = D === 1 ? outs[0]! : F.concat(...outs, { dim: 2 });
+      if (this.dropout > 0 && k < L - 1) input = F.Dropout(input, { p: this.dropout });
+    }
+    if (!given.length) return input;
+    return [input, ...finals.map((f) => (f.length === 1 ? F.expandDims(f[0]!, { axis: 0 }) : F.stack(...f, { axis: 0 })))];
+  }
+
+  override toString(): string {
+    const inUnits = this.params.get('l0_i2h_weight').shape[1] || 'None';
+    const extra: string[] = [this.layout];
+    if (this.numLayers !== 1) extra.push(`num_layers=${this.numLayers}`);
+    if (this.dropout) extra.push(`dropout=${this.dropout}`);
+    if (this.bidirectional) extra.push('bidirectional');
+    return `${this.constructor.name}(${inUnits} -> ${this.hiddenSize}, ${extra.join(', ')})`;
+  }
+}
+
+/**
+ * A multi-layer Elman RNN: `h_t = act(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh)`.
+ *
+ * ```ts
+ * const layer = new rnn.RNN(100, 3, { activation: 'tanh' });
+ * layer.initialize();
+ * const out = layer.call(nd.random.uniform(-1, 1, [5, 3, 10])); // [5, 3, 100] (TNC)
+ * const [out2, [hn]] = layer.call(x, layer.beginState(3));
+ * ```
+ */
+export class RNN extends RecurrentLayer {
+  constructor(hiddenSize: number, numLayers = 1, options: RNNOptions = {}) {
+    const act = options.activation ?? 'relu';
+    if (act !== 'relu' && act !== 'tanh') throw new Error(`RNN: activation must be 'relu' or 'tanh', got '${String(act)}'`);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, numLayers, options);
+  }
+}
+
+/**
+ * A multi-layer LSTM (gates i, f, g, o in MXNet's order); states `[h, c]`.
+ *
+ * ```ts
+ * const layer = new rnn.LSTM(100, 2, { layout: 'NTC', bidirectional: true });
+ * layer.initialize();
+ * const [out, [h, c]] = layer.call(x, layer.beginState(batch)); // out [N, T, 200]
+ * ```
+ */
+export class LSTM extends RecurrentLayer {
+  constructor(hiddenSize: number, numLayers = 1, options: RecurrentOptions = {}) {
+    super('lstm', hiddenSize, numLayers, options);
+  }
+}
+
+/**
+ * A multi-layer GRU (gates r, z, n; `n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`).
+ *
+ * ```ts
+ * const layer = new rnn.GRU(100, 1);
+ * layer.initialize();
+ * const out = layer.call(nd.random.uniform(-1, 1, [5, 3, 10])); // [5, 3, 100]
+ * ```
+ */
+export class GRU extends RecurrentLayer {
+  constructor(hiddenSize: number, numLayers = 1, options: RecurrentOptions = {}) {
+    super('gru', hiddenSize, numLayers, options);
+  }
+}

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { nd, gluon, init, random } from 'gluonc';
+import { assertClose } from '../../../helpers/compare.js';
+import { numpyRefs } from '../../../helpers/numpy.js';
+
+const { nn } = gluon;
+
+/** numpy float64 convolution / transposed convolution with MXNet's weight layouts. */
+const REF = String.raw`
+def conv(x, w, b, stride, pad, dil, groups):
+    nd = x.ndim - 2
+    x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad])
+    N, C = x.shape[:2]; F = w.shape[0]; k = w.shape[2:]
+    sp = [(x.shape[2 + i] - dil[i] * (k[i] - 1) - 1) // stride[i] + 1 for i in range(nd)]
+    out = np.zeros([N, F] + sp)
+    cg = C // groups; fg = F // groups
+    ax = list(range(1, nd + 2))
+    for g in range(groups):
+        for idx in np.ndindex(*sp):
+            sl = tuple(slice(idx[i] * stride[i], idx[i] * stride[i] + dil[i] * (k[i] - 1) + 1, dil[i]) for i in range(nd))
+            patch = x[(slice(None), slice(g * cg, (g + 1) * cg)) + sl]
+            out[(slice(None), slice(g * fg, (g + 1) * fg)) + idx] = np.tensordot(patch, w[g * fg:(g + 1) * fg], axes=(ax, ax))
+    if b is not None:
+        out += b.reshape([1, -1] + [1] * nd)
+    return out
+
+def deconv(x, w, b, stride, pad, dil, adj, groups):
+    nd = x.ndim - 2
+    N, C = x.shape[:2]; fg = w.shape[1]; F = fg * groups; cg = C // groups; k = w.shape[2:]
+    full = [(x.shape[2 + i] - 1) * stride[i] + dil[i] * (k[i] - 1) + 1 + adj[i] for i in range(nd)]
+    out = np.zeros([N, F] + full)
+    for g in range(groups):
+        for idx in np.ndindex(*x.shape[2:]):
+            v = x[(slice(None), slice(g * cg, (g + 1) * cg)) + idx]
+            contrib = np.tensordot(v, w[g * cg:(g + 1) * cg], axes=([1], [0]))
+            sl = tuple(slice(idx[i] * stride[i], idx[i] * stride[i] + dil[i] * (k[i] - 1) + 1, dil[i]) for i in range(nd))
+            out[(slice(None), slice(g * fg, (g + 1) * fg)) + sl] += contrib
+    out = out[(slice(None), slice(None)) + tuple(slice(pad[i], full[i] - pad[i]) for i in range(nd))]
+    if b is not None:
+        out += b.reshape([1, -1] + [1] * nd)
+    return out
+`;
+
+const f64 = (a: nd.NDArray): number[] => Array.from(a.data() as Float32Array);
+const job = (x: nd.NDArray, w: nd.NDArray, b: nd.NDArray | null, call: string) => ({
+  code: `${REF}\nout = ${call}`,
+  inputs: [x, w, ...(b ? [b] : [])].map((t) => ({ shape: t.shape, dtype: 'float64', data: f64(t) })),
+});
+
+interface Case {
+  what: string;
+  make: () => gluon.HybridBlock;
+  shapes: [number[], number[]];
+  /** The python call computing the reference from a (x), b (weight), c (bias). */
+  ref: (hasBias: boolean) => string;
+  outShape: (x: number[]) => number[];
+}
+
+const CASES: Case[] = [
+  {
+    what: 'Conv2D 3x3, padding 1, relu',
+    make: () => new nn.Conv2D(4, 3, { padding: 1, activation: 'relu' }),
+    shapes: [[2, 3, 6, 6], [1, 3, 5, 7]],
+    ref: () => 'np.maximum(conv(a, b, c, [1, 1], [1, 1], [1, 1], 1), 0)',
+    outShape: (x) => [x[0]!, 4, x[2]!, x[3]!],
+  },
+  {
+    what: 'Conv2D strides, dilation, groups, rectangular kernel, no bias',
+    make: () => new nn.Conv2D(6, [3, 2], { strides: [2, 1], dilation: [1, 2], padding: [1, 0], groups: 2, useBias: false }),
+    shapes: [[2, 4, 7, 8], [1, 4, 9, 5]],
+    ref: () => 'conv(a, b, None, [2, 1], [1, 0], [1, 2], 2)',
+    outShape: (x) => [x[0]!, 6, Math.floor((x[2]! + 2 - 3) / 2) + 1, x[3]! - 2],
+  },
+  {
+    what: 'Conv1D strides 2, padding 1',
+    make: () => new nn.Conv1D(5, 3, { strides: 2, padding: 1 }),
+    shapes: [[2, 3, 9], [3, 3, 4]],
+    ref: () => 'conv(a, b, c, [2], [1], [1], 1)',
+    outShape: (x) => [x[0]!, 5, Math.floor((x[2]! + 2 - 3) / 2) + 1],
+  },
+  {
+    what: 'Conv2DTranspose strides 2, padding 1, outputPadding 1',
+    make: () => new nn.Conv2DTranspose(3, 3, { strides: 2, padding: 1, outputPadding: 1 }),
+    shapes: [[2, 4, 3, 3], [1, 4, 4, 2]],
+    ref: () => 'deconv(a, b, c, [2, 2], [1, 1], [1, 1], [1, 1], 1)',
+    outShape: (x) => [x[0]!, 3, x[2]! * 2, x[3]! * 2],
+  },
+  {
+    what: 'Conv2DTranspose groups 2, no bias',
+    make: () => new nn.Conv2DTranspose(4, [2, 3], { groups: 2, useBias: false }),
+    shapes: [[1, 4, 3, 3], [2, 4, 2, 5]],
+    ref: () => 'deconv(a, b, None, [1, 1], [0, 0], [1, 1], [0, 0], 2)',
+    outShape: (x) => [x[0]!, 4, x[2]! + 1, x[3]! + 2],
+  },
+];
+
+describe('gluon.nn convolution layers', () => {
+  for (const c of CASES) {
+    it(`${c.what}: numpy reference, eager and hybridized, two input shapes`, () => {
+      random.seed(3);
+      const layer = c.make();
+      layer.initialize(new init.Uniform(0.5));
+      const xs = c.shapes.map((s) => nd.random.uniform(-1, 1, s));
+      const eager = xs.map((x) => layer.call(x) as nd.NDArray);
+      const params = layer.collectParams();
+      const w = params.get('weight').data();
+      // A nonzero bias so the reference checks it.
+      const b = params.has('bias') ? params.get('bias') : null;
+      if (b) b.setData(nd.random.uniform(-1, 1, b.shape));
+      const withBias = xs.map((x) => layer.call(x) as nd.NDArray);
+      layer.hybridize();
+      const compiled = xs.map((x) => layer.call(x) as nd.NDArray);
+      const refs = numpyRefs(xs.map((x) => job(x, w, b ? b.data() : null, c.ref(!!b))));
+      xs.forEach((x, i) => {
+        assert.deepEqual(eager[i]!.shape, c.outShape(x.shape));
+        assert.deepEqual(refs[i]!.outs[0]!.shape, c.outShape(x.shape), refs[i]!.error);
+        assertClose(withBias[i]!.data() as Float32Array, refs[i]!.outs[0]!.data, `${c.what} eager ${x.shape}`);
+        assertClose(compiled[i]!.data() as Float32Array, refs[i]!.outs[0]!.data, `${c.what} hybridized ${x.shape}`);
+      });
+    });
+  }
+
+  it('infers in-channels at the first call and keeps MXNet weight layouts', () => {
+    const conv = new nn.Conv2D(8, 3, { groups: 2 });
+    const deconv = new nn.Conv2DTranspose(6, 4, { groups: 3 });
+    assert.deepEqual(conv.weight.shape, [8, 0, 3, 3]);
+    assert.deepEqual(deconv.weight.shape, [0, 2, 4, 4]);
+    conv.initialize();
+    deconv.initialize();
+    conv.call(nd.ones([1, 4, 5, 5]));
+    deconv.call(nd.ones([1, 3, 2, 2]));
+    assert.deepEqual(conv.weight.shape, [8, 2, 3, 3]);
+    assert.deepEqual(conv.bias!.shape, [8]);
+    assert.deepEqual(deconv.weight.shape, [3, 2, 4, 4]);
+    assert.deepEqual(new nn.Conv1D(4, 5, { inChannels: 2 }).weight.shape, [4, 2, 5]);
+    assert.deepEqual(new nn.Conv2D(4, 3).collectParams().keys(), ['weight', 'bias']);
+    assert.equal(new nn.Conv2D(4, 3, { useBias: false }).bias, null);
+  });
+
+  it('hybridizes inside a HybridSequential with pooling and Dense', () => {
+    random.seed(5);
+    const net = new nn.HybridSequential();
+    net.add(new nn.Conv2D(4, 3, { activation: 'relu' }), new nn.MaxPool2D(2), new nn.Conv2D(2, 1), new nn.Dense(3));
+    net.initialize(new init.Xavier());
+    const x = nd.random.uniform(-1, 1, [2, 1, 8, 8]);
+    const eager = net.call(x) as nd.NDArray;
+    assert.deepEqual(net.collectParams().keys(), ['0.weight', '0.bias', '2.weight', '2.bias', '3.weight', '3.bias']);
+    assert.deepEqual(net.collectParams().get('3.weight').shape, [3, 18]);
+    net.hybridize();
+    assertClose(net.call(x).data() as Float32Array, eager.data() as Float32Array, 'sequential');
+  });
+
+  it('names the block and the shapes on an input of the wrong rank', () => {
+    const conv = new nn.Conv2D(4, 3);
+    conv.initialize();
+    assert.throws(() => conv.call(nd.ones([2, 3, 6])), /Conv2D: expects input of rank 4 \(NCHW\), got shape \[2, 3, 6\]/);
+    const net = new nn.HybridSequential();
+    net.add(new nn.Dense(4), new nn.Conv2D(4, 3));
+    net.initialize();
+    net.hybridize();
+    assert.throws(() => net.call(nd.ones([2, 3])), /Conv2D '1': expects input of rank 4 \(NCHW\), got shape \[2, 4\]/);
+    const c1 = new nn.Conv1D(2, 3);
+    c1.initialize();
+    assert.throws(() => c1.call(nd.ones([1, 2, 3, 3])), /Conv1D: expects input of rank 3 \(NCW\), got shape \[1, 2, 3, 3\]/);
+  });
+
+  it('refuses bad options with a message naming the layer', () => {
+    assert.throws(() => new nn.Conv2D(0, 3), /Conv2D: channels must be a positive integer/);
+    assert.throws(() => new nn.Conv2D(4, [3, 3, 3]), /Conv2D: kernelSize must be/);
+    assert.throws(() => new nn.Conv2D(4, 3, { layout: 'NHWC' }), /Conv2D: layout 'NHWC' is not supported/);
+    assert.throws(() => new nn.Conv2D(5, 3, { groups: 2 }), /Conv2D: channels 5 are not divisible by groups 2/);
+    assert.throws(() => new nn.Conv2DTranspose(4, 3, { outputPadding: -1 }), /Conv2DTranspose: outputPadding must be/);
+  });
+
+  it('prints like MXNet', () => {
+    assert.equal(String(new nn.Conv2D(16, 3, { padding: 1, inChannels: 3, activation: 'relu' })),
+      'Conv2D(3 -> 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), Activation(relu))');
+  });
+});
