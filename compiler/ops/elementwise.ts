@@ -5,13 +5,14 @@
  * Comparisons return the inputs' dtype holding 0/1, as MXNet's do.
  */
 import type { DType } from '../../runtime/dtypes.js';
-import { onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
 import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { broadcastShapes } from './dims.js';
 import { OpError } from './errors.js';
 import { mapN } from './kernels.js';
+import type { F as FOps, Tensor } from './tensor.js';
 
 type Binary = Method<(lhs: Tx | number, rhs: Tx | number) => Tx>;
 type Unary = Method<(data: Tx) => Tx>;
@@ -101,6 +102,58 @@ export function viaFloat32(c: LowerCtx, onnxOp: string, inputs: string[] = c.inp
   c.emit('Cast', [y!], { to: onnxTo(d) }, c.outputs);
 }
 
+/**
+ * Wraps a gradient rule for the float-only world of gradients: without an
+ * output gradient (or with a non-float output, or no float input) every input
+ * gets null, and so do integer/bool inputs (indices, conditions).
+ */
+export function floatGrad(rule: GradRule): GradRule {
+  return (F, ctx, gs) => {
+    if (!gs[0] || !isFloat(ctx.outTypes[0]!.dtype) || !ctx.inTypes.some((t) => isFloat(t.dtype))) return ctx.inputs.map(() => null);
+    return rule(F, ctx, gs).map((d, i) => (isFloat(ctx.inTypes[i]!.dtype) ? d : null));
+  };
+}
+
+/** `F.reduceSumLike(d, x)`, skipped when `x` already has the output's shape. */
+function sumLike(F: FOps, d: Tensor, x: Tensor, xType: TensorType, outType: TensorType): Tensor {
+  const same = xType.shape.length === outType.shape.length && xType.shape.every((v, i) => v === outType.shape[i]);
+  return same ? d : F.reduceSumLike(d, x);
+}
+
+/**
+ * A binary operator's rule from the gradients at the broadcast output shape
+ * (`g` is the output gradient, `y` the output); each is then reduced to its
+ * input's shape.
+ */
+function binaryGrad(d: (F: FOps, a: Tensor, b: Tensor, g: Tensor, y: Tensor) => [Tensor, Tensor]): GradRule {
+  return floatGrad((F, { inputs: [a, b], outputs: [y], inTypes, outTypes }, [g]) => {
+    const [da, db] = d(F, a!, b!, g!, y!);
+    return [sumLike(F, da, a!, inTypes[0]!, outTypes[0]!), sumLike(F, db, b!, inTypes[1]!, outTypes[0]!)];
+  });
+}
+
+/** A unary operator's rule: the input gradient from the input `x`, the output gradient `g` and the output `y`. */
+function unaryGrad(d: (F: FOps, x: Tensor, g: Tensor, y: Tensor) => Tensor): GradRule {
+  return floatGrad((F, { inputs: [x], outputs: [y] }, [g]) => [d(F, x!, g!, y!)]);
+}
+
+/** The rule of piecewise-constant operators (comparisons, sign, floor, ceil): zero gradients, as in MXNet. */
+export const zeroGrad: GradRule = floatGrad((F, { inputs }) => inputs.map((x) => F.zerosLike(x)));
+
+/**
+ * The rule of maximum (`pick` 1) and minimum (`pick` -1): the gradient goes
+ * to the larger (smaller) input; where the two are equal it is split half and
+ * half (as JAX and PyTorch do; MXNet gives it all to lhs).
+ */
+function pickGrad(pick: 1 | -1): GradRule {
+  return binaryGrad((F, a, b, g) => {
+    const half = F.mul(F.equal(a, b), 0.5);
+    const ma = F.add(pick > 0 ? F.greater(a, b) : F.lesser(a, b), half);
+    const mb = F.add(pick > 0 ? F.lesser(a, b) : F.greater(a, b), half);
+    return [F.mul(g, ma), F.mul(g, mb)];
+  });
+}
+
 /** A lowering that is exactly one ONNX operator. */
 const one = (onnxOp: string, attrs: Record<string, { float: number }> = {}) => (c: LowerCtx) => void c.emit(onnxOp, c.inputs, attrs, c.outputs);
 
@@ -131,21 +184,40 @@ export const erfFn = (x: number): number => {
 /** `lhs + rhs`, broadcasting. Example: `F.add(x, 1)`. */
 export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] });
 /** `lhs - rhs`, broadcasting. */
-export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC });
+export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
 /** `lhs * rhs`, broadcasting. */
-export const mul = binary('mul', 'Mul', (a, b) => a * b, { dtypes: NUMERIC });
+export const mul = binary('mul', 'Mul', (a, b) => a * b, { dtypes: NUMERIC, grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]) });
 /** `lhs / rhs`, broadcasting (integers truncate toward zero). */
-export const div = binary('div', 'Div', truncDiv, { dtypes: NUMERIC });
-/** `lhs ** rhs`, broadcasting. */
-export const pow = binary('pow', 'Pow', (a, b) => a ** b, { dtypes: NUMERIC });
-/** Element-wise maximum, broadcasting. */
-export const maximum = binary('maximum', 'Max', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), { dtypes: NUMERIC });
-/** Element-wise minimum, broadcasting. */
-export const minimum = binary('minimum', 'Min', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), { dtypes: NUMERIC });
+export const div = binary('div', 'Div', truncDiv, {
+  dtypes: NUMERIC,
+  // d/da = 1/b, d/db = -a/b² = -y/b.
+  grad: binaryGrad((F, _a, b, g, y) => {
+    const ga = F.div(g, b);
+    return [ga, F.neg(F.mul(ga, y))];
+  }),
+});
+/**
+ * `lhs ** rhs`, broadcasting. Gradient: d/da = b·a^(b-1); d/db = y·log(a)
+ * where a > 0, and 0 where a <= 0 (where the power is only defined for
+ * integer b).
+ */
+export const pow = binary('pow', 'Pow', (a, b) => a ** b, {
+  dtypes: NUMERIC,
+  grad: binaryGrad((F, a, b, g, y) => {
+    const da = F.mul(g, F.mul(b, F.pow(a, F.sub(b, 1))));
+    const posA = F.greater(a, 0);
+    const logA = F.log(F.where(posA, a, 1));
+    return [da, F.mul(g, F.where(posA, F.mul(y, logA), 0))];
+  }),
+});
+/** Element-wise maximum, broadcasting. The gradient goes to the larger input; ties split it half and half. */
+export const maximum = binary('maximum', 'Max', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), { dtypes: NUMERIC, grad: pickGrad(1) });
+/** Element-wise minimum, broadcasting. The gradient goes to the smaller input; ties split it half and half. */
+export const minimum = binary('minimum', 'Min', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), { dtypes: NUMERIC, grad: pickGrad(-1) });
 /** 1 where `lhs == rhs`, else 0 (in the inputs' dtype). */
-export const equal = binary('equal', 'Equal', (a, b) => +(a === b), { compare: true, dtypes: ALL });
+export const equal = binary('equal', 'Equal', (a, b) => +(a === b), { compare: true, dtypes: ALL, grad: zeroGrad });
 /** 1 where `lhs != rhs`, else 0. */
-export const notEqual = defineOp<Binary>({
+export const notEqual: OpDef<Binary> = defineOp<Binary>({
   name: 'notEqual',
   inputs: ['lhs', 'rhs'],
   method: true,
@@ -157,51 +229,52 @@ export const notEqual = defineOp<Binary>({
     c.emit('Cast', [n!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
   },
   kernel: (ins, _a, [out]) => [mapN(ins, out!, (a, b) => +(a !== b))],
+  grad: zeroGrad,
 });
 /** 1 where `lhs > rhs`, else 0. */
-export const greater = binary('greater', 'Greater', (a, b) => +(a > b), { compare: true, dtypes: NUMERIC });
+export const greater = binary('greater', 'Greater', (a, b) => +(a > b), { compare: true, dtypes: NUMERIC, grad: zeroGrad });
 /** 1 where `lhs >= rhs`, else 0. */
-export const greaterEqual = binary('greaterEqual', 'GreaterOrEqual', (a, b) => +(a >= b), { compare: true, dtypes: NUMERIC });
+export const greaterEqual = binary('greaterEqual', 'GreaterOrEqual', (a, b) => +(a >= b), { compare: true, dtypes: NUMERIC, grad: zeroGrad });
 /** 1 where `lhs < rhs`, else 0. */
-export const lesser = binary('lesser', 'Less', (a, b) => +(a < b), { compare: true, dtypes: NUMERIC });
+export const lesser = binary('lesser', 'Less', (a, b) => +(a < b), { compare: true, dtypes: NUMERIC, grad: zeroGrad });
 /** 1 where `lhs <= rhs`, else 0. */
-export const lesserEqual = binary('lesserEqual', 'LessOrEqual', (a, b) => +(a <= b), { compare: true, dtypes: NUMERIC });
+export const lesserEqual = binary('lesserEqual', 'LessOrEqual', (a, b) => +(a <= b), { compare: true, dtypes: NUMERIC, grad: zeroGrad });
 
 /** `-x`. */
-export const neg = unary('neg', one('Neg'), (x) => -x, SIGNED);
-/** `|x|`. */
-export const abs = unary('abs', one('Abs'), Math.abs, NUMERIC);
+export const neg = unary('neg', one('Neg'), (x) => -x, SIGNED, unaryGrad((F, _x, g) => F.neg(g)));
+/** `|x|` (gradient `sign(x)`, 0 at 0). */
+export const abs = unary('abs', one('Abs'), Math.abs, NUMERIC, unaryGrad((F, x, g) => F.mul(g, F.sign(x))));
 /** -1, 0 or 1. */
-export const sign = unary('sign', one('Sign'), (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), NUMERIC);
+export const sign = unary('sign', one('Sign'), (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), NUMERIC, zeroGrad);
 /** `e^x`. */
-export const exp = unary('exp', one('Exp'), Math.exp);
+export const exp = unary('exp', one('Exp'), Math.exp, FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, y)));
 /** Natural logarithm. */
-export const log = unary('log', one('Log'), Math.log);
+export const log = unary('log', one('Log'), Math.log, FLOATS, unaryGrad((F, x, g) => F.div(g, x)));
 /** Square root. */
-export const sqrt = unary('sqrt', one('Sqrt'), Math.sqrt);
+export const sqrt = unary('sqrt', one('Sqrt'), Math.sqrt, FLOATS, unaryGrad((F, _x, g, y) => F.div(F.mul(g, 0.5), y)));
 /** `1 / sqrt(x)`. */
 export const rsqrt = unary('rsqrt', (c) => {
   const [s] = c.emit('Sqrt', c.inputs);
   c.emit('Reciprocal', [s!], {}, c.outputs);
-}, (x) => 1 / Math.sqrt(x));
+}, (x) => 1 / Math.sqrt(x), FLOATS, unaryGrad((F, x, g, y) => F.mul(F.div(F.mul(g, y), x), -0.5)));
 /** `x * x`. */
-export const square = unary('square', (c) => void c.emit('Mul', [c.inputs[0]!, c.inputs[0]!], {}, c.outputs), (x) => x * x, NUMERIC);
+export const square = unary('square', (c) => void c.emit('Mul', [c.inputs[0]!, c.inputs[0]!], {}, c.outputs), (x) => x * x, NUMERIC, unaryGrad((F, x, g) => F.mul(g, F.mul(x, 2))));
 /** `1 / x`. */
-export const reciprocal = unary('reciprocal', one('Reciprocal'), (x) => 1 / x);
+export const reciprocal = unary('reciprocal', one('Reciprocal'), (x) => 1 / x, FLOATS, unaryGrad((F, _x, g, y) => F.neg(F.mul(g, F.square(y)))));
 /** Sine. */
-export const sin = unary('sin', one('Sin'), Math.sin);
+export const sin = unary('sin', one('Sin'), Math.sin, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.cos(x))));
 /** Cosine. */
-export const cos = unary('cos', one('Cos'), Math.cos);
+export const cos = unary('cos', one('Cos'), Math.cos, FLOATS, unaryGrad((F, x, g) => F.neg(F.mul(g, F.sin(x)))));
 /** Hyperbolic tangent. */
-export const tanh = unary('tanh', one('Tanh'), Math.tanh);
+export const tanh = unary('tanh', one('Tanh'), Math.tanh, FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.sub(1, F.square(y)))));
 /** `1 / (1 + e^-x)`. */
-export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)));
-/** `max(x, 0)`. */
-export const relu = unary('relu', one('Relu'), (x) => (x > 0 ? x : 0), SIGNED);
+export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)), FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.mul(y, F.sub(1, y)))));
+/** `max(x, 0)` (gradient 0 at 0, as in MXNet). */
+export const relu = unary('relu', one('Relu'), (x) => (x > 0 ? x : 0), SIGNED, unaryGrad((F, x, g) => F.mul(g, F.greater(x, 0))));
 /** `log(1 + e^x)` (softplus). */
-export const softrelu = unary('softrelu', (c) => viaFloat32(c, 'Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))));
+export const softrelu = unary('softrelu', (c) => viaFloat32(c, 'Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))), FLOATS, unaryGrad((F, x, g) => F.mul(g, F.sigmoid(x))));
 /** The error function. */
-export const erf = unary('erf', (c) => viaFloat32(c, 'Erf'), erfFn);
+export const erf = unary('erf', (c) => viaFloat32(c, 'Erf'), erfFn, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.mul(F.exp(F.neg(F.square(x))), 2 / Math.sqrt(Math.PI)))));
 /** Gaussian error linear unit (exact, erf-based). */
 export const gelu = unary('gelu', (c) => {
   if (c.opset >= 20) return viaFloat32(c, 'Gelu');
@@ -211,14 +284,25 @@ export const gelu = unary('gelu', (c) => {
   const [p] = c.emit('Add', [e!, c.scalar(1, d)]);
   const [h] = c.emit('Mul', [c.inputs[0]!, p!]);
   c.emit('Mul', [h!, c.scalar(0.5, d)], {}, c.outputs);
-}, (x) => 0.5 * x * (1 + erfFn(x / Math.SQRT2)));
+}, (x) => 0.5 * x * (1 + erfFn(x / Math.SQRT2)), FLOATS, unaryGrad((F, x, g) => {
+  // Φ(x) + x·φ(x), with Φ the standard normal CDF and φ its density.
+  const cdf = F.add(F.mul(F.erf(F.mul(x, Math.SQRT1_2)), 0.5), 0.5);
+  const pdf = F.mul(F.exp(F.mul(F.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+  return F.mul(g, F.add(cdf, F.mul(x, pdf)));
+}));
 /** Largest integer not above x. */
-export const floor = unary('floor', one('Floor'), Math.floor);
+export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 /** Smallest integer not below x. */
-export const ceil = unary('ceil', one('Ceil'), Math.ceil);
+export const ceil = unary('ceil', one('Ceil'), Math.ceil, FLOATS, zeroGrad);
 
-/** Clips to `[aMin, aMax]`. Example: `F.clip(x, 0, 1)`. */
-export const clip = defineOp<Method<(data: Tx, aMin: number, aMax: number) => Tx>, Attrs & { aMin: number; aMax: number }>({
+type ClipSig = Method<(data: Tx, aMin: number, aMax: number) => Tx>;
+type ClipAttrs = Attrs & { aMin: number; aMax: number };
+
+/**
+ * Clips to `[aMin, aMax]`. The gradient passes where `aMin <= x <= aMax`
+ * (bounds included, as in MXNet) and is 0 outside. Example: `F.clip(x, 0, 1)`.
+ */
+export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
   name: 'clip',
   inputs: ['data'],
   attrs: { aMin: null, aMax: null },
@@ -236,10 +320,21 @@ export const clip = defineOp<Method<(data: Tx, aMin: number, aMax: number) => Tx
     c.emit('Clip', [c.inputs[0]!, c.scalar(a.aMin, d), c.scalar(a.aMax, d)], {}, c.outputs);
   },
   kernel: (ins, a, [out]) => [mapN(ins, out!, (x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, a.aMin), a.aMax)))],
+  grad: floatGrad((F, { inputs: [x], attrs }, [g]) => {
+    const a = attrs as ClipAttrs;
+    return [F.mul(g!, F.mul(F.greaterEqual(x!, a.aMin), F.lesserEqual(x!, a.aMax)))];
+  }),
 });
 
-/** `x` where `condition` is non-zero, else `y`; all three broadcast. */
-export const where = defineOp<(condition: Tx, x: Tx | number, y: Tx | number) => Tx>({
+type WhereSig = (condition: Tx, x: Tx | number, y: Tx | number) => Tx;
+
+/**
+ * `x` where `condition` is non-zero, else `y`; all three broadcast. Gradient:
+ * `g` masked by the condition for `x` (its complement for `y`), reduced to
+ * their shapes; a float condition gets zeros (MXNet), an integer one null.
+ * Example: `F.where(F.greater(x, 0), x, 0)`.
+ */
+export const where: OpDef<WhereSig> = defineOp<WhereSig>({
   name: 'where',
   inputs: ['condition', 'x', 'y'],
   scalarLike: [1, 2, 0],
@@ -253,6 +348,11 @@ export const where = defineOp<(condition: Tx, x: Tx | number, y: Tx | number) =>
     c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
   },
   kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c ? x : y))],
+  grad: floatGrad((F, { inputs: [c, x, y], inTypes, outTypes }, [g]) => [
+    F.zerosLike(c!),
+    sumLike(F, F.where(c!, g!, 0), x!, inTypes[1]!, outTypes[0]!),
+    sumLike(F, F.where(c!, 0, g!), y!, inTypes[2]!, outTypes[0]!),
+  ]),
 });
 
 

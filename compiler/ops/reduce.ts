@@ -14,11 +14,12 @@ import type { HostTensor } from '../../runtime/tensor.js';
 import { sizeOf, stridesOf } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { normAxis, reduceAxes } from './dims.js';
 import { OpError } from './errors.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, floatGrad } from './elementwise.js';
 import { broadcastIndex, fromF64, toF64 } from './kernels.js';
+import type { F as FOps, Tensor } from './tensor.js';
 
 /** An `axis` option: one axis, several, or null for all. */
 export type Axis = number | number[] | null;
@@ -118,6 +119,49 @@ function reduceKernel(
   return fromF64(out, acc);
 }
 
+/** `t` (shaped like a reduction's output) with the reduced `axes` put back as 1s, unless kept already. */
+function keepAxes(F: FOps, t: Tensor, axes: number[], keepdims: boolean): Tensor {
+  if (keepdims) return t;
+  for (const a of axes) t = F.expandDims(t, a);
+  return t;
+}
+
+/** What a reduction's gradient is computed from. */
+interface ReduceGradArgs {
+  x: Tensor;
+  /** The output gradient with the reduced axes kept as 1s (broadcasts against x). */
+  gk: Tensor;
+  /** The output with the reduced axes kept as 1s. */
+  yk: () => Tensor;
+  /** The reduced axes (non-empty). */
+  axes: number[];
+  shape: TensorType['shape'];
+}
+
+/**
+ * A reduction's gradient rule. Reducing no axis (a 0-d input, or `exclude`
+ * of every axis) is the identity, so the gradient passes unchanged.
+ */
+function reduceGrad(name: string, d: (F: FOps, r: ReduceGradArgs) => Tensor): GradRule {
+  return floatGrad((F, { inputs: [x], outputs: [y], attrs, inTypes }, [g]) => {
+    const shape = inTypes[0]!.shape;
+    const axes = axesOf(name, attrs as { axis: unknown; exclude?: unknown }, shape.length);
+    if (!axes.length) return [g!];
+    const kd = !!attrs.keepdims;
+    return [d(F, { x: x!, gk: keepAxes(F, g!, axes, kd), yk: () => keepAxes(F, y!, axes, kd), axes, shape })];
+  });
+}
+
+/**
+ * The rule of max (`min`): the gradient goes to the positions equal to the
+ * result, split equally between ties (as TensorFlow and JAX do; MXNet gives
+ * every tied position the whole gradient).
+ */
+const pickGrad = (name: string) => reduceGrad(name, (F, { x, gk, yk, axes }) => {
+  const mask = F.equal(x, yk());
+  return F.mul(mask, F.div(gk, F.sum(mask, { axis: axes, keepdims: true })));
+});
+
 interface ReduceSpec {
   onnxOp: string;
   /** dtypes accepted by the operator. */
@@ -127,6 +171,7 @@ interface ReduceSpec {
   init: number;
   step: (acc: number, v: number) => number;
   finish?: (acc: number, n: number) => number;
+  grad: GradRule;
 }
 
 const maxStep = (a: number, v: number) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : v > a ? v : a);
@@ -151,6 +196,7 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
       emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
     },
     kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, s.step, s.finish)],
+    grad: s.grad,
   });
 }
 
@@ -161,6 +207,7 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
 export const sum = reduction('sum', {
   onnxOp: 'ReduceSum', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
   init: 0, step: (a, v) => a + v,
+  grad: reduceGrad('sum', (F, { x, gk }) => F.broadcastLike(gk, x)),
 });
 /**
  * Mean over `axis` (float dtypes). A full reduction has shape [] (MXNet 1.x: [1]).
@@ -169,6 +216,14 @@ export const sum = reduction('sum', {
 export const mean = reduction('mean', {
   onnxOp: 'ReduceMean', dtypes: FLOATS, native: ['float32', 'float64'],
   init: 0, step: (a, v) => a + v, finish: (a, n) => a / n,
+  grad: reduceGrad('mean', (F, { x, gk, axes, shape }) => {
+    const dims = axes.map((k) => shape[k]!);
+    // The count: a number when the reduced dimensions are known, else counted (symbolic dimensions).
+    const n = dims.every((d) => typeof d === 'number')
+      ? (dims as number[]).reduce((p, d) => p * d, 1)
+      : F.sum(F.onesLike(x), { axis: axes, keepdims: true });
+    return F.broadcastLike(F.div(gk, n), x);
+  }),
 });
 /**
  * Maximum over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
@@ -178,6 +233,7 @@ export const max = reduction('max', {
   onnxOp: 'ReduceMax', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: -Infinity, step: maxStep,
+  grad: pickGrad('max'),
 });
 /**
  * Minimum over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
@@ -187,6 +243,7 @@ export const min = reduction('min', {
   onnxOp: 'ReduceMin', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: Infinity, step: minStep,
+  grad: pickGrad('min'),
 });
 /**
  * Product over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
@@ -195,6 +252,16 @@ export const min = reduction('min', {
 export const prod = reduction('prod', {
   onnxOp: 'ReduceProd', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
   init: 1, step: (a, v) => a * v,
+  // The product of the other elements, exact with zeros (not y / x): with no
+  // zero in a slice it is p / x; with one zero, p (the product of the non-zero
+  // elements) at the zero and 0 elsewhere; with more, 0.
+  grad: reduceGrad('prod', (F, { x, gk, axes }) => {
+    const isZero = F.equal(x, 0);
+    const nonZero = F.add(x, isZero);
+    const pg = F.mul(F.prod(nonZero, { axis: axes, keepdims: true }), gk);
+    const zeros = F.sum(isZero, { axis: axes, keepdims: true });
+    return F.where(isZero, F.mul(F.equal(zeros, 1), pg), F.div(F.mul(F.equal(zeros, 0), pg), nonZero));
+  }),
 });
 
 function argReduction(name: string, onnxOp: string, better: (v: number, best: number) => boolean): OpDef<ArgReduceSig, ArgAttrs> {
@@ -233,6 +300,8 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       const [i] = c.emit(onnxOp, [x], { axis: normAxis(name, a.axis, rank), keepdims: a.keepdims ? 1 : 0 });
       c.emit('Cast', [i!], { to: f32 }, c.outputs);
     },
+    // Piecewise constant: zeros, as in MXNet.
+    grad: floatGrad((F, { inputs: [x] }) => [F.zerosLike(x!)]),
     kernel: ([x], a, [out]) => {
       const vals = toF64(x!);
       const shape = x!.shape;
@@ -279,7 +348,7 @@ export const argmin = argReduction('argmin', 'ArgMin', (v, b) => v < b);
  * keepdims). A full reduction has shape [] (MXNet 1.x: [1]).
  * Example: `x.norm({ axis: 1 })`.
  */
-export const norm = defineOp<NormSig, NormAttrs>({
+export const norm: OpDef<NormSig, NormAttrs> = defineOp<NormSig, NormAttrs>({
   name: 'norm',
   inputs: ['data'],
   attrs: { ord: 2, axis: null, keepdims: false },
@@ -304,6 +373,15 @@ export const norm = defineOp<NormSig, NormAttrs>({
       ? reduceKernel(x!, axes, out!, 0, (s, v) => s + Math.abs(v))
       : reduceKernel(x!, axes, out!, 0, (s, v) => s + v * v, (s) => Math.sqrt(s))];
   },
+  // L1: g·sign(x). L2: g·x / y, taken as 0 where y = 0 (then x = 0 too).
+  grad: floatGrad((F, { inputs: [x], outputs: [y], attrs, inTypes }, [g]) => {
+    const a = attrs as NormAttrs;
+    const axes = axesOf('norm', a, inTypes[0]!.shape.length);
+    const gk = keepAxes(F, g!, axes, !!a.keepdims);
+    if (a.ord === 1) return [F.mul(gk, F.sign(x!))];
+    const yk = keepAxes(F, y!, axes, !!a.keepdims);
+    return [F.mul(x!, F.div(gk, F.add(yk, F.equal(yk, 0))))];
+  }),
 });
 
 /** The axes along which `like` was broadcast to `data`'s shape (leading ones first). */

@@ -23,7 +23,16 @@ export const cases: OpCase[] = [
   { op: 'sub', samples: [...bin, ints], ref: 'a - b' },
   { op: 'mul', samples: [...bin, ints], ref: 'a * b' },
   { op: 'div', samples: [...bin.map((s) => ({ ...s, inputs: [s.inputs[0]!, { ...s.inputs[1]!, range: [0.5, 2] as [number, number] }] }))], ref: 'a / b' },
-  { op: 'pow', samples: [{ inputs: [{ shape: [3, 4], range: [0.1, 2] }, { shape: [4], range: [-2, 2] }] }], ref: 'a ** b' },
+  {
+    op: 'pow',
+    samples: [
+      { inputs: [{ shape: [3, 4], range: [0.1, 2] }, { shape: [4], range: [-2, 2] }] },
+      { inputs: [{ shape: [4], range: [0.1, 2] }, { shape: [3, 4], range: [-2, 2] }], label: 'broadcast base' },
+      { inputs: [{ shape: [6, 3], range: [0.1, 2], symbolic: true }, { shape: [1, 3], range: [-2, 2] }], label: 'symbolic batch' },
+      { inputs: [{ shape: [3, 2], range: [0.1, 2], dtype: 'float64' }, { shape: [3, 2], range: [-2, 2], dtype: 'float64' }], label: 'float64' },
+    ],
+    ref: 'a ** b',
+  },
   { op: 'maximum', samples: [...bin, ints], ref: 'np.maximum(a, b)' },
   { op: 'minimum', samples: [...bin, ints], ref: 'np.minimum(a, b)' },
   { op: 'equal', samples: [{ inputs: [{ shape: [3, 4], dtype: 'int32', range: [0, 3] }, { shape: [4], dtype: 'int32', range: [0, 3] }] }, ...bin], ref: '(a == b).astype(a.dtype)' },

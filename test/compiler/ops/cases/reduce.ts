@@ -20,12 +20,13 @@ x = a.astype(np.float64)
 
 const iota = (n: number, from = 1) => Array.from({ length: n }, (_v, i) => i + from);
 
+// The first four samples are the gradient test's: all axes, keepdims, exclude, a middle axis.
 const common: Sample[] = [
   { inputs: [{ shape: [3, 4] }], label: 'all axes' },
-  { inputs: [{ shape: [2, 3, 4] }], args: [1], label: 'positional axis' },
   { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: [0, 2], keepdims: true }], label: 'axis list keepdims' },
-  { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: -1 }], label: 'negative axis' },
   { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: 1, exclude: true }], label: 'exclude' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [1], label: 'positional axis' },
+  { inputs: [{ shape: [2, 3, 4] }], args: [{ axis: -1 }], label: 'negative axis' },
   { inputs: [{ shape: [2, 3] }], args: [0, true], label: 'positional keepdims' },
   { inputs: [{ shape: [5, 3], symbolic: true }], args: [{ axis: 1 }], label: 'symbolic batch' },
   { inputs: [{ shape: [4, 3, 2], symbolic: true }], args: [{ axis: [0, 2] }], label: 'symbolic batch reduced' },
@@ -41,9 +42,11 @@ const ints: Sample[] = [
 ];
 const small: Sample[] = [
   { inputs: [{ shape: [3, 4], range: [0.5, 1.5] }], label: 'all axes' },
-  { inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], args: [1], label: 'positional axis' },
+  // Rows with no, one and two zeros (the gradient's three cases).
+  { inputs: [{ shape: [3, 4], values: [1.5, -0.5, 1.25, 0.75, 0.5, 0, 1.1, -1.3, 0, 0.9, 0, 1.4] }], args: [{ axis: 1 }], label: 'zeros' },
   { inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], args: [{ axis: [0, 2], keepdims: true }], label: 'axis list keepdims' },
   { inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], args: [{ axis: 1, exclude: true }], label: 'exclude' },
+  { inputs: [{ shape: [2, 3, 4], range: [-1.5, 1.5] }], args: [1], label: 'positional axis' },
   { inputs: [{ shape: [5, 3], range: [-1.5, 1.5], symbolic: true }], args: [{ axis: 1 }], label: 'symbolic batch' },
   { inputs: [{ shape: [4, 3], range: [-1.5, 1.5], symbolic: true }], args: [{ axis: 0, keepdims: true }], label: 'symbolic batch reduced' },
   { inputs: [{ shape: [3, 2], dtype: 'float64' }], args: [{ axis: 0 }], label: 'float64' },
