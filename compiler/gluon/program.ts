@@ -11,7 +11,7 @@
  * most once.
  */
 import { count } from '../../runtime/profiler.js';
-import { zerosTensor, type HostTensor } from '../../runtime/tensor.js';
+import type { HostTensor } from '../../runtime/tensor.js';
 import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { gradients } from '../autodiff/reverse.js';
 import { compileGraph, type Runner } from '../compile.js';
@@ -35,6 +35,7 @@ export interface TraceableBlock {
   /** Output types of a call, from a cached trace (no compilation). */
   _outputTypes(inputs: { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean } | null;
   _runNow(inputs: NDArray[], into: NDArray[], training: boolean, recording: boolean): void;
+  collectParams(): { values(): Parameter[] };
 }
 
 /** What the program needs of an optimizer (see optimizer/optimizer.ts). */
@@ -44,17 +45,17 @@ export interface FusableOptimizer {
   update(F: F, args: { weight: Tensor; grad: Tensor; states: Tensor[]; lr: Tensor; wd: Tensor; t: Tensor; rescale: Tensor }): { weight: Tensor; states: Tensor[] };
 }
 
-/** What the program needs of a trainer. */
+/** What the program needs of a trainer (see trainer.ts). */
 export interface FusableTrainer {
   readonly optimizer: FusableOptimizer;
-  /** The parameters it updates. */
-  readonly params: [string, Parameter][];
-  /** Optimizer states per parameter. */
-  readonly states: Map<Parameter, NDArray[]>;
-  /** Per-parameter effective learning rate, weight decay and step count for the next update. */
-  fusedScalars(batchSize: number): { lr: number; rescale: number; t: number; wd: (p: Parameter) => number; lrMult: (p: Parameter) => number };
-  /** Called after a fused update ran (advance counters). */
-  afterFusedStep(): void;
+  /** The parameters it updates (those with gradReq other than 'null'). */
+  trainable(): [string, Parameter][];
+  /** The learning rate, weight decay, step count and gradient scale of a parameter's next update. */
+  nextScalars(p: Parameter, batchSize: number): { lr: number; wd: number; t: number; rescale: number };
+  /** The optimizer states of a parameter (created on first use). */
+  stateOf(p: Parameter): NDArray[];
+  /** Stores an update computed elsewhere and counts it. */
+  commitUpdate(p: Parameter, weight: NDArray, states: NDArray[]): void;
 }
 
 type Ref = { ext: number } | { call: number; out: number };
@@ -79,6 +80,8 @@ interface Compiled {
   grads: [Parameter, string][];
   newWeights: [Parameter, string][];
   newStates: [Parameter, number, string][];
+  /** Scalar feeds of each updated parameter: lr, wd, t, rescale names. */
+  scalars: [Parameter, string, string, string, string][];
 }
 
 const blockIds = new WeakMap<object, number>();
@@ -159,7 +162,7 @@ class Program {
     const ext = this.externals.map((x) => `${x.dtype}[${x.shape}]`).join(';');
     const bw = this.backward ? `bw(${refKey(this.backward.head)},${this.backward.headGrad ? 'g' : '1'})` : '';
     const step = trainer
-      ? `step(${trainer.optimizer.name},${JSON.stringify(trainer.optimizer.hyper)},${trainer.params.map(([, p]) => `${blockId(p)}:${p.gradReq}:${p.lrMult}:${p.wdMult}`).join(',')})`
+      ? `step(${trainer.optimizer.name},${JSON.stringify(trainer.optimizer.hyper)},${trainer.trainable().map(([, p]) => `${blockId(p)}:${p.gradReq}`).join(',')})`
       : '';
     return `${calls}|${ext}|${bw}|${step}`;
   }
@@ -189,21 +192,27 @@ class Program {
     for (const [p, name] of c.oldGrads) feeds[name] = p.grad()._host;
     if (this.backward?.headGrad) feeds['head_grad'] = this.backward.headGrad._host;
     if (trainer) {
-      const s = trainer.fusedScalars(batchSize);
-      const dtype = c.params[0]?.[0].dtype ?? 'float32';
-      feeds['lr'] = scalarTensor(s.lr, dtype);
-      feeds['rescale'] = scalarTensor(s.rescale, dtype);
-      feeds['t'] = scalarTensor(s.t, dtype);
-      for (const [p, k, name] of c.states) feeds[name] = trainer.states.get(p)![k]!._host;
+      for (const [p, lr, wd, t, rescale] of c.scalars) {
+        const sc = trainer.nextScalars(p, batchSize);
+        feeds[lr] = scalarTensor(sc.lr, p.dtype);
+        feeds[wd] = scalarTensor(sc.wd, p.dtype);
+        feeds[t] = scalarTensor(sc.t, p.dtype);
+        feeds[rescale] = scalarTensor(sc.rescale, p.dtype);
+      }
+      for (const [p, k, name] of c.states) feeds[name] = trainer.stateOf(p)[k]!._host;
     }
     const res = c.run(feeds);
     this.calls.forEach((call, i) => call.outputs.forEach((o, k) => (o._host = res[c!.outs[i]![k]!]!)));
     for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
     for (const [p, name] of c.grads) p.setGrad(new NDArray(res[name]!));
-    for (const [p, name] of c.newWeights) p.setData(new NDArray(res[name]!));
     if (trainer) {
-      for (const [p, k, name] of c.newStates) trainer.states.get(p)![k] = new NDArray(res[name]!);
-      trainer.afterFusedStep();
+      const newStates = new Map<Parameter, NDArray[]>();
+      for (const [p, k, name] of c.newStates) {
+        const list = newStates.get(p) ?? [...trainer.stateOf(p)];
+        list[k] = new NDArray(res[name]!);
+        newStates.set(p, list);
+      }
+      for (const [p, name] of c.newWeights) trainer.commitUpdate(p, new NDArray(res[name]!), newStates.get(p) ?? trainer.stateOf(p));
     }
   }
 
@@ -239,6 +248,7 @@ class Program {
     const states: [Parameter, number, string][] = [];
     const newWeights: [Parameter, string][] = [];
     const newStates: [Parameter, number, string][] = [];
+    const scalars: [Parameter, string, string, string, string][] = [];
     if (this.backward) {
       const head = this.backward.head;
       const headSym = 'ext' in head ? vars[head.ext]! : outs[head.call]![head.out]!;
@@ -249,7 +259,7 @@ class Program {
       } else headGrad = (symOps.onesLike(headSym) as Symbol).value;
       const trainable = params.filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype));
       const g = gradients([headSym.value], trainable.map((p) => ctx.symbols.get(p)!.value), [headGrad]);
-      const stepSet = new Set(trainer ? trainer.params.map(([, p]) => p) : []);
+      const stepSet = new Set(trainer ? trainer.trainable().map(([, p]) => p) : []);
       trainable.forEach((p, i) => {
         let gv = g[i] ?? (symOps.zerosLike(ctx.symbols.get(p)!) as Symbol).value;
         if (p.gradReq === 'add') {
@@ -260,25 +270,22 @@ class Program {
         grads.push([p, `grad${i}`]);
         graphOuts.push({ name: `grad${i}`, value: gv });
         if (!trainer || !stepSet.has(p)) return;
-        const sc = trainer.fusedScalars(1);
         const dtype = p.dtype;
-        const lr = variable('lr', { dtype, shape: [] });
-        const rescale = variable('rescale', { dtype, shape: [] });
-        const t = variable('t', { dtype, shape: [] });
-        const st = trainer.states.get(p) ?? [];
-        const stVars = st.map((s, k) => {
-          const v = Value.param(`state${i}_${k}`, { dtype: s.dtype, shape: s.shape });
+        const names = [`lr${i}`, `wd${i}`, `t${i}`, `rescale${i}`] as const;
+        const [lr, wd, t, rescale] = names.map((n) => variable(n, { dtype, shape: [] }));
+        scalars.push([p, ...names]);
+        inputs.push(lr!.value, wd!.value, t!.value, rescale!.value);
+        const stVars = trainer.stateOf(p).map((st, k) => {
+          const v = Value.param(`state${i}_${k}`, { dtype: st.dtype, shape: st.shape });
           states.push([p, k, v.name]);
           return new Symbol(v);
         });
-        const lrp = symOps.mul(lr, sc.lrMult(p)) as Symbol;
-        const wdp = symOps.mul(symOps.onesLike(lr) as Symbol, sc.wd(p)) as Symbol;
         const r = trainer.optimizer.update(symOps as unknown as F, {
           weight: ctx.symbols.get(p)! as unknown as Tensor,
           grad: new Symbol(gv) as unknown as Tensor,
           states: stVars as unknown as Tensor[],
-          lr: lrp as unknown as Tensor,
-          wd: wdp as unknown as Tensor,
+          lr: lr as unknown as Tensor,
+          wd: wd as unknown as Tensor,
           t: t as unknown as Tensor,
           rescale: rescale as unknown as Tensor,
         });
@@ -291,10 +298,6 @@ class Program {
       });
     }
     const graph = Graph.fromOutputs(inputs, graphOuts);
-    // Scalars of the update are graph inputs too (when reached).
-    for (const v of graph.nodes.flatMap((n) => n.inputs)) {
-      if (v.kind === 'input' && !graph.inputs.includes(v)) graph.inputs.push(v);
-    }
     const run = compileGraph(graph, {}, { paramsAsInputs: true });
     return {
       run,
@@ -306,7 +309,15 @@ class Program {
       grads,
       newWeights,
       newStates,
+      scalars,
     };
+  }
+
+  /** The parameters the recorded calls read (from their blocks). */
+  usedParams(): Set<Parameter> {
+    const out = new Set<Parameter>();
+    for (const c of this.calls) for (const p of c.block.collectParams().values()) out.add(p);
+    return out;
   }
 }
 
@@ -345,8 +356,10 @@ export function deferBackward(head: NDArray, headGrad: NDArray | undefined): boo
 export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
   const program = pending;
   if (!program || program.done || !program.backward) return false;
+  // Every parameter the trainer updates must get its gradient from this program.
+  const used = program.usedParams();
+  if (!trainer.trainable().every(([, p]) => used.has(p) && p.differentiable)) return false;
   program.execute(trainer, batchSize);
   return true;
 }
 
-export { zerosTensor };

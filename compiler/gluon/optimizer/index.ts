@@ -1,0 +1,61 @@
+/**
+ * The optimizers by name (MXNet's optimizer registry). `create` is what
+ * `new Trainer(params, 'sgd', {...})` uses; `register` adds a custom one.
+ */
+import { AdaGrad } from './adagrad.js';
+import { Adam } from './adam.js';
+import { AdamW } from './adamw.js';
+import { BaseOptimizer, type Optimizer, type OptimizerOptions } from './optimizer.js';
+import { RMSProp } from './rmsprop.js';
+import { SGD } from './sgd.js';
+
+/** Makes an optimizer from its options. */
+export type OptimizerFactory = (options: Record<string, unknown>) => Optimizer;
+
+const REGISTRY = new Map<string, OptimizerFactory>([
+  ['sgd', (o) => new SGD(o as OptimizerOptions)],
+  // MXNet's `nag` is SGD with Nesterov momentum.
+  ['nag', (o) => new SGD({ ...(o as OptimizerOptions), nesterov: true }, 'nag')],
+  ['adam', (o) => new Adam(o as OptimizerOptions)],
+  ['adamw', (o) => new AdamW(o as OptimizerOptions)],
+  ['rmsprop', (o) => new RMSProp(o as OptimizerOptions)],
+  ['adagrad', (o) => new AdaGrad(o as OptimizerOptions)],
+]);
+
+/**
+ * An optimizer by (case-insensitive) name.
+ *
+ * ```ts
+ * const opt = optimizer.create('adam', { learningRate: 0.01 });
+ * ```
+ */
+export function create(name: string, options: Record<string, unknown> = {}): Optimizer {
+  const f = typeof name === 'string' ? REGISTRY.get(name.toLowerCase()) : undefined;
+  if (!f) throw new Error(`unknown optimizer ${JSON.stringify(name)} (known: ${[...REGISTRY.keys()].join(', ')})`);
+  return f(options);
+}
+
+/**
+ * Registers an optimizer under a (lower-cased) name.
+ *
+ * ```ts
+ * optimizer.register('mysgd', (o) => new MySGD(o));
+ * ```
+ */
+export function register(name: string, factory: OptimizerFactory): void {
+  if (typeof name !== 'string' || !name) throw new Error('optimizer.register: a name is required');
+  REGISTRY.set(name.toLowerCase(), factory);
+}
+
+/** The registered names. */
+export function names(): string[] {
+  return [...REGISTRY.keys()];
+}
+
+export { BaseOptimizer, SGD, Adam, AdamW, RMSProp, AdaGrad };
+export type { Optimizer, OptimizerOptions };
+export type { UpdateArgs, UpdateResult } from './optimizer.js';
+export type { SGDOptions } from './sgd.js';
+export type { AdamOptions } from './adam.js';
+export type { RMSPropOptions } from './rmsprop.js';
+export type { AdaGradOptions } from './adagrad.js';

@@ -1,0 +1,59 @@
+/** Stochastic gradient descent, with momentum and Nesterov momentum (MXNet's `sgd` and `nag`). */
+import type { F, Tensor } from '../../ops/tensor.js';
+import { BaseOptimizer, booleanOption, numberOption, type OptimizerOptions, type UpdateArgs, type UpdateResult } from './optimizer.js';
+
+/** Options of SGD. */
+export interface SGDOptions extends OptimizerOptions {
+  /** Momentum (default 0: no state). */
+  momentum?: number;
+  /** Nesterov momentum, as MXNet's `nag` optimizer (default false). */
+  nesterov?: boolean;
+}
+
+/**
+ * SGD with MXNet 1.x's update rules (`sgd_update`, `sgd_mom_update`,
+ * `nag_mom_update`); `g = clip(rescale · grad)` (weight decay is added after
+ * clipping):
+ * - no momentum: `w ← (1 − lr·wd)·w − lr·g`
+ * - momentum: `m ← μ·m − lr·wd·w − lr·g; w ← w + m`
+ * - nesterov: `g' = g + wd·w; m ← μ·m − lr·g'; w ← w + μ·m − lr·g'`
+ *
+ * Defaults: learningRate 0.01, momentum 0, wd 0.
+ *
+ * ```ts
+ * new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+ * ```
+ */
+export class SGD extends BaseOptimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+
+  constructor(options: SGDOptions = {}, name = 'sgd') {
+    super(name, options, ['momentum', 'nesterov'], 0.01);
+    this.momentum = numberOption(name, options, 'momentum', 0, (x) => x >= 0, 'a non-negative number');
+    this.nesterov = booleanOption(name, options, 'nesterov', false);
+  }
+
+  get hyper(): Record<string, number | boolean | string> {
+    return { momentum: this.momentum, nesterov: this.nesterov, ...this.baseHyper() };
+  }
+
+  protected get stateCount(): number {
+    return this.momentum !== 0 ? 1 : 0;
+  }
+
+  update(F: F, { weight: w, grad, states, lr, wd, rescale }: UpdateArgs): UpdateResult {
+    const g = this.clip(F, F.mul(grad, rescale));
+    if (this.momentum === 0) {
+      return { weight: F.sub(F.mul(F.sub(1, F.mul(lr, wd)), w), F.mul(lr, g)), states: [] };
+    }
+    const m0 = states[0] as Tensor;
+    if (this.nesterov) {
+      const gw = F.add(g, F.mul(wd, w));
+      const m = F.sub(F.mul(m0, this.momentum), F.mul(lr, gw));
+      return { weight: F.sub(F.add(w, F.mul(m, this.momentum)), F.mul(lr, gw)), states: [m] };
+    }
+    const m = F.sub(F.sub(F.mul(m0, this.momentum), F.mul(F.mul(lr, wd), w)), F.mul(lr, g));
+    return { weight: F.add(w, m), states: [m] };
+  }
+}

@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { nd, sym, gluon, optimizer, profiler } from 'gluonc';
+import { evalSymbols, graphOf } from '../../../compiler/trace/symbol.js';
+import { assertClose } from '../../helpers/compare.js';
+
+type NDArray = nd.NDArray;
+type Vec = number[];
+/** Scalars of one update, as the Trainer computes them. */
+interface Sc { lr: number; wd: number; t: number; r: number }
+/** A float64 reference of one update of one element: new weight and states. */
+type Ref = (w: number, g: number, s: Vec, k: Sc) => [number, Vec];
+
+const clipTo = (c: number | undefined) => (x: number) => (c === undefined ? x : Math.min(Math.max(x, -c), c));
+
+/**
+ * Float64 references written from MXNet 1.x's kernels (optimizer_op-inl.h) and
+ * Python optimizers, element by element, independently of the F-written rules.
+ */
+const REFS: Record<string, (o: Record<string, number | boolean>) => { ref: Ref; n: number }> = {
+  sgd: (o) => {
+    const mu = (o.momentum as number) ?? 0;
+    const clip = clipTo(o.clipGradient as number | undefined);
+    if (o.nesterov) {
+      // NAGMomKernel, literally.
+      return {
+        n: mu ? 1 : 0,
+        ref: (w, g, [m0 = 0], { lr, wd, r }) => {
+          const m = mu * m0;
+          const d = lr * (clip(r * g) + wd * w);
+          return [w - m + (mu + 1) * (m - d), mu ? [m - d] : []];
+        },
+      };
+    }
+    if (!mu) return { n: 0, ref: (w, g, _s, { lr, wd, r }) => [(1 - lr * wd) * w - lr * clip(r * g), []] };
+    return {
+      n: 1,
+      ref: (w, g, [m0], { lr, wd, r }) => {
+        const m = mu * m0! - lr * wd * w - lr * clip(r * g);
+        return [w + m, [m]];
+      },
+    };
+  },
+  adam: (o) => {
+    const [b1, b2, eps] = [(o.beta1 as number) ?? 0.9, (o.beta2 as number) ?? 0.999, (o.epsilon as number) ?? 1e-8];
+    const clip = clipTo(o.clipGradient as number | undefined);
+    return {
+      n: 2,
+      ref: (w, g, [m0, v0], { lr, wd, t, r }) => {
+        const gg = clip(g * r + w * wd);
+        const m = b1 * m0! + (1 - b1) * gg;
+        const v = b2 * v0! + (1 - b2) * gg * gg;
+        const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        return [w - (lrT * m) / (Math.sqrt(v) + eps), [m, v]];
+      },
+    };
+  },
+  adamw: (o) => {
+    const [b1, b2, eps] = [0.9, 0.999, (o.epsilon as number) ?? 1e-8];
+    const clip = clipTo(o.clipGradient as number | undefined);
+    return {
+      n: 2,
+      ref: (w, g, [m0, v0], { lr, wd, t, r }) => {
+        const gg = clip(g * r);
+        const m = b1 * m0! + (1 - b1) * gg;
+        const v = b2 * v0! + (1 - b2) * gg * gg;
+        const mHat = m / (1 - b1 ** t);
+        const vHat = v / (1 - b2 ** t);
+        // Same as lr_t·m/(sqrt(v)+ε) with ε scaled: written in the bias-corrected form, with ε·sqrt(1−β2^t).
+        const step = (lr * mHat) / (Math.sqrt(vHat) + eps / Math.sqrt(1 - b2 ** t));
+        return [w - step - lr * wd * w, [m, v]];
+      },
+    };
+  },
+  rmsprop: (o) => {
+    const [g1, g2, eps] = [(o.gamma1 as number) ?? 0.9, (o.gamma2 as number) ?? 0.9, (o.epsilon as number) ?? 1e-8];
+    const clip = clipTo(o.clipGradient as number | undefined);
+    const clipW = clipTo(o.clipWeights as number | undefined);
+    if (o.centered) {
+      return {
+        n: 3,
+        ref: (w, g, [n0, gb0, d0], { lr, wd, r }) => {
+          const gg = clip(r * g + wd * w);
+          const n = (1 - g1) * gg * gg + g1 * n0!;
+          const gb = (1 - g1) * gg + g1 * gb0!;
+          const d = g2 * d0! - lr * (gg / Math.sqrt(n - gb * gb + eps));
+          return [clipW(w + d), [n, gb, d]];
+        },
+      };
+    }
+    return {
+      n: 1,
+      ref: (w, g, [n0], { lr, wd, r }) => {
+        const gg = clip(r * g + wd * w);
+        const n = (1 - g1) * gg * gg + g1 * n0!;
+        return [clipW(w - lr * (gg / Math.sqrt(n + eps))), [n]];
+      },
+    };
+  },
+  adagrad: (o) => {
+    const eps = (o.epsilon as number) ?? 1e-7;
+    const clip = clipTo(o.clipGradient as number | undefined);
+    return {
+      n: 1,
+      ref: (w, g, [h0], { lr, wd, r }) => {
+        const gg = clip(g * r);
+        const h = h0! + gg * gg;
+        return [w + (gg / Math.sqrt(h + eps) + w * wd) * -lr, [h]];
+      },
+    };
+  },
+};
+
+/** The configurations checked: name, options. */
+const CASES: [string, Record<string, number | boolean>][] = [
+  ['sgd', { learningRate: 0.1 }],
+  ['sgd', { learningRate: 0.1, wd: 0.05, clipGradient: 0.3, rescaleGrad: 2 }],
+  ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 }],
+  ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01, clipGradient: 0.2 }],
+  ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01, nesterov: true }],
+  ['sgd', { learningRate: 0.05, momentum: 0.5, wd: 0.02, nesterov: true, clipGradient: 0.25, rescaleGrad: 3 }],
+  ['adam', { learningRate: 0.01 }],
+  ['adam', { learningRate: 0.01, wd: 0.1, beta1: 0.8, beta2: 0.99, epsilon: 0.01, clipGradient: 0.2 }],
+  ['adamw', { learningRate: 0.01, wd: 0.1 }],
+  ['adamw', { learningRate: 0.01, wd: 0.1, clipGradient: 0.2, epsilon: 0.01 }],
+  ['rmsprop', { learningRate: 0.01, wd: 0.01 }],
+  ['rmsprop', { learningRate: 0.01, wd: 0.01, gamma1: 0.8, clipGradient: 0.3, clipWeights: 1.05, epsilon: 0.01 }],
+  ['rmsprop', { learningRate: 0.01, wd: 0.01, centered: true, gamma2: 0.7, epsilon: 0.01 }],
+  ['adagrad', { learningRate: 0.1, wd: 0.01 }],
+  ['adagrad', { learningRate: 0.1, wd: 0.01, clipGradient: 0.3, epsilon: 0.01 }],
+];
+
+const label = (name: string, o: object) => `${name} ${JSON.stringify(o)}`;
+const vals = (x: NDArray) => Array.from(x.data() as ArrayLike<number>, Number);
+/** Deterministic test values in about [-1, 1]. */
+const wave = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + 0.7 * seed + 0.1) * (0.4 + 0.3 * ((i + seed) % 3)));
+
+describe('optimizers', () => {
+  describe('first three Trainer steps against float64 MXNet rules', () => {
+    for (const [name, opts] of CASES) {
+      it(label(name, opts), () => {
+        const a = new gluon.Parameter('a', { shape: [2, 3] });
+        const b = new gluon.Parameter('b', { shape: [4], lrMult: 0.5, wdMult: 2 });
+        const c = new gluon.Parameter('scales', { shape: [2], differentiable: false });
+        a.setData(nd.array(wave(6, 1), { shape: [2, 3] }));
+        b.setData(nd.array(wave(4, 2), { shape: [4] }));
+        c.setData(nd.array([2, 3]));
+        const trainer = new gluon.Trainer(new gluon.ParameterDict([['a', a], ['b', b], ['scales', c]]), name, opts);
+        const { ref, n } = REFS[name]!(opts);
+        const batch = 4;
+        const lr = opts.learningRate as number;
+        const wd = (opts.wd as number) ?? 0;
+        const r = ((opts.rescaleGrad as number) ?? 1) / batch;
+        const expect = new Map<gluon.Parameter, { w: Vec; s: Vec[] }>();
+        for (const p of [a, b]) expect.set(p, { w: vals(p.data()), s: Array.from({ length: n }, () => new Array(p.data().size).fill(0)) });
+        for (let step = 1; step <= 3; step++) {
+          for (const [p, seed] of [[a, 10 * step], [b, 10 * step + 5]] as const) {
+            const g = wave(p.data().size, seed).map((x) => x * 1.5);
+            p.setGrad(nd.array(g, { shape: p.data().shape }));
+            const e = expect.get(p)!;
+            const k = { lr: lr * p.lrMult, wd: wd * p.wdMult, t: step, r };
+            e.w = e.w.map((w, i) => {
+              const [nw, ns] = ref(w, g[i]!, e.s.map((s) => s[i]!), k);
+              ns.forEach((v, j) => (e.s[j]![i] = v));
+              return nw;
+            });
+          }
+          trainer.step(batch);
+          for (const [p, nm] of [[a, 'a'], [b, 'b']] as const) {
+            const e = expect.get(p)!;
+            assertClose(vals(p.data()), e.w, `${label(name, opts)} step ${step} weight ${nm}`, 1e-5, 1e-6);
+            const st = trainer.states.get(p)!;
+            assert.equal(st.length, n, `${name}: ${n} states`);
+            st.forEach((s, j) => assertClose(vals(s), e.s[j]!, `${label(name, opts)} step ${step} state ${j} of ${nm}`, 1e-5, 1e-6));
+          }
+          assert.deepEqual(vals(c.data()), [2, 3], 'a gradReq null parameter is not changed');
+          assert.equal(trainer.states.has(c), false);
+        }
+        assert.equal(trainer.stepCount, 3);
+        assert.equal(trainer.counts.get(a), 3);
+      });
+    }
+  });
+
+  describe('the same update rule with F = sym', () => {
+    for (const [name, opts] of CASES) {
+      it(label(name, opts), () => {
+        const opt = optimizer.create(name, opts);
+        const shape = [2, 3];
+        const w0 = nd.array(wave(6, 3), { shape });
+        const g0 = nd.array(wave(6, 4).map((x) => 2 * x), { shape });
+        // Non-zero states; second moments positive, and for centered RMSProp n > ḡ².
+        const st0 = opt.createState(w0).map((_, j) => nd.array(wave(6, 5 + j).map((x) => (j === 0 || name === 'adam' || name === 'adamw' ? x * x + 0.05 : x * 0.1)), { shape }));
+        const scal = (v: number) => nd.full([], v);
+        const eager = opt.update(nd as unknown as gluon.F, {
+          weight: w0, grad: g0, states: st0, lr: scal(0.03), wd: scal(0.02), t: scal(3), rescale: scal(0.5),
+        } as never) as unknown as { weight: NDArray; states: NDArray[] };
+
+        const v = (n: string, s: number[] = shape) => sym.var(n, { shape: s });
+        const out = opt.update(sym as unknown as gluon.F, {
+          weight: v('w'), grad: v('g'), states: st0.map((_, j) => v(`s${j}`)), lr: v('lr', []), wd: v('wd', []), t: v('t', []), rescale: v('r', []),
+        } as never) as unknown as { weight: sym.Symbol; states: sym.Symbol[] };
+        const all: Record<string, NDArray> = { w: w0, g: g0, lr: scal(0.03), wd: scal(0.02), t: scal(3), r: scal(0.5) };
+        st0.forEach((s, j) => (all[`s${j}`] = s));
+        const outs = [out.weight, ...out.states];
+        const used = new Set(graphOf(...outs).inputs.map((x) => x.name));
+        const bindings = Object.fromEntries(Object.entries(all).filter(([k]) => used.has(k)));
+        const res = evalSymbols(outs, bindings) as NDArray[];
+        assertClose(vals(res[0]!), vals(eager.weight), `${name} symbolic weight`, 1e-5, 1e-6);
+        eager.states.forEach((s, j) => assertClose(vals(res[j + 1]!), vals(s), `${name} symbolic state ${j}`, 1e-5, 1e-6));
+      });
+    }
+
+    it('a compiled update is reused when lr, wd, t and the scale change', () => {
+      const opt = optimizer.create('adam', { learningRate: 0.01 });
+      const v = (n: string, s: number[] = [3]) => sym.var(n, { shape: s });
+      const out = opt.update(sym as unknown as gluon.F, {
+        weight: v('w'), grad: v('g'), states: [v('m'), v('v')], lr: v('lr', []), wd: v('wd', []), t: v('t', []), rescale: v('r', []),
+      } as never) as unknown as { weight: sym.Symbol };
+      const base = { w: nd.array([1, 2, 3]), g: nd.array([0.1, -0.2, 0.3]), m: nd.zeros([3]), v: nd.zeros([3]) };
+      const run = (lr: number, t: number) => vals(out.weight.eval({ ...base, lr: nd.full([], lr), wd: nd.full([], 0), t: nd.full([], t), r: nd.full([], 1) }) as NDArray);
+      run(0.1, 1);
+      const before = profiler.counters().compiles;
+      const second = run(0.2, 2);
+      assert.equal(profiler.counters().compiles, before, 'no recompilation');
+      // t = 2 from zero states: m = 0.1 g, v = 0.001 g², lr_t = 0.2·sqrt(1−0.999²)/(1−0.81).
+      const lrT = (0.2 * Math.sqrt(1 - 0.999 ** 2)) / (1 - 0.9 ** 2);
+      assertClose(second, [0.1, -0.2, 0.3].map((g, i) => i + 1 - (lrT * 0.1 * g) / (Math.sqrt(0.001 * g * g) + 1e-8)), 'adam at t=2', 1e-5, 1e-6);
+    });
+  });
+
+  describe('registry and options', () => {
+    it('creates every optimizer by name with MXNet defaults', () => {
+      assert.deepEqual(optimizer.names().sort(), ['adagrad', 'adam', 'adamw', 'nag', 'rmsprop', 'sgd']);
+      const sgd = optimizer.create('SGD') as InstanceType<typeof optimizer.SGD>;
+      assert.equal(sgd.learningRate, 0.01);
+      assert.deepEqual(sgd.hyper, { momentum: 0, nesterov: false, clipGradient: -1 });
+      assert.equal(optimizer.create('adam').learningRate, 0.001);
+      assert.deepEqual(optimizer.create('adam').hyper, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipGradient: -1 });
+      assert.deepEqual(optimizer.create('adagrad').hyper, { epsilon: 1e-7, clipGradient: -1 });
+      assert.equal(optimizer.create('adagrad').learningRate, 0.01);
+      assert.equal(optimizer.create('rmsprop').learningRate, 0.001);
+      assert.equal((optimizer.create('nag', { momentum: 0.9 }) as InstanceType<typeof optimizer.SGD>).nesterov, true);
+      assert.equal(optimizer.create('sgd', { momentum: 0.9 }).createState(nd.zeros([2])).length, 1);
+      assert.equal(optimizer.create('sgd').createState(nd.zeros([2])).length, 0);
+      assert.equal(optimizer.create('rmsprop', { centered: true }).createState(nd.zeros([2])).length, 3);
+    });
+
+    it('names what is wrong', () => {
+      assert.throws(() => optimizer.create('sdg'), /unknown optimizer "sdg" \(known: .*sgd/);
+      assert.throws(() => optimizer.create('sgd', { learning_rate: 0.1 }), /Optimizer 'sgd': unknown option 'learning_rate'/);
+      assert.throws(() => optimizer.create('adam', { beta1: 1.5 }), /Optimizer 'adam': option beta1 must be in \[0, 1\), got 1.5/);
+      assert.throws(() => optimizer.create('sgd', { momentum: -1 }), /option momentum/);
+      assert.throws(() => optimizer.create('sgd', { nesterov: 'yes' }), /option nesterov must be true or false/);
+    });
+
+    it('registers a custom optimizer written against F', () => {
+      class SignSGD extends optimizer.BaseOptimizer {
+        constructor(o = {}) {
+          super('signsgd', o, [], 0.01);
+        }
+        get hyper() {
+          return this.baseHyper();
+        }
+        protected get stateCount() {
+          return 0;
+        }
+        update(F: gluon.F, a: { weight: gluon.Tensor; grad: gluon.Tensor; lr: gluon.Tensor }) {
+          return { weight: F.sub(a.weight, F.mul(a.lr, F.sign(a.grad))), states: [] };
+        }
+      }
+      optimizer.register('signsgd', (o) => new SignSGD(o));
+      const p = new gluon.Parameter('w', { shape: [3] });
+      p.setData(nd.array([1, 1, 1]));
+      p.setGrad(nd.array([2, -3, 0]));
+      new gluon.Trainer([p], 'signsgd', { learningRate: 0.5 }).step(1);
+      assert.deepEqual(vals(p.data()), [0.5, 1.5, 1]);
+    });
+  });
+});

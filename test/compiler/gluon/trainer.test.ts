@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { nd, gluon, autograd, init, random, optimizer, lrScheduler } from 'gluonc';
+import { encodeSafetensors } from '../../../compiler/gluon/params-file.js';
+import { assertClose } from '../../helpers/compare.js';
+
+type NDArray = nd.NDArray;
+const vals = (x: NDArray) => Array.from(x.data() as ArrayLike<number>, Number);
+const tmp = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-trainer-')), name);
+
+/** A parameter holding `w`, its gradient `g`. */
+function param(name: string, w: number[], g?: number[], opts: NonNullable<ConstructorParameters<typeof gluon.Parameter>[1]> = {}): gluon.Parameter {
+  const p = new gluon.Parameter(name, { shape: [w.length], ...opts });
+  p.setData(nd.array(w, { dtype: opts.dtype }));
+  if (g) p.setGrad(nd.array(g, { dtype: opts.dtype }));
+  return p;
+}
+
+class ScaledLayer extends gluon.HybridBlock {
+  weights: gluon.Parameter;
+  scales: gluon.Parameter;
+  constructor(hiddenUnits: number, scales: nd.NDArray) {
+    super();
+    this.weights = this.params.get('weights', { shape: [hiddenUnits, 0], allowDeferredInit: true });
+    this.scales = this.params.get('scales', { shape: scales.shape, init: new init.Constant(scales.toArray()), differentiable: false });
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor, p: { weights: gluon.Tensor; scales: gluon.Tensor }) {
+    const normalized = F.broadcastDiv(F.broadcastSub(x, F.min(x)), F.broadcastSub(F.max(x), F.min(x)));
+    const weighted = F.FullyConnected(normalized, p.weights, { numHidden: this.weights.shape[0], noBias: true });
+    return F.broadcastMul(p.scales, weighted);
+  }
+}
+
+describe('gluon.Trainer', () => {
+  it("trains the seed's network: SGD with momentum, 'scales' untouched", () => {
+    random.seed(1);
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.Dense(5), new ScaledLayer(5, nd.array([2])), new gluon.nn.Dense(1));
+    net.initialize(new init.Xavier({ magnitude: 2.24 }));
+    net.hybridize();
+    const input = nd.random.uniform(-10, 10, [5, 2]);
+    const label = nd.random.uniform(-1, 1, [5, 1]);
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+    const params = net.collectParams().entries();
+    const mom = new Map<string, number[]>();
+    for (let step = 0; step < 2; step++) {
+      // The L2 loss by hand (0.5·(ŷ − y)²), so this test needs no gluon.loss.
+      const loss = autograd.record(() => net.call(input).sub(label).square().mul(0.5));
+      loss.backward();
+      const before = new Map(params.map(([k, p]) => [k, vals(p.data())]));
+      const grads = new Map(params.filter(([, p]) => p.gradReq !== 'null').map(([k, p]) => [k, vals(p.grad())]));
+      trainer.step(input.shape[0]);
+      for (const [k, p] of params) {
+        if (k === '1.scales') {
+          assert.deepEqual(vals(p.data()), [2], 'scales did not change');
+          continue;
+        }
+        // MXNet's sgd_mom_update: m = 0.9·m − 0.1·g/5; w += m.
+        const m = grads.get(k)!.map((g, i) => 0.9 * (mom.get(k)?.[i] ?? 0) - (0.1 * g) / 5);
+        mom.set(k, m);
+        assertClose(vals(p.data()), before.get(k)!.map((w, i) => w + m[i]!), `step ${step} ${k}`, 1e-5, 1e-6);
+        assert.notDeepEqual(vals(p.data()), before.get(k), `${k} changed`);
+      }
+    }
+    assert.deepEqual(trainer.params.map(([k]) => k), ['0.weight', '0.bias', '1.weights', '1.scales', '2.weight', '2.bias']);
+    assert.equal(trainer.stepCount, 2);
+  });
+
+  it('learning rate: getter, setLearningRate, currentLr', () => {
+    const p = param('w', [1, 2], [1, 1]);
+    const t = new gluon.Trainer([p], 'sgd', { learningRate: 0.5 });
+    assert.equal(t.learningRate, 0.5);
+    t.setLearningRate(0.25);
+    assert.equal(t.learningRate, 0.25);
+    assert.equal(t.currentLr(), 0.25);
+    t.step(1);
+    assertClose(vals(p.data()), [0.75, 1.75], 'stepped with the new rate');
+    assert.throws(() => t.setLearningRate(-1), /non-negative/);
+  });
+
+  it('follows an lrScheduler, as MXNet counts updates', () => {
+    const sched = new lrScheduler.FactorScheduler({ step: 2, factor: 0.5 });
+    const p = param('w', [0], [1]);
+    const t = new gluon.Trainer([p], 'sgd', { learningRate: 1, lrScheduler: sched });
+    assert.equal(sched.baseLr, 1, 'learningRate becomes the schedule base');
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = vals(p.data())[0]!;
+      assert.equal(t.currentLr(), sched.call(i + 1));
+      t.step(1);
+      seen.push(before - vals(p.data())[0]!);
+      assert.equal(t.learningRate, sched.call(i + 1));
+    }
+    // Updates 1, 2 at 1; 3, 4 at 0.5; 5 at 0.25.
+    assertClose(seen, [1, 1, 0.5, 0.5, 0.25], 'per-step learning rates');
+    assert.throws(() => t.setLearningRate(0.1), /lrScheduler/);
+  });
+
+  it('lrMult, wdMult and rescaleGrad / batchSize', () => {
+    const a = param('a', [1, -2], [0.4, 0.8], { lrMult: 2, wdMult: 0 });
+    const b = param('b', [3], [1.2], { wdMult: 3 });
+    const t = new gluon.Trainer([a, b], 'sgd', { learningRate: 0.1, wd: 0.01, rescaleGrad: 3 });
+    assert.deepEqual(t.nextScalars(a, 6), { lr: 0.2, wd: 0, t: 1, rescale: 0.5 });
+    t.step(6);
+    assertClose(vals(a.data()), [1 - 0.2 * 0.2, -2 - 0.2 * 0.4], 'a');
+    assertClose(vals(b.data()), [(1 - 0.1 * 0.03) * 3 - 0.1 * 0.6], 'b');
+  });
+
+  it('works on float64 parameters', () => {
+    const p = param('w', [1, 2], [0.5, -0.5], { dtype: 'float64' });
+    new gluon.Trainer([p], 'adam', { learningRate: 0.1 }).step(1);
+    assert.equal(p.data().dtype, 'float64');
+    // First Adam step from zeros: m = 0.1·g, v = 0.001·g², lr_t = 0.1·sqrt(0.001)/0.1.
+    const lrT = (0.1 * Math.sqrt(0.001)) / 0.1;
+    const expected = [[1, 0.5], [2, -0.5]].map(([w, g]) => w! - (lrT * 0.1 * g!) / (Math.sqrt(0.001 * g! * g!) + 1e-8));
+    assertClose(vals(p.data()), expected, 'adam float64', 1e-13, 1e-13);
+  });
+
+  it('stale gradients and uninitialized parameters', () => {
+    const fresh = param('fresh', [1], [1]);
+    const stale = param('stale', [5]);
+    const deferred = new gluon.Parameter('late', { shape: [0], allowDeferredInit: true });
+    deferred.initialize();
+    const t = new gluon.Trainer([fresh, stale, deferred], 'sgd', { learningRate: 1 });
+    assert.throws(() => t.step(1), /Parameter 'stale' has no gradient.*ignoreStaleGrad/);
+    assert.deepEqual(vals(fresh.data()), [1], 'a failed step changes nothing');
+    t.step(1, { ignoreStaleGrad: true });
+    assert.deepEqual(vals(fresh.data()), [0]);
+    assert.deepEqual(vals(stale.data()), [5]);
+    assert.equal(t.counts.get(stale), undefined);
+    const t2 = new gluon.Trainer([deferred], 'sgd');
+    assert.throws(() => t2.step(1), /Parameter 'late' has not been initialized/);
+  });
+
+  it('checks its arguments', () => {
+    const p = param('w', [1], [1]);
+    assert.throws(() => new gluon.Trainer([p], optimizer.create('sgd'), { learningRate: 1 }), /options must be empty/);
+    assert.throws(() => new gluon.Trainer([p], 'nope'), /unknown optimizer "nope"/);
+    assert.throws(() => new gluon.Trainer([p, 3 as never], 'sgd'), /params\[1\] is not a Parameter/);
+    const t = new gluon.Trainer([p], optimizer.create('sgd', { learningRate: 1 }));
+    assert.throws(() => t.step(0), /batchSize must be a positive number, got 0/);
+    t.update(2); // Gluon's allreduceGrads + update split
+    assert.deepEqual(vals(p.data()), [0.5]);
+  });
+
+  it('commitUpdate records an update computed elsewhere (the fused step)', () => {
+    const p = param('w', [1, 2], [1, 1]);
+    const t = new gluon.Trainer([p], 'sgd', { learningRate: 0.1, momentum: 0.9 });
+    assert.equal(t.stateOf(p).length, 1);
+    t.commitUpdate(p, nd.array([3, 4]), [nd.array([0.5, 0.5])]);
+    assert.deepEqual(vals(p.data()), [3, 4]);
+    assert.equal(t.stepCount, 1);
+    assert.equal(t.nextScalars(p, 1).t, 2);
+    t.step(1);
+    assertClose(vals(p.data()), [3 + 0.45 - 0.1, 4 + 0.45 - 0.1], 'continues from the committed momentum');
+  });
+
+  describe('saveStates / loadStates', () => {
+    for (const [name, opts] of [
+      ['adam', { learningRate: 0.05, wd: 0.01 }],
+      ['sgd', { learningRate: 0.1, momentum: 0.9, nesterov: true }],
+      ['rmsprop', { learningRate: 0.01, centered: true }],
+      ['sgd', { learningRate: 0.2, lrScheduler: 'cosine' }],
+    ] as [string, Record<string, unknown>][]) {
+      it(`resumes ${name} ${JSON.stringify(opts)} exactly`, () => {
+        const make = () => {
+          const ps = [param('a', [1, -1, 0.5]), param('b', [2], undefined, { lrMult: 0.5 })];
+          const o = { ...opts };
+          if (o.lrScheduler === 'cosine') o.lrScheduler = new lrScheduler.CosineScheduler({ maxUpdate: 6, finalLr: 0.01, warmupSteps: 2 });
+          return { ps, t: new gluon.Trainer(new gluon.ParameterDict([['a', ps[0]!], ['b', ps[1]!]]), name, o) };
+        };
+        const grads = (k: number) => [[0.3 * k, -0.2, 0.1 + 0.05 * k], [1 - 0.3 * k]];
+        const run = (m: ReturnType<typeof make>, from: number, to: number) => {
+          for (let k = from; k < to; k++) {
+            m.ps.forEach((p, i) => p.setGrad(nd.array(grads(k)[i]!)));
+            m.t.step(2);
+          }
+        };
+        const whole = make();
+        run(whole, 0, 6);
+
+        const first = make();
+        run(first, 0, 3);
+        const file = tmp('t.states');
+        first.t.saveStates(file);
+        const second = make();
+        second.ps.forEach((p, i) => p.setData(first.ps[i]!.data()));
+        second.t.loadStates(file);
+        assert.equal(second.t.stepCount, 3);
+        run(second, 3, 6);
+        second.ps.forEach((p, i) => assert.deepEqual(vals(p.data()), vals(whole.ps[i]!.data()), `parameter ${i} after resuming`));
+        for (const [j, p] of second.ps.entries()) {
+          const a = second.t.states.get(p)!;
+          const b = whole.t.states.get(whole.ps[j]!)!;
+          assert.equal(a.length, b.length);
+          a.forEach((s, i) => assert.deepEqual(vals(s), vals(b[i]!), `state ${i}`));
+        }
+      });
+    }
+
+    it('restores the learning rate and refuses foreign files', () => {
+      const p = param('w', [1], [1]);
+      const t = new gluon.Trainer([p], 'adam', { learningRate: 0.1 });
+      t.step(1);
+      t.setLearningRate(0.02);
+      const file = tmp('a.states');
+      t.saveStates(file);
+      const p2 = param('w', [1]);
+      const t2 = new gluon.Trainer([p2], 'adam');
+      t2.loadStates(file);
+      assert.equal(t2.learningRate, 0.02);
+      assert.equal(t2.counts.get(p2), 1);
+      assert.throws(() => new gluon.Trainer([param('w', [1])], 'sgd').loadStates(file), /states of optimizer 'adam', but this trainer uses 'sgd'/);
+      assert.throws(() => new gluon.Trainer([param('v', [1])], 'adam').loadStates(file), /Parameter 'w', which this trainer does not have/);
+      assert.throws(() => new gluon.Trainer([param('w', [1, 2])], 'adam').loadStates(file), /state 0 of Parameter 'w' is float32\[1\], expected float32\[2\]/);
+      const other = tmp('net.safetensors');
+      fs.writeFileSync(other, encodeSafetensors([['w', nd.array([1])._host]]));
+      assert.throws(() => t2.loadStates(other), /not a trainer states file/);
+      assert.throws(() => t2.loadStates(tmp('missing')), /cannot read/);
+    });
+  });
+});
+
+describe('lrScheduler', () => {
+  /** MXNet 1.x FactorScheduler.__call__, stateful as written there. */
+  function mxnetFactor(step: number, factor: number, stop: number, base: number) {
+    let count = 0;
+    let lr = base;
+    return (n: number) => {
+      while (n > count + step) {
+        count += step;
+        lr *= factor;
+        if (lr < stop) lr = stop;
+      }
+      return lr;
+    };
+  }
+
+  it('FactorScheduler matches MXNet', () => {
+    const s = new lrScheduler.FactorScheduler({ step: 3, factor: 0.5, stopFactorLr: 0.01, baseLr: 0.4 });
+    const ref = mxnetFactor(3, 0.5, 0.01, 0.4);
+    for (let n = 0; n <= 30; n++) assert.equal(s.call(n), ref(n), `update ${n}`);
+    assert.throws(() => new lrScheduler.FactorScheduler({ step: 0 }), /step must be an integer >= 1/);
+    assert.throws(() => new lrScheduler.FactorScheduler({ step: 2, factor: 2 }), /factor must be in \(0, 1\]/);
+  });
+
+  it('CosineScheduler with warm-up matches the formula', () => {
+    const s = new lrScheduler.CosineScheduler({ maxUpdate: 20, baseLr: 0.1, finalLr: 0.001, warmupSteps: 5, warmupBeginLr: 0.01 });
+    for (let n = 0; n <= 25; n++) {
+      const expected = n < 5
+        ? 0.01 + ((0.1 - 0.01) * n) / 5
+        : n <= 20 ? 0.001 + (0.099 * (1 + Math.cos((Math.PI * (n - 5)) / 15))) / 2 : 0.001;
+      assertClose([s.call(n)], [expected], `update ${n}`, 1e-12, 1e-12);
+    }
+    const c = new lrScheduler.CosineScheduler({ maxUpdate: 4, baseLr: 1, warmupSteps: 2, warmupMode: 'constant', warmupBeginLr: 0.3 });
+    assert.equal(c.call(1), 0.3);
+    assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 2, warmupSteps: 2 }), /warmupSteps \(2\) must be less than maxUpdate \(2\)/);
+  });
+});
