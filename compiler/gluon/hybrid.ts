@@ -145,8 +145,9 @@ export class HybridBlock extends Block {
     const arrays = inputs as NDArray[];
     this.lastSignature = arrays.map((x) => ({ dtype: x.dtype, shape: [...x.shape] }));
     if (this._active) {
-      // Under record, the call joins the pending program (the fused training step).
-      if (isRecording() && fusionEnabled()) {
+      // Under record, the call joins the pending program (the fused training step);
+      // the program differentiates parameters only, so inputs that need gradients take the taped path.
+      if (isRecording() && fusionEnabled() && !arrays.some(requiresGrad)) {
         const d = deferCall(this, arrays, isTrainingMode(), true);
         if (d) return d.list ? d.outputs : d.outputs[0];
       }

@@ -1,0 +1,182 @@
+/**
+ * DataLoader: iterates a dataset in mini-batches (MXNet's
+ * `gluon.data.DataLoader`, loading in-process). The sample order of each
+ * epoch comes from the seeded random stream when `shuffle` is on, so
+ * `random.seed(n)` makes it repeatable. `lastBatch` decides what happens to
+ * a final incomplete batch: 'keep' yields it, 'discard' drops it,
+ * 'rollover' carries its samples into the first batch of the next epoch.
+ * Fast path: an ArrayDataset of NDArrays (or number lists) with the default
+ * batchify builds each batch by copying whole rows with typed-array `set`.
+ */
+import { allocate, type TypedArray } from '../../../runtime/dtypes.js';
+import { sizeOf } from '../../../runtime/tensor.js';
+import { nextInt } from '../../ops/rng.js';
+import { NDArray } from '../ndarray.js';
+import { defaultBatchify } from './batchify.js';
+import { ArrayDataset, SimpleDataset, type Dataset } from './dataset.js';
+
+/** What happens to the last, incomplete batch of an epoch. */
+export type LastBatch = 'keep' | 'discard' | 'rollover';
+
+const LAST_BATCH: readonly LastBatch[] = ['keep', 'discard', 'rollover'];
+
+/** Options of DataLoader (MXNet's, camelCase). */
+export interface DataLoaderOptions {
+  /** Samples per batch (a positive integer). */
+  batchSize: number;
+  /** Draw a new random order every epoch (default false). */
+  shuffle?: boolean;
+  /** 'keep' (default), 'discard' or 'rollover'. */
+  lastBatch?: LastBatch;
+  /** Turns a list of samples into a batch (default: `defaultBatchify`). */
+  batchify?: (samples: any[]) => unknown;
+  /** MXNet's name for `batchify`. */
+  batchifyFn?: (samples: any[]) => unknown;
+  /** Accepted for ported code; loading always runs in this process. */
+  numWorkers?: number;
+}
+
+const KNOWN = new Set(['batchSize', 'shuffle', 'lastBatch', 'batchify', 'batchifyFn', 'numWorkers']);
+
+/** Something with a length and indexed samples: a Dataset, or a plain array of samples. */
+export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: number): unknown } | readonly unknown[];
+
+/**
+ * Mini-batches of a dataset, iterable with `for...of`.
+ *
+ * ```ts
+ * const ds = new gluon.data.ArrayDataset(X, y);          // X [100, 2], y [100]
+ * const loader = new gluon.data.DataLoader(ds, { batchSize: 32, shuffle: true });
+ * loader.length;                                        // 4
+ * for (const [xb, yb] of loader) { ... }                // xb [32, 2], yb [32]; the last batch has 4
+ * ```
+ */
+export class DataLoader<B = any> implements Iterable<B> {
+  readonly dataset: { readonly length: number; get(i: number): unknown };
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly lastBatch: LastBatch;
+  private readonly _batchify: ((samples: any[]) => unknown) | null;
+  /** Indices carried over by 'rollover'. */
+  private _prev: number[] = [];
+
+  constructor(dataset: DatasetLike, options: DataLoaderOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new Error('DataLoader: needs an options object with batchSize, e.g. { batchSize: 32 }');
+    }
+    for (const k of Object.keys(options)) {
+      if (!KNOWN.has(k)) throw new Error(`DataLoader: unknown option '${k}' (valid: ${[...KNOWN].join(', ')})`);
+    }
+    this.dataset = asDataset(dataset);
+    const { batchSize, shuffle = false, lastBatch = 'keep' } = options;
+    if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new Error(`DataLoader: option 'batchSize' must be a positive integer, got ${JSON.stringify(batchSize)}`);
+    }
+    if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: option 'shuffle' must be a boolean, got ${JSON.stringify(shuffle)}`);
+    if (!LAST_BATCH.includes(lastBatch)) {
+      throw new Error(`DataLoader: option 'lastBatch' must be one of ${LAST_BATCH.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(lastBatch)}`);
+    }
+    if (options.batchify !== undefined && options.batchifyFn !== undefined) {
+      throw new Error("DataLoader: give either option 'batchify' or 'batchifyFn', not both");
+    }
+    const fn = options.batchify ?? options.batchifyFn ?? null;
+    if (fn !== null && typeof fn !== 'function') throw new Error(`DataLoader: option '${options.batchify ? 'batchify' : 'batchifyFn'}' must be a function`);
+    if (options.numWorkers !== undefined && !(Number.isInteger(options.numWorkers) && options.numWorkers >= 0)) {
+      throw new Error(`DataLoader: option 'numWorkers' must be a non-negative integer, got ${JSON.stringify(options.numWorkers)}`);
+    }
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.lastBatch = lastBatch;
+    this._batchify = fn;
+  }
+
+  /** The number of batches the next epoch yields. */
+  get length(): number {
+    const n = this.dataset.length;
+    const b = this.batchSize;
+    if (this.lastBatch === 'keep') return Math.ceil(n / b);
+    if (this.lastBatch === 'discard') return Math.floor(n / b);
+    return Math.floor((this._prev.length + n) / b);
+  }
+
+  /** One epoch of batches. */
+  *[Symbol.iterator](): Iterator<B> {
+    const order = this._order();
+    let batch = this._prev;
+    this._prev = [];
+    for (const i of order) {
+      batch.push(i);
+      if (batch.length === this.batchSize) {
+        yield this._make(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) {
+      if (this.lastBatch === 'keep') yield this._make(batch);
+      else if (this.lastBatch === 'rollover') this._prev = batch;
+    }
+  }
+
+  /** The sample order of one epoch: 0..n-1, shuffled (Fisher-Yates) from the seeded stream. */
+  private _order(): number[] {
+    const n = this.dataset.length;
+    const order = Array.from({ length: n }, (_v, i) => i);
+    if (this.shuffle) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = nextInt(i + 1);
+        const t = order[i]!;
+        order[i] = order[j]!;
+        order[j] = t;
+      }
+    }
+    return order;
+  }
+
+  private _make(indices: number[]): B {
+    const ds = this.dataset;
+    if (!this._batchify && ds instanceof ArrayDataset) {
+      const cols = ds.arrays.map((a) => gatherRows(a, indices));
+      if (cols.every((c) => c !== null)) return (cols.length === 1 ? cols[0] : cols) as B;
+    }
+    const samples = indices.map((i) => ds.get(i));
+    return (this._batchify ?? defaultBatchify)(samples) as B;
+  }
+}
+
+/** Rows `indices` of an NDArray (or a list of numbers) as one NDArray; null when the column needs the generic path. */
+function gatherRows(a: unknown, indices: number[]): NDArray | null {
+  if (a instanceof NDArray) {
+    const t = a._host;
+    const rowShape = t.shape.slice(1);
+    const n = sizeOf(rowShape);
+    const src = t.data;
+    const out = allocate(t.dtype, n * indices.length);
+    if (n === 1) {
+      for (let k = 0; k < indices.length; k++) (out as Float32Array)[k] = (src as Float32Array)[indices[k]!]!;
+    } else {
+      for (let k = 0; k < indices.length; k++) {
+        const i = indices[k]!;
+        (out as TypedArray as Float32Array).set((src as Float32Array).subarray(i * n, i * n + n), k * n);
+      }
+    }
+    return new NDArray({ dtype: t.dtype, shape: [indices.length, ...rowShape], data: out });
+  }
+  if (Array.isArray(a)) {
+    const out = new Float32Array(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const v = a[indices[k]!];
+      if (typeof v !== 'number') return null;
+      out[k] = v;
+    }
+    return new NDArray({ dtype: 'float32', shape: [indices.length], data: out });
+  }
+  return null;
+}
+
+function asDataset(d: DatasetLike): { readonly length: number; get(i: number): unknown } {
+  if (Array.isArray(d)) return new SimpleDataset(d);
+  if (d !== null && typeof d === 'object' && typeof (d as { length?: unknown }).length === 'number' && typeof (d as { get?: unknown }).get === 'function') {
+    return d as { readonly length: number; get(i: number): unknown };
+  }
+  throw new Error(`DataLoader: dataset must be a gluon.data.Dataset (length and get(i)) or an array of samples, got ${d === null ? 'null' : typeof d}`);
+}

@@ -1,0 +1,167 @@
+/**
+ * Datasets: indexable collections of samples (MXNet's `gluon.data.Dataset`).
+ * `length` is the number of samples and `get(i)` returns sample `i`; a
+ * dataset of several arrays returns a tuple (an array) per sample, a dataset
+ * of one array the element itself, as in MXNet.
+ */
+import { readElement, sizeOf } from '../../../runtime/tensor.js';
+import { array, NDArray, type NestedNumbers } from '../ndarray.js';
+
+/**
+ * The base of datasets: `length` and `get(i)`, plus lazy `transform`.
+ *
+ * ```ts
+ * class Squares extends gluon.data.Dataset<number> {
+ *   get length() { return 10; }
+ *   get(i: number) { return i * i; }
+ * }
+ * ```
+ */
+export abstract class Dataset<T = unknown> {
+  /** The number of samples. */
+  abstract get length(): number;
+
+  /** Sample `i` (0 <= i < length). */
+  abstract get(i: number): T;
+
+  /**
+   * A dataset whose samples are `fn(sample)` (computed when read). A tuple
+   * sample is spread into `fn`'s arguments, as in MXNet.
+   *
+   * ```ts
+   * ds.transform((x, y) => [x.mul(2), y]);
+   * ```
+   */
+  transform<U>(fn: (...sample: any[]) => U): Dataset<U> {
+    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? fn(...s) : fn(s)));
+  }
+
+  /**
+   * A dataset whose tuples have `fn` applied to their first element only.
+   *
+   * ```ts
+   * ds.transformFirst((x) => x.div(255));
+   * ```
+   */
+  transformFirst(fn: (first: any) => unknown): Dataset<unknown> {
+    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? [fn(s[0]), ...s.slice(1)] : fn(s)));
+  }
+
+  /** Checks `i` is a valid sample index; throws naming the dataset and its length. */
+  protected checkIndex(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new Error(`${this.constructor.name}: index ${i} is out of range for a dataset of length ${this.length}`);
+    }
+  }
+}
+
+class LazyTransformDataset<T, U> extends Dataset<U> {
+  constructor(private readonly base: Dataset<T>, private readonly fn: (s: T) => U) {
+    super();
+  }
+
+  get length(): number {
+    return this.base.length;
+  }
+
+  get(i: number): U {
+    return this.fn(this.base.get(i));
+  }
+}
+
+/**
+ * A dataset over one list of samples.
+ *
+ * ```ts
+ * const ds = new gluon.data.SimpleDataset([1, 2, 3]);
+ * ds.get(1); // 2
+ * ```
+ */
+export class SimpleDataset<T> extends Dataset<T> {
+  constructor(private readonly items: ArrayLike<T>) {
+    super();
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  get(i: number): T {
+    this.checkIndex(i);
+    return this.items[i]!;
+  }
+}
+
+/** What ArrayDataset takes: NDArrays (samples along axis 0) or plain lists of samples. */
+export type DatasetArray = NDArray | ArrayLike<unknown>;
+
+/**
+ * A dataset of several arrays of equal length: sample `i` is the tuple (a JS
+ * array) of their `i`-th elements, or the element itself when there is one
+ * array (as in MXNet). The element of an NDArray is its row `i` as an
+ * NDArray, or a number when the array is 1-D (MXNet turns 1-D arrays into
+ * numpy, giving scalars). A plain list of nested number lists (a matrix
+ * written as arrays) is made a float32 NDArray, so its rows are NDArrays.
+ *
+ * ```ts
+ * const ds = new gluon.data.ArrayDataset(nd.random.uniform(0, 1, [100, 3]), nd.arange(100));
+ * ds.length;  // 100
+ * ds.get(0);  // [NDArray of shape [3], 0]
+ * ```
+ */
+export class ArrayDataset extends Dataset<unknown> {
+  /** The arrays, in the order given. */
+  readonly arrays: readonly DatasetArray[];
+  private readonly _length: number;
+
+  constructor(...arrays: DatasetArray[]) {
+    super();
+    if (arrays.length === 0) throw new Error('ArrayDataset: needs at least one array');
+    const lengths = arrays.map((a, k) => arrayLength(a, k));
+    const bad = lengths.findIndex((n) => n !== lengths[0]);
+    if (bad >= 0) {
+      throw new Error(`ArrayDataset: all arrays must have the same length; array 0 has length ${lengths[0]} while array ${bad} has length ${lengths[bad]}`);
+    }
+    this.arrays = arrays.map(asRows);
+    this._length = lengths[0]!;
+  }
+
+  get length(): number {
+    return this._length;
+  }
+
+  get(i: number): unknown {
+    this.checkIndex(i);
+    if (this.arrays.length === 1) return elementOf(this.arrays[0]!, i);
+    return this.arrays.map((a) => elementOf(a, i));
+  }
+}
+
+/** Nested number lists become a float32 NDArray (rows are samples); anything else is kept. */
+function asRows(a: DatasetArray): DatasetArray {
+  if (a instanceof NDArray || !Array.isArray(a) || a.length === 0 || !Array.isArray(a[0])) return a;
+  try {
+    return array(a as NestedNumbers[]);
+  } catch {
+    return a; // not a rectangular array of numbers: keep the items as they are
+  }
+}
+
+function arrayLength(a: DatasetArray, k: number): number {
+  if (a instanceof NDArray) {
+    if (a.ndim === 0) throw new Error(`ArrayDataset: array ${k} is a 0-d NDArray; samples are taken along axis 0`);
+    return a.shape[0]!;
+  }
+  if (a !== null && typeof a === 'object' && typeof (a as ArrayLike<unknown>).length === 'number') return (a as ArrayLike<unknown>).length;
+  throw new Error(`ArrayDataset: array ${k} must be an NDArray or an array, got ${a === null ? 'null' : typeof a}`);
+}
+
+/** Element `i` of an array: an NDArray's row (a number for 1-D), or the list's item. */
+function elementOf(a: DatasetArray, i: number): unknown {
+  if (!(a instanceof NDArray)) return (a as ArrayLike<unknown>)[i];
+  const t = a._host;
+  if (t.shape.length === 1) return readElement(t, i);
+  const rowShape = t.shape.slice(1);
+  const n = sizeOf(rowShape);
+  return new NDArray({ dtype: t.dtype, shape: rowShape, data: t.data.slice(i * n, (i + 1) * n) });
+}

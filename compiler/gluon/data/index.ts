@@ -1,0 +1,4 @@
+/** `gluon.data`: datasets and the mini-batch loader. */
+export { Dataset, SimpleDataset, ArrayDataset, type DatasetArray } from './dataset.js';
+export { DataLoader, type DataLoaderOptions, type LastBatch, type DatasetLike } from './dataloader.js';
+export { defaultBatchify } from './batchify.js';

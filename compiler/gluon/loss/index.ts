@@ -1,0 +1,8 @@
+/** The losses of `gluon.loss` (MXNet Gluon's definitions and defaults). */
+export { Loss, applyWeighting, optionalTensor, type LossOptions } from './loss.js';
+export { L2Loss } from './l2-loss.js';
+export { L1Loss } from './l1-loss.js';
+export { SoftmaxCrossEntropyLoss, SoftmaxCELoss, type SoftmaxCrossEntropyLossOptions } from './softmax-cross-entropy-loss.js';
+export { SigmoidBinaryCrossEntropyLoss, SigmoidBCELoss, type SigmoidBinaryCrossEntropyLossOptions } from './sigmoid-binary-cross-entropy-loss.js';
+export { HuberLoss, type HuberLossOptions } from './huber-loss.js';
+export { KLDivLoss, type KLDivLossOptions } from './kl-div-loss.js';

@@ -1,0 +1,22 @@
+/** L1Loss: the mean absolute error per sample. */
+import type { F, Tensor } from '../tensor.js';
+import { Loss, type LossOptions } from './loss.js';
+
+/**
+ * `L = mean(|pred − label|)` over the non-batch axes. `label` needs as many
+ * elements as `pred` (reshaped like it).
+ *
+ * ```ts
+ * new gluon.loss.L1Loss().call(nd.array([[1, -3]]), nd.array([[0, 0]])); // [2]
+ * ```
+ */
+export class L1Loss extends Loss {
+  constructor(options: LossOptions = {}) {
+    super(options.weight, options.batchAxis);
+  }
+
+  override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {
+    const abs = F.abs(F.sub(F.reshapeLike(label, pred), pred));
+    return this.perSample(F, abs, sampleWeight);
+  }
+}

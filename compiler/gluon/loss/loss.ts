@@ -1,0 +1,96 @@
+/**
+ * The base of every loss: a HybridBlock computing one value per sample,
+ * `hybridForward(F, pred, label, sampleWeight?)`, with MXNet Gluon's
+ * `weight` (a global scalar multiplier, or null for none) and `batchAxis`
+ * (every other axis is averaged out). The helpers are MXNet's
+ * `_apply_weighting` and `_reshape_like`.
+ */
+import { isSymbol } from '../../trace/symbol.js';
+import { HybridBlock } from '../hybrid.js';
+import { NDArray } from '../ndarray.js';
+import type { F, Tensor } from '../tensor.js';
+
+/** Options every loss takes. */
+export interface LossOptions {
+  /** Global scalar weight of the loss (null: none). */
+  weight?: number | null;
+  /** The axis that ranges over the samples of the batch (default 0). */
+  batchAxis?: number;
+}
+
+/**
+ * Base class of the losses. A subclass implements `hybridForward(F, pred,
+ * label, sampleWeight?)` and ends with `this.perSample(F, loss, sampleWeight)`.
+ *
+ * ```ts
+ * class AbsLoss extends gluon.loss.Loss {
+ *   hybridForward(F: gluon.F, pred: gluon.Tensor, label: gluon.Tensor, sampleWeight?: gluon.Tensor) {
+ *     return this.perSample(F, F.abs(F.sub(pred, F.reshapeLike(label, pred))), sampleWeight);
+ *   }
+ * }
+ * new AbsLoss().call(nd.array([[1, 2]]), nd.array([[0, 0]])); // [1.5]
+ * ```
+ */
+export class Loss extends HybridBlock {
+  /** The global scalar weight (null: none). */
+  readonly weight: number | null;
+  /** The batch axis (kept by the reduction). */
+  readonly batchAxis: number;
+
+  constructor(weight: number | null | undefined, batchAxis: number | undefined) {
+    super();
+    const name = new.target.name;
+    if (weight !== null && weight !== undefined && (typeof weight !== 'number' || !Number.isFinite(weight))) {
+      throw new Error(`${name}: weight must be a finite number or null, got ${JSON.stringify(weight)}`);
+    }
+    if (batchAxis !== undefined && !Number.isInteger(batchAxis)) {
+      throw new Error(`${name}: batchAxis must be an integer, got ${JSON.stringify(batchAxis)}`);
+    }
+    this.weight = weight ?? null;
+    this.batchAxis = batchAxis ?? 0;
+  }
+
+  /**
+   * Applies `sampleWeight` (broadcast) and `weight`, then averages every
+   * axis but the batch axis: MXNet's `_apply_weighting` + `F.mean(..., exclude=True)`.
+   */
+  protected perSample(F: F, loss: Tensor, sampleWeight?: unknown, weight: number | null = this.weight): Tensor {
+    const weighted = applyWeighting(F, loss, weight, sampleWeight);
+    return F.mean(weighted, { axis: this.batchAxis, exclude: true });
+  }
+
+  override toString(): string {
+    return `${this.constructor.name}(batchAxis=${this.batchAxis}, w=${this.weight ?? 'None'})`;
+  }
+}
+
+/**
+ * `loss * sampleWeight` (broadcast) then `* weight`; either may be absent
+ * (a `sampleWeight` that is not a tensor, such as the parameter object
+ * `hybridForward` receives last, counts as absent).
+ *
+ * ```ts
+ * applyWeighting(nd, loss, 0.5, nd.array([[1], [2]]));
+ * ```
+ */
+export function applyWeighting(F: F, loss: Tensor, weight: number | null | undefined, sampleWeight?: unknown): Tensor {
+  let out = loss;
+  const sw = optionalTensor(sampleWeight);
+  if (sw !== undefined) out = F.broadcastMul(out, sw);
+  if (weight !== null && weight !== undefined) out = F.mul(out, weight);
+  return out;
+}
+
+/**
+ * The optional sample weight among `hybridForward`'s trailing arguments: a
+ * tensor, or undefined when the argument is the block's (empty) parameter
+ * object, which `hybridForward` receives last.
+ *
+ * ```ts
+ * optionalTensor(nd.ones([2])); // the array
+ * optionalTensor({});           // undefined
+ * ```
+ */
+export function optionalTensor(x: unknown): Tensor | undefined {
+  return x instanceof NDArray || isSymbol(x) ? (x as unknown as Tensor) : undefined;
+}

@@ -1,0 +1,49 @@
+/** SoftmaxCrossEntropyLoss (alias SoftmaxCELoss). */
+import type { F, Tensor } from '../tensor.js';
+import { Loss, type LossOptions } from './loss.js';
+
+/** Options of SoftmaxCrossEntropyLoss (MXNet's, camelCase). */
+export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
+  /** The class axis of `pred` (default -1). */
+  axis?: number;
+  /** Labels are class indices (default true) rather than distributions. */
+  sparseLabel?: boolean;
+  /** `pred` already holds log-probabilities (default false). */
+  fromLogits?: boolean;
+}
+
+/**
+ * Softmax cross entropy. Sparse labels (default) hold class indices as
+ * floats, shaped like `pred` without `axis`: `L = −log softmax(pred)[label]`;
+ * dense labels are distributions shaped like `pred`:
+ * `L = −Σ label · log softmax(pred)`. Averaged over the non-batch axes.
+ *
+ * ```ts
+ * const ce = new gluon.loss.SoftmaxCrossEntropyLoss();
+ * ce.call(nd.array([[2, 0, 1]]), nd.array([0])); // [0.4076]
+ * ```
+ */
+export class SoftmaxCrossEntropyLoss extends Loss {
+  readonly axis: number;
+  readonly sparseLabel: boolean;
+  readonly fromLogits: boolean;
+
+  constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
+    super(options.weight, options.batchAxis);
+    this.axis = options.axis ?? -1;
+    if (!Number.isInteger(this.axis)) throw new Error(`SoftmaxCrossEntropyLoss: axis must be an integer, got ${JSON.stringify(options.axis)}`);
+    this.sparseLabel = options.sparseLabel ?? true;
+    this.fromLogits = options.fromLogits ?? false;
+  }
+
+  override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {
+    const logp = this.fromLogits ? pred : F.logSoftmax(pred, { axis: this.axis });
+    const loss = this.sparseLabel
+      ? F.neg(F.pick(logp, label, { axis: this.axis, keepdims: true }))
+      : F.neg(F.sum(F.mul(logp, F.reshapeLike(label, logp)), { axis: this.axis, keepdims: true }));
+    return this.perSample(F, loss, sampleWeight);
+  }
+}
+
+/** MXNet's short name for SoftmaxCrossEntropyLoss. Example: `new gluon.loss.SoftmaxCELoss()`. */
+export const SoftmaxCELoss = SoftmaxCrossEntropyLoss;

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { nd, gluon, autograd, random } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs, type NumpyJob } from '../../helpers/numpy.js';
+
+const { loss } = gluon;
+
+/**
+ * float64 references written from the textbook formulas (not MXNet's code
+ * path): a = pred, b = label, c = sample weight, d = head gradient. Each job
+ * returns the per-sample loss and d(sum(d * loss))/d(pred) by central
+ * finite differences of the same reference.
+ */
+const REF = String.raw`
+def logsm(x, ax):
+    m = x.max(axis=ax, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=ax, keepdims=True))
+
+def per_sample(l):
+    return l.reshape(l.shape[0], -1).mean(axis=1)
+
+def weighted(l):
+    if attrs['sw']:
+        l = l * c
+    if attrs['weight'] is not None:
+        l = l * attrs['weight']
+    return l
+
+def elem(p, y):
+    kind = attrs['kind']
+    ax = attrs.get('axis', -1)
+    if kind == 'l2':
+        return 0.5 * (p - y.reshape(p.shape)) ** 2
+    if kind == 'l1':
+        return np.abs(p - y.reshape(p.shape))
+    if kind == 'huber':
+        r = attrs['rho']; e = np.abs(p - y.reshape(p.shape))
+        return np.where(e > r, e - r / 2, e * e / (2 * r))
+    if kind == 'sce':
+        lp = p if attrs['fromLogits'] else logsm(p, ax)
+        if attrs['sparse']:
+            idx = np.expand_dims(y.astype(np.int64), ax)
+            return -np.take_along_axis(lp, idx, axis=ax)
+        return -(lp * y.reshape(p.shape)).sum(axis=ax, keepdims=True)
+    if kind == 'bce':
+        y = y.reshape(p.shape)
+        if attrs['fromSigmoid']:
+            return -(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
+        s = 1 / (1 + np.exp(-p))
+        return -(y * np.log(s) + (1 - y) * np.log(1 - s))
+    if kind == 'kl':
+        lp = p if attrs['fromLogits'] else logsm(p, ax)
+        return y * (np.log(y + 1e-12) - lp)
+    raise ValueError(kind)
+
+def f(p):
+    return per_sample(weighted(elem(p, b)))
+
+g = np.zeros_like(a)
+eps = 1e-6
+for i in np.ndindex(*a.shape):
+    hi = a.copy(); hi[i] += eps
+    lo = a.copy(); lo[i] -= eps
+    g[i] = ((f(hi) - f(lo)) * d).sum() / (2 * eps)
+out = [f(a), g]
+`;
+
+interface Case {
+  what: string;
+  make: () => gluon.HybridBlock;
+  attrs: Record<string, unknown>;
+  pred: number[];
+  /** Makes the label for a pred shape. */
+  label: (shape: number[]) => nd.NDArray;
+  /** The sample-weight shape (absent: no sample weight). */
+  sw?: number[];
+  /** Pred drawn from this range (default [-2, 2]). */
+  range?: [number, number];
+}
+
+const uniform = (lo: number, hi: number) => (s: number[]) => nd.random.uniform(lo, hi, s);
+const classes = (n: number, dropAxis: number) => (s: number[]) => {
+  const shape = s.filter((_d, k) => k !== (dropAxis < 0 ? s.length + dropAxis : dropAxis));
+  return nd.random.uniform(0, n, shape).floor();
+};
+const distribution = (axis: number) => (s: number[]) => nd.softmax(nd.random.uniform(-1, 1, s), { axis });
+
+const CASES: Case[] = [
+  { what: 'L2Loss', make: () => new loss.L2Loss(), attrs: { kind: 'l2', weight: 1 }, pred: [4, 3], label: uniform(-2, 2) },
+  { what: 'L2Loss weight 3, sample weight, 3-d', make: () => new loss.L2Loss({ weight: 3 }), attrs: { kind: 'l2', weight: 3 }, pred: [3, 2, 4], label: uniform(-2, 2), sw: [3, 1, 1] },
+  { what: 'L2Loss label of another shape', make: () => new loss.L2Loss(), attrs: { kind: 'l2', weight: 1 }, pred: [4, 1], label: (s) => nd.random.uniform(-2, 2, [s[0]!]) },
+  { what: 'L1Loss', make: () => new loss.L1Loss(), attrs: { kind: 'l1', weight: null }, pred: [5, 3], label: uniform(-2, 2) },
+  { what: 'L1Loss weight, sample weight', make: () => new loss.L1Loss({ weight: 0.5 }), attrs: { kind: 'l1', weight: 0.5 }, pred: [5, 3], label: uniform(-2, 2), sw: [5, 1] },
+  { what: 'HuberLoss rho 1', make: () => new loss.HuberLoss(), attrs: { kind: 'huber', rho: 1, weight: null }, pred: [4, 6], label: uniform(-2, 2) },
+  { what: 'HuberLoss rho 0.5, weight, sample weight', make: () => new loss.HuberLoss({ rho: 0.5, weight: 2 }), attrs: { kind: 'huber', rho: 0.5, weight: 2 }, pred: [4, 6], label: uniform(-2, 2), sw: [4, 1] },
+  {
+    what: 'SoftmaxCrossEntropyLoss sparse', make: () => new loss.SoftmaxCrossEntropyLoss(),
+    attrs: { kind: 'sce', sparse: true, fromLogits: false, weight: null }, pred: [6, 5], label: classes(5, -1),
+  },
+  {
+    what: 'SoftmaxCrossEntropyLoss sparse, axis 1 of 3-d, weight, sample weight', make: () => new loss.SoftmaxCrossEntropyLoss({ axis: 1, weight: 0.7 }),
+    attrs: { kind: 'sce', sparse: true, fromLogits: false, axis: 1, weight: 0.7 }, pred: [3, 4, 2], label: classes(4, 1), sw: [3, 1, 1],
+  },
+  {
+    what: 'SoftmaxCrossEntropyLoss dense', make: () => new loss.SoftmaxCrossEntropyLoss({ sparseLabel: false }),
+    attrs: { kind: 'sce', sparse: false, fromLogits: false, weight: null }, pred: [4, 3], label: distribution(-1),
+  },
+  {
+    what: 'SoftmaxCrossEntropyLoss fromLogits (sparse)', make: () => new loss.SoftmaxCELoss({ fromLogits: true }),
+    attrs: { kind: 'sce', sparse: true, fromLogits: true, weight: null }, pred: [4, 3], label: classes(3, -1),
+  },
+  {
+    what: 'SigmoidBinaryCrossEntropyLoss', make: () => new loss.SigmoidBinaryCrossEntropyLoss(),
+    attrs: { kind: 'bce', fromSigmoid: false, weight: null }, pred: [5, 4], label: (s) => nd.random.uniform(0, 1, s).greater(0.5).astype('float32'), range: [-6, 6],
+  },
+  {
+    what: 'SigmoidBCELoss soft labels, weight, sample weight', make: () => new loss.SigmoidBCELoss({ weight: 1.5 }),
+    attrs: { kind: 'bce', fromSigmoid: false, weight: 1.5 }, pred: [5, 4], label: uniform(0, 1), sw: [5, 1],
+  },
+  {
+    what: 'SigmoidBinaryCrossEntropyLoss fromSigmoid', make: () => new loss.SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }),
+    attrs: { kind: 'bce', fromSigmoid: true, weight: null }, pred: [4, 3], label: uniform(0, 1), range: [0.05, 0.95],
+  },
+  {
+    what: 'KLDivLoss (log-probabilities)', make: () => new loss.KLDivLoss(),
+    attrs: { kind: 'kl', fromLogits: true, weight: null }, pred: [4, 5], label: distribution(-1), range: [-3, -0.1],
+  },
+  {
+    what: 'KLDivLoss fromLogits false, axis 1, weight, sample weight', make: () => new loss.KLDivLoss({ fromLogits: false, axis: 1, weight: 2 }),
+    attrs: { kind: 'kl', fromLogits: false, axis: 1, weight: 2 }, pred: [3, 4, 2], label: distribution(1), sw: [3, 1, 1],
+  },
+];
+
+const flat = (a: nd.NDArray): number[] => Array.from(a.data() as Float32Array, Number);
+const vals = (a: nd.NDArray): Float64Array => Float64Array.from(a.data() as Float32Array);
+const input = (a: nd.NDArray) => ({ shape: a.shape, dtype: 'float64', data: flat(a) });
+
+interface Prepared {
+  c: Case;
+  pred: nd.NDArray;
+  label: nd.NDArray;
+  sw: nd.NDArray | undefined;
+  head: nd.NDArray;
+}
+
+describe('gluon.loss', function () {
+  this.timeout(120000);
+  random.seed(7);
+  const prepared: Prepared[] = CASES.map((c) => {
+    const [lo, hi] = c.range ?? [-2, 2];
+    const pred = nd.random.uniform(lo, hi, c.pred).astype('float64');
+    const label = c.label(c.pred).astype('float64');
+    const sw = c.sw ? nd.random.uniform(0.5, 2, c.sw).astype('float64') : undefined;
+    const head = nd.random.uniform(0.5, 1.5, [c.pred[0]!]).astype('float64');
+    return { c, pred, label, sw, head };
+  });
+  const jobs: NumpyJob[] = prepared.map(({ c, pred, label, sw, head }) => ({
+    code: REF,
+    inputs: [pred, label, sw ?? nd.ones([1], { dtype: 'float64' }), head].map(input),
+    attrs: { ...c.attrs, sw: !!sw },
+  }));
+  const refs = numpyRefs(jobs);
+
+  prepared.forEach(({ c, pred, label, sw, head }, k) => {
+    const args = (p: nd.NDArray, dtype: 'float32' | 'float64') => [p, label.astype(dtype), ...(sw ? [sw.astype(dtype)] : [])];
+
+    it(`${c.what}: one value per sample, as the float64 reference (eager and hybridized)`, () => {
+      const ref = refs[k]!;
+      assert.equal(ref.error, undefined, ref.error);
+      const block = c.make();
+      const eager = block.call(...args(pred.astype('float32'), 'float32')) as nd.NDArray;
+      assert.deepEqual(eager.shape, [c.pred[0]]);
+      assert.equal(eager.dtype, 'float32');
+      assertClose(vals(eager), ref.outs[0]!.data, `${c.what} eager`, 1e-4, 1e-5);
+      const eager64 = block.call(...args(pred, 'float64')) as nd.NDArray;
+      assertClose(vals(eager64), ref.outs[0]!.data, `${c.what} eager float64`, 1e-9, 1e-10);
+      block.hybridize();
+      const compiled = block.call(...args(pred.astype('float32'), 'float32')) as nd.NDArray;
+      assert.deepEqual(compiled.shape, [c.pred[0]]);
+      assertClose(vals(compiled), vals(eager), `${c.what} hybridized vs eager`, 1e-5, 1e-6);
+    });
+
+    it(`${c.what}: gradient w.r.t. pred (autograd tape) matches finite differences in float64`, () => {
+      const ref = refs[k]!;
+      assert.equal(ref.error, undefined, ref.error);
+      for (const hybrid of [false, true]) {
+        const block = c.make();
+        if (hybrid) block.hybridize();
+        const p = pred.copy();
+        p.attachGrad();
+        const out = autograd.record(() => block.call(...args(p, 'float64')) as nd.NDArray);
+        out.backward(head);
+        assertClose(vals(p.grad), ref.outs[1]!.data, `${c.what} gradient${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+      }
+    });
+  });
+
+  it('batchAxis 1 keeps axis 1 and averages the others', () => {
+    const p = nd.array([[[1, 2], [3, 4], [5, 6]]]); // [1, 3, 2]
+    const out = new loss.L1Loss({ batchAxis: 1 }).call(p, nd.zeros([1, 3, 2]));
+    assert.deepEqual(out.shape, [3]);
+    assertClose(vals(out), [1.5, 3.5, 5.5], 'L1Loss batchAxis 1');
+  });
+
+  it('a 1-d prediction gives the element losses themselves', () => {
+    const out = new loss.L2Loss().call(nd.array([1, 3]), nd.array([0, 1]));
+    assert.deepEqual(out.shape, [2]);
+    assertClose(vals(out), [0.5, 2], 'L2Loss 1-d');
+  });
+
+  it('joins a training step: the seed L2Loss example updates the network', () => {
+    random.seed(1);
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.Dense(3), new gluon.nn.Dense(1));
+    net.initialize();
+    net.hybridize();
+    const x = nd.random.uniform(-1, 1, [5, 2]);
+    const y = nd.random.uniform(-1, 1, [5, 1]);
+    const l2 = new loss.L2Loss();
+    const before = l2.call(net.call(x), y).mean().item();
+    const p = net.collectParams().values()[0]!;
+    const w0 = vals(p.data());
+    autograd.record(() => l2.call(net.call(x), y)).backward();
+    const g = vals(p.grad());
+    assert.ok(g.some((v) => v !== 0), 'the first Dense weight has a non-zero gradient');
+    assert.ok(Number.isFinite(before));
+    assert.deepEqual(vals(p.data()), w0, 'backward alone does not change the weights');
+  });
+
+  it('rejects bad options and mismatched labels with errors naming them', () => {
+    assert.throws(() => new loss.L2Loss({ weight: NaN }), /L2Loss: weight must be a finite number/);
+    assert.throws(() => new loss.L1Loss({ batchAxis: 0.5 }), /L1Loss: batchAxis must be an integer/);
+    assert.throws(() => new loss.HuberLoss({ rho: 0 }), /HuberLoss: rho must be a positive number/);
+    assert.throws(() => new loss.SoftmaxCrossEntropyLoss({ axis: 1.5 }), /SoftmaxCrossEntropyLoss: axis must be an integer/);
+    assert.throws(() => new loss.L2Loss().call(nd.ones([2, 3]), nd.ones([2, 2])), /reshapeLike.*\[2, 2\].*\[2, 3\].*L2Loss/);
+    assert.throws(() => new loss.SoftmaxCrossEntropyLoss().call(nd.ones([2, 3]), nd.ones([3])), /pick.*index shape \[3\].*SoftmaxCrossEntropyLoss/);
+  });
+
+  it('a user-defined Loss gets weighting and the per-sample mean from perSample', () => {
+    class AbsLoss extends loss.Loss {
+      constructor() {
+        super(2, 0);
+      }
+      override hybridForward(F: gluon.F, pred: gluon.Tensor, label: gluon.Tensor, sampleWeight?: gluon.Tensor) {
+        return this.perSample(F, F.abs(F.sub(pred, F.reshapeLike(label, pred))), sampleWeight);
+      }
+    }
+    const l = new AbsLoss();
+    const p = nd.array([[1, 2], [3, -5]]);
+    assertClose(vals(l.call(p, nd.zeros([2, 2]))), [3, 8], 'AbsLoss');
+    assertClose(vals(l.call(p, nd.zeros([2, 2]), nd.array([[1], [0.5]]))), [3, 4], 'AbsLoss with sample weight');
+    l.hybridize();
+    assertClose(vals(l.call(p, nd.zeros([2, 2]), nd.array([[1], [0.5]]))), [3, 4], 'AbsLoss hybridized with sample weight');
+  });
+
+  it('prints like MXNet', () => {
+    assert.equal(new loss.L2Loss().toString(), 'L2Loss(batchAxis=0, w=1)');
+    assert.equal(new loss.L1Loss().toString(), 'L1Loss(batchAxis=0, w=None)');
+  });
+});
