@@ -92,11 +92,12 @@ export class MSRAPrelu extends Xavier {
 
 /** A constant value: a number, or nested arrays broadcast to the parameter's shape. */
 export class Constant extends Initializer {
-  constructor(readonly value: number | number[] | unknown[]) {
+  // `boolean` too: it takes what `NDArray.toArray()` returns (the seed passes `scales.toArray()`).
+  constructor(readonly value: number | boolean | number[] | unknown[]) {
     super();
   }
   create(shape: number[], dtype: DType, name: string): NDArray {
-    if (typeof this.value === 'number') return fill(shape, dtype, () => this.value as number);
+    if (!Array.isArray(this.value)) return fill(shape, dtype, () => Number(this.value));
     const flat = (this.value as unknown[]).flat(Infinity as 1) as number[];
     const n = sizeOf(shape);
     if (flat.length !== n && flat.length !== 1) {

@@ -1,0 +1,208 @@
+/**
+ * `HybridBlock.export`: a hybrid block as one compiled artifact — a standard
+ * `.onnx` file with the parameters as initializers (under their structural
+ * names) and the manifest in `metadata_props['gluonc.manifest']`.
+ * Invariants: the block is traced in prediction mode; the file is written
+ * atomically (a temporary file in the same folder, then a rename), so a
+ * reader never sees half an artifact; onnxruntime loads the bytes before
+ * they are written (unless `check: false`).
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { checkDType, type DType } from '../../runtime/dtypes.js';
+import { Session } from '../../runtime/session.js';
+import { formatShape } from '../../runtime/tensor.js';
+import { Graph } from '../ir/graph.js';
+import type { Dim } from '../ir/types.js';
+import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
+import { withTrainingMode } from '../ops/mode.js';
+import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import type { HybridBlock } from './hybrid.js';
+import type { Parameter } from './parameter.js';
+
+/** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
+export interface InputSpec {
+  shape: Dim[];
+  /** Default `float32`. */
+  dtype?: DType;
+}
+
+/** Options of `export`. */
+export interface ExportOptions {
+  /**
+   * The inputs by name, in call order. Default: the signature of the block's
+   * last call with dimension 0 made symbolic (`'N'`), named `data` (one
+   * input) or `data0`, `data1`, ...
+   */
+  inputs?: Record<string, InputSpec>;
+  /** The ONNX opset (default 21). */
+  opset?: number;
+  /** Further compile options recorded in the manifest's `compile` (e.g. `{ optLevel: 2 }`). */
+  compile?: Record<string, unknown>;
+  /** Load the bytes in onnxruntime before writing (default true). */
+  check?: boolean;
+}
+
+/** What `export` produced. */
+export interface ExportResult {
+  /** The file written (as given). */
+  path: string;
+  manifest: ArtifactManifest;
+  /** The ONNX bytes written. */
+  bytes: Uint8Array;
+}
+
+/** The input types of a block's calls, recorded by HybridBlock (see `lastSignature`). */
+export type Signature = { dtype: DType; shape: number[] }[];
+
+/**
+ * Traces `block` in prediction mode and lowers it to ONNX bytes with its
+ * manifest (nothing is written).
+ *
+ * ```ts
+ * const { bytes, manifest } = exportBytes(net, { inputs: { x: { shape: ['N', 784] } } });
+ * ```
+ */
+export function exportBytes(block: HybridBlock, options: ExportOptions = {}, where = ''): { bytes: Uint8Array; manifest: ArtifactManifest } {
+  const label = `${block.constructor.name}.export${where ? ` to '${where}'` : ''}`;
+  const inputTypes = resolveInputs(block, options, label);
+  const opset = options.opset ?? DEFAULT_OPSET;
+  if (!Number.isInteger(opset) || opset < 7) throw new Error(`${label}: opset must be an integer ONNX opset (7 or later), got ${opset}`);
+
+  let traced: ReturnType<HybridBlock['trace']>;
+  try {
+    traced = withTrainingMode(false, () => block.trace(inputTypes));
+  } catch (e) {
+    throw prefixed(label, e);
+  }
+  const { outputs, ctx, inputs } = traced;
+  const outNames = outputs.length === 1 ? ['output'] : outputs.map((_s, i) => `output${i}`);
+  const graph = Graph.fromOutputs(
+    inputs.map((v) => v.value),
+    outputs.map((s, i) => ({ name: outNames[i]!, value: s.value })),
+  );
+  // Parameters in the block's structural order (collectParams), whatever order the graph reached them in.
+  const order = new Map(block.collectParams().keys().map((k, i) => [k, i]));
+  graph.params.sort((a, b) => (order.get(a.name) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.name) ?? Number.MAX_SAFE_INTEGER));
+  // Parameters become initializers: give each graph parameter its current array.
+  const byValue = new Map<unknown, Parameter>([...ctx.symbols].map(([p, s]) => [s.value, p]));
+  for (const v of graph.params) {
+    const p = byValue.get(v);
+    if (!p) throw new Error(`${label}: graph parameter '${v.name}' does not belong to a parameter of the block`);
+    if (!p.initialized) {
+      throw new Error(
+        `${label}: parameter '${v.name}' of block ${block.constructor.name} has not been initialized ${formatShape(p.shape)}; call initialize() (and run the block once if its shape is inferred) before export`,
+      );
+    }
+    v.data = p.data()._host;
+  }
+
+  const io = (name: string, t: { dtype: DType; shape: Dim[] }): ArtifactIO => ({ name, dtype: t.dtype, shape: [...t.shape] });
+  const manifest = buildManifest({
+    inputs: inputs.map((s) => io(s.value.name, s.value.type)),
+    outputs: graph.outputs.map((o) => io(o.name, o.value.type)),
+    params: graph.params.map((v) => v.name),
+    compile: { opset, ...(options.compile ?? {}) },
+  });
+  let bytes: Uint8Array;
+  try {
+    bytes = emitModel(graph, {
+      opset,
+      metadata: { [MANIFEST_METADATA_KEY]: JSON.stringify(manifest) },
+      producerVersion: gluoncVersion(),
+      graphName: block.constructor.name,
+    });
+  } catch (e) {
+    throw prefixed(label, e);
+  }
+  if (options.check !== false) {
+    try {
+      Session.create(bytes).close();
+    } catch (e) {
+      throw new Error(`${label}: onnxruntime cannot load the exported graph: ${(e as Error).message}`);
+    }
+  }
+  return { bytes, manifest };
+}
+
+/**
+ * Writes `block` as a compiled artifact at `file` (see the module comment).
+ *
+ * ```ts
+ * net.call(nd.ones([1, 784]));
+ * exportBlock(net, 'mlp.onnx');                                   // input 'data': float32 ['N', 784]
+ * exportBlock(net, 'mlp.onnx', { inputs: { x: { shape: ['N', 784] } } });
+ * ```
+ */
+export function exportBlock(block: HybridBlock, file: string, options: ExportOptions = {}): ExportResult {
+  if (typeof file !== 'string' || !file) throw new Error(`${block.constructor.name}.export: needs a file path, got ${JSON.stringify(file)}`);
+  const { bytes, manifest } = exportBytes(block, options, file);
+  writeFileAtomic(file, bytes, `${block.constructor.name}.export`);
+  return { path: file, manifest, bytes };
+}
+
+/**
+ * Writes `bytes` to `file` atomically: a temporary file in the same folder,
+ * flushed, then renamed over `file`. The folder is created when missing.
+ *
+ * ```ts
+ * writeFileAtomic('out/mlp.onnx', bytes);
+ * ```
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array, what = 'write'): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temporary file was never created
+    }
+    throw new Error(`${what}: cannot write '${file}': ${(e as Error).message}`);
+  }
+}
+
+/** The named, typed inputs to trace with: the given ones, else the last call's signature with a symbolic batch. */
+function resolveInputs(block: HybridBlock, options: ExportOptions, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
+  if (options.inputs) {
+    const entries = Object.entries(options.inputs);
+    if (!entries.length) throw new Error(`${label}: 'inputs' is empty; name at least one input`);
+    return entries.map(([name, spec]) => {
+      if (!spec || !Array.isArray(spec.shape)) throw new Error(`${label}: input '${name}' needs a shape, e.g. { shape: ['N', 784] }`);
+      for (const d of spec.shape) {
+        const ok = (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d !== '');
+        if (!ok) throw new Error(`${label}: input '${name}' has an invalid dimension ${JSON.stringify(d)} in ${formatShape(spec.shape)}`);
+      }
+      return { name, dtype: checkDType(spec.dtype ?? 'float32', `${label}: input '${name}'`), shape: [...spec.shape] };
+    });
+  }
+  const sig = block.lastSignature;
+  if (!sig) {
+    throw new Error(`${label}: the block has not been called yet, so its input shapes are unknown; call it once or pass { inputs: { data: { shape: ['N', ...] } } }`);
+  }
+  return sig.map((t, i) => ({
+    name: sig.length === 1 ? 'data' : `data${i}`,
+    dtype: t.dtype,
+    shape: t.shape.map((d, k): Dim => (k === 0 ? 'N' : d)),
+  }));
+}
+
+function prefixed(label: string, e: unknown): Error {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const out = new Error(`${label}: ${err.message}`);
+  out.name = err.name;
+  out.stack = `${out.name}: ${out.message}\n${(err.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return out;
+}

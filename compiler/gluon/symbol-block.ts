@@ -1,0 +1,143 @@
+/**
+ * `gluon.SymbolBlock.imports(path)`: a compiled artifact (or any ONNX file
+ * `readModel` can read) back as a HybridBlock. The graph's parameters become
+ * the block's parameters under their structural names (`0.weight`), so they
+ * save, load and share like any other; `hybridForward` replays the graph's
+ * nodes through `F`, so the block runs eagerly (`F = nd`), hybridized
+ * (traced through `F = sym` and compiled once per signature) and inside a
+ * hybridized parent alike.
+ * Invariant: inputs are checked against the artifact's declared inputs
+ * (count, dtype, rank, fixed dimensions, one size per symbolic dimension)
+ * before anything runs; errors name the file.
+ */
+import { formatShape } from '../../runtime/tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Attrs } from '../ir/node.js';
+import { formatType, type Dim } from '../ir/types.js';
+import type { Value } from '../ir/value.js';
+import { checkManifest, type ArtifactManifest } from '../manifest.js';
+import { readModel } from '../onnx/read.js';
+import { getOp } from '../ops/registry.js';
+import { HybridBlock } from './hybrid.js';
+import { NDArray } from './ndarray.js';
+import type { F, Tensor } from './tensor.js';
+
+/**
+ * A block made from a compiled graph.
+ *
+ * ```ts
+ * net.export('net.onnx');
+ * const back = gluon.SymbolBlock.imports('net.onnx');
+ * back.call(x);                    // same outputs as net.call(x)
+ * back.hybridize(); back.call(x);  // compiled once per input signature
+ * ```
+ */
+export class SymbolBlock extends HybridBlock {
+  /** The graph read from the artifact. */
+  readonly graph: Graph;
+  /** The artifact's manifest (null for ONNX files without one). */
+  readonly manifest: ArtifactManifest | null;
+  /** Where the graph came from (a file path, or a description). */
+  readonly source: string;
+  private readonly _constants = new Map<Value, NDArray>();
+
+  /**
+   * Reads an artifact written by `HybridBlock.export` or `gluonc compile`.
+   *
+   * ```ts
+   * const net = gluon.SymbolBlock.imports('mlp.onnx');
+   * ```
+   */
+  static imports(path: string): SymbolBlock {
+    const { graph, manifest } = readModel(path);
+    return new SymbolBlock(graph, manifest === null ? null : checkManifest(manifest, `SymbolBlock.imports('${path}')`), path);
+  }
+
+  /** A block computing `graph`; its parameter values (the initializers) become the parameters' data. */
+  constructor(graph: Graph, manifest: ArtifactManifest | null = null, source = 'a graph') {
+    super();
+    this.graph = graph;
+    this.manifest = manifest;
+    this.source = source;
+    // Registered in the manifest's order (the exporting block's structural order) where there is one.
+    const rank = new Map((manifest?.params ?? []).map((k, i) => [k, i]));
+    const params = [...graph.params].sort((a, b) => (rank.get(a.name) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.name) ?? Number.MAX_SAFE_INTEGER));
+    for (const v of params) {
+      if (this.params.has(v.name)) throw new Error(`SymbolBlock (${source}): two parameters are named '${v.name}'`);
+      const p = this.params.get(v.name, { shape: [...(v.type.shape as number[])], dtype: v.type.dtype });
+      if (v.data) p.setData(new NDArray({ dtype: v.data.dtype, shape: [...v.data.shape], data: v.data.data.slice() } as NDArray['_host']));
+    }
+  }
+
+  /** The artifact's inputs: name, dtype, shape (symbolic dimensions by name). */
+  get inputs(): { name: string; dtype: string; shape: Dim[] }[] {
+    return this.graph.inputs.map((v) => ({ name: v.name, dtype: v.type.dtype, shape: [...v.type.shape] }));
+  }
+
+  /** The artifact's outputs. */
+  get outputs(): { name: string; dtype: string; shape: Dim[] }[] {
+    return this.graph.outputs.map((o) => ({ name: o.name, dtype: o.value.type.dtype, shape: [...o.value.type.shape] }));
+  }
+
+  /** Replays the graph through `F`: one F call per IR node. */
+  override hybridForward(F: F, ...args: unknown[]): Tensor | Tensor[] {
+    const params = args.pop() as Record<string, Tensor>;
+    const inputs = args as Tensor[];
+    this._checkInputs(inputs);
+    const env = new Map<Value, Tensor>();
+    this.graph.inputs.forEach((v, i) => env.set(v, inputs[i]!));
+    for (const v of this.graph.params) env.set(v, params[v.name]!);
+    const get = (v: Value): Tensor => {
+      const t = env.get(v);
+      if (t) return t;
+      if (!v.data) throw new Error(`SymbolBlock (${this.source}): value '${v.name}' has no producer and no data`);
+      let c = this._constants.get(v);
+      if (!c) this._constants.set(v, (c = new NDArray(v.data)));
+      return c as unknown as Tensor;
+    };
+    const ops = F as unknown as Record<string, ((...a: unknown[]) => Tensor | Tensor[]) | undefined>;
+    for (const node of this.graph.nodes) {
+      const def = getOp(node.op);
+      const fn = ops[node.op];
+      if (!fn) throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' is not an F operator`);
+      const leading = def.leading ?? [];
+      const opts: Attrs = {};
+      // Only declared options are passed; derived ones are normalized again by the operator.
+      for (const [k, v] of Object.entries(node.attrs)) if (k in (def.attrs ?? {}) && !leading.includes(k)) opts[k] = v;
+      const out = fn(...leading.map((k) => node.attrs[k]), ...node.inputs.map(get), opts);
+      const outs = Array.isArray(out) ? out : [out];
+      if (outs.length !== node.outputs.length) {
+        throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' gave ${outs.length} outputs, the graph has ${node.outputs.length}`);
+      }
+      node.outputs.forEach((o, k) => env.set(o, outs[k]!));
+    }
+    const res = this.graph.outputs.map((o) => get(o.value));
+    return res.length === 1 ? res[0]! : res;
+  }
+
+  private _checkInputs(inputs: Tensor[]): void {
+    const want = this.graph.inputs;
+    const listing = want.map((v) => `${v.name}: ${formatType(v.type)}`).join(', ');
+    const where = `SymbolBlock (${this.source})`;
+    if (inputs.length !== want.length) throw new Error(`${where}: expects ${want.length} input(s) (${listing}), got ${inputs.length}`);
+    const sizes = new Map<string, Dim>();
+    want.forEach((v, i) => {
+      const x = inputs[i]!;
+      const shape = x.shape;
+      const bad = (why: string): Error =>
+        new Error(`${where}: input ${i} ('${v.name}') must be ${formatType(v.type)}, got ${x.dtype} ${formatShape(shape)}: ${why}`);
+      if (x.dtype !== v.type.dtype) throw bad('wrong dtype');
+      if (shape.length !== v.type.shape.length) throw bad('wrong rank');
+      v.type.shape.forEach((d, k) => {
+        const got = shape[k]!;
+        if (typeof d === 'number') {
+          if (got !== d) throw bad(`dimension ${k} must be ${d}`);
+        } else if (typeof got === 'number') {
+          const prev = sizes.get(d);
+          if (prev !== undefined && prev !== got) throw bad(`dimension ${k} ('${d}') is ${got}, but another input has '${d}' = ${prev}`);
+          sizes.set(d, got);
+        }
+      });
+    });
+  }
+}

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { nd, gluon, init, random, autograd, profiler } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+
+const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
+
+class NormalizationHybridLayer extends gluon.HybridBlock {
+  override hybridForward(F: gluon.F, x: gluon.Tensor) {
+    return F.broadcastDiv(F.broadcastSub(x, F.min(x)), F.broadcastSub(F.max(x), F.min(x)));
+  }
+}
+
+/** A block with a nested child and its own parameter, to check structural names. */
+class Net extends gluon.HybridBlock {
+  body = new gluon.nn.HybridSequential();
+  scale: gluon.Parameter;
+  constructor() {
+    super();
+    this.body.add(new gluon.nn.Dense(4, { activation: 'relu' }), new NormalizationHybridLayer(), new gluon.nn.Dense(2));
+    this.scale = this.params.get('scale', { shape: [1], init: new init.One() });
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor, p: { scale: gluon.Tensor }) {
+    return F.broadcastMul(this.body.call(x), p.scale);
+  }
+}
+
+describe('Block and HybridBlock behaviour', () => {
+  beforeEach(() => {
+    random.seed(3);
+    profiler.reset();
+  });
+
+  it('collectParams: structural names, regular-expression select', () => {
+    const net = new Net();
+    assert.deepEqual(net.collectParams().keys(), ['scale', 'body.0.weight', 'body.0.bias', 'body.2.weight', 'body.2.bias']);
+    assert.deepEqual(net.collectParams('.*weight').keys(), ['body.0.weight', 'body.2.weight']);
+    assert.deepEqual(net.collectParams('body\\.0\\..*|scale').keys(), ['scale', 'body.0.weight', 'body.0.bias']);
+    assert.deepEqual(net.collectParams(/bias$/).keys(), ['body.0.bias', 'body.2.bias']);
+    assert.deepEqual(net.collectParams('weight').keys(), [], 'a string select must match the whole name');
+  });
+
+  it('initialize keeps initialized parameters unless forceReinit', () => {
+    const net = new gluon.nn.Dense(3, { inUnits: 2 });
+    net.initialize(new init.Constant(1));
+    assert.deepEqual(vals(net.weight.data()), [1, 1, 1, 1, 1, 1]);
+    net.initialize(new init.Constant(2));
+    assert.deepEqual(vals(net.weight.data()), [1, 1, 1, 1, 1, 1]);
+    net.initialize(new init.Constant(2), { forceReinit: true });
+    assert.deepEqual(vals(net.weight.data()), [2, 2, 2, 2, 2, 2]);
+    assert.deepEqual(vals(net.bias!.data()), [0, 0, 0], "the bias keeps its own initializer (Zero)");
+  });
+
+  it('apply visits every block, children first', () => {
+    const net = new Net();
+    const seen: string[] = [];
+    net.apply((b) => void seen.push(b.constructor.name));
+    assert.deepEqual(seen, ['Dense', 'NormalizationHybridLayer', 'Dense', 'HybridSequential', 'Net']);
+  });
+
+  it('forward pre-hooks and hooks see inputs and outputs; detach removes them', () => {
+    const d = new gluon.nn.Dense(2, { inUnits: 3 });
+    d.initialize();
+    const log: string[] = [];
+    const pre = d.registerForwardPreHook((b, ins) => void log.push(`pre ${b.constructor.name} ${(ins[0] as nd.NDArray).shape}`));
+    const post = d.registerForwardHook((_b, ins, out) => void log.push(`post ${(ins[0] as nd.NDArray).shape} -> ${(out as nd.NDArray).shape}`));
+    d.call(nd.ones([4, 3]));
+    assert.deepEqual(log, ['pre Dense 4,3', 'post 4,3 -> 4,2']);
+    pre.detach();
+    d.call(nd.ones([1, 3]));
+    assert.deepEqual(log.slice(2), ['post 1,3 -> 1,2']);
+    post.detach();
+    d.call(nd.ones([1, 3]));
+    assert.equal(log.length, 3);
+  });
+
+  it('shareParameters: two Dense blocks share one weight array', () => {
+    const a = new gluon.nn.Dense(3, { inUnits: 3 });
+    const b = new gluon.nn.Dense(3, { inUnits: 3 });
+    b.shareParameters(a.collectParams());
+    assert.equal(b.weight, a.weight);
+    const net = new gluon.nn.HybridSequential();
+    net.add(a, b);
+    assert.deepEqual(net.collectParams().keys(), ['0.weight', '0.bias'], 'a shared parameter is collected once');
+    net.initialize();
+    a.weight.setData(nd.array([[1, 0, 0], [0, 2, 0], [0, 0, 3]]));
+    const x = nd.array([[1, 1, 1]]);
+    assert.deepEqual(net.call(x).toArray(), [[1, 4, 9]]);
+    net.hybridize();
+    assert.deepEqual(net.call(x).toArray(), [[1, 4, 9]]);
+    a.weight.setData(nd.array([[2, 0, 0], [0, 2, 0], [0, 0, 2]]));
+    assert.deepEqual(net.call(x).toArray(), [[4, 4, 4]], 'compiled runs read the current shared array');
+  });
+
+  it('calling before initialize is an Error naming the parameter and the block', () => {
+    const d = new gluon.nn.Dense(3, { inUnits: 2 });
+    assert.throws(() => d.call(nd.ones([1, 2])), /Parameter 'weight' of block Dense has not been initialized/);
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.Dense(5), new gluon.nn.Dense(1));
+    assert.throws(() => net.call(nd.ones([1, 2])), /Parameter '0\.weight' of block HybridSequential has not been initialized/);
+    net.hybridize();
+    assert.throws(() => net.call(nd.ones([1, 2])), /Parameter '0\.weight' of block HybridSequential has not been initialized/);
+  });
+
+  it('a layer given the wrong input rank or size is an Error naming the block and the shapes', () => {
+    const conv = new gluon.nn.Conv2D(4, 3, { inChannels: 3 });
+    conv.initialize();
+    assert.throws(() => conv.call(nd.ones([1, 3, 8])), /Conv2D.*rank 4.*\[1, 3, 8\]/);
+    conv.hybridize();
+    assert.throws(() => conv.call(nd.ones([1, 3, 8])), /Conv2D.*rank 4.*\[1, 3, 8\]/);
+    const d = new gluon.nn.Dense(3, { inUnits: 4 });
+    d.initialize();
+    assert.throws(() => d.call(nd.ones([2, 5])), /FullyConnected.*\[3, 4\].*\[2, 5\].*block 'Dense'/);
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.Dense(5, { inUnits: 2 }), new gluon.nn.Dense(1, { inUnits: 4 }));
+    net.initialize();
+    net.hybridize();
+    assert.throws(() => net.call(nd.ones([2, 2])), /FullyConnected.*\[1, 4\].*\[2, 5\].*in block 'HybridSequential\/1'/);
+  });
+
+  it('hybridized: one compile per signature, reused afterwards', () => {
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.Dense(5), new NormalizationHybridLayer(), new gluon.nn.Dense(1));
+    net.initialize();
+    net.hybridize();
+    const x = nd.random.uniform(-1, 1, [5, 2]);
+    profiler.reset();
+    const y1 = net.call(x);
+    let c = profiler.counters();
+    assert.equal(c.compiles, 1);
+    assert.equal(c.sessionRuns, 1);
+    assert.equal(c.cacheHits, 0);
+    const y2 = net.call(x);
+    net.call(nd.random.uniform(-1, 1, [5, 2]));
+    c = profiler.counters();
+    assert.equal(c.compiles, 1);
+    assert.equal(c.sessionRuns, 3);
+    assert.equal(c.cacheHits, 2);
+    assert.deepEqual(vals(y2), vals(y1));
+    net.call(nd.ones([3, 2]));
+    c = profiler.counters();
+    assert.equal(c.compiles, 2);
+    assert.equal(net.cacheSize, 2);
+    // Eager and compiled agree.
+    net.hybridize(false);
+    assert.equal(net.cacheSize, 0);
+    assertClose(vals(net.call(x)), vals(y1), 'eager vs compiled', 1e-5, 1e-6);
+  });
+
+  it('evicts beyond maxSignatures', () => {
+    const net = new gluon.nn.Dense(2, { inUnits: 3 });
+    net.initialize();
+    net.hybridize(true, { maxSignatures: 2 });
+    for (const n of [1, 2, 3]) net.call(nd.ones([n, 3]));
+    assert.equal(net.cacheSize, 2);
+    profiler.reset();
+    net.call(nd.ones([3, 3]));
+    assert.deepEqual([profiler.counters().compiles, profiler.counters().cacheHits], [0, 1], 'a recent signature is reused');
+    net.call(nd.ones([1, 3]));
+    assert.equal(profiler.counters().compiles, 1, 'the evicted signature compiles again');
+    assert.equal(net.cacheSize, 2);
+    assert.throws(() => net.hybridize(true, { maxSignatures: 0 }), /maxSignatures must be at least 1/);
+  });
+
+  it('training mode is part of the cache key', () => {
+    class Drop extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor) {
+        return F.Dropout(x, { p: 0.5 });
+      }
+    }
+    const b = new Drop();
+    b.hybridize();
+    const x = nd.ones([4, 8]);
+    assert.deepEqual(vals(b.call(x)), vals(x), 'prediction mode: identity');
+    const t = autograd.trainMode(() => b.call(x));
+    assert.equal(b.cacheSize, 2);
+    assert.equal(profiler.counters().compiles, 2);
+    const tv = vals(t);
+    assert.ok(tv.every((v) => v === 0 || v === 2), 'training mode: dropped or scaled by 2');
+    assert.ok(tv.some((v) => v === 0) && tv.some((v) => v === 2));
+    b.call(x);
+    autograd.trainMode(() => b.call(x));
+    assert.equal(profiler.counters().compiles, 2);
+    assert.equal(profiler.counters().cacheHits, 2);
+  });
+
+  it('data-dependent control flow works eagerly and is an Error explaining it when hybridized', () => {
+    class Branchy extends gluon.HybridBlock {
+      // Written against NDArray (it reads values), as eager code ported to a HybridBlock often is.
+      override hybridForward(_F: gluon.F, x: nd.NDArray) {
+        if (x.sum().item() > 0) return x.mul(2);
+        return x;
+      }
+    }
+    const b = new Branchy();
+    assert.deepEqual(b.call(nd.array([1, 2])).toArray(), [2, 4]);
+    assert.deepEqual(b.call(nd.array([-1, -2])).toArray(), [-1, -2]);
+    b.hybridize();
+    assert.throws(() => b.call(nd.array([1, 2])), /[Dd]ata-dependent control flow.*cannot be compiled/);
+  });
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { nd, gluon, init, random } from 'gluonc';
+import build from '../../../models/mlp.js';
+import buildScaled from '../../../models/seed/scaled-layer.js';
+
+/** Runs `fn` with console.log captured. */
+function captured<R>(fn: () => R): { result: R; printed: string } {
+  const lines: string[] = [];
+  const orig = console.log;
+  console.log = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+  try {
+    return { result: fn(), printed: lines.join('\n') };
+  } finally {
+    console.log = orig;
+  }
+}
+
+describe('Block.summary', () => {
+  beforeEach(() => random.seed(5));
+
+  it('prints and returns Gluon’s table for the 784-256-128-10 MLP (235,146 parameters)', () => {
+    const net = build();
+    net.initialize();
+    const { result: s, printed } = captured(() => net.summary(nd.ones([1, 784])));
+    assert.equal(printed, s.text);
+    assert.deepEqual(
+      s.rows.map((r) => [r.layer, r.outputShape, r.params]),
+      [
+        ['Input', '(1, 784)', 0],
+        ['Dense-1', '(1, 256)', 784 * 256 + 256],
+        ['Dense-2', '(1, 128)', 256 * 128 + 128],
+        ['Dense-3', '(1, 10)', 128 * 10 + 10],
+        ['HybridSequential-4', '(1, 10)', 0],
+      ],
+    );
+    assert.equal(s.totalParams, 235146);
+    assert.equal(s.trainableParams, 235146);
+    assert.equal(s.nonTrainableParams, 0);
+    assert.equal(s.sharedParams, 0);
+    assert.equal(s.uniqueParams, 235146);
+    const lines = printed.split('\n');
+    assert.match(lines[1]!, /^\s+Layer \(type\)\s+Output Shape\s+Param #$/);
+    assert.match(printed, /^\s+Dense-1\s+\(1, 256\)\s+200960$/m);
+    assert.match(printed, /^ {3}Total params: 235146$/m);
+    assert.match(printed, /^ {3}Trainable params: 235146$/m);
+    assert.match(printed, /^ {3}Non-trainable params: 0$/m);
+  });
+
+  it('counts non-differentiable parameters as non-trainable and infers deferred shapes first', () => {
+    const net = buildScaled();
+    const { result: s } = captured(() => net.summary(nd.random.uniform(-10, 10, [5, 2])));
+    assert.deepEqual(
+      s.rows.map((r) => [r.layer, r.outputShape, r.params, r.trainable]),
+      [
+        ['Input', '(5, 2)', 0, 0],
+        ['Dense-1', '(5, 5)', 15, 15],
+        ['ScaledLayer-2', '(5, 5)', 26, 25],
+        ['Dense-3', '(5, 1)', 6, 6],
+        ['HybridSequential-4', '(5, 1)', 0, 0],
+      ],
+    );
+    assert.equal(s.totalParams, 47);
+    assert.equal(s.trainableParams, 46);
+    assert.equal(s.nonTrainableParams, 1);
+  });
+
+  it('reports shared parameters; runs a hybridized net eagerly and leaves its cache and hooks as they were', () => {
+    const net = new gluon.nn.HybridSequential();
+    const a = new gluon.nn.Dense(4, { inUnits: 4 });
+    const b = new gluon.nn.Dense(4, { inUnits: 4 });
+    b.shareParameters(a.collectParams());
+    net.add(a, b);
+    net.initialize(new init.Xavier());
+    net.hybridize();
+    const x = nd.ones([2, 4]);
+    net.call(x);
+    assert.equal(net.cacheSize, 1);
+    const { result: s } = captured(() => net.summary(x));
+    assert.deepEqual(s.rows.map((r) => [r.layer, r.params, r.shared]), [['Input', 0, 0], ['Dense-1', 20, 0], ['Dense-2', 20, 20], ['HybridSequential-3', 0, 0]]);
+    assert.equal(s.totalParams, 40);
+    assert.equal(s.sharedParams, 20);
+    assert.equal(s.uniqueParams, 20);
+    assert.equal(net.hybridized, true);
+    assert.equal(net.cacheSize, 1);
+    // The hooks were detached: another call prints nothing.
+    const { printed } = captured(() => net.call(x));
+    assert.equal(printed, '');
+    assert.throws(() => net.summary(), /summary: needs example inputs/);
+  });
+
+  it('works on plain Blocks and lists several outputs', () => {
+    class Split extends gluon.Block {
+      override forward(x: nd.NDArray) {
+        return [x, x.sum({ axis: 1 })];
+      }
+    }
+    const { result: s } = captured(() => new Split().summary(nd.ones([3, 2])));
+    assert.deepEqual(s.rows.map((r) => r.outputShape), ['(3, 2)', '[(3, 2), (3,)]']);
+  });
+});
