@@ -6,17 +6,54 @@
  * BigInt, float16 stays raw bits); lowerings never read concrete input
  * dimensions unless the type rule has them (symbolic dims go through Shape).
  */
-import { allocate, isDType, onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { allocate, isDType, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type Method, type Tx } from './define.js';
+import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { addDims, normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { toF64 } from './kernels.js';
+import type { F as FOps, Tensor } from './tensor.js';
 
 /** A far-away index ONNX Slice clamps to the axis (exactly representable in float64 and int64). */
 export const BIG = 2 ** 53 - 1;
+
+/**
+ * The rule of an operator linear in its first input: `rule` maps the output's
+ * gradient back; the first input gets null when it is not a float or the
+ * output has no gradient, and every other input (indices, `like` shapes) gets null.
+ */
+export function linearGrad(rule: (F: FOps, ctx: GradCtx, g: Tensor) => Tensor): GradRule {
+  return (F, ctx, [g]) => [
+    g && isFloat(ctx.inTypes[0]!.dtype) ? typedLike(F, rule(F, ctx, g), ctx.inputs[0]!, ctx.inTypes[0]!) : null,
+    ...ctx.inputs.slice(1).map(() => null),
+  ];
+}
+
+/**
+ * A gradient `y` of input `x` (type `t`) with `x`'s own type: where symbolic
+ * arithmetic left `y` a dimension it cannot prove equal (say `((N+2)[1:-1:1])`
+ * for `N`), a reshapeLike restores `x`'s shape.
+ */
+export function typedLike(F: FOps, y: Tensor, x: Tensor, t: TensorType): Tensor {
+  const s = y.shape;
+  return s.length === t.shape.length && s.every((d, k) => sameDim(d, t.shape[k]!)) ? y : F.reshapeLike(y, x);
+}
+
+/** Reverses `x` along `axis`. */
+export function reverseAxis(F: FOps, x: Tensor, axis: number): Tensor {
+  const nulls = Array<null>(axis + 1).fill(null);
+  return F.slice(x, { begin: nulls, end: nulls, step: [...Array<number>(axis).fill(1), -1] });
+}
+
+/** MXNet's `padWidth` for a rank-`r` tensor padding only `axis`. */
+export function axisPad(r: number, axis: number, before: number, after: number): number[] {
+  const w = Array<number>(2 * r).fill(0);
+  w[2 * axis] = before;
+  w[2 * axis + 1] = after;
+  return w;
+}
 
 /** A new tensor of `dtype` and concrete `shape`. */
 export function alloc(dtype: DType, shape: number[]): HostTensor {
@@ -191,14 +228,62 @@ function sliceKernel(t: HostTensor, p: SlicePlan, out: TensorType): HostTensor {
   });
 }
 
+/**
+ * The gradient of a slice: `g` put back at the sliced positions of zeros of
+ * the input's shape. Step 1 is one Pad; a step s > 1 first spreads `g` with
+ * s - 1 zeros after each element (expandDims, Pad, merge, trim); a negative
+ * step reverses `g` first. A symbolic axis is supported when the pads do not
+ * depend on its size (step 1, begin >= 0 or null, end < 0 or null; or a whole reversal).
+ */
+function unslice(op: string, F: FOps, g: Tensor, x: Tensor, t: TensorType, p: SlicePlan): Tensor {
+  const r = t.shape.length;
+  const widths = Array<number>(2 * r).fill(0);
+  let y = g;
+  for (let k = 0; k < p.axes.length; k++) {
+    const ax = p.axes[k]!;
+    const [b, e, s] = [p.begin[k]!, p.end[k]!, p.step[k]!];
+    const n = t.shape[ax]!;
+    if (typeof n !== 'number') {
+      if (b === null && e === null && s === -1) {
+        y = reverseAxis(F, y, ax);
+        continue;
+      }
+      if (s !== 1 || (b !== null && b < 0) || (e !== null && e >= 0)) {
+        throw new OpError(op, `cannot differentiate a slice of axis ${ax} of symbolic size ${n} with begin ${b}, end ${e}, step ${s}: the gradient's padding depends on the size (use step 1 with begin >= 0 and end < 0 or null)`, [t]);
+      }
+      widths[2 * ax] = b ?? 0;
+      widths[2 * ax + 1] = e === null ? 0 : -e;
+      continue;
+    }
+    const { start, len } = sliceIndices(b, e, s, n);
+    if (len === 0) return F.zerosLike(x);
+    const st = Math.abs(s);
+    let first = start;
+    if (s < 0) {
+      y = reverseAxis(F, y, ax);
+      first = start + (len - 1) * s;
+    }
+    if (st > 1 && len > 1) {
+      y = F.pad(F.expandDims(y, ax + 1), { mode: 'constant', padWidth: axisPad(r + 1, ax + 1, 0, st - 1) });
+      y = F.reshape(y, [...Array<number>(ax).fill(0), -3, -2]);
+      y = F.sliceAxis(y, { axis: ax, begin: 0, end: (len - 1) * st + 1 });
+    }
+    widths[2 * ax] = first;
+    widths[2 * ax + 1] = n - first - ((len - 1) * st + 1);
+  }
+  return widths.some((w) => w !== 0) ? F.pad(y, { mode: 'constant', padWidth: widths }) : y;
+}
+
 type SliceA = Attrs & { begin: (number | null)[]; end: (number | null)[]; step: (number | null)[] | null };
+
+type SliceSig = Method<(data: Tx, options: { begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }) => Tx>;
 
 /**
  * Slices with MXNet's `begin`/`end`/`step` lists (null entries take the whole
  * axis; axes past the lists are kept whole; negative indices count from the end).
  * Example: `x.slice({ begin: [0, 1], end: [2, null] })`.
  */
-export const slice = defineOp<Method<(data: Tx, options: { begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }) => Tx>, SliceA>({
+export const slice: OpDef<SliceSig, SliceA> = defineOp<SliceSig, SliceA>({
   name: 'slice',
   inputs: ['data'],
   attrs: { begin: null, end: null, step: null },
@@ -206,6 +291,7 @@ export const slice = defineOp<Method<(data: Tx, options: { begin: (number | null
   infer: (types, a) => [sliceInfer(types[0]!, slicePlan('slice', types[0]!, a, types))],
   lower: (c, a) => sliceLower(c, slicePlan('slice', c.inTypes[0]!, a, c.inTypes)),
   kernel: ([x], a, [out]) => [sliceKernel(x!, slicePlan('slice', x!, a, []), out!)],
+  grad: linearGrad((F, { inputs, inTypes, attrs }, g) => unslice('slice', F, g, inputs[0]!, inTypes[0]!, slicePlan('slice', inTypes[0]!, attrs, inTypes))),
 });
 
 type SliceAxisA = Attrs & { axis: number; begin: number; end: number | null };
@@ -217,11 +303,13 @@ function sliceAxisPlan(t: TensorType, a: SliceAxisA, types: TensorType[]): Slice
   return { axes: [ax], begin: [a.begin], end: [a.end], step: [1] };
 }
 
+type SliceAxisSig = Method<(data: Tx, options: { axis: number; begin: number; end: number | null }) => Tx>;
+
 /**
  * Slices one axis from `begin` to `end` (null: to the end; negative counts from the end).
  * Example: `F.sliceAxis(x, { axis: 1, begin: 0, end: 2 })`.
  */
-export const sliceAxis = defineOp<Method<(data: Tx, options: { axis: number; begin: number; end: number | null }) => Tx>, SliceAxisA>({
+export const sliceAxis: OpDef<SliceAxisSig, SliceAxisA> = defineOp<SliceAxisSig, SliceAxisA>({
   name: 'sliceAxis',
   inputs: ['data'],
   attrs: { axis: null, begin: null, end: null },
@@ -229,6 +317,7 @@ export const sliceAxis = defineOp<Method<(data: Tx, options: { axis: number; beg
   infer: (types, a) => [sliceInfer(types[0]!, sliceAxisPlan(types[0]!, a, types))],
   lower: (c, a) => sliceLower(c, sliceAxisPlan(c.inTypes[0]!, a, c.inTypes)),
   kernel: ([x], a, [out]) => [sliceKernel(x!, sliceAxisPlan(x!, a, []), out!)],
+  grad: linearGrad((F, { inputs, inTypes, attrs }, g) => unslice('sliceAxis', F, g, inputs[0]!, inTypes[0]!, sliceAxisPlan(inTypes[0]!, attrs as SliceAxisA, inTypes))),
 });
 
 function checkMode(op: string, mode: unknown, types: TensorType[]): 'clip' | 'wrap' {
@@ -252,14 +341,35 @@ function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
   return Math.min(Math.max(i, 0), n - 1);
 }
 
+/**
+ * For gradient rules: `index` (any dtype) truncated and clipped or wrapped
+ * into [0, n) as the forward operator does, as float64 (exact for indices below 2^53).
+ */
+function fixedIndex(F: FOps, index: Tensor, n: number, mode: 'clip' | 'wrap'): Tensor {
+  if (mode === 'clip') return F.clip(F.cast(index, 'float64'), 0, n - 1);
+  const t = F.cast(F.cast(index, 'int64'), 'float64');
+  return F.sub(t, F.mul(F.floor(F.div(t, n)), n));
+}
+
+/** The concrete size of the indexed axis, which a gradient's one-hot encoding needs. */
+function indexedSize(op: string, types: TensorType[], ax: number): number {
+  const n = types[0]!.shape[ax]!;
+  if (typeof n !== 'number') throw new OpError(op, `cannot differentiate: the gradient needs the size of axis ${ax}, which is symbolic (${n})`, types);
+  return n;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
 type TakeA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
+
+type TakeSig = Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx>;
 
 /**
  * Picks slices of `a` along `axis` at `indices` (any dtype; floats truncate);
  * out-of-range indices are clipped (`mode: 'clip'`) or wrapped (`'wrap'`).
  * Example: `F.take(embeddings, tokenIds)`.
  */
-export const take = defineOp<Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx>, TakeA>({
+export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
   name: 'take',
   inputs: ['a', 'indices'],
   attrs: { axis: 0, mode: 'clip' },
@@ -292,6 +402,21 @@ export const take = defineOp<Method<(a: Tx, indices: Tx, options?: { axis?: numb
       return o;
     })];
   },
+  // Scatter-add of g's slices: an einsum of g with the one-hot encoding of the (fixed) indices.
+  // The encoding has (number of indices) x (axis size) elements.
+  grad: linearGrad((F, { inputs: [, ind], inTypes, outTypes, attrs }, g) => {
+    const [x, it] = inTypes as [TensorType, TensorType];
+    const ax = normAxis('take', attrs.axis as number, x.shape.length);
+    const n = indexedSize('take', inTypes, ax);
+    const ir = it.shape.length;
+    if (x.shape.length + ir + 1 > LETTERS.length) throw new OpError('take', 'cannot differentiate: data and indices have too many axes together', inTypes);
+    const oh = F.oneHot(fixedIndex(F, ind!, n, attrs.mode as 'clip' | 'wrap'), n, { dtype: outTypes[0]!.dtype });
+    const pre = LETTERS.slice(0, ax);
+    const idx = LETTERS.slice(ax, ax + ir);
+    const post = LETTERS.slice(ax + ir, x.shape.length - 1 + ir);
+    const j = LETTERS[x.shape.length - 1 + ir]!;
+    return F.einsum(`${pre}${idx}${post},${idx}${j}->${pre}${j}${post}`, g, oh);
+  }),
 });
 
 type PickA = Attrs & { axis: number; keepdims: boolean; mode: 'clip' | 'wrap' };
@@ -312,11 +437,13 @@ function pickAxis(types: TensorType[], a: PickA): { ax: number; keepIndex: boole
   return { ax, keepIndex };
 }
 
+type PickSig = Method<(data: Tx, index: Tx, options?: { axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }) => Tx>;
+
 /**
  * Picks one element along `axis` per position, at `index` (clipped or wrapped).
  * Example: `F.pick(prob, label)` (the probability of each row's label).
  */
-export const pick = defineOp<Method<(data: Tx, index: Tx, options?: { axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }) => Tx>, PickA>({
+export const pick: OpDef<PickSig, PickA> = defineOp<PickSig, PickA>({
   name: 'pick',
   inputs: ['data', 'index'],
   attrs: { axis: -1, keepdims: false, mode: 'clip' },
@@ -359,15 +486,35 @@ export const pick = defineOp<Method<(data: Tx, index: Tx, options?: { axis?: num
       return o;
     })];
   },
+  // g (with the axis back) times the one-hot encoding of the (fixed) index along the axis.
+  grad: linearGrad((F, { inputs: [, ind], inTypes, outTypes, attrs }, g) => {
+    const { ax, keepIndex } = pickAxis(inTypes, attrs as PickA);
+    const n = indexedSize('pick', inTypes, ax);
+    const r = inTypes[0]!.shape.length;
+    let oh = F.oneHot(fixedIndex(F, ind!, n, attrs.mode as 'clip' | 'wrap'), n, { dtype: outTypes[0]!.dtype });
+    if (keepIndex) {
+      // [..., 1 (axis), ..., n] -> [..., n (axis), ..., 1] -> drop the trailing 1.
+      const p = [...Array(r + 1).keys()];
+      [p[ax], p[r]] = [r, ax];
+      oh = F.squeeze(F.transpose(oh, p), r);
+    } else {
+      const p = [...Array(r).keys()].filter((k) => k !== r - 1);
+      p.splice(ax, 0, r - 1);
+      oh = F.transpose(oh, p);
+    }
+    return F.mul(oh, attrs.keepdims ? g : F.expandDims(g, ax));
+  }),
 });
 
 type OneHotA = Attrs & { depth: number; onValue: number; offValue: number; dtype: DType };
+
+type OneHotSig = Method<(indices: Tx, depth: number | { depth: number; onValue?: number; offValue?: number; dtype?: DType }, options?: { onValue?: number; offValue?: number; dtype?: DType }) => Tx>;
 
 /**
  * One-hot encoding along a new last axis of size `depth`; indices out of
  * range give rows of `offValue`. Example: `F.oneHot(labels, 10)`.
  */
-export const oneHot = defineOp<Method<(indices: Tx, depth: number | { depth: number; onValue?: number; offValue?: number; dtype?: DType }, options?: { onValue?: number; offValue?: number; dtype?: DType }) => Tx>, OneHotA>({
+export const oneHot: OpDef<OneHotSig, OneHotA> = defineOp<OneHotSig, OneHotA>({
   name: 'oneHot',
   inputs: ['indices'],
   attrs: { depth: null, onValue: 1, offValue: 0, dtype: 'float32' },
@@ -401,6 +548,8 @@ export const oneHot = defineOp<Method<(indices: Tx, depth: number | { depth: num
     }
     return [o];
   },
+  // Piecewise constant in the indices (as in MXNet): they get no gradient.
+  grad: () => [null],
 });
 
 type PadA = Attrs & { mode: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue: number };
@@ -426,11 +575,56 @@ function padPairs(types: TensorType[], a: PadA): [number, number][] {
 }
 
 /**
+ * The gradient of pad: the core of `g`, plus (edge) the sums of the padded
+ * bands added to the first and last elements, or (reflect) the padded bands
+ * mirrored back onto the elements they copy. Axes are independent, so they are
+ * undone one at a time. Reflect needs the padded axes' sizes; edge assumes a
+ * symbolic padded axis has at least 2 elements.
+ */
+function unpad(F: FOps, g: Tensor, types: TensorType[], a: PadA): Tensor {
+  const pairs = padPairs(types, a);
+  const t = types[0]!;
+  const r = t.shape.length;
+  const band = (y: Tensor, ax: number, b: number, e: number | null) => F.sliceAxis(y, { axis: ax, begin: b, end: e });
+  if (a.mode === 'constant') {
+    if (pairs.every(([p, q]) => p === 0 && q === 0)) return g;
+    return F.slice(g, { begin: pairs.map(([p]) => p), end: pairs.map(([, q]) => (q > 0 ? -q : null)) });
+  }
+  let y = g;
+  pairs.forEach(([p, q], ax) => {
+    if (p === 0 && q === 0) return;
+    const n = t.shape[ax]!;
+    let core = band(y, ax, p, q > 0 ? -q : null);
+    if (a.mode === 'edge') {
+      const left = p > 0 ? F.sum(band(y, ax, 0, p), { axis: ax, keepdims: true }) : null;
+      const right = q > 0 ? F.sum(band(y, ax, -q, null), { axis: ax, keepdims: true }) : null;
+      if (n === 1) {
+        if (left) core = F.add(core, left);
+        if (right) core = F.add(core, right);
+      } else {
+        const first = band(core, ax, 0, 1);
+        const last = band(core, ax, -1, null);
+        const parts = [left ? F.add(first, left) : first, ...(n === 2 ? [] : [band(core, ax, 1, -1)]), right ? F.add(last, right) : last];
+        core = F.concat(...parts, { dim: ax });
+      }
+    } else {
+      if (typeof n !== 'number') throw new OpError('pad', `cannot differentiate reflect padding of axis ${ax}, whose size is symbolic (${n})`, types);
+      if (p > 0) core = F.add(core, F.pad(reverseAxis(F, band(y, ax, 0, p), ax), { mode: 'constant', padWidth: axisPad(r, ax, 1, n - 1 - p) }));
+      if (q > 0) core = F.add(core, F.pad(reverseAxis(F, band(y, ax, -q, null), ax), { mode: 'constant', padWidth: axisPad(r, ax, n - 1 - q, 1) }));
+    }
+    y = core;
+  });
+  return y;
+}
+
+type PadSig = Method<(data: Tx, options: { mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }) => Tx>;
+
+/**
  * Pads every axis by MXNet's `padWidth` ([before0, after0, before1, after1, ...]),
  * with a constant, the edge values, or a reflection.
  * Example: `F.pad(x, { mode: 'constant', padWidth: [0, 0, 0, 0, 1, 1, 1, 1] })`.
  */
-export const pad = defineOp<Method<(data: Tx, options: { mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }) => Tx>, PadA>({
+export const pad: OpDef<PadSig, PadA> = defineOp<PadSig, PadA>({
   name: 'pad',
   inputs: ['data'],
   attrs: { mode: 'constant', padWidth: null, constantValue: 0 },
@@ -465,6 +659,7 @@ export const pad = defineOp<Method<(data: Tx, options: { mode?: 'constant' | 'ed
       return o;
     }, a.constantValue)];
   },
+  grad: linearGrad((F, { inTypes, attrs }, g) => unpad(F, g, inTypes, attrs as PadA)),
 });
 
 /** The indexing operators, by F name. */

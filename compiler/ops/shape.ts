@@ -1,21 +1,22 @@
 /**
- * Shape operators: reshape (with MXNet's special codes), transpose,
+ * Shape operators: reshape (with MXNet's special codes), reshapeLike, transpose,
  * expandDims, squeeze, flatten, concat, stack, split, tile, repeat,
  * broadcastTo, broadcastLike, cast, zerosLike and onesLike; the indexing
  * operators of `index-ops.ts` are merged into `SHAPE_OPS` at the bottom.
  * Invariant: type rules accept symbolic dimensions; where an ONNX shape
  * depends on one it is built at runtime from `Shape` pieces.
  */
-import { DTYPES, isDType, onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { DTYPES, isDType, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import { formatShape, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { isConcrete, type DType, type Dim, type Shape, type TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type Method, type Tx } from './define.js';
+import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { addDims, divDim, mulDims, normAxis, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
-import { alloc, bool, dimOf, gather, INDEX_OPS, ints, offset, opaque, withShape } from './index-ops.js';
+import { alloc, bool, dimOf, gather, INDEX_OPS, ints, linearGrad, offset, opaque, typedLike, withShape } from './index-ops.js';
 import { broadcastIndex, fromF64, toF64 } from './kernels.js';
+import type { F as FOps, Tensor } from './tensor.js';
 
 const range = (n: number): number[] => [...Array(n).keys()];
 
@@ -45,6 +46,16 @@ function knownDifferent(a: Dim, b: Dim): boolean {
   const x = mono(a);
   const y = mono(b);
   return x.syms === y.syms && x.coef !== y.coef;
+}
+
+/**
+ * `g` reshaped back to the shape `t` of input `x`: a literal reshape when `t`
+ * is concrete (so `x` is not needed), else reshapeLike.
+ */
+function reshapeBack(F: FOps, g: Tensor, x: Tensor, t: TensorType): Tensor {
+  const s = t.shape;
+  if (isConcrete(s) && !s.includes(0)) return F.reshape(g, s as number[]);
+  return F.reshapeLike(g, x);
 }
 
 // ---------------------------------------------------------------- reshape
@@ -176,12 +187,14 @@ function reshapeLower(c: LowerCtx, a: ReshapeA): void {
   c.emit('Reshape', [x, target!], {}, c.outputs);
 }
 
+type ReshapeSig = Method<(data: Tx, shape: number[] | { shape: number[]; reverse?: boolean }, options?: { reverse?: boolean }) => Tx>;
+
 /**
  * Reshapes with MXNet's codes: 0 copies a dimension, -1 infers one, -2 copies
  * the rest, -3 merges two, -4 splits one into the next two values; `reverse`
  * applies them from the right. Example: `x.reshape([0, -1])` ([N, 3, 4] -> [N, 12]).
  */
-export const reshape = defineOp<Method<(data: Tx, shape: number[] | { shape: number[]; reverse?: boolean }, options?: { reverse?: boolean }) => Tx>, ReshapeA>({
+export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, ReshapeA>({
   name: 'reshape',
   inputs: ['data'],
   attrs: { shape: null, reverse: false },
@@ -190,6 +203,29 @@ export const reshape = defineOp<Method<(data: Tx, shape: number[] | { shape: num
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: reshapePlan(types, a).shape }],
   lower: reshapeLower,
   kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],
+  grad: linearGrad((F, { inputs: [x], inTypes }, g) => reshapeBack(F, g, x!, inTypes[0]!)),
+});
+
+/**
+ * Reshapes `lhs` to the shape of `rhs` (same number of elements; MXNet's
+ * `reshape_like` without its begin/end options). Example: `F.reshapeLike(g, x)`.
+ */
+export const reshapeLike: OpDef<(lhs: Tx, rhs: Tx) => Tx> = defineOp<(lhs: Tx, rhs: Tx) => Tx>({
+  name: 'reshapeLike',
+  inputs: ['lhs', 'rhs'],
+  infer: (types) => {
+    const [l, r] = types as [TensorType, TensorType];
+    const [a, b] = [mulDims(l.shape), mulDims(r.shape)];
+    if (knownDifferent(a, b)) throw new OpError('reshapeLike', `cannot reshape ${formatShape(l.shape)} (${a} elements) like ${formatShape(r.shape)} (${b} elements)`, types);
+    return [{ dtype: l.dtype, shape: [...r.shape] }];
+  },
+  lower: (c) => {
+    const s = c.inTypes[1]!.shape;
+    const target = isConcrete(s) ? c.ints(s) : c.emit('Shape', [c.inputs[1]!])[0]!;
+    c.emit('Reshape', [c.inputs[0]!, target], { allowzero: 1 }, c.outputs);
+  },
+  kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],
+  grad: linearGrad((F, { inputs: [lhs], inTypes }, g) => reshapeBack(F, g, lhs!, inTypes[0]!)),
 });
 
 // ---------------------------------------------------------------- axes
@@ -204,10 +240,12 @@ function perm(types: TensorType[], axes: unknown): number[] {
   return list;
 }
 
+type TransposeSig = Method<(data: Tx, axes?: number[] | { axes?: number[] }) => Tx>;
+
 /**
  * Permutes the axes (reverses them when `axes` is absent). Example: `x.transpose([0, 2, 1])`.
  */
-export const transpose = defineOp<Method<(data: Tx, axes?: number[] | { axes?: number[] }) => Tx>, Attrs & { axes: number[] | null }>({
+export const transpose: OpDef<TransposeSig, Attrs & { axes: number[] | null }> = defineOp<TransposeSig, Attrs & { axes: number[] | null }>({
   name: 'transpose',
   inputs: ['data'],
   attrs: { axes: null },
@@ -221,10 +259,18 @@ export const transpose = defineOp<Method<(data: Tx, axes?: number[] | { axes?: n
     const ps = p.map((k) => s[k]!);
     return [gather(x!, out!.shape as number[], (idx) => offset(idx, ps))];
   },
+  grad: linearGrad((F, { inTypes, attrs }, g) => {
+    const p = perm(inTypes, attrs.axes);
+    const inv = p.map(() => 0);
+    p.forEach((k, i) => (inv[k] = i));
+    return F.transpose(g, inv);
+  }),
 });
 
+type ExpandDimsSig = Method<(data: Tx, axis: number | { axis: number }) => Tx>;
+
 /** Inserts an axis of size 1 at `axis`. Example: `x.expandDims(1)` ([3, 4] -> [3, 1, 4]). */
-export const expandDims = defineOp<Method<(data: Tx, axis: number | { axis: number }) => Tx>, Attrs & { axis: number }>({
+export const expandDims: OpDef<ExpandDimsSig, Attrs & { axis: number }> = defineOp<ExpandDimsSig, Attrs & { axis: number }>({
   name: 'expandDims',
   inputs: ['data'],
   attrs: { axis: null },
@@ -238,6 +284,7 @@ export const expandDims = defineOp<Method<(data: Tx, axis: number | { axis: numb
   },
   lower: (c, a) => void c.emit('Unsqueeze', [c.inputs[0]!, c.ints([insertAxis('expandDims', a.axis, c.inTypes[0]!.shape.length)])], {}, c.outputs),
   kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],
+  grad: linearGrad((F, { inTypes, attrs }, g) => F.squeeze(g, insertAxis('expandDims', attrs.axis as number, inTypes[0]!.shape.length))),
 });
 
 /** The axes squeeze removes (symbolic dimensions are not taken for 1 when `axis` is null). */
@@ -252,11 +299,13 @@ function squeezeAxes(types: TensorType[], axis: unknown): number[] {
   return list.sort((x, y) => x - y);
 }
 
+type SqueezeSig = Method<(data: Tx, axis?: number | number[] | null | { axis?: number | number[] | null }) => Tx>;
+
 /**
  * Removes axes of size 1 (all of them when `axis` is null); as in MXNet at
  * least one dimension stays. Example: `x.squeeze(1)` ([3, 1, 4] -> [3, 4]).
  */
-export const squeeze = defineOp<Method<(data: Tx, axis?: number | number[] | null | { axis?: number | number[] | null }) => Tx>, Attrs & { axis: number | number[] | null }>({
+export const squeeze: OpDef<SqueezeSig, Attrs & { axis: number | number[] | null }> = defineOp<SqueezeSig, Attrs & { axis: number | number[] | null }>({
   name: 'squeeze',
   inputs: ['data'],
   attrs: { axis: null },
@@ -278,10 +327,11 @@ export const squeeze = defineOp<Method<(data: Tx, axis?: number | number[] | nul
     c.emit('Squeeze', [c.inputs[0]!, c.ints(axes)], {}, c.outputs);
   },
   kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],
+  grad: linearGrad((F, { inputs: [x], inTypes }, g) => reshapeBack(F, g, x!, inTypes[0]!)),
 });
 
 /** Collapses all axes but the first: [d0, d1, ...] -> [d0, d1 * ...]. Example: `x.flatten()`. */
-export const flatten = defineOp<Method<(data: Tx) => Tx>>({
+export const flatten: OpDef<Method<(data: Tx) => Tx>> = defineOp<Method<(data: Tx) => Tx>>({
   name: 'flatten',
   inputs: ['data'],
   method: true,
@@ -292,6 +342,7 @@ export const flatten = defineOp<Method<(data: Tx) => Tx>>({
   },
   lower: (c) => void c.emit('Flatten', c.inputs, { axis: 1 }, c.outputs),
   kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],
+  grad: linearGrad((F, { inputs: [x], inTypes }, g) => reshapeBack(F, g, x!, inTypes[0]!)),
 });
 
 // ---------------------------------------------------------------- joining and splitting
@@ -349,11 +400,13 @@ const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
 
 type ConcatA = Attrs & { dim: number };
 
+type ConcatSig = (...args: Tx[] | [...Tx[], { dim?: number }]) => Tx;
+
 /**
  * Joins inputs along an existing axis (`dim`, MXNet's default 1).
  * Example: `F.concat(a, b, { dim: 0 })`.
  */
-export const concat = defineOp<(...args: Tx[] | [...Tx[], { dim?: number }]) => Tx, ConcatA>({
+export const concat: OpDef<ConcatSig, ConcatA> = defineOp<ConcatSig, ConcatA>({
   name: 'concat',
   inputs: ['...data'],
   attrs: { dim: 1 },
@@ -372,14 +425,37 @@ export const concat = defineOp<(...args: Tx[] | [...Tx[], { dim?: number }]) => 
     const ax = normAxis('concat', a.dim, ins[0]!.shape.length);
     return [interleave(ins, out!, prod(ins[0]!.shape.slice(0, ax)), ins.map((t) => prod(t.shape.slice(ax))))];
   },
+  // Each input gets its band of g. Offsets are counted from the front up to the one input
+  // whose size along the axis may be symbolic, and from the back after it.
+  grad: (F, { inputs, inTypes, attrs }, [g]) => {
+    if (!g) return inTypes.map(() => null);
+    const ax = normAxis('concat', attrs.dim as number, inTypes[0]!.shape.length);
+    const sizes = inTypes.map((t) => t.shape[ax]!);
+    const open = sizes.flatMap((d, i) => (typeof d === 'number' ? [] : [i]));
+    if (open.length > 1) {
+      throw new OpError('concat', `cannot differentiate: the sizes along axis ${ax} (${sizes.join(', ')}) are symbolic in more than one input`, inTypes);
+    }
+    const k = open.length ? open[0]! : sizes.length;
+    const total = (from: number, to: number) => (sizes.slice(from, to) as number[]).reduce((x, y) => x + y, 0);
+    return inTypes.map((t, i) => {
+      if (!isFloat(t.dtype)) return null;
+      if (sizes.length === 1) return g;
+      const begin = i <= k ? total(0, i) : -total(i, sizes.length);
+      const after = i >= k ? total(i + 1, sizes.length) : null;
+      const end = after === null ? total(0, i + 1) : after > 0 ? -after : null;
+      return typedLike(F, F.sliceAxis(g, { axis: ax, begin, end }), inputs[i]!, t);
+    });
+  },
 });
 
 type StackA = Attrs & { axis: number };
 
+type StackSig = (...args: Tx[] | [...Tx[], { axis?: number }]) => Tx;
+
 /**
  * Joins same-shaped inputs along a new axis. Example: `F.stack(a, b, { axis: 1 })`.
  */
-export const stack = defineOp<(...args: Tx[] | [...Tx[], { axis?: number }]) => Tx, StackA>({
+export const stack: OpDef<StackSig, StackA> = defineOp<StackSig, StackA>({
   name: 'stack',
   inputs: ['...data'],
   attrs: { axis: 0 },
@@ -398,6 +474,12 @@ export const stack = defineOp<(...args: Tx[] | [...Tx[], { axis?: number }]) => 
   kernel: (ins, a, [out]) => {
     const ax = insertAxis('stack', a.axis, ins[0]!.shape.length);
     return [interleave(ins, out!, prod(ins[0]!.shape.slice(0, ax)), ins.map((t) => prod(t.shape.slice(ax))))];
+  },
+  grad: (F, { inTypes, attrs }, [g]) => {
+    if (!g) return inTypes.map(() => null);
+    const ax = insertAxis('stack', attrs.axis as number, inTypes[0]!.shape.length);
+    const parts = F.split(g, { numOutputs: inTypes.length, axis: ax, squeezeAxis: true });
+    return inTypes.map((t, i) => (isFloat(t.dtype) ? parts[i]! : null));
   },
 });
 
@@ -419,12 +501,14 @@ function splitPlan(types: TensorType[], a: SplitA): { ax: number; part: Dim } {
   return { ax, part };
 }
 
+type SplitSig = Method<(data: Tx, options: { numOutputs: number; axis?: number; squeezeAxis?: boolean }) => Tx[]>;
+
 /**
  * Splits into `numOutputs` equal parts along `axis` (MXNet's default 1),
  * optionally dropping that axis; returns a list.
  * Example: `const [a, b] = F.split(x, { numOutputs: 2 })`.
  */
-export const split = defineOp<Method<(data: Tx, options: { numOutputs: number; axis?: number; squeezeAxis?: boolean }) => Tx[]>, SplitA>({
+export const split: OpDef<SplitSig, SplitA> = defineOp<SplitSig, SplitA>({
   name: 'split',
   inputs: ['data'],
   attrs: { numOutputs: null, axis: 1, squeezeAxis: false },
@@ -455,6 +539,16 @@ export const split = defineOp<Method<(data: Tx, options: { numOutputs: number; a
       return o;
     });
   },
+  // The parts' gradients joined back (zeros for parts without one).
+  grad: (F, { outputs, inTypes, attrs }, gs) => {
+    if (!isFloat(inTypes[0]!.dtype) || gs.every((g) => !g)) return [null];
+    const { ax } = splitPlan(inTypes, attrs as SplitA);
+    const parts = gs.map((g, j) => {
+      const p = g ?? F.zerosLike(outputs[j]!);
+      return attrs.squeezeAxis ? F.expandDims(p, ax) : p;
+    });
+    return [parts.length === 1 ? parts[0]! : F.concat(...parts, { dim: ax })];
+  },
 });
 
 // ---------------------------------------------------------------- repetition and broadcasting
@@ -468,11 +562,13 @@ function tileReps(types: TensorType[], reps: unknown): { reps: number[]; shape: 
   return { reps: [...Array<number>(n - r.length).fill(1), ...r], shape: [...Array<Dim>(n - s.length).fill(1), ...s] };
 }
 
+type TileSig = Method<(data: Tx, reps: number[] | { reps: number[] }) => Tx>;
+
 /**
  * Repeats the whole array `reps[k]` times along each axis (numpy/MXNet tile:
  * shorter `reps` or shapes are padded with leading 1s). Example: `x.tile([2, 1])`.
  */
-export const tile = defineOp<Method<(data: Tx, reps: number[] | { reps: number[] }) => Tx>, Attrs & { reps: number[] }>({
+export const tile: OpDef<TileSig, Attrs & { reps: number[] }> = defineOp<TileSig, Attrs & { reps: number[] }>({
   name: 'tile',
   inputs: ['data'],
   attrs: { reps: null },
@@ -498,6 +594,27 @@ export const tile = defineOp<Method<(data: Tx, reps: number[] | { reps: number[]
       return o;
     })];
   },
+  // Each tiled axis r*d is split into [r, d] (reshape code -4) and the tiles are summed.
+  grad: linearGrad((F, { inputs: [x], inTypes, attrs }, g) => {
+    const { reps } = tileReps(inTypes, attrs.reps);
+    if (reps.includes(0)) return F.zerosLike(x!);
+    const axes: number[] = [];
+    const codes: number[] = [];
+    let pos = 0;
+    for (const r of reps) {
+      if (r === 1) {
+        codes.push(0);
+        pos += 1;
+      } else {
+        codes.push(-4, r, -1);
+        axes.push(pos);
+        pos += 2;
+      }
+    }
+    const summed = axes.length ? F.sum(F.reshape(g, codes), { axis: axes }) : g;
+    // Leading axes added for a longer reps are dropped.
+    return reps.length > inTypes[0]!.shape.length ? reshapeBack(F, summed, x!, inTypes[0]!) : summed;
+  }),
 });
 
 type RepeatA = Attrs & { repeats: number; axis: number | null };
@@ -507,11 +624,13 @@ function repeatAxis(types: TensorType[], a: RepeatA): number | null {
   return a.axis === null ? null : normAxis('repeat', a.axis, types[0]!.shape.length, types);
 }
 
+type RepeatSig = Method<(data: Tx, repeats: number | { repeats: number; axis?: number | null }, options?: { axis?: number | null }) => Tx>;
+
 /**
  * Repeats each element `repeats` times along `axis` (numpy repeat; axis null
  * flattens first). Example: `x.repeat(2, { axis: 1 })` ([[1, 2]] -> [[1, 1, 2, 2]]).
  */
-export const repeat = defineOp<Method<(data: Tx, repeats: number | { repeats: number; axis?: number | null }, options?: { axis?: number | null }) => Tx>, RepeatA>({
+export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
   name: 'repeat',
   inputs: ['data'],
   attrs: { repeats: null, axis: null },
@@ -548,6 +667,14 @@ export const repeat = defineOp<Method<(data: Tx, repeats: number | { repeats: nu
       return o;
     })];
   },
+  // The repeated axis n*r is split into [n, r] and the copies are summed.
+  grad: linearGrad((F, { inputs: [x], inTypes, attrs }, g) => {
+    const a = attrs as RepeatA;
+    const ax = repeatAxis(inTypes, a);
+    if (a.repeats === 0) return F.zerosLike(x!);
+    if (ax === null) return reshapeBack(F, F.sum(F.reshape(g, [-1, a.repeats]), { axis: 1 }), x!, inTypes[0]!);
+    return F.sum(F.reshape(g, [...Array<number>(ax).fill(0), -4, -1, a.repeats, -2]), { axis: ax + 1 });
+  }),
 });
 
 function broadcastToShape(types: TensorType[], target: unknown): Shape {
@@ -568,10 +695,12 @@ function broadcastToShape(types: TensorType[], target: unknown): Shape {
   });
 }
 
+type BroadcastToSig = Method<(data: Tx, shape: number[] | { shape: number[] }) => Tx>;
+
 /**
  * Broadcasts to `shape` (0 keeps the input's dimension). Example: `x.broadcastTo([4, 0])` ([1, 3] -> [4, 3]).
  */
-export const broadcastTo = defineOp<Method<(data: Tx, shape: number[] | { shape: number[] }) => Tx>, Attrs & { shape: number[] }>({
+export const broadcastTo: OpDef<BroadcastToSig, Attrs & { shape: number[] }> = defineOp<BroadcastToSig, Attrs & { shape: number[] }>({
   name: 'broadcastTo',
   inputs: ['data'],
   attrs: { shape: null },
@@ -587,6 +716,7 @@ export const broadcastTo = defineOp<Method<(data: Tx, shape: number[] | { shape:
     const idx = broadcastIndex(x!.shape, out!.shape as number[]);
     return [gather(x!, out!.shape as number[], (_i, f) => idx[f]!)];
   },
+  grad: linearGrad((F, { inputs: [x] }, g) => F.reduceSumLike(g, x!)),
 });
 
 type BroadcastLikeA = Attrs & { lhsAxes: number[] | null; rhsAxes: number[] | null };
@@ -620,11 +750,13 @@ function likeAxes(types: TensorType[], a: BroadcastLikeA): (number | null)[] {
   return map;
 }
 
+type BroadcastLikeSig = Method<(lhs: Tx, rhs: Tx, options?: { lhsAxes?: number[]; rhsAxes?: number[] }) => Tx>;
+
 /**
  * Broadcasts `lhs` to the shape of `rhs` (or only the given axes).
  * Example: `F.broadcastLike(bias, x)`; `F.broadcastLike(a, b, { lhsAxes: [0], rhsAxes: [2] })`.
  */
-export const broadcastLike = defineOp<Method<(lhs: Tx, rhs: Tx, options?: { lhsAxes?: number[]; rhsAxes?: number[] }) => Tx>, BroadcastLikeA>({
+export const broadcastLike: OpDef<BroadcastLikeSig, BroadcastLikeA> = defineOp<BroadcastLikeSig, BroadcastLikeA>({
   name: 'broadcastLike',
   inputs: ['lhs', 'rhs'],
   attrs: { lhsAxes: null, rhsAxes: null },
@@ -649,6 +781,8 @@ export const broadcastLike = defineOp<Method<(lhs: Tx, rhs: Tx, options?: { lhsA
     const idx = broadcastIndex(l!.shape, out!.shape as number[]);
     return [gather(l!, out!.shape as number[], (_i, f) => idx[f]!)];
   },
+  // rhs only lends its shape (MXNet gives it zeros; here: no gradient).
+  grad: linearGrad((F, { inputs: [lhs] }, g) => F.reduceSumLike(g, lhs!)),
 });
 
 // ---------------------------------------------------------------- dtypes and fills
@@ -658,11 +792,13 @@ function castTo(types: TensorType[], dtype: unknown): DType {
   return dtype;
 }
 
+type CastSig = Method<(data: Tx, dtype: DType | { dtype: DType }) => Tx>;
+
 /**
  * Converts to `dtype` (floats truncate toward zero into integers; any
  * non-zero becomes true in bool, and bool reads as 0/1). Example: `x.cast('int32')`.
  */
-export const cast = defineOp<Method<(data: Tx, dtype: DType | { dtype: DType }) => Tx>, Attrs & { dtype: DType }>({
+export const cast: OpDef<CastSig, Attrs & { dtype: DType }> = defineOp<CastSig, Attrs & { dtype: DType }>({
   name: 'cast',
   inputs: ['data'],
   attrs: { dtype: null },
@@ -671,9 +807,11 @@ export const cast = defineOp<Method<(data: Tx, dtype: DType | { dtype: DType }) 
   infer: (types, a) => [{ dtype: castTo(types, a.dtype), shape: [...types[0]!.shape] }],
   lower: (c, a) => void c.emit('Cast', c.inputs, { to: onnxTo(castTo(c.inTypes, a.dtype)) }, c.outputs),
   kernel: ([x], _a, [out]) => [fromF64(out!, toF64(x!))],
+  // g cast back to the input's dtype (a cast to an integer or bool passes no gradient: its g is null).
+  grad: linearGrad((F, { inTypes }, g) => F.cast(g, inTypes[0]!.dtype)),
 });
 
-function fillLike(name: string, value: number) {
+function fillLike(name: string, value: number): OpDef<Method<(data: Tx) => Tx>> {
   return defineOp<Method<(data: Tx) => Tx>>({
     name,
     inputs: ['data'],
@@ -690,6 +828,8 @@ function fillLike(name: string, value: number) {
       if (value !== 0) for (let i = 0; i < o.data.length; i++) writeElement(o, i, value);
       return [o];
     },
+    // The output does not depend on the input's values.
+    grad: linearGrad((F, _ctx, g) => F.zerosLike(g)),
   });
 }
 
@@ -700,7 +840,7 @@ export const onesLike = fillLike('onesLike', 1);
 
 /** The shape and indexing operators, by F name (MXNet's CamelCase names included). */
 export const SHAPE_OPS = {
-  reshape, Reshape: reshape,
+  reshape, Reshape: reshape, reshapeLike,
   transpose, expandDims, squeeze,
   flatten, Flatten: flatten,
   concat, Concat: concat, stack,

@@ -59,6 +59,17 @@ export const cases: OpCase[] = [
     ref: MX_RESHAPE,
   },
   {
+    op: 'reshapeLike',
+    samples: [
+      { inputs: [{ shape: [2, 3, 4] }, { shape: [4, 6] }] },
+      { inputs: [{ shape: [6, 2] }, { shape: [3, 2, 2] }], label: 'more axes' },
+      { inputs: [{ shape: [5, 12], symbolic: true }, { shape: [5, 3, 4], symbolic: true }], label: 'symbolic batch' },
+      { inputs: [{ shape: [2, 3], dtype: 'float64' }, { shape: [6] }], label: 'float64 like float32' },
+      { inputs: [{ shape: [4], dtype: 'int32', range: [-9, 9] }, { shape: [2, 2] }], label: 'int32' },
+    ],
+    ref: 'a.reshape(b.shape)',
+  },
+  {
     op: 'transpose',
     samples: [
       { inputs: [{ shape: [2, 3, 4] }], label: 'reverse axes' },

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { autograd, nd } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+
+const arr = (x: nd.NDArray) => Array.from(x.data() as Float32Array);
+
+describe('autograd (eager tape)', () => {
+  it('record + backward fills attached gradients (d/dx of sum(x*x + 3x) = 2x + 3)', () => {
+    const x = nd.array([1, -2, 0.5]);
+    x.attachGrad();
+    const y = autograd.record(() => x.mul(x).add(x.mul(3)).sum());
+    y.backward();
+    assert.deepEqual(arr(x.grad), [5, -1, 4]);
+  });
+
+  it('broadcast inputs get gradients reduced to their shapes', () => {
+    const a = nd.array([[1, 2, 3], [4, 5, 6]]);
+    const b = nd.array([10, 20, 30]);
+    a.attachGrad();
+    b.attachGrad();
+    autograd.record(() => a.mul(b).sum()).backward();
+    assert.deepEqual(a.grad.toArray(), [[10, 20, 30], [10, 20, 30]]);
+    assert.deepEqual(b.grad.toArray(), [5, 7, 9]);
+  });
+
+  it('a head gradient weights the outputs', () => {
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    const y = autograd.record(() => x.mul(x));
+    y.backward(nd.array([1, 10]));
+    assert.deepEqual(arr(x.grad), [2, 40]);
+  });
+
+  it("gradReq 'add' accumulates across backward calls, 'write' overwrites", () => {
+    const x = nd.array([1, 2]);
+    x.attachGrad('add');
+    for (let i = 0; i < 3; i++) autograd.record(() => x.mul(2).sum()).backward();
+    assert.deepEqual(arr(x.grad), [6, 6]);
+    const w = nd.array([1, 2]);
+    w.attachGrad();
+    for (let i = 0; i < 3; i++) autograd.record(() => w.mul(2).sum()).backward();
+    assert.deepEqual(arr(w.grad), [2, 2]);
+  });
+
+  it('pause and detach stop gradients', () => {
+    const x = nd.array([3]);
+    x.attachGrad();
+    const y = autograd.record(() => {
+      const c = autograd.pause(() => x.mul(x));
+      return x.mul(c).add(x.mul(x.detach())).sum();
+    });
+    y.backward();
+    assert.deepEqual(arr(x.grad), [12]); // c + detach(x) = 9 + 3
+  });
+
+  it('isRecording and isTraining follow record, pause and trainMode', () => {
+    assert.equal(autograd.isRecording(), false);
+    autograd.record(() => {
+      assert.equal(autograd.isRecording(), true);
+      assert.equal(autograd.isTraining(), true);
+      autograd.pause(() => assert.equal(autograd.isRecording(), false));
+    });
+    autograd.record(() => assert.equal(autograd.isTraining(), false), { trainMode: false });
+  });
+
+  it('autograd.grad returns gradients without storing them, and second order with createGraph', () => {
+    const x = nd.array([0.5, -1.5, 2]);
+    x.attachGrad();
+    const [dx] = autograd.record(() => {
+      const y = x.mul(x).mul(x).sum(); // y = Σ x³
+      return autograd.grad(y, [x], { createGraph: true });
+    });
+    assertClose(arr(dx!), [0.75, 6.75, 12], 'first derivative 3x²');
+    autograd.record(() => dx!.sum()).backward();
+    assertClose(arr(x.grad), [3, -9, 12], 'second derivative 6x');
+  });
+
+  it('differentiating an operator without a rule names it', () => {
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    // float indices from argmax are piecewise constant: zero gradient, not an error
+    autograd.record(() => nd.argmax(x.mul(1), { axis: 0 }).sum()).backward();
+    assert.deepEqual(arr(x.grad), [0, 0]);
+  });
+});
