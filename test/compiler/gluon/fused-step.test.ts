@@ -1,0 +1,157 @@
+/**
+ * The fused training step: with the net and the loss hybridized, record +
+ * backward + trainer.step run as one compiled session per step, with
+ * Gluon's semantics unchanged.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+
+const X = () => {
+  random.seed(7);
+  return { x: nd.random.uniform(-1, 1, [16, 6]), y: nd.array(Array.from({ length: 16 }, (_v, i) => i % 3)) };
+};
+
+function build(seed = 3) {
+  random.seed(seed);
+  const net = new gluon.nn.HybridSequential();
+  net.add(new gluon.nn.Dense(8, { activation: 'relu' }), new gluon.nn.Dense(3));
+  net.initialize(new init.Xavier());
+  return net;
+}
+
+function run(hybrid: boolean, optimizer: string, opts: Record<string, unknown>, steps: number, between?: (i: number) => void) {
+  const { x, y } = X();
+  const net = build();
+  const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  if (hybrid) {
+    net.hybridize();
+    loss.hybridize();
+  }
+  const trainer = new gluon.Trainer(net.collectParams(), optimizer, opts);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const l = autograd.record(() => loss.call(net.call(x), y)) as nd.NDArray;
+    l.backward();
+    between?.(i);
+    trainer.step(16);
+    losses.push(l.mean().item());
+  }
+  return { losses, net, trainer };
+}
+
+describe('fused training step', () => {
+  for (const [name, opts] of [
+    ['sgd', { learningRate: 0.1, momentum: 0.9 }],
+    ['adam', { learningRate: 0.01 }],
+  ] as [string, Record<string, unknown>][]) {
+    it(`${name}: hybridized net + loss train exactly like eager, one session run per step`, () => {
+      const eager = run(false, name, opts, 6);
+      profiler.reset();
+      let afterWarmup = profiler.counters();
+      const fused = run(true, name, opts, 6, (i) => {
+        if (i === 1) afterWarmup = profiler.counters();
+      });
+      const c = profiler.counters();
+      assertClose(fused.losses, eager.losses, 'losses', 1e-4, 1e-6);
+      const we = eager.net.collectParams().values().map((p) => Array.from(p.data().data() as Float32Array)).flat();
+      const wf = fused.net.collectParams().values().map((p) => Array.from(p.data().data() as Float32Array)).flat();
+      assertClose(wf, we, 'weights after 6 steps', 1e-4, 1e-6);
+      // The snapshot is taken before step 1's update: steps 1..5 (5 steps) run one session each and create none.
+      assert.equal(c.sessionsCreated - afterWarmup.sessionsCreated, 0, 'no session created in steady state');
+      assert.equal(c.sessionRuns - afterWarmup.sessionRuns, 5, 'one session run per step');
+    });
+  }
+
+  it('.grad() is readable after backward, before step, and equals the eager gradient', () => {
+    const { x, y } = X();
+    const grads: number[][][] = [];
+    for (const hybrid of [false, true]) {
+      const net = build();
+      const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+      if (hybrid) {
+        net.hybridize();
+        loss.hybridize();
+      }
+      autograd.record(() => loss.call(net.call(x), y)).backward();
+      grads.push(net.collectParams().values().map((p) => Array.from(p.grad().data() as Float32Array)));
+    }
+    grads[0]!.forEach((g, i) => assertClose(grads[1]![i]!, g, `gradient ${i}`, 1e-4, 1e-6));
+  });
+
+  it('reading the loss between backward and step keeps the results', () => {
+    const plain = run(true, 'sgd', { learningRate: 0.1, momentum: 0.9 }, 4);
+    const peeked = run(true, 'sgd', { learningRate: 0.1, momentum: 0.9 }, 4, () => void 0);
+    assertClose(peeked.losses, plain.losses, 'losses');
+    const { x, y } = X();
+    const net = build();
+    const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+    net.hybridize();
+    loss.hybridize();
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+    const losses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const l = autograd.record(() => loss.call(net.call(x), y)) as nd.NDArray;
+      l.backward();
+      losses.push(l.mean().item()); // forces forward + gradients before the step
+      trainer.step(16);
+    }
+    assertClose(losses, plain.losses, 'losses when read before step');
+  });
+
+  it("gradReq 'add' accumulates in the fused step as it does eagerly", () => {
+    const results: number[][] = [];
+    for (const hybrid of [false, true]) {
+      const { x, y } = X();
+      const net = build();
+      net.collectParams().setattr('gradReq', 'add');
+      const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+      if (hybrid) {
+        net.hybridize();
+        loss.hybridize();
+      }
+      net.zeroGrad();
+      const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.05 });
+      for (let i = 0; i < 3; i++) {
+        autograd.record(() => loss.call(net.call(x), y)).backward();
+        trainer.step(16);
+      }
+      results.push(net.collectParams().values().map((p) => Array.from(p.data().data() as Float32Array)).flat());
+    }
+    assertClose(results[1]!, results[0]!, 'weights with accumulated gradients', 1e-4, 1e-6);
+  });
+
+  it('resuming from saveParameters + saveStates continues exactly as the uninterrupted run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gluonc-resume-'));
+    try {
+      const opts = { learningRate: 0.01 };
+      const full = run(true, 'adam', opts, 6);
+      // First half, then save.
+      const first = run(true, 'adam', opts, 3);
+      first.net.saveParameters(join(dir, 'net.params'));
+      first.trainer.saveStates(join(dir, 'trainer.states'));
+      // A fresh net and trainer from the files.
+      const { x, y } = X();
+      const net = build(99);
+      net.loadParameters(join(dir, 'net.params'));
+      const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+      net.hybridize();
+      loss.hybridize();
+      const trainer = new gluon.Trainer(net.collectParams(), 'adam', opts);
+      trainer.loadStates(join(dir, 'trainer.states'));
+      const rest: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const l = autograd.record(() => loss.call(net.call(x), y)) as nd.NDArray;
+        l.backward();
+        trainer.step(16);
+        rest.push(l.mean().item());
+      }
+      assert.deepEqual([...first.losses, ...rest], full.losses);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
