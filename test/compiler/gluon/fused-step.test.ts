@@ -83,9 +83,7 @@ describe('fused training step', () => {
   });
 
   it('reading the loss between backward and step keeps the results', () => {
-    const plain = run(true, 'sgd', { learningRate: 0.1, momentum: 0.9 }, 4);
-    const peeked = run(true, 'sgd', { learningRate: 0.1, momentum: 0.9 }, 4, () => void 0);
-    assertClose(peeked.losses, plain.losses, 'losses');
+    const plain = run(false, 'sgd', { learningRate: 0.1, momentum: 0.9 }, 4);
     const { x, y } = X();
     const net = build();
     const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
