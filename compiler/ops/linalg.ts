@@ -7,16 +7,18 @@
  * every lowering depends only on input ranks.
  */
 import type { DType } from '../../runtime/dtypes.js';
-import { isDType, onnxDType } from '../../runtime/dtypes.js';
-import { sizeOf } from '../../runtime/tensor.js';
+import { isDType, isFloat, onnxDType } from '../../runtime/dtypes.js';
+import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { CONV_OPS } from './conv.js';
-import { defineOp, type LowerCtx, type Method, type Tx } from './define.js';
+import { tensorFactory } from '../trace/tensor-like.js';
+import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { broadcastShapes, mulDims, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
+import type { F as FOps, Tensor } from './tensor.js';
 
 const MATMUL_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
 const FLOAT_DTYPES: DType[] = ['float32', 'float64', 'float16'];
@@ -120,13 +122,15 @@ function dotGeom(types: TensorType[], a: DotAttrs): DotGeom {
   return { lk, rk, lperm, rperm, out: [...lperm.slice(0, -1).map((i) => l[i]!), ...rperm.slice(1).map((i) => r[i]!)] };
 }
 
+type DotSig = Method<(lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx>;
+
 /**
  * MXNet `dot`: contracts the last axis of `lhs` with the first axis of `rhs`
  * (result shape `lhs[:-1] + rhs[1:]`; two vectors give a scalar).
  * `transposeA` contracts lhs's first axis instead, `transposeB` rhs's last.
  * Example: `F.dot(x, w)` with x [N, 7], w [7, 5] gives [N, 5].
  */
-export const dot = defineOp<Method<(lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx>, DotAttrs>({
+export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
   name: 'dot',
   inputs: ['lhs', 'rhs'],
   attrs: { transposeA: false, transposeB: false },
@@ -160,7 +164,48 @@ export const dot = defineOp<Method<(lhs: Tx, rhs: Tx, options?: { transposeA?: b
     const rhs = permute(toF64(r!), rs, g.rperm);
     return [fromF64(out!, matmulF64(lhs, rhs, 1, sizeOf(ls) / Math.max(k, 1), k, sizeOf(rs) / Math.max(k, 1)))];
   },
+  grad: (F, { inputs: [l, r], inTypes, attrs }, [g]) => {
+    const a = attrs as DotAttrs;
+    const [lt, rt] = inTypes as [TensorType, TensorType];
+    if (!g) return [null, null];
+    let dl: Tensor;
+    let dr: Tensor;
+    if (lt.shape.length === 2 && rt.shape.length === 2) {
+      // Matrices: products with transpose flags (MatMul), as in batchDot.
+      [dl, dr] = matmulGrads(F.dot, l!, r!, g, a);
+    } else if (lt.shape.length === 1 && rt.shape.length === 1) {
+      [dl, dr] = [F.mul(r!, g), F.mul(l!, g)];
+    } else {
+      // N-D: one einsum per operand over the contraction's labels.
+      const { lk, rk } = dotGeom(inTypes, a);
+      const ls = lt.shape.map((_d, i) => (i === lk ? 'z' : LETTERS[i]!));
+      const rs = rt.shape.map((_d, j) => (j === rk ? 'z' : LETTERS[lt.shape.length + j]!));
+      const out = [...ls.filter((c) => c !== 'z'), ...rs.filter((c) => c !== 'z')].join('');
+      [dl, dr] = [F.einsum(`${out},${rs.join('')}->${ls.join('')}`, g, r!), F.einsum(`${ls.join('')},${out}->${rs.join('')}`, l!, g)];
+    }
+    return [isFloat(lt.dtype) ? dl : null, isFloat(rt.dtype) ? dr : null];
+  },
 });
+
+/** Letters for generated einsum equations (z is kept for contracted axes). */
+const LETTERS = 'abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * The gradients of `C = op(A) · op(B)` (matrices or batches of them) written
+ * with the same product `mm`: dA = g·op(B)ᵀ, dB = op(A)ᵀ·g, transposed back
+ * where the operand was transposed.
+ */
+function matmulGrads(
+  mm: (a: Tensor, b: Tensor, o: { transposeA?: boolean; transposeB?: boolean }) => Tensor,
+  l: Tensor,
+  r: Tensor,
+  g: Tensor,
+  a: DotAttrs,
+): [Tensor, Tensor] {
+  const dl = a.transposeA ? mm(r, g, { transposeA: a.transposeB, transposeB: true }) : mm(g, r, { transposeB: !a.transposeB });
+  const dr = a.transposeB ? mm(g, l, { transposeA: true, transposeB: a.transposeA }) : mm(l, g, { transposeA: !a.transposeA });
+  return [dl, dr];
+}
 
 // ---------------------------------------------------------------- batchDot
 
@@ -190,13 +235,15 @@ function batchGeom(types: TensorType[], a: DotAttrs): BatchGeom {
   return { batch, out: [...batch, lm, rm], k: [lk, rk] };
 }
 
+type BatchDotSig = (lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx;
+
 /**
  * MXNet `batch_dot`: a matrix product per batch element,
  * `[B, n, k] x [B, k, m] -> [B, n, m]` (`transposeA`/`transposeB` swap the
  * last two axes of an operand first).
  * Example: `F.batchDot(q, k, { transposeB: true })`.
  */
-export const batchDot = defineOp<(lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx, DotAttrs>({
+export const batchDot: OpDef<BatchDotSig, DotAttrs> = defineOp<BatchDotSig, DotAttrs>({
   name: 'batchDot',
   inputs: ['lhs', 'rhs'],
   attrs: { transposeA: false, transposeB: false },
@@ -226,6 +273,11 @@ export const batchDot = defineOp<(lhs: Tx, rhs: Tx, options?: { transposeA?: boo
     const [m, p] = [os[n - 2]!, os[n - 1]!];
     const k = a.transposeA ? l!.shape[n - 2]! : l!.shape[n - 1]!;
     return [fromF64(out!, matmulF64(lhs, rhs, sizeOf(os.slice(0, n - 2)), m, k, p))];
+  },
+  grad: (F, { inputs: [l, r], inTypes, attrs }, [g]) => {
+    if (!g) return [null, null];
+    const [dl, dr] = matmulGrads(F.batchDot, l!, r!, g, attrs as DotAttrs);
+    return [isFloat(inTypes[0]!.dtype) ? dl : null, isFloat(inTypes[1]!.dtype) ? dr : null];
   },
 });
 
@@ -307,13 +359,15 @@ function parseEinsum(eq: unknown, types: TensorType[]): Einsum {
   return { terms, out, shape, explicit };
 }
 
+type EinsumSig = (equation: string, ...operands: Tx[]) => Tx;
+
 /**
  * Einstein summation over the operands (numpy's `einsum`: explicit `->`
  * output or numpy's implicit one, `...` broadcasting, repeated labels for
  * diagonals).
  * Example: `F.einsum('bij,bjk->bik', a, b)`.
  */
-export const einsum = defineOp<(equation: string, ...operands: Tx[]) => Tx, Attrs & { equation: string }>({
+export const einsum: OpDef<EinsumSig, Attrs & { equation: string }> = defineOp<EinsumSig, Attrs & { equation: string }>({
   name: 'einsum',
   inputs: ['...operands'],
   attrs: { equation: null },
@@ -327,7 +381,86 @@ export const einsum = defineOp<(equation: string, ...operands: Tx[]) => Tx, Attr
     return e.terms.map((t, i) => (types[i]!.shape.includes(0) ? types[i]!.shape.map((d, j) => (d === 0 ? known.get(t[j]!) ?? 0 : d)) : undefined));
   },
   lower: (c, a) => void c.emit('Einsum', c.inputs, { equation: parseEinsum(a.equation, c.inTypes).explicit }, c.outputs),
+  grad: (F, { inputs, inTypes, outTypes, attrs }, [g]) => {
+    if (!g) return inputs.map(() => null);
+    const e = parseEinsum(attrs.equation, inTypes);
+    return inputs.map((_x, i) => (isFloat(inTypes[i]!.dtype) ? einsumGrad(F, e, inputs, inTypes, outTypes[0]!, g, i) : null));
+  },
 });
+
+/** A constant identity matrix (for gradients through repeated einsum labels). */
+function eye(n: number, dtype: DType): Tensor {
+  const data = dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
+  for (let i = 0; i < n; i++) data[i * n + i] = 1;
+  const h: HostTensor = { dtype: dtype === 'float64' ? 'float64' : 'float32', shape: [n, n], data };
+  return tensorFactory().wrap(h) as Tensor;
+}
+
+/**
+ * The gradient of operand `i` of an einsum: an einsum of the other operands
+ * and `g` whose output is operand i's term. Ellipsis dimensions become
+ * ordinary labels (size-1 broadcast ones are expanded first and summed after);
+ * a label that only operand i has comes from a ones tensor of its shape; a
+ * repeated label (a diagonal) gets fresh labels tied by identity matrices.
+ */
+function einsumGrad(F: FOps, e: Einsum, xs: Tensor[], types: TensorType[], out: TensorType, g: Tensor, i: number): Tensor {
+  const used = new Set(e.terms.flat().filter((l) => !l.startsWith(ELL)));
+  const pool = [...LETTERS, 'z'].filter((c) => !used.has(c));
+  const names = new Map<string, string>();
+  const fresh = (): string => {
+    const c = pool.shift();
+    if (!c) throw new OpError('einsum', 'cannot differentiate: too many labels', types);
+    return c;
+  };
+  const name = (l: string): string => {
+    if (!l.startsWith(ELL)) return l;
+    if (!names.has(l)) names.set(l, fresh());
+    return names.get(l)!;
+  };
+  const fullSize = (l: string): Dim => out.shape[e.out.indexOf(l)]!;
+  // An operand whose ellipsis dimensions of size 1 broadcast against others: expanded like g.
+  const expand = (x: Tensor, t: string[], shape: Shape): Tensor => {
+    const axes = t.map((l, k) => (l.startsWith(ELL) && shape[k] === 1 && fullSize(l) !== 1 ? k : -1)).filter((k) => k >= 0);
+    return axes.length ? F.broadcastLike(x, g, { lhsAxes: axes, rhsAxes: axes.map((k) => e.out.indexOf(t[k]!)) }) : x;
+  };
+  const ops: Tensor[] = [];
+  const terms: string[] = [];
+  e.terms.forEach((t, j) => {
+    if (j === i) return;
+    ops.push(expand(xs[j]!, t, types[j]!.shape));
+    terms.push(t.map(name).join(''));
+  });
+  const scalarG = e.out.length === 0;
+  if (!scalarG) {
+    ops.push(g);
+    terms.push(e.out.map(name).join(''));
+  }
+  const ti = e.terms[i]!;
+  const present = new Set([...e.out, ...e.terms.filter((_t, j) => j !== i).flat()]);
+  // Operand i's term with repeated labels renamed apart.
+  const seen = new Set<string>();
+  const target = ti.map((l) => {
+    if (!seen.has(l)) {
+      seen.add(l);
+      return name(l);
+    }
+    const n = types[i]!.shape[ti.indexOf(l)]!;
+    if (typeof n !== 'number') throw new OpError('einsum', `cannot differentiate through the repeated label '${l}' of symbolic size ${n}`, types);
+    const c = fresh();
+    ops.push(eye(n, out.dtype));
+    terms.push(`${name(l)}${c}`);
+    return c;
+  });
+  if (ti.some((l) => !present.has(l)) || ops.length === 0) {
+    ops.push(expand(F.onesLike(xs[i]!), ti, types[i]!.shape));
+    terms.push(target.join(''));
+  }
+  let r = F.einsum(`${terms.join(',')}->${target.join('')}`, ...ops);
+  if (scalarG) r = F.mul(r, g);
+  const shape = types[i]!.shape;
+  if (ti.some((l, k) => l.startsWith(ELL) && shape[k] === 1 && fullSize(l) !== 1)) r = F.reduceSumLike(r, xs[i]!);
+  return r;
+}
 
 // ---------------------------------------------------------------- FullyConnected
 
@@ -367,13 +500,15 @@ function fcGeom(types: TensorType[], a: FcAttrs): FcGeom {
   return { hidden: h, inUnits, out: a.flatten ? [xs[0]!, h] : [...xs.slice(0, -1), h] };
 }
 
+type FcSig = (data: Tx, weight: Tx, bias?: Tx | FcOptions, options?: FcOptions) => Tx;
+
 /**
  * MXNet `FullyConnected`: `y = x·Wᵀ + b` with weight `[numHidden, inUnits]`.
  * `flatten` (default) collapses all but axis 0 of the data; with
  * `flatten: false` it applies to the last axis.
  * Example: `F.FullyConnected(x, w, b, { numHidden: 10 })`.
  */
-export const FullyConnected = defineOp<(data: Tx, weight: Tx, bias?: Tx | FcOptions, options?: FcOptions) => Tx, FcAttrs>({
+export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
   name: 'FullyConnected',
   inputs: ['data', 'weight', 'bias?'],
   attrs: { numHidden: null, noBias: false, flatten: true },
@@ -410,6 +545,31 @@ export const FullyConnected = defineOp<(data: Tx, weight: Tx, bias?: Tx | FcOpti
     }
     return [fromF64(out!, y)];
   },
+  // dx = g·W (reshaped like the data), dW = gᵀ·x over every row, db = the sum of g's rows.
+  grad: (F, { inputs: [x, w, b], inTypes, attrs }, [g]) => {
+    if (!g) return [null, null, ...(b ? [null] : [])];
+    const xs = inTypes[0]!.shape;
+    const rank = xs.length;
+    let dx: Tensor;
+    let dw: Tensor;
+    if (rank === 2) {
+      dx = F.dot(g, w!);
+      dw = F.dot(g, x!, { transposeA: true });
+    } else if ((attrs as FcAttrs).flatten) {
+      // Back to the data's shape: literal sizes after the batch axis, or the data's own shape.
+      const rest = xs.slice(1);
+      const dflat = F.dot(g, w!);
+      dx = rest.every((d) => typeof d === 'number') ? F.reshape(dflat, [0, ...(rest as number[])]) : F.reshapeLike(dflat, x!);
+      dw = F.dot(g, F.reshape(x!, [0, -1]), { transposeA: true });
+    } else {
+      dx = F.dot(g, w!);
+      const rows = (t: Tensor) => F.reshape(t, { shape: [-1, 0], reverse: true });
+      dw = F.dot(rows(g), rows(x!), { transposeA: true });
+    }
+    const grads: (Tensor | null)[] = [dx, dw];
+    if (b) grads.push(F.sum(g, { axis: -1, exclude: true }));
+    return grads;
+  },
 });
 
 // ---------------------------------------------------------------- Embedding
@@ -435,16 +595,15 @@ function embGeom(types: TensorType[], a: EmbAttrs): Shape {
   return [...x!.shape, pick(ws[1]!, a.outputDim ?? 0)];
 }
 
+type EmbSig = (data: Tx, weight: Tx, options?: { inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }) => Tx;
+
 /**
  * MXNet `Embedding`: rows of `weight` ([inputDim, outputDim]) picked by the
  * indices in `data` (float or integer; indices are truncated and clipped to
  * [0, inputDim - 1] as MXNet does). Output: `data.shape + [outputDim]`.
  * Example: `F.Embedding(tokens, w, { inputDim: 1000, outputDim: 64 })`.
  */
-export const Embedding = defineOp<
-  (data: Tx, weight: Tx, options?: { inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }) => Tx,
-  EmbAttrs
->({
+export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
   name: 'Embedding',
   inputs: ['data', 'weight'],
   attrs: { inputDim: null, outputDim: null, dtype: 'float32', sparseGrad: false },
@@ -474,6 +633,17 @@ export const Embedding = defineOp<
       y.set(wv.subarray(r * dim, (r + 1) * dim), i * dim);
     }
     return [fromF64(out!, y)];
+  },
+  // The indices get no gradient (MXNet); the weight's is a scatter-add of g's rows, written as
+  // (one-hot of the clipped indices)ᵀ · g, which has (number of indices) x inputDim elements.
+  grad: (F, { inputs: [x], inTypes, outTypes }, [g]) => {
+    if (!g) return [null, null];
+    const rows = inTypes[1]!.shape[0]!;
+    if (typeof rows !== 'number') throw new OpError('Embedding', `cannot differentiate with a symbolic number of rows ${rows}`, inTypes);
+    const idx = F.clip(F.cast(x!, 'int64'), 0, rows - 1);
+    const oh = F.oneHot(idx, rows, { dtype: outTypes[0]!.dtype });
+    const lead = LETTERS.slice(0, inTypes[0]!.shape.length);
+    return [null, F.einsum(`${lead}Y,${lead}Z->YZ`, oh, g)];
   },
 });
 

@@ -12,13 +12,14 @@ import { onnxDType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type Method, type Tx } from './define.js';
+import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { normAxis } from './dims.js';
 import { commonDType, erfFn, gelu as geluOp } from './elementwise.js';
 import { OpError } from './errors.js';
 import { broadcastIndex, fromF64, mapN, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
 import { nextSeed, uniformAt } from './rng.js';
+import type { F as FOps, Tensor } from './tensor.js';
 
 const FLOATS: DType[] = ['float32', 'float64'];
 
@@ -134,8 +135,15 @@ function softmaxKernel(log: boolean) {
   };
 }
 
+/** `x / temperature` (temperature null or 1: x). */
+function overTemperature(F: FOps, x: Tensor, a: SoftmaxAttrs): Tensor {
+  return a.temperature === null || a.temperature === 1 ? x : F.div(x, a.temperature);
+}
+
+type SoftmaxSig = Method<(data: Tx, options?: SoftmaxOptions) => Tx>;
+
 /** Softmax along `axis` (default -1), optionally of `data / temperature`. Example: `F.softmax(x, { axis: 1 })`. */
-export const softmax = defineOp<Method<(data: Tx, options?: SoftmaxOptions) => Tx>, SoftmaxAttrs>({
+export const softmax: OpDef<SoftmaxSig, SoftmaxAttrs> = defineOp<SoftmaxSig, SoftmaxAttrs>({
   name: 'softmax',
   inputs: ['data'],
   attrs: { axis: -1, temperature: null },
@@ -143,10 +151,17 @@ export const softmax = defineOp<Method<(data: Tx, options?: SoftmaxOptions) => T
   infer: softmaxInfer('softmax'),
   lower: softmaxLower('Softmax'),
   kernel: softmaxKernel(false),
+  // dx = y (g - sum(g y)) / t along the axis.
+  grad: (F, { outputs: [y], attrs }, [g]) => {
+    const a = attrs as SoftmaxAttrs;
+    if (!g) return [null];
+    const gy = F.mul(g, y!);
+    return [overTemperature(F, F.sub(gy, F.mul(y!, F.sum(gy, { axis: a.axis, keepdims: true }))), a)];
+  },
 });
 
 /** Log of the softmax along `axis` (default -1). Example: `x.logSoftmax()`. */
-export const logSoftmax = defineOp<Method<(data: Tx, options?: SoftmaxOptions) => Tx>, SoftmaxAttrs>({
+export const logSoftmax: OpDef<SoftmaxSig, SoftmaxAttrs> = defineOp<SoftmaxSig, SoftmaxAttrs>({
   name: 'logSoftmax',
   inputs: ['data'],
   attrs: { axis: -1, temperature: null },
@@ -154,6 +169,12 @@ export const logSoftmax = defineOp<Method<(data: Tx, options?: SoftmaxOptions) =
   infer: softmaxInfer('logSoftmax'),
   lower: softmaxLower('LogSoftmax'),
   kernel: softmaxKernel(true),
+  // dx = (g - exp(y) sum(g)) / t along the axis.
+  grad: (F, { outputs: [y], attrs }, [g]) => {
+    const a = attrs as SoftmaxAttrs;
+    if (!g) return [null];
+    return [overTemperature(F, F.sub(g, F.mul(F.exp(y!), F.sum(g, { axis: a.axis, keepdims: true }))), a)];
+  },
 });
 
 // ---------------------------------------------------------------- Activation
@@ -180,11 +201,13 @@ function softplusComposite(c: LowerCtx, x: string, d: DType, out: string[]): voi
   c.emit('Add', [r!, l!], {}, out);
 }
 
+type ActSig = (data: Tx, options: { actType: (typeof ACT_TYPES)[number] }) => Tx;
+
 /**
  * An activation chosen by `actType` (relu, sigmoid, tanh, softrelu, softsign).
  * Example: `F.Activation(x, { actType: 'relu' })`.
  */
-export const Activation = defineOp<(data: Tx, options: { actType: (typeof ACT_TYPES)[number] }) => Tx, ActAttrs>({
+export const Activation: OpDef<ActSig, ActAttrs> = defineOp<ActSig, ActAttrs>({
   name: 'Activation',
   inputs: ['data'],
   attrs: { actType: null },
@@ -214,6 +237,16 @@ export const Activation = defineOp<(data: Tx, options: { actType: (typeof ACT_TY
     }
   },
   kernel: (ins, a, [out]) => [mapN(ins, out!, ACT_FN[a.actType!]!)],
+  grad: (F, { inputs: [x], outputs: [y], attrs }, [g]) => {
+    if (!g) return [null];
+    switch ((attrs as ActAttrs).actType) {
+      case 'relu': return [F.mul(g, F.greater(x!, 0))];
+      case 'sigmoid': return [F.mul(g, F.mul(y!, F.sub(1, y!)))];
+      case 'tanh': return [F.mul(g, F.sub(1, F.square(y!)))];
+      case 'softrelu': return [F.mul(g, F.sigmoid(x!))];
+      default: return [F.div(g, F.square(F.add(F.abs(x!), 1)))];
+    }
+  },
 });
 
 // ---------------------------------------------------------------- LeakyReLU
@@ -241,13 +274,15 @@ function expm1Scaled(c: LowerCtx, x: string, alpha: number, d: DType): string {
   return c.emit('Mul', [m!, c.scalar(alpha, d)])[0]!;
 }
 
+type LeakySig = (data: Tx, gammaOrOptions?: Tx | LeakyReLUOptions, options?: LeakyReLUOptions) => Tx;
+
 /**
  * MXNet's LeakyReLU family chosen by `actType`: leaky (`max(x, slope*x)`),
  * prelu (a learned slope `gamma` of shape [C] along axis 1, or [1]), elu
  * (`slope` is alpha), selu and gelu (exact, erf-based).
  * Example: `F.LeakyReLU(x, { actType: 'leaky', slope: 0.1 })`, `F.LeakyReLU(x, alpha, { actType: 'prelu' })`.
  */
-export const LeakyReLU = defineOp<(data: Tx, gammaOrOptions?: Tx | LeakyReLUOptions, options?: LeakyReLUOptions) => Tx, LeakyAttrs>({
+export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAttrs>({
   name: 'LeakyReLU',
   inputs: ['data', 'gamma?'],
   attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 },
@@ -316,6 +351,35 @@ export const LeakyReLU = defineOp<(data: Tx, gammaOrOptions?: Tx | LeakyReLUOpti
       }
     }
   },
+  grad: (F, { inputs: [x, gamma], outputs: [y], inTypes, attrs }, [g]) => {
+    const a = attrs as LeakyAttrs;
+    if (!g) return [null, ...(gamma ? [null] : [])];
+    const pos = F.greater(x!, 0);
+    // g where x > 0, else g * slopeThere.
+    const piecewise = (slopeThere: Tensor | number) => F.where(pos, g, F.mul(g, slopeThere));
+    switch (a.actType) {
+      case 'leaky': return [piecewise(a.slope)];
+      // y = slope (e^x - 1) below 0: dy/dx = y + slope.
+      case 'elu': return [piecewise(F.add(y!, a.slope))];
+      // y = λ x above 0 and λ α (e^x - 1) below: λ, and y + λ α.
+      case 'selu': return [F.where(pos, F.mul(g, SELU_LAMBDA), F.mul(g, F.add(y!, SELU_LAMBDA * SELU_ALPHA)))];
+      case 'gelu': {
+        // Φ(x) + x φ(x).
+        const cdf = F.mul(F.add(F.erf(F.mul(x!, Math.SQRT1_2)), 1), 0.5);
+        const pdf = F.mul(F.exp(F.mul(F.square(x!), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return [F.mul(g, F.add(cdf, F.mul(x!, pdf)))];
+      }
+      default: {
+        // prelu: gamma [C] on axis 1 (or [1]); its gradient sums g x below 0 over the other axes.
+        const rank = inTypes[0]!.shape.length;
+        const perChannel = inTypes[1]!.shape[0] !== 1 && rank >= 2;
+        const gb = perChannel ? F.reshape(gamma!, onAxis(rank - 1, 0)) : gamma!;
+        const below = F.where(pos, F.zerosLike(g), F.mul(g, x!));
+        const dgamma = perChannel ? F.sum(below, { axis: 1, exclude: true }) : F.reshape(F.sum(below), [1]);
+        return [piecewise(gb), dgamma];
+      }
+    }
+  },
 });
 
 // ---------------------------------------------------------------- BatchNorm
@@ -341,6 +405,8 @@ export interface BatchNormOptions {
 
 const BN_PARAMS = ['gamma', 'beta', 'movingMean', 'movingVar'];
 
+type BatchNormSig = (data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: Tx, options?: BatchNormOptions) => Tx;
+
 /**
  * Batch normalization over channel `axis` (default 1). In training mode
  * (and without `useGlobalStats`) it uses the batch's mean and biased
@@ -348,7 +414,7 @@ const BN_PARAMS = ['gamma', 'beta', 'movingMean', 'movingVar'];
  * (default true) treats gamma as 1. It does not update the moving statistics.
  * Example: `F.BatchNorm(x, gamma, beta, mean, variance, { fixGamma: false })`.
  */
-export const BatchNorm = defineOp<(data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: Tx, options?: BatchNormOptions) => Tx, BatchNormAttrs>({
+export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNormSig, BatchNormAttrs>({
   name: 'BatchNorm',
   inputs: ['data', 'gamma', 'beta', 'movingMean', 'movingVar'],
   attrs: { eps: 1e-3, momentum: 0.9, fixGamma: true, useGlobalStats: false, axis: 1, training: null },
@@ -411,18 +477,51 @@ export const BatchNorm = defineOp<(data: Tx, gamma: Tx, beta: Tx, movingMean: Tx
     }
     return [fromF64(out!, res)];
   },
+  // Batch statistics: the full backward through the mean and variance; moving statistics: an
+  // affine map. gamma gets zeros under fixGamma (MXNet); the moving statistics get none.
+  grad: (F, { inputs: [x, gamma, , mean, variance], inTypes, attrs }, [g]) => {
+    const a = attrs as BatchNormAttrs;
+    if (!g) return [null, null, null, null, null];
+    const rank = inTypes[0]!.shape.length;
+    const axis = normAxis('BatchNorm', a.axis, rank);
+    const vec = (v: Tensor) => F.reshape(v, onAxis(rank, axis));
+    const others = { axis, exclude: true };
+    const batchStats = a.training === true && !a.useGlobalStats;
+    const mu = batchStats ? F.mean(x!, { ...others, keepdims: true }) : vec(mean!);
+    const centered = F.sub(x!, mu);
+    const va = batchStats ? F.mean(F.square(centered), { ...others, keepdims: true }) : vec(variance!);
+    const inv = F.rsqrt(F.add(va, a.eps));
+    const xhat = F.mul(centered, inv);
+    const scale = a.fixGamma ? inv : F.mul(inv, vec(gamma!));
+    const dx = batchStats
+      ? normalizeBackward(F, g, xhat, scale, (t) => F.mean(t, { ...others, keepdims: true }))
+      : F.mul(g, scale);
+    const dgamma = a.fixGamma ? F.zerosLike(gamma!) : F.sum(F.mul(g, xhat), others);
+    return [dx, dgamma, F.sum(g, others), null, null];
+  },
 });
+
+/**
+ * The data gradient of `y = xhat * scale + shift` where `xhat` standardizes x
+ * with statistics over the axes `mean` averages: `scale (g - mean(g) - xhat
+ * mean(g xhat))`.
+ */
+function normalizeBackward(F: FOps, g: Tensor, xhat: Tensor, scale: Tensor, mean: (t: Tensor) => Tensor): Tensor {
+  return F.mul(scale, F.sub(F.sub(g, mean(g)), F.mul(xhat, mean(F.mul(g, xhat)))));
+}
 
 // ---------------------------------------------------------------- LayerNorm
 
 type LayerNormAttrs = Attrs & { axis: number; eps: number };
+
+type LayerNormSig = (data: Tx, gamma: Tx, beta: Tx, options?: { axis?: number; eps?: number }) => Tx;
 
 /**
  * Layer normalization over the one axis `axis` (default -1) with a
  * per-element scale `gamma` and shift `beta` of that axis's length.
  * Example: `F.LayerNorm(x, gamma, beta, { eps: 1e-5 })`.
  */
-export const LayerNorm = defineOp<(data: Tx, gamma: Tx, beta: Tx, options?: { axis?: number; eps?: number }) => Tx, LayerNormAttrs>({
+export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNormSig, LayerNormAttrs>({
   name: 'LayerNorm',
   inputs: ['data', 'gamma', 'beta'],
   attrs: { axis: -1, eps: 1e-5 },
@@ -475,6 +574,20 @@ export const LayerNorm = defineOp<(data: Tx, gamma: Tx, beta: Tx, options?: { ax
     }
     return [fromF64(out!, res)];
   },
+  // Statistics over `axis`; gamma and beta sum over every other axis.
+  grad: (F, { inputs: [x, gamma], inTypes, attrs }, [g]) => {
+    const a = attrs as LayerNormAttrs;
+    if (!g) return [null, null, null];
+    const rank = inTypes[0]!.shape.length;
+    const axis = normAxis('LayerNorm', a.axis, rank);
+    const mean = (t: Tensor) => F.mean(t, { axis, keepdims: true });
+    const centered = F.sub(x!, mean(x!));
+    const inv = F.rsqrt(F.add(mean(F.square(centered)), a.eps));
+    const xhat = F.mul(centered, inv);
+    const gg = F.mul(g, F.reshape(gamma!, onAxis(rank, axis)));
+    const others = { axis, exclude: true };
+    return [normalizeBackward(F, gg, xhat, inv, mean), F.sum(F.mul(g, xhat), others), F.sum(g, others)];
+  },
 });
 
 // ---------------------------------------------------------------- Dropout
@@ -494,13 +607,15 @@ export interface DropoutOptions {
 
 const dropoutActive = (a: DropoutAttrs) => a.p > 0 && (a.mode === 'always' || a.training === true);
 
+type DropoutSig = (data: Tx, options?: DropoutOptions) => Tx;
+
 /**
  * Inverted dropout: while active (mode 'always', or 'training' in training
  * mode) each element is kept with probability `1 - p` and scaled by
  * `1 / (1 - p)`, else zeroed; inactive it is the identity.
  * Example: `F.Dropout(x, { p: 0.5 })`.
  */
-export const Dropout = defineOp<(data: Tx, options?: DropoutOptions) => Tx, DropoutAttrs>({
+export const Dropout: OpDef<DropoutSig, DropoutAttrs> = defineOp<DropoutSig, DropoutAttrs>({
   name: 'Dropout',
   inputs: ['data'],
   attrs: { p: 0.5, mode: 'training', axes: [], training: null, seed: null },
@@ -546,16 +661,24 @@ export const Dropout = defineOp<(data: Tx, options?: DropoutOptions) => Tx, Drop
     const res = v.map((xi, i) => (uniformAt(seed, idx ? idx[i]! : i) >= a.p ? xi * scale : 0));
     return [fromF64(out!, res)];
   },
+  // The same mask: Dropout of g with the same attributes, seed included (the kernel's draws are a
+  // function of the seed; compiled RandomUniformLike nodes with one seed draw one sequence).
+  grad: (F, { attrs }, [g]) => {
+    const a = attrs as DropoutAttrs;
+    return [g ? F.Dropout(g, { p: a.p, mode: a.mode as 'training' | 'always', axes: a.axes, training: a.training, seed: a.seed }) : null];
+  },
 });
 
 // ---------------------------------------------------------------- fft
+
+type FftSig = (data: Tx, options?: { axis?: number }) => Tx;
 
 /**
  * The discrete Fourier transform of real data along `axis` (default -1):
  * the result has shape `data.shape + [2]` holding the real and imaginary
  * parts. Example: `F.fft(x)` for `x` of shape [4, 8] gives [4, 8, 2].
  */
-export const fft = defineOp<(data: Tx, options?: { axis?: number }) => Tx, Attrs & { axis: number }>({
+export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Attrs & { axis: number }>({
   name: 'fft',
   inputs: ['data'],
   attrs: { axis: -1 },
@@ -595,6 +718,14 @@ export const fft = defineOp<(data: Tx, options?: { axis?: number }) => Tx, Attrs
       }
     }
     return [fromF64(out!, res)];
+  },
+  // The adjoint of x -> (Re X, Im X) with X_k = sum_j x_j e^{-2πijk/n}: for g = (gr, gi),
+  // dx_j = sum_k gr_k cos(2πjk/n) - gi_k sin(2πjk/n) = Re fft(gr)_j + Im fft(gi)_j.
+  grad: (F, { attrs }, [g]) => {
+    if (!g) return [null];
+    const part = (t: Tensor, k: number) => F.squeeze(F.sliceAxis(t, { axis: -1, begin: k, end: k + 1 }), -1);
+    const opts = { axis: attrs.axis as number };
+    return [F.add(part(F.fft(part(g, 0), opts), 0), part(F.fft(part(g, 1), opts), 1))];
   },
 });
 

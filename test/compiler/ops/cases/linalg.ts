@@ -1,5 +1,5 @@
-/** Table entries for the linalg operators (dot, batchDot, einsum, FullyConnected, Embedding, Convolution, Deconvolution, Pooling). */
-import type { OpCase } from '../case.js';
+/** Table entries for the linalg operators (dot, batchDot, einsum, FullyConnected, Embedding, Convolution, Deconvolution, Pooling, poolingGrad, poolingPick). */
+import type { InputSpec, OpCase, Sample } from '../case.js';
 
 /** MXNet dot: contract lhs's last axis (first with transposeA) with rhs's first (last with transposeB). */
 const DOT_REF = String.raw`
@@ -89,6 +89,84 @@ for o in itertools.product(*[range(n) for n in osz]):
     else: v = win.sum(axis=2) / (size if cip else win.shape[2])
     out[(slice(None), slice(None)) + o] = v
 `;
+
+/** MXNet pooling windows (same conventions as POOL_REF; onnxruntime drops a 'full' window starting in the end padding). */
+const POOL_WINDOWS = String.raw`
+import itertools
+nd = a.ndim - 2
+sp = a.shape[2:]
+glob = attrs.get("globalPool", False)
+k = list(sp) if glob else list(attrs["kernel"])
+s = [1] * nd if glob or not attrs.get("stride") else list(attrs["stride"])
+p = [0] * nd if glob or not attrs.get("pad") else list(attrs["pad"])
+full = attrs.get("poolingConvention", "valid") == "full"
+pt = attrs.get("poolType", "max"); cip = attrs.get("countIncludePad", True)
+osz = [((-(-(sp[i] + 2 * p[i] - k[i]) // s[i])) if full else (sp[i] + 2 * p[i] - k[i]) // s[i]) + 1 for i in range(nd)]
+osz = [o - 1 if full and (o - 1) * s[i] - p[i] >= sp[i] else o for i, o in enumerate(osz)]
+def windows():
+    for o in itertools.product(*[range(n) for n in osz]):
+        sl = []; size = 1
+        for i in range(nd):
+            st = o[i] * s[i] - p[i]; en = min(st + k[i], sp[i] + p[i])
+            size *= en - st
+            sl.append(slice(max(st, 0), min(en, sp[i])))
+        cells = [tuple(c) for c in itertools.product(*[range(q.start, q.stop) for q in sl])]
+        yield o, cells, (size if cip else len(cells)) if pt == "avg" else 1
+def first_max(n, c, cells):
+    vals = [a[(n, c) + q] for q in cells]
+    return cells[int(np.argmax(vals))]
+`;
+
+/** poolingGrad: each window's gradient to its first maximum (max), or spread over it divided by its divisor (avg, sum). */
+const POOL_GRAD_REF = POOL_WINDOWS + String.raw`
+out = np.zeros(a.shape)
+for o, cells, div in windows():
+    for n in range(a.shape[0]):
+        for c in range(a.shape[1]):
+            gv = b[(n, c) + o]
+            if pt == "max": out[(n, c) + first_max(n, c, cells)] += gv
+            else:
+                for q in cells: out[(n, c) + q] += gv / div
+`;
+
+/** poolingPick: values at each window's first maximum of the data (max), or pooled like the data (avg, sum). */
+const POOL_PICK_REF = POOL_WINDOWS + String.raw`
+out = np.zeros(a.shape[:2] + tuple(osz))
+for o, cells, div in windows():
+    for n in range(a.shape[0]):
+        for c in range(a.shape[1]):
+            if pt == "max": out[(n, c) + o] = b[(n, c) + first_max(n, c, cells)]
+            else: out[(n, c) + o] = sum(b[(n, c) + q] for q in cells) / div
+`;
+
+/** Samples of poolingGrad (second input shaped like the pooled output) and poolingPick (second input shaped like the data). */
+function poolPairSamples(pick: boolean): Sample[] {
+  const pair = (x: number[], y: number[], opts: Record<string, unknown>, label: string, extra: Partial<InputSpec> = {}): Sample => ({
+    inputs: [{ shape: x, ...extra }, { shape: pick ? x : y, ...extra }],
+    args: [opts],
+    label,
+  });
+  return [
+    pair([1, 2, 5, 5], [1, 2, 5, 5], { kernel: [3, 3], pad: [1, 1] }, 'max, overlapping windows, pad'),
+    pair([1, 2, 6, 6], [1, 2, 4, 4], { kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', poolingConvention: 'full', countIncludePad: false }, 'avg, full, countIncludePad=false'),
+    pair([1, 2, 6, 6], [1, 2, 3, 3], { kernel: [3, 3], stride: [2, 2], poolType: 'sum', poolingConvention: 'full' }, 'sum, full'),
+    pair([2, 3, 4, 4], [2, 3, 1, 1], { globalPool: true }, 'global max'),
+    pair([2, 3, 6, 6], [2, 3, 3, 3], { kernel: [2, 2], stride: [2, 2] }, 'max'),
+    pair([1, 2, 5, 5], [1, 2, 5, 5], { kernel: [3, 3], pad: [1, 1], poolType: 'avg' }, 'avg, pad'),
+    pair([1, 2, 5, 5], [1, 2, 2, 2], { kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }, 'max, full'),
+    pair([1, 1, 7, 7], [1, 1, 2, 2], { kernel: [2, 2], stride: [3, 3], poolType: 'avg' }, 'avg, stride past the last window'),
+    pair([1, 2, 7, 7], [1, 2, 3, 3], { kernel: [2, 2], stride: [3, 3], pad: [1, 1], poolType: 'sum' }, 'sum, pad, stride'),
+    pair([3, 3, 4, 5], [3, 3, 1, 1], { globalPool: true, poolType: 'avg' }, 'global avg, symbolic batch', { symbolic: true }),
+    pair([2, 3, 4, 4], [2, 3, 1, 1], { globalPool: true, poolType: 'sum' }, 'global sum'),
+    pair([2, 3, 8], [2, 3, 3], { kernel: [3], stride: [2] }, '1-D max'),
+    pair([4, 2, 6, 6], [4, 2, 6, 6], { kernel: [3, 3], stride: [1, 1], pad: [1, 1] }, 'max, symbolic batch', { symbolic: true }),
+    pair([3, 2, 6, 6], [3, 2, 3, 3], { kernel: [2, 2], stride: [2, 2], poolType: 'avg' }, 'avg, symbolic batch', { symbolic: true }),
+    pair([1, 2, 4, 4, 4], [1, 2, 2, 2, 2], { kernel: [2, 2, 2], stride: [2, 2, 2] }, '3-D max'),
+    pair([1, 2, 5, 5], [1, 2, 4, 4], { kernel: [2, 2], poolType: 'avg' }, 'float64 avg', { dtype: 'float64' }),
+    pair([1, 2, 5, 5], [1, 2, 2, 2], { kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }, 'float64 max, full', { dtype: 'float64' }),
+    pair([2, 3, 4, 4], [2, 3, 1, 1], { globalPool: true }, 'float64 global max', { dtype: 'float64' }),
+  ];
+}
 
 export const cases: OpCase[] = [
   {
@@ -202,15 +280,16 @@ export const cases: OpCase[] = [
   {
     op: 'Pooling',
     samples: [
+      // The first four (max with overlapping windows, avg, sum, global) also drive the gradient table.
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }], label: 'max, full' },
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', poolingConvention: 'full', countIncludePad: false }], label: 'avg, full, countIncludePad=false' },
+      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [2, 2], stride: [2, 2], pad: [1, 1], poolType: 'sum' }], label: 'sum' },
+      { inputs: [{ shape: [2, 3, 4, 4] }], args: [{ globalPool: true }], label: 'global max' },
       { inputs: [{ shape: [2, 3, 6, 6] }], args: [{ kernel: [2, 2], stride: [2, 2] }], label: 'max' },
       { inputs: [{ shape: [1, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1], poolType: 'avg' }], label: 'avg, pad' },
       { inputs: [{ shape: [1, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1], poolType: 'avg', countIncludePad: false }], label: 'avg, countIncludePad=false' },
-      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [2, 2], stride: [2, 2], pad: [1, 1], poolType: 'sum' }], label: 'sum' },
       { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], poolType: 'sum', poolingConvention: 'full' }], label: 'sum, full' },
-      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }], label: 'max, full' },
       { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', poolingConvention: 'full' }], label: 'avg, full' },
-      { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', poolingConvention: 'full', countIncludePad: false }], label: 'avg, full, countIncludePad=false' },
-      { inputs: [{ shape: [2, 3, 4, 4] }], args: [{ globalPool: true }], label: 'global max' },
       { inputs: [{ shape: [3, 3, 4, 5], symbolic: true }], args: [{ globalPool: true, poolType: 'avg' }], label: 'global avg, symbolic batch' },
       { inputs: [{ shape: [2, 3, 4, 4] }], args: [{ globalPool: true, poolType: 'sum' }], label: 'global sum' },
       { inputs: [{ shape: [2, 3, 8] }], args: [{ kernel: [3], stride: [2] }], label: '1-D max' },
@@ -224,4 +303,6 @@ export const cases: OpCase[] = [
     ],
     ref: POOL_REF,
   },
+  { op: 'poolingGrad', samples: poolPairSamples(false), ref: POOL_GRAD_REF },
+  { op: 'poolingPick', samples: poolPairSamples(true), ref: POOL_PICK_REF },
 ];
