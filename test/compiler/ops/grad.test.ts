@@ -59,6 +59,11 @@ describe(`gradients (input seed ${SEED})`, () => {
   before(() => (old = setKernelThreshold(Infinity)));
   after(() => setKernelThreshold(old));
 
+  it('every operator declares a gradient rule, or says by name why it has none', () => {
+    const missing = allOps().filter((d) => typeof d.grad !== 'function' && !(d.grad === null && d.noGradReason));
+    assert.deepEqual(missing.map((d) => d.name), [], 'operators without a gradient rule');
+  });
+
   for (const def of allOps().filter((d) => typeof d.grad === 'function')) {
     const samples = CASES.filter((c) => c.op === def.name).flatMap((c) => c.samples.map((s) => ({ c, s }))).slice(0, MAX_SAMPLES);
     describe(def.name, () => {
