@@ -45,6 +45,16 @@ interface Compiled {
   traced: { outputs: Symbol[]; inputs: Symbol[]; symbols: Map<Parameter, Symbol> };
   /** The compiled gradient graph, built on the first backward. */
   backward?: Backward;
+  /** Parameters baked in as initializers, with the versions they had (null: parameters are fed). */
+  versions: [Parameter, number][] | null;
+}
+
+/** Rebuilds of a baked-parameter session before its signature feeds parameters instead. */
+const FROZEN_REBUILDS = 3;
+
+function sameVersions(versions: [Parameter, number][]): boolean {
+  for (const [p, v] of versions) if (p.version !== v) return false;
+  return true;
 }
 
 interface Backward {
@@ -156,6 +166,7 @@ export class HybridBlock extends Block {
     return this._runEager(arrays);
   }
 
+  private readonly _unstable = new Map<string, number>();
   private readonly _typeCache = new Map<string, { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean }>();
 
   /** Output types of a call (from a cached trace; no compilation). Used by the fused step. */
@@ -239,14 +250,27 @@ export class HybridBlock extends Block {
   }
 
   private _runCompiled(inputs: NDArray[], into?: NDArray[]): unknown {
-    const key = `${inputs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';')}|${isTrainingMode() ? 'train' : 'infer'}`;
+    // Prediction outside record: parameters are baked into the session as initializers (onnxruntime
+    // pre-packs them), and the session is rebuilt when a parameter changes. A signature whose
+    // parameters keep changing falls back to feeding them as inputs.
+    const training = isTrainingMode();
+    const sig = `${inputs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';')}|${training ? 'train' : 'infer'}`;
+    const frozen = !training && !isRecording() && (this._unstable.get(sig) ?? 0) < FROZEN_REBUILDS;
+    const key = `${sig}|${frozen ? 'frozen' : 'fed'}`;
     let c = this._cache.get(key);
+    if (c && c.versions && !sameVersions(c.versions)) {
+      this._unstable.set(sig, (this._unstable.get(sig) ?? 0) + 1);
+      this._cache.delete(key);
+      c.run.session.close();
+      c = undefined;
+      if ((this._unstable.get(sig) ?? 0) >= FROZEN_REBUILDS) return this._runCompiled(inputs, into);
+    }
     if (c) {
       count('cacheHits');
       this._cache.delete(key);
       this._cache.set(key, c);
     } else {
-      c = this._compile(inputs);
+      c = this._compile(inputs, frozen);
       this._cache.set(key, c);
       while (this._cache.size > this._maxSignatures) {
         const [oldKey, old] = this._cache.entries().next().value as [string, Compiled];
@@ -310,7 +334,7 @@ export class HybridBlock extends Block {
     return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };
   }
 
-  private _compile(inputs: NDArray[]): Compiled {
+  private _compile(inputs: NDArray[], frozen = false): Compiled {
     const all = this.collectParams();
     const { outputs, list, ctx, inputs: vars } = this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
     checkInitialized(this, all);
@@ -319,11 +343,13 @@ export class HybridBlock extends Block {
     const graph = Graph.fromOutputs(vars.map((v) => v.value), [...outs, ...updates.map(({ name, value }) => ({ name, value }))]);
     const byValue = new Map([...ctx.symbols].map(([p, s]) => [s.value, p]));
     const params: [Parameter, string][] = graph.params.map((v) => [byValue.get(v)!, v.name]);
-    const run = compileGraph(graph, {}, { paramsAsInputs: true });
+    if (frozen) for (const [p, name] of params) graph.params.find((v) => v.name === name)!.data = p.data()._host;
+    const run = compileGraph(graph, {}, { paramsAsInputs: !frozen });
     return {
       run,
       inputs: vars.map((v) => v.name),
-      params,
+      params: frozen ? [] : params,
+      versions: frozen ? params.map(([p]) => [p, p.version] as [Parameter, number]) : null,
       outputs: outs.map((o) => o.name),
       updates: updates.map((u) => [u.p, u.name]),
       list,

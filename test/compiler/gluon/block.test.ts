@@ -198,3 +198,32 @@ describe('Block and HybridBlock behaviour', () => {
     assert.throws(() => b.call(nd.array([1, 2])), /[Dd]ata-dependent control flow.*cannot be compiled/);
   });
 });
+
+describe('hybridized prediction bakes parameters', () => {
+  it('a parameter change is seen by the next call, and frequent changes fall back to feeding parameters', async () => {
+    const { gluon, nd, profiler } = await import('gluonc');
+    const { deepEqual, equal } = await import('node:assert/strict');
+    const d = new gluon.nn.Dense(2, { inUnits: 2 });
+    d.initialize();
+    d.hybridize();
+    const x = nd.array([[1, 2]]);
+    const set = (w: number[][], b: number[]) => {
+      d.weight.setData(nd.array(w));
+      d.bias!.setData(nd.array(b));
+    };
+    set([[1, 0], [0, 1]], [0, 0]);
+    deepEqual(d.call(x).toArray(), [[1, 2]]);
+    deepEqual(d.call(x).toArray(), [[1, 2]]);
+    set([[2, 0], [0, 2]], [1, 1]);
+    deepEqual(d.call(x).toArray(), [[3, 5]]);
+    profiler.reset();
+    for (let i = 0; i < 6; i++) {
+      set([[i, 0], [0, i]], [0, 0]);
+      deepEqual(d.call(x).toArray(), [[i, 2 * i]]);
+    }
+    // After a few rebuilds the signature feeds parameters: no more sessions.
+    const c = profiler.counters();
+    equal(c.sessionRuns, 6);
+    equal(c.sessionsCreated <= 3, true, `sessions created: ${c.sessionsCreated}`);
+  });
+});
