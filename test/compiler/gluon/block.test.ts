@@ -200,9 +200,9 @@ describe('Block and HybridBlock behaviour', () => {
 });
 
 describe('hybridized prediction bakes parameters', () => {
-  it('a parameter change is seen by the next call, and frequent changes fall back to feeding parameters', async () => {
-    const { gluon, nd, profiler } = await import('gluonc');
-    const { deepEqual, equal } = await import('node:assert/strict');
+  it('a parameter change is seen by the next call, and frequent changes fall back to feeding parameters', () => {
+    const deepEqual: typeof assert.deepEqual = assert.deepEqual;
+    const equal: typeof assert.equal = assert.equal;
     const d = new gluon.nn.Dense(2, { inUnits: 2 });
     d.initialize();
     d.hybridize();
