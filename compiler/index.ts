@@ -13,3 +13,4 @@ export { readModel } from './onnx/read.js';
 export { compileGraph, type Runner } from './compile.js';
 export { graphOf, evalSymbols, Symbol, DataDependentError } from './trace/symbol.js';
 export { retypeGraph } from './trace/retype.js';
+export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';

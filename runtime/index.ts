@@ -6,3 +6,9 @@ export { Session, CUDA_INSTALL_HINT, toOrt, fromOrt, type Device, type IOInfo, t
 export { DTYPES, isDType, checkDType, type DType, type TypedArray } from './dtypes.js';
 export { sizeOf, tensorFromNumbers, tensorToNumbers, formatShape, type HostTensor } from './tensor.js';
 export { counters, reset as resetCounters, type Counters } from './profiler.js';
+export { encodeNpy, decodeNpy, readNpy, writeNpy, npyDescr } from './npy.js';
+export { loadModel, Model, type LoadModelOptions, type RunOptions, type RunStats } from './load-model.js';
+export { checkFeeds, type Feed, type Feeds } from './feeds.js';
+export { readModelFile, checkModelBytes, MAX_IR_VERSION, MIN_IR_VERSION, MAX_OPSET, MIN_OPSET, DEFAULT_MAX_BYTES, type ModelFile, type ModelFileOptions } from './model-file.js';
+export { MANIFEST_FORMAT, MANIFEST_METADATA_KEY, checkManifest, type ArtifactIO, type ArtifactManifest } from './manifest.js';
+export { serve, type ServeOptions, type ServeHandle } from './serve.js';

@@ -18,6 +18,7 @@ import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import type { HybridBlock } from './hybrid.js';
 import type { Parameter } from './parameter.js';
 
@@ -42,6 +43,8 @@ export interface ExportOptions {
   compile?: Record<string, unknown>;
   /** Load the bytes in onnxruntime before writing (default true). */
   check?: boolean;
+  /** Called with each optimization pass's report (`gluonc compile --report`). */
+  report?: (r: PassReport) => void;
 }
 
 /** What `export` produced. */
@@ -97,6 +100,13 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     }
     v.data = p.data()._host;
   }
+  // The inference pipeline (level from `compile.optLevel`, default 2; -O3 folds parameters into weights).
+  try {
+    runPipeline(graph, { level: Number(options.compile?.['optLevel'] ?? 2), mode: 'inference', report: options.report });
+  } catch (e) {
+    throw prefixed(label, e);
+  }
+  graph.params.sort((a, b) => (order.get(a.name) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.name) ?? Number.MAX_SAFE_INTEGER));
 
   const io = (name: string, t: { dtype: DType; shape: Dim[] }): ArtifactIO => ({ name, dtype: t.dtype, shape: [...t.shape] });
   const manifest = buildManifest({

@@ -42,6 +42,8 @@ export interface TraceableBlock {
 export interface FusableOptimizer {
   readonly name: string;
   readonly hyper: Record<string, number | boolean | string>;
+  /** Weight decay: an update rule may leave its terms out when it is 0 (part of the cache key). */
+  readonly wd?: number;
   update(F: F, args: { weight: Tensor; grad: Tensor; states: Tensor[]; lr: Tensor; wd: Tensor; t: Tensor; rescale: Tensor }): { weight: Tensor; states: Tensor[] };
 }
 
@@ -80,8 +82,52 @@ interface Compiled {
   grads: [Parameter, string][];
   newWeights: [Parameter, string][];
   newStates: [Parameter, number, string][];
-  /** Scalar feeds of each updated parameter: lr, wd, t, rescale names. */
-  scalars: [Parameter, string, string, string, string][];
+  /** The scalar feeds the update reads: name, kind (index into lr, wd, t, rescale), scalar class. */
+  scalars: [string, number, number][];
+  /** The parameters of the recorded blocks when compiled (what `fusedStep` checks the trainer against). */
+  used: Set<Parameter>;
+  /** Updated parameters whose gradient is not an output (computed on first read; see `lazyGradients`). */
+  lazyGrads: Parameter[];
+}
+
+/**
+ * Keys of fused steps whose lazy gradients were read: from then on those
+ * steps output their gradients (one run per step again).
+ */
+const gradsWanted = new Set<string>();
+
+/**
+ * The update scalars of one step. Parameters whose lr (wd, t, rescale)
+ * are equal share one feed: `classes[k][j]` is the index of the first
+ * trainable parameter with parameter j's value of kind k (and its dtype),
+ * so the graph has one input per distinct value; the partition is part of
+ * the cache key.
+ */
+interface StepScalars {
+  params: Parameter[];
+  values: number[][];
+  classes: number[][];
+  key: string;
+}
+
+const SCALAR_KINDS = ['lr', 'wd', 't', 'rescale'] as const;
+
+function stepScalars(trainer: FusableTrainer, batchSize: number): StepScalars {
+  const params = trainer.trainable().map(([, p]) => p);
+  const values = params.map((p) => {
+    const sc = trainer.nextScalars(p, batchSize);
+    return [sc.lr, sc.wd, sc.t, sc.rescale];
+  });
+  let key = '';
+  const classes = SCALAR_KINDS.map((_kind, k) => {
+    const cls = values.map((v, j) => {
+      for (let i = 0; i < j; i++) if (values[i]![k] === v[k] && params[i]!.dtype === params[j]!.dtype) return i;
+      return j;
+    });
+    key += `${cls.join('.')};`;
+    return cls;
+  });
+  return { params, values, classes, key };
 }
 
 const blockIds = new WeakMap<object, number>();
@@ -94,8 +140,62 @@ function blockId(b: object): number {
 
 const CACHE_SIZE = 8;
 const cache = new Map<string, Compiled>();
+
+/** The compiled entry of `key`, compiled by `make` when missing (least recently used ones are released). */
+function lookup(key: string, make: () => Compiled): Compiled {
+  let c = cache.get(key);
+  if (c) {
+    count('cacheHits');
+    cache.delete(key);
+    cache.set(key, c);
+    return c;
+  }
+  c = make();
+  cache.set(key, c);
+  while (cache.size > CACHE_SIZE) {
+    const [k, old] = cache.entries().next().value as [string, Compiled];
+    cache.delete(k);
+    old.run.session.close();
+  }
+  return c;
+}
 let pending: Program | null = null;
 let fusion = true;
+let stepThreads = 1;
+
+/**
+ * The intra-op threads of fused training-step sessions (default 1; 0:
+ * onnxruntime's default, all cores). One thread is the default because a
+ * training step is many small kernels: on 2 cores onnxruntime's spinning
+ * thread pool made the MLP step slower, not faster (test/bench/train-mlp.ts
+ * times both). Part of the cache key: changing it compiles (once) a session
+ * with the new setting.
+ *
+ * ```ts
+ * setStepThreads(1);
+ * ```
+ */
+export function setStepThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`setStepThreads: expected a non-negative integer, got ${JSON.stringify(n)}`);
+  stepThreads = n;
+}
+
+/** The intra-op threads of fused training-step sessions (see `setStepThreads`). */
+export function stepThreadCount(): number {
+  return stepThreads;
+}
+
+/**
+ * The compiled training steps held (most recently used last), for
+ * inspection: `.bytes` is the ONNX model, `.session` the session.
+ *
+ * ```ts
+ * const [run] = fusedRunners().slice(-1); run.bytes.length;
+ * ```
+ */
+export function fusedRunners(): Runner[] {
+  return [...cache.values()].map((c) => c.run);
+}
 
 /** Turns the fused step on or off (off: hybridized calls under record run at once, with a compiled backward). */
 export function setFusion(on: boolean): void {
@@ -156,51 +256,36 @@ class Program {
     }
   }
 
-  key(trainer: FusableTrainer | null): string {
+  key(trainer: FusableTrainer | null, scalars: StepScalars | null): string {
     const refKey = (r: Ref) => ('ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`);
     const calls = this.calls.map((c) => `${blockId(c.block)}(${c.inputs.map(refKey).join(',')})${c.training ? 'T' : 'P'}`).join(';');
     const ext = this.externals.map((x) => `${x.dtype}[${x.shape}]`).join(';');
     const bw = this.backward ? `bw(${refKey(this.backward.head)},${this.backward.headGrad ? 'g' : '1'})` : '';
     const step = trainer
-      ? `step(${trainer.optimizer.name},${JSON.stringify(trainer.optimizer.hyper)},${trainer.trainable().map(([, p]) => `${blockId(p)}:${p.gradReq}`).join(',')})`
+      ? `step(${trainer.optimizer.name},${JSON.stringify(trainer.optimizer.hyper)},wd${trainer.optimizer.wd === 0 ? 0 : 1},${scalars!.params.map((p) => `${blockId(p)}:${p.gradReq}`).join(',')},${scalars!.key})`
       : '';
-    return `${calls}|${ext}|${bw}|${step}`;
+    return `${calls}|${ext}|${bw}|${step}|t${stepThreads}`;
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
-  execute(trainer: FusableTrainer | null, batchSize: number): void {
+  execute(trainer: FusableTrainer | null, batchSize: number, prepared?: { key: string; scalars: StepScalars | null }): void {
     this.done = true;
     if (pending === this) pending = null;
-    const key = this.key(trainer);
-    let c = cache.get(key);
-    if (c) {
-      count('cacheHits');
-      cache.delete(key);
-      cache.set(key, c);
-    } else {
-      c = this.compile(trainer);
-      cache.set(key, c);
-      while (cache.size > CACHE_SIZE) {
-        const [k, old] = cache.entries().next().value as [string, Compiled];
-        cache.delete(k);
-        old.run.session.close();
-      }
-    }
+    const scalars = prepared ? prepared.scalars : trainer ? stepScalars(trainer, batchSize) : null;
+    const baseKey = prepared ? prepared.key : this.key(trainer, scalars);
+    const lazy = trainer !== null && !gradsWanted.has(baseKey);
+    const key = lazy ? `${baseKey}|lazy` : baseKey;
+    const c = lookup(key, () => this.compile(trainer, scalars, lazy));
     const feeds: Record<string, HostTensor> = {};
     this.externals.forEach((x, i) => (feeds[`x${i}`] = x._host));
     for (const [p, name] of c.params) feeds[name] = p.data()._host;
     for (const [p, name] of c.oldGrads) feeds[name] = p.grad()._host;
     if (this.backward?.headGrad) feeds['head_grad'] = this.backward.headGrad._host;
     if (trainer) {
-      for (const [p, lr, wd, t, rescale] of c.scalars) {
-        const sc = trainer.nextScalars(p, batchSize);
-        feeds[lr] = scalarTensor(sc.lr, p.dtype);
-        feeds[wd] = scalarTensor(sc.wd, p.dtype);
-        feeds[t] = scalarTensor(sc.t, p.dtype);
-        feeds[rescale] = scalarTensor(sc.rescale, p.dtype);
-      }
+      for (const [name, k, j] of c.scalars) feeds[name] = scalarTensor(scalars!.values[j]![k]!, scalars!.params[j]!.dtype);
       for (const [p, k, name] of c.states) feeds[name] = trainer.stateOf(p)[k]!._host;
     }
+    if (c.lazyGrads.length) lazyGradients(this, c, feeds, baseKey);
     const res = c.run(feeds);
     this.calls.forEach((call, i) => call.outputs.forEach((o, k) => (o._host = res[c!.outs[i]![k]!]!)));
     for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
@@ -216,7 +301,12 @@ class Program {
     }
   }
 
-  private compile(trainer: FusableTrainer | null): Compiled {
+  /**
+   * Compiles the program. With `lazy`, the gradients of parameters the
+   * update writes (gradReq 'write') are not outputs unless the forward
+   * draws random numbers (a recomputation would draw others).
+   */
+  compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false): Compiled {
     const ctx: TraceContext = { symbols: new Map(), names: new Map(), updates: new Map() };
     const vars = this.externals.map((x, i) => variable(`x${i}`, { dtype: x.dtype, shape: x.shape }));
     const outs: Symbol[][] = [];
@@ -248,7 +338,15 @@ class Program {
     const states: [Parameter, number, string][] = [];
     const newWeights: [Parameter, string][] = [];
     const newStates: [Parameter, number, string][] = [];
-    const scalars: [Parameter, string, string, string, string][] = [];
+    const lazyList: Parameter[] = [];
+    const scalarVars = new Map<string, { v: Symbol; kind: number; j: number }>();
+    const scalarVar = (p: Parameter, kind: number): Symbol => {
+      const j = stepScalars!.classes[kind]![stepScalars!.params.indexOf(p)]!;
+      const name = `${SCALAR_KINDS[kind]}${j}`;
+      let s = scalarVars.get(name);
+      if (!s) scalarVars.set(name, (s = { v: variable(name, { dtype: p.dtype, shape: [] }), kind, j }));
+      return s.v;
+    };
     if (this.backward) {
       const head = this.backward.head;
       const headSym = 'ext' in head ? vars[head.ext]! : outs[head.call]![head.out]!;
@@ -260,6 +358,7 @@ class Program {
       const trainable = params.filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype));
       const g = gradients([headSym.value], trainable.map((p) => ctx.symbols.get(p)!.value), [headGrad]);
       const stepSet = new Set(trainer ? trainer.trainable().map(([, p]) => p) : []);
+      const lazyGrad = lazy && !drawsRandom(outs.flat().map((s) => s.value));
       trainable.forEach((p, i) => {
         let gv = g[i] ?? (symOps.zerosLike(ctx.symbols.get(p)!) as Symbol).value;
         if (p.gradReq === 'add') {
@@ -267,14 +366,13 @@ class Program {
           oldGrads.push([p, old.name]);
           gv = (symOps.add(new Symbol(gv), new Symbol(old)) as Symbol).value;
         }
-        grads.push([p, `grad${i}`]);
-        graphOuts.push({ name: `grad${i}`, value: gv });
+        if (lazyGrad && p.gradReq === 'write' && stepSet.has(p)) lazyList.push(p);
+        else {
+          grads.push([p, `grad${i}`]);
+          graphOuts.push({ name: `grad${i}`, value: gv });
+        }
         if (!trainer || !stepSet.has(p)) return;
-        const dtype = p.dtype;
-        const names = [`lr${i}`, `wd${i}`, `t${i}`, `rescale${i}`] as const;
-        const [lr, wd, t, rescale] = names.map((n) => variable(n, { dtype, shape: [] }));
-        scalars.push([p, ...names]);
-        inputs.push(lr!.value, wd!.value, t!.value, rescale!.value);
+        const [lr, wd, t, rescale] = SCALAR_KINDS.map((_n, k) => scalarVar(p, k));
         const stVars = trainer.stateOf(p).map((st, k) => {
           const v = Value.param(`state${i}_${k}`, { dtype: st.dtype, shape: st.shape });
           states.push([p, k, v.name]);
@@ -297,8 +395,17 @@ class Program {
         });
       });
     }
+    // Only the scalars the update reads become inputs (SGD reads neither t nor, without decay, wd).
+    const reached = new Set<Value>(Graph.fromOutputs([...inputs, ...[...scalarVars.values()].map((s) => s.v.value)], graphOuts).nodes.flatMap((n) => n.inputs));
+    for (const o of graphOuts) reached.add(o.value);
+    const scalars: [string, number, number][] = [];
+    for (const [name, { v, kind, j }] of scalarVars) {
+      if (!reached.has(v.value)) continue;
+      inputs.push(v.value);
+      scalars.push([name, kind, j]);
+    }
     const graph = Graph.fromOutputs(inputs, graphOuts);
-    const run = compileGraph(graph, {}, { paramsAsInputs: true });
+    const run = compileGraph(graph, {}, { paramsAsInputs: true, threads: stepThreads });
     return {
       run,
       params: params.map((p) => [p, ctx.symbols.get(p)!.value.name]),
@@ -310,6 +417,8 @@ class Program {
       newWeights,
       newStates,
       scalars,
+      used: this.usedParams(),
+      lazyGrads: lazyList,
     };
   }
 
@@ -356,10 +465,63 @@ export function deferBackward(head: NDArray, headGrad: NDArray | undefined): boo
 export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
   const program = pending;
   if (!program || program.done || !program.backward) return false;
-  // Every parameter the trainer updates must get its gradient from this program.
-  const used = program.usedParams();
-  if (!trainer.trainable().every(([, p]) => used.has(p) && p.differentiable)) return false;
-  program.execute(trainer, batchSize);
+  // Every parameter the trainer updates must get its gradient from this program
+  // (checked against the blocks' parameters, remembered with a compiled step).
+  const scalars = stepScalars(trainer, batchSize);
+  const key = program.key(trainer, scalars);
+  const used = cache.get(key)?.used ?? program.usedParams();
+  if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
+  program.execute(trainer, batchSize, { key, scalars });
   return true;
 }
 
+
+/** True when the computation of `outputs` draws random numbers (an operator with a `seed`, e.g. Dropout in training). */
+function drawsRandom(outputs: Value[]): boolean {
+  const seen = new Set<Value>();
+  const stack = [...outputs];
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (seen.has(v) || !v.producer) continue;
+    seen.add(v);
+    if (typeof (v.producer.attrs as { seed?: unknown }).seed === 'number') return true;
+    stack.push(...v.producer.inputs);
+  }
+  return false;
+}
+
+/**
+ * Gives the parameters of `c.lazyGrads` pending gradients: the fused step
+ * did not output them (no copy of every gradient per step); the first read
+ * of any of them runs the forward + backward program once more on the
+ * step's inputs and the parameters' values before the update (arrays are
+ * replaced, never mutated, so `feeds` still holds them), fills all of them,
+ * and makes later steps of this kind output their gradients again.
+ */
+function lazyGradients(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
+  const arrays = new Map<Parameter, NDArray>();
+  // What the step was fed, by parameter (feed names of another compilation may differ).
+  const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
+  const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
+  const force = (): void => {
+    if (![...arrays.values()].some((a) => a._pending)) return;
+    gradsWanted.add(stepKey);
+    if (gradsWanted.size > 64) gradsWanted.delete(gradsWanted.values().next().value as string);
+    const g = lookup(program.key(null, null), () => program.compile(null, null));
+    const gFeeds: Record<string, HostTensor> = {};
+    program.externals.forEach((_x, i) => (gFeeds[`x${i}`] = feeds[`x${i}`]!));
+    if (feeds['head_grad']) gFeeds['head_grad'] = feeds['head_grad'];
+    for (const [p, name] of g.params) gFeeds[name] = values.get(p)!;
+    for (const [p, name] of g.oldGrads) gFeeds[name] = oldGrads.get(p)!;
+    const res = g.run(gFeeds);
+    for (const [p, name] of g.grads) {
+      const a = arrays.get(p);
+      if (a?._pending) a._host = res[name]!;
+    }
+  };
+  for (const p of c.lazyGrads) {
+    const a = new NDArray(null, { dtype: p.dtype, shape: [...p.shape], force });
+    arrays.set(p, a);
+    p.setGrad(a);
+  }
+}

@@ -43,17 +43,24 @@ export class SGD extends BaseOptimizer {
   }
 
   update(F: F, { weight: w, grad, states, lr, wd, rescale }: UpdateArgs): UpdateResult {
-    const g = this.clip(F, F.mul(grad, rescale));
+    // Written for few full-size operations (the fused training step's update is memory-bound):
+    // without clipping, lr·(rescale·grad) is (lr·rescale)·grad, scalars first; with the optimizer's
+    // wd at 0 (so every parameter's wd = wd·wdMult is 0) the decay terms are left out, which is
+    // MXNet's result for finite weights. The cache key of a fused step records `wd === 0`.
+    const decay = this.wd !== 0;
+    const lrG = this.clipGradient === null ? F.mul(grad, F.mul(lr, rescale)) : F.mul(lr, this.clip(F, F.mul(grad, rescale)));
     if (this.momentum === 0) {
-      return { weight: F.sub(F.mul(F.sub(1, F.mul(lr, wd)), w), F.mul(lr, g)), states: [] };
+      return { weight: decay ? F.sub(F.mul(F.sub(1, F.mul(lr, wd)), w), lrG) : F.sub(w, lrG), states: [] };
     }
     const m0 = states[0] as Tensor;
     if (this.nesterov) {
-      const gw = F.add(g, F.mul(wd, w));
-      const m = F.sub(F.mul(m0, this.momentum), F.mul(lr, gw));
-      return { weight: F.sub(F.add(w, F.mul(m, this.momentum)), F.mul(lr, gw)), states: [m] };
+      // lr·(g + wd·w) = lr·g + (lr·wd)·w
+      const lrGw = decay ? F.add(lrG, F.mul(F.mul(lr, wd), w)) : lrG;
+      const m = F.sub(F.mul(m0, this.momentum), lrGw);
+      return { weight: F.sub(F.add(w, F.mul(m, this.momentum)), lrGw), states: [m] };
     }
-    const m = F.sub(F.sub(F.mul(m0, this.momentum), F.mul(F.mul(lr, wd), w)), F.mul(lr, g));
+    const mu = F.mul(m0, this.momentum);
+    const m = F.sub(decay ? F.sub(mu, F.mul(F.mul(lr, wd), w)) : mu, lrG);
     return { weight: F.add(w, m), states: [m] };
   }
 }

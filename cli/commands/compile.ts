@@ -1,0 +1,142 @@
+/**
+ * `gluonc compile <model.ts|model.js> [-o out.onnx] [--input name:dtype[dims]]
+ * [--opset N] [-O 0|1|2|3] [--train] [--report]`: loads a model file,
+ * initializes it with a fixed seed (or loads its `params`), traces it with
+ * its `inputs` (or `--input`), optimizes, and writes one `.onnx` artifact
+ * atomically; with `--train` also `<name>.train.onnx` (see
+ * cli/train-artifact.ts).
+ */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { exportBlock, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/export.js';
+import { gluon } from '../../compiler/gluon/index.js';
+import { formatReport, type PassReport } from '../../compiler/passes/pipeline.js';
+import { formatShape } from '../../runtime/tensor.js';
+import { asUserError, UserError } from '../errors.js';
+import { loadModelFile } from '../model-file.js';
+import { progress } from '../progress.js';
+import { trainingArtifact } from '../train-artifact.js';
+
+/** Options of `compile` as commander parses them. */
+export interface CompileFlags {
+  output?: string;
+  input: string[];
+  opset?: number;
+  O: string;
+  train?: boolean;
+  report?: boolean;
+}
+
+/** What `runCompile` wrote. */
+export interface CompileResult {
+  artifact: string;
+  train?: string;
+  params: number;
+}
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+function intOption(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new UserError(`bad ${flag} '${v}': expected a non-negative integer`);
+    return Number(v);
+  };
+}
+
+/** The default output path: `<name>.onnx` in the current folder. */
+export function defaultOutput(model: string): string {
+  return `${path.basename(model).replace(/\.[^.]+$/, '')}.onnx`;
+}
+
+/** `x.onnx` -> `x.train.onnx`. */
+export function trainPath(out: string): string {
+  return out.endsWith('.onnx') ? `${out.slice(0, -5)}.train.onnx` : `${out}.train.onnx`;
+}
+
+/**
+ * Runs `compile` (what the command's action does), printing a summary on stdout.
+ *
+ * ```ts
+ * await runCompile('models/mlp.ts', { input: [], O: '2' });   // writes mlp.onnx
+ * ```
+ */
+export async function runCompile(model: string, flags: CompileFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<CompileResult> {
+  const level = Number(flags.O);
+  if (!/^[0-3]$/.test(flags.O)) throw new UserError(`bad -O '${flags.O}': use 0, 1, 2 or 3`);
+  const out = flags.output ?? defaultOutput(model);
+  const bar = progress('compile', flags.train ? 4 : 3);
+  try {
+    bar.step('load');
+    const loaded = await loadModelFile(model, flags.input);
+    const { block } = loaded;
+    if (!(block instanceof gluon.HybridBlock)) {
+      throw new UserError(
+        `'${model}': ${block.constructor.name} is a plain Block (an imperative forward on NDArrays), which runs eagerly only and cannot be compiled; write it as a HybridBlock with hybridForward(F, x, ...) against F`,
+      );
+    }
+    bar.step('trace, optimize, write');
+    const inference: PassReport[] = [];
+    const options: ExportOptions = {
+      inputs: loaded.inputs,
+      compile: { optLevel: level, source: path.basename(model) },
+      report: (r) => inference.push(r),
+    };
+    if (flags.opset !== undefined) options.opset = flags.opset;
+    const res = asUserError(`'${model}'`, () => exportBlock(block, out, options));
+    const params = block.collectParams().values().reduce((n, p) => n + (p.initialized ? p.data().size : 0), 0);
+    const io = (xs: { name: string; dtype: string; shape: (number | string)[] }[]) => xs.map((x) => `${x.name} ${x.dtype} ${formatShape(x.shape)}`).join(', ');
+    let train: string | undefined;
+    let trainReport: PassReport[] = [];
+    let trainNodes = '';
+    if (flags.train) {
+      bar.step('training graph');
+      const t = asUserError(`'${model}'`, () =>
+        trainingArtifact(block, {
+          inputs: loaded.inputs,
+          loss: loaded.module.loss,
+          labels: loaded.module.labels,
+          trainer: loaded.module.trainer,
+          opset: flags.opset,
+          optLevel: level,
+          report: (r) => trainReport.push(r),
+          where: `'${model}'`,
+        }),
+      );
+      train = trainPath(out);
+      writeFileAtomic(train, t.bytes, 'gluonc compile');
+      trainNodes = `${t.nodes.before} -> ${t.nodes.after} nodes`;
+    }
+    bar.stop();
+    log(`wrote ${out}: ${params.toLocaleString('en-US')} parameters, ${(res.bytes.length / 1024).toFixed(1)} KiB; inputs ${io(res.manifest.inputs)}; outputs ${io(res.manifest.outputs)}`);
+    if (train) log(`wrote ${train}: training step (${trainNodes})`);
+    if (flags.report) {
+      log(inference.length ? `inference graph (-O${level}):\n${formatReport(inference)}` : `inference graph (-O${level}): no pass report available`);
+      if (train) log(`training graph (-O${level}):\n${formatReport(trainReport)}`);
+    }
+    return { artifact: out, train, params };
+  } finally {
+    bar.stop();
+  }
+}
+
+/**
+ * The `compile` command.
+ *
+ * ```ts
+ * program.addCommand(compileCommand());
+ * ```
+ */
+export function compileCommand(): Command {
+  return new Command('compile')
+    .description('compile a model file (.ts or .js) to an ONNX artifact')
+    .argument('<model>', 'model file exporting default (a block or a function returning one) and inputs')
+    .option('-o, --output <file>', 'artifact to write (default: <model name>.onnx in the current folder)')
+    .option('--input <name:dtype[dims]>', 'input type, e.g. x:float32[N,784] (repeatable; overrides the model file\'s inputs)', collect, [])
+    .option('--opset <n>', 'ONNX opset (default 21)', intOption('--opset'))
+    .addOption(new Option('-O <level>', 'optimization level 0, 1, 2 or 3').default('2'))
+    .option('--train', 'also write <name>.train.onnx: forward, loss, gradients and optimizer update in one graph')
+    .option('--report', 'print, per optimization pass, the node counts before and after and the time spent')
+    .action(async (model: string, flags: CompileFlags) => {
+      await runCompile(model, flags);
+    });
+}

@@ -1,0 +1,73 @@
+/**
+ * `gluonc inspect <artifact.onnx|model.ts> [--json]`: inputs, outputs (with
+ * symbolic dimensions), operator counts, parameter count and FLOPs per
+ * sample. A model file is compiled in memory first (as `compile` would).
+ */
+import path from 'node:path';
+import { Command } from 'commander';
+import { exportBytes } from '../../compiler/gluon/export.js';
+import { gluon } from '../../compiler/gluon/index.js';
+import { onnx } from '../../compiler/onnx/proto.js';
+import { formatShape } from '../../runtime/tensor.js';
+import { analyzeModel, type ModelAnalysis } from '../analyze.js';
+import { readArtifact } from '../artifact.js';
+import { asUserError, UserError } from '../errors.js';
+import { loadModelFile, MODEL_EXTENSIONS } from '../model-file.js';
+
+/** Options of `inspect`. */
+export interface InspectFlags {
+  json?: boolean;
+  input: string[];
+}
+
+/**
+ * Analyzes an artifact or a model file.
+ *
+ * ```ts
+ * (await inspectTarget('models/mlp.ts')).params; // 235146
+ * ```
+ */
+export async function inspectTarget(target: string, inputOverrides: string[] = []): Promise<ModelAnalysis> {
+  if (MODEL_EXTENSIONS.includes(path.extname(target))) {
+    const loaded = await loadModelFile(target, inputOverrides);
+    if (!(loaded.block instanceof gluon.HybridBlock)) throw new UserError(`'${target}': ${loaded.block.constructor.name} is a plain Block, which cannot be compiled or inspected`);
+    const block = loaded.block;
+    const { bytes, manifest } = asUserError(`'${target}'`, () => exportBytes(block, { inputs: loaded.inputs, compile: { optLevel: 2 } }));
+    return analyzeModel(onnx.ModelProto.decode(bytes), manifest.params);
+  }
+  const a = readArtifact(target);
+  const params = Array.isArray(a.manifest?.['params']) ? (a.manifest!['params'] as string[]) : null;
+  return analyzeModel(a.model, params);
+}
+
+/** The text `inspect` prints. */
+export function formatAnalysis(target: string, a: ModelAnalysis): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const width = Math.max(...[...a.inputs, ...a.outputs].map((x) => x.name.length), 4);
+  const row = (x: { name: string; dtype: string; shape: (number | string)[] }) => `  ${x.name.padEnd(width)}  ${x.dtype} ${formatShape(x.shape)}`;
+  const ops = Object.entries(a.operators).map(([k, v]) => `  ${k.padEnd(24)} ${v}`);
+  return [
+    `${target}: ${a.producer || 'unknown producer'}, opset ${a.opset}`,
+    'inputs:',
+    ...a.inputs.map(row),
+    'outputs:',
+    ...a.outputs.map(row),
+    `operators (${a.nodes} nodes):`,
+    ...ops,
+    `parameters: ${n(a.params)} (${a.paramTensors} tensors)`,
+    `FLOPs per sample: ${a.flopsPerSample === null ? 'unknown (the model did not run at batch 1)' : n(a.flopsPerSample)} (MatMul/Gemm/Conv multiply-adds x2; symbolic dimensions = 1)`,
+  ].join('\n');
+}
+
+/** The `inspect` command. Example: `program.addCommand(inspectCommand())`. */
+export function inspectCommand(): Command {
+  return new Command('inspect')
+    .description('print inputs, outputs, operator counts, parameter count and FLOPs per sample')
+    .argument('<target>', 'an .onnx artifact, or a model file (.ts/.js) compiled in memory')
+    .option('--input <name:dtype[dims]>', 'input type for a model file, as in compile (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--json', 'print the analysis as JSON')
+    .action(async (target: string, flags: InspectFlags) => {
+      const a = await inspectTarget(target, flags.input);
+      process.stdout.write(`${flags.json ? JSON.stringify(a, null, 2) : formatAnalysis(target, a)}\n`);
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * `gluonc run <artifact.onnx> --input name=<file.npy|file.json> [--device cpu|cuda] [-o dir]`:
+ * runs an artifact once on the given inputs and writes each output as
+ * `<dir>/<output name>.npy`.
+ */
+import path from 'node:path';
+import { Command } from 'commander';
+import { writeNpy } from '../../runtime/npy.js';
+import { formatShape } from '../../runtime/tensor.js';
+import { checkDevice, openArtifact } from '../artifact.js';
+import { asUserError } from '../errors.js';
+import { parseFeedOptions, readFeeds } from '../feeds.js';
+
+/** Options of `run`. */
+export interface RunFlags {
+  input: string[];
+  device: string;
+  output: string;
+}
+
+/**
+ * Runs `run`; returns the files written.
+ *
+ * ```ts
+ * runRun('mlp.onnx', { input: ['x=x.npy'], device: 'cpu', output: 'out' });
+ * ```
+ */
+export function runRun(artifact: string, flags: RunFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): string[] {
+  const device = checkDevice(flags.device);
+  const session = openArtifact(artifact, device);
+  try {
+    const feeds = readFeeds(parseFeedOptions(flags.input, session.inputs), session.inputs);
+    const outs = asUserError(`running '${artifact}'`, () => session.runSync(feeds));
+    const written: string[] = [];
+    for (const o of session.outputs) {
+      const t = outs[o.name]!;
+      const file = path.join(flags.output, `${o.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`);
+      writeNpy(file, t);
+      written.push(file);
+      log(`${o.name}: ${t.dtype} ${formatShape(t.shape)} -> ${file}`);
+    }
+    return written;
+  } finally {
+    session.close();
+  }
+}
+
+/** The `run` command. Example: `program.addCommand(runCommand())`. */
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run an artifact on .npy/.json inputs and write its outputs as .npy')
+    .argument('<artifact>', 'the .onnx artifact')
+    .option('--input <name=file>', 'an input as name=<file.npy|file.json> (repeatable; the name may be left out for a one-input artifact)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--device <device>', 'cpu or cuda', 'cpu')
+    .option('-o, --output <dir>', 'folder for the output .npy files', '.')
+    .action((artifact: string, flags: RunFlags) => {
+      runRun(artifact, flags);
+    });
+}

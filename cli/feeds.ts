@@ -1,0 +1,127 @@
+/**
+ * Reading the CLI's input files (`.npy`, or `.json`: nested arrays of
+ * numbers, or `{ "dtype", "shape", "data" }`) and checking them against an
+ * artifact's inputs: every input given once, dtypes equal, ranks and fixed
+ * dimensions equal, a symbolic dimension one size across inputs.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkDType, type DType } from '../runtime/dtypes.js';
+import { readNpy } from '../runtime/npy.js';
+import type { IOInfo } from '../runtime/session.js';
+import { formatShape, tensorFromNumbers, type HostTensor } from '../runtime/tensor.js';
+import { asUserError, UserError } from './errors.js';
+
+/**
+ * Reads a `.json` input file as a tensor of `dtype` (unless the file names its own).
+ *
+ * ```ts
+ * readJsonTensor('x.json', 'float32'); // [[1, 2], [3, 4]] -> float32 [2, 2]
+ * ```
+ */
+export function readJsonTensor(file: string, dtype: DType): HostTensor {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `'${file}': no such file` : `'${file}' is not valid JSON: ${(e as Error).message}`);
+  }
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as { dtype?: unknown; shape?: unknown; data?: unknown };
+    const dt = asUserError(`'${file}'`, () => checkDType(o.dtype ?? dtype, 'dtype'));
+    if (!Array.isArray(o.shape) || !Array.isArray(o.data)) throw new UserError(`'${file}': a JSON tensor object needs "shape" and "data" lists`);
+    return asUserError(`'${file}'`, () => tensorFromNumbers(dt, o.shape as number[], (o.data as unknown[]).map(num(file))));
+  }
+  const shape: number[] = [];
+  let cur: unknown = v;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  const flat = (Array.isArray(v) ? (v as unknown[]).flat(Infinity as 1) : [v]) as unknown[];
+  return asUserError(`'${file}'`, () => {
+    const t = tensorFromNumbers(dtype, shape, flat.map(num(file)));
+    if (flat.length !== t.data.length) throw new Error('nested lists are ragged');
+    return t;
+  });
+}
+
+function num(file: string) {
+  return (x: unknown): number => {
+    if (typeof x === 'boolean') return x ? 1 : 0;
+    if (typeof x !== 'number') throw new UserError(`'${file}': expected numbers, found ${JSON.stringify(x)}`);
+    return x;
+  };
+}
+
+/** Parses the `--input` values of `run`: `name=file` (or just `file` for a one-input artifact). */
+export function parseFeedOptions(specs: string[], inputs: IOInfo[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    let name: string;
+    let file: string;
+    if (eq > 0) {
+      name = s.slice(0, eq);
+      file = s.slice(eq + 1);
+    } else if (inputs.length === 1) {
+      name = inputs[0]!.name;
+      file = s;
+    } else {
+      throw new UserError(`bad --input '${s}': expected name=<file.npy|file.json> (inputs: ${inputs.map((i) => i.name).join(', ')})`);
+    }
+    if (!inputs.some((i) => i.name === name)) throw new UserError(`bad --input '${s}': the artifact has no input '${name}' (inputs: ${inputs.map((i) => i.name).join(', ')})`);
+    if (out.has(name)) throw new UserError(`bad --input '${s}': input '${name}' is given twice`);
+    if (!file) throw new UserError(`bad --input '${s}': no file after '='`);
+    out.set(name, file);
+  }
+  const missing = inputs.filter((i) => !out.has(i.name));
+  if (missing.length) {
+    throw new UserError(`missing --input for ${missing.map((i) => `'${i.name}' (${i.dtype} ${formatShape(i.shape)})`).join(', ')}; pass --input ${missing[0]!.name}=<file.npy|file.json>`);
+  }
+  return out;
+}
+
+/**
+ * Reads every input file and checks it against the artifact's inputs.
+ *
+ * ```ts
+ * const feeds = readFeeds(new Map([['x', 'x.npy']]), session.inputs);
+ * ```
+ */
+export function readFeeds(files: Map<string, string>, inputs: IOInfo[]): Record<string, HostTensor> {
+  const feeds: Record<string, HostTensor> = {};
+  const sizes = new Map<string, [number, string]>();
+  for (const info of inputs) {
+    const file = files.get(info.name)!;
+    const ext = path.extname(file).toLowerCase();
+    let t: HostTensor;
+    if (ext === '.npy') t = asUserError('', () => readNpy(file));
+    else if (ext === '.json') t = readJsonTensor(file, info.dtype);
+    else throw new UserError(`'${file}': input files must be .npy or .json`);
+    checkFeed(info, t, file, sizes);
+    feeds[info.name] = t;
+  }
+  return feeds;
+}
+
+/** Checks one tensor against an input's declared dtype and shape (symbolic sizes shared through `sizes`). */
+export function checkFeed(info: IOInfo, t: HostTensor, file: string, sizes: Map<string, [number, string]>): void {
+  const want = `${info.dtype} ${formatShape(info.shape)}`;
+  if (t.dtype !== info.dtype) throw new UserError(`input '${info.name}' ('${file}') is ${t.dtype} ${formatShape(t.shape)}, but the artifact expects ${want}`);
+  const bad = (): UserError => new UserError(`input '${info.name}' ('${file}') has shape ${formatShape(t.shape)}, but the artifact expects ${want}`);
+  if (t.shape.length !== info.shape.length) throw bad();
+  info.shape.forEach((d, k) => {
+    const got = t.shape[k]!;
+    if (typeof d === 'number' && d >= 0) {
+      if (got !== d) throw bad();
+      return;
+    }
+    const prev = sizes.get(String(d));
+    if (prev && prev[0] !== got) {
+      throw new UserError(`input '${info.name}' ('${file}') has ${d} = ${got} in shape ${formatShape(t.shape)}, but input '${prev[1]}' has ${d} = ${prev[0]}`);
+    }
+    sizes.set(String(d), [got, info.name]);
+  });
+}

@@ -1,0 +1,178 @@
+/**
+ * Algebraic simplification, one node at a time in topological order (so
+ * chains collapse in one run):
+ * - neutral elements: `x*1`, `1*x`, `x/1`, `x**1`, `x+0`, `0+x`, `x-0` -> `x`
+ *   (when the constant does not broadcast `x` to a larger shape);
+ * - `neg(neg(x))` -> `x`;
+ * - operators that are the identity when the output type is the input's:
+ *   reshape, reshapeLike, flatten, squeeze, broadcastTo, broadcastLike, tile,
+ *   repeat, cast to the same dtype, reductions over size-1 axes with keepdims,
+ *   reduceSumLike to the same shape, an inactive Dropout, a transpose by the
+ *   identity permutation;
+ * - transpose of transpose -> one transpose (or none);
+ * - reshape of reshape (also flatten, expandDims, squeeze, reshapeLike) -> one reshape;
+ * - a broadcast feeding an element-wise operator that broadcasts anyway
+ *   (`x * broadcastTo(s, shape)` -> `x * s`) is bypassed.
+ * Invariant: a rewrite keeps the output type of the node it replaces.
+ */
+import type { Node } from '../ir/node.js';
+import { formatType } from '../ir/types.js';
+import type { Value } from '../ir/value.js';
+import { inferOp } from '../ops/execute.js';
+import { getOp } from '../ops/registry.js';
+import type { Pass, PassContext } from './pass.js';
+import { allEqual, constData, producerOf, Rewriter, sameType } from './rewrite.js';
+
+/** Operators that compute `x` itself when their output type is their first input's. */
+const IDENTITY_WHEN_SAME_TYPE = new Set([
+  'reshape', 'reshapeLike', 'flatten', 'squeeze', 'broadcastTo', 'broadcastLike', 'tile', 'repeat', 'cast',
+  'sum', 'mean', 'max', 'min', 'prod', 'reduceSumLike',
+]);
+
+/** Operators that only re-view their input's elements in row-major order. */
+const RESHAPES = ['reshape', 'reshapeLike', 'flatten', 'expandDims', 'squeeze'];
+
+/** Element-wise operators that broadcast their inputs themselves. */
+const BROADCASTING = new Set([
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'equal', 'notEqual', 'greater', 'greaterEqual', 'lesser', 'lesserEqual', 'where',
+]);
+
+/**
+ * Simplifies algebra (see the module comment).
+ *
+ * ```ts
+ * simplifyAlgebra(graph, ctx); // mul(x, 1) -> x; transpose(transpose(x)) -> x
+ * ```
+ */
+export const simplifyAlgebra: Pass = (graph, ctx) => {
+  const rw = new Rewriter(graph);
+  let changed = false;
+  for (const node of graph.nodes) {
+    if (!rw.owns(node) || node.outputs.length !== 1) continue;
+    if (BROADCASTING.has(node.op)) changed = bypassBroadcasts(node) || changed;
+    const nu = simplifyNode(rw, node, ctx);
+    if (nu) {
+      rw.replace(node.outputs[0]!, nu);
+      changed = true;
+    }
+  }
+  rw.commit();
+  return { graph, changed };
+};
+
+/** The value replacing `node`'s output, or null. */
+function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null {
+  const y = node.outputs[0]!;
+  const [a, b] = node.inputs;
+  const isConstAll = (v: Value | undefined, x: number): boolean => {
+    const d = v ? constData(v, ctx) : null;
+    return d !== null && allEqual(d, x);
+  };
+  const keeps = (v: Value | undefined): v is Value => v !== undefined && sameType(v.type, y.type);
+  switch (node.op) {
+    case 'mul':
+      if (isConstAll(b, 1) && keeps(a)) return a;
+      if (isConstAll(a, 1) && keeps(b)) return b;
+      return null;
+    case 'add':
+      if (isConstAll(b, 0) && keeps(a)) return a;
+      if (isConstAll(a, 0) && keeps(b)) return b;
+      return null;
+    case 'sub':
+      return isConstAll(b, 0) && keeps(a) ? a : null;
+    case 'div':
+    case 'pow':
+      return isConstAll(b, 1) && keeps(a) ? a : null;
+    case 'neg': {
+      const inner = producerOf(a!, 'neg');
+      return inner ? inner.inputs[0]! : null;
+    }
+    case 'Dropout': {
+      const at = node.attrs as { p?: number; mode?: string; training?: boolean | null };
+      const active = (at.p ?? 0) > 0 && (at.mode === 'always' || at.training === true);
+      return !active && keeps(a) ? a : null;
+    }
+    case 'transpose':
+      return simplifyTranspose(rw, node);
+    default:
+      break;
+  }
+  if (IDENTITY_WHEN_SAME_TYPE.has(node.op) && keeps(a)) return a;
+  if (RESHAPES.includes(node.op)) return collapseReshapes(rw, node);
+  return null;
+}
+
+/** The permutation a transpose node applies. */
+function permOf(node: Node): number[] {
+  const r = node.inputs[0]!.type.shape.length;
+  const axes = node.attrs['axes'] as number[] | null | undefined;
+  if (!axes || axes.length === 0) return [...Array(r).keys()].reverse();
+  return axes.map((k) => (k < 0 ? k + r : k));
+}
+
+function simplifyTranspose(rw: Rewriter, node: Node): Value | null {
+  const p = permOf(node);
+  const x = node.inputs[0]!;
+  if (p.every((k, i) => k === i)) return x;
+  const inner = producerOf(x, 'transpose');
+  if (!inner) return null;
+  // transpose(transpose(z, q), p) reads z's axis q[p[i]] at position i.
+  const q = permOf(inner);
+  const composed = p.map((k) => q[k]!);
+  const z = inner.inputs[0]!;
+  if (composed.every((k, i) => k === i)) return z;
+  return rw.node('transpose', [z], { axes: composed }, node.scope).outputs[0]!;
+}
+
+/** A reshape of a reshape-like value re-views the original input directly. */
+function collapseReshapes(rw: Rewriter, node: Node): Value | null {
+  const inner = producerOf(node.inputs[0]!, ...RESHAPES);
+  if (!inner) return null;
+  const x = inner.inputs[0]!;
+  const y = node.outputs[0]!;
+  if (sameType(x.type, y.type)) return x;
+  if (node.op === 'reshapeLike') return rw.node('reshapeLike', [x, node.inputs[1]!], {}, node.scope).outputs[0]!;
+  const codes = reshapeCodes(x, y);
+  return codes ? rw.node('reshape', [x], { shape: codes }, node.scope).outputs[0]! : null;
+}
+
+/** MXNet reshape codes taking `x` to `y`'s shape, checked against the reshape type rule; null when none is found. */
+function reshapeCodes(x: Value, y: Value): number[] | null {
+  const out = y.type.shape;
+  const candidates: number[][] = [];
+  if (out.every((d) => typeof d === 'number' && d > 0)) candidates.push(out as number[]);
+  // 0 copies the input dimension at the same position; one -1 takes what is left.
+  const codes = out.map((d, j) => (typeof d === 'number' && d > 0 ? d : d === x.type.shape[j] ? 0 : -1));
+  if (codes.filter((c) => c === -1).length <= 1) candidates.push(codes);
+  const def = getOp('reshape');
+  for (const c of candidates) {
+    try {
+      const { outTypes } = inferOp(def, [x.type], { shape: c, reverse: false });
+      if (formatType(outTypes[0]!) === formatType(y.type)) return c;
+    } catch {
+      // not expressible this way: try the next candidate
+    }
+  }
+  return null;
+}
+
+/** Reads `s` instead of `broadcastTo(s)`/`broadcastLike(s, _)` where the operator's own broadcasting gives the same type. */
+function bypassBroadcasts(node: Node): boolean {
+  let changed = false;
+  const def = getOp(node.op);
+  node.inputs.forEach((v, i) => {
+    const b = producerOf(v, 'broadcastTo', 'broadcastLike');
+    if (!b) return;
+    const s = b.inputs[0]!;
+    const types = node.inputs.map((u, k) => (k === i ? s.type : u.type));
+    try {
+      const { outTypes } = inferOp(def, types, node.attrs);
+      if (formatType(outTypes[0]!) !== formatType(node.outputs[0]!.type)) return;
+    } catch {
+      return;
+    }
+    node.setInput(i, s);
+    changed = true;
+  });
+  return changed;
+}

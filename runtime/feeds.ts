@@ -1,0 +1,133 @@
+/**
+ * Feed validation for `loadModel(...).run`: every feed is checked against
+ * the model's declared inputs before onnxruntime sees it — missing, extra,
+ * wrong dtype, wrong rank or dimension, a symbolic dimension given two
+ * sizes — and turned into a host tensor. A feed is `{ data, shape }` (an
+ * optional `dtype` must agree), a typed array alone (for fully static
+ * inputs: the declared shape), or an onnxruntime Tensor.
+ * Invariant: errors name the input, what was expected and what came; a
+ * returned tensor shares the caller's memory (nothing is copied).
+ */
+import { isDType, type DType, type TypedArray } from './dtypes.js';
+import type { IOInfo } from './session.js';
+import { formatShape, sizeOf, tensorFromNumbers, type HostTensor } from './tensor.js';
+
+/** One feed as callers pass it. Example: `{ data: new Float32Array(784), shape: [1, 784] }`. */
+export type Feed =
+  | { data: TypedArray | number[]; shape: readonly number[]; dtype?: DType }
+  | TypedArray
+  | { type: string; dims: readonly number[]; data: unknown };
+
+/** Feeds by input name. */
+export type Feeds = Record<string, Feed>;
+
+const ARRAY_DTYPES: [new (n: number) => TypedArray, DType[]][] = [
+  [Float32Array, ['float32']],
+  [Float64Array, ['float64']],
+  [Uint16Array, ['float16']],
+  [Int32Array, ['int32']],
+  [BigInt64Array, ['int64']],
+  [Int8Array, ['int8']],
+  [Uint8Array, ['uint8', 'bool']],
+];
+
+/** The dtypes a typed array can hold (`Uint8Array`: uint8 or bool). */
+function dtypesOfArray(a: unknown): DType[] | undefined {
+  for (const [cls, ds] of ARRAY_DTYPES) if (a instanceof cls) return ds;
+  return undefined;
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name} of ${(x as TypedArray).length}`;
+  if (typeof x === 'object') return `an object with keys ${JSON.stringify(Object.keys(x as object))}`;
+  return `${typeof x} ${JSON.stringify(x)}`;
+}
+
+/**
+ * Checks `feeds` against `inputs` and returns them as host tensors; `where`
+ * prefixes every error (e.g. the model's file).
+ *
+ * ```ts
+ * const host = checkFeeds({ x: { data: new Float32Array(784), shape: [1, 784] } }, model.inputs, "'mlp.onnx'");
+ * ```
+ */
+export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: string): Record<string, HostTensor> {
+  if (!feeds || typeof feeds !== 'object' || Array.isArray(feeds) || ArrayBuffer.isView(feeds)) {
+    throw new Error(`${where}: feeds must be an object of inputs by name (${inputs.map((i) => `'${i.name}'`).join(', ')}), got ${describe(feeds)}`);
+  }
+  const given = feeds as Record<string, unknown>;
+  const known = new Set(inputs.map((i) => i.name));
+  for (const k of Object.keys(given)) {
+    if (!known.has(k)) throw new Error(`${where}: unknown input '${k}' (the model's inputs: ${inputs.map((i) => `'${i.name}' ${i.dtype} ${formatShape(i.shape)}`).join(', ')})`);
+  }
+  const out: Record<string, HostTensor> = {};
+  const symbols = new Map<string, { size: number; input: string }>();
+  for (const info of inputs) {
+    const f = given[info.name];
+    const expected = `${info.dtype} ${formatShape(info.shape)}`;
+    const fail = (what: string): Error => new Error(`${where}: input '${info.name}': expected ${expected}, ${what}`);
+    if (f === undefined || f === null) throw fail(`got ${f === null ? 'null' : 'nothing'} (missing input)`);
+    const t = toHost(f, info, fail);
+    if (t.shape.length !== info.shape.length) throw fail(`got rank ${t.shape.length} shape ${formatShape(t.shape)}`);
+    t.shape.forEach((d, i) => {
+      const want = info.shape[i]!;
+      if (typeof want === 'number') {
+        if (d !== want) throw fail(`got shape ${formatShape(t.shape)} (dimension ${i} is ${d}, not ${want})`);
+      } else if (want !== '?') {
+        const prev = symbols.get(want);
+        if (prev && prev.size !== d) {
+          throw fail(`got shape ${formatShape(t.shape)}: dimension ${i} ('${want}') is ${d} but input '${prev.input}' has ${want} = ${prev.size}`);
+        }
+        symbols.set(want, { size: d, input: info.name });
+      }
+    });
+    out[info.name] = t;
+  }
+  return out;
+}
+
+function toHost(f: unknown, info: IOInfo, fail: (what: string) => Error): HostTensor {
+  // A typed array alone: the declared shape, which must be fully static.
+  if (ArrayBuffer.isView(f)) {
+    const ds = dtypesOfArray(f);
+    if (!ds || !ds.includes(info.dtype)) throw fail(`got ${describe(f)}`);
+    if (!info.shape.every((d) => typeof d === 'number')) {
+      throw fail(`got ${describe(f)} without a shape; the shape has symbolic dimensions, so pass { data, shape }`);
+    }
+    const shape = info.shape as number[];
+    const data = f as TypedArray;
+    if (data.length !== sizeOf(shape)) throw fail(`got ${describe(f)} (${sizeOf(shape)} elements needed)`);
+    return { dtype: info.dtype, shape: [...shape], data };
+  }
+  if (typeof f !== 'object' || f === null) throw fail(`got ${describe(f)}`);
+  const o = f as Record<string, unknown>;
+  // An onnxruntime Tensor: type, dims, data.
+  const isOrt = typeof o['type'] === 'string' && Array.isArray(o['dims']);
+  const shape = (isOrt ? o['dims'] : o['shape']) as unknown;
+  const declared = isOrt ? o['type'] : o['dtype'];
+  if (declared !== undefined && declared !== info.dtype) {
+    throw fail(`got dtype ${isDType(declared) ? declared : JSON.stringify(declared)}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw fail(`got shape ${JSON.stringify(shape)} (a list of non-negative integers is needed)`);
+  }
+  let data: unknown;
+  try {
+    data = o['data']; // an onnxruntime tensor on a device throws here
+  } catch (e) {
+    throw fail(`got a tensor whose data is not on the CPU (${(e as Error).message})`);
+  }
+  const n = sizeOf(shape);
+  if (Array.isArray(data)) {
+    if (!data.every((v) => typeof v === 'number')) throw fail('got a data array with non-numbers');
+    if (data.length !== n) throw fail(`got ${data.length} values for shape ${formatShape(shape)} (${n} needed)`);
+    return tensorFromNumbers(info.dtype, shape, data as number[]);
+  }
+  const ds = dtypesOfArray(data);
+  if (!ds) throw fail(`got data that is ${describe(data)}, not a typed array`);
+  if (!ds.includes(info.dtype)) throw fail(`got data of dtype ${ds.join('/')} (${describe(data)})`);
+  if ((data as TypedArray).length !== n) throw fail(`got ${(data as TypedArray).length} elements for shape ${formatShape(shape)} (${n} needed)`);
+  return { dtype: info.dtype, shape: [...shape], data: data as TypedArray };
+}

@@ -1,0 +1,90 @@
+/**
+ * A minimal reader of the protobuf wire format, enough to walk an ONNX
+ * ModelProto without decoding it: each message is split into fields whose
+ * bounds are checked against the message and the buffer, so a truncated or
+ * corrupt file is found before onnxruntime sees it, and large tensor data is
+ * skipped without being copied.
+ * Invariant: a returned field never reaches past its message's end.
+ */
+
+/** One field of a message: its number, wire type and value (varints) or byte range (everything else). */
+export interface WireField {
+  no: number;
+  wire: number;
+  /** The value of a varint field (precise up to 2^53). */
+  value: number;
+  /** The field's payload: [start, end) in the buffer (for length-delimited fields, the bytes). */
+  start: number;
+  end: number;
+}
+
+/** Why a message could not be read. `truncated`: it runs past the end of the buffer. */
+export class WireError extends Error {
+  constructor(
+    readonly kind: 'truncated' | 'malformed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The fields of the message in `buf[start, end)`, in order.
+ *
+ * ```ts
+ * for (const f of wireFields(bytes, 0, bytes.length)) if (f.no === 1) irVersion = f.value;
+ * ```
+ */
+export function wireFields(buf: Uint8Array, start: number, end: number): WireField[] {
+  const out: WireField[] = [];
+  let pos = start;
+  const past = (at: number, need: string): WireError =>
+    end === buf.length
+      ? new WireError('truncated', `${need} at byte ${at} runs past the end of the data (${buf.length} bytes)`)
+      : new WireError('malformed', `${need} at byte ${at} runs past the end of its enclosing message (byte ${end})`);
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    const at = pos;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= end) throw past(at, 'a varint');
+      const b = buf[pos++]!;
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+      if (b < 0x80) return v;
+    }
+    throw new WireError('malformed', `a varint at byte ${at} is longer than 10 bytes`);
+  };
+  while (pos < end) {
+    const at = pos;
+    const key = varint();
+    const no = Math.floor(key / 8);
+    const wire = key % 8;
+    if (no === 0) throw new WireError('malformed', `field number 0 at byte ${at}`);
+    if (wire === 0) {
+      const s = pos;
+      const value = varint();
+      out.push({ no, wire, value, start: s, end: pos });
+    } else if (wire === 1 || wire === 5) {
+      const n = wire === 1 ? 8 : 4;
+      if (pos + n > end) throw past(at, `field ${no} (${n} fixed bytes)`);
+      out.push({ no, wire, value: 0, start: pos, end: pos + n });
+      pos += n;
+    } else if (wire === 2) {
+      const len = varint();
+      if (pos + len > end) throw past(at, `field ${no} (${len} bytes)`);
+      out.push({ no, wire, value: len, start: pos, end: pos + len });
+      pos += len;
+    } else {
+      throw new WireError('malformed', `field ${no} at byte ${at} has wire type ${wire}, which ONNX files never use`);
+    }
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** The UTF-8 text of a length-delimited field. Example: `wireString(bytes, f)`. */
+export function wireString(buf: Uint8Array, f: WireField): string {
+  return utf8.decode(buf.subarray(f.start, f.end));
+}

