@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { exportBlock, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/export.js';
+import { asHybrid } from '../../compiler/gluon/traced-block.js';
 import { gluon } from '../../compiler/gluon/index.js';
 import { formatReport, type PassReport } from '../../compiler/passes/pipeline.js';
 import { formatShape } from '../../runtime/tensor.js';
@@ -68,12 +69,8 @@ export async function runCompile(model: string, flags: CompileFlags, log: (s: st
   try {
     bar.step('load');
     const loaded = await loadModelFile(model, flags.input);
-    const { block } = loaded;
-    if (!(block instanceof gluon.HybridBlock)) {
-      throw new UserError(
-        `'${model}': ${block.constructor.name} is a plain Block (an imperative forward on NDArrays), which runs eagerly only and cannot be compiled; write it as a HybridBlock with hybridForward(F, x, ...) against F`,
-      );
-    }
+    // A plain Block is compiled by tracing its imperative forward (nd operators on symbols build the graph).
+    const block = asHybrid(loaded.block);
     bar.step('trace, optimize, write');
     const inference: PassReport[] = [];
     const options: ExportOptions = {

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { exportBytes } from '../../compiler/gluon/export.js';
+import { asHybrid } from '../../compiler/gluon/traced-block.js';
 import { gluon } from '../../compiler/gluon/index.js';
 import { onnx } from '../../compiler/onnx/proto.js';
 import { formatShape } from '../../runtime/tensor.js';
@@ -30,8 +31,7 @@ export interface InspectFlags {
 export async function inspectTarget(target: string, inputOverrides: string[] = []): Promise<ModelAnalysis> {
   if (MODEL_EXTENSIONS.includes(path.extname(target))) {
     const loaded = await loadModelFile(target, inputOverrides);
-    if (!(loaded.block instanceof gluon.HybridBlock)) throw new UserError(`'${target}': ${loaded.block.constructor.name} is a plain Block, which cannot be compiled or inspected`);
-    const block = loaded.block;
+    const block = asHybrid(loaded.block);
     const { bytes, manifest } = asUserError(`'${target}'`, () => exportBytes(block, { inputs: loaded.inputs, compile: { optLevel: 2 } }));
     return analyzeModel(onnx.ModelProto.decode(bytes), manifest.params);
   }

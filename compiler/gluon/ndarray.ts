@@ -14,6 +14,7 @@ import type { OpDef } from '../ops/define.js';
 import { executeOp, inferOp } from '../ops/execute.js';
 import { getOp } from '../ops/registry.js';
 import { scalarTensor } from '../onnx/emit.js';
+import { isSymbol, symApply } from '../trace/symbol.js';
 import { setTensorFactory } from '../trace/tensor-like.js';
 
 /** Options for creating arrays. */
@@ -221,7 +222,9 @@ export function setEagerHook(h: EagerHook | null): void {
 }
 
 /** Runs an operator eagerly on NDArrays: the `apply` of the `nd` backend. */
-export function ndApply(def: OpDef, _name: string, args: unknown[]): NDArray | NDArray[] {
+export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | NDArray[] {
+  // nd operators called with symbols (a plain Block's forward being traced) build graph nodes.
+  if (args.some(isSymbol)) return symApply(def, name, args) as unknown as NDArray | NDArray[];
   const { inputs, attrs } = parseCall(def, args, isNDArray);
   const sd = inputs.some((x) => typeof x === 'number') ? scalarDType(def, inputs, (t) => t.dtype) : 'float32';
   const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));

@@ -1,8 +1,9 @@
 /**
  * d2l's MyDense: a dense layer with ReLU built in, its parameters declared
  * with explicit shapes and read through `.data()` in an imperative
- * `forward`. A plain Block: it runs eagerly only and cannot be hybridized,
- * compiled or exported.
+ * `forward`. A plain Block: it runs eagerly; `gluonc compile` traces its
+ * forward (the `nd` operators build the graph when given symbols, and the
+ * parameter arrays become constants of the artifact).
  */
 import { nd, gluon } from 'gluonc';
 

@@ -1,8 +1,8 @@
 /**
  * The MXNet tutorial's first custom layer: scales its input into [0, 1].
- * A plain Block (imperative `forward` on NDArrays): it runs eagerly only and
- * cannot be hybridized, compiled or exported — see
- * normalization-hybrid-layer.ts for the compilable version.
+ * A plain Block (imperative `forward` on NDArrays): it runs eagerly;
+ * `gluonc compile` traces its forward (the `nd` operators build the graph
+ * when given symbols). normalization-hybrid-layer.ts is the hybrid version.
  */
 import { nd, gluon } from 'gluonc';
 
