@@ -62,10 +62,46 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
   return idx;
 }
 
-/** Element-wise map of any number of broadcast inputs. */
+/** Typed arrays whose elements read and write as plain numbers without conversion. */
+type Direct = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
+
+function direct(t: HostTensor): Direct | null {
+  return t.dtype === 'float16' || t.dtype === 'int64' ? null : (t.data as Direct);
+}
+
+/**
+ * Element-wise map of any number of broadcast inputs. Float32/float64/int32
+ * inputs of the output's size are read directly (no conversion, no index
+ * tables); other cases go through float64 copies and broadcast indices.
+ */
 export function mapN(inputs: HostTensor[], out: TensorType, f: (...xs: number[]) => number): HostTensor {
   const shape = out.shape as number[];
   const n = sizeOf(shape);
+  const o = emptyLike(out);
+  const od = direct(o);
+  const ins = inputs.map(direct);
+  const same = inputs.every((t) => t.data.length === n && t.shape.length === shape.length);
+  if (od && same && ins.every((x) => x !== null) && out.dtype !== 'bool') {
+    // Integer outputs truncate like the typed array's own conversion (C semantics, as onnxruntime).
+    if (ins.length === 1) {
+      const a = ins[0]!;
+      for (let i = 0; i < n; i++) od[i] = f(a[i]!);
+    } else if (ins.length === 2) {
+      const a = ins[0]!;
+      const b = ins[1]!;
+      for (let i = 0; i < n; i++) od[i] = f(a[i]!, b[i]!);
+    } else if (ins.length === 3) {
+      const [a, b, c] = ins as Direct[];
+      for (let i = 0; i < n; i++) od[i] = f(a![i]!, b![i]!, c![i]!);
+    } else {
+      const args = new Array<number>(ins.length);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < ins.length; k++) args[k] = ins[k]![i]!;
+        od[i] = f(...args);
+      }
+    }
+    return o;
+  }
   const vals = inputs.map(toF64);
   const idx = inputs.map((t) => (sizeOf(t.shape) === n && t.shape.length === shape.length ? null : broadcastIndex(t.shape, shape)));
   const res = new Float64Array(n);
