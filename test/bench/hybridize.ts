@@ -121,7 +121,7 @@ export async function run(): Promise<BenchTable[]> {
       peers: ['raw onnxruntime-node'],
       rows: rawRows,
       notes: [
-        'raw: `await session.run(feeds)` of an `ort.InferenceSession` created from the `.onnx` file `net.export` wrote (parameters as initializers; the compiled session feeds them as inputs).',
+        'raw: `await session.run(feeds)` of an `ort.InferenceSession` created from the `.onnx` file `net.export` wrote (parameters as initializers, as the hybridized prediction session bakes them too).',
         'Target: the hybridized call within 1.2x of raw (ratio column >= 0.83).',
       ],
     },
