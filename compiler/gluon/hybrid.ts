@@ -18,6 +18,7 @@ import type { Shape } from '../ir/types.js';
 import { isTrainingMode, withTrainingMode } from '../ops/mode.js';
 import { currentScope, withScope } from '../ops/errors.js';
 import { compileGraph, type Runner } from '../compile.js';
+import { currentDevice } from './context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block } from './block.js';
@@ -256,7 +257,7 @@ export class HybridBlock extends Block {
     const training = isTrainingMode();
     const sig = `${inputs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';')}|${training ? 'train' : 'infer'}`;
     const frozen = !training && !isRecording() && (this._unstable.get(sig) ?? 0) < FROZEN_REBUILDS;
-    const key = `${sig}|${frozen ? 'frozen' : 'fed'}`;
+    const key = `${sig}|${frozen ? 'frozen' : 'fed'}|${currentDevice()}`;
     let c = this._cache.get(key);
     if (c && c.versions && !sameVersions(c.versions)) {
       this._unstable.set(sig, (this._unstable.get(sig) ?? 0) + 1);
@@ -330,7 +331,7 @@ export class HybridBlock extends Block {
     const paramGrads = wrtParams.map((v, k) => name(v, `grad_param${k}`));
     const graph = Graph.fromOutputs([...inputs.map((v) => v.value), ...heads.map((h) => h.value)], outs);
     // Parameters the gradient graph does not read are still fed: keep the feeds the forward had.
-    const run = compileGraph(graph, {}, { paramsAsInputs: true });
+    const run = compileGraph(graph, {}, { paramsAsInputs: true, device: currentDevice() });
     return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };
   }
 
@@ -344,7 +345,7 @@ export class HybridBlock extends Block {
     const byValue = new Map([...ctx.symbols].map(([p, s]) => [s.value, p]));
     const params: [Parameter, string][] = graph.params.map((v) => [byValue.get(v)!, v.name]);
     if (frozen) for (const [p, name] of params) graph.params.find((v) => v.name === name)!.data = p.data()._host;
-    const run = compileGraph(graph, {}, { paramsAsInputs: !frozen });
+    const run = compileGraph(graph, {}, { paramsAsInputs: !frozen, device: currentDevice() });
     return {
       run,
       inputs: vars.map((v) => v.name),

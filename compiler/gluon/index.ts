@@ -18,6 +18,7 @@ import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
 import * as ndMod from './nd.js';
 import { NDArray as NDArrayClass } from './ndarray.js';
 import * as randomMod from './random.js';
+import * as contextMod from './context.js';
 import { loadArrays, saveArrays } from './params-file.js';
 import { Trainer as TrainerClass } from './trainer.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
@@ -67,6 +68,27 @@ export declare namespace sym {
 
 /** The seeded random stream: `random.seed(n)` makes every draw repeatable. */
 export const random = { seed: randomMod.seed, getState: randomMod.getState, setState: randomMod.setState };
+
+/**
+ * The device context (MXNet's `mx.cpu()` / `mx.gpu()`): where hybridized
+ * blocks and the fused training step run.
+ *
+ * ```ts
+ * context.setContext(context.gpu());   // compiled sessions on CUDA from now on
+ * context.withContext('cpu', () => net.call(x));
+ * ```
+ */
+export const context = {
+  Context: contextMod.Context,
+  cpu: contextMod.cpu,
+  gpu: contextMod.gpu,
+  currentContext: contextMod.currentContext,
+  setContext: contextMod.setContext,
+  withContext: contextMod.withContext,
+};
+export declare namespace context {
+  type Context = contextMod.Context;
+}
 
 /** Execution counters: `profiler.counters()`, `profiler.reset()`. */
 export const profiler = { counters, reset };

@@ -7,6 +7,10 @@
  * gradients, update — and runs as one session run per step. Reading a
  * pending array before that runs the program as far as it was asked
  * (forward, or forward and gradients), keeping Gluon's semantics.
+ * The step outputs new weights and optimizer states; the gradients of the
+ * parameters it updates are left out (no copy per step) and computed on
+ * first read from the step's inputs and the pre-update weights (see
+ * `lazyGradients`).
  * Invariant: a pending array belongs to exactly one program, which runs at
  * most once.
  */
@@ -15,6 +19,7 @@ import type { HostTensor } from '../../runtime/tensor.js';
 import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { gradients } from '../autodiff/reverse.js';
 import { compileGraph, type Runner } from '../compile.js';
+import { currentDevice } from './context.js';
 import { Graph } from '../ir/graph.js';
 import { Value } from '../ir/value.js';
 import { withScope } from '../ops/errors.js';
@@ -256,15 +261,25 @@ class Program {
     }
   }
 
+  /** The cache key: everything the compiled graph depends on (built with plain loops: it is computed every step). */
   key(trainer: FusableTrainer | null, scalars: StepScalars | null): string {
     const refKey = (r: Ref) => ('ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`);
-    const calls = this.calls.map((c) => `${blockId(c.block)}(${c.inputs.map(refKey).join(',')})${c.training ? 'T' : 'P'}`).join(';');
-    const ext = this.externals.map((x) => `${x.dtype}[${x.shape}]`).join(';');
-    const bw = this.backward ? `bw(${refKey(this.backward.head)},${this.backward.headGrad ? 'g' : '1'})` : '';
-    const step = trainer
-      ? `step(${trainer.optimizer.name},${JSON.stringify(trainer.optimizer.hyper)},wd${trainer.optimizer.wd === 0 ? 0 : 1},${scalars!.params.map((p) => `${blockId(p)}:${p.gradReq}`).join(',')},${scalars!.key})`
-      : '';
-    return `${calls}|${ext}|${bw}|${step}|t${stepThreads}`;
+    let k = '';
+    for (const c of this.calls) {
+      k += `${blockId(c.block)}(`;
+      for (const r of c.inputs) k += `${refKey(r)},`;
+      k += c.training ? ')T;' : ')P;';
+    }
+    k += '|';
+    for (const x of this.externals) k += `${x.dtype}[${x.shape.join(',')}];`;
+    if (this.backward) k += `|bw(${refKey(this.backward.head)},${this.backward.headGrad ? 'g' : '1'})`;
+    if (trainer) {
+      const o = trainer.optimizer;
+      k += `|step(${o.name},${JSON.stringify(o.hyper)},wd${o.wd === 0 ? 0 : 1},`;
+      for (const p of scalars!.params) k += `${blockId(p)}:${p.gradReq},`;
+      k += `${scalars!.key})`;
+    }
+    return `${k}|t${stepThreads}|${currentDevice()}`;
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
@@ -405,7 +420,7 @@ class Program {
       scalars.push([name, kind, j]);
     }
     const graph = Graph.fromOutputs(inputs, graphOuts);
-    const run = compileGraph(graph, {}, { paramsAsInputs: true, threads: stepThreads });
+    const run = compileGraph(graph, {}, { paramsAsInputs: true, threads: stepThreads, device: currentDevice() });
     return {
       run,
       params: params.map((p) => [p, ctx.symbols.get(p)!.value.name]),
@@ -469,7 +484,7 @@ export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
   // (checked against the blocks' parameters, remembered with a compiled step).
   const scalars = stepScalars(trainer, batchSize);
   const key = program.key(trainer, scalars);
-  const used = cache.get(key)?.used ?? program.usedParams();
+  const used = (cache.get(`${key}|lazy`) ?? cache.get(key))?.used ?? program.usedParams();
   if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
   program.execute(trainer, batchSize, { key, scalars });
   return true;

@@ -4,19 +4,23 @@
  * `mnist` package's digits, against
  * (a) the same step written by hand as one ONNX graph (handwritten-step.ts),
  *     run by onnxruntime-node's public API with one intra-op thread and with
- *     the default; target: ours >= 0.9x the hand-written step;
+ *     the default, and through the binding's synchronous run (as ours runs:
+ *     graph against graph); target: ours >= 0.9x the hand-written step;
  * (b) TensorFlow.js (`@tensorflow/tfjs`) on its cpu and wasm backends: the
  *     same layers, `tf.train.momentum`, `optimizer.minimize` of the mean
  *     softmax cross-entropy; target: ours >= 20x the better backend.
  * Ours is the user's code: hybridized net + hybridized loss,
  * `autograd.record(...)`, `backward()`, `trainer.step(64)` (one session run
- * per step: the fused training step).
+ * per step: the fused training step), with the default fused-step threads
+ * and the other setting. Peak memory: one child process per contender.
  * Invariant: before timing, one step of ours and one of the hand-written
  * step from the same weights on the same batch must give the same new
  * weights; tfjs's first loss must equal ours; no figure is asserted.
  */
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
@@ -25,7 +29,9 @@ import build from '../../models/mlp.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { setStepThreads, stepThreadCount } from '../../compiler/gluon/program.js';
 import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
-import { HandwrittenTrainer, paramNames } from './handwritten-step.js';
+import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
+import { Session } from '../../runtime/session.js';
+import type { HostTensor } from '../../runtime/tensor.js';
 
 const require = createRequire(import.meta.url);
 
@@ -145,23 +151,56 @@ function tfStepper(initial: Record<string, Float32Array>, data: { x: Float32Arra
   };
 }
 
-/** Wraps a contender so its calls sample the process's resident memory (the maximum is kept). */
-function trackRss(c: Contender, peaks: Record<string, number>): Contender {
-  peaks[c.name] = 0;
-  let n = 0;
-  const sample = () => {
-    if ((n++ & 7) === 0) peaks[c.name] = Math.max(peaks[c.name]!, process.memoryUsage.rss());
-  };
-  const fn = c.async
-    ? async () => {
-        await c.fn();
-        sample();
-      }
-    : () => {
-        c.fn();
-        sample();
-      };
-  return { ...c, fn };
+const MEMORY_STEPS = 300;
+const MEMORY_CONTENDERS = ['baseline (modules and data loaded, no training)', 'ours', 'hand-written ORT 1 thread', 'tfjs-cpu', 'tfjs-wasm'] as const;
+
+/** 16 batches of synthetic digits (the `mnist` package's parse alone peaks at ~0.5 GiB, which would hide what training uses). */
+function syntheticBatches(): { x: Float32Array; y: Float32Array }[] {
+  let s = 12345;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return Array.from({ length: 16 }, () => ({
+    x: Float32Array.from({ length: BATCH * 784 }, next),
+    y: Float32Array.from({ length: BATCH }, () => Math.floor(next() * 10)),
+  }));
+}
+
+/**
+ * Peak resident memory of one contender: a child process makes synthetic
+ * batches, builds the contender and trains MEMORY_STEPS steps (tfjs: 30),
+ * then reports its maximum RSS (`process.resourceUsage().maxRSS`).
+ */
+async function memoryChild(name: string): Promise<void> {
+  const data = syntheticBatches();
+  const { net, initial } = ourNet();
+  const steps = name.startsWith('tfjs') ? 30 : MEMORY_STEPS;
+  if (name === 'ours') {
+    const s = oursStepper(net, data.map((b) => ({ x: nd.array(b.x, { shape: [BATCH, 784] }), y: nd.array(b.y) })));
+    for (let i = 0; i < steps; i++) s.step();
+  } else if (name.startsWith('hand-written')) {
+    const hw = await HandwrittenTrainer.create({ sizes: SIZES, batch: BATCH, lr: LR, momentum: MOMENTUM }, { intraOpNumThreads: 1 }, initial);
+    const t = data.map((b) => ({ x: new ort.Tensor('float32', b.x, [BATCH, 784]), y: new ort.Tensor('float32', b.y, [BATCH]) }));
+    for (let i = 0; i < steps; i++) await hw.step(t[i % t.length]!.x, t[i % t.length]!.y);
+  } else if (name.startsWith('tfjs')) {
+    tf.enableProdMode();
+    await useTf(name === 'tfjs-cpu' ? 'cpu' : 'wasm');
+    const s = tfStepper(initial, data.slice(0, 16));
+    for (let i = 0; i < steps; i++) s.step();
+  }
+  process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+}
+
+function peakRss(name: string): number | null {
+  try {
+    const out = execFileSync(process.execPath, ['--conditions=gluonc-source', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 120_000,
+    });
+    const line = out.trim().split('\n').pop()!;
+    return (JSON.parse(line) as { maxRssKiB: number }).maxRssKiB * 1024;
+  } catch {
+    return null;
+  }
 }
 
 const rate = (t: Timing | undefined): number => (t ? BATCH / t.median : NaN);
@@ -188,18 +227,23 @@ export async function run(): Promise<BenchTable[]> {
     agree(`${name} after one step (hand-written vs ours)`, hwCheck.value(name), name.startsWith('W') ? transpose(v, shape[1]!, shape[0]!) : v, 1e-5);
   });
 
-  const peaks: Record<string, number> = {};
   const contenders: Contender[] = [];
   // Ours with each thread setting (the setting is part of the step's cache key).
   const oursNames: string[] = [];
+  let perStep = profiler.counters();
   for (const threads of [threadsBefore, threadsBefore === 1 ? 0 : 1]) {
     const { net } = ourNet();
     const s = oursStepper(net, ndData);
     setStepThreads(threads);
     s.step();
+    if (threads === threadsBefore) {
+      profiler.reset();
+      for (let i = 0; i < 20; i++) s.step();
+      perStep = profiler.counters();
+    }
     const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
     oursNames.push(name);
-    contenders.push(trackRss({ name, before: () => setStepThreads(threads), fn: s.step }, peaks));
+    contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });
   }
   for (const [name, opts] of [
     ['hand-written ORT 1 thread', { intraOpNumThreads: 1 }],
@@ -207,11 +251,31 @@ export async function run(): Promise<BenchTable[]> {
   ] as [string, ort.InferenceSession.SessionOptions][]) {
     const hw = await HandwrittenTrainer.create({ sizes: SIZES, batch: BATCH, lr: LR, momentum: MOMENTUM }, opts, initial);
     let k = 0;
-    contenders.push(trackRss({ name, async: true, fn: () => hw.step(ortData[k % ortData.length]!.x, ortData[k++ % ortData.length]!.y) }, peaks));
+    contenders.push({ name, async: true, fn: () => hw.step(ortData[k % ortData.length]!.x, ortData[k++ % ortData.length]!.y) });
   }
-  profiler.reset();
+  // The same hand-written graph through the binding's synchronous run (what ours uses): graph against graph.
+  {
+    const session = Session.create(handwrittenStepModel({ sizes: SIZES, batch: BATCH, lr: LR, momentum: MOMENTUM }), { threads: 1 });
+    const state: Record<string, HostTensor> = {};
+    for (const p of paramNames(SIZES)) {
+      state[p.name] = { dtype: 'float32', shape: p.shape, data: Float32Array.from(initial[p.name]!) };
+      state[`m_${p.name}`] = { dtype: 'float32', shape: p.shape, data: new Float32Array(initial[p.name]!.length) };
+    }
+    const hostData = data.map((b) => ({ x: { dtype: 'float32', shape: [BATCH, 784], data: b.x } as HostTensor, y: { dtype: 'float32', shape: [BATCH], data: b.y } as HostTensor }));
+    let k = 0;
+    contenders.push({
+      name: 'hand-written 1 thread, sync run',
+      fn: () => {
+        const b = hostData[k++ % hostData.length]!;
+        const out = session.runSync({ x: b.x, y: b.y, ...state });
+        for (const p of paramNames(SIZES)) {
+          state[p.name] = out[`new_${p.name}`]!;
+          state[`m_${p.name}`] = out[`new_m_${p.name}`]!;
+        }
+      },
+    });
+  }
   const t = await compare(contenders, OPTS);
-  const perStep = profiler.counters();
   setStepThreads(threadsBefore);
 
   // TensorFlow.js, each backend on its own (the tfjs kernels run on the main thread).
@@ -225,7 +289,7 @@ export async function run(): Promise<BenchTable[]> {
       const s = tfStepper(initial, data.slice(0, 16));
       const l0 = s.step();
       agree(`${name} first loss vs ours`, [l0], [firstLoss], 1e-4);
-      const r = await compare([trackRss({ name, fn: s.step }, peaks)], TF_OPTS);
+      const r = await compare([{ name, fn: s.step }], TF_OPTS);
       tfT[name] = r[name]!;
       s.dispose();
     } catch (e) {
@@ -233,27 +297,33 @@ export async function run(): Promise<BenchTable[]> {
     }
   }
 
+  const peaks = Object.fromEntries(MEMORY_CONTENDERS.map((n) => [n, peakRss(n)]));
   const ours = t['ours'];
+  const hwSync = t['hand-written 1 thread, sync run'];
   const hw1 = t['hand-written ORT 1 thread'];
   const hwD = t['hand-written ORT default threads'];
   const bestTf = Math.max(rate(tfT['tfjs-cpu']), rate(tfT['tfjs-wasm']) || 0);
-  const all: [string, Timing | undefined][] = [...oursNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['hand-written ORT 1 thread', hw1], ['hand-written ORT default threads', hwD], ['tfjs-cpu', tfT['tfjs-cpu']], ['tfjs-wasm', tfT['tfjs-wasm']]];
+  const all: [string, Timing | undefined][] = [...oursNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['hand-written ORT 1 thread', hw1], ['hand-written ORT default threads', hwD], ['hand-written 1 thread, sync run', hwSync], ['tfjs-cpu', tfT['tfjs-cpu']], ['tfjs-wasm', tfT['tfjs-wasm']]];
   const samplesLine = all.map(([n, x]) => `${n} ${fmt(rate(x))}`).join('; ');
   return [
     {
       title: `train-mlp: one SGD-momentum step of the MLP ${SIZES.join('-')}, batch ${BATCH} (MNIST digits)`,
       unit: 'ms',
-      peers: [...oursNames.slice(1), 'hand-written ORT 1 thread', 'hand-written ORT default threads', 'tfjs-cpu', 'tfjs-wasm'],
-      rows: [{ label: 'ms per step', ours, peers: { ...Object.fromEntries(oursNames.slice(1).map((n) => [n, t[n]])), 'hand-written ORT 1 thread': hw1, 'hand-written ORT default threads': hwD, ...tfT } }],
+      peers: [...oursNames.slice(1), 'hand-written ORT 1 thread', 'hand-written ORT default threads', 'hand-written 1 thread, sync run', 'tfjs-cpu', 'tfjs-wasm'],
+      rows: [{ label: 'ms per step', ours, peers: { ...Object.fromEntries(oursNames.slice(1).map((n) => [n, t[n]])), 'hand-written ORT 1 thread': hw1, 'hand-written ORT default threads': hwD, 'hand-written 1 thread, sync run': hwSync, ...tfT } }],
       notes: [
         `samples/s (median): ${samplesLine}.`,
-        `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
-        `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default; 0 = onnxruntime's choice), '${oursNames[1]}' for comparison. Session runs per step while timed: ${(perStep.sessionRuns / Math.max(1, perStep.cacheHits)).toFixed(2)} (runs ${perStep.sessionRuns}, sessions created ${perStep.sessionsCreated}).`,
-        'ours also outputs every gradient (Gluon keeps .grad() readable after step); the hand-written step outputs only the loss, new weights and momenta, and is run with `await session.run` (the public API; asynchronous).',
-        `Peak RSS of the process while each contender ran (cumulative: the process holds every contender's data): ${Object.entries(peaks).map(([n, b]) => `${n} ${mib(b)}`).join('; ')}.`,
+        `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
+        `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default; 0 = onnxruntime's choice), '${oursNames[1]}' for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
+        "ours outputs the new weights and momenta and not the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
+        `Peak RSS (maxRSS of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
         'Contenders of ours and the hand-written step are timed interleaved (harness compare); tfjs backends are timed after, one at a time.',
         ...tfNotes,
       ],
     },
   ];
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--memory') {
+  await memoryChild(process.argv[3] ?? 'ours');
 }

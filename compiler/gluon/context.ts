@@ -1,0 +1,123 @@
+/**
+ * The device context, as MXNet's `mx.cpu()` / `mx.gpu()`: one global
+ * setting that says where compiled sessions run — hybridized blocks'
+ * forward and backward sessions and the fused training step. Eager `nd`
+ * operators always run on the CPU (one-node sessions and TypeScript
+ * kernels); arrays live in host memory and are fed to each run.
+ * Invariant: the current context is part of every compiled-session cache
+ * key, so changing it compiles new sessions instead of reusing ones bound
+ * to the old device.
+ */
+import type { Device } from '../../runtime/session.js';
+
+/**
+ * A device: `cpu(0)` or `gpu(0)` (CUDA through onnxruntime-node's CUDA
+ * execution provider).
+ *
+ * ```ts
+ * const ctx = context.gpu();
+ * String(ctx); // 'gpu(0)'
+ * ctx.device;  // 'cuda'
+ * ```
+ */
+export class Context {
+  constructor(
+    readonly deviceType: 'cpu' | 'gpu',
+    readonly deviceId = 0,
+  ) {
+    if (deviceType !== 'cpu' && deviceType !== 'gpu') throw new Error(`Context: unknown device type '${String(deviceType)}' (use 'cpu' or 'gpu')`);
+    if (deviceId !== 0) throw new Error(`Context: ${deviceType}(${deviceId}) is not supported; gluonc runs on device 0 only`);
+  }
+
+  /** The session device this context selects: `'cpu'` or `'cuda'`. */
+  get device(): Device {
+    return this.deviceType === 'gpu' ? 'cuda' : 'cpu';
+  }
+
+  /** `cpu(0)` or `gpu(0)`, as MXNet prints contexts. */
+  toString(): string {
+    return `${this.deviceType}(${this.deviceId})`;
+  }
+}
+
+/**
+ * The CPU context.
+ *
+ * ```ts
+ * context.setContext(context.cpu());
+ * ```
+ */
+export function cpu(deviceId = 0): Context {
+  return new Context('cpu', deviceId);
+}
+
+/**
+ * The GPU context (CUDA; needs `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install`).
+ *
+ * ```ts
+ * context.setContext(context.gpu());
+ * ```
+ */
+export function gpu(deviceId = 0): Context {
+  return new Context('gpu', deviceId);
+}
+
+let current: Context = cpu();
+
+/**
+ * The context compiled sessions are created on now (default `cpu(0)`).
+ *
+ * ```ts
+ * context.currentContext().device; // 'cpu'
+ * ```
+ */
+export function currentContext(): Context {
+  return current;
+}
+
+/** The session device of the current context (`'cpu'` or `'cuda'`). Example: `compileGraph(g, {}, { device: currentDevice() })`. */
+export function currentDevice(): Device {
+  return current.device;
+}
+
+function toContext(ctx: Context | Device): Context {
+  if (ctx instanceof Context) return ctx;
+  if (ctx === 'cpu') return cpu();
+  if (ctx === 'cuda') return gpu();
+  throw new Error(`setContext: unknown device '${String(ctx)}' (use 'cpu', 'cuda', context.cpu() or context.gpu())`);
+}
+
+/**
+ * Sets the context for every session compiled from now on; returns the
+ * previous one. Takes a Context or a device name (`'cpu'`, `'cuda'`). On a
+ * machine without the CUDA provider, the first compiled call under
+ * `gpu()` throws the install instruction.
+ *
+ * ```ts
+ * context.setContext(context.gpu());   // or setContext('cuda')
+ * net.hybridize(); net.call(x);        // compiled for CUDA
+ * ```
+ */
+export function setContext(ctx: Context | Device): Context {
+  const next = toContext(ctx);
+  const old = current;
+  current = next;
+  return old;
+}
+
+/**
+ * Runs `fn` with `ctx` as the current context (MXNet's `with mx.gpu():`),
+ * then restores the previous one.
+ *
+ * ```ts
+ * const y = context.withContext(context.gpu(), () => net.call(x));
+ * ```
+ */
+export function withContext<T>(ctx: Context | Device, fn: () => T): T {
+  const old = setContext(ctx);
+  try {
+    return fn();
+  } finally {
+    current = old;
+  }
+}

