@@ -20,6 +20,8 @@ export interface SessionOptions {
   fallback?: boolean;
   /** Intra-op threads; 0 lets onnxruntime choose. */
   threads?: number;
+  /** With several threads, let idle workers spin waiting for work (onnxruntime's default); false frees the cores between runs. */
+  spinning?: boolean;
   /** onnxruntime graph optimization level (default `all`). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
 }
@@ -71,6 +73,7 @@ export class Session {
       interOpNumThreads: 1,
       executionMode: 'sequential',
     };
+    if (options.spinning === false) base['extra'] = { session: { intra_op: { allow_spinning: '0' } } };
     const load = (eps: string[]): BindingSession => {
       const native = new binding.InferenceSession();
       const opts = { ...base, executionProviders: eps };

@@ -11,6 +11,9 @@
  * Invariant: every path's result is checked against another's before it is
  * timed, so a table never times a wrong answer; no figure is asserted.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -87,20 +90,27 @@ const f32 = (shape: number[], data: Float32Array): HostTensor => ({ dtype: 'floa
 
 interface TinyCase {
   label: string;
-  ours: (a: NDArray, b: NDArray) => NDArray;
+  ours: (ops: Record<string, NdOp | undefined>, a: NDArray, b: NDArray) => NDArray;
   tf: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
   needs: string;
 }
 
 const TINY: TinyCase[] = [
-  { label: 'add [4]+[4]', needs: 'add', ours: (a, b) => ndOps.add!(a, b), tf: (a, b) => tf.add(a, b) },
-  { label: 'relu [4]', needs: 'relu', ours: (a) => ndOps.relu!(a), tf: (a) => tf.relu(a) },
-  { label: 'sum [4] (all axes)', needs: 'sum', ours: (a) => ndOps.sum!(a), tf: (a) => tf.sum(a) },
-  { label: 'reshape [4]->[2,2]', needs: 'reshape', ours: (a) => ndOps.reshape!(a, [2, 2]), tf: (a) => tf.reshape(a, [2, 2]) },
+  { label: 'add [4]+[4]', needs: 'add', ours: (o, a, b) => o.add!(a, b), tf: (a, b) => tf.add(a, b) },
+  { label: 'relu [4]', needs: 'relu', ours: (o, a) => o.relu!(a), tf: (a) => tf.relu(a) },
+  { label: 'sum [4] (all axes)', needs: 'sum', ours: (o, a) => o.sum!(a), tf: (a) => tf.sum(a) },
+  { label: 'reshape [4]->[2,2]', needs: 'reshape', ours: (o, a) => o.reshape!(a, [2, 2]), tf: (a) => tf.reshape(a, [2, 2]) },
 ];
 
 // Short samples: on a busy machine a sample shorter than a scheduler slice is usually not preempted.
 const TINY_OPTS = { warmupMs: 50, sampleMs: 0.5, samples: 101, budgetMs: 300, minSamples: 21 };
+
+/** The built package (dist/), as users import it; null when it has not been built. */
+async function importBuilt(): Promise<{ nd: typeof nd } | null> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'compiler', 'gluon', 'index.js');
+  if (!existsSync(file)) return null;
+  return (await import(pathToFileURL(file).href)) as { nd: typeof nd };
+}
 
 async function tinyOps(): Promise<BenchTable> {
   const x = values(4, 1);
@@ -113,6 +123,11 @@ async function tinyOps(): Promise<BenchTable> {
     await useTf(backend);
     tfIn[backend] = [tf.tensor1d(x), tf.tensor1d(y)];
   }
+  // Users run the built JavaScript (dist/, made by npm install and by `npm run bench`); the TypeScript
+  // sources run through tsx carry its per-function wrappers, so they are a second column.
+  const built = await importBuilt();
+  const ba = built?.nd.array(x);
+  const bb = built?.nd.array(y);
   const rows: BenchRow[] = [];
   for (const c of TINY) {
     const row: BenchRow = { label: c.label, ours: null, peers: {} };
@@ -120,8 +135,13 @@ async function tinyOps(): Promise<BenchTable> {
     let want: Float32Array | undefined;
     if (ndOps[c.needs]) {
       try {
-        want = Float32Array.from(c.ours(a, b).data() as Float32Array);
-        contenders.push({ name: 'ours', fn: () => c.ours(a, b) });
+        want = Float32Array.from(c.ours(ndOps, a, b).data() as Float32Array);
+        if (built) {
+          const bo = built.nd as unknown as Record<string, NdOp | undefined>;
+          agree(`${c.label} built`, Float32Array.from(c.ours(bo, ba as never, bb as never).data() as Float32Array), want, 0);
+          contenders.push({ name: 'ours', fn: () => c.ours(bo, ba as never, bb as never) });
+          contenders.push({ name: 'ours from sources (tsx)', fn: () => c.ours(ndOps, a, b) });
+        } else contenders.push({ name: 'ours', fn: () => c.ours(ndOps, a, b) });
       } catch (e) {
         row.note = `ours failed: ${String((e as Error).message).split('\n')[0]!.slice(0, 60)}`;
       }
@@ -155,10 +175,10 @@ async function tinyOps(): Promise<BenchTable> {
   return {
     title: '(a) per-call overhead on tiny float32 tensors',
     unit: 'us',
-    peers: ['tfjs-cpu op+dataSync', 'tfjs-wasm op+dataSync', 'tfjs-cpu op only', 'tfjs-wasm op only'],
+    peers: ['tfjs-cpu op+dataSync', 'tfjs-wasm op+dataSync', 'tfjs-cpu op only', 'tfjs-wasm op only', 'ours from sources (tsx)'],
     rows,
     notes: [
-      `ours: nd.<op> on NDArrays (synchronous; the result is a host array, so it is always materialized); with ${KERNEL_MAX_ELEMENTS} elements or fewer it runs the TypeScript kernel.`,
+      `ours: nd.<op> on NDArrays of the built package (dist/, what users run; synchronous, and the result is a host array, so it is always materialized); with ${KERNEL_MAX_ELEMENTS} elements or fewer it runs the TypeScript kernel. "ours from sources (tsx)": the same code run from the TypeScript sources through tsx, whose per-function wrappers add overhead.`,
       'tfjs "op+dataSync": tf.<op> + dataSync() + dispose() (materialized like ours: the fair comparison); tfjs "op only": tf.<op> + dispose(), values never read back (less work than ours does; shown for reference).',
       `tfjs ${tf.version_core} in prod mode (tf.enableProdMode(): no debug checks). The wasm backend runs single-threaded in Node (WASM_HAS_MULTITHREAD_SUPPORT=${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')}), SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}.`,
     ],
@@ -244,7 +264,7 @@ async function matmul(): Promise<BenchTable> {
   }
   if (!dot) notes.push('ours is n/a: nd.dot is not in the operator list yet (compiler/ops/linalg.ts is being written).');
   notes.push(
-    'ours: nd.dot(a, b) on float32 NDArrays (eager session path: cached one-node session, intraOpNumThreads 1, synchronous binding run, output materialized).',
+    'ours: nd.dot(a, b) on float32 NDArrays (eager session path: cached one-node session, synchronous binding run, output materialized; one intra-op thread below THREADED_MIN_ELEMENTS input elements in all, the default thread count with spinning off from there, so 512x512 runs threaded).',
     "raw ORT default: ort.InferenceSession.create(bytes) from 'onnxruntime-node' with default options (onnxruntime picks the intra-op threads), `await session.run(feeds)` with feeds made once; raw ORT threads=1: the same with { intraOpNumThreads: 1 }.",
     'Session threads=0 (what-if): the same MatMul model through runtime/session.ts Session.create(bytes, { threads: 0 }).runSync — what the eager path would get if execute.ts let onnxruntime choose the thread count.',
     'tfjs: tf.matMul + dataSync() + dispose(); tfjs-cpu is timed after the others (3 samples), every other column of a row interleaved.',
