@@ -7,28 +7,8 @@
  *
  *   npx tsx models/train-lenet.ts [--epochs 12] [--batch 32] [--out lenet] [--curve lenet-curve.svg] [--device cpu|cuda] [--limit N]
  */
-import { context, gluon, init, lrScheduler, random } from 'gluonc';
-import { loadMnist } from './data/mnist.js';
-import { exampleFlags, fit, head, runMain, useDevice, writeTrainingCurve, type EpochRecord } from './examples/train-loop.js';
 import build from './lenet.js';
-
-/** Options of `train`. */
-export interface TrainLenetOptions {
-  epochs: number;
-  batchSize: number;
-  /** Output stem: writes `<out>.params` and `<out>.onnx`. */
-  out: string;
-  /** The SVG curve (default `<out>-curve.svg`). */
-  curve?: string;
-  device?: 'cpu' | 'cuda';
-  /** Adam's initial learning rate, decayed to 0 by a cosine schedule (default 0.002). */
-  learningRate?: number;
-  /** Train on the first `limit` training digits only. */
-  limit?: number;
-  /** Evaluate on the first `testLimit` held-out digits only. */
-  testLimit?: number;
-  quiet?: boolean;
-}
+import { exampleFlags, runMain, trainDigits, type TrainDigitsOptions, type TrainDigitsResult } from './examples/train-loop.js';
 
 /**
  * Trains, saves and exports; returns the held-out accuracy, the last
@@ -39,41 +19,8 @@ export interface TrainLenetOptions {
  * r.accuracy; // ~0.98
  * ```
  */
-export function train(options: TrainLenetOptions): { accuracy: number; samplesPerSecond: number; history: EpochRecord[]; net: ReturnType<typeof build>; files: string[] } {
-  const previous = useDevice(options.device ?? 'cpu');
-  try {
-    const data = loadMnist({ seed: 1, shape: [1, 28, 28] });
-    random.seed(42);
-    const net = build();
-    net.initialize(new init.Xavier({ magnitude: 2.24 }));
-    net.hybridize();
-    const lossFn = new gluon.loss.SoftmaxCrossEntropyLoss();
-    lossFn.hybridize();
-    const trainSet = head(data.train, options.limit);
-    // Adam with a cosine decay to 0 over the whole run: the late small steps settle the held-out accuracy.
-    const steps = options.epochs * Math.floor(trainSet.x.shape[0]! / options.batchSize);
-    const baseLr = options.learningRate ?? 0.002;
-    const schedule = new lrScheduler.CosineScheduler({ maxUpdate: Math.max(1, steps), baseLr, finalLr: 0 });
-    const trainer = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: baseLr, lrScheduler: schedule });
-    const r = fit({
-      net,
-      lossFn,
-      trainer,
-      train: trainSet,
-      test: head(data.test, options.testLimit),
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      name: 'lenet',
-      quiet: options.quiet,
-    });
-    const curve = options.curve ?? `${options.out}-curve.svg`;
-    net.saveParameters(`${options.out}.params`);
-    net.export(`${options.out}.onnx`, { inputs: { x: { shape: ['N', 1, 28, 28], dtype: 'float32' } } });
-    writeTrainingCurve(curve, r.history, `LeNet on MNIST (${r.history.length} epochs)`);
-    return { ...r, net, files: [`${options.out}.params`, `${options.out}.onnx`, curve] };
-  } finally {
-    context.setContext(previous);
-  }
+export function train(options: TrainDigitsOptions): TrainDigitsResult<ReturnType<typeof build>> {
+  return trainDigits({ name: 'lenet', title: 'LeNet', build, shape: [1, 28, 28] }, options);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
