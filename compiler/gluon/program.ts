@@ -166,27 +166,33 @@ function lookup(key: string, make: () => Compiled): Compiled {
 }
 let pending: Program | null = null;
 let fusion = true;
-let stepThreads = 1;
+let stepThreads: number | 'auto' = 'auto';
+
+/** Operators whose kernels are heavy enough for several threads to pay off in a training step. */
+const THREADED_OPS = new Set(['Convolution', 'Deconvolution', 'poolingGrad']);
 
 /**
- * The intra-op threads of fused training-step sessions (default 1; 0:
- * onnxruntime's default, all cores). One thread is the default because a
- * training step is many small kernels: on 2 cores onnxruntime's spinning
- * thread pool made the MLP step slower, not faster (test/bench/train-mlp.ts
- * times both). Part of the cache key: changing it compiles (once) a session
- * with the new setting.
+ * The intra-op threads of fused training-step sessions: a count (0:
+ * onnxruntime's default, all cores) or 'auto' (the default): one thread,
+ * unless the step convolves — a dense training step is many small kernels,
+ * and on 2 cores onnxruntime's thread pool made the MLP step slower, while
+ * LeNet's convolutions ran 1.4× faster on it (test/bench/train-mlp.ts and
+ * train-lenet.ts time both). Part of the cache key: changing it compiles
+ * (once) a session with the new setting.
  *
  * ```ts
  * setStepThreads(1);
  * ```
  */
-export function setStepThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`setStepThreads: expected a non-negative integer, got ${JSON.stringify(n)}`);
+export function setStepThreads(n: number | 'auto'): void {
+  if (n !== 'auto' && (!Number.isInteger(n) || n < 0)) {
+    throw new Error(`setStepThreads: expected a non-negative integer or 'auto', got ${JSON.stringify(n)}`);
+  }
   stepThreads = n;
 }
 
 /** The intra-op threads of fused training-step sessions (see `setStepThreads`). */
-export function stepThreadCount(): number {
+export function stepThreadCount(): number | 'auto' {
   return stepThreads;
 }
 
@@ -420,7 +426,9 @@ class Program {
       scalars.push([name, kind, j]);
     }
     const graph = Graph.fromOutputs(inputs, graphOuts);
-    const run = compileGraph(graph, {}, { paramsAsInputs: true, threads: stepThreads, device: currentDevice() });
+    const threaded = stepThreads === 'auto' ? graph.nodes.some((n) => THREADED_OPS.has(n.op)) : stepThreads !== 1;
+    const threads = stepThreads === 'auto' ? (threaded ? 0 : 1) : stepThreads;
+    const run = compileGraph(graph, {}, { paramsAsInputs: true, threads, device: currentDevice() });
     return {
       run,
       params: params.map((p) => [p, ctx.symbols.get(p)!.value.name]),

@@ -116,7 +116,7 @@ describe('fused training step: outputs, shared scalars, threads', () => {
         return flat(train(true, 'sgd', { learningRate: 0.1, momentum: 0.9 }, 3).net, 'data').flat();
       });
       assertClose(results[0]!, results[1]!, 'weights with 0 and 1 threads', 1e-5, 1e-7);
-      assert.throws(() => setStepThreads(-1), /setStepThreads: expected a non-negative integer, got -1/);
+      assert.throws(() => setStepThreads(-1), /setStepThreads: expected a non-negative integer or 'auto', got -1/);
     } finally {
       setStepThreads(was);
     }
