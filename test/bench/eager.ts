@@ -14,10 +14,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
 import { nd, type NDArray } from 'gluonc';
 import { onnx, valueInfo, type OnnxTypes } from '../../compiler/onnx/proto.js';
@@ -25,8 +22,7 @@ import { KERNEL_MAX_ELEMENTS, setKernelThreshold } from '../../compiler/ops/exec
 import { Session } from '../../runtime/session.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { compare, type BenchRow, type BenchTable, type Contender, type Timing } from './harness.js';
-
-const require = createRequire(import.meta.url);
+import { agree, useTf } from './peers.js';
 
 type NdOp = (...args: unknown[]) => NDArray;
 /** `nd` operators looked up by name at run time: some families are still being written. */
@@ -41,31 +37,6 @@ function values(n: number, seed: number): Float32Array {
     out[i] = s / 2 ** 31 - 1;
   }
   return out;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-function agree(what: string, a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
-  const d = maxAbsDiff(a, b);
-  if (!(d <= tol)) throw new Error(`${what}: results disagree (max |diff| ${d}, tolerance ${tol})`);
-}
-
-let wasmReady = false;
-
-/** Switches tfjs to `backend` (the wasm binaries load from the installed package, offline). */
-async function useTf(backend: 'cpu' | 'wasm'): Promise<void> {
-  if (backend === 'wasm' && !wasmReady) {
-    const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
-    setWasmPaths(dir);
-    wasmReady = true;
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' failed to initialize`);
-  await tf.ready();
 }
 
 /** A one-node float32 ONNX model built directly with onnx-proto (no gluonc code in the path). */

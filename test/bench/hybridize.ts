@@ -16,6 +16,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { nd, gluon, init, random } from 'gluonc';
 import { compare, type BenchRow, type BenchTable } from './harness.js';
+import { agree } from './peers.js';
 
 type Net = InstanceType<typeof gluon.nn.HybridSequential>;
 
@@ -39,18 +40,6 @@ function mlp20(): { net: Net; features: number } {
   for (let i = 0; i < 20; i++) net.add(new gluon.nn.Dense(64, { activation: i < 19 ? 'relu' : undefined, inUnits: 64 }));
   net.initialize(new init.Xavier());
   return { net, features: 64 };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-function agree(what: string, a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): void {
-  const d = maxAbsDiff(a, b);
-  if (!(d <= tol)) throw new Error(`${what}: results disagree (max |diff| ${d}, tolerance ${tol})`);
 }
 
 const CASES: [string, () => { net: Net; features: number }][] = [

@@ -8,17 +8,13 @@
  * Invariant: tfjs's first loss from the same weights on the same batch must
  * equal ours before anything is timed; no figure is asserted.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { autograd, gluon, init, nd, random } from 'gluonc';
 import build from '../../models/lenet.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { setStepThreads, stepThreadCount } from '../../compiler/gluon/program.js';
 import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
-
-const require = createRequire(import.meta.url);
+import { useTf } from './peers.js';
 
 const BATCH = 64;
 const LR = 0.1;
@@ -28,16 +24,6 @@ const OPTS = { warmupMs: 300, sampleMs: 100, samples: 11, budgetMs: 3000, minSam
 const TF_OPTS = { warmupMs: 0, sampleMs: 1, samples: 2, budgetMs: 1, minSamples: 2 };
 
 type Net = ReturnType<typeof build>;
-
-let wasmReady = false;
-async function useTf(backend: 'cpu' | 'wasm'): Promise<void> {
-  if (backend === 'wasm' && !wasmReady) {
-    setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
-    wasmReady = true;
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' failed to initialize`);
-  await tf.ready();
-}
 
 function batches(n: number): { x: Float32Array; y: Float32Array }[] {
   const { train } = loadMnist({ seed: 1 });

@@ -18,11 +18,9 @@
  * weights; tfjs's first loss must equal ours; no figure is asserted.
  */
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
 import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
 import build from '../../models/mlp.js';
@@ -32,8 +30,7 @@ import { compare, type BenchTable, type Contender, type Timing } from './harness
 import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
 import { Session } from '../../runtime/session.js';
 import type { HostTensor } from '../../runtime/tensor.js';
-
-const require = createRequire(import.meta.url);
+import { agree, useTf } from './peers.js';
 
 const SIZES = [784, 256, 128, 10];
 const BATCH = 64;
@@ -44,28 +41,6 @@ const OPTS = { warmupMs: 300, sampleMs: 60, samples: 15, budgetMs: 2500, minSamp
 const TF_OPTS = { warmupMs: 300, sampleMs: 60, samples: 7, budgetMs: 3000, minSamples: 5 };
 
 type Net = ReturnType<typeof build>;
-
-let wasmReady = false;
-async function useTf(backend: 'cpu' | 'wasm'): Promise<void> {
-  if (backend === 'wasm' && !wasmReady) {
-    setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
-    wasmReady = true;
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' failed to initialize`);
-  await tf.ready();
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-function agree(what: string, a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
-  const d = maxAbsDiff(a, b);
-  if (!(d <= tol)) throw new Error(`${what}: results disagree (max |diff| ${d}, tolerance ${tol})`);
-}
 
 /** [rows, cols] row-major -> [cols, rows]. */
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {

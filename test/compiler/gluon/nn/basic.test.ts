@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
 import { nd, gluon, init, autograd, random } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
+import { eagerVsHybrid } from '../../../helpers/layers.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
 
 const { nn } = gluon;
-
-/** Runs `block` eagerly, then hybridized, on each input; asserts they agree and returns the eager outputs. */
-function eagerVsHybrid(block: gluon.HybridBlock, inputs: nd.NDArray[], what: string, rtol = 1e-5, atol = 1e-6): nd.NDArray[] {
-  const eager = inputs.map((x) => block.call(x) as nd.NDArray);
-  block.hybridize();
-  inputs.forEach((x, i) => {
-    const h = block.call(x) as nd.NDArray;
-    assert.deepEqual(h.shape, eager[i]!.shape, `${what}: hybridized shape`);
-    assertClose(h.data() as Float32Array, eager[i]!.data() as Float32Array, `${what}: hybridized vs eager, input ${i}`, rtol, atol);
-  });
-  assert.equal(block.cacheSize, new Set(inputs.map((x) => x.shape.join())).size, `${what}: one compiled signature per input shape`);
-  block.hybridize(false);
-  return eager;
-}
 
 const flat = (x: nd.NDArray) => Array.from(x.data() as Float32Array);
 
