@@ -2,7 +2,7 @@
  * `gluonc compile --train`: the training artifact `<name>.train.onnx`, one
  * graph that runs a whole optimizer step — forward (training mode), loss,
  * gradients and the optimizer's update — built the way the fused training
- * step of compiler/gluon/program.ts builds it.
+ * step of compiler/engine/program.ts builds it.
  *
  * Inputs, in order: the model's inputs; `label`; `lr` and `t` (0-d float32:
  * the learning rate and the 1-based step count, which Adam's bias
@@ -38,11 +38,11 @@ import type { F, Tensor } from '../compiler/ops/tensor.js';
 import { runPipeline, type PassReport } from '../compiler/passes/pipeline.js';
 import { Symbol } from '../compiler/trace/symbol.js';
 import { symOps, variable } from '../compiler/trace/sym.js';
-import type { InputSpec } from '../compiler/gluon/export.js';
+import type { InputSpec } from '../compiler/formats/export.js';
 import { gluon, optimizer as optimizers } from '../compiler/gluon/index.js';
 import type { Optimizer } from '../compiler/gluon/optimizer/index.js';
 import type { Parameter } from '../compiler/gluon/parameter.js';
-import { withTrace } from '../compiler/gluon/trace-context.js';
+import { withTrace } from '../compiler/engine/trace-context.js';
 import { UserError } from './errors.js';
 
 type HybridBlock = InstanceType<typeof gluon.HybridBlock>;

@@ -10,24 +10,24 @@
 import { isFloat } from '../../runtime/dtypes.js';
 import { formatShape, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
 import { gradients } from '../autodiff/reverse.js';
-import { isRecording, pause, record, recordEntry, requiresGrad } from './autograd.js';
-import { deferCall, fusionEnabled } from './program.js';
+import { isRecording, pause, record, recordEntry, requiresGrad } from '../engine/autograd.js';
+import { deferCall, fusionEnabled } from '../engine/program.js';
 import { count } from '../../runtime/profiler.js';
 import { Graph } from '../ir/graph.js';
 import type { Shape } from '../ir/types.js';
 import { isTrainingMode, withTrainingMode } from '../ops/mode.js';
 import { currentScope, withScope } from '../ops/errors.js';
 import { compileGraph, type Runner } from '../compile.js';
-import { currentDevice } from './context.js';
+import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block } from './block.js';
-import { exportBlock, type ExportOptions, type ExportResult, type Signature } from './export.js';
-import { ops as ndOps } from './nd.js';
-import { NDArray } from './ndarray.js';
+import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
+import { ops as ndOps } from '../engine/nd.js';
+import { NDArray } from '../engine/ndarray.js';
 import type { Parameter } from './parameter.js';
-import type { F, Tensor } from './tensor.js';
-import { currentTrace, paramSymbol, withTrace, type TraceContext } from './trace-context.js';
+import type { F, Tensor } from '../engine/tensor.js';
+import { currentTrace, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
 
 /** Options of `hybridize`. */
 export interface HybridizeOptions {

@@ -29,7 +29,7 @@ import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { scalarTensor } from '../onnx/emit.js';
 import { NDArray } from './ndarray.js';
-import type { Parameter } from './parameter.js';
+import type { Parameter } from '../gluon/parameter.js';
 import { withTrace, type TraceContext } from './trace-context.js';
 
 /** What the program needs of a hybrid block. */
