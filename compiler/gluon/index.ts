@@ -23,6 +23,8 @@ import { loadArrays, saveArrays } from '../formats/params-file.js';
 import { Trainer as TrainerClass } from './trainer.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
+export { exportTrainingStep, type TrainingStep, type TrainingStepOptions } from '../formats/train-export.js';
+export type { InputSpec, ExportOptions, ExportResult } from '../formats/export.js';
 
 /**
  * Eager arrays and operators.
