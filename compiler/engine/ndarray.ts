@@ -9,7 +9,7 @@ import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../.
 import { count } from '../../runtime/profiler.js';
 import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
-import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
+import { hostDims, installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import type { OpDef } from '../ops/define.js';
 import { executeOp, inferOp } from '../ops/execute.js';
 import { getOp } from '../ops/registry.js';
@@ -225,7 +225,7 @@ export function setEagerHook(h: EagerHook | null): void {
 export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | NDArray[] {
   // nd operators called with symbols (a plain Block's forward being traced) build graph nodes.
   if (args.some(isSymbol)) return symApply(def, name, args) as unknown as NDArray | NDArray[];
-  const { inputs, attrs } = parseCall(def, args, isNDArray);
+  const { inputs, attrs } = parseCall(def, args, isNDArray, (t) => ({ values: hostDims(def.name, 'shape', t._host) }));
   const sd = inputs.some((x) => typeof x === 'number') ? scalarDType(def, inputs, (t) => t.dtype) : 'float32';
   const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));
   const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);

@@ -3,11 +3,15 @@
  * and `sym`), the tensor methods, the registry and the table-driven operator
  * test are all generated from it; nothing else lists operators.
  */
+import { CREATION_OPS } from './creation.js';
+import { CUMSUM_OPS } from './cumsum.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
 import { LINALG_OPS } from './linalg.js';
+import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SHAPE_OPS } from './shape.js';
+import { TRIANGULAR_OPS } from './triangular.js';
 
 /** Every operator by F name (aliases map to the same declaration). */
 export const OPS = {
@@ -16,6 +20,10 @@ export const OPS = {
   ...SHAPE_OPS,
   ...LINALG_OPS,
   ...NN_OPS,
+  ...CREATION_OPS,
+  ...TRIANGULAR_OPS,
+  ...MASKED_SOFTMAX_OPS,
+  ...CUMSUM_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -4,6 +4,7 @@
  * the operator list. Both `nd` and `sym` are made here, so they accept the
  * same arguments.
  */
+import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs, AttrValue } from '../ir/node.js';
 import { OPS } from './all.js';
 import type { Bind, DropFirst, OpDef, SigOf } from './define.js';
@@ -15,6 +16,57 @@ export interface ParsedCall<T> {
   attrs: Attrs;
 }
 
+/**
+ * What a backend knows of a tensor given where dimensions are expected (an
+ * operator's `shapeArgs`): its integer values now (eager arrays, constants),
+ * the dimensions `begin..end` of the tensor a `shapeArray` came from, or
+ * neither (its values are only known when the graph runs).
+ */
+export type DimSource<T> = { values: number[] } | { shapeOf: T; begin: number; end: number } | { valueOf: T };
+
+/**
+ * One entry of a dimension list after parsing: a number, the dimensions
+ * `begin..end` of tensor input `input` (symbolic names kept), or the values
+ * of integer tensor input `input` (0-d: one dimension; 1-d: one per element),
+ * known only at run time and named `(v<tag>[i])` in types.
+ */
+export type DimEntry = number | { input: number; begin: number; end: number } | { input: number; tag: number };
+
+let nextTag = 0;
+
+/** The integer values of a host tensor used as dimensions (a named error otherwise). */
+export function hostDims(op: string, name: string, t: HostTensor): number[] {
+  if (t.shape.length > 1) throw new OpError(op, `'${name}' entries must be numbers or 0-d/1-d integer tensors, got a tensor of shape [${t.shape.join(', ')}]`);
+  const v = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  if (!v.every((x) => Number.isInteger(x))) throw new OpError(op, `'${name}' holds non-integer values [${v.join(', ')}]`);
+  return v;
+}
+
+/** Replaces the tensors inside a dimension argument by `DimEntry` references (appending inputs). */
+function parseDims<T>(def: OpDef, name: string, value: unknown, isTensor: (x: unknown) => x is T, source: ((t: T) => DimSource<T>) | undefined, inputs: (T | number)[]): AttrValue {
+  const one = (x: unknown): AttrValue | AttrValue[] => {
+    if (!isTensor(x)) {
+      if (typeof x === 'string') throw new OpError(def.name, `'${name}' cannot take the symbolic dimension '${x}' by name: pass F.shapeArray(x, { axis }) of a tensor that has it`);
+      return x as AttrValue;
+    }
+    if (!source) throw new OpError(def.name, `'${name}' got a tensor, which this caller cannot resolve`);
+    const s = source(x);
+    if ('values' in s) return s.values;
+    if ('shapeOf' in s) {
+      inputs.push(s.shapeOf);
+      return [{ input: inputs.length - 1, begin: s.begin, end: s.end }];
+    }
+    inputs.push(s.valueOf);
+    return [{ input: inputs.length - 1, tag: nextTag++ }];
+  };
+  if (isTensor(value)) return one(value) as AttrValue;
+  if (!Array.isArray(value)) return value as AttrValue;
+  return value.flatMap((x) => {
+    const r = one(x);
+    return isTensor(x) ? (r as AttrValue[]) : [r as AttrValue];
+  });
+}
+
 function isOptions(x: unknown, isTensor: (x: unknown) => boolean): x is Record<string, AttrValue> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !isTensor(x) && !ArrayBuffer.isView(x);
 }
@@ -24,7 +76,7 @@ function isOptions(x: unknown, isTensor: (x: unknown) => boolean): x is Record<s
  * numbers; then positional options; then one trailing options object.
  * Unknown option names and missing inputs are errors naming the operator.
  */
-export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown) => x is T): ParsedCall<T> {
+export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown) => x is T, dimSource?: (t: T) => DimSource<T>): ParsedCall<T> {
   const inputs: (T | number)[] = [];
   let i = 0;
   const leading: Attrs = {};
@@ -49,7 +101,7 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
   const attrs: Attrs = { ...leading };
   for (const name of def.positional ?? []) {
     if (i >= args.length || isOptions(args[i], isTensor)) break;
-    if (isTensor(args[i])) throw new OpError(def.name, `option '${name}' must be a value, got a tensor`);
+    if (isTensor(args[i]) && !def.shapeArgs?.includes(name)) throw new OpError(def.name, `option '${name}' must be a value, got a tensor`);
     attrs[name] = args[i++] as AttrValue;
   }
   if (i < args.length && isOptions(args[i], isTensor)) {
@@ -62,6 +114,9 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
     }
   }
   if (i < args.length) throw new OpError(def.name, `unexpected argument ${i + 1}: ${describe(args[i])}`);
+  for (const name of def.shapeArgs ?? []) {
+    if (attrs[name] !== undefined) attrs[name] = parseDims(def, name, attrs[name], isTensor, dimSource, inputs);
+  }
   return { inputs, attrs: withDefaults(def, attrs) };
 }
 

@@ -90,6 +90,13 @@ export interface OpSpec<A extends Attrs = Attrs> {
   positional?: string[];
   /** Attributes that come before the tensor inputs (`einsum('ij,jk->ik', a, b)`). */
   leading?: string[];
+  /**
+   * Attributes that take dimensions (a shape list, or one bound of `arange`)
+   * and may hold 0-d/1-d integer tensors: each is read now when it has
+   * values, else becomes an extra input referenced by a `DimEntry` (see
+   * `parseCall`), so a traced graph keeps symbolic dimensions.
+   */
+  shapeArgs?: string[];
   /** Also an NDArray/Symbol method (`x.name(...)`). */
   method?: boolean;
   /** Checks and normalizes attributes once types are known (fills defaults that depend on shapes). */

@@ -251,6 +251,39 @@ export const exp = unary('exp', one('Exp'), Math.exp, FLOATS, unaryGrad((F, _x, 
 /** Natural logarithm. */
 export const log = unary('log', one('Log'), Math.log, FLOATS, unaryGrad((F, x, g) => F.div(g, x)));
 /** Square root. */
+/**
+ * log(1 + x), accurate for small x: ONNX has no Log1p, so the lowering uses
+ * Goldberg's identity log1p(x) = x log(u) / (u - 1) with u = 1 + x (x itself
+ * where u rounds to 1). Example: `F.log1p(x)`.
+ */
+export const log1p = unary('log1p', (c) => {
+  const d = c.inTypes[0]!.dtype;
+  const x = c.inputs[0]!;
+  const [u] = c.emit('Add', [x, c.scalar(1, d)]);
+  const [um1] = c.emit('Sub', [u!, c.scalar(1, d)]);
+  const [ratio] = c.emit('Div', [c.emit('Log', [u!])[0]!, um1!]);
+  const [scaled] = c.emit('Mul', [x, ratio!]);
+  const [inf] = c.emit('IsInf', [u!]);
+  const [big] = c.emit('Where', [inf!, u!, scaled!]);
+  c.emit('Where', [c.emit('Equal', [um1!, c.scalar(0, d)])[0]!, x, big!], {}, c.outputs);
+}, Math.log1p, FLOATS, unaryGrad((F, x, g) => F.div(g, F.add(x, 1))));
+
+/**
+ * exp(x) - 1, accurate for small x: Kahan's expm1(x) = (u - 1) x / log(u)
+ * with u = exp(x) (x where u rounds to 1, -1 where u - 1 does). Example: `F.expm1(x)`.
+ */
+export const expm1 = unary('expm1', (c) => {
+  const d = c.inTypes[0]!.dtype;
+  const x = c.inputs[0]!;
+  const [u] = c.emit('Exp', [x]);
+  const [um1] = c.emit('Sub', [u!, c.scalar(1, d)]);
+  const [r] = c.emit('Div', [c.emit('Mul', [um1!, x])[0]!, c.emit('Log', [u!])[0]!]);
+  const [inf] = c.emit('IsInf', [u!]);
+  const [a] = c.emit('Where', [inf!, u!, r!]);
+  const [b] = c.emit('Where', [c.emit('Equal', [um1!, c.scalar(-1, d)])[0]!, um1!, a!]);
+  c.emit('Where', [c.emit('Equal', [u!, c.scalar(1, d)])[0]!, x, b!], {}, c.outputs);
+}, Math.expm1, FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.add(y, 1))));
+
 export const sqrt = unary('sqrt', one('Sqrt'), Math.sqrt, FLOATS, unaryGrad((F, _x, g, y) => F.div(F.mul(g, 0.5), y)));
 /** `1 / sqrt(x)`. */
 export const rsqrt = unary('rsqrt', (c) => {
@@ -371,6 +404,6 @@ export const ELEMENTWISE_OPS = {
   greaterEqual, broadcastGreaterEqual: greaterEqual,
   lesser, broadcastLesser: lesser,
   lesserEqual, broadcastLesserEqual: lesserEqual,
-  neg, negative: neg, abs, sign, exp, log, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu, softrelu, erf, gelu, floor, ceil,
+  neg, negative: neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu, softrelu, erf, gelu, floor, ceil,
   clip, where,
 } as const;

@@ -11,7 +11,8 @@ import { Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
-import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
+import { hostDims, installMethods, parseCall, scalarDType, type DimSource, type MethodsOf } from '../ops/call.js';
+import { shapeArrayRange } from '../ops/creation.js';
 import type { OpDef } from '../ops/define.js';
 import { currentScope, OpError } from '../ops/errors.js';
 import { executeOp, inferOp } from '../ops/execute.js';
@@ -253,7 +254,7 @@ export function evalSymbols(outs: Symbol[], bindings: Record<string, unknown>): 
 export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | Symbol[] {
   const f = tensorFactory();
   const isArg = (x: unknown): x is Symbol | object => isSymbol(x) || f.isTensor(x);
-  const { inputs, attrs } = parseCall(def, args, isArg);
+  const { inputs, attrs } = parseCall(def, args, isArg, (t) => symbolDims(def.name, t, f.host));
   const sd = inputs.some((x) => typeof x === 'number')
     ? scalarDType(def, inputs, (t) => (isSymbol(t) ? t.dtype : f.host(t).dtype))
     : 'float32';
@@ -279,6 +280,24 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
   const node = Node.create(def.name, values, a, outTypes, currentScope());
   const syms = node.outputs.map((o) => new Symbol(o));
   return def.multiOutput ? syms : syms[0]!;
+}
+
+/**
+ * What a tensor given as dimensions stands for while tracing: its values when
+ * constant, the dimensions of the tensor a `shapeArray` node reads (so
+ * symbolic names survive), else its run-time values.
+ */
+function symbolDims(op: string, t: Symbol | object, host: (x: unknown) => HostTensor): DimSource<Symbol | object> {
+  if (!isSymbol(t)) return { values: hostDims(op, 'shape', host(t)) };
+  const v = t.value;
+  if (v.isConst && v.data) return { values: hostDims(op, 'shape', v.data) };
+  const p = v.producer;
+  if (p && p.op === 'shapeArray' && v.known) {
+    const rank = p.inputs[0]!.type.shape.length;
+    const [begin, end] = shapeArrayRange(rank, p.attrs);
+    return { shapeOf: new Symbol(p.inputs[0]!), begin, end };
+  }
+  return { valueOf: t };
 }
 
 /** Fills unknown (0) dimensions of parameter inputs through the operator's solve rule. */

@@ -1,0 +1,86 @@
+/**
+ * `tril` and `triu` (numpy semantics on the last two axes, batched over the
+ * others; ONNX `Trilu`): `tril` keeps the elements on and below diagonal `k`
+ * (`j - i <= k`), `triu` those on and above it (`j - i >= k`); the rest are 0.
+ * Invariant: the output has the input's shape and dtype; the gradient is the
+ * same mask applied to the output gradient.
+ */
+import { isFloat, onnxDType, type DType } from '../../runtime/dtypes.js';
+import type { HostTensor } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { TensorType } from '../ir/types.js';
+import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { commonDType } from './elementwise.js';
+import { OpError } from './errors.js';
+import { fromF64, toF64 } from './kernels.js';
+
+type TriA = Attrs & { k: number };
+
+type TriSig = Method<(data: Tx, k?: number | { k?: number }) => Tx>;
+
+const DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+/** What onnxruntime's Trilu kernel takes; other dtypes go through float32 or int64 around it. */
+const TRILU_NATIVE = new Set<DType>(['float32', 'float64', 'int64']);
+
+function triInfer(op: string) {
+  return (types: TensorType[], a: TriA): TensorType[] => {
+    const dtype = commonDType(op, types, DTYPES);
+    if (types[0]!.shape.length < 2) throw new OpError(op, `needs at least 2 dimensions, got [${types[0]!.shape.join(', ')}]`, types);
+    if (!Number.isInteger(a.k)) throw new OpError(op, `k must be an integer, got ${JSON.stringify(a.k)}`, types);
+    return [{ dtype, shape: [...types[0]!.shape] }];
+  };
+}
+
+function triLower(upper: boolean) {
+  return (c: LowerCtx, a: TriA): void => {
+    const d = c.inTypes[0]!.dtype;
+    const k = c.ints([a.k]);
+    if (TRILU_NATIVE.has(d)) return void c.emit('Trilu', [c.inputs[0]!, k], { upper: upper ? 1 : 0 }, c.outputs);
+    const via: DType = isFloat(d) ? 'float32' : 'int64';
+    const [x] = c.emit('Cast', [c.inputs[0]!], { to: onnxDType(via) });
+    const [y] = c.emit('Trilu', [x!, k], { upper: upper ? 1 : 0 });
+    c.emit('Cast', [y!], { to: onnxDType(d) }, c.outputs);
+  };
+}
+
+function triKernel(upper: boolean) {
+  return ([x]: HostTensor[], a: TriA, [out]: TensorType[]): HostTensor[] => {
+    const v = toF64(x!);
+    const s = x!.shape;
+    const [rows, cols] = [s[s.length - 2]!, s[s.length - 1]!];
+    const res = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const c = i % cols;
+      const r = Math.floor(i / cols) % rows;
+      const keep = upper ? c - r >= a.k : c - r <= a.k;
+      res[i] = keep ? v[i]! : 0;
+    }
+    return [fromF64(out!, res)];
+  };
+}
+
+function tri(name: 'tril' | 'triu', upper: boolean): OpDef<TriSig, TriA> {
+  return defineOp<TriSig, TriA>({
+    name,
+    inputs: ['data'],
+    attrs: { k: 0 },
+    positional: ['k'],
+    method: true,
+    infer: triInfer(name),
+    lower: triLower(upper),
+    kernel: triKernel(upper),
+    grad: (F, { inTypes, attrs }, [g]) => [g && isFloat(inTypes[0]!.dtype) ? (upper ? F.triu(g, attrs.k as number) : F.tril(g, attrs.k as number)) : null],
+  });
+}
+
+/**
+ * The lower triangle of the last two axes: elements with `col - row <= k`
+ * kept, the rest 0. Example (a causal mask): `F.tril(F.ones([t, t]))`.
+ */
+export const tril: OpDef<TriSig, TriA> = tri('tril', false);
+
+/** The upper triangle of the last two axes (`col - row >= k` kept). Example: `F.triu(x, 1)`. */
+export const triu: OpDef<TriSig, TriA> = tri('triu', true);
+
+/** The triangular operators, by F name. */
+export const TRIANGULAR_OPS = { tril, triu } as const;
