@@ -46,6 +46,11 @@ export const cases: OpCase[] = [
   { op: 'sign', samples: un, ref: 'np.sign(a)' },
   { op: 'exp', samples: un, ref: 'np.exp(a)' },
   { op: 'log', samples: pos, ref: 'np.log(a)' },
+  { op: 'log1p', samples: [...un.map((s) => ({ ...s, inputs: s.inputs.map((i) => ({ ...i, range: [-0.9, 3] as [number, number] })) }))], ref: 'np.log1p(a)' },
+  // Tiny and extreme values with a tight tolerance: log(1 + x) in float32 would be off by up to 20% here.
+  { op: 'log1p', samples: [{ inputs: [{ shape: [3], values: [1e-12, -1e-15, 2e-9], dtype: 'float64' }], label: 'tiny float64' }, { inputs: [{ shape: [8], values: [1e-7, -1e-7, 3e-10, 0, -0.5, 1e-3, -1, 1e30] }], label: 'tiny, -1 and huge' }], ref: 'np.log1p(a)', rtol: 2e-6, atol: 0 },
+  { op: 'expm1', samples: un, ref: 'np.expm1(a)' },
+  { op: 'expm1', samples: [{ inputs: [{ shape: [8], values: [1e-7, -1e-7, 3e-10, 0, -40, 1e-3, 50, 60] }], label: 'tiny and large' }, { inputs: [{ shape: [4], values: [1e-12, -1e-15, 2e-9, 1000], dtype: 'float64' }], label: 'tiny float64' }], ref: 'np.expm1(a)', rtol: 2e-6, atol: 0 },
   { op: 'sqrt', samples: pos, ref: 'np.sqrt(a)' },
   { op: 'rsqrt', samples: pos, ref: '1 / np.sqrt(a)' },
   { op: 'square', samples: un, ref: 'a * a' },

@@ -1,9 +1,10 @@
 /** Every family's table entries (one file per family of `compiler/ops`). */
 import type { OpCase } from '../case.js';
+import { cases as creation } from './creation.js';
 import { cases as elementwise } from './elementwise.js';
 import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as reduce } from './reduce.js';
 import { cases as shape } from './shape.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...creation];
