@@ -10,6 +10,7 @@ import { LINALG_OPS } from './linalg.js';
 import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
 import { REDUCE_OPS } from './reduce.js';
+import { SCATTER_OPS } from './scatter.js';
 import { SHAPE_OPS } from './shape.js';
 import { TRIANGULAR_OPS } from './triangular.js';
 
@@ -24,6 +25,7 @@ export const OPS = {
   ...TRIANGULAR_OPS,
   ...MASKED_SOFTMAX_OPS,
   ...CUMSUM_OPS,
+  ...SCATTER_OPS,
 } as const;
 
 /** The F names of all operators. */

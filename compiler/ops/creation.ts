@@ -262,7 +262,8 @@ function arangePlan(types: TensorType[], a: ArangeA): ArangePlan {
   return { start, stop, step, length };
 }
 
-type ArangeSig = (start: number | Tx, stop?: number | Tx | null, step?: number, options?: { dtype?: DType }) => Tx;
+type ArangeOptions = { dtype?: DType };
+type ArangeSig = (start: number | Tx, stop?: number | Tx | null | ArangeOptions, step?: number | ArangeOptions, options?: ArangeOptions) => Tx;
 
 /**
  * Evenly spaced values `start, start + step, ...` below `stop` (numpy

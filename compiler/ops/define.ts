@@ -161,7 +161,10 @@ export function defineOp<S, A extends Attrs = Attrs>(
 export type SigOf<D> = D extends OpDef<infer S, any> ? S : never;
 
 /** Replaces `Tx` in a type by `T`. */
-type Bind1<X, T> = X extends Tx ? T : X extends readonly (infer U)[] ? (U extends Tx ? T[] : X) : X;
+type Bind1<X, T> = X extends Tx ? T : X extends readonly (infer U)[] ? ([U] extends [Exclude<U, Tx>] ? X : BindElem<U, T>[]) : X;
+
+/** One array element bound (distributes over unions such as `number | Tx`). */
+type BindElem<U, T> = U extends Tx ? T : U;
 
 /** An operator signature with `Tx` bound to a concrete tensor type `T`. */
 export type Bind<S, T> = S extends (...a: infer P) => infer R

@@ -341,25 +341,6 @@ function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
   return Math.min(Math.max(i, 0), n - 1);
 }
 
-/**
- * For gradient rules: `index` (any dtype) truncated and clipped or wrapped
- * into [0, n) as the forward operator does, as float64 (exact for indices below 2^53).
- */
-function fixedIndex(F: FOps, index: Tensor, n: number, mode: 'clip' | 'wrap'): Tensor {
-  if (mode === 'clip') return F.clip(F.cast(index, 'float64'), 0, n - 1);
-  const t = F.cast(F.cast(index, 'int64'), 'float64');
-  return F.sub(t, F.mul(F.floor(F.div(t, n)), n));
-}
-
-/** The concrete size of the indexed axis, which a gradient's one-hot encoding needs. */
-function indexedSize(op: string, types: TensorType[], ax: number): number {
-  const n = types[0]!.shape[ax]!;
-  if (typeof n !== 'number') throw new OpError(op, `cannot differentiate: the gradient needs the size of axis ${ax}, which is symbolic (${n})`, types);
-  return n;
-}
-
-const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
-
 type TakeA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
 
 type TakeSig = Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx>;
@@ -402,21 +383,8 @@ export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
       return o;
     })];
   },
-  // Scatter-add of g's slices: an einsum of g with the one-hot encoding of the (fixed) indices.
-  // The encoding has (number of indices) x (axis size) elements.
-  grad: linearGrad((F, { inputs: [, ind], inTypes, outTypes, attrs }, g) => {
-    const [x, it] = inTypes as [TensorType, TensorType];
-    const ax = normAxis('take', attrs.axis as number, x.shape.length);
-    const n = indexedSize('take', inTypes, ax);
-    const ir = it.shape.length;
-    if (x.shape.length + ir + 1 > LETTERS.length) throw new OpError('take', 'cannot differentiate: data and indices have too many axes together', inTypes);
-    const oh = F.oneHot(fixedIndex(F, ind!, n, attrs.mode as 'clip' | 'wrap'), n, { dtype: outTypes[0]!.dtype });
-    const pre = LETTERS.slice(0, ax);
-    const idx = LETTERS.slice(ax, ax + ir);
-    const post = LETTERS.slice(ax + ir, x.shape.length - 1 + ir);
-    const j = LETTERS[x.shape.length - 1 + ir]!;
-    return F.einsum(`${pre}${idx}${post},${idx}${j}->${pre}${j}${post}`, g, oh);
-  }),
+  // Scatter-add of g's slices into zeros at the (fixed) indices: (number of indices) x (slice size) elements.
+  grad: linearGrad((F, { inputs: [x, ind], attrs }, g) => F.indexAdd(F.zerosLike(x!), ind!, g, { axis: attrs.axis as number, mode: attrs.mode as 'clip' | 'wrap' })),
 });
 
 type PickA = Attrs & { axis: number; keepdims: boolean; mode: 'clip' | 'wrap' };
@@ -486,23 +454,11 @@ export const pick: OpDef<PickSig, PickA> = defineOp<PickSig, PickA>({
       return o;
     })];
   },
-  // g (with the axis back) times the one-hot encoding of the (fixed) index along the axis.
-  grad: linearGrad((F, { inputs: [, ind], inTypes, outTypes, attrs }, g) => {
+  // Scatter-add of g (with the axis back) into zeros at the (fixed) index along the axis.
+  grad: linearGrad((F, { inputs: [x, ind], inTypes, attrs }, g) => {
     const { ax, keepIndex } = pickAxis(inTypes, attrs as PickA);
-    const n = indexedSize('pick', inTypes, ax);
-    const r = inTypes[0]!.shape.length;
-    let oh = F.oneHot(fixedIndex(F, ind!, n, attrs.mode as 'clip' | 'wrap'), n, { dtype: outTypes[0]!.dtype });
-    if (keepIndex) {
-      // [..., 1 (axis), ..., n] -> [..., n (axis), ..., 1] -> drop the trailing 1.
-      const p = [...Array(r + 1).keys()];
-      [p[ax], p[r]] = [r, ax];
-      oh = F.squeeze(F.transpose(oh, p), r);
-    } else {
-      const p = [...Array(r).keys()].filter((k) => k !== r - 1);
-      p.splice(ax, 0, r - 1);
-      oh = F.transpose(oh, p);
-    }
-    return F.mul(oh, attrs.keepdims ? g : F.expandDims(g, ax));
+    const idx = keepIndex ? ind! : F.expandDims(ind!, ax);
+    return F.scatterAdd(F.zerosLike(x!), idx, attrs.keepdims ? g : F.expandDims(g, ax), { axis: ax, mode: attrs.mode as 'clip' | 'wrap' });
   }),
 });
 

@@ -634,17 +634,9 @@ export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
     }
     return [fromF64(out!, y)];
   },
-  // The indices get no gradient (MXNet); the weight's is a scatter-add of g's rows, written as
-  // (one-hot of the clipped indices)ᵀ · g, which has (number of indices) x inputDim elements.
-  grad: (F, { inputs: [x], inTypes, outTypes }, [g]) => {
-    if (!g) return [null, null];
-    const rows = inTypes[1]!.shape[0]!;
-    if (typeof rows !== 'number') throw new OpError('Embedding', `cannot differentiate with a symbolic number of rows ${rows}`, inTypes);
-    const idx = F.clip(F.cast(x!, 'int64'), 0, rows - 1);
-    const oh = F.oneHot(idx, rows, { dtype: outTypes[0]!.dtype });
-    const lead = LETTERS.slice(0, inTypes[0]!.shape.length);
-    return [null, F.einsum(`${lead}Y,${lead}Z->YZ`, oh, g)];
-  },
+  // The indices get no gradient (MXNet); the weight's is a scatter-add of g's rows at the clipped
+  // indices: (number of indices) x outputDim elements, no one-hot matrix of the vocabulary.
+  grad: (F, { inputs: [x, w] }, [g]) => (g ? [null, F.indexAdd(F.zerosLike(w!), x!, g, { axis: 0, mode: 'clip' })] : [null, null]),
 });
 
 /** The linear-algebra, convolution and pooling operators, by F name (MXNet snake_case aliases as camelCase). */

@@ -50,7 +50,7 @@ describe('creation operators with symbolic dimensions', () => {
 
   it('a hybridized causal-mask block agrees with its eager run for several sequence lengths', () => {
     class Causal extends gluon.HybridBlock {
-      hybridForward(F: gluon.F, x: gluon.Tensor) {
+      override hybridForward(F: gluon.F, x: gluon.Tensor) {
         const t = F.shapeArray(x, { axis: 1 });
         const scores = F.batchDot(x, x, { transposeB: true });
         return F.maskedSoftmax(scores, F.tril(F.ones([t, t])), { axis: -1 });

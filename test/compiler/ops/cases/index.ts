@@ -5,6 +5,7 @@ import { cases as elementwise } from './elementwise.js';
 import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as reduce } from './reduce.js';
+import { cases as scatter } from './scatter.js';
 import { cases as shape } from './shape.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...creation];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...creation, ...scatter];

@@ -1,0 +1,159 @@
+/**
+ * Scatter-adds, the adjoints of the gathering operators: `indexAdd` undoes
+ * `take` (ONNX `ScatterND` with `reduction='add'`) and `scatterAdd` undoes
+ * `pick` (ONNX `ScatterElements` with `reduction='add'`). The gradients of
+ * `take`, `pick` and `Embedding` are written with them, so they hold
+ * (number of indices) x (slice size) elements, never a one-hot matrix of
+ * (number of indices) x (axis size). Repeated indices accumulate.
+ * Indices of any numeric dtype are truncated, then clipped or wrapped into
+ * the axis like the forward operators do (`mode`).
+ * Invariant: the output has the data's type; opset 16 or later (reduction).
+ */
+import { onnxDType, type DType } from '../../runtime/dtypes.js';
+import { formatShape, stridesOf } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { TensorType } from '../ir/types.js';
+import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
+import { normAxis, sameDim } from './dims.js';
+import { commonDType } from './elementwise.js';
+import { OpError } from './errors.js';
+import { fromF64, toF64 } from './kernels.js';
+
+type ScatterA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
+
+type ScatterSig = (data: Tx, indices: Tx, updates: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx;
+
+const DATA: DType[] = ['float32', 'float64', 'int32', 'int64'];
+
+function check(op: string, types: TensorType[], a: ScatterA): number {
+  const [x, ind, upd] = types as [TensorType, TensorType, TensorType];
+  commonDType(op, [x, upd], DATA);
+  if (ind.dtype === 'bool') throw new OpError(op, 'indices must hold numbers, not bool', types);
+  if (a.mode !== 'clip' && a.mode !== 'wrap') throw new OpError(op, `mode must be 'clip' or 'wrap', got ${JSON.stringify(a.mode)}`, types);
+  return normAxis(op, a.axis, x.shape.length, types);
+}
+
+/** Indices as int64, truncated, then clipped to [0, n) or wrapped modulo n (n: dimension `axis` of the data). */
+function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): string {
+  const t = c.inTypes[1]!;
+  const idx = t.dtype === 'int64' ? c.inputs[1]! : c.emit('Cast', [c.inputs[1]!], { to: onnxDType('int64') })[0]!;
+  const d = c.inTypes[0]!.shape[axis]!;
+  const n = typeof d === 'number' ? c.scalar(d, 'int64') : c.emit('Squeeze', [c.emit('Shape', [c.inputs[0]!], { start: axis, end: axis + 1 })[0]!, c.ints([0])])[0]!;
+  if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
+  return c.emit('Clip', [idx, c.scalar(0, 'int64'), c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!])[0]!;
+}
+
+function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
+  const i = Math.trunc(v);
+  return mode === 'wrap' ? ((i % n) + n) % n : Math.min(Math.max(i, 0), n - 1);
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: Math.max(0, b - a) }, (_v, i) => a + i);
+
+/**
+ * Adds the slices of `updates` into `data` along `axis` at `indices` (the
+ * adjoint of `take`): `out[..., indices[j], ...] += updates[..., j, ...]`,
+ * with `updates.shape = data.shape[:axis] + indices.shape + data.shape[axis+1:]`.
+ * Example (an embedding's gradient): `F.indexAdd(F.zerosLike(w), tokens, g)`.
+ */
+export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, ScatterA>({
+  name: 'indexAdd',
+  inputs: ['data', 'indices', 'updates'],
+  attrs: { axis: 0, mode: 'clip' },
+  infer: (types, a) => {
+    const ax = check('indexAdd', types, a);
+    const [x, ind, upd] = types as [TensorType, TensorType, TensorType];
+    const want = [...x.shape.slice(0, ax), ...ind.shape, ...x.shape.slice(ax + 1)];
+    if (upd.shape.length !== want.length || !upd.shape.every((d, k) => sameDim(d, want[k]!) || typeof d === 'string' || typeof want[k] === 'string')) {
+      throw new OpError('indexAdd', `updates must have shape ${formatShape(want)} (data ${formatShape(x.shape)} with axis ${ax} replaced by the indices' shape), got ${formatShape(upd.shape)}`, types);
+    }
+    return [{ dtype: x.dtype, shape: [...x.shape] }];
+  },
+  lower: (c, a) => {
+    const ax = normAxis('indexAdd', a.axis, c.inTypes[0]!.shape.length);
+    const r = c.inTypes[0]!.shape.length;
+    const ir = c.inTypes[1]!.shape.length;
+    const [idx] = c.emit('Unsqueeze', [fixIndices(c, ax, a.mode), c.ints([-1])]);
+    if (ax === 0) return void c.emit('ScatterND', [c.inputs[0]!, idx!, c.inputs[2]!], { reduction: 'add' }, c.outputs);
+    // Bring the axis to the front of the data (and the indices' axes to the front of the updates), scatter, and back.
+    const perm = [ax, ...range(0, ax), ...range(ax + 1, r)];
+    const inv = perm.map((_p, k) => perm.indexOf(k));
+    const [data] = c.emit('Transpose', [c.inputs[0]!], { perm });
+    const [upd] = c.emit('Transpose', [c.inputs[2]!], { perm: [...range(ax, ax + ir), ...range(0, ax), ...range(ax + ir, r - 1 + ir)] });
+    const [y] = c.emit('ScatterND', [data!, idx!, upd!], { reduction: 'add' });
+    c.emit('Transpose', [y!], { perm: inv }, c.outputs);
+  },
+  kernel: ([x, ind, upd], a, [out]) => {
+    const ax = normAxis('indexAdd', a.axis, x!.shape.length);
+    const res = Float64Array.from(toF64(x!));
+    const iv = toF64(ind!);
+    const uv = toF64(upd!);
+    const n = x!.shape[ax]!;
+    const outer = x!.shape.slice(0, ax).reduce((p, q) => p * q, 1);
+    const inner = x!.shape.slice(ax + 1).reduce((p, q) => p * q, 1);
+    const k = iv.length;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        const row = fixIndex(iv[j]!, n, a.mode);
+        const dst = (o * n + row) * inner;
+        const src = (o * k + j) * inner;
+        for (let i = 0; i < inner; i++) res[dst + i]! += uv[src + i]!;
+      }
+    }
+    return [fromF64(out!, res)];
+  },
+  grad: (F, { inputs: [, ind], attrs }, [g]) => (g ? [g, null, F.take(g, ind!, { axis: attrs.axis as number, mode: attrs.mode as 'clip' | 'wrap' })] : [null, null, null]),
+});
+
+/**
+ * Adds each element of `updates` into `data` at the position `index` gives
+ * along `axis` (the adjoint of `pick` with `keepdims`; torch's `scatter_add`
+ * with one index per position): `index` and `updates` have `data`'s shape
+ * with 1 along `axis`. Example
+ * (the gradient of `F.pick(p, label, { keepdims: true })`):
+ * `F.scatterAdd(F.zerosLike(p), F.expandDims(label, -1), g)`.
+ */
+export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, ScatterA>({
+  name: 'scatterAdd',
+  inputs: ['data', 'index', 'updates'],
+  attrs: { axis: -1, mode: 'clip' },
+  infer: (types, a) => {
+    const ax = check('scatterAdd', types, a);
+    const [x, ind, upd] = types as [TensorType, TensorType, TensorType];
+    const fits = (s: TensorType['shape']) => s.length === x.shape.length && s.every((d, k) => (k === ax ? d === 1 : sameDim(d, x.shape[k]!) || typeof d === 'string' || typeof x.shape[k] === 'string'));
+    const same = ind.shape.length === upd.shape.length && ind.shape.every((d, k) => sameDim(d, upd.shape[k]!) || typeof d === 'string' || typeof upd.shape[k] === 'string');
+    if (!fits(ind.shape) || !same) {
+      throw new OpError('scatterAdd', `index ${formatShape(ind.shape)} and updates ${formatShape(upd.shape)} must have one shape, the data's ${formatShape(x.shape)} with 1 along axis ${ax}`, types);
+    }
+    return [{ dtype: x.dtype, shape: [...x.shape] }];
+  },
+  lower: (c, a) => {
+    const ax = normAxis('scatterAdd', a.axis, c.inTypes[0]!.shape.length);
+    c.emit('ScatterElements', [c.inputs[0]!, fixIndices(c, ax, a.mode), c.inputs[2]!], { axis: ax, reduction: 'add' }, c.outputs);
+  },
+  kernel: ([x, ind, upd], a, [out]) => {
+    const ax = normAxis('scatterAdd', a.axis, x!.shape.length);
+    const res = Float64Array.from(toF64(x!));
+    const iv = toF64(ind!);
+    const uv = toF64(upd!);
+    const xs = stridesOf(x!.shape);
+    const is = ind!.shape;
+    const n = x!.shape[ax]!;
+    for (let f = 0; f < iv.length; f++) {
+      let rest = f;
+      let o = 0;
+      for (let k = is.length - 1; k >= 0; k--) {
+        const p = rest % is[k]!;
+        rest = Math.floor(rest / is[k]!);
+        o += (k === ax ? fixIndex(iv[f]!, n, a.mode) : p) * xs[k]!;
+      }
+      res[o]! += uv[f]!;
+    }
+    return [fromF64(out!, res)];
+  },
+  grad: (F, { inputs: [, ind], attrs }, [g]) => (g ? [g, null, F.pick(g, ind!, { axis: attrs.axis as number, keepdims: true, mode: attrs.mode as 'clip' | 'wrap' })] : [null, null, null]),
+});
+
+/** The scatter-add operators, by F name. */
+export const SCATTER_OPS = { indexAdd, scatterAdd } as const;
+

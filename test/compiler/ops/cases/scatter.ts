@@ -1,0 +1,50 @@
+/**
+ * Table entries for the scatter-adds (`indexAdd`, `scatterAdd`), with numpy's
+ * `np.add.at` as the reference (it accumulates repeated indices).
+ */
+import type { OpCase } from '../case.js';
+
+const FIX = `
+def fix(i, n):
+    i = np.trunc(i).astype(np.int64)
+    return np.mod(i, n) if attrs.get('mode') == 'wrap' else np.clip(i, 0, n - 1)
+`;
+
+export const cases: OpCase[] = [
+  {
+    op: 'indexAdd',
+    samples: [
+      { inputs: [{ shape: [5, 3] }, { shape: [6], dtype: 'int32', values: [0, 2, 2, 4, 0, 2] }, { shape: [6, 3] }], label: 'repeated rows' },
+      { inputs: [{ shape: [4, 2] }, { shape: [2, 3], values: [-1, 7, 1.9, 3, 3, -0.5] }, { shape: [2, 3, 2] }], label: 'float indices clipped, 2-d indices' },
+      { inputs: [{ shape: [3, 5, 2] }, { shape: [4], dtype: 'int64', values: [4, -1, 9, 4] }, { shape: [3, 4, 2] }], args: [{ axis: 1, mode: 'wrap' }], label: 'axis 1 wrap' },
+      { inputs: [{ shape: [2, 3, 4], dtype: 'float64' }, { shape: [2, 2], dtype: 'int32', values: [3, 0, 3, 3] }, { shape: [2, 3, 2, 2], dtype: 'float64' }], args: [{ axis: -1 }], label: 'last axis float64' },
+      { inputs: [{ shape: [6, 3] }, { shape: [5], dtype: 'int32', range: [0, 6], symbolic: true }, { shape: [5, 3], symbolic: true }], label: 'symbolic number of indices' },
+      { inputs: [{ shape: [4, 2], dtype: 'int32', range: [-5, 5] }, { shape: [3], dtype: 'int32', values: [1, 1, 1] }, { shape: [3, 2], dtype: 'int32', range: [-5, 5] }], label: 'int32' },
+    ],
+    ref: `${FIX}
+ax = attrs.get('axis', 0) % a.ndim
+i = fix(b, a.shape[ax])
+out = a.copy()
+o = np.moveaxis(out, ax, 0)
+u = np.moveaxis(c, list(range(ax, ax + i.ndim)), list(range(i.ndim)))
+np.add.at(o, i, u)
+`,
+  },
+  {
+    op: 'scatterAdd',
+    samples: [
+      { inputs: [{ shape: [3, 4] }, { shape: [3, 1], dtype: 'int32', values: [0, 3, 3] }, { shape: [3, 1] }] },
+      { inputs: [{ shape: [3, 4] }, { shape: [1, 4], values: [2.5, -1, 7, 0] }, { shape: [1, 4] }], args: [{ axis: 0 }], label: 'axis 0 float index clipped' },
+      { inputs: [{ shape: [2, 3, 4], dtype: 'float64' }, { shape: [2, 1, 4], dtype: 'int64', values: [-1, 5, 2, 0, 1, 1, 1, 1] }, { shape: [2, 1, 4], dtype: 'float64' }], args: [{ axis: 1, mode: 'wrap' }], label: 'axis 1 wrap float64' },
+      { inputs: [{ shape: [5, 4], symbolic: true }, { shape: [5, 1], dtype: 'int32', range: [0, 4], symbolic: true }, { shape: [5, 1], symbolic: true }], label: 'symbolic batch' },
+    ],
+    ref: `${FIX}
+ax = attrs.get('axis', -1) % a.ndim
+i = fix(b, a.shape[ax])
+out = a.copy()
+idx = list(np.indices(i.shape))
+idx[ax] = i
+np.add.at(out, tuple(idx), c)
+`,
+  },
+];
