@@ -6,6 +6,7 @@
 import { CREATION_OPS } from './creation.js';
 import { CUMSUM_OPS } from './cumsum.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
+import { GROUP_NORM_OPS } from './group-norm.js';
 import { LINALG_OPS } from './linalg.js';
 import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
@@ -26,6 +27,7 @@ export const OPS = {
   ...MASKED_SOFTMAX_OPS,
   ...CUMSUM_OPS,
   ...SCATTER_OPS,
+  ...GROUP_NORM_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -2,10 +2,11 @@
 import type { OpCase } from '../case.js';
 import { cases as creation } from './creation.js';
 import { cases as elementwise } from './elementwise.js';
+import { cases as groupNorm } from './group-norm.js';
 import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as reduce } from './reduce.js';
 import { cases as scatter } from './scatter.js';
 import { cases as shape } from './shape.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...creation, ...scatter];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...creation, ...scatter, ...groupNorm];
