@@ -6,3 +6,4 @@ export { MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D, GlobalMaxPool1D, GlobalMaxP
 export { Activation, Dropout, Flatten, Embedding, Lambda, HybridLambda, type ActivationName, type DropoutOptions, type EmbeddingOptions } from './basic.js';
 export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, type PReLUOptions } from './activations.js';
 export { BatchNorm, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './norm.js';
+export { GroupNorm, InstanceNorm, type GroupNormOptions, type InstanceNormOptions } from './group-norm.js';
