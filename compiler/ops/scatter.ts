@@ -33,6 +33,11 @@ function check(op: string, types: TensorType[], a: ScatterA): number {
   return normAxis(op, a.axis, x.shape.length, types);
 }
 
+/** ScatterND/ScatterElements take `reduction='add'` from opset 16. */
+function needOpset16(op: string, c: LowerCtx): void {
+  if (c.opset < 16) throw new OpError(op, `needs ONNX opset 16 or later (reduction='add'), the graph is emitted at opset ${c.opset}`, c.inTypes);
+}
+
 /** Indices as int64, truncated, then clipped to [0, n) or wrapped modulo n (n: dimension `axis` of the data). */
 function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): string {
   const t = c.inTypes[1]!;
@@ -70,6 +75,7 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
     return [{ dtype: x.dtype, shape: [...x.shape] }];
   },
   lower: (c, a) => {
+    needOpset16('indexAdd', c);
     const ax = normAxis('indexAdd', a.axis, c.inTypes[0]!.shape.length);
     const r = c.inTypes[0]!.shape.length;
     const ir = c.inTypes[1]!.shape.length;
@@ -128,6 +134,7 @@ export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scat
     return [{ dtype: x.dtype, shape: [...x.shape] }];
   },
   lower: (c, a) => {
+    needOpset16('scatterAdd', c);
     const ax = normAxis('scatterAdd', a.axis, c.inTypes[0]!.shape.length);
     c.emit('ScatterElements', [c.inputs[0]!, fixIndices(c, ax, a.mode), c.inputs[2]!], { axis: ax, reduction: 'add' }, c.outputs);
   },
