@@ -13,6 +13,7 @@ import { compileGraph } from '../../../compiler/compile.js';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { ops as ndOps } from '../../../compiler/engine/nd.js';
 import { Graph } from '../../../compiler/ir/graph.js';
+import { emitModel } from '../../../compiler/onnx/emit.js';
 import { graphOf, Symbol } from '../../../compiler/trace/symbol.js';
 import { sizeOf, tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 
@@ -53,6 +54,12 @@ describe('Embedding/take/pick gradients by scatter-add', () => {
     });
     const gv = got.data as Float32Array;
     for (let i = 0; i < want.length; i++) if (Math.abs(gv[i]! - want[i]!) > 1e-4) assert.fail(`dw[${Math.floor(i / D)}, ${i % D}] = ${gv[i]}, expected ${want[i]}`);
+  });
+
+  it('an opset below 16 (no reduction in ScatterND) is a named error', () => {
+    const w = sym.var('w', { shape: [10, 4] });
+    const y = sym.indexAdd(sym.zerosLike(w), sym.var('i', { shape: [3], dtype: 'int32' }), sym.var('u', { shape: [3, 4] }));
+    assert.throws(() => emitModel(graphOf(y), { opset: 15 }), /indexAdd: needs ONNX opset 16 or later \(reduction='add'\), the graph is emitted at opset 15/);
   });
 
   /** Central finite differences of sum(op(w) * head) in w, element by element (the loss is linear: exact). */
