@@ -21,6 +21,7 @@ export interface ParsedCall<T> {
  * operator's `shapeArgs`): its integer values now (eager arrays, constants),
  * the dimensions `begin..end` of the tensor a `shapeArray` came from, or
  * neither (its values are only known when the graph runs).
+ * Example: `{ shapeOf: x, begin: 1, end: 2 }` for `F.shapeArray(x, { axis: 1 })`.
  */
 export type DimSource<T> = { values: number[] } | { shapeOf: T; begin: number; end: number } | { valueOf: T };
 
@@ -29,12 +30,13 @@ export type DimSource<T> = { values: number[] } | { shapeOf: T; begin: number; e
  * `begin..end` of tensor input `input` (symbolic names kept), or the values
  * of integer tensor input `input` (0-d: one dimension; 1-d: one per element),
  * known only at run time and named `(v<tag>[i])` in types.
+ * Example: `F.zeros([t, 64])` with `t = F.shapeArray(x, { axis: 1 })` parses to `[{ input: 0, begin: 1, end: 2 }, 64]`.
  */
 export type DimEntry = number | { input: number; begin: number; end: number } | { input: number; tag: number };
 
 let nextTag = 0;
 
-/** The integer values of a host tensor used as dimensions (a named error otherwise). */
+/** The integer values of a host tensor used as dimensions (a named error otherwise). Example: `hostDims('zeros', 'shape', t)` -> `[2, 3]`. */
 export function hostDims(op: string, name: string, t: HostTensor): number[] {
   if (t.shape.length > 1) throw new OpError(op, `'${name}' entries must be numbers or 0-d/1-d integer tensors, got a tensor of shape [${t.shape.join(', ')}]`);
   const v = Array.from(t.data as ArrayLike<number | bigint>, Number);

@@ -111,7 +111,7 @@ function shapeSlice(c: LowerCtx, x: string, begin: number, end: number): string 
 
 type ShapeArrayA = Attrs & { begin: number | null; end: number | null; axis: number | null };
 
-/** The range of dimensions `shapeArray` reads for attributes `a` on a rank-`rank` input (axis: one). */
+/** The range of dimensions `shapeArray` reads for attributes `a` on a rank-`rank` input (axis: one). Example: `shapeArrayRange(3, { axis: -1 })` is `[2, 3]`. */
 export function shapeArrayRange(rank: number, a: Attrs, types: TensorType[] = []): [number, number] {
   const { begin, end, axis } = a as ShapeArrayA;
   if (axis !== null && axis !== undefined) {
