@@ -115,7 +115,7 @@ type ShapeArrayA = Attrs & { begin: number | null; end: number | null; axis: num
 export function shapeArrayRange(rank: number, a: Attrs, types: TensorType[] = []): [number, number] {
   const { begin, end, axis } = a as ShapeArrayA;
   if (axis !== null && axis !== undefined) {
-    if (begin !== null || end !== null) throw new OpError('shapeArray', 'give either axis or begin/end, not both', types);
+    if ((begin !== null && begin !== undefined) || (end !== null && end !== undefined)) throw new OpError('shapeArray', 'give either axis or begin/end, not both', types);
     const ax = normAxis('shapeArray', axis, rank, types);
     return [ax, ax + 1];
   }
@@ -142,7 +142,7 @@ export const shapeArray: OpDef<ShapeArraySig, ShapeArrayA> = defineOp<ShapeArray
   attrs: { begin: null, end: null, axis: null },
   infer: (types, a) => {
     const [b, e] = shapeArrayRange(types[0]!.shape.length, a, types);
-    return [{ dtype: 'int64', shape: a.axis !== null ? [] : [e - b] }];
+    return [{ dtype: 'int64', shape: a.axis !== null && a.axis !== undefined ? [] : [e - b] }];
   },
   lower: (c, a) => {
     const [b, e] = shapeArrayRange(c.inTypes[0]!.shape.length, a);
