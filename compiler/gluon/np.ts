@@ -12,16 +12,17 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import * as ndMod from './nd.js';
+import type { Symbol } from '../trace/symbol.js';
 import type { NDArray } from './ndarray.js';
 import { opView } from './npx.js';
 import type { Tensor } from './tensor.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
-/** An array of np: an NDArray eagerly, any tensor (a Symbol) while traced. */
-type Arr = NDArray | Tensor;
-/** The result type of a call on `T`: NDArray for NDArrays, else the backend's tensor. */
-type Out<T> = T extends NDArray ? NDArray : Tensor;
+/** An array of np: an NDArray eagerly, a Symbol while traced (`gluon.Tensor` in `hybridForward`). */
+type Arr = NDArray | Symbol | Tensor;
+/** The result type of a call on `T`: NDArray for NDArrays, Symbol for Symbols, else Tensor. */
+type Out<T> = T extends NDArray ? NDArray : T extends Symbol ? Symbol : Tensor;
 
 function call<T>(name: string, ...args: unknown[]): Out<T> {
   return ops[name]!(...args) as Out<T>;

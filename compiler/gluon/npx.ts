@@ -10,6 +10,7 @@
 import { OPS } from '../ops/all.js';
 import type { Bind, SigOf } from '../ops/define.js';
 import { ops as ndOps } from './nd.js';
+import type { Symbol } from '../trace/symbol.js';
 import type { NDArray } from './ndarray.js';
 import type { Tensor } from './tensor.js';
 
@@ -17,10 +18,9 @@ type Ops = typeof OPS;
 
 /**
  * The type of an operator viewed from np/npx: on NDArrays it returns
- * NDArrays; on any tensor (a Symbol while traced, `gluon.Tensor` in
- * `hybridForward`) it returns that.
+ * NDArrays, on Symbols Symbols, on `gluon.Tensor` (in `hybridForward`) Tensors.
  */
-export type View<K extends keyof Ops> = Bind<SigOf<Ops[K]>, NDArray> & Bind<SigOf<Ops[K]>, Tensor>;
+export type View<K extends keyof Ops> = Bind<SigOf<Ops[K]>, NDArray> & Bind<SigOf<Ops[K]>, Symbol> & Bind<SigOf<Ops[K]>, Tensor>;
 
 /**
  * The operator `name` of the list, as an np/npx function (the `nd` function, which also takes symbols).
@@ -33,7 +33,7 @@ export type View<K extends keyof Ops> = Bind<SigOf<Ops[K]>, NDArray> & Bind<SigO
 export function opView<K extends keyof Ops>(name: K): View<K> {
   const f = (ndOps as unknown as Record<string, unknown>)[name];
   if (typeof f !== 'function') throw new Error(`np/npx: operator '${String(name)}' does not exist`);
-  return f as View<K>;
+  return f as never;
 }
 
 /**
