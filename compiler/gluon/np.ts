@@ -11,11 +11,11 @@
  * add graph nodes — so one `forward` serves eager and compiled calls.
  */
 import type { DType } from '../../runtime/dtypes.js';
-import * as ndMod from './nd.js';
+import * as ndMod from '../engine/nd.js';
 import type { Symbol } from '../trace/symbol.js';
-import type { NDArray } from './ndarray.js';
+import type { NDArray } from '../engine/ndarray.js';
 import { opView } from './npx.js';
-import type { Tensor } from './tensor.js';
+import type { Tensor } from '../engine/tensor.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 

@@ -9,10 +9,10 @@
  */
 import { OPS } from '../ops/all.js';
 import type { Bind, SigOf } from '../ops/define.js';
-import { ops as ndOps } from './nd.js';
+import { ops as ndOps } from '../engine/nd.js';
 import type { Symbol } from '../trace/symbol.js';
-import type { NDArray } from './ndarray.js';
-import type { Tensor } from './tensor.js';
+import type { NDArray } from '../engine/ndarray.js';
+import type { Tensor } from '../engine/tensor.js';
 
 type Ops = typeof OPS;
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, init, nd, np, npx, random, sym } from 'gluonc';
-import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
