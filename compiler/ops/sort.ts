@@ -5,7 +5,7 @@
  * of the indices, float32 by default as in MXNet 1.x).
  * Invariants: equal values keep their order (the lower index first, in both
  * directions: ONNX TopK's rule; MXNet's CPU sort leaves ties unspecified);
- * NaN counts as larger than every number. Lowerings read only the rank, so a
+ * where NaN lands is unspecified (ONNX leaves it open; the kernel puts NaN last). Lowerings read only the rank, so a
  * symbolic sorted axis works when `k` is given (and always for sort/argsort).
  */
 import { isDType, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
@@ -127,7 +127,6 @@ function kernelTopk(op: string, x: HostTensor, a: TopkA, outs: TensorType[]): Ho
   const k = p.k as number;
   const outer = sizeOf(shape.slice(0, p.ax));
   const inner = sizeOf(shape.slice(p.ax + 1));
-  const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
   const sign = a.isAscend ? 1 : -1;
   const order = new Int32Array(outer * k * inner);
   const line = Array.from({ length: n }, (_v, j) => j);
@@ -136,13 +135,14 @@ function kernelTopk(op: string, x: HostTensor, a: TopkA, outs: TensorType[]): Ho
       const base = o * n * inner + i;
       const at = (j: number) => vals[base + j * inner]!;
       for (let j = 0; j < n; j++) line[j] = j;
-      // Array.prototype.sort is stable: ties keep the lower index first.
+      // Array.prototype.sort is stable: ties keep the lower index first. NaN goes last.
       line.sort((u, v) => {
-        const d = sign * (key(at(u)) - key(at(v)));
-        if (d !== 0 && !Number.isNaN(d)) return d;
-        const nu = Number.isNaN(at(u));
-        const nv = Number.isNaN(at(v));
-        return nu === nv ? 0 : sign * (nu ? 1 : -1);
+        const a = at(u);
+        const b = at(v);
+        const na = Number.isNaN(a);
+        const nb = Number.isNaN(b);
+        if (na || nb) return na === nb ? 0 : na ? 1 : -1;
+        return sign * (a - b);
       });
       for (let j = 0; j < k; j++) order[o * k * inner + j * inner + i] = line[j]!;
     }
