@@ -236,6 +236,38 @@ describe('Gluon 2 style blocks (forward with np/npx)', () => {
     assert.notDeepEqual(flat(n.collectParams().get('0.weight').data()), w0);
   });
 
+  it('deferred parameter shapes are solved through np.dot, eager and hybridized', () => {
+    class LazyDense extends gluon.HybridBlock {
+      weight = this.params.get('weight', { shape: [0, 4], allowDeferredInit: true });
+      override forward(x: nd.NDArray): nd.NDArray {
+        return np.dot(x, this.weight.data());
+      }
+    }
+    const b = new LazyDense();
+    b.initialize(new init.One());
+    const x = np.ones([2, 3]);
+    assert.deepEqual((b.call(x) as NDArray).toArray(), [[3, 3, 3, 3], [3, 3, 3, 3]]);
+    assert.deepEqual(b.weight.shape, [3, 4]);
+    const h = new LazyDense();
+    h.initialize(new init.One());
+    h.hybridize();
+    assert.deepEqual((h.call(x) as NDArray).toArray(), [[3, 3, 3, 3], [3, 3, 3, 3]]);
+  });
+
+  it('a forward that reads values fails when traced, and p.data() is an array again afterwards', () => {
+    class Reads extends gluon.HybridBlock {
+      w = this.params.get('w', { shape: [2] });
+      override forward(x: nd.NDArray): nd.NDArray {
+        return x.item() > 0 ? x.mul(this.w.data()) : x;
+      }
+    }
+    const b = new Reads();
+    b.initialize(new init.One());
+    b.hybridize();
+    assert.throws(() => b.call(np.ones([2])), /^.*item: a symbol has no values while a hybridized block is traced/);
+    assert.deepEqual(b.w.data().toArray(), [1, 1]);
+  });
+
   it('np/npx also work inside hybridForward, eager and traced', () => {
     class Scaled extends gluon.HybridBlock {
       override hybridForward(_F: gluon.F, x: gluon.Tensor): gluon.Tensor {
