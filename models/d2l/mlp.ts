@@ -3,13 +3,32 @@
  * scratch" (its own parameters W1, b1, W2, b2, `relu(X) = np.maximum(X, 0)`,
  * `H = relu(np.dot(X, W1) + b1)`, `np.dot(H, W2) + b2`) and the dropout
  * section's net with `npx.dropout` after each hidden layer. Both are Gluon 2
- * style HybridBlocks (a `forward` of np/npx calls), so they hybridize.
+ * style HybridBlocks (a `forward` of np/npx calls), so they hybridize; d2l's
+ * `dropout_layer` from scratch is here too (eager).
  */
 import { gluon, init, np, npx, type nd } from 'gluonc';
 
 /** d2l's `relu`: `np.maximum(X, 0)`. Example: `relu(np.array([-1, 2]))` is `[0, 2]`. */
 export function relu(x: nd.NDArray): nd.NDArray {
   return np.maximum(x, 0);
+}
+
+/**
+ * d2l's `dropout_layer` from scratch: zeroes each element with probability
+ * `dropout` and scales the others by 1 / (1 - dropout). Eager only: its mask
+ * is drawn with `np.random.uniform`, which a trace would freeze into a
+ * constant (hybridized code uses `npx.dropout`, whose seed is drawn per call).
+ *
+ * ```ts
+ * dropoutLayer(np.arange(0, 16).reshape([2, 8]), 0.5); // each element 0 or doubled
+ * ```
+ */
+export function dropoutLayer(X: nd.NDArray, dropout: number): nd.NDArray {
+  if (!(dropout >= 0 && dropout <= 1)) throw new Error(`dropoutLayer: dropout must be in [0, 1], got ${dropout}`);
+  if (dropout === 1) return np.zerosLike(X);
+  if (dropout === 0) return X;
+  const mask = np.greater(np.random.uniform(0, 1, X.shape as number[]), dropout);
+  return mask.astype('float32').mul(X).div(1.0 - dropout);
 }
 
 /**

@@ -14,7 +14,7 @@ import { numpyRefs } from '../helpers/numpy.js';
 import buildCentered from '../../models/d2l/centered.js';
 import buildCustom, { CenteredLayer, MyDense } from '../../models/d2l/custom-layers.js';
 import { corr2d, corr2dMultiIn, corr2dMultiInOut, Conv2D, LeNet, pool2d } from '../../models/d2l/conv.js';
-import { MLPDropout, MLPScratch } from '../../models/d2l/mlp.js';
+import { dropoutLayer, MLPDropout, MLPScratch } from '../../models/d2l/mlp.js';
 
 const flat = (x: NDArray) => tensorToNumbers(x._host);
 const f64 = (x: NDArray) => ({ shape: x.shape as number[], dtype: 'float64', data: flat(x) });
@@ -98,6 +98,19 @@ describe('models/d2l: multilayer perceptrons', () => {
       losses.push(l.mean().item());
     }
     assert.ok(losses[19]! < losses[0]! * 0.9, `loss ${losses[0]} -> ${losses[19]}`);
+  });
+
+  it("dropout from scratch: d2l's three cases (0, 0.5, 1), and the kept fraction", () => {
+    const X = np.reshape(np.arange(0, 16), [2, 8]);
+    assert.deepEqual(dropoutLayer(X, 0).toArray(), X.toArray());
+    assert.deepEqual(dropoutLayer(X, 1).toArray(), np.zeros([2, 8]).toArray());
+    const half = flat(dropoutLayer(X, 0.5));
+    half.forEach((v, i) => assert.ok(v === 0 || v === 2 * i, `element ${i}: ${v}`));
+    const big = flat(dropoutLayer(np.ones([100, 100]), 0.3));
+    const kept = big.filter((v) => v !== 0).length / big.length;
+    assert.ok(Math.abs(kept - 0.7) < 0.03, `kept ${kept}`);
+    assert.ok(big.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6));
+    assert.throws(() => dropoutLayer(X, 1.5), /dropoutLayer: dropout must be in \[0, 1\], got 1.5/);
   });
 
   it('dropout net: npx.dropout is the identity when predicting and drops while training', () => {
