@@ -11,6 +11,7 @@
 import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkManifest, MANIFEST_METADATA_KEY, type ArtifactManifest } from './manifest.js';
+import { checkManifestAgainstGraph, readGraph, type GraphSummary } from './model-graph.js';
 import { WireError, wireFields, wireString, type WireField } from './proto-wire.js';
 
 /** The newest ONNX IR version onnxruntime-node 1.30 loads (it refuses 14: "max supported IR version: 13"). */
@@ -43,6 +44,8 @@ export interface ModelFile {
   metadata: Record<string, string>;
   /** The gluonc manifest, or null for files from other tools. */
   manifest: ArtifactManifest | null;
+  /** The main graph's inputs, outputs and node count (runtime/model-graph.ts). */
+  graph: GraphSummary;
   /** The real paths of the external data files the model refers to (checked to lie in its folder). */
   externalData: string[];
 }
@@ -63,11 +66,13 @@ export function readModelFile(file: string, options: ModelFileOptions = {}): Mod
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new Error(`${where}: cannot open the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${where}: ${code === 'ENOENT' ? 'no such file' : `cannot open the model file (${code ?? (e as Error).message})`}`);
   }
   let bytes: Uint8Array;
   try {
     const st = fstatSync(fd);
+    if (st.isDirectory()) throw new Error(`${where}: a folder, not a model file`);
     if (!st.isFile()) throw new Error(`${where}: not a regular file`);
     if (st.size > maxBytes) throw new Error(`${where}: refused: the file is ${formatBytes(st.size)}, over the size limit of ${formatBytes(maxBytes)} (maxBytes)`);
     bytes = Buffer.allocUnsafe(st.size);
@@ -119,9 +124,10 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
   const metadata: Record<string, string> = {};
   const graphs: WireField[] = [];
   const functions: WireField[] = [];
+  let main: WireField | undefined;
   for (const f of model) {
     if (f.no === 1 && f.wire === 0) irVersion = f.value;
-    else if (f.no === 7 && f.wire === 2) graphs.push(f);
+    else if (f.no === 7 && f.wire === 2) graphs.push((main = f));
     else if (f.no === 8 && f.wire === 2) {
       let domain = '';
       let version = 0;
@@ -138,7 +144,7 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
       for (const g of walk(() => wireFields(bytes, f.start, f.end))) if ((g.no === 1 || g.no === 2) && g.wire === 2) graphs.push(g);
     } else if (f.no === 25 && f.wire === 2) functions.push(f);
   }
-  if (!graphs.length) throw refuse(`${looksOnnx ? 'the model has no graph (truncated or corrupt file?)' : 'not an ONNX model (no graph)'}`);
+  if (!main) throw refuse(`${looksOnnx ? 'the model has no graph (truncated or corrupt file?)' : 'not an ONNX model (no graph)'}`);
   if (!irVersion) throw refuse('not an ONNX model (no ir_version)');
   if (irVersion > MAX_IR_VERSION) throw refuse(`IR version ${irVersion} is newer than onnxruntime-node can run (IR ${MIN_IR_VERSION} to ${MAX_IR_VERSION})`);
   if (irVersion < MIN_IR_VERSION) throw refuse(`IR version ${irVersion} is older than onnxruntime-node can run (IR ${MIN_IR_VERSION} to ${MAX_IR_VERSION})`);
@@ -161,6 +167,7 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
     if (ext) externalData.add(checkExternal(ext, ctx.dir ?? null, refuse, maxBytes));
   }
 
+  const graph = walk(() => readGraph(bytes, main!, refuse));
   let manifest: ArtifactManifest | null = null;
   const text = metadata[MANIFEST_METADATA_KEY];
   if (text !== undefined) {
@@ -171,8 +178,9 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
       throw new Error(`${where}: manifest '${MANIFEST_METADATA_KEY}' is not valid JSON (${(e as Error).message})`);
     }
     manifest = checkManifest(parsed, where);
+    checkManifestAgainstGraph(manifest, graph, refuse);
   }
-  return { path: ctx.path ?? null, bytes, irVersion, opsets, metadata, manifest, externalData: [...externalData] };
+  return { path: ctx.path ?? null, bytes, irVersion, opsets, metadata, manifest, graph, externalData: [...externalData] };
 }
 
 function checkMaxBytes(n: number | undefined): number {
