@@ -80,7 +80,7 @@ describe('cli: one check path for every command reading an artifact', function (
     for (const [name, [file, why]] of Object.entries(files)) {
       const expected = await line(() => loadModel(file));
       assert.match(expected, why, name);
-      assert.equal(expected, `gluonc: ${(await loadModel(file).catch((e: Error) => e)).message}`);
+      assert.equal(expected, `gluonc: ${((await loadModel(file).catch((e: unknown) => e)) as Error).message}`);
       const commands: Record<string, () => unknown> = {
         run: () => runRun(file, { input: [`x=${join(dir, 'x.npy')}`], device: 'cpu', output: dir }, () => undefined),
         inspect: () => inspectTarget(file),
