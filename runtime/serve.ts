@@ -109,13 +109,13 @@ function packageVersion(): string {
  */
 export async function serve(artifact: string | Model, options: ServeOptions = {}): Promise<ServeHandle> {
   const log = options.log ?? (() => undefined);
+  const limits = connectionLimits(options);
   const owned = typeof artifact === 'string';
   const model =
     typeof artifact === 'string'
       ? await loadModel(artifact, { device: options.device, fallback: options.fallback, threads: options.threads ?? 1, maxBytes: options.maxBytes, offload: options.offload, offloadAboveMs: options.offloadAboveMs, workers: options.workers })
       : artifact;
   const name = options.name ?? model.name;
-  const limits = connectionLimits(options);
 
   const registry = new Registry();
   const requests = registry.add(new Counter('gluonc_requests_total', 'HTTP requests answered, by endpoint and status code'));

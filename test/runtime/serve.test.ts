@@ -130,6 +130,47 @@ describe('runtime/serve', () => {
       assert.equal((await request(`${m}/infer`, { body: inferBody([row(0)]) })).status, 200);
     });
 
+    it('KServe paths: only version 1 exists, an unknown path under the model is "unknown path", deep nesting is a 400', async () => {
+      const body = inferBody([row(0)]);
+      const cases: [string, { method?: string; body?: string }, number, RegExp][] = [
+        [`${m}/versions/2/infer`, { body }, 404, /model 'mlp' has no version '2' \(its only version is 1\)/],
+        [`${m}/versions/2`, {}, 404, /model 'mlp' has no version '2'/],
+        [`${m}/versions/2/ready`, {}, 404, /model 'mlp' has no version '2'/],
+        [`${m}/versions/1/nope`, {}, 404, /unknown path \/v2\/models\/mlp\/versions\/1\/nope \(model 'mlp' answers GET \/v2\/models\/mlp, GET \/v2\/models\/mlp\/ready, POST \/v2\/models\/mlp\/infer, GET \/v2\/models\/mlp\/stats\)/],
+        [`${m}/infer/extra`, { body }, 404, /unknown path \/v2\/models\/mlp\/infer\/extra/],
+        [`${m}/versions/`, {}, 404, /unknown path/],
+        [`${m}/stats`, { body }, 405, /POST \/v2\/models\/mlp\/stats is not allowed \(use GET\)/],
+        // 40,000 levels of nesting: a 400 naming the problem, not a stack overflow.
+        [`${m}/infer`, { body: `{"inputs":[{"name":"x","shape":[1,784],"datatype":"FP32","data":${'['.repeat(40_000)}1${']'.repeat(40_000)}}]}` }, 400, /input 'x': "data" is nested deeper than the rank of "shape" \(2\)/],
+      ];
+      for (const [url, o, status, pattern] of cases) {
+        const r = await request(url, o);
+        assert.equal(r.status, status, `${url}: ${r.body.toString()}`);
+        assert.match(String(r.json()['error']), pattern, url);
+      }
+      // Nesting as deep as the rank is row-major data.
+      const nested = await request(`${m}/versions/1/infer`, { body: JSON.stringify({ inputs: [{ name: 'x', shape: [2, 784], datatype: 'FP32', data: [row(5), row(6)] }] }) });
+      close(outputsOf(nested)[0]!.data, expected([row(5), row(6)]), 'nested rows');
+    });
+
+    it('per-model statistics (Triton\'s statistics extension)', async () => {
+      const before = (await request(`${m}/stats`)).json() as { model_stats: { inference_count: number; execution_count: number; inference_stats: { success: { count: number; ns: number }; fail: { count: number } } }[] };
+      await request(`${m}/infer`, { body: inferBody([row(1), row(2), row(3)]) });
+      await request(`${m}/infer`, { body: '{}' });
+      const r = await request(`${m}/versions/1/stats`);
+      assert.equal(r.status, 200);
+      const [after] = (r.json() as typeof before).model_stats;
+      const [was] = before.model_stats;
+      assert.deepEqual(Object.keys(after!), ['name', 'version', 'last_inference', 'inference_count', 'execution_count', 'inference_stats']);
+      assert.equal(after!.inference_count - was!.inference_count, 3, 'rows run');
+      assert.equal(after!.execution_count - was!.execution_count, 1, 'model runs');
+      assert.equal(after!.inference_stats.success.count - was!.inference_stats.success.count, 1);
+      assert.equal(after!.inference_stats.fail.count - was!.inference_stats.fail.count, 1);
+      assert.ok(after!.inference_stats.success.ns > was!.inference_stats.success.ns);
+      assert.deepEqual((await request(`${s.url}/v2/models/stats`)).json(), r.json(), 'all models (here one)');
+      assert.deepEqual((await request(`${s.url}/v2`)).json()['extensions'], ['binary_tensor_data', 'statistics']);
+    });
+
     it('/metrics in Prometheus text format', async () => {
       const r = await request(`${s.url}/metrics`);
       assert.equal(r.status, 200);
@@ -144,6 +185,40 @@ describe('runtime/serve', () => {
       assert.match(text, /^gluonc_batch_size_count [1-9]\d*$/m);
       assert.match(text, /^gluonc_queue_depth 0$/m);
     });
+  });
+
+  it('slow and idle clients are bounded: header timeout (408), request timeout, connection cap', async () => {
+    const s = await serve(file, { port: 0, headersTimeoutMs: 200, requestTimeoutMs: 400, maxConnections: 2 });
+    const port = s.port;
+    const raw = (data: string | null): Promise<{ text: string; how: string }> =>
+      new Promise((resolve) => {
+        const c = net.connect(port, '127.0.0.1');
+        let text = '';
+        c.on('data', (d: Buffer) => (text += d.toString()));
+        c.on('end', () => resolve({ text, how: 'end' }));
+        c.on('error', (e: NodeJS.ErrnoException) => resolve({ text, how: e.code ?? 'error' }));
+        if (data !== null) c.write(data);
+      });
+    try {
+      // Headers that never finish, and a body that never arrives: 408 and the connection closed.
+      const slowHeaders = await raw('GET /v2/health/live HTTP/1.1\r\nHost: x\r\n');
+      assert.match(slowHeaders.text, /^HTTP\/1\.1 408 /);
+      assert.match(slowHeaders.text, /did not arrive within the time limit/);
+      const slowBody = await raw('POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{');
+      assert.match(slowBody.text, /^HTTP\/1\.1 408 /);
+      // Two idle connections fill the cap; a third is closed at once, without an answer.
+      const held = [net.connect(port, '127.0.0.1'), net.connect(port, '127.0.0.1')];
+      await Promise.all(held.map((c) => new Promise((r) => c.once('connect', r))));
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await raw('GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal(third.text, '');
+      held.forEach((c) => c.destroy());
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await request(`${s.url}/v2/health/live`)).status, 200);
+    } finally {
+      await s.close();
+    }
+    await assert.rejects(serve(file, { port: 0, maxConnections: 0 }), /maxConnections must be a positive integer, got 0/);
   });
 
   it('dynamic batching merges concurrent requests and answers each with its own rows', async () => {
