@@ -10,6 +10,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleTemps } from './atomic-file.js';
 import { checkManifest, MANIFEST_METADATA_KEY, type ArtifactManifest } from './manifest.js';
 import { checkManifestAgainstGraph, readGraph, type GraphSummary } from './model-graph.js';
 import { WireError, wireFields, wireString, type WireField } from './proto-wire.js';
@@ -62,6 +63,7 @@ export interface ModelFile {
 export function readModelFile(file: string, options: ModelFileOptions = {}): ModelFile {
   const where = `'${file}'`;
   const maxBytes = checkMaxBytes(options.maxBytes);
+  removeStaleTemps(file); // left by an atomic write of this file that was killed (runtime/atomic-file.ts)
   let fd: number;
   try {
     fd = openSync(file, 'r');
