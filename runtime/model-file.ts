@@ -13,7 +13,7 @@ import path from 'node:path';
 import { removeStaleTemps } from './atomic-file.js';
 import { checkManifest, MANIFEST_METADATA_KEY, type ArtifactManifest } from './manifest.js';
 import { checkManifestAgainstGraph, readGraph, type GraphSummary } from './model-graph.js';
-import { WireError, wireFields, wireString, type WireField } from './proto-wire.js';
+import { scanFields, WireError, wireFields, wireString, type WireField } from './proto-wire.js';
 
 /** The newest ONNX IR version onnxruntime-node 1.30 loads (it refuses 14: "max supported IR version: 13"). */
 export const MAX_IR_VERSION = 13;
@@ -220,32 +220,32 @@ function stringPairs(bytes: Uint8Array, f: WireField): { key: string; value: str
 
 const MAX_DEPTH = 64;
 
-/** GraphProto: node (1), initializer (5), sparse_initializer (15). */
+/** GraphProto: node (1), initializer (5), sparse_initializer (15). Walked without per-field allocation: graphs can hold 100,000s of nodes. */
 function collectGraphTensors(bytes: Uint8Array, graph: WireField, out: WireField[], depth: number): void {
   if (depth > MAX_DEPTH) throw new WireError('malformed', `subgraphs nested deeper than ${MAX_DEPTH}`);
-  for (const f of wireFields(bytes, graph.start, graph.end)) {
-    if (f.wire !== 2) continue;
-    if (f.no === 5) out.push(f);
+  scanFields(bytes, graph.start, graph.end, (f) => {
+    if (f.wire !== 2) return;
+    if (f.no === 5) out.push({ ...f });
     else if (f.no === 15) sparseTensors(bytes, f, out);
     else if (f.no === 1) collectNodeTensors(bytes, f, out, depth);
-  }
+  });
 }
 
 /** NodeProto: attribute (5) -> AttributeProto: t (5), g (6), tensors (10), graphs (11), sparse_tensor (22), sparse_tensors (23). */
-function collectNodeTensors(bytes: Uint8Array, node: WireField, out: WireField[], depth: number): void {
-  for (const a of wireFields(bytes, node.start, node.end)) {
-    if (a.no !== 5 || a.wire !== 2) continue;
+function collectNodeTensors(bytes: Uint8Array, node: Readonly<WireField>, out: WireField[], depth: number): void {
+  scanFields(bytes, node.start, node.end, (a) => {
+    if (a.no !== 5 || a.wire !== 2) return;
     for (const f of wireFields(bytes, a.start, a.end)) {
       if (f.wire !== 2) continue;
       if (f.no === 5 || f.no === 10) out.push(f);
       else if (f.no === 6 || f.no === 11) collectGraphTensors(bytes, f, out, depth + 1);
       else if (f.no === 22 || f.no === 23) sparseTensors(bytes, f, out);
     }
-  }
+  });
 }
 
 /** SparseTensorProto: values (1) and indices (2) are tensors. */
-function sparseTensors(bytes: Uint8Array, f: WireField, out: WireField[]): void {
+function sparseTensors(bytes: Uint8Array, f: Readonly<WireField>, out: WireField[]): void {
   for (const g of wireFields(bytes, f.start, f.end)) if ((g.no === 1 || g.no === 2) && g.wire === 2) out.push(g);
 }
 

@@ -11,7 +11,7 @@
  */
 import { fromOnnxDType, type DType } from './dtypes.js';
 import type { ArtifactIO, ArtifactManifest } from './manifest.js';
-import { wireFields, wireString, type WireField } from './proto-wire.js';
+import { scanFields, wireFields, wireString, type WireField } from './proto-wire.js';
 import { formatShape } from './tensor.js';
 
 /** One input or output of the graph: dtype null when gluonc has no name for the ONNX type; shape null when undeclared. */
@@ -46,38 +46,103 @@ export function readGraph(bytes: Uint8Array, graph: WireField, refuse: (why: str
   const initializers = new Set<string>();
   const inputs: GraphIO[] = [];
   const outputs: GraphIO[] = [];
-  const nodes: { name: string; op: string; inputs: string[]; outputs: string[] }[] = [];
-  for (const f of wireFields(bytes, graph.start, graph.end)) {
-    if (f.wire !== 2) continue;
-    if (f.no === 1) nodes.push(readNode(bytes, f));
+  const nodes = new NodeTable(bytes);
+  scanFields(bytes, graph.start, graph.end, (f) => {
+    if (f.wire !== 2) return;
+    if (f.no === 1) nodes.add(f);
     else if (f.no === 5) initializers.add(tensorName(bytes, f, 8));
     else if (f.no === 15) {
       // SparseTensorProto: values (1) is a TensorProto whose name is the initializer's.
       for (const g of wireFields(bytes, f.start, f.end)) if (g.no === 1 && g.wire === 2) initializers.add(tensorName(bytes, g, 8));
     } else if (f.no === 11) inputs.push(readValueInfo(bytes, f));
     else if (f.no === 12) outputs.push(readValueInfo(bytes, f));
-  }
+  });
   const fed = inputs.filter((x) => !initializers.has(x.name));
   for (const x of fed) {
     x.shape?.forEach((d, i) => {
       if (typeof d === 'number' && d <= 0) throw refuse(`graph input '${x.name}' declares dimension ${i} as ${d}; a graph input's fixed dimensions must be positive`);
     });
   }
-  checkAcyclic(nodes, refuse);
-  return { inputs: fed, outputs, nodes: nodes.length };
+  nodes.checkAcyclic(refuse);
+  return { inputs: fed, outputs, nodes: nodes.count };
 }
 
-/** NodeProto: input (1), output (2), name (3), op_type (4). */
-function readNode(bytes: Uint8Array, f: WireField): { name: string; op: string; inputs: string[]; outputs: string[] } {
-  const node = { name: '', op: '', inputs: [] as string[], outputs: [] as string[] };
-  for (const g of wireFields(bytes, f.start, f.end)) {
-    if (g.wire !== 2) continue;
-    if (g.no === 1) node.inputs.push(wireString(bytes, g));
-    else if (g.no === 2) node.outputs.push(wireString(bytes, g));
-    else if (g.no === 3) node.name = wireString(bytes, g);
-    else if (g.no === 4) node.op = wireString(bytes, g);
+/**
+ * The nodes' value edges in flat arrays (a node's inputs are
+ * `inputNames[inputStart[i] .. inputStart[i + 1])`), with each value's
+ * producer; names and operators are decoded again only for a message.
+ */
+class NodeTable {
+  count = 0;
+  private readonly spans: number[] = [];
+  private readonly inputNames: string[] = [];
+  private readonly inputStart: number[] = [0];
+  private readonly producer = new Map<string, number>();
+  private duplicate: { value: string; first: number; second: number } | null = null;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** NodeProto: input (1), output (2). */
+  add(f: Readonly<WireField>): void {
+    const i = this.count++;
+    this.spans.push(f.start, f.end);
+    scanFields(this.bytes, f.start, f.end, (g) => {
+      if (g.wire !== 2 || (g.no !== 1 && g.no !== 2)) return;
+      const name = wireString(this.bytes, g);
+      if (name === '') return;
+      if (g.no === 1) this.inputNames.push(name);
+      else {
+        const p = this.producer.get(name);
+        if (p !== undefined) this.duplicate ??= { value: name, first: p, second: i };
+        else this.producer.set(name, i);
+      }
+    });
+    this.inputStart.push(this.inputNames.length);
   }
-  return node;
+
+  /** `node 'name' (Op)`, or `node #i (Op)` for an unnamed one. */
+  label(i: number): string {
+    let name = '';
+    let op = '';
+    scanFields(this.bytes, this.spans[2 * i]!, this.spans[2 * i + 1]!, (g) => {
+      if (g.wire === 2 && g.no === 3) name = wireString(this.bytes, g);
+      if (g.wire === 2 && g.no === 4) op = wireString(this.bytes, g);
+    });
+    return `node ${name ? `'${name}' ` : `#${i} `}(${op || '?'})`;
+  }
+
+  /** Kahn's algorithm over the value edges: every node is reached, or the graph has a cycle (named by one of its nodes). */
+  checkAcyclic(refuse: (why: string) => Error): void {
+    const d = this.duplicate;
+    if (d) throw refuse(`value '${d.value}' is produced twice, by ${this.label(d.first)} and by ${this.label(d.second)}`);
+    const n = this.count;
+    // The edges producer -> consumer in compressed rows: first count, then fill.
+    const from = new Int32Array(this.inputNames.length).fill(-1);
+    const waiting = new Int32Array(n);
+    const rowStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      for (let k = this.inputStart[i]!; k < this.inputStart[i + 1]!; k++) {
+        const p = this.producer.get(this.inputNames[k]!);
+        if (p === undefined) continue;
+        from[k] = p;
+        waiting[i]!++;
+        rowStart[p + 1]!++;
+      }
+    }
+    for (let i = 0; i < n; i++) rowStart[i + 1]! += rowStart[i]!;
+    const consumers = new Int32Array(rowStart[n]!);
+    const fill = rowStart.slice(0, n);
+    for (let i = 0; i < n; i++) for (let k = this.inputStart[i]!; k < this.inputStart[i + 1]!; k++) if (from[k]! >= 0) consumers[fill[from[k]!]!++] = i;
+    const ready: number[] = [];
+    for (let i = 0; i < n; i++) if (waiting[i] === 0) ready.push(i);
+    let done = 0;
+    while (ready.length) {
+      const i = ready.pop()!;
+      done++;
+      for (let e = rowStart[i]!; e < rowStart[i + 1]!; e++) if (--waiting[consumers[e]!]! === 0) ready.push(consumers[e]!);
+    }
+    if (done < n) throw refuse(`the graph has a cycle through ${this.label(waiting.findIndex((w) => w > 0))}: a node depends on its own output`);
+  }
 }
 
 /** The string field `no` of a message (a tensor's name is field 8). */
@@ -127,42 +192,6 @@ function int64(bytes: Uint8Array, f: WireField): number {
   let v = 0n;
   for (let i = f.end - 1; i >= f.start; i--) v = (v << 7n) | BigInt(bytes[i]! & 0x7f);
   return Number(BigInt.asIntN(64, v));
-}
-
-/** Kahn's algorithm over the value edges: every node is reached, or the graph has a cycle (named by one of its nodes). */
-function checkAcyclic(nodes: { name: string; op: string; inputs: string[]; outputs: string[] }[], refuse: (why: string) => Error): void {
-  const label = (i: number): string => `node ${nodes[i]!.name ? `'${nodes[i]!.name}' ` : `#${i} `}(${nodes[i]!.op || '?'})`;
-  const producer = new Map<string, number>();
-  nodes.forEach((n, i) => {
-    for (const o of n.outputs) {
-      if (o === '') continue;
-      const p = producer.get(o);
-      if (p !== undefined) throw refuse(`value '${o}' is produced twice, by ${label(p)} and by ${label(i)}`);
-      producer.set(o, i);
-    }
-  });
-  const waiting = new Int32Array(nodes.length);
-  const consumers: number[][] = nodes.map(() => []);
-  nodes.forEach((n, i) => {
-    for (const x of n.inputs) {
-      const p = x === '' ? undefined : producer.get(x);
-      if (p === undefined) continue;
-      waiting[i]!++;
-      consumers[p]!.push(i);
-    }
-  });
-  const ready: number[] = [];
-  for (let i = 0; i < nodes.length; i++) if (waiting[i] === 0) ready.push(i);
-  let done = 0;
-  while (ready.length) {
-    const i = ready.pop()!;
-    done++;
-    for (const c of consumers[i]!) if (--waiting[c]! === 0) ready.push(c);
-  }
-  if (done < nodes.length) {
-    const stuck = waiting.findIndex((w) => w > 0);
-    throw refuse(`the graph has a cycle through ${label(stuck)}: a node depends on its own output`);
-  }
 }
 
 /**
