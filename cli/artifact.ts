@@ -8,10 +8,7 @@
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { onnx } from '../compiler/onnx/proto.js';
-import type { ArtifactManifest } from '../runtime/manifest.js';
-import { readModelFile } from '../runtime/model-file.js';
-import { openModel } from '../runtime/open-model.js';
-import type { Device, Session } from '../runtime/session.js';
+import { openModel, readModelFile, type ArtifactManifest, type Device, type Session } from '../runtime/index.js';
 import { asUserError, UserError } from './errors.js';
 
 /** An artifact read from disk and checked. */
