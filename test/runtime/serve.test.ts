@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { onnx as OnnxNs } from 'onnx-proto';
 import { loadModel, serve, type Model, type ServeHandle } from '../../runtime/index.js';
 import { mlpArtifact } from '../helpers/mlp-artifact.js';
 import { startServeProcess } from '../helpers/serve-process.js';
@@ -293,6 +296,25 @@ describe('runtime/serve', () => {
     await closed;
     assert.equal(s.model.open, false);
     await assert.rejects(request(`${s.url}/v2/health/live`), /ECONNREFUSED/);
+  });
+
+  it('a run failing inside onnxruntime is a 500 naming it, and onnxruntime prints nothing on its own', async function () {
+    this.timeout(60_000);
+    const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
+    const vi = (name: string): OnnxNs.IValueInfoProto => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } });
+    const reshape = path.join(dir, 'reshape.onnx');
+    writeFileSync(reshape, onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'g', node: [{ opType: 'Reshape', input: ['x', 's'], output: ['y'] }], input: [vi('x')], output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }], initializer: [{ name: 's', dataType: 7, dims: [1], int64Data: [5] }] },
+    }).finish());
+    const child = await startServeProcess(reshape, ['--no-batching']);
+    const r = await request(`${child.url}/infer`, { body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }) });
+    assert.equal(r.status, 500);
+    assert.match(String(r.json()['error']), /^inference failed: .*Reshape/);
+    child.proc.kill('SIGTERM');
+    assert.equal(await child.exited, 0);
+    assert.doesNotMatch(child.stderr(), /\[E:onnxruntime|\x1b\[/, child.stderr());
   });
 
   it('SIGTERM under load: every request that reached the server is answered (200 or 503 + Connection: close), no connection is reset, exit 0', async function () {
