@@ -191,9 +191,7 @@ describe('runtime/serve', () => {
   });
 
   it('slow and idle clients are bounded: header timeout (408), request timeout, connection cap', async () => {
-    const s = await serve(file, { port: 0, headersTimeoutMs: 200, requestTimeoutMs: 400, maxConnections: 2 });
-    const port = s.port;
-    const raw = (data: string | null): Promise<{ text: string; how: string }> =>
+    const raw = (port: number, data: string | null): Promise<{ text: string; how: string }> =>
       new Promise((resolve) => {
         const c = net.connect(port, '127.0.0.1');
         let text = '';
@@ -202,24 +200,30 @@ describe('runtime/serve', () => {
         c.on('error', (e: NodeJS.ErrnoException) => resolve({ text, how: e.code ?? 'error' }));
         if (data !== null) c.write(data);
       });
+    const slow = await serve(file, { port: 0, headersTimeoutMs: 200, requestTimeoutMs: 400 });
     try {
       // Headers that never finish, and a body that never arrives: 408 and the connection closed.
-      const slowHeaders = await raw('GET /v2/health/live HTTP/1.1\r\nHost: x\r\n');
+      const slowHeaders = await raw(slow.port, 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\n');
       assert.match(slowHeaders.text, /^HTTP\/1\.1 408 /);
       assert.match(slowHeaders.text, /did not arrive within the time limit/);
-      const slowBody = await raw('POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{');
+      const slowBody = await raw(slow.port, 'POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{');
       assert.match(slowBody.text, /^HTTP\/1\.1 408 /);
+    } finally {
+      await slow.close();
+    }
+    const capped = await serve(file, { port: 0, maxConnections: 2 });
+    try {
       // Two idle connections fill the cap; a third is closed at once, without an answer.
-      const held = [net.connect(port, '127.0.0.1'), net.connect(port, '127.0.0.1')];
+      const held = [net.connect(capped.port, '127.0.0.1'), net.connect(capped.port, '127.0.0.1')];
       await Promise.all(held.map((c) => new Promise((r) => c.once('connect', r))));
       await new Promise((r) => setTimeout(r, 50));
-      const third = await raw('GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+      const third = await raw(capped.port, 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n');
       assert.equal(third.text, '');
       held.forEach((c) => c.destroy());
       await new Promise((r) => setTimeout(r, 50));
-      assert.equal((await request(`${s.url}/v2/health/live`)).status, 200);
+      assert.equal((await request(`${capped.url}/v2/health/live`)).status, 200);
     } finally {
-      await s.close();
+      await capped.close();
     }
     await assert.rejects(serve(file, { port: 0, maxConnections: 0 }), /maxConnections must be a positive integer, got 0/);
   });
