@@ -12,7 +12,9 @@ import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SCATTER_OPS } from './scatter.js';
+import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
+import { SORT_OPS } from './sort.js';
 import { TRIANGULAR_OPS } from './triangular.js';
 
 /** Every operator by F name (aliases map to the same declaration). */
@@ -28,6 +30,8 @@ export const OPS = {
   ...CUMSUM_OPS,
   ...SCATTER_OPS,
   ...GROUP_NORM_OPS,
+  ...SORT_OPS,
+  ...SEQUENCE_OPS,
 } as const;
 
 /** The F names of all operators. */
