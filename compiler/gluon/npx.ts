@@ -69,6 +69,11 @@ export const npx = {
   sequenceMask: opView('SequenceMask'),
   sequenceLast: opView('SequenceLast'),
   sequenceReverse: opView('SequenceReverse'),
+  maskedSoftmax: opView('maskedSoftmax'),
+  maskedLogSoftmax: opView('maskedLogSoftmax'),
+  shapeArray: opView('shapeArray'),
+  groupNorm: opView('GroupNorm'),
+  instanceNorm: opView('InstanceNorm'),
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
   setNp(): void {},
   /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */
