@@ -9,7 +9,7 @@
  */
 import { isFloat } from '../../runtime/dtypes.js';
 import type { Node } from '../ir/node.js';
-import type { Value } from '../ir/value.js';
+import { Value } from '../ir/value.js';
 import type { GradCtx } from '../ops/define.js';
 import { OpError, withScope } from '../ops/errors.js';
 import { getOp } from '../ops/registry.js';
@@ -50,6 +50,7 @@ export function gradients(outputs: Value[], wrt: Value[], headGrads: Value[]): (
       attrs: node.attrs,
       inTypes: node.inputs.map((v) => v.type),
       outTypes: node.outputs.map((v) => v.type),
+      constant: (data) => new Symbol(Value.constant(data)) as unknown as Tensor,
     };
     const gIn = withScope(node.scope ? `${node.scope} (gradient)` : '', () =>
       def.grad!(symOps as never, ctx, gOuts.map((g) => (g ? new Symbol(g) : null)) as unknown as Tensor[]),

@@ -9,7 +9,7 @@
  * dropped graph is garbage.
  */
 import { isFloat } from '../../runtime/dtypes.js';
-import type { OpDef } from '../ops/define.js';
+import type { GradCtx, OpDef } from '../ops/define.js';
 import { isTrainingMode, setTrainingMode, withTrainingMode } from '../ops/mode.js';
 import type { Tensor } from '../ops/tensor.js';
 import type { Attrs } from '../ir/node.js';
@@ -98,6 +98,7 @@ setEagerHook((def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[]) =
       attrs,
       inTypes: inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
       outTypes: outputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
+      constant: (data: Parameters<GradCtx['constant']>[0]) => new NDArray(data) as unknown as Tensor,
     };
     return def.grad(ndOps as never, ctx, gOuts as unknown as Tensor[]) as unknown as (NDArray | null)[];
   });

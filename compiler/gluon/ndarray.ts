@@ -11,9 +11,10 @@ import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../r
 import type { Attrs } from '../ir/node.js';
 import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import type { OpDef } from '../ops/define.js';
-import { executeOp, inferOp } from '../ops/execute.js';
+import { executeOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
-import { scalarTensor } from '../onnx/emit.js';
+import { scalarTensor } from '../../runtime/tensor.js';
 import { isSymbol, symApply } from '../trace/symbol.js';
 import { setTensorFactory } from '../trace/tensor-like.js';
 

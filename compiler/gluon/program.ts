@@ -27,7 +27,7 @@ import { withTrainingMode } from '../ops/mode.js';
 import type { F, Tensor } from '../ops/tensor.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
-import { scalarTensor } from '../onnx/emit.js';
+import { scalarTensor } from '../../runtime/tensor.js';
 import { NDArray } from './ndarray.js';
 import type { Parameter } from './parameter.js';
 import { withTrace, type TraceContext } from './trace-context.js';

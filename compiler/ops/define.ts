@@ -57,6 +57,8 @@ export interface GradCtx {
   attrs: Attrs;
   inTypes: TensorType[];
   outTypes: TensorType[];
+  /** A constant tensor of the rule's backend holding `data` (an NDArray on the tape, a constant Symbol in gradient graphs). */
+  constant(data: HostTensor): Tensor;
 }
 
 /**

@@ -12,8 +12,7 @@ import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { CONV_OPS } from './conv.js';
-import { tensorFactory } from '../trace/tensor-like.js';
-import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradCtx, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { broadcastShapes, mulDims, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -381,19 +380,18 @@ export const einsum: OpDef<EinsumSig, Attrs & { equation: string }> = defineOp<E
     return e.terms.map((t, i) => (types[i]!.shape.includes(0) ? types[i]!.shape.map((d, j) => (d === 0 ? known.get(t[j]!) ?? 0 : d)) : undefined));
   },
   lower: (c, a) => void c.emit('Einsum', c.inputs, { equation: parseEinsum(a.equation, c.inTypes).explicit }, c.outputs),
-  grad: (F, { inputs, inTypes, outTypes, attrs }, [g]) => {
+  grad: (F, { inputs, inTypes, outTypes, attrs, constant }, [g]) => {
     if (!g) return inputs.map(() => null);
     const e = parseEinsum(attrs.equation, inTypes);
-    return inputs.map((_x, i) => (isFloat(inTypes[i]!.dtype) ? einsumGrad(F, e, inputs, inTypes, outTypes[0]!, g, i) : null));
+    return inputs.map((_x, i) => (isFloat(inTypes[i]!.dtype) ? einsumGrad(F, constant, e, inputs, inTypes, outTypes[0]!, g, i) : null));
   },
 });
 
-/** A constant identity matrix (for gradients through repeated einsum labels). */
-function eye(n: number, dtype: DType): Tensor {
+/** A host identity matrix (for gradients through repeated einsum labels). */
+function eye(n: number, dtype: DType): HostTensor {
   const data = dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
   for (let i = 0; i < n; i++) data[i * n + i] = 1;
-  const h: HostTensor = { dtype: dtype === 'float64' ? 'float64' : 'float32', shape: [n, n], data };
-  return tensorFactory().wrap(h) as Tensor;
+  return { dtype: dtype === 'float64' ? 'float64' : 'float32', shape: [n, n], data };
 }
 
 /**
@@ -403,7 +401,7 @@ function eye(n: number, dtype: DType): Tensor {
  * a label that only operand i has comes from a ones tensor of its shape; a
  * repeated label (a diagonal) gets fresh labels tied by identity matrices.
  */
-function einsumGrad(F: FOps, e: Einsum, xs: Tensor[], types: TensorType[], out: TensorType, g: Tensor, i: number): Tensor {
+function einsumGrad(F: FOps, constant: GradCtx['constant'], e: Einsum, xs: Tensor[], types: TensorType[], out: TensorType, g: Tensor, i: number): Tensor {
   const used = new Set(e.terms.flat().filter((l) => !l.startsWith(ELL)));
   const pool = [...LETTERS, 'z'].filter((c) => !used.has(c));
   const names = new Map<string, string>();
@@ -447,7 +445,7 @@ function einsumGrad(F: FOps, e: Einsum, xs: Tensor[], types: TensorType[], out: 
     const n = types[i]!.shape[ti.indexOf(l)]!;
     if (typeof n !== 'number') throw new OpError('einsum', `cannot differentiate through the repeated label '${l}' of symbolic size ${n}`, types);
     const c = fresh();
-    ops.push(eye(n, out.dtype));
+    ops.push(constant(eye(n, out.dtype)));
     terms.push(`${name(l)}${c}`);
     return c;
   });

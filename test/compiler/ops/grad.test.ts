@@ -11,11 +11,14 @@ import { nd, sym } from 'gluonc';
 import { NDArray, isNDArray } from '../../../compiler/gluon/ndarray.js';
 import { parseCall } from '../../../compiler/ops/call.js';
 import type { GradCtx, OpDef } from '../../../compiler/ops/define.js';
-import { executeOp, inferOp, setKernelThreshold } from '../../../compiler/ops/execute.js';
+import { executeOp, setKernelThreshold } from '../../../compiler/ops/execute.js';
+import { inferOp } from '../../../compiler/ops/infer.js';
 import { allOps } from '../../../compiler/ops/registry.js';
 import type { Tensor } from '../../../compiler/ops/tensor.js';
 import { Node } from '../../../compiler/ir/node.js';
-import { evalSymbols, Symbol } from '../../../compiler/trace/symbol.js';
+import { Value } from '../../../compiler/ir/value.js';
+import { evalSymbols } from '../../../compiler/compile.js';
+import { Symbol } from '../../../compiler/trace/symbol.js';
 import { isFloat, type DType } from '../../../runtime/dtypes.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -80,6 +83,7 @@ describe(`gradients (input seed ${SEED})`, () => {
             attrs,
             inTypes: xs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
             outTypes: outs.map((o) => ({ dtype: o.dtype, shape: o.shape })),
+            constant: (data) => new NDArray(data) as unknown as Tensor,
           };
           const grads = def.grad!(nd as never, ctx, gs as unknown as Tensor[]) as (NDArray | null)[];
           assert.equal(grads.length, xs.length, what(`the rule returned ${grads.length} gradients for ${xs.length} inputs`));
@@ -116,7 +120,7 @@ describe(`gradients (input seed ${SEED})`, () => {
           // The node being differentiated, built as tracing would build it (same normalized attributes).
           const node = Node.create(def.name, vars.map((v) => v.value), attrs, ctx.outTypes);
           const symOuts = node.outputs.map((o) => new Symbol(o));
-          const symCtx: GradCtx = { ...ctx, inputs: vars as unknown as Tensor[], outputs: symOuts as unknown as Tensor[] };
+          const symCtx: GradCtx = { ...ctx, inputs: vars as unknown as Tensor[], outputs: symOuts as unknown as Tensor[], constant: (data) => new Symbol(Value.constant(data)) as unknown as Tensor };
           const symGrads = def.grad!(sym as never, symCtx, gvars as unknown as Tensor[]) as (Symbol | NDArray | null)[];
           const bindings: Record<string, unknown> = {};
           xs.forEach((x, i) => (bindings[`x${i}`] = x));
