@@ -24,6 +24,7 @@ import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 import type { Sample } from './case.js';
 import { CASES } from './cases/index.js';
+import { seedNote } from '../../helpers/seed.js';
 import { makeInput, rand, SEED } from './sample.js';
 
 const MAX_SAMPLES = 4;
@@ -57,7 +58,7 @@ function inputsFor(def: OpDef, s: Sample, args: unknown[]): { xs: NDArray[]; att
   throw new Error('unreachable');
 }
 
-describe(`gradients (input seed ${SEED})`, () => {
+describe(`gradients (input ${seedNote(SEED)})`, () => {
   let old = 0;
   before(() => (old = setKernelThreshold(Infinity)));
   after(() => setKernelThreshold(old));
@@ -75,7 +76,7 @@ describe(`gradients (input seed ${SEED})`, () => {
           const args = s.args ?? [];
           const { xs, attrs, outs } = inputsFor(def, s, args);
           const wide = xs.some((x) => x.dtype === 'float64');
-          const what = (m: string) => `${def.name} ${s.label ?? `sample ${k}`} (seed ${SEED}): ${m}`;
+          const what = (m: string) => `${def.name} ${s.label ?? `sample ${k}`} (${seedNote(SEED)}): ${m}`;
           const gs = outs.map((o) => (isFloat(o.dtype) ? randomLike(o) : null));
           const ctx: GradCtx = {
             inputs: xs as unknown as Tensor[],
