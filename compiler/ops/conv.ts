@@ -19,7 +19,7 @@ import { divDim, mulDims, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** The dtypes convolution and pooling accept. */
 export const FLOATS: DType[] = ['float32', 'float64', 'float16'];
@@ -324,7 +324,7 @@ export const Convolution: OpDef<ConvSig, ConvAttrs> = defineOp<ConvSig, ConvAttr
  * channels; the result is cropped to the kernel and laid out
  * `[out channels, in channels / groups, kernel...]`.
  */
-function convWeightGrad(F: FOps, op: string, x: Tensor, g: Tensor, xt: TensorType, gt: TensorType, geo: ConvGeom, types: TensorType[]): Tensor {
+function convWeightGrad(F: GradOps, op: string, x: GradTensor, g: GradTensor, xt: TensorType, gt: TensorType, geo: ConvGeom, types: TensorType[]): GradTensor {
   const nd = geo.kernel.length;
   const rest = Array.from({ length: nd }, (_v, i) => i + 3);
   const kernel = gt.shape.slice(2);
@@ -332,8 +332,8 @@ function convWeightGrad(F: FOps, op: string, x: Tensor, g: Tensor, xt: TensorTyp
     throw new OpError(op, `cannot differentiate the weight with symbolic spatial sizes ${fmt(gt.shape)}`, types);
   }
   const G = geo.group;
-  let xp: Tensor;
-  let gp: Tensor;
+  let xp: GradTensor;
+  let gp: GradTensor;
   if (G === 1) {
     const swap = [1, 0, ...rest.map((i) => i - 1)];
     xp = F.transpose(x, swap);

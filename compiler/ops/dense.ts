@@ -15,7 +15,7 @@ import { mulDims } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import type { Tensor } from './tensor.js';
+import type { GradTensor } from './grad-ops.js';
 
 // ---------------------------------------------------------------- FullyConnected
 
@@ -105,8 +105,8 @@ export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
     if (!g) return [null, null, ...(b ? [null] : [])];
     const xs = inTypes[0]!.shape;
     const rank = xs.length;
-    let dx: Tensor;
-    let dw: Tensor;
+    let dx: GradTensor;
+    let dw: GradTensor;
     if (rank === 2) {
       dx = F.dot(g, w!);
       dw = F.dot(g, x!, { transposeA: true });
@@ -118,10 +118,10 @@ export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
       dw = F.dot(g, F.reshape(x!, [0, -1]), { transposeA: true });
     } else {
       dx = F.dot(g, w!);
-      const rows = (t: Tensor) => F.reshape(t, { shape: [-1, 0], reverse: true });
+      const rows = (t: GradTensor) => F.reshape(t, { shape: [-1, 0], reverse: true });
       dw = F.dot(rows(g), rows(x!), { transposeA: true });
     }
-    const grads: (Tensor | null)[] = [dx, dw];
+    const grads: (GradTensor | null)[] = [dx, dw];
     if (b) grads.push(F.sum(g, { axis: -1, exclude: true }));
     return grads;
   },

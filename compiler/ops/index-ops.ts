@@ -14,7 +14,7 @@ import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type
 import { normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** A far-away index ONNX Slice clamps to the axis (exactly representable in float64 and int64). */
 export const BIG = 2 ** 53 - 1;
@@ -24,7 +24,7 @@ export const BIG = 2 ** 53 - 1;
  * gradient back; the first input gets null when it is not a float or the
  * output has no gradient, and every other input (indices, `like` shapes) gets null.
  */
-export function linearGrad(rule: (F: FOps, ctx: GradCtx, g: Tensor) => Tensor): GradRule {
+export function linearGrad(rule: (F: GradOps, ctx: GradCtx, g: GradTensor) => GradTensor): GradRule {
   return (F, ctx, [g]) => [
     g && isFloat(ctx.inTypes[0]!.dtype) ? typedLike(F, rule(F, ctx, g), ctx.inputs[0]!, ctx.inTypes[0]!) : null,
     ...ctx.inputs.slice(1).map(() => null),
@@ -36,13 +36,13 @@ export function linearGrad(rule: (F: FOps, ctx: GradCtx, g: Tensor) => Tensor): 
  * arithmetic left `y` a dimension it cannot prove equal (say `((N+2)[1:-1:1])`
  * for `N`), a reshapeLike restores `x`'s shape.
  */
-export function typedLike(F: FOps, y: Tensor, x: Tensor, t: TensorType): Tensor {
+export function typedLike(F: GradOps, y: GradTensor, x: GradTensor, t: TensorType): GradTensor {
   const s = y.shape;
   return s.length === t.shape.length && s.every((d, k) => sameDim(d, t.shape[k]!)) ? y : F.reshapeLike(y, x);
 }
 
 /** Reverses `x` along `axis`. */
-export function reverseAxis(F: FOps, x: Tensor, axis: number): Tensor {
+export function reverseAxis(F: GradOps, x: GradTensor, axis: number): GradTensor {
   const nulls = Array<null>(axis + 1).fill(null);
   return F.slice(x, { begin: nulls, end: nulls, step: [...Array<number>(axis).fill(1), -1] });
 }
@@ -235,7 +235,7 @@ function sliceKernel(t: HostTensor, p: SlicePlan, out: TensorType): HostTensor {
  * step reverses `g` first. A symbolic axis is supported when the pads do not
  * depend on its size (step 1, begin >= 0 or null, end < 0 or null; or a whole reversal).
  */
-function unslice(op: string, F: FOps, g: Tensor, x: Tensor, t: TensorType, p: SlicePlan): Tensor {
+function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: TensorType, p: SlicePlan): GradTensor {
   const r = t.shape.length;
   const widths = Array<number>(2 * r).fill(0);
   let y = g;
@@ -345,7 +345,7 @@ function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
  * For gradient rules: `index` (any dtype) truncated and clipped or wrapped
  * into [0, n) as the forward operator does, as float64 (exact for indices below 2^53).
  */
-function fixedIndex(F: FOps, index: Tensor, n: number, mode: 'clip' | 'wrap'): Tensor {
+function fixedIndex(F: GradOps, index: GradTensor, n: number, mode: 'clip' | 'wrap'): GradTensor {
   if (mode === 'clip') return F.clip(F.cast(index, 'float64'), 0, n - 1);
   const t = F.cast(F.cast(index, 'int64'), 'float64');
   return F.sub(t, F.mul(F.floor(F.div(t, n)), n));

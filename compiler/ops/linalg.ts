@@ -15,7 +15,7 @@ import { broadcastShapes, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 const MATMUL_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
 /** The float dtypes the dense operators take. */
@@ -167,8 +167,8 @@ export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
     const a = attrs as DotAttrs;
     const [lt, rt] = inTypes as [TensorType, TensorType];
     if (!g) return [null, null];
-    let dl: Tensor;
-    let dr: Tensor;
+    let dl: GradTensor;
+    let dr: GradTensor;
     if (lt.shape.length === 2 && rt.shape.length === 2) {
       // Matrices: products with transpose flags (MatMul), as in batchDot.
       [dl, dr] = matmulGrads(F.dot, l!, r!, g, a);
@@ -195,12 +195,12 @@ export const LETTERS = 'abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * where the operand was transposed.
  */
 function matmulGrads(
-  mm: (a: Tensor, b: Tensor, o: { transposeA?: boolean; transposeB?: boolean }) => Tensor,
-  l: Tensor,
-  r: Tensor,
-  g: Tensor,
+  mm: (a: GradTensor, b: GradTensor, o: { transposeA?: boolean; transposeB?: boolean }) => GradTensor,
+  l: GradTensor,
+  r: GradTensor,
+  g: GradTensor,
   a: DotAttrs,
-): [Tensor, Tensor] {
+): [GradTensor, GradTensor] {
   const dl = a.transposeA ? mm(r, g, { transposeA: a.transposeB, transposeB: true }) : mm(g, r, { transposeB: !a.transposeB });
   const dr = a.transposeB ? mm(g, l, { transposeA: true, transposeB: a.transposeA }) : mm(l, g, { transposeA: !a.transposeA });
   return [dl, dr];
@@ -401,7 +401,7 @@ function eye(n: number, dtype: DType): HostTensor {
  * a label that only operand i has comes from a ones tensor of its shape; a
  * repeated label (a diagonal) gets fresh labels tied by identity matrices.
  */
-function einsumGrad(F: FOps, constant: GradCtx['constant'], e: Einsum, xs: Tensor[], types: TensorType[], out: TensorType, g: Tensor, i: number): Tensor {
+function einsumGrad(F: GradOps, constant: GradCtx['constant'], e: Einsum, xs: GradTensor[], types: TensorType[], out: TensorType, g: GradTensor, i: number): GradTensor {
   const used = new Set(e.terms.flat().filter((l) => !l.startsWith(ELL)));
   const pool = [...LETTERS, 'z'].filter((c) => !used.has(c));
   const names = new Map<string, string>();
@@ -417,11 +417,11 @@ function einsumGrad(F: FOps, constant: GradCtx['constant'], e: Einsum, xs: Tenso
   };
   const fullSize = (l: string): Dim => out.shape[e.out.indexOf(l)]!;
   // An operand whose ellipsis dimensions of size 1 broadcast against others: expanded like g.
-  const expand = (x: Tensor, t: string[], shape: Shape): Tensor => {
+  const expand = (x: GradTensor, t: string[], shape: Shape): GradTensor => {
     const axes = t.map((l, k) => (l.startsWith(ELL) && shape[k] === 1 && fullSize(l) !== 1 ? k : -1)).filter((k) => k >= 0);
     return axes.length ? F.broadcastLike(x, g, { lhsAxes: axes, rhsAxes: axes.map((k) => e.out.indexOf(t[k]!)) }) : x;
   };
-  const ops: Tensor[] = [];
+  const ops: GradTensor[] = [];
   const terms: string[] = [];
   e.terms.forEach((t, j) => {
     if (j === i) return;

@@ -18,7 +18,7 @@ import { OpError } from './errors.js';
 import { broadcastIndex, fromF64, mapN, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
 import { nextSeed, uniformAt } from './rng.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** The dtypes the nn and normalization operators take. */
 export const FLOATS: DType[] = ['float32', 'float64'];
@@ -137,7 +137,7 @@ function softmaxKernel(log: boolean) {
 }
 
 /** `x / temperature` (temperature null or 1: x). */
-function overTemperature(F: FOps, x: Tensor, a: SoftmaxAttrs): Tensor {
+function overTemperature(F: GradOps, x: GradTensor, a: SoftmaxAttrs): GradTensor {
   return a.temperature === null || a.temperature === 1 ? x : F.div(x, a.temperature);
 }
 
@@ -357,7 +357,7 @@ export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAt
     if (!g) return [null, ...(gamma ? [null] : [])];
     const pos = F.greater(x!, 0);
     // g where x > 0, else g * slopeThere.
-    const piecewise = (slopeThere: Tensor | number) => F.where(pos, g, F.mul(g, slopeThere));
+    const piecewise = (slopeThere: GradTensor | number) => F.where(pos, g, F.mul(g, slopeThere));
     switch (a.actType) {
       case 'leaky': return [piecewise(a.slope)];
       // y = slope (e^x - 1) below 0: dy/dx = y + slope.
@@ -516,7 +516,7 @@ export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Att
   // dx_j = sum_k gr_k cos(2πjk/n) - gi_k sin(2πjk/n) = Re fft(gr)_j + Im fft(gi)_j.
   grad: (F, { attrs }, [g]) => {
     if (!g) return [null];
-    const part = (t: Tensor, k: number) => F.squeeze(F.sliceAxis(t, { axis: -1, begin: k, end: k + 1 }), -1);
+    const part = (t: GradTensor, k: number) => F.squeeze(F.sliceAxis(t, { axis: -1, begin: k, end: k + 1 }), -1);
     const opts = { axis: attrs.axis as number };
     return [F.add(part(F.fft(part(g, 0), opts), 0), part(F.fft(part(g, 1), opts), 1))];
   },

@@ -6,7 +6,7 @@
  * normalized (null reads the training mode); the running-statistics update
  * of BatchNorm is the layer's, not the operator's.
  */
-import { type HostTensor } from '../../runtime/tensor.js';
+import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape } from '../ir/types.js';
 import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, solveVectors, splitAt, standardize } from './nn.js';
@@ -15,7 +15,7 @@ import { normAxis } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { fromF64, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 // ---------------------------------------------------------------- BatchNorm
 
@@ -119,7 +119,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     if (!g) return [null, null, null, null, null];
     const rank = inTypes[0]!.shape.length;
     const axis = normAxis('BatchNorm', a.axis, rank);
-    const vec = (v: Tensor) => F.reshape(v, onAxis(rank, axis));
+    const vec = (v: GradTensor) => F.reshape(v, onAxis(rank, axis));
     const others = { axis, exclude: true };
     const batchStats = a.training === true && !a.useGlobalStats;
     const mu = batchStats ? F.mean(x!, { ...others, keepdims: true }) : vec(mean!);
@@ -141,7 +141,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
  * with statistics over the axes `mean` averages: `scale (g - mean(g) - xhat
  * mean(g xhat))`.
  */
-function normalizeBackward(F: FOps, g: Tensor, xhat: Tensor, scale: Tensor, mean: (t: Tensor) => Tensor): Tensor {
+function normalizeBackward(F: GradOps, g: GradTensor, xhat: GradTensor, scale: GradTensor, mean: (t: GradTensor) => GradTensor): GradTensor {
   return F.mul(scale, F.sub(F.sub(g, mean(g)), F.mul(xhat, mean(F.mul(g, xhat)))));
 }
 
@@ -215,7 +215,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
     if (!g) return [null, null, null];
     const rank = inTypes[0]!.shape.length;
     const axis = normAxis('LayerNorm', a.axis, rank);
-    const mean = (t: Tensor) => F.mean(t, { axis, keepdims: true });
+    const mean = (t: GradTensor) => F.mean(t, { axis, keepdims: true });
     const centered = F.sub(x!, mean(x!));
     const inv = F.rsqrt(F.add(mean(F.square(centered)), a.eps));
     const xhat = F.mul(centered, inv);

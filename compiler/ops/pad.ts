@@ -11,7 +11,7 @@ import { defineOp, type Method, type OpDef, type Tx } from './define.js';
 import { axisPad, gather, ints, linearGrad, reverseAxis } from './index-ops.js';
 import { addDims } from './dims.js';
 import { OpError } from './errors.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 type PadA = Attrs & { mode: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue: number };
 
@@ -42,11 +42,11 @@ function padPairs(types: TensorType[], a: PadA): [number, number][] {
  * undone one at a time. Reflect needs the padded axes' sizes; edge assumes a
  * symbolic padded axis has at least 2 elements.
  */
-function unpad(F: FOps, g: Tensor, types: TensorType[], a: PadA): Tensor {
+function unpad(F: GradOps, g: GradTensor, types: TensorType[], a: PadA): GradTensor {
   const pairs = padPairs(types, a);
   const t = types[0]!;
   const r = t.shape.length;
-  const band = (y: Tensor, ax: number, b: number, e: number | null) => F.sliceAxis(y, { axis: ax, begin: b, end: e });
+  const band = (y: GradTensor, ax: number, b: number, e: number | null) => F.sliceAxis(y, { axis: ax, begin: b, end: e });
   if (a.mode === 'constant') {
     if (pairs.every(([p, q]) => p === 0 && q === 0)) return g;
     return F.slice(g, { begin: pairs.map(([p]) => p), end: pairs.map(([, q]) => (q > 0 ? -q : null)) });

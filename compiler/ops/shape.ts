@@ -15,7 +15,7 @@ import { divDim, mulDims, normAxis } from './dims.js';
 import { OpError } from './errors.js';
 import { alloc, bool, dimOf, gather, ints, linearGrad, offset, opaque, withShape } from './index-ops.js';
 import { fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** Axes 0..n-1: `range(3)` is `[0, 1, 2]`. */
 export const range = (n: number): number[] => [...Array(n).keys()];
@@ -53,7 +53,7 @@ function knownDifferent(a: Dim, b: Dim): boolean {
  * is concrete (so `x` is not needed), else reshapeLike. Example:
  * `reshapeBack(F, g, x, inTypes[0]!)`.
  */
-export function reshapeBack(F: FOps, g: Tensor, x: Tensor, t: TensorType): Tensor {
+export function reshapeBack(F: GradOps, g: GradTensor, x: GradTensor, t: TensorType): GradTensor {
   const s = t.shape;
   if (isConcrete(s) && !s.includes(0)) return F.reshape(g, s as number[]);
   return F.reshapeLike(g, x);
