@@ -35,7 +35,6 @@ import { DEFAULT_OPSET, emitModel } from '../compiler/onnx/emit.js';
 import { scalarTensor } from '../runtime/tensor.js';
 import { withScope } from '../compiler/ops/errors.js';
 import { withTrainingMode } from '../compiler/ops/mode.js';
-import type { F, Tensor } from '../compiler/ops/tensor.js';
 import { runPipeline, type PassReport } from '../compiler/passes/pipeline.js';
 import { Symbol } from '../compiler/trace/symbol.js';
 import { symOps, variable } from '../compiler/trace/sym.js';
@@ -167,17 +166,17 @@ export function trainingArtifact(block: HybridBlock, options: TrainArtifactOptio
       stateValues.push(v);
       return new Symbol(v);
     });
-    const r = opt.update(symOps as unknown as F, {
-      weight: w as unknown as Tensor,
-      grad: g as unknown as Tensor,
-      states: states as unknown as Tensor[],
-      lr: lrP as unknown as Tensor,
-      wd: constant(opt.wd * p.wdMult, p.dtype) as unknown as Tensor,
-      t: cast(t) as unknown as Tensor,
-      rescale: constant(opt.rescaleGrad, p.dtype) as unknown as Tensor,
+    const r = opt.update(symOps, {
+      weight: w,
+      grad: g,
+      states: states,
+      lr: lrP,
+      wd: constant(opt.wd * p.wdMult, p.dtype),
+      t: cast(t),
+      rescale: constant(opt.rescaleGrad, p.dtype),
     });
-    graphOuts.push({ name: `${name}.new`, value: (r.weight as unknown as Symbol).value });
-    r.states.forEach((s, k) => graphOuts.push({ name: `${name}.state${k}.new`, value: (s as unknown as Symbol).value }));
+    graphOuts.push({ name: `${name}.new`, value: (r.weight as Symbol).value });
+    r.states.forEach((s, k) => graphOuts.push({ name: `${name}.state${k}.new`, value: (s as Symbol).value }));
   });
   for (const [p, s] of ctx.updates) {
     const name = nameOf.get(p) ?? ctx.names.get(p) ?? p.name;

@@ -203,7 +203,7 @@ export class HybridBlock extends Block {
     if (all.values().some((p) => p.deferred)) this._inferParams(inputs);
     checkInitialized(this, all);
     const args = this._paramArgs((p) => p.data());
-    return this.hybridForward(ndOps as unknown as F, ...(inputs as unknown as Tensor[]), args);
+    return this.hybridForward(ndOps, ...inputs, args);
   }
 
   /** Called with symbols while a parent is traced: inline this block's computation. */
@@ -211,7 +211,7 @@ export class HybridBlock extends Block {
     const ctx = currentTrace();
     if (!ctx) throw new Error(`${this.constructor.name}: called with symbols outside a hybridized parent; use sym ops directly`);
     const args = this._paramArgs((p, k) => paramSymbol(ctx, p, k));
-    return this.hybridForward(symOps as unknown as F, ...(inputs as Tensor[]), args);
+    return this.hybridForward(symOps, ...(inputs as Tensor[]), args);
   }
 
   /** Traces this block on symbolic inputs; returns the outputs and the trace (param symbols, updates). */

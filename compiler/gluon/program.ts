@@ -399,20 +399,20 @@ class Program {
           states.push([p, k, v.name]);
           return new Symbol(v);
         });
-        const r = trainer.optimizer.update(symOps as unknown as F, {
-          weight: ctx.symbols.get(p)! as unknown as Tensor,
-          grad: new Symbol(gv) as unknown as Tensor,
-          states: stVars as unknown as Tensor[],
-          lr: lr as unknown as Tensor,
-          wd: wd as unknown as Tensor,
-          t: t as unknown as Tensor,
-          rescale: rescale as unknown as Tensor,
+        const r = trainer.optimizer.update(symOps, {
+          weight: ctx.symbols.get(p)!,
+          grad: new Symbol(gv),
+          states: stVars,
+          lr: lr,
+          wd: wd,
+          t: t,
+          rescale: rescale,
         });
         newWeights.push([p, `weight${i}`]);
-        graphOuts.push({ name: `weight${i}`, value: (r.weight as unknown as Symbol).value });
+        graphOuts.push({ name: `weight${i}`, value: (r.weight as Symbol).value });
         r.states.forEach((s, k) => {
           newStates.push([p, k, `new_state${i}_${k}`]);
-          graphOuts.push({ name: `new_state${i}_${k}`, value: (s as unknown as Symbol).value });
+          graphOuts.push({ name: `new_state${i}_${k}`, value: (s as Symbol).value });
         });
       });
     }
