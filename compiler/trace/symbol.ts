@@ -17,6 +17,7 @@ import { currentScope, OpError } from '../ops/errors.js';
 import { executeOp } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
+import type { Tensor } from '../ops/tensor.js';
 import { retypeGraph as retype } from './retype.js';
 import { tensorFactory } from './tensor-like.js';
 
@@ -41,7 +42,7 @@ export class DataDependentError extends Error {
  * y.shape; // ['N', 2]
  * ```
  */
-export class Symbol {
+export class Symbol implements Tensor {
   readonly value: Value;
 
   constructor(value: Value) {
