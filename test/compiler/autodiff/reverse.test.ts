@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
 import { gradients } from '../../../compiler/autodiff/reverse.js';
 import { evalSymbols } from '../../../compiler/compile.js';
-import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { Graph } from '../../../compiler/ir/graph.js';
 import { printGraph } from '../../../compiler/ir/printer.js';
 import { Symbol } from '../../../compiler/trace/symbol.js';

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { autograd, nd, sym } from 'gluonc';
 import { gradients } from '../../../compiler/autodiff/reverse.js';
 import { evalSymbols } from '../../../compiler/compile.js';
-import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { Symbol } from '../../../compiler/trace/symbol.js';
 
 type Nested = number | Nested[];
