@@ -18,7 +18,7 @@
 import type { DType } from '../../runtime/dtypes.js';
 import type { Dim } from '../ir/types.js';
 
-/** A tensor as a gradient rule sees it: an NDArray on the eager tape, a Symbol in gradient graphs. */
+/** A tensor as a gradient rule sees it: an NDArray on the eager tape, a Symbol in gradient graphs. Example: `ctx.inputs[0]!.shape`. */
 export interface GradTensor {
   readonly shape: Dim[];
   readonly dtype: DType;
@@ -35,7 +35,8 @@ type Dot = { transposeA?: boolean; transposeB?: boolean };
  * The operators gradient rules use, with the call forms of `F` (`nd` and
  * `sym` provide every one). Layer operators take their options as an
  * object: a rule passes the node's own attributes or a few of them, and
- * the operator checks their names when called.
+ * the operator checks their names when called. Example:
+ * `F.reduceSumLike(F.mul(g, b), a)`.
  */
 export interface GradOps {
   add(lhs: N, rhs: N): T;

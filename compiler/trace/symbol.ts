@@ -180,7 +180,7 @@ function bindTypes(g: Graph, shapes: Record<string, Shape | TensorType | HostTen
   return out;
 }
 
-/** How `Symbol.eval` compiles and runs symbols: the compile layer's `evalSymbols`, set by the package entry points. */
+/** How `Symbol.eval` compiles and runs symbols: the compile layer's `evalSymbols`, set by the package entry points. Example: `const run: SymbolEvaluator = evalSymbols`. */
 export type SymbolEvaluator = (outs: Symbol[], bindings: Record<string, unknown>) => unknown[];
 
 let evaluator: SymbolEvaluator | null = null;
