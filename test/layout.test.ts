@@ -33,11 +33,12 @@ export const RANK: Record<string, number> = {
   'compiler/onnx': 5, // IR <-> ONNX bytes
   'compiler/compile.ts': 6, // graph -> session
   'compiler/compile': 6,
+  'compiler/eager': 6, // eager execution of one operator on a session
   'compiler/golden.ts': 6,
   'compiler/manifest.ts': 6,
   'compiler/engine': 7, // eager arrays, the tape, step recording, the compile cache
-  'compiler/gluon': 8, // Block, Parameter, nn, rnn, loss, optimizer, Trainer, data, init
-  'compiler/formats': 9, // safetensors, MXNet .params and symbol JSON, export/import
+  'compiler/formats': 8, // safetensors, MXNet .params and symbol JSON, export/import (through interfaces of blocks and parameters)
+  'compiler/gluon': 9, // Block, Parameter, nn, rnn, loss, optimizer, Trainer, data, init
   'compiler/index.ts': 10, // the package's entry points
   'compiler/gluon/index.ts': 10,
   cli: 11, // only through the entry points
@@ -54,8 +55,9 @@ export const BUDGET: Record<string, number> = {
   'compiler/train': 800,
   'compiler/onnx': 1200,
   'compiler/compile': 800,
-  'compiler/engine': 3000,
-  'compiler/gluon': 7500,
+  'compiler/eager': 600,
+  'compiler/engine': 2000,
+  'compiler/gluon': 6000,
   'compiler/formats': 1500,
   cli: 2000,
 };
@@ -166,13 +168,15 @@ export function cycles(edges: Map<string, Set<string>>): string[][] {
  */
 const PENDING: { from: string; to: string; why: string }[] = [
   { from: 'compiler/ops/execute.ts', to: 'compiler/onnx/emit.ts', why: 'eager execution moves to the compile layer (issue 13)' },
-  // The front end's split (issue 13): the engine reads Parameter's type; Block, Parameter, Trainer and HybridBlock.export save through formats/.
+  // The front end's split (issue 13): engine/ and formats/ still name gluon/'s classes (interfaces of them are on the way).
   { from: 'compiler/engine/program.ts', to: 'compiler/gluon/parameter.ts', why: 'the step recorder needs an engine-level parameter interface' },
   { from: 'compiler/engine/trace-context.ts', to: 'compiler/gluon/parameter.ts', why: 'the trace context needs an engine-level parameter interface' },
-  { from: 'compiler/gluon/block.ts', to: 'compiler/formats/params-file.ts', why: 'saveParameters/loadParameters belong above gluon/ or formats/ below it' },
-  { from: 'compiler/gluon/parameter.ts', to: 'compiler/formats/params-file.ts', why: 'as block.ts' },
-  { from: 'compiler/gluon/trainer.ts', to: 'compiler/formats/params-file.ts', why: 'saveStates/loadStates, as block.ts' },
-  { from: 'compiler/gluon/hybrid.ts', to: 'compiler/formats/export.ts', why: 'HybridBlock.export, as block.ts' },
+  { from: 'compiler/formats/params-file.ts', to: 'compiler/gluon/parameter.ts', why: 'formats/ needs an interface of parameters' },
+  { from: 'compiler/formats/export.ts', to: 'compiler/gluon/hybrid.ts', why: 'formats/ needs an interface of blocks' },
+  { from: 'compiler/formats/export.ts', to: 'compiler/gluon/parameter.ts', why: 'as params-file.ts' },
+  { from: 'compiler/formats/train-export.ts', to: 'compiler/gluon/hybrid.ts', why: 'as export.ts' },
+  { from: 'compiler/formats/train-export.ts', to: 'compiler/gluon/optimizer/optimizer.ts', why: 'formats/ needs an interface of optimizers' },
+  { from: 'compiler/formats/train-export.ts', to: 'compiler/gluon/parameter.ts', why: 'as params-file.ts' },
 ];
 
 const pending = (i: Import): boolean => PENDING.some((p) => p.from === i.from && p.to === i.to);
@@ -224,7 +228,8 @@ describe('layout', () => {
 
   it('every pending exception still exists (a fixed one must leave PENDING)', () => {
     const all = sourceFiles().flatMap((f) => importsOf(f));
-    for (const p of PENDING) assert.ok(all.some((i) => i.from === p.from && i.to === p.to), `${p.from} no longer imports ${p.to}: remove it from PENDING`);
+    const stale = PENDING.filter((p) => !all.some((i) => i.from === p.from && i.to === p.to)).map((p) => `${p.from} no longer imports ${p.to}: remove it from PENDING`);
+    assert.deepEqual(stale, [], `\n${stale.join('\n')}`);
   });
 
   describe('the checker itself', () => {
