@@ -44,6 +44,8 @@ export interface GradOps {
   mul(lhs: N, rhs: N): T;
   div(lhs: N, rhs: N): T;
   pow(lhs: N, rhs: N): T;
+  maximum(lhs: N, rhs: N): T;
+  minimum(lhs: N, rhs: N): T;
   broadcastSub(lhs: N, rhs: N): T;
   broadcastDiv(lhs: N, rhs: N): T;
   equal(lhs: N, rhs: N): T;
