@@ -15,7 +15,9 @@ import { PAD_OPS } from './pad.js';
 import { NORM_OPS } from './norm.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
+import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
+import { SORT_OPS } from './sort.js';
 
 /** Every operator by F name (aliases map to the same declaration). */
 export const OPS = {
@@ -32,6 +34,8 @@ export const OPS = {
   ...POOL_OPS,
   ...NN_OPS,
   ...NORM_OPS,
+  ...SORT_OPS,
+  ...SEQUENCE_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -113,4 +113,7 @@ export interface GradOps {
   LayerNorm(data: T, gamma: T, beta: T, options?: { axis?: number; eps?: number }): T;
   Dropout(data: T, options?: object): T;
   fft(data: T, options?: { axis?: number }): T;
+  topk(data: T, options?: object): T | T[];
+  SequenceMask(data: T, sequenceLength?: T | object, options?: object): T;
+  SequenceReverse(data: T, sequenceLength?: T | object, options?: object): T;
 }
