@@ -3,13 +3,21 @@
  * and `sym`), the tensor methods, the registry and the table-driven operator
  * test are all generated from it; nothing else lists operators.
  */
+import { BROADCAST_OPS } from './broadcast.js';
+import { CONV_OPS } from './conv.js';
 import { CREATION_OPS } from './creation.js';
 import { CUMSUM_OPS } from './cumsum.js';
+import { DENSE_OPS } from './dense.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
 import { GROUP_NORM_OPS } from './group-norm.js';
+import { INDEX_OPS } from './index-ops.js';
+import { JOIN_SPLIT_OPS } from './join-split.js';
 import { LINALG_OPS } from './linalg.js';
 import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
+import { NORM_OPS } from './norm.js';
+import { PAD_OPS } from './pad.js';
+import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SCATTER_OPS } from './scatter.js';
 import { SEQUENCE_OPS } from './sequence.js';
@@ -22,8 +30,16 @@ export const OPS = {
   ...ELEMENTWISE_OPS,
   ...REDUCE_OPS,
   ...SHAPE_OPS,
+  ...JOIN_SPLIT_OPS,
+  ...BROADCAST_OPS,
+  ...INDEX_OPS,
+  ...PAD_OPS,
   ...LINALG_OPS,
+  ...DENSE_OPS,
+  ...CONV_OPS,
+  ...POOL_OPS,
   ...NN_OPS,
+  ...NORM_OPS,
   ...CREATION_OPS,
   ...TRIANGULAR_OPS,
   ...MASKED_SOFTMAX_OPS,

@@ -17,7 +17,7 @@ import { sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 const FLOATS: DType[] = ['float32', 'float64'];
 
@@ -113,19 +113,19 @@ function kernelNorm([x, gamma, beta]: HostTensor[], g: Geometry, eps: number, ou
  * but the channel (or group) axis.
  */
 function gradNorm(geo: (types: TensorType[], a: Attrs) => Geometry, epsOf: (a: Attrs) => number): GradRule {
-  return (F: FOps, { inputs: [x, gamma], inTypes, attrs }, [g]) => {
+  return (F: GradOps, { inputs: [x, gamma], inTypes, attrs }, [g]) => {
     if (!g) return [null, null, null];
     const { groups, perGroup } = geo(inTypes, attrs);
     const r = inTypes[0]!.shape.length;
     const xr = F.reshape(x!, [0, groups, -1]);
-    const mean = (t: Tensor) => F.mean(t, { axis: 2, keepdims: true });
+    const mean = (t: GradTensor) => F.mean(t, { axis: 2, keepdims: true });
     const dev = F.sub(xr, mean(xr));
     const inv = F.rsqrt(F.add(mean(F.square(dev)), epsOf(attrs)));
     const xhat = F.mul(dev, inv);
     const gr = F.reshape(g, [0, groups, -1]);
-    let d: Tensor;
-    let dgamma: Tensor;
-    let dbeta: Tensor;
+    let d: GradTensor;
+    let dgamma: GradTensor;
+    let dbeta: GradTensor;
     if (perGroup) {
       d = F.mul(gr, F.reshape(gamma!, [1, -1, 1]));
       dgamma = F.sum(F.mul(gr, xhat), { axis: [0, 2] });
