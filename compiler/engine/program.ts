@@ -14,7 +14,7 @@
  * Invariant: a pending array belongs to exactly one program, which runs at
  * most once.
  */
-import { count } from '../../runtime/profiler.js';
+import { SessionCache } from '../../runtime/session-cache.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { buildStep, type StepWrt, type UpdateRule } from '../autodiff/step.js';
@@ -22,6 +22,7 @@ import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
 import { withScope } from '../ops/errors.js';
+import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
@@ -140,28 +141,16 @@ function blockId(b: object): number {
   return id;
 }
 
-const CACHE_SIZE = 8;
-const cache = new Map<string, Compiled>();
-
-/** The compiled entry of `key`, compiled by `make` when missing (least recently used ones are released). */
-function lookup(key: string, make: () => Compiled): Compiled {
-  let c = cache.get(key);
-  if (c) {
-    count('cacheHits');
-    cache.delete(key);
-    cache.set(key, c);
-    return c;
-  }
-  c = make();
-  cache.set(key, c);
-  while (cache.size > CACHE_SIZE) {
-    const [k, old] = cache.entries().next().value as [string, Compiled];
-    cache.delete(k);
-    old.run.session.close();
-  }
-  return c;
+/** The compiled steps: eight kept, the least recently used released. */
+const cache = new SessionCache<Compiled>({ size: 8, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
+/** The program being recorded: the `pendingStep` of the one context (compiler/ops/context.ts). */
+function pendingProgram(): Program | null {
+  return getContext().pendingStep as Program | null;
 }
-let pending: Program | null = null;
+
+function setPending(p: Program | null): void {
+  updateContext({ pendingStep: p });
+}
 let fusion = true;
 let stepThreads: number | 'auto' = 'auto';
 
@@ -218,12 +207,13 @@ export function fusionEnabled(): boolean {
 
 /** Runs the pending program, if any (before anything reads state it would change). */
 export function flushPending(): void {
-  pending?.force();
+  pendingProgram()?.force();
 }
 
 /** The pending program that owns a pending array, if any. */
 function programOf(x: NDArray): Program | null {
-  return (x._lazy as { program?: Program } | null)?.program ?? null;
+  const owner = x._lazy?.owner;
+  return owner instanceof Program ? owner : null;
 }
 
 class Program {
@@ -252,7 +242,7 @@ class Program {
   force(): void {
     if (this.done) return;
     this.done = true;
-    if (pending === this) pending = null;
+    if (pendingProgram() === this) setPending(null);
     if (this.backward) this.execute(null, 0);
     else this.runCallsOneByOne();
   }
@@ -288,12 +278,12 @@ class Program {
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
   execute(trainer: FusableTrainer | null, batchSize: number, prepared?: { key: string; scalars: StepScalars | null }): void {
     this.done = true;
-    if (pending === this) pending = null;
+    if (pendingProgram() === this) setPending(null);
     const scalars = prepared ? prepared.scalars : trainer ? stepScalars(trainer, batchSize) : null;
     const baseKey = prepared ? prepared.key : this.key(trainer, scalars);
     const lazy = trainer !== null && !gradsWanted.has(baseKey);
     const key = lazy ? `${baseKey}|lazy` : baseKey;
-    const c = lookup(key, () => this.compile(trainer, scalars, lazy));
+    const c = cache.get(key, () => this.compile(trainer, scalars, lazy));
     const feeds: Record<string, HostTensor> = {};
     this.externals.forEach((x, i) => (feeds[`x${i}`] = x._host));
     for (const [p, name] of c.params) feeds[name] = p.data()._host;
@@ -325,7 +315,7 @@ class Program {
    * draws random numbers (a recomputation would draw others).
    */
   compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false): Compiled {
-    const ctx: TraceContext = { symbols: new Map(), names: new Map(), updates: new Map() };
+    const ctx: TraceContext<Parameter> = { symbols: new Map(), names: new Map(), updates: new Map() };
     const vars = this.externals.map((x, i) => variable(`x${i}`, { dtype: x.dtype, shape: x.shape }));
     const outs: Symbol[][] = [];
     withTrace(ctx, () => {
@@ -455,10 +445,12 @@ export function deferCall(block: TraceableBlock, inputs: NDArray[], training: bo
   const r = block._outputTypes(inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })), training);
   if (!r) return null;
   const types = r.types;
+  const pending = pendingProgram();
   if (pending && (pending.done || pending.backward)) pending.force();
-  const program = (pending ??= new Program());
+  let program = pendingProgram();
+  if (!program) setPending((program = new Program()));
   const refs = inputs.map((x) => program.ref(x));
-  const outputs: NDArray[] = types.map((t) => new NDArray(null, { dtype: t.dtype, shape: t.shape, force: () => program.force(), program } as never));
+  const outputs: NDArray[] = types.map((t) => new NDArray(null, { dtype: t.dtype, shape: t.shape, force: () => program.force(), owner: program, backward: deferBackward }));
   program.calls.push({ block, inputs: refs, outputs, training, recording, list: r.list });
   return { outputs, list: r.list };
 }
@@ -480,13 +472,13 @@ export function deferBackward(head: NDArray, headGrad: NDArray | undefined): boo
  * false when it cannot (the caller then updates eagerly).
  */
 export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
-  const program = pending;
+  const program = pendingProgram();
   if (!program || program.done || !program.backward) return false;
   // Every parameter the trainer updates must get its gradient from this program
   // (checked against the blocks' parameters, remembered with a compiled step).
   const scalars = stepScalars(trainer, batchSize);
   const key = program.key(trainer, scalars);
-  const used = (cache.get(`${key}|lazy`) ?? cache.get(key))?.used ?? program.usedParams();
+  const used = (cache.peek(`${key}|lazy`) ?? cache.peek(key))?.used ?? program.usedParams();
   if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
   program.execute(trainer, batchSize, { key, scalars });
   return true;
@@ -524,7 +516,7 @@ function lazyGradients(program: Program, c: Compiled, feeds: Record<string, Host
     if (![...arrays.values()].some((a) => a._pending)) return;
     gradsWanted.add(stepKey);
     if (gradsWanted.size > 64) gradsWanted.delete(gradsWanted.values().next().value as string);
-    const g = lookup(program.key(null, null), () => program.compile(null, null));
+    const g = cache.get(program.key(null, null), () => program.compile(null, null));
     const gFeeds: Record<string, HostTensor> = {};
     program.externals.forEach((_x, i) => (gFeeds[`x${i}`] = feeds[`x${i}`]!));
     if (feeds['head_grad']) gFeeds['head_grad'] = feeds['head_grad'];

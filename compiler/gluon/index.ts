@@ -16,7 +16,8 @@ import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from
 import type { F as FType, Tensor as TensorType } from '../engine/tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
 import * as ndMod from '../engine/nd.js';
-import { NDArray as NDArrayClass } from '../engine/ndarray.js';
+import { NDArray as NDArrayClass, ndTensorFactory } from '../engine/ndarray.js';
+import { setTensorFactory } from '../trace/tensor-like.js';
 import * as randomMod from '../engine/random.js';
 import * as contextMod from '../engine/context.js';
 import { loadArrays, saveArrays } from '../formats/params-file.js';
@@ -25,6 +26,10 @@ import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
 export { exportTrainingStep, type TrainingStep, type TrainingStepOptions } from '../formats/train-export.js';
 export type { InputSpec, ExportOptions, ExportResult } from '../formats/export.js';
+
+// Registrations, made here explicitly rather than as import side effects:
+// the symbolic layer takes NDArrays met while tracing as constants.
+setTensorFactory(ndTensorFactory);
 
 /**
  * Eager arrays and operators.
