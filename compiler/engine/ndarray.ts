@@ -1,7 +1,7 @@
 /**
  * The eager tensor. Every operator of the list is a function of `nd` and,
  * where MXNet has one, a method; each runs now and synchronously (see
- * `compiler/ops/execute.ts` for how).
+ * `compiler/ops/execute.ts` and `compiler/eager/one-node.ts` for how).
  * Invariant: an NDArray's host tensor is never mutated in place except by
  * `setData`-style writes from the framework (parameters, optimizers).
  */
