@@ -28,8 +28,19 @@ import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
 import { scalarTensor } from '../onnx/emit.js';
 import { NDArray } from './ndarray.js';
-import type { Parameter } from '../gluon/parameter.js';
-import { withTrace, type TraceContext } from './trace-context.js';
+import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
+import type { GradReqLike } from './tape.js';
+
+/** What the program needs of a parameter (the front end's Parameter). */
+export interface StepParameter extends TracedParam {
+  readonly gradReq: GradReqLike;
+  /** False for parameters no gradient is taken of (integer, or marked so). */
+  readonly differentiable: boolean;
+  data(): NDArray;
+  grad(): NDArray;
+  setData(value: NDArray): void;
+  setGrad(g: NDArray): void;
+}
 
 /** What the program needs of a hybrid block. */
 export interface TraceableBlock {
@@ -39,7 +50,7 @@ export interface TraceableBlock {
   /** Output types of a call, from a cached trace (no compilation). */
   _outputTypes(inputs: { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean } | null;
   _runNow(inputs: NDArray[], into: NDArray[], training: boolean, recording: boolean): void;
-  collectParams(): { values(): Parameter[] };
+  collectParams(): { values(): StepParameter[] };
 }
 
 /** What the program needs of an optimizer (see optimizer/optimizer.ts). */
@@ -54,13 +65,13 @@ export interface FusableOptimizer extends UpdateRule {
 export interface FusableTrainer {
   readonly optimizer: FusableOptimizer;
   /** The parameters it updates (those with gradReq other than 'null'). */
-  trainable(): [string, Parameter][];
+  trainable(): [string, StepParameter][];
   /** The learning rate, weight decay, step count and gradient scale of a parameter's next update. */
-  nextScalars(p: Parameter, batchSize: number): { lr: number; wd: number; t: number; rescale: number };
+  nextScalars(p: StepParameter, batchSize: number): { lr: number; wd: number; t: number; rescale: number };
   /** The optimizer states of a parameter (created on first use). */
-  stateOf(p: Parameter): NDArray[];
+  stateOf(p: StepParameter): NDArray[];
   /** Stores an update computed elsewhere and counts it. */
-  commitUpdate(p: Parameter, weight: NDArray, states: NDArray[]): void;
+  commitUpdate(p: StepParameter, weight: NDArray, states: NDArray[]): void;
 }
 
 type Ref = { ext: number } | { call: number; out: number };
@@ -77,20 +88,20 @@ interface Call {
 interface Compiled {
   run: Runner;
   /** Feed names of parameters, states, grads. */
-  params: [Parameter, string][];
-  oldGrads: [Parameter, string][];
-  states: [Parameter, number, string][];
+  params: [StepParameter, string][];
+  oldGrads: [StepParameter, string][];
+  states: [StepParameter, number, string][];
   outs: string[][];
-  updates: [Parameter, string][];
-  grads: [Parameter, string][];
-  newWeights: [Parameter, string][];
-  newStates: [Parameter, number, string][];
+  updates: [StepParameter, string][];
+  grads: [StepParameter, string][];
+  newWeights: [StepParameter, string][];
+  newStates: [StepParameter, number, string][];
   /** The scalar feeds the update reads: name, kind (index into lr, wd, t, rescale), scalar class. */
   scalars: [string, number, number][];
   /** The parameters of the recorded blocks when compiled (what `fusedStep` checks the trainer against). */
-  used: Set<Parameter>;
+  used: Set<StepParameter>;
   /** Updated parameters whose gradient is not an output (computed on first read; see `lazyGradients`). */
-  lazyGrads: Parameter[];
+  lazyGrads: StepParameter[];
 }
 
 /**
@@ -107,7 +118,7 @@ const gradsWanted = new Set<string>();
  * the cache key.
  */
 interface StepScalars {
-  params: Parameter[];
+  params: StepParameter[];
   values: number[][];
   classes: number[][];
   key: string;
@@ -299,7 +310,7 @@ class Program {
     for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
     for (const [p, name] of c.grads) p.setGrad(new NDArray(res[name]!));
     if (trainer) {
-      const newStates = new Map<Parameter, NDArray[]>();
+      const newStates = new Map<StepParameter, NDArray[]>();
       for (const [p, k, name] of c.newStates) {
         const list = newStates.get(p) ?? [...trainer.stateOf(p)];
         list[k] = new NDArray(res[name]!);
@@ -315,7 +326,7 @@ class Program {
    * draws random numbers (a recomputation would draw others).
    */
   compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false): Compiled {
-    const ctx: TraceContext<Parameter> = { symbols: new Map(), names: new Map(), updates: new Map() };
+    const ctx: TraceContext<StepParameter> = { symbols: new Map(), names: new Map(), updates: new Map() };
     const vars = this.externals.map((x, i) => variable(`x${i}`, { dtype: x.dtype, shape: x.shape }));
     const outs: Symbol[][] = [];
     withTrace(ctx, () => {
@@ -336,19 +347,19 @@ class Program {
       graphOuts.push({ name, value: s.value });
       return name;
     }));
-    const updates: [Parameter, string][] = [...ctx.updates].map(([p, s], i) => {
+    const updates: [StepParameter, string][] = [...ctx.updates].map(([p, s], i) => {
       graphOuts.push({ name: `update${i}`, value: s.value });
       return [p, `update${i}`];
     });
     const inputs: Value[] = vars.map((v) => v.value);
-    const grads: [Parameter, string][] = [];
-    const oldGrads: [Parameter, string][] = [];
-    const states: [Parameter, number, string][] = [];
-    const newWeights: [Parameter, string][] = [];
-    const newStates: [Parameter, number, string][] = [];
-    const lazyList: Parameter[] = [];
+    const grads: [StepParameter, string][] = [];
+    const oldGrads: [StepParameter, string][] = [];
+    const states: [StepParameter, number, string][] = [];
+    const newWeights: [StepParameter, string][] = [];
+    const newStates: [StepParameter, number, string][] = [];
+    const lazyList: StepParameter[] = [];
     const scalarVars = new Map<string, { v: Symbol; kind: number; j: number }>();
-    const scalarVar = (p: Parameter, kind: number): Value => {
+    const scalarVar = (p: StepParameter, kind: number): Value => {
       const j = stepScalars!.classes[kind]![stepScalars!.params.indexOf(p)]!;
       const name = `${SCALAR_KINDS[kind]}${j}`;
       let s = scalarVars.get(name);
@@ -430,8 +441,8 @@ class Program {
   }
 
   /** The parameters the recorded calls read (from their blocks). */
-  usedParams(): Set<Parameter> {
-    const out = new Set<Parameter>();
+  usedParams(): Set<StepParameter> {
+    const out = new Set<StepParameter>();
     for (const c of this.calls) for (const p of c.block.collectParams().values()) out.add(p);
     return out;
   }
@@ -508,7 +519,7 @@ function drawsRandom(outputs: Value[]): boolean {
  * and makes later steps of this kind output their gradients again.
  */
 function lazyGradients(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
-  const arrays = new Map<Parameter, NDArray>();
+  const arrays = new Map<StepParameter, NDArray>();
   // What the step was fed, by parameter (feed names of another compilation may differ).
   const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
   const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
