@@ -8,7 +8,6 @@
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
 import { count } from '../../runtime/profiler.js';
 import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
-import type { Attrs } from '../ir/node.js';
 import { installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import type { OpDef } from '../ops/define.js';
 import { executeOp, inferOp } from '../ops/execute.js';

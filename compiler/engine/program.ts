@@ -466,10 +466,12 @@ export function deferCall(block: TraceableBlock, inputs: NDArray[], training: bo
   return { outputs, list: r.list };
 }
 
-/** `backward` on a pending array: the program will compute gradients. Returns false when `head` is not pending. */
+/** `backward` on a pending array: the program will compute gradients. Returns false when `head` is not pending (the tape takes it). */
 export function deferBackward(head: NDArray, headGrad: NDArray | undefined): boolean {
   const program = programOf(head);
-  if (!program || program.done || program.backward) return false;
+  if (!program || program.done) return false;
+  // A second backward in the same step adds nothing (the program computes the gradients of the first head once).
+  if (program.backward) return true;
   if (headGrad && headGrad.shape.join() !== head.shape.join()) {
     throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
   }

@@ -41,6 +41,19 @@ describe('tape: backward needs a recorded head', () => {
     assert.deepEqual(x.grad.toArray(), [1, 1]);
   });
 
+  it('a second backward on the loss of a pending fused step changes nothing', () => {
+    const grads = (twice: boolean) => {
+      const n = net(true);
+      const loss = new gluon.loss.L2Loss();
+      loss.hybridize();
+      const l = autograd.record(() => loss.call(n.call(nd.ones([2, 4])), nd.zeros([2, 3]))) as nd.NDArray;
+      l.backward();
+      if (twice) l.backward();
+      return [...n.collectParams().values()].map((p) => p.grad().toArray());
+    };
+    assert.deepEqual(grads(true), grads(false));
+  });
+
   it('the same forward inside record backpropagates (d/dx sum(3x) = 3)', () => {
     const x = nd.array([1, 2]);
     x.attachGrad();
