@@ -49,14 +49,18 @@ export class Block {
   /** Runs the block: pre-hooks, forward, hooks. Errors inside name the block. */
   call(...inputs: any[]): any {
     // Hooks are imperative code even inside a traced parent: parameter reads there are allowed.
-    if (this._preHooks.length) inHybridForward(null, () => {
+    if (this._preHooks.length) {
+      inHybridForward(null, () => {
         for (const h of this._preHooks) h(this, inputs);
       });
+    }
     this._nameChildren();
     const out = withScope(this._scopeName || this.constructor.name, () => this._run(inputs));
-    if (this._hooks.length) inHybridForward(null, () => {
+    if (this._hooks.length) {
+      inHybridForward(null, () => {
         for (const h of this._hooks) h(this, inputs, out);
       });
+    }
     return out;
   }
 

@@ -16,6 +16,7 @@ import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import type { OpDef } from './define.js';
 import { OpError } from './errors.js';
+import { inferOp } from './infer.js';
 
 /** Inputs up to this many elements run on the TypeScript kernel when the operator has one. */
 export const KERNEL_MAX_ELEMENTS = 2048;
@@ -46,12 +47,6 @@ export function setSessionExecutor(fn: SessionExecutor | null): SessionExecutor 
   const old = sessionExecutor;
   sessionExecutor = fn;
   return old;
-}
-
-/** The type rule's output types for concrete inputs, with attributes normalized. Example: `inferOp(getOp('add'), [t, t], {})`. */
-export function inferOp(def: OpDef, types: TensorType[], attrs: Attrs): { attrs: Attrs; outTypes: TensorType[] } {
-  const a = def.normalize ? def.normalize(attrs, types) : attrs;
-  return { attrs: a, outTypes: def.infer(types, a) };
 }
 
 /**

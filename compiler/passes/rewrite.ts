@@ -11,7 +11,7 @@ import { Node, type Attrs, type AttrValue } from '../ir/node.js';
 import { formatType, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { withScope } from '../ops/errors.js';
-import { inferOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { PassContext } from './pass.js';
 

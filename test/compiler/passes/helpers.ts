@@ -12,7 +12,7 @@ import { printGraph } from '../../../compiler/ir/printer.js';
 import type { DType, Shape, TensorType } from '../../../compiler/ir/types.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { verifyGraph } from '../../../compiler/ir/verify.js';
-import { inferOp } from '../../../compiler/ops/execute.js';
+import { inferOp } from '../../../compiler/ops/infer.js';
 import { getOp } from '../../../compiler/ops/registry.js';
 import type { Pass, PassContext } from '../../../compiler/passes/pass.js';
 import { inferNode } from '../../../compiler/passes/pipeline.js';
