@@ -9,7 +9,7 @@ import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../.
 import { count } from '../../runtime/profiler.js';
 import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
-import type { OpDef } from '../ops/define.js';
+import { outputArity, type OpDef } from '../ops/define.js';
 import { executeOp } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
@@ -199,7 +199,7 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
   const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);
   const outs = executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
   recordOp(def, arrays, prepared.attrs, outs, TAPE_OPS);
-  return def.multiOutput ? outs : outs[0]!;
+  return outputArity(def, prepared.attrs).list ? outs : outs[0]!;
 }
 
 installMethods(NDArray.prototype, ndApply);
