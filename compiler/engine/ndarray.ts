@@ -211,6 +211,7 @@ export const ndOps = makeOps<NDArray>(ndApply);
 export const TAPE_OPS: TapeOps = {
   F: ndOps as unknown as TapeOps['F'],
   ones: (shape, dtype) => new NDArray(tensorFromNumbers(dtype, shape, new Float64Array(sizeOf(shape)).fill(1))),
+  array: (data) => new NDArray(data),
 };
 
 /**

@@ -17,6 +17,7 @@
  * dropped graph is garbage (the map is weak).
  */
 import { isFloat, type DType } from '../../runtime/dtypes.js';
+import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { getContext, withContext } from '../ops/context.js';
 import type { OpDef } from '../ops/define.js';
@@ -47,6 +48,8 @@ export interface TapeOps {
   F: Record<string, (...args: any[]) => any>;
   /** An array of ones. */
   ones(shape: number[], dtype: DType): NDArray;
+  /** An array holding `data` (the constants of gradient rules). */
+  array(data: HostTensor): NDArray;
 }
 
 interface Meta {
@@ -138,6 +141,7 @@ export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: N
       attrs,
       inTypes: inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
       outTypes: outputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
+      constant: (data: HostTensor) => ops.array(data),
     };
     return def.grad(ops.F as never, ctx, gOuts as unknown as Tensor[]) as unknown as (NDArray | null)[];
   });
