@@ -7,13 +7,13 @@
  */
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
 import { count } from '../../runtime/profiler.js';
-import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
+import { readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import { outputArity, type OpDef } from '../ops/define.js';
 import { executeOp } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
-import { scalarTensor } from '../onnx/emit.js';
+import type { Tensor } from '../ops/tensor.js';
 import { isSymbol, symApply } from '../trace/symbol.js';
 import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, type GradReqLike, type TapeOps } from './tape.js';
 
@@ -35,7 +35,7 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
  * x.add(1).sum().item(); // 14
  * ```
  */
-export class NDArray {
+export class NDArray implements Tensor {
   private _h: HostTensor | null;
   /** A pending value (a fused training step not yet run): forced on first read. */
   _lazy: LazyValue | null = null;
@@ -209,7 +209,7 @@ export const ndOps = makeOps<NDArray>(ndApply);
 
 /** What the tape computes gradients with (the `nd` operators and ones). */
 export const TAPE_OPS: TapeOps = {
-  F: ndOps as unknown as TapeOps['F'],
+  F: ndOps,
   ones: (shape, dtype) => new NDArray(tensorFromNumbers(dtype, shape, new Float64Array(sizeOf(shape)).fill(1))),
   array: (data) => new NDArray(data),
 };

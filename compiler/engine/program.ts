@@ -26,7 +26,7 @@ import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
-import { scalarTensor } from '../onnx/emit.js';
+import { scalarTensor } from '../../runtime/tensor.js';
 import { NDArray } from './ndarray.js';
 import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
 import type { GradReqLike } from './tape.js';

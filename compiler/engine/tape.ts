@@ -20,8 +20,8 @@ import { isFloat, type DType } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { getContext, withContext } from '../ops/context.js';
-import type { OpDef } from '../ops/define.js';
-import type { Tensor } from '../ops/tensor.js';
+import type { GradCtx, OpDef } from '../ops/define.js';
+import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
 
 /** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
@@ -45,7 +45,7 @@ export interface ParamLike {
 /** The eager operators and array creation the tape computes gradients with (ndarray.ts provides them). */
 export interface TapeOps {
   /** The `nd` operators (the F of gradient rules). */
-  F: Record<string, (...args: any[]) => any>;
+  F: GradOps & { add(a: NDArray, b: NDArray): NDArray | NDArray[] };
   /** An array of ones. */
   ones(shape: number[], dtype: DType): NDArray;
   /** An array holding `data` (the constants of gradient rules). */
@@ -135,15 +135,16 @@ export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: N
       const why = def.noGradReason ? `: ${def.noGradReason}` : '';
       throw new Error(`${def.name}: has no gradient rule, so it cannot be differentiated${why}`);
     }
-    const ctx = {
-      inputs: inputs as unknown as Tensor[],
-      outputs: outputs as unknown as Tensor[],
+    const ctx: GradCtx = {
+      inputs,
+      outputs,
       attrs,
       inTypes: inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
       outTypes: outputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
       constant: (data: HostTensor) => ops.array(data),
     };
-    return def.grad(ops.F as never, ctx, gOuts as unknown as Tensor[]) as unknown as (NDArray | null)[];
+    // F = nd: the rule returns the NDArrays its operators made.
+    return def.grad(ops.F, ctx, gOuts) as (NDArray | null)[];
   });
 }
 
@@ -152,7 +153,7 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
   const grads = new Map<NDArray, NDArray>();
   const add = (x: NDArray, g: NDArray): void => {
     const old = grads.get(x);
-    grads.set(x, old ? ops.F['add']!(old, g) : g);
+    grads.set(x, old ? (ops.F.add(old, g) as NDArray) : g);
   };
   // Entries reachable from the heads.
   const entries = new Map<number, TapeEntry>();

@@ -202,7 +202,7 @@ export class HybridBlock extends Block {
     checkInitialized(this, all);
     if (this._gluon2()) return this.forward(...inputs);
     const args = this._paramArgs((p) => p.data());
-    return this.hybridForward(ndOps as unknown as F, ...(inputs as unknown as Tensor[]), args);
+    return this.hybridForward(ndOps, ...inputs, args);
   }
 
   /**
@@ -225,7 +225,7 @@ export class HybridBlock extends Block {
     }
     const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
     // While it runs, `p.data()` is refused (it would bake the values in as constants; see Parameter.data).
-    return inHybridForward(this._forwardName(), () => this.hybridForward(symOps as unknown as F, ...(inputs as Tensor[]), args));
+    return inHybridForward(this._forwardName(), () => this.hybridForward(symOps, ...(inputs as Tensor[]), args));
   }
 
   /** The name `Parameter.data()` errors give this block's traced hybridForward (null: an imperative forward, whose reads are constants). */
