@@ -10,7 +10,14 @@ export { OPS, type OpName } from './ops/all.js';
 export { getOp, hasOp, allOps, allOpNames } from './ops/registry.js';
 export { defineOp, type OpDef, type OpSpec, type LowerCtx, type Tx } from './ops/define.js';
 export { OpError, withScope } from './ops/errors.js';
-export { executeOp } from './ops/execute.js';
+import { setSessionExecutor } from './ops/execute.js';
+import { runOneNode } from './eager/one-node.js';
+export { executeOp, setSessionExecutor } from './ops/execute.js';
+export { runOneNode } from './eager/one-node.js';
+
+// Registration, made here explicitly rather than as an import side effect:
+// eager operators and constant folding run large inputs as one-node sessions.
+setSessionExecutor(runOneNode);
 export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './onnx/emit.js';
 export { readModel } from './onnx/read.js';
 export { compileGraph, evalSymbols, type Runner } from './compile.js';

@@ -167,16 +167,7 @@ export function cycles(edges: Map<string, Set<string>>): string[][] {
  * this list, do not grow it.
  */
 const PENDING: { from: string; to: string; why: string }[] = [
-  { from: 'compiler/ops/execute.ts', to: 'compiler/onnx/emit.ts', why: 'eager execution moves to the compile layer (issue 13)' },
-  // The front end's split (issue 13): engine/ and formats/ still name gluon/'s classes (interfaces of them are on the way).
-  { from: 'compiler/engine/program.ts', to: 'compiler/gluon/parameter.ts', why: 'the step recorder needs an engine-level parameter interface' },
-  { from: 'compiler/engine/trace-context.ts', to: 'compiler/gluon/parameter.ts', why: 'the trace context needs an engine-level parameter interface' },
-  { from: 'compiler/formats/params-file.ts', to: 'compiler/gluon/parameter.ts', why: 'formats/ needs an interface of parameters' },
-  { from: 'compiler/formats/export.ts', to: 'compiler/gluon/hybrid.ts', why: 'formats/ needs an interface of blocks' },
-  { from: 'compiler/formats/export.ts', to: 'compiler/gluon/parameter.ts', why: 'as params-file.ts' },
-  { from: 'compiler/formats/train-export.ts', to: 'compiler/gluon/hybrid.ts', why: 'as export.ts' },
-  { from: 'compiler/formats/train-export.ts', to: 'compiler/gluon/optimizer/optimizer.ts', why: 'formats/ needs an interface of optimizers' },
-  { from: 'compiler/formats/train-export.ts', to: 'compiler/gluon/parameter.ts', why: 'as params-file.ts' },
+  // Empty: eager execution moved to compiler/eager/, and engine/ and formats/ know gluon/'s classes through interfaces (issue 13).
 ];
 
 const pending = (i: Import): boolean => PENDING.some((p) => p.from === i.from && p.to === i.to);

@@ -1,6 +1,7 @@
 /**
- * The device context, as MXNet's `mx.cpu()` / `mx.gpu()`: one global
- * setting that says where compiled sessions run — hybridized blocks'
+ * The device context, as MXNet's `mx.cpu()` / `mx.gpu()`: the `device`
+ * field of the one context (compiler/ops/context.ts), which says where
+ * compiled sessions run — hybridized blocks'
  * forward and backward sessions and the fused training step. Eager `nd`
  * operators always run on the CPU (one-node sessions and TypeScript
  * kernels); arrays live in host memory and are fed to each run.
@@ -9,6 +10,7 @@
  * to the old device.
  */
 import type { Device } from '../../runtime/session.js';
+import { getContext, updateContext, withContext as withExecution } from '../ops/context.js';
 
 /**
  * A device: `cpu(0)` or `gpu(0)` (CUDA through onnxruntime-node's CUDA
@@ -62,7 +64,7 @@ export function gpu(deviceId = 0): Context {
   return new Context('gpu', deviceId);
 }
 
-let current: Context = cpu();
+const CPU0 = cpu();
 
 /**
  * The context compiled sessions are created on now (default `cpu(0)`).
@@ -72,12 +74,13 @@ let current: Context = cpu();
  * ```
  */
 export function currentContext(): Context {
-  return current;
+  const d = getContext().device;
+  return d instanceof Context ? d : CPU0;
 }
 
 /** The session device of the current context (`'cpu'` or `'cuda'`). Example: `compileGraph(g, {}, { device: currentDevice() })`. */
 export function currentDevice(): Device {
-  return current.device;
+  return getContext().device.device;
 }
 
 function toContext(ctx: Context | Device): Context {
@@ -100,8 +103,8 @@ function toContext(ctx: Context | Device): Context {
  */
 export function setContext(ctx: Context | Device): Context {
   const next = toContext(ctx);
-  const old = current;
-  current = next;
+  const old = currentContext();
+  updateContext({ device: next });
   return old;
 }
 
@@ -114,10 +117,5 @@ export function setContext(ctx: Context | Device): Context {
  * ```
  */
 export function withContext<T>(ctx: Context | Device, fn: () => T): T {
-  const old = setContext(ctx);
-  try {
-    return fn();
-  } finally {
-    current = old;
-  }
+  return withExecution({ device: toContext(ctx) }, fn);
 }

@@ -4,8 +4,7 @@
  */
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { sizeOf, tensorFromNumbers, writeElement, zerosTensor } from '../../runtime/tensor.js';
-import { makeOps } from '../ops/call.js';
-import { array, ndApply, NDArray as NDArrayClass, type ArrayOptions } from './ndarray.js';
+import { array, ndOps, NDArray as NDArrayClass, type ArrayOptions } from './ndarray.js';
 import { nextFloat, nextNormal, nextInt } from './random.js';
 
 function checkShape(what: string, shape: unknown): number[] {
@@ -68,6 +67,6 @@ export const random = {
 };
 
 /** Every operator as an eager function. */
-export const ops = makeOps<NDArrayClass>(ndApply);
+export const ops = ndOps;
 
 export { array, NDArrayClass as NDArray, type ArrayOptions };

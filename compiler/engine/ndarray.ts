@@ -1,22 +1,21 @@
 /**
  * The eager tensor. Every operator of the list is a function of `nd` and,
  * where MXNet has one, a method; each runs now and synchronously (see
- * `compiler/ops/execute.ts` for how).
+ * `compiler/ops/execute.ts` and `compiler/eager/one-node.ts` for how).
  * Invariant: an NDArray's host tensor is never mutated in place except by
  * `setData`-style writes from the framework (parameters, optimizers).
  */
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
 import { count } from '../../runtime/profiler.js';
 import { readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
-import type { Attrs } from '../ir/node.js';
-import { hostDims, installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
+import { hostDims, installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import { outputArity, type OpDef } from '../ops/define.js';
 import { executeOp } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { Tensor } from '../ops/tensor.js';
 import { isSymbol, symApply } from '../trace/symbol.js';
-import { setTensorFactory } from '../trace/tensor-like.js';
+import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, type GradReqLike, type TapeOps } from './tape.js';
 
 /** Options for creating arrays. */
 export interface ArrayOptions {
@@ -40,14 +39,6 @@ export class NDArray implements Tensor {
   private _h: HostTensor | null;
   /** A pending value (a fused training step not yet run): forced on first read. */
   _lazy: LazyValue | null = null;
-  /** The tape entry that produced this array while recording. */
-  _entry: TapeEntry | null = null;
-  /** Gradient requirement of a leaf (`attachGrad`). */
-  _gradReq: GradReqLike = 'null';
-  /** The gradient buffer of a leaf. */
-  _grad: NDArray | null = null;
-  /** The parameter whose data this array is (gradients flow into it). */
-  _param: ParamLike | null = null;
 
   constructor(host: HostTensor | null, lazy: LazyValue | null = null) {
     if (!host && !lazy) throw new Error('NDArray: needs a host tensor or a pending value');
@@ -104,21 +95,25 @@ export class NDArray implements Tensor {
    * ```
    */
   attachGrad(gradReq: GradReqLike = 'write'): void {
-    this._gradReq = gradReq;
-    this._grad = gradReq === 'null' ? null : new NDArray({ dtype: this.dtype, shape: [...this.shape], data: allocate(this.dtype, this.size) });
-    this._entry = null;
+    attachGradBuffer(this, gradReq, gradReq === 'null' ? null : new NDArray({ dtype: this.dtype, shape: [...this.shape], data: allocate(this.dtype, this.size) }));
   }
 
   /** The gradient attached with `attachGrad`. */
   get grad(): NDArray {
-    if (!this._grad) throw new Error('grad: this array has no gradient buffer; call attachGrad() before recording');
-    return this._grad;
+    const g = gradBuffer(this);
+    if (!g) throw new Error('grad: this array has no gradient buffer; call attachGrad() before recording');
+    return g;
   }
 
-  /** Backpropagates from this array (the head), with `headGrad` (default ones). */
+  /**
+   * Backpropagates from this array (the head), with `headGrad` (default
+   * ones). The head must have been computed inside `autograd.record`; a
+   * pending head (the fused step) leaves the gradients to its program.
+   */
   backward(headGrad?: NDArray, options: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
-    if (!backwardImpl) throw new Error('backward: autograd is not loaded');
-    backwardImpl(this, headGrad, options);
+    void options;
+    if (this._lazy?.backward?.(this, headGrad)) return;
+    tapeBackward(this, headGrad, TAPE_OPS);
   }
 
   /** The same values, cut from the recorded graph (no gradient flows through it). */
@@ -185,42 +180,14 @@ export interface LazyValue {
   dtype: DType;
   shape: number[];
   force(): void;
-}
-
-/** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
-export interface TapeEntry {
-  readonly id: number;
-  readonly inputs: NDArray[];
-  readonly outputs: NDArray[];
-  backward(gradOutputs: (NDArray | null)[]): (NDArray | null)[];
+  /** The program computing it (compiler/engine/program.ts), if any. */
+  owner?: object;
+  /** `backward` on a pending head: true when the program takes it (it computes the gradients when it runs). */
+  backward?(head: NDArray, headGrad: NDArray | undefined): boolean;
 }
 
 /** Gradient requirement names (as Parameter's). */
-export type GradReqLike = 'write' | 'add' | 'null';
-
-/** What an array knows of the parameter it holds. */
-export interface ParamLike {
-  readonly gradReq: GradReqLike;
-  readonly name: string;
-  grad(): NDArray;
-}
-
-type BackwardImpl = (head: NDArray, headGrad: NDArray | undefined, options: { retainGraph?: boolean; trainMode?: boolean }) => void;
-let backwardImpl: BackwardImpl | null = null;
-
-/** Installs the tape's backward (called once by the autograd module). */
-export function setBackward(fn: BackwardImpl): void {
-  backwardImpl = fn;
-}
-
-/** Hook for the autograd tape: called after every eager operator (set by autograd). */
-export type EagerHook = (def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[]) => void;
-let eagerHook: EagerHook | null = null;
-
-/** Installs (or clears) the eager hook. */
-export function setEagerHook(h: EagerHook | null): void {
-  eagerHook = h;
-}
+export type { GradReqLike } from './tape.js';
 
 /** Runs an operator eagerly on NDArrays: the `apply` of the `nd` backend. */
 export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | NDArray[] {
@@ -231,16 +198,35 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
   const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));
   const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);
   const outs = executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
-  if (eagerHook) eagerHook(def, arrays, prepared.attrs, outs);
+  recordOp(def, arrays, prepared.attrs, outs, TAPE_OPS);
   return outputArity(def, prepared.attrs).list ? outs : outs[0]!;
 }
 
 installMethods(NDArray.prototype, ndApply);
-setTensorFactory({
+
+/** Every operator as an eager function (the `nd` backend's operators; F = nd in gradient rules). */
+export const ndOps = makeOps<NDArray>(ndApply);
+
+/** What the tape computes gradients with (the `nd` operators and ones). */
+export const TAPE_OPS: TapeOps = {
+  F: ndOps,
+  ones: (shape, dtype) => new NDArray(tensorFromNumbers(dtype, shape, new Float64Array(sizeOf(shape)).fill(1))),
+  array: (data) => new NDArray(data),
+};
+
+/**
+ * How the symbolic layer sees NDArrays (constants of a trace): registered
+ * by the package index (`setTensorFactory(ndTensorFactory)`), not on import.
+ *
+ * ```ts
+ * setTensorFactory(ndTensorFactory);
+ * ```
+ */
+export const ndTensorFactory = {
   isTensor: isNDArray,
-  host: (x) => (x as NDArray)._host,
-  wrap: (h) => new NDArray(h),
-});
+  host: (x: unknown) => (x as NDArray)._host,
+  wrap: (h: HostTensor) => new NDArray(h),
+};
 
 /**
  * Creates an array from nested arrays, a flat array with `shape`, or a typed

@@ -14,7 +14,7 @@
  * Invariant: a pending array belongs to exactly one program, which runs at
  * most once.
  */
-import { count } from '../../runtime/profiler.js';
+import { SessionCache } from '../../runtime/session-cache.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { buildStep, type StepWrt, type UpdateRule } from '../autodiff/step.js';
@@ -22,13 +22,25 @@ import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
 import { withScope } from '../ops/errors.js';
+import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
 import { scalarTensor } from '../../runtime/tensor.js';
 import { NDArray } from './ndarray.js';
-import type { Parameter } from '../gluon/parameter.js';
-import { withTrace, type TraceContext } from './trace-context.js';
+import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
+import type { GradReqLike } from './tape.js';
+
+/** What the program needs of a parameter (the front end's Parameter). */
+export interface StepParameter extends TracedParam {
+  readonly gradReq: GradReqLike;
+  /** False for parameters no gradient is taken of (integer, or marked so). */
+  readonly differentiable: boolean;
+  data(): NDArray;
+  grad(): NDArray;
+  setData(value: NDArray): void;
+  setGrad(g: NDArray): void;
+}
 
 /** What the program needs of a hybrid block. */
 export interface TraceableBlock {
@@ -38,7 +50,7 @@ export interface TraceableBlock {
   /** Output types of a call, from a cached trace (no compilation). */
   _outputTypes(inputs: { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean } | null;
   _runNow(inputs: NDArray[], into: NDArray[], training: boolean, recording: boolean): void;
-  collectParams(): { values(): Parameter[] };
+  collectParams(): { values(): StepParameter[] };
 }
 
 /** What the program needs of an optimizer (see optimizer/optimizer.ts). */
@@ -53,13 +65,13 @@ export interface FusableOptimizer extends UpdateRule {
 export interface FusableTrainer {
   readonly optimizer: FusableOptimizer;
   /** The parameters it updates (those with gradReq other than 'null'). */
-  trainable(): [string, Parameter][];
+  trainable(): [string, StepParameter][];
   /** The learning rate, weight decay, step count and gradient scale of a parameter's next update. */
-  nextScalars(p: Parameter, batchSize: number): { lr: number; wd: number; t: number; rescale: number };
+  nextScalars(p: StepParameter, batchSize: number): { lr: number; wd: number; t: number; rescale: number };
   /** The optimizer states of a parameter (created on first use). */
-  stateOf(p: Parameter): NDArray[];
+  stateOf(p: StepParameter): NDArray[];
   /** Stores an update computed elsewhere and counts it. */
-  commitUpdate(p: Parameter, weight: NDArray, states: NDArray[]): void;
+  commitUpdate(p: StepParameter, weight: NDArray, states: NDArray[]): void;
 }
 
 type Ref = { ext: number } | { call: number; out: number };
@@ -76,20 +88,20 @@ interface Call {
 interface Compiled {
   run: Runner;
   /** Feed names of parameters, states, grads. */
-  params: [Parameter, string][];
-  oldGrads: [Parameter, string][];
-  states: [Parameter, number, string][];
+  params: [StepParameter, string][];
+  oldGrads: [StepParameter, string][];
+  states: [StepParameter, number, string][];
   outs: string[][];
-  updates: [Parameter, string][];
-  grads: [Parameter, string][];
-  newWeights: [Parameter, string][];
-  newStates: [Parameter, number, string][];
+  updates: [StepParameter, string][];
+  grads: [StepParameter, string][];
+  newWeights: [StepParameter, string][];
+  newStates: [StepParameter, number, string][];
   /** The scalar feeds the update reads: name, kind (index into lr, wd, t, rescale), scalar class. */
   scalars: [string, number, number][];
   /** The parameters of the recorded blocks when compiled (what `fusedStep` checks the trainer against). */
-  used: Set<Parameter>;
+  used: Set<StepParameter>;
   /** Updated parameters whose gradient is not an output (computed on first read; see `lazyGradients`). */
-  lazyGrads: Parameter[];
+  lazyGrads: StepParameter[];
 }
 
 /**
@@ -106,7 +118,7 @@ const gradsWanted = new Set<string>();
  * the cache key.
  */
 interface StepScalars {
-  params: Parameter[];
+  params: StepParameter[];
   values: number[][];
   classes: number[][];
   key: string;
@@ -140,28 +152,16 @@ function blockId(b: object): number {
   return id;
 }
 
-const CACHE_SIZE = 8;
-const cache = new Map<string, Compiled>();
-
-/** The compiled entry of `key`, compiled by `make` when missing (least recently used ones are released). */
-function lookup(key: string, make: () => Compiled): Compiled {
-  let c = cache.get(key);
-  if (c) {
-    count('cacheHits');
-    cache.delete(key);
-    cache.set(key, c);
-    return c;
-  }
-  c = make();
-  cache.set(key, c);
-  while (cache.size > CACHE_SIZE) {
-    const [k, old] = cache.entries().next().value as [string, Compiled];
-    cache.delete(k);
-    old.run.session.close();
-  }
-  return c;
+/** The compiled steps: eight kept, the least recently used released. */
+const cache = new SessionCache<Compiled>({ size: 8, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
+/** The program being recorded: the `pendingStep` of the one context (compiler/ops/context.ts). */
+function pendingProgram(): Program | null {
+  return getContext().pendingStep as Program | null;
 }
-let pending: Program | null = null;
+
+function setPending(p: Program | null): void {
+  updateContext({ pendingStep: p });
+}
 let fusion = true;
 let stepThreads: number | 'auto' = 'auto';
 
@@ -218,12 +218,13 @@ export function fusionEnabled(): boolean {
 
 /** Runs the pending program, if any (before anything reads state it would change). */
 export function flushPending(): void {
-  pending?.force();
+  pendingProgram()?.force();
 }
 
 /** The pending program that owns a pending array, if any. */
 function programOf(x: NDArray): Program | null {
-  return (x._lazy as { program?: Program } | null)?.program ?? null;
+  const owner = x._lazy?.owner;
+  return owner instanceof Program ? owner : null;
 }
 
 class Program {
@@ -252,7 +253,7 @@ class Program {
   force(): void {
     if (this.done) return;
     this.done = true;
-    if (pending === this) pending = null;
+    if (pendingProgram() === this) setPending(null);
     if (this.backward) this.execute(null, 0);
     else this.runCallsOneByOne();
   }
@@ -288,12 +289,12 @@ class Program {
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
   execute(trainer: FusableTrainer | null, batchSize: number, prepared?: { key: string; scalars: StepScalars | null }): void {
     this.done = true;
-    if (pending === this) pending = null;
+    if (pendingProgram() === this) setPending(null);
     const scalars = prepared ? prepared.scalars : trainer ? stepScalars(trainer, batchSize) : null;
     const baseKey = prepared ? prepared.key : this.key(trainer, scalars);
     const lazy = trainer !== null && !gradsWanted.has(baseKey);
     const key = lazy ? `${baseKey}|lazy` : baseKey;
-    const c = lookup(key, () => this.compile(trainer, scalars, lazy));
+    const c = cache.get(key, () => this.compile(trainer, scalars, lazy));
     const feeds: Record<string, HostTensor> = {};
     this.externals.forEach((x, i) => (feeds[`x${i}`] = x._host));
     for (const [p, name] of c.params) feeds[name] = p.data()._host;
@@ -309,7 +310,7 @@ class Program {
     for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
     for (const [p, name] of c.grads) p.setGrad(new NDArray(res[name]!));
     if (trainer) {
-      const newStates = new Map<Parameter, NDArray[]>();
+      const newStates = new Map<StepParameter, NDArray[]>();
       for (const [p, k, name] of c.newStates) {
         const list = newStates.get(p) ?? [...trainer.stateOf(p)];
         list[k] = new NDArray(res[name]!);
@@ -325,7 +326,7 @@ class Program {
    * draws random numbers (a recomputation would draw others).
    */
   compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false): Compiled {
-    const ctx: TraceContext = { symbols: new Map(), names: new Map(), updates: new Map() };
+    const ctx: TraceContext<StepParameter> = { symbols: new Map(), names: new Map(), updates: new Map() };
     const vars = this.externals.map((x, i) => variable(`x${i}`, { dtype: x.dtype, shape: x.shape }));
     const outs: Symbol[][] = [];
     withTrace(ctx, () => {
@@ -346,19 +347,19 @@ class Program {
       graphOuts.push({ name, value: s.value });
       return name;
     }));
-    const updates: [Parameter, string][] = [...ctx.updates].map(([p, s], i) => {
+    const updates: [StepParameter, string][] = [...ctx.updates].map(([p, s], i) => {
       graphOuts.push({ name: `update${i}`, value: s.value });
       return [p, `update${i}`];
     });
     const inputs: Value[] = vars.map((v) => v.value);
-    const grads: [Parameter, string][] = [];
-    const oldGrads: [Parameter, string][] = [];
-    const states: [Parameter, number, string][] = [];
-    const newWeights: [Parameter, string][] = [];
-    const newStates: [Parameter, number, string][] = [];
-    const lazyList: Parameter[] = [];
+    const grads: [StepParameter, string][] = [];
+    const oldGrads: [StepParameter, string][] = [];
+    const states: [StepParameter, number, string][] = [];
+    const newWeights: [StepParameter, string][] = [];
+    const newStates: [StepParameter, number, string][] = [];
+    const lazyList: StepParameter[] = [];
     const scalarVars = new Map<string, { v: Symbol; kind: number; j: number }>();
-    const scalarVar = (p: Parameter, kind: number): Value => {
+    const scalarVar = (p: StepParameter, kind: number): Value => {
       const j = stepScalars!.classes[kind]![stepScalars!.params.indexOf(p)]!;
       const name = `${SCALAR_KINDS[kind]}${j}`;
       let s = scalarVars.get(name);
@@ -440,8 +441,8 @@ class Program {
   }
 
   /** The parameters the recorded calls read (from their blocks). */
-  usedParams(): Set<Parameter> {
-    const out = new Set<Parameter>();
+  usedParams(): Set<StepParameter> {
+    const out = new Set<StepParameter>();
     for (const c of this.calls) for (const p of c.block.collectParams().values()) out.add(p);
     return out;
   }
@@ -455,18 +456,22 @@ export function deferCall(block: TraceableBlock, inputs: NDArray[], training: bo
   const r = block._outputTypes(inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })), training);
   if (!r) return null;
   const types = r.types;
+  const pending = pendingProgram();
   if (pending && (pending.done || pending.backward)) pending.force();
-  const program = (pending ??= new Program());
+  let program = pendingProgram();
+  if (!program) setPending((program = new Program()));
   const refs = inputs.map((x) => program.ref(x));
-  const outputs: NDArray[] = types.map((t) => new NDArray(null, { dtype: t.dtype, shape: t.shape, force: () => program.force(), program } as never));
+  const outputs: NDArray[] = types.map((t) => new NDArray(null, { dtype: t.dtype, shape: t.shape, force: () => program.force(), owner: program, backward: deferBackward }));
   program.calls.push({ block, inputs: refs, outputs, training, recording, list: r.list });
   return { outputs, list: r.list };
 }
 
-/** `backward` on a pending array: the program will compute gradients. Returns false when `head` is not pending. */
+/** `backward` on a pending array: the program will compute gradients. Returns false when `head` is not pending (the tape takes it). */
 export function deferBackward(head: NDArray, headGrad: NDArray | undefined): boolean {
   const program = programOf(head);
-  if (!program || program.done || program.backward) return false;
+  if (!program || program.done) return false;
+  // A second backward in the same step adds nothing (the program computes the gradients of the first head once).
+  if (program.backward) return true;
   if (headGrad && headGrad.shape.join() !== head.shape.join()) {
     throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
   }
@@ -480,13 +485,13 @@ export function deferBackward(head: NDArray, headGrad: NDArray | undefined): boo
  * false when it cannot (the caller then updates eagerly).
  */
 export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
-  const program = pending;
+  const program = pendingProgram();
   if (!program || program.done || !program.backward) return false;
   // Every parameter the trainer updates must get its gradient from this program
   // (checked against the blocks' parameters, remembered with a compiled step).
   const scalars = stepScalars(trainer, batchSize);
   const key = program.key(trainer, scalars);
-  const used = (cache.get(`${key}|lazy`) ?? cache.get(key))?.used ?? program.usedParams();
+  const used = (cache.peek(`${key}|lazy`) ?? cache.peek(key))?.used ?? program.usedParams();
   if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
   program.execute(trainer, batchSize, { key, scalars });
   return true;
@@ -516,7 +521,7 @@ function drawsRandom(outputs: Value[]): boolean {
  * and makes later steps of this kind output their gradients again.
  */
 function lazyGradients(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
-  const arrays = new Map<Parameter, NDArray>();
+  const arrays = new Map<StepParameter, NDArray>();
   // What the step was fed, by parameter (feed names of another compilation may differ).
   const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
   const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
@@ -524,7 +529,7 @@ function lazyGradients(program: Program, c: Compiled, feeds: Record<string, Host
     if (![...arrays.values()].some((a) => a._pending)) return;
     gradsWanted.add(stepKey);
     if (gradsWanted.size > 64) gradsWanted.delete(gradsWanted.values().next().value as string);
-    const g = lookup(program.key(null, null), () => program.compile(null, null));
+    const g = cache.get(program.key(null, null), () => program.compile(null, null));
     const gFeeds: Record<string, HostTensor> = {};
     program.externals.forEach((_x, i) => (gFeeds[`x${i}`] = feeds[`x${i}`]!));
     if (feeds['head_grad']) gFeeds['head_grad'] = feeds['head_grad'];

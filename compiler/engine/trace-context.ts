@@ -5,35 +5,57 @@
  * running statistics) the traced code asked for.
  */
 import { Value } from '../ir/value.js';
+import { getContext, withContext } from '../ops/context.js';
 import { Symbol } from '../trace/symbol.js';
-import type { Parameter } from '../gluon/parameter.js';
+import type { DType } from '../../runtime/dtypes.js';
+
+/** What a trace needs of a parameter (the front end's Parameter). */
+export interface TracedParam {
+  readonly dtype: DType;
+  readonly shape: number[];
+}
 
 /** One trace in progress. */
-export interface TraceContext {
-  symbols: Map<Parameter, Symbol>;
-  names: Map<Parameter, string>;
-  updates: Map<Parameter, Symbol>;
+export interface TraceContext<P extends TracedParam = TracedParam> {
+  symbols: Map<P, Symbol>;
+  names: Map<P, string>;
+  updates: Map<P, Symbol>;
+  /** The hybrid block whose `hybridForward` runs now (named in errors; see `inHybridForward`), or null. */
+  forward?: string | null;
 }
 
-const stack: TraceContext[] = [];
-
-/** The innermost trace, if any. */
-export function currentTrace(): TraceContext | undefined {
-  return stack[stack.length - 1];
+/** The innermost trace, if any (the `trace` field of the one context). Example: `currentTrace()?.updates`. */
+export function currentTrace<P extends TracedParam = TracedParam>(): TraceContext<P> | undefined {
+  return (getContext().trace as TraceContext<P> | null) ?? undefined;
 }
 
-/** Runs `fn` inside a new trace. */
-export function withTrace<R>(ctx: TraceContext, fn: () => R): R {
-  stack.push(ctx);
+/** Runs `fn` inside a new trace. Example: `withTrace(ctx, () => block._traceCall(vars))`. */
+export function withTrace<R, P extends TracedParam>(ctx: TraceContext<P>, fn: () => R): R {
+  return withContext({ trace: ctx }, fn);
+}
+
+/**
+ * Runs `fn` as the `hybridForward` of block `name` (null: an imperative
+ * forward, whose array reads are constants of the trace) within the current trace.
+ *
+ * ```ts
+ * inHybridForward('Dense', () => this.hybridForward(F, x, params));
+ * ```
+ */
+export function inHybridForward<R>(name: string | null, fn: () => R): R {
+  const ctx = currentTrace();
+  if (!ctx) return fn();
+  const old = ctx.forward ?? null;
+  ctx.forward = name;
   try {
     return fn();
   } finally {
-    stack.pop();
+    ctx.forward = old;
   }
 }
 
 /** The symbol of a parameter in the current trace (created on first use). */
-export function paramSymbol(ctx: TraceContext, p: Parameter, localName: string): Symbol {
+export function paramSymbol<P extends TracedParam>(ctx: TraceContext<P>, p: P, localName: string): Symbol {
   let s = ctx.symbols.get(p);
   if (!s) {
     const v = Value.param(ctx.names.get(p) ?? localName, { dtype: p.dtype, shape: [...p.shape] });

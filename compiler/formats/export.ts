@@ -18,8 +18,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, t
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
-import type { HybridBlock } from '../gluon/hybrid.js';
-import type { Parameter } from '../gluon/parameter.js';
+import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
 
 /** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
 export interface InputSpec {
@@ -55,8 +54,7 @@ export interface ExportResult {
   bytes: Uint8Array;
 }
 
-/** The input types of a block's calls, recorded by HybridBlock (see `lastSignature`). */
-export type Signature = { dtype: DType; shape: number[] }[];
+export type { Signature };
 
 /**
  * Traces `block` in prediction mode and lowers it to ONNX bytes with its

@@ -15,7 +15,7 @@ import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
 import { NDArray } from '../engine/ndarray.js';
-import type { Parameter, ParameterDict } from '../gluon/parameter.js';
+import type { FileParameter as Parameter, FileParameterDict as ParameterDict } from './block-like.js';
 
 /** The safetensors dtype code of each gluonc dtype. */
 const CODE: Record<DType, string> = {

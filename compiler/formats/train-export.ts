@@ -33,9 +33,7 @@ import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { withTrace } from '../engine/trace-context.js';
-import type { HybridBlock } from '../gluon/hybrid.js';
-import type { Optimizer } from '../gluon/optimizer/optimizer.js';
-import type { Parameter } from '../gluon/parameter.js';
+import type { FileParameter as Parameter, OptimizerLike as Optimizer, TraceableBlock as HybridBlock } from './block-like.js';
 import type { InputSpec } from './export.js';
 
 /** Options of `exportTrainingStep`. */

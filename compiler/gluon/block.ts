@@ -7,6 +7,7 @@
  * Parameter object between blocks shares the array.
  */
 import { withScope } from '../ops/errors.js';
+import { inHybridForward } from '../engine/trace-context.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { summarize, type SummaryResult } from './summary.js';
@@ -47,16 +48,26 @@ export class Block {
 
   /** Runs the block: pre-hooks, forward, hooks. Errors inside name the block. */
   call(...inputs: any[]): any {
-    for (const h of this._preHooks) h(this, inputs);
+    // Hooks are imperative code even inside a traced parent: parameter reads there are allowed.
+    if (this._preHooks.length) {
+      inHybridForward(null, () => {
+        for (const h of this._preHooks) h(this, inputs);
+      });
+    }
     this._nameChildren();
     const out = withScope(this._scopeName || this.constructor.name, () => this._run(inputs));
-    for (const h of this._hooks) h(this, inputs, out);
+    if (this._hooks.length) {
+      inHybridForward(null, () => {
+        for (const h of this._hooks) h(this, inputs, out);
+      });
+    }
     return out;
   }
 
   /** How `call` computes (HybridBlock overrides it). */
   protected _run(inputs: unknown[]): unknown {
-    return this.forward(...inputs);
+    // An imperative forward traced inside a hybrid parent reads its arrays as constants (no hybridForward rule applies).
+    return inHybridForward(null, () => this.forward(...inputs));
   }
 
   /** Child blocks by name, in registration order. */

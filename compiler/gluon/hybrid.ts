@@ -12,7 +12,7 @@ import { formatShape, zerosTensor, type HostTensor } from '../../runtime/tensor.
 import { buildStep, type StepWrt } from '../autodiff/step.js';
 import { isRecording, pause, record, recordEntry, requiresGrad } from '../engine/autograd.js';
 import { deferCall, fusionEnabled } from '../engine/program.js';
-import { count } from '../../runtime/profiler.js';
+import { SessionCache } from '../../runtime/session-cache.js';
 import { Graph } from '../ir/graph.js';
 import type { Shape } from '../ir/types.js';
 import { isTrainingMode, withTrainingMode } from '../ops/mode.js';
@@ -27,7 +27,7 @@ import { ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
 import { withParameterData, type Parameter } from './parameter.js';
 import type { F, Tensor } from '../engine/tensor.js';
-import { currentTrace, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
+import { currentTrace, inHybridForward, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
 
 /** Options of `hybridize`. */
 export interface HybridizeOptions {
@@ -81,8 +81,8 @@ interface Backward {
  */
 export class HybridBlock extends Block {
   private _active = false;
-  private _maxSignatures = 8;
-  private readonly _cache = new Map<string, Compiled>();
+  /** Compiled signatures (the forward session is released on eviction; a backward built for a taped call stays usable). */
+  private readonly _cache = new SessionCache<Compiled>({ size: 8, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
 
   /** Implemented by subclasses: the computation against `F`; the last argument holds this block's own parameters. */
   hybridForward(_F: F, ..._args: any[]): any {
@@ -104,7 +104,7 @@ export class HybridBlock extends Block {
     this._active = active;
     if (options.maxSignatures !== undefined) {
       if (!(options.maxSignatures >= 1)) throw new Error(`hybridize: maxSignatures must be at least 1, got ${options.maxSignatures}`);
-      this._maxSignatures = options.maxSignatures;
+      this._cache.limit = options.maxSignatures;
     }
     if (!active) this.clearCache();
     return super.hybridize(active, options as Record<string, unknown>);
@@ -126,7 +126,6 @@ export class HybridBlock extends Block {
 
   /** Releases every compiled session of this block. */
   clearCache(): void {
-    for (const c of this._cache.values()) c.run.session.close();
     this._cache.clear();
   }
 
@@ -220,18 +219,25 @@ export class HybridBlock extends Block {
     const ctx = currentTrace();
     if (!ctx) throw new Error(`${this.constructor.name}: called with symbols outside a hybridized parent; use sym ops directly`);
     if (this._gluon2()) {
-      const hook = (p: Parameter) => (ctx.names.has(p) ? (paramSymbol(ctx, p, p.name) as unknown as NDArray) : undefined);
-      return withParameterData(hook, () => this.forward(...inputs));
+      const hook = (p: Parameter) => (ctx.names.has(p) ? (paramSymbol(ctx as TraceContext<Parameter>, p, p.name) as unknown as NDArray) : undefined);
+      // A Gluon 2 forward reads its parameters through p.data() (the hook gives their symbols), so reads are allowed.
+      return inHybridForward(null, () => withParameterData(hook, () => this.forward(...inputs)));
     }
-    const args = this._paramArgs((p, k) => paramSymbol(ctx, p, k));
-    return this.hybridForward(symOps, ...(inputs as Tensor[]), args);
+    const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
+    // While it runs, `p.data()` is refused (it would bake the values in as constants; see Parameter.data).
+    return inHybridForward(this._forwardName(), () => this.hybridForward(symOps, ...(inputs as Tensor[]), args));
+  }
+
+  /** The name `Parameter.data()` errors give this block's traced hybridForward (null: an imperative forward, whose reads are constants). */
+  protected _forwardName(): string | null {
+    return this.constructor.name;
   }
 
   /** Traces this block on symbolic inputs; returns the outputs and the trace (param symbols, updates). */
-  trace(inputTypes: { name: string; dtype: NDArray['dtype']; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext; inputs: Symbol[] } {
+  trace(inputTypes: { name: string; dtype: NDArray['dtype']; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext<Parameter>; inputs: Symbol[] } {
     const names = new Map<Parameter, string>();
     for (const [k, p] of this.collectParams().entries()) names.set(p, k);
-    const ctx: TraceContext = { symbols: new Map(), names, updates: new Map() };
+    const ctx: TraceContext<Parameter> = { symbols: new Map(), names, updates: new Map() };
     const vars = inputTypes.map((t) => variable(t.name, { dtype: t.dtype, shape: t.shape }));
     // Called from `call` the block's scope is already pushed; called directly (export, inferShape) push it.
     const traceIt = () => withTrace(ctx, () => this._traceCall(vars));
@@ -271,27 +277,13 @@ export class HybridBlock extends Block {
     const sig = `${inputs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';')}|${training ? 'train' : 'infer'}`;
     const frozen = !training && !isRecording() && (this._unstable.get(sig) ?? 0) < FROZEN_REBUILDS;
     const key = `${sig}|${frozen ? 'frozen' : 'fed'}|${currentDevice()}`;
-    let c = this._cache.get(key);
-    if (c && c.versions && !sameVersions(c.versions)) {
+    const stale = this._cache.peek(key);
+    if (stale && stale.versions && !sameVersions(stale.versions)) {
       this._unstable.set(sig, (this._unstable.get(sig) ?? 0) + 1);
       this._cache.delete(key);
-      c.run.session.close();
-      c = undefined;
       if ((this._unstable.get(sig) ?? 0) >= FROZEN_REBUILDS) return this._runCompiled(inputs, into);
     }
-    if (c) {
-      count('cacheHits');
-      this._cache.delete(key);
-      this._cache.set(key, c);
-    } else {
-      c = this._compile(inputs, frozen);
-      this._cache.set(key, c);
-      while (this._cache.size > this._maxSignatures) {
-        const [oldKey, old] = this._cache.entries().next().value as [string, Compiled];
-        this._cache.delete(oldKey);
-        old.run.session.close();
-      }
-    }
+    const c = this._cache.get(key, () => this._compile(inputs, frozen));
     const feeds: Record<string, HostTensor> = {};
     c.inputs.forEach((name, i) => (feeds[name] = inputs[i]!._host));
     for (const [p, name] of c.params) feeds[name] = p.data()._host;

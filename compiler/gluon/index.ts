@@ -18,7 +18,10 @@ import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
 import { setSymbolEvaluator } from '../trace/symbol.js';
 import { evalSymbols } from '../compile.js';
 import * as ndMod from '../engine/nd.js';
-import { NDArray as NDArrayClass } from '../engine/ndarray.js';
+import { NDArray as NDArrayClass, ndTensorFactory } from '../engine/ndarray.js';
+import { setTensorFactory } from '../trace/tensor-like.js';
+import { setSessionExecutor } from '../ops/execute.js';
+import { runOneNode } from '../eager/one-node.js';
 import * as randomMod from '../engine/random.js';
 import * as contextMod from '../engine/context.js';
 import { loadArrays, saveArrays } from '../formats/params-file.js';
@@ -27,6 +30,12 @@ import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
 export { exportTrainingStep, type TrainingStep, type TrainingStepOptions } from '../formats/train-export.js';
 export type { InputSpec, ExportOptions, ExportResult } from '../formats/export.js';
+
+// Registrations, made here explicitly rather than as import side effects:
+// the symbolic layer takes NDArrays met while tracing as constants, and
+// eager operators and constant folding run large inputs as one-node sessions.
+setTensorFactory(ndTensorFactory);
+setSessionExecutor(runOneNode);
 
 /**
  * Eager arrays and operators.

@@ -8,6 +8,8 @@ import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant } from './init.js';
 import { NDArray } from '../engine/ndarray.js';
+import { bindParam } from '../engine/tape.js';
+import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
 import { flushPending } from '../engine/program.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
@@ -133,10 +135,23 @@ export class Parameter {
     }
   }
 
-  /** The current value. Errors name the parameter when it is not initialized yet. */
+  /**
+   * The current value. Errors name the parameter when it is not initialized
+   * yet, and when read inside a `hybridForward` being traced (hybridized):
+   * there the value must come from the parameter argument, or the compiled
+   * graph would hold today's values as constants.
+   */
   data(): NDArray {
     const traced = dataHook?.(this);
     if (traced) return traced;
+    const forward = currentTrace()?.forward;
+    if (forward) {
+      throw new Error(
+        `Parameter '${this.name}': data() was read inside ${forward}.hybridForward while it is traced (hybridized); ` +
+          "use the parameter argument instead (hybridForward's last argument holds the block's parameters, e.g. " +
+          'hybridForward(F, x, { weight, bias })), or the compiled graph would keep their current values as constants',
+      );
+    }
     if (this._data) return this._data;
     if (this._deferred) {
       throw new Error(
@@ -177,7 +192,7 @@ export class Parameter {
     }
     this.shape = [...value.shape];
     this._data = value;
-    value._param = this;
+    bindParam(value, this);
     this._deferred = null;
     this.version++;
   }

@@ -37,6 +37,11 @@ class TracedBlock extends HybridBlock {
     return this.inner().collectParams(select);
   }
 
+  /** The inner forward is imperative: its parameter reads are constants of the trace, as documented. */
+  protected override _forwardName(): string | null {
+    return null;
+  }
+
   override hybridForward(_F: F, ...args: unknown[]): Tensor {
     args.pop(); // this wrapper's (empty) parameter object
     return this.inner().call(...args) as Tensor;

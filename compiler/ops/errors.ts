@@ -1,24 +1,19 @@
 /**
  * Operator errors name the operator, its inputs' types and the block they
- * were called from. Blocks push their names on the scope stack while they run.
+ * were called from. Blocks push their names on the context's scopes
+ * (compiler/ops/context.ts) while they run.
  */
 import { formatType, type TensorType } from '../ir/types.js';
+import { getContext, withContext } from './context.js';
 
-const scopes: string[] = [];
-
-/** Runs `fn` with `name` pushed on the scope stack (a block's name while it runs). */
+/** Runs `fn` with `name` pushed on the scope stack (a block's name while it runs). Example: `withScope('net', () => sym.relu(x))`. */
 export function withScope<R>(name: string, fn: () => R): R {
-  scopes.push(name);
-  try {
-    return fn();
-  } finally {
-    scopes.pop();
-  }
+  return withContext({ scopes: [...getContext().scopes, name] }, fn);
 }
 
 /** The current scope path, e.g. `net.1` (empty outside any block). */
 export function currentScope(): string {
-  return scopes.filter(Boolean).join('/');
+  return getContext().scopes.filter(Boolean).join('/');
 }
 
 /** An error raised by an operator's type rule or call; the message names the operator and types. */

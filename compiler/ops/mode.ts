@@ -1,30 +1,23 @@
 /**
- * Training mode as operators see it. Dropout and BatchNorm read it when
+ * Training mode as operators see it: the `training` field of the one
+ * context (compiler/ops/context.ts). Dropout and BatchNorm read it when
  * called without an explicit `training` option; autograd sets it inside
  * `record(..., { trainMode })`. The resulting attribute is part of every
  * cache key, so a hybridized block compiles once per mode.
  */
-let training = false;
+import { getContext, updateContext, withContext } from './context.js';
 
-/** True inside a training-mode scope. */
+/** True inside a training-mode scope. Example: `isTrainingMode()` is false outside `autograd.record`. */
 export function isTrainingMode(): boolean {
-  return training;
+  return getContext().training;
 }
 
-/** Runs `fn` with training mode set to `on`, restoring the previous mode afterwards. */
+/** Runs `fn` with training mode set to `on`, restoring the previous mode afterwards. Example: `withTrainingMode(true, () => net.call(x))`. */
 export function withTrainingMode<R>(on: boolean, fn: () => R): R {
-  const old = training;
-  training = on;
-  try {
-    return fn();
-  } finally {
-    training = old;
-  }
+  return withContext({ training: on }, fn);
 }
 
-/** Sets training mode (returns the previous one). */
+/** Sets training mode (returns the previous one). Example: `const old = setTrainingMode(true)`. */
 export function setTrainingMode(on: boolean): boolean {
-  const old = training;
-  training = on;
-  return old;
+  return updateContext({ training: on }).training;
 }

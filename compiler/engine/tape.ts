@@ -1,0 +1,231 @@
+/**
+ * The autograd tape. Inside `record` (the context's `recording`), every
+ * eager operator whose inputs need gradients appends an entry (its inputs,
+ * outputs, attributes); a hybridized block appends one entry whose backward
+ * is its compiled gradient graph. `backward` walks the entries reachable
+ * from the head in reverse creation order (a reverse topological order) and
+ * evaluates each operator's gradient rule with F = nd. Parameters receive
+ * their gradients according to `gradReq`.
+ *
+ * The tape owns what it knows of arrays — the entry that produced one, a
+ * leaf's gradient buffer and requirement, the parameter an array holds — in
+ * a map keyed by array; an NDArray itself holds only data or a pending
+ * result. This module sits below ndarray.ts (it imports only its type), so
+ * `NDArray.backward` calls it directly; ndarray.ts passes the eager
+ * operators in (`TapeOps`).
+ * Invariant: entries only reference arrays reachable from the head, so a
+ * dropped graph is garbage (the map is weak).
+ */
+import { isFloat, type DType } from '../../runtime/dtypes.js';
+import type { HostTensor } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import { getContext, withContext } from '../ops/context.js';
+import type { GradCtx, OpDef } from '../ops/define.js';
+import type { GradOps } from '../ops/grad-ops.js';
+import type { NDArray } from './ndarray.js';
+
+/** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
+export interface TapeEntry {
+  readonly id: number;
+  readonly inputs: NDArray[];
+  readonly outputs: NDArray[];
+  backward(gradOutputs: (NDArray | null)[]): (NDArray | null)[];
+}
+
+/** Gradient requirement names (as Parameter's). */
+export type GradReqLike = 'write' | 'add' | 'null';
+
+/** What the tape knows of the parameter an array holds. */
+export interface ParamLike {
+  readonly gradReq: GradReqLike;
+  readonly name: string;
+  grad(): NDArray;
+}
+
+/** The eager operators and array creation the tape computes gradients with (ndarray.ts provides them). */
+export interface TapeOps {
+  /** The `nd` operators (the F of gradient rules). */
+  F: GradOps & { add(a: NDArray, b: NDArray): NDArray | NDArray[] };
+  /** An array of ones. */
+  ones(shape: number[], dtype: DType): NDArray;
+  /** An array holding `data` (the constants of gradient rules). */
+  array(data: HostTensor): NDArray;
+}
+
+interface Meta {
+  entry: TapeEntry | null;
+  gradReq: GradReqLike;
+  grad: NDArray | null;
+  param: ParamLike | null;
+}
+
+const meta = new WeakMap<NDArray, Meta>();
+let nextId = 0;
+
+function metaOf(x: NDArray): Meta {
+  let m = meta.get(x);
+  if (!m) meta.set(x, (m = { entry: null, gradReq: 'null', grad: null, param: null }));
+  return m;
+}
+
+/** True inside `record` (and not inside `pause`). Example: `autograd.record(() => isRecording())` is true. */
+export function isRecording(): boolean {
+  return getContext().recording;
+}
+
+/**
+ * Runs `fn` recording (or, with `recording: false`, not recording) in the given training mode.
+ *
+ * ```ts
+ * const y = recording(true, true, () => x.mul(x).sum());
+ * ```
+ */
+export function recording<R>(on: boolean, training: boolean, fn: () => R): R {
+  return withContext({ recording: on, training }, fn);
+}
+
+/** The tape entry that produced `x`, if any. Example: `entryOf(y)?.inputs`. */
+export function entryOf(x: NDArray): TapeEntry | null {
+  return meta.get(x)?.entry ?? null;
+}
+
+/** Marks `x` as a leaf with gradient buffer `grad` (`attachGrad`). Example: `attachGradBuffer(x, 'write', zerosLike)`. */
+export function attachGradBuffer(x: NDArray, gradReq: GradReqLike, grad: NDArray | null): void {
+  const m = metaOf(x);
+  m.gradReq = gradReq;
+  m.grad = grad;
+  m.entry = null;
+}
+
+/** The gradient buffer attached to `x`, if any. Example: `gradBuffer(x)?.toArray()`. */
+export function gradBuffer(x: NDArray): NDArray | null {
+  return meta.get(x)?.grad ?? null;
+}
+
+/** Records that `x` holds the data of parameter `p` (its gradients flow into `p`). Example: `bindParam(data, this)`. */
+export function bindParam(x: NDArray, p: ParamLike): void {
+  metaOf(x).param = p;
+}
+
+/** True when gradients must flow through `x`. Example: `inputs.some(requiresGrad)`. */
+export function requiresGrad(x: NDArray): boolean {
+  const m = meta.get(x);
+  if (!m) return false;
+  return m.entry !== null || (m.gradReq !== 'null' && m.grad !== null) || (m.param !== null && m.param.gradReq !== 'null');
+}
+
+/** Appends an entry to the tape (hybridized blocks, for their compiled backward). Example: `recordEntry(ins, outs, (g) => ...)`. */
+export function recordEntry(inputs: NDArray[], outputs: NDArray[], backward: TapeEntry['backward']): void {
+  const entry: TapeEntry = { id: nextId++, inputs, outputs, backward };
+  for (const o of outputs) metaOf(o).entry = entry;
+}
+
+/**
+ * Records one eager operator call when recording and an input needs a
+ * gradient; its backward evaluates the operator's gradient rule with F = nd.
+ *
+ * ```ts
+ * recordOp(def, inputs, attrs, outputs, ops);
+ * ```
+ */
+export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[], ops: TapeOps): void {
+  if (!getContext().recording || !inputs.some(requiresGrad)) return;
+  recordEntry(inputs, outputs, (gOuts) => {
+    if (typeof def.grad !== 'function') {
+      const why = def.noGradReason ? `: ${def.noGradReason}` : '';
+      throw new Error(`${def.name}: has no gradient rule, so it cannot be differentiated${why}`);
+    }
+    const ctx: GradCtx = {
+      inputs,
+      outputs,
+      attrs,
+      inTypes: inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
+      outTypes: outputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
+      constant: (data: HostTensor) => ops.array(data),
+    };
+    // F = nd: the rule returns the NDArrays its operators made.
+    return def.grad(ops.F, ctx, gOuts) as (NDArray | null)[];
+  });
+}
+
+/** Gradients of `heads` (weighted by `headGrads`) for every array on the recorded paths. */
+export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], createGraph: boolean, ops: TapeOps): Map<NDArray, NDArray> {
+  const grads = new Map<NDArray, NDArray>();
+  const add = (x: NDArray, g: NDArray): void => {
+    const old = grads.get(x);
+    grads.set(x, old ? (ops.F.add(old, g) as NDArray) : g);
+  };
+  // Entries reachable from the heads.
+  const entries = new Map<number, TapeEntry>();
+  const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
+  while (stack.length) {
+    const e = stack.pop()!;
+    if (entries.has(e.id)) continue;
+    entries.set(e.id, e);
+    for (const x of e.inputs) {
+      const xe = entryOf(x);
+      if (xe && !entries.has(xe.id)) stack.push(xe);
+    }
+  }
+  heads.forEach((h, i) => {
+    const g = headGrads[i] ?? ops.ones(h.shape, h.dtype);
+    if (g.shape.join() !== h.shape.join()) {
+      throw new Error(`backward: head gradient of shape [${g.shape}] for a head of shape [${h.shape}]`);
+    }
+    add(h, g);
+  });
+  const order = [...entries.values()].sort((a, b) => b.id - a.id);
+  const run = (): void => {
+    for (const e of order) {
+      const gOuts = e.outputs.map((o) => grads.get(o) ?? null);
+      if (gOuts.every((g) => g === null)) continue;
+      const gIns = e.backward(gOuts);
+      e.inputs.forEach((x, i) => {
+        const g = gIns[i];
+        if (g && isFloat(x.dtype) && requiresGrad(x)) add(x, g);
+      });
+    }
+  };
+  // With createGraph the gradient computation is itself recorded (second order); training mode is kept.
+  recording(createGraph, getContext().training, run);
+  return grads;
+}
+
+/** Writes a gradient into a leaf's or parameter's buffer according to its gradReq. */
+function store(x: NDArray, g: NDArray): void {
+  const m = meta.get(x);
+  if (!m) return;
+  const target = m.param ? (m.param.gradReq === 'null' ? null : m.param.grad()) : m.gradReq !== 'null' ? m.grad : null;
+  const req = m.param ? m.param.gradReq : m.gradReq;
+  if (!target) return;
+  const src = g._host.data;
+  const dst = target._host.data as Float32Array;
+  if (req === 'add') for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
+  else dst.set(src as Float32Array);
+}
+
+/**
+ * Backpropagates from `head` into the gradient buffers of the leaves and
+ * parameters it was computed from. A head that was not recorded (computed
+ * outside `autograd.record`, or with nothing that needs a gradient) is
+ * refused, as in MXNet, rather than silently doing nothing.
+ *
+ * ```ts
+ * backward(loss, undefined, ops);
+ * ```
+ */
+export function backward(head: NDArray, headGrad: NDArray | undefined, ops: TapeOps): void {
+  const m = meta.get(head);
+  if (!m || (m.entry === null && m.gradReq === 'null' && m.param === null)) {
+    throw new Error(
+      'backward: this array was not recorded, so it has no gradient to propagate; compute it inside autograd.record(() => ...) ' +
+        'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
+    );
+  }
+  const grads = backprop([head], [headGrad], false, ops);
+  for (const [x, g] of grads) {
+    const e = entryOf(x);
+    const xm = meta.get(x);
+    if ((e === null && x !== head) || xm?.param || (xm?.grad && e === null)) store(x, g);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What the file formats need of the front end's blocks, parameters and
+ * optimizers, as interfaces: formats sit below the Gluon API (whose
+ * `saveParameters`, `loadParameters` and `export` call them), so they know
+ * `Block`, `Parameter` and `Optimizer` only by these shapes.
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import type { UpdateRule } from '../autodiff/step.js';
+import type { Shape } from '../ir/types.js';
+import type { NDArray } from '../engine/ndarray.js';
+import type { GradReqLike } from '../engine/tape.js';
+import type { TraceContext, TracedParam } from '../engine/trace-context.js';
+import type { Symbol } from '../trace/symbol.js';
+
+/** A parameter as files see it (the front end's Parameter). Example: `p.data()._host`. */
+export interface FileParameter extends TracedParam {
+  readonly name: string;
+  readonly initialized: boolean;
+  readonly deferred: boolean;
+  readonly gradReq: GradReqLike;
+  readonly differentiable: boolean;
+  readonly lrMult: number;
+  readonly wdMult: number;
+  data(): NDArray;
+  setData(value: NDArray): void;
+}
+
+/** A dict of parameters by structural name (the front end's ParameterDict). Example: `params.entries()`. */
+export interface FileParameterDict {
+  has(name: string): boolean;
+  keys(): string[];
+  entries(): [string, FileParameter][];
+}
+
+/** The input types of a block's calls, recorded by HybridBlock (see `lastSignature`). */
+export type Signature = { dtype: DType; shape: number[] }[];
+
+/** A hybrid block as export sees it: traceable, with parameters (the front end's HybridBlock). Example: `block.trace(types)`. */
+export interface TraceableBlock {
+  readonly constructor: { name: string };
+  readonly lastSignature: Signature | null;
+  collectParams(): FileParameterDict;
+  trace(inputTypes: { name: string; dtype: DType; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
+  /** Inlines the block's computation into the current trace. */
+  _traceCall(inputs: unknown[]): unknown;
+}
+
+/** An optimizer as the training artifact sees it (the front end's Optimizer). Example: `opt.createState(w)`. */
+export interface OptimizerLike extends UpdateRule {
+  readonly name: string;
+  readonly hyper: Record<string, number | boolean | string>;
+  readonly learningRate: number;
+  readonly wd: number;
+  readonly rescaleGrad: number;
+  createState(weight: NDArray): NDArray[];
+}
