@@ -51,7 +51,9 @@ export interface BatchNormOptions {
 /**
  * Batch normalization over the channel `axis`. In training mode it
  * normalizes with the batch's mean and (biased) variance and updates
- * `runningMean`/`runningVar`; otherwise it uses the running statistics.
+ * the parameters `running_mean`/`running_var` (MXNet's names, so MXNet
+ * files load; the properties are `runningMean`/`runningVar`); otherwise it
+ * uses the running statistics.
  *
  * ```ts
  * const bn = new nn.BatchNorm();
@@ -94,18 +96,18 @@ export class BatchNorm extends HybridBlock {
       shape, init: options.betaInitializer ?? new Zero(), allowDeferredInit: true,
       differentiable: this.center, gradReq: this.center ? 'write' : 'null',
     });
-    this.runningMean = this.params.get('runningMean', {
+    this.runningMean = this.params.get('running_mean', {
       shape, init: options.runningMeanInitializer ?? new Zero(), allowDeferredInit: true, differentiable: false,
     });
-    this.runningVar = this.params.get('runningVar', {
+    this.runningVar = this.params.get('running_var', {
       shape, init: options.runningVarianceInitializer ?? new One(), allowDeferredInit: true, differentiable: false,
     });
   }
 
-  override hybridForward(F: F, x: Tensor, p: { gamma: Tensor; beta: Tensor; runningMean: Tensor; runningVar: Tensor }): Tensor {
+  override hybridForward(F: F, x: Tensor, p: { gamma: Tensor; beta: Tensor; running_mean: Tensor; running_var: Tensor }): Tensor {
     checkAxis(this, x, this.axis, this.gamma.shape[0]!, 'channels');
     // Called before the statistics so a deferred [0] shape is solved to [C] first.
-    const y = F.BatchNorm(x, p.gamma, p.beta, p.runningMean, p.runningVar, {
+    const y = F.BatchNorm(x, p.gamma, p.beta, p.running_mean, p.running_var, {
       axis: this.axis, eps: this.epsilon, momentum: this.momentum, fixGamma: !this.scale, useGlobalStats: this.useGlobalStats,
     });
     if (isTrainingMode() && !this.useGlobalStats) {
@@ -113,8 +115,8 @@ export class BatchNorm extends HybridBlock {
       const meanK = F.mean(x, { axis: this.axis, exclude: true, keepdims: true });
       const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis: this.axis, exclude: true });
       const mean = F.reshape(meanK, [-1]);
-      this.assignParam(this.runningMean, F.add(F.mul(p.runningMean, m), F.mul(mean, 1 - m)));
-      this.assignParam(this.runningVar, F.add(F.mul(p.runningVar, m), F.mul(variance, 1 - m)));
+      this.assignParam(this.runningMean, F.add(F.mul(p.running_mean, m), F.mul(mean, 1 - m)));
+      this.assignParam(this.runningVar, F.add(F.mul(p.running_var, m), F.mul(variance, 1 - m)));
     }
     return y;
   }

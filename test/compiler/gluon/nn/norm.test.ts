@@ -61,9 +61,9 @@ function bnJob(code: string, x: nd.NDArray, s: BnState, attrs: Record<string, un
 describe('gluon.nn normalization layers', () => {
   beforeEach(() => random.seed(5));
 
-  it('BatchNorm has MXNet parameters: gamma, beta (trained), runningMean, runningVar (not differentiable), deferred [C]', () => {
+  it('BatchNorm has MXNet parameters: gamma, beta (trained), running_mean, running_var (not differentiable), deferred [C]', () => {
     const bn = new nn.BatchNorm();
-    assert.deepEqual(bn.collectParams().keys(), ['gamma', 'beta', 'runningMean', 'runningVar']);
+    assert.deepEqual(bn.collectParams().keys(), ['gamma', 'beta', 'running_mean', 'running_var']);
     assert.deepEqual(bn.gamma.shape, [0]);
     assert.equal(bn.gamma.gradReq, 'write');
     assert.equal(bn.beta.gradReq, 'write');
@@ -164,12 +164,12 @@ describe('gluon.nn normalization layers', () => {
       const yh = autograd.trainMode(() => hybrid.call(x)) as nd.NDArray;
       assertClose(flat(yh), flat(ye), `training output, batch ${n}`, 1e-4, 1e-5);
     }
-    for (const k of ['1.runningMean', '1.runningVar']) {
+    for (const k of ['1.running_mean', '1.running_var']) {
       const pe = eager.collectParams().get(k);
       const ph = hybrid.collectParams().get(k);
       assert.deepEqual(pe.shape, [4]);
       assertClose(flat(ph.data()), flat(pe.data()), k, 1e-5, 1e-6);
-      assert.notDeepEqual(flat(pe.data()), k.endsWith('Mean') ? [0, 0, 0, 0] : [1, 1, 1, 1], `${k} was updated`);
+      assert.notDeepEqual(flat(pe.data()), k.endsWith('mean') ? [0, 0, 0, 0] : [1, 1, 1, 1], `${k} was updated`);
     }
   });
 
