@@ -175,6 +175,8 @@ export const lrScheduler = {
   LRScheduler: lrSchedulerMod.LRScheduler,
   FactorScheduler: lrSchedulerMod.FactorScheduler,
   CosineScheduler: lrSchedulerMod.CosineScheduler,
+  MultiFactorScheduler: lrSchedulerMod.MultiFactorScheduler,
+  PolyScheduler: lrSchedulerMod.PolyScheduler,
 };
 
 /**
