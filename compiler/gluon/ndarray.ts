@@ -231,6 +231,8 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
   const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);
   const outs = executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
   if (eagerHook) eagerHook(def, arrays, prepared.attrs, outs);
+  // Auxiliary states (BatchNorm's moving statistics) are written into the arrays given, as MXNet does.
+  if (def.stateUpdate) def.stateUpdate(arrays.map((a) => a._host), prepared.attrs).forEach((h, i) => { if (h) arrays[i]!._host = h; });
   return def.multiOutput ? outs : outs[0]!;
 }
 

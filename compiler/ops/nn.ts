@@ -4,8 +4,9 @@
  * BatchNorm, LayerNorm, Dropout and fft.
  * Invariants: they take float32 and float64; `training` attributes are
  * always booleans once normalized (null reads the training mode), so the
- * mode is part of every cache key; the running-statistics update of
- * BatchNorm is the layer's, not the operator's.
+ * mode is part of every cache key; eager BatchNorm in training mode updates
+ * the moving statistics it was given in place (MXNet's auxiliary states,
+ * `stateUpdate`); in a traced graph nn.BatchNorm writes them back.
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { onnxDType } from '../../runtime/dtypes.js';
@@ -411,7 +412,12 @@ type BatchNormSig = (data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: T
  * Batch normalization over channel `axis` (default 1). In training mode
  * (and without `useGlobalStats`) it uses the batch's mean and biased
  * variance over all other axes, else `movingMean`/`movingVar`; `fixGamma`
- * (default true) treats gamma as 1. It does not update the moving statistics.
+ * (default true) treats gamma as 1. Run eagerly in training mode (inside
+ * `autograd.record`, or `autograd.trainMode`) without `useGlobalStats`, it
+ * updates `movingMean`/`movingVar` in place with MXNet's momentum rule,
+ * `moving = moving · momentum + batch · (1 − momentum)` with the biased
+ * batch variance (src/operator/nn/batch_norm.cc; MXNet's oneDNN kernel does
+ * it in the forward pass, its plain CPU kernel in the backward pass).
  * Example: `F.BatchNorm(x, gamma, beta, mean, variance, { fixGamma: false })`.
  */
 export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNormSig, BatchNormAttrs>({
@@ -476,6 +482,25 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
       res[j] = ((v[j]! - mu[k]!) / Math.sqrt(va[k]! + a.eps)) * (a.fixGamma ? 1 : g[k]!) + b[k]!;
     }
     return [fromF64(out!, res)];
+  },
+  stateUpdate: (ins, a) => {
+    if (a.training !== true || a.useGlobalStats) return [null, null, null, null, null];
+    const [x, , , mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
+    const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
+    const v = toF64(x);
+    const cnt = outer * inner;
+    const mu = new Float64Array(n);
+    const va = new Float64Array(n);
+    for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
+    for (let k = 0; k < n; k++) mu[k] /= cnt;
+    for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
+    const m0 = toF64(mean);
+    const v0 = toF64(variance);
+    const m = a.momentum;
+    const newMean = Float64Array.from(m0, (old, k) => old * m + mu[k]! * (1 - m));
+    const newVar = Float64Array.from(v0, (old, k) => old * m + (va[k]! / cnt) * (1 - m));
+    const like = (t: HostTensor, d: Float64Array): HostTensor => fromF64({ dtype: t.dtype, shape: [...t.shape] }, d);
+    return [null, null, null, like(mean, newMean), like(variance, newVar)];
   },
   // Batch statistics: the full backward through the mean and variance; moving statistics: an
   // affine map. gamma gets zeros under fixGamma (MXNet); the moving statistics get none.

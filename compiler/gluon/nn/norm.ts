@@ -4,10 +4,12 @@
  * Invariant: BatchNorm's running statistics change only in training mode
  * without `useGlobalStats`, by `running = momentum * running + (1 -
  * momentum) * batch` with the batch mean and biased variance over every
- * axis but `axis`; the update is computed with F ops and written through
+ * axis but `axis`: eagerly by the BatchNorm operator itself (in place, as
+ * MXNet's auxiliary states), traced by F ops written back through
  * `assignParam`, so eager and compiled steps update them alike.
  */
 import { isTrainingMode } from '../../ops/mode.js';
+import { isSymbol } from '../../trace/symbol.js';
 import { HybridBlock } from '../hybrid.js';
 import { One, Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -110,7 +112,9 @@ export class BatchNorm extends HybridBlock {
     const y = F.BatchNorm(x, p.gamma, p.beta, p.running_mean, p.running_var, {
       axis: this.axis, eps: this.epsilon, momentum: this.momentum, fixGamma: !this.scale, useGlobalStats: this.useGlobalStats,
     });
-    if (isTrainingMode() && !this.useGlobalStats) {
+    // Eagerly the operator has already updated the parameters' arrays in place (MXNet's
+    // auxiliary states); a traced graph returns the new values, written back after each run.
+    if (isTrainingMode() && !this.useGlobalStats && isSymbol(y)) {
       const m = this.momentum;
       const meanK = F.mean(x, { axis: this.axis, exclude: true, keepdims: true });
       const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis: this.axis, exclude: true });
