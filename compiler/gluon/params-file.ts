@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
+import { canonicalMxnetNames } from './mxnet-names.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
 import { NDArray } from './ndarray.js';
 import type { Parameter, ParameterDict } from './parameter.js';
@@ -271,10 +272,6 @@ export interface LoadParamsOptions {
   cast?: boolean;
 }
 
-function stripPrefix(name: string): string {
-  return name.startsWith('arg:') || name.startsWith('aux:') ? name.slice(4) : name;
-}
-
 function listNames(names: string[]): string {
   const shown = names.slice(0, 8).map((n) => `'${n}'`).join(', ');
   return names.length > 8 ? `${shown}, ... (${names.length} in all)` : shown || 'none';
@@ -287,8 +284,9 @@ function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]
 }
 
 /**
- * Loads a safetensors or MXNet `.params` file into `params` by key (`arg:` and
- * `aux:` prefixes of MXNet files are stripped). Every mismatch is an error
+ * Loads a safetensors or MXNet `.params` file into `params` by key (MXNet's
+ * names are mapped first: `arg:`/`aux:` prefixes dropped, MXNet 1.9's
+ * unfused recurrent cells renamed; see `mxnet-names.ts`). Every mismatch is an error
  * naming the parameter and the file; deferred parameters take the file's shape.
  *
  * ```ts
@@ -299,11 +297,12 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   const loaded = readTensorFile(file);
   if (!loaded.named) throw new Error(`${file}: the MXNet file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
   const byName = new Map<string, HostTensor>();
-  for (const [raw, t] of loaded.tensors) {
-    const name = stripPrefix(raw);
-    if (byName.has(name)) throw new Error(`${file}: parameter '${name}' appears twice in the file`);
+  const names = loaded.format === 'mxnet' ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
+  loaded.tensors.forEach(([raw, t], i) => {
+    const name = names[i]!;
+    if (byName.has(name)) throw new Error(`${file}: parameter '${name}' appears twice in the file${name !== raw ? ` (as '${raw}' too)` : ''}`);
     byName.set(name, t);
-  }
+  });
   const assign: [Parameter, NDArray][] = [];
   for (const [name, p] of params.entries()) {
     const t = byName.get(name);
