@@ -19,9 +19,12 @@
 import fs from 'node:fs';
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { AttrValue } from '../ir/node.js';
+import { isTrainingMode } from '../ops/mode.js';
 import { getOp, hasOp } from '../ops/registry.js';
+import { isSymbol } from '../trace/symbol.js';
 import { HybridBlock } from './hybrid.js';
 import { canonicalMxnetNames } from './mxnet-names.js';
+import { movingStatistics } from './nn/norm.js';
 import { readTensorFile } from './params-file.js';
 import type { F, Tensor } from './tensor.js';
 
@@ -275,9 +278,20 @@ export class MxnetSymbolBlock extends HybridBlock {
         });
         const out = this._steps[i]!(F, ins);
         values.push(Array.isArray(out) ? out : [out]);
+        if (n.op === 'BatchNorm' && isSymbol(out)) this._writeBackMovingStats(F, n, ins);
       }
     });
     const res = this.graph.heads.map(([j, o]) => values[j]![o]!);
     return res.length === 1 ? res[0]! : res;
+  }
+
+  /** Traced in training mode, BatchNorm's new moving statistics become outputs written back after each run (eagerly the operator updates them in place). */
+  private _writeBackMovingStats(F: F, n: MxnetNode, ins: Tensor[]): void {
+    const attr = (k: string, d: AttrValue) => (n.attrs[k] === undefined ? d : parseMxnetAttr(n.attrs[k]!) ?? d);
+    if (!isTrainingMode() || attr('use_global_stats', false) === true) return;
+    const targets = n.inputs.slice(3, 5).map(([j]) => this.graph.nodes[j]!);
+    if (targets.some((t) => t.op !== 'null' || !this.params.has(t.name))) return;
+    const updated = movingStatistics(F, ins[0]!, ins[3]!, ins[4]!, attr('axis', 1) as number, attr('momentum', 0.9) as number);
+    targets.forEach((t, k) => this.assignParam(this.params.get(t.name), updated[k]!));
   }
 }

@@ -28,6 +28,23 @@ function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number
   }
 }
 
+/**
+ * MXNet's moving-statistics rule written with `F` (for traced graphs; the
+ * eager operator applies the same rule in place): `moving · momentum +
+ * batch · (1 − momentum)` with the batch mean and biased variance over every
+ * axis but `axis`.
+ *
+ * ```ts
+ * const [mean, variance] = movingStatistics(F, x, p.running_mean, p.running_var, 1, 0.9);
+ * ```
+ */
+export function movingStatistics(F: F, x: Tensor, movingMean: Tensor, movingVar: Tensor, axis: number, momentum: number): [Tensor, Tensor] {
+  const meanK = F.mean(x, { axis, exclude: true, keepdims: true });
+  const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis, exclude: true });
+  const mean = F.reshape(meanK, [-1]);
+  return [F.add(F.mul(movingMean, momentum), F.mul(mean, 1 - momentum)), F.add(F.mul(movingVar, momentum), F.mul(variance, 1 - momentum))];
+}
+
 /** Options of BatchNorm (MXNet's, camelCase). */
 export interface BatchNormOptions {
   /** The channel axis (default 1). */
@@ -115,12 +132,9 @@ export class BatchNorm extends HybridBlock {
     // Eagerly the operator has already updated the parameters' arrays in place (MXNet's
     // auxiliary states); a traced graph returns the new values, written back after each run.
     if (isTrainingMode() && !this.useGlobalStats && isSymbol(y)) {
-      const m = this.momentum;
-      const meanK = F.mean(x, { axis: this.axis, exclude: true, keepdims: true });
-      const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis: this.axis, exclude: true });
-      const mean = F.reshape(meanK, [-1]);
-      this.assignParam(this.runningMean, F.add(F.mul(p.running_mean, m), F.mul(mean, 1 - m)));
-      this.assignParam(this.runningVar, F.add(F.mul(p.running_var, m), F.mul(variance, 1 - m)));
+      const [mean, variance] = movingStatistics(F, x, p.running_mean, p.running_var, this.axis, this.momentum);
+      this.assignParam(this.runningMean, mean);
+      this.assignParam(this.runningVar, variance);
     }
     return y;
   }
