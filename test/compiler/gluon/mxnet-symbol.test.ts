@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { nd, gluon, autograd } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
 import { parseMxnetAttr } from '../../../compiler/gluon/mxnet-symbol.js';
+import { gluonc } from '../../helpers/cli.js';
 import { assertClose } from '../../helpers/compare.js';
 
 const { nn } = gluon;
@@ -85,6 +86,21 @@ describe('MXNet export format (symbol JSON + .params)', function () {
       const y = Object.values(out)[0]!;
       assert.deepEqual(y.shape, REF.output.shape);
       assertClose(Array.from(y.data as Float32Array, Number), REF.output.data, 'ONNX artifact vs PyTorch', 1e-4, 1e-5);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('gluonc compile turns a model file made of MXNet\'s export into an artifact with the same numbers', async () => {
+    const file = path.join(dir, 'cli-convnet.onnx');
+    const r = gluonc(['compile', fixture('convnet-model.ts'), '-o', file]);
+    assert.equal(r.status, 0, r.stderr);
+    const model = await loadModel(file);
+    try {
+      assert.deepEqual(model.inputs, [{ name: 'data', dtype: 'float32', shape: ['N', 1, 6, 6] }]);
+      const input = x();
+      const out = await model.run({ data: { data: input.data() as Float32Array, shape: input.shape } });
+      assertClose(Array.from(Object.values(out)[0]!.data as Float32Array, Number), REF.output.data, 'compiled artifact vs PyTorch', 1e-4, 1e-5);
     } finally {
       await model.close();
     }
