@@ -69,6 +69,9 @@ const SCALAR: Record<string, Apply> = {
   _minimum_scalar: (F, [x], s) => F.minimum(x!, s),
 };
 
+/** Training heads: their inputs after the first are labels, unused at inference. */
+const LABELLED = new Set(['SoftmaxOutput', 'Softmax']);
+
 /** Operators that pass their first input through at inference. */
 const IDENTITY = new Set(['_copy', 'identity', 'BlockGrad', 'stop_gradient', '_CrossDeviceCopy']);
 
@@ -91,8 +94,8 @@ export function parseMxnetAttr(value: string): AttrValue | undefined {
   if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) || s === 'inf' || s === '-inf') return Number(s.replace('inf', 'Infinity'));
   if ((s.startsWith('(') && s.endsWith(')')) || (s.startsWith('[') && s.endsWith(']'))) {
     const parts = s.slice(1, -1).split(',').map((p) => p.trim()).filter((p) => p !== '');
-    const nums = parts.map((p) => (p === 'None' ? NaN : Number(p)));
-    if (nums.every((n) => Number.isFinite(n))) return nums;
+    const items = parts.map((p) => (p === 'None' ? null : Number(p)));
+    if (items.every((n) => n === null || Number.isFinite(n))) return items;
   }
   return s;
 }
@@ -144,25 +147,31 @@ function stepOf(node: MxnetNode, where: string): Step {
     return (F, ins) => scalar(F, ins, s);
   }
   if (op === 'add_n' || op === 'ElementWiseSum') return (F, ins) => ins.reduce((a, b) => F.add(a, b));
-  // Inference view of the training head: the softmax of the data (the label input is not used).
-  const target = op === 'SoftmaxOutput' || op === 'Softmax' ? 'softmax' : ALIASES[op] ?? (hasOp(op) ? op : camel(op));
+  if (op === 'SoftmaxOutput' || op === 'Softmax') {
+    // Inference view of the training head: the softmax of the data (the label input is not used), over
+    // axis 1 (multi_output), the last axis (preserve_shape), else over every axis but the first.
+    const flag = (k: string) => parseMxnetAttr(node.attrs[k] ?? 'False') === true;
+    if (flag('multi_output')) return (F, [x]) => F.softmax(x!, { axis: 1 });
+    if (flag('preserve_shape')) return (F, [x]) => F.softmax(x!, { axis: -1 });
+    return (F, [x]) => F.reshapeLike(F.softmax(F.flatten(x!), { axis: -1 }), x!);
+  }
+  const target = ALIASES[op] ?? (hasOp(op) ? op : camel(op));
   if (!hasOp(target)) throw new Error(`${at}: gluonc has no such operator`);
   const def = getOp(target);
   const declared = def.attrs ?? {};
   const opts: Record<string, AttrValue> = {};
   for (const [k, v] of Object.entries(node.attrs)) {
     if (k.startsWith('__') || IGNORED.has(k)) continue;
-    if (target === 'softmax' && op !== 'softmax' && k !== 'axis') continue; // SoftmaxOutput's loss options
     const key = camel(k);
+    // An attribute gluonc does not know, set to MXNet's "off" (`False`, `None`), changes nothing.
+    if (!(key in declared) && (v === 'False' || v === 'None')) continue;
     if (!(key in declared)) throw new Error(`${at}: attribute '${k}' = '${v}' is not one gluonc's ${target} takes (it takes ${Object.keys(declared).join(', ') || 'none'})`);
     const parsed = parseMxnetAttr(v);
     if (parsed !== undefined) opts[key] = parsed;
   }
-  const arity = target === 'softmax' ? 1 : Infinity;
-  const fnName = target;
   return (F, ins) => {
-    const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[fnName]!;
-    return fn(...ins.slice(0, arity), opts);
+    const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[target]!;
+    return fn(...ins, opts);
   };
 }
 
@@ -185,6 +194,7 @@ export class MxnetSymbolBlock extends HybridBlock {
   readonly source: string;
   private readonly _steps: (Step | null)[];
   private readonly _inputIndex = new Map<number, number>();
+  private readonly _labels = new Set<number>();
 
   /**
    * Reads `symbolFile` and, when given, its parameters from `paramFile` (any
@@ -242,11 +252,14 @@ export class MxnetSymbolBlock extends HybridBlock {
       if (i === undefined) throw new Error(`${source}: input '${name}' is not a variable of the graph (its variables: ${[...nullNames.keys()].join(', ')})`);
       this._inputIndex.set(i, k);
     });
-    // BatchNorm's moving statistics (its inputs 3 and 4) are auxiliary states.
+    // BatchNorm's moving statistics (its inputs 3 and 4) are auxiliary states; a training head's label is not used.
     const aux = new Set<number>();
-    for (const n of graph.nodes) if (n.op === 'BatchNorm' || n.op === 'SyncBatchNorm') n.inputs.slice(3, 5).forEach(([j]) => aux.add(j));
+    for (const n of graph.nodes) {
+      if (n.op === 'BatchNorm') n.inputs.slice(3, 5).forEach(([j]) => aux.add(j));
+      if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._labels.add(j));
+    }
     graph.nodes.forEach((n, i) => {
-      if (n.op !== 'null' || this._inputIndex.has(i)) return;
+      if (n.op !== 'null' || this._inputIndex.has(i) || this._labels.has(i)) return;
       const t = known.get(n.name);
       const declared = n.attrs.__shape__ !== undefined ? parseMxnetAttr(n.attrs.__shape__) : undefined;
       const shape = t ? [...t.shape] : Array.isArray(declared) && declared.every((d) => (d as number) > 0) ? (declared as number[]) : [];
@@ -269,9 +282,10 @@ export class MxnetSymbolBlock extends HybridBlock {
     this.graph.nodes.forEach((n, i) => {
       const k = this._inputIndex.get(i);
       if (k !== undefined) values.push([inputs[k]!]);
+      else if (this._labels.has(i)) values.push([]);
       else if (n.op === 'null') values.push([params[n.name]!]);
       else {
-        const ins = n.inputs.map(([j, o]) => {
+        const ins = (LABELLED.has(n.op) ? n.inputs.slice(0, 1) : n.inputs).map(([j, o]) => {
           const v = values[j]![o];
           if (!v) throw new Error(`${this.source}: node '${n.name}' uses output ${o} of node '${this.graph.nodes[j]!.name}', which gluonc's operator does not produce`);
           return v;

@@ -8,6 +8,7 @@ import { loadModel } from 'gluonc/runtime';
 import { parseMxnetAttr } from '../../../compiler/gluon/mxnet-symbol.js';
 import { gluonc } from '../../helpers/cli.js';
 import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
 
 const { nn } = gluon;
 
@@ -143,6 +144,52 @@ describe('MXNet export format (symbol JSON + .params)', function () {
     const small = new nn.HybridSequential();
     small.add(new nn.Conv2D(4, 3, { inChannels: 1 }));
     assert.throws(() => small.loadParameters(fixture('convnet-0000.params')), /Entry 'arg:batchnorm0_gamma' in file '.*convnet-0000\.params' could not be placed: no parameter of the block is left for it by structural order/);
+  });
+
+  it('runs MXNet\'s scalar, elementwise, shape and head operators as numpy computes them (two heads, a second output)', () => {
+    const nodes: unknown[] = [];
+    const node = (op: string, name: string, inputs: [number, number][] = [], attrs?: Record<string, string>) => {
+      nodes.push({ op, name, inputs: inputs.map(([i, o]) => [i, o, 0]), ...(attrs ? { attrs } : {}) });
+      return nodes.length - 1;
+    };
+    const data = node('null', 'data');
+    const a = node('_plus_scalar', 'a', [[data, 0]], { scalar: '1.5' });
+    const b = node('_rminus_scalar', 'b', [[data, 0]], { scalar: '2' });
+    const c = node('elemwise_mul', 'c', [[a, 0], [b, 0]]);
+    const d = node('add_n', 'd', [[c, 0], [data, 0], [a, 0]], { num_args: '3' });
+    const e = node('Reshape', 'e', [[d, 0]], { shape: '(0, -1)' });
+    const g = node('Concat', 'g', [[e, 0], [e, 0]], { dim: '1', num_args: '2' });
+    const h = node('slice_axis', 'h', [[g, 0]], { axis: '1', begin: '2', end: 'None' });
+    const i = node('SliceChannel', 'i', [[h, 0]], { num_outputs: '2', axis: '1' });
+    const j = node('elemwise_add', 'j', [[i, 0], [i, 1]]);
+    const t = node('softmax', 't', [[j, 0]], { axis: '-1', use_length: 'False' });
+    const label = node('null', 'softmax_label');
+    const k = node('SoftmaxOutput', 'k', [[t, 0], [label, 0]], { grad_scale: '1', normalization: 'null' });
+    const file = path.join(dir, 'ops-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [data, label], heads: [[k, 0, 0], [i, 1, 0]] }));
+    const net = gluon.SymbolBlock.imports(file, ['data']);
+    assert.equal(net.collectParams().size, 0, 'the label is neither a parameter nor an input');
+    const input = nd.random.uniform(-1, 1, [2, 3, 4]);
+    const [r] = numpyRefs([{
+      inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }],
+      code: `
+x = a
+p = x + 1.5
+d = (p * (2 - x) + x + p).reshape(2, -1)
+h = np.concatenate([d, d], axis=1)[:, 2:]
+i0, i1 = np.split(h, 2, axis=1)
+j = i0 + i1
+sm = lambda v: np.exp(v - v.max(axis=-1, keepdims=True)) / np.exp(v - v.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)
+out = [sm(sm(j)), i1]`,
+    }]);
+    assert.equal(r!.error, undefined, r!.error);
+    for (const hybrid of [false, true]) {
+      if (hybrid) net.hybridize();
+      const [y, second] = net.call(input) as nd.NDArray[];
+      assert.deepEqual([y!.shape, second!.shape], [[2, 11], [2, 11]]);
+      assertClose(flat(y!), r!.outs[0]!.data, `first head${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+      assertClose(flat(second!), r!.outs[1]!.data, `second head${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+    }
   });
 
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
