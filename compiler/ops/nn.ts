@@ -464,18 +464,8 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     const [x, gamma, beta, mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
     const v = toF64(x);
     const [g, b] = [toF64(gamma), toF64(beta)];
-    const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
-    let mu = toF64(mean);
-    let va = toF64(variance);
-    if (a.training === true && !a.useGlobalStats) {
-      mu = new Float64Array(n);
-      va = new Float64Array(n);
-      const cnt = outer * inner;
-      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
-      for (let k = 0; k < n; k++) mu[k] /= cnt;
-      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
-      for (let k = 0; k < n; k++) va[k] /= cnt;
-    }
+    const { n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
+    const [mu, va] = a.training === true && !a.useGlobalStats ? channelMoments(x, a.axis) : [toF64(mean), toF64(variance)];
     const res = new Float64Array(v.length);
     for (let j = 0; j < v.length; j++) {
       const k = Math.floor(j / inner) % n;
@@ -486,21 +476,11 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
   stateUpdate: (ins, a) => {
     if (a.training !== true || a.useGlobalStats) return [null, null, null, null, null];
     const [x, , , mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
-    const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
-    const v = toF64(x);
-    const cnt = outer * inner;
-    const mu = new Float64Array(n);
-    const va = new Float64Array(n);
-    for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
-    for (let k = 0; k < n; k++) mu[k] /= cnt;
-    for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
-    const m0 = toF64(mean);
-    const v0 = toF64(variance);
+    const [mu, va] = channelMoments(x, a.axis);
     const m = a.momentum;
-    const newMean = Float64Array.from(m0, (old, k) => old * m + mu[k]! * (1 - m));
-    const newVar = Float64Array.from(v0, (old, k) => old * m + (va[k]! / cnt) * (1 - m));
-    const like = (t: HostTensor, d: Float64Array): HostTensor => fromF64({ dtype: t.dtype, shape: [...t.shape] }, d);
-    return [null, null, null, like(mean, newMean), like(variance, newVar)];
+    const rule = (t: HostTensor, batch: Float64Array): HostTensor =>
+      fromF64({ dtype: t.dtype, shape: [...t.shape] }, Float64Array.from(toF64(t), (old, k) => old * m + batch[k]! * (1 - m)));
+    return [null, null, null, rule(mean, mu), rule(variance, va)];
   },
   // Batch statistics: the full backward through the mean and variance; moving statistics: an
   // affine map. gamma gets zeros under fixGamma (MXNet); the moving statistics get none.
@@ -525,6 +505,20 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     return [dx, dgamma, F.sum(g, others), null, null];
   },
 });
+
+/** The mean and biased variance of `x` per channel of `axis` (float64). */
+function channelMoments(x: HostTensor, axis: number): [Float64Array, Float64Array] {
+  const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', axis, x.shape.length));
+  const v = toF64(x);
+  const cnt = outer * inner;
+  const mu = new Float64Array(n);
+  const va = new Float64Array(n);
+  for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
+  for (let k = 0; k < n; k++) mu[k] /= cnt;
+  for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
+  for (let k = 0; k < n; k++) va[k] /= cnt;
+  return [mu, va];
+}
 
 /**
  * The data gradient of `y = xhat * scale + shift` where `xhat` standardizes x
