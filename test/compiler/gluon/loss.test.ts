@@ -11,8 +11,12 @@ const { loss } = gluon;
  * positive weight. Each job returns the per-sample loss and
  * d(sum(d * loss))/d(pred) by central finite differences of the same
  * reference. Every loss averages over the non-batch axes except KLDivLoss,
- * which MXNet 1.9.1 sums (python/mxnet/gluon/loss.py, KLDivLoss:
- * `return F.sum(loss, axis=self._batch_axis, exclude=True)`).
+ * which MXNet 1.9.1 sums (python/mxnet/gluon/loss.py, KLDivLoss.hybrid_forward:
+ * `return F.sum(loss, axis=self._batch_axis, exclude=True)`, as the 1.9.1
+ * source is published at mxnet.apache.org/versions/1.9.1/api/python/docs/
+ * _modules/mxnet/gluon/loss.html; apache/mxnet PRs #18423 and #19356 changed
+ * it from a mean). SigmoidBinaryCrossEntropyLoss's pos_weight is the same
+ * file's: `-(log(p) * y * pos_weight + log(1 - p) * (1 - y))`.
  */
 const REF = String.raw`
 def logsm(x, ax):
