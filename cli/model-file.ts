@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { DType } from '../runtime/dtypes.js';
 import { DTYPES, isDType } from '../runtime/dtypes.js';
 import { gluon, random } from '../compiler/gluon/index.js';
-import type { InputSpec } from '../compiler/gluon/export.js';
+import type { InputSpec } from '../compiler/formats/export.js';
 import { asUserError, asUserErrorAsync, UserError } from './errors.js';
 
 /** The extensions `compile` accepts. */

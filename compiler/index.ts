@@ -11,6 +11,8 @@ export { executeOp } from './ops/execute.js';
 export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './onnx/emit.js';
 export { readModel } from './onnx/read.js';
 export { compileGraph, type Runner } from './compile.js';
+export { buildStep, type Step, type StepSpec, type StepWrt, type StepUpdate, type UpdateRule } from './autodiff/step.js';
+export type { PassReport } from './passes/pipeline.js';
 export { graphOf, evalSymbols, Symbol, DataDependentError } from './trace/symbol.js';
 export { retypeGraph } from './trace/retype.js';
 export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';

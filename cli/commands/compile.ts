@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { exportBlock, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/export.js';
+import { exportBlock, writeFileAtomic, type ExportOptions } from '../../compiler/formats/export.js';
 import { asHybrid } from '../../compiler/gluon/traced-block.js';
 import { gluon } from '../../compiler/gluon/index.js';
 import { formatReport, type PassReport } from '../../compiler/passes/pipeline.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { exportBytes } from '../../compiler/gluon/export.js';
+import { exportBytes } from '../../compiler/formats/export.js';
 import { asHybrid } from '../../compiler/gluon/traced-block.js';
 import { gluon } from '../../compiler/gluon/index.js';
 import { onnx } from '../../compiler/onnx/proto.js';

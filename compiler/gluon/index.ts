@@ -3,10 +3,10 @@
  * `import { nd, sym, random, profiler } from 'gluonc'`.
  */
 import { counters, reset } from '../../runtime/profiler.js';
-import * as autogradMod from './autograd.js';
+import * as autogradMod from '../engine/autograd.js';
 import { Block as BlockClass } from './block.js';
 import { HybridBlock as HybridBlockClass } from './hybrid.js';
-import { MxnetSymbolBlock as MxnetSymbolBlockClass } from './mxnet-symbol.js';
+import { MxnetSymbolBlock as MxnetSymbolBlockClass } from '../formats/mxnet-symbol.js';
 import { SymbolBlock as SymbolBlockClass } from './symbol-block.js';
 import * as initMod from './init.js';
 import * as nnMod from './nn/index.js';
@@ -14,16 +14,18 @@ import * as rnnMod from './rnn/index.js';
 import * as lossMod from './loss/index.js';
 import * as dataMod from './data/index.js';
 import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
-import type { F as FType, Tensor as TensorType } from './tensor.js';
+import type { F as FType, Tensor as TensorType } from '../engine/tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
-import * as ndMod from './nd.js';
-import { NDArray as NDArrayClass } from './ndarray.js';
-import * as randomMod from './random.js';
-import * as contextMod from './context.js';
-import { loadArrays, saveArrays } from './params-file.js';
+import * as ndMod from '../engine/nd.js';
+import { NDArray as NDArrayClass } from '../engine/ndarray.js';
+import * as randomMod from '../engine/random.js';
+import * as contextMod from '../engine/context.js';
+import { loadArrays, saveArrays } from '../formats/params-file.js';
 import { Trainer as TrainerClass } from './trainer.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
+export { exportTrainingStep, type TrainingStep, type TrainingStepOptions } from '../formats/train-export.js';
+export type { InputSpec, ExportOptions, ExportResult } from '../formats/export.js';
 
 /**
  * Eager arrays and operators.

@@ -19,9 +19,9 @@ import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
 import { getOp } from '../ops/registry.js';
 import { HybridBlock } from './hybrid.js';
-import { MxnetSymbolBlock } from './mxnet-symbol.js';
-import { NDArray } from './ndarray.js';
-import type { F, Tensor } from './tensor.js';
+import { MxnetSymbolBlock } from '../formats/mxnet-symbol.js';
+import { NDArray } from '../engine/ndarray.js';
+import type { F, Tensor } from '../engine/tensor.js';
 
 /**
  * A block made from a compiled graph.

@@ -5,7 +5,7 @@
  * the batch axis, so it equals SoftmaxCrossEntropyLoss with dense labels
  * minus the labels' entropy.
  */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { applyWeighting, Loss, type LossOptions } from './loss.js';
 
 /** Options of KLDivLoss. */

@@ -4,8 +4,8 @@
  * SigmoidBinaryCrossEntropyLoss.hybrid_forward(F, pred, label,
  * sample_weight=None, pos_weight=None)).
  */
-import { array, NDArray } from '../ndarray.js';
-import type { F, Tensor } from '../tensor.js';
+import { array, NDArray } from '../../engine/ndarray.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, optionalTensor, type LossOptions } from './loss.js';
 
 /** Options of SigmoidBinaryCrossEntropyLoss. */

@@ -13,7 +13,7 @@ import { isSymbol } from '../../trace/symbol.js';
 import { HybridBlock } from '../hybrid.js';
 import { One, Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { layerError, shapeText } from './basic.js';
 
 /** Checks that `axis` exists in `x` and that its length matches known channels. */

@@ -19,8 +19,8 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, t
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
-import type { HybridBlock } from './hybrid.js';
-import type { Parameter } from './parameter.js';
+import type { HybridBlock } from '../gluon/hybrid.js';
+import type { Parameter } from '../gluon/parameter.js';
 
 /** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
 export interface InputSpec {

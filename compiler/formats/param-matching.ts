@@ -11,7 +11,7 @@
  * misfit is an error naming both sides, so nothing is placed by accident.
  */
 import { formatShape, type HostTensor } from '../../runtime/tensor.js';
-import type { Parameter } from './parameter.js';
+import type { Parameter } from '../gluon/parameter.js';
 
 /** A file entry not placed by name: its name as written, as mapped, and its value. */
 export interface FileEntry {

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nd, gluon } from 'gluonc';
-import { canonicalMxnetNames } from '../../../../compiler/gluon/mxnet-names.js';
-import { assertClose } from '../../../helpers/compare.js';
+import { canonicalMxnetNames } from '../../../compiler/formats/mxnet-names.js';
+import { assertClose } from '../../helpers/compare.js';
 
 const { rnn, nn } = gluon;
 
 /** Fixtures written by test/fixtures/mxnet/make.py (MXNet's formats from their specification; PyTorch references). */
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/mxnet');
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/mxnet');
 
 interface Arr {
   shape: number[];

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, init, random } from 'gluonc';
-import { encodeSafetensors } from '../../../compiler/gluon/params-file.js';
+import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
 
 type NDArray = nd.NDArray;
 const { Dense } = gluon.nn;

@@ -15,8 +15,8 @@ import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { canonicalMxnetNames } from './mxnet-names.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
 import { matchByOrder, type FileEntry } from './param-matching.js';
-import { NDArray } from './ndarray.js';
-import type { Parameter, ParameterDict } from './parameter.js';
+import { NDArray } from '../engine/ndarray.js';
+import type { Parameter, ParameterDict } from '../gluon/parameter.js';
 
 /** The safetensors dtype code of each gluonc dtype. */
 const CODE: Record<DType, string> = {
