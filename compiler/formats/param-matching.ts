@@ -11,7 +11,12 @@
  * misfit is an error naming both sides, so nothing is placed by accident.
  */
 import { formatShape, type HostTensor } from '../../runtime/tensor.js';
-import type { Parameter } from '../gluon/parameter.js';
+
+/** What order matching reads of a parameter (gluon's Parameter has it). */
+export interface ParamShape {
+  readonly shape: number[];
+  readonly initialized: boolean;
+}
 
 /** A file entry not placed by name: its name as written, as mapped, and its value. */
 export interface FileEntry {
@@ -21,15 +26,15 @@ export interface FileEntry {
 }
 
 /** What order matching placed and what it could not. */
-export interface OrderMatch {
-  placed: [string, Parameter, HostTensor][];
-  unplaced: [string, Parameter][];
+export interface OrderMatch<P extends ParamShape> {
+  placed: [string, P, HostTensor][];
+  unplaced: [string, P][];
   extra: FileEntry[];
 }
 
 const AUX = /(?:^|[._])(running|moving)_(mean|var)$/;
 
-function fits(p: Parameter, shape: number[]): boolean {
+function fits(p: ParamShape, shape: number[]): boolean {
   if (!p.initialized && p.shape.length === 0) return true;
   return p.shape.length === shape.length && p.shape.every((d, i) => d === 0 || d === shape[i]);
 }
@@ -42,11 +47,11 @@ function fits(p: Parameter, shape: number[]): boolean {
  * const { placed, unplaced, extra } = matchByOrder([['0.weight', w]], [{ raw: 'arg:dense0_weight', name: 'dense0_weight', tensor }], 'm.params');
  * ```
  */
-export function matchByOrder(params: [string, Parameter][], entries: FileEntry[], file: string): OrderMatch {
+export function matchByOrder<P extends ParamShape>(params: [string, P][], entries: FileEntry[], file: string): OrderMatch<P> {
   const byKind = entries.some((e) => e.raw.startsWith('aux:'));
   const kindOfEntry = (e: FileEntry) => (byKind && e.raw.startsWith('aux:') ? 'aux' : 'arg');
   const kindOfParam = (name: string) => (byKind && AUX.test(name) ? 'aux' : 'arg');
-  const out: OrderMatch = { placed: [], unplaced: [], extra: [] };
+  const out: OrderMatch<P> = { placed: [], unplaced: [], extra: [] };
   for (const kind of ['arg', 'aux'] as const) {
     const ps = params.filter(([n]) => kindOfParam(n) === kind);
     const es = entries.filter((e) => kindOfEntry(e) === kind);

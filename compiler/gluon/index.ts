@@ -6,7 +6,7 @@ import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from '../engine/autograd.js';
 import { Block as BlockClass } from './block.js';
 import { HybridBlock as HybridBlockClass } from './hybrid.js';
-import { MxnetSymbolBlock as MxnetSymbolBlockClass } from '../formats/mxnet-symbol.js';
+import { MxnetSymbolBlock as MxnetSymbolBlockClass } from './mxnet-symbol.js';
 import { SymbolBlock as SymbolBlockClass } from './symbol-block.js';
 import * as initMod from './init.js';
 import * as nnMod from './nn/index.js';
@@ -16,6 +16,8 @@ import * as dataMod from './data/index.js';
 import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
 import type { F as FType, Tensor as TensorType } from '../engine/tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
+import { setSymbolEvaluator } from '../trace/symbol.js';
+import { evalSymbols } from '../compile.js';
 import * as ndMod from '../engine/nd.js';
 import { NDArray as NDArrayClass } from '../engine/ndarray.js';
 import * as randomMod from '../engine/random.js';
@@ -52,6 +54,9 @@ export const nd = {
 export declare namespace nd {
   type NDArray = NDArrayClass;
 }
+
+// `Symbol.eval` compiles through the compile layer, which the tracing layer cannot import.
+setSymbolEvaluator(evalSymbols);
 
 /**
  * Symbolic variables and operators (what `hybridForward` sees as `F` while tracing).

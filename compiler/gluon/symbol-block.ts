@@ -19,7 +19,7 @@ import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
 import { getOp } from '../ops/registry.js';
 import { HybridBlock } from './hybrid.js';
-import { MxnetSymbolBlock } from '../formats/mxnet-symbol.js';
+import { MxnetSymbolBlock } from './mxnet-symbol.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
 
@@ -108,7 +108,7 @@ export class SymbolBlock extends HybridBlock {
       if (!v.data) throw new Error(`SymbolBlock (${this.source}): value '${v.name}' has no producer and no data`);
       let c = this._constants.get(v);
       if (!c) this._constants.set(v, (c = new NDArray(v.data)));
-      return c as unknown as Tensor;
+      return c;
     };
     const ops = F as unknown as Record<string, ((...a: unknown[]) => Tensor | Tensor[]) | undefined>;
     for (const node of this.graph.nodes) {

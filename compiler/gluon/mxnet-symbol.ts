@@ -22,10 +22,10 @@ import type { AttrValue } from '../ir/node.js';
 import { isTrainingMode } from '../ops/mode.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { isSymbol } from '../trace/symbol.js';
-import { HybridBlock } from '../gluon/hybrid.js';
-import { canonicalMxnetNames } from './mxnet-names.js';
-import { movingStatistics } from '../gluon/nn/norm.js';
-import { readTensorFile } from './params-file.js';
+import { HybridBlock } from './hybrid.js';
+import { canonicalMxnetNames } from '../formats/mxnet-names.js';
+import { movingStatistics } from './nn/norm.js';
+import { readTensorFile } from '../formats/params-file.js';
 import type { F, Tensor } from '../engine/tensor.js';
 
 /** One node of an MXNet symbol graph. */
