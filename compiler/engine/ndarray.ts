@@ -199,6 +199,8 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
   const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);
   const outs = executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
   recordOp(def, arrays, prepared.attrs, outs, TAPE_OPS);
+  // Auxiliary states (BatchNorm's moving statistics) are written into the arrays given, as MXNet does.
+  if (def.stateUpdate) def.stateUpdate(arrays.map((a) => a._host), prepared.attrs).forEach((h, i) => { if (h) arrays[i]!._host = h; });
   return outputArity(def, prepared.attrs).list ? outs : outs[0]!;
 }
 

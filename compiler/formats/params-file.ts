@@ -13,7 +13,9 @@ import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../runtime/atomic-file.js';
 import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
+import { canonicalMxnetNames } from './mxnet-names.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
+import { matchByOrder, type FileEntry } from './param-matching.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { FileParameter as Parameter, FileParameterDict as ParameterDict } from './block-like.js';
 
@@ -241,10 +243,6 @@ export interface LoadParamsOptions {
   cast?: boolean;
 }
 
-function stripPrefix(name: string): string {
-  return name.startsWith('arg:') || name.startsWith('aux:') ? name.slice(4) : name;
-}
-
 function listNames(names: string[]): string {
   const shown = names.slice(0, 8).map((n) => `'${n}'`).join(', ');
   return names.length > 8 ? `${shown}, ... (${names.length} in all)` : shown || 'none';
@@ -257,8 +255,11 @@ function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]
 }
 
 /**
- * Loads a safetensors or MXNet `.params` file into `params` by key (`arg:` and
- * `aux:` prefixes of MXNet files are stripped). Every mismatch is an error
+ * Loads a safetensors or MXNet `.params` file into `params` by key (MXNet's
+ * names are mapped first: `arg:`/`aux:` prefixes dropped, MXNet 1.9's
+ * unfused recurrent cells renamed; see `mxnet-names.ts`); the entries of an
+ * MXNet file whose names match no parameter are placed by structural order
+ * (see `param-matching.ts`). Every mismatch is an error
  * naming the parameter and the file; deferred parameters take the file's shape.
  *
  * ```ts
@@ -268,19 +269,36 @@ function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]
 export function loadParamsFile(file: string, params: ParameterDict, options: LoadParamsOptions = {}): void {
   const loaded = readTensorFile(file);
   if (!loaded.named) throw new Error(`${file}: the MXNet file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
-  const byName = new Map<string, HostTensor>();
-  for (const [raw, t] of loaded.tensors) {
-    const name = stripPrefix(raw);
-    if (byName.has(name)) throw new Error(`${file}: parameter '${name}' appears twice in the file`);
-    byName.set(name, t);
+  const names = loaded.format === 'mxnet' ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
+  const entries: FileEntry[] = loaded.tensors.map(([raw, tensor], i) => ({ raw, name: names[i]!, tensor }));
+  const byName = new Map<string, FileEntry>();
+  for (const e of entries) {
+    if (byName.has(e.name)) throw new Error(`${file}: parameter '${e.name}' appears twice in the file${e.name !== e.raw ? ` (as '${e.raw}' too)` : ''}`);
+    byName.set(e.name, e);
+  }
+  const found: [string, Parameter, HostTensor][] = [];
+  let unplaced: [string, Parameter][] = [];
+  for (const [name, p] of params.entries()) {
+    const e = byName.get(name);
+    if (e) found.push([name, p, e.tensor]);
+    else unplaced.push([name, p]);
+  }
+  let extra = entries.filter((e) => !params.has(e.name));
+  // MXNet files name parameters globally (`dense0_weight`): what names do not place, structural order does.
+  const byOrder = loaded.format === 'mxnet' && unplaced.length > 0 && extra.length > 0;
+  if (byOrder) {
+    const m = matchByOrder(unplaced, extra, file);
+    found.push(...m.placed);
+    ({ unplaced, extra } = m);
+  }
+  if (unplaced.length && !options.allowMissing) {
+    const [name] = unplaced[0]!;
+    throw new Error(byOrder
+      ? `Parameter '${name}' could not be placed: its name is not in file '${file}' and, matching by structural order, the file has no entry left for it; pass { allowMissing: true } to skip it`
+      : `Parameter '${name}' is missing in file '${file}' (the file holds ${listNames([...byName.keys()])}); pass { allowMissing: true } to skip it`);
   }
   const assign: [Parameter, NDArray][] = [];
-  for (const [name, p] of params.entries()) {
-    const t = byName.get(name);
-    if (!t) {
-      if (options.allowMissing) continue;
-      throw new Error(`Parameter '${name}' is missing in file '${file}' (the file holds ${listNames([...byName.keys()])}); pass { allowMissing: true } to skip it`);
-    }
+  for (const [name, p, t] of found) {
     if (!shapeFits(p, t.shape)) {
       throw new Error(`Parameter '${name}' has shape ${formatShape(p.shape)} but file '${file}' holds shape ${formatShape(t.shape)}`);
     }
@@ -293,11 +311,10 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
     }
     assign.push([p, value]);
   }
-  if (!options.ignoreExtra) {
-    const extra = [...byName.keys()].filter((k) => !params.has(k));
-    if (extra.length) {
-      throw new Error(`Parameter '${extra[0]}' in file '${file}' is not in the block (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`);
-    }
+  if (extra.length && !options.ignoreExtra) {
+    throw new Error(byOrder
+      ? `Entry '${extra[0]!.raw}' in file '${file}' could not be placed: no parameter of the block is left for it by structural order (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`
+      : `Parameter '${extra[0]!.name}' in file '${file}' is not in the block (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`);
   }
   for (const [p, value] of assign) p.setData(value);
 }

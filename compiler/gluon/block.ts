@@ -79,14 +79,21 @@ export class Block {
     return out;
   }
 
-  /** This block's own parameters by local name: `this.params` entries, then Parameter-valued properties. */
+  /**
+   * This block's own parameters by local name, in property order, then the
+   * remaining `this.params` entries. A parameter made with
+   * `this.params.get(name)` keeps that name (data, such as MXNet's
+   * `running_mean`) whatever property holds it.
+   */
   ownParams(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
+    const registered = new Map<Parameter, string>();
+    for (const [k, p] of this.params.entries()) registered.set(p, k);
     for (const [k, v] of Object.entries(this)) {
       if (v instanceof Parameter && !seen.has(v)) {
         seen.add(v);
-        out.push([k, v]);
+        out.push([registered.get(v) ?? k, v]);
       }
     }
     for (const [k, p] of this.params.entries()) {

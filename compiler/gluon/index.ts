@@ -6,6 +6,7 @@ import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from '../engine/autograd.js';
 import { Block as BlockClass } from './block.js';
 import { HybridBlock as HybridBlockClass } from './hybrid.js';
+import { MxnetSymbolBlock as MxnetSymbolBlockClass } from './mxnet-symbol.js';
 import { SymbolBlock as SymbolBlockClass } from './symbol-block.js';
 import * as initMod from './init.js';
 import * as nnMod from './nn/index.js';
@@ -130,6 +131,7 @@ export const gluon = {
   ParameterDict: ParameterDictClass,
   nn: nnMod,
   SymbolBlock: SymbolBlockClass,
+  MxnetSymbolBlock: MxnetSymbolBlockClass,
   rnn: rnnMod,
   loss: lossMod,
   data: dataMod,
@@ -139,6 +141,7 @@ export declare namespace gluon {
   type Block = BlockClass;
   type HybridBlock = HybridBlockClass;
   type SymbolBlock = SymbolBlockClass;
+  type MxnetSymbolBlock = MxnetSymbolBlockClass;
   type Parameter = ParameterClass;
   type ParameterDict = ParameterDictClass;
   type Trainer = TrainerClass;
@@ -195,6 +198,8 @@ export const lrScheduler = {
   LRScheduler: lrSchedulerMod.LRScheduler,
   FactorScheduler: lrSchedulerMod.FactorScheduler,
   CosineScheduler: lrSchedulerMod.CosineScheduler,
+  MultiFactorScheduler: lrSchedulerMod.MultiFactorScheduler,
+  PolyScheduler: lrSchedulerMod.PolyScheduler,
 };
 
 /**

@@ -147,3 +147,104 @@ export class CosineScheduler extends LRScheduler {
     return { type: 'CosineScheduler', baseLr: this.baseLr, maxUpdate: this.maxUpdate, finalLr: this.finalLr, warmupSteps: this.warmupSteps, warmupBeginLr: this.warmupBeginLr, warmupMode: this.warmupMode };
   }
 }
+
+/** Options of MultiFactorScheduler. */
+export interface MultiFactorSchedulerOptions extends LRSchedulerOptions {
+  /** Increasing update counts (each >= 1) after which the rate is multiplied by `factor`. */
+  step: number[];
+  /** The factor applied at each step (in (0, 1]; default 1). */
+  factor?: number;
+}
+
+/**
+ * Multiplies the learning rate by `factor` after each update count in
+ * `step` (MXNet's MultiFactorScheduler, mxnet/lr_scheduler.py 1.9.1):
+ * `baseLr · factor^k` with `k` the number of steps `s` with `n > s`, after
+ * the warm-up.
+ *
+ * ```ts
+ * const s = new lrScheduler.MultiFactorScheduler({ step: [10, 20], factor: 0.1, baseLr: 1 });
+ * s.call(10); // 1
+ * s.call(11); // 0.1
+ * s.call(21); // 0.01
+ * ```
+ */
+export class MultiFactorScheduler extends LRScheduler {
+  readonly step: readonly number[];
+  readonly factor: number;
+
+  constructor(options: MultiFactorSchedulerOptions) {
+    super(options, 'MultiFactorScheduler');
+    const step = options?.step;
+    if (!Array.isArray(step) || step.length < 1) {
+      throw new Error(`MultiFactorScheduler: step must be a non-empty list of increasing integers >= 1, got ${JSON.stringify(step)}`);
+    }
+    step.forEach((s, i) => {
+      checkNumber(`MultiFactorScheduler: step[${i}]`, s, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+      if (i > 0 && s <= step[i - 1]!) throw new Error(`MultiFactorScheduler: step must be increasing, but step[${i}] = ${s} follows ${step[i - 1]}`);
+    });
+    this.step = [...step];
+    this.factor = checkNumber('MultiFactorScheduler: factor', options.factor ?? 1, (x) => x > 0 && x <= 1, 'in (0, 1] so the learning rate decreases');
+  }
+
+  call(numUpdate: number): number {
+    if (numUpdate < this.warmupSteps) return this.warmupLr(numUpdate);
+    let lr = this.baseLr;
+    for (const s of this.step) if (numUpdate > s) lr *= this.factor;
+    return lr;
+  }
+
+  toJSON(): Record<string, number | string> {
+    return { type: 'MultiFactorScheduler', baseLr: this.baseLr, step: this.step.join(','), factor: this.factor, warmupSteps: this.warmupSteps, warmupBeginLr: this.warmupBeginLr, warmupMode: this.warmupMode };
+  }
+}
+
+/** Options of PolyScheduler. */
+export interface PolySchedulerOptions extends LRSchedulerOptions {
+  /** The update at which the learning rate reaches `finalLr` (an integer >= 1, above `warmupSteps`). */
+  maxUpdate: number;
+  /** The power of the decay (MXNet's `pwr`; default 2). */
+  pwr?: number;
+  /** The learning rate from `maxUpdate` on (default 0). */
+  finalLr?: number;
+}
+
+/**
+ * Polynomial decay from `baseLr` to `finalLr` over `maxUpdate` updates,
+ * after the warm-up (MXNet's PolyScheduler, mxnet/lr_scheduler.py 1.9.1):
+ * `finalLr + (baseLr - finalLr) · (1 - (n - warmupSteps) / (maxUpdate - warmupSteps))^pwr`,
+ * and `finalLr` after `maxUpdate`.
+ *
+ * ```ts
+ * const s = new lrScheduler.PolyScheduler({ maxUpdate: 100, baseLr: 0.1, pwr: 2, finalLr: 0.001 });
+ * s.call(50);  // 0.001 + 0.099 · 0.25
+ * s.call(100); // 0.001
+ * ```
+ */
+export class PolyScheduler extends LRScheduler {
+  readonly maxUpdate: number;
+  /** The power of the decay (MXNet's attribute name). */
+  readonly power: number;
+  readonly finalLr: number;
+
+  constructor(options: PolySchedulerOptions) {
+    super(options, 'PolyScheduler');
+    this.maxUpdate = checkNumber('PolyScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+    this.power = checkNumber('PolyScheduler: pwr', options.pwr ?? 2, (x) => x >= 0, 'a non-negative number');
+    this.finalLr = checkNumber('PolyScheduler: finalLr', options.finalLr ?? 0, (x) => x >= 0, 'a non-negative number');
+    if (this.warmupSteps >= this.maxUpdate) {
+      throw new Error(`PolyScheduler: warmupSteps (${this.warmupSteps}) must be less than maxUpdate (${this.maxUpdate})`);
+    }
+  }
+
+  call(numUpdate: number): number {
+    if (numUpdate < this.warmupSteps) return this.warmupLr(numUpdate);
+    if (numUpdate > this.maxUpdate) return this.finalLr;
+    const progress = (numUpdate - this.warmupSteps) / (this.maxUpdate - this.warmupSteps);
+    return this.finalLr + (this.baseLr - this.finalLr) * (1 - progress) ** this.power;
+  }
+
+  toJSON(): Record<string, number | string> {
+    return { type: 'PolyScheduler', baseLr: this.baseLr, maxUpdate: this.maxUpdate, pwr: this.power, finalLr: this.finalLr, warmupSteps: this.warmupSteps, warmupBeginLr: this.warmupBeginLr, warmupMode: this.warmupMode };
+  }
+}

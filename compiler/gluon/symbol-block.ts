@@ -19,6 +19,7 @@ import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
 import { getOp } from '../ops/registry.js';
 import { HybridBlock } from './hybrid.js';
+import { MxnetSymbolBlock } from './mxnet-symbol.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
 
@@ -48,7 +49,21 @@ export class SymbolBlock extends HybridBlock {
    * const net = gluon.SymbolBlock.imports('mlp.onnx');
    * ```
    */
-  static imports(path: string): SymbolBlock {
+  static imports(path: string): SymbolBlock;
+  /**
+   * Reads MXNet's export format: `<prefix>-symbol.json`, the names of its
+   * inputs and (optionally) `<prefix>-0000.params`; see `mxnet-symbol.ts`.
+   *
+   * ```ts
+   * const net = gluon.SymbolBlock.imports('model-symbol.json', ['data'], 'model-0000.params');
+   * ```
+   */
+  static imports(symbolFile: string, inputNames: string[], paramFile?: string): MxnetSymbolBlock;
+  static imports(path: string, inputNames?: string[], paramFile?: string): SymbolBlock | MxnetSymbolBlock {
+    if (inputNames !== undefined) return MxnetSymbolBlock.imports(path, inputNames, paramFile);
+    if (path.endsWith('.json')) {
+      throw new Error(`SymbolBlock.imports('${path}'): an MXNet symbol file needs the input names (and the parameters file): SymbolBlock.imports('${path}', ['data'], 'model-0000.params')`);
+    }
     const { graph, manifest } = readModel(path);
     return new SymbolBlock(graph, manifest === null ? null : checkManifest(manifest, `SymbolBlock.imports('${path}')`), path);
   }

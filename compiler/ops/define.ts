@@ -125,6 +125,14 @@ export interface OpSpec<A extends Attrs = Attrs> {
   grad?: GradRule | null;
   /** A note shown when the operator cannot be differentiated. */
   noGradReason?: string;
+  /**
+   * MXNet's auxiliary states: given the inputs (host tensors) and the
+   * normalized attributes, the new value of each input the operator updates
+   * in place when it runs eagerly (null: unchanged), e.g. BatchNorm's moving
+   * statistics in training mode. A traced graph has no in-place writes; there
+   * the caller writes the new values back (nn.BatchNorm does).
+   */
+  stateUpdate?: (inputs: HostTensor[], attrs: A) => (HostTensor | null)[];
 }
 
 /** A declared operator. `S` is its call signature with `Tx` for tensors. */

@@ -3,8 +3,10 @@
  * (batch statistics while training, the moving ones otherwise; `fixGamma`,
  * `useGlobalStats`) and LayerNorm.
  * Invariants: they take float32 and float64; `training` is a boolean once
- * normalized (null reads the training mode); the running-statistics update
- * of BatchNorm is the layer's, not the operator's.
+ * normalized (null reads the training mode); eager BatchNorm in training
+ * mode updates the moving statistics it was given in place (MXNet's
+ * auxiliary states, `stateUpdate`); in a traced graph nn.BatchNorm writes
+ * them back.
  */
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
@@ -46,7 +48,12 @@ type BatchNormSig = (data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: T
  * Batch normalization over channel `axis` (default 1). In training mode
  * (and without `useGlobalStats`) it uses the batch's mean and biased
  * variance over all other axes, else `movingMean`/`movingVar`; `fixGamma`
- * (default true) treats gamma as 1. It does not update the moving statistics.
+ * (default true) treats gamma as 1. Run eagerly in training mode (inside
+ * `autograd.record`, or `autograd.trainMode`) without `useGlobalStats`, it
+ * updates `movingMean`/`movingVar` in place with MXNet's momentum rule,
+ * `moving = moving · momentum + batch · (1 − momentum)` with the biased
+ * batch variance (src/operator/nn/batch_norm.cc; MXNet's oneDNN kernel does
+ * it in the forward pass, its plain CPU kernel in the backward pass).
  * Example: `F.BatchNorm(x, gamma, beta, mean, variance, { fixGamma: false })`.
  */
 export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNormSig, BatchNormAttrs>({
@@ -93,24 +100,23 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     const [x, gamma, beta, mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
     const v = toF64(x);
     const [g, b] = [toF64(gamma), toF64(beta)];
-    const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
-    let mu = toF64(mean);
-    let va = toF64(variance);
-    if (a.training === true && !a.useGlobalStats) {
-      mu = new Float64Array(n);
-      va = new Float64Array(n);
-      const cnt = outer * inner;
-      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
-      for (let k = 0; k < n; k++) mu[k] /= cnt;
-      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
-      for (let k = 0; k < n; k++) va[k] /= cnt;
-    }
+    const { n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
+    const [mu, va] = a.training === true && !a.useGlobalStats ? channelMoments(x, a.axis) : [toF64(mean), toF64(variance)];
     const res = new Float64Array(v.length);
     for (let j = 0; j < v.length; j++) {
       const k = Math.floor(j / inner) % n;
       res[j] = ((v[j]! - mu[k]!) / Math.sqrt(va[k]! + a.eps)) * (a.fixGamma ? 1 : g[k]!) + b[k]!;
     }
     return [fromF64(out!, res)];
+  },
+  stateUpdate: (ins, a) => {
+    if (a.training !== true || a.useGlobalStats) return [null, null, null, null, null];
+    const [x, , , mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
+    const [mu, va] = channelMoments(x, a.axis);
+    const m = a.momentum;
+    const rule = (t: HostTensor, batch: Float64Array): HostTensor =>
+      fromF64({ dtype: t.dtype, shape: [...t.shape] }, Float64Array.from(toF64(t), (old, k) => old * m + batch[k]! * (1 - m)));
+    return [null, null, null, rule(mean, mu), rule(variance, va)];
   },
   // Batch statistics: the full backward through the mean and variance; moving statistics: an
   // affine map. gamma gets zeros under fixGamma (MXNet); the moving statistics get none.
@@ -135,6 +141,20 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     return [dx, dgamma, F.sum(g, others), null, null];
   },
 });
+
+/** The mean and biased variance of `x` per channel of `axis` (float64). */
+function channelMoments(x: HostTensor, axis: number): [Float64Array, Float64Array] {
+  const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', axis, x.shape.length));
+  const v = toF64(x);
+  const cnt = outer * inner;
+  const mu = new Float64Array(n);
+  const va = new Float64Array(n);
+  for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
+  for (let k = 0; k < n; k++) mu[k] /= cnt;
+  for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
+  for (let k = 0; k < n; k++) va[k] /= cnt;
+  return [mu, va];
+}
 
 /**
  * The data gradient of `y = xhat * scale + shift` where `xhat` standardizes x

@@ -85,7 +85,7 @@ class Naive {
   }
 
   batchNorm(x: string, prefix: string): string {
-    const ps = ['gamma', 'beta', 'runningMean', 'runningVar'].map((s) => this.param(`${prefix}.${s}`));
+    const ps = ['gamma', 'beta', 'running_mean', 'running_var'].map((s) => this.param(`${prefix}.${s}`));
     return this.node('BatchNormalization', [x, ...ps], [{ name: 'epsilon', type: ATTR.FLOAT, f: 1e-5 }]);
   }
 
@@ -200,8 +200,8 @@ export async function run(): Promise<BenchTable[]> {
       net.call(nd.ones([1, ...c.input]));
       // Non-trivial BatchNorm statistics, so that the check below means something.
       for (const [k, p] of net.collectParams().entries()) {
-        if (k.endsWith('runningMean') || k.endsWith('beta')) p.setData(nd.random.uniform(-0.5, 0.5, p.shape));
-        if (k.endsWith('runningVar') || k.endsWith('gamma')) p.setData(nd.random.uniform(0.5, 1.5, p.shape));
+        if (k.endsWith('running_mean') || k.endsWith('beta')) p.setData(nd.random.uniform(-0.5, 0.5, p.shape));
+        if (k.endsWith('running_var') || k.endsWith('gamma')) p.setData(nd.random.uniform(0.5, 1.5, p.shape));
       }
       const w: Weights = new Map(net.collectParams().entries().map(([k, p]) => [k, { shape: [...p.shape], data: p.data().data() as Float32Array }]));
       const files = { o2: path.join(dir, `${c.name}.onnx`), o3: path.join(dir, `${c.name}-O3.onnx`) };

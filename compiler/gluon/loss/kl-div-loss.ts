@@ -1,6 +1,12 @@
-/** KLDivLoss: the Kullback-Leibler divergence. */
+/**
+ * KLDivLoss: the Kullback-Leibler divergence, as MXNet 1.9.1 computes it
+ * (python/mxnet/gluon/loss.py, KLDivLoss.hybrid_forward: `F.sum(loss,
+ * axis=batch_axis, exclude=True)`): summed, not averaged, over every axis but
+ * the batch axis, so it equals SoftmaxCrossEntropyLoss with dense labels
+ * minus the labels' entropy.
+ */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { applyWeighting, Loss, type LossOptions } from './loss.js';
 
 /** Options of KLDivLoss. */
 export interface KLDivLossOptions extends LossOptions {
@@ -11,8 +17,9 @@ export interface KLDivLossOptions extends LossOptions {
 }
 
 /**
- * `L = mean(label · (log(label + 1e-12) − pred))` over the non-batch axes,
- * `pred` being log-probabilities (or made so by logSoftmax).
+ * `L = Σ label · (log(label + 1e-12) − pred)` over the non-batch axes
+ * (MXNet 1.9.1's sum), `pred` being log-probabilities (or made so by
+ * logSoftmax along `axis`).
  *
  * ```ts
  * const kl = new gluon.loss.KLDivLoss({ fromLogits: false });
@@ -33,6 +40,6 @@ export class KLDivLoss extends Loss {
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {
     const logp = this.fromLogits ? pred : F.logSoftmax(pred, { axis: this.axis });
     const loss = F.mul(label, F.sub(F.log(F.add(label, 1e-12)), logp));
-    return this.perSample(F, loss, sampleWeight);
+    return F.sum(applyWeighting(F, loss, this.weight, sampleWeight), { axis: this.batchAxis, exclude: true });
   }
 }

@@ -1,36 +1,77 @@
-/** SigmoidBinaryCrossEntropyLoss (alias SigmoidBCELoss). */
+/**
+ * SigmoidBinaryCrossEntropyLoss (alias SigmoidBCELoss), with MXNet's
+ * `pos_weight` (python/mxnet/gluon/loss.py 1.9.1,
+ * SigmoidBinaryCrossEntropyLoss.hybrid_forward(F, pred, label,
+ * sample_weight=None, pos_weight=None)).
+ */
+import { array, NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { Loss, optionalTensor, type LossOptions } from './loss.js';
 
 /** Options of SigmoidBinaryCrossEntropyLoss. */
 export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
   /** `pred` already holds probabilities (default false: logits). */
   fromSigmoid?: boolean;
+  /**
+   * The weight of positive examples, broadcast against `pred` (e.g. one per
+   * class); used when `call` gets no `posWeight` tensor. Default: none (1).
+   */
+  posWeight?: number | number[] | NDArray;
 }
 
 /**
  * Binary cross entropy, labels in [0, 1] shaped like `pred`. From logits
  * (default) it uses the stable form `relu(x) − x·y + softrelu(−|x|)`; with
  * `fromSigmoid` it is `−(y·log(p + 1e-12) + (1 − y)·log(1 − p + 1e-12))`.
- * Averaged over the non-batch axes.
+ * A positive weight `w` (MXNet's `pos_weight`) scales the positive term:
+ * `x − x·y + (1 + (w − 1)·y)·(softrelu(−|x|) + relu(−x))` from logits,
+ * `−(w·y·log(p + 1e-12) + (1 − y)·log(1 − p + 1e-12))` from sigmoid.
+ * Averaged over the non-batch axes. Called as MXNet's:
+ * `call(pred, label, sampleWeight?, posWeight?)`.
  *
  * ```ts
  * new gluon.loss.SigmoidBinaryCrossEntropyLoss().call(nd.array([[0]]), nd.array([[1]])); // [0.6931]
+ * new gluon.loss.SigmoidBCELoss({ posWeight: [2, 1] }).call(nd.array([[0, 0]]), nd.array([[1, 1]])); // [1.0397]
  * ```
  */
 export class SigmoidBinaryCrossEntropyLoss extends Loss {
   readonly fromSigmoid: boolean;
+  /** The positive weight given as an option (null: none). */
+  readonly posWeight: number | NDArray | null;
 
   constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
     super(options.weight, options.batchAxis);
     this.fromSigmoid = options.fromSigmoid ?? false;
+    const pw = options.posWeight;
+    if (pw === undefined || pw === null) this.posWeight = null;
+    else if (typeof pw === 'number') {
+      if (!Number.isFinite(pw)) throw new Error(`SigmoidBinaryCrossEntropyLoss: posWeight must be finite, got ${pw}`);
+      this.posWeight = pw;
+    } else if (pw instanceof NDArray) this.posWeight = pw;
+    else if (Array.isArray(pw) && pw.every((v) => typeof v === 'number' && Number.isFinite(v))) this.posWeight = array(pw);
+    else throw new Error(`SigmoidBinaryCrossEntropyLoss: posWeight must be a number, an array of numbers or an NDArray, got ${JSON.stringify(pw)}`);
   }
 
-  override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {
+  override hybridForward(F: F, pred: Tensor, label: Tensor, ...rest: unknown[]): Tensor {
+    const sampleWeight = optionalTensor(rest[0]);
     const y = F.reshapeLike(label, pred);
-    const loss = this.fromSigmoid
-      ? F.neg(F.add(F.mul(F.log(F.add(pred, 1e-12)), y), F.mul(F.log(F.add(F.sub(1, pred), 1e-12)), F.sub(1, y))))
-      : F.add(F.sub(F.relu(pred), F.mul(pred, y)), F.softrelu(F.neg(F.abs(pred))));
+    let pw: Tensor | number | null = optionalTensor(rest[1]) ?? null;
+    if (pw === null && this.posWeight !== null) {
+      pw = typeof this.posWeight === 'number' ? this.posWeight : (this.posWeight.astype(pred.dtype) as unknown as Tensor);
+    }
+    const mul = (a: Tensor, b: Tensor | number): Tensor => (typeof b === 'number' ? F.mul(a, b) : F.broadcastMul(a, b));
+    let loss: Tensor;
+    if (!this.fromSigmoid) {
+      if (pw === null) loss = F.add(F.sub(F.relu(pred), F.mul(pred, y)), F.softrelu(F.neg(F.abs(pred))));
+      else {
+        // MXNet's stable form: x − x·z + (1 + (w − 1)·z)·(log(1 + exp(−|x|)) + max(−x, 0)).
+        const logWeight = F.add(typeof pw === 'number' ? F.mul(y, pw - 1) : F.broadcastMul(F.sub(pw, 1), y), 1);
+        loss = F.add(F.sub(pred, F.mul(pred, y)), F.mul(logWeight, F.add(F.softrelu(F.neg(F.abs(pred))), F.relu(F.neg(pred)))));
+      }
+    } else {
+      const pos = F.mul(F.log(F.add(pred, 1e-12)), y);
+      loss = F.neg(F.add(pw === null ? pos : mul(pos, pw), F.mul(F.log(F.add(F.sub(1, pred), 1e-12)), F.sub(1, y))));
+    }
     return this.perSample(F, loss, sampleWeight);
   }
 }

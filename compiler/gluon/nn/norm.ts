@@ -4,10 +4,12 @@
  * Invariant: BatchNorm's running statistics change only in training mode
  * without `useGlobalStats`, by `running = momentum * running + (1 -
  * momentum) * batch` with the batch mean and biased variance over every
- * axis but `axis`; the update is computed with F ops and written through
+ * axis but `axis`: eagerly by the BatchNorm operator itself (in place, as
+ * MXNet's auxiliary states), traced by F ops written back through
  * `assignParam`, so eager and compiled steps update them alike.
  */
 import { isTrainingMode } from '../../ops/mode.js';
+import { isSymbol } from '../../trace/symbol.js';
 import { HybridBlock } from '../hybrid.js';
 import { One, Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -24,6 +26,23 @@ function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number
   if (channels > 0 && typeof d === 'number' && d !== channels) {
     throw layerError(block, `the input of shape ${shapeText(x.shape)} has ${d} ${what} on axis ${axis}, but the layer has ${channels}`);
   }
+}
+
+/**
+ * MXNet's moving-statistics rule written with `F` (for traced graphs; the
+ * eager operator applies the same rule in place): `moving · momentum +
+ * batch · (1 − momentum)` with the batch mean and biased variance over every
+ * axis but `axis`.
+ *
+ * ```ts
+ * const [mean, variance] = movingStatistics(F, x, p.running_mean, p.running_var, 1, 0.9);
+ * ```
+ */
+export function movingStatistics(F: F, x: Tensor, movingMean: Tensor, movingVar: Tensor, axis: number, momentum: number): [Tensor, Tensor] {
+  const meanK = F.mean(x, { axis, exclude: true, keepdims: true });
+  const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis, exclude: true });
+  const mean = F.reshape(meanK, [-1]);
+  return [F.add(F.mul(movingMean, momentum), F.mul(mean, 1 - momentum)), F.add(F.mul(movingVar, momentum), F.mul(variance, 1 - momentum))];
 }
 
 /** Options of BatchNorm (MXNet's, camelCase). */
@@ -51,7 +70,9 @@ export interface BatchNormOptions {
 /**
  * Batch normalization over the channel `axis`. In training mode it
  * normalizes with the batch's mean and (biased) variance and updates
- * `runningMean`/`runningVar`; otherwise it uses the running statistics.
+ * the parameters `running_mean`/`running_var` (MXNet's names, so MXNet
+ * files load; the properties are `runningMean`/`runningVar`); otherwise it
+ * uses the running statistics.
  *
  * ```ts
  * const bn = new nn.BatchNorm();
@@ -94,27 +115,26 @@ export class BatchNorm extends HybridBlock {
       shape, init: options.betaInitializer ?? new Zero(), allowDeferredInit: true,
       differentiable: this.center, gradReq: this.center ? 'write' : 'null',
     });
-    this.runningMean = this.params.get('runningMean', {
+    this.runningMean = this.params.get('running_mean', {
       shape, init: options.runningMeanInitializer ?? new Zero(), allowDeferredInit: true, differentiable: false,
     });
-    this.runningVar = this.params.get('runningVar', {
+    this.runningVar = this.params.get('running_var', {
       shape, init: options.runningVarianceInitializer ?? new One(), allowDeferredInit: true, differentiable: false,
     });
   }
 
-  override hybridForward(F: F, x: Tensor, p: { gamma: Tensor; beta: Tensor; runningMean: Tensor; runningVar: Tensor }): Tensor {
+  override hybridForward(F: F, x: Tensor, p: { gamma: Tensor; beta: Tensor; running_mean: Tensor; running_var: Tensor }): Tensor {
     checkAxis(this, x, this.axis, this.gamma.shape[0]!, 'channels');
     // Called before the statistics so a deferred [0] shape is solved to [C] first.
-    const y = F.BatchNorm(x, p.gamma, p.beta, p.runningMean, p.runningVar, {
+    const y = F.BatchNorm(x, p.gamma, p.beta, p.running_mean, p.running_var, {
       axis: this.axis, eps: this.epsilon, momentum: this.momentum, fixGamma: !this.scale, useGlobalStats: this.useGlobalStats,
     });
-    if (isTrainingMode() && !this.useGlobalStats) {
-      const m = this.momentum;
-      const meanK = F.mean(x, { axis: this.axis, exclude: true, keepdims: true });
-      const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis: this.axis, exclude: true });
-      const mean = F.reshape(meanK, [-1]);
-      this.assignParam(this.runningMean, F.add(F.mul(p.runningMean, m), F.mul(mean, 1 - m)));
-      this.assignParam(this.runningVar, F.add(F.mul(p.runningVar, m), F.mul(variance, 1 - m)));
+    // Eagerly the operator has already updated the parameters' arrays in place (MXNet's
+    // auxiliary states); a traced graph returns the new values, written back after each run.
+    if (isTrainingMode() && !this.useGlobalStats && isSymbol(y)) {
+      const [mean, variance] = movingStatistics(F, x, p.running_mean, p.running_var, this.axis, this.momentum);
+      this.assignParam(this.runningMean, mean);
+      this.assignParam(this.runningVar, variance);
     }
     return y;
   }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, init, random } from 'gluonc';
+import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
 
 type NDArray = nd.NDArray;
 const { Dense } = gluon.nn;
@@ -518,8 +519,18 @@ describe('parameter files', () => {
 
       python(PY_WRITE_MXNET, { path: file('noname.params'), arrays });
       assert.throws(() => mlp().loadParameters(file('noname.params')), /noname\.params: the MXNet file holds 6 arrays without names/);
+      // Names that match no parameter (MXNet's global names) are placed by structural order.
       python(PY_WRITE_MXNET, { path: file('legacy-names.params'), arrays, names: entries.map(([k]) => `arg:dense_${k}`) });
-      assert.throws(() => mlp().loadParameters(file('legacy-names.params')), /Parameter '0\.weight' is missing in file '.*legacy-names\.params'/);
+      const byOrder = mlp();
+      byOrder.loadParameters(file('legacy-names.params'));
+      assertSameArray(byOrder.call(x) as NDArray, y, 'output after loading by structural order');
+      // ...and a file with one entry fewer says which parameter it could not place.
+      python(PY_WRITE_MXNET, { path: file('short.params'), arrays: arrays.slice(0, 5), names: entries.slice(0, 5).map(([k]) => `arg:dense_${k}`) });
+      assert.throws(() => mlp().loadParameters(file('short.params')), /Parameter '2\.bias' could not be placed: its name is not in file '.*short\.params' and, matching by structural order, the file has no entry left for it/);
+      // A safetensors file is matched by name only.
+      const st = file('renamed.safetensors');
+      fs.writeFileSync(st, encodeSafetensors(entries.map(([k, p]) => [`x_${k}`, p.data()._host])));
+      assert.throws(() => mlp().loadParameters(st), /Parameter '0\.weight' is missing in file '.*renamed\.safetensors'/);
     });
 
     it('names the file and the problem for malformed .params files', () => {

@@ -7,9 +7,16 @@ const { loss } = gluon;
 
 /**
  * float64 references written from the textbook formulas (not MXNet's code
- * path): a = pred, b = label, c = sample weight, d = head gradient. Each job
- * returns the per-sample loss and d(sum(d * loss))/d(pred) by central
- * finite differences of the same reference.
+ * path): a = pred, b = label, c = sample weight, d = head gradient, e =
+ * positive weight. Each job returns the per-sample loss and
+ * d(sum(d * loss))/d(pred) by central finite differences of the same
+ * reference. Every loss averages over the non-batch axes except KLDivLoss,
+ * which MXNet 1.9.1 sums (python/mxnet/gluon/loss.py, KLDivLoss.hybrid_forward:
+ * `return F.sum(loss, axis=self._batch_axis, exclude=True)`, as the 1.9.1
+ * source is published at mxnet.apache.org/versions/1.9.1/api/python/docs/
+ * _modules/mxnet/gluon/loss.html; apache/mxnet PRs #18423 and #19356 changed
+ * it from a mean). SigmoidBinaryCrossEntropyLoss's pos_weight is the same
+ * file's: `-(log(p) * y * pos_weight + log(1 - p) * (1 - y))`.
  */
 const REF = String.raw`
 def logsm(x, ax):
@@ -17,6 +24,8 @@ def logsm(x, ax):
     return x - m - np.log(np.exp(x - m).sum(axis=ax, keepdims=True))
 
 def per_sample(l):
+    if attrs['kind'] == 'kl':
+        return l.reshape(l.shape[0], -1).sum(axis=1)
     return l.reshape(l.shape[0], -1).mean(axis=1)
 
 def weighted(l):
@@ -34,8 +43,8 @@ def elem(p, y):
     if kind == 'l1':
         return np.abs(p - y.reshape(p.shape))
     if kind == 'huber':
-        r = attrs['rho']; e = np.abs(p - y.reshape(p.shape))
-        return np.where(e > r, e - r / 2, e * e / (2 * r))
+        r = attrs['rho']; err = np.abs(p - y.reshape(p.shape))
+        return np.where(err > r, err - r / 2, err * err / (2 * r))
     if kind == 'sce':
         lp = p if attrs['fromLogits'] else logsm(p, ax)
         if attrs['sparse']:
@@ -44,10 +53,11 @@ def elem(p, y):
         return -(lp * y.reshape(p.shape)).sum(axis=ax, keepdims=True)
     if kind == 'bce':
         y = y.reshape(p.shape)
+        w = e if attrs.get('pw') else 1.0
         if attrs['fromSigmoid']:
-            return -(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
+            return -(w * y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
         s = 1 / (1 + np.exp(-p))
-        return -(y * np.log(s) + (1 - y) * np.log(1 - s))
+        return -(w * y * np.log(s) + (1 - y) * np.log(1 - s))
     if kind == 'kl':
         lp = p if attrs['fromLogits'] else logsm(p, ax)
         return y * (np.log(y + 1e-12) - lp)
@@ -76,6 +86,8 @@ interface Case {
   sw?: number[];
   /** Pred drawn from this range (default [-2, 2]). */
   range?: [number, number];
+  /** A positive weight (SigmoidBCE): passed to `call` after the sample weight, or given to `make` as an option. */
+  pw?: { values: number[]; shape: number[]; at: 'call' | 'option' };
 }
 
 const uniform = (lo: number, hi: number) => (s: number[]) => nd.random.uniform(lo, hi, s);
@@ -122,6 +134,26 @@ const CASES: Case[] = [
     attrs: { kind: 'bce', fromSigmoid: true, weight: null }, pred: [4, 3], label: uniform(0, 1), range: [0.05, 0.95],
   },
   {
+    what: 'SigmoidBCELoss posWeight per class at call (after the sample weight)', make: () => new loss.SigmoidBCELoss(),
+    attrs: { kind: 'bce', fromSigmoid: false, weight: null, pw: true }, pred: [5, 4], label: uniform(0, 1), sw: [5, 1], range: [-6, 6],
+    pw: { values: [0.5, 2, 3, 1], shape: [1, 4], at: 'call' },
+  },
+  {
+    what: 'SigmoidBCELoss posWeight option, weight', make: () => new loss.SigmoidBCELoss({ posWeight: [0.25, 4, 1.5], weight: 0.5 }),
+    attrs: { kind: 'bce', fromSigmoid: false, weight: 0.5, pw: true }, pred: [4, 3], label: (s) => nd.random.uniform(0, 1, s).greater(0.5).astype('float32'),
+    pw: { values: [0.25, 4, 1.5], shape: [3], at: 'option' },
+  },
+  {
+    what: 'SigmoidBCELoss fromSigmoid, posWeight at call', make: () => new loss.SigmoidBCELoss({ fromSigmoid: true }),
+    attrs: { kind: 'bce', fromSigmoid: true, weight: null, pw: true }, pred: [4, 3], label: uniform(0, 1), sw: [4, 1], range: [0.05, 0.95],
+    pw: { values: [3, 0.5, 2], shape: [1, 3], at: 'call' },
+  },
+  {
+    what: 'SigmoidBCELoss fromSigmoid, scalar posWeight option', make: () => new loss.SigmoidBCELoss({ fromSigmoid: true, posWeight: 2.5 }),
+    attrs: { kind: 'bce', fromSigmoid: true, weight: null, pw: true }, pred: [4, 3], label: uniform(0, 1), range: [0.05, 0.95],
+    pw: { values: [2.5], shape: [1], at: 'option' },
+  },
+  {
     what: 'KLDivLoss (log-probabilities)', make: () => new loss.KLDivLoss(),
     attrs: { kind: 'kl', fromLogits: true, weight: null }, pred: [4, 5], label: distribution(-1), range: [-3, -0.1],
   },
@@ -154,15 +186,17 @@ describe('gluon.loss', function () {
     const head = nd.random.uniform(0.5, 1.5, [c.pred[0]!]).astype('float64');
     return { c, pred, label, sw, head };
   });
+  const posWeight = (c: Case) => (c.pw ? nd.array(c.pw.values, { dtype: 'float64' }).reshape(c.pw.shape) : nd.ones([1], { dtype: 'float64' }));
   const jobs: NumpyJob[] = prepared.map(({ c, pred, label, sw, head }) => ({
     code: REF,
-    inputs: [pred, label, sw ?? nd.ones([1], { dtype: 'float64' }), head].map(input),
+    inputs: [pred, label, sw ?? nd.ones([1], { dtype: 'float64' }), head, posWeight(c)].map(input),
     attrs: { ...c.attrs, sw: !!sw },
   }));
   const refs = numpyRefs(jobs);
 
   prepared.forEach(({ c, pred, label, sw, head }, k) => {
-    const args = (p: nd.NDArray, dtype: 'float32' | 'float64') => [p, label.astype(dtype), ...(sw ? [sw.astype(dtype)] : [])];
+    const atCall = c.pw?.at === 'call' ? [posWeight(c)] : [];
+    const args = (p: nd.NDArray, dtype: 'float32' | 'float64') => [p, label.astype(dtype), ...(sw ? [sw.astype(dtype)] : []), ...atCall.map((a) => a.astype(dtype))];
 
     it(`${c.what}: one value per sample, as the float64 reference (eager and hybridized)`, () => {
       const ref = refs[k]!;
@@ -193,6 +227,37 @@ describe('gluon.loss', function () {
         assertClose(vals(p.grad), ref.outs[1]!.data, `${c.what} gradient${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
       }
     });
+  });
+
+  it('KLDivLoss sums over the classes: MXNet issue #18506\'s sample equals SoftmaxCrossEntropyLoss (1.4076059), zero labels add 0', () => {
+    // apache/mxnet#18506: KLDivLoss(from_logits=False)([[1,2,3]], one_hot(1)) must equal SoftmaxCrossEntropyLoss()([[1,2,3]], [1]) = 1.4076059.
+    const o = nd.array([[1, 2, 3]]);
+    const kl = new loss.KLDivLoss({ fromLogits: false });
+    const ce = new loss.SoftmaxCrossEntropyLoss();
+    const ref = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 2;
+    assertClose(vals(kl.call(o, nd.array([[0, 1, 0]]))), [ref], 'KLDivLoss one-hot', 1e-6, 1e-6);
+    assertClose(vals(ce.call(o, nd.array([1]))), [ref], 'SoftmaxCrossEntropyLoss', 1e-6, 1e-6);
+    assertClose([ref], [1.4076059], 'the value MXNet prints', 1e-6, 0);
+    kl.hybridize();
+    assertClose(vals(kl.call(o, nd.array([[0, 1, 0]]))), [ref], 'KLDivLoss one-hot, hybridized', 1e-6, 1e-6);
+    // 3-d: summed over both non-batch axes.
+    const lp = nd.array([[[Math.log(0.5), Math.log(0.5)], [Math.log(0.25), Math.log(0.75)]]]);
+    const lab = nd.array([[[0.5, 0.5], [0.5, 0.5]]]);
+    const want = 0 + 0.5 * Math.log(0.5 / 0.25) + 0.5 * Math.log(0.5 / 0.75);
+    assertClose(vals(new loss.KLDivLoss().call(lp, lab)), [want], 'KLDivLoss 3-d', 1e-6, 1e-6);
+  });
+
+  it('SigmoidBCELoss posWeight at the kink x = 0 and at saturation, both from logits and from sigmoid', () => {
+    // x = 0: sigmoid 0.5, so a positive costs w·ln 2 and a negative ln 2.
+    const l = new loss.SigmoidBCELoss({ posWeight: [2, 3] });
+    assertClose(vals(l.call(nd.array([[0, 0]]), nd.array([[1, 0]]))), [(2 * Math.LN2 + Math.LN2) / 2], 'logits, x = 0', 1e-6, 1e-6);
+    assertClose(vals(new loss.SigmoidBCELoss({ posWeight: [2, 1] }).call(nd.array([[0, 0]]), nd.array([[1, 1]]))), [1.5 * Math.LN2], 'doc example', 1e-6, 1e-6);
+    // Large |x| stays finite (the stable form): x = -40 with a positive label costs w·40.
+    assertClose(vals(new loss.SigmoidBCELoss({ posWeight: 3 }).call(nd.array([[-40, 40]]), nd.array([[1, 1]]))), [(3 * 40 + 0) / 2], 'logits, saturated', 1e-5, 1e-5);
+    const s = new loss.SigmoidBCELoss({ fromSigmoid: true });
+    assertClose(vals(s.call(nd.array([[0.5, 0.5]]), nd.array([[1, 0]]), nd.ones([1, 1]), nd.array([[4, 4]]))), [(4 * Math.LN2 + Math.LN2) / 2], 'sigmoid, p = 0.5', 1e-6, 1e-6);
+    assert.throws(() => new loss.SigmoidBCELoss({ posWeight: 'x' as unknown as number }), /SigmoidBinaryCrossEntropyLoss: posWeight must be a number/);
+    assert.throws(() => new loss.SigmoidBCELoss({ posWeight: NaN }), /posWeight must be finite/);
   });
 
   it('batchAxis 1 keeps axis 1 and averages the others', () => {

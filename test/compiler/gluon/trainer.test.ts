@@ -5,6 +5,7 @@ import path from 'node:path';
 import { nd, gluon, autograd, init, random, optimizer, lrScheduler } from 'gluonc';
 import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
 import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
 
 type NDArray = nd.NDArray;
 const vals = (x: NDArray) => Array.from(x.data() as ArrayLike<number>, Number);
@@ -257,5 +258,121 @@ describe('lrScheduler', () => {
     const c = new lrScheduler.CosineScheduler({ maxUpdate: 4, baseLr: 1, warmupSteps: 2, warmupMode: 'constant', warmupBeginLr: 0.3 });
     assert.equal(c.call(1), 0.3);
     assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 2, warmupSteps: 2 }), /warmupSteps \(2\) must be less than maxUpdate \(2\)/);
+  });
+
+  /**
+   * MXNet 1.9.1's schedulers, transcribed from python/mxnet/lr_scheduler.py
+   * (LRScheduler.get_warmup_lr, MultiFactorScheduler.__call__ and
+   * PolyScheduler.__call__, stateful as written there) and run by python3
+   * over updates 0..N in order.
+   */
+  const MXNET_SCHEDULERS = String.raw`
+class LRScheduler(object):
+    def __init__(self, base_lr=0.01, warmup_steps=0, warmup_begin_lr=0, warmup_mode='linear'):
+        self.base_lr = base_lr
+        self.warmup_steps = warmup_steps
+        self.warmup_final_lr = base_lr
+        self.warmup_begin_lr = warmup_begin_lr
+        self.warmup_mode = warmup_mode
+    def get_warmup_lr(self, num_update):
+        assert num_update < self.warmup_steps
+        if self.warmup_mode == 'linear':
+            increase = (self.warmup_final_lr - self.warmup_begin_lr) * float(num_update) / float(self.warmup_steps)
+            return self.warmup_begin_lr + increase
+        return self.warmup_begin_lr
+
+class MultiFactorScheduler(LRScheduler):
+    def __init__(self, step, factor=1, base_lr=0.01, warmup_steps=0, warmup_begin_lr=0, warmup_mode='linear'):
+        super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
+        self.step = step; self.cur_step_ind = 0; self.factor = factor; self.count = 0
+    def __call__(self, num_update):
+        if num_update < self.warmup_steps:
+            return self.get_warmup_lr(num_update)
+        while self.cur_step_ind <= len(self.step) - 1:
+            if num_update > self.step[self.cur_step_ind]:
+                self.count = self.step[self.cur_step_ind]
+                self.cur_step_ind += 1
+                self.base_lr *= self.factor
+            else:
+                return self.base_lr
+        return self.base_lr
+
+class PolyScheduler(LRScheduler):
+    def __init__(self, max_update, base_lr=0.01, pwr=2, final_lr=0, warmup_steps=0, warmup_begin_lr=0, warmup_mode='linear'):
+        super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
+        self.power = pwr; self.base_lr_orig = self.base_lr; self.max_update = max_update
+        self.final_lr = final_lr; self.max_steps = self.max_update - self.warmup_steps
+    def __call__(self, num_update):
+        if num_update < self.warmup_steps:
+            return self.get_warmup_lr(num_update)
+        if num_update <= self.max_update:
+            self.base_lr = self.final_lr + (self.base_lr_orig - self.final_lr) * \
+                pow(1 - float(num_update - self.warmup_steps) / float(self.max_steps), self.power)
+        return self.base_lr
+
+kind, kw, n = args
+s = (MultiFactorScheduler if kind == 'multi' else PolyScheduler)(**kw)
+out = np.array([s(i) for i in range(n + 1)])
+`;
+
+  const mxnetSchedule = (kind: 'multi' | 'poly', kw: Record<string, unknown>, n: number): number[] => {
+    const [r] = numpyRefs([{ code: MXNET_SCHEDULERS, inputs: [], args: [kind, kw, n] }]);
+    assert.equal(r!.error, undefined, r!.error);
+    return r!.outs[0]!.data as number[];
+  };
+
+  it('MultiFactorScheduler matches MXNet 1.9.1 (steps, factor, base LR, linear and constant warm-up)', () => {
+    const cases: [Record<string, unknown>, ConstructorParameters<typeof lrScheduler.MultiFactorScheduler>[0]][] = [
+      [{ step: [3, 7, 12], factor: 0.5, base_lr: 0.4 }, { step: [3, 7, 12], factor: 0.5, baseLr: 0.4 }],
+      [{ step: [5, 6], factor: 0.1, base_lr: 1, warmup_steps: 4, warmup_begin_lr: 0.2 }, { step: [5, 6], factor: 0.1, baseLr: 1, warmupSteps: 4, warmupBeginLr: 0.2 }],
+      [{ step: [2], factor: 0.3, base_lr: 0.05, warmup_steps: 3, warmup_begin_lr: 0.01, warmup_mode: 'constant' }, { step: [2], factor: 0.3, baseLr: 0.05, warmupSteps: 3, warmupBeginLr: 0.01, warmupMode: 'constant' }],
+    ];
+    for (const [kw, opts] of cases) {
+      const ref = mxnetSchedule('multi', kw, 20);
+      const s = new lrScheduler.MultiFactorScheduler(opts);
+      assertClose(ref.map((_v, n) => s.call(n)), ref, `MultiFactorScheduler ${JSON.stringify(kw)}`, 1e-12, 1e-15);
+    }
+    // The boundary: the reduction applies after update `step`, not at it.
+    const s = new lrScheduler.MultiFactorScheduler({ step: [10], factor: 0.1, baseLr: 1 });
+    assert.equal(s.call(10), 1);
+    assertClose([s.call(11)], [0.1], 'after the step');
+    assert.throws(() => new lrScheduler.MultiFactorScheduler({ step: [] }), /step must be a non-empty list/);
+    assert.throws(() => new lrScheduler.MultiFactorScheduler({ step: [5, 5] }), /step must be increasing, but step\[1\] = 5 follows 5/);
+    assert.throws(() => new lrScheduler.MultiFactorScheduler({ step: [0] }), /step\[0\] must be an integer >= 1/);
+    assert.throws(() => new lrScheduler.MultiFactorScheduler({ step: [3], factor: 1.5 }), /factor must be in \(0, 1\]/);
+  });
+
+  it('PolyScheduler matches MXNet 1.9.1 (max update, power, final LR, warm-up)', () => {
+    const cases: [Record<string, unknown>, ConstructorParameters<typeof lrScheduler.PolyScheduler>[0]][] = [
+      [{ max_update: 10, base_lr: 0.1 }, { maxUpdate: 10, baseLr: 0.1 }],
+      [{ max_update: 12, base_lr: 0.5, pwr: 3, final_lr: 0.01, warmup_steps: 4, warmup_begin_lr: 0.1 }, { maxUpdate: 12, baseLr: 0.5, pwr: 3, finalLr: 0.01, warmupSteps: 4, warmupBeginLr: 0.1 }],
+      [{ max_update: 9, base_lr: 1, pwr: 0.5, final_lr: 0.2, warmup_steps: 2, warmup_begin_lr: 0.3, warmup_mode: 'constant' }, { maxUpdate: 9, baseLr: 1, pwr: 0.5, finalLr: 0.2, warmupSteps: 2, warmupBeginLr: 0.3, warmupMode: 'constant' }],
+    ];
+    for (const [kw, opts] of cases) {
+      const ref = mxnetSchedule('poly', kw, 20);
+      const s = new lrScheduler.PolyScheduler(opts);
+      assertClose(ref.map((_v, n) => s.call(n)), ref, `PolyScheduler ${JSON.stringify(kw)}`, 1e-12, 1e-15);
+    }
+    const p = new lrScheduler.PolyScheduler({ maxUpdate: 100, baseLr: 0.1, finalLr: 0.001 });
+    assertClose([p.call(50)], [0.001 + 0.099 * 0.25], 'half way, power 2');
+    assert.equal(p.call(100), 0.001);
+    assert.equal(p.call(1000), 0.001);
+    assert.throws(() => new lrScheduler.PolyScheduler({ maxUpdate: 0 }), /maxUpdate must be an integer >= 1/);
+    assert.throws(() => new lrScheduler.PolyScheduler({ maxUpdate: 3, warmupSteps: 3 }), /warmupSteps \(3\) must be less than maxUpdate \(3\)/);
+    assert.throws(() => new lrScheduler.PolyScheduler({ maxUpdate: 3, pwr: -1 }), /pwr must be a non-negative number/);
+  });
+
+  it('a Trainer follows a MultiFactorScheduler and takes its base rate from learningRate', () => {
+    const p = param('w', [0], [1]);
+    const sched = new lrScheduler.MultiFactorScheduler({ step: [2, 3], factor: 0.5 });
+    const t = new gluon.Trainer([p], 'sgd', { learningRate: 1, lrScheduler: sched });
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const before = vals(p.data())[0]!;
+      t.step(1);
+      seen.push(before - vals(p.data())[0]!);
+    }
+    // Updates 1, 2 at 1; 3 at 0.5; 4 at 0.25 (MXNet reduces after update `step`).
+    assertClose(seen, [1, 1, 0.5, 0.25], 'per-step learning rates');
   });
 });

@@ -61,9 +61,9 @@ function bnJob(code: string, x: nd.NDArray, s: BnState, attrs: Record<string, un
 describe('gluon.nn normalization layers', () => {
   beforeEach(() => random.seed(5));
 
-  it('BatchNorm has MXNet parameters: gamma, beta (trained), runningMean, runningVar (not differentiable), deferred [C]', () => {
+  it('BatchNorm has MXNet parameters: gamma, beta (trained), running_mean, running_var (not differentiable), deferred [C]', () => {
     const bn = new nn.BatchNorm();
-    assert.deepEqual(bn.collectParams().keys(), ['gamma', 'beta', 'runningMean', 'runningVar']);
+    assert.deepEqual(bn.collectParams().keys(), ['gamma', 'beta', 'running_mean', 'running_var']);
     assert.deepEqual(bn.gamma.shape, [0]);
     assert.equal(bn.gamma.gradReq, 'write');
     assert.equal(bn.beta.gradReq, 'write');
@@ -164,13 +164,50 @@ describe('gluon.nn normalization layers', () => {
       const yh = autograd.trainMode(() => hybrid.call(x)) as nd.NDArray;
       assertClose(flat(yh), flat(ye), `training output, batch ${n}`, 1e-4, 1e-5);
     }
-    for (const k of ['1.runningMean', '1.runningVar']) {
+    for (const k of ['1.running_mean', '1.running_var']) {
       const pe = eager.collectParams().get(k);
       const ph = hybrid.collectParams().get(k);
       assert.deepEqual(pe.shape, [4]);
       assertClose(flat(ph.data()), flat(pe.data()), k, 1e-5, 1e-6);
-      assert.notDeepEqual(flat(pe.data()), k.endsWith('Mean') ? [0, 0, 0, 0] : [1, 1, 1, 1], `${k} was updated`);
+      assert.notDeepEqual(flat(pe.data()), k.endsWith('mean') ? [0, 0, 0, 0] : [1, 1, 1, 1], `${k} was updated`);
     }
+  });
+
+  it('nd.BatchNorm in training mode updates the moving mean and variance it was given, in place, with MXNet\'s momentum rule', () => {
+    // MXNet (src/operator/nn/batch_norm.cc): moving = moving * momentum + batch * (1 - momentum), biased batch variance.
+    const x = nd.random.normal(1, 2, [4, 3, 5]);
+    const gamma = nd.array([1, 1.5, 2]);
+    const beta = nd.array([-0.2, -0.1, 0]);
+    const mean = nd.array([0, 0.3, 0.6]);
+    const variance = nd.array([1, 2, 3]);
+    const state = { gamma: flat(gamma), beta: flat(beta), mean: flat(mean), variance: flat(variance) };
+    const attrs = { axis: 1, momentum: 0.7, eps: 1e-5, scale: true };
+    const [r] = numpyRefs([bnJob(BN_TRAIN, x, state, attrs)]);
+    const [y, m, v] = r!.outs;
+    const out = autograd.record(() => nd.BatchNorm(x, gamma, beta, mean, variance, { momentum: 0.7, eps: 1e-5, fixGamma: false }));
+    assertClose(flat(out), y!.data, 'output with batch statistics', 1e-4, 1e-5);
+    assertClose(flat(mean), m!.data, 'movingMean updated in place', 1e-5, 1e-6);
+    assertClose(flat(variance), v!.data, 'movingVar updated in place', 1e-5, 1e-6);
+    // A second step starts from the updated values.
+    const [r2] = numpyRefs([bnJob(BN_TRAIN, x, { ...state, mean: m!.data as number[], variance: v!.data as number[] }, attrs)]);
+    autograd.trainMode(() => nd.BatchNorm(x, gamma, beta, mean, variance, { momentum: 0.7, eps: 1e-5, fixGamma: false }));
+    assertClose(flat(mean), r2!.outs[1]!.data, 'second step, movingMean', 1e-5, 1e-6);
+    assertClose(flat(variance), r2!.outs[2]!.data, 'second step, movingVar', 1e-5, 1e-6);
+    // Prediction mode, recording in prediction mode and useGlobalStats leave them alone.
+    const before = [flat(mean), flat(variance)];
+    nd.BatchNorm(x, gamma, beta, mean, variance);
+    autograd.record(() => nd.BatchNorm(x, gamma, beta, mean, variance), { trainMode: false });
+    autograd.record(() => nd.BatchNorm(x, gamma, beta, mean, variance, { useGlobalStats: true }));
+    assert.deepEqual([flat(mean), flat(variance)], before);
+    // momentum 1 keeps them; momentum 0 replaces them by the batch statistics (the rule's two ends).
+    const keep = [nd.array([0.5, 0.5, 0.5]), nd.array([2, 2, 2])] as const;
+    autograd.record(() => nd.BatchNorm(x, gamma, beta, keep[0], keep[1], { momentum: 1 }));
+    assert.deepEqual([flat(keep[0]), flat(keep[1])], [[0.5, 0.5, 0.5], [2, 2, 2]]);
+    const take = [nd.zeros([3]), nd.ones([3])] as const;
+    const [r0] = numpyRefs([bnJob(BN_TRAIN, x, { ...state, mean: [0, 0, 0], variance: [1, 1, 1] }, { ...attrs, momentum: 0 })]);
+    autograd.record(() => nd.BatchNorm(x, gamma, beta, take[0], take[1], { momentum: 0 }));
+    assertClose(flat(take[0]), r0!.outs[1]!.data, 'momentum 0: the batch mean', 1e-5, 1e-6);
+    assertClose(flat(take[1]), r0!.outs[2]!.data, 'momentum 0: the batch variance', 1e-5, 1e-6);
   });
 
   it('BatchNorm refuses a wrong-rank input or a wrong channel count, naming the block and the shapes', () => {

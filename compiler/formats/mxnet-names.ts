@@ -1,0 +1,44 @@
+/**
+ * The parameter names MXNet writes, mapped onto gluonc's structural names,
+ * so `loadParameters` reads every form into the same block:
+ * - `arg:` / `aux:` prefixes (`mx.model.save_checkpoint`, `HybridBlock.export`)
+ *   are dropped;
+ * - MXNet 1.9's recurrent layers save their unfused stack of cells:
+ *   `_unfused.N.l_cell.i2h_weight` and `_unfused.N.r_cell.*` (bidirectional),
+ *   `_unfused.N.i2h_weight` (one direction); they become the fused layer's
+ *   `lK_i2h_weight` / `rK_*`, other MXNet versions' names. `N` counts the
+ *   stack's children, where a DropoutCell between layers takes an index of
+ *   its own, so layer `K` is the K-th distinct `N` under the same prefix.
+ * Invariant: a pure function of the list of names; the order is kept.
+ */
+
+const UNFUSED = /^((?:.*\.)?)_unfused\.(\d+)\.(?:([lr])_cell\.)?(i2h_weight|h2h_weight|i2h_bias|h2h_bias)$/;
+
+/**
+ * gluonc's name for each name of an MXNet parameter file, in the same order.
+ *
+ * ```ts
+ * canonicalMxnetNames(['arg:dense0_weight', '_unfused.0.l_cell.i2h_weight', '_unfused.2.r_cell.h2h_bias']);
+ * // ['dense0_weight', 'l0_i2h_weight', 'r1_h2h_bias']
+ * ```
+ */
+export function canonicalMxnetNames(names: readonly string[]): string[] {
+  const stripped = names.map((n) => (n.startsWith('arg:') || n.startsWith('aux:') ? n.slice(4) : n));
+  // The distinct stack indices under each prefix, in numeric order, give the layer numbers.
+  const indices = new Map<string, Set<number>>();
+  for (const n of stripped) {
+    const m = UNFUSED.exec(n);
+    if (!m) continue;
+    let s = indices.get(m[1]!);
+    if (!s) indices.set(m[1]!, (s = new Set()));
+    s.add(Number(m[2]));
+  }
+  const layer = new Map<string, Map<number, number>>();
+  for (const [prefix, s] of indices) layer.set(prefix, new Map([...s].sort((a, b) => a - b).map((n, k) => [n, k])));
+  return stripped.map((n) => {
+    const m = UNFUSED.exec(n);
+    if (!m) return n;
+    const [, prefix, idx, dir, param] = m as unknown as [string, string, string, string | undefined, string];
+    return `${prefix}${dir ?? 'l'}${layer.get(prefix)!.get(Number(idx))}_${param}`;
+  });
+}

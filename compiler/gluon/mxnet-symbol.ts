@@ -1,0 +1,311 @@
+/**
+ * MXNet's export format as a block: `<prefix>-symbol.json` (the graph
+ * `HybridBlock.export` and `mx.model.save_checkpoint` write, nnvm's JSON:
+ * `nodes` with `op`, `name`, `attrs` (older files: `attr` or `param`) and
+ * `inputs` as `[node, output, version]`, `arg_nodes`, `heads`) plus its
+ * `<prefix>-0000.params` (`arg:`/`aux:` names). MXNet's operators are
+ * gluonc's (`FullyConnected`, `Convolution`, `BatchNorm`, `Pooling`,
+ * `Activation`, `Flatten`, `Concat`, `Reshape`, ...; snake_case names map to
+ * camelCase, `elemwise_*` and the `_*_scalar` forms to the arithmetic
+ * operators), so `hybridForward` replays the nodes through `F`: the block
+ * runs eagerly, hybridized, inside a parent, and exports to ONNX.
+ * Invariants: the graph is checked when read (every input refers to an
+ * earlier node, heads exist, every operator and attribute is one gluonc
+ * runs), so a file gluonc cannot run fails at `imports` with an error naming
+ * the file, the node and the operator or attribute, never with wrong numbers.
+ * Parameters keep MXNet's names (`dense0_weight`, `batchnorm0_running_mean`);
+ * BatchNorm's moving statistics are not differentiable.
+ */
+import fs from 'node:fs';
+import type { HostTensor } from '../../runtime/tensor.js';
+import type { AttrValue } from '../ir/node.js';
+import { isTrainingMode } from '../ops/mode.js';
+import { getOp, hasOp } from '../ops/registry.js';
+import { isSymbol } from '../trace/symbol.js';
+import { HybridBlock } from './hybrid.js';
+import { canonicalMxnetNames } from '../formats/mxnet-names.js';
+import { movingStatistics } from './nn/norm.js';
+import { readTensorFile } from '../formats/params-file.js';
+import type { F, Tensor } from '../engine/tensor.js';
+
+/** One node of an MXNet symbol graph. */
+export interface MxnetNode {
+  op: string;
+  name: string;
+  attrs: Record<string, string>;
+  inputs: [number, number][];
+}
+
+/** A parsed `-symbol.json`. */
+export interface MxnetGraph {
+  nodes: MxnetNode[];
+  heads: [number, number][];
+}
+
+/** Attributes MXNet records that do not change the numbers (kernel tuning, bookkeeping). */
+const IGNORED = new Set(['workspace', 'cudnn_tune', 'cudnn_off', 'num_args', 'ctx_group', 'lr_mult', 'wd_mult']);
+
+/** MXNet operator names whose gluonc operator is spelled differently. */
+const ALIASES: Record<string, string> = {
+  elemwise_add: 'add', _plus: 'add', _Plus: 'add', _add: 'add',
+  elemwise_sub: 'sub', _minus: 'sub', _Minus: 'sub', _sub: 'sub',
+  elemwise_mul: 'mul', _mul: 'mul', _Mul: 'mul',
+  elemwise_div: 'div', _div: 'div', _Div: 'div',
+  _maximum: 'maximum', _minimum: 'minimum', _power: 'power', _Power: 'power',
+};
+
+type Apply = (F: F, inputs: Tensor[], scalar: number) => Tensor;
+/** `x op scalar` (and the reversed `_r*` forms): MXNet's scalar operators. */
+const SCALAR: Record<string, Apply> = {
+  _plus_scalar: (F, [x], s) => F.add(x!, s),
+  _minus_scalar: (F, [x], s) => F.sub(x!, s),
+  _rminus_scalar: (F, [x], s) => F.sub(s, x!),
+  _mul_scalar: (F, [x], s) => F.mul(x!, s),
+  _div_scalar: (F, [x], s) => F.div(x!, s),
+  _rdiv_scalar: (F, [x], s) => F.div(s, x!),
+  _power_scalar: (F, [x], s) => F.power(x!, s),
+  _rpower_scalar: (F, [x], s) => F.power(s, x!),
+  _maximum_scalar: (F, [x], s) => F.maximum(x!, s),
+  _minimum_scalar: (F, [x], s) => F.minimum(x!, s),
+};
+
+/** Training heads: their inputs after the first are labels, unused at inference. */
+const LABELLED = new Set(['SoftmaxOutput', 'Softmax']);
+
+/** Operators that pass their first input through at inference. */
+const IDENTITY = new Set(['_copy', 'identity', 'BlockGrad', 'stop_gradient', '_CrossDeviceCopy']);
+
+const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * Reads an MXNet attribute string: `True`/`False`, numbers, tuples
+ * `(3, 3)` / `[1, 2]`; `None` is absent (undefined); anything else stays a string.
+ *
+ * ```ts
+ * parseMxnetAttr('(3, 3)'); // [3, 3]
+ * parseMxnetAttr('False');  // false
+ * ```
+ */
+export function parseMxnetAttr(value: string): AttrValue | undefined {
+  const s = value.trim();
+  if (s === 'None') return undefined;
+  if (s === 'True' || s === 'true') return true;
+  if (s === 'False' || s === 'false') return false;
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) || s === 'inf' || s === '-inf') return Number(s.replace('inf', 'Infinity'));
+  if ((s.startsWith('(') && s.endsWith(')')) || (s.startsWith('[') && s.endsWith(']'))) {
+    const parts = s.slice(1, -1).split(',').map((p) => p.trim()).filter((p) => p !== '');
+    const items = parts.map((p) => (p === 'None' ? null : Number(p)));
+    if (items.every((n) => n === null || Number.isFinite(n))) return items;
+  }
+  return s;
+}
+
+/**
+ * Parses and checks the JSON of an MXNet `-symbol.json` file.
+ *
+ * ```ts
+ * const graph = parseMxnetSymbol(JSON.parse(fs.readFileSync('m-symbol.json', 'utf8')), 'm-symbol.json');
+ * ```
+ */
+export function parseMxnetSymbol(json: unknown, file: string): MxnetGraph {
+  const bad = (why: string): Error => new Error(`${file}: not an MXNet symbol file: ${why}`);
+  if (json === null || typeof json !== 'object' || !Array.isArray((json as { nodes?: unknown }).nodes)) throw bad("no 'nodes' list");
+  const raw = json as { nodes: unknown[]; heads?: unknown };
+  const entry = (e: unknown, at: number, what: string): [number, number] => {
+    if (!Array.isArray(e) || e.length < 1 || !e.slice(0, 2).every((v) => Number.isInteger(v) && v >= 0)) throw bad(`${what} ${JSON.stringify(e)} is not [node, output, version]`);
+    if (e[0] >= at) throw bad(`${what} refers to node ${e[0]}, which does not come before it`);
+    return [e[0] as number, (e[1] as number | undefined) ?? 0];
+  };
+  const nodes = raw.nodes.map((n, i): MxnetNode => {
+    if (n === null || typeof n !== 'object') throw bad(`node ${i} is not an object`);
+    const o = n as Record<string, unknown>;
+    if (typeof o.op !== 'string' || typeof o.name !== 'string') throw bad(`node ${i} has no 'op' or 'name'`);
+    const a = (o.attrs ?? o.attr ?? o.param ?? {}) as Record<string, unknown>;
+    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw bad(`node ${i} ('${o.name}') has attributes that are not an object`);
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(a)) attrs[k] = String(v);
+    if (!Array.isArray(o.inputs)) throw bad(`node ${i} ('${o.name}') has no 'inputs' list`);
+    return { op: o.op, name: o.name, attrs, inputs: o.inputs.map((e) => entry(e, i, `an input of node ${i} ('${o.name}')`)) };
+  });
+  if (!Array.isArray(raw.heads) || raw.heads.length === 0) throw bad("no 'heads'");
+  const heads = raw.heads.map((h) => entry(h, nodes.length, 'a head'));
+  return { nodes, heads };
+}
+
+/** What the replay calls for one node. */
+type Step = (F: F, inputs: Tensor[]) => Tensor | Tensor[];
+
+/** Compiles one node into a call of gluonc's operators, or throws naming what gluonc cannot run. */
+function stepOf(node: MxnetNode, where: string): Step {
+  const { op, name } = node;
+  const at = `${where}: node '${name}' (MXNet operator '${op}')`;
+  if (IDENTITY.has(op)) return (_F, [x]) => x!;
+  const scalar = SCALAR[op];
+  if (scalar) {
+    const s = parseMxnetAttr(node.attrs.scalar ?? '');
+    if (typeof s !== 'number') throw new Error(`${at}: attribute 'scalar' must be a number, got ${JSON.stringify(node.attrs.scalar)}`);
+    return (F, ins) => scalar(F, ins, s);
+  }
+  if (op === 'add_n' || op === 'ElementWiseSum') return (F, ins) => ins.reduce((a, b) => F.add(a, b));
+  if (op === 'SoftmaxOutput' || op === 'Softmax') {
+    // Inference view of the training head: the softmax of the data (the label input is not used), over
+    // axis 1 (multi_output), the last axis (preserve_shape), else over every axis but the first.
+    const flag = (k: string) => parseMxnetAttr(node.attrs[k] ?? 'False') === true;
+    if (flag('multi_output')) return (F, [x]) => F.softmax(x!, { axis: 1 });
+    if (flag('preserve_shape')) return (F, [x]) => F.softmax(x!, { axis: -1 });
+    return (F, [x]) => F.reshapeLike(F.softmax(F.flatten(x!), { axis: -1 }), x!);
+  }
+  const target = ALIASES[op] ?? (hasOp(op) ? op : camel(op));
+  if (!hasOp(target)) throw new Error(`${at}: gluonc has no such operator`);
+  const def = getOp(target);
+  const declared = def.attrs ?? {};
+  const opts: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(node.attrs)) {
+    if (k.startsWith('__') || IGNORED.has(k)) continue;
+    const key = camel(k);
+    // An attribute gluonc does not know, set to MXNet's "off" (`False`, `None`), changes nothing.
+    if (!(key in declared) && (v === 'False' || v === 'None')) continue;
+    if (!(key in declared)) throw new Error(`${at}: attribute '${k}' = '${v}' is not one gluonc's ${target} takes (it takes ${Object.keys(declared).join(', ') || 'none'})`);
+    const parsed = parseMxnetAttr(v);
+    if (parsed !== undefined) opts[key] = parsed;
+  }
+  return (F, ins) => {
+    const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[target]!;
+    return fn(...ins, opts);
+  };
+}
+
+/**
+ * A block computing an MXNet symbol graph, with the graph's parameters
+ * (MXNet's names) as its own.
+ *
+ * ```ts
+ * const net = gluon.SymbolBlock.imports('model-symbol.json', ['data'], 'model-0000.params');
+ * net.call(nd.ones([1, 3, 32, 32]));
+ * net.hybridize(); net.export('model.onnx');
+ * ```
+ */
+export class MxnetSymbolBlock extends HybridBlock {
+  /** The parsed graph. */
+  readonly graph: MxnetGraph;
+  /** The names of the graph's inputs, in call order. */
+  readonly inputNames: readonly string[];
+  /** Where the graph came from. */
+  readonly source: string;
+  private readonly _steps: (Step | null)[];
+  private readonly _inputIndex = new Map<number, number>();
+  private readonly _labels = new Set<number>();
+
+  /**
+   * Reads `symbolFile` and, when given, its parameters from `paramFile` (any
+   * `loadParameters` file; MXNet's `arg:`/`aux:` names are matched).
+   *
+   * ```ts
+   * const net = MxnetSymbolBlock.imports('resnet-symbol.json', ['data'], 'resnet-0000.params');
+   * ```
+   */
+  static imports(symbolFile: string, inputNames: string[], paramFile?: string): MxnetSymbolBlock {
+    let text: string;
+    try {
+      text = fs.readFileSync(symbolFile, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read '${symbolFile}': ${(e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${symbolFile}: not an MXNet symbol file: invalid JSON (${(e as Error).message})`);
+    }
+    const shapes = new Map<string, HostTensor>();
+    if (paramFile !== undefined) {
+      const f = readTensorFile(paramFile);
+      const names = f.format === 'mxnet' ? canonicalMxnetNames(f.tensors.map(([k]) => k)) : f.tensors.map(([k]) => k);
+      f.tensors.forEach(([, t], i) => shapes.set(names[i]!, t));
+    }
+    const block = new MxnetSymbolBlock(parseMxnetSymbol(json, symbolFile), inputNames, symbolFile, shapes);
+    if (paramFile !== undefined) block.loadParameters(paramFile);
+    return block;
+  }
+
+  /**
+   * A block for `graph` whose inputs are the null nodes named `inputNames`;
+   * `known` gives parameter shapes and dtypes (otherwise `__shape__`/`__dtype__`
+   * attributes, else they come with `loadParameters`).
+   */
+  constructor(graph: MxnetGraph, inputNames: readonly string[], source = 'an MXNet symbol', known: Map<string, HostTensor> = new Map()) {
+    super();
+    this.graph = graph;
+    this.inputNames = [...inputNames];
+    this.source = source;
+    if (!Array.isArray(inputNames) || inputNames.length === 0 || !inputNames.every((n) => typeof n === 'string')) {
+      throw new Error(`${source}: the input names must be a non-empty list of strings, got ${JSON.stringify(inputNames)}`);
+    }
+    const nullNames = new Map<string, number>();
+    graph.nodes.forEach((n, i) => {
+      if (n.op !== 'null') return;
+      if (nullNames.has(n.name)) throw new Error(`${source}: two variables are named '${n.name}'`);
+      nullNames.set(n.name, i);
+    });
+    inputNames.forEach((name, k) => {
+      const i = nullNames.get(name);
+      if (i === undefined) throw new Error(`${source}: input '${name}' is not a variable of the graph (its variables: ${[...nullNames.keys()].join(', ')})`);
+      this._inputIndex.set(i, k);
+    });
+    // BatchNorm's moving statistics (its inputs 3 and 4) are auxiliary states; a training head's label is not used.
+    const aux = new Set<number>();
+    for (const n of graph.nodes) {
+      if (n.op === 'BatchNorm') n.inputs.slice(3, 5).forEach(([j]) => aux.add(j));
+      if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._labels.add(j));
+    }
+    graph.nodes.forEach((n, i) => {
+      if (n.op !== 'null' || this._inputIndex.has(i) || this._labels.has(i)) return;
+      const t = known.get(n.name);
+      const declared = n.attrs.__shape__ !== undefined ? parseMxnetAttr(n.attrs.__shape__) : undefined;
+      const shape = t ? [...t.shape] : Array.isArray(declared) && declared.every((d) => (d as number) > 0) ? (declared as number[]) : [];
+      this.params.get(n.name, {
+        shape, dtype: t?.dtype ?? 'float32', allowDeferredInit: true,
+        differentiable: !aux.has(i), gradReq: aux.has(i) ? 'null' : 'write',
+      });
+    });
+    this._steps = graph.nodes.map((n) => (n.op === 'null' ? null : stepOf(n, source)));
+  }
+
+  /** Replays the graph's nodes through `F`. */
+  override hybridForward(F: F, ...args: unknown[]): Tensor | Tensor[] {
+    const params = args.pop() as Record<string, Tensor>;
+    const inputs = args as Tensor[];
+    if (inputs.length !== this.inputNames.length) {
+      throw new Error(`${this.source}: expects ${this.inputNames.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}`);
+    }
+    const values: Tensor[][] = [];
+    this.graph.nodes.forEach((n, i) => {
+      const k = this._inputIndex.get(i);
+      if (k !== undefined) values.push([inputs[k]!]);
+      else if (this._labels.has(i)) values.push([]);
+      else if (n.op === 'null') values.push([params[n.name]!]);
+      else {
+        const ins = (LABELLED.has(n.op) ? n.inputs.slice(0, 1) : n.inputs).map(([j, o]) => {
+          const v = values[j]![o];
+          if (!v) throw new Error(`${this.source}: node '${n.name}' uses output ${o} of node '${this.graph.nodes[j]!.name}', which gluonc's operator does not produce`);
+          return v;
+        });
+        const out = this._steps[i]!(F, ins);
+        values.push(Array.isArray(out) ? out : [out]);
+        if (n.op === 'BatchNorm' && isSymbol(out)) this._writeBackMovingStats(F, n, ins);
+      }
+    });
+    const res = this.graph.heads.map(([j, o]) => values[j]![o]!);
+    return res.length === 1 ? res[0]! : res;
+  }
+
+  /** Traced in training mode, BatchNorm's new moving statistics become outputs written back after each run (eagerly the operator updates them in place). */
+  private _writeBackMovingStats(F: F, n: MxnetNode, ins: Tensor[]): void {
+    const attr = (k: string, d: AttrValue) => (n.attrs[k] === undefined ? d : parseMxnetAttr(n.attrs[k]!) ?? d);
+    if (!isTrainingMode() || attr('use_global_stats', false) === true) return;
+    const targets = n.inputs.slice(3, 5).map(([j]) => this.graph.nodes[j]!);
+    if (targets.some((t) => t.op !== 'null' || !this.params.has(t.name))) return;
+    const updated = movingStatistics(F, ins[0]!, ins[3]!, ins[4]!, attr('axis', 1) as number, attr('momentum', 0.9) as number);
+    targets.forEach((t, k) => this.assignParam(this.params.get(t.name), updated[k]!));
+  }
+}

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nd, gluon, autograd } from 'gluonc';
+import { loadModel } from 'gluonc/runtime';
+import { parseMxnetAttr } from '../../../compiler/gluon/mxnet-symbol.js';
+import { gluonc } from '../../helpers/cli.js';
+import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
+
+const { nn } = gluon;
+
+/** Written by test/fixtures/mxnet/make.py from the formats' specification; the reference output is PyTorch's (float64). */
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/mxnet');
+const fixture = (name: string) => path.join(FIXTURES, name);
+const REF = JSON.parse(fs.readFileSync(fixture('convnet-reference.json'), 'utf8')) as { x: { shape: number[]; data: number[] }; output: { shape: number[]; data: number[] } };
+const x = () => nd.array(REF.x.data, { shape: REF.x.shape });
+const flat = (a: nd.NDArray) => Array.from(a.data() as Float32Array, Number);
+
+/** The fixture's network written as a gluonc block (other parameter names, same structure). */
+class ConvNet extends gluon.HybridBlock {
+  readonly conv = new nn.Conv2D(4, 3, { padding: 1, inChannels: 1 });
+  readonly bn = new nn.BatchNorm({ inChannels: 4 });
+  readonly dense0 = new nn.Dense(8, { inUnits: 36, activation: 'tanh' });
+  readonly dense1: gluon.HybridBlock;
+  constructor(lastUnits = 3) {
+    super();
+    this.dense1 = new nn.Dense(lastUnits, { inUnits: 8 });
+  }
+  override hybridForward(F: gluon.F, v: gluon.Tensor): gluon.Tensor {
+    const h = F.relu(this.bn.call(this.conv.call(v)) as gluon.Tensor);
+    const d = this.dense0.call(F.flatten(F.Pooling(h, { kernel: [2, 2], stride: [2, 2], poolType: 'max' }))) as gluon.Tensor;
+    return this.dense1.call(F.add(d, F.mul(d, 0.5))) as gluon.Tensor;
+  }
+}
+
+describe('MXNet export format (symbol JSON + .params)', function () {
+  this.timeout(60000);
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-mxsym-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads MXNet attribute strings (fixed samples)', () => {
+    assert.deepEqual(parseMxnetAttr('(3, 3)'), [3, 3]);
+    assert.deepEqual(parseMxnetAttr('(2,)'), [2]);
+    assert.deepEqual(parseMxnetAttr('()'), []);
+    assert.deepEqual(parseMxnetAttr('[1,2]'), [1, 2]);
+    assert.equal(parseMxnetAttr('True'), true);
+    assert.equal(parseMxnetAttr('False'), false);
+    assert.equal(parseMxnetAttr('1e-05'), 1e-5);
+    assert.equal(parseMxnetAttr('-0.5'), -0.5);
+    assert.equal(parseMxnetAttr('None'), undefined);
+    assert.equal(parseMxnetAttr('relu'), 'relu');
+    assert.equal(parseMxnetAttr('NCHW'), 'NCHW');
+  });
+
+  for (const params of ['convnet-0000.params', 'convnet-checkpoint.params']) {
+    it(`SymbolBlock.imports('convnet-symbol.json', ['data'], '${params}') runs eagerly and hybridized as PyTorch computes it`, () => {
+      const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture(params));
+      assert.deepEqual(net.collectParams().keys(), [
+        'conv0_weight', 'conv0_bias', 'batchnorm0_gamma', 'batchnorm0_beta', 'batchnorm0_running_mean', 'batchnorm0_running_var',
+        'dense0_weight', 'dense0_bias', 'dense1_weight', 'dense1_bias',
+      ]);
+      assert.equal(net.collectParams().get('batchnorm0_running_mean').differentiable, false);
+      const eager = net.call(x()) as nd.NDArray;
+      assert.deepEqual(eager.shape, REF.output.shape);
+      assertClose(flat(eager), REF.output.data, 'eager vs PyTorch', 1e-4, 1e-5);
+      net.hybridize();
+      assertClose(flat(net.call(x()) as nd.NDArray), REF.output.data, 'hybridized vs PyTorch', 1e-4, 1e-5);
+    });
+  }
+
+  it('exports to ONNX, which onnxruntime runs to the same numbers', async () => {
+    const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture('convnet-0000.params'));
+    net.hybridize();
+    net.call(x());
+    const file = path.join(dir, 'convnet.onnx');
+    net.export(file, { inputs: { data: { shape: ['N', 1, 6, 6] } } });
+    const model = await loadModel(file);
+    try {
+      const input = x();
+      const out = await model.run({ [model.inputs[0]!.name]: { data: input.data() as Float32Array, shape: input.shape } });
+      const y = Object.values(out)[0]!;
+      assert.deepEqual(y.shape, REF.output.shape);
+      assertClose(Array.from(y.data as Float32Array, Number), REF.output.data, 'ONNX artifact vs PyTorch', 1e-4, 1e-5);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('gluonc compile turns a model file made of MXNet\'s export into an artifact with the same numbers', async () => {
+    const file = path.join(dir, 'cli-convnet.onnx');
+    const r = gluonc(['compile', fixture('convnet-model.ts'), '-o', file]);
+    assert.equal(r.status, 0, r.stderr);
+    const model = await loadModel(file);
+    try {
+      assert.deepEqual(model.inputs, [{ name: 'data', dtype: 'float32', shape: ['N', 1, 6, 6] }]);
+      const input = x();
+      const out = await model.run({ data: { data: input.data() as Float32Array, shape: input.shape } });
+      assertClose(Array.from(Object.values(out)[0]!.data as Float32Array, Number), REF.output.data, 'compiled artifact vs PyTorch', 1e-4, 1e-5);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('trains: gradients reach the weights, not the moving statistics, and training mode updates them', () => {
+    const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture('convnet-0000.params'));
+    const before = flat(net.collectParams().get('batchnorm0_running_mean').data());
+    const loss = autograd.record(() => (net.call(x()) as nd.NDArray).square().sum());
+    loss.backward();
+    const ps = net.collectParams();
+    assert.ok(flat(ps.get('conv0_weight').grad()).some((v) => v !== 0), 'conv0_weight has a gradient');
+    assert.equal(ps.get('batchnorm0_running_mean').gradReq, 'null');
+    assert.notDeepEqual(flat(ps.get('batchnorm0_running_mean').data()), before, 'MXNet updates the moving mean in training mode');
+    // Hybridized, the same update comes back from the compiled graph.
+    const hyb = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture('convnet-0000.params'));
+    hyb.hybridize();
+    autograd.record(() => (hyb.call(x()) as nd.NDArray).square().sum()).backward();
+    // (The moving statistics come before the Dropout node, whose masks differ between the two runs.)
+    for (const k of ['batchnorm0_running_mean', 'batchnorm0_running_var']) {
+      assertClose(flat(hyb.collectParams().get(k).data()), flat(net.collectParams().get(k).data()), `hybridized vs eager ${k}`, 1e-4, 1e-5);
+    }
+    assert.ok(flat(hyb.collectParams().get('conv0_weight').grad()).some((v) => v !== 0), 'hybridized: conv0_weight has a gradient');
+  });
+
+  for (const params of ['convnet-0000.params', 'convnet-checkpoint.params']) {
+    it(`loadParameters('${params}') into an equivalent gluonc block places MXNet's names by structural order`, () => {
+      const net = new ConvNet();
+      net.loadParameters(fixture(params));
+      assertClose(flat(net.call(x()) as nd.NDArray), REF.output.data, 'equivalent block vs PyTorch', 1e-4, 1e-5);
+      // The moving statistics came from the aux: entries.
+      const sym = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture(params));
+      assert.deepEqual(flat(net.bn.runningVar.data()), flat(sym.collectParams().get('batchnorm0_running_var').data()));
+    });
+  }
+
+  it('loadParameters says which parameter it could not place', () => {
+    assert.throws(() => new ConvNet(5).loadParameters(fixture('convnet-0000.params')),
+      /Parameter 'dense1\.weight' \(shape \[5, 8\]\) could not be placed: its name is not in file '.*convnet-0000\.params', and by structural order it meets 'arg:dense1_weight' of shape \[3, 8\]/);
+    const small = new nn.HybridSequential();
+    small.add(new nn.Conv2D(4, 3, { inChannels: 1 }));
+    assert.throws(() => small.loadParameters(fixture('convnet-0000.params')), /Entry 'arg:batchnorm0_gamma' in file '.*convnet-0000\.params' could not be placed: no parameter of the block is left for it by structural order/);
+  });
+
+  it('runs MXNet\'s scalar, elementwise, shape and head operators as numpy computes them (two heads, a second output)', () => {
+    const nodes: unknown[] = [];
+    const node = (op: string, name: string, inputs: [number, number][] = [], attrs?: Record<string, string>) => {
+      nodes.push({ op, name, inputs: inputs.map(([i, o]) => [i, o, 0]), ...(attrs ? { attrs } : {}) });
+      return nodes.length - 1;
+    };
+    const data = node('null', 'data');
+    const a = node('_plus_scalar', 'a', [[data, 0]], { scalar: '1.5' });
+    const b = node('_rminus_scalar', 'b', [[data, 0]], { scalar: '2' });
+    const c = node('elemwise_mul', 'c', [[a, 0], [b, 0]]);
+    const d = node('add_n', 'd', [[c, 0], [data, 0], [a, 0]], { num_args: '3' });
+    const e = node('Reshape', 'e', [[d, 0]], { shape: '(0, -1)' });
+    const g = node('Concat', 'g', [[e, 0], [e, 0]], { dim: '1', num_args: '2' });
+    const h = node('slice_axis', 'h', [[g, 0]], { axis: '1', begin: '2', end: 'None' });
+    const i = node('SliceChannel', 'i', [[h, 0]], { num_outputs: '2', axis: '1' });
+    const j = node('elemwise_add', 'j', [[i, 0], [i, 1]]);
+    const t = node('softmax', 't', [[j, 0]], { axis: '-1', use_length: 'False' });
+    const label = node('null', 'softmax_label');
+    const k = node('SoftmaxOutput', 'k', [[t, 0], [label, 0]], { grad_scale: '1', normalization: 'null' });
+    const file = path.join(dir, 'ops-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [data, label], heads: [[k, 0, 0], [i, 1, 0]] }));
+    const net = gluon.SymbolBlock.imports(file, ['data']);
+    assert.equal(net.collectParams().size, 0, 'the label is neither a parameter nor an input');
+    const input = nd.random.uniform(-1, 1, [2, 3, 4]);
+    const [r] = numpyRefs([{
+      inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }],
+      code: `
+x = a
+p = x + 1.5
+d = (p * (2 - x) + x + p).reshape(2, -1)
+h = np.concatenate([d, d], axis=1)[:, 2:]
+i0, i1 = np.split(h, 2, axis=1)
+j = i0 + i1
+sm = lambda v: np.exp(v - v.max(axis=-1, keepdims=True)) / np.exp(v - v.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)
+out = [sm(sm(j)), i1]`,
+    }]);
+    assert.equal(r!.error, undefined, r!.error);
+    for (const hybrid of [false, true]) {
+      if (hybrid) net.hybridize();
+      const [y, second] = net.call(input) as nd.NDArray[];
+      assert.deepEqual([y!.shape, second!.shape], [[2, 11], [2, 11]]);
+      assertClose(flat(y!), r!.outs[0]!.data, `first head${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+      assertClose(flat(second!), r!.outs[1]!.data, `second head${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+    }
+  });
+
+  it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
+    const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
+    const write = (name: string, g: unknown) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, typeof g === 'string' ? g : JSON.stringify(g));
+      return f;
+    };
+    const unknownOp = structuredClone(graph);
+    unknownOp.nodes.find((n) => n.name === 'relu0_fwd')!.op = 'Correlation';
+    assert.throws(() => gluon.SymbolBlock.imports(write('op-symbol.json', unknownOp), ['data']), /op-symbol\.json: node 'relu0_fwd' \(MXNet operator 'Correlation'\): gluonc has no such operator/);
+    const unknownAttr = structuredClone(graph);
+    unknownAttr.nodes.find((n) => n.name === 'conv0_fwd')!.attrs!.adj = '(1, 1)';
+    assert.throws(() => gluon.SymbolBlock.imports(write('attr-symbol.json', unknownAttr), ['data']), /attr-symbol\.json: node 'conv0_fwd' \(MXNet operator 'Convolution'\): attribute 'adj' = '\(1, 1\)' is not one gluonc's Convolution takes/);
+    assert.throws(() => gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['input']), /input 'input' is not a variable of the graph \(its variables: data, conv0_weight/);
+    assert.throws(() => gluon.SymbolBlock.imports(write('bad-symbol.json', '{"nodes": ['), ['data']), /bad-symbol\.json: not an MXNet symbol file: invalid JSON/);
+    assert.throws(() => gluon.SymbolBlock.imports(write('order-symbol.json', { nodes: [{ op: 'relu', name: 'r', inputs: [[1, 0, 0]] }, { op: 'null', name: 'data', inputs: [] }], heads: [[0, 0, 0]] }), ['data']),
+      /order-symbol\.json: not an MXNet symbol file: an input of node 0 \('r'\) refers to node 1, which does not come before it/);
+    assert.throws(() => gluon.SymbolBlock.imports(fixture('convnet-symbol.json')), /needs the input names/);
+    assert.throws(() => gluon.SymbolBlock.imports(path.join(dir, 'missing-symbol.json'), ['data']), /cannot read '.*missing-symbol\.json'/);
+  });
+});
