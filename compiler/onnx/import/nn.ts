@@ -1,0 +1,253 @@
+/**
+ * Importers of ONNX's neural-network operators: Conv, ConvTranspose,
+ * MaxPool, AveragePool, GlobalAverage/MaxPool, BatchNormalization,
+ * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
+ * Softmax/LogSoftmax and Resize (nearest, integer up-scaling).
+ * BatchNormalization keeps the inference semantics it was exported with:
+ * the running statistics normalize (`useGlobalStats`), as in PyTorch's
+ * `eval()` mode, so an imported network fine-tunes with frozen statistics.
+ * Asymmetric padding becomes an explicit `pad` before the operator.
+ */
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import type { Dim } from '../../ir/types.js';
+import type { Value } from '../../ir/value.js';
+import { normAxis, type Builder, type ImportCtx } from './context.js';
+
+/** The largest float32, the padding value of max pooling. */
+const LOWEST = -3.4028234663852886e38;
+
+const num = (c: ImportCtx, d: Dim | undefined, what: string): number => {
+  if (typeof d !== 'number') throw c.refuse(`${what} '${String(d)}' must be a known number`);
+  return d;
+};
+
+/** Kernel, strides, dilations and begin/end pads of a convolution or pooling node. */
+function geometry(c: ImportCtx, x: Value, kernelFallback: Dim[] | null): { kernel: number[]; stride: number[]; dilate: number[]; begin: number[]; end: number[] } {
+  const xs = x.type.shape;
+  const nd = xs.length - 2;
+  if (nd < 1 || nd > 3) throw c.refuse(`data of rank ${xs.length} (gluonc convolves and pools rank 3 to 5)`);
+  const kernel = (c.attr.ints('kernel_shape') ?? kernelFallback?.map((d, i) => num(c, d, `kernel dimension ${i}`)))!;
+  if (!kernel || kernel.length !== nd) throw c.refuse(`kernel_shape ${JSON.stringify(kernel)} does not have ${nd} entries`);
+  const ones = new Array<number>(nd).fill(1);
+  const stride = c.attr.ints('strides') ?? ones;
+  const dilate = c.attr.ints('dilations') ?? ones;
+  const pads = c.attr.ints('pads') ?? new Array<number>(2 * nd).fill(0);
+  let begin = pads.slice(0, nd);
+  let end = pads.slice(nd);
+  const auto = c.attr.str('auto_pad', 'NOTSET');
+  if (auto === 'VALID') [begin, end] = [begin.map(() => 0), end.map(() => 0)];
+  else if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    begin = [];
+    end = [];
+    for (let i = 0; i < nd; i++) {
+      const d = num(c, xs[2 + i], `spatial dimension ${i} (auto_pad ${auto})`);
+      const out = Math.ceil(d / stride[i]!);
+      const total = Math.max((out - 1) * stride[i]! + (kernel[i]! - 1) * dilate[i]! + 1 - d, 0);
+      const small = Math.floor(total / 2);
+      begin.push(auto === 'SAME_UPPER' ? small : total - small);
+      end.push(auto === 'SAME_UPPER' ? total - small : small);
+    }
+  } else if (auto !== 'NOTSET') throw c.refuse(`auto_pad '${auto}'`);
+  return { kernel, stride, dilate, begin, end };
+}
+
+/** Pads `x` explicitly when begin and end pads differ; returns the data and the symmetric pad left. */
+function symmetric(c: ImportCtx, x: Value, begin: number[], end: number[], value: number): { x: Value; pad: number[] } {
+  if (begin.every((b, i) => b === end[i])) return { x, pad: begin };
+  const width = [0, 0, 0, 0, ...begin.flatMap((b, i) => [b, end[i]!])];
+  return { x: c.op('pad', [x], { mode: 'constant', padWidth: width, constantValue: value }), pad: begin.map(() => 0) };
+}
+
+const conv: Builder = (c) => {
+  const [x0, w, b] = [c.input(0), c.input(1), c.optInput(2)];
+  const g = geometry(c, x0, w.type.shape.slice(2));
+  const { x, pad } = symmetric(c, x0, g.begin, g.end, 0);
+  const numFilter = num(c, w.type.shape[0], 'the number of filters');
+  const attrs = { kernel: g.kernel, stride: g.stride, dilate: g.dilate, pad, numFilter, numGroup: c.attr.int('group', 1), noBias: !b };
+  return [c.op('Convolution', b ? [x, w, b] : [x, w], attrs)];
+};
+
+const convTranspose: Builder = (c) => {
+  const [x, w, b] = [c.input(0), c.input(1), c.optInput(2)];
+  if (c.attr.has('output_shape')) throw c.refuse('output_shape (an explicit output size) is not supported; give pads and output_padding');
+  if (c.attr.str('auto_pad', 'NOTSET') !== 'NOTSET') throw c.refuse(`auto_pad '${c.attr.str('auto_pad', '')}'`);
+  const g = geometry(c, x, w.type.shape.slice(2));
+  if (!g.begin.every((p, i) => p === g.end[i])) throw c.refuse(`asymmetric pads ${JSON.stringify([...g.begin, ...g.end])}`);
+  const group = c.attr.int('group', 1);
+  const numFilter = num(c, w.type.shape[1], 'the filters per group') * group;
+  const adj = c.attr.ints('output_padding') ?? g.kernel.map(() => 0);
+  const attrs = { kernel: g.kernel, stride: g.stride, dilate: g.dilate, pad: g.begin, adj, numFilter, numGroup: group, noBias: !b };
+  return [c.op('Deconvolution', b ? [x, w, b] : [x, w], attrs)];
+};
+
+function pool(poolType: 'max' | 'avg'): Builder {
+  return (c) => {
+    if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its Indices output is not supported');
+    const x0 = c.input(0);
+    const g = geometry(c, x0, null);
+    if (g.dilate.some((d) => d !== 1)) throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
+    const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
+    const asym = !g.begin.every((p, i) => p === g.end[i]);
+    if (asym && poolType === 'avg' && !includePad) throw c.refuse('asymmetric pads with count_include_pad=0');
+    const { x, pad } = symmetric(c, x0, g.begin, g.end, poolType === 'max' ? LOWEST : 0);
+    const attrs = {
+      kernel: g.kernel, poolType, stride: g.stride, pad,
+      poolingConvention: c.attr.int('ceil_mode', 0) === 1 ? 'full' : 'valid', countIncludePad: includePad || poolType === 'max',
+    };
+    return [c.op('Pooling', [x], attrs)];
+  };
+}
+
+const globalPool = (poolType: 'max' | 'avg'): Builder => (c) => [c.op('Pooling', [c.input(0)], { globalPool: true, poolType, kernel: [1] })];
+
+const batchNorm: Builder = (c) => {
+  if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its running-statistics outputs (training mode) are not supported');
+  if (c.attr.int('training_mode', 0) === 1) throw c.refuse('training_mode=1');
+  if (c.opset < 9 && c.attr.int('spatial', 1) === 0) throw c.refuse('spatial=0 (per-element statistics)');
+  const ins = [0, 1, 2, 3, 4].map((i) => c.input(i));
+  const attrs = { eps: c.attr.float('epsilon', 1e-5), momentum: c.attr.float('momentum', 0.9), fixGamma: false, useGlobalStats: true, axis: 1, training: false };
+  return [c.op('BatchNorm', ins, attrs)];
+};
+
+/** A per-axis vector shaped to broadcast against rank-`rank` data on axis 1. */
+function onAxis1(c: ImportCtx, v: Value, rank: number): Value {
+  return c.op('reshape', [v], { shape: [-1, ...new Array<number>(rank - 2).fill(1)] });
+}
+
+const instanceNorm: Builder = (c) => {
+  const [x, scale, bias] = [c.input(0), c.input(1), c.input(2)];
+  const r = x.type.shape.length;
+  const axes = Array.from({ length: r - 2 }, (_v, i) => i + 2);
+  const d = x.type.dtype;
+  const centered = c.op('sub', [x, c.op('mean', [x], { axis: axes, keepdims: true })]);
+  const variance = c.op('mean', [c.op('square', [centered])], { axis: axes, keepdims: true });
+  const norm = c.op('mul', [centered, c.op('rsqrt', [c.op('add', [variance, c.scalar(c.attr.float('epsilon', 1e-5), d)])])]);
+  return [c.op('add', [c.op('mul', [norm, onAxis1(c, scale, r)]), onAxis1(c, bias, r)])];
+};
+
+/** LayerNormalization over axes `axis..` (several trailing axes: merged into one first). */
+const layerNorm: Builder = (c) => {
+  if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its Mean/InvStdDev outputs are not supported');
+  const x = c.input(0);
+  const xs = x.type.shape;
+  const r = xs.length;
+  const axis = normAxis(c, c.attr.int('axis', -1), r);
+  const eps = c.attr.float('epsilon', 1e-5);
+  const trailing = xs.slice(axis).map((d, i) => num(c, d, `normalized dimension ${axis + i}`));
+  const n = trailing.reduce((p, d) => p * d, 1);
+  const vec = (v: Value) => (v.type.shape.length === 1 && v.type.shape[0] === n ? v : c.op('reshape', [v], { shape: [n] }));
+  const scale = vec(c.input(1));
+  const bias = c.has(2) ? vec(c.input(2)) : c.constant(tensorFromNumbers(x.type.dtype, [n], new Array<number>(n).fill(0)));
+  if (axis === r - 1) return [c.op('LayerNorm', [x, scale, bias], { axis: -1, eps })];
+  const flat = c.op('reshape', [x], { shape: [...new Array<number>(axis).fill(0), n] });
+  const y = c.op('LayerNorm', [flat, scale, bias], { axis: -1, eps });
+  return [c.op('reshape', [y], { shape: [...new Array<number>(axis).fill(0), ...trailing] })];
+};
+
+/** Gemm: FullyConnected where it is one (alpha = beta = 1, 1-D bias), else dot, scale and add. */
+const gemm: Builder = (c) => {
+  const [a, b, bias] = [c.input(0), c.input(1), c.optInput(2)];
+  const alpha = c.attr.float('alpha', 1);
+  const beta = c.attr.float('beta', 1);
+  const transA = c.attr.int('transA', 0) === 1;
+  const transB = c.attr.int('transB', 0) === 1;
+  if (a.type.shape.length !== 2 || b.type.shape.length !== 2) throw c.refuse(`inputs of rank ${a.type.shape.length} and ${b.type.shape.length} (Gemm takes matrices)`);
+  const units = b.type.shape[transB ? 0 : 1]!;
+  const vectorBias = !bias || (bias.type.shape.length === 1 && bias.type.shape[0] === units && units !== 1);
+  if (!transA && alpha === 1 && (!bias || beta === 1) && vectorBias && typeof units === 'number') {
+    const w = transB ? b : c.op('transpose', [b]);
+    return [c.op('FullyConnected', bias ? [a, w, bias] : [a, w], { numHidden: units, noBias: !bias, flatten: true })];
+  }
+  const d = a.type.dtype;
+  let y = c.op('dot', [a, b], { transposeA: transA, transposeB: transB });
+  if (alpha !== 1) y = c.op('mul', [y, c.scalar(alpha, d)]);
+  if (bias && beta !== 0) y = c.op('add', [y, beta === 1 ? bias : c.op('mul', [bias, c.scalar(beta, d)])]);
+  return [y];
+};
+
+/** MatMul with numpy semantics: dot (2-D right side), batchDot (equal batches) or einsum (broadcast). */
+const matmul: Builder = (c) => {
+  const [a, b] = [c.input(0), c.input(1)];
+  const [as, bs] = [a.type.shape, b.type.shape];
+  const [ra, rb] = [as.length, bs.length];
+  if (!ra || !rb) throw c.refuse('a scalar operand');
+  if (rb <= 2 && !(ra === 1 && rb === 1)) return [c.op('dot', [a, b])];
+  if (ra === rb && ra >= 3 && as.slice(0, -2).every((d, i) => d === bs[i])) return [c.op('batchDot', [a, b])];
+  const lhs = ra === 1 ? 'j' : '...ij';
+  const rhs = rb === 1 ? 'j' : '...jk';
+  const out = `${ra === 1 && rb === 1 ? '' : '...'}${ra === 1 ? '' : 'i'}${rb === 1 ? '' : 'k'}`;
+  return [c.op('einsum', [a, b], { equation: `${lhs},${rhs}->${out}` })];
+};
+
+const einsum: Builder = (c) => {
+  const ins = Array.from({ length: c.nInputs }, (_v, i) => c.input(i));
+  return [c.op('einsum', ins, { equation: c.attr.str('equation', '').replace(/\s+/g, '') })];
+};
+
+/** Softmax and LogSoftmax: one axis from opset 13; before, the trailing axes from `axis` flattened. */
+function softmax(op: string): Builder {
+  return (c) => {
+    const x = c.input(0);
+    const r = x.type.shape.length;
+    const axis = normAxis(c, c.attr.int('axis', c.opset >= 13 ? -1 : 1), r);
+    if (c.opset >= 13 || axis === r - 1) return [c.op(op, [x], { axis })];
+    const pre = x.type.shape.slice(0, axis);
+    const known = pre.every((d) => typeof d === 'number');
+    if (!known && axis !== 1) throw c.refuse(`opset ${c.opset} ${op} over the flattened axes ${axis}.. needs the leading dimensions known`);
+    const shape = known ? [(pre as number[]).reduce((p, d) => p * d, 1), -1] : [0, -1];
+    const y = c.op(op, [c.op('reshape', [x], { shape })], { axis: -1 });
+    return [c.op('reshapeLike', [y, x])];
+  };
+}
+
+/** Resize/Upsample in nearest mode by integer factors: `repeat` along each scaled axis. */
+const resize: Builder = (c) => {
+  const x = c.input(0);
+  const xs = x.type.shape;
+  const mode = c.attr.str('mode', 'nearest');
+  if (mode !== 'nearest') throw c.refuse(`mode '${mode}' (gluonc maps nearest up-sampling by integer factors)`);
+  let scales: number[] | null;
+  if (c.opType === 'Upsample') scales = c.opset < 9 ? c.attr.floats('scales') : c.numbers(1, 'scales');
+  else if (c.opset < 11) scales = c.numbers(1, 'scales');
+  else {
+    scales = c.has(2) ? c.numbers(2, 'scales') : null;
+    if (!scales?.length && c.has(3)) {
+      const sizes = c.numbers(3, 'sizes')!;
+      scales = sizes.map((s, i) => s / num(c, xs[i], `dimension ${i}`));
+    }
+  }
+  if (!scales || scales.length !== xs.length) throw c.refuse(`scales ${JSON.stringify(scales)} do not give one factor per axis`);
+  const ctm = c.attr.str('coordinate_transformation_mode', c.opset < 11 ? 'asymmetric' : 'half_pixel');
+  const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');
+  const halfPixel = ctm === 'half_pixel' || ctm === 'pytorch_half_pixel';
+  const maxScale = Math.max(...scales);
+  const repeats = (halfPixel && nearest.startsWith('round')) || (ctm === 'asymmetric' && (nearest === 'floor' || maxScale <= 2 && nearest === 'round_prefer_floor'));
+  if (!repeats || scales.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw c.refuse(`only up-sampling by integer factors that repeats elements maps (scales ${JSON.stringify(scales)}, ${ctm}, ${nearest})`);
+  }
+  let y = x;
+  scales.forEach((s, axis) => {
+    if (s > 1) y = c.op('repeat', [y], { repeats: s, axis });
+  });
+  return [y];
+};
+
+/** The neural-network importers by ONNX operator. */
+export const NN_IMPORTS: Record<string, Builder> = {
+  Conv: conv,
+  ConvTranspose: convTranspose,
+  MaxPool: pool('max'),
+  AveragePool: pool('avg'),
+  GlobalMaxPool: globalPool('max'),
+  GlobalAveragePool: globalPool('avg'),
+  BatchNormalization: batchNorm,
+  InstanceNormalization: instanceNorm,
+  LayerNormalization: layerNorm,
+  Gemm: gemm,
+  MatMul: matmul,
+  Einsum: einsum,
+  Softmax: softmax('softmax'),
+  LogSoftmax: softmax('logSoftmax'),
+  Resize: resize,
+  Upsample: resize,
+};
