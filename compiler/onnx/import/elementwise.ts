@@ -83,11 +83,6 @@ function geluTanh(c: ImportCtx, x: Value): Value {
   return c.op('mul', [half, c.op('add', [c.op('tanh', [inner]), c.scalar(1, d)])]);
 }
 
-/** Only the first output of a node may be used (Dropout's mask, ...). */
-function firstOnly(c: ImportCtx, what: string): void {
-  if (c.outputNames.slice(1).some((s) => s !== '')) throw c.refuse(`its output ${what} is not supported`);
-}
-
 /** The element-wise importers by ONNX operator. */
 export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Identity: (c) => [c.input(0)],
@@ -104,6 +99,15 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     return [castTo(c, t, d)];
   },
   Pow: pow,
+  Mod: (c) => {
+    const [a, b] = [c.input(0), c.input(1)];
+    const d = a.type.dtype;
+    const [x, y] = [castTo(c, a, 'float64'), castTo(c, b, 'float64')];
+    const q = c.op('div', [x, y]);
+    // fmod=1: C's fmod (truncated quotient); else Python's % (floored quotient; the sign of the divisor).
+    const whole = c.attr.int('fmod', 0) === 1 ? c.op('where', [c.op('lesser', [q, c.scalar(0, 'float64')]), c.op('ceil', [q]), c.op('floor', [q])]) : c.op('floor', [q]);
+    return [castTo(c, c.op('sub', [x, c.op('mul', [whole, y])]), d)];
+  },
   Max: fold('maximum'),
   Min: fold('minimum'),
   Sum: fold('add'),
@@ -157,7 +161,8 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     const channelLike = s.length === rank - 1 && s.slice(1).every((d) => d === 1) && rank >= 2;
     if (n === 1) slope = s.length === 1 ? slope : c.op('reshape', [slope], { shape: [1] });
     else if (channelLike || (s.length === 1 && rank === 2)) slope = s.length === 1 ? slope : c.op('reshape', [slope], { shape: [-1] });
-    else throw c.refuse(`a slope of shape [${s.join(', ')}] for data of rank ${rank} is not per-channel (axis 1) or a single value`);
+    // Any other broadcastable slope: max(x, 0) + min(x, 0) * slope.
+    else return [c.op('add', [c.op('maximum', [x, c.scalar(0, x.type.dtype)]), c.op('mul', [c.op('minimum', [x, c.scalar(0, x.type.dtype)]), slope])])];
     return [c.op('LeakyReLU', [x, slope], { actType: 'prelu' })];
   },
   HardSigmoid: (c) => [hardSigmoid(c, c.input(0), c.attr.float('alpha', 0.2), c.attr.float('beta', 0.5))],
@@ -176,12 +181,13 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   },
   CastLike: (c) => [castTo(c, c.input(0), c.input(1).type.dtype)],
   Dropout: (c) => {
-    firstOnly(c, 'mask');
     if (c.opset >= 12 && c.has(2)) {
       const t = c.numbers(2, 'training_mode');
       if (t && t[0]) throw c.refuse('training_mode true (dropout while running the imported graph) is not supported; gluonc imports the inference graph');
     }
     if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (training-mode dropout) is not supported');
-    return [c.input(0)];
+    const x = c.input(0);
+    // Inference: the identity, and a mask of all true.
+    return c.outputNames[1] ? [x, castTo(c, c.op('onesLike', [x]), 'bool')] : [x];
   },
 };

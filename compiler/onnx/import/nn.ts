@@ -125,9 +125,11 @@ const instanceNorm: Builder = (c) => {
   return [c.op('add', [c.op('mul', [norm, onAxis1(c, scale, r)]), onAxis1(c, bias, r)])];
 };
 
-/** LayerNormalization over axes `axis..` (several trailing axes: merged into one first). */
+/**
+ * LayerNormalization over axes `axis..` (several trailing axes: merged into
+ * one first); the optional Mean and InvStdDev outputs (normalized axes kept as 1).
+ */
 const layerNorm: Builder = (c) => {
-  if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its Mean/InvStdDev outputs are not supported');
   const x = c.input(0);
   const xs = x.type.shape;
   const r = xs.length;
@@ -138,10 +140,18 @@ const layerNorm: Builder = (c) => {
   const vec = (v: Value) => (v.type.shape.length === 1 && v.type.shape[0] === n ? v : c.op('reshape', [v], { shape: [n] }));
   const scale = vec(c.input(1));
   const bias = c.has(2) ? vec(c.input(2)) : c.constant(tensorFromNumbers(x.type.dtype, [n], new Array<number>(n).fill(0)));
-  if (axis === r - 1) return [c.op('LayerNorm', [x, scale, bias], { axis: -1, eps })];
-  const flat = c.op('reshape', [x], { shape: [...new Array<number>(axis).fill(0), n] });
-  const y = c.op('LayerNorm', [flat, scale, bias], { axis: -1, eps });
-  return [c.op('reshape', [y], { shape: [...new Array<number>(axis).fill(0), ...trailing] })];
+  let y: Value;
+  if (axis === r - 1) y = c.op('LayerNorm', [x, scale, bias], { axis: -1, eps });
+  else {
+    const flat = c.op('reshape', [x], { shape: [...new Array<number>(axis).fill(0), n] });
+    const z = c.op('LayerNorm', [flat, scale, bias], { axis: -1, eps });
+    y = c.op('reshape', [z], { shape: [...new Array<number>(axis).fill(0), ...trailing] });
+  }
+  if (!c.outputNames.slice(1).some((s) => s)) return [y];
+  const axes = Array.from({ length: r - axis }, (_v, i) => axis + i);
+  const mean = c.op('mean', [x], { axis: axes, keepdims: true });
+  const variance = c.op('mean', [c.op('square', [c.op('sub', [x, mean])])], { axis: axes, keepdims: true });
+  return [y, mean, c.op('rsqrt', [c.op('add', [variance, c.scalar(eps, x.type.dtype)])])];
 };
 
 /** Gemm: FullyConnected where it is one (alpha = beta = 1, 1-D bias), else dot, scale and add. */
@@ -200,6 +210,20 @@ function softmax(op: string): Builder {
   };
 }
 
+/** Hardmax: one-hot of the first maximum along `axis` (flattened trailing axes before opset 13, as Softmax). */
+const hardmax: Builder = (c) => {
+  const x = c.input(0);
+  const r = x.type.shape.length;
+  const axis = normAxis(c, c.attr.int('axis', c.opset >= 13 ? -1 : 1), r);
+  if (c.opset < 13 && axis !== r - 1) throw c.refuse(`opset ${c.opset} Hardmax over the flattened axes ${axis}..`);
+  const n = num(c, x.type.shape[axis], `dimension ${axis}`);
+  const hot = c.op('oneHot', [c.op('argmax', [x], { axis, keepdims: false })], { depth: n, dtype: x.type.dtype });
+  if (axis === r - 1) return [hot];
+  const perm = Array.from({ length: r - 1 }, (_v, i) => i);
+  perm.splice(axis, 0, r - 1);
+  return [c.op('transpose', [hot], { axes: perm })];
+};
+
 /** Resize/Upsample in nearest mode by integer factors: `repeat` along each scaled axis. */
 const resize: Builder = (c) => {
   const x = c.input(0);
@@ -248,6 +272,7 @@ export const NN_IMPORTS: Record<string, Builder> = {
   Einsum: einsum,
   Softmax: softmax('softmax'),
   LogSoftmax: softmax('logSoftmax'),
+  Hardmax: hardmax,
   Resize: resize,
   Upsample: resize,
 };

@@ -42,10 +42,18 @@ const logSumExp: Builder = reduction(18, (c, x, a) => {
 function argReduce(op: string): Builder {
   return (c) => {
     const x = c.input(0);
-    if (c.attr.int('select_last_index', 0) === 1) throw c.refuse('select_last_index=1 (the last of tied indices) is not supported; gluonc returns the first');
-    const axis = normAxis(c, c.attr.int('axis', 0), x.type.shape.length);
+    const r = x.type.shape.length;
+    const axis = normAxis(c, c.attr.int('axis', 0), r);
     const keepdims = c.attr.int('keepdims', 1) === 1;
-    return [castTo(c, c.op(op, [x], { axis, keepdims }), 'int64')];
+    if (c.attr.int('select_last_index', 0) !== 1) return [castTo(c, c.op(op, [x], { axis, keepdims }), 'int64')];
+    // The last of tied indices: the first index in the reversed axis, counted from the end.
+    const n = x.type.shape[axis];
+    if (typeof n !== 'number') throw c.refuse(`select_last_index=1 on the symbolic dimension '${n}'`);
+    const step = new Array<number | null>(r).fill(null);
+    step[axis] = -1;
+    const flipped = c.op('slice', [x], { begin: new Array<null>(r).fill(null), end: new Array<null>(r).fill(null), step } as never);
+    const first = c.op(op, [flipped], { axis, keepdims });
+    return [castTo(c, c.op('sub', [c.scalar(n - 1, 'float32'), first]), 'int64')];
   };
 }
 

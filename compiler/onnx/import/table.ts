@@ -6,6 +6,7 @@
 import type { Value } from '../../ir/value.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
+import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { SHAPE_AWARE, SHAPE_IMPORTS } from './shape.js';
@@ -16,6 +17,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...REDUCE_IMPORTS,
   ...SHAPE_IMPORTS,
   ...NN_IMPORTS,
+  ...LOSS_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
@@ -36,8 +38,6 @@ export const NOT_YET: Readonly<Record<string, string>> = {
   ScatterElements: 'not mapped yet',
   ScatterND: 'not mapped yet',
   GatherND: 'not mapped yet',
-  NegativeLogLikelihoodLoss: 'not mapped yet',
-  SoftmaxCrossEntropyLoss: 'not mapped yet',
 };
 
 /**
