@@ -6,6 +6,7 @@
 import type { Value } from '../../ir/value.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
+import { GATHER_IMPORTS } from './gather.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
 import { REDUCE_IMPORTS } from './reduce.js';
@@ -18,6 +19,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...SHAPE_IMPORTS,
   ...NN_IMPORTS,
   ...LOSS_IMPORTS,
+  ...GATHER_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
@@ -34,7 +36,6 @@ export const NOT_YET: Readonly<Record<string, string>> = {
   NonZero: 'its output shape depends on the data',
   Unique: 'its output shape depends on the data',
   NonMaxSuppression: 'its output shape depends on the data',
-  GatherElements: 'not mapped yet',
   ScatterElements: 'not mapped yet',
   ScatterND: 'not mapped yet',
   GatherND: 'not mapped yet',
