@@ -83,6 +83,26 @@ function geluTanh(c: ImportCtx, x: Value): Value {
   return c.op('mul', [half, c.op('add', [c.op('tanh', [inner]), c.scalar(1, d)])]);
 }
 
+/** A unary function of `x` built from gluonc operators. */
+const composite = (f: (c: ImportCtx, x: Value, d: DType) => Value): Builder => (c) => {
+  const x = c.input(0);
+  return [f(c, x, x.type.dtype)];
+};
+
+/** (e^x + sign * e^-x) / 2. */
+function expPair(c: ImportCtx, x: Value, d: DType, sign: 1 | -1): Value {
+  const [a, b] = [c.op('exp', [x]), c.op('exp', [c.op('neg', [x])])];
+  return c.op('mul', [c.op(sign > 0 ? 'add' : 'sub', [a, b]), c.scalar(0.5, d)]);
+}
+
+/** Round half to even: floor(x + 0.5), one less at an odd tie. */
+function roundEven(c: ImportCtx, x: Value, d: DType): Value {
+  const r = c.op('floor', [c.op('add', [x, c.scalar(0.5, d)])]);
+  const tie = c.op('equal', [c.op('sub', [r, x]), c.scalar(0.5, d)]);
+  const odd = c.op('notEqual', [c.op('sub', [r, c.op('mul', [c.op('floor', [c.op('mul', [r, c.scalar(0.5, d)])]), c.scalar(2, d)])]), c.scalar(0, d)]);
+  return c.op('where', [c.op('mul', [tie, odd]), c.op('sub', [r, c.scalar(1, d)]), r]);
+}
+
 /** The element-wise importers by ONNX operator. */
 export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Identity: (c) => [c.input(0)],
@@ -158,13 +178,45 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     const n = s.reduce<number>((p, d) => p * (typeof d === 'number' ? d : NaN), 1);
     // gluonc's prelu takes a slope of [C] on axis 1 or [1]: ONNX's [C, 1, 1] (or [1]) reshaped to that.
     const rank = x.type.shape.length;
-    const channelLike = s.length === rank - 1 && s.slice(1).every((d) => d === 1) && rank >= 2;
+    // Before opset 7 a 1-D slope of C values is per channel (axis 1).
+    const legacy = c.opset < 7 && s.length === 1 && rank >= 2 && s[0] === x.type.shape[1];
+    const channelLike = legacy || (s.length === rank - 1 && s.slice(1).every((d) => d === 1) && rank >= 2);
     if (n === 1) slope = s.length === 1 ? slope : c.op('reshape', [slope], { shape: [1] });
     else if (channelLike || (s.length === 1 && rank === 2)) slope = s.length === 1 ? slope : c.op('reshape', [slope], { shape: [-1] });
     // Any other broadcastable slope: max(x, 0) + min(x, 0) * slope.
     else return [c.op('add', [c.op('maximum', [x, c.scalar(0, x.type.dtype)]), c.op('mul', [c.op('minimum', [x, c.scalar(0, x.type.dtype)]), slope])])];
     return [c.op('LeakyReLU', [x, slope], { actType: 'prelu' })];
   },
+  Shrink: (c) => {
+    const x = c.input(0);
+    const d = x.type.dtype;
+    const [lambd, bias] = [c.attr.float('lambd', 0.5), c.attr.float('bias', 0)];
+    const below = c.op('lesser', [x, c.scalar(-lambd, d)]);
+    const above = c.op('greater', [x, c.scalar(lambd, d)]);
+    const zero = c.op('zerosLike', [x]);
+    return [c.op('where', [below, c.op('add', [x, c.scalar(bias, d)]), c.op('where', [above, c.op('sub', [x, c.scalar(bias, d)]), zero])])];
+  },
+  Sinh: composite((c, x, d) => expPair(c, x, d, -1)),
+  Cosh: composite((c, x, d) => expPair(c, x, d, 1)),
+  Tan: composite((c, x) => c.op('div', [c.op('sin', [x]), c.op('cos', [x])])),
+  Asinh: composite((c, x, d) => c.op('log', [c.op('add', [x, c.op('sqrt', [c.op('add', [c.op('square', [x]), c.scalar(1, d)])])])])),
+  Acosh: composite((c, x, d) => c.op('log', [c.op('add', [x, c.op('sqrt', [c.op('sub', [c.op('square', [x]), c.scalar(1, d)])])])])),
+  Atanh: composite((c, x, d) => c.op('mul', [c.op('log', [c.op('div', [c.op('add', [c.scalar(1, d), x]), c.op('sub', [c.scalar(1, d), x])])]), c.scalar(0.5, d)])),
+  Round: composite(roundEven),
+  ThresholdedRelu: composite((c, x, d) => c.op('where', [c.op('greater', [x, c.scalar(c.attr.float('alpha', 1), d)]), x, c.op('zerosLike', [x])])),
+  Celu: composite((c, x, d) => {
+    const a = c.attr.float('alpha', 1);
+    const neg = c.op('mul', [c.op('sub', [c.op('exp', [c.op('div', [x, c.scalar(a, d)])]), c.scalar(1, d)]), c.scalar(a, d)]);
+    return c.op('add', [c.op('maximum', [x, c.scalar(0, d)]), c.op('minimum', [neg, c.scalar(0, d)])]);
+  }),
+  IsNaN: composite((c, x) => castTo(c, c.op('notEqual', [x, x]), 'bool')),
+  IsInf: composite((c, x, d) => {
+    const pos = c.attr.int('detect_positive', 1) === 1;
+    const neg = c.attr.int('detect_negative', 1) === 1;
+    const hit = (v: number) => c.op('equal', [x, c.scalar(v, d)]);
+    const any = pos && neg ? c.op('maximum', [hit(Infinity), hit(-Infinity)]) : pos ? hit(Infinity) : neg ? hit(-Infinity) : c.op('zerosLike', [x]);
+    return castTo(c, any, 'bool');
+  }),
   HardSigmoid: (c) => [hardSigmoid(c, c.input(0), c.attr.float('alpha', 0.2), c.attr.float('beta', 0.5))],
   HardSwish: (c) => {
     const x = c.input(0);

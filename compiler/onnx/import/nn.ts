@@ -69,15 +69,47 @@ const conv: Builder = (c) => {
 
 const convTranspose: Builder = (c) => {
   const [x, w, b] = [c.input(0), c.input(1), c.optInput(2)];
-  if (c.attr.has('output_shape')) throw c.refuse('output_shape (an explicit output size) is not supported; give pads and output_padding');
-  if (c.attr.str('auto_pad', 'NOTSET') !== 'NOTSET') throw c.refuse(`auto_pad '${c.attr.str('auto_pad', '')}'`);
-  const g = geometry(c, x, w.type.shape.slice(2));
-  if (!g.begin.every((p, i) => p === g.end[i])) throw c.refuse(`asymmetric pads ${JSON.stringify([...g.begin, ...g.end])}`);
+  const auto = c.attr.str('auto_pad', 'NOTSET');
+  const outShape = c.attr.ints('output_shape');
+  const kernel = (c.attr.ints('kernel_shape') ?? w.type.shape.slice(2).map((d, i) => num(c, d, `kernel dimension ${i}`)));
+  const nd = kernel.length;
+  const stride = c.attr.ints('strides') ?? kernel.map(() => 1);
+  const dilate = c.attr.ints('dilations') ?? kernel.map(() => 1);
+  const outPad = c.attr.ints('output_padding') ?? kernel.map(() => 0);
+  let begin: number[];
+  let adj = [...outPad];
+  const crop: (number | null)[] = kernel.map(() => null);
+  if (outShape || auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    // ONNX's total padding for the requested size, begin side per auto_pad; MXNet pads p on both sides and adds adj
+    // at the end (< stride); a size one short is cut off at the end.
+    begin = [];
+    adj = [];
+    for (let i = 0; i < nd; i++) {
+      const d = num(c, x.type.shape[2 + i], `spatial dimension ${i}`);
+      const out = outShape ? outShape[outShape.length - nd + i]! : d * stride[i]!;
+      const kEff = (kernel[i]! - 1) * dilate[i]! + 1;
+      const total = stride[i]! * (d - 1) + outPad[i]! + kEff - out;
+      const p = Math.max(auto === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2), 0);
+      const a = out - (stride[i]! * (d - 1) + kEff - 2 * p);
+      if (a >= stride[i]! || a < -1) throw c.refuse(`output size ${out} on spatial axis ${i} needs padding gluonc's Deconvolution cannot express`);
+      begin.push(p);
+      adj.push(Math.max(a, 0));
+      if (a < 0) crop[i] = out;
+    }
+  } else {
+    if (auto !== 'NOTSET' && auto !== 'VALID') throw c.refuse(`auto_pad '${auto}'`);
+    const pads = auto === 'VALID' ? new Array<number>(2 * nd).fill(0) : c.attr.ints('pads') ?? new Array<number>(2 * nd).fill(0);
+    begin = pads.slice(0, nd);
+    if (!begin.every((p, i) => p === pads[nd + i])) throw c.refuse(`asymmetric pads ${JSON.stringify(pads)}`);
+  }
+  const g = { kernel, stride, dilate };
   const group = c.attr.int('group', 1);
   const numFilter = num(c, w.type.shape[1], 'the filters per group') * group;
-  const adj = c.attr.ints('output_padding') ?? g.kernel.map(() => 0);
-  const attrs = { kernel: g.kernel, stride: g.stride, dilate: g.dilate, pad: g.begin, adj, numFilter, numGroup: group, noBias: !b };
-  return [c.op('Deconvolution', b ? [x, w, b] : [x, w], attrs)];
+  const attrs = { kernel: g.kernel, stride: g.stride, dilate: g.dilate, pad: begin, adj, numFilter, numGroup: group, noBias: !b };
+  const y = c.op('Deconvolution', b ? [x, w, b] : [x, w], attrs);
+  if (crop.every((e) => e === null)) return [y];
+  const none = [null, null];
+  return [c.op('slice', [y], { begin: [...none, ...crop.map(() => null)], end: [...none, ...crop], step: [...none, ...crop.map(() => null)] } as never)];
 };
 
 function pool(poolType: 'max' | 'avg'): Builder {
@@ -88,11 +120,20 @@ function pool(poolType: 'max' | 'avg'): Builder {
     if (g.dilate.some((d) => d !== 1)) throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
     const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
     const asym = !g.begin.every((p, i) => p === g.end[i]);
-    if (asym && poolType === 'avg' && !includePad) throw c.refuse('asymmetric pads with count_include_pad=0');
+    const ceil = c.attr.int('ceil_mode', 0) === 1;
+    if (asym && poolType === 'avg' && !includePad) {
+      // The average of the real elements: the window sums of the zero-padded data over those of padded ones.
+      if (ceil) throw c.refuse('asymmetric pads with count_include_pad=0 and ceil_mode=1');
+      const plain = { kernel: g.kernel, poolType, stride: g.stride, pad: g.kernel.map(() => 0), poolingConvention: 'valid', countIncludePad: true };
+      const padded = (v: Value) => symmetric(c, v, g.begin, g.end, 0).x;
+      const sums = c.op('Pooling', [padded(x0)], plain);
+      const counts = c.op('Pooling', [padded(c.op('onesLike', [x0]))], plain);
+      return [c.op('div', [sums, counts])];
+    }
     const { x, pad } = symmetric(c, x0, g.begin, g.end, poolType === 'max' ? LOWEST : 0);
     const attrs = {
       kernel: g.kernel, poolType, stride: g.stride, pad,
-      poolingConvention: c.attr.int('ceil_mode', 0) === 1 ? 'full' : 'valid', countIncludePad: includePad || poolType === 'max',
+      poolingConvention: ceil ? 'full' : 'valid', countIncludePad: includePad || poolType === 'max',
     };
     return [c.op('Pooling', [x], attrs)];
   };

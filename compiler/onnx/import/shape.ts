@@ -282,6 +282,17 @@ function castShape(c: ImportCtx): Value[] | null {
   return [c.shapeValue(sym.dims, sym.rank0)];
 }
 
+/** EyeLike: ones on diagonal `k` of a matrix of the input's (known) shape. */
+const eyeLike: Builder = (c) => {
+  const x = c.input(0);
+  const [r, cols] = concreteDims(c, x.type.shape, 'the shape');
+  if (x.type.shape.length !== 2) throw c.refuse(`input of rank ${x.type.shape.length} (EyeLike takes a matrix)`);
+  const k = c.attr.int('k', 0);
+  const dtype = c.attr.has('dtype') ? dtypeOf(c, c.attr.int('dtype', 1), 'attribute dtype') : x.type.dtype;
+  const values = Array.from({ length: r! * cols! }, (_v, i) => (i % cols! === Math.floor(i / cols!) + k ? 1 : 0));
+  return [c.constant(tensorFromNumbers(dtype, [r!, cols!], values))];
+};
+
 /** The shape and indexing importers by ONNX operator. */
 export const SHAPE_IMPORTS: Record<string, Builder> = {
   Constant: constantNode,
@@ -301,6 +312,7 @@ export const SHAPE_IMPORTS: Record<string, Builder> = {
   Expand: expand,
   Tile: tile,
   Pad: pad,
+  EyeLike: eyeLike,
 };
 
 /** Builders that also accept shape values for the element-wise operators of the same name. */
