@@ -17,6 +17,7 @@ import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../ru
 import type { Attrs } from '../../ir/node.js';
 import type { Dim, TensorType } from '../../ir/types.js';
 import { Value } from '../../ir/value.js';
+import { withDefaults } from '../../ops/call.js';
 import { executeOp } from '../../ops/execute.js';
 import { getOp, hasOp } from '../../ops/registry.js';
 import { fromTensorProto } from '../proto.js';
@@ -169,7 +170,7 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
       if (!def.random) {
         let outs: HostTensor[];
         try {
-          outs = executeOp(def, ins.map((v) => v.data!), attrs);
+          outs = executeOp(def, ins.map((v) => v.data!), withDefaults(def, attrs));
         } catch (e) {
           throw new Error(`readModel: ${user} (${opType}): ${(e as Error).message}`);
         }

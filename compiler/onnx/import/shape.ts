@@ -315,8 +315,30 @@ export const SHAPE_IMPORTS: Record<string, Builder> = {
   EyeLike: eyeLike,
 };
 
+/** Integer arithmetic on shape values (N * heads, ...): numbers computed, symbolic entries become named expressions. */
+function shapeArithmetic(sign: string, f: (a: number, b: number) => number): (c: ImportCtx) => Value[] | null {
+  return (c) => {
+    const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
+    if (!sa && !sb) return null;
+    const a = sa?.dims ?? c.dims(0)!;
+    const b = sb?.dims ?? c.dims(1)!;
+    const n = Math.max(a.length, b.length);
+    if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) throw c.refuse(`shape arithmetic on lists of ${a.length} and ${b.length} entries`);
+    const dims = Array.from({ length: n }, (_v, i): Dim => {
+      const [x, y] = [a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!];
+      return typeof x === 'number' && typeof y === 'number' ? f(x, y) : `(${x}${sign}${y})`;
+    });
+    const rank0 = (sa?.rank0 ?? c.data(0)?.shape.length === 0) && (sb?.rank0 ?? c.data(1)?.shape.length === 0);
+    return [c.shapeValue(dims, rank0)];
+  };
+}
+
 /** Builders that also accept shape values for the element-wise operators of the same name. */
 export const SHAPE_AWARE: Record<string, (c: ImportCtx) => Value[] | null> = {
+  Mul: shapeArithmetic('*', (a, b) => a * b),
+  Add: shapeArithmetic('+', (a, b) => a + b),
+  Sub: shapeArithmetic('-', (a, b) => a - b),
+  Div: shapeArithmetic('/', (a, b) => Math.trunc(a / b)),
   Cast: castShape,
   Identity: (c) => {
     const sym = c.symbolicInput(0);

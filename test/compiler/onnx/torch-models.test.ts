@@ -48,7 +48,7 @@ function reference(dir: string, kind: 'grad' | 'after', param: string, info: { t
   return info.transposed ? transposed(t) : tensorToNumbers(t);
 }
 
-for (const name of ['mlp', 'cnn', 'block']) {
+for (const name of ['mlp', 'cnn', 'block', 'resnet', 'mobilenet', 'fire', 'encoder']) {
   describe(`torch-exported ${name} (SymbolBlock.imports)`, () => {
     const dir = join(FIXTURES, name);
     const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Index;
