@@ -223,11 +223,28 @@ const matmul: Builder = (c) => {
   const [ra, rb] = [as.length, bs.length];
   if (!ra || !rb) throw c.refuse('a scalar operand');
   if (rb <= 2 && !(ra === 1 && rb === 1)) return [c.op('dot', [a, b])];
-  if (ra === rb && ra >= 3 && as.slice(0, -2).every((d, i) => d === bs[i])) return [c.op('batchDot', [a, b])];
-  const lhs = ra === 1 ? 'j' : '...ij';
-  const rhs = rb === 1 ? 'j' : '...jk';
-  const out = `${ra === 1 && rb === 1 ? '' : '...'}${ra === 1 ? '' : 'i'}${rb === 1 ? '' : 'k'}`;
-  return [c.op('einsum', [a, b], { equation: `${lhs},${rhs}->${out}` })];
+  if (ra === 1) {
+    // A vector times a stack of matrices: no ellipsis on the left, so no broadcasting for einsum to do.
+    return [c.op('einsum', [a, b], { equation: rb === 1 ? 'j,j->' : 'j,...jk->...k' })];
+  }
+  if (rb === 1) return [c.op('dot', [a, b])];
+  // Stacks of matrices: both promoted to one rank, the batch dimensions broadcast, then batchDot.
+  const r = Math.max(ra, rb);
+  const lift = (v: Value, k: number): Value => {
+    for (let i = 0; i < r - k; i++) v = c.op('expandDims', [v], { axis: 0 });
+    return v;
+  };
+  let [la, lb] = [lift(a, ra), lift(b, rb)];
+  const [sa, sb] = [la.type.shape, lb.type.shape];
+  const target = sa.slice(0, -2).map((d, i) => (d === 1 ? sb[i]! : d));
+  const spread = (v: Value, s: Dim[]): Value => {
+    const want = [...target.map((t, i) => (s[i] === t ? 0 : t)), 0, 0];
+    if (want.every((d) => d === 0)) return v;
+    if (want.some((d) => typeof d !== 'number')) throw c.refuse(`broadcasting batch dimensions [${s.slice(0, -2).join(', ')}] to the symbolic [${target.join(', ')}]`);
+    return c.op('broadcastTo', [v], { shape: want as number[] });
+  };
+  [la, lb] = [spread(la, sa), spread(lb, sb)];
+  return [c.op('batchDot', [la, lb])];
 };
 
 const einsum: Builder = (c) => {

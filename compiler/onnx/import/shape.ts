@@ -70,6 +70,26 @@ const size: Builder = (c) => {
   return [c.constant(tensorFromNumbers('int64', [], [sizeOf(xs)]))];
 };
 
+/**
+ * A target like [(N*2), -1] for an input [N, 4, 3]: the one symbol cancels
+ * (N*12 elements over N*2), so the -1 becomes a number and the symbolic entry -1.
+ */
+function solveTarget(xs: Dim[], target: Dim[], out: Dim[]): void {
+  const syms = xs.filter((d) => typeof d === 'string');
+  const symbolic = target.map((d, i) => [d, i] as const).filter(([d, i]) => typeof d === 'string' && out[i] === -1);
+  if (syms.length !== 1 || symbolic.length !== 1 || target.some((d, i) => d === 0 && typeof xs[i] !== 'number')) return;
+  const m = /^\(?([^()*]+)\*(\d+)\)?$/.exec(String(symbolic[0]![0])) ?? /^()([^()*]+)$/.exec(String(symbolic[0]![0]));
+  const [name, k] = m && m[1] ? [m[1], Number(m[2])] : m ? [m[2], 1] : [null, 0];
+  if (name !== syms[0]) return;
+  const inner = (xs.filter((d) => typeof d === 'number') as number[]).reduce((p, d) => p * d, 1);
+  // Numbers of the target (a 0 copies the input's number there).
+  const known = target.reduce<number>((p, d, i) => (typeof d !== 'number' || d === -1 ? p : p * (d === 0 ? (xs[i] as number) : d)), 1);
+  const rest = inner / (k * known);
+  const free = target.indexOf(-1);
+  if (free < 0 || !Number.isInteger(rest)) return;
+  out[free] = rest;
+}
+
 /** Reshape: ONNX's 0 (copy) and -1 (infer) are MXNet's codes; symbolic entries become one of them. */
 const reshape: Builder = (c) => {
   const x = c.input(0);
@@ -86,7 +106,8 @@ const reshape: Builder = (c) => {
     unknown++;
     return -1;
   });
-  if (unknown > 1) throw c.refuse(`the target shape [${target.join(', ')}] has more than one dimension gluonc cannot name for input shape [${xs.join(', ')}]`);
+  if (unknown > 1) solveTarget(xs, target, out);
+  if (out.filter((d) => d === -1).length > 1) throw c.refuse(`the target shape [${target.join(', ')}] has more than one dimension gluonc cannot name for input shape [${xs.join(', ')}]`);
   return [c.op('reshape', [x], { shape: out as number[] })];
 };
 
