@@ -2,7 +2,7 @@
  * Importers of ONNX's neural-network operators: Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAverage/MaxPool, BatchNormalization,
  * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
- * Softmax/LogSoftmax and Resize (nearest, integer up-scaling).
+ * Softmax/LogSoftmax/Hardmax, and Resize (resize.ts).
  * BatchNormalization keeps the inference semantics it was exported with:
  * the running statistics normalize (`useGlobalStats`), as in PyTorch's
  * `eval()` mode, so an imported network fine-tunes with frozen statistics.
@@ -12,6 +12,7 @@ import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
 import { normAxis, type Builder, type ImportCtx } from './context.js';
+import { resize } from './resize.js';
 
 /** The largest float32, the padding value of max pooling. */
 const LOWEST = -3.4028234663852886e38;
@@ -280,38 +281,6 @@ const hardmax: Builder = (c) => {
   const perm = Array.from({ length: r - 1 }, (_v, i) => i);
   perm.splice(axis, 0, r - 1);
   return [c.op('transpose', [hot], { axes: perm })];
-};
-
-/** Resize/Upsample in nearest mode by integer factors: `repeat` along each scaled axis. */
-const resize: Builder = (c) => {
-  const x = c.input(0);
-  const xs = x.type.shape;
-  const mode = c.attr.str('mode', 'nearest');
-  if (mode !== 'nearest') throw c.refuse(`mode '${mode}' (gluonc maps nearest up-sampling by integer factors)`);
-  let scales: number[] | null;
-  if (c.opType === 'Upsample') scales = c.opset < 9 ? c.attr.floats('scales') : c.numbers(1, 'scales');
-  else if (c.opset < 11) scales = c.numbers(1, 'scales');
-  else {
-    scales = c.has(2) ? c.numbers(2, 'scales') : null;
-    if (!scales?.length && c.has(3)) {
-      const sizes = c.numbers(3, 'sizes')!;
-      scales = sizes.map((s, i) => s / num(c, xs[i], `dimension ${i}`));
-    }
-  }
-  if (!scales || scales.length !== xs.length) throw c.refuse(`scales ${JSON.stringify(scales)} do not give one factor per axis`);
-  const ctm = c.attr.str('coordinate_transformation_mode', c.opset < 11 ? 'asymmetric' : 'half_pixel');
-  const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');
-  const halfPixel = ctm === 'half_pixel' || ctm === 'pytorch_half_pixel';
-  const maxScale = Math.max(...scales);
-  const repeats = (halfPixel && nearest.startsWith('round')) || (ctm === 'asymmetric' && (nearest === 'floor' || maxScale <= 2 && nearest === 'round_prefer_floor'));
-  if (!repeats || scales.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw c.refuse(`only up-sampling by integer factors that repeats elements maps (scales ${JSON.stringify(scales)}, ${ctm}, ${nearest})`);
-  }
-  let y = x;
-  scales.forEach((s, axis) => {
-    if (s > 1) y = c.op('repeat', [y], { repeats: s, axis });
-  });
-  return [y];
 };
 
 /** The neural-network importers by ONNX operator. */

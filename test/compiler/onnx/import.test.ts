@@ -19,6 +19,7 @@ import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../ru
 
 const T = onnx.AttributeProto.AttributeType;
 const ints = (name: string, v: number[]): OnnxNs.IAttributeProto => ({ name, type: T.INTS, ints: v });
+const str = (name: string, v: string): OnnxNs.IAttributeProto => ({ name, type: T.STRING, s: new TextEncoder().encode(v) });
 const int = (name: string, v: number): OnnxNs.IAttributeProto => ({ name, type: T.INT, i: v });
 const i64 = (v: number[]): HostTensor => tensorFromNumbers('int64', [v.length], v);
 
@@ -165,14 +166,35 @@ describe('ONNX import (files from other tools)', () => {
     await sameAsOrt(bytes, { x: data([1, 2, 6, 6]) });
   });
 
+  it('resizes linearly, cubically and by nearest neighbour, to scales or sizes, as onnxruntime does', async () => {
+    const x = data([1, 2, 3, 4]);
+    const cases: [string, string, OnnxNs.IAttributeProto[]][] = [
+      ['scales', 'linear', [str('coordinate_transformation_mode', 'half_pixel')]],
+      ['sizes', 'linear', [str('coordinate_transformation_mode', 'align_corners')]],
+      ['scales', 'cubic', [str('coordinate_transformation_mode', 'pytorch_half_pixel')]],
+      ['sizes', 'nearest', [str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')]],
+      ['scales', 'nearest', [str('coordinate_transformation_mode', 'half_pixel'), str('nearest_mode', 'round_prefer_ceil')]],
+    ];
+    for (const [by, mode, attrs] of cases) {
+      const inputs = by === 'scales' ? ['x', '', 'scales'] : ['x', '', '', 'sizes'];
+      const bytes = model(
+        [{ opType: 'Resize', input: inputs, output: ['y'], attribute: [str('mode', mode), ...attrs] }],
+        [['x', [1, 2, 3, 4]]],
+        [['y', 'float32']],
+        by === 'scales' ? [['scales', tensorFromNumbers('float32', [4], [1, 1, 1.5, 0.75])]] : [['sizes', i64([1, 2, 5, 7])]],
+      );
+      await sameAsOrt(bytes, { x });
+    }
+  });
+
   it('refuses by operator, node and reason', () => {
     const resize = model(
-      [{ opType: 'Resize', input: ['x', '', 'scales'], output: ['y'], name: 'up', attribute: [{ name: 'mode', type: T.STRING, s: new TextEncoder().encode('linear') }] }],
+      [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
       [['x', [1, 1, 2, 2]]],
       [['y', 'float32']],
-      [['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 2])]],
+      [['roi', tensorFromNumbers('float32', [8], [0, 0, 0, 0, 1, 1, 1, 1])], ['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 2])]],
     );
-    assert.throws(() => readModel(resize), { message: "readModel: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: mode 'linear' (gluonc maps nearest up-sampling by integer factors)" });
+    assert.throws(() => readModel(resize), { message: "readModel: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
     const topk = model([{ opType: 'TopK', input: ['x', 'k'], output: ['v', 'i'], name: 'best' }], [['x', [2, 3]]], [['v', 'float32'], ['i', 'int64']], [['k', i64([1])]]);
     assert.throws(() => readModel(topk), { message: "readModel: ONNX operator 'TopK' (node 'best') has no gluonc equivalent: gluonc has no topk operator yet" });
     const shapeAsData = model(
