@@ -235,7 +235,8 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Dropout: (c) => {
     if (c.opset >= 12 && c.has(2)) {
       const t = c.numbers(2, 'training_mode');
-      if (t && t[0]) throw c.refuse('training_mode true (dropout while running the imported graph) is not supported; gluonc imports the inference graph');
+      const ratio = c.numbers(1, 'ratio')?.[0] ?? 0.5;
+      if (t && t[0] && ratio !== 0) throw c.refuse('training_mode true (dropout while running the imported graph) is not supported; gluonc imports the inference graph');
     }
     if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (training-mode dropout) is not supported');
     const x = c.input(0);

@@ -142,13 +142,44 @@ function pool(poolType: 'max' | 'avg'): Builder {
 
 const globalPool = (poolType: 'max' | 'avg'): Builder => (c) => [c.op('Pooling', [c.input(0)], { globalPool: true, poolType, kernel: [1] })];
 
+/** BatchNormalization in training mode: batch statistics, and the updated running ones as outputs 1 and 2. */
+function batchNormTraining(c: ImportCtx, ins: Value[]): Value[] {
+  const [x, , , mean, variance] = ins as [Value, Value, Value, Value, Value];
+  const d = x.type.dtype;
+  const eps = c.attr.float('epsilon', 1e-5);
+  const momentum = c.attr.float('momentum', 0.9);
+  const y = c.op('BatchNorm', ins, { eps, momentum, fixGamma: false, useGlobalStats: false, axis: 1, training: true });
+  const axes = x.type.shape.map((_d, i) => i).filter((i) => i !== 1);
+  const meanK = c.op('mean', [x], { axis: axes, keepdims: true });
+  const varK = c.op('mean', [c.op('square', [c.op('sub', [x, meanK])])], { axis: axes, keepdims: true });
+  const blend = (old: Value, cur: Value) =>
+    c.op('add', [c.op('mul', [old, c.scalar(momentum, d)]), c.op('mul', [c.op('reshape', [cur], { shape: [-1] }), c.scalar(1 - momentum, d)])]);
+  return [y, blend(mean, meanK), blend(variance, varK)];
+}
+
 const batchNorm: Builder = (c) => {
-  if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its running-statistics outputs (training mode) are not supported');
-  if (c.attr.int('training_mode', 0) === 1) throw c.refuse('training_mode=1');
   if (c.opset < 9 && c.attr.int('spatial', 1) === 0) throw c.refuse('spatial=0 (per-element statistics)');
   const ins = [0, 1, 2, 3, 4].map((i) => c.input(i));
+  if (c.attr.int('training_mode', 0) === 1) return batchNormTraining(c, ins);
+  if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its running-statistics outputs without training_mode=1 are not supported');
   const attrs = { eps: c.attr.float('epsilon', 1e-5), momentum: c.attr.float('momentum', 0.9), fixGamma: false, useGlobalStats: true, axis: 1, training: false };
   return [c.op('BatchNorm', ins, attrs)];
+};
+
+/** LRN: x / (bias + alpha/size * sum of squares over a window of channels)^beta, the window as a sum pooling. */
+const lrn: Builder = (c) => {
+  const x = c.input(0);
+  if (x.type.shape.length !== 4) throw c.refuse(`data of rank ${x.type.shape.length} (gluonc maps LRN on NCHW)`);
+  const size = c.attr.int('size', 0);
+  if (size < 1) throw c.refuse(`size ${size}`);
+  const d = x.type.dtype;
+  const [alpha, beta, bias] = [c.attr.float('alpha', 1e-4), c.attr.float('beta', 0.75), c.attr.float('bias', 1)];
+  const sq = c.op('expandDims', [c.op('square', [x])], { axis: 1 });
+  const [before, after] = [Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)];
+  const padded = c.op('pad', [sq], { mode: 'constant', padWidth: [0, 0, 0, 0, before, after, 0, 0, 0, 0], constantValue: 0 });
+  const sums = c.op('squeeze', [c.op('Pooling', [padded], { kernel: [size, 1, 1], poolType: 'sum', stride: [1, 1, 1], pad: [0, 0, 0] })], { axis: 1 });
+  const denom = c.op('pow', [c.op('add', [c.op('mul', [sums, c.scalar(alpha / size, d)]), c.scalar(bias, d)]), c.scalar(beta, d)]);
+  return [c.op('div', [x, denom])];
 };
 
 /** A per-axis vector shaped to broadcast against rank-`rank` data on axis 1. */
@@ -293,6 +324,7 @@ export const NN_IMPORTS: Record<string, Builder> = {
   GlobalAveragePool: globalPool('avg'),
   BatchNormalization: batchNorm,
   InstanceNormalization: instanceNorm,
+  LRN: lrn,
   LayerNormalization: layerNorm,
   Gemm: gemm,
   MatMul: matmul,

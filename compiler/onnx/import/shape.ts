@@ -314,6 +314,18 @@ const eyeLike: Builder = (c) => {
   return [c.constant(tensorFromNumbers(dtype, [r!, cols!], values))];
 };
 
+/** Hann, Hamming and Blackman windows of a constant size: constants (cosine sums, ONNX's coefficients). */
+function window(coeffs: number[]): Builder {
+  return (c) => {
+    const size = c.numbers(0, 'size')![0]!;
+    const periodic = c.attr.int('periodic', 1) === 1;
+    const dtype = dtypeOf(c, c.attr.int('output_datatype', 1), 'attribute output_datatype');
+    const n1 = periodic ? size : size - 1;
+    const values = Array.from({ length: size }, (_v, k) => coeffs.reduce((s, a, j) => s + (j % 2 ? -a : a) * Math.cos((2 * Math.PI * j * k) / n1), 0));
+    return [c.constant(tensorFromNumbers(dtype, [size], values))];
+  };
+}
+
 /** The shape and indexing importers by ONNX operator. */
 export const SHAPE_IMPORTS: Record<string, Builder> = {
   Constant: constantNode,
@@ -334,6 +346,9 @@ export const SHAPE_IMPORTS: Record<string, Builder> = {
   Tile: tile,
   Pad: pad,
   EyeLike: eyeLike,
+  HannWindow: window([0.5, 0.5]),
+  HammingWindow: window([25 / 46, 21 / 46]),
+  BlackmanWindow: window([0.42, 0.5, 0.08]),
 };
 
 /** Integer arithmetic on shape values (N * heads, ...): numbers computed, symbolic entries become named expressions. */
