@@ -221,7 +221,7 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
       i += rec.n;
       continue;
     }
-    readForeign(first, label, opset, { resolve, initializerData, makeNode, checkDeclared, values, fail });
+    readForeign(first, label, opset, { inputs, resolve, initializerData, makeNode, checkDeclared, values, fail });
     i++;
   }
 
@@ -253,6 +253,7 @@ function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Fore
     resolve: c.resolve,
     initializerData: c.initializerData,
     makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
+    inputs: () => c.inputs,
   });
   const outs = importNode(ctx);
   (n.output ?? []).forEach((name, k) => {
@@ -265,6 +266,7 @@ function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Fore
 }
 
 interface ForeignCtx {
+  inputs: Value[];
   resolve: (name: string, user: string) => Value;
   initializerData: (name: string) => HostTensor | null;
   makeNode: (op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean) => Node;

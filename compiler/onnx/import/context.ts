@@ -59,6 +59,8 @@ export interface ImportCtx {
   shapeValue(dims: Dim[], rank0?: boolean): Value;
   /** The Error for something this importer does not map, naming the operator and node. */
   refuse(why?: string): Error;
+  /** A graph input and axis whose dimension is the symbol `name` (to size tensors by it), or null. */
+  symbolSource(name: string): { value: Value; axis: number } | null;
 }
 
 /** One ONNX operator's builder: the values of the node's outputs, in order. */
@@ -72,6 +74,7 @@ export interface AttrReader {
   ints(name: string): number[] | null;
   floats(name: string): number[] | null;
   str(name: string, dflt: string): string;
+  strs(name: string): string[] | null;
   tensor(name: string): HostTensor | null;
   /** Every attribute name the node sets. */
   names(): string[];
@@ -111,6 +114,10 @@ export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error)
       if (!a) return dflt;
       return typeof a.s === 'string' ? a.s : new TextDecoder().decode(a.s ?? new Uint8Array());
     },
+    strs: (name) => {
+      const a = find(name);
+      return a ? (a.strings ?? []).map((b) => (typeof b === 'string' ? b : new TextDecoder().decode(b))) : null;
+    },
     tensor: (name) => {
       const a = find(name);
       if (!a?.t) return null;
@@ -130,6 +137,8 @@ export interface ReaderHooks {
   /** An initializer's data without making it a value (null when `name` is no initializer). */
   initializerData(name: string): HostTensor | null;
   makeNode(op: string, ins: Value[], attrs: Attrs, user: string): Value[];
+  /** The graph's inputs. */
+  inputs(): Value[];
 }
 
 /** Builds the context a builder runs with for one node. */
@@ -216,6 +225,13 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     scalar: (x, dtype) => constant(tensorFromNumbers(dtype, [], [x])),
     shapeValue,
     refuse,
+    symbolSource: (name) => {
+      for (const value of h.inputs()) {
+        const axis = value.type.shape.indexOf(name);
+        if (axis >= 0) return { value, axis };
+      }
+      return null;
+    },
   };
 }
 

@@ -40,12 +40,21 @@ function concreteDims(c: ImportCtx, dims: Dim[], what: string): number[] {
   return dims as number[];
 }
 
+/** ConstantOfShape; a symbolic dimension is taken from the graph input that has it (broadcastLike). */
 const constantOfShape: Builder = (c) => {
-  const shape = concreteDims(c, c.dims(0) ?? [], 'the shape');
+  const dims = c.dims(0) ?? [];
   const v = c.attr.tensor('value');
   const dtype = v?.dtype ?? 'float32';
   const fill = v ? Number(v.data[0] ?? 0) : 0;
-  return [c.constant(tensorFromNumbers(dtype, shape, new Array<number>(sizeOf(shape)).fill(fill)))];
+  const shape = dims.map((d) => (typeof d === 'number' ? d : 1));
+  let out = c.constant(tensorFromNumbers(dtype, shape, new Array<number>(sizeOf(shape)).fill(fill)));
+  dims.forEach((d, i) => {
+    if (typeof d === 'number') return;
+    const src = c.symbolSource(d);
+    if (!src) throw c.refuse(`the shape [${dims.join(', ')}] has the dimension '${d}', which no graph input has`);
+    out = c.op('broadcastLike', [out, src.value], { lhsAxes: [i], rhsAxes: [src.axis] });
+  });
+  return [out];
 };
 
 const range: Builder = (c) => {

@@ -10,6 +10,7 @@ import { GATHER_IMPORTS } from './gather.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
 import { REDUCE_IMPORTS } from './reduce.js';
+import { RNN_IMPORTS } from './rnn.js';
 import { SHAPE_AWARE, SHAPE_IMPORTS } from './shape.js';
 
 /** Every mapped ONNX operator and its builder. */
@@ -20,6 +21,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...NN_IMPORTS,
   ...LOSS_IMPORTS,
   ...GATHER_IMPORTS,
+  ...RNN_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
@@ -27,9 +29,6 @@ export const NOT_YET: Readonly<Record<string, string>> = {
   TopK: 'gluonc has no topk operator yet',
   CumSum: 'gluonc has no cumsum operator yet',
   Trilu: 'gluonc has no tril/triu operator yet',
-  LSTM: 'recurrent ONNX layers are not mapped yet',
-  GRU: 'recurrent ONNX layers are not mapped yet',
-  RNN: 'recurrent ONNX layers are not mapped yet',
   If: 'control flow has no gluonc equivalent',
   Loop: 'control flow has no gluonc equivalent',
   Scan: 'control flow has no gluonc equivalent',

@@ -2,7 +2,9 @@
  * Fine-tuning models gluonc did not write: torch-exported ONNX files
  * (test/fixtures/onnx/make.py: an MLP with LayerNorm and GELU, a CNN with
  * Conv/BatchNorm/MaxPool/Clip/GlobalAveragePool, a self-attention block with
- * a dynamic batch axis) imported with `gluon.SymbolBlock.imports`. PyTorch's
+ * a dynamic batch axis; a narrow ResNet-18, MobileNetV2/EfficientNet and
+ * SqueezeNet/DenseNet pieces, torch's TransformerEncoderLayer, a
+ * bidirectional LSTM and a GRU) imported with `gluon.SymbolBlock.imports`. PyTorch's
  * own numbers are the reference: the outputs, the gradients of the input and
  * of every parameter for the loss sum(y * r), and the parameters after one
  * SGD step; eager and hybridized alike. The re-exported block runs in
@@ -22,6 +24,8 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures/onnx');
 
 interface Index {
   params: Record<string, { initializer: string; transposed: boolean }>;
+  /** Recurrent weights re-packed by the exporter: initializer -> the stem of its grad/after files. */
+  packed: Record<string, string>;
   lr: number;
 }
 
@@ -48,7 +52,7 @@ function reference(dir: string, kind: 'grad' | 'after', param: string, info: { t
   return info.transposed ? transposed(t) : tensorToNumbers(t);
 }
 
-for (const name of ['mlp', 'cnn', 'block', 'resnet', 'mobilenet', 'fire', 'encoder']) {
+for (const name of ['mlp', 'cnn', 'block', 'resnet', 'mobilenet', 'fire', 'encoder', 'recurrent']) {
   describe(`torch-exported ${name} (SymbolBlock.imports)`, () => {
     const dir = join(FIXTURES, name);
     const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Index;
@@ -72,10 +76,16 @@ for (const name of ['mlp', 'cnn', 'block', 'resnet', 'mobilenet', 'fire', 'encod
           const p = params.get(info.initializer);
           assertClose(p.grad().data() as Float32Array, reference(dir, 'grad', param, info), `gradient of ${param}`, 1e-3, 1e-5);
         }
+        for (const [init, stem] of Object.entries(index.packed)) {
+          assertClose(params.get(init).grad().data() as Float32Array, tensorToNumbers(readNpy(join(dir, `grad.${stem}.npy`))), `gradient of ${init}`, 1e-3, 1e-5);
+        }
         const trainer = new gluon.Trainer(params, 'sgd', { learningRate: index.lr });
         trainer.step(1);
         for (const [param, info] of Object.entries(index.params)) {
           assertClose(params.get(info.initializer).data().data() as Float32Array, reference(dir, 'after', param, info), `${param} after one step`, 1e-4, 1e-5);
+        }
+        for (const [init, stem] of Object.entries(index.packed)) {
+          assertClose(params.get(init).data().data() as Float32Array, tensorToNumbers(readNpy(join(dir, `after.${stem}.npy`))), `${init} after one step`, 1e-4, 1e-5);
         }
       });
     }
