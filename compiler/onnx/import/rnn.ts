@@ -6,13 +6,13 @@
  * ([seq, batch, input]) and 1 ([batch, seq, input]). The weights stay the
  * file's initializers (W [dirs, G*H, I], R [dirs, G*H, H], B [dirs, 2*G*H]),
  * sliced per direction, so they train. Gate orders follow ONNX: LSTM i, o, f,
- * c; GRU z, r, h. Refused: peepholes, clip, input_forget, other activations
+ * c (peepholes i, o, f); GRU z, r, h. Refused: clip, input_forget, other activations
  * and sequence lengths that differ from the sequence.
  */
 import type { Value } from '../../ir/value.js';
 import type { Builder, ImportCtx } from './context.js';
 
-type Cell = (c: ImportCtx, gx: Value, h: Value, state: Value | null, w: { r: Value; rb: Value | null; hidden: number }) => { h: Value; state: Value | null };
+type Cell = (c: ImportCtx, gx: Value, h: Value, state: Value | null, w: { r: Value; rb: Value | null; p: Value | null; hidden: number }) => { h: Value; state: Value | null };
 
 const DEFAULT_ACTS: Record<string, string[]> = { RNN: ['Tanh'], GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'] };
 const GATES: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
@@ -42,10 +42,18 @@ const gruCell: Cell = (c, gx, h, _s, w) => {
 const lstmCell: Cell = (c, gx, h, state, w) => {
   const H = w.hidden;
   const g = c.op('add', [gx, fc(c, h, w.r, w.rb, 4 * H)]);
-  const [i, o, f] = [0, 1, 2].map((k) => c.op('sigmoid', [gate(c, g, k, H)]));
+  // Peepholes P = [Pi, Po, Pf]: i and f look at the previous cell, o at the new one.
+  const peep = (k: number, cell: Value): Value | null => (w.p ? c.op('mul', [c.op('sliceAxis', [w.p], { axis: 0, begin: k * H, end: (k + 1) * H }), cell]) : null);
+  const pre = (k: number, cell: Value | null): Value => {
+    const p = cell ? peep(k, cell) : null;
+    return p ? c.op('add', [gate(c, g, k, H), p]) : gate(c, g, k, H);
+  };
+  const i = c.op('sigmoid', [pre(0, state)]);
+  const f = c.op('sigmoid', [pre(2, state)]);
   const cand = c.op('tanh', [gate(c, g, 3, H)]);
-  const cell = c.op('add', [c.op('mul', [f!, state!]), c.op('mul', [i!, cand])]);
-  return { h: c.op('mul', [o!, c.op('tanh', [cell])]), state: cell };
+  const cell = c.op('add', [c.op('mul', [f, state!]), c.op('mul', [i, cand])]);
+  const o = c.op('sigmoid', [pre(1, cell)]);
+  return { h: c.op('mul', [o, c.op('tanh', [cell])]), state: cell };
 };
 
 const CELLS: Record<string, Cell> = { RNN: rnnCell, GRU: gruCell, LSTM: lstmCell };
@@ -60,7 +68,6 @@ function recurrent(kind: 'RNN' | 'GRU' | 'LSTM'): Builder {
     if (given.join() !== DEFAULT_ACTS[kind]!.join().toLowerCase()) throw c.refuse(`activations ${JSON.stringify(given)} (only the defaults ${DEFAULT_ACTS[kind]!.join(', ')})`);
     if (c.attr.has('clip')) throw c.refuse('clip');
     if (c.attr.int('input_forget', 0) !== 0) throw c.refuse('input_forget=1');
-    if (kind === 'LSTM' && c.has(7)) throw c.refuse('peepholes (input P)');
     const layout = c.attr.int('layout', 0);
     let x = c.input(0);
     if (layout === 1) x = c.op('transpose', [x], { axes: [1, 0, 2] });
@@ -85,6 +92,7 @@ function recurrent(kind: 'RNN' | 'GRU' | 'LSTM'): Builder {
       const bd = B ? direction(c, B, d, [2 * G * H]) : null;
       const wb = bd ? c.op('sliceAxis', [bd], { axis: 0, begin: 0, end: G * H }) : null;
       const rb = bd ? c.op('sliceAxis', [bd], { axis: 0, begin: G * H, end: 2 * G * H }) : null;
+      const pd = kind === 'LSTM' && c.has(7) ? direction(c, c.input(7), d, [3 * H]) : null;
       const gxAll = fc(c, x, wd, wb, G * H, false);
       const step = (t: number): Value => c.op('squeeze', [c.op('sliceAxis', [gxAll], { axis: 0, begin: t, end: t + 1 })], { axis: 0 });
       const zeros = (): Value => c.op('zerosLike', [gate(c, step(0), 0, H)]);
@@ -93,7 +101,7 @@ function recurrent(kind: 'RNN' | 'GRU' | 'LSTM'): Builder {
       const outs: Value[] = new Array<Value>(seq);
       for (let k = 0; k < seq; k++) {
         const t = reverse ? seq - 1 - k : k;
-        ({ h, state: s } = CELLS[kind]!(c, step(t), h, s, { r: rd, rb, hidden: H }));
+        ({ h, state: s } = CELLS[kind]!(c, step(t), h, s, { r: rd, rb, p: pd, hidden: H }));
         outs[t] = c.op('expandDims', [h], { axis: 0 });
       }
       ys.push(c.op('expandDims', [seq === 1 ? outs[0]! : c.op('concat', outs, { dim: 0 })], { axis: 1 }));
