@@ -103,6 +103,55 @@ function roundEven(c: ImportCtx, x: Value, d: DType): Value {
   return c.op('where', [c.op('mul', [tie, odd]), c.op('sub', [r, c.scalar(1, d)]), r]);
 }
 
+/** A per-axis quantization parameter (scale or zero point) shaped to broadcast on `axis` of `x`. */
+function onAxis(c: ImportCtx, p: Value, x: Value): Value {
+  if (p.type.shape.length === 0) return p;
+  const r = x.type.shape.length;
+  let axis = c.attr.int('axis', 1);
+  if (axis < 0) axis += r;
+  return c.op('reshape', [p], { shape: Array.from({ length: r }, (_v, i) => (i === axis ? -1 : 1)) });
+}
+
+/** The saturating range of a quantized dtype. */
+const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
+
+/** QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default). */
+const quantize: Builder = (c) => {
+  const x = c.input(0);
+  const d = x.type.dtype;
+  const scale = onAxis(c, c.input(1), x);
+  const zp = c.optInput(2);
+  const to: DType = zp?.type.dtype ?? 'uint8';
+  const range = RANGES[to];
+  if (!range) throw c.refuse(`quantizing to ${to} (uint8 and int8 are supported)`);
+  let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
+  if (zp) q = c.op('add', [q, castTo(c, onAxis(c, zp, x), d)]);
+  return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
+};
+
+/** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point. */
+const dynamicQuantize: Builder = (c) => {
+  const x = c.input(0);
+  const d = x.type.dtype;
+  const zero = c.scalar(0, d);
+  const hi = c.op('maximum', [c.op('max', [x], { axis: null }), zero]);
+  const lo = c.op('minimum', [c.op('min', [x], { axis: null }), zero]);
+  const scale = c.op('div', [c.op('sub', [hi, lo]), c.scalar(255, d)]);
+  const zp = c.op('clip', [roundEven(c, c.op('div', [c.op('neg', [lo]), scale]), d)], { aMin: 0, aMax: 255 });
+  const y = c.op('clip', [c.op('add', [roundEven(c, c.op('div', [x, scale]), d), zp])], { aMin: 0, aMax: 255 });
+  return [castTo(c, y, 'uint8'), scale, castTo(c, zp, 'uint8')];
+};
+
+/** DequantizeLinear: (x - zero_point) * scale in float32. */
+const dequantize: Builder = (c) => {
+  const x = c.input(0);
+  const scale = c.input(1);
+  const zp = c.optInput(2);
+  let v = castTo(c, x, 'float32');
+  if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), 'float32')]);
+  return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), 'float32')])];
+};
+
 /** The element-wise importers by ONNX operator. */
 export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Identity: (c) => [c.input(0)],
@@ -168,8 +217,12 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Elu: (c) => [c.op('LeakyReLU', [c.input(0)], { actType: 'elu', slope: c.attr.float('alpha', 1) })],
   Selu: (c) => {
     const [a, g] = [c.attr.float('alpha', SELU_ALPHA), c.attr.float('gamma', SELU_GAMMA)];
-    if (Math.abs(a - SELU_ALPHA) > 1e-6 || Math.abs(g - SELU_GAMMA) > 1e-6) throw c.refuse(`only the standard alpha and gamma map onto selu (got alpha=${a}, gamma=${g})`);
-    return [c.op('LeakyReLU', [c.input(0)], { actType: 'selu' })];
+    if (Math.abs(a - SELU_ALPHA) < 1e-6 && Math.abs(g - SELU_GAMMA) < 1e-6) return [c.op('LeakyReLU', [c.input(0)], { actType: 'selu' })];
+    // Other constants: gamma * (x > 0 ? x : alpha * (e^x - 1)).
+    const x = c.input(0);
+    const d = x.type.dtype;
+    const neg = c.op('mul', [c.op('sub', [c.op('exp', [x]), c.scalar(1, d)]), c.scalar(a, d)]);
+    return [c.op('mul', [c.op('where', [c.op('greater', [x, c.scalar(0, d)]), x, neg]), c.scalar(g, d)])];
   },
   PRelu: (c) => {
     const x = c.input(0);
@@ -223,6 +276,9 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     return [c.op('mul', [x, hardSigmoid(c, x, 1 / 6, 0.5)])];
   },
   Clip: clip,
+  QuantizeLinear: quantize,
+  DequantizeLinear: dequantize,
+  DynamicQuantizeLinear: dynamicQuantize,
   Where: (c) => {
     const [cond, x, y] = [c.input(0), c.input(1), c.input(2)];
     return [c.op('where', [cond, x, castTo(c, y, x.type.dtype)])];
