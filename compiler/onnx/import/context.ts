@@ -12,10 +12,10 @@
  * it is unsupported (`refuse`).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { fromOnnxDType, isFloat, type DType } from '../../../runtime/dtypes.js';
+import { fromOnnxDType, type DType } from '../../../runtime/dtypes.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import type { Attrs } from '../../ir/node.js';
-import type { Dim, TensorType } from '../../ir/types.js';
+import type { Dim } from '../../ir/types.js';
 import { Value } from '../../ir/value.js';
 import { withDefaults } from '../../ops/call.js';
 import { executeOp } from '../../ops/execute.js';
@@ -253,9 +253,4 @@ export function normAxis(c: ImportCtx, axis: number, rank: number, what = 'axis'
 /** `v` cast to `dtype` unless it already is. */
 export function castTo(c: ImportCtx, v: Value, dtype: DType): Value {
   return v.type.dtype === dtype ? v : c.op('cast', [v], { dtype });
-}
-
-/** True for float dtypes (parameters are the float initializers). */
-export function isFloatType(t: TensorType): boolean {
-  return isFloat(t.dtype);
 }

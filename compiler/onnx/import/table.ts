@@ -35,9 +35,13 @@ export const NOT_YET: Readonly<Record<string, string>> = {
   NonZero: 'its output shape depends on the data',
   Unique: 'its output shape depends on the data',
   NonMaxSuppression: 'its output shape depends on the data',
+  Compress: 'its output shape depends on the data',
   ScatterElements: 'not mapped yet',
   ScatterND: 'not mapped yet',
   GatherND: 'not mapped yet',
+  SequenceConstruct: 'sequences have no gluonc equivalent',
+  SplitToSequence: 'sequences have no gluonc equivalent',
+  SequenceEmpty: 'sequences have no gluonc equivalent',
 };
 
 /**
