@@ -6,14 +6,14 @@
  * `<name>.mts`, a model file (an ES module wherever it lies) loading the graph with `gluon.SymbolBlock.imports`,
  * so `gluonc compile <name>.ts` (and `--train`) works on it.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { encodeSafetensors, writeFileAtomic } from '../../compiler/formats/params-file.js';
 import { canImport } from '../../compiler/onnx/import/table.js';
 import { readModel } from '../../compiler/onnx/read.js';
-import { UserError } from '../errors.js';
-import { readArtifact } from '../artifact.js';
+import { onnx } from '../../compiler/onnx/proto.js';
+import { asUserError, UserError } from '../errors.js';
 
 /** What `importOnnx` found and wrote. */
 export interface ImportReport {
@@ -33,7 +33,10 @@ export interface ImportReport {
  * ```
  */
 export function importOnnx(file: string, outDir: string = path.dirname(file)): ImportReport {
-  const { model } = readArtifact(file);
+  // Decoded here, not through readArtifact: a file onnxruntime cannot open (a newer IR version) may still import.
+  if (!existsSync(file)) throw new UserError(`'${file}': no such file`);
+  if (statSync(file).isDirectory()) throw new UserError(`'${file}' is a folder, not an .onnx file`);
+  const model = asUserError(`'${file}'`, () => onnx.ModelProto.decode(readFileSync(file)));
   const operators: ImportReport['operators'] = {};
   for (const n of model.graph?.node ?? []) {
     const op = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : (n.opType ?? '');
