@@ -1,7 +1,8 @@
 /**
  * Importers of ONNX's one-hot style operators: GatherElements (as a one-hot
  * selection, so it differentiates in the data), OneHot, and the block
- * rearrangements DepthToSpace and SpaceToDepth (reshape, transpose, reshape).
+ * rearrangements DepthToSpace and SpaceToDepth (reshape, transpose, reshape),
+ * and ReverseSequence (gluonc's SequenceReverse).
  * Negative indices count from the end, as in ONNX.
  */
 import type { Value } from '../../ir/value.js';
@@ -78,10 +79,18 @@ const spaceToDepth: Builder = (c) => {
   return [c.op('reshape', [t], { shape: [n, ch * b * b, h / b, w / b] })];
 };
 
+/** ReverseSequence: gluonc's SequenceReverse (time axis 0 with batch 1, or time 1 with batch 0). */
+const reverseSequence: Builder = (c) => {
+  const [t, b] = [c.attr.int('time_axis', 0), c.attr.int('batch_axis', 1)];
+  if (!((t === 0 && b === 1) || (t === 1 && b === 0))) throw c.refuse(`time_axis ${t} with batch_axis ${b}`);
+  return [c.op('SequenceReverse', [c.input(0), c.input(1)], { useSequenceLength: true, axis: t })];
+};
+
 /** The gather and rearrangement importers by ONNX operator. */
 export const GATHER_IMPORTS: Record<string, Builder> = {
   GatherElements: gatherElements,
   OneHot: oneHot,
   DepthToSpace: depthToSpace,
   SpaceToDepth: spaceToDepth,
+  ReverseSequence: reverseSequence,
 };

@@ -1,9 +1,10 @@
 /**
  * Importers of ONNX's reductions (ReduceSum/Mean/Max/Min/Prod/L1/L2/
- * SumSquare/LogSum/LogSumExp) and ArgMax/ArgMin. Axes are an attribute
+ * SumSquare/LogSum/LogSumExp), ArgMax/ArgMin and TopK. Axes are an attribute
  * before opset 18 (ReduceSum: 13) and an input from then on; keepdims
  * defaults to 1; `noop_with_empty_axes` makes an empty axes list the identity.
  * gluonc's argmax returns float32 (as MXNet's), so it is cast to ONNX's int64.
+ * TopK maps onto gluonc's topk (values and int64 indices).
  */
 import type { Value } from '../../ir/value.js';
 import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
@@ -57,6 +58,16 @@ function argReduce(op: string): Builder {
   };
 }
 
+/** TopK: values and int64 indices of the k largest (or smallest) along `axis`; ties keep the lower index first. */
+const topk: Builder = (c) => {
+  const x = c.input(0);
+  const k = c.opset < 10 ? c.attr.int('k', 0) : c.numbers(1, 'k')![0]!;
+  if (k < 1) throw c.refuse(`k ${k} (gluonc's topk takes k >= 1)`);
+  const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
+  const isAscend = c.attr.int('largest', 1) === 0;
+  return c.ops('topk', [x], { axis, k, retTyp: 'both', isAscend, dtype: 'int64' });
+};
+
 /** The reduction importers by ONNX operator. */
 export const REDUCE_IMPORTS: Record<string, Builder> = {
   ReduceSum: simple('sum', 13),
@@ -71,4 +82,5 @@ export const REDUCE_IMPORTS: Record<string, Builder> = {
   ReduceLogSumExp: logSumExp,
   ArgMax: argReduce('argmax'),
   ArgMin: argReduce('argmin'),
+  TopK: topk,
 };

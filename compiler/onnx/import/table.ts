@@ -26,7 +26,6 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  TopK: 'gluonc has no topk operator yet',
   CumSum: 'gluonc has no cumsum operator yet',
   Trilu: 'gluonc has no tril/triu operator yet',
   If: 'control flow has no gluonc equivalent',
