@@ -318,6 +318,7 @@ function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Fore
     initializerData: (name) => c.initializerData(name),
     makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
     inputs: () => c.inputs,
+    tensor: fromTensorProto,
   });
   const outs = importNode(ctx);
   (n.output ?? []).forEach((name, k) => {

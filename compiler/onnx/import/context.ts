@@ -20,7 +20,6 @@ import { Value } from '../../ir/value.js';
 import { withDefaults } from '../../ops/call.js';
 import { executeOp } from '../../ops/execute.js';
 import { getOp, hasOp } from '../../ops/registry.js';
-import { fromTensorProto } from '../proto.js';
 
 /** The importer's view of one ONNX node (see the file comment). */
 export interface ImportCtx {
@@ -87,8 +86,8 @@ export function shapeValueDims(v: Value): Dim[] | undefined {
   return symbolic.get(v)?.dims;
 }
 
-/** Reads the attributes of a NodeProto. */
-export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error): AttrReader {
+/** Reads the attributes of a NodeProto (`tensor` decodes TensorProto attributes). */
+export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error, tensor: (t: OnnxNs.ITensorProto) => HostTensor): AttrReader {
   const find = (name: string) => (n.attribute ?? []).find((a) => a.name === name);
   const num = (x: unknown): number => (typeof x === 'object' && x !== null && 'toNumber' in x ? (x as { toNumber(): number }).toNumber() : Number(x));
   return {
@@ -122,7 +121,7 @@ export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error)
       const a = find(name);
       if (!a?.t) return null;
       try {
-        return fromTensorProto(a.t);
+        return tensor(a.t);
       } catch (e) {
         throw refuse(`attribute '${name}': ${(e as Error).message}`);
       }
@@ -139,6 +138,8 @@ export interface ReaderHooks {
   makeNode(op: string, ins: Value[], attrs: Attrs, user: string): Value[];
   /** The graph's inputs. */
   inputs(): Value[];
+  /** Decodes a TensorProto (Constant values, attribute tensors). */
+  tensor(t: OnnxNs.ITensorProto): HostTensor;
 }
 
 /** Builds the context a builder runs with for one node. */
@@ -194,7 +195,7 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     opset,
     nInputs: names.length,
     outputNames: n.output ?? [],
-    attr: attrReader(n, refuse),
+    attr: attrReader(n, refuse, h.tensor),
     has: (i) => !!names[i],
     input,
     optInput: (i) => (names[i] ? input(i) : null),
