@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { compileCommand } from './commands/compile.js';
 import { goldenCommand } from './commands/golden.js';
+import { importCommand } from './commands/import.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
@@ -58,6 +59,7 @@ export function program(): Command {
     .addCommand(goldenCommand())
     .addCommand(benchCommand())
     .addCommand(serveCommand())
+    .addCommand(importCommand())
     .addHelpText('after', '\nExample:\n  npx gluonc compile models/mlp.ts        # writes mlp.onnx\n  npx gluonc inspect mlp.onnx');
   oneLineErrors(p);
   return p;

@@ -31,6 +31,7 @@ export const RANK: Record<string, number> = {
   'compiler/autodiff': 4,
   'compiler/train': 4, // the training step builder, if it gets its own folder
   'compiler/onnx': 5, // IR <-> ONNX bytes
+  'compiler/onnx/import': 5, // other tools' ONNX operators -> gluonc operators (the reader's table; no import of compiler/onnx)
   'compiler/compile.ts': 6, // graph -> session
   'compiler/compile': 6,
   'compiler/eager': 6, // eager execution of one operator on a session
@@ -54,6 +55,7 @@ export const BUDGET: Record<string, number> = {
   'compiler/autodiff': 800,
   'compiler/train': 800,
   'compiler/onnx': 1200,
+  'compiler/onnx/import': 2400,
   'compiler/compile': 800,
   'compiler/eager': 600,
   'compiler/engine': 2000,

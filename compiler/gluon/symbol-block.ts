@@ -77,9 +77,11 @@ export class SymbolBlock extends HybridBlock {
     // Registered in the manifest's order (the exporting block's structural order) where there is one.
     const rank = new Map((manifest?.params ?? []).map((k, i) => [k, i]));
     const params = [...graph.params].sort((a, b) => (rank.get(a.name) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.name) ?? Number.MAX_SAFE_INTEGER));
+    const frozen = runningStatistics(graph);
     for (const v of params) {
       if (this.params.has(v.name)) throw new Error(`SymbolBlock (${source}): two parameters are named '${v.name}'`);
-      const p = this.params.get(v.name, { shape: [...(v.type.shape as number[])], dtype: v.type.dtype });
+      // Running statistics are not trained (gradReq 'null'), as in gluon's BatchNorm.
+      const p = this.params.get(v.name, { shape: [...(v.type.shape as number[])], dtype: v.type.dtype, ...(frozen.has(v) ? { gradReq: 'null' as const } : {}) });
       if (v.data) p.setData(new NDArray({ dtype: v.data.dtype, shape: [...v.data.shape], data: v.data.data.slice() } as NDArray['_host']));
     }
   }
@@ -155,4 +157,13 @@ export class SymbolBlock extends HybridBlock {
       });
     });
   }
+}
+
+/** The parameters used only as BatchNorm's moving mean or variance (inputs 3 and 4). */
+function runningStatistics(graph: Graph): Set<Value> {
+  const out = new Set<Value>();
+  for (const v of graph.params) {
+    if (v.uses.length && v.uses.every((n) => n.op === 'BatchNorm' && n.inputs.indexOf(v) >= 3)) out.add(v);
+  }
+  return out;
 }

@@ -5,16 +5,18 @@
  * node carries `gluonc:{"op","attrs","n","scope","in","out"}`, and the `n`
  * consecutive ONNX nodes of that group become one IR node whose inputs and
  * outputs are the recorded `in`/`out` names (so helper constants of the
- * lowering never surface). Files from other tools are read node by node for
- * the standard operators that map exactly onto a gluonc operator; anything
- * else is an Error naming the ONNX operator and the node.
+ * lowering never surface). Files from other tools are read node by node
+ * through the importer's table (`./import/table.ts`: each standard ONNX
+ * operator, in each opset's form, onto gluonc operators); anything else is
+ * an Error naming the ONNX operator, the node and what does not map.
  * Invariants: every node's output types come from its operator's type rule
  * and agree with the types the file declares (graph outputs, value_info);
  * every error starts with `readModel:` and names the file (or "model bytes").
  */
 import { readFileSync } from 'node:fs';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { fromOnnxDType } from '../../runtime/dtypes.js';
+import { fromOnnxDType, isFloat } from '../../runtime/dtypes.js';
+import type { HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import type { Dim, TensorType } from '../ir/types.js';
@@ -27,6 +29,8 @@ import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
+import { makeImportCtx, shapeValueDims } from './import/context.js';
+import { importNode } from './import/table.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
 export const MANIFEST_KEY = 'gluonc.manifest';
@@ -133,6 +137,9 @@ function modelHeader(model: OnnxNs.ModelProto, fail: (msg: string) => Error): { 
 /** Rebuilds the IR values of one GraphProto: inputs, initializers as first used, node groups or foreign nodes, outputs. */
 class GraphReader implements ForeignCtx {
   readonly values = new Map<string, Value>();
+  /** The graph inputs (filled by readInputs). */
+  readonly inputs: Value[] = [];
+  private readonly initCache = new Map<string, HostTensor>();
   private readonly initializers = new Map<string, OnnxNs.ITensorProto>();
   private readonly declared = new Map<string, OnnxNs.IValueInfoProto>();
   private readonly paramNames: Set<string>;
@@ -156,7 +163,7 @@ class GraphReader implements ForeignCtx {
 
   /** Graph inputs (an input that is also an initializer is a parameter with a default). */
   readInputs(): Value[] {
-    const inputs: Value[] = [];
+    const inputs = this.inputs;
     for (const vi of this.g.input ?? []) {
       const name = vi.name ?? '';
       if (!name) throw this.fail('a graph input has no name');
@@ -169,17 +176,31 @@ class GraphReader implements ForeignCtx {
     return inputs;
   }
 
-  /** Initializers become values when first used: parameters, or constants of the traced graph. */
-  private initValue(name: string): Value | undefined {
+  /** An initializer's data without making it a value (null when `name` is no initializer). */
+  initializerData(name: string): HostTensor | null {
     const t = this.initializers.get(name);
-    if (!t) return undefined;
-    let data;
-    try {
-      data = fromTensorProto(t);
-    } catch (e) {
-      throw this.fail(`initializer '${name}': ${(e as Error).message}`);
+    if (!t) return null;
+    let data = this.initCache.get(name);
+    if (!data) {
+      try {
+        data = fromTensorProto(t);
+      } catch (e) {
+        throw this.fail(`initializer '${name}': ${(e as Error).message}`);
+      }
+      this.initCache.set(name, data);
     }
-    const isParam = this.paramNames.has(name) || !this.isGluonc || (!this.manifest && !/^const\d+$/.test(name));
+    return data;
+  }
+
+  /**
+   * Initializers become values when first used: parameters, or constants of the traced graph.
+   * In other tools' files the float initializers of rank >= 1 are the parameters; integer and scalar ones are constants.
+   */
+  private initValue(name: string): Value | undefined {
+    const data = this.initializerData(name);
+    if (!data) return undefined;
+    const foreignParam = !this.isGluonc && isFloat(data.dtype) && data.shape.length > 0;
+    const isParam = this.paramNames.has(name) || foreignParam || (this.isGluonc && !this.manifest && !/^const\d+$/.test(name));
     const v = isParam ? Value.param(name, { dtype: data.dtype, shape: data.shape }, data) : Value.constant(data);
     this.values.set(name, v);
     return v;
@@ -261,6 +282,8 @@ class GraphReader implements ForeignCtx {
       const name = vi.name ?? '';
       const v = this.values.get(name) ?? this.initValue(name);
       if (!v) throw this.fail(`graph output '${name}' is not computed by any node`);
+      const dims = shapeValueDims(v);
+      if (dims) throw this.fail(`graph output '${name}' is a shape holding symbolic dimensions [${dims.join(', ')}]; gluonc graphs cannot output it`);
       this.checkDeclared(name, v, `graph output '${name}'`, this.isGluonc);
       return { name, value: v };
     });
@@ -275,100 +298,36 @@ function nodeLabel(n: OnnxNs.INodeProto, i: number): string {
 }
 
 interface ForeignCtx {
-  resolve: (name: string, user: string) => Value;
-  makeNode: (op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean) => Node;
-  checkDeclared: (name: string, v: Value, user: string, strictSymbols: boolean) => void;
+  inputs: Value[];
+  resolve(name: string, user: string): Value;
+  initializerData(name: string): HostTensor | null;
+  makeNode(op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean): Node;
+  checkDeclared(name: string, v: Value, user: string, strictSymbols: boolean): void;
   values: Map<string, Value>;
   fail: (msg: string) => Error;
 }
 
-const BINARY: Record<string, string> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div' };
-const UNARY: Record<string, string> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Exp: 'exp', Log: 'log' };
-
-/** Maps one standard ONNX node onto a gluonc operator where the mapping is exact. */
+/** Maps one standard ONNX node through the importer's table (compiler/onnx/import). */
 function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const opType = n.opType ?? '';
   const domain = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.` : '';
-  const unsupported = (why = ''): Error =>
-    new Error(`readModel: ONNX operator '${domain}${opType}' (node '${label}') has no gluonc equivalent${why ? `: ${why}` : ''}`);
-  if (domain) throw unsupported();
+  if (domain) throw new Error(`readModel: ONNX operator '${domain}${opType}' (node '${label}') has no gluonc equivalent: operators of other domains are not mapped`);
   const user = `node '${label}'`;
-  const ins = (n.input ?? []).map((s) => (s === '' ? null : c.resolve(s, user)));
-  const outs = n.output ?? [];
-  const attr = attrReader(n);
-  const want = (k: number, opt = 0): Value[] => {
-    const present = ins.filter((v): v is Value => v !== null);
-    if (ins.length < k || ins.length > k + opt || ins.slice(0, k).some((v) => v === null)) {
-      throw c.fail(`${user} (${opType}) has ${ins.length} inputs, expected ${opt ? `${k} to ${k + opt}` : k}`);
-    }
-    return present;
-  };
-  if (outs.length !== 1) throw c.fail(`${user} (${opType}) has ${outs.length} outputs, expected 1`);
-  const bind = (op: string, args: Value[], attrs: Attrs = {}): void => {
-    if (!hasOp(op)) throw unsupported(`gluonc has no '${op}' operator`);
-    const node = c.makeNode(op, args, attrs, '', user, true);
-    c.values.set(outs[0]!, node.outputs[0]!);
-    c.checkDeclared(outs[0]!, node.outputs[0]!, `${user} (${opType})`, false);
-  };
-
-  if (opType === 'Identity') {
-    const [x] = want(1);
-    c.values.set(outs[0]!, x!);
-    c.checkDeclared(outs[0]!, x!, `${user} (Identity)`, false);
-    return;
-  }
-  if (BINARY[opType]) return bind(BINARY[opType]!, want(2));
-  if (UNARY[opType]) return bind(UNARY[opType]!, want(1));
-  if (opType === 'MatMul') {
-    const [a, b] = want(2);
-    const ra = a!.type.shape.length;
-    const rb = b!.type.shape.length;
-    if (ra !== 2 || rb !== 2) throw unsupported(`only 2-D MatMul maps onto dot, the inputs have rank ${ra} and ${rb}`);
-    return bind('dot', [a!, b!]);
-  }
-  if (opType === 'Gemm') {
-    const args = want(2, 1);
-    const alpha = attr.float('alpha', 1);
-    const beta = attr.float('beta', 1);
-    const transA = attr.int('transA', 0);
-    const transB = attr.int('transB', 0);
-    if (alpha !== 1 || transA !== 0 || transB !== 1 || (args.length === 3 && beta !== 1)) {
-      throw unsupported(`only Gemm with transB=1, transA=0, alpha=beta=1 maps onto FullyConnected (got transA=${transA}, transB=${transB}, alpha=${alpha}, beta=${beta})`);
-    }
-    const [a, w, bias] = args;
-    if (a!.type.shape.length !== 2 || w!.type.shape.length !== 2) throw unsupported('Gemm inputs must be 2-D');
-    const units = w!.type.shape[0]!;
-    if (typeof units !== 'number') throw unsupported(`the weight's output dimension '${units}' is symbolic`);
-    if (bias && (bias.type.shape.length !== 1 || bias.type.shape[0] !== units)) {
-      throw unsupported(`only a 1-D bias of ${units} elements maps onto FullyConnected, the bias is ${formatType(bias.type)}`);
-    }
-    return bind('FullyConnected', args, { numHidden: units, noBias: !bias, flatten: true });
-  }
-  if (opType === 'Softmax') {
-    const [x] = want(1);
-    const rank = x!.type.shape.length;
-    const axis = attr.int('axis', opset >= 13 ? -1 : 1);
-    const norm = axis < 0 ? axis + rank : axis;
-    // Before opset 13 Softmax flattens the trailing dimensions from `axis`: the same only on the last axis.
-    if (opset < 13 && norm !== rank - 1) throw unsupported(`opset ${opset} Softmax over axes ${norm}.. of a rank-${rank} tensor is not a softmax over one axis`);
-    return bind('softmax', [x!], { axis });
-  }
-  throw unsupported();
-}
-
-/** Typed getters for a node's ONNX attributes. */
-function attrReader(n: OnnxNs.INodeProto): { int(name: string, dflt: number): number; float(name: string, dflt: number): number } {
-  const find = (name: string) => (n.attribute ?? []).find((a) => a.name === name);
-  return {
-    int: (name, dflt) => {
-      const a = find(name);
-      return a ? Number(a.i ?? 0) : dflt;
-    },
-    float: (name, dflt) => {
-      const a = find(name);
-      return a ? Number(a.f ?? 0) : dflt;
-    },
-  };
+  const ctx = makeImportCtx(n, label, opset, {
+    resolve: (name, who) => c.resolve(name, who),
+    initializerData: (name) => c.initializerData(name),
+    makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
+    inputs: () => c.inputs,
+    tensor: fromTensorProto,
+  });
+  const outs = importNode(ctx);
+  (n.output ?? []).forEach((name, k) => {
+    if (!name) return;
+    const v = outs[k];
+    if (!v) throw ctx.refuse(`its output ${k} ('${name}') is not supported`);
+    c.values.set(name, v);
+    if (!shapeValueDims(v)) c.checkDeclared(name, v, `${user} (${opType})`, false);
+  });
 }
 
 function parseRecord(json: string, fail: (m: string) => Error): GroupRecord {

@@ -1,0 +1,97 @@
+/**
+ * `gluonc import <model.onnx> [-o dir]`: inspects an ONNX file from another
+ * tool (PyTorch, TensorFlow, ...), says which of its operators map onto
+ * gluonc and which do not, and when every node maps writes
+ * `<name>.safetensors` (the parameters: the float initializers) and
+ * `<name>.mts`, a model file (an ES module wherever it lies) loading the graph with `gluon.SymbolBlock.imports`,
+ * so `gluonc compile <name>.ts` (and `--train`) works on it.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { encodeSafetensors, writeFileAtomic } from '../../compiler/formats/params-file.js';
+import { canImport } from '../../compiler/onnx/import/table.js';
+import { readModel } from '../../compiler/onnx/read.js';
+import { onnx } from '../../compiler/onnx/proto.js';
+import { asUserError, UserError } from '../errors.js';
+
+/** What `importOnnx` found and wrote. */
+export interface ImportReport {
+  /** ONNX operator -> [node count, maps]. */
+  operators: Record<string, { count: number; maps: boolean }>;
+  /** The first refusal (null when the whole graph imports). */
+  refusal: string | null;
+  /** Files written (empty when the graph does not import). */
+  written: string[];
+}
+
+/**
+ * Inspects `file` and, when it imports, writes the parameters and a model file into `outDir`.
+ *
+ * ```ts
+ * const r = importOnnx('resnet.onnx', 'out'); // r.written: ['out/resnet.safetensors', 'out/resnet.mts']
+ * ```
+ */
+export function importOnnx(file: string, outDir: string = path.dirname(file)): ImportReport {
+  // Decoded here, not through readArtifact: a file onnxruntime cannot open (a newer IR version) may still import.
+  if (!existsSync(file)) throw new UserError(`'${file}': no such file`);
+  if (statSync(file).isDirectory()) throw new UserError(`'${file}' is a folder, not an .onnx file`);
+  const model = asUserError(`'${file}'`, () => onnx.ModelProto.decode(readFileSync(file)));
+  const operators: ImportReport['operators'] = {};
+  for (const n of model.graph?.node ?? []) {
+    const op = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : (n.opType ?? '');
+    const e = (operators[op] ??= { count: 0, maps: !n.domain || n.domain === 'ai.onnx' ? canImport(op) : false });
+    e.count++;
+  }
+  let graph;
+  try {
+    ({ graph } = readModel(file));
+  } catch (e) {
+    return { operators, refusal: (e as Error).message, written: [] };
+  }
+  const base = path.basename(file, path.extname(file));
+  mkdirSync(outDir, { recursive: true });
+  const onnxCopy = path.join(outDir, path.basename(file));
+  if (path.resolve(onnxCopy) !== path.resolve(file)) copyFileSync(file, onnxCopy);
+  const weights = path.join(outDir, `${base}.safetensors`);
+  writeFileAtomic(weights, encodeSafetensors(graph.params.map((v) => [v.name, v.data!] as [string, NonNullable<typeof v.data>])));
+  const inputs = Object.fromEntries(graph.inputs.map((v) => [v.name, { shape: v.type.shape, dtype: v.type.dtype }]));
+  const ts = path.join(outDir, `${base}.mts`);
+  writeFileSync(
+    ts,
+    [
+      `// Written by \`gluonc import ${path.basename(file)}\`: the ONNX graph as a trainable gluon block.`,
+      `import { fileURLToPath } from 'node:url';`,
+      `import { gluon } from 'gluonc';`,
+      '',
+      `export const inputs = ${JSON.stringify(inputs)};`,
+      `export const params = './${base}.safetensors';`,
+      '',
+      `export default () => gluon.SymbolBlock.imports(fileURLToPath(new URL('./${path.basename(file)}', import.meta.url)));`,
+      '',
+    ].join('\n'),
+  );
+  return { operators, refusal: null, written: [weights, ts] };
+}
+
+/** The text `import` prints. */
+export function formatImport(file: string, r: ImportReport): string {
+  const rows = Object.entries(r.operators).map(([op, e]) => `  ${op.padEnd(28)} ${String(e.count).padStart(4)}  ${e.maps ? 'maps' : 'does not map'}`);
+  const lines = [`${file}: ${Object.values(r.operators).reduce((s, e) => s + e.count, 0)} nodes`, 'operators:', ...rows];
+  if (r.refusal) lines.push(`not imported: ${r.refusal}`);
+  else lines.push('imported; wrote:', ...r.written.map((w) => `  ${w}`), `next: gluonc compile ${r.written[1]}`);
+  return lines.join('\n');
+}
+
+/** The `import` command. */
+export function importCommand(): Command {
+  return new Command('import')
+    .description('inspect an ONNX file from another tool; write its parameters (safetensors) and a model file using SymbolBlock.imports')
+    .argument('<model.onnx>', 'the ONNX file')
+    .option('-o, --out <dir>', 'where to write <name>.safetensors and <name>.mts (default: next to the file)')
+    .action((file: string, flags: { out?: string }) => {
+      const r = importOnnx(file, flags.out);
+      console.log(formatImport(file, r));
+      if (r.refusal) throw new UserError(`'${file}' does not import (see above)`);
+    });
+}

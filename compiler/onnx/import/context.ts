@@ -1,0 +1,257 @@
+/**
+ * What an ONNX-operator builder of the importer sees: the node's inputs as IR
+ * values (or their constant data, for inputs that are really attributes:
+ * shapes, axes, pads), typed attribute getters, and `op` to add gluonc
+ * operator nodes. Nodes whose inputs are all constants are folded on the
+ * spot, so shape arithmetic of exporters (Shape -> Gather -> Concat ->
+ * Reshape) ends in constants. A `Shape` of a tensor with symbolic dimensions
+ * becomes a *shape value*: a placeholder listing its dimensions, which the
+ * shape builders (Gather, Slice, Concat, Unsqueeze, Squeeze, Cast) carry
+ * along and Reshape/Expand consume; it never reaches the graph.
+ * Invariant: every refusal names the ONNX operator, the node and what about
+ * it is unsupported (`refuse`).
+ */
+import type { onnx as OnnxNs } from 'onnx-proto';
+import { fromOnnxDType, type DType } from '../../../runtime/dtypes.js';
+import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
+import type { Attrs } from '../../ir/node.js';
+import type { Dim } from '../../ir/types.js';
+import { Value } from '../../ir/value.js';
+import { withDefaults } from '../../ops/call.js';
+import { executeOp } from '../../ops/execute.js';
+import { getOp, hasOp } from '../../ops/registry.js';
+
+/** The importer's view of one ONNX node (see the file comment). */
+export interface ImportCtx {
+  readonly opType: string;
+  readonly label: string;
+  /** The default-domain opset of the file. */
+  readonly opset: number;
+  /** Number of input slots (absent optional inputs count, as ''). */
+  readonly nInputs: number;
+  /** The names of the node's outputs ('' for an absent optional output). */
+  readonly outputNames: string[];
+  readonly attr: AttrReader;
+  /** True when input slot `i` is given. */
+  has(i: number): boolean;
+  /** Input `i` as an IR value (a refusal when absent or a symbolic shape value). */
+  input(i: number): Value;
+  /** Input `i`, or null when absent. */
+  optInput(i: number): Value | null;
+  /** The constant data of input `i` (initializer, Constant or folded), or null when it is computed at run time. */
+  data(i: number): HostTensor | null;
+  /** Input `i` as constant numbers (null when absent); a refusal naming `what` when it is computed at run time. */
+  numbers(i: number, what: string): number[] | null;
+  /** The dimensions input `i` lists when it is a shape value with symbolic entries, else null. */
+  symbolicInput(i: number): { dims: Dim[]; rank0: boolean } | null;
+  /** Input `i` as a shape value: constant integers or symbolic dimensions; null when absent. */
+  dims(i: number): Dim[] | null;
+  /** Adds one gluonc operator node (folded when every input is constant); returns its first output. */
+  op(name: string, ins: Value[], attrs?: Attrs): Value;
+  /** Adds one gluonc operator node; returns all its outputs. */
+  ops(name: string, ins: Value[], attrs?: Attrs): Value[];
+  /** A constant value. */
+  constant(t: HostTensor): Value;
+  /** A scalar constant of a dtype. */
+  scalar(x: number, dtype: DType): Value;
+  /** A 1-D int64 value listing `dims`: a constant when all are numbers, else a shape value. */
+  shapeValue(dims: Dim[], rank0?: boolean): Value;
+  /** The Error for something this importer does not map, naming the operator and node. */
+  refuse(why?: string): Error;
+  /** A graph input and axis whose dimension is the symbol `name` (to size tensors by it), or null. */
+  symbolSource(name: string): { value: Value; axis: number } | null;
+}
+
+/** One ONNX operator's builder: the values of the node's outputs, in order. */
+export type Builder = (c: ImportCtx) => Value[];
+
+/** Typed getters for a node's attributes. */
+export interface AttrReader {
+  has(name: string): boolean;
+  int(name: string, dflt: number): number;
+  float(name: string, dflt: number): number;
+  ints(name: string): number[] | null;
+  floats(name: string): number[] | null;
+  str(name: string, dflt: string): string;
+  strs(name: string): string[] | null;
+  tensor(name: string): HostTensor | null;
+  /** Every attribute name the node sets. */
+  names(): string[];
+}
+
+const symbolic = new WeakMap<Value, { dims: Dim[]; rank0: boolean }>();
+
+/** The dimensions a shape value holds, or undefined for an ordinary value. */
+export function shapeValueDims(v: Value): Dim[] | undefined {
+  return symbolic.get(v)?.dims;
+}
+
+/** Reads the attributes of a NodeProto (`tensor` decodes TensorProto attributes). */
+export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error, tensor: (t: OnnxNs.ITensorProto) => HostTensor): AttrReader {
+  const find = (name: string) => (n.attribute ?? []).find((a) => a.name === name);
+  const num = (x: unknown): number => (typeof x === 'object' && x !== null && 'toNumber' in x ? (x as { toNumber(): number }).toNumber() : Number(x));
+  return {
+    has: (name) => !!find(name),
+    int: (name, dflt) => {
+      const a = find(name);
+      return a ? num(a.i ?? 0) : dflt;
+    },
+    float: (name, dflt) => {
+      const a = find(name);
+      return a ? Number(a.f ?? 0) : dflt;
+    },
+    ints: (name) => {
+      const a = find(name);
+      return a ? (a.ints ?? []).map(num) : null;
+    },
+    floats: (name) => {
+      const a = find(name);
+      return a ? (a.floats ?? []).map(Number) : null;
+    },
+    str: (name, dflt) => {
+      const a = find(name);
+      if (!a) return dflt;
+      return typeof a.s === 'string' ? a.s : new TextDecoder().decode(a.s ?? new Uint8Array());
+    },
+    strs: (name) => {
+      const a = find(name);
+      return a ? (a.strings ?? []).map((b) => (typeof b === 'string' ? b : new TextDecoder().decode(b))) : null;
+    },
+    tensor: (name) => {
+      const a = find(name);
+      if (!a?.t) return null;
+      try {
+        return tensor(a.t);
+      } catch (e) {
+        throw refuse(`attribute '${name}': ${(e as Error).message}`);
+      }
+    },
+    names: () => (n.attribute ?? []).map((a) => a.name ?? ''),
+  };
+}
+
+/** What `makeImportCtx` needs from the reader. */
+export interface ReaderHooks {
+  resolve(name: string, user: string): Value;
+  /** An initializer's data without making it a value (null when `name` is no initializer). */
+  initializerData(name: string): HostTensor | null;
+  makeNode(op: string, ins: Value[], attrs: Attrs, user: string): Value[];
+  /** The graph's inputs. */
+  inputs(): Value[];
+  /** Decodes a TensorProto (Constant values, attribute tensors). */
+  tensor(t: OnnxNs.ITensorProto): HostTensor;
+}
+
+/** Builds the context a builder runs with for one node. */
+export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number, h: ReaderHooks): ImportCtx {
+  const opType = n.opType ?? '';
+  const user = `node '${label}'`;
+  const names = n.input ?? [];
+  const refuse = (why = ''): Error => new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent${why ? `: ${why}` : ''}`);
+  const raw = (i: number): Value | null => (names[i] ? h.resolve(names[i]!, user) : null);
+  const input = (i: number): Value => {
+    const v = raw(i);
+    if (!v) throw refuse(`input ${i} is required but absent`);
+    if (symbolic.has(v)) {
+      throw refuse(`input ${i} ('${names[i]}') is a shape computed from symbolic dimensions [${symbolic.get(v)!.dims.join(', ')}]; only shape operators (Reshape, Expand, Gather, Concat, Slice, ...) can use it`);
+    }
+    return v;
+  };
+  const data = (i: number): HostTensor | null => {
+    const name = names[i];
+    if (!name) return null;
+    const init = h.initializerData(name);
+    if (init) return init;
+    const v = h.resolve(name, user);
+    return v.isConst && v.data ? v.data : null;
+  };
+  const constant = (t: HostTensor): Value => Value.constant(t);
+  const shapeValue = (dims: Dim[], rank0 = false): Value => {
+    if (dims.every((d) => typeof d === 'number')) return constant(tensorFromNumbers('int64', rank0 ? [] : [dims.length], dims as number[]));
+    const v = new Value('', { dtype: 'int64', shape: rank0 ? [] : [dims.length] }, 'const');
+    symbolic.set(v, { dims, rank0 });
+    return v;
+  };
+  const ops = (name: string, ins: Value[], attrs: Attrs = {}): Value[] => {
+    if (!hasOp(name)) throw refuse(`gluonc has no '${name}' operator`);
+    for (const v of ins) if (symbolic.has(v)) throw refuse(`a shape computed from symbolic dimensions [${symbolic.get(v)!.dims.join(', ')}] cannot be used as data`);
+    if (ins.length && ins.every((v) => v.isConst && v.data)) {
+      const def = getOp(name);
+      if (!def.random) {
+        let outs: HostTensor[];
+        try {
+          outs = executeOp(def, ins.map((v) => v.data!), withDefaults(def, attrs));
+        } catch (e) {
+          throw new Error(`readModel: ${user} (${opType}): ${(e as Error).message}`);
+        }
+        return outs.map(constant);
+      }
+    }
+    return h.makeNode(name, ins, attrs, `${user} (${opType})`);
+  };
+  return {
+    opType,
+    label,
+    opset,
+    nInputs: names.length,
+    outputNames: n.output ?? [],
+    attr: attrReader(n, refuse, h.tensor),
+    has: (i) => !!names[i],
+    input,
+    optInput: (i) => (names[i] ? input(i) : null),
+    data,
+    numbers: (i, what) => {
+      if (!names[i]) return null;
+      const t = data(i);
+      if (!t) throw refuse(`${what} (input ${i}, '${names[i]}') is computed at run time; gluonc needs it constant`);
+      return tensorToNumbers(t);
+    },
+    symbolicInput: (i) => {
+      const v = raw(i);
+      const s = v ? symbolic.get(v) : undefined;
+      return s ? { dims: [...s.dims], rank0: s.rank0 } : null;
+    },
+    dims: (i) => {
+      if (!names[i]) return null;
+      const v = h.resolve(names[i]!, user);
+      const s = symbolic.get(v);
+      if (s) return [...s.dims];
+      const t = data(i);
+      if (!t) throw refuse(`the shape input ${i} ('${names[i]}') is computed at run time from data; gluonc needs shapes known when the graph is built`);
+      return tensorToNumbers(t);
+    },
+    op: (name, ins, attrs) => ops(name, ins, attrs)[0]!,
+    ops,
+    constant,
+    scalar: (x, dtype) => constant(tensorFromNumbers(dtype, [], [x])),
+    shapeValue,
+    refuse,
+    symbolSource: (name) => {
+      for (const value of h.inputs()) {
+        const axis = value.type.shape.indexOf(name);
+        if (axis >= 0) return { value, axis };
+      }
+      return null;
+    },
+  };
+}
+
+/** The IR dtype of an ONNX `to`/dtype attribute, or a refusal. */
+export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
+  try {
+    return fromOnnxDType(code);
+  } catch (e) {
+    throw c.refuse(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Normalizes an axis into [0, rank). */
+export function normAxis(c: ImportCtx, axis: number, rank: number, what = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw c.refuse(`${what} ${axis} is out of range for rank ${rank}`);
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** `v` cast to `dtype` unless it already is. */
+export function castTo(c: ImportCtx, v: Value, dtype: DType): Value {
+  return v.type.dtype === dtype ? v : c.op('cast', [v], { dtype });
+}

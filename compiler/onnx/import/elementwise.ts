@@ -1,0 +1,302 @@
+/**
+ * Importers of ONNX's element-wise operators: arithmetic, comparisons and
+ * logic, unary math, activations, Clip, Where, Cast, Identity and Dropout
+ * (inference semantics: the identity).
+ * ONNX comparisons return bool where gluonc's return the inputs' dtype
+ * holding 0/1, so they are followed by a cast to bool.
+ */
+import type { DType } from '../../../runtime/dtypes.js';
+import type { Value } from '../../ir/value.js';
+import { castTo, dtypeOf, type Builder, type ImportCtx } from './context.js';
+
+const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
+const unary = (op: string): Builder => (c) => [c.op(op, [c.input(0)])];
+
+/** A variadic ONNX operator (Sum, Max, ...) as a chain of binary gluonc ones. */
+const fold = (op: string, finish?: (c: ImportCtx, v: Value, n: number) => Value): Builder => (c) => {
+  let acc = c.input(0);
+  for (let i = 1; i < c.nInputs; i++) acc = c.op(op, [acc, c.input(i)]);
+  return [finish ? finish(c, acc, c.nInputs) : acc];
+};
+
+/** Comparisons: gluonc's 0/1 result cast to ONNX's bool. */
+const compare = (op: string): Builder => (c) => [castTo(c, c.op(op, [c.input(0), c.input(1)]), 'bool')];
+
+/** Logic on bools through int32 arithmetic. */
+const logic = (f: (c: ImportCtx, a: Value, b: Value) => Value): Builder => (c) => {
+  const [a, b] = [castTo(c, c.input(0), 'int32'), castTo(c, c.input(1), 'int32')];
+  return [castTo(c, f(c, a, b), 'bool')];
+};
+
+/** `x * a + b` with scalar constants of x's dtype. */
+function affine(c: ImportCtx, x: Value, a: number, b: number): Value {
+  const d = x.type.dtype;
+  return c.op('add', [c.op('mul', [x, c.scalar(a, d)]), c.scalar(b, d)]);
+}
+
+/** HardSigmoid: max(0, min(1, alpha x + beta)). */
+function hardSigmoid(c: ImportCtx, x: Value, alpha: number, beta: number): Value {
+  return c.op('clip', [affine(c, x, alpha, beta)], { aMin: 0, aMax: 1 });
+}
+
+/** Clip's bounds: attributes before opset 11, optional inputs after. */
+const clip: Builder = (c) => {
+  const x = c.input(0);
+  let lo: number | null;
+  let hi: number | null;
+  if (c.opset < 11) {
+    lo = c.attr.has('min') ? c.attr.float('min', 0) : null;
+    hi = c.attr.has('max') ? c.attr.float('max', 0) : null;
+  } else {
+    lo = c.numbers(1, 'the minimum')?.[0] ?? null;
+    hi = c.numbers(2, 'the maximum')?.[0] ?? null;
+  }
+  if (lo !== null && hi !== null) {
+    if (lo > hi) {
+      // ONNX: with min > max every element becomes max, which min(max(x, lo), hi) gives.
+      return [c.op('minimum', [c.op('maximum', [x, c.scalar(lo, x.type.dtype)]), c.scalar(hi, x.type.dtype)])];
+    }
+    return [c.op('clip', [x], { aMin: lo, aMax: hi })];
+  }
+  if (lo !== null) return [c.op('maximum', [x, c.scalar(lo, x.type.dtype)])];
+  if (hi !== null) return [c.op('minimum', [x, c.scalar(hi, x.type.dtype)])];
+  return [x];
+};
+
+/** Pow: the exponent takes the base's dtype (ONNX allows them to differ). */
+const pow: Builder = (c) => {
+  const x = c.input(0);
+  const e = c.input(1);
+  return [c.op('pow', [x, castTo(c, e, x.type.dtype)])];
+};
+
+/** ONNX's Selu defaults (the same numbers as MXNet's constants, to float32 precision). */
+const SELU_ALPHA = 1.67326319217681884765625;
+const SELU_GAMMA = 1.05070102214813232421875;
+
+/** x * Phi(x) with the tanh approximation. */
+function geluTanh(c: ImportCtx, x: Value): Value {
+  const d = x.type.dtype;
+  const cube = c.op('mul', [c.op('mul', [x, x]), x]);
+  const inner = c.op('mul', [c.op('add', [x, c.op('mul', [cube, c.scalar(0.044715, d)])]), c.scalar(Math.sqrt(2 / Math.PI), d)]);
+  const half = c.op('mul', [x, c.scalar(0.5, d)]);
+  return c.op('mul', [half, c.op('add', [c.op('tanh', [inner]), c.scalar(1, d)])]);
+}
+
+/** A unary function of `x` built from gluonc operators. */
+const composite = (f: (c: ImportCtx, x: Value, d: DType) => Value): Builder => (c) => {
+  const x = c.input(0);
+  return [f(c, x, x.type.dtype)];
+};
+
+/** (e^x + sign * e^-x) / 2. */
+function expPair(c: ImportCtx, x: Value, d: DType, sign: 1 | -1): Value {
+  const [a, b] = [c.op('exp', [x]), c.op('exp', [c.op('neg', [x])])];
+  return c.op('mul', [c.op(sign > 0 ? 'add' : 'sub', [a, b]), c.scalar(0.5, d)]);
+}
+
+/** Round half to even: floor(x + 0.5), one less at an odd tie. */
+function roundEven(c: ImportCtx, x: Value, d: DType): Value {
+  const r = c.op('floor', [c.op('add', [x, c.scalar(0.5, d)])]);
+  const tie = c.op('equal', [c.op('sub', [r, x]), c.scalar(0.5, d)]);
+  const odd = c.op('notEqual', [c.op('sub', [r, c.op('mul', [c.op('floor', [c.op('mul', [r, c.scalar(0.5, d)])]), c.scalar(2, d)])]), c.scalar(0, d)]);
+  return c.op('where', [c.op('mul', [tie, odd]), c.op('sub', [r, c.scalar(1, d)]), r]);
+}
+
+/** A per-axis quantization parameter (scale or zero point) shaped to broadcast on `axis` of `x`. */
+function onAxis(c: ImportCtx, p: Value, x: Value): Value {
+  if (p.type.shape.length === 0) return p;
+  const r = x.type.shape.length;
+  let axis = c.attr.int('axis', 1);
+  if (axis < 0) axis += r;
+  return c.op('reshape', [p], { shape: Array.from({ length: r }, (_v, i) => (i === axis ? -1 : 1)) });
+}
+
+/** The saturating range of a quantized dtype. */
+const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
+
+/** QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default). */
+const quantize: Builder = (c) => {
+  const x = c.input(0);
+  const d = x.type.dtype;
+  const scale = onAxis(c, c.input(1), x);
+  const zp = c.optInput(2);
+  const to: DType = zp?.type.dtype ?? 'uint8';
+  const range = RANGES[to];
+  if (!range) throw c.refuse(`quantizing to ${to} (uint8 and int8 are supported)`);
+  let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
+  if (zp) q = c.op('add', [q, castTo(c, onAxis(c, zp, x), d)]);
+  return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
+};
+
+/** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point. */
+const dynamicQuantize: Builder = (c) => {
+  const x = c.input(0);
+  const d = x.type.dtype;
+  const zero = c.scalar(0, d);
+  const hi = c.op('maximum', [c.op('max', [x], { axis: null }), zero]);
+  const lo = c.op('minimum', [c.op('min', [x], { axis: null }), zero]);
+  const scale = c.op('div', [c.op('sub', [hi, lo]), c.scalar(255, d)]);
+  const zp = c.op('clip', [roundEven(c, c.op('div', [c.op('neg', [lo]), scale]), d)], { aMin: 0, aMax: 255 });
+  const y = c.op('clip', [c.op('add', [roundEven(c, c.op('div', [x, scale]), d), zp])], { aMin: 0, aMax: 255 });
+  return [castTo(c, y, 'uint8'), scale, castTo(c, zp, 'uint8')];
+};
+
+/** DequantizeLinear: (x - zero_point) * scale in float32. */
+const dequantize: Builder = (c) => {
+  const x = c.input(0);
+  const scale = c.input(1);
+  const zp = c.optInput(2);
+  let v = castTo(c, x, 'float32');
+  if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), 'float32')]);
+  return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), 'float32')])];
+};
+
+/** The element-wise importers by ONNX operator. */
+export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
+  Identity: (c) => [c.input(0)],
+  Add: binary('add'),
+  Sub: binary('sub'),
+  Mul: binary('mul'),
+  Div: (c) => {
+    const [a, b] = [c.input(0), c.input(1)];
+    const d = a.type.dtype;
+    if (d === 'float32' || d === 'float64' || d === 'float16') return [c.op('div', [a, b])];
+    // Integer division truncates in ONNX: through float64, then back.
+    const q = c.op('div', [castTo(c, a, 'float64'), castTo(c, b, 'float64')]);
+    const t = c.op('where', [c.op('lesser', [q, c.scalar(0, 'float64')]), c.op('ceil', [q]), c.op('floor', [q])]);
+    return [castTo(c, t, d)];
+  },
+  Pow: pow,
+  Mod: (c) => {
+    const [a, b] = [c.input(0), c.input(1)];
+    const d = a.type.dtype;
+    const [x, y] = [castTo(c, a, 'float64'), castTo(c, b, 'float64')];
+    const q = c.op('div', [x, y]);
+    // fmod=1: C's fmod (truncated quotient); else Python's % (floored quotient; the sign of the divisor).
+    const whole = c.attr.int('fmod', 0) === 1 ? c.op('where', [c.op('lesser', [q, c.scalar(0, 'float64')]), c.op('ceil', [q]), c.op('floor', [q])]) : c.op('floor', [q]);
+    return [castTo(c, c.op('sub', [x, c.op('mul', [whole, y])]), d)];
+  },
+  Max: fold('maximum'),
+  Min: fold('minimum'),
+  Sum: fold('add'),
+  Mean: fold('add', (c, v, n) => c.op('div', [v, c.scalar(n, v.type.dtype)])),
+  Equal: compare('equal'),
+  Greater: compare('greater'),
+  GreaterOrEqual: compare('greaterEqual'),
+  Less: compare('lesser'),
+  LessOrEqual: compare('lesserEqual'),
+  Not: (c) => [castTo(c, c.op('equal', [castTo(c, c.input(0), 'int32'), c.scalar(0, 'int32')]), 'bool')],
+  And: logic((c, a, b) => c.op('mul', [a, b])),
+  Or: logic((c, a, b) => c.op('maximum', [a, b])),
+  Xor: logic((c, a, b) => c.op('notEqual', [a, b])),
+  Neg: unary('neg'),
+  Abs: unary('abs'),
+  Sign: unary('sign'),
+  Exp: unary('exp'),
+  Log: unary('log'),
+  Sqrt: unary('sqrt'),
+  Reciprocal: unary('reciprocal'),
+  Sin: unary('sin'),
+  Cos: unary('cos'),
+  Tanh: unary('tanh'),
+  Sigmoid: unary('sigmoid'),
+  Relu: unary('relu'),
+  Erf: unary('erf'),
+  Floor: unary('floor'),
+  Ceil: unary('ceil'),
+  Softplus: unary('softrelu'),
+  Softsign: (c) => [c.op('Activation', [c.input(0)], { actType: 'softsign' })],
+  Gelu: (c) => {
+    const approx = c.attr.str('approximate', 'none');
+    if (approx === 'none') return [c.op('gelu', [c.input(0)])];
+    if (approx === 'tanh') return [geluTanh(c, c.input(0))];
+    throw c.refuse(`approximate '${approx}' is not one of none, tanh`);
+  },
+  LeakyRelu: (c) => [c.op('LeakyReLU', [c.input(0)], { actType: 'leaky', slope: c.attr.float('alpha', 0.01) })],
+  Elu: (c) => [c.op('LeakyReLU', [c.input(0)], { actType: 'elu', slope: c.attr.float('alpha', 1) })],
+  Selu: (c) => {
+    const [a, g] = [c.attr.float('alpha', SELU_ALPHA), c.attr.float('gamma', SELU_GAMMA)];
+    if (Math.abs(a - SELU_ALPHA) < 1e-6 && Math.abs(g - SELU_GAMMA) < 1e-6) return [c.op('LeakyReLU', [c.input(0)], { actType: 'selu' })];
+    // Other constants: gamma * (x > 0 ? x : alpha * (e^x - 1)).
+    const x = c.input(0);
+    const d = x.type.dtype;
+    const neg = c.op('mul', [c.op('sub', [c.op('exp', [x]), c.scalar(1, d)]), c.scalar(a, d)]);
+    return [c.op('mul', [c.op('where', [c.op('greater', [x, c.scalar(0, d)]), x, neg]), c.scalar(g, d)])];
+  },
+  PRelu: (c) => {
+    const x = c.input(0);
+    let slope = c.input(1);
+    const s = slope.type.shape;
+    const n = s.reduce<number>((p, d) => p * (typeof d === 'number' ? d : NaN), 1);
+    // gluonc's prelu takes a slope of [C] on axis 1 or [1]: ONNX's [C, 1, 1] (or [1]) reshaped to that.
+    const rank = x.type.shape.length;
+    // Before opset 7 a 1-D slope of C values is per channel (axis 1).
+    const legacy = c.opset < 7 && s.length === 1 && rank >= 2 && s[0] === x.type.shape[1];
+    const channelLike = legacy || (s.length === rank - 1 && s.slice(1).every((d) => d === 1) && rank >= 2);
+    if (n === 1) slope = s.length === 1 ? slope : c.op('reshape', [slope], { shape: [1] });
+    else if (channelLike || (s.length === 1 && rank === 2)) slope = s.length === 1 ? slope : c.op('reshape', [slope], { shape: [-1] });
+    // Any other broadcastable slope: max(x, 0) + min(x, 0) * slope.
+    else return [c.op('add', [c.op('maximum', [x, c.scalar(0, x.type.dtype)]), c.op('mul', [c.op('minimum', [x, c.scalar(0, x.type.dtype)]), slope])])];
+    return [c.op('LeakyReLU', [x, slope], { actType: 'prelu' })];
+  },
+  Shrink: (c) => {
+    const x = c.input(0);
+    const d = x.type.dtype;
+    const [lambd, bias] = [c.attr.float('lambd', 0.5), c.attr.float('bias', 0)];
+    const below = c.op('lesser', [x, c.scalar(-lambd, d)]);
+    const above = c.op('greater', [x, c.scalar(lambd, d)]);
+    const zero = c.op('zerosLike', [x]);
+    return [c.op('where', [below, c.op('add', [x, c.scalar(bias, d)]), c.op('where', [above, c.op('sub', [x, c.scalar(bias, d)]), zero])])];
+  },
+  Sinh: composite((c, x, d) => expPair(c, x, d, -1)),
+  Cosh: composite((c, x, d) => expPair(c, x, d, 1)),
+  Tan: composite((c, x) => c.op('div', [c.op('sin', [x]), c.op('cos', [x])])),
+  Asinh: composite((c, x, d) => c.op('log', [c.op('add', [x, c.op('sqrt', [c.op('add', [c.op('square', [x]), c.scalar(1, d)])])])])),
+  Acosh: composite((c, x, d) => c.op('log', [c.op('add', [x, c.op('sqrt', [c.op('sub', [c.op('square', [x]), c.scalar(1, d)])])])])),
+  Atanh: composite((c, x, d) => c.op('mul', [c.op('log', [c.op('div', [c.op('add', [c.scalar(1, d), x]), c.op('sub', [c.scalar(1, d), x])])]), c.scalar(0.5, d)])),
+  Round: composite(roundEven),
+  ThresholdedRelu: composite((c, x, d) => c.op('where', [c.op('greater', [x, c.scalar(c.attr.float('alpha', 1), d)]), x, c.op('zerosLike', [x])])),
+  Celu: composite((c, x, d) => {
+    const a = c.attr.float('alpha', 1);
+    const neg = c.op('mul', [c.op('sub', [c.op('exp', [c.op('div', [x, c.scalar(a, d)])]), c.scalar(1, d)]), c.scalar(a, d)]);
+    return c.op('add', [c.op('maximum', [x, c.scalar(0, d)]), c.op('minimum', [neg, c.scalar(0, d)])]);
+  }),
+  IsNaN: composite((c, x) => castTo(c, c.op('notEqual', [x, x]), 'bool')),
+  IsInf: composite((c, x, d) => {
+    const pos = c.attr.int('detect_positive', 1) === 1;
+    const neg = c.attr.int('detect_negative', 1) === 1;
+    const hit = (v: number) => c.op('equal', [x, c.scalar(v, d)]);
+    const any = pos && neg ? c.op('maximum', [hit(Infinity), hit(-Infinity)]) : pos ? hit(Infinity) : neg ? hit(-Infinity) : c.op('zerosLike', [x]);
+    return castTo(c, any, 'bool');
+  }),
+  HardSigmoid: (c) => [hardSigmoid(c, c.input(0), c.attr.float('alpha', 0.2), c.attr.float('beta', 0.5))],
+  HardSwish: (c) => {
+    const x = c.input(0);
+    return [c.op('mul', [x, hardSigmoid(c, x, 1 / 6, 0.5)])];
+  },
+  Clip: clip,
+  QuantizeLinear: quantize,
+  DequantizeLinear: dequantize,
+  DynamicQuantizeLinear: dynamicQuantize,
+  Where: (c) => {
+    const [cond, x, y] = [c.input(0), c.input(1), c.input(2)];
+    return [c.op('where', [cond, x, castTo(c, y, x.type.dtype)])];
+  },
+  Cast: (c) => {
+    const to: DType = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
+    return [castTo(c, c.input(0), to)];
+  },
+  CastLike: (c) => [castTo(c, c.input(0), c.input(1).type.dtype)],
+  Dropout: (c) => {
+    if (c.opset >= 12 && c.has(2)) {
+      const t = c.numbers(2, 'training_mode');
+      const ratio = c.numbers(1, 'ratio')?.[0] ?? 0.5;
+      if (t && t[0] && ratio !== 0) throw c.refuse('training_mode true (dropout while running the imported graph) is not supported; gluonc imports the inference graph');
+    }
+    if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (training-mode dropout) is not supported');
+    const x = c.input(0);
+    // Inference: the identity, and a mask of all true.
+    return c.outputNames[1] ? [x, castTo(c, c.op('onesLike', [x]), 'bool')] : [x];
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * Importers of ONNX's one-hot style operators: GatherElements (as a one-hot
+ * selection, so it differentiates in the data), OneHot, and the block
+ * rearrangements DepthToSpace and SpaceToDepth (reshape, transpose, reshape),
+ * and ReverseSequence (gluonc's SequenceReverse).
+ * Negative indices count from the end, as in ONNX.
+ */
+import type { Value } from '../../ir/value.js';
+import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+
+/** Indices with negative entries wrapped by `n` (int64). */
+function wrapped(c: ImportCtx, idx: Value, n: number): Value {
+  const i = castTo(c, idx, 'int64');
+  return c.op('where', [c.op('lesser', [i, c.scalar(0, 'int64')]), c.op('add', [i, c.scalar(n, 'int64')]), i]);
+}
+
+/** The permutation moving the last of `r` axes to position `axis`. */
+function lastTo(axis: number, r: number): number[] {
+  const perm = Array.from({ length: r - 1 }, (_v, i) => i);
+  perm.splice(axis, 0, r - 1);
+  return perm;
+}
+
+/** The concrete shape of `v`, or a refusal. */
+function concrete(c: ImportCtx, v: Value, what: string): number[] {
+  const s = v.type.shape;
+  if (s.some((d) => typeof d !== 'number')) throw c.refuse(`${what} [${s.join(', ')}] has symbolic dimensions`);
+  return s as number[];
+}
+
+/** out[..i..] = data[.. index[..i..] (on axis) ..]: sum over a one-hot of the index times the data. */
+const gatherElements: Builder = (c) => {
+  const [data, index] = [c.input(0), c.input(1)];
+  const ds = concrete(c, data, 'the data shape');
+  const is = concrete(c, index, 'the index shape');
+  const r = ds.length;
+  if (is.length !== r) throw c.refuse(`index of rank ${is.length} for data of rank ${r}`);
+  const axis = normAxis(c, c.attr.int('axis', 0), r);
+  const n = ds[axis]!;
+  // Data cut to the index's extent on the other axes, the gathered axis moved last, a unit axis in its place.
+  const cut = is.some((d, k) => k !== axis && d !== ds[k])
+    ? c.op('slice', [data], { begin: ds.map(() => 0), end: ds.map((d, k) => (k === axis ? d : is[k]!)), step: ds.map(() => 1) })
+    : data;
+  const perm = [...Array.from({ length: r }, (_v, k) => k).filter((k) => k !== axis), axis];
+  const moved = c.op('expandDims', [c.op('transpose', [cut], { axes: perm })], { axis });
+  const hot = c.op('oneHot', [wrapped(c, index, n)], { depth: n, dtype: data.type.dtype });
+  return [c.op('sum', [c.op('mul', [hot, moved])], { axis: -1 })];
+};
+
+const oneHot: Builder = (c) => {
+  const depth = c.numbers(1, 'depth')![0]!;
+  const [off, on] = c.numbers(2, 'values')! as [number, number];
+  const values = c.data(2)!;
+  const idx = c.input(0);
+  const r = idx.type.shape.length + 1;
+  const axis = normAxis(c, c.attr.int('axis', -1), r);
+  const hot = c.op('oneHot', [wrapped(c, idx, Math.trunc(depth))], { depth: Math.trunc(depth), onValue: on, offValue: off, dtype: values.dtype });
+  return [axis === r - 1 ? hot : c.op('transpose', [hot], { axes: lastTo(axis, r) })];
+};
+
+const depthToSpace: Builder = (c) => {
+  const x = c.input(0);
+  const [n, ch, h, w] = concrete(c, x, 'the input shape') as [number, number, number, number];
+  const b = c.attr.int('blocksize', 0);
+  if (b < 1 || ch % (b * b)) throw c.refuse(`blocksize ${b} does not divide the ${ch} channels`);
+  const crd = c.attr.str('mode', 'DCR') === 'CRD';
+  const split = crd ? [n, ch / (b * b), b, b, h, w] : [n, b, b, ch / (b * b), h, w];
+  const perm = crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2];
+  const t = c.op('transpose', [c.op('reshape', [x], { shape: split })], { axes: perm });
+  return [c.op('reshape', [t], { shape: [n, ch / (b * b), h * b, w * b] })];
+};
+
+const spaceToDepth: Builder = (c) => {
+  const x = c.input(0);
+  const [n, ch, h, w] = concrete(c, x, 'the input shape') as [number, number, number, number];
+  const b = c.attr.int('blocksize', 0);
+  if (b < 1 || h % b || w % b) throw c.refuse(`blocksize ${b} does not divide the spatial size ${h}x${w}`);
+  const t = c.op('transpose', [c.op('reshape', [x], { shape: [n, ch, h / b, b, w / b, b] })], { axes: [0, 3, 5, 1, 2, 4] });
+  return [c.op('reshape', [t], { shape: [n, ch * b * b, h / b, w / b] })];
+};
+
+/** ReverseSequence: gluonc's SequenceReverse (time axis 0 with batch 1, or time 1 with batch 0). */
+const reverseSequence: Builder = (c) => {
+  const [t, b] = [c.attr.int('time_axis', 0), c.attr.int('batch_axis', 1)];
+  if (!((t === 0 && b === 1) || (t === 1 && b === 0))) throw c.refuse(`time_axis ${t} with batch_axis ${b}`);
+  return [c.op('SequenceReverse', [c.input(0), c.input(1)], { useSequenceLength: true, axis: t })];
+};
+
+/** The gather and rearrangement importers by ONNX operator. */
+export const GATHER_IMPORTS: Record<string, Builder> = {
+  GatherElements: gatherElements,
+  OneHot: oneHot,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+  ReverseSequence: reverseSequence,
+};

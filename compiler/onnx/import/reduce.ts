@@ -1,0 +1,86 @@
+/**
+ * Importers of ONNX's reductions (ReduceSum/Mean/Max/Min/Prod/L1/L2/
+ * SumSquare/LogSum/LogSumExp), ArgMax/ArgMin and TopK. Axes are an attribute
+ * before opset 18 (ReduceSum: 13) and an input from then on; keepdims
+ * defaults to 1; `noop_with_empty_axes` makes an empty axes list the identity.
+ * gluonc's argmax returns float32 (as MXNet's), so it is cast to ONNX's int64.
+ * TopK maps onto gluonc's topk (values and int64 indices).
+ */
+import type { Value } from '../../ir/value.js';
+import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+
+/** The axes and keepdims of a reduction node; null axes: all. `noop`: the node is the identity. */
+function reduceArgs(c: ImportCtx, inputFrom: number): { axes: number[] | null; keepdims: boolean; noop: boolean } {
+  const x = c.input(0);
+  const raw = c.opset < inputFrom ? c.attr.ints('axes') : c.numbers(1, 'axes');
+  const keepdims = c.attr.int('keepdims', 1) === 1;
+  const empty = !raw || raw.length === 0;
+  const noop = empty && c.attr.int('noop_with_empty_axes', 0) === 1;
+  const axes = empty ? null : raw.map((a) => normAxis(c, a, x.type.shape.length));
+  return { axes, keepdims, noop };
+}
+
+/** A reduction mapped through `f(x, {axis, keepdims})`. */
+function reduction(inputFrom: number, f: (c: ImportCtx, x: Value, attrs: { axis: number[] | null; keepdims: boolean }) => Value): Builder {
+  return (c) => {
+    const x = c.input(0);
+    const { axes, keepdims, noop } = reduceArgs(c, inputFrom);
+    if (noop) return [x];
+    if (x.type.shape.length === 0) return [x];
+    return [f(c, x, { axis: axes, keepdims })];
+  };
+}
+
+const simple = (op: string, from = 18): Builder => reduction(from, (c, x, a) => c.op(op, [x], a));
+
+const logSumExp: Builder = reduction(18, (c, x, a) => {
+  // log(sum(exp(x - m))) + m with m the maximum (stable), m kept with the output's dimensions.
+  const m = c.op('max', [x], { axis: a.axis, keepdims: true });
+  const s = c.op('log', [c.op('sum', [c.op('exp', [c.op('sub', [x, m])])], a)]);
+  return c.op('add', [s, a.keepdims ? m : c.op('max', [x], a)]);
+});
+
+function argReduce(op: string): Builder {
+  return (c) => {
+    const x = c.input(0);
+    const r = x.type.shape.length;
+    const axis = normAxis(c, c.attr.int('axis', 0), r);
+    const keepdims = c.attr.int('keepdims', 1) === 1;
+    if (c.attr.int('select_last_index', 0) !== 1) return [castTo(c, c.op(op, [x], { axis, keepdims }), 'int64')];
+    // The last of tied indices: the first index in the reversed axis, counted from the end.
+    const n = x.type.shape[axis];
+    if (typeof n !== 'number') throw c.refuse(`select_last_index=1 on the symbolic dimension '${n}'`);
+    const step = new Array<number | null>(r).fill(null);
+    step[axis] = -1;
+    const flipped = c.op('slice', [x], { begin: new Array<null>(r).fill(null), end: new Array<null>(r).fill(null), step } as never);
+    const first = c.op(op, [flipped], { axis, keepdims });
+    return [castTo(c, c.op('sub', [c.scalar(n - 1, 'float32'), first]), 'int64')];
+  };
+}
+
+/** TopK: values and int64 indices of the k largest (or smallest) along `axis`; ties keep the lower index first. */
+const topk: Builder = (c) => {
+  const x = c.input(0);
+  const k = c.opset < 10 ? c.attr.int('k', 0) : c.numbers(1, 'k')![0]!;
+  if (k < 1) throw c.refuse(`k ${k} (gluonc's topk takes k >= 1)`);
+  const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
+  const isAscend = c.attr.int('largest', 1) === 0;
+  return c.ops('topk', [x], { axis, k, retTyp: 'both', isAscend, dtype: 'int64' });
+};
+
+/** The reduction importers by ONNX operator. */
+export const REDUCE_IMPORTS: Record<string, Builder> = {
+  ReduceSum: simple('sum', 13),
+  ReduceMean: simple('mean'),
+  ReduceMax: simple('max'),
+  ReduceMin: simple('min'),
+  ReduceProd: simple('prod'),
+  ReduceL1: reduction(18, (c, x, a) => c.op('sum', [c.op('abs', [x])], a)),
+  ReduceL2: reduction(18, (c, x, a) => c.op('sqrt', [c.op('sum', [c.op('square', [x])], a)])),
+  ReduceSumSquare: reduction(18, (c, x, a) => c.op('sum', [c.op('square', [x])], a)),
+  ReduceLogSum: reduction(18, (c, x, a) => c.op('log', [c.op('sum', [x], a)])),
+  ReduceLogSumExp: logSumExp,
+  ArgMax: argReduce('argmax'),
+  ArgMin: argReduce('argmin'),
+  TopK: topk,
+};

@@ -1,0 +1,133 @@
+/**
+ * Resize (and Upsample): every mode (nearest with each rounding, linear,
+ * cubic) and coordinate transformation except tf_crop_and_resize, as one
+ * constant interpolation matrix per resized axis: y = x · Mᵀ along that axis
+ * (`dot`), so the result differentiates in x. The matrices follow ONNX's
+ * reference implementation (onnx/reference/ops/op_resize.py): source
+ * coordinate per output index, the n nearest neighbours (edge-clamped),
+ * and the mode's coefficients. Nearest up-sampling by integer factors that
+ * only repeats elements stays a `repeat`.
+ * Invariant: the resized axes have known sizes.
+ */
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import type { Value } from '../../ir/value.js';
+import type { Builder, ImportCtx } from './context.js';
+
+/** The coefficients of the n neighbours at fractional position `ratio` in (0, 1]. */
+function coefficients(c: ImportCtx, mode: string, nearest: string, a: number, ratio: number): number[] {
+  if (mode === 'nearest') {
+    if (ratio === 1) return [0, 1];
+    switch (nearest) {
+      case 'round_prefer_floor': return ratio <= 0.5 ? [1, 0] : [0, 1];
+      case 'round_prefer_ceil': return ratio < 0.5 ? [1, 0] : [0, 1];
+      case 'floor': return [1, 0];
+      case 'ceil': return [0, 1];
+      default: throw c.refuse(`nearest_mode '${nearest}'`);
+    }
+  }
+  if (mode === 'linear') return [1 - ratio, ratio];
+  const r = ratio;
+  return [
+    ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
+    ((a + 2) * r - (a + 3)) * r * r + 1,
+    ((a + 2) * (1 - r) - (a + 3)) * (1 - r) * (1 - r) + 1,
+    ((a * (2 - r) - 5 * a) * (2 - r) + 8 * a) * (2 - r) - 4 * a,
+  ];
+}
+
+/** The [out, in] interpolation matrix of one axis (row-major). */
+function matrix(c: ImportCtx, inLen: number, outLen: number, scale: number): number[] {
+  const mode = c.attr.str('mode', 'nearest');
+  const ctm = c.attr.str('coordinate_transformation_mode', c.opset < 11 ? 'asymmetric' : 'half_pixel');
+  const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');
+  const a = c.attr.float('cubic_coeff_a', -0.75);
+  const exclude = c.attr.int('exclude_outside', 0) === 1;
+  const outWidth = scale * inLen;
+  const m = new Array<number>(outLen * inLen).fill(0);
+  for (let y = 0; y < outLen; y++) {
+    let x: number;
+    switch (ctm) {
+      case 'align_corners': x = outWidth === 1 ? 0 : (y * (inLen - 1)) / (outWidth - 1); break;
+      case 'asymmetric': x = y / scale; break;
+      case 'pytorch_half_pixel': x = outWidth === 1 ? -0.5 : (y + 0.5) / scale - 0.5; break;
+      case 'half_pixel': x = (y + 0.5) / scale - 0.5; break;
+      case 'tf_half_pixel_for_nn': x = (y + 0.5) / scale; break;
+      case 'half_pixel_symmetric': x = (inLen / 2) * (1 - outLen / outWidth) + (y + 0.5) / scale - 0.5; break;
+      default: throw c.refuse(`coordinate_transformation_mode '${ctm}'`);
+    }
+    const ratio = Number.isInteger(x) ? 1 : x - Math.floor(x);
+    const coeffs = coefficients(c, mode, nearest, a, ratio);
+    const n = coeffs.length;
+    const pad = Math.ceil(n / 2);
+    // The n nearest positions, preferring the lower ones, inside the edge-padded axis.
+    const base = Math.min(Math.max(Math.ceil(x) - n / 2, -pad), inLen + pad - n);
+    const idx = coeffs.map((_w, j) => base + j);
+    if (exclude) {
+      idx.forEach((i, j) => (i < 0 || i >= inLen) && (coeffs[j] = 0));
+      const s = coeffs.reduce((p, w) => p + w, 0);
+      coeffs.forEach((w, j) => (coeffs[j] = w / s));
+    }
+    idx.forEach((i, j) => (m[y * inLen + Math.min(Math.max(i, 0), inLen - 1)] += coeffs[j]!));
+  }
+  return m;
+}
+
+/** Scales and output sizes per axis, from the opset's inputs or attributes. */
+function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } {
+  const xs = x.type.shape;
+  const inLen = (i: number): number => {
+    const d = xs[i];
+    if (typeof d !== 'number') throw c.refuse(`resizing the symbolic dimension '${d}'`);
+    return d;
+  };
+  let scales: number[] | null;
+  let sizes: number[] | null = null;
+  if (c.opType === 'Upsample') scales = c.opset < 9 ? c.attr.floats('scales') : c.numbers(1, 'scales');
+  else if (c.opset < 11) scales = c.numbers(1, 'scales');
+  else {
+    scales = c.has(2) ? c.numbers(2, 'scales') : null;
+    if (!scales?.length) {
+      sizes = c.has(3) ? c.numbers(3, 'sizes') : null;
+      if (!sizes) throw c.refuse('neither scales nor sizes is given');
+      scales = sizes.map((s, i) => (s === xs[i] ? 1 : s / inLen(i)));
+    }
+  }
+  if (!scales || scales.length !== xs.length) throw c.refuse(`scales ${JSON.stringify(scales)} do not give one factor per axis`);
+  sizes ??= scales.map((s, i) => (s === 1 ? -1 : Math.floor(inLen(i) * s)));
+  return { scales, sizes };
+}
+
+/** Resize/Upsample: `repeat` for integer nearest up-sampling that repeats, else one matrix product per resized axis. */
+export const resize: Builder = (c) => {
+  const x = c.input(0);
+  const r = x.type.shape.length;
+  if (c.attr.int('antialias', 0) === 1) throw c.refuse('antialias=1');
+  if (c.attr.has('axes')) throw c.refuse('the axes attribute');
+  if (c.attr.str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') throw c.refuse(`keep_aspect_ratio_policy '${c.attr.str('keep_aspect_ratio_policy', '')}'`);
+  const mode = c.attr.str('mode', 'nearest');
+  if (!['nearest', 'linear', 'cubic'].includes(mode)) throw c.refuse(`mode '${mode}'`);
+  const { scales, sizes } = targets(c, x);
+  const ctm = c.attr.str('coordinate_transformation_mode', c.opset < 11 ? 'asymmetric' : 'half_pixel');
+  const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');
+  const halfPixel = ctm === 'half_pixel' || ctm === 'pytorch_half_pixel';
+  const repeats = mode === 'nearest' && ((halfPixel && nearest.startsWith('round')) || (ctm === 'asymmetric' && nearest === 'floor'));
+  let y = x;
+  if (repeats && scales.every((s, i) => Number.isInteger(s) && s >= 1 && (s === 1 || sizes[i] === s * (x.type.shape[i] as number)))) {
+    scales.forEach((s, axis) => s > 1 && (y = c.op('repeat', [y], { repeats: s, axis })));
+    return [y];
+  }
+  for (let axis = 0; axis < r; axis++) {
+    if (scales[axis] === 1 && (sizes[axis] === -1 || sizes[axis] === x.type.shape[axis])) continue;
+    const inLen = y.type.shape[axis] as number;
+    const outLen = sizes[axis]!;
+    const m = matrix(c, inLen, outLen, scales[axis]!);
+    // Mᵀ as [in, out]: y[..., o] = sum_i x[..., i] M[o, i].
+    const mt = tensorFromNumbers(x.type.dtype, [inLen, outLen], Array.from({ length: inLen * outLen }, (_v, k) => m[(k % outLen) * inLen + Math.floor(k / outLen)]!));
+    const perm = Array.from({ length: r }, (_v, i) => (i === axis ? r - 1 : i === r - 1 ? axis : i));
+    const last = axis === r - 1;
+    const moved = last ? y : c.op('transpose', [y], { axes: perm });
+    const z = c.op('dot', [moved, c.constant(mt)]);
+    y = last ? z : c.op('transpose', [z], { axes: perm });
+  }
+  return [y];
+};

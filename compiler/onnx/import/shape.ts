@@ -1,0 +1,392 @@
+/**
+ * Importers of ONNX's shape and indexing operators: Constant,
+ * ConstantOfShape, Range, Shape, Size, Reshape, Flatten, Transpose,
+ * Squeeze, Unsqueeze, Concat, Split, Slice, Gather, Expand, Tile and Pad,
+ * each in its attribute form (older opsets) and input form (newer ones).
+ * Shape values (see context.ts) flow through Shape, Gather, Slice, Concat,
+ * Unsqueeze, Squeeze and Cast, so Reshape/Expand targets built from a
+ * symbolic batch dimension still map (onto MXNet's copy code 0 or -1).
+ */
+import { sizeOf, tensorFromNumbers } from '../../../runtime/tensor.js';
+import type { Dim } from '../../ir/types.js';
+import type { Value } from '../../ir/value.js';
+import { dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
+
+/** Values at or beyond this magnitude mean "to the end" in Slice (INT64_MAX and friends). */
+const FAR = 2 ** 31;
+
+/** Axes from the attribute (before `inputFrom`) or input 1 (from it on). */
+function axesOf(c: ImportCtx, inputFrom: number, slot = 1): number[] | null {
+  if (c.opset < inputFrom) return c.attr.ints('axes');
+  return c.numbers(slot, 'axes');
+}
+
+/** A Constant node's value. */
+const constantNode: Builder = (c) => {
+  const t = c.attr.tensor('value');
+  if (t) return [c.constant(t)];
+  if (c.attr.has('value_float')) return [c.constant(tensorFromNumbers('float32', [], [c.attr.float('value_float', 0)]))];
+  const fs = c.attr.floats('value_floats');
+  if (fs) return [c.constant(tensorFromNumbers('float32', [fs.length], fs))];
+  if (c.attr.has('value_int')) return [c.constant(tensorFromNumbers('int64', [], [c.attr.int('value_int', 0)]))];
+  const is = c.attr.ints('value_ints');
+  if (is) return [c.constant(tensorFromNumbers('int64', [is.length], is))];
+  throw c.refuse(`its value attribute (${c.attr.names().join(', ') || 'none'}) is not a dense numeric tensor`);
+};
+
+/** The numbers of a shape that must be known when the graph is built. */
+function concreteDims(c: ImportCtx, dims: Dim[], what: string): number[] {
+  if (dims.some((d) => typeof d !== 'number')) throw c.refuse(`${what} [${dims.join(', ')}] depends on symbolic dimensions`);
+  return dims as number[];
+}
+
+/** ConstantOfShape; a symbolic dimension is taken from the graph input that has it (broadcastLike). */
+const constantOfShape: Builder = (c) => {
+  const dims = c.dims(0) ?? [];
+  const v = c.attr.tensor('value');
+  const dtype = v?.dtype ?? 'float32';
+  const fill = v ? Number(v.data[0] ?? 0) : 0;
+  const shape = dims.map((d) => (typeof d === 'number' ? d : 1));
+  let out = c.constant(tensorFromNumbers(dtype, shape, new Array<number>(sizeOf(shape)).fill(fill)));
+  dims.forEach((d, i) => {
+    if (typeof d === 'number') return;
+    const src = c.symbolSource(d);
+    if (!src) throw c.refuse(`the shape [${dims.join(', ')}] has the dimension '${d}', which no graph input has`);
+    out = c.op('broadcastLike', [out, src.value], { lhsAxes: [i], rhsAxes: [src.axis] });
+  });
+  return [out];
+};
+
+const range: Builder = (c) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => c.numbers(i, ['start', 'limit', 'delta'][i]!)![0]!);
+  if (!delta) throw c.refuse('delta is 0');
+  const n = Math.max(Math.ceil((limit! - start!) / delta), 0);
+  const dtype = c.data(0)!.dtype;
+  return [c.constant(tensorFromNumbers(dtype, [n], Array.from({ length: n }, (_v, i) => start! + i * delta)))];
+};
+
+const shape: Builder = (c) => {
+  const xs = c.input(0).type.shape;
+  const r = xs.length;
+  const clampEnd = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+  const start = clampEnd(c.attr.int('start', 0));
+  const end = c.attr.has('end') ? clampEnd(c.attr.int('end', r)) : r;
+  return [c.shapeValue(xs.slice(start, end))];
+};
+
+const size: Builder = (c) => {
+  const xs = concreteDims(c, c.input(0).type.shape, 'the shape');
+  return [c.constant(tensorFromNumbers('int64', [], [sizeOf(xs)]))];
+};
+
+/**
+ * A target like [(N*2), -1] for an input [N, 4, 3]: the one symbol cancels
+ * (N*12 elements over N*2), so the -1 becomes a number and the symbolic entry -1.
+ */
+function solveTarget(xs: Dim[], target: Dim[], out: Dim[]): void {
+  const syms = xs.filter((d) => typeof d === 'string');
+  const symbolic = target.map((d, i) => [d, i] as const).filter(([d, i]) => typeof d === 'string' && out[i] === -1);
+  if (syms.length !== 1 || symbolic.length !== 1 || target.some((d, i) => d === 0 && typeof xs[i] !== 'number')) return;
+  const m = /^\(?([^()*]+)\*(\d+)\)?$/.exec(String(symbolic[0]![0])) ?? /^()([^()*]+)$/.exec(String(symbolic[0]![0]));
+  const [name, k] = m && m[1] ? [m[1], Number(m[2])] : m ? [m[2], 1] : [null, 0];
+  if (name !== syms[0]) return;
+  const inner = (xs.filter((d) => typeof d === 'number') as number[]).reduce((p, d) => p * d, 1);
+  // Numbers of the target (a 0 copies the input's number there).
+  const known = target.reduce<number>((p, d, i) => (typeof d !== 'number' || d === -1 ? p : p * (d === 0 ? (xs[i] as number) : d)), 1);
+  const rest = inner / (k * known);
+  const free = target.indexOf(-1);
+  if (free < 0 || !Number.isInteger(rest)) return;
+  out[free] = rest;
+}
+
+/** Reshape: ONNX's 0 (copy) and -1 (infer) are MXNet's codes; symbolic entries become one of them. */
+const reshape: Builder = (c) => {
+  const x = c.input(0);
+  const xs = x.type.shape;
+  const target = c.dims(1)!;
+  const allowZero = c.attr.int('allowzero', 0) === 1;
+  let unknown = target.filter((d) => d === -1).length;
+  const out = target.map((d, i): Dim => {
+    if (typeof d === 'number') {
+      if (d === 0 && allowZero) throw c.refuse('allowzero=1 with a 0 in the shape (an empty dimension) is not supported');
+      return d;
+    }
+    if (xs[i] === d) return 0;
+    unknown++;
+    return -1;
+  });
+  if (unknown > 1) solveTarget(xs, target, out);
+  if (out.filter((d) => d === -1).length > 1) throw c.refuse(`the target shape [${target.join(', ')}] has more than one dimension gluonc cannot name for input shape [${xs.join(', ')}]`);
+  return [c.op('reshape', [x], { shape: out as number[] })];
+};
+
+const flatten: Builder = (c) => {
+  const x = c.input(0);
+  const xs = x.type.shape;
+  const r = xs.length;
+  let axis = c.attr.int('axis', 1);
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis > r) throw c.refuse(`axis ${c.attr.int('axis', 1)} is out of range for rank ${r}`);
+  const prod = (ds: Dim[]) => (ds.every((d) => typeof d === 'number') ? sizeOf(ds as number[]) : null);
+  const [pre, post] = [prod(xs.slice(0, axis)), prod(xs.slice(axis))];
+  if (pre !== null) return [c.op('reshape', [x], { shape: [pre, -1] })];
+  if (axis === 1) return [c.op('reshape', [x], { shape: [0, -1] })];
+  if (post !== null) return [c.op('reshape', [x], { shape: [-1, post] })];
+  throw c.refuse(`both sides of axis ${axis} of shape [${xs.join(', ')}] have symbolic dimensions`);
+};
+
+const transpose: Builder = (c) => {
+  const perm = c.attr.ints('perm');
+  return [c.op('transpose', [c.input(0)], { axes: perm ?? null })];
+};
+
+const squeeze: Builder = (c) => {
+  const sym = c.symbolicInput(0);
+  const axes = axesOf(c, 13);
+  if (sym) {
+    if (sym.dims.length !== 1 || (axes && axes.length !== 1)) throw c.refuse('squeezing a shape value other than one of length 1');
+    return [c.shapeValue(sym.dims, true)];
+  }
+  const x = c.input(0);
+  const xs = x.type.shape;
+  const r = xs.length;
+  const list = axes ? axes.map((a) => normAxis(c, a, r)) : xs.flatMap((d, i) => (d === 1 ? [i] : []));
+  for (const a of list) if (xs[a] !== 1 && typeof xs[a] === 'number') throw c.refuse(`axis ${a} has size ${xs[a]}, not 1`);
+  if (!list.length) return [x];
+  const kept = xs.filter((_d, i) => !list.includes(i));
+  // gluonc's squeeze keeps at least one dimension (MXNet); a scalar result is a reshape.
+  if (!kept.length) return [c.op('reshape', [x], { shape: [] })];
+  return [c.op('squeeze', [x], { axis: list })];
+};
+
+const unsqueeze: Builder = (c) => {
+  const axes = axesOf(c, 13);
+  if (!axes) throw c.refuse('it has no axes');
+  const sym = c.symbolicInput(0);
+  if (sym) {
+    if (!sym.rank0 || axes.length !== 1) throw c.refuse('unsqueezing a shape value other than a scalar');
+    return [c.shapeValue(sym.dims)];
+  }
+  let x = c.input(0);
+  const outRank = x.type.shape.length + axes.length;
+  const list = axes.map((a) => normAxis(c, a, outRank)).sort((a, b) => a - b);
+  for (const a of list) x = c.op('expandDims', [x], { axis: a });
+  return [x];
+};
+
+/** Concat: of shape values (lists of dimensions) or of tensors. */
+const concat: Builder = (c) => {
+  const syms = Array.from({ length: c.nInputs }, (_v, i) => c.symbolicInput(i));
+  if (syms.some((s) => s)) {
+    const dims: Dim[] = [];
+    for (let i = 0; i < c.nInputs; i++) dims.push(...(syms[i]?.dims ?? c.dims(i)!));
+    return [c.shapeValue(dims)];
+  }
+  const ins: Value[] = [];
+  for (let i = 0; i < c.nInputs; i++) if (c.has(i)) ins.push(c.input(i));
+  if (!c.attr.has('axis') && c.opset >= 4) throw c.refuse('it has no axis attribute');
+  const axis = normAxis(c, c.attr.int('axis', 1), ins[0]!.type.shape.length);
+  if (ins.length === 1) return [ins[0]!];
+  return [c.op('concat', ins, { dim: axis })];
+};
+
+const split: Builder = (c) => {
+  const x = c.input(0);
+  const xs = x.type.shape;
+  const axis = normAxis(c, c.attr.int('axis', 0), xs.length);
+  const n = c.outputNames.length;
+  let sizes = c.opset < 13 ? c.attr.ints('split') : c.numbers(1, 'split');
+  if (!sizes) {
+    const len = xs[axis];
+    if (typeof len !== 'number') throw c.refuse(`splitting the symbolic dimension '${len}' needs explicit sizes`);
+    const parts = c.opset >= 18 && c.attr.has('num_outputs') ? c.attr.int('num_outputs', n) : n;
+    const chunk = Math.ceil(len / parts);
+    sizes = Array.from({ length: parts }, (_v, i) => Math.max(Math.min(chunk, len - i * chunk), 0));
+  }
+  if (sizes.length !== n) throw c.refuse(`${sizes.length} split sizes for ${n} outputs`);
+  if (n === 1) return [x];
+  let at = 0;
+  return sizes.map((s) => {
+    const v = c.op('sliceAxis', [x], { axis, begin: at, end: at + s });
+    at += s;
+    return v;
+  });
+};
+
+/** Slice: attributes before opset 10, inputs (starts, ends, axes, steps) after. */
+const slice: Builder = (c) => {
+  const old = c.opset < 10;
+  const starts = old ? c.attr.ints('starts') : c.numbers(1, 'starts');
+  const ends = old ? c.attr.ints('ends') : c.numbers(2, 'ends');
+  if (!starts || !ends || starts.length !== ends.length) throw c.refuse('starts and ends must be given with one entry per sliced axis');
+  const axesIn = old ? c.attr.ints('axes') : c.numbers(3, 'axes');
+  const steps = (old ? null : c.numbers(4, 'steps')) ?? starts.map(() => 1);
+  const sym = c.symbolicInput(0);
+  const rank = sym ? 1 : c.input(0).type.shape.length;
+  const axes = (axesIn ?? starts.map((_s, i) => i)).map((a) => normAxis(c, a, rank, 'slice axis'));
+  const big = (v: number) => (Math.abs(v) >= FAR ? null : v);
+  if (sym) {
+    if (steps[0] !== 1) throw c.refuse('a stepped slice of a shape value');
+    const n = sym.dims.length;
+    const b = Math.min(Math.max(starts[0]! < 0 ? starts[0]! + n : starts[0]!, 0), n);
+    const e = Math.min(Math.max(ends[0]! < 0 ? ends[0]! + n : ends[0]!, 0), n);
+    return [c.shapeValue(sym.dims.slice(b, Math.max(b, e)))];
+  }
+  const begin: (number | null)[] = new Array<number | null>(rank).fill(null);
+  const end: (number | null)[] = new Array<number | null>(rank).fill(null);
+  const step: (number | null)[] = new Array<number | null>(rank).fill(null);
+  axes.forEach((a, i) => {
+    if (steps[i] === 0) throw c.refuse(`step 0 on axis ${a}`);
+    begin[a] = big(starts[i]!);
+    end[a] = big(ends[i]!);
+    step[a] = steps[i]!;
+  });
+  return [c.op('slice', [c.input(0)], { begin, end, step } as never)];
+};
+
+/** Gather: constant picks from shape values, else `take` (wrap mode gives ONNX's negative indices). */
+const gather: Builder = (c) => {
+  const axis = c.attr.int('axis', 0);
+  const sym = c.symbolicInput(0);
+  if (sym) {
+    const idx = c.numbers(1, 'the indices of a gather from a shape');
+    const t = c.data(1)!;
+    const n = sym.dims.length;
+    const dims = idx!.map((i) => sym.dims[i < 0 ? i + n : i]!);
+    return [c.shapeValue(dims, t.shape.length === 0)];
+  }
+  const x = c.input(0);
+  return [c.op('take', [x, c.input(1)], { axis: normAxis(c, axis, x.type.shape.length), mode: 'wrap' })];
+};
+
+/** Expand: bidirectional broadcast; the input's own dimensions are kept with MXNet's 0. */
+const expand: Builder = (c) => {
+  let x = c.input(0);
+  const target = c.dims(1)!;
+  while (x.type.shape.length < target.length) x = c.op('expandDims', [x], { axis: 0 });
+  const xs = x.type.shape;
+  const pad = xs.length - target.length;
+  const out = xs.map((d, i): number => {
+    const t = i < pad ? 1 : target[i - pad]!;
+    if (t === 1 || t === d) return 0;
+    if (typeof t === 'number') {
+      if (d !== 1 && typeof d === 'number') throw c.refuse(`dimension ${i} of size ${d} cannot broadcast to ${t}`);
+      return t;
+    }
+    throw c.refuse(`broadcasting dimension ${i} (${d}) to the symbolic size '${t}' is not supported`);
+  });
+  return [out.every((d) => d === 0) ? x : c.op('broadcastTo', [x], { shape: out })];
+};
+
+const tile: Builder = (c) => {
+  const reps = c.numbers(1, 'repeats')!;
+  return [c.op('tile', [c.input(0)], { reps })];
+};
+
+const pad: Builder = (c) => {
+  const x = c.input(0);
+  const r = x.type.shape.length;
+  const mode = c.attr.str('mode', 'constant');
+  if (!['constant', 'edge', 'reflect'].includes(mode)) throw c.refuse(`mode '${mode}' is not supported (constant, edge, reflect)`);
+  const old = c.opset < 11;
+  const pads = old ? c.attr.ints(c.opset < 2 ? 'paddings' : 'pads') : c.numbers(1, 'pads');
+  const value = old ? c.attr.float('value', 0) : (c.numbers(2, 'constant_value')?.[0] ?? 0);
+  const axes = (old ? null : c.numbers(3, 'axes'))?.map((a) => normAxis(c, a, r)) ?? Array.from({ length: r }, (_v, i) => i);
+  if (!pads || pads.length !== 2 * axes.length) throw c.refuse(`pads must hold 2 entries per padded axis (${axes.length} axes), got ${JSON.stringify(pads)}`);
+  if (pads.some((p) => p < 0)) throw c.refuse(`negative pads ${JSON.stringify(pads)} (cropping) are not supported`);
+  const width = new Array<number>(2 * r).fill(0);
+  axes.forEach((a, i) => {
+    width[2 * a] = pads[i]!;
+    width[2 * a + 1] = pads[i + axes.length]!;
+  });
+  if (width.every((p) => p === 0)) return [x];
+  return [c.op('pad', [x], { mode, padWidth: width, constantValue: value })];
+};
+
+/** Cast of a shape value keeps it a shape value (int64 -> int32 and back). */
+function castShape(c: ImportCtx): Value[] | null {
+  const sym = c.symbolicInput(0);
+  if (!sym) return null;
+  const to = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
+  if (to !== 'int64' && to !== 'int32') throw c.refuse(`casting a shape to ${to}`);
+  return [c.shapeValue(sym.dims, sym.rank0)];
+}
+
+/** EyeLike: ones on diagonal `k` of a matrix of the input's (known) shape. */
+const eyeLike: Builder = (c) => {
+  const x = c.input(0);
+  const [r, cols] = concreteDims(c, x.type.shape, 'the shape');
+  if (x.type.shape.length !== 2) throw c.refuse(`input of rank ${x.type.shape.length} (EyeLike takes a matrix)`);
+  const k = c.attr.int('k', 0);
+  const dtype = c.attr.has('dtype') ? dtypeOf(c, c.attr.int('dtype', 1), 'attribute dtype') : x.type.dtype;
+  const values = Array.from({ length: r! * cols! }, (_v, i) => (i % cols! === Math.floor(i / cols!) + k ? 1 : 0));
+  return [c.constant(tensorFromNumbers(dtype, [r!, cols!], values))];
+};
+
+/** Hann, Hamming and Blackman windows of a constant size: constants (cosine sums, ONNX's coefficients). */
+function window(coeffs: number[]): Builder {
+  return (c) => {
+    const size = c.numbers(0, 'size')![0]!;
+    const periodic = c.attr.int('periodic', 1) === 1;
+    const dtype = dtypeOf(c, c.attr.int('output_datatype', 1), 'attribute output_datatype');
+    const n1 = periodic ? size : size - 1;
+    const values = Array.from({ length: size }, (_v, k) => coeffs.reduce((s, a, j) => s + (j % 2 ? -a : a) * Math.cos((2 * Math.PI * j * k) / n1), 0));
+    return [c.constant(tensorFromNumbers(dtype, [size], values))];
+  };
+}
+
+/** The shape and indexing importers by ONNX operator. */
+export const SHAPE_IMPORTS: Record<string, Builder> = {
+  Constant: constantNode,
+  ConstantOfShape: constantOfShape,
+  Range: range,
+  Shape: shape,
+  Size: size,
+  Reshape: reshape,
+  Flatten: flatten,
+  Transpose: transpose,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Gather: gather,
+  Expand: expand,
+  Tile: tile,
+  Pad: pad,
+  EyeLike: eyeLike,
+  HannWindow: window([0.5, 0.5]),
+  HammingWindow: window([25 / 46, 21 / 46]),
+  BlackmanWindow: window([0.42, 0.5, 0.08]),
+};
+
+/** Integer arithmetic on shape values (N * heads, ...): numbers computed, symbolic entries become named expressions. */
+function shapeArithmetic(sign: string, f: (a: number, b: number) => number): (c: ImportCtx) => Value[] | null {
+  return (c) => {
+    const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
+    if (!sa && !sb) return null;
+    const a = sa?.dims ?? c.dims(0)!;
+    const b = sb?.dims ?? c.dims(1)!;
+    const n = Math.max(a.length, b.length);
+    if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) throw c.refuse(`shape arithmetic on lists of ${a.length} and ${b.length} entries`);
+    const dims = Array.from({ length: n }, (_v, i): Dim => {
+      const [x, y] = [a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!];
+      return typeof x === 'number' && typeof y === 'number' ? f(x, y) : `(${x}${sign}${y})`;
+    });
+    const rank0 = (sa?.rank0 ?? c.data(0)?.shape.length === 0) && (sb?.rank0 ?? c.data(1)?.shape.length === 0);
+    return [c.shapeValue(dims, rank0)];
+  };
+}
+
+/** Builders that also accept shape values for the element-wise operators of the same name. */
+export const SHAPE_AWARE: Record<string, (c: ImportCtx) => Value[] | null> = {
+  Mul: shapeArithmetic('*', (a, b) => a * b),
+  Add: shapeArithmetic('+', (a, b) => a + b),
+  Sub: shapeArithmetic('-', (a, b) => a - b),
+  Div: shapeArithmetic('/', (a, b) => Math.trunc(a / b)),
+  Cast: castShape,
+  Identity: (c) => {
+    const sym = c.symbolicInput(0);
+    return sym ? [c.shapeValue(sym.dims, sym.rank0)] : null;
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * The one table of the importer: ONNX operator (default domain) -> builder,
+ * merged from the family files, plus the operators known not to map yet
+ * with the reason given in their refusal.
+ */
+import type { Value } from '../../ir/value.js';
+import type { Builder, ImportCtx } from './context.js';
+import { ELEMENTWISE_IMPORTS } from './elementwise.js';
+import { GATHER_IMPORTS } from './gather.js';
+import { LOSS_IMPORTS } from './loss.js';
+import { NN_IMPORTS } from './nn.js';
+import { REDUCE_IMPORTS } from './reduce.js';
+import { RNN_IMPORTS } from './rnn.js';
+import { SHAPE_AWARE, SHAPE_IMPORTS } from './shape.js';
+
+/** Every mapped ONNX operator and its builder. */
+export const IMPORTS: Readonly<Record<string, Builder>> = {
+  ...ELEMENTWISE_IMPORTS,
+  ...REDUCE_IMPORTS,
+  ...SHAPE_IMPORTS,
+  ...NN_IMPORTS,
+  ...LOSS_IMPORTS,
+  ...GATHER_IMPORTS,
+  ...RNN_IMPORTS,
+};
+
+/** ONNX operators that do not map yet, and why (named in the refusal). */
+export const NOT_YET: Readonly<Record<string, string>> = {
+  CumSum: 'gluonc has no cumsum operator yet',
+  Trilu: 'gluonc has no tril/triu operator yet',
+  If: 'control flow has no gluonc equivalent',
+  Loop: 'control flow has no gluonc equivalent',
+  Scan: 'control flow has no gluonc equivalent',
+  NonZero: 'its output shape depends on the data',
+  Unique: 'its output shape depends on the data',
+  NonMaxSuppression: 'its output shape depends on the data',
+  Compress: 'its output shape depends on the data',
+  ScatterElements: 'not mapped yet',
+  ScatterND: 'not mapped yet',
+  GatherND: 'not mapped yet',
+  SequenceConstruct: 'sequences have no gluonc equivalent',
+  SplitToSequence: 'sequences have no gluonc equivalent',
+  SequenceEmpty: 'sequences have no gluonc equivalent',
+};
+
+/**
+ * Maps one ONNX node onto gluonc operators: the values of its outputs.
+ *
+ * ```ts
+ * const outs = importNode(makeImportCtx(node, 'conv1', 17, hooks));
+ * ```
+ */
+export function importNode(c: ImportCtx): Value[] {
+  const aware = SHAPE_AWARE[c.opType]?.(c);
+  if (aware) return aware;
+  const b = IMPORTS[c.opType];
+  if (!b) throw c.refuse(NOT_YET[c.opType]);
+  return b(c);
+}
+
+/** True when the importer maps `opType` (default ONNX domain). */
+export function canImport(opType: string): boolean {
+  return opType in IMPORTS;
+}

@@ -1,0 +1,49 @@
+/**
+ * `gluonc import`: a torch-exported CNN (test/fixtures/onnx/cnn) becomes a
+ * safetensors file and a model file that `gluonc compile` (and `--train`)
+ * accepts; the compiled artifact gives PyTorch's output. A file with an
+ * unmapped operator is reported by name and exits 1 with one line.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { readNpy, tensorToNumbers } from '../../runtime/index.js';
+import { gluonc, oneLineError, ROOT } from '../helpers/cli.js';
+
+describe('cli/import', function () {
+  this.timeout(240_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'gluonc-import-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports the operators, writes parameters and a model file that compiles and matches PyTorch', async () => {
+    const fixture = join(ROOT, 'test/fixtures/onnx/cnn');
+    const r = gluonc(['import', join(fixture, 'model.onnx'), '-o', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Conv\s+2\s+maps/);
+    assert.match(r.stdout, /BatchNormalization\s+1\s+maps/);
+    for (const f of ['model.safetensors', 'model.mts', 'model.onnx']) assert.ok(existsSync(join(dir, f)), f);
+    const c = gluonc(['compile', join(dir, 'model.mts'), '-o', join(dir, 'out.onnx'), '--train']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.ok(existsSync(join(dir, 'out.train.onnx')));
+    const x = readNpy(join(fixture, 'x.npy'));
+    const s = await ort.InferenceSession.create(join(dir, 'out.onnx'));
+    const out = await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', x.data as Float32Array, x.shape) });
+    await s.release();
+    const want = tensorToNumbers(readNpy(join(fixture, 'y.npy')));
+    const got = [...(out[s.outputNames[0]!]!.data as Float32Array)];
+    assert.equal(got.length, want.length);
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-5 + 1e-4 * Math.abs(want[i]!), `y[${i}]: ${v} vs PyTorch ${want[i]}`));
+  });
+
+  it('names what does not map and exits 1 with one line', () => {
+    const bad = join(ROOT, 'test/fixtures/onnx/unmapped.onnx');
+    const r = gluonc(['import', bad, '-o', join(dir, 'bad')]);
+    assert.match(r.stdout, /NonZero\s+1\s+does not map/);
+    assert.match(r.stdout, /ONNX operator 'NonZero' \(node 'nz'\) has no gluonc equivalent: its output shape depends on the data/);
+    assert.match(oneLineError(r), /does not import/);
+    assert.ok(!existsSync(join(dir, 'bad', 'unmapped.mts')));
+  });
+});

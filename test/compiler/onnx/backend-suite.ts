@@ -1,0 +1,112 @@
+/**
+ * Runs one case of ONNX's backend test data (Debian's `libonnx-testdata`:
+ * `<dir>/model.onnx` plus `test_data_set_N/input_k.pb`, `output_k.pb`):
+ * imports the model, runs it hybridized (compiled graph) and eagerly
+ * (`SymbolBlock` on NDArrays), and compares every output with the expected
+ * one at ONNX's backend-test tolerance (rtol 1e-3, atol 1e-7).
+ * The expected outputs are ONNX's own reference results, independent of gluonc.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileGraph } from '../../../compiler/compile.js';
+import { NDArray } from '../../../compiler/engine/ndarray.js';
+import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
+import { fromTensorProto, onnx, readModel } from '../../../compiler/onnx/index.js';
+import type { HostTensor } from '../../../runtime/tensor.js';
+import { tensorToNumbers } from '../../../runtime/tensor.js';
+
+/** Where `libonnx-testdata` installs the test data. */
+export const BACKEND_DATA = '/usr/include/onnx/backend/test/data';
+
+/** The outcome of one case. */
+export interface CaseResult {
+  status: 'pass' | 'refused' | 'mismatch' | 'error';
+  message: string;
+}
+
+function readTensor(path: string): HostTensor {
+  return fromTensorProto(onnx.TensorProto.decode(readFileSync(path)));
+}
+
+/** Compares outputs at rtol/atol; returns a description of the first difference or ''. */
+export function compareTensors(name: string, got: HostTensor, want: HostTensor, rtol = 1e-3, atol = 1e-7): string {
+  if (got.shape.join(',') !== want.shape.join(',')) return `${name}: shape [${got.shape}] vs expected [${want.shape}]`;
+  const g = tensorToNumbers(got);
+  const w = tensorToNumbers(want);
+  for (let i = 0; i < w.length; i++) {
+    const [a, b] = [g[i]!, w[i]!];
+    if (Number.isNaN(b) ? !Number.isNaN(a) : !(Math.abs(a - b) <= atol + rtol * Math.abs(b))) return `${name}[${i}]: ${a} vs expected ${b}`;
+  }
+  return '';
+}
+
+/**
+ * The model with the graph inputs named in `fixed` turned into initializers
+ * holding the test's data: the backend tests feed shapes, axes and pads as
+ * inputs, which gluonc needs when the graph is built.
+ */
+function withConstantInputs(bytes: Uint8Array, fixed: Map<string, Uint8Array>): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph!;
+  g.input = (g.input ?? []).filter((vi) => !fixed.has(vi.name ?? ''));
+  for (const [name, pb] of fixed) g.initializer = [...(g.initializer ?? []), { ...onnx.TensorProto.decode(pb), name }];
+  return onnx.ModelProto.encode(m).finish();
+}
+
+const numbered = (files: string[], prefix: string): string[] =>
+  files.filter((f) => new RegExp(`^${prefix}_\\d+\\.pb$`).test(f)).sort((a, b) => parseInt(a.slice(prefix.length + 1)) - parseInt(b.slice(prefix.length + 1)));
+
+/** Imports and runs the case in `dir` (both ways), comparing with its first data set. */
+export function runBackendCase(dir: string): CaseResult & { constantInputs: string[] } {
+  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
+  if (!sets.length || !existsSync(join(dir, 'model.onnx'))) return { status: 'error', message: 'no model or data set', constantInputs: [] };
+  const data = join(dir, sets[0]!);
+  const files = readdirSync(data);
+  const modelBytes = readFileSync(join(dir, 'model.onnx'));
+  const declared = (onnx.ModelProto.decode(modelBytes).graph?.input ?? []).map((vi) => vi.name ?? '');
+  const inputFiles = numbered(files, 'input');
+  const fixed = new Map<string, Uint8Array>();
+  let graph;
+  for (;;) {
+    try {
+      ({ graph } = readModel(fixed.size ? withConstantInputs(modelBytes, fixed) : modelBytes));
+      break;
+    } catch (e) {
+      const m = (e as Error).message;
+      const runtime = m.match(/'([^']+)'\) is computed at run time/);
+      const k = runtime ? declared.indexOf(runtime[1]!) : -1;
+      if (k >= 0 && inputFiles[k] && !fixed.has(runtime![1]!)) {
+        fixed.set(runtime![1]!, readFileSync(join(data, inputFiles[k]!)));
+        continue;
+      }
+      const status = /has no gluonc equivalent|not supported|gluonc needs|is not a tensor|unsupported ONNX dtype/.test(m) ? 'refused' : 'error';
+      return { status, message: m, constantInputs: [...fixed.keys()] };
+    }
+  }
+  const constantInputs = [...fixed.keys()];
+  const inputs = inputFiles.filter((_f, i) => !fixed.has(declared[i]!)).map((f) => readTensor(join(data, f)));
+  const outputs = numbered(files, 'output').map((f) => readTensor(join(data, f)));
+  const names = graph.inputs.map((v) => v.name);
+  if (inputs.length < names.length) return { status: 'error', message: `${inputs.length} inputs for ${names.length} graph inputs`, constantInputs };
+  const feeds: Record<string, HostTensor> = {};
+  names.forEach((n, i) => (feeds[n] = inputs[i]!));
+  try {
+    const types = Object.fromEntries(names.map((n) => [n, { dtype: feeds[n]!.dtype, shape: feeds[n]!.shape }]));
+    const got = compileGraph(graph, types)(feeds);
+    for (let k = 0; k < outputs.length; k++) {
+      const o = graph.outputs[k]!.name;
+      const diff = compareTensors(`hybridized ${o}`, got[o]!, outputs[k]!);
+      if (diff) return { status: 'mismatch', message: diff, constantInputs };
+    }
+    const block = new SymbolBlock(graph, null, dir);
+    const eager = block.call(...names.map((n) => new NDArray(feeds[n]!)));
+    const list = (Array.isArray(eager) ? eager : [eager]) as NDArray[];
+    for (let k = 0; k < outputs.length; k++) {
+      const diff = compareTensors(`eager ${graph.outputs[k]!.name}`, list[k]!._host, outputs[k]!);
+      if (diff) return { status: 'mismatch', message: diff, constantInputs };
+    }
+  } catch (e) {
+    return { status: 'error', message: (e as Error).message.split('\n')[0]!, constantInputs };
+  }
+  return { status: 'pass', message: '', constantInputs };
+}

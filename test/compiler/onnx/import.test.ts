@@ -1,0 +1,212 @@
+/**
+ * The importer of other tools' ONNX files (compiler/onnx/import): each
+ * opset's form of an operator (attributes before, inputs after), shapes
+ * computed from a symbolic batch dimension, what becomes a parameter, and
+ * refusals that name the operator, the node and the reason. onnxruntime
+ * running the same file is the reference; the imported graph runs
+ * hybridized (compiled) and eagerly (SymbolBlock on NDArrays).
+ */
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import type { onnx as OnnxNs } from 'onnx-proto';
+import { compileGraph } from '../../../compiler/compile.js';
+import { NDArray } from '../../../compiler/engine/ndarray.js';
+import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
+import type { Shape } from '../../../compiler/ir/types.js';
+import { onnx, readModel, tensorProto, valueInfo } from '../../../compiler/onnx/index.js';
+import type { DType } from '../../../runtime/dtypes.js';
+import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
+
+const T = onnx.AttributeProto.AttributeType;
+const ints = (name: string, v: number[]): OnnxNs.IAttributeProto => ({ name, type: T.INTS, ints: v });
+const str = (name: string, v: string): OnnxNs.IAttributeProto => ({ name, type: T.STRING, s: new TextEncoder().encode(v) });
+const int = (name: string, v: number): OnnxNs.IAttributeProto => ({ name, type: T.INT, i: v });
+const i64 = (v: number[]): HostTensor => tensorFromNumbers('int64', [v.length], v);
+
+function data(shape: number[], seed = 1): HostTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensorFromNumbers('float32', shape, Array.from({ length: n }, (_v, i) => Math.round(Math.sin(i * 1.3 + seed) * 40) / 16));
+}
+
+/** A model as another tool writes it. */
+function model(nodes: OnnxNs.INodeProto[], inputs: [string, Shape][], outputs: [string, DType][], inits: [string, HostTensor][] = [], opset = 17): Uint8Array {
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: 'other-tool',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: 'g',
+      node: nodes,
+      input: inputs.map(([n, s]) => valueInfo(n, { dtype: 'float32', shape: s })),
+      output: outputs.map(([n, d]) => valueInfo(n, { dtype: d })),
+      initializer: inits.map(([n, t]) => tensorProto(n, t)),
+    },
+  }).finish();
+}
+
+/** Runs `bytes` in onnxruntime and through the importer (compiled and eager); every output must agree. */
+async function sameAsOrt(bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<void> {
+  const session = await ort.InferenceSession.create(bytes);
+  const want = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, t.shape)])));
+  await session.release();
+  const { graph } = readModel(bytes);
+  const types = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape }]));
+  const hybrid = compileGraph(graph, types)(feeds);
+  const eagerOut = new SymbolBlock(graph).call(...graph.inputs.map((v) => new NDArray(feeds[v.name]!)));
+  const eager = (Array.isArray(eagerOut) ? eagerOut : [eagerOut]) as NDArray[];
+  graph.outputs.forEach((o, k) => {
+    const w = want[o.name]!;
+    for (const [how, got] of [['hybridized', hybrid[o.name]!], ['eager', eager[k]!._host]] as const) {
+      assert.deepEqual(got.shape, [...w.dims], `${how} ${o.name}: shape`);
+      const g = tensorToNumbers(got);
+      const ref = Array.from(w.data as ArrayLike<number>, Number);
+      g.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 1e-5 + 1e-5 * Math.abs(ref[i]!), `${how} ${o.name}[${i}]: ${v} vs onnxruntime ${ref[i]}`));
+    }
+  });
+}
+
+describe('ONNX import (files from other tools)', () => {
+  it('reads attribute forms (opset 11) and input forms (opset 13) of Squeeze, Unsqueeze, ReduceSum and Split alike', async () => {
+    const x = data([2, 1, 6]);
+    const old = model(
+      [
+        { opType: 'Squeeze', input: ['x'], output: ['s'], attribute: [ints('axes', [1])] },
+        { opType: 'ReduceSum', input: ['s'], output: ['r'], attribute: [ints('axes', [-1]), int('keepdims', 0)] },
+        { opType: 'Unsqueeze', input: ['r'], output: ['u'], attribute: [ints('axes', [0, 2])] },
+        { opType: 'Split', input: ['s'], output: ['a', 'b'], attribute: [int('axis', 1), ints('split', [2, 4])] },
+      ],
+      [['x', [2, 1, 6]]],
+      [['u', 'float32'], ['a', 'float32'], ['b', 'float32']],
+      [],
+      11,
+    );
+    const fresh = model(
+      [
+        { opType: 'Squeeze', input: ['x', 'ax1'], output: ['s'] },
+        { opType: 'ReduceSum', input: ['s', 'axm1'], output: ['r'], attribute: [int('keepdims', 0)] },
+        { opType: 'Unsqueeze', input: ['r', 'ax02'], output: ['u'] },
+        { opType: 'Split', input: ['s', 'sizes'], output: ['a', 'b'], attribute: [int('axis', 1)] },
+      ],
+      [['x', [2, 1, 6]]],
+      [['u', 'float32'], ['a', 'float32'], ['b', 'float32']],
+      [['ax1', i64([1])], ['axm1', i64([-1])], ['ax02', i64([0, 2])], ['sizes', i64([2, 4])]],
+      13,
+    );
+    await sameAsOrt(old, { x });
+    await sameAsOrt(fresh, { x });
+  });
+
+  it('gives opset-11 Softmax its flattening semantics (axis 1 of a rank-3 tensor) and opset 13 one axis', async () => {
+    const x = data([2, 3, 4]);
+    for (const opset of [11, 13]) {
+      await sameAsOrt(model([{ opType: 'Softmax', input: ['x'], output: ['y'], attribute: [int('axis', 1)] }], [['x', [2, 3, 4]]], [['y', 'float32']], [], opset), { x });
+    }
+  });
+
+  it('follows Shape -> Gather -> Concat -> Reshape from a symbolic batch dimension (any batch size runs)', async () => {
+    const bytes = model(
+      [
+        { opType: 'Shape', input: ['x'], output: ['shp'] },
+        { opType: 'Gather', input: ['shp', 'zero'], output: ['n'], attribute: [int('axis', 0)] },
+        { opType: 'Unsqueeze', input: ['n', 'ax0'], output: ['n1'] },
+        { opType: 'Mul', input: ['n1', 'two'], output: ['n2'] },
+        { opType: 'Concat', input: ['n2', 'minus1'], output: ['target'], attribute: [int('axis', 0)] },
+        { opType: 'Reshape', input: ['x', 'target'], output: ['y'] },
+      ],
+      [['x', ['N', 4, 3]]],
+      [['y', 'float32']],
+      [['zero', tensorFromNumbers('int64', [], [0])], ['ax0', i64([0])], ['two', i64([2])], ['minus1', i64([-1])]],
+    );
+    const { graph } = readModel(bytes);
+    assert.deepEqual(graph.nodes.map((n) => n.op), ['reshape'], 'the shape arithmetic folds away');
+    await sameAsOrt(bytes, { x: data([2, 4, 3]) });
+    await sameAsOrt(bytes, { x: data([5, 4, 3]) });
+  });
+
+  it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
+    const bytes = model(
+      [
+        { opType: 'Gemm', input: ['x', 'W', 'b'], output: ['h'], attribute: [int('transB', 1)] },
+        { opType: 'Mul', input: ['h', 'half'], output: ['m'] },
+        { opType: 'Reshape', input: ['m', 'shape'], output: ['y'] },
+      ],
+      [['x', [2, 3]]],
+      [['y', 'float32']],
+      [['W', data([4, 3])], ['b', data([4])], ['half', tensorFromNumbers('float32', [], [0.5])], ['shape', i64([-1])]],
+    );
+    const { graph } = readModel(bytes);
+    assert.deepEqual(graph.params.map((p) => p.name).sort(), ['W', 'b']);
+    const block = new SymbolBlock(graph);
+    assert.deepEqual([...block.collectParams().keys()].sort(), ['W', 'b']);
+  });
+
+  it('maps Gemm with transA, alpha and beta, and a broadcast batched MatMul', async () => {
+    const bytes = model(
+      [
+        { opType: 'Gemm', input: ['a', 'B', 'C'], output: ['g'], attribute: [int('transA', 1), { name: 'alpha', type: T.FLOAT, f: 0.5 }, { name: 'beta', type: T.FLOAT, f: 2 }] },
+        { opType: 'MatMul', input: ['m', 'M'], output: ['y'] },
+      ],
+      [['a', [3, 2]], ['m', [2, 1, 3, 4]]],
+      [['g', 'float32'], ['y', 'float32']],
+      [['B', data([3, 5], 2)], ['C', data([1, 5], 3)], ['M', data([3, 4, 2], 4)]],
+    );
+    await sameAsOrt(bytes, { a: data([3, 2]), m: data([2, 1, 3, 4], 5) });
+  });
+
+  it('pads asymmetrically (SAME_UPPER) before Conv and MaxPool', async () => {
+    const bytes = model(
+      [
+        { opType: 'Conv', input: ['x', 'W'], output: ['c'], attribute: [{ name: 'auto_pad', type: T.STRING, s: new TextEncoder().encode('SAME_UPPER') }, ints('strides', [2, 2])] },
+        { opType: 'MaxPool', input: ['c'], output: ['y'], attribute: [ints('kernel_shape', [2, 2]), ints('pads', [0, 0, 1, 1])] },
+      ],
+      [['x', [1, 2, 6, 6]]],
+      [['y', 'float32']],
+      [['W', data([3, 2, 3, 3], 7)]],
+    );
+    await sameAsOrt(bytes, { x: data([1, 2, 6, 6]) });
+  });
+
+  it('resizes linearly, cubically and by nearest neighbour, to scales or sizes, as onnxruntime does', async () => {
+    const x = data([1, 2, 3, 4]);
+    const cases: [string, string, OnnxNs.IAttributeProto[]][] = [
+      ['scales', 'linear', [str('coordinate_transformation_mode', 'half_pixel')]],
+      ['sizes', 'linear', [str('coordinate_transformation_mode', 'align_corners')]],
+      ['scales', 'cubic', [str('coordinate_transformation_mode', 'pytorch_half_pixel')]],
+      ['sizes', 'nearest', [str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')]],
+      ['scales', 'nearest', [str('coordinate_transformation_mode', 'half_pixel'), str('nearest_mode', 'round_prefer_ceil')]],
+    ];
+    for (const [by, mode, attrs] of cases) {
+      const inputs = by === 'scales' ? ['x', '', 'scales'] : ['x', '', '', 'sizes'];
+      const bytes = model(
+        [{ opType: 'Resize', input: inputs, output: ['y'], attribute: [str('mode', mode), ...attrs] }],
+        [['x', [1, 2, 3, 4]]],
+        [['y', 'float32']],
+        by === 'scales' ? [['scales', tensorFromNumbers('float32', [4], [1, 1, 1.5, 0.75])]] : [['sizes', i64([1, 2, 5, 7])]],
+      );
+      await sameAsOrt(bytes, { x });
+    }
+  });
+
+  it('refuses by operator, node and reason', () => {
+    const resize = model(
+      [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
+      [['x', [1, 1, 2, 2]]],
+      [['y', 'float32']],
+      [['roi', tensorFromNumbers('float32', [8], [0, 0, 0, 0, 1, 1, 1, 1])], ['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 2])]],
+    );
+    assert.throws(() => readModel(resize), { message: "readModel: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
+    const unique = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'u' }], [['x', [2, 3]]], [['y', 'float32']]);
+    assert.throws(() => readModel(unique), { message: "readModel: ONNX operator 'Unique' (node 'u') has no gluonc equivalent: its output shape depends on the data" });
+    const shapeAsData = model(
+      [
+        { opType: 'Shape', input: ['x'], output: ['s'] },
+        { opType: 'Cast', input: ['s'], output: ['f'], attribute: [int('to', 1)], name: 'tofloat' },
+      ],
+      [['x', ['N', 3]]],
+      [['f', 'float32']],
+    );
+    assert.throws(() => readModel(shapeAsData), /ONNX operator 'Cast' \(node 'tofloat'\) has no gluonc equivalent: casting a shape to float32/);
+    const runtimeShape = model([{ opType: 'Reshape', input: ['x', 'shape'], output: ['y'], name: 'rs' }], [['x', [2, 3]], ['shape', [2]]], [['y', 'float32']]);
+    assert.throws(() => readModel(runtimeShape), /ONNX operator 'Reshape' \(node 'rs'\) has no gluonc equivalent: the shape input 1 \('shape'\) is computed at run time/);
+  });
+});
