@@ -4,23 +4,13 @@
  */
 import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from './autograd.js';
-import { Block as BlockClass } from './block.js';
-import { HybridBlock as HybridBlockClass } from './hybrid.js';
-import { SymbolBlock as SymbolBlockClass } from './symbol-block.js';
 import * as initMod from './init.js';
-import * as nnMod from './nn/index.js';
-import * as rnnMod from './rnn/index.js';
-import * as lossMod from './loss/index.js';
-import * as dataMod from './data/index.js';
-import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
-import type { F as FType, Tensor as TensorType } from './tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
 import * as ndMod from './nd.js';
 import { NDArray as NDArrayClass } from './ndarray.js';
 import * as randomMod from './random.js';
 import * as contextMod from './context.js';
 import { loadArrays, saveArrays } from './params-file.js';
-import { Trainer as TrainerClass } from './trainer.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
 
@@ -96,37 +86,15 @@ export const profiler = { counters, reset };
 export { NDArrayClass as NDArray, SymbolClass as Symbol };
 
 /**
- * Blocks, parameters and layers.
+ * Blocks, parameters and layers (compiler/gluon/gluon-namespace.ts); its
+ * classes are types too (`const d: gluon.nn.Dense`).
  *
  * ```ts
  * const net = new gluon.nn.HybridSequential();
  * net.add(new gluon.nn.Dense(5), new gluon.nn.Dense(1));
  * ```
  */
-export const gluon = {
-  Block: BlockClass,
-  HybridBlock: HybridBlockClass,
-  Parameter: ParameterClass,
-  ParameterDict: ParameterDictClass,
-  nn: nnMod,
-  SymbolBlock: SymbolBlockClass,
-  rnn: rnnMod,
-  loss: lossMod,
-  data: dataMod,
-  Trainer: TrainerClass,
-};
-export declare namespace gluon {
-  type Block = BlockClass;
-  type HybridBlock = HybridBlockClass;
-  type SymbolBlock = SymbolBlockClass;
-  type Parameter = ParameterClass;
-  type ParameterDict = ParameterDictClass;
-  type Trainer = TrainerClass;
-  /** The backend `hybridForward` receives: `nd` or `sym`. */
-  type F = FType;
-  /** What `hybridForward` computes with: an NDArray eagerly, a Symbol while traced. */
-  type Tensor = TensorType;
-}
+export * as gluon from './gluon-namespace.js';
 
 /** Initializers: `new init.Xavier({ magnitude: 2.24 })`. */
 export const init = {
