@@ -7,7 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { onnx } from '../compiler/onnx/proto.js';
 import { MANIFEST_METADATA_KEY } from '../compiler/manifest.js';
-import { Session, type Device } from '../runtime/session.js';
+import { CUDA_MISSING, Session, type Device } from '../runtime/session.js';
+import { cudaProviderInstalled } from '../runtime/ort.js';
 import { asUserError, firstLine, UserError } from './errors.js';
 
 /** An artifact read from disk. */
@@ -62,8 +63,17 @@ export function openArtifact(file: string, device: Device = 'cpu', threads?: num
   return asUserError(`'${file}'`, () => Session.create(a.bytes, { device, threads }));
 }
 
-/** Checks a `--device` value. */
-export function checkDevice(d: string): Device {
+/**
+ * Checks a `--device` value at start-up: `cuda` without onnxruntime-node's
+ * CUDA provider fails here, with the command that installs it (`fallback`
+ * names the command's own way around it, e.g. serve's `--fallback`).
+ *
+ * ```ts
+ * const device = checkDevice(flags.device);   // before any file is read
+ * ```
+ */
+export function checkDevice(d: string | undefined, fallback?: { given: boolean; hint: string }): Device {
   if (d !== 'cpu' && d !== 'cuda') throw new UserError(`bad --device '${d}': use cpu or cuda`);
+  if (d === 'cuda' && !fallback?.given && !cudaProviderInstalled()) throw new UserError(fallback ? `${CUDA_MISSING} (${fallback.hint})` : CUDA_MISSING);
   return d;
 }

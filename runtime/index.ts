@@ -2,7 +2,7 @@
  * `gluonc/runtime`: what services import. It depends only on
  * onnxruntime-node, never on the compiler or the Gluon front end.
  */
-export { Session, CUDA_INSTALL_HINT, toOrt, fromOrt, type Device, type IOInfo, type SessionOptions } from './session.js';
+export { Session, CUDA_INSTALL_HINT, CUDA_INSTALL_COMMAND, CUDA_MISSING, toOrt, fromOrt, type Device, type IOInfo, type SessionOptions } from './session.js';
 export { DTYPES, isDType, checkDType, type DType, type TypedArray } from './dtypes.js';
 export { sizeOf, tensorFromNumbers, tensorToNumbers, formatShape, type HostTensor } from './tensor.js';
 export { counters, reset as resetCounters, type Counters } from './profiler.js';
@@ -12,3 +12,4 @@ export { checkFeeds, type Feed, type Feeds } from './feeds.js';
 export { readModelFile, checkModelBytes, MAX_IR_VERSION, MIN_IR_VERSION, MAX_OPSET, MIN_OPSET, DEFAULT_MAX_BYTES, type ModelFile, type ModelFileOptions } from './model-file.js';
 export { MANIFEST_FORMAT, MANIFEST_METADATA_KEY, checkManifest, type ArtifactIO, type ArtifactManifest } from './manifest.js';
 export { serve, type ServeOptions, type ServeHandle } from './serve.js';
+export { cudaProviderInstalled } from './ort.js';

@@ -8,9 +8,13 @@
  * `npx gluonc --help` print no warning.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { CUDA_INSTALL_COMMAND, CUDA_INSTALL_HINT } from '../runtime/index.js';
+import { cudaProviderInstalled } from '../runtime/ort.js';
 import semver from 'semver';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -97,5 +101,43 @@ describe('package: install', function () {
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /Usage: gluonc/);
     assert.equal(help.stderr, '', 'npx gluonc --help printed on stderr');
+  });
+});
+
+describe('package: the CUDA install command', function () {
+  this.timeout(60_000);
+
+  it('is the one README and the error give', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    assert.ok(readme.includes(`\n${CUDA_INSTALL_COMMAND}\n`), 'README shows the command on its own line');
+    assert.ok(CUDA_INSTALL_HINT.includes(`\`${CUDA_INSTALL_COMMAND}\``));
+    assert.ok(!readme.includes('ONNXRUNTIME_NODE_INSTALL=cuda12 npm install\n'), 'README still gives the no-op npm install');
+  });
+
+  it('really fetches the provider on an existing install (it asks nuget.org, here through a proxy that refuses)', async function () {
+    if (cudaProviderInstalled()) this.skip(); // the script has nothing to fetch where the provider is installed
+    const asked: string[] = [];
+    const proxy = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(502).end();
+    });
+    proxy.on('connect', (req, socket) => {
+      asked.push(`CONNECT ${req.url}`);
+      socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const [assignment, ...command] = CUDA_INSTALL_COMMAND.split(' ');
+      const [name, value] = assignment!.split('=') as [string, string];
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+      // onnxruntime-node's script reaches the network through global-agent, which honours these variables.
+      const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...env, [name]: value, GLOBAL_AGENT_HTTP_PROXY: url, GLOBAL_AGENT_HTTPS_PROXY: url }, stdio: 'ignore' });
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      assert.ok(asked.some((a) => /nuget\.org/.test(a)), `the script asked nothing of nuget.org (asked: ${asked.join(', ') || 'nothing'}; exit ${code})`);
+      assert.notEqual(code, 0, 'the refused download should fail the script');
+    } finally {
+      proxy.close();
+    }
   });
 });

@@ -37,8 +37,8 @@ function integer(flag: string, v: string | undefined, min: number): number | und
  * `golden record`. Example: `goldenRecord('mlp.onnx', { dir: 'golden', device: 'cpu' })`.
  */
 export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): void {
-  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
   const device = checkDevice(flags.device);
+  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
   const idx = asUserError(`'${artifact}'`, () =>
     recordGolden(artifact, flags.dir, {
       seed: integer('--seed', flags.seed, 0),
@@ -59,8 +59,8 @@ export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: stri
  * ```
  */
 export function goldenCheck(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): boolean {
-  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
   const device = checkDevice(flags.device);
+  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
   asUserError('', () => readGoldenIndex(flags.dir));
   const r = asUserError(`'${artifact}'`, () => checkGolden(artifact, flags.dir, { rtol: tolerance('--rtol', flags.rtol), atol: tolerance('--atol', flags.atol), device }));
   log(r.report);

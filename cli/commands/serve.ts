@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { serve, type ServeHandle, type ServeOptions } from '../../runtime/serve.js';
+import { checkDevice } from '../artifact.js';
 import { userError, UserError } from '../errors.js';
 
 /** The command-line options of `serve` (commander's parsed strings). */
@@ -40,8 +41,7 @@ function int(value: string | undefined, flag: string, min: number): number | und
  * ```
  */
 export async function runServe(artifact: string, o: ServeCliOptions): Promise<ServeHandle> {
-  const device = o.device;
-  if (device !== undefined && device !== 'cpu' && device !== 'cuda') throw new UserError(`--device must be cpu or cuda, got '${device}'`);
+  const device = o.device === undefined ? undefined : checkDevice(o.device, { given: o.fallback === true, hint: 'or pass --fallback to serve on the CPU' });
   const window = o.batchWindow === undefined ? undefined : Number(o.batchWindow);
   if (window !== undefined && !(window >= 0)) throw new UserError(`--batch-window must be a number of ms >= 0, got '${o.batchWindow}'`);
   const options: ServeOptions = {

@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { autograd, context, gluon, init, lrScheduler, nd, random } from 'gluonc';
+import { CUDA_MISSING, cudaProviderInstalled } from 'gluonc/runtime';
 import { loadMnist } from '../data/mnist.js';
 import { writeCurve } from './curve.js';
 
@@ -249,13 +250,16 @@ export function exampleFlags(argv: string[], defaults: { epochs: number; batchSi
 
 /**
  * Selects where compiled sessions run (`context.setContext`); returns the
- * previous context so callers can restore it.
+ * previous context so callers can restore it. `cuda` without onnxruntime's
+ * CUDA provider fails here, before any data is read or step run, with the
+ * command that installs it.
  *
  * ```ts
  * const old = useDevice('cuda'); ...; context.setContext(old);
  * ```
  */
 export function useDevice(device: 'cpu' | 'cuda'): InstanceType<typeof context.Context> {
+  if (device === 'cuda' && !cudaProviderInstalled()) throw new Error(CUDA_MISSING);
   return context.setContext(device === 'cuda' ? context.gpu() : context.cpu());
 }
 
