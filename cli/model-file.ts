@@ -20,7 +20,8 @@ import type { DType } from '../runtime/dtypes.js';
 import { DTYPES, isDType } from '../runtime/dtypes.js';
 import { gluon, random } from '../compiler/gluon/index.js';
 import type { InputSpec } from '../compiler/gluon/export.js';
-import { asUserError, asUserErrorAsync, UserError } from './errors.js';
+import { asUserError, UserError, userError } from './errors.js';
+import { syntaxErrorLocation } from './source-errors.js';
 
 /** The extensions `compile` accepts. */
 export const MODEL_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -101,7 +102,13 @@ export async function importModelFile(file: string): Promise<ModelModule> {
     );
   }
   await installHooks();
-  return (await asUserErrorAsync(`'${file}'`, () => import(pathToFileURL(abs).href))) as ModelModule;
+  try {
+    return (await import(pathToFileURL(abs).href)) as ModelModule;
+  } catch (e) {
+    const at = syntaxErrorLocation(e);
+    if (at) throw new UserError(at.replace(/^([^\s]+:\d+(?::\d+)?): /, '$1: syntax error: '), { cause: e });
+    throw userError(`'${file}'`, e);
+  }
 }
 
 /** True when Node (and tsx) load `file` as an ES module: .mts/.mjs, or the nearest package.json says "type": "module". */
