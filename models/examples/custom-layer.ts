@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { autograd, context, gluon, init, nd, random } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
-import { runMain, useDevice } from './train-loop.js';
+import { isMain, runMain, useDevice } from './train-loop.js';
 
 /**
  * `scales * tanh(x·weightsᵀ + bias)`: a dense layer whose units each learn
@@ -156,7 +156,7 @@ function fmt(a: Float32Array): string {
   return `[${Array.from(a, (v) => v.toFixed(4)).join(', ')}]`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   runMain('custom-layer', () => {
     main(process.argv.slice(2)).catch((e: Error) => {
       process.stderr.write(`custom-layer: ${e.message}\n`);

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadMnist } from '../data/mnist.js';
-import { runMain } from './train-loop.js';
+import { isMain, runMain } from './train-loop.js';
 
 /** A KServe v2 infer request body. */
 export interface InferRequest {
@@ -37,7 +37,7 @@ export function digitRequest(index: number, shape: number[] = [1, 784]): { body:
   return { body: { inputs: [{ name: 'x', shape, datatype: 'FP32', data }] }, label };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   runMain('digit-request', () => {
     const { values } = parseArgs({ args: process.argv.slice(2), options: { index: { type: 'string' }, shape: { type: 'string' } }, strict: true });
     const index = Number(values.index ?? '0');

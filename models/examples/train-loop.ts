@@ -6,6 +6,8 @@
  * The loop is plain Gluon — `autograd.record`, `backward`, `trainer.step` —
  * so with a hybridized net and loss each step runs as one fused session.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { autograd, context, gluon, init, lrScheduler, nd, random } from 'gluonc';
@@ -261,6 +263,25 @@ export function exampleFlags(argv: string[], defaults: { epochs: number; batchSi
 export function useDevice(device: 'cpu' | 'cuda'): InstanceType<typeof context.Context> {
   if (device === 'cuda' && !cudaProviderInstalled()) throw new Error(CUDA_MISSING);
   return context.setContext(device === 'cuda' ? context.gpu() : context.cpu());
+}
+
+/**
+ * True when the module at `url` is the script node was started with (also
+ * through a symbolic link, which node resolves for the module but not in
+ * `process.argv`).
+ *
+ * ```ts
+ * if (isMain(import.meta.url)) runMain('train-mnist', () => ...);
+ * ```
+ */
+export function isMain(url: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
 }
 
 /**
