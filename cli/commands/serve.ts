@@ -65,6 +65,10 @@ export async function runServe(artifact: string, o: ServeCliOptions): Promise<Se
   try {
     server = await serve(artifact, options);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${options.port} on ${options.host} is in use; pick another with --port (--port 0 picks a free one)`, { cause: e });
+    if (code === 'EACCES') throw new UserError(`port ${options.port} on ${options.host} needs privileges this user lacks; pick another with --port (above 1023)`, { cause: e });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`--host '${options.host}' is not an address of this machine`, { cause: e });
     throw userError('', e);
   }
   process.stdout.write(`${server.url}/v2/models/${server.name}\n`);

@@ -19,6 +19,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, t
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
+import { DataDependentError } from '../trace/symbol.js';
 import type { HybridBlock } from './hybrid.js';
 import type { Parameter } from './parameter.js';
 
@@ -77,6 +78,8 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   try {
     traced = withTrainingMode(false, () => block.trace(inputTypes));
   } catch (e) {
+    // An artifact is always one traced graph, hybridized block or not: "do not hybridize" is no way out here.
+    if (e instanceof DataDependentError) throw prefixed(label, new DataDependentError(e.what, 'an artifact is one traced graph, so express it with operators such as F.where'));
     throw prefixed(label, e);
   }
   const { outputs, ctx, inputs } = traced;
