@@ -152,6 +152,23 @@ export async function runCompile(
   }
 }
 
+/** What `compile --help` says a model file may export (see cli/model-file.ts and cli/train-artifact.ts). */
+export const MODEL_FILE_HELP = `
+A model file exports:
+  default  a block, a block class (built without arguments) or a function returning a block
+  inputs   the input types by name, e.g. { x: { shape: ['N', 784], dtype: 'float32' } } (or --input)
+  params   optional: a parameter file (relative to the model file) to compile instead of
+           seeded random weights (random.seed(0))
+  loss     optional, for --train: a loss block, class or function returning one (default:
+           SoftmaxCrossEntropyLoss for an [N, C] output, else L2Loss)
+  labels   optional, for --train: the label type (default: float32 [N] class indices for
+           SoftmaxCrossEntropyLoss, the output's shape for L2Loss), e.g. { shape: ['N'], dtype: 'float32' }
+  trainer  optional, for --train: optimizer options (default: SGD, momentum 0.9, learning
+           rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }
+
+Example:
+  npx gluonc compile models/mlp.ts -o mlp.onnx --train --report`;
+
 /**
  * The `compile` command.
  *
@@ -169,6 +186,7 @@ export function compileCommand(): Command {
     .addOption(new Option('-O <level>', 'optimization level 0, 1, 2 or 3').default('2'))
     .option('--train', 'also write <name>.train.onnx: forward, loss, gradients and optimizer update in one graph')
     .option('--report', 'print, per optimization pass, the node counts before and after and the time spent')
+    .addHelpText('after', MODEL_FILE_HELP)
     .action(async (model: string, flags: CompileFlags) => {
       await runCompile(model, flags);
     });

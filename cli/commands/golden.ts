@@ -75,14 +75,17 @@ export function goldenCommand(): Command {
     c
       .argument('<artifact>', 'the .onnx artifact')
       .option('--dir <dir>', 'folder of the golden files', 'golden')
-      .option('--rtol <x>', `relative tolerance (record: stored in index.json; check: default the recorded one, else ${GOLDEN_RTOL})`)
-      .option('--atol <x>', `absolute tolerance (record: stored in index.json; check: default the recorded one, else ${GOLDEN_ATOL})`)
       .option('--device <device>', 'cpu or cuda', 'cpu');
   const record = common(new Command('record').description('run the artifact on seeded random inputs and record inputs and outputs'))
+    .option('--rtol <x>', `relative tolerance to store in index.json for later checks (default ${GOLDEN_RTOL})`)
+    .option('--atol <x>', `absolute tolerance to store in index.json for later checks (default ${GOLDEN_ATOL})`)
     .option('--seed <n>', 'seed of the random inputs', '0')
     .option('--batch <n>', 'size of every symbolic dimension', '2')
     .action((artifact: string, flags: GoldenFlags) => goldenRecord(artifact, flags));
-  const check = common(new Command('check').description('re-run on the recorded inputs and compare the outputs (exit 1 on a difference)')).action(
+  const check = common(new Command('check').description('re-run on the recorded inputs and compare the outputs (exit 1 on a difference)'))
+    .option('--rtol <x>', `relative tolerance: |got - expected| <= atol + rtol * |expected| (default: the one in index.json, else ${GOLDEN_RTOL})`)
+    .option('--atol <x>', `absolute tolerance (default: the one in index.json, else ${GOLDEN_ATOL})`)
+    .action(
     (artifact: string, flags: GoldenFlags) => {
       if (!goldenCheck(artifact, flags)) process.exitCode = 1;
     },

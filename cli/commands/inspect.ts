@@ -55,7 +55,7 @@ export function formatAnalysis(target: string, a: ModelAnalysis): string {
     `operators (${a.nodes} nodes):`,
     ...ops,
     `parameters: ${n(a.params)} (${a.paramTensors} tensors)`,
-    `FLOPs per sample: ${a.flopsPerSample === null ? 'unknown (the model did not run at batch 1)' : n(a.flopsPerSample)} (MatMul/Gemm/Conv multiply-adds x2; symbolic dimensions = 1)`,
+    `FLOPs per sample: ${a.flopsPerSample === null ? 'unknown (the model did not run at batch 1)' : n(a.flopsPerSample)} (MatMul/Gemm/Conv/Einsum multiply-adds x2; symbolic dimensions = 1)`,
   ].join('\n');
 }
 

@@ -90,7 +90,7 @@ export function serveCommand(): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--device <device>', 'cpu or cuda', 'cpu')
     .option('--fallback', 'with --device cuda, run on the CPU when CUDA is missing')
-    .option('--threads <n>', 'intra-op threads per session (default 1)')
+    .option('--threads <n>', 'intra-op threads per session (default 1: concurrent requests are the parallelism; bench defaults to 0)')
     .option('--workers <n>', 'worker threads for long runs (default 1)')
     .option('--no-batching', 'run every request on its own (no dynamic batching)')
     .option('--max-batch <n>', 'most rows in one merged batch (default 64)')

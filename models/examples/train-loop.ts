@@ -131,11 +131,11 @@ export function fit(o: FitOptions): FitResult {
     lastBatch: 'discard',
   });
   if (loader.length === 0) throw new Error(`fit: ${o.train.x.shape[0]} training examples make no batch of ${o.batchSize}`);
+  // On stderr, and only when it is a terminal (cli-progress draws nothing on a pipe or a file).
   const bar = new SingleBar({
     format: `${o.name ?? 'train'} epoch {epoch}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | acc {acc} | {speed} samples/s`,
     hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
+    stream: process.stderr,
   });
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -266,6 +266,17 @@ export function useDevice(device: 'cpu' | 'cuda'): InstanceType<typeof context.C
 }
 
 /**
+ * `n` and the noun, in the plural unless n is 1.
+ *
+ * ```ts
+ * plural(1, 'epoch'); // '1 epoch'
+ * ```
+ */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
  * True when the module at `url` is the script node was started with (also
  * through a symbolic link, which node resolves for the module but not in
  * `process.argv`).
@@ -385,7 +396,7 @@ export function trainDigits<B extends Trainable>(model: DigitModel<B>, options: 
     const curve = options.curve ?? `${options.out}-curve.svg`;
     net.saveParameters(`${options.out}.params`);
     net.export(`${options.out}.onnx`, { inputs: { x: { shape: ['N', ...model.shape], dtype: 'float32' } } });
-    writeTrainingCurve(curve, r.history, `${model.title} on MNIST (${r.history.length} epochs)`);
+    writeTrainingCurve(curve, r.history, `${model.title} on MNIST (${plural(r.history.length, 'epoch')})`);
     return { ...r, net, files: [`${options.out}.params`, `${options.out}.onnx`, curve] };
   } finally {
     context.setContext(previous);

@@ -190,6 +190,9 @@ describe('models/examples', function () {
       assert.match(r.stdout, /^epoch 1: loss [\d.]+, train accuracy [\d.]+%, held-out accuracy [\d.]+%/m);
       assert.match(r.stdout, /^held-out accuracy [\d.]+% \(2,000 digits\)/m);
       for (const f of [`${stem}.params`, `${stem}.onnx`, `${stem}-curve.svg`]) assert.ok(existsSync(f), f);
+      // stderr is a pipe here, not a terminal: no progress bar at all.
+      assert.equal(r.stderr, '');
+      assert.match(readFileSync(`${stem}-curve.svg`, 'utf8'), /LeNet on MNIST \(1 epoch\)/);
     });
 
     it('a bad flag is one line naming it, exit 1', () => {
