@@ -9,11 +9,8 @@
  * onnxruntime runs.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { onnx } from '../compiler/onnx/proto.js';
-import { randomFeeds } from '../compiler/golden.js';
-import { fromOnnxDType, type DType } from '../runtime/dtypes.js';
-import { Session } from '../runtime/session.js';
-import { sizeOf } from '../runtime/tensor.js';
+import { onnx, randomFeeds } from '../compiler/index.js';
+import { fromOnnxDType, Session, sizeOf, type DType } from '../runtime/index.js';
 
 /** One input or output. */
 export interface IODescription {

@@ -5,10 +5,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { onnx } from '../compiler/onnx/proto.js';
-import { MANIFEST_METADATA_KEY } from '../compiler/manifest.js';
-import { CUDA_MISSING, Session, type Device } from '../runtime/session.js';
-import { cudaProviderInstalled } from '../runtime/ort.js';
+import { onnx } from '../compiler/index.js';
+import { CUDA_MISSING, cudaProviderInstalled, MANIFEST_METADATA_KEY, Session, type Device } from '../runtime/index.js';
 import { asUserError, firstLine, UserError } from './errors.js';
 
 /** An artifact read from disk. */

@@ -16,10 +16,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DType } from '../runtime/dtypes.js';
-import { DTYPES, isDType } from '../runtime/dtypes.js';
-import { gluon, random } from '../compiler/gluon/index.js';
-import type { InputSpec } from '../compiler/gluon/export.js';
+import { DTYPES, isDType, type DType } from '../runtime/index.js';
+import { gluon, random, type InputSpec } from '../compiler/gluon/index.js';
 import { asUserError, firstLine, UserError, userError } from './errors.js';
 import { syntaxErrorLocation } from './source-errors.js';
 

@@ -13,4 +13,7 @@ export { readModel } from './onnx/read.js';
 export { compileGraph, type Runner } from './compile.js';
 export { graphOf, evalSymbols, Symbol, DataDependentError } from './trace/symbol.js';
 export { retypeGraph } from './trace/retype.js';
-export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';
+export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, GOLDEN_ATOL, GOLDEN_RTOL, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';
+export { runPipeline, formatReport, type PassReport } from './passes/pipeline.js';
+/** The ONNX protobuf classes (onnx-proto): `onnx.ModelProto.decode(bytes)`. */
+export { onnx, fromTensorProto, tensorProto } from './onnx/proto.js';

@@ -5,8 +5,8 @@
  * symbolic dimension = the batch size).
  */
 import { Command } from 'commander';
-import { randomFeeds } from '../../compiler/golden.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { randomFeeds } from '../../compiler/index.js';
+import { formatShape } from '../../runtime/index.js';
 import { checkDevice, openArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 import { progress } from '../progress.js';

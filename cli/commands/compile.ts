@@ -9,11 +9,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { exportBlock, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/export.js';
-import { asHybrid } from '../../compiler/gluon/traced-block.js';
-import { gluon } from '../../compiler/gluon/index.js';
-import { formatReport, type PassReport } from '../../compiler/passes/pipeline.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { formatReport, type PassReport } from '../../compiler/index.js';
+import { asHybrid, exportBlock, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
+import { formatShape } from '../../runtime/index.js';
 import { readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 import { loadModelFile } from '../model-file.js';

@@ -6,7 +6,7 @@
  * error; it exits 1 when an output differs (see compiler/golden.ts).
  */
 import { Command } from 'commander';
-import { checkGolden, GOLDEN_ATOL, GOLDEN_RTOL, readGoldenIndex, recordGolden } from '../../compiler/golden.js';
+import { checkGolden, GOLDEN_ATOL, GOLDEN_RTOL, readGoldenIndex, recordGolden } from '../../compiler/index.js';
 import { checkDevice, readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 

@@ -5,11 +5,9 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { exportBytes } from '../../compiler/gluon/export.js';
-import { asHybrid } from '../../compiler/gluon/traced-block.js';
-import { gluon } from '../../compiler/gluon/index.js';
-import { onnx } from '../../compiler/onnx/proto.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { onnx } from '../../compiler/index.js';
+import { asHybrid, exportBytes, gluon } from '../../compiler/gluon/index.js';
+import { formatShape } from '../../runtime/index.js';
 import { analyzeModel, type ModelAnalysis } from '../analyze.js';
 import { readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';

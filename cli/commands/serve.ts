@@ -5,7 +5,7 @@
  * requests, then exit 0.
  */
 import { Command } from 'commander';
-import { serve, type ServeHandle, type ServeOptions } from '../../runtime/serve.js';
+import { serve, type ServeHandle, type ServeOptions } from '../../runtime/index.js';
 import { checkDevice } from '../artifact.js';
 import { userError, UserError } from '../errors.js';
 

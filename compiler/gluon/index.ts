@@ -167,3 +167,16 @@ export const optimizer = {
 export declare namespace optimizer {
   type Optimizer = optimizerMod.Optimizer;
 }
+
+/**
+ * Artifacts from blocks, as `gluonc compile` makes them: `exportBlock(net,
+ * file, options)` is `net.export`; `exportBytes` lowers without writing;
+ * `asHybrid` makes a plain Block (an imperative `forward`) traceable;
+ * `writeFileAtomic` writes a file the way `export` does.
+ *
+ * ```ts
+ * const { bytes, manifest } = exportBytes(asHybrid(block), { inputs: { x: { shape: ['N', 784] } } });
+ * ```
+ */
+export { exportBlock, exportBytes, writeFileAtomic, type ExportOptions, type ExportResult, type InputSpec } from './export.js';
+export { asHybrid } from './traced-block.js';
