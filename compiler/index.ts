@@ -11,9 +11,11 @@ export { executeOp } from './ops/execute.js';
 export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './onnx/emit.js';
 export { readModel } from './onnx/read.js';
 export { compileGraph, type Runner } from './compile.js';
+export { buildStep, type Step, type StepSpec, type StepWrt, type StepUpdate, type UpdateRule } from './autodiff/step.js';
+export type { PassReport } from './passes/pipeline.js';
 export { graphOf, evalSymbols, Symbol, DataDependentError } from './trace/symbol.js';
 export { retypeGraph } from './trace/retype.js';
 export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, GOLDEN_ATOL, GOLDEN_RTOL, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';
-export { runPipeline, formatReport, type PassReport } from './passes/pipeline.js';
+export { runPipeline, formatReport } from './passes/pipeline.js';
 /** The ONNX protobuf classes (onnx-proto): `onnx.ModelProto.decode(bytes)`. */
 export { onnx, fromTensorProto, tensorProto } from './onnx/proto.js';

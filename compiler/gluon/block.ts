@@ -10,7 +10,7 @@ import { withScope } from '../ops/errors.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { summarize, type SummaryResult } from './summary.js';
-import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from './params-file.js';
+import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
 /** A hook called before `forward` with the inputs. */
 export type ForwardPreHook = (block: Block, inputs: unknown[]) => void;

@@ -20,4 +20,4 @@ export * as rnn from './rnn/index.js';
 export * as loss from './loss/index.js';
 export * as data from './data/index.js';
 /** The backend `hybridForward` receives (`nd` or `sym`), and what it computes with (an NDArray eagerly, a Symbol while traced). */
-export type { F, Tensor } from './tensor.js';
+export type { F, Tensor } from '../engine/tensor.js';

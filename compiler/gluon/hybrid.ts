@@ -9,25 +9,25 @@
  */
 import { isFloat } from '../../runtime/dtypes.js';
 import { formatShape, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
-import { gradients } from '../autodiff/reverse.js';
-import { isRecording, pause, record, recordEntry, requiresGrad } from './autograd.js';
-import { deferCall, fusionEnabled } from './program.js';
+import { buildStep, type StepWrt } from '../autodiff/step.js';
+import { isRecording, pause, record, recordEntry, requiresGrad } from '../engine/autograd.js';
+import { deferCall, fusionEnabled } from '../engine/program.js';
 import { count } from '../../runtime/profiler.js';
 import { Graph } from '../ir/graph.js';
 import type { Shape } from '../ir/types.js';
 import { isTrainingMode, withTrainingMode } from '../ops/mode.js';
 import { currentScope, withScope } from '../ops/errors.js';
 import { compileGraph, type Runner } from '../compile.js';
-import { currentDevice } from './context.js';
+import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block } from './block.js';
-import { exportBlock, type ExportOptions, type ExportResult, type Signature } from './export.js';
-import { ops as ndOps } from './nd.js';
-import { NDArray } from './ndarray.js';
+import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
+import { ops as ndOps } from '../engine/nd.js';
+import { NDArray } from '../engine/ndarray.js';
 import type { Parameter } from './parameter.js';
-import type { F, Tensor } from './tensor.js';
-import { currentTrace, paramSymbol, withTrace, type TraceContext } from './trace-context.js';
+import type { F, Tensor } from '../engine/tensor.js';
+import { currentTrace, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
 
 /** Options of `hybridize`. */
 export interface HybridizeOptions {
@@ -149,22 +149,21 @@ export class HybridBlock extends Block {
   }
 
   protected override _run(inputs: unknown[]): unknown {
-    if (inputs.some(isSymbol)) return this._traceCall(inputs);
-    for (const [i, x] of inputs.entries()) {
-      if (!(x instanceof NDArray)) throw new Error(`${this.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}`);
-    }
+    const strategy = callStrategy(this, inputs);
+    if (strategy === 'trace') return this._traceCall(inputs);
     const arrays = inputs as NDArray[];
     this.lastSignature = arrays.map((x) => ({ dtype: x.dtype, shape: [...x.shape] }));
-    if (this._active) {
-      // Under record, the call joins the pending program (the fused training step);
-      // the program differentiates parameters only, so inputs that need gradients take the taped path.
-      if (isRecording() && fusionEnabled() && !arrays.some(requiresGrad)) {
+    switch (strategy) {
+      case 'eager':
+        return this._runEager(arrays);
+      case 'deferred': {
         const d = deferCall(this, arrays, isTrainingMode(), true);
         if (d) return d.list ? d.outputs : d.outputs[0];
+        return this._runCompiled(arrays);
       }
-      return this._runCompiled(arrays);
+      case 'compiled':
+        return this._runCompiled(arrays);
     }
-    return this._runEager(arrays);
   }
 
   private readonly _unstable = new Map<string, number>();
@@ -314,22 +313,35 @@ export class HybridBlock extends Block {
   private _compileBackward(c: Compiled): Backward {
     const { outputs, inputs, symbols } = c.traced;
     const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: o.shape }));
-    const fed = c.params.map(([p]) => symbols.get(p)!);
-    const wrtInputs = inputs.map((v) => (isFloat(v.dtype) ? v.value : null));
-    const wrtParams = c.params.map(([p], k) => (p.gradReq !== 'null' && p.differentiable ? fed[k]!.value : null));
-    const wrt = [...wrtInputs, ...wrtParams].filter((v): v is NonNullable<typeof v> => v !== null);
-    const grads = gradients(outputs.map((o) => o.value), wrt, heads.map((h) => h.value));
-    const byValue = new Map(wrt.map((v, i) => [v, grads[i]]));
-    const outs: { name: string; value: NonNullable<(typeof grads)[number]> }[] = [];
-    const name = (v: (typeof wrt)[number] | null, label: string): string | null => {
-      const g = v ? byValue.get(v) : null;
-      if (!g) return null;
-      outs.push({ name: label, value: g });
-      return label;
-    };
-    const inputGrads = wrtInputs.map((v, i) => name(v, `grad_input${i}`));
-    const paramGrads = wrtParams.map((v, k) => name(v, `grad_param${k}`));
-    const graph = Graph.fromOutputs([...inputs.map((v) => v.value), ...heads.map((h) => h.value)], outs);
+    const inputGrads: (string | null)[] = [];
+    const paramGrads: (string | null)[] = [];
+    const wrt: StepWrt[] = [];
+    const slots: [(string | null)[], number, string][] = [];
+    inputs.forEach((v, i) => {
+      inputGrads.push(null);
+      if (!isFloat(v.dtype)) return;
+      wrt.push({ value: v.value, gradName: `grad_input${i}` });
+      slots.push([inputGrads, i, `grad_input${i}`]);
+    });
+    c.params.forEach(([p], k) => {
+      paramGrads.push(null);
+      if (p.gradReq === 'null' || !p.differentiable) return;
+      wrt.push({ value: symbols.get(p)!.value, gradName: `grad_param${k}` });
+      slots.push([paramGrads, k, `grad_param${k}`]);
+    });
+    // The hybridized backward is the step builder without an update: gradients of the heads, no zeros where none reach.
+    const { graph, grads } = buildStep({
+      inputs: [...inputs.map((v) => v.value), ...heads.map((h) => h.value)],
+      outputs: [],
+      heads: outputs.map((o) => o.value),
+      headGrads: heads.map((h) => h.value),
+      wrt,
+      missing: 'skip',
+    });
+    grads.forEach((g, i) => {
+      const [list, at, name] = slots[i]!;
+      if (g) list[at] = name;
+    });
     // Parameters the gradient graph does not read are still fed: keep the feeds the forward had.
     const run = compileGraph(graph, {}, { paramsAsInputs: true, device: currentDevice() });
     return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };
@@ -357,6 +369,36 @@ export class HybridBlock extends Block {
       traced: { outputs, inputs: vars, symbols: ctx.symbols },
     };
   }
+}
+
+/** The ways a HybridBlock call runs (see `callStrategy`). */
+export type CallStrategy = 'trace' | 'eager' | 'deferred' | 'compiled';
+
+/**
+ * The one dispatch table of `HybridBlock` calls; the first matching row wins.
+ *
+ * | inputs  | hybridized | under `record`, fusion on, no input needs a gradient | strategy |
+ * |---------|------------|-----------------------------------------------------|----------|
+ * | symbols | any        | any | `trace`: inline `hybridForward` (F = sym) into the parent's trace |
+ * | arrays  | no         | any | `eager`: `hybridForward` with F = nd, taped operator by operator under `record` |
+ * | arrays  | yes        | yes | `deferred`: join the pending fused training step (compiler/engine/program.ts); `compiled` when the call's output types cannot be known ahead |
+ * | arrays  | yes        | no  | `compiled`: the signature's session — parameters baked in for prediction outside `record`, fed otherwise; under `record` one tape entry whose backward is the step builder without an update (compiler/autodiff/step.ts) |
+ *
+ * The fused step differentiates parameters only, so a call whose inputs need
+ * gradients (`attachGrad`, or outputs of taped operators) takes `compiled`.
+ *
+ * ```ts
+ * callStrategy(net, [nd.ones([2, 3])]); // 'compiled' after net.hybridize()
+ * ```
+ */
+export function callStrategy(block: HybridBlock, inputs: unknown[]): CallStrategy {
+  if (inputs.some(isSymbol)) return 'trace';
+  for (const [i, x] of inputs.entries()) {
+    if (!(x instanceof NDArray)) throw new Error(`${block.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}`);
+  }
+  if (!block.hybridized) return 'eager';
+  if (isRecording() && fusionEnabled() && !(inputs as NDArray[]).some(requiresGrad)) return 'deferred';
+  return 'compiled';
 }
 
 function checkInitialized(block: Block, params: { entries(): [string, Parameter][] }): void {

@@ -3,16 +3,17 @@
  * `import { nd, sym, random, profiler } from 'gluonc'`.
  */
 import { counters, reset } from '../../runtime/profiler.js';
-import * as autogradMod from './autograd.js';
+import * as autogradMod from '../engine/autograd.js';
 import * as initMod from './init.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
-import * as ndMod from './nd.js';
-import { NDArray as NDArrayClass } from './ndarray.js';
-import * as randomMod from './random.js';
-import * as contextMod from './context.js';
-import { loadArrays, saveArrays } from './params-file.js';
+import * as ndMod from '../engine/nd.js';
+import { NDArray as NDArrayClass } from '../engine/ndarray.js';
+import * as randomMod from '../engine/random.js';
+import * as contextMod from '../engine/context.js';
+import { loadArrays, saveArrays } from '../formats/params-file.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
+export { exportTrainingStep, type TrainingStep, type TrainingStepOptions } from '../formats/train-export.js';
 
 /**
  * Eager arrays and operators.
@@ -178,5 +179,5 @@ export declare namespace optimizer {
  * const { bytes, manifest } = exportBytes(asHybrid(block), { inputs: { x: { shape: ['N', 784] } } });
  * ```
  */
-export { exportBlock, exportBytes, writeFileAtomic, type ExportOptions, type ExportResult, type InputSpec } from './export.js';
+export { exportBlock, exportBytes, writeFileAtomic, type ExportOptions, type ExportResult, type InputSpec } from '../formats/export.js';
 export { asHybrid } from './traced-block.js';

@@ -7,7 +7,7 @@
 import type { DType } from '../../runtime/dtypes.js';
 import { sizeOf, tensorFromNumbers } from '../../runtime/tensor.js';
 import { nextFloat, nextNormal } from '../ops/rng.js';
-import { NDArray } from './ndarray.js';
+import { NDArray } from '../engine/ndarray.js';
 
 /** An initializer: fills a parameter's array given its name and shape. */
 export abstract class Initializer {

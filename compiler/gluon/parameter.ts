@@ -7,10 +7,10 @@
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant } from './init.js';
-import { NDArray } from './ndarray.js';
-import { zeros } from './nd.js';
-import { flushPending } from './program.js';
-import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from './params-file.js';
+import { NDArray } from '../engine/ndarray.js';
+import { zeros } from '../engine/nd.js';
+import { flushPending } from '../engine/program.js';
+import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
 export type GradReq = 'write' | 'add' | 'null';

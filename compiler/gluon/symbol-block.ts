@@ -19,8 +19,8 @@ import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
 import { getOp } from '../ops/registry.js';
 import { HybridBlock } from './hybrid.js';
-import { NDArray } from './ndarray.js';
-import type { F, Tensor } from './tensor.js';
+import { NDArray } from '../engine/ndarray.js';
+import type { F, Tensor } from '../engine/tensor.js';
 
 /**
  * A block made from a compiled graph.

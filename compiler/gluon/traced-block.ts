@@ -7,7 +7,7 @@
 import { Block } from './block.js';
 import { HybridBlock } from './hybrid.js';
 import type { ParameterDict } from './parameter.js';
-import type { F, Tensor } from './tensor.js';
+import type { F, Tensor } from '../engine/tensor.js';
 
 /**
  * A HybridBlock running `block`'s forward: eager as it is, traced when

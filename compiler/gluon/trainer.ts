@@ -12,17 +12,17 @@
  * `format: 'gluonc.trainer-states'`, `version`, `optimizer` (name), `hyper`
  * (JSON), `learningRate`, `stepCount` and `counts` (JSON: name -> count).
  */
-import { fusedStep } from './program.js';
+import { fusedStep } from '../engine/program.js';
 import { formatShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
-import { pause } from './autograd.js';
-import { full, ops as ndOps } from './nd.js';
-import { NDArray } from './ndarray.js';
+import { pause } from '../engine/autograd.js';
+import { full, ops as ndOps } from '../engine/nd.js';
+import { NDArray } from '../engine/ndarray.js';
 import { create as createOptimizer } from './optimizer/index.js';
 import type { Optimizer, UpdateArgs } from './optimizer/optimizer.js';
-import type { F } from './tensor.js';
+import type { F } from '../engine/tensor.js';
 import { Parameter, ParameterDict } from './parameter.js';
-import { encodeSafetensors, readTensorFile, writeFileAtomic } from './params-file.js';
+import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/params-file.js';
 
 /** Options of `step` / `update` / `applyUpdates`. */
 export interface StepOptions {

@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { random } from 'gluonc';
-import { exportBytes, type InputSpec } from '../../compiler/gluon/export.js';
+import { exportBytes, type InputSpec } from '../../compiler/formats/export.js';
 import type { HybridBlock } from '../../compiler/gluon/hybrid.js';
 import type { Parameter } from '../../compiler/gluon/parameter.js';
 import { Graph } from '../../compiler/ir/graph.js';
@@ -67,7 +67,7 @@ function timing(xs: number[]): Timing {
 
 /**
  * The inference graph of `block` with its parameters' arrays attached, as
- * `exportBytes` builds it (compiler/gluon/export.ts) before the pipeline.
+ * `exportBytes` builds it (compiler/formats/export.ts) before the pipeline.
  */
 function traceGraph(block: HybridBlock, inputs: Record<string, InputSpec>): Graph {
   const types = Object.entries(inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));

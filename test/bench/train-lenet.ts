@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { autograd, gluon, init, nd, random } from 'gluonc';
 import build from '../../models/lenet.js';
 import { loadMnist } from '../../models/data/mnist.js';
-import { setStepThreads, stepThreadCount } from '../../compiler/gluon/program.js';
+import { setStepThreads, stepThreadCount } from '../../compiler/engine/program.js';
 import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
 import { useTf } from './peers.js';
 

@@ -25,7 +25,7 @@ import * as ort from 'onnxruntime-node';
 import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
 import build from '../../models/mlp.js';
 import { loadMnist } from '../../models/data/mnist.js';
-import { setStepThreads, stepThreadCount } from '../../compiler/gluon/program.js';
+import { setStepThreads, stepThreadCount } from '../../compiler/engine/program.js';
 import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
 import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
 import { Session } from '../../runtime/session.js';

@@ -26,7 +26,7 @@ describe('golden outputs of models/', () => {
     const dir = join(ROOT, 'test', 'golden', name);
     it(`${file} matches test/golden/${name}`, async () => {
       const { loadModelFile } = await import('../../cli/model-file.js');
-      const { exportBytes } = await import('../../compiler/gluon/export.js');
+      const { exportBytes } = await import('../../compiler/formats/export.js');
       const { asHybrid } = await import('../../compiler/gluon/traced-block.js');
       const { block, inputs } = await loadModelFile(join(ROOT, 'models', file));
       assert.ok(existsSync(dir), `no goldens for ${file} in ${dir}`);

@@ -5,7 +5,7 @@
  * own dtype, and tuples (JS arrays) are batched field by field.
  */
 import { allocate, type DType, type TypedArray } from '../../../runtime/dtypes.js';
-import { NDArray, array } from '../ndarray.js';
+import { NDArray, array } from '../../engine/ndarray.js';
 
 /**
  * The default batchify function.

@@ -11,7 +11,7 @@
 import { allocate, type TypedArray } from '../../../runtime/dtypes.js';
 import { sizeOf } from '../../../runtime/tensor.js';
 import { nextInt } from '../../ops/rng.js';
-import { NDArray } from '../ndarray.js';
+import { NDArray } from '../../engine/ndarray.js';
 import { defaultBatchify } from './batchify.js';
 import { ArrayDataset, SimpleDataset, type Dataset } from './dataset.js';
 

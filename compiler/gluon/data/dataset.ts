@@ -5,7 +5,7 @@
  * of one array the element itself, as in MXNet.
  */
 import { readElement, sizeOf } from '../../../runtime/tensor.js';
-import { array, NDArray, type NestedNumbers } from '../ndarray.js';
+import { array, NDArray, type NestedNumbers } from '../../engine/ndarray.js';
 
 /**
  * The base of datasets: `length` and `get(i)`, plus lazy `transform`.

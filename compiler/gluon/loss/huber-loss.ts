@@ -1,5 +1,5 @@
 /** HuberLoss (smoothed L1). */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, type LossOptions } from './loss.js';
 
 /** Options of HuberLoss. */

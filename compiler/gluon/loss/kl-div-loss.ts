@@ -1,5 +1,5 @@
 /** KLDivLoss: the Kullback-Leibler divergence. */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, type LossOptions } from './loss.js';
 
 /** Options of KLDivLoss. */

@@ -1,5 +1,5 @@
 /** L1Loss: the mean absolute error per sample. */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, type LossOptions } from './loss.js';
 
 /**

@@ -1,5 +1,5 @@
 /** L2Loss: half the mean squared error per sample. */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, type LossOptions } from './loss.js';
 
 /**

@@ -7,8 +7,8 @@
  */
 import { isSymbol } from '../../trace/symbol.js';
 import { HybridBlock } from '../hybrid.js';
-import { NDArray } from '../ndarray.js';
-import type { F, Tensor } from '../tensor.js';
+import { NDArray } from '../../engine/ndarray.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 
 /** Options every loss takes. */
 export interface LossOptions {

@@ -1,5 +1,5 @@
 /** SigmoidBinaryCrossEntropyLoss (alias SigmoidBCELoss). */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, type LossOptions } from './loss.js';
 
 /** Options of SigmoidBinaryCrossEntropyLoss. */

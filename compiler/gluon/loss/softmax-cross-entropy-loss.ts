@@ -1,5 +1,5 @@
 /** SoftmaxCrossEntropyLoss (alias SoftmaxCELoss). */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, type LossOptions } from './loss.js';
 
 /** Options of SoftmaxCrossEntropyLoss (MXNet's, camelCase). */

@@ -6,7 +6,7 @@
 import { HybridBlock } from '../hybrid.js';
 import { Constant, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { layerError, shapeText } from './basic.js';
 
 /**

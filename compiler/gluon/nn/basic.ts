@@ -9,10 +9,10 @@ import { currentScope } from '../../ops/errors.js';
 import { Block } from '../block.js';
 import { HybridBlock } from '../hybrid.js';
 import type { Initializer } from '../init.js';
-import { ops as ndOps } from '../nd.js';
-import type { NDArray } from '../ndarray.js';
+import { ops as ndOps } from '../../engine/nd.js';
+import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 
 /**
  * An Error naming the layer's class and the block path it runs under.

@@ -9,7 +9,7 @@ import type { DType } from '../../../runtime/dtypes.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 
 /** Options shared by the convolution layers (MXNet's, camelCase). */
 export interface ConvOptions {

@@ -3,7 +3,7 @@ import type { DType } from '../../../runtime/dtypes.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 
 /** Options of Dense (MXNet's, camelCase). */
 export interface DenseOptions {

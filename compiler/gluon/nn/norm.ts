@@ -11,7 +11,7 @@ import { isTrainingMode } from '../../ops/mode.js';
 import { HybridBlock } from '../hybrid.js';
 import { One, Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { layerError, shapeText } from './basic.js';
 
 /** Checks that `axis` exists in `x` and that its length matches known channels. */

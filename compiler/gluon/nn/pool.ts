@@ -4,7 +4,7 @@
  * `F.Pooling`. `ceilMode` selects MXNet's 'full' pooling convention.
  */
 import { HybridBlock } from '../hybrid.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { checkInputRank } from './conv.js';
 
 /** Options of the windowed pooling layers (MXNet's, camelCase). */

@@ -4,7 +4,7 @@
  */
 import { Block } from '../block.js';
 import { HybridBlock } from '../hybrid.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 
 function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boolean): void {
   for (const b of blocks) {

@@ -10,8 +10,8 @@
  */
 import type { F, Tensor } from '../../ops/tensor.js';
 import type { LRScheduler } from '../lr-scheduler.js';
-import { zeros } from '../nd.js';
-import type { NDArray } from '../ndarray.js';
+import { zeros } from '../../engine/nd.js';
+import type { NDArray } from '../../engine/ndarray.js';
 
 /** What an update receives. */
 export interface UpdateArgs {

@@ -10,9 +10,9 @@ import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
-import { ops as ndOps, zeros } from '../nd.js';
-import type { NDArray } from '../ndarray.js';
-import type { F, Tensor } from '../tensor.js';
+import { ops as ndOps, zeros } from '../../engine/nd.js';
+import type { NDArray } from '../../engine/ndarray.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
 
 /** Options of the cells (MXNet's, camelCase). */

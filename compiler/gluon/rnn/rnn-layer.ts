@@ -12,10 +12,10 @@
 import type { DType } from '../../../runtime/dtypes.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
-import { zeros } from '../nd.js';
-import type { NDArray } from '../ndarray.js';
+import { zeros } from '../../engine/nd.js';
+import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 import { GATES, NUM_STATES, rnnStep, zerosState, type RnnMode } from './rnn-step.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */

@@ -4,7 +4,7 @@
  * MXNet's (and cuDNN's): LSTM gates i, f, c (g), o; GRU gates r, z, n with
  * `n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`.
  */
-import type { F, Tensor } from '../tensor.js';
+import type { F, Tensor } from '../../engine/tensor.js';
 
 /** The recurrent cell kinds, as MXNet's fused RNN operator names them. */
 export type RnnMode = 'rnn_relu' | 'rnn_tanh' | 'lstm' | 'gru';

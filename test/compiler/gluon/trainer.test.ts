@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, autograd, init, random, optimizer, lrScheduler } from 'gluonc';
-import { encodeSafetensors } from '../../../compiler/gluon/params-file.js';
+import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
 import { assertClose } from '../../helpers/compare.js';
 
 type NDArray = nd.NDArray;

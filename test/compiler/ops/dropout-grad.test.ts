@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
-import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import type { GradCtx } from '../../../compiler/ops/define.js';
 import { Dropout, type DropoutOptions } from '../../../compiler/ops/nn.js';
 import type { Tensor } from '../../../compiler/ops/tensor.js';

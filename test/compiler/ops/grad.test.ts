@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
-import { NDArray, isNDArray } from '../../../compiler/gluon/ndarray.js';
+import { NDArray, isNDArray } from '../../../compiler/engine/ndarray.js';
 import { parseCall } from '../../../compiler/ops/call.js';
 import type { GradCtx, OpDef } from '../../../compiler/ops/define.js';
 import { executeOp, inferOp, setKernelThreshold } from '../../../compiler/ops/execute.js';

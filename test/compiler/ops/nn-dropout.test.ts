@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
-import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { withTrainingMode } from '../../../compiler/ops/mode.js';
 import { seedRng } from '../../../compiler/ops/rng.js';
 

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
-import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { allOps } from '../../../compiler/ops/registry.js';
 import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';

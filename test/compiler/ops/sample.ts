@@ -1,6 +1,6 @@
 /** Random inputs for the operator table (fresh each run; the seed is printed in test titles). */
 import { nd } from 'gluonc';
-import type { NDArray } from '../../../compiler/gluon/ndarray.js';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { getOp } from '../../../compiler/ops/registry.js';
 import type { InputSpec } from './case.js';
 

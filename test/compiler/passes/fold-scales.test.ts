@@ -10,7 +10,7 @@ import { Graph } from '../../../compiler/ir/graph.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { foldScales } from '../../../compiler/passes/fold-scales.js';
 import { INFERENCE, type PassContext } from '../../../compiler/passes/pass.js';
-import { exportBytes } from '../../../compiler/gluon/export.js';
+import { exportBytes } from '../../../compiler/formats/export.js';
 import { Session } from '../../../runtime/session.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';

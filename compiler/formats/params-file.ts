@@ -13,8 +13,8 @@ import path from 'node:path';
 import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
-import { NDArray } from './ndarray.js';
-import type { Parameter, ParameterDict } from './parameter.js';
+import { NDArray } from '../engine/ndarray.js';
+import type { Parameter, ParameterDict } from '../gluon/parameter.js';
 
 /** The safetensors dtype code of each gluonc dtype. */
 const CODE: Record<DType, string> = {

@@ -17,19 +17,17 @@
 import { count } from '../../runtime/profiler.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { isFloat, type DType } from '../../runtime/dtypes.js';
-import { gradients } from '../autodiff/reverse.js';
+import { buildStep, type StepWrt, type UpdateRule } from '../autodiff/step.js';
 import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
-import { Graph } from '../ir/graph.js';
 import { Value } from '../ir/value.js';
 import { withScope } from '../ops/errors.js';
 import { withTrainingMode } from '../ops/mode.js';
-import type { F, Tensor } from '../ops/tensor.js';
 import { Symbol } from '../trace/symbol.js';
-import { symOps, variable } from '../trace/sym.js';
+import { variable } from '../trace/sym.js';
 import { scalarTensor } from '../onnx/emit.js';
 import { NDArray } from './ndarray.js';
-import type { Parameter } from './parameter.js';
+import type { Parameter } from '../gluon/parameter.js';
 import { withTrace, type TraceContext } from './trace-context.js';
 
 /** What the program needs of a hybrid block. */
@@ -44,12 +42,11 @@ export interface TraceableBlock {
 }
 
 /** What the program needs of an optimizer (see optimizer/optimizer.ts). */
-export interface FusableOptimizer {
+export interface FusableOptimizer extends UpdateRule {
   readonly name: string;
   readonly hyper: Record<string, number | boolean | string>;
   /** Weight decay: an update rule may leave its terms out when it is 0 (part of the cache key). */
   readonly wd?: number;
-  update(F: F, args: { weight: Tensor; grad: Tensor; states: Tensor[]; lr: Tensor; wd: Tensor; t: Tensor; rescale: Tensor }): { weight: Tensor; states: Tensor[] };
 }
 
 /** What the program needs of a trainer (see trainer.ts). */
@@ -361,71 +358,68 @@ class Program {
     const newStates: [Parameter, number, string][] = [];
     const lazyList: Parameter[] = [];
     const scalarVars = new Map<string, { v: Symbol; kind: number; j: number }>();
-    const scalarVar = (p: Parameter, kind: number): Symbol => {
+    const scalarVar = (p: Parameter, kind: number): Value => {
       const j = stepScalars!.classes[kind]![stepScalars!.params.indexOf(p)]!;
       const name = `${SCALAR_KINDS[kind]}${j}`;
       let s = scalarVars.get(name);
       if (!s) scalarVars.set(name, (s = { v: variable(name, { dtype: p.dtype, shape: [] }), kind, j }));
-      return s.v;
+      return s.v.value;
     };
+    const heads: Value[] = [];
+    const headGrads: (Value | null)[] = [];
+    const wrt: StepWrt[] = [];
     if (this.backward) {
       const head = this.backward.head;
       const headSym = 'ext' in head ? vars[head.ext]! : outs[head.call]![head.out]!;
-      let headGrad: Value;
+      heads.push(headSym.value);
       if (this.backward.headGrad) {
-        headGrad = variable('head_grad', { dtype: headSym.dtype, shape: headSym.shape }).value;
+        const headGrad = variable('head_grad', { dtype: headSym.dtype, shape: headSym.shape }).value;
         inputs.push(headGrad);
-      } else headGrad = (symOps.onesLike(headSym) as Symbol).value;
+        headGrads.push(headGrad);
+      } else headGrads.push(null);
       const trainable = params.filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype));
-      const g = gradients([headSym.value], trainable.map((p) => ctx.symbols.get(p)!.value), [headGrad]);
       const stepSet = new Set(trainer ? trainer.trainable().map(([, p]) => p) : []);
       const lazyGrad = lazy && !drawsRandom(outs.flat().map((s) => s.value));
       trainable.forEach((p, i) => {
-        let gv = g[i] ?? (symOps.zerosLike(ctx.symbols.get(p)!) as Symbol).value;
+        const w: StepWrt = { value: ctx.symbols.get(p)!.value };
         if (p.gradReq === 'add') {
-          const old = Value.param(`grad_in${i}`, { dtype: p.dtype, shape: p.shape });
-          oldGrads.push([p, old.name]);
-          gv = (symOps.add(new Symbol(gv), new Symbol(old)) as Symbol).value;
+          w.addTo = Value.param(`grad_in${i}`, { dtype: p.dtype, shape: p.shape });
+          oldGrads.push([p, w.addTo.name]);
         }
         if (lazyGrad && p.gradReq === 'write' && stepSet.has(p)) lazyList.push(p);
         else {
           grads.push([p, `grad${i}`]);
-          graphOuts.push({ name: `grad${i}`, value: gv });
+          w.gradName = `grad${i}`;
         }
-        if (!trainer || !stepSet.has(p)) return;
-        const [lr, wd, t, rescale] = SCALAR_KINDS.map((_n, k) => scalarVar(p, k));
-        const stVars = trainer.stateOf(p).map((st, k) => {
-          const v = Value.param(`state${i}_${k}`, { dtype: st.dtype, shape: st.shape });
-          states.push([p, k, v.name]);
-          return new Symbol(v);
-        });
-        const r = trainer.optimizer.update(symOps as unknown as F, {
-          weight: ctx.symbols.get(p)! as unknown as Tensor,
-          grad: new Symbol(gv) as unknown as Tensor,
-          states: stVars as unknown as Tensor[],
-          lr: lr as unknown as Tensor,
-          wd: wd as unknown as Tensor,
-          t: t as unknown as Tensor,
-          rescale: rescale as unknown as Tensor,
-        });
-        newWeights.push([p, `weight${i}`]);
-        graphOuts.push({ name: `weight${i}`, value: (r.weight as unknown as Symbol).value });
-        r.states.forEach((s, k) => {
-          newStates.push([p, k, `new_state${i}_${k}`]);
-          graphOuts.push({ name: `new_state${i}_${k}`, value: (s as unknown as Symbol).value });
-        });
+        if (trainer && stepSet.has(p)) {
+          w.update = () => {
+            const [lr, wd, t, rescale] = SCALAR_KINDS.map((_n, k) => scalarVar(p, k)) as [Value, Value, Value, Value];
+            const stVals = trainer.stateOf(p).map((st, k) => {
+              const v = Value.param(`state${i}_${k}`, { dtype: st.dtype, shape: st.shape });
+              states.push([p, k, v.name]);
+              return v;
+            });
+            newWeights.push([p, `weight${i}`]);
+            stVals.forEach((_v, k) => newStates.push([p, k, `new_state${i}_${k}`]));
+            return { states: stVals, lr, wd, t, rescale, weightName: `weight${i}`, stateNames: stVals.map((_v, k) => `new_state${i}_${k}`) };
+          };
+        }
+        wrt.push(w);
       });
     }
     // Only the scalars the update reads become inputs (SGD reads neither t nor, without decay, wd).
-    const reached = new Set<Value>(Graph.fromOutputs([...inputs, ...[...scalarVars.values()].map((s) => s.v.value)], graphOuts).nodes.flatMap((n) => n.inputs));
-    for (const o of graphOuts) reached.add(o.value);
+    const { graph, keptOptional } = buildStep({
+      inputs,
+      optionalInputs: () => [...scalarVars.values()].map((s) => s.v.value),
+      outputs: graphOuts,
+      heads,
+      headGrads,
+      wrt,
+      rule: trainer?.optimizer,
+    });
+    const kept = new Set(keptOptional);
     const scalars: [string, number, number][] = [];
-    for (const [name, { v, kind, j }] of scalarVars) {
-      if (!reached.has(v.value)) continue;
-      inputs.push(v.value);
-      scalars.push([name, kind, j]);
-    }
-    const graph = Graph.fromOutputs(inputs, graphOuts);
+    for (const [name, { v, kind, j }] of scalarVars) if (kept.has(v.value)) scalars.push([name, kind, j]);
     const threaded = stepThreads === 'auto' ? graph.nodes.some((n) => THREADED_OPS.has(n.op)) : stepThreads !== 1;
     const threads = stepThreads === 'auto' ? (threaded ? 0 : 1) : stepThreads;
     const run = compileGraph(graph, {}, { paramsAsInputs: true, threads, device: currentDevice() });

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
-import { setStepThreads, stepThreadCount } from '../../../compiler/gluon/program.js';
+import { setStepThreads, stepThreadCount } from '../../../compiler/engine/program.js';
 import { assertClose } from '../../helpers/compare.js';
 
 const data = () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { autograd, context, gluon, init, nd, profiler, random } from 'gluonc';
 import { CUDA_INSTALL_COMMAND } from 'gluonc/runtime';
-import { GPU_MISSING } from '../../../compiler/gluon/context.js';
+import { GPU_MISSING } from '../../../compiler/engine/context.js';
 import { cudaProviderInstalled } from '../../../runtime/ort.js';
 
 const CUDA = cudaProviderInstalled();

@@ -20,8 +20,8 @@ import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
-import type { HybridBlock } from './hybrid.js';
-import type { Parameter } from './parameter.js';
+import type { HybridBlock } from '../gluon/hybrid.js';
+import type { Parameter } from '../gluon/parameter.js';
 
 /** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
 export interface InputSpec {

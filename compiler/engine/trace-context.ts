@@ -6,7 +6,7 @@
  */
 import { Value } from '../ir/value.js';
 import { Symbol } from '../trace/symbol.js';
-import type { Parameter } from './parameter.js';
+import type { Parameter } from '../gluon/parameter.js';
 
 /** One trace in progress. */
 export interface TraceContext {

@@ -1,0 +1,141 @@
+/**
+ * The one builder of training steps: a traced forward (its IR values), the
+ * head to differentiate (a loss), the values to differentiate it by and,
+ * optionally, an optimizer's update rule -> one graph computing the forward
+ * outputs, the gradients and the updated weights and optimizer states.
+ * Pure: it reads and creates IR values only; naming the feeds, feeding and
+ * caching belong to the callers. Its three callers:
+ *
+ * - the fused training step (compiler/engine/program.ts): recorded calls +
+ *   `loss.backward()` [+ `trainer.step`'s update rule];
+ * - the hybridized backward (compiler/gluon/hybrid.ts): one block's forward,
+ *   several heads whose gradients are inputs, no update;
+ * - `gluonc compile --train` (compiler/formats/train-export.ts): net + loss +
+ *   update, parameters as named inputs.
+ *
+ * Invariant: a gradient has the dtype and shape of its value; the update rule
+ * sees the gradient after `addTo` (gradReq 'add') is applied.
+ */
+import { Graph } from '../ir/graph.js';
+import type { Value } from '../ir/value.js';
+import type { F, Tensor } from '../ops/tensor.js';
+import { Symbol } from '../trace/symbol.js';
+import { symOps } from '../trace/sym.js';
+import { gradients } from './reverse.js';
+
+/** An update rule written against `F` (an optimizer's `update`). */
+export interface UpdateRule {
+  update(F: F, args: { weight: Tensor; grad: Tensor; states: Tensor[]; lr: Tensor; wd: Tensor; t: Tensor; rescale: Tensor }): { weight: Tensor; states: Tensor[] };
+}
+
+/** How one differentiated value is updated: its state inputs, the rule's 0-d scalars and the output names. */
+export interface StepUpdate {
+  states: Value[];
+  lr: Value;
+  wd: Value;
+  t: Value;
+  rescale: Value;
+  /** Output name of the new weight. */
+  weightName: string;
+  /** Output names of the new states (one per state). */
+  stateNames: string[];
+}
+
+/** One value to differentiate the head by. */
+export interface StepWrt {
+  value: Value;
+  /** The gradient's output name; omitted: the gradient is not an output (only the update reads it). */
+  gradName?: string;
+  /** A value added to the gradient (the accumulated gradient of gradReq 'add'). */
+  addTo?: Value;
+  /**
+   * The update of this value, asked for once its gradient is built (so the
+   * caller creates the update's inputs in graph order); omitted: not updated.
+   */
+  update?: () => StepUpdate;
+}
+
+/** What `buildStep` builds. */
+export interface StepSpec {
+  /** The graph inputs (forward inputs, labels, head gradients, scalars the caller always feeds). */
+  inputs: Value[];
+  /**
+   * Inputs kept only when an output reads them, after the inputs (the update's
+   * scalars: SGD reads neither `t` nor, without weight decay, `wd`). Called
+   * once every output is built.
+   */
+  optionalInputs?: () => Value[];
+  /** Outputs computed besides the gradients and updates (forward outputs, loss, state updates of layers). */
+  outputs: { name: string; value: Value }[];
+  /** The values differentiated (the loss). */
+  heads: Value[];
+  /** One per head: its gradient (an input), or null for ones (the default). */
+  headGrads?: (Value | null)[];
+  /** The values to differentiate by, in output order. */
+  wrt: StepWrt[];
+  /** Where no gradient reaches a value: a zero gradient (default) or none ('skip': no output, no update). */
+  missing?: 'zeros' | 'skip';
+  /** The update rule of the values with an `update`. */
+  rule?: UpdateRule;
+}
+
+/** The step graph, with the gradient of each `wrt` value (after `addTo`; null where none reaches it and `missing` is 'skip'). */
+export interface Step {
+  graph: Graph;
+  grads: (Value | null)[];
+  /** The graph's outputs (also `graph.outputs`), in the order built. */
+  outputs: { name: string; value: Value }[];
+  /** The inputs of `optionalInputs` kept. */
+  keptOptional: Value[];
+}
+
+const sym = (v: Value): Symbol => new Symbol(v);
+
+/**
+ * Builds a training step (see the module comment).
+ *
+ * ```ts
+ * const { graph } = buildStep({
+ *   inputs: [x.value], outputs: [{ name: 'loss', value: loss.value }], heads: [loss.value],
+ *   wrt: [{ value: w.value, gradName: 'grad_w' }],
+ * });
+ * ```
+ */
+export function buildStep(spec: StepSpec): Step {
+  const outputs = [...spec.outputs];
+  const headGrads = spec.heads.map((h, i) => spec.headGrads?.[i] ?? (symOps.onesLike(sym(h)) as Symbol).value);
+  const raw = spec.wrt.length ? gradients(spec.heads, spec.wrt.map((w) => w.value), headGrads) : [];
+  const grads: (Value | null)[] = spec.wrt.map((w, i) => {
+    let g = raw[i] ?? null;
+    if (!g && spec.missing === 'skip') return null;
+    g ??= (symOps.zerosLike(sym(w.value)) as Symbol).value;
+    if (w.addTo) g = (symOps.add(sym(g), sym(w.addTo)) as Symbol).value;
+    if (w.gradName !== undefined) outputs.push({ name: w.gradName, value: g });
+    if (!w.update) return g;
+    if (!spec.rule) throw new Error(`buildStep: '${w.value.name}' has an update but the step has no update rule`);
+    const u = w.update();
+    if (u.stateNames.length !== u.states.length) throw new Error(`buildStep: '${w.value.name}' has ${u.states.length} states but ${u.stateNames.length} state names`);
+    const r = spec.rule.update(symOps as unknown as F, {
+      weight: sym(w.value) as unknown as Tensor,
+      grad: sym(g) as unknown as Tensor,
+      states: u.states.map(sym) as unknown as Tensor[],
+      lr: sym(u.lr) as unknown as Tensor,
+      wd: sym(u.wd) as unknown as Tensor,
+      t: sym(u.t) as unknown as Tensor,
+      rescale: sym(u.rescale) as unknown as Tensor,
+    });
+    outputs.push({ name: u.weightName, value: (r.weight as unknown as Symbol).value });
+    r.states.forEach((s, k) => outputs.push({ name: u.stateNames[k]!, value: (s as unknown as Symbol).value }));
+    return g;
+  });
+  const inputs = [...spec.inputs];
+  const keptOptional: Value[] = [];
+  const optional = spec.optionalInputs?.() ?? [];
+  if (optional.length) {
+    const reached = new Set<Value>(Graph.fromOutputs([...inputs, ...optional], outputs).nodes.flatMap((n) => n.inputs));
+    for (const o of outputs) reached.add(o.value);
+    for (const v of optional) if (reached.has(v)) keptOptional.push(v);
+    inputs.push(...keptOptional);
+  }
+  return { graph: Graph.fromOutputs(inputs, outputs), grads, outputs, keptOptional };
+}

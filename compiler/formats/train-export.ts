@@ -1,0 +1,181 @@
+/**
+ * A training artifact: one ONNX graph that runs a whole optimizer step —
+ * forward (training mode), loss, gradients and the optimizer's update —
+ * built by the one step builder (compiler/autodiff/step.ts) and carrying a
+ * manifest, as `export` carries one for inference. `gluonc compile --train`
+ * writes it.
+ *
+ * Inputs, in order: the model's inputs; `label`; `lr` and `t` (0-d float32:
+ * the learning rate and the 1-based step count, which Adam's bias
+ * correction reads); every parameter under its structural name (`0.weight`,
+ * the same names as the inference artifact's initializers, which hold the
+ * initial values); every optimizer state `<param>.state<k>` (zeros at the
+ * first step). Outputs: `loss` (the batch mean, 0-d), `output` (the
+ * forward output), `<param>.new` for every updated parameter (and for state
+ * a layer updates itself, such as BatchNorm's running statistics) and
+ * `<param>.state<k>.new`. Feed the `.new` values back as the next step's
+ * inputs. (Parameters are plain inputs, not initializers: onnxruntime-node
+ * ignores feeds that override an initializer.) Gradients are of the
+ * batch-mean loss, so `rescale` is the optimizer's `rescaleGrad`.
+ */
+import { isFloat, type DType } from '../../runtime/dtypes.js';
+import { Session } from '../../runtime/session.js';
+import { tensorFromNumbers } from '../../runtime/tensor.js';
+import { buildStep, type StepWrt } from '../autodiff/step.js';
+import { Graph } from '../ir/graph.js';
+import type { Dim } from '../ir/types.js';
+import { Value } from '../ir/value.js';
+import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactManifest } from '../manifest.js';
+import { withScope } from '../ops/errors.js';
+import { withTrainingMode } from '../ops/mode.js';
+import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { runPipeline, type PassReport } from '../passes/pipeline.js';
+import { Symbol } from '../trace/symbol.js';
+import { symOps, variable } from '../trace/sym.js';
+import { withTrace } from '../engine/trace-context.js';
+import type { HybridBlock } from '../gluon/hybrid.js';
+import type { Optimizer } from '../gluon/optimizer/optimizer.js';
+import type { Parameter } from '../gluon/parameter.js';
+import type { InputSpec } from './export.js';
+
+/** Options of `exportTrainingStep`. */
+export interface TrainingStepOptions {
+  /** The model's inputs by name, in call order. */
+  inputs: Record<string, InputSpec>;
+  /** Chooses the loss block and the label's type from the forward output's shape. */
+  loss: (outputShape: Dim[]) => { loss: HybridBlock; label: InputSpec };
+  /** The optimizer whose update rule the step applies. */
+  optimizer: Optimizer;
+  /** The ONNX opset (default 21). */
+  opset?: number;
+  /** `-O0` .. `-O3` (default 2). */
+  optLevel?: number;
+  /** Called with each pass's report. */
+  report?: (r: PassReport) => void;
+}
+
+/** What `exportTrainingStep` built. */
+export interface TrainingStep {
+  bytes: Uint8Array;
+  manifest: ArtifactManifest;
+  /** IR nodes before and after the pass pipeline. */
+  nodes: { before: number; after: number };
+}
+
+const constant = (x: number, dtype: DType): Symbol => new Symbol(Value.constant(tensorFromNumbers(dtype, [], [x])));
+
+/**
+ * Builds the training artifact of an initialized block (see the module comment); nothing is written.
+ *
+ * ```ts
+ * const { bytes, manifest } = exportTrainingStep(net, {
+ *   inputs: { x: { shape: ['N', 784] } },
+ *   loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }),
+ *   optimizer: optimizer.create('sgd', { learningRate: 0.01 }),
+ * });
+ * ```
+ */
+export function exportTrainingStep(block: HybridBlock, options: TrainingStepOptions): TrainingStep {
+  const opt = options.optimizer;
+  const inputTypes = Object.entries(options.inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
+  const traced = withTrainingMode(true, () => block.trace(inputTypes));
+  const { outputs, ctx } = traced;
+  if (outputs.length !== 1) throw new Error(`--train needs a model with one output, ${block.constructor.name} has ${outputs.length}`);
+  const out = outputs[0]!;
+  const { loss, label: labelSpec } = options.loss(out.shape as Dim[]);
+  const label = variable('label', { dtype: labelSpec.dtype ?? 'float32', shape: labelSpec.shape });
+  const lr = variable('lr', { dtype: 'float32', shape: [] });
+  const t = variable('t', { dtype: 'float32', shape: [] });
+  let lossVec: Symbol;
+  try {
+    lossVec = withTrainingMode(true, () => withTrace(ctx, () => withScope(loss.constructor.name, () => loss._traceCall([out, label])))) as Symbol;
+  } catch (e) {
+    throw new Error(`${loss.constructor.name} on the model's output ${JSON.stringify(out.shape)} and labels ${JSON.stringify(labelSpec.shape)}: ${(e as Error).message}`);
+  }
+  const lossMean = symOps.mean(lossVec) as Symbol;
+
+  // Parameters in structural order, named by their structural names.
+  const params = [...block.collectParams().entries()].map(([, p]) => p).filter((p) => ctx.symbols.has(p));
+  const taken = new Set([...inputTypes.map((x) => x.name), 'label', 'lr', 't', 'loss', 'output']);
+  const nameOf = new Map<Parameter, string>();
+  for (const p of params) {
+    const name = ctx.symbols.get(p)!.value.name;
+    if (taken.has(name)) throw new Error(`parameter '${name}' has the same name as a training input or output; rename the input`);
+    taken.add(name);
+    nameOf.set(p, name);
+    ctx.symbols.get(p)!.value.data = p.data()._host;
+  }
+  const stateValues: Value[] = [];
+  const wrt: StepWrt[] = params
+    .filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype))
+    .map((p) => ({
+      value: ctx.symbols.get(p)!.value,
+      update: () => {
+        const name = nameOf.get(p)!;
+        const cast = (s: Symbol): Symbol => (p.dtype === 'float32' ? s : (symOps.cast(s, { dtype: p.dtype }) as Symbol));
+        const lrP = p.lrMult === 1 ? cast(lr) : (symOps.mul(cast(lr), p.lrMult) as Symbol);
+        const states = opt.createState(p.data()).map((st, k) => {
+          const v = Value.param(`${name}.state${k}`, { dtype: st.dtype, shape: [...st.shape] });
+          v.data = st._host;
+          stateValues.push(v);
+          return v;
+        });
+        return {
+          states,
+          lr: lrP.value,
+          wd: constant(opt.wd * p.wdMult, p.dtype).value,
+          t: cast(t).value,
+          rescale: constant(opt.rescaleGrad, p.dtype).value,
+          weightName: `${name}.new`,
+          stateNames: states.map((_s, k) => `${name}.state${k}.new`),
+        };
+      },
+    }));
+  const step = buildStep({
+    inputs: [...traced.inputs.map((s) => s.value), label.value, lr.value, t.value],
+    outputs: [
+      { name: 'loss', value: lossMean.value },
+      { name: 'output', value: out.value },
+    ],
+    heads: [lossMean.value],
+    wrt,
+    rule: opt,
+  });
+  let graph = step.graph;
+  // State a layer updates itself (BatchNorm's running statistics), unless the optimizer updates it.
+  const extra = [...ctx.updates]
+    .map(([p, s]) => ({ name: `${nameOf.get(p) ?? ctx.names.get(p) ?? p.name}.new`, value: s.value }))
+    .filter((o) => !step.outputs.some((x) => x.name === o.name));
+  if (extra.length) graph = Graph.fromOutputs(graph.inputs, [...graph.outputs, ...extra]);
+
+  const rank = new Map<Value, number>([...params.map((p, i) => [ctx.symbols.get(p)!.value, i] as const), ...stateValues.map((v, i) => [v, params.length + i] as const)]);
+  const before = graph.nodes.length;
+  graph = runPipeline(graph, { level: options.optLevel ?? 2, mode: 'training', report: options.report }).graph;
+  graph.params.sort((a, b) => (rank.get(a) ?? 1e9) - (rank.get(b) ?? 1e9));
+
+  const opset = options.opset ?? DEFAULT_OPSET;
+  const io = (v: Value, name = v.name) => ({ name, dtype: v.type.dtype, shape: [...v.type.shape] });
+  const manifest = buildManifest({
+    inputs: [...graph.inputs.map((v) => io(v)), ...graph.params.map((v) => io(v))],
+    outputs: graph.outputs.map((o) => io(o.value, o.name)),
+    params: params.map((p) => nameOf.get(p)!),
+    compile: {
+      opset,
+      optLevel: options.optLevel ?? 2,
+      train: { loss: loss.constructor.name, optimizer: opt.name, learningRate: opt.learningRate, hyper: opt.hyper },
+    },
+  });
+  const bytes = emitModel(graph, {
+    opset,
+    paramsAsInputs: true,
+    metadata: { [MANIFEST_METADATA_KEY]: JSON.stringify(manifest) },
+    producerVersion: gluoncVersion(),
+    graphName: `${block.constructor.name}.train`,
+  });
+  try {
+    Session.create(bytes).close();
+  } catch (e) {
+    throw new Error(`onnxruntime cannot load the training graph: ${(e as Error).message}`);
+  }
+  return { bytes, manifest, nodes: { before, after: graph.nodes.length } };
+}
