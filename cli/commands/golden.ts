@@ -7,7 +7,7 @@
  */
 import { Command } from 'commander';
 import { checkGolden, GOLDEN_ATOL, GOLDEN_RTOL, readGoldenIndex, recordGolden } from '../../compiler/index.js';
-import { checkDevice, readArtifact } from '../artifact.js';
+import { checkArtifact, checkDevice } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 
 /** Options of `golden record` / `golden check`. */
@@ -38,7 +38,7 @@ function integer(flag: string, v: string | undefined, min: number): number | und
  */
 export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): void {
   const device = checkDevice(flags.device);
-  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
+  checkArtifact(artifact); // the checks loadModel makes, one line naming the file
   const idx = asUserError(`'${artifact}'`, () =>
     recordGolden(artifact, flags.dir, {
       seed: integer('--seed', flags.seed, 0),
@@ -60,7 +60,7 @@ export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: stri
  */
 export function goldenCheck(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): boolean {
   const device = checkDevice(flags.device);
-  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
+  checkArtifact(artifact); // the checks loadModel makes, one line naming the file
   asUserError('', () => readGoldenIndex(flags.dir));
   const r = asUserError(`'${artifact}'`, () => checkGolden(artifact, flags.dir, { rtol: tolerance('--rtol', flags.rtol), atol: tolerance('--atol', flags.atol), device }));
   log(r.report);

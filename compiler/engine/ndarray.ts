@@ -10,7 +10,7 @@ import { count } from '../../runtime/profiler.js';
 import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
-import type { OpDef } from '../ops/define.js';
+import { outputArity, type OpDef } from '../ops/define.js';
 import { executeOp, inferOp } from '../ops/execute.js';
 import { getOp } from '../ops/registry.js';
 import { scalarTensor } from '../onnx/emit.js';
@@ -231,7 +231,7 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
   const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);
   const outs = executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
   if (eagerHook) eagerHook(def, arrays, prepared.attrs, outs);
-  return def.multiOutput ? outs : outs[0]!;
+  return outputArity(def, prepared.attrs).list ? outs : outs[0]!;
 }
 
 installMethods(NDArray.prototype, ndApply);

@@ -25,7 +25,7 @@ import { Block } from './block.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
-import type { Parameter } from './parameter.js';
+import { withParameterData, type Parameter } from './parameter.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { currentTrace, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
 
@@ -201,14 +201,28 @@ export class HybridBlock extends Block {
     const all = this.collectParams();
     if (all.values().some((p) => p.deferred)) this._inferParams(inputs);
     checkInitialized(this, all);
+    if (this._gluon2()) return this.forward(...inputs);
     const args = this._paramArgs((p) => p.data());
     return this.hybridForward(ndOps as unknown as F, ...(inputs as unknown as Tensor[]), args);
+  }
+
+  /**
+   * True for a Gluon 2 style block: it overrides `forward` (written with
+   * np/npx or nd on NDArrays) instead of `hybridForward`. Traced, its
+   * `forward` gets symbols and `p.data()` returns the parameters' symbols.
+   */
+  private _gluon2(): boolean {
+    return this.forward !== HybridBlock.prototype.forward && this.hybridForward === HybridBlock.prototype.hybridForward;
   }
 
   /** Called with symbols while a parent is traced: inline this block's computation. */
   _traceCall(inputs: unknown[]): unknown {
     const ctx = currentTrace();
     if (!ctx) throw new Error(`${this.constructor.name}: called with symbols outside a hybridized parent; use sym ops directly`);
+    if (this._gluon2()) {
+      const hook = (p: Parameter) => (ctx.names.has(p) ? (paramSymbol(ctx, p, p.name) as unknown as NDArray) : undefined);
+      return withParameterData(hook, () => this.forward(...inputs));
+    }
     const args = this._paramArgs((p, k) => paramSymbol(ctx, p, k));
     return this.hybridForward(symOps as unknown as F, ...(inputs as Tensor[]), args);
   }
@@ -386,6 +400,9 @@ export type CallStrategy = 'trace' | 'eager' | 'deferred' | 'compiled';
  *
  * The fused step differentiates parameters only, so a call whose inputs need
  * gradients (`attachGrad`, or outputs of taped operators) takes `compiled`.
+ * A Gluon 2 style block (it overrides `forward`, not `hybridForward`) runs
+ * its `forward` where the table says `hybridForward`: on arrays eagerly, on
+ * symbols while traced (then `p.data()` returns the parameter's symbol).
  *
  * ```ts
  * callStrategy(net, [nd.ones([2, 3])]); // 'compiled' after net.hybridize()

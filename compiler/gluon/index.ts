@@ -86,6 +86,10 @@ export const profiler = { counters, reset };
 
 export { NDArrayClass as NDArray, SymbolClass as Symbol };
 
+/** MXNet 2.x's numpy interface and extension operators (Gluon 2 / d2l code): `np.dot(x, w)`, `npx.relu(y)`. */
+export { np } from './np.js';
+export { npx } from './npx.js';
+
 /**
  * Blocks, parameters and layers (compiler/gluon/gluon-namespace.ts); its
  * classes are types too (`const d: gluon.nn.Dense`).

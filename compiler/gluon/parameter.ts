@@ -34,6 +34,27 @@ export interface ParameterOptions {
  * const w = new Parameter('weight', { shape: [5, 0], allowDeferredInit: true });
  * ```
  */
+let dataHook: ((p: Parameter) => NDArray | undefined) | null = null;
+
+/**
+ * Runs `fn` with `Parameter.data()` asking `hook` first: while a Gluon 2
+ * style `forward` is traced, `p.data()` is the parameter's symbol (typed as
+ * the NDArray it stands for), so the compiled graph feeds and differentiates it.
+ *
+ * ```ts
+ * withParameterData((p) => symbols.get(p), () => block.forward(x));
+ * ```
+ */
+export function withParameterData<R>(hook: (p: Parameter) => NDArray | undefined, fn: () => R): R {
+  const saved = dataHook;
+  dataHook = hook;
+  try {
+    return fn();
+  } finally {
+    dataHook = saved;
+  }
+}
+
 export class Parameter {
   /** The structural name (e.g. `1.weights`) once registered; the local name before. */
   name: string;
@@ -114,6 +135,8 @@ export class Parameter {
 
   /** The current value. Errors name the parameter when it is not initialized yet. */
   data(): NDArray {
+    const traced = dataHook?.(this);
+    if (traced) return traced;
     if (this._data) return this._data;
     if (this._deferred) {
       throw new Error(

@@ -7,7 +7,9 @@ import { ELEMENTWISE_OPS } from './elementwise.js';
 import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn.js';
 import { REDUCE_OPS } from './reduce.js';
+import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
+import { SORT_OPS } from './sort.js';
 
 /** Every operator by F name (aliases map to the same declaration). */
 export const OPS = {
@@ -16,6 +18,8 @@ export const OPS = {
   ...SHAPE_OPS,
   ...LINALG_OPS,
   ...NN_OPS,
+  ...SORT_OPS,
+  ...SEQUENCE_OPS,
 } as const;
 
 /** The F names of all operators. */

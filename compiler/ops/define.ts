@@ -106,8 +106,12 @@ export interface OpSpec<A extends Attrs = Attrs> {
   lowerNeedsShape?: boolean;
   /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input). */
   scalarLike?: number[];
-  /** Returns a list of tensors (split) rather than one tensor. */
-  multiOutput?: boolean;
+  /**
+   * Returns a list of tensors (split) rather than one tensor; a function says
+   * from the attributes how many outputs a call has (1: one tensor, not a list),
+   * as `topk` with `retTyp: 'both'`.
+   */
+  multiOutput?: boolean | ((attrs: A) => number);
   /** True for random operators: never folded, never merged. */
   random?: boolean;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
@@ -148,6 +152,22 @@ export function defineOp<S, A extends Attrs = Attrs>(
     minInputs: variadic ? Math.max(required, 1) : required,
     maxInputs: variadic ? Infinity : spec.inputs.length,
   } as OpDef<S, A>;
+}
+
+/**
+ * Whether a call of `def` with (normalized) `attrs` returns a list, and how
+ * many outputs its node has before types are known.
+ *
+ * ```ts
+ * outputArity(getOp('split'), { numOutputs: 3 }); // { list: true, count: 3 }
+ * ```
+ */
+export function outputArity(def: OpDef<any, any>, attrs: Attrs): { list: boolean; count: number } {
+  if (typeof def.multiOutput === 'function') {
+    const n = def.multiOutput(attrs);
+    return { list: n > 1, count: n };
+  }
+  return def.multiOutput ? { list: true, count: Number(attrs['numOutputs'] ?? 1) } : { list: false, count: 1 };
 }
 
 /** The call signature of a declared operator. */

@@ -12,7 +12,7 @@ import { Node, type Attrs } from '../ir/node.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
-import type { OpDef } from '../ops/define.js';
+import { outputArity, type OpDef } from '../ops/define.js';
 import { currentScope, OpError } from '../ops/errors.js';
 import { executeOp, inferOp } from '../ops/execute.js';
 import { scalarTensor } from '../onnx/emit.js';
@@ -268,11 +268,11 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
   );
   if (values.some((v) => !v.known)) {
     // Untyped variables: record the node now, type it when shapes are bound.
-    const n = def.multiOutput ? Number(attrs['numOutputs'] ?? 1) : 1;
-    const node = Node.create(def.name, values, attrs, Array.from({ length: n }, () => ({ dtype: values[0]!.type.dtype, shape: [] })), currentScope());
+    const { list, count } = outputArity(def, attrs);
+    const node = Node.create(def.name, values, attrs, Array.from({ length: count }, () => ({ dtype: values[0]!.type.dtype, shape: [] })), currentScope());
     for (const o of node.outputs) o.known = false;
     const syms = node.outputs.map((o) => new Symbol(o));
-    return def.multiOutput ? syms : syms[0]!;
+    return list ? syms : syms[0]!;
   }
   solveDeferred(def, values, attrs);
   const types = values.map((v) => v.type);
@@ -280,11 +280,11 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
   if (!def.random && values.every((v) => v.isConst)) {
     const outs = executeOp(def, values.map((v) => v.data!), a, { attrs: a, outTypes });
     const syms = outs.map((h) => new Symbol(Value.constant(h)));
-    return def.multiOutput ? syms : syms[0]!;
+    return outputArity(def, a).list ? syms : syms[0]!;
   }
   const node = Node.create(def.name, values, a, outTypes, currentScope());
   const syms = node.outputs.map((o) => new Symbol(o));
-  return def.multiOutput ? syms : syms[0]!;
+  return outputArity(def, a).list ? syms : syms[0]!;
 }
 
 /** Fills unknown (0) dimensions of parameter inputs through the operator's solve rule. */

@@ -92,12 +92,12 @@ describe('cli/compile', function () {
     }
   });
 
-  it('every file in models/ and models/seed/ compiles (plain Blocks by tracing their forward; scripts are not models)', () => {
+  it('every file in models/, models/seed/ and models/d2l/ compiles (plain Blocks by tracing their forward; scripts are not models)', () => {
     const scripts = new Set(readdirSync(join(ROOT, 'models')).filter((f) => f.startsWith('train-')));
-    const files = ['models', join('models', 'seed')].flatMap((d) =>
+    const files = ['models', join('models', 'seed'), join('models', 'd2l')].flatMap((d) =>
       readdirSync(join(ROOT, d)).filter((f) => f.endsWith('.ts') && !scripts.has(f)).map((f) => join(d, f)),
     );
-    assert.ok(files.length >= 9, files.join());
+    assert.ok(files.length >= 14, files.join());
     for (const f of files) {
       const out = join(dir, 'all', f.replace(/[\\/]/g, '_').replace(/\.ts$/, '.onnx'));
       const r = gluonc(['compile', f, '-o', out, '--train'], { launcher: built.launcher });

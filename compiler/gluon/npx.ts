@@ -1,0 +1,76 @@
+/**
+ * `npx`: MXNet 2.x's extension operators (`mx.npx`) for Gluon 2 / d2l code,
+ * as thin views over the one operator list: `npx.relu` is `nd.relu`,
+ * `npx.fullyConnected` is `nd.FullyConnected`, with MXNet's names in
+ * camelCase (`log_softmax` -> `logSoftmax`, `batch_norm` -> `batchNorm`).
+ * Invariant: every function here dispatches on its arguments as the `nd`
+ * operators do — NDArrays run now, Symbols (a hybridized block being traced)
+ * add graph nodes — so one `forward` serves eager and compiled calls.
+ */
+import { OPS } from '../ops/all.js';
+import type { Bind, SigOf } from '../ops/define.js';
+import { ops as ndOps } from '../engine/nd.js';
+import type { Symbol } from '../trace/symbol.js';
+import type { NDArray } from '../engine/ndarray.js';
+import type { Tensor } from '../engine/tensor.js';
+
+type Ops = typeof OPS;
+
+/**
+ * The type of an operator viewed from np/npx: on NDArrays it returns
+ * NDArrays, on Symbols Symbols, on `gluon.Tensor` (in `hybridForward`) Tensors.
+ */
+export type View<K extends keyof Ops> = Bind<SigOf<Ops[K]>, NDArray> & Bind<SigOf<Ops[K]>, Symbol> & Bind<SigOf<Ops[K]>, Tensor>;
+
+/**
+ * The operator `name` of the list, as an np/npx function (the `nd` function, which also takes symbols).
+ *
+ * ```ts
+ * const relu = opView('relu');
+ * relu(nd.array([-1, 2])); // [0, 2]
+ * ```
+ */
+export function opView<K extends keyof Ops>(name: K): View<K> {
+  const f = (ndOps as unknown as Record<string, unknown>)[name];
+  if (typeof f !== 'function') throw new Error(`np/npx: operator '${String(name)}' does not exist`);
+  return f as never;
+}
+
+/**
+ * MXNet 2.x's `npx` operators.
+ *
+ * ```ts
+ * import { np, npx } from 'gluonc';
+ * npx.relu(np.dot(x, w));
+ * npx.softmax(scores, { axis: -1 });
+ * npx.sequenceMask(x, lens, { useSequenceLength: true, axis: 1 });
+ * ```
+ */
+export const npx = {
+  relu: opView('relu'),
+  sigmoid: opView('sigmoid'),
+  softmax: opView('softmax'),
+  logSoftmax: opView('logSoftmax'),
+  activation: opView('Activation'),
+  leakyRelu: opView('LeakyReLU'),
+  batchNorm: opView('BatchNorm'),
+  layerNorm: opView('LayerNorm'),
+  fullyConnected: opView('FullyConnected'),
+  convolution: opView('Convolution'),
+  deconvolution: opView('Deconvolution'),
+  pooling: opView('Pooling'),
+  embedding: opView('Embedding'),
+  dropout: opView('Dropout'),
+  oneHot: opView('oneHot'),
+  pick: opView('pick'),
+  topk: opView('topk'),
+  reshape: opView('reshape'),
+  batchDot: opView('batchDot'),
+  sequenceMask: opView('SequenceMask'),
+  sequenceLast: opView('SequenceLast'),
+  sequenceReverse: opView('SequenceReverse'),
+  /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
+  setNp(): void {},
+  /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */
+  resetNp(): void {},
+};

@@ -1,0 +1,284 @@
+/**
+ * np and npx: numpy's names and semantics as views over the operator list,
+ * checked against numpy (float64) on the same inputs; their dispatch on
+ * symbols; and Gluon 2 style blocks (a `forward` of np/npx calls) eager,
+ * hybridized and differentiated.
+ */
+import assert from 'node:assert/strict';
+import { autograd, gluon, init, nd, np, npx, random, sym } from 'gluonc';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
+import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
+
+const flat = (x: NDArray) => tensorToNumbers(x._host);
+const input = (x: NDArray) => ({ shape: x.shape as number[], dtype: x.dtype.startsWith('float') ? 'float64' : x.dtype, data: flat(x) });
+
+/** Compares each case's result with its numpy expression over the same inputs (a, b, ...). */
+function againstNumpy(cases: [string, NDArray[], NDArray, string][]): void {
+  const refs = numpyRefs(cases.map(([, ins, , code]) => ({ code, inputs: ins.map(input) })));
+  cases.forEach(([what, , got, code], i) => {
+    const r = refs[i]!;
+    assert.ok(!r.error, `${what}: numpy failed: ${r.error}`);
+    assert.deepEqual(got.shape, r.outs[0]!.shape, `${what}: shape vs numpy (${code})`);
+    assertClose(flat(got), r.outs[0]!.data, `${what} vs numpy (${code})`, 1e-5, 1e-5);
+  });
+}
+
+describe('np (numpy semantics)', () => {
+  before(() => random.seed(7));
+
+  it('dot follows numpy for every rank combination, including N-D right operands and 0-d', () => {
+    const u = (...s: number[]) => np.random.uniform(-1, 1, s);
+    const pairs: [NDArray, NDArray][] = [[u(3, 4), u(4, 5)], [u(4), u(4)], [u(2, 3), u(3)], [u(3), u(3, 2)], [u(2, 3, 4), u(5, 4, 6)], [u(2, 3, 4), u(4, 2)], [u(2, 2), u()]];
+    againstNumpy(pairs.map(([a, b]) => [`dot [${a.shape}]·[${b.shape}]`, [a, b], np.dot(a, b), 'np.dot(a, b)']));
+  });
+
+  it('reductions over every axis have shape [] (as MXNet 2 np, numpy); axis and keepdims as numpy', () => {
+    const x = np.random.uniform(-2, 2, [3, 4]);
+    againstNumpy([
+      ['mean', [x], np.mean(x), 'np.mean(a)'],
+      ['sum', [x], np.sum(x), 'np.sum(a)'],
+      ['method mean', [x], x.mean(), 'a.mean()'],
+      ['max axis 0', [x], np.max(x, { axis: 0 }), 'np.max(a, axis=0)'],
+      ['min keepdims', [x], np.min(x, { axis: 1, keepdims: true }), 'np.min(a, axis=1, keepdims=True)'],
+      ['prod', [x], np.prod(x, { axis: [0, 1] }), 'np.prod(a, axis=(0, 1))'],
+      ['norm', [x], np.linalg.norm(x), 'np.linalg.norm(a)'],
+    ]);
+    assert.deepEqual(np.mean(x).shape, []);
+  });
+
+  it('broadcasting arithmetic and element-wise functions', () => {
+    const a = np.random.uniform(0.5, 2, [2, 1, 3]);
+    const b = np.random.uniform(0.5, 2, [4, 1]);
+    againstNumpy([
+      ['add', [a, b], np.add(a, b), 'a + b'],
+      ['subtract', [a, b], np.subtract(a, b), 'a - b'],
+      ['multiply', [a, b], np.multiply(a, b), 'a * b'],
+      ['divide', [a, b], np.divide(a, b), 'a / b'],
+      ['power', [a, b], np.power(a, b), 'a ** b'],
+      ['maximum scalar', [a], np.maximum(np.subtract(a, 1), 0), 'np.maximum(a - 1, 0)'],
+      ['exp log sqrt', [a], np.sqrt(np.log(np.exp(a))), 'np.sqrt(a)'],
+      ['clip', [a], np.clip(a, 0.8, 1.5), 'np.clip(a, 0.8, 1.5)'],
+      ['where', [a, b], np.where(np.greater(a, 1), a, b), 'np.where(a > 1, a, b)'],
+    ]);
+  });
+
+  it('comparisons return bool, argmax/argmin/argsort int64, as numpy', () => {
+    const a = np.array([[1, 3, 3, 0], [2, 2, 5, -1]]);
+    const b = np.array([2, 3, 0, 0]);
+    const cases: [string, NDArray[], NDArray, string][] = [
+      ['greater', [a, b], np.greater(a, b), 'a > b'],
+      ['less', [a, b], np.less(a, b), 'a < b'],
+      ['equal', [a, b], np.equal(a, b), 'a == b'],
+      ['notEqual', [a, b], np.notEqual(a, b), 'a != b'],
+      ['greaterEqual', [a, b], np.greaterEqual(a, b), 'a >= b'],
+      ['lessEqual', [a, b], np.lessEqual(a, b), 'a <= b'],
+      ['argmax (ties: first)', [a], np.argmax(a, { axis: 1 }), 'np.argmax(a, axis=1)'],
+      ['argmin flattened', [a], np.argmin(a), 'np.argmin(a)'],
+      ['argsort (stable)', [a], np.argsort(a), 'np.argsort(a, kind="stable")'],
+      ['sort axis 0', [a], np.sort(a, 0), 'np.sort(a, axis=0)'],
+    ];
+    againstNumpy(cases);
+    for (const [what, , got] of cases.slice(0, 6)) assert.equal(got.dtype, 'bool', what);
+    for (const [what, , got] of cases.slice(6, 9)) assert.equal(got.dtype, 'int64', what);
+  });
+
+  it('shape functions take numpy defaults (axis 0) and refuse MXNet reshape codes', () => {
+    const a = np.random.uniform(-1, 1, [2, 3]);
+    const b = np.random.uniform(-1, 1, [2, 3]);
+    const [s0, s1] = np.split(np.arange(0, 6), 2);
+    againstNumpy([
+      ['concatenate', [a, b], np.concatenate([a, b]), 'np.concatenate([a, b])'],
+      ['concatenate axis 1', [a, b], np.concatenate([a, b], { axis: 1 }), 'np.concatenate([a, b], axis=1)'],
+      ['stack', [a, b], np.stack([a, b]), 'np.stack([a, b])'],
+      ['reshape -1', [a], np.reshape(a, [3, -1]), 'np.reshape(a, (3, -1))'],
+      ['transpose', [a], np.transpose(a), 'np.transpose(a)'],
+      ['expandDims', [a], np.expandDims(a, 1), 'np.expand_dims(a, 1)'],
+      ['split part 1', [], s1!, 'np.split(np.arange(6.0), 2)[1]'],
+      ['split part 0', [], s0!, 'np.split(np.arange(6.0), 2)[0]'],
+    ]);
+    assert.throws(() => np.reshape(a, [0, -1]), /np\.reshape: newshape \[0,-1\] must hold positive integers and at most one -1 \(MXNet's codes 0, -2, -3, -4 are npx\.reshape's\)/);
+    assert.throws(() => np.reshape(a, [-1, -1]), /np\.reshape: newshape \[-1,-1\]/);
+    assert.deepEqual(npx.reshape(a, [0, -1]).shape, [2, 3]);
+  });
+
+  it('creation: zeros, ones, full, arange (float32 by default, as MXNet np) and seeded random draws', () => {
+    assert.deepEqual(np.zeros([2, 3]).toArray(), [[0, 0, 0], [0, 0, 0]]);
+    assert.deepEqual(np.ones([2]).toArray(), [1, 1]);
+    assert.deepEqual(np.full([2], 7, { dtype: 'int32' }).toArray(), [7, 7]);
+    assert.deepEqual(np.arange(1, 7, 2).toArray(), [1, 3, 5]);
+    assert.equal(np.zeros([1]).dtype, 'float32');
+    random.seed(3);
+    const u = np.random.uniform(-2, 5, [4, 8]);
+    assert.deepEqual(u.shape, [4, 8]);
+    assert.ok(flat(u).every((v) => v >= -2 && v < 5));
+    random.seed(3);
+    assert.deepEqual(flat(np.random.uniform(-2, 5, [4, 8])), flat(u));
+    assert.deepEqual(np.random.uniform().shape, [], 'size omitted: one value of shape []');
+    assert.deepEqual(np.random.normal(0, 1, 3).shape, [3]);
+    assert.equal(np.random.randint(0, 5, [2]).dtype, 'int64');
+  });
+});
+
+describe('npx (MXNet extension operators)', () => {
+  it('are the operators of the list (the same functions as nd)', () => {
+    assert.equal(npx.relu, nd.relu);
+    assert.equal(npx.logSoftmax, nd.logSoftmax);
+    assert.equal(npx.fullyConnected, nd.FullyConnected);
+    assert.equal(npx.sequenceMask, nd.SequenceMask);
+    assert.equal(np.exp, nd.exp);
+  });
+
+  it('match numpy: relu, sigmoid, softmax, logSoftmax, oneHot, pick, topk, sequenceMask', () => {
+    const x = np.random.uniform(-3, 3, [3, 4]);
+    const lens = np.array([2, 0, 1, 3]);
+    againstNumpy([
+      ['relu', [x], npx.relu(x), 'np.maximum(a, 0)'],
+      ['sigmoid', [x], npx.sigmoid(x), '1 / (1 + np.exp(-a))'],
+      ['softmax', [x], npx.softmax(x), 'np.exp(a) / np.exp(a).sum(-1, keepdims=True)'],
+      ['logSoftmax axis 0', [x], npx.logSoftmax(x, { axis: 0 }), 'a - np.log(np.exp(a).sum(0, keepdims=True))'],
+      ['oneHot', [lens], npx.oneHot(lens, 4), 'np.eye(4)[a.astype(int)]'],
+      ['pick', [x, np.array([0, 3, 1])], npx.pick(x, np.array([0, 3, 1])), 'a[np.arange(3), b.astype(int)]'],
+      ['topk values', [x], npx.topk(x, { k: 2, retTyp: 'value' }) as NDArray, '-np.sort(-a, axis=-1)[:, :2]'],
+      ['sequenceMask', [x, lens], npx.sequenceMask(x, lens, { useSequenceLength: true, value: -1 }), 'np.where(np.arange(3)[:, None] < b[None, :], a, -1)'],
+    ]);
+  });
+
+  it('setNp and resetNp are accepted for ported code', () => {
+    npx.setNp();
+    npx.resetNp();
+  });
+});
+
+describe('np/npx on symbols (hybridized code)', () => {
+  it('build graph nodes when given symbols, with the same values as eagerly', () => {
+    const x = sym.var('x', { shape: ['N', 3, 4] });
+    const w = sym.var('w', { shape: [5, 4, 2] });
+    const y = npx.relu(np.dot(x, w)) as sym.Symbol;
+    assert.deepEqual(y.shape, ['N', 3, 5, 2]);
+    const xv = np.random.uniform(-1, 1, [2, 3, 4]);
+    const wv = np.random.uniform(-1, 1, [5, 4, 2]);
+    assertClose(flat(y.eval({ x: xv, w: wv }) as NDArray), flat(npx.relu(np.dot(xv, wv))), 'symbolic vs eager');
+    assert.deepEqual((np.mean(x) as sym.Symbol).shape, []);
+    assert.equal((np.greater(x, 0) as sym.Symbol).dtype, 'bool');
+  });
+});
+
+/** d2l's MyDense in Gluon 2 style: `forward` with np/npx and `.data()`. */
+class MyDense extends gluon.HybridBlock {
+  weight: gluon.Parameter;
+  bias: gluon.Parameter;
+  constructor(units: number, inUnits: number) {
+    super();
+    this.weight = this.params.get('weight', { shape: [inUnits, units] });
+    this.bias = this.params.get('bias', { shape: [units] });
+  }
+  override forward(x: nd.NDArray): nd.NDArray {
+    return npx.relu(np.dot(x, this.weight.data()).add(this.bias.data()));
+  }
+}
+
+describe('Gluon 2 style blocks (forward with np/npx)', () => {
+  function net(): gluon.HybridBlock {
+    random.seed(11);
+    const n = new gluon.nn.HybridSequential();
+    n.add(new MyDense(8, 6), new MyDense(2, 8));
+    n.initialize(new init.Uniform(0.5));
+    return n;
+  }
+
+  it('eager output matches numpy; hybridized output and parameter gradients match eager', () => {
+    const x = np.random.uniform(0, 1, [3, 6]);
+    const eager = net();
+    const p = eager.collectParams();
+    const ref = numpyRefs([{
+      code: 'np.maximum(np.maximum(a @ b + c, 0) @ d + e, 0)',
+      inputs: [x, ...['0.weight', '0.bias', '1.weight', '1.bias'].map((k) => p.get(k).data())].map(input),
+    }])[0]!;
+    const yEager = eager.call(x) as NDArray;
+    assertClose(flat(yEager), ref.outs[0]!.data, 'eager MyDense net vs numpy');
+    const lossE = autograd.record(() => (eager.call(x) as NDArray).square().sum());
+    lossE.backward();
+
+    const hybrid = net();
+    hybrid.hybridize();
+    const yHybrid = hybrid.call(x) as NDArray;
+    assertClose(flat(yHybrid), flat(yEager), 'hybridized vs eager');
+    const lossH = autograd.record(() => (hybrid.call(x) as NDArray).square().sum());
+    lossH.backward();
+    for (const k of p.keys()) {
+      assertClose(flat(hybrid.collectParams().get(k).grad()), flat(p.get(k).grad()), `gradient of ${k}, hybridized vs eager`);
+      assert.ok(flat(p.get(k).grad()).some((v) => v !== 0), `${k} gets a gradient`);
+    }
+  });
+
+  it('hybridized, parameters stay parameters: a changed weight changes the output', () => {
+    const n = net();
+    n.hybridize();
+    const x = np.ones([1, 6]);
+    const before = flat(n.call(x) as NDArray);
+    const w = n.collectParams().get('1.bias');
+    w.setData(w.data().add(1));
+    const after = flat(n.call(x) as NDArray);
+    assertClose(after, before.map((v) => v + 1), 'bias + 1 shifts the (positive) outputs by 1');
+  });
+
+  it('a Trainer step through the compiled graph changes the weights', () => {
+    const n = net();
+    n.hybridize();
+    const x = np.random.uniform(0, 1, [4, 6]);
+    const trainer = new gluon.Trainer(n.collectParams(), 'sgd', { learningRate: 0.1 });
+    const w0 = flat(n.collectParams().get('0.weight').data());
+    const loss = autograd.record(() => (n.call(x) as NDArray).sum());
+    loss.backward();
+    trainer.step(4);
+    assert.notDeepEqual(flat(n.collectParams().get('0.weight').data()), w0);
+  });
+
+  it('deferred parameter shapes are solved through np.dot, eager and hybridized', () => {
+    class LazyDense extends gluon.HybridBlock {
+      weight = this.params.get('weight', { shape: [0, 4], allowDeferredInit: true });
+      override forward(x: nd.NDArray): nd.NDArray {
+        return np.dot(x, this.weight.data());
+      }
+    }
+    const b = new LazyDense();
+    b.initialize(new init.One());
+    const x = np.ones([2, 3]);
+    assert.deepEqual((b.call(x) as NDArray).toArray(), [[3, 3, 3, 3], [3, 3, 3, 3]]);
+    assert.deepEqual(b.weight.shape, [3, 4]);
+    const h = new LazyDense();
+    h.initialize(new init.One());
+    h.hybridize();
+    assert.deepEqual((h.call(x) as NDArray).toArray(), [[3, 3, 3, 3], [3, 3, 3, 3]]);
+  });
+
+  it('a forward that reads values fails when traced, and p.data() is an array again afterwards', () => {
+    class Reads extends gluon.HybridBlock {
+      w = this.params.get('w', { shape: [2] });
+      override forward(x: nd.NDArray): nd.NDArray {
+        return x.item() > 0 ? x.mul(this.w.data()) : x;
+      }
+    }
+    const b = new Reads();
+    b.initialize(new init.One());
+    b.hybridize();
+    assert.throws(() => b.call(np.ones([2])), /^.*item: a symbol has no values while a hybridized block is traced/);
+    assert.deepEqual(b.w.data().toArray(), [1, 1]);
+  });
+
+  it('np/npx also work inside hybridForward, eager and traced', () => {
+    class Scaled extends gluon.HybridBlock {
+      override hybridForward(_F: gluon.F, x: gluon.Tensor): gluon.Tensor {
+        return npx.sigmoid(np.multiply(x, np.mean(x)));
+      }
+    }
+    const b = new Scaled();
+    const x = np.array([[1, 2], [3, 4]]);
+    const e = flat(b.call(x) as NDArray);
+    b.hybridize();
+    assertClose(flat(b.call(x) as NDArray), e, 'hybridized vs eager');
+    assertClose(e, [1, 2, 3, 4].map((v) => 1 / (1 + Math.exp(-v * 2.5))), 'sigmoid(x * mean(x))');
+  });
+});
