@@ -6,6 +6,8 @@ import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from '../engine/autograd.js';
 import * as initMod from './init.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
+import { setSymbolEvaluator } from '../trace/symbol.js';
+import { evalSymbols } from '../compile.js';
 import * as ndMod from '../engine/nd.js';
 import { NDArray as NDArrayClass } from '../engine/ndarray.js';
 import * as randomMod from '../engine/random.js';
@@ -40,6 +42,9 @@ export const nd = {
 export declare namespace nd {
   type NDArray = NDArrayClass;
 }
+
+// `Symbol.eval` compiles through the compile layer, which the tracing layer cannot import.
+setSymbolEvaluator(evalSymbols);
 
 /**
  * Symbolic variables and operators (what `hybridForward` sees as `F` while tracing).

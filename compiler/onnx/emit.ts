@@ -7,8 +7,7 @@
  * Invariant: ONNX names are unique; graph outputs carry their public names.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { toHalf } from '../../runtime/half.js';
-import type { HostTensor } from '../../runtime/tensor.js';
+import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
@@ -210,19 +209,6 @@ export function attrReviver(_key: string, v: unknown): unknown {
     return Number((v as { $num: string }).$num);
   }
   return v;
-}
-
-/** A 0-d tensor of a dtype holding `value`. */
-export function scalarTensor(value: number, dtype: HostTensor['dtype']): HostTensor {
-  const data =
-    dtype === 'int64' ? BigInt64Array.of(BigInt(value))
-      : dtype === 'float64' ? Float64Array.of(value)
-        : dtype === 'int32' ? Int32Array.of(value)
-          : dtype === 'int8' ? Int8Array.of(value)
-            : dtype === 'uint8' || dtype === 'bool' ? Uint8Array.of(value ? (dtype === 'bool' ? 1 : value) : 0)
-              : dtype === 'float16' ? Uint16Array.of(toHalf(value))
-                : Float32Array.of(value);
-  return { dtype, shape: [], data };
 }
 
 function attrProto(name: string, v: OnnxAttr): OnnxNs.IAttributeProto {

@@ -24,7 +24,7 @@ import { verifyGraph } from '../ir/verify.js';
 import { withDefaults } from '../ops/call.js';
 import { attrReviver } from './emit.js';
 import { withScope } from '../ops/errors.js';
-import { inferOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
 
