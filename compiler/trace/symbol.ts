@@ -33,8 +33,9 @@ export class DataDependentError extends Error {
   constructor(
     readonly what: string,
     readonly remedy = 'express it with operators such as F.where, or do not hybridize this block',
+    during = 'a hybridized block is traced',
   ) {
-    super(`${what}: a symbol has no values while a block is traced. Data-dependent control flow (if/for on tensor values) cannot be compiled: ${remedy}`);
+    super(`${what}: a symbol has no values while ${during}. Data-dependent control flow (if/for on tensor values) cannot be compiled: ${remedy}`);
     this.name = 'DataDependentError';
   }
 }
