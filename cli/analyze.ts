@@ -1,18 +1,16 @@
 /**
  * What `gluonc inspect` reports of an ONNX model: inputs and outputs (with
  * symbolic dimensions), operator counts, parameter count and FLOPs per
- * sample. FLOPs count MatMul, Gemm, Conv and ConvTranspose multiply-adds ×2;
+ * sample. FLOPs count MatMul, Gemm, Conv, ConvTranspose and Einsum
+ * multiply-adds ×2;
  * the shapes come from running the model once in onnxruntime with every
  * symbolic dimension set to 1 (the intermediate values those operators read
  * are added as extra graph outputs), so they are exact for any model
  * onnxruntime runs.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { onnx } from '../compiler/onnx/proto.js';
-import { randomFeeds } from '../compiler/golden.js';
-import { fromOnnxDType, type DType } from '../runtime/dtypes.js';
-import { Session } from '../runtime/session.js';
-import { sizeOf } from '../runtime/tensor.js';
+import { onnx, randomFeeds } from '../compiler/index.js';
+import { fromOnnxDType, Session, sizeOf, type DType } from '../runtime/index.js';
 
 /** One input or output. */
 export interface IODescription {
@@ -34,11 +32,11 @@ export interface ModelAnalysis {
   /** Elements of the parameters (the manifest's `params`, else every initializer). */
   params: number;
   paramTensors: number;
-  /** Multiply-adds ×2 of MatMul/Gemm/Conv/ConvTranspose at batch 1, or null when the model cannot run. */
+  /** Multiply-adds ×2 of MatMul/Gemm/Conv/ConvTranspose/Einsum at batch 1, or null when the model cannot run. */
   flopsPerSample: number | null;
 }
 
-const COUNTED = new Set(['MatMul', 'Gemm', 'Conv', 'ConvTranspose']);
+const COUNTED = new Set(['MatMul', 'Gemm', 'Conv', 'ConvTranspose', 'Einsum']);
 
 function dims(t: OnnxNs.ITypeProto | null | undefined): (number | string)[] {
   const shape = t?.tensorType?.shape?.dim ?? [];
@@ -134,6 +132,13 @@ function flopsPerSample(model: OnnxNs.ModelProto, inits: Map<string, OnnxNs.ITen
   for (const n of counted) {
     const ins = (n.input ?? []).map((x) => shapes.get(x));
     const out = shapes.get(n.output?.[0] ?? '');
+    if (n.opType === 'Einsum') {
+      const equation = n.attribute?.find((a) => a.name === 'equation')?.s;
+      const m = equation && ins.every((x) => x) ? einsumMacs(new TextDecoder().decode(equation), ins as number[][]) : null;
+      if (m === null) return null;
+      macs += m;
+      continue;
+    }
     if (!out || !ins[0] || !ins[1]) return null;
     const attr = (name: string) => Number(n.attribute?.find((a) => a.name === name)?.i ?? 0);
     switch (n.opType) {
@@ -154,4 +159,39 @@ function flopsPerSample(model: OnnxNs.ModelProto, inits: Map<string, OnnxNs.ITen
     }
   }
   return 2 * macs;
+}
+
+/**
+ * The multiply-adds of an Einsum as written (no reordering): with k operands,
+ * (k - 1) multiplications for every combination of the index values, i.e.
+ * (k - 1) × the product of every index's size (the broadcast `...` dimensions
+ * included); a one-operand Einsum (a transpose, trace or sum) multiplies
+ * nothing. Null when the equation does not fit the shapes.
+ *
+ * ```ts
+ * einsumMacs('bij,bjk->bik', [[2, 3, 4], [2, 4, 5]]); // 2*3*4*5 = 120
+ * ```
+ */
+export function einsumMacs(equation: string, shapes: number[][]): number | null {
+  const terms = equation.replace(/\s+/g, '').split('->')[0]!.split(',');
+  if (terms.length !== shapes.length) return null;
+  const size = new Map<string, number>();
+  let ellipsis: number[] = [];
+  for (let t = 0; t < terms.length; t++) {
+    const term = terms[t]!;
+    const shape = shapes[t]!;
+    const [before, after] = term.includes('...') ? (term.split('...') as [string, string]) : [term, null];
+    const explicit = before.length + (after?.length ?? 0);
+    const broadcast = after === null ? 0 : shape.length - explicit;
+    if (broadcast < 0 || (after === null && explicit !== shape.length)) return null;
+    const letters = [...before, ...(after ?? '')];
+    const dimsOf = [...shape.slice(0, before.length), ...shape.slice(before.length + broadcast)];
+    letters.forEach((c, i) => size.set(c, Math.max(size.get(c) ?? 1, dimsOf[i]!)));
+    // The broadcast dimensions align from the right, as numpy's do.
+    const mid = shape.slice(before.length, before.length + broadcast);
+    const width = Math.max(ellipsis.length, mid.length);
+    ellipsis = Array.from({ length: width }, (_v, i) => Math.max(ellipsis[ellipsis.length - width + i] ?? 1, mid[mid.length - width + i] ?? 1));
+  }
+  const combinations = [...size.values(), ...ellipsis].reduce((a, b) => a * b, 1);
+  return (terms.length - 1) * combinations;
 }

@@ -7,8 +7,8 @@
  * run, external data outside the folder, a manifest contradicting its graph).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { onnx } from '../compiler/onnx/proto.js';
-import { openModel, readModelFile, type ArtifactManifest, type Device, type Session } from '../runtime/index.js';
+import { onnx } from '../compiler/index.js';
+import { CUDA_MISSING, cudaProviderInstalled, openModel, readModelFile, type ArtifactManifest, type Device, type Session } from '../runtime/index.js';
 import { asUserError, UserError } from './errors.js';
 
 /** An artifact read from disk and checked. */
@@ -61,8 +61,17 @@ export function checkArtifact(file: string): void {
   asUserError('', () => readModelFile(file));
 }
 
-/** Checks a `--device` value. */
-export function checkDevice(d: string): Device {
+/**
+ * Checks a `--device` value at start-up: `cuda` without onnxruntime-node's
+ * CUDA provider fails here, with the command that installs it (`fallback`
+ * names the command's own way around it, e.g. serve's `--fallback`).
+ *
+ * ```ts
+ * const device = checkDevice(flags.device);   // before any file is read
+ * ```
+ */
+export function checkDevice(d: string | undefined, fallback?: { given: boolean; hint: string }): Device {
   if (d !== 'cpu' && d !== 'cuda') throw new UserError(`bad --device '${d}': use cpu or cuda`);
+  if (d === 'cuda' && !fallback?.given && !cudaProviderInstalled()) throw new UserError(fallback ? `${CUDA_MISSING} (${fallback.hint})` : CUDA_MISSING);
   return d;
 }

@@ -6,10 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkDType, type DType } from '../runtime/dtypes.js';
-import { readNpy } from '../runtime/npy.js';
-import type { IOInfo } from '../runtime/session.js';
-import { formatShape, tensorFromNumbers, type HostTensor } from '../runtime/tensor.js';
+import { checkDType, formatShape, readNpy, tensorFromNumbers, type DType, type HostTensor, type IOInfo } from '../runtime/index.js';
 import { asUserError, UserError } from './errors.js';
 
 /**

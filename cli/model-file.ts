@@ -16,11 +16,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DType } from '../runtime/dtypes.js';
-import { DTYPES, isDType } from '../runtime/dtypes.js';
-import { gluon, random } from '../compiler/gluon/index.js';
-import type { InputSpec } from '../compiler/formats/export.js';
-import { asUserError, asUserErrorAsync, UserError } from './errors.js';
+import { DTYPES, isDType, type DType } from '../runtime/index.js';
+import { gluon, random, type InputSpec } from '../compiler/gluon/index.js';
+import { asUserError, firstLine, UserError, userError } from './errors.js';
+import { syntaxErrorLocation } from './source-errors.js';
 
 /** The extensions `compile` accepts. */
 export const MODEL_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -101,7 +100,13 @@ export async function importModelFile(file: string): Promise<ModelModule> {
     );
   }
   await installHooks();
-  return (await asUserErrorAsync(`'${file}'`, () => import(pathToFileURL(abs).href))) as ModelModule;
+  try {
+    return (await import(pathToFileURL(abs).href)) as ModelModule;
+  } catch (e) {
+    const at = syntaxErrorLocation(e);
+    if (at) throw new UserError(at.replace(/^([^\s]+:\d+(?::\d+)?): /, '$1: syntax error: '), { cause: e });
+    throw userError(`'${file}'`, e);
+  }
 }
 
 /** True when Node (and tsx) load `file` as an ES module: .mts/.mjs, or the nearest package.json says "type": "module". */
@@ -192,21 +197,35 @@ export async function loadModelFile(file: string, inputOverrides: string[] = [])
   }
   const inputs = mergeInputs(file, mod.inputs, inputOverrides);
   random.seed(MODEL_SEED);
+  const d = mod.default;
+  // A class is constructed without arguments; when that fails (or its parameters then cannot be set up), the
+  // error says so and how to pass arguments: export a function that builds the block.
+  const bare = isBlockClass(d) ? d : null;
+  const cls = bare?.name || 'the class';
+  const takes = bare && bare.length > 0 ? `, though its constructor takes ${bare.length} argument${bare.length === 1 ? '' : 's'}` : '';
+  const builderHint = bare ? `${cls} was constructed without arguments${takes}; to pass them, export a function that builds the block: export default () => new ${bare.name || 'Net'}(...)` : '';
   const made = asUserError(`'${file}'`, () => {
-    const d = mod.default;
-    if (isBlockClass(d)) return new d();
-    return typeof d === 'function' ? (d as () => unknown)() : d;
+    try {
+      if (bare) return new bare();
+      return typeof d === 'function' ? (d as () => unknown)() : d;
+    } catch (e) {
+      throw bare ? new UserError(`'${file}': ${firstLine(e)} (${builderHint})`, { cause: e }) : e;
+    }
   });
   if (!(made instanceof gluon.Block)) {
     throw new UserError(`'${file}': the default export must be a gluon block or a function returning one, got ${describe(made)}`);
   }
   const block = made;
   asUserError(`'${file}'`, () => {
-    if (typeof mod.params === 'string') {
-      block.loadParameters(path.resolve(path.dirname(path.resolve(file)), mod.params));
-    } else {
-      // Initialize what the model file left uninitialized (a parameter it already set up, or deferred, keeps its initializer).
-      for (const p of block.collectParams().values()) if (!p.initialized && !p.deferred) p.initialize();
+    try {
+      if (typeof mod.params === 'string') {
+        block.loadParameters(path.resolve(path.dirname(path.resolve(file)), mod.params));
+      } else {
+        // Initialize what the model file left uninitialized (a parameter it already set up, or deferred, keeps its initializer).
+        for (const p of block.collectParams().values()) if (!p.initialized && !p.deferred) p.initialize();
+      }
+    } catch (e) {
+      throw bare ? new UserError(`'${file}': ${firstLine(e)} (${builderHint})`, { cause: e }) : e;
     }
   });
   return { file, name: path.basename(file).replace(/\.[^.]+$/, ''), block, inputs, module: mod };

@@ -14,6 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { allocate, isFloat, type DType } from '../runtime/dtypes.js';
+import { checkFeeds } from '../runtime/feeds.js';
 import { readNpy, writeNpy } from '../runtime/npy.js';
 import { openModel } from '../runtime/open-model.js';
 import { Session, type Device, type IOInfo } from '../runtime/session.js';
@@ -265,7 +266,9 @@ export function checkGolden(artifact: string | Uint8Array, dir: string, options:
   try {
     const missing = session.inputs.filter((i) => !feeds[i.name]).map((i) => i.name);
     if (missing.length) throw new Error(`'${dir}' has no recorded input ${missing.map((n) => `'${n}'`).join(', ')} the artifact needs (re-record the goldens)`);
-    outs = session.runSync(feeds);
+    // Recorded inputs that do not fit the artifact (a golden folder of another model): the input named, not onnxruntime's text.
+    const fit = checkFeeds(feeds, session.inputs, `${typeof artifact === 'string' ? `'${artifact}'` : 'the artifact'}: the inputs recorded in '${dir}' do not fit it (a golden folder of another model?)`);
+    outs = session.runSync(fit);
   } finally {
     session.close();
   }

@@ -25,7 +25,10 @@ export { buildStep, type Step, type StepSpec, type StepWrt, type StepUpdate, typ
 export type { PassReport } from './passes/pipeline.js';
 export { graphOf, Symbol, DataDependentError } from './trace/symbol.js';
 export { retypeGraph } from './trace/retype.js';
-export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';
+export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, GOLDEN_ATOL, GOLDEN_RTOL, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';
+export { runPipeline, formatReport } from './passes/pipeline.js';
+/** The ONNX protobuf classes (onnx-proto): `onnx.ModelProto.decode(bytes)`. */
+export { onnx, fromTensorProto, tensorProto } from './onnx/proto.js';
 
 // `Symbol.eval` compiles through the compile layer, which the tracing layer cannot import.
 setSymbolEvaluator(evalSymbols);

@@ -8,7 +8,7 @@
  *   npx tsx models/train-lenet.ts [--epochs 12] [--batch 32] [--out lenet] [--curve lenet-curve.svg] [--device cpu|cuda] [--limit N]
  */
 import build from './lenet.js';
-import { exampleFlags, runMain, trainDigits, type TrainDigitsOptions, type TrainDigitsResult } from './examples/train-loop.js';
+import { exampleFlags, isMain, runMain, trainDigits, type TrainDigitsOptions, type TrainDigitsResult } from './examples/train-loop.js';
 
 /**
  * Trains, saves and exports; returns the held-out accuracy, the last
@@ -23,7 +23,7 @@ export function train(options: TrainDigitsOptions): TrainDigitsResult<ReturnType
   return trainDigits({ name: 'lenet', title: 'LeNet', build, shape: [1, 28, 28] }, options);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   runMain('train-lenet', () => {
     const f = exampleFlags(process.argv.slice(2), { epochs: 12, batchSize: 32, out: 'lenet' });
     const r = train({ epochs: f.epochs, batchSize: f.batchSize, out: f.out, curve: f.curve, device: f.device, limit: f.limit });

@@ -10,7 +10,7 @@
  * gradients, Adam update) runs as one onnxruntime session run.
  */
 import build from './mlp.js';
-import { exampleFlags, runMain, trainDigits, type TrainDigitsOptions, type TrainDigitsResult } from './examples/train-loop.js';
+import { exampleFlags, isMain, runMain, trainDigits, type TrainDigitsOptions, type TrainDigitsResult } from './examples/train-loop.js';
 
 export { accuracy } from './examples/train-loop.js';
 
@@ -27,7 +27,7 @@ export function train(options: TrainDigitsOptions): TrainDigitsResult<ReturnType
   return trainDigits({ name: 'mlp', title: 'MLP', build, shape: [784] }, options);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   runMain('train-mnist', () => {
     const f = exampleFlags(process.argv.slice(2), { epochs: 10, batchSize: 64, out: 'mlp' });
     const r = train({ epochs: f.epochs, batchSize: f.batchSize, out: f.out, curve: f.curve, device: f.device, limit: f.limit });

@@ -2,8 +2,8 @@
  * `gluonc/runtime`: what services import. It depends only on
  * onnxruntime-node, never on the compiler or the Gluon front end.
  */
-export { Session, CUDA_INSTALL_HINT, toOrt, fromOrt, type Device, type IOInfo, type SessionOptions } from './session.js';
-export { DTYPES, isDType, checkDType, type DType, type TypedArray } from './dtypes.js';
+export { Session, CUDA_INSTALL_HINT, CUDA_INSTALL_COMMAND, CUDA_MISSING, toOrt, fromOrt, type Device, type IOInfo, type SessionOptions } from './session.js';
+export { DTYPES, isDType, checkDType, isFloat, fromOnnxDType, type DType, type TypedArray } from './dtypes.js';
 export { sizeOf, tensorFromNumbers, tensorToNumbers, formatShape, type HostTensor } from './tensor.js';
 export { counters, reset as resetCounters, type Counters } from './profiler.js';
 export { encodeNpy, decodeNpy, readNpy, writeNpy, npyDescr } from './npy.js';
@@ -14,3 +14,4 @@ export { openModel, type OpenModelOptions, type OpenedModel } from './open-model
 export type { GraphIO, GraphSummary } from './model-graph.js';
 export { MANIFEST_FORMAT, MANIFEST_METADATA_KEY, checkManifest, type ArtifactIO, type ArtifactManifest } from './manifest.js';
 export { serve, type ServeOptions, type ServeHandle } from './serve.js';
+export { cudaProviderInstalled } from './ort.js';

@@ -73,7 +73,11 @@ export function ortVersion(): string {
 
 /**
  * True when onnxruntime-node's CUDA execution provider library is installed
- * (it is not in the npm package; `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install` fetches it).
+ * (it is not in the npm package; CUDA_INSTALL_COMMAND in session.ts fetches it).
+ *
+ * ```ts
+ * if (!cudaProviderInstalled()) console.log('CPU only');
+ * ```
  */
 export function cudaProviderInstalled(): boolean {
   const dir = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);

@@ -33,10 +33,32 @@ export interface IOInfo {
   shape: (number | string)[];
 }
 
-/** The message given when the CUDA provider is not installed. */
-export const CUDA_INSTALL_HINT =
-  "onnxruntime-node's CUDA execution provider is not installed; on a machine with an NVIDIA GPU and network access run " +
-  '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install` (or pass fallback: true to run on the CPU)';
+/**
+ * The command that fetches onnxruntime-node's CUDA execution provider into an
+ * existing install, run in the project folder: onnxruntime-node's own install
+ * script, run directly (`npm install` does nothing on an installed tree, and
+ * package.json's `allowScripts` keeps npm from running that script).
+ *
+ * ```ts
+ * console.log(`run: ${CUDA_INSTALL_COMMAND}`);
+ * ```
+ */
+export const CUDA_INSTALL_COMMAND = 'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install';
+
+/**
+ * Why a CUDA session cannot start and what fixes it, without a way around it
+ * (callers add theirs: the API's `fallback: true`, `gluonc serve --fallback`).
+ *
+ * ```ts
+ * if (!cudaProviderInstalled()) throw new Error(CUDA_MISSING);
+ * ```
+ */
+export const CUDA_MISSING =
+  "onnxruntime-node's CUDA execution provider is not installed; on a machine with an NVIDIA GPU (CUDA 12) and network access, " +
+  `fetch it by running \`${CUDA_INSTALL_COMMAND}\` in the project folder`;
+
+/** The message the API gives when the CUDA provider is not installed. Example: `e.message === CUDA_INSTALL_HINT`. */
+export const CUDA_INSTALL_HINT = `${CUDA_MISSING} (or pass fallback: true to run on the CPU)`;
 
 /**
  * A compiled ONNX model ready to run.

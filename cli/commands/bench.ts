@@ -5,8 +5,8 @@
  * symbolic dimension = the batch size).
  */
 import { Command } from 'commander';
-import { randomFeeds } from '../../compiler/golden.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { randomFeeds } from '../../compiler/index.js';
+import { formatShape } from '../../runtime/index.js';
 import { checkDevice, openArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 import { progress } from '../progress.js';
@@ -92,7 +92,7 @@ export function benchCommand(): Command {
     .option('--batch <n>', 'batch size (every symbolic dimension)', '1')
     .option('--iterations <n>', 'timed runs', '200')
     .option('--warmup <n>', 'untimed runs first', '10')
-    .option('--threads <n>', 'onnxruntime intra-op threads (0: its choice)')
+    .option('--threads <n>', "onnxruntime intra-op threads (default 0: onnxruntime's choice, one per core, for one run's latency; serve defaults to 1, --threads 1 measures what serve does)")
     .option('--device <device>', 'cpu or cuda', 'cpu')
     .action((artifact: string, flags: BenchFlags) => {
       runBench(artifact, flags);

@@ -6,13 +6,13 @@
  * atomically; with `--train` also `<name>.train.onnx` (see
  * cli/train-artifact.ts).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { exportBlock, writeFileAtomic, type ExportOptions } from '../../compiler/formats/export.js';
-import { asHybrid } from '../../compiler/gluon/traced-block.js';
-import { gluon } from '../../compiler/gluon/index.js';
-import { formatReport, type PassReport } from '../../compiler/passes/pipeline.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { formatReport, type PassReport } from '../../compiler/index.js';
+import { asHybrid, exportBlock, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
+import { formatShape } from '../../runtime/index.js';
+import { readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 import { loadModelFile } from '../model-file.js';
 import { progress } from '../progress.js';
@@ -55,13 +55,44 @@ export function trainPath(out: string): string {
 }
 
 /**
+ * The notice `compile` prints (on stderr) after replacing `file` that it did
+ * not write itself from `model`: an artifact of `net.export` (trained weights,
+ * say), one compiled from another model file, or any other file. Null when
+ * `file` was absent or was this model file's own earlier output. Call it
+ * before writing; `params` is the model file's `params` export.
+ *
+ * ```ts
+ * replacementNotice('mlp.onnx', 'models/mlp.ts'); // "replaced 'mlp.onnx' (written by net.export ...) ..."
+ * ```
+ */
+export function replacementNotice(file: string, model: string, params?: string): string | null {
+  if (!existsSync(file)) return null;
+  let origin: string;
+  try {
+    const { manifest } = readArtifact(file);
+    const source = (manifest?.['compile'] as { source?: unknown } | undefined)?.source;
+    if (source === path.basename(model)) return null;
+    origin = !manifest ? 'not written by gluonc' : typeof source === 'string' ? `compiled from '${source}'` : 'written by net.export, perhaps with trained weights';
+  } catch {
+    origin = 'not an ONNX artifact';
+  }
+  const weights = params ? `the parameters of '${params}'` : 'seeded random weights';
+  return `replaced '${file}' (${origin}) with '${model}' and ${weights}; to compile trained parameters, export 'params' from the model file (see the README), or write elsewhere with -o`;
+}
+
+/**
  * Runs `compile` (what the command's action does), printing a summary on stdout.
  *
  * ```ts
  * await runCompile('models/mlp.ts', { input: [], O: '2' });   // writes mlp.onnx
  * ```
  */
-export async function runCompile(model: string, flags: CompileFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<CompileResult> {
+export async function runCompile(
+  model: string,
+  flags: CompileFlags,
+  log: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+  note: (s: string) => void = (s) => process.stderr.write(`gluonc: ${s}\n`),
+): Promise<CompileResult> {
   const level = Number(flags.O);
   if (!/^[0-3]$/.test(flags.O)) throw new UserError(`bad -O '${flags.O}': use 0, 1, 2 or 3`);
   const out = flags.output ?? defaultOutput(model);
@@ -79,6 +110,7 @@ export async function runCompile(model: string, flags: CompileFlags, log: (s: st
       report: (r) => inference.push(r),
     };
     if (flags.opset !== undefined) options.opset = flags.opset;
+    const notices = [replacementNotice(out, model, loaded.module.params)];
     const res = asUserError(`'${model}'`, () => exportBlock(block, out, options));
     const params = block.collectParams().values().reduce((n, p) => n + (p.initialized ? p.data().size : 0), 0);
     const io = (xs: { name: string; dtype: string; shape: (number | string)[] }[]) => xs.map((x) => `${x.name} ${x.dtype} ${formatShape(x.shape)}`).join(', ');
@@ -100,10 +132,12 @@ export async function runCompile(model: string, flags: CompileFlags, log: (s: st
         }),
       );
       train = trainPath(out);
+      notices.push(replacementNotice(train, model, loaded.module.params));
       writeFileAtomic(train, t.bytes, 'gluonc compile');
       trainNodes = `${t.nodes.before} -> ${t.nodes.after} nodes`;
     }
     bar.stop();
+    for (const n of notices) if (n) note(n);
     log(`wrote ${out}: ${params.toLocaleString('en-US')} parameters, ${(res.bytes.length / 1024).toFixed(1)} KiB; inputs ${io(res.manifest.inputs)}; outputs ${io(res.manifest.outputs)}`);
     if (train) log(`wrote ${train}: training step (${trainNodes})`);
     if (flags.report) {
@@ -115,6 +149,23 @@ export async function runCompile(model: string, flags: CompileFlags, log: (s: st
     bar.stop();
   }
 }
+
+/** What `compile --help` says a model file may export (see cli/model-file.ts and cli/train-artifact.ts). */
+export const MODEL_FILE_HELP = `
+A model file exports:
+  default  a block, a block class (built without arguments) or a function returning a block
+  inputs   the input types by name, e.g. { x: { shape: ['N', 784], dtype: 'float32' } } (or --input)
+  params   optional: a parameter file (relative to the model file) to compile instead of
+           seeded random weights (random.seed(0))
+  loss     optional, for --train: a loss block, class or function returning one (default:
+           SoftmaxCrossEntropyLoss for an [N, C] output, else L2Loss)
+  labels   optional, for --train: the label type (default: float32 [N] class indices for
+           SoftmaxCrossEntropyLoss, the output's shape for L2Loss), e.g. { shape: ['N'], dtype: 'float32' }
+  trainer  optional, for --train: optimizer options (default: SGD, momentum 0.9, learning
+           rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }
+
+Example:
+  npx gluonc compile models/mlp.ts -o mlp.onnx --train --report`;
 
 /**
  * The `compile` command.
@@ -133,6 +184,7 @@ export function compileCommand(): Command {
     .addOption(new Option('-O <level>', 'optimization level 0, 1, 2 or 3').default('2'))
     .option('--train', 'also write <name>.train.onnx: forward, loss, gradients and optimizer update in one graph')
     .option('--report', 'print, per optimization pass, the node counts before and after and the time spent')
+    .addHelpText('after', MODEL_FILE_HELP)
     .action(async (model: string, flags: CompileFlags) => {
       await runCompile(model, flags);
     });

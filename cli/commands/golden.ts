@@ -6,7 +6,7 @@
  * error; it exits 1 when an output differs (see compiler/golden.ts).
  */
 import { Command } from 'commander';
-import { checkGolden, GOLDEN_ATOL, GOLDEN_RTOL, readGoldenIndex, recordGolden } from '../../compiler/golden.js';
+import { checkGolden, GOLDEN_ATOL, GOLDEN_RTOL, readGoldenIndex, recordGolden } from '../../compiler/index.js';
 import { checkArtifact, checkDevice } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 
@@ -37,8 +37,8 @@ function integer(flag: string, v: string | undefined, min: number): number | und
  * `golden record`. Example: `goldenRecord('mlp.onnx', { dir: 'golden', device: 'cpu' })`.
  */
 export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): void {
-  checkArtifact(artifact);
   const device = checkDevice(flags.device);
+  checkArtifact(artifact); // the checks loadModel makes, one line naming the file
   const idx = asUserError(`'${artifact}'`, () =>
     recordGolden(artifact, flags.dir, {
       seed: integer('--seed', flags.seed, 0),
@@ -59,8 +59,8 @@ export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: stri
  * ```
  */
 export function goldenCheck(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): boolean {
-  checkArtifact(artifact);
   const device = checkDevice(flags.device);
+  checkArtifact(artifact); // the checks loadModel makes, one line naming the file
   asUserError('', () => readGoldenIndex(flags.dir));
   const r = asUserError(`'${artifact}'`, () => checkGolden(artifact, flags.dir, { rtol: tolerance('--rtol', flags.rtol), atol: tolerance('--atol', flags.atol), device }));
   log(r.report);
@@ -75,14 +75,17 @@ export function goldenCommand(): Command {
     c
       .argument('<artifact>', 'the .onnx artifact')
       .option('--dir <dir>', 'folder of the golden files', 'golden')
-      .option('--rtol <x>', `relative tolerance (record: stored in index.json; check: default the recorded one, else ${GOLDEN_RTOL})`)
-      .option('--atol <x>', `absolute tolerance (record: stored in index.json; check: default the recorded one, else ${GOLDEN_ATOL})`)
       .option('--device <device>', 'cpu or cuda', 'cpu');
   const record = common(new Command('record').description('run the artifact on seeded random inputs and record inputs and outputs'))
+    .option('--rtol <x>', `relative tolerance to store in index.json for later checks (default ${GOLDEN_RTOL})`)
+    .option('--atol <x>', `absolute tolerance to store in index.json for later checks (default ${GOLDEN_ATOL})`)
     .option('--seed <n>', 'seed of the random inputs', '0')
     .option('--batch <n>', 'size of every symbolic dimension', '2')
     .action((artifact: string, flags: GoldenFlags) => goldenRecord(artifact, flags));
-  const check = common(new Command('check').description('re-run on the recorded inputs and compare the outputs (exit 1 on a difference)')).action(
+  const check = common(new Command('check').description('re-run on the recorded inputs and compare the outputs (exit 1 on a difference)'))
+    .option('--rtol <x>', `relative tolerance: |got - expected| <= atol + rtol * |expected| (default: the one in index.json, else ${GOLDEN_RTOL})`)
+    .option('--atol <x>', `absolute tolerance (default: the one in index.json, else ${GOLDEN_ATOL})`)
+    .action(
     (artifact: string, flags: GoldenFlags) => {
       if (!goldenCheck(artifact, flags)) process.exitCode = 1;
     },

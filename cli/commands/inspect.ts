@@ -5,11 +5,9 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { exportBytes } from '../../compiler/formats/export.js';
-import { asHybrid } from '../../compiler/gluon/traced-block.js';
-import { gluon } from '../../compiler/gluon/index.js';
-import { onnx } from '../../compiler/onnx/proto.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { onnx } from '../../compiler/index.js';
+import { asHybrid, exportBytes, gluon } from '../../compiler/gluon/index.js';
+import { formatShape } from '../../runtime/index.js';
 import { analyzeModel, type ModelAnalysis } from '../analyze.js';
 import { readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
@@ -54,7 +52,7 @@ export function formatAnalysis(target: string, a: ModelAnalysis): string {
     `operators (${a.nodes} nodes):`,
     ...ops,
     `parameters: ${n(a.params)} (${a.paramTensors} tensors)`,
-    `FLOPs per sample: ${a.flopsPerSample === null ? 'unknown (the model did not run at batch 1)' : n(a.flopsPerSample)} (MatMul/Gemm/Conv multiply-adds x2; symbolic dimensions = 1)`,
+    `FLOPs per sample: ${a.flopsPerSample === null ? 'unknown (the model did not run at batch 1)' : n(a.flopsPerSample)} (MatMul/Gemm/Conv/Einsum multiply-adds x2; symbolic dimensions = 1)`,
   ].join('\n');
 }
 

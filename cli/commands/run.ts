@@ -5,8 +5,7 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { writeNpy } from '../../runtime/npy.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { formatShape, writeNpy } from '../../runtime/index.js';
 import { checkDevice, openArtifact } from '../artifact.js';
 import { asUserError } from '../errors.js';
 import { parseFeedOptions, readFeeds } from '../feeds.js';

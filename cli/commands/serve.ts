@@ -5,7 +5,8 @@
  * requests (later ones get 503), close idle connections gracefully, then exit 0.
  */
 import { Command } from 'commander';
-import { serve, type ServeHandle, type ServeOptions } from '../../runtime/serve.js';
+import { serve, type ServeHandle, type ServeOptions } from '../../runtime/index.js';
+import { checkDevice } from '../artifact.js';
 import { userError, UserError } from '../errors.js';
 
 /** The command-line options of `serve` (commander's parsed strings). */
@@ -44,8 +45,7 @@ function int(value: string | undefined, flag: string, min: number): number | und
  * ```
  */
 export async function runServe(artifact: string, o: ServeCliOptions): Promise<ServeHandle> {
-  const device = o.device;
-  if (device !== undefined && device !== 'cpu' && device !== 'cuda') throw new UserError(`--device must be cpu or cuda, got '${device}'`);
+  const device = o.device === undefined ? undefined : checkDevice(o.device, { given: o.fallback === true, hint: 'or pass --fallback to serve on the CPU' });
   const window = o.batchWindow === undefined ? undefined : Number(o.batchWindow);
   if (window !== undefined && !(window >= 0)) throw new UserError(`--batch-window must be a number of ms >= 0, got '${o.batchWindow}'`);
   const options: ServeOptions = {
@@ -73,6 +73,10 @@ export async function runServe(artifact: string, o: ServeCliOptions): Promise<Se
   try {
     server = await serve(artifact, options);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${options.port} on ${options.host} is in use; pick another with --port (--port 0 picks a free one)`, { cause: e });
+    if (code === 'EACCES') throw new UserError(`port ${options.port} on ${options.host} needs privileges this user lacks; pick another with --port (above 1023)`, { cause: e });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`--host '${options.host}' is not an address of this machine`, { cause: e });
     throw userError('', e);
   }
   process.stdout.write(`${server.url}/v2/models/${server.name}\n`);
@@ -94,7 +98,7 @@ export function serveCommand(): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--device <device>', 'cpu or cuda', 'cpu')
     .option('--fallback', 'with --device cuda, run on the CPU when CUDA is missing')
-    .option('--threads <n>', 'intra-op threads per session (default 1)')
+    .option('--threads <n>', 'intra-op threads per session (default 1: concurrent requests are the parallelism; bench defaults to 0)')
     .option('--workers <n>', 'worker threads for long runs (default 1)')
     .option('--no-batching', 'run every request on its own (no dynamic batching)')
     .option('--max-batch <n>', 'most rows in one merged batch (default 64)')

@@ -9,8 +9,12 @@
  * key, so changing it compiles new sessions instead of reusing ones bound
  * to the old device.
  */
-import type { Device } from '../../runtime/session.js';
+import { cudaProviderInstalled } from '../../runtime/ort.js';
+import { CUDA_MISSING, type Device } from '../../runtime/session.js';
 import { getContext, updateContext, withContext as withExecution } from '../ops/context.js';
+
+/** What a compiled call under `gpu()` says when onnxruntime's CUDA provider is missing (Gluon has no CPU fallback switch). */
+export const GPU_MISSING = `${CUDA_MISSING} (or run on the CPU: context.setContext(context.cpu()))`;
 
 /**
  * A device: `cpu(0)` or `gpu(0)` (CUDA through onnxruntime-node's CUDA
@@ -54,7 +58,7 @@ export function cpu(deviceId = 0): Context {
 }
 
 /**
- * The GPU context (CUDA; needs `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install`).
+ * The GPU context (CUDA; needs onnxruntime-node's CUDA provider, see the README's install section).
  *
  * ```ts
  * context.setContext(context.gpu());
@@ -78,9 +82,19 @@ export function currentContext(): Context {
   return d instanceof Context ? d : CPU0;
 }
 
-/** The session device of the current context (`'cpu'` or `'cuda'`). Example: `compileGraph(g, {}, { device: currentDevice() })`. */
+/**
+ * The session device of the current context (`'cpu'` or `'cuda'`); under
+ * `gpu()` without onnxruntime's CUDA provider it throws GPU_MISSING, before
+ * anything is compiled.
+ *
+ * ```ts
+ * compileGraph(g, {}, { device: currentDevice() });
+ * ```
+ */
 export function currentDevice(): Device {
-  return getContext().device.device;
+  const device = getContext().device.device;
+  if (device === 'cuda' && !cudaProviderInstalled()) throw new Error(GPU_MISSING);
+  return device;
 }
 
 function toContext(ctx: Context | Device): Context {

@@ -18,6 +18,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, t
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
+import { DataDependentError } from '../trace/symbol.js';
 import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
 
 /** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
@@ -74,6 +75,8 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   try {
     traced = withTrainingMode(false, () => block.trace(inputTypes));
   } catch (e) {
+    // An artifact is always one traced graph, hybridized block or not: "do not hybridize" is no way out here.
+    if (e instanceof DataDependentError) throw prefixed(label, new DataDependentError(e.what, 'an artifact is one traced graph, so express it with operators such as F.where', 'a block is traced for export'));
     throw prefixed(label, e);
   }
   const { outputs, ctx, inputs } = traced;

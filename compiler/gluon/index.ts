@@ -4,17 +4,7 @@
  */
 import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from '../engine/autograd.js';
-import { Block as BlockClass } from './block.js';
-import { HybridBlock as HybridBlockClass } from './hybrid.js';
-import { MxnetSymbolBlock as MxnetSymbolBlockClass } from './mxnet-symbol.js';
-import { SymbolBlock as SymbolBlockClass } from './symbol-block.js';
 import * as initMod from './init.js';
-import * as nnMod from './nn/index.js';
-import * as rnnMod from './rnn/index.js';
-import * as lossMod from './loss/index.js';
-import * as dataMod from './data/index.js';
-import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
-import type { F as FType, Tensor as TensorType } from '../engine/tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
 import { setSymbolEvaluator } from '../trace/symbol.js';
 import { evalSymbols } from '../compile.js';
@@ -26,11 +16,9 @@ import { runOneNode } from '../eager/one-node.js';
 import * as randomMod from '../engine/random.js';
 import * as contextMod from '../engine/context.js';
 import { loadArrays, saveArrays } from '../formats/params-file.js';
-import { Trainer as TrainerClass } from './trainer.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
 export { exportTrainingStep, type TrainingStep, type TrainingStepOptions } from '../formats/train-export.js';
-export type { InputSpec, ExportOptions, ExportResult } from '../formats/export.js';
 
 // Registrations, made here explicitly rather than as import side effects:
 // the symbolic layer takes NDArrays met while tracing as constants, and
@@ -117,39 +105,15 @@ export { np } from './np.js';
 export { npx } from './npx.js';
 
 /**
- * Blocks, parameters and layers.
+ * Blocks, parameters and layers (compiler/gluon/gluon-namespace.ts); its
+ * classes are types too (`const d: gluon.nn.Dense`).
  *
  * ```ts
  * const net = new gluon.nn.HybridSequential();
  * net.add(new gluon.nn.Dense(5), new gluon.nn.Dense(1));
  * ```
  */
-export const gluon = {
-  Block: BlockClass,
-  HybridBlock: HybridBlockClass,
-  Parameter: ParameterClass,
-  ParameterDict: ParameterDictClass,
-  nn: nnMod,
-  SymbolBlock: SymbolBlockClass,
-  MxnetSymbolBlock: MxnetSymbolBlockClass,
-  rnn: rnnMod,
-  loss: lossMod,
-  data: dataMod,
-  Trainer: TrainerClass,
-};
-export declare namespace gluon {
-  type Block = BlockClass;
-  type HybridBlock = HybridBlockClass;
-  type SymbolBlock = SymbolBlockClass;
-  type MxnetSymbolBlock = MxnetSymbolBlockClass;
-  type Parameter = ParameterClass;
-  type ParameterDict = ParameterDictClass;
-  type Trainer = TrainerClass;
-  /** The backend `hybridForward` receives: `nd` or `sym`. */
-  type F = FType;
-  /** What `hybridForward` computes with: an NDArray eagerly, a Symbol while traced. */
-  type Tensor = TensorType;
-}
+export * as gluon from './gluon-namespace.js';
 
 /** Initializers: `new init.Xavier({ magnitude: 2.24 })`. */
 export const init = {
@@ -224,3 +188,16 @@ export const optimizer = {
 export declare namespace optimizer {
   type Optimizer = optimizerMod.Optimizer;
 }
+
+/**
+ * Artifacts from blocks, as `gluonc compile` makes them: `exportBlock(net,
+ * file, options)` is `net.export`; `exportBytes` lowers without writing;
+ * `asHybrid` makes a plain Block (an imperative `forward`) traceable;
+ * `writeFileAtomic` writes a file the way `export` does.
+ *
+ * ```ts
+ * const { bytes, manifest } = exportBytes(asHybrid(block), { inputs: { x: { shape: ['N', 784] } } });
+ * ```
+ */
+export { exportBlock, exportBytes, writeFileAtomic, type ExportOptions, type ExportResult, type InputSpec } from '../formats/export.js';
+export { asHybrid } from './traced-block.js';

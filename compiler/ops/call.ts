@@ -76,7 +76,13 @@ function isOptions(x: unknown, isTensor: (x: unknown) => boolean): x is Record<s
 /**
  * Parses arguments against a declaration. Tensor slots take tensors or plain
  * numbers; then positional options; then one trailing options object.
+ * `undefined` anywhere an argument is optional (an optional input, a
+ * positional option, the options object) means absent, as in MXNet's `None`.
  * Unknown option names and missing inputs are errors naming the operator.
+ *
+ * ```ts
+ * parseCall(getOp('FullyConnected'), [x, w, undefined, { numHidden: 2, noBias: true }], isSymbol); // inputs [x, w]
+ * ```
  */
 export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown) => x is T, dimSource?: (t: T) => DimSource<T>): ParsedCall<T> {
   const inputs: (T | number)[] = [];
@@ -91,13 +97,21 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
     while (i < args.length && isTensor(args[i])) inputs.push(args[i++] as T);
     if (inputs.length < def.minInputs) throw new OpError(def.name, `needs at least ${def.minInputs} tensor input(s), got ${inputs.length}`);
   } else {
+    let absent: string | null = null;
     for (const slot of def.inputs) {
       const optional = slot.endsWith('?');
-      if (i < args.length && takesTensor(args[i]) && !(optional && typeof args[i] === 'number')) inputs.push(args[i++] as T | number);
-      else if (!optional) {
+      if (i < args.length && takesTensor(args[i]) && !(optional && typeof args[i] === 'number')) {
+        // Inputs are positional: a later optional input cannot follow an absent one.
+        if (absent) throw new OpError(def.name, `input '${slot.slice(0, -1)}' is given but '${absent}' before it is absent`);
+        inputs.push(args[i++] as T | number);
+      } else if (!optional) {
         const got = i < args.length ? describe(args[i]) : 'nothing';
         throw new OpError(def.name, `input '${slot}' must be a tensor or a number, got ${got}`);
-      } else break;
+      } else {
+        absent ??= slot.slice(0, -1);
+        // `undefined` in an optional slot means absent, as leaving it out does.
+        if (i < args.length && args[i] === undefined) i++;
+      }
     }
   }
   const attrs: Attrs = { ...leading };
@@ -115,6 +129,8 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
       if (v !== undefined) attrs[k] = v;
     }
   }
+  // Trailing `undefined`s (an options object left out as `undefined`) are absent arguments too.
+  while (i < args.length && args[i] === undefined) i++;
   if (i < args.length) throw new OpError(def.name, `unexpected argument ${i + 1}: ${describe(args[i])}`);
   for (const name of def.shapeArgs ?? []) {
     if (attrs[name] !== undefined) attrs[name] = parseDims(def, name, attrs[name], isTensor, dimSource, inputs);

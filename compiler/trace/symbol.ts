@@ -22,14 +22,21 @@ import type { Tensor } from '../ops/tensor.js';
 import { retypeGraph as retype } from './retype.js';
 import { tensorFactory } from './tensor-like.js';
 
-/** Thrown when a symbol's values are read while tracing. */
+/**
+ * Thrown when a symbol's values are read while tracing. `remedy` is the way
+ * out that fits the caller (exporting cannot "not hybridize").
+ *
+ * ```ts
+ * throw new DataDependentError('item');
+ * ```
+ */
 export class DataDependentError extends Error {
-  constructor(what: string) {
-    super(
-      `${what}: a symbol has no values while a hybridized block is traced. ` +
-        'Data-dependent control flow (if/for on tensor values) cannot be compiled: ' +
-        'express it with operators such as F.where, or do not hybridize this block',
-    );
+  constructor(
+    readonly what: string,
+    readonly remedy = 'express it with operators such as F.where, or do not hybridize this block',
+    during = 'a hybridized block is traced',
+  ) {
+    super(`${what}: a symbol has no values while ${during}. Data-dependent control flow (if/for on tensor values) cannot be compiled: ${remedy}`);
     this.name = 'DataDependentError';
   }
 }

@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { autograd, context, gluon, init, nd, random } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
-import { runMain, useDevice } from './train-loop.js';
+import { isMain, plural, runMain, useDevice } from './train-loop.js';
 
 /**
  * `scales * tanh(x·weightsᵀ + bias)`: a dense layer whose units each learn
@@ -131,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda, got '${device}'`);
   const out = values.out ?? 'scaled-tanh.onnx';
   const { losses, net } = train({ epochs, out, device });
-  console.log(`L2 loss ${losses[0]!.toFixed(5)} -> ${losses.at(-1)!.toFixed(5)} over ${epochs} epochs; exported ${out}`);
+  console.log(`L2 loss ${losses[0]!.toFixed(5)} -> ${losses.at(-1)!.toFixed(5)} over ${plural(epochs, 'epoch')}; exported ${out}`);
   const model = await loadModel(out, { device });
   try {
     const probe = nd.random.uniform(-1, 1, [5, 2]);
@@ -156,7 +156,7 @@ function fmt(a: Float32Array): string {
   return `[${Array.from(a, (v) => v.toFixed(4)).join(', ')}]`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   runMain('custom-layer', () => {
     main(process.argv.slice(2)).catch((e: Error) => {
       process.stderr.write(`custom-layer: ${e.message}\n`);

@@ -6,9 +6,12 @@
  * The loop is plain Gluon — `autograd.record`, `backward`, `trainer.step` —
  * so with a hybridized net and loss each step runs as one fused session.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { autograd, context, gluon, init, lrScheduler, nd, random } from 'gluonc';
+import { CUDA_MISSING, cudaProviderInstalled } from 'gluonc/runtime';
 import { loadMnist } from '../data/mnist.js';
 import { writeCurve } from './curve.js';
 
@@ -128,11 +131,11 @@ export function fit(o: FitOptions): FitResult {
     lastBatch: 'discard',
   });
   if (loader.length === 0) throw new Error(`fit: ${o.train.x.shape[0]} training examples make no batch of ${o.batchSize}`);
+  // On stderr, and only when it is a terminal (cli-progress draws nothing on a pipe or a file).
   const bar = new SingleBar({
     format: `${o.name ?? 'train'} epoch {epoch}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | acc {acc} | {speed} samples/s`,
     hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
+    stream: process.stderr,
   });
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -249,14 +252,47 @@ export function exampleFlags(argv: string[], defaults: { epochs: number; batchSi
 
 /**
  * Selects where compiled sessions run (`context.setContext`); returns the
- * previous context so callers can restore it.
+ * previous context so callers can restore it. `cuda` without onnxruntime's
+ * CUDA provider fails here, before any data is read or step run, with the
+ * command that installs it.
  *
  * ```ts
  * const old = useDevice('cuda'); ...; context.setContext(old);
  * ```
  */
 export function useDevice(device: 'cpu' | 'cuda'): InstanceType<typeof context.Context> {
+  if (device === 'cuda' && !cudaProviderInstalled()) throw new Error(CUDA_MISSING);
   return context.setContext(device === 'cuda' ? context.gpu() : context.cpu());
+}
+
+/**
+ * `n` and the noun, in the plural unless n is 1.
+ *
+ * ```ts
+ * plural(1, 'epoch'); // '1 epoch'
+ * ```
+ */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * True when the module at `url` is the script node was started with (also
+ * through a symbolic link, which node resolves for the module but not in
+ * `process.argv`).
+ *
+ * ```ts
+ * if (isMain(import.meta.url)) runMain('train-mnist', () => ...);
+ * ```
+ */
+export function isMain(url: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -360,7 +396,7 @@ export function trainDigits<B extends Trainable>(model: DigitModel<B>, options: 
     const curve = options.curve ?? `${options.out}-curve.svg`;
     net.saveParameters(`${options.out}.params`);
     net.export(`${options.out}.onnx`, { inputs: { x: { shape: ['N', ...model.shape], dtype: 'float32' } } });
-    writeTrainingCurve(curve, r.history, `${model.title} on MNIST (${r.history.length} epochs)`);
+    writeTrainingCurve(curve, r.history, `${model.title} on MNIST (${plural(r.history.length, 'epoch')})`);
     return { ...r, net, files: [`${options.out}.params`, `${options.out}.onnx`, curve] };
   } finally {
     context.setContext(previous);

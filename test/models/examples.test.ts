@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nd } from 'gluonc';
-import { CUDA_INSTALL_HINT, loadModel } from 'gluonc/runtime';
+import { CUDA_INSTALL_COMMAND, CUDA_INSTALL_HINT, CUDA_MISSING, loadModel } from 'gluonc/runtime';
+import { profiler } from 'gluonc';
 import { cudaProviderInstalled } from '../../runtime/ort.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import buildLenet from '../../models/lenet.js';
@@ -26,7 +27,7 @@ import { ROOT } from '../helpers/cli.js';
 import { startServeProcess } from '../helpers/serve-process.js';
 
 const CUDA = cudaProviderInstalled();
-const NO_CUDA = "skipped: onnxruntime-node's CUDA provider is not installed (ONNXRUNTIME_NODE_INSTALL=cuda12 npm install)";
+const NO_CUDA = `skipped: onnxruntime-node's CUDA provider is not installed (${CUDA_INSTALL_COMMAND})`;
 
 /** Skips the running test where CUDA is missing, saying why in its title. */
 function needsCuda(ctx: Mocha.Context): void {
@@ -189,6 +190,9 @@ describe('models/examples', function () {
       assert.match(r.stdout, /^epoch 1: loss [\d.]+, train accuracy [\d.]+%, held-out accuracy [\d.]+%/m);
       assert.match(r.stdout, /^held-out accuracy [\d.]+% \(2,000 digits\)/m);
       for (const f of [`${stem}.params`, `${stem}.onnx`, `${stem}-curve.svg`]) assert.ok(existsSync(f), f);
+      // stderr is a pipe here, not a terminal: no progress bar at all.
+      assert.equal(r.stderr, '');
+      assert.match(readFileSync(`${stem}-curve.svg`, 'utf8'), /LeNet on MNIST \(1 epoch\)/);
     });
 
     it('a bad flag is one line naming it, exit 1', () => {
@@ -210,12 +214,18 @@ describe('models/examples', function () {
   });
 
   describe('--device cuda', () => {
-    it('training without the CUDA provider fails with the install instruction', function () {
+    it('training without the CUDA provider fails at start-up with the install instruction', function () {
       needsNoCuda(this);
-      assert.throws(() => trainMlp({ epochs: 1, batchSize: 64, out: join(dir, 'cuda-mlp'), limit: 128, testLimit: 64, quiet: true, device: 'cuda' }), (e: Error) => e.message === CUDA_INSTALL_HINT);
+      profiler.reset();
+      assert.throws(() => trainMlp({ epochs: 1, batchSize: 64, out: join(dir, 'cuda-mlp'), limit: 128, testLimit: 64, quiet: true, device: 'cuda' }), (e: Error) => e.message === CUDA_MISSING);
+      // Nothing ran before the failure: no operator, no session.
+      const c = profiler.counters();
+      assert.equal(c.eagerOps + c.sessionsCreated + c.sessionRuns, 0, JSON.stringify(c));
       const r = script('models/train-lenet.ts', ['--device', 'cuda', '--epochs', '1', '--limit', '64', '--out', join(dir, 'cuda-lenet')]);
       assert.equal(r.status, 1);
-      assert.equal(r.stderr.trim().split('\n').pop(), `train-lenet: ${CUDA_INSTALL_HINT}`);
+      assert.equal(r.stderr.trim(), `train-lenet: ${CUDA_MISSING}`);
+      assert.equal(r.stdout, '', 'no epoch ran');
+      assert.ok(CUDA_MISSING.includes(CUDA_INSTALL_COMMAND));
       // The failure leaves the context as it was: CPU training still works.
       assert.equal(trainMlp({ epochs: 1, batchSize: 64, out: join(dir, 'after-mlp'), limit: 128, testLimit: 64, quiet: true }).history.length, 1);
     });
@@ -224,7 +234,7 @@ describe('models/examples', function () {
       needsNoCuda(this);
       const file = join(dir, 'mlp.onnx');
       await assert.rejects(loadModel(file, { device: 'cuda' }), (e: Error) => e.message.includes(CUDA_INSTALL_HINT));
-      await assert.rejects(startServeProcess(file, ['--device', 'cuda'], 20_000), (e: Error) => e.message.includes('ONNXRUNTIME_NODE_INSTALL=cuda12 npm install'));
+      await assert.rejects(startServeProcess(file, ['--device', 'cuda'], 20_000), (e: Error) => e.message.includes(`${CUDA_MISSING} (or pass --fallback to serve on the CPU)`) && !e.message.includes('fallback: true'));
     });
 
     it('train-mnist and train-lenet train on CUDA; the artifacts match the blocks on CUDA and on the CPU', async function () {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { autograd, context, gluon, init, nd, profiler, random } from 'gluonc';
-import { CUDA_INSTALL_HINT } from 'gluonc/runtime';
+import { CUDA_INSTALL_COMMAND } from 'gluonc/runtime';
+import { GPU_MISSING } from '../../../compiler/engine/context.js';
 import { cudaProviderInstalled } from '../../../runtime/ort.js';
 
 const CUDA = cudaProviderInstalled();
@@ -59,7 +60,9 @@ describe('gluon context (mx.cpu() / mx.gpu())', () => {
     const n = net();
     n.hybridize();
     const x = nd.random.uniform(-1, 1, [4, 5]);
-    assert.throws(() => context.withContext(context.gpu(), () => n.call(x)), (e: Error) => e.message === CUDA_INSTALL_HINT);
+    assert.throws(() => context.withContext(context.gpu(), () => n.call(x)), (e: Error) => e.message === GPU_MISSING);
+    // The hint fits Gluon: the install command and context.cpu(), not Session's fallback option.
+    assert.ok(GPU_MISSING.includes(CUDA_INSTALL_COMMAND) && GPU_MISSING.includes('context.cpu()') && !GPU_MISSING.includes('fallback'));
     assertClose((n.call(x) as nd.NDArray).toArray() as number[][], reference(n, x), 'cpu after the failure');
   });
 
@@ -80,7 +83,7 @@ describe('gluon context (mx.cpu() / mx.gpu())', () => {
           loss.backward();
           trainer.step(4);
         }),
-      (e: Error) => e.message === CUDA_INSTALL_HINT,
+      (e: Error) => e.message === GPU_MISSING,
     );
     assert.deepEqual(n.collectParams().get('0.weight')!.data().data(), before);
   });

@@ -1,0 +1,119 @@
+/**
+ * Model files and what `compile` does with them (issue 12, items 13 and 14):
+ * the README's recipe for compiling trained parameters (a `params` export)
+ * works as written and gives the trained weights; `compile` says when it
+ * replaces a file it did not write itself from the same model file; a block
+ * class that needs constructor arguments gets a hint to export a function.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nd } from 'gluonc';
+import { onnx, fromTensorProto } from '../../compiler/onnx/proto.js';
+import { tensorToNumbers } from '../../runtime/index.js';
+import { gluonc, oneLineError, ROOT, SOURCE_CLI } from '../helpers/cli.js';
+
+/** The initializers of an ONNX file by name, as flat numbers. */
+function initializers(file: string): Map<string, number[]> {
+  const m = onnx.ModelProto.decode(readFileSync(file));
+  return new Map(m.graph!.initializer!.map((t) => [t.name!, tensorToNumbers(fromTensorProto(t))]));
+}
+
+/** The README's sh block that holds `marker`. */
+function readmeShell(marker: string): string {
+  const blocks = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const block = blocks.find((b) => b.includes(marker));
+  assert.ok(block, `README has no sh block with ${marker}`);
+  return block;
+}
+
+describe('cli/model-file', function () {
+  this.timeout(300_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gluonc-model-file-'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    symlinkSync(join(ROOT, 'models'), join(dir, 'models'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("the README's trained-parameters recipe compiles the trained weights, and says it replaced net.export's file", () => {
+    // The README's commands as written, with `npx` run from this repository (its sources) and a short training run.
+    const script = readmeShell('mlp-trained.ts').replace('npx tsx models/train-mnist.ts', 'npx tsx models/train-mnist.ts --epochs 1 --limit 256');
+    const shim = [
+      'npx() {',
+      `  if [ "$1" = gluonc ]; then shift; "${process.execPath}" ${SOURCE_CLI.map((a) => `"${a}"`).join(' ')} "$@";`,
+      `  elif [ "$1" = tsx ]; then shift; "${process.execPath}" --conditions=gluonc-source --import "${join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')}" "$@";`,
+      '  else return 127; fi',
+      '}',
+      'set -e',
+    ].join('\n');
+    const r = spawnSync('bash', ['-c', `${shim}\n${script}\nnpx gluonc compile mlp-trained.ts -o mlp.onnx`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    assert.equal(r.status, 0, r.stderr);
+    const trained = nd.load(join(dir, 'mlp.params')) as Record<string, nd.NDArray>;
+    const names = Object.keys(trained).sort();
+    assert.deepEqual(names, ['0.bias', '0.weight', '1.bias', '1.weight', '2.bias', '2.weight']);
+    for (const file of ['mlp-trained.onnx', 'mlp.onnx']) {
+      const w = initializers(join(dir, file));
+      for (const n of names) assert.deepEqual(w.get(n), Array.from(trained[n]!.data() as Float32Array), `${file}: ${n}`);
+    }
+    // The last command replaced train-mnist's net.export artifact, and said so (once, on stderr).
+    const notices = r.stderr.split('\n').filter((l) => l.startsWith('gluonc: replaced'));
+    assert.deepEqual(notices, [
+      "gluonc: replaced 'mlp.onnx' (written by net.export, perhaps with trained weights) with 'mlp-trained.ts' and the parameters of 'mlp.params'; to compile trained parameters, export 'params' from the model file (see the README), or write elsewhere with -o",
+    ]);
+  });
+
+  it('compile is silent over its own earlier output, and names what it replaces otherwise', () => {
+    const out = join(dir, 'own.onnx');
+    for (let i = 0; i < 2; i++) {
+      const r = gluonc(['compile', 'models/mlp.ts', '-o', out], { cwd: dir });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '', `run ${i + 1}`);
+    }
+    const other = gluonc(['compile', 'models/lenet.ts', '-o', out], { cwd: dir });
+    assert.equal(other.status, 0, other.stderr);
+    assert.match(other.stderr, /^gluonc: replaced '.*own\.onnx' \(compiled from 'mlp\.ts'\) with 'models\/lenet\.ts' and seeded random weights;/);
+    writeFileSync(join(dir, 'notes.onnx'), 'my notes');
+    const text = gluonc(['compile', 'models/mlp.ts', '-o', 'notes.onnx'], { cwd: dir });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stderr, /^gluonc: replaced 'notes\.onnx' \(not an ONNX artifact\)/);
+  });
+
+  it('a block class whose constructor needs arguments: the hint to export a function', () => {
+    const f = join(dir, 'needs-args.ts');
+    writeFileSync(
+      f,
+      [
+        "import { gluon } from 'gluonc';",
+        "export const inputs = { x: { shape: ['N', 2] } };",
+        'export default class Net extends gluon.nn.HybridSequential {',
+        '  constructor(units: number) { super(); this.add(new gluon.nn.Dense(units)); }',
+        '}',
+      ].join('\n'),
+    );
+    const line = oneLineError(gluonc(['compile', f], { cwd: dir }));
+    assert.match(line, /needs-args\.ts': .*units.* \(Net was constructed without arguments, though its constructor takes 1 argument; to pass them, export a function that builds the block: export default \(\) => new Net\(\.\.\.\)\)$/);
+    // A class whose parameters cannot be set up without arguments (shape [0, 0]) gets the same hint.
+    const g = join(dir, 'zero-shape.ts');
+    writeFileSync(
+      g,
+      [
+        "import { gluon } from 'gluonc';",
+        "export const inputs = { x: { shape: ['N', 2] } };",
+        'export default class Odd extends gluon.HybridBlock {',
+        '  w: gluon.Parameter;',
+        "  constructor(units?: number) { super(); this.w = this.params.get('weight', { shape: [units ?? 0, 0] }); }",
+        '  override hybridForward(F: gluon.F, x: gluon.Tensor, w: gluon.Tensor) { return F.dot(x, w); }',
+        '}',
+      ].join('\n'),
+    );
+    assert.match(oneLineError(gluonc(['compile', g], { cwd: dir })), /weight.*\(Odd was constructed without arguments, though its constructor takes 1 argument; to pass them, export a function/);
+    // A class that needs nothing still compiles.
+    const h = join(dir, 'no-args.ts');
+    writeFileSync(h, ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default class Two extends gluon.nn.Dense { constructor() { super(2, { inUnits: 2 }); } }'].join('\n'));
+    assert.equal(gluonc(['compile', h, '-o', join(dir, 'two.onnx')], { cwd: dir }).status, 0);
+  });
+});
