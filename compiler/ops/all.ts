@@ -7,6 +7,7 @@ import { ELEMENTWISE_OPS } from './elementwise.js';
 import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn.js';
 import { REDUCE_OPS } from './reduce.js';
+import { RNN_OPS } from './rnn.js';
 import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
 import { SORT_OPS } from './sort.js';
@@ -20,6 +21,7 @@ export const OPS = {
   ...NN_OPS,
   ...SORT_OPS,
   ...SEQUENCE_OPS,
+  ...RNN_OPS,
 } as const;
 
 /** The F names of all operators. */
