@@ -95,8 +95,13 @@ function lengthsFor(n: number, T: number): number[] {
 }
 
 describe('gluon.rnn layers as ONNX recurrent operators, against PyTorch (float64)', () => {
-  for (const c of CASES) {
-    it(`${c.what}: fused float32 and unrolled float64 equal PyTorch, with and without states and lengths`, () => {
+  // One python process for every PyTorch reference (importing torch takes seconds).
+  interface Prepared { layer: Layer; withLens: Layer; x: nd.NDArray; states: nd.NDArray[]; lens: number[]; refs: ReturnType<typeof numpyRefs> }
+  const prepared = new Map<Case, Prepared>();
+  before(function () {
+    this.timeout(120000);
+    const jobs: ReturnType<typeof job>[] = [];
+    for (const c of CASES) {
       const layer = mk(c, {});
       layer.initialize(new init.Uniform(0.5));
       const x = rand(c.shape);
@@ -107,7 +112,17 @@ describe('gluon.rnn layers as ONNX recurrent operators, against PyTorch (float64
       const withLens = mk(c, { useSequenceLength: true });
       withLens.initialize();
       for (const [k, p] of withLens.collectParams().entries()) p.setData(layer.collectParams().get(k)!.data());
-      const [noState, withState, withLen] = numpyRefs([job(c, layer, x, null), job(c, layer, x, states), job(c, layer, x, states, lens)]);
+      jobs.push(job(c, layer, x, null), job(c, layer, x, states), job(c, layer, x, states, lens));
+      prepared.set(c, { layer, withLens, x, states, lens, refs: [] });
+    }
+    const refs = numpyRefs(jobs);
+    CASES.forEach((c, i) => (prepared.get(c)!.refs = refs.slice(3 * i, 3 * i + 3)));
+  });
+
+  for (const c of CASES) {
+    it(`${c.what}: fused float32 and unrolled float64 equal PyTorch, with and without states and lengths`, () => {
+      const { layer, withLens, x, states, lens, refs } = prepared.get(c)!;
+      const [noState, withState, withLen] = refs;
       for (const r of [noState, withState, withLen]) assert.ok(!r!.error, `torch: ${r!.error}`);
       const x64 = x.astype('float64');
       const s64 = states.map((s) => s.astype('float64'));
