@@ -34,5 +34,5 @@ export default function build(): LanguageModel {
   return new LanguageModel();
 }
 
-/** One sequence of 35 word indices per example. */
-export const inputs = { x: { shape: ['N', config.steps], dtype: 'float32' } };
+/** One sequence of word indices per example, of any length T. */
+export const inputs = { x: { shape: ['N', 'T'], dtype: 'float32' } };
