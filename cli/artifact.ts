@@ -1,53 +1,41 @@
 /**
- * Opening an artifact for the CLI: the file must exist and decode as an ONNX
- * ModelProto with a graph; every failure is a one-line UserError naming the
- * file (missing, a folder, empty, truncated, corrupt, unloadable).
+ * Opening an artifact for the CLI. Every command that reads one (`run`,
+ * `inspect`, `golden`, `bench`, `serve`) goes through runtime/open-model.ts,
+ * the same checks `loadModel` makes, so a bad file gets the same one-line
+ * UserError naming the file from each of them (missing, a folder, empty,
+ * text, truncated, corrupt, cyclic, an IR version or opset onnxruntime cannot
+ * run, external data outside the folder, a manifest contradicting its graph).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { onnx } from '../compiler/onnx/proto.js';
-import { MANIFEST_METADATA_KEY } from '../compiler/manifest.js';
-import { Session, type Device } from '../runtime/session.js';
-import { asUserError, firstLine, UserError } from './errors.js';
+import { openModel, readModelFile, type ArtifactManifest, type Device, type Session } from '../runtime/index.js';
+import { asUserError, UserError } from './errors.js';
 
-/** An artifact read from disk. */
+/** An artifact read from disk and checked. */
 export interface ArtifactFile {
   file: string;
   bytes: Uint8Array;
   model: OnnxNs.ModelProto;
-  /** The gluonc manifest, or null for ONNX files from other tools. */
-  manifest: Record<string, unknown> | null;
+  /** The gluonc manifest (checked against the graph), or null for ONNX files from other tools. */
+  manifest: ArtifactManifest | null;
 }
 
 /**
- * Reads and decodes an `.onnx` file.
+ * Checks an `.onnx` file as `loadModel` does (onnxruntime loads it too) and
+ * decodes it for analysis.
  *
  * ```ts
  * const { model, manifest } = readArtifact('mlp.onnx');
  * ```
  */
 export function readArtifact(file: string): ArtifactFile {
-  if (!existsSync(file)) throw new UserError(`'${file}': no such file`);
-  if (statSync(file).isDirectory()) throw new UserError(`'${file}' is a folder, not an .onnx file`);
-  const bytes = new Uint8Array(readFileSync(file));
-  if (bytes.length === 0) throw new UserError(`'${file}' is empty, not an ONNX model`);
-  let model: OnnxNs.ModelProto;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (e) {
-    throw new UserError(`'${file}' is not a valid ONNX model (truncated or corrupt: ${firstLine(e)})`);
-  }
-  if (!model.graph || !(model.opsetImport?.length)) throw new UserError(`'${file}' is not a valid ONNX model (it has no graph or no opset; truncated or corrupt?)`);
-  const entry = model.metadataProps?.find((p) => p.key === MANIFEST_METADATA_KEY);
-  let manifest: Record<string, unknown> | null = null;
-  if (entry?.value) {
-    try {
-      manifest = JSON.parse(entry.value) as Record<string, unknown>;
-    } catch {
-      throw new UserError(`'${file}': its '${MANIFEST_METADATA_KEY}' metadata is not valid JSON (corrupt file?)`);
-    }
-  }
-  return { file, bytes, model, manifest };
+  const checked = asUserError('', () => {
+    const { file: f, session } = openModel(file, { threads: 1 });
+    session.close();
+    return f;
+  });
+  const model = asUserError(`'${file}'`, () => onnx.ModelProto.decode(checked.bytes));
+  return { file, bytes: checked.bytes, model, manifest: checked.manifest };
 }
 
 /**
@@ -58,8 +46,19 @@ export function readArtifact(file: string): ArtifactFile {
  * ```
  */
 export function openArtifact(file: string, device: Device = 'cpu', threads?: number): Session {
-  const a = readArtifact(file);
-  return asUserError(`'${file}'`, () => Session.create(a.bytes, { device, threads }));
+  return asUserError('', () => openModel(file, { device, threads }).session);
+}
+
+/**
+ * Checks an artifact file without starting onnxruntime (the file checks of
+ * `openModel`), for commands that open the session later.
+ *
+ * ```ts
+ * checkArtifact('mlp.onnx'); // throws UserError "'mlp.onnx': refused: ..." for a bad file
+ * ```
+ */
+export function checkArtifact(file: string): void {
+  asUserError('', () => readModelFile(file));
 }
 
 /** Checks a `--device` value. */

@@ -1,17 +1,20 @@
 /**
  * Compiling IR graphs into runnable sessions: bind input types, re-infer,
- * lower to ONNX, create one onnxruntime session, and reuse it.
+ * lower to ONNX, create one onnxruntime session, and reuse it; and running
+ * symbols that way (`evalSymbols`, behind `Symbol.eval`).
  */
 import { count } from '../runtime/profiler.js';
 import { Session, type SessionOptions } from '../runtime/session.js';
 import type { HostTensor } from '../runtime/tensor.js';
-import type { Graph } from './ir/graph.js';
+import { cloneGraph, type Graph } from './ir/graph.js';
 import type { TensorType } from './ir/types.js';
+import type { Value } from './ir/value.js';
 import { emitModel, type EmitOptions } from './onnx/emit.js';
 import { runPipeline, type PassReport } from './passes/pipeline.js';
 import type { PassMode } from './passes/pass.js';
-import { cloneForTypes } from './trace/symbol.js';
 import { retypeGraph } from './trace/retype.js';
+import { graphOf, type Symbol } from './trace/symbol.js';
+import { tensorFactory } from './trace/tensor-like.js';
 
 /** A compiled graph: feeds by input name in, outputs by output name out. */
 export type Runner = ((feeds: Record<string, HostTensor>) => Record<string, HostTensor>) & { session: Session; bytes: Uint8Array };
@@ -56,7 +59,7 @@ export interface CompileOptions extends EmitOptions, SessionOptions {
  * ```
  */
 export function compileGraph(g: Graph, inputTypes: Record<string, TensorType>, options: CompileOptions = {}): Runner {
-  const typed = retypeGraph(cloneForTypes(g), inputTypes);
+  const typed = retypeGraph(cloneGraph(g), inputTypes);
   const mode = options.mode ?? (options.paramsAsInputs ? 'training' : 'inference');
   const env = process.env['GLUONC_PASS_REPORT'];
   const print = env && env !== '0' ? (r: PassReport) => process.stderr.write(`[gluonc ${mode}] ${r.pass}: ${r.nodesBefore} -> ${r.nodesAfter} nodes, ${r.ms.toFixed(2)} ms\n`) : undefined;
@@ -73,4 +76,61 @@ export function compileGraph(g: Graph, inputTypes: Record<string, TensorType>, o
   run.session = session;
   run.bytes = bytes;
   return run;
+}
+
+/** Compiled signatures kept per symbol. */
+const EVAL_CACHE_SIZE = 8;
+const evalCache = new WeakMap<Value, Map<string, { graph: Graph; run: Runner }>>();
+
+/**
+ * Compiles and runs several symbols together for the given bindings; returns
+ * eager tensors. The compiled session is cached per input signature (the
+ * last few per symbol). `Symbol.eval` runs through it.
+ *
+ * ```ts
+ * const [y] = evalSymbols([sym.relu(x)], { x: nd.array([-1, 2]) });
+ * ```
+ */
+export function evalSymbols(outs: Symbol[], bindings: Record<string, unknown>): unknown[] {
+  const f = tensorFactory();
+  const perOut = outs.length === 1 ? evalCache.get(outs[0]!.value) ?? new Map<string, { graph: Graph; run: Runner }>() : null;
+  const hostsOf = (g: Graph): Record<string, HostTensor> => {
+    const hosts: Record<string, HostTensor> = {};
+    for (const v of g.inputs) {
+      const b = bindings[v.name];
+      if (b === undefined) throw new Error(`eval: variable '${v.name}' is not bound`);
+      hosts[v.name] = f.isTensor(b) ? f.host(b) : (b as HostTensor);
+    }
+    for (const k of Object.keys(bindings)) {
+      if (!g.inputs.some((v) => v.name === k)) throw new Error(`eval: no variable named '${k}'`);
+    }
+    return hosts;
+  };
+  const sig = Object.keys(bindings)
+    .sort()
+    .map((k) => {
+      const b = bindings[k];
+      const h = f.isTensor(b) ? f.host(b) : (b as HostTensor);
+      return `${k}:${h?.dtype}[${h?.shape}]`;
+    })
+    .join(';');
+  let entry = perOut?.get(sig);
+  if (entry) count('cacheHits');
+  else {
+    const graph = graphOf(...outs);
+    const hosts = hostsOf(graph);
+    const run = compileGraph(graph, Object.fromEntries(Object.entries(hosts).map(([k, h]) => [k, { dtype: h.dtype, shape: h.shape }])));
+    entry = { graph, run };
+    if (perOut) {
+      if (perOut.size >= EVAL_CACHE_SIZE) {
+        const [oldSig, old] = perOut.entries().next().value as [string, { run: Runner }];
+        perOut.delete(oldSig);
+        old.run.session.close();
+      }
+      perOut.set(sig, entry);
+      evalCache.set(outs[0]!.value, perOut);
+    }
+  }
+  const res = entry.run(hostsOf(entry.graph));
+  return entry.graph.outputs.map((o) => f.wrap(res[o.name]!));
 }

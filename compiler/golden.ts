@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { allocate, isFloat, type DType } from '../runtime/dtypes.js';
 import { readNpy, writeNpy } from '../runtime/npy.js';
+import { openModel } from '../runtime/open-model.js';
 import { Session, type Device, type IOInfo } from '../runtime/session.js';
 import { formatShape, readElement, sizeOf, stridesOf, writeElement, type HostTensor } from '../runtime/tensor.js';
 
@@ -132,7 +133,8 @@ export function randomFeeds(inputs: IOInfo[], options: { seed?: number; batch?: 
 }
 
 function openSession(artifact: string | Uint8Array, device: Device | undefined): Session {
-  return Session.create(artifact, { device: device ?? 'cpu' });
+  // A file goes through the checks every reader of an artifact shares (runtime/open-model.ts).
+  return typeof artifact === 'string' ? openModel(artifact, { device: device ?? 'cpu' }).session : Session.create(artifact, { device: device ?? 'cpu' });
 }
 
 /**

@@ -10,5 +10,7 @@ export { encodeNpy, decodeNpy, readNpy, writeNpy, npyDescr } from './npy.js';
 export { loadModel, Model, type LoadModelOptions, type RunOptions, type RunStats } from './load-model.js';
 export { checkFeeds, type Feed, type Feeds } from './feeds.js';
 export { readModelFile, checkModelBytes, MAX_IR_VERSION, MIN_IR_VERSION, MAX_OPSET, MIN_OPSET, DEFAULT_MAX_BYTES, type ModelFile, type ModelFileOptions } from './model-file.js';
+export { openModel, type OpenModelOptions, type OpenedModel } from './open-model.js';
+export type { GraphIO, GraphSummary } from './model-graph.js';
 export { MANIFEST_FORMAT, MANIFEST_METADATA_KEY, checkManifest, type ArtifactIO, type ArtifactManifest } from './manifest.js';
 export { serve, type ServeOptions, type ServeHandle } from './serve.js';

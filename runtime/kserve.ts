@@ -107,7 +107,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
       new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(body.subarray(binPos, binPos + size));
       binPos += size;
     } else {
-      data = decodeData(inp['data'], dtype, n, bad);
+      data = decodeData(inp['data'], dtype, n, (shape as number[]).length, bad);
     }
     feeds[name] = { dtype, shape: shape as number[], data };
   }
@@ -138,10 +138,32 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   return { id: typeof id === 'string' ? id : undefined, feeds, outputs: names, binary };
 }
 
+/**
+ * Flattens JSON data (flat, or nested row-major no deeper than the shape's
+ * rank) without recursion, so hostile nesting is a 400, not a stack overflow.
+ */
+export function flattenData(raw: unknown[], rank: number, bad: (m: string) => HttpError): unknown[] {
+  if (!raw.some(Array.isArray)) return raw;
+  const out: unknown[] = [];
+  const stack: { list: unknown[]; i: number }[] = [{ list: raw, i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.i === top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const v = top.list[top.i++];
+    if (!Array.isArray(v)) out.push(v);
+    else if (stack.length >= Math.max(rank, 1)) throw bad(`"data" is nested deeper than the rank of "shape" (${rank})`);
+    else stack.push({ list: v, i: 0 });
+  }
+  return out;
+}
+
 /** Flattens (possibly nested, row-major) JSON data into a typed array of `n` elements of `dtype`. */
-function decodeData(raw: unknown, dtype: DType, n: number, bad: (m: string) => HttpError): TypedArray {
+function decodeData(raw: unknown, dtype: DType, n: number, rank: number, bad: (m: string) => HttpError): TypedArray {
   if (!Array.isArray(raw)) throw bad(`"data" must be a list of ${n} values (or use binary data), got ${raw === undefined ? 'nothing' : typeof raw}`);
-  const flat = raw.length && Array.isArray(raw[0]) ? (raw.flat(Infinity) as unknown[]) : raw;
+  const flat = flattenData(raw, rank, bad);
   if (flat.length !== n) throw bad(`"data" holds ${flat.length} values but "shape" needs ${n}`);
   const out = allocate(dtype, n);
   if (dtype === 'bool') {

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checkFeeds, type Feeds } from './feeds.js';
 import type { ArtifactManifest } from './manifest.js';
-import { readModelFile, type ModelFile } from './model-file.js';
+import type { ModelFile } from './model-file.js';
+import { openModel } from './open-model.js';
 import { Session, type Device, type IOInfo, type SessionOptions } from './session.js';
 import { formatShape, sizeOf, type HostTensor } from './tensor.js';
 import { WorkerPool } from './worker.js';
@@ -253,16 +254,10 @@ export async function loadModel(file: string, options: LoadModelOptions = {}): P
   if (typeof file !== 'string' || !file) throw new Error(`loadModel: needs a model file path, got ${JSON.stringify(file)}`);
   const known = new Set(['device', 'fallback', 'threads', 'maxBytes', 'offload', 'offloadAboveMs', 'workers']);
   for (const k of Object.keys(options)) if (!known.has(k)) throw new Error(`loadModel('${file}'): unknown option '${k}' (options: ${[...known].join(', ')})`);
-  const checked = readModelFile(file, { maxBytes: options.maxBytes });
   const sessionOptions: SessionOptions = { device: options.device, fallback: options.fallback, threads: options.threads };
-  let session: Session;
+  const { file: checked, session } = openModel(file, { ...sessionOptions, maxBytes: options.maxBytes });
   try {
-    session = Session.create(checked.externalData.length ? path.resolve(file) : checked.bytes, sessionOptions);
-  } catch (e) {
-    throw new Error(`'${file}': ${(e as Error).message}`);
-  }
-  try {
-    return new Model({ ...checked, path: file }, session, options, sessionOptions);
+    return new Model(checked, session, options, sessionOptions);
   } catch (e) {
     session.close();
     throw e;

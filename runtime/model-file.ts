@@ -10,8 +10,10 @@
  */
 import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleTemps } from './atomic-file.js';
 import { checkManifest, MANIFEST_METADATA_KEY, type ArtifactManifest } from './manifest.js';
-import { WireError, wireFields, wireString, type WireField } from './proto-wire.js';
+import { checkManifestAgainstGraph, readGraph, type GraphSummary } from './model-graph.js';
+import { scanFields, WireError, wireFields, wireString, type WireField } from './proto-wire.js';
 
 /** The newest ONNX IR version onnxruntime-node 1.30 loads (it refuses 14: "max supported IR version: 13"). */
 export const MAX_IR_VERSION = 13;
@@ -43,6 +45,8 @@ export interface ModelFile {
   metadata: Record<string, string>;
   /** The gluonc manifest, or null for files from other tools. */
   manifest: ArtifactManifest | null;
+  /** The main graph's inputs, outputs and node count (runtime/model-graph.ts). */
+  graph: GraphSummary;
   /** The real paths of the external data files the model refers to (checked to lie in its folder). */
   externalData: string[];
 }
@@ -59,15 +63,18 @@ export interface ModelFile {
 export function readModelFile(file: string, options: ModelFileOptions = {}): ModelFile {
   const where = `'${file}'`;
   const maxBytes = checkMaxBytes(options.maxBytes);
+  removeStaleTemps(file); // left by an atomic write of this file that was killed (runtime/atomic-file.ts)
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new Error(`${where}: cannot open the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${where}: ${code === 'ENOENT' ? 'no such file' : `cannot open the model file (${code ?? (e as Error).message})`}`);
   }
   let bytes: Uint8Array;
   try {
     const st = fstatSync(fd);
+    if (st.isDirectory()) throw new Error(`${where}: a folder, not a model file`);
     if (!st.isFile()) throw new Error(`${where}: not a regular file`);
     if (st.size > maxBytes) throw new Error(`${where}: refused: the file is ${formatBytes(st.size)}, over the size limit of ${formatBytes(maxBytes)} (maxBytes)`);
     bytes = Buffer.allocUnsafe(st.size);
@@ -119,9 +126,10 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
   const metadata: Record<string, string> = {};
   const graphs: WireField[] = [];
   const functions: WireField[] = [];
+  let main: WireField | undefined;
   for (const f of model) {
     if (f.no === 1 && f.wire === 0) irVersion = f.value;
-    else if (f.no === 7 && f.wire === 2) graphs.push(f);
+    else if (f.no === 7 && f.wire === 2) graphs.push((main = f));
     else if (f.no === 8 && f.wire === 2) {
       let domain = '';
       let version = 0;
@@ -138,7 +146,7 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
       for (const g of walk(() => wireFields(bytes, f.start, f.end))) if ((g.no === 1 || g.no === 2) && g.wire === 2) graphs.push(g);
     } else if (f.no === 25 && f.wire === 2) functions.push(f);
   }
-  if (!graphs.length) throw refuse(`${looksOnnx ? 'the model has no graph (truncated or corrupt file?)' : 'not an ONNX model (no graph)'}`);
+  if (!main) throw refuse(`${looksOnnx ? 'the model has no graph (truncated or corrupt file?)' : 'not an ONNX model (no graph)'}`);
   if (!irVersion) throw refuse('not an ONNX model (no ir_version)');
   if (irVersion > MAX_IR_VERSION) throw refuse(`IR version ${irVersion} is newer than onnxruntime-node can run (IR ${MIN_IR_VERSION} to ${MAX_IR_VERSION})`);
   if (irVersion < MIN_IR_VERSION) throw refuse(`IR version ${irVersion} is older than onnxruntime-node can run (IR ${MIN_IR_VERSION} to ${MAX_IR_VERSION})`);
@@ -161,6 +169,7 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
     if (ext) externalData.add(checkExternal(ext, ctx.dir ?? null, refuse, maxBytes));
   }
 
+  const graph = walk(() => readGraph(bytes, main!, refuse));
   let manifest: ArtifactManifest | null = null;
   const text = metadata[MANIFEST_METADATA_KEY];
   if (text !== undefined) {
@@ -171,8 +180,9 @@ export function checkModelBytes(bytes: Uint8Array, ctx: { where?: string; dir?: 
       throw new Error(`${where}: manifest '${MANIFEST_METADATA_KEY}' is not valid JSON (${(e as Error).message})`);
     }
     manifest = checkManifest(parsed, where);
+    checkManifestAgainstGraph(manifest, graph, refuse);
   }
-  return { path: ctx.path ?? null, bytes, irVersion, opsets, metadata, manifest, externalData: [...externalData] };
+  return { path: ctx.path ?? null, bytes, irVersion, opsets, metadata, manifest, graph, externalData: [...externalData] };
 }
 
 function checkMaxBytes(n: number | undefined): number {
@@ -210,32 +220,32 @@ function stringPairs(bytes: Uint8Array, f: WireField): { key: string; value: str
 
 const MAX_DEPTH = 64;
 
-/** GraphProto: node (1), initializer (5), sparse_initializer (15). */
+/** GraphProto: node (1), initializer (5), sparse_initializer (15). Walked without per-field allocation: graphs can hold 100,000s of nodes. */
 function collectGraphTensors(bytes: Uint8Array, graph: WireField, out: WireField[], depth: number): void {
   if (depth > MAX_DEPTH) throw new WireError('malformed', `subgraphs nested deeper than ${MAX_DEPTH}`);
-  for (const f of wireFields(bytes, graph.start, graph.end)) {
-    if (f.wire !== 2) continue;
-    if (f.no === 5) out.push(f);
+  scanFields(bytes, graph.start, graph.end, (f) => {
+    if (f.wire !== 2) return;
+    if (f.no === 5) out.push({ ...f });
     else if (f.no === 15) sparseTensors(bytes, f, out);
     else if (f.no === 1) collectNodeTensors(bytes, f, out, depth);
-  }
+  });
 }
 
 /** NodeProto: attribute (5) -> AttributeProto: t (5), g (6), tensors (10), graphs (11), sparse_tensor (22), sparse_tensors (23). */
-function collectNodeTensors(bytes: Uint8Array, node: WireField, out: WireField[], depth: number): void {
-  for (const a of wireFields(bytes, node.start, node.end)) {
-    if (a.no !== 5 || a.wire !== 2) continue;
+function collectNodeTensors(bytes: Uint8Array, node: Readonly<WireField>, out: WireField[], depth: number): void {
+  scanFields(bytes, node.start, node.end, (a) => {
+    if (a.no !== 5 || a.wire !== 2) return;
     for (const f of wireFields(bytes, a.start, a.end)) {
       if (f.wire !== 2) continue;
       if (f.no === 5 || f.no === 10) out.push(f);
       else if (f.no === 6 || f.no === 11) collectGraphTensors(bytes, f, out, depth + 1);
       else if (f.no === 22 || f.no === 23) sparseTensors(bytes, f, out);
     }
-  }
+  });
 }
 
 /** SparseTensorProto: values (1) and indices (2) are tensors. */
-function sparseTensors(bytes: Uint8Array, f: WireField, out: WireField[]): void {
+function sparseTensors(bytes: Uint8Array, f: Readonly<WireField>, out: WireField[]): void {
   for (const g of wireFields(bytes, f.start, f.end)) if ((g.no === 1 || g.no === 2) && g.wire === 2) out.push(g);
 }
 

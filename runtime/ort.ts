@@ -38,9 +38,25 @@ interface BindingModule {
 
 let mod: BindingModule | undefined;
 
-/** The initialized native binding. */
+/**
+ * onnxruntime's log severity for gluonc's sessions and runs: 4 (fatal only),
+ * so onnxruntime never prints its own multi-line coloured logs; its failures
+ * reach the user as the one-line errors gluonc raises. `GLUONC_DEBUG=1`
+ * keeps onnxruntime's default (2, warnings).
+ *
+ * ```ts
+ * native.loadModel(bytes, { ...options, logSeverityLevel: ortLogSeverity() });
+ * ```
+ */
+export function ortLogSeverity(): 0 | 1 | 2 | 3 | 4 {
+  return process.env['GLUONC_DEBUG'] === '1' ? 2 : 4;
+}
+
+/** The initialized native binding (its process-wide logger set to `ortLogSeverity()`, unless onnxruntime-node was initialized first). */
 export function ortBinding(): BindingModule['binding'] {
   if (!mod) {
+    const env = (require('onnxruntime-common') as { env: { logLevel?: string } }).env;
+    if (process.env['GLUONC_DEBUG'] !== '1') env.logLevel = 'fatal';
     mod = require('onnxruntime-node/dist/binding.js') as BindingModule;
     mod.initOrt();
   }

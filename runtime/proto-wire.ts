@@ -37,7 +37,22 @@ export class WireError extends Error {
  */
 export function wireFields(buf: Uint8Array, start: number, end: number): WireField[] {
   const out: WireField[] = [];
+  scanFields(buf, start, end, (f) => out.push({ ...f }));
+  return out;
+}
+
+/**
+ * Calls `visit` with each field of the message in `buf[start, end)`, in
+ * order, without allocating per field: the field object is reused, so copy
+ * what you keep. For walks over large graphs.
+ *
+ * ```ts
+ * scanFields(bytes, g.start, g.end, (f) => { if (f.no === 1) nodes++; });
+ * ```
+ */
+export function scanFields(buf: Uint8Array, start: number, end: number, visit: (f: Readonly<WireField>) => void): void {
   let pos = start;
+  const field: WireField = { no: 0, wire: 0, value: 0, start: 0, end: 0 };
   const past = (at: number, need: string): WireError =>
     end === buf.length
       ? new WireError('truncated', `${need} at byte ${at} runs past the end of the data (${buf.length} bytes)`)
@@ -61,30 +76,44 @@ export function wireFields(buf: Uint8Array, start: number, end: number): WireFie
     const no = Math.floor(key / 8);
     const wire = key % 8;
     if (no === 0) throw new WireError('malformed', `field number 0 at byte ${at}`);
+    field.no = no;
+    field.wire = wire;
     if (wire === 0) {
-      const s = pos;
-      const value = varint();
-      out.push({ no, wire, value, start: s, end: pos });
+      field.start = pos;
+      field.value = varint();
+      field.end = pos;
     } else if (wire === 1 || wire === 5) {
       const n = wire === 1 ? 8 : 4;
       if (pos + n > end) throw past(at, `field ${no} (${n} fixed bytes)`);
-      out.push({ no, wire, value: 0, start: pos, end: pos + n });
-      pos += n;
+      field.value = 0;
+      field.start = pos;
+      field.end = pos += n;
     } else if (wire === 2) {
       const len = varint();
       if (pos + len > end) throw past(at, `field ${no} (${len} bytes)`);
-      out.push({ no, wire, value: len, start: pos, end: pos + len });
-      pos += len;
+      field.value = len;
+      field.start = pos;
+      field.end = pos += len;
     } else {
       throw new WireError('malformed', `field ${no} at byte ${at} has wire type ${wire}, which ONNX files never use`);
     }
+    visit(field);
   }
-  return out;
 }
 
 const utf8 = new TextDecoder('utf-8');
 
-/** The UTF-8 text of a length-delimited field. Example: `wireString(bytes, f)`. */
-export function wireString(buf: Uint8Array, f: WireField): string {
+/** The UTF-8 text of a length-delimited field (short ASCII names decoded without TextDecoder's per-call cost). Example: `wireString(bytes, f)`. */
+export function wireString(buf: Uint8Array, f: Readonly<WireField>): string {
+  const n = f.end - f.start;
+  if (n <= 64) {
+    let s = '';
+    for (let i = f.start; i < f.end; i++) {
+      const b = buf[i]!;
+      if (b >= 0x80) return utf8.decode(buf.subarray(f.start, f.end));
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
   return utf8.decode(buf.subarray(f.start, f.end));
 }

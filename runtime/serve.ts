@@ -1,27 +1,30 @@
 /**
  * `serve`: an artifact behind the Open Inference Protocol (KServe v2) REST
- * endpoints on node:http, as Triton and KServe clients speak it:
- * `GET /v2/health/live`, `GET /v2/health/ready`, `GET /v2/models/<name>`
- * (metadata), `GET /v2/models/<name>/ready`, `POST /v2/models/<name>/infer`
- * (JSON or the binary tensor data extension), and `GET /metrics`
- * (Prometheus text: requests, errors, latency histogram, batch sizes).
- * Requests are validated, queued (bounded: 503 when full) and dynamically
- * batched (runtime/batcher.ts); a body over the size limit gets 413, a bad
- * request a 4xx `{"error": ...}` — the server never exits on one.
+ * endpoints on node:http, as Triton and KServe clients speak it — the route
+ * table and handlers are in runtime/serve-routes.ts: health, server and model
+ * metadata, readiness, `infer` (JSON or the binary tensor data extension),
+ * per-model `stats` (Triton's statistics extension) and `/metrics`
+ * (Prometheus text). Requests are validated, queued (bounded: 503 when full)
+ * and dynamically batched (runtime/batcher.ts); a body over the size limit
+ * gets 413, a bad request a 4xx `{"error": ...}` — the server never exits on
+ * one. Slow and idle clients are bounded (header, request and keep-alive
+ * timeouts; a connection cap).
  * Invariants: `close()` (and SIGTERM, with `handleSignals`) stops taking
- * requests — later ones get 503 while the server still listens — and
- * finishes every accepted one before the listener, the sockets and the
- * model are closed.
+ * requests — later ones get 503 with `Connection: close` while the server
+ * still listens — answers every accepted one, then closes the listener and
+ * ends idle connections gracefully (runtime/http-drain.ts): no request that
+ * reached the server goes unanswered, no connection is reset.
  */
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Batcher, QueueFullError } from './batcher.js';
-import { checkFeeds } from './feeds.js';
-import { decodeInferRequest, encodeInferResponse, HttpError, modelMetadata } from './kserve.js';
+import { Batcher } from './batcher.js';
+import { ConnectionTracker } from './http-drain.js';
+import { modelMetadata } from './kserve.js';
 import { loadModel, Model, type LoadModelOptions } from './load-model.js';
 import { Counter, Histogram, Registry } from './metrics.js';
+import { JSON_HEADERS, routeOf, type ModelStats, type ServeContext } from './serve-routes.js';
 import { formatShape } from './tensor.js';
 
 /** Options of `serve`. Example: `{ port: 8000, host: '127.0.0.1', maxBatchSize: 64 }`. */
@@ -46,6 +49,16 @@ export interface ServeOptions extends Omit<LoadModelOptions, 'threads'> {
   concurrency?: number;
   /** The largest request body in bytes; past it, 413 (default 64 MiB). */
   maxBodyBytes?: number;
+  /** The most open connections; past it, new ones are closed at once (default 1024). */
+  maxConnections?: number;
+  /** A request's headers must arrive within this many ms of its start, or it gets 408 (default 10,000). */
+  headersTimeoutMs?: number;
+  /** A whole request (headers and body) must arrive within this many ms, or it gets 408 (default 60,000). */
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this many ms (default 5,000). */
+  keepAliveTimeoutMs?: number;
+  /** On close, connections still open after this many ms are destroyed (default 30,000). */
+  shutdownTimeoutMs?: number;
   /** Install SIGTERM/SIGINT handlers that shut down gracefully and exit (default false; the CLI sets it). */
   handleSignals?: boolean;
   /** Where log lines go (default: nowhere). */
@@ -70,7 +83,6 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-const JSON_TYPE = { 'Content-Type': 'application/json' };
 const LATENCY_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 function packageVersion(): string {
@@ -97,24 +109,25 @@ function packageVersion(): string {
  */
 export async function serve(artifact: string | Model, options: ServeOptions = {}): Promise<ServeHandle> {
   const log = options.log ?? (() => undefined);
+  const limits = connectionLimits(options);
   const owned = typeof artifact === 'string';
   const model =
     typeof artifact === 'string'
       ? await loadModel(artifact, { device: options.device, fallback: options.fallback, threads: options.threads ?? 1, maxBytes: options.maxBytes, offload: options.offload, offloadAboveMs: options.offloadAboveMs, workers: options.workers })
       : artifact;
   const name = options.name ?? model.name;
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 2 ** 20;
-  const where = `model '${name}'`;
 
-  const reg = new Registry();
-  const requests = reg.add(new Counter('gluonc_requests_total', 'HTTP requests answered, by endpoint and status code'));
-  const errors = reg.add(new Counter('gluonc_request_errors_total', 'HTTP requests answered with a 4xx or 5xx status, by endpoint and status code'));
-  const latency = reg.add(new Histogram('gluonc_request_duration_seconds', 'Time from receiving an infer request to sending its answer', LATENCY_BOUNDS));
-  const batchSizes = reg.add(new Histogram('gluonc_batch_size', 'Rows per model run (merged requests count as one run)', [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]));
-  const batchRequests = reg.add(new Histogram('gluonc_batch_requests', 'Requests merged into one model run', [1, 2, 4, 8, 16, 32, 64, 128, 256]));
-  const queueDepth = reg.add(new Counter('gluonc_queue_depth', 'Infer requests accepted and not yet answered', 'gauge'));
-  const rss = reg.add(new Counter('process_resident_memory_bytes', 'Resident memory size in bytes', 'gauge'));
-  const heap = reg.add(new Counter('nodejs_heap_used_bytes', 'V8 heap in use, in bytes', 'gauge'));
+  const registry = new Registry();
+  const requests = registry.add(new Counter('gluonc_requests_total', 'HTTP requests answered, by endpoint and status code'));
+  const errors = registry.add(new Counter('gluonc_request_errors_total', 'HTTP requests answered with a 4xx or 5xx status, by endpoint and status code'));
+  const latency = registry.add(new Histogram('gluonc_request_duration_seconds', 'Time from receiving an infer request to sending its answer', LATENCY_BOUNDS));
+  const batchSizes = registry.add(new Histogram('gluonc_batch_size', 'Rows per model run (merged requests count as one run)', [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]));
+  const batchRequests = registry.add(new Histogram('gluonc_batch_requests', 'Requests merged into one model run', [1, 2, 4, 8, 16, 32, 64, 128, 256]));
+  const queueDepth = registry.add(new Counter('gluonc_queue_depth', 'Infer requests accepted and not yet answered', 'gauge'));
+  const connections = registry.add(new Counter('gluonc_open_connections', 'Open HTTP connections', 'gauge'));
+  const rss = registry.add(new Counter('process_resident_memory_bytes', 'Resident memory size in bytes', 'gauge'));
+  const heap = registry.add(new Counter('nodejs_heap_used_bytes', 'V8 heap in use, in bytes', 'gauge'));
+  const stats: ModelStats = { inferenceCount: 0, executionCount: 0, success: { count: 0, ns: 0 }, fail: { count: 0, ns: 0 }, lastInference: 0 };
 
   const batcher = new Batcher(model, {
     batching: options.batching,
@@ -125,24 +138,17 @@ export async function serve(artifact: string | Model, options: ServeOptions = {}
     onBatch: (rows, n) => {
       batchSizes.observe(rows);
       batchRequests.observe(n);
+      stats.inferenceCount += rows;
+      stats.executionCount++;
     },
   });
-  reg.onCollect(() => {
-    queueDepth.set(batcher.pending);
-    const m = process.memoryUsage();
-    rss.set(m.rss);
-    heap.set(m.heapUsed);
-  });
 
-  const base = `/v2/models/${encodeURIComponent(name)}`;
-  const serverMeta = JSON.stringify({ name: 'gluonc', version: packageVersion(), extensions: ['binary_tensor_data'] });
-  const modelMeta = JSON.stringify(modelMetadata(name, model.inputs, model.outputs));
+  // Shutdown state: `active` infer requests accepted and not yet answered (their bodies may still be arriving).
   let draining = false;
   let active = 0;
   let received = 0;
   let onQuiet: (() => void) | null = null;
-
-  const send = (res: http.ServerResponse, endpoint: string, status: number, body: string | Buffer, headers: http.OutgoingHttpHeaders = JSON_TYPE): void => {
+  const send = (res: http.ServerResponse, endpoint: string, status: number, body: string | Buffer, headers: http.OutgoingHttpHeaders = JSON_HEADERS): void => {
     if (res.headersSent || res.destroyed) return;
     const h: http.OutgoingHttpHeaders = { ...headers, 'Content-Length': Buffer.byteLength(body) };
     if (draining) h['Connection'] = 'close';
@@ -152,121 +158,66 @@ export async function serve(artifact: string | Model, options: ServeOptions = {}
     requests.inc(labels);
     if (status >= 400) errors.inc(labels);
   };
-  const fail = (res: http.ServerResponse, endpoint: string, status: number, message: string, extra: http.OutgoingHttpHeaders = {}): void =>
-    send(res, endpoint, status, JSON.stringify({ error: message }), { ...JSON_TYPE, ...extra });
-
-  const infer = (req: http.IncomingMessage, res: http.ServerResponse, t0: number): void => {
-    const endpoint = 'infer';
-    const declared = Number(req.headers['content-length']);
-    if (declared > maxBodyBytes) {
-      fail(res, endpoint, 413, `the request body (${declared} bytes) is over the limit of ${maxBodyBytes} bytes`, { Connection: 'close' });
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on('data', (c: Buffer) => {
-      if (refused) return;
-      size += c.length;
-      if (size > maxBodyBytes) {
-        refused = true;
-        fail(res, endpoint, 413, `the request body is over the limit of ${maxBodyBytes} bytes`, { Connection: 'close' });
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (refused) return;
-      let feeds;
-      let decoded;
-      try {
-        const hl = req.headers['inference-header-content-length'];
-        decoded = decodeInferRequest(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), hl === undefined ? undefined : Number(hl), model.outputs);
-        feeds = checkFeeds(decoded.feeds, model.inputs, where);
-      } catch (e) {
-        return fail(res, endpoint, e instanceof HttpError ? e.status : 400, (e as Error).message);
-      }
-      let pending: Promise<Record<string, import('./tensor.js').HostTensor>>;
-      try {
-        pending = batcher.submit(feeds);
-      } catch (e) {
-        if (e instanceof QueueFullError) return fail(res, endpoint, 503, e.message, { 'Retry-After': '1' });
-        return fail(res, endpoint, 500, (e as Error).message);
-      }
-      const req2 = decoded;
-      pending.then(
-        (out) => {
-          const { body, headers } = encodeInferResponse(name, req2, out);
-          send(res, endpoint, 200, body, headers);
-          latency.observe((performance.now() - t0) / 1000);
-        },
-        (e: Error) => {
-          fail(res, endpoint, 500, `inference failed: ${e.message}`);
-          latency.observe((performance.now() - t0) / 1000);
-        },
-      );
-    });
-  };
-
-  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    const t0 = performance.now();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const p = q < 0 ? url : url.slice(0, q);
-    const method = req.method ?? 'GET';
-    const only = (m: string, endpoint: string): boolean => {
-      if (method === m || (m === 'GET' && method === 'HEAD')) return true;
-      fail(res, endpoint, 405, `${method} ${p} is not allowed (use ${m})`, { Allow: m });
-      req.resume();
-      return false;
-    };
-    if (p === `${base}/infer` || (p.startsWith(`${base}/versions/`) && p.endsWith('/infer'))) {
-      if (!only('POST', 'infer')) return;
+  const ctx: ServeContext = {
+    name,
+    model,
+    batcher,
+    registry,
+    latency,
+    stats,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 2 ** 20,
+    serverMeta: JSON.stringify({ name: 'gluonc', version: packageVersion(), extensions: ['binary_tensor_data', 'statistics'] }),
+    modelMeta: JSON.stringify(modelMetadata(name, model.inputs, model.outputs)),
+    get draining() {
+      return draining;
+    },
+    accept: (res) => {
       received++;
-      if (draining) {
-        fail(res, 'infer', 503, 'the server is shutting down; retry on another instance', { 'Retry-After': '1' });
-        req.resume();
-        return;
-      }
-      // Accepted: shutdown waits for its answer.
+      if (draining) return false;
       active++;
       res.once('close', () => {
         active--;
-        if (active === 0 && onQuiet) onQuiet();
+        if (active === 0) onQuiet?.();
       });
-      return infer(req, res, t0);
-    }
-    req.resume();
-    if (p === '/v2/health/live') {
-      if (only('GET', 'live')) send(res, 'live', 200, '{"live":true}');
-    } else if (p === '/v2/health/ready') {
-      if (only('GET', 'ready')) send(res, 'ready', draining ? 503 : 200, draining ? '{"ready":false}' : '{"ready":true}');
-    } else if (p === base || p === `${base}/versions/1`) {
-      if (only('GET', 'metadata')) send(res, 'metadata', 200, modelMeta);
-    } else if (p === `${base}/ready` || p === `${base}/versions/1/ready`) {
-      if (only('GET', 'ready')) send(res, 'ready', draining ? 503 : 200, JSON.stringify({ name, ready: !draining }));
-    } else if (p === '/v2') {
-      if (only('GET', 'server')) send(res, 'server', 200, serverMeta);
-    } else if (p === '/metrics') {
-      if (only('GET', 'metrics')) send(res, 'metrics', 200, reg.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-    } else if (p.startsWith('/v2/models/')) {
-      const other = decodeURIComponent(p.slice('/v2/models/'.length).split('/')[0] ?? '');
-      fail(res, 'other', 404, `unknown model '${other}' (this server serves '${name}')`);
-    } else {
-      fail(res, 'other', 404, `no endpoint ${method} ${p} (see /v2/models/${name})`);
-    }
+      return true;
+    },
+    send,
+    fail: (res, endpoint, status, message, extra = {}) => send(res, endpoint, status, JSON.stringify({ error: message }), { ...JSON_HEADERS, ...extra }),
   };
 
-  const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
-    try {
-      handle(req, res);
-    } catch (e) {
-      fail(res, 'other', 500, (e as Error).message);
-    }
+  const server = http.createServer(
+    { keepAliveTimeout: limits.keepAliveTimeoutMs, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkEveryMs },
+    (req, res) => {
+      const t0 = performance.now();
+      try {
+        const url = req.url ?? '/';
+        const q = url.indexOf('?');
+        const r = routeOf(req.method ?? 'GET', q < 0 ? url : url.slice(0, q), name);
+        if ('route' in r) {
+          if (r.route.endpoint !== 'infer') req.resume();
+          return r.route.handle(ctx, req, res, t0);
+        }
+        req.resume();
+        ctx.fail(res, r.endpoint, r.status, r.message, r.allow ? { Allow: r.allow } : {});
+      } catch (e) {
+        ctx.fail(res, 'other', 500, (e as Error).message);
+      }
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  const tracker = new ConnectionTracker(server);
+  registry.onCollect(() => {
+    queueDepth.set(batcher.pending);
+    connections.set(tracker.size);
+    const m = process.memoryUsage();
+    rss.set(m.rss);
+    heap.set(m.heapUsed);
   });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: `malformed HTTP request (${err.message})` })}`);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = timeout ? '408 Request Timeout' : '400 Bad Request';
+    const message = timeout ? `the request did not arrive within the time limit (headers ${limits.headersTimeoutMs} ms, whole request ${limits.requestTimeoutMs} ms)` : `malformed HTTP request (${err.message})`;
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
     else socket.destroy();
   });
   const host = options.host ?? '127.0.0.1';
@@ -283,7 +234,7 @@ export async function serve(artifact: string | Model, options: ServeOptions = {}
   let closing: Promise<void> | null = null;
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   const onSignal = (sig: NodeJS.Signals): void => {
-    log(`${sig}: finishing ${batcher.pending} accepted requests, then exiting`);
+    log(`${sig}: finishing ${active} accepted requests, then exiting`);
     close().then(
       () => process.exit(0),
       (e: Error) => {
@@ -300,14 +251,10 @@ export async function serve(artifact: string | Model, options: ServeOptions = {}
       await batcher.drain();
       // Accepted requests whose body was still arriving are answered too.
       if (active > 0) await new Promise<void>((r) => (onQuiet = r));
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), 5000);
-      await closed;
-      clearTimeout(timer);
+      await tracker.drain({ quietMs: limits.drainQuietMs, hardTimeoutMs: limits.shutdownTimeoutMs });
       if (owned) await model.close();
       const infer = (code: string): number => requests.get({ endpoint: 'infer', code });
-      const other = ['400', '404', '413', '500'].reduce((n, c) => n + infer(c), 0);
+      const other = ['400', '404', '405', '408', '413', '500'].reduce((n, c) => n + infer(c), 0);
       log(`server closed: received ${received} infer requests, answered ${infer('200')} with outputs, ${infer('503')} with 503, ${other} with other errors`);
     })();
     return closing;
@@ -315,6 +262,30 @@ export async function serve(artifact: string | Model, options: ServeOptions = {}
   if (options.handleSignals) for (const s of signals) process.on(s, onSignal);
 
   const io = (xs: Model['inputs']) => xs.map((x) => `${x.name} ${x.dtype} ${formatShape(x.shape)}`).join(', ');
+  const base = `/v2/models/${encodeURIComponent(name)}`;
   log(`serving model '${name}' (${io(model.inputs)} -> ${io(model.outputs)}) at ${url}${base}; batching ${batcher.batching ? 'on' : `off${batcher.reason ? ` (${batcher.reason})` : ''}`}`);
-  return { url, host, port, name, model, server, batching: batcher.batching, metrics: () => reg.render(), close };
+  return { url, host, port, name, model, server, batching: batcher.batching, metrics: () => registry.render(), close };
+}
+
+/** The connection limits with their defaults (see ServeOptions). */
+function connectionLimits(o: ServeOptions) {
+  const ms = (v: number | undefined, d: number, what: string): number => {
+    if (v === undefined) return d;
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`serve: ${what} must be a positive number of ms, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const requestTimeoutMs = ms(o.requestTimeoutMs, 60_000, 'requestTimeoutMs');
+  const headersTimeoutMs = Math.min(ms(o.headersTimeoutMs, 10_000, 'headersTimeoutMs'), requestTimeoutMs);
+  const maxConnections = o.maxConnections ?? 1024;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new Error(`serve: maxConnections must be a positive integer, got ${JSON.stringify(o.maxConnections)}`);
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: ms(o.keepAliveTimeoutMs, 5_000, 'keepAliveTimeoutMs'),
+    // Node checks the header and request timeouts this often (its default, 30 s, would let them overrun).
+    checkEveryMs: Math.max(10, Math.min(1000, headersTimeoutMs / 4)),
+    maxConnections,
+    drainQuietMs: 100,
+    shutdownTimeoutMs: ms(o.shutdownTimeoutMs, 30_000, 'shutdownTimeoutMs'),
+  };
 }

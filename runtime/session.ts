@@ -5,7 +5,7 @@
  */
 import type { Tensor as OrtTensor } from 'onnxruntime-common';
 import { fromOnnxDType, fromOrtType, type DType } from './dtypes.js';
-import { cudaProviderInstalled, ortBinding, OrtTensorClass, type BindingSession } from './ort.js';
+import { cudaProviderInstalled, ortBinding, ortLogSeverity, OrtTensorClass, type BindingSession } from './ort.js';
 import { count } from './profiler.js';
 import { formatShape, sizeOf, type HostTensor } from './tensor.js';
 
@@ -53,6 +53,7 @@ export class Session {
   readonly device: Device;
   private native: BindingSession | null;
   private readonly fetches: Record<string, null>;
+  private readonly runOptions = { logSeverityLevel: ortLogSeverity() };
 
   private constructor(native: BindingSession, device: Device) {
     this.native = native;
@@ -72,6 +73,7 @@ export class Session {
       intraOpNumThreads: options.threads ?? 0,
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      logSeverityLevel: ortLogSeverity(),
     };
     if (options.spinning === false) base['extra'] = { session: { intra_op: { allow_spinning: '0' } } };
     const load = (eps: string[]): BindingSession => {
@@ -111,7 +113,7 @@ export class Session {
       ortFeeds[info.name] = toOrt(t);
     }
     count('sessionRuns');
-    const out = native.run(ortFeeds, this.fetches, {});
+    const out = native.run(ortFeeds, this.fetches, this.runOptions);
     const result: Record<string, HostTensor> = {};
     for (const o of this.outputs) result[o.name] = fromOrt(out[o.name]!);
     return result;

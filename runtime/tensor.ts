@@ -88,3 +88,16 @@ export function zerosTensor(dtype: DType, shape: number[]): HostTensor {
 export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** A 0-d tensor of a dtype holding `value`. Example: `scalarTensor(0.5, 'float32')`. */
+export function scalarTensor(value: number, dtype: DType): HostTensor {
+  const data =
+    dtype === 'int64' ? BigInt64Array.of(BigInt(value))
+      : dtype === 'float64' ? Float64Array.of(value)
+        : dtype === 'int32' ? Int32Array.of(value)
+          : dtype === 'int8' ? Int8Array.of(value)
+            : dtype === 'uint8' || dtype === 'bool' ? Uint8Array.of(value ? (dtype === 'bool' ? 1 : value) : 0)
+              : dtype === 'float16' ? Uint16Array.of(toHalf(value))
+                : Float32Array.of(value);
+  return { dtype, shape: [], data };
+}

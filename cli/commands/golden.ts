@@ -7,7 +7,7 @@
  */
 import { Command } from 'commander';
 import { checkGolden, GOLDEN_ATOL, GOLDEN_RTOL, readGoldenIndex, recordGolden } from '../../compiler/golden.js';
-import { checkDevice, readArtifact } from '../artifact.js';
+import { checkArtifact, checkDevice } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 
 /** Options of `golden record` / `golden check`. */
@@ -37,7 +37,7 @@ function integer(flag: string, v: string | undefined, min: number): number | und
  * `golden record`. Example: `goldenRecord('mlp.onnx', { dir: 'golden', device: 'cpu' })`.
  */
 export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): void {
-  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
+  checkArtifact(artifact);
   const device = checkDevice(flags.device);
   const idx = asUserError(`'${artifact}'`, () =>
     recordGolden(artifact, flags.dir, {
@@ -59,7 +59,7 @@ export function goldenRecord(artifact: string, flags: GoldenFlags, log: (s: stri
  * ```
  */
 export function goldenCheck(artifact: string, flags: GoldenFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): boolean {
-  readArtifact(artifact); // a clear error for a missing, truncated or corrupt file
+  checkArtifact(artifact);
   const device = checkDevice(flags.device);
   asUserError('', () => readGoldenIndex(flags.dir));
   const r = asUserError(`'${artifact}'`, () => checkGolden(artifact, flags.dir, { rtol: tolerance('--rtol', flags.rtol), atol: tolerance('--atol', flags.atol), device }));

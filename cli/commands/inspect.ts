@@ -36,8 +36,7 @@ export async function inspectTarget(target: string, inputOverrides: string[] = [
     return analyzeModel(onnx.ModelProto.decode(bytes), manifest.params);
   }
   const a = readArtifact(target);
-  const params = Array.isArray(a.manifest?.['params']) ? (a.manifest!['params'] as string[]) : null;
-  return analyzeModel(a.model, params);
+  return analyzeModel(a.model, a.manifest?.params ?? null);
 }
 
 /** The text `inspect` prints. */

@@ -1,8 +1,8 @@
 /**
  * `gluonc serve <artifact.onnx> [--port N] [--host 127.0.0.1]`: the Open
  * Inference Protocol (KServe v2) over HTTP (runtime/serve.ts). Prints the
- * URL on stdout, log lines on stderr; SIGTERM/SIGINT finish the accepted
- * requests, then exit 0.
+ * URL on stdout, log lines on stderr; SIGTERM/SIGINT answer the accepted
+ * requests (later ones get 503), close idle connections gracefully, then exit 0.
  */
 import { Command } from 'commander';
 import { serve, type ServeHandle, type ServeOptions } from '../../runtime/serve.js';
@@ -22,6 +22,10 @@ export interface ServeCliOptions {
   maxQueue?: string;
   maxBody?: string;
   maxBytes?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
+  keepAliveTimeout?: string;
   name?: string;
 }
 
@@ -58,6 +62,10 @@ export async function runServe(artifact: string, o: ServeCliOptions): Promise<Se
     maxQueue: int(o.maxQueue, '--max-queue', 1),
     maxBodyBytes: int(o.maxBody, '--max-body', 1),
     maxBytes: int(o.maxBytes, '--max-bytes', 1),
+    maxConnections: int(o.maxConnections, '--max-connections', 1),
+    headersTimeoutMs: int(o.headersTimeout, '--headers-timeout', 1),
+    requestTimeoutMs: int(o.requestTimeout, '--request-timeout', 1),
+    keepAliveTimeoutMs: int(o.keepAliveTimeout, '--keep-alive-timeout', 1),
     handleSignals: true,
     log: (line) => process.stderr.write(`gluonc serve: ${line}\n`),
   };
@@ -94,6 +102,10 @@ export function serveCommand(): Command {
     .option('--max-queue <n>', 'most requests waiting; past it, 503 (default 256)')
     .option('--max-body <bytes>', 'largest request body; past it, 413 (default 64 MiB)')
     .option('--max-bytes <bytes>', 'largest model file accepted (default 2 GiB)')
+    .option('--max-connections <n>', 'most open connections; past it, new ones are closed (default 1024)')
+    .option('--headers-timeout <ms>', "a request's headers must arrive within this time, else 408 (default 10000)")
+    .option('--request-timeout <ms>', 'a whole request must arrive within this time, else 408 (default 60000)')
+    .option('--keep-alive-timeout <ms>', 'idle keep-alive connections are closed after this time (default 5000)')
     .option('--name <name>', 'model name in URLs (default: the file name without .onnx)')
     .action(async (artifact: string, o: ServeCliOptions) => {
       await runServe(artifact, o);

@@ -9,11 +9,10 @@
  */
 import { isFloat } from '../../runtime/dtypes.js';
 import type { Node } from '../ir/node.js';
-import type { Value } from '../ir/value.js';
+import { Value } from '../ir/value.js';
 import type { GradCtx } from '../ops/define.js';
 import { OpError, withScope } from '../ops/errors.js';
 import { getOp } from '../ops/registry.js';
-import type { Tensor } from '../ops/tensor.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps } from '../trace/sym.js';
 
@@ -45,17 +44,19 @@ export function gradients(outputs: Value[], wrt: Value[], headGrads: Value[]): (
       throw new OpError(node.op, `has no gradient rule, so it cannot be differentiated${why}`, node.inputs.map((v) => v.type));
     }
     const ctx: GradCtx = {
-      inputs: node.inputs.map((v) => new Symbol(v)) as unknown as Tensor[],
-      outputs: node.outputs.map((v) => new Symbol(v)) as unknown as Tensor[],
+      inputs: node.inputs.map((v) => new Symbol(v)),
+      outputs: node.outputs.map((v) => new Symbol(v)),
       attrs: node.attrs,
       inTypes: node.inputs.map((v) => v.type),
       outTypes: node.outputs.map((v) => v.type),
+      constant: (data) => new Symbol(Value.constant(data)),
     };
     const gIn = withScope(node.scope ? `${node.scope} (gradient)` : '', () =>
-      def.grad!(symOps as never, ctx, gOuts.map((g) => (g ? new Symbol(g) : null)) as unknown as Tensor[]),
+      def.grad!(symOps, ctx, gOuts.map((g) => (g ? new Symbol(g) : null))),
     );
     node.inputs.forEach((v, i) => {
-      const g = gIn[i] as unknown as Symbol | null | undefined;
+      // F = sym: the rule returns the Symbols its operators made.
+      const g = gIn[i] as Symbol | null | undefined;
       if (!g || !isFloat(v.type.dtype)) return;
       if (g.value.type.shape.join() !== v.type.shape.join()) {
         throw new OpError(node.op, `gradient rule gave input ${i} shape [${g.value.type.shape}] instead of [${v.type.shape}]`);

@@ -115,17 +115,17 @@ export function buildStep(spec: StepSpec): Step {
     if (!spec.rule) throw new Error(`buildStep: '${w.value.name}' has an update but the step has no update rule`);
     const u = w.update();
     if (u.stateNames.length !== u.states.length) throw new Error(`buildStep: '${w.value.name}' has ${u.states.length} states but ${u.stateNames.length} state names`);
-    const r = spec.rule.update(symOps as unknown as F, {
-      weight: sym(w.value) as unknown as Tensor,
-      grad: sym(g) as unknown as Tensor,
-      states: u.states.map(sym) as unknown as Tensor[],
-      lr: sym(u.lr) as unknown as Tensor,
-      wd: sym(u.wd) as unknown as Tensor,
-      t: sym(u.t) as unknown as Tensor,
-      rescale: sym(u.rescale) as unknown as Tensor,
+    const r = spec.rule.update(symOps, {
+      weight: sym(w.value),
+      grad: sym(g),
+      states: u.states.map(sym),
+      lr: sym(u.lr),
+      wd: sym(u.wd),
+      t: sym(u.t),
+      rescale: sym(u.rescale),
     });
-    outputs.push({ name: u.weightName, value: (r.weight as unknown as Symbol).value });
-    r.states.forEach((s, k) => outputs.push({ name: u.stateNames[k]!, value: (s as unknown as Symbol).value }));
+    outputs.push({ name: u.weightName, value: (r.weight as Symbol).value });
+    r.states.forEach((s, k) => outputs.push({ name: u.stateNames[k]!, value: (s as Symbol).value }));
     return g;
   });
   const inputs = [...spec.inputs];

@@ -9,9 +9,8 @@
  * dropped graph is garbage.
  */
 import { isFloat } from '../../runtime/dtypes.js';
-import type { OpDef } from '../ops/define.js';
+import type { GradCtx, OpDef } from '../ops/define.js';
 import { isTrainingMode, setTrainingMode, withTrainingMode } from '../ops/mode.js';
-import type { Tensor } from '../ops/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { ops as ndOps, ones } from './nd.js';
 import { NDArray, setBackward, setEagerHook, type TapeEntry } from './ndarray.js';
@@ -92,14 +91,16 @@ setEagerHook((def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[]) =
       const why = def.noGradReason ? `: ${def.noGradReason}` : '';
       throw new Error(`${def.name}: has no gradient rule, so it cannot be differentiated${why}`);
     }
-    const ctx = {
-      inputs: inputs as unknown as Tensor[],
-      outputs: outputs as unknown as Tensor[],
+    const ctx: GradCtx = {
+      inputs,
+      outputs,
       attrs,
       inTypes: inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
       outTypes: outputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
+      constant: (data) => new NDArray(data),
     };
-    return def.grad(ndOps as never, ctx, gOuts as unknown as Tensor[]) as unknown as (NDArray | null)[];
+    // F = nd: the rule returns the NDArrays its operators made.
+    return def.grad(ndOps, ctx, gOuts) as (NDArray | null)[];
   });
 });
 

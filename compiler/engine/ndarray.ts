@@ -7,13 +7,14 @@
  */
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
 import { count } from '../../runtime/profiler.js';
-import { readElement, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
+import { readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import { outputArity, type OpDef } from '../ops/define.js';
-import { executeOp, inferOp } from '../ops/execute.js';
+import { executeOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
-import { scalarTensor } from '../onnx/emit.js';
+import type { Tensor } from '../ops/tensor.js';
 import { isSymbol, symApply } from '../trace/symbol.js';
 import { setTensorFactory } from '../trace/tensor-like.js';
 
@@ -35,7 +36,7 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
  * x.add(1).sum().item(); // 14
  * ```
  */
-export class NDArray {
+export class NDArray implements Tensor {
   private _h: HostTensor | null;
   /** A pending value (a fused training step not yet run): forced on first read. */
   _lazy: LazyValue | null = null;

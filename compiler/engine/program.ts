@@ -25,7 +25,7 @@ import { withScope } from '../ops/errors.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
-import { scalarTensor } from '../onnx/emit.js';
+import { scalarTensor } from '../../runtime/tensor.js';
 import { NDArray } from './ndarray.js';
 import type { Parameter } from '../gluon/parameter.js';
 import { withTrace, type TraceContext } from './trace-context.js';

@@ -7,9 +7,8 @@
  * reader never sees half an artifact; onnxruntime loads the bytes before
  * they are written (unless `check: false`).
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic as atomicWrite } from '../../runtime/atomic-file.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { Session } from '../../runtime/session.js';
 import { formatShape } from '../../runtime/tensor.js';
@@ -159,34 +158,15 @@ export function exportBlock(block: HybridBlock, file: string, options: ExportOpt
 
 /**
  * Writes `bytes` to `file` atomically: a temporary file in the same folder,
- * flushed, then renamed over `file`. The folder is created when missing.
+ * flushed, then renamed over `file` (runtime/atomic-file.ts, which also
+ * removes the temporary files of killed writes). The folder is created when missing.
  *
  * ```ts
  * writeFileAtomic('out/mlp.onnx', bytes);
  * ```
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array, what = 'write'): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(tmp, 'w');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temporary file was never created
-    }
-    throw new Error(`${what}: cannot write '${file}': ${(e as Error).message}`);
-  }
+  atomicWrite(file, bytes, { what, mkdir: true });
 }
 
 /** The named, typed inputs to trace with: the given ones, else the last call's signature with a symbolic batch. */

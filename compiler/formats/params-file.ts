@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { removeStaleTemps, writeFileAtomic } from '../../runtime/atomic-file.js';
 import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
@@ -182,40 +183,8 @@ function typedView(dtype: DType, buf: ArrayBufferLike, n: number): HostTensor['d
   }
 }
 
-/**
- * Writes `bytes` to `file` atomically: a temporary file in the same folder,
- * fsync, then rename over the target. On failure the temporary file is
- * removed and the old file (if any) is untouched.
- *
- * ```ts
- * writeFileAtomic('net.safetensors', bytes);
- * ```
- */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== null) {
-      try { fs.closeSync(fd); } catch { /* already failing */ }
-    }
-    try { fs.unlinkSync(tmp); } catch { /* never created */ }
-    throw new Error(`cannot write '${file}': ${(e as Error).message}`);
-  }
-  // Make the rename durable; not every platform lets a folder be fsynced.
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-  } catch { /* best effort */ }
-}
+/** Atomic writes live in runtime/atomic-file.ts (stale temporary files of killed saves are removed there). */
+export { writeFileAtomic };
 
 /**
  * Reads a tensor file: safetensors, or MXNet's `.params` (detected by its magic number).
@@ -225,6 +194,7 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
  * ```
  */
 export function readTensorFile(file: string): TensorFile {
+  removeStaleTemps(file);
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);

@@ -213,7 +213,7 @@ export class HybridBlock extends Block {
     checkInitialized(this, all);
     if (this._gluon2()) return this.forward(...inputs);
     const args = this._paramArgs((p) => p.data());
-    return this.hybridForward(ndOps as unknown as F, ...(inputs as unknown as Tensor[]), args);
+    return this.hybridForward(ndOps, ...inputs, args);
   }
 
   /**
@@ -234,7 +234,7 @@ export class HybridBlock extends Block {
       return withParameterData(hook, () => this.forward(...inputs));
     }
     const args = this._paramArgs((p, k) => paramSymbol(ctx, p, k));
-    return this.hybridForward(symOps as unknown as F, ...(inputs as Tensor[]), args);
+    return this.hybridForward(symOps, ...(inputs as Tensor[]), args);
   }
 
   /** Traces this block on symbolic inputs; returns the outputs and the trace (param symbols, updates). */

@@ -15,6 +15,8 @@ import * as dataMod from './data/index.js';
 import { Parameter as ParameterClass, ParameterDict as ParameterDictClass } from './parameter.js';
 import type { F as FType, Tensor as TensorType } from '../engine/tensor.js';
 import { Symbol as SymbolClass, symOps, variable } from '../trace/sym.js';
+import { setSymbolEvaluator } from '../trace/symbol.js';
+import { evalSymbols } from '../compile.js';
 import * as ndMod from '../engine/nd.js';
 import { NDArray as NDArrayClass } from '../engine/ndarray.js';
 import * as randomMod from '../engine/random.js';
@@ -51,6 +53,9 @@ export const nd = {
 export declare namespace nd {
   type NDArray = NDArrayClass;
 }
+
+// `Symbol.eval` compiles through the compile layer, which the tracing layer cannot import.
+setSymbolEvaluator(evalSymbols);
 
 /**
  * Symbolic variables and operators (what `hybridForward` sees as `F` while tracing).

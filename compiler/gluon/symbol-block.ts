@@ -93,7 +93,7 @@ export class SymbolBlock extends HybridBlock {
       if (!v.data) throw new Error(`SymbolBlock (${this.source}): value '${v.name}' has no producer and no data`);
       let c = this._constants.get(v);
       if (!c) this._constants.set(v, (c = new NDArray(v.data)));
-      return c as unknown as Tensor;
+      return c;
     };
     const ops = F as unknown as Record<string, ((...a: unknown[]) => Tensor | Tensor[]) | undefined>;
     for (const node of this.graph.nodes) {

@@ -19,8 +19,7 @@ import { pause } from '../engine/autograd.js';
 import { full, ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
 import { create as createOptimizer } from './optimizer/index.js';
-import type { Optimizer, UpdateArgs } from './optimizer/optimizer.js';
-import type { F } from '../engine/tensor.js';
+import type { Optimizer } from './optimizer/optimizer.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/params-file.js';
 
@@ -222,7 +221,7 @@ export class Trainer {
     const s = this.nextScalars(p, batchSize);
     const scalar = (v: number) => full([], v, { dtype });
     const states = this.stateOf(p);
-    const out = this.optimizer.update(ndOps as unknown as F, {
+    const out = this.optimizer.update(ndOps, {
       weight: w,
       grad,
       states,
@@ -230,7 +229,7 @@ export class Trainer {
       wd: scalar(s.wd),
       t: scalar(s.t),
       rescale: scalar(s.rescale),
-    } as unknown as UpdateArgs) as unknown as { weight: NDArray; states: NDArray[] };
+    }) as { weight: NDArray; states: NDArray[] };
     const what = `optimizer '${this.optimizer.name}' on Parameter '${name}'`;
     if (!(out.weight instanceof NDArray) || !out.states.every((x) => x instanceof NDArray)) {
       throw new Error(`Trainer.step: ${what} did not return NDArrays (an update must compute with the F it is given)`);

@@ -96,3 +96,50 @@ export class Graph {
     for (const n of this.nodes) yield* n.outputs;
   }
 }
+
+/**
+ * A structural copy of a graph: new inputs, nodes and node outputs (so
+ * re-typing the copy leaves `g` alone); parameters and constants are shared.
+ *
+ * ```ts
+ * const copy = cloneGraph(g);
+ * copy.nodes[0] !== g.nodes[0]; // true
+ * ```
+ */
+export function cloneGraph(g: Graph): Graph {
+  const map = new Map<Value, Value>();
+  const get = (v: Value): Value => map.get(v) ?? v;
+  const inputs = g.inputs.map((v) => {
+    const c = Value.input(v.name, v.type);
+    c.known = v.known;
+    map.set(v, c);
+    return c;
+  });
+  for (const n of g.nodes) {
+    const c = Node.create(n.op, n.inputs.map(get), n.attrs, n.outputs.map((o) => o.type), n.scope);
+    n.outputs.forEach((o, i) => map.set(o, c.outputs[i]!));
+  }
+  return Graph.fromOutputs(inputs, g.outputs.map((o) => ({ name: o.name, value: get(o.value) })));
+}
+
+/**
+ * Makes every use of `old` read `nu`: the input slots of the nodes `within`
+ * accepts (default: every node using it) and, when `graph` is given, that
+ * graph's outputs. Restricting to one graph's nodes matters because
+ * parameters and constants may be shared with other graphs, whose nodes
+ * must not change.
+ *
+ * ```ts
+ * replaceAllUses(y, x, { graph: g }); // y := x everywhere in g
+ * ```
+ */
+export function replaceAllUses(old: Value, nu: Value, options: { graph?: Graph; within?: (n: Node) => boolean } = {}): void {
+  if (old === nu) return;
+  for (const n of [...new Set(old.uses)]) {
+    if (options.within && !options.within(n)) continue;
+    n.inputs.forEach((v, i) => {
+      if (v === old) n.setInput(i, nu);
+    });
+  }
+  if (options.graph) for (const o of options.graph.outputs) if (o.value === old) o.value = nu;
+}

@@ -7,9 +7,9 @@
  * Invariant: ONNX names are unique; graph outputs carry their public names.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { toHalf } from '../../runtime/half.js';
-import type { HostTensor } from '../../runtime/tensor.js';
+import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
 import type { Graph } from '../ir/graph.js';
+import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import type { LowerCtx, OnnxAttr } from '../ops/define.js';
 import { getOp } from '../ops/registry.js';
@@ -44,65 +44,107 @@ export function emitModel(g: Graph, options: EmitOptions = {}): Uint8Array {
   return onnx.ModelProto.encode(buildModel(g, options)).finish();
 }
 
-/** Lowers `g` to a ModelProto object (not yet encoded). */
+/** Lowers `g` to a ModelProto object (not yet encoded): names the values, lowers each node, then assembles the graph. */
 export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelProto {
   const opset = options.opset ?? DEFAULT_OPSET;
-  const names = new Map<Value, string>();
-  const used = new Set<string>();
-  const nodes: OnnxNs.INodeProto[] = [];
-  const initializers: OnnxNs.ITensorProto[] = [];
-  const domains = new Set<string>();
-  let counter = 0;
-  const fresh = (hint: string): string => {
-    let n = `${hint}${counter++}`;
-    while (used.has(n)) n = `${hint}${counter++}`;
-    used.add(n);
+  const b = new ModelBuilder(opset);
+  b.nameGraphValues(g);
+  for (const node of g.nodes) b.lowerNode(node);
+  const output = b.graphOutputs(g, options);
+  b.dropUnusedInitializers();
+  const input = b.graphInputs(g, options);
+  const opsetImport: OnnxNs.IOperatorSetIdProto[] = [{ domain: '', version: opset }];
+  for (const d of b.domains) opsetImport.push({ domain: d, version: 1 });
+  return {
+    irVersion: 10,
+    producerName: 'gluonc',
+    producerVersion: options.producerVersion ?? '',
+    opsetImport,
+    graph: { name: options.graphName ?? 'gluonc', node: b.nodes, input, output, initializer: b.initializers },
+    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  };
+}
+
+/** The state of one lowering: unique ONNX names for IR values, and the nodes, initializers and domains emitted so far. */
+class ModelBuilder {
+  readonly nodes: OnnxNs.INodeProto[] = [];
+  readonly initializers: OnnxNs.ITensorProto[] = [];
+  readonly domains = new Set<string>();
+  private readonly names = new Map<Value, string>();
+  private readonly used = new Set<string>();
+  /** Graph outputs produced by a node take the output's public name directly. */
+  private readonly outputNodeNames = new Map<Value, string>();
+  private readonly intCache = new Map<string, string>();
+  private counter = 0;
+
+  constructor(private readonly opset: number) {}
+
+  /** A name not used yet, `<hint><n>`. */
+  fresh(hint: string): string {
+    let n = `${hint}${this.counter++}`;
+    while (this.used.has(n)) n = `${hint}${this.counter++}`;
+    this.used.add(n);
     return n;
-  };
-  const claim = (v: Value, name: string): void => {
-    if (used.has(name)) throw new Error(`two graph values are named '${name}'`);
-    used.add(name);
-    names.set(v, name);
-  };
-  for (const v of g.inputs) claim(v, v.name);
-  for (const p of g.params) claim(p, p.name);
-  // Graph outputs produced by a node take the output's public name directly.
-  const outputNodeNames = new Map<Value, string>();
-  for (const o of g.outputs) {
-    if (o.value.producer && !outputNodeNames.has(o.value) && !used.has(o.name)) {
-      outputNodeNames.set(o.value, o.name);
-      used.add(o.name);
+  }
+
+  /** Names inputs and parameters by their own names, node-produced outputs by their public names, constants `const<n>`. */
+  nameGraphValues(g: Graph): void {
+    const claim = (v: Value, name: string): void => {
+      if (this.used.has(name)) throw new Error(`two graph values are named '${name}'`);
+      this.used.add(name);
+      this.names.set(v, name);
+    };
+    for (const v of g.inputs) claim(v, v.name);
+    for (const p of g.params) claim(p, p.name);
+    for (const o of g.outputs) {
+      if (o.value.producer && !this.outputNodeNames.has(o.value) && !this.used.has(o.name)) {
+        this.outputNodeNames.set(o.value, o.name);
+        this.used.add(o.name);
+      }
+    }
+    for (const c of g.constants) {
+      this.names.set(c, this.fresh('const'));
+      this.initializers.push(tensorProto(this.names.get(c)!, c.data!));
     }
   }
-  for (const c of g.constants) {
-    names.set(c, fresh('const'));
-    initializers.push(tensorProto(names.get(c)!, c.data!));
-  }
-  const intCache = new Map<string, string>();
-  const constant = (t: HostTensor): string => {
-    const name = fresh('k');
-    initializers.push(tensorProto(name, t));
-    return name;
-  };
 
-  for (const node of g.nodes) {
+  /** A new initializer holding `t`; returns its name. */
+  constant(t: HostTensor): string {
+    const name = this.fresh('k');
+    this.initializers.push(tensorProto(name, t));
+    return name;
+  }
+
+  /** Lowers one IR node through its operator's `lower`; its first ONNX node records the IR node for `readModel`. */
+  lowerNode(node: Node): void {
     const def = getOp(node.op);
-    for (const o of node.outputs) names.set(o, outputNodeNames.get(o) ?? fresh('t'));
-    const first = nodes.length;
-    const ctx: LowerCtx = {
-      inputs: node.inputs.map((v) => names.get(v)!),
-      outputs: node.outputs.map((v) => names.get(v)!),
+    for (const o of node.outputs) this.names.set(o, this.outputNodeNames.get(o) ?? this.fresh('t'));
+    const first = this.nodes.length;
+    const ctx = this.lowerCtx(node);
+    def.lower(ctx, node.attrs as never);
+    if (this.nodes.length > first) {
+      // `in`/`out`: the IR node's input and output names, so `readModel` rebuilds it exactly.
+      this.nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: this.nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs }, attrReplacer)}`;
+    }
+  }
+
+  /** What an operator's `lower` sees: the node's ONNX names and types, and how to emit nodes and constants. */
+  private lowerCtx(node: Node): LowerCtx {
+    const b = this;
+    return {
+      inputs: node.inputs.map((v) => b.names.get(v)!),
+      outputs: node.outputs.map((v) => b.names.get(v)!),
       inTypes: node.inputs.map((v) => v.type),
       outTypes: node.outputs.map((v) => v.type),
-      opset,
+      opset: b.opset,
       emit(opType, inputs, attrs = {}, outputs = 1, domain = '') {
-        const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => fresh('t')) : outputs;
-        if (domain) domains.add(domain);
-        nodes.push({
+        const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => b.fresh('t')) : outputs;
+        if (domain) b.domains.add(domain);
+        b.nodes.push({
           opType,
           input: inputs,
           output: outs,
-          name: fresh(`${node.op}_`),
+          name: b.fresh(`${node.op}_`),
           domain: domain || undefined,
           attribute: Object.entries(attrs)
             .filter(([, v]) => v !== undefined)
@@ -110,65 +152,50 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
         });
         return outs;
       },
-      constant,
+      constant: (t) => b.constant(t),
       ints(values) {
         const key = values.join(',');
-        let n = intCache.get(key);
+        let n = b.intCache.get(key);
         if (!n) {
-          n = constant({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
-          intCache.set(key, n);
+          n = b.constant({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+          b.intCache.set(key, n);
         }
         return n;
       },
-      scalar(value, dtype) {
-        return constant(scalarTensor(value, dtype));
-      },
+      scalar: (value, dtype) => b.constant(scalarTensor(value, dtype)),
     };
-    def.lower(ctx, node.attrs as never);
-    if (nodes.length > first) {
-      // `in`/`out`: the IR node's input and output names, so `readModel` rebuilds it exactly.
-      nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs }, attrReplacer)}`;
+  }
+
+  /** The graph outputs by their public names (an Identity where the producing value has another name). */
+  graphOutputs(g: Graph, options: EmitOptions): OnnxNs.IValueInfoProto[] {
+    return g.outputs.map((o) => {
+      const src = this.names.get(o.value)!;
+      if (src !== o.name) {
+        this.nodes.push({ opType: 'Identity', input: [src], output: [o.name], name: this.fresh('out_') });
+        this.used.add(o.name);
+      }
+      const shape = options.outputShapes === false ? undefined : o.value.type.shape;
+      return valueInfo(o.name, { dtype: o.value.type.dtype, shape });
+    });
+  }
+
+  /** Lowerings may create helper constants they end up not using: drop them (onnxruntime warns otherwise). */
+  dropUnusedInitializers(): void {
+    const consumed = new Set<string>(this.nodes.flatMap((n) => n.input ?? []));
+    for (let i = this.initializers.length - 1; i >= 0; i--) {
+      if (!consumed.has(this.initializers[i]!.name!)) this.initializers.splice(i, 1);
     }
   }
 
-  const graphOutputs: OnnxNs.IValueInfoProto[] = [];
-  for (const o of g.outputs) {
-    let src = names.get(o.value)!;
-    if (src !== o.name) {
-      nodes.push({ opType: 'Identity', input: [src], output: [o.name], name: fresh('out_') });
-      used.add(o.name);
-      src = o.name;
+  /** The graph inputs; parameters become initializers, or inputs for training graphs and parameters without data. */
+  graphInputs(g: Graph, options: EmitOptions): OnnxNs.IValueInfoProto[] {
+    const inputs = g.inputs.map((v) => valueInfo(this.names.get(v)!, { dtype: v.type.dtype, shape: options.inputShapes?.get(v) ?? v.type.shape }));
+    for (const p of g.params) {
+      if (options.paramsAsInputs || !p.data) inputs.push(valueInfo(p.name, p.type));
+      else this.initializers.push(tensorProto(p.name, p.data));
     }
-    const shape = options.outputShapes === false ? undefined : o.value.type.shape;
-    graphOutputs.push(valueInfo(o.name, { dtype: o.value.type.dtype, shape }));
+    return inputs;
   }
-  // Lowerings may create helper constants they end up not using: drop them (onnxruntime warns otherwise).
-  const consumed = new Set<string>(nodes.flatMap((n) => n.input ?? []));
-  for (let i = initializers.length - 1; i >= 0; i--) {
-    if (!consumed.has(initializers[i]!.name!)) initializers.splice(i, 1);
-  }
-  const inputs = g.inputs.map((v) => valueInfo(names.get(v)!, { dtype: v.type.dtype, shape: options.inputShapes?.get(v) ?? v.type.shape }));
-  for (const p of g.params) {
-    if (options.paramsAsInputs || !p.data) inputs.push(valueInfo(p.name, p.type));
-    else initializers.push(tensorProto(p.name, p.data));
-  }
-
-  const opsetImport: OnnxNs.IOperatorSetIdProto[] = [{ domain: '', version: opset }];
-  for (const d of domains) opsetImport.push({ domain: d, version: 1 });
-  return {
-    irVersion: 10,
-    producerName: 'gluonc',
-    producerVersion: options.producerVersion ?? '',
-    opsetImport,
-    graph: {
-      name: options.graphName ?? 'gluonc',
-      node: nodes,
-      input: inputs,
-      output: graphOutputs,
-      initializer: initializers,
-    },
-    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
-  };
 }
 
 /** JSON replacer keeping non-finite numbers (`{ "$num": "Infinity" }`); `attrReviver` undoes it. */
@@ -182,19 +209,6 @@ export function attrReviver(_key: string, v: unknown): unknown {
     return Number((v as { $num: string }).$num);
   }
   return v;
-}
-
-/** A 0-d tensor of a dtype holding `value`. */
-export function scalarTensor(value: number, dtype: HostTensor['dtype']): HostTensor {
-  const data =
-    dtype === 'int64' ? BigInt64Array.of(BigInt(value))
-      : dtype === 'float64' ? Float64Array.of(value)
-        : dtype === 'int32' ? Int32Array.of(value)
-          : dtype === 'int8' ? Int8Array.of(value)
-            : dtype === 'uint8' || dtype === 'bool' ? Uint8Array.of(value ? (dtype === 'bool' ? 1 : value) : 0)
-              : dtype === 'float16' ? Uint16Array.of(toHalf(value))
-                : Float32Array.of(value);
-  return { dtype, shape: [], data };
 }
 
 function attrProto(name: string, v: OnnxAttr): OnnxNs.IAttributeProto {

@@ -7,6 +7,6 @@
  * const { graph } = readModel(emitModel(g));
  * ```
  */
-export { emitModel, buildModel, scalarTensor, DEFAULT_OPSET, type EmitOptions } from './emit.js';
+export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './emit.js';
 export { readModel, MANIFEST_KEY, type ModelManifest, type ReadModelResult } from './read.js';
 export { onnx, tensorProto, fromTensorProto, valueInfo, type OnnxTypes } from './proto.js';

@@ -24,7 +24,7 @@ import { verifyGraph } from '../ir/verify.js';
 import { withDefaults } from '../ops/call.js';
 import { attrReviver } from './emit.js';
 import { withScope } from '../ops/errors.js';
-import { inferOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
 
@@ -75,7 +75,23 @@ const DOC_PREFIX = 'gluonc:';
 export function readModel(source: Uint8Array | string): ReadModelResult {
   const where = typeof source === 'string' ? `'${source}'` : 'model bytes';
   const fail = (msg: string): Error => new Error(`readModel: ${where}: ${msg}`);
+  const model = decodeModel(source, fail);
+  const { opset, metadata, manifest } = modelHeader(model, fail);
+  const reader = new GraphReader(model.graph!, manifest, fail);
+  const inputs = reader.readInputs();
+  reader.readNodes(opset);
+  const outputs = reader.readOutputs();
+  let graph: Graph;
+  try {
+    graph = verifyGraph(Graph.fromOutputs(inputs, outputs));
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+  return { graph, manifest, opset, metadata };
+}
 
+/** The file's (or the bytes') ModelProto, which must have a graph. */
+function decodeModel(source: Uint8Array | string, fail: (msg: string) => Error): OnnxNs.ModelProto {
   let bytes: Uint8Array;
   if (typeof source === 'string') {
     try {
@@ -85,19 +101,21 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
     }
   } else bytes = source;
   if (!bytes.length) throw fail('empty input, not an ONNX model');
-
   let model: OnnxNs.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
     throw fail(`not a valid ONNX model: protobuf decoding failed (${(e as Error).message}); the file is corrupt or truncated`);
   }
-  const g = model.graph;
-  if (!g) throw fail('the model has no graph (corrupt or truncated file?)');
+  if (!model.graph) throw fail('the model has no graph (corrupt or truncated file?)');
+  return model;
+}
+
+/** The default-domain opset, the metadata and the parsed gluonc manifest (null when absent). */
+function modelHeader(model: OnnxNs.ModelProto, fail: (msg: string) => Error): { opset: number; metadata: Record<string, string>; manifest: ModelManifest | null } {
   const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!opsetEntry) throw fail('the model imports no default ONNX opset (corrupt or truncated file?)');
   const opset = Number(opsetEntry.version ?? 0);
-
   const metadata: Record<string, string> = {};
   for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? '';
   let manifest: ModelManifest | null = null;
@@ -109,64 +127,80 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
     }
     if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw fail(`metadata '${MANIFEST_KEY}' is not a JSON object`);
   }
-  const paramNames = new Set(Array.isArray(manifest?.params) ? manifest.params.map(String) : []);
+  return { opset, metadata, manifest };
+}
 
-  const nodes = g.node ?? [];
-  const isGluonc = nodes.some((n) => n.docString?.startsWith(DOC_PREFIX));
-  const declared = new Map<string, OnnxNs.IValueInfoProto>();
-  for (const vi of [...(g.valueInfo ?? []), ...(g.output ?? [])]) if (vi.name) declared.set(vi.name, vi);
+/** Rebuilds the IR values of one GraphProto: inputs, initializers as first used, node groups or foreign nodes, outputs. */
+class GraphReader implements ForeignCtx {
+  readonly values = new Map<string, Value>();
+  private readonly initializers = new Map<string, OnnxNs.ITensorProto>();
+  private readonly declared = new Map<string, OnnxNs.IValueInfoProto>();
+  private readonly paramNames: Set<string>;
+  private readonly isGluonc: boolean;
+  private readonly nodes: OnnxNs.INodeProto[];
 
-  const values = new Map<string, Value>();
-  const initializers = new Map<string, OnnxNs.ITensorProto>();
-  for (const t of g.initializer ?? []) {
-    if (!t.name) throw fail('an initializer has no name');
-    initializers.set(t.name, t);
+  constructor(
+    private readonly g: OnnxNs.IGraphProto,
+    private readonly manifest: ModelManifest | null,
+    readonly fail: (msg: string) => Error,
+  ) {
+    this.paramNames = new Set(Array.isArray(manifest?.params) ? manifest.params.map(String) : []);
+    this.nodes = g.node ?? [];
+    this.isGluonc = this.nodes.some((n) => n.docString?.startsWith(DOC_PREFIX));
+    for (const vi of [...(g.valueInfo ?? []), ...(g.output ?? [])]) if (vi.name) this.declared.set(vi.name, vi);
+    for (const t of g.initializer ?? []) {
+      if (!t.name) throw fail('an initializer has no name');
+      this.initializers.set(t.name, t);
+    }
   }
 
-  // Graph inputs (an input that is also an initializer is a parameter with a default).
-  const inputs: Value[] = [];
-  for (const vi of g.input ?? []) {
-    const name = vi.name ?? '';
-    if (!name) throw fail('a graph input has no name');
-    if (initializers.has(name)) continue;
-    const type = typeOf(vi, fail, `graph input '${name}'`, true);
-    const v = paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
-    values.set(name, v);
-    if (v.kind === 'input') inputs.push(v);
+  /** Graph inputs (an input that is also an initializer is a parameter with a default). */
+  readInputs(): Value[] {
+    const inputs: Value[] = [];
+    for (const vi of this.g.input ?? []) {
+      const name = vi.name ?? '';
+      if (!name) throw this.fail('a graph input has no name');
+      if (this.initializers.has(name)) continue;
+      const type = typeOf(vi, this.fail, `graph input '${name}'`, true);
+      const v = this.paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
+      this.values.set(name, v);
+      if (v.kind === 'input') inputs.push(v);
+    }
+    return inputs;
   }
 
-  // Initializers become values when first used: parameters, or constants of the traced graph.
-  const initValue = (name: string): Value | undefined => {
-    const t = initializers.get(name);
+  /** Initializers become values when first used: parameters, or constants of the traced graph. */
+  private initValue(name: string): Value | undefined {
+    const t = this.initializers.get(name);
     if (!t) return undefined;
     let data;
     try {
       data = fromTensorProto(t);
     } catch (e) {
-      throw fail(`initializer '${name}': ${(e as Error).message}`);
+      throw this.fail(`initializer '${name}': ${(e as Error).message}`);
     }
-    const isParam = paramNames.has(name) || !isGluonc || (!manifest && !/^const\d+$/.test(name));
+    const isParam = this.paramNames.has(name) || !this.isGluonc || (!this.manifest && !/^const\d+$/.test(name));
     const v = isParam ? Value.param(name, { dtype: data.dtype, shape: data.shape }, data) : Value.constant(data);
-    values.set(name, v);
+    this.values.set(name, v);
     return v;
-  };
-  const resolve = (name: string, user: string): Value => {
-    const v = values.get(name) ?? initValue(name);
-    if (!v) throw fail(`${user} uses '${name}', which no graph input, initializer or earlier node defines`);
-    return v;
-  };
-  const nodeLabel = (n: OnnxNs.INodeProto, i: number): string => n.name || `#${i}`;
+  }
 
-  // Checks a node output's inferred type against what the file declares for that name.
-  const checkDeclared = (name: string, v: Value, user: string, strictSymbols: boolean): void => {
-    const vi = declared.get(name);
+  resolve(name: string, user: string): Value {
+    const v = this.values.get(name) ?? this.initValue(name);
+    if (!v) throw this.fail(`${user} uses '${name}', which no graph input, initializer or earlier node defines`);
+    return v;
+  }
+
+  /** Checks a node output's inferred type against what the file declares for that name. */
+  checkDeclared(name: string, v: Value, user: string, strictSymbols: boolean): void {
+    const vi = this.declared.get(name);
     if (!vi?.type?.tensorType) return;
-    const t = typeOf(vi, fail, `value '${name}'`, false);
+    const t = typeOf(vi, this.fail, `value '${name}'`, false);
     const ok = t.dtype === v.type.dtype && (!vi.type.tensorType.shape || sameShape(t.shape, v.type.shape, strictSymbols));
-    if (!ok) throw fail(`${user}: '${name}' is declared ${formatType(t)} but the type rule gives ${formatType(v.type)}`);
-  };
+    if (!ok) throw this.fail(`${user}: '${name}' is declared ${formatType(t)} but the type rule gives ${formatType(v.type)}`);
+  }
 
-  const makeNode = (op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean): Node => {
+  makeNode(op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean): Node {
     const def = getOp(op);
     const types = ins.map((v) => v.type);
     let a = attrs;
@@ -175,56 +209,69 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
       if (normalize) ({ attrs: a, outTypes } = inferOp(def, types, withDefaults(def, attrs)));
       else outTypes = withScope(scope, () => def.infer(types, attrs as never));
     } catch (e) {
-      throw fail(`${user} (${op}): ${(e as Error).message}`);
+      throw this.fail(`${user} (${op}): ${(e as Error).message}`);
     }
     return Node.create(op, ins, a, outTypes, scope);
-  };
+  }
 
-  for (let i = 0; i < nodes.length; ) {
+  /** Every node: a gluonc group becomes its recorded IR node, a foreign node its gluonc equivalent. */
+  readNodes(opset: number): void {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; ) {
+      const first = nodes[i]!;
+      if (first.docString?.startsWith(DOC_PREFIX)) {
+        i += this.readGroup(i);
+        continue;
+      }
+      readForeign(first, nodeLabel(first, i), opset, this);
+      i++;
+    }
+  }
+
+  /** The group of ONNX nodes starting at `i` that one IR node was lowered to; returns its length. */
+  private readGroup(i: number): number {
+    const nodes = this.nodes;
     const first = nodes[i]!;
     const label = nodeLabel(first, i);
-    if (first.docString?.startsWith(DOC_PREFIX)) {
-      const rec = parseRecord(first.docString.slice(DOC_PREFIX.length), (m) => fail(`node '${label}': ${m}`));
-      if (i + rec.n > nodes.length) throw fail(`node '${label}' starts a group of ${rec.n} ONNX nodes but only ${nodes.length - i} remain (truncated file?)`);
-      const group = nodes.slice(i, i + rec.n);
-      const inner = group.findIndex((n, k) => k > 0 && n.docString?.startsWith(DOC_PREFIX));
-      if (inner >= 0) throw fail(`node '${label}' starts a group of ${rec.n} ONNX nodes that overlaps the group of node '${nodeLabel(group[inner]!, i + inner)}'`);
-      if (!hasOp(rec.op)) throw fail(`node '${label}' records operator '${rec.op}', which this gluonc does not have`);
-      const produced = new Set(group.flatMap((n) => n.output ?? []));
-      const ins = rec.in ?? firstUse(group, produced);
-      const outs = rec.out ?? groupOutputs(group, nodes.slice(i + rec.n), g.output ?? []);
-      for (const o of outs) if (!produced.has(o)) throw fail(`node '${label}' (${rec.op}): output '${o}' is not computed by its group`);
-      const user = `node '${label}'`;
-      const node = makeNode(rec.op, ins.filter((s) => s !== '').map((s) => resolve(s, user)), rec.attrs, rec.scope ?? '', user, false);
-      if (node.outputs.length !== outs.length) {
-        throw fail(`${user} (${rec.op}): the file names ${outs.length} output(s), the type rule gives ${node.outputs.length}`);
-      }
-      outs.forEach((o, k) => {
-        values.set(o, node.outputs[k]!);
-        checkDeclared(o, node.outputs[k]!, `${user} (${rec.op})`, true);
-      });
-      i += rec.n;
-      continue;
+    const rec = parseRecord(first.docString!.slice(DOC_PREFIX.length), (m) => this.fail(`node '${label}': ${m}`));
+    if (i + rec.n > nodes.length) throw this.fail(`node '${label}' starts a group of ${rec.n} ONNX nodes but only ${nodes.length - i} remain (truncated file?)`);
+    const group = nodes.slice(i, i + rec.n);
+    const inner = group.findIndex((n, k) => k > 0 && n.docString?.startsWith(DOC_PREFIX));
+    if (inner >= 0) throw this.fail(`node '${label}' starts a group of ${rec.n} ONNX nodes that overlaps the group of node '${nodeLabel(group[inner]!, i + inner)}'`);
+    if (!hasOp(rec.op)) throw this.fail(`node '${label}' records operator '${rec.op}', which this gluonc does not have`);
+    const produced = new Set(group.flatMap((n) => n.output ?? []));
+    const ins = rec.in ?? firstUse(group, produced);
+    const outs = rec.out ?? groupOutputs(group, nodes.slice(i + rec.n), this.g.output ?? []);
+    for (const o of outs) if (!produced.has(o)) throw this.fail(`node '${label}' (${rec.op}): output '${o}' is not computed by its group`);
+    const user = `node '${label}'`;
+    const node = this.makeNode(rec.op, ins.filter((s) => s !== '').map((s) => this.resolve(s, user)), rec.attrs, rec.scope ?? '', user, false);
+    if (node.outputs.length !== outs.length) {
+      throw this.fail(`${user} (${rec.op}): the file names ${outs.length} output(s), the type rule gives ${node.outputs.length}`);
     }
-    readForeign(first, label, opset, { resolve, makeNode, checkDeclared, values, fail });
-    i++;
+    outs.forEach((o, k) => {
+      this.values.set(o, node.outputs[k]!);
+      this.checkDeclared(o, node.outputs[k]!, `${user} (${rec.op})`, true);
+    });
+    return rec.n;
   }
 
-  const outputs = (g.output ?? []).map((vi) => {
-    const name = vi.name ?? '';
-    const v = values.get(name) ?? initValue(name);
-    if (!v) throw fail(`graph output '${name}' is not computed by any node`);
-    checkDeclared(name, v, `graph output '${name}'`, isGluonc);
-    return { name, value: v };
-  });
-  if (!outputs.length) throw fail('the graph has no outputs (corrupt or truncated file?)');
-  let graph: Graph;
-  try {
-    graph = verifyGraph(Graph.fromOutputs(inputs, outputs));
-  } catch (e) {
-    throw fail((e as Error).message);
+  /** The graph outputs, each checked against its declared type. */
+  readOutputs(): { name: string; value: Value }[] {
+    const outputs = (this.g.output ?? []).map((vi) => {
+      const name = vi.name ?? '';
+      const v = this.values.get(name) ?? this.initValue(name);
+      if (!v) throw this.fail(`graph output '${name}' is not computed by any node`);
+      this.checkDeclared(name, v, `graph output '${name}'`, this.isGluonc);
+      return { name, value: v };
+    });
+    if (!outputs.length) throw this.fail('the graph has no outputs (corrupt or truncated file?)');
+    return outputs;
   }
-  return { graph, manifest, opset, metadata };
+}
+
+/** A node's name for messages (`#i` when unnamed). */
+function nodeLabel(n: OnnxNs.INodeProto, i: number): string {
+  return n.name || `#${i}`;
 }
 
 interface ForeignCtx {

@@ -3,9 +3,17 @@
  * and `sym`), the tensor methods, the registry and the table-driven operator
  * test are all generated from it; nothing else lists operators.
  */
+import { BROADCAST_OPS } from './broadcast.js';
+import { CONV_OPS } from './conv.js';
+import { DENSE_OPS } from './dense.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
+import { INDEX_OPS } from './index-ops.js';
+import { JOIN_SPLIT_OPS } from './join-split.js';
 import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn.js';
+import { PAD_OPS } from './pad.js';
+import { NORM_OPS } from './norm.js';
+import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { RNN_OPS } from './rnn.js';
 import { SEQUENCE_OPS } from './sequence.js';
@@ -17,8 +25,16 @@ export const OPS = {
   ...ELEMENTWISE_OPS,
   ...REDUCE_OPS,
   ...SHAPE_OPS,
+  ...JOIN_SPLIT_OPS,
+  ...BROADCAST_OPS,
+  ...INDEX_OPS,
+  ...PAD_OPS,
   ...LINALG_OPS,
+  ...DENSE_OPS,
+  ...CONV_OPS,
+  ...POOL_OPS,
   ...NN_OPS,
+  ...NORM_OPS,
   ...SORT_OPS,
   ...SEQUENCE_OPS,
   ...RNN_OPS,

@@ -8,7 +8,7 @@
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs, AttrValue } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** Placeholder for "the tensor type of the backend" in operator signatures (NDArray or Symbol). */
 export interface Tx {
@@ -50,30 +50,30 @@ export interface LowerCtx {
 /** What a gradient rule sees of the node it differentiates. */
 export interface GradCtx {
   /** The node's inputs (NDArrays on the eager tape, Symbols in gradient graphs). */
-  inputs: Tensor[];
+  inputs: GradTensor[];
   /** The node's outputs. */
-  outputs: Tensor[];
+  outputs: GradTensor[];
   /** The node's normalized attributes. */
   attrs: Attrs;
   inTypes: TensorType[];
   outTypes: TensorType[];
+  /** A constant tensor of the rule's backend holding `data` (an NDArray on the tape, a constant Symbol in gradient graphs). */
+  constant(data: HostTensor): GradTensor;
 }
 
 /**
- * A gradient rule written against `F` (so one rule serves the eager tape and
- * gradient graphs). An operator declared with `defineOp` directly and a
- * gradient rule needs an explicit type on its constant
- * (`export const op: OpDef<Sig, Attrs> = defineOp<Sig, Attrs>({...})`),
- * because the rule's `F` is typed from the operator list itself: given the gradient of each output (null when an output
- * has none), returns the gradient of each input (null where an input gets
- * none, e.g. integer indices). Gradients must have their input's shape:
- * reduce broadcast gradients with `F.reduceSumLike(g, x)`.
+ * A gradient rule written against `GradOps` (so one rule serves the eager
+ * tape, F = nd, and gradient graphs, F = sym): given the gradient of each
+ * output (null when an output has none), returns the gradient of each input
+ * (null where an input gets none, e.g. integer indices). Gradients must have
+ * their input's shape: reduce broadcast gradients with `F.reduceSumLike(g, x)`.
+ * A rule calling an operator `GradOps` does not list adds its signature there.
  *
  * ```ts
  * grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(F.mul(g, b), a), F.reduceSumLike(F.mul(g, a), b)]
  * ```
  */
-export type GradRule = (F: FOps, ctx: GradCtx, gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
+export type GradRule = (F: GradOps, ctx: GradCtx, gradOutputs: (GradTensor | null)[]) => (GradTensor | null)[];
 
 /** Defaults for attributes; every accepted attribute must have an entry. */
 export type AttrDefaults = Record<string, AttrValue>;
@@ -176,10 +176,15 @@ export type SigOf<D> = D extends OpDef<infer S, any> ? S : never;
 /** Replaces `Tx` in a type by `T`. */
 type Bind1<X, T> = X extends Tx ? T : X extends readonly (infer U)[] ? (U extends Tx ? T[] : X) : X;
 
-/** An operator signature with `Tx` bound to a concrete tensor type `T`. */
+/**
+ * An operator signature with `Tx` bound to a concrete tensor type `T`. It is
+ * typed as a method, whose parameters TypeScript compares both ways, so the
+ * operators on NDArrays or on Symbols are also operators on `Tensor` (the
+ * type `hybridForward` sees) without a cast.
+ */
 export type Bind<S, T> = S extends (...a: infer P) => infer R
-  ? (...a: { [K in keyof P]: Bind1<P[K], T> }) => Bind1<R, T>
+  ? { op(...a: { [K in keyof P]: Bind1<P[K], T> }): Bind1<R, T> }['op']
   : never;
 
-/** The same signature without its first parameter (for methods). */
-export type DropFirst<F> = F extends (first: any, ...rest: infer P) => infer R ? (...rest: P) => R : never;
+/** The same signature without its first parameter (for methods), again typed as a method. */
+export type DropFirst<F> = F extends (first: any, ...rest: infer P) => infer R ? { op(...rest: P): R }['op'] : never;

@@ -12,7 +12,7 @@ import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type T
 import { broadcastShapes } from './dims.js';
 import { OpError } from './errors.js';
 import { mapN } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 type Binary = Method<(lhs: Tx | number, rhs: Tx | number) => Tx>;
 type Unary = Method<(data: Tx) => Tx>;
@@ -115,7 +115,7 @@ export function floatGrad(rule: GradRule): GradRule {
 }
 
 /** `F.reduceSumLike(d, x)`, skipped when `x` already has the output's shape. */
-function sumLike(F: FOps, d: Tensor, x: Tensor, xType: TensorType, outType: TensorType): Tensor {
+function sumLike(F: GradOps, d: GradTensor, x: GradTensor, xType: TensorType, outType: TensorType): GradTensor {
   const same = xType.shape.length === outType.shape.length && xType.shape.every((v, i) => v === outType.shape[i]);
   return same ? d : F.reduceSumLike(d, x);
 }
@@ -125,7 +125,7 @@ function sumLike(F: FOps, d: Tensor, x: Tensor, xType: TensorType, outType: Tens
  * (`g` is the output gradient, `y` the output); each is then reduced to its
  * input's shape.
  */
-function binaryGrad(d: (F: FOps, a: Tensor, b: Tensor, g: Tensor, y: Tensor) => [Tensor, Tensor]): GradRule {
+function binaryGrad(d: (F: GradOps, a: GradTensor, b: GradTensor, g: GradTensor, y: GradTensor) => [GradTensor, GradTensor]): GradRule {
   return floatGrad((F, { inputs: [a, b], outputs: [y], inTypes, outTypes }, [g]) => {
     const [da, db] = d(F, a!, b!, g!, y!);
     return [sumLike(F, da, a!, inTypes[0]!, outTypes[0]!), sumLike(F, db, b!, inTypes[1]!, outTypes[0]!)];
@@ -133,7 +133,7 @@ function binaryGrad(d: (F: FOps, a: Tensor, b: Tensor, g: Tensor, y: Tensor) => 
 }
 
 /** A unary operator's rule: the input gradient from the input `x`, the output gradient `g` and the output `y`. */
-function unaryGrad(d: (F: FOps, x: Tensor, g: Tensor, y: Tensor) => Tensor): GradRule {
+function unaryGrad(d: (F: GradOps, x: GradTensor, g: GradTensor, y: GradTensor) => GradTensor): GradRule {
   return floatGrad((F, { inputs: [x], outputs: [y] }, [g]) => [d(F, x!, g!, y!)]);
 }
 

@@ -17,6 +17,7 @@ import { Value } from '../ir/value.js';
 import { emitModel } from '../onnx/emit.js';
 import type { OpDef } from './define.js';
 import { OpError } from './errors.js';
+import { inferOp } from './infer.js';
 
 /** Inputs up to this many elements run on the TypeScript kernel when the operator has one. */
 export const KERNEL_MAX_ELEMENTS = 2048;
@@ -46,12 +47,6 @@ interface Cached {
 }
 
 const cache = new Map<string, Cached>();
-
-/** The type rule's output types for concrete inputs, with attributes normalized. */
-export function inferOp(def: OpDef, types: TensorType[], attrs: Attrs): { attrs: Attrs; outTypes: TensorType[] } {
-  const a = def.normalize ? def.normalize(attrs, types) : attrs;
-  return { attrs: a, outTypes: def.infer(types, a) };
-}
 
 /**
  * Runs `def` on host tensors.

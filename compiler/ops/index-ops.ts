@@ -1,5 +1,5 @@
 /**
- * Indexing operators: slice, sliceAxis, take, pick, oneHot and pad, plus the
+ * Indexing operators: slice, sliceAxis, take, pick and oneHot, plus the
  * helpers the shape operators share (index walks over host tensors, ONNX
  * pieces of a runtime shape, symbolic slice lengths).
  * Invariants: kernels move elements without converting them (int64 stays
@@ -11,10 +11,10 @@ import { formatShape, sizeOf, stridesOf, writeElement, type HostTensor } from '.
 import type { Attrs } from '../ir/node.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
 import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
-import { addDims, normAxis, sameDim } from './dims.js';
+import { normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** A far-away index ONNX Slice clamps to the axis (exactly representable in float64 and int64). */
 export const BIG = 2 ** 53 - 1;
@@ -24,7 +24,7 @@ export const BIG = 2 ** 53 - 1;
  * gradient back; the first input gets null when it is not a float or the
  * output has no gradient, and every other input (indices, `like` shapes) gets null.
  */
-export function linearGrad(rule: (F: FOps, ctx: GradCtx, g: Tensor) => Tensor): GradRule {
+export function linearGrad(rule: (F: GradOps, ctx: GradCtx, g: GradTensor) => GradTensor): GradRule {
   return (F, ctx, [g]) => [
     g && isFloat(ctx.inTypes[0]!.dtype) ? typedLike(F, rule(F, ctx, g), ctx.inputs[0]!, ctx.inTypes[0]!) : null,
     ...ctx.inputs.slice(1).map(() => null),
@@ -36,13 +36,13 @@ export function linearGrad(rule: (F: FOps, ctx: GradCtx, g: Tensor) => Tensor): 
  * arithmetic left `y` a dimension it cannot prove equal (say `((N+2)[1:-1:1])`
  * for `N`), a reshapeLike restores `x`'s shape.
  */
-export function typedLike(F: FOps, y: Tensor, x: Tensor, t: TensorType): Tensor {
+export function typedLike(F: GradOps, y: GradTensor, x: GradTensor, t: TensorType): GradTensor {
   const s = y.shape;
   return s.length === t.shape.length && s.every((d, k) => sameDim(d, t.shape[k]!)) ? y : F.reshapeLike(y, x);
 }
 
 /** Reverses `x` along `axis`. */
-export function reverseAxis(F: FOps, x: Tensor, axis: number): Tensor {
+export function reverseAxis(F: GradOps, x: GradTensor, axis: number): GradTensor {
   const nulls = Array<null>(axis + 1).fill(null);
   return F.slice(x, { begin: nulls, end: nulls, step: [...Array<number>(axis).fill(1), -1] });
 }
@@ -235,7 +235,7 @@ function sliceKernel(t: HostTensor, p: SlicePlan, out: TensorType): HostTensor {
  * step reverses `g` first. A symbolic axis is supported when the pads do not
  * depend on its size (step 1, begin >= 0 or null, end < 0 or null; or a whole reversal).
  */
-function unslice(op: string, F: FOps, g: Tensor, x: Tensor, t: TensorType, p: SlicePlan): Tensor {
+function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: TensorType, p: SlicePlan): GradTensor {
   const r = t.shape.length;
   const widths = Array<number>(2 * r).fill(0);
   let y = g;
@@ -345,7 +345,7 @@ function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
  * For gradient rules: `index` (any dtype) truncated and clipped or wrapped
  * into [0, n) as the forward operator does, as float64 (exact for indices below 2^53).
  */
-function fixedIndex(F: FOps, index: Tensor, n: number, mode: 'clip' | 'wrap'): Tensor {
+function fixedIndex(F: GradOps, index: GradTensor, n: number, mode: 'clip' | 'wrap'): GradTensor {
   if (mode === 'clip') return F.clip(F.cast(index, 'float64'), 0, n - 1);
   const t = F.cast(F.cast(index, 'int64'), 'float64');
   return F.sub(t, F.mul(F.floor(F.div(t, n)), n));
@@ -552,115 +552,5 @@ export const oneHot: OpDef<OneHotSig, OneHotA> = defineOp<OneHotSig, OneHotA>({
   grad: () => [null],
 });
 
-type PadA = Attrs & { mode: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue: number };
-
-function padPairs(types: TensorType[], a: PadA): [number, number][] {
-  const t = types[0]!;
-  if (!['constant', 'edge', 'reflect'].includes(a.mode)) throw new OpError('pad', `mode must be 'constant', 'edge' or 'reflect', got ${JSON.stringify(a.mode)}`, types);
-  if (a.padWidth === null) throw new OpError('pad', `needs option 'padWidth' ([before0, after0, before1, after1, ...])`, types);
-  const w = ints('pad', 'padWidth', a.padWidth, types);
-  const r = t.shape.length;
-  if (w.length !== 2 * r) throw new OpError('pad', `padWidth ${JSON.stringify(w)} must have 2 * rank = ${2 * r} entries`, types);
-  if (w.some((x) => x < 0)) throw new OpError('pad', `padWidth ${JSON.stringify(w)} has a negative entry`, types);
-  if (typeof a.constantValue !== 'number') throw new OpError('pad', `constantValue must be a number, got ${JSON.stringify(a.constantValue)}`, types);
-  const pairs = t.shape.map((_d, k): [number, number] => [w[2 * k]!, w[2 * k + 1]!]);
-  if (a.mode === 'reflect') {
-    t.shape.forEach((d, k) => {
-      if (typeof d === 'number' && (pairs[k]![0] >= d || pairs[k]![1] >= d)) {
-        throw new OpError('pad', `reflect padding ${pairs[k]!.join(', ')} of axis ${k} must be smaller than its size ${d}`, types);
-      }
-    });
-  }
-  return pairs;
-}
-
-/**
- * The gradient of pad: the core of `g`, plus (edge) the sums of the padded
- * bands added to the first and last elements, or (reflect) the padded bands
- * mirrored back onto the elements they copy. Axes are independent, so they are
- * undone one at a time. Reflect needs the padded axes' sizes; edge assumes a
- * symbolic padded axis has at least 2 elements.
- */
-function unpad(F: FOps, g: Tensor, types: TensorType[], a: PadA): Tensor {
-  const pairs = padPairs(types, a);
-  const t = types[0]!;
-  const r = t.shape.length;
-  const band = (y: Tensor, ax: number, b: number, e: number | null) => F.sliceAxis(y, { axis: ax, begin: b, end: e });
-  if (a.mode === 'constant') {
-    if (pairs.every(([p, q]) => p === 0 && q === 0)) return g;
-    return F.slice(g, { begin: pairs.map(([p]) => p), end: pairs.map(([, q]) => (q > 0 ? -q : null)) });
-  }
-  let y = g;
-  pairs.forEach(([p, q], ax) => {
-    if (p === 0 && q === 0) return;
-    const n = t.shape[ax]!;
-    let core = band(y, ax, p, q > 0 ? -q : null);
-    if (a.mode === 'edge') {
-      const left = p > 0 ? F.sum(band(y, ax, 0, p), { axis: ax, keepdims: true }) : null;
-      const right = q > 0 ? F.sum(band(y, ax, -q, null), { axis: ax, keepdims: true }) : null;
-      if (n === 1) {
-        if (left) core = F.add(core, left);
-        if (right) core = F.add(core, right);
-      } else {
-        const first = band(core, ax, 0, 1);
-        const last = band(core, ax, -1, null);
-        const parts = [left ? F.add(first, left) : first, ...(n === 2 ? [] : [band(core, ax, 1, -1)]), right ? F.add(last, right) : last];
-        core = F.concat(...parts, { dim: ax });
-      }
-    } else {
-      if (typeof n !== 'number') throw new OpError('pad', `cannot differentiate reflect padding of axis ${ax}, whose size is symbolic (${n})`, types);
-      if (p > 0) core = F.add(core, F.pad(reverseAxis(F, band(y, ax, 0, p), ax), { mode: 'constant', padWidth: axisPad(r, ax, 1, n - 1 - p) }));
-      if (q > 0) core = F.add(core, F.pad(reverseAxis(F, band(y, ax, -q, null), ax), { mode: 'constant', padWidth: axisPad(r, ax, n - 1 - q, 1) }));
-    }
-    y = core;
-  });
-  return y;
-}
-
-type PadSig = Method<(data: Tx, options: { mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }) => Tx>;
-
-/**
- * Pads every axis by MXNet's `padWidth` ([before0, after0, before1, after1, ...]),
- * with a constant, the edge values, or a reflection.
- * Example: `F.pad(x, { mode: 'constant', padWidth: [0, 0, 0, 0, 1, 1, 1, 1] })`.
- */
-export const pad: OpDef<PadSig, PadA> = defineOp<PadSig, PadA>({
-  name: 'pad',
-  inputs: ['data'],
-  attrs: { mode: 'constant', padWidth: null, constantValue: 0 },
-  method: true,
-  infer: (types, a) => {
-    const pairs = padPairs(types, a);
-    return [{ dtype: types[0]!.dtype, shape: types[0]!.shape.map((d, k) => addDims(addDims(d, pairs[k]![0]), pairs[k]![1])) }];
-  },
-  lower: (c, a) => {
-    const pairs = padPairs(c.inTypes, a);
-    const pads = c.ints([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])]);
-    const ins = [c.inputs[0]!, pads];
-    if (a.mode === 'constant') ins.push(c.scalar(a.constantValue, c.inTypes[0]!.dtype));
-    c.emit('Pad', ins, { mode: a.mode }, c.outputs);
-  },
-  kernel: ([x], a, [out]) => {
-    const pairs = padPairs([x!], a);
-    const strides = stridesOf(x!.shape);
-    const shape = x!.shape;
-    return [gather(x!, out!.shape as number[], (idx) => {
-      let o = 0;
-      for (let k = 0; k < idx.length; k++) {
-        const n = shape[k]!;
-        let j = idx[k]! - pairs[k]![0];
-        if (j < 0 || j >= n) {
-          if (a.mode === 'constant') return -1;
-          if (a.mode === 'edge') j = Math.min(Math.max(j, 0), n - 1);
-          else while (j < 0 || j >= n) j = j < 0 ? -j : 2 * (n - 1) - j;
-        }
-        o += j * strides[k]!;
-      }
-      return o;
-    }, a.constantValue)];
-  },
-  grad: linearGrad((F, { inTypes, attrs }, g) => unpad(F, g, inTypes, attrs as PadA)),
-});
-
 /** The indexing operators, by F name. */
-export const INDEX_OPS = { slice, sliceAxis, take, pick, oneHot, pad, Pad: pad } as const;
+export const INDEX_OPS = { slice, sliceAxis, take, pick, oneHot } as const;

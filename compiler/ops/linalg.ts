@@ -1,52 +1,51 @@
 /**
- * Linear algebra operators: MXNet's `dot` and `batch_dot`, `einsum`,
- * `FullyConnected` and `Embedding` (convolution and pooling are in
- * `conv.ts`; `LINALG_OPS` merges both tables).
+ * Linear algebra operators: MXNet's `dot` and `batch_dot`, and `einsum`
+ * (the dense layers' operators are in `dense.ts`, convolution in `conv.ts`).
  * Invariants: contractions lower to ONNX MatMul/Gemm/Einsum; shapes that
  * involve symbolic dimensions are rebuilt at runtime from `Shape` slices, so
  * every lowering depends only on input ranks.
  */
 import type { DType } from '../../runtime/dtypes.js';
-import { isDType, isFloat, onnxDType } from '../../runtime/dtypes.js';
+import { isFloat } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
-import { CONV_OPS } from './conv.js';
-import { tensorFactory } from '../trace/tensor-like.js';
-import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
-import { broadcastShapes, mulDims, sameDim } from './dims.js';
+import { defineOp, type GradCtx, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { broadcastShapes, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 const MATMUL_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
-const FLOAT_DTYPES: DType[] = ['float32', 'float64', 'float16'];
+/** The float dtypes the dense operators take. */
+export const FLOAT_DTYPES: DType[] = ['float32', 'float64', 'float16'];
 
-const fmt = (s: readonly Dim[]): string => `[${s.join(', ')}]`;
+/** A shape as text: `fmt([2, 'N'])` is `[2, N]`. */
+export const fmt = (s: readonly Dim[]): string => `[${s.join(', ')}]`;
 
-/** True when two dimensions may be equal (0 is an unknown parameter dimension; symbols are checked at runtime). */
-function compatible(a: Dim, b: Dim): boolean {
+/** True when two dimensions may be equal (0 is an unknown parameter dimension; symbols are checked at runtime). Example: `compatible(0, 3)`. */
+export function compatible(a: Dim, b: Dim): boolean {
   return a === 0 || b === 0 || typeof a === 'string' || typeof b === 'string' || sameDim(a, b);
 }
 
-/** The better-known of two dimensions that must be equal. */
-function pick(a: Dim, b: Dim): Dim {
+/** The better-known of two dimensions that must be equal. Example: `pick(0, 3)` is 3. */
+export function pick(a: Dim, b: Dim): Dim {
   if (a === 0) return b;
   if (b === 0) return a;
   return typeof a === 'number' ? a : b;
 }
 
-/** An int64 1-D slice `[start, end)` of `x`'s runtime shape. */
-function shapeSlice(c: LowerCtx, x: string, start: number, end?: number): string {
+/** An int64 1-D slice `[start, end)` of `x`'s runtime shape. Example: `shapeSlice(c, c.inputs[0]!, 0, -1)`. */
+export function shapeSlice(c: LowerCtx, x: string, start: number, end?: number): string {
   return c.emit('Shape', [x], { start, end })[0]!;
 }
 
 /** Axes 0..n-1. */
 const range = (n: number): number[] => [...Array(n).keys()];
 
-/** Transposes a row-major float64 array of `shape` by `perm`. */
-function permute(x: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
+/** Transposes a row-major float64 array of `shape` by `perm`. Example: `permute(x, [2, 3], [1, 0])`. */
+export function permute(x: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {
   if (perm.every((p, i) => p === i)) return x;
   const rank = shape.length;
   const inStr = new Array<number>(rank);
@@ -72,8 +71,8 @@ function permute(x: Float64Array, shape: readonly number[], perm: readonly numbe
   return out;
 }
 
-/** `batch` independent products `[m, k] x [k, n]` of row-major float64 arrays. */
-function matmulF64(a: Float64Array, b: Float64Array, batch: number, m: number, k: number, n: number): Float64Array {
+/** `batch` independent products `[m, k] x [k, n]` of row-major float64 arrays. Example: `matmulF64(a, b, 1, 2, 3, 4)`. */
+export function matmulF64(a: Float64Array, b: Float64Array, batch: number, m: number, k: number, n: number): Float64Array {
   const out = new Float64Array(batch * m * n);
   for (let t = 0; t < batch; t++) {
     const ao = t * m * k;
@@ -168,8 +167,8 @@ export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
     const a = attrs as DotAttrs;
     const [lt, rt] = inTypes as [TensorType, TensorType];
     if (!g) return [null, null];
-    let dl: Tensor;
-    let dr: Tensor;
+    let dl: GradTensor;
+    let dr: GradTensor;
     if (lt.shape.length === 2 && rt.shape.length === 2) {
       // Matrices: products with transpose flags (MatMul), as in batchDot.
       [dl, dr] = matmulGrads(F.dot, l!, r!, g, a);
@@ -188,7 +187,7 @@ export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
 });
 
 /** Letters for generated einsum equations (z is kept for contracted axes). */
-const LETTERS = 'abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXYZ';
+export const LETTERS = 'abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /**
  * The gradients of `C = op(A) · op(B)` (matrices or batches of them) written
@@ -196,12 +195,12 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * where the operand was transposed.
  */
 function matmulGrads(
-  mm: (a: Tensor, b: Tensor, o: { transposeA?: boolean; transposeB?: boolean }) => Tensor,
-  l: Tensor,
-  r: Tensor,
-  g: Tensor,
+  mm: (a: GradTensor, b: GradTensor, o: { transposeA?: boolean; transposeB?: boolean }) => GradTensor,
+  l: GradTensor,
+  r: GradTensor,
+  g: GradTensor,
   a: DotAttrs,
-): [Tensor, Tensor] {
+): [GradTensor, GradTensor] {
   const dl = a.transposeA ? mm(r, g, { transposeA: a.transposeB, transposeB: true }) : mm(g, r, { transposeB: !a.transposeB });
   const dr = a.transposeB ? mm(g, l, { transposeA: true, transposeB: a.transposeA }) : mm(l, g, { transposeA: !a.transposeA });
   return [dl, dr];
@@ -381,19 +380,18 @@ export const einsum: OpDef<EinsumSig, Attrs & { equation: string }> = defineOp<E
     return e.terms.map((t, i) => (types[i]!.shape.includes(0) ? types[i]!.shape.map((d, j) => (d === 0 ? known.get(t[j]!) ?? 0 : d)) : undefined));
   },
   lower: (c, a) => void c.emit('Einsum', c.inputs, { equation: parseEinsum(a.equation, c.inTypes).explicit }, c.outputs),
-  grad: (F, { inputs, inTypes, outTypes, attrs }, [g]) => {
+  grad: (F, { inputs, inTypes, outTypes, attrs, constant }, [g]) => {
     if (!g) return inputs.map(() => null);
     const e = parseEinsum(attrs.equation, inTypes);
-    return inputs.map((_x, i) => (isFloat(inTypes[i]!.dtype) ? einsumGrad(F, e, inputs, inTypes, outTypes[0]!, g, i) : null));
+    return inputs.map((_x, i) => (isFloat(inTypes[i]!.dtype) ? einsumGrad(F, constant, e, inputs, inTypes, outTypes[0]!, g, i) : null));
   },
 });
 
-/** A constant identity matrix (for gradients through repeated einsum labels). */
-function eye(n: number, dtype: DType): Tensor {
+/** A host identity matrix (for gradients through repeated einsum labels). */
+function eye(n: number, dtype: DType): HostTensor {
   const data = dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
   for (let i = 0; i < n; i++) data[i * n + i] = 1;
-  const h: HostTensor = { dtype: dtype === 'float64' ? 'float64' : 'float32', shape: [n, n], data };
-  return tensorFactory().wrap(h) as Tensor;
+  return { dtype: dtype === 'float64' ? 'float64' : 'float32', shape: [n, n], data };
 }
 
 /**
@@ -403,7 +401,7 @@ function eye(n: number, dtype: DType): Tensor {
  * a label that only operand i has comes from a ones tensor of its shape; a
  * repeated label (a diagonal) gets fresh labels tied by identity matrices.
  */
-function einsumGrad(F: FOps, e: Einsum, xs: Tensor[], types: TensorType[], out: TensorType, g: Tensor, i: number): Tensor {
+function einsumGrad(F: GradOps, constant: GradCtx['constant'], e: Einsum, xs: GradTensor[], types: TensorType[], out: TensorType, g: GradTensor, i: number): GradTensor {
   const used = new Set(e.terms.flat().filter((l) => !l.startsWith(ELL)));
   const pool = [...LETTERS, 'z'].filter((c) => !used.has(c));
   const names = new Map<string, string>();
@@ -419,11 +417,11 @@ function einsumGrad(F: FOps, e: Einsum, xs: Tensor[], types: TensorType[], out: 
   };
   const fullSize = (l: string): Dim => out.shape[e.out.indexOf(l)]!;
   // An operand whose ellipsis dimensions of size 1 broadcast against others: expanded like g.
-  const expand = (x: Tensor, t: string[], shape: Shape): Tensor => {
+  const expand = (x: GradTensor, t: string[], shape: Shape): GradTensor => {
     const axes = t.map((l, k) => (l.startsWith(ELL) && shape[k] === 1 && fullSize(l) !== 1 ? k : -1)).filter((k) => k >= 0);
     return axes.length ? F.broadcastLike(x, g, { lhsAxes: axes, rhsAxes: axes.map((k) => e.out.indexOf(t[k]!)) }) : x;
   };
-  const ops: Tensor[] = [];
+  const ops: GradTensor[] = [];
   const terms: string[] = [];
   e.terms.forEach((t, j) => {
     if (j === i) return;
@@ -447,7 +445,7 @@ function einsumGrad(F: FOps, e: Einsum, xs: Tensor[], types: TensorType[], out: 
     const n = types[i]!.shape[ti.indexOf(l)]!;
     if (typeof n !== 'number') throw new OpError('einsum', `cannot differentiate through the repeated label '${l}' of symbolic size ${n}`, types);
     const c = fresh();
-    ops.push(eye(n, out.dtype));
+    ops.push(constant(eye(n, out.dtype)));
     terms.push(`${name(l)}${c}`);
     return c;
   });
@@ -462,197 +460,6 @@ function einsumGrad(F: FOps, e: Einsum, xs: Tensor[], types: TensorType[], out: 
   return r;
 }
 
-// ---------------------------------------------------------------- FullyConnected
 
-type FcAttrs = Attrs & { numHidden: number | null; noBias: boolean; flatten: boolean };
-/** The options of `FullyConnected`. */
-export interface FcOptions {
-  numHidden?: number;
-  noBias?: boolean;
-  flatten?: boolean;
-}
-
-interface FcGeom {
-  hidden: Dim;
-  inUnits: Dim;
-  out: Shape;
-}
-
-function fcGeom(types: TensorType[], a: FcAttrs): FcGeom {
-  const [x, w, b] = types;
-  const op = 'FullyConnected';
-  if (a.numHidden !== null && (!Number.isInteger(a.numHidden) || a.numHidden < 1)) {
-    throw new OpError(op, `numHidden must be a positive integer, got ${JSON.stringify(a.numHidden)}`, types);
-  }
-  if (b && a.noBias) throw new OpError(op, 'a bias was given but noBias is true (pass noBias: false, or leave the bias out)', types);
-  const xs = x!.shape;
-  if (!xs.length) throw new OpError(op, 'needs data of rank 1 or more', types);
-  const inUnits = a.flatten ? mulDims(xs.slice(1)) : xs[xs.length - 1]!;
-  const hidden = a.numHidden ?? w!.shape[0]!;
-  const ws = w!.shape;
-  if (ws.length !== 2 || !compatible(ws[0]!, hidden) || !compatible(ws[1]!, inUnits)) {
-    throw new OpError(op, `weight shape ${fmt(ws)} does not match data shape ${fmt(xs)}: expected [numHidden=${hidden}, ${inUnits}] (${a.flatten ? 'flatten=true: the product of all but axis 0' : 'flatten=false: the last axis'})`, types);
-  }
-  if (b && (b.shape.length !== 1 || !compatible(b.shape[0]!, hidden))) {
-    throw new OpError(op, `bias shape ${fmt(b.shape)} must be [${hidden}] (numHidden)`, types);
-  }
-  const h = pick(ws[0]!, hidden);
-  return { hidden: h, inUnits, out: a.flatten ? [xs[0]!, h] : [...xs.slice(0, -1), h] };
-}
-
-type FcSig = (data: Tx, weight: Tx, bias?: Tx | FcOptions, options?: FcOptions) => Tx;
-
-/**
- * MXNet `FullyConnected`: `y = x·Wᵀ + b` with weight `[numHidden, inUnits]`.
- * `flatten` (default) collapses all but axis 0 of the data; with
- * `flatten: false` it applies to the last axis.
- * Example: `F.FullyConnected(x, w, b, { numHidden: 10 })`.
- */
-export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
-  name: 'FullyConnected',
-  inputs: ['data', 'weight', 'bias?'],
-  attrs: { numHidden: null, noBias: false, flatten: true },
-  infer: (types, a) => [{ dtype: commonDType('FullyConnected', types, FLOAT_DTYPES), shape: fcGeom(types, a).out }],
-  solve: (types, a) => {
-    const xs = types[0]!.shape;
-    const inUnits = a.flatten ? mulDims(xs.slice(1)) : xs[xs.length - 1]!;
-    const ws = types[1]!.shape;
-    const hidden = a.numHidden ?? ws[0]!;
-    const w = ws.includes(0) && ws.length === 2 ? [ws[0] === 0 ? hidden : ws[0]!, ws[1] === 0 ? inUnits : ws[1]!] : undefined;
-    const b = types[2]?.shape.includes(0) ? [hidden !== 0 ? hidden : (w?.[0] ?? 0)] : undefined;
-    return [undefined, w, b];
-  },
-  lower: (c, a) => {
-    const [x, w, b] = c.inputs;
-    const rank = c.inTypes[0]!.shape.length;
-    if (a.flatten || rank === 2) {
-      const flat = rank === 2 ? x! : c.emit('Flatten', [x!], { axis: 1 })[0]!;
-      return void c.emit('Gemm', b ? [flat, w!, b] : [flat, w!], { transB: 1 }, c.outputs);
-    }
-    const [wt] = c.emit('Transpose', [w!], { perm: [1, 0] });
-    if (!b) return void c.emit('MatMul', [x!, wt!], {}, c.outputs);
-    const [y] = c.emit('MatMul', [x!, wt!]);
-    c.emit('Add', [y!, b], {}, c.outputs);
-  },
-  kernel: ([x, w, b], _a, [out]) => {
-    const [h, k] = w!.shape as [number, number];
-    const m = sizeOf(x!.shape) / Math.max(k, 1);
-    const wt = permute(toF64(w!), [h, k], [1, 0]);
-    const y = matmulF64(toF64(x!), wt, 1, m, k, h);
-    if (b) {
-      const bv = toF64(b);
-      for (let i = 0; i < y.length; i++) y[i]! += bv[i % h]!;
-    }
-    return [fromF64(out!, y)];
-  },
-  // dx = g·W (reshaped like the data), dW = gᵀ·x over every row, db = the sum of g's rows.
-  grad: (F, { inputs: [x, w, b], inTypes, attrs }, [g]) => {
-    if (!g) return [null, null, ...(b ? [null] : [])];
-    const xs = inTypes[0]!.shape;
-    const rank = xs.length;
-    let dx: Tensor;
-    let dw: Tensor;
-    if (rank === 2) {
-      dx = F.dot(g, w!);
-      dw = F.dot(g, x!, { transposeA: true });
-    } else if ((attrs as FcAttrs).flatten) {
-      // Back to the data's shape: literal sizes after the batch axis, or the data's own shape.
-      const rest = xs.slice(1);
-      const dflat = F.dot(g, w!);
-      dx = rest.every((d) => typeof d === 'number') ? F.reshape(dflat, [0, ...(rest as number[])]) : F.reshapeLike(dflat, x!);
-      dw = F.dot(g, F.reshape(x!, [0, -1]), { transposeA: true });
-    } else {
-      dx = F.dot(g, w!);
-      const rows = (t: Tensor) => F.reshape(t, { shape: [-1, 0], reverse: true });
-      dw = F.dot(rows(g), rows(x!), { transposeA: true });
-    }
-    const grads: (Tensor | null)[] = [dx, dw];
-    if (b) grads.push(F.sum(g, { axis: -1, exclude: true }));
-    return grads;
-  },
-});
-
-// ---------------------------------------------------------------- Embedding
-
-type EmbAttrs = Attrs & { inputDim: number | null; outputDim: number | null; dtype: string; sparseGrad: boolean };
-
-const INDEX_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'];
-
-function embGeom(types: TensorType[], a: EmbAttrs): Shape {
-  const op = 'Embedding';
-  const [x, w] = types;
-  for (const k of ['inputDim', 'outputDim'] as const) {
-    const v = a[k];
-    if (v !== null && (!Number.isInteger(v) || v < 1)) throw new OpError(op, `${k} must be a positive integer, got ${JSON.stringify(v)}`, types);
-  }
-  if (!isDType(a.dtype)) throw new OpError(op, `dtype ${JSON.stringify(a.dtype)} is not a dtype`, types);
-  if (!INDEX_DTYPES.includes(x!.dtype)) throw new OpError(op, `indices of dtype ${x!.dtype} are not supported`, types);
-  if (!FLOAT_DTYPES.includes(w!.dtype)) throw new OpError(op, `weight dtype ${w!.dtype} is not supported (supported: ${FLOAT_DTYPES.join(', ')})`, types);
-  const ws = w!.shape;
-  if (ws.length !== 2 || !compatible(ws[0]!, a.inputDim ?? 0) || !compatible(ws[1]!, a.outputDim ?? 0)) {
-    throw new OpError(op, `weight shape ${fmt(ws)} must be [inputDim, outputDim] = [${a.inputDim ?? '?'}, ${a.outputDim ?? '?'}]`, types);
-  }
-  return [...x!.shape, pick(ws[1]!, a.outputDim ?? 0)];
-}
-
-type EmbSig = (data: Tx, weight: Tx, options?: { inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }) => Tx;
-
-/**
- * MXNet `Embedding`: rows of `weight` ([inputDim, outputDim]) picked by the
- * indices in `data` (float or integer; indices are truncated and clipped to
- * [0, inputDim - 1] as MXNet does). Output: `data.shape + [outputDim]`.
- * Example: `F.Embedding(tokens, w, { inputDim: 1000, outputDim: 64 })`.
- */
-export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
-  name: 'Embedding',
-  inputs: ['data', 'weight'],
-  attrs: { inputDim: null, outputDim: null, dtype: 'float32', sparseGrad: false },
-  infer: (types, a) => [{ dtype: types[1]!.dtype, shape: embGeom(types, a) }],
-  solve: (types, a) => {
-    const ws = types[1]!.shape;
-    if (!ws.includes(0) || ws.length !== 2) return [undefined, undefined];
-    return [undefined, [ws[0] === 0 ? a.inputDim ?? 0 : ws[0]!, ws[1] === 0 ? a.outputDim ?? 0 : ws[1]!]];
-  },
-  lower: (c) => {
-    const [x, w] = c.inputs;
-    const idx = c.inTypes[0]!.dtype === 'int64' ? x! : c.emit('Cast', [x!], { to: onnxDType('int64') })[0]!;
-    const rows = c.inTypes[1]!.shape[0]!;
-    const hi = typeof rows === 'number'
-      ? c.scalar(rows - 1, 'int64')
-      : c.emit('Sub', [c.emit('Squeeze', [shapeSlice(c, w!, 0, 1)])[0]!, c.scalar(1, 'int64')])[0]!;
-    const [clipped] = c.emit('Clip', [idx, c.scalar(0, 'int64'), hi]);
-    c.emit('Gather', [w!, clipped!], { axis: 0 }, c.outputs);
-  },
-  kernel: ([x, w], _a, [out]) => {
-    const [rows, dim] = w!.shape as [number, number];
-    const idx = toF64(x!);
-    const wv = toF64(w!);
-    const y = new Float64Array(idx.length * dim);
-    for (let i = 0; i < idx.length; i++) {
-      const r = Math.min(Math.max(Math.trunc(idx[i]!), 0), rows - 1);
-      y.set(wv.subarray(r * dim, (r + 1) * dim), i * dim);
-    }
-    return [fromF64(out!, y)];
-  },
-  // The indices get no gradient (MXNet); the weight's is a scatter-add of g's rows, written as
-  // (one-hot of the clipped indices)ᵀ · g, which has (number of indices) x inputDim elements.
-  grad: (F, { inputs: [x], inTypes, outTypes }, [g]) => {
-    if (!g) return [null, null];
-    const rows = inTypes[1]!.shape[0]!;
-    if (typeof rows !== 'number') throw new OpError('Embedding', `cannot differentiate with a symbolic number of rows ${rows}`, inTypes);
-    const idx = F.clip(F.cast(x!, 'int64'), 0, rows - 1);
-    const oh = F.oneHot(idx, rows, { dtype: outTypes[0]!.dtype });
-    const lead = LETTERS.slice(0, inTypes[0]!.shape.length);
-    return [null, F.einsum(`${lead}Y,${lead}Z->YZ`, oh, g)];
-  },
-});
-
-/** The linear-algebra, convolution and pooling operators, by F name (MXNet snake_case aliases as camelCase). */
-export const LINALG_OPS = {
-  dot,
-  batchDot,
-  einsum,
-  FullyConnected,
-  Embedding,
-  ...CONV_OPS,
-} as const;
+/** The linear-algebra operators, by F name. */
+export const LINALG_OPS = { dot, batchDot, einsum } as const;

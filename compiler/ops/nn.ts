@@ -1,11 +1,10 @@
 /**
  * Neural-network operators with MXNet's names and semantics: softmax and
  * logSoftmax, Activation, LeakyReLU (leaky, prelu, elu, selu, gelu),
- * BatchNorm, LayerNorm, Dropout and fft.
+ * Dropout and fft (BatchNorm and LayerNorm are in `norm.ts`).
  * Invariants: they take float32 and float64; `training` attributes are
  * always booleans once normalized (null reads the training mode), so the
- * mode is part of every cache key; the running-statistics update of
- * BatchNorm is the layer's, not the operator's.
+ * mode is part of every cache key.
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { onnxDType } from '../../runtime/dtypes.js';
@@ -19,23 +18,25 @@ import { OpError } from './errors.js';
 import { broadcastIndex, fromF64, mapN, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
 import { nextSeed, uniformAt } from './rng.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
-const FLOATS: DType[] = ['float32', 'float64'];
+/** The dtypes the nn and normalization operators take. */
+export const FLOATS: DType[] = ['float32', 'float64'];
 
 /** MXNet's SELU constants. */
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_LAMBDA = 1.0507009873554805;
 
-const fmt = (s: readonly Dim[]) => `[${s.join(', ')}]`;
+/** A shape as text: `fmt([2, 'N'])` is `[2, N]`. */
+export const fmt = (s: readonly Dim[]) => `[${s.join(', ')}]`;
 
-/** Splits a concrete shape at `axis` into (outer, n, inner) element counts. */
-function splitAt(shape: readonly number[], axis: number): { outer: number; n: number; inner: number } {
+/** Splits a concrete shape at `axis` into (outer, n, inner) element counts. Example: `splitAt([2, 3, 4], 1)` is `{ outer: 2, n: 3, inner: 4 }`. */
+export function splitAt(shape: readonly number[], axis: number): { outer: number; n: number; inner: number } {
   return { outer: sizeOf(shape.slice(0, axis)), n: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
 }
 
-/** The int64 shape that puts a length-C vector on `axis` of a rank-`rank` tensor (Reshape codes). */
-function onAxis(rank: number, axis: number): number[] {
+/** The int64 shape that puts a length-C vector on `axis` of a rank-`rank` tensor (Reshape codes). Example: `onAxis(4, 1)` is `[1, -1, 1, 1]`. */
+export function onAxis(rank: number, axis: number): number[] {
   return Array.from({ length: rank }, (_v, k) => (k === axis ? -1 : 1));
 }
 
@@ -45,42 +46,42 @@ function reduceMean(c: LowerCtx, x: string, axes: number[]): string {
   return c.emit('ReduceMean', [x], { axes, keepdims: 1 })[0]!;
 }
 
-/** `(x - mean) / sqrt(var + eps)` as ONNX nodes. */
-function standardize(c: LowerCtx, x: string, mean: string, variance: string, eps: number, d: DType): string {
+/** `(x - mean) / sqrt(var + eps)` as ONNX nodes. Example: `standardize(c, x, mean, variance, 1e-5, 'float32')`. */
+export function standardize(c: LowerCtx, x: string, mean: string, variance: string, eps: number, d: DType): string {
   const [centered] = c.emit('Sub', [x, mean]);
   const [ve] = c.emit('Add', [variance, c.scalar(eps, d)]);
   const [sd] = c.emit('Sqrt', [ve!]);
   return c.emit('Div', [centered!, sd!])[0]!;
 }
 
-/** The biased mean and variance over `axes` as ONNX nodes. */
-function moments(c: LowerCtx, x: string, axes: number[]): [string, string] {
+/** The biased mean and variance over `axes` as ONNX nodes. Example: `const [mean, variance] = moments(c, x, [0, 2, 3])`. */
+export function moments(c: LowerCtx, x: string, axes: number[]): [string, string] {
   const mean = reduceMean(c, x, axes);
   const [dev] = c.emit('Sub', [x, mean]);
   const [sq] = c.emit('Mul', [dev!, dev!]);
   return [mean, reduceMean(c, sq!, axes)];
 }
 
-/** Requires a float option in a range. */
-function checkNumber(op: string, name: string, v: unknown, ok: (x: number) => boolean, what: string, types: TensorType[]): number {
+/** Requires a float option in a range. Example: `checkNumber('BatchNorm', 'eps', a.eps, (x) => x > 0, 'positive', types)`. */
+export function checkNumber(op: string, name: string, v: unknown, ok: (x: number) => boolean, what: string, types: TensorType[]): number {
   if (typeof v !== 'number' || !ok(v)) throw new OpError(op, `option '${name}' must be ${what}, got ${JSON.stringify(v)}`, types);
   return v;
 }
 
-/** Requires a training attribute to be a boolean (after normalize). */
-function checkTraining(op: string, v: unknown, types: TensorType[]): boolean {
+/** Requires a training attribute to be a boolean (after normalize). Example: `checkTraining('Dropout', a.training, types)`. */
+export function checkTraining(op: string, v: unknown, types: TensorType[]): boolean {
   if (typeof v !== 'boolean') throw new OpError(op, `option 'training' must be true, false or null, got ${JSON.stringify(v)}`, types);
   return v;
 }
 
-/** Checks that a per-channel vector input has shape [C]. */
-function checkVector(op: string, name: string, t: TensorType, c: Dim, what: string, types: TensorType[]): void {
+/** Checks that a per-channel vector input has shape [C]. Example: `checkVector('BatchNorm', 'gamma', types[1]!, c, 'one per channel', types)`. */
+export function checkVector(op: string, name: string, t: TensorType, c: Dim, what: string, types: TensorType[]): void {
   const ok = t.shape.length === 1 && (typeof t.shape[0] !== 'number' || typeof c !== 'number' || t.shape[0] === c);
   if (!ok) throw new OpError(op, `${name} has shape ${fmt(t.shape)} but must be [${c}] (${what})`, types);
 }
 
-/** Solves [0]-shaped per-channel inputs (all but the first) to [C]. */
-function solveVectors(types: TensorType[], c: Dim | undefined): (Shape | undefined)[] {
+/** Solves [0]-shaped per-channel inputs (all but the first) to [C]. Example: `solveVectors(types, 64)`. */
+export function solveVectors(types: TensorType[], c: Dim | undefined): (Shape | undefined)[] {
   return types.map((t, i) => (i > 0 && t.shape.includes(0) && c !== undefined && c !== 0 ? [c] : undefined));
 }
 
@@ -136,7 +137,7 @@ function softmaxKernel(log: boolean) {
 }
 
 /** `x / temperature` (temperature null or 1: x). */
-function overTemperature(F: FOps, x: Tensor, a: SoftmaxAttrs): Tensor {
+function overTemperature(F: GradOps, x: GradTensor, a: SoftmaxAttrs): GradTensor {
   return a.temperature === null || a.temperature === 1 ? x : F.div(x, a.temperature);
 }
 
@@ -356,7 +357,7 @@ export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAt
     if (!g) return [null, ...(gamma ? [null] : [])];
     const pos = F.greater(x!, 0);
     // g where x > 0, else g * slopeThere.
-    const piecewise = (slopeThere: Tensor | number) => F.where(pos, g, F.mul(g, slopeThere));
+    const piecewise = (slopeThere: GradTensor | number) => F.where(pos, g, F.mul(g, slopeThere));
     switch (a.actType) {
       case 'leaky': return [piecewise(a.slope)];
       // y = slope (e^x - 1) below 0: dy/dx = y + slope.
@@ -379,214 +380,6 @@ export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAt
         return [piecewise(gb), dgamma];
       }
     }
-  },
-});
-
-// ---------------------------------------------------------------- BatchNorm
-
-type BatchNormAttrs = Attrs & {
-  eps: number;
-  momentum: number;
-  fixGamma: boolean;
-  useGlobalStats: boolean;
-  axis: number;
-  training: boolean | null;
-};
-/** Options of BatchNorm. */
-export interface BatchNormOptions {
-  eps?: number;
-  momentum?: number;
-  fixGamma?: boolean;
-  useGlobalStats?: boolean;
-  axis?: number;
-  /** Batch statistics (true) or the moving ones (false); null reads the training mode. */
-  training?: boolean | null;
-}
-
-const BN_PARAMS = ['gamma', 'beta', 'movingMean', 'movingVar'];
-
-type BatchNormSig = (data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: Tx, options?: BatchNormOptions) => Tx;
-
-/**
- * Batch normalization over channel `axis` (default 1). In training mode
- * (and without `useGlobalStats`) it uses the batch's mean and biased
- * variance over all other axes, else `movingMean`/`movingVar`; `fixGamma`
- * (default true) treats gamma as 1. It does not update the moving statistics.
- * Example: `F.BatchNorm(x, gamma, beta, mean, variance, { fixGamma: false })`.
- */
-export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNormSig, BatchNormAttrs>({
-  name: 'BatchNorm',
-  inputs: ['data', 'gamma', 'beta', 'movingMean', 'movingVar'],
-  attrs: { eps: 1e-3, momentum: 0.9, fixGamma: true, useGlobalStats: false, axis: 1, training: null },
-  normalize: (a) => (a.training === null || a.training === undefined ? { ...a, training: isTrainingMode() } : a),
-  infer: (types, a) => {
-    const op = 'BatchNorm';
-    const dtype = commonDType(op, types, FLOATS);
-    const x = types[0]!;
-    const axis = normAxis(op, a.axis, x.shape.length, types);
-    checkNumber(op, 'eps', a.eps, (e) => e >= 0, 'a non-negative number', types);
-    checkNumber(op, 'momentum', a.momentum, Number.isFinite, 'a number', types);
-    checkTraining(op, a.training, types);
-    const ch = x.shape[axis]!;
-    BN_PARAMS.forEach((name, i) => checkVector(op, name, types[i + 1]!, ch, `the channels on axis ${axis} of data ${fmt(x.shape)}`, types));
-    return [{ dtype, shape: [...x.shape] }];
-  },
-  solve: (types, a) => {
-    const r = types[0]!.shape.length;
-    return Number.isInteger(a.axis) && a.axis >= -r && a.axis < r ? solveVectors(types, types[0]!.shape[(a.axis + r) % r]) : [];
-  },
-  lower: (c, a) => {
-    const t = c.inTypes[0]!;
-    const d = t.dtype;
-    const rank = t.shape.length;
-    const axis = normAxis('BatchNorm', a.axis, rank);
-    const [x, gamma, beta, mean, variance] = c.inputs as [string, string, string, string, string];
-    const batchStats = a.training === true && !a.useGlobalStats;
-    const ones = () => c.emit('ConstantOfShape', [c.emit('Shape', [gamma])[0]!], { value: { tensor: { dtype: d, shape: [1], data: d === 'float64' ? Float64Array.of(1) : Float32Array.of(1) } } })[0]!;
-    if (!batchStats && axis === 1 && rank >= 2) {
-      c.emit('BatchNormalization', [x, a.fixGamma ? ones() : gamma, beta, mean, variance], { epsilon: { float: a.eps } }, c.outputs);
-      return;
-    }
-    const shape = c.ints(onAxis(rank, axis));
-    const bc = (v: string) => c.emit('Reshape', [v, shape])[0]!;
-    const [m, v] = batchStats ? moments(c, x, [...Array(rank).keys()].filter((k) => k !== axis)) : [bc(mean), bc(variance)];
-    let y = standardize(c, x, m, v, a.eps, d);
-    if (!a.fixGamma) y = c.emit('Mul', [y, bc(gamma)])[0]!;
-    c.emit('Add', [y, bc(beta)], {}, c.outputs);
-  },
-  kernel: (ins, a, [out]) => {
-    const [x, gamma, beta, mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
-    const v = toF64(x);
-    const [g, b] = [toF64(gamma), toF64(beta)];
-    const { outer, n, inner } = splitAt(x.shape, normAxis('BatchNorm', a.axis, x.shape.length));
-    let mu = toF64(mean);
-    let va = toF64(variance);
-    if (a.training === true && !a.useGlobalStats) {
-      mu = new Float64Array(n);
-      va = new Float64Array(n);
-      const cnt = outer * inner;
-      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) mu[k] += v[(o * n + k) * inner + i]!;
-      for (let k = 0; k < n; k++) mu[k] /= cnt;
-      for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) va[k] += (v[(o * n + k) * inner + i]! - mu[k]!) ** 2;
-      for (let k = 0; k < n; k++) va[k] /= cnt;
-    }
-    const res = new Float64Array(v.length);
-    for (let j = 0; j < v.length; j++) {
-      const k = Math.floor(j / inner) % n;
-      res[j] = ((v[j]! - mu[k]!) / Math.sqrt(va[k]! + a.eps)) * (a.fixGamma ? 1 : g[k]!) + b[k]!;
-    }
-    return [fromF64(out!, res)];
-  },
-  // Batch statistics: the full backward through the mean and variance; moving statistics: an
-  // affine map. gamma gets zeros under fixGamma (MXNet); the moving statistics get none.
-  grad: (F, { inputs: [x, gamma, , mean, variance], inTypes, attrs }, [g]) => {
-    const a = attrs as BatchNormAttrs;
-    if (!g) return [null, null, null, null, null];
-    const rank = inTypes[0]!.shape.length;
-    const axis = normAxis('BatchNorm', a.axis, rank);
-    const vec = (v: Tensor) => F.reshape(v, onAxis(rank, axis));
-    const others = { axis, exclude: true };
-    const batchStats = a.training === true && !a.useGlobalStats;
-    const mu = batchStats ? F.mean(x!, { ...others, keepdims: true }) : vec(mean!);
-    const centered = F.sub(x!, mu);
-    const va = batchStats ? F.mean(F.square(centered), { ...others, keepdims: true }) : vec(variance!);
-    const inv = F.rsqrt(F.add(va, a.eps));
-    const xhat = F.mul(centered, inv);
-    const scale = a.fixGamma ? inv : F.mul(inv, vec(gamma!));
-    const dx = batchStats
-      ? normalizeBackward(F, g, xhat, scale, (t) => F.mean(t, { ...others, keepdims: true }))
-      : F.mul(g, scale);
-    const dgamma = a.fixGamma ? F.zerosLike(gamma!) : F.sum(F.mul(g, xhat), others);
-    return [dx, dgamma, F.sum(g, others), null, null];
-  },
-});
-
-/**
- * The data gradient of `y = xhat * scale + shift` where `xhat` standardizes x
- * with statistics over the axes `mean` averages: `scale (g - mean(g) - xhat
- * mean(g xhat))`.
- */
-function normalizeBackward(F: FOps, g: Tensor, xhat: Tensor, scale: Tensor, mean: (t: Tensor) => Tensor): Tensor {
-  return F.mul(scale, F.sub(F.sub(g, mean(g)), F.mul(xhat, mean(F.mul(g, xhat)))));
-}
-
-// ---------------------------------------------------------------- LayerNorm
-
-type LayerNormAttrs = Attrs & { axis: number; eps: number };
-
-type LayerNormSig = (data: Tx, gamma: Tx, beta: Tx, options?: { axis?: number; eps?: number }) => Tx;
-
-/**
- * Layer normalization over the one axis `axis` (default -1) with a
- * per-element scale `gamma` and shift `beta` of that axis's length.
- * Example: `F.LayerNorm(x, gamma, beta, { eps: 1e-5 })`.
- */
-export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNormSig, LayerNormAttrs>({
-  name: 'LayerNorm',
-  inputs: ['data', 'gamma', 'beta'],
-  attrs: { axis: -1, eps: 1e-5 },
-  infer: (types, a) => {
-    const op = 'LayerNorm';
-    const dtype = commonDType(op, types, FLOATS);
-    const x = types[0]!;
-    const axis = normAxis(op, a.axis, x.shape.length, types);
-    checkNumber(op, 'eps', a.eps, (e) => e >= 0, 'a non-negative number', types);
-    const n = x.shape[axis]!;
-    ['gamma', 'beta'].forEach((name, i) => checkVector(op, name, types[i + 1]!, n, `the length of axis ${axis} of data ${fmt(x.shape)}`, types));
-    return [{ dtype, shape: [...x.shape] }];
-  },
-  solve: (types, a) => {
-    const r = types[0]!.shape.length;
-    return Number.isInteger(a.axis) && a.axis >= -r && a.axis < r ? solveVectors(types, types[0]!.shape[(a.axis + r) % r]) : [];
-  },
-  lower: (c, a) => {
-    const t = c.inTypes[0]!;
-    const rank = t.shape.length;
-    const axis = normAxis('LayerNorm', a.axis, rank);
-    const [x, gamma, beta] = c.inputs as [string, string, string];
-    if (axis === rank - 1 && c.opset >= 17) {
-      c.emit('LayerNormalization', [x, gamma, beta], { axis: -1, epsilon: { float: a.eps } }, c.outputs);
-      return;
-    }
-    const shape = c.ints(onAxis(rank, axis));
-    const [m, v] = moments(c, x, [axis]);
-    const y = standardize(c, x, m, v, a.eps, t.dtype);
-    const [s] = c.emit('Mul', [y, c.emit('Reshape', [gamma, shape])[0]!]);
-    c.emit('Add', [s!, c.emit('Reshape', [beta, shape])[0]!], {}, c.outputs);
-  },
-  kernel: (ins, a, [out]) => {
-    const [x, gamma, beta] = ins as [HostTensor, HostTensor, HostTensor];
-    const v = toF64(x);
-    const [g, b] = [toF64(gamma), toF64(beta)];
-    const { outer, n, inner } = splitAt(x.shape, normAxis('LayerNorm', a.axis, x.shape.length));
-    const res = new Float64Array(v.length);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let m = 0;
-        for (let k = 0; k < n; k++) m += v[base + k * inner]!;
-        m /= n;
-        let s = 0;
-        for (let k = 0; k < n; k++) s += (v[base + k * inner]! - m) ** 2;
-        const sd = Math.sqrt(s / n + a.eps);
-        for (let k = 0; k < n; k++) res[base + k * inner] = ((v[base + k * inner]! - m) / sd) * g[k]! + b[k]!;
-      }
-    }
-    return [fromF64(out!, res)];
-  },
-  // Statistics over `axis`; gamma and beta sum over every other axis.
-  grad: (F, { inputs: [x, gamma], inTypes, attrs }, [g]) => {
-    const a = attrs as LayerNormAttrs;
-    if (!g) return [null, null, null];
-    const rank = inTypes[0]!.shape.length;
-    const axis = normAxis('LayerNorm', a.axis, rank);
-    const mean = (t: Tensor) => F.mean(t, { axis, keepdims: true });
-    const centered = F.sub(x!, mean(x!));
-    const inv = F.rsqrt(F.add(mean(F.square(centered)), a.eps));
-    const xhat = F.mul(centered, inv);
-    const gg = F.mul(g, F.reshape(gamma!, onAxis(rank, axis)));
-    const others = { axis, exclude: true };
-    return [normalizeBackward(F, gg, xhat, inv, mean), F.sum(F.mul(g, xhat), others), F.sum(g, others)];
   },
 });
 
@@ -723,13 +516,11 @@ export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Att
   // dx_j = sum_k gr_k cos(2πjk/n) - gi_k sin(2πjk/n) = Re fft(gr)_j + Im fft(gi)_j.
   grad: (F, { attrs }, [g]) => {
     if (!g) return [null];
-    const part = (t: Tensor, k: number) => F.squeeze(F.sliceAxis(t, { axis: -1, begin: k, end: k + 1 }), -1);
+    const part = (t: GradTensor, k: number) => F.squeeze(F.sliceAxis(t, { axis: -1, begin: k, end: k + 1 }), -1);
     const opts = { axis: attrs.axis as number };
     return [F.add(part(F.fft(part(g, 0), opts), 0), part(F.fft(part(g, 1), opts), 1))];
   },
 });
 
 /** The nn operators, by F name (MXNet's `log_softmax` is `logSoftmax`). */
-export const NN_OPS = {
-  softmax, logSoftmax, Activation, LeakyReLU, BatchNorm, LayerNorm, Dropout, fft,
-} as const;
+export const NN_OPS = { softmax, logSoftmax, Activation, LeakyReLU, Dropout, fft } as const;

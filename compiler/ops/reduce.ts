@@ -19,7 +19,7 @@ import { normAxis, reduceAxes } from './dims.js';
 import { OpError } from './errors.js';
 import { commonDType, floatGrad } from './elementwise.js';
 import { broadcastIndex, fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** An `axis` option: one axis, several, or null for all. */
 export type Axis = number | number[] | null;
@@ -120,7 +120,7 @@ function reduceKernel(
 }
 
 /** `t` (shaped like a reduction's output) with the reduced `axes` put back as 1s, unless kept already. */
-function keepAxes(F: FOps, t: Tensor, axes: number[], keepdims: boolean): Tensor {
+function keepAxes(F: GradOps, t: GradTensor, axes: number[], keepdims: boolean): GradTensor {
   if (keepdims) return t;
   for (const a of axes) t = F.expandDims(t, a);
   return t;
@@ -128,11 +128,11 @@ function keepAxes(F: FOps, t: Tensor, axes: number[], keepdims: boolean): Tensor
 
 /** What a reduction's gradient is computed from. */
 interface ReduceGradArgs {
-  x: Tensor;
+  x: GradTensor;
   /** The output gradient with the reduced axes kept as 1s (broadcasts against x). */
-  gk: Tensor;
+  gk: GradTensor;
   /** The output with the reduced axes kept as 1s. */
-  yk: () => Tensor;
+  yk: () => GradTensor;
   /** The reduced axes (non-empty). */
   axes: number[];
   shape: TensorType['shape'];
@@ -142,7 +142,7 @@ interface ReduceGradArgs {
  * A reduction's gradient rule. Reducing no axis (a 0-d input, or `exclude`
  * of every axis) is the identity, so the gradient passes unchanged.
  */
-function reduceGrad(name: string, d: (F: FOps, r: ReduceGradArgs) => Tensor): GradRule {
+function reduceGrad(name: string, d: (F: GradOps, r: ReduceGradArgs) => GradTensor): GradRule {
   return floatGrad((F, { inputs: [x], outputs: [y], attrs, inTypes }, [g]) => {
     const shape = inTypes[0]!.shape;
     const axes = axesOf(name, attrs as { axis: unknown; exclude?: unknown }, shape.length);

@@ -1,27 +1,27 @@
 /**
  * Shape operators: reshape (with MXNet's special codes), reshapeLike, transpose,
- * expandDims, squeeze, flatten, concat, stack, split, tile, repeat,
- * broadcastTo, broadcastLike, cast, zerosLike and onesLike; the indexing
- * operators of `index-ops.ts` are merged into `SHAPE_OPS` at the bottom.
+ * expandDims, squeeze, flatten, cast, zerosLike and onesLike (joining and
+ * splitting are in `join-split.ts`, repetition and broadcasting in
+ * `broadcast.ts`, indexing in `index-ops.ts`).
  * Invariant: type rules accept symbolic dimensions; where an ONNX shape
  * depends on one it is built at runtime from `Shape` pieces.
  */
-import { DTYPES, isDType, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
-import { formatShape, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
+import { DTYPES, isDType, onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { formatShape, stridesOf, writeElement } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { isConcrete, type DType, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
-import { addDims, divDim, mulDims, normAxis, sameDim } from './dims.js';
-import { commonDType } from './elementwise.js';
+import { divDim, mulDims, normAxis } from './dims.js';
 import { OpError } from './errors.js';
-import { alloc, bool, dimOf, gather, INDEX_OPS, ints, linearGrad, offset, opaque, typedLike, withShape } from './index-ops.js';
-import { broadcastIndex, fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import { alloc, bool, dimOf, gather, ints, linearGrad, offset, opaque, withShape } from './index-ops.js';
+import { fromF64, toF64 } from './kernels.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
-const range = (n: number): number[] => [...Array(n).keys()];
+/** Axes 0..n-1: `range(3)` is `[0, 1, 2]`. */
+export const range = (n: number): number[] => [...Array(n).keys()];
 
-/** Normalizes the position of a new axis (range [-rank-1, rank]); out of range is an OpError. */
-function insertAxis(op: string, axis: number, rank: number, types: TensorType[] = []): number {
+/** Normalizes the position of a new axis (range [-rank-1, rank]); out of range is an OpError. Example: `insertAxis('stack', -1, 2)` is 2. */
+export function insertAxis(op: string, axis: number, rank: number, types: TensorType[] = []): number {
   if (!Number.isInteger(axis) || axis < -rank - 1 || axis > rank) {
     throw new OpError(op, `axis ${JSON.stringify(axis)} is out of range for inserting an axis into rank ${rank} (valid: ${-rank - 1} to ${rank})`, types);
   }
@@ -50,9 +50,10 @@ function knownDifferent(a: Dim, b: Dim): boolean {
 
 /**
  * `g` reshaped back to the shape `t` of input `x`: a literal reshape when `t`
- * is concrete (so `x` is not needed), else reshapeLike.
+ * is concrete (so `x` is not needed), else reshapeLike. Example:
+ * `reshapeBack(F, g, x, inTypes[0]!)`.
  */
-function reshapeBack(F: FOps, g: Tensor, x: Tensor, t: TensorType): Tensor {
+export function reshapeBack(F: GradOps, g: GradTensor, x: GradTensor, t: TensorType): GradTensor {
   const s = t.shape;
   if (isConcrete(s) && !s.includes(0)) return F.reshape(g, s as number[]);
   return F.reshapeLike(g, x);
@@ -345,445 +346,6 @@ export const flatten: OpDef<Method<(data: Tx) => Tx>> = defineOp<Method<(data: T
   grad: linearGrad((F, { inputs: [x], inTypes }, g) => reshapeBack(F, g, x!, inTypes[0]!)),
 });
 
-// ---------------------------------------------------------------- joining and splitting
-
-/** The common shape of inputs except along `skip` (a symbolic dim yields to a number). */
-function joinShapes(op: string, types: TensorType[], skip: number | null): Shape {
-  const r = types[0]!.shape.length;
-  if (types.some((t) => t.shape.length !== r)) {
-    throw new OpError(op, `inputs have different ranks: ${types.map((t) => formatShape(t.shape)).join(', ')}`, types);
-  }
-  const shape = [...types[0]!.shape];
-  for (const t of types.slice(1)) {
-    t.shape.forEach((d, k) => {
-      if (k === skip) return;
-      const e = shape[k]!;
-      if (sameDim(d, e)) return;
-      if (typeof d === 'number' && typeof e === 'number') {
-        throw new OpError(op, `shapes ${types.map((x) => formatShape(x.shape)).join(', ')} differ in axis ${k}${skip === null ? '' : ` (only axis ${skip} may differ)`}`, types);
-      }
-      if (typeof d === 'number') shape[k] = d;
-    });
-  }
-  return shape;
-}
-
-/** Fills a parameter's unknown (0) dimensions from the other inputs, except along `skip`. */
-function solveJoin(types: TensorType[], skip: (r: number) => number | null): (Shape | undefined)[] {
-  return types.map((t) => {
-    if (!t.shape.includes(0)) return undefined;
-    const sk = skip(t.shape.length);
-    return t.shape.map((d, k) => {
-      if (d !== 0 || k === sk) return d;
-      for (const o of types) if (o !== t && o.shape.length === t.shape.length && o.shape[k] !== 0) return o.shape[k]!;
-      return 0;
-    });
-  });
-}
-
-/** Copies contiguous blocks: input `j` contributes `chunk[j]` elements per each of `outer` rows. */
-function interleave(ins: HostTensor[], out: TensorType, outer: number, chunk: number[]): HostTensor {
-  const o = alloc(out.dtype, out.shape as number[]);
-  const dst = o.data as unknown as Float64Array;
-  let pos = 0;
-  for (let r = 0; r < outer; r++) {
-    ins.forEach((t, j) => {
-      const c = chunk[j]!;
-      dst.set((t.data as unknown as Float64Array).subarray(r * c, r * c + c), pos);
-      pos += c;
-    });
-  }
-  return o;
-}
-
-const prod = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
-
-type ConcatA = Attrs & { dim: number };
-
-type ConcatSig = (...args: Tx[] | [...Tx[], { dim?: number }]) => Tx;
-
-/**
- * Joins inputs along an existing axis (`dim`, MXNet's default 1).
- * Example: `F.concat(a, b, { dim: 0 })`.
- */
-export const concat: OpDef<ConcatSig, ConcatA> = defineOp<ConcatSig, ConcatA>({
-  name: 'concat',
-  inputs: ['...data'],
-  attrs: { dim: 1 },
-  infer: (types, a) => {
-    const dtype = commonDType('concat', types);
-    const r = types[0]!.shape.length;
-    if (r === 0) throw new OpError('concat', 'cannot join 0-d inputs (use stack)', types);
-    const ax = normAxis('concat', a.dim, r, types);
-    const shape = joinShapes('concat', types, ax);
-    shape[ax] = types.map((t) => t.shape[ax]!).reduce((x, y) => addDims(x, y));
-    return [{ dtype, shape }];
-  },
-  solve: (types, a) => solveJoin(types, (r) => (a.dim < 0 ? a.dim + r : a.dim)),
-  lower: (c, a) => void c.emit('Concat', c.inputs, { axis: normAxis('concat', a.dim, c.inTypes[0]!.shape.length) }, c.outputs),
-  kernel: (ins, a, [out]) => {
-    const ax = normAxis('concat', a.dim, ins[0]!.shape.length);
-    return [interleave(ins, out!, prod(ins[0]!.shape.slice(0, ax)), ins.map((t) => prod(t.shape.slice(ax))))];
-  },
-  // Each input gets its band of g. Offsets are counted from the front up to the one input
-  // whose size along the axis may be symbolic, and from the back after it.
-  grad: (F, { inputs, inTypes, attrs }, [g]) => {
-    if (!g) return inTypes.map(() => null);
-    const ax = normAxis('concat', attrs.dim as number, inTypes[0]!.shape.length);
-    const sizes = inTypes.map((t) => t.shape[ax]!);
-    const open = sizes.flatMap((d, i) => (typeof d === 'number' ? [] : [i]));
-    if (open.length > 1) {
-      throw new OpError('concat', `cannot differentiate: the sizes along axis ${ax} (${sizes.join(', ')}) are symbolic in more than one input`, inTypes);
-    }
-    const k = open.length ? open[0]! : sizes.length;
-    const total = (from: number, to: number) => (sizes.slice(from, to) as number[]).reduce((x, y) => x + y, 0);
-    return inTypes.map((t, i) => {
-      if (!isFloat(t.dtype)) return null;
-      if (sizes.length === 1) return g;
-      const begin = i <= k ? total(0, i) : -total(i, sizes.length);
-      const after = i >= k ? total(i + 1, sizes.length) : null;
-      const end = after === null ? total(0, i + 1) : after > 0 ? -after : null;
-      return typedLike(F, F.sliceAxis(g, { axis: ax, begin, end }), inputs[i]!, t);
-    });
-  },
-});
-
-type StackA = Attrs & { axis: number };
-
-type StackSig = (...args: Tx[] | [...Tx[], { axis?: number }]) => Tx;
-
-/**
- * Joins same-shaped inputs along a new axis. Example: `F.stack(a, b, { axis: 1 })`.
- */
-export const stack: OpDef<StackSig, StackA> = defineOp<StackSig, StackA>({
-  name: 'stack',
-  inputs: ['...data'],
-  attrs: { axis: 0 },
-  infer: (types, a) => {
-    const dtype = commonDType('stack', types);
-    const shape = joinShapes('stack', types, null);
-    shape.splice(insertAxis('stack', a.axis, shape.length, types), 0, types.length);
-    return [{ dtype, shape }];
-  },
-  solve: (types) => solveJoin(types, () => null),
-  lower: (c, a) => {
-    const ax = c.ints([insertAxis('stack', a.axis, c.inTypes[0]!.shape.length)]);
-    const parts = c.inputs.map((x) => c.emit('Unsqueeze', [x, ax])[0]!);
-    c.emit('Concat', parts, { axis: insertAxis('stack', a.axis, c.inTypes[0]!.shape.length) }, c.outputs);
-  },
-  kernel: (ins, a, [out]) => {
-    const ax = insertAxis('stack', a.axis, ins[0]!.shape.length);
-    return [interleave(ins, out!, prod(ins[0]!.shape.slice(0, ax)), ins.map((t) => prod(t.shape.slice(ax))))];
-  },
-  grad: (F, { inTypes, attrs }, [g]) => {
-    if (!g) return inTypes.map(() => null);
-    const ax = insertAxis('stack', attrs.axis as number, inTypes[0]!.shape.length);
-    const parts = F.split(g, { numOutputs: inTypes.length, axis: ax, squeezeAxis: true });
-    return inTypes.map((t, i) => (isFloat(t.dtype) ? parts[i]! : null));
-  },
-});
-
-type SplitA = Attrs & { numOutputs: number; axis: number; squeezeAxis: boolean };
-
-function splitPlan(types: TensorType[], a: SplitA): { ax: number; part: Dim } {
-  const t = types[0]!;
-  if (!Number.isInteger(a.numOutputs) || a.numOutputs < 1) throw new OpError('split', `numOutputs must be a positive integer, got ${JSON.stringify(a.numOutputs)}`, types);
-  const ax = normAxis('split', a.axis, t.shape.length, types);
-  bool('split', 'squeezeAxis', a.squeezeAxis, types);
-  const d = t.shape[ax]!;
-  if (typeof d === 'number' && d % a.numOutputs !== 0) {
-    throw new OpError('split', `axis ${ax} of size ${d} does not split into ${a.numOutputs} equal parts`, types);
-  }
-  const part = divDim(d, a.numOutputs) ?? opaque(`${d}/${a.numOutputs}`);
-  if (a.squeezeAxis && typeof part === 'number' && part !== 1) {
-    throw new OpError('split', `squeezeAxis needs parts of size 1, but axis ${ax} gives parts of ${part}`, types);
-  }
-  return { ax, part };
-}
-
-type SplitSig = Method<(data: Tx, options: { numOutputs: number; axis?: number; squeezeAxis?: boolean }) => Tx[]>;
-
-/**
- * Splits into `numOutputs` equal parts along `axis` (MXNet's default 1),
- * optionally dropping that axis; returns a list.
- * Example: `const [a, b] = F.split(x, { numOutputs: 2 })`.
- */
-export const split: OpDef<SplitSig, SplitA> = defineOp<SplitSig, SplitA>({
-  name: 'split',
-  inputs: ['data'],
-  attrs: { numOutputs: null, axis: 1, squeezeAxis: false },
-  method: true,
-  multiOutput: true,
-  infer: (types, a) => {
-    const { ax, part } = splitPlan(types, a);
-    const shape = [...types[0]!.shape];
-    if (a.squeezeAxis) shape.splice(ax, 1);
-    else shape[ax] = part;
-    return range(a.numOutputs).map(() => ({ dtype: types[0]!.dtype, shape: [...shape] }));
-  },
-  lower: (c, a) => {
-    const { ax } = splitPlan(c.inTypes, a);
-    if (!a.squeezeAxis) return void c.emit('Split', c.inputs, { axis: ax, num_outputs: a.numOutputs }, c.outputs);
-    const parts = c.emit('Split', c.inputs, { axis: ax, num_outputs: a.numOutputs }, a.numOutputs);
-    parts.forEach((p, i) => c.emit('Squeeze', [p, c.ints([ax])], {}, [c.outputs[i]!]));
-  },
-  kernel: ([x], a, outs) => {
-    const ax = normAxis('split', a.axis, x!.shape.length);
-    const outer = prod(x!.shape.slice(0, ax));
-    const whole = prod(x!.shape.slice(ax));
-    const c = whole / a.numOutputs;
-    const src = x!.data as unknown as Float64Array;
-    return outs.map((t, j) => {
-      const o = alloc(t.dtype, t.shape as number[]);
-      for (let r = 0; r < outer; r++) (o.data as unknown as Float64Array).set(src.subarray(r * whole + j * c, r * whole + j * c + c), r * c);
-      return o;
-    });
-  },
-  // The parts' gradients joined back (zeros for parts without one).
-  grad: (F, { outputs, inTypes, attrs }, gs) => {
-    if (!isFloat(inTypes[0]!.dtype) || gs.every((g) => !g)) return [null];
-    const { ax } = splitPlan(inTypes, attrs as SplitA);
-    const parts = gs.map((g, j) => {
-      const p = g ?? F.zerosLike(outputs[j]!);
-      return attrs.squeezeAxis ? F.expandDims(p, ax) : p;
-    });
-    return [parts.length === 1 ? parts[0]! : F.concat(...parts, { dim: ax })];
-  },
-});
-
-// ---------------------------------------------------------------- repetition and broadcasting
-
-function tileReps(types: TensorType[], reps: unknown): { reps: number[]; shape: Shape } {
-  if (reps === null || reps === undefined) throw new OpError('tile', 'needs reps', types);
-  const r = ints('tile', 'reps', reps, types);
-  if (r.length === 0 || r.some((x) => x < 0)) throw new OpError('tile', `reps ${JSON.stringify(reps)} must be a non-empty list of non-negative integers`, types);
-  const s = types[0]!.shape;
-  const n = Math.max(s.length, r.length);
-  return { reps: [...Array<number>(n - r.length).fill(1), ...r], shape: [...Array<Dim>(n - s.length).fill(1), ...s] };
-}
-
-type TileSig = Method<(data: Tx, reps: number[] | { reps: number[] }) => Tx>;
-
-/**
- * Repeats the whole array `reps[k]` times along each axis (numpy/MXNet tile:
- * shorter `reps` or shapes are padded with leading 1s). Example: `x.tile([2, 1])`.
- */
-export const tile: OpDef<TileSig, Attrs & { reps: number[] }> = defineOp<TileSig, Attrs & { reps: number[] }>({
-  name: 'tile',
-  inputs: ['data'],
-  attrs: { reps: null },
-  positional: ['reps'],
-  method: true,
-  infer: (types, a) => {
-    const { reps, shape } = tileReps(types, a.reps);
-    return [{ dtype: types[0]!.dtype, shape: shape.map((d, k) => mulDims([d, reps[k]!])) }];
-  },
-  lower: (c, a) => {
-    const { reps } = tileReps(c.inTypes, a.reps);
-    const extra = reps.length - c.inTypes[0]!.shape.length;
-    const x = extra > 0 ? c.emit('Unsqueeze', [c.inputs[0]!, c.ints(range(extra))])[0]! : c.inputs[0]!;
-    c.emit('Tile', [x, c.ints(reps)], {}, c.outputs);
-  },
-  kernel: ([x], a, [out]) => {
-    const { shape } = tileReps([x!], a.reps);
-    const s = shape as number[];
-    const st = stridesOf(s);
-    return [gather(x!, out!.shape as number[], (idx) => {
-      let o = 0;
-      for (let k = 0; k < idx.length; k++) o += (idx[k]! % s[k]!) * st[k]!;
-      return o;
-    })];
-  },
-  // Each tiled axis r*d is split into [r, d] (reshape code -4) and the tiles are summed.
-  grad: linearGrad((F, { inputs: [x], inTypes, attrs }, g) => {
-    const { reps } = tileReps(inTypes, attrs.reps);
-    if (reps.includes(0)) return F.zerosLike(x!);
-    const axes: number[] = [];
-    const codes: number[] = [];
-    let pos = 0;
-    for (const r of reps) {
-      if (r === 1) {
-        codes.push(0);
-        pos += 1;
-      } else {
-        codes.push(-4, r, -1);
-        axes.push(pos);
-        pos += 2;
-      }
-    }
-    const summed = axes.length ? F.sum(F.reshape(g, codes), { axis: axes }) : g;
-    // Leading axes added for a longer reps are dropped.
-    return reps.length > inTypes[0]!.shape.length ? reshapeBack(F, summed, x!, inTypes[0]!) : summed;
-  }),
-});
-
-type RepeatA = Attrs & { repeats: number; axis: number | null };
-
-function repeatAxis(types: TensorType[], a: RepeatA): number | null {
-  if (!Number.isInteger(a.repeats) || a.repeats < 0) throw new OpError('repeat', `repeats must be a non-negative integer, got ${JSON.stringify(a.repeats)}`, types);
-  return a.axis === null ? null : normAxis('repeat', a.axis, types[0]!.shape.length, types);
-}
-
-type RepeatSig = Method<(data: Tx, repeats: number | { repeats: number; axis?: number | null }, options?: { axis?: number | null }) => Tx>;
-
-/**
- * Repeats each element `repeats` times along `axis` (numpy repeat; axis null
- * flattens first). Example: `x.repeat(2, { axis: 1 })` ([[1, 2]] -> [[1, 1, 2, 2]]).
- */
-export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
-  name: 'repeat',
-  inputs: ['data'],
-  attrs: { repeats: null, axis: null },
-  positional: ['repeats'],
-  method: true,
-  infer: (types, a) => {
-    const ax = repeatAxis(types, a);
-    const s = types[0]!.shape;
-    if (ax === null) return [{ dtype: types[0]!.dtype, shape: [mulDims([...s, a.repeats])] }];
-    return [{ dtype: types[0]!.dtype, shape: s.map((d, k) => (k === ax ? mulDims([d, a.repeats]) : d)) }];
-  },
-  lower: (c, a) => {
-    let ax = repeatAxis(c.inTypes, a);
-    let x = c.inputs[0]!;
-    let r = c.inTypes[0]!.shape.length;
-    if (ax === null) {
-      x = c.emit('Reshape', [x, c.ints([-1])])[0]!;
-      ax = 0;
-      r = 1;
-    }
-    const [u] = c.emit('Unsqueeze', [x, c.ints([ax + 1])]);
-    const [e] = c.emit('Expand', [u!, c.ints(range(r + 1).map((k) => (k === ax + 1 ? a.repeats : 1)))]);
-    const out = c.outTypes[0]!.shape;
-    const target = isConcrete(out) ? c.ints(out) : c.emit('Mul', [c.emit('Shape', [x])[0]!, c.ints(range(r).map((k) => (k === ax ? a.repeats : 1)))])[0]!;
-    c.emit('Reshape', [e!, target], {}, c.outputs);
-  },
-  kernel: ([x], a, [out]) => {
-    const ax = repeatAxis([x!], a);
-    if (ax === null) return [gather(x!, out!.shape as number[], (_idx, i) => Math.floor(i / a.repeats))];
-    const st = stridesOf(x!.shape);
-    return [gather(x!, out!.shape as number[], (idx) => {
-      let o = 0;
-      for (let k = 0; k < idx.length; k++) o += (k === ax ? Math.floor(idx[k]! / a.repeats) : idx[k]!) * st[k]!;
-      return o;
-    })];
-  },
-  // The repeated axis n*r is split into [n, r] and the copies are summed.
-  grad: linearGrad((F, { inputs: [x], inTypes, attrs }, g) => {
-    const a = attrs as RepeatA;
-    const ax = repeatAxis(inTypes, a);
-    if (a.repeats === 0) return F.zerosLike(x!);
-    if (ax === null) return reshapeBack(F, F.sum(F.reshape(g, [-1, a.repeats]), { axis: 1 }), x!, inTypes[0]!);
-    return F.sum(F.reshape(g, [...Array<number>(ax).fill(0), -4, -1, a.repeats, -2]), { axis: ax + 1 });
-  }),
-});
-
-function broadcastToShape(types: TensorType[], target: unknown): Shape {
-  if (target === null || target === undefined) throw new OpError('broadcastTo', 'needs a target shape', types);
-  const t = ints('broadcastTo', 'shape', target, types);
-  const s = types[0]!.shape;
-  const bad = (why: string): never => {
-    throw new OpError('broadcastTo', `cannot broadcast ${formatShape(s)} to ${formatShape(t)}: ${why}`, types);
-  };
-  if (t.length < s.length) bad('the target has fewer axes');
-  const off = t.length - s.length;
-  return t.map((d, k) => {
-    const e = k >= off ? s[k - off]! : undefined;
-    if (d < 0) bad(`negative size ${d}`);
-    if (d === 0) return e ?? bad(`0 (keep) at axis ${k}, which the input does not have`);
-    if (e === undefined || e === 1 || typeof e === 'string' || e === d) return d;
-    return bad(`axis ${k} has size ${e}, which is neither 1 nor ${d}`);
-  });
-}
-
-type BroadcastToSig = Method<(data: Tx, shape: number[] | { shape: number[] }) => Tx>;
-
-/**
- * Broadcasts to `shape` (0 keeps the input's dimension). Example: `x.broadcastTo([4, 0])` ([1, 3] -> [4, 3]).
- */
-export const broadcastTo: OpDef<BroadcastToSig, Attrs & { shape: number[] }> = defineOp<BroadcastToSig, Attrs & { shape: number[] }>({
-  name: 'broadcastTo',
-  inputs: ['data'],
-  attrs: { shape: null },
-  positional: ['shape'],
-  method: true,
-  infer: (types, a) => [{ dtype: types[0]!.dtype, shape: broadcastToShape(types, a.shape) }],
-  lower: (c, a) => {
-    broadcastToShape(c.inTypes, a.shape);
-    // Expand broadcasts both ways, so a 1 keeps the input's dimension.
-    c.emit('Expand', [c.inputs[0]!, c.ints(ints('broadcastTo', 'shape', a.shape, c.inTypes).map((d) => (d === 0 ? 1 : d)))], {}, c.outputs);
-  },
-  kernel: ([x], _a, [out]) => {
-    const idx = broadcastIndex(x!.shape, out!.shape as number[]);
-    return [gather(x!, out!.shape as number[], (_i, f) => idx[f]!)];
-  },
-  grad: linearGrad((F, { inputs: [x] }, g) => F.reduceSumLike(g, x!)),
-});
-
-type BroadcastLikeA = Attrs & { lhsAxes: number[] | null; rhsAxes: number[] | null };
-
-/** For each lhs axis, the rhs axis its size comes from (or null: kept). */
-function likeAxes(types: TensorType[], a: BroadcastLikeA): (number | null)[] {
-  const [l, r] = types;
-  const lr = l!.shape.length;
-  const rr = r!.shape.length;
-  const bad = (why: string): never => {
-    throw new OpError('broadcastLike', `cannot broadcast ${formatShape(l!.shape)} like ${formatShape(r!.shape)}: ${why}`, types);
-  };
-  let map: (number | null)[];
-  if ((a.lhsAxes === null) !== (a.rhsAxes === null)) bad('give both lhsAxes and rhsAxes, or neither');
-  if (a.lhsAxes === null) {
-    if (lr !== rr) bad('ranks differ (give lhsAxes and rhsAxes)');
-    map = range(lr);
-  } else {
-    const la = ints('broadcastLike', 'lhsAxes', a.lhsAxes, types).map((x) => normAxis('broadcastLike', x, lr, types));
-    const ra = ints('broadcastLike', 'rhsAxes', a.rhsAxes, types).map((x) => normAxis('broadcastLike', x, rr, types));
-    if (la.length !== ra.length) bad(`lhsAxes ${JSON.stringify(a.lhsAxes)} and rhsAxes ${JSON.stringify(a.rhsAxes)} differ in length`);
-    map = Array<number | null>(lr).fill(null);
-    la.forEach((k, i) => (map[k] = ra[i]!));
-  }
-  map.forEach((j, k) => {
-    if (j === null) return;
-    const d = l!.shape[k]!;
-    const e = r!.shape[j]!;
-    if (typeof d === 'number' && typeof e === 'number' && d !== 1 && d !== e) bad(`axis ${k} has size ${d}, which is neither 1 nor ${e}`);
-  });
-  return map;
-}
-
-type BroadcastLikeSig = Method<(lhs: Tx, rhs: Tx, options?: { lhsAxes?: number[]; rhsAxes?: number[] }) => Tx>;
-
-/**
- * Broadcasts `lhs` to the shape of `rhs` (or only the given axes).
- * Example: `F.broadcastLike(bias, x)`; `F.broadcastLike(a, b, { lhsAxes: [0], rhsAxes: [2] })`.
- */
-export const broadcastLike: OpDef<BroadcastLikeSig, BroadcastLikeA> = defineOp<BroadcastLikeSig, BroadcastLikeA>({
-  name: 'broadcastLike',
-  inputs: ['lhs', 'rhs'],
-  attrs: { lhsAxes: null, rhsAxes: null },
-  method: true,
-  infer: (types, a) => {
-    const map = likeAxes(types, a);
-    const [l, r] = types;
-    return [{ dtype: l!.dtype, shape: l!.shape.map((d, k) => (map[k] === null ? d : d === 1 || typeof d === 'string' ? r!.shape[map[k]!]! : d)) }];
-  },
-  lower: (c, a) => {
-    const map = likeAxes(c.inTypes, a);
-    const rs = c.inTypes[1]!.shape;
-    // Expand broadcasts both ways: 1 keeps lhs's dimension.
-    const dims = map.map((j) => (j === null ? 1 : rs[j]!));
-    let target: string;
-    if (isConcrete(dims)) target = c.ints(dims);
-    else if (a.lhsAxes === null) target = c.emit('Shape', [c.inputs[1]!])[0]!;
-    else target = c.emit('Concat', dims.map((d, k) => (typeof d === 'number' ? c.ints([d]) : dimOf(c, c.inputs[1]!, map[k]!))), { axis: 0 })[0]!;
-    c.emit('Expand', [c.inputs[0]!, target], {}, c.outputs);
-  },
-  kernel: ([l], _a, [out]) => {
-    const idx = broadcastIndex(l!.shape, out!.shape as number[]);
-    return [gather(l!, out!.shape as number[], (_i, f) => idx[f]!)];
-  },
-  // rhs only lends its shape (MXNet gives it zeros; here: no gradient).
-  grad: linearGrad((F, { inputs: [lhs] }, g) => F.reduceSumLike(g, lhs!)),
-});
 
 // ---------------------------------------------------------------- dtypes and fills
 
@@ -843,9 +405,5 @@ export const SHAPE_OPS = {
   reshape, Reshape: reshape, reshapeLike,
   transpose, expandDims, squeeze,
   flatten, Flatten: flatten,
-  concat, Concat: concat, stack,
-  split, SliceChannel: split,
-  tile, repeat, broadcastTo, broadcastLike,
   cast, Cast: cast, zerosLike, onesLike,
-  ...INDEX_OPS,
 } as const;

@@ -17,7 +17,7 @@ import { mulDims, normAxis } from './dims.js';
 import { OpError } from './errors.js';
 import { alloc, dimOf } from './index-ops.js';
 import { fromF64, toF64 } from './kernels.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** What topk returns. */
 export type RetTyp = 'value' | 'indices' | 'both' | 'mask';
@@ -173,7 +173,7 @@ function kernelTopk(op: string, x: HostTensor, a: TopkA, outs: TensorType[]): Ho
  * at the positions `idx` they came from, zeros elsewhere: the one-hot
  * encoding of the indices weighted by `g`, summed over the selection.
  */
-function scatterBack(op: string, F: FOps, g: Tensor, idx: Tensor, x: Tensor, t: TensorType, p: Plan): Tensor {
+function scatterBack(op: string, F: GradOps, g: GradTensor, idx: GradTensor, x: GradTensor, t: TensorType, p: Plan): GradTensor {
   if (typeof p.n !== 'number') throw new OpError(op, `cannot differentiate: the gradient needs the size of the sorted axis, which is symbolic (${p.n})`, [t]);
   const oh = F.oneHot(idx, p.n, { dtype: t.dtype });
   const spread = F.sum(F.mul(F.expandDims(g, -1), oh), { axis: p.ax });
@@ -192,7 +192,7 @@ function gradTopk(op: string): GradRule {
     if ((a.retTyp !== 'value' && a.retTyp !== 'both') || !gs[0]) return [F.zerosLike(x!)];
     const p = plan(op, inTypes, a);
     const idx = a.retTyp === 'both' ? outputs[1]! : F.topk(x!, { axis: a.axis, k: a.k, retTyp: 'indices', isAscend: a.isAscend, dtype: 'int64' });
-    return [scatterBack(op, F, gs[0], idx as Tensor, x!, t, p)];
+    return [scatterBack(op, F, gs[0], idx as GradTensor, x!, t, p)];
   };
 }
 

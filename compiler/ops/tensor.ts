@@ -1,14 +1,16 @@
 /**
- * The tensor type operators are written against when either backend may
- * run them: gradient rules (F = nd on the eager tape, F = sym in gradient
- * graphs) and `hybridForward`. NDArray and Symbol both provide it.
+ * The tensor type user code is written against when either backend may run
+ * it (`hybridForward`, optimizer updates, losses): every operator method on
+ * top of `GradTensor`, the part gradient rules see. NDArray and Symbol both
+ * implement it.
  */
 import type { DType } from '../../runtime/dtypes.js';
 import type { Dim } from '../ir/types.js';
 import type { MethodsOf, OpsOf } from './call.js';
+import type { GradTensor } from './grad-ops.js';
 
 /** An NDArray when eager, a Symbol while traced: both have these members. */
-export interface Tensor extends MethodsOf<Tensor> {
+export interface Tensor extends MethodsOf<Tensor>, GradTensor {
   readonly shape: Dim[];
   readonly dtype: DType;
   readonly ndim: number;

@@ -6,12 +6,12 @@
  * nodes and detaching the ones no longer reached).
  */
 import type { HostTensor } from '../../runtime/tensor.js';
-import type { Graph } from '../ir/graph.js';
+import { replaceAllUses, type Graph } from '../ir/graph.js';
 import { Node, type Attrs, type AttrValue } from '../ir/node.js';
 import { formatType, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { withScope } from '../ops/errors.js';
-import { inferOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { PassContext } from './pass.js';
 
@@ -43,14 +43,7 @@ export class Rewriter {
 
   /** Every use of `old` in this graph's nodes and outputs now reads `nu`. */
   replace(old: Value, nu: Value): void {
-    if (old === nu) return;
-    for (const n of [...new Set(old.uses)]) {
-      if (!this.nodes.has(n)) continue;
-      n.inputs.forEach((v, i) => {
-        if (v === old) n.setInput(i, nu);
-      });
-    }
-    for (const o of this.graph.outputs) if (o.value === old) o.value = nu;
+    replaceAllUses(old, nu, { graph: this.graph, within: (n) => this.nodes.has(n) });
   }
 
   /** The graph's nodes reading `v` (each once). */

@@ -18,7 +18,7 @@
 import type { Node } from '../ir/node.js';
 import { formatType } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
-import { inferOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { Pass, PassContext } from './pass.js';
 import { allEqual, constData, producerOf, Rewriter, sameType } from './rewrite.js';

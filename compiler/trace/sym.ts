@@ -6,7 +6,7 @@ import { checkDType, type DType } from '../../runtime/dtypes.js';
 import type { Shape } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { makeOps } from '../ops/call.js';
-import { Symbol, evalSymbols, symApply } from './symbol.js';
+import { Symbol, symApply } from './symbol.js';
 
 /** Options of `sym.var`. */
 export interface VarOptions {
@@ -38,4 +38,4 @@ export function variable(name: string, options: VarOptions = {}): Symbol {
 /** The symbolic operator functions. */
 export const symOps = makeOps<Symbol>(symApply);
 
-export { Symbol, evalSymbols };
+export { Symbol };

@@ -6,19 +6,18 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { checkDType } from '../../runtime/dtypes.js';
-import type { HostTensor } from '../../runtime/tensor.js';
-import { Graph } from '../ir/graph.js';
+import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
+import { cloneGraph, Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { installMethods, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import { outputArity, type OpDef } from '../ops/define.js';
 import { currentScope, OpError } from '../ops/errors.js';
-import { executeOp, inferOp } from '../ops/execute.js';
-import { scalarTensor } from '../onnx/emit.js';
+import { executeOp } from '../ops/execute.js';
+import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
-import { compileGraph, type Runner } from '../compile.js';
-import { count } from '../../runtime/profiler.js';
+import type { Tensor } from '../ops/tensor.js';
 import { retypeGraph as retype } from './retype.js';
 import { tensorFactory } from './tensor-like.js';
 
@@ -43,7 +42,7 @@ export class DataDependentError extends Error {
  * y.shape; // ['N', 2]
  * ```
  */
-export class Symbol {
+export class Symbol implements Tensor {
   readonly value: Value;
 
   constructor(value: Value) {
@@ -114,7 +113,7 @@ export class Symbol {
   inferShape(shapes: Record<string, Shape | TensorType>): { args: Record<string, Shape>; outs: Shape[] } {
     const g = graphOf(this);
     const types = bindTypes(g, shapes);
-    const copy = cloneForTypes(g);
+    const copy = cloneGraph(g);
     retype(copy, types);
     return {
       args: Object.fromEntries(copy.inputs.map((v) => [v.name, v.type.shape])),
@@ -130,7 +129,8 @@ export class Symbol {
    * ```
    */
   eval(bindings: Record<string, unknown>): unknown {
-    return evalSymbols([this], bindings)[0];
+    if (!evaluator) throw new Error("Symbol.eval: no compiler is loaded (import 'gluonc' or 'gluonc/compiler', whose entry points provide it)");
+    return evaluator([this], bindings)[0];
   }
 
   toString(): string {
@@ -180,73 +180,24 @@ function bindTypes(g: Graph, shapes: Record<string, Shape | TensorType | HostTen
   return out;
 }
 
-/** A structural copy of a graph (new values and nodes), so re-typing leaves the original alone. */
-export function cloneForTypes(g: Graph): Graph {
-  const map = new Map<Value, Value>();
-  const get = (v: Value): Value => map.get(v) ?? v;
-  const inputs = g.inputs.map((v) => {
-    const c = Value.input(v.name, v.type);
-    c.known = v.known;
-    map.set(v, c);
-    return c;
-  });
-  for (const n of g.nodes) {
-    const c = Node.create(n.op, n.inputs.map(get), n.attrs, n.outputs.map((o) => o.type), n.scope);
-    n.outputs.forEach((o, i) => map.set(o, c.outputs[i]!));
-  }
-  return Graph.fromOutputs(inputs, g.outputs.map((o) => ({ name: o.name, value: get(o.value) })));
-}
+/** How `Symbol.eval` compiles and runs symbols: the compile layer's `evalSymbols`, set by the package entry points. Example: `const run: SymbolEvaluator = evalSymbols`. */
+export type SymbolEvaluator = (outs: Symbol[], bindings: Record<string, unknown>) => unknown[];
 
-/** Compiled signatures kept per symbol. */
-const EVAL_CACHE_SIZE = 8;
-const evalCache = new WeakMap<Value, Map<string, { graph: Graph; run: Runner }>>();
+let evaluator: SymbolEvaluator | null = null;
 
 /**
- * Compiles and runs several symbols together for the given bindings; returns
- * eager tensors. The compiled session is cached per input signature.
+ * Gives `Symbol.eval` the function that compiles and runs symbols (the
+ * tracing layer sits below the compiler, so it cannot import it); returns
+ * the previous one. The package entry points call it once.
+ *
+ * ```ts
+ * setSymbolEvaluator(evalSymbols);
+ * ```
  */
-export function evalSymbols(outs: Symbol[], bindings: Record<string, unknown>): unknown[] {
-  const f = tensorFactory();
-  const perOut = outs.length === 1 ? evalCache.get(outs[0]!.value) ?? new Map<string, { graph: Graph; run: Runner }>() : null;
-  const hostsOf = (g: Graph): Record<string, HostTensor> => {
-    const hosts: Record<string, HostTensor> = {};
-    for (const v of g.inputs) {
-      const b = bindings[v.name];
-      if (b === undefined) throw new Error(`eval: variable '${v.name}' is not bound`);
-      hosts[v.name] = f.isTensor(b) ? f.host(b) : (b as HostTensor);
-    }
-    for (const k of Object.keys(bindings)) {
-      if (!g.inputs.some((v) => v.name === k)) throw new Error(`eval: no variable named '${k}'`);
-    }
-    return hosts;
-  };
-  const sig = Object.keys(bindings)
-    .sort()
-    .map((k) => {
-      const b = bindings[k];
-      const h = f.isTensor(b) ? f.host(b) : (b as HostTensor);
-      return `${k}:${h?.dtype}[${h?.shape}]`;
-    })
-    .join(';');
-  let entry = perOut?.get(sig);
-  if (entry) count('cacheHits');
-  else {
-    const graph = graphOf(...outs);
-    const hosts = hostsOf(graph);
-    const run = compileGraph(graph, Object.fromEntries(Object.entries(hosts).map(([k, h]) => [k, { dtype: h.dtype, shape: h.shape }])));
-    entry = { graph, run };
-    if (perOut) {
-      if (perOut.size >= EVAL_CACHE_SIZE) {
-        const [oldSig, old] = perOut.entries().next().value as [string, { run: Runner }];
-        perOut.delete(oldSig);
-        old.run.session.close();
-      }
-      perOut.set(sig, entry);
-      evalCache.set(outs[0]!.value, perOut);
-    }
-  }
-  const res = entry.run(hostsOf(entry.graph));
-  return entry.graph.outputs.map((o) => f.wrap(res[o.name]!));
+export function setSymbolEvaluator(fn: SymbolEvaluator | null): SymbolEvaluator | null {
+  const old = evaluator;
+  evaluator = fn;
+  return old;
 }
 
 /** Runs an operator on symbols: the `apply` of the `sym` backend. */

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { rmSync } from 'node:fs';
+import net from 'node:net';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { onnx as OnnxNs } from 'onnx-proto';
 import { loadModel, serve, type Model, type ServeHandle } from '../../runtime/index.js';
 import { mlpArtifact } from '../helpers/mlp-artifact.js';
 import { startServeProcess } from '../helpers/serve-process.js';
@@ -129,6 +133,47 @@ describe('runtime/serve', () => {
       assert.equal((await request(`${m}/infer`, { body: inferBody([row(0)]) })).status, 200);
     });
 
+    it('KServe paths: only version 1 exists, an unknown path under the model is "unknown path", deep nesting is a 400', async () => {
+      const body = inferBody([row(0)]);
+      const cases: [string, { method?: string; body?: string }, number, RegExp][] = [
+        [`${m}/versions/2/infer`, { body }, 404, /model 'mlp' has no version '2' \(its only version is 1\)/],
+        [`${m}/versions/2`, {}, 404, /model 'mlp' has no version '2'/],
+        [`${m}/versions/2/ready`, {}, 404, /model 'mlp' has no version '2'/],
+        [`${m}/versions/1/nope`, {}, 404, /unknown path \/v2\/models\/mlp\/versions\/1\/nope \(model 'mlp' answers GET \/v2\/models\/mlp, GET \/v2\/models\/mlp\/ready, POST \/v2\/models\/mlp\/infer, GET \/v2\/models\/mlp\/stats\)/],
+        [`${m}/infer/extra`, { body }, 404, /unknown path \/v2\/models\/mlp\/infer\/extra/],
+        [`${m}/versions/`, {}, 404, /unknown path/],
+        [`${m}/stats`, { body }, 405, /POST \/v2\/models\/mlp\/stats is not allowed \(use GET\)/],
+        // 40,000 levels of nesting: a 400 naming the problem, not a stack overflow.
+        [`${m}/infer`, { body: `{"inputs":[{"name":"x","shape":[1,784],"datatype":"FP32","data":${'['.repeat(40_000)}1${']'.repeat(40_000)}}]}` }, 400, /input 'x': "data" is nested deeper than the rank of "shape" \(2\)/],
+      ];
+      for (const [url, o, status, pattern] of cases) {
+        const r = await request(url, o);
+        assert.equal(r.status, status, `${url}: ${r.body.toString()}`);
+        assert.match(String(r.json()['error']), pattern, url);
+      }
+      // Nesting as deep as the rank is row-major data.
+      const nested = await request(`${m}/versions/1/infer`, { body: JSON.stringify({ inputs: [{ name: 'x', shape: [2, 784], datatype: 'FP32', data: [row(5), row(6)] }] }) });
+      close(outputsOf(nested)[0]!.data, expected([row(5), row(6)]), 'nested rows');
+    });
+
+    it('per-model statistics (Triton\'s statistics extension)', async () => {
+      const before = (await request(`${m}/stats`)).json() as { model_stats: { inference_count: number; execution_count: number; inference_stats: { success: { count: number; ns: number }; fail: { count: number } } }[] };
+      await request(`${m}/infer`, { body: inferBody([row(1), row(2), row(3)]) });
+      await request(`${m}/infer`, { body: '{}' });
+      const r = await request(`${m}/versions/1/stats`);
+      assert.equal(r.status, 200);
+      const [after] = (r.json() as typeof before).model_stats;
+      const [was] = before.model_stats;
+      assert.deepEqual(Object.keys(after!), ['name', 'version', 'last_inference', 'inference_count', 'execution_count', 'inference_stats']);
+      assert.equal(after!.inference_count - was!.inference_count, 3, 'rows run');
+      assert.equal(after!.execution_count - was!.execution_count, 1, 'model runs');
+      assert.equal(after!.inference_stats.success.count - was!.inference_stats.success.count, 1);
+      assert.equal(after!.inference_stats.fail.count - was!.inference_stats.fail.count, 1);
+      assert.ok(after!.inference_stats.success.ns > was!.inference_stats.success.ns);
+      assert.deepEqual((await request(`${s.url}/v2/models/stats`)).json(), r.json(), 'all models (here one)');
+      assert.deepEqual((await request(`${s.url}/v2`)).json()['extensions'], ['binary_tensor_data', 'statistics']);
+    });
+
     it('/metrics in Prometheus text format', async () => {
       const r = await request(`${s.url}/metrics`);
       assert.equal(r.status, 200);
@@ -143,6 +188,44 @@ describe('runtime/serve', () => {
       assert.match(text, /^gluonc_batch_size_count [1-9]\d*$/m);
       assert.match(text, /^gluonc_queue_depth 0$/m);
     });
+  });
+
+  it('slow and idle clients are bounded: header timeout (408), request timeout, connection cap', async () => {
+    const raw = (port: number, data: string | null): Promise<{ text: string; how: string }> =>
+      new Promise((resolve) => {
+        const c = net.connect(port, '127.0.0.1');
+        let text = '';
+        c.on('data', (d: Buffer) => (text += d.toString()));
+        c.on('end', () => resolve({ text, how: 'end' }));
+        c.on('error', (e: NodeJS.ErrnoException) => resolve({ text, how: e.code ?? 'error' }));
+        if (data !== null) c.write(data);
+      });
+    const slow = await serve(file, { port: 0, headersTimeoutMs: 200, requestTimeoutMs: 400 });
+    try {
+      // Headers that never finish, and a body that never arrives: 408 and the connection closed.
+      const slowHeaders = await raw(slow.port, 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\n');
+      assert.match(slowHeaders.text, /^HTTP\/1\.1 408 /);
+      assert.match(slowHeaders.text, /did not arrive within the time limit/);
+      const slowBody = await raw(slow.port, 'POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{');
+      assert.match(slowBody.text, /^HTTP\/1\.1 408 /);
+    } finally {
+      await slow.close();
+    }
+    const capped = await serve(file, { port: 0, maxConnections: 2 });
+    try {
+      // Two idle connections fill the cap; a third is closed at once, without an answer.
+      const held = [net.connect(capped.port, '127.0.0.1'), net.connect(capped.port, '127.0.0.1')];
+      await Promise.all(held.map((c) => new Promise((r) => c.once('connect', r))));
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await raw(capped.port, 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal(third.text, '');
+      held.forEach((c) => c.destroy());
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await request(`${capped.url}/v2/health/live`)).status, 200);
+    } finally {
+      await capped.close();
+    }
+    await assert.rejects(serve(file, { port: 0, maxConnections: 0 }), /maxConnections must be a positive integer, got 0/);
   });
 
   it('dynamic batching merges concurrent requests and answers each with its own rows', async () => {
@@ -219,82 +302,90 @@ describe('runtime/serve', () => {
     await assert.rejects(request(`${s.url}/v2/health/live`), /ECONNREFUSED/);
   });
 
-  it('SIGTERM under load loses no accepted request; a restarted server answers the rest', async function () {
-    this.timeout(120_000);
-    const TOTAL = 600;
-    // A 50 ms batch window keeps requests queued, so SIGTERM finds accepted requests not yet answered.
-    const first = await startServeProcess(file, ['--batch-window', '50']);
-    const port = new URL(first.url).port;
-    let url = `${first.url}/infer`;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    const seen = { ok: 0, busy: 0, connection: 0 };
-    const other: string[] = [];
+  it('a run failing inside onnxruntime is a 500 naming it, and onnxruntime prints nothing on its own', async function () {
+    this.timeout(60_000);
+    const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
+    const vi = (name: string): OnnxNs.IValueInfoProto => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } });
+    const reshape = path.join(dir, 'reshape.onnx');
+    writeFileSync(reshape, onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'g', node: [{ opType: 'Reshape', input: ['x', 's'], output: ['y'] }], input: [vi('x')], output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }], initializer: [{ name: 's', dataType: 7, dims: [1], int64Data: [5] }] },
+    }).finish());
+    const child = await startServeProcess(reshape, ['--no-batching']);
+    const r = await request(`${child.url}/infer`, { body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }) });
+    assert.equal(r.status, 500);
+    assert.match(String(r.json()['error']), /^inference failed: .*Reshape/);
+    child.proc.kill('SIGTERM');
+    assert.equal(await child.exited, 0);
+    assert.doesNotMatch(child.stderr(), /\[E:onnxruntime|\x1b\[/, child.stderr());
+  });
+
+  it('SIGTERM under load: every request that reached the server is answered (200 or 503 + Connection: close), no connection is reset, exit 0', async function () {
+    this.timeout(180_000);
+    const TOTAL = 2000;
+    const CLIENTS = 64;
+    // A 20 ms batch window keeps requests queued, so SIGTERM finds accepted requests not yet answered.
+    const server = await startServeProcess(file, ['--batch-window', '20']);
+    const url = `${server.url}/infer`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+    // An idle keep-alive connection opened before the signal: it must be ended with a FIN, not reset.
+    const idle = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    const idleEnd = new Promise<string>((resolve) => {
+      let text = '';
+      idle.on('data', (c: Buffer) => (text += c.toString()));
+      idle.on('end', () => resolve(`end after ${text.split('HTTP/1.1').length - 1} response(s)`));
+      idle.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+    });
+    idle.write('GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    const seen = { ok: 0, busy: 0, refused: 0 };
+    const resets: string[] = [];
     let next = 0;
-    let killed = false;
-    const done = new Set<number>();
+    let signalled = false;
     const client = async (): Promise<void> => {
       while (next < TOTAL) {
         const k = next++;
-        for (let attempt = 0; ; attempt++) {
-          if (attempt > 400) throw new Error(`request ${k} never got an answer`);
-          let r: Reply;
-          try {
-            r = await request(url, { body: inferBody([row(k)]), agent });
-          } catch (e) {
-            // Not accepted: the connection was refused or closed before the request was read.
-            const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-            if (!['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'socket hang up'].includes(code)) other.push(String(code));
-            seen.connection++;
-            await new Promise((res) => setTimeout(res, 20));
-            continue;
-          }
-          if (r.status === 503) {
-            assert.match(String(r.json()['error']), /shutting down|busy/);
-            seen.busy++;
-            await new Promise((res) => setTimeout(res, 20));
-            continue;
-          }
-          assert.equal(r.status, 200, r.body.toString());
-          close(outputsOf(r)[0]!.data, expected([row(k)]), `request ${k}`);
-          seen.ok++;
-          done.add(k);
-          if (seen.ok === 150 && !killed) {
-            killed = true;
-            first.proc.kill('SIGTERM');
-          }
-          break;
+        let r: Reply;
+        try {
+          r = await request(url, { body: inferBody([row(k)]), agent });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+          // Refused: the request never reached the server (it stopped listening).
+          if (code === 'ECONNREFUSED') seen.refused++;
+          else resets.push(`request ${k}: ${code}`);
+          return;
+        }
+        if (r.status === 503) {
+          assert.match(String(r.json()['error']), /the server is shutting down/);
+          assert.equal(r.headers['connection'], 'close');
+          seen.busy++;
+          return; // a client told the server is going away stops sending to it
+        }
+        assert.equal(r.status, 200, r.body.toString());
+        close(outputsOf(r)[0]!.data, expected([row(k)]), `request ${k}`);
+        seen.ok++;
+        if (seen.ok === TOTAL / 4 && !signalled) {
+          signalled = true;
+          // Mid batch window: the other clients' next requests are queued when the signal lands.
+          setTimeout(() => server.proc.kill('SIGTERM'), 10);
         }
       }
     };
-    const restart = (async () => {
-      const code = await first.exited;
-      assert.equal(code, 0, `the first server exits cleanly after SIGTERM; stderr:\n${first.stderr()}`);
-      const second = await startServeProcess(file, ['--port', port]);
-      url = `${second.url}/infer`;
-      return second;
-    })();
-    await Promise.all(Array.from({ length: 16 }, client));
-    const second = await restart;
-    second.proc.kill('SIGTERM');
-    assert.equal(await second.exited, 0);
+    await Promise.all(Array.from({ length: CLIENTS }, client));
+    const code = await server.exited;
     agent.destroy();
-
-    assert.deepEqual(other, [], 'only connection-level refusals besides answers');
-    assert.equal(done.size, TOTAL);
-    // Each server answered every request it received, and the client got every one of those answers.
-    const counts = (stderr: string) => {
-      const m = /received (\d+) infer requests, answered (\d+) with outputs, (\d+) with 503, (\d+) with other errors/.exec(stderr);
-      assert.ok(m, `a shutdown summary in:\n${stderr}`);
-      return m.slice(1).map(Number);
-    };
-    const [r1, ok1, busy1, err1] = counts(first.stderr());
-    const [r2, ok2, busy2, err2] = counts(second.stderr());
-    assert.equal(r1, ok1! + busy1! + err1!, 'the first server answered every request it received');
-    assert.equal(r2, ok2! + busy2! + err2!, 'the second server answered every request it received');
-    assert.equal(err1! + err2!, 0);
-    assert.equal(ok1! + ok2!, seen.ok);
-    assert.equal(busy1! + busy2!, seen.busy);
-    const atSignal = Number(/SIGTERM: finishing (\d+) accepted requests/.exec(first.stderr())?.[1]);
-    assert.ok(atSignal > 0, `SIGTERM came with accepted requests in flight (${atSignal})`);
+    assert.equal(code, 0, `the server exits 0 after SIGTERM; stderr:\n${server.stderr()}`);
+    assert.deepEqual(resets, [], 'no request was reset or left unanswered');
+    assert.equal(await idleEnd, 'end after 1 response(s)', 'the idle keep-alive connection was ended gracefully');
+    const m = /received (\d+) infer requests, answered (\d+) with outputs, (\d+) with 503, (\d+) with other errors/.exec(server.stderr());
+    assert.ok(m, `a shutdown summary in:\n${server.stderr()}`);
+    const [received, ok, busy, other] = m.slice(1).map(Number);
+    assert.equal(received, ok! + busy! + other!, 'the server answered every request it received');
+    assert.equal(other, 0);
+    assert.equal(ok, seen.ok, 'every 200 the server sent reached its client');
+    assert.equal(busy, seen.busy, 'every 503 the server sent reached its client');
+    assert.ok(seen.busy + seen.refused > 0 && seen.ok < TOTAL, `the signal came midway (${JSON.stringify(seen)})`);
+    const atSignal = Number(/SIGTERM: finishing (\d+) accepted requests/.exec(server.stderr())?.[1]);
+    assert.ok(atSignal > 0, `SIGTERM came with accepted requests in flight (${atSignal}):\n${server.stderr()}`);
   });
 });

@@ -92,5 +92,5 @@ export function applyWeighting(F: F, loss: Tensor, weight: number | null | undef
  * ```
  */
 export function optionalTensor(x: unknown): Tensor | undefined {
-  return x instanceof NDArray || isSymbol(x) ? (x as unknown as Tensor) : undefined;
+  return x instanceof NDArray || isSymbol(x) ? x : undefined;
 }

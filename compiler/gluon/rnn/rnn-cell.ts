@@ -123,7 +123,7 @@ export abstract class RecurrentCell extends HybridBlock {
     const list = Array.isArray(inputs);
     const first = (list ? inputs[0] : inputs) as Tensor | undefined;
     if (!first) throw new Error(`${name}.unroll: no inputs`);
-    const F = (isSymbol(first) ? symOps : ndOps) as unknown as F;
+    const F: F = isSymbol(first) ? symOps : ndOps;
     let steps: Tensor[];
     if (list) steps = inputs as Tensor[];
     else {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { nd, sym, gluon, optimizer, profiler } from 'gluonc';
-import { evalSymbols, graphOf } from '../../../compiler/trace/symbol.js';
+import { evalSymbols } from '../../../compiler/compile.js';
+import { graphOf } from '../../../compiler/trace/symbol.js';
 import { assertClose } from '../../helpers/compare.js';
 
 type NDArray = nd.NDArray;

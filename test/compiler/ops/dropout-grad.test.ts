@@ -10,7 +10,8 @@ import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import type { GradCtx } from '../../../compiler/ops/define.js';
 import { Dropout, type DropoutOptions } from '../../../compiler/ops/nn.js';
 import type { Tensor } from '../../../compiler/ops/tensor.js';
-import { evalSymbols, type Symbol } from '../../../compiler/trace/symbol.js';
+import { evalSymbols } from '../../../compiler/compile.js';
+import { type Symbol } from '../../../compiler/trace/symbol.js';
 
 const vals = (y: NDArray): number[] => Array.from(y.data() as Float32Array);
 

@@ -11,16 +11,19 @@ import { nd, sym } from 'gluonc';
 import { NDArray, isNDArray } from '../../../compiler/engine/ndarray.js';
 import { parseCall } from '../../../compiler/ops/call.js';
 import type { GradCtx, OpDef } from '../../../compiler/ops/define.js';
-import { executeOp, inferOp, setKernelThreshold } from '../../../compiler/ops/execute.js';
+import { executeOp, setKernelThreshold } from '../../../compiler/ops/execute.js';
+import { inferOp } from '../../../compiler/ops/infer.js';
 import { allOps } from '../../../compiler/ops/registry.js';
-import type { Tensor } from '../../../compiler/ops/tensor.js';
 import { Node } from '../../../compiler/ir/node.js';
-import { evalSymbols, Symbol } from '../../../compiler/trace/symbol.js';
+import { Value } from '../../../compiler/ir/value.js';
+import { evalSymbols } from '../../../compiler/compile.js';
+import { Symbol } from '../../../compiler/trace/symbol.js';
 import { isFloat, type DType } from '../../../runtime/dtypes.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 import type { Sample } from './case.js';
 import { CASES } from './cases/index.js';
+import { seedNote } from '../../helpers/seed.js';
 import { makeInput, rand, SEED } from './sample.js';
 
 const MAX_SAMPLES = 4;
@@ -54,7 +57,7 @@ function inputsFor(def: OpDef, s: Sample, args: unknown[]): { xs: NDArray[]; att
   throw new Error('unreachable');
 }
 
-describe(`gradients (input seed ${SEED})`, () => {
+describe(`gradients (input ${seedNote(SEED)})`, () => {
   let old = 0;
   before(() => (old = setKernelThreshold(Infinity)));
   after(() => setKernelThreshold(old));
@@ -72,16 +75,17 @@ describe(`gradients (input seed ${SEED})`, () => {
           const args = s.args ?? [];
           const { xs, attrs, outs } = inputsFor(def, s, args);
           const wide = xs.some((x) => x.dtype === 'float64');
-          const what = (m: string) => `${def.name} ${s.label ?? `sample ${k}`} (seed ${SEED}): ${m}`;
+          const what = (m: string) => `${def.name} ${s.label ?? `sample ${k}`} (${seedNote(SEED)}): ${m}`;
           const gs = outs.map((o) => (isFloat(o.dtype) ? randomLike(o) : null));
           const ctx: GradCtx = {
-            inputs: xs as unknown as Tensor[],
-            outputs: outs.map((o) => new NDArray(o)) as unknown as Tensor[],
+            inputs: xs,
+            outputs: outs.map((o) => new NDArray(o)),
             attrs,
             inTypes: xs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
             outTypes: outs.map((o) => ({ dtype: o.dtype, shape: o.shape })),
+            constant: (data) => new NDArray(data),
           };
-          const grads = def.grad!(nd as never, ctx, gs as unknown as Tensor[]) as (NDArray | null)[];
+          const grads = def.grad!(nd, ctx, gs) as (NDArray | null)[];
           assert.equal(grads.length, xs.length, what(`the rule returned ${grads.length} gradients for ${xs.length} inputs`));
           const phi = (i: number, dx: NDArray, t: number): number => {
             const moved = xs.map((x, j) => (j === i ? nd.add(x, nd.mul(dx, t)) : x));
@@ -116,8 +120,8 @@ describe(`gradients (input seed ${SEED})`, () => {
           // The node being differentiated, built as tracing would build it (same normalized attributes).
           const node = Node.create(def.name, vars.map((v) => v.value), attrs, ctx.outTypes);
           const symOuts = node.outputs.map((o) => new Symbol(o));
-          const symCtx: GradCtx = { ...ctx, inputs: vars as unknown as Tensor[], outputs: symOuts as unknown as Tensor[] };
-          const symGrads = def.grad!(sym as never, symCtx, gvars as unknown as Tensor[]) as (Symbol | NDArray | null)[];
+          const symCtx: GradCtx = { ...ctx, inputs: vars, outputs: symOuts, constant: (data) => new Symbol(Value.constant(data)) };
+          const symGrads = def.grad!(sym, symCtx, gvars) as (Symbol | NDArray | null)[];
           const bindings: Record<string, unknown> = {};
           xs.forEach((x, i) => (bindings[`x${i}`] = x));
           gs.forEach((g, j) => g && (bindings[`g${j}`] = g));

@@ -16,6 +16,7 @@ import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs, type NumpyResult } from '../../helpers/numpy.js';
 import type { OpCase, Sample } from './case.js';
 import { CASES } from './cases/index.js';
+import { seedNote } from '../../helpers/seed.js';
 import { callOp, makeInput, SEED } from './sample.js';
 
 function hostOf(x: NDArray | NDArray[]): HostTensor[] {
@@ -55,7 +56,7 @@ before(function () {
   withRef.forEach((p, i) => (p.ref = refs[i]));
 });
 
-describe(`operators (input seed ${SEED})`, () => {
+describe(`operators (input ${seedNote(SEED)})`, () => {
   it('every operator has a table entry with samples', () => {
     const covered = new Set(CASES.map((c) => c.op));
     const missing = allOps().map((d) => d.name).filter((n) => !covered.has(n));
@@ -75,7 +76,7 @@ describe(`operators (input seed ${SEED})`, () => {
           const { c, s } = p;
           const rtol = c.rtol ?? 1e-4;
           const atol = c.atol ?? 1e-5;
-          const what = (path: string) => `${c.op} ${title} (${path}, seed ${SEED})`;
+          const what = (path: string) => `${c.op} ${title} (${path}, ${seedNote(SEED)})`;
           // Eager: kernel path and one-node-session path.
           const results: [string, HostTensor[]][] = [];
           const old = setKernelThreshold(Infinity);

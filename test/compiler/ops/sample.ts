@@ -1,11 +1,12 @@
-/** Random inputs for the operator table (fresh each run; the seed is printed in test titles). */
+/** Random inputs for the operator table (fresh each run; the seed is printed in test titles and `GLUONC_TEST_SEED` replays it). */
 import { nd } from 'gluonc';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { getOp } from '../../../compiler/ops/registry.js';
+import { TEST_SEED } from '../../helpers/seed.js';
 import type { InputSpec } from './case.js';
 
-/** This run's input seed. */
-export const SEED = (Date.now() ^ 0x5bd1e995) >>> 0;
+/** This run's input seed (`GLUONC_TEST_SEED` when set). */
+export const SEED = TEST_SEED;
 let state = SEED;
 
 /** A uniform draw in [0, 1) from the run's seeded stream. */

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
-import { concat, stack } from '../../../compiler/ops/shape.js';
+import { concat, stack } from '../../../compiler/ops/join-split.js';
 
 describe('shape operator errors', () => {
   const x = nd.array([[1, 2, 3], [4, 5, 6]]);

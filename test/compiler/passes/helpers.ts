@@ -6,17 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { compileGraph } from '../../../compiler/compile.js';
-import { Graph } from '../../../compiler/ir/graph.js';
+import { cloneGraph, Graph } from '../../../compiler/ir/graph.js';
 import { Node, type Attrs } from '../../../compiler/ir/node.js';
 import { printGraph } from '../../../compiler/ir/printer.js';
 import type { DType, Shape, TensorType } from '../../../compiler/ir/types.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { verifyGraph } from '../../../compiler/ir/verify.js';
-import { inferOp } from '../../../compiler/ops/execute.js';
+import { inferOp } from '../../../compiler/ops/infer.js';
 import { getOp } from '../../../compiler/ops/registry.js';
 import type { Pass, PassContext } from '../../../compiler/passes/pass.js';
 import { inferNode } from '../../../compiler/passes/pipeline.js';
-import { cloneForTypes } from '../../../compiler/trace/symbol.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 
@@ -62,7 +61,7 @@ export function runPass(pass: Pass, g: Graph, ctx: PassContext): { graph: Graph;
 
 /** A structural copy whose parameters and constants are shared (passes never modify them). */
 export function copyGraph(g: Graph): Graph {
-  return cloneForTypes(g);
+  return cloneGraph(g);
 }
 
 /** Random feeds for the inputs of `g` (concrete shapes; symbolic dimensions become `dims[name]` or 3). */

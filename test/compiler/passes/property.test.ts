@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { printGraph } from '../../../compiler/ir/printer.js';
 import type { PassContext } from '../../../compiler/passes/pass.js';
 import { PIPELINE, runPipeline } from '../../../compiler/passes/pipeline.js';
+import { SEED_ENV, seedNote, TEST_SEED } from '../../helpers/seed.js';
 import { assertSameResults, copyGraph, evaluate, feedsFor, runPass } from './helpers.js';
 import { buildGraph, instrArb, shapeArb } from './random-graph.js';
 
@@ -20,7 +21,7 @@ const CONTEXTS: [string, PassContext][] = [
   ['inference -O3', { mode: 'inference', foldParams: true }],
 ];
 
-describe('passes: property (random graphs keep their results through every pass)', function () {
+describe(`passes: property (random graphs keep their results through every pass; ${seedNote()})`, function () {
   this.timeout(120000);
 
   it('every pass and the whole pipeline preserve results, and the verifier accepts their output', () => {
@@ -47,8 +48,8 @@ describe('passes: property (random graphs keep their results through every pass)
         }
         checked++;
       }),
-      // PASS_SEED=<seed> repeats a failing run.
-      { numRuns: 50, ...(process.env['PASS_SEED'] ? { seed: Number(process.env['PASS_SEED']), verbose: 2 } : {}) },
+      // GLUONC_TEST_SEED=<seed> (printed in the title) repeats a failing run.
+      { numRuns: 50, seed: TEST_SEED | 0, ...(process.env[SEED_ENV] ? { verbose: 2 } : {}) },
     );
     assert.ok(checked > 25, `most random programs make a graph (${checked} of 50)`);
     if (process.env['PASS_STATS']) console.log(checked, Object.fromEntries(changedBy));
