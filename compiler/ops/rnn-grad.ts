@@ -12,7 +12,7 @@
 import type { Attrs } from '../ir/node.js';
 import type { GradCtx } from './define.js';
 import { OpError } from './errors.js';
-import type { F as FOps, Tensor } from './tensor.js';
+import type { GradOps as FOps, GradTensor as Tensor } from './grad-ops.js';
 
 type Kind = 'RNN' | 'LSTM' | 'GRU';
 const GATES: Record<Kind, number> = { RNN: 1, LSTM: 4, GRU: 3 };

@@ -17,12 +17,11 @@
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, TensorType } from '../ir/types.js';
-import { defineOp, type GradCtx, type LowerCtx, type OpDef, type OpSpec, type Tx } from './define.js';
+import { defineOp, type LowerCtx, type OpDef, type OpSpec, type Tx } from './define.js';
 import { sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 import { recurrentGrad } from './rnn-grad.js';
-import type { F as FOps, Tensor } from './tensor.js';
 
 /** The three ONNX recurrent operators. */
 export type RecurrentKind = 'RNN' | 'LSTM' | 'GRU';
@@ -211,7 +210,7 @@ function declare<S>(kind: RecurrentKind, extra: Record<string, string | boolean>
     infer: (types, a) => infer(kind, types, a),
     lower: (c, a) => lower(kind, c, a),
     kernel: (inputs, a, outTypes) => recurrentKernel(kind, inputs, a).map((v, i) => fromF64(outTypes[i]!, v)),
-    grad: (F: FOps, ctx: GradCtx, gs: (Tensor | null)[]) => recurrentGrad(F, kind, ctx, gs),
+    grad: (F, ctx, gs) => recurrentGrad(F, kind, ctx, gs),
   };
   return defineOp<S, RecA>(spec as never);
 }
