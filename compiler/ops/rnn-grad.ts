@@ -54,7 +54,7 @@ export function recurrentGrad(F: FOps, kind: Kind, ctx: GradCtx, gs: (Tensor | n
   const op = `Onnx${kind}`;
   const T = inTypes[0]!.shape[0];
   if (typeof T !== 'number') {
-    throw new OpError(op, `the gradient needs a concrete sequence length (it is unrolled over time), got data shape [${inTypes[0]!.shape.join(', ')}]`, inTypes);
+    throw new OpError(op, `the gradient needs a concrete sequence length (it is unrolled over time; train with a fixed length per compiled step), got data shape [${inTypes[0]!.shape.join(', ')}]`, inTypes);
   }
   const a = attrs as Attrs & { direction: string; activation?: string; linearBeforeReset?: boolean };
   const lstm = kind === 'LSTM';

@@ -194,7 +194,8 @@ export abstract class RecurrentLayer extends HybridBlock {
       return given.length ? out : out[0]!;
     }
     if (typeof steps !== 'number') {
-      throw new Error(`${name}: a ${x.dtype} input needs a known sequence length when tracing (ONNX's recurrent operators take float32 only, so ${x.dtype} layers are unrolled), got shape [${x.shape.join(', ')}]`);
+      const why = this.unrolled ? 'the layer is unrolled (unroll: true)' : `ONNX's recurrent operators take float32 only, so ${x.dtype} layers are unrolled`;
+      throw new Error(`${name}: a ${x.dtype} input needs a known sequence length when tracing (${why}), got shape [${x.shape.join(', ')}]`);
     }
     return unrolledForward(F, { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout }, x, given, lens, p);
   }

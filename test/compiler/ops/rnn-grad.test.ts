@@ -100,6 +100,6 @@ describe('OnnxRNN/OnnxLSTM/OnnxGRU gradient rule: float64 finite differences', (
       outTypes: [],
       constant: () => x,
     };
-    assert.throws(() => recurrentGrad(sym as never, 'RNN', ctx, [null, null]), /OnnxRNN: the gradient needs a concrete sequence length \(it is unrolled over time\), got data shape \[T, 2, 3\]/);
+    assert.throws(() => recurrentGrad(sym as never, 'RNN', ctx, [null, null]), /OnnxRNN: the gradient needs a concrete sequence length \(it is unrolled over time; train with a fixed length per compiled step\), got data shape \[T, 2, 3\]/);
   });
 });
