@@ -3,7 +3,7 @@
  * recurrent layers; gluonc lowers them to ONNX's LSTM operator): embedding,
  * a two-layer LSTM and a dense decoder giving next-word logits at every
  * position. Input: word indices [N, T] (float32, as Gluon's Embedding takes
- * them), any sequence length T.
+ * them); the artifact's T is 35 unless compiled with `--input x:float32[N,T]`.
  */
 import { gluon } from 'gluonc';
 
@@ -35,5 +35,10 @@ export default function build(): LanguageModel {
   return new LanguageModel();
 }
 
-/** One sequence of word indices per example, of any length T. */
-export const inputs = { x: { shape: ['N', 'T'], dtype: 'float32' } };
+/**
+ * One sequence of 35 word indices per example: a fixed length, so that
+ * `gluonc compile --train` can build the training step (its gradient is
+ * unrolled over time). For inference at any length:
+ * `gluonc compile models/lstm.ts --input x:float32[N,T]`.
+ */
+export const inputs = { x: { shape: ['N', config.steps], dtype: 'float32' } };

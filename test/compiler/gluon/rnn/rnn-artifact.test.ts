@@ -96,7 +96,7 @@ describe('recurrent artifacts at any sequence length', () => {
   });
 
   it('a training artifact needs a fixed length: gluonc compile --train with [N, T] fails in one line naming the operator', () => {
-    const r = gluonc(['compile', path.join(ROOT, 'models', 'lstm.ts'), '-o', path.join(dir, 'lm-train.onnx'), '--train']);
+    const r = gluonc(['compile', path.join(ROOT, 'models', 'lstm.ts'), '--input', 'x:float32[N,T]', '-o', path.join(dir, 'lm-train.onnx'), '--train']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^gluonc: '.*lstm\.ts': OnnxLSTM: the gradient needs a concrete sequence length \(it is unrolled over time; train with a fixed length per compiled step\), got data shape \[T, N, 128\]/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
