@@ -1,14 +1,15 @@
 /**
  * A word-level LSTM language model (hybridized: MXNet could not compile
- * recurrent layers; gluonc unrolls them): embedding, a two-layer LSTM and a
- * dense decoder giving next-word logits at every position. Input: word
- * indices [N, 35] (float32, as Gluon's Embedding takes them).
+ * recurrent layers; gluonc lowers them to ONNX's LSTM operator): embedding,
+ * a two-layer LSTM and a dense decoder giving next-word logits at every
+ * position. Input: word indices [N, T] (float32, as Gluon's Embedding takes
+ * them); the artifact's T is 35 unless compiled with `--input x:float32[N,T]`.
  */
 import { gluon } from 'gluonc';
 
 const { nn, rnn } = gluon;
 
-/** The vocabulary size and layer widths. */
+/** The vocabulary size, layer widths, and the sequence length the benchmarks and goldens use. */
 export const config = { vocab: 1000, embed: 64, hidden: 128, layers: 2, steps: 35 };
 
 /** Embedding → LSTM → Dense, batch-major (layout NTC). */
@@ -34,5 +35,10 @@ export default function build(): LanguageModel {
   return new LanguageModel();
 }
 
-/** One sequence of 35 word indices per example. */
+/**
+ * One sequence of 35 word indices per example: a fixed length, so that
+ * `gluonc compile --train` can build the training step (its gradient is
+ * unrolled over time). For inference at any length:
+ * `gluonc compile models/lstm.ts --input x:float32[N,T]`.
+ */
 export const inputs = { x: { shape: ['N', config.steps], dtype: 'float32' } };

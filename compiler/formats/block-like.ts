@@ -32,8 +32,12 @@ export interface FileParameterDict {
   entries(): [string, FileParameter][];
 }
 
-/** The input types of a block's calls, recorded by HybridBlock (see `lastSignature`). */
-export type Signature = { dtype: DType; shape: number[] }[];
+/**
+ * The input types of a block's calls, recorded by HybridBlock (see
+ * `lastSignature`); `varies[k]` is true when dimension k differed between
+ * calls (export keeps it symbolic).
+ */
+export type Signature = { dtype: DType; shape: number[]; varies?: boolean[] }[];
 
 /** A hybrid block as export sees it: traceable, with parameters (the front end's HybridBlock). Example: `block.trace(types)`. */
 export interface TraceableBlock {

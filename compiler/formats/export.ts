@@ -32,7 +32,8 @@ export interface InputSpec {
 export interface ExportOptions {
   /**
    * The inputs by name, in call order. Default: the signature of the block's
-   * last call with dimension 0 made symbolic (`'N'`), named `data` (one
+   * last call with dimension 0 made symbolic (`'N'`), and every dimension
+   * that differed between calls too (`data_dim1`, ...), named `data` (one
    * input) or `data0`, `data1`, ...
    */
   inputs?: Record<string, InputSpec>;
@@ -183,11 +184,10 @@ function resolveInputs(block: HybridBlock, options: ExportOptions, label: string
   if (!sig) {
     throw new Error(`${label}: the block has not been called yet, so its input shapes are unknown; call it once or pass { inputs: { data: { shape: ['N', ...] } } }`);
   }
-  return sig.map((t, i) => ({
-    name: sig.length === 1 ? 'data' : `data${i}`,
-    dtype: t.dtype,
-    shape: t.shape.map((d, k): Dim => (k === 0 ? 'N' : d)),
-  }));
+  return sig.map((t, i) => {
+    const name = sig.length === 1 ? 'data' : `data${i}`;
+    return { name, dtype: t.dtype, shape: t.shape.map((d, k): Dim => (k === 0 ? 'N' : t.varies?.[k] ? `${name}_dim${k}` : d)) };
+  });
 }
 
 function prefixed(label: string, e: unknown): Error {

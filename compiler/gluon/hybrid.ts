@@ -110,7 +110,10 @@ export class HybridBlock extends Block {
     return super.hybridize(active, options as Record<string, unknown>);
   }
 
-  /** The input types of the last call with arrays (what `export` traces with by default). */
+  /**
+   * The input types of the last call with arrays (what `export` traces with by
+   * default), with the dimensions that differed between calls marked `varies`.
+   */
   lastSignature: Signature | null = null;
 
   /**
@@ -151,7 +154,14 @@ export class HybridBlock extends Block {
     const strategy = callStrategy(this, inputs);
     if (strategy === 'trace') return this._traceCall(inputs);
     const arrays = inputs as NDArray[];
-    this.lastSignature = arrays.map((x) => ({ dtype: x.dtype, shape: [...x.shape] }));
+    // Dimensions that differed between calls of the same rank and dtypes stay symbolic on export.
+    const prev = this.lastSignature;
+    const comparable = prev?.length === arrays.length && arrays.every((x, i) => prev[i]!.dtype === x.dtype && prev[i]!.shape.length === x.shape.length);
+    this.lastSignature = arrays.map((x, i) => ({
+      dtype: x.dtype,
+      shape: [...x.shape],
+      varies: x.shape.map((d, k) => comparable && (prev[i]!.varies?.[k] === true || prev[i]!.shape[k] !== d)),
+    }));
     switch (strategy) {
       case 'eager':
         return this._runEager(arrays);

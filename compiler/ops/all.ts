@@ -19,6 +19,7 @@ import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
+import { RNN_OPS } from './rnn.js';
 import { SCATTER_OPS } from './scatter.js';
 import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
@@ -48,6 +49,7 @@ export const OPS = {
   ...GROUP_NORM_OPS,
   ...SORT_OPS,
   ...SEQUENCE_OPS,
+  ...RNN_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -63,6 +63,8 @@ export interface GradOps {
   sin(data: T): T;
   cos(data: T): T;
   sigmoid(data: T): T;
+  tanh(data: T): T;
+  relu(data: T): T;
   erf(data: T): T;
   floor(data: T): T;
   clip(data: T, aMin: number, aMax: number): T;

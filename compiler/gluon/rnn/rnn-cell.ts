@@ -34,6 +34,12 @@ export interface UnrollOptions<T> {
   layout?: 'NTC' | 'TNC';
   /** Stack the outputs into one tensor (default: true for a tensor input, false for a list). */
   mergeOutputs?: boolean;
+  /**
+   * Valid lengths [N] (Gluon's `valid_length`): outputs past each length are
+   * 0 and the final states are those of the last valid step (lengths clipped
+   * to [1, length], as Gluon's SequenceLast does).
+   */
+  validLength?: T;
 }
 
 /** The shared implementation of the cells. */
@@ -136,11 +142,21 @@ export abstract class RecurrentCell extends HybridBlock {
     if (steps.length !== length) throw new Error(`${name}.unroll: expects ${length} steps, got ${steps.length}`);
     let states: Tensor[] = (options.beginState as Tensor[] | undefined)
       ?? Array.from({ length: NUM_STATES[this.mode] }, () => F.tile(F.zerosLike(F.sliceAxis(steps[0]!, { axis: 1, begin: 0, end: 1 })), [1, this.hiddenSize]));
-    const outs: Tensor[] = [];
+    let outs: Tensor[] = [];
+    const history: Tensor[][] = states.map(() => []);
     for (const x of steps) {
       const [o, s] = this.call(x, states) as [Tensor, Tensor[]];
       outs.push(o);
       states = s;
+      s.forEach((v, i) => history[i]!.push(v));
+    }
+    const vl = options.validLength as Tensor | undefined;
+    if (vl) {
+      const seq = { useSequenceLength: true, axis: 0 as const };
+      const stack0 = (xs: Tensor[]) => (xs.length === 1 ? F.expandDims(xs[0]!, { axis: 0 }) : F.stack(...xs, { axis: 0 }));
+      states = history.map((h) => F.SequenceLast(stack0(h), vl, seq));
+      const masked = F.SequenceMask(stack0(outs), vl, seq);
+      outs = length === 1 ? [F.squeeze(masked, { axis: 0 })] : (F.split(masked, { numOutputs: length, axis: 0, squeezeAxis: true }) as Tensor[]);
     }
     const merge = options.mergeOutputs ?? !list;
     const outputs = merge ? (length === 1 ? F.expandDims(outs[0]!, { axis: tAxis }) : F.stack(...outs, { axis: tAxis })) : outs;

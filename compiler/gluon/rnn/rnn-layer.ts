@@ -1,8 +1,10 @@
 /**
  * The multi-layer recurrent layers `RNN`, `LSTM` and `GRU` (MXNet's fused
- * layers), as hybrid blocks: the sequence is unrolled over time with `F`
- * operators (the length is concrete in a traced signature), so they run
- * eagerly and compile like any other layer.
+ * layers), as hybrid blocks: float32 layers run as ONNX's own recurrent
+ * operators, one node per layer (rnn-fused.ts), so the sequence length may
+ * stay symbolic in traced graphs and artifacts; float64 layers (and the
+ * `unroll` option) unroll the time loop with the cell's operators
+ * (rnn-unrolled.ts), which needs a concrete length.
  * Parameters keep MXNet's names and shapes per layer `k` and direction
  * (`l` forward, `r` reverse): `lk_i2h_weight` [G*H, in], `lk_h2h_weight`
  * [G*H, H], `lk_i2h_bias` [G*H], `lk_h2h_bias` [G*H]; layer 0's input size is
@@ -16,7 +18,9 @@ import { zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { GATES, NUM_STATES, rnnStep, zerosState, type RnnMode } from './rnn-step.js';
+import { fusedForward } from './rnn-fused.js';
+import { GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
+import { unrolledForward } from './rnn-unrolled.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */
 export interface RecurrentOptions {
@@ -28,6 +32,15 @@ export interface RecurrentOptions {
   bidirectional?: boolean;
   /** Input features; 0 (default) infers them at the first call. */
   inputSize?: number;
+  /** Take valid lengths [batch] as a third call argument; steps past them affect neither outputs (0 there) nor final states. */
+  useSequenceLength?: boolean;
+  /**
+   * Unroll the time loop into the graph with the cell's operators instead of
+   * one ONNX `RNN`/`LSTM`/`GRU` node per layer (default false; float64
+   * layers are always unrolled, as onnxruntime's recurrent kernels take
+   * float32 only). Unrolled graphs need a known sequence length.
+   */
+  unroll?: boolean;
   i2hWeightInitializer?: Initializer;
   h2hWeightInitializer?: Initializer;
   i2hBiasInitializer?: Initializer;
@@ -48,6 +61,9 @@ export abstract class RecurrentLayer extends HybridBlock {
   readonly layout: 'TNC' | 'NTC';
   readonly dropout: number;
   readonly bidirectional: boolean;
+  readonly useSequenceLength: boolean;
+  /** True when the time loop is unrolled into the graph (the `unroll` option). */
+  readonly unrolled: boolean;
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
@@ -68,6 +84,8 @@ export abstract class RecurrentLayer extends HybridBlock {
     this.layout = layout;
     this.dropout = dropout;
     this.bidirectional = options.bidirectional ?? false;
+    this.useSequenceLength = options.useSequenceLength ?? false;
+    this.unrolled = options.unroll ?? false;
     this._dtype = options.dtype ?? 'float32';
     const rows = GATES[mode] * hiddenSize;
     const dirs = this.bidirectional ? ['l', 'r'] : ['l'];
@@ -107,64 +125,79 @@ export abstract class RecurrentLayer extends HybridBlock {
     return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
   }
 
-  /** `call(x)` gives the output; `call(x, states)` gives `[output, newStates]`. */
+  /**
+   * `call(x)` gives the output; `call(x, states)` gives `[output, newStates]`;
+   * with `useSequenceLength`, `call(x, states | null, sequenceLength)` (MXNet's
+   * `forward(inputs, states, sequence_length)`).
+   */
   protected override _run(inputs: unknown[]): unknown {
     const name = this.constructor.name;
-    if (inputs.length === 0 || inputs.length > 2) throw new Error(`${name}: expects call(x) or call(x, states), got ${inputs.length} arguments`);
-    const [x, states] = inputs;
-    if (states === undefined || states === null) return super._run([x]);
+    const max = this.useSequenceLength ? 3 : 2;
+    if (inputs.length === 0 || inputs.length > max) {
+      const how = this.useSequenceLength ? 'call(x, states | null, sequenceLength)' : 'call(x) or call(x, states) (sequence lengths need the useSequenceLength option)';
+      throw new Error(`${name}: expects ${how}, got ${inputs.length} arguments`);
+    }
+    const [x, states, lens] = inputs;
+    this._inferInputSize(x);
+    const tail: unknown[] = [];
+    if (this.useSequenceLength) {
+      if (lens === undefined || lens === null) throw new Error(`${name}: useSequenceLength is set, so call(x, states | null, sequenceLength) needs the lengths [batch]`);
+      tail.push(lens);
+    }
+    if (states === undefined || states === null) return super._run([x, ...tail]);
     const list = Array.isArray(states) ? states : [states];
     const n = NUM_STATES[this.mode];
     if (list.length !== n) throw new Error(`${name}: expects ${n} state${n > 1 ? 's' : ''} (${n > 1 ? '[h, c]' : '[h]'}), got ${list.length}`);
-    const out = super._run([x, ...list]) as unknown[];
+    const out = super._run([x, ...list, ...tail]) as unknown[];
     return [out[0], out.slice(1)];
+  }
+
+  /**
+   * Fixes layer 0's input size from the input's last axis when it is still
+   * unknown (as MXNet's `infer_shape`): the fused operators take the weights
+   * reordered, so no operator sees the raw parameter to solve it.
+   */
+  private _inferInputSize(x: unknown): void {
+    const shape = (x as { shape?: unknown[] } | null)?.shape;
+    const w = this.params.get('l0_i2h_weight');
+    if (!w.shape.includes(0) || !Array.isArray(shape) || shape.length !== 3 || typeof shape[2] !== 'number' || shape[2] <= 0) return;
+    for (const d of this.bidirectional ? ['l', 'r'] : ['l']) {
+      const p = this.params.get(`${d}0_i2h_weight`);
+      p.finishDeferredInit([p.shape[0]!, shape[2]]);
+    }
   }
 
   override hybridForward(F: F, x: Tensor, ...rest: unknown[]): Tensor | Tensor[] {
     const p = rest.pop() as Record<string, Tensor>;
+    const lens = this.useSequenceLength ? (rest.pop() as Tensor) : undefined;
     const given = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
     if (x.shape.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${x.shape.join(', ')}]`);
     const tAxis = this.layout === 'TNC' ? 0 : 1;
     const steps = x.shape[tAxis]!;
     const batch = x.shape[1 - tAxis]!;
-    if (typeof steps !== 'number') throw new Error(`${name}: the sequence length must be known when tracing, got shape [${x.shape.join(', ')}]`);
     const H = this.hiddenSize;
     const L = this.numLayers;
     const D = this.directions;
     const expect = [L * D, batch, H];
-    const initial: Tensor[][] = given.map((s, i) => {
+    given.forEach((s, i) => {
       if (s.shape.length !== 3 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
         throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([layers * directions, batch, hidden]) for input [${x.shape.join(', ')}], got [${s.shape.join(', ')}]`);
       }
-      return L * D === 1 ? [F.squeeze(s, { axis: 0 })] : (F.split(s, { numOutputs: L * D, axis: 0, squeezeAxis: true }) as Tensor[]);
     });
-    const finals: Tensor[][] = given.map(() => []);
-    const rows = GATES[this.mode] * H;
-    let input = x;
-    for (let k = 0; k < L; k++) {
-      const outs: Tensor[] = [];
-      for (let d = 0; d < D; d++) {
-        const pre = `${d ? 'r' : 'l'}${k}_`;
-        const i2h = F.FullyConnected(input, p[`${pre}i2h_weight`]!, p[`${pre}i2h_bias`]!, { numHidden: rows, flatten: false });
-        const perStep = steps === 1 ? [F.squeeze(i2h, { axis: tAxis })] : (F.split(i2h, { numOutputs: steps, axis: tAxis, squeezeAxis: true }) as Tensor[]);
-        let state: Tensor[] = given.length
-          ? initial.map((s) => s[k * D + d]!)
-          : Array.from({ length: NUM_STATES[this.mode] }, () => zerosState(F, perStep[0]!, H));
-        const hs: Tensor[] = new Array<Tensor>(steps);
-        for (let j = 0; j < steps; j++) {
-          const t = d ? steps - 1 - j : j;
-          state = rnnStep(F, this.mode, H, perStep[t]!, state, p[`${pre}h2h_weight`]!, p[`${pre}h2h_bias`]!);
-          hs[t] = state[0]!;
-        }
-        state.forEach((s, i) => finals[i]?.push(s));
-        outs.push(steps === 1 ? F.expandDims(hs[0]!, { axis: tAxis }) : F.stack(...hs, { axis: tAxis }));
-      }
-      input = D === 1 ? outs[0]! : F.concat(...outs, { dim: 2 });
-      if (this.dropout > 0 && k < L - 1) input = F.Dropout(input, { p: this.dropout });
+    if (lens && (lens.shape.length !== 1 || !(lens.shape[0] === batch || typeof lens.shape[0] === 'string' || typeof batch === 'string'))) {
+      throw new Error(`${name}: sequenceLength must have shape [${batch}] (one length per batch entry) for input [${x.shape.join(', ')}], got [${lens.shape.join(', ')}]`);
     }
-    if (!given.length) return input;
-    return [input, ...finals.map((f) => (f.length === 1 ? F.expandDims(f[0]!, { axis: 0 }) : F.stack(...f, { axis: 0 })))];
+    if (x.dtype === 'float32' && !this.unrolled) {
+      const plan = { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout };
+      const out = fusedForward(F, plan, x, given, lens, p);
+      return given.length ? out : out[0]!;
+    }
+    if (typeof steps !== 'number') {
+      const why = this.unrolled ? 'the layer is unrolled (unroll: true)' : `ONNX's recurrent operators take float32 only, so ${x.dtype} layers are unrolled`;
+      throw new Error(`${name}: a ${x.dtype} input needs a known sequence length when tracing (${why}), got shape [${x.shape.join(', ')}]`);
+    }
+    return unrolledForward(F, { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout }, x, given, lens, p);
   }
 
   override toString(): string {

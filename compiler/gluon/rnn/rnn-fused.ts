@@ -1,0 +1,74 @@
+/**
+ * The recurrent layers' forward as ONNX's own recurrent operators, one
+ * `OnnxRNN` / `OnnxLSTM` / `OnnxGRU` node per layer: MXNet's parameters
+ * (`lk_i2h_weight`, ... in gate order LSTM i, f, g, o; GRU r, z, n) are
+ * reordered into ONNX's (LSTM i, o, f, c; GRU z, r, h with
+ * `linearBeforeReset`) and stacked per direction; NTC is transposed around.
+ * The time axis and the batch stay symbolic. float32 only (onnxruntime).
+ */
+import type { F, Tensor } from '../../engine/tensor.js';
+import { GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
+
+/** Where MXNet's gate blocks go: ONNX's block q is MXNet's block ORDER[q]. */
+export const ONNX_GATE_ORDER: Record<RnnMode, number[]> = { rnn_relu: [0], rnn_tanh: [0], lstm: [0, 3, 1, 2], gru: [1, 0, 2] };
+
+/** What the fused forward needs of the layer. */
+export interface FusedPlan {
+  mode: RnnMode;
+  hidden: number;
+  layers: number;
+  directions: number;
+  layout: 'TNC' | 'NTC';
+  dropout: number;
+}
+
+/** Reorders the gate blocks of a [G*H, ...] or [G*H] tensor from MXNet's order to ONNX's. */
+function reorder(F: F, mode: RnnMode, w: Tensor): Tensor {
+  const g = GATES[mode];
+  if (g === 1) return w;
+  const pieces = F.split(w, { numOutputs: g, axis: 0 }) as Tensor[];
+  return F.concat(...ONNX_GATE_ORDER[mode].map((i) => pieces[i]!), { dim: 0 });
+}
+
+const stackDirs = (F: F, xs: Tensor[]) => (xs.length === 1 ? F.expandDims(xs[0]!, { axis: 0 }) : F.stack(...xs, { axis: 0 }));
+
+/**
+ * Runs the layers: `x` in the layer's layout, `given` the initial states
+ * ([L*D, N, H] each; zeros when empty), `lens` the valid lengths [N] or
+ * undefined; gives `[output, ...finalStates]` (final states [L*D, N, H]).
+ *
+ * ```ts
+ * const [y, h, c] = fusedForward(F, plan, x, [h0, c0], undefined, params);
+ * ```
+ */
+export function fusedForward(F: F, plan: FusedPlan, x: Tensor, given: Tensor[], lens: Tensor | undefined, p: Record<string, Tensor>): Tensor[] {
+  const { mode, hidden: H, layers: L, directions: D } = plan;
+  const kind = mode === 'lstm' ? 'LSTM' : mode === 'gru' ? 'GRU' : 'RNN';
+  let input = plan.layout === 'NTC' ? F.transpose(x, { axes: [1, 0, 2] }) : x;
+  let states = given;
+  if (!states.length) {
+    // Zeros [L*D, N, H] that keep a symbolic batch symbolic.
+    const z = F.zerosLike(F.sliceAxis(F.sliceAxis(input, { axis: 0, begin: 0, end: 1 }), { axis: 2, begin: 0, end: 1 }));
+    states = Array.from({ length: NUM_STATES[mode] }, () => F.tile(z, [L * D, 1, H]));
+  }
+  const finals: Tensor[][] = states.map(() => []);
+  const direction = D === 2 ? 'bidirectional' : 'forward';
+  for (let k = 0; k < L; k++) {
+    const dirs = Array.from({ length: D }, (_v, d) => `${d ? 'r' : 'l'}${k}_`);
+    const W = stackDirs(F, dirs.map((d) => reorder(F, mode, p[`${d}i2h_weight`]!)));
+    const R = stackDirs(F, dirs.map((d) => reorder(F, mode, p[`${d}h2h_weight`]!)));
+    const B = stackDirs(F, dirs.map((d) => F.concat(reorder(F, mode, p[`${d}i2h_bias`]!), reorder(F, mode, p[`${d}h2h_bias`]!), { dim: 0 })));
+    const init = states.map((s) => (L === 1 ? s : F.sliceAxis(s, { axis: 0, begin: k * D, end: (k + 1) * D })));
+    const extra = lens ? [lens] : [];
+    let outs: Tensor[];
+    if (kind === 'LSTM') outs = F.OnnxLSTM(input, W, R, B, init[0]!, init[1]!, ...extra, { direction }) as Tensor[];
+    else if (kind === 'GRU') outs = F.OnnxGRU(input, W, R, B, init[0]!, ...extra, { direction, linearBeforeReset: true }) as Tensor[];
+    else outs = F.OnnxRNN(input, W, R, B, init[0]!, ...extra, { direction, activation: mode === 'rnn_relu' ? 'relu' : 'tanh' }) as Tensor[];
+    // Y [T, D, N, H] -> [T, N, D*H]
+    input = F.reshape(F.transpose(outs[0]!, { axes: [0, 2, 1, 3] }), [0, 0, -3]);
+    outs.slice(1).forEach((s, i) => finals[i]!.push(s));
+    if (plan.dropout > 0 && k < L - 1) input = F.Dropout(input, { p: plan.dropout });
+  }
+  const out = plan.layout === 'NTC' ? F.transpose(input, { axes: [1, 0, 2] }) : input;
+  return [out, ...finals.map((f) => (f.length === 1 ? f[0]! : F.concat(...f, { dim: 0 })))];
+}

@@ -1,0 +1,133 @@
+/**
+ * Recurrent artifacts with a symbolic sequence length: a block exported
+ * after calls at two lengths accepts any length and equals the block;
+ * `gluonc compile models/lstm.ts --input x:float32[N,T]` runs at any T; one
+ * `gluonc serve` answers requests of different lengths (batching only equal
+ * shapes together).
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { onnx } from 'onnx-proto';
+import { nd, gluon, init } from 'gluonc';
+import { loadModel, serve } from '../../../../runtime/index.js';
+import { assertClose } from '../../../helpers/compare.js';
+import { gluonc, ROOT } from '../../../helpers/cli.js';
+
+const { rnn, nn } = gluon;
+
+/** GRU (bidirectional, NTC) and a dense head over every step: input [N, T, 3], output [N, T, 2]. */
+function tagger(): InstanceType<typeof nn.HybridSequential> {
+  const net = new nn.HybridSequential();
+  net.add(new rnn.GRU(4, 2, { layout: 'NTC', bidirectional: true, inputSize: 3 }), new nn.Dense(2, { flatten: false, inUnits: 8 }));
+  net.initialize(new init.Uniform(0.5));
+  return net;
+}
+
+const nums = (x: { data: unknown }): number[] => Array.from((typeof x.data === 'function' ? (x as nd.NDArray).data() : x.data) as ArrayLike<number>);
+
+function post(url: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('recurrent artifacts at any sequence length', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-rnn-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a block exported after calls at T=5 and T=9 keeps T symbolic, holds one GRU node per layer, and equals the block at T=3, 5, 9, 14', async () => {
+    const net = tagger();
+    net.hybridize();
+    net.call(nd.random.uniform(-1, 1, [2, 5, 3]));
+    net.call(nd.random.uniform(-1, 1, [2, 9, 3]));
+    const file = path.join(dir, 'tagger.onnx');
+    const { manifest } = net.export(file);
+    assert.deepEqual(manifest.inputs[0]!.shape, ['N', 'data_dim1', 3]);
+    const ops = onnx.ModelProto.decode(readFileSync(file)).graph!.node!.map((n) => n.opType);
+    assert.equal(ops.filter((o) => o === 'GRU').length, 2, `op types: ${ops.join(', ')}`);
+    const m = await loadModel(file, { threads: 1 });
+    try {
+      for (const [N, T] of [[1, 3], [2, 5], [3, 9], [2, 14]] as const) {
+        const x = nd.random.uniform(-1, 1, [N, T, 3]);
+        const got = m.runSync({ data: { data: x.data() as Float32Array, shape: [N, T, 3] } })['output']!;
+        assert.deepEqual(got.shape, [N, T, 2]);
+        assertClose(nums(got), nums(net.call(x) as nd.NDArray), `T=${T}`, 1e-4, 1e-5);
+      }
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('gluonc compile models/lstm.ts --input x:float32[N,T]: the language model runs at any T (a causal model: a prefix gives the same logits)', async () => {
+    const out = path.join(dir, 'lm.onnx');
+    const r = gluonc(['compile', path.join(ROOT, 'models', 'lstm.ts'), '--input', 'x:float32[N,T]', '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /inputs x float32 \[N, T\]; outputs output float32 \[N, T, 1000\]/);
+    const m = await loadModel(out, { threads: 1 });
+    try {
+      const words = Array.from({ length: 2 * 7 }, (_v, i) => (i * 37) % 1000);
+      const long = m.runSync({ x: { data: Float32Array.from(words), shape: [2, 7] } })['output']!;
+      const short = m.runSync({ x: { data: Float32Array.from([...words.slice(0, 3), ...words.slice(7, 10)]), shape: [2, 3] } })['output']!;
+      assert.deepEqual(long.shape, [2, 7, 1000]);
+      assert.deepEqual(short.shape, [2, 3, 1000]);
+      const lv = nums(long);
+      const prefix = [...lv.slice(0, 3000), ...lv.slice(7000, 10000)];
+      assertClose(nums(short), prefix, 'logits of the first 3 steps', 1e-4, 1e-5);
+      // A different word at step 3 changes the logits from step 3 on, not before.
+      const changed = [...words];
+      changed[3] = 999;
+      const other = nums(m.runSync({ x: { data: Float32Array.from(changed), shape: [2, 7] } })['output']!);
+      assertClose(other.slice(0, 3000), lv.slice(0, 3000), 'steps before the change', 1e-6, 1e-7);
+      assert.ok(other.slice(3000, 4000).some((v, i) => Math.abs(v - lv[3000 + i]!) > 1e-6), 'step 3 changed');
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('a training artifact needs a fixed length: gluonc compile --train with [N, T] fails in one line naming the operator', () => {
+    const r = gluonc(['compile', path.join(ROOT, 'models', 'lstm.ts'), '--input', 'x:float32[N,T]', '-o', path.join(dir, 'lm-train.onnx'), '--train']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^gluonc: '.*lstm\.ts': OnnxLSTM: the gradient needs a concrete sequence length \(it is unrolled over time; train with a fixed length per compiled step\), got data shape \[T, N, 128\]/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+
+  it('gluonc serve answers requests of different lengths in one server, merging only equal shapes', async () => {
+    const net = tagger();
+    net.call(nd.random.uniform(-1, 1, [1, 4, 3]));
+    net.call(nd.random.uniform(-1, 1, [1, 6, 3]));
+    const file = path.join(dir, 'serve-tagger.onnx');
+    net.export(file);
+    const s = await serve(file, { port: 0, batchWindowMs: 100 });
+    try {
+      const shapes: [number, number][] = [[1, 3], [2, 3], [1, 5], [1, 5], [2, 9], [1, 3]];
+      const xs = shapes.map(([N, T]) => nd.random.uniform(-1, 1, [N, T, 3]));
+      const replies = await Promise.all(
+        xs.map((x) => post(`${s.url}/v2/models/serve-tagger/infer`, JSON.stringify({ inputs: [{ name: 'data', shape: x.shape, datatype: 'FP32', data: nums(x) }] }))),
+      );
+      replies.forEach((r, k) => {
+        assert.equal(r.status, 200, JSON.stringify(r.json));
+        const out = (r.json['outputs'] as { shape: number[]; data: number[] }[])[0]!;
+        assert.deepEqual(out.shape, [...xs[k]!.shape.slice(0, 2), 2]);
+        assertClose(out.data, nums(net.call(xs[k]!) as nd.NDArray), `request ${k} [${xs[k]!.shape}]`, 1e-4, 1e-5);
+      });
+      const text = s.metrics();
+      const runs = Number(/^gluonc_batch_size_count (\d+)$/m.exec(text)![1]);
+      const rows = Number(/^gluonc_batch_size_sum (\d+)$/m.exec(text)![1]);
+      assert.equal(rows, 8);
+      assert.ok(runs >= 3, `three lengths need at least three runs, got ${runs}`);
+    } finally {
+      await s.close();
+    }
+  });
+});

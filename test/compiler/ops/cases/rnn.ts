@@ -1,0 +1,87 @@
+/**
+ * Table entries for ONNX's recurrent operators (OnnxRNN, OnnxLSTM, OnnxGRU).
+ * The numpy reference follows the equations of ONNX's operator
+ * specification (onnx/docs/Operators.md, RNN/LSTM/GRU), in float64.
+ */
+import type { OpCase, Sample } from '../case.js';
+
+/** ONNX's recurrent equations in numpy: inputs a..g, options in attrs. */
+const REF = (kind: 'RNN' | 'LSTM' | 'GRU') => `
+kind = "${kind}"
+sig = lambda v: 1 / (1 + np.exp(-v))
+ins = []
+for k in "abcdefg":
+    try:
+        ins.append(eval(k))
+    except NameError:
+        break
+x, W, R, B, h0 = ins[:5]
+c0 = ins[5] if kind == "LSTM" else None
+rest = ins[6:] if kind == "LSTM" else ins[5:]
+lens_given = len(rest) > 0
+T, N, I = x.shape
+D, GH, H = R.shape
+direction = attrs.get("direction", "forward")
+lens = np.clip(np.trunc(rest[0]).astype(np.int64), 0, T) if lens_given else np.full(N, T)
+Y = np.zeros((T, D, N, H)); Yh = np.zeros((D, N, H)); Yc = np.zeros((D, N, H))
+for di in range(D):
+    rev = direction == "reverse" or di == 1
+    Wb, Rb = B[di][:GH], B[di][GH:]
+    for n in range(N):
+        h = h0[di, n].copy(); cc = c0[di, n].copy() if c0 is not None else None
+        L = lens[n]
+        for s in range(L):
+            t = L - 1 - s if rev else s
+            xw = W[di] @ x[t, n] + Wb
+            hr = R[di] @ h + Rb
+            if kind == "RNN":
+                pre = xw + hr
+                h = np.maximum(pre, 0) if attrs.get("activation", "tanh") == "relu" else np.tanh(pre)
+            elif kind == "LSTM":
+                i_, o_, f_, c_ = np.split(xw + hr, 4)
+                cc = sig(f_) * cc + sig(i_) * np.tanh(c_)
+                h = sig(o_) * np.tanh(cc)
+            else:
+                xz, xr, xh = np.split(xw, 3)
+                hz, hr_, hh = np.split(hr, 3)
+                z = sig(xz + hz); r = sig(xr + hr_)
+                if attrs.get("linearBeforeReset", False):
+                    hcand = np.tanh(xh + r * hh)
+                else:
+                    hcand = np.tanh(xh + R[di][2 * H:] @ (r * h) + Rb[2 * H:])
+                h = (1 - z) * hcand + z * h
+            Y[t, di, n] = h
+        if L > 0:  # length 0: zero final states (onnxruntime)
+            Yh[di, n] = h
+            if cc is not None: Yc[di, n] = cc
+out = [Y, Yh, Yc] if kind == "LSTM" else [Y, Yh]
+`;
+
+function weights(G: number, D: number, H: number, I: number) {
+  return [
+    { shape: [D, G * H, I], range: [-0.8, 0.8] as [number, number] },
+    { shape: [D, G * H, H], range: [-0.8, 0.8] as [number, number] },
+    { shape: [D, 2 * G * H], range: [-0.5, 0.5] as [number, number] },
+  ];
+}
+
+function samples(kind: 'RNN' | 'LSTM' | 'GRU', extra: Record<string, unknown> = {}): Sample[] {
+  const G = { RNN: 1, LSTM: 4, GRU: 3 }[kind];
+  const states = kind === 'LSTM' ? 2 : 1;
+  const st = (D: number, N: number, H: number) => Array.from({ length: states }, () => ({ shape: [D, N, H] }));
+  // The first four are the gradient test's (T concrete).
+  return [
+    { inputs: [{ shape: [3, 2, 3] }, ...weights(G, 1, 2, 3), ...st(1, 2, 2)], args: [{ ...extra }], label: 'forward' },
+    { inputs: [{ shape: [3, 2, 2] }, ...weights(G, 2, 2, 2), ...st(2, 2, 2), { shape: [2], dtype: 'int32', values: [3, 1] }], args: [{ direction: 'bidirectional', ...extra }], label: 'bidirectional with lengths' },
+    { inputs: [{ shape: [4, 3, 2] }, ...weights(G, 1, 3, 2), ...st(1, 3, 3), { shape: [3], values: [2.5, 4, 1] }], args: [{ direction: 'reverse', ...extra }], label: 'reverse, float lengths truncate' },
+    { inputs: [{ shape: [1, 2, 2] }, ...weights(G, 1, 2, 2), ...st(1, 2, 2)], args: [{ ...extra }], label: 'one step' },
+    { inputs: [{ shape: [5, 3, 4], symbolic: true }, ...weights(G, 1, 3, 4), ...st(1, 3, 3)], args: [{ ...extra }], label: 'symbolic time axis' },
+    { inputs: [{ shape: [3, 3, 2] }, ...weights(G, 1, 2, 2), ...st(1, 3, 2), { shape: [3], dtype: 'int64', values: [0, 7, 2] }], args: [{ ...extra }], label: 'lengths 0 and past T (clipped)' },
+  ];
+}
+
+export const cases: OpCase[] = [
+  { op: 'OnnxRNN', ref: REF('RNN'), samples: [...samples('RNN'), ...samples('RNN', { activation: 'relu' }).slice(0, 2)] },
+  { op: 'OnnxLSTM', ref: REF('LSTM'), samples: samples('LSTM') },
+  { op: 'OnnxGRU', ref: REF('GRU'), samples: [...samples('GRU', { linearBeforeReset: true }), ...samples('GRU').slice(0, 3)] },
+];

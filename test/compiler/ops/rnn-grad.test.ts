@@ -1,0 +1,105 @@
+/**
+ * The BPTT gradient rule of OnnxRNN / OnnxLSTM / OnnxGRU in float64 against
+ * central finite differences of the float64 reference kernel (ONNX's
+ * equations), input by input along random directions: every direction mode,
+ * lengths (including 0 and past T), GRU with and without linearBeforeReset.
+ */
+import assert from 'node:assert/strict';
+import { nd, sym } from 'gluonc';
+import type { NDArray } from '../../../compiler/engine/ndarray.js';
+import type { GradCtx } from '../../../compiler/ops/define.js';
+import { recurrentGrad } from '../../../compiler/ops/rnn-grad.js';
+import { recurrentKernel, type RecA, type RecurrentKind } from '../../../compiler/ops/rnn.js';
+import type { Tensor } from '../../../compiler/ops/tensor.js';
+
+const G = { RNN: 1, LSTM: 4, GRU: 3 };
+
+function randArr(shape: number[], scale = 1): NDArray {
+  return nd.random.uniform(-scale, scale, shape).astype('float64');
+}
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+const vals = (x: NDArray) => x.data() as Float64Array;
+
+interface Setup {
+  kind: RecurrentKind;
+  attrs: RecA;
+  T: number;
+  N: number;
+  I: number;
+  H: number;
+  lens?: number[];
+}
+
+const SETUPS: Setup[] = [
+  { kind: 'RNN', attrs: { direction: 'forward', activation: 'tanh' }, T: 4, N: 2, I: 3, H: 3 },
+  { kind: 'RNN', attrs: { direction: 'bidirectional', activation: 'relu' }, T: 3, N: 3, I: 2, H: 2, lens: [3, 1, 2] },
+  { kind: 'LSTM', attrs: { direction: 'forward' }, T: 4, N: 2, I: 3, H: 2 },
+  { kind: 'LSTM', attrs: { direction: 'reverse' }, T: 4, N: 3, I: 2, H: 2, lens: [2, 4, 0] },
+  { kind: 'LSTM', attrs: { direction: 'bidirectional' }, T: 3, N: 2, I: 2, H: 3, lens: [3, 9] },
+  { kind: 'GRU', attrs: { direction: 'bidirectional', linearBeforeReset: true }, T: 4, N: 2, I: 3, H: 2, lens: [4, 2] },
+  { kind: 'GRU', attrs: { direction: 'forward', linearBeforeReset: false }, T: 3, N: 2, I: 2, H: 3 },
+  { kind: 'GRU', attrs: { direction: 'reverse', linearBeforeReset: false }, T: 4, N: 3, I: 2, H: 2, lens: [1, 4, 3] },
+];
+
+describe('OnnxRNN/OnnxLSTM/OnnxGRU gradient rule: float64 finite differences', () => {
+  for (const s of SETUPS) {
+    const title = `${s.kind} ${s.attrs.direction}${s.attrs.activation ? ` ${s.attrs.activation}` : ''}${s.attrs.linearBeforeReset !== undefined ? ` linearBeforeReset=${s.attrs.linearBeforeReset}` : ''}${s.lens ? ` lengths [${s.lens}]` : ''}`;
+    it(title, () => {
+      const D = s.attrs.direction === 'bidirectional' ? 2 : 1;
+      const gh = G[s.kind] * s.H;
+      const xs: NDArray[] = [randArr([s.T, s.N, s.I]), randArr([D, gh, s.I], 0.8), randArr([D, gh, s.H], 0.8), randArr([D, 2 * gh], 0.5), randArr([D, s.N, s.H])];
+      if (s.kind === 'LSTM') xs.push(randArr([D, s.N, s.H]));
+      if (s.lens) xs.push(nd.array(s.lens, { dtype: 'int32' }));
+      const outs = recurrentKernel(s.kind, xs.map((x) => x._host), s.attrs);
+      const outShapes = [[s.T, D, s.N, s.H], [D, s.N, s.H], [D, s.N, s.H]];
+      const gs = outs.map((_o, i) => randArr(outShapes[i]!));
+      const ctx: GradCtx = {
+        inputs: xs as unknown as Tensor[],
+        outputs: [],
+        attrs: s.attrs,
+        inTypes: xs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
+        outTypes: outShapes.slice(0, outs.length).map((shape) => ({ dtype: 'float64', shape })),
+        constant: (data) => nd.array(Array.from(data.data as ArrayLike<number>), { shape: data.shape, dtype: data.dtype }),
+      };
+      const grads = recurrentGrad(nd as never, s.kind, ctx, gs as unknown as Tensor[]) as (NDArray | null)[];
+      assert.equal(grads.length, xs.length);
+      const phi = (i: number, v: NDArray, t: number) => {
+        const moved = xs.map((x, j) => (j === i ? nd.add(x, nd.mul(v, t)) : x));
+        return recurrentKernel(s.kind, moved.map((x) => x._host), s.attrs).reduce((acc, y, j) => acc + dot(y, vals(gs[j]!)), 0);
+      };
+      const floats = s.lens ? xs.length - 1 : xs.length;
+      for (let i = 0; i < floats; i++) {
+        const g = grads[i]!;
+        assert.deepEqual(g.shape, xs[i]!.shape, `${title}: gradient ${i} shape`);
+        const v = randArr(xs[i]!.shape);
+        const eps = 1e-6;
+        const numeric = (phi(i, v, eps) - phi(i, v, -eps)) / (2 * eps);
+        const analytic = dot(vals(g), vals(v));
+        assert.ok(Math.abs(numeric - analytic) <= 1e-6 * (Math.abs(numeric) + 1), `${title}: input ${i}: analytic ${analytic}, finite differences ${numeric}`);
+      }
+      if (s.lens) assert.equal(grads[xs.length - 1], null, 'lengths get no gradient');
+    });
+  }
+
+  it('names the operator when the sequence length is symbolic', () => {
+    const x = sym.var('x', { shape: ['T', 2, 3] });
+    const w = sym.var('w', { shape: [1, 4, 3] });
+    const r = sym.var('r', { shape: [1, 4, 4] });
+    const b = sym.var('b', { shape: [1, 8] });
+    const h = sym.var('h', { shape: [1, 2, 4] });
+    const ctx: GradCtx = {
+      inputs: [x, w, r, b, h] as unknown as Tensor[],
+      outputs: [],
+      attrs: { direction: 'forward', activation: 'tanh' },
+      inTypes: [x, w, r, b, h].map((v) => ({ dtype: v.dtype, shape: v.shape })),
+      outTypes: [],
+      constant: () => x,
+    };
+    assert.throws(() => recurrentGrad(sym as never, 'RNN', ctx, [null, null]), /OnnxRNN: the gradient needs a concrete sequence length \(it is unrolled over time; train with a fixed length per compiled step\), got data shape \[T, 2, 3\]/);
+  });
+});
