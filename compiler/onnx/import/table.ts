@@ -11,6 +11,7 @@ import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { RNN_IMPORTS } from './rnn.js';
+import { SCATTER_IMPORTS } from './scatter.js';
 import { SHAPE_AWARE, SHAPE_IMPORTS } from './shape.js';
 
 /** Every mapped ONNX operator and its builder. */
@@ -22,12 +23,11 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...LOSS_IMPORTS,
   ...GATHER_IMPORTS,
   ...RNN_IMPORTS,
+  ...SCATTER_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  CumSum: 'gluonc has no cumsum operator yet',
-  Trilu: 'gluonc has no tril/triu operator yet',
   If: 'control flow has no gluonc equivalent',
   Loop: 'control flow has no gluonc equivalent',
   Scan: 'control flow has no gluonc equivalent',
@@ -35,8 +35,6 @@ export const NOT_YET: Readonly<Record<string, string>> = {
   Unique: 'its output shape depends on the data',
   NonMaxSuppression: 'its output shape depends on the data',
   Compress: 'its output shape depends on the data',
-  ScatterElements: 'not mapped yet',
-  ScatterND: 'not mapped yet',
   GatherND: 'not mapped yet',
   SequenceConstruct: 'sequences have no gluonc equivalent',
   SplitToSequence: 'sequences have no gluonc equivalent',

@@ -8,6 +8,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+// The package entry point registers onnxruntime as the eager executor of operators without a TypeScript kernel (Einsum), as for a user.
+import '../../../compiler/index.js';
 import { compileGraph } from '../../../compiler/compile.js';
 import { NDArray } from '../../../compiler/engine/ndarray.js';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';

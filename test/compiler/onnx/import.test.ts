@@ -187,6 +187,49 @@ describe('ONNX import (files from other tools)', () => {
     }
   });
 
+  it('maps CumSum (axis input, exclusive, reverse) and Trilu (upper, optional and negative k) as onnxruntime computes them', async () => {
+    const x = data([3, 4]);
+    const flags = [[0, 0], [1, 0], [0, 1], [1, 1]] as const;
+    const cums = flags.flatMap(([e, r], i) => [
+      { opType: 'CumSum', input: ['x', 'axm1'], output: [`c${i}`], attribute: [int('exclusive', e), int('reverse', r)] },
+      { opType: 'CumSum', input: ['x', 'ax0'], output: [`d${i}`], attribute: [int('exclusive', e), int('reverse', r)] },
+    ]);
+    const scalarAxis: [string, HostTensor][] = [['axm1', tensorFromNumbers('int64', [], [-1])], ['ax0', i64([0])]];
+    await sameAsOrt(model(cums, [['x', [3, 4]]], cums.map((n) => [n.output[0]!, 'float32'] as [string, DType]), scalarAxis), { x });
+    const t = data([2, 3, 4], 2);
+    const ks: [string, number][] = [['k1', 1], ['km1', -1], ['k5', 5], ['km3', -3]];
+    const tri = [
+      { opType: 'Trilu', input: ['t'], output: ['u'] },
+      { opType: 'Trilu', input: ['t'], output: ['l'], attribute: [int('upper', 0)] },
+      ...ks.flatMap(([name]) => [
+        { opType: 'Trilu', input: ['t', name], output: [`u_${name}`], attribute: [int('upper', 1)] },
+        { opType: 'Trilu', input: ['t', name], output: [`l_${name}`], attribute: [int('upper', 0)] },
+      ]),
+    ];
+    await sameAsOrt(model(tri, [['t', [2, 3, 4]]], tri.map((n) => [n.output[0]!, 'float32'] as [string, DType]), ks.map(([n, k]) => [n, tensorFromNumbers('int64', [], [k])])), { t });
+  });
+
+  it("maps ScatterElements and ScatterND with reduction='add' (repeated and negative indices), as onnxruntime computes them", async () => {
+    const d = data([4, 3]);
+    const nodes = [
+      // Along axis 1 with two positions per row: repeated (1, 1) and negative (-1) indices.
+      { opType: 'ScatterElements', input: ['d', 'ie1', 'u1'], output: ['e1'], attribute: [int('axis', 1), str('reduction', 'add')] },
+      { opType: 'ScatterElements', input: ['d', 'ie0', 'u0'], output: ['e0'], attribute: [int('axis', 0), str('reduction', 'add')] },
+      // ScatterND addressing rows (k = 1) and single elements (k = 2), repeated and negative.
+      { opType: 'ScatterND', input: ['d', 'in1', 'un1'], output: ['n1'], attribute: [str('reduction', 'add')] },
+      { opType: 'ScatterND', input: ['d', 'in2', 'un2'], output: ['n2'], attribute: [str('reduction', 'add')] },
+    ];
+    const inits: [string, HostTensor][] = [
+      ['ie1', tensorFromNumbers('int64', [4, 2], [1, 1, 0, -1, 2, 0, -3, 2])],
+      ['ie0', tensorFromNumbers('int64', [1, 3], [3, -4, 1])],
+      ['in1', tensorFromNumbers('int64', [3, 1], [1, 1, -1])],
+      ['in2', tensorFromNumbers('int64', [4, 2], [0, 1, 3, 2, 0, 1, -1, -3])],
+    ];
+    const feeds = { d, u1: data([4, 2], 3), u0: data([1, 3], 4), un1: data([3, 3], 5), un2: data([4], 6) };
+    const bytes = model(nodes, [['d', [4, 3]], ['u1', [4, 2]], ['u0', [1, 3]], ['un1', [3, 3]], ['un2', [4]]], nodes.map((n) => [n.output[0]!, 'float32'] as [string, DType]), inits, 18);
+    await sameAsOrt(bytes, feeds);
+  });
+
   it('refuses by operator, node and reason', () => {
     const resize = model(
       [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
@@ -197,6 +240,10 @@ describe('ONNX import (files from other tools)', () => {
     assert.throws(() => readModel(resize), { message: "readModel: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
     const unique = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'u' }], [['x', [2, 3]]], [['y', 'float32']]);
     assert.throws(() => readModel(unique), { message: "readModel: ONNX operator 'Unique' (node 'u') has no gluonc equivalent: its output shape depends on the data" });
+    const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, 0, 1])]]);
+    assert.throws(() => readModel(overwrite), /ONNX operator 'ScatterElements' \(node 'sc'\) has no gluonc equivalent: reduction='none' overwrites the data; .* only reduction='add' maps/);
+    const maxNd = model([{ opType: 'ScatterND', input: ['x', 'i', 'x'], output: ['y'], name: 'nd', attribute: [str('reduction', 'max')] }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 1], [1, 0])]], 18);
+    assert.throws(() => readModel(maxNd), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: reduction='max' combines the data/);
     const shapeAsData = model(
       [
         { opType: 'Shape', input: ['x'], output: ['s'] },
