@@ -142,16 +142,24 @@ function pool(poolType: 'max' | 'avg'): Builder {
 
 const globalPool = (poolType: 'max' | 'avg'): Builder => (c) => [c.op('Pooling', [c.input(0)], { globalPool: true, poolType, kernel: [1] })];
 
-/** BatchNormalization in training mode: batch statistics, and the updated running ones as outputs 1 and 2. */
+/**
+ * BatchNormalization in training mode: batch statistics, and the updated
+ * running ones as outputs 1 and 2. Written out functionally, not with
+ * gluonc's BatchNorm: eager BatchNorm in training mode updates the running
+ * statistics it is given in place (MXNet's auxiliary states), while ONNX
+ * returns the updated ones and leaves its inputs as they were.
+ */
 function batchNormTraining(c: ImportCtx, ins: Value[]): Value[] {
-  const [x, , , mean, variance] = ins as [Value, Value, Value, Value, Value];
+  const [x, gamma, beta, mean, variance] = ins as [Value, Value, Value, Value, Value];
   const d = x.type.dtype;
   const eps = c.attr.float('epsilon', 1e-5);
   const momentum = c.attr.float('momentum', 0.9);
-  const y = c.op('BatchNorm', ins, { eps, momentum, fixGamma: false, useGlobalStats: false, axis: 1, training: true });
   const axes = x.type.shape.map((_d, i) => i).filter((i) => i !== 1);
   const meanK = c.op('mean', [x], { axis: axes, keepdims: true });
   const varK = c.op('mean', [c.op('square', [c.op('sub', [x, meanK])])], { axis: axes, keepdims: true });
+  const perChannel = (v: Value) => c.op('reshape', [v], { shape: [-1, ...axes.slice(1).map(() => 1)] });
+  const norm = c.op('div', [c.op('sub', [x, meanK]), c.op('sqrt', [c.op('add', [varK, c.scalar(eps, d)])])]);
+  const y = c.op('add', [c.op('mul', [norm, perChannel(gamma)]), perChannel(beta)]);
   const blend = (old: Value, cur: Value) =>
     c.op('add', [c.op('mul', [old, c.scalar(momentum, d)]), c.op('mul', [c.op('reshape', [cur], { shape: [-1] }), c.scalar(1 - momentum, d)])]);
   return [y, blend(mean, meanK), blend(variance, varK)];
