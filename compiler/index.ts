@@ -20,6 +20,10 @@ export { runOneNode } from './eager/one-node.js';
 setSessionExecutor(runOneNode);
 export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './onnx/emit.js';
 export { readModel } from './onnx/read.js';
+/** Whether the ONNX importer maps an operator type (`canImport('Conv')`). */
+export { canImport } from './onnx/import/table.js';
+/** Safetensors bytes of named tensors (what `saveParameters` writes): `encodeSafetensors({ w: tensor }, { format: 'gluonc' })`. */
+export { encodeSafetensors } from './formats/params-file.js';
 export { compileGraph, evalSymbols, type Runner } from './compile.js';
 export { buildStep, type Step, type StepSpec, type StepWrt, type StepUpdate, type UpdateRule } from './autodiff/step.js';
 export type { PassReport } from './passes/pipeline.js';

@@ -9,10 +9,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { encodeSafetensors, writeFileAtomic } from '../../compiler/formats/params-file.js';
-import { canImport } from '../../compiler/onnx/import/table.js';
-import { readModel } from '../../compiler/onnx/read.js';
-import { onnx } from '../../compiler/onnx/proto.js';
+import { writeFileAtomic } from 'gluonc';
+import { canImport, encodeSafetensors, onnx, readModel } from 'gluonc/compiler';
 import { asUserError, UserError } from '../errors.js';
 
 /** What `importOnnx` found and wrote. */
