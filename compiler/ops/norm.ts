@@ -10,7 +10,7 @@
  */
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
-import type { Shape } from '../ir/types.js';
+import type { Shape, TensorType } from '../ir/types.js';
 import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, solveVectors, splitAt, standardize } from './nn.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
 import { normAxis } from './dims.js';
@@ -73,10 +73,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     BN_PARAMS.forEach((name, i) => checkVector(op, name, types[i + 1]!, ch, `the channels on axis ${axis} of data ${fmt(x.shape)}`, types));
     return [{ dtype, shape: [...x.shape] }];
   },
-  solve: (types, a) => {
-    const r = types[0]!.shape.length;
-    return Number.isInteger(a.axis) && a.axis >= -r && a.axis < r ? solveVectors(types, types[0]!.shape[(a.axis + r) % r]) : [];
-  },
+  solve: (types, a) => solveOnAxis(types, a.axis),
   lower: (c, a) => {
     const t = c.inTypes[0]!;
     const d = t.dtype;
@@ -190,10 +187,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
     ['gamma', 'beta'].forEach((name, i) => checkVector(op, name, types[i + 1]!, n, `the length of axis ${axis} of data ${fmt(x.shape)}`, types));
     return [{ dtype, shape: [...x.shape] }];
   },
-  solve: (types, a) => {
-    const r = types[0]!.shape.length;
-    return Number.isInteger(a.axis) && a.axis >= -r && a.axis < r ? solveVectors(types, types[0]!.shape[(a.axis + r) % r]) : [];
-  },
+  solve: (types, a) => solveOnAxis(types, a.axis),
   lower: (c, a) => {
     const t = c.inTypes[0]!;
     const rank = t.shape.length;
@@ -246,4 +240,10 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
 });
 
 /** The normalization operators by F name. */
+/** Solves the per-channel vectors (gamma, beta, ...) from data's size on `axis` (nothing when the axis is out of range). */
+function solveOnAxis(types: TensorType[], axis: number): (Shape | undefined)[] {
+  const r = types[0]!.shape.length;
+  return Number.isInteger(axis) && axis >= -r && axis < r ? solveVectors(types, types[0]!.shape[(axis + r) % r]) : [];
+}
+
 export const NORM_OPS = { BatchNorm, LayerNorm } as const;
