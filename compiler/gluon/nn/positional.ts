@@ -5,7 +5,8 @@
  * Invariants: both read `T` from the input inside the graph (`F.shapeArray`),
  * so a traced graph keeps `T` symbolic; the sinusoidal table is computed in
  * the graph from the positions (no stored table), the learned one is
- * gathered row by row (its gradient is a scatter-add into the used rows).
+ * gathered row by row (its gradient is a scatter-add into the used rows),
+ * never clipped: more than `maxLen` positions is an error.
  */
 import type { DType } from '../../../runtime/dtypes.js';
 import { HybridBlock } from '../hybrid.js';
@@ -93,10 +94,9 @@ export interface LearnedPositionalEmbeddingOptions {
 /**
  * Learned absolute positions (GPT, BERT): a table `weight` of shape
  * `[maxLen, units]` whose rows `0..T-1` are added to `x` (`[N, T, units]`).
- * Eagerly and in traced graphs of known length, a sequence longer than
- * `maxLen` is an error; an exported graph with a symbolic `T` clips
- * positions past `maxLen - 1` to the last row (as `Embedding` clips indices),
- * so keep inputs within the context it was trained for.
+ * A sequence longer than `maxLen` is an error: when called (naming the
+ * layer), and in an exported graph with a symbolic `T` when it runs (the
+ * gather of positions fails; `F.take` with `mode: 'raise'`).
  *
  * ```ts
  * const pos = new nn.LearnedPositionalEmbedding(64, 32);
@@ -122,7 +122,8 @@ export class LearnedPositionalEmbedding extends HybridBlock {
   override hybridForward(F: F, x: Tensor, p: { weight: Tensor }): Tensor {
     checkSequence(this, x, this.units, this.maxLen);
     const positions = F.arange(0, F.shapeArray(x, { axis: 1 }), 1, { dtype: 'int32' }); // [T]
-    const y = F.add(x, F.take(p.weight, positions)); // [N, T, units] + [T, units]
+    // 'raise': a compiled graph run with T > maxLen fails instead of reusing the last row.
+    const y = F.add(x, F.take(p.weight, positions, { mode: 'raise' })); // [N, T, units] + [T, units]
     return this.dropout > 0 ? F.Dropout(y, { p: this.dropout }) : y;
   }
 

@@ -89,6 +89,12 @@ describe('attention layers compiled with symbolic N and T', function () {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /inputs tokens int32 \[N, T\]; outputs \S+ float32 \[N, T, 11\]/);
       await checkArtifact(join(dir, 'tiny-gpt.onnx'), `TinyGpt (sinusoidal ${sinusoidal})`, net, (n, t) => [tokens(n, t)], ['tokens']);
+      if (sinusoidal) continue;
+      // Learned positions: 17 > maxLen 16 fails the run instead of reusing the last row.
+      const model = await loadModel(join(dir, 'tiny-gpt.onnx'));
+      const long = tokens(1, 17);
+      await assert.rejects(model.run({ tokens: { data: long.data(), shape: long.shape } } as never), /Gather.*out of data bounds, idx=16 must be within the inclusive range \[-16,15\]/);
+      await model.close();
     }
   });
 });
