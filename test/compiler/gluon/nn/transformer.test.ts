@@ -98,6 +98,16 @@ out = m(T_(X[0]), T_(X[1]), tgt_mask=bool_mask(causal(X[0].shape[1]), 0, 2), mem
     assert.ok(keys.includes('norm3.beta'));
   });
 
+  it('masks of any dtype combine with the causal mask (int32, bool), eager and hybridized', () => {
+    const b = blocks[3]!; // pre-norm, causal, given the float32 padding mask in the reference case
+    const want = nums(run(b, [x, pad]));
+    for (const hybrid of [false, true]) {
+      b.hybridize(hybrid);
+      for (const dtype of ['int32', 'bool'] as const) assertClose(nums(run(b, [x, pad.astype(dtype)])), want, `${dtype} mask (hybrid ${hybrid})`, 1e-6, 1e-6);
+    }
+    b.hybridize(false);
+  });
+
   it('the causal encoder: changing a later position leaves earlier outputs unchanged', () => {
     const b = blocks[2]!;
     b.hybridize();
