@@ -1,7 +1,8 @@
 /**
  * A decoder-only transformer (GPT): token embedding plus learned positions,
- * `layers` pre-norm blocks (causal self-attention, then a feed-forward
- * network, each with a residual connection), a final LayerNorm and an output
+ * `layers` pre-norm blocks (`nn.TransformerEncoderLayer` with `causal: true`:
+ * causal self-attention, then a GELU feed-forward network, each with a
+ * residual connection), a final LayerNorm and an output
  * layer tied to the token embedding (or a separate Dense, `tied: false`).
  * Input: token ids [N, T] (int32), T at most `context`; output: next-token
  * logits [N, T, vocab] at every position. The causal mask is built inside
@@ -37,80 +38,6 @@ export interface GPTConfig {
 export const config: GPTConfig = { vocab: 13, units: 64, layers: 2, heads: 4, hidden: 256, context: 16, dropout: 0, tied: true };
 
 /**
- * Causal multi-head self-attention over [N, T, units]: position t attends to
- * positions ≤ t (the mask `tril(ones([T, T]))` is built from T in the graph).
- *
- * ```ts
- * const att = new CausalSelfAttention(64, 4); att.initialize(); att.call(nd.ones([2, 5, 64])); // [2, 5, 64]
- * ```
- */
-export class CausalSelfAttention extends gluon.HybridBlock {
-  readonly query: InstanceType<typeof nn.Dense>;
-  readonly key: InstanceType<typeof nn.Dense>;
-  readonly value: InstanceType<typeof nn.Dense>;
-  readonly out: InstanceType<typeof nn.Dense>;
-  readonly drop: InstanceType<typeof nn.Dropout>;
-
-  constructor(readonly units: number, readonly heads: number, dropout = 0) {
-    super();
-    if (units % heads !== 0) throw new Error(`CausalSelfAttention: units (${units}) must be a multiple of heads (${heads})`);
-    const dense = () => new nn.Dense(units, { flatten: false, inUnits: units });
-    this.query = dense();
-    this.key = dense();
-    this.value = dense();
-    this.out = dense();
-    this.drop = new nn.Dropout(dropout);
-  }
-
-  override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor {
-    const h = this.heads;
-    // [N, T, units] -> [N*h, T, units/h]
-    const split = (y: gluon.Tensor) => F.reshape(F.transpose(F.reshape(y, [0, 0, h, -1]), { axes: [0, 2, 1, 3] }), [-3, -2]);
-    const q = split(this.query.call(x) as gluon.Tensor);
-    const k = split(this.key.call(x) as gluon.Tensor);
-    const v = split(this.value.call(x) as gluon.Tensor);
-    const t = F.shapeArray(x, { axis: 1 });
-    const scores = F.mul(F.batchDot(q, k, { transposeB: true }), 1 / Math.sqrt(this.units / h));
-    const weights = this.drop.call(F.maskedSoftmax(scores, F.tril(F.ones([t, t])), { axis: -1 })) as gluon.Tensor;
-    const ctx = F.batchDot(weights, v); // [N*h, T, units/h]
-    const merged = F.reshape(F.transpose(F.reshape(ctx, [-4, -1, h, -2]), { axes: [0, 2, 1, 3] }), [0, 0, -3]);
-    return this.out.call(merged) as gluon.Tensor;
-  }
-}
-
-/**
- * One pre-norm decoder block: `x + attention(LN(x))`, then `x + FFN(LN(x))`
- * with a GELU feed-forward network.
- *
- * ```ts
- * const b = new DecoderBlock(64, 4, 256); b.initialize(); b.call(nd.ones([2, 5, 64])); // [2, 5, 64]
- * ```
- */
-export class DecoderBlock extends gluon.HybridBlock {
-  readonly ln1 = new nn.LayerNorm({ inChannels: 0 });
-  readonly attention: CausalSelfAttention;
-  readonly ln2 = new nn.LayerNorm({ inChannels: 0 });
-  readonly ffn1: InstanceType<typeof nn.Dense>;
-  readonly ffn2: InstanceType<typeof nn.Dense>;
-  readonly drop: InstanceType<typeof nn.Dropout>;
-
-  constructor(units: number, heads: number, hidden: number, dropout = 0) {
-    super();
-    this.attention = new CausalSelfAttention(units, heads, dropout);
-    this.ffn1 = new nn.Dense(hidden, { flatten: false, inUnits: units });
-    this.ffn2 = new nn.Dense(units, { flatten: false, inUnits: hidden });
-    this.drop = new nn.Dropout(dropout);
-  }
-
-  override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor {
-    const a = this.drop.call(this.attention.call(this.ln1.call(x))) as gluon.Tensor;
-    const y = F.add(x, a);
-    const f = this.ffn2.call(F.LeakyReLU(this.ffn1.call(this.ln2.call(y)) as gluon.Tensor, { actType: 'gelu' })) as gluon.Tensor;
-    return F.add(y, this.drop.call(f) as gluon.Tensor);
-  }
-}
-
-/**
  * The GPT: logits [N, T, vocab] for token ids [N, T].
  *
  * ```ts
@@ -137,7 +64,8 @@ export class GPT extends gluon.HybridBlock {
     this.embedding = new nn.Embedding(vocab, units);
     this.position = new nn.Embedding(context, units);
     this.drop = new nn.Dropout(dropout);
-    for (let i = 0; i < layers; i++) this.blocks.add(new DecoderBlock(units, heads, hidden, dropout));
+    // A decoder-only block: pre-norm causal self-attention, then a GELU feed-forward network.
+    for (let i = 0; i < layers; i++) this.blocks.add(new nn.TransformerEncoderLayer(units, heads, hidden, { dropout, activation: 'gelu', preNorm: true, causal: true }));
     this.output = new nn.Dense(vocab, { flatten: false, useBias: false, inUnits: units });
     if (tied) {
       // One Parameter object under both names: collectParams, files and the trainer see it once, as embedding.weight.
