@@ -51,7 +51,7 @@ export class GPT extends gluon.HybridBlock {
   readonly position: InstanceType<typeof nn.Embedding>;
   readonly drop: InstanceType<typeof nn.Dropout>;
   readonly blocks = new nn.HybridSequential();
-  readonly norm = new nn.LayerNorm({ inChannels: 0 });
+  readonly norm: InstanceType<typeof nn.LayerNorm>;
   readonly output: InstanceType<typeof nn.Dense>;
 
   constructor(c: GPTConfig = config) {
@@ -66,6 +66,7 @@ export class GPT extends gluon.HybridBlock {
     this.drop = new nn.Dropout(dropout);
     // A decoder-only block: pre-norm causal self-attention, then a GELU feed-forward network.
     for (let i = 0; i < layers; i++) this.blocks.add(new nn.TransformerEncoderLayer(units, heads, hidden, { dropout, activation: 'gelu', preNorm: true, causal: true }));
+    this.norm = new nn.LayerNorm({ inChannels: units });
     this.output = new nn.Dense(vocab, { flatten: false, useBias: false, inUnits: units });
     if (tied) {
       // One Parameter object under both names: collectParams, files and the trainer see it once, as embedding.weight.

@@ -2,12 +2,13 @@
  * The task models/examples/train-gpt.ts teaches a GPT: adding two
  * `digits`-digit numbers written as characters. A problem is the prompt
  * `"123+456="` (operands zero-padded to `digits`, so every digit has a fixed
- * position) followed by the sum's `digits + 1` digits written least
- * significant first (`"9750"` for 579): each answer digit then depends only
- * on operand digits and on answer digits already written (the carry), the
- * layout that lets a small transformer learn addition quickly (Lee et al.,
- * "Teaching Arithmetic to Small Transformers", 2023). `decodeSum` turns the
- * generated digits back into the number.
+ * position) followed by the sum's `digits + 1` digits, zero-padded:
+ * `"0579"` as written (`order: 'plain'`, the default), or least significant
+ * first, `"9750"` (`order: 'reversed'`: each answer digit then depends only
+ * on operand digits and on answer digits already written, the carry — the
+ * layout with which small transformers learn addition fastest; Lee et al.,
+ * "Teaching Arithmetic to Small Transformers", 2023). `decodeSum` turns
+ * the generated digits back into the number.
  *
  * Vocabulary: `0`–`9` are ids 0–9, `+` is 10, `=` is 11, 12 is padding.
  * Problems are drawn with a seeded generator; the held-out problems are
@@ -22,6 +23,9 @@ export const PLUS = 10;
 export const EQUALS = 11;
 /** Token id used for padding. */
 export const PAD = 12;
+
+/** How the sum's digits are written: as usual (`plain`) or least significant first (`reversed`). */
+export type DigitOrder = 'plain' | 'reversed';
 
 /**
  * A seeded generator of floats in [0, 1) (mulberry32): the same seed gives the same problems.
@@ -71,28 +75,32 @@ export function encodePrompt(a: number, b: number, digits: number): number[] {
 }
 
 /**
- * The answer's token ids: the `digits + 1` digits of `a + b`, least significant first.
+ * The answer's token ids: the `digits + 1` digits of the sum, zero-padded, in `order`.
  *
  * ```ts
- * encodeSum(579, 3); // [9, 7, 5, 0]
+ * encodeSum(579, 3); // [0, 5, 7, 9]
+ * encodeSum(579, 3, 'reversed'); // [9, 7, 5, 0]
  * ```
  */
-export function encodeSum(sum: number, digits: number): number[] {
-  return [...String(sum).padStart(digits + 1, '0')].reverse().map(Number);
+export function encodeSum(sum: number, digits: number, order: DigitOrder = 'plain'): number[] {
+  const ids = [...String(sum).padStart(digits + 1, '0')].map(Number);
+  return order === 'reversed' ? ids.reverse() : ids;
 }
 
 /**
- * The number that answer digits (least significant first) stand for; null
- * when an id is not a digit.
+ * The number that answer digits written in `order` stand for; null when an
+ * id is not a digit.
  *
  * ```ts
- * decodeSum([9, 7, 5, 0]); // 579
+ * decodeSum([0, 5, 7, 9]); // 579
+ * decodeSum([9, 7, 5, 0], 'reversed'); // 579
  * ```
  */
-export function decodeSum(ids: ArrayLike<number>): number | null {
+export function decodeSum(ids: ArrayLike<number>, order: DigitOrder = 'plain'): number | null {
+  const list = Array.from(ids);
+  if (order === 'reversed') list.reverse();
   let v = 0;
-  for (let i = ids.length - 1; i >= 0; i--) {
-    const d = ids[i]!;
+  for (const d of list) {
     if (!Number.isInteger(d) || d < 0 || d > 9) return null;
     v = v * 10 + d;
   }
@@ -113,6 +121,7 @@ export function detokenize(ids: ArrayLike<number>): string {
 /** A batch of whole problems: `tokens` [n, problemLength] row-major, and the operands. */
 export interface Problems {
   digits: number;
+  order: DigitOrder;
   n: number;
   a: number[];
   b: number[];
@@ -121,18 +130,18 @@ export interface Problems {
 }
 
 /**
- * Packs problems (prompt followed by the reversed sum) into one token array.
+ * Packs problems (prompt followed by the sum) into one token array.
  *
  * ```ts
- * problems([123], [456], 3).tokens; // Int32Array [1,2,3,10,4,5,6,11,9,7,5,0]
+ * problems([123], [456], 3).tokens; // Int32Array [1,2,3,10,4,5,6,11,0,5,7,9]
  * ```
  */
-export function problems(a: number[], b: number[], digits: number): Problems {
+export function problems(a: number[], b: number[], digits: number, order: DigitOrder = 'plain'): Problems {
   if (a.length !== b.length) throw new Error(`addition: ${a.length} first operands for ${b.length} second operands`);
   const len = problemLength(digits);
   const tokens = new Int32Array(a.length * len);
-  for (let i = 0; i < a.length; i++) tokens.set([...encodePrompt(a[i]!, b[i]!, digits), ...encodeSum(a[i]! + b[i]!, digits)], i * len);
-  return { digits, n: a.length, a: [...a], b: [...b], tokens };
+  for (let i = 0; i < a.length; i++) tokens.set([...encodePrompt(a[i]!, b[i]!, digits), ...encodeSum(a[i]! + b[i]!, digits, order)], i * len);
+  return { digits, order, n: a.length, a: [...a], b: [...b], tokens };
 }
 
 /**
@@ -145,7 +154,7 @@ export function problems(a: number[], b: number[], digits: number): Problems {
  * task.draw(64).tokens.length; // 64 * 12
  * ```
  */
-export function additionTask(o: { digits: number; heldOut: number; seed: number }): { heldOut: Problems; draw: (n: number) => Problems } {
+export function additionTask(o: { digits: number; heldOut: number; seed: number; order?: DigitOrder }): { heldOut: Problems; draw: (n: number) => Problems } {
   const { digits } = o;
   checkOperand(0, digits, 'zero');
   const space = 10 ** digits;
@@ -166,7 +175,7 @@ export function additionTask(o: { digits: number; heldOut: number; seed: number 
     hb.push(b);
   }
   return {
-    heldOut: problems(ha, hb, digits),
+    heldOut: problems(ha, hb, digits, o.order),
     draw(n: number): Problems {
       const a: number[] = [];
       const b: number[] = [];
@@ -177,7 +186,7 @@ export function additionTask(o: { digits: number; heldOut: number; seed: number 
         a.push(x);
         b.push(y);
       }
-      return problems(a, b, digits);
+      return problems(a, b, digits, o.order);
     },
   };
 }

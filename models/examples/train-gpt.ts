@@ -8,7 +8,7 @@
  * few sampled (top-k, temperature) answers, saves the parameters, exports
  * the artifact and draws the loss/accuracy curve.
  *
- *   npx tsx models/examples/train-gpt.ts [--steps 3000] [--batch 128] [--digits 3] [--out gpt] [--curve FILE] [--seed 1] [--tiny]
+ *   npx tsx models/examples/train-gpt.ts [--steps 3000] [--batch 128] [--digits 3] [--order plain|reversed] [--out gpt] [--curve FILE] [--seed 1] [--tiny]
  *
  * The net and the loss are hybridized, so each step (forward, loss,
  * gradients, Adam update) runs as one onnxruntime session run.
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { autograd, gluon, init, lrScheduler, nd, random } from 'gluonc';
 import build, { config as defaultConfig, type GPT, type GPTConfig } from '../gpt.js';
-import { additionTask, decodeSum, detokenize, problemLength, promptLength, VOCAB, type Problems } from './addition-data.js';
+import { additionTask, decodeSum, type DigitOrder, detokenize, problemLength, promptLength, VOCAB, type Problems } from './addition-data.js';
 import { writeCurve } from './curve.js';
 import { generate, netStep } from './gpt-generate.js';
 import { isMain, runMain } from './train-loop.js';
@@ -30,6 +30,8 @@ export interface TrainGptOptions {
   batchSize?: number;
   /** Digits per operand (default 3). */
   digits?: number;
+  /** How the answer is written (default `plain`, see addition-data.ts). */
+  order?: DigitOrder;
   /** Held-out problems (default 1000). */
   heldOut?: number;
   /** Evaluate on the held-out problems every this many steps (default steps / 20). */
@@ -142,7 +144,7 @@ export async function greedyExactMatch(net: GPT, p: Problems): Promise<number> {
   for (let i = 0; i < p.n; i++) prompts.set(p.tokens.subarray(i * len, i * len + t), i * t);
   const out = await generate(netStep(net), prompts, p.n, t, { maxNew: len - t });
   let right = 0;
-  for (let i = 0; i < p.n; i++) if (decodeSum(out.subarray(i * len + t, (i + 1) * len)) === p.a[i]! + p.b[i]!) right++;
+  for (let i = 0; i < p.n; i++) if (decodeSum(out.subarray(i * len + t, (i + 1) * len), p.order) === p.a[i]! + p.b[i]!) right++;
   return right / p.n;
 }
 
@@ -166,7 +168,7 @@ export async function trainGpt(o: TrainGptOptions = {}): Promise<TrainGptResult>
   for (const [k, v] of Object.entries({ steps, batchSize, evalEvery })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`train-gpt: ${k} must be a positive integer, got ${v}`);
   }
-  const task = additionTask({ digits, heldOut: o.heldOut ?? 1000, seed });
+  const task = additionTask({ digits, heldOut: o.heldOut ?? 1000, seed, order: o.order });
   random.seed(seed);
   const net = build({ ...defaultConfig, ...o.model, vocab: VOCAB.length, context: problemLength(digits) - 1 });
   net.initialize(new init.Xavier());
@@ -241,8 +243,8 @@ export async function trainGpt(o: TrainGptOptions = {}): Promise<TrainGptResult>
   const greedy = await generate(netStep(net), prompts, shown, t, { maxNew: len - t });
   const sampled = await generate(netStep(net), prompts, shown, t, { maxNew: len - t, sample: true, topK: 3, temperature: 0.8, seed });
   const samples = Array.from({ length: shown }, (_x, i) => {
-    const g = decodeSum(greedy.subarray(i * len + t, (i + 1) * len));
-    const s = decodeSum(sampled.subarray(i * len + t, (i + 1) * len));
+    const g = decodeSum(greedy.subarray(i * len + t, (i + 1) * len), task.heldOut.order) ?? '?';
+    const s = decodeSum(sampled.subarray(i * len + t, (i + 1) * len), task.heldOut.order) ?? '?';
     return `${detokenize(prompts.subarray(i * t, (i + 1) * t))}${g} (sampled, top-3, T=0.8: ${s}; true ${task.heldOut.a[i]! + task.heldOut.b[i]!})`;
   });
 
@@ -271,7 +273,7 @@ export async function trainGpt(o: TrainGptOptions = {}): Promise<TrainGptResult>
 export const TINY: TrainGptOptions = { steps: 8, batchSize: 16, digits: 2, heldOut: 32, evalEvery: 4, model: { units: 16, layers: 1, heads: 2, hidden: 32 } };
 
 /**
- * Parses the command line (`--steps --batch --digits --held-out --eval-every
+ * Parses the command line (`--steps --batch --digits --order --held-out --eval-every
  * --lr --layers --units --heads --out --curve --seed --tiny`); a bad value
  * throws an Error naming the flag.
  *
@@ -286,6 +288,7 @@ export function gptFlags(argv: string[]): TrainGptOptions {
       steps: { type: 'string' },
       batch: { type: 'string' },
       digits: { type: 'string' },
+      order: { type: 'string' },
       'held-out': { type: 'string' },
       'eval-every': { type: 'string' },
       lr: { type: 'string' },
@@ -308,6 +311,7 @@ export function gptFlags(argv: string[]): TrainGptOptions {
   const base: TrainGptOptions = values.tiny ? { ...TINY, model: { ...TINY.model } } : {};
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(lr > 0)) throw new Error(`--lr must be a positive number, got '${values.lr}'`);
+  if (values.order !== undefined && values.order !== 'plain' && values.order !== 'reversed') throw new Error(`--order must be plain or reversed, got '${values.order}'`);
   const model = { ...base.model };
   for (const k of ['layers', 'units', 'heads'] as const) {
     const v = int(k, values[k]);
@@ -319,6 +323,7 @@ export function gptFlags(argv: string[]): TrainGptOptions {
     steps: pick(int('steps', values.steps), base.steps),
     batchSize: pick(int('batch', values.batch), base.batchSize),
     digits: pick(int('digits', values.digits), base.digits),
+    order: pick(values.order as DigitOrder | undefined, base.order),
     heldOut: pick(int('held-out', values['held-out']), base.heldOut),
     evalEvery: pick(int('eval-every', values['eval-every']), base.evalEvery),
     learningRate: pick(lr, base.learningRate),
