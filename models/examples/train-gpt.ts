@@ -8,7 +8,7 @@
  * few sampled (top-k, temperature) answers, saves the parameters, exports
  * the artifact and draws the loss/accuracy curve.
  *
- *   npx tsx models/examples/train-gpt.ts [--steps 3000] [--batch 128] [--digits 3] [--order plain|reversed] [--out gpt] [--curve FILE] [--seed 1] [--tiny]
+ *   npx tsx models/examples/train-gpt.ts [--steps 2000] [--batch 128] [--digits 3] [--order plain|reversed] [--out gpt] [--curve FILE] [--seed 1] [--tiny]
  *
  * The net and the loss are hybridized, so each step (forward, loss,
  * gradients, Adam update) runs as one onnxruntime session run.
@@ -24,7 +24,7 @@ import { isMain, runMain } from './train-loop.js';
 
 /** Options of `trainGpt`. */
 export interface TrainGptOptions {
-  /** Optimizer steps (default 3000). */
+  /** Optimizer steps (default 2000). */
   steps?: number;
   /** Problems per step (default 128). */
   batchSize?: number;
@@ -152,13 +152,13 @@ export async function greedyExactMatch(net: GPT, p: Problems): Promise<number> {
  * Trains, evaluates, saves and exports (see the file's header).
  *
  * ```ts
- * const r = await trainGpt({ steps: 3000, out: 'gpt' });   // writes gpt.params, gpt.onnx, gpt-curve.svg
+ * const r = await trainGpt({ steps: 2000, out: 'gpt' });   // writes gpt.params, gpt.onnx, gpt-curve.svg
  * r.accuracy; // ≥ 0.99 on 3-digit problems
  * ```
  */
 export async function trainGpt(o: TrainGptOptions = {}): Promise<TrainGptResult> {
   const log = o.log ?? ((line: string) => console.log(line));
-  const steps = o.steps ?? 3000;
+  const steps = o.steps ?? 2000;
   const batchSize = o.batchSize ?? 128;
   const digits = o.digits ?? 3;
   const seed = o.seed ?? 1;
