@@ -9,3 +9,4 @@ export { BatchNorm, LayerNorm, type BatchNormOptions, type LayerNormOptions } fr
 export { GroupNorm, InstanceNorm, type GroupNormOptions, type InstanceNormOptions } from './group-norm.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions } from './attention.js';
 export { TransformerEncoderLayer, TransformerDecoderLayer, type TransformerLayerOptions, type TransformerEncoderLayerOptions, type TransformerDecoderLayerOptions } from './transformer.js';
+export { PositionalEncoding, LearnedPositionalEmbedding, type PositionalEncodingOptions, type LearnedPositionalEmbeddingOptions } from './positional.js';
