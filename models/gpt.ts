@@ -1,5 +1,6 @@
 /**
- * A decoder-only transformer (GPT): token embedding plus learned positions,
+ * A decoder-only transformer (GPT): token embedding plus learned positions
+ * (`nn.LearnedPositionalEmbedding`),
  * `layers` pre-norm blocks (`nn.TransformerEncoderLayer` with `causal: true`:
  * causal self-attention, then a GELU feed-forward network, each with a
  * residual connection), a final LayerNorm and an output
@@ -48,7 +49,7 @@ export const config: GPTConfig = { vocab: 13, units: 64, layers: 2, heads: 4, hi
 export class GPT extends gluon.HybridBlock {
   readonly config: Required<GPTConfig>;
   readonly embedding: InstanceType<typeof nn.Embedding>;
-  readonly position: InstanceType<typeof nn.Embedding>;
+  readonly position: InstanceType<typeof nn.LearnedPositionalEmbedding>;
   readonly drop: InstanceType<typeof nn.Dropout>;
   readonly blocks = new nn.HybridSequential();
   readonly norm: InstanceType<typeof nn.LayerNorm>;
@@ -62,7 +63,7 @@ export class GPT extends gluon.HybridBlock {
     this.config = { hidden: 4 * c.units, dropout: 0, tied: true, ...c };
     const { vocab, units, layers, heads, hidden, context, dropout, tied } = this.config;
     this.embedding = new nn.Embedding(vocab, units);
-    this.position = new nn.Embedding(context, units);
+    this.position = new nn.LearnedPositionalEmbedding(context, units);
     this.drop = new nn.Dropout(dropout);
     // A decoder-only block: pre-norm causal self-attention, then a GELU feed-forward network.
     for (let i = 0; i < layers; i++) this.blocks.add(new nn.TransformerEncoderLayer(units, heads, hidden, { dropout, activation: 'gelu', preNorm: true, causal: true }));
@@ -77,9 +78,8 @@ export class GPT extends gluon.HybridBlock {
   }
 
   override hybridForward(F: gluon.F, tokens: gluon.Tensor): gluon.Tensor {
-    const t = F.shapeArray(tokens, { axis: 1 });
-    const pos = this.position.call(F.arange(0, t, 1, { dtype: 'int32' })) as gluon.Tensor; // [T, units]
-    const x = this.drop.call(F.broadcastAdd(this.embedding.call(tokens) as gluon.Tensor, pos)) as gluon.Tensor;
+    // Rows 0..T-1 of the position table added; T > context is an error (also when an artifact runs).
+    const x = this.drop.call(this.position.call(this.embedding.call(tokens) as gluon.Tensor)) as gluon.Tensor;
     const h = this.norm.call(this.blocks.call(x)) as gluon.Tensor;
     return this.output.call(h) as gluon.Tensor;
   }

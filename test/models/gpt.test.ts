@@ -192,12 +192,20 @@ describe('models/gpt', function () {
           assert.deepEqual(out.shape, [n, t, config.vocab]);
           checkAgainst(out.data as Float32Array, rows, w, net.config, `artifact [${n}, ${t}]`);
         }
+        // Longer than the context: refused when the artifact runs, not a silently reused last position.
+        await assert.rejects(model.run({ tokens: { data: new Int32Array(config.context + 1), shape: [1, config.context + 1] } }));
       } finally {
         await model.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a sequence longer than the context, naming the layer', () => {
+    const net = build();
+    net.initialize();
+    assert.throws(() => net.call(int32([Array.from({ length: config.context + 1 }, () => 1)])), /LearnedPositionalEmbedding.*has 17 positions, more than maxLen = 16/);
   });
 
   it('refuses bad sizes by name', () => {
