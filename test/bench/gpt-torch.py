@@ -8,7 +8,8 @@ Protocol (one line each): the first line is a JSON object
  "data": path, "batches": n, "threads": k}; the script answers
 "ready <first loss>" (the loss of batch 0 with the given weights, before
 any update). Then "step" runs one training step and answers "ok";
-"rss" answers the peak resident memory in KiB; "quit" exits.
+"rss" answers the peak resident memory in bytes (VmHWM: ru_maxrss
+would include the parent's memory, carried across fork and exec); "quit" exits.
 """
 import json
 import resource
@@ -60,6 +61,17 @@ def load(model, c, weights, index):
     model.load_state_dict(sd, strict=True)
 
 
+def peak_rss_bytes():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main():
     setup = json.loads(sys.stdin.readline())
     c = setup["config"]
@@ -90,7 +102,7 @@ def main():
             k += 1
             print("ok", flush=True)
         elif cmd == "rss":
-            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+            print(peak_rss_bytes(), flush=True)
         elif cmd == "quit":
             return
         else:
