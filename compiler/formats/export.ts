@@ -17,6 +17,7 @@ import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { checkOpsetRange } from '../onnx/opset-forms.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
 import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
@@ -70,7 +71,11 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   const label = `${block.constructor.name}.export${where ? ` to '${where}'` : ''}`;
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
-  if (!Number.isInteger(opset) || opset < 7) throw new Error(`${label}: opset must be an integer ONNX opset (7 or later), got ${opset}`);
+  try {
+    checkOpsetRange(opset);
+  } catch (e) {
+    throw prefixed(label, e);
+  }
 
   let traced: ReturnType<HybridBlock['trace']>;
   try {

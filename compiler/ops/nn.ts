@@ -464,6 +464,26 @@ export const Dropout: OpDef<DropoutSig, DropoutAttrs> = defineOp<DropoutSig, Dro
 
 // ---------------------------------------------------------------- fft
 
+/** Below opset 17 (no DFT): the real and imaginary parts as products with constant cos and -sin matrices along the (concrete) axis. */
+function fftByMatMul(c: LowerCtx, axis: number): void {
+  const t = c.inTypes[0]!;
+  const r = t.shape.length;
+  const n = t.shape[axis]!;
+  if (typeof n !== 'number') throw new OpError('fft', `below opset 17 (no ONNX DFT) the transformed axis needs a known length, got ${String(n)} (compiling for opset ${c.opset})`, c.inTypes);
+  const mat = (f: (x: number) => number): string => {
+    const data = t.dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
+    for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) data[j * n + k] = f((2 * Math.PI * ((j * k) % n)) / n);
+    return c.constant({ dtype: t.dtype, shape: [n, n], data });
+  };
+  const perm = [...Array.from({ length: r }, (_v, k) => k).filter((k) => k !== axis), axis];
+  const x = axis === r - 1 ? c.inputs[0]! : c.emit('Transpose', [c.inputs[0]!], { perm })[0]!;
+  const part = (f: (x: number) => number) => c.emit('Unsqueeze', [c.emit('MatMul', [x, mat(f)])[0]!, c.ints([-1])])[0]!;
+  const parts = [part(Math.cos), part((v) => -Math.sin(v))];
+  if (axis === r - 1) return void c.emit('Concat', parts, { axis: -1 }, c.outputs);
+  const [y] = c.emit('Concat', parts, { axis: -1 });
+  c.emit('Transpose', [y!], { perm: [...perm.map((_p, k) => perm.indexOf(k)), r] }, c.outputs);
+}
+
 type FftSig = (data: Tx, options?: { axis?: number }) => Tx;
 
 /**
@@ -482,7 +502,7 @@ export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Att
   },
   lower: (c, a) => {
     const axis = normAxis('fft', a.axis, c.inTypes[0]!.shape.length);
-    if (c.opset < 17) throw new OpError('fft', `needs ONNX opset 17 or later (DFT), compiling for opset ${c.opset}`, c.inTypes);
+    if (c.opset < 17) return fftByMatMul(c, axis);
     const [u] = c.emit('Unsqueeze', [c.inputs[0]!, c.ints([-1])]);
     if (c.opset >= 20) c.emit('DFT', [u!, '', c.scalar(axis, 'int64')], { onesided: 0, inverse: 0 }, c.outputs);
     else c.emit('DFT', [u!], { axis, onesided: 0, inverse: 0 }, c.outputs);

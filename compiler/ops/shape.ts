@@ -223,7 +223,8 @@ export const reshapeLike: OpDef<(lhs: Tx, rhs: Tx) => Tx> = defineOp<(lhs: Tx, r
   lower: (c) => {
     const s = c.inTypes[1]!.shape;
     const target = isConcrete(s) ? c.ints(s) : c.emit('Shape', [c.inputs[1]!])[0]!;
-    c.emit('Reshape', [c.inputs[0]!, target], { allowzero: 1 }, c.outputs);
+    // allowzero (opset 14) keeps a 0 in rhs's shape literal; before 14 only an empty rhs's shape can differ.
+    c.emit('Reshape', [c.inputs[0]!, target], { allowzero: c.opset >= 14 ? 1 : undefined }, c.outputs);
   },
   kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],
   grad: linearGrad((F, { inputs: [lhs], inTypes }, g) => reshapeBack(F, g, lhs!, inTypes[0]!)),
