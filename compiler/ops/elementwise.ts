@@ -313,7 +313,8 @@ export const gelu = unary('gelu', (c) => {
   if (c.opset >= 20) return viaFloat32(c, 'Gelu');
   const d = c.inTypes[0]!.dtype;
   const [s] = c.emit('Div', [c.inputs[0]!, c.scalar(Math.SQRT2, d)]);
-  const [e] = c.emit('Erf', [s!]);
+  // onnxruntime's Erf is float32 only: other dtypes take it through float32.
+  const [e] = d === 'float32' ? c.emit('Erf', [s!]) : c.emit('Cast', [c.emit('Erf', [c.emit('Cast', [s!], { to: onnxTo('float32') })[0]!])[0]!], { to: onnxTo(d) });
   const [p] = c.emit('Add', [e!, c.scalar(1, d)]);
   const [h] = c.emit('Mul', [c.inputs[0]!, p!]);
   c.emit('Mul', [h!, c.scalar(0.5, d)], {}, c.outputs);

@@ -51,8 +51,12 @@ function triMask(c: LowerCtx, a: TriA, upper: boolean): void {
   // tril keeps col - row <= k (not greater), triu keeps col - row >= k (not less).
   const [drop] = c.emit(upper ? 'Less' : 'Greater', [diff!, c.scalar(a.k, 'int64')]);
   const d = c.inTypes[0]!.dtype;
-  const [zero] = c.emit('Cast', [zero64], { to: onnxDType(d) });
-  c.emit('Where', [drop!, zero!, c.inputs[0]!], {}, c.outputs);
+  // onnxruntime's Where has no bool or int8 kernels: those go through int64 (or float32 for float16).
+  const via: DType = TRILU_NATIVE.has(d) || d === 'int32' || d === 'uint8' ? d : isFloat(d) ? 'float32' : 'int64';
+  const [zero] = c.emit('Cast', [zero64], { to: onnxDType(via) });
+  if (via === d) return void c.emit('Where', [drop!, zero!, c.inputs[0]!], {}, c.outputs);
+  const [y] = c.emit('Where', [drop!, zero!, c.emit('Cast', [c.inputs[0]!], { to: onnxDType(via) })[0]!]);
+  c.emit('Cast', [y!], { to: onnxDType(d) }, c.outputs);
 }
 
 function triLower(upper: boolean) {
