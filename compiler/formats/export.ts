@@ -17,7 +17,7 @@ import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
-import { checkOpsetRange } from '../onnx/opset-forms.js';
+import { checkOpsetRange, MAX_OPSET } from '../onnx/opset-forms.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
 import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
@@ -71,10 +71,13 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   const label = `${block.constructor.name}.export${where ? ` to '${where}'` : ''}`;
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
-  try {
-    checkOpsetRange(opset);
-  } catch (e) {
-    throw prefixed(label, e);
+  // Fail before tracing on a non-integer or too new opset; emitModel names the operator an old one lacks.
+  if (!Number.isInteger(opset) || opset > MAX_OPSET) {
+    try {
+      checkOpsetRange(opset);
+    } catch (e) {
+      throw prefixed(label, e);
+    }
   }
 
   let traced: ReturnType<HybridBlock['trace']>;

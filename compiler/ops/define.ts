@@ -113,6 +113,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * this number; the README's opset table is generated from it.
    */
   minOpset?: number;
+  /** How the ONNX form changes between opsets, for the README's opset table (absent: one form at every opset). */
+  opsetNote?: string;
   /** A TypeScript kernel; used for small tensors and while folding constants. */
   kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
   /** True when the lowering depends on concrete input dimensions, not only rank. */

@@ -77,9 +77,10 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
   });
 }
 
-function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule): OpDef<Unary> {
+function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule, opsetNote?: string): OpDef<Unary> {
   return defineOp<Unary>({
     name,
+    opsetNote,
     inputs: ['data'],
     method: true,
     infer: (types) => [{ dtype: commonDType(name, types, dtypes), shape: [...types[0]!.shape] }],
@@ -323,7 +324,7 @@ export const gelu = unary('gelu', (c) => {
   const cdf = F.add(F.mul(F.erf(F.mul(x, Math.SQRT1_2)), 0.5), 0.5);
   const pdf = F.mul(F.exp(F.mul(F.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
   return F.mul(g, F.add(cdf, F.mul(x, pdf)));
-}));
+}), 'ONNX Gelu from 20; below, x·(1 + erf(x/√2))/2');
 /** Largest integer not above x. */
 export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 /** Smallest integer not below x. */

@@ -40,10 +40,9 @@ export function onAxis(rank: number, axis: number): number[] {
   return Array.from({ length: rank }, (_v, k) => (k === axis ? -1 : 1));
 }
 
-/** ReduceMean over `axes` keeping dimensions (axes as an input from opset 18). */
+/** ReduceMean over `axes` keeping dimensions (written in opset 18's form; emit rewrites it for older opsets). */
 function reduceMean(c: LowerCtx, x: string, axes: number[]): string {
-  if (c.opset >= 18) return c.emit('ReduceMean', [x, c.ints(axes)], { keepdims: 1 })[0]!;
-  return c.emit('ReduceMean', [x], { axes, keepdims: 1 })[0]!;
+  return c.emit('ReduceMean', [x, c.ints(axes)], { keepdims: 1 })[0]!;
 }
 
 /** `(x - mean) / sqrt(var + eps)` as ONNX nodes. Example: `standardize(c, x, mean, variance, 1e-5, 'float32')`. */
@@ -285,6 +284,7 @@ type LeakySig = (data: Tx, gammaOrOptions?: Tx | LeakyReLUOptions, options?: Lea
  */
 export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAttrs>({
   name: 'LeakyReLU',
+  opsetNote: "actType 'gelu': ONNX Gelu from 20; below, the erf formula",
   inputs: ['data', 'gamma?'],
   attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 },
   infer: (types, a) => {
@@ -493,6 +493,7 @@ type FftSig = (data: Tx, options?: { axis?: number }) => Tx;
  */
 export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Attrs & { axis: number }>({
   name: 'fft',
+  opsetNote: 'ONNX DFT from 17 (axis as an input from 20); below, MatMul with cos/sin matrices (the axis length must be known)',
   inputs: ['data'],
   attrs: { axis: -1 },
   infer: (types, a) => {

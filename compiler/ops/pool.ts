@@ -96,6 +96,7 @@ type PoolSig = (data: Tx, options?: PoolOptions) => Tx;
  */
 export const Pooling: OpDef<PoolSig, PoolAttrs> = defineOp<PoolSig, PoolAttrs>({
   name: 'Pooling',
+  opsetNote: "sum with 'full' convention: LpPool from 18; below, Pad + AveragePool",
   inputs: ['data'],
   attrs: POOL_ATTRS,
   infer: (types, a) => [{ dtype: commonDType('Pooling', types, FLOATS), shape: poolGeom(types, a).out }],
@@ -272,6 +273,7 @@ type PoolGradSig = (data: Tx, grad: Tx, options?: PoolOptions) => Tx;
  */
 export const poolingGrad: OpDef<PoolGradSig, PoolAttrs> = defineOp<PoolGradSig, PoolAttrs>({
   name: 'poolingGrad',
+  opsetNote: "max: ScatterElements reduction='add' from 16; below, one scatter per window phase, added",
   inputs: ['data', 'grad'],
   attrs: POOL_ATTRS,
   lowerNeedsShape: true,

@@ -71,6 +71,7 @@ const range = (a: number, b: number): number[] => Array.from({ length: Math.max(
  */
 export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, ScatterA>({
   name: 'indexAdd',
+  opsetNote: "ScatterND reduction='add' from 16; below, a one-hot MatMul (indices × axis size elements)",
   inputs: ['data', 'indices', 'updates'],
   attrs: { axis: 0, mode: 'clip' },
   infer: (types, a) => {
@@ -136,6 +137,7 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
  */
 export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, ScatterA>({
   name: 'scatterAdd',
+  opsetNote: "ScatterElements reduction='add' from 16; below, Equal/Where against a Range",
   inputs: ['data', 'index', 'updates'],
   attrs: { axis: -1, mode: 'clip' },
   infer: (types, a) => {

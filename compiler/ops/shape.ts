@@ -213,6 +213,7 @@ export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, Reshape
  */
 export const reshapeLike: OpDef<(lhs: Tx, rhs: Tx) => Tx> = defineOp<(lhs: Tx, rhs: Tx) => Tx>({
   name: 'reshapeLike',
+  opsetNote: 'Reshape allowzero from 14; below, without it (only an empty rhs differs)',
   inputs: ['lhs', 'rhs'],
   infer: (types) => {
     const [l, r] = types as [TensorType, TensorType];

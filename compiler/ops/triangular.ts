@@ -91,6 +91,7 @@ function triKernel(upper: boolean) {
 function tri(name: 'tril' | 'triu', upper: boolean): OpDef<TriSig, TriA> {
   return defineOp<TriSig, TriA>({
     name,
+    opsetNote: 'ONNX Trilu from 14; below, a mask from two Ranges',
     inputs: ['data'],
     attrs: { k: 0 },
     positional: ['k'],

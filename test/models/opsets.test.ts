@@ -3,7 +3,7 @@
  * at ONNX opsets 13, 17 and 21: each file passes python's
  * `onnx.checker.check_model(full_check=True)`, loads in onnxruntime and
  * gives the eager block's outputs (nd operators, not the exported graph) for
- * the same input. The training artifacts (`--train`) at 13 and 21 pass the
+ * the same input, also when read back with `SymbolBlock.imports`. The training artifacts (`--train`) at 13 and 21 pass the
  * checker and one step gives the same loss, outputs and updated parameters
  * at both opsets for the same feeds.
  * gluonc and the models are imported dynamically, as one module instance
@@ -64,6 +64,8 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
   this.timeout(600000);
   const built: Built[] = [];
   let dir = '';
+  /** Reads an artifact back as a block and calls it (the dynamically imported gluonc's SymbolBlock). */
+  let reimport: (path: string, feeds: HostTensor[]) => HostTensor[] = () => [];
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'gluonc-opsets-'));
@@ -73,6 +75,10 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
     const { trainingArtifact } = await import('../../cli/train-artifact.js');
     const { gluon, init, nd, random } = await import('gluonc');
     const { ScaledTanh } = await import('../../models/examples/custom-layer.js');
+    reimport = (path, feeds) => {
+      const out = gluon.SymbolBlock.imports(path).call(...feeds.map((h) => nd.array(tensorToNumbers(h), { shape: h.shape, dtype: h.dtype }))) as unknown;
+      return (Array.isArray(out) ? out : [out]).map((o: { _host: HostTensor }) => o._host);
+    };
     const models: { label: string; block: gluon.Block; inputs: Record<string, { shape: (number | string)[]; dtype?: DType }>; module: Record<string, unknown>; tokens?: number }[] = [];
     for (const f of FILES) {
       const loaded = await loadModelFile(join(ROOT, 'models', f));
@@ -154,6 +160,8 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
           assert.deepEqual(o.shape, b.expect![j]!.shape, `${label} opset ${opset}: output ${j} shape`);
           assertClose(tensorToNumbers(o), tensorToNumbers(b.expect![j]!), `${label} opset ${opset}: output ${j} vs the eager block`, 1e-3, 1e-4);
         });
+        // gluonc reads its own artifact back at any opset (SymbolBlock.imports).
+        reimport(b.path!, Object.values(b.feeds)).forEach((o, j) => assertClose(tensorToNumbers(o), tensorToNumbers(b.expect![j]!), `${label} opset ${opset}: output ${j} of SymbolBlock.imports vs the eager block`, 1e-3, 1e-4));
       });
     }
     it(`${label} --train at opsets ${TRAIN_OPSETS.join(' and ')}`, () => {
