@@ -38,7 +38,7 @@ export interface ExportOptions {
    * input) or `data0`, `data1`, ...
    */
   inputs?: Record<string, InputSpec>;
-  /** The ONNX opset (default 21). */
+  /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
   opset?: number;
   /** Further compile options recorded in the manifest's `compile` (e.g. `{ optLevel: 2 }`). */
   compile?: Record<string, unknown>;

@@ -147,6 +147,7 @@ export function onnxNeeds(n: PendingNode): { opset: number; what: string } | nul
   if (n.opType === 'AveragePool' && has('dilations')) return { opset: 19, what: 'ONNX AveragePool with dilations' };
   if (n.opType === 'Reshape' && has('allowzero')) return { opset: 14, what: 'ONNX Reshape with allowzero' };
   if (n.opType === 'BatchNormalization' && has('training_mode')) return { opset: 14, what: 'ONNX BatchNormalization with training_mode' };
+  if ((n.opType === 'RNN' || n.opType === 'LSTM' || n.opType === 'GRU') && has('layout')) return { opset: 14, what: `ONNX ${n.opType} with layout` };
   if (n.opType === 'DFT' && n.inputs.length > 2) return { opset: 20, what: 'ONNX DFT with the axis as an input' };
   if (n.opType === 'Resize' && (has('antialias') || has('axes') || has('keep_aspect_ratio_policy'))) return { opset: 18, what: 'ONNX Resize with antialias/axes/keep_aspect_ratio_policy' };
   return null;
