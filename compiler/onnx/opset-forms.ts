@@ -50,10 +50,15 @@ export interface LegalizeEnv {
 /** Reductions whose `axes` moved from an attribute to an input at opset 18 (ReduceSum moved at 13). */
 const AXES_INPUT_18 = new Set(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare']);
 
-/** Default-domain operators introduced after opset 13, by the opset that introduced them. */
-const INTRODUCED: Record<string, number> = {
+/** Default-domain operators introduced after opset 13 up to 21, by the opset that introduced them (checked against python's onnx.defs in the tests). */
+export const ONNX_INTRODUCED: Readonly<Record<string, number>> = {
   Trilu: 14,
   HardSwish: 14,
+  Bernoulli: 15,
+  CastLike: 15,
+  Optional: 15,
+  OptionalGetElement: 15,
+  OptionalHasElement: 15,
   LayerNormalization: 17,
   DFT: 17,
   STFT: 17,
@@ -132,7 +137,7 @@ export function legalizeNode(n: PendingNode, opset: number, env: LegalizeEnv): P
  */
 export function onnxNeeds(n: PendingNode): { opset: number; what: string } | null {
   const has = (k: string) => n.attrs[k] !== undefined;
-  const since = INTRODUCED[n.opType];
+  const since = ONNX_INTRODUCED[n.opType];
   if (since !== undefined && since > MIN_OPSET) return { opset: since, what: `ONNX ${n.opType}` };
   if ((n.opType === 'ScatterElements' || n.opType === 'ScatterND') && has('reduction') && n.attrs['reduction'] !== 'none') {
     const r = String(n.attrs['reduction']);

@@ -5,9 +5,10 @@
  * emits a node its target opset lacks.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { sym } from 'gluonc';
 import { checkGraphOpset, emitModel, minOpsetOf } from '../../../compiler/onnx/emit.js';
-import { legalizeNode, MAX_OPSET, MIN_OPSET, onnxNeeds, type LegalizeEnv, type PendingNode } from '../../../compiler/onnx/opset-forms.js';
+import { legalizeNode, MAX_OPSET, MIN_OPSET, ONNX_INTRODUCED, onnxNeeds, type LegalizeEnv, type PendingNode } from '../../../compiler/onnx/opset-forms.js';
 import { getOp } from '../../../compiler/ops/registry.js';
 import { graphOf } from '../../../compiler/trace/symbol.js';
 
@@ -61,6 +62,20 @@ describe('ONNX forms by opset', () => {
     assert.deepEqual(full, node('Shape', ['x'], {}, [full.outputs[0]!]));
     assert.deepEqual(slice, node('Slice', [full.outputs[0]!, 'ints0', 'ints1', 'ints2'], {}, ['y']));
     assert.deepEqual(e.made, [[1], [Number.MAX_SAFE_INTEGER], [0]]);
+  });
+
+  it("the operators introduced after 13 are those python's onnx.defs lists (first since_version in 14..21)", () => {
+    const py = String.raw`
+import json, onnx.defs as d
+first = {}
+for s in d.get_all_schemas_with_history():
+    if s.domain in ('', 'ai.onnx'):
+        first[s.name] = min(first.get(s.name, 999), s.since_version)
+print(json.dumps({k: v for k, v in first.items() if 13 < v <= 21}))`;
+    const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+    assert.deepEqual(sorted({ ...ONNX_INTRODUCED }), sorted(JSON.parse(r.stdout) as Record<string, number>));
   });
 
   it('what a node needs: new operators and new attributes', () => {
