@@ -100,7 +100,7 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
       for (const opset of OPSETS) {
         const b: Built = { label: m.label, opset, train: false, feeds, expect };
         try {
-          b.bytes = exportBytes(block, { inputs: m.inputs, opset }).bytes;
+          b.bytes = exportBytes(block, { inputs: m.inputs, opset, check: false }).bytes; // the test loads it itself
         } catch (e) {
           b.error = (e as Error).message;
         }
