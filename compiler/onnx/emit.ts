@@ -3,7 +3,9 @@
  * operator's `lower`; parameters and constants become initializers. The first
  * ONNX node of every lowered IR node carries a `gluonc:` doc string recording
  * the IR operator, its attributes and input/output names, so `readModel`
- * can rebuild the IR.
+ * can rebuild the IR. Lowerings write one ONNX form; each node they emit is
+ * rewritten into the target opset's form (`legalizeNode`) and checked
+ * against what that opset has (`onnxNeeds`), see opset-forms.ts.
  * Invariant: ONNX names are unique; graph outputs carry their public names.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -24,7 +26,7 @@ export const DEFAULT_OPSET = 21;
  * `minOpset`, else `MIN_OPSET`).
  *
  * ```ts
- * minOpsetOf('fullyConnected'); // 13
+ * minOpsetOf('FullyConnected'); // 13
  * ```
  */
 export function minOpsetOf(op: string): number {
@@ -34,7 +36,7 @@ export function minOpsetOf(op: string): number {
 /**
  * Throws unless every node of `g` can be lowered at `opset`: an Error naming
  * the first operator whose declared minimum is higher ("opset 12 is too
- * low: groupNorm needs opset 13"), or the supported range.
+ * low: GroupNorm needs opset 13"), or the supported range (13 to 21).
  *
  * ```ts
  * checkGraphOpset(g, 17);
