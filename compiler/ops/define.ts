@@ -105,8 +105,16 @@ export interface OpSpec<A extends Attrs = Attrs> {
   infer: (types: TensorType[], attrs: A) => TensorType[];
   /** Solves unknown (0) dimensions of inputs from the others; returns a shape per input or undefined. */
   solve?: (types: TensorType[], attrs: A) => (Shape | undefined)[];
-  /** Emits the ONNX nodes computing the outputs. */
+  /** Emits the ONNX nodes computing the outputs, in the form of `ctx.opset` (13 to 21). */
   lower: (ctx: LowerCtx, attrs: A) => void;
+  /**
+   * The lowest ONNX opset `lower` supports (default 13, the oldest gluonc
+   * exports). Emitting at a lower opset is an Error naming the operator and
+   * this number; the README's opset table is generated from it.
+   */
+  minOpset?: number;
+  /** How the ONNX form changes between opsets, for the README's opset table (absent: one form at every opset). */
+  opsetNote?: string;
   /** A TypeScript kernel; used for small tensors and while folding constants. */
   kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
   /** True when the lowering depends on concrete input dimensions, not only rank. */

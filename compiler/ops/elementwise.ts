@@ -77,9 +77,10 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
   });
 }
 
-function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule): OpDef<Unary> {
+function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule, opsetNote?: string): OpDef<Unary> {
   return defineOp<Unary>({
     name,
+    opsetNote,
     inputs: ['data'],
     method: true,
     infer: (types) => [{ dtype: commonDType(name, types, dtypes), shape: [...types[0]!.shape] }],
@@ -313,7 +314,8 @@ export const gelu = unary('gelu', (c) => {
   if (c.opset >= 20) return viaFloat32(c, 'Gelu');
   const d = c.inTypes[0]!.dtype;
   const [s] = c.emit('Div', [c.inputs[0]!, c.scalar(Math.SQRT2, d)]);
-  const [e] = c.emit('Erf', [s!]);
+  // onnxruntime's Erf is float32 only: other dtypes take it through float32.
+  const [e] = d === 'float32' ? c.emit('Erf', [s!]) : c.emit('Cast', [c.emit('Erf', [c.emit('Cast', [s!], { to: onnxTo('float32') })[0]!])[0]!], { to: onnxTo(d) });
   const [p] = c.emit('Add', [e!, c.scalar(1, d)]);
   const [h] = c.emit('Mul', [c.inputs[0]!, p!]);
   c.emit('Mul', [h!, c.scalar(0.5, d)], {}, c.outputs);
@@ -322,7 +324,7 @@ export const gelu = unary('gelu', (c) => {
   const cdf = F.add(F.mul(F.erf(F.mul(x, Math.SQRT1_2)), 0.5), 0.5);
   const pdf = F.mul(F.exp(F.mul(F.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
   return F.mul(g, F.add(cdf, F.mul(x, pdf)));
-}));
+}), 'ONNX Gelu from 20; below, x·(1 + erf(x/√2))/2');
 /** Largest integer not above x. */
 export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 /** Smallest integer not below x. */
