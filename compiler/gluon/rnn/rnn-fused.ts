@@ -47,8 +47,9 @@ export function fusedForward(F: F, plan: FusedPlan, x: Tensor, given: Tensor[], 
   let input = plan.layout === 'NTC' ? F.transpose(x, { axes: [1, 0, 2] }) : x;
   let states = given;
   if (!states.length) {
-    // Zeros [L*D, N, H] that keep a symbolic batch symbolic.
-    const z = F.zerosLike(F.sliceAxis(F.sliceAxis(input, { axis: 0, begin: 0, end: 1 }), { axis: 2, begin: 0, end: 1 }));
+    // Zeros [L*D, N, H] that keep a symbolic batch symbolic (a sum over time, not a slice of it: a slice of a
+    // symbolic time axis has no gradient rule, and training differentiates through here).
+    const z = F.zerosLike(F.sliceAxis(F.sum(input, { axis: 0, keepdims: true }), { axis: 2, begin: 0, end: 1 }));
     states = Array.from({ length: NUM_STATES[mode] }, () => F.tile(z, [L * D, 1, H]));
   }
   const finals: Tensor[][] = states.map(() => []);
