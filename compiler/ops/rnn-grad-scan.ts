@@ -87,6 +87,8 @@ function helpers(c: LowerCtx, dtype: DType) {
     /** Index `i` of axis `axis`, that axis removed. */
     at: (x: string, axis: number, i: number) => e1('Gather', [x, c.scalar(i, 'int64')], { axis }),
     cat: (xs: string[], axis: number) => (xs.length === 1 ? xs[0]! : e1('Concat', xs, { axis })),
+    /** a [M, K] · b where `bT` is bᵀ [N, K]: onnxruntime's Gemm with transB is several times faster than MatMul for a B that is not an initializer. */
+    mmT: (x: string, bT: string) => e1('Gemm', [x, bT], { transB: 1 }),
   };
 }
 
@@ -94,7 +96,7 @@ function lower(c: LowerCtx, a: RecGradA): void {
   const { kind, st, plan } = parts(c.inTypes, a);
   const dtype = c.inTypes[0]!.dtype;
   const h = helpers(c, dtype);
-  const { e1, mul, add, sub, slice, at, cat } = h;
+  const { e1, mul, add, sub, slice, at, cat, mmT } = h;
   const ins = c.inputs;
   const [x, W, R, B, h0] = ins as [string, string, string, string, string];
   const c0 = st === 2 ? ins[5]! : undefined;
@@ -171,7 +173,7 @@ function lower(c: LowerCtx, a: RecGradA): void {
       const k = a.activation === 'relu' ? e1('Cast', [e1('Greater', [hNew, c.scalar(0, dtype)])], { to: dtype === 'float64' ? 11 : 1 }) : dtanh(hNew);
       const [dh, ds] = scan([live(gYh)], [gy, k], 1, ([dh], xs) => {
         const dsT = mul(masked(xs, dh!, xs[0]), xs[1]!);
-        return [[carry(xs, dh!, e1('MatMul', [dsT, Rd]))], [dsT]];
+        return [[carry(xs, dh!, mmT(dsT, RdT))], [dsT]];
       });
       [dXg, dHg, dh0] = [ds!, ds!, dh!];
     } else if (lstm) {
@@ -193,7 +195,7 @@ function lower(c: LowerCtx, a: RecGradA): void {
         const dN = masked(xs, dh!, xs[0]);
         const dcN = masked(xs, dc!, mul(dN, xs[1]!));
         const dsT = mul(cat([dcN, dN, dcN, dcN], 1), xs[2]!);
-        return [[carry(xs, dh!, e1('MatMul', [dsT, Rd])), carry(xs, dc!, mul(dcN, xs[3]!))], [dsT]];
+        return [[carry(xs, dh!, mmT(dsT, RdT)), carry(xs, dc!, mul(dcN, xs[3]!))], [dsT]];
       });
       [dXg, dHg, dh0, dc0] = [ds!, ds!, dh!, dc!];
     } else {
@@ -210,23 +212,24 @@ function lower(c: LowerCtx, a: RecGradA): void {
         const [dh, dN] = scan([live(gYh)], [gy, Kh, z], 1, ([dh], xs) => {
           const dNt = masked(xs, dh!, xs[0]);
           const dhg = mul(cat([dNt, dNt, dNt], 1), xs[1]!);
-          return [[carry(xs, dh!, add(mul(dNt, xs[2]!), e1('MatMul', [dhg, Rd])))], [dNt]];
+          return [[carry(xs, dh!, add(mul(dNt, xs[2]!), mmT(dhg, RdT)))], [dNt]];
         });
         const dN3 = cat([dN!, dN!, dN!], 2);
         [dXg, dHg, dh0] = [mul(dN3, Kx), mul(dN3, Kh), dh!];
       } else {
+        const RnT = e1('Transpose', [Rn], { perm: [1, 0] });
         const rh = mul(r, hPrev);
-        const hn = add(e1('MatMul', [rh, e1('Transpose', [Rn], { perm: [1, 0] })]), slice(Rb, 0, 2 * H, 3 * H));
+        const hn = add(e1('MatMul', [rh, RnT]), slice(Rb, 0, 2 * H, 3 * H));
         const n = e1('Tanh', [add(gate(xw, 2), hn)]);
         const Ka = mul(h.oneMinus(z), dtanh(n));
         const Kz = mul(sub(hPrev, n), dz);
         const Kr = mul(hPrev, dsig(r));
-        const Rzr = slice(Rd, 0, 0, 2 * H);
+        const RzrT = slice(RdT, 1, 0, 2 * H);
         const [dh, dN, dRH] = scan([live(gYh)], [gy, Ka, Kz, Kr, z, r], 2, ([dh], xs) => {
           const dNt = masked(xs, dh!, xs[0]);
-          const drh = e1('MatMul', [mul(dNt, xs[1]!), Rn]);
+          const drh = mmT(mul(dNt, xs[1]!), RnT);
           const zr = cat([mul(dNt, xs[2]!), mul(drh, xs[3]!)], 1);
-          const dPrev = add(add(mul(dNt, xs[4]!), e1('MatMul', [zr, Rzr])), mul(drh, xs[5]!));
+          const dPrev = add(add(mul(dNt, xs[4]!), mmT(zr, RzrT)), mul(drh, xs[5]!));
           return [[carry(xs, dh!, dPrev)], [dNt, e1('Identity', [drh])]];
         });
         const dan = mul(dN!, Ka);
