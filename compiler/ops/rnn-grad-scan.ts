@@ -51,8 +51,15 @@ function parts(types: TensorType[], a: RecGradA) {
   if (types.length !== want) throw new OpError('OnnxRecurrentGrad', `${kind} takes ${want} inputs (data, weight, recurrentWeight, bias, states, Y, gradY, state gradients${a.lengths ? ', sequenceLength' : ''}), got ${types.length}`, types);
   const fwd = [...types.slice(0, 4 + st), ...(a.lengths ? [types[want - 1]!] : [])];
   const plan = recPlan(kind, fwd, forwardAttrs(kind, a), true);
+  const [T, N] = types[0]!.shape;
+  const state = [plan.dirs, N!, plan.hidden];
+  const shapes = [[T!, plan.dirs, N!, plan.hidden], [T!, plan.dirs, N!, plan.hidden], state, state];
   for (const [i, t] of types.slice(4 + st, 4 + 2 * st + 2).entries()) {
     if (t.dtype !== types[0]!.dtype) throw new OpError('OnnxRecurrentGrad', `Y and the output gradients must be ${types[0]!.dtype} like the data, got ${t.dtype} for input ${4 + st + i}`, types);
+    const want = shapes[i]!;
+    if (t.shape.length !== want.length || !t.shape.every((d, j) => d === want[j] || typeof d === 'string' || typeof want[j] === 'string')) {
+      throw new OpError('OnnxRecurrentGrad', `input ${4 + st + i} (${['Y', 'gradY', 'gradH', 'gradC'][i]}) must have shape [${want.join(', ')}], got [${t.shape.join(', ')}]`, types);
+    }
   }
   return { kind, st, plan };
 }
