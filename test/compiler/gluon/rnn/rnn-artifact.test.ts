@@ -6,6 +6,7 @@
  * shapes together).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -103,6 +104,9 @@ describe('recurrent artifacts at any sequence length', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /inputs x float32 \[N, T\]/);
     const trainFile = out.replace(/\.onnx$/, '.train.onnx');
+    // The Scan bodies are valid ONNX (the onnx package's checker, with shape inference).
+    const check = spawnSync('python3', ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', trainFile], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
     const model = onnx.ModelProto.decode(readFileSync(trainFile));
     // The LSTM's gradient is one Scan per layer (plus one recomputing the cell states), whatever T is.
     assert.equal(model.graph!.node!.filter((n) => n.opType === 'Scan').length, 4);
