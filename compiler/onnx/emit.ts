@@ -102,6 +102,8 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
 /** The state of one lowering: unique ONNX names for IR values, and the nodes, initializers and domains emitted so far. */
 class ModelBuilder {
   readonly nodes: OnnxNs.INodeProto[] = [];
+  /** Where `emit` appends: the graph's node list, or a subgraph's while `LowerCtx.graph` builds one. */
+  private target: OnnxNs.INodeProto[] = this.nodes;
   readonly initializers: OnnxNs.ITensorProto[] = [];
   readonly domains = new Set<string>();
   private readonly names = new Map<Value, string>();
@@ -213,7 +215,7 @@ class ModelBuilder {
         for (const n of pending) {
           const need = domain ? null : onnxNeeds(n);
           if (need && need.opset > b.opset) throw new Error(`opset ${b.opset} is too low: ${where} needs opset ${need.opset} (${need.what})`);
-          b.nodes.push({
+          b.target.push({
             opType: n.opType,
             input: n.inputs,
             output: n.outputs,
@@ -229,6 +231,25 @@ class ModelBuilder {
       constant: (t) => b.constant(t),
       ints: (values) => b.ints(values),
       scalar: (value, dtype) => b.constant(scalarTensor(value, dtype)),
+      graph(inputs, build) {
+        const outer = b.target;
+        const body: OnnxNs.INodeProto[] = [];
+        b.target = body;
+        try {
+          const names = inputs.map(() => b.fresh('s'));
+          const outs = build(names);
+          const produced = new Set(body.flatMap((n) => n.output ?? []));
+          // A body output must be produced inside the body: pass-throughs get an Identity.
+          const output = outs.map((o) => {
+            let name = o.name!;
+            if (!produced.has(name)) name = this.emit('Identity', [name])[0]!;
+            return valueInfo(name, { dtype: o.dtype, shape: o.shape });
+          });
+          return { graph: { name: b.fresh(`${node.op}_body`), node: body, input: inputs.map((v, i) => valueInfo(names[i]!, { dtype: v.dtype, shape: v.shape })), output } };
+        } finally {
+          b.target = outer;
+        }
+      },
     };
   }
 
@@ -247,7 +268,15 @@ class ModelBuilder {
 
   /** Lowerings may create helper constants they end up not using: drop them (onnxruntime warns otherwise). */
   dropUnusedInitializers(): void {
-    const consumed = new Set<string>(this.nodes.flatMap((n) => n.input ?? []));
+    const consumed = new Set<string>();
+    // Subgraph bodies read outer initializers too.
+    const visit = (nodes: OnnxNs.INodeProto[]): void => {
+      for (const n of nodes) {
+        for (const i of n.input ?? []) consumed.add(i);
+        for (const a of n.attribute ?? []) if (a.g) visit(a.g.node ?? []);
+      }
+    };
+    visit(this.nodes);
     for (let i = this.initializers.length - 1; i >= 0; i--) {
       if (!consumed.has(this.initializers[i]!.name!)) this.initializers.splice(i, 1);
     }
@@ -287,6 +316,7 @@ function attrProto(name: string, v: OnnxAttr): OnnxNs.IAttributeProto {
   }
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
+  if ('graph' in v) return { name, type: T.GRAPH, g: v.graph as OnnxNs.IGraphProto };
   return { name, type: T.TENSOR, t: tensorProto(name, v.tensor) };
 }
 

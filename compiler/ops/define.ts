@@ -26,7 +26,20 @@ export type OnnxAttr =
   | string[]
   | { float: number }
   | { floats: number[] }
-  | { tensor: HostTensor };
+  | { tensor: HostTensor }
+  | OnnxGraphAttr;
+
+/** An ONNX subgraph attribute (the body of a `Scan` or `Loop`), made by `LowerCtx.graph`; opaque to lowerings. */
+export interface OnnxGraphAttr {
+  readonly graph: object;
+}
+
+/** A subgraph input or output: its ONNX name (outputs), dtype and, where known, shape. */
+export interface SubgraphValue {
+  name?: string;
+  dtype: TensorType['dtype'];
+  shape?: Shape;
+}
 
 /** What a lowering sees and uses to emit ONNX nodes. */
 export interface LowerCtx {
@@ -45,6 +58,14 @@ export interface LowerCtx {
   ints(values: readonly number[]): string;
   /** A scalar constant of a dtype. */
   scalar(value: number, dtype: TensorType['dtype']): string;
+  /**
+   * A subgraph (a `Scan` or `Loop` body): `build` gets the names of fresh
+   * body inputs of the given types, emits the body's nodes with this same
+   * context (`emit`, `constant`, ...; outer names stay visible inside) and
+   * returns the body's outputs. Example:
+   * `const body = c.graph([{ dtype: 'float32' }], ([h]) => [{ name: c.emit('Tanh', [h!])[0]!, dtype: 'float32' }]);`
+   */
+  graph(inputs: SubgraphValue[], build: (inputs: string[]) => SubgraphValue[]): OnnxGraphAttr;
 }
 
 /** What a gradient rule sees of the node it differentiates. */
