@@ -2,7 +2,8 @@
  * Importers of ONNX's neural-network operators: Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAverage/MaxPool, BatchNormalization,
  * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
- * Softmax/LogSoftmax/Hardmax, and Resize (resize.ts).
+ * Softmax/LogSoftmax/Hardmax, and Resize (resize.ts). Dilated MaxPool is the
+ * maximum of strided slices.
  * BatchNormalization keeps the inference semantics it was exported with:
  * the running statistics normalize (`useGlobalStats`), as in PyTorch's
  * `eval()` mode, so an imported network fine-tunes with frozen statistics.
@@ -113,12 +114,45 @@ const convTranspose: Builder = (c) => {
   return [c.op('slice', [y], { begin: [...none, ...crop.map(() => null)], end: [...none, ...crop], step: [...none, ...crop.map(() => null)] } as never)];
 };
 
+/**
+ * Max pooling with dilations (gluonc's Pooling has none): the maximum over
+ * the kernel's offsets of strided slices of the input padded with the
+ * lowest float (ceil_mode pads further at the end; a window that starts in
+ * the end padding is dropped, as ONNX and PyTorch do).
+ */
+function dilatedMaxPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>, ceil: boolean): Value {
+  const spatial = x0.type.shape.slice(2).map((d, i) => num(c, d, `spatial dimension ${i}`));
+  const nd = spatial.length;
+  const out = spatial.map((n, i) => {
+    const span = n + g.begin[i]! + g.end[i]! - ((g.kernel[i]! - 1) * g.dilate[i]! + 1);
+    let o = (ceil ? Math.ceil(span / g.stride[i]!) : Math.floor(span / g.stride[i]!)) + 1;
+    if (ceil && (o - 1) * g.stride[i]! >= n + g.begin[i]!) o--;
+    return o;
+  });
+  const extra = spatial.map((n, i) => Math.max(0, (out[i]! - 1) * g.stride[i]! + (g.kernel[i]! - 1) * g.dilate[i]! + 1 - (n + g.begin[i]! + g.end[i]!)));
+  const width = [0, 0, 0, 0, ...g.begin.flatMap((b, i) => [b, g.end[i]! + extra[i]!])];
+  const x = width.some((w) => w) ? c.op('pad', [x0], { mode: 'constant', padWidth: width, constantValue: LOWEST }) : x0;
+  let best: Value | null = null;
+  const offsets = g.kernel.reduce<number[][]>((acc, k) => acc.flatMap((o) => Array.from({ length: k }, (_v, j) => [...o, j])), [[]]);
+  for (const o of offsets) {
+    const begin = [null, null, ...o.map((j, i) => j * g.dilate[i]!)];
+    const end = [null, null, ...o.map((j, i) => j * g.dilate[i]! + (out[i]! - 1) * g.stride[i]! + 1)];
+    const step = [null, null, ...g.stride.slice(0, nd)];
+    const v = c.op('slice', [x], { begin, end, step } as never);
+    best = best ? c.op('maximum', [best, v]) : v;
+  }
+  return best!;
+}
+
 function pool(poolType: 'max' | 'avg'): Builder {
   return (c) => {
     if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its Indices output is not supported');
     const x0 = c.input(0);
     const g = geometry(c, x0, null);
-    if (g.dilate.some((d) => d !== 1)) throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
+    if (g.dilate.some((d) => d !== 1)) {
+      if (poolType !== 'max') throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
+      return [dilatedMaxPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1)];
+    }
     const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
     const asym = !g.begin.every((p, i) => p === g.end[i]);
     const ceil = c.attr.int('ceil_mode', 0) === 1;

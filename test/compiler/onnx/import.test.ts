@@ -230,6 +230,36 @@ describe('ONNX import (files from other tools)', () => {
     await sameAsOrt(bytes, feeds);
   });
 
+  it('maps overwriting scatters, GatherND (batch_dims, negative indices), DFT (complex, inverse, onesided), Det, MVN and dilated MaxPool as onnxruntime computes them', async () => {
+    const d = data([4, 3]);
+    const x = data([2, 6, 2], 2);
+    const m = tensorFromNumbers('float32', [2, 3, 3], [2, -1, 0.5, 1, 3, -2, 0, 1, 4, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const p = data([1, 2, 7, 8], 3);
+    const nodes = [
+      { opType: 'ScatterElements', input: ['d', 'ie', 'u'], output: ['se'], attribute: [int('axis', 1)] },
+      { opType: 'ScatterND', input: ['d', 'in', 'un'], output: ['sn'] },
+      { opType: 'GatherND', input: ['d', 'gi'], output: ['g0'] },
+      { opType: 'GatherND', input: ['x', 'gb'], output: ['g1'], attribute: [int('batch_dims', 1)] },
+      { opType: 'DFT', input: ['x'], output: ['f0'], attribute: [int('axis', 1)] },
+      { opType: 'DFT', input: ['x'], output: ['f1'], attribute: [int('axis', 1), int('inverse', 1)] },
+      { opType: 'Unsqueeze', input: ['d', 'last'], output: ['dr'] },
+      { opType: 'DFT', input: ['dr'], output: ['f2'], attribute: [int('axis', 0), int('onesided', 1)] },
+      { opType: 'Det', input: ['m'], output: ['det'] },
+      { opType: 'MeanVarianceNormalization', input: ['p'], output: ['mvn'], attribute: [ints('axes', [2, 3])] },
+      { opType: 'MaxPool', input: ['p'], output: ['mp'], attribute: [ints('kernel_shape', [2, 3]), ints('dilations', [2, 2]), ints('strides', [2, 1]), ints('pads', [1, 0, 0, 2]), int('ceil_mode', 1)] },
+    ];
+    const inits: [string, HostTensor][] = [
+      ['ie', tensorFromNumbers('int64', [4, 2], [2, 0, -1, 1, 0, 1, 1, -3])],
+      ['in', tensorFromNumbers('int64', [2, 1], [-1, 1])],
+      ['gi', tensorFromNumbers('int64', [3, 2], [0, 1, 3, -1, -4, 2])],
+      ['gb', tensorFromNumbers('int64', [2, 3, 1], [5, 0, -1, 2, 3, 4])],
+      ['last', i64([-1])],
+    ];
+    const feeds = { d, x, m, p, u: data([4, 2], 4), un: data([2, 3], 5) };
+    const outs = nodes.filter((n) => n.opType !== 'Unsqueeze').map((n) => [n.output[0]!, 'float32'] as [string, DType]);
+    await sameAsOrt(model(nodes, [['d', [4, 3]], ['x', [2, 6, 2]], ['m', [2, 3, 3]], ['p', [1, 2, 7, 8]], ['u', [4, 2]], ['un', [2, 3]]], outs, inits, 17), feeds);
+  });
+
   it('refuses by operator, node and reason', () => {
     const resize = model(
       [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
@@ -240,10 +270,17 @@ describe('ONNX import (files from other tools)', () => {
     assert.throws(() => readModel(resize), { message: "readModel: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
     const unique = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'u' }], [['x', [2, 3]]], [['y', 'float32']]);
     assert.throws(() => readModel(unique), { message: "readModel: ONNX operator 'Unique' (node 'u') has no gluonc equivalent: its output shape depends on the data" });
-    const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, 0, 1])]]);
-    assert.throws(() => readModel(overwrite), /ONNX operator 'ScatterElements' \(node 'sc'\) has no gluonc equivalent: reduction='none' overwrites the data; .* only reduction='add' maps/);
+    // Overwriting with a repeated position (-1 and 1 on an axis of 2) is undefined in ONNX: refused.
+    const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, -1, 1])]]);
+    assert.throws(() => readModel(overwrite), { message: "readModel: ONNX operator 'ScatterElements' (node 'sc') has no gluonc equivalent: reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)" });
+    const runtimeIdx = model([{ opType: 'ScatterND', input: ['x', 'i', 'u'], output: ['y'], name: 'nd' }], [['x', [2, 2]], ['i', [1, 1]], ['u', [1, 2]]], [['y', 'float32']]);
+    assert.throws(() => readModel(runtimeIdx), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: the indices \(reduction='none' overwrites: they must be constant, to check that no position repeats\) \(input 1, 'i'\) is computed at run time/);
     const maxNd = model([{ opType: 'ScatterND', input: ['x', 'i', 'x'], output: ['y'], name: 'nd', attribute: [str('reduction', 'max')] }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 1], [1, 0])]], 18);
     assert.throws(() => readModel(maxNd), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: reduction='max' combines the data/);
+    const det4 = model([{ opType: 'Det', input: ['x'], output: ['y'], name: 'd' }], [['x', [4, 4]]], [['y', 'float32']]);
+    assert.throws(() => readModel(det4), /ONNX operator 'Det' \(node 'd'\) has no gluonc equivalent: a matrix of shape \[4, 4\]: only square 1x1, 2x2 and 3x3/);
+    const dftLen = model([{ opType: 'DFT', input: ['x', 'n'], output: ['y'], name: 'f' }], [['x', [2, 5, 1]]], [['y', 'float32']], [['n', tensorFromNumbers('int64', [], [8])]]);
+    assert.throws(() => readModel(dftLen), /ONNX operator 'DFT' \(node 'f'\) has no gluonc equivalent: dft_length 8 differs from the axis length 5/);
     const shapeAsData = model(
       [
         { opType: 'Shape', input: ['x'], output: ['s'] },
