@@ -44,9 +44,12 @@ function model(nodes: OnnxNs.INodeProto[], inputs: [string, Shape][], outputs: [
   }).finish();
 }
 
-/** Runs `bytes` in onnxruntime and through the importer (compiled and eager); every output must agree. */
-async function sameAsOrt(bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<void> {
-  const session = await ort.InferenceSession.create(bytes);
+/**
+ * Runs `bytes` in onnxruntime (or `refBytes`, an equivalent model it can run) and through the importer
+ * (compiled and eager); every output must agree.
+ */
+async function sameAsOrt(bytes: Uint8Array, feeds: Record<string, HostTensor>, refBytes = bytes): Promise<void> {
+  const session = await ort.InferenceSession.create(refBytes);
   const want = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, t.shape)])));
   await session.release();
   const { graph } = readModel(bytes);
@@ -260,6 +263,41 @@ describe('ONNX import (files from other tools)', () => {
     await sameAsOrt(model(nodes, [['d', [4, 3]], ['x', [2, 6, 2]], ['m', [2, 3, 3]], ['p', [1, 2, 7, 8]], ['u', [4, 2]], ['un', [2, 3]]], outs, inits, 17), feeds);
   });
 
+  it('maps LSTM, GRU and RNN onto OnnxLSTM/OnnxGRU/OnnxRNN (bidirectional, layout 1, sequence_lens, initial states, Relu, linear_before_reset) as onnxruntime computes them', async () => {
+    const [S, N, I, H] = [4, 3, 2, 3];
+    const w = (g: number, d: number, seed: number) => data([d, g * H, I], seed);
+    const r = (g: number, d: number, seed: number) => data([d, g * H, H], seed);
+    const b = (g: number, d: number, seed: number) => data([d, 2 * g * H], seed);
+    const nodes = [
+      // Batch-major (layout 1), both directions, ragged lengths and initial states.
+      { opType: 'LSTM', input: ['xb', 'lw', 'lr', 'lb', 'lens', 'h0b', 'c0b'], output: ['ly', 'lh', 'lc'], attribute: [int('hidden_size', H), str('direction', 'bidirectional'), int('layout', 1)] },
+      // No bias, no initial state, linear_before_reset.
+      { opType: 'GRU', input: ['x', 'gw', 'gr'], output: ['gy', 'gh'], attribute: [int('hidden_size', H), int('linear_before_reset', 1)] },
+      { opType: 'RNN', input: ['x', 'rw', 'rr', 'rb', 'lens', 'h0'], output: ['ry', 'rh'], attribute: [int('hidden_size', H), str('direction', 'reverse'), { name: 'activations', type: T.STRINGS, strings: [new TextEncoder().encode('Relu')] }] },
+    ];
+    const inits: [string, HostTensor][] = [
+      ['lw', w(4, 2, 1)], ['lr', r(4, 2, 2)], ['lb', b(4, 2, 3)],
+      ['gw', w(3, 1, 4)], ['gr', r(3, 1, 5)],
+      ['rw', w(1, 1, 6)], ['rr', r(1, 1, 7)], ['rb', b(1, 1, 8)],
+      ['lens', tensorFromNumbers('int32', [N], [4, 2, 1])],
+    ];
+    const feeds = { x: data([S, N, I], 9), xb: data([N, S, I], 10), h0b: data([N, 2, H], 11), c0b: data([N, 2, H], 12), h0: data([1, N, H], 13) };
+    const outs = nodes.flatMap((n) => n.output.map((o) => [o, 'float32'] as [string, DType]));
+    const ins: [string, Shape][] = [['x', [S, N, I]], ['xb', [N, S, I]], ['h0b', [N, 2, H]], ['c0b', [N, 2, H]], ['h0', [1, N, H]]];
+    const bytes = model(nodes, ins, outs, inits, 14);
+    // onnxruntime has no batch-major (layout 1) kernels: its reference is the time-major LSTM between Transposes.
+    const tr = (a: string, b: string, perm: number[]) => ({ opType: 'Transpose', input: [a], output: [b], attribute: [ints('perm', perm)] });
+    const refNodes = [
+      tr('xb', 'xt', [1, 0, 2]), tr('h0b', 'h0t', [1, 0, 2]), tr('c0b', 'c0t', [1, 0, 2]),
+      { ...nodes[0]!, input: ['xt', 'lw', 'lr', 'lb', 'lens', 'h0t', 'c0t'], output: ['lyt', 'lht', 'lct'], attribute: nodes[0]!.attribute.slice(0, 2) },
+      tr('lyt', 'ly', [2, 0, 1, 3]), tr('lht', 'lh', [1, 0, 2]), tr('lct', 'lc', [1, 0, 2]),
+      ...nodes.slice(1),
+    ];
+    const ops = readModel(bytes).graph.nodes.map((n) => n.op);
+    for (const op of ['OnnxLSTM', 'OnnxGRU', 'OnnxRNN']) assert.ok(ops.includes(op), `one ${op} node, not an unrolled loop (got ${ops.join(', ')})`);
+    await sameAsOrt(bytes, feeds, model(refNodes, ins, outs, inits, 14));
+  });
+
   it('refuses by operator, node and reason', () => {
     const resize = model(
       [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
@@ -277,6 +315,10 @@ describe('ONNX import (files from other tools)', () => {
     assert.throws(() => readModel(runtimeIdx), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: the indices \(reduction='none' overwrites: they must be constant, to check that no position repeats\) \(input 1, 'i'\) is computed at run time/);
     const maxNd = model([{ opType: 'ScatterND', input: ['x', 'i', 'x'], output: ['y'], name: 'nd', attribute: [str('reduction', 'max')] }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 1], [1, 0])]], 18);
     assert.throws(() => readModel(maxNd), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: reduction='max' combines the data/);
+    const lstmActs = model([{ opType: 'LSTM', input: ['x', 'w', 'r'], output: ['y'], name: 'l', attribute: [int('hidden_size', 1), { name: 'activations', type: T.STRINGS, strings: ['Sigmoid', 'Relu', 'Tanh'].map((a) => new TextEncoder().encode(a)) }] }], [['x', [2, 1, 1]]], [['y', 'float32']], [['w', data([1, 4, 1])], ['r', data([1, 4, 1])]]);
+    assert.throws(() => readModel(lstmActs), { message: `readModel: ONNX operator 'LSTM' (node 'l') has no gluonc equivalent: activations ["Sigmoid","Relu","Tanh"] (only the defaults Sigmoid, Tanh, Tanh)` });
+    const clipped = model([{ opType: 'GRU', input: ['x', 'w', 'r'], output: ['y'], name: 'g', attribute: [int('hidden_size', 1), { name: 'clip', type: T.FLOAT, f: 1 }] }], [['x', [2, 1, 1]]], [['y', 'float32']], [['w', data([1, 3, 1])], ['r', data([1, 3, 1])]]);
+    assert.throws(() => readModel(clipped), { message: "readModel: ONNX operator 'GRU' (node 'g') has no gluonc equivalent: clip" });
     const det4 = model([{ opType: 'Det', input: ['x'], output: ['y'], name: 'd' }], [['x', [4, 4]]], [['y', 'float32']]);
     assert.throws(() => readModel(det4), /ONNX operator 'Det' \(node 'd'\) has no gluonc equivalent: a matrix of shape \[4, 4\]: only square 1x1, 2x2 and 3x3/);
     const dftLen = model([{ opType: 'DFT', input: ['x', 'n'], output: ['y'], name: 'f' }], [['x', [2, 5, 1]]], [['y', 'float32']], [['n', tensorFromNumbers('int64', [], [8])]]);
