@@ -12,7 +12,7 @@
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
-import { normAxis, type Builder, type ImportCtx } from './context.js';
+import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 import { resize } from './resize.js';
 
 /** The largest float32, the padding value of max pooling. */
@@ -148,30 +148,38 @@ function pool(poolType: 'max' | 'avg'): Builder {
   return (c) => {
     if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its Indices output is not supported');
     const x0 = c.input(0);
-    const g = geometry(c, x0, null);
-    if (g.dilate.some((d) => d !== 1)) {
-      if (poolType !== 'max') throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
-      return [dilatedMaxPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1)];
-    }
-    const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
-    const asym = !g.begin.every((p, i) => p === g.end[i]);
-    const ceil = c.attr.int('ceil_mode', 0) === 1;
-    if (asym && poolType === 'avg' && !includePad) {
-      // The average of the real elements: the window sums of the zero-padded data over those of padded ones.
-      if (ceil) throw c.refuse('asymmetric pads with count_include_pad=0 and ceil_mode=1');
-      const plain = { kernel: g.kernel, poolType, stride: g.stride, pad: g.kernel.map(() => 0), poolingConvention: 'valid', countIncludePad: true };
-      const padded = (v: Value) => symmetric(c, v, g.begin, g.end, 0).x;
-      const sums = c.op('Pooling', [padded(x0)], plain);
-      const counts = c.op('Pooling', [padded(c.op('onesLike', [x0]))], plain);
-      return [c.op('div', [sums, counts])];
-    }
-    const { x, pad } = symmetric(c, x0, g.begin, g.end, poolType === 'max' ? LOWEST : 0);
-    const attrs = {
-      kernel: g.kernel, poolType, stride: g.stride, pad,
-      poolingConvention: ceil ? 'full' : 'valid', countIncludePad: includePad || poolType === 'max',
-    };
-    return [c.op('Pooling', [x], attrs)];
+    const d0 = x0.type.dtype;
+    // 8-bit integers are exact in float32 and a maximum picks one of them: pool there, cast back.
+    if (poolType === 'max' && (d0 === 'uint8' || d0 === 'int8')) return [castTo(c, pooled(c, castTo(c, x0, 'float32'), poolType), d0)];
+    return [pooled(c, x0, poolType)];
   };
+}
+
+/** MaxPool/AveragePool of x0 with the node's geometry. */
+function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg'): Value {
+  const g = geometry(c, x0, null);
+  if (g.dilate.some((d) => d !== 1)) {
+    if (poolType !== 'max') throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
+    return dilatedMaxPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1);
+  }
+  const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
+  const asym = !g.begin.every((p, i) => p === g.end[i]);
+  const ceil = c.attr.int('ceil_mode', 0) === 1;
+  if (asym && poolType === 'avg' && !includePad) {
+    // The average of the real elements: the window sums of the zero-padded data over those of padded ones.
+    if (ceil) throw c.refuse('asymmetric pads with count_include_pad=0 and ceil_mode=1');
+    const plain = { kernel: g.kernel, poolType, stride: g.stride, pad: g.kernel.map(() => 0), poolingConvention: 'valid', countIncludePad: true };
+    const padded = (v: Value) => symmetric(c, v, g.begin, g.end, 0).x;
+    const sums = c.op('Pooling', [padded(x0)], plain);
+    const counts = c.op('Pooling', [padded(c.op('onesLike', [x0]))], plain);
+    return c.op('div', [sums, counts]);
+  }
+  const { x, pad } = symmetric(c, x0, g.begin, g.end, poolType === 'max' ? LOWEST : 0);
+  const attrs = {
+    kernel: g.kernel, poolType, stride: g.stride, pad,
+    poolingConvention: ceil ? 'full' : 'valid', countIncludePad: includePad || poolType === 'max',
+  };
+  return c.op('Pooling', [x], attrs);
 }
 
 const globalPool = (poolType: 'max' | 'avg'): Builder => (c) => [c.op('Pooling', [c.input(0)], { globalPool: true, poolType, kernel: [1] })];

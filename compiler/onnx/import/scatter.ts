@@ -6,8 +6,8 @@
  * the default, and the old Scatter) need constant indices that address no
  * position twice (ONNX leaves repeats undefined): they become
  * `where(hit, scatter-add of the updates into zeros, data)`, `hit` the
- * scatter-add of ones. 'mul'/'max'/'min' have no gluonc operator and are
- * refused. Negative indices count from the end, as in ONNX (mode 'wrap').
+ * scatter-add of ones; 'mul' likewise multiplies where hit (ScatterND:
+ * repeated positions in rounds, each multiplying once). 'max'/'min' are refused. Negative indices count from the end, as in ONNX (mode 'wrap').
  */
 import type { Value } from '../../ir/value.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
@@ -33,31 +33,33 @@ function concrete(c: ImportCtx, v: Value, what: string): number[] {
   return s as number[];
 }
 
-/** 'add' or 'none' (overwrite); 'mul'/'max'/'min' combine the data and have no gluonc operator. */
-function reduction(c: ImportCtx): 'add' | 'none' {
+/** 'add', 'none' (overwrite) or 'mul'; 'max'/'min' compare and have no gluonc form. */
+function reduction(c: ImportCtx): 'add' | 'none' | 'mul' {
   const red = c.opType === 'Scatter' ? 'none' : c.attr.str('reduction', 'none');
-  if (red !== 'add' && red !== 'none') throw c.refuse(`reduction='${red}' combines the data; gluonc's scatter operators (scatterAdd, indexAdd) only add, so only reduction='add' and 'none' (overwrite, constant indices) map`);
+  if (red !== 'add' && red !== 'none' && red !== 'mul') throw c.refuse(`reduction='${red}' combines the data; gluonc's scatter operators (scatterAdd, indexAdd) only add, so only reduction='add', and 'none' and 'mul' with constant indices, map`);
   return red;
 }
 
 /**
- * An overwriting scatter from an accumulating one (`add(base, updates)`):
- * the positions `keys` (one per update, from the constant indices) must not
- * repeat; then out = where(hit, add(0, updates), data), hit = add(0, 1).
+ * An overwriting (or multiplying) scatter from an accumulating one
+ * (`add(base, updates)`): the positions `keys` (one per update, from the
+ * constant indices) must not repeat; then out = where(hit, add(0, updates),
+ * data) (or data * add(0, updates) where hit), hit = add(0, 1).
  */
-function overwrite(c: ImportCtx, data: Value, updates: Value, keys: number[], add: (base: Value, upd: Value) => Value): Value {
+function overwrite(c: ImportCtx, red: 'none' | 'mul', data: Value, updates: Value, keys: number[], add: (base: Value, upd: Value) => Value): Value {
   const seen = new Set<number>();
   for (const k of keys) {
-    if (seen.has(k)) throw c.refuse("reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)");
+    if (seen.has(k)) throw c.refuse(`reduction='${red}' with an index that addresses one position twice${red === 'none' ? ' (ONNX leaves the result undefined)' : ''}`);
     seen.add(k);
   }
   const zeros = c.op('zerosLike', [data]);
   const hit = add(zeros, c.op('onesLike', [updates]));
-  return c.op('where', [hit, add(zeros, updates), data]);
+  const put = add(zeros, updates);
+  return c.op('where', [hit, red === 'mul' ? c.op('mul', [data, put]) : put, data]);
 }
 
 /** Constant indices of input 1, for the overwriting forms. */
-const constIndices = (c: ImportCtx): number[] => c.numbers(1, "the indices (reduction='none' overwrites: they must be constant, to check that no position repeats)")!;
+const constIndices = (c: ImportCtx, red: string): number[] => c.numbers(1, `the indices (reduction='${red}': they must be constant, to check that no position repeats)`)!;
 
 /**
  * ScatterElements with reduction='add': `scatterAdd` takes an index with 1
@@ -87,13 +89,13 @@ const scatterElements: Builder = (c) => {
   // The flat position of each update: its own multi-index with the axis entry replaced by the (wrapped) index.
   const n = ds[axis]!;
   const inner = ds.slice(axis + 1).reduce((p, q) => p * q, 1);
-  const keys = constIndices(c).map((v, f) => {
+  const keys = constIndices(c, red).map((v, f) => {
     const i = Math.trunc(v) < 0 ? Math.trunc(v) + n : Math.trunc(v);
     const rest = is.slice(axis + 1).reduce((p, q) => p * q, 1);
     const outer = Math.floor(f / (rest * is[axis]!));
     return (outer * n + i) * inner + (f % rest);
   });
-  return [overwrite(c, data, updates, keys, add)];
+  return [overwrite(c, red, data, updates, keys, add)];
 };
 
 /**
@@ -120,19 +122,40 @@ const scatterND: Builder = (c) => {
   } else {
     idx = c.op('reshape', [idx], { shape: is.slice(0, -1) });
   }
-  const add = (base: Value, upd: Value): Value => {
-    if (k === 1) return c.op('indexAdd', [base, idx, upd], { axis: 0, mode: 'wrap' });
+  /** Adds the slices `upd` into `base` at the row-major positions `at`. */
+  const addAt = (base: Value, at: Value, upd: Value): Value => {
+    if (k === 1) return c.op('indexAdd', [base, at, upd], { axis: 0, mode: 'wrap' });
     if (rest.some((d) => typeof d !== 'number')) throw c.refuse(`the data dimensions [${rest.join(', ')}] after the addressed ones are symbolic`);
     const n = ds.reduce((p, q) => p * q, 1);
     const flat = c.op('reshape', [base], { shape: [n, ...rest] });
-    const added = c.op('indexAdd', [flat, idx, upd], { axis: 0, mode: 'wrap' });
+    const added = c.op('indexAdd', [flat, at, upd], { axis: 0, mode: 'wrap' });
     return c.op('reshape', [added], { shape: [...dsAll] });
   };
+  const add = (base: Value, upd: Value): Value => addAt(base, idx, upd);
   if (red === 'add') return [add(data, updates)];
   // The row-major position of each addressed slice in the first k axes.
-  const iv = constIndices(c);
+  const iv = constIndices(c, red);
   const keys = Array.from({ length: iv.length / k }, (_v, j) => iv.slice(j * k, j * k + k).reduce((acc, v, a) => acc * ds[a]! + (Math.trunc(v) < 0 ? Math.trunc(v) + ds[a]! : Math.trunc(v)), 0));
-  return [overwrite(c, data, updates, keys, add)];
+  if (red === 'none' || new Set(keys).size === keys.length) return [overwrite(c, red, data, updates, keys, add)];
+  // 'mul' with repeated positions multiplies them all: in rounds, the j-th occurrence of each position in round j.
+  if (rest.some((d) => typeof d !== 'number')) throw c.refuse(`the data dimensions [${rest.join(', ')}] after the addressed ones are symbolic`);
+  const rounds: number[][] = [];
+  const seen = new Map<number, number>();
+  keys.forEach((key, row) => {
+    const r = seen.get(key) ?? 0;
+    seen.set(key, r + 1);
+    (rounds[r] ??= []).push(row);
+  });
+  const rows = c.op('reshape', [updates], { shape: [keys.length, ...(rest as number[])] });
+  let out = data;
+  for (const round of rounds) {
+    const at = c.constant(tensorFromNumbers('int64', [round.length], round.map((row) => keys[row]!)));
+    const upd = c.op('take', [rows, c.constant(tensorFromNumbers('int64', [round.length], round))], { axis: 0 });
+    const zeros = c.op('zerosLike', [data]);
+    const hit = addAt(zeros, at, c.op('onesLike', [upd]));
+    out = c.op('where', [hit, c.op('mul', [out, addAt(zeros, at, upd)]), out]);
+  }
+  return [out];
 };
 
 /** The cumulative, triangular and scatter importers by ONNX operator. */

@@ -233,7 +233,7 @@ describe('ONNX import (files from other tools)', () => {
     await sameAsOrt(bytes, feeds);
   });
 
-  it('maps overwriting scatters, GatherND (batch_dims, negative indices), DFT (complex, inverse, onesided), Det, MVN and dilated MaxPool as onnxruntime computes them', async () => {
+  it('maps overwriting and multiplying scatters, GatherND (batch_dims, negative indices), DFT (complex, inverse, onesided), Det, MVN and dilated MaxPool as onnxruntime computes them', async () => {
     const d = data([4, 3]);
     const x = data([2, 6, 2], 2);
     const m = tensorFromNumbers('float32', [2, 3, 3], [2, -1, 0.5, 1, 3, -2, 0, 1, 4, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -241,6 +241,8 @@ describe('ONNX import (files from other tools)', () => {
     const nodes = [
       { opType: 'ScatterElements', input: ['d', 'ie', 'u'], output: ['se'], attribute: [int('axis', 1)] },
       { opType: 'ScatterND', input: ['d', 'in', 'un'], output: ['sn'] },
+      // 'mul' with a repeated row (1 and -3 on an axis of 4): both factors apply.
+      { opType: 'ScatterND', input: ['d', 'im', 'um'], output: ['sm'], attribute: [str('reduction', 'mul')] },
       { opType: 'GatherND', input: ['d', 'gi'], output: ['g0'] },
       { opType: 'GatherND', input: ['x', 'gb'], output: ['g1'], attribute: [int('batch_dims', 1)] },
       { opType: 'DFT', input: ['x'], output: ['f0'], attribute: [int('axis', 1)] },
@@ -255,12 +257,13 @@ describe('ONNX import (files from other tools)', () => {
       ['ie', tensorFromNumbers('int64', [4, 2], [2, 0, -1, 1, 0, 1, 1, -3])],
       ['in', tensorFromNumbers('int64', [2, 1], [-1, 1])],
       ['gi', tensorFromNumbers('int64', [3, 2], [0, 1, 3, -1, -4, 2])],
+      ['im', tensorFromNumbers('int64', [3, 1], [1, -3, 2])],
       ['gb', tensorFromNumbers('int64', [2, 3, 1], [5, 0, -1, 2, 3, 4])],
       ['last', i64([-1])],
     ];
-    const feeds = { d, x, m, p, u: data([4, 2], 4), un: data([2, 3], 5) };
+    const feeds = { d, x, m, p, u: data([4, 2], 4), un: data([2, 3], 5), um: data([3, 3], 6) };
     const outs = nodes.filter((n) => n.opType !== 'Unsqueeze').map((n) => [n.output[0]!, 'float32'] as [string, DType]);
-    await sameAsOrt(model(nodes, [['d', [4, 3]], ['x', [2, 6, 2]], ['m', [2, 3, 3]], ['p', [1, 2, 7, 8]], ['u', [4, 2]], ['un', [2, 3]]], outs, inits, 17), feeds);
+    await sameAsOrt(model(nodes, [['d', [4, 3]], ['x', [2, 6, 2]], ['m', [2, 3, 3]], ['p', [1, 2, 7, 8]], ['u', [4, 2]], ['un', [2, 3]], ['um', [3, 3]]], outs, inits, 17), feeds);
   });
 
   it('maps LSTM, GRU and RNN onto OnnxLSTM/OnnxGRU/OnnxRNN (bidirectional, layout 1, sequence_lens, initial states, Relu, linear_before_reset) as onnxruntime computes them', async () => {
@@ -312,7 +315,7 @@ describe('ONNX import (files from other tools)', () => {
     const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, -1, 1])]]);
     assert.throws(() => readModel(overwrite), { message: "readModel: ONNX operator 'ScatterElements' (node 'sc') has no gluonc equivalent: reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)" });
     const runtimeIdx = model([{ opType: 'ScatterND', input: ['x', 'i', 'u'], output: ['y'], name: 'nd' }], [['x', [2, 2]], ['i', [1, 1]], ['u', [1, 2]]], [['y', 'float32']]);
-    assert.throws(() => readModel(runtimeIdx), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: the indices \(reduction='none' overwrites: they must be constant, to check that no position repeats\) \(input 1, 'i'\) is computed at run time/);
+    assert.throws(() => readModel(runtimeIdx), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: the indices \(reduction='none': they must be constant, to check that no position repeats\) \(input 1, 'i'\) is computed at run time/);
     const maxNd = model([{ opType: 'ScatterND', input: ['x', 'i', 'x'], output: ['y'], name: 'nd', attribute: [str('reduction', 'max')] }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 1], [1, 0])]], 18);
     assert.throws(() => readModel(maxNd), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: reduction='max' combines the data/);
     const lstmActs = model([{ opType: 'LSTM', input: ['x', 'w', 'r'], output: ['y'], name: 'l', attribute: [int('hidden_size', 1), { name: 'activations', type: T.STRINGS, strings: ['Sigmoid', 'Relu', 'Tanh'].map((a) => new TextEncoder().encode(a)) }] }], [['x', [2, 1, 1]]], [['y', 'float32']], [['w', data([1, 4, 1])], ['r', data([1, 4, 1])]]);
