@@ -96,7 +96,7 @@ export function runBackendCase(dir: string): CaseResult & { constantInputs: stri
         for (const i of shapeLike) fixed.set(declared[i]!, readFileSync(join(data, inputFiles[i]!)));
         continue;
       }
-      const status = /has no gluonc equivalent|not supported|gluonc needs|is not a tensor|unsupported ONNX dtype/.test(m) ? 'refused' : 'error';
+      const status = /has no gluonc equivalent|not supported|gluonc needs|gluonc does not map|is not a tensor|unsupported ONNX dtype/.test(m) ? 'refused' : 'error';
       return { status, message: m, constantInputs: [...fixed.keys()] };
     }
   }
