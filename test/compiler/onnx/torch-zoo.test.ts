@@ -6,7 +6,7 @@
  * a two-layer transformer encoder, an LSTM, a bidirectional GRU and an MLP
  * with GELU and LayerNorm. Each imports with `SymbolBlock.imports`; its
  * hybridized output and the gradient of the input for the loss sum(y * r)
- * equal PyTorch's (torch.autograd). ResNet-18 also takes one fused SGD step
+ * equal PyTorch's (torch.autograd), and eagerly too for the four small ones. ResNet-18 also takes one fused SGD step
  * (net and loss hybridized: one session run) that equals PyTorch's step
  * for every parameter, and re-exports. Skipped, with a message, without
  * python3, torch and onnx.
@@ -23,6 +23,7 @@ import { tensorToNumbers } from '../../../runtime/tensor.js';
 
 const SCRIPT = join(import.meta.dirname, '../../fixtures/onnx/zoo.py');
 const MODELS = ['resnet18', 'mobilenet_v2', 'squeezenet1_1', 'densenet121', 'efficientnet_b0', 'transformer', 'lstm', 'gru', 'mlp'];
+const EAGER = ['transformer', 'lstm', 'gru', 'mlp'];
 
 /** Elementwise |a - b| <= atol + rtol |b|, atol relative to the largest reference magnitude (deep nets' outputs vary in scale). */
 function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-3, atolScale = 1e-4): void {
@@ -63,12 +64,15 @@ describe('full-size torch models (zoo.py, exported at test time)', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const name of MODELS) {
-    it(`${name}: hybridized output and input gradient equal PyTorch's`, () => {
+  // Hybridized for all; eagerly (operator by operator, TypeScript kernels and gradient rules) for the small ones too.
+  for (const [name, hybrid] of [...MODELS.map((m) => [m, true] as const), ...EAGER.map((m) => [m, false] as const)]) {
+    it(`${name}: ${hybrid ? 'hybridized' : 'eager'} output and input gradient equal PyTorch's`, () => {
       const net = gluon.SymbolBlock.imports(join(dir, name, 'model.onnx'));
-      net.hybridize();
       const loss = new WeightedSum();
-      loss.hybridize();
+      if (hybrid) {
+        net.hybridize();
+        loss.hybridize();
+      }
       const xa = new nd.NDArray(npy(name, 'x.npy'));
       xa.attachGrad();
       let y: nd.NDArray | null = null;
