@@ -1,11 +1,12 @@
 /**
- * Importers of ONNX's signal operators: DFT (opset 17) onto gluonc's `fft`
+ * Importers of ONNX's signal operators: DFT and STFT (opset 17) onto gluonc's `fft`
  * of a real signal. A complex input (last axis 2) is two real transforms
  * combined; the inverse is `conj(fft(conj(x))) / n`; `onesided` keeps the
  * first `floor(n/2) + 1` frequencies. Computed in float64 and rounded to
  * the input's dtype. A `dft_length` other than the axis
  * length (zero padding or truncation) is refused.
  */
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
 import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 
@@ -51,7 +52,40 @@ const dft: Builder = (c) => {
   return [y];
 };
 
+/**
+ * STFT (opset 17): the frames as one `take` of constant positions
+ * [frames, frame_length] along the signal axis, times the window, then the
+ * DFT of each frame (in float64, as DFT); `onesided` (the default) keeps
+ * floor(frame_length/2) + 1 frequencies of a real signal.
+ */
+const stft: Builder = (c) => {
+  const x = c.input(0);
+  const s = x.type.shape;
+  const [L, comps] = [s[1], s[2]];
+  if (s.length !== 3 || (comps !== 1 && comps !== 2)) throw c.refuse(`the signal must be [batch, length, 1 or 2], got [${s.join(', ')}]`);
+  if (typeof L !== 'number') throw c.refuse(`the signal length '${String(L)}' must be known`);
+  const step = c.numbers(1, 'frame_step')![0]!;
+  const window = c.optInput(2);
+  const wlen = window?.type.shape[0];
+  const len = c.has(3) ? c.numbers(3, 'frame_length')![0]! : wlen;
+  if (typeof len !== 'number' || len < 1 || len > L) throw c.refuse(`frame length ${String(len)} for a signal of length ${L}`);
+  if (window && (window.type.shape.length !== 1 || wlen !== len)) throw c.refuse(`a window of shape [${window.type.shape.join(', ')}] for frames of ${len}`);
+  if (!Number.isInteger(step) || step < 1) throw c.refuse(`frame_step ${step}`);
+  const onesided = c.attr.int('onesided', 1) !== 0;
+  if (onesided && comps === 2) throw c.refuse('onesided on a complex signal');
+  const frames = 1 + Math.floor((L - len) / step);
+  const positions = Array.from({ length: frames * len }, (_v, i) => Math.floor(i / len) * step + (i % len));
+  const d = 'float64';
+  let framed = c.op('take', [castTo(c, x, d), c.constant(tensorFromNumbers('int64', [frames, len], positions))], { axis: 1 });
+  if (window) framed = c.op('mul', [framed, c.op('reshape', [castTo(c, window, d)], { shape: [len, 1] })]);
+  const [yr, yi] = complexFft(c, part(c, framed, 0), comps === 2 ? part(c, framed, 1) : null, 2);
+  let y = castTo(c, c.op('stack', [yr, yi], { axis: -1 }), x.type.dtype);
+  if (onesided) y = c.op('sliceAxis', [y], { axis: 2, begin: 0, end: Math.floor(len / 2) + 1 });
+  return [y];
+};
+
 /** The signal importers by ONNX operator. */
 export const SIGNAL_IMPORTS: Record<string, Builder> = {
   DFT: dft,
+  STFT: stft,
 };

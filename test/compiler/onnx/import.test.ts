@@ -233,7 +233,7 @@ describe('ONNX import (files from other tools)', () => {
     await sameAsOrt(bytes, feeds);
   });
 
-  it('maps overwriting and multiplying scatters, GatherND (batch_dims, negative indices), DFT (complex, inverse, onesided), Det, MVN and dilated MaxPool as onnxruntime computes them', async () => {
+  it('maps overwriting and multiplying scatters, GatherND (batch_dims, negative indices), DFT (complex, inverse, onesided), STFT, Det, MVN and dilated MaxPool as onnxruntime computes them', async () => {
     const d = data([4, 3]);
     const x = data([2, 6, 2], 2);
     const m = tensorFromNumbers('float32', [2, 3, 3], [2, -1, 0.5, 1, 3, -2, 0, 1, 4, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -250,6 +250,9 @@ describe('ONNX import (files from other tools)', () => {
       { opType: 'Unsqueeze', input: ['d', 'last'], output: ['dr'] },
       { opType: 'DFT', input: ['dr'], output: ['f2'], attribute: [int('axis', 0), int('onesided', 1)] },
       { opType: 'Det', input: ['m'], output: ['det'] },
+      // STFT of a complex signal (all frequencies) and of a real one with a window (onesided, the default).
+      { opType: 'STFT', input: ['x', 'fstep', '', 'flen'], output: ['st0'], attribute: [int('onesided', 0)] },
+      { opType: 'STFT', input: ['xr', 'fstep', 'win'], output: ['st1'] },
       { opType: 'MeanVarianceNormalization', input: ['p'], output: ['mvn'], attribute: [ints('axes', [2, 3])] },
       { opType: 'MaxPool', input: ['p'], output: ['mp'], attribute: [ints('kernel_shape', [2, 3]), ints('dilations', [2, 2]), ints('strides', [2, 1]), ints('pads', [1, 0, 0, 2]), int('ceil_mode', 1)] },
     ];
@@ -258,12 +261,15 @@ describe('ONNX import (files from other tools)', () => {
       ['in', tensorFromNumbers('int64', [2, 1], [-1, 1])],
       ['gi', tensorFromNumbers('int64', [3, 2], [0, 1, 3, -1, -4, 2])],
       ['im', tensorFromNumbers('int64', [3, 1], [1, -3, 2])],
+      ['fstep', tensorFromNumbers('int64', [], [2])],
+      ['flen', tensorFromNumbers('int64', [], [3])],
+      ['win', tensorFromNumbers('float32', [4], [0.25, 1, 0.75, 0.5])],
       ['gb', tensorFromNumbers('int64', [2, 3, 1], [5, 0, -1, 2, 3, 4])],
       ['last', i64([-1])],
     ];
-    const feeds = { d, x, m, p, u: data([4, 2], 4), un: data([2, 3], 5), um: data([3, 3], 6) };
+    const feeds = { d, x, m, p, u: data([4, 2], 4), un: data([2, 3], 5), um: data([3, 3], 6), xr: data([2, 9, 1], 7) };
     const outs = nodes.filter((n) => n.opType !== 'Unsqueeze').map((n) => [n.output[0]!, 'float32'] as [string, DType]);
-    await sameAsOrt(model(nodes, [['d', [4, 3]], ['x', [2, 6, 2]], ['m', [2, 3, 3]], ['p', [1, 2, 7, 8]], ['u', [4, 2]], ['un', [2, 3]], ['um', [3, 3]]], outs, inits, 17), feeds);
+    await sameAsOrt(model(nodes, [['d', [4, 3]], ['x', [2, 6, 2]], ['m', [2, 3, 3]], ['p', [1, 2, 7, 8]], ['u', [4, 2]], ['un', [2, 3]], ['um', [3, 3]], ['xr', [2, 9, 1]]], outs, inits, 17), feeds);
   });
 
   it('maps LSTM, GRU and RNN onto OnnxLSTM/OnnxGRU/OnnxRNN (bidirectional, layout 1, sequence_lens, initial states, Relu, linear_before_reset) as onnxruntime computes them', async () => {
