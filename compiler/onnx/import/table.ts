@@ -7,6 +7,7 @@ import type { Value } from '../../ir/value.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
+import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
 import { REDUCE_IMPORTS } from './reduce.js';
@@ -26,6 +27,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...RNN_IMPORTS,
   ...SCATTER_IMPORTS,
   ...SIGNAL_IMPORTS,
+  ...GRID_SAMPLE_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */

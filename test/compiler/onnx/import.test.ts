@@ -307,6 +307,20 @@ describe('ONNX import (files from other tools)', () => {
     await sameAsOrt(bytes, feeds, model(refNodes, ins, outs, inits, 14));
   });
 
+  it('maps GridSample (bilinear, nearest, bicubic; zeros, border, reflection; align_corners) as onnxruntime computes it', async () => {
+    // Grid points far outside [-1, 1] (several reflections), on pixel centres and at exact half-pixel ties (nearest's rounding).
+    const gridValues = [-3.1, -1, -0.75, -0.5, -0.2, 0, 0.25, 0.5, 0.6, 1, 1.3, 2.7, -1.6, 0.125, 0.375, -0.625];
+    const grid = tensorFromNumbers('float32', [2, 2, 4, 2], Array.from({ length: 32 }, (_v, i) => gridValues[(i * 7) % 16]!));
+    const nodes: OnnxNs.INodeProto[] = [];
+    for (const mode of ['bilinear', 'nearest', 'bicubic']) {
+      for (const pad of ['zeros', 'border', 'reflection']) {
+        for (const align of [0, 1]) nodes.push({ opType: 'GridSample', input: ['x', 'g'], output: [`${mode}_${pad}_${align}`], attribute: [str('mode', mode), str('padding_mode', pad), int('align_corners', align)] });
+      }
+    }
+    const bytes = model(nodes, [['x', [2, 3, 3, 4]], ['g', [2, 2, 4, 2]]], nodes.map((n) => [n.output![0]!, 'float32'] as [string, DType]), [], 16);
+    await sameAsOrt(bytes, { x: data([2, 3, 3, 4], 3), g: grid });
+  });
+
   it('refuses by operator, node and reason', () => {
     const resize = model(
       [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
