@@ -122,60 +122,63 @@ function recurrent(kind: 'RNN' | 'GRU' | 'LSTM'): Builder {
     if (c.attr.int('input_forget', 0) !== 0) throw c.refuse('input_forget=1');
     const layout = c.attr.int('layout', 0);
     if (layout !== 0 && layout !== 1) throw c.refuse(`layout ${layout}`);
-    const dirName0 = c.attr.str('direction', 'forward');
-    if (!['forward', 'reverse', 'bidirectional'].includes(dirName0)) throw c.refuse(`direction '${dirName0}'`);
-    const act = activation(c, kind, dirName0 === 'bidirectional' ? 2 : 1);
-    const peepholes = kind === 'LSTM' && c.has(7);
-    if (!peepholes && c.input(0).type.dtype === 'float32') return fused(c, kind, act, dirName0, layout);
-    if (act !== 'tanh') throw c.refuse(`activation Relu on ${c.input(0).type.dtype} data (OnnxRNN takes float32)`);
-    let x = c.input(0);
-    if (layout === 1) x = c.op('transpose', [x], { axes: [1, 0, 2] });
-    const [seq, , inSize] = x.type.shape;
-    if (typeof seq !== 'number') throw c.refuse(`the sequence length '${seq}' must be known to unroll`);
-    const H = c.attr.int('hidden_size', 0) || (c.input(2).type.shape[2] as number);
-    const G = GATES[kind]!;
     const dirName = c.attr.str('direction', 'forward');
-    const dirs = dirName === 'bidirectional' ? 2 : 1;
     if (!['forward', 'reverse', 'bidirectional'].includes(dirName)) throw c.refuse(`direction '${dirName}'`);
-    const lens = c.has(4) ? c.numbers(4, 'sequence_lens (of an unrolled LSTM with peepholes or a float64 layer)') : null;
-    if (lens && lens.some((l) => l !== seq)) throw c.refuse(`sequence_lens ${JSON.stringify(lens)} differ from the sequence length ${seq} (an unrolled LSTM with peepholes or float64 layer runs every sequence at full length)`);
-    const [W, R, B] = [c.input(1), c.input(2), c.optInput(3)];
-    const [h0, c0] = [c.optInput(5), kind === 'LSTM' ? c.optInput(6) : null];
-    const ys: Value[] = [];
-    const hs: Value[] = [];
-    const cs: Value[] = [];
-    for (let d = 0; d < dirs; d++) {
-      const reverse = dirName === 'reverse' || d === 1;
-      const wd = direction(c, W, d, [G * H, inSize as number]);
-      const rd = direction(c, R, d, [G * H, H]);
-      const bd = B ? direction(c, B, d, [2 * G * H]) : null;
-      const wb = bd ? c.op('sliceAxis', [bd], { axis: 0, begin: 0, end: G * H }) : null;
-      const rb = bd ? c.op('sliceAxis', [bd], { axis: 0, begin: G * H, end: 2 * G * H }) : null;
-      const pd = kind === 'LSTM' && c.has(7) ? direction(c, c.input(7), d, [3 * H]) : null;
-      const gxAll = fc(c, x, wd, wb, G * H, false);
-      const step = (t: number): Value => c.op('squeeze', [c.op('sliceAxis', [gxAll], { axis: 0, begin: t, end: t + 1 })], { axis: 0 });
-      const zeros = (): Value => c.op('zerosLike', [gate(c, step(0), 0, H)]);
-      let h = h0 ? direction(c, h0, d, [-1, H]) : zeros();
-      let s: Value | null = kind === 'LSTM' ? (c0 ? direction(c, c0, d, [-1, H]) : zeros()) : null;
-      const outs: Value[] = new Array<Value>(seq);
-      for (let k = 0; k < seq; k++) {
-        const t = reverse ? seq - 1 - k : k;
-        ({ h, state: s } = CELLS[kind]!(c, step(t), h, s, { r: rd, rb, p: pd, hidden: H }));
-        outs[t] = c.op('expandDims', [h], { axis: 0 });
-      }
-      ys.push(c.op('expandDims', [seq === 1 ? outs[0]! : c.op('concat', outs, { dim: 0 })], { axis: 1 }));
-      hs.push(c.op('expandDims', [h], { axis: 0 }));
-      if (s) cs.push(c.op('expandDims', [s], { axis: 0 }));
-    }
-    const join = (vs: Value[], dim: number): Value => (vs.length === 1 ? vs[0]! : c.op('concat', vs, { dim }));
-    let [y, yh, yc] = [join(ys, 1), join(hs, 0), cs.length ? join(cs, 0) : null];
-    if (layout === 1) {
-      y = c.op('transpose', [y], { axes: [2, 0, 1, 3] });
-      yh = c.op('transpose', [yh], { axes: [1, 0, 2] });
-      if (yc) yc = c.op('transpose', [yc], { axes: [1, 0, 2] });
-    }
-    return yc ? [y, yh, yc] : [y, yh];
+    const act = activation(c, kind, dirName === 'bidirectional' ? 2 : 1);
+    const peepholes = kind === 'LSTM' && c.has(7);
+    if (!peepholes && c.input(0).type.dtype === 'float32') return fused(c, kind, act, dirName, layout);
+    if (act !== 'tanh') throw c.refuse(`activation Relu on ${c.input(0).type.dtype} data (OnnxRNN takes float32)`);
+    return unrolled(c, kind, dirName, layout);
   };
+}
+
+/** The layer unrolled over its known sequence length (LSTM peepholes, float64). */
+function unrolled(c: ImportCtx, kind: 'RNN' | 'GRU' | 'LSTM', dirName: string, layout: number): Value[] {
+  let x = c.input(0);
+  if (layout === 1) x = c.op('transpose', [x], { axes: [1, 0, 2] });
+  const [seq, , inSize] = x.type.shape;
+  if (typeof seq !== 'number') throw c.refuse(`the sequence length '${seq}' must be known to unroll`);
+  const H = c.attr.int('hidden_size', 0) || (c.input(2).type.shape[2] as number);
+  const G = GATES[kind]!;
+  const dirs = dirName === 'bidirectional' ? 2 : 1;
+  const lens = c.has(4) ? c.numbers(4, 'sequence_lens (of an unrolled LSTM with peepholes or a float64 layer)') : null;
+  if (lens && lens.some((l) => l !== seq)) throw c.refuse(`sequence_lens ${JSON.stringify(lens)} differ from the sequence length ${seq} (an unrolled LSTM with peepholes or float64 layer runs every sequence at full length)`);
+  const [W, R, B] = [c.input(1), c.input(2), c.optInput(3)];
+  const [h0, c0] = [c.optInput(5), kind === 'LSTM' ? c.optInput(6) : null];
+  const ys: Value[] = [];
+  const hs: Value[] = [];
+  const cs: Value[] = [];
+  for (let d = 0; d < dirs; d++) {
+    const reverse = dirName === 'reverse' || d === 1;
+    const wd = direction(c, W, d, [G * H, inSize as number]);
+    const rd = direction(c, R, d, [G * H, H]);
+    const bd = B ? direction(c, B, d, [2 * G * H]) : null;
+    const wb = bd ? c.op('sliceAxis', [bd], { axis: 0, begin: 0, end: G * H }) : null;
+    const rb = bd ? c.op('sliceAxis', [bd], { axis: 0, begin: G * H, end: 2 * G * H }) : null;
+    const pd = kind === 'LSTM' && c.has(7) ? direction(c, c.input(7), d, [3 * H]) : null;
+    const gxAll = fc(c, x, wd, wb, G * H, false);
+    const step = (t: number): Value => c.op('squeeze', [c.op('sliceAxis', [gxAll], { axis: 0, begin: t, end: t + 1 })], { axis: 0 });
+    const zeros = (): Value => c.op('zerosLike', [gate(c, step(0), 0, H)]);
+    let h = h0 ? direction(c, h0, d, [-1, H]) : zeros();
+    let s: Value | null = kind === 'LSTM' ? (c0 ? direction(c, c0, d, [-1, H]) : zeros()) : null;
+    const outs: Value[] = new Array<Value>(seq);
+    for (let k = 0; k < seq; k++) {
+      const t = reverse ? seq - 1 - k : k;
+      ({ h, state: s } = CELLS[kind]!(c, step(t), h, s, { r: rd, rb, p: pd, hidden: H }));
+      outs[t] = c.op('expandDims', [h], { axis: 0 });
+    }
+    ys.push(c.op('expandDims', [seq === 1 ? outs[0]! : c.op('concat', outs, { dim: 0 })], { axis: 1 }));
+    hs.push(c.op('expandDims', [h], { axis: 0 }));
+    if (s) cs.push(c.op('expandDims', [s], { axis: 0 }));
+  }
+  const join = (vs: Value[], dim: number): Value => (vs.length === 1 ? vs[0]! : c.op('concat', vs, { dim }));
+  let [y, yh, yc] = [join(ys, 1), join(hs, 0), cs.length ? join(cs, 0) : null];
+  if (layout === 1) {
+    y = c.op('transpose', [y], { axes: [2, 0, 1, 3] });
+    yh = c.op('transpose', [yh], { axes: [1, 0, 2] });
+    if (yc) yc = c.op('transpose', [yc], { axes: [1, 0, 2] });
+  }
+  return yc ? [y, yh, yc] : [y, yh];
 }
 
 /** The recurrent importers by ONNX operator. */
