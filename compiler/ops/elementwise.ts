@@ -299,6 +299,12 @@ export const reciprocal = unary('reciprocal', one('Reciprocal'), (x) => 1 / x, F
 export const sin = unary('sin', one('Sin'), Math.sin, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.cos(x))));
 /** Cosine. */
 export const cos = unary('cos', one('Cos'), Math.cos, FLOATS, unaryGrad((F, x, g) => F.neg(F.mul(g, F.sin(x)))));
+/** Inverse sine (MXNet `arcsin`), defined on [-1, 1]; float16/float64 run through float32 (onnxruntime's Asin/Acos/Atan are float32 only). */
+export const arcsin = unary('arcsin', (c) => viaFloat32(c, 'Asin'), Math.asin, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.rsqrt(F.sub(1, F.square(x))))));
+/** Inverse cosine (MXNet `arccos`), defined on [-1, 1]. */
+export const arccos = unary('arccos', (c) => viaFloat32(c, 'Acos'), Math.acos, FLOATS, unaryGrad((F, x, g) => F.neg(F.mul(g, F.rsqrt(F.sub(1, F.square(x)))))));
+/** Inverse tangent (MXNet `arctan`). */
+export const arctan = unary('arctan', (c) => viaFloat32(c, 'Atan'), Math.atan, FLOATS, unaryGrad((F, x, g) => F.div(g, F.add(F.square(x), 1))));
 /** Hyperbolic tangent. */
 export const tanh = unary('tanh', one('Tanh'), Math.tanh, FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.sub(1, F.square(y)))));
 /** `1 / (1 + e^-x)`. */
@@ -406,6 +412,6 @@ export const ELEMENTWISE_OPS = {
   greaterEqual, broadcastGreaterEqual: greaterEqual,
   lesser, broadcastLesser: lesser,
   lesserEqual, broadcastLesserEqual: lesserEqual,
-  neg, negative: neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu, softrelu, erf, gelu, floor, ceil,
+  neg, negative: neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, arcsin, arccos, arctan, tanh, sigmoid, relu, softrelu, erf, gelu, floor, ceil,
   clip, where,
 } as const;
