@@ -157,9 +157,10 @@ function lower(c: LowerCtx, a: RecGradA): void {
     /** Runs the reverse-time Scan: `body(states, stepInputs)` returns new states and per-step outputs. */
     const scan = (states: string[], stepInputs: string[], nOut: number, body: (s: string[], xs: string[]) => [string[], string[]], reverseTime = true): string[] => {
       const seqs = m ? [...stepInputs, m, notM!] : stepInputs;
+      // Rank-2 (per step [N, width]) body outputs: onnxruntime needs output shapes it cannot always infer (opset 13).
       const graph = c.graph([...states, ...seqs].map(() => stepIn), (names) => {
         const [ns, os] = body(names.slice(0, states.length), names.slice(states.length));
-        return [...ns, ...os].map((name) => ({ name, dtype }));
+        return [...ns, ...os].map((name) => ({ name, dtype, shape: [`${name}_n`, `${name}_w`] }));
       });
       const dirs = seqs.map(() => (reverseTime ? 1 : 0));
       return c.emit('Scan', [...states, ...seqs], { body: graph, num_scan_inputs: seqs.length, scan_input_directions: dirs, scan_output_directions: Array.from({ length: nOut }, () => (reverseTime ? 1 : 0)) }, states.length + nOut);
