@@ -9,7 +9,9 @@
  *   repeat, cast to the same dtype, reductions over size-1 axes with keepdims,
  *   reduceSumLike to the same shape, an inactive Dropout, a transpose by the
  *   identity permutation;
- * - transpose of transpose -> one transpose (or none);
+ * - transpose of transpose -> one transpose (or none); a transpose that only
+ *   moves axes of size 1 -> a reshape (no copy: the conv weight gradient's
+ *   transposes of a one-channel input);
  * - reshape of reshape (also flatten, expandDims, squeeze, reshapeLike) -> one reshape;
  * - a broadcast feeding an element-wise operator that broadcasts anyway
  *   (`x * broadcastTo(s, shape)` -> `x * s`) is bypassed.
@@ -115,13 +117,25 @@ function simplifyTranspose(rw: Rewriter, node: Node): Value | null {
   const x = node.inputs[0]!;
   if (p.every((k, i) => k === i)) return x;
   const inner = producerOf(x, 'transpose');
-  if (!inner) return null;
+  if (!inner) return movesOnlyUnitAxes(x, p) ? reshapeTo(rw, node, x) : null;
   // transpose(transpose(z, q), p) reads z's axis q[p[i]] at position i.
   const q = permOf(inner);
   const composed = p.map((k) => q[k]!);
   const z = inner.inputs[0]!;
   if (composed.every((k, i) => k === i)) return z;
   return rw.node('transpose', [z], { axes: composed }, node.scope).outputs[0]!;
+}
+
+/** True when `perm` keeps the axes of `x` that are not of size 1 in their order (the elements stay in place). */
+function movesOnlyUnitAxes(x: Value, perm: number[]): boolean {
+  const kept = perm.filter((k) => x.type.shape[k] !== 1);
+  return kept.every((k, i) => i === 0 || k > kept[i - 1]!);
+}
+
+/** `node`'s output as a reshape of `x` (same elements in the same order), or null when no reshape codes give its type. */
+function reshapeTo(rw: Rewriter, node: Node, x: Value): Value | null {
+  const codes = reshapeCodes(x, node.outputs[0]!);
+  return codes ? rw.node('reshape', [x], { shape: codes }, node.scope).outputs[0]! : null;
 }
 
 /** A reshape of a reshape-like value re-views the original input directly. */

@@ -39,6 +39,24 @@ describe('passes: simplify-algebra', () => {
     assert.equal(runPass(simplifyAlgebra, g, TRAINING).changed, false);
   });
 
+  it('turns a transpose that only moves axes of size 1 into a reshape, and keeps one that moves data', () => {
+    const x = Value.input('x', f32(['N', 1, 4, 5]));
+    const a = apply('transpose', [x], { axes: [1, 0, 2, 3] }); // [1, N, 4, 5]: the same elements in the same order
+    const b = apply('transpose', [x], { axes: [0, 1, 3, 2] }); // swaps 4 and 5: a copy
+    const y = Value.input('y', f32([2, 1, 3, 1]));
+    const c = apply('transpose', [y], { axes: [3, 0, 2, 1] }); // [1, 2, 3, 1]
+    const g = Graph.fromOutputs([x, y], { a, b, c });
+    const r = passKeepsResults(simplifyAlgebra, g, TRAINING, 'unit-axis transposes');
+    assert.equal(r.changed, true);
+    assert.equal(r.text, dedent(`
+      graph(%x: float32[N, 1, 4, 5], %y: float32[2, 1, 3, 1]) {
+        %0: float32[1, N, 4, 5] = reshape(%x) {reverse: false, shape: [1, -1, 4, 5]}
+        %1: float32[N, 1, 5, 4] = transpose(%x) {axes: [0, 1, 3, 2]}
+        %2: float32[1, 2, 3, 1] = reshape(%y) {reverse: false, shape: [1, 2, 3, 1]}
+        return a=%0, b=%1, c=%2
+      }`));
+  });
+
   it('composes transposes (to none when they cancel) and collapses reshape chains', () => {
     const x = Value.input('x', f32(['N', 2, 3]));
     const t1 = apply('transpose', [x], { axes: [0, 2, 1] });

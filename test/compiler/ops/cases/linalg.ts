@@ -165,6 +165,16 @@ function poolPairSamples(pick: boolean): Sample[] {
     pair([1, 2, 5, 5], [1, 2, 4, 4], { kernel: [2, 2], poolType: 'avg' }, 'float64 avg', { dtype: 'float64' }),
     pair([1, 2, 5, 5], [1, 2, 2, 2], { kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }, 'float64 max, full', { dtype: 'float64' }),
     pair([2, 3, 4, 4], [2, 3, 1, 1], { globalPool: true }, 'float64 global max', { dtype: 'float64' }),
+    // Disjoint windows (stride >= kernel): the gradient lowers to MaxUnpool.
+    pair([1, 2, 5, 5], [1, 2, 3, 3], { kernel: [2, 2], stride: [2, 2], poolingConvention: 'full' }, 'max, disjoint, full (clipped last window)'),
+    pair([1, 2, 6, 6], [1, 2, 4, 4], { kernel: [2, 2], stride: [2, 2], pad: [1, 1] }, 'max, disjoint, pad'),
+    pair([1, 1, 7, 7], [1, 1, 2, 2], { kernel: [2, 2], stride: [3, 3] }, 'max, stride past the last window'),
+    pair([3, 2, 6, 6], [3, 2, 3, 3], { kernel: [2, 2], stride: [2, 2] }, 'max, disjoint, symbolic batch', { symbolic: true }),
+    {
+      inputs: [{ shape: [1, 1, 2, 4], values: [1, 1, 0, 5, 1, 1, 5, 5] }, { shape: [1, 1, pick ? 2 : 1, pick ? 4 : 2], values: pick ? [1, 2, 3, 4, 5, 6, 7, 8] : [3, 7] }],
+      args: [{ kernel: [2, 2], stride: [2, 2] }],
+      label: 'max, disjoint, tied windows: the first maximum (row-major)',
+    },
   ];
 }
 
