@@ -14,6 +14,13 @@ B = np.swapaxes(b, -1, -2) if attrs.get("transposeB") else b
 out = np.einsum("...ij,...jk->...ik", A, B)
 `;
 
+/** linalgGemm: alpha·op(A)·op(B) + beta·C (MXNet linalg_gemm on matrices). */
+const GEMM_REF = String.raw`
+A = a.T if attrs.get("transposeA") else a
+B = b.T if attrs.get("transposeB") else b
+out = attrs.get("alpha", 1.0) * (A @ B) + attrs.get("beta", 1.0) * c
+`;
+
 const FC_REF = String.raw`
 x = a.reshape(a.shape[0], -1) if attrs.get("flatten", True) else a
 out = np.einsum("...k,hk->...h", x, b) + (c if "c" in globals() else 0)
@@ -200,6 +207,18 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [40, 60] }, { shape: [60, 50] }], label: 'larger than a kernel' },
     ],
     ref: DOT_REF,
+  },
+  {
+    op: 'linalgGemm',
+    samples: [
+      { inputs: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [3, 5] }] },
+      { inputs: [{ shape: [4, 3] }, { shape: [4, 5] }, { shape: [3, 5] }], args: [{ transposeA: true, alpha: -0.5, beta: 0.9 }], label: 'transposeA, alpha, beta' },
+      { inputs: [{ shape: [3, 4] }, { shape: [5, 4] }, { shape: [3, 5] }], args: [{ transposeB: true, beta: 0 }], label: 'transposeB, beta 0' },
+      { inputs: [{ shape: [4, 3] }, { shape: [5, 4] }, { shape: [3, 5] }], args: [{ transposeA: true, transposeB: true, alpha: 2, beta: -1 }], label: 'both transposed' },
+      { inputs: [{ shape: [6, 7], symbolic: true }, { shape: [7, 5] }, { shape: [6, 5], symbolic: true }], args: [{ alpha: 0.25 }], label: 'symbolic rows' },
+      { inputs: [{ shape: [3, 4], dtype: 'float64' }, { shape: [4, 2], dtype: 'float64' }, { shape: [3, 2], dtype: 'float64' }], args: [{ alpha: -1, beta: 0.5 }], label: 'float64' },
+    ],
+    ref: GEMM_REF,
   },
   {
     op: 'batchDot',
