@@ -109,6 +109,7 @@ describe('training step graph against a float64 reference (MLP, two fused steps)
     ['SGD with momentum', 'sgd', { learningRate: 0.1, momentum: 0.9 }, { optimizer: 'sgd', lr: 0.1, momentum: 0.9 }],
     ['SGD with momentum and weight decay', 'sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 }, { optimizer: 'sgd', lr: 0.1, momentum: 0.9, wd: 0.01 }],
     ['Adam', 'adam', { learningRate: 0.01 }, { optimizer: 'adam', lr: 0.01 }],
+    ['Adam with weight decay', 'adam', { learningRate: 0.01, wd: 0.01 }, { optimizer: 'adam', lr: 0.01, wd: 0.01 }],
   ];
   for (const [label, optimizer, options, attrs] of cases) {
     it(`${label}: the new weights equal numpy's float64 step`, () => {
