@@ -1,8 +1,8 @@
 /**
  * The optimized training-step graph against an independent reference: two
  * fused steps (hybridized MNIST MLP 784-256-128-10, batch 64, softmax
- * cross-entropy; record, backward, trainer.step) of SGD with momentum (with
- * and without weight decay) and of Adam, compared with the same two steps
+ * cross-entropy; record, backward, trainer.step) of SGD with momentum and
+ * of Adam, each with and without weight decay, compared with the same two steps
  * computed by numpy in float64 from the same weights and data — forward,
  * the backward derived by hand and MXNet's update formulas (sgd_mom_update,
  * adam_update). The step graph goes through every pass (fuse-gemm's Gemm
