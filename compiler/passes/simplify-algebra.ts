@@ -108,8 +108,11 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
       const ls = producerOf(a!, 'logSoftmax');
       return ls ? make('softmax', [ls.inputs[0]!], ls.attrs) : null;
     }
-    case 'sum':
-      return sumOfScatter(node, ctx);
+    case 'sum': {
+      const u = sumOfScatter(node, ctx);
+      if (u) return u;
+      break;
+    }
     case 'div':
     case 'pow':
       return isConstAll(b, 1) && keeps(a) ? a : null;

@@ -76,6 +76,12 @@ describe('passes: simplify-algebra', () => {
     assertClose(evaluate(r.graph, feeds, types)['dx']!, want, 'softmax − onehot', 1e-5, 1e-6);
   });
 
+  it('removes a sum over an axis of size 1 with keepdims (an identity)', () => {
+    const x = Value.input('x', f32([4, 1, 3]));
+    const r = passKeepsResults(simplifyAlgebra, Graph.fromOutputs([x], { y: apply('exp', [apply('sum', [x], { axis: 1, keepdims: true })]) }), TRAINING, 'unit sum');
+    assert.deepEqual(r.graph.nodes.map((n) => n.op), ['exp']);
+  });
+
   it('keeps a sum over another axis of a scatter, and a scatter into non-zero data', () => {
     const x = Value.input('x', f32([4, 3]));
     const label = Value.input('label', f32([4, 1]));
