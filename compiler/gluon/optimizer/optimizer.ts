@@ -155,15 +155,9 @@ export abstract class BaseOptimizer implements Optimizer {
     return { clipGradient: this.clipGradient ?? -1 };
   }
 
-  /**
-   * `rescale·grad + wd·w`, the gradient with weight decay. With the optimizer's
-   * wd at 0 (so every parameter's wd = wd·wdMult is 0) the decay term is left
-   * out — MXNet's result for finite weights, two fewer passes over the weight
-   * in a fused step (whose cache key records `wd === 0`).
-   */
+  /** `rescale·grad + wd·w`, without the decay term when the optimizer's wd is 0 (MXNet's result for finite weights; a fused step's key records `wd === 0`). */
   protected decayed(F: F, grad: Tensor, w: Tensor, wd: Tensor, rescale: Tensor): Tensor {
-    const g = F.mul(grad, rescale);
-    return this.wd === 0 ? g : F.add(g, F.mul(w, wd));
+    return this.wd === 0 ? F.mul(grad, rescale) : F.add(F.mul(grad, rescale), F.mul(w, wd));
   }
 
   /** Clips to [-clipGradient, clipGradient] when clipping is on. */
