@@ -23,12 +23,15 @@ import { getContext, withContext } from '../ops/context.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
 import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
+import { compiledBackward, type RecordedOp } from './tape-graph.js';
 
 /** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
 export interface TapeEntry {
   readonly id: number;
   readonly inputs: NDArray[];
   readonly outputs: NDArray[];
+  /** The eager operator recorded (absent for a hybridized block's entry): what the compiled backward reads. */
+  readonly op?: RecordedOp;
   backward(gradOutputs: (NDArray | null)[]): (NDArray | null)[];
 }
 
@@ -115,8 +118,8 @@ export function requiresGrad(x: NDArray): boolean {
 }
 
 /** Appends an entry to the tape (hybridized blocks, for their compiled backward). Example: `recordEntry(ins, outs, (g) => ...)`. */
-export function recordEntry(inputs: NDArray[], outputs: NDArray[], backward: TapeEntry['backward']): void {
-  const entry: TapeEntry = { id: nextId++, inputs, outputs, backward };
+export function recordEntry(inputs: NDArray[], outputs: NDArray[], backward: TapeEntry['backward'], op?: RecordedOp): void {
+  const entry: TapeEntry = { id: nextId++, inputs, outputs, backward, op };
   for (const o of outputs) metaOf(o).entry = entry;
 }
 
@@ -145,7 +148,17 @@ export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: N
     };
     // F = nd: the rule returns the NDArrays its operators made.
     return def.grad(ops.F, ctx, gOuts) as (NDArray | null)[];
-  });
+  }, { def, attrs, key: `${def.name}${attrsKey(attrs)}` });
+}
+
+/** The attributes as cache-key text (JSON; arrays of numbers, strings, booleans and null are all they hold). */
+function attrsKey(attrs: Attrs): string {
+  let k = '{';
+  for (const name in attrs) {
+    const v = attrs[name];
+    k += `${name}:${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)},`;
+  }
+  return `${k}}`;
 }
 
 /** Gradients of `heads` (weighted by `headGrads`) for every array on the recorded paths. */
@@ -155,18 +168,6 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
     const old = grads.get(x);
     grads.set(x, old ? (ops.F.add(old, g) as NDArray) : g);
   };
-  // Entries reachable from the heads.
-  const entries = new Map<number, TapeEntry>();
-  const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
-  while (stack.length) {
-    const e = stack.pop()!;
-    if (entries.has(e.id)) continue;
-    entries.set(e.id, e);
-    for (const x of e.inputs) {
-      const xe = entryOf(x);
-      if (xe && !entries.has(xe.id)) stack.push(xe);
-    }
-  }
   heads.forEach((h, i) => {
     const g = headGrads[i] ?? ops.ones(h.shape, h.dtype);
     if (g.shape.join() !== h.shape.join()) {
@@ -174,7 +175,7 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
     }
     add(h, g);
   });
-  const order = [...entries.values()].sort((a, b) => b.id - a.id);
+  const order = reachable(heads);
   const run = (): void => {
     for (const e of order) {
       const gOuts = e.outputs.map((o) => grads.get(o) ?? null);
@@ -189,6 +190,30 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
   // With createGraph the gradient computation is itself recorded (second order); training mode is kept.
   recording(createGraph, getContext().training, run);
   return grads;
+}
+
+/** The entries reachable from `heads`, latest first (a reverse topological order). */
+function reachable(heads: NDArray[]): TapeEntry[] {
+  const entries = new Map<number, TapeEntry>();
+  const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
+  while (stack.length) {
+    const e = stack.pop()!;
+    if (entries.has(e.id)) continue;
+    entries.set(e.id, e);
+    for (const x of e.inputs) {
+      const xe = entryOf(x);
+      if (xe && !entries.has(xe.id)) stack.push(xe);
+    }
+  }
+  return [...entries.values()].sort((a, b) => b.id - a.id);
+}
+
+/** True when `backward` from `head` stores the gradient of `x` (a leaf, a parameter, an array with a buffer). */
+function storedBy(head: NDArray, x: NDArray): boolean {
+  const m = meta.get(x);
+  if (!m) return false;
+  if (m.param) return m.param.gradReq !== 'null';
+  return m.entry === null && x !== head && m.gradReq !== 'null' && m.grad !== null;
 }
 
 /** Writes a gradient into a leaf's or parameter's buffer according to its gradReq. */
@@ -221,6 +246,18 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
       'backward: this array was not recorded, so it has no gradient to propagate; compute it inside autograd.record(() => ...) ' +
         'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
     );
+  }
+  if (headGrad && headGrad.shape.join() !== head.shape.join()) {
+    throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
+  }
+  const entries = m.entry ? reachable([head]) : [];
+  // A recorded structure seen before runs as one compiled gradient graph (compiler/engine/tape-graph.ts).
+  const compiled = entries.length
+    ? compiledBackward({ entries, head, headGrad, flows: (x) => isFloat(x.dtype) && requiresGrad(x), stored: (x) => storedBy(head, x) }, ops.array)
+    : null;
+  if (compiled) {
+    for (const [x, g] of compiled) store(x, g);
+    return;
   }
   const grads = backprop([head], [headGrad], false, ops);
   for (const [x, g] of grads) {

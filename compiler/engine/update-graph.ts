@@ -1,0 +1,153 @@
+/**
+ * The Trainer's eager update of every parameter as one compiled graph. Run
+ * eagerly, `optimizer.update(nd, ...)` is a few full-size operators per
+ * parameter (SGD with momentum: four), each a session run or a kernel. Here
+ * the same rule runs once per parameter with F = sym, all parameters in ONE
+ * graph — weights, gradients, states and the per-parameter scalars (lr, wd,
+ * t, rescale: 0-d inputs, so a schedule does not recompile) in, new weights
+ * and states out — compiled and cached by what shapes the graph: the
+ * optimizer (object, name, `hyper`, whether wd is 0), and each parameter's
+ * dtype, shape and states. Compiled from a structure's second sighting
+ * (eager-compile.ts); the fused training step (program.ts) is the path of
+ * hybridized blocks, this is the eager one.
+ * It declines (the Trainer updates eagerly) when the rule does not build with
+ * F = sym or returns something other than a weight and states of the
+ * parameter's type (the eager update then reports what is wrong).
+ * Invariant: each parameter's update reads only its own inputs, so the result
+ * equals the eager per-parameter update up to float rounding.
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import { SessionCache } from '../../runtime/session-cache.js';
+import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
+import type { UpdateRule } from '../autodiff/step.js';
+import { compileGraph, type Runner } from '../compile.js';
+import { Graph } from '../ir/graph.js';
+import type { Value } from '../ir/value.js';
+import { Symbol } from '../trace/symbol.js';
+import { symOps, variable } from '../trace/sym.js';
+import { eagerCompileAfter, Sightings } from './eager-compile.js';
+import { NDArray } from './ndarray.js';
+
+/** A parameter as the update reads it. */
+export interface UpdatedParam {
+  readonly dtype: DType;
+  data(): NDArray;
+}
+
+/** What the compiled update needs of a trainer (the Trainer). */
+export interface UpdatingTrainer<P extends UpdatedParam> {
+  readonly optimizer: UpdateRule & { readonly name: string; readonly hyper: Record<string, number | boolean | string>; readonly wd?: number };
+  nextScalars(p: P, batchSize: number): { lr: number; wd: number; t: number; rescale: number };
+  stateOf(p: P): NDArray[];
+  commitUpdate(p: P, weight: NDArray, states: NDArray[]): void;
+}
+
+interface Compiled {
+  run: Runner;
+  /** Scalar feeds: name, parameter index, kind (0 lr, 1 wd, 2 t, 3 rescale). */
+  scalars: [string, number, number][];
+}
+
+/** Compiled updates kept before the least recently used is released. */
+export const UPDATE_CACHE_SIZE = 8;
+
+const cache = new SessionCache<Compiled>({ size: UPDATE_CACHE_SIZE, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
+const sightings = new Sightings();
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+const KINDS = ['lr', 'wd', 't', 'rescale'] as const;
+
+/** Releases every compiled update (tests). Example: `clearUpdateCache()`. */
+export function clearUpdateCache(): void {
+  cache.clear();
+  sightings.clear();
+}
+
+/**
+ * Updates `todo` (parameters with their gradients) with one compiled graph
+ * and commits the results; false when it does not (yet, or cannot): the
+ * caller then updates eagerly. Runs nothing when it returns false.
+ *
+ * ```ts
+ * if (!compiledUpdate(this, todo, batchSize)) for (const [p, g] of todo) this.updateOne(p, g);
+ * ```
+ */
+export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, NDArray][], batchSize: number): boolean {
+  if (eagerCompileAfter() === Infinity || todo.length === 0) return false;
+  // The eager update counts parameter by parameter and a schedule reads the running count: equal counts keep them equal.
+  const scalars = todo.map(([p]) => trainer.nextScalars(p, batchSize));
+  if (!scalars.every((s) => s.t === scalars[0]!.t)) return false;
+  const o = trainer.optimizer;
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  let key = `${id}|${o.name}|${JSON.stringify(o.hyper)}|wd${o.wd === 0 ? 0 : 1}|`;
+  const states = todo.map(([p]) => trainer.stateOf(p));
+  todo.forEach(([p, g], i) => {
+    const w = p.data();
+    key += `${w.dtype}${w.shape.join('x')}/${g.dtype}${g.shape.join('x')}/`;
+    for (const s of states[i]!) key += `${s.dtype}${s.shape.join('x')},`;
+    key += ';';
+  });
+  let c = cache.lookup(key);
+  if (!c) {
+    if (!sightings.due(key)) return false;
+    try {
+      c = build(trainer, todo, states);
+    } catch {
+      sightings.decline(key);
+      return false;
+    }
+    cache.set(key, c);
+  }
+  const feeds: Record<string, HostTensor> = {};
+  todo.forEach(([p, g], i) => {
+    feeds[`w${i}`] = p.data()._host;
+    feeds[`g${i}`] = g._host;
+    states[i]!.forEach((s, k) => (feeds[`s${i}_${k}`] = s._host));
+  });
+  for (const [name, i, kind] of c.scalars) {
+    const sc = scalars[i]!;
+    feeds[name] = scalarTensor(kind === 0 ? sc.lr : kind === 1 ? sc.wd : kind === 2 ? sc.t : sc.rescale, todo[i]![0].dtype);
+  }
+  const res = c.run(feeds);
+  todo.forEach(([p], i) => {
+    trainer.commitUpdate(p, new NDArray(res[`nw${i}`]!), states[i]!.map((_s, k) => new NDArray(res[`ns${i}_${k}`]!)));
+  });
+  return true;
+}
+
+function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, NDArray][], states: NDArray[][]): Compiled {
+  const inputs: Value[] = [];
+  const outputs: { name: string; value: Value }[] = [];
+  const scalarVars: { v: Symbol; name: string; i: number; kind: number }[] = [];
+  const input = (name: string, t: { dtype: DType; shape: number[] }): Symbol => {
+    const s = variable(name, { dtype: t.dtype, shape: t.shape });
+    inputs.push(s.value);
+    return s;
+  };
+  todo.forEach(([p, g], i) => {
+    const w = p.data();
+    const weight = input(`w${i}`, w);
+    const grad = input(`g${i}`, g);
+    const st = states[i]!.map((s, k) => input(`s${i}_${k}`, s));
+    const [lr, wd, t, rescale] = KINDS.map((kind, k) => {
+      const v = variable(`${kind}${i}`, { dtype: p.dtype, shape: [] });
+      scalarVars.push({ v, name: `${kind}${i}`, i, kind: k });
+      return v;
+    }) as [Symbol, Symbol, Symbol, Symbol];
+    const r = trainer.optimizer.update(symOps, { weight, grad, states: st, lr, wd, t, rescale });
+    const same = (x: unknown, like: NDArray): x is Symbol => x instanceof Symbol && x.dtype === like.dtype && x.shape.join() === like.shape.join();
+    if (!same(r.weight, w) || r.states.length !== st.length || !r.states.every((s, k) => same(s, states[i]![k]!))) {
+      throw new Error('the update rule did not return a weight and states of the parameter\'s type');
+    }
+    outputs.push({ name: `nw${i}`, value: r.weight.value });
+    r.states.forEach((s, k) => outputs.push({ name: `ns${i}_${k}`, value: (s as Symbol).value }));
+  });
+  // Only the scalars the rule reads become inputs (SGD reads neither t nor, without decay, wd).
+  const all = [...inputs, ...scalarVars.map((s) => s.v.value)];
+  const reached = new Set<Value>(Graph.fromOutputs(all, outputs).nodes.flatMap((n) => n.inputs));
+  const kept = scalarVars.filter((s) => reached.has(s.v.value));
+  const graph = Graph.fromOutputs([...inputs, ...kept.map((s) => s.v.value)], outputs);
+  const run = compileGraph(graph, {}, { threads: 1, paramsAsInputs: true });
+  return { run, scalars: kept.map((s) => [s.name, s.i, s.kind]) };
+}
