@@ -214,6 +214,7 @@ export const TAPE_OPS: TapeOps = {
   F: ndOps,
   ones: (shape, dtype) => new NDArray(tensorFromNumbers(dtype, shape, new Float64Array(sizeOf(shape)).fill(1))),
   array: (data) => new NDArray(data),
+  lazy: (dtype, shape, force, owner) => new NDArray(null, { dtype, shape, force, owner }),
 };
 
 /**

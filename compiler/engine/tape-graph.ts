@@ -93,14 +93,45 @@ export function tapeCacheSize(): number {
 }
 
 /**
- * The gradients of the stored arrays of `plan` from one compiled graph, or
- * null when the tape is not compiled (yet, or cannot be).
+ * A backward ready to run: its compiled graph and feeds (captured when
+ * prepared: arrays are never mutated, so running it later gives the same
+ * gradients), the arrays numbered as in its key.
+ */
+export interface PreparedBackward {
+  /** The structure's cache key. */
+  readonly key: string;
+  /** The arrays of the tape, numbered as in the key. */
+  readonly arrays: readonly NDArray[];
+  /** Indices of the arrays whose gradient the graph computes (stored arrays a gradient reaches). */
+  readonly outputs: readonly number[];
+  /** Runs the compiled backward: the gradients by array index. */
+  run(): Map<number, HostTensor>;
+  /** What input `name` of `symbols()` is fed (`a<i>`, `head_grad`), as captured when prepared. */
+  feedOf(name: string): HostTensor | undefined;
+  /** The backward as symbols again, to compose into a larger graph: its inputs (with their feeds) and the gradients by array index. */
+  symbols(): { inputs: { value: Value; feed: HostTensor }[]; grads: Map<number, Value> };
+}
+
+interface Snapshot {
+  entries: PlanEntry[];
+  arrays: NDArray[];
+  index: Map<NDArray, number>;
+  flows: boolean[];
+  stored: boolean[];
+  head: number;
+  headGrad: NDArray | undefined;
+}
+
+/**
+ * The compiled backward of `plan`, ready to run, or null when the tape is not
+ * compiled (not seen often enough yet, or it cannot be).
  *
  * ```ts
- * const grads = compiledBackward(plan, (h) => new NDArray(h)) ?? backprop(...);
+ * const p = prepareBackward(plan);
+ * const grads = p?.run();
  * ```
  */
-export function compiledBackward(plan: BackwardPlan, wrap: (h: HostTensor) => NDArray): Map<NDArray, NDArray> | null {
+export function prepareBackward(plan: BackwardPlan): PreparedBackward | null {
   if (eagerCompileAfter() === Infinity) return null;
   const index = new Map<NDArray, number>();
   const arrays: NDArray[] = [];
@@ -122,13 +153,23 @@ export function compiledBackward(plan: BackwardPlan, wrap: (h: HostTensor) => ND
     for (const o of e.outputs) key += `${id(o)},`;
     key += ';';
   }
-  key += `|${id(plan.head)}${plan.headGrad ? 'g' : '1'}|`;
-  for (const a of arrays) key += `${a.dtype}${a.shape.join('x')}${plan.flows(a) ? 'f' : ''}${plan.stored(a) ? 's' : ''};`;
+  const head = id(plan.head);
+  key += `|${head}${plan.headGrad ? 'g' : '1'}|`;
+  const flows: boolean[] = [];
+  const stored: boolean[] = [];
+  for (const a of arrays) {
+    const f = plan.flows(a);
+    const st = plan.stored(a);
+    flows.push(f);
+    stored.push(st);
+    key += `${a.dtype}${a.shape.join('x')}${f ? 'f' : ''}${st ? 's' : ''};`;
+  }
+  const snap: Snapshot = { entries: plan.entries, arrays, index, flows, stored, head, headGrad: plan.headGrad };
   let c = cache.lookup(key);
   if (!c) {
     if (!sightings.due(key)) return null;
     try {
-      c = build(plan, arrays, index);
+      c = build(snap);
     } catch {
       // The eager tape runs these rules instead (and reports any error they raise).
       sightings.decline(key);
@@ -136,28 +177,91 @@ export function compiledBackward(plan: BackwardPlan, wrap: (h: HostTensor) => ND
     }
     cache.set(key, c);
   }
+  const compiled = c;
   const feeds: Record<string, HostTensor> = {};
-  for (const i of c.feeds) feeds[`a${i}`] = arrays[i]!._host;
-  if (c.headGrad) feeds['head_grad'] = plan.headGrad!._host;
-  const res = c.run(feeds);
+  for (const i of compiled.feeds) feeds[`a${i}`] = arrays[i]!._host;
+  if (compiled.headGrad) feeds['head_grad'] = plan.headGrad!._host;
+  return {
+    key,
+    arrays,
+    outputs: compiled.outputs,
+    feedOf: (name) => (name === 'head_grad' ? plan.headGrad?._host : name.startsWith('a') ? arrays[Number(name.slice(1))]?._host : undefined),
+    run: () => {
+      const res = compiled.run(feeds);
+      return new Map(compiled.outputs.map((i) => [i, res[`g${i}`]!]));
+    },
+    symbols: () => {
+      const b = symbols(snap);
+      const inputs = b.vars.map((v, i) => ({ value: v.value, feed: arrays[i]!._host }));
+      if (b.headGradVar) inputs.push({ value: b.headGradVar.value, feed: plan.headGrad!._host });
+      return { inputs, grads: new Map(b.outputs.map(([i, g]) => [i, g.value])) };
+    },
+  };
+}
+
+/**
+ * Gradients a prepared backward computes when one of them is first read —
+ * or never, when a compiled update (update-graph.ts) computes them inside
+ * its own graph on the way to the new weights. The tape hands them to
+ * parameters as pending arrays (`lazy` of TapeOps).
+ *
+ * ```ts
+ * const pb = new PendingBackward(prepared);
+ * p.setGrad(pb.pending(i, lazyArray));
+ * ```
+ */
+export class PendingBackward {
+  private ran = false;
+  /** The pending gradient arrays by array index. */
+  readonly grads = new Map<number, NDArray>();
+
+  constructor(readonly prepared: PreparedBackward) {}
+
+  /** Runs the backward once and fills every gradient still pending. */
+  force(): void {
+    if (this.ran) return;
+    this.ran = true;
+    const res = this.prepared.run();
+    for (const [i, a] of this.grads) if (a._pending) a._host = res.get(i)!;
+  }
+
+  /** The array index whose pending gradient `g` is, if it is one of this backward's. */
+  indexOf(g: NDArray): number | undefined {
+    if (this.ran || !g._pending) return undefined;
+    for (const [i, a] of this.grads) if (a === g) return i;
+    return undefined;
+  }
+}
+
+/**
+ * The gradients of the stored arrays of `plan` from one compiled graph, or
+ * null when the tape is not compiled (yet, or cannot be).
+ *
+ * ```ts
+ * const grads = compiledBackward(plan, (h) => new NDArray(h)) ?? backprop(...);
+ * ```
+ */
+export function compiledBackward(plan: BackwardPlan, wrap: (h: HostTensor) => NDArray): Map<NDArray, NDArray> | null {
+  const p = prepareBackward(plan);
+  if (!p) return null;
   const grads = new Map<NDArray, NDArray>();
-  for (const i of c.outputs) grads.set(arrays[i]!, wrap(res[`g${i}`]!));
+  for (const [i, g] of p.run()) grads.set(p.arrays[i]!, wrap(g));
   return grads;
 }
 
-/** Builds and compiles the gradient graph of `plan` (its arrays numbered as in the key). */
-function build(plan: BackwardPlan, arrays: NDArray[], index: Map<NDArray, number>): Compiled {
+/** The gradient graph of a snapshot as symbols: one variable per array, the stored arrays' gradients. */
+function symbols(snap: Snapshot): { vars: Symbol[]; headGradVar: Symbol | null; outputs: [number, Symbol][] } {
+  const { arrays, index } = snap;
   const vars = arrays.map((a, i) => variable(`a${i}`, { dtype: a.dtype, shape: a.shape }));
   const grads = new Map<number, Symbol>();
   const accumulate = (i: number, g: Symbol): void => {
     const old = grads.get(i);
     grads.set(i, old ? (symOps.add(old, g) as Symbol) : g);
   };
-  const h = index.get(plan.head)!;
-  const headGradVar = plan.headGrad ? variable('head_grad', { dtype: plan.headGrad.dtype, shape: plan.headGrad.shape }) : null;
-  accumulate(h, headGradVar ?? (symOps.onesLike(vars[h]!) as Symbol));
+  const headGradVar = snap.headGrad ? variable('head_grad', { dtype: snap.headGrad.dtype, shape: snap.headGrad.shape }) : null;
+  accumulate(snap.head, headGradVar ?? (symOps.onesLike(vars[snap.head]!) as Symbol));
   const sym = (x: NDArray): Symbol => vars[index.get(x)!]!;
-  for (const e of plan.entries) {
+  for (const e of snap.entries) {
     const gOuts = e.outputs.map((o) => grads.get(index.get(o)!) ?? null);
     if (gOuts.every((g) => g === null)) continue;
     const def = e.op!.def;
@@ -173,29 +277,45 @@ function build(plan: BackwardPlan, arrays: NDArray[], index: Map<NDArray, number
     const gIns = def.grad(symOps, ctx, gOuts) as (Symbol | null)[];
     e.inputs.forEach((x, k) => {
       const g = gIns[k];
-      if (!g || !plan.flows(x)) return;
+      const i = index.get(x)!;
+      if (!g || !snap.flows[i]) return;
       if (g.shape.join() !== x.shape.join()) throw new Error(`${def.name}: gradient of shape [${g.shape}] for an input of shape [${x.shape}]`);
-      accumulate(index.get(x)!, g);
+      accumulate(i, g);
     });
   }
-  const outputs: number[] = [];
-  const graphOuts: { name: string; value: Value }[] = [];
-  arrays.forEach((a, i) => {
-    const g = grads.get(i);
-    if (!g || !plan.stored(a)) return;
-    outputs.push(i);
-    graphOuts.push({ name: `g${i}`, value: g.value });
+  const outputs: [number, Symbol][] = [];
+  grads.forEach((g, i) => {
+    if (snap.stored[i]) outputs.push([i, g]);
   });
+  outputs.sort((p, q) => p[0] - q[0]);
+  return { vars, headGradVar, outputs };
+}
+
+/** The inputs of `candidates` that the outputs read (the others are not fed). */
+export function readInputs(candidates: Value[], outputs: { name: string; value: Value }[]): Value[] {
+  const reached = new Set<Value>(Graph.fromOutputs(candidates, outputs).nodes.flatMap((n) => n.inputs));
+  for (const o of outputs) reached.add(o.value);
+  return candidates.filter((v) => reached.has(v));
+}
+
+/** Intra-op threads for a step-like graph: one, unless it convolves (as the fused step's 'auto'). */
+export function graphThreads(graph: Graph): { threads: number; spinning?: boolean } {
+  return graph.nodes.some((n) => THREADED_OPS.has(n.op)) ? { threads: 0, spinning: false } : { threads: 1 };
+}
+
+/** Builds and compiles the gradient graph of a snapshot. */
+function build(snap: Snapshot): Compiled {
+  const { vars, headGradVar, outputs } = symbols(snap);
+  const graphOuts = outputs.map(([i, g]) => ({ name: `g${i}`, value: g.value }));
   const candidates = headGradVar ? [...vars, headGradVar] : vars;
-  const reached = new Set<Value>(Graph.fromOutputs(candidates.map((v) => v.value), graphOuts).nodes.flatMap((n) => n.inputs));
-  const kept = candidates.filter((v) => reached.has(v.value));
-  const graph = Graph.fromOutputs(kept.map((v) => v.value), graphOuts);
-  const threaded = graph.nodes.some((n) => THREADED_OPS.has(n.op));
-  const run = compileGraph(graph, {}, threaded ? { threads: 0, spinning: false } : { threads: 1 });
+  const kept = new Set(readInputs(candidates.map((v) => v.value), graphOuts));
+  const keptSyms = candidates.filter((v) => kept.has(v.value));
+  const graph = Graph.fromOutputs(keptSyms.map((v) => v.value), graphOuts);
+  const run = compileGraph(graph, {}, graphThreads(graph));
   return {
     run,
-    feeds: kept.filter((v) => v !== headGradVar).map((v) => vars.indexOf(v)),
-    headGrad: headGradVar !== null && kept.includes(headGradVar),
-    outputs,
+    feeds: keptSyms.filter((v) => v !== headGradVar).map((v) => vars.indexOf(v)),
+    headGrad: headGradVar !== null && kept.has(headGradVar.value),
+    outputs: outputs.map(([i]) => i),
   };
 }

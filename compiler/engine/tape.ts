@@ -23,7 +23,7 @@ import { getContext, withContext } from '../ops/context.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
 import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
-import { compiledBackward, type RecordedOp } from './tape-graph.js';
+import { PendingBackward, prepareBackward, type RecordedOp } from './tape-graph.js';
 
 /** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
 export interface TapeEntry {
@@ -43,6 +43,8 @@ export interface ParamLike {
   readonly gradReq: GradReqLike;
   readonly name: string;
   grad(): NDArray;
+  /** Replaces the gradient array (a compiled backward hands over pending gradients). */
+  setGrad?(g: NDArray): void;
 }
 
 /** The eager operators and array creation the tape computes gradients with (ndarray.ts provides them). */
@@ -53,6 +55,8 @@ export interface TapeOps {
   ones(shape: number[], dtype: DType): NDArray;
   /** An array holding `data` (the constants of gradient rules). */
   array(data: HostTensor): NDArray;
+  /** A pending array of the given type whose data `force` provides (`owner`: what computes it). */
+  lazy?(dtype: DType, shape: number[], force: () => void, owner: object): NDArray;
 }
 
 interface Meta {
@@ -252,11 +256,25 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
   }
   const entries = m.entry ? reachable([head]) : [];
   // A recorded structure seen before runs as one compiled gradient graph (compiler/engine/tape-graph.ts).
-  const compiled = entries.length
-    ? compiledBackward({ entries, head, headGrad, flows: (x) => isFloat(x.dtype) && requiresGrad(x), stored: (x) => storedBy(head, x) }, ops.array)
+  const prepared = entries.length
+    ? prepareBackward({ entries, head, headGrad, flows: (x) => isFloat(x.dtype) && requiresGrad(x), stored: (x) => storedBy(head, x) })
     : null;
-  if (compiled) {
-    for (const [x, g] of compiled) store(x, g);
+  if (prepared) {
+    // Parameters with gradReq 'write' get pending gradients: computed when read, or inside the
+    // compiled update of `trainer.step` (compiler/engine/update-graph.ts) without being output.
+    const params = prepared.outputs.map((i) => meta.get(prepared.arrays[i]!)?.param);
+    const lazy = ops.lazy;
+    if (lazy && params.every((p) => p && p.gradReq === 'write' && p.setGrad)) {
+      const pb = new PendingBackward(prepared);
+      prepared.outputs.forEach((i, k) => {
+        const x = prepared.arrays[i]!;
+        const g = lazy(x.dtype, [...x.shape], () => pb.force(), pb);
+        pb.grads.set(i, g);
+        params[k]!.setGrad!(g);
+      });
+      return;
+    }
+    for (const [i, g] of prepared.run()) store(prepared.arrays[i]!, ops.array(g));
     return;
   }
   const grads = backprop([head], [headGrad], false, ops);

@@ -27,6 +27,7 @@ import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
 import { NDArray } from './ndarray.js';
+import { graphThreads, PendingBackward, readInputs } from './tape-graph.js';
 
 /** A parameter as the update reads it. */
 export interface UpdatedParam {
@@ -46,6 +47,8 @@ interface Compiled {
   run: Runner;
   /** Scalar feeds: name, parameter index, kind (0 lr, 1 wd, 2 t, 3 rescale). */
   scalars: [string, number, number][];
+  /** Inputs of the fused backward, fed from what it captured (`a<i>`, `head_grad`). */
+  backwardFeeds: string[];
 }
 
 /** Compiled updates kept before the least recently used is released. */
@@ -66,7 +69,10 @@ export function clearUpdateCache(): void {
 /**
  * Updates `todo` (parameters with their gradients) with one compiled graph
  * and commits the results; false when it does not (yet, or cannot): the
- * caller then updates eagerly. Runs nothing when it returns false.
+ * caller then updates eagerly. Runs nothing when it returns false. When the
+ * gradients are all pending from one compiled backward (tape-graph.ts), the
+ * graph is that backward and the update together: the gradients are computed
+ * inside it and never output (they stay pending, computed if read).
  *
  * ```ts
  * if (!compiledUpdate(this, todo, batchSize)) for (const [p, g] of todo) this.updateOne(p, g);
@@ -88,11 +94,17 @@ export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<
     for (const s of states[i]!) key += `${s.dtype}${s.shape.join('x')},`;
     key += ';';
   });
+  const fused = withBackward(todo);
+  if (fused) {
+    // The backward's structure, which gradient each parameter takes, and which of its arrays each weight is.
+    key += `||${fused.pb.prepared.key}|${fused.grads.join(',')}|${fused.weights.join(',')}`;
+  }
   let c = cache.lookup(key);
   if (!c) {
-    if (!sightings.due(key)) return false;
+    // A fused backward + update compiles at once: its backward was seen often enough to be compiled.
+    if (!fused && !sightings.due(key)) return false;
     try {
-      c = build(trainer, todo, states);
+      c = build(trainer, todo, states, fused);
     } catch {
       sightings.decline(key);
       return false;
@@ -101,10 +113,11 @@ export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<
   }
   const feeds: Record<string, HostTensor> = {};
   todo.forEach(([p, g], i) => {
+    if (!fused) feeds[`g${i}`] = g._host;
     feeds[`w${i}`] = p.data()._host;
-    feeds[`g${i}`] = g._host;
     states[i]!.forEach((s, k) => (feeds[`s${i}_${k}`] = s._host));
   });
+  for (const name of c.backwardFeeds) feeds[name] = fused!.pb.prepared.feedOf(name)!;
   for (const [name, i, kind] of c.scalars) {
     const sc = scalars[i]!;
     feeds[name] = scalarTensor(kind === 0 ? sc.lr : kind === 1 ? sc.wd : kind === 2 ? sc.t : sc.rescale, todo[i]![0].dtype);
@@ -116,7 +129,29 @@ export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<
   return true;
 }
 
-function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, NDArray][], states: NDArray[][]): Compiled {
+interface Fused {
+  pb: PendingBackward;
+  /** The backward's array index of each parameter's gradient. */
+  grads: number[];
+  /** The backward's array index of each parameter's weight (-1: not one of its arrays). */
+  weights: number[];
+}
+
+/** The pending backward every gradient of `todo` comes from, if there is one. */
+function withBackward(todo: [UpdatedParam, NDArray][]): Fused | null {
+  const owner = todo[0]![1]._lazy?.owner;
+  if (!(owner instanceof PendingBackward)) return null;
+  const grads: number[] = [];
+  for (const [, g] of todo) {
+    const i = g._lazy?.owner === owner ? owner.indexOf(g) : undefined;
+    if (i === undefined) return null;
+    grads.push(i);
+  }
+  const weights = todo.map(([p]) => owner.prepared.arrays.indexOf(p.data()));
+  return { pb: owner, grads, weights };
+}
+
+function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, NDArray][], states: NDArray[][], fused: Fused | null): Compiled {
   const inputs: Value[] = [];
   const outputs: { name: string; value: Value }[] = [];
   const scalarVars: { v: Symbol; name: string; i: number; kind: number }[] = [];
@@ -125,10 +160,14 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
     inputs.push(s.value);
     return s;
   };
+  const back = fused?.pb.prepared.symbols();
+  const backInputs = back?.inputs.map((b) => b.value) ?? [];
   todo.forEach(([p, g], i) => {
     const w = p.data();
-    const weight = input(`w${i}`, w);
-    const grad = input(`g${i}`, g);
+    const wk = fused?.weights[i] ?? -1;
+    // A weight the backward reads is the same array: one input.
+    const weight = wk >= 0 ? new Symbol(backInputs[wk]!) : input(`w${i}`, w);
+    const grad = fused ? new Symbol(back!.grads.get(fused.grads[i]!)!) : input(`g${i}`, g);
     const st = states[i]!.map((s, k) => input(`s${i}_${k}`, s));
     const [lr, wd, t, rescale] = KINDS.map((kind, k) => {
       const v = variable(`${kind}${i}`, { dtype: p.dtype, shape: [] });
@@ -143,11 +182,15 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
     outputs.push({ name: `nw${i}`, value: r.weight.value });
     r.states.forEach((s, k) => outputs.push({ name: `ns${i}_${k}`, value: (s as Symbol).value }));
   });
-  // Only the scalars the rule reads become inputs (SGD reads neither t nor, without decay, wd).
-  const all = [...inputs, ...scalarVars.map((s) => s.v.value)];
-  const reached = new Set<Value>(Graph.fromOutputs(all, outputs).nodes.flatMap((n) => n.inputs));
-  const kept = scalarVars.filter((s) => reached.has(s.v.value));
-  const graph = Graph.fromOutputs([...inputs, ...kept.map((s) => s.v.value)], outputs);
-  const run = compileGraph(graph, {}, { threads: 1, paramsAsInputs: true });
-  return { run, scalars: kept.map((s) => [s.name, s.i, s.kind]) };
+  // Only what the outputs read becomes an input (SGD reads neither t nor, without decay, wd).
+  const all = [...backInputs, ...inputs, ...scalarVars.map((s) => s.v.value)];
+  const kept = new Set(readInputs(all, outputs));
+  const keptInputs = all.filter((v) => kept.has(v) || inputs.includes(v));
+  const graph = Graph.fromOutputs(keptInputs, outputs);
+  const run = compileGraph(graph, {}, { ...graphThreads(graph), paramsAsInputs: true });
+  return {
+    run,
+    scalars: scalarVars.filter((s) => kept.has(s.v.value)).map((s) => [s.name, s.i, s.kind]),
+    backwardFeeds: backInputs.filter((v) => kept.has(v)).map((v) => v.name),
+  };
 }

@@ -7,10 +7,11 @@
  * rule that does not build symbolically fall back to the eager update.
  */
 import assert from 'node:assert/strict';
-import { gluon, nd, optimizer, profiler } from 'gluonc';
+import { autograd, gluon, nd, optimizer, profiler, random } from 'gluonc';
 import { setEagerCompileAfter } from '../../../compiler/engine/eager-compile.js';
 import { clearUpdateCache } from '../../../compiler/engine/update-graph.js';
 import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
 
 const vals = (x: nd.NDArray): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 
@@ -124,5 +125,121 @@ describe('update-graph: the Trainer update as one compiled graph', () => {
       assert.equal(compiles(() => t2.step(1)), 0);
     }
     assert.deepEqual(vals(c.data()), [1]);
+  });
+});
+
+// Three SGD-momentum steps of the MLP in float64 (MXNet's sgd_mom_update, rescale 1/batch, softmax
+// cross-entropy summed by backward's ones head), and the gradients at the initial weights.
+const MLP_TRAIN_REF = `
+x, y = a, b.astype(int)
+ps = [c, d, e, f, g, h]
+lr, mu, n = args[0], args[1], len(y)
+def grads(ps):
+    w1, b1, w2, b2, w3, b3 = ps
+    z1 = x @ w1.T + b1; h1 = np.maximum(z1, 0)
+    z2 = h1 @ w2.T + b2; h2 = np.maximum(z2, 0)
+    z3 = h2 @ w3.T + b3
+    p = np.exp(z3 - z3.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+    d3 = p.copy(); d3[np.arange(n), y] -= 1
+    d2 = (d3 @ w3) * (z2 > 0); d1 = (d2 @ w2) * (z1 > 0)
+    return [d1.T @ x, d1.sum(0), d2.T @ h1, d2.sum(0), d3.T @ h2, d3.sum(0)]
+g0 = grads(ps)
+ms = [np.zeros_like(p) for p in ps]
+for step in range(args[2]):
+    gs = grads(ps)
+    ms = [mu * m - lr * gi / n for m, gi in zip(ms, gs)]
+    ps = [p + m for p, m in zip(ps, ms)]
+out = ps + g0
+`;
+
+describe('update-graph: backward and update fused into one graph', () => {
+  let old: number;
+  beforeEach(() => {
+    clearUpdateCache();
+    old = setEagerCompileAfter(2);
+  });
+  afterEach(() => setEagerCompileAfter(old));
+
+  function mlp(seed: number) {
+    random.seed(seed);
+    const net = new gluon.nn.Sequential();
+    net.add(new gluon.nn.Dense(16, { activation: 'relu' }), new gluon.nn.Dense(8, { activation: 'relu' }), new gluon.nn.Dense(5));
+    net.initialize();
+    const x = nd.random.uniform(-1, 1, [6, 12]);
+    const y = nd.array([0, 1, 2, 3, 4, 2]);
+    net.call(x);
+    return { net, x, y, params: [...net.collectParams().values()] };
+  }
+
+  it('eager MLP training (3 steps: eager, then compiled, then fused) matches float64 numpy; runs per step drop to forward + 1', () => {
+    const { net, x, y, params } = mlp(5);
+    const np = (a: nd.NDArray) => ({ shape: a.shape, dtype: a.dtype, data: vals(a) });
+    const [ref] = numpyRefs([{ code: MLP_TRAIN_REF, inputs: [np(x), np(y), ...params.map((p) => np(p.data()))], args: [0.1, 0.9, 4] }]);
+    const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+    const runs: number[] = [];
+    let firstGrads: number[][] = [];
+    for (let step = 0; step < 4; step++) {
+      const a = profiler.counters().sessionRuns;
+      autograd.record(() => loss.call(net.call(x), y)).backward();
+      if (step === 0) firstGrads = params.map((p) => vals(p.grad()));
+      trainer.step(6);
+      runs.push(profiler.counters().sessionRuns - a);
+    }
+    params.forEach((p, i) => assertClose(vals(p.data()), ref!.outs[i]!.data, `${p.name} after 4 steps`, 1e-4, 1e-5));
+    params.forEach((p, i) => assertClose(firstGrads[i]!, ref!.outs[6 + i]!.data, `${p.name} gradient at step 1`, 1e-4, 1e-5));
+    const forward = ((a) => (autograd.record(() => loss.call(net.call(x), y)), profiler.counters().sessionRuns - a))(profiler.counters().sessionRuns);
+    assert.equal(runs[3], forward + 1, `session runs per step ${runs}: the forward's, then backward + update as one`);
+  });
+
+  it("gradients read after a fused step are the step's (at the weights before the update), and a second step without backward reuses them", () => {
+    const { net, x, y, params } = mlp(6);
+    const np = (a: nd.NDArray) => ({ shape: a.shape, dtype: a.dtype, data: vals(a) });
+    const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+    for (let step = 0; step < 2; step++) {
+      autograd.record(() => loss.call(net.call(x), y)).backward();
+      trainer.step(6);
+    }
+    const before = params.map((p) => np(p.data()));
+    const [ref] = numpyRefs([{ code: MLP_TRAIN_REF.replace('out = ps + g0', 'out = g0'), inputs: [np(x), np(y), ...before], args: [0.1, 0.9, 0] }]);
+    autograd.record(() => loss.call(net.call(x), y)).backward();
+    trainer.step(6); // fused: the gradients are not computed outside the step's graph
+    params.forEach((p, i) => assertClose(vals(p.grad()), ref!.outs[i]!.data, `${p.name} gradient read after the step`, 1e-4, 1e-5));
+    // Same gradients again (MXNet applies the gradients the arrays hold): w += μ·m − lr·g/n.
+    const w = params.map((p) => vals(p.data()));
+    const m = params.map((p) => vals(trainer.states.get(p)![0]!));
+    trainer.step(6);
+    params.forEach((p, i) => {
+      const g = ref!.outs[i]!.data as number[];
+      assertClose(vals(p.data()), w[i]!.map((v, j) => v + 0.9 * m[i]![j]! - (0.1 * g[j]!) / 6), `${p.name} after a second step on the same gradients`, 1e-4, 1e-5);
+    });
+  });
+
+  it("gradReq 'add', a frozen parameter and Dropout in training take the unfused paths with the same results as op by op", () => {
+    const run = (after: number): number[][] => {
+      const old2 = setEagerCompileAfter(after);
+      try {
+        const { net, x, y, params } = mlp(7);
+        params[1]!.gradReq = 'add';
+        params[4]!.gradReq = 'null';
+        const drop = new gluon.nn.Sequential();
+        drop.add(net, new gluon.nn.Dropout(0.5));
+        const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+        const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+        random.seed(11);
+        for (let step = 0; step < 4; step++) {
+          autograd.record(() => loss.call((step < 2 ? net : drop).call(x), y)).backward();
+          trainer.step(6);
+          params[1]!.zeroGrad();
+        }
+        return params.map((p) => vals(p.data()));
+      } finally {
+        setEagerCompileAfter(old2);
+      }
+    };
+    const eager = run(Infinity);
+    const compiled = run(1);
+    compiled.forEach((v, i) => assertClose(v, eager[i]!, `parameter ${i}`, 1e-5, 1e-6));
   });
 });
