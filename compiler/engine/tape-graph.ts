@@ -26,13 +26,14 @@ import { SessionCache } from '../../runtime/session-cache.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { compileGraph, type Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
-import type { Attrs } from '../ir/node.js';
+import { Node, type Attrs } from '../ir/node.js';
 import { Value } from '../ir/value.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
 import { getContext } from '../ops/context.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
+import { pendingOp } from './lazy-op.js';
 import type { NDArray } from './ndarray.js';
 
 /** An eager operator call as the tape recorded it. */
@@ -70,6 +71,8 @@ interface Compiled {
   headGrad: boolean;
   /** Array indices whose gradient is output `g<i>`. */
   outputs: number[];
+  /** Indices of pending forward arrays the graph computes and outputs (`f<i>`). */
+  forward: number[];
 }
 
 /** Compiled backward graphs kept before the least recently used is released. */
@@ -108,8 +111,12 @@ export interface PreparedBackward {
   run(): Map<number, HostTensor>;
   /** What input `name` of `symbols()` is fed (`a<i>`, `head_grad`), as captured when prepared. */
   feedOf(name: string): HostTensor | undefined;
-  /** The backward as symbols again, to compose into a larger graph: its inputs (with their feeds) and the gradients by array index. */
-  symbols(): { inputs: { value: Value; feed: HostTensor }[]; grads: Map<number, Value> };
+  /**
+   * The backward as symbols again, to compose into a larger graph: its inputs
+   * (fed by `feedOf(name)`), the gradients by array index, and the pending
+   * forward arrays it computes (their values to output; `fillForward` stores them).
+   */
+  symbols(): { inputs: { value: Value; name: string }[]; grads: Map<number, Value>; forward: { index: number; value: Value }[] };
 }
 
 interface Snapshot {
@@ -118,6 +125,8 @@ interface Snapshot {
   index: Map<NDArray, number>;
   flows: boolean[];
   stored: boolean[];
+  /** Arrays pending on a deferred operator of the tape: computed inside the graph, not fed. */
+  pending: boolean[];
   head: number;
   headGrad: NDArray | undefined;
 }
@@ -157,14 +166,20 @@ export function prepareBackward(plan: BackwardPlan): PreparedBackward | null {
   key += `|${head}${plan.headGrad ? 'g' : '1'}|`;
   const flows: boolean[] = [];
   const stored: boolean[] = [];
-  for (const a of arrays) {
+  const pending: boolean[] = arrays.map(() => false);
+  // A pending array is computed in the graph when its deferred operator is an entry of this tape.
+  for (const e of plan.entries) {
+    const op = pendingOp(e.outputs[0]!);
+    if (op && op.outputs.every((o, k) => o === e.outputs[k])) for (const o of e.outputs) pending[index.get(o)!] = o._pending;
+  }
+  arrays.forEach((a, i) => {
     const f = plan.flows(a);
     const st = plan.stored(a);
     flows.push(f);
     stored.push(st);
-    key += `${a.dtype}${a.shape.join('x')}${f ? 'f' : ''}${st ? 's' : ''};`;
-  }
-  const snap: Snapshot = { entries: plan.entries, arrays, index, flows, stored, head, headGrad: plan.headGrad };
+    key += `${a.dtype}${a.shape.join('x')}${f ? 'f' : ''}${st ? 's' : ''}${pending[i] ? 'p' : ''};`;
+  });
+  const snap: Snapshot = { entries: plan.entries, arrays, index, flows, stored, pending, head, headGrad: plan.headGrad };
   let c = cache.lookup(key);
   if (!c) {
     if (!sightings.due(key)) return null;
@@ -181,6 +196,7 @@ export function prepareBackward(plan: BackwardPlan): PreparedBackward | null {
   const feeds: Record<string, HostTensor> = {};
   for (const i of compiled.feeds) feeds[`a${i}`] = arrays[i]!._host;
   if (compiled.headGrad) feeds['head_grad'] = plan.headGrad!._host;
+  // Pending arrays a graph input depends on were not entries of the tape: they ran above (`_host`).
   return {
     key,
     arrays,
@@ -188,13 +204,18 @@ export function prepareBackward(plan: BackwardPlan): PreparedBackward | null {
     feedOf: (name) => (name === 'head_grad' ? plan.headGrad?._host : name.startsWith('a') ? arrays[Number(name.slice(1))]?._host : undefined),
     run: () => {
       const res = compiled.run(feeds);
+      fillForward(arrays, compiled.forward, res);
       return new Map(compiled.outputs.map((i) => [i, res[`g${i}`]!]));
     },
     symbols: () => {
       const b = symbols(snap);
-      const inputs = b.vars.map((v, i) => ({ value: v.value, feed: arrays[i]!._host }));
-      if (b.headGradVar) inputs.push({ value: b.headGradVar.value, feed: plan.headGrad!._host });
-      return { inputs, grads: new Map(b.outputs.map(([i, g]) => [i, g.value])) };
+      const inputs: { value: Value; name: string }[] = [];
+      b.vars.forEach((v, i) => {
+        if (!pending[i]) inputs.push({ value: v.value, name: v.value.name });
+      });
+      if (b.headGradVar) inputs.push({ value: b.headGradVar.value, name: 'head_grad' });
+      const forward = b.vars.flatMap((v, i) => (pending[i] ? [{ index: i, value: v.value }] : []));
+      return { inputs, grads: new Map(b.outputs.map(([i, g]) => [i, g.value])), forward };
     },
   };
 }
@@ -252,7 +273,14 @@ export function compiledBackward(plan: BackwardPlan, wrap: (h: HostTensor) => ND
 /** The gradient graph of a snapshot as symbols: one variable per array, the stored arrays' gradients. */
 function symbols(snap: Snapshot): { vars: Symbol[]; headGradVar: Symbol | null; outputs: [number, Symbol][] } {
   const { arrays, index } = snap;
-  const vars = arrays.map((a, i) => variable(`a${i}`, { dtype: a.dtype, shape: a.shape }));
+  const vars: Symbol[] = arrays.map((a, i) => (snap.pending[i] ? (null as unknown as Symbol) : variable(`a${i}`, { dtype: a.dtype, shape: a.shape })));
+  // The pending forward, in recording order (entries are latest first): each deferred operator as its node.
+  for (let k = snap.entries.length - 1; k >= 0; k--) {
+    const e = snap.entries[k]!;
+    if (!snap.pending[index.get(e.outputs[0]!)!]) continue;
+    const node = Node.create(e.op!.def.name, e.inputs.map((x) => vars[index.get(x)!]!.value), e.op!.attrs, e.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape })));
+    e.outputs.forEach((o, j) => (vars[index.get(o)!] = new Symbol(node.outputs[j]!)));
+  }
   const grads = new Map<number, Symbol>();
   const accumulate = (i: number, g: Symbol): void => {
     const old = grads.get(i);
@@ -291,6 +319,22 @@ function symbols(snap: Snapshot): { vars: Symbol[]; headGradVar: Symbol | null; 
   return { vars, headGradVar, outputs };
 }
 
+/**
+ * Stores a graph's outputs `f<i>` into the arrays still pending (read
+ * meanwhile, an array ran its operator and keeps that value).
+ *
+ * ```ts
+ * fillForward(arrays, [3, 5], res);
+ * ```
+ */
+export function fillForward(arrays: readonly NDArray[], forward: readonly { index: number; name?: string }[] | readonly number[], res: Record<string, HostTensor>): void {
+  for (const f of forward) {
+    const i = typeof f === 'number' ? f : f.index;
+    const a = arrays[i]!;
+    if (a._pending) a._host = res[`f${i}`]!;
+  }
+}
+
 /** The inputs of `candidates` that the outputs read (the others are not fed). */
 export function readInputs(candidates: Value[], outputs: { name: string; value: Value }[]): Value[] {
   const reached = new Set<Value>(Graph.fromOutputs(candidates, outputs).nodes.flatMap((n) => n.inputs));
@@ -307,7 +351,10 @@ export function graphThreads(graph: Graph): { threads: number; spinning?: boolea
 function build(snap: Snapshot): Compiled {
   const { vars, headGradVar, outputs } = symbols(snap);
   const graphOuts = outputs.map(([i, g]) => ({ name: `g${i}`, value: g.value }));
-  const candidates = headGradVar ? [...vars, headGradVar] : vars;
+  const forward = snap.pending.flatMap((p, i) => (p ? [i] : []));
+  for (const i of forward) graphOuts.push({ name: `f${i}`, value: vars[i]!.value });
+  const fed = vars.filter((_v, i) => !snap.pending[i]);
+  const candidates = headGradVar ? [...fed, headGradVar] : fed;
   const kept = new Set(readInputs(candidates.map((v) => v.value), graphOuts));
   const keptSyms = candidates.filter((v) => kept.has(v.value));
   const graph = Graph.fromOutputs(keptSyms.map((v) => v.value), graphOuts);
@@ -317,5 +364,6 @@ function build(snap: Snapshot): Compiled {
     feeds: keptSyms.filter((v) => v !== headGradVar).map((v) => vars.indexOf(v)),
     headGrad: headGradVar !== null && kept.has(headGradVar.value),
     outputs: outputs.map(([i]) => i),
+    forward,
   };
 }

@@ -23,6 +23,7 @@ import { getContext, withContext } from '../ops/context.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
 import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
+import { flushPendingOps } from './lazy-op.js';
 import { PendingBackward, prepareBackward, type RecordedOp } from './tape-graph.js';
 
 /** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
@@ -227,6 +228,7 @@ function store(x: NDArray, g: NDArray): void {
   const target = m.param ? (m.param.gradReq === 'null' ? null : m.param.grad()) : m.gradReq !== 'null' ? m.grad : null;
   const req = m.param ? m.param.gradReq : m.gradReq;
   if (!target) return;
+  flushPendingOps(); // nothing pending may read the buffer's new values
   const src = g._host.data;
   const dst = target._host.data as Float32Array;
   if (req === 'add') for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;

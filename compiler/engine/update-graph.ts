@@ -27,7 +27,7 @@ import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
 import { NDArray } from './ndarray.js';
-import { graphThreads, PendingBackward, readInputs } from './tape-graph.js';
+import { fillForward, graphThreads, PendingBackward, readInputs } from './tape-graph.js';
 
 /** A parameter as the update reads it. */
 export interface UpdatedParam {
@@ -49,6 +49,8 @@ interface Compiled {
   scalars: [string, number, number][];
   /** Inputs of the fused backward, fed from what it captured (`a<i>`, `head_grad`). */
   backwardFeeds: string[];
+  /** The fused backward's pending forward arrays the graph outputs (`f<i>`). */
+  forward: number[];
 }
 
 /** Compiled updates kept before the least recently used is released. */
@@ -123,6 +125,7 @@ export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<
     feeds[name] = scalarTensor(kind === 0 ? sc.lr : kind === 1 ? sc.wd : kind === 2 ? sc.t : sc.rescale, todo[i]![0].dtype);
   }
   const res = c.run(feeds);
+  if (fused) fillForward(fused.pb.prepared.arrays, c.forward, res);
   todo.forEach(([p], i) => {
     trainer.commitUpdate(p, new NDArray(res[`nw${i}`]!), states[i]!.map((_s, k) => new NDArray(res[`ns${i}_${k}`]!)));
   });
@@ -162,11 +165,13 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
   };
   const back = fused?.pb.prepared.symbols();
   const backInputs = back?.inputs.map((b) => b.value) ?? [];
+  const backByName = new Map(back?.inputs.map((b) => [b.name, b.value]));
   todo.forEach(([p, g], i) => {
     const w = p.data();
     const wk = fused?.weights[i] ?? -1;
     // A weight the backward reads is the same array: one input.
-    const weight = wk >= 0 ? new Symbol(backInputs[wk]!) : input(`w${i}`, w);
+    const shared = wk >= 0 ? backByName.get(`a${wk}`) : undefined;
+    const weight = shared ? new Symbol(shared) : input(`w${i}`, w);
     const grad = fused ? new Symbol(back!.grads.get(fused.grads[i]!)!) : input(`g${i}`, g);
     const st = states[i]!.map((s, k) => input(`s${i}_${k}`, s));
     const [lr, wd, t, rescale] = KINDS.map((kind, k) => {
@@ -182,6 +187,8 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
     outputs.push({ name: `nw${i}`, value: r.weight.value });
     r.states.forEach((s, k) => outputs.push({ name: `ns${i}_${k}`, value: (s as Symbol).value }));
   });
+  // The pending forward values the backward computes on the way are outputs too (they fill the arrays).
+  for (const f of back?.forward ?? []) outputs.push({ name: `f${f.index}`, value: f.value });
   // Only what the outputs read becomes an input (SGD reads neither t nor, without decay, wd).
   const all = [...backInputs, ...inputs, ...scalarVars.map((s) => s.v.value)];
   const kept = new Set(readInputs(all, outputs));
@@ -192,5 +199,6 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
     run,
     scalars: scalarVars.filter((s) => kept.has(s.v.value)).map((s) => [s.name, s.i, s.kind]),
     backwardFeeds: backInputs.filter((v) => kept.has(v)).map((v) => v.name),
+    forward: back?.forward.map((f) => f.index) ?? [],
   };
 }
