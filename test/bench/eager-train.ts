@@ -29,8 +29,9 @@ const OPTS = { warmupMs: 300, sampleMs: 60, samples: 15, budgetMs: 2500, minSamp
 type Gluonc = typeof src;
 type Policy = typeof srcCompile;
 
-/** The built package (dist/), as users run it, with its eager-compilation setting; null when not built. */
+/** The built package (dist/), as users run it, with its eager-compilation setting; null when not built (or GLUONC_BENCH_SOURCES=1). */
 async function built(): Promise<{ g: Gluonc; policy: Policy } | null> {
+  if (process.env['GLUONC_BENCH_SOURCES'] === '1') return null;
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'compiler');
   const index = join(root, 'gluon', 'index.js');
   const policy = join(root, 'engine', 'eager-compile.js');
@@ -81,7 +82,7 @@ export async function eagerTraining(): Promise<BenchTable> {
   const b = await built();
   const g = b?.g ?? src;
   const policy = b?.policy ?? srcCompile;
-  const which = b ? 'the built package (dist/)' : 'the TypeScript sources (dist/ not built)';
+  const which = b ? 'the built package (dist/)' : 'the TypeScript sources through tsx (dist/ not built, or GLUONC_BENCH_SOURCES=1)';
   const defaultAfter = policy.eagerCompileAfter();
   const notes: string[] = [];
 
