@@ -54,15 +54,14 @@ export function runOneNode(def: OpDef, inputs: HostTensor[], types: TensorType[]
   const base = `${def.name}|${JSON.stringify(attrs)}|${types.map((t) => t.dtype).join(',')}|${threaded ? 'mt' : '1t'}`;
   const rankKey = `${base}|${types.map((t) => t.shape.length).join(',')}`;
   const byShape = def.lowerNeedsShape || needsShape.has(rankKey);
-  const shapeKey = () => `${base}|${types.map((t) => t.shape.join('x')).join(',')}`;
-  const key = byShape ? shapeKey() : rankKey;
+  const key = byShape ? shapeKey(base, types) : rankKey;
   let entry = cache.lookup(key);
   if (!entry) {
     const built = buildOneNode(def, types, attrs, !byShape, threaded);
     let at = key;
     if (!built.generic && !byShape) {
       needsShape.add(rankKey);
-      at = shapeKey();
+      at = shapeKey(base, types);
     }
     entry = built;
     cache.set(at, entry);
@@ -76,6 +75,11 @@ export function runOneNode(def: OpDef, inputs: HostTensor[], types: TensorType[]
     throw new OpError(def.name, `onnxruntime failed: ${String((e as Error).message).split('\n')[0]}`, types);
   }
   return entry.names.map((n) => out[n]!);
+}
+
+/** The cache key of a session built for these concrete shapes. */
+function shapeKey(base: string, types: TensorType[]): string {
+  return `${base}|${types.map((t) => t.shape.join('x')).join(',')}`;
 }
 
 function buildOneNode(def: OpDef, types: TensorType[], attrs: Attrs, tryGeneric: boolean, threaded: boolean): Cached & { generic: boolean } {

@@ -15,7 +15,12 @@ import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { Tensor } from '../ops/tensor.js';
 import { isSymbol, symApply } from '../trace/symbol.js';
-import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, type GradReqLike, type TapeOps } from './tape.js';
+import type { Attrs } from '../ir/node.js';
+import type { TensorType } from '../ir/types.js';
+import { getContext } from '../ops/context.js';
+import { eagerCompileAfter } from './eager-compile.js';
+import { flushPendingOps, LazyOp } from './lazy-op.js';
+import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, requiresGrad, type GradReqLike, type TapeOps } from './tape.js';
 
 /** Options for creating arrays. */
 export interface ArrayOptions {
@@ -197,11 +202,30 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
   const sd = inputs.some((x) => typeof x === 'number') ? scalarDType(def, inputs, (t) => t.dtype) : 'float32';
   const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));
   const prepared = inferOp(def, arrays.map((a) => ({ dtype: a.dtype, shape: a.shape })), attrs);
-  const outs = executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
+  const outs = deferrable(def, arrays) ? deferOp(def, arrays, prepared) : executeOp(def, arrays.map((a) => a._host), prepared.attrs, prepared).map((h) => new NDArray(h));
   recordOp(def, arrays, prepared.attrs, outs, TAPE_OPS);
   // Auxiliary states (BatchNorm's moving statistics) are written into the arrays given, as MXNet does.
-  if (def.stateUpdate) def.stateUpdate(arrays.map((a) => a._host), prepared.attrs).forEach((h, i) => { if (h) arrays[i]!._host = h; });
+  if (def.stateUpdate) {
+    flushPendingOps();
+    def.stateUpdate(arrays.map((a) => a._host), prepared.attrs).forEach((h, i) => { if (h) arrays[i]!._host = h; });
+  }
   return outputArity(def, prepared.attrs).list ? outs : outs[0]!;
+}
+
+/**
+ * True when an operator call may wait (compiler/engine/lazy-op.ts): it goes
+ * on the tape (recording, an input needs a gradient), the eager compilation
+ * is on, and it neither draws random numbers nor updates state.
+ */
+function deferrable(def: OpDef, arrays: NDArray[]): boolean {
+  return getContext().recording && !def.random && !def.stateUpdate && eagerCompileAfter() !== Infinity && arrays.some(requiresGrad);
+}
+
+/** The pending outputs of a deferred call. */
+function deferOp(def: OpDef, arrays: NDArray[], prepared: { attrs: Attrs; outTypes: TensorType[] }): NDArray[] {
+  const op = new LazyOp(def, arrays, prepared);
+  op.outputs = prepared.outTypes.map((t) => new NDArray(null, { dtype: t.dtype, shape: [...(t.shape as number[])], force: () => op.force(), owner: op }));
+  return op.outputs;
 }
 
 installMethods(NDArray.prototype, ndApply);
@@ -214,6 +238,7 @@ export const TAPE_OPS: TapeOps = {
   F: ndOps,
   ones: (shape, dtype) => new NDArray(tensorFromNumbers(dtype, shape, new Float64Array(sizeOf(shape)).fill(1))),
   array: (data) => new NDArray(data),
+  lazy: (dtype, shape, force, owner) => new NDArray(null, { dtype, shape, force, owner }),
 };
 
 /**

@@ -23,12 +23,16 @@ import { getContext, withContext } from '../ops/context.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
 import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
+import { flushPendingOps } from './lazy-op.js';
+import { PendingBackward, prepareBackward, type RecordedOp } from './tape-graph.js';
 
 /** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
 export interface TapeEntry {
   readonly id: number;
   readonly inputs: NDArray[];
   readonly outputs: NDArray[];
+  /** The eager operator recorded (absent for a hybridized block's entry): what the compiled backward reads. */
+  readonly op?: RecordedOp;
   backward(gradOutputs: (NDArray | null)[]): (NDArray | null)[];
 }
 
@@ -40,6 +44,8 @@ export interface ParamLike {
   readonly gradReq: GradReqLike;
   readonly name: string;
   grad(): NDArray;
+  /** Replaces the gradient array (a compiled backward hands over pending gradients). */
+  setGrad?(g: NDArray): void;
 }
 
 /** The eager operators and array creation the tape computes gradients with (ndarray.ts provides them). */
@@ -50,6 +56,8 @@ export interface TapeOps {
   ones(shape: number[], dtype: DType): NDArray;
   /** An array holding `data` (the constants of gradient rules). */
   array(data: HostTensor): NDArray;
+  /** A pending array of the given type whose data `force` provides (`owner`: what computes it). */
+  lazy?(dtype: DType, shape: number[], force: () => void, owner: object): NDArray;
 }
 
 interface Meta {
@@ -115,8 +123,8 @@ export function requiresGrad(x: NDArray): boolean {
 }
 
 /** Appends an entry to the tape (hybridized blocks, for their compiled backward). Example: `recordEntry(ins, outs, (g) => ...)`. */
-export function recordEntry(inputs: NDArray[], outputs: NDArray[], backward: TapeEntry['backward']): void {
-  const entry: TapeEntry = { id: nextId++, inputs, outputs, backward };
+export function recordEntry(inputs: NDArray[], outputs: NDArray[], backward: TapeEntry['backward'], op?: RecordedOp): void {
+  const entry: TapeEntry = { id: nextId++, inputs, outputs, backward, op };
   for (const o of outputs) metaOf(o).entry = entry;
 }
 
@@ -145,7 +153,17 @@ export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: N
     };
     // F = nd: the rule returns the NDArrays its operators made.
     return def.grad(ops.F, ctx, gOuts) as (NDArray | null)[];
-  });
+  }, { def, attrs, key: `${def.name}${attrsKey(attrs)}` });
+}
+
+/** The attributes as cache-key text (JSON; arrays of numbers, strings, booleans and null are all they hold). */
+function attrsKey(attrs: Attrs): string {
+  let k = '{';
+  for (const name in attrs) {
+    const v = attrs[name];
+    k += `${name}:${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)},`;
+  }
+  return `${k}}`;
 }
 
 /** Gradients of `heads` (weighted by `headGrads`) for every array on the recorded paths. */
@@ -155,18 +173,6 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
     const old = grads.get(x);
     grads.set(x, old ? (ops.F.add(old, g) as NDArray) : g);
   };
-  // Entries reachable from the heads.
-  const entries = new Map<number, TapeEntry>();
-  const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
-  while (stack.length) {
-    const e = stack.pop()!;
-    if (entries.has(e.id)) continue;
-    entries.set(e.id, e);
-    for (const x of e.inputs) {
-      const xe = entryOf(x);
-      if (xe && !entries.has(xe.id)) stack.push(xe);
-    }
-  }
   heads.forEach((h, i) => {
     const g = headGrads[i] ?? ops.ones(h.shape, h.dtype);
     if (g.shape.join() !== h.shape.join()) {
@@ -174,7 +180,7 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
     }
     add(h, g);
   });
-  const order = [...entries.values()].sort((a, b) => b.id - a.id);
+  const order = reachable(heads);
   const run = (): void => {
     for (const e of order) {
       const gOuts = e.outputs.map((o) => grads.get(o) ?? null);
@@ -191,6 +197,30 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
   return grads;
 }
 
+/** The entries reachable from `heads`, latest first (a reverse topological order). */
+function reachable(heads: NDArray[]): TapeEntry[] {
+  const entries = new Map<number, TapeEntry>();
+  const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
+  while (stack.length) {
+    const e = stack.pop()!;
+    if (entries.has(e.id)) continue;
+    entries.set(e.id, e);
+    for (const x of e.inputs) {
+      const xe = entryOf(x);
+      if (xe && !entries.has(xe.id)) stack.push(xe);
+    }
+  }
+  return [...entries.values()].sort((a, b) => b.id - a.id);
+}
+
+/** True when `backward` from `head` stores the gradient of `x` (a leaf, a parameter, an array with a buffer). */
+function storedBy(head: NDArray, x: NDArray): boolean {
+  const m = meta.get(x);
+  if (!m) return false;
+  if (m.param) return m.param.gradReq !== 'null';
+  return m.entry === null && x !== head && m.gradReq !== 'null' && m.grad !== null;
+}
+
 /** Writes a gradient into a leaf's or parameter's buffer according to its gradReq. */
 function store(x: NDArray, g: NDArray): void {
   const m = meta.get(x);
@@ -198,6 +228,7 @@ function store(x: NDArray, g: NDArray): void {
   const target = m.param ? (m.param.gradReq === 'null' ? null : m.param.grad()) : m.gradReq !== 'null' ? m.grad : null;
   const req = m.param ? m.param.gradReq : m.gradReq;
   if (!target) return;
+  flushPendingOps(); // nothing pending may read the buffer's new values
   const src = g._host.data;
   const dst = target._host.data as Float32Array;
   if (req === 'add') for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
@@ -221,6 +252,32 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
       'backward: this array was not recorded, so it has no gradient to propagate; compute it inside autograd.record(() => ...) ' +
         'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
     );
+  }
+  if (headGrad && headGrad.shape.join() !== head.shape.join()) {
+    throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
+  }
+  const entries = m.entry ? reachable([head]) : [];
+  // A recorded structure seen before runs as one compiled gradient graph (compiler/engine/tape-graph.ts).
+  const prepared = entries.length
+    ? prepareBackward({ entries, head, headGrad, flows: (x) => isFloat(x.dtype) && requiresGrad(x), stored: (x) => storedBy(head, x) })
+    : null;
+  if (prepared) {
+    // Parameters with gradReq 'write' get pending gradients: computed when read, or inside the
+    // compiled update of `trainer.step` (compiler/engine/update-graph.ts) without being output.
+    const params = prepared.outputs.map((i) => meta.get(prepared.arrays[i]!)?.param);
+    const lazy = ops.lazy;
+    if (lazy && params.every((p) => p && p.gradReq === 'write' && p.setGrad)) {
+      const pb = new PendingBackward(prepared);
+      prepared.outputs.forEach((i, k) => {
+        const x = prepared.arrays[i]!;
+        const g = lazy(x.dtype, [...x.shape], () => pb.force(), pb);
+        pb.grads.set(i, g);
+        params[k]!.setGrad!(g);
+      });
+      return;
+    }
+    for (const [i, g] of prepared.run()) store(prepared.arrays[i]!, ops.array(g));
+    return;
   }
   const grads = backprop([head], [headGrad], false, ops);
   for (const [x, g] of grads) {

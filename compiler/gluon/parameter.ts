@@ -8,6 +8,7 @@ import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant } from './init.js';
 import { NDArray } from '../engine/ndarray.js';
+import { flushPendingOps } from '../engine/lazy-op.js';
 import { bindParam } from '../engine/tape.js';
 import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
@@ -201,6 +202,7 @@ export class Parameter {
   zeroGrad(): void {
     if (this.gradReq === 'null' || !this._data) return;
     const g = this.grad();
+    flushPendingOps(); // nothing pending may read the zeros
     g._host.data.fill(0 as never);
   }
 

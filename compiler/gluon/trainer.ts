@@ -13,6 +13,7 @@
  * (JSON), `learningRate`, `stepCount` and `counts` (JSON: name -> count).
  */
 import { fusedStep } from '../engine/program.js';
+import { compiledUpdate } from '../engine/update-graph.js';
 import { formatShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
 import { pause } from '../engine/autograd.js';
@@ -211,6 +212,8 @@ export class Trainer {
       todo.push([name, p, g]);
     }
     pause(() => {
+      // Seen before with these parameters and this optimizer: one compiled graph updates them all (compiler/engine/update-graph.ts).
+      if (compiledUpdate(this, todo.map(([, p, g]) => [p, g]), batchSize)) return;
       for (const [name, p, g] of todo) this.updateOne(name, p, g, batchSize);
     });
   }

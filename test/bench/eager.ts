@@ -5,7 +5,9 @@
  *     cpu and wasm backends;
  * (b) float32 matmul GFLOP/s through `nd.dot` vs a raw onnxruntime-node
  *     InferenceSession doing the same MatMul, and vs tfjs;
- * (c) the kernel/session crossover of the eager path (`setKernelThreshold`).
+ * (c) the kernel/session crossover of the eager path (`setKernelThreshold`);
+ * (d) eager autograd training of the MLP against PyTorch's eager step at 1
+ *     and 2 threads (eager-train.ts).
  * The contenders of one row are timed interleaved (harness `compare`), so
  * load from other processes falls on all of them alike.
  * Invariant: every path's result is checked against another's before it is
@@ -22,6 +24,7 @@ import { KERNEL_MAX_ELEMENTS, setKernelThreshold } from '../../compiler/ops/exec
 import { Session } from '../../runtime/session.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { compare, type BenchRow, type BenchTable, type Contender, type Timing } from './harness.js';
+import { eagerTraining } from './eager-train.js';
 import { agree, useTf } from './peers.js';
 
 type NdOp = (...args: unknown[]) => NDArray;
@@ -353,6 +356,7 @@ export async function run(): Promise<BenchTable[]> {
   tables.push(await tinyOps());
   tables.push(await matmul());
   tables.push(await kernelVsSession());
+  tables.push(await eagerTraining());
   return tables;
 }
 

@@ -14,7 +14,10 @@ import build from '../../models/lenet.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { setStepThreads, stepThreadCount } from '../../compiler/engine/program.js';
 import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
-import { useTf } from './peers.js';
+import * as ort from 'onnxruntime-node';
+import { agree, useTf } from './peers.js';
+import { artifactStepper } from './artifact-step.js';
+import { startTorch, TORCH_SKIPPED } from './torch-peer.js';
 
 const BATCH = 64;
 const LR = 0.1;
@@ -121,17 +124,50 @@ export async function run(): Promise<BenchTable[]> {
   const contenders: Contender[] = [];
   const names: string[] = [];
   let firstLoss = NaN;
+  let after: Float32Array[] = [];
   for (const threads of [threadsBefore, threadsBefore === 1 ? 0 : 1]) {
-    const s = oursStepper(ourNet(), ndData);
+    const net = ourNet();
+    const s = oursStepper(net, ndData);
     setStepThreads(threads);
     s.step();
-    if (Number.isNaN(firstLoss)) firstLoss = s.lastLoss();
+    if (Number.isNaN(firstLoss)) {
+      firstLoss = s.lastLoss();
+      after = net.collectParams().values().map((p) => Float32Array.from(p.data().data() as Float32Array));
+    }
     const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
     names.push(name);
     contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });
   }
+  // onnxruntime-node running the `gluonc compile --train` artifact, outputs fed back (1 and 2 threads).
+  const ortData = data.map((b) => ({ x: new ort.Tensor('float32', b.x, [BATCH, 1, 28, 28]), y: new ort.Tensor('float32', b.y, [BATCH]) }));
+  const artNames: string[] = [];
+  for (const threads of [1, 2]) {
+    const art = await artifactStepper(ourNet(), { x: { shape: ['N', 1, 28, 28] } }, { lr: LR, momentum: MOMENTUM }, { intraOpNumThreads: threads });
+    const l0 = await art.step(ortData[0]!.x, ortData[0]!.y);
+    agree('first loss (--train artifact vs ours)', [l0], [firstLoss], 1e-5);
+    art.params.forEach((name, i) => agree(`${name} after one step (--train artifact vs ours)`, art.value(name), after[i]!, 1e-5));
+    let k = 1;
+    const name = `ORT --train artifact ${threads} thread${threads > 1 ? 's' : ''}`;
+    artNames.push(name);
+    contenders.push({ name, async: true, fn: () => art.step(ortData[k % ortData.length]!.x, ortData[k++ % ortData.length]!.y) });
+  }
+  // PyTorch: same weights, batches and optimizer; its first step must give our weights.
+  const torch = await startTorch();
+  const torchNames: string[] = [];
+  if (torch) {
+    const params = ourNet().collectParams().values().map((p, i) => ({ name: `p${i}`, shape: [...p.shape], data: Float32Array.from(p.data().data() as Float32Array) }));
+    await torch.setup({ model: 'lenet', params, batches: data, xShape: [BATCH, 1, 28, 28], lr: LR, momentum: MOMENTUM });
+    agree('first loss (PyTorch vs ours)', [await torch.step(1, 1)], [firstLoss], 1e-5);
+    (await torch.params()).forEach((v, i) => agree(`parameter ${i} after one step (PyTorch vs ours)`, v, after[i]!, 1e-4));
+    for (const th of [1, 2]) {
+      const name = `PyTorch ${th} thread${th > 1 ? 's' : ''}`;
+      torchNames.push(name);
+      contenders.push(torch.contender(name, th));
+    }
+  }
   const t = await compare(contenders, OPTS);
   setStepThreads(threadsBefore);
+  torch?.close();
 
   const tfT: Record<string, Timing> = {};
   const notes: string[] = [];
@@ -154,11 +190,16 @@ export async function run(): Promise<BenchTable[]> {
     {
       title: `train-lenet: one SGD-momentum step of LeNet (models/lenet.ts), batch ${BATCH} (MNIST digits)`,
       unit: 'ms',
-      peers: [...names.slice(1), 'tfjs-cpu', 'tfjs-wasm'],
-      rows: [{ label: 'ms per step', ours, peers: { [names[1]!]: t[names[1]!], ...tfT } }],
+      peers: [...names.slice(1), ...artNames, ...torchNames, 'tfjs-cpu', 'tfjs-wasm'],
+      rows: [{ label: 'ms per step', ours, peers: { ...Object.fromEntries([...names.slice(1), ...artNames, ...torchNames].map((n) => [n, t[n]])), ...tfT } }],
       notes: [
-        `samples/s (median): ${[...names.map((n) => `${n} ${fmt(rate(t[n]))}`), `tfjs-cpu ${fmt(rate(tfT['tfjs-cpu']))}`, `tfjs-wasm ${fmt(rate(tfT['tfjs-wasm']))}`].join('; ')} (target: ours >= 3,000).`,
+        `samples/s (median): ${[...[...names, ...artNames, ...torchNames].map((n) => `${n} ${fmt(rate(t[n]))}`), `tfjs-cpu ${fmt(rate(tfT['tfjs-cpu']))}`, `tfjs-wasm ${fmt(rate(tfT['tfjs-wasm']))}`].join('; ')} (target: ours >= 3,000).`,
         `ours: hybridized LeNet + SoftmaxCrossEntropyLoss, record + backward + trainer.step (the fused step, one session run); 'ours' uses the default fused-step threads (${threadsBefore}).`,
+        torch
+          ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')} (target >= 1.0x at the same threads).`
+          : TORCH_SKIPPED,
+        `ours / ORT --train artifact: ${artNames.map((n) => `${n} ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')} (the artifact \`gluonc compile --train\` writes for models/lenet.ts, public \`await session.run\`, outputs fed back).`,
+        'ours, the artifact and PyTorch are timed interleaved (PyTorch on its own clock in its python3 process).',
         'tfjs: the same layers (channels-last, our weights permuted), tf.train.momentum, optimizer.minimize; its first loss equals ours. tfjs-cpu is timed over 2 steps after 2 warm-up steps.',
         ...notes,
       ],

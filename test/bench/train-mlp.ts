@@ -31,6 +31,8 @@ import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwrit
 import { Session } from '../../runtime/session.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { agree, useTf } from './peers.js';
+import { artifactStepper } from './artifact-step.js';
+import { startTorch, TORCH_SKIPPED } from './torch-peer.js';
 
 const SIZES = [784, 256, 128, 10];
 const BATCH = 64;
@@ -250,8 +252,37 @@ export async function run(): Promise<BenchTable[]> {
       },
     });
   }
+  // onnxruntime-node running the `gluonc compile --train` artifact of the same net, outputs fed back.
+  const artifactNotes: string[] = [];
+  {
+    const { net } = ourNet();
+    const art = await artifactStepper(net, { x: { shape: ['N', 784] } }, { lr: LR, momentum: MOMENTUM }, { intraOpNumThreads: 1 });
+    const l0 = await art.step(ortData[0]!.x, ortData[0]!.y);
+    agree('first loss (--train artifact vs ours)', [l0], [firstLoss], 1e-5);
+    art.params.forEach((name, i) => agree(`${name} after one step (--train artifact vs ours)`, art.value(name), after[i]!.data().data() as Float32Array, 1e-5));
+    let k = 1;
+    contenders.push({ name: 'ORT --train artifact 1 thread', async: true, fn: () => art.step(ortData[k % ortData.length]!.x, ortData[k++ % ortData.length]!.y) });
+    artifactNotes.push(`'ORT --train artifact': the graph \`gluonc compile --train\` writes for models/mlp.ts (input [N, 784], SoftmaxCrossEntropyLoss, sgd lr ${LR} momentum ${MOMENTUM}), run by onnxruntime-node's public \`await session.run\` at 1 intra-op thread, the .new outputs fed back.`);
+  }
+  // PyTorch: the same weights, batches and optimizer; its first step must give our weights.
+  const torch = await startTorch();
+  const torchNames: string[] = [];
+  if (torch) {
+    const { net } = ourNet();
+    const params = net.collectParams().values().map((p, i) => ({ name: `p${i}`, shape: [...p.shape], data: Float32Array.from(p.data().data() as Float32Array) }));
+    await torch.setup({ model: 'mlp', params, batches: data, xShape: [BATCH, 784], lr: LR, momentum: MOMENTUM });
+    const l0 = await torch.step(1, 1);
+    agree('first loss (PyTorch vs ours)', [l0], [firstLoss], 1e-5);
+    (await torch.params()).forEach((v, i) => agree(`parameter ${i} after one step (PyTorch vs ours)`, v, after[i]!.data().data() as Float32Array, 1e-5));
+    for (const th of [1, 2]) {
+      const name = `PyTorch ${th} thread${th > 1 ? 's' : ''}`;
+      torchNames.push(name);
+      contenders.push(torch.contender(name, th));
+    }
+  }
   const t = await compare(contenders, OPTS);
   setStepThreads(threadsBefore);
+  torch?.close();
 
   // TensorFlow.js, each backend on its own (the tfjs kernels run on the main thread).
   const tfT: Record<string, Timing> = {};
@@ -278,21 +309,27 @@ export async function run(): Promise<BenchTable[]> {
   const hw1 = t['hand-written ORT 1 thread'];
   const hwD = t['hand-written ORT default threads'];
   const bestTf = Math.max(rate(tfT['tfjs-cpu']), rate(tfT['tfjs-wasm']) || 0);
-  const all: [string, Timing | undefined][] = [...oursNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['hand-written ORT 1 thread', hw1], ['hand-written ORT default threads', hwD], ['hand-written 1 thread, sync run', hwSync], ['tfjs-cpu', tfT['tfjs-cpu']], ['tfjs-wasm', tfT['tfjs-wasm']]];
+  const art = t['ORT --train artifact 1 thread'];
+  const all: [string, Timing | undefined][] = [...oursNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['hand-written ORT 1 thread', hw1], ['hand-written ORT default threads', hwD], ['hand-written 1 thread, sync run', hwSync], ['ORT --train artifact 1 thread', art], ...torchNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['tfjs-cpu', tfT['tfjs-cpu']], ['tfjs-wasm', tfT['tfjs-wasm']]];
+  const torchLine = torch
+    ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}${oursNames[1] ? `; ${oursNames[1]} / PyTorch 2 threads = ${(rate(t[oursNames[1]]) / rate(t['PyTorch 2 threads'])).toFixed(2)}x` : ''} (target >= 1.0x at the same threads).`
+    : TORCH_SKIPPED;
   const samplesLine = all.map(([n, x]) => `${n} ${fmt(rate(x))}`).join('; ');
   return [
     {
       title: `train-mlp: one SGD-momentum step of the MLP ${SIZES.join('-')}, batch ${BATCH} (MNIST digits)`,
       unit: 'ms',
-      peers: [...oursNames.slice(1), 'hand-written ORT 1 thread', 'hand-written ORT default threads', 'hand-written 1 thread, sync run', 'tfjs-cpu', 'tfjs-wasm'],
-      rows: [{ label: 'ms per step', ours, peers: { ...Object.fromEntries(oursNames.slice(1).map((n) => [n, t[n]])), 'hand-written ORT 1 thread': hw1, 'hand-written ORT default threads': hwD, 'hand-written 1 thread, sync run': hwSync, ...tfT } }],
+      peers: [...oursNames.slice(1), 'hand-written ORT 1 thread', 'hand-written ORT default threads', 'hand-written 1 thread, sync run', 'ORT --train artifact 1 thread', ...torchNames, 'tfjs-cpu', 'tfjs-wasm'],
+      rows: [{ label: 'ms per step', ours, peers: { ...Object.fromEntries([...oursNames.slice(1), ...torchNames].map((n) => [n, t[n]])), 'hand-written ORT 1 thread': hw1, 'hand-written ORT default threads': hwD, 'hand-written 1 thread, sync run': hwSync, 'ORT --train artifact 1 thread': art, ...tfT } }],
       notes: [
         `samples/s (median): ${samplesLine}.`,
-        `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
+        `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
         `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default; 0 = onnxruntime's choice), '${oursNames[1]}' for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
         "ours outputs the new weights and momenta and not the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
         `Peak RSS (maxRSS of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
-        'Contenders of ours and the hand-written step are timed interleaved (harness compare); tfjs backends are timed after, one at a time.',
+        torchLine,
+        ...artifactNotes,
+        'Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.',
         ...tfNotes,
       ],
     },

@@ -1,0 +1,117 @@
+/**
+ * Deferred eager operators. Under `autograd.record`, an operator whose
+ * inputs need gradients (so it goes on the tape) does not run at once: its
+ * outputs are pending arrays owned by a `LazyOp`. Reading one runs it (and
+ * the pending operators it reads from, in order, iteratively); a compiled
+ * backward (tape-graph.ts) instead computes the pending forward values
+ * inside its own graph and fills them from its outputs, so a repeated
+ * training step runs its forward, backward and update as one session run.
+ * Operators that draw random numbers or update state (BatchNorm's moving
+ * statistics) never wait.
+ * Invariant: a pending array gets exactly the values running its operator
+ * at once would have given (the same definition, normalized attributes and
+ * inputs), up to float rounding when a compiled graph computes it. Arrays
+ * are replaced, not written, except by the few in-place writes of the
+ * framework (gradient buffers, zeroGrad, moving statistics), which call
+ * `flushPendingOps()` first.
+ */
+import type { HostTensor } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { TensorType } from '../ir/types.js';
+import type { OpDef } from '../ops/define.js';
+import { executeOp } from '../ops/execute.js';
+import type { NDArray } from './ndarray.js';
+
+/**
+ * One deferred operator call: its definition, inputs, normalized attributes
+ * and output types, and the pending arrays it fills.
+ *
+ * ```ts
+ * const op = new LazyOp(def, inputs, prepared);
+ * op.outputs = types.map((t) => new NDArray(null, { ...t, force: () => op.force(), owner: op }));
+ * ```
+ */
+export class LazyOp {
+  /** The pending outputs (set by the creator right after construction). */
+  outputs: NDArray[] = [];
+
+  constructor(
+    readonly def: OpDef,
+    readonly inputs: NDArray[],
+    readonly prepared: { attrs: Attrs; outTypes: TensorType[] },
+  ) {
+    if (live.length >= pruneAt) prune();
+    live.push(new WeakRef(this));
+  }
+
+  /** True while an output is still pending. */
+  get pending(): boolean {
+    return this.outputs.some((o) => o._pending);
+  }
+
+  /** Runs this operator and every pending operator it reads from (in dependency order, without recursion). */
+  force(): void {
+    const order: LazyOp[] = [];
+    const seen = new Set<LazyOp>();
+    const stack: [LazyOp, number][] = [[this, 0]];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const [op, i] = top;
+      if (i < op.inputs.length) {
+        top[1] = i + 1;
+        const owner = pendingOp(op.inputs[i]!);
+        if (owner && !seen.has(owner)) {
+          seen.add(owner);
+          stack.push([owner, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(op);
+      }
+    }
+    for (const op of order) op.run();
+  }
+
+  /** Runs this operator alone (its inputs hold data). */
+  private run(): void {
+    if (!this.outputs.some((o) => o._pending)) return;
+    const hosts: HostTensor[] = executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
+    this.outputs.forEach((o, k) => {
+      if (o._pending) o._host = hosts[k]!;
+    });
+  }
+}
+
+/** The deferred operators that may still be pending (weakly held; pruned as it grows). */
+let live: WeakRef<LazyOp>[] = [];
+let pruneAt = 4096;
+
+function prune(): void {
+  live = live.filter((r) => r.deref()?.pending);
+  pruneAt = Math.max(4096, 2 * live.length); // amortized: many live ones are not scanned again soon
+}
+
+/**
+ * Runs every pending operator: called before an array is written in place,
+ * so nothing pending reads the new values instead of those it was given.
+ *
+ * ```ts
+ * flushPendingOps();
+ * grad._host.data.fill(0);
+ * ```
+ */
+export function flushPendingOps(): void {
+  const all = live;
+  live = [];
+  for (const r of all) {
+    const op = r.deref();
+    if (op?.pending) op.force();
+  }
+}
+
+/** The deferred operator computing `x`, when `x` is pending on one. Example: `pendingOp(y)?.def.name`. */
+export function pendingOp(x: NDArray): LazyOp | null {
+  if (!x._pending) return null;
+  const owner = x._lazy?.owner;
+  return owner instanceof LazyOp ? owner : null;
+}
