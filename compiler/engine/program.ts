@@ -102,6 +102,12 @@ interface Compiled {
   used: Set<StepParameter>;
   /** Updated parameters whose gradient is not an output (computed on first read; see `lazyGradients`). */
   lazyGrads: StepParameter[];
+  /** For each of `newWeights`, the (state index, output name) of its new states. */
+  newStatesOf: [number, string][][];
+  /** Feed names of the external inputs: `x0`, `x1`, ... */
+  extNames: string[];
+  /** The host tensor of scalar feed `i` holding `value` (the last one is reused while the value stays). */
+  scalarFeed(i: number, value: number, dtype: DType): HostTensor;
 }
 
 /**
@@ -295,28 +301,43 @@ class Program {
     const lazy = trainer !== null && !gradsWanted.has(baseKey);
     const key = lazy ? `${baseKey}|lazy` : baseKey;
     const c = cache.get(key, () => this.compile(trainer, scalars, lazy));
+    // The per-step path: plain indexed loops over the compiled plan (no iterators, no per-step names).
     const feeds: Record<string, HostTensor> = {};
-    this.externals.forEach((x, i) => (feeds[`x${i}`] = x._host));
-    for (const [p, name] of c.params) feeds[name] = p.data()._host;
-    for (const [p, name] of c.oldGrads) feeds[name] = p.grad()._host;
+    const externals = this.externals;
+    for (let i = 0; i < externals.length; i++) feeds[c.extNames[i]!] = externals[i]!._host;
+    for (let i = 0; i < c.params.length; i++) feeds[c.params[i]![1]] = c.params[i]![0].data()._host;
+    for (let i = 0; i < c.oldGrads.length; i++) feeds[c.oldGrads[i]![1]] = c.oldGrads[i]![0].grad()._host;
     if (this.backward?.headGrad) feeds['head_grad'] = this.backward.headGrad._host;
     if (trainer) {
-      for (const [name, k, j] of c.scalars) feeds[name] = scalarTensor(scalars!.values[j]![k]!, scalars!.params[j]!.dtype);
-      for (const [p, k, name] of c.states) feeds[name] = trainer.stateOf(p)[k]!._host;
+      for (let i = 0; i < c.scalars.length; i++) {
+        const [name, k, j] = c.scalars[i]!;
+        feeds[name] = c.scalarFeed(i, scalars!.values[j]![k]!, scalars!.params[j]!.dtype);
+      }
+      for (let i = 0; i < c.states.length; i++) {
+        const [p, k, name] = c.states[i]!;
+        feeds[name] = trainer.stateOf(p)[k]!._host;
+      }
     }
     if (c.lazyGrads.length) lazyGradients(this, c, feeds, baseKey);
     const res = c.run(feeds);
-    this.calls.forEach((call, i) => call.outputs.forEach((o, k) => (o._host = res[c!.outs[i]![k]!]!)));
-    for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
-    for (const [p, name] of c.grads) p.setGrad(new NDArray(res[name]!));
+    for (let i = 0; i < this.calls.length; i++) {
+      const outputs = this.calls[i]!.outputs;
+      const names = c.outs[i]!;
+      for (let k = 0; k < outputs.length; k++) outputs[k]!._host = res[names[k]!]!;
+    }
+    for (let i = 0; i < c.updates.length; i++) c.updates[i]![0].setData(new NDArray(res[c.updates[i]![1]]!));
+    for (let i = 0; i < c.grads.length; i++) c.grads[i]![0].setGrad(new NDArray(res[c.grads[i]![1]]!));
     if (trainer) {
-      const newStates = new Map<StepParameter, NDArray[]>();
-      for (const [p, k, name] of c.newStates) {
-        const list = newStates.get(p) ?? [...trainer.stateOf(p)];
-        list[k] = new NDArray(res[name]!);
-        newStates.set(p, list);
+      for (let i = 0; i < c.newWeights.length; i++) {
+        const [p, name] = c.newWeights[i]!;
+        const mine = c.newStatesOf[i]!;
+        let states = trainer.stateOf(p);
+        if (mine.length) {
+          states = [...states];
+          for (let m = 0; m < mine.length; m++) states[mine[m]![0]] = new NDArray(res[mine[m]![1]]!);
+        }
+        trainer.commitUpdate(p, new NDArray(res[name]!), states);
       }
-      for (const [p, name] of c.newWeights) trainer.commitUpdate(p, new NDArray(res[name]!), newStates.get(p) ?? trainer.stateOf(p));
     }
   }
 
@@ -437,6 +458,9 @@ class Program {
       scalars,
       used: this.usedParams(),
       lazyGrads: lazyList,
+      newStatesOf: newWeights.map(([p]) => newStates.filter(([q]) => q === p).map(([, k, name]) => [k, name] as [number, string])),
+      extNames: this.externals.map((_x, i) => `x${i}`),
+      scalarFeed: scalarFeeds(scalars.length),
     };
   }
 
@@ -498,6 +522,23 @@ export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
 }
 
 
+/**
+ * Scalar feeds that keep their host tensor while the value stays the same
+ * (a learning rate changes rarely; onnxruntime never writes an input).
+ */
+function scalarFeeds(n: number): Compiled['scalarFeed'] {
+  const last: (HostTensor | null)[] = new Array(n).fill(null);
+  const values: number[] = new Array(n).fill(NaN);
+  return (i, value, dtype) => {
+    let t = last[i];
+    if (t === null || !Object.is(values[i], value) || t.dtype !== dtype) {
+      last[i] = t = scalarTensor(value, dtype);
+      values[i] = value;
+    }
+    return t;
+  };
+}
+
 /** True when the computation of `outputs` draws random numbers (an operator with a `seed`, e.g. Dropout in training). */
 function drawsRandom(outputs: Value[]): boolean {
   const seen = new Set<Value>();
@@ -522,11 +563,11 @@ function drawsRandom(outputs: Value[]): boolean {
  */
 function lazyGradients(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
   const arrays = new Map<StepParameter, NDArray>();
-  // What the step was fed, by parameter (feed names of another compilation may differ).
-  const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
-  const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
   const force = (): void => {
     if (![...arrays.values()].some((a) => a._pending)) return;
+    // What the step was fed, by parameter (feed names of another compilation may differ).
+    const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
+    const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
     gradsWanted.add(stepKey);
     if (gradsWanted.size > 64) gradsWanted.delete(gradsWanted.values().next().value as string);
     const g = cache.get(program.key(null, null), () => program.compile(null, null));
