@@ -21,6 +21,7 @@ import { buildStep, type StepWrt, type UpdateRule } from '../autodiff/step.js';
 import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
+import { stepThreadCount, threadedRunner, type ThreadChoice } from './step-threads.js';
 import { withScope } from '../ops/errors.js';
 import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
@@ -87,6 +88,10 @@ interface Call {
 
 interface Compiled {
   run: Runner;
+  /** The thread policy's choice for this step (see step-threads.ts). */
+  choice: ThreadChoice;
+  /** Releases the step's sessions. */
+  close: () => void;
   /** Feed names of parameters, states, grads. */
   params: [StepParameter, string][];
   oldGrads: [StepParameter, string][];
@@ -159,7 +164,7 @@ function blockId(b: object): number {
 }
 
 /** The compiled steps: eight kept, the least recently used released. */
-const cache = new SessionCache<Compiled>({ size: 8, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
+const cache = new SessionCache<Compiled>({ size: 8, release: (c) => c.close(), hitCounter: 'cacheHits' });
 /** The program being recorded: the `pendingStep` of the one context (compiler/ops/context.ts). */
 function pendingProgram(): Program | null {
   return getContext().pendingStep as Program | null;
@@ -169,35 +174,7 @@ function setPending(p: Program | null): void {
   updateContext({ pendingStep: p });
 }
 let fusion = true;
-let stepThreads: number | 'auto' = 'auto';
-
-/** Operators whose kernels are heavy enough for several threads to pay off in a training step. */
-const THREADED_OPS = new Set(['Convolution', 'Deconvolution', 'poolingGrad']);
-
-/**
- * The intra-op threads of fused training-step sessions: a count (0:
- * onnxruntime's default, all cores) or 'auto' (the default): one thread,
- * unless the step convolves — a dense training step is many small kernels,
- * and on 2 cores onnxruntime's thread pool made the MLP step slower, while
- * LeNet's convolutions ran 1.4× faster on it (test/bench/train-mlp.ts and
- * train-lenet.ts time both). Part of the cache key: changing it compiles
- * (once) a session with the new setting.
- *
- * ```ts
- * setStepThreads(1);
- * ```
- */
-export function setStepThreads(n: number | 'auto'): void {
-  if (n !== 'auto' && (!Number.isInteger(n) || n < 0)) {
-    throw new Error(`setStepThreads: expected a non-negative integer or 'auto', got ${JSON.stringify(n)}`);
-  }
-  stepThreads = n;
-}
-
-/** The intra-op threads of fused training-step sessions (see `setStepThreads`). */
-export function stepThreadCount(): number | 'auto' {
-  return stepThreads;
-}
+export { setStepThreads, stepThreadCount, type ThreadChoice } from './step-threads.js';
 
 /**
  * The compiled training steps held (most recently used last), for
@@ -207,8 +184,8 @@ export function stepThreadCount(): number | 'auto' {
  * const [run] = fusedRunners().slice(-1); run.bytes.length;
  * ```
  */
-export function fusedRunners(): Runner[] {
-  return [...cache.values()].map((c) => c.run);
+export function fusedRunners(): (Runner & { threadChoice: ThreadChoice })[] {
+  return [...cache.values()].map((c) => Object.assign(c.run, { threadChoice: c.choice }));
 }
 
 /** Turns the fused step on or off (off: hybridized calls under record run at once, with a compiled backward). */
@@ -289,7 +266,7 @@ class Program {
       for (const p of scalars!.params) k += `${blockId(p)}:${p.gradReq},`;
       k += `${scalars!.key})`;
     }
-    return `${k}|t${stepThreads}|${currentDevice()}`;
+    return `${k}|t${stepThreadCount()}|${currentDevice()}`;
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
@@ -442,11 +419,14 @@ class Program {
     const kept = new Set(keptOptional);
     const scalars: [string, number, number][] = [];
     for (const [name, { v, kind, j }] of scalarVars) if (kept.has(v.value)) scalars.push([name, kind, j]);
-    const threaded = stepThreads === 'auto' ? graph.nodes.some((n) => THREADED_OPS.has(n.op)) : stepThreads !== 1;
-    const threads = stepThreads === 'auto' ? (threaded ? 0 : 1) : stepThreads;
-    const run = compileGraph(graph, {}, { paramsAsInputs: true, threads, device: currentDevice() });
+    const setting = stepThreadCount();
+    const device = currentDevice();
+    const single = compileGraph(graph, {}, { paramsAsInputs: true, threads: setting === 'auto' ? 1 : setting, device });
+    const { run, choice, close } = threadedRunner(single, device, setting);
     return {
       run,
+      choice,
+      close,
       params: params.map((p) => [p, ctx.symbols.get(p)!.value.name]),
       oldGrads,
       states,
