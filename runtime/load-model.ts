@@ -4,8 +4,9 @@
  * come from the artifact's manifest, or from the graph for ONNX files made
  * by other tools; every feed is validated (runtime/feeds.ts) before a run.
  * Short runs execute inline (onnxruntime-node runs synchronously); runs
- * measured to take longer than `offloadAboveMs` (the median of the recent
- * runs of the same input size) move to worker threads
+ * measured to take longer than `offloadAboveMs` (the fastest of the recent
+ * runs of the same input size: other processes preempting a run lengthen
+ * it, and a worker would not avoid that) move to worker threads
  * (runtime/worker.ts) so they do not hold the event loop.
  * Invariants: `close()` waits for runs in flight; a closed model refuses
  * runs; this module never loads the compiler.
@@ -36,7 +37,7 @@ export interface LoadModelOptions {
    * always on the calling thread; `worker` always in a worker thread.
    */
   offload?: 'auto' | 'inline' | 'worker';
-  /** The duration (ms, the median of recent runs of the same input size) above which `auto` moves runs to workers (default 2). */
+  /** The duration (ms, the fastest of the recent runs of the same input size) above which `auto` moves runs to workers (default 2). */
   offloadAboveMs?: number;
   /** The most worker threads (default 1); each holds its own session. */
   workers?: number;
@@ -54,7 +55,7 @@ export interface RunStats {
   worker: number;
 }
 
-/** Recent run durations kept per input size; their median decides (a run preempted once does not move the next ones). */
+/** Recent run durations kept per input size; the fastest decides (runs preempted on a loaded machine do not move the next ones). */
 const RECENT = 7;
 
 /**
@@ -214,12 +215,13 @@ export class Model {
     r.next = (r.next + 1) % RECENT;
   }
 
-  /** The median of the recent runs of this input size (0 when none ran yet: the first run is inline and measured). */
+  /** The fastest of the recent runs of this input size (0 when none ran yet: the first run is inline and measured). */
   private typicalMs(bucket: number): number {
     const r = this.recent.get(bucket);
     if (!r) return 0;
-    const sorted = [...r.ms].sort((a, b) => a - b);
-    return sorted[sorted.length >> 1]!;
+    let min = Infinity;
+    for (let i = 0; i < r.ms.length; i++) if (r.ms[i]! < min) min = r.ms[i]!;
+    return min;
   }
 }
 

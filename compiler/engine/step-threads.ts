@@ -3,9 +3,11 @@
  * default) measures: a step starts on one thread; from its fifth run on it
  * alternates with a session of the same graph on several threads
  * (`min(cores, 4)`), times the native runs of both (two warm-up runs each,
- * then six timed), keeps the several-thread session only when its median is
- * at least 10% faster and closes the other. So the choice is never slower
- * than one thread by more than the noise of twelve runs, and uses the second
+ * then eight pairs of consecutive runs), keeps the several-thread session
+ * only when the median of the pairs' time ratios says it is at least 10%
+ * faster, and closes the other. Pairs of neighbouring runs see the same load
+ * from other processes, so a busy spell does not decide; the choice is never
+ * slower than one thread by more than the noise of those pairs, and uses the second
  * core where it pays (LeNet's convolutions; a small MLP's kernels usually do
  * not, and on a loaded machine nothing does). A step that runs fewer than
  * five times never opens the second session. A fixed count (`1`, or `0` for
@@ -47,7 +49,7 @@ export function stepThreadCount(): number | 'auto' {
 /** Runs of one thread before the probe starts; warm-up and timed runs per session. */
 const PROBE_AFTER = 4;
 const WARMUP = 2;
-const TIMED = 6;
+const PAIRS = 8;
 /** The several-thread session must be this much faster (median) to be kept. */
 const MARGIN = 0.9;
 
@@ -62,6 +64,8 @@ export interface ThreadChoice {
   threads: number;
   /** Median seconds per native run measured, by thread count (empty until decided). */
   measured: Record<number, number>;
+  /** The median over pairs of consecutive runs of (several-thread time / one-thread time); NaN until decided. */
+  ratio: number;
   /** True once the probe has decided (or when none was needed). */
   decided: boolean;
 }
@@ -83,7 +87,7 @@ const median = (xs: number[]): number => {
  */
 export function threadedRunner(single: Runner, device: 'cpu' | 'cuda', setting: number | 'auto' = stepThreads): { run: Runner; choice: ThreadChoice; close: () => void } {
   const many = setting === 'auto' && device === 'cpu' ? probeThreads() : 1;
-  const choice: ThreadChoice = { threads: setting === 'auto' ? 1 : setting, measured: {}, decided: many <= 1 };
+  const choice: ThreadChoice = { threads: setting === 'auto' ? 1 : setting, measured: {}, ratio: NaN, decided: many <= 1 };
   if (choice.decided) return { run: single, choice, close: () => single.session.close() };
   let other: Session | null = null;
   let current = single;
@@ -100,14 +104,16 @@ export function threadedRunner(single: Runner, device: 'cpu' | 'cuda', setting: 
     const out = useOther ? other.runSync(feeds) : single(feeds);
     const dt = Number(process.hrtime.bigint() - t0) / 1e9;
     if (k >= 2 * WARMUP) times[useOther ? 1 : 0].push(dt);
-    if (times[0].length >= TIMED && times[1].length >= TIMED) decide();
+    if (times[0].length >= PAIRS && times[1].length >= PAIRS) decide();
     return out;
   }) as Runner;
   const decide = (): void => {
-    const [one, several] = [median(times[0]), median(times[1])];
-    choice.measured = { 1: one, [many]: several };
+    // Pair i: the several-thread run 2i and the one-thread run right after it.
+    const ratio = median(times[1].map((t, i) => t / times[0][i]!));
+    choice.measured = { 1: median(times[0]), [many]: median(times[1]) };
+    choice.ratio = ratio;
     choice.decided = true;
-    if (several < one * MARGIN) {
+    if (ratio < MARGIN) {
       const s = other!;
       single.session.close();
       current = ((feeds: Record<string, HostTensor>) => s.runSync(feeds)) as Runner;

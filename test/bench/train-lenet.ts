@@ -139,7 +139,7 @@ export async function run(): Promise<BenchTable[]> {
     names.push(name);
     // 'auto' measures one thread against several from the step's fifth run: let it decide before timing.
     if (threads === 'auto') {
-      for (let i = 0; i < 24; i++) s.step();
+      for (let i = 0; i < 30; i++) s.step();
       choice = fusedRunners().slice(-1)[0]!.threadChoice;
     }
     contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });

@@ -133,6 +133,25 @@ describe('runtime/loadModel', () => {
       }
     });
 
+    it('auto decides by the fastest recent run: runs lengthened by preemption stay inline, runs that are all long move', async () => {
+      const m = await loadModel(mlp, { threads: 1, offloadAboveMs: 5 });
+      const probe = m as unknown as { measure(bucket: number, ms: number): void; bucketOf(h: Record<string, { shape: number[] }>): number };
+      const data = new Float32Array(2 * 784).fill(0.25);
+      const bucket = probe.bucketOf({ x: { shape: [2, 784] } });
+      try {
+        // Six runs a loaded machine stretched to 40 ms and one that took 0.5 ms: the model is fast; inline.
+        for (const ms of [40, 40, 0.5, 40, 40, 40, 40]) probe.measure(bucket, ms);
+        await m.run({ x: { data, shape: [2, 784] } });
+        assert.equal(m.stats.worker, 0);
+        // Seven runs all above 5 ms: long; the next run goes to a worker.
+        for (let i = 0; i < 7; i++) probe.measure(bucket, 6 + i);
+        await m.run({ x: { data, shape: [2, 784] } });
+        assert.equal(m.stats.worker, 1);
+      } finally {
+        await m.close();
+      }
+    });
+
     it('close waits for the runs in flight, then refuses runs', async () => {
       const m = await loadModel(mlp, { threads: 1, offload: 'worker', workers: 2 });
       const data = new Float32Array(256 * 784).fill(0.5);

@@ -89,13 +89,14 @@ describe('fused step threads (auto probe, fixed counts)', () => {
   it("'auto': the weights follow a float64 reference through the probe; one session is kept, the other closed", function () {
     this.timeout(60_000);
     context.setStepThreads('auto');
-    const { sessions } = trainAndCompare(24);
+    const { sessions } = trainAndCompare(28);
     const run = fusedRunners().slice(-1)[0]!;
     if (probeThreads() > 1) {
       assert.equal(sessions, 2, 'one- and several-thread sessions of the step');
       assert.equal(run.threadChoice.decided, true);
       assert.ok([1, probeThreads()].includes(run.threadChoice.threads), `kept ${run.threadChoice.threads} threads`);
       assert.deepEqual(Object.keys(run.threadChoice.measured).map(Number).sort(), [1, probeThreads()].sort());
+      assert.equal(run.threadChoice.threads === 1, !(run.threadChoice.ratio < 0.9), `ratio ${run.threadChoice.ratio} and the kept count agree`);
       assert.equal(run.session.open, true);
     } else {
       assert.equal(sessions, 1);
@@ -112,8 +113,8 @@ describe('fused step threads (auto probe, fixed counts)', () => {
   it('a fixed count opens one session and keeps it; the setting reads back; a bad one is an error naming it', () => {
     context.setStepThreads(1);
     assert.equal(context.stepThreads(), 1);
-    assert.equal(trainAndCompare(24).sessions, 1);
-    assert.deepEqual(fusedRunners().slice(-1)[0]!.threadChoice, { threads: 1, measured: {}, decided: true });
+    assert.equal(trainAndCompare(28).sessions, 1);
+    assert.deepEqual(fusedRunners().slice(-1)[0]!.threadChoice, { threads: 1, measured: {}, ratio: NaN, decided: true });
     assert.throws(() => context.setStepThreads(1.5), /setStepThreads: expected a non-negative integer or 'auto', got 1.5/);
     assert.throws(() => context.setStepThreads('many' as never), /setStepThreads: expected a non-negative integer or 'auto', got "many"/);
   });
