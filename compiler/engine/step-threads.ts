@@ -53,12 +53,12 @@ const PAIRS = 8;
 /** The several-thread session must be this much faster (median) to be kept. */
 const MARGIN = 0.9;
 
-/** The thread count the several-thread candidate uses on this machine (1: no probe). */
+/** The thread count the several-thread candidate uses on this machine (1: no probe). Example: `probeThreads() // 2 on a 2-core machine`. */
 export function probeThreads(): number {
   return Math.min(os.availableParallelism(), 4);
 }
 
-/** What a probe decided, for inspection (`fusedRunners()[i].threads`). */
+/** What a probe decided, for inspection. Example: `fusedRunners().at(-1)!.threadChoice.threads`. */
 export interface ThreadChoice {
   /** The threads the step runs with now (1 while probing). */
   threads: number;
