@@ -55,7 +55,7 @@ export interface RunStats {
   worker: number;
 }
 
-/** Recent run durations kept per input size; the fastest decides (runs preempted on a loaded machine do not move the next ones). */
+/** Recent run durations kept per input size (the first run of a size not counted); the fastest decides (runs preempted on a loaded machine do not move the next ones). */
 const RECENT = 7;
 
 /**
@@ -209,16 +209,20 @@ export class Model {
   }
 
   private measure(bucket: number, ms: number): void {
-    let r = this.recent.get(bucket);
-    if (!r) this.recent.set(bucket, (r = { ms: [], next: 0 }));
+    const r = this.recent.get(bucket);
+    // The first run of an input size pays one-time costs (onnxruntime plans memory for the shape): not counted.
+    if (!r) {
+      this.recent.set(bucket, { ms: [], next: 0 });
+      return;
+    }
     r.ms[r.next] = ms;
     r.next = (r.next + 1) % RECENT;
   }
 
-  /** The fastest of the recent runs of this input size (0 when none ran yet: the first run is inline and measured). */
+  /** The fastest of the recent runs of this input size (0 until one was measured: the first two runs of a size are inline). */
   private typicalMs(bucket: number): number {
     const r = this.recent.get(bucket);
-    if (!r) return 0;
+    if (!r || r.ms.length === 0) return 0;
     let min = Infinity;
     for (let i = 0; i < r.ms.length; i++) if (r.ms[i]! < min) min = r.ms[i]!;
     return min;
