@@ -3,13 +3,14 @@
  * recurrent layers; gluonc lowers them to ONNX's LSTM operator): embedding,
  * a two-layer LSTM and a dense decoder giving next-word logits at every
  * position. Input: word indices [N, T] (float32, as Gluon's Embedding takes
- * them); the artifact's T is 35 unless compiled with `--input x:float32[N,T]`.
+ * them); N and T stay symbolic, so one artifact (and one training artifact,
+ * `--train`) takes any batch and any sequence length.
  */
 import { gluon } from 'gluonc';
 
 const { nn, rnn } = gluon;
 
-/** The vocabulary size, layer widths, and the sequence length the benchmarks and goldens use. */
+/** The vocabulary size, layer widths, and the sequence length the benchmarks use. */
 export const config = { vocab: 1000, embed: 64, hidden: 128, layers: 2, steps: 35 };
 
 /** Embedding → LSTM → Dense, batch-major (layout NTC). */
@@ -36,9 +37,8 @@ export default function build(): LanguageModel {
 }
 
 /**
- * One sequence of 35 word indices per example: a fixed length, so that
- * `gluonc compile --train` can build the training step (its gradient is
- * unrolled over time). For inference at any length:
- * `gluonc compile models/lstm.ts --input x:float32[N,T]`.
+ * Word indices [N, T], both symbolic: the artifact runs at any length, and
+ * `gluonc compile models/lstm.ts --train` gives a training step for any
+ * length too (the LSTM's gradient is a loop over time, not unrolled).
  */
-export const inputs = { x: { shape: ['N', config.steps], dtype: 'float32' } };
+export const inputs = { x: { shape: ['N', 'T'], dtype: 'float32' } };

@@ -180,7 +180,7 @@ export function compileCommand(): Command {
     .argument('<model>', 'model file exporting default (a block or a function returning one) and inputs')
     .option('-o, --output <file>', 'artifact to write (default: <model name>.onnx in the current folder)')
     .option('--input <name:dtype[dims]>', 'input type, e.g. x:float32[N,784] (repeatable; overrides the model file\'s inputs)', collect, [])
-    .option('--opset <n>', 'ONNX opset (default 21)', intOption('--opset'))
+    .option('--opset <n>', 'ONNX opset, 13 to 21 (default 21)', intOption('--opset'))
     .addOption(new Option('-O <level>', 'optimization level 0, 1, 2 or 3').default('2'))
     .option('--train', 'also write <name>.train.onnx: forward, loss, gradients and optimizer update in one graph')
     .option('--report', 'print, per optimization pass, the node counts before and after and the time spent')

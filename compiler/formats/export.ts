@@ -17,6 +17,7 @@ import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { checkOpsetRange, MAX_OPSET } from '../onnx/opset-forms.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
 import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
@@ -37,7 +38,7 @@ export interface ExportOptions {
    * input) or `data0`, `data1`, ...
    */
   inputs?: Record<string, InputSpec>;
-  /** The ONNX opset (default 21). */
+  /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
   opset?: number;
   /** Further compile options recorded in the manifest's `compile` (e.g. `{ optLevel: 2 }`). */
   compile?: Record<string, unknown>;
@@ -70,7 +71,14 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   const label = `${block.constructor.name}.export${where ? ` to '${where}'` : ''}`;
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
-  if (!Number.isInteger(opset) || opset < 7) throw new Error(`${label}: opset must be an integer ONNX opset (7 or later), got ${opset}`);
+  // Fail before tracing on a non-integer or too new opset; emitModel names the operator an old one lacks.
+  if (!Number.isInteger(opset) || opset > MAX_OPSET) {
+    try {
+      checkOpsetRange(opset);
+    } catch (e) {
+      throw prefixed(label, e);
+    }
+  }
 
   let traced: ReturnType<HybridBlock['trace']>;
   try {

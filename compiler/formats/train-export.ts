@@ -44,7 +44,7 @@ export interface TrainingStepOptions {
   loss: (outputShape: Dim[]) => { loss: HybridBlock; label: InputSpec };
   /** The optimizer whose update rule the step applies. */
   optimizer: Optimizer;
-  /** The ONNX opset (default 21). */
+  /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
   opset?: number;
   /** `-O0` .. `-O3` (default 2). */
   optLevel?: number;

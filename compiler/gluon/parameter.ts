@@ -209,6 +209,8 @@ export class Parameter {
     this.dtype = checkDType(dtype, `Parameter '${this.name}'.cast`);
     if (this._data) {
       this._data = this._data.astype(dtype);
+      // The new array is this parameter's data: taped operators on it record gradients for it.
+      bindParam(this._data, this);
       this.version++;
     }
     this._grad = null;

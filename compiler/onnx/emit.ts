@@ -3,7 +3,9 @@
  * operator's `lower`; parameters and constants become initializers. The first
  * ONNX node of every lowered IR node carries a `gluonc:` doc string recording
  * the IR operator, its attributes and input/output names, so `readModel`
- * can rebuild the IR.
+ * can rebuild the IR. Lowerings write one ONNX form; each node they emit is
+ * rewritten into the target opset's form (`legalizeNode`) and checked
+ * against what that opset has (`onnxNeeds`), see opset-forms.ts.
  * Invariant: ONNX names are unique; graph outputs carry their public names.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -13,10 +15,41 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import type { LowerCtx, OnnxAttr } from '../ops/define.js';
 import { getOp } from '../ops/registry.js';
+import { checkOpsetRange, legalizeNode, MIN_OPSET, onnxNeeds, type LegalizeEnv, type PendingNode } from './opset-forms.js';
 import { onnx, tensorProto, valueInfo } from './proto.js';
 
 /** The default ONNX opset (onnxruntime 1.30 has no random kernels above 21). */
 export const DEFAULT_OPSET = 21;
+
+/**
+ * The lowest opset the lowering of operator `op` supports (its declaration's
+ * `minOpset`, else `MIN_OPSET`).
+ *
+ * ```ts
+ * minOpsetOf('FullyConnected'); // 13
+ * ```
+ */
+export function minOpsetOf(op: string): number {
+  return Math.max(getOp(op).minOpset ?? MIN_OPSET, MIN_OPSET);
+}
+
+/**
+ * Throws unless every node of `g` can be lowered at `opset`: an Error naming
+ * the first operator whose declared minimum is higher ("opset 12 is too
+ * low: GroupNorm needs opset 13"), or the supported range (13 to 21).
+ *
+ * ```ts
+ * checkGraphOpset(g, 17);
+ * ```
+ */
+export function checkGraphOpset(g: Graph, opset: number): void {
+  if (!Number.isInteger(opset)) checkOpsetRange(opset);
+  for (const node of g.nodes) {
+    const min = minOpsetOf(node.op);
+    if (opset < min) throw new Error(`opset ${opset} is too low: ${node.op}${node.scope ? ` (in ${node.scope})` : ''} needs opset ${min}`);
+  }
+  checkOpsetRange(opset);
+}
 
 /** Options for `emitModel`. */
 export interface EmitOptions {
@@ -47,6 +80,7 @@ export function emitModel(g: Graph, options: EmitOptions = {}): Uint8Array {
 /** Lowers `g` to a ModelProto object (not yet encoded): names the values, lowers each node, then assembles the graph. */
 export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelProto {
   const opset = options.opset ?? DEFAULT_OPSET;
+  checkGraphOpset(g, opset);
   const b = new ModelBuilder(opset);
   b.nameGraphValues(g);
   for (const node of g.nodes) b.lowerNode(node);
@@ -68,6 +102,8 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
 /** The state of one lowering: unique ONNX names for IR values, and the nodes, initializers and domains emitted so far. */
 class ModelBuilder {
   readonly nodes: OnnxNs.INodeProto[] = [];
+  /** Where `emit` appends: the graph's node list, or a subgraph's while `LowerCtx.graph` builds one. */
+  private target: OnnxNs.INodeProto[] = this.nodes;
   readonly initializers: OnnxNs.ITensorProto[] = [];
   readonly domains = new Set<string>();
   private readonly names = new Map<Value, string>();
@@ -75,6 +111,8 @@ class ModelBuilder {
   /** Graph outputs produced by a node take the output's public name directly. */
   private readonly outputNodeNames = new Map<Value, string>();
   private readonly intCache = new Map<string, string>();
+  /** The values of 1-D int64 initializers by name (for `legalizeNode`). */
+  private readonly intValues = new Map<string, readonly number[]>();
   private counter = 0;
 
   constructor(private readonly opset: number) {}
@@ -105,6 +143,7 @@ class ModelBuilder {
     for (const c of g.constants) {
       this.names.set(c, this.fresh('const'));
       this.initializers.push(tensorProto(this.names.get(c)!, c.data!));
+      this.noteInts(this.names.get(c)!, c.data!);
     }
   }
 
@@ -112,7 +151,24 @@ class ModelBuilder {
   constant(t: HostTensor): string {
     const name = this.fresh('k');
     this.initializers.push(tensorProto(name, t));
+    this.noteInts(name, t);
     return name;
+  }
+
+  /** Remembers the values of a 1-D int64 constant. */
+  private noteInts(name: string, t: HostTensor): void {
+    if (t.dtype === 'int64' && t.shape.length === 1) this.intValues.set(name, Array.from(t.data as BigInt64Array, Number));
+  }
+
+  /** The int64 1-D constant holding `values` (one initializer per distinct list). */
+  ints(values: readonly number[]): string {
+    const key = values.join(',');
+    let n = this.intCache.get(key);
+    if (!n) {
+      n = this.constant({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+      this.intCache.set(key, n);
+    }
+    return n;
   }
 
   /** Lowers one IR node through its operator's `lower`; its first ONNX node records the IR node for `readModel`. */
@@ -128,6 +184,15 @@ class ModelBuilder {
     }
   }
 
+  /** What `legalizeNode` uses while lowering `node`. */
+  private env(node: Node): LegalizeEnv {
+    return {
+      intsOf: (name) => this.intValues.get(name),
+      fresh: (hint) => this.fresh(`${node.op}_${hint}`),
+      ints: (values) => this.ints(values),
+    };
+  }
+
   /** What an operator's `lower` sees: the node's ONNX names and types, and how to emit nodes and constants. */
   private lowerCtx(node: Node): LowerCtx {
     const b = this;
@@ -140,29 +205,51 @@ class ModelBuilder {
       emit(opType, inputs, attrs = {}, outputs = 1, domain = '') {
         const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => b.fresh('t')) : outputs;
         if (domain) b.domains.add(domain);
-        b.nodes.push({
-          opType,
-          input: inputs,
-          output: outs,
-          name: b.fresh(`${node.op}_`),
-          domain: domain || undefined,
-          attribute: Object.entries(attrs)
-            .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => attrProto(k, v as OnnxAttr)),
-        });
+        const where = `${node.op}${node.scope ? ` (in ${node.scope})` : ''}`;
+        let pending: PendingNode[] = [{ opType, inputs, attrs, outputs: outs }];
+        try {
+          if (!domain) pending = legalizeNode(pending[0]!, b.opset, b.env(node));
+        } catch (e) {
+          throw new Error(`${where}: ${(e as Error).message}`);
+        }
+        for (const n of pending) {
+          const need = domain ? null : onnxNeeds(n);
+          if (need && need.opset > b.opset) throw new Error(`opset ${b.opset} is too low: ${where} needs opset ${need.opset} (${need.what})`);
+          b.target.push({
+            opType: n.opType,
+            input: n.inputs,
+            output: n.outputs,
+            name: b.fresh(`${node.op}_`),
+            domain: domain || undefined,
+            attribute: Object.entries(n.attrs)
+              .filter(([, v]) => v !== undefined)
+              .map(([k, v]) => attrProto(k, v as OnnxAttr)),
+          });
+        }
         return outs;
       },
       constant: (t) => b.constant(t),
-      ints(values) {
-        const key = values.join(',');
-        let n = b.intCache.get(key);
-        if (!n) {
-          n = b.constant({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
-          b.intCache.set(key, n);
-        }
-        return n;
-      },
+      ints: (values) => b.ints(values),
       scalar: (value, dtype) => b.constant(scalarTensor(value, dtype)),
+      graph(inputs, build) {
+        const outer = b.target;
+        const body: OnnxNs.INodeProto[] = [];
+        b.target = body;
+        try {
+          const names = inputs.map(() => b.fresh('s'));
+          const outs = build(names);
+          const produced = new Set(body.flatMap((n) => n.output ?? []));
+          // A body output must be produced inside the body: pass-throughs get an Identity.
+          const output = outs.map((o) => {
+            let name = o.name!;
+            if (!produced.has(name)) name = this.emit('Identity', [name])[0]!;
+            return valueInfo(name, { dtype: o.dtype, shape: o.shape });
+          });
+          return { graph: { name: b.fresh(`${node.op}_body`), node: body, input: inputs.map((v, i) => valueInfo(names[i]!, { dtype: v.dtype, shape: v.shape })), output } };
+        } finally {
+          b.target = outer;
+        }
+      },
     };
   }
 
@@ -181,7 +268,15 @@ class ModelBuilder {
 
   /** Lowerings may create helper constants they end up not using: drop them (onnxruntime warns otherwise). */
   dropUnusedInitializers(): void {
-    const consumed = new Set<string>(this.nodes.flatMap((n) => n.input ?? []));
+    const consumed = new Set<string>();
+    // Subgraph bodies read outer initializers too.
+    const visit = (nodes: OnnxNs.INodeProto[]): void => {
+      for (const n of nodes) {
+        for (const i of n.input ?? []) consumed.add(i);
+        for (const a of n.attribute ?? []) if (a.g) visit(a.g.node ?? []);
+      }
+    };
+    visit(this.nodes);
     for (let i = this.initializers.length - 1; i >= 0; i--) {
       if (!consumed.has(this.initializers[i]!.name!)) this.initializers.splice(i, 1);
     }
@@ -221,6 +316,7 @@ function attrProto(name: string, v: OnnxAttr): OnnxNs.IAttributeProto {
   }
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
+  if ('graph' in v) return { name, type: T.GRAPH, g: v.graph as OnnxNs.IGraphProto };
   return { name, type: T.TENSOR, t: tensorProto(name, v.tensor) };
 }
 

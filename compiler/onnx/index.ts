@@ -7,6 +7,7 @@
  * const { graph } = readModel(emitModel(g));
  * ```
  */
-export { emitModel, buildModel, DEFAULT_OPSET, type EmitOptions } from './emit.js';
+export { emitModel, buildModel, DEFAULT_OPSET, minOpsetOf, checkGraphOpset, type EmitOptions } from './emit.js';
+export { MIN_OPSET, MAX_OPSET, checkOpsetRange } from './opset-forms.js';
 export { readModel, MANIFEST_KEY, type ModelManifest, type ReadModelResult } from './read.js';
 export { onnx, tensorProto, fromTensorProto, valueInfo, type OnnxTypes } from './proto.js';

@@ -118,7 +118,10 @@ function decodeModel(source: Uint8Array | string, fail: (msg: string) => Error):
 /** The default-domain opset, the metadata and the parsed gluonc manifest (null when absent). */
 function modelHeader(model: OnnxNs.ModelProto, fail: (msg: string) => Error): { opset: number; metadata: Record<string, string>; manifest: ModelManifest | null } {
   const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  if (!opsetEntry) throw fail('the model imports no default ONNX opset (corrupt or truncated file?)');
+  if (!opsetEntry) {
+    const others = (model.opsetImport ?? []).map((o) => o.domain).filter((d): d is string => !!d);
+    throw fail(others.length ? `the model imports no default ONNX opset, only the domain(s) ${others.join(', ')}, whose operators gluonc does not map` : 'the model imports no default ONNX opset (corrupt or truncated file?)');
+  }
   const opset = Number(opsetEntry.version ?? 0);
   const metadata: Record<string, string> = {};
   for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? '';

@@ -19,6 +19,7 @@ import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
+import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
 import { SCATTER_OPS } from './scatter.js';
 import { SEQUENCE_OPS } from './sequence.js';
@@ -50,6 +51,7 @@ export const OPS = {
   ...SORT_OPS,
   ...SEQUENCE_OPS,
   ...RNN_OPS,
+  ...RNN_GRAD_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -100,11 +100,9 @@ function shapeValue(c: LowerCtx, v: AttrValue, out: Shape): string {
   return parts.length === 1 ? parts[0]! : c.emit('Concat', parts, { axis: 0 })[0]!;
 }
 
-/** `Shape(x)[begin:end]` as an int64 1-D ONNX value. */
+/** `Shape(x)[begin:end]` as an int64 1-D ONNX value (opset 15's form; emit rewrites it for older opsets). */
 function shapeSlice(c: LowerCtx, x: string, begin: number, end: number): string {
-  if (c.opset >= 15) return c.emit('Shape', [x], { start: begin, end })[0]!;
-  const [s] = c.emit('Shape', [x]);
-  return c.emit('Slice', [s!, c.ints([begin]), c.ints([end])])[0]!;
+  return c.emit('Shape', [x], { start: begin, end })[0]!;
 }
 
 // ---------------------------------------------------------------- shapeArray

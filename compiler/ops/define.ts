@@ -26,7 +26,20 @@ export type OnnxAttr =
   | string[]
   | { float: number }
   | { floats: number[] }
-  | { tensor: HostTensor };
+  | { tensor: HostTensor }
+  | OnnxGraphAttr;
+
+/** An ONNX subgraph attribute (the body of a `Scan` or `Loop`), made by `LowerCtx.graph`; opaque to lowerings. */
+export interface OnnxGraphAttr {
+  readonly graph: object;
+}
+
+/** A subgraph input or output: its ONNX name (outputs), dtype and, where known, shape. */
+export interface SubgraphValue {
+  name?: string;
+  dtype: TensorType['dtype'];
+  shape?: Shape;
+}
 
 /** What a lowering sees and uses to emit ONNX nodes. */
 export interface LowerCtx {
@@ -45,6 +58,14 @@ export interface LowerCtx {
   ints(values: readonly number[]): string;
   /** A scalar constant of a dtype. */
   scalar(value: number, dtype: TensorType['dtype']): string;
+  /**
+   * A subgraph (a `Scan` or `Loop` body): `build` gets the names of fresh
+   * body inputs of the given types, emits the body's nodes with this same
+   * context (`emit`, `constant`, ...; outer names stay visible inside) and
+   * returns the body's outputs. Example:
+   * `const body = c.graph([{ dtype: 'float32' }], ([h]) => [{ name: c.emit('Tanh', [h!])[0]!, dtype: 'float32' }]);`
+   */
+  graph(inputs: SubgraphValue[], build: (inputs: string[]) => SubgraphValue[]): OnnxGraphAttr;
 }
 
 /** What a gradient rule sees of the node it differentiates. */
@@ -105,8 +126,16 @@ export interface OpSpec<A extends Attrs = Attrs> {
   infer: (types: TensorType[], attrs: A) => TensorType[];
   /** Solves unknown (0) dimensions of inputs from the others; returns a shape per input or undefined. */
   solve?: (types: TensorType[], attrs: A) => (Shape | undefined)[];
-  /** Emits the ONNX nodes computing the outputs. */
+  /** Emits the ONNX nodes computing the outputs, in the form of `ctx.opset` (13 to 21). */
   lower: (ctx: LowerCtx, attrs: A) => void;
+  /**
+   * The lowest ONNX opset `lower` supports (default 13, the oldest gluonc
+   * exports). Emitting at a lower opset is an Error naming the operator and
+   * this number; the README's opset table is generated from it.
+   */
+  minOpset?: number;
+  /** How the ONNX form changes between opsets, for the README's opset table (absent: one form at every opset). */
+  opsetNote?: string;
   /** A TypeScript kernel; used for small tensors and while folding constants. */
   kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
   /** True when the lowering depends on concrete input dimensions, not only rank. */

@@ -77,9 +77,10 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
   });
 }
 
-function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule): OpDef<Unary> {
+function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule, opsetNote?: string): OpDef<Unary> {
   return defineOp<Unary>({
     name,
+    opsetNote,
     inputs: ['data'],
     method: true,
     infer: (types) => [{ dtype: commonDType(name, types, dtypes), shape: [...types[0]!.shape] }],
@@ -298,6 +299,12 @@ export const reciprocal = unary('reciprocal', one('Reciprocal'), (x) => 1 / x, F
 export const sin = unary('sin', one('Sin'), Math.sin, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.cos(x))));
 /** Cosine. */
 export const cos = unary('cos', one('Cos'), Math.cos, FLOATS, unaryGrad((F, x, g) => F.neg(F.mul(g, F.sin(x)))));
+/** Inverse sine (MXNet `arcsin`), defined on [-1, 1]; float16/float64 run through float32 (onnxruntime's Asin/Acos/Atan are float32 only). */
+export const arcsin = unary('arcsin', (c) => viaFloat32(c, 'Asin'), Math.asin, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.rsqrt(F.sub(1, F.square(x))))));
+/** Inverse cosine (MXNet `arccos`), defined on [-1, 1]. */
+export const arccos = unary('arccos', (c) => viaFloat32(c, 'Acos'), Math.acos, FLOATS, unaryGrad((F, x, g) => F.neg(F.mul(g, F.rsqrt(F.sub(1, F.square(x)))))));
+/** Inverse tangent (MXNet `arctan`). */
+export const arctan = unary('arctan', (c) => viaFloat32(c, 'Atan'), Math.atan, FLOATS, unaryGrad((F, x, g) => F.div(g, F.add(F.square(x), 1))));
 /** Hyperbolic tangent. */
 export const tanh = unary('tanh', one('Tanh'), Math.tanh, FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.sub(1, F.square(y)))));
 /** `1 / (1 + e^-x)`. */
@@ -313,7 +320,8 @@ export const gelu = unary('gelu', (c) => {
   if (c.opset >= 20) return viaFloat32(c, 'Gelu');
   const d = c.inTypes[0]!.dtype;
   const [s] = c.emit('Div', [c.inputs[0]!, c.scalar(Math.SQRT2, d)]);
-  const [e] = c.emit('Erf', [s!]);
+  // onnxruntime's Erf is float32 only: other dtypes take it through float32.
+  const [e] = d === 'float32' ? c.emit('Erf', [s!]) : c.emit('Cast', [c.emit('Erf', [c.emit('Cast', [s!], { to: onnxTo('float32') })[0]!])[0]!], { to: onnxTo(d) });
   const [p] = c.emit('Add', [e!, c.scalar(1, d)]);
   const [h] = c.emit('Mul', [c.inputs[0]!, p!]);
   c.emit('Mul', [h!, c.scalar(0.5, d)], {}, c.outputs);
@@ -322,7 +330,7 @@ export const gelu = unary('gelu', (c) => {
   const cdf = F.add(F.mul(F.erf(F.mul(x, Math.SQRT1_2)), 0.5), 0.5);
   const pdf = F.mul(F.exp(F.mul(F.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
   return F.mul(g, F.add(cdf, F.mul(x, pdf)));
-}));
+}), 'ONNX Gelu from 20; below, x·(1 + erf(x/√2))/2');
 /** Largest integer not above x. */
 export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 /** Smallest integer not below x. */
@@ -404,6 +412,6 @@ export const ELEMENTWISE_OPS = {
   greaterEqual, broadcastGreaterEqual: greaterEqual,
   lesser, broadcastLesser: lesser,
   lesserEqual, broadcastLesserEqual: lesserEqual,
-  neg, negative: neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, relu, softrelu, erf, gelu, floor, ceil,
+  neg, negative: neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sin, cos, arcsin, arccos, arctan, tanh, sigmoid, relu, softrelu, erf, gelu, floor, ceil,
   clip, where,
 } as const;

@@ -123,4 +123,5 @@ export interface GradOps {
   topk(data: T, options?: object): T | T[];
   SequenceMask(data: T, sequenceLength?: T | object, options?: object): T;
   SequenceReverse(data: T, sequenceLength?: T | object, options?: object): T;
+  OnnxRecurrentGrad(...args: [...T[], object]): T[];
 }

@@ -62,7 +62,7 @@ function lowerNorm(c: LowerCtx, g: Geometry, eps: number): void {
   const r = c.inTypes[0]!.shape.length;
   const [x, gamma, beta] = c.inputs as [string, string, string];
   const [xr] = c.emit('Reshape', [x, c.ints([0, g.groups, -1])]);
-  const mean = (v: string) => (c.opset >= 18 ? c.emit('ReduceMean', [v, c.ints([2])], { keepdims: 1 }) : c.emit('ReduceMean', [v], { axes: [2], keepdims: 1 }))[0]!;
+  const mean = (v: string) => c.emit('ReduceMean', [v, c.ints([2])], { keepdims: 1 })[0]!;
   const m = mean(xr!);
   const [dev] = c.emit('Sub', [xr!, m]);
   const v = mean(c.emit('Mul', [dev!, dev!])[0]!);

@@ -320,35 +320,51 @@ export const sliceAxis: OpDef<SliceAxisSig, SliceAxisA> = defineOp<SliceAxisSig,
   grad: linearGrad((F, { inputs, inTypes, attrs }, g) => unslice('sliceAxis', F, g, inputs[0]!, inTypes[0]!, sliceAxisPlan(inTypes[0]!, attrs as SliceAxisA, inTypes))),
 });
 
-function checkMode(op: string, mode: unknown, types: TensorType[]): 'clip' | 'wrap' {
-  if (mode !== 'clip' && mode !== 'wrap') throw new OpError(op, `mode must be 'clip' or 'wrap', got ${JSON.stringify(mode)}`, types);
+/** How out-of-range indices are treated: clipped, wrapped, or (take only) an error. */
+type IndexMode = 'clip' | 'wrap' | 'raise';
+
+function checkMode(op: string, mode: unknown, types: TensorType[], raise = false): IndexMode {
+  if (mode !== 'clip' && mode !== 'wrap' && !(raise && mode === 'raise')) {
+    throw new OpError(op, `mode must be ${raise ? "'clip', 'wrap' or 'raise'" : "'clip' or 'wrap'"}, got ${JSON.stringify(mode)}`, types);
+  }
   return mode;
 }
 
-/** Indices of any dtype as int64, clipped to [0, n) or wrapped modulo n (n: dimension `axis` of input 0). */
-function fixIndices(c: LowerCtx, idxInput: number, axis: number, mode: 'clip' | 'wrap'): string {
+/**
+ * Indices of any dtype as int64, clipped to [0, n) or wrapped modulo n (n:
+ * dimension `axis` of input 0); 'raise' leaves them to ONNX Gather, which
+ * takes [-n, n) (negatives count from the end, as numpy's) and fails the run
+ * on any other.
+ */
+function fixIndices(c: LowerCtx, idxInput: number, axis: number, mode: IndexMode): string {
   const idx = asInt64(c, c.inputs[idxInput]!, c.inTypes[idxInput]!.dtype);
+  if (mode === 'raise') return idx;
   const n = dimScalar(c, 0, axis);
   if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
   const hi = c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!;
   return c.emit('Clip', [idx, c.scalar(0, 'int64'), hi])[0]!;
 }
 
-/** An index value (truncated toward zero, as a cast to int does) clipped or wrapped into [0, n). */
-function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
+/** An index value (truncated toward zero, as a cast to int does) clipped or wrapped into [0, n), or checked to lie in [-n, n) ('raise'). */
+function fixIndex(v: number, n: number, mode: IndexMode, op = 'take'): number {
   const i = Math.trunc(v);
   if (mode === 'wrap') return ((i % n) + n) % n;
+  if (mode === 'raise') {
+    if (!(i >= -n && i < n)) throw new OpError(op, `index ${v} is out of range for an axis of size ${n} (mode 'raise' takes [${-n}, ${n - 1}])`, []);
+    return i < 0 ? i + n : i;
+  }
   return Math.min(Math.max(i, 0), n - 1);
 }
 
-type TakeA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
+type TakeA = Attrs & { axis: number; mode: IndexMode };
 
-type TakeSig = Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx>;
+type TakeSig = Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: IndexMode }) => Tx>;
 
 /**
  * Picks slices of `a` along `axis` at `indices` (any dtype; floats truncate);
- * out-of-range indices are clipped (`mode: 'clip'`) or wrapped (`'wrap'`).
- * Example: `F.take(embeddings, tokenIds)`.
+ * out-of-range indices are clipped (`mode: 'clip'`), wrapped (`'wrap'`), or
+ * an error (`'raise'`: numpy's `take`, negatives in [-n, 0) count from the
+ * end; a compiled graph fails its run). Example: `F.take(embeddings, tokenIds)`.
  */
 export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
   name: 'take',
@@ -358,7 +374,7 @@ export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
   infer: (types, a) => {
     const [x, ind] = types;
     const ax = normAxis('take', a.axis, x!.shape.length, types);
-    checkMode('take', a.mode, types);
+    checkMode('take', a.mode, types, true);
     if (ind!.dtype === 'bool') throw new OpError('take', 'indices must be numbers, not bool', types);
     return [{ dtype: x!.dtype, shape: [...x!.shape.slice(0, ax), ...ind!.shape, ...x!.shape.slice(ax + 1)] }];
   },
@@ -384,7 +400,8 @@ export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
     })];
   },
   // Scatter-add of g's slices into zeros at the (fixed) indices: (number of indices) x (slice size) elements.
-  grad: linearGrad((F, { inputs: [x, ind], attrs }, g) => F.indexAdd(F.zerosLike(x!), ind!, g, { axis: attrs.axis as number, mode: attrs.mode as 'clip' | 'wrap' })),
+  // 'raise': the forward run checked the indices, and 'wrap' maps [-n, n) onto the same rows.
+  grad: linearGrad((F, { inputs: [x, ind], attrs }, g) => F.indexAdd(F.zerosLike(x!), ind!, g, { axis: attrs.axis as number, mode: attrs.mode === 'raise' ? 'wrap' : (attrs.mode as 'clip' | 'wrap') })),
 });
 
 type PickA = Attrs & { axis: number; keepdims: boolean; mode: 'clip' | 'wrap' };

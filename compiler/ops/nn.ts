@@ -40,10 +40,9 @@ export function onAxis(rank: number, axis: number): number[] {
   return Array.from({ length: rank }, (_v, k) => (k === axis ? -1 : 1));
 }
 
-/** ReduceMean over `axes` keeping dimensions (axes as an input from opset 18). */
+/** ReduceMean over `axes` keeping dimensions (written in opset 18's form; emit rewrites it for older opsets). */
 function reduceMean(c: LowerCtx, x: string, axes: number[]): string {
-  if (c.opset >= 18) return c.emit('ReduceMean', [x, c.ints(axes)], { keepdims: 1 })[0]!;
-  return c.emit('ReduceMean', [x], { axes, keepdims: 1 })[0]!;
+  return c.emit('ReduceMean', [x, c.ints(axes)], { keepdims: 1 })[0]!;
 }
 
 /** `(x - mean) / sqrt(var + eps)` as ONNX nodes. Example: `standardize(c, x, mean, variance, 1e-5, 'float32')`. */
@@ -285,6 +284,7 @@ type LeakySig = (data: Tx, gammaOrOptions?: Tx | LeakyReLUOptions, options?: Lea
  */
 export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAttrs>({
   name: 'LeakyReLU',
+  opsetNote: "actType 'gelu': ONNX Gelu from 20; below, the erf formula",
   inputs: ['data', 'gamma?'],
   attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 },
   infer: (types, a) => {
@@ -464,6 +464,26 @@ export const Dropout: OpDef<DropoutSig, DropoutAttrs> = defineOp<DropoutSig, Dro
 
 // ---------------------------------------------------------------- fft
 
+/** Below opset 17 (no DFT): the real and imaginary parts as products with constant cos and -sin matrices along the (concrete) axis. */
+function fftByMatMul(c: LowerCtx, axis: number): void {
+  const t = c.inTypes[0]!;
+  const r = t.shape.length;
+  const n = t.shape[axis]!;
+  if (typeof n !== 'number') throw new OpError('fft', `below opset 17 (no ONNX DFT) the transformed axis needs a known length, got ${String(n)} (compiling for opset ${c.opset})`, c.inTypes);
+  const mat = (f: (x: number) => number): string => {
+    const data = t.dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
+    for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) data[j * n + k] = f((2 * Math.PI * ((j * k) % n)) / n);
+    return c.constant({ dtype: t.dtype, shape: [n, n], data });
+  };
+  const perm = [...Array.from({ length: r }, (_v, k) => k).filter((k) => k !== axis), axis];
+  const x = axis === r - 1 ? c.inputs[0]! : c.emit('Transpose', [c.inputs[0]!], { perm })[0]!;
+  const part = (f: (x: number) => number) => c.emit('Unsqueeze', [c.emit('MatMul', [x, mat(f)])[0]!, c.ints([-1])])[0]!;
+  const parts = [part(Math.cos), part((v) => -Math.sin(v))];
+  if (axis === r - 1) return void c.emit('Concat', parts, { axis: -1 }, c.outputs);
+  const [y] = c.emit('Concat', parts, { axis: -1 });
+  c.emit('Transpose', [y!], { perm: [...perm.map((_p, k) => perm.indexOf(k)), r] }, c.outputs);
+}
+
 type FftSig = (data: Tx, options?: { axis?: number }) => Tx;
 
 /**
@@ -473,6 +493,7 @@ type FftSig = (data: Tx, options?: { axis?: number }) => Tx;
  */
 export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Attrs & { axis: number }>({
   name: 'fft',
+  opsetNote: 'ONNX DFT from 17 (axis as an input from 20); below, MatMul with cos/sin matrices (the axis length must be known)',
   inputs: ['data'],
   attrs: { axis: -1 },
   infer: (types, a) => {
@@ -482,7 +503,7 @@ export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Att
   },
   lower: (c, a) => {
     const axis = normAxis('fft', a.axis, c.inTypes[0]!.shape.length);
-    if (c.opset < 17) throw new OpError('fft', `needs ONNX opset 17 or later (DFT), compiling for opset ${c.opset}`, c.inTypes);
+    if (c.opset < 17) return fftByMatMul(c, axis);
     const [u] = c.emit('Unsqueeze', [c.inputs[0]!, c.ints([-1])]);
     if (c.opset >= 20) c.emit('DFT', [u!, '', c.scalar(axis, 'int64')], { onesided: 0, inverse: 0 }, c.outputs);
     else c.emit('DFT', [u!], { axis, onesided: 0, inverse: 0 }, c.outputs);

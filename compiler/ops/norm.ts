@@ -175,6 +175,7 @@ type LayerNormSig = (data: Tx, gamma: Tx, beta: Tx, options?: { axis?: number; e
  */
 export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNormSig, LayerNormAttrs>({
   name: 'LayerNorm',
+  opsetNote: 'ONNX LayerNormalization from 17 (last axis); below, mean/variance nodes',
   inputs: ['data', 'gamma', 'beta'],
   attrs: { axis: -1, eps: 1e-5 },
   infer: (types, a) => {

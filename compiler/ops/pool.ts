@@ -96,6 +96,7 @@ type PoolSig = (data: Tx, options?: PoolOptions) => Tx;
  */
 export const Pooling: OpDef<PoolSig, PoolAttrs> = defineOp<PoolSig, PoolAttrs>({
   name: 'Pooling',
+  opsetNote: "sum with 'full' convention: LpPool from 18; below, Pad + AveragePool",
   inputs: ['data'],
   attrs: POOL_ATTRS,
   infer: (types, a) => [{ dtype: commonDType('Pooling', types, FLOATS), shape: poolGeom(types, a).out }],
@@ -122,6 +123,16 @@ export const Pooling: OpDef<PoolSig, PoolAttrs> = defineOp<PoolSig, PoolAttrs>({
       // Every 'valid' window lies inside the padded input: sum = mean * kernel size.
       return inFloat32(c, [x], ([y], outs) => {
         const [m] = c.emit('AveragePool', [y!], { ...attrs, count_include_pad: 1 });
+        return c.emit('Mul', [m!, c.scalar(k, wd)], {}, outs)[0]!;
+      });
+    }
+    if (c.opset < 18) {
+      // No LpPool ceil_mode before 18: pad zeros at the end so every 'full' window fits, then sum = mean * kernel size.
+      const sp = concreteSpatial('Pooling', c.inTypes);
+      const extra = sp.map((n, i) => Math.max(0, ((g.out[i + 2] as number) - 1) * g.stride[i]! + g.kernel[i]! - (n + 2 * g.pad[i]!)));
+      return inFloat32(c, [x], ([y], outs) => {
+        const [p] = c.emit('Pad', [y!, c.ints([0, 0, ...sp.map(() => 0), 0, 0, ...extra])]);
+        const [m] = c.emit('AveragePool', [p!], { ...attrs, ceil_mode: 0, count_include_pad: 1 });
         return c.emit('Mul', [m!, c.scalar(k, wd)], {}, outs)[0]!;
       });
     }
@@ -221,6 +232,27 @@ function maxIndices(c: LowerCtx, a: PoolAttrs, g: PoolGeom, x: string): { idx: s
   return { idx: c.emit('MaxPool', [x], attrs, 2)[1]!, axis: 0, flat: (t: string) => c.emit('Reshape', [t, c.ints([-1])])[0]! };
 }
 
+/**
+ * Below opset 16 (no scatter reduction): windows whose output positions are
+ * congruent modulo ceil(kernel / stride) in every axis never overlap, so
+ * their maxima are distinct; each such phase is scattered without reduction
+ * and the phases are added.
+ */
+function scatterByPhase(c: LowerCtx, geo: PoolGeom, zeros: string, idx: string, g: string, flat: (t: string) => string): string {
+  const m = geo.kernel.map((k, i) => Math.ceil(k / geo.stride[i]!));
+  const phases: number[][] = m.reduce<number[][]>((acc, mi) => acc.flatMap((p) => Array.from({ length: mi }, (_v, j) => [...p, j])), [[]]);
+  const axes = c.ints(m.map((_v, i) => i + 2));
+  const steps = c.ints(m);
+  const ends = c.ints(m.map(() => Number.MAX_SAFE_INTEGER));
+  let sum: string | undefined;
+  for (const p of phases) {
+    const pick = (t: string) => (m.every((v) => v === 1) ? t : c.emit('Slice', [t, c.ints(p), ends, axes, steps])[0]!);
+    const [part] = c.emit('ScatterElements', [zeros, flat(pick(idx)), flat(pick(g))], { axis: 0 });
+    sum = sum === undefined ? part! : c.emit('Add', [sum, part!])[0]!;
+  }
+  return sum!;
+}
+
 /** The average divisors of every output position as a constant [out spatial...] tensor (1 / divisor). */
 function inverseDivisors(xs: number[], a: PoolAttrs, dtype: DType): HostTensor {
   const wins = poolWindows([1, 1, ...xs], a);
@@ -241,6 +273,7 @@ type PoolGradSig = (data: Tx, grad: Tx, options?: PoolOptions) => Tx;
  */
 export const poolingGrad: OpDef<PoolGradSig, PoolAttrs> = defineOp<PoolGradSig, PoolAttrs>({
   name: 'poolingGrad',
+  opsetNote: "max: ScatterElements reduction='add' from 16; below, one scatter per window phase, added",
   inputs: ['data', 'grad'],
   attrs: POOL_ATTRS,
   lowerNeedsShape: true,
@@ -256,7 +289,7 @@ export const poolingGrad: OpDef<PoolGradSig, PoolAttrs> = defineOp<PoolGradSig, 
       const { idx, axis, flat } = maxIndices(c, a, geo, x);
       const zero: HostTensor = { dtype: d, shape: [1], data: d === 'float64' ? new Float64Array(1) : new Float32Array(1) };
       const [zeros] = c.emit('ConstantOfShape', [c.emit('Shape', [flat(x)])[0]!], { value: { tensor: zero } });
-      const [sc] = c.emit('ScatterElements', [zeros!, flat(idx), flat(g)], { axis, reduction: 'add' });
+      const [sc] = c.opset >= 16 || a.globalPool ? c.emit('ScatterElements', [zeros!, flat(idx), flat(g)], { axis, reduction: c.opset >= 16 ? 'add' : undefined }) : [scatterByPhase(c, geo, zeros!, idx, g, flat)];
       return void c.emit('Reshape', [sc!, xshape!], {}, c.outputs);
     }
     if (a.globalPool) {

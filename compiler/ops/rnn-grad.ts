@@ -1,7 +1,8 @@
 /**
  * The gradient rule of ONNX's recurrent operators (`OnnxRNN`, `OnnxLSTM`,
- * `OnnxGRU`): backpropagation through time written with `F`, unrolled over
- * the sequence. The forward is recomputed step by step (the activations the
+ * `OnnxGRU`): one `OnnxRecurrentGrad` node (rnn-grad-scan.ts, a reverse-time
+ * Scan), and the same backpropagation through time written with `F`,
+ * unrolled over the sequence (the float64 reference). The forward is recomputed step by step (the activations the
  * fused node does not return), then walked backwards; weight gradients are
  * one matmul over all steps. Steps past a sequence's length carry the state
  * unchanged and give Y = 0, as in the forward (ONNX's semantics).
@@ -42,14 +43,41 @@ interface Saved {
   rh?: Tensor;
 }
 
+/** Options of `OnnxRecurrentGrad` for a forward node's attributes. */
+function gradAttrs(kind: Kind, a: Attrs, lengths: boolean): object {
+  return { kind, direction: a['direction'], activation: a['activation'] ?? 'tanh', linearBeforeReset: Boolean(a['linearBeforeReset']), lengths };
+}
+
 /**
- * Gradients of `[x, W, R, B, h0, (c0), lens]` given those of `[Y, Y_h, (Y_c)]`.
+ * The gradient rule of the recurrent operators: gradients of
+ * `[x, W, R, B, h0, (c0), lens]` given those of `[Y, Y_h, (Y_c)]`, as one
+ * `OnnxRecurrentGrad` node (a reverse-time Scan; its size does not depend on
+ * T, which may be symbolic). Absent output gradients are zeros.
  *
  * ```ts
  * grad: (F, ctx, gs) => recurrentGrad(F, 'LSTM', ctx, gs)
  * ```
  */
 export function recurrentGrad(F: FOps, kind: Kind, ctx: GradCtx, gs: (Tensor | null)[]): (Tensor | null)[] {
+  const { inputs, outputs, attrs } = ctx;
+  const nStates = kind === 'LSTM' ? 2 : 1;
+  const lens = inputs.length > 4 + nStates ? inputs[4 + nStates]! : undefined;
+  const outGrads = outputs.map((o, i) => gs[i] ?? F.zerosLike(o));
+  const ins = [...inputs.slice(0, 4 + nStates), outputs[0]!, ...outGrads, ...(lens ? [lens] : [])];
+  const grads = F.OnnxRecurrentGrad(...ins, gradAttrs(kind, attrs, lens !== undefined));
+  return lens ? [...grads, null] : grads;
+}
+
+/**
+ * The same gradient unrolled over time with `F` (graph size grows with T;
+ * T must be concrete): the reference the Scan form is tested against, and
+ * what runs where `F` cannot run the Scan (it needs onnxruntime).
+ *
+ * ```ts
+ * const grads = recurrentGradUnrolled(nd, 'LSTM', ctx, gs);
+ * ```
+ */
+export function recurrentGradUnrolled(F: FOps, kind: Kind, ctx: GradCtx, gs: (Tensor | null)[]): (Tensor | null)[] {
   const { inputs, inTypes, attrs } = ctx;
   const op = `Onnx${kind}`;
   const T = inTypes[0]!.shape[0];

@@ -7,7 +7,10 @@
  * (number of indices) x (axis size). Repeated indices accumulate.
  * Indices of any numeric dtype are truncated, then clipped or wrapped into
  * the axis like the forward operators do (`mode`).
- * Invariant: the output has the data's type; opset 16 or later (reduction).
+ * Invariant: the output has the data's type. From opset 16 they lower to
+ * ONNX's `reduction='add'`; below it `scatterAdd` (one index per position)
+ * is a mask of `Equal(index, arange)` and `indexAdd` a one-hot matrix
+ * product (indices x axis size elements, the price of opset 13-15).
  */
 import { onnxDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape, stridesOf } from '../../runtime/tensor.js';
@@ -33,17 +36,22 @@ function check(op: string, types: TensorType[], a: ScatterA): number {
   return normAxis(op, a.axis, x.shape.length, types);
 }
 
-/** ScatterND/ScatterElements take `reduction='add'` from opset 16. */
-function needOpset16(op: string, c: LowerCtx): void {
-  if (c.opset < 16) throw new OpError(op, `needs ONNX opset 16 or later (reduction='add'), the graph is emitted at opset ${c.opset}`, c.inTypes);
+/** The length of dimension `axis` of input 0 as an int64 scalar. */
+function dimOf(c: LowerCtx, axis: number): string {
+  const d = c.inTypes[0]!.shape[axis]!;
+  return typeof d === 'number' ? c.scalar(d, 'int64') : c.emit('Squeeze', [c.emit('Shape', [c.inputs[0]!], { start: axis, end: axis + 1 })[0]!, c.ints([0])])[0]!;
+}
+
+/** `0 .. n-1` (int64) for an int64 scalar `n`. */
+function arange(c: LowerCtx, n: string): string {
+  return c.emit('Range', [c.scalar(0, 'int64'), n, c.scalar(1, 'int64')])[0]!;
 }
 
 /** Indices as int64, truncated, then clipped to [0, n) or wrapped modulo n (n: dimension `axis` of the data). */
 function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): string {
   const t = c.inTypes[1]!;
   const idx = t.dtype === 'int64' ? c.inputs[1]! : c.emit('Cast', [c.inputs[1]!], { to: onnxDType('int64') })[0]!;
-  const d = c.inTypes[0]!.shape[axis]!;
-  const n = typeof d === 'number' ? c.scalar(d, 'int64') : c.emit('Squeeze', [c.emit('Shape', [c.inputs[0]!], { start: axis, end: axis + 1 })[0]!, c.ints([0])])[0]!;
+  const n = dimOf(c, axis);
   if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
   return c.emit('Clip', [idx, c.scalar(0, 'int64'), c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!])[0]!;
 }
@@ -63,6 +71,7 @@ const range = (a: number, b: number): number[] => Array.from({ length: Math.max(
  */
 export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, ScatterA>({
   name: 'indexAdd',
+  opsetNote: "ScatterND reduction='add' from 16; below, a one-hot MatMul (indices × axis size elements)",
   inputs: ['data', 'indices', 'updates'],
   attrs: { axis: 0, mode: 'clip' },
   infer: (types, a) => {
@@ -75,19 +84,26 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
     return [{ dtype: x.dtype, shape: [...x.shape] }];
   },
   lower: (c, a) => {
-    needOpset16('indexAdd', c);
     const ax = normAxis('indexAdd', a.axis, c.inTypes[0]!.shape.length);
     const r = c.inTypes[0]!.shape.length;
     const ir = c.inTypes[1]!.shape.length;
-    const [idx] = c.emit('Unsqueeze', [fixIndices(c, ax, a.mode), c.ints([-1])]);
-    if (ax === 0) return void c.emit('ScatterND', [c.inputs[0]!, idx!, c.inputs[2]!], { reduction: 'add' }, c.outputs);
+    const fixed = fixIndices(c, ax, a.mode);
+    // Below opset 16: data + onehot(indices)ᵀ · updates, on [axis size, rest] and [#indices, rest].
+    const scatter = (data: string, upd: string, outs?: string[]): string => {
+      if (c.opset >= 16) return c.emit('ScatterND', [data, c.emit('Unsqueeze', [fixed, c.ints([-1])])[0]!, upd], { reduction: 'add' }, outs ?? 1)[0]!;
+      const flatIdx = c.emit('Reshape', [fixed, c.ints([-1, 1])])[0]!;
+      const hot = c.emit('Cast', [c.emit('Equal', [flatIdx, arange(c, dimOf(c, ax))])[0]!], { to: onnxDType(c.inTypes[0]!.dtype) })[0]!;
+      const rows = c.emit('Reshape', [upd, c.emit('Concat', [c.emit('Shape', [flatIdx], { start: 0, end: 1 })[0]!, c.ints([-1])], { axis: 0 })[0]!])[0]!;
+      const sum = c.emit('MatMul', [c.emit('Transpose', [hot], { perm: [1, 0] })[0]!, rows])[0]!;
+      return c.emit('Add', [data, c.emit('Reshape', [sum, c.emit('Shape', [data])[0]!])[0]!], {}, outs ?? 1)[0]!;
+    };
+    if (ax === 0) return void scatter(c.inputs[0]!, c.inputs[2]!, c.outputs);
     // Bring the axis to the front of the data (and the indices' axes to the front of the updates), scatter, and back.
     const perm = [ax, ...range(0, ax), ...range(ax + 1, r)];
     const inv = perm.map((_p, k) => perm.indexOf(k));
     const [data] = c.emit('Transpose', [c.inputs[0]!], { perm });
     const [upd] = c.emit('Transpose', [c.inputs[2]!], { perm: [...range(ax, ax + ir), ...range(0, ax), ...range(ax + ir, r - 1 + ir)] });
-    const [y] = c.emit('ScatterND', [data!, idx!, upd!], { reduction: 'add' });
-    c.emit('Transpose', [y!], { perm: inv }, c.outputs);
+    c.emit('Transpose', [scatter(data!, upd!)], { perm: inv }, c.outputs);
   },
   kernel: ([x, ind, upd], a, [out]) => {
     const ax = normAxis('indexAdd', a.axis, x!.shape.length);
@@ -121,6 +137,7 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
  */
 export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, ScatterA>({
   name: 'scatterAdd',
+  opsetNote: "ScatterElements reduction='add' from 16; below, Equal/Where against a Range",
   inputs: ['data', 'index', 'updates'],
   attrs: { axis: -1, mode: 'clip' },
   infer: (types, a) => {
@@ -134,9 +151,16 @@ export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scat
     return [{ dtype: x.dtype, shape: [...x.shape] }];
   },
   lower: (c, a) => {
-    needOpset16('scatterAdd', c);
-    const ax = normAxis('scatterAdd', a.axis, c.inTypes[0]!.shape.length);
-    c.emit('ScatterElements', [c.inputs[0]!, fixIndices(c, ax, a.mode), c.inputs[2]!], { axis: ax, reduction: 'add' }, c.outputs);
+    const r = c.inTypes[0]!.shape.length;
+    const ax = normAxis('scatterAdd', a.axis, r);
+    const idx = fixIndices(c, ax, a.mode);
+    if (c.opset >= 16) return void c.emit('ScatterElements', [c.inputs[0]!, idx, c.inputs[2]!], { axis: ax, reduction: 'add' }, c.outputs);
+    // Below opset 16: one index per position along the axis, so data + where(index == arange along the axis, updates, 0).
+    const [along] = c.emit('Reshape', [arange(c, dimOf(c, ax)), c.ints(range(0, r).map((k) => (k === ax ? -1 : 1)))]);
+    const [hit] = c.emit('Equal', [idx, along!]);
+    const [zero] = c.emit('Cast', [c.scalar(0, 'int64')], { to: onnxDType(c.inTypes[0]!.dtype) });
+    const [add] = c.emit('Where', [hit!, c.inputs[2]!, zero!]);
+    c.emit('Add', [c.inputs[0]!, add!], {}, c.outputs);
   },
   kernel: ([x, ind, upd], a, [out]) => {
     const ax = normAxis('scatterAdd', a.axis, x!.shape.length);

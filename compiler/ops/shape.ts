@@ -213,6 +213,7 @@ export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, Reshape
  */
 export const reshapeLike: OpDef<(lhs: Tx, rhs: Tx) => Tx> = defineOp<(lhs: Tx, rhs: Tx) => Tx>({
   name: 'reshapeLike',
+  opsetNote: 'Reshape allowzero from 14; below, without it (only an empty rhs differs)',
   inputs: ['lhs', 'rhs'],
   infer: (types) => {
     const [l, r] = types as [TensorType, TensorType];
@@ -223,7 +224,8 @@ export const reshapeLike: OpDef<(lhs: Tx, rhs: Tx) => Tx> = defineOp<(lhs: Tx, r
   lower: (c) => {
     const s = c.inTypes[1]!.shape;
     const target = isConcrete(s) ? c.ints(s) : c.emit('Shape', [c.inputs[1]!])[0]!;
-    c.emit('Reshape', [c.inputs[0]!, target], { allowzero: 1 }, c.outputs);
+    // allowzero (opset 14) keeps a 0 in rhs's shape literal; before 14 only an empty rhs's shape can differ.
+    c.emit('Reshape', [c.inputs[0]!, target], { allowzero: c.opset >= 14 ? 1 : undefined }, c.outputs);
   },
   kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],
   grad: linearGrad((F, { inputs: [lhs], inTypes }, g) => reshapeBack(F, g, lhs!, inTypes[0]!)),

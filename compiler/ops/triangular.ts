@@ -2,6 +2,7 @@
  * `tril` and `triu` (numpy semantics on the last two axes, batched over the
  * others; ONNX `Trilu`): `tril` keeps the elements on and below diagonal `k`
  * (`j - i <= k`), `triu` those on and above it (`j - i >= k`); the rest are 0.
+ * Below opset 14 (no Trilu) the mask is built from two `Range`s.
  * Invariant: the output has the input's shape and dtype; the gradient is the
  * same mask applied to the output gradient.
  */
@@ -31,8 +32,36 @@ function triInfer(op: string) {
   };
 }
 
+/** The length of dimension `axis` (negative: from the end) of input 0 as an int64 scalar. */
+function dimOf(c: LowerCtx, axis: number): string {
+  const shape = c.inTypes[0]!.shape;
+  const d = shape[shape.length + axis]!;
+  if (typeof d === 'number') return c.scalar(d, 'int64');
+  const [s] = c.emit('Shape', [c.inputs[0]!], { start: axis, end: axis === -1 ? undefined : axis + 1 });
+  return c.emit('Squeeze', [s!, c.ints([0])])[0]!;
+}
+
+/** Below opset 14 (no Trilu): where(col - row compared with k, x, 0), the mask built from two ranges. */
+function triMask(c: LowerCtx, a: TriA, upper: boolean): void {
+  const step = c.scalar(1, 'int64');
+  const zero64 = c.scalar(0, 'int64');
+  const [rows] = c.emit('Range', [zero64, dimOf(c, -2), step]);
+  const [cols] = c.emit('Range', [zero64, dimOf(c, -1), step]);
+  const [diff] = c.emit('Sub', [cols!, c.emit('Unsqueeze', [rows!, c.ints([1])])[0]!]);
+  // tril keeps col - row <= k (not greater), triu keeps col - row >= k (not less).
+  const [drop] = c.emit(upper ? 'Less' : 'Greater', [diff!, c.scalar(a.k, 'int64')]);
+  const d = c.inTypes[0]!.dtype;
+  // onnxruntime's Where has no bool or int8 kernels: those go through int64 (or float32 for float16).
+  const via: DType = TRILU_NATIVE.has(d) || d === 'int32' || d === 'uint8' ? d : isFloat(d) ? 'float32' : 'int64';
+  const [zero] = c.emit('Cast', [zero64], { to: onnxDType(via) });
+  if (via === d) return void c.emit('Where', [drop!, zero!, c.inputs[0]!], {}, c.outputs);
+  const [y] = c.emit('Where', [drop!, zero!, c.emit('Cast', [c.inputs[0]!], { to: onnxDType(via) })[0]!]);
+  c.emit('Cast', [y!], { to: onnxDType(d) }, c.outputs);
+}
+
 function triLower(upper: boolean) {
   return (c: LowerCtx, a: TriA): void => {
+    if (c.opset < 14) return triMask(c, a, upper);
     const d = c.inTypes[0]!.dtype;
     const k = c.ints([a.k]);
     if (TRILU_NATIVE.has(d)) return void c.emit('Trilu', [c.inputs[0]!, k], { upper: upper ? 1 : 0 }, c.outputs);
@@ -62,6 +91,7 @@ function triKernel(upper: boolean) {
 function tri(name: 'tril' | 'triu', upper: boolean): OpDef<TriSig, TriA> {
   return defineOp<TriSig, TriA>({
     name,
+    opsetNote: 'ONNX Trilu from 14; below, a mask from two Ranges',
     inputs: ['data'],
     attrs: { k: 0 },
     positional: ['k'],

@@ -121,6 +121,22 @@ describe('cli/compile', function () {
     assert.match(oneLineError(bad), /bad -O '7'/);
   });
 
+  it('--opset 13 writes opset-13 artifacts; an opset outside 13..21 is a one-line error', () => {
+    const out = join(dir, 'o13.onnx');
+    const r = gluonc(['compile', 'models/lstm.ts', '-o', out, '--opset', '13', '--train']);
+    assert.equal(r.status, 0, r.stderr);
+    for (const f of [out, out.replace(/\.onnx$/, '.train.onnx')]) {
+      const m = onnx.ModelProto.decode(readFileSync(f));
+      assert.equal(Number(m.opsetImport![0]!.version), 13, f);
+      assert.ok(!m.graph!.node!.some((n) => n.opType === 'Split' && n.attribute!.some((a) => a.name === 'num_outputs')), `${f}: Split with num_outputs (opset 18) at opset 13`);
+    }
+    const low = gluonc(['compile', 'models/mlp.ts', '-o', join(dir, 'o12.onnx'), '--opset', '12']);
+    assert.notEqual(low.status, 0);
+    assert.match(oneLineError(low), /opset 12 is too low: FullyConnected \(in HybridSequential\/Dense\) needs opset 13/);
+    const high = gluonc(['compile', 'models/mlp.ts', '-o', join(dir, 'o22.onnx'), '--opset', '22']);
+    assert.match(oneLineError(high), /opset 22 is not supported: gluonc exports ONNX opsets 13 to 21/);
+  });
+
   it('--input overrides the model file\'s input types', async () => {
     const out = join(dir, 'fixed.onnx');
     const r = gluonc(['compile', 'models/mlp.ts', '-o', out, '--input', 'x:float32[3,784]']);

@@ -7,3 +7,6 @@ export { Activation, Dropout, Flatten, Embedding, Lambda, HybridLambda, type Act
 export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, type PReLUOptions } from './activations.js';
 export { BatchNorm, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './norm.js';
 export { GroupNorm, InstanceNorm, type GroupNormOptions, type InstanceNormOptions } from './group-norm.js';
+export { MultiHeadAttention, type MultiHeadAttentionOptions } from './attention.js';
+export { TransformerEncoderLayer, TransformerDecoderLayer, type TransformerLayerOptions, type TransformerEncoderLayerOptions, type TransformerDecoderLayerOptions } from './transformer.js';
+export { PositionalEncoding, LearnedPositionalEmbedding, type PositionalEncodingOptions, type LearnedPositionalEmbeddingOptions } from './positional.js';

@@ -2,9 +2,11 @@
  * Importers of ONNX's one-hot style operators: GatherElements (as a one-hot
  * selection, so it differentiates in the data), OneHot, and the block
  * rearrangements DepthToSpace and SpaceToDepth (reshape, transpose, reshape),
- * and ReverseSequence (gluonc's SequenceReverse).
+ * ReverseSequence (gluonc's SequenceReverse) and GatherND (`take` of
+ * row-major positions).
  * Negative indices count from the end, as in ONNX.
  */
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
 import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 
@@ -86,9 +88,40 @@ const reverseSequence: Builder = (c) => {
   return [c.op('SequenceReverse', [c.input(0), c.input(1)], { useSequenceLength: true, axis: t })];
 };
 
+/**
+ * GatherND: the last axis of the indices (length k) addresses axes
+ * `batch_dims .. batch_dims + k` of the data; each index row becomes one
+ * row-major position in those axes (negative entries wrapped), offset by its
+ * batch, and `take` picks it from the data reshaped to [positions, ...rest].
+ */
+const gatherND: Builder = (c) => {
+  const [data, indices] = [c.input(0), c.input(1)];
+  const ds = concrete(c, data, 'the data shape');
+  const is = concrete(c, indices, 'the indices shape');
+  const b = c.attr.int('batch_dims', 0);
+  const k = is[is.length - 1]!;
+  if (is.length < 1 || b < 0 || b >= is.length || k < 1 || b + k > ds.length || is.slice(0, b).some((d, i) => d !== ds[i])) {
+    throw c.refuse(`indices of shape [${is.join(', ')}] with batch_dims ${b} for data of shape [${ds.join(', ')}]`);
+  }
+  const lead = ds.slice(b, b + k);
+  const strides = lead.map((_d, i) => lead.slice(i + 1).reduce((p, q) => p * q, 1));
+  const size = lead.reduce((p, q) => p * q, 1);
+  let idx = c.op('where', [c.op('lesser', [castTo(c, indices, 'int64'), c.scalar(0, 'int64')]), c.op('add', [castTo(c, indices, 'int64'), c.constant(tensorFromNumbers('int64', [k], lead))]), castTo(c, indices, 'int64')]);
+  idx = c.op('sum', [c.op('mul', [idx, c.constant(tensorFromNumbers('int64', [k], strides))])], { axis: -1 });
+  const batches = ds.slice(0, b).reduce((p, q) => p * q, 1);
+  if (b > 0) {
+    // Batch j's positions start at j * size: a constant of shape [batch dims..., 1, ...] added to the positions.
+    const offShape = [...is.slice(0, b), ...is.slice(b, -1).map(() => 1)];
+    idx = c.op('add', [idx, c.constant(tensorFromNumbers('int64', offShape, Array.from({ length: batches }, (_v, j) => j * size)))]);
+  }
+  const flat = c.op('reshape', [data], { shape: [batches * size, ...ds.slice(b + k)] });
+  return [c.op('take', [flat, idx], { axis: 0 })];
+};
+
 /** The gather and rearrangement importers by ONNX operator. */
 export const GATHER_IMPORTS: Record<string, Builder> = {
   GatherElements: gatherElements,
+  GatherND: gatherND,
   OneHot: oneHot,
   DepthToSpace: depthToSpace,
   SpaceToDepth: spaceToDepth,

@@ -2,7 +2,8 @@
  * Importers of ONNX's neural-network operators: Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAverage/MaxPool, BatchNormalization,
  * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
- * Softmax/LogSoftmax/Hardmax, and Resize (resize.ts).
+ * Softmax/LogSoftmax/Hardmax, and Resize (resize.ts). Dilated MaxPool is the
+ * maximum of strided slices.
  * BatchNormalization keeps the inference semantics it was exported with:
  * the running statistics normalize (`useGlobalStats`), as in PyTorch's
  * `eval()` mode, so an imported network fine-tunes with frozen statistics.
@@ -11,7 +12,7 @@
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
-import { normAxis, type Builder, type ImportCtx } from './context.js';
+import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 import { resize } from './resize.js';
 
 /** The largest float32, the padding value of max pooling. */
@@ -113,31 +114,72 @@ const convTranspose: Builder = (c) => {
   return [c.op('slice', [y], { begin: [...none, ...crop.map(() => null)], end: [...none, ...crop], step: [...none, ...crop.map(() => null)] } as never)];
 };
 
+/**
+ * Max pooling with dilations (gluonc's Pooling has none): the maximum over
+ * the kernel's offsets of strided slices of the input padded with the
+ * lowest float (ceil_mode pads further at the end; a window that starts in
+ * the end padding is dropped, as ONNX and PyTorch do).
+ */
+function dilatedMaxPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>, ceil: boolean): Value {
+  const spatial = x0.type.shape.slice(2).map((d, i) => num(c, d, `spatial dimension ${i}`));
+  const nd = spatial.length;
+  const out = spatial.map((n, i) => {
+    const span = n + g.begin[i]! + g.end[i]! - ((g.kernel[i]! - 1) * g.dilate[i]! + 1);
+    let o = (ceil ? Math.ceil(span / g.stride[i]!) : Math.floor(span / g.stride[i]!)) + 1;
+    if (ceil && (o - 1) * g.stride[i]! >= n + g.begin[i]!) o--;
+    return o;
+  });
+  const extra = spatial.map((n, i) => Math.max(0, (out[i]! - 1) * g.stride[i]! + (g.kernel[i]! - 1) * g.dilate[i]! + 1 - (n + g.begin[i]! + g.end[i]!)));
+  const width = [0, 0, 0, 0, ...g.begin.flatMap((b, i) => [b, g.end[i]! + extra[i]!])];
+  const x = width.some((w) => w) ? c.op('pad', [x0], { mode: 'constant', padWidth: width, constantValue: LOWEST }) : x0;
+  let best: Value | null = null;
+  const offsets = g.kernel.reduce<number[][]>((acc, k) => acc.flatMap((o) => Array.from({ length: k }, (_v, j) => [...o, j])), [[]]);
+  for (const o of offsets) {
+    const begin = [null, null, ...o.map((j, i) => j * g.dilate[i]!)];
+    const end = [null, null, ...o.map((j, i) => j * g.dilate[i]! + (out[i]! - 1) * g.stride[i]! + 1)];
+    const step = [null, null, ...g.stride.slice(0, nd)];
+    const v = c.op('slice', [x], { begin, end, step } as never);
+    best = best ? c.op('maximum', [best, v]) : v;
+  }
+  return best!;
+}
+
 function pool(poolType: 'max' | 'avg'): Builder {
   return (c) => {
     if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its Indices output is not supported');
     const x0 = c.input(0);
-    const g = geometry(c, x0, null);
-    if (g.dilate.some((d) => d !== 1)) throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
-    const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
-    const asym = !g.begin.every((p, i) => p === g.end[i]);
-    const ceil = c.attr.int('ceil_mode', 0) === 1;
-    if (asym && poolType === 'avg' && !includePad) {
-      // The average of the real elements: the window sums of the zero-padded data over those of padded ones.
-      if (ceil) throw c.refuse('asymmetric pads with count_include_pad=0 and ceil_mode=1');
-      const plain = { kernel: g.kernel, poolType, stride: g.stride, pad: g.kernel.map(() => 0), poolingConvention: 'valid', countIncludePad: true };
-      const padded = (v: Value) => symmetric(c, v, g.begin, g.end, 0).x;
-      const sums = c.op('Pooling', [padded(x0)], plain);
-      const counts = c.op('Pooling', [padded(c.op('onesLike', [x0]))], plain);
-      return [c.op('div', [sums, counts])];
-    }
-    const { x, pad } = symmetric(c, x0, g.begin, g.end, poolType === 'max' ? LOWEST : 0);
-    const attrs = {
-      kernel: g.kernel, poolType, stride: g.stride, pad,
-      poolingConvention: ceil ? 'full' : 'valid', countIncludePad: includePad || poolType === 'max',
-    };
-    return [c.op('Pooling', [x], attrs)];
+    const d0 = x0.type.dtype;
+    // 8-bit integers are exact in float32 and a maximum picks one of them: pool there, cast back.
+    if (poolType === 'max' && (d0 === 'uint8' || d0 === 'int8')) return [castTo(c, pooled(c, castTo(c, x0, 'float32'), poolType), d0)];
+    return [pooled(c, x0, poolType)];
   };
+}
+
+/** MaxPool/AveragePool of x0 with the node's geometry. */
+function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg'): Value {
+  const g = geometry(c, x0, null);
+  if (g.dilate.some((d) => d !== 1)) {
+    if (poolType !== 'max') throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
+    return dilatedMaxPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1);
+  }
+  const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
+  const asym = !g.begin.every((p, i) => p === g.end[i]);
+  const ceil = c.attr.int('ceil_mode', 0) === 1;
+  if (asym && poolType === 'avg' && !includePad) {
+    // The average of the real elements: the window sums of the zero-padded data over those of padded ones.
+    if (ceil) throw c.refuse('asymmetric pads with count_include_pad=0 and ceil_mode=1');
+    const plain = { kernel: g.kernel, poolType, stride: g.stride, pad: g.kernel.map(() => 0), poolingConvention: 'valid', countIncludePad: true };
+    const padded = (v: Value) => symmetric(c, v, g.begin, g.end, 0).x;
+    const sums = c.op('Pooling', [padded(x0)], plain);
+    const counts = c.op('Pooling', [padded(c.op('onesLike', [x0]))], plain);
+    return c.op('div', [sums, counts]);
+  }
+  const { x, pad } = symmetric(c, x0, g.begin, g.end, poolType === 'max' ? LOWEST : 0);
+  const attrs = {
+    kernel: g.kernel, poolType, stride: g.stride, pad,
+    poolingConvention: ceil ? 'full' : 'valid', countIncludePad: includePad || poolType === 'max',
+  };
+  return c.op('Pooling', [x], attrs);
 }
 
 const globalPool = (poolType: 'max' | 'avg'): Builder => (c) => [c.op('Pooling', [c.input(0)], { globalPool: true, poolType, kernel: [1] })];

@@ -4,7 +4,8 @@
  * before opset 18 (ReduceSum: 13) and an input from then on; keepdims
  * defaults to 1; `noop_with_empty_axes` makes an empty axes list the identity.
  * gluonc's argmax returns float32 (as MXNet's), so it is cast to ONNX's int64.
- * TopK maps onto gluonc's topk (values and int64 indices).
+ * TopK maps onto gluonc's topk (values and int64 indices); MeanVarianceNormalization
+ * and small Det are written out with reductions and products.
  */
 import type { Value } from '../../ir/value.js';
 import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
@@ -68,6 +69,41 @@ const topk: Builder = (c) => {
   return c.ops('topk', [x], { axis, k, retTyp: 'both', isAscend, dtype: 'int64' });
 };
 
+/**
+ * MeanVarianceNormalization over `axes` (default [0, 2, 3]), ONNX's function
+ * body: (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9).
+ */
+const meanVarianceNormalization: Builder = (c) => {
+  const x = c.input(0);
+  const r = x.type.shape.length;
+  const axes = (c.attr.ints('axes') ?? [0, 2, 3]).map((a) => normAxis(c, a, r, 'axes entry'));
+  const mean = (v: typeof x) => c.op('mean', [v], { axis: axes, keepdims: true });
+  const m = mean(x);
+  const std = c.op('sqrt', [c.op('sub', [mean(c.op('square', [x])), c.op('square', [m])])]);
+  return [c.op('div', [c.op('sub', [x, m]), c.op('add', [std, c.scalar(1e-9, x.type.dtype)])])];
+};
+
+/**
+ * Det of 1x1, 2x2 and 3x3 matrices (batched over the leading axes), written
+ * out by cofactors; gluonc has no determinant operator, so larger ones are refused.
+ */
+const det: Builder = (c) => {
+  const x = c.input(0);
+  const s = x.type.shape;
+  const n = s[s.length - 1];
+  if (s.length < 2 || n !== s[s.length - 2] || typeof n !== 'number' || n > 3) throw c.refuse(`a matrix of shape [${s.join(', ')}]: only square 1x1, 2x2 and 3x3 matrices are expanded (gluonc has no determinant operator)`);
+  const rows = Array.from({ length: n }, (_v, i) => c.op('take', [x, c.scalar(i, 'int64')], { axis: -2 }));
+  const e = (i: number, j: number): Value => c.op('take', [rows[i]!, c.scalar(j, 'int64')], { axis: -1 });
+  const mul = (a: Value, b: Value) => c.op('mul', [a, b]);
+  const minor = (r0: number, r1: number, c0: number, c1: number) => c.op('sub', [mul(e(r0, c0), e(r1, c1)), mul(e(r0, c1), e(r1, c0))]);
+  if (n === 1) return [e(0, 0)];
+  if (n === 2) return [minor(0, 1, 0, 1)];
+  const t0 = mul(e(0, 0), minor(1, 2, 1, 2));
+  const t1 = mul(e(0, 1), minor(1, 2, 0, 2));
+  const t2 = mul(e(0, 2), minor(1, 2, 0, 1));
+  return [c.op('add', [c.op('sub', [t0, t1]), t2])];
+};
+
 /** The reduction importers by ONNX operator. */
 export const REDUCE_IMPORTS: Record<string, Builder> = {
   ReduceSum: simple('sum', 13),
@@ -83,4 +119,6 @@ export const REDUCE_IMPORTS: Record<string, Builder> = {
   ArgMax: argReduce('argmax'),
   ArgMin: argReduce('argmin'),
   TopK: topk,
+  MeanVarianceNormalization: meanVarianceNormalization,
+  Det: det,
 };

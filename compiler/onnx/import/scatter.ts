@@ -2,9 +2,12 @@
  * Importers of ONNX's cumulative, triangular and scatter operators:
  * CumSum (gluonc `cumsum`), Trilu (`tril`/`triu`), and the accumulating
  * forms of ScatterElements and ScatterND (`reduction='add'`, onto
- * `scatterAdd` and `indexAdd`). Overwriting scatters (`reduction='none'`,
- * the default, and 'mul'/'max'/'min') have no gluonc operator and are
- * refused. Negative indices count from the end, as in ONNX (mode 'wrap').
+ * `scatterAdd` and `indexAdd`). The overwriting ones (`reduction='none'`,
+ * the default, and the old Scatter) need constant indices that address no
+ * position twice (ONNX leaves repeats undefined): they become
+ * `where(hit, scatter-add of the updates into zeros, data)`, `hit` the
+ * scatter-add of ones; 'mul' likewise multiplies where hit (ScatterND:
+ * repeated positions in rounds, each multiplying once). 'max'/'min' are refused. Negative indices count from the end, as in ONNX (mode 'wrap').
  */
 import type { Value } from '../../ir/value.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
@@ -30,11 +33,33 @@ function concrete(c: ImportCtx, v: Value, what: string): number[] {
   return s as number[];
 }
 
-/** Only reduction='add' accumulates; the others overwrite (or multiply/compare) and have no gluonc operator. */
-function needAdd(c: ImportCtx): void {
-  const red = c.attr.str('reduction', 'none');
-  if (red !== 'add') throw c.refuse(`reduction='${red}' ${red === 'none' ? 'overwrites' : 'combines'} the data; gluonc's scatter operators (scatterAdd, indexAdd) only add, so only reduction='add' maps`);
+/** 'add', 'none' (overwrite) or 'mul'; 'max'/'min' compare and have no gluonc form. */
+function reduction(c: ImportCtx): 'add' | 'none' | 'mul' {
+  const red = c.opType === 'Scatter' ? 'none' : c.attr.str('reduction', 'none');
+  if (red !== 'add' && red !== 'none' && red !== 'mul') throw c.refuse(`reduction='${red}' combines the data; gluonc's scatter operators (scatterAdd, indexAdd) only add, so only reduction='add', and 'none' and 'mul' with constant indices, map`);
+  return red;
 }
+
+/**
+ * An overwriting (or multiplying) scatter from an accumulating one
+ * (`add(base, updates)`): the positions `keys` (one per update, from the
+ * constant indices) must not repeat; then out = where(hit, add(0, updates),
+ * data) (or data * add(0, updates) where hit), hit = add(0, 1).
+ */
+function overwrite(c: ImportCtx, red: 'none' | 'mul', data: Value, updates: Value, keys: number[], add: (base: Value, upd: Value) => Value): Value {
+  const seen = new Set<number>();
+  for (const k of keys) {
+    if (seen.has(k)) throw c.refuse(`reduction='${red}' with an index that addresses one position twice${red === 'none' ? ' (ONNX leaves the result undefined)' : ''}`);
+    seen.add(k);
+  }
+  const zeros = c.op('zerosLike', [data]);
+  const hit = add(zeros, c.op('onesLike', [updates]));
+  const put = add(zeros, updates);
+  return c.op('where', [hit, red === 'mul' ? c.op('mul', [data, put]) : put, data]);
+}
+
+/** Constant indices of input 1, for the overwriting forms. */
+const constIndices = (c: ImportCtx, red: string): number[] => c.numbers(1, `the indices (reduction='${red}': they must be constant, to check that no position repeats)`)!;
 
 /**
  * ScatterElements with reduction='add': `scatterAdd` takes an index with 1
@@ -43,7 +68,7 @@ function needAdd(c: ImportCtx): void {
  * the data.
  */
 const scatterElements: Builder = (c) => {
-  needAdd(c);
+  const red = reduction(c);
   const [data, index, updates] = [c.input(0), c.input(1), c.input(2)];
   const ds = concrete(c, data, 'the data shape');
   const is = concrete(c, index, 'the index shape');
@@ -52,12 +77,25 @@ const scatterElements: Builder = (c) => {
   if (is.length !== r || is.some((d, k) => k !== axis && d !== ds[k])) {
     throw c.refuse(`an index of shape [${is.join(', ')}] that does not span the data [${ds.join(', ')}] off axis ${axis}`);
   }
-  let out = data;
-  for (let j = 0; j < is[axis]!; j++) {
-    const cut = (v: Value): Value => (is[axis] === 1 ? v : c.op('slice', [v], { begin: is.map((_d, k) => (k === axis ? j : 0)), end: is.map((d, k) => (k === axis ? j + 1 : d)), step: is.map(() => 1) }));
-    out = c.op('scatterAdd', [out, cut(index), cut(updates)], { axis, mode: 'wrap' });
-  }
-  return [out];
+  const add = (base: Value, upd: Value): Value => {
+    let out = base;
+    for (let j = 0; j < is[axis]!; j++) {
+      const cut = (v: Value): Value => (is[axis] === 1 ? v : c.op('slice', [v], { begin: is.map((_d, k) => (k === axis ? j : 0)), end: is.map((d, k) => (k === axis ? j + 1 : d)), step: is.map(() => 1) }));
+      out = c.op('scatterAdd', [out, cut(index), cut(upd)], { axis, mode: 'wrap' });
+    }
+    return out;
+  };
+  if (red === 'add') return [add(data, updates)];
+  // The flat position of each update: its own multi-index with the axis entry replaced by the (wrapped) index.
+  const n = ds[axis]!;
+  const inner = ds.slice(axis + 1).reduce((p, q) => p * q, 1);
+  const keys = constIndices(c, red).map((v, f) => {
+    const i = Math.trunc(v) < 0 ? Math.trunc(v) + n : Math.trunc(v);
+    const rest = is.slice(axis + 1).reduce((p, q) => p * q, 1);
+    const outer = Math.floor(f / (rest * is[axis]!));
+    return (outer * n + i) * inner + (f % rest);
+  });
+  return [overwrite(c, red, data, updates, keys, add)];
 };
 
 /**
@@ -66,7 +104,7 @@ const scatterElements: Builder = (c) => {
  * wrapped if negative) and added with `indexAdd` along axis 0.
  */
 const scatterND: Builder = (c) => {
-  needAdd(c);
+  const red = reduction(c);
   const [data, indices, updates] = [c.input(0), c.input(1), c.input(2)];
   const is = concrete(c, indices, 'the indices shape');
   const k = is[is.length - 1]!;
@@ -84,12 +122,40 @@ const scatterND: Builder = (c) => {
   } else {
     idx = c.op('reshape', [idx], { shape: is.slice(0, -1) });
   }
-  if (k === 1) return [c.op('indexAdd', [data, idx, updates], { axis: 0, mode: 'wrap' })];
+  /** Adds the slices `upd` into `base` at the row-major positions `at`. */
+  const addAt = (base: Value, at: Value, upd: Value): Value => {
+    if (k === 1) return c.op('indexAdd', [base, at, upd], { axis: 0, mode: 'wrap' });
+    if (rest.some((d) => typeof d !== 'number')) throw c.refuse(`the data dimensions [${rest.join(', ')}] after the addressed ones are symbolic`);
+    const n = ds.reduce((p, q) => p * q, 1);
+    const flat = c.op('reshape', [base], { shape: [n, ...rest] });
+    const added = c.op('indexAdd', [flat, at, upd], { axis: 0, mode: 'wrap' });
+    return c.op('reshape', [added], { shape: [...dsAll] });
+  };
+  const add = (base: Value, upd: Value): Value => addAt(base, idx, upd);
+  if (red === 'add') return [add(data, updates)];
+  // The row-major position of each addressed slice in the first k axes.
+  const iv = constIndices(c, red);
+  const keys = Array.from({ length: iv.length / k }, (_v, j) => iv.slice(j * k, j * k + k).reduce((acc, v, a) => acc * ds[a]! + (Math.trunc(v) < 0 ? Math.trunc(v) + ds[a]! : Math.trunc(v)), 0));
+  if (red === 'none' || new Set(keys).size === keys.length) return [overwrite(c, red, data, updates, keys, add)];
+  // 'mul' with repeated positions multiplies them all: in rounds, the j-th occurrence of each position in round j.
   if (rest.some((d) => typeof d !== 'number')) throw c.refuse(`the data dimensions [${rest.join(', ')}] after the addressed ones are symbolic`);
-  const n = ds.reduce((p, q) => p * q, 1);
-  const flat = c.op('reshape', [data], { shape: [n, ...rest] });
-  const added = c.op('indexAdd', [flat, idx, updates], { axis: 0, mode: 'wrap' });
-  return [c.op('reshape', [added], { shape: [...dsAll] })];
+  const rounds: number[][] = [];
+  const seen = new Map<number, number>();
+  keys.forEach((key, row) => {
+    const r = seen.get(key) ?? 0;
+    seen.set(key, r + 1);
+    (rounds[r] ??= []).push(row);
+  });
+  const rows = c.op('reshape', [updates], { shape: [keys.length, ...(rest as number[])] });
+  let out = data;
+  for (const round of rounds) {
+    const at = c.constant(tensorFromNumbers('int64', [round.length], round.map((row) => keys[row]!)));
+    const upd = c.op('take', [rows, c.constant(tensorFromNumbers('int64', [round.length], round))], { axis: 0 });
+    const zeros = c.op('zerosLike', [data]);
+    const hit = addAt(zeros, at, c.op('onesLike', [upd]));
+    out = c.op('where', [hit, c.op('mul', [out, addAt(zeros, at, upd)]), out]);
+  }
+  return [out];
 };
 
 /** The cumulative, triangular and scatter importers by ONNX operator. */
@@ -98,4 +164,5 @@ export const SCATTER_IMPORTS: Record<string, Builder> = {
   Trilu: trilu,
   ScatterElements: scatterElements,
   ScatterND: scatterND,
+  Scatter: scatterElements,
 };

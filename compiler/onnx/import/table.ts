@@ -7,12 +7,14 @@ import type { Value } from '../../ir/value.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
+import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { RNN_IMPORTS } from './rnn.js';
 import { SCATTER_IMPORTS } from './scatter.js';
 import { SHAPE_AWARE, SHAPE_IMPORTS } from './shape.js';
+import { SIGNAL_IMPORTS } from './signal.js';
 
 /** Every mapped ONNX operator and its builder. */
 export const IMPORTS: Readonly<Record<string, Builder>> = {
@@ -24,6 +26,8 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...GATHER_IMPORTS,
   ...RNN_IMPORTS,
   ...SCATTER_IMPORTS,
+  ...SIGNAL_IMPORTS,
+  ...GRID_SAMPLE_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
@@ -35,7 +39,6 @@ export const NOT_YET: Readonly<Record<string, string>> = {
   Unique: 'its output shape depends on the data',
   NonMaxSuppression: 'its output shape depends on the data',
   Compress: 'its output shape depends on the data',
-  GatherND: 'not mapped yet',
   SequenceConstruct: 'sequences have no gluonc equivalent',
   SplitToSequence: 'sequences have no gluonc equivalent',
   SequenceEmpty: 'sequences have no gluonc equivalent',

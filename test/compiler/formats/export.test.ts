@@ -168,6 +168,14 @@ describe('HybridBlock.export and SymbolBlock.imports', () => {
     assert.throws(() => net.export(bad), (e: Error) => e.message.includes(bad));
     assert.deepEqual(readdirSync(dir).sort(), ['afile']);
     assert.throws(() => net.export(path.join(dir, 'z.onnx'), { inputs: { x: { shape: ['N', -1] } } }), /input 'x' has an invalid dimension -1/);
+    // The opset option: 13 to 21; below, the first operator that needs more is named.
+    assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 12 }), /HybridSequential\.export to .*o\.onnx': opset 12 is too low: FullyConnected \(in HybridSequential\/0\) needs opset 13$/);
+    assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 22 }), /opset 22 is not supported: gluonc exports ONNX opsets 13 to 21$/);
+    assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 17.5 }), /opset must be an integer ONNX opset \(13 to 21\), got 17\.5$/);
+    const a = net.export(path.join(dir, 'o13.onnx'), { opset: 13 });
+    assert.equal(Number(onnx.ModelProto.decode(a.bytes).opsetImport![0]!.version), 13);
+    assert.equal(a.manifest.compile['opset'], 13);
+    rmSync(path.join(dir, 'o13.onnx'));
   });
 
   it('replaces an existing artifact atomically', () => {

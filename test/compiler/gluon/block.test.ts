@@ -91,6 +91,20 @@ describe('Block and HybridBlock behaviour', () => {
     assert.deepEqual(net.call(x).toArray(), [[4, 4, 4]], 'compiled runs read the current shared array');
   });
 
+  it('Parameter.cast: the cast array still records gradients for the parameter', () => {
+    const d = new gluon.nn.Dense(2, { inUnits: 3 });
+    d.initialize(new init.Constant(0.5));
+    for (const p of d.collectParams().values()) p.cast('float64');
+    const x = nd.array([[1, 2, 3]]).astype('float64');
+    const y = autograd.record(() => d.call(x) as nd.NDArray);
+    assert.equal(y.dtype, 'float64');
+    y.backward();
+    // dL/dW[j, i] = x[i] for each output j; dL/db = 1.
+    assert.deepEqual(vals(d.weight.grad()), [1, 2, 3, 1, 2, 3]);
+    assert.deepEqual(vals(d.bias!.grad()), [1, 1]);
+    assert.equal(d.weight.grad().dtype, 'float64');
+  });
+
   it('calling before initialize is an Error naming the parameter and the block', () => {
     const d = new gluon.nn.Dense(3, { inUnits: 2 });
     assert.throws(() => d.call(nd.ones([1, 2])), /Parameter 'weight' of block Dense has not been initialized/);

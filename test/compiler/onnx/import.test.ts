@@ -44,9 +44,12 @@ function model(nodes: OnnxNs.INodeProto[], inputs: [string, Shape][], outputs: [
   }).finish();
 }
 
-/** Runs `bytes` in onnxruntime and through the importer (compiled and eager); every output must agree. */
-async function sameAsOrt(bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<void> {
-  const session = await ort.InferenceSession.create(bytes);
+/**
+ * Runs `bytes` in onnxruntime (or `refBytes`, an equivalent model it can run) and through the importer
+ * (compiled and eager); every output must agree.
+ */
+async function sameAsOrt(bytes: Uint8Array, feeds: Record<string, HostTensor>, refBytes = bytes): Promise<void> {
+  const session = await ort.InferenceSession.create(refBytes);
   const want = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, t.shape)])));
   await session.release();
   const { graph } = readModel(bytes);
@@ -230,6 +233,94 @@ describe('ONNX import (files from other tools)', () => {
     await sameAsOrt(bytes, feeds);
   });
 
+  it('maps overwriting and multiplying scatters, GatherND (batch_dims, negative indices), DFT (complex, inverse, onesided), STFT, Det, MVN and dilated MaxPool as onnxruntime computes them', async () => {
+    const d = data([4, 3]);
+    const x = data([2, 6, 2], 2);
+    const m = tensorFromNumbers('float32', [2, 3, 3], [2, -1, 0.5, 1, 3, -2, 0, 1, 4, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const p = data([1, 2, 7, 8], 3);
+    const nodes = [
+      { opType: 'ScatterElements', input: ['d', 'ie', 'u'], output: ['se'], attribute: [int('axis', 1)] },
+      { opType: 'ScatterND', input: ['d', 'in', 'un'], output: ['sn'] },
+      // 'mul' with a repeated row (1 and -3 on an axis of 4): both factors apply.
+      { opType: 'ScatterND', input: ['d', 'im', 'um'], output: ['sm'], attribute: [str('reduction', 'mul')] },
+      { opType: 'GatherND', input: ['d', 'gi'], output: ['g0'] },
+      { opType: 'GatherND', input: ['x', 'gb'], output: ['g1'], attribute: [int('batch_dims', 1)] },
+      { opType: 'DFT', input: ['x'], output: ['f0'], attribute: [int('axis', 1)] },
+      { opType: 'DFT', input: ['x'], output: ['f1'], attribute: [int('axis', 1), int('inverse', 1)] },
+      { opType: 'Unsqueeze', input: ['d', 'last'], output: ['dr'] },
+      { opType: 'DFT', input: ['dr'], output: ['f2'], attribute: [int('axis', 0), int('onesided', 1)] },
+      { opType: 'Det', input: ['m'], output: ['det'] },
+      // STFT of a complex signal (all frequencies) and of a real one with a window (onesided, the default).
+      { opType: 'STFT', input: ['x', 'fstep', '', 'flen'], output: ['st0'], attribute: [int('onesided', 0)] },
+      { opType: 'STFT', input: ['xr', 'fstep', 'win'], output: ['st1'] },
+      { opType: 'MeanVarianceNormalization', input: ['p'], output: ['mvn'], attribute: [ints('axes', [2, 3])] },
+      { opType: 'MaxPool', input: ['p'], output: ['mp'], attribute: [ints('kernel_shape', [2, 3]), ints('dilations', [2, 2]), ints('strides', [2, 1]), ints('pads', [1, 0, 0, 2]), int('ceil_mode', 1)] },
+    ];
+    const inits: [string, HostTensor][] = [
+      ['ie', tensorFromNumbers('int64', [4, 2], [2, 0, -1, 1, 0, 1, 1, -3])],
+      ['in', tensorFromNumbers('int64', [2, 1], [-1, 1])],
+      ['gi', tensorFromNumbers('int64', [3, 2], [0, 1, 3, -1, -4, 2])],
+      ['im', tensorFromNumbers('int64', [3, 1], [1, -3, 2])],
+      ['fstep', tensorFromNumbers('int64', [], [2])],
+      ['flen', tensorFromNumbers('int64', [], [3])],
+      ['win', tensorFromNumbers('float32', [4], [0.25, 1, 0.75, 0.5])],
+      ['gb', tensorFromNumbers('int64', [2, 3, 1], [5, 0, -1, 2, 3, 4])],
+      ['last', i64([-1])],
+    ];
+    const feeds = { d, x, m, p, u: data([4, 2], 4), un: data([2, 3], 5), um: data([3, 3], 6), xr: data([2, 9, 1], 7) };
+    const outs = nodes.filter((n) => n.opType !== 'Unsqueeze').map((n) => [n.output[0]!, 'float32'] as [string, DType]);
+    await sameAsOrt(model(nodes, [['d', [4, 3]], ['x', [2, 6, 2]], ['m', [2, 3, 3]], ['p', [1, 2, 7, 8]], ['u', [4, 2]], ['un', [2, 3]], ['um', [3, 3]], ['xr', [2, 9, 1]]], outs, inits, 17), feeds);
+  });
+
+  it('maps LSTM, GRU and RNN onto OnnxLSTM/OnnxGRU/OnnxRNN (bidirectional, layout 1, sequence_lens, initial states, Relu, linear_before_reset) as onnxruntime computes them', async () => {
+    const [S, N, I, H] = [4, 3, 2, 3];
+    const w = (g: number, d: number, seed: number) => data([d, g * H, I], seed);
+    const r = (g: number, d: number, seed: number) => data([d, g * H, H], seed);
+    const b = (g: number, d: number, seed: number) => data([d, 2 * g * H], seed);
+    const nodes = [
+      // Batch-major (layout 1), both directions, ragged lengths and initial states.
+      { opType: 'LSTM', input: ['xb', 'lw', 'lr', 'lb', 'lens', 'h0b', 'c0b'], output: ['ly', 'lh', 'lc'], attribute: [int('hidden_size', H), str('direction', 'bidirectional'), int('layout', 1)] },
+      // No bias, no initial state, linear_before_reset.
+      { opType: 'GRU', input: ['x', 'gw', 'gr'], output: ['gy', 'gh'], attribute: [int('hidden_size', H), int('linear_before_reset', 1)] },
+      { opType: 'RNN', input: ['x', 'rw', 'rr', 'rb', 'lens', 'h0'], output: ['ry', 'rh'], attribute: [int('hidden_size', H), str('direction', 'reverse'), { name: 'activations', type: T.STRINGS, strings: [new TextEncoder().encode('Relu')] }] },
+    ];
+    const inits: [string, HostTensor][] = [
+      ['lw', w(4, 2, 1)], ['lr', r(4, 2, 2)], ['lb', b(4, 2, 3)],
+      ['gw', w(3, 1, 4)], ['gr', r(3, 1, 5)],
+      ['rw', w(1, 1, 6)], ['rr', r(1, 1, 7)], ['rb', b(1, 1, 8)],
+      ['lens', tensorFromNumbers('int32', [N], [4, 2, 1])],
+    ];
+    const feeds = { x: data([S, N, I], 9), xb: data([N, S, I], 10), h0b: data([N, 2, H], 11), c0b: data([N, 2, H], 12), h0: data([1, N, H], 13) };
+    const outs = nodes.flatMap((n) => n.output.map((o) => [o, 'float32'] as [string, DType]));
+    const ins: [string, Shape][] = [['x', [S, N, I]], ['xb', [N, S, I]], ['h0b', [N, 2, H]], ['c0b', [N, 2, H]], ['h0', [1, N, H]]];
+    const bytes = model(nodes, ins, outs, inits, 14);
+    // onnxruntime has no batch-major (layout 1) kernels: its reference is the time-major LSTM between Transposes.
+    const tr = (a: string, b: string, perm: number[]) => ({ opType: 'Transpose', input: [a], output: [b], attribute: [ints('perm', perm)] });
+    const refNodes = [
+      tr('xb', 'xt', [1, 0, 2]), tr('h0b', 'h0t', [1, 0, 2]), tr('c0b', 'c0t', [1, 0, 2]),
+      { ...nodes[0]!, input: ['xt', 'lw', 'lr', 'lb', 'lens', 'h0t', 'c0t'], output: ['lyt', 'lht', 'lct'], attribute: nodes[0]!.attribute.slice(0, 2) },
+      tr('lyt', 'ly', [2, 0, 1, 3]), tr('lht', 'lh', [1, 0, 2]), tr('lct', 'lc', [1, 0, 2]),
+      ...nodes.slice(1),
+    ];
+    const ops = readModel(bytes).graph.nodes.map((n) => n.op);
+    for (const op of ['OnnxLSTM', 'OnnxGRU', 'OnnxRNN']) assert.ok(ops.includes(op), `one ${op} node, not an unrolled loop (got ${ops.join(', ')})`);
+    await sameAsOrt(bytes, feeds, model(refNodes, ins, outs, inits, 14));
+  });
+
+  it('maps GridSample (bilinear, nearest, bicubic; zeros, border, reflection; align_corners) as onnxruntime computes it', async () => {
+    // Grid points far outside [-1, 1] (several reflections), on pixel centres and at exact half-pixel ties (nearest's rounding).
+    const gridValues = [-3.1, -1, -0.75, -0.5, -0.2, 0, 0.25, 0.5, 0.6, 1, 1.3, 2.7, -1.6, 0.125, 0.375, -0.625];
+    const grid = tensorFromNumbers('float32', [2, 2, 4, 2], Array.from({ length: 32 }, (_v, i) => gridValues[(i * 7) % 16]!));
+    const nodes: OnnxNs.INodeProto[] = [];
+    for (const mode of ['bilinear', 'nearest', 'bicubic']) {
+      for (const pad of ['zeros', 'border', 'reflection']) {
+        for (const align of [0, 1]) nodes.push({ opType: 'GridSample', input: ['x', 'g'], output: [`${mode}_${pad}_${align}`], attribute: [str('mode', mode), str('padding_mode', pad), int('align_corners', align)] });
+      }
+    }
+    const bytes = model(nodes, [['x', [2, 3, 3, 4]], ['g', [2, 2, 4, 2]]], nodes.map((n) => [n.output![0]!, 'float32'] as [string, DType]), [], 16);
+    await sameAsOrt(bytes, { x: data([2, 3, 3, 4], 3), g: grid });
+  });
+
   it('refuses by operator, node and reason', () => {
     const resize = model(
       [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
@@ -240,10 +331,23 @@ describe('ONNX import (files from other tools)', () => {
     assert.throws(() => readModel(resize), { message: "readModel: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
     const unique = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'u' }], [['x', [2, 3]]], [['y', 'float32']]);
     assert.throws(() => readModel(unique), { message: "readModel: ONNX operator 'Unique' (node 'u') has no gluonc equivalent: its output shape depends on the data" });
-    const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, 0, 1])]]);
-    assert.throws(() => readModel(overwrite), /ONNX operator 'ScatterElements' \(node 'sc'\) has no gluonc equivalent: reduction='none' overwrites the data; .* only reduction='add' maps/);
+    // Overwriting with a repeated position (-1 and 1 on an axis of 2) is undefined in ONNX: refused.
+    const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, -1, 1])]]);
+    assert.throws(() => readModel(overwrite), { message: "readModel: ONNX operator 'ScatterElements' (node 'sc') has no gluonc equivalent: reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)" });
+    const runtimeIdx = model([{ opType: 'ScatterND', input: ['x', 'i', 'u'], output: ['y'], name: 'nd' }], [['x', [2, 2]], ['i', [1, 1]], ['u', [1, 2]]], [['y', 'float32']]);
+    assert.throws(() => readModel(runtimeIdx), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: the indices \(reduction='none': they must be constant, to check that no position repeats\) \(input 1, 'i'\) is computed at run time/);
     const maxNd = model([{ opType: 'ScatterND', input: ['x', 'i', 'x'], output: ['y'], name: 'nd', attribute: [str('reduction', 'max')] }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 1], [1, 0])]], 18);
     assert.throws(() => readModel(maxNd), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: reduction='max' combines the data/);
+    const lstmActs = model([{ opType: 'LSTM', input: ['x', 'w', 'r'], output: ['y'], name: 'l', attribute: [int('hidden_size', 1), { name: 'activations', type: T.STRINGS, strings: ['Sigmoid', 'Relu', 'Tanh'].map((a) => new TextEncoder().encode(a)) }] }], [['x', [2, 1, 1]]], [['y', 'float32']], [['w', data([1, 4, 1])], ['r', data([1, 4, 1])]]);
+    assert.throws(() => readModel(lstmActs), { message: `readModel: ONNX operator 'LSTM' (node 'l') has no gluonc equivalent: activations ["Sigmoid","Relu","Tanh"] (only the defaults Sigmoid, Tanh, Tanh)` });
+    const clipped = model([{ opType: 'GRU', input: ['x', 'w', 'r'], output: ['y'], name: 'g', attribute: [int('hidden_size', 1), { name: 'clip', type: T.FLOAT, f: 1 }] }], [['x', [2, 1, 1]]], [['y', 'float32']], [['w', data([1, 3, 1])], ['r', data([1, 3, 1])]]);
+    assert.throws(() => readModel(clipped), { message: "readModel: ONNX operator 'GRU' (node 'g') has no gluonc equivalent: clip" });
+    const training = onnx.ModelProto.encode({ ...onnx.ModelProto.decode(model([], [['x', [1]]], [['x', 'float32']])), opsetImport: [{ domain: 'ai.onnx.preview.training', version: 1 }] }).finish();
+    assert.throws(() => readModel(training), { message: 'readModel: model bytes: the model imports no default ONNX opset, only the domain(s) ai.onnx.preview.training, whose operators gluonc does not map' });
+    const det4 = model([{ opType: 'Det', input: ['x'], output: ['y'], name: 'd' }], [['x', [4, 4]]], [['y', 'float32']]);
+    assert.throws(() => readModel(det4), /ONNX operator 'Det' \(node 'd'\) has no gluonc equivalent: a matrix of shape \[4, 4\]: only square 1x1, 2x2 and 3x3/);
+    const dftLen = model([{ opType: 'DFT', input: ['x', 'n'], output: ['y'], name: 'f' }], [['x', [2, 5, 1]]], [['y', 'float32']], [['n', tensorFromNumbers('int64', [], [8])]]);
+    assert.throws(() => readModel(dftLen), /ONNX operator 'DFT' \(node 'f'\) has no gluonc equivalent: dft_length 8 differs from the axis length 5/);
     const shapeAsData = model(
       [
         { opType: 'Shape', input: ['x'], output: ['s'] },

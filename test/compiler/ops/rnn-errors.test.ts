@@ -15,6 +15,19 @@ describe('OnnxRNN/OnnxLSTM/OnnxGRU and recurrent layer errors', () => {
     assert.throws(() => nd.OnnxRNN(x, nd.ones([1, 2, 4]), nd.ones([1, 3, 2]), nd.ones([1, 4]), nd.ones([1, 2, 2])), /OnnxRNN: recurrentWeight must have shape \[1, 2, 2\], got \[1, 3, 2\]/);
   });
 
+  it('OnnxRecurrentGrad names the operator, the kind, the input count and the misfit', () => {
+    const F = nd as unknown as { OnnxRecurrentGrad: (...args: unknown[]) => unknown };
+    const w = [nd.ones([1, 8, 4]), nd.ones([1, 8, 2]), nd.ones([1, 16])];
+    const s = nd.ones([1, 2, 2]);
+    const y = nd.ones([3, 1, 2, 2]);
+    assert.throws(() => F.OnnxRecurrentGrad(x, ...w, s, s, y, y, s, s, { kind: 'LSTMx' }), /OnnxRecurrentGrad: kind must be 'RNN', 'LSTM' or 'GRU', got "LSTMx"/);
+    assert.throws(() => F.OnnxRecurrentGrad(x, ...w, s, y, y, s, { kind: 'LSTM' }), /OnnxRecurrentGrad: LSTM takes 10 inputs \(data, weight, recurrentWeight, bias, states, Y, gradY, state gradients\), got 8/);
+    assert.throws(() => F.OnnxRecurrentGrad(x, ...w, s, s, y, y, s, s, nd.array([3, 1]), { kind: 'LSTM' }), /OnnxRecurrentGrad: LSTM takes 10 inputs .*got 11/);
+    assert.throws(() => F.OnnxRecurrentGrad(x, ...w, s, s, y, y.astype('float64'), s, s, { kind: 'LSTM' }), /OnnxRecurrentGrad: Y and the output gradients must be float32 like the data, got float64 for input 7/);
+    assert.throws(() => F.OnnxRecurrentGrad(x, ...w, s, s, y, nd.ones([3, 1, 2, 3]), s, s, { kind: 'LSTM' }), /OnnxRecurrentGrad: input 7 \(gradY\) must have shape \[3, 1, 2, 2\], got \[3, 1, 2, 3\]/);
+    assert.throws(() => F.OnnxRecurrentGrad(x, nd.ones([1, 8, 3]), w[1], w[2], s, s, y, y, s, s, { kind: 'LSTM' }), /OnnxLSTM: weight must have shape \[1, 8, 4\], got \[1, 8, 3\]/);
+  });
+
   it('a float32 layer traces with a symbolic time axis; a float64 one (unrolled) names the problem', () => {
     const l = new gluon.rnn.LSTM(3, 1, { inputSize: 4 });
     l.initialize();

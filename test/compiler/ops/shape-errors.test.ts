@@ -62,7 +62,12 @@ describe('shape operator errors', () => {
     assert.throws(() => x.slice({ begin: [0], end: [1], step: [0] }), /slice: step \[0\] has a zero entry/);
     assert.throws(() => x.pad({ padWidth: [1, 1] }), /pad: padWidth \[1,1\] must have 2 \* rank = 4 entries \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => x.pad({ mode: 'reflect', padWidth: [0, 0, 3, 0] }), /pad: reflect padding 3, 0 of axis 1 must be smaller than its size 3/);
-    assert.throws(() => x.take(nd.array([0]), { mode: 'raise' as never }), /take: mode must be 'clip' or 'wrap', got "raise"/);
+    assert.throws(() => x.take(nd.array([0]), { mode: 'bad' as never }), /take: mode must be 'clip', 'wrap' or 'raise', got "bad"/);
+    assert.throws(() => x.pick(nd.array([0, 1]), { mode: 'raise' as never }), /pick: mode must be 'clip' or 'wrap', got "raise"/);
+    assert.throws(() => x.take(nd.array([1, 2]), { mode: 'raise' }), /take: index 2 is out of range for an axis of size 2 \(mode 'raise' takes \[-2, 1\]\)/);
+    assert.throws(() => x.take(nd.array([-3]), { mode: 'raise' }), /take: index -3 is out of range/);
+    const traced = sym.take(sym.var('w', { shape: [2, 3] }), sym.var('i', { shape: ['K'] }), { mode: 'raise' });
+    assert.throws(() => traced.eval({ w: x, i: nd.array([0, 2]) }), /Gather.*out of data bounds, idx=2 must be within the inclusive range \[-2,1\]/);
     assert.throws(() => x.pick(nd.array([0, 1, 2])), /pick: index shape \[3\] must be \[2\] \(data \[2, 3\] without axis 1\)/);
     assert.throws(() => x.oneHot(0), /oneHot: depth must be a positive integer, got 0/);
     assert.throws(() => x.tile({ reps: [1.5] }), /tile: option 'reps' must be an integer or a list of integers, got \[1.5\] \(inputs: float32\[2, 3\]\)/);

@@ -16,6 +16,12 @@ const un: Sample[] = [
   { inputs: [{ shape: [2, 3, 5], symbolic: true }], label: 'symbolic batch' },
   { inputs: [{ shape: [3, 2], dtype: 'float64' }], label: 'float64' },
 ];
+/** Inside (-1, 1), plus the endpoints and 0 (gradients are checked away from +-1 by the open range). */
+const unit: Sample[] = [
+  { inputs: [{ shape: [3, 4], range: [-0.9, 0.9] }] },
+  { inputs: [{ shape: [2, 3], range: [-0.9, 0.9], symbolic: true }], label: 'symbolic batch' },
+  { inputs: [{ shape: [3, 2], range: [-0.9, 0.9], dtype: 'float64' }], label: 'float64' },
+];
 const ints: Sample = { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }, { shape: [4], dtype: 'int32', range: [1, 5] }], label: 'int32' };
 
 export const cases: OpCase[] = [
@@ -57,6 +63,9 @@ export const cases: OpCase[] = [
   { op: 'reciprocal', samples: pos, ref: '1 / a' },
   { op: 'sin', samples: un, ref: 'np.sin(a)' },
   { op: 'cos', samples: un, ref: 'np.cos(a)' },
+  { op: 'arcsin', samples: unit, ref: 'np.arcsin(a)' },
+  { op: 'arccos', samples: unit, ref: 'np.arccos(a)' },
+  { op: 'arctan', samples: [...un, { inputs: [{ shape: [5], values: [-1e6, -1, 0, 1, 1e6] }], label: 'large and 0' }], ref: 'np.arctan(a)' },
   { op: 'tanh', samples: un, ref: 'np.tanh(a)' },
   { op: 'sigmoid', samples: un, ref: '1 / (1 + np.exp(-a))' },
   { op: 'relu', samples: un, ref: 'np.maximum(a, 0)' },

@@ -289,6 +289,7 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [1, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1], poolType: 'avg' }], label: 'avg, pad' },
       { inputs: [{ shape: [1, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1], poolType: 'avg', countIncludePad: false }], label: 'avg, countIncludePad=false' },
       { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], poolType: 'sum', poolingConvention: 'full' }], label: 'sum, full' },
+      { inputs: [{ shape: [1, 2, 8, 7] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'sum', poolingConvention: 'full' }], label: 'sum, full, pad' },
       { inputs: [{ shape: [1, 2, 6, 6] }], args: [{ kernel: [3, 3], stride: [2, 2], pad: [1, 1], poolType: 'avg', poolingConvention: 'full' }], label: 'avg, full' },
       { inputs: [{ shape: [3, 3, 4, 5], symbolic: true }], args: [{ globalPool: true, poolType: 'avg' }], label: 'global avg, symbolic batch' },
       { inputs: [{ shape: [2, 3, 4, 4] }], args: [{ globalPool: true, poolType: 'sum' }], label: 'global sum' },

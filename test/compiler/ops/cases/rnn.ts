@@ -80,7 +80,33 @@ function samples(kind: 'RNN' | 'LSTM' | 'GRU', extra: Record<string, unknown> = 
   ];
 }
 
+/** Samples of OnnxRecurrentGrad: the forward's inputs, then Y, gradY and the state gradients (T symbolic where asked). */
+function gradSamples(): Sample[] {
+  const make = (kind: 'RNN' | 'LSTM' | 'GRU', D: number, T: number, N: number, I: number, H: number, extra: Record<string, unknown>, lens?: number[], symbolic = false): Sample => {
+    const states = kind === 'LSTM' ? 2 : 1;
+    const st = Array.from({ length: states }, () => ({ shape: [D, N, H] }));
+    return {
+      inputs: [{ shape: [T, N, I], symbolic }, ...weights({ RNN: 1, LSTM: 4, GRU: 3 }[kind], D, H, I), ...st, { shape: [T, D, N, H], symbolic }, { shape: [T, D, N, H], symbolic }, ...st, ...(lens ? [{ shape: [N], dtype: 'int32' as const, values: lens }] : [])],
+      args: [{ kind, lengths: lens !== undefined, ...extra }],
+      label: `${kind} ${JSON.stringify(extra)}${lens ? ` lengths [${lens}]` : ''}${symbolic ? ', symbolic time axis' : ''}`,
+    };
+  };
+  return [
+    make('LSTM', 1, 3, 2, 3, 2, {}),
+    make('LSTM', 2, 4, 3, 2, 2, { direction: 'bidirectional' }, [4, 0, 2]),
+    make('RNN', 1, 3, 2, 2, 3, { direction: 'reverse', activation: 'relu' }, [1, 3]),
+    make('GRU', 2, 3, 2, 2, 2, { direction: 'bidirectional', linearBeforeReset: true }),
+    make('GRU', 1, 5, 2, 3, 2, { linearBeforeReset: false }, [5, 2], true),
+    make('LSTM', 1, 1, 2, 2, 2, { direction: 'reverse' }),
+  ];
+}
+
 export const cases: OpCase[] = [
+  {
+    op: 'OnnxRecurrentGrad',
+    samples: gradSamples(),
+    noRef: "it takes the forward's output Y as an input, which random inputs are not; rnn-grad.test.ts checks it against float64 finite differences of the forward",
+  },
   { op: 'OnnxRNN', ref: REF('RNN'), samples: [...samples('RNN'), ...samples('RNN', { activation: 'relu' }).slice(0, 2)] },
   { op: 'OnnxLSTM', ref: REF('LSTM'), samples: samples('LSTM') },
   { op: 'OnnxGRU', ref: REF('GRU'), samples: [...samples('GRU', { linearBeforeReset: true }), ...samples('GRU').slice(0, 3)] },

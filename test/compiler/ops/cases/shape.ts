@@ -4,10 +4,12 @@ import type { OpCase } from '../case.js';
 /** Every input bound in the numpy environment (a, b, c, ...), in order. */
 const ALL_INPUTS = "[globals()[k] for k in 'abcdefgh' if k in globals()]";
 
-/** Clip or wrap of truncated indices `i` against `n` (MXNet's take/pick modes). */
+/** Clip or wrap of truncated indices `i` against `n` (MXNet's take/pick modes); 'raise' leaves them to numpy's take. */
 const FIX = `
 def fix(i, n):
     i = np.trunc(i).astype(np.int64)
+    if attrs.get('mode') == 'raise':
+        return i
     return np.mod(i, n) if attrs.get('mode') == 'wrap' else np.clip(i, 0, n - 1)
 `;
 
@@ -189,6 +191,7 @@ out = a[tuple(slice(b[k], e[k], s[k]) for k in range(len(b)))]
       { inputs: [{ shape: [5, 3] }, { shape: [4], dtype: 'int32', range: [0, 5] }] },
       { inputs: [{ shape: [5, 3] }, { shape: [2, 3], range: [-2, 7] }], label: 'float indices clipped' },
       { inputs: [{ shape: [4, 3] }, { shape: [6], dtype: 'int32', range: [-9, 9] }], args: [{ mode: 'wrap' }], label: 'wrap' },
+      { inputs: [{ shape: [5, 3] }, { shape: [6], dtype: 'int32', values: [-5, -1, 0, 4, 4, 2] }], args: [{ mode: 'raise' }], label: 'raise: [-n, n), negatives from the end' },
       { inputs: [{ shape: [3, 4, 2] }, { shape: [2, 3], dtype: 'int64', range: [0, 4] }], args: [{ axis: 1 }], label: 'axis 1 int64 indices' },
       { inputs: [{ shape: [6, 3], symbolic: true }, { shape: [4], dtype: 'int32', range: [-1, 8] }], label: 'symbolic batch data' },
       { inputs: [{ shape: [6, 3] }, { shape: [5, 2], range: [0, 6], symbolic: true }], label: 'symbolic batch indices' },

@@ -1,0 +1,127 @@
+/**
+ * Gradients of the recurrent layers through the Scan gradient
+ * (OnnxRecurrentGrad), hybridized, against PyTorch's nn.LSTM / nn.GRU /
+ * nn.RNN in float64 with the same weights: d/dx, d/d(initial states) and
+ * every parameter's gradient, at T = 1 and longer, with padded sequences
+ * (PyTorch's pack_padded_sequence), bidirectional and multi-layer.
+ */
+import assert from 'node:assert/strict';
+import { nd, gluon, init, autograd } from 'gluonc';
+import { assertClose } from '../../../helpers/compare.js';
+import { numpyRefs, type NumpyResult } from '../../../helpers/numpy.js';
+
+const { rnn } = gluon;
+type Layer = InstanceType<typeof rnn.LSTM>;
+type Mode = 'lstm' | 'gru' | 'rnn_tanh';
+
+/** PyTorch float64: loss = Σ y ⊙ head + Σ h_n²; gives [dx, dh0, (dc0), d<param>... in the order of attrs.names]. */
+const TORCH = String.raw`
+import torch
+torch.set_default_dtype(torch.float64)
+P = attrs["params"]; m = attrs["mode"]; H = attrs["H"]; L = attrs["L"]; bi = attrs["bi"]; ntc = attrs["ntc"]
+I = P["l0_i2h_weight"]["shape"][1]
+kw = dict(num_layers=L, bidirectional=bi, batch_first=ntc)
+net = torch.nn.LSTM(I, H, **kw) if m == "lstm" else torch.nn.GRU(I, H, **kw) if m == "gru" else torch.nn.RNN(I, H, **kw)
+names = {"i2h_weight": "weight_ih", "h2h_weight": "weight_hh", "i2h_bias": "bias_ih", "h2h_bias": "bias_hh"}
+tname = lambda k: names[k[1:].split("_", 1)[1]] + "_l" + k[1:].split("_", 1)[0] + ("_reverse" if k[0] == "r" else "")
+with torch.no_grad():
+    for k, v in P.items():
+        getattr(net, tname(k)).copy_(torch.tensor(v["data"]).reshape(v["shape"]))
+x = torch.tensor(a, requires_grad=True)
+st = [torch.tensor(s, requires_grad=True) for s in ([b, c] if m == "lstm" else [b])]
+hx = tuple(st) if m == "lstm" else st[0]
+head = torch.tensor(attrs["head"]).reshape(attrs["headShape"])
+lens = attrs.get("lens")
+T = x.shape[1 if ntc else 0]
+if lens is not None:
+    y, hn = net(torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lens), batch_first=ntc, enforce_sorted=False), hx)
+    y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, batch_first=ntc, total_length=T)
+else:
+    y, hn = net(x, hx)
+h_n = hn[0] if m == "lstm" else hn
+loss = (y * head).sum() + (h_n ** 2).sum()
+loss.backward()
+out = [x.grad.numpy()] + [s.grad.numpy() for s in st] + [getattr(net, tname(k)).grad.numpy() for k in attrs["names"]]
+`;
+
+interface Case {
+  what: string;
+  mode: Mode;
+  H: number;
+  L: number;
+  bi: boolean;
+  ntc: boolean;
+  /** [N, T, C] for NTC, [T, N, C] for TNC. */
+  shape: [number, number, number];
+  lens?: number[];
+}
+
+const CASES: Case[] = [
+  { what: 'LSTM, 2 layers, bidirectional, NTC, T=1', mode: 'lstm', H: 3, L: 2, bi: true, ntc: true, shape: [2, 1, 3] },
+  { what: 'LSTM, 2 layers, bidirectional, NTC, T=6, padded', mode: 'lstm', H: 3, L: 2, bi: true, ntc: true, shape: [3, 6, 2], lens: [6, 2, 4] },
+  { what: 'LSTM, 1 layer, TNC, T=9', mode: 'lstm', H: 4, L: 1, bi: false, ntc: false, shape: [9, 2, 3] },
+  { what: 'GRU, 2 layers, bidirectional, TNC, T=1, padded (one length 1)', mode: 'gru', H: 3, L: 2, bi: true, ntc: false, shape: [1, 2, 2], lens: [1, 1] },
+  { what: 'GRU, 1 layer, NTC, T=7, padded', mode: 'gru', H: 4, L: 1, bi: false, ntc: true, shape: [3, 7, 3], lens: [7, 1, 5] },
+  { what: 'RNN tanh, 2 layers, bidirectional, TNC, T=5', mode: 'rnn_tanh', H: 3, L: 2, bi: true, ntc: false, shape: [5, 2, 2] },
+];
+
+function make(c: Case): Layer {
+  const o = { layout: (c.ntc ? 'NTC' : 'TNC') as 'NTC' | 'TNC', bidirectional: c.bi, inputSize: c.shape[2], useSequenceLength: c.lens !== undefined, i2hBiasInitializer: new init.Uniform(0.5), h2hBiasInitializer: new init.Uniform(0.5) };
+  const l = c.mode === 'lstm' ? new rnn.LSTM(c.H, c.L, o) : c.mode === 'gru' ? new rnn.GRU(c.H, c.L, o) : new rnn.RNN(c.H, c.L, { ...o, activation: 'tanh' });
+  l.initialize(new init.Uniform(0.5));
+  return l as Layer;
+}
+
+const nums = (x: nd.NDArray) => Array.from(x.data() as ArrayLike<number>);
+
+describe('recurrent layer gradients through the Scan gradient, against PyTorch (float64)', () => {
+  const prepared: { c: Case; layer: Layer; x: nd.NDArray; states: nd.NDArray[]; head: nd.NDArray; names: string[]; ref?: NumpyResult }[] = [];
+  before(function () {
+    this.timeout(120000);
+    for (const c of CASES) {
+      const layer = make(c);
+      const x = nd.random.uniform(-1, 1, c.shape);
+      const N = c.ntc ? c.shape[0] : c.shape[1];
+      const states = layer.beginState(N).map((s) => nd.random.uniform(-1, 1, s.shape));
+      const yShape = [c.shape[0], c.shape[1], c.H * (c.bi ? 2 : 1)];
+      const head = nd.random.uniform(-1, 1, yShape);
+      const names = [...layer.collectParams().keys()];
+      prepared.push({ c, layer, x, states, head, names });
+    }
+    const refs = numpyRefs(
+      prepared.map(({ c, layer, x, states, head, names }) => ({
+        code: TORCH,
+        inputs: [x, ...states].map((t) => ({ shape: t.shape, dtype: 'float64', data: nums(t) })),
+        attrs: {
+          params: Object.fromEntries([...layer.collectParams().entries()].map(([k, p]) => [k, { shape: p.shape, data: nums(p.data()) }])),
+          mode: c.mode, H: c.H, L: c.L, bi: c.bi, ntc: c.ntc, lens: c.lens ?? null, head: nums(head), headShape: head.shape, names,
+        },
+      })),
+    );
+    prepared.forEach((p, i) => (p.ref = refs[i]));
+  });
+
+  CASES.forEach((c, k) => {
+    it(`${c.what}: d/dx, d/dstates and every parameter gradient equal PyTorch's`, () => {
+      const { layer, x, states, head, names, ref } = prepared[k]!;
+      assert.ok(ref && !ref.error, `torch: ${ref?.error}`);
+      layer.hybridize();
+      const xs = x.copy();
+      const ss = states.map((s) => s.copy());
+      xs.attachGrad();
+      ss.forEach((s) => s.attachGrad());
+      autograd.record(() => {
+        const out = (c.lens ? layer.call(xs, ss, nd.array(c.lens)) : layer.call(xs, ss)) as [nd.NDArray, nd.NDArray[]];
+        const loss = nd.add(nd.sum(nd.mul(out[0], head)), nd.sum(nd.square(out[1][0]!)));
+        loss.backward();
+      });
+      const got = [xs.grad!, ...ss.map((s) => s.grad!), ...names.map((n) => layer.collectParams().get(n)!.grad())];
+      assert.equal(got.length, ref.outs.length);
+      got.forEach((g, i) => {
+        const what = i === 0 ? 'd/dx' : i <= ss.length ? `d/dstate${i - 1}` : `d/d${names[i - 1 - ss.length]}`;
+        assert.deepEqual(g.shape, ref.outs[i]!.shape, `${c.what}: ${what} shape`);
+        assertClose(nums(g), ref.outs[i]!.data, `${c.what}: ${what}`, 1e-3, 1e-4);
+      });
+    });
+  });
+});

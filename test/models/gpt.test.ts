@@ -1,0 +1,216 @@
+/**
+ * models/gpt.ts against a float64 reference written out here with plain
+ * loops from the block's own weights (embedding + learned positions,
+ * pre-norm blocks of causal multi-head attention — softmax over positions
+ * ≤ t, scores scaled by 1/√d — and an erf-GELU feed-forward network, final
+ * LayerNorm, tied output): eagerly, hybridized, and as the artifact
+ * `gluonc compile models/gpt.ts` writes, at several N and T up to the
+ * context. Also: a future token never changes earlier logits, untied
+ * output, and the errors for bad sizes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nd, random } from 'gluonc';
+import { loadModel } from 'gluonc/runtime';
+import build, { config, GPT, type GPTConfig } from '../../models/gpt.js';
+import { gluonc } from '../helpers/cli.js';
+
+/** erf to ~1e-15 (series below 3, continued fraction above). */
+function erf(x: number): number {
+  const s = Math.sign(x);
+  const a = Math.abs(x);
+  if (a < 3) {
+    let term = a;
+    let sum = a;
+    for (let n = 1; n < 200; n++) {
+      term *= (-a * a) / n;
+      sum += term / (2 * n + 1);
+      if (Math.abs(term) < 1e-17) break;
+    }
+    return (s * 2 * sum) / Math.sqrt(Math.PI);
+  }
+  // erfc continued fraction (Lentz).
+  let f = a;
+  for (let k = 60; k >= 1; k--) f = a + k / 2 / f;
+  return s * (1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f);
+}
+
+type Weights = Map<string, Float64Array>;
+
+function weightsOf(net: GPT): Weights {
+  const w: Weights = new Map();
+  for (const [k, p] of net.collectParams().entries()) w.set(k, Float64Array.from(p.data().data() as Float32Array));
+  return w;
+}
+
+/** y[t] = x[t]·Wᵀ + b for x [T, i], W [o, i]. */
+function dense(x: Float64Array[], W: Float64Array, b: Float64Array | undefined, o: number): Float64Array[] {
+  const i = x[0]!.length;
+  return x.map((row) => {
+    const y = new Float64Array(o);
+    for (let r = 0; r < o; r++) {
+      let s = b ? b[r]! : 0;
+      for (let c = 0; c < i; c++) s += row[c]! * W[r * i + c]!;
+      y[r] = s;
+    }
+    return y;
+  });
+}
+
+function layerNorm(x: Float64Array[], g: Float64Array, b: Float64Array, eps = 1e-5): Float64Array[] {
+  return x.map((row) => {
+    const n = row.length;
+    const mean = row.reduce((s, v) => s + v, 0) / n;
+    const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
+    return row.map((v, j) => ((v - mean) / Math.sqrt(variance + eps)) * g[j]! + b[j]!);
+  });
+}
+
+const add = (a: Float64Array[], b: Float64Array[]) => a.map((r, t) => r.map((v, j) => v + b[t]![j]!));
+
+/** Logits [T, vocab] of one sequence, in float64. */
+function reference(w: Weights, c: Required<GPTConfig>, tokens: number[]): Float64Array[] {
+  const U = c.units;
+  const E = w.get('embedding.weight')!;
+  const P = w.get('position.weight')!;
+  let x = tokens.map((tok, t) => Float64Array.from({ length: U }, (_v, j) => E[tok * U + j]! + P[t * U + j]!));
+  const d = U / c.heads;
+  for (let l = 0; l < c.layers; l++) {
+    const g = (n: string) => w.get(`blocks.${l}.${n}`)!;
+    const h = layerNorm(x, g('norm1.gamma'), g('norm1.beta'));
+    const q = dense(h, g('attention.query_weight'), g('attention.query_bias'), U);
+    const k = dense(h, g('attention.key_weight'), g('attention.key_bias'), U);
+    const v = dense(h, g('attention.value_weight'), g('attention.value_bias'), U);
+    const ctx = x.map(() => new Float64Array(U));
+    for (let head = 0; head < c.heads; head++) {
+      for (let t = 0; t < x.length; t++) {
+        const scores: number[] = [];
+        for (let s = 0; s <= t; s++) {
+          let dot = 0;
+          for (let j = head * d; j < (head + 1) * d; j++) dot += q[t]![j]! * k[s]![j]!;
+          scores.push(dot / Math.sqrt(d));
+        }
+        const m = Math.max(...scores);
+        const e = scores.map((z) => Math.exp(z - m));
+        const sum = e.reduce((a, b) => a + b, 0);
+        for (let s = 0; s <= t; s++) for (let j = head * d; j < (head + 1) * d; j++) ctx[t]![j]! += (e[s]! / sum) * v[s]![j]!;
+      }
+    }
+    x = add(x, dense(ctx, g('attention.out_weight'), g('attention.out_bias'), U));
+    const h2 = layerNorm(x, g('norm2.gamma'), g('norm2.beta'));
+    const f1 = dense(h2, g('ffn1.weight'), g('ffn1.bias'), c.hidden).map((r) => r.map((z) => 0.5 * z * (1 + erf(z / Math.SQRT2))));
+    x = add(x, dense(f1, g('ffn2.weight'), g('ffn2.bias'), U));
+  }
+  const out = layerNorm(x, w.get('norm.gamma')!, w.get('norm.beta')!);
+  return dense(out, c.tied ? E : w.get('output.weight')!, undefined, c.vocab);
+}
+
+function tokensFor(n: number, t: number, vocab: number, seed: number): number[][] {
+  return Array.from({ length: n }, (_r, i) => Array.from({ length: t }, (_c, j) => (i * 7 + j * 5 + seed * 3 + ((i * j) % 3)) % vocab));
+}
+
+function checkAgainst(got: ArrayLike<number>, rows: number[][], w: Weights, c: Required<GPTConfig>, what: string, tol = 2e-4): void {
+  const V = c.vocab;
+  let k = 0;
+  for (const row of rows) {
+    for (const logits of reference(w, c, row)) {
+      for (let j = 0; j < V; j++, k++) {
+        assert.ok(Math.abs(got[k]! - logits[j]!) <= tol * (1 + Math.abs(logits[j]!)), `${what}[${k}]: ${got[k]} vs float64 ${logits[j]}`);
+      }
+    }
+  }
+  assert.equal(k, got.length, `${what}: length`);
+}
+
+const int32 = (rows: number[][]) => nd.array(Int32Array.from(rows.flat()), { shape: [rows.length, rows[0]!.length], dtype: 'int32' });
+
+describe('models/gpt', function () {
+  this.timeout(120_000);
+
+  it('the default build gives [N, T, vocab] logits equal to the float64 reference, eagerly and hybridized, at several N and T', () => {
+    random.seed(3);
+    const net = build();
+    net.initialize();
+    const c = net.config;
+    const w = weightsOf(net);
+    const sizes: [number, number][] = [[1, 1], [2, 5], [3, c.context]];
+    for (const [n, t] of sizes) {
+      const rows = tokensFor(n, t, c.vocab, n + t);
+      const y = net.call(int32(rows)) as nd.NDArray;
+      assert.deepEqual(y.shape, [n, t, c.vocab]);
+      checkAgainst(y.data() as Float32Array, rows, w, c, `eager [${n}, ${t}]`);
+    }
+    net.hybridize();
+    for (const [n, t] of [...sizes, [4, 7] as [number, number]]) {
+      const rows = tokensFor(n, t, c.vocab, 2 * n + t);
+      checkAgainst((net.call(int32(rows)) as nd.NDArray).data() as Float32Array, rows, w, c, `hybridized [${n}, ${t}]`);
+    }
+  });
+
+  it('is causal: changing a later token leaves the earlier positions\' logits as they were', () => {
+    random.seed(4);
+    const net = build({ ...config, layers: 1, units: 32, heads: 2, hidden: 64 });
+    net.initialize();
+    net.hybridize();
+    const a = (net.call(int32([[1, 2, 3, 4, 5, 6]])) as nd.NDArray).data() as Float32Array;
+    const b = (net.call(int32([[1, 2, 3, 9, 0, 11]])) as nd.NDArray).data() as Float32Array;
+    const V = net.config.vocab;
+    assert.deepEqual(Array.from(a.subarray(0, 3 * V)), Array.from(b.subarray(0, 3 * V)));
+    assert.notDeepEqual(Array.from(a.subarray(3 * V, 4 * V)), Array.from(b.subarray(3 * V, 4 * V)));
+  });
+
+  it('tied (default) shares one embedding matrix; untied adds output.weight, also matching the reference', () => {
+    const tied = build();
+    assert.ok(!tied.collectParams().keys().includes('output.weight'));
+    assert.equal(tied.output.weight, tied.embedding.weight);
+    random.seed(5);
+    const untied = build({ vocab: 11, units: 16, layers: 2, heads: 4, hidden: 24, context: 6, tied: false });
+    untied.initialize();
+    assert.ok(untied.collectParams().keys().includes('output.weight'));
+    const rows = tokensFor(2, 6, 11, 1);
+    untied.hybridize();
+    checkAgainst((untied.call(int32(rows)) as nd.NDArray).data() as Float32Array, rows, weightsOf(untied), untied.config, 'untied');
+  });
+
+  it('gluonc compile models/gpt.ts gives an artifact with inputs tokens [N, T] int32 that matches the block at any N and T up to the context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gluonc-gpt-'));
+    try {
+      const r = gluonc(['compile', 'models/gpt.ts', '-o', join(dir, 'gpt.onnx')]);
+      assert.equal(r.status, 0, r.stderr);
+      const { loadModelFile } = await import('../../cli/model-file.js');
+      const { block } = await loadModelFile('models/gpt.ts');
+      const net = block as unknown as GPT;
+      const w = weightsOf(net);
+      const model = await loadModel(join(dir, 'gpt.onnx'));
+      try {
+        assert.deepEqual(model.inputs, [{ name: 'tokens', dtype: 'int32', shape: ['N', 'T'] }]);
+        for (const [n, t] of [[1, 1], [2, 8], [5, 3], [3, config.context]] as const) {
+          const rows = tokensFor(n, t, config.vocab, 3 * n + t);
+          const out = Object.values(await model.run({ tokens: { data: Int32Array.from(rows.flat()), shape: [n, t] } }))[0]!;
+          assert.deepEqual(out.shape, [n, t, config.vocab]);
+          checkAgainst(out.data as Float32Array, rows, w, net.config, `artifact [${n}, ${t}]`);
+        }
+        // Longer than the context: refused when the artifact runs, not a silently reused last position.
+        await assert.rejects(model.run({ tokens: { data: new Int32Array(config.context + 1), shape: [1, config.context + 1] } }));
+      } finally {
+        await model.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a sequence longer than the context, naming the layer', () => {
+    const net = build();
+    net.initialize();
+    assert.throws(() => net.call(int32([Array.from({ length: config.context + 1 }, () => 1)])), /LearnedPositionalEmbedding.*has 17 positions, more than maxLen = 16/);
+  });
+
+  it('refuses bad sizes by name', () => {
+    assert.throws(() => build({ ...config, units: 30, heads: 4 }), /units \(30\) must be divisible by numHeads \(4\)/);
+    assert.throws(() => build({ ...config, layers: 0 }), /GPT: layers must be a positive integer, got 0/);
+    assert.throws(() => build({ ...config, vocab: 2.5 }), /GPT: vocab must be a positive integer, got 2.5/);
+  });
+});

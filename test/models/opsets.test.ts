@@ -1,0 +1,181 @@
+/**
+ * Every model of models/ (and the custom layer of models/examples) exported
+ * at ONNX opsets 13, 17 and 21: each file passes python's
+ * `onnx.checker.check_model(full_check=True)`, loads in onnxruntime and
+ * gives the eager block's outputs (nd operators, not the exported graph) for
+ * the same input, also when read back with `SymbolBlock.imports`. The training artifacts (`--train`) at 13 and 21 pass the
+ * checker and one step gives the same loss, outputs and updated parameters
+ * at both opsets for the same feeds.
+ * gluonc and the models are imported dynamically, as one module instance
+ * (see test/cli/golden-models.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { gluon } from 'gluonc';
+import { Session } from '../../runtime/session.js';
+import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
+import type { DType } from '../../runtime/dtypes.js';
+import { assertClose } from '../helpers/compare.js';
+import { ROOT } from '../helpers/cli.js';
+import { checkOnnxFiles } from '../helpers/onnx-checker.js';
+
+const OPSETS = [13, 17, 21];
+const TRAIN_OPSETS = [13, 21];
+const N = 2;
+
+const FILES = [
+  ...readdirSync(join(ROOT, 'models')).filter((f) => !f.startsWith('train-')),
+  ...['seed', 'd2l'].flatMap((d) => readdirSync(join(ROOT, 'models', d)).map((f) => join(d, f))),
+].filter((f) => f.endsWith('.ts'));
+
+interface Built {
+  label: string;
+  opset: number;
+  train: boolean;
+  path?: string;
+  bytes?: Uint8Array;
+  error?: string;
+  checker?: string | null;
+  feeds: Record<string, HostTensor>;
+  /** The eager block's outputs (inference only). */
+  expect?: HostTensor[];
+}
+
+/** A deterministic pseudo-random stream (so every opset sees the same feeds). */
+function stream(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function feed(name: string, dtype: DType, shape: (number | string)[], r: () => number, intRange?: number): HostTensor {
+  const dims = shape.map((d) => (typeof d === 'number' ? d : N));
+  const n = dims.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: n }, () => (intRange ? Math.floor(r() * intRange) : r() * 2 - 1));
+  if (name === 't') values.fill(1);
+  return tensorFromNumbers(dtype, dims, values);
+}
+
+describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntime, eager outputs)', function () {
+  this.timeout(600000);
+  const built: Built[] = [];
+  let dir = '';
+  /** Reads an artifact back as a block and calls it (the dynamically imported gluonc's SymbolBlock). */
+  let reimport: (path: string, feeds: HostTensor[]) => HostTensor[] = () => [];
+
+  before(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'gluonc-opsets-'));
+    const { loadModelFile } = await import('../../cli/model-file.js');
+    const { exportBytes } = await import('../../compiler/formats/export.js');
+    const { asHybrid } = await import('../../compiler/gluon/traced-block.js');
+    const { trainingArtifact } = await import('../../cli/train-artifact.js');
+    const { gluon, init, nd, random } = await import('gluonc');
+    const { ScaledTanh } = await import('../../models/examples/custom-layer.js');
+    reimport = (path, feeds) => {
+      const out = gluon.SymbolBlock.imports(path).call(...feeds.map((h) => nd.array(tensorToNumbers(h), { shape: h.shape, dtype: h.dtype }))) as unknown;
+      return (Array.isArray(out) ? out : [out]).map((o: { _host: HostTensor }) => o._host);
+    };
+    const models: { label: string; block: gluon.Block; inputs: Record<string, { shape: (number | string)[]; dtype?: DType }>; module: Record<string, unknown>; tokens?: number }[] = [];
+    for (const f of FILES) {
+      const loaded = await loadModelFile(join(ROOT, 'models', f));
+      models.push({ label: `models/${f}`, block: loaded.block, inputs: loaded.inputs, module: loaded.module as unknown as Record<string, unknown>, tokens: f === 'lstm.ts' ? 1000 : undefined });
+    }
+    random.seed(3);
+    const custom = new gluon.nn.HybridSequential();
+    custom.add(new ScaledTanh(8), new gluon.nn.Dense(1));
+    custom.initialize(new init.Xavier({ magnitude: 2.24 }));
+    custom.call(nd.ones([1, 2]));
+    models.push({ label: 'models/examples/custom-layer.ts (ScaledTanh)', block: custom, inputs: { x: { shape: ['N', 2], dtype: 'float32' } }, module: {} });
+
+    for (const m of models) {
+      const r = stream(11);
+      const feeds = Object.fromEntries(Object.entries(m.inputs).map(([k, s]) => [k, feed(k, s.dtype ?? 'float32', s.shape, r, m.tokens)]));
+      const outs = m.block.call(...Object.values(feeds).map((h) => nd.array(tensorToNumbers(h), { shape: h.shape, dtype: h.dtype }))) as unknown;
+      const expect = (Array.isArray(outs) ? outs : [outs]).map((o: { _host: HostTensor }) => o._host);
+      const block = asHybrid(m.block);
+      for (const opset of OPSETS) {
+        const b: Built = { label: m.label, opset, train: false, feeds, expect };
+        try {
+          b.bytes = exportBytes(block, { inputs: m.inputs, opset, check: false }).bytes; // the test loads it itself
+        } catch (e) {
+          b.error = (e as Error).message;
+        }
+        built.push(b);
+      }
+      let trainFeeds: Record<string, HostTensor> | undefined;
+      for (const opset of TRAIN_OPSETS) {
+        const b: Built = { label: m.label, opset, train: true, feeds: {} };
+        try {
+          const t = trainingArtifact(block, { inputs: m.inputs, loss: m.module['loss'], labels: m.module['labels'] as never, trainer: m.module['trainer'] as never, opset, where: m.label });
+          b.bytes = t.bytes;
+          if (!trainFeeds) {
+            const tr = stream(5);
+            const out = t.manifest.outputs.find((o) => o.name === 'output')?.shape ?? [];
+            const classes = out.length === 2 && typeof out[1] === 'number' ? out[1] : undefined;
+            trainFeeds = Object.fromEntries(t.manifest.inputs.map((i) => [i.name, feeds[i.name] ?? feed(i.name, i.dtype as DType, i.shape, tr, i.name === 'label' ? classes : undefined)]));
+          }
+          b.feeds = trainFeeds;
+        } catch (e) {
+          b.error = (e as Error).message;
+        }
+        built.push(b);
+      }
+    }
+    built.forEach((b, i) => {
+      if (!b.bytes) return;
+      b.path = join(dir, `${i}.onnx`);
+      writeFileSync(b.path, b.bytes);
+    });
+    const withFile = built.filter((b) => b.path);
+    checkOnnxFiles(withFile.map((b) => b.path!)).forEach((msg, i) => (withFile[i]!.checker = msg));
+  });
+
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (b: Built): Record<string, HostTensor> => {
+    const s = Session.create(b.bytes!);
+    try {
+      return s.runSync(b.feeds);
+    } finally {
+      s.close();
+    }
+  };
+
+  const labels = [...FILES.map((f) => `models/${f}`), 'models/examples/custom-layer.ts (ScaledTanh)'];
+  for (const label of labels) {
+    for (const opset of OPSETS) {
+      it(`${label} at opset ${opset}`, () => {
+        const b = built.find((x) => x.label === label && x.opset === opset && !x.train)!;
+        assert.ok(!b.error, `${label} opset ${opset}: ${b.error}`);
+        assert.equal(b.checker, null, `${label} opset ${opset}: onnx.checker: ${b.checker}`);
+        const got = Object.values(run(b));
+        assert.equal(got.length, b.expect!.length);
+        got.forEach((o, j) => {
+          assert.deepEqual(o.shape, b.expect![j]!.shape, `${label} opset ${opset}: output ${j} shape`);
+          assertClose(tensorToNumbers(o), tensorToNumbers(b.expect![j]!), `${label} opset ${opset}: output ${j} vs the eager block`, 1e-3, 1e-4);
+        });
+        // gluonc reads its own artifact back at any opset (SymbolBlock.imports).
+        reimport(b.path!, Object.values(b.feeds)).forEach((o, j) => assertClose(tensorToNumbers(o), tensorToNumbers(b.expect![j]!), `${label} opset ${opset}: output ${j} of SymbolBlock.imports vs the eager block`, 1e-3, 1e-4));
+      });
+    }
+    it(`${label} --train at opsets ${TRAIN_OPSETS.join(' and ')}`, () => {
+      const bs = TRAIN_OPSETS.map((opset) => built.find((x) => x.label === label && x.opset === opset && x.train)!);
+      for (const b of bs) {
+        assert.ok(!b.error, `${label} --train opset ${b.opset}: ${b.error}`);
+        assert.equal(b.checker, null, `${label} --train opset ${b.opset}: onnx.checker: ${b.checker}`);
+      }
+      const [low, high] = bs.map(run) as [Record<string, HostTensor>, Record<string, HostTensor>];
+      assert.deepEqual(Object.keys(low).sort(), Object.keys(high).sort());
+      for (const k of Object.keys(high)) {
+        assert.deepEqual(low[k]!.shape, high[k]!.shape, `${label} --train: ${k} shape`);
+        assertClose(tensorToNumbers(low[k]!), tensorToNumbers(high[k]!), `${label} --train: ${k} at opset 13 vs 21`, 1e-4, 1e-5);
+      }
+    });
+  }
+});
