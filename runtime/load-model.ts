@@ -4,8 +4,9 @@
  * come from the artifact's manifest, or from the graph for ONNX files made
  * by other tools; every feed is validated (runtime/feeds.ts) before a run.
  * Short runs execute inline (onnxruntime-node runs synchronously); runs
- * measured to take longer than `offloadAboveMs` (the median of the recent
- * runs of the same input size) move to worker threads
+ * measured to take longer than `offloadAboveMs` (the fastest of the recent
+ * runs of the same input size: other processes preempting a run lengthen
+ * it, and a worker would not avoid that) move to worker threads
  * (runtime/worker.ts) so they do not hold the event loop.
  * Invariants: `close()` waits for runs in flight; a closed model refuses
  * runs; this module never loads the compiler.
@@ -36,7 +37,7 @@ export interface LoadModelOptions {
    * always on the calling thread; `worker` always in a worker thread.
    */
   offload?: 'auto' | 'inline' | 'worker';
-  /** The duration (ms, the median of recent runs of the same input size) above which `auto` moves runs to workers (default 2). */
+  /** The duration (ms, the fastest of the recent runs of the same input size) above which `auto` moves runs to workers (default 2). */
   offloadAboveMs?: number;
   /** The most worker threads (default 1); each holds its own session. */
   workers?: number;
@@ -54,7 +55,7 @@ export interface RunStats {
   worker: number;
 }
 
-/** Recent run durations kept per input size; their median decides (a run preempted once does not move the next ones). */
+/** Recent run durations kept per input size (the first run of a size not counted); the fastest decides (runs preempted on a loaded machine do not move the next ones). */
 const RECENT = 7;
 
 /**
@@ -208,18 +209,23 @@ export class Model {
   }
 
   private measure(bucket: number, ms: number): void {
-    let r = this.recent.get(bucket);
-    if (!r) this.recent.set(bucket, (r = { ms: [], next: 0 }));
+    const r = this.recent.get(bucket);
+    // The first run of an input size pays one-time costs (onnxruntime plans memory for the shape): not counted.
+    if (!r) {
+      this.recent.set(bucket, { ms: [], next: 0 });
+      return;
+    }
     r.ms[r.next] = ms;
     r.next = (r.next + 1) % RECENT;
   }
 
-  /** The median of the recent runs of this input size (0 when none ran yet: the first run is inline and measured). */
+  /** The fastest of the recent runs of this input size (0 until one was measured: the first two runs of a size are inline). */
   private typicalMs(bucket: number): number {
     const r = this.recent.get(bucket);
-    if (!r) return 0;
-    const sorted = [...r.ms].sort((a, b) => a - b);
-    return sorted[sorted.length >> 1]!;
+    if (!r || r.ms.length === 0) return 0;
+    let min = Infinity;
+    for (let i = 0; i < r.ms.length; i++) if (r.ms[i]! < min) min = r.ms[i]!;
+    return min;
   }
 }
 

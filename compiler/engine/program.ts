@@ -21,6 +21,7 @@ import { buildStep, type StepWrt, type UpdateRule } from '../autodiff/step.js';
 import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
+import { stepThreadCount, threadedRunner, type ThreadChoice } from './step-threads.js';
 import { withScope } from '../ops/errors.js';
 import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
@@ -87,6 +88,10 @@ interface Call {
 
 interface Compiled {
   run: Runner;
+  /** The thread policy's choice for this step (see step-threads.ts). */
+  choice: ThreadChoice;
+  /** Releases the step's sessions. */
+  close: () => void;
   /** Feed names of parameters, states, grads. */
   params: [StepParameter, string][];
   oldGrads: [StepParameter, string][];
@@ -102,6 +107,12 @@ interface Compiled {
   used: Set<StepParameter>;
   /** Updated parameters whose gradient is not an output (computed on first read; see `lazyGradients`). */
   lazyGrads: StepParameter[];
+  /** For each of `newWeights`, the (state index, output name) of its new states. */
+  newStatesOf: [number, string][][];
+  /** Feed names of the external inputs: `x0`, `x1`, ... */
+  extNames: string[];
+  /** The host tensor of scalar feed `i` holding `value` (the last one is reused while the value stays). */
+  scalarFeed(i: number, value: number, dtype: DType): HostTensor;
 }
 
 /**
@@ -153,7 +164,7 @@ function blockId(b: object): number {
 }
 
 /** The compiled steps: eight kept, the least recently used released. */
-const cache = new SessionCache<Compiled>({ size: 8, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
+const cache = new SessionCache<Compiled>({ size: 8, release: (c) => c.close(), hitCounter: 'cacheHits' });
 /** The program being recorded: the `pendingStep` of the one context (compiler/ops/context.ts). */
 function pendingProgram(): Program | null {
   return getContext().pendingStep as Program | null;
@@ -163,35 +174,7 @@ function setPending(p: Program | null): void {
   updateContext({ pendingStep: p });
 }
 let fusion = true;
-let stepThreads: number | 'auto' = 'auto';
-
-/** Operators whose kernels are heavy enough for several threads to pay off in a training step. */
-const THREADED_OPS = new Set(['Convolution', 'Deconvolution', 'poolingGrad']);
-
-/**
- * The intra-op threads of fused training-step sessions: a count (0:
- * onnxruntime's default, all cores) or 'auto' (the default): one thread,
- * unless the step convolves — a dense training step is many small kernels,
- * and on 2 cores onnxruntime's thread pool made the MLP step slower, while
- * LeNet's convolutions ran 1.4× faster on it (test/bench/train-mlp.ts and
- * train-lenet.ts time both). Part of the cache key: changing it compiles
- * (once) a session with the new setting.
- *
- * ```ts
- * setStepThreads(1);
- * ```
- */
-export function setStepThreads(n: number | 'auto'): void {
-  if (n !== 'auto' && (!Number.isInteger(n) || n < 0)) {
-    throw new Error(`setStepThreads: expected a non-negative integer or 'auto', got ${JSON.stringify(n)}`);
-  }
-  stepThreads = n;
-}
-
-/** The intra-op threads of fused training-step sessions (see `setStepThreads`). */
-export function stepThreadCount(): number | 'auto' {
-  return stepThreads;
-}
+export { setStepThreads, stepThreadCount, type ThreadChoice } from './step-threads.js';
 
 /**
  * The compiled training steps held (most recently used last), for
@@ -201,8 +184,8 @@ export function stepThreadCount(): number | 'auto' {
  * const [run] = fusedRunners().slice(-1); run.bytes.length;
  * ```
  */
-export function fusedRunners(): Runner[] {
-  return [...cache.values()].map((c) => c.run);
+export function fusedRunners(): (Runner & { threadChoice: ThreadChoice })[] {
+  return [...cache.values()].map((c) => Object.assign(c.run, { threadChoice: c.choice }));
 }
 
 /** Turns the fused step on or off (off: hybridized calls under record run at once, with a compiled backward). */
@@ -283,7 +266,7 @@ class Program {
       for (const p of scalars!.params) k += `${blockId(p)}:${p.gradReq},`;
       k += `${scalars!.key})`;
     }
-    return `${k}|t${stepThreads}|${currentDevice()}`;
+    return `${k}|t${stepThreadCount()}|${currentDevice()}`;
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
@@ -295,28 +278,43 @@ class Program {
     const lazy = trainer !== null && !gradsWanted.has(baseKey);
     const key = lazy ? `${baseKey}|lazy` : baseKey;
     const c = cache.get(key, () => this.compile(trainer, scalars, lazy));
+    // The per-step path: plain indexed loops over the compiled plan (no iterators, no per-step names).
     const feeds: Record<string, HostTensor> = {};
-    this.externals.forEach((x, i) => (feeds[`x${i}`] = x._host));
-    for (const [p, name] of c.params) feeds[name] = p.data()._host;
-    for (const [p, name] of c.oldGrads) feeds[name] = p.grad()._host;
+    const externals = this.externals;
+    for (let i = 0; i < externals.length; i++) feeds[c.extNames[i]!] = externals[i]!._host;
+    for (let i = 0; i < c.params.length; i++) feeds[c.params[i]![1]] = c.params[i]![0].data()._host;
+    for (let i = 0; i < c.oldGrads.length; i++) feeds[c.oldGrads[i]![1]] = c.oldGrads[i]![0].grad()._host;
     if (this.backward?.headGrad) feeds['head_grad'] = this.backward.headGrad._host;
     if (trainer) {
-      for (const [name, k, j] of c.scalars) feeds[name] = scalarTensor(scalars!.values[j]![k]!, scalars!.params[j]!.dtype);
-      for (const [p, k, name] of c.states) feeds[name] = trainer.stateOf(p)[k]!._host;
+      for (let i = 0; i < c.scalars.length; i++) {
+        const [name, k, j] = c.scalars[i]!;
+        feeds[name] = c.scalarFeed(i, scalars!.values[j]![k]!, scalars!.params[j]!.dtype);
+      }
+      for (let i = 0; i < c.states.length; i++) {
+        const [p, k, name] = c.states[i]!;
+        feeds[name] = trainer.stateOf(p)[k]!._host;
+      }
     }
     if (c.lazyGrads.length) lazyGradients(this, c, feeds, baseKey);
     const res = c.run(feeds);
-    this.calls.forEach((call, i) => call.outputs.forEach((o, k) => (o._host = res[c!.outs[i]![k]!]!)));
-    for (const [p, name] of c.updates) p.setData(new NDArray(res[name]!));
-    for (const [p, name] of c.grads) p.setGrad(new NDArray(res[name]!));
+    for (let i = 0; i < this.calls.length; i++) {
+      const outputs = this.calls[i]!.outputs;
+      const names = c.outs[i]!;
+      for (let k = 0; k < outputs.length; k++) outputs[k]!._host = res[names[k]!]!;
+    }
+    for (let i = 0; i < c.updates.length; i++) c.updates[i]![0].setData(new NDArray(res[c.updates[i]![1]]!));
+    for (let i = 0; i < c.grads.length; i++) c.grads[i]![0].setGrad(new NDArray(res[c.grads[i]![1]]!));
     if (trainer) {
-      const newStates = new Map<StepParameter, NDArray[]>();
-      for (const [p, k, name] of c.newStates) {
-        const list = newStates.get(p) ?? [...trainer.stateOf(p)];
-        list[k] = new NDArray(res[name]!);
-        newStates.set(p, list);
+      for (let i = 0; i < c.newWeights.length; i++) {
+        const [p, name] = c.newWeights[i]!;
+        const mine = c.newStatesOf[i]!;
+        let states = trainer.stateOf(p);
+        if (mine.length) {
+          states = [...states];
+          for (let m = 0; m < mine.length; m++) states[mine[m]![0]] = new NDArray(res[mine[m]![1]]!);
+        }
+        trainer.commitUpdate(p, new NDArray(res[name]!), states);
       }
-      for (const [p, name] of c.newWeights) trainer.commitUpdate(p, new NDArray(res[name]!), newStates.get(p) ?? trainer.stateOf(p));
     }
   }
 
@@ -421,11 +419,14 @@ class Program {
     const kept = new Set(keptOptional);
     const scalars: [string, number, number][] = [];
     for (const [name, { v, kind, j }] of scalarVars) if (kept.has(v.value)) scalars.push([name, kind, j]);
-    const threaded = stepThreads === 'auto' ? graph.nodes.some((n) => THREADED_OPS.has(n.op)) : stepThreads !== 1;
-    const threads = stepThreads === 'auto' ? (threaded ? 0 : 1) : stepThreads;
-    const run = compileGraph(graph, {}, { paramsAsInputs: true, threads, device: currentDevice() });
+    const setting = stepThreadCount();
+    const device = currentDevice();
+    const single = compileGraph(graph, {}, { paramsAsInputs: true, threads: setting === 'auto' ? 1 : setting, device });
+    const { run, choice, close } = threadedRunner(single, device, setting);
     return {
       run,
+      choice,
+      close,
       params: params.map((p) => [p, ctx.symbols.get(p)!.value.name]),
       oldGrads,
       states,
@@ -437,6 +438,9 @@ class Program {
       scalars,
       used: this.usedParams(),
       lazyGrads: lazyList,
+      newStatesOf: newWeights.map(([p]) => newStates.filter(([q]) => q === p).map(([, k, name]) => [k, name] as [number, string])),
+      extNames: this.externals.map((_x, i) => `x${i}`),
+      scalarFeed: scalarFeeds(scalars.length),
     };
   }
 
@@ -498,6 +502,23 @@ export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
 }
 
 
+/**
+ * Scalar feeds that keep their host tensor while the value stays the same
+ * (a learning rate changes rarely; onnxruntime never writes an input).
+ */
+function scalarFeeds(n: number): Compiled['scalarFeed'] {
+  const last: (HostTensor | null)[] = new Array(n).fill(null);
+  const values: number[] = new Array(n).fill(NaN);
+  return (i, value, dtype) => {
+    let t = last[i];
+    if (t === null || !Object.is(values[i], value) || t.dtype !== dtype) {
+      last[i] = t = scalarTensor(value, dtype);
+      values[i] = value;
+    }
+    return t;
+  };
+}
+
 /** True when the computation of `outputs` draws random numbers (an operator with a `seed`, e.g. Dropout in training). */
 function drawsRandom(outputs: Value[]): boolean {
   const seen = new Set<Value>();
@@ -522,11 +543,11 @@ function drawsRandom(outputs: Value[]): boolean {
  */
 function lazyGradients(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
   const arrays = new Map<StepParameter, NDArray>();
-  // What the step was fed, by parameter (feed names of another compilation may differ).
-  const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
-  const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
   const force = (): void => {
     if (![...arrays.values()].some((a) => a._pending)) return;
+    // What the step was fed, by parameter (feed names of another compilation may differ).
+    const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
+    const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
     gradsWanted.add(stepKey);
     if (gradsWanted.size > 64) gradsWanted.delete(gradsWanted.values().next().value as string);
     const g = cache.get(program.key(null, null), () => program.compile(null, null));

@@ -34,6 +34,7 @@ import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
 import { pendingOp } from './lazy-op.js';
+import { stepThreadCount } from './step-threads.js';
 import type { NDArray } from './ndarray.js';
 
 /** An eager operator call as the tape recorded it. */
@@ -342,8 +343,14 @@ export function readInputs(candidates: Value[], outputs: { name: string; value: 
   return candidates.filter((v) => reached.has(v));
 }
 
-/** Intra-op threads for a step-like graph: one, unless it convolves (as the fused step's 'auto'). */
+/**
+ * Intra-op threads for a step-like graph: a fixed `context.setStepThreads(n)`
+ * count as it is; under 'auto', one unless the graph convolves (eager graphs
+ * do not run the fused step's measuring probe).
+ */
 export function graphThreads(graph: Graph): { threads: number; spinning?: boolean } {
+  const fixed = stepThreadCount();
+  if (typeof fixed === 'number') return { threads: fixed, spinning: false };
   return graph.nodes.some((n) => THREADED_OPS.has(n.op)) ? { threads: 0, spinning: false } : { threads: 1 };
 }
 

@@ -18,6 +18,7 @@ import * as contextMod from '../engine/context.js';
 import { loadArrays, saveArrays } from '../formats/params-file.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
+import * as stepThreadsMod from '../engine/step-threads.js';
 export { exportTrainingStep, type TrainingStep, type TrainingStepOptions } from '../formats/train-export.js';
 
 // Registrations, made here explicitly rather than as import side effects:
@@ -76,11 +77,14 @@ export const random = { seed: randomMod.seed, getState: randomMod.getState, setS
 
 /**
  * The device context (MXNet's `mx.cpu()` / `mx.gpu()`): where hybridized
- * blocks and the fused training step run.
+ * blocks and the fused training step run; `setStepThreads` sets the fused
+ * step's intra-op threads (`'auto'`, the default, measures one against
+ * several; a count pins it).
  *
  * ```ts
  * context.setContext(context.gpu());   // compiled sessions on CUDA from now on
  * context.withContext('cpu', () => net.call(x));
+ * context.setStepThreads(1);           // one thread, bitwise reproducible steps
  * ```
  */
 export const context = {
@@ -90,6 +94,8 @@ export const context = {
   currentContext: contextMod.currentContext,
   setContext: contextMod.setContext,
   withContext: contextMod.withContext,
+  setStepThreads: stepThreadsMod.setStepThreads,
+  stepThreads: stepThreadsMod.stepThreadCount,
 };
 export declare namespace context {
   type Context = contextMod.Context;

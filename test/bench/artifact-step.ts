@@ -17,7 +17,7 @@
 import * as ort from 'onnxruntime-node';
 import { exportTrainingStep, gluon, optimizer, type InputSpec } from 'gluonc';
 
-/** A running artifact step (see the module comment). */
+/** A running artifact step (see the module comment). Example: `const loss = await s.step(x, y); s.value('0.weight')`. */
 export interface ArtifactStepper {
   /** One step on a batch; resolves with its mean loss. */
   step(x: ort.Tensor, y: ort.Tensor): Promise<number>;
@@ -29,7 +29,13 @@ export interface ArtifactStepper {
   readonly bytes: Uint8Array;
 }
 
-/** The training artifact of `block` for SGD with momentum, run with `options` (see the module comment). */
+/**
+ * The training artifact of `block` for SGD with momentum, run with `options` (see the module comment).
+ *
+ * ```ts
+ * const s = await artifactStepper(net, { x: { shape: ['N', 784] } }, { lr: 0.1, momentum: 0.9 }, { intraOpNumThreads: 1 });
+ * ```
+ */
 export async function artifactStepper(
   block: gluon.HybridBlock,
   inputs: Record<string, InputSpec>,

@@ -26,12 +26,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Contender } from './harness.js';
 
-/** What a benchmark prints when PyTorch is not there. */
+/** What a benchmark prints when PyTorch is not there. Example: `notes.push(torch ? line : TORCH_SKIPPED)`. */
 export const TORCH_SKIPPED = 'PyTorch: skipped (python3 cannot import torch)';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch-peer.py');
 
-/** The model, weights (in our layouts: Dense [out, in], Conv OIHW), batches and optimizer PyTorch trains. */
+/** The model, weights (in our layouts: Dense [out, in], Conv OIHW), batches and optimizer PyTorch trains. Example: `{ model: 'mlp', params, batches, xShape: [64, 784], lr: 0.1, momentum: 0.9 }`. */
 export interface TorchSetup {
   /** `mlp` (Dense layers with ReLU between; sizes from the weights) or `lenet` (models/lenet.ts). */
   model: 'mlp' | 'lenet';
@@ -44,7 +44,7 @@ export interface TorchSetup {
   momentum: number;
 }
 
-/** A running PyTorch peer (see the module comment). */
+/** A running PyTorch peer (see the module comment). Example: `const loss = await peer.step(1, 2)`. */
 export interface TorchPeer {
   /** The torch version string. */
   readonly version: string;

@@ -125,9 +125,31 @@ describe('runtime/loadModel', () => {
 
       const m = await loadModel(mlp, { threads: 1, offloadAboveMs: 0 });
       try {
+        await m.run({ x: { data, shape: [3, 784] } }); // the first run of a size: inline, not counted (one-time costs)
         await m.run({ x: { data, shape: [3, 784] } }); // unknown cost: inline, measured (> 0 ms)
+        assert.deepEqual(m.stats, { inline: 2, worker: 0 });
         await m.run({ x: { data, shape: [3, 784] } }); // now known to be above 0 ms: a worker
-        assert.deepEqual(m.stats, { inline: 1, worker: 1 });
+        assert.deepEqual(m.stats, { inline: 2, worker: 1 });
+      } finally {
+        await m.close();
+      }
+    });
+
+    it('auto decides by the fastest recent run: runs lengthened by preemption stay inline, runs that are all long move', async () => {
+      const m = await loadModel(mlp, { threads: 1, offloadAboveMs: 5 });
+      const probe = m as unknown as { measure(bucket: number, ms: number): void; bucketOf(h: Record<string, { shape: number[] }>): number };
+      const data = new Float32Array(2 * 784).fill(0.25);
+      const bucket = probe.bucketOf({ x: { shape: [2, 784] } });
+      try {
+        await m.run({ x: { data, shape: [2, 784] } }); // the first run of the size (not counted)
+        // Six runs a loaded machine stretched to 40 ms and one that took 0.5 ms: the model is fast; inline.
+        for (const ms of [40, 40, 0.5, 40, 40, 40, 40]) probe.measure(bucket, ms);
+        await m.run({ x: { data, shape: [2, 784] } });
+        assert.equal(m.stats.worker, 0);
+        // Seven runs all above 5 ms: long; the next run goes to a worker.
+        for (let i = 0; i < 7; i++) probe.measure(bucket, 6 + i);
+        await m.run({ x: { data, shape: [2, 784] } });
+        assert.equal(m.stats.worker, 1);
       } finally {
         await m.close();
       }
