@@ -58,7 +58,7 @@ export const BUDGET: Record<string, number> = {
   'compiler/onnx/import': 2400,
   'compiler/compile': 800,
   'compiler/eager': 600,
-  'compiler/engine': 2400, // issue 14's eager compilation (deferred operators, compiled tape backward and update): ~750
+  'compiler/engine': 2600, // issue 14: the eager compiled backward/update (lazy-op, tape-graph, update-graph) and the fused step's thread probe (step-threads)
   'compiler/gluon': 6600, // issue 16's attention, transformer and positional layers: ~550
   'compiler/formats': 1500,
   cli: 2000,
