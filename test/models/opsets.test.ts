@@ -22,7 +22,6 @@ import { ROOT } from '../helpers/cli.js';
 import { checkOnnxFiles } from '../helpers/onnx-checker.js';
 
 const OPSETS = [13, 17, 21];
-/** Models whose artifact SymbolBlock cannot read back at any opset, default included (not an opset matter; reported). */
 const TRAIN_OPSETS = [13, 21];
 const N = 2;
 
