@@ -9,6 +9,7 @@ import { CREATION_OPS } from './creation.js';
 import { CUMSUM_OPS } from './cumsum.js';
 import { DENSE_OPS } from './dense.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
+import { GEMM_OPS } from './gemm.js';
 import { GROUP_NORM_OPS } from './group-norm.js';
 import { INDEX_OPS } from './index-ops.js';
 import { JOIN_SPLIT_OPS } from './join-split.js';
@@ -37,6 +38,7 @@ export const OPS = {
   ...INDEX_OPS,
   ...PAD_OPS,
   ...LINALG_OPS,
+  ...GEMM_OPS,
   ...DENSE_OPS,
   ...CONV_OPS,
   ...POOL_OPS,

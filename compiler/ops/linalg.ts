@@ -105,6 +105,9 @@ interface DotGeom {
   out: Shape;
 }
 
+/** The dtypes onnxruntime's CPU Gemm takes. */
+const GEMM_DTYPES: DType[] = ['float32', 'float64'];
+
 /** MXNet `dot`: lhs contracts its last axis (its first with transposeA), rhs its first (its last with transposeB). */
 function dotGeom(types: TensorType[], a: DotAttrs): DotGeom {
   const [l, r] = [types[0]!.shape, types[1]!.shape];
@@ -144,6 +147,10 @@ export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
   lower: (c, a) => {
     const g = dotGeom(c.inTypes, a);
     const ra = g.lperm.length;
+    // Two matrices: Gemm's transA/transB read the operands transposed in place (no Transpose node).
+    if (ra === 2 && g.rperm.length === 2 && GEMM_DTYPES.includes(c.inTypes[0]!.dtype)) {
+      return void c.emit('Gemm', [c.inputs[0]!, c.inputs[1]!], { transA: a.transposeA ? 1 : 0, transB: a.transposeB ? 1 : 0 }, c.outputs);
+    }
     const rb = g.rperm.length;
     const lhs = ra > 1 && g.lk !== ra - 1 ? c.emit('Transpose', [c.inputs[0]!], { perm: g.lperm })[0]! : c.inputs[0]!;
     const rhs = rb > 1 && g.rk !== 0 ? c.emit('Transpose', [c.inputs[1]!], { perm: g.rperm })[0]! : c.inputs[1]!;

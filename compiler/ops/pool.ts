@@ -10,7 +10,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import { isFloat, onnxDType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
-import type { Shape, TensorType } from '../ir/types.js';
+import { isConcrete, type Shape, type TensorType } from '../ir/types.js';
 import { checkRank, compatible, FLOATS, fmt, inFloat32, offset, spatial } from './conv.js';
 import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type Tx } from './define.js';
 import { commonDType } from './elementwise.js';
@@ -283,7 +283,20 @@ export const poolingGrad: OpDef<PoolGradSig, PoolAttrs> = defineOp<PoolGradSig, 
     const [x, g] = c.inputs as [string, string];
     const t = c.inTypes[0]!;
     const d = t.dtype;
-    const [xshape] = c.emit('Shape', [x]);
+    const xs = t.shape;
+    const [xshape] = isConcrete(xs) ? [c.ints(xs)] : c.emit('Shape', [x]);
+    // MaxUnpool's own output size, (out - 1)·stride + kernel - 2·pad, may not exceed the data's ('full' may).
+    const unpooled = (i: number): number => ((geo.out[i + 2] as number) - 1) * geo.stride[i]! + geo.kernel[i]! - 2 * geo.pad[i]!;
+    const disjoint = !a.globalPool && isConcrete(xs.slice(2)) && isConcrete(geo.out.slice(2))
+      && geo.stride.every((s, i) => s >= geo.kernel[i]! && unpooled(i) <= (xs[i + 2] as number));
+    if (a.poolType === 'max' && disjoint && d === 'float32') {
+      // Windows that do not overlap route each input cell at most one gradient: MaxUnpool writes
+      // g at the maxima's flat indices into zeros (no scatter-add, no shape arithmetic).
+      const full = a.poolingConvention === 'full';
+      const attrs: Record<string, OnnxAttr> = { kernel_shape: geo.kernel, strides: geo.stride, pads: [...geo.pad, ...geo.pad], ceil_mode: full ? 1 : 0 };
+      const [, idx] = c.emit('MaxPool', [x], attrs, 2);
+      return void c.emit('MaxUnpool', [g, idx!, xshape!], { kernel_shape: geo.kernel, strides: geo.stride, pads: [...geo.pad, ...geo.pad] }, c.outputs);
+    }
     if (a.poolType === 'max') {
       // Scatter-add g at the maxima's indices into zeros shaped like the (flattened) input.
       const { idx, axis, flat } = maxIndices(c, a, geo, x);

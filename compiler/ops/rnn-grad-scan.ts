@@ -152,15 +152,16 @@ function lower(c: LowerCtx, a: RecGradA): void {
     const dsig = (v: string) => mul(v, h.oneMinus(v));
     // The state gradient entering the last step: a length-0 sequence has zero final states (no gradient).
     const live = (g: string) => (m ? mul(at(g, 0, d), at(m, 0, 0)) : at(g, 0, d));
-    // Body values are typed by dtype only (ranks and sizes come from the outer graph).
-    const stepIn = { dtype };
+    // Body values are [batch, width] matrices: declared rank 2 with symbolic sizes (onnxruntime wants every
+    // body output's shape set, and does not always infer it from the outer graph).
+    let k = 0;
+    const mat = () => ({ dtype, shape: ['rnn_batch', `rnn_width${k++}`] });
     /** Runs the reverse-time Scan: `body(states, stepInputs)` returns new states and per-step outputs. */
     const scan = (states: string[], stepInputs: string[], nOut: number, body: (s: string[], xs: string[]) => [string[], string[]], reverseTime = true): string[] => {
       const seqs = m ? [...stepInputs, m, notM!] : stepInputs;
-      // Rank-2 (per step [N, width]) body outputs: onnxruntime needs output shapes it cannot always infer (opset 13).
-      const graph = c.graph([...states, ...seqs].map(() => stepIn), (names) => {
+      const graph = c.graph([...states, ...seqs].map(mat), (names) => {
         const [ns, os] = body(names.slice(0, states.length), names.slice(states.length));
-        return [...ns, ...os].map((name) => ({ name, dtype, shape: [`${name}_n`, `${name}_w`] }));
+        return [...ns, ...os].map((name) => ({ name, ...mat() }));
       });
       const dirs = seqs.map(() => (reverseTime ? 1 : 0));
       return c.emit('Scan', [...states, ...seqs], { body: graph, num_scan_inputs: seqs.length, scan_input_directions: dirs, scan_output_directions: Array.from({ length: nOut }, () => (reverseTime ? 1 : 0)) }, states.length + nOut);

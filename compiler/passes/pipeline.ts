@@ -16,6 +16,7 @@ import { foldBatchNorm } from './fold-batch-norm.js';
 import { foldConstants } from './fold-constants.js';
 import { foldScales } from './fold-scales.js';
 import { fuseGelu } from './fuse-gelu.js';
+import { fuseGemm } from './fuse-gemm.js';
 import { fuseLayerNorm } from './fuse-layer-norm.js';
 import { inferShapes } from './infer-shapes.js';
 import type { Pass, PassContext, PassMode } from './pass.js';
@@ -59,6 +60,9 @@ export const PIPELINE: readonly PipelineStep[] = [
   { name: 'fold-constants', pass: foldConstants, level: 2, modes: BOTH },
   { name: 'simplify-algebra', pass: simplifyAlgebra, level: 2, modes: BOTH },
   { name: 'eliminate-common-subexpressions', pass: eliminateCommonSubexpressions, level: 2, modes: BOTH },
+  // Scales move into matrix products and accumulations into Gemm (a weight gradient and its
+  // optimizer update: one pass over the weight). After CSE, so a product used twice stays.
+  { name: 'fuse-gemm', pass: fuseGemm, level: 2, modes: BOTH },
   // Last: drop everything the outputs no longer need.
   { name: 'eliminate-dead-code', pass: eliminateDeadCode, level: 1, modes: BOTH },
 ];

@@ -3,24 +3,31 @@
  * chains collapse in one run):
  * - neutral elements: `x*1`, `1*x`, `x/1`, `x**1`, `x+0`, `0+x`, `x-0` -> `x`
  *   (when the constant does not broadcast `x` to a larger shape);
- * - `neg(neg(x))` -> `x`;
+ * - `neg(neg(x))` -> `x`; `x * -1` -> `neg(x)`; `a - neg(b)` -> `a + b`,
+ *   `a + neg(b)` -> `a - b`;
+ * - `exp(logSoftmax(x))` -> `softmax(x)`; the sum over a scatter-add's axis
+ *   of a scatter into zeros -> its updates (the softmax cross-entropy
+ *   gradient becomes `softmax(x) - onehot`, no exp of a log, no reduction);
  * - operators that are the identity when the output type is the input's:
  *   reshape, reshapeLike, flatten, squeeze, broadcastTo, broadcastLike, tile,
  *   repeat, cast to the same dtype, reductions over size-1 axes with keepdims,
  *   reduceSumLike to the same shape, an inactive Dropout, a transpose by the
  *   identity permutation;
- * - transpose of transpose -> one transpose (or none);
+ * - transpose of transpose -> one transpose (or none); a transpose that only
+ *   moves axes of size 1 -> a reshape (no copy: the conv weight gradient's
+ *   transposes of a one-channel input);
  * - reshape of reshape (also flatten, expandDims, squeeze, reshapeLike) -> one reshape;
  * - a broadcast feeding an element-wise operator that broadcasts anyway
  *   (`x * broadcastTo(s, shape)` -> `x * s`) is bypassed.
  * Invariant: a rewrite keeps the output type of the node it replaces.
  */
-import type { Node } from '../ir/node.js';
+import type { Attrs, Node } from '../ir/node.js';
 import { formatType } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { Pass, PassContext } from './pass.js';
+import { reducedAxes } from './patterns.js';
 import { allEqual, constData, producerOf, Rewriter, sameType } from './rewrite.js';
 
 /** Operators that compute `x` itself when their output type is their first input's. */
@@ -69,17 +76,43 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
     return d !== null && allEqual(d, x);
   };
   const keeps = (v: Value | undefined): v is Value => v !== undefined && sameType(v.type, y.type);
+  // A replacement node; kept only when its type is the node's (broadcasting may differ).
+  const make = (op: string, ins: Value[], attrs: Attrs = {}): Value | null => {
+    const v = rw.node(op, ins, attrs, node.scope).outputs[0]!;
+    return sameType(v.type, y.type) ? v : null;
+  };
   switch (node.op) {
     case 'mul':
       if (isConstAll(b, 1) && keeps(a)) return a;
       if (isConstAll(a, 1) && keeps(b)) return b;
+      if (isConstAll(b, -1) && keeps(a)) return make('neg', [a]);
+      if (isConstAll(a, -1) && keeps(b)) return make('neg', [b]);
       return null;
-    case 'add':
+    case 'add': {
       if (isConstAll(b, 0) && keeps(a)) return a;
       if (isConstAll(a, 0) && keeps(b)) return b;
-      return null;
-    case 'sub':
-      return isConstAll(b, 0) && keeps(a) ? a : null;
+      // a + (-b) -> a - b; (-a) + b -> b - a.
+      const nb = producerOf(b!, 'neg');
+      if (nb) return make('sub', [a!, nb.inputs[0]!]);
+      const na = producerOf(a!, 'neg');
+      return na ? make('sub', [b!, na.inputs[0]!]) : null;
+    }
+    case 'sub': {
+      if (isConstAll(b, 0) && keeps(a)) return a;
+      // a - (-b) -> a + b.
+      const nb = producerOf(b!, 'neg');
+      return nb ? make('add', [a!, nb.inputs[0]!]) : null;
+    }
+    case 'exp': {
+      // exp(logSoftmax(x)) is softmax(x): one operator, no exponent of a logarithm.
+      const ls = producerOf(a!, 'logSoftmax');
+      return ls ? make('softmax', [ls.inputs[0]!], ls.attrs) : null;
+    }
+    case 'sum': {
+      const u = sumOfScatter(node, ctx);
+      if (u) return u;
+      break;
+    }
     case 'div':
     case 'pow':
       return isConstAll(b, 1) && keeps(a) ? a : null;
@@ -102,6 +135,23 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
   return null;
 }
 
+/**
+ * `sum(scatterAdd(zeros, index, updates), axis, keepdims)` over the scatter's
+ * axis is `updates`: every position along the other axes receives exactly one
+ * update (the index has size 1 along the axis and is clipped or wrapped into
+ * range). The gradient of `pick` under a log-softmax makes this sum.
+ */
+function sumOfScatter(node: Node, ctx: PassContext): Value | null {
+  const sc = producerOf(node.inputs[0]!, 'scatterAdd');
+  if (!sc || !(node.attrs as { keepdims?: boolean }).keepdims) return null;
+  const [data, , updates] = sc.inputs as [Value, Value, Value];
+  const zeros = producerOf(data, 'zerosLike') !== null || (constData(data, ctx) !== null && allEqual(constData(data, ctx)!, 0));
+  const r = data.type.shape.length;
+  const ax = ((sc.attrs['axis'] as number) % r + r) % r;
+  const axes = reducedAxes(node);
+  return zeros && axes.length === 1 && axes[0] === ax && sameType(updates.type, node.outputs[0]!.type) ? updates : null;
+}
+
 /** The permutation a transpose node applies. */
 function permOf(node: Node): number[] {
   const r = node.inputs[0]!.type.shape.length;
@@ -115,13 +165,25 @@ function simplifyTranspose(rw: Rewriter, node: Node): Value | null {
   const x = node.inputs[0]!;
   if (p.every((k, i) => k === i)) return x;
   const inner = producerOf(x, 'transpose');
-  if (!inner) return null;
+  if (!inner) return movesOnlyUnitAxes(x, p) ? reshapeTo(rw, node, x) : null;
   // transpose(transpose(z, q), p) reads z's axis q[p[i]] at position i.
   const q = permOf(inner);
   const composed = p.map((k) => q[k]!);
   const z = inner.inputs[0]!;
   if (composed.every((k, i) => k === i)) return z;
   return rw.node('transpose', [z], { axes: composed }, node.scope).outputs[0]!;
+}
+
+/** True when `perm` keeps the axes of `x` that are not of size 1 in their order (the elements stay in place). */
+function movesOnlyUnitAxes(x: Value, perm: number[]): boolean {
+  const kept = perm.filter((k) => x.type.shape[k] !== 1);
+  return kept.every((k, i) => i === 0 || k > kept[i - 1]!);
+}
+
+/** `node`'s output as a reshape of `x` (same elements in the same order), or null when no reshape codes give its type. */
+function reshapeTo(rw: Rewriter, node: Node, x: Value): Value | null {
+  const codes = reshapeCodes(x, node.outputs[0]!);
+  return codes ? rw.node('reshape', [x], { shape: codes }, node.scope).outputs[0]! : null;
 }
 
 /** A reshape of a reshape-like value re-views the original input directly. */

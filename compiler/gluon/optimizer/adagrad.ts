@@ -37,7 +37,7 @@ export class AdaGrad extends BaseOptimizer {
   update(F: F, { weight: w, grad, states: [h0], lr, wd, rescale }: UpdateArgs): UpdateResult {
     const g = this.clip(F, F.mul(grad, rescale));
     const h = F.add(h0!, F.square(g));
-    const d = F.add(F.div(g, F.sqrt(F.add(h, this.epsilon))), F.mul(w, wd));
+    const d = this.wd === 0 ? F.div(g, F.sqrt(F.add(h, this.epsilon))) : F.add(F.div(g, F.sqrt(F.add(h, this.epsilon))), F.mul(w, wd));
     return { weight: F.sub(w, F.mul(lr, d)), states: [h] };
   }
 }

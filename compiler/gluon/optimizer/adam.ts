@@ -56,7 +56,7 @@ export class Adam extends BaseOptimizer {
   }
 
   update(F: F, { weight: w, grad, states: [m0, v0], lr, wd, t, rescale }: UpdateArgs): UpdateResult {
-    const g = this.clip(F, F.add(F.mul(grad, rescale), F.mul(w, wd)));
+    const g = this.clip(F, this.decayed(F, grad, w, wd, rescale));
     const m = F.add(F.mul(m0!, this.beta1), F.mul(g, 1 - this.beta1));
     const v = F.add(F.mul(v0!, this.beta2), F.mul(F.square(g), 1 - this.beta2));
     const lrT = biasCorrectedLr(F, lr, t, this.beta1, this.beta2);

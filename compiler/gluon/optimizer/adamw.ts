@@ -43,7 +43,7 @@ export class AdamW extends BaseOptimizer {
     const v = F.add(F.mul(v0!, this.beta2), F.mul(F.square(g), 1 - this.beta2));
     const lrT = biasCorrectedLr(F, lr, t, this.beta1, this.beta2);
     const step = F.mul(lrT, F.div(m, F.add(F.sqrt(v), this.epsilon)));
-    const weight = F.sub(F.sub(w, step), F.mul(F.mul(lr, wd), w));
+    const weight = this.wd === 0 ? F.sub(w, step) : F.sub(F.sub(w, step), F.mul(F.mul(lr, wd), w));
     return { weight, states: [m, v] };
   }
 }

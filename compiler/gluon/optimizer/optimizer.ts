@@ -155,6 +155,11 @@ export abstract class BaseOptimizer implements Optimizer {
     return { clipGradient: this.clipGradient ?? -1 };
   }
 
+  /** `rescale·grad + wd·w`, without the decay term when the optimizer's wd is 0 (MXNet's result for finite weights; a fused step's key records `wd === 0`). */
+  protected decayed(F: F, grad: Tensor, w: Tensor, wd: Tensor, rescale: Tensor): Tensor {
+    return this.wd === 0 ? F.mul(grad, rescale) : F.add(F.mul(grad, rescale), F.mul(w, wd));
+  }
+
   /** Clips to [-clipGradient, clipGradient] when clipping is on. */
   protected clip(F: F, g: Tensor): Tensor {
     return this.clipGradient === null ? g : F.clip(g, -this.clipGradient, this.clipGradient);

@@ -59,7 +59,7 @@ export class RMSProp extends BaseOptimizer {
 
   update(F: F, { weight: w, grad, states, lr, wd, rescale }: UpdateArgs): UpdateResult {
     const g1 = this.gamma1;
-    const g = this.clip(F, F.add(F.mul(grad, rescale), F.mul(w, wd)));
+    const g = this.clip(F, this.decayed(F, grad, w, wd, rescale));
     const n = F.add(F.mul(F.square(g), 1 - g1), F.mul(states[0]!, g1));
     let weight;
     let next;

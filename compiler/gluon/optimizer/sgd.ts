@@ -45,8 +45,7 @@ export class SGD extends BaseOptimizer {
   update(F: F, { weight: w, grad, states, lr, wd, rescale }: UpdateArgs): UpdateResult {
     // Written for few full-size operations (the fused training step's update is memory-bound):
     // without clipping, lr·(rescale·grad) is (lr·rescale)·grad, scalars first; with the optimizer's
-    // wd at 0 (so every parameter's wd = wd·wdMult is 0) the decay terms are left out, which is
-    // MXNet's result for finite weights. The cache key of a fused step records `wd === 0`.
+    // wd at 0 the decay terms are left out (see `decayed`: MXNet's result for finite weights).
     const decay = this.wd !== 0;
     const lrG = this.clipGradient === null ? F.mul(grad, F.mul(lr, rescale)) : F.mul(lr, this.clip(F, F.mul(grad, rescale)));
     if (this.momentum === 0) {

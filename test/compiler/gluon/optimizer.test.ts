@@ -212,7 +212,8 @@ describe('optimizers', () => {
     }
 
     it('a compiled update is reused when lr, wd, t and the scale change', () => {
-      const opt = optimizer.create('adam', { learningRate: 0.01 });
+      // A non-zero wd: the update reads the wd input (with the optimizer's wd at 0 the decay term is left out).
+      const opt = optimizer.create('adam', { learningRate: 0.01, wd: 0.001 });
       const v = (n: string, s: number[] = [3]) => sym.var(n, { shape: s });
       const out = opt.update(sym as unknown as gluon.F, {
         weight: v('w'), grad: v('g'), states: [v('m'), v('v')], lr: v('lr', []), wd: v('wd', []), t: v('t', []), rescale: v('r', []),

@@ -51,6 +51,7 @@ const KINKS: Kink[] = [
   { label: 'the L2 norm of zeros gets 0', f: (F, x) => F.norm(x), inputs: [[0, 0]], want: [[0, 0]] },
   { label: 'the L1 norm at 0 gets 0', f: (F, x) => F.norm(x, { ord: 1 }), inputs: [[0, 1, -2]], want: [[0, 1, -1]] },
   { label: 'max pooling routes a tied window to its first maximum', f: (F, x) => F.Pooling(x, { kernel: [2], stride: [2], poolType: 'max' }), inputs: [[[[2, 2, 1, 3]]]], want: [[[[1, 0, 0, 1]]]] },
+  { label: 'max pooling 2x2: tied windows route to their first maximum in row-major order', f: (F, x) => F.Pooling(x, { kernel: [2, 2], stride: [2, 2], poolType: 'max' }), inputs: [[[[[1, 1, 0, 5], [1, 1, 5, 5]]]]], want: [[[[[1, 0, 0, 1], [0, 0, 0, 0]]]]] },
   { label: 'softsign at 0 has slope 1', f: (F, x) => F.Activation(x, { actType: 'softsign' }), inputs: [[0]], want: [[1]] },
 ];
 

@@ -3,7 +3,8 @@
  * test: a random program of instructions over element-wise, reduction,
  * shape and linear-algebra operators, plus the shapes the passes look for
  * (neutral constants, repeated nodes, transpose/reshape chains, hand-written
- * layer norms and GELUs, scaled and batch-normalized dense layers).
+ * layer norms and GELUs, scaled and batch-normalized dense layers, scaled
+ * matrix products accumulated into a tensor as an optimizer update does).
  */
 import fc from 'fast-check';
 import { Graph } from '../../../compiler/ir/graph.js';
@@ -98,6 +99,17 @@ function step(pool: Value[], ins: Instr, seed: number): Value | null {
       return apply('add', [x, apply('exp', [konst([0.25 * (ins.k % 3)])])]);
     case 13:
       return apply('broadcastTo', [x], { shape: x.type.shape.map(() => 0) });
+    case 14: {
+      // An optimizer-like update of a matrix product: C·β ± dot(xᵀ, x)·s (fuse-gemm makes it one Gemm).
+      if (r !== 2) return null;
+      const prod = apply('dot', [x, x], { transposeA: true });
+      const c = apply('dot', [x, apply('neg', [x])], { transposeA: true });
+      const sc = ins.k % 3 === 0 ? konst([-0.5]) : ins.k % 3 === 1 ? param(`s${++uid}`, [0.25], [1]) : apply('sum', [y], { axis: null, keepdims: false });
+      const scaled = ins.b % 2 ? apply('mul', [prod, sc]) : apply('mul', [sc, prod]);
+      const acc = ins.k % 2 ? apply('mul', [c, konst([0.9])]) : c;
+      const op = ins.b % 3 === 0 ? 'add' : 'sub';
+      return ins.a % 2 ? apply(op, [acc, scaled]) : apply(op, [scaled, acc]);
+    }
     default:
       return apply('mul', [x, apply('onesLike', [x])]);
   }
@@ -126,5 +138,5 @@ export function buildGraph(shapes: Shape[], prog: Instr[], seed: number): Graph 
 /** Random input shapes. */
 export const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });
 /** Random instructions. */
-export const instrArb = fc.record({ op: fc.nat(14), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
+export const instrArb = fc.record({ op: fc.nat(15), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
 

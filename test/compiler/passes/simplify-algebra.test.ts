@@ -8,7 +8,9 @@ import { Graph } from '../../../compiler/ir/graph.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { TRAINING } from '../../../compiler/passes/pass.js';
 import { simplifyAlgebra } from '../../../compiler/passes/simplify-algebra.js';
-import { apply, dedent, f32, konst, passKeepsResults, runPass } from './helpers.js';
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import { assertClose } from '../../helpers/compare.js';
+import { apply, dedent, evaluate, f32, konst, passKeepsResults, runPass } from './helpers.js';
 
 describe('passes: simplify-algebra', () => {
   it('removes x*1, 1*x, x/1, x+0, 0+x, x-0, x**1, neg(neg(x)) and a same-dtype cast', () => {
@@ -37,6 +39,75 @@ describe('passes: simplify-algebra', () => {
     const x = Value.input('x', f32([3]));
     const g = Graph.fromOutputs([x], { y: apply('mul', [x, konst([1, 1, 1, 1, 1, 1], [2, 3])]), z: apply('mul', [x, konst([2])]) });
     assert.equal(runPass(simplifyAlgebra, g, TRAINING).changed, false);
+  });
+
+  it('makes the softmax cross-entropy gradient softmax(x) − onehot: exp(logSoftmax) -> softmax, the sum of a scatter into zeros -> its updates, x·(−1) -> neg, a − neg(b) -> a + b', () => {
+    const x = Value.input('x', f32([4, 3]));
+    const label = Value.input('label', f32([4, 1]));
+    // The gradient of −pick(logSoftmax(x), label) as the rules build it.
+    const ls = apply('logSoftmax', [x], { axis: 1 });
+    const g = konst([-1, -1, -1, -1], [4, 1]);
+    const scattered = apply('scatterAdd', [apply('zerosLike', [x]), label, g], { axis: 1 });
+    const rowSum = apply('sum', [scattered], { axis: 1, keepdims: true });
+    const dx = apply('sub', [scattered, apply('mul', [apply('exp', [ls]), rowSum])]);
+    const graph = Graph.fromOutputs([x, label], { dx, loss: ls });
+    const r = passKeepsResults(simplifyAlgebra, graph, TRAINING, 'softmax cross-entropy gradient');
+    assert.equal(r.changed, true);
+    assert.equal(r.text, dedent(`
+      graph(%x: float32[4, 3], %label: float32[4, 1]) {
+        const %c0: float32[4, 1] = [-1, -1, -1, -1]
+        %1: float32[4, 3] = zerosLike(%x)
+        %2: float32[4, 3] = scatterAdd(%1, %label, %c0) {axis: 1, mode: "clip"}
+        %3: float32[4, 3] = softmax(%x) {axis: 1, temperature: null}
+        %4: float32[4, 3] = add(%2, %3)
+        %5: float32[4, 3] = logSoftmax(%x) {axis: 1, temperature: null}
+        return dx=%4, loss=%5
+      }`));
+    // softmax(x) − onehot(label), independently: rows of exp(x)/Σexp(x) minus 1 at the (clipped) label.
+    const xs = [[0, 0, 0], [1, 2, 3], [-1, 5, 0.5], [2, 2, -3]];
+    const labels = [0, 2, 1, 7];
+    const want = xs.flatMap((row, i) => {
+      const e = row.map(Math.exp);
+      const z = e.reduce((p, q) => p + q, 0);
+      return e.map((v, j) => v / z - (j === Math.min(labels[i]!, 2) ? 1 : 0));
+    });
+    const feeds = { x: tensorFromNumbers('float32', [4, 3], xs.flat()), label: tensorFromNumbers('float32', [4, 1], labels) };
+    const types = { x: f32([4, 3]), label: f32([4, 1]) };
+    assertClose(evaluate(r.graph, feeds, types)['dx']!, want, 'softmax − onehot', 1e-5, 1e-6);
+  });
+
+  it('removes a sum over an axis of size 1 with keepdims (an identity)', () => {
+    const x = Value.input('x', f32([4, 1, 3]));
+    const r = passKeepsResults(simplifyAlgebra, Graph.fromOutputs([x], { y: apply('exp', [apply('sum', [x], { axis: 1, keepdims: true })]) }), TRAINING, 'unit sum');
+    assert.deepEqual(r.graph.nodes.map((n) => n.op), ['exp']);
+  });
+
+  it('keeps a sum over another axis of a scatter, and a scatter into non-zero data', () => {
+    const x = Value.input('x', f32([4, 3]));
+    const label = Value.input('label', f32([4, 1]));
+    const u = Value.input('u', f32([4, 1]));
+    const other = apply('sum', [apply('scatterAdd', [apply('zerosLike', [x]), label, u], { axis: 1 })], { axis: 0, keepdims: true });
+    const nonzero = apply('sum', [apply('scatterAdd', [x, label, u], { axis: 1 })], { axis: 1, keepdims: true });
+    const r = runPass(simplifyAlgebra, Graph.fromOutputs([x, label, u], { other, nonzero }), TRAINING);
+    assert.equal(r.changed, false, r.text);
+  });
+
+  it('turns a transpose that only moves axes of size 1 into a reshape, and keeps one that moves data', () => {
+    const x = Value.input('x', f32(['N', 1, 4, 5]));
+    const a = apply('transpose', [x], { axes: [1, 0, 2, 3] }); // [1, N, 4, 5]: the same elements in the same order
+    const b = apply('transpose', [x], { axes: [0, 1, 3, 2] }); // swaps 4 and 5: a copy
+    const y = Value.input('y', f32([2, 1, 3, 1]));
+    const c = apply('transpose', [y], { axes: [3, 0, 2, 1] }); // [1, 2, 3, 1]
+    const g = Graph.fromOutputs([x, y], { a, b, c });
+    const r = passKeepsResults(simplifyAlgebra, g, TRAINING, 'unit-axis transposes');
+    assert.equal(r.changed, true);
+    assert.equal(r.text, dedent(`
+      graph(%x: float32[N, 1, 4, 5], %y: float32[2, 1, 3, 1]) {
+        %0: float32[1, N, 4, 5] = reshape(%x) {reverse: false, shape: [1, -1, 4, 5]}
+        %1: float32[N, 1, 5, 4] = transpose(%x) {axes: [0, 1, 3, 2]}
+        %2: float32[1, 2, 3, 1] = reshape(%y) {reverse: false, shape: [1, 2, 3, 1]}
+        return a=%0, b=%1, c=%2
+      }`));
   });
 
   it('composes transposes (to none when they cancel) and collapses reshape chains', () => {

@@ -14,6 +14,13 @@ B = np.swapaxes(b, -1, -2) if attrs.get("transposeB") else b
 out = np.einsum("...ij,...jk->...ik", A, B)
 `;
 
+/** linalgGemm: alpha·op(A)·op(B) + beta·C (MXNet linalg_gemm on matrices). */
+const GEMM_REF = String.raw`
+A = a.T if attrs.get("transposeA") else a
+B = b.T if attrs.get("transposeB") else b
+out = attrs.get("alpha", 1.0) * (A @ B) + attrs.get("beta", 1.0) * c
+`;
+
 const FC_REF = String.raw`
 x = a.reshape(a.shape[0], -1) if attrs.get("flatten", True) else a
 out = np.einsum("...k,hk->...h", x, b) + (c if "c" in globals() else 0)
@@ -165,6 +172,16 @@ function poolPairSamples(pick: boolean): Sample[] {
     pair([1, 2, 5, 5], [1, 2, 4, 4], { kernel: [2, 2], poolType: 'avg' }, 'float64 avg', { dtype: 'float64' }),
     pair([1, 2, 5, 5], [1, 2, 2, 2], { kernel: [3, 3], stride: [2, 2], poolingConvention: 'full' }, 'float64 max, full', { dtype: 'float64' }),
     pair([2, 3, 4, 4], [2, 3, 1, 1], { globalPool: true }, 'float64 global max', { dtype: 'float64' }),
+    // Disjoint windows (stride >= kernel): the gradient lowers to MaxUnpool.
+    pair([1, 2, 5, 5], [1, 2, 3, 3], { kernel: [2, 2], stride: [2, 2], poolingConvention: 'full' }, 'max, disjoint, full (clipped last window)'),
+    pair([1, 2, 6, 6], [1, 2, 4, 4], { kernel: [2, 2], stride: [2, 2], pad: [1, 1] }, 'max, disjoint, pad'),
+    pair([1, 1, 7, 7], [1, 1, 2, 2], { kernel: [2, 2], stride: [3, 3] }, 'max, stride past the last window'),
+    pair([3, 2, 6, 6], [3, 2, 3, 3], { kernel: [2, 2], stride: [2, 2] }, 'max, disjoint, symbolic batch', { symbolic: true }),
+    {
+      inputs: [{ shape: [1, 1, 2, 4], values: [1, 1, 0, 5, 1, 1, 5, 5] }, { shape: [1, 1, pick ? 2 : 1, pick ? 4 : 2], values: pick ? [1, 2, 3, 4, 5, 6, 7, 8] : [3, 7] }],
+      args: [{ kernel: [2, 2], stride: [2, 2] }],
+      label: 'max, disjoint, tied windows: the first maximum (row-major)',
+    },
   ];
 }
 
@@ -190,6 +207,18 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [40, 60] }, { shape: [60, 50] }], label: 'larger than a kernel' },
     ],
     ref: DOT_REF,
+  },
+  {
+    op: 'linalgGemm',
+    samples: [
+      { inputs: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [3, 5] }] },
+      { inputs: [{ shape: [4, 3] }, { shape: [4, 5] }, { shape: [3, 5] }], args: [{ transposeA: true, alpha: -0.5, beta: 0.9 }], label: 'transposeA, alpha, beta' },
+      { inputs: [{ shape: [3, 4] }, { shape: [5, 4] }, { shape: [3, 5] }], args: [{ transposeB: true, beta: 0 }], label: 'transposeB, beta 0' },
+      { inputs: [{ shape: [4, 3] }, { shape: [5, 4] }, { shape: [3, 5] }], args: [{ transposeA: true, transposeB: true, alpha: 2, beta: -1 }], label: 'both transposed' },
+      { inputs: [{ shape: [6, 7], symbolic: true }, { shape: [7, 5] }, { shape: [6, 5], symbolic: true }], args: [{ alpha: 0.25 }], label: 'symbolic rows' },
+      { inputs: [{ shape: [3, 4], dtype: 'float64' }, { shape: [4, 2], dtype: 'float64' }, { shape: [3, 2], dtype: 'float64' }], args: [{ alpha: -1, beta: 0.5 }], label: 'float64' },
+    ],
+    ref: GEMM_REF,
   },
   {
     op: 'batchDot',
