@@ -12,11 +12,11 @@
  */
 import { formatShape } from '../../runtime/tensor.js';
 import type { Graph } from '../ir/graph.js';
-import type { Attrs } from '../ir/node.js';
 import { formatType, type Dim } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
 import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
+import { callArgs } from '../ops/call.js';
 import { getOp } from '../ops/registry.js';
 import { HybridBlock } from './hybrid.js';
 import { MxnetSymbolBlock } from './mxnet-symbol.js';
@@ -117,11 +117,9 @@ export class SymbolBlock extends HybridBlock {
       const def = getOp(node.op);
       const fn = ops[node.op];
       if (!fn) throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' is not an F operator`);
-      const leading = def.leading ?? [];
-      const opts: Attrs = {};
-      // Only declared options are passed; derived ones are normalized again by the operator.
-      for (const [k, v] of Object.entries(node.attrs)) if (k in (def.attrs ?? {}) && !leading.includes(k)) opts[k] = v;
-      const out = fn(...leading.map((k) => node.attrs[k]), ...node.inputs.map(get), opts);
+      // Dimension entries become F.shapeArray of the inputs they read again (see callArgs).
+      const args = callArgs(def, node.attrs, node.inputs.map(get), (t, begin, end) => ops.shapeArray!(t, { begin, end }) as Tensor);
+      const out = fn(...args);
       const outs = Array.isArray(out) ? out : [out];
       if (outs.length !== node.outputs.length) {
         throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' gave ${outs.length} outputs, the graph has ${node.outputs.length}`);

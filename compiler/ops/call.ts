@@ -138,6 +138,47 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
   return { inputs, attrs: withDefaults(def, attrs) };
 }
 
+/**
+ * The arguments of an `F` call that parses back to a node's `inputs` and
+ * `attrs` (the inverse of `parseCall`), to replay a graph node through a
+ * backend: the leading options, the declared tensor inputs, then one options
+ * object (declared options only) in which each `DimEntry` of a dimension
+ * argument is a tensor again: `shapeOf(x, begin, end)` of the input it reads
+ * (`F.shapeArray`), or the integer input itself. Parsing re-appends those
+ * inputs, so the references stay in step with the inputs.
+ *
+ * ```ts
+ * // zeros, attrs { shape: [{ input: 0, begin: 1, end: 2 }, 64], ... }, inputs [x]:
+ * callArgs(getOp('zeros'), attrs, [x], (t, begin, end) => F.shapeArray(t, { begin, end }));
+ * // -> [{ shape: [F.shapeArray(x, { begin: 1, end: 2 }), 64], value: 0, dtype: 'float32' }]
+ * ```
+ */
+export function callArgs<T>(def: OpDef, attrs: Attrs, inputs: T[], shapeOf: (t: T, begin: number, end: number) => T): unknown[] {
+  const leading = def.leading ?? [];
+  const shapeArgs = def.shapeArgs ?? [];
+  const referenced = new Set<number>();
+  const tensorOf = (name: string, e: AttrValue): unknown => {
+    if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof (e as Record<string, unknown>)['input'] !== 'number') return e;
+    const d = e as unknown as Exclude<DimEntry, number>;
+    const x = inputs[d.input];
+    if (!Number.isInteger(d.input) || x === undefined) {
+      throw new OpError(def.name, `'${name}' has a dimension entry ${JSON.stringify(e)} that refers to input ${d.input}, but the node has ${inputs.length} input(s)`);
+    }
+    referenced.add(d.input);
+    if ('tag' in d) return x;
+    if (!Number.isInteger(d.begin) || !Number.isInteger(d.end)) throw new OpError(def.name, `'${name}' has a malformed dimension entry ${JSON.stringify(e)}`);
+    return shapeOf(x, d.begin, d.end);
+  };
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    // Only declared options are passed; derived ones are normalized again by the operator.
+    if (!(k in (def.attrs ?? {})) || leading.includes(k)) continue;
+    options[k] = shapeArgs.includes(k) ? (Array.isArray(v) ? v.map((e) => tensorOf(k, e as AttrValue)) : tensorOf(k, v)) : v;
+  }
+  const own = inputs.filter((_x, i) => !referenced.has(i));
+  return [...leading.map((k) => attrs[k]), ...own, options];
+}
+
 /** Attributes with the declaration's defaults filled in. */
 export function withDefaults(def: OpDef, attrs: Attrs): Attrs {
   const out: Attrs = {};

@@ -22,10 +22,6 @@ import { ROOT } from '../helpers/cli.js';
 import { checkOnnxFiles } from '../helpers/onnx-checker.js';
 
 const OPSETS = [13, 17, 21];
-/** Models whose artifact SymbolBlock cannot read back at any opset, default included (not an opset matter; reported). */
-const REIMPORT_KNOWN: Record<string, string> = {
-  'models/gpt.ts': "SymbolBlock replays zeros/arange with shape inputs wrongly ('dimension entry refers to input 0, which is absent') at every opset",
-};
 const TRAIN_OPSETS = [13, 21];
 const N = 2;
 
@@ -170,8 +166,7 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
         });
       });
       // gluonc reads its own artifact back at any opset (SymbolBlock.imports).
-      const known = REIMPORT_KNOWN[label];
-      (known ? it.skip : it)(`${label} at opset ${opset}: SymbolBlock.imports gives the same outputs${known ? ` (skipped: ${known})` : ''}`, () => {
+      it(`${label} at opset ${opset}: SymbolBlock.imports gives the same outputs`, () => {
         const b = built.find((x) => x.label === label && x.opset === opset && !x.train)!;
         assert.ok(b.path, `${label} opset ${opset}: ${b.error}`);
         reimport(b.path, Object.values(b.feeds)).forEach((o, j) => assertClose(tensorToNumbers(o), tensorToNumbers(b.expect![j]!), `${label} opset ${opset}: output ${j} of SymbolBlock.imports vs the eager block`, 1e-3, 1e-4));

@@ -47,10 +47,10 @@ export function fusedForward(F: F, plan: FusedPlan, x: Tensor, given: Tensor[], 
   let input = plan.layout === 'NTC' ? F.transpose(x, { axes: [1, 0, 2] }) : x;
   let states = given;
   if (!states.length) {
-    // Zeros [L*D, N, H] that keep a symbolic batch symbolic (a sum over time, not a slice of it: a slice of a
-    // symbolic time axis has no gradient rule, and training differentiates through here).
-    const z = F.zerosLike(F.sliceAxis(F.sum(input, { axis: 0, keepdims: true }), { axis: 2, begin: 0, end: 1 }));
-    states = Array.from({ length: NUM_STATES[mode] }, () => F.tile(z, [L * D, 1, H]));
+    // Zeros [L*D, N, H] whose batch is read from the input when the graph runs (so it may be symbolic; an
+    // artifact read back by SymbolBlock reads it the same way); no gradient path back into the input.
+    const n = F.shapeArray(input, { axis: 1 });
+    states = Array.from({ length: NUM_STATES[mode] }, () => F.zeros([L * D, n, H], { dtype: 'float32' }));
   }
   const finals: Tensor[][] = states.map(() => []);
   const direction = D === 2 ? 'bidirectional' : 'forward';

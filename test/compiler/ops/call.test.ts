@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { nd, sym } from 'gluonc';
-import { parseCall } from '../../../compiler/ops/call.js';
+import { callArgs, parseCall } from '../../../compiler/ops/call.js';
+import { getOp } from '../../../compiler/ops/registry.js';
 import type { OpDef } from '../../../compiler/ops/define.js';
 
 /** x · wᵀ (+ b) in float64, written out here. */
@@ -74,5 +75,55 @@ describe('ops/call: undefined means absent', () => {
     assert.deepEqual(parseCall(def, ['A', undefined, undefined, { k: 2 }], isT), { inputs: ['A'], attrs: { k: 2 } });
     assert.deepEqual(parseCall(def, ['A', 'B', undefined], isT), { inputs: ['A', 'B'], attrs: { k: 1 } });
     assert.throws(() => parseCall(def, ['A', undefined, 'C'], isT), /Two.*input 'c' is given but 'b' before it is absent/);
+  });
+});
+
+describe('ops/call: callArgs replays a node (the inverse of parseCall)', () => {
+  const shapeOf = (t: unknown, begin: number, end: number) => sym.shapeArray(t as Parameters<typeof sym.shapeArray>[0], { begin, end });
+  type Sym = ReturnType<typeof sym.var>;
+  const nodeOf = (s: Sym) => (s as unknown as { value: { producer: { op: string; inputs: unknown[]; attrs: Record<string, unknown> } } }).value.producer;
+  const wrap = (v: unknown) => new (sym.var('w', { shape: [1] }).constructor as new (v: unknown) => Sym)(v);
+
+  it('zeros and arange with dimensions read from two inputs: the same attributes, inputs and symbolic type', () => {
+    const x = sym.var('x', { shape: ['N', 'T'] });
+    const y = sym.var('y', { shape: ['B', 'C', 'D'] });
+    const z = sym.zeros([sym.shapeArray(y, { begin: 1, end: 3 }), 4, sym.shapeArray(x, { axis: 0 })], { dtype: 'int32' });
+    const node = nodeOf(z);
+    assert.deepEqual(node.attrs['shape'], [{ input: 0, begin: 1, end: 3 }, 4, { input: 1, begin: 0, end: 1 }]);
+    const args = callArgs(getOp('zeros'), node.attrs as never, node.inputs.map(wrap), shapeOf);
+    const again = (sym.zeros as (...a: unknown[]) => Sym)(...args);
+    assert.deepEqual(again.shape, ['C', 'D', 4, 'N']);
+    assert.equal(again.dtype, 'int32');
+    assert.deepEqual(nodeOf(again).attrs, node.attrs);
+    assert.deepEqual(nodeOf(again).inputs, node.inputs);
+
+    const r = sym.arange(1, sym.shapeArray(x, { axis: 1 }), 2);
+    const rn = nodeOf(r);
+    const back = (sym.arange as (...a: unknown[]) => Sym)(...callArgs(getOp('arange'), rn.attrs as never, rn.inputs.map(wrap), shapeOf));
+    assert.deepEqual(nodeOf(back).attrs, rn.attrs);
+    assert.deepEqual(back.shape, r.shape);
+  });
+
+  it('an integer tensor of dimensions is passed again as itself; leading options stay leading', () => {
+    const x = sym.var('x', { shape: ['N', 'T'] });
+    const n = sym.add(sym.shapeArray(x, { axis: 0 }), 1);
+    const f = sym.full([n, 3], 7);
+    const fn = nodeOf(f);
+    const ins = fn.inputs.map(wrap);
+    const args = callArgs(getOp('full'), fn.attrs as never, ins, shapeOf);
+    assert.equal((args[0] as { shape: unknown[] }).shape[0], ins[0]);
+    const again = (sym.full as (...a: unknown[]) => Sym)(...args);
+    assert.deepEqual(nodeOf(again).inputs, fn.inputs);
+    assert.equal(nodeOf(again).attrs['value'], 7);
+    const e = sym.einsum('ij,jk->ik', sym.var('a', { shape: [2, 3] }), sym.var('b', { shape: [3, 4] }));
+    const en = nodeOf(e);
+    const eargs = callArgs(getOp('einsum'), en.attrs as never, en.inputs.map(wrap), shapeOf);
+    assert.equal(eargs[0], 'ij,jk->ik');
+    assert.deepEqual((sym.einsum as (...a: unknown[]) => Sym)(...eargs).shape, [2, 4]);
+  });
+
+  it('a dimension entry referring to an input the node does not have is an Error naming the operator', () => {
+    const attrs = { shape: [{ input: 1, begin: 0, end: 1 }, 3], value: 0, dtype: 'float32' };
+    assert.throws(() => callArgs(getOp('zeros'), attrs as never, [sym.var('x', { shape: [2] })], shapeOf), /zeros.*'shape' has a dimension entry .*refers to input 1, but the node has 1 input\(s\)/);
   });
 });
