@@ -25,7 +25,7 @@
  * PyTorch missing (no python3 or no torch) skips its columns with the reason.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -34,7 +34,7 @@ import * as tf from '@tensorflow/tfjs';
 import { autograd, gluon, init, nd, random } from 'gluonc';
 import build, { type GPT, type GPTConfig } from '../../models/gpt.js';
 import { setStepThreads, stepThreadCount } from '../../compiler/engine/program.js';
-import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
+import { compare, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
 import { agree, useTf } from './peers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -279,20 +279,6 @@ async function memoryChild(name: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ peakBytes: peakRssBytes() })}\n`);
 }
 
-/**
- * This process's peak resident memory. Linux: `VmHWM` of /proc/self/status —
- * not `maxRSS`, which a child spawned from a large parent inherits (the
- * kernel carries the forked copy's high-water mark across exec).
- */
-function peakRssBytes(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
 
 function peakRss(name: string): number | null {
   try {

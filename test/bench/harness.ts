@@ -7,6 +7,7 @@
  * Invariant: every figure in a table was measured in the same process run
  * (nothing is copied in), and a missing measurement prints as `n/a`.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { ortVersion } from '../../runtime/ort.js';
@@ -255,4 +256,20 @@ export function formatTable(t: BenchTable): string {
   ];
   if (t.notes?.length) out.push('', ...t.notes.map((n) => `- ${n}`));
   return out.join('\n');
+}
+
+/**
+ * This process's peak resident memory. Linux: `VmHWM` of /proc/self/status —
+ * not `maxRSS`, which a child spawned from a large parent inherits (the
+ * kernel carries the forked copy's high-water mark across exec).
+ * Example: `peakRssBytes() / 2 ** 20` is the peak in MiB.
+ */
+export function peakRssBytes(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }

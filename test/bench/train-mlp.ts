@@ -26,7 +26,7 @@ import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
 import build from '../../models/mlp.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
-import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
+import { compare, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
 import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
 import { Session } from '../../runtime/session.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -144,7 +144,7 @@ function syntheticBatches(): { x: Float32Array; y: Float32Array }[] {
 /**
  * Peak resident memory of one contender: a child process makes synthetic
  * batches, builds the contender and trains MEMORY_STEPS steps (tfjs: 30),
- * then reports its maximum RSS (`process.resourceUsage().maxRSS`).
+ * then reports its peak RSS (`peakRssBytes`: VmHWM, not an inherited maxRSS).
  */
 async function memoryChild(name: string): Promise<void> {
   const data = syntheticBatches();
@@ -163,7 +163,7 @@ async function memoryChild(name: string): Promise<void> {
     const s = tfStepper(initial, data.slice(0, 16));
     for (let i = 0; i < steps; i++) s.step();
   }
-  process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+  process.stdout.write(`${JSON.stringify({ maxRssKiB: Math.round(peakRssBytes() / 1024) })}\n`);
 }
 
 function peakRss(name: string): number | null {
@@ -332,7 +332,7 @@ export async function run(): Promise<BenchTable[]> {
         `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
         `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(2)} ms`).join(', ')} per native run` : ''}), ${oursNames.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
         "ours outputs the new weights and momenta and not the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
-        `Peak RSS (maxRSS of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
+        `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
         torchLine,
         ...artifactNotes,
         'Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.',
