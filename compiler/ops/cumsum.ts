@@ -10,7 +10,7 @@ import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type Method, type OpDef, type Tx } from './define.js';
-import { mulDims, normAxis } from './dims.js';
+import { mulDims, normAxis, splitAt } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
@@ -53,9 +53,7 @@ export const cumsum: OpDef<CumsumSig, CumsumA> = defineOp<CumsumSig, CumsumA>({
     const v = toF64(x!);
     const shape = a.axis === null ? [v.length] : x!.shape;
     const ax = a.axis === null ? 0 : normAxis('cumsum', a.axis, shape.length);
-    const n = shape[ax]!;
-    const inner = shape.slice(ax + 1).reduce((p, q) => p * q, 1);
-    const outer = n === 0 ? 0 : v.length / (n * inner);
+    const { outer, n, inner } = splitAt(shape, ax);
     const res = new Float64Array(v.length);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {

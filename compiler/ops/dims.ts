@@ -3,7 +3,7 @@
  * broadcasting, axis normalization, and products/quotients of symbolic
  * dimensions (kept as monomials such as `'N*T'` or `'12*N'`).
  */
-import { formatShape } from '../../runtime/tensor.js';
+import { formatShape, sizeOf } from '../../runtime/tensor.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { OpError } from './errors.js';
 
@@ -136,4 +136,9 @@ export function intList(op: string, name: string, v: unknown): number[] {
     throw new OpError(op, `option '${name}' must be an integer or a list of integers, got ${JSON.stringify(v)}`);
   }
   return list as number[];
+}
+
+/** Splits a concrete shape at `axis` into (outer, n, inner) element counts. Example: `splitAt([2, 3, 4], 1)` is `{ outer: 2, n: 3, inner: 4 }`. */
+export function splitAt(shape: readonly number[], axis: number): { outer: number; n: number; inner: number } {
+  return { outer: sizeOf(shape.slice(0, axis)), n: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
 }

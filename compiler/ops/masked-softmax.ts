@@ -13,7 +13,7 @@ import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
-import { broadcastShapes, normAxis, sameDim } from './dims.js';
+import { broadcastShapes, normAxis, sameDim, splitAt } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { broadcastIndex, fromF64, toF64 } from './kernels.js';
@@ -66,9 +66,7 @@ function maskedKernel(log: boolean) {
     const mi = broadcastIndex(m!.shape, shape);
     const t = a.temperature ?? 1;
     const ax = normAxis('maskedSoftmax', a.axis, shape.length);
-    const n = shape[ax]!;
-    const inner = shape.slice(ax + 1).reduce((p, q) => p * q, 1);
-    const outer = n === 0 ? 0 : v.length / (n * inner);
+    const { outer, n, inner } = splitAt(shape, ax);
     const res = new Float64Array(v.length);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {

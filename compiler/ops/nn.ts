@@ -12,7 +12,7 @@ import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
-import { normAxis } from './dims.js';
+import { normAxis, splitAt } from './dims.js';
 import { commonDType, erfFn, gelu as geluOp } from './elementwise.js';
 import { OpError } from './errors.js';
 import { broadcastIndex, fromF64, mapN, toF64 } from './kernels.js';
@@ -29,11 +29,6 @@ const SELU_LAMBDA = 1.0507009873554805;
 
 /** A shape as text: `fmt([2, 'N'])` is `[2, N]`. */
 export const fmt = (s: readonly Dim[]) => `[${s.join(', ')}]`;
-
-/** Splits a concrete shape at `axis` into (outer, n, inner) element counts. Example: `splitAt([2, 3, 4], 1)` is `{ outer: 2, n: 3, inner: 4 }`. */
-export function splitAt(shape: readonly number[], axis: number): { outer: number; n: number; inner: number } {
-  return { outer: sizeOf(shape.slice(0, axis)), n: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
-}
 
 /** The int64 shape that puts a length-C vector on `axis` of a rank-`rank` tensor (Reshape codes). Example: `onAxis(4, 1)` is `[1, -1, 1, 1]`. */
 export function onAxis(rank: number, axis: number): number[] {

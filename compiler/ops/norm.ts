@@ -11,9 +11,9 @@
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
-import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, solveVectors, splitAt, standardize } from './nn.js';
+import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, solveVectors, standardize } from './nn.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
-import { normAxis } from './dims.js';
+import { normAxis, splitAt } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { fromF64, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
