@@ -31,7 +31,9 @@ const N = 8;
 const I = 32;
 const H = 64;
 const LENGTHS = [16, 64, 256];
-const ROUNDS = 9;
+const ROUNDS = 15;
+/** Seconds of untimed warm-up per contender before timing. */
+const WARMUP_S = 1;
 
 /** The PyTorch side: one LSTM per T; answers `{"cmd": ...}` lines with `{"s": seconds}` (timed in python). */
 const TORCH = String.raw`
@@ -169,8 +171,12 @@ type Peer = { name: string; ask: (iters: number) => Promise<number> };
 
 /** Interleaved rounds: `iters` calls of ours timed here, then the same count of each peer's, timed in python. */
 async function interleave(ours: () => void, peers: Peer[], iters: number): Promise<[Timing, Record<string, Timing>]> {
-  for (let i = 0; i < 2; i++) ours();
-  for (const p of peers) await p.ask(2);
+  // Warm-up, untimed, the same count for every contender: onnxruntime's step time settles only after
+  // tens of runs (arena growth; measured: an LSTM T=256 training step took 9.0 ms over its first 40
+  // runs, 7.2 over the next 40 and 6.7 after), so at least WARMUP_S seconds and 10 calls of ours.
+  let warm = 0;
+  for (const t0 = now(); warm < 10 || now() - t0 < WARMUP_S; warm++) ours();
+  for (const p of peers) await p.ask(warm);
   const a: number[] = [];
   const b: number[][] = peers.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
@@ -208,7 +214,7 @@ export async function run(): Promise<BenchTable[]> {
       const single = (v: number): Timing => ({ median: v, p10: v, p90: v, samples: 1, iters: 1 });
       first.push({ label: `T=${T}`, ours: single(compile), peers: { [peer]: tf === null ? null : single(tf) } });
       profiler.reset();
-      const iters = Math.max(1, Math.round(64 / T));
+      const iters = Math.max(3, Math.round(64 / T));
       const host = (a: nd.NDArray) => ({ data: Array.from(a.data() as Float32Array), shape: a.shape });
       const trainFile = path.join(dir, `lstm-${T}.train.onnx`);
       writeFileSync(trainFile, exportTrainingStep(s.net, { inputs: { data: { shape: ['N', 'T', I] } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd', { learningRate: 0.01 }) }).bytes);
