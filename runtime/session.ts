@@ -130,8 +130,7 @@ export class Session {
    * tensors' memory (no onnxruntime-common Tensor per input per run); the
    * outputs are the binding's own copies (onnxruntime-node copies every
    * output into a new buffer, also into pre-allocated fetches, so those
-   * would save nothing); the latest ones stay referenced until the next
-   * run (see `latest` below: it spares malloc's page faults).
+   * would save nothing).
    */
   runSync(feeds: Record<string, HostTensor>): Record<string, HostTensor> {
     const native = this.native;
@@ -148,15 +147,11 @@ export class Session {
     const out = native.run(ortFeeds, this.fetches, this.runOptions);
     const result: Record<string, HostTensor> = {};
     const outputs = this.outputs;
-    let bytes = 0;
     for (let i = 0; i < outputs.length; i++) {
       const name = outputs[i]!.name;
       const t = out[name]!;
-      const data = t.data as HostTensor['data'];
-      bytes += data.byteLength;
-      result[name] = { dtype: fromOrtType(t.type), shape: t.dims as number[], data };
+      result[name] = { dtype: fromOrtType(t.type), shape: t.dims as number[], data: t.data as HostTensor['data'] };
     }
-    retainLatest(this, result, bytes);
     return result;
   }
 
@@ -177,51 +172,12 @@ export class Session {
   close(): void {
     this.native?.dispose();
     this.native = null;
-    if (latest?.session === this) latest = null;
   }
 
   /** True until `close()`. */
   get open(): boolean {
     return this.native !== null;
   }
-}
-
-/**
- * The outputs of the latest run (of any session in this thread), kept
- * referenced until the next run. onnxruntime-node copies every output into
- * a fresh buffer that V8 frees only at its next garbage collection, in
- * bulk; when every one of those buffers is garbage, glibc's malloc returns
- * the freed top of its heap to the system and the next outputs fault their
- * pages in again (and are zero-filled twice). Keeping the newest outputs
- * alive keeps the top of the heap in use, so the freed buffers below it
- * are reused instead. Measured on an LSTM artifact with a 512 KB output
- * (test/bench/rnn.ts, T=256): 70-98 minor page faults per run without,
- * 1-5 with (python onnxruntime: 0). Only runs whose outputs total
- * RETAIN_BYTES are kept: smaller frees do not make malloc trim its heap
- * (measured at 32 KB: 3-4 faults per run either way), larger buffers are
- * mmap'd by malloc, which this does not help; so at most 32 MiB stays
- * referenced. Nothing is reused: the caller owns the returned arrays.
- */
-let latest: { session: Session; outputs: Record<string, HostTensor> } | null = null;
-
-/** The output bytes of a run for which `latest` keeps its outputs: from malloc's trim-checking free size (64 KiB) to its largest dynamic mmap threshold (32 MiB). */
-export const RETAIN_BYTES = { min: 64 * 2 ** 10, max: 32 * 2 ** 20 } as const;
-
-function retainLatest(session: Session, outputs: Record<string, HostTensor>, bytes: number): void {
-  latest = bytes >= RETAIN_BYTES.min && bytes <= RETAIN_BYTES.max ? { session, outputs } : null;
-}
-
-/**
- * The outputs of the latest run kept referenced (see `latest`), or null;
- * for tests.
- *
- * ```ts
- * const out = s.runSync(feeds);
- * retainedOutputs() === out; // true when the outputs total 64 KiB to 32 MiB
- * ```
- */
-export function retainedOutputs(): Record<string, HostTensor> | null {
-  return latest?.outputs ?? null;
 }
 
 function ioInfo(m: { name: string; symbolicDimensions: string[]; shape: number[]; type: number }): IOInfo {

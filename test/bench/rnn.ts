@@ -233,7 +233,7 @@ export async function run(): Promise<BenchTable[]> {
         if (torch?.ortVersion) inferPeers.push({ name: ortPeer, ask: (k) => torch.ask('ort', T, k, { file, feeds: { data: host(s.x) } }) });
         const [oi, ti] = await interleave(() => void m.runSync(feed), inferPeers, iters * 2);
         infer.push({ label: `T=${T}`, ours: oi, peers: ti });
-        // Untimed: minor page faults per call (the binding copies each output into a fresh buffer; see runtime/session.ts `latest`).
+        // Untimed: minor page faults per call (the binding copies each output into a fresh buffer; see runtime/load-model.ts RETAIN_BYTES).
         const f0 = process.resourceUsage().minorPageFault;
         for (let i = 0; i < 200; i++) m.runSync(feed);
         faults.push(`T=${T}: ${((process.resourceUsage().minorPageFault - f0) / 200).toFixed(1)}`);

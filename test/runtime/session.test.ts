@@ -4,7 +4,6 @@ import { emitModel } from '../../compiler/onnx/emit.js';
 import { graphOf } from '../../compiler/trace/symbol.js';
 import { sym } from 'gluonc';
 import { ortBinding } from '../../runtime/ort.js';
-import { retainedOutputs, RETAIN_BYTES } from '../../runtime/session.js';
 
 function reluModel(): Uint8Array {
   const x = sym.var('x', { shape: ['N', 3] });
@@ -30,29 +29,6 @@ describe('runtime/session', () => {
     const out = await s.run({ x: { dtype: 'float32', shape: [1, 3], data: new Float32Array([1, -1, 1]) } });
     assert.deepEqual(Array.from(out.y!.data as Float32Array), [1, 0, 1]);
     s.close();
-  });
-
-  it('keeps the latest outputs of 64 KiB to 32 MiB referenced until the next run, without reusing them', () => {
-    const s = Session.create(reluModel(), { threads: 1 });
-    const rows = Math.ceil(RETAIN_BYTES.min / 12); // [rows, 3] float32: just over 64 KiB
-    const feed = (v: number) => ({ x: { dtype: 'float32' as const, shape: [rows, 3], data: new Float32Array(rows * 3).fill(v) } });
-    const first = s.runSync(feed(2));
-    assert.equal(retainedOutputs(), first);
-    const second = s.runSync(feed(-1));
-    assert.equal(retainedOutputs(), second);
-    assert.notEqual(second.y!.data.buffer, first.y!.data.buffer);
-    assert.equal((first.y!.data as Float32Array)[rows * 3 - 1], 2); // the caller's earlier result is untouched
-    assert.equal((second.y!.data as Float32Array)[0], 0);
-    // Small outputs are not kept (nor is anything older).
-    s.runSync({ x: { dtype: 'float32', shape: [2, 3], data: new Float32Array(6) } });
-    assert.equal(retainedOutputs(), null);
-    // Closing the session that produced them lets them go; closing another one does not.
-    const other = Session.create(reluModel());
-    s.runSync(feed(1));
-    other.close();
-    assert.notEqual(retainedOutputs(), null);
-    s.close();
-    assert.equal(retainedOutputs(), null);
   });
 
   it('names a missing input', () => {
