@@ -26,6 +26,7 @@ import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
 import build from '../../models/mlp.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
+import { PROBE } from '../../compiler/engine/step-threads.js';
 import { compare, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
 import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
 import { Session } from '../../runtime/session.js';
@@ -38,7 +39,10 @@ const SIZES = [784, 256, 128, 10];
 const BATCH = 64;
 const LR = 0.1;
 const MOMENTUM = 0.9;
-const OPTS = { warmupMs: 300, sampleMs: 60, samples: 15, budgetMs: 2500, minSamples: 7 };
+/** Every interleaved contender: 1 s of warm-up, 21 rounds of 60 ms samples, 30 ms idle after each (see the module comment). */
+const OPTS = { warmupMs: 1000, sampleMs: 60, samples: 21, budgetMs: 3000, minSamples: 9, gapMs: 30 };
+/** The most runs the 'auto' thread probe takes to decide (step-threads.ts). */
+const PROBE_RUNS = PROBE.settleCap + 2 * (PROBE.warmup + PROBE.pairCap);
 /** tfjs is ~100x slower: fewer, single-call samples. */
 const TF_OPTS = { warmupMs: 300, sampleMs: 60, samples: 7, budgetMs: 3000, minSamples: 5 };
 
@@ -221,10 +225,10 @@ export async function run(): Promise<BenchTable[]> {
     }
     const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
     oursNames.push(name);
-    // 'auto' measures one thread against several from the step's fifth run: let it decide before timing.
+    // 'auto' measures one thread against several once its runs have settled: let it decide before timing.
     if (threads === 'auto') {
-      for (let i = 0; i < 30; i++) s.step();
       choice = fusedRunners().slice(-1)[0]!.threadChoice;
+      for (let i = 0; i < PROBE_RUNS && !choice.decided; i++) s.step();
     }
     contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });
   }
@@ -317,8 +321,10 @@ export async function run(): Promise<BenchTable[]> {
   const bestTf = Math.max(rate(tfT['tfjs-cpu']), rate(tfT['tfjs-wasm']) || 0);
   const art = t['ORT --train artifact 1 thread'];
   const all: [string, Timing | undefined][] = [...oursNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['hand-written ORT 1 thread', hw1], ['hand-written ORT default threads', hwD], ['hand-written 1 thread, sync run', hwSync], ['ORT --train artifact 1 thread', art], ...torchNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['tfjs-cpu', tfT['tfjs-cpu']], ['tfjs-wasm', tfT['tfjs-wasm']]];
+  const p10 = (a: Timing | undefined, b: Timing | undefined): string => (a && b ? `${(b.p10 / a.p10).toFixed(2)}x` : 'n/a');
+  const torchName = (th: number): string => `PyTorch ${th} thread${th > 1 ? 's' : ''}`;
   const torchLine = torch
-    ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / PyTorch ${th} thread${th > 1 ? 's' : ''} = ${(rate(t[`ours threads=${th}`]) / rate(t[`PyTorch ${th} thread${th > 1 ? 's' : ''}`])).toFixed(2)}x`).join(', ')} (target >= 1.0x).`
+    ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / ${torchName(th)} = ${(rate(t[`ours threads=${th}`]) / rate(t[torchName(th)])).toFixed(2)}x`).join(', ')} (target >= 1.0x); the same ratios of the p10 times (the least disturbed samples): ${torchNames.map((n) => `ours / ${n} ${p10(ours, t[n])}`).join(', ')}, ${[1, 2].map((th) => `threads=${th} ${p10(t[`ours threads=${th}`], t[torchName(th)])}`).join(', ')}.`
     : TORCH_SKIPPED;
   const samplesLine = all.map(([n, x]) => `${n} ${fmt(rate(x))}`).join('; ');
   return [
@@ -335,7 +341,7 @@ export async function run(): Promise<BenchTable[]> {
         `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
         torchLine,
         ...artifactNotes,
-        'Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.',
+        `Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare: ${OPTS.warmupMs} ms warm-up each, up to ${OPTS.samples} rounds of ${OPTS.sampleMs} ms samples, ${OPTS.gapMs} ms idle after each sample so that a thread pool left spinning does not fall on the next contender; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.`,
         ...tfNotes,
       ],
     },
