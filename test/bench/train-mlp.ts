@@ -13,6 +13,35 @@
  * `autograd.record(...)`, `backward()`, `trainer.step(64)` (one session run
  * per step: the fused training step), with the default fused-step threads
  * and the other setting. Peak memory: one child process per contender.
+ *
+ * Why our step looked slower here than in a bare process (0.95-1.15 ms
+ * against 0.82-0.93; measured 2026-12-05, issue 14):
+ * - Spinning thread pools, the main cause. A session at 2 intra-op threads
+ *   leaves its worker spinning after its last run (onnxruntime: 8-25 ms of
+ *   CPU over the next 50 ms idle; allow_spinning 0: under 1 ms), and so do
+ *   PyTorch's OpenMP workers after its 2-thread steps (~7 ms; libgomp's
+ *   default spin count). The rotation of `compare` puts a contender always
+ *   right after the same one ('ours' after 'PyTorch 2 threads'), so that
+ *   spin fell on the same contenders' samples every round. Without idle gaps
+ *   ours measured 1.30-1.52 ms median (p90 1.8-2.2) next to the hand-written
+ *   sync run's 0.99-1.07; with 30 ms gaps 1.10-1.13 (p90 1.2-1.3), and
+ *   PyTorch 2 threads 1.26-1.31 instead of 2-12 ms (4 contenders, loaded
+ *   machine, two runs each). Hence `gapMs: 30` below.
+ * - The cold phase: a process's first ~15-20 runs of a step page-fault in
+ *   the binding's fresh output buffers (~460 minor faults per MLP step,
+ *   ~7 ms per run) until V8 has freed the first of them. After the warm-up
+ *   (now 1 s per contender) the samples show 0-1 page faults per call
+ *   (GLUONC_BENCH_TRACE=1 prints them). It mattered for the 'auto' thread
+ *   probe, which decided inside it (step-threads.ts now waits it out).
+ * - Garbage collection: the binding's output copies (1.9 MB per step) make
+ *   V8 scavenge for "external memory pressure" every ~16 steps, ~0.1 ms per
+ *   step on average (--trace-gc), for every node contender alike; the
+ *   bench's larger heap (MNIST, tfjs) did not change it measurably.
+ * - The feed path: 16 batches or all of MNIST's made no difference.
+ * What remains between ours and the same graph run bare (raw binding run,
+ * outputs fed back: ~0.80 ms against ours ~0.95 ms) is our per-step
+ * JavaScript (trace lookup, feeds, result wrapping: ~0.08 ms) and its
+ * garbage.
  * Invariant: before timing, one step of ours and one of the hand-written
  * step from the same weights on the same batch must give the same new
  * weights; tfjs's first loss must equal ours; no figure is asserted.
