@@ -13,6 +13,7 @@ import { autograd, gluon, init, nd, random } from 'gluonc';
 import build from '../../models/lenet.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
+import { PROBE } from '../../compiler/engine/step-threads.js';
 import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
 import * as ort from 'onnxruntime-node';
 import { agree, useTf } from './peers.js';
@@ -137,10 +138,10 @@ export async function run(): Promise<BenchTable[]> {
     }
     const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
     names.push(name);
-    // 'auto' measures one thread against several from the step's fifth run: let it decide before timing.
+    // 'auto' measures one thread against several once its runs have settled: let it decide before timing.
     if (threads === 'auto') {
-      for (let i = 0; i < 30; i++) s.step();
       choice = fusedRunners().slice(-1)[0]!.threadChoice;
+      for (let i = 0; i < PROBE.settleCap + 2 * (PROBE.warmup + PROBE.pairCap) && !choice.decided; i++) s.step();
     }
     contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });
   }
