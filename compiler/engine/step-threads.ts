@@ -12,7 +12,10 @@
  * in which a run page-faulted does not count, so a busy spell does not
  * decide; the choice is never slower than one thread by more than the noise
  * of those pairs, and uses the second core where it pays (LeNet's
- * convolutions; a small MLP's kernels usually do not).
+ * convolutions; a small MLP's kernels do not: the MNIST MLP step ran slower
+ * on onnxruntime's 2 threads than on 1 with every intra-op setting tried —
+ * allow_spinning 0, dynamic_block_base 4, a worker affinity — so the probe
+ * keeps one thread there).
  * A step that runs fewer than `PROBE.minRuns` times never opens the second
  * session; the probe ends within `PROBE.settleCap + 2 * (PROBE.warmup +
  * PROBE.pairCap)` runs. A fixed count (`1`, or `0` for onnxruntime's
