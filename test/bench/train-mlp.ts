@@ -40,9 +40,10 @@
  * - The feed path: 16 batches or all of MNIST's made no difference.
  * Two threads: onnxruntime ran our MLP step graph (binding run, outputs fed
  * back) slower at 2 intra-op threads than at 1 with every setting tried:
- * 1 thread 0.82-0.89 ms, 2 threads 1.00-1.04, allow_spinning 0 1.17,
- * dynamic_block_base 4 1.02, the worker pinned (intra_op_thread_affinities)
- * 1.03 (a less loaded spell; python onnxruntime on the same graph lost too
+ * 1 thread 0.82-0.92 ms, 2 threads 1.00-1.18, allow_spinning 0 1.17-1.29,
+ * dynamic_block_base 4 1.02-1.15, the worker pinned
+ * (intra_op_thread_affinities) 1.03-1.12, interleaved, in the less loaded
+ * spells of a loaded machine (python onnxruntime on the same graph lost too
  * then, 0.55 -> 0.72 ms, though quiet it gains, 0.83 -> 0.74). So 'auto'
  * keeps one thread for this step, and 'ours threads=2' is a comparison only.
  * What remains between ours and the same graph run bare (raw binding run,
