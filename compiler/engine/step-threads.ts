@@ -16,8 +16,8 @@
  * on onnxruntime's 2 threads than on 1 with every intra-op setting tried —
  * allow_spinning 0, dynamic_block_base 4, a worker affinity — so the probe
  * keeps one thread there).
- * A step that runs fewer than `PROBE.minRuns` times never opens the second
- * session; the probe ends within `PROBE.settleCap + 2 * (PROBE.warmup +
+ * A step that runs fewer than `2 * PROBE.window` times never opens the
+ * second session; the probe ends within `PROBE.settleCap + 2 * (PROBE.warmup +
  * PROBE.pairCap)` runs. A fixed count (`1`, or `0` for onnxruntime's
  * default, all physical cores) pins it: runs are then bitwise reproducible
  * from run to run, which a measured choice is not (one and several threads
@@ -69,7 +69,7 @@ export function stepThreadCount(): number | 'auto' {
  * pairs, counting or not, whichever comes first).
  * Example: `PROBE.settleCap // 200`.
  */
-export const PROBE = { minRuns: 5, window: 8, faultPages: 16, settleCap: 200, warmup: 4, pairs: 12, pairCap: 48 } as const;
+export const PROBE = { window: 8, faultPages: 16, settleCap: 200, warmup: 4, pairs: 12, pairCap: 48 } as const;
 /** The several-thread session must be this much faster (median pair ratio) to be kept. */
 const MARGIN = 0.9;
 /** A window whose median is below this fraction of the window before it is still falling. */
@@ -175,7 +175,7 @@ export function threadedRunner(single: Runner, device: 'cpu' | 'cuda', setting: 
     if (!other) {
       const [out, r] = observe(() => single(feeds));
       alone.push(r);
-      if (alone.length >= PROBE.minRuns && (alone.length >= PROBE.settleCap || settled(alone))) {
+      if (alone.length >= PROBE.settleCap || settled(alone)) {
         choice.settleRuns = alone.length;
         other = Session.create(single.bytes, { threads: many, device });
       }

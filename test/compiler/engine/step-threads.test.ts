@@ -139,7 +139,7 @@ describe('fused step threads (auto probe, fixed counts)', () => {
       assert.equal(sessions, 2, 'one- and several-thread sessions of the step');
       assert.equal(run.threadChoice.decided, true, `decided within ${PROBE_BOUND} runs`);
       const c = run.threadChoice;
-      assert.ok(c.settleRuns >= PROBE.minRuns && c.settleRuns <= PROBE.settleCap, `settled after ${c.settleRuns} runs`);
+      assert.ok(c.settleRuns >= 2 * PROBE.window && c.settleRuns <= PROBE.settleCap, `settled after ${c.settleRuns} runs`);
       assert.ok(c.pairs.timed <= PROBE.pairCap && (c.pairs.counted === PROBE.pairs || c.pairs.timed === PROBE.pairCap), `pairs ${JSON.stringify(c.pairs)}`);
       assert.equal(steps, c.settleRuns + 2 * (PROBE.warmup + c.pairs.timed), 'every run went to one session: settle runs, warm-up pairs, timed pairs');
       assert.ok([1, probeThreads()].includes(run.threadChoice.threads), `kept ${run.threadChoice.threads} threads`);
@@ -152,10 +152,9 @@ describe('fused step threads (auto probe, fixed counts)', () => {
     }
   });
 
-  it("'auto': a step run fewer than PROBE.minRuns times, or not yet settled, never opens a second session", () => {
+  it("'auto': a step run fewer than two windows of runs (it cannot have settled) never opens a second session", () => {
     context.setStepThreads('auto');
-    assert.equal(trainAndCompare(PROBE.minRuns - 1).sessions, 1);
-    // Settling needs two windows of runs.
+    assert.equal(trainAndCompare(4).sessions, 1);
     assert.equal(trainAndCompare(2 * PROBE.window - 1).sessions, 1);
     assert.equal(fusedRunners().slice(-1)[0]!.threadChoice.decided, probeThreads() <= 1);
   });
