@@ -46,10 +46,15 @@
  * spells of a loaded machine (python onnxruntime on the same graph lost too
  * then, 0.55 -> 0.72 ms, though quiet it gains, 0.83 -> 0.74). So 'auto'
  * keeps one thread for this step, and 'ours threads=2' is a comparison only.
- * What remains between ours and the same graph run bare (raw binding run,
- * outputs fed back: ~0.80 ms against ours ~0.95 ms) is our per-step
- * JavaScript (trace lookup, feeds, result wrapping: ~0.08 ms) and its
- * garbage.
+ * What remains between ours and the same graph run bare (the binding's run
+ * of our step's own bytes, outputs fed back, interleaved: p10 0.86-0.88 ms
+ * against ours 0.94) is outside the native run: per step ours spends
+ * 0.07-0.09 ms there (p10; the bare loop 0.01), our JavaScript (deferred
+ * calls, program key and cache lookup, feeds, result wrapping) on caches
+ * the native run has just cooled, and the garbage collection it adds to.
+ * With the native run stubbed out that JavaScript costs 22-24 us of CPU
+ * per step (it was 27-33 before the tape record moved onto the array and
+ * the cache's repeated hit stopped reordering).
  * Invariant: before timing, one step of ours and one of the hand-written
  * step from the same weights on the same batch must give the same new
  * weights; tfjs's first loss must equal ours; no figure is asserted.
