@@ -17,3 +17,4 @@ export { fuseLayerNorm } from './fuse-layer-norm.js';
 export { fuseGelu } from './fuse-gelu.js';
 export { foldBatchNorm } from './fold-batch-norm.js';
 export { foldScales } from './fold-scales.js';
+export { saveRecurrentActivations } from './save-recurrent-activations.js';
