@@ -40,10 +40,13 @@ function inferTrain(types: TensorType[], a: RecA): TensorType[] {
   const p = trainPlan('OnnxLSTMTrain', types, a);
   const dtype = types[0]!.dtype;
   const [T, N] = types[0]!.shape;
-  const seq = (w: number): TensorType => ({ dtype, shape: [T!, p.dirs, N!, w] });
+  const seq = (): TensorType => ({ dtype, shape: [T!, p.dirs, N!, p.hidden] });
   const state = (): TensorType => ({ dtype, shape: [p.dirs, N!, p.hidden] });
-  return [seq(p.hidden), state(), state(), seq(3 * p.hidden), seq(p.hidden), seq(p.hidden), seq(p.hidden)];
+  return [seq(), state(), state(), ...SAVED.map(seq)];
 }
+
+/** The activations OnnxLSTMTrain saves, in output order after Y, Y_h, Y_c (each [T, D, N, H]). */
+const SAVED = ['i', 'o', 'f', 'g', 'ig', 'fc', 'tc'] as const;
 
 /** Small emit helpers over one lowering context. */
 function helpers(c: LowerCtx) {
@@ -101,44 +104,45 @@ function lowerTrain(c: LowerCtx, a: RecA): void {
       const g = e1('Tanh', [pg]);
       const [i, o, f] = c.emit('Split', [s3, thirds], { axis: 1 }, 3) as [string, string, string];
       const fc = mul(f, cs);
-      const cn = e1('Add', [fc, mul(i, g)]);
+      const ig = mul(i, g);
+      const cn = e1('Add', [fc, ig]);
       const tc = e1('Tanh', [cn]);
       states.push(mul(o, tc), cn);
-      saved.push(s3, g, fc, tc);
+      saved.push(i, o, f, g, ig, fc, tc);
     }
     return [...states, ...saved].map((name) => ({ name, ...mat() }));
   });
   const dirs = Array.from({ length: D }, (_v, d) => (isReverse(a, d) ? 1 : 0));
-  const outs = c.emit('Scan', [...hc0, ...xw], { body, num_scan_inputs: D, scan_input_directions: dirs, scan_output_directions: dirs.flatMap((v) => [v, v, v, v]) }, 6 * D);
+  const outs = c.emit('Scan', [...hc0, ...xw], { body, num_scan_inputs: D, scan_input_directions: dirs, scan_output_directions: dirs.flatMap((v) => SAVED.map(() => v)) }, (2 + SAVED.length) * D);
   const st = (k: number) => Array.from({ length: D }, (_v, d) => outs[2 * d + k]!);
-  const sv = (k: number) => Array.from({ length: D }, (_v, d) => outs[2 * D + 4 * d + k]!);
+  const sv = (k: number) => Array.from({ length: D }, (_v, d) => outs[2 * D + SAVED.length * d + k]!);
   // h_t = o ⊙ tanh(c_t) over all steps at once (the same products the body computed).
-  const ys = Array.from({ length: D }, (_v, d) => mul(slice(sv(0)[d]!, 2, H, 2 * H), sv(3)[d]!));
-  const [Y, Yh, Yc, gates, cand, fc, tc] = c.outputs;
+  const ys = Array.from({ length: D }, (_v, d) => mul(sv(1)[d]!, sv(6)[d]!));
+  const [Y, Yh, Yc, ...saved] = c.outputs;
   c.emit('Identity', [stack(ys, 1)], {}, [Y!]);
   c.emit('Identity', [stack(st(0), 0)], {}, [Yh!]);
   c.emit('Identity', [stack(st(1), 0)], {}, [Yc!]);
-  [gates, cand, fc, tc].forEach((name, k) => c.emit('Identity', [stack(sv(k), 1)], {}, [name!]));
+  saved.forEach((name, k) => c.emit('Identity', [stack(sv(k), 1)], {}, [name]));
 }
 
-/** Checks the gradient's inputs: data, weight, recurrentWeight, initialH, Y, gates, cand, fc, tc, gradY, gradH, gradC. */
+/** The gradient's inputs after data, weight, recurrentWeight and initialH. */
+const GRAD_INPUTS = ['Y', ...SAVED, 'gradY', 'gradH', 'gradC'] as const;
+
+/** Checks the gradient's inputs: data, weight, recurrentWeight, initialH, Y, the saved activations, gradY, gradH, gradC. */
 function gradPlan(types: TensorType[], a: RecA) {
   const op = 'OnnxLSTMTrainGrad';
-  if (types.length !== 12) throw new OpError(op, `takes 12 inputs (data, weight, recurrentWeight, initialH, Y, gates, cand, fc, tc, gradY, gradH, gradC), got ${types.length}`, types);
+  if (types.length !== 4 + GRAD_INPUTS.length) throw new OpError(op, `takes ${4 + GRAD_INPUTS.length} inputs (data, weight, recurrentWeight, initialH, ${GRAD_INPUTS.join(', ')}), got ${types.length}`, types);
   const [x, w, r, h0] = types as [TensorType, TensorType, TensorType, TensorType];
-  const D = r.shape[0];
-  const bias: TensorType = { dtype: x.dtype, shape: [D ?? 1, 2 * (r.shape[1] as number)] };
+  const bias: TensorType = { dtype: x.dtype, shape: [r.shape[0] ?? 1, 2 * (r.shape[1] as number)] };
   const p = recPlan('LSTM', [x, w, r, bias, h0, h0], a, true);
   const [T, N] = x.shape;
-  const seq = (k: number) => [T!, p.dirs, N!, k * p.hidden];
+  const seq = [T!, p.dirs, N!, p.hidden];
   const state = [p.dirs, N!, p.hidden];
-  const want = [seq(1), seq(3), seq(1), seq(1), seq(1), seq(1), state, state];
-  const names = ['Y', 'gates', 'cand', 'fc', 'tc', 'gradY', 'gradH', 'gradC'];
   types.slice(4).forEach((t, j) => {
-    const s = want[j]!;
-    if (t.dtype !== x.dtype) throw new OpError(op, `${names[j]} must be ${x.dtype} like the data, got ${t.dtype}`, types);
+    const s = j < GRAD_INPUTS.length - 2 ? seq : state;
+    if (t.dtype !== x.dtype) throw new OpError(op, `${GRAD_INPUTS[j]} must be ${x.dtype} like the data, got ${t.dtype}`, types);
     if (t.shape.length !== s.length || !t.shape.every((v, k) => v === s[k] || typeof v === 'string' || typeof s[k] === 'string')) {
-      throw new OpError(op, `${names[j]} (input ${4 + j}) must have shape ${fmt(s)}, got ${fmt(t.shape)}`, types);
+      throw new OpError(op, `${GRAD_INPUTS[j]} (input ${4 + j}) must have shape ${fmt(s)}, got ${fmt(t.shape)}`, types);
     }
   });
   return p;
@@ -154,13 +158,13 @@ function inferGrad(types: TensorType[], a: RecA): TensorType[] {
 function lowerGrad(c: LowerCtx, a: RecA): void {
   const p = gradPlan(c.inTypes, a);
   const { e1, mul, slice, at, stack } = helpers(c);
-  const [x, W, R, h0, Y, S, G, FC, TC, gY, gYh, gYc] = c.inputs as string[] as [string, string, string, string, string, string, string, string, string, string, string, string];
+  const [x, W, R, h0] = c.inputs as [string, string, string, string];
+  const [Y, ...savedIn] = c.inputs.slice(4, 5 + SAVED.length);
+  const [gY, gYh, gYc] = c.inputs.slice(5 + SAVED.length) as [string, string, string];
   const dtype = c.inTypes[0]!.dtype;
   const H = p.hidden;
   const I = c.inTypes[0]!.shape[2] as number;
   const D = p.dirs;
-  const one = c.scalar(1, dtype);
-  const sub1 = (v: string) => e1('Sub', [one, v]);
   const x2 = e1('Reshape', [x, c.ints([-1, I])]);
   const Rd: string[] = [];
   const init: string[] = [];
@@ -169,8 +173,8 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
   for (let d = 0; d < D; d++) {
     const rev = isReverse(a, d);
     Rd.push(at(R, 0, d, D));
-    const [s, g, fc, tc, y, gy] = [S, G, FC, TC, Y, gY].map((v) => at(v, 1, d, D)) as [string, string, string, string, string, string];
-    const [i, o, f] = c.emit('Split', [s, c.ints([H, H, H])], { axis: 2 }, 3) as [string, string, string];
+    const [y, gy] = [Y!, gY].map((v) => at(v, 1, d, D)) as [string, string];
+    const [i, o, f, g, ig, fc, tc] = savedIn.map((v) => at(v, 1, d, D)) as [string, string, string, string, string, string, string];
     const zero = e1('Unsqueeze', [e1('Mul', [at(gYh, 0, d, D), c.scalar(0, dtype)]), c.ints([0])]);
     const h0d = e1('Unsqueeze', [at(h0, 0, d, D), c.ints([0])]);
     // The step before t in the forward's order: t-1 (forward), t+1 (reverse).
@@ -180,10 +184,11 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
     const gyBefore = before(gy, zero);
     const last = e1('Gather', [gy, c.scalar(rev ? 0 : -1, 'int64')], { axis: 0 });
     init.push(e1('Add', [at(gYh, 0, d, D), last]), at(gYc, 0, d, D));
-    // dc_t += dh_t ⊙ A; ds = [dc ⊙ Ki, dh ⊙ Ko, dc ⊙ Kf, dc ⊙ Kg] with K the gates' derivatives.
-    const A = mul(o, sub1(mul(tc, tc)));
-    const K3 = mul(e1('Concat', [mul(i, g), y, fc], { axis: 2 }), sub1(s));
-    const K = e1('Concat', [K3, mul(i, sub1(mul(g, g)))], { axis: 2 });
+    // dc_t += dh_t ⊙ A with A = o ⊙ (1 - tc²); ds = [dc ⊙ Ki, dh ⊙ Ko, dc ⊙ Kf, dc ⊙ Kg] with the gates' derivatives
+    // Ki = g ⊙ i(1-i), Ko = tc ⊙ o(1-o), Kf = c_(t-1) ⊙ f(1-f), Kg = i ⊙ (1-g²), written as u - u ⊙ v on the saved products.
+    const less = (u: string, v: string) => e1('Sub', [u, mul(u, v)]);
+    const A = e1('Sub', [o, mul(y, tc)]);
+    const K = e1('Concat', [less(ig, i), less(y, o), less(fc, f), e1('Sub', [i, mul(ig, g)])], { axis: 2 });
     seqs.push([gyBefore, A, K, f]);
   }
   const mat = matType(c, { n: 0 });
@@ -207,8 +212,9 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
   const grads: string[][] = [[], [], [], [], []];
   for (let d = 0; d < D; d++) {
     const ds2 = e1('Reshape', [outs[2 * D + d]!, c.ints([-1, 4 * H])]);
-    const gW = e1('Gemm', [ds2, x2], { transA: 1 });
-    const gR = e1('Gemm', [ds2, e1('Reshape', [hPrev[d]!, c.ints([-1, H])])], { transA: 1 });
+    // Both weight gradients in one Gemm: dsᵀ · [x, h_(t-1)].
+    const xh = e1('Concat', [x2, e1('Reshape', [hPrev[d]!, c.ints([-1, H])])], { axis: 1 });
+    const [gW, gR] = c.emit('Split', [e1('Gemm', [ds2, xh], { transA: 1 }), c.ints([I, H])], { axis: 1 }, 2) as [string, string];
     const gb = e1('ReduceSum', [ds2, c.ints([0])], { keepdims: 0 });
     dx.push(e1('Gemm', [ds2, at(W, 0, d, D)]));
     [gW, gR, e1('Concat', [gb, gb], { axis: 0 }), outs[2 * d]!, outs[2 * d + 1]!].forEach((v, j) => grads[j]!.push(v));
