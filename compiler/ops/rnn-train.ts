@@ -33,7 +33,7 @@ const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
 /** Checks the forward's inputs (ONNX's LSTM without lengths); gives D and H. */
 function trainPlan(op: string, types: TensorType[], a: RecA) {
   if (types.length !== 6) throw new OpError(op, `takes 6 inputs (data, weight, recurrentWeight, bias, initialH, initialC; no sequence lengths), got ${types.length}`, types);
-  return recPlan('LSTM', types, a, true);
+  return recPlan('LSTM', types, a, true, op);
 }
 
 function inferTrain(types: TensorType[], a: RecA): TensorType[] {
@@ -134,7 +134,7 @@ function gradPlan(types: TensorType[], a: RecA) {
   if (types.length !== 4 + GRAD_INPUTS.length) throw new OpError(op, `takes ${4 + GRAD_INPUTS.length} inputs (data, weight, recurrentWeight, initialH, ${GRAD_INPUTS.join(', ')}), got ${types.length}`, types);
   const [x, w, r, h0] = types as [TensorType, TensorType, TensorType, TensorType];
   const bias: TensorType = { dtype: x.dtype, shape: [r.shape[0] ?? 1, 2 * (r.shape[1] as number)] };
-  const p = recPlan('LSTM', [x, w, r, bias, h0, h0], a, true);
+  const p = recPlan('LSTM', [x, w, r, bias, h0, h0], a, true, op);
   const [T, N] = x.shape;
   const seq = [T!, p.dirs, N!, p.hidden];
   const state = [p.dirs, N!, p.hidden];
