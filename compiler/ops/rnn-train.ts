@@ -161,7 +161,6 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
   const [x, W, R, h0] = c.inputs as [string, string, string, string];
   const [Y, ...savedIn] = c.inputs.slice(4, 5 + SAVED.length);
   const [gY, gYh, gYc] = c.inputs.slice(5 + SAVED.length) as [string, string, string];
-  const dtype = c.inTypes[0]!.dtype;
   const H = p.hidden;
   const I = c.inTypes[0]!.shape[2] as number;
   const D = p.dirs;
@@ -175,13 +174,13 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
     Rd.push(at(R, 0, d, D));
     const [y, gy] = [Y!, gY].map((v) => at(v, 1, d, D)) as [string, string];
     const [i, o, f, g, ig, fc, tc] = savedIn.map((v) => at(v, 1, d, D)) as [string, string, string, string, string, string, string];
-    const zero = e1('Unsqueeze', [e1('Mul', [at(gYh, 0, d, D), c.scalar(0, dtype)]), c.ints([0])]);
     const h0d = e1('Unsqueeze', [at(h0, 0, d, D), c.ints([0])]);
     // The step before t in the forward's order: t-1 (forward), t+1 (reverse).
     const before = (v: string, first: string) => (rev ? e1('Concat', [slice(v, 0, 1, 2 ** 62), first], { axis: 0 }) : e1('Concat', [first, slice(v, 0, 0, -1)], { axis: 0 }));
     hPrev.push(before(y, h0d));
     // dL/dh_t = gY_t + (ds_(t+1) · R): the state carries it whole, the Gemm adds the gY of the step before.
-    const gyBefore = before(gy, zero);
+    // (A Pad that adds a zero step on one end and drops one on the other: one copy.)
+    const gyBefore = e1('Pad', [gy, c.ints(rev ? [-1, 0, 0, 1, 0, 0] : [1, 0, 0, -1, 0, 0])]);
     const last = e1('Gather', [gy, c.scalar(rev ? 0 : -1, 'int64')], { axis: 0 });
     init.push(e1('Add', [at(gYh, 0, d, D), last]), at(gYc, 0, d, D));
     // dc_t += dh_t ⊙ A with A = o ⊙ (1 - tc²); ds = [dc ⊙ Ki, dh ⊙ Ko, dc ⊙ Kf, dc ⊙ Kg] with the gates' derivatives
