@@ -12,10 +12,11 @@
  * one Scan (both directions in one body) does per step the recurrent Gemm
  * h·Rᵀ + xw_t, the activations and the cell update; the backward is one
  * reverse-time Scan (per step: the state gradients and one Gemm), then the
- * weight gradients are one Gemm each over all steps. Per step, with ONNX's
- * gate order i, o, f, c and g = tanh(c-gate):
- * gates = σ([i, o, f]) [N, 3H], cand = g, fc = f ⊙ c_(t-1), tc = tanh(c_t),
- * and h_t = o ⊙ tc. Saved tensors are time-aligned: [T, D, N, ·].
+ * weight gradients are one Gemm over all steps. Per step, with ONNX's
+ * gate order i, o, f, c: i, o, f = σ(gates), g = tanh(c-gate), then
+ * c_t = f ⊙ c_(t-1) + i ⊙ g and h_t = o ⊙ tanh(c_t); the saved activations
+ * are i, o, f, g, ig = i ⊙ g, fc = f ⊙ c_(t-1) and tc = tanh(c_t), each
+ * [T, D, N, H], time-aligned (the reverse direction's step t at index t).
  * Invariants: no sequence lengths (the pass leaves a forward with lengths on
  * `OnnxRecurrentGrad`); T and N may be symbolic, H and I concrete; float32
  * or float64 (Gemm, Sigmoid, Tanh and Scan run both); T ≥ 1 at run time.
@@ -157,14 +158,13 @@ function inferGrad(types: TensorType[], a: RecA): TensorType[] {
 
 function lowerGrad(c: LowerCtx, a: RecA): void {
   const p = gradPlan(c.inTypes, a);
-  const { e1, mul, slice, at, stack } = helpers(c);
+  const { e1, mul, at, stack } = helpers(c);
   const [x, W, R, h0] = c.inputs as [string, string, string, string];
   const [Y, ...savedIn] = c.inputs.slice(4, 5 + SAVED.length);
   const [gY, gYh, gYc] = c.inputs.slice(5 + SAVED.length) as [string, string, string];
   const H = p.hidden;
   const I = c.inTypes[0]!.shape[2] as number;
   const D = p.dirs;
-  const x2 = e1('Reshape', [x, c.ints([-1, I])]);
   const Rd: string[] = [];
   const init: string[] = [];
   const seqs: string[][] = [];
@@ -174,13 +174,13 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
     Rd.push(at(R, 0, d, D));
     const [y, gy] = [Y!, gY].map((v) => at(v, 1, d, D)) as [string, string];
     const [i, o, f, g, ig, fc, tc] = savedIn.map((v) => at(v, 1, d, D)) as [string, string, string, string, string, string, string];
-    const h0d = e1('Unsqueeze', [at(h0, 0, d, D), c.ints([0])]);
-    // The step before t in the forward's order: t-1 (forward), t+1 (reverse).
-    const before = (v: string, first: string) => (rev ? e1('Concat', [slice(v, 0, 1, 2 ** 62), first], { axis: 0 }) : e1('Concat', [first, slice(v, 0, 0, -1)], { axis: 0 }));
-    hPrev.push(before(y, h0d));
+    // The value at the step before t in the forward's order (t-1 forward, t+1 reverse), zero at the first
+    // step: a Pad that adds a zero step on one end and drops one on the other (one copy).
+    const before = (v: string) => e1('Pad', [v, c.ints(rev ? [-1, 0, 0, 1, 0, 0] : [1, 0, 0, -1, 0, 0])]);
+    // h_(t-1), with 0 for h0 (its term of the R gradient is added after the Scan).
+    hPrev.push(before(y));
     // dL/dh_t = gY_t + (ds_(t+1) · R): the state carries it whole, the Gemm adds the gY of the step before.
-    // (A Pad that adds a zero step on one end and drops one on the other: one copy.)
-    const gyBefore = e1('Pad', [gy, c.ints(rev ? [-1, 0, 0, 1, 0, 0] : [1, 0, 0, -1, 0, 0])]);
+    const gyBefore = before(gy);
     const last = e1('Gather', [gy, c.scalar(rev ? 0 : -1, 'int64')], { axis: 0 });
     init.push(e1('Add', [at(gYh, 0, d, D), last]), at(gYc, 0, d, D));
     // dc_t += dh_t ⊙ A with A = o ⊙ (1 - tc²); ds = [dc ⊙ Ki, dh ⊙ Ko, dc ⊙ Kf, dc ⊙ Kg] with the gates' derivatives
@@ -212,8 +212,11 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
   for (let d = 0; d < D; d++) {
     const ds2 = e1('Reshape', [outs[2 * D + d]!, c.ints([-1, 4 * H])]);
     // Both weight gradients in one Gemm: dsᵀ · [x, h_(t-1)].
-    const xh = e1('Concat', [x2, e1('Reshape', [hPrev[d]!, c.ints([-1, H])])], { axis: 1 });
-    const [gW, gR] = c.emit('Split', [e1('Gemm', [ds2, xh], { transA: 1 }), c.ints([I, H])], { axis: 1 }, 2) as [string, string];
+    const xh = e1('Reshape', [e1('Concat', [x, hPrev[d]!], { axis: 2 }), c.ints([-1, I + H])]);
+    const [gW, gR0] = c.emit('Split', [e1('Gemm', [ds2, xh], { transA: 1 }), c.ints([I, H])], { axis: 1 }, 2) as [string, string];
+    // The first step's h_(t-1) is h0: ds_firstᵀ · h0.
+    const dsFirst = e1('Gather', [outs[2 * D + d]!, c.scalar(isReverse(a, d) ? -1 : 0, 'int64')], { axis: 0 });
+    const gR = e1('Gemm', [dsFirst, at(h0, 0, d, D), gR0], { transA: 1 });
     const gb = e1('ReduceSum', [ds2, c.ints([0])], { keepdims: 0 });
     dx.push(e1('Gemm', [ds2, at(W, 0, d, D)]));
     [gW, gR, e1('Concat', [gb, gb], { axis: 0 }), outs[2 * d]!, outs[2 * d + 1]!].forEach((v, j) => grads[j]!.push(v));
@@ -226,13 +229,12 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
 
 /**
  * ONNX's LSTM (no lengths) that also returns the activations its gradient
- * needs: `[Y, Y_h, Y_c, gates, cand, fc, tc]` with gates [T, D, N, 3H]
- * (σ of i, o, f), cand = tanh(c-gate), fc = f ⊙ c_(t-1) and tc = tanh(c_t)
- * ([T, D, N, H] each). Training graphs get it from the pass
- * `save-recurrent-activations`; its gradient is `OnnxLSTMTrainGrad`.
+ * needs: `[Y, Y_h, Y_c, i, o, f, g, ig, fc, tc]`, the last seven
+ * [T, D, N, H] (see the module comment). Training graphs get it from the
+ * pass `save-recurrent-activations`; its gradient is `OnnxLSTMTrainGrad`.
  *
  * ```ts
- * const [y, hT, cT, gates, cand, fc, tc] = F.OnnxLSTMTrain(x, w, r, b, h0, c0, { direction: 'bidirectional' });
+ * const [y, hT, cT, ...saved] = F.OnnxLSTMTrain(x, w, r, b, h0, c0, { direction: 'bidirectional' });
  * ```
  */
 export const OnnxLSTMTrain: OpDef<TrainSig, RecA> = defineOp<TrainSig, RecA>({
@@ -248,12 +250,12 @@ export const OnnxLSTMTrain: OpDef<TrainSig, RecA> = defineOp<TrainSig, RecA>({
 
 /**
  * The gradient of `OnnxLSTMTrain` from its saved activations: inputs data,
- * weight, recurrentWeight, initialH, then its outputs Y, gates, cand, fc, tc,
- * then the gradients of Y, Y_h and Y_c; outputs the gradients of data,
+ * weight, recurrentWeight, initialH, then its outputs Y, i, o, f, g, ig, fc,
+ * tc, then the gradients of Y, Y_h and Y_c; outputs the gradients of data,
  * weight, recurrentWeight, bias, initialH and initialC.
  *
  * ```ts
- * const [dx, dW, dR, dB, dh0, dc0] = F.OnnxLSTMTrainGrad(x, w, r, h0, y, gates, cand, fc, tc, gy, ghT, gcT, {});
+ * const [dx, dW, dR, dB, dh0, dc0] = F.OnnxLSTMTrainGrad(x, w, r, h0, y, ...saved, gy, ghT, gcT, {});
  * ```
  */
 export const OnnxLSTMTrainGrad: OpDef<GradSig, RecA> = defineOp<GradSig, RecA>({
