@@ -310,9 +310,12 @@ function firstMaxIndices(c: LowerCtx, a: PoolAttrs, geo: PoolGeom, x: string, at
   }
   const [inPlane] = c.emit('Cast', [pick], { to: onnxDType('int64') });
   const plane = sizeOf(sp);
-  const [starts] = c.emit('Range', [c.scalar(0, 'int64'), c.emit('Size', [x])[0]!, c.scalar(plane, 'int64')]);
-  const [planes] = c.emit('Reshape', [starts!, c.ints([-1, channels, ...sp.map(() => 1)])]);
-  return c.emit('Add', [inPlane!, planes!])[0]!;
+  const batch = xs[0];
+  const planeShape = [typeof batch === 'number' ? batch : -1, channels, ...sp.map(() => 1)];
+  const planes = typeof batch === 'number'
+    ? c.constant({ dtype: 'int64', shape: planeShape, data: BigInt64Array.from({ length: batch * channels }, (_v, i) => BigInt(i * plane)) })
+    : c.emit('Reshape', [c.emit('Range', [c.scalar(0, 'int64'), c.emit('Size', [x])[0]!, c.scalar(plane, 'int64')])[0]!, c.ints(planeShape)])[0]!;
+  return c.emit('Add', [inPlane!, planes])[0]!;
 }
 
 /** The average divisors of every output position as a constant [out spatial...] tensor (1 / divisor). */

@@ -318,6 +318,11 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [2, 3, 5] }, { shape: [3, 2, 3] }], args: [{ kernel: [3], stride: [2], numFilter: 2 }], label: '1-D' },
       { inputs: [{ shape: [3, 2, 3, 3], symbolic: true }, { shape: [2, 2, 2, 2] }, { shape: [2] }], args: [{ kernel: [2, 2], stride: [2, 2], numFilter: 2, noBias: false }], label: 'symbolic batch' },
       { inputs: [{ shape: [1, 2, 3, 3], dtype: 'float64' }, { shape: [2, 2, 3, 3], dtype: 'float64' }], args: [{ kernel: [3, 3], stride: [2, 2], numFilter: 2 }], label: 'float64' },
+      // Small images lower to MatMul + Col2Im from opset 18 (adj above pad, 3-D and large images to ConvTranspose).
+      { inputs: [{ shape: [2, 4, 3, 4] }, { shape: [4, 3, 2, 3] }, { shape: [6] }], args: [{ kernel: [2, 3], stride: [2, 1], pad: [1, 0], adj: [1, 0], numFilter: 6, numGroup: 2, noBias: false }], label: 'groups, stride, adj, bias' },
+      { inputs: [{ shape: [1, 2, 3, 3] }, { shape: [2, 2, 3, 3] }], args: [{ kernel: [3, 3], stride: [2, 2], adj: [1, 1], numFilter: 2 }], label: 'adj above pad' },
+      { inputs: [{ shape: [1, 2, 2, 3, 2] }, { shape: [2, 3, 2, 2, 2] }], args: [{ kernel: [2, 2, 2], stride: [1, 2, 1], numFilter: 3 }], label: '3-D' },
+      { inputs: [{ shape: [1, 8, 24, 24] }, { shape: [8, 16, 3, 3] }], args: [{ kernel: [3, 3], pad: [1, 1], numFilter: 16 }], label: 'a large image' },
     ],
     ref: DECONV_REF,
   },
