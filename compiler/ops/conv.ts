@@ -413,7 +413,7 @@ export const Deconvolution: OpDef<DeconvSig, ConvAttrs> = defineOp<DeconvSig, Co
 });
 
 /** Per-image column buffers (output channels x kernel x input positions) up to this size take `deconvByCol2Im`. */
-const COL2IM_MAX = 1 << 16;
+const COL2IM_MAX = 1 << 15;
 
 /**
  * A transposed convolution of small images as one MatMul (the weight,
