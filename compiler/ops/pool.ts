@@ -265,8 +265,9 @@ const FIRST_MAX_CELLS = 9;
  * box from the window's corner to p; so p is the first maximum exactly when
  * no earlier cell is and the MaxPool over that box equals the window's
  * maximum y (the plain MaxPool, shared with the forward pass). A chain of
- * Where picks the first such p as a float offset into the (n, c) plane
- * (exact below 2^24 cells), cast to int64 and moved to its plane. Returns
+ * Where picks the first such p as a float offset into its window, moved to
+ * the window's corner in the (n, c) plane (exact below 2^24 cells), cast to
+ * int64 and moved to its plane. Returns
  * undefined where this does not apply (padding, large windows, opsets
  * without Range, symbolic channels).
  */
@@ -289,10 +290,8 @@ function firstMaxIndices(c: LowerCtx, a: PoolAttrs, geo: PoolGeom, x: string, at
       o[i] = 0;
     }
   }
-  const offsetOf = (cell: number[]): string => {
-    const off = cell.reduce((acc, q, i) => acc + q * planeStrides[i]!, 0);
-    return c.constant({ dtype: 'float32', shape: osz, data: corner.map((v) => v + off) });
-  };
+  // A cell's offset from its window's corner (scalar branches of Where are the cheap ones).
+  const offsetOf = (cell: number[]): string => c.scalar(cell.reduce((acc, q, i) => acc + q * planeStrides[i]!, 0), 'float32');
   // Window cells in row-major order.
   const order: number[][] = geo.kernel.reduce<number[][]>((acc, k) => acc.flatMap((p) => Array.from({ length: k }, (_v, j) => [...p, j])), [[]]);
   const [y] = c.emit('MaxPool', [x], attrs);
@@ -308,7 +307,8 @@ function firstMaxIndices(c: LowerCtx, a: PoolAttrs, geo: PoolGeom, x: string, at
     const [hit] = c.emit('Equal', [m!, y!]);
     pick = c.emit('Where', [hit!, offsetOf(order[p]!), pick])[0]!;
   }
-  const [inPlane] = c.emit('Cast', [pick], { to: onnxDType('int64') });
+  const [inWindow] = c.emit('Add', [pick, c.constant({ dtype: 'float32', shape: osz, data: corner })]);
+  const [inPlane] = c.emit('Cast', [inWindow!], { to: onnxDType('int64') });
   const plane = sizeOf(sp);
   const batch = xs[0];
   const planeShape = [typeof batch === 'number' ? batch : -1, channels, ...sp.map(() => 1)];
