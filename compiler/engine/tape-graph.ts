@@ -24,7 +24,7 @@
  */
 import { SessionCache } from '../../runtime/session-cache.js';
 import type { HostTensor } from '../../runtime/tensor.js';
-import { compileGraph, type Runner } from '../compile.js';
+import { compileGraph, type CompileOptions, type Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import { Value } from '../ir/value.js';
@@ -34,7 +34,7 @@ import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
 import { pendingOp } from './lazy-op.js';
-import { stepThreadCount } from './step-threads.js';
+import { stepThreadCount, threadedRunner } from './step-threads.js';
 import type { NDArray } from './ndarray.js';
 
 /** An eager operator call as the tape recorded it. */
@@ -67,6 +67,8 @@ export interface BackwardPlan {
 
 interface Compiled {
   run: Runner;
+  /** Releases the sessions (the thread probe may hold two). */
+  close: () => void;
   /** Array indices fed, by feed name `a<i>`. */
   feeds: number[];
   headGrad: boolean;
@@ -79,11 +81,10 @@ interface Compiled {
 /** Compiled backward graphs kept before the least recently used is released. */
 export const TAPE_CACHE_SIZE = 32;
 
-const cache = new SessionCache<Compiled>({ size: TAPE_CACHE_SIZE, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
+const cache = new SessionCache<Compiled>({ size: TAPE_CACHE_SIZE, release: (c) => c.close(), hitCounter: 'cacheHits' });
 const sightings = new Sightings();
 
 /** Operators whose kernels pay for onnxruntime's thread pool (as the fused step's policy). */
-const THREADED_OPS = new Set(['Convolution', 'Deconvolution', 'poolingGrad']);
 
 /** Releases every compiled backward graph and forgets what was seen. Example: `clearTapeCache()`. */
 export function clearTapeCache(): void {
@@ -344,14 +345,21 @@ export function readInputs(candidates: Value[], outputs: { name: string; value: 
 }
 
 /**
- * Intra-op threads for a step-like graph: a fixed `context.setStepThreads(n)`
- * count as it is; under 'auto', one unless the graph convolves (eager graphs
- * do not run the fused step's measuring probe).
+ * Compiles a step-like graph (an eager backward or update) under the fused
+ * step's thread policy: a fixed `context.setStepThreads(n)` count as it is;
+ * under 'auto' the same measuring probe as the fused step
+ * (step-threads.ts: one thread, and several only where they measure faster).
+ * `close` releases its sessions.
+ *
+ * ```ts
+ * const { run, close } = compileThreaded(graph, { paramsAsInputs: true });
+ * ```
  */
-export function graphThreads(graph: Graph): { threads: number; spinning?: boolean } {
-  const fixed = stepThreadCount();
-  if (typeof fixed === 'number') return { threads: fixed, spinning: false };
-  return graph.nodes.some((n) => THREADED_OPS.has(n.op)) ? { threads: 0, spinning: false } : { threads: 1 };
+export function compileThreaded(graph: Graph, options: CompileOptions = {}): { run: Runner; close: () => void } {
+  const setting = stepThreadCount();
+  const single = compileGraph(graph, {}, { ...options, threads: setting === 'auto' ? 1 : setting, spinning: setting === 'auto' ? undefined : false });
+  const { run, close } = threadedRunner(single, options.device ?? 'cpu', setting);
+  return { run, close };
 }
 
 /** Builds and compiles the gradient graph of a snapshot. */
@@ -365,9 +373,10 @@ function build(snap: Snapshot): Compiled {
   const kept = new Set(readInputs(candidates.map((v) => v.value), graphOuts));
   const keptSyms = candidates.filter((v) => kept.has(v.value));
   const graph = Graph.fromOutputs(keptSyms.map((v) => v.value), graphOuts);
-  const run = compileGraph(graph, {}, graphThreads(graph));
+  const { run, close } = compileThreaded(graph);
   return {
     run,
+    close,
     feeds: keptSyms.filter((v) => v !== headGradVar).map((v) => vars.indexOf(v)),
     headGrad: headGradVar !== null && kept.has(headGradVar.value),
     outputs: outputs.map(([i]) => i),

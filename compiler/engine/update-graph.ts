@@ -20,14 +20,14 @@ import type { DType } from '../../runtime/dtypes.js';
 import { SessionCache } from '../../runtime/session-cache.js';
 import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
 import type { UpdateRule } from '../autodiff/step.js';
-import { compileGraph, type Runner } from '../compile.js';
+import type { Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
 import { NDArray } from './ndarray.js';
-import { fillForward, graphThreads, PendingBackward, readInputs } from './tape-graph.js';
+import { compileThreaded, fillForward, PendingBackward, readInputs } from './tape-graph.js';
 
 /** A parameter as the update reads it. */
 export interface UpdatedParam {
@@ -45,6 +45,8 @@ export interface UpdatingTrainer<P extends UpdatedParam> {
 
 interface Compiled {
   run: Runner;
+  /** Releases the sessions (the thread probe may hold two). */
+  close: () => void;
   /** Scalar feeds: name, parameter index, kind (0 lr, 1 wd, 2 t, 3 rescale). */
   scalars: [string, number, number][];
   /** Inputs of the fused backward, fed from what it captured (`a<i>`, `head_grad`). */
@@ -56,7 +58,7 @@ interface Compiled {
 /** Compiled updates kept before the least recently used is released. */
 export const UPDATE_CACHE_SIZE = 8;
 
-const cache = new SessionCache<Compiled>({ size: UPDATE_CACHE_SIZE, release: (c) => c.run.session.close(), hitCounter: 'cacheHits' });
+const cache = new SessionCache<Compiled>({ size: UPDATE_CACHE_SIZE, release: (c) => c.close(), hitCounter: 'cacheHits' });
 const sightings = new Sightings();
 const ids = new WeakMap<object, number>();
 let nextId = 0;
@@ -194,9 +196,10 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
   const kept = new Set(readInputs(all, outputs));
   const keptInputs = all.filter((v) => kept.has(v) || inputs.includes(v));
   const graph = Graph.fromOutputs(keptInputs, outputs);
-  const run = compileGraph(graph, {}, { ...graphThreads(graph), paramsAsInputs: true });
+  const { run, close } = compileThreaded(graph, { paramsAsInputs: true });
   return {
     run,
+    close,
     scalars: scalarVars.filter((s) => kept.has(s.v.value)).map((s) => [s.name, s.i, s.kind]),
     backwardFeeds: backInputs.filter((v) => kept.has(v)).map((v) => v.name),
     forward: back?.forward.map((f) => f.index) ?? [],

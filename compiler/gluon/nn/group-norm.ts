@@ -5,23 +5,18 @@
  * Invariant: no running statistics; training and inference compute alike.
  */
 import { HybridBlock } from '../hybrid.js';
-import { One, Zero, type Initializer } from '../init.js';
+import { One, Zero } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { layerError, shapeText } from './basic.js';
+import type { LayerNormOptions } from './norm.js';
 
 /** Options shared by GroupNorm and InstanceNorm (MXNet's, camelCase). */
-export interface GroupNormOptions {
-  /** Added to the variance (default 1e-5). */
-  epsilon?: number;
-  /** Learn a shift `beta` (default true). */
-  center?: boolean;
+export interface GroupNormOptions extends Omit<LayerNormOptions, 'axis' | 'scale' | 'inChannels'> {
   /** Learn a scale `gamma` (GroupNorm default true, InstanceNorm false: fixed at its initial 1). */
   scale?: boolean;
   /** The number of channels; 0 (default) infers it at the first call. */
   inChannels?: number;
-  betaInitializer?: Initializer;
-  gammaInitializer?: Initializer;
 }
 
 /** Options of InstanceNorm: GroupNorm's plus the channel axis. */

@@ -13,7 +13,8 @@ import { compileGraph } from '../../../compiler/compile.js';
 import { NDArray } from '../../../compiler/engine/ndarray.js';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import type { Shape } from '../../../compiler/ir/types.js';
-import { onnx, readModel, tensorProto, valueInfo } from '../../../compiler/onnx/index.js';
+import { onnx, readModel } from '../../../compiler/onnx/index.js';
+import { foreignModel } from './foreign-model.js';
 import type { DType } from '../../../runtime/dtypes.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 
@@ -30,18 +31,7 @@ function data(shape: number[], seed = 1): HostTensor {
 
 /** A model as another tool writes it. */
 function model(nodes: OnnxNs.INodeProto[], inputs: [string, Shape][], outputs: [string, DType][], inits: [string, HostTensor][] = [], opset = 17): Uint8Array {
-  return onnx.ModelProto.encode({
-    irVersion: 8,
-    producerName: 'other-tool',
-    opsetImport: [{ domain: '', version: opset }],
-    graph: {
-      name: 'g',
-      node: nodes,
-      input: inputs.map(([n, s]) => valueInfo(n, { dtype: 'float32', shape: s })),
-      output: outputs.map(([n, d]) => valueInfo(n, { dtype: d })),
-      initializer: inits.map(([n, t]) => tensorProto(n, t)),
-    },
-  }).finish();
+  return foreignModel(nodes, inputs, outputs.map(([n, d]) => [n, { dtype: d }]), inits, opset);
 }
 
 /**

@@ -17,13 +17,14 @@ import type { Graph } from '../../../compiler/ir/graph.js';
 import { printGraph } from '../../../compiler/ir/printer.js';
 import type { Shape, TensorType } from '../../../compiler/ir/types.js';
 import { Value } from '../../../compiler/ir/value.js';
-import { emitModel, onnx, readModel, tensorProto, valueInfo, type EmitOptions } from '../../../compiler/onnx/index.js';
+import { emitModel, onnx, readModel, type EmitOptions } from '../../../compiler/onnx/index.js';
 import { withScope } from '../../../compiler/ops/errors.js';
 import { allOps, hasOp } from '../../../compiler/ops/registry.js';
 import { graphOf, Symbol } from '../../../compiler/trace/symbol.js';
 import type { HostTensor } from '../../../runtime/tensor.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { CASES } from '../ops/cases/index.js';
+import { foreignModel as foreign } from './foreign-model.js';
 
 const f32 = (shape: Shape): TensorType => ({ dtype: 'float32', shape });
 
@@ -56,26 +57,9 @@ function sameResults(a: Graph, b: Graph, types: Record<string, TensorType>, feed
   }
 }
 
-/** A model as another tool would write it (no gluonc doc strings). */
-function foreignModel(
-  nodes: OnnxNs.INodeProto[],
-  inputs: [string, Shape][],
-  outputs: [string, Shape | undefined][],
-  inits: [string, HostTensor][] = [],
-  opset = 17,
-): Uint8Array {
-  return onnx.ModelProto.encode({
-    irVersion: 8,
-    producerName: 'other-tool',
-    opsetImport: [{ domain: '', version: opset }],
-    graph: {
-      name: 'g',
-      node: nodes,
-      input: inputs.map(([n, s]) => valueInfo(n, f32(s))),
-      output: outputs.map(([n, s]) => valueInfo(n, { dtype: 'float32', shape: s })),
-      initializer: inits.map(([n, t]) => tensorProto(n, t)),
-    },
-  }).finish();
+/** A model as another tool would write it (no gluonc doc strings); outputs float32 of the given (or no) shape. */
+function foreignModel(nodes: OnnxNs.INodeProto[], inputs: [string, Shape][], outputs: [string, Shape | undefined][], inits: [string, HostTensor][] = [], opset = 17): Uint8Array {
+  return foreign(nodes, inputs, outputs.map(([n, s]) => [n, { dtype: 'float32', shape: s }]), inits, opset);
 }
 
 const T = onnx.AttributeProto.AttributeType;
