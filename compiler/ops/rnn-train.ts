@@ -68,10 +68,10 @@ function helpers(c: LowerCtx) {
 }
 
 /**
- * The length masks (ONNX's `sequence_lens`, clipped to [0, T]): keep [T, N, 1]
- * (1 while t < length, in the data's dtype), its complement and bool form,
- * live [N, 1] (1 where the length is not 0: a length-0 sequence has zero
- * final states) and first [T, N, 1] (1 at step length-1).
+ * The length masks (ONNX's `sequence_lens`, clipped to [0, T]): keep
+ * [T, N, 1] bool (t < length), m its 0/1 form in the data's dtype, notM =
+ * 1 - m, live [N, 1] (1 where the length is not 0: a length-0 sequence has
+ * zero final states) and first [T, N, 1] (1 at step length-1).
  */
 function lengthMasks(c: LowerCtx, x: string, lengths: string) {
   const dtype = c.inTypes[0]!.dtype;
