@@ -15,6 +15,7 @@ export { eliminateCommonSubexpressions } from './eliminate-common-subexpressions
 export { eliminateDeadCode } from './eliminate-dead-code.js';
 export { fuseLayerNorm } from './fuse-layer-norm.js';
 export { fuseGelu } from './fuse-gelu.js';
+export { gatePoolGrad } from './gate-pool-grad.js';
 export { foldBatchNorm } from './fold-batch-norm.js';
 export { foldScales } from './fold-scales.js';
 export { saveRecurrentActivations } from './save-recurrent-activations.js';

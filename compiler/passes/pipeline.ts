@@ -18,6 +18,7 @@ import { foldScales } from './fold-scales.js';
 import { fuseGelu } from './fuse-gelu.js';
 import { fuseGemm } from './fuse-gemm.js';
 import { fuseLayerNorm } from './fuse-layer-norm.js';
+import { gatePoolGrad } from './gate-pool-grad.js';
 import { inferShapes } from './infer-shapes.js';
 import type { Pass, PassContext, PassMode } from './pass.js';
 import { saveRecurrentActivations } from './save-recurrent-activations.js';
@@ -48,6 +49,9 @@ export const PIPELINE: readonly PipelineStep[] = [
   { name: 'fold-constants', pass: foldConstants, level: 1, modes: BOTH },
   // x*1, x+0, double transposes and reshapes, same-dtype casts, no-op broadcasts.
   { name: 'simplify-algebra', pass: simplifyAlgebra, level: 2, modes: BOTH },
+  // A relu's gradient mask behind a max pooling's gradient applies at the pooled size (before CSE:
+  // the pooling it needs is the forward one).
+  { name: 'gate-pool-grad', pass: gatePoolGrad, level: 2, modes: BOTH },
   // Equal constants and repeated computations merge (gradient graphs repeat many).
   { name: 'eliminate-common-subexpressions', pass: eliminateCommonSubexpressions, level: 2, modes: BOTH },
   // Hand-written layer norms and GELUs become ONNX's fused operators.

@@ -5,7 +5,8 @@
  * (neutral constants, repeated nodes, transpose/reshape chains, hand-written
  * layer norms and GELUs, scaled and batch-normalized dense layers, scaled
  * matrix products accumulated into a tensor as an optimizer update does,
- * an ONNX LSTM differentiated through time).
+ * an ONNX LSTM differentiated through time,
+ * a relu's gradient behind a max pooling's).
  */
 import fc from 'fast-check';
 import { gradients } from '../../../compiler/autodiff/reverse.js';
@@ -127,6 +128,15 @@ function step(pool: Value[], ins: Instr, seed: number): Value | null {
       const head = apply('add', [loss, apply('sum', [lstm.outputs[2]!], { axis: null, keepdims: false })]);
       return gradients([head], [ins.k % 3 ? x : ws[0]!], [konst([1])])[0];
     }
+    case 16: {
+      // A relu's gradient behind a max pooling's, as the autodiff writes it (gate-pool-grad):
+      // mul(poolingGrad(relu(x), g), greater(x, 0)), NCW windows of 2 (stride 1 or 2) or global.
+      if (r !== 3 || typeof last !== 'number' || last < 2) return null;
+      const pool = ins.k % 2 ? { globalPool: true, poolType: 'max' } : { kernel: [2], stride: [1 + (ins.b % 2)], poolType: 'max' };
+      const rl = ins.k % 4 < 2 ? apply('relu', [x]) : apply('Activation', [x], { actType: 'relu' });
+      const g = apply('tanh', [apply('Pooling', [rl], pool)]);
+      return apply('mul', [apply('poolingGrad', [rl, g], pool), apply('greater', [x, konst([0])])]);
+    }
     default:
       return apply('mul', [x, apply('onesLike', [x])]);
   }
@@ -155,5 +165,5 @@ export function buildGraph(shapes: Shape[], prog: Instr[], seed: number): Graph 
 /** Random input shapes. */
 export const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });
 /** Random instructions. */
-export const instrArb = fc.record({ op: fc.nat(16), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
+export const instrArb = fc.record({ op: fc.nat(17), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
 

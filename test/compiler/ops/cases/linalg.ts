@@ -182,7 +182,22 @@ function poolPairSamples(pick: boolean): Sample[] {
       args: [{ kernel: [2, 2], stride: [2, 2] }],
       label: 'max, disjoint, tied windows: the first maximum (row-major)',
     },
+    // Ties that put the first maximum at every cell of a window, clipped 'full' windows, 1-D, 3-D and
+    // non-square windows, and a plane of small integers (ties everywhere, as after a relu).
+    tied([1, 1, 2, 8], [1, 1, 1, 4], [0, 3, 0, 0, 0, 0, -1, -1, 3, 3, 3, 3, 0, 3, -1, -1], { kernel: [2, 2], stride: [2, 2] }, 'first maximum at each cell'),
+    tied([1, 1, 3, 3], [1, 1, 2, 2], [1, 2, 5, 2, 2, 5, 7, 7, 7], { kernel: [2, 2], stride: [2, 2], poolingConvention: 'full' }, "clipped 'full' windows"),
+    tied([1, 2, 7], [1, 2, 2], [4, 1, 4, 0, 2, 2, 9, 3, 3, 3, 1, 1, 1, 8], { kernel: [3], stride: [3] }, '1-D, kernel 3'),
+    tied([1, 1, 4, 6], [1, 1, 4, 3], [1, 1, 0, 2, 2, 2, 3, 4, 4, 4, 0, 0, 5, 5, 6, 5, 1, 1, 0, 0, 0, 0, 0, 0], { kernel: [1, 2], stride: [1, 2] }, 'kernel 1x2'),
+    tied([1, 1, 2, 2, 4], [1, 1, 1, 1, 2], [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1], { kernel: [2, 2, 2], stride: [2, 2, 2] }, '3-D'),
+    tied([2, 3, 8, 6], [2, 3, 4, 3], Array.from({ length: 288 }, (_v, i) => ((i * 7919) % 11) % 3), { kernel: [2, 2], stride: [2, 2] }, 'small integers'),
   ];
+  function tied(x: number[], y: number[], values: number[], opts: Record<string, unknown>, label: string): Sample {
+    return {
+      inputs: [{ shape: x, values }, { shape: pick ? x : y }],
+      args: [opts],
+      label: `max, disjoint, tied: ${label}`,
+    };
+  }
 }
 
 export const cases: OpCase[] = [
@@ -303,6 +318,11 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [2, 3, 5] }, { shape: [3, 2, 3] }], args: [{ kernel: [3], stride: [2], numFilter: 2 }], label: '1-D' },
       { inputs: [{ shape: [3, 2, 3, 3], symbolic: true }, { shape: [2, 2, 2, 2] }, { shape: [2] }], args: [{ kernel: [2, 2], stride: [2, 2], numFilter: 2, noBias: false }], label: 'symbolic batch' },
       { inputs: [{ shape: [1, 2, 3, 3], dtype: 'float64' }, { shape: [2, 2, 3, 3], dtype: 'float64' }], args: [{ kernel: [3, 3], stride: [2, 2], numFilter: 2 }], label: 'float64' },
+      // Small images lower to MatMul + Col2Im from opset 18 (adj above pad, 3-D and large images to ConvTranspose).
+      { inputs: [{ shape: [2, 4, 3, 4] }, { shape: [4, 3, 2, 3] }, { shape: [6] }], args: [{ kernel: [2, 3], stride: [2, 1], pad: [1, 0], adj: [1, 0], numFilter: 6, numGroup: 2, noBias: false }], label: 'groups, stride, adj, bias' },
+      { inputs: [{ shape: [1, 2, 3, 3] }, { shape: [2, 2, 3, 3] }], args: [{ kernel: [3, 3], stride: [2, 2], adj: [1, 1], numFilter: 2 }], label: 'adj above pad' },
+      { inputs: [{ shape: [1, 2, 2, 3, 2] }, { shape: [2, 3, 2, 2, 2] }], args: [{ kernel: [2, 2, 2], stride: [1, 2, 1], numFilter: 3 }], label: '3-D' },
+      { inputs: [{ shape: [1, 8, 24, 24] }, { shape: [8, 16, 3, 3] }], args: [{ kernel: [3, 3], pad: [1, 1], numFilter: 16 }], label: 'a large image' },
     ],
     ref: DECONV_REF,
   },
