@@ -59,6 +59,23 @@ export interface RunStats {
 const RECENT = 7;
 
 /**
+ * The output bytes of an inline run for which the model keeps its outputs
+ * referenced until its next inline run. onnxruntime-node copies every output
+ * into a fresh buffer that V8 frees only at a later garbage collection, in
+ * bulk; when all of them are garbage, glibc's malloc can hand the freed top
+ * of its heap back to the system, and the next outputs fault their pages in
+ * again (zero-filled twice). Keeping the newest outputs alive keeps the top
+ * of the heap in use. Measured with an LSTM artifact (test/bench/rnn.ts):
+ * 70-98 minor page faults per run without, 1-5 with at a 512 KB output;
+ * 313 -> 30 at 2 MB; python onnxruntime: 0. Outputs under 64 KiB do not
+ * make malloc trim; above 2 MiB keeping them was measured to add faults for
+ * some graphs (a 4-16 MB Neg output), as was doing it for every session
+ * (the fused MLP training step: 2 -> 26 per step), so only `Model` does it,
+ * within these bounds. Nothing is reused: the caller owns the arrays.
+ */
+export const RETAIN_BYTES = { min: 64 * 2 ** 10, max: 2 * 2 ** 20 } as const;
+
+/**
  * A loaded model.
  *
  * ```ts
@@ -91,6 +108,8 @@ export class Model {
   private readonly recent = new Map<number, { ms: number[]; next: number }>();
   private closing: Promise<void> | null = null;
   private readonly where: string;
+  /** The latest inline run's outputs, when they total RETAIN_BYTES (see there). */
+  private retained: Record<string, HostTensor> | null = null;
 
   /** @internal Use `loadModel`. */
   constructor(file: ModelFile & { path: string }, session: Session, options: LoadModelOptions, sessionOptions: SessionOptions) {
@@ -181,6 +200,7 @@ export class Model {
     this.closing ??= this.pool.close().then(() => {
       this.session?.close();
       this.session = null;
+      this.retained = null;
     });
     return this.closing;
   }
@@ -190,11 +210,27 @@ export class Model {
     return this.pool.warm();
   }
 
+  /**
+   * The latest inline run's outputs while the model keeps them referenced
+   * (see RETAIN_BYTES), else null; for tests and diagnostics.
+   *
+   * ```ts
+   * const out = model.runSync(feeds);
+   * model.retainedOutputs === out; // when the outputs total 64 KiB to 2 MiB
+   * ```
+   */
+  get retainedOutputs(): Record<string, HostTensor> | null {
+    return this.retained;
+  }
+
   private inline(host: Record<string, HostTensor>, bucket: number): Record<string, HostTensor> {
     const t0 = performance.now();
     const out = this.session!.runSync(host);
     this.measure(bucket, performance.now() - t0);
     this.stats.inline++;
+    let bytes = 0;
+    for (const k in out) bytes += out[k]!.data.byteLength;
+    this.retained = bytes >= RETAIN_BYTES.min && bytes <= RETAIN_BYTES.max ? out : null;
     return out;
   }
 

@@ -29,6 +29,8 @@ export interface SessionCacheOptions<V> {
  */
 export class SessionCache<V> {
   private readonly map = new Map<string, V>();
+  /** The most recently used key (a repeated hit, the per-step case, needs no reordering). */
+  private recent: string | undefined = undefined;
   private sizeLimit: number;
   private readonly release: (value: V) => void;
   private readonly hitCounter: keyof Counters | undefined;
@@ -64,8 +66,11 @@ export class SessionCache<V> {
     const v = this.map.get(key);
     if (v === undefined) return undefined;
     if (this.hitCounter) count(this.hitCounter);
-    this.map.delete(key);
-    this.map.set(key, v);
+    if (key !== this.recent) {
+      this.map.delete(key);
+      this.map.set(key, v);
+      this.recent = key;
+    }
     return v;
   }
 
@@ -84,6 +89,7 @@ export class SessionCache<V> {
     if (old !== undefined && old !== value) this.release(old);
     this.map.delete(key);
     this.map.set(key, value);
+    this.recent = key;
     this.evict();
   }
 
@@ -97,6 +103,7 @@ export class SessionCache<V> {
     const v = this.map.get(key);
     if (v === undefined) return;
     this.map.delete(key);
+    if (key === this.recent) this.recent = undefined;
     this.release(v);
   }
 
@@ -104,6 +111,7 @@ export class SessionCache<V> {
   clear(): void {
     const all = [...this.map.values()];
     this.map.clear();
+    this.recent = undefined;
     for (const v of all) this.release(v);
   }
 
@@ -116,6 +124,7 @@ export class SessionCache<V> {
     while (this.map.size > this.sizeLimit) {
       const [k, old] = this.map.entries().next().value as [string, V];
       this.map.delete(k);
+      if (k === this.recent) this.recent = undefined;
       this.release(old);
     }
   }

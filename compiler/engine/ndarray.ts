@@ -44,6 +44,8 @@ export class NDArray implements Tensor {
   private _h: HostTensor | null;
   /** A pending value (a fused training step not yet run): forced on first read. */
   _lazy: LazyValue | null = null;
+  /** The autograd tape's record of this array (tape.ts; a field, not a WeakMap entry, on the per-step path). */
+  _tape: unknown = null;
 
   constructor(host: HostTensor | null, lazy: LazyValue | null = null) {
     if (!host && !lazy) throw new Error('NDArray: needs a host tensor or a pending value');

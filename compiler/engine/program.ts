@@ -155,6 +155,11 @@ function stepScalars(trainer: FusableTrainer, batchSize: number): StepScalars {
   return { params, values, classes, key };
 }
 
+/** A reference's part of a program key (a module function: no closure per step). */
+function refKey(r: Ref): string {
+  return 'ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`;
+}
+
 const blockIds = new WeakMap<object, number>();
 let nextBlockId = 0;
 function blockId(b: object): number {
@@ -250,7 +255,6 @@ class Program {
 
   /** The cache key: everything the compiled graph depends on (built with plain loops: it is computed every step). */
   key(trainer: FusableTrainer | null, scalars: StepScalars | null): string {
-    const refKey = (r: Ref) => ('ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`);
     let k = '';
     for (const c of this.calls) {
       k += `${blockId(c.block)}(`;
@@ -270,13 +274,13 @@ class Program {
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
-  execute(trainer: FusableTrainer | null, batchSize: number, prepared?: { key: string; scalars: StepScalars | null }): void {
+  execute(trainer: FusableTrainer | null, batchSize: number, prepared?: { key: string; lazyKey: string; scalars: StepScalars | null }): void {
     this.done = true;
     if (pendingProgram() === this) setPending(null);
     const scalars = prepared ? prepared.scalars : trainer ? stepScalars(trainer, batchSize) : null;
     const baseKey = prepared ? prepared.key : this.key(trainer, scalars);
     const lazy = trainer !== null && !gradsWanted.has(baseKey);
-    const key = lazy ? `${baseKey}|lazy` : baseKey;
+    const key = lazy ? (prepared?.lazyKey ?? `${baseKey}|lazy`) : baseKey;
     const c = cache.get(key, () => this.compile(trainer, scalars, lazy));
     // The per-step path: plain indexed loops over the compiled plan (no iterators, no per-step names).
     const feeds: Record<string, HostTensor> = {};
@@ -495,9 +499,10 @@ export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
   // (checked against the blocks' parameters, remembered with a compiled step).
   const scalars = stepScalars(trainer, batchSize);
   const key = program.key(trainer, scalars);
-  const used = (cache.peek(`${key}|lazy`) ?? cache.peek(key))?.used ?? program.usedParams();
+  const lazyKey = `${key}|lazy`;
+  const used = (cache.peek(lazyKey) ?? cache.peek(key))?.used ?? program.usedParams();
   if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
-  program.execute(trainer, batchSize, { key, scalars });
+  program.execute(trainer, batchSize, { key, lazyKey, scalars });
   return true;
 }
 

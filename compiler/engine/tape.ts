@@ -67,12 +67,16 @@ interface Meta {
   param: ParamLike | null;
 }
 
-const meta = new WeakMap<NDArray, Meta>();
 let nextId = 0;
 
+/** The tape's record of `x` (kept on the array, `_tape`: no WeakMap entry per array on the per-step path), if any. */
+function peekMeta(x: NDArray): Meta | undefined {
+  return (x._tape as Meta | null) ?? undefined;
+}
+
 function metaOf(x: NDArray): Meta {
-  let m = meta.get(x);
-  if (!m) meta.set(x, (m = { entry: null, gradReq: 'null', grad: null, param: null }));
+  let m = x._tape as Meta | null;
+  if (!m) x._tape = m = { entry: null, gradReq: 'null', grad: null, param: null };
   return m;
 }
 
@@ -94,7 +98,7 @@ export function recording<R>(on: boolean, training: boolean, fn: () => R): R {
 
 /** The tape entry that produced `x`, if any. Example: `entryOf(y)?.inputs`. */
 export function entryOf(x: NDArray): TapeEntry | null {
-  return meta.get(x)?.entry ?? null;
+  return peekMeta(x)?.entry ?? null;
 }
 
 /** Marks `x` as a leaf with gradient buffer `grad` (`attachGrad`). Example: `attachGradBuffer(x, 'write', zerosLike)`. */
@@ -107,7 +111,7 @@ export function attachGradBuffer(x: NDArray, gradReq: GradReqLike, grad: NDArray
 
 /** The gradient buffer attached to `x`, if any. Example: `gradBuffer(x)?.toArray()`. */
 export function gradBuffer(x: NDArray): NDArray | null {
-  return meta.get(x)?.grad ?? null;
+  return peekMeta(x)?.grad ?? null;
 }
 
 /** Records that `x` holds the data of parameter `p` (its gradients flow into `p`). Example: `bindParam(data, this)`. */
@@ -117,7 +121,7 @@ export function bindParam(x: NDArray, p: ParamLike): void {
 
 /** True when gradients must flow through `x`. Example: `inputs.some(requiresGrad)`. */
 export function requiresGrad(x: NDArray): boolean {
-  const m = meta.get(x);
+  const m = peekMeta(x);
   if (!m) return false;
   return m.entry !== null || (m.gradReq !== 'null' && m.grad !== null) || (m.param !== null && m.param.gradReq !== 'null');
 }
@@ -215,7 +219,7 @@ function reachable(heads: NDArray[]): TapeEntry[] {
 
 /** True when `backward` from `head` stores the gradient of `x` (a leaf, a parameter, an array with a buffer). */
 function storedBy(head: NDArray, x: NDArray): boolean {
-  const m = meta.get(x);
+  const m = peekMeta(x);
   if (!m) return false;
   if (m.param) return m.param.gradReq !== 'null';
   return m.entry === null && x !== head && m.gradReq !== 'null' && m.grad !== null;
@@ -223,7 +227,7 @@ function storedBy(head: NDArray, x: NDArray): boolean {
 
 /** Writes a gradient into a leaf's or parameter's buffer according to its gradReq. */
 function store(x: NDArray, g: NDArray): void {
-  const m = meta.get(x);
+  const m = peekMeta(x);
   if (!m) return;
   const target = m.param ? (m.param.gradReq === 'null' ? null : m.param.grad()) : m.gradReq !== 'null' ? m.grad : null;
   const req = m.param ? m.param.gradReq : m.gradReq;
@@ -246,7 +250,7 @@ function store(x: NDArray, g: NDArray): void {
  * ```
  */
 export function backward(head: NDArray, headGrad: NDArray | undefined, ops: TapeOps): void {
-  const m = meta.get(head);
+  const m = peekMeta(head);
   if (!m || (m.entry === null && m.gradReq === 'null' && m.param === null)) {
     throw new Error(
       'backward: this array was not recorded, so it has no gradient to propagate; compute it inside autograd.record(() => ...) ' +
@@ -264,7 +268,7 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
   if (prepared) {
     // Parameters with gradReq 'write' get pending gradients: computed when read, or inside the
     // compiled update of `trainer.step` (compiler/engine/update-graph.ts) without being output.
-    const params = prepared.outputs.map((i) => meta.get(prepared.arrays[i]!)?.param);
+    const params = prepared.outputs.map((i) => peekMeta(prepared.arrays[i]!)?.param);
     const lazy = ops.lazy;
     if (lazy && params.every((p) => p && p.gradReq === 'write' && p.setGrad)) {
       const pb = new PendingBackward(prepared);
@@ -282,7 +286,7 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
   const grads = backprop([head], [headGrad], false, ops);
   for (const [x, g] of grads) {
     const e = entryOf(x);
-    const xm = meta.get(x);
+    const xm = peekMeta(x);
     if ((e === null && x !== head) || xm?.param || (xm?.grad && e === null)) store(x, g);
   }
 }

@@ -49,7 +49,8 @@ function matchGelu(rw: Rewriter, top: Node, ctx: PassContext): Value | null {
     ({ factors, inner } = productFactors(rw, top.outputs[0]!));
   }
   if (factors.length !== 3) return null;
-  const half = factors.findIndex((f) => f === null || isConstNear(f, 0.5, ctx));
+  // The division by 2 stands for the half (a product with a 0.5 besides it is not a GELU).
+  const half = top.op === 'div' ? factors.indexOf(null as never) : factors.findIndex((f) => isConstNear(f, 0.5, ctx));
   if (half < 0) return null;
   const rest = factors.filter((_f, i) => i !== half);
   for (const [x, p] of [rest, [...rest].reverse()] as [Value, Value][]) {

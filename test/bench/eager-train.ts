@@ -24,7 +24,8 @@ import { startTorch, TORCH_SKIPPED } from './torch-peer.js';
 const BATCH = 64;
 const LR = 0.1;
 const MOMENTUM = 0.9;
-const OPTS = { warmupMs: 300, sampleMs: 60, samples: 15, budgetMs: 2500, minSamples: 7 };
+/** 30 ms idle after each sample: PyTorch's OpenMP workers spin after its 2-thread steps (harness.ts). */
+const OPTS = { warmupMs: 300, sampleMs: 60, samples: 15, budgetMs: 2500, minSamples: 7, gapMs: 30 };
 
 type Gluonc = typeof src;
 type Policy = typeof srcCompile;

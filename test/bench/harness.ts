@@ -38,6 +38,13 @@ export interface TimeOptions {
   budgetMs?: number;
   /** Fewest samples even past the budget (default 7). */
   minSamples?: number;
+  /**
+   * Idle milliseconds after each warm-up and sample (default 0), untimed: a
+   * contender with a thread pool leaves its workers spinning after its last
+   * call (onnxruntime at 2 threads: 8-25 ms of CPU; PyTorch's OpenMP
+   * workers: ~7 ms), which would otherwise fall on the next contender's sample.
+   */
+  gapMs?: number;
 }
 
 /**
@@ -59,6 +66,7 @@ export interface Contender {
 }
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+const idle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function quantile(sorted: number[], q: number): number {
   const pos = (sorted.length - 1) * q;
@@ -85,7 +93,10 @@ async function loop(c: Contender, iters: number): Promise<number> {
  * one sample of every contender (in rotating order), so load from other
  * processes falls on all of them alike and the ratios stay fair on a busy
  * machine. Each contender is warmed up first; the warm-up calibrates how
- * many calls make one sample.
+ * many calls make one sample. With `gapMs`, the machine idles that long
+ * after every warm-up and sample, so one contender's spinning thread pool
+ * does not fall on the next one's sample. `GLUONC_BENCH_TRACE=1` prints
+ * every sample and this process's minor page faults per call to stderr.
  *
  * ```ts
  * const t = await compare([{ name: 'ours', fn: () => nd.add(a, b) }, { name: 'tf', fn: () => tf.add(x, y).dispose() }]);
@@ -98,6 +109,7 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
   const samples = o.samples ?? 21;
   const budget = ((o.budgetMs ?? 1000) / 1000) * contenders.length;
   const minSamples = o.minSamples ?? 7;
+  const gapMs = o.gapMs ?? 0;
   const iters: number[] = [];
   for (const c of contenders) {
     await c.before?.();
@@ -109,17 +121,27 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
       calls++;
     }
     iters.push(Math.max(1, Math.round(sampleMs / 1000 / (spent / calls))));
+    if (gapMs) await idle(gapMs);
   }
   const perCall: number[][] = contenders.map(() => []);
+  const faults: number[][] = contenders.map(() => []);
   const start = now();
   for (let s = 0; s < samples; s++) {
     for (let k = 0; k < contenders.length; k++) {
       const i = (s + k) % contenders.length;
       const c = contenders[i]!;
       await c.before?.();
+      const f0 = process.resourceUsage().minorPageFault;
       perCall[i]!.push((await loop(c, iters[i]!)) / iters[i]!);
+      faults[i]!.push((process.resourceUsage().minorPageFault - f0) / iters[i]!);
+      if (gapMs) await idle(gapMs);
     }
     if (s + 1 >= minSamples && now() - start > budget) break;
+  }
+  if (process.env['GLUONC_BENCH_TRACE'] === '1') {
+    for (const [i, c] of contenders.entries()) {
+      console.error(`${c.name}: ms/call ${perCall[i]!.map((x) => (x * 1e3).toPrecision(3)).join(' ')}; page faults/call (this process) ${faults[i]!.map((x) => x.toFixed(0)).join(' ')}`);
+    }
   }
   return Object.fromEntries(contenders.map((c, i) => [c.name, summarize(perCall[i]!, iters[i]!)]));
 }

@@ -13,6 +13,7 @@ import { autograd, gluon, init, nd, random } from 'gluonc';
 import build from '../../models/lenet.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
+import { PROBE } from '../../compiler/engine/step-threads.js';
 import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
 import * as ort from 'onnxruntime-node';
 import { agree, useTf } from './peers.js';
@@ -22,7 +23,8 @@ import { startTorch, TORCH_SKIPPED } from './torch-peer.js';
 const BATCH = 64;
 const LR = 0.1;
 const MOMENTUM = 0.9;
-const OPTS = { warmupMs: 300, sampleMs: 100, samples: 11, budgetMs: 3000, minSamples: 5 };
+/** 1 s of warm-up (a process's first runs of a step page-fault their outputs in), 30 ms idle after each sample (2-thread pools spin after their last run: harness.ts). */
+const OPTS = { warmupMs: 1000, sampleMs: 100, samples: 11, budgetMs: 3000, minSamples: 5, gapMs: 30 };
 /** tfjs cpu takes seconds per step: two warm-up steps and two timed ones. */
 const TF_OPTS = { warmupMs: 0, sampleMs: 1, samples: 2, budgetMs: 1, minSamples: 2 };
 
@@ -137,10 +139,10 @@ export async function run(): Promise<BenchTable[]> {
     }
     const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
     names.push(name);
-    // 'auto' measures one thread against several from the step's fifth run: let it decide before timing.
+    // 'auto' measures one thread against several once its runs have settled: let it decide before timing.
     if (threads === 'auto') {
-      for (let i = 0; i < 30; i++) s.step();
       choice = fusedRunners().slice(-1)[0]!.threadChoice;
+      for (let i = 0; i < PROBE.settleCap + 2 * (PROBE.warmup + PROBE.pairCap) && !choice.decided; i++) s.step();
     }
     contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });
   }

@@ -13,6 +13,48 @@
  * `autograd.record(...)`, `backward()`, `trainer.step(64)` (one session run
  * per step: the fused training step), with the default fused-step threads
  * and the other setting. Peak memory: one child process per contender.
+ *
+ * Why our step looked slower here than in a bare process (0.95-1.15 ms
+ * against 0.82-0.93; measured 2026-12-05, issue 14):
+ * - Spinning thread pools, the main cause. A session at 2 intra-op threads
+ *   leaves its worker spinning after its last run (onnxruntime: 8-25 ms of
+ *   CPU over the next 50 ms idle; allow_spinning 0: under 1 ms), and so do
+ *   PyTorch's OpenMP workers after its 2-thread steps (~7 ms; libgomp's
+ *   default spin count). The rotation of `compare` puts a contender always
+ *   right after the same one ('ours' after 'PyTorch 2 threads'), so that
+ *   spin fell on the same contenders' samples every round. Without idle gaps
+ *   ours measured 1.30-1.52 ms median (p90 1.8-2.2) next to the hand-written
+ *   sync run's 0.99-1.07; with 30 ms gaps 1.10-1.13 (p90 1.2-1.3), and
+ *   PyTorch 2 threads 1.26-1.31 instead of 2-12 ms (4 contenders, loaded
+ *   machine, two runs each). Hence `gapMs: 30` below.
+ * - The cold phase: a process's first ~15-20 runs of a step page-fault in
+ *   the binding's fresh output buffers (~460 minor faults per MLP step,
+ *   ~7 ms per run) until V8 has freed the first of them. After the warm-up
+ *   (now 1 s per contender) the samples show 0-1 page faults per call
+ *   (GLUONC_BENCH_TRACE=1 prints them). It mattered for the 'auto' thread
+ *   probe, which decided inside it (step-threads.ts now waits it out).
+ * - Garbage collection: the binding's output copies (1.9 MB per step) make
+ *   V8 scavenge for "external memory pressure" every ~16 steps, ~0.1 ms per
+ *   step on average (--trace-gc), for every node contender alike; the
+ *   bench's larger heap (MNIST, tfjs) did not change it measurably.
+ * - The feed path: 16 batches or all of MNIST's made no difference.
+ * Two threads: onnxruntime ran our MLP step graph (binding run, outputs fed
+ * back) slower at 2 intra-op threads than at 1 with every setting tried:
+ * 1 thread 0.82-0.92 ms, 2 threads 1.00-1.18, allow_spinning 0 1.17-1.29,
+ * dynamic_block_base 4 1.02-1.15, the worker pinned
+ * (intra_op_thread_affinities) 1.03-1.12, interleaved, in the less loaded
+ * spells of a loaded machine (python onnxruntime on the same graph lost too
+ * then, 0.55 -> 0.72 ms, though quiet it gains, 0.83 -> 0.74). So 'auto'
+ * keeps one thread for this step, and 'ours threads=2' is a comparison only.
+ * What remains between ours and the same graph run bare (the binding's run
+ * of our step's own bytes, outputs fed back, interleaved: p10 0.86-0.88 ms
+ * against ours 0.94) is outside the native run: per step ours spends
+ * 0.07-0.09 ms there (p10; the bare loop 0.01), our JavaScript (deferred
+ * calls, program key and cache lookup, feeds, result wrapping) on caches
+ * the native run has just cooled, and the garbage collection it adds to.
+ * With the native run stubbed out that JavaScript costs 22-24 us of CPU
+ * per step (it was 27-33 before the tape record moved onto the array and
+ * the cache's repeated hit stopped reordering).
  * Invariant: before timing, one step of ours and one of the hand-written
  * step from the same weights on the same batch must give the same new
  * weights; tfjs's first loss must equal ours; no figure is asserted.
@@ -26,6 +68,7 @@ import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
 import build from '../../models/mlp.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
+import { PROBE } from '../../compiler/engine/step-threads.js';
 import { compare, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
 import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
 import { Session } from '../../runtime/session.js';
@@ -38,7 +81,10 @@ const SIZES = [784, 256, 128, 10];
 const BATCH = 64;
 const LR = 0.1;
 const MOMENTUM = 0.9;
-const OPTS = { warmupMs: 300, sampleMs: 60, samples: 15, budgetMs: 2500, minSamples: 7 };
+/** Every interleaved contender: 1 s of warm-up, 21 rounds of 60 ms samples, 30 ms idle after each (see the module comment). */
+const OPTS = { warmupMs: 1000, sampleMs: 60, samples: 21, budgetMs: 3000, minSamples: 9, gapMs: 30 };
+/** The most runs the 'auto' thread probe takes to decide (step-threads.ts). */
+const PROBE_RUNS = PROBE.settleCap + 2 * (PROBE.warmup + PROBE.pairCap);
 /** tfjs is ~100x slower: fewer, single-call samples. */
 const TF_OPTS = { warmupMs: 300, sampleMs: 60, samples: 7, budgetMs: 3000, minSamples: 5 };
 
@@ -221,10 +267,10 @@ export async function run(): Promise<BenchTable[]> {
     }
     const name = threads === threadsBefore ? 'ours' : `ours threads=${threads}`;
     oursNames.push(name);
-    // 'auto' measures one thread against several from the step's fifth run: let it decide before timing.
+    // 'auto' measures one thread against several once its runs have settled: let it decide before timing.
     if (threads === 'auto') {
-      for (let i = 0; i < 30; i++) s.step();
       choice = fusedRunners().slice(-1)[0]!.threadChoice;
+      for (let i = 0; i < PROBE_RUNS && !choice.decided; i++) s.step();
     }
     contenders.push({ name, before: () => setStepThreads(threads), fn: s.step });
   }
@@ -317,8 +363,10 @@ export async function run(): Promise<BenchTable[]> {
   const bestTf = Math.max(rate(tfT['tfjs-cpu']), rate(tfT['tfjs-wasm']) || 0);
   const art = t['ORT --train artifact 1 thread'];
   const all: [string, Timing | undefined][] = [...oursNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['hand-written ORT 1 thread', hw1], ['hand-written ORT default threads', hwD], ['hand-written 1 thread, sync run', hwSync], ['ORT --train artifact 1 thread', art], ...torchNames.map((n) => [n, t[n]] as [string, Timing | undefined]), ['tfjs-cpu', tfT['tfjs-cpu']], ['tfjs-wasm', tfT['tfjs-wasm']]];
+  const p10 = (a: Timing | undefined, b: Timing | undefined): string => (a && b ? `${(b.p10 / a.p10).toFixed(2)}x` : 'n/a');
+  const torchName = (th: number): string => `PyTorch ${th} thread${th > 1 ? 's' : ''}`;
   const torchLine = torch
-    ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / PyTorch ${th} thread${th > 1 ? 's' : ''} = ${(rate(t[`ours threads=${th}`]) / rate(t[`PyTorch ${th} thread${th > 1 ? 's' : ''}`])).toFixed(2)}x`).join(', ')} (target >= 1.0x).`
+    ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / ${torchName(th)} = ${(rate(t[`ours threads=${th}`]) / rate(t[torchName(th)])).toFixed(2)}x`).join(', ')} (target >= 1.0x); the same ratios of the p10 times (the least disturbed samples): ${torchNames.map((n) => `ours / ${n} ${p10(ours, t[n])}`).join(', ')}, ${[1, 2].map((th) => `threads=${th} ${p10(t[`ours threads=${th}`], t[torchName(th)])}`).join(', ')}.`
     : TORCH_SKIPPED;
   const samplesLine = all.map(([n, x]) => `${n} ${fmt(rate(x))}`).join('; ');
   return [
@@ -330,12 +378,12 @@ export async function run(): Promise<BenchTable[]> {
       notes: [
         `samples/s (median): ${samplesLine}.`,
         `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
-        `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(2)} ms`).join(', ')} per native run` : ''}), ${oursNames.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
+        `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(2)} ms`).join(', ')} per native run over ${choice.pairs.counted} counting pairs, after ${choice.settleRuns} runs to settle` : ''}), ${oursNames.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
         "ours outputs the new weights and momenta and not the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
         `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
         torchLine,
         ...artifactNotes,
-        'Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.',
+        `Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare: ${OPTS.warmupMs} ms warm-up each, up to ${OPTS.samples} rounds of ${OPTS.sampleMs} ms samples, ${OPTS.gapMs} ms idle after each sample so that a thread pool left spinning does not fall on the next contender; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.`,
         ...tfNotes,
       ],
     },

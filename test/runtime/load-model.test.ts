@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { loadModel, MAX_IR_VERSION, MAX_OPSET, type Model } from '../../runtime/index.js';
+import { RETAIN_BYTES } from '../../runtime/load-model.js';
 import { mlpArtifact } from '../helpers/mlp-artifact.js';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
@@ -218,6 +219,28 @@ describe('runtime/loadModel', () => {
       const out = await m.run({ x: { data: new Float32Array([-1, 1, 2]), shape: [1, 3] } });
       assert.deepEqual(f32(out['y']), [0, 1, 2]);
       await m.close();
+    });
+
+    it('keeps the latest inline outputs of 64 KiB to 2 MiB referenced until the next run, without reusing them', async () => {
+      const m = await loadModel(write('relu-retain.onnx', foreignModel()));
+      const feed = (rows: number, v: number) => ({ x: { data: new Float32Array(rows * 3).fill(v), shape: [rows, 3] } });
+      const rows = Math.ceil(RETAIN_BYTES.min / 12); // [rows, 3] float32: just over 64 KiB
+      const first = m.runSync(feed(rows, 2));
+      assert.equal(m.retainedOutputs, first);
+      const second = m.runSync(feed(rows, -1));
+      assert.equal(m.retainedOutputs, second);
+      assert.notEqual(second['y']!.data.buffer, first['y']!.data.buffer);
+      assert.equal((first['y']!.data as Float32Array)[rows * 3 - 1], 2); // the caller's earlier result is untouched
+      assert.equal((second['y']!.data as Float32Array)[0], 0);
+      // Outside the bounds nothing is kept (nor anything older).
+      m.runSync(feed(2, 1));
+      assert.equal(m.retainedOutputs, null);
+      m.runSync(feed(rows, 1));
+      m.runSync(feed(Math.floor(RETAIN_BYTES.max / 12) + 1, 1));
+      assert.equal(m.retainedOutputs, null);
+      m.runSync(feed(rows, 1));
+      await m.close();
+      assert.equal(m.retainedOutputs, null);
     });
 
     it('loads external data inside the model folder', async () => {

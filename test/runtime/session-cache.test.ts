@@ -56,6 +56,31 @@ describe('SessionCache', () => {
     assert.equal(c.size, 0);
   });
 
+  it('repeated hits of the most recent key (the per-step case) keep the order right through delete, clear and eviction', () => {
+    const { c, released } = cache(2);
+    c.get('a', () => 'A');
+    c.get('a', () => 'A');
+    c.get('b', () => 'B');
+    c.get('b', () => 'B');
+    c.lookup('a'); // a becomes the most recent again
+    c.lookup('a');
+    c.get('c', () => 'C'); // evicts b, the least recently used
+    assert.deepEqual(released, ['B']);
+    assert.deepEqual([...c.values()], ['A', 'C']);
+    c.delete('c'); // the most recent leaves: a hit of a must still count as most recent
+    c.set('d', 'D');
+    c.lookup('a');
+    c.set('e', 'E'); // evicts d
+    assert.deepEqual(released, ['B', 'C', 'D']);
+    assert.deepEqual([...c.values()], ['A', 'E']);
+    c.clear();
+    c.set('a', 'A3');
+    c.set('f', 'F');
+    c.lookup('a');
+    c.set('g', 'G'); // evicts f
+    assert.deepEqual([...c.values()], ['A3', 'G']);
+  });
+
   it('refuses a size below 1', () => {
     assert.throws(() => cache(0), /SessionCache: the size must be at least 1, got 0/);
     const { c } = cache(1);

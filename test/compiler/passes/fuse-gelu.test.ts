@@ -45,4 +45,12 @@ describe('passes: fuse-gelu', () => {
     const y = apply('mul', [apply('mul', [x, konst([0.5])]), apply('add', [e, konst([1])])]);
     assert.equal(runPass(fuseGelu, Graph.fromOutputs([x], { y, e }), INFERENCE).changed, false);
   });
+
+  it('leaves (0.5 * (1 + erf(x / sqrt(2)))) / 2 alone (a 0.5 factor beside the division is not the half; found by the property test)', () => {
+    const x = Value.input('x', f32([4]));
+    const p = apply('add', [konst([1]), apply('erf', [apply('div', [x, konst([Math.SQRT2])])])]);
+    const y = apply('div', [apply('mul', [konst([0.5]), p]), konst([2])]);
+    const r = passKeepsResults(fuseGelu, Graph.fromOutputs([x], { y }), INFERENCE, 'no gelu');
+    assert.equal(r.changed, false);
+  });
 });

@@ -164,6 +164,8 @@ export function buildGraph(shapes: Shape[], prog: Instr[], seed: number): Graph 
 
 /** Random input shapes. */
 export const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });
+/** The number of instruction families (`op` 0 .. INSTR_FAMILIES - 1; the last is the default case). */
+export const INSTR_FAMILIES = 18;
 /** Random instructions. */
-export const instrArb = fc.record({ op: fc.nat(17), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
+export const instrArb = fc.record({ op: fc.nat(INSTR_FAMILIES - 1), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
 
