@@ -17,23 +17,26 @@
  * c_t = f ⊙ c_(t-1) + i ⊙ g and h_t = o ⊙ tanh(c_t); the saved activations
  * are i, o, f, g, ig = i ⊙ g, fc = f ⊙ c_(t-1) and tc = tanh(c_t), each
  * [T, D, N, H], time-aligned (the reverse direction's step t at index t).
- * Invariants: no sequence lengths (the pass leaves a forward with lengths on
- * `OnnxRecurrentGrad`); T and N may be symbolic, H and I concrete; float32
- * or float64 (Gemm, Sigmoid, Tanh and Scan run both); T ≥ 1 at run time.
+ * Optional sequence lengths (ONNX's `sequence_lens`, clipped to [0, T]): a
+ * step past a length keeps the states (a Where in the Scan) and gives Y = 0,
+ * a length of 0 gives zero final states (as ONNX's LSTM in onnxruntime); the
+ * gradient passes the state gradients through such steps.
+ * Invariants: T and N may be symbolic, H and I concrete; float32 or float64
+ * (Gemm, Sigmoid, Tanh and Scan run both); T ≥ 1 at run time.
  */
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
 import { recPlan, type RecA } from './rnn.js';
 
-type TrainSig = (data: Tx, weight: Tx, recurrentWeight: Tx, bias: Tx, initialH: Tx, initialC: Tx, options?: { direction?: 'forward' | 'reverse' | 'bidirectional' }) => Tx[];
+type TrainSig = (data: Tx, weight: Tx, recurrentWeight: Tx, bias: Tx, initialH: Tx, initialC: Tx, sequenceLength?: Tx | { direction?: 'forward' | 'reverse' | 'bidirectional' }, options?: { direction?: 'forward' | 'reverse' | 'bidirectional' }) => Tx[];
 type GradSig = (...args: [...Tx[], { direction?: 'forward' | 'reverse' | 'bidirectional' }]) => Tx[];
 
 const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
 
-/** Checks the forward's inputs (ONNX's LSTM without lengths); gives D and H. */
+/** Checks the forward's inputs (ONNX's LSTM, optional lengths); gives D, H and where the lengths are. */
 function trainPlan(op: string, types: TensorType[], a: RecA) {
-  if (types.length !== 6) throw new OpError(op, `takes 6 inputs (data, weight, recurrentWeight, bias, initialH, initialC; no sequence lengths), got ${types.length}`, types);
+  if (types.length !== 6 && types.length !== 7) throw new OpError(op, `takes 6 or 7 inputs (data, weight, recurrentWeight, bias, initialH, initialC, optional sequenceLength), got ${types.length}`, types);
   return recPlan('LSTM', types, a, true, op);
 }
 
@@ -64,6 +67,32 @@ function helpers(c: LowerCtx) {
   };
 }
 
+/**
+ * The length masks (ONNX's `sequence_lens`, clipped to [0, T]): keep
+ * [T, N, 1] bool (t < length), m its 0/1 form in the data's dtype, notM =
+ * 1 - m, live [N, 1] (1 where the length is not 0: a length-0 sequence has
+ * zero final states) and first [T, N, 1] (1 at step length-1).
+ */
+function lengthMasks(c: LowerCtx, x: string, lengths: string) {
+  const dtype = c.inTypes[0]!.dtype;
+  const e1 = (op: string, ins: string[], attrs: Record<string, number> = {}) => c.emit(op, ins, attrs)[0]!;
+  const to = dtype === 'float64' ? 11 : 1;
+  const t0 = e1('Squeeze', [e1('Shape', [x], { start: 0, end: 1 }), c.ints([0])]);
+  const lens = e1('Max', [e1('Min', [e1('Cast', [lengths], { to: 7 }), t0]), c.scalar(0, 'int64')]);
+  const steps = e1('Unsqueeze', [e1('Range', [c.scalar(0, 'int64'), t0, c.scalar(1, 'int64')]), c.ints([1])]);
+  const keep = e1('Unsqueeze', [e1('Less', [steps, e1('Unsqueeze', [lens, c.ints([0])])]), c.ints([2])]);
+  const m = e1('Cast', [keep], { to });
+  const last = e1('Unsqueeze', [e1('Sub', [lens, c.scalar(1, 'int64')]), c.ints([0])]);
+  return {
+    keep,
+    m,
+    /** [T, N, 1]: 1 at step length-1 (the reverse direction's first step). */
+    first: e1('Unsqueeze', [e1('Cast', [e1('Equal', [steps, last])], { to }), c.ints([2])]),
+    notM: e1('Sub', [c.scalar(1, dtype), m]),
+    live: e1('Unsqueeze', [e1('Cast', [e1('Greater', [lens, c.scalar(0, 'int64')])], { to }), c.ints([1])]),
+  };
+}
+
 /** Body values are [batch, width] matrices (onnxruntime wants every body output's shape set). */
 function matType(c: LowerCtx, k: { n: number }) {
   return () => ({ dtype: c.inTypes[0]!.dtype, shape: ['rnn_batch', `rnn_width${k.n++}`] });
@@ -78,6 +107,8 @@ function lowerTrain(c: LowerCtx, a: RecA): void {
   const H = p.hidden;
   const I = c.inTypes[0]!.shape[2] as number;
   const D = p.dirs;
+  // With lengths, a step past a sequence's length keeps the states (Where on a bool mask) and gives Y = 0.
+  const masks = p.lens >= 0 ? lengthMasks(c, x, c.inputs[p.lens]!) : undefined;
   // [T, N, 4H] from [T*N, 4H]: the first two dimensions of x, then 4H.
   const tn4h = e1('Concat', [e1('Shape', [x], { start: 0, end: 2 }), c.ints([4 * H])], { axis: 0 });
   const x2 = e1('Reshape', [x, c.ints([-1, I])]);
@@ -94,11 +125,14 @@ function lowerTrain(c: LowerCtx, a: RecA): void {
   const mat = matType(c, { n: 0 });
   const sizes = c.ints([3 * H, H]);
   const thirds = c.ints([H, H, H]);
-  const body = c.graph([...hc0.map(mat), ...xw.map(mat)], (names) => {
+  const seqs = xw.flatMap((v) => (masks ? [v, masks.keep] : [v]));
+  const per = masks ? 2 : 1;
+  const seqTypes = seqs.map((_v, j) => (masks && j % 2 ? { dtype: 'bool' as const, shape: ['rnn_batch', 'rnn_one'] } : mat()));
+  const body = c.graph([...hc0.map(mat), ...seqTypes], (names) => {
     const states: string[] = [];
     const saved: string[] = [];
     for (let d = 0; d < D; d++) {
-      const [h, cs, xt] = [names[2 * d]!, names[2 * d + 1]!, names[2 * D + d]!];
+      const [h, cs, xt] = [names[2 * d]!, names[2 * d + 1]!, names[2 * D + per * d]!];
       const pre = e1('Gemm', [h, Rd[d]!, xt], { transB: 1 });
       const [p3, pg] = c.emit('Split', [pre, sizes], { axis: 1 }, 2) as [string, string];
       const s3 = e1('Sigmoid', [p3]);
@@ -108,17 +142,21 @@ function lowerTrain(c: LowerCtx, a: RecA): void {
       const ig = mul(i, g);
       const cn = e1('Add', [fc, ig]);
       const tc = e1('Tanh', [cn]);
-      states.push(mul(o, tc), cn);
+      const hn = mul(o, tc);
+      if (masks) {
+        const keep = names[2 * D + per * d + 1]!;
+        states.push(e1('Where', [keep, hn, h]), e1('Where', [keep, cn, cs]));
+      } else states.push(hn, cn);
       saved.push(i, o, f, g, ig, fc, tc);
     }
     return [...states, ...saved].map((name) => ({ name, ...mat() }));
   });
   const dirs = Array.from({ length: D }, (_v, d) => (isReverse(a, d) ? 1 : 0));
-  const outs = c.emit('Scan', [...hc0, ...xw], { body, num_scan_inputs: D, scan_input_directions: dirs, scan_output_directions: dirs.flatMap((v) => SAVED.map(() => v)) }, (2 + SAVED.length) * D);
-  const st = (k: number) => Array.from({ length: D }, (_v, d) => outs[2 * d + k]!);
+  const outs = c.emit('Scan', [...hc0, ...seqs], { body, num_scan_inputs: seqs.length, scan_input_directions: dirs.flatMap((v) => Array.from({ length: per }, () => v)), scan_output_directions: dirs.flatMap((v) => SAVED.map(() => v)) }, (2 + SAVED.length) * D);
+  const st = (k: number) => Array.from({ length: D }, (_v, d) => (masks ? mul(outs[2 * d + k]!, masks.live) : outs[2 * d + k]!));
   const sv = (k: number) => Array.from({ length: D }, (_v, d) => outs[2 * D + SAVED.length * d + k]!);
-  // h_t = o ⊙ tanh(c_t) over all steps at once (the same products the body computed).
-  const ys = Array.from({ length: D }, (_v, d) => mul(sv(1)[d]!, sv(6)[d]!));
+  // h_t = o ⊙ tanh(c_t) over all steps at once (the same products the body computed), 0 past the length.
+  const ys = Array.from({ length: D }, (_v, d) => (masks ? mul(mul(sv(1)[d]!, sv(6)[d]!), masks.m) : mul(sv(1)[d]!, sv(6)[d]!)));
   const [Y, Yh, Yc, ...saved] = c.outputs;
   c.emit('Identity', [stack(ys, 1)], {}, [Y!]);
   c.emit('Identity', [stack(st(0), 0)], {}, [Yh!]);
@@ -132,14 +170,15 @@ const GRAD_INPUTS = ['Y', ...SAVED, 'gradY', 'gradH', 'gradC'] as const;
 /** Checks the gradient's inputs: data, weight, recurrentWeight, initialH, Y, the saved activations, gradY, gradH, gradC. */
 function gradPlan(types: TensorType[], a: RecA) {
   const op = 'OnnxLSTMTrainGrad';
-  if (types.length !== 4 + GRAD_INPUTS.length) throw new OpError(op, `takes ${4 + GRAD_INPUTS.length} inputs (data, weight, recurrentWeight, initialH, ${GRAD_INPUTS.join(', ')}), got ${types.length}`, types);
+  const n = 4 + GRAD_INPUTS.length;
+  if (types.length !== n && types.length !== n + 1) throw new OpError(op, `takes ${n} or ${n + 1} inputs (data, weight, recurrentWeight, initialH, ${GRAD_INPUTS.join(', ')}, optional sequenceLength), got ${types.length}`, types);
   const [x, w, r, h0] = types as [TensorType, TensorType, TensorType, TensorType];
   const bias: TensorType = { dtype: x.dtype, shape: [r.shape[0] ?? 1, 2 * (r.shape[1] as number)] };
-  const p = recPlan('LSTM', [x, w, r, bias, h0, h0], a, true, op);
+  const p = recPlan('LSTM', [x, w, r, bias, h0, h0, ...types.slice(n)], a, true, op);
   const [T, N] = x.shape;
   const seq = [T!, p.dirs, N!, p.hidden];
   const state = [p.dirs, N!, p.hidden];
-  types.slice(4).forEach((t, j) => {
+  types.slice(4, n).forEach((t, j) => {
     const s = j < GRAD_INPUTS.length - 2 ? seq : state;
     if (t.dtype !== x.dtype) throw new OpError(op, `${GRAD_INPUTS[j]} must be ${x.dtype} like the data, got ${t.dtype}`, types);
     if (t.shape.length !== s.length || !t.shape.every((v, k) => v === s[k] || typeof v === 'string' || typeof s[k] === 'string')) {
@@ -161,10 +200,15 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
   const { e1, mul, at, stack } = helpers(c);
   const [x, W, R, h0] = c.inputs as [string, string, string, string];
   const [Y, ...savedIn] = c.inputs.slice(4, 5 + SAVED.length);
-  const [gY, gYh, gYc] = c.inputs.slice(5 + SAVED.length) as [string, string, string];
+  const [gY, gYh, gYc] = c.inputs.slice(5 + SAVED.length, 8 + SAVED.length) as [string, string, string];
   const H = p.hidden;
   const I = c.inTypes[0]!.shape[2] as number;
   const D = p.dirs;
+  // With lengths, a step past a sequence's length passes the state gradients through (ds = 0 there; the
+  // forget gate taken as 1, the h-state carried) and its Y gets none; a length-0 sequence's final states none.
+  const masks = p.lens >= 0 ? lengthMasks(c, x, c.inputs[c.inputs.length - 1]!) : undefined;
+  const masked = (v: string) => (masks ? mul(v, masks.m) : v);
+  const live = (v: string) => (masks ? mul(v, masks.live) : v);
   const Rd: string[] = [];
   const init: string[] = [];
   const seqs: string[][] = [];
@@ -172,41 +216,44 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
   for (let d = 0; d < D; d++) {
     const rev = isReverse(a, d);
     Rd.push(at(R, 0, d, D));
-    const [y, gy] = [Y!, gY].map((v) => at(v, 1, d, D)) as [string, string];
+    const y = at(Y!, 1, d, D);
+    const gy = masked(at(gY, 1, d, D));
     const [i, o, f, g, ig, fc, tc] = savedIn.map((v) => at(v, 1, d, D)) as [string, string, string, string, string, string, string];
     // The value at the step before t in the forward's order (t-1 forward, t+1 reverse), zero at the first
     // step: a Pad that adds a zero step on one end and drops one on the other (one copy).
     const before = (v: string) => e1('Pad', [v, c.ints(rev ? [-1, 0, 0, 1, 0, 0] : [1, 0, 0, -1, 0, 0])]);
     // h_(t-1), with 0 for h0 (its term of the R gradient is added after the Scan).
-    hPrev.push(before(y));
+    // (Reverse with lengths: the first step, length-1, reads h0 — added here; else after the Scan.)
+    hPrev.push(masks && rev ? e1('Add', [before(y), mul(masks.first, at(h0, 0, d, D))]) : before(y));
     // dL/dh_t = gY_t + (ds_(t+1) · R): the state carries it whole, the Gemm adds the gY of the step before.
     const gyBefore = before(gy);
     const last = e1('Gather', [gy, c.scalar(rev ? 0 : -1, 'int64')], { axis: 0 });
-    init.push(e1('Add', [at(gYh, 0, d, D), last]), at(gYc, 0, d, D));
+    init.push(e1('Add', [live(at(gYh, 0, d, D)), last]), live(at(gYc, 0, d, D)));
     // dc_t += dh_t ⊙ A with A = o ⊙ (1 - tc²); ds = [dc ⊙ Ki, dh ⊙ Ko, dc ⊙ Kf, dc ⊙ Kg] with the gates' derivatives
     // Ki = g ⊙ i(1-i), Ko = tc ⊙ o(1-o), Kf = c_(t-1) ⊙ f(1-f), Kg = i ⊙ (1-g²), written as u - u ⊙ v on the saved products.
     const less = (u: string, v: string) => e1('Sub', [u, mul(u, v)]);
-    const A = e1('Sub', [o, mul(y, tc)]);
-    const K = e1('Concat', [less(ig, i), less(y, o), less(fc, f), e1('Sub', [i, mul(ig, g)])], { axis: 2 });
-    seqs.push([gyBefore, A, K, f]);
+    const A = masked(e1('Sub', [o, mul(y, tc)]));
+    const K = masked(e1('Concat', [less(ig, i), less(y, o), less(fc, f), e1('Sub', [i, mul(ig, g)])], { axis: 2 }));
+    seqs.push(masks ? [gyBefore, A, K, e1('Add', [mul(f, masks.m), masks.notM]), masks.notM] : [gyBefore, A, K, f]);
   }
+  const per = masks ? 5 : 4;
   const mat = matType(c, { n: 0 });
   const body = c.graph([...init.map(mat), ...seqs.flat().map(mat)], (names) => {
     const states: string[] = [];
     const ds: string[] = [];
     for (let d = 0; d < D; d++) {
       const [dh, dc] = [names[2 * d]!, names[2 * d + 1]!];
-      const [gyb, A, K, f] = names.slice(2 * D + 4 * d, 2 * D + 4 * d + 4) as [string, string, string, string];
+      const [gyb, A, K, f, notM] = names.slice(2 * D + per * d, 2 * D + per * (d + 1)) as [string, string, string, string, string | undefined];
       const dcN = e1('Add', [dc, mul(dh, A)]);
       const dsT = mul(e1('Concat', [dcN, dh, dcN, dcN], { axis: 1 }), K);
-      states.push(e1('Gemm', [dsT, Rd[d]!, gyb]), mul(dcN, f));
+      states.push(e1('Gemm', [dsT, Rd[d]!, notM ? e1('Add', [gyb, mul(notM, dh)]) : gyb]), mul(dcN, f));
       ds.push(dsT);
     }
     return [...states, ...ds].map((name) => ({ name, ...mat() }));
   });
   // The backward runs against the forward's order.
   const dirs = Array.from({ length: D }, (_v, d) => (isReverse(a, d) ? 0 : 1));
-  const outs = c.emit('Scan', [...init, ...seqs.flat()], { body, num_scan_inputs: 4 * D, scan_input_directions: dirs.flatMap((v) => [v, v, v, v]), scan_output_directions: dirs }, 3 * D);
+  const outs = c.emit('Scan', [...init, ...seqs.flat()], { body, num_scan_inputs: per * D, scan_input_directions: dirs.flatMap((v) => Array.from({ length: per }, () => v)), scan_output_directions: dirs }, 3 * D);
   const dx: string[] = [];
   const grads: string[][] = [[], [], [], [], []];
   for (let d = 0; d < D; d++) {
@@ -214,22 +261,23 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
     // Both weight gradients in one Gemm: dsᵀ · [x, h_(t-1)].
     const xh = e1('Reshape', [e1('Concat', [x, hPrev[d]!], { axis: 2 }), c.ints([-1, I + H])]);
     const [gW, gR0] = c.emit('Split', [e1('Gemm', [ds2, xh], { transA: 1 }), c.ints([I, H])], { axis: 1 }, 2) as [string, string];
-    // The first step's h_(t-1) is h0: ds_firstᵀ · h0.
+    // The first step's h_(t-1) is h0: ds_firstᵀ · h0 (reverse with lengths: already in h_(t-1)).
     const dsFirst = e1('Gather', [outs[2 * D + d]!, c.scalar(isReverse(a, d) ? -1 : 0, 'int64')], { axis: 0 });
-    const gR = e1('Gemm', [dsFirst, at(h0, 0, d, D), gR0], { transA: 1 });
+    const gR = masks && isReverse(a, d) ? gR0 : e1('Gemm', [dsFirst, at(h0, 0, d, D), gR0], { transA: 1 });
     const gb = e1('ReduceSum', [ds2, c.ints([0])], { keepdims: 0 });
-    dx.push(e1('Gemm', [ds2, at(W, 0, d, D)]));
+    // [T, N, 4H] · [4H, I] as one MatMul: no Reshape to x's shape (onnxruntime's ReshapeFusion fails to
+    // load a graph where a Reshape by Shape(x) feeds the previous layer's reshapes: "t357 does not exist").
+    dx.push(e1('MatMul', [outs[2 * D + d]!, at(W, 0, d, D)]));
     [gW, gR, e1('Concat', [gb, gb], { axis: 0 }), outs[2 * d]!, outs[2 * d + 1]!].forEach((v, j) => grads[j]!.push(v));
   }
   const [gx, ...rest] = c.outputs;
-  const dx2 = dx.length === 1 ? dx[0]! : e1('Add', [dx[0]!, dx[1]!]);
-  c.emit('Reshape', [dx2, e1('Shape', [x])], {}, [gx!]);
+  c.emit(dx.length === 1 ? 'Identity' : 'Add', dx, {}, [gx!]);
   grads.forEach((parts, j) => c.emit('Identity', [stack(parts, 0)], {}, [rest[j]!]));
 }
 
 /**
- * ONNX's LSTM (no lengths) that also returns the activations its gradient
- * needs: `[Y, Y_h, Y_c, i, o, f, g, ig, fc, tc]`, the last seven
+ * ONNX's LSTM (optional sequence lengths) that also returns the activations
+ * its gradient needs: `[Y, Y_h, Y_c, i, o, f, g, ig, fc, tc]`, the last seven
  * [T, D, N, H] (see the module comment). Training graphs get it from the
  * pass `save-recurrent-activations`; its gradient is `OnnxLSTMTrainGrad`.
  *
@@ -239,7 +287,7 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
  */
 export const OnnxLSTMTrain: OpDef<TrainSig, RecA> = defineOp<TrainSig, RecA>({
   name: 'OnnxLSTMTrain',
-  inputs: ['data', 'weight', 'recurrentWeight', 'bias', 'initialH', 'initialC'],
+  inputs: ['data', 'weight', 'recurrentWeight', 'bias', 'initialH', 'initialC', 'sequenceLength?'],
   attrs: { direction: 'forward' },
   multiOutput: () => 7,
   infer: inferTrain,
@@ -251,8 +299,9 @@ export const OnnxLSTMTrain: OpDef<TrainSig, RecA> = defineOp<TrainSig, RecA>({
 /**
  * The gradient of `OnnxLSTMTrain` from its saved activations: inputs data,
  * weight, recurrentWeight, initialH, then its outputs Y, i, o, f, g, ig, fc,
- * tc, then the gradients of Y, Y_h and Y_c; outputs the gradients of data,
- * weight, recurrentWeight, bias, initialH and initialC.
+ * tc, then the gradients of Y, Y_h and Y_c, then the forward's sequence
+ * lengths if it had them; outputs the gradients of data, weight,
+ * recurrentWeight, bias, initialH and initialC.
  *
  * ```ts
  * const [dx, dW, dR, dB, dh0, dc0] = F.OnnxLSTMTrainGrad(x, w, r, h0, y, ...saved, gy, ghT, gcT, {});

@@ -6,8 +6,8 @@
  * every step) + `OnnxLSTMTrainGrad` (compiler/ops/rnn-train.ts). Measured
  * at T = 256 (hidden 64, input 32, batch 8, one thread) the training step
  * takes about 0.85× the time of the recomputing form.
- * Where it does not apply (the graph keeps `OnnxRecurrentGrad`): a forward
- * with sequence lengths, `OnnxRNN` and `OnnxGRU`, and a gradient whose
+ * Sequence lengths carry over to both. Where it does not apply (the graph
+ * keeps `OnnxRecurrentGrad`): `OnnxRNN` and `OnnxGRU`, and a gradient whose
  * forward is not in the graph. A forward without a gradient (inference, a
  * hybridized call outside `autograd.record`) keeps ONNX's LSTM kernel.
  * Invariant: only where the gradient's forward inputs are the forward
@@ -32,11 +32,13 @@ export const saveRecurrentActivations: Pass = (graph, ctx) => {
   const madeNodes = new Set<Node>();
   let changed = false;
   for (const g of graph.nodes) {
-    if (g.op !== 'OnnxRecurrentGrad' || g.attrs['kind'] !== 'LSTM' || g.attrs['lengths'] || g.inputs.length !== 10) continue;
+    if (g.op !== 'OnnxRecurrentGrad' || g.attrs['kind'] !== 'LSTM') continue;
+    const lens = g.attrs['lengths'] ? g.inputs[10] : undefined;
     const y = g.inputs[6]!;
     const p = y.producer;
-    if (!p || p.outputs[0] !== y || p.attrs['direction'] !== g.attrs['direction'] || p.inputs.length !== 6) continue;
-    if (!(p.op === 'OnnxLSTM' || madeNodes.has(p)) || !p.inputs.every((v, i) => v === g.inputs[i])) continue;
+    if (!p || p.outputs[0] !== y || p.attrs['direction'] !== g.attrs['direction'] || p.inputs.length !== (lens ? 7 : 6)) continue;
+    const forwardInputs = [...g.inputs.slice(0, 6), ...(lens ? [lens] : [])];
+    if (!(p.op === 'OnnxLSTM' || madeNodes.has(p)) || !p.inputs.every((v, i) => v === forwardInputs[i])) continue;
     let t = madeNodes.has(p) ? p : made.get(p);
     if (!t) {
       t = rw.node('OnnxLSTMTrain', p.inputs, { direction: p.attrs['direction'] }, p.scope);
@@ -46,7 +48,7 @@ export const saveRecurrentActivations: Pass = (graph, ctx) => {
     }
     const [x, w, r, , h0] = g.inputs;
     const saved = t.outputs.slice(3);
-    const ng = rw.node('OnnxLSTMTrainGrad', [x!, w!, r!, h0!, t.outputs[0]!, ...saved, ...g.inputs.slice(7, 10)], { direction: g.attrs['direction'] }, g.scope);
+    const ng = rw.node('OnnxLSTMTrainGrad', [x!, w!, r!, h0!, t.outputs[0]!, ...saved, ...g.inputs.slice(7, 10), ...(lens ? [lens] : [])], { direction: g.attrs['direction'] }, g.scope);
     for (const [i, o] of g.outputs.entries()) rw.replace(o, ng.outputs[i]!);
     changed = true;
   }

@@ -1,9 +1,9 @@
 /**
  * save-recurrent-activations: in training graphs an OnnxLSTM and its
  * OnnxRecurrentGrad become OnnxLSTMTrain + OnnxLSTMTrainGrad with the same
- * results (forward outputs and every gradient, each direction, two gradients
- * of one forward); a forward with lengths, a GRU, a forward without a
- * gradient and inference graphs are left alone. The results are compared
+ * results (forward outputs and every gradient, each direction, with lengths,
+ * two gradients of one forward); a GRU, a forward without a gradient and
+ * inference graphs are left alone. The results are compared
  * before/after (float32, both at -O0); the new operators are checked against
  * finite differences in test/compiler/ops/rnn-train.test.ts and the layers
  * against PyTorch in test/compiler/gluon/rnn/rnn-grad-torch.test.ts.
@@ -15,7 +15,7 @@ import { Value } from '../../../compiler/ir/value.js';
 import { INFERENCE, TRAINING } from '../../../compiler/passes/pass.js';
 import { stepsFor } from '../../../compiler/passes/pipeline.js';
 import { saveRecurrentActivations } from '../../../compiler/passes/save-recurrent-activations.js';
-import { apply, applyAll, f32, passKeepsResults, runPass } from './helpers.js';
+import { apply, applyAll, f32, konst, passKeepsResults, runPass } from './helpers.js';
 
 type Direction = 'forward' | 'reverse' | 'bidirectional';
 
@@ -24,14 +24,15 @@ function layerInputs(kind: 'LSTM' | 'GRU', D: number, T: number, N: number, I: n
   const G = kind === 'LSTM' ? 4 : 3;
   const ins = [Value.input('x', f32([T, N, I])), Value.input('w', f32([D, G * H, I])), Value.input('r', f32([D, G * H, H])), Value.input('b', f32([D, 2 * G * H])), Value.input('h0', f32([D, N, H]))];
   if (kind === 'LSTM') ins.push(Value.input('c0', f32([D, N, H])));
-  if (lengths) ins.push(Value.input('lens', { dtype: 'int32', shape: [N] }));
+  // Lengths: a full one, 0, one within T (then past T when N > 3).
+  if (lengths) ins.push(konst(Array.from({ length: N }, (_v, n) => [T, 0, 2, T + 3][n % 4]!), [N], 'int32'));
   return ins;
 }
 
 /** loss = Σ Y ⊙ head + Σ Y_h ⊙ headH (+ Σ Y_c ⊙ headC); outputs the forward's Y and the gradients of every float input. */
 function trainingGraph(kind: 'LSTM' | 'GRU', direction: Direction, opts: { lengths?: boolean; T?: number; twice?: boolean } = {}): Graph {
   const D = direction === 'bidirectional' ? 2 : 1;
-  const [T, N, I, H] = [opts.T ?? 4, 2, 3, 2];
+  const [T, N, I, H] = [opts.T ?? 4, opts.lengths ? 4 : 2, 3, 2];
   const ins = layerInputs(kind, D, T, N, I, H, opts.lengths);
   const outs = applyAll(`Onnx${kind}`, ins, { direction, ...(kind === 'GRU' ? { linearBeforeReset: true } : {}) });
   const heads = outs.map((o, i) => Value.input(`head${i}`, o.type));
@@ -45,7 +46,7 @@ function trainingGraph(kind: 'LSTM' | 'GRU', direction: Direction, opts: { lengt
     // A second differentiation of the same forward (only Y_h's term): a second OnnxRecurrentGrad reading it.
     gradients([terms[1]!], floats, [one]).forEach((g, i) => (named[`d2_${floats[i]!.name}`] = g!));
   }
-  return Graph.fromOutputs([...ins, ...heads, one], named);
+  return Graph.fromOutputs([...ins.filter((v) => v.kind === 'input'), ...heads, one], named);
 }
 
 const ops = (g: Graph) => g.nodes.map((n) => n.op);
@@ -61,6 +62,16 @@ describe('passes: save-recurrent-activations', () => {
     });
   }
 
+  it('sequence lengths carry over to both operators, same results', () => {
+    for (const direction of ['forward', 'bidirectional'] as const) {
+      const g = trainingGraph('LSTM', direction, { lengths: true });
+      const r = passKeepsResults(saveRecurrentActivations, g, TRAINING, `${direction} LSTM with lengths`);
+      assert.deepEqual(['OnnxRecurrentGrad', 'OnnxLSTMTrain', 'OnnxLSTMTrainGrad'].map((op) => ops(r.graph).filter((o) => o === op).length), [0, 1, 1]);
+      const grad = r.graph.nodes.find((n) => n.op === 'OnnxLSTMTrainGrad')!;
+      assert.equal(grad.inputs[grad.inputs.length - 1]!.type.dtype, 'int32');
+    }
+  });
+
   it('one OnnxLSTMTrain serves two gradients of the same forward; T = 1', () => {
     for (const T of [1, 5]) {
       const g = trainingGraph('LSTM', 'forward', { twice: true, T });
@@ -70,9 +81,8 @@ describe('passes: save-recurrent-activations', () => {
     }
   });
 
-  it('leaves lengths, GRU, forward-only and inference graphs alone', () => {
+  it('leaves GRU, forward-only and inference graphs alone', () => {
     for (const [what, g, ctx] of [
-      ['LSTM with lengths', trainingGraph('LSTM', 'bidirectional', { lengths: true }), TRAINING],
       ['GRU', trainingGraph('GRU', 'forward'), TRAINING],
       ['inference', trainingGraph('LSTM', 'forward'), INFERENCE],
     ] as const) {

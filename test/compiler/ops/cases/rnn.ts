@@ -3,7 +3,7 @@
  * The numpy reference follows the equations of ONNX's operator
  * specification (onnx/docs/Operators.md, RNN/LSTM/GRU), in float64.
  */
-import type { OpCase, Sample } from '../case.js';
+import type { InputSpec, OpCase, Sample } from '../case.js';
 
 /** ONNX's recurrent equations in numpy: inputs a..g, options in attrs. */
 const REF = (kind: 'RNN' | 'LSTM' | 'GRU') => `
@@ -101,12 +101,20 @@ function gradSamples(): Sample[] {
   ];
 }
 
-/** OnnxLSTMTrain in numpy: ONNX's LSTM equations (no lengths), with every step's activations i, o, f, g, i⊙g, f⊙c_(t-1), tanh(c_t). */
+/**
+ * OnnxLSTMTrain in numpy: ONNX's LSTM equations with every step's activations i, o, f, g, i⊙g, f⊙c_(t-1),
+ * tanh(c_t); with lengths, a step past a length (in the scan order) keeps the states, Y = 0 there, and the
+ * activations are those computed from the kept states; a length of 0 gives zero final states.
+ */
 const TRAIN_REF = `
 sig = lambda v: 1 / (1 + np.exp(-v))
 x, W, R, B, h0, c0 = a, b, c, d, e, f
 T, N, I = x.shape
 D, GH, H = R.shape
+try:
+    lens = np.clip(np.trunc(g).astype(np.int64), 0, T)
+except NameError:
+    lens = np.full(N, T)
 direction = attrs.get("direction", "forward")
 Y = np.zeros((T, D, N, H)); Yh = np.zeros((D, N, H)); Yc = np.zeros((D, N, H))
 saved = [np.zeros((T, D, N, H)) for _ in range(7)]
@@ -115,39 +123,47 @@ for di in range(D):
     h = h0[di].copy(); cc = c0[di].copy()
     for s in range(T):
         t = T - 1 - s if rev else s
+        keep = (t < lens)[:, None]
         pre = x[t] @ W[di].T + h @ R[di].T + B[di][:GH] + B[di][GH:]
         i_, o_, f_, g_ = sig(pre[:, :H]), sig(pre[:, H:2 * H]), sig(pre[:, 2 * H:3 * H]), np.tanh(pre[:, 3 * H:])
         fc = f_ * cc
-        cc = fc + i_ * g_
-        h = o_ * np.tanh(cc)
-        Y[t, di] = h
-        for k, v in enumerate([i_, o_, f_, g_, i_ * g_, fc, np.tanh(cc)]):
+        cn = fc + i_ * g_
+        hn = o_ * np.tanh(cn)
+        for k, v in enumerate([i_, o_, f_, g_, i_ * g_, fc, np.tanh(cn)]):
             saved[k][t, di] = v
-    Yh[di] = h; Yc[di] = cc
+        h = np.where(keep, hn, h); cc = np.where(keep, cn, cc)
+        Y[t, di] = np.where(keep, hn, 0)
+    live = (lens > 0)[:, None]
+    Yh[di] = h * live; Yc[di] = cc * live
 out = [Y, Yh, Yc] + saved
 `;
 
 /** Samples of OnnxLSTMTrain (no lengths), one with saturated gates. */
 function trainSamples(): Sample[] {
-  const make = (D: number, T: number, N: number, I: number, H: number, direction: string, symbolic = false, scale = 1): Sample => ({
-    inputs: [{ shape: [T, N, I], symbolic }, ...weights(4, D, H, I).map((w) => ({ ...w, range: [w.range[0] * scale, w.range[1] * scale] as [number, number] })), { shape: [D, N, H] }, { shape: [D, N, H] }],
+  const make = (D: number, T: number, N: number, I: number, H: number, direction: string, symbolic = false, scale = 1, lens?: InputSpec): Sample => ({
+    inputs: [{ shape: [T, N, I], symbolic }, ...weights(4, D, H, I).map((w) => ({ ...w, range: [w.range[0] * scale, w.range[1] * scale] as [number, number] })), { shape: [D, N, H] }, { shape: [D, N, H] }, ...(lens ? [lens] : [])],
     args: [{ direction }],
-    label: `${direction} T=${T}${symbolic ? ', symbolic time axis' : ''}${scale > 1 ? ', saturated gates' : ''}`,
+    label: `${direction} T=${T}${symbolic ? ', symbolic time axis' : ''}${scale > 1 ? ', saturated gates' : ''}${lens ? ` lengths [${lens.values}]` : ''}`,
   });
-  return [make(1, 3, 2, 3, 2, 'forward'), make(1, 4, 3, 2, 3, 'reverse'), make(2, 3, 2, 2, 2, 'bidirectional'), make(2, 1, 2, 3, 2, 'bidirectional'), make(1, 5, 3, 4, 3, 'forward', true), make(1, 4, 2, 3, 2, 'forward', false, 10)];
+  return [
+    make(1, 3, 2, 3, 2, 'forward'), make(1, 4, 3, 2, 3, 'reverse'), make(2, 3, 2, 2, 2, 'bidirectional'), make(2, 1, 2, 3, 2, 'bidirectional'), make(1, 5, 3, 4, 3, 'forward', true), make(1, 4, 2, 3, 2, 'forward', false, 10),
+    make(2, 4, 3, 2, 2, 'bidirectional', false, 1, { shape: [3], dtype: 'int32', values: [4, 0, 2] }),
+    make(1, 3, 3, 2, 2, 'reverse', false, 1, { shape: [3], dtype: 'int64', values: [7, 1, 0] }),
+    make(1, 4, 3, 2, 2, 'forward', false, 1, { shape: [3], values: [2.5, 4, 1] }),
+  ];
 }
 
 /** Samples of OnnxLSTMTrainGrad: data, weight, recurrentWeight, initialH, Y, the seven activations, then the output gradients. */
 function trainGradSamples(): Sample[] {
-  const make = (D: number, T: number, N: number, I: number, H: number, direction: string, symbolic = false): Sample => {
+  const make = (D: number, T: number, N: number, I: number, H: number, direction: string, symbolic = false, lens?: number[]): Sample => {
     const seq = { shape: [T, D, N, H], symbolic };
     return {
-      inputs: [{ shape: [T, N, I], symbolic }, ...weights(4, D, H, I).slice(0, 2), { shape: [D, N, H] }, ...Array.from({ length: 9 }, () => seq), { shape: [D, N, H] }, { shape: [D, N, H] }],
+      inputs: [{ shape: [T, N, I], symbolic }, ...weights(4, D, H, I).slice(0, 2), { shape: [D, N, H] }, ...Array.from({ length: 9 }, () => seq), { shape: [D, N, H] }, { shape: [D, N, H] }, ...(lens ? [{ shape: [N], dtype: 'int32' as const, values: lens }] : [])],
       args: [{ direction }],
-      label: `${direction} T=${T}${symbolic ? ', symbolic time axis' : ''}`,
+      label: `${direction} T=${T}${symbolic ? ', symbolic time axis' : ''}${lens ? ` lengths [${lens}]` : ''}`,
     };
   };
-  return [make(1, 3, 2, 3, 2, 'forward'), make(2, 4, 3, 2, 2, 'bidirectional'), make(1, 1, 2, 2, 2, 'reverse'), make(1, 5, 2, 3, 2, 'forward', true)];
+  return [make(1, 3, 2, 3, 2, 'forward'), make(2, 4, 3, 2, 2, 'bidirectional'), make(1, 1, 2, 2, 2, 'reverse'), make(1, 5, 2, 3, 2, 'forward', true), make(2, 4, 3, 2, 2, 'bidirectional', false, [4, 0, 2]), make(1, 3, 2, 2, 2, 'reverse', true, [1, 3])];
 }
 
 export const cases: OpCase[] = [
