@@ -271,9 +271,8 @@ const FIRST_MAX_CELLS = 4;
  * maximum y (the plain MaxPool, shared with the forward pass). A chain of
  * Where picks the first such p as a float offset into its window, moved to
  * the window's corner in the (n, c) plane (exact below 2^24 cells), cast to
- * int64 and moved to its plane. Returns
- * undefined where this does not apply (padding, large windows, opsets
- * without Range, symbolic channels).
+ * int64 and moved to its plane. Returns undefined where this does not
+ * apply (padding, large windows, opsets without Range, symbolic channels).
  */
 function firstMaxIndices(c: LowerCtx, a: PoolAttrs, geo: PoolGeom, x: string, attrs: Record<string, OnnxAttr>): string | undefined {
   const xs = c.inTypes[0]!.shape;
