@@ -22,6 +22,7 @@ import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
+import { RNN_TRAIN_OPS } from './rnn-train.js';
 import { SCATTER_OPS } from './scatter.js';
 import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
@@ -54,6 +55,7 @@ export const OPS = {
   ...SEQUENCE_OPS,
   ...RNN_OPS,
   ...RNN_GRAD_OPS,
+  ...RNN_TRAIN_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -53,9 +53,8 @@ export interface RecPlan {
 
 const fmt = (s: readonly Dim[]) => `[${s.join(', ')}]`;
 
-/** Checks inputs and attributes; names the operator and the shapes on a mismatch. */
-export function recPlan(kind: RecurrentKind, types: TensorType[], a: RecA, float64 = false): RecPlan {
-  const op = `Onnx${kind}`;
+/** Checks inputs and attributes; names the operator (`op`, default `Onnx<kind>`) and the shapes on a mismatch. */
+export function recPlan(kind: RecurrentKind, types: TensorType[], a: RecA, float64 = false, op = `Onnx${kind}`): RecPlan {
   if (!['forward', 'reverse', 'bidirectional'].includes(a.direction)) throw new OpError(op, `direction must be 'forward', 'reverse' or 'bidirectional', got ${JSON.stringify(a.direction)}`, types);
   if (kind === 'RNN' && a.activation !== 'tanh' && a.activation !== 'relu') throw new OpError(op, `activation must be 'tanh' or 'relu', got ${JSON.stringify(a.activation)}`, types);
   if (kind === 'GRU' && typeof a.linearBeforeReset !== 'boolean') throw new OpError(op, `linearBeforeReset must be a boolean, got ${JSON.stringify(a.linearBeforeReset)}`, types);

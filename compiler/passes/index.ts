@@ -18,3 +18,4 @@ export { fuseGelu } from './fuse-gelu.js';
 export { gatePoolGrad } from './gate-pool-grad.js';
 export { foldBatchNorm } from './fold-batch-norm.js';
 export { foldScales } from './fold-scales.js';
+export { saveRecurrentActivations } from './save-recurrent-activations.js';

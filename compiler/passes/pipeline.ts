@@ -21,6 +21,7 @@ import { fuseLayerNorm } from './fuse-layer-norm.js';
 import { gatePoolGrad } from './gate-pool-grad.js';
 import { inferShapes } from './infer-shapes.js';
 import type { Pass, PassContext, PassMode } from './pass.js';
+import { saveRecurrentActivations } from './save-recurrent-activations.js';
 import { simplifyAlgebra } from './simplify-algebra.js';
 
 /** An optimization level, `-O0` to `-O3`. */
@@ -38,6 +39,7 @@ export interface PipelineStep {
 
 const BOTH = ['inference', 'training'] as const;
 const INFERENCE_ONLY = ['inference'] as const;
+const TRAINING_ONLY = ['training'] as const;
 
 /** The pipeline, in order. */
 export const PIPELINE: readonly PipelineStep[] = [
@@ -64,6 +66,8 @@ export const PIPELINE: readonly PipelineStep[] = [
   { name: 'fold-constants', pass: foldConstants, level: 2, modes: BOTH },
   { name: 'simplify-algebra', pass: simplifyAlgebra, level: 2, modes: BOTH },
   { name: 'eliminate-common-subexpressions', pass: eliminateCommonSubexpressions, level: 2, modes: BOTH },
+  // An LSTM whose gradient is taken saves its activations for it (no recomputed forward).
+  { name: 'save-recurrent-activations', pass: saveRecurrentActivations, level: 2, modes: TRAINING_ONLY },
   // Scales move into matrix products and accumulations into Gemm (a weight gradient and its
   // optimizer update: one pass over the weight). After CSE, so a product used twice stays.
   { name: 'fuse-gemm', pass: fuseGemm, level: 2, modes: BOTH },

@@ -18,15 +18,23 @@
  *   transposes of a one-channel input);
  * - reshape of reshape (also flatten, expandDims, squeeze, reshapeLike) -> one reshape;
  * - a broadcast feeding an element-wise operator that broadcasts anyway
- *   (`x * broadcastTo(s, shape)` -> `x * s`) is bypassed.
+ *   (`x * broadcastTo(s, shape)` -> `x * s`) is bypassed;
+ * - constant factors gather into one, computed now: `broadcastTo(s) * c` ->
+ *   `broadcastTo(s * c)`, `k * (x * c)` -> `x * (k·c)`, `neg(x * c)` ->
+ *   `x * (−c)` (the gradient of a mean loss: one multiplication instead of
+ *   a broadcast and three passes over the tensor); a one-element constant
+ *   factor moves out of a sum or mean (`mean(x * c)` -> `mean(x) * c`).
  * Invariant: a rewrite keeps the output type of the node it replaces.
  */
+import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs, Node } from '../ir/node.js';
 import { formatType } from '../ir/types.js';
-import type { Value } from '../ir/value.js';
+import { Value } from '../ir/value.js';
+import { executeOp } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { Pass, PassContext } from './pass.js';
+import { FOLD_MAX_GROWTH } from './fold-constants.js';
 import { reducedAxes } from './patterns.js';
 import { allEqual, constData, producerOf, Rewriter, sameType } from './rewrite.js';
 
@@ -81,13 +89,38 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
     const v = rw.node(op, ins, attrs, node.scope).outputs[0]!;
     return sameType(v.type, y.type) ? v : null;
   };
+  const isConst = (v: Value | undefined): v is Value => v !== undefined && constData(v, ctx) !== null;
+  /** `x * c` with a constant c (either side) used only by `node`: [x, c]. */
+  const scaled = (v: Value): [Value, Value] | null => {
+    const m = producerOf(v, 'mul');
+    if (!m || rw.useCount(v) !== 1) return null;
+    const [p, q] = m.inputs as [Value, Value];
+    return isConst(q) && !isConst(p) ? [p, q] : isConst(p) && !isConst(q) ? [q, p] : null;
+  };
   switch (node.op) {
-    case 'mul':
+    case 'mul': {
       if (isConstAll(b, 1) && keeps(a)) return a;
       if (isConstAll(a, 1) && keeps(b)) return b;
       if (isConstAll(b, -1) && keeps(a)) return make('neg', [a]);
       if (isConstAll(a, -1) && keeps(b)) return make('neg', [b]);
+      for (const [u, k] of [[a!, b!], [b!, a!]] as const) {
+        if (!isConst(k) || isConst(u)) continue;
+        // broadcastTo(s) * c -> broadcastTo(s * c).
+        const br = producerOf(u, 'broadcastTo', 'broadcastLike');
+        if (br) {
+          const sc = computed(rw, node, ctx, 'mul', [br.inputs[0]!, k]);
+          const nu = make(br.op, [sc, ...br.inputs.slice(1)], br.attrs);
+          if (nu) return nu;
+        }
+        // k * (x * c) -> x * (k·c).
+        const xc = scaled(u);
+        if (xc) {
+          const nu = make('mul', [xc[0], computed(rw, node, ctx, 'mul', [k, xc[1]])]);
+          if (nu) return nu;
+        }
+      }
       return null;
+    }
     case 'add': {
       if (isConstAll(b, 0) && keeps(a)) return a;
       if (isConstAll(a, 0) && keeps(b)) return b;
@@ -108,9 +141,16 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
       const ls = producerOf(a!, 'logSoftmax');
       return ls ? make('softmax', [ls.inputs[0]!], ls.attrs) : null;
     }
-    case 'sum': {
-      const u = sumOfScatter(node, ctx);
+    case 'sum':
+    case 'mean': {
+      const u = node.op === 'sum' ? sumOfScatter(node, ctx) : null;
       if (u) return u;
+      // sum(x * c) -> sum(x) * c for a one-element constant c: the product over the smaller tensor.
+      const xc = scaled(a!);
+      if (xc && constData(xc[1], ctx)!.data.length === 1 && !keeps(a)) {
+        const nu = make('mul', [rw.node(node.op, [xc[0]], node.attrs, node.scope).outputs[0]!, xc[1]]);
+        if (nu) return nu;
+      }
       break;
     }
     case 'div':
@@ -118,7 +158,10 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
       return isConstAll(b, 1) && keeps(a) ? a : null;
     case 'neg': {
       const inner = producerOf(a!, 'neg');
-      return inner ? inner.inputs[0]! : null;
+      if (inner) return inner.inputs[0]!;
+      // neg(x * c) -> x * (−c).
+      const xc = scaled(a!);
+      return xc ? make('mul', [xc[0], computed(rw, node, ctx, 'neg', [xc[1]])]) : null;
     }
     case 'Dropout': {
       const at = node.attrs as { p?: number; mode?: string; training?: boolean | null };
@@ -133,6 +176,16 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
   if (IDENTITY_WHEN_SAME_TYPE.has(node.op) && keeps(a)) return a;
   if (RESHAPES.includes(node.op)) return collapseReshapes(rw, node);
   return null;
+}
+
+/** `op(inputs)` as a constant computed now when every input is a (small) constant, else as a new node. */
+function computed(rw: Rewriter, node: Node, ctx: PassContext, op: string, inputs: Value[]): Value {
+  const n = rw.node(op, inputs, {}, node.scope);
+  const datas = inputs.map((v) => constData(v, ctx));
+  const out = n.outputs[0]!;
+  const size = out.type.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : Infinity), 1);
+  if (!datas.every((d) => d !== null) || size > FOLD_MAX_GROWTH) return out;
+  return Value.constant(executeOp(getOp(op), datas as HostTensor[], n.attrs, { attrs: n.attrs, outTypes: [out.type] })[0]!);
 }
 
 /**

@@ -5,9 +5,11 @@
  * (neutral constants, repeated nodes, transpose/reshape chains, hand-written
  * layer norms and GELUs, scaled and batch-normalized dense layers, scaled
  * matrix products accumulated into a tensor as an optimizer update does,
+ * an ONNX LSTM differentiated through time,
  * a relu's gradient behind a max pooling's).
  */
 import fc from 'fast-check';
+import { gradients } from '../../../compiler/autodiff/reverse.js';
 import { Graph } from '../../../compiler/ir/graph.js';
 import type { Shape } from '../../../compiler/ir/types.js';
 import { Value } from '../../../compiler/ir/value.js';
@@ -112,6 +114,21 @@ function step(pool: Value[], ins: Instr, seed: number): Value | null {
       return ins.a % 2 ? apply(op, [acc, scaled]) : apply(op, [scaled, acc]);
     }
     case 15: {
+      // An LSTM over x as [T, N, I] (else [size, 1, 1]) and its gradient (save-recurrent-activations rewrites the pair).
+      if (!x.type.shape.every((d) => typeof d === 'number')) return null;
+      const seq = r === 3 ? x : apply('reshape', [x], { shape: [-1, 1, 1] });
+      const [, n, i] = seq.type.shape as number[];
+      const h = 1 + (ins.k % 2);
+      const direction = (['forward', 'reverse', 'bidirectional'] as const)[ins.b % 3]!;
+      const d = direction === 'bidirectional' ? 2 : 1;
+      const shapes = [[d, 4 * h, i!], [d, 4 * h, h], [d, 8 * h], [d, n!, h], [d, n!, h]];
+      const ws = shapes.map((sh, j) => param(`lstm${++uid}_${j}`, values(sh.reduce((p, q) => p * q, 1), seed + j), sh));
+      const lstm = apply('OnnxLSTM', [seq, ...ws], { direction }).producer!;
+      const loss = apply('sum', [apply('mul', [lstm.outputs[0]!, lstm.outputs[0]!])], { axis: null, keepdims: false });
+      const head = apply('add', [loss, apply('sum', [lstm.outputs[2]!], { axis: null, keepdims: false })]);
+      return gradients([head], [ins.k % 3 ? x : ws[0]!], [konst([1])])[0];
+    }
+    case 16: {
       // A relu's gradient behind a max pooling's, as the autodiff writes it (gate-pool-grad):
       // mul(poolingGrad(relu(x), g), greater(x, 0)), NCW windows of 2 (stride 1 or 2) or global.
       if (r !== 3 || typeof last !== 'number' || last < 2) return null;
@@ -148,5 +165,5 @@ export function buildGraph(shapes: Shape[], prog: Instr[], seed: number): Graph 
 /** Random input shapes. */
 export const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });
 /** Random instructions. */
-export const instrArb = fc.record({ op: fc.nat(16), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
+export const instrArb = fc.record({ op: fc.nat(17), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
 

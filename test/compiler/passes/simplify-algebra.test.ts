@@ -145,6 +145,38 @@ describe('passes: simplify-algebra', () => {
     assert.ok(ops.includes('broadcastTo'), 'a broadcast that changes the result type stays');
   });
 
+  it("gathers constant factors: a mean loss's gradient broadcastTo(c1)·0.5·(d·2), negated, becomes d·(−c1), one multiplication", () => {
+    const label = Value.input('label', f32([2, 3, 4]));
+    const out = Value.input('out', f32([2, 3, 4]));
+    const d = apply('sub', [label, out]);
+    const c1 = konst([1 / 24, 1 / 24], [2, 1, 1]);
+    const g = apply('mul', [apply('mul', [apply('broadcastTo', [c1], { shape: [2, 3, 4] }), konst([0.5])]), apply('mul', [d, konst([2])])]);
+    const graph = Graph.fromOutputs([label, out], { g: apply('neg', [g]) });
+    const r = passKeepsResults(simplifyAlgebra, graph, TRAINING, 'constant factors');
+    assert.deepEqual(r.graph.nodes.map((n) => n.op), ['sub', 'mul']);
+    const k = r.graph.nodes[1]!.inputs[1]!;
+    assert.equal(k.kind, 'const');
+    assertClose(Array.from(k.data!.data as Float32Array), [-1 / 24, -1 / 24], 'the gathered factor', 1e-7, 0);
+  });
+
+  it('moves a one-element constant factor out of a sum or mean, and keeps a per-element one', () => {
+    const x = Value.input('x', f32([2, 3]));
+    const m = apply('mean', [apply('mul', [apply('square', [x]), konst([0.5])])], { axis: 1, keepdims: false });
+    const s = apply('sum', [apply('mul', [konst([2, 3, 4]), x])], { axis: 0, keepdims: false });
+    const r = passKeepsResults(simplifyAlgebra, Graph.fromOutputs([x], { m, s }), TRAINING, 'factor out of a reduction');
+    assert.deepEqual(r.graph.nodes.map((n) => n.op), ['square', 'mean', 'mul', 'mul', 'sum']);
+    assert.deepEqual(r.graph.nodes[2]!.inputs[0]!.type.shape, [2], 'the 0.5 multiplies the mean');
+  });
+
+  it('keeps constant factors where the product is used twice or a factor is not constant', () => {
+    const x = Value.input('x', f32([3]));
+    const s = Value.input('s', f32([1]));
+    const xc = apply('mul', [x, konst([2])]);
+    const shared = Graph.fromOutputs([x, s], { a: apply('mul', [konst([3]), xc]), b: xc, c: apply('neg', [apply('mul', [x, s])]) });
+    const r = runPass(simplifyAlgebra, shared, TRAINING);
+    assert.equal(r.changed, false);
+  });
+
   it('removes an inactive Dropout (inference) and keeps an active one', () => {
     const x = Value.input('x', f32([4]));
     const off = Graph.fromOutputs([x], { y: apply('Dropout', [x], { p: 0.5, training: false }) });

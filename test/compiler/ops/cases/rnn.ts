@@ -101,7 +101,62 @@ function gradSamples(): Sample[] {
   ];
 }
 
+/** OnnxLSTMTrain in numpy: ONNX's LSTM equations (no lengths), with every step's activations i, o, f, g, i⊙g, f⊙c_(t-1), tanh(c_t). */
+const TRAIN_REF = `
+sig = lambda v: 1 / (1 + np.exp(-v))
+x, W, R, B, h0, c0 = a, b, c, d, e, f
+T, N, I = x.shape
+D, GH, H = R.shape
+direction = attrs.get("direction", "forward")
+Y = np.zeros((T, D, N, H)); Yh = np.zeros((D, N, H)); Yc = np.zeros((D, N, H))
+saved = [np.zeros((T, D, N, H)) for _ in range(7)]
+for di in range(D):
+    rev = direction == "reverse" or di == 1
+    h = h0[di].copy(); cc = c0[di].copy()
+    for s in range(T):
+        t = T - 1 - s if rev else s
+        pre = x[t] @ W[di].T + h @ R[di].T + B[di][:GH] + B[di][GH:]
+        i_, o_, f_, g_ = sig(pre[:, :H]), sig(pre[:, H:2 * H]), sig(pre[:, 2 * H:3 * H]), np.tanh(pre[:, 3 * H:])
+        fc = f_ * cc
+        cc = fc + i_ * g_
+        h = o_ * np.tanh(cc)
+        Y[t, di] = h
+        for k, v in enumerate([i_, o_, f_, g_, i_ * g_, fc, np.tanh(cc)]):
+            saved[k][t, di] = v
+    Yh[di] = h; Yc[di] = cc
+out = [Y, Yh, Yc] + saved
+`;
+
+/** Samples of OnnxLSTMTrain (no lengths), one with saturated gates. */
+function trainSamples(): Sample[] {
+  const make = (D: number, T: number, N: number, I: number, H: number, direction: string, symbolic = false, scale = 1): Sample => ({
+    inputs: [{ shape: [T, N, I], symbolic }, ...weights(4, D, H, I).map((w) => ({ ...w, range: [w.range[0] * scale, w.range[1] * scale] as [number, number] })), { shape: [D, N, H] }, { shape: [D, N, H] }],
+    args: [{ direction }],
+    label: `${direction} T=${T}${symbolic ? ', symbolic time axis' : ''}${scale > 1 ? ', saturated gates' : ''}`,
+  });
+  return [make(1, 3, 2, 3, 2, 'forward'), make(1, 4, 3, 2, 3, 'reverse'), make(2, 3, 2, 2, 2, 'bidirectional'), make(2, 1, 2, 3, 2, 'bidirectional'), make(1, 5, 3, 4, 3, 'forward', true), make(1, 4, 2, 3, 2, 'forward', false, 10)];
+}
+
+/** Samples of OnnxLSTMTrainGrad: data, weight, recurrentWeight, initialH, Y, the seven activations, then the output gradients. */
+function trainGradSamples(): Sample[] {
+  const make = (D: number, T: number, N: number, I: number, H: number, direction: string, symbolic = false): Sample => {
+    const seq = { shape: [T, D, N, H], symbolic };
+    return {
+      inputs: [{ shape: [T, N, I], symbolic }, ...weights(4, D, H, I).slice(0, 2), { shape: [D, N, H] }, ...Array.from({ length: 9 }, () => seq), { shape: [D, N, H] }, { shape: [D, N, H] }],
+      args: [{ direction }],
+      label: `${direction} T=${T}${symbolic ? ', symbolic time axis' : ''}`,
+    };
+  };
+  return [make(1, 3, 2, 3, 2, 'forward'), make(2, 4, 3, 2, 2, 'bidirectional'), make(1, 1, 2, 2, 2, 'reverse'), make(1, 5, 2, 3, 2, 'forward', true)];
+}
+
 export const cases: OpCase[] = [
+  { op: 'OnnxLSTMTrain', ref: TRAIN_REF, samples: trainSamples() },
+  {
+    op: 'OnnxLSTMTrainGrad',
+    samples: trainGradSamples(),
+    noRef: "it takes OnnxLSTMTrain's outputs as inputs, which random inputs are not; rnn-train.test.ts checks it against float64 finite differences of the forward",
+  },
   {
     op: 'OnnxRecurrentGrad',
     samples: gradSamples(),
