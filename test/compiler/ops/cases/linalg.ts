@@ -188,7 +188,8 @@ function poolPairSamples(pick: boolean): Sample[] {
     tied([1, 1, 3, 3], [1, 1, 2, 2], [1, 2, 5, 2, 2, 5, 7, 7, 7], { kernel: [2, 2], stride: [2, 2], poolingConvention: 'full' }, "clipped 'full' windows"),
     tied([1, 2, 7], [1, 2, 2], [4, 1, 4, 0, 2, 2, 9, 3, 3, 3, 1, 1, 1, 8], { kernel: [3], stride: [3] }, '1-D, kernel 3'),
     tied([1, 1, 4, 6], [1, 1, 4, 3], [1, 1, 0, 2, 2, 2, 3, 4, 4, 4, 0, 0, 5, 5, 6, 5, 1, 1, 0, 0, 0, 0, 0, 0], { kernel: [1, 2], stride: [1, 2] }, 'kernel 1x2'),
-    tied([1, 1, 2, 2, 4], [1, 1, 1, 1, 2], [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1], { kernel: [2, 2, 2], stride: [2, 2, 2] }, '3-D'),
+    tied([1, 1, 2, 2, 4], [1, 1, 1, 1, 2], [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1], { kernel: [2, 2, 2], stride: [2, 2, 2] }, '3-D, 8 cells (MaxPool indices)'),
+    tied([1, 1, 2, 4, 4], [1, 1, 2, 2, 2], [0, 0, 1, 1, 0, 0, 1, 2, 3, 3, 0, 0, 3, 3, 0, 5, 2, 0, 0, 0, 2, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1], { kernel: [1, 2, 2], stride: [1, 2, 2] }, '3-D, kernel 1x2x2'),
     tied([2, 3, 8, 6], [2, 3, 4, 3], Array.from({ length: 288 }, (_v, i) => ((i * 7919) % 11) % 3), { kernel: [2, 2], stride: [2, 2] }, 'small integers'),
   ];
   function tied(x: number[], y: number[], values: number[], opts: Record<string, unknown>, label: string): Sample {
