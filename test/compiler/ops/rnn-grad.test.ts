@@ -11,19 +11,10 @@ import type { GradCtx } from '../../../compiler/ops/define.js';
 import { recurrentGrad, recurrentGradUnrolled } from '../../../compiler/ops/rnn-grad.js';
 import { recurrentKernel, type RecA, type RecurrentKind } from '../../../compiler/ops/rnn.js';
 import type { Tensor } from '../../../compiler/ops/tensor.js';
+import { assertDirectionalGradients, dot, randArr, vals } from './recurrent-fd.js';
 
 const G = { RNN: 1, LSTM: 4, GRU: 3 };
 
-function randArr(shape: number[], scale = 1): NDArray {
-  return nd.random.uniform(-scale, scale, shape).astype('float64');
-}
-
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
-const vals = (x: NDArray) => x.data() as Float64Array;
 
 interface Setup {
   kind: RecurrentKind;
@@ -77,20 +68,7 @@ describe('OnnxRNN/OnnxLSTM/OnnxGRU gradient rule: float64 finite differences', (
       };
       const grads = rule(nd as never, s.kind, ctx, gs.map((g, i) => (s.only && !s.only.includes(i) ? null : g)) as unknown as Tensor[]) as (NDArray | null)[];
       assert.equal(grads.length, xs.length);
-      const phi = (i: number, v: NDArray, t: number) => {
-        const moved = xs.map((x, j) => (j === i ? nd.add(x, nd.mul(v, t)) : x));
-        return recurrentKernel(s.kind, moved.map((x) => x._host), s.attrs).reduce((acc, y, j) => acc + dot(y, vals(gs[j]!)), 0);
-      };
-      const floats = s.lens ? xs.length - 1 : xs.length;
-      for (let i = 0; i < floats; i++) {
-        const g = grads[i]!;
-        assert.deepEqual(g.shape, xs[i]!.shape, `${title}: gradient ${i} shape`);
-        const v = randArr(xs[i]!.shape);
-        const eps = 1e-6;
-        const numeric = (phi(i, v, eps) - phi(i, v, -eps)) / (2 * eps);
-        const analytic = dot(vals(g), vals(v));
-        assert.ok(Math.abs(numeric - analytic) <= 1e-6 * (Math.abs(numeric) + 1), `${title}: input ${i}: analytic ${analytic}, finite differences ${numeric}`);
-      }
+      assertDirectionalGradients(title, xs, grads, s.lens ? xs.length - 1 : xs.length, (moved) => recurrentKernel(s.kind, moved.map((x) => x._host), s.attrs).reduce((acc, y, j) => acc + dot(y, vals(gs[j]!)), 0));
       if (s.lens) assert.equal(grads[xs.length - 1], null, 'lengths get no gradient');
     });
   }

@@ -10,17 +10,11 @@ import assert from 'node:assert/strict';
 import { nd } from 'gluonc';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { recurrentKernel, type RecA } from '../../../compiler/ops/rnn.js';
+import { assertDirectionalGradients, dot, randArr, vals } from './recurrent-fd.js';
 
 type Fn = (...args: unknown[]) => NDArray[];
 const F = nd as unknown as { OnnxLSTMTrain: Fn; OnnxLSTMTrainGrad: Fn };
 
-const randArr = (shape: number[], scale = 1): NDArray => nd.random.uniform(-scale, scale, shape).astype('float64');
-const vals = (x: NDArray) => x.data() as Float64Array;
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
 
 interface Setup {
   direction: RecA['direction'];
@@ -66,19 +60,7 @@ describe('OnnxLSTMTrain / OnnxLSTMTrainGrad: float64 finite differences', () => 
       const gs = shapes.map((shape, i) => (s.only && !s.only.includes(i) ? nd.zeros(shape, { dtype: 'float64' }) : randArr(shape)));
       const grads = F.OnnxLSTMTrainGrad(xs[0], xs[1], xs[2], xs[4], outs[0], ...outs.slice(3), ...gs, ...lens, { direction: s.direction });
       assert.equal(grads.length, 6);
-      const phi = (i: number, v: NDArray, t: number) => {
-        const moved = xs.map((x, j) => (j === i ? nd.add(x, nd.mul(v, t)) : x));
-        return recurrentKernel('LSTM', [...moved, ...lens].map((x) => x._host), attrs).reduce((acc, y, j) => acc + dot(y, vals(gs[j]!)), 0);
-      };
-      for (let i = 0; i < xs.length; i++) {
-        const g = grads[i]!;
-        assert.deepEqual(g.shape, xs[i]!.shape, `${title}: gradient ${i} shape`);
-        const v = randArr(xs[i]!.shape);
-        const eps = 1e-6;
-        const numeric = (phi(i, v, eps) - phi(i, v, -eps)) / (2 * eps);
-        const analytic = dot(vals(g), vals(v));
-        assert.ok(Math.abs(numeric - analytic) <= 1e-6 * (Math.abs(numeric) + 1), `${title}: input ${i}: analytic ${analytic}, finite differences ${numeric}`);
-      }
+      assertDirectionalGradients(title, xs, grads, xs.length, (moved) => recurrentKernel('LSTM', [...moved, ...lens].map((x) => x._host), attrs).reduce((acc, y, j) => acc + dot(y, vals(gs[j]!)), 0));
     });
   }
 
