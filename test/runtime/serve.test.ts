@@ -325,8 +325,11 @@ describe('runtime/serve', () => {
     this.timeout(180_000);
     const TOTAL = 2000;
     const CLIENTS = 64;
-    // A 20 ms batch window keeps requests queued, so SIGTERM finds accepted requests not yet answered.
-    const server = await startServeProcess(file, ['--batch-window', '20']);
+    // A batch never fills (at most CLIENTS rows queue, --max-batch is twice that) and waits WINDOW ms, so a
+    // request stays accepted but unanswered for WINDOW ms: the signal, sent WINDOW/4 after the clients resend,
+    // finds some in flight however slowly this process or the machine runs (a 20 ms window missed on CI).
+    const WINDOW = 300;
+    const server = await startServeProcess(file, ['--batch-window', String(WINDOW), '--max-batch', String(2 * CLIENTS)]);
     const url = `${server.url}/infer`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
     // An idle keep-alive connection opened before the signal: it must be ended with a FIN, not reset.
@@ -367,7 +370,7 @@ describe('runtime/serve', () => {
         if (seen.ok === TOTAL / 4 && !signalled) {
           signalled = true;
           // Mid batch window: the other clients' next requests are queued when the signal lands.
-          setTimeout(() => server.proc.kill('SIGTERM'), 10);
+          setTimeout(() => server.proc.kill('SIGTERM'), WINDOW / 4);
         }
       }
     };
@@ -375,7 +378,7 @@ describe('runtime/serve', () => {
     const code = await server.exited;
     agent.destroy();
     assert.equal(code, 0, `the server exits 0 after SIGTERM; stderr:\n${server.stderr()}`);
-    assert.deepEqual(resets, [], 'no request was reset or left unanswered');
+    assert.deepEqual(resets, [], `no request was reset or left unanswered; server stderr:\n${server.stderr()}`);
     assert.equal(await idleEnd, 'end after 1 response(s)', 'the idle keep-alive connection was ended gracefully');
     const m = /received (\d+) infer requests, answered (\d+) with outputs, (\d+) with 503, (\d+) with other errors/.exec(server.stderr());
     assert.ok(m, `a shutdown summary in:\n${server.stderr()}`);
