@@ -89,10 +89,33 @@ async function loop(c: Contender, iters: number): Promise<number> {
 }
 
 /**
+ * The order of round `round` of `n` contenders: a permutation drawn from a
+ * generator seeded by the round (the same every run). A rotation (round s:
+ * s, s+1, ...) put each contender always right after the same other one,
+ * so whatever that one leaves behind (a spinning thread pool, garbage, a
+ * cooled cache) fell on the same contender's every sample; a permutation per
+ * round spreads it over all of them.
+ *
+ * ```ts
+ * roundOrder(3, 4); // e.g. [2, 0, 3, 1]
+ * ```
+ */
+export function roundOrder(round: number, n: number): number[] {
+  const order = Array.from({ length: n }, (_v, i) => i);
+  let s = (Math.imul(round + 1, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
+  for (let i = n - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = Math.floor((s / 2 ** 32) * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/**
  * Times several contenders against each other, interleaved: each round takes
- * one sample of every contender (in rotating order), so load from other
- * processes falls on all of them alike and the ratios stay fair on a busy
- * machine. Each contender is warmed up first; the warm-up calibrates how
+ * one sample of every contender (in an order drawn per round: `roundOrder`),
+ * so load from other processes falls on all of them alike and the ratios
+ * stay fair on a busy machine. Each contender is warmed up first; the warm-up calibrates how
  * many calls make one sample. With `gapMs`, the machine idles that long
  * after every warm-up and sample, so one contender's spinning thread pool
  * does not fall on the next one's sample. `GLUONC_BENCH_TRACE=1` prints
@@ -127,8 +150,9 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
   const faults: number[][] = contenders.map(() => []);
   const start = now();
   for (let s = 0; s < samples; s++) {
+    const order = roundOrder(s, contenders.length);
     for (let k = 0; k < contenders.length; k++) {
-      const i = (s + k) % contenders.length;
+      const i = order[k]!;
       const c = contenders[i]!;
       await c.before?.();
       const f0 = process.resourceUsage().minorPageFault;

@@ -20,9 +20,10 @@
  *   leaves its worker spinning after its last run (onnxruntime: 8-25 ms of
  *   CPU over the next 50 ms idle; allow_spinning 0: under 1 ms), and so do
  *   PyTorch's OpenMP workers after its 2-thread steps (~7 ms; libgomp's
- *   default spin count). The rotation of `compare` puts a contender always
- *   right after the same one ('ours' after 'PyTorch 2 threads'), so that
- *   spin fell on the same contenders' samples every round. Without idle gaps
+ *   default spin count). `compare` then rotated its order, which put a
+ *   contender always right after the same one ('ours' after 'PyTorch 2
+ *   threads'), so that spin fell on the same contenders' samples every
+ *   round (it now draws the order per round: harness.ts `roundOrder`). Without idle gaps
  *   ours measured 1.30-1.52 ms median (p90 1.8-2.2) next to the hand-written
  *   sync run's 0.99-1.07; with 30 ms gaps 1.10-1.13 (p90 1.2-1.3), and
  *   PyTorch 2 threads 1.26-1.31 instead of 2-12 ms (4 contenders, loaded
