@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { constants as perfConstants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { ortVersion } from '../../runtime/ort.js';
 
 const require = createRequire(import.meta.url);
@@ -119,7 +120,9 @@ export function roundOrder(round: number, n: number): number[] {
  * many calls make one sample. With `gapMs`, the machine idles that long
  * after every warm-up and sample, so one contender's spinning thread pool
  * does not fall on the next one's sample. `GLUONC_BENCH_TRACE=1` prints
- * every sample and this process's minor page faults per call to stderr.
+ * every sample, this process's minor page faults per call, and the garbage
+ * collections that began during each sample (scavenges / major collections,
+ * incremental marking included, and their milliseconds) to stderr.
  *
  * ```ts
  * const t = await compare([{ name: 'ours', fn: () => nd.add(a, b) }, { name: 'tf', fn: () => tf.add(x, y).dispose() }]);
@@ -148,6 +151,14 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
   }
   const perCall: number[][] = contenders.map(() => []);
   const faults: number[][] = contenders.map(() => []);
+  const trace = process.env['GLUONC_BENCH_TRACE'] === '1';
+  // Sample windows (performance.now) by contender, and the collections seen, to match up after sampling.
+  const windows: [number, number][][] = contenders.map(() => []);
+  const gcs: { start: number; ms: number; major: boolean }[] = [];
+  const observer = trace ? new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, major: ((e as unknown as { detail?: { kind?: number } }).detail)?.kind !== perfConstants.NODE_PERFORMANCE_GC_MINOR });
+  }) : null;
+  observer?.observe({ entryTypes: ['gc'] });
   const start = now();
   for (let s = 0; s < samples; s++) {
     const order = roundOrder(s, contenders.length);
@@ -156,15 +167,25 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
       const c = contenders[i]!;
       await c.before?.();
       const f0 = process.resourceUsage().minorPageFault;
+      const w0 = performance.now();
       perCall[i]!.push((await loop(c, iters[i]!)) / iters[i]!);
+      windows[i]!.push([w0, performance.now()]);
       faults[i]!.push((process.resourceUsage().minorPageFault - f0) / iters[i]!);
       if (gapMs) await idle(gapMs);
     }
     if (s + 1 >= minSamples && now() - start > budget) break;
   }
-  if (process.env['GLUONC_BENCH_TRACE'] === '1') {
+  if (trace) {
+    await idle(0); // the observer's last entries
+    observer!.disconnect();
     for (const [i, c] of contenders.entries()) {
-      console.error(`${c.name}: ms/call ${perCall[i]!.map((x) => (x * 1e3).toPrecision(3)).join(' ')}; page faults/call (this process) ${faults[i]!.map((x) => x.toFixed(0)).join(' ')}`);
+      const during = (w: [number, number]) => gcs.filter((g) => g.start >= w[0] && g.start < w[1]);
+      const gc = windows[i]!.map((w) => {
+        const d = during(w);
+        const ms = d.reduce((a, g) => a + g.ms, 0);
+        return `${d.filter((g) => !g.major).length}/${d.filter((g) => g.major).length} ${ms.toFixed(1)}ms`;
+      });
+      console.error(`${c.name}: ms/call ${perCall[i]!.map((x) => (x * 1e3).toPrecision(3)).join(' ')}; page faults/call (this process) ${faults[i]!.map((x) => x.toFixed(0)).join(' ')}; GCs per sample (scavenges/major) ${gc.join(', ')}`);
     }
   }
   return Object.fromEntries(contenders.map((c, i) => [c.name, summarize(perCall[i]!, iters[i]!)]));
