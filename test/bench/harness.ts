@@ -25,6 +25,8 @@ export interface Timing {
   samples: number;
   /** Calls per sample. */
   iters: number;
+  /** Major garbage collections (mark-compact, incremental marking steps counted apart) that began during its samples, over all samples. */
+  majorGcs?: number;
 }
 
 /** How long to measure. Example: `{ warmupMs: 100, sampleMs: 5, samples: 21 }`. */
@@ -121,8 +123,9 @@ export function roundOrder(round: number, n: number): number[] {
  * after every warm-up and sample, so one contender's spinning thread pool
  * does not fall on the next one's sample. `GLUONC_BENCH_TRACE=1` prints
  * every sample, this process's minor page faults per call, and the garbage
- * collections that began during each sample (scavenges / major collections,
- * incremental marking included, and their milliseconds) to stderr.
+ * collections that began during each sample (scavenges / mark-compacts, and
+ * the milliseconds of all collections, incremental marking included) to
+ * stderr; each Timing counts the mark-compacts of its samples (`majorGcs`).
  *
  * ```ts
  * const t = await compare([{ name: 'ours', fn: () => nd.add(a, b) }, { name: 'tf', fn: () => tf.add(x, y).dispose() }]);
@@ -152,13 +155,14 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
   const perCall: number[][] = contenders.map(() => []);
   const faults: number[][] = contenders.map(() => []);
   const trace = process.env['GLUONC_BENCH_TRACE'] === '1';
+  // Garbage collections are watched during sampling (the count of major ones goes into each Timing).
   // Sample windows (performance.now) by contender, and the collections seen, to match up after sampling.
   const windows: [number, number][][] = contenders.map(() => []);
-  const gcs: { start: number; ms: number; major: boolean }[] = [];
-  const observer = trace ? new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, major: ((e as unknown as { detail?: { kind?: number } }).detail)?.kind !== perfConstants.NODE_PERFORMANCE_GC_MINOR });
-  }) : null;
-  observer?.observe({ entryTypes: ['gc'] });
+  const gcs: { start: number; ms: number; kind: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const start = now();
   for (let s = 0; s < samples; s++) {
     const order = roundOrder(s, contenders.length);
@@ -175,20 +179,21 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
     }
     if (s + 1 >= minSamples && now() - start > budget) break;
   }
+  await idle(0); // the observer's last entries
+  observer.disconnect();
+  const during = (w: [number, number]) => gcs.filter((g) => g.start >= w[0] && g.start < w[1]);
+  const majors = windows.map((ws) => ws.reduce((n, w) => n + during(w).filter((g) => g.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR).length, 0));
   if (trace) {
-    await idle(0); // the observer's last entries
-    observer!.disconnect();
     for (const [i, c] of contenders.entries()) {
-      const during = (w: [number, number]) => gcs.filter((g) => g.start >= w[0] && g.start < w[1]);
       const gc = windows[i]!.map((w) => {
         const d = during(w);
         const ms = d.reduce((a, g) => a + g.ms, 0);
-        return `${d.filter((g) => !g.major).length}/${d.filter((g) => g.major).length} ${ms.toFixed(1)}ms`;
+        return `${d.filter((g) => g.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR).length}/${d.filter((g) => g.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR).length} ${ms.toFixed(1)}ms`;
       });
       console.error(`${c.name}: ms/call ${perCall[i]!.map((x) => (x * 1e3).toPrecision(3)).join(' ')}; page faults/call (this process) ${faults[i]!.map((x) => x.toFixed(0)).join(' ')}; GCs per sample (scavenges/major) ${gc.join(', ')}`);
     }
   }
-  return Object.fromEntries(contenders.map((c, i) => [c.name, summarize(perCall[i]!, iters[i]!)]));
+  return Object.fromEntries(contenders.map((c, i) => [c.name, { ...summarize(perCall[i]!, iters[i]!), majorGcs: majors[i]! }]));
 }
 
 /** A figure in a table: a timing shown in the table's unit, or nothing (`n/a`). */

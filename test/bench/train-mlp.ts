@@ -38,6 +38,18 @@
  *   V8 scavenge for "external memory pressure" every ~16 steps, ~0.1 ms per
  *   step on average (--trace-gc), for every node contender alike; the
  *   bench's larger heap (MNIST, tfjs) did not change it measurably.
+ * - V8's memory reducer (measured 2026-12-05, issue 14): the binding's
+ *   output copies churn ~1.9 MB of ArrayBuffers per step while the JS heap
+ *   barely grows, and in some processes V8 then locks into a mark-compact
+ *   every ~20 steps (incremental marking started with the memory reducer's
+ *   flag, kGCCallbackScheduleIdleGarbageCollection; 37-50 per 1000 steps
+ *   instead of none, +15-25% per step). Raw onnxruntime-node running the
+ *   `--train` artifact, 1000 steps per process: 5 processes of 8 in that
+ *   regime; with `node --no-memory-reducer` none of 8. Which contender's
+ *   samples it hits depends on when the regime starts and on where each
+ *   marking ends (one begun in an idle gap ends in a later sample), so the
+ *   table notes count the mark-compacts that began during each contender's
+ *   samples.
  * - The feed path: 16 batches or all of MNIST's made no difference.
  * Two threads: onnxruntime ran our MLP step graph (binding run, outputs fed
  * back) slower at 2 intra-op threads than at 1 with every setting tried:
@@ -384,7 +396,8 @@ export async function run(): Promise<BenchTable[]> {
         `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
         torchLine,
         ...artifactNotes,
-        `Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare: ${OPTS.warmupMs} ms warm-up each, up to ${OPTS.samples} rounds of ${OPTS.sampleMs} ms samples, ${OPTS.gapMs} ms idle after each sample so that a thread pool left spinning does not fall on the next contender; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.`,
+        `Mark-compacts that began during the samples (V8's memory reducer can lock a process into one every ~20 steps, see test/bench/train-mlp.ts): ${all.filter(([, x]) => x?.majorGcs !== undefined).map(([n, x]) => `${n} ${x!.majorGcs}`).join('; ')}.`,
+        `Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare: ${OPTS.warmupMs} ms warm-up each, up to ${OPTS.samples} rounds of ${OPTS.sampleMs} ms samples in an order drawn per round, ${OPTS.gapMs} ms idle after each sample so that a thread pool left spinning does not fall on the next contender; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.`,
         ...tfNotes,
       ],
     },
