@@ -2,9 +2,10 @@
  * Gemm fusion: a scale of a matrix product moves to its smaller operand, and
  * a product accumulated into a tensor of its shape (an optimizer's update of
  * a weight gradient) becomes one linalgGemm with alpha and beta; products
- * used twice, graph outputs and broadcasting accumulations stay. Results are
- * checked against the unfused graph and, for the momentum update, against a
- * float64 computation written out here.
+ * used twice, graph outputs and broadcasting accumulations stay. A column sum
+ * (a bias gradient) accumulated the same way becomes a linalgGemm with a row
+ * of ones. Results are checked against the unfused graph and, for the
+ * momentum updates, against float64 computations written out here.
  */
 import assert from 'node:assert/strict';
 import { Graph } from '../../../compiler/ir/graph.js';
@@ -87,6 +88,78 @@ describe('passes: fuse-gemm', () => {
       out,
       bcast: apply('add', [apply('dot', [apply('exp', [a]), b]), row]),
       int: apply('add', [ic, apply('dot', [ia, ib])]),
+    });
+    const r = runPass(fuseGemm, g, TRAINING);
+    assert.equal(r.changed, false, r.text);
+  });
+
+  it("fuses a bias's momentum update b·0.9 − sum(dY, axis 0)·s into one linalgGemm over a row of ones (the scale on the ones)", () => {
+    const dy = Value.input('dy', f32([4, 3]));
+    const b = Value.input('b', f32([3]));
+    const s = Value.input('s', f32([]));
+    const upd = apply('sub', [apply('mul', [b, konst([0.9])]), apply('mul', [apply('sum', [dy], { axis: 0 }), s])]);
+    const g = Graph.fromOutputs([dy, b, s], { b1: upd });
+    const r = passKeepsResults(fuseGemm, g, TRAINING, 'bias momentum');
+    assert.equal(r.changed, true);
+    assert.deepEqual(r.graph.nodes.map((n) => n.op), ['mul', 'reshape', 'linalgGemm', 'reshape'], r.text);
+    const gemm = r.graph.nodes.find((n) => n.op === 'linalgGemm')!;
+    assert.deepEqual([gemm.attrs['alpha'], gemm.attrs['beta']], [-1, Math.fround(0.9)]);
+    assert.deepEqual(gemm.inputs[0]!.type.shape, [1, 4]);
+    assert.equal(runPass(fuseGemm, r.graph, TRAINING).changed, false);
+    // Against float64 arithmetic written out: b1[j] = 0.9·b[j] − s·Σ_n dy[n][j]; a tie of opposite deltas (column 2 sums to 0).
+    const dv = [0.5, -1.25, 3, 2, 0.75, -3, -0.125, 4, 1.5, 1, -2, -1.5];
+    const bv = [0.25, -0.5, 2];
+    const feeds = {
+      dy: tensorFromNumbers('float32', [4, 3], dv),
+      b: tensorFromNumbers('float32', [3], bv),
+      s: tensorFromNumbers('float32', [], [0.1]),
+    };
+    const types = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dtype: t.dtype, shape: [...t.shape] }]));
+    const want = bv.map((v, j) => 0.9 * v - Math.fround(0.1) * [0, 1, 2, 3].reduce((a, n) => a + dv[n * 3 + j]!, 0));
+    assertClose(evaluate(r.graph, feeds, types)['b1']!, want, 'fused bias update against float64', 1e-6, 1e-7);
+  });
+
+  it('takes a kept dimension (no reshape), a negated or constant-scaled column sum, and shares one row of ones per scale', () => {
+    const a = Value.input('a', f32([5, 3]));
+    const a2 = Value.input('a2', f32([5, 3]));
+    const c = Value.input('c', f32([3]));
+    const k = Value.input('k', f32([1, 3]));
+    const s = Value.input('s', f32([1]));
+    const g = Graph.fromOutputs([a, a2, c, k, s], {
+      kept: apply('add', [k, apply('sum', [a], { axis: 0, keepdims: true })]),
+      neg: apply('add', [apply('neg', [apply('sum', [a], { axis: -2 })]), c]),
+      twice: apply('sub', [apply('mul', [apply('sum', [a2], { axis: 0 }), konst([2])]), c]),
+      s1: apply('sub', [c, apply('mul', [s, apply('sum', [a], { axis: 0 })])]),
+      s2: apply('add', [apply('mul', [apply('sum', [a2], { axis: 0 }), s]), k]),
+    });
+    const r = passKeepsResults(fuseGemm, g, TRAINING, 'column-sum forms');
+    const gemms = r.graph.nodes.filter((n) => n.op === 'linalgGemm').map((n) => [n.attrs['alpha'], n.attrs['beta']]);
+    assert.deepEqual(gemms, [[1, 1], [-1, 1], [2, -1], [-1, 1], [1, 1]]);
+    assert.ok(!r.graph.nodes.some((n) => ['sum', 'add', 'sub', 'neg'].includes(n.op)), r.text);
+    // The two sums scaled by s share one ones·s; 'kept' and 's2' are [1, 3] (no reshape), the other three
+    // [3]: a reshape in and one out each.
+    assert.equal(r.graph.nodes.filter((n) => n.op === 'mul').length, 1, r.text);
+    assert.equal(r.graph.nodes.filter((n) => n.op === 'reshape').length, 2 * 3, r.text);
+  });
+
+  it('leaves sums over other axes, sums used twice or output, unknown row counts and integer sums alone', () => {
+    const a = Value.input('a', f32([4, 3]));
+    const sq = Value.input('sq', f32([3, 3]));
+    const c = Value.input('c', f32([3]));
+    const n = Value.input('n', f32(['N', 3]));
+    const ia = Value.input('ia', { dtype: 'int32', shape: [4, 3] });
+    const ic = Value.input('ic', { dtype: 'int32', shape: [3] });
+    const twice = apply('sum', [a], { axis: 0 });
+    const out = apply('sum', [apply('exp', [a])], { axis: 0 });
+    const g = Graph.fromOutputs([a, sq, c, n, ia, ic], {
+      rows: apply('add', [c, apply('sum', [sq], { axis: 1 })]),
+      all: apply('add', [konst([1], []), apply('sum', [a])]),
+      u: apply('add', [c, twice]),
+      v: apply('mul', [twice, c]),
+      symbolic: apply('add', [c, apply('sum', [n], { axis: 0 })]),
+      int: apply('add', [ic, apply('sum', [ia], { axis: 0 })]),
+      o: apply('add', [c, out]),
+      out,
     });
     const r = runPass(fuseGemm, g, TRAINING);
     assert.equal(r.changed, false, r.text);
