@@ -13,7 +13,8 @@
  * 1. A Reshape target that is known when emitting (an int64 initializer, or
  *    Shape/Gather/Slice/Concat/Squeeze/Unsqueeze/Add/Sub/Mul arithmetic over
  *    initializers and the shapes of values whose IR type is concrete)
- *    becomes an int64 initializer.
+ *    becomes an int64 initializer; so does the Reshape's output shape, when
+ *    concrete, in place of a target that is unknown or has 0 entries.
  * 2. A Reshape with a constant target reads the data at the start of the
  *    chain of Reshape/Flatten/Squeeze/Unsqueeze/Identity nodes feeding it:
  *    those only reinterpret the same row-major element sequence, so
@@ -86,13 +87,17 @@ function attrInt(n: Node, name: string, dflt: number): number {
 
 function rewriteReshape(n: Node, local: Set<Node>, producer: Map<string, Node>, known: (name: string) => Known | undefined, env: PeepholeEnv): void {
   const inputs = n.input!;
-  const target = known(inputs[1]!);
-  if (!target || target.scalar) return;
-  let values = target.values;
-  // Step 1: a known target is an initializer.
-  if (!env.intsOf(inputs[1]!)) inputs[1] = env.ints(values);
-  // Step 2: read the data before the chain of sequence-keeping nodes.
   const allowZero = attrInt(n, 'allowzero', 0) === 1;
+  const target = known(inputs[1]!);
+  let values = target && !target.scalar ? target.values : undefined;
+  // Step 1: a known target is an initializer; a target with 0 entries (or an unknown one) is the output's
+  // shape when that is known (onnxruntime may know it too, from the declared graph outputs).
+  const outDims = env.shapeOf(n.output![0]!);
+  if (outDims && outDims.every((d) => d > 0) && (!values || (!allowZero && values.includes(0)))) values = [...outDims];
+  if (!values) return;
+  if (values !== target?.values || !env.intsOf(inputs[1]!)) inputs[1] = env.ints(values);
+  const chosen = values;
+  // Step 2: read the data before the chain of sequence-keeping nodes.
   let data = inputs[0]!;
   let from = producer.get(data);
   if (!from || !local.has(from) || !SEQUENCE_KEEPING.has(from.opType ?? '') || from.domain) return;
@@ -107,7 +112,7 @@ function rewriteReshape(n: Node, local: Set<Node>, producer: Map<string, Node>, 
     from = producer.get(data);
   }
   inputs[0] = data;
-  if (values !== target.values) inputs[1] = env.ints(values);
+  if (values !== chosen) inputs[1] = env.ints(values);
 }
 
 /** The statically known int64 value of a name (memoized), or undefined. */
