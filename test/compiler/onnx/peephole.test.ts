@@ -82,6 +82,27 @@ describe('ONNX emitter peephole (onnxruntime contiguous-Reshape fusion)', () => 
     assert.deepEqual(checkOnnxFiles([join(dir, 'dot.onnx')]), [null]);
   });
 
+  it('with concrete shapes the run-time target is a constant, its Shape/Concat nodes go and the records count what is left', async () => {
+    const x = sym.var('x', { shape: [2, 3, 4] });
+    const w = sym.var('w', { shape: [4, 2, 5] });
+    const g = graphOf(sym.reshape(sym.dot(x, w), [6, 10]));
+    g.outputs[0]!.name = 'y';
+    const bytes = emitModel(g);
+    const nodes = onnx.ModelProto.decode(bytes).graph!.node!;
+    assert.deepEqual(nodes.map((n) => n.opType), ['Reshape', 'MatMul', 'Reshape', 'Reshape']);
+    assert.match(nodes[0]!.docString ?? '', /^gluonc:\{"op":"dot",.*"n":3,/);
+    assert.match(nodes[3]!.docString ?? '', /^gluonc:\{"op":"reshape",.*"n":1,/);
+    assert.deepEqual(readModel(bytes).graph.nodes.map((n) => n.op), ['dot', 'reshape']);
+    const xv = seq(24);
+    const wv = seq(40, 0.5);
+    const session = await ort.InferenceSession.create(bytes);
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(xv), [2, 3, 4]), w: new ort.Tensor('float32', Float32Array.from(wv), [4, 2, 5]) });
+    await session.release();
+    const [ref] = numpyRefs([{ code: 'np.tensordot(a, b, axes=([2], [0])).reshape(6, 10)', inputs: [{ shape: [2, 3, 4], dtype: 'float64', data: xv }, { shape: [4, 2, 5], dtype: 'float64', data: wv }] }]);
+    const got = out['y']!.data as Float32Array;
+    ref!.outs[0]!.data.forEach((v, i) => assert.ok(Math.abs(got[i]! - v!) <= 1e-5 * (1 + Math.abs(v!)), `element ${i}: ${got[i]} vs ${v}`));
+  });
+
   it('canary: the same model with the Reshape chain put back is refused by this onnxruntime', async () => {
     const m = onnx.ModelProto.decode(dotThenReshape());
     const nodes = m.graph!.node!;
