@@ -6,6 +6,8 @@
  * can rebuild the IR. Lowerings write one ONNX form; each node they emit is
  * rewritten into the target opset's form (`legalizeNode`) and checked
  * against what that opset has (`onnxNeeds`), see opset-forms.ts.
+ * A peephole (peephole.ts) then rewrites Reshape chains onnxruntime fails to
+ * load and drops dead nodes.
  * Invariant: ONNX names are unique; graph outputs carry their public names.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -15,7 +17,9 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import type { LowerCtx, OnnxAttr } from '../ops/define.js';
 import { getOp } from '../ops/registry.js';
+import { isConcrete } from '../ir/types.js';
 import { checkOpsetRange, legalizeNode, MIN_OPSET, onnxNeeds, type LegalizeEnv, type PendingNode } from './opset-forms.js';
+import { peephole } from './peephole.js';
 import { onnx, tensorProto, valueInfo } from './proto.js';
 
 /** The default ONNX opset (onnxruntime 1.30 has no random kernels above 21). */
@@ -85,6 +89,7 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
   b.nameGraphValues(g);
   for (const node of g.nodes) b.lowerNode(node);
   const output = b.graphOutputs(g, options);
+  b.runPeephole(g, options);
   b.dropUnusedInitializers();
   const input = b.graphInputs(g, options);
   const opsetImport: OnnxNs.IOperatorSetIdProto[] = [{ domain: '', version: opset }];
@@ -113,6 +118,10 @@ class ModelBuilder {
   private readonly intCache = new Map<string, string>();
   /** The values of 1-D int64 initializers by name (for `legalizeNode`). */
   private readonly intValues = new Map<string, readonly number[]>();
+  /** The values of 0-D int64 initializers by name (for the peephole). */
+  private readonly intScalars = new Map<string, number>();
+  /** Each lowered IR node's ONNX nodes (top level) and the record its first one carries (written by `runPeephole`). */
+  private readonly groups: { nodes: OnnxNs.INodeProto[]; record: { op: string; attrs: unknown; scope?: string; in: string[]; out: string[] } }[] = [];
   private counter = 0;
 
   constructor(private readonly opset: number) {}
@@ -158,6 +167,7 @@ class ModelBuilder {
   /** Remembers the values of a 1-D int64 constant. */
   private noteInts(name: string, t: HostTensor): void {
     if (t.dtype === 'int64' && t.shape.length === 1) this.intValues.set(name, Array.from(t.data as BigInt64Array, Number));
+    if (t.dtype === 'int64' && t.shape.length === 0) this.intScalars.set(name, Number((t.data as BigInt64Array)[0]));
   }
 
   /** The int64 1-D constant holding `values` (one initializer per distinct list). */
@@ -180,7 +190,38 @@ class ModelBuilder {
     def.lower(ctx, node.attrs as never);
     if (this.nodes.length > first) {
       // `in`/`out`: the IR node's input and output names, so `readModel` rebuilds it exactly.
-      this.nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: this.nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs }, attrReplacer)}`;
+      this.groups.push({ nodes: this.nodes.slice(first), record: { op: node.op, attrs: node.attrs, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs } });
+    }
+  }
+
+  /**
+   * Runs the peephole (peephole.ts: known Reshape targets become constants, a Reshape with a constant target
+   * skips the reshapes feeding it, dead nodes go), then writes each IR node's record on the first ONNX node
+   * left of its group (`n`: how many are left). IR values and graph outputs stay produced. The shapes of IR
+   * values count as known only when the graph declares its inputs with the IR's types.
+   */
+  runPeephole(g: Graph, options: EmitOptions): void {
+    const shapes = new Map<string, readonly number[]>();
+    const keep = new Set<string>(g.outputs.map((o) => o.name));
+    for (const [v, name] of this.names) {
+      keep.add(name);
+      if (!options.inputShapes && isConcrete(v.type.shape)) shapes.set(name, v.type.shape as readonly number[]);
+    }
+    const removed = peephole(this.nodes, {
+      intsOf: (name) => {
+        const v = this.intValues.get(name);
+        if (v) return { values: [...v], scalar: false };
+        const s = this.intScalars.get(name);
+        return s === undefined ? undefined : { values: [s], scalar: true };
+      },
+      shapeOf: (name) => shapes.get(name),
+      ints: (values) => this.ints(values),
+      keep,
+    });
+    for (const { nodes, record } of this.groups) {
+      const left = nodes.filter((n) => !removed.has(n));
+      const { op, attrs, scope } = record;
+      if (left.length) left[0]!.docString = `gluonc:${JSON.stringify({ op, attrs, n: left.length, scope, in: record.in, out: record.out }, attrReplacer)}`;
     }
   }
 

@@ -9,7 +9,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import { isFloat } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
-import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
+import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { defineOp, type GradCtx, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { broadcastShapes, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
@@ -158,11 +158,9 @@ export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
     if (rb <= 2) return void c.emit('MatMul', [lhs, rhs], {}, c.outputs);
     const [flat] = c.emit('Reshape', [rhs, c.ints([0, -1])]);
     const [prod] = c.emit('MatMul', [lhs, flat!]);
-    // A known output shape is a constant (onnxruntime's contiguous-Reshape fusion fails to load some graphs
-    // where this Reshape's Shape/Concat target is followed by another Reshape); else read at run time.
-    const out = c.outTypes[0]!.shape;
-    const target = isConcrete(out) ? c.ints(out) : c.emit('Concat', [shapeSlice(c, lhs, 0, -1), shapeSlice(c, rhs, 1)], { axis: 0 })[0]!;
-    c.emit('Reshape', [prod!, target], {}, c.outputs);
+    // Read at run time (the emitter's peephole makes it a constant when the shapes are known).
+    const [target] = c.emit('Concat', [shapeSlice(c, lhs, 0, -1), shapeSlice(c, rhs, 1)], { axis: 0 });
+    c.emit('Reshape', [prod!, target!], {}, c.outputs);
   },
   kernel: ([l, r], a, [out]) => {
     const g = dotGeom([l!, r!], a);

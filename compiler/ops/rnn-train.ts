@@ -265,8 +265,8 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
     const dsFirst = e1('Gather', [outs[2 * D + d]!, c.scalar(isReverse(a, d) ? -1 : 0, 'int64')], { axis: 0 });
     const gR = masks && isReverse(a, d) ? gR0 : e1('Gemm', [dsFirst, at(h0, 0, d, D), gR0], { transA: 1 });
     const gb = e1('ReduceSum', [ds2, c.ints([0])], { keepdims: 0 });
-    // [T, N, 4H] · [4H, I] as one MatMul: no Reshape to x's shape (onnxruntime's ReshapeFusion fails to
-    // load a graph where a Reshape by Shape(x) feeds the previous layer's reshapes: "t357 does not exist").
+    // [T, N, 4H] · [4H, I] as one MatMul (onnxruntime folds T·N into one GEMM): no flat Gemm and Reshape
+    // by Shape(x) after it, two nodes fewer.
     dx.push(e1('MatMul', [outs[2 * D + d]!, at(W, 0, d, D)]));
     [gW, gR, e1('Concat', [gb, gb], { axis: 0 }), outs[2 * d]!, outs[2 * d + 1]!].forEach((v, j) => grads[j]!.push(v));
   }

@@ -41,7 +41,7 @@ const FIXED: [number[][], Instr[], number][] = [[2, 3, 4], [3, 4]].flatMap((shap
 /** Programs random runs once failed on, kept as fixed cases. */
 const REGRESSIONS: [number[][], Instr[], number][] = [
   // dot of 3-D operands -> reshape -> LSTM and its gradient: onnxruntime's contiguous-Reshape fusion failed to
-  // load the graph while dot's output shape was read at run time (now a constant when known).
+  // load the graph while dot's output shape was read at run time (the emitter's peephole, compiler/onnx/peephole.ts).
   [
     [
       [2, 3, 2],
