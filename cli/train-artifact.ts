@@ -43,8 +43,14 @@ function isLossClass(f: unknown): f is new () => HybridBlock {
   return typeof f === 'function' && f.prototype instanceof gluon.HybridBlock;
 }
 
-/** The loss block: the file's `loss` export or the default for the output shape. */
-function chooseLoss(options: TrainArtifactOptions, outShape: Dim[]): { loss: HybridBlock; label: InputSpec } {
+/**
+ * The loss block: the file's `loss` export or the default for the output shape.
+ *
+ * ```ts
+ * const { loss, label } = chooseLoss({ inputs, where: 'models/mlp.ts' }, ['N', 10]);   // SoftmaxCrossEntropyLoss, label float32 [N]
+ * ```
+ */
+export function chooseLoss(options: TrainArtifactOptions, outShape: Dim[]): { loss: HybridBlock; label: InputSpec } {
   let loss: unknown = options.loss;
   if (loss !== undefined) {
     if (isLossClass(loss)) loss = new loss();
@@ -58,7 +64,14 @@ function chooseLoss(options: TrainArtifactOptions, outShape: Dim[]): { loss: Hyb
   return { loss: loss as HybridBlock, label };
 }
 
-function chooseOptimizer(options: TrainArtifactOptions): optimizers.Optimizer {
+/**
+ * A fresh optimizer from the file's `trainer` export, or SGD with momentum (DEFAULT_TRAINER).
+ *
+ * ```ts
+ * const opt = chooseOptimizer({ inputs, trainer: { optimizer: 'adam', learningRate: 0.001 }, where: 'model.ts' });
+ * ```
+ */
+export function chooseOptimizer(options: TrainArtifactOptions): optimizers.Optimizer {
   const spec = { ...(options.trainer ?? DEFAULT_TRAINER) } as Record<string, unknown>;
   const name = typeof spec['optimizer'] === 'string' ? (spec['optimizer'] as string) : 'sgd';
   delete spec['optimizer'];

@@ -5,7 +5,11 @@
  * gives the eager block's outputs (nd operators, not the exported graph) for
  * the same input, also when read back with `SymbolBlock.imports`. The training artifacts (`--train`) at 13 and 21 pass the
  * checker and one step gives the same loss, outputs and updated parameters
- * at both opsets for the same feeds.
+ * at both opsets for the same feeds, and at opset 21 the same loss and
+ * updated parameters as one eager step (nd operators, the tape's backward,
+ * Trainer.step) with the model file's loss and optimizer (skipped for a
+ * graph with a random mask, whose draws differ, and for one that trains no
+ * parameter).
  * gluonc and the models are imported dynamically, as one module instance
  * (see test/cli/golden-models.test.ts).
  */
@@ -20,6 +24,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import { assertClose } from '../helpers/compare.js';
 import { ROOT } from '../helpers/cli.js';
 import { checkOnnxFiles } from '../helpers/onnx-checker.js';
+import { onnx } from '../../compiler/onnx/proto.js';
 
 const OPSETS = [13, 17, 21];
 const TRAIN_OPSETS = [13, 21];
@@ -63,6 +68,9 @@ function feed(name: string, dtype: DType, shape: (number | string)[], r: () => n
 describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntime, eager outputs)', function () {
   this.timeout(600000);
   const built: Built[] = [];
+  const loaded: { label: string; block: gluon.Block; inputs: Record<string, { shape: (number | string)[]; dtype?: DType }>; module: Record<string, unknown>; tokens?: number; feeds?: Record<string, HostTensor> }[] = [];
+  /** One eager training step (autograd.record, backward, Trainer.step) of a model with the `--train` artifact's loss and optimizer: the mean loss and every parameter after the step by structural name. */
+  let eagerStep: (m: (typeof loaded)[number], feeds: Record<string, HostTensor>) => { loss: number; lr: number; params: Record<string, HostTensor> } = () => ({ loss: 0, lr: 0, params: {} });
   let dir = '';
   /** Reads an artifact back as a block and calls it (the dynamically imported gluonc's SymbolBlock). */
   let reimport: (path: string, feeds: HostTensor[]) => HostTensor[] = () => [];
@@ -72,17 +80,40 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
     const { loadModelFile } = await import('../../cli/model-file.js');
     const { exportBytes } = await import('../../compiler/formats/export.js');
     const { asHybrid } = await import('../../compiler/gluon/traced-block.js');
-    const { trainingArtifact } = await import('../../cli/train-artifact.js');
-    const { gluon, init, nd, random } = await import('gluonc');
+    const { trainingArtifact, chooseLoss, chooseOptimizer } = await import('../../cli/train-artifact.js');
+    const { autograd, gluon, init, nd, random } = await import('gluonc');
+    const ndOf = (h: HostTensor) => nd.array(tensorToNumbers(h), { shape: h.shape, dtype: h.dtype });
+    eagerStep = (m, feeds) => {
+      const opts = { inputs: m.inputs, loss: m.module['loss'], labels: m.module['labels'] as never, trainer: m.module['trainer'] as never, where: m.label };
+      const params = (m.block as gluon.Block).collectParams();
+      for (const [name, p] of params.entries()) if (feeds[name]) p.setData(ndOf(feeds[name]));
+      const optimizer = chooseOptimizer(opts);
+      const trainer = new gluon.Trainer(params, optimizer);
+      const xs = Object.keys(m.inputs).map((k) => ndOf(feeds[k]!));
+      let l: InstanceType<typeof nd.NDArray> | undefined;
+      autograd.record(() => {
+        const out = m.block.call(...xs) as InstanceType<typeof nd.NDArray>;
+        l = chooseLoss(opts, out.shape).loss.call(out, ndOf(feeds['label']!)) as InstanceType<typeof nd.NDArray>;
+        return l;
+      });
+      l!.backward();
+      trainer.step(xs[0]!.shape[0]!);
+      const losses = tensorToNumbers(l!._host);
+      return {
+        loss: losses.reduce((a, b) => a + b, 0) / losses.length,
+        lr: optimizer.learningRate,
+        params: Object.fromEntries(params.entries().map(([name, p]) => [name, p.data()._host])),
+      };
+    };
     const { ScaledTanh } = await import('../../models/examples/custom-layer.js');
     reimport = (path, feeds) => {
       const out = gluon.SymbolBlock.imports(path).call(...feeds.map((h) => nd.array(tensorToNumbers(h), { shape: h.shape, dtype: h.dtype }))) as unknown;
       return (Array.isArray(out) ? out : [out]).map((o: { _host: HostTensor }) => o._host);
     };
-    const models: { label: string; block: gluon.Block; inputs: Record<string, { shape: (number | string)[]; dtype?: DType }>; module: Record<string, unknown>; tokens?: number }[] = [];
+    const models = loaded;
     for (const f of FILES) {
-      const loaded = await loadModelFile(join(ROOT, 'models', f));
-      models.push({ label: `models/${f}`, block: loaded.block, inputs: loaded.inputs, module: loaded.module as unknown as Record<string, unknown>, tokens: f === 'lstm.ts' ? 1000 : undefined });
+      const file = await loadModelFile(join(ROOT, 'models', f));
+      models.push({ label: `models/${f}`, block: file.block, inputs: file.inputs, module: file.module as unknown as Record<string, unknown>, tokens: f === 'lstm.ts' ? 1000 : undefined });
     }
     random.seed(3);
     const custom = new gluon.nn.HybridSequential();
@@ -94,6 +125,7 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
     for (const m of models) {
       const r = stream(11);
       const feeds = Object.fromEntries(Object.entries(m.inputs).map(([k, s]) => [k, feed(k, s.dtype ?? 'float32', s.shape, r, m.tokens)]));
+      m.feeds = feeds;
       const outs = m.block.call(...Object.values(feeds).map((h) => nd.array(tensorToNumbers(h), { shape: h.shape, dtype: h.dtype }))) as unknown;
       const expect = (Array.isArray(outs) ? outs : [outs]).map((o: { _host: HostTensor }) => o._host);
       const block = asHybrid(m.block);
@@ -184,6 +216,40 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
         assert.deepEqual(low[k]!.shape, high[k]!.shape, `${label} --train: ${k} shape`);
         assertClose(tensorToNumbers(low[k]!), tensorToNumbers(high[k]!), `${label} --train: ${k} at opset 13 vs 21`, 1e-4, 1e-5);
       }
+    });
+    // The artifact's step against the eager path (nd operators, the tape's backward, Trainer.step): the same loss and updated parameters.
+    it(`${label} --train at opset ${TRAIN_OPSETS.at(-1)} equals one eager training step`, function () {
+      const b = built.find((x) => x.label === label && x.opset === TRAIN_OPSETS.at(-1) && x.train)!;
+      assert.ok(!b.error, `${label} --train: ${b.error}`);
+      const ops = new Set(onnx.ModelProto.decode(b.bytes!).graph!.node!.map((n) => n.opType!));
+      const random = [...ops].filter((o) => /Dropout|Random|Bernoulli|Multinomial/.test(o));
+      if (random.length) this.skip(); // a random mask differs between the two paths
+      const m = loaded.find((x) => x.label === label)!;
+      const feeds = { ...b.feeds };
+      // Parameters the step trains are inputs of the artifact; a block with none (no parameters, or arrays read
+      // through .data() in an eager forward, which become constants) has no step to compare.
+      if (!(m.block as gluon.Block).collectParams().keys().some((k) => feeds[k])) this.skip();
+      const expect = eagerStep(m, feeds);
+      // The first step: the optimizer's learning rate, t = 1, zero optimizer states.
+      for (const [k, v] of Object.entries(feeds)) {
+        if (k === 'lr') feeds[k] = tensorFromNumbers('float32', [], [expect.lr]);
+        else if (k === 't') feeds[k] = tensorFromNumbers('float32', [], [1]);
+        else if (/\.state\d+$/.test(k)) feeds[k] = tensorFromNumbers(v.dtype, v.shape, new Array(tensorToNumbers(v).length).fill(0));
+      }
+      const got = run({ ...b, feeds });
+      assertClose(tensorToNumbers(got['loss']!), [expect.loss], `${label} --train: loss vs the eager step`, 1e-3, 1e-5);
+      let compared = 0;
+      for (const [name, value] of Object.entries(expect.params)) {
+        const out = got[`${name}.new`];
+        if (!out) continue;
+        assert.deepEqual(out.shape, value.shape, `${label} --train: ${name}.new shape`);
+        // The updates (new - old), not the new values: an update is small beside its parameter.
+        const old = tensorToNumbers(feeds[name]!);
+        const delta = (t: HostTensor) => tensorToNumbers(t).map((v, i) => v - old[i]!);
+        assertClose(delta(out), delta(value), `${label} --train: ${name}.new - ${name} vs the eager step's update`, 1e-2, 2e-6);
+        compared++;
+      }
+      assert.ok(compared > 0, `${label} --train: no updated parameter to compare`);
     });
   }
 });
