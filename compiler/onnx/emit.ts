@@ -18,6 +18,9 @@ import { getOp } from '../ops/registry.js';
 import { checkOpsetRange, legalizeNode, MIN_OPSET, onnxNeeds, type LegalizeEnv, type PendingNode } from './opset-forms.js';
 import { onnx, tensorProto, valueInfo } from './proto.js';
 
+/** The prefix of the doc string that records a lowering group (see `readModel`). */
+const DOC_PREFIX = 'gluonc:';
+
 /** The default ONNX opset (onnxruntime 1.30 has no random kernels above 21). */
 export const DEFAULT_OPSET = 21;
 
@@ -85,6 +88,7 @@ export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelPr
   b.nameGraphValues(g);
   for (const node of g.nodes) b.lowerNode(node);
   const output = b.graphOutputs(g, options);
+  b.dropDeadNodes();
   b.dropUnusedInitializers();
   const input = b.graphInputs(g, options);
   const opsetImport: OnnxNs.IOperatorSetIdProto[] = [{ domain: '', version: opset }];
@@ -114,6 +118,8 @@ class ModelBuilder {
   /** The values of 1-D int64 initializers by name (for `legalizeNode`). */
   private readonly intValues = new Map<string, readonly number[]>();
   private counter = 0;
+  /** The graph outputs' public names (set by `graphOutputs`). */
+  private outputNames: string[] = [];
 
   constructor(private readonly opset: number) {}
 
@@ -180,7 +186,7 @@ class ModelBuilder {
     def.lower(ctx, node.attrs as never);
     if (this.nodes.length > first) {
       // `in`/`out`: the IR node's input and output names, so `readModel` rebuilds it exactly.
-      this.nodes[first]!.docString = `gluonc:${JSON.stringify({ op: node.op, attrs: node.attrs, n: this.nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs }, attrReplacer)}`;
+      this.nodes[first]!.docString = `${DOC_PREFIX}${JSON.stringify({ op: node.op, attrs: node.attrs, n: this.nodes.length - first, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs }, attrReplacer)}`;
     }
   }
 
@@ -255,6 +261,7 @@ class ModelBuilder {
 
   /** The graph outputs by their public names (an Identity where the producing value has another name). */
   graphOutputs(g: Graph, options: EmitOptions): OnnxNs.IValueInfoProto[] {
+    this.outputNames = g.outputs.map((o) => o.name);
     return g.outputs.map((o) => {
       const src = this.names.get(o.value)!;
       if (src !== o.name) {
@@ -264,6 +271,60 @@ class ModelBuilder {
       const shape = options.outputShapes === false ? undefined : o.value.type.shape;
       return valueInfo(o.name, { dtype: o.value.type.dtype, shape });
     });
+  }
+
+  /**
+   * Drops the ONNX nodes no graph output depends on. onnxruntime runs every
+   * node it is given, and a lowering emits all of its IR node's outputs even
+   * when the graph reads only some (OnnxLSTMTrainGrad's input gradient, a
+   * MatMul over every step, when the data needs none; final states nobody
+   * reads). A node is kept when a kept node (or a subgraph body of one, at
+   * any depth) reads one of its outputs or one is a graph output. The
+   * `gluonc:` record of a lowering group moves to its first kept node with
+   * the kept count (`readModel` accepts a recorded output that no node
+   * computes as long as nothing reads it); a group with no kept node goes.
+   */
+  dropDeadNodes(): void {
+    const nodes = this.nodes;
+    const needed = new Set<string>(this.outputNames);
+    const readIn = (n: OnnxNs.INodeProto): void => {
+      for (const i of n.input ?? []) if (i) needed.add(i);
+      for (const a of n.attribute ?? []) {
+        for (const g of a.g ? [a.g] : a.graphs ?? []) for (const m of g.node ?? []) readIn(m);
+      }
+    };
+    const keep = new Array<boolean>(nodes.length).fill(false);
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const n = nodes[i]!;
+      if ((n.output ?? []).some((o) => needed.has(o))) {
+        keep[i] = true;
+        readIn(n);
+      }
+    }
+    if (keep.every(Boolean)) return;
+    const out: OnnxNs.INodeProto[] = [];
+    let record: { rec: Record<string, unknown>; left: number; kept: OnnxNs.INodeProto[] } | null = null;
+    const close = (): void => {
+      if (record?.kept.length) record.kept[0]!.docString = `${DOC_PREFIX}${JSON.stringify({ ...record.rec, n: record.kept.length }, attrReplacer)}`;
+      record = null;
+    };
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (n.docString?.startsWith(DOC_PREFIX)) {
+        close();
+        const rec = JSON.parse(n.docString.slice(DOC_PREFIX.length), attrReviver) as Record<string, unknown>;
+        record = { rec, left: rec['n'] as number, kept: [] };
+        n.docString = undefined;
+      }
+      if (keep[i]) {
+        out.push(n);
+        record?.kept.push(n);
+      }
+      if (record && --record.left === 0) close();
+    }
+    close();
+    nodes.length = 0;
+    nodes.push(...out);
   }
 
   /** Lowerings may create helper constants they end up not using: drop them (onnxruntime warns otherwise). */
