@@ -247,7 +247,7 @@ export async function run(): Promise<BenchTable[]> {
     rmSync(dir, { recursive: true, force: true });
   }
   const base = { unit: 'ms' as const, oursLabel: 'gluonc', peers: torch?.ortVersion ? [peer, ortPeer] : [peer], ratioPeers: [peer] };
-  const diag = torch?.ortVersion ? ['The last column runs the same ONNX graph (the exported artifact, or exportTrainingStep of the same layer) in python onnxruntime, one thread: a diagnostic of what the graph costs apart from the onnxruntime-node binding.'] : [];
+  const diag = torch?.ortVersion ? ['The last column runs the same ONNX graph (the exported artifact, or exportTrainingStep of the same layer) in python onnxruntime, one thread: a diagnostic of what the graph costs apart from the onnxruntime-node binding. (exportTrainingStep also outputs the layer\'s output [N, T, 64], which the fused step leaves out: nothing reads it.)'] : [];
   const missing = typeof t === 'string' ? [t] : [];
   const sizes = `rnn.LSTM(${H}), input ${I}, layout NTC, batch ${N}, one thread (PyTorch: torch.set_num_threads(1))`;
   return [
