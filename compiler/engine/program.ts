@@ -8,12 +8,10 @@
  * pending array before that runs the program as far as it was asked
  * (forward, or forward and gradients), keeping Gluon's semantics.
  * The step outputs new weights and optimizer states; the gradients of the
- * parameters it updates are left out (no copy per step), and so are the
- * outputs of recorded calls that a later call of the step reads (a
- * network's output, read by the loss: onnxruntime-node copies every output
- * into a fresh buffer, 512 KB per step for an LSTM's [8, 256, 64]); both are
- * computed on first read from the step's inputs and the pre-update weights
- * (see `lazyResults`).
+ * parameters it updates and the call outputs a later call reads (a network's
+ * output, read by the loss) are left out (no copy per step) and computed on
+ * first read from the step's inputs and the pre-update weights (see
+ * `lazyResults`).
  * Invariant: a pending array belongs to exactly one program, which runs at
  * most once.
  */
@@ -99,9 +97,8 @@ interface Compiled {
   params: [StepParameter, string][];
   oldGrads: [StepParameter, string][];
   states: [StepParameter, number, string][];
-  /** Output names of each call's outputs; '' for one left out (see `lazyOuts`). */
+  /** Output names of each call's outputs ('' for one of `lazyOuts`: [call, output] pairs computed on first read). */
   outs: string[][];
-  /** Call outputs that are not step outputs: [call, output] (computed on first read; see `lazyResults`). */
   lazyOuts: [number, number][];
   updates: [StepParameter, string][];
   grads: [StepParameter, string][];
@@ -121,24 +118,13 @@ interface Compiled {
   scalarFeed(i: number, value: number, dtype: DType): HostTensor;
 }
 
-/**
- * Keys of fused steps whose lazy gradients (call outputs) were read: from
- * then on those steps output their gradients (call outputs), one run per
- * step again.
- */
+/** Keys of fused steps whose lazy gradients (call outputs) were read: from then on those steps output them (one run per step again). */
 const gradsWanted = new Set<string>();
 const outsWanted = new Set<string>();
 
-/** Remembers that a step's lazy results of one kind were read (the 64 most recent keys). */
-function want(set: Set<string>, key: string): void {
-  set.add(key);
-  if (set.size > 64) set.delete(set.values().next().value as string);
-}
-
 /** The cache key of a step with its lazy results: which of gradients (g) and call outputs (o) it leaves out. */
 function lazyKeyOf(baseKey: string): string {
-  const g = !gradsWanted.has(baseKey);
-  const o = !outsWanted.has(baseKey);
+  const [g, o] = [!gradsWanted.has(baseKey), !outsWanted.has(baseKey)];
   return g || o ? `${baseKey}|lazy${g ? 'g' : ''}${o ? 'o' : ''}` : baseKey;
 }
 
@@ -366,15 +352,11 @@ class Program {
     params.forEach((p, i) => (ctx.symbols.get(p)!.value.name = `p${i}`));
     const graphOuts: { name: string; value: Value }[] = [];
     const random = lazy || lazyOuts ? drawsRandom(outs.flat().map((s) => s.value)) : true;
-    // Call outputs a later call reads (a network's output, read by the loss).
-    const readLater = new Set<string>();
+    const readLater = new Set<string>(); // call outputs a later call reads (a network's output, read by the loss)
     if (lazyOuts && !random) for (const call of this.calls) for (const r of call.inputs) if ('call' in r) readLater.add(`${r.call}.${r.out}`);
     const lazyOutList: [number, number][] = [];
     const outNames = outs.map((list, i) => list.map((s, k) => {
-      if (readLater.has(`${i}.${k}`)) {
-        lazyOutList.push([i, k]);
-        return '';
-      }
+      if (readLater.has(`${i}.${k}`)) return (lazyOutList.push([i, k]), '');
       const name = `out${i}_${k}`;
       graphOuts.push({ name, value: s.value });
       return name;
@@ -583,7 +565,8 @@ function lazyResults(program: Program, c: Compiled, feeds: Record<string, HostTe
   const outs = c.lazyOuts.map(([i, k]) => program.calls[i]!.outputs[k]!);
   let done = false;
   const recompute = (wanted: Set<string>): void => {
-    want(wanted, stepKey);
+    wanted.add(stepKey);
+    if (wanted.size > 64) wanted.delete(wanted.values().next().value as string);
     if (done) return;
     done = true;
     // What the step was fed, by parameter (feed names of another compilation may differ).
@@ -600,16 +583,12 @@ function lazyResults(program: Program, c: Compiled, feeds: Record<string, HostTe
       const a = arrays.get(p);
       if (a?._pending) a._host = res[name]!;
     }
-    c.lazyOuts.forEach(([i, k], j) => {
-      if (outs[j]!._pending) outs[j]!._host = res[g.outs[i]![k]!]!;
-    });
+    c.lazyOuts.forEach(([i, k], j) => outs[j]!._pending && (outs[j]!._host = res[g.outs[i]![k]!]!));
   };
-  const forceGrads = (): void => recompute(gradsWanted);
   for (const p of c.lazyGrads) {
-    const a = new NDArray(null, { dtype: p.dtype, shape: [...p.shape], force: forceGrads });
+    const a = new NDArray(null, { dtype: p.dtype, shape: [...p.shape], force: () => recompute(gradsWanted) });
     arrays.set(p, a);
     p.setGrad(a);
   }
-  const forceOuts = (): void => recompute(outsWanted);
-  for (const a of outs) a._lazy = { ...a._lazy!, force: forceOuts };
+  for (const a of outs) a._lazy = { ...a._lazy!, force: () => recompute(outsWanted) };
 }
