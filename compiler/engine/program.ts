@@ -8,9 +8,10 @@
  * pending array before that runs the program as far as it was asked
  * (forward, or forward and gradients), keeping Gluon's semantics.
  * The step outputs new weights and optimizer states; the gradients of the
- * parameters it updates are left out (no copy per step) and computed on
+ * parameters it updates and the call outputs a later call reads (a network's
+ * output, read by the loss) are left out (no copy per step) and computed on
  * first read from the step's inputs and the pre-update weights (see
- * `lazyGradients`).
+ * `lazyResults`).
  * Invariant: a pending array belongs to exactly one program, which runs at
  * most once.
  */
@@ -96,7 +97,9 @@ interface Compiled {
   params: [StepParameter, string][];
   oldGrads: [StepParameter, string][];
   states: [StepParameter, number, string][];
+  /** Output names of each call's outputs ('' for one of `lazyOuts`: [call, output] pairs computed on first read). */
   outs: string[][];
+  lazyOuts: [number, number][];
   updates: [StepParameter, string][];
   grads: [StepParameter, string][];
   newWeights: [StepParameter, string][];
@@ -115,11 +118,15 @@ interface Compiled {
   scalarFeed(i: number, value: number, dtype: DType): HostTensor;
 }
 
-/**
- * Keys of fused steps whose lazy gradients were read: from then on those
- * steps output their gradients (one run per step again).
- */
+/** Keys of fused steps whose lazy gradients (call outputs) were read: from then on those steps output them (one run per step again). */
 const gradsWanted = new Set<string>();
+const outsWanted = new Set<string>();
+
+/** The cache key of a step with its lazy results: which of gradients (g) and call outputs (o) it leaves out. */
+function lazyKeyOf(baseKey: string): string {
+  const [g, o] = [!gradsWanted.has(baseKey), !outsWanted.has(baseKey)];
+  return g || o ? `${baseKey}|lazy${g ? 'g' : ''}${o ? 'o' : ''}` : baseKey;
+}
 
 /**
  * The update scalars of one step. Parameters whose lr (wd, t, rescale)
@@ -279,9 +286,8 @@ class Program {
     if (pendingProgram() === this) setPending(null);
     const scalars = prepared ? prepared.scalars : trainer ? stepScalars(trainer, batchSize) : null;
     const baseKey = prepared ? prepared.key : this.key(trainer, scalars);
-    const lazy = trainer !== null && !gradsWanted.has(baseKey);
-    const key = lazy ? (prepared?.lazyKey ?? `${baseKey}|lazy`) : baseKey;
-    const c = cache.get(key, () => this.compile(trainer, scalars, lazy));
+    const key = trainer === null ? baseKey : (prepared?.lazyKey ?? lazyKeyOf(baseKey));
+    const c = cache.get(key, () => this.compile(trainer, scalars, trainer !== null && !gradsWanted.has(baseKey), trainer !== null && !outsWanted.has(baseKey)));
     // The per-step path: plain indexed loops over the compiled plan (no iterators, no per-step names).
     const feeds: Record<string, HostTensor> = {};
     const externals = this.externals;
@@ -299,12 +305,12 @@ class Program {
         feeds[name] = trainer.stateOf(p)[k]!._host;
       }
     }
-    if (c.lazyGrads.length) lazyGradients(this, c, feeds, baseKey);
+    if (c.lazyGrads.length || c.lazyOuts.length) lazyResults(this, c, feeds, baseKey);
     const res = c.run(feeds);
     for (let i = 0; i < this.calls.length; i++) {
       const outputs = this.calls[i]!.outputs;
       const names = c.outs[i]!;
-      for (let k = 0; k < outputs.length; k++) outputs[k]!._host = res[names[k]!]!;
+      for (let k = 0; k < outputs.length; k++) if (names[k]) outputs[k]!._host = res[names[k]!]!;
     }
     for (let i = 0; i < c.updates.length; i++) c.updates[i]![0].setData(new NDArray(res[c.updates[i]![1]]!));
     for (let i = 0; i < c.grads.length; i++) c.grads[i]![0].setGrad(new NDArray(res[c.grads[i]![1]]!));
@@ -324,10 +330,11 @@ class Program {
 
   /**
    * Compiles the program. With `lazy`, the gradients of parameters the
-   * update writes (gradReq 'write') are not outputs unless the forward
+   * update writes (gradReq 'write') are not outputs, and with `lazyOuts`
+   * neither are the call outputs a later call reads, unless the forward
    * draws random numbers (a recomputation would draw others).
    */
-  compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false): Compiled {
+  compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false, lazyOuts = false): Compiled {
     const ctx: TraceContext<StepParameter> = { symbols: new Map(), names: new Map(), updates: new Map() };
     const vars = this.externals.map((x, i) => variable(`x${i}`, { dtype: x.dtype, shape: x.shape }));
     const outs: Symbol[][] = [];
@@ -344,7 +351,12 @@ class Program {
     const params = [...ctx.symbols.keys()];
     params.forEach((p, i) => (ctx.symbols.get(p)!.value.name = `p${i}`));
     const graphOuts: { name: string; value: Value }[] = [];
+    const random = lazy || lazyOuts ? drawsRandom(outs.flat().map((s) => s.value)) : true;
+    const readLater = new Set<string>(); // call outputs a later call reads (a network's output, read by the loss)
+    if (lazyOuts && !random) for (const call of this.calls) for (const r of call.inputs) if ('call' in r) readLater.add(`${r.call}.${r.out}`);
+    const lazyOutList: [number, number][] = [];
     const outNames = outs.map((list, i) => list.map((s, k) => {
+      if (readLater.has(`${i}.${k}`)) return (lazyOutList.push([i, k]), '');
       const name = `out${i}_${k}`;
       graphOuts.push({ name, value: s.value });
       return name;
@@ -382,7 +394,7 @@ class Program {
       } else headGrads.push(null);
       const trainable = params.filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype));
       const stepSet = new Set(trainer ? trainer.trainable().map(([, p]) => p) : []);
-      const lazyGrad = lazy && !drawsRandom(outs.flat().map((s) => s.value));
+      const lazyGrad = lazy && !random;
       trainable.forEach((p, i) => {
         const w: StepWrt = { value: ctx.symbols.get(p)!.value };
         if (p.gradReq === 'add') {
@@ -435,6 +447,7 @@ class Program {
       oldGrads,
       states,
       outs: outNames,
+      lazyOuts: lazyOutList,
       updates,
       grads,
       newWeights,
@@ -499,7 +512,7 @@ export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
   // (checked against the blocks' parameters, remembered with a compiled step).
   const scalars = stepScalars(trainer, batchSize);
   const key = program.key(trainer, scalars);
-  const lazyKey = `${key}|lazy`;
+  const lazyKey = lazyKeyOf(key);
   const used = (cache.peek(lazyKey) ?? cache.peek(key))?.used ?? program.usedParams();
   if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
   program.execute(trainer, batchSize, { key, lazyKey, scalars });
@@ -539,22 +552,26 @@ function drawsRandom(outputs: Value[]): boolean {
 }
 
 /**
- * Gives the parameters of `c.lazyGrads` pending gradients: the fused step
- * did not output them (no copy of every gradient per step); the first read
- * of any of them runs the forward + backward program once more on the
- * step's inputs and the parameters' values before the update (arrays are
- * replaced, never mutated, so `feeds` still holds them), fills all of them,
- * and makes later steps of this kind output their gradients again.
+ * Gives the parameters of `c.lazyGrads` pending gradients and the call
+ * outputs of `c.lazyOuts` pending values: the fused step did not output
+ * them (no copy per step); the first read of any of them runs the forward +
+ * backward program once more on the step's inputs and the parameters'
+ * values before the update (arrays are replaced, never mutated, so `feeds`
+ * still holds them), fills all of them, and makes later steps of this kind
+ * output what was read (gradients, call outputs) again.
  */
-function lazyGradients(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
+function lazyResults(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
   const arrays = new Map<StepParameter, NDArray>();
-  const force = (): void => {
-    if (![...arrays.values()].some((a) => a._pending)) return;
+  const outs = c.lazyOuts.map(([i, k]) => program.calls[i]!.outputs[k]!);
+  let done = false;
+  const recompute = (wanted: Set<string>): void => {
+    wanted.add(stepKey);
+    if (wanted.size > 64) wanted.delete(wanted.values().next().value as string);
+    if (done) return;
+    done = true;
     // What the step was fed, by parameter (feed names of another compilation may differ).
     const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
     const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
-    gradsWanted.add(stepKey);
-    if (gradsWanted.size > 64) gradsWanted.delete(gradsWanted.values().next().value as string);
     const g = cache.get(program.key(null, null), () => program.compile(null, null));
     const gFeeds: Record<string, HostTensor> = {};
     program.externals.forEach((_x, i) => (gFeeds[`x${i}`] = feeds[`x${i}`]!));
@@ -566,10 +583,12 @@ function lazyGradients(program: Program, c: Compiled, feeds: Record<string, Host
       const a = arrays.get(p);
       if (a?._pending) a._host = res[name]!;
     }
+    c.lazyOuts.forEach(([i, k], j) => outs[j]!._pending && (outs[j]!._host = res[g.outs[i]![k]!]!));
   };
   for (const p of c.lazyGrads) {
-    const a = new NDArray(null, { dtype: p.dtype, shape: [...p.shape], force });
+    const a = new NDArray(null, { dtype: p.dtype, shape: [...p.shape], force: () => recompute(gradsWanted) });
     arrays.set(p, a);
     p.setGrad(a);
   }
+  for (const a of outs) a._lazy = { ...a._lazy!, force: () => recompute(outsWanted) };
 }

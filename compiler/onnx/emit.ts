@@ -22,6 +22,7 @@ import { checkOpsetRange, legalizeNode, MIN_OPSET, onnxNeeds, type LegalizeEnv, 
 import { peephole } from './peephole.js';
 import { onnx, tensorProto, valueInfo } from './proto.js';
 
+
 /** The default ONNX opset (onnxruntime 1.30 has no random kernels above 21). */
 export const DEFAULT_OPSET = 21;
 
@@ -197,14 +198,16 @@ class ModelBuilder {
   /**
    * Runs the peephole (peephole.ts: known Reshape targets become constants, a Reshape with a constant target
    * skips the reshapes feeding it, dead nodes go), then writes each IR node's record on the first ONNX node
-   * left of its group (`n`: how many are left). IR values and graph outputs stay produced. The shapes of IR
-   * values count as known only when the graph declares its inputs with the IR's types.
+   * left of its group (`n`: how many are left; a group with none left goes). Only what the graph outputs
+   * depend on stays: onnxruntime runs every node it is given, and a lowering emits all of its IR node's
+   * outputs even when the graph reads some (OnnxLSTMTrainGrad's input gradient when the data needs none);
+   * `readModel` accepts a recorded output no node computes while nothing reads it. The shapes of IR values
+   * count as known only when the graph declares its inputs with the IR's types.
    */
   runPeephole(g: Graph, options: EmitOptions): void {
     const shapes = new Map<string, readonly number[]>();
     const keep = new Set<string>(g.outputs.map((o) => o.name));
     for (const [v, name] of this.names) {
-      keep.add(name);
       if (!options.inputShapes && isConcrete(v.type.shape)) shapes.set(name, v.type.shape as readonly number[]);
     }
     const removed = peephole(this.nodes, {

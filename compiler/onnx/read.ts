@@ -164,6 +164,22 @@ class GraphReader implements ForeignCtx {
     }
   }
 
+  private read: Set<string> | null = null;
+
+  /** Every name a node (or a subgraph body, at any depth) reads, and the graph outputs. */
+  private readNames(): Set<string> {
+    if (this.read) return this.read;
+    const read = new Set<string>((this.g.output ?? []).map((vi) => vi.name ?? ''));
+    const visit = (nodes: OnnxNs.INodeProto[]): void => {
+      for (const n of nodes) {
+        for (const i of n.input ?? []) read.add(i);
+        for (const a of n.attribute ?? []) for (const g of a.g ? [a.g] : a.graphs ?? []) visit(g.node ?? []);
+      }
+    };
+    visit(this.nodes);
+    return (this.read = read);
+  }
+
   /** Graph inputs (an input that is also an initializer is a parameter with a default). */
   readInputs(): Value[] {
     const inputs = this.inputs;
@@ -266,7 +282,9 @@ class GraphReader implements ForeignCtx {
     const produced = new Set(group.flatMap((n) => n.output ?? []));
     const ins = rec.in ?? firstUse(group, produced);
     const outs = rec.out ?? groupOutputs(group, nodes.slice(i + rec.n), this.g.output ?? []);
-    for (const o of outs) if (!produced.has(o)) throw this.fail(`node '${label}' (${rec.op}): output '${o}' is not computed by its group`);
+    // The emitter drops nodes nothing depends on (emit.ts `dropDeadNodes`): an output of the record that no
+    // node computes is fine while nothing reads it either.
+    for (const o of outs) if (!produced.has(o) && this.readNames().has(o)) throw this.fail(`node '${label}' (${rec.op}): output '${o}' is not computed by its group`);
     const user = `node '${label}'`;
     const node = this.makeNode(rec.op, ins.filter((s) => s !== '').map((s) => this.resolve(s, user)), rec.attrs, rec.scope ?? '', user, false);
     if (node.outputs.length !== outs.length) {

@@ -1,13 +1,14 @@
 /**
  * What the fused training step does for speed keeps Gluon's results:
- * gradients left out of the step's outputs are computed when read, update
+ * gradients and call outputs left out of the step's outputs are computed
+ * when read, update
  * scalars shared between parameters follow lrMult/wdMult and their changes,
  * SGD without weight decay leaves the decay terms out, and the session's
  * thread setting changes nothing but time.
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
-import { setStepThreads, stepThreadCount } from '../../../compiler/engine/program.js';
+import { fusedRunners, setStepThreads, stepThreadCount } from '../../../compiler/engine/program.js';
 import { assertClose } from '../../helpers/compare.js';
 
 const data = () => {
@@ -60,6 +61,46 @@ describe('fused training step: outputs, shared scalars, threads', () => {
     });
     // Step 1: the gradients were not outputs, reading them ran the program once more; from step 2 on they are outputs.
     assert.deepEqual(runs, [0, 1, 0, 0]);
+  });
+
+  it('a network output the loss reads is not a step output; read after the step it equals the eager one; later steps output it', () => {
+    const opts = { learningRate: 0.1, momentum: 0.9 };
+    const run = (hybrid: boolean, read: (i: number) => boolean) => {
+      const { x, y } = data();
+      const net = build();
+      const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+      if (hybrid) {
+        net.hybridize();
+        loss.hybridize();
+      }
+      const trainer = new gluon.Trainer(net.collectParams(), 'sgd', opts);
+      const outs: (number[] | null)[] = [];
+      const losses: number[][] = [];
+      const runs: number[] = [];
+      const stepOutputs: string[][] = [];
+      for (let i = 0; i < 4; i++) {
+        let out: nd.NDArray | null = null;
+        const l = autograd.record(() => loss.call((out = net.call(x) as nd.NDArray), y)) as nd.NDArray;
+        l.backward();
+        trainer.step(12);
+        if (hybrid) stepOutputs.push(fusedRunners().at(-1)!.session.outputs.map((o) => o.name));
+        const before = profiler.counters().sessionRuns;
+        losses.push(Array.from(l.data() as Float32Array));
+        outs.push(read(i) ? Array.from(out!.data() as Float32Array) : null);
+        runs.push(profiler.counters().sessionRuns - before);
+      }
+      return { outs, losses, runs, stepOutputs };
+    };
+    const eager = run(false, () => true);
+    profiler.reset();
+    const fused = run(true, (i) => i >= 1);
+    for (let i = 1; i < 4; i++) assertClose(fused.outs[i]!, eager.outs[i]!, `step ${i} network output`, 1e-4, 1e-6);
+    for (let i = 0; i < 4; i++) assertClose(fused.losses[i]!, eager.losses[i]!, `step ${i} loss`, 1e-4, 1e-6);
+    // Steps 0-1 output the loss (out1_0) and not the network's output; reading it at step 1 ran the program
+    // once more (before the update: it equals the eager output), and from step 2 on it is an output again.
+    assert.ok(!fused.stepOutputs[0]!.includes('out0_0') && fused.stepOutputs[0]!.includes('out1_0'), fused.stepOutputs[0]!.join());
+    assert.ok(fused.stepOutputs[2]!.includes('out0_0'), fused.stepOutputs[2]!.join());
+    assert.deepEqual(fused.runs, [0, 1, 0, 0]);
   });
 
   it('with Dropout the gradients stay outputs (a second run would draw another mask)', () => {

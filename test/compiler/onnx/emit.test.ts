@@ -2,7 +2,8 @@
  * The ONNX emitter: its bytes load in plain onnxruntime-node and compute the
  * right values; parameters become initializers (graph inputs for training
  * graphs); metadata_props and symbolic dimensions survive; every graph output
- * gets its own name; each lowered IR node is recorded in a `gluonc:` doc string.
+ * gets its own name; each lowered IR node is recorded in a `gluonc:` doc string;
+ * nodes no graph output depends on are not written.
  */
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -10,6 +11,7 @@ import { sym } from 'gluonc';
 import { Graph } from '../../../compiler/ir/graph.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { emitModel } from '../../../compiler/onnx/emit.js';
+import { readModel } from '../../../compiler/onnx/read.js';
 import { onnx } from '../../../compiler/onnx/proto.js';
 import { graphOf, Symbol } from '../../../compiler/trace/symbol.js';
 
@@ -149,5 +151,39 @@ describe('ONNX emitter', () => {
     assert.ok(!nodes[1]!.docString, 'only the first node of a group carries the record');
     assert.deepEqual(rec(2), { op: 'clip', attrs: { aMin: 0, aMax: 2 }, n: 1, in: [nodes[1]!.output![0]], out: ['output0'] });
     assert.equal(nodes[2]!.input!.length, 3, 'Clip reads two helper constants that are not IR inputs');
+  });
+
+  it('writes no node that no graph output depends on, and the file reads back', async () => {
+    // OnnxLSTMTrain lowers each of its 10 outputs through its own nodes; only Y is read here, so the
+    // final states' and saved activations' Unsqueeze/Identity chains have no reader.
+    const [T, N, I, H] = [3, 2, 2, 2];
+    const rnd = (n: number, k: number) => Array.from({ length: n }, (_v, i) => Math.sin(i * 1.3 + k) * 0.5);
+    const data = sym.var('x', { shape: [T, N, I] });
+    const w = [param('W', [1, 4 * H, I], rnd(4 * H * I, 1)), param('R', [1, 4 * H, H], rnd(4 * H * H, 2)), param('B', [1, 8 * H], rnd(8 * H, 3))];
+    const zeros = param('z', [1, N, H], [0, 0, 0, 0]);
+    const lstm = sym as unknown as Record<string, (...a: unknown[]) => Symbol[]>;
+    const outs = lstm['OnnxLSTMTrain']!(data, ...w, zeros, zeros, {});
+    const g = graphOf(outs[0]!);
+    const m = onnx.ModelProto.decode(emitModel(g));
+    const nodes = m.graph!.node!;
+    const produced = new Set(nodes.flatMap((n) => n.output!));
+    const record = JSON.parse(nodes[0]!.docString!.replace(/^gluonc:/, '')) as { out: string[]; n: number };
+    assert.equal(record.out.length, 10);
+    assert.ok(produced.has(record.out[0]!), 'Y is computed');
+    for (const o of record.out.slice(1)) assert.ok(!produced.has(o), `unread output ${o} is not computed`);
+    assert.equal(record.n, nodes.length, 'the record counts the nodes kept');
+    assert.deepEqual(nodes.filter((n) => n.opType === 'Identity').map((n) => n.output![0]), [record.out[0]], 'only Y keeps its Identity');
+    // Y equals onnxruntime's own LSTM kernel (OnnxLSTM's lowering) on the same weights.
+    const ref = lstm['OnnxLSTM']!(data, ...w, zeros, zeros, {});
+    const feeds = { x: new ort.Tensor('float32', Float32Array.from(rnd(T * N * I, 4)), [T, N, I]) };
+    const ours = await (await ort.InferenceSession.create(emitModel(g))).run(feeds);
+    const theirs = await (await ort.InferenceSession.create(emitModel(graphOf(ref[0]!)))).run(feeds);
+    close(ours['output0']!.data as Float32Array, theirs['output0']!.data as Float32Array, 1e-5);
+    // The reader rebuilds the node with all 10 outputs; an output no node computes is refused once something reads it.
+    const read = readModel(emitModel(g)).graph;
+    assert.equal(read.nodes.find((n) => n.op === 'OnnxLSTMTrain')!.outputs.length, 10);
+    nodes.push({ opType: 'Neg', input: [record.out[1]!], output: ['extra'], name: 'reader' });
+    m.graph!.output!.push({ ...m.graph!.output![0]!, name: 'extra' });
+    assert.throws(() => readModel(onnx.ModelProto.encode(m).finish()), new RegExp(`output '${record.out[1]}' is not computed by its group`));
   });
 });
