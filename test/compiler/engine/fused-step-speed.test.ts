@@ -29,8 +29,8 @@ function build(dropout = false) {
 type Net = ReturnType<typeof build>;
 const flat = (net: Net, what: 'data' | 'grad') => net.collectParams().values().map((p) => Array.from(p[what]().data() as Float32Array));
 
-/** Trains `steps` steps; `between(i, net, trainer)` runs after each step. */
-function train(hybrid: boolean, optimizer: string, opts: Record<string, unknown>, steps: number, between?: (i: number, net: Net, trainer: gluon.Trainer) => void) {
+/** The data, a fresh net, its loss (both hybridized or not) and a Trainer. */
+function setup(hybrid: boolean, optimizer: string, opts: Record<string, unknown>) {
   const { x, y } = data();
   const net = build();
   const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
@@ -38,7 +38,12 @@ function train(hybrid: boolean, optimizer: string, opts: Record<string, unknown>
     net.hybridize();
     loss.hybridize();
   }
-  const trainer = new gluon.Trainer(net.collectParams(), optimizer, opts);
+  return { x, y, net, loss, trainer: new gluon.Trainer(net.collectParams(), optimizer, opts) };
+}
+
+/** Trains `steps` steps; `between(i, net, trainer)` runs after each step. */
+function train(hybrid: boolean, optimizer: string, opts: Record<string, unknown>, steps: number, between?: (i: number, net: Net, trainer: gluon.Trainer) => void) {
+  const { x, y, net, loss, trainer } = setup(hybrid, optimizer, opts);
   for (let i = 0; i < steps; i++) {
     autograd.record(() => loss.call(net.call(x), y)).backward();
     trainer.step(12);
@@ -66,14 +71,7 @@ describe('fused training step: outputs, shared scalars, threads', () => {
   it('a network output the loss reads is not a step output; read after the step it equals the eager one; later steps output it', () => {
     const opts = { learningRate: 0.1, momentum: 0.9 };
     const run = (hybrid: boolean, read: (i: number) => boolean) => {
-      const { x, y } = data();
-      const net = build();
-      const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
-      if (hybrid) {
-        net.hybridize();
-        loss.hybridize();
-      }
-      const trainer = new gluon.Trainer(net.collectParams(), 'sgd', opts);
+      const { x, y, net, loss, trainer } = setup(hybrid, 'sgd', opts);
       const outs: (number[] | null)[] = [];
       const losses: number[][] = [];
       const runs: number[] = [];
