@@ -22,7 +22,6 @@ import { checkOpsetRange, legalizeNode, MIN_OPSET, onnxNeeds, type LegalizeEnv, 
 import { peephole } from './peephole.js';
 import { onnx, tensorProto, valueInfo } from './proto.js';
 
-
 /** The default ONNX opset (onnxruntime 1.30 has no random kernels above 21). */
 export const DEFAULT_OPSET = 21;
 

@@ -24,9 +24,9 @@
  *    known (and the chain is left alone when not); -1 only depends on the
  *    element count, which the chain keeps; with `allowzero` 1 a 0 is a
  *    literal 0.
- * 3. Nodes whose outputs nothing reads any more are dropped, except those
- *    producing `keep` names (IR values and graph outputs: `readModel`
- *    rebuilds IR nodes from them).
+ * 3. Nodes no `keep` name (the graph outputs) depends on are dropped:
+ *    onnxruntime runs every node it is given (`readModel` accepts a recorded
+ *    output no node computes while nothing reads it).
  *
  * ```ts
  * const removed = peephole(model.graph.node, env); // mutates the node lists
@@ -70,7 +70,7 @@ export function peephole(nodes: Node[], env: PeepholeEnv): Set<Node> {
     const local = new Set(list);
     for (const n of list) if (n.opType === 'Reshape' && !n.domain) rewriteReshape(n, local, producer, known, env);
   }
-  return dropDead(lists, env.keep);
+  return dropDead(nodes, env.keep);
 }
 
 /** The node lists of the graph and of every subgraph body (depth first). */
@@ -198,32 +198,34 @@ function evalSlice(data?: Known, starts?: Known, ends?: Known, axes?: Known, ste
   return { values: out, scalar: false };
 }
 
-/** Removes, to a fixed point, nodes none of whose outputs is read (by any list, a subgraph output, or `keep`). */
-function dropDead(lists: Node[][], keep: ReadonlySet<string>): Set<Node> {
+/**
+ * Removes the nodes nothing depends on, in one pass from the last node back
+ * (node lists are in topological order and names are unique across the
+ * graph and its bodies): a node stays when one of its outputs is in `keep`
+ * or read by a node that stays; a staying node's bodies are marked the same
+ * way from their outputs, and what they read from outside keeps its
+ * producers too.
+ */
+function dropDead(nodes: Node[], keep: ReadonlySet<string>): Set<Node> {
   const removed = new Set<Node>();
-  for (let changed = true; changed; ) {
-    changed = false;
-    const read = new Set<string>(keep);
-    const visit = (nodes: Node[], out?: OnnxNs.IValueInfoProto[] | null): void => {
-      for (const o of out ?? []) read.add(o.name!);
-      for (const n of nodes) {
-        if (removed.has(n)) continue;
-        for (const i of n.input ?? []) read.add(i);
-        for (const a of n.attribute ?? []) if (a.g) visit(a.g.node ?? [], a.g.output);
-      }
-    };
-    visit(lists[0]!);
-    for (const list of lists) {
-      for (const n of list) {
-        if (removed.has(n) || (n.output ?? []).some((o) => o && read.has(o))) continue;
+  const live = new Set<string>(keep);
+  const mark = (list: Node[]): void => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const n = list[i]!;
+      if (!(n.output ?? []).some((o) => o && live.has(o))) {
         removed.add(n);
-        changed = true;
+        continue;
+      }
+      for (const x of n.input ?? []) if (x) live.add(x);
+      for (const a of n.attribute ?? []) {
+        if (!a.g) continue;
+        for (const o of a.g.output ?? []) live.add(o.name!);
+        mark(a.g.node ?? []);
       }
     }
-  }
-  for (const list of lists) {
     const kept = list.filter((n) => !removed.has(n));
     list.splice(0, list.length, ...kept);
-  }
+  };
+  mark(nodes);
   return removed;
 }

@@ -282,7 +282,7 @@ class GraphReader implements ForeignCtx {
     const produced = new Set(group.flatMap((n) => n.output ?? []));
     const ins = rec.in ?? firstUse(group, produced);
     const outs = rec.out ?? groupOutputs(group, nodes.slice(i + rec.n), this.g.output ?? []);
-    // The emitter drops nodes nothing depends on (emit.ts `dropDeadNodes`): an output of the record that no
+    // The emitter drops nodes nothing depends on (peephole.ts `dropDead`): an output of the record that no
     // node computes is fine while nothing reads it either.
     for (const o of outs) if (!produced.has(o) && this.readNames().has(o)) throw this.fail(`node '${label}' (${rec.op}): output '${o}' is not computed by its group`);
     const user = `node '${label}'`;
