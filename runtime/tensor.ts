@@ -84,6 +84,13 @@ export function zerosTensor(dtype: DType, shape: number[]): HostTensor {
   return { dtype, shape: [...shape], data: allocate(dtype, sizeOf(shape)) };
 }
 
+/** True when two shapes are equal, dimension by dimension (no strings: per-step checks). Example: `sameShape([2, 3], [2, 3])`. */
+export function sameShape(a: readonly (number | string)[], b: readonly (number | string)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Formats a shape like `[2, 3]`, symbolic dimensions by name. */
 export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;

@@ -11,7 +11,7 @@
  * parameters it updates and the call outputs a later call reads (a network's
  * output, read by the loss) are left out (no copy per step) and computed on
  * first read from the step's inputs and the pre-update weights (see
- * `lazyResults`).
+ * `LazyResults`).
  * Invariant: a pending array belongs to exactly one program, which runs at
  * most once.
  */
@@ -29,7 +29,7 @@ import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
 import { scalarTensor } from '../../runtime/tensor.js';
-import { NDArray } from './ndarray.js';
+import { NDArray, type LazyValue } from './ndarray.js';
 import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
 import type { GradReqLike } from './tape.js';
 
@@ -50,7 +50,7 @@ export interface TraceableBlock {
   _scopeName: string;
   _traceCall(inputs: unknown[]): unknown;
   /** Output types of a call, from a cached trace (no compilation). */
-  _outputTypes(inputs: { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean } | null;
+  _outputTypes(inputs: readonly { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean } | null;
   _runNow(inputs: NDArray[], into: NDArray[], training: boolean, recording: boolean): void;
   collectParams(): { values(): StepParameter[] };
 }
@@ -84,7 +84,6 @@ interface Call {
   outputs: NDArray[];
   training: boolean;
   recording: boolean;
-  list: boolean;
 }
 
 interface Compiled {
@@ -103,12 +102,11 @@ interface Compiled {
   updates: [StepParameter, string][];
   grads: [StepParameter, string][];
   newWeights: [StepParameter, string][];
-  newStates: [StepParameter, number, string][];
   /** The scalar feeds the update reads: name, kind (index into lr, wd, t, rescale), scalar class. */
   scalars: [string, number, number][];
   /** The parameters of the recorded blocks when compiled (what `fusedStep` checks the trainer against). */
   used: Set<StepParameter>;
-  /** Updated parameters whose gradient is not an output (computed on first read; see `lazyGradients`). */
+  /** Updated parameters whose gradient is not an output (computed on first read; see `LazyResults`). */
   lazyGrads: StepParameter[];
   /** For each of `newWeights`, the (state index, output name) of its new states. */
   newStatesOf: [number, string][][];
@@ -122,10 +120,15 @@ interface Compiled {
 const gradsWanted = new Set<string>();
 const outsWanted = new Set<string>();
 
+/** The last step's [key, lazy key]: a repeated step gets the same string object (its hash computed once). */
+let lastLazy = ['', ''];
+
 /** The cache key of a step with its lazy results: which of gradients (g) and call outputs (o) it leaves out. */
 function lazyKeyOf(baseKey: string): string {
+  if (baseKey === lastLazy[0]) return lastLazy[1]!;
   const [g, o] = [!gradsWanted.has(baseKey), !outsWanted.has(baseKey)];
-  return g || o ? `${baseKey}|lazy${g ? 'g' : ''}${o ? 'o' : ''}` : baseKey;
+  lastLazy = [baseKey, g || o ? `${baseKey}|lazy${g ? 'g' : ''}${o ? 'o' : ''}` : baseKey];
+  return lastLazy[1]!;
 }
 
 /**
@@ -216,12 +219,6 @@ export function flushPending(): void {
   pendingProgram()?.force();
 }
 
-/** The pending program that owns a pending array, if any. */
-function programOf(x: NDArray): Program | null {
-  const owner = x._lazy?.owner;
-  return owner instanceof Program ? owner : null;
-}
-
 class Program {
   readonly externals: NDArray[] = [];
   readonly calls: Call[] = [];
@@ -229,8 +226,7 @@ class Program {
   done = false;
 
   ref(x: NDArray): Ref {
-    const p = programOf(x);
-    if (p === this) {
+    if (x._lazy?.owner === this) {
       for (let c = 0; c < this.calls.length; c++) {
         const k = this.calls[c]!.outputs.indexOf(x);
         if (k >= 0) return { call: c, out: k };
@@ -249,11 +245,7 @@ class Program {
     if (this.done) return;
     this.done = true;
     if (pendingProgram() === this) setPending(null);
-    if (this.backward) this.execute(null, 0);
-    else this.runCallsOneByOne();
-  }
-
-  private runCallsOneByOne(): void {
+    if (this.backward) return this.execute(null, null, this.key(null, null));
     for (const c of this.calls) {
       const inputs = c.inputs.map((r) => ('ext' in r ? this.externals[r.ext]! : this.calls[r.call]!.outputs[r.out]!));
       c.block._runNow(inputs, c.outputs, c.training, c.recording);
@@ -281,12 +273,10 @@ class Program {
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
-  execute(trainer: FusableTrainer | null, batchSize: number, prepared?: { key: string; lazyKey: string; scalars: StepScalars | null }): void {
+  execute(trainer: FusableTrainer | null, scalars: StepScalars | null, baseKey: string): void {
     this.done = true;
     if (pendingProgram() === this) setPending(null);
-    const scalars = prepared ? prepared.scalars : trainer ? stepScalars(trainer, batchSize) : null;
-    const baseKey = prepared ? prepared.key : this.key(trainer, scalars);
-    const key = trainer === null ? baseKey : (prepared?.lazyKey ?? lazyKeyOf(baseKey));
+    const key = trainer === null ? baseKey : lazyKeyOf(baseKey);
     const c = cache.get(key, () => this.compile(trainer, scalars, trainer !== null && !gradsWanted.has(baseKey), trainer !== null && !outsWanted.has(baseKey)));
     // The per-step path: plain indexed loops over the compiled plan (no iterators, no per-step names).
     const feeds: Record<string, HostTensor> = {};
@@ -305,8 +295,10 @@ class Program {
         feeds[name] = trainer.stateOf(p)[k]!._host;
       }
     }
-    if (c.lazyGrads.length || c.lazyOuts.length) lazyResults(this, c, feeds, baseKey);
+    if (c.lazyGrads.length || c.lazyOuts.length) new LazyResults(this, c, feeds, baseKey);
     const res = c.run(feeds);
+    // The lazy results' recomputation keeps `feeds`: not the old optimizer states, which it never reads.
+    for (let i = 0; i < c.states.length; i++) feeds[c.states[i]![2]] = undefined!;
     for (let i = 0; i < this.calls.length; i++) {
       const outputs = this.calls[i]!.outputs;
       const names = c.outs[i]!;
@@ -370,7 +362,7 @@ class Program {
     const oldGrads: [StepParameter, string][] = [];
     const states: [StepParameter, number, string][] = [];
     const newWeights: [StepParameter, string][] = [];
-    const newStates: [StepParameter, number, string][] = [];
+    const newStatesOf: [number, string][][] = [];
     const lazyList: StepParameter[] = [];
     const scalarVars = new Map<string, { v: Symbol; kind: number; j: number }>();
     const scalarVar = (p: StepParameter, kind: number): Value => {
@@ -415,7 +407,7 @@ class Program {
               return v;
             });
             newWeights.push([p, `weight${i}`]);
-            stVals.forEach((_v, k) => newStates.push([p, k, `new_state${i}_${k}`]));
+            newStatesOf.push(stVals.map((_v, k) => [k, `new_state${i}_${k}`]));
             return { states: stVals, lr, wd, t, rescale, weightName: `weight${i}`, stateNames: stVals.map((_v, k) => `new_state${i}_${k}`) };
           };
         }
@@ -438,26 +430,16 @@ class Program {
     const setting = stepThreadCount();
     const device = currentDevice();
     const single = compileGraph(graph, {}, { paramsAsInputs: true, threads: setting === 'auto' ? 1 : setting, device });
-    const { run, choice, close } = threadedRunner(single, device, setting);
     return {
-      run,
-      choice,
-      close,
+      ...threadedRunner(single, device, setting),
       params: params.map((p) => [p, ctx.symbols.get(p)!.value.name]),
-      oldGrads,
-      states,
+      oldGrads, states, updates, grads, newWeights, newStatesOf, scalars,
       outs: outNames,
       lazyOuts: lazyOutList,
-      updates,
-      grads,
-      newWeights,
-      newStates,
-      scalars,
       used: this.usedParams(),
       lazyGrads: lazyList,
-      newStatesOf: newWeights.map(([p]) => newStates.filter(([q]) => q === p).map(([, k, name]) => [k, name] as [number, string])),
       extNames: this.externals.map((_x, i) => `x${i}`),
-      scalarFeed: scalarFeeds(scalars.length),
+      scalarFeed: scalarFeeds(),
     };
   }
 
@@ -474,7 +456,7 @@ class Program {
  * outputs as pending arrays (or null when the call cannot be deferred).
  */
 export function deferCall(block: TraceableBlock, inputs: NDArray[], training: boolean, recording: boolean): { outputs: NDArray[]; list: boolean } | null {
-  const r = block._outputTypes(inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })), training);
+  const r = block._outputTypes(inputs, training);
   if (!r) return null;
   const types = r.types;
   const pending = pendingProgram();
@@ -482,22 +464,9 @@ export function deferCall(block: TraceableBlock, inputs: NDArray[], training: bo
   let program = pendingProgram();
   if (!program) setPending((program = new Program()));
   const refs = inputs.map((x) => program.ref(x));
-  const outputs: NDArray[] = types.map((t) => new NDArray(null, { dtype: t.dtype, shape: t.shape, force: () => program.force(), owner: program, backward: deferBackward }));
-  program.calls.push({ block, inputs: refs, outputs, training, recording, list: r.list });
+  const outputs: NDArray[] = types.map((t) => new NDArray(null, new Pending(t.dtype, t.shape, program)));
+  program.calls.push({ block, inputs: refs, outputs, training, recording });
   return { outputs, list: r.list };
-}
-
-/** `backward` on a pending array: the program will compute gradients. Returns false when `head` is not pending (the tape takes it). */
-export function deferBackward(head: NDArray, headGrad: NDArray | undefined): boolean {
-  const program = programOf(head);
-  if (!program || program.done) return false;
-  // A second backward in the same step adds nothing (the program computes the gradients of the first head once).
-  if (program.backward) return true;
-  if (headGrad && headGrad.shape.join() !== head.shape.join()) {
-    throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
-  }
-  program.backward = { head: program.ref(head), headGrad: headGrad ?? null };
-  return true;
 }
 
 /**
@@ -512,28 +481,18 @@ export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
   // (checked against the blocks' parameters, remembered with a compiled step).
   const scalars = stepScalars(trainer, batchSize);
   const key = program.key(trainer, scalars);
-  const lazyKey = lazyKeyOf(key);
-  const used = (cache.peek(lazyKey) ?? cache.peek(key))?.used ?? program.usedParams();
+  const used = (cache.peek(lazyKeyOf(key)) ?? cache.peek(key))?.used ?? program.usedParams();
   if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
-  program.execute(trainer, batchSize, { key, lazyKey, scalars });
+  program.execute(trainer, scalars, key);
   return true;
 }
 
-
-/**
- * Scalar feeds that keep their host tensor while the value stays the same
- * (a learning rate changes rarely; onnxruntime never writes an input).
- */
-function scalarFeeds(n: number): Compiled['scalarFeed'] {
-  const last: (HostTensor | null)[] = new Array(n).fill(null);
-  const values: number[] = new Array(n).fill(NaN);
+/** Scalar feeds that keep their host tensor while the value stays the same (a learning rate changes rarely; onnxruntime never writes an input). */
+function scalarFeeds(): Compiled['scalarFeed'] {
+  const last: { value: number; t: HostTensor }[] = [];
   return (i, value, dtype) => {
-    let t = last[i];
-    if (t === null || !Object.is(values[i], value) || t.dtype !== dtype) {
-      last[i] = t = scalarTensor(value, dtype);
-      values[i] = value;
-    }
-    return t;
+    const l = last[i];
+    return l && Object.is(l.value, value) && l.t.dtype === dtype ? l.t : (last[i] = { value, t: scalarTensor(value, dtype) }).t;
   };
 }
 
@@ -552,23 +511,65 @@ function drawsRandom(outputs: Value[]): boolean {
 }
 
 /**
+ * A pending array of a fused step (a class, not a closure per array: this
+ * is the per-step path). A call output forces its program; a lazy result
+ * (`LazyResults`) runs its step's recomputation.
+ */
+class Pending implements LazyValue {
+  constructor(readonly dtype: DType, readonly shape: number[], readonly owner?: Program, private readonly recompute?: LazyResults, private readonly wanted?: Set<string>) {}
+
+  force(): void {
+    if (this.recompute) this.recompute.run(this.wanted!);
+    else this.owner!.force();
+  }
+
+  /** `backward` on a pending array: the program will compute gradients. Returns false when it will not (the tape takes it). */
+  backward(head: NDArray, headGrad: NDArray | undefined): boolean {
+    const program = this.owner;
+    if (!program || program.done) return false;
+    // A second backward in the same step adds nothing (the program computes the gradients of the first head once).
+    if (program.backward) return true;
+    if (headGrad && headGrad.shape.join() !== head.shape.join()) {
+      throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
+    }
+    program.backward = { head: program.ref(head), headGrad: headGrad ?? null };
+    return true;
+  }
+}
+
+/**
  * Gives the parameters of `c.lazyGrads` pending gradients and the call
  * outputs of `c.lazyOuts` pending values: the fused step did not output
  * them (no copy per step); the first read of any of them runs the forward +
  * backward program once more on the step's inputs and the parameters'
  * values before the update (arrays are replaced, never mutated, so `feeds`
- * still holds them), fills all of them, and makes later steps of this kind
- * output what was read (gradients, call outputs) again.
+ * still holds them; `execute` drops its optimizer states, which this never
+ * reads), fills all of them, and makes later steps of this kind output
+ * what was read (gradients, call outputs) again.
  */
-function lazyResults(program: Program, c: Compiled, feeds: Record<string, HostTensor>, stepKey: string): void {
-  const arrays = new Map<StepParameter, NDArray>();
-  const outs = c.lazyOuts.map(([i, k]) => program.calls[i]!.outputs[k]!);
-  let done = false;
-  const recompute = (wanted: Set<string>): void => {
-    wanted.add(stepKey);
+class LazyResults {
+  private readonly grads: [StepParameter, NDArray][] = [];
+  private done = false;
+
+  constructor(private readonly program: Program, private readonly c: Compiled, private readonly feeds: Record<string, HostTensor>, private readonly stepKey: string) {
+    for (const p of c.lazyGrads) {
+      const a = new NDArray(null, new Pending(p.dtype, [...p.shape], undefined, this, gradsWanted));
+      this.grads.push([p, a]);
+      p.setGrad(a);
+    }
+    for (const [i, k] of c.lazyOuts) {
+      const a = program.calls[i]!.outputs[k]!;
+      a._lazy = new Pending(a.dtype, a.shape, program, this, outsWanted);
+    }
+  }
+
+  run(wanted: Set<string>): void {
+    wanted.add(this.stepKey);
     if (wanted.size > 64) wanted.delete(wanted.values().next().value as string);
-    if (done) return;
-    done = true;
+    lastLazy = ['', ''];
+    if (this.done) return;
+    this.done = true;
+    const { program, c, feeds } = this;
     // What the step was fed, by parameter (feed names of another compilation may differ).
     const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));
     const oldGrads = new Map(c.oldGrads.map(([p, name]) => [p, feeds[name]!]));
@@ -579,16 +580,11 @@ function lazyResults(program: Program, c: Compiled, feeds: Record<string, HostTe
     for (const [p, name] of g.params) gFeeds[name] = values.get(p)!;
     for (const [p, name] of g.oldGrads) gFeeds[name] = oldGrads.get(p)!;
     const res = g.run(gFeeds);
-    for (const [p, name] of g.grads) {
-      const a = arrays.get(p);
-      if (a?._pending) a._host = res[name]!;
+    const byParam = new Map(g.grads);
+    for (const [p, a] of this.grads) if (a._pending) a._host = res[byParam.get(p)!]!;
+    for (const [i, k] of c.lazyOuts) {
+      const a = program.calls[i]!.outputs[k]!;
+      if (a._pending) a._host = res[g.outs[i]![k]!]!;
     }
-    c.lazyOuts.forEach(([i, k], j) => outs[j]!._pending && (outs[j]!._host = res[g.outs[i]![k]!]!));
-  };
-  for (const p of c.lazyGrads) {
-    const a = new NDArray(null, { dtype: p.dtype, shape: [...p.shape], force: () => recompute(gradsWanted) });
-    arrays.set(p, a);
-    p.setGrad(a);
   }
-  for (const a of outs) a._lazy = { ...a._lazy!, force: () => recompute(outsWanted) };
 }

@@ -54,7 +54,6 @@ export class Block {
         for (const h of this._preHooks) h(this, inputs);
       });
     }
-    this._nameChildren();
     const out = withScope(this._scopeName || this.constructor.name, () => this._run(inputs));
     if (this._hooks.length) {
       inHybridForward(null, () => {
@@ -66,6 +65,7 @@ export class Block {
 
   /** How `call` computes (HybridBlock overrides it). */
   protected _run(inputs: unknown[]): unknown {
+    this._nameChildren();
     // An imperative forward traced inside a hybrid parent reads its arrays as constants (no hybridForward rule applies).
     return inHybridForward(null, () => this.forward(...inputs));
   }
@@ -105,7 +105,8 @@ export class Block {
     return out;
   }
 
-  private _nameChildren(): void {
+  /** Gives each child its name in this block (its scope while it runs): called where the forward calls the children, not per call of a block whose forward does not run (a deferred or compiled call). */
+  protected _nameChildren(): void {
     for (const [k, c] of this.children()) c._scopeName = k;
   }
 

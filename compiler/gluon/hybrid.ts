@@ -8,7 +8,7 @@
  * sessions released.
  */
 import { isFloat } from '../../runtime/dtypes.js';
-import { formatShape, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
+import { formatShape, sameShape, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
 import { buildStep, type StepWrt } from '../autodiff/step.js';
 import { isRecording, pause, record, recordEntry, requiresGrad } from '../engine/autograd.js';
 import { deferCall, fusionEnabled } from '../engine/program.js';
@@ -157,7 +157,8 @@ export class HybridBlock extends Block {
     // Dimensions that differed between calls of the same rank and dtypes stay symbolic on export.
     const prev = this.lastSignature;
     const comparable = prev?.length === arrays.length && arrays.every((x, i) => prev[i]!.dtype === x.dtype && prev[i]!.shape.length === x.shape.length);
-    this.lastSignature = arrays.map((x, i) => ({
+    // The same shapes as the last call (every step of a training loop) leave the signature as it is.
+    if (!comparable || !arrays.every((x, i) => sameShape(x.shape, prev[i]!.shape))) this.lastSignature = arrays.map((x, i) => ({
       dtype: x.dtype,
       shape: [...x.shape],
       varies: x.shape.map((d, k) => comparable && (prev[i]!.varies?.[k] === true || prev[i]!.shape[k] !== d)),
@@ -177,9 +178,13 @@ export class HybridBlock extends Block {
 
   private readonly _unstable = new Map<string, number>();
   private readonly _typeCache = new Map<string, { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean }>();
+  private _lastTypes: { training: boolean; inputs: { dtype: NDArray['dtype']; shape: number[] }[]; r: { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean } } | null = null;
 
   /** Output types of a call (from a cached trace; no compilation). Used by the fused step. */
-  _outputTypes(inputs: { dtype: NDArray['dtype']; shape: number[] }[], training: boolean): { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean } {
+  _outputTypes(inputs: readonly { dtype: NDArray['dtype']; shape: number[] }[], training: boolean): { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean } {
+    // The last call's types again (every step of a training loop): no key string.
+    const last = this._lastTypes;
+    if (last && last.training === training && last.inputs.length === inputs.length && inputs.every((x, i) => x.dtype === last.inputs[i]!.dtype && sameShape(x.shape, last.inputs[i]!.shape))) return last.r;
     const key = `${inputs.map((x) => `${x.dtype}[${x.shape}]`).join(';')}|${training}`;
     let r = this._typeCache.get(key);
     if (!r) {
@@ -189,6 +194,7 @@ export class HybridBlock extends Block {
       this._typeCache.set(key, r);
       if (this._typeCache.size > 64) this._typeCache.delete(this._typeCache.keys().next().value as string);
     }
+    this._lastTypes = { training, inputs: inputs.map((x) => ({ dtype: x.dtype, shape: [...x.shape] })), r };
     return r;
   }
 
@@ -207,6 +213,7 @@ export class HybridBlock extends Block {
   }
 
   private _runEager(inputs: NDArray[]): unknown {
+    this._nameChildren();
     const all = this.collectParams();
     if (all.values().some((p) => p.deferred)) this._inferParams(inputs);
     checkInitialized(this, all);
@@ -228,6 +235,7 @@ export class HybridBlock extends Block {
   _traceCall(inputs: unknown[]): unknown {
     const ctx = currentTrace();
     if (!ctx) throw new Error(`${this.constructor.name}: called with symbols outside a hybridized parent; use sym ops directly`);
+    this._nameChildren();
     if (this._gluon2()) {
       const hook = (p: Parameter) => (ctx.names.has(p) ? (paramSymbol(ctx as TraceContext<Parameter>, p, p.name) as unknown as NDArray) : undefined);
       // A Gluon 2 forward reads its parameters through p.data() (the hook gives their symbols), so reads are allowed.

@@ -5,7 +5,7 @@
  * Invariant: once initialized, `data().shape` equals `shape` and has no 0.
  */
 import { checkDType, type DType } from '../../runtime/dtypes.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { formatShape, sameShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant } from './init.js';
 import { NDArray } from '../engine/ndarray.js';
 import { flushPendingOps } from '../engine/lazy-op.js';
@@ -184,14 +184,14 @@ export class Parameter {
   /** Sets the value; shape and dtype must match a known shape. */
   setData(value: NDArray): void {
     if (!(value instanceof NDArray)) throw new Error(`Parameter '${this.name}': setData needs an NDArray`);
-    const known = this.shape.length > 0 && !this.shape.includes(0);
-    if (known && value.shape.join() !== this.shape.join()) {
+    const same = sameShape(value.shape, this.shape); // every training step: no strings, no copy
+    if (!same && this.shape.length > 0 && !this.shape.includes(0)) {
       throw new Error(`Parameter '${this.name}': setData got shape ${formatShape(value.shape)}, expected ${formatShape(this.shape)}`);
     }
     if (value.dtype !== this.dtype) {
       throw new Error(`Parameter '${this.name}': setData got dtype ${value.dtype}, expected ${this.dtype}`);
     }
-    this.shape = [...value.shape];
+    if (!same) this.shape = [...value.shape];
     this._data = value;
     bindParam(value, this);
     this._deferred = null;

@@ -65,15 +65,28 @@ export function getContext(): ExecutionContext {
  */
 export function withContext<R>(changes: Partial<ExecutionContext>, fn: () => R): R {
   const old = current;
-  current = { ...old, ...changes };
+  current = merged(old, changes, changes);
   try {
     return fn();
   } finally {
     // Only the fields this call set are restored: what `fn` updated for good (the pending step) stays.
-    const back: Record<string, unknown> = {};
-    for (const k of Object.keys(changes)) back[k] = old[k as keyof ExecutionContext];
-    current = { ...current, ...back };
+    current = merged(current, old, changes);
   }
+}
+
+/**
+ * `base` with the fields named in `which` taken from `from` (one object
+ * shape for every context: no object spread on the per-call path).
+ */
+function merged(base: ExecutionContext, from: Partial<ExecutionContext>, which: Partial<ExecutionContext>): ExecutionContext {
+  return {
+    recording: which.recording !== undefined ? from.recording! : base.recording,
+    training: which.training !== undefined ? from.training! : base.training,
+    scopes: which.scopes !== undefined ? from.scopes! : base.scopes,
+    trace: which.trace !== undefined ? from.trace! : base.trace,
+    device: which.device !== undefined ? from.device! : base.device,
+    pendingStep: which.pendingStep !== undefined ? from.pendingStep! : base.pendingStep,
+  };
 }
 
 /**
@@ -86,6 +99,6 @@ export function withContext<R>(changes: Partial<ExecutionContext>, fn: () => R):
  */
 export function updateContext(changes: Partial<ExecutionContext>): ExecutionContext {
   const old = current;
-  current = { ...old, ...changes };
+  current = merged(old, changes, changes);
   return old;
 }
