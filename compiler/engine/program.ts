@@ -149,19 +149,22 @@ const SCALAR_KINDS = ['lr', 'wd', 't', 'rescale'] as const;
 
 function stepScalars(trainer: FusableTrainer, batchSize: number): StepScalars {
   const params = trainer.trainable().map(([, p]) => p);
-  const values = params.map((p) => {
+  const values: number[][] = [];
+  for (const p of params) {
     const sc = trainer.nextScalars(p, batchSize);
-    return [sc.lr, sc.wd, sc.t, sc.rescale];
-  });
+    values.push([sc.lr, sc.wd, sc.t, sc.rescale]);
+  }
+  // Plain loops, no closures: this runs every step.
   let key = '';
-  const classes = SCALAR_KINDS.map((_kind, k) => {
-    const cls = values.map((v, j) => {
-      for (let i = 0; i < j; i++) if (values[i]![k] === v[k] && params[i]!.dtype === params[j]!.dtype) return i;
-      return j;
-    });
-    key += `${cls.join('.')};`;
-    return cls;
-  });
+  const classes: number[][] = [[], [], [], []];
+  for (let k = 0; k < SCALAR_KINDS.length; k++, key += ';') {
+    for (let j = 0; j < params.length; j++) {
+      let i = 0;
+      while (i < j && !(values[i]![k] === values[j]![k] && params[i]!.dtype === params[j]!.dtype)) i++;
+      classes[k]!.push(i);
+      key += `${i}.`;
+    }
+  }
   return { params, values, classes, key };
 }
 
