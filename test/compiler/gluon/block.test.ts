@@ -129,6 +129,12 @@ describe('Block and HybridBlock behaviour', () => {
     net.initialize();
     net.hybridize();
     assert.throws(() => net.call(nd.ones([2, 2])), /FullyConnected.*\[1, 4\].*\[2, 5\].*in block 'HybridSequential\/1'/);
+    // A first call under record (deferred into the fused step, the children run only when traced) names the child alike.
+    const fresh = new gluon.nn.HybridSequential();
+    fresh.add(new gluon.nn.Dense(5, { inUnits: 2 }), new gluon.nn.Dense(1, { inUnits: 4 }));
+    fresh.initialize();
+    fresh.hybridize();
+    assert.throws(() => autograd.record(() => fresh.call(nd.ones([2, 2]))), /FullyConnected.*\[1, 4\].*\[2, 5\].*in block 'HybridSequential\/1'/);
   });
 
   it('hybridized: one compile per signature, reused afterwards', () => {
