@@ -92,9 +92,11 @@
  *   imports): no session is made besides the step's and the probe's, and
  *   the step keeps < 1 MB of graph and ONNX bytes.
  * Session options on the raw step loop (5 processes each, VmHWM after 300
- * steps over the initialized binding): default +52.5-54 MiB,
+ * steps over the initialized binding): default +51.6-54 MiB,
  * enableCpuMemArena false +54-55 (glibc keeps the freed blocks) and 1-2%
- * slower per step, enableMemPattern false +51-54 (no change); none adopted.
+ * slower per step (3 interleaved runs), enableMemPattern false +51-54 and
+ * -0.2 to +4% per step; none adopted (onnxruntime-node's session options
+ * have no arena extend strategy).
  * `nd.array` of a typed array used to build a JS array of its values first
  * (16 batches: ~20 MiB of garbage in a bare process, 2-3 MiB at this peak).
  * Invariant: before timing, one step of ours and one of the hand-written
