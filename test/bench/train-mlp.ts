@@ -12,7 +12,7 @@
  * Ours is the user's code: hybridized net + hybridized loss,
  * `autograd.record(...)`, `backward()`, `trainer.step(64)` (one session run
  * per step: the fused training step), with the default fused-step threads
- * and the other setting. Peak memory: one child process per contender.
+ * and the other setting. Peak memory: 3 child processes per contender (tfjs 1).
  *
  * Why our step looked slower here than in a bare process (0.95-1.15 ms
  * against 0.82-0.93; measured 2026-12-05, issue 14):
@@ -270,13 +270,18 @@ function peakRss(name: string): number | null {
   }
 }
 
-/** Children per contender: one child's peak varies by +-5 MiB from run to run (the V8 heap left by the imports), so the note gives the median and the range. */
-const MEMORY_RUNS = 3;
+/**
+ * Children per contender: one child's peak varies by +-5 MiB from run to run
+ * (the V8 heap left by the imports), so the note gives the median and the
+ * range of 3; the tfjs children (30 slow steps, ~8 s each) run once.
+ */
+const memoryRuns = (name: string): number => (name.startsWith('tfjs') ? 1 : 3);
 
-/** The peak RSS of MEMORY_RUNS children per contender, run round-robin (machine drift falls on all alike): median and range, or null when a child failed. */
+/** The peak RSS of `memoryRuns` children per contender, run round-robin (machine drift falls on all alike): median and range, or null when a child failed. */
 function peakRssRuns(names: readonly string[]): Record<string, { median: number; min: number; max: number } | null> {
   const runs: Record<string, (number | null)[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r < MEMORY_RUNS; r++) for (const n of names) runs[n]!.push(peakRss(n));
+  const rounds = Math.max(...names.map(memoryRuns));
+  for (let r = 0; r < rounds; r++) for (const n of names) if (r < memoryRuns(n)) runs[n]!.push(peakRss(n));
   return Object.fromEntries(
     names.map((n) => {
       const v = runs[n]!;
@@ -290,7 +295,8 @@ function peakRssRuns(names: readonly string[]): Record<string, { median: number;
 /** `272 MiB (268-275), +68 MiB` (the excess over `base`'s median when given). */
 function peakText(p: { median: number; min: number; max: number } | null, base: { median: number } | null): string {
   if (!p) return 'n/a';
-  return `${mib(p.median)} (${Math.round(p.min / 2 ** 20)}-${mib(p.max)})${base ? `, +${mib(p.median - base.median)}` : ''}`;
+  const range = p.min === p.max ? '' : ` (${Math.round(p.min / 2 ** 20)}-${mib(p.max)})`;
+  return `${mib(p.median)}${range}${base ? `, +${mib(p.median - base.median)}` : ''}`;
 }
 
 const rate = (t: Timing | undefined): number => (t ? BATCH / t.median : NaN);
@@ -448,7 +454,7 @@ export async function run(): Promise<BenchTable[]> {
         `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
         `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(2)} ms`).join(', ')} per native run over ${choice.pairs.counted} counting pairs, after ${choice.settleRuns} runs to settle` : ''}), ${oursNames.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
         "ours outputs the new weights and momenta and not the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
-        `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30; median of ${MEMORY_RUNS} children, range in parentheses, then the median's excess over the baseline's): ${Object.entries(peaks).map(([n, b]) => `${n} ${peakText(b, n === MEMORY_CONTENDERS[0] ? null : base)}`).join('; ')}. Where ours's excess goes: see 'Peak memory' in test/bench/train-mlp.ts.`,
+        `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30; the median of 3 children and their range, tfjs 1 child; then the excess over the baseline's median): ${Object.entries(peaks).map(([n, b]) => `${n} ${peakText(b, n === MEMORY_CONTENDERS[0] ? null : base)}`).join('; ')}. Where ours's excess goes: see 'Peak memory' in test/bench/train-mlp.ts.`,
         torchLine,
         ...artifactNotes,
         `Mark-compacts that began during the samples (V8's memory reducer can lock a process into one every ~20 steps, see test/bench/train-mlp.ts): ${all.filter(([, x]) => x?.majorGcs !== undefined).map(([n, x]) => `${n} ${x!.majorGcs}`).join('; ')}.`,
