@@ -12,7 +12,7 @@
  * Ours is the user's code: hybridized net + hybridized loss,
  * `autograd.record(...)`, `backward()`, `trainer.step(64)` (one session run
  * per step: the fused training step), with the default fused-step threads
- * and the other setting. Peak memory: one child process per contender.
+ * and the other setting. Peak memory: 3 child processes per contender (tfjs 1).
  *
  * Why our step looked slower here than in a bare process (0.95-1.15 ms
  * against 0.82-0.93; measured 2026-12-05, issue 14):
@@ -74,6 +74,37 @@
  * stopped naming its children on calls that do not run them, and the
  * repeated step's cache keys, scalar partition, output types and shape
  * checks stopped building strings (issue 14, 2026-12-05).
+ * Peak memory (measured 2026-12-05, issue 14: /proc/self/smaps of the
+ * memory children at exit, 3 of each): ours exceeds the baseline by 60-70
+ * MiB, and all but ~4 MiB of it is what onnxruntime-node costs any caller
+ * that feeds a step's outputs back (the hand-written child: the same within
+ * the noise):
+ * - onnxruntime's code: libonnxruntime.so's resident pages grow from 4 to 23
+ *   MiB (its env ~8, the first session's creation and first run ~11); no
+ *   session option moved them by more than 1 MiB.
+ * - The binding's output copies: 1.9 MB of new weights and momenta per step
+ *   in fresh ArrayBuffers. V8 collects young ArrayBuffers once those
+ *   allocated since the last scavenge reach twice its largest semi-space
+ *   (32 MB here): `process.memoryUsage().arrayBuffers` saws from 13 to 42 MB
+ *   every ~16 steps, so ~30 MB of dead copies sit in the malloc heap at the
+ *   peak (a plain JS loop allocating the same sizes per iteration peaks at
+ *   +39 MiB). Only fewer output bytes per step would lower it; pre-allocated
+ *   fetches do not (the binding still returns a fresh copy).
+ * - The step's session and its arena: ~6 MiB of malloc heap.
+ * - The 'auto' thread probe: one run of a second session costs ~4 MiB (its
+ *   working set, with 1 or 2 threads, arena on or off); `setStepThreads(1)`
+ *   saves it (malloc heap 54-56 MiB at exit instead of 58-60).
+ * - The V8 heap is within the children's noise (+-6 MiB, left by the
+ *   imports): no session is made besides the step's and the probe's, and
+ *   the step keeps < 1 MB of graph and ONNX bytes.
+ * Session options on the raw step loop (5 processes each, VmHWM after 300
+ * steps over the initialized binding): default +51.6-54 MiB,
+ * enableCpuMemArena false +54-55 (glibc keeps the freed blocks) and 1-2%
+ * slower per step (3 interleaved runs), enableMemPattern false +51-54 and
+ * -0.2 to +4% per step; none adopted (onnxruntime-node's session options
+ * have no arena extend strategy).
+ * `nd.array` of a typed array used to build a JS array of its values first
+ * (16 batches: ~20 MiB of garbage in a bare process, 2-3 MiB at this peak).
  * Invariant: before timing, one step of ours and one of the hand-written
  * step from the same weights on the same batch must give the same new
  * weights; tfjs's first loss must equal ours; no figure is asserted.
@@ -245,6 +276,35 @@ function peakRss(name: string): number | null {
   }
 }
 
+/**
+ * Children per contender: one child's peak varies by +-5 MiB from run to run
+ * (the V8 heap left by the imports), so the note gives the median and the
+ * range of 3; the tfjs children (30 slow steps, ~8 s each) run once.
+ */
+const memoryRuns = (name: string): number => (name.startsWith('tfjs') ? 1 : 3);
+
+/** The peak RSS of `memoryRuns` children per contender, run round-robin (machine drift falls on all alike): median and range, or null when a child failed. */
+function peakRssRuns(names: readonly string[]): Record<string, { median: number; min: number; max: number } | null> {
+  const runs: Record<string, (number | null)[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const rounds = Math.max(...names.map(memoryRuns));
+  for (let r = 0; r < rounds; r++) for (const n of names) if (r < memoryRuns(n)) runs[n]!.push(peakRss(n));
+  return Object.fromEntries(
+    names.map((n) => {
+      const v = runs[n]!;
+      if (v.some((b) => b === null)) return [n, null];
+      const s = (v as number[]).sort((a, b) => a - b);
+      return [n, { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! }];
+    }),
+  );
+}
+
+/** `272 MiB (268-275), +68 MiB` (the excess over `base`'s median when given). */
+function peakText(p: { median: number; min: number; max: number } | null, base: { median: number } | null): string {
+  if (!p) return 'n/a';
+  const range = p.min === p.max ? '' : ` (${Math.round(p.min / 2 ** 20)}-${mib(p.max)})`;
+  return `${mib(p.median)}${range}${base ? `, +${mib(p.median - base.median)}` : ''}`;
+}
+
 const rate = (t: Timing | undefined): number => (t ? BATCH / t.median : NaN);
 const fmt = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 const mib = (b: number): string => `${Math.round(b / 2 ** 20)} MiB`;
@@ -374,7 +434,8 @@ export async function run(): Promise<BenchTable[]> {
     }
   }
 
-  const peaks = Object.fromEntries(MEMORY_CONTENDERS.map((n) => [n, peakRss(n)]));
+  const peaks = peakRssRuns(MEMORY_CONTENDERS);
+  const base = peaks[MEMORY_CONTENDERS[0]] ?? null;
   const ours = t['ours'];
   const hwSync = t['hand-written 1 thread, sync run'];
   const hw1 = t['hand-written ORT 1 thread'];
@@ -399,7 +460,7 @@ export async function run(): Promise<BenchTable[]> {
         `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
         `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(2)} ms`).join(', ')} per native run over ${choice.pairs.counted} counting pairs, after ${choice.settleRuns} runs to settle` : ''}), ${oursNames.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
         "ours outputs the new weights and momenta and not the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
-        `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30): ${Object.entries(peaks).map(([n, b]) => `${n} ${b === null ? 'n/a' : mib(b)}`).join('; ')}.`,
+        `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30; the median of 3 children and their range, tfjs 1 child; then the excess over the baseline's median): ${Object.entries(peaks).map(([n, b]) => `${n} ${peakText(b, n === MEMORY_CONTENDERS[0] ? null : base)}`).join('; ')}. Where ours's excess goes: see 'Peak memory' in test/bench/train-mlp.ts.`,
         torchLine,
         ...artifactNotes,
         `Mark-compacts that began during the samples (V8's memory reducer can lock a process into one every ~20 steps, see test/bench/train-mlp.ts): ${all.filter(([, x]) => x?.majorGcs !== undefined).map(([n, x]) => `${n} ${x!.majorGcs}`).join('; ')}.`,

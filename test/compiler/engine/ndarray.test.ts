@@ -20,6 +20,23 @@ describe('nd arrays', () => {
     assert.deepEqual(nd.array([1.5, -2], { dtype: 'float16' }).toArray(), [1.5, -2]);
   });
 
+  it('copies a typed array into the tensor, converting as a typed array store does (ECMAScript ToInt32, fround)', () => {
+    const src = Float32Array.of(1.75, -2.5, 0.1, NaN);
+    const f = nd.array(src, { shape: [2, 2] });
+    const got = f.data() as Float32Array;
+    assert.deepEqual(Array.from(got), [1.75, -2.5, Math.fround(0.1), NaN]);
+    src[0] = 9;
+    assert.equal(got[0], 1.75, 'the array owns a copy, not the caller buffer');
+    assert.equal((nd.array(Float64Array.of(0.1)).data() as Float32Array)[0], Math.fround(0.1));
+    // float -> int32 truncates toward zero; 3e9 wraps modulo 2^32 (ToInt32): 3e9 - 2^32 = -1294967296.
+    assert.deepEqual(Array.from(nd.array(Float64Array.of(1.75, -2.5, -0.5, 3e9), { dtype: 'int32' }).data() as Int32Array), [1, -2, 0, -1294967296]);
+    assert.deepEqual(nd.array(Int32Array.of(3, -4), { dtype: 'int64' }).data(), BigInt64Array.of(3n, -4n));
+    assert.deepEqual(nd.array(Uint8Array.of(1, 255), { dtype: 'float16' }).toArray(), [1, 255]);
+    assert.deepEqual(nd.array(BigInt64Array.of(5n, -6n) as never).toArray(), [5, -6]);
+    assert.throws(() => nd.array(Float32Array.of(1, NaN), { dtype: 'int32' }), /nd.array: values must be numbers \(not NaN for int32\)/);
+    assert.throws(() => nd.array(Float32Array.of(1, 2, 3), { shape: [2, 2] }), /shape \[2, 2\] needs 4 values, got 3/);
+  });
+
   it('refuses ragged arrays, wrong sizes, bad dtypes and bad shapes with a message', () => {
     assert.throws(() => nd.array([[1, 2], [3]]), /ragged/);
     assert.throws(() => nd.array([1, 2, 3], { shape: [2, 2] }), /shape \[2, 2\] needs 4 values, got 3/);
