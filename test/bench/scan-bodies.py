@@ -3,7 +3,8 @@
 (the `npm run bench -- rnn` sizes). Times the forward Scan as
 compiler/ops/rnn-train.ts lowers it (Gemm h·Rᵀ + xw_t, Split, Sigmoid,
 Tanh, Split, 3 Mul, Add, Tanh; 7 saved activations as scan outputs)
-against variants, and the backward Scan against its Gemm alone;
+against variants (among them a transposed state, R·hᵀ), and the backward
+Scan against its Gemm alone and a transposed state;
 interleaved, CPU time of the calling thread (robust to a busy machine),
 median ms per run and the paired ratio to the first row of its group.
 
@@ -82,6 +83,14 @@ def variants():
     v.append(('forward Scan', "onnxruntime's LSTM operator as the Scan body (T=1 per step)", model(
         pre + [mk('Unsqueeze', ['x', 'one64'], ['x4']), mk('Scan', ['h1', 'c1', 'x4'], ['hT', 'cT', 'Y', 'C'], body=cell, num_scan_inputs=1)],
         lstm_ins, ['Y', 'C'], [nh.from_array(np.array([1], np.int64), 'one64')])))
+    # Transposed state (h^T [H, N]): gates^T = R·h^T + xw^T_t, so MLAS packs the small h^T instead of R each step.
+    cellT = [mk('Gemm', ['R', 'h', 'x'], ['pre']), mk('Split', ['pre', 'k31'], ['p3', 'pg'], axis=0), mk('Sigmoid', ['p3'], ['s3']),
+             mk('Tanh', ['pg'], ['g']), mk('Split', ['s3', 'k111'], ['i', 'o', 'f'], axis=0)] + TAIL
+    tbody = h.make_graph(cellT, 'b', [vi('h', [H, 'rb']), vi('c', [H, 'rb']), vi('x', [4 * H, 'rb'])], [vi(o, ['w' + o, 'rb']) for o in ['hn', 'cn'] + SAVED])
+    tscan = mk('Scan', ['h0t', 'c0t', 'xwt'], ['hT', 'cT'] + [f's{k}' for k in range(7)], body=tbody, num_scan_inputs=1)
+    v.append(('forward Scan', 'transposed state: R·hᵀ (MLAS packs hᵀ, not R), incl. the transposes of xw, h0, c0', model(
+        [mk('Transpose', ['xw'], ['xwt'], perm=[0, 2, 1]), mk('Transpose', ['h0'], ['h0t']), mk('Transpose', ['c0'], ['c0t']), tscan],
+        [vi('xw', ['T', 'N', 4 * H]), vi('h0', ['N', H]), vi('c0', ['N', H])], ['hT'] + [f's{k}' for k in range(7)])))
     # Gemm alone in the body: R fed at run time (MLAS packs it every step) or a constant initializer (prepacked once).
     gemm = [mk('Gemm', ['h', 'R', 'x'], ['pre'], transB=1), mk('Split', ['pre', 'k31'], ['x3', 'hn'], axis=1), mk('Identity', ['c'], ['cn'])]
     v.append(('Gemm alone per step', 'R a run-time value (as in the step)', forward_scan(gemm, [])))
@@ -101,6 +110,11 @@ def variants():
         scan = mk('Scan', ['dh0', 'dc0'] + ['S' + n for n, _ in bseqs], ['a', 'b'] + (['ds'] if len(outs) > 2 else []), body=body,
                   num_scan_inputs=4, scan_input_directions=[1] * 4, **extra)
         v.append(('backward Scan', label, model([scan], [vi('dh0', ['N', H]), vi('dc0', ['N', H])] + [vi('S' + n, ['T', 'N', w]) for n, w in bseqs], ['a'])))
+    bwdT = [mk('Mul', ['dh', 'A'], ['t1']), mk('Add', ['dc', 't1'], ['dcN']), mk('Concat', ['dcN', 'dh', 'dcN', 'dcN'], ['cc'], axis=0),
+            mk('Mul', ['cc', 'K'], ['ds']), mk('Gemm', ['R', 'ds', 'gyb'], ['dhn'], transA=1), mk('Mul', ['dcN', 'f'], ['dcn'])]
+    body = h.make_graph(bwdT, 'b', [vi('dh', [H, 'rb']), vi('dc', [H, 'rb'])] + [vi(n, [w, 'rb']) for n, w in bseqs], [vi(o, ['w' + o, 'rb']) for o in ['dhn', 'dcn', 'ds']])
+    scan = mk('Scan', ['dh0', 'dc0'] + ['S' + n for n, _ in bseqs], ['a', 'b', 'ds'], body=body, num_scan_inputs=4, scan_input_directions=[1] * 4, scan_output_directions=[1])
+    v.append(('backward Scan', 'transposed state: Rᵀ·dsᵀ (MLAS packs dsᵀ, not R)', model([scan], [vi('dh0', [H, 'N']), vi('dc0', [H, 'N'])] + [vi('S' + n, ['T', w, 'N']) for n, w in bseqs], ['a'])))
     return v
 
 
