@@ -71,6 +71,22 @@ export function tensorFromNumbers(dtype: DType, shape: number[], values: ArrayLi
   return t;
 }
 
+/**
+ * One JS value as a tensor element: a number, a boolean (1/0) or a bigint;
+ * anything else (a string, null, undefined, an object) throws an Error that
+ * names the element, never a silent NaN or 0.
+ *
+ * ```ts
+ * [true, 2].map((v, i) => elementNumber(v, i, 'nd.array')); // [1, 2]
+ * ```
+ */
+export function elementNumber(v: unknown, i: number, where: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean' || typeof v === 'bigint') return Number(v);
+  const what = v === null ? 'null' : typeof v === 'string' ? `the string ${JSON.stringify(v)}` : Array.isArray(v) ? 'an array' : typeof v;
+  throw new Error(`${where}: element ${i} is ${what}, not a number`);
+}
+
 /** All elements as JS numbers, in row-major order. */
 export function tensorToNumbers(t: HostTensor): number[] {
   const n = t.data.length;

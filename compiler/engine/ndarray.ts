@@ -7,7 +7,7 @@
  */
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
 import { count } from '../../runtime/profiler.js';
-import { readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
+import { elementNumber, readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { hostDims, installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import { outputArity, type OpDef } from '../ops/define.js';
 import { executeOp } from '../ops/execute.js';
@@ -295,7 +295,7 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArray, optio
   }
   // A typed array of numbers is copied straight into the tensor (no JS array of its values: 400 KB of garbage per MNIST batch).
   const typed = ArrayBuffer.isView(flat) && !(flat instanceof DataView || flat instanceof BigInt64Array || flat instanceof BigUint64Array);
-  const nums = typed ? flat : Array.from(flat, Number);
+  const nums = typed ? flat : Array.from(flat, (v, i) => elementNumber(v, i, 'nd.array'));
   if (!isFloat(dtype)) for (let i = 0; i < nums.length; i++) if (Number.isNaN(nums[i])) throw new Error(`nd.array: values must be numbers (not NaN for ${dtype})`);
   count('eagerOps', 0);
   return new NDArray(tensorFromNumbers(dtype, shape, nums));

@@ -39,6 +39,12 @@ describe('nd arrays', () => {
 
   it('refuses ragged arrays, wrong sizes, bad dtypes and bad shapes with a message', () => {
     assert.throws(() => nd.array([[1, 2], [3]]), /ragged/);
+    // Not numbers: an Error naming the element, never NaN or 0 (numbers, booleans and bigints convert).
+    assert.throws(() => nd.array(['a', 'b'] as never), /nd.array: element 0 is the string "a", not a number/);
+    assert.throws(() => nd.array([1, null] as never), /nd.array: element 1 is null, not a number/);
+    assert.throws(() => nd.array([[1, 2], [3, undefined]] as never), /nd.array: element 3 is undefined, not a number/);
+    assert.throws(() => nd.array([{}, 1] as never), /nd.array: element 0 is object, not a number/);
+    assert.deepEqual(nd.array([true, false, 2n, 3] as never).toArray(), [1, 0, 2, 3]);
     assert.throws(() => nd.array([1, 2, 3], { shape: [2, 2] }), /shape \[2, 2\] needs 4 values, got 3/);
     assert.throws(() => nd.array([1], { dtype: 'complex64' as never }), /unsupported dtype "complex64"/);
     assert.throws(() => nd.zeros([2, -1]), /nd.zeros: invalid shape/);
