@@ -28,7 +28,7 @@ import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
-import { scalarTensor } from '../../runtime/tensor.js';
+import { sameShape, scalarTensor } from '../../runtime/tensor.js';
 import { NDArray, type LazyValue } from './ndarray.js';
 import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
 import type { GradReqLike } from './tape.js';
@@ -532,7 +532,7 @@ class Pending implements LazyValue {
     if (!program || program.done) return false;
     // A second backward in the same step adds nothing (the program computes the gradients of the first head once).
     if (program.backward) return true;
-    if (headGrad && headGrad.shape.join() !== head.shape.join()) {
+    if (headGrad && !sameShape(headGrad.shape, head.shape)) {
       throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
     }
     program.backward = { head: program.ref(head), headGrad: headGrad ?? null };

@@ -167,7 +167,7 @@ export class Parameter {
     if (this.gradReq === 'null') throw new Error(`Parameter '${this.name}' has no gradient (gradReq is 'null')`);
     flushPending(); // gradients of a pending fused step are computed when it runs
     const d = this.data();
-    if (!this._grad || this._grad.shape.join() !== d.shape.join()) this._grad = zeros(d.shape, { dtype: d.dtype });
+    if (!this._grad || !sameShape(this._grad.shape, d.shape)) this._grad = zeros(d.shape, { dtype: d.dtype });
     return this._grad;
   }
 

@@ -14,7 +14,7 @@
  */
 import { fusedStep } from '../engine/program.js';
 import { compiledUpdate } from '../engine/update-graph.js';
-import { formatShape, type HostTensor } from '../../runtime/tensor.js';
+import { formatShape, sameShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
 import { pause } from '../engine/autograd.js';
 import { full, ops as ndOps } from '../engine/nd.js';
@@ -237,7 +237,7 @@ export class Trainer {
     if (!(out.weight instanceof NDArray) || !out.states.every((x) => x instanceof NDArray)) {
       throw new Error(`Trainer.step: ${what} did not return NDArrays (an update must compute with the F it is given)`);
     }
-    if (out.weight.shape.join() !== w.shape.join() || out.weight.dtype !== w.dtype) {
+    if (!sameShape(out.weight.shape, w.shape) || out.weight.dtype !== w.dtype) {
       throw new Error(`Trainer.step: ${what} returned a weight of ${out.weight.dtype}${formatShape(out.weight.shape)}, expected ${w.dtype}${formatShape(w.shape)}`);
     }
     if (out.states.length !== states.length) throw new Error(`Trainer.step: ${what} returned ${out.states.length} states, expected ${states.length}`);
