@@ -7,9 +7,9 @@
  * - ours: `autograd.record` + `backward` + `trainer.step` (the fused step);
  * - bare: the same session of the same step graph run by
  *   `Session.runSync` in a plain loop, its new weights and momenta fed back.
- * Mode `phases` (the default) splits ours into the recorded calls, the part
- * of `trainer.step` outside the native run, and the native run (the
- * session's `runSync`), and counts V8's collections by contender (a
+ * Mode `phases` (the default) splits each contender's step into the native
+ * run (the session's `runSync`) and everything outside it, and counts V8's
+ * collections by contender (a
  * collection lands in whichever JavaScript runs when V8 takes it). Mode
  * `stub` replaces the native run by one returning fresh output records over
  * fixed data, so only JavaScript is left: the fastest block's µs per step
@@ -83,7 +83,7 @@ function phases(rounds: number): void {
   let inRun = 0;
   const run = session.runSync.bind(session);
   Object.assign(session, { runSync: (f: Record<string, HostTensor>) => { const t0 = performance.now(); const o = run(f); inRun += performance.now() - t0; return o; } });
-  const t = { record: 0, backward: 0, stepOutside: 0, run: 0, bare: 0, bareRun: 0 };
+  const t = { stepOutside: 0, run: 0, bare: 0, bareRun: 0 };
   const oursBlock = (): void => {
     for (let i = 0; i < BLOCK; i++) {
       inRun = 0;

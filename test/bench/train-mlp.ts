@@ -66,10 +66,11 @@
  * calls, program key and cache lookup, feeds, result wrapping) on caches
  * the native run has just cooled, and the garbage collection it adds to.
  * With the native run stubbed out (it returns fresh output records over
- * fixed data) that JavaScript costs 4.8-5.1 us per step more than the bare
- * loop's (the fastest of 38 blocks of 2000 steps, both in one process),
- * allocating 16 KB per step against the bare loop's 3.2 KB; it was
- * 14.2-15.5 us and 25 KB before the pending arrays became class instances
+ * fixed data) that JavaScript costs 4.8-5.0 us per step more than the bare
+ * loop's (the fastest of 38 blocks of 2000 steps, both in one process:
+ * `test/bench/step-overhead.ts stub`, its command and figures in RESULTS.md),
+ * allocating 17.9 KB per step against the bare loop's 7.4 KB; it was
+ * 13.2-14.1 us and 27.8 KB before the pending arrays became class instances
  * (no closure per array), withContext stopped spreading objects, a block
  * stopped naming its children on calls that do not run them, and the
  * repeated step's cache keys, scalar partition, output types and shape
