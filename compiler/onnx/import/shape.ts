@@ -8,8 +8,10 @@
  * symbolic batch dimension still map (onto MXNet's copy code 0 or -1).
  */
 import { sizeOf, tensorFromNumbers } from '../../../runtime/tensor.js';
+import type { AttrValue } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
+import { divDim, mulDims } from '../../ops/dims.js';
 import { dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** Values at or beyond this magnitude mean "to the end" in Slice (INT64_MAX and friends). */
@@ -99,6 +101,44 @@ function solveTarget(xs: Dim[], target: Dim[], out: Dim[]): void {
   out[free] = rest;
 }
 
+/** The factors of a dimension that is a product ('2*N', '(T*2)'), or null for any other expression. */
+function factorsOf(d: Dim): Dim[] | null {
+  if (typeof d === 'number') return [d];
+  const bare = /^\(([^()]*)\)$/.exec(d)?.[1] ?? d;
+  if (/[()+\-/]/.test(bare)) return null;
+  return bare.split('*').map((f) => (/^\d+$/.test(f) ? Number(f) : f));
+}
+
+/**
+ * A uint8 tensor of shape `dims` whose symbolic dimensions are read, when the
+ * graph runs, from `x` or from a graph input that has them (`zeros` over
+ * `shapeArray` entries, a product of two merged by MXNet's -3): the shape
+ * operand of reshapeLike/broadcastLike where MXNet's codes cannot name a
+ * target (an input [N*T, 4] reshaped to [N, T, 4]).
+ */
+function shapedLike(c: ImportCtx, dims: Dim[], x: Value, what: string): Value {
+  const srcs: Value[] = [];
+  const entries: AttrValue[] = [];
+  const codes: number[] = [];
+  const source = (d: string, whole: Dim): AttrValue => {
+    const own = x.type.shape.indexOf(d);
+    const src = own >= 0 ? { value: x, axis: own } : c.symbolSource(d);
+    if (!src) throw c.refuse(`${what} [${dims.join(', ')}] has the dimension '${whole}', which neither the input [${x.type.shape.join(', ')}] nor any graph input has`);
+    let k = srcs.indexOf(src.value);
+    if (k < 0) k = srcs.push(src.value) - 1;
+    return { input: k, begin: src.axis, end: src.axis + 1 };
+  };
+  for (const d of dims) {
+    const own = typeof d === 'string' && (x.type.shape.includes(d) || c.symbolSource(d));
+    const factors = own ? [d] : factorsOf(d);
+    if (!factors || factors.length > 2) throw c.refuse(`${what} [${dims.join(', ')}] has the dimension '${d}', which gluonc cannot compute at run time`);
+    for (const f of factors) entries.push(typeof f === 'number' ? f : source(f, d));
+    codes.push(factors.length === 2 ? -3 : 0);
+  }
+  const z = c.op('zeros', srcs, { shape: entries as AttrValue, dtype: 'uint8' });
+  return codes.includes(-3) ? c.op('reshape', [z], { shape: codes }) : z;
+}
+
 /** Reshape: ONNX's 0 (copy) and -1 (infer) are MXNet's codes; symbolic entries become one of them. */
 const reshape: Builder = (c) => {
   const x = c.input(0);
@@ -116,8 +156,16 @@ const reshape: Builder = (c) => {
     return -1;
   });
   if (unknown > 1) solveTarget(xs, target, out);
-  if (out.filter((d) => d === -1).length > 1) throw c.refuse(`the target shape [${target.join(', ')}] has more than one dimension gluonc cannot name for input shape [${xs.join(', ')}]`);
-  return [c.op('reshape', [x], { shape: out as number[] })];
+  if (out.filter((d) => d === -1).length <= 1) return [c.op('reshape', [x], { shape: out as number[] })];
+  // More than one dimension MXNet's codes cannot name: reshape like a tensor of the target shape, read at run time.
+  const dims = target.map((d, i) => (d === 0 ? xs[i]! : d));
+  const free = dims.indexOf(-1);
+  if (free >= 0) {
+    const rest = divDim(mulDims(xs), mulDims(dims.filter((_d, i) => i !== free)));
+    if (rest === undefined || typeof rest !== 'number') throw c.refuse(`the -1 of the target shape [${target.join(', ')}] cannot be solved for input shape [${xs.join(', ')}]`);
+    dims[free] = rest;
+  }
+  return [c.op('reshapeLike', [x, shapedLike(c, dims, x, 'the target shape')])];
 };
 
 const flatten: Builder = (c) => {
@@ -266,6 +314,7 @@ const expand: Builder = (c) => {
   while (x.type.shape.length < target.length) x = c.op('expandDims', [x], { axis: 0 });
   const xs = x.type.shape;
   const pad = xs.length - target.length;
+  const symbolic: number[] = [];
   const out = xs.map((d, i): number => {
     const t = i < pad ? 1 : target[i - pad]!;
     if (t === 1 || t === d) return 0;
@@ -273,9 +322,15 @@ const expand: Builder = (c) => {
       if (d !== 1 && typeof d === 'number') throw c.refuse(`dimension ${i} of size ${d} cannot broadcast to ${t}`);
       return t;
     }
-    throw c.refuse(`broadcasting dimension ${i} (${d}) to the symbolic size '${t}' is not supported`);
+    if (d !== 1) throw c.refuse(`dimension ${i} (${d}) cannot broadcast to the symbolic size '${t}'`);
+    symbolic.push(i);
+    return 0;
   });
-  return [out.every((d) => d === 0) ? x : c.op('broadcastTo', [x], { shape: out })];
+  if (!out.every((d) => d === 0)) x = c.op('broadcastTo', [x], { shape: out });
+  if (!symbolic.length) return [x];
+  // Symbolic sizes are read at run time from a tensor that has them.
+  const like = shapedLike(c, symbolic.map((i) => target[i - pad]!), x, 'the target shape');
+  return [c.op('broadcastLike', [x, like], { lhsAxes: symbolic, rhsAxes: symbolic.map((_i, k) => k) })];
 };
 
 const tile: Builder = (c) => {
@@ -378,6 +433,61 @@ function shapeArithmetic(sign: string, f: (a: number, b: number) => number): (c:
   };
 }
 
+/** Shape of a shape value: its length (a constant). */
+function shapeOfShape(c: ImportCtx): Value[] | null {
+  const sym = c.symbolicInput(0);
+  if (!sym) return null;
+  if (c.attr.has('start') || c.attr.has('end')) throw c.refuse('start/end on a shape computed from symbolic dimensions');
+  return [c.constant(tensorFromNumbers('int64', [sym.rank0 ? 0 : 1], sym.rank0 ? [] : [sym.dims.length]))];
+}
+
+/** Reshape of a shape value to a list ([-1], [n]) or a scalar ([]): the same entries. */
+function reshapeShape(c: ImportCtx): Value[] | null {
+  const sym = c.symbolicInput(0);
+  if (!sym) return null;
+  const target = c.numbers(1, 'shape')!;
+  const n = sym.dims.length;
+  if (target.length === 0 && n === 1) return [c.shapeValue(sym.dims, true)];
+  if (target.length === 1 && (target[0] === -1 || target[0] === n)) return [c.shapeValue(sym.dims)];
+  throw c.refuse(`reshaping a shape [${sym.dims.join(', ')}] to [${target.join(', ')}]`);
+}
+
+/**
+ * Equal of a shape value and constants (torch's expand: which entries are -1):
+ * a symbolic dimension is a size, so it equals no negative number; any other comparison is refused.
+ */
+function equalShape(c: ImportCtx): Value[] | null {
+  const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
+  if (!sa && !sb) return null;
+  const a = sa?.dims ?? c.dims(0)!;
+  const b = sb?.dims ?? c.dims(1)!;
+  const n = Math.max(a.length, b.length);
+  if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) throw c.refuse(`comparing lists of ${a.length} and ${b.length} entries`);
+  const out = Array.from({ length: n }, (_v, i): number => {
+    const [x, y] = [a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!];
+    if (typeof x === 'number' && typeof y === 'number') return x === y ? 1 : 0;
+    if (x === y) return 1;
+    const num = typeof x === 'number' ? x : typeof y === 'number' ? y : null;
+    if (num !== null && num < 0) return 0;
+    throw c.refuse(`comparing the symbolic dimension ${typeof x === 'number' ? y : x} with ${num ?? (typeof x === 'number' ? x : y)}`);
+  });
+  const rank0 = (sa?.rank0 ?? c.data(0)?.shape.length === 0) && (sb?.rank0 ?? c.data(1)?.shape.length === 0);
+  return [c.constant(tensorFromNumbers('bool', rank0 ? [] : [n], out))];
+}
+
+/** Where with a constant condition choosing between shape values (and constants): a shape value. */
+function whereShape(c: ImportCtx): Value[] | null {
+  const [sa, sb] = [c.symbolicInput(1), c.symbolicInput(2)];
+  if (!sa && !sb) return null;
+  const cond = c.numbers(0, 'the condition (choosing between shape entries)')!;
+  const a = sa?.dims ?? c.dims(1)!;
+  const b = sb?.dims ?? c.dims(2)!;
+  const n = Math.max(cond.length, a.length, b.length);
+  const at = (l: readonly unknown[], i: number) => l[l.length === 1 ? 0 : i];
+  if ([cond, a, b].some((l) => l.length !== n && l.length !== 1)) throw c.refuse(`choosing among lists of ${cond.length}, ${a.length} and ${b.length} entries`);
+  return [c.shapeValue(Array.from({ length: n }, (_v, i) => (at(cond, i) ? at(a, i) : at(b, i)) as Dim))];
+}
+
 /** Builders that also accept shape values for the element-wise operators of the same name. */
 export const SHAPE_AWARE: Record<string, (c: ImportCtx) => Value[] | null> = {
   Mul: shapeArithmetic('*', (a, b) => a * b),
@@ -385,6 +495,10 @@ export const SHAPE_AWARE: Record<string, (c: ImportCtx) => Value[] | null> = {
   Sub: shapeArithmetic('-', (a, b) => a - b),
   Div: shapeArithmetic('/', (a, b) => Math.trunc(a / b)),
   Cast: castShape,
+  Shape: shapeOfShape,
+  Reshape: reshapeShape,
+  Equal: equalShape,
+  Where: whereShape,
   Identity: (c) => {
     const sym = c.symbolicInput(0);
     return sym ? [c.shapeValue(sym.dims, sym.rank0)] : null;

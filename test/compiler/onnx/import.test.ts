@@ -13,7 +13,7 @@ import { compileGraph } from '../../../compiler/compile.js';
 import { NDArray } from '../../../compiler/engine/ndarray.js';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import type { Shape } from '../../../compiler/ir/types.js';
-import { onnx, readModel } from '../../../compiler/onnx/index.js';
+import { onnx, readModel, tensorProto } from '../../../compiler/onnx/index.js';
 import { foreignModel } from './foreign-model.js';
 import type { DType } from '../../../runtime/dtypes.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
@@ -114,6 +114,45 @@ describe('ONNX import (files from other tools)', () => {
     assert.deepEqual(graph.nodes.map((n) => n.op), ['reshape'], 'the shape arithmetic folds away');
     await sameAsOrt(bytes, { x: data([2, 4, 3]) });
     await sameAsOrt(bytes, { x: data([5, 4, 3]) });
+  });
+
+  it("maps torch's reshape of [N*T, C] back to [N, T, -1] and its expand to computed symbolic sizes (two dynamic axes)", async () => {
+    // As torch.onnx.export writes h = fc(x.reshape(b * t, c)).reshape(b, t, -1); m.expand(b, 2, t * 2) (dynamic N and T).
+    const gatherDim = (k: number) => [
+      { opType: 'Shape', input: ['x'], output: [`s${k}`] },
+      { opType: 'Gather', input: [`s${k}`, `i${k}`], output: [`d${k}`], attribute: [int('axis', 0)] },
+      { opType: 'Unsqueeze', input: [`d${k}`, 'ax0'], output: [`u${k}`] },
+    ];
+    const nodes: OnnxNs.INodeProto[] = [
+      ...gatherDim(0), ...gatherDim(1), ...gatherDim(2),
+      { opType: 'Mul', input: ['u0', 'u1'], output: ['nt'] },
+      { opType: 'Concat', input: ['nt', 'u2'], output: ['flat'], attribute: [int('axis', 0)] },
+      { opType: 'Reshape', input: ['x', 'flat'], output: ['x2'] },
+      { opType: 'Gemm', input: ['x2', 'W', 'b'], output: ['g'], attribute: [int('transB', 1)] },
+      { opType: 'Concat', input: ['u0', 'u1', 'minus1'], output: ['back'], attribute: [int('axis', 0)] },
+      { opType: 'Reshape', input: ['g', 'back'], output: ['h'], name: 'unflatten' },
+      { opType: 'ReduceMean', input: ['h', 'ax12'], output: ['m'], attribute: [int('keepdims', 1)] },
+      // expand(b, 2, t * 2): torch builds the target, Reshapes it to [-1] and replaces its -1 entries with 1.
+      { opType: 'Mul', input: ['u1', 'two'], output: ['t2'] },
+      { opType: 'Concat', input: ['u0', 'two', 't2'], output: ['tgt'], attribute: [int('axis', 0)] },
+      { opType: 'Reshape', input: ['tgt', 'minus1'], output: ['tgt1'] },
+      { opType: 'Shape', input: ['tgt1'], output: ['tlen'] },
+      { opType: 'ConstantOfShape', input: ['tlen'], output: ['ones'], attribute: [{ name: 'value', type: T.TENSOR, t: tensorProto('', i64([1])) }] },
+      { opType: 'Mul', input: ['ones', 'minus1'], output: ['neg'] },
+      { opType: 'Equal', input: ['tgt1', 'neg'], output: ['isneg'] },
+      { opType: 'Where', input: ['isneg', 'ones', 'tgt1'], output: ['tgt2'] },
+      { opType: 'Expand', input: ['m', 'tgt2'], output: ['e'], name: 'expand' },
+      { opType: 'Transpose', input: ['h'], output: ['ht'], attribute: [ints('perm', [0, 2, 1])] },
+      { opType: 'Reshape', input: ['ht', 'n2m1'], output: ['h2'] },
+      { opType: 'Concat', input: ['h2', 'e'], output: ['y'], attribute: [int('axis', 2)] },
+    ];
+    const inits: [string, HostTensor][] = [
+      ['i0', tensorFromNumbers('int64', [], [0])], ['i1', tensorFromNumbers('int64', [], [1])], ['i2', tensorFromNumbers('int64', [], [2])],
+      ['ax0', i64([0])], ['ax12', i64([1, 2])], ['minus1', i64([-1])], ['two', i64([2])], ['n2m1', i64([0, 2, -1])],
+      ['W', data([4, 6], 2)], ['b', data([4], 3)],
+    ];
+    const bytes = model(nodes, [['x', ['N', 'T', 6]]], [['y', 'float32']], inits, 18);
+    for (const [n, t] of [[2, 3], [3, 5], [1, 1]] as const) await sameAsOrt(bytes, { x: data([n, t, 6], n + t) });
   });
 
   it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
