@@ -249,7 +249,8 @@ function sparseTensors(bytes: Uint8Array, f: Readonly<WireField>, out: WireField
   for (const g of wireFields(bytes, f.start, f.end)) if ((g.no === 1 || g.no === 2) && g.wire === 2) out.push(g);
 }
 
-interface ExternalRef {
+/** Where a tensor's external data lies, as its TensorProto's `external_data` entries say. */
+export interface ExternalRef {
   tensor: string;
   location: string | undefined;
   offset: number;
@@ -275,8 +276,14 @@ function externalOf(bytes: Uint8Array, t: WireField): ExternalRef | null {
   return { tensor: name, location: entries['location'], offset: num('offset') ?? 0, length: num('length') };
 }
 
-/** The real path of an external data file, or a refusal naming the tensor and why. */
-function checkExternal(ext: ExternalRef, dir: string | null, refuse: (why: string) => Error, maxBytes: number): string {
+/**
+ * The real path of an external data file inside `dir`, or a refusal naming the tensor and why.
+ *
+ * ```ts
+ * checkExternal({ tensor: 'W', location: 'weights.bin', offset: 0, length: 48 }, 'models/', (why) => new Error(why));
+ * ```
+ */
+export function checkExternal(ext: ExternalRef, dir: string | null, refuse: (why: string) => Error, maxBytes = DEFAULT_MAX_BYTES): string {
   const what = `tensor '${ext.tensor}' has external data`;
   const loc = ext.location;
   if (loc === undefined || loc === '') throw refuse(`${what} without a 'location'`);

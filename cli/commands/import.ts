@@ -4,7 +4,8 @@
  * gluonc and which do not, and when every node maps writes
  * `<name>.safetensors` (the parameters: the float initializers) and
  * `<name>.mts`, a model file (an ES module wherever it lies) loading the graph with `gluon.SymbolBlock.imports`,
- * so `gluonc compile <name>.ts` (and `--train`) works on it.
+ * so `gluonc compile <name>.ts` (and `--train`) works on it. The ONNX file
+ * (and its external data files) are copied into the output folder.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,7 +51,15 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
   const base = path.basename(file, path.extname(file));
   mkdirSync(outDir, { recursive: true });
   const onnxCopy = path.join(outDir, path.basename(file));
-  if (path.resolve(onnxCopy) !== path.resolve(file)) copyFileSync(file, onnxCopy);
+  if (path.resolve(onnxCopy) !== path.resolve(file)) {
+    copyFileSync(file, onnxCopy);
+    // External data files (checked by readModel to lie in the file's folder) go along, at the same relative paths.
+    const locations = new Set((model.graph?.initializer ?? []).flatMap((t) => (t.externalData ?? []).filter((kv) => kv.key === 'location').map((kv) => kv.value ?? '')));
+    for (const loc of locations) {
+      mkdirSync(path.dirname(path.join(outDir, loc)), { recursive: true });
+      copyFileSync(path.join(path.dirname(file), loc), path.join(outDir, loc));
+    }
+  }
   const weights = path.join(outDir, `${base}.safetensors`);
   writeFileAtomic(weights, encodeSafetensors(graph.params.map((v) => [v.name, v.data!] as [string, NonNullable<typeof v.data>])));
   const inputs = Object.fromEntries(graph.inputs.map((v) => [v.name, { shape: v.type.shape, dtype: v.type.dtype }]));

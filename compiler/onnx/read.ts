@@ -13,9 +13,11 @@
  * and agree with the types the file declares (graph outputs, value_info);
  * every error starts with `readModel:` and names the file (or "model bytes").
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { fromOnnxDType, isFloat } from '../../runtime/dtypes.js';
+import { checkExternal } from '../../runtime/model-file.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
@@ -81,7 +83,8 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
   const fail = (msg: string): Error => new Error(`readModel: ${where}: ${msg}`);
   const model = decodeModel(source, fail);
   const { opset, metadata, manifest } = modelHeader(model, fail);
-  const reader = new GraphReader(model.graph!, manifest, fail);
+  const dir = typeof source === 'string' ? path.dirname(source) : null;
+  const reader = new GraphReader(model.graph!, manifest, fail, dir);
   const inputs = reader.readInputs();
   reader.readNodes(opset);
   const outputs = reader.readOutputs();
@@ -153,6 +156,7 @@ class GraphReader implements ForeignCtx {
     private readonly g: OnnxNs.IGraphProto,
     private readonly manifest: ModelManifest | null,
     readonly fail: (msg: string) => Error,
+    private readonly dir: string | null = null,
   ) {
     this.paramNames = new Set(Array.isArray(manifest?.params) ? manifest.params.map(String) : []);
     this.nodes = g.node ?? [];
@@ -202,8 +206,9 @@ class GraphReader implements ForeignCtx {
     let data = this.initCache.get(name);
     if (!data) {
       try {
-        data = fromTensorProto(t);
+        data = fromTensorProto(withExternalData(t, this.dir, (why) => this.fail(`initializer '${name}': ${why}`)));
       } catch (e) {
+        if ((e as Error).message.startsWith('readModel:')) throw e;
         throw this.fail(`initializer '${name}': ${(e as Error).message}`);
       }
       this.initCache.set(name, data);
@@ -311,6 +316,32 @@ class GraphReader implements ForeignCtx {
     if (!outputs.length) throw this.fail('the graph has no outputs (corrupt or truncated file?)');
     return outputs;
   }
+}
+
+/**
+ * A TensorProto whose external data (ONNX's `location`/`offset`/`length`, a file
+ * in the model's folder) is read into `rawData`; others are returned as they are.
+ */
+function withExternalData(t: OnnxNs.ITensorProto, dir: string | null, refuse: (why: string) => Error): OnnxNs.ITensorProto {
+  if (t.dataLocation !== 1 && !t.externalData?.length) return t;
+  const entries: Record<string, string> = {};
+  for (const kv of t.externalData ?? []) if (kv.key) entries[kv.key] = kv.value ?? '';
+  const num = (k: string): number | undefined => (entries[k] === undefined ? undefined : Number(entries[k]));
+  const ext = { tensor: t.name ?? '', location: entries['location'], offset: num('offset') ?? 0, length: num('length') };
+  const file = checkExternal(ext, dir, refuse);
+  const length = ext.length ?? statSync(file).size - ext.offset;
+  const rawData = new Uint8Array(length);
+  const fd = openSync(file, 'r');
+  try {
+    for (let got = 0; got < length; ) {
+      const n = readSync(fd, rawData, got, length - got, ext.offset + got);
+      if (n === 0) throw refuse(`tensor '${ext.tensor}' has external data at '${ext.location}' that ends early`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { ...t, dataLocation: 0, externalData: [], rawData };
 }
 
 /** A node's name for messages (`#i` when unnamed). */

@@ -5,7 +5,8 @@
  * unmapped operator is reported by name and exits 1 with one line.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -36,6 +37,40 @@ describe('cli/import', function () {
     const got = [...(out[s.outputNames[0]!]!.data as Float32Array)];
     assert.equal(got.length, want.length);
     got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-5 + 1e-4 * Math.abs(want[i]!), `y[${i}]: ${v} vs PyTorch ${want[i]}`));
+  });
+
+  it('takes the external data files along: the written model file compiles to onnxruntime\'s numbers for the original', async () => {
+    const src = join(dir, 'ext-src');
+    mkdirSync(src);
+    const py = String.raw`
+import os, sys, numpy as np, onnx
+from onnx import helper as H, TensorProto as TP, numpy_helper as NH
+rs = np.random.RandomState(0)
+g = H.make_graph([H.make_node('Gemm', ['x', 'W', 'b'], ['h'], transB=1), H.make_node('Tanh', ['h'], ['y'])], 'g',
+    [H.make_tensor_value_info('x', TP.FLOAT, ['N', 3])], [H.make_tensor_value_info('y', TP.FLOAT, ['N', 4])],
+    [NH.from_array(rs.randn(4, 3).astype(np.float32), 'W'), NH.from_array(rs.randn(4).astype(np.float32), 'b')])
+m = H.make_model(g, opset_imports=[H.make_opsetid('', 17)], ir_version=8)
+os.makedirs(sys.argv[1] + '/data')
+onnx.save_model(m, sys.argv[1] + '/model.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='data/weights.bin', size_threshold=0)
+`;
+    const p = spawnSync('python3', ['-c', py, src], { encoding: 'utf8' });
+    assert.equal(p.status, 0, p.stderr);
+    const out = join(dir, 'ext-out');
+    const r = gluonc(['import', join(src, 'model.onnx'), '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(out, 'data', 'weights.bin')), 'the external data file is copied along');
+    const c = gluonc(['compile', join(out, 'model.mts'), '-o', join(out, 'c.onnx')]);
+    assert.equal(c.status, 0, c.stderr);
+    const x = new ort.Tensor('float32', Float32Array.from([0.5, -1, 2, 0, 0.25, -0.75]), [2, 3]);
+    const run = async (file: string) => {
+      const s = await ort.InferenceSession.create(file);
+      const y = (await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array;
+      await s.release();
+      return [...y];
+    };
+    const [want, got] = [await run(join(src, 'model.onnx')), await run(join(out, 'c.onnx'))];
+    assert.equal(got.length, 8);
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `y[${i}]: ${v} vs onnxruntime ${want[i]}`));
   });
 
   it('names what does not map and exits 1 with one line', () => {

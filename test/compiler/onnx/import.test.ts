@@ -7,6 +7,10 @@
  * hybridized (compiled) and eagerly (SymbolBlock on NDArrays).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { compileGraph } from '../../../compiler/compile.js';
@@ -348,6 +352,45 @@ describe('ONNX import (files from other tools)', () => {
     }
     const bytes = model(nodes, [['x', [2, 3, 3, 4]], ['g', [2, 2, 4, 2]]], nodes.map((n) => [n.output![0]!, 'float32'] as [string, DType]), [], 16);
     await sameAsOrt(bytes, { x: data([2, 3, 3, 4], 3), g: grid });
+  });
+
+  it('reads initializers stored as external data (onnx.save_model) next to the file; a location outside its folder is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gluonc-external-'));
+    try {
+      // python's onnx writes both weights into one file (the second at an offset), as exporters of large models do.
+      const py = String.raw`
+import sys, numpy as np, onnx
+from onnx import helper as H, TensorProto as TP, numpy_helper as NH
+rs = np.random.RandomState(0)
+g = H.make_graph([H.make_node('MatMul', ['x', 'W'], ['h']), H.make_node('Add', ['h', 'b'], ['y'])], 'g',
+    [H.make_tensor_value_info('x', TP.FLOAT, ['N', 3])], [H.make_tensor_value_info('y', TP.FLOAT, ['N', 4])],
+    [NH.from_array(rs.randn(3, 4).astype(np.float32), 'W'), NH.from_array(rs.randn(4).astype(np.float32), 'b')])
+m = H.make_model(g, opset_imports=[H.make_opsetid('', 17)], ir_version=8)
+onnx.save_model(m, sys.argv[1] + '/model.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='weights.bin', size_threshold=0)
+for t in m.graph.initializer:
+    for kv in t.external_data:
+        if kv.key == 'location': kv.value = '../weights.bin'
+onnx.save_model(m, sys.argv[1] + '/escape.onnx')
+`;
+      const r = spawnSync('python3', ['-c', py, dir], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const file = join(dir, 'model.onnx');
+      const x = data([2, 3]);
+      const session = await ort.InferenceSession.create(file);
+      const want = (await session.run({ x: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).y!;
+      await session.release();
+      const net = SymbolBlock.imports(file);
+      assert.deepEqual([...net.collectParams().keys()].sort(), ['W', 'b']);
+      for (const hybrid of [false, true]) {
+        if (hybrid) net.hybridize();
+        const got = tensorToNumbers((net.call(new NDArray(x)) as NDArray)._host);
+        got.forEach((v, i) => assert.ok(Math.abs(v - Number(want.data[i])) <= 1e-5, `${hybrid ? 'hybridized' : 'eager'} y[${i}]: ${v} vs onnxruntime ${want.data[i]}`));
+      }
+      assert.throws(() => readModel(join(dir, 'escape.onnx')), /readModel: '.*escape\.onnx': initializer 'W': tensor 'W' has external data at '\.\.\/weights\.bin', which uses '\.\.' to leave the model's folder/);
+      assert.throws(() => readModel(readFileSync(file)), /readModel: model bytes: initializer 'W': tensor 'W' has external data \('weights\.bin'\), which needs the model's folder: load the model from its file path/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses by operator, node and reason', () => {
