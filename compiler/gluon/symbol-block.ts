@@ -13,10 +13,12 @@
 import { formatShape } from '../../runtime/tensor.js';
 import type { Graph } from '../ir/graph.js';
 import { formatType, type Dim } from '../ir/types.js';
-import type { Value } from '../ir/value.js';
+import { Value } from '../ir/value.js';
 import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
 import { callArgs } from '../ops/call.js';
+import { symOps } from '../trace/sym.js';
+import { Symbol } from '../trace/symbol.js';
 import { getOp } from '../ops/registry.js';
 import { HybridBlock } from './hybrid.js';
 import { MxnetSymbolBlock } from './mxnet-symbol.js';
@@ -126,7 +128,8 @@ export class SymbolBlock extends HybridBlock {
       }
       node.outputs.forEach((o, k) => env.set(o, outs[k]!));
     }
-    const res = this.graph.outputs.map((o) => get(o.value));
+    // An output that is a constant of the graph (folded when read) is a constant symbol while tracing.
+    const res = this.graph.outputs.map((o) => (F === (symOps as unknown) && !env.has(o.value) && o.value.data ? new Symbol(Value.constant(o.value.data)) : get(o.value)));
     return res.length === 1 ? res[0]! : res;
   }
 

@@ -393,6 +393,29 @@ onnx.save_model(m, sys.argv[1] + '/escape.onnx')
     }
   });
 
+  it('runs hybridized a graph with an output that folds to a constant (the Shape of a fixed-size input)', async () => {
+    const bytes = model(
+      [
+        { opType: 'Relu', input: ['x'], output: ['y'] },
+        { opType: 'Shape', input: ['x'], output: ['s'] },
+        { opType: 'Cast', input: ['s'], output: ['sf'], attribute: [int('to', 1)] },
+      ],
+      [['x', [2, 3]]],
+      [['y', 'float32'], ['sf', 'float32']],
+    );
+    const x = data([2, 3]);
+    const session = await ort.InferenceSession.create(bytes);
+    const want = await session.run({ x: new ort.Tensor('float32', x.data as Float32Array, x.shape) });
+    await session.release();
+    const net = new SymbolBlock(readModel(bytes).graph);
+    for (const hybrid of [false, true]) {
+      if (hybrid) net.hybridize();
+      const [y, sf] = net.call(new NDArray(x)) as NDArray[];
+      assert.deepEqual(tensorToNumbers(sf!._host), Array.from(want.sf!.data as Float32Array), `${hybrid ? 'hybridized' : 'eager'} sf`);
+      assert.deepEqual(tensorToNumbers(y!._host), Array.from(want.y!.data as Float32Array), `${hybrid ? 'hybridized' : 'eager'} y`);
+    }
+  });
+
   it('refuses by operator, node and reason', () => {
     const resize = model(
       [{ opType: 'Resize', input: ['x', 'roi', 'scales'], output: ['y'], name: 'up', attribute: [str('coordinate_transformation_mode', 'tf_crop_and_resize')] }],
