@@ -4,7 +4,8 @@
  * Conv/BatchNorm/MaxPool/Clip/GlobalAveragePool, a self-attention block with
  * a dynamic batch axis; a narrow ResNet-18, MobileNetV2/EfficientNet and
  * SqueezeNet/DenseNet pieces, torch's TransformerEncoderLayer, a
- * bidirectional LSTM and a GRU) imported with `gluon.SymbolBlock.imports`. PyTorch's
+ * bidirectional LSTM and a GRU, a Linear over [N*T, C] rows reshaped back with
+ * dynamic batch and sequence axes) imported with `gluon.SymbolBlock.imports`. PyTorch's
  * own numbers are the reference: the outputs, the gradients of the input and
  * of every parameter for the loss sum(y * r), and the parameters after one
  * SGD step; eager and hybridized alike. The re-exported block runs in
@@ -52,7 +53,7 @@ function reference(dir: string, kind: 'grad' | 'after', param: string, info: { t
   return info.transposed ? transposed(t) : tensorToNumbers(t);
 }
 
-for (const name of ['mlp', 'cnn', 'block', 'resnet', 'mobilenet', 'fire', 'encoder', 'recurrent']) {
+for (const name of ['mlp', 'cnn', 'block', 'resnet', 'mobilenet', 'fire', 'encoder', 'recurrent', 'seqflat']) {
   describe(`torch-exported ${name} (SymbolBlock.imports)`, () => {
     const dir = join(FIXTURES, name);
     const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Index;
