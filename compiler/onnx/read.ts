@@ -359,8 +359,21 @@ interface ForeignCtx {
   fail: (msg: string) => Error;
 }
 
-/** Maps one standard ONNX node through the importer's table (compiler/onnx/import). */
+/** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
 function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
+  const prefix = 'readModel: ';
+  const named = c.fail('').message;
+  try {
+    mapForeign(n, label, opset, c);
+  } catch (e) {
+    const m = (e as Error).message ?? '';
+    if (m.startsWith(prefix) && !m.startsWith(named)) throw c.fail(m.slice(prefix.length));
+    throw e;
+  }
+}
+
+/** Maps one standard ONNX node through the importer's table (compiler/onnx/import). */
+function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const opType = n.opType ?? '';
   const domain = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.` : '';
   if (domain) throw new Error(`readModel: ONNX operator '${domain}${opType}' (node '${label}') has no gluonc equivalent: operators of other domains are not mapped`);

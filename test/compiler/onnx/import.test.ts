@@ -423,20 +423,20 @@ onnx.save_model(m, sys.argv[1] + '/escape.onnx')
       [['y', 'float32']],
       [['roi', tensorFromNumbers('float32', [8], [0, 0, 0, 0, 1, 1, 1, 1])], ['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 2])]],
     );
-    assert.throws(() => readModel(resize), { message: "readModel: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
+    assert.throws(() => readModel(resize), { message: "readModel: model bytes: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
     const unique = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'u' }], [['x', [2, 3]]], [['y', 'float32']]);
-    assert.throws(() => readModel(unique), { message: "readModel: ONNX operator 'Unique' (node 'u') has no gluonc equivalent: its output shape depends on the data" });
+    assert.throws(() => readModel(unique), { message: "readModel: model bytes: ONNX operator 'Unique' (node 'u') has no gluonc equivalent: its output shape depends on the data" });
     // Overwriting with a repeated position (-1 and 1 on an axis of 2) is undefined in ONNX: refused.
     const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, -1, 1])]]);
-    assert.throws(() => readModel(overwrite), { message: "readModel: ONNX operator 'ScatterElements' (node 'sc') has no gluonc equivalent: reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)" });
+    assert.throws(() => readModel(overwrite), { message: "readModel: model bytes: ONNX operator 'ScatterElements' (node 'sc') has no gluonc equivalent: reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)" });
     const runtimeIdx = model([{ opType: 'ScatterND', input: ['x', 'i', 'u'], output: ['y'], name: 'nd' }], [['x', [2, 2]], ['i', [1, 1]], ['u', [1, 2]]], [['y', 'float32']]);
     assert.throws(() => readModel(runtimeIdx), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: the indices \(reduction='none': they must be constant, to check that no position repeats\) \(input 1, 'i'\) is computed at run time/);
     const maxNd = model([{ opType: 'ScatterND', input: ['x', 'i', 'x'], output: ['y'], name: 'nd', attribute: [str('reduction', 'max')] }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 1], [1, 0])]], 18);
     assert.throws(() => readModel(maxNd), /ONNX operator 'ScatterND' \(node 'nd'\) has no gluonc equivalent: reduction='max' combines the data/);
     const lstmActs = model([{ opType: 'LSTM', input: ['x', 'w', 'r'], output: ['y'], name: 'l', attribute: [int('hidden_size', 1), { name: 'activations', type: T.STRINGS, strings: ['Sigmoid', 'Relu', 'Tanh'].map((a) => new TextEncoder().encode(a)) }] }], [['x', [2, 1, 1]]], [['y', 'float32']], [['w', data([1, 4, 1])], ['r', data([1, 4, 1])]]);
-    assert.throws(() => readModel(lstmActs), { message: `readModel: ONNX operator 'LSTM' (node 'l') has no gluonc equivalent: activations ["Sigmoid","Relu","Tanh"] (only the defaults Sigmoid, Tanh, Tanh)` });
+    assert.throws(() => readModel(lstmActs), { message: `readModel: model bytes: ONNX operator 'LSTM' (node 'l') has no gluonc equivalent: activations ["Sigmoid","Relu","Tanh"] (only the defaults Sigmoid, Tanh, Tanh)` });
     const clipped = model([{ opType: 'GRU', input: ['x', 'w', 'r'], output: ['y'], name: 'g', attribute: [int('hidden_size', 1), { name: 'clip', type: T.FLOAT, f: 1 }] }], [['x', [2, 1, 1]]], [['y', 'float32']], [['w', data([1, 3, 1])], ['r', data([1, 3, 1])]]);
-    assert.throws(() => readModel(clipped), { message: "readModel: ONNX operator 'GRU' (node 'g') has no gluonc equivalent: clip" });
+    assert.throws(() => readModel(clipped), { message: "readModel: model bytes: ONNX operator 'GRU' (node 'g') has no gluonc equivalent: clip" });
     const training = onnx.ModelProto.encode({ ...onnx.ModelProto.decode(model([], [['x', [1]]], [['x', 'float32']])), opsetImport: [{ domain: 'ai.onnx.preview.training', version: 1 }] }).finish();
     assert.throws(() => readModel(training), { message: 'readModel: model bytes: the model imports no default ONNX opset, only the domain(s) ai.onnx.preview.training, whose operators gluonc does not map' });
     const det4 = model([{ opType: 'Det', input: ['x'], output: ['y'], name: 'd' }], [['x', [4, 4]]], [['y', 'float32']]);

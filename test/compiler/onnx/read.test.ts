@@ -6,7 +6,7 @@
  * unsupported operators and corrupt or truncated files.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -299,7 +299,7 @@ describe('ONNX reader', () => {
         [['x', [2]]],
         [['y', [2]]],
       );
-      assert.throws(() => readModel(bytes), { message: "readModel: ONNX operator 'Foo' (node 'bar') has no gluonc equivalent" });
+      assert.throws(() => readModel(bytes), { message: "readModel: model bytes: ONNX operator 'Foo' (node 'bar') has no gluonc equivalent" });
       const ms = foreignModel([{ opType: 'FusedMatMul', domain: 'com.microsoft', input: ['x', 'x'], output: ['y'], name: 'fm' }], [['x', [2, 2]]], [['y', [2, 2]]]);
       assert.throws(() => readModel(ms), /ONNX operator 'com\.microsoft\.FusedMatMul' \(node 'fm'\) has no gluonc equivalent/);
     });
@@ -334,6 +334,14 @@ describe('ONNX reader', () => {
         assert.throws(() => readModel(path), /readModel: '.*cut\.onnx': /);
         writeFileSync(path, new Uint8Array(0));
         assert.throws(() => readModel(path), /readModel: '.*cut\.onnx': empty input/);
+        // Another tool's file whose bytes decode but whose operator name is damaged: the refusal names the file too.
+        const torch = readFileSync(join(import.meta.dirname, '../../fixtures/onnx/cnn/model.onnx'));
+        // NodeProto.op_type is field 4 (tag 0x22), here 7 bytes long.
+        const at = torch.indexOf(Buffer.from('\x22\x07MaxPool', 'latin1'));
+        assert.ok(at > 0);
+        torch[at + 8] = 'q'.charCodeAt(0);
+        writeFileSync(path, torch);
+        assert.throws(() => readModel(path), /^Error: readModel: '.*cut\.onnx': ONNX operator 'MaxPooq' \(node '\/pool\/MaxPool'\) has no gluonc equivalent$/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
