@@ -93,6 +93,8 @@ export interface GradOps {
   slice(data: T, options: { begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }): T;
   sliceAxis(data: T, options: { axis: number; begin: number; end: number | null }): T;
   take(a: T, indices: T, options?: { axis?: number; mode?: 'clip' | 'wrap' }): T;
+  shapeArray(data: T, options?: { begin?: number | null; end?: number | null; axis?: number | null }): T;
+  arange(start: number | T, stop?: number | T | null | { dtype?: DType }, step?: number | { dtype?: DType }, options?: { dtype?: DType }): T;
   pick(data: T, index: T, options?: { axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }): T;
   oneHot(indices: T, depth: number | { depth: number; onValue?: number; offValue?: number; dtype?: DType }, options?: { onValue?: number; offValue?: number; dtype?: DType }): T;
   pad(data: T, options: { mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }): T;

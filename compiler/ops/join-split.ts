@@ -14,6 +14,7 @@ import { addDims, divDim, normAxis, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { alloc, bool, ints, opaque, typedLike } from './index-ops.js';
+import type { GradTensor } from './grad-ops.js';
 
 // ---------------------------------------------------------------- joining and splitting
 
@@ -103,7 +104,16 @@ export const concat: OpDef<ConcatSig, ConcatA> = defineOp<ConcatSig, ConcatA>({
     const sizes = inTypes.map((t) => t.shape[ax]!);
     const open = sizes.flatMap((d, i) => (typeof d === 'number' ? [] : [i]));
     if (open.length > 1) {
-      throw new OpError('concat', `cannot differentiate: the sizes along axis ${ax} (${sizes.join(', ')}) are symbolic in more than one input`, inTypes);
+      // Bands whose bounds are known only at run time: each one gathered at its positions
+      // arange(size_i) + (size_0 + ... + size_{i-1}), the sizes read from the inputs.
+      let offset: GradTensor | null = null;
+      return inTypes.map((t, i) => {
+        const size = F.shapeArray(inputs[i]!, { axis: ax });
+        const local = F.arange(size, null, { dtype: 'int64' });
+        const band = F.take(g, offset ? F.add(local, offset) : local, { axis: ax });
+        offset = offset ? F.add(offset, size) : size;
+        return isFloat(t.dtype) ? typedLike(F, band, inputs[i]!, t) : null;
+      });
     }
     const k = open.length ? open[0]! : sizes.length;
     const total = (from: number, to: number) => (sizes.slice(from, to) as number[]).reduce((x, y) => x + y, 0);

@@ -39,6 +39,47 @@ describe('exportTrainingStep', () => {
     close(tensorToNumbers(r['bias.new']!), [B - lr * gB]);
   });
 
+  it('differentiates a concat of two pieces of symbolic size (T and T-1) and runs at any (N, T), as the float64 formulas say', () => {
+    // y = concat(h, h[:, 1:], axis 1), h = x * w (w over the last axis); L2Loss; one SGD step.
+    class Shifted extends gluon.HybridBlock {
+      w = this.params.get('w', { shape: [2] });
+      override hybridForward(F: gluon.F, x: gluon.Tensor, p: { w: gluon.Tensor }) {
+        const h = F.broadcastMul(x, p.w);
+        return F.concat(h, F.sliceAxis(h, { axis: 1, begin: 1, end: null }), { dim: 1 });
+      }
+    }
+    const net = new Shifted();
+    net.initialize(new init.Constant(0.5));
+    const { bytes } = exportTrainingStep(net, {
+      inputs: { x: { shape: ['N', 'T', 2] } },
+      loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }),
+      optimizer: optimizer.create('sgd', { learningRate: 0.1 }),
+    });
+    const s = Session.create(bytes);
+    const W = [0.5, -1.25];
+    const lr = 0.1;
+    for (const [N, T] of [[2, 3], [3, 1], [1, 5]] as const) {
+      const x = Array.from({ length: N * T * 2 }, (_v, i) => Math.round(Math.sin(i * 1.7 + N) * 8) / 4);
+      const len = 2 * T - 1;
+      const label = Array.from({ length: N * len * 2 }, (_v, i) => Math.round(Math.cos(i * 0.9 + T) * 8) / 4);
+      const f32 = (shape: number[], v: number[]) => tensorFromNumbers('float32', shape, v);
+      const r = s.runSync({ x: f32([N, T, 2], x), label: f32([N, len, 2], label), lr: f32([], [lr]), t: f32([], [1]), w: f32([2], W) });
+      // Row j of y is row j of h for j < T, else row j - T + 1; dL/dy = (y - label) / (N · len · 2).
+      const gW = [0, 0];
+      for (let n = 0; n < N; n++) {
+        for (let j = 0; j < len; j++) {
+          const t = j < T ? j : j - T + 1;
+          for (let k = 0; k < 2; k++) {
+            const xv = x[(n * T + t) * 2 + k]!;
+            gW[k]! += ((xv * W[k]! - label[(n * len + j) * 2 + k]!) / (N * len * 2)) * xv;
+          }
+        }
+      }
+      tensorToNumbers(r['w.new']!).forEach((v, k) => assert.ok(Math.abs(v - (W[k]! - lr * gW[k]!)) < 1e-6, `N=${N}, T=${T}: w[${k}] ${v} vs ${W[k]! - lr * gW[k]!}`));
+    }
+    s.close();
+  });
+
   it('a model with two outputs is refused by name', () => {
     class Two extends gluon.HybridBlock {
       override hybridForward(F: gluon.F, x: gluon.Tensor) {
