@@ -7,7 +7,7 @@
  * coordinate per output index, the n nearest neighbours (edge-clamped),
  * and the mode's coefficients. Nearest up-sampling by integer factors that
  * only repeats elements stays a `repeat`.
- * Invariant: the resized axes have known sizes.
+ * Invariant: the resized axes have known sizes, except where `repeat` does it.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
@@ -93,7 +93,8 @@ function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } 
     }
   }
   if (!scales || scales.length !== xs.length) throw c.refuse(`scales ${JSON.stringify(scales)} do not give one factor per axis`);
-  sizes ??= scales.map((s, i) => (s === 1 ? -1 : Math.floor(inLen(i) * s)));
+  // A symbolic axis scaled by s has no number of its own (NaN): only repeat can resize it.
+  sizes ??= scales.map((s, i) => (s === 1 ? -1 : typeof xs[i] === 'number' ? Math.floor(xs[i] * s) : NaN));
   return { scales, sizes };
 }
 
@@ -112,13 +113,15 @@ export const resize: Builder = (c) => {
   const halfPixel = ctm === 'half_pixel' || ctm === 'pytorch_half_pixel';
   const repeats = mode === 'nearest' && ((halfPixel && nearest.startsWith('round')) || (ctm === 'asymmetric' && nearest === 'floor'));
   let y = x;
-  if (repeats && scales.every((s, i) => Number.isInteger(s) && s >= 1 && (s === 1 || sizes[i] === s * (x.type.shape[i] as number)))) {
+  if (repeats && scales.every((s, i) => Number.isInteger(s) && s >= 1 && (s === 1 || Number.isNaN(sizes[i]) || sizes[i] === s * (x.type.shape[i] as number)))) {
     scales.forEach((s, axis) => s > 1 && (y = c.op('repeat', [y], { repeats: s, axis })));
     return [y];
   }
   for (let axis = 0; axis < r; axis++) {
     if (scales[axis] === 1 && (sizes[axis] === -1 || sizes[axis] === x.type.shape[axis])) continue;
-    const inLen = y.type.shape[axis] as number;
+    const d = y.type.shape[axis]!;
+    if (typeof d !== 'number') throw c.refuse(`resizing the symbolic dimension '${d}' (only nearest up-sampling by an integer factor that repeats elements keeps it symbolic)`);
+    const inLen = d;
     const outLen = sizes[axis]!;
     const m = matrix(c, inLen, outLen, scales[axis]!);
     // Mᵀ as [in, out]: y[..., o] = sum_i x[..., i] M[o, i].

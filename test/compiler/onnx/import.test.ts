@@ -223,6 +223,24 @@ describe('ONNX import (files from other tools)', () => {
     }
   });
 
+  it('up-samples symbolic spatial dimensions by integer nearest factors (torch\'s interpolate(scale_factor=2), Upsample) as onnxruntime does', async () => {
+    const resize = model(
+      [{ opType: 'Resize', input: ['x', '', 'scales'], output: ['y'], attribute: [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')] }],
+      [['x', ['N', 2, 'H', 'W']]],
+      [['y', 'float32']],
+      [['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 3])]],
+      13,
+    );
+    const upsample = model([{ opType: 'Upsample', input: ['x', 'scales'], output: ['y'] }], [['x', ['N', 2, 'H', 'W']]], [['y', 'float32']], [['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 2])]], 9);
+    for (const shape of [[1, 2, 3, 4], [2, 2, 1, 5]]) {
+      await sameAsOrt(resize, { x: data(shape, shape[2]) });
+      await sameAsOrt(upsample, { x: data(shape, shape[3]) });
+    }
+    // Linear resizing needs the axis length: a symbolic one is refused by name.
+    const linear = model([{ opType: 'Resize', input: ['x', '', 'scales'], output: ['y'], name: 'up', attribute: [str('mode', 'linear')] }], [['x', ['N', 2, 'H', 4]]], [['y', 'float32']], [['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 2])]], 13);
+    assert.throws(() => readModel(linear), /ONNX operator 'Resize' \(node 'up'\) has no gluonc equivalent: resizing the symbolic dimension 'H'/);
+  });
+
   it('maps CumSum (axis input, exclusive, reverse) and Trilu (upper, optional and negative k) as onnxruntime computes them', async () => {
     const x = data([3, 4]);
     const flags = [[0, 0], [1, 0], [0, 1], [1, 1]] as const;
