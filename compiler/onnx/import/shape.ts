@@ -59,7 +59,32 @@ const constantOfShape: Builder = (c) => {
   return [out];
 };
 
+/** Range whose start or limit is a symbolic dimension (torch's arange(T)): gluonc's arange reading it from a graph input. */
+function symbolicRange(c: ImportCtx): Value | null {
+  const sym = [c.symbolicInput(0), c.symbolicInput(1)];
+  if (!sym[0] && !sym[1]) return null;
+  const srcs: Value[] = [];
+  const bound = (i: number): AttrValue => {
+    const what = ['start', 'limit'][i]!;
+    const s = sym[i];
+    if (!s) return c.numbers(i, what)![0]!;
+    const d = s.dims[0]!;
+    if (s.dims.length !== 1) throw c.refuse(`${what} [${s.dims.join(', ')}] is not one value`);
+    if (typeof d === 'number') return d;
+    const src = c.symbolSource(d);
+    if (!src) throw c.refuse(`${what} is the symbolic dimension '${d}', which no graph input has`);
+    let k = srcs.indexOf(src.value);
+    if (k < 0) k = srcs.push(src.value) - 1;
+    return { input: k, begin: src.axis, end: src.axis + 1 };
+  };
+  const [start, stop] = [bound(0), bound(1)];
+  const dtype = (c.data(0) ?? c.data(1) ?? c.data(2))?.dtype ?? 'int64';
+  return c.op('arange', srcs, { start, stop, step: c.numbers(2, 'delta')![0]!, dtype });
+}
+
 const range: Builder = (c) => {
+  const sym = symbolicRange(c);
+  if (sym) return [sym];
   const [start, limit, delta] = [0, 1, 2].map((i) => c.numbers(i, ['start', 'limit', 'delta'][i]!)![0]!);
   if (!delta) throw c.refuse('delta is 0');
   const n = Math.max(Math.ceil((limit! - start!) / delta), 0);

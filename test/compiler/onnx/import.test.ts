@@ -159,6 +159,28 @@ describe('ONNX import (files from other tools)', () => {
     for (const [n, t] of [[2, 3], [3, 5], [1, 1]] as const) await sameAsOrt(bytes, { x: data([n, t, 6], n + t) });
   });
 
+  it("maps Range up to a symbolic dimension (torch's arange(T) for positions) onto arange, as onnxruntime computes it", async () => {
+    // x + pos[arange(T)] and x + pos[arange(1, T)]: torch's Shape -> Gather -> Cast -> Range.
+    const nodes = (limit: string): OnnxNs.INodeProto[] => [
+      { opType: 'Shape', input: ['x'], output: ['s'] },
+      { opType: 'Gather', input: ['s', 'one'], output: ['t'], attribute: [int('axis', 0)] },
+      { opType: 'Cast', input: ['t'], output: ['tc'], attribute: [int('to', 7)] },
+      { opType: 'Add', input: ['tc', 'one'], output: ['t1'] },
+      { opType: 'Range', input: ['zero', 'tc', 'one'], output: ['r'] },
+      { opType: 'Gather', input: ['pos', 'r'], output: ['p'], attribute: [int('axis', 0)] },
+      { opType: 'Add', input: ['x', 'p'], output: ['a'] },
+      { opType: 'Range', input: ['one', limit, 'one'], output: ['r1'], name: 'shifted' },
+      { opType: 'Gather', input: ['pos', 'r1'], output: ['p1'], attribute: [int('axis', 0)] },
+      { opType: 'ReduceMean', input: ['p1'], output: ['q'], attribute: [ints('axes', [0])] },
+      { opType: 'Add', input: ['a', 'q'], output: ['y'] },
+    ];
+    const inits: [string, HostTensor][] = [['zero', tensorFromNumbers('int64', [], [0])], ['one', tensorFromNumbers('int64', [], [1])], ['pos', data([9, 3], 4)]];
+    const bytes = model(nodes('tc'), [['x', ['N', 'T', 3]]], [['y', 'float32']], inits, 13);
+    for (const [n, t] of [[2, 5], [1, 8], [3, 2]] as const) await sameAsOrt(bytes, { x: data([n, t, 3], t) });
+    // A limit that is an expression of a dimension (T + 1) is no graph input's dimension: refused by name.
+    assert.throws(() => readModel(model(nodes('t1'), [['x', ['N', 'T', 3]]], [['y', 'float32']], inits, 13)), /ONNX operator 'Range' \(node 'shifted'\) has no gluonc equivalent: limit is the symbolic dimension '\(T\+1\)', which no graph input has/);
+  });
+
   it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
     const bytes = model(
       [
