@@ -181,6 +181,23 @@ describe('ONNX import (files from other tools)', () => {
     assert.throws(() => readModel(model(nodes('t1'), [['x', ['N', 'T', 3]]], [['y', 'float32']], inits, 13)), /ONNX operator 'Range' \(node 'shifted'\) has no gluonc equivalent: limit is the symbolic dimension '\(T\+1\)', which no graph input has/);
   });
 
+  it('takes initializers that are also graph inputs (IR 3, torch\'s keep_initializers_as_inputs) as parameters, not inputs', async () => {
+    for (const [ir, opset] of [[3, 8], [6, 11]] as const) {
+      const base = onnx.ModelProto.decode(model(
+        [{ opType: 'Gemm', input: ['x', 'W', 'b'], output: ['h'], attribute: [int('transB', 1)] }, { opType: 'Relu', input: ['h'], output: ['y'] }],
+        [['x', ['N', 3]], ['W', [4, 3]], ['b', [4]]],
+        [['y', 'float32']],
+        [['W', data([4, 3], 2)], ['b', data([4], 3)]],
+        opset,
+      ));
+      const bytes = onnx.ModelProto.encode({ ...base, irVersion: ir }).finish();
+      const { graph } = readModel(bytes);
+      assert.deepEqual(graph.inputs.map((v) => v.name), ['x'], `IR ${ir}: inputs`);
+      assert.deepEqual([...new SymbolBlock(graph).collectParams().keys()].sort(), ['W', 'b'], `IR ${ir}: parameters`);
+      await sameAsOrt(bytes, { x: data([2, 3]) });
+    }
+  });
+
   it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
     const bytes = model(
       [
