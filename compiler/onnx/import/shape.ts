@@ -287,11 +287,47 @@ const split: Builder = (c) => {
 };
 
 /** Slice: attributes before opset 10, inputs (starts, ends, axes, steps) after. */
+/** Slice bounds: numbers, or (input form) symbolic dimensions of a shape value. */
+function sliceBounds(c: ImportCtx, slot: number, what: string): Dim[] | null {
+  if (c.opset < 10) return c.attr.ints(what);
+  return c.symbolicInput(slot) ? c.dims(slot) : c.numbers(slot, what);
+}
+
+/**
+ * Slices `x` along `axis` from `start` to `end` (step 1) where a bound is a
+ * symbolic dimension (torch's pe[:, :x.size(1)]): an end equal to the axis's
+ * own size is its end; otherwise `take` at arange(start, end), the symbolic
+ * bound read from a graph input that has it.
+ */
+function symbolicSlice(c: ImportCtx, x: Value, axis: number, start: Dim, end: Dim, step: number): Value {
+  const size = x.type.shape[axis]!;
+  if (step !== 1) throw c.refuse(`a stepped slice (step ${step}) with the symbolic bound '${typeof start === 'number' ? end : start}'`);
+  if (end === size && typeof start === 'number' && start >= 0) return start === 0 ? x : c.op('sliceAxis', [x], { axis, begin: start, end: null });
+  const srcs: Value[] = [];
+  const bound = (d: Dim, what: string): AttrValue => {
+    if (typeof d === 'number') {
+      if (d < 0 || d >= FAR) throw c.refuse(`${what} ${d} with a symbolic ${what === 'start' ? 'end' : 'start'} (only non-negative bounds)`);
+      return d;
+    }
+    const src = c.symbolSource(d);
+    if (!src) throw c.refuse(`the ${what} is the symbolic dimension '${d}', which no graph input has`);
+    let k = srcs.indexOf(src.value);
+    if (k < 0) k = srcs.push(src.value) - 1;
+    return { input: k, begin: src.axis, end: src.axis + 1 };
+  };
+  const idx = c.op('arange', srcs, { start: bound(start, 'start'), stop: bound(end, 'end'), step: 1, dtype: 'int64' });
+  // 'raise': an end past the axis fails the run (onnxruntime's Gather) rather than reading wrong elements.
+  return c.op('take', [x, idx], { axis, mode: 'raise' });
+}
+
 const slice: Builder = (c) => {
   const old = c.opset < 10;
-  const starts = old ? c.attr.ints('starts') : c.numbers(1, 'starts');
-  const ends = old ? c.attr.ints('ends') : c.numbers(2, 'ends');
-  if (!starts || !ends || starts.length !== ends.length) throw c.refuse('starts and ends must be given with one entry per sliced axis');
+  const startsD = sliceBounds(c, 1, 'starts');
+  const endsD = sliceBounds(c, 2, 'ends');
+  if (!startsD || !endsD || startsD.length !== endsD.length) throw c.refuse('starts and ends must be given with one entry per sliced axis');
+  const symbolicAt = startsD.map((d, i) => typeof d !== 'number' || typeof endsD[i] !== 'number');
+  const starts = startsD.map((d) => (typeof d === 'number' ? d : 0));
+  const ends = endsD.map((d) => (typeof d === 'number' ? d : FAR));
   const axesIn = old ? c.attr.ints('axes') : c.numbers(3, 'axes');
   const steps = (old ? null : c.numbers(4, 'steps')) ?? starts.map(() => 1);
   const sym = c.symbolicInput(0);
@@ -299,6 +335,7 @@ const slice: Builder = (c) => {
   const axes = (axesIn ?? starts.map((_s, i) => i)).map((a) => normAxis(c, a, rank, 'slice axis'));
   const big = (v: number) => (Math.abs(v) >= FAR ? null : v);
   if (sym) {
+    if (symbolicAt.some((b) => b)) throw c.refuse('a slice of a shape with symbolic bounds');
     if (steps[0] !== 1) throw c.refuse('a stepped slice of a shape value');
     const n = sym.dims.length;
     const b = Math.min(Math.max(starts[0]! < 0 ? starts[0]! + n : starts[0]!, 0), n);
@@ -310,11 +347,14 @@ const slice: Builder = (c) => {
   const step: (number | null)[] = new Array<number | null>(rank).fill(null);
   axes.forEach((a, i) => {
     if (steps[i] === 0) throw c.refuse(`step 0 on axis ${a}`);
+    if (symbolicAt[i]) return;
     begin[a] = big(starts[i]!);
     end[a] = big(ends[i]!);
     step[a] = steps[i]!;
   });
-  return [c.op('slice', [c.input(0)], { begin, end, step } as never)];
+  let y = step.some((v) => v !== null) ? c.op('slice', [c.input(0)], { begin, end, step } as never) : c.input(0);
+  axes.forEach((a, i) => symbolicAt[i] && (y = symbolicSlice(c, y, a, startsD[i]!, endsD[i]!, steps[i]!)));
+  return [y];
 };
 
 /** Gather: constant picks from shape values, else `take` (wrap mode gives ONNX's negative indices). */

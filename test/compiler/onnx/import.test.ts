@@ -198,6 +198,28 @@ describe('ONNX import (files from other tools)', () => {
     }
   });
 
+  it("slices up to a symbolic dimension (torch's x + pe[:, :x.size(1)]) as onnxruntime does", async () => {
+    const nodes: OnnxNs.INodeProto[] = [
+      { opType: 'Shape', input: ['x'], output: ['s'] },
+      { opType: 'Gather', input: ['s', 'one'], output: ['t'], attribute: [int('axis', 0)] },
+      { opType: 'Unsqueeze', input: ['t', 'zero1'], output: ['t1'] },
+      { opType: 'Slice', input: ['pe', 'zero1', 't1', 'one1'], output: ['p'] },
+      { opType: 'Add', input: ['x', 'p'], output: ['a'] },
+      // x[:, 1:x.size(1)]: an end that is the axis's own size.
+      { opType: 'Slice', input: ['a', 'one1', 't1', 'one1'], output: ['b'] },
+      { opType: 'ReduceMean', input: ['b'], output: ['m'], attribute: [ints('axes', [1])] },
+      { opType: 'Add', input: ['a', 'm'], output: ['y'] },
+    ];
+    const inits: [string, HostTensor][] = [['one', tensorFromNumbers('int64', [], [1])], ['zero1', i64([0])], ['one1', i64([1])], ['pe', data([1, 9, 3], 5)]];
+    const bytes = model(nodes, [['x', ['N', 'T', 3]]], [['y', 'float32']], inits, 13);
+    for (const [n, t] of [[2, 5], [1, 9], [3, 2]] as const) await sameAsOrt(bytes, { x: data([n, t, 3], t) });
+    const stepped = model(
+      [...nodes.slice(0, 3), { opType: 'Slice', input: ['pe', 'zero1', 't1', 'one1', 'two1'], output: ['y'], name: 'every2' }],
+      [['x', ['N', 'T', 3]]], [['y', 'float32']], [...inits, ['two1', i64([2])]], 13,
+    );
+    assert.throws(() => readModel(stepped), /ONNX operator 'Slice' \(node 'every2'\) has no gluonc equivalent: a stepped slice \(step 2\) with the symbolic bound 'T'/);
+  });
+
   it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
     const bytes = model(
       [
