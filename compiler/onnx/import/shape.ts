@@ -4,8 +4,10 @@
  * Squeeze, Unsqueeze, Concat, Split, Slice, Gather, Expand, Tile and Pad,
  * each in its attribute form (older opsets) and input form (newer ones).
  * Shape values (see context.ts) flow through Shape, Gather, Slice, Concat,
- * Unsqueeze, Squeeze and Cast, so Reshape/Expand targets built from a
- * symbolic batch dimension still map (onto MXNet's copy code 0 or -1).
+ * Unsqueeze, Squeeze and Cast (and the arithmetic of shape-values.ts), so
+ * Reshape/Expand targets built from symbolic dimensions still map (onto
+ * MXNet's copy code 0 or -1, or a shape read at run time from a graph input
+ * that has the dimension), as do Range and Slice bounds that are symbolic.
  */
 import { sizeOf, tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { AttrValue } from '../../ir/node.js';
@@ -423,15 +425,6 @@ const pad: Builder = (c) => {
   return [c.op('pad', [x], { mode, padWidth: width, constantValue: value })];
 };
 
-/** Cast of a shape value keeps it a shape value (int64 -> int32 and back). */
-function castShape(c: ImportCtx): Value[] | null {
-  const sym = c.symbolicInput(0);
-  if (!sym) return null;
-  const to = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
-  if (to !== 'int64' && to !== 'int32') throw c.refuse(`casting a shape to ${to}`);
-  return [c.shapeValue(sym.dims, sym.rank0)];
-}
-
 /** EyeLike: ones on diagonal `k` of a matrix of the input's (known) shape. */
 const eyeLike: Builder = (c) => {
   const x = c.input(0);
@@ -478,94 +471,4 @@ export const SHAPE_IMPORTS: Record<string, Builder> = {
   HannWindow: window([0.5, 0.5]),
   HammingWindow: window([25 / 46, 21 / 46]),
   BlackmanWindow: window([0.42, 0.5, 0.08]),
-};
-
-/** Integer arithmetic on shape values (N * heads, ...): numbers computed, symbolic entries become named expressions. */
-function shapeArithmetic(sign: string, f: (a: number, b: number) => number): (c: ImportCtx) => Value[] | null {
-  return (c) => {
-    const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
-    if (!sa && !sb) return null;
-    const a = sa?.dims ?? c.dims(0)!;
-    const b = sb?.dims ?? c.dims(1)!;
-    const n = Math.max(a.length, b.length);
-    if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) throw c.refuse(`shape arithmetic on lists of ${a.length} and ${b.length} entries`);
-    const dims = Array.from({ length: n }, (_v, i): Dim => {
-      const [x, y] = [a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!];
-      return typeof x === 'number' && typeof y === 'number' ? f(x, y) : `(${x}${sign}${y})`;
-    });
-    const rank0 = (sa?.rank0 ?? c.data(0)?.shape.length === 0) && (sb?.rank0 ?? c.data(1)?.shape.length === 0);
-    return [c.shapeValue(dims, rank0)];
-  };
-}
-
-/** Shape of a shape value: its length (a constant). */
-function shapeOfShape(c: ImportCtx): Value[] | null {
-  const sym = c.symbolicInput(0);
-  if (!sym) return null;
-  if (c.attr.has('start') || c.attr.has('end')) throw c.refuse('start/end on a shape computed from symbolic dimensions');
-  return [c.constant(tensorFromNumbers('int64', [sym.rank0 ? 0 : 1], sym.rank0 ? [] : [sym.dims.length]))];
-}
-
-/** Reshape of a shape value to a list ([-1], [n]) or a scalar ([]): the same entries. */
-function reshapeShape(c: ImportCtx): Value[] | null {
-  const sym = c.symbolicInput(0);
-  if (!sym) return null;
-  const target = c.numbers(1, 'shape')!;
-  const n = sym.dims.length;
-  if (target.length === 0 && n === 1) return [c.shapeValue(sym.dims, true)];
-  if (target.length === 1 && (target[0] === -1 || target[0] === n)) return [c.shapeValue(sym.dims)];
-  throw c.refuse(`reshaping a shape [${sym.dims.join(', ')}] to [${target.join(', ')}]`);
-}
-
-/**
- * Equal of a shape value and constants (torch's expand: which entries are -1):
- * a symbolic dimension is a size, so it equals no negative number; any other comparison is refused.
- */
-function equalShape(c: ImportCtx): Value[] | null {
-  const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
-  if (!sa && !sb) return null;
-  const a = sa?.dims ?? c.dims(0)!;
-  const b = sb?.dims ?? c.dims(1)!;
-  const n = Math.max(a.length, b.length);
-  if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) throw c.refuse(`comparing lists of ${a.length} and ${b.length} entries`);
-  const out = Array.from({ length: n }, (_v, i): number => {
-    const [x, y] = [a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!];
-    if (typeof x === 'number' && typeof y === 'number') return x === y ? 1 : 0;
-    if (x === y) return 1;
-    const num = typeof x === 'number' ? x : typeof y === 'number' ? y : null;
-    if (num !== null && num < 0) return 0;
-    throw c.refuse(`comparing the symbolic dimension ${typeof x === 'number' ? y : x} with ${num ?? (typeof x === 'number' ? x : y)}`);
-  });
-  const rank0 = (sa?.rank0 ?? c.data(0)?.shape.length === 0) && (sb?.rank0 ?? c.data(1)?.shape.length === 0);
-  return [c.constant(tensorFromNumbers('bool', rank0 ? [] : [n], out))];
-}
-
-/** Where with a constant condition choosing between shape values (and constants): a shape value. */
-function whereShape(c: ImportCtx): Value[] | null {
-  const [sa, sb] = [c.symbolicInput(1), c.symbolicInput(2)];
-  if (!sa && !sb) return null;
-  const cond = c.numbers(0, 'the condition (choosing between shape entries)')!;
-  const a = sa?.dims ?? c.dims(1)!;
-  const b = sb?.dims ?? c.dims(2)!;
-  const n = Math.max(cond.length, a.length, b.length);
-  const at = (l: readonly unknown[], i: number) => l[l.length === 1 ? 0 : i];
-  if ([cond, a, b].some((l) => l.length !== n && l.length !== 1)) throw c.refuse(`choosing among lists of ${cond.length}, ${a.length} and ${b.length} entries`);
-  return [c.shapeValue(Array.from({ length: n }, (_v, i) => (at(cond, i) ? at(a, i) : at(b, i)) as Dim))];
-}
-
-/** Builders that also accept shape values for the element-wise operators of the same name. */
-export const SHAPE_AWARE: Record<string, (c: ImportCtx) => Value[] | null> = {
-  Mul: shapeArithmetic('*', (a, b) => a * b),
-  Add: shapeArithmetic('+', (a, b) => a + b),
-  Sub: shapeArithmetic('-', (a, b) => a - b),
-  Div: shapeArithmetic('/', (a, b) => Math.trunc(a / b)),
-  Cast: castShape,
-  Shape: shapeOfShape,
-  Reshape: reshapeShape,
-  Equal: equalShape,
-  Where: whereShape,
-  Identity: (c) => {
-    const sym = c.symbolicInput(0);
-    return sym ? [c.shapeValue(sym.dims, sym.rank0)] : null;
-  },
 };

@@ -13,7 +13,8 @@ import { NN_IMPORTS } from './nn.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { RNN_IMPORTS } from './rnn.js';
 import { SCATTER_IMPORTS } from './scatter.js';
-import { SHAPE_AWARE, SHAPE_IMPORTS } from './shape.js';
+import { SHAPE_AWARE } from './shape-values.js';
+import { SHAPE_IMPORTS } from './shape.js';
 import { SIGNAL_IMPORTS } from './signal.js';
 
 /** Every mapped ONNX operator and its builder. */
