@@ -87,9 +87,15 @@ function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } 
   else {
     scales = c.has(2) ? c.numbers(2, 'scales') : null;
     if (!scales?.length) {
-      sizes = c.has(3) ? c.numbers(3, 'sizes') : null;
-      if (!sizes) throw c.refuse('neither scales nor sizes is given');
-      scales = sizes.map((s, i) => (s === xs[i] ? 1 : s / inLen(i)));
+      // torch's interpolate(size=...) builds sizes as Shape(x)[:2] ++ size: a symbolic entry keeps its axis.
+      const given = !c.has(3) ? null : c.symbolicInput(3) ? c.dims(3) : c.numbers(3, 'sizes');
+      if (!given) throw c.refuse('neither scales nor sizes is given');
+      sizes = given.map((d, i) => {
+        if (d === xs[i]) return -1;
+        if (typeof d !== 'number') throw c.refuse(`resizing axis ${i} (${xs[i]}) to the symbolic size '${d}'`);
+        return d;
+      });
+      scales = sizes.map((d, i) => (d === -1 || d === xs[i] ? 1 : d / inLen(i)));
     }
   }
   if (!scales || scales.length !== xs.length) throw c.refuse(`scales ${JSON.stringify(scales)} do not give one factor per axis`);

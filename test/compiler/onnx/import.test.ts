@@ -284,7 +284,7 @@ describe('ONNX import (files from other tools)', () => {
     }
   });
 
-  it('up-samples symbolic spatial dimensions by integer nearest factors (torch\'s interpolate(scale_factor=2), Upsample) as onnxruntime does', async () => {
+  it('up-samples symbolic spatial dimensions by integer nearest factors (torch\'s interpolate(scale_factor=2), Upsample) and resizes to sizes built on a symbolic batch, as onnxruntime does', async () => {
     const resize = model(
       [{ opType: 'Resize', input: ['x', '', 'scales'], output: ['y'], attribute: [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')] }],
       [['x', ['N', 2, 'H', 'W']]],
@@ -297,6 +297,20 @@ describe('ONNX import (files from other tools)', () => {
       await sameAsOrt(resize, { x: data(shape, shape[2]) });
       await sameAsOrt(upsample, { x: data(shape, shape[3]) });
     }
+    // interpolate(size=(5, 7), mode='bilinear') with a dynamic batch: sizes = Shape(x)[0:2] ++ [5, 7].
+    const sized = model(
+      [
+        { opType: 'Shape', input: ['x'], output: ['s'] },
+        { opType: 'Slice', input: ['s', 'b0', 'b2', 'b0'], output: ['nc'] },
+        { opType: 'Concat', input: ['nc', 'hw'], output: ['sizes'], attribute: [int('axis', 0)] },
+        { opType: 'Resize', input: ['x', '', '', 'sizes'], output: ['y'], attribute: [str('mode', 'linear'), str('coordinate_transformation_mode', 'align_corners')] },
+      ],
+      [['x', ['N', 2, 3, 4]]],
+      [['y', 'float32']],
+      [['b0', i64([0])], ['b2', i64([2])], ['hw', i64([5, 7])]],
+      13,
+    );
+    for (const n of [1, 3]) await sameAsOrt(sized, { x: data([n, 2, 3, 4], n) });
     // Linear resizing needs the axis length: a symbolic one is refused by name.
     const linear = model([{ opType: 'Resize', input: ['x', '', 'scales'], output: ['y'], name: 'up', attribute: [str('mode', 'linear')] }], [['x', ['N', 2, 'H', 4]]], [['y', 'float32']], [['scales', tensorFromNumbers('float32', [4], [1, 1, 2, 2])]], 13);
     assert.throws(() => readModel(linear), /ONNX operator 'Resize' \(node 'up'\) has no gluonc equivalent: resizing the symbolic dimension 'H'/);
