@@ -24,6 +24,15 @@ function lastTo(axis: number, r: number): number[] {
 }
 
 /** The concrete shape of `v`, or a refusal. */
+/** [N, C, H, W] with C, H, W known; a symbolic batch N becomes MXNet's reshape code 0 (copy). */
+function imageDims(c: ImportCtx, v: Value): [number, number, number, number] {
+  const s = v.type.shape;
+  if (s.length !== 4) throw c.refuse(`an input of rank ${s.length} (it takes [N, C, H, W])`);
+  const chw = s.slice(1);
+  if (chw.some((d) => typeof d !== 'number')) throw c.refuse(`the input shape [${s.join(', ')}] has symbolic channels or spatial sizes`);
+  return [typeof s[0] === 'number' ? s[0] : 0, ...(chw as [number, number, number])];
+}
+
 function concrete(c: ImportCtx, v: Value, what: string): number[] {
   const s = v.type.shape;
   if (s.some((d) => typeof d !== 'number')) throw c.refuse(`${what} [${s.join(', ')}] has symbolic dimensions`);
@@ -62,7 +71,7 @@ const oneHot: Builder = (c) => {
 
 const depthToSpace: Builder = (c) => {
   const x = c.input(0);
-  const [n, ch, h, w] = concrete(c, x, 'the input shape') as [number, number, number, number];
+  const [n, ch, h, w] = imageDims(c, x);
   const b = c.attr.int('blocksize', 0);
   if (b < 1 || ch % (b * b)) throw c.refuse(`blocksize ${b} does not divide the ${ch} channels`);
   const crd = c.attr.str('mode', 'DCR') === 'CRD';
@@ -74,7 +83,7 @@ const depthToSpace: Builder = (c) => {
 
 const spaceToDepth: Builder = (c) => {
   const x = c.input(0);
-  const [n, ch, h, w] = concrete(c, x, 'the input shape') as [number, number, number, number];
+  const [n, ch, h, w] = imageDims(c, x);
   const b = c.attr.int('blocksize', 0);
   if (b < 1 || h % b || w % b) throw c.refuse(`blocksize ${b} does not divide the spatial size ${h}x${w}`);
   const t = c.op('transpose', [c.op('reshape', [x], { shape: [n, ch, h / b, b, w / b, b] })], { axes: [0, 3, 5, 1, 2, 4] });

@@ -220,6 +220,19 @@ describe('ONNX import (files from other tools)', () => {
     assert.throws(() => readModel(stepped), /ONNX operator 'Slice' \(node 'every2'\) has no gluonc equivalent: a stepped slice \(step 2\) with the symbolic bound 'T'/);
   });
 
+  it("rearranges DepthToSpace (CRD, DCR) and SpaceToDepth with a symbolic batch (torch's pixel_shuffle) as onnxruntime does", async () => {
+    const bytes = model(
+      [
+        { opType: 'DepthToSpace', input: ['x'], output: ['crd'], attribute: [int('blocksize', 2), str('mode', 'CRD')] },
+        { opType: 'DepthToSpace', input: ['x'], output: ['dcr'], attribute: [int('blocksize', 2)] },
+        { opType: 'SpaceToDepth', input: ['crd'], output: ['back'], attribute: [int('blocksize', 2)] },
+      ],
+      [['x', ['N', 8, 2, 3]]],
+      [['crd', 'float32'], ['dcr', 'float32'], ['back', 'float32']],
+    );
+    for (const n of [1, 3]) await sameAsOrt(bytes, { x: data([n, 8, 2, 3], n) });
+  });
+
   it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
     const bytes = model(
       [
