@@ -149,13 +149,25 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
   const names = n.input ?? [];
   const refuse = (why = ''): Error => new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent${why ? `: ${why}` : ''}`);
   const raw = (i: number): Value | null => (names[i] ? h.resolve(names[i]!, user) : null);
+  const symbolSource = (name: string): { value: Value; axis: number } | null => {
+    for (const value of h.inputs()) {
+      const axis = value.type.shape.indexOf(name);
+      if (axis >= 0) return { value, axis };
+    }
+    return null;
+  };
+  // A shape value used as data (torch's x.var() dividing by T - 1, x / x.size(1)) becomes a tensor computed
+  // when the graph runs: its symbolic entries read from the graph inputs that have them (see dimTensor).
+  const materialize = (v: Value, what: string): Value => {
+    const s = symbolic.get(v)!;
+    const one = (d: Dim): Value => dimTensor(d, symbolSource, (op, ins, attrs) => ops(op, ins, attrs)[0]!, (why) => refuse(`${what} is a shape computed from symbolic dimensions [${s.dims.join(', ')}], and ${why}`));
+    if (s.rank0) return one(s.dims[0]!);
+    return ops('stack', s.dims.map((d) => one(d)), { axis: 0 })[0]!;
+  };
   const input = (i: number): Value => {
     const v = raw(i);
     if (!v) throw refuse(`input ${i} is required but absent`);
-    if (symbolic.has(v)) {
-      throw refuse(`input ${i} ('${names[i]}') is a shape computed from symbolic dimensions [${symbolic.get(v)!.dims.join(', ')}]; only shape operators (Reshape, Expand, Gather, Concat, Slice, ...) can use it`);
-    }
-    return v;
+    return symbolic.has(v) ? materialize(v, `input ${i} ('${names[i]}')`) : v;
   };
   const data = (i: number): HostTensor | null => {
     const name = names[i];
@@ -172,9 +184,9 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     symbolic.set(v, { dims, rank0 });
     return v;
   };
-  const ops = (name: string, ins: Value[], attrs: Attrs = {}): Value[] => {
+  const ops = (name: string, given: Value[], attrs: Attrs = {}): Value[] => {
     if (!hasOp(name)) throw refuse(`gluonc has no '${name}' operator`);
-    for (const v of ins) if (symbolic.has(v)) throw refuse(`a shape computed from symbolic dimensions [${symbolic.get(v)!.dims.join(', ')}] cannot be used as data`);
+    const ins = given.map((v) => (symbolic.has(v) ? materialize(v, 'an input') : v));
     if (ins.length && ins.every((v) => v.isConst && v.data)) {
       const def = getOp(name);
       if (!def.random) {
@@ -226,14 +238,50 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     scalar: (x, dtype) => constant(tensorFromNumbers(dtype, [], [x])),
     shapeValue,
     refuse,
-    symbolSource: (name) => {
-      for (const value of h.inputs()) {
-        const axis = value.type.shape.indexOf(name);
-        if (axis >= 0) return { value, axis };
-      }
-      return null;
-    },
+    symbolSource,
   };
+}
+
+/**
+ * A 0-d int64 tensor holding dimension `d` when the graph runs: a number, a
+ * graph input's dimension (`shapeArray`), or an expression of those as the
+ * shape builders write them (`(T-1)`, `(N*2)`, `2*N`); `refuse` for others.
+ */
+function dimTensor(
+  d: Dim,
+  source: (name: string) => { value: Value; axis: number } | null,
+  op: (name: string, ins: Value[], attrs?: Attrs) => Value,
+  refuse: (why: string) => Error,
+): Value {
+  if (typeof d === 'number') return Value.constant(tensorFromNumbers('int64', [], [d]));
+  const src = source(d);
+  if (src) return op('shapeArray', [src.value], { axis: src.axis });
+  let e = d.trim();
+  // One pair of parentheses around the whole expression.
+  const closing = (from: number): number => {
+    let depth = 0;
+    for (let i = from; i < e.length; i++) {
+      if (e[i] === '(') depth++;
+      else if (e[i] === ')' && --depth === 0) return i;
+    }
+    return -1;
+  };
+  while (e.startsWith('(') && closing(0) === e.length - 1) e = e.slice(1, -1).trim();
+  if (/^-?\d+$/.test(e)) return Value.constant(tensorFromNumbers('int64', [], [Number(e)]));
+  // The last top-level + or - (else * or /) splits it, as left-to-right evaluation does.
+  for (const signs of ['+-', '*/']) {
+    let depth = 0;
+    for (let i = e.length - 1; i > 0; i--) {
+      const ch = e[i]!;
+      if (ch === ')') depth++;
+      else if (ch === '(') depth--;
+      else if (depth === 0 && signs.includes(ch)) {
+        const [a, b] = [dimTensor(e.slice(0, i), source, op, refuse), dimTensor(e.slice(i + 1), source, op, refuse)];
+        return op({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' }[ch]!, [a, b]);
+      }
+    }
+  }
+  throw refuse(`'${d}' is no graph input's dimension`);
 }
 
 /** The IR dtype of an ONNX `to`/dtype attribute, or a refusal. */

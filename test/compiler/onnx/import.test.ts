@@ -233,6 +233,28 @@ describe('ONNX import (files from other tools)', () => {
     for (const n of [1, 3]) await sameAsOrt(bytes, { x: data([n, 8, 2, 3], n) });
   });
 
+  it("computes shapes used as data when the graph runs (torch's unbiased x.var(dim=1): sums over T - 1), as onnxruntime does", async () => {
+    const nodes: OnnxNs.INodeProto[] = [
+      { opType: 'Shape', input: ['x'], output: ['s'] },
+      { opType: 'Gather', input: ['s', 'one'], output: ['t'], attribute: [int('axis', 0)] },
+      { opType: 'Sub', input: ['t', 'one'], output: ['t1'] },
+      { opType: 'Cast', input: ['t1'], output: ['den'], attribute: [int('to', 1)] },
+      { opType: 'ReduceMean', input: ['x'], output: ['m'], attribute: [ints('axes', [1])] },
+      { opType: 'Sub', input: ['x', 'm'], output: ['d'] },
+      { opType: 'Mul', input: ['d', 'd'], output: ['d2'] },
+      { opType: 'ReduceSum', input: ['d2', 'ax1'], output: ['ss'] },
+      { opType: 'Div', input: ['ss', 'den'], output: ['var'] },
+      // The whole shape as a float vector, and N * T as a product of dimensions.
+      { opType: 'Cast', input: ['s'], output: ['sf'], attribute: [int('to', 1)] },
+      { opType: 'Gather', input: ['s', 'zero'], output: ['n'], attribute: [int('axis', 0)] },
+      { opType: 'Mul', input: ['n', 't'], output: ['nt'] },
+      { opType: 'Cast', input: ['nt'], output: ['ntf'], attribute: [int('to', 1)] },
+    ];
+    const inits: [string, HostTensor][] = [['zero', tensorFromNumbers('int64', [], [0])], ['one', tensorFromNumbers('int64', [], [1])], ['ax1', i64([1])]];
+    const bytes = model(nodes, [['x', ['N', 'T', 3]]], [['var', 'float32'], ['sf', 'float32'], ['ntf', 'float32']], inits, 13);
+    for (const [n, t] of [[2, 5], [1, 2], [3, 4]] as const) await sameAsOrt(bytes, { x: data([n, t, 3], t) });
+  });
+
   it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
     const bytes = model(
       [
@@ -549,15 +571,17 @@ onnx.save_model(m, sys.argv[1] + '/escape.onnx')
     assert.throws(() => readModel(det4), /ONNX operator 'Det' \(node 'd'\) has no gluonc equivalent: a matrix of shape \[4, 4\]: only square 1x1, 2x2 and 3x3/);
     const dftLen = model([{ opType: 'DFT', input: ['x', 'n'], output: ['y'], name: 'f' }], [['x', [2, 5, 1]]], [['y', 'float32']], [['n', tensorFromNumbers('int64', [], [8])]]);
     assert.throws(() => readModel(dftLen), /ONNX operator 'DFT' \(node 'f'\) has no gluonc equivalent: dft_length 8 differs from the axis length 5/);
+    // A shape used as data whose symbolic size is no graph input's dimension (nor an expression of them).
     const shapeAsData = model(
       [
-        { opType: 'Shape', input: ['x'], output: ['s'] },
+        { opType: 'MaxPool', input: ['x'], output: ['p'], attribute: [ints('kernel_shape', [2, 1]), ints('strides', [2, 1])] },
+        { opType: 'Shape', input: ['p'], output: ['s'] },
         { opType: 'Cast', input: ['s'], output: ['f'], attribute: [int('to', 1)], name: 'tofloat' },
       ],
-      [['x', ['N', 3]]],
+      [['x', ['N', 1, 'H', 3]]],
       [['f', 'float32']],
     );
-    assert.throws(() => readModel(shapeAsData), /ONNX operator 'Cast' \(node 'tofloat'\) has no gluonc equivalent: casting a shape to float32/);
+    assert.throws(() => readModel(shapeAsData), /ONNX operator 'Cast' \(node 'tofloat'\) has no gluonc equivalent: input 0 \('s'\) is a shape computed from symbolic dimensions \[N, 1, .*H.*, 3\], and '.*floor.*' is no graph input's dimension/);
     const runtimeShape = model([{ opType: 'Reshape', input: ['x', 'shape'], output: ['y'], name: 'rs' }], [['x', [2, 3]], ['shape', [2]]], [['y', 'float32']]);
     assert.throws(() => readModel(runtimeShape), /ONNX operator 'Reshape' \(node 'rs'\) has no gluonc equivalent: the shape input 1 \('shape'\) is computed at run time/);
   });
