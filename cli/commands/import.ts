@@ -35,7 +35,14 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
   // Decoded here, not through readArtifact: a file onnxruntime cannot open (a newer IR version) may still import.
   if (!existsSync(file)) throw new UserError(`'${file}': no such file`);
   if (statSync(file).isDirectory()) throw new UserError(`'${file}' is a folder, not an .onnx file`);
-  const model = asUserError(`'${file}'`, () => onnx.ModelProto.decode(readFileSync(file)));
+  const model = asUserError(`'${file}'`, () => {
+    try {
+      return onnx.ModelProto.decode(readFileSync(file));
+    } catch (e) {
+      // As readModel says it: the protobuf decoder's own words alone do not tell a user what is wrong.
+      throw new Error(`not a valid ONNX model: protobuf decoding failed (${(e as Error).message}); the file is corrupt or truncated`);
+    }
+  });
   const operators: ImportReport['operators'] = {};
   for (const n of model.graph?.node ?? []) {
     const op = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : (n.opType ?? '');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -80,5 +80,11 @@ onnx.save_model(m, sys.argv[1] + '/model.onnx', save_as_external_data=True, all_
     assert.match(r.stdout, /ONNX operator 'NonZero' \(node 'nz'\) has no gluonc equivalent: its output shape depends on the data/);
     assert.match(oneLineError(r), /does not import/);
     assert.ok(!existsSync(join(dir, 'bad', 'unmapped.mts')));
+    // A truncated file: one line naming it and what is wrong.
+    const cut = join(dir, 'cut.onnx');
+    writeFileSync(cut, readFileSync(join(ROOT, 'test/fixtures/onnx/cnn/model.onnx')).subarray(0, 3000));
+    const t = gluonc(['import', cut, '-o', join(dir, 'cut')]);
+    assert.equal(t.status, 1);
+    assert.match(oneLineError(t), /^gluonc: '.*cut\.onnx': not a valid ONNX model: protobuf decoding failed \(.+\); the file is corrupt or truncated$/);
   });
 });
