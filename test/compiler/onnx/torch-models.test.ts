@@ -9,8 +9,8 @@
  * with positions from torch.arange(T)) imported with `gluon.SymbolBlock.imports`. PyTorch's
  * own numbers are the reference: the outputs, the gradients of the input and
  * of every parameter for the loss sum(y * r), and the parameters after one
- * SGD step; eager and hybridized alike. The re-exported block runs in
- * onnxruntime with the trained weights.
+ * SGD step; eager and hybridized alike. The re-exported block passes
+ * onnx.checker's full check and runs in onnxruntime with the trained weights.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd } from 'gluonc';
 import { readNpy } from '../../../runtime/npy.js';
+import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import type { HostTensor } from '../../../runtime/tensor.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 
@@ -112,6 +113,7 @@ for (const name of ['mlp', 'cnn', 'block', 'resnet', 'mobilenet', 'fire', 'encod
       try {
         const file = join(tmp, `${name}.onnx`);
         net.export(file);
+        assert.deepEqual(checkOnnxFiles([file]), [null], 'onnx.checker (full check) accepts the re-exported file');
         const session = await ort.InferenceSession.create(file);
         const feeds = { [session.inputNames[0]!]: new ort.Tensor(x.dtype, x.data, x.shape) };
         const out = await session.run(feeds);
