@@ -5,7 +5,7 @@
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
  */
-import type { DType } from '../../../runtime/dtypes.js';
+import { isFloat, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { castTo, dtypeOf, type Builder, type ImportCtx } from './context.js';
 
@@ -109,6 +109,14 @@ function onAxis(c: ImportCtx, p: Value, x: Value): Value {
   const r = x.type.shape.length;
   let axis = c.attr.int('axis', 1);
   if (axis < 0) axis += r;
+  const block = c.attr.int('block_size', 0);
+  if (block > 0) {
+    // Blocked quantization (opset 21): p has x's rank, each entry on `axis` covering `block` of x's.
+    if (p.type.shape.length !== r) throw c.refuse(`block_size ${block} with a scale or zero point of rank ${p.type.shape.length} for an input of rank ${r}`);
+    const len = x.type.shape[axis]!;
+    if (typeof len !== 'number') throw c.refuse(`block_size ${block} along the symbolic axis ${axis} ('${len}')`);
+    return c.op('sliceAxis', [c.op('repeat', [p], { repeats: block, axis })], { axis, begin: 0, end: len });
+  }
   return c.op('reshape', [p], { shape: Array.from({ length: r }, (_v, i) => (i === axis ? -1 : 1)) });
 }
 
@@ -121,7 +129,10 @@ const quantize: Builder = (c) => {
   const d = x.type.dtype;
   const scale = onAxis(c, c.input(1), x);
   const zp = c.optInput(2);
-  const to: DType = zp?.type.dtype ?? 'uint8';
+  // The zero point's dtype, else output_dtype (opset 21), else uint8.
+  const code = c.attr.int('output_dtype', 0);
+  const to: DType = zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
+  if (zp && code && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
   const range = RANGES[to];
   if (!range) throw c.refuse(`quantizing to ${to} (uint8 and int8 are supported)`);
   let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
@@ -142,14 +153,15 @@ const dynamicQuantize: Builder = (c) => {
   return [castTo(c, y, 'uint8'), scale, castTo(c, zp, 'uint8')];
 };
 
-/** DequantizeLinear: (x - zero_point) * scale in float32. */
+/** DequantizeLinear: (x - zero_point) * scale, in the scale's dtype (float32 before opset 19). */
 const dequantize: Builder = (c) => {
   const x = c.input(0);
   const scale = c.input(1);
   const zp = c.optInput(2);
-  let v = castTo(c, x, 'float32');
-  if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), 'float32')]);
-  return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), 'float32')])];
+  const d = isFloat(scale.type.dtype) ? scale.type.dtype : 'float32';
+  let v = castTo(c, x, d);
+  if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), d)]);
+  return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)])];
 };
 
 /** The element-wise importers by ONNX operator. */

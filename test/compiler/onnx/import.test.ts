@@ -255,6 +255,27 @@ describe('ONNX import (files from other tools)', () => {
     for (const [n, t] of [[2, 5], [1, 2], [3, 4]] as const) await sameAsOrt(bytes, { x: data([n, t, 3], t) });
   });
 
+  it('quantizes to output_dtype and by blocks (opset 21 QuantizeLinear/DequantizeLinear) as onnxruntime does', async () => {
+    const nodes: OnnxNs.INodeProto[] = [
+      // No zero point: output_dtype int8 decides the range (not uint8's).
+      { opType: 'QuantizeLinear', input: ['x', 's'], output: ['q'], attribute: [int('output_dtype', 3)] },
+      { opType: 'DequantizeLinear', input: ['q', 's'], output: ['y1'] },
+      // Blocks of 2 along axis 1: scale [2, 2] for x [2, 4].
+      { opType: 'QuantizeLinear', input: ['x', 'sb'], output: ['qb'], attribute: [int('axis', 1), int('block_size', 2), int('output_dtype', 3)] },
+      { opType: 'DequantizeLinear', input: ['qb', 'sb'], output: ['y2'], attribute: [int('axis', 1), int('block_size', 2)] },
+      { opType: 'DequantizeLinear', input: ['w', 'sb'], output: ['dw'], attribute: [int('axis', 1), int('block_size', 2)] },
+      { opType: 'Add', input: ['x', 'dw'], output: ['y3'] },
+    ];
+    const inits: [string, HostTensor][] = [
+      ['s', tensorFromNumbers('float32', [], [0.25])],
+      ['sb', tensorFromNumbers('float32', [2, 2], [0.5, 0.125, 1, 0.25])],
+      ['w', tensorFromNumbers('int8', [2, 4], [-128, -3, 7, 127, 1, -1, 50, -50])],
+    ];
+    const bytes = model(nodes, [['x', [2, 4]]], [['y1', 'float32'], ['y2', 'float32'], ['y3', 'float32']], inits, 21);
+    // Ties at .5 of a step (round half to even) and values past the int8 range.
+    await sameAsOrt(bytes, { x: tensorFromNumbers('float32', [2, 4], [-0.375, -40, 0.6875, 3.3, -1.5, 200, -0.25, 0.125]) });
+  });
+
   it('makes float initializers of rank >= 1 parameters; integer and scalar ones constants', () => {
     const bytes = model(
       [
