@@ -302,9 +302,10 @@ function firstMaxIndices(c: LowerCtx, a: PoolAttrs, geo: PoolGeom, x: string, at
   for (let p = cells - 2; p >= 0; p--) {
     const box = order[p]!.map((q) => q + 1);
     let [m] = c.emit('MaxPool', [x], { ...attrs, kernel_shape: box });
-    // A smaller box may fit one more window at the end: keep the pooled ones.
+    // A smaller box may fit one more window at the end: keep the pooled ones. With ceil_mode ONNX's shape
+    // inference counts a last window that starts past the input (onnxruntime's kernel drops it): slice then too.
     const boxOut = poolGeom([c.inTypes[0]!], { ...a, kernel: box }).out.slice(2) as number[];
-    if (boxOut.some((n, i) => n !== osz[i])) {
+    if (a.poolingConvention === 'full' || boxOut.some((n, i) => n !== osz[i])) {
       m = c.emit('Slice', [m!, c.ints(osz.map(() => 0)), c.ints(osz), c.ints(osz.map((_n, i) => i + 2))])[0]!;
     }
     const [hit] = c.emit('Equal', [m!, y!]);

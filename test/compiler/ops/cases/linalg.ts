@@ -174,6 +174,8 @@ function poolPairSamples(pick: boolean): Sample[] {
     pair([2, 3, 4, 4], [2, 3, 1, 1], { globalPool: true }, 'float64 global max', { dtype: 'float64' }),
     // Disjoint windows (stride >= kernel): the gradient lowers to MaxUnpool.
     pair([1, 2, 5, 5], [1, 2, 3, 3], { kernel: [2, 2], stride: [2, 2], poolingConvention: 'full' }, 'max, disjoint, full (clipped last window)'),
+    // An even size: ceil_mode adds no window, yet ONNX's shape inference counts one more for the smaller boxes.
+    pair([1, 2, 6, 6], [1, 2, 3, 3], { kernel: [2, 2], stride: [2, 2], poolingConvention: 'full' }, 'max, disjoint, full on an even size'),
     pair([1, 2, 6, 6], [1, 2, 4, 4], { kernel: [2, 2], stride: [2, 2], pad: [1, 1] }, 'max, disjoint, pad'),
     pair([1, 1, 7, 7], [1, 1, 2, 2], { kernel: [2, 2], stride: [3, 3] }, 'max, stride past the last window'),
     pair([3, 2, 6, 6], [3, 2, 3, 3], { kernel: [2, 2], stride: [2, 2] }, 'max, disjoint, symbolic batch', { symbolic: true }),
