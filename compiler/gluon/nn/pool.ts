@@ -26,7 +26,8 @@ export interface AvgPoolOptions extends PoolOptions {
 }
 
 function perAxis(block: string, name: string, v: number | number[], n: number, min: number): number[] {
-  const list = typeof v === 'number' ? new Array<number>(n).fill(v) : [...v];
+  // A keyword-style port (`new MaxPool2D({ poolSize: 2 })`) or any non-list lands here: named, not a TypeError.
+  const list = typeof v === 'number' ? new Array<number>(n).fill(v) : Array.isArray(v) ? [...v] : [NaN];
   if (list.length !== n || !list.every((x) => Number.isInteger(x) && x >= min)) {
     throw new Error(`${block}: ${name} must be an integer >= ${min} or ${n} of them, got ${JSON.stringify(v)}`);
   }

@@ -90,6 +90,8 @@ describe('gluon.nn pooling layers', () => {
     assert.throws(() => new nn.GlobalAvgPool2D().call(nd.ones([1, 4, 4])), /GlobalAvgPool2D: expects input of rank 4/);
     assert.throws(() => new nn.AvgPool1D(2).call(nd.ones([1, 1, 4, 4])), /AvgPool1D: expects input of rank 3 \(NCW\)/);
     assert.throws(() => new nn.MaxPool2D(0), /MaxPool2D: poolSize must be an integer >= 1/);
+    // MXNet's keyword form ported as one options object: poolSize is positional, and the error says which value.
+    assert.throws(() => new nn.MaxPool2D({ poolSize: 2 } as unknown as number), /^Error: MaxPool2D: poolSize must be an integer >= 1 or 2 of them, got \{"poolSize":2\}/);
     assert.throws(() => new nn.MaxPool2D(2, { layout: 'NHWC' }), /MaxPool2D: layout 'NHWC' is not supported/);
   });
 });
