@@ -288,7 +288,6 @@ const split: Builder = (c) => {
   });
 };
 
-/** Slice: attributes before opset 10, inputs (starts, ends, axes, steps) after. */
 /** Slice bounds: numbers, or (input form) symbolic dimensions of a shape value. */
 function sliceBounds(c: ImportCtx, slot: number, what: string): Dim[] | null {
   if (c.opset < 10) return c.attr.ints(what);
@@ -307,11 +306,14 @@ function symbolicSlice(c: ImportCtx, x: Value, axis: number, start: Dim, end: Di
   if (end === size && typeof start === 'number' && start >= 0) return start === 0 ? x : c.op('sliceAxis', [x], { axis, begin: start, end: null });
   const srcs: Value[] = [];
   const bound = (d: Dim, what: string): AttrValue => {
+    // x[:, T:]: an end past the axis is the axis's size, read from x itself when symbolic.
+    if (what === 'end' && typeof d === 'number' && d >= FAR) d = size;
     if (typeof d === 'number') {
       if (d < 0 || d >= FAR) throw c.refuse(`${what} ${d} with a symbolic ${what === 'start' ? 'end' : 'start'} (only non-negative bounds)`);
       return d;
     }
-    const src = c.symbolSource(d);
+    const own = x.type.shape.indexOf(d);
+    const src = own >= 0 ? { value: x, axis: own } : c.symbolSource(d);
     if (!src) throw c.refuse(`the ${what} is the symbolic dimension '${d}', which no graph input has`);
     let k = srcs.indexOf(src.value);
     if (k < 0) k = srcs.push(src.value) - 1;
@@ -322,6 +324,7 @@ function symbolicSlice(c: ImportCtx, x: Value, axis: number, start: Dim, end: Di
   return c.op('take', [x, idx], { axis, mode: 'raise' });
 }
 
+/** Slice: attributes before opset 10, inputs (starts, ends, axes, steps) after. */
 const slice: Builder = (c) => {
   const old = c.opset < 10;
   const startsD = sliceBounds(c, 1, 'starts');

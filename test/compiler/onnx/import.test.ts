@@ -208,11 +208,15 @@ describe('ONNX import (files from other tools)', () => {
       // x[:, 1:x.size(1)]: an end that is the axis's own size.
       { opType: 'Slice', input: ['a', 'one1', 't1', 'one1'], output: ['b'] },
       { opType: 'ReduceMean', input: ['b'], output: ['m'], attribute: [ints('axes', [1])] },
-      { opType: 'Add', input: ['a', 'm'], output: ['y'] },
+      // pe[:, x.size(1):]: a symbolic start, the end past the axis.
+      { opType: 'Slice', input: ['pe', 't1', 'big', 'one1'], output: ['rest'] },
+      { opType: 'ReduceMean', input: ['rest'], output: ['r'], attribute: [ints('axes', [1])] },
+      { opType: 'Add', input: ['a', 'm'], output: ['am'] },
+      { opType: 'Add', input: ['am', 'r'], output: ['y'] },
     ];
-    const inits: [string, HostTensor][] = [['one', tensorFromNumbers('int64', [], [1])], ['zero1', i64([0])], ['one1', i64([1])], ['pe', data([1, 9, 3], 5)]];
+    const inits: [string, HostTensor][] = [['one', tensorFromNumbers('int64', [], [1])], ['zero1', i64([0])], ['one1', i64([1])], ['big', tensorFromNumbers('int64', [1], [2 ** 62])], ['pe', data([1, 9, 3], 5)]];
     const bytes = model(nodes, [['x', ['N', 'T', 3]]], [['y', 'float32']], inits, 13);
-    for (const [n, t] of [[2, 5], [1, 9], [3, 2]] as const) await sameAsOrt(bytes, { x: data([n, t, 3], t) });
+    for (const [n, t] of [[2, 5], [1, 8], [3, 2]] as const) await sameAsOrt(bytes, { x: data([n, t, 3], t) });
     const stepped = model(
       [...nodes.slice(0, 3), { opType: 'Slice', input: ['pe', 'zero1', 't1', 'one1', 'two1'], output: ['y'], name: 'every2' }],
       [['x', ['N', 'T', 3]]], [['y', 'float32']], [...inits, ['two1', i64([2])]], 13,
