@@ -125,3 +125,58 @@ describe('recurrent layer gradients through the Scan gradient, against PyTorch (
     });
   });
 });
+
+/** PyTorch float64: one SGD step (lr, no momentum) on loss = Σ y ⊙ head + Σ h_n²; gives the updated parameters in attrs.names order. */
+const TORCH_SGD = String.raw`
+import torch
+torch.set_default_dtype(torch.float64)
+P = attrs["params"]; m = attrs["mode"]; H = attrs["H"]; L = attrs["L"]
+I = P["l0_i2h_weight"]["shape"][1]
+net = (torch.nn.LSTM if m == "lstm" else torch.nn.GRU)(I, H, num_layers=L, bidirectional=True, batch_first=True)
+names = {"i2h_weight": "weight_ih", "h2h_weight": "weight_hh", "i2h_bias": "bias_ih", "h2h_bias": "bias_hh"}
+tname = lambda k: names[k[1:].split("_", 1)[1]] + "_l" + k[1:].split("_", 1)[0] + ("_reverse" if k[0] == "r" else "")
+with torch.no_grad():
+    for k, v in P.items():
+        getattr(net, tname(k)).copy_(torch.tensor(v["data"]).reshape(v["shape"]))
+opt = torch.optim.SGD(net.parameters(), lr=attrs["lr"])
+x = torch.tensor(a)
+packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(attrs["lens"]), batch_first=True, enforce_sorted=False)
+y, hn = net(packed)
+y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])
+h_n = hn[0] if m == "lstm" else hn
+loss = (y * torch.tensor(attrs["head"]).reshape(y.shape)).sum() + (h_n ** 2).sum()
+opt.zero_grad(); loss.backward(); opt.step()
+out = [getattr(net, tname(k)).detach().numpy() for k in attrs["names"]]
+`;
+
+describe('the fused training step of a bidirectional 2-layer recurrent layer with lengths, against PyTorch SGD (float64)', () => {
+  for (const mode of ['lstm', 'gru'] as const) {
+    it(`${mode.toUpperCase()}: one autograd.record + backward + trainer.step gives PyTorch's updated weights (unsorted lengths 1..T)`, function () {
+      this.timeout(120000);
+      const H = 3;
+      const o = { layout: 'NTC' as const, bidirectional: true, useSequenceLength: true, i2hBiasInitializer: new init.Uniform(0.5), h2hBiasInitializer: new init.Uniform(0.5) };
+      const layer = mode === 'lstm' ? new rnn.LSTM(H, 2, o) : new rnn.GRU(H, 2, o);
+      layer.initialize(new init.Uniform(0.5));
+      layer.hybridize();
+      const [N, T, C] = [4, 6, 2];
+      const x = nd.random.uniform(-1, 1, [N, T, C]);
+      const lens = [3, 6, 1, 4];
+      const head = nd.random.uniform(-1, 1, [N, T, 2 * H]);
+      const lr = 0.5;
+      // Deferred init: the input size is known after a first call.
+      layer.call(x, null, nd.array(lens));
+      const names = [...layer.collectParams().keys()];
+      const before = Object.fromEntries([...layer.collectParams().entries()].map(([k, p]) => [k, { shape: p.shape, data: nums(p.data()) }]));
+      const [ref] = numpyRefs([{ code: TORCH_SGD, inputs: [{ shape: x.shape, dtype: 'float64', data: nums(x) }], attrs: { params: before, mode, H, L: 2, lens, head: nums(head), lr, names } }]);
+      assert.ok(ref && !ref.error, `torch: ${ref?.error}`);
+      const trainer = new gluon.Trainer(layer.collectParams(), 'sgd', { learningRate: lr });
+      const y0 = layer.beginState(N);
+      autograd.record(() => {
+        const [y, fin] = layer.call(x, y0, nd.array(lens)) as [nd.NDArray, nd.NDArray[]];
+        nd.add(nd.sum(nd.mul(y, head)), nd.sum(nd.square(fin[0]!))).backward();
+      });
+      trainer.step(1);
+      names.forEach((n, i) => assertClose(nums(layer.collectParams().get(n)!.data()), ref.outs[i]!.data, `${mode}: ${n} after one step`, 1e-3, 1e-4));
+    });
+  }
+});

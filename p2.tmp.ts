@@ -1,0 +1,10 @@
+import { nd, gluon } from 'gluonc';
+const { rnn } = gluon;
+const which = process.argv[2];
+const l = which.startsWith('gru') ? new rnn.GRU(4, 1, { layout: 'NTC' }) : new rnn.LSTM(4, 1, { layout: 'NTC', useSequenceLength: which.includes('len') });
+l.initialize(); if (which.includes('hyb')) l.hybridize();
+const x = nd.random.uniform(-1, 1, [3, 5, 2]);
+if (which.includes('warm')) console.log(((l.call(x, null, nd.array([1,2,3])) as any)).shape);
+const shape = which.includes('N0') ? [0, 5, 2] : [3, 0, 2];
+const y = which.includes('len') ? l.call(nd.ones(shape), null, nd.array(which.includes('N0') ? [] : [0, 0, 0])) : l.call(nd.ones(shape));
+console.log((y as any).shape);
