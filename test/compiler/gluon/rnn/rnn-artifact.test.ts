@@ -18,6 +18,7 @@ import { nd, gluon, init } from 'gluonc';
 import { loadModel, serve } from '../../../../runtime/index.js';
 import { assertClose } from '../../../helpers/compare.js';
 import { gluonc, ROOT } from '../../../helpers/cli.js';
+import buildLm from '../../../../models/lstm.js';
 
 const { rnn, nn } = gluon;
 
@@ -93,6 +94,33 @@ describe('recurrent artifacts at any sequence length', () => {
       const other = nums(m.runSync({ x: { data: Float32Array.from(changed), shape: [2, 7] } })['output']!);
       assertClose(other.slice(0, 3000), lv.slice(0, 3000), 'steps before the change', 1e-6, 1e-7);
       assert.ok(other.slice(3000, 4000).some((v, i) => Math.abs(v - lv[3000 + i]!) > 1e-6), 'step 3 changed');
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('gluonc compile models/lstm.ts: the artifact equals the block (its weights copied in) at T = 1, 2, 37 and 300', async () => {
+    const out = path.join(dir, 'lm-any.onnx');
+    const r = gluonc(['compile', path.join(ROOT, 'models', 'lstm.ts'), '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const weights = new Map(onnx.ModelProto.decode(readFileSync(out)).graph!.initializer!.map((t) => [t.name!, fromTensorProto(t)]));
+    const lm = buildLm();
+    lm.initialize();
+    lm.hybridize();
+    const params = lm.collectParams();
+    for (const [k, p] of params) {
+      const w = weights.get(k);
+      assert.ok(w, `initializer ${k}`);
+      p.setData(nd.array(Array.from(w.data as Float32Array)).reshape(w.shape as number[]));
+    }
+    const m = await loadModel(out, { threads: 1 });
+    try {
+      for (const [N, T] of [[2, 1], [1, 2], [3, 37], [1, 300]] as const) {
+        const words = Float32Array.from({ length: N * T }, (_v, i) => (i * 131 + 7 * T) % 1000);
+        const got = m.runSync({ x: { data: words, shape: [N, T] } })['output']!;
+        assert.deepEqual(got.shape, [N, T, 1000]);
+        assertClose(nums(got), nums(lm.call(nd.array(Array.from(words)).reshape([N, T])) as nd.NDArray), `T=${T}`, 1e-4, 1e-5);
+      }
     } finally {
       await m.close();
     }

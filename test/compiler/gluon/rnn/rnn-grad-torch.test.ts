@@ -12,7 +12,7 @@ import { numpyRefs, type NumpyResult } from '../../../helpers/numpy.js';
 
 const { rnn } = gluon;
 type Layer = InstanceType<typeof rnn.LSTM>;
-type Mode = 'lstm' | 'gru' | 'rnn_tanh';
+type Mode = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
 
 /** PyTorch float64: loss = Σ y ⊙ head + Σ h_n²; gives [dx, dh0, (dc0), d<param>... in the order of attrs.names]. */
 const TORCH = String.raw`
@@ -21,7 +21,7 @@ torch.set_default_dtype(torch.float64)
 P = attrs["params"]; m = attrs["mode"]; H = attrs["H"]; L = attrs["L"]; bi = attrs["bi"]; ntc = attrs["ntc"]
 I = P["l0_i2h_weight"]["shape"][1]
 kw = dict(num_layers=L, bidirectional=bi, batch_first=ntc)
-net = torch.nn.LSTM(I, H, **kw) if m == "lstm" else torch.nn.GRU(I, H, **kw) if m == "gru" else torch.nn.RNN(I, H, **kw)
+net = torch.nn.LSTM(I, H, **kw) if m == "lstm" else torch.nn.GRU(I, H, **kw) if m == "gru" else torch.nn.RNN(I, H, nonlinearity=m[4:], **kw)
 names = {"i2h_weight": "weight_ih", "h2h_weight": "weight_hh", "i2h_bias": "bias_ih", "h2h_bias": "bias_hh"}
 tname = lambda k: names[k[1:].split("_", 1)[1]] + "_l" + k[1:].split("_", 1)[0] + ("_reverse" if k[0] == "r" else "")
 with torch.no_grad():
@@ -63,11 +63,13 @@ const CASES: Case[] = [
   { what: 'GRU, 2 layers, bidirectional, TNC, T=1, padded (one length 1)', mode: 'gru', H: 3, L: 2, bi: true, ntc: false, shape: [1, 2, 2], lens: [1, 1] },
   { what: 'GRU, 1 layer, NTC, T=7, padded', mode: 'gru', H: 4, L: 1, bi: false, ntc: true, shape: [3, 7, 3], lens: [7, 1, 5] },
   { what: 'RNN tanh, 2 layers, bidirectional, TNC, T=5', mode: 'rnn_tanh', H: 3, L: 2, bi: true, ntc: false, shape: [5, 2, 2] },
+  { what: 'RNN relu, 3 layers, bidirectional, NTC, T=5, padded, unsorted', mode: 'rnn_relu', H: 3, L: 3, bi: true, ntc: true, shape: [4, 5, 2], lens: [2, 5, 1, 4] },
+  { what: 'LSTM, 3 layers, TNC, T=4, padded, unsorted', mode: 'lstm', H: 2, L: 3, bi: false, ntc: false, shape: [4, 3, 3], lens: [3, 4, 1] },
 ];
 
 function make(c: Case): Layer {
   const o = { layout: (c.ntc ? 'NTC' : 'TNC') as 'NTC' | 'TNC', bidirectional: c.bi, inputSize: c.shape[2], useSequenceLength: c.lens !== undefined, i2hBiasInitializer: new init.Uniform(0.5), h2hBiasInitializer: new init.Uniform(0.5) };
-  const l = c.mode === 'lstm' ? new rnn.LSTM(c.H, c.L, o) : c.mode === 'gru' ? new rnn.GRU(c.H, c.L, o) : new rnn.RNN(c.H, c.L, { ...o, activation: 'tanh' });
+  const l = c.mode === 'lstm' ? new rnn.LSTM(c.H, c.L, o) : c.mode === 'gru' ? new rnn.GRU(c.H, c.L, o) : new rnn.RNN(c.H, c.L, { ...o, activation: c.mode === 'rnn_relu' ? 'relu' : 'tanh' });
   l.initialize(new init.Uniform(0.5));
   return l as Layer;
 }
