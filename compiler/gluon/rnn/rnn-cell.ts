@@ -13,7 +13,7 @@ import { Zero, type Initializer } from '../init.js';
 import { ops as ndOps, zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+import { checkLengths, GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
 
 /** Options of the cells (MXNet's, camelCase). */
 export interface CellOptions {
@@ -36,8 +36,9 @@ export interface UnrollOptions<T> {
   mergeOutputs?: boolean;
   /**
    * Valid lengths [N] (Gluon's `valid_length`): outputs past each length are
-   * 0 and the final states are those of the last valid step (lengths clipped
-   * to [1, length], as Gluon's SequenceLast does).
+   * 0 and the final states are those of the last valid step. Lengths must
+   * be integers in [1, length] (Gluon's SequenceLast reads step length - 1):
+   * an NDArray holding others is an Error; in a traced graph they are clipped.
    */
   validLength?: T;
 }
@@ -140,6 +141,8 @@ export abstract class RecurrentCell extends HybridBlock {
       steps = length === 1 ? [F.squeeze(x, { axis: tAxis })] : (F.split(x, { numOutputs: length, axis: tAxis, squeezeAxis: true }) as Tensor[]);
     }
     if (steps.length !== length) throw new Error(`${name}.unroll: expects ${length} steps, got ${steps.length}`);
+    // Gluon's SequenceLast reads step length - 1, so a cell's lengths start at 1.
+    checkLengths(`${name}.unroll`, options.validLength, length, 1, 'validLength');
     let states: Tensor[] = (options.beginState as Tensor[] | undefined)
       ?? Array.from({ length: NUM_STATES[this.mode] }, () => F.tile(F.zerosLike(F.sliceAxis(steps[0]!, { axis: 1, begin: 0, end: 1 })), [1, this.hiddenSize]));
     let outs: Tensor[] = [];

@@ -19,7 +19,7 @@ import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { fusedForward } from './rnn-fused.js';
-import { GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
+import { checkLengths, GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
 import { unrolledForward } from './rnn-unrolled.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */
@@ -142,6 +142,7 @@ export abstract class RecurrentLayer extends HybridBlock {
     const tail: unknown[] = [];
     if (this.useSequenceLength) {
       if (lens === undefined || lens === null) throw new Error(`${name}: useSequenceLength is set, so call(x, states | null, sequenceLength) needs the lengths [batch]`);
+      checkLengths(name, lens, (x as { shape?: unknown[] } | null)?.shape?.[this.layout === 'TNC' ? 0 : 1], 0);
       tail.push(lens);
     }
     if (states === undefined || states === null) return super._run([x, ...tail]);

@@ -196,4 +196,28 @@ describe('gluon.rnn layers as ONNX recurrent operators, against PyTorch (float64
     g.initialize();
     assert.throws(() => g.call(nd.ones([4, 2, 3]), g.beginState(2), nd.array([1, 2])), /GRU: expects call\(x\) or call\(x, states\) \(sequence lengths need the useSequenceLength option\), got 3 arguments/);
   });
+
+  it('refuses lengths past T, negative, fractional or NaN (eager and hybridized, both layouts), naming the entry and T; accepts 0 and T', () => {
+    for (const layout of ['TNC', 'NTC'] as const) {
+      for (const hybrid of [false, true]) {
+        const l = new rnn.GRU(3, 2, { layout, bidirectional: true, useSequenceLength: true });
+        l.initialize();
+        if (hybrid) l.hybridize();
+        const x = nd.ones(layout === 'TNC' ? [4, 3, 2] : [3, 4, 2]);
+        for (const [bad, i] of [[[4, 5, 1], 1], [[-1, 2, 3], 0], [[1, 2.5, 3], 1], [[1, 2, NaN], 2]] as const) {
+          const v = bad[i];
+          assert.throws(() => l.call(x, null, nd.array([...bad])), new RegExp(`^Error: GRU: sequenceLength\\[${i}\\] is ${v}; lengths must be integers in \\[0, 4\\] \\(the input has 4 steps\\)$`), `${layout} ${bad}`);
+        }
+        for (const dtype of ['int32', 'int64', 'float32'] as const) {
+          const y = l.call(x, null, nd.array([4, 0, 1], { dtype })) as nd.NDArray;
+          assert.deepEqual(y.shape, layout === 'TNC' ? [4, 3, 6] : [3, 4, 6]);
+        }
+      }
+    }
+    const cell = new rnn.LSTMCell(3);
+    cell.initialize();
+    assert.throws(() => cell.unroll(4, nd.ones([2, 4, 2]), { validLength: nd.array([5, 1]) }), /^Error: LSTMCell\.unroll: validLength\[0\] is 5; lengths must be integers in \[1, 4\] \(the input has 4 steps\)$/);
+    assert.throws(() => cell.unroll(4, nd.ones([2, 4, 2]), { validLength: nd.array([2, 0]) }), /validLength\[1\] is 0; lengths must be integers in \[1, 4\]/);
+    assert.deepEqual((cell.unroll(4, nd.ones([2, 4, 2]), { validLength: nd.array([4, 1]) })[0] as nd.NDArray).shape, [2, 4, 3]);
+  });
 });
