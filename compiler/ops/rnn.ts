@@ -100,6 +100,13 @@ function infer(kind: RecurrentKind, types: TensorType[], a: RecA): TensorType[] 
 function lower(kind: RecurrentKind, c: LowerCtx, a: RecA): void {
   const p = recPlan(kind, c.inTypes, a);
   const ins = c.inputs;
+  if (kind !== 'RNN' && c.inTypes[0]!.shape[1] === 0) {
+    // onnxruntime's LSTM and GRU kernels abort the process on an empty batch: every output is empty, so emit that.
+    const t = c.emit('Shape', [ins[0]!], { start: 0, end: 1 })[0]!;
+    c.emit('ConstantOfShape', [c.emit('Concat', [t, c.ints([p.dirs, 0, p.hidden])], { axis: 0 })[0]!], {}, [c.outputs[0]!]);
+    for (const o of c.outputs.slice(1)) c.emit('ConstantOfShape', [c.ints([p.dirs, 0, p.hidden])], {}, [o]);
+    return;
+  }
   let lens = '';
   if (p.lens >= 0) {
     // ONNX wants int32 lengths; clip to [0, T] as the kernel does.

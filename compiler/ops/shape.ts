@@ -159,7 +159,8 @@ function reshapePlan(types: TensorType[], a: ReshapeA): { pieces: Piece[]; shape
 function reshapeLower(c: LowerCtx, a: ReshapeA): void {
   const { pieces, shape } = reshapePlan(c.inTypes, a);
   const x = c.inputs[0]!;
-  if (isConcrete(shape)) return void c.emit('Reshape', [x, c.ints(shape)], {}, c.outputs);
+  // A 0 in ONNX's shape copies the input's dimension unless allowzero (opset 14) says it is an empty one.
+  if (isConcrete(shape)) return void c.emit('Reshape', [x, c.ints(shape)], { allowzero: shape.includes(0) && c.opset >= 14 ? 1 : undefined }, c.outputs);
   // ONNX's own codes where they coincide (0 copies the same position, one -1 infers).
   let minus = pieces.some((p) => p.k === 'infer');
   const codes = pieces.map((p, i): number | null => {

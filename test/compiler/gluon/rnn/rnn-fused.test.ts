@@ -221,3 +221,20 @@ describe('gluon.rnn layers as ONNX recurrent operators, against PyTorch (float64
     assert.deepEqual((cell.unroll(4, nd.ones([2, 4, 2]), { validLength: nd.array([4, 1]) })[0] as nd.NDArray).shape, [2, 4, 3]);
   });
 });
+
+describe('gluon.rnn layers on an empty batch', () => {
+  it('RNN, LSTM and GRU (2 layers, bidirectional, lengths) give empty outputs and states, eager and hybridized (onnxruntime\'s LSTM/GRU kernels abort on N = 0)', () => {
+    for (const make of [() => new rnn.RNN(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true }), () => new rnn.LSTM(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true }), () => new rnn.GRU(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true })]) {
+      for (const hybrid of [false, true]) {
+        const l = make();
+        l.initialize();
+        if (hybrid) l.hybridize();
+        l.call(nd.ones([2, 5, 3]), null, nd.array([5, 2]));
+        const [y, st] = l.call(nd.ones([0, 5, 3]), l.beginState(0), nd.array([])) as [nd.NDArray, nd.NDArray[]];
+        assert.deepEqual(y.shape, [0, 5, 8], `${l.constructor.name}${hybrid ? ', hybridized' : ''}`);
+        st.forEach((s) => assert.deepEqual(s.shape, [4, 0, 4]));
+        assert.deepEqual((l.call(nd.ones([0, 5, 3]), null, nd.array([])) as nd.NDArray).shape, [0, 5, 8]);
+      }
+    }
+  });
+});
