@@ -68,6 +68,12 @@ describe('recurrent artifacts at any sequence length', () => {
         assert.deepEqual(got.shape, [N, T, 2]);
         assertClose(nums(got), nums(net.call(x) as nd.NDArray), `T=${T}`, 1e-4, 1e-5);
       }
+      // onnxruntime's GRU kernel aborts the process on an empty batch: the feed is refused first.
+      assert.throws(
+        () => m.runSync({ data: { data: new Float32Array(0), shape: [0, 4, 3] } }),
+        /input 'data': expected float32 \[N, data_dim1, 3\], got shape \[0, 4, 3\] \(dimension 0 is 0\): the model holds ONNX GRU nodes, whose onnxruntime kernels abort the process on an empty batch/,
+      );
+      await assert.rejects(m.run({ data: { data: new Float32Array(0), shape: [0, 4, 3] } }), /dimension 0 is 0\): the model holds ONNX GRU nodes/);
     } finally {
       await m.close();
     }
@@ -207,6 +213,9 @@ describe('recurrent artifacts at any sequence length', () => {
         assert.deepEqual(out.shape, [...xs[k]!.shape.slice(0, 2), 2]);
         assertClose(out.data, nums(net.call(xs[k]!) as nd.NDArray), `request ${k} [${xs[k]!.shape}]`, 1e-4, 1e-5);
       });
+      const empty = await post(`${s.url}/v2/models/serve-tagger/infer`, JSON.stringify({ inputs: [{ name: 'data', shape: [0, 4, 3], datatype: 'FP32', data: [] }] }));
+      assert.equal(empty.status, 400, JSON.stringify(empty.json));
+      assert.match(JSON.stringify(empty.json), /dimension 0 is 0\): the model holds ONNX GRU nodes/);
       const text = s.metrics();
       const runs = Number(/^gluonc_batch_size_count (\d+)$/m.exec(text)![1]);
       const rows = Number(/^gluonc_batch_size_sum (\d+)$/m.exec(text)![1]);
