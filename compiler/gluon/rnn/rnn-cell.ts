@@ -126,6 +126,8 @@ export abstract class RecurrentCell extends HybridBlock {
   unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
     const name = this.constructor.name;
     const layout = options.layout ?? 'NTC';
+    if (layout !== 'NTC' && layout !== 'TNC') throw new Error(`${name}.unroll: invalid layout '${String(layout)}'; must be one of 'NTC' or 'TNC'`);
+    if (!Number.isInteger(length) || length <= 0) throw new Error(`${name}.unroll: length must be a positive integer (the number of steps), got ${length}`);
     const tAxis = layout === 'NTC' ? 1 : 0;
     const list = Array.isArray(inputs);
     const first = (list ? inputs[0] : inputs) as Tensor | undefined;

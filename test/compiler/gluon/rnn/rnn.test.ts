@@ -308,5 +308,10 @@ describe('gluon.rnn cells', () => {
     assert.throws(() => cell.call(nd.ones([2, 3]), [nd.zeros([3, 4])]), /GRUCell: state 0 must have shape \[2, 4\]/);
     assert.throws(() => cell.call(nd.ones([2, 3, 1]), cell.beginState(2)), /GRUCell: expects input of rank 2 \(NC\), got shape \[2, 3, 1\]/);
     assert.throws(() => cell.unroll(4, nd.ones([2, 5, 3])), /GRUCell.unroll: expects input of rank 3 \(NTC\) with 4 steps, got shape \[2, 5, 3\]/);
+    const lstm = new rnn.LSTMCell(4);
+    lstm.initialize();
+    assert.throws(() => lstm.unroll(5, nd.ones([5, 3, 2]), { layout: 'NCT' as 'NTC' }), /^Error: LSTMCell\.unroll: invalid layout 'NCT'; must be one of 'NTC' or 'TNC'$/);
+    assert.throws(() => lstm.unroll(0, nd.ones([3, 0, 2])), /^Error: LSTMCell\.unroll: length must be a positive integer \(the number of steps\), got 0$/);
+    assert.throws(() => lstm.unroll(2.5, nd.ones([3, 2, 2])), /LSTMCell\.unroll: length must be a positive integer \(the number of steps\), got 2\.5/);
   });
 });
