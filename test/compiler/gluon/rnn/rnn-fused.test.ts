@@ -223,7 +223,7 @@ describe('gluon.rnn layers as ONNX recurrent operators, against PyTorch (float64
 });
 
 describe('gluon.rnn layers on an empty batch', () => {
-  it('RNN, LSTM and GRU (2 layers, bidirectional, lengths) give empty outputs and states, eager and hybridized (onnxruntime\'s LSTM/GRU kernels abort on N = 0)', () => {
+  it('RNN, LSTM and GRU (2 layers, bidirectional, lengths) give empty outputs and states and zero gradients, eager and hybridized (onnxruntime\'s LSTM/GRU kernels abort on N = 0)', () => {
     for (const make of [() => new rnn.RNN(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true }), () => new rnn.LSTM(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true }), () => new rnn.GRU(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true })]) {
       for (const hybrid of [false, true]) {
         const l = make();
@@ -234,6 +234,19 @@ describe('gluon.rnn layers on an empty batch', () => {
         assert.deepEqual(y.shape, [0, 5, 8], `${l.constructor.name}${hybrid ? ', hybridized' : ''}`);
         st.forEach((s) => assert.deepEqual(s.shape, [4, 0, 4]));
         assert.deepEqual((l.call(nd.ones([0, 5, 3]), null, nd.array([])) as nd.NDArray).shape, [0, 5, 8]);
+        // Training on it: the gradients are sums over no examples, so 0, and the step leaves the weights as they were.
+        const x = nd.ones([0, 5, 3]);
+        x.attachGrad();
+        const before = nums(l.collectParams().get('l1_h2h_weight')!.data());
+        const trainer = new gluon.Trainer(l.collectParams(), 'sgd', { learningRate: 0.1 });
+        autograd.record(() => {
+          const [y2, s2] = l.call(x, l.beginState(0), nd.array([])) as [nd.NDArray, nd.NDArray[]];
+          nd.add(nd.sum(y2), nd.sum(s2[0]!)).backward();
+        });
+        trainer.step(1);
+        assert.deepEqual(x.grad!.shape, [0, 5, 3]);
+        for (const [k, p] of l.collectParams()) assert.ok(nums(p.grad()).every((v) => v === 0), `${l.constructor.name}: d/d${k} is 0`);
+        assert.deepEqual(nums(l.collectParams().get('l1_h2h_weight')!.data()), before);
       }
     }
   });
