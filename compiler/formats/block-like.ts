@@ -43,6 +43,8 @@ export type Signature = { dtype: DType; shape: number[]; varies?: boolean[] }[];
 export interface TraceableBlock {
   readonly constructor: { name: string };
   readonly lastSignature: Signature | null;
+  /** The symbolic dimensions of each input by axis when export is not given the inputs (default: `{ 0: 'N' }` each). */
+  exportDims?(count: number): Record<number, string>[];
   collectParams(): FileParameterDict;
   trace(inputTypes: { name: string; dtype: DType; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
   /** Inlines the block's computation into the current trace. */

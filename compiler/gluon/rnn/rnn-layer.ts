@@ -168,6 +168,20 @@ export abstract class RecurrentLayer extends HybridBlock {
     }
   }
 
+  /**
+   * `export`'s default symbolic dimensions: the input's batch `'N'` and time
+   * `'T'` (by the layout), the states' batch (axis 1) and the lengths'.
+   *
+   * ```ts
+   * new rnn.LSTM(8).exportDims(3); // [{ 0: 'T', 1: 'N' }, { 1: 'N' }, { 1: 'N' }]
+   * ```
+   */
+  override exportDims(count: number): Record<number, string>[] {
+    const tnc = this.layout === 'TNC';
+    const lens = this.useSequenceLength ? 1 : 0;
+    return Array.from({ length: count }, (_v, i): Record<number, string> => (i === 0 ? { [tnc ? 0 : 1]: 'T', [tnc ? 1 : 0]: 'N' } : lens && i === count - 1 ? { 0: 'N' } : { 1: 'N' }));
+  }
+
   override hybridForward(F: F, x: Tensor, ...rest: unknown[]): Tensor | Tensor[] {
     const p = rest.pop() as Record<string, Tensor>;
     const lens = this.useSequenceLength ? (rest.pop() as Tensor) : undefined;

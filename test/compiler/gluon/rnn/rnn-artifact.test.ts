@@ -79,6 +79,33 @@ describe('recurrent artifacts at any sequence length', () => {
     }
   });
 
+  it('a recurrent layer exported without input shapes makes its own batch and time axes symbolic (TNC, states, lengths) and equals the layer at any N and T', async () => {
+    for (const layout of ['TNC', 'NTC'] as const) {
+      const l = new rnn.LSTM(3, 2, { layout, bidirectional: true, useSequenceLength: true });
+      l.initialize(new init.Uniform(0.5));
+      l.hybridize();
+      const shape = (N: number, T: number) => (layout === 'TNC' ? [T, N, 2] : [N, T, 2]);
+      l.call(nd.random.uniform(-1, 1, shape(2, 5)), l.beginState(2), nd.array([5, 3]));
+      const file = path.join(dir, `lstm-${layout}.onnx`);
+      const { manifest } = l.export(file);
+      assert.deepEqual(manifest.inputs.map((i) => i.shape), [layout === 'TNC' ? ['T', 'N', 2] : ['N', 'T', 2], [4, 'N', 3], [4, 'N', 3], ['N']]);
+      const m = await loadModel(file, { threads: 1 });
+      try {
+        for (const [N, T] of [[1, 1], [3, 4], [2, 9]] as const) {
+          const x = nd.random.uniform(-1, 1, shape(N, T));
+          const states = l.beginState(N).map((s) => nd.random.uniform(-1, 1, s.shape));
+          const lens = Array.from({ length: N }, (_v, i) => Math.max(1, T - 2 * i));
+          const feeds = Object.fromEntries([x, ...states, nd.array(lens)].map((t, i) => [manifest.inputs[i]!.name, { data: t.data() as Float32Array, shape: t.shape }]));
+          const got = m.runSync(feeds);
+          const [y, [h, c]] = l.call(x, states, nd.array(lens)) as [nd.NDArray, nd.NDArray[]];
+          [y, h!, c!].forEach((want, k) => assertClose(nums(got[manifest.outputs[k]!.name]!), nums(want), `${layout} N=${N} T=${T}: output ${k}`, 1e-4, 1e-5));
+        }
+      } finally {
+        await m.close();
+      }
+    }
+  });
+
   it('gluonc compile models/lstm.ts --input x:float32[N,T]: the language model runs at any T (a causal model: a prefix gives the same logits)', async () => {
     const out = path.join(dir, 'lm.onnx');
     const r = gluonc(['compile', path.join(ROOT, 'models', 'lstm.ts'), '--input', 'x:float32[N,T]', '-o', out]);
