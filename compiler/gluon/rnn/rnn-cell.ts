@@ -102,6 +102,10 @@ export abstract class RecurrentCell extends HybridBlock {
     const states = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
     if (x.shape.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${x.shape.join(', ')}]`);
+    const inUnits = p['i2h_weight']!.shape[1];
+    if (typeof x.shape[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[1] !== inUnits) {
+      throw new Error(`${name}: the input has ${x.shape[1]} features (last axis of [${x.shape.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
+    }
     const expect = [x.shape[0]!, this.hiddenSize];
     states.forEach((s, i) => {
       if (s.shape.length !== 2 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {

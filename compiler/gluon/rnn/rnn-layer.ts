@@ -188,6 +188,10 @@ export abstract class RecurrentLayer extends HybridBlock {
     const given = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
     if (x.shape.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${x.shape.join(', ')}]`);
+    const inUnits = p['l0_i2h_weight']!.shape[1];
+    if (typeof x.shape[2] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[2] !== inUnits) {
+      throw new Error(`${name}: the input has ${x.shape[2]} features (last axis of [${x.shape.join(', ')}]) but the layer takes ${inUnits} (l0_i2h_weight is [${p['l0_i2h_weight']!.shape.join(', ')}])`);
+    }
     const tAxis = this.layout === 'TNC' ? 0 : 1;
     const steps = x.shape[tAxis]!;
     const batch = x.shape[1 - tAxis]!;

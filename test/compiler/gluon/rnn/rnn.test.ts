@@ -230,6 +230,13 @@ describe('gluon.rnn recurrent layers', () => {
     assert.throws(() => new rnn.RNN(4, 1, { activation: 'sigmoid' as 'relu' }), /RNN: activation must be 'relu' or 'tanh'/);
     assert.throws(() => new rnn.GRU(4, 1, { layout: 'TCN' as 'TNC' }), /GRU: invalid layout 'TCN'/);
     assert.throws(() => new rnn.GRU(0), /GRU: hiddenSize must be a positive integer/);
+    for (const hybrid of [false, true]) {
+      const g = new rnn.GRU(4, 2, { layout: 'NTC', bidirectional: true });
+      g.initialize();
+      if (hybrid) g.hybridize();
+      g.call(nd.ones([2, 3, 5]));
+      assert.throws(() => g.call(nd.ones([2, 3, 7])), /^Error: GRU: the input has 7 features \(last axis of \[2, 3, 7\]\) but the layer takes 5 \(l0_i2h_weight is \[12, 5\]\)$/);
+    }
   });
 });
 
@@ -313,5 +320,7 @@ describe('gluon.rnn cells', () => {
     assert.throws(() => lstm.unroll(5, nd.ones([5, 3, 2]), { layout: 'NCT' as 'NTC' }), /^Error: LSTMCell\.unroll: invalid layout 'NCT'; must be one of 'NTC' or 'TNC'$/);
     assert.throws(() => lstm.unroll(0, nd.ones([3, 0, 2])), /^Error: LSTMCell\.unroll: length must be a positive integer \(the number of steps\), got 0$/);
     assert.throws(() => lstm.unroll(2.5, nd.ones([3, 2, 2])), /LSTMCell\.unroll: length must be a positive integer \(the number of steps\), got 2\.5/);
+    lstm.unroll(2, nd.ones([3, 2, 2]));
+    assert.throws(() => lstm.unroll(2, nd.ones([3, 2, 7])), /^Error: LSTMCell: the input has 7 features \(last axis of \[3, 7\]\) but the cell takes 2 \(i2h_weight is \[16, 2\]\)$/);
   });
 });
