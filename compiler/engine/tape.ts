@@ -119,6 +119,11 @@ export function bindParam(x: NDArray, p: ParamLike): void {
   metaOf(x).param = p;
 }
 
+/** The parameter whose data `x` holds (bindParam), if any. Example: `paramOf(p.data()) === p`. */
+export function paramOf(x: NDArray): ParamLike | null {
+  return peekMeta(x)?.param ?? null;
+}
+
 /** True when gradients must flow through `x`. Example: `inputs.some(requiresGrad)`. */
 export function requiresGrad(x: NDArray): boolean {
   const m = peekMeta(x);
