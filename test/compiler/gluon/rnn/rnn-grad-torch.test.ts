@@ -182,3 +182,46 @@ describe('the fused training step of a bidirectional 2-layer recurrent layer wit
     });
   }
 });
+
+describe('cell.unroll with validLength inside a HybridBlock: gradients against PyTorch (float64)', () => {
+  for (const mode of ['lstm', 'gru'] as const) {
+    for (const hybrid of [false, true]) {
+      it(`${mode === 'lstm' ? 'LSTMCell' : 'GRUCell'}${hybrid ? ', hybridized' : ''}: d/dx, d/dstates and every parameter gradient equal PyTorch's packed layer`, function () {
+        this.timeout(120000);
+        const [N, T, C, H] = [3, 5, 2, 3];
+        const lens = [5, 1, 3];
+        class Unrolled extends gluon.HybridBlock {
+          readonly cell = mode === 'lstm' ? new rnn.LSTMCell(H, { inputSize: C, i2hBiasInitializer: new init.Uniform(0.5) }) : new rnn.GRUCell(H, { inputSize: C, h2hBiasInitializer: new init.Uniform(0.5) });
+          override hybridForward(_F: gluon.F, x: gluon.Tensor, l: gluon.Tensor, ...states: unknown[]): gluon.Tensor[] {
+            const [out, fin] = this.cell.unroll(T, x, { layout: 'NTC', validLength: l, beginState: states.slice(0, -1) as gluon.Tensor[] });
+            return [out as gluon.Tensor, fin[0]!];
+          }
+        }
+        const net = new Unrolled();
+        net.initialize(new init.Uniform(0.5));
+        if (hybrid) net.hybridize();
+        const x = nd.random.uniform(-1, 1, [N, T, C]);
+        const states = net.cell.beginState(N).map((s) => nd.random.uniform(-1, 1, s.shape));
+        const head = nd.random.uniform(-1, 1, [N, T, H]);
+        const cellNames = ['i2h_weight', 'h2h_weight', 'i2h_bias', 'h2h_bias'];
+        const params = Object.fromEntries(cellNames.map((k) => { const p = net.cell.collectParams().get(k)!; return [`l0_${k}`, { shape: p.shape, data: nums(p.data()) }]; }));
+        const [ref] = numpyRefs([{
+          code: TORCH,
+          inputs: [x, ...states.map((s) => s.reshape([1, N, H]))].map((t) => ({ shape: t.shape, dtype: 'float64', data: nums(t) })),
+          attrs: { params, mode, H, L: 1, bi: false, ntc: true, lens, head: nums(head), headShape: head.shape, names: cellNames.map((k) => `l0_${k}`) },
+        }]);
+        assert.ok(ref && !ref.error, `torch: ${ref?.error}`);
+        const xs = x.copy();
+        const ss = states.map((s) => s.copy());
+        xs.attachGrad();
+        ss.forEach((s) => s.attachGrad());
+        autograd.record(() => {
+          const [y, h] = net.call(xs, nd.array(lens), ...ss) as nd.NDArray[];
+          nd.add(nd.sum(nd.mul(y!, head)), nd.sum(nd.square(h!))).backward();
+        });
+        const got = [xs.grad!, ...ss.map((s) => s.grad!), ...cellNames.map((k) => net.cell.collectParams().get(k)!.grad())];
+        got.forEach((g, i) => assertClose(nums(g), ref.outs[i]!.data, `${mode}: gradient ${i} (${i === 0 ? 'x' : i <= ss.length ? `state ${i - 1}` : cellNames[i - 1 - ss.length]})`, 1e-3, 1e-4));
+      });
+    }
+  }
+});
