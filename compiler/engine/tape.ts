@@ -114,14 +114,10 @@ export function gradBuffer(x: NDArray): NDArray | null {
   return peekMeta(x)?.grad ?? null;
 }
 
-/** Records that `x` holds the data of parameter `p` (its gradients flow into `p`). Example: `bindParam(data, this)`. */
-export function bindParam(x: NDArray, p: ParamLike): void {
-  metaOf(x).param = p;
-}
-
-/** The parameter whose data `x` holds (bindParam), if any. Example: `paramOf(p.data()) === p`. */
-export function paramOf(x: NDArray): ParamLike | null {
-  return peekMeta(x)?.param ?? null;
+/** Records that `x` (a copy when it holds another parameter's data) holds `p`'s data, whose gradients flow into `p`; returns the array bound. Example: `this._data = bindParam(data, this)`. */
+export function bindParam(x: NDArray, p: ParamLike): NDArray {
+  const m = metaOf(x);
+  return m.param && m.param !== p ? bindParam(x.copy(), p) : ((m.param = p), x);
 }
 
 /** True when gradients must flow through `x`. Example: `inputs.some(requiresGrad)`. */

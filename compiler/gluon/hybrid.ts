@@ -117,21 +117,6 @@ export class HybridBlock extends Block {
   lastSignature: Signature | null = null;
 
   /**
-   * The symbolic dimensions `export` gives each of `count` call inputs when
-   * it is not told the inputs' shapes, by axis: axis 0 of every input is the
-   * batch `'N'` (as MXNet's); a block whose inputs hold the batch elsewhere
-   * (a TNC recurrent layer, recurrent states) says so here. Dimensions that
-   * differed between calls are made symbolic too.
-   *
-   * ```ts
-   * new gluon.nn.Dense(3).exportDims(1); // [{ 0: 'N' }]
-   * ```
-   */
-  exportDims(count: number): Record<number, string>[] {
-    return Array.from({ length: count }, () => ({ 0: 'N' }));
-  }
-
-  /**
    * Writes this block as a compiled artifact (one `.onnx` file; see export.ts).
    *
    * ```ts

@@ -9,7 +9,7 @@ import { formatShape, sameShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant } from './init.js';
 import { NDArray } from '../engine/ndarray.js';
 import { flushPendingOps } from '../engine/lazy-op.js';
-import { bindParam, paramOf } from '../engine/tape.js';
+import { bindParam } from '../engine/tape.js';
 import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
 import { flushPending } from '../engine/program.js';
@@ -192,11 +192,8 @@ export class Parameter {
       throw new Error(`Parameter '${this.name}': setData got dtype ${value.dtype}, expected ${this.dtype}`);
     }
     if (!same) this.shape = [...value.shape];
-    // Another parameter's data is copied (MXNet's set_data copies): rebinding the array would send the gradients of
-    // everything computed from it to this parameter and none to its owner.
-    const owner = paramOf(value);
-    this._data = owner && owner !== this ? value.copy() : value;
-    bindParam(this._data, this);
+    // Another parameter's array is copied (MXNet's set_data copies), not rebound: its gradients stay its owner's.
+    this._data = bindParam(value, this);
     this._deferred = null;
     this.version++;
   }

@@ -176,7 +176,7 @@ export abstract class RecurrentLayer extends HybridBlock {
    * new rnn.LSTM(8).exportDims(3); // [{ 0: 'T', 1: 'N' }, { 1: 'N' }, { 1: 'N' }]
    * ```
    */
-  override exportDims(count: number): Record<number, string>[] {
+  exportDims(count: number): Record<number, string>[] {
     const tnc = this.layout === 'TNC';
     const lens = this.useSequenceLength ? 1 : 0;
     return Array.from({ length: count }, (_v, i): Record<number, string> => (i === 0 ? { [tnc ? 0 : 1]: 'T', [tnc ? 1 : 0]: 'N' } : lens && i === count - 1 ? { 0: 'N' } : { 1: 'N' }));

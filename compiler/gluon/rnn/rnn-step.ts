@@ -56,11 +56,8 @@ export function zerosState(F: F, like: Tensor, hidden: number): Tensor {
 }
 
 /**
- * Checks valid lengths the caller passed as an array whose values are at
- * hand (an NDArray already computed; Symbols and pending values are left to
- * the graph, which clips them): each must be an integer in [min, steps],
- * else an Error naming the block, the entry, its value and the input's
- * number of steps.
+ * Checks valid lengths whose values are at hand (a computed NDArray; the graph clips Symbols and pending values):
+ * each must be an integer in [min, steps], else an Error naming the block, the entry, its value and the steps.
  *
  * ```ts
  * checkLengths('LSTM', nd.array([5, 9]), 7, 0); // Error: LSTM: sequenceLength[1] is 9, ...
