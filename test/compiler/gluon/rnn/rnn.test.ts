@@ -216,6 +216,13 @@ describe('gluon.rnn recurrent layers', () => {
     assert.deepEqual(a, b);
     const t = autograd.trainMode(() => layer.call(x)).data() as Float32Array;
     assert.ok(t.some((v, i) => Math.abs(v - a[i]!) > 1e-6), 'training output differs');
+    // Not after the last layer (MXNet's dropout sits between layers): one layer trains as it predicts, eager and hybridized.
+    for (const hybrid of [false, true]) {
+      const one = new rnn.GRU(8, 1, { dropout: 0.5, bidirectional: true });
+      one.initialize(new init.Uniform(0.5));
+      if (hybrid) one.hybridize();
+      assert.deepEqual(autograd.trainMode(() => one.call(x)).data(), one.call(x).data(), `one layer${hybrid ? ', hybridized' : ''}`);
+    }
   });
 
   it('names the block and the shapes on bad inputs and states', () => {
