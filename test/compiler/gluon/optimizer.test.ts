@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { nd, sym, gluon, optimizer, profiler } from 'gluonc';
+import { nd, sym, gluon, optimizer, profiler, autograd, exportTrainingStep, lrScheduler } from 'gluonc';
+import { Session, tensorFromNumbers, tensorToNumbers } from 'gluonc/runtime';
 import { evalSymbols } from '../../../compiler/compile.js';
 import { graphOf } from '../../../compiler/trace/symbol.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -278,4 +279,163 @@ describe('optimizers', () => {
       assert.deepEqual(vals(p.data()), [0.5, 1.5, 1]);
     });
   });
+});
+
+/**
+ * The three ways a model trains — eager (not hybridized: the tape, then its
+ * compiled backward + update), the fused hybridized step, and the
+ * `exportTrainingStep` artifact (`gluonc compile --train`) — against the
+ * float64 MXNet rules above, on Dense(2) + L2Loss whose gradients are written
+ * out in float64: o = x·Wᵀ + b, loss_i = mean_j ½(o_ij − y_ij)², so
+ * ∂(Σ_i loss_i)/∂o_ij = (o_ij − y_ij)/2.
+ */
+describe('training paths against float64 MXNet rules', () => {
+  const X = [[0.5, -1, 2], [1.5, 0.25, -0.75], [-2, 1, 0.5], [0.3, -0.6, 0.9]];
+  const Y = [[1, -0.5], [0.25, 2], [-1, 0], [0.5, 0.5]];
+  const W0 = [0.4, -0.3, 0.2, 0.1, 0.5, -0.6];
+  const B0 = [0.05, -0.1];
+  const N = X.length;
+  const STEPS = 4;
+  /** Gradients of Σ_i loss_i by W [2,3] and b [2] (float64). */
+  function gradsOf(w: Vec, b: Vec): [Vec, Vec] {
+    const gw = new Array(6).fill(0);
+    const gb = [0, 0];
+    X.forEach((x, i) => {
+      for (let j = 0; j < 2; j++) {
+        const o = b[j]! + x.reduce((acc, xk, k) => acc + xk * w[3 * j + k]!, 0);
+        const d = (o - Y[i]![j]!) / 2;
+        gb[j] += d;
+        for (let k = 0; k < 3; k++) gw[3 * j + k] += d * x[k]!;
+      }
+    });
+    return [gw, gb];
+  }
+  /** The float64 reference: weights after each of STEPS steps (bias: lrMult 0.5, wdMult 2), lr of step k from `lrAt`. */
+  function reference(name: string, opts: Record<string, number | boolean>, lrAt: (k: number) => number): { w: Vec; b: Vec }[] {
+    const { ref, n } = REFS[name]!(opts);
+    let w = [...W0];
+    let b = [...B0];
+    const sw: Vec[] = Array.from({ length: n }, () => new Array(6).fill(0));
+    const sb: Vec[] = Array.from({ length: n }, () => [0, 0]);
+    const wd = (opts.wd as number) ?? 0;
+    const r = ((opts.rescaleGrad as number) ?? 1) / N;
+    const out: { w: Vec; b: Vec }[] = [];
+    for (let t = 1; t <= STEPS; t++) {
+      const [gw, gb] = gradsOf(w, b);
+      const lr = lrAt(t);
+      const upd = (x: Vec, g: Vec, s: Vec[], k: Sc) => x.map((v, i) => {
+        const [nv, ns] = ref(v, g[i]!, s.map((si) => si[i]!), k);
+        ns.forEach((q, j) => (s[j]![i] = q));
+        return nv;
+      });
+      w = upd(w, gw, sw, { lr, wd, t, r });
+      b = upd(b, gb, sb, { lr: lr * 0.5, wd: wd * 2, t, r });
+      out.push({ w: [...w], b: [...b] });
+    }
+    return out;
+  }
+
+  function dense(): gluon.nn.Dense {
+    const d = new gluon.nn.Dense(2, { inUnits: 3 });
+    d.initialize();
+    d.weight.setData(nd.array(W0, { shape: [2, 3] }));
+    d.bias!.setData(nd.array(B0));
+    d.bias!.lrMult = 0.5;
+    d.bias!.wdMult = 2;
+    return d;
+  }
+
+  const x = () => nd.array(X.flat(), { shape: [4, 3] });
+  const y = () => nd.array(Y.flat(), { shape: [4, 2] });
+
+  /** Trains with the Trainer (hybridized: the fused step; else eager) and returns the weights after each step. */
+  function trainTrainer(hybrid: boolean, name: string, opts: Record<string, unknown>): { w: Vec; b: Vec }[] {
+    const d = dense();
+    const loss = new gluon.loss.L2Loss();
+    if (hybrid) {
+      d.hybridize();
+      loss.hybridize();
+    }
+    const trainer = new gluon.Trainer(d.collectParams(), name, opts);
+    const out: { w: Vec; b: Vec }[] = [];
+    for (let t = 1; t <= STEPS; t++) {
+      const runs = profiler.counters().sessionRuns;
+      autograd.record(() => loss.call(d.call(x()), y())).backward();
+      trainer.step(N);
+      // From the second step on, forward, backward and update are one session run on both paths.
+      if (t > 1) assert.equal(profiler.counters().sessionRuns - runs, 1, `${hybrid ? 'fused' : 'eager'} step ${t}: one session run`);
+      out.push({ w: vals(d.weight.data()), b: vals(d.bias!.data()) });
+    }
+    return out;
+  }
+
+  /** Runs the artifact of `exportTrainingStep`, feeding its outputs back, lr of step k from `lrAt`. */
+  function trainArtifact(name: string, opts: Record<string, unknown>, lrAt: (k: number) => number): { w: Vec; b: Vec }[] {
+    const d = dense();
+    const opt = optimizer.create(name, opts);
+    const { bytes, manifest } = exportTrainingStep(d, {
+      inputs: { x: { shape: ['N', 3] } },
+      loss: (o) => ({ loss: new gluon.loss.L2Loss(), label: { shape: o } }),
+      optimizer: opt,
+    });
+    const s = Session.create(bytes);
+    const feeds: Record<string, ReturnType<typeof tensorFromNumbers>> = {
+      x: tensorFromNumbers('float32', [4, 3], X.flat()),
+      label: tensorFromNumbers('float32', [4, 2], Y.flat()),
+      weight: tensorFromNumbers('float32', [2, 3], W0),
+      bias: tensorFromNumbers('float32', [2], B0),
+    };
+    const stateNames = manifest.inputs.map((i) => i.name).filter((k) => k.includes('.state'));
+    for (const k of stateNames) feeds[k] = tensorFromNumbers('float32', k.startsWith('weight') ? [2, 3] : [2], new Array(k.startsWith('weight') ? 6 : 2).fill(0));
+    const out: { w: Vec; b: Vec }[] = [];
+    try {
+      for (let t = 1; t <= STEPS; t++) {
+        feeds.lr = tensorFromNumbers('float32', [], [lrAt(t)]);
+        feeds.t = tensorFromNumbers('float32', [], [t]);
+        const r = s.runSync(feeds);
+        feeds.weight = r['weight.new']!;
+        feeds.bias = r['bias.new']!;
+        for (const k of stateNames) feeds[k] = r[`${k}.new`]!;
+        out.push({ w: tensorToNumbers(feeds.weight), b: tensorToNumbers(feeds.bias) });
+      }
+    } finally {
+      s.close();
+    }
+    return out;
+  }
+
+  const check = (got: { w: Vec; b: Vec }[], want: { w: Vec; b: Vec }[], what: string) => {
+    want.forEach((e, k) => {
+      assertClose(got[k]!.w, e.w, `${what} step ${k + 1} weight`, 1e-4, 1e-6);
+      assertClose(got[k]!.b, e.b, `${what} step ${k + 1} bias`, 1e-4, 1e-6);
+    });
+  };
+
+  for (const [name, opts] of CASES) {
+    it(label(name, opts), () => {
+      const lr = opts.learningRate as number;
+      const want = reference(name, opts, () => lr);
+      check(trainTrainer(false, name, opts), want, 'eager');
+      check(trainTrainer(true, name, opts), want, 'fused');
+      check(trainArtifact(name, opts, () => lr), want, 'artifact');
+    });
+  }
+
+  // Schedules, with the learning rate of update n written out from MXNet 1.x's lr_scheduler.py
+  // (the schedule is called with num_update = n, the update being made).
+  const SCHEDULED: [string, Record<string, number | boolean>, () => InstanceType<typeof lrScheduler.LRScheduler>, (n: number) => number][] = [
+    ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 }, () => new lrScheduler.FactorScheduler({ step: 2, factor: 0.5 }), (n) => 0.1 * 0.5 ** Math.floor((n - 1) / 2)],
+    ['adam', { learningRate: 0.1, wd: 0.01 }, () => new lrScheduler.MultiFactorScheduler({ step: [1, 3], factor: 0.1 }), (n) => 0.1 * 0.1 ** (n > 3 ? 2 : n > 1 ? 1 : 0)],
+    ['rmsprop', { learningRate: 0.05, centered: true }, () => new lrScheduler.PolyScheduler({ maxUpdate: 4, pwr: 2, finalLr: 0.01 }), (n) => 0.01 + 0.04 * (1 - n / 4) ** 2],
+    ['adamw', { learningRate: 0.1, wd: 0.1 }, () => new lrScheduler.CosineScheduler({ maxUpdate: 5, finalLr: 0.001, warmupSteps: 2, warmupBeginLr: 0.02 }),
+      (n) => (n < 2 ? 0.02 + ((0.1 - 0.02) * n) / 2 : 0.001 + ((0.1 - 0.001) * (1 + Math.cos((Math.PI * (n - 2)) / 3))) / 2)],
+  ];
+  for (const [name, opts, schedule, lrAt] of SCHEDULED) {
+    it(`${label(name, opts)} with ${schedule().constructor.name}`, () => {
+      const want = reference(name, opts, lrAt);
+      check(trainTrainer(false, name, { ...opts, lrScheduler: schedule() }), want, 'eager');
+      check(trainTrainer(true, name, { ...opts, lrScheduler: schedule() }), want, 'fused');
+      check(trainArtifact(name, opts, lrAt), want, 'artifact');
+    });
+  }
 });
