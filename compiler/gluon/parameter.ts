@@ -75,6 +75,13 @@ export class Parameter {
   private _deferred: Initializer | null = null;
   /** Bumped on every write of the data (compiled sessions read it fresh each run). */
   version = 0;
+  /**
+   * True when the gradient was written (by `backward`, a fused step or
+   * `setGrad`) since the Trainer last updated this parameter (MXNet's
+   * `_fresh_grad`): the Trainer refuses, or with `ignoreStaleGrad` skips,
+   * a parameter whose gradient is not fresh.
+   */
+  freshGrad = false;
 
   constructor(name: string, options: ParameterOptions = {}) {
     this.name = name;
@@ -179,6 +186,7 @@ export class Parameter {
   /** Replaces the gradient array (autograd and the fused training step). */
   setGrad(g: NDArray): void {
     this._grad = g;
+    this.freshGrad = true;
   }
 
   /** Sets the value; shape and dtype must match a known shape. */
@@ -216,6 +224,7 @@ export class Parameter {
       this.version++;
     }
     this._grad = null;
+    this.freshGrad = false;
   }
 
   toString(): string {

@@ -12,7 +12,7 @@
  * `format: 'gluonc.trainer-states'`, `version`, `optimizer` (name), `hyper`
  * (JSON), `learningRate`, `stepCount` and `counts` (JSON: name -> count).
  */
-import { fusedStep } from '../engine/program.js';
+import { flushPending, fusedStep } from '../engine/program.js';
 import { compiledUpdate } from '../engine/update-graph.js';
 import { formatShape, sameShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
@@ -172,6 +172,7 @@ export class Trainer {
     p.setData(weight);
     this.states.set(p, states);
     this.counts.set(p, t);
+    p.freshGrad = false; // used: stale until backward writes it again
     this.numUpdate = Math.max(this.numUpdate, t);
   }
 
@@ -198,15 +199,20 @@ export class Trainer {
   /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`. */
   applyUpdates(batchSize: number, options: StepOptions = {}): void {
     checkBatchSize(batchSize);
+    // A recorded, hybridized forward + backward still pending (not fused with this update) writes its gradients first.
+    flushPending();
     const todo: [string, Parameter, NDArray][] = [];
     for (const [name, p] of this.trainable()) {
       const g = p.initialized ? p.gradOrNull() : null;
-      if (!g) {
+      if (!g || !p.freshGrad) {
         if (options.ignoreStaleGrad) continue;
         throw new Error(
-          p.initialized
-            ? `Trainer.step: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
-            : `Trainer.step: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`,
+          !p.initialized
+            ? `Trainer.step: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`
+            : !g
+              ? `Trainer.step: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
+              : `Trainer.step: the gradient of Parameter '${name}' has not been updated by backward since the last step (was only part of the model used?). ` +
+                'Pass { ignoreStaleGrad: true } to skip parameters with stale gradients',
         );
       }
       todo.push([name, p, g]);

@@ -90,6 +90,7 @@ describe('gluon.Trainer', () => {
     for (let i = 0; i < 5; i++) {
       const before = vals(p.data())[0]!;
       assert.equal(t.currentLr(), sched.call(i + 1));
+      p.setGrad(nd.array([1])); // a fresh gradient each step (a step uses it up)
       t.step(1);
       seen.push(before - vals(p.data())[0]!);
       assert.equal(t.learningRate, sched.call(i + 1));
@@ -135,6 +136,65 @@ describe('gluon.Trainer', () => {
     assert.throws(() => t2.step(1), /Parameter 'late' has not been initialized/);
   });
 
+  /** Dense(1) on 2 inputs, w = [0.5, -0.5], b = 0: the gradient of Σ out by w for one input row x is x, by b is 1. */
+  function dense1(): gluon.nn.Dense {
+    const d = new gluon.nn.Dense(1, { inUnits: 2 });
+    d.initialize();
+    d.weight.setData(nd.array([0.5, -0.5], { shape: [1, 2] }));
+    d.bias!.setData(nd.array([0]));
+    return d;
+  }
+  const row = (a: number, b: number) => nd.array([a, b], { shape: [1, 2] });
+
+  for (const hybrid of [false, true]) {
+    const how = hybrid ? 'hybridized (fused step)' : 'eager';
+    it(`${how}: allreduceGrads() + update() use the gradients of this step's backward`, () => {
+      const d = dense1();
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 1 });
+      // Plain SGD, lr 1, batch 1: w ← w − x, b ← b − 1 at every step.
+      let w = [0.5, -0.5];
+      for (const [a, b] of [[1, 2], [3, -1], [-2, 5]] as const) {
+        autograd.record(() => d.call(row(a, b))).backward();
+        t.allreduceGrads();
+        t.update(1);
+        w = [w[0]! - a, w[1]! - b];
+        assert.deepEqual(vals(d.weight.data()), w, `after x = [${a}, ${b}]`);
+      }
+      assert.deepEqual(vals(d.bias!.data()), [-3]);
+    });
+
+    it(`${how}: a gradient backward did not write since the last step is stale (MXNet's Trainer._update): an Error, or skipped with ignoreStaleGrad`, () => {
+      const a = dense1();
+      const b = dense1();
+      if (hybrid) {
+        a.hybridize();
+        b.hybridize();
+      }
+      const params = new gluon.ParameterDict([['a.weight', a.weight], ['a.bias', a.bias!], ['b.weight', b.weight], ['b.bias', b.bias!]]);
+      const t = new gluon.Trainer(params, 'sgd', { learningRate: 1, momentum: 0.5 });
+      autograd.record(() => a.call(row(1, 2)).add(b.call(row(1, 2)))).backward();
+      t.step(1);
+      // Both: m = −x, w = [0.5, −0.5] − [1, 2].
+      assert.deepEqual(vals(a.weight.data()), [-0.5, -2.5]);
+      assert.deepEqual(vals(b.weight.data()), [-0.5, -2.5]);
+      // Only a is used: b's gradient is stale.
+      autograd.record(() => a.call(row(3, 1))).backward();
+      assert.throws(() => t.step(1), /Parameter 'b.weight'.*not been updated by backward since the last step.*ignoreStaleGrad/);
+      assert.deepEqual(vals(b.weight.data()), [-0.5, -2.5], 'a failed step changes nothing');
+      t.step(1, { ignoreStaleGrad: true });
+      // a: m = 0.5·(−[1, 2]) − [3, 1] = [−3.5, −2]; b skipped (its momentum too), as MXNet skips it.
+      assert.deepEqual(vals(a.weight.data()), [-4, -4.5]);
+      assert.deepEqual(vals(b.weight.data()), [-0.5, -2.5]);
+      assert.deepEqual(vals(t.states.get(b.weight)![0]!), [-1, -2]);
+      assert.equal(t.counts.get(b.weight), 1);
+      // A second step without any backward: every gradient is stale.
+      assert.throws(() => t.step(1), /Parameter 'a.weight'.*not been updated by backward since the last step/);
+      t.step(1, { ignoreStaleGrad: true });
+      assert.deepEqual(vals(a.weight.data()), [-4, -4.5], 'nothing fresh, nothing updated');
+    });
+  }
+
   it('checks its arguments', () => {
     const p = param('w', [1], [1]);
     assert.throws(() => new gluon.Trainer([p], optimizer.create('sgd'), { learningRate: 1 }), /options must be empty/);
@@ -154,6 +214,7 @@ describe('gluon.Trainer', () => {
     assert.deepEqual(vals(p.data()), [3, 4]);
     assert.equal(t.stepCount, 1);
     assert.equal(t.nextScalars(p, 1).t, 2);
+    p.setGrad(nd.array([1, 1])); // the committed update used the gradient up
     t.step(1);
     assertClose(vals(p.data()), [3 + 0.45 - 0.1, 4 + 0.45 - 0.1], 'continues from the committed momentum');
   });
@@ -369,6 +430,7 @@ out = np.array([s(i) for i in range(n + 1)])
     const seen: number[] = [];
     for (let i = 0; i < 4; i++) {
       const before = vals(p.data())[0]!;
+      p.setGrad(nd.array([1]));
       t.step(1);
       seen.push(before - vals(p.data())[0]!);
     }
