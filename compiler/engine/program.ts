@@ -530,10 +530,19 @@ class Pending implements LazyValue {
   backward(head: NDArray, headGrad: NDArray | undefined): boolean {
     const program = this.owner;
     if (!program || program.done) return false;
-    // A second backward in the same step adds nothing (the program computes the gradients of the first head once).
-    if (program.backward) return true;
     if (headGrad && !sameShape(headGrad.shape, head.shape)) {
       throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
+    }
+    if (program.backward) {
+      // A second backward: a program differentiates one head, so its calls run now, taped, and each
+      // backward writes (or, with gradReq 'add', adds) its gradients in turn, as eagerly.
+      const first = program.backward;
+      program.backward = null;
+      program.force();
+      const h = first.head;
+      const firstHead = 'ext' in h ? program.externals[h.ext]! : program.calls[h.call]!.outputs[h.out]!;
+      firstHead.backward(first.headGrad ?? undefined);
+      return false;
     }
     program.backward = { head: program.ref(head), headGrad: headGrad ?? null };
     return true;
