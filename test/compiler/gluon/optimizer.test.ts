@@ -294,13 +294,16 @@ describe('training paths against float64 MXNet rules', () => {
   const Y = [[1, -0.5], [0.25, 2], [-1, 0], [0.5, 0.5]];
   const W0 = [0.4, -0.3, 0.2, 0.1, 0.5, -0.6];
   const B0 = [0.05, -0.1];
-  const N = X.length;
   const STEPS = 4;
-  /** Gradients of Σ_i loss_i by W [2,3] and b [2] (float64). */
-  function gradsOf(w: Vec, b: Vec): [Vec, Vec] {
+  /** A run's dtype, and the rows of X, Y making the batch of step t (default: all four). */
+  interface Cfg { dtype?: 'float32' | 'float64'; rows?: (t: number) => number[] }
+  const ALL = (_t: number) => [0, 1, 2, 3];
+  /** Gradients of Σ_i loss_i over the batch `rows` by W [2,3] and b [2] (float64). */
+  function gradsOf(w: Vec, b: Vec, rows: number[]): [Vec, Vec] {
     const gw = new Array(6).fill(0);
     const gb = [0, 0];
-    X.forEach((x, i) => {
+    rows.map((i) => X[i]!).forEach((x, r) => {
+      const i = rows[r]!;
       for (let j = 0; j < 2; j++) {
         const o = b[j]! + x.reduce((acc, xk, k) => acc + xk * w[3 * j + k]!, 0);
         const d = (o - Y[i]![j]!) / 2;
@@ -311,17 +314,18 @@ describe('training paths against float64 MXNet rules', () => {
     return [gw, gb];
   }
   /** The float64 reference: weights after each of STEPS steps (bias: lrMult 0.5, wdMult 2), lr of step k from `lrAt`. */
-  function reference(name: string, opts: Record<string, number | boolean>, lrAt: (k: number) => number): { w: Vec; b: Vec }[] {
+  function reference(name: string, opts: Record<string, number | boolean>, lrAt: (k: number) => number, rows = ALL): { w: Vec; b: Vec }[] {
     const { ref, n } = REFS[name]!(opts);
     let w = [...W0];
     let b = [...B0];
     const sw: Vec[] = Array.from({ length: n }, () => new Array(6).fill(0));
     const sb: Vec[] = Array.from({ length: n }, () => [0, 0]);
     const wd = (opts.wd as number) ?? 0;
-    const r = ((opts.rescaleGrad as number) ?? 1) / N;
     const out: { w: Vec; b: Vec }[] = [];
     for (let t = 1; t <= STEPS; t++) {
-      const [gw, gb] = gradsOf(w, b);
+      const batch = rows(t);
+      const r = ((opts.rescaleGrad as number) ?? 1) / batch.length;
+      const [gw, gb] = gradsOf(w, b, batch);
       const lr = lrAt(t);
       const upd = (x: Vec, g: Vec, s: Vec[], k: Sc) => x.map((v, i) => {
         const [nv, ns] = ref(v, g[i]!, s.map((si) => si[i]!), k);
@@ -335,22 +339,22 @@ describe('training paths against float64 MXNet rules', () => {
     return out;
   }
 
-  function dense(): gluon.nn.Dense {
-    const d = new gluon.nn.Dense(2, { inUnits: 3 });
+  function dense(dtype: 'float32' | 'float64' = 'float32'): gluon.nn.Dense {
+    const d = new gluon.nn.Dense(2, { inUnits: 3, dtype });
     d.initialize();
-    d.weight.setData(nd.array(W0, { shape: [2, 3] }));
-    d.bias!.setData(nd.array(B0));
+    d.weight.setData(nd.array(W0, { shape: [2, 3], dtype }));
+    d.bias!.setData(nd.array(B0, { dtype }));
     d.bias!.lrMult = 0.5;
     d.bias!.wdMult = 2;
     return d;
   }
 
-  const x = () => nd.array(X.flat(), { shape: [4, 3] });
-  const y = () => nd.array(Y.flat(), { shape: [4, 2] });
+  const x = (rows: number[], dtype: Cfg['dtype']) => nd.array(rows.flatMap((i) => X[i]!), { shape: [rows.length, 3], dtype });
+  const y = (rows: number[], dtype: Cfg['dtype']) => nd.array(rows.flatMap((i) => Y[i]!), { shape: [rows.length, 2], dtype });
 
   /** Trains with the Trainer (hybridized: the fused step; else eager) and returns the weights after each step. */
-  function trainTrainer(hybrid: boolean, name: string, opts: Record<string, unknown>): { w: Vec; b: Vec }[] {
-    const d = dense();
+  function trainTrainer(hybrid: boolean, name: string, opts: Record<string, unknown>, { dtype = 'float32', rows = ALL }: Cfg = {}): { w: Vec; b: Vec }[] {
+    const d = dense(dtype);
     const loss = new gluon.loss.L2Loss();
     if (hybrid) {
       d.hybridize();
@@ -360,36 +364,38 @@ describe('training paths against float64 MXNet rules', () => {
     const out: { w: Vec; b: Vec }[] = [];
     for (let t = 1; t <= STEPS; t++) {
       const runs = profiler.counters().sessionRuns;
-      autograd.record(() => loss.call(d.call(x()), y())).backward();
-      trainer.step(N);
+      const batch = rows(t);
+      autograd.record(() => loss.call(d.call(x(batch, dtype)), y(batch, dtype))).backward();
+      trainer.step(batch.length);
       // From the second step on, forward, backward and update are one session run on both paths.
-      if (t > 1) assert.equal(profiler.counters().sessionRuns - runs, 1, `${hybrid ? 'fused' : 'eager'} step ${t}: one session run`);
+      if (t > 1 && rows === ALL) assert.equal(profiler.counters().sessionRuns - runs, 1, `${hybrid ? 'fused' : 'eager'} step ${t}: one session run`);
       out.push({ w: vals(d.weight.data()), b: vals(d.bias!.data()) });
     }
     return out;
   }
 
   /** Runs the artifact of `exportTrainingStep`, feeding its outputs back, lr of step k from `lrAt`. */
-  function trainArtifact(name: string, opts: Record<string, unknown>, lrAt: (k: number) => number): { w: Vec; b: Vec }[] {
-    const d = dense();
+  function trainArtifact(name: string, opts: Record<string, unknown>, lrAt: (k: number) => number, { dtype = 'float32', rows = ALL }: Cfg = {}): { w: Vec; b: Vec }[] {
+    const d = dense(dtype);
     const opt = optimizer.create(name, opts);
     const { bytes, manifest } = exportTrainingStep(d, {
-      inputs: { x: { shape: ['N', 3] } },
-      loss: (o) => ({ loss: new gluon.loss.L2Loss(), label: { shape: o } }),
+      inputs: { x: { shape: ['N', 3], dtype } },
+      loss: (o) => ({ loss: new gluon.loss.L2Loss(), label: { shape: o, dtype } }),
       optimizer: opt,
     });
     const s = Session.create(bytes);
     const feeds: Record<string, ReturnType<typeof tensorFromNumbers>> = {
-      x: tensorFromNumbers('float32', [4, 3], X.flat()),
-      label: tensorFromNumbers('float32', [4, 2], Y.flat()),
-      weight: tensorFromNumbers('float32', [2, 3], W0),
-      bias: tensorFromNumbers('float32', [2], B0),
+      weight: tensorFromNumbers(dtype, [2, 3], W0),
+      bias: tensorFromNumbers(dtype, [2], B0),
     };
     const stateNames = manifest.inputs.map((i) => i.name).filter((k) => k.includes('.state'));
-    for (const k of stateNames) feeds[k] = tensorFromNumbers('float32', k.startsWith('weight') ? [2, 3] : [2], new Array(k.startsWith('weight') ? 6 : 2).fill(0));
+    for (const k of stateNames) feeds[k] = tensorFromNumbers(dtype, k.startsWith('weight') ? [2, 3] : [2], new Array(k.startsWith('weight') ? 6 : 2).fill(0));
     const out: { w: Vec; b: Vec }[] = [];
     try {
       for (let t = 1; t <= STEPS; t++) {
+        const batch = rows(t);
+        feeds.x = tensorFromNumbers(dtype, [batch.length, 3], batch.flatMap((i) => X[i]!));
+        feeds.label = tensorFromNumbers(dtype, [batch.length, 2], batch.flatMap((i) => Y[i]!));
         feeds.lr = tensorFromNumbers('float32', [], [lrAt(t)]);
         feeds.t = tensorFromNumbers('float32', [], [t]);
         const r = s.runSync(feeds);
@@ -404,10 +410,10 @@ describe('training paths against float64 MXNet rules', () => {
     return out;
   }
 
-  const check = (got: { w: Vec; b: Vec }[], want: { w: Vec; b: Vec }[], what: string) => {
+  const check = (got: { w: Vec; b: Vec }[], want: { w: Vec; b: Vec }[], what: string, rtol = 1e-4, atol = 1e-6) => {
     want.forEach((e, k) => {
-      assertClose(got[k]!.w, e.w, `${what} step ${k + 1} weight`, 1e-4, 1e-6);
-      assertClose(got[k]!.b, e.b, `${what} step ${k + 1} bias`, 1e-4, 1e-6);
+      assertClose(got[k]!.w, e.w, `${what} step ${k + 1} weight`, rtol, atol);
+      assertClose(got[k]!.b, e.b, `${what} step ${k + 1} bias`, rtol, atol);
     });
   };
 
@@ -438,4 +444,26 @@ describe('training paths against float64 MXNet rules', () => {
       check(trainArtifact(name, opts, lrAt), want, 'artifact');
     });
   }
+
+  it('batches of 4, 2, 3 and 4 examples: each step scales by its own batch size (a new shape compiles a new step)', () => {
+    const rows = (t: number) => [[0, 1, 2, 3], [2, 0], [3, 1, 2], [1, 0, 3, 2]][t - 1]!;
+    for (const [name, opts] of [CASES[3]!, CASES[7]!, CASES[12]!]) {
+      const lr = opts.learningRate as number;
+      const want = reference(name, opts, () => lr, rows);
+      check(trainTrainer(false, name, opts, { rows }), want, `${name} eager`);
+      check(trainTrainer(true, name, opts, { rows }), want, `${name} fused`);
+      check(trainArtifact(name, opts, () => lr, { rows }), want, `${name} artifact`);
+    }
+  });
+
+  it('float64 parameters train in float64 on every path (the artifact\'s lr and t inputs are float32)', () => {
+    for (const [name, opts] of [CASES[5]!, CASES[7]!, CASES[9]!, CASES[12]!, CASES[14]!]) {
+      const lr = opts.learningRate as number;
+      const want = reference(name, opts, () => lr);
+      check(trainTrainer(false, name, opts, { dtype: 'float64' }), want, `${name} eager float64`, 1e-12, 1e-14);
+      check(trainTrainer(true, name, opts, { dtype: 'float64' }), want, `${name} fused float64`, 1e-12, 1e-14);
+      // lr rounded to float32 (relative error up to 6e-8) scales each update.
+      check(trainArtifact(name, opts, () => lr, { dtype: 'float64' }), want, `${name} artifact float64`, 1e-7, 1e-9);
+    }
+  });
 });
