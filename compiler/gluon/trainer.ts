@@ -22,6 +22,7 @@ import { NDArray } from '../engine/ndarray.js';
 import { create as createOptimizer } from './optimizer/index.js';
 import type { Optimizer } from './optimizer/optimizer.js';
 import { Parameter, ParameterDict } from './parameter.js';
+import { showValue } from './show-value.js';
 import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/params-file.js';
 
 /** Options of `step` / `update` / `applyUpdates`. */
@@ -126,7 +127,7 @@ export class Trainer {
    * MXNet): the schedule owns the rate.
    */
   setLearningRate(lr: number): void {
-    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new Error(`Trainer.setLearningRate: expected a non-negative number, got ${JSON.stringify(lr)}`);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new Error(`Trainer.setLearningRate: expected a non-negative number, got ${showValue(lr)}`);
     if (this.optimizer.lrScheduler) {
       throw new Error('Trainer.setLearningRate: the optimizer has an lrScheduler, which sets the learning rate; change the schedule instead');
     }
@@ -350,6 +351,6 @@ export class Trainer {
 
 function checkBatchSize(batchSize: number): void {
   if (typeof batchSize !== 'number' || !Number.isFinite(batchSize) || batchSize <= 0) {
-    throw new Error(`Trainer.step: batchSize must be a positive number, got ${JSON.stringify(batchSize)}`);
+    throw new Error(`Trainer.step: batchSize must be a positive number, got ${showValue(batchSize)}`);
   }
 }

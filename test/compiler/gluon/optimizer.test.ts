@@ -254,6 +254,12 @@ describe('optimizers', () => {
       assert.throws(() => optimizer.create('adam', { beta1: 1.5 }), /Optimizer 'adam': option beta1 must be in \[0, 1\), got 1.5/);
       assert.throws(() => optimizer.create('sgd', { momentum: -1 }), /option momentum/);
       assert.throws(() => optimizer.create('sgd', { nesterov: 'yes' }), /option nesterov must be true or false/);
+      // NaN and Infinity are named as such (JSON would print null).
+      assert.throws(() => optimizer.create('sgd', { learningRate: NaN }), /option learningRate must be a non-negative number, got NaN$/);
+      assert.throws(() => optimizer.create('adam', { wd: Infinity }), /option wd must be a finite number, got Infinity$/);
+      assert.throws(() => optimizer.create('sgd', { clipGradient: NaN }), /option clipGradient must be a number, got NaN$/);
+      assert.throws(() => optimizer.create('rmsprop', { clipWeights: NaN }), /option clipWeights must be a number, got NaN$/);
+      assert.throws(() => optimizer.create('sgd', { learningRate: '0.1' }), /got "0.1"$/);
     });
 
     it('registers a custom optimizer written against F', () => {

@@ -202,6 +202,14 @@ describe('gluon.Trainer', () => {
     assert.throws(() => new gluon.Trainer([p, 3 as never], 'sgd'), /params\[1\] is not a Parameter/);
     const t = new gluon.Trainer([p], optimizer.create('sgd', { learningRate: 1 }));
     assert.throws(() => t.step(0), /batchSize must be a positive number, got 0/);
+    assert.throws(() => t.step(-4), /batchSize must be a positive number, got -4/);
+    assert.throws(() => t.step(NaN), /batchSize must be a positive number, got NaN/);
+    assert.throws(() => t.step(Infinity), /batchSize must be a positive number, got Infinity/);
+    assert.throws(() => t.update(-1), /batchSize must be a positive number, got -1/);
+    assert.throws(() => t.setLearningRate(NaN), /expected a non-negative number, got NaN/);
+    assert.throws(() => t.setLearningRate(-Infinity), /expected a non-negative number, got -Infinity/);
+    assert.throws(() => new lrScheduler.FactorScheduler({ step: 2, baseLr: NaN }), /baseLr must be a non-negative number, got NaN/);
+    assert.deepEqual(vals(p.data()), [1], 'nothing changed');
     t.update(2); // Gluon's allreduceGrads + update split
     assert.deepEqual(vals(p.data()), [0.5]);
   });
