@@ -195,6 +195,62 @@ describe('gluon.Trainer', () => {
     });
   }
 
+  /** numpy, float64: Dense(2) applied twice with one weight and bias (o = (x·Wᵀ + b)·Wᵀ + b), L2Loss, 3 SGD-momentum steps with wd. */
+  const SHARED_REF = `
+x, y, W, b = a, b, c, d
+lr, mu, wd, n = 0.1, 0.9, 0.01, len(x)
+mW, mb = np.zeros_like(W), np.zeros_like(b)
+for _ in range(3):
+    h = x @ W.T + b
+    o = h @ W.T + b
+    dO = (o - y) / 2
+    dH = dO @ W
+    gW = dO.T @ h + dH.T @ x
+    gb = dO.sum(0) + dH.sum(0)
+    mW = mu * mW - lr * wd * W - lr * gW / n
+    mb = mu * mb - lr * wd * b - lr * gb / n
+    W, b = W + mW, b + mb
+out = [W, b]
+`;
+
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: a parameter shared by two blocks gets the sum of both uses' gradients and one update per step`, () => {
+      const X = [[0.5, -1], [2, 0.25], [-0.75, 1.5]];
+      const Y = [[1, 0], [-0.5, 0.5], [0.25, -1]];
+      const first = new gluon.nn.Dense(2, { inUnits: 2 });
+      const second = new gluon.nn.Dense(2, { inUnits: 2 });
+      first.initialize();
+      first.weight.setData(nd.array([0.6, -0.2, 0.3, 0.8], { shape: [2, 2] }));
+      first.bias!.setData(nd.array([0.1, -0.05]));
+      second.shareParameters(first.collectParams());
+      const net = new gluon.nn.HybridSequential();
+      net.add(first, second);
+      const loss = new gluon.loss.L2Loss();
+      if (hybrid) {
+        net.hybridize();
+        loss.hybridize();
+      }
+      const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 });
+      assert.equal(trainer.params.length, 2, 'the shared weight and bias, once each');
+      const x = nd.array(X.flat(), { shape: [3, 2] });
+      const y = nd.array(Y.flat(), { shape: [3, 2] });
+      for (let i = 0; i < 3; i++) {
+        autograd.record(() => loss.call(net.call(x), y)).backward();
+        trainer.step(3);
+      }
+      const f64 = (v: number[][]) => ({ shape: [v.length, v[0]!.length], dtype: 'float64', data: v.flat() });
+      const [ref] = numpyRefs([{
+        code: SHARED_REF,
+        inputs: [f64(X), f64(Y), f64([[0.6, -0.2], [0.3, 0.8]]), { shape: [2], dtype: 'float64', data: [0.1, -0.05] }],
+      }]);
+      assert.equal(ref!.error, undefined, ref!.error);
+      assertClose(vals(first.weight.data()), ref!.outs[0]!.data as number[], 'shared weight', 1e-5, 1e-6);
+      assertClose(vals(first.bias!.data()), ref!.outs[1]!.data as number[], 'shared bias', 1e-5, 1e-6);
+      assert.equal(second.weight, first.weight);
+      assert.equal(trainer.counts.get(first.weight), 3);
+    });
+  }
+
   it('checks its arguments', () => {
     const p = param('w', [1], [1]);
     assert.throws(() => new gluon.Trainer([p], optimizer.create('sgd'), { learningRate: 1 }), /options must be empty/);
