@@ -195,6 +195,39 @@ describe('gluon.Trainer', () => {
     });
   }
 
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: gradReq 'add' accumulates over several recorded backward calls, then one Adam step, zeroGrad`, () => {
+      const d = dense1();
+      d.collectParams().setattr('gradReq', 'add');
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'adam', { learningRate: 0.1 });
+      // MXNet's adam_update with rescale 1/3 (three examples), lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t).
+      let w = [0.5, -0.5];
+      let b = 0;
+      const m = [0, 0, 0];
+      const v = [0, 0, 0];
+      const batches = [[[1, 2], [3, -1], [0.5, 0.5]], [[-2, 1], [1, 1], [4, -3]]];
+      batches.forEach((rows, k) => {
+        d.collectParams().zeroGrad();
+        for (const [a, c] of rows) autograd.record(() => d.call(row(a!, c!))).backward();
+        t.step(rows.length);
+        const g = [rows.reduce((s, r) => s + r[0]!, 0), rows.reduce((s, r) => s + r[1]!, 0), rows.length].map((x) => x / rows.length);
+        const lrT = (0.1 * Math.sqrt(1 - 0.999 ** (k + 1))) / (1 - 0.9 ** (k + 1));
+        const next = [w[0]!, w[1]!, b].map((x, i) => {
+          m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+          v[i] = 0.999 * v[i]! + 0.001 * g[i]! * g[i]!;
+          return x - (lrT * m[i]!) / (Math.sqrt(v[i]!) + 1e-8);
+        });
+        w = next.slice(0, 2);
+        b = next[2]!;
+        assertClose(vals(d.weight.data()), w, `weight after step ${k + 1}`, 1e-5, 1e-6);
+        assertClose(vals(d.bias!.data()), [b], `bias after step ${k + 1}`, 1e-5, 1e-6);
+      });
+      // The accumulated gradient stays until zeroGrad (MXNet does not clear it in step).
+      assert.deepEqual(vals(d.weight.grad()), [3, -1]);
+    });
+  }
+
   /** numpy, float64: Dense(2) applied twice with one weight and bias (o = (x·Wᵀ + b)·Wᵀ + b), L2Loss, 3 SGD-momentum steps with wd. */
   const SHARED_REF = `
 x, y, W, b = a, b, c, d
