@@ -228,6 +228,43 @@ describe('gluon.Trainer', () => {
     });
   }
 
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: a parameter frozen (gradReq 'null') for two steps keeps its value and states, and resumes with its own update count`, () => {
+      const d = dense1();
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'adam', { learningRate: 0.1 });
+      // Per parameter: MXNet's Adam reads the parameter's own update count t (_index_update_count).
+      const adam = () => {
+        let m = 0;
+        let v = 0;
+        let n = 0;
+        return (x: number, g: number) => {
+          n++;
+          m = 0.9 * m + 0.1 * g;
+          v = 0.999 * v + 0.001 * g * g;
+          return x - (((0.1 * Math.sqrt(1 - 0.999 ** n)) / (1 - 0.9 ** n)) * m) / (Math.sqrt(v) + 1e-8);
+        };
+      };
+      const [uw0, uw1, ub] = [adam(), adam(), adam()];
+      let w = [0.5, -0.5];
+      let b = 0;
+      const xs = [[1, 2], [3, -1], [-2, 1], [0.5, 4], [1, -1]];
+      xs.forEach(([a, c], k) => {
+        const frozen = k === 1 || k === 2;
+        d.bias!.gradReq = frozen ? 'null' : 'write';
+        autograd.record(() => d.call(row(a!, c!))).backward();
+        t.step(1);
+        w = [uw0(w[0]!, a!), uw1(w[1]!, c!)];
+        if (!frozen) b = ub(b, 1);
+        assertClose(vals(d.weight.data()), w, `weight after step ${k + 1}`, 1e-5, 1e-6);
+        assertClose(vals(d.bias!.data()), [b], `bias after step ${k + 1}`, 1e-5, 1e-6);
+      });
+      assert.equal(t.counts.get(d.weight), 5);
+      assert.equal(t.counts.get(d.bias!), 3);
+      assert.equal(t.stepCount, 5);
+    });
+  }
+
   /** numpy, float64: Dense(2) applied twice with one weight and bias (o = (x·Wᵀ + b)·Wᵀ + b), L2Loss, 3 SGD-momentum steps with wd. */
   const SHARED_REF = `
 x, y, W, b = a, b, c, d
