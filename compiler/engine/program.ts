@@ -173,6 +173,40 @@ function refKey(r: Ref): string {
   return 'ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`;
 }
 
+/** Bumped when any parameter's gradReq changes (Parameter's setter): the blocks' gradReq signatures are read again. */
+let gradReqEpoch = 0;
+const gradReqSigs = new WeakMap<object, { epoch: number; sig: string }>();
+/** The last fused step's lazy results while they are not computed (they recompute with the gradReqs of their step). */
+let pendingLazy: LazyResults | null = null;
+
+/**
+ * Called by a parameter BEFORE its gradReq changes: the last step's
+ * results left out (see `LazyResults`) are computed now, with the gradReqs
+ * of their step, and the next program's key reads the gradReqs of its
+ * blocks again (a compiled step writes, adds or leaves out each gradient).
+ *
+ * ```ts
+ * set gradReq(v) { gradReqWillChange(); this._gradReq = v; }
+ * ```
+ */
+export function gradReqWillChange(): void {
+  const l = pendingLazy;
+  pendingLazy = null;
+  l?.compute();
+  gradReqEpoch++;
+}
+
+/** The gradReqs of a block's parameters as a key part ('w', 'a', 'n' each), cached until one changes. */
+function gradReqSig(block: TraceableBlock): string {
+  let s = gradReqSigs.get(block);
+  if (!s || s.epoch !== gradReqEpoch) {
+    let sig = '';
+    for (const p of block.collectParams().values()) sig += p.gradReq[0];
+    gradReqSigs.set(block, (s = { epoch: gradReqEpoch, sig }));
+  }
+  return s.sig;
+}
+
 const blockIds = new WeakMap<object, number>();
 let nextBlockId = 0;
 function blockId(b: object): number {
@@ -261,7 +295,8 @@ class Program {
     for (const c of this.calls) {
       k += `${blockId(c.block)}(`;
       for (const r of c.inputs) k += `${refKey(r)},`;
-      k += c.training ? ')T;' : ')P;';
+      k += c.training ? ')T' : ')P';
+      k += `${gradReqSig(c.block)};`;
     }
     k += '|';
     for (const x of this.externals) k += `${x.dtype}[${x.shape.join(',')}];`;
@@ -573,14 +608,22 @@ class LazyResults {
       const a = program.calls[i]!.outputs[k]!;
       a._lazy = new Pending(a.dtype, a.shape, program, this, outsWanted);
     }
+    pendingLazy = this;
   }
 
+  /** A read of one of the results: computes them, and makes later steps of this kind output what was read. */
   run(wanted: Set<string>): void {
     wanted.add(this.stepKey);
     if (wanted.size > 64) wanted.delete(wanted.values().next().value as string);
     lastLazy = ['', ''];
+    this.compute();
+  }
+
+  /** Computes the results (once). */
+  compute(): void {
     if (this.done) return;
     this.done = true;
+    if (pendingLazy === this) pendingLazy = null;
     const { program, c, feeds } = this;
     // What the step was fed, by parameter (feed names of another compilation may differ).
     const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));

@@ -12,7 +12,8 @@ import { flushPendingOps } from '../engine/lazy-op.js';
 import { bindParam } from '../engine/tape.js';
 import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
-import { flushPending } from '../engine/program.js';
+import { flushPending, gradReqWillChange } from '../engine/program.js';
+import { showValue } from './show-value.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
@@ -58,13 +59,18 @@ export function withParameterData<R>(hook: (p: Parameter) => NDArray | undefined
   }
 }
 
+function checkGradReq(name: string, v: unknown): GradReq {
+  if (v !== 'write' && v !== 'add' && v !== 'null') throw new Error(`Parameter '${name}': gradReq must be 'write', 'add' or 'null', got ${showValue(v)}`);
+  return v;
+}
+
 export class Parameter {
   /** The structural name (e.g. `1.weights`) once registered; the local name before. */
   name: string;
   shape: number[];
   dtype: DType;
   init: Initializer | undefined;
-  gradReq: GradReq;
+  private _gradReq: GradReq = 'write';
   differentiable: boolean;
   allowDeferredInit: boolean;
   lrMult: number;
@@ -92,10 +98,26 @@ export class Parameter {
     this.dtype = checkDType(options.dtype ?? 'float32', `Parameter '${name}'`);
     this.init = options.init;
     this.differentiable = options.differentiable ?? true;
-    this.gradReq = this.differentiable ? options.gradReq ?? 'write' : 'null';
+    // Not through the setter: a new parameter is in no compiled step yet.
+    this._gradReq = checkGradReq(name, this.differentiable ? options.gradReq ?? 'write' : 'null');
     this.allowDeferredInit = options.allowDeferredInit ?? false;
     this.lrMult = options.lrMult ?? 1;
     this.wdMult = options.wdMult ?? 1;
+  }
+
+  /**
+   * MXNet's `grad_req`: 'write' (backward overwrites the gradient), 'add'
+   * (backward adds to it) or 'null' (no gradient, never updated). A change
+   * takes effect at the next recorded step (a compiled step is keyed by it).
+   */
+  get gradReq(): GradReq {
+    return this._gradReq;
+  }
+
+  set gradReq(v: GradReq) {
+    if (checkGradReq(this.name, v) === this._gradReq) return;
+    gradReqWillChange();
+    this._gradReq = v;
   }
 
   /** True when the shape still has unknown (0) dimensions. */

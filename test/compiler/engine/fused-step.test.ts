@@ -151,6 +151,39 @@ describe('fused training step', () => {
     });
   }
 
+  it("a parameter's gradReq changed between steps takes effect in the next program ('write' → 'add' → 'null' → 'add' → 'write')", () => {
+    // Dense(1) on 2 inputs: the gradient of out = x·wᵀ + b by w is x.
+    const d = new gluon.nn.Dense(1, { inUnits: 2 });
+    d.initialize();
+    d.weight.setData(nd.array([0.5, -0.5], { shape: [1, 2] }));
+    d.bias!.setData(nd.array([0]));
+    d.hybridize();
+    const x = nd.array([1, 2], { shape: [1, 2] });
+    const grads: (number[] | null)[] = [];
+    for (const req of ['write', 'write', 'add', 'add', 'null', 'add', 'write'] as const) {
+      d.weight.gradReq = req;
+      const l = autograd.record(() => d.call(x));
+      l.backward();
+      l.item(); // runs forward and backward now (no trainer: the program alone)
+      const g = d.weight.gradOrNull();
+      grads.push(g ? Array.from(g.data() as Float32Array) : null);
+    }
+    // 'add' accumulates onto the last gradient, 'null' leaves it as it was, 'write' overwrites it.
+    assert.deepEqual(grads, [[1, 2], [1, 2], [2, 4], [3, 6], null, [4, 8], [1, 2]]);
+    // The same with the fused step: gradReq 'add' accumulates in the step too.
+    const trainer = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 0.5 });
+    const w0 = Array.from(d.weight.data().data() as Float32Array);
+    for (const req of ['write', 'add'] as const) {
+      d.weight.gradReq = req;
+      autograd.record(() => d.call(x)).backward();
+      trainer.step(1);
+    }
+    // Step 1: g = x; step 2 ('add'): g = x + x.
+    assert.deepEqual(Array.from(d.weight.data().data() as Float32Array), [w0[0]! - 0.5 * 3, w0[1]! - 0.5 * 6]);
+    assert.throws(() => (d.weight.gradReq = 'Write' as never), /Parameter 'weight': gradReq must be 'write', 'add' or 'null', got "Write"/);
+    assert.throws(() => d.collectParams().setattr('gradReq', undefined), /gradReq must be 'write', 'add' or 'null', got undefined/);
+  });
+
   it('resuming from saveParameters + saveStates continues exactly as the uninterrupted run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gluonc-resume-'));
     try {
