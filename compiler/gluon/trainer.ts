@@ -94,6 +94,8 @@ export class Trainer {
   /** Each parameter's update count (MXNet's `_index_update_count`). */
   readonly counts = new Map<Parameter, number>();
   private numUpdate = 0;
+  /** The parameter's dtype when its states were made or loaded (see `stateOf`). */
+  private readonly stateDTypes = new Map<Parameter, DType>();
 
   constructor(params: ParameterDict | Parameter[] | Record<string, Parameter>, optimizer: string | Optimizer, options?: Record<string, unknown>) {
     this.params = collect(params);
@@ -157,12 +159,25 @@ export class Trainer {
     return { lr: base * p.lrMult, wd: this.optimizer.wd * p.wdMult, t, rescale: this.optimizer.rescaleGrad / batchSize };
   }
 
-  /** The states of `p`, created (zeros) when it has none yet. */
+  /**
+   * The states of `p`, created (zeros) when it has none yet. After `p.cast`
+   * changed the parameter's dtype, the states that had its old dtype are cast
+   * to the new one (their values kept).
+   */
   stateOf(p: Parameter): NDArray[] {
     let s = this.states.get(p);
     if (!s) {
       s = this.optimizer.createState(p.data());
       this.states.set(p, s);
+      this.stateDTypes.set(p, p.dtype);
+      return s;
+    }
+    const old = this.stateDTypes.get(p);
+    if (old !== undefined && old !== p.dtype) {
+      const dtype = p.dtype;
+      s = s.map((x) => (x.dtype === old ? x.astype(dtype) : x));
+      this.states.set(p, s);
+      this.stateDTypes.set(p, dtype);
     }
     return s;
   }
@@ -340,7 +355,11 @@ export class Trainer {
       });
     }
     this.states.clear();
-    for (const [p, list] of found) this.states.set(p, list);
+    this.stateDTypes.clear();
+    for (const [p, list] of found) {
+      this.states.set(p, list);
+      this.stateDTypes.set(p, p.dtype);
+    }
     this.counts.clear();
     for (const [p, c] of newCounts) this.counts.set(p, c);
     this.numUpdate = stepCount;

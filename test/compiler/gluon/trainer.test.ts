@@ -265,6 +265,26 @@ describe('gluon.Trainer', () => {
     });
   }
 
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: parameters cast to float64 after a step keep training, their optimizer states cast with them`, () => {
+      const d = dense1();
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 0.5, momentum: 0.9 });
+      autograd.record(() => d.call(row(1, 2))).backward();
+      t.step(1);
+      for (const p of d.collectParams().values()) p.cast('float64');
+      autograd.record(() => d.call(row(3, -1).astype('float64'))).backward();
+      t.step(1);
+      // m1 = −0.5·x1; m2 = 0.9·m1 − 0.5·x2; w = w0 + m1 + m2.
+      const m1 = [-0.5, -1];
+      const m2 = [0.9 * m1[0]! - 1.5, 0.9 * m1[1]! + 0.5];
+      assert.equal(d.weight.data().dtype, 'float64');
+      assert.equal(t.states.get(d.weight)![0]!.dtype, 'float64');
+      assertClose(vals(d.weight.data()), [0.5 + m1[0]! + m2[0]!, -0.5 + m1[1]! + m2[1]!], 'weight', 1e-12, 1e-12);
+      assertClose(vals(t.states.get(d.weight)![0]!), m2, 'momentum', 1e-12, 1e-12);
+    });
+  }
+
   /** numpy, float64: Dense(2) applied twice with one weight and bias (o = (x·Wᵀ + b)·Wᵀ + b), L2Loss, 3 SGD-momentum steps with wd. */
   const SHARED_REF = `
 x, y, W, b = a, b, c, d
