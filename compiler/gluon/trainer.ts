@@ -1,6 +1,8 @@
 /**
  * The Trainer (Gluon's): applies an optimizer to a set of parameters.
- * Invariants: a parameter with gradReq 'null' is never changed; every update
+ * Invariants: a parameter with gradReq 'null' is never changed; an update
+ * uses the parameter's gradient up (`Parameter.freshGrad`, MXNet's
+ * `_fresh_grad`): the next one needs a new backward; every update
  * of a parameter goes through `optimizer.update` (F = nd here, F = sym in a
  * fused training step) and is recorded with `commitUpdate`, which counts it;
  * the count `t` of each parameter and the global `stepCount` (MXNet's
@@ -27,7 +29,7 @@ import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/p
 
 /** Options of `step` / `update` / `applyUpdates`. */
 export interface StepOptions {
-  /** Skip parameters whose gradient was never written or that are not initialized, instead of failing. */
+  /** Skip parameters whose gradient is stale (not written by backward since their last update) or that are not initialized, instead of failing (MXNet's `ignore_stale_grad`). */
   ignoreStaleGrad?: boolean;
 }
 
