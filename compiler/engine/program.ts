@@ -173,36 +173,37 @@ function refKey(r: Ref): string {
   return 'ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`;
 }
 
-/** Bumped when any parameter's gradReq changes (Parameter's setter): the blocks' gradReq signatures are read again. */
-let gradReqEpoch = 0;
-const gradReqSigs = new WeakMap<object, { epoch: number; sig: string }>();
+/** Bumped when any parameter's gradReq or dtype changes (Parameter): the blocks' parameter signatures are read again. */
+let paramEpoch = 0;
+const paramSigs = new WeakMap<object, { epoch: number; sig: string }>();
 /** The last fused step's lazy results while they are not computed (they recompute with the gradReqs of their step). */
 let pendingLazy: LazyResults | null = null;
 
 /**
- * Called by a parameter BEFORE its gradReq changes: the last step's
- * results left out (see `LazyResults`) are computed now, with the gradReqs
- * of their step, and the next program's key reads the gradReqs of its
- * blocks again (a compiled step writes, adds or leaves out each gradient).
+ * Called by a parameter BEFORE its gradReq or dtype changes (`p.gradReq =
+ * 'add'`, `p.cast('float64')`): the last step's results left out (see
+ * `LazyResults`) are computed now, as their step was, and the next
+ * program's key reads its blocks' parameters again (a compiled step writes,
+ * adds or leaves out each gradient, and feeds each parameter's dtype).
  *
  * ```ts
- * set gradReq(v) { gradReqWillChange(); this._gradReq = v; }
+ * set gradReq(v) { stepParamWillChange(); this._gradReq = v; }
  * ```
  */
-export function gradReqWillChange(): void {
+export function stepParamWillChange(): void {
   const l = pendingLazy;
   pendingLazy = null;
   l?.compute();
-  gradReqEpoch++;
+  paramEpoch++;
 }
 
-/** The gradReqs of a block's parameters as a key part ('w', 'a', 'n' each), cached until one changes. */
-function gradReqSig(block: TraceableBlock): string {
-  let s = gradReqSigs.get(block);
-  if (!s || s.epoch !== gradReqEpoch) {
+/** A block's parameters' gradReqs and dtypes as a key part, cached until one changes. */
+function paramSig(block: TraceableBlock): string {
+  let s = paramSigs.get(block);
+  if (!s || s.epoch !== paramEpoch) {
     let sig = '';
-    for (const p of block.collectParams().values()) sig += p.gradReq[0];
-    gradReqSigs.set(block, (s = { epoch: gradReqEpoch, sig }));
+    for (const p of block.collectParams().values()) sig += `${p.gradReq[0]}${p.dtype},`;
+    paramSigs.set(block, (s = { epoch: paramEpoch, sig }));
   }
   return s.sig;
 }
@@ -296,7 +297,7 @@ class Program {
       k += `${blockId(c.block)}(`;
       for (const r of c.inputs) k += `${refKey(r)},`;
       k += c.training ? ')T' : ')P';
-      k += `${gradReqSig(c.block)};`;
+      k += `${paramSig(c.block)};`;
     }
     k += '|';
     for (const x of this.externals) k += `${x.dtype}[${x.shape.join(',')}];`;

@@ -12,7 +12,7 @@ import { flushPendingOps } from '../engine/lazy-op.js';
 import { bindParam } from '../engine/tape.js';
 import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
-import { flushPending, gradReqWillChange } from '../engine/program.js';
+import { flushPending, stepParamWillChange } from '../engine/program.js';
 import { showValue } from './show-value.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
@@ -116,7 +116,7 @@ export class Parameter {
 
   set gradReq(v: GradReq) {
     if (checkGradReq(this.name, v) === this._gradReq) return;
-    gradReqWillChange();
+    stepParamWillChange();
     this._gradReq = v;
   }
 
@@ -238,7 +238,9 @@ export class Parameter {
 
   /** Returns the data converted to `dtype` and makes it the parameter's dtype. */
   cast(dtype: DType): void {
-    this.dtype = checkDType(dtype, `Parameter '${this.name}'.cast`);
+    const to = checkDType(dtype, `Parameter '${this.name}'.cast`);
+    if (to !== this.dtype) stepParamWillChange();
+    this.dtype = to;
     if (this._data) {
       this._data = this._data.astype(dtype);
       // The new array is this parameter's data: taped operators on it record gradients for it.

@@ -273,6 +273,12 @@ describe('gluon.Trainer', () => {
       autograd.record(() => d.call(row(1, 2))).backward();
       t.step(1);
       for (const p of d.collectParams().values()) p.cast('float64');
+      // float32 data for float64 parameters: an Error naming the operator and block, nothing changed (not a stale compiled step).
+      assert.throws(() => {
+        autograd.record(() => d.call(row(3, -1))).backward();
+        t.step(1);
+      }, /FullyConnected: inputs have different dtypes float32 and float64.*in block 'Dense'/);
+      assertClose(vals(d.weight.data()), [0.5 - 0.5, -0.5 - 1], 'weight after the failed step');
       autograd.record(() => d.call(row(3, -1).astype('float64'))).backward();
       t.step(1);
       // m1 = −0.5·x1; m2 = 0.9·m1 − 0.5·x2; w = w0 + m1 + m2.
