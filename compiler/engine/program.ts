@@ -23,6 +23,7 @@ import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
 import { stepThreadCount, threadedRunner, type ThreadChoice } from './step-threads.js';
+import { onStepParamChange, paramSig, SCALAR_KINDS, stepScalars, type StepScalars } from './step-params.js';
 import { withScope } from '../ops/errors.js';
 import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
@@ -131,82 +132,14 @@ function lazyKeyOf(baseKey: string): string {
   return lastLazy[1]!;
 }
 
-/**
- * The update scalars of one step. Parameters whose lr (wd, t, rescale)
- * are equal share one feed: `classes[k][j]` is the index of the first
- * trainable parameter with parameter j's value of kind k (and its dtype),
- * so the graph has one input per distinct value; the partition is part of
- * the cache key.
- */
-interface StepScalars {
-  params: StepParameter[];
-  values: number[][];
-  classes: number[][];
-  key: string;
-}
-
-const SCALAR_KINDS = ['lr', 'wd', 't', 'rescale'] as const;
-
-function stepScalars(trainer: FusableTrainer, batchSize: number): StepScalars {
-  const params = trainer.trainable().map(([, p]) => p);
-  const values: number[][] = [];
-  for (const p of params) {
-    const sc = trainer.nextScalars(p, batchSize);
-    values.push([sc.lr, sc.wd, sc.t, sc.rescale]);
-  }
-  // Plain loops, no closures: this runs every step.
-  let key = '';
-  const classes: number[][] = [[], [], [], []];
-  for (let k = 0; k < SCALAR_KINDS.length; k++, key += ';') {
-    for (let j = 0; j < params.length; j++) {
-      let i = 0;
-      while (i < j && !(values[i]![k] === values[j]![k] && params[i]!.dtype === params[j]!.dtype)) i++;
-      classes[k]!.push(i);
-      key += `${i}.`;
-    }
-  }
-  return { params, values, classes, key };
-}
-
 /** A reference's part of a program key (a module function: no closure per step). */
 function refKey(r: Ref): string {
   return 'ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`;
 }
 
-/** Bumped when any parameter's gradReq or dtype changes (Parameter): the blocks' parameter signatures are read again. */
-let paramEpoch = 0;
-const paramSigs = new WeakMap<object, { epoch: number; sig: string }>();
-/** The last fused step's lazy results while they are not computed (they recompute with the gradReqs of their step). */
+/** The last fused step's lazy results while not computed: computed before a parameter's gradReq or dtype changes (they recompute as their step ran). */
 let pendingLazy: LazyResults | null = null;
-
-/**
- * Called by a parameter BEFORE its gradReq or dtype changes (`p.gradReq =
- * 'add'`, `p.cast('float64')`): the last step's results left out (see
- * `LazyResults`) are computed now, as their step was, and the next
- * program's key reads its blocks' parameters again (a compiled step writes,
- * adds or leaves out each gradient, and feeds each parameter's dtype).
- *
- * ```ts
- * set gradReq(v) { stepParamWillChange(); this._gradReq = v; }
- * ```
- */
-export function stepParamWillChange(): void {
-  const l = pendingLazy;
-  pendingLazy = null;
-  l?.compute();
-  paramEpoch++;
-}
-
-/** A block's parameters' gradReqs and dtypes as a key part, cached until one changes. */
-function paramSig(block: TraceableBlock): string {
-  let s = paramSigs.get(block);
-  if (!s || s.epoch !== paramEpoch) {
-    let sig = '';
-    for (const p of block.collectParams().values()) sig += `${p.gradReq[0]}${p.dtype},`;
-    paramSigs.set(block, (s = { epoch: paramEpoch, sig }));
-  }
-  return s.sig;
-}
+onStepParamChange(() => pendingLazy?.compute());
 
 const blockIds = new WeakMap<object, number>();
 let nextBlockId = 0;
@@ -291,7 +224,7 @@ class Program {
   }
 
   /** The cache key: everything the compiled graph depends on (built with plain loops: it is computed every step). */
-  key(trainer: FusableTrainer | null, scalars: StepScalars | null): string {
+  key(trainer: FusableTrainer | null, scalars: StepScalars<StepParameter> | null): string {
     let k = '';
     for (const c of this.calls) {
       k += `${blockId(c.block)}(`;
@@ -312,7 +245,7 @@ class Program {
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
-  execute(trainer: FusableTrainer | null, scalars: StepScalars | null, baseKey: string): void {
+  execute(trainer: FusableTrainer | null, scalars: StepScalars<StepParameter> | null, baseKey: string): void {
     this.done = true;
     if (pendingProgram() === this) setPending(null);
     const key = trainer === null ? baseKey : lazyKeyOf(baseKey);
@@ -365,7 +298,7 @@ class Program {
    * neither are the call outputs a later call reads, unless the forward
    * draws random numbers (a recomputation would draw others).
    */
-  compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false, lazyOuts = false): Compiled {
+  compile(trainer: FusableTrainer | null, stepScalars: StepScalars<StepParameter> | null, lazy = false, lazyOuts = false): Compiled {
     const ctx: TraceContext<StepParameter> = { symbols: new Map(), names: new Map(), updates: new Map() };
     const vars = this.externals.map((x, i) => variable(`x${i}`, { dtype: x.dtype, shape: x.shape }));
     const outs: Symbol[][] = [];

@@ -12,7 +12,8 @@ import { flushPendingOps } from '../engine/lazy-op.js';
 import { bindParam } from '../engine/tape.js';
 import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
-import { flushPending, stepParamWillChange } from '../engine/program.js';
+import { flushPending } from '../engine/program.js';
+import { stepParamWillChange } from '../engine/step-params.js';
 import { showValue } from './show-value.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
