@@ -46,6 +46,8 @@ export interface ParamLike {
   grad(): NDArray;
   /** Replaces the gradient array (a compiled backward hands over pending gradients). */
   setGrad?(g: NDArray): void;
+  /** Set when backward writes the gradient (the Trainer's stale-gradient check; see Parameter.freshGrad). */
+  freshGrad?: boolean;
 }
 
 /** The eager operators and array creation the tape computes gradients with (ndarray.ts provides them). */
@@ -238,6 +240,7 @@ function store(x: NDArray, g: NDArray): void {
   const dst = target._host.data as Float32Array;
   if (req === 'add') for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
   else dst.set(src as Float32Array);
+  if (m.param) m.param.freshGrad = true;
 }
 
 /**
