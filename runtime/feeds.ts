@@ -47,13 +47,15 @@ function describe(x: unknown): string {
 
 /**
  * Checks `feeds` against `inputs` and returns them as host tensors; `where`
- * prefixes every error (e.g. the model's file).
+ * prefixes every error (e.g. the model's file). With `emptyAborts` (the
+ * model's operators that abort the process on an empty input,
+ * GraphSummary.emptyAborts) an input with a 0 dimension is refused.
  *
  * ```ts
  * const host = checkFeeds({ x: { data: new Float32Array(784), shape: [1, 784] } }, model.inputs, "'mlp.onnx'");
  * ```
  */
-export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: string): Record<string, HostTensor> {
+export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: string, emptyAborts: readonly string[] = []): Record<string, HostTensor> {
   if (!feeds || typeof feeds !== 'object' || Array.isArray(feeds) || ArrayBuffer.isView(feeds)) {
     throw new Error(`${where}: feeds must be an object of inputs by name (${inputs.map((i) => `'${i.name}'`).join(', ')}), got ${describe(feeds)}`);
   }
@@ -71,6 +73,10 @@ export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: str
     if (f === undefined || f === null) throw fail(`got ${f === null ? 'null' : 'nothing'} (missing input)`);
     const t = toHost(f, info, fail);
     if (t.shape.length !== info.shape.length) throw fail(`got rank ${t.shape.length} shape ${formatShape(t.shape)}`);
+    const empty = t.shape.indexOf(0);
+    if (empty >= 0 && emptyAborts.length) {
+      throw fail(`got shape ${formatShape(t.shape)} (dimension ${empty} is 0): the model holds ONNX ${emptyAborts.join(' and ')} nodes, whose onnxruntime kernels abort the process on an empty batch`);
+    }
     t.shape.forEach((d, i) => {
       const want = info.shape[i]!;
       if (typeof want === 'number') {

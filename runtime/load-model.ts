@@ -108,6 +108,8 @@ export class Model {
   private readonly recent = new Map<number, { ms: number[]; next: number }>();
   private closing: Promise<void> | null = null;
   private readonly where: string;
+  /** @internal The graph's operators that abort on an empty input (inputs with a 0 dimension are refused). */
+  readonly emptyAborts: readonly string[];
   /** The latest inline run's outputs, when they total RETAIN_BYTES (see there). */
   private retained: Record<string, HostTensor> | null = null;
 
@@ -117,6 +119,7 @@ export class Model {
     this.where = `'${file.path}'`;
     this.name = path.basename(file.path).replace(/\.onnx$/i, '');
     this.manifest = file.manifest;
+    this.emptyAborts = file.graph.emptyAborts;
     this.irVersion = file.irVersion;
     this.opsets = file.opsets;
     this.session = session;
@@ -155,7 +158,7 @@ export class Model {
     let bucket: number;
     try {
       this.checkOpen();
-      host = checkFeeds(feeds, this.inputs, this.where);
+      host = checkFeeds(feeds, this.inputs, this.where, this.emptyAborts);
       bucket = this.bucketOf(host);
     } catch (e) {
       return Promise.reject(e);
@@ -185,7 +188,7 @@ export class Model {
    */
   runSync(feeds: Feeds): Record<string, HostTensor> {
     this.checkOpen();
-    const host = checkFeeds(feeds, this.inputs, this.where);
+    const host = checkFeeds(feeds, this.inputs, this.where, this.emptyAborts);
     return this.inline(host, this.bucketOf(host));
   }
 

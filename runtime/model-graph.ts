@@ -31,7 +31,12 @@ export interface GraphSummary {
   outputs: GraphIO[];
   /** Nodes in the main graph. */
   nodes: number;
+  /** The main graph's operators that abort the process on an empty input (EMPTY_ABORTS), sorted; inputs with a 0 dimension are refused. */
+  emptyAborts: string[];
 }
+
+/** ONNX operators whose onnxruntime CPU kernels abort the whole process (std::terminate) when the batch is empty. */
+export const EMPTY_ABORTS: ReadonlySet<string> = new Set(['LSTM', 'GRU']);
 
 /**
  * Reads and checks the main graph (GraphProto bytes `[graph.start, graph.end)`);
@@ -64,7 +69,7 @@ export function readGraph(bytes: Uint8Array, graph: WireField, refuse: (why: str
     });
   }
   nodes.checkAcyclic(refuse);
-  return { inputs: fed, outputs, nodes: nodes.count };
+  return { inputs: fed, outputs, nodes: nodes.count, emptyAborts: [...nodes.emptyAborts].sort() };
 }
 
 /**
@@ -74,6 +79,8 @@ export function readGraph(bytes: Uint8Array, graph: WireField, refuse: (why: str
  */
 class NodeTable {
   count = 0;
+  /** Operators of EMPTY_ABORTS met in the default ONNX domain. */
+  readonly emptyAborts = new Set<string>();
   private readonly spans: number[] = [];
   private readonly inputNames: string[] = [];
   private readonly inputStart: number[] = [0];
@@ -82,11 +89,15 @@ class NodeTable {
 
   constructor(private readonly bytes: Uint8Array) {}
 
-  /** NodeProto: input (1), output (2). */
+  /** NodeProto: input (1), output (2), op_type (4), domain (7). */
   add(f: Readonly<WireField>): void {
     const i = this.count++;
     this.spans.push(f.start, f.end);
+    let op = '';
+    let domain = '';
     scanFields(this.bytes, f.start, f.end, (g) => {
+      if (g.wire === 2 && g.no === 4) op = wireString(this.bytes, g);
+      if (g.wire === 2 && g.no === 7) domain = wireString(this.bytes, g);
       if (g.wire !== 2 || (g.no !== 1 && g.no !== 2)) return;
       const name = wireString(this.bytes, g);
       if (name === '') return;
@@ -98,6 +109,7 @@ class NodeTable {
       }
     });
     this.inputStart.push(this.inputNames.length);
+    if (EMPTY_ABORTS.has(op) && (domain === '' || domain === 'ai.onnx')) this.emptyAborts.add(op);
   }
 
   /** `node 'name' (Op)`, or `node #i (Op)` for an unnamed one. */

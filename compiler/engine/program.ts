@@ -23,6 +23,7 @@ import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
 import { stepThreadCount, threadedRunner, type ThreadChoice } from './step-threads.js';
+import { onStepParamChange, paramSig, SCALAR_KINDS, stepScalars, type StepScalars } from './step-params.js';
 import { withScope } from '../ops/errors.js';
 import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
@@ -131,47 +132,14 @@ function lazyKeyOf(baseKey: string): string {
   return lastLazy[1]!;
 }
 
-/**
- * The update scalars of one step. Parameters whose lr (wd, t, rescale)
- * are equal share one feed: `classes[k][j]` is the index of the first
- * trainable parameter with parameter j's value of kind k (and its dtype),
- * so the graph has one input per distinct value; the partition is part of
- * the cache key.
- */
-interface StepScalars {
-  params: StepParameter[];
-  values: number[][];
-  classes: number[][];
-  key: string;
-}
-
-const SCALAR_KINDS = ['lr', 'wd', 't', 'rescale'] as const;
-
-function stepScalars(trainer: FusableTrainer, batchSize: number): StepScalars {
-  const params = trainer.trainable().map(([, p]) => p);
-  const values: number[][] = [];
-  for (const p of params) {
-    const sc = trainer.nextScalars(p, batchSize);
-    values.push([sc.lr, sc.wd, sc.t, sc.rescale]);
-  }
-  // Plain loops, no closures: this runs every step.
-  let key = '';
-  const classes: number[][] = [[], [], [], []];
-  for (let k = 0; k < SCALAR_KINDS.length; k++, key += ';') {
-    for (let j = 0; j < params.length; j++) {
-      let i = 0;
-      while (i < j && !(values[i]![k] === values[j]![k] && params[i]!.dtype === params[j]!.dtype)) i++;
-      classes[k]!.push(i);
-      key += `${i}.`;
-    }
-  }
-  return { params, values, classes, key };
-}
-
 /** A reference's part of a program key (a module function: no closure per step). */
 function refKey(r: Ref): string {
   return 'ext' in r ? `e${r.ext}` : `c${r.call}.${r.out}`;
 }
+
+/** The last fused step's lazy results while not computed: computed before a parameter's gradReq or dtype changes (they recompute as their step ran). */
+let pendingLazy: LazyResults | null = null;
+onStepParamChange(() => pendingLazy?.compute());
 
 const blockIds = new WeakMap<object, number>();
 let nextBlockId = 0;
@@ -256,12 +224,13 @@ class Program {
   }
 
   /** The cache key: everything the compiled graph depends on (built with plain loops: it is computed every step). */
-  key(trainer: FusableTrainer | null, scalars: StepScalars | null): string {
+  key(trainer: FusableTrainer | null, scalars: StepScalars<StepParameter> | null): string {
     let k = '';
     for (const c of this.calls) {
       k += `${blockId(c.block)}(`;
       for (const r of c.inputs) k += `${refKey(r)},`;
-      k += c.training ? ')T;' : ')P;';
+      k += c.training ? ')T' : ')P';
+      k += `${paramSig(c.block)};`;
     }
     k += '|';
     for (const x of this.externals) k += `${x.dtype}[${x.shape.join(',')}];`;
@@ -276,7 +245,7 @@ class Program {
   }
 
   /** Runs forward + gradients (+ the update when a trainer is given) as one session. */
-  execute(trainer: FusableTrainer | null, scalars: StepScalars | null, baseKey: string): void {
+  execute(trainer: FusableTrainer | null, scalars: StepScalars<StepParameter> | null, baseKey: string): void {
     this.done = true;
     if (pendingProgram() === this) setPending(null);
     const key = trainer === null ? baseKey : lazyKeyOf(baseKey);
@@ -329,7 +298,7 @@ class Program {
    * neither are the call outputs a later call reads, unless the forward
    * draws random numbers (a recomputation would draw others).
    */
-  compile(trainer: FusableTrainer | null, stepScalars: StepScalars | null, lazy = false, lazyOuts = false): Compiled {
+  compile(trainer: FusableTrainer | null, stepScalars: StepScalars<StepParameter> | null, lazy = false, lazyOuts = false): Compiled {
     const ctx: TraceContext<StepParameter> = { symbols: new Map(), names: new Map(), updates: new Map() };
     const vars = this.externals.map((x, i) => variable(`x${i}`, { dtype: x.dtype, shape: x.shape }));
     const outs: Symbol[][] = [];
@@ -530,10 +499,19 @@ class Pending implements LazyValue {
   backward(head: NDArray, headGrad: NDArray | undefined): boolean {
     const program = this.owner;
     if (!program || program.done) return false;
-    // A second backward in the same step adds nothing (the program computes the gradients of the first head once).
-    if (program.backward) return true;
     if (headGrad && !sameShape(headGrad.shape, head.shape)) {
       throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
+    }
+    if (program.backward) {
+      // A second backward: a program differentiates one head, so its calls run now, taped, and each
+      // backward writes (or, with gradReq 'add', adds) its gradients in turn, as eagerly.
+      const first = program.backward;
+      program.backward = null;
+      program.force();
+      const h = first.head;
+      const firstHead = 'ext' in h ? program.externals[h.ext]! : program.calls[h.call]!.outputs[h.out]!;
+      firstHead.backward(first.headGrad ?? undefined);
+      return false;
     }
     program.backward = { head: program.ref(head), headGrad: headGrad ?? null };
     return true;
@@ -564,14 +542,22 @@ class LazyResults {
       const a = program.calls[i]!.outputs[k]!;
       a._lazy = new Pending(a.dtype, a.shape, program, this, outsWanted);
     }
+    pendingLazy = this;
   }
 
+  /** A read of one of the results: computes them, and makes later steps of this kind output what was read. */
   run(wanted: Set<string>): void {
     wanted.add(this.stepKey);
     if (wanted.size > 64) wanted.delete(wanted.values().next().value as string);
     lastLazy = ['', ''];
+    this.compute();
+  }
+
+  /** Computes the results (once). */
+  compute(): void {
     if (this.done) return;
     this.done = true;
+    if (pendingLazy === this) pendingLazy = null;
     const { program, c, feeds } = this;
     // What the step was fed, by parameter (feed names of another compilation may differ).
     const values = new Map(c.params.map(([p, name]) => [p, feeds[name]!]));

@@ -46,6 +46,8 @@ export interface ParamLike {
   grad(): NDArray;
   /** Replaces the gradient array (a compiled backward hands over pending gradients). */
   setGrad?(g: NDArray): void;
+  /** Set when backward writes the gradient (the Trainer's stale-gradient check; see Parameter.freshGrad). */
+  freshGrad?: boolean;
 }
 
 /** The eager operators and array creation the tape computes gradients with (ndarray.ts provides them). */
@@ -114,9 +116,10 @@ export function gradBuffer(x: NDArray): NDArray | null {
   return peekMeta(x)?.grad ?? null;
 }
 
-/** Records that `x` holds the data of parameter `p` (its gradients flow into `p`). Example: `bindParam(data, this)`. */
-export function bindParam(x: NDArray, p: ParamLike): void {
-  metaOf(x).param = p;
+/** Records that `x` (a copy when it holds another parameter's data) holds `p`'s data, whose gradients flow into `p`; returns the array bound. Example: `this._data = bindParam(data, this)`. */
+export function bindParam(x: NDArray, p: ParamLike): NDArray {
+  const m = metaOf(x);
+  return m.param && m.param !== p ? bindParam(x.copy(), p) : ((m.param = p), x);
 }
 
 /** True when gradients must flow through `x`. Example: `inputs.some(requiresGrad)`. */
@@ -237,6 +240,7 @@ function store(x: NDArray, g: NDArray): void {
   const dst = target._host.data as Float32Array;
   if (req === 'add') for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
   else dst.set(src as Float32Array);
+  if (m.param) m.param.freshGrad = true;
 }
 
 /**

@@ -43,6 +43,13 @@ export type Signature = { dtype: DType; shape: number[]; varies?: boolean[] }[];
 export interface TraceableBlock {
   readonly constructor: { name: string };
   readonly lastSignature: Signature | null;
+  /**
+   * The symbolic dimensions of each of `count` call inputs, by axis, when
+   * export is not given the inputs' shapes (without it: `{ 0: 'N' }` each, the
+   * batch as MXNet's); a block whose inputs hold the batch elsewhere (a TNC
+   * recurrent layer, recurrent states) defines it. Example: `[{ 0: 'T', 1: 'N' }]`.
+   */
+  exportDims?(count: number): Record<number, string>[];
   collectParams(): FileParameterDict;
   trace(inputTypes: { name: string; dtype: DType; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
   /** Inlines the block's computation into the current trace. */

@@ -33,7 +33,8 @@ export interface InputSpec {
 export interface ExportOptions {
   /**
    * The inputs by name, in call order. Default: the signature of the block's
-   * last call with dimension 0 made symbolic (`'N'`), and every dimension
+   * last call with the batch made symbolic (`'N'`: dimension 0, or where the
+   * block's `exportDims` says; a recurrent layer's time axis is `'T'`), and every dimension
    * that differed between calls too (`data_dim1`, ...), named `data` (one
    * input) or `data0`, `data1`, ...
    */
@@ -192,9 +193,10 @@ function resolveInputs(block: HybridBlock, options: ExportOptions, label: string
   if (!sig) {
     throw new Error(`${label}: the block has not been called yet, so its input shapes are unknown; call it once or pass { inputs: { data: { shape: ['N', ...] } } }`);
   }
+  const dims = block.exportDims?.(sig.length) ?? sig.map((): Record<number, string> => ({ 0: 'N' }));
   return sig.map((t, i) => {
     const name = sig.length === 1 ? 'data' : `data${i}`;
-    return { name, dtype: t.dtype, shape: t.shape.map((d, k): Dim => (k === 0 ? 'N' : t.varies?.[k] ? `${name}_dim${k}` : d)) };
+    return { name, dtype: t.dtype, shape: t.shape.map((d, k): Dim => dims[i]?.[k] ?? (t.varies?.[k] ? `${name}_dim${k}` : d)) };
   });
 }
 

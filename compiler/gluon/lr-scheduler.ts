@@ -6,6 +6,7 @@
  * it is called; ours gives the same values without state, so asking twice,
  * or out of order after `loadStates`, gives the same answer).
  */
+import { showValue } from './show-value.js';
 
 /** Options every schedule takes (MXNet's LRScheduler base). */
 export interface LRSchedulerOptions {
@@ -20,7 +21,7 @@ export interface LRSchedulerOptions {
 }
 
 function checkNumber(what: string, v: unknown, ok: (x: number) => boolean, rule: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`${what} must be ${rule}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`${what} must be ${rule}, got ${showValue(v)}`);
   return v;
 }
 

@@ -13,6 +13,8 @@ import { bindParam } from '../engine/tape.js';
 import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
 import { flushPending } from '../engine/program.js';
+import { stepParamWillChange } from '../engine/step-params.js';
+import { showValue } from './show-value.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
@@ -58,13 +60,18 @@ export function withParameterData<R>(hook: (p: Parameter) => NDArray | undefined
   }
 }
 
+function checkGradReq(name: string, v: unknown): GradReq {
+  if (v !== 'write' && v !== 'add' && v !== 'null') throw new Error(`Parameter '${name}': gradReq must be 'write', 'add' or 'null', got ${showValue(v)}`);
+  return v;
+}
+
 export class Parameter {
   /** The structural name (e.g. `1.weights`) once registered; the local name before. */
   name: string;
   shape: number[];
   dtype: DType;
   init: Initializer | undefined;
-  gradReq: GradReq;
+  private _gradReq: GradReq = 'write';
   differentiable: boolean;
   allowDeferredInit: boolean;
   lrMult: number;
@@ -75,6 +82,13 @@ export class Parameter {
   private _deferred: Initializer | null = null;
   /** Bumped on every write of the data (compiled sessions read it fresh each run). */
   version = 0;
+  /**
+   * True when the gradient was written (by `backward`, a fused step or
+   * `setGrad`) since the Trainer last updated this parameter (MXNet's
+   * `_fresh_grad`): the Trainer refuses, or with `ignoreStaleGrad` skips,
+   * a parameter whose gradient is not fresh.
+   */
+  freshGrad = false;
 
   constructor(name: string, options: ParameterOptions = {}) {
     this.name = name;
@@ -85,10 +99,26 @@ export class Parameter {
     this.dtype = checkDType(options.dtype ?? 'float32', `Parameter '${name}'`);
     this.init = options.init;
     this.differentiable = options.differentiable ?? true;
-    this.gradReq = this.differentiable ? options.gradReq ?? 'write' : 'null';
+    // Not through the setter: a new parameter is in no compiled step yet.
+    this._gradReq = checkGradReq(name, this.differentiable ? options.gradReq ?? 'write' : 'null');
     this.allowDeferredInit = options.allowDeferredInit ?? false;
     this.lrMult = options.lrMult ?? 1;
     this.wdMult = options.wdMult ?? 1;
+  }
+
+  /**
+   * MXNet's `grad_req`: 'write' (backward overwrites the gradient), 'add'
+   * (backward adds to it) or 'null' (no gradient, never updated). A change
+   * takes effect at the next recorded step (a compiled step is keyed by it).
+   */
+  get gradReq(): GradReq {
+    return this._gradReq;
+  }
+
+  set gradReq(v: GradReq) {
+    if (checkGradReq(this.name, v) === this._gradReq) return;
+    stepParamWillChange();
+    this._gradReq = v;
   }
 
   /** True when the shape still has unknown (0) dimensions. */
@@ -179,6 +209,7 @@ export class Parameter {
   /** Replaces the gradient array (autograd and the fused training step). */
   setGrad(g: NDArray): void {
     this._grad = g;
+    this.freshGrad = true;
   }
 
   /** Sets the value; shape and dtype must match a known shape. */
@@ -192,8 +223,8 @@ export class Parameter {
       throw new Error(`Parameter '${this.name}': setData got dtype ${value.dtype}, expected ${this.dtype}`);
     }
     if (!same) this.shape = [...value.shape];
-    this._data = value;
-    bindParam(value, this);
+    // Another parameter's array is copied (MXNet's set_data copies), not rebound: its gradients stay its owner's.
+    this._data = bindParam(value, this);
     this._deferred = null;
     this.version++;
   }
@@ -208,7 +239,9 @@ export class Parameter {
 
   /** Returns the data converted to `dtype` and makes it the parameter's dtype. */
   cast(dtype: DType): void {
-    this.dtype = checkDType(dtype, `Parameter '${this.name}'.cast`);
+    const to = checkDType(dtype, `Parameter '${this.name}'.cast`);
+    if (to !== this.dtype) stepParamWillChange();
+    this.dtype = to;
     if (this._data) {
       this._data = this._data.astype(dtype);
       // The new array is this parameter's data: taped operators on it record gradients for it.
@@ -216,6 +249,7 @@ export class Parameter {
       this.version++;
     }
     this._grad = null;
+    this.freshGrad = false;
   }
 
   toString(): string {

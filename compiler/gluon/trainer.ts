@@ -1,6 +1,8 @@
 /**
  * The Trainer (Gluon's): applies an optimizer to a set of parameters.
- * Invariants: a parameter with gradReq 'null' is never changed; every update
+ * Invariants: a parameter with gradReq 'null' is never changed; an update
+ * uses the parameter's gradient up (`Parameter.freshGrad`, MXNet's
+ * `_fresh_grad`): the next one needs a new backward; every update
  * of a parameter goes through `optimizer.update` (F = nd here, F = sym in a
  * fused training step) and is recorded with `commitUpdate`, which counts it;
  * the count `t` of each parameter and the global `stepCount` (MXNet's
@@ -12,7 +14,7 @@
  * `format: 'gluonc.trainer-states'`, `version`, `optimizer` (name), `hyper`
  * (JSON), `learningRate`, `stepCount` and `counts` (JSON: name -> count).
  */
-import { fusedStep } from '../engine/program.js';
+import { flushPending, fusedStep } from '../engine/program.js';
 import { compiledUpdate } from '../engine/update-graph.js';
 import { formatShape, sameShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
@@ -22,11 +24,12 @@ import { NDArray } from '../engine/ndarray.js';
 import { create as createOptimizer } from './optimizer/index.js';
 import type { Optimizer } from './optimizer/optimizer.js';
 import { Parameter, ParameterDict } from './parameter.js';
+import { showValue } from './show-value.js';
 import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/params-file.js';
 
 /** Options of `step` / `update` / `applyUpdates`. */
 export interface StepOptions {
-  /** Skip parameters whose gradient was never written or that are not initialized, instead of failing. */
+  /** Skip parameters whose gradient is stale (not written by backward since their last update) or that are not initialized, instead of failing (MXNet's `ignore_stale_grad`). */
   ignoreStaleGrad?: boolean;
 }
 
@@ -93,6 +96,8 @@ export class Trainer {
   /** Each parameter's update count (MXNet's `_index_update_count`). */
   readonly counts = new Map<Parameter, number>();
   private numUpdate = 0;
+  /** The parameter's dtype when its states were made or loaded (see `stateOf`). */
+  private readonly stateDTypes = new Map<Parameter, DType>();
 
   constructor(params: ParameterDict | Parameter[] | Record<string, Parameter>, optimizer: string | Optimizer, options?: Record<string, unknown>) {
     this.params = collect(params);
@@ -126,7 +131,7 @@ export class Trainer {
    * MXNet): the schedule owns the rate.
    */
   setLearningRate(lr: number): void {
-    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new Error(`Trainer.setLearningRate: expected a non-negative number, got ${JSON.stringify(lr)}`);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new Error(`Trainer.setLearningRate: expected a non-negative number, got ${showValue(lr)}`);
     if (this.optimizer.lrScheduler) {
       throw new Error('Trainer.setLearningRate: the optimizer has an lrScheduler, which sets the learning rate; change the schedule instead');
     }
@@ -156,12 +161,25 @@ export class Trainer {
     return { lr: base * p.lrMult, wd: this.optimizer.wd * p.wdMult, t, rescale: this.optimizer.rescaleGrad / batchSize };
   }
 
-  /** The states of `p`, created (zeros) when it has none yet. */
+  /**
+   * The states of `p`, created (zeros) when it has none yet. After `p.cast`
+   * changed the parameter's dtype, the states that had its old dtype are cast
+   * to the new one (their values kept).
+   */
   stateOf(p: Parameter): NDArray[] {
     let s = this.states.get(p);
     if (!s) {
       s = this.optimizer.createState(p.data());
       this.states.set(p, s);
+      this.stateDTypes.set(p, p.dtype);
+      return s;
+    }
+    const old = this.stateDTypes.get(p);
+    if (old !== undefined && old !== p.dtype) {
+      const dtype = p.dtype;
+      s = s.map((x) => (x.dtype === old ? x.astype(dtype) : x));
+      this.states.set(p, s);
+      this.stateDTypes.set(p, dtype);
     }
     return s;
   }
@@ -172,6 +190,7 @@ export class Trainer {
     p.setData(weight);
     this.states.set(p, states);
     this.counts.set(p, t);
+    p.freshGrad = false; // used: stale until backward writes it again
     this.numUpdate = Math.max(this.numUpdate, t);
   }
 
@@ -198,15 +217,20 @@ export class Trainer {
   /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`. */
   applyUpdates(batchSize: number, options: StepOptions = {}): void {
     checkBatchSize(batchSize);
+    // A recorded, hybridized forward + backward still pending (not fused with this update) writes its gradients first.
+    flushPending();
     const todo: [string, Parameter, NDArray][] = [];
     for (const [name, p] of this.trainable()) {
       const g = p.initialized ? p.gradOrNull() : null;
-      if (!g) {
+      if (!g || !p.freshGrad) {
         if (options.ignoreStaleGrad) continue;
         throw new Error(
-          p.initialized
-            ? `Trainer.step: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
-            : `Trainer.step: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`,
+          !p.initialized
+            ? `Trainer.step: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`
+            : !g
+              ? `Trainer.step: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
+              : `Trainer.step: the gradient of Parameter '${name}' has not been updated by backward since the last step (was only part of the model used?). ` +
+                'Pass { ignoreStaleGrad: true } to skip parameters with stale gradients',
         );
       }
       todo.push([name, p, g]);
@@ -333,7 +357,11 @@ export class Trainer {
       });
     }
     this.states.clear();
-    for (const [p, list] of found) this.states.set(p, list);
+    this.stateDTypes.clear();
+    for (const [p, list] of found) {
+      this.states.set(p, list);
+      this.stateDTypes.set(p, p.dtype);
+    }
     this.counts.clear();
     for (const [p, c] of newCounts) this.counts.set(p, c);
     this.numUpdate = stepCount;
@@ -344,6 +372,6 @@ export class Trainer {
 
 function checkBatchSize(batchSize: number): void {
   if (typeof batchSize !== 'number' || !Number.isFinite(batchSize) || batchSize <= 0) {
-    throw new Error(`Trainer.step: batchSize must be a positive number, got ${JSON.stringify(batchSize)}`);
+    throw new Error(`Trainer.step: batchSize must be a positive number, got ${showValue(batchSize)}`);
   }
 }

@@ -25,7 +25,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
-import { KIND_GATES, recPlan, type RecA, type RecurrentKind } from './rnn.js';
+import { KIND_GATES, lowerEmptyBatch, recPlan, type RecA, type RecurrentKind } from './rnn.js';
 
 /** Attributes: the forward's, plus which operator and whether lengths are given. */
 export type RecGradA = RecA & { kind: string; lengths: boolean };
@@ -101,6 +101,7 @@ function helpers(c: LowerCtx, dtype: DType) {
 
 function lower(c: LowerCtx, a: RecGradA): void {
   const { kind, st, plan } = parts(c.inTypes, a);
+  if (lowerEmptyBatch(c, 'OnnxRecurrentGrad')) return;
   const dtype = c.inTypes[0]!.dtype;
   const h = helpers(c, dtype);
   const { e1, mul, add, sub, slice, at, cat, mmT } = h;

@@ -33,7 +33,7 @@
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
-import { recPlan, type RecA } from './rnn.js';
+import { lowerEmptyBatch, recPlan, type RecA } from './rnn.js';
 
 type TrainSig = (data: Tx, weight: Tx, recurrentWeight: Tx, bias: Tx, initialH: Tx, initialC: Tx, sequenceLength?: Tx | { direction?: 'forward' | 'reverse' | 'bidirectional' }, options?: { direction?: 'forward' | 'reverse' | 'bidirectional' }) => Tx[];
 type GradSig = (...args: [...Tx[], { direction?: 'forward' | 'reverse' | 'bidirectional' }]) => Tx[];
@@ -108,6 +108,7 @@ const isReverse = (a: RecA, d: number) => a.direction === 'reverse' || d === 1;
 
 function lowerTrain(c: LowerCtx, a: RecA): void {
   const p = trainPlan('OnnxLSTMTrain', c.inTypes, a);
+  if (lowerEmptyBatch(c, 'OnnxLSTMTrain')) return;
   const { e1, mul, slice, at, stack } = helpers(c);
   const [x, W, R, B, h0, c0] = c.inputs as [string, string, string, string, string, string];
   const H = p.hidden;
@@ -203,6 +204,7 @@ function inferGrad(types: TensorType[], a: RecA): TensorType[] {
 
 function lowerGrad(c: LowerCtx, a: RecA): void {
   const p = gradPlan(c.inTypes, a);
+  if (lowerEmptyBatch(c, 'OnnxLSTMTrainGrad')) return;
   const { e1, mul, at, stack } = helpers(c);
   const [x, W, R, h0] = c.inputs as [string, string, string, string];
   const [Y, ...savedIn] = c.inputs.slice(4, 5 + SAVED.length);

@@ -14,6 +14,7 @@
  * the one at its last valid step (ONNX); lengths are clipped to [0, T], and
  * a length of 0 gives zero final states (as onnxruntime does).
  */
+import { onnxDType } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, TensorType } from '../ir/types.js';
@@ -100,6 +101,7 @@ function infer(kind: RecurrentKind, types: TensorType[], a: RecA): TensorType[] 
 function lower(kind: RecurrentKind, c: LowerCtx, a: RecA): void {
   const p = recPlan(kind, c.inTypes, a);
   const ins = c.inputs;
+  if (lowerEmptyBatch(c, `Onnx${kind}`)) return;
   let lens = '';
   if (p.lens >= 0) {
     // ONNX wants int32 lengths; clip to [0, T] as the kernel does.
@@ -113,6 +115,37 @@ function lower(kind: RecurrentKind, c: LowerCtx, a: RecA): void {
   if (kind === 'RNN') attrs['activations'] = Array.from({ length: p.dirs }, () => (a.activation === 'relu' ? 'Relu' : 'Tanh'));
   if (kind === 'GRU') attrs['linear_before_reset'] = a.linearBeforeReset ? 1 : 0;
   c.emit(kind, [ins[0]!, ins[1]!, ins[2]!, ins[3]!, lens, ...states], attrs, c.outputs);
+}
+
+/**
+ * The lowering of a recurrent operator (or of its gradient) on a batch known
+ * to be empty (data [T, 0, I]): every output as zeros of its type (empty
+ * sequences and states; zero weight gradients, a sum over no examples).
+ * onnxruntime's LSTM and GRU kernels abort the process on an empty batch,
+ * and its Gemm rewrites reshape one wrongly. Symbolic dimensions are read
+ * from an input holding the same one. Returns false (emitting nothing) when
+ * the batch is not known to be empty.
+ *
+ * ```ts
+ * if (lowerEmptyBatch(c, 'OnnxLSTM')) return;
+ * ```
+ */
+export function lowerEmptyBatch(c: LowerCtx, op: string): boolean {
+  if (c.inTypes[0]!.shape[1] !== 0) return false;
+  const dimOf = (d: string): string => {
+    for (const [i, t] of c.inTypes.entries()) {
+      const j = t.shape.indexOf(d);
+      if (j >= 0) return c.emit('Shape', [c.inputs[i]!], { start: j, end: j + 1 })[0]!;
+    }
+    throw new OpError(op, `cannot lower an empty batch: no input holds the output's dimension '${d}'`, c.inTypes);
+  };
+  c.outTypes.forEach((t, k) => {
+    const parts = t.shape.map((d) => (typeof d === 'number' ? c.ints([d]) : dimOf(d)));
+    const shape = parts.length === 1 ? parts[0]! : c.emit('Concat', parts, { axis: 0 })[0]!;
+    if (t.dtype === 'float32') c.emit('ConstantOfShape', [shape], {}, [c.outputs[k]!]);
+    else c.emit('Cast', [c.emit('ConstantOfShape', [shape])[0]!], { to: onnxDType(t.dtype) }, [c.outputs[k]!]);
+  });
+  return true;
 }
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));

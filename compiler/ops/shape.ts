@@ -159,7 +159,13 @@ function reshapePlan(types: TensorType[], a: ReshapeA): { pieces: Piece[]; shape
 function reshapeLower(c: LowerCtx, a: ReshapeA): void {
   const { pieces, shape } = reshapePlan(c.inTypes, a);
   const x = c.inputs[0]!;
-  if (isConcrete(shape)) return void c.emit('Reshape', [x, c.ints(shape)], {}, c.outputs);
+  if (isConcrete(shape)) {
+    // A 0 in ONNX's shape copies the input's dimension unless allowzero (opset 14) says it is an empty one; before 14
+    // the (empty) output is made from its shape.
+    if (!shape.includes(0)) return void c.emit('Reshape', [x, c.ints(shape)], {}, c.outputs);
+    if (c.opset >= 14) return void c.emit('Reshape', [x, c.ints(shape)], { allowzero: 1 }, c.outputs);
+    return void c.emit('Cast', [c.emit('ConstantOfShape', [c.ints(shape)])[0]!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
+  }
   // ONNX's own codes where they coincide (0 copies the same position, one -1 infers).
   let minus = pieces.some((p) => p.k === 'infer');
   const codes = pieces.map((p, i): number | null => {

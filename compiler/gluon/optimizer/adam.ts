@@ -9,13 +9,13 @@ export interface AdamOptions extends OptimizerOptions {
   epsilon?: number;
 }
 
-/** Reads and checks beta1, beta2 and epsilon. */
-export function adamHyper(name: string, options: AdamOptions): { beta1: number; beta2: number; epsilon: number } {
+/** Reads and checks beta1, beta2 and epsilon (default `epsilon`: Adam's 1e-8; MXNet's AdamW has 1e-6). */
+export function adamHyper(name: string, options: AdamOptions, epsilon = 1e-8): { beta1: number; beta2: number; epsilon: number } {
   const beta = (x: number) => x >= 0 && x < 1;
   return {
     beta1: numberOption(name, options, 'beta1', 0.9, beta, 'in [0, 1)'),
     beta2: numberOption(name, options, 'beta2', 0.999, beta, 'in [0, 1)'),
-    epsilon: numberOption(name, options, 'epsilon', 1e-8, (x) => x > 0, 'a positive number'),
+    epsilon: numberOption(name, options, 'epsilon', epsilon, (x) => x > 0, 'a positive number'),
   };
 }
 

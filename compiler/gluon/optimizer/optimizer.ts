@@ -12,6 +12,7 @@ import type { F, Tensor } from '../../ops/tensor.js';
 import type { LRScheduler } from '../lr-scheduler.js';
 import { zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
+import { showValue } from '../show-value.js';
 
 /** What an update receives. */
 export interface UpdateArgs {
@@ -80,7 +81,7 @@ export function numberOption(opt: string, options: object, key: string, dflt: nu
   const v = (options as Record<string, unknown>)[key];
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    throw new Error(`Optimizer '${opt}': option ${key} must be ${rule}, got ${JSON.stringify(v)}`);
+    throw new Error(`Optimizer '${opt}': option ${key} must be ${rule}, got ${showValue(v)}`);
   }
   return v;
 }
@@ -127,7 +128,7 @@ export abstract class BaseOptimizer implements Optimizer {
     this.rescaleGrad = numberOption(name, options, 'rescaleGrad', 1);
     const clip = options.clipGradient ?? null;
     if (clip !== null && (typeof clip !== 'number' || Number.isNaN(clip))) {
-      throw new Error(`Optimizer '${name}': option clipGradient must be a number, got ${JSON.stringify(clip)}`);
+      throw new Error(`Optimizer '${name}': option clipGradient must be a number, got ${showValue(clip)}`);
     }
     // MXNet's kernels clip when clip_gradient >= 0 and treat a negative bound as "off".
     this.clipGradient = clip !== null && clip >= 0 ? clip : null;

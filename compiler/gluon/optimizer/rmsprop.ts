@@ -1,5 +1,6 @@
 /** RMSProp (MXNet's `rmsprop`, plain and centered). */
 import type { F } from '../../ops/tensor.js';
+import { showValue } from '../show-value.js';
 import { BaseOptimizer, booleanOption, numberOption, type OptimizerOptions, type UpdateArgs, type UpdateResult } from './optimizer.js';
 
 /** Options of RMSProp. */
@@ -44,7 +45,7 @@ export class RMSProp extends BaseOptimizer {
     this.centered = booleanOption('rmsprop', options, 'centered', false);
     const cw = options.clipWeights ?? null;
     if (cw !== null && (typeof cw !== 'number' || Number.isNaN(cw))) {
-      throw new Error(`Optimizer 'rmsprop': option clipWeights must be a number, got ${JSON.stringify(cw)}`);
+      throw new Error(`Optimizer 'rmsprop': option clipWeights must be a number, got ${showValue(cw)}`);
     }
     this.clipWeights = cw !== null && cw >= 0 ? cw : null;
   }

@@ -13,7 +13,7 @@ import { Zero, type Initializer } from '../init.js';
 import { ops as ndOps, zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+import { checkLengths, GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
 
 /** Options of the cells (MXNet's, camelCase). */
 export interface CellOptions {
@@ -36,8 +36,9 @@ export interface UnrollOptions<T> {
   mergeOutputs?: boolean;
   /**
    * Valid lengths [N] (Gluon's `valid_length`): outputs past each length are
-   * 0 and the final states are those of the last valid step (lengths clipped
-   * to [1, length], as Gluon's SequenceLast does).
+   * 0 and the final states are those of the last valid step. Lengths must
+   * be integers in [1, length] (Gluon's SequenceLast reads step length - 1):
+   * an NDArray holding others is an Error; in a traced graph they are clipped.
    */
   validLength?: T;
 }
@@ -101,6 +102,10 @@ export abstract class RecurrentCell extends HybridBlock {
     const states = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
     if (x.shape.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${x.shape.join(', ')}]`);
+    const inUnits = p['i2h_weight']!.shape[1];
+    if (typeof x.shape[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[1] !== inUnits) {
+      throw new Error(`${name}: the input has ${x.shape[1]} features (last axis of [${x.shape.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
+    }
     const expect = [x.shape[0]!, this.hiddenSize];
     states.forEach((s, i) => {
       if (s.shape.length !== 2 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
@@ -125,6 +130,8 @@ export abstract class RecurrentCell extends HybridBlock {
   unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
     const name = this.constructor.name;
     const layout = options.layout ?? 'NTC';
+    if (layout !== 'NTC' && layout !== 'TNC') throw new Error(`${name}.unroll: invalid layout '${String(layout)}'; must be one of 'NTC' or 'TNC'`);
+    if (!Number.isInteger(length) || length <= 0) throw new Error(`${name}.unroll: length must be a positive integer (the number of steps), got ${length}`);
     const tAxis = layout === 'NTC' ? 1 : 0;
     const list = Array.isArray(inputs);
     const first = (list ? inputs[0] : inputs) as Tensor | undefined;
@@ -140,6 +147,8 @@ export abstract class RecurrentCell extends HybridBlock {
       steps = length === 1 ? [F.squeeze(x, { axis: tAxis })] : (F.split(x, { numOutputs: length, axis: tAxis, squeezeAxis: true }) as Tensor[]);
     }
     if (steps.length !== length) throw new Error(`${name}.unroll: expects ${length} steps, got ${steps.length}`);
+    // Gluon's SequenceLast reads step length - 1, so a cell's lengths start at 1.
+    checkLengths(`${name}.unroll`, options.validLength, length, 1, 'validLength');
     let states: Tensor[] = (options.beginState as Tensor[] | undefined)
       ?? Array.from({ length: NUM_STATES[this.mode] }, () => F.tile(F.zerosLike(F.sliceAxis(steps[0]!, { axis: 1, begin: 0, end: 1 })), [1, this.hiddenSize]));
     let outs: Tensor[] = [];

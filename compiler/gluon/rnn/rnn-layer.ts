@@ -19,7 +19,7 @@ import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { fusedForward } from './rnn-fused.js';
-import { GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
+import { checkLengths, GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
 import { unrolledForward } from './rnn-unrolled.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */
@@ -142,6 +142,7 @@ export abstract class RecurrentLayer extends HybridBlock {
     const tail: unknown[] = [];
     if (this.useSequenceLength) {
       if (lens === undefined || lens === null) throw new Error(`${name}: useSequenceLength is set, so call(x, states | null, sequenceLength) needs the lengths [batch]`);
+      checkLengths(name, lens, (x as { shape?: unknown[] } | null)?.shape?.[this.layout === 'TNC' ? 0 : 1], 0);
       tail.push(lens);
     }
     if (states === undefined || states === null) return super._run([x, ...tail]);
@@ -167,12 +168,30 @@ export abstract class RecurrentLayer extends HybridBlock {
     }
   }
 
+  /**
+   * `export`'s default symbolic dimensions: the input's batch `'N'` and time
+   * `'T'` (by the layout), the states' batch (axis 1) and the lengths'.
+   *
+   * ```ts
+   * new rnn.LSTM(8).exportDims(3); // [{ 0: 'T', 1: 'N' }, { 1: 'N' }, { 1: 'N' }]
+   * ```
+   */
+  exportDims(count: number): Record<number, string>[] {
+    const tnc = this.layout === 'TNC';
+    const lens = this.useSequenceLength ? 1 : 0;
+    return Array.from({ length: count }, (_v, i): Record<number, string> => (i === 0 ? { [tnc ? 0 : 1]: 'T', [tnc ? 1 : 0]: 'N' } : lens && i === count - 1 ? { 0: 'N' } : { 1: 'N' }));
+  }
+
   override hybridForward(F: F, x: Tensor, ...rest: unknown[]): Tensor | Tensor[] {
     const p = rest.pop() as Record<string, Tensor>;
     const lens = this.useSequenceLength ? (rest.pop() as Tensor) : undefined;
     const given = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
     if (x.shape.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${x.shape.join(', ')}]`);
+    const inUnits = p['l0_i2h_weight']!.shape[1];
+    if (typeof x.shape[2] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[2] !== inUnits) {
+      throw new Error(`${name}: the input has ${x.shape[2]} features (last axis of [${x.shape.join(', ')}]) but the layer takes ${inUnits} (l0_i2h_weight is [${p['l0_i2h_weight']!.shape.join(', ')}])`);
+    }
     const tAxis = this.layout === 'TNC' ? 0 : 1;
     const steps = x.shape[tAxis]!;
     const batch = x.shape[1 - tAxis]!;

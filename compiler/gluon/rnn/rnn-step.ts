@@ -4,6 +4,7 @@
  * MXNet's (and cuDNN's): LSTM gates i, f, c (g), o; GRU gates r, z, n with
  * `n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`.
  */
+import { isNDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 
 /** The recurrent cell kinds, as MXNet's fused RNN operator names them. */
@@ -52,4 +53,23 @@ export function rnnStep(F: F, mode: RnnMode, hidden: number, i2h: Tensor, states
 /** Zeros of shape [N, hidden] built from a [N, >= hidden] tensor (keeps a symbolic batch size symbolic). */
 export function zerosState(F: F, like: Tensor, hidden: number): Tensor {
   return F.zerosLike(F.sliceAxis(like, { axis: 1, begin: 0, end: hidden }));
+}
+
+/**
+ * Checks valid lengths whose values are at hand (a computed NDArray; the graph clips Symbols and pending values):
+ * each must be an integer in [min, steps], else an Error naming the block, the entry, its value and the steps.
+ *
+ * ```ts
+ * checkLengths('LSTM', nd.array([5, 9]), 7, 0); // Error: LSTM: sequenceLength[1] is 9, ...
+ * ```
+ */
+export function checkLengths(name: string, lens: unknown, steps: unknown, min: number, what = 'sequenceLength'): void {
+  if (!isNDArray(lens) || lens._pending || typeof steps !== 'number') return;
+  const values = lens.data() as ArrayLike<number | bigint | boolean>;
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (!Number.isInteger(v) || v < min || v > steps) {
+      throw new Error(`${name}: ${what}[${i}] is ${v}; lengths must be integers in [${min}, ${steps}] (the input has ${steps} steps)`);
+    }
+  }
 }

@@ -125,6 +125,65 @@ describe('fused training step', () => {
     assertClose(results[1]!, results[0]!, 'weights with accumulated gradients', 1e-4, 1e-6);
   });
 
+  for (const req of ['write', 'add'] as const) {
+    it(`two heads recorded together, two backward calls (gradReq '${req}'): each backward writes as it does eagerly`, () => {
+      // Dense(1) on 2 inputs: the gradient of out = x·wᵀ + b by w is x, by b is 1.
+      const d = new gluon.nn.Dense(1, { inUnits: 2 });
+      d.initialize();
+      d.weight.setData(nd.array([0.5, -0.5], { shape: [1, 2] }));
+      d.bias!.setData(nd.array([0]));
+      d.collectParams().setattr('gradReq', req);
+      d.collectParams().zeroGrad();
+      d.hybridize();
+      const trainer = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 1 });
+      const [l1, l2] = autograd.record(() => [d.call(nd.array([1, 2], { shape: [1, 2] })), d.call(nd.array([10, 20], { shape: [1, 2] }))]);
+      l1!.backward();
+      l2!.backward();
+      // 'write': the last backward's gradient (MXNet overwrites); 'add': the sum of both.
+      const [gw, gb] = req === 'write' ? [[10, 20], [1]] : [[11, 22], [2]];
+      assert.deepEqual(Array.from(d.weight.grad().data() as Float32Array), gw);
+      assert.deepEqual(Array.from(d.bias!.grad().data() as Float32Array), gb);
+      trainer.step(1);
+      assert.deepEqual(Array.from(d.weight.data().data() as Float32Array), [0.5 - gw[0]!, -0.5 - gw[1]!]);
+      assert.deepEqual(Array.from(d.bias!.data().data() as Float32Array), [-gb[0]!]);
+      // The outputs are the forward's.
+      assert.deepEqual([l1!.item(), l2!.item()], [0.5 - 1, 5 - 10]);
+    });
+  }
+
+  it("a parameter's gradReq changed between steps takes effect in the next program ('write' → 'add' → 'null' → 'add' → 'write')", () => {
+    // Dense(1) on 2 inputs: the gradient of out = x·wᵀ + b by w is x.
+    const d = new gluon.nn.Dense(1, { inUnits: 2 });
+    d.initialize();
+    d.weight.setData(nd.array([0.5, -0.5], { shape: [1, 2] }));
+    d.bias!.setData(nd.array([0]));
+    d.hybridize();
+    const x = nd.array([1, 2], { shape: [1, 2] });
+    const grads: (number[] | null)[] = [];
+    for (const req of ['write', 'write', 'add', 'add', 'null', 'add', 'write'] as const) {
+      d.weight.gradReq = req;
+      const l = autograd.record(() => d.call(x));
+      l.backward();
+      l.item(); // runs forward and backward now (no trainer: the program alone)
+      const g = d.weight.gradOrNull();
+      grads.push(g ? Array.from(g.data() as Float32Array) : null);
+    }
+    // 'add' accumulates onto the last gradient, 'null' leaves it as it was, 'write' overwrites it.
+    assert.deepEqual(grads, [[1, 2], [1, 2], [2, 4], [3, 6], null, [4, 8], [1, 2]]);
+    // The same with the fused step: gradReq 'add' accumulates in the step too.
+    const trainer = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 0.5 });
+    const w0 = Array.from(d.weight.data().data() as Float32Array);
+    for (const req of ['write', 'add'] as const) {
+      d.weight.gradReq = req;
+      autograd.record(() => d.call(x)).backward();
+      trainer.step(1);
+    }
+    // Step 1: g = x; step 2 ('add'): g = x + x.
+    assert.deepEqual(Array.from(d.weight.data().data() as Float32Array), [w0[0]! - 0.5 * 3, w0[1]! - 0.5 * 6]);
+    assert.throws(() => (d.weight.gradReq = 'Write' as never), /Parameter 'weight': gradReq must be 'write', 'add' or 'null', got "Write"/);
+    assert.throws(() => d.collectParams().setattr('gradReq', undefined), /gradReq must be 'write', 'add' or 'null', got undefined/);
+  });
+
   it('resuming from saveParameters + saveStates continues exactly as the uninterrupted run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gluonc-resume-'));
     try {

@@ -71,6 +71,7 @@ describe('update-graph: the Trainer update as one compiled graph', () => {
     assert.equal(compiles(() => trainer.step(1)), 1);
     assert.deepEqual(vals(p.data()), [1, -2, 3]);
     trainer.optimizer.wd = 0.1;
+    p.setGrad(nd.array([0, 0, 0]));
     assert.equal(compiles(() => trainer.step(1)), 1, 'another graph');
     // w ← (1 − lr·wd)·w − lr·g with g = 0
     assertClose(vals(p.data()), [0.95, -1.9, 2.85], 'decayed', 1e-6, 1e-7);
@@ -191,7 +192,7 @@ describe('update-graph: backward and update fused into one graph', () => {
     assert.equal(runs[3], 1, `session runs per step ${runs}: forward, backward and update as one`);
   });
 
-  it("gradients read after a fused step are the step's (at the weights before the update), and a second step without backward reuses them", () => {
+  it("gradients read after a fused step are the step's (at the weights before the update); a second step without backward finds them stale, and after setGrad of the same values applies them", () => {
     const { net, x, y, params } = mlp(6);
     const np = (a: nd.NDArray) => ({ shape: a.shape, dtype: a.dtype, data: vals(a) });
     const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
@@ -205,7 +206,10 @@ describe('update-graph: backward and update fused into one graph', () => {
     autograd.record(() => loss.call(net.call(x), y)).backward();
     trainer.step(6); // fused: the gradients are not computed outside the step's graph
     params.forEach((p, i) => assertClose(vals(p.grad()), ref!.outs[i]!.data, `${p.name} gradient read after the step`, 1e-4, 1e-5));
-    // Same gradients again (MXNet applies the gradients the arrays hold): w += μ·m − lr·g/n.
+    // The step used the gradients up (MXNet's Trainer._update: stale until backward writes them again).
+    assert.throws(() => trainer.step(6), /gradient of Parameter '0.weight' has not been updated by backward since the last step/);
+    // Set again, the same gradients apply: w += μ·m − lr·g/n.
+    for (const p of params) p.setGrad(p.grad());
     const w = params.map((p) => vals(p.data()));
     const m = params.map((p) => vals(trainer.states.get(p)![0]!));
     trainer.step(6);

@@ -219,6 +219,23 @@ describe('Block and HybridBlock behaviour', () => {
   });
 });
 
+describe('Parameter.setData with another parameter\'s data', () => {
+  it('copies it, as MXNet\'s set_data does: gradients through the first parameter stay its own (eager tape)', () => {
+    const a = new gluon.nn.Dense(2, { inUnits: 3, useBias: false });
+    const b = new gluon.nn.Dense(2, { inUnits: 3, useBias: false });
+    a.initialize(new init.Uniform(0.5));
+    b.initialize();
+    b.weight.setData(a.weight.data());
+    assert.deepEqual(Array.from(b.weight.data().data() as Float32Array), Array.from(a.weight.data().data() as Float32Array));
+    const xs = [[1, 2, 3], [-1, 0.5, 4]];
+    autograd.record(() => nd.sum(a.call(nd.array(xs)) as nd.NDArray).backward());
+    // d/dW Σ x Wᵀ = Σ_n x_n for every row of W.
+    const col = [0, 1, 2].map((k) => xs[0]![k]! + xs[1]![k]!);
+    assert.deepEqual(Array.from(a.weight.grad().data() as Float32Array), [...col, ...col]);
+    assert.deepEqual(Array.from(b.weight.grad().data() as Float32Array), [0, 0, 0, 0, 0, 0]);
+  });
+});
+
 describe('hybridized prediction bakes parameters', () => {
   it('a parameter change is seen by the next call, and frequent changes fall back to feeding parameters', () => {
     const deepEqual: typeof assert.deepEqual = assert.deepEqual;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { nd, sym, gluon, optimizer, profiler } from 'gluonc';
+import { nd, sym, gluon, optimizer, profiler, autograd, exportTrainingStep, lrScheduler } from 'gluonc';
+import { Session, tensorFromNumbers, tensorToNumbers } from 'gluonc/runtime';
 import { evalSymbols } from '../../../compiler/compile.js';
 import { graphOf } from '../../../compiler/trace/symbol.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -56,7 +57,11 @@ const REFS: Record<string, (o: Record<string, number | boolean>) => { ref: Ref; 
     };
   },
   adamw: (o) => {
-    const [b1, b2, eps] = [0.9, 0.999, (o.epsilon as number) ?? 1e-8];
+    // MXNet's AdamW (python/mxnet/optimizer/adamW.py, fused_step, its default: adamw_update with lr = 1,
+    // eta = the bias-corrected rate; src/operator/contrib/adamw-inl.h AdamWUpdate):
+    // w ← w − eta·(lr·m/(sqrt(v) + ε) + wd·w), so the decay is scaled by the bias-corrected rate too.
+    // Default epsilon 1e-6 (AdamW's, not Adam's 1e-8).
+    const [b1, b2, eps] = [(o.beta1 as number) ?? 0.9, (o.beta2 as number) ?? 0.999, (o.epsilon as number) ?? 1e-6];
     const clip = clipTo(o.clipGradient as number | undefined);
     return {
       n: 2,
@@ -64,11 +69,8 @@ const REFS: Record<string, (o: Record<string, number | boolean>) => { ref: Ref; 
         const gg = clip(g * r);
         const m = b1 * m0! + (1 - b1) * gg;
         const v = b2 * v0! + (1 - b2) * gg * gg;
-        const mHat = m / (1 - b1 ** t);
-        const vHat = v / (1 - b2 ** t);
-        // Same as lr_t·m/(sqrt(v)+ε) with ε scaled: written in the bias-corrected form, with ε·sqrt(1−β2^t).
-        const step = (lr * mHat) / (Math.sqrt(vHat) + eps / Math.sqrt(1 - b2 ** t));
-        return [w - step - lr * wd * w, [m, v]];
+        const eta = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        return [w - eta * (m / (Math.sqrt(v) + eps) + wd * w), [m, v]];
       },
     };
   },
@@ -123,6 +125,7 @@ const CASES: [string, Record<string, number | boolean>][] = [
   ['adam', { learningRate: 0.01, wd: 0.1, beta1: 0.8, beta2: 0.99, epsilon: 0.01, clipGradient: 0.2 }],
   ['adamw', { learningRate: 0.01, wd: 0.1 }],
   ['adamw', { learningRate: 0.01, wd: 0.1, clipGradient: 0.2, epsilon: 0.01 }],
+  ['adamw', { learningRate: 0.05, wd: 0.02, beta1: 0.8, beta2: 0.95, rescaleGrad: 2 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01, gamma1: 0.8, clipGradient: 0.3, clipWeights: 1.05, epsilon: 0.01 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01, centered: true, gamma2: 0.7, epsilon: 0.01 }],
@@ -239,6 +242,8 @@ describe('optimizers', () => {
       assert.equal(optimizer.create('adam').learningRate, 0.001);
       assert.deepEqual(optimizer.create('adam').hyper, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipGradient: -1 });
       assert.deepEqual(optimizer.create('adagrad').hyper, { epsilon: 1e-7, clipGradient: -1 });
+      // MXNet's AdamW defaults to epsilon 1e-6 (python/mxnet/optimizer/adamW.py), Adam to 1e-8.
+      assert.deepEqual(optimizer.create('adamw').hyper, { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, clipGradient: -1 });
       assert.equal(optimizer.create('adagrad').learningRate, 0.01);
       assert.equal(optimizer.create('rmsprop').learningRate, 0.001);
       assert.equal((optimizer.create('nag', { momentum: 0.9 }) as InstanceType<typeof optimizer.SGD>).nesterov, true);
@@ -253,6 +258,12 @@ describe('optimizers', () => {
       assert.throws(() => optimizer.create('adam', { beta1: 1.5 }), /Optimizer 'adam': option beta1 must be in \[0, 1\), got 1.5/);
       assert.throws(() => optimizer.create('sgd', { momentum: -1 }), /option momentum/);
       assert.throws(() => optimizer.create('sgd', { nesterov: 'yes' }), /option nesterov must be true or false/);
+      // NaN and Infinity are named as such (JSON would print null).
+      assert.throws(() => optimizer.create('sgd', { learningRate: NaN }), /option learningRate must be a non-negative number, got NaN$/);
+      assert.throws(() => optimizer.create('adam', { wd: Infinity }), /option wd must be a finite number, got Infinity$/);
+      assert.throws(() => optimizer.create('sgd', { clipGradient: NaN }), /option clipGradient must be a number, got NaN$/);
+      assert.throws(() => optimizer.create('rmsprop', { clipWeights: NaN }), /option clipWeights must be a number, got NaN$/);
+      assert.throws(() => optimizer.create('sgd', { learningRate: '0.1' }), /got "0.1"$/);
     });
 
     it('registers a custom optimizer written against F', () => {
@@ -277,5 +288,192 @@ describe('optimizers', () => {
       new gluon.Trainer([p], 'signsgd', { learningRate: 0.5 }).step(1);
       assert.deepEqual(vals(p.data()), [0.5, 1.5, 1]);
     });
+  });
+});
+
+/**
+ * The three ways a model trains — eager (not hybridized: the tape, then its
+ * compiled backward + update), the fused hybridized step, and the
+ * `exportTrainingStep` artifact (`gluonc compile --train`) — against the
+ * float64 MXNet rules above, on Dense(2) + L2Loss whose gradients are written
+ * out in float64: o = x·Wᵀ + b, loss_i = mean_j ½(o_ij − y_ij)², so
+ * ∂(Σ_i loss_i)/∂o_ij = (o_ij − y_ij)/2.
+ */
+describe('training paths against float64 MXNet rules', () => {
+  const X = [[0.5, -1, 2], [1.5, 0.25, -0.75], [-2, 1, 0.5], [0.3, -0.6, 0.9]];
+  const Y = [[1, -0.5], [0.25, 2], [-1, 0], [0.5, 0.5]];
+  const W0 = [0.4, -0.3, 0.2, 0.1, 0.5, -0.6];
+  const B0 = [0.05, -0.1];
+  const STEPS = 4;
+  /** A run's dtype, and the rows of X, Y making the batch of step t (default: all four). */
+  interface Cfg { dtype?: 'float32' | 'float64'; rows?: (t: number) => number[] }
+  const ALL = (_t: number) => [0, 1, 2, 3];
+  /** Gradients of Σ_i loss_i over the batch `rows` by W [2,3] and b [2] (float64). */
+  function gradsOf(w: Vec, b: Vec, rows: number[]): [Vec, Vec] {
+    const gw = new Array(6).fill(0);
+    const gb = [0, 0];
+    rows.map((i) => X[i]!).forEach((x, r) => {
+      const i = rows[r]!;
+      for (let j = 0; j < 2; j++) {
+        const o = b[j]! + x.reduce((acc, xk, k) => acc + xk * w[3 * j + k]!, 0);
+        const d = (o - Y[i]![j]!) / 2;
+        gb[j] += d;
+        for (let k = 0; k < 3; k++) gw[3 * j + k] += d * x[k]!;
+      }
+    });
+    return [gw, gb];
+  }
+  /** The float64 reference: weights after each of STEPS steps (bias: lrMult 0.5, wdMult 2), lr of step k from `lrAt`. */
+  function reference(name: string, opts: Record<string, number | boolean>, lrAt: (k: number) => number, rows = ALL): { w: Vec; b: Vec }[] {
+    const { ref, n } = REFS[name]!(opts);
+    let w = [...W0];
+    let b = [...B0];
+    const sw: Vec[] = Array.from({ length: n }, () => new Array(6).fill(0));
+    const sb: Vec[] = Array.from({ length: n }, () => [0, 0]);
+    const wd = (opts.wd as number) ?? 0;
+    const out: { w: Vec; b: Vec }[] = [];
+    for (let t = 1; t <= STEPS; t++) {
+      const batch = rows(t);
+      const r = ((opts.rescaleGrad as number) ?? 1) / batch.length;
+      const [gw, gb] = gradsOf(w, b, batch);
+      const lr = lrAt(t);
+      const upd = (x: Vec, g: Vec, s: Vec[], k: Sc) => x.map((v, i) => {
+        const [nv, ns] = ref(v, g[i]!, s.map((si) => si[i]!), k);
+        ns.forEach((q, j) => (s[j]![i] = q));
+        return nv;
+      });
+      w = upd(w, gw, sw, { lr, wd, t, r });
+      b = upd(b, gb, sb, { lr: lr * 0.5, wd: wd * 2, t, r });
+      out.push({ w: [...w], b: [...b] });
+    }
+    return out;
+  }
+
+  function dense(dtype: 'float32' | 'float64' = 'float32'): gluon.nn.Dense {
+    const d = new gluon.nn.Dense(2, { inUnits: 3, dtype });
+    d.initialize();
+    d.weight.setData(nd.array(W0, { shape: [2, 3], dtype }));
+    d.bias!.setData(nd.array(B0, { dtype }));
+    d.bias!.lrMult = 0.5;
+    d.bias!.wdMult = 2;
+    return d;
+  }
+
+  const x = (rows: number[], dtype: Cfg['dtype']) => nd.array(rows.flatMap((i) => X[i]!), { shape: [rows.length, 3], dtype });
+  const y = (rows: number[], dtype: Cfg['dtype']) => nd.array(rows.flatMap((i) => Y[i]!), { shape: [rows.length, 2], dtype });
+
+  /** Trains with the Trainer (hybridized: the fused step; else eager) and returns the weights after each step. */
+  function trainTrainer(hybrid: boolean, name: string, opts: Record<string, unknown>, { dtype = 'float32', rows = ALL }: Cfg = {}): { w: Vec; b: Vec }[] {
+    const d = dense(dtype);
+    const loss = new gluon.loss.L2Loss();
+    if (hybrid) {
+      d.hybridize();
+      loss.hybridize();
+    }
+    const trainer = new gluon.Trainer(d.collectParams(), name, opts);
+    const out: { w: Vec; b: Vec }[] = [];
+    for (let t = 1; t <= STEPS; t++) {
+      const runs = profiler.counters().sessionRuns;
+      const batch = rows(t);
+      autograd.record(() => loss.call(d.call(x(batch, dtype)), y(batch, dtype))).backward();
+      trainer.step(batch.length);
+      // From the second step on, forward, backward and update are one session run on both paths.
+      if (t > 1 && rows === ALL) assert.equal(profiler.counters().sessionRuns - runs, 1, `${hybrid ? 'fused' : 'eager'} step ${t}: one session run`);
+      out.push({ w: vals(d.weight.data()), b: vals(d.bias!.data()) });
+    }
+    return out;
+  }
+
+  /** Runs the artifact of `exportTrainingStep`, feeding its outputs back, lr of step k from `lrAt`. */
+  function trainArtifact(name: string, opts: Record<string, unknown>, lrAt: (k: number) => number, { dtype = 'float32', rows = ALL }: Cfg = {}): { w: Vec; b: Vec }[] {
+    const d = dense(dtype);
+    const opt = optimizer.create(name, opts);
+    const { bytes, manifest } = exportTrainingStep(d, {
+      inputs: { x: { shape: ['N', 3], dtype } },
+      loss: (o) => ({ loss: new gluon.loss.L2Loss(), label: { shape: o, dtype } }),
+      optimizer: opt,
+    });
+    const s = Session.create(bytes);
+    const feeds: Record<string, ReturnType<typeof tensorFromNumbers>> = {
+      weight: tensorFromNumbers(dtype, [2, 3], W0),
+      bias: tensorFromNumbers(dtype, [2], B0),
+    };
+    const stateNames = manifest.inputs.map((i) => i.name).filter((k) => k.includes('.state'));
+    for (const k of stateNames) feeds[k] = tensorFromNumbers(dtype, k.startsWith('weight') ? [2, 3] : [2], new Array(k.startsWith('weight') ? 6 : 2).fill(0));
+    const out: { w: Vec; b: Vec }[] = [];
+    try {
+      for (let t = 1; t <= STEPS; t++) {
+        const batch = rows(t);
+        feeds.x = tensorFromNumbers(dtype, [batch.length, 3], batch.flatMap((i) => X[i]!));
+        feeds.label = tensorFromNumbers(dtype, [batch.length, 2], batch.flatMap((i) => Y[i]!));
+        feeds.lr = tensorFromNumbers('float32', [], [lrAt(t)]);
+        feeds.t = tensorFromNumbers('float32', [], [t]);
+        const r = s.runSync(feeds);
+        feeds.weight = r['weight.new']!;
+        feeds.bias = r['bias.new']!;
+        for (const k of stateNames) feeds[k] = r[`${k}.new`]!;
+        out.push({ w: tensorToNumbers(feeds.weight), b: tensorToNumbers(feeds.bias) });
+      }
+    } finally {
+      s.close();
+    }
+    return out;
+  }
+
+  const check = (got: { w: Vec; b: Vec }[], want: { w: Vec; b: Vec }[], what: string, rtol = 1e-4, atol = 1e-6) => {
+    want.forEach((e, k) => {
+      assertClose(got[k]!.w, e.w, `${what} step ${k + 1} weight`, rtol, atol);
+      assertClose(got[k]!.b, e.b, `${what} step ${k + 1} bias`, rtol, atol);
+    });
+  };
+
+  for (const [name, opts] of CASES) {
+    it(label(name, opts), () => {
+      const lr = opts.learningRate as number;
+      const want = reference(name, opts, () => lr);
+      check(trainTrainer(false, name, opts), want, 'eager');
+      check(trainTrainer(true, name, opts), want, 'fused');
+      check(trainArtifact(name, opts, () => lr), want, 'artifact');
+    });
+  }
+
+  // Schedules, with the learning rate of update n written out from MXNet 1.x's lr_scheduler.py
+  // (the schedule is called with num_update = n, the update being made).
+  const SCHEDULED: [string, Record<string, number | boolean>, () => InstanceType<typeof lrScheduler.LRScheduler>, (n: number) => number][] = [
+    ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 }, () => new lrScheduler.FactorScheduler({ step: 2, factor: 0.5 }), (n) => 0.1 * 0.5 ** Math.floor((n - 1) / 2)],
+    ['adam', { learningRate: 0.1, wd: 0.01 }, () => new lrScheduler.MultiFactorScheduler({ step: [1, 3], factor: 0.1 }), (n) => 0.1 * 0.1 ** (n > 3 ? 2 : n > 1 ? 1 : 0)],
+    ['rmsprop', { learningRate: 0.05, centered: true }, () => new lrScheduler.PolyScheduler({ maxUpdate: 4, pwr: 2, finalLr: 0.01 }), (n) => 0.01 + 0.04 * (1 - n / 4) ** 2],
+    ['adamw', { learningRate: 0.1, wd: 0.1 }, () => new lrScheduler.CosineScheduler({ maxUpdate: 5, finalLr: 0.001, warmupSteps: 2, warmupBeginLr: 0.02 }),
+      (n) => (n < 2 ? 0.02 + ((0.1 - 0.02) * n) / 2 : 0.001 + ((0.1 - 0.001) * (1 + Math.cos((Math.PI * (n - 2)) / 3))) / 2)],
+  ];
+  for (const [name, opts, schedule, lrAt] of SCHEDULED) {
+    it(`${label(name, opts)} with ${schedule().constructor.name}`, () => {
+      const want = reference(name, opts, lrAt);
+      check(trainTrainer(false, name, { ...opts, lrScheduler: schedule() }), want, 'eager');
+      check(trainTrainer(true, name, { ...opts, lrScheduler: schedule() }), want, 'fused');
+      check(trainArtifact(name, opts, lrAt), want, 'artifact');
+    });
+  }
+
+  it('batches of 4, 2, 3 and 4 examples: each step scales by its own batch size (a new shape compiles a new step)', () => {
+    const rows = (t: number) => [[0, 1, 2, 3], [2, 0], [3, 1, 2], [1, 0, 3, 2]][t - 1]!;
+    for (const [name, opts] of [CASES[3]!, CASES[7]!, CASES[13]!]) {
+      const lr = opts.learningRate as number;
+      const want = reference(name, opts, () => lr, rows);
+      check(trainTrainer(false, name, opts, { rows }), want, `${name} eager`);
+      check(trainTrainer(true, name, opts, { rows }), want, `${name} fused`);
+      check(trainArtifact(name, opts, () => lr, { rows }), want, `${name} artifact`);
+    }
+  });
+
+  it('float64 parameters train in float64 on every path (the artifact\'s lr and t inputs are float32)', () => {
+    for (const [name, opts] of [CASES[5]!, CASES[7]!, CASES[10]!, CASES[13]!, CASES[15]!]) {
+      const lr = opts.learningRate as number;
+      const want = reference(name, opts, () => lr);
+      check(trainTrainer(false, name, opts, { dtype: 'float64' }), want, `${name} eager float64`, 1e-12, 1e-14);
+      check(trainTrainer(true, name, opts, { dtype: 'float64' }), want, `${name} fused float64`, 1e-12, 1e-14);
+      // lr rounded to float32 (relative error up to 6e-8) scales each update.
+      check(trainArtifact(name, opts, () => lr, { dtype: 'float64' }), want, `${name} artifact float64`, 1e-7, 1e-8);
+    }
   });
 });

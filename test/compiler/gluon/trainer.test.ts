@@ -90,6 +90,7 @@ describe('gluon.Trainer', () => {
     for (let i = 0; i < 5; i++) {
       const before = vals(p.data())[0]!;
       assert.equal(t.currentLr(), sched.call(i + 1));
+      p.setGrad(nd.array([1])); // a fresh gradient each step (a step uses it up)
       t.step(1);
       seen.push(before - vals(p.data())[0]!);
       assert.equal(t.learningRate, sched.call(i + 1));
@@ -135,6 +136,217 @@ describe('gluon.Trainer', () => {
     assert.throws(() => t2.step(1), /Parameter 'late' has not been initialized/);
   });
 
+  /** Dense(1) on 2 inputs, w = [0.5, -0.5], b = 0: the gradient of Σ out by w for one input row x is x, by b is 1. */
+  function dense1(): gluon.nn.Dense {
+    const d = new gluon.nn.Dense(1, { inUnits: 2 });
+    d.initialize();
+    d.weight.setData(nd.array([0.5, -0.5], { shape: [1, 2] }));
+    d.bias!.setData(nd.array([0]));
+    return d;
+  }
+  const row = (a: number, b: number) => nd.array([a, b], { shape: [1, 2] });
+
+  for (const hybrid of [false, true]) {
+    const how = hybrid ? 'hybridized (fused step)' : 'eager';
+    it(`${how}: allreduceGrads() + update() use the gradients of this step's backward`, () => {
+      const d = dense1();
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 1 });
+      // Plain SGD, lr 1, batch 1: w ← w − x, b ← b − 1 at every step.
+      let w = [0.5, -0.5];
+      for (const [a, b] of [[1, 2], [3, -1], [-2, 5]] as const) {
+        autograd.record(() => d.call(row(a, b))).backward();
+        t.allreduceGrads();
+        t.update(1);
+        w = [w[0]! - a, w[1]! - b];
+        assert.deepEqual(vals(d.weight.data()), w, `after x = [${a}, ${b}]`);
+      }
+      assert.deepEqual(vals(d.bias!.data()), [-3]);
+    });
+
+    it(`${how}: a gradient backward did not write since the last step is stale (MXNet's Trainer._update): an Error, or skipped with ignoreStaleGrad`, () => {
+      const a = dense1();
+      const b = dense1();
+      if (hybrid) {
+        a.hybridize();
+        b.hybridize();
+      }
+      const params = new gluon.ParameterDict([['a.weight', a.weight], ['a.bias', a.bias!], ['b.weight', b.weight], ['b.bias', b.bias!]]);
+      const t = new gluon.Trainer(params, 'sgd', { learningRate: 1, momentum: 0.5 });
+      autograd.record(() => a.call(row(1, 2)).add(b.call(row(1, 2)))).backward();
+      t.step(1);
+      // Both: m = −x, w = [0.5, −0.5] − [1, 2].
+      assert.deepEqual(vals(a.weight.data()), [-0.5, -2.5]);
+      assert.deepEqual(vals(b.weight.data()), [-0.5, -2.5]);
+      // Only a is used: b's gradient is stale.
+      autograd.record(() => a.call(row(3, 1))).backward();
+      assert.throws(() => t.step(1), /Parameter 'b.weight'.*not been updated by backward since the last step.*ignoreStaleGrad/);
+      assert.deepEqual(vals(b.weight.data()), [-0.5, -2.5], 'a failed step changes nothing');
+      t.step(1, { ignoreStaleGrad: true });
+      // a: m = 0.5·(−[1, 2]) − [3, 1] = [−3.5, −2]; b skipped (its momentum too), as MXNet skips it.
+      assert.deepEqual(vals(a.weight.data()), [-4, -4.5]);
+      assert.deepEqual(vals(b.weight.data()), [-0.5, -2.5]);
+      assert.deepEqual(vals(t.states.get(b.weight)![0]!), [-1, -2]);
+      assert.equal(t.counts.get(b.weight), 1);
+      // A second step without any backward: every gradient is stale.
+      assert.throws(() => t.step(1), /Parameter 'a.weight'.*not been updated by backward since the last step/);
+      t.step(1, { ignoreStaleGrad: true });
+      assert.deepEqual(vals(a.weight.data()), [-4, -4.5], 'nothing fresh, nothing updated');
+    });
+  }
+
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: gradReq 'add' accumulates over several recorded backward calls, then one Adam step, zeroGrad`, () => {
+      const d = dense1();
+      d.collectParams().setattr('gradReq', 'add');
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'adam', { learningRate: 0.1 });
+      // MXNet's adam_update with rescale 1/3 (three examples), lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t).
+      let w = [0.5, -0.5];
+      let b = 0;
+      const m = [0, 0, 0];
+      const v = [0, 0, 0];
+      const batches = [[[1, 2], [3, -1], [0.5, 0.5]], [[-2, 1], [1, 1], [4, -3]]];
+      batches.forEach((rows, k) => {
+        d.collectParams().zeroGrad();
+        for (const [a, c] of rows) autograd.record(() => d.call(row(a!, c!))).backward();
+        t.step(rows.length);
+        const g = [rows.reduce((s, r) => s + r[0]!, 0), rows.reduce((s, r) => s + r[1]!, 0), rows.length].map((x) => x / rows.length);
+        const lrT = (0.1 * Math.sqrt(1 - 0.999 ** (k + 1))) / (1 - 0.9 ** (k + 1));
+        const next = [w[0]!, w[1]!, b].map((x, i) => {
+          m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+          v[i] = 0.999 * v[i]! + 0.001 * g[i]! * g[i]!;
+          return x - (lrT * m[i]!) / (Math.sqrt(v[i]!) + 1e-8);
+        });
+        w = next.slice(0, 2);
+        b = next[2]!;
+        assertClose(vals(d.weight.data()), w, `weight after step ${k + 1}`, 1e-5, 1e-6);
+        assertClose(vals(d.bias!.data()), [b], `bias after step ${k + 1}`, 1e-5, 1e-6);
+      });
+      // The accumulated gradient stays until zeroGrad (MXNet does not clear it in step).
+      assert.deepEqual(vals(d.weight.grad()), [3, -1]);
+    });
+  }
+
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: a parameter frozen (gradReq 'null') for two steps keeps its value and states, and resumes with its own update count`, () => {
+      const d = dense1();
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'adam', { learningRate: 0.1 });
+      // Per parameter: MXNet's Adam reads the parameter's own update count t (_index_update_count).
+      const adam = () => {
+        let m = 0;
+        let v = 0;
+        let n = 0;
+        return (x: number, g: number) => {
+          n++;
+          m = 0.9 * m + 0.1 * g;
+          v = 0.999 * v + 0.001 * g * g;
+          return x - (((0.1 * Math.sqrt(1 - 0.999 ** n)) / (1 - 0.9 ** n)) * m) / (Math.sqrt(v) + 1e-8);
+        };
+      };
+      const [uw0, uw1, ub] = [adam(), adam(), adam()];
+      let w = [0.5, -0.5];
+      let b = 0;
+      const xs = [[1, 2], [3, -1], [-2, 1], [0.5, 4], [1, -1]];
+      xs.forEach(([a, c], k) => {
+        const frozen = k === 1 || k === 2;
+        d.bias!.gradReq = frozen ? 'null' : 'write';
+        autograd.record(() => d.call(row(a!, c!))).backward();
+        t.step(1);
+        w = [uw0(w[0]!, a!), uw1(w[1]!, c!)];
+        if (!frozen) b = ub(b, 1);
+        assertClose(vals(d.weight.data()), w, `weight after step ${k + 1}`, 1e-5, 1e-6);
+        assertClose(vals(d.bias!.data()), [b], `bias after step ${k + 1}`, 1e-5, 1e-6);
+      });
+      assert.equal(t.counts.get(d.weight), 5);
+      assert.equal(t.counts.get(d.bias!), 3);
+      assert.equal(t.stepCount, 5);
+    });
+  }
+
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: parameters cast to float64 after a step keep training, their optimizer states cast with them`, () => {
+      const d = dense1();
+      if (hybrid) d.hybridize();
+      const t = new gluon.Trainer(d.collectParams(), 'sgd', { learningRate: 0.5, momentum: 0.9 });
+      autograd.record(() => d.call(row(1, 2))).backward();
+      t.step(1);
+      for (const p of d.collectParams().values()) p.cast('float64');
+      // float32 data for float64 parameters: an Error naming the operator and block, nothing changed (not a stale compiled step).
+      assert.throws(() => {
+        autograd.record(() => d.call(row(3, -1))).backward();
+        t.step(1);
+      }, /FullyConnected: inputs have different dtypes float32 and float64.*in block 'Dense'/);
+      assertClose(vals(d.weight.data()), [0.5 - 0.5, -0.5 - 1], 'weight after the failed step');
+      autograd.record(() => d.call(row(3, -1).astype('float64'))).backward();
+      t.step(1);
+      // m1 = −0.5·x1; m2 = 0.9·m1 − 0.5·x2; w = w0 + m1 + m2.
+      const m1 = [-0.5, -1];
+      const m2 = [0.9 * m1[0]! - 1.5, 0.9 * m1[1]! + 0.5];
+      assert.equal(d.weight.data().dtype, 'float64');
+      assert.equal(t.states.get(d.weight)![0]!.dtype, 'float64');
+      assertClose(vals(d.weight.data()), [0.5 + m1[0]! + m2[0]!, -0.5 + m1[1]! + m2[1]!], 'weight', 1e-12, 1e-12);
+      assertClose(vals(t.states.get(d.weight)![0]!), m2, 'momentum', 1e-12, 1e-12);
+    });
+  }
+
+  /** numpy, float64: Dense(2) applied twice with one weight and bias (o = (x·Wᵀ + b)·Wᵀ + b), L2Loss, 3 SGD-momentum steps with wd. */
+  const SHARED_REF = `
+x, y, W, b = a, b, c, d
+lr, mu, wd, n = 0.1, 0.9, 0.01, len(x)
+mW, mb = np.zeros_like(W), np.zeros_like(b)
+for _ in range(3):
+    h = x @ W.T + b
+    o = h @ W.T + b
+    dO = (o - y) / 2
+    dH = dO @ W
+    gW = dO.T @ h + dH.T @ x
+    gb = dO.sum(0) + dH.sum(0)
+    mW = mu * mW - lr * wd * W - lr * gW / n
+    mb = mu * mb - lr * wd * b - lr * gb / n
+    W, b = W + mW, b + mb
+out = [W, b]
+`;
+
+  for (const hybrid of [false, true]) {
+    it(`${hybrid ? 'hybridized (fused step)' : 'eager'}: a parameter shared by two blocks gets the sum of both uses' gradients and one update per step`, () => {
+      const X = [[0.5, -1], [2, 0.25], [-0.75, 1.5]];
+      const Y = [[1, 0], [-0.5, 0.5], [0.25, -1]];
+      const first = new gluon.nn.Dense(2, { inUnits: 2 });
+      const second = new gluon.nn.Dense(2, { inUnits: 2 });
+      first.initialize();
+      first.weight.setData(nd.array([0.6, -0.2, 0.3, 0.8], { shape: [2, 2] }));
+      first.bias!.setData(nd.array([0.1, -0.05]));
+      second.shareParameters(first.collectParams());
+      const net = new gluon.nn.HybridSequential();
+      net.add(first, second);
+      const loss = new gluon.loss.L2Loss();
+      if (hybrid) {
+        net.hybridize();
+        loss.hybridize();
+      }
+      const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 });
+      assert.equal(trainer.params.length, 2, 'the shared weight and bias, once each');
+      const x = nd.array(X.flat(), { shape: [3, 2] });
+      const y = nd.array(Y.flat(), { shape: [3, 2] });
+      for (let i = 0; i < 3; i++) {
+        autograd.record(() => loss.call(net.call(x), y)).backward();
+        trainer.step(3);
+      }
+      const f64 = (v: number[][]) => ({ shape: [v.length, v[0]!.length], dtype: 'float64', data: v.flat() });
+      const [ref] = numpyRefs([{
+        code: SHARED_REF,
+        inputs: [f64(X), f64(Y), f64([[0.6, -0.2], [0.3, 0.8]]), { shape: [2], dtype: 'float64', data: [0.1, -0.05] }],
+      }]);
+      assert.equal(ref!.error, undefined, ref!.error);
+      assertClose(vals(first.weight.data()), ref!.outs[0]!.data as number[], 'shared weight', 1e-5, 1e-6);
+      assertClose(vals(first.bias!.data()), ref!.outs[1]!.data as number[], 'shared bias', 1e-5, 1e-6);
+      assert.equal(second.weight, first.weight);
+      assert.equal(trainer.counts.get(first.weight), 3);
+    });
+  }
+
   it('checks its arguments', () => {
     const p = param('w', [1], [1]);
     assert.throws(() => new gluon.Trainer([p], optimizer.create('sgd'), { learningRate: 1 }), /options must be empty/);
@@ -142,6 +354,14 @@ describe('gluon.Trainer', () => {
     assert.throws(() => new gluon.Trainer([p, 3 as never], 'sgd'), /params\[1\] is not a Parameter/);
     const t = new gluon.Trainer([p], optimizer.create('sgd', { learningRate: 1 }));
     assert.throws(() => t.step(0), /batchSize must be a positive number, got 0/);
+    assert.throws(() => t.step(-4), /batchSize must be a positive number, got -4/);
+    assert.throws(() => t.step(NaN), /batchSize must be a positive number, got NaN/);
+    assert.throws(() => t.step(Infinity), /batchSize must be a positive number, got Infinity/);
+    assert.throws(() => t.update(-1), /batchSize must be a positive number, got -1/);
+    assert.throws(() => t.setLearningRate(NaN), /expected a non-negative number, got NaN/);
+    assert.throws(() => t.setLearningRate(-Infinity), /expected a non-negative number, got -Infinity/);
+    assert.throws(() => new lrScheduler.FactorScheduler({ step: 2, baseLr: NaN }), /baseLr must be a non-negative number, got NaN/);
+    assert.deepEqual(vals(p.data()), [1], 'nothing changed');
     t.update(2); // Gluon's allreduceGrads + update split
     assert.deepEqual(vals(p.data()), [0.5]);
   });
@@ -154,6 +374,7 @@ describe('gluon.Trainer', () => {
     assert.deepEqual(vals(p.data()), [3, 4]);
     assert.equal(t.stepCount, 1);
     assert.equal(t.nextScalars(p, 1).t, 2);
+    p.setGrad(nd.array([1, 1])); // the committed update used the gradient up
     t.step(1);
     assertClose(vals(p.data()), [3 + 0.45 - 0.1, 4 + 0.45 - 0.1], 'continues from the committed momentum');
   });
@@ -369,6 +590,7 @@ out = np.array([s(i) for i in range(n + 1)])
     const seen: number[] = [];
     for (let i = 0; i < 4; i++) {
       const before = vals(p.data())[0]!;
+      p.setGrad(nd.array([1]));
       t.step(1);
       seen.push(before - vals(p.data())[0]!);
     }

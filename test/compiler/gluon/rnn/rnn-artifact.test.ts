@@ -18,6 +18,7 @@ import { nd, gluon, init } from 'gluonc';
 import { loadModel, serve } from '../../../../runtime/index.js';
 import { assertClose } from '../../../helpers/compare.js';
 import { gluonc, ROOT } from '../../../helpers/cli.js';
+import buildLm from '../../../../models/lstm.js';
 
 const { rnn, nn } = gluon;
 
@@ -67,8 +68,41 @@ describe('recurrent artifacts at any sequence length', () => {
         assert.deepEqual(got.shape, [N, T, 2]);
         assertClose(nums(got), nums(net.call(x) as nd.NDArray), `T=${T}`, 1e-4, 1e-5);
       }
+      // onnxruntime's GRU kernel aborts the process on an empty batch: the feed is refused first.
+      assert.throws(
+        () => m.runSync({ data: { data: new Float32Array(0), shape: [0, 4, 3] } }),
+        /input 'data': expected float32 \[N, data_dim1, 3\], got shape \[0, 4, 3\] \(dimension 0 is 0\): the model holds ONNX GRU nodes, whose onnxruntime kernels abort the process on an empty batch/,
+      );
+      await assert.rejects(m.run({ data: { data: new Float32Array(0), shape: [0, 4, 3] } }), /dimension 0 is 0\): the model holds ONNX GRU nodes/);
     } finally {
       await m.close();
+    }
+  });
+
+  it('a recurrent layer exported without input shapes makes its own batch and time axes symbolic (TNC, states, lengths) and equals the layer at any N and T', async () => {
+    for (const layout of ['TNC', 'NTC'] as const) {
+      const l = new rnn.LSTM(3, 2, { layout, bidirectional: true, useSequenceLength: true });
+      l.initialize(new init.Uniform(0.5));
+      l.hybridize();
+      const shape = (N: number, T: number) => (layout === 'TNC' ? [T, N, 2] : [N, T, 2]);
+      l.call(nd.random.uniform(-1, 1, shape(2, 5)), l.beginState(2), nd.array([5, 3]));
+      const file = path.join(dir, `lstm-${layout}.onnx`);
+      const { manifest } = l.export(file);
+      assert.deepEqual(manifest.inputs.map((i) => i.shape), [layout === 'TNC' ? ['T', 'N', 2] : ['N', 'T', 2], [4, 'N', 3], [4, 'N', 3], ['N']]);
+      const m = await loadModel(file, { threads: 1 });
+      try {
+        for (const [N, T] of [[1, 1], [3, 4], [2, 9]] as const) {
+          const x = nd.random.uniform(-1, 1, shape(N, T));
+          const states = l.beginState(N).map((s) => nd.random.uniform(-1, 1, s.shape));
+          const lens = Array.from({ length: N }, (_v, i) => Math.max(1, T - 2 * i));
+          const feeds = Object.fromEntries([x, ...states, nd.array(lens)].map((t, i) => [manifest.inputs[i]!.name, { data: t.data() as Float32Array, shape: t.shape }]));
+          const got = m.runSync(feeds);
+          const [y, [h, c]] = l.call(x, states, nd.array(lens)) as [nd.NDArray, nd.NDArray[]];
+          [y, h!, c!].forEach((want, k) => assertClose(nums(got[manifest.outputs[k]!.name]!), nums(want), `${layout} N=${N} T=${T}: output ${k}`, 1e-4, 1e-5));
+        }
+      } finally {
+        await m.close();
+      }
     }
   });
 
@@ -93,6 +127,33 @@ describe('recurrent artifacts at any sequence length', () => {
       const other = nums(m.runSync({ x: { data: Float32Array.from(changed), shape: [2, 7] } })['output']!);
       assertClose(other.slice(0, 3000), lv.slice(0, 3000), 'steps before the change', 1e-6, 1e-7);
       assert.ok(other.slice(3000, 4000).some((v, i) => Math.abs(v - lv[3000 + i]!) > 1e-6), 'step 3 changed');
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('gluonc compile models/lstm.ts: the artifact equals the block (its weights copied in) at T = 1, 2, 37 and 300', async () => {
+    const out = path.join(dir, 'lm-any.onnx');
+    const r = gluonc(['compile', path.join(ROOT, 'models', 'lstm.ts'), '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const weights = new Map(onnx.ModelProto.decode(readFileSync(out)).graph!.initializer!.map((t) => [t.name!, fromTensorProto(t)]));
+    const lm = buildLm();
+    lm.initialize();
+    lm.hybridize();
+    const params = lm.collectParams();
+    for (const [k, p] of params) {
+      const w = weights.get(k);
+      assert.ok(w, `initializer ${k}`);
+      p.setData(nd.array(Array.from(w.data as Float32Array)).reshape(w.shape as number[]));
+    }
+    const m = await loadModel(out, { threads: 1 });
+    try {
+      for (const [N, T] of [[2, 1], [1, 2], [3, 37], [1, 300]] as const) {
+        const words = Float32Array.from({ length: N * T }, (_v, i) => (i * 131 + 7 * T) % 1000);
+        const got = m.runSync({ x: { data: words, shape: [N, T] } })['output']!;
+        assert.deepEqual(got.shape, [N, T, 1000]);
+        assertClose(nums(got), nums(lm.call(nd.array(Array.from(words)).reshape([N, T])) as nd.NDArray), `T=${T}`, 1e-4, 1e-5);
+      }
     } finally {
       await m.close();
     }
@@ -179,6 +240,9 @@ describe('recurrent artifacts at any sequence length', () => {
         assert.deepEqual(out.shape, [...xs[k]!.shape.slice(0, 2), 2]);
         assertClose(out.data, nums(net.call(xs[k]!) as nd.NDArray), `request ${k} [${xs[k]!.shape}]`, 1e-4, 1e-5);
       });
+      const empty = await post(`${s.url}/v2/models/serve-tagger/infer`, JSON.stringify({ inputs: [{ name: 'data', shape: [0, 4, 3], datatype: 'FP32', data: [] }] }));
+      assert.equal(empty.status, 400, JSON.stringify(empty.json));
+      assert.match(JSON.stringify(empty.json), /dimension 0 is 0\): the model holds ONNX GRU nodes/);
       const text = s.metrics();
       const runs = Number(/^gluonc_batch_size_count (\d+)$/m.exec(text)![1]);
       const rows = Number(/^gluonc_batch_size_sum (\d+)$/m.exec(text)![1]);

@@ -196,4 +196,58 @@ describe('gluon.rnn layers as ONNX recurrent operators, against PyTorch (float64
     g.initialize();
     assert.throws(() => g.call(nd.ones([4, 2, 3]), g.beginState(2), nd.array([1, 2])), /GRU: expects call\(x\) or call\(x, states\) \(sequence lengths need the useSequenceLength option\), got 3 arguments/);
   });
+
+  it('refuses lengths past T, negative, fractional or NaN (eager and hybridized, both layouts), naming the entry and T; accepts 0 and T', () => {
+    for (const layout of ['TNC', 'NTC'] as const) {
+      for (const hybrid of [false, true]) {
+        const l = new rnn.GRU(3, 2, { layout, bidirectional: true, useSequenceLength: true });
+        l.initialize();
+        if (hybrid) l.hybridize();
+        const x = nd.ones(layout === 'TNC' ? [4, 3, 2] : [3, 4, 2]);
+        for (const [bad, i] of [[[4, 5, 1], 1], [[-1, 2, 3], 0], [[1, 2.5, 3], 1], [[1, 2, NaN], 2]] as const) {
+          const v = bad[i];
+          assert.throws(() => l.call(x, null, nd.array([...bad])), new RegExp(`^Error: GRU: sequenceLength\\[${i}\\] is ${v}; lengths must be integers in \\[0, 4\\] \\(the input has 4 steps\\)$`), `${layout} ${bad}`);
+        }
+        for (const dtype of ['int32', 'int64', 'float32'] as const) {
+          const y = l.call(x, null, nd.array([4, 0, 1], { dtype })) as nd.NDArray;
+          assert.deepEqual(y.shape, layout === 'TNC' ? [4, 3, 6] : [3, 4, 6]);
+        }
+      }
+    }
+    const cell = new rnn.LSTMCell(3);
+    cell.initialize();
+    assert.throws(() => cell.unroll(4, nd.ones([2, 4, 2]), { validLength: nd.array([5, 1]) }), /^Error: LSTMCell\.unroll: validLength\[0\] is 5; lengths must be integers in \[1, 4\] \(the input has 4 steps\)$/);
+    assert.throws(() => cell.unroll(4, nd.ones([2, 4, 2]), { validLength: nd.array([2, 0]) }), /validLength\[1\] is 0; lengths must be integers in \[1, 4\]/);
+    assert.deepEqual((cell.unroll(4, nd.ones([2, 4, 2]), { validLength: nd.array([4, 1]) })[0] as nd.NDArray).shape, [2, 4, 3]);
+  });
+});
+
+describe('gluon.rnn layers on an empty batch', () => {
+  it('RNN, LSTM and GRU (2 layers, bidirectional, lengths) give empty outputs and states and zero gradients, eager and hybridized (onnxruntime\'s LSTM/GRU kernels abort on N = 0)', () => {
+    for (const make of [() => new rnn.RNN(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true }), () => new rnn.LSTM(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true }), () => new rnn.GRU(4, 2, { layout: 'NTC', bidirectional: true, useSequenceLength: true })]) {
+      for (const hybrid of [false, true]) {
+        const l = make();
+        l.initialize();
+        if (hybrid) l.hybridize();
+        l.call(nd.ones([2, 5, 3]), null, nd.array([5, 2]));
+        const [y, st] = l.call(nd.ones([0, 5, 3]), l.beginState(0), nd.array([])) as [nd.NDArray, nd.NDArray[]];
+        assert.deepEqual(y.shape, [0, 5, 8], `${l.constructor.name}${hybrid ? ', hybridized' : ''}`);
+        st.forEach((s) => assert.deepEqual(s.shape, [4, 0, 4]));
+        assert.deepEqual((l.call(nd.ones([0, 5, 3]), null, nd.array([])) as nd.NDArray).shape, [0, 5, 8]);
+        // Training on it: the gradients are sums over no examples, so 0, and the step leaves the weights as they were.
+        const x = nd.ones([0, 5, 3]);
+        x.attachGrad();
+        const before = nums(l.collectParams().get('l1_h2h_weight')!.data());
+        const trainer = new gluon.Trainer(l.collectParams(), 'sgd', { learningRate: 0.1 });
+        autograd.record(() => {
+          const [y2, s2] = l.call(x, l.beginState(0), nd.array([])) as [nd.NDArray, nd.NDArray[]];
+          nd.add(nd.sum(y2), nd.sum(s2[0]!)).backward();
+        });
+        trainer.step(1);
+        assert.deepEqual(x.grad!.shape, [0, 5, 3]);
+        for (const [k, p] of l.collectParams()) assert.ok(nums(p.grad()).every((v) => v === 0), `${l.constructor.name}: d/d${k} is 0`);
+        assert.deepEqual(nums(l.collectParams().get('l1_h2h_weight')!.data()), before);
+      }
+    }
+  });
 });

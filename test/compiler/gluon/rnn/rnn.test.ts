@@ -216,6 +216,13 @@ describe('gluon.rnn recurrent layers', () => {
     assert.deepEqual(a, b);
     const t = autograd.trainMode(() => layer.call(x)).data() as Float32Array;
     assert.ok(t.some((v, i) => Math.abs(v - a[i]!) > 1e-6), 'training output differs');
+    // Not after the last layer (MXNet's dropout sits between layers): one layer trains as it predicts, eager and hybridized.
+    for (const hybrid of [false, true]) {
+      const one = new rnn.GRU(8, 1, { dropout: 0.5, bidirectional: true });
+      one.initialize(new init.Uniform(0.5));
+      if (hybrid) one.hybridize();
+      assert.deepEqual(autograd.trainMode(() => one.call(x)).data(), one.call(x).data(), `one layer${hybrid ? ', hybridized' : ''}`);
+    }
   });
 
   it('names the block and the shapes on bad inputs and states', () => {
@@ -230,6 +237,13 @@ describe('gluon.rnn recurrent layers', () => {
     assert.throws(() => new rnn.RNN(4, 1, { activation: 'sigmoid' as 'relu' }), /RNN: activation must be 'relu' or 'tanh'/);
     assert.throws(() => new rnn.GRU(4, 1, { layout: 'TCN' as 'TNC' }), /GRU: invalid layout 'TCN'/);
     assert.throws(() => new rnn.GRU(0), /GRU: hiddenSize must be a positive integer/);
+    for (const hybrid of [false, true]) {
+      const g = new rnn.GRU(4, 2, { layout: 'NTC', bidirectional: true });
+      g.initialize();
+      if (hybrid) g.hybridize();
+      g.call(nd.ones([2, 3, 5]));
+      assert.throws(() => g.call(nd.ones([2, 3, 7])), /^Error: GRU: the input has 7 features \(last axis of \[2, 3, 7\]\) but the layer takes 5 \(l0_i2h_weight is \[12, 5\]\)$/);
+    }
   });
 });
 
@@ -308,5 +322,12 @@ describe('gluon.rnn cells', () => {
     assert.throws(() => cell.call(nd.ones([2, 3]), [nd.zeros([3, 4])]), /GRUCell: state 0 must have shape \[2, 4\]/);
     assert.throws(() => cell.call(nd.ones([2, 3, 1]), cell.beginState(2)), /GRUCell: expects input of rank 2 \(NC\), got shape \[2, 3, 1\]/);
     assert.throws(() => cell.unroll(4, nd.ones([2, 5, 3])), /GRUCell.unroll: expects input of rank 3 \(NTC\) with 4 steps, got shape \[2, 5, 3\]/);
+    const lstm = new rnn.LSTMCell(4);
+    lstm.initialize();
+    assert.throws(() => lstm.unroll(5, nd.ones([5, 3, 2]), { layout: 'NCT' as 'NTC' }), /^Error: LSTMCell\.unroll: invalid layout 'NCT'; must be one of 'NTC' or 'TNC'$/);
+    assert.throws(() => lstm.unroll(0, nd.ones([3, 0, 2])), /^Error: LSTMCell\.unroll: length must be a positive integer \(the number of steps\), got 0$/);
+    assert.throws(() => lstm.unroll(2.5, nd.ones([3, 2, 2])), /LSTMCell\.unroll: length must be a positive integer \(the number of steps\), got 2\.5/);
+    lstm.unroll(2, nd.ones([3, 2, 2]));
+    assert.throws(() => lstm.unroll(2, nd.ones([3, 2, 7])), /^Error: LSTMCell: the input has 7 features \(last axis of \[3, 7\]\) but the cell takes 2 \(i2h_weight is \[16, 2\]\)$/);
   });
 });

@@ -57,6 +57,7 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [2, 3, 4] }], args: [{ shape: [-1, 0], reverse: true }], label: 'reverse' },
       { inputs: [{ shape: [4, 6], dtype: 'int32', range: [-9, 9] }], args: [[3, -1, 2]], label: 'int32' },
       { inputs: [{ shape: [2, 6], dtype: 'float64' }], args: [[3, 4]], label: 'float64' },
+      { inputs: [{ shape: [2, 3, 0] }], args: [[-3, 0]], label: 'empty: a 0 where the input has 3 (ONNX allowzero)' },
     ],
     ref: MX_RESHAPE,
   },
