@@ -89,3 +89,34 @@ export function fromOrtType(t: string): DType {
   if (isDType(t)) return t;
   throw new Error(`onnxruntime tensor type '${t}' is not supported by gluonc`);
 }
+
+const INT_RANGE: Partial<Record<DType, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  // A JS number (and a JSON number) holds integers exactly only up to 2^53.
+  int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * Why the JS number `v` cannot be stored exactly as an element of integer
+ * dtype `d` (not an integer, or out of the dtype's range; int64 beyond
+ * ±(2^53 − 1), where a number no longer holds every integer), or '' when it
+ * can (and for float and bool dtypes, which take any number).
+ *
+ * ```ts
+ * integerProblem(300, 'int8'); // 'is out of the range of int8 [-128, 127]'
+ * integerProblem(3, 'int8');   // ''
+ * ```
+ */
+export function integerProblem(v: number, d: DType): string {
+  const r = INT_RANGE[d];
+  if (!r) return '';
+  if (!Number.isInteger(v)) return `is not an integer (${d})`;
+  if (v < r[0] || v > r[1]) {
+    return d === 'int64'
+      ? `is beyond ±(2^53 − 1), past which a JS or JSON number does not hold every int64 exactly (pass a BigInt64Array, or binary data)`
+      : `is out of the range of ${d} [${r[0]}, ${r[1]}]`;
+  }
+  return '';
+}

@@ -8,7 +8,7 @@
  * Invariant: errors name the input, what was expected and what came; a
  * returned tensor shares the caller's memory (nothing is copied).
  */
-import { isDType, type DType, type TypedArray } from './dtypes.js';
+import { integerProblem, isDType, type DType, type TypedArray } from './dtypes.js';
 import type { IOInfo } from './session.js';
 import { formatShape, sizeOf, tensorFromNumbers, type HostTensor } from './tensor.js';
 
@@ -67,7 +67,7 @@ export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: str
   const out: Record<string, HostTensor> = {};
   const symbols = new Map<string, { size: number; input: string }>();
   for (const info of inputs) {
-    const f = given[info.name];
+    const f = Object.hasOwn(given, info.name) ? given[info.name] : undefined;
     const expected = `${info.dtype} ${formatShape(info.shape)}`;
     const fail = (what: string): Error => new Error(`${where}: input '${info.name}': expected ${expected}, ${what}`);
     if (f === undefined || f === null) throw fail(`got ${f === null ? 'null' : 'nothing'} (missing input)`);
@@ -129,6 +129,10 @@ function toHost(f: unknown, info: IOInfo, fail: (what: string) => Error): HostTe
   if (Array.isArray(data)) {
     if (!data.every((v) => typeof v === 'number')) throw fail('got a data array with non-numbers');
     if (data.length !== n) throw fail(`got ${data.length} values for shape ${formatShape(shape)} (${n} needed)`);
+    for (let i = 0; i < n; i++) {
+      const problem = integerProblem(data[i] as number, info.dtype);
+      if (problem) throw fail(`got data[${i}] = ${data[i]}, which ${problem}`);
+    }
     return tensorFromNumbers(info.dtype, shape, data as number[]);
   }
   const ds = dtypesOfArray(data);

@@ -6,7 +6,7 @@
  * the input and the problem), never an exception of another kind; decoded
  * tensors have exactly `shape`'s element count.
  */
-import { allocate, dtypeBytes, type DType, type TypedArray } from './dtypes.js';
+import { allocate, dtypeBytes, integerProblem, type DType, type TypedArray } from './dtypes.js';
 import { fromHalf, toHalf } from './half.js';
 import type { IOInfo } from './session.js';
 import { formatShape, sizeOf, type HostTensor } from './tensor.js';
@@ -82,7 +82,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   const list = r['inputs'];
   if (!Array.isArray(list) || !list.length) throw new HttpError(400, 'the request needs "inputs": a non-empty list of {name, shape, datatype, data}');
   let binPos = jsonEnd;
-  const feeds: Record<string, HostTensor> = {};
+  const feeds: Record<string, HostTensor> = Object.create(null) as Record<string, HostTensor>;
   for (const [i, x] of list.entries()) {
     if (!x || typeof x !== 'object') throw new HttpError(400, `inputs[${i}] is not an object`);
     const inp = x as Json;
@@ -178,6 +178,8 @@ function decodeData(raw: unknown, dtype: DType, n: number, rank: number, bad: (m
   for (let i = 0; i < n; i++) {
     const v = flat[i];
     if (typeof v !== 'number' || (ints && !Number.isInteger(v))) throw bad(`"data"[${i}] is ${JSON.stringify(v)}, not ${ints ? 'an integer' : 'a number'}`);
+    const problem = ints ? integerProblem(v, dtype) : '';
+    if (problem) throw bad(`"data"[${i}] (${v}) ${problem}`);
     if (dtype === 'int64') (out as BigInt64Array)[i] = BigInt(v);
     else if (dtype === 'float16') (out as Uint16Array)[i] = toHalf(v);
     else (out as Float32Array)[i] = v;

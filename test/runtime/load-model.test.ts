@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { loadModel, MAX_IR_VERSION, MAX_OPSET, type Model } from '../../runtime/index.js';
 import { RETAIN_BYTES } from '../../runtime/load-model.js';
+import { checkFeeds } from '../../runtime/feeds.js';
 import { mlpArtifact } from '../helpers/mlp-artifact.js';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
@@ -207,6 +208,20 @@ describe('runtime/loadModel', () => {
       await bad(fixed, { x: new Float32Array(5) }, /input 'x': expected float32 \[2, 3\], got a Float32Array of 5 \(6 elements needed\)/);
     });
     it('feeds that are not an object', () => bad(model, null, /feeds must be an object of inputs by name \('x'\), got null/));
+    it('a number list for an integer input: out-of-range or fractional values are refused, never wrapped or truncated', () => {
+      // Ranges as numpy's iinfo; int64 from JS numbers is exact only up to 2^53 - 1.
+      const input = (dtype: 'int8' | 'uint8' | 'int32' | 'int64') => [{ name: 'ids', dtype, shape: ['N', 2] as (number | string)[] }];
+      const feed = (data: number[]) => ({ ids: { data, shape: [1, 2] } });
+      const edges = checkFeeds(feed([-128, 127]), input('int8'), 'm');
+      assert.deepEqual([...edges['ids']!.data], [-128, 127]);
+      assert.deepEqual([...checkFeeds(feed([-(2 ** 53 - 1), 2 ** 53 - 1]), input('int64'), 'm')['ids']!.data], [-(2n ** 53n - 1n), 2n ** 53n - 1n]);
+      assert.throws(() => checkFeeds(feed([0, 128]), input('int8'), 'm'), /m: input 'ids': expected int8 \[N, 2\], got data\[1\] = 128, which is out of the range of int8 \[-128, 127\]/);
+      assert.throws(() => checkFeeds(feed([-1, 0]), input('uint8'), 'm'), /got data\[0\] = -1, which is out of the range of uint8 \[0, 255\]/);
+      assert.throws(() => checkFeeds(feed([2 ** 31, 0]), input('int32'), 'm'), /got data\[0\] = 2147483648, which is out of the range of int32/);
+      assert.throws(() => checkFeeds(feed([1.5, 0]), input('int32'), 'm'), /got data\[0\] = 1.5, which is not an integer \(int32\)/);
+      assert.throws(() => checkFeeds(feed([NaN, 0]), input('int64'), 'm'), /got data\[0\] = NaN, which is not an integer/);
+      assert.throws(() => checkFeeds(feed([2 ** 53, 0]), input('int64'), 'm'), /got data\[0\] = 9007199254740992, which is beyond ±\(2\^53 − 1\)/);
+    });
     it('data that is not a typed array', () => bad(model, { x: { data: 'abc', shape: [1, 784] } }, /input 'x': .*got data that is string "abc", not a typed array/));
   });
 

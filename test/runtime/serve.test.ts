@@ -321,6 +321,49 @@ describe('runtime/serve', () => {
     assert.doesNotMatch(child.stderr(), /\[E:onnxruntime|\x1b\[/, child.stderr());
   });
 
+  it('integer inputs out of their dtype\'s range are a 400 naming the element, never wrapped; the range edges pass exactly', async () => {
+    // Ranges from numpy's iinfo (int8 [-128, 127], uint8 [0, 255], int32 [-2^31, 2^31 - 1]); int64 over JSON: exact up to 2^53 - 1.
+    const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
+    const types: [string, number, string][] = [['i8', 3, 'INT8'], ['u8', 2, 'UINT8'], ['i32', 6, 'INT32'], ['i64', 7, 'INT64']];
+    const vi = (name: string, elemType: number): OnnxNs.IValueInfoProto => ({ name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }] } } } });
+    const ids = path.join(dir, 'ids.onnx');
+    writeFileSync(ids, onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'g', node: types.map(([n]) => ({ opType: 'Identity', input: [n], output: [`o_${n}`] })), input: types.map(([n, t]) => vi(n, t)), output: types.map(([n, t]) => vi(`o_${n}`, t)) },
+    }).finish());
+    const edges: Record<string, number[]> = { i8: [-128, 127], u8: [0, 255], i32: [-(2 ** 31), 2 ** 31 - 1], i64: [-(2 ** 53 - 1), 2 ** 53 - 1] };
+    const body = (over: Record<string, number[]> = {}): string =>
+      JSON.stringify({ inputs: types.map(([name, , datatype]) => ({ name, datatype, shape: [1, 2], data: over[name] ?? edges[name] })) });
+    const s = await serve(ids, { port: 0 });
+    try {
+      const u = `${s.url}/v2/models/ids/infer`;
+      const ok = await request(u, { body: body() });
+      assert.equal(ok.status, 200, ok.body.toString());
+      for (const o of outputsOf(ok)) assert.deepEqual(o.data, edges[o.name.slice(2)], o.name);
+      const cases: [Record<string, number[]>, RegExp][] = [
+        [{ i8: [1, 128] }, /input 'i8': "data"\[1\] \(128\) is out of the range of int8 \[-128, 127\]/],
+        [{ i8: [-129, 0] }, /input 'i8': "data"\[0\] \(-129\) is out of the range of int8/],
+        [{ u8: [-1, 0] }, /input 'u8': "data"\[0\] \(-1\) is out of the range of uint8 \[0, 255\]/],
+        [{ u8: [0, 256] }, /input 'u8': "data"\[1\] \(256\) is out of the range of uint8/],
+        [{ i32: [2 ** 31, 0] }, /input 'i32': "data"\[0\] \(2147483648\) is out of the range of int32 \[-2147483648, 2147483647\]/],
+        [{ i64: [2 ** 60, 0] }, /input 'i64': "data"\[0\] \(1152921504606847000\) is beyond ±\(2\^53 − 1\).*binary data/],
+      ];
+      for (const [over, pattern] of cases) {
+        const r = await request(u, { body: body(over) });
+        assert.equal(r.status, 400, r.body.toString());
+        assert.match(String(r.json()['error']), pattern);
+      }
+      // An input named like an Object.prototype member is an unknown input, not "given twice".
+      const proto = JSON.stringify({ inputs: [{ name: '__proto__', datatype: 'INT8', shape: [1, 2], data: [1, 2] }, { name: 'constructor', datatype: 'INT8', shape: [1, 2], data: [1, 2] }] });
+      const r = await request(u, { body: proto });
+      assert.equal(r.status, 400);
+      assert.match(String(r.json()['error']), /unknown input '__proto__'/);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('SIGTERM under load: every request that reached the server is answered (200 or 503 + Connection: close), no connection is reset, exit 0', async function () {
     this.timeout(180_000);
     const TOTAL = 2000;
