@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkDType, formatShape, readNpy, tensorFromNumbers, type DType, type HostTensor, type IOInfo } from '../runtime/index.js';
+import { checkDType, formatShape, integerProblem, readNpy, tensorFromNumbers, type DType, type HostTensor, type IOInfo } from '../runtime/index.js';
 import { asUserError, UserError } from './errors.js';
 
 /**
@@ -28,7 +28,7 @@ export function readJsonTensor(file: string, dtype: DType): HostTensor {
     const o = v as { dtype?: unknown; shape?: unknown; data?: unknown };
     const dt = asUserError(`'${file}'`, () => checkDType(o.dtype ?? dtype, 'dtype'));
     if (!Array.isArray(o.shape) || !Array.isArray(o.data)) throw new UserError(`'${file}': a JSON tensor object needs "shape" and "data" lists`);
-    return asUserError(`'${file}'`, () => tensorFromNumbers(dt, o.shape as number[], (o.data as unknown[]).map(num(file))));
+    return asUserError(`'${file}'`, () => tensorFromNumbers(dt, o.shape as number[], (o.data as unknown[]).map(num(file, dt))));
   }
   const shape: number[] = [];
   let cur: unknown = v;
@@ -36,18 +36,29 @@ export function readJsonTensor(file: string, dtype: DType): HostTensor {
     shape.push(cur.length);
     cur = cur[0];
   }
-  const flat = (Array.isArray(v) ? (v as unknown[]).flat(Infinity as 1) : [v]) as unknown[];
-  return asUserError(`'${file}'`, () => {
-    const t = tensorFromNumbers(dtype, shape, flat.map(num(file)));
-    if (flat.length !== t.data.length) throw new Error('nested lists are ragged');
-    return t;
-  });
+  const flat: unknown[] = [];
+  // Every list at depth k must hold shape[k] items, lists above the last level and numbers at it.
+  const walk = (x: unknown, k: number): void => {
+    if (k === shape.length) {
+      if (Array.isArray(x)) throw new UserError(`'${file}': nested lists are ragged (a list where a number belongs, at depth ${k})`);
+      flat.push(x);
+      return;
+    }
+    if (!Array.isArray(x)) throw new UserError(`'${file}': nested lists are ragged (${JSON.stringify(x)} where a list of ${shape[k]} belongs, at depth ${k})`);
+    if (x.length !== shape[k]) throw new UserError(`'${file}': nested lists are ragged (a list of ${x.length} where the first at depth ${k} holds ${shape[k]})`);
+    for (const y of x) walk(y, k + 1);
+  };
+  walk(v, 0);
+  return asUserError(`'${file}'`, () => tensorFromNumbers(dtype, shape, flat.map(num(file, dtype))));
 }
 
-function num(file: string) {
-  return (x: unknown): number => {
+/** An element of a JSON input as a number that `dtype` holds exactly (no silent wrapping or truncation). */
+function num(file: string, dtype: DType) {
+  return (x: unknown, i: number): number => {
     if (typeof x === 'boolean') return x ? 1 : 0;
     if (typeof x !== 'number') throw new UserError(`'${file}': expected numbers, found ${JSON.stringify(x)}`);
+    const problem = integerProblem(x, dtype);
+    if (problem) throw new UserError(`'${file}': element ${i} (${x}) ${problem}`);
     return x;
   };
 }

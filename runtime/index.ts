@@ -3,7 +3,7 @@
  * onnxruntime-node, never on the compiler or the Gluon front end.
  */
 export { Session, CUDA_INSTALL_HINT, CUDA_INSTALL_COMMAND, CUDA_MISSING, toOrt, fromOrt, type Device, type IOInfo, type SessionOptions } from './session.js';
-export { DTYPES, isDType, checkDType, isFloat, fromOnnxDType, type DType, type TypedArray } from './dtypes.js';
+export { DTYPES, isDType, checkDType, isFloat, fromOnnxDType, integerProblem, type DType, type TypedArray } from './dtypes.js';
 export { sizeOf, tensorFromNumbers, tensorToNumbers, formatShape, type HostTensor } from './tensor.js';
 export { counters, reset as resetCounters, type Counters } from './profiler.js';
 export { encodeNpy, decodeNpy, readNpy, writeNpy, npyDescr } from './npy.js';

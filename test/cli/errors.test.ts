@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, tensorFromNumbers } from '../../runtime/index.js';
+import { readJsonTensor } from '../../cli/feeds.js';
 import { gluonc, oneLineError } from '../helpers/cli.js';
 
 describe('cli/errors', function () {
@@ -49,6 +50,26 @@ describe('cli/errors', function () {
     assert.match(oneLineError(gluonc(['compile', 'models/mlp.ts', '--input', 'x:float32[N,7.5]'])), /dimension '7\.5'/);
     assert.match(oneLineError(gluonc(['compile', 'models/mlp.ts', '--input', 'y:float32[N,784]'])), /has no input 'y' \(its inputs: x\)/);
     assert.match(oneLineError(gluonc(['run', mlp, '--input', `y=${join(dir, 'x.npy')}`])), /has no input 'y'/);
+  });
+
+  it('a ragged or out-of-range .json input is refused naming the file, never reshaped or wrapped', () => {
+    // Ragged lists whose element count happens to match [2, 784]: numpy refuses them (inhomogeneous shape).
+    const ragged = join(dir, 'ragged.json');
+    const r = Array.from({ length: 784 }, (_v, i) => i / 784);
+    writeFileSync(ragged, JSON.stringify([r, [...r.slice(0, 783), [r[783]]]]));
+    assert.match(oneLineError(gluonc(['run', mlp, '--input', `x=${ragged}`, '-o', join(dir, 'out-ragged')])), /ragged\.json': nested lists are ragged \(a list where a number belongs, at depth 2\)/);
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, JSON.stringify([[[1, 2]], [3, 4]]));
+    assert.throws(() => readJsonTensor(deep, 'float32'), /deep\.json': nested lists are ragged \(a list of 2 where the first at depth 1 holds 1\)/);
+    // Integer dtypes take only the values they hold (numpy's iinfo ranges); the range edges pass.
+    const i8 = join(dir, 'i8.json');
+    writeFileSync(i8, JSON.stringify({ dtype: 'int8', shape: [2], data: [-128, 127] }));
+    assert.deepEqual([...readJsonTensor(i8, 'float32').data], [-128, 127]);
+    writeFileSync(i8, JSON.stringify({ dtype: 'int8', shape: [2], data: [1, 128] }));
+    assert.throws(() => readJsonTensor(i8, 'float32'), /i8\.json': element 1 \(128\) is out of the range of int8 \[-128, 127\]/);
+    const u8 = join(dir, 'u8.json');
+    writeFileSync(u8, JSON.stringify([[0.5, 2]]));
+    assert.throws(() => readJsonTensor(u8, 'uint8'), /u8\.json': element 0 \(0\.5\) is not an integer \(uint8\)/);
   });
 
   it('wrong input shape', () => {
