@@ -73,7 +73,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   const jsonEnd = headerLength ?? body.length;
   let req: unknown;
   try {
-    req = JSON.parse(body.toString('utf8', 0, jsonEnd));
+    req = parseJson(body.toString('utf8', 0, jsonEnd));
   } catch (e) {
     throw new HttpError(400, `the request body is not valid JSON (${(e as Error).message})`);
   }
@@ -176,8 +176,10 @@ function decodeData(raw: unknown, dtype: DType, n: number, rank: number, bad: (m
   }
   const ints = dtype !== 'float32' && dtype !== 'float64' && dtype !== 'float16';
   for (let i = 0; i < n; i++) {
-    const v = flat[i];
-    if (typeof v !== 'number' || (ints && !Number.isInteger(v))) throw bad(`"data"[${i}] is ${JSON.stringify(v)}, not ${ints ? 'an integer' : 'a number'}`);
+    const raw = flat[i];
+    const marker = typeof raw === 'string' && raw.charCodeAt(0) === 0 ? NON_FINITE[JSON.stringify(raw)] : undefined;
+    const v = marker ?? raw;
+    if (typeof v !== 'number' || (ints && !Number.isInteger(v))) throw bad(`"data"[${i}] is ${typeof v === 'number' ? v : JSON.stringify(v)}, not ${ints ? 'an integer' : 'a number'}`);
     const problem = ints ? integerProblem(v, dtype) : '';
     if (problem) throw bad(`"data"[${i}] (${v}) ${problem}`);
     if (dtype === 'int64') (out as BigInt64Array)[i] = BigInt(v);
@@ -187,16 +189,60 @@ function decodeData(raw: unknown, dtype: DType, n: number, rank: number, bad: (m
   return out;
 }
 
-/** The JSON values of a tensor's elements (int64 as numbers, bool as booleans, float16 decoded). */
-function jsonData(t: HostTensor): unknown[] {
+/** A JSON number, with the non-finite ones as the bare tokens Triton writes and Python's json reads (`NaN`, `Infinity`, `-Infinity`). */
+function jsonNumber(v: number): string {
+  if (Number.isFinite(v)) return String(v);
+  return v !== v ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** The JSON text of a tensor's elements (int64 as integers, bool as booleans, float16 decoded, non-finite floats as NaN/Infinity). */
+function jsonData(t: HostTensor): string {
   const d = t.data;
   const n = d.length;
-  const out = new Array<unknown>(n);
-  if (t.dtype === 'int64') for (let i = 0; i < n; i++) out[i] = Number((d as BigInt64Array)[i]);
-  else if (t.dtype === 'bool') for (let i = 0; i < n; i++) out[i] = d[i] !== 0;
-  else if (t.dtype === 'float16') for (let i = 0; i < n; i++) out[i] = fromHalf((d as Uint16Array)[i]!);
-  else for (let i = 0; i < n; i++) out[i] = d[i];
-  return out;
+  const out = new Array<string>(n);
+  if (t.dtype === 'int64') for (let i = 0; i < n; i++) out[i] = String((d as BigInt64Array)[i]);
+  else if (t.dtype === 'bool') for (let i = 0; i < n; i++) out[i] = d[i] !== 0 ? 'true' : 'false';
+  else if (t.dtype === 'float16') for (let i = 0; i < n; i++) out[i] = jsonNumber(fromHalf((d as Uint16Array)[i]!));
+  else for (let i = 0; i < n; i++) out[i] = jsonNumber(d[i] as number);
+  return `[${out.join(',')}]`;
+}
+
+/** Reads the bare `NaN`, `Infinity` and `-Infinity` outside strings (as Triton and Python's json do) by quoting them as markers that decodeData turns back into numbers. */
+const NON_FINITE: Record<string, number> = { '"\\u0000NaN"': NaN, '"\\u0000Infinity"': Infinity, '"\\u0000-Infinity"': -Infinity };
+function quoteNonFinite(text: string): string | null {
+  let out = '';
+  let last = 0;
+  let inString = false;
+  let found = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 78 || c === 73 || c === 45) {
+      const m = /^(?:NaN|-?Infinity)/.exec(text.slice(i, i + 9));
+      if (!m) continue;
+      out += `${text.slice(last, i)}"\\u0000${m[0]}"`;
+      i += m[0].length - 1;
+      last = i + 1;
+      found = true;
+    }
+  }
+  return found ? out + text.slice(last) : null;
+}
+
+/** JSON.parse, retried with NaN/Infinity tokens quoted as markers when plain JSON fails. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const quoted = quoteNonFinite(text);
+    if (quoted === null) throw e;
+    return JSON.parse(quoted);
+  }
 }
 
 /**
@@ -213,11 +259,12 @@ export function encodeInferResponse(model: string, req: InferRequest, results: R
   const outputs = req.outputs.map((name) => {
     const t = results[name]!;
     const head = { name, datatype: kserveType(t.dtype), shape: t.shape };
-    if (!req.binary.has(name)) return { ...head, data: jsonData(t) };
+    if (!req.binary.has(name)) return `${JSON.stringify(head).slice(0, -1)},"data":${jsonData(t)}}`;
     chunks.push(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    return { ...head, parameters: { binary_data_size: t.data.byteLength } };
+    return JSON.stringify({ ...head, parameters: { binary_data_size: t.data.byteLength } });
   });
-  const json = JSON.stringify(req.id === undefined ? { model_name: model, model_version: '1', outputs } : { model_name: model, model_version: '1', id: req.id, outputs });
+  const top = JSON.stringify(req.id === undefined ? { model_name: model, model_version: '1' } : { model_name: model, model_version: '1', id: req.id });
+  const json = `${top.slice(0, -1)},"outputs":[${outputs.join(',')}]}`;
   if (!chunks.length) return { body: json, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) } };
   const head = Buffer.from(json);
   const body = Buffer.concat([head, ...chunks]);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -359,6 +360,34 @@ describe('runtime/serve', () => {
       const r = await request(u, { body: proto });
       assert.equal(r.status, 400);
       assert.match(String(r.json()['error']), /unknown input '__proto__'/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('non-finite floats in and out as Triton and Python\'s json write them (NaN, Infinity, -Infinity), not null', async () => {
+    const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
+    const types: [string, number, string][] = [['f32', 1, 'FP32'], ['f16', 10, 'FP16'], ['f64', 11, 'FP64']];
+    const vi = (name: string, elemType: number): OnnxNs.IValueInfoProto => ({ name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } });
+    const file = path.join(dir, 'floats.onnx');
+    writeFileSync(file, onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'g', node: types.map(([n]) => ({ opType: 'Identity', input: [n], output: [`o_${n}`] })), input: types.map(([n, t]) => vi(n, t)), output: types.map(([n, t]) => vi(`o_${n}`, t)) },
+    }).finish());
+    // The body as Python's json.dumps writes it (what tritonclient sends); a string holding "NaN" stays a string.
+    const inputs = types.map(([name, , datatype]) => `{"name":"${name}","datatype":"${datatype}","shape":[1,4],"data":[NaN, Infinity, -Infinity, 0.5]}`);
+    const body = `{"id": "NaN, Infinity \\" -Infinity", "inputs": [${inputs.join(', ')}]}`;
+    const s = await serve(file, { port: 0 });
+    try {
+      const r = await request(`${s.url}/v2/models/floats/infer`, { body });
+      assert.equal(r.status, 200, r.body.toString());
+      // Python's json (the Triton client's reader) as the reference reader.
+      const py = execFileSync('python3', ['-c', 'import json,sys; d=json.load(sys.stdin); print(json.dumps([d["id"]] + [[repr(float(v)) for v in o["data"]] for o in d["outputs"]]))'], { input: r.body }).toString();
+      assert.deepEqual(JSON.parse(py), ['NaN, Infinity " -Infinity', ...types.map(() => ['nan', 'inf', '-inf', '0.5'])]);
+      const bad = await request(`${s.url}/v2/models/floats/infer`, { body: body.replace('"name":"f32"', '"name":"NaN"') });
+      assert.equal(bad.status, 400);
+      assert.match(String(bad.json()['error']), /unknown input 'NaN'/);
     } finally {
       await s.close();
     }
