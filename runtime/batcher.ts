@@ -5,6 +5,8 @@
  * concatenated along it, run as one batch and split back, so each request
  * gets exactly its own rows. The queue is bounded: past `maxQueue` pending
  * requests `submit` refuses at once (the server answers 503).
+ * When a merged run fails, each of its requests is run alone, so a request
+ * whose data fails the model (an index out of range) fails only itself.
  * Invariants: every accepted request is settled exactly once; `drain()`
  * resolves only when nothing is queued or running.
  */
@@ -153,8 +155,18 @@ export class Batcher {
         done();
       },
       (e: Error) => {
-        for (const it of batch) it.reject(e);
-        done();
+        if (batch.length === 1) {
+          batch[0]!.reject(e);
+          return done();
+        }
+        // One request's data can fail the merged run (an index out of range): run each alone, so only it fails.
+        void Promise.allSettled(batch.map((it) => {
+          this.options.onBatch?.(it.rows, 1);
+          return Promise.resolve().then(() => this.model.run(it.feeds));
+        })).then((results) => {
+          results.forEach((r, i) => (r.status === 'fulfilled' ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.reason as Error)));
+          done();
+        });
       },
     );
     if (this.running < this.concurrency) this.schedule();

@@ -393,6 +393,37 @@ describe('runtime/serve', () => {
     }
   });
 
+  it('a request whose data fails a merged batch fails alone: the requests batched with it get their own answers', async () => {
+    // Gather(w, i) with w = arange(10).reshape(5, 2): row i is [2i, 2i + 1] (ONNX Gather, axis 0); index 7 is out of range.
+    const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
+    const file = path.join(dir, 'gather.onnx');
+    writeFileSync(file, onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        node: [{ opType: 'Gather', input: ['w', 'i'], output: ['y'], attribute: [{ name: 'axis', type: 2, i: 0 }] }],
+        input: [{ name: 'i', type: { tensorType: { elemType: 7, shape: { dim: [{ dimParam: 'N' }] } } } }],
+        output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }] } } } }],
+        initializer: [{ name: 'w', dataType: 1, dims: [5, 2], floatData: Array.from({ length: 10 }, (_v, k) => k) }],
+      },
+    }).finish());
+    const s = await serve(file, { port: 0, batchWindowMs: 50 });
+    try {
+      assert.equal(s.batching, true);
+      const body = (i: number[]) => JSON.stringify({ inputs: [{ name: 'i', datatype: 'INT64', shape: [i.length], data: i }] });
+      const rs = await Promise.all([[1], [7], [3, 0]].map((i) => request(`${s.url}/v2/models/gather/infer`, { body: body(i) })));
+      assert.deepEqual(rs.map((r) => r.status), [200, 500, 200], rs.map((r) => r.body.toString()).join('\n'));
+      assert.deepEqual(outputsOf(rs[0]!)[0]!.data, [2, 3]);
+      assert.deepEqual(outputsOf(rs[2]!)[0]!.data, [6, 7, 0, 1]);
+      assert.match(String(rs[1]!.json()['error']), /^inference failed: .*Gather.*idx=7/);
+      const bucket = (le: string) => Number(new RegExp(`gluonc_batch_requests_bucket\\{le="${le}"\\} (\\d+)`).exec(s.metrics())![1]);
+      assert.equal(bucket('4') - bucket('2'), 1, 'the three requests were merged into one run first');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('SIGTERM under load: every request that reached the server is answered (200 or 503 + Connection: close), no connection is reset, exit 0', async function () {
     this.timeout(180_000);
     const TOTAL = 2000;
