@@ -110,6 +110,9 @@ function packageVersion(): string {
 export async function serve(artifact: string | Model, options: ServeOptions = {}): Promise<ServeHandle> {
   const log = options.log ?? (() => undefined);
   const limits = connectionLimits(options);
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    throw new Error(`serve: name must be a non-empty string (the model's name in /v2/models/<name>), got ${JSON.stringify(options.name)}`);
+  }
   const owned = typeof artifact === 'string';
   const model =
     typeof artifact === 'string'

@@ -408,6 +408,7 @@ describe('runtime/serve', () => {
         initializer: [{ name: 'w', dataType: 1, dims: [5, 2], floatData: Array.from({ length: 10 }, (_v, k) => k) }],
       },
     }).finish());
+    await assert.rejects(serve(file, { port: 0, name: '' }), /serve: name must be a non-empty string \(the model's name in \/v2\/models\/<name>\), got ""/);
     const s = await serve(file, { port: 0, batchWindowMs: 50 });
     try {
       assert.equal(s.batching, true);
