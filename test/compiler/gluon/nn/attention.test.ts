@@ -155,6 +155,7 @@ out = outs
     assert.throws(() => new nn.MultiHeadAttention(10, 4), /MultiHeadAttention: units \(10\) must be divisible by numHeads \(4\)/);
     assert.throws(() => new nn.MultiHeadAttention(8, 0), /numHeads must be a positive integer, got 0/);
     assert.throws(() => new nn.MultiHeadAttention(8, 2, { dropout: 1 }), /dropout must be in \[0, 1\), got 1/);
+    assert.throws(() => new nn.MultiHeadAttention(8, 2, { useBias: 'false' as never }), /MultiHeadAttention: option 'useBias' must be true or false, got "false"/);
     const a = makeAtt(8, 2);
     assert.throws(() => a.call(nd.zeros([2, 3, 6]), kv, kv), /MultiHeadAttention \(block '.*'\): query must have 8 features on its last axis, got query \[2, 3, 6\], key \[2, 5, 8\], value \[2, 5, 8\]/);
     assert.throws(() => a.call(q, kv, nd.zeros([2, 4, 8])), /key and value must have the same length, got query \[2, 3, 8\], key \[2, 5, 8\], value \[2, 4, 8\]/);

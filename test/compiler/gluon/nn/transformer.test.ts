@@ -260,6 +260,9 @@ out = [grad_of(k) for k in P]
     assert.throws(() => new nn.TransformerEncoderLayer(10, 3, 16), /TransformerEncoderLayer: units \(10\) must be divisible by numHeads \(3\)/);
     assert.throws(() => new nn.TransformerDecoderLayer(8, 2, 0), /TransformerDecoderLayer: hiddenSize must be a positive integer, got 0/);
     assert.throws(() => new nn.TransformerEncoderLayer(8, 2, 16, { activation: 'tanh' as never }), /activation must be 'relu' or 'gelu', got "tanh"/);
+    // A non-boolean flag (e.g. the string 'false' from a config file) is refused, not read as truthy.
+    assert.throws(() => new nn.TransformerEncoderLayer(8, 2, 16, { causal: 'false' as never }), /TransformerEncoderLayer: option 'causal' must be true or false, got "false"/);
+    assert.throws(() => new nn.TransformerDecoderLayer(8, 2, 16, { preNorm: 1 as never }), /TransformerDecoderLayer: option 'preNorm' must be true or false, got 1/);
     const e = blocks[0]!;
     assert.throws(() => run(e, [nd.zeros([2, 5, 6])]), /TransformerEncoderLayer \(block '.*'\): the input must have shape \[batch, length, 8\], got \[2, 5, 6\]/);
     assert.throws(() => run(e, [x, nd.ones([2, 5, 4])]), /TransformerEncoderLayer \(block '.*'\): the mask of shape \[2, 5, 4\] does not broadcast to \[batch, query length, key length\] = \[2, 5, 5\]/);
