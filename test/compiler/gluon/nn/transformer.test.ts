@@ -189,41 +189,18 @@ out = m(T_(X[0]), T_(X[1]), tgt_mask=bool_mask(causal(X[0].shape[1]), 0, 2), mem
     // PyTorch: the same layers (post-norm relu encoder, pre-norm gelu decoder, causal target), gluon's L2Loss
     // (0.5 (y - t)^2, mean over the non-batch axes) summed over the batch, then trainer.step(2) divides by 2.
     const code = `
-P_all = P
-def sub(pre):
-    return {k[len(pre):]: v for k, v in P_all.items() if k.startswith(pre)}
-P = sub('enc.')
+P = sub_params('enc.')
 e = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation='relu', batch_first=True, norm_first=False)
 load_mha(e.self_attn, 'attention.'); load_common(e, 2)
-P = sub('dec.')
+P = sub_params('dec.')
 d = torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, activation='gelu', batch_first=True, norm_first=True)
 load_mha(d.self_attn, 'selfAttention.'); load_mha(d.multihead_attn, 'crossAttention.'); load_common(d, 3)
-P = P_all
+P = P_ALL
 kp = T_(X[3][:, 0, :] == 0)
 y = d(T_(X[1]), e(T_(X[0]), src_key_padding_mask=kp), tgt_mask=bool_mask(causal(X[1].shape[1]), 0, 2), memory_key_padding_mask=kp)
 loss = (0.5 * (y - T_(X[2])) ** 2).mean(dim=(1, 2)).sum()
 loss.backward()
-mods = {'enc.': e, 'dec.': d}
-def grad_of(k):
-    pre, rest = k[:4], k[4:]
-    m = mods[pre]
-    att = {'attention.': 'self_attn', 'selfAttention.': 'self_attn', 'crossAttention.': 'multihead_attn'}
-    for a, tn in att.items():
-        if rest.startswith(a):
-            mha = getattr(m, tn)
-            name = rest[len(a):]
-            U = 8
-            part = {'query': 0, 'key': 1, 'value': 2}
-            kind = name.split('_')[0]
-            if kind == 'out':
-                return (mha.out_proj.weight if name.endswith('weight') else mha.out_proj.bias).grad.numpy()
-            g = (mha.in_proj_weight if name.endswith('weight') else mha.in_proj_bias).grad.numpy()
-            return g[part[kind] * U:(part[kind] + 1) * U]
-    layer, what = rest.split('.')
-    t = {'ffn1': 'linear1', 'ffn2': 'linear2'}.get(layer, layer)
-    tw = {'gamma': 'weight', 'beta': 'bias'}.get(what, what)
-    return getattr(getattr(m, t), tw).grad.numpy()
-out = [grad_of(k) for k in P]
+out = [layer_grad(e if k.startswith('enc.') else d, k[4:]) for k in P]
 `;
     const [ref] = numpyRefs([refJob(net, code, [src, tgt, label, srcPad], {}, true)]);
     assert.ok(!ref!.error, ref!.error);
