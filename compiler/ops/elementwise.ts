@@ -68,12 +68,37 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
     },
     solve: solveBroadcast,
     lower: (c) => {
+      if (onnxOp === 'Mul' || onnxOp === 'Div') return void c.emit(onnxOp, guardFloat64Scale(c, onnxOp === 'Mul' ? [0, 1] : [1]), {}, c.outputs);
       if (!o.compare) return void c.emit(onnxOp, c.inputs, {}, c.outputs);
       const [b] = c.emit(onnxOp, c.inputs);
       c.emit('Cast', [b!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
     },
     kernel: (ins, _a, [out]) => [mapN(ins, out!, f)],
     grad: o.grad,
+  });
+}
+
+/**
+ * The inputs of a float64 Mul/Div with each one-element operand (at `sides`)
+ * expanded to a few elements: onnxruntime 1.30's MatMulScaleFusion folds a
+ * one-element constant Mul/Div next to a MatMul into FusedMatMul's float32
+ * `alpha` even in a float64 graph, so `dot(g · (1/√3), W)` lost float64
+ * precision (fixed upstream later: it now refuses an inexact double scale).
+ * The scale is expanded along the output's last concrete dimension above 1
+ * (`[d, 1, ..., 1]`, broadcasting to the same output; onnxruntime folds the
+ * Expand of a constant into a d-element constant, which is not a scalar);
+ * without such a dimension the inputs stay as they are.
+ */
+function guardFloat64Scale(c: LowerCtx, sides: number[]): string[] {
+  const out = c.outTypes[0]!;
+  if (out.dtype !== 'float64') return c.inputs;
+  const k = [...out.shape].reverse().findIndex((d) => typeof d === 'number' && d > 1);
+  if (k < 0) return c.inputs;
+  const target = [out.shape[out.shape.length - 1 - k] as number, ...Array.from({ length: k }, () => 1)];
+  return c.inputs.map((name, i) => {
+    const t = c.inTypes[i]!;
+    const one = t.shape.every((d) => d === 1);
+    return sides.includes(i) && one && !c.inTypes[1 - i]!.shape.every((d) => d === 1) ? c.emit('Expand', [name, c.ints(target)])[0]! : name;
   });
 }
 
