@@ -298,6 +298,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
       const x = types[0]!;
       if (a.axis === null || a.axis === undefined) {
+        if (x.shape.includes(0)) throw new OpError(name, 'the tensor is empty: no index to return', types);
         return [{ dtype: 'float32', shape: keepdims ? x.shape.map(() => 1) : [] }];
       }
       if (typeof a.axis !== 'number') {
@@ -305,6 +306,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       }
       if (x.shape.length === 0) throw new OpError(name, `axis ${a.axis} is out of range for rank 0`, types);
       const axis = normAxis(name, a.axis, x.shape.length, types);
+      if (x.shape[axis] === 0) throw new OpError(name, `axis ${a.axis} is empty: no index to return`, types);
       return [{ dtype: 'float32', shape: reducedShape(x.shape, [axis], keepdims) }];
     },
     lower: (c, a) => {

@@ -96,7 +96,10 @@ export const cases: OpCase[] = [
   { op: 'logSoftmax', samples: softmaxSamples, ref: SOFTMAX_REF.replace('{log}', 'y - ls') },
   {
     op: 'Activation',
-    samples: [...act('relu'), ...act('sigmoid'), ...act('tanh'), ...act('softrelu'), ...act('softsign')],
+    samples: [
+      ...act('relu'), ...act('sigmoid'), ...act('tanh'), ...act('softrelu'), ...act('softsign'),
+      { inputs: [{ shape: [4], values: [NaN, -1, 0, 2] }], args: [{ actType: 'relu' }], label: 'relu NaN' },
+    ],
     ref: ACT_REF,
   },
   {
