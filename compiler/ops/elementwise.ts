@@ -55,6 +55,8 @@ interface BinaryOpts {
   /** Output dtype is the input dtype but the ONNX op returns bool (comparisons). */
   compare?: boolean;
   grad?: GradRule;
+  /** Integer outputs refuse a zero right operand (onnxruntime's Div fails there; the kernel would give 0). */
+  intDivisor?: boolean;
 }
 
 function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
@@ -72,7 +74,12 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
       const [b] = c.emit(onnxOp, c.inputs);
       c.emit('Cast', [b!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
     },
-    kernel: (ins, _a, [out]) => [mapN(ins, out!, f)],
+    kernel: (ins, _a, [out]) => {
+      if (o.intDivisor && !isFloat(out!.dtype) && Array.prototype.some.call(ins[1]!.data, (v: number | bigint) => v == 0)) {
+        throw new OpError(name, 'integer division by zero', ins.map((t) => ({ dtype: t.dtype, shape: t.shape })));
+      }
+      return [mapN(ins, out!, f)];
+    },
     grad: o.grad,
   });
 }
@@ -188,9 +195,10 @@ export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad
 export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
 /** `lhs * rhs`, broadcasting. */
 export const mul = binary('mul', 'Mul', (a, b) => a * b, { dtypes: NUMERIC, grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]) });
-/** `lhs / rhs`, broadcasting (integers truncate toward zero). */
+/** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
 export const div = binary('div', 'Div', truncDiv, {
   dtypes: NUMERIC,
+  intDivisor: true,
   // d/da = 1/b, d/db = -a/b² = -y/b.
   grad: binaryGrad((F, _a, b, g, y) => {
     const ga = F.div(g, b);
