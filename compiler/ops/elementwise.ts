@@ -396,7 +396,8 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
     const cond = c.inTypes[0]!.dtype === 'bool' ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo('bool') })[0]!;
     c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
   },
-  kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c ? x : y))],
+  // A NaN condition is true (numpy, MXNet's `cond != 0`, ONNX Cast to bool).
+  kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c !== 0 ? x : y))],
   grad: floatGrad((F, { inputs: [c, x, y], inTypes, outTypes }, [g]) => [
     F.zerosLike(c!),
     sumLike(F, F.where(c!, g!, 0), x!, inTypes[1]!, outTypes[0]!),

@@ -96,6 +96,7 @@ export const cases: OpCase[] = [
     samples: [
       { inputs: [{ shape: [3, 4], range: [0, 2], dtype: 'int32' }, { shape: [3, 4] }, { shape: [4] }] },
       { inputs: [{ shape: [5, 4], range: [0, 2], symbolic: true }, { shape: [5, 4], symbolic: true }, { shape: [5, 4], symbolic: true }], label: 'float condition' },
+      { inputs: [{ shape: [4], values: [NaN, 0, -0, 0.5] }, { shape: [4] }, { shape: [4] }], label: 'a NaN condition is true, -0 false' },
     ],
     ref: 'np.where(a != 0, b, c)',
   },
