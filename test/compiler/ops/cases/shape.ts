@@ -262,6 +262,8 @@ out = np.where(i[..., None] == np.arange(d), attrs.get('onValue', 1), attrs.get(
       { inputs: [{ shape: [5, 3], symbolic: true }], args: [2, { axis: -1 }], label: 'symbolic batch' },
       { inputs: [{ shape: [2, 2], dtype: 'int32', range: [-9, 9] }], args: [3, { axis: 0 }], label: 'int32' },
       { inputs: [{ shape: [3], dtype: 'float64' }], args: [2], label: 'float64' },
+      { inputs: [{ shape: [2, 3] }], args: [0, { axis: 1 }], label: 'repeats 0 gives an empty axis' },
+      { inputs: [{ shape: [2, 3] }], args: [0], label: 'repeats 0 flattened' },
     ],
     ref: "np.repeat(a, args[0] if args else attrs['repeats'], axis=attrs.get('axis'))",
   },
