@@ -318,7 +318,12 @@ export const tanh = unary('tanh', one('Tanh'), Math.tanh, FLOATS, unaryGrad((F, 
 /** `1 / (1 + e^-x)`. */
 export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)), FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.mul(y, F.sub(1, y)))));
 /** `max(x, 0)` (gradient 0 at 0, as in MXNet); NaN stays NaN (MXNet's `mshadow_op::relu`, ONNX Relu). */
-export const relu = unary('relu', one('Relu'), (x) => (x > 0 || Number.isNaN(x) ? x : 0), SIGNED, unaryGrad((F, x, g) => F.mul(g, F.greater(x, 0))));
+export const relu = unary('relu', (c) => {
+  // Integers: Max(x, 0) (ONNX Relu takes them from opset 14 only, and onnxruntime has no int64 Relu).
+  const d = c.inTypes[0]!.dtype;
+  if (isFloat(d)) return void c.emit('Relu', c.inputs, {}, c.outputs);
+  c.emit('Max', [c.inputs[0]!, c.scalar(0, d)], {}, c.outputs);
+}, (x) => (x > 0 || Number.isNaN(x) ? x : 0), SIGNED, unaryGrad((F, x, g) => F.mul(g, F.greater(x, 0))));
 /** `log(1 + e^x)` (softplus). */
 export const softrelu = unary('softrelu', (c) => viaFloat32(c, 'Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))), FLOATS, unaryGrad((F, x, g) => F.mul(g, F.sigmoid(x))));
 /** The error function. */

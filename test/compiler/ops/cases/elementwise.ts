@@ -82,7 +82,7 @@ export const cases: OpCase[] = [
   { op: 'tanh', samples: un, ref: 'np.tanh(a)' },
   { op: 'sigmoid', samples: un, ref: '1 / (1 + np.exp(-a))' },
   { op: 'relu', samples: un, ref: 'np.maximum(a, 0)' },
-  { op: 'relu', samples: [{ inputs: [{ shape: [5], values: [NaN, -0, 0, -Infinity, Infinity] }], label: 'NaN and infinities' }, { inputs: [{ shape: [3], dtype: 'int32', values: [-3, 0, 5] }], label: 'int32' }], ref: 'np.maximum(a, 0)' },
+  { op: 'relu', samples: [{ inputs: [{ shape: [5], values: [NaN, -0, 0, -Infinity, Infinity] }], label: 'NaN and infinities' }, { inputs: [{ shape: [3], dtype: 'int32', values: [-3, 0, 5] }], label: 'int32' }, { inputs: [{ shape: [3], dtype: 'int8', values: [-128, 0, 127] }], label: 'int8' }, { inputs: [{ shape: [3], dtype: 'int64', values: [-3, 0, 5] }], label: 'int64' }], ref: 'np.maximum(a, 0)' },
   { op: 'softrelu', samples: un, ref: 'np.log1p(np.exp(a))' },
   { op: 'erf', samples: un, ref: 'np.vectorize(math.erf)(a)' },
   { op: 'gelu', samples: un, ref: '0.5 * a * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))' },
