@@ -49,7 +49,7 @@ export function writeElement(t: HostTensor, i: number, x: number): void {
       (t.data as Uint16Array)[i] = toHalf(x);
       return;
     case 'bool':
-      (t.data as Uint8Array)[i] = x ? 1 : 0;
+      (t.data as Uint8Array)[i] = x !== 0 ? 1 : 0; // NaN is true (numpy, ONNX Cast)
       return;
     default:
       (t.data as Float32Array)[i] = x;

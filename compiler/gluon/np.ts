@@ -49,6 +49,43 @@ export function dot<T extends Arr>(a: T, b: Arr | number): Out<T> {
   return call<T>('dot', a, ops.transpose!(b, perm));
 }
 
+const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int32', 'int64']);
+
+/**
+ * numpy's true `divide`: two integer (or bool) operands divide as float32, as
+ * MXNet 2's `np.divide` with its default dtype (`nd.div` truncates integers).
+ *
+ * ```ts
+ * np.divide(np.arange(0, 5, 1, { dtype: 'int32' }), 4);   // [0, 0.25, 0.5, 0.75, 1] float32
+ * ```
+ */
+export function divide<T extends Arr>(a: T | number, b: Arr | number): Out<T> {
+  const integral = (x: Arr | number) => (typeof x === 'number' ? Number.isInteger(x) : INTEGRAL.has(x.dtype));
+  const arrays = [a, b].filter((x) => typeof x !== 'number');
+  if (arrays.length && integral(a) && integral(b)) {
+    const f = (x: Arr | number) => (typeof x === 'number' ? x : ops.cast!(x, 'float32'));
+    return call<T>('div', f(a), f(b));
+  }
+  return call<T>('div', a, b);
+}
+
+/**
+ * numpy's `squeeze`: removing every axis gives shape `[]` (MXNet 2's np, numpy;
+ * `nd.squeeze` keeps `[1]` as MXNet 1.x did).
+ *
+ * ```ts
+ * np.squeeze(np.ones([1, 1])).shape;   // []
+ * np.squeeze(x, 1);                    // [3, 1, 4] -> [3, 4]
+ * ```
+ */
+export function squeeze<T extends Arr>(a: T, options: number | number[] | null | { axis?: number | number[] | null } = null): Out<T> {
+  const axis = options !== null && typeof options === 'object' && !Array.isArray(options) ? (options.axis ?? null) : options;
+  const y = call<T>('squeeze', a, { axis });
+  const rank = a.shape.length;
+  const removed = axis === null ? a.shape.filter((d) => d === 1).length : new Set((Array.isArray(axis) ? axis : [axis]).map((k) => (k + rank) % rank)).size;
+  return rank > 0 && removed === rank ? (ops.reshape!(y, []) as Out<T>) : y;
+}
+
 /**
  * numpy's `reshape`: `-1` infers one dimension; MXNet's special codes (0, -2, -3, -4) are refused here (use `npx.reshape`).
  *
@@ -151,7 +188,8 @@ export const np = {
   add: opView('add'),
   subtract: opView('sub'),
   multiply: opView('mul'),
-  divide: opView('div'),
+  divide,
+  trueDivide: divide,
   power: opView('pow'),
   maximum: opView('maximum'),
   minimum: opView('minimum'),
@@ -199,7 +237,7 @@ export const np = {
   triu: opView('triu'),
   cumsum: opView('cumsum'),
   expandDims: opView('expandDims'),
-  squeeze: opView('squeeze'),
+  squeeze,
   concatenate,
   stack,
   split,

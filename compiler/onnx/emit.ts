@@ -354,7 +354,8 @@ function attrProto(name: string, v: OnnxAttr): OnnxNs.IAttributeProto {
   if (typeof v === 'number') return { name, type: T.INT, i: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === 'string')) return { name, type: T.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
+    // An empty list is INTS (transpose of a rank-0 tensor: perm []), never STRINGS.
+    if (v.length > 0 && v.every((x) => typeof x === 'string')) return { name, type: T.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
     return { name, type: T.INTS, ints: v as number[] };
   }
   if ('float' in v) return { name, type: T.FLOAT, f: v.float };

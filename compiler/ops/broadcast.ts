@@ -114,6 +114,8 @@ export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
       ax = 0;
       r = 1;
     }
+    // No copies: an empty slice of the axis (a Reshape to a shape holding 0 would read the 0 as "keep this dimension").
+    if (a.repeats === 0) return void c.emit('Slice', [x, c.ints([0]), c.ints([0]), c.ints([ax])], {}, c.outputs);
     const [u] = c.emit('Unsqueeze', [x, c.ints([ax + 1])]);
     const [e] = c.emit('Expand', [u!, c.ints(range(r + 1).map((k) => (k === ax + 1 ? a.repeats : 1)))]);
     const out = c.outTypes[0]!.shape;

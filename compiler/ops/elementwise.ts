@@ -55,6 +55,8 @@ interface BinaryOpts {
   /** Output dtype is the input dtype but the ONNX op returns bool (comparisons). */
   compare?: boolean;
   grad?: GradRule;
+  /** Integer outputs refuse a zero right operand (onnxruntime's Div fails there; the kernel would give 0). */
+  intDivisor?: boolean;
 }
 
 function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
@@ -68,12 +70,42 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
     },
     solve: solveBroadcast,
     lower: (c) => {
+      if (onnxOp === 'Mul' || onnxOp === 'Div') return void c.emit(onnxOp, guardFloat64Scale(c, onnxOp === 'Mul' ? [0, 1] : [1]), {}, c.outputs);
       if (!o.compare) return void c.emit(onnxOp, c.inputs, {}, c.outputs);
       const [b] = c.emit(onnxOp, c.inputs);
       c.emit('Cast', [b!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
     },
-    kernel: (ins, _a, [out]) => [mapN(ins, out!, f)],
+    kernel: (ins, _a, [out]) => {
+      if (o.intDivisor && !isFloat(out!.dtype) && Array.prototype.some.call(ins[1]!.data, (v: number | bigint) => v == 0)) {
+        throw new OpError(name, 'integer division by zero', ins.map((t) => ({ dtype: t.dtype, shape: t.shape })));
+      }
+      return [mapN(ins, out!, f)];
+    },
     grad: o.grad,
+  });
+}
+
+/**
+ * The inputs of a float64 Mul/Div with each one-element operand (at `sides`)
+ * expanded to a few elements: onnxruntime 1.30's MatMulScaleFusion folds a
+ * one-element constant Mul/Div next to a MatMul into FusedMatMul's float32
+ * `alpha` even in a float64 graph, so `dot(g · (1/√3), W)` lost float64
+ * precision (fixed upstream later: it now refuses an inexact double scale).
+ * The scale is expanded along the output's last concrete dimension above 1
+ * (`[d, 1, ..., 1]`, broadcasting to the same output; onnxruntime folds the
+ * Expand of a constant into a d-element constant, which is not a scalar);
+ * without such a dimension the inputs stay as they are.
+ */
+function guardFloat64Scale(c: LowerCtx, sides: number[]): string[] {
+  const out = c.outTypes[0]!;
+  if (out.dtype !== 'float64') return c.inputs;
+  const k = [...out.shape].reverse().findIndex((d) => typeof d === 'number' && d > 1);
+  if (k < 0) return c.inputs;
+  const target = [out.shape[out.shape.length - 1 - k] as number, ...Array.from({ length: k }, () => 1)];
+  return c.inputs.map((name, i) => {
+    const t = c.inTypes[i]!;
+    const one = t.shape.every((d) => d === 1);
+    return sides.includes(i) && one && !c.inTypes[1 - i]!.shape.every((d) => d === 1) ? c.emit('Expand', [name, c.ints(target)])[0]! : name;
   });
 }
 
@@ -188,9 +220,10 @@ export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad
 export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
 /** `lhs * rhs`, broadcasting. */
 export const mul = binary('mul', 'Mul', (a, b) => a * b, { dtypes: NUMERIC, grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]) });
-/** `lhs / rhs`, broadcasting (integers truncate toward zero). */
+/** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
 export const div = binary('div', 'Div', truncDiv, {
   dtypes: NUMERIC,
+  intDivisor: true,
   // d/da = 1/b, d/db = -a/b² = -y/b.
   grad: binaryGrad((F, _a, b, g, y) => {
     const ga = F.div(g, b);
@@ -309,8 +342,13 @@ export const arctan = unary('arctan', (c) => viaFloat32(c, 'Atan'), Math.atan, F
 export const tanh = unary('tanh', one('Tanh'), Math.tanh, FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.sub(1, F.square(y)))));
 /** `1 / (1 + e^-x)`. */
 export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)), FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.mul(y, F.sub(1, y)))));
-/** `max(x, 0)` (gradient 0 at 0, as in MXNet). */
-export const relu = unary('relu', one('Relu'), (x) => (x > 0 ? x : 0), SIGNED, unaryGrad((F, x, g) => F.mul(g, F.greater(x, 0))));
+/** `max(x, 0)` (gradient 0 at 0, as in MXNet); NaN stays NaN (MXNet's `mshadow_op::relu`, ONNX Relu). */
+export const relu = unary('relu', (c) => {
+  // Integers: Max(x, 0) (ONNX Relu takes them from opset 14 only, and onnxruntime has no int64 Relu).
+  const d = c.inTypes[0]!.dtype;
+  if (isFloat(d)) return void c.emit('Relu', c.inputs, {}, c.outputs);
+  c.emit('Max', [c.inputs[0]!, c.scalar(0, d)], {}, c.outputs);
+}, (x) => (x > 0 || Number.isNaN(x) ? x : 0), SIGNED, unaryGrad((F, x, g) => F.mul(g, F.greater(x, 0))));
 /** `log(1 + e^x)` (softplus). */
 export const softrelu = unary('softrelu', (c) => viaFloat32(c, 'Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))), FLOATS, unaryGrad((F, x, g) => F.mul(g, F.sigmoid(x))));
 /** The error function. */
@@ -388,7 +426,8 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
     const cond = c.inTypes[0]!.dtype === 'bool' ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo('bool') })[0]!;
     c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
   },
-  kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c ? x : y))],
+  // A NaN condition is true (numpy, MXNet's `cond != 0`, ONNX Cast to bool).
+  kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c !== 0 ? x : y))],
   grad: floatGrad((F, { inputs: [c, x, y], inTypes, outTypes }, [g]) => [
     F.zerosLike(c!),
     sumLike(F, F.where(c!, g!, 0), x!, inTypes[1]!, outTypes[0]!),

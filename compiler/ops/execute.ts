@@ -63,7 +63,9 @@ export function executeOp(def: OpDef, inputs: HostTensor[], attrs: Attrs, prepar
   // Random operators always draw from the seeded stream through their kernel, so `random.seed` repeats them.
   if (def.kernel && (def.random || !sessionExecutor || useKernel(inputs, outTypes))) {
     count('kernelOps');
-    return def.kernel(inputs, a as never, outTypes);
+    const outs = def.kernel(inputs, a as never, outTypes);
+    // Kernels compute in float64: an int64 result past 2^53 may be inexact, so the session (exact) computes it.
+    if (def.random || !sessionExecutor || !outs.some(beyondFloat64)) return outs;
   }
   if (!sessionExecutor) {
     throw new OpError(def.name, 'has no TypeScript kernel and no session executor is registered (import the package entry point, or setSessionExecutor(runOneNode))', types);
@@ -71,7 +73,17 @@ export function executeOp(def: OpDef, inputs: HostTensor[], attrs: Attrs, prepar
   return sessionExecutor(def, inputs, types, a);
 }
 
+/** An int64 tensor holding a value float64 cannot hold exactly (|v| > 2^53). */
+function beyondFloat64(t: HostTensor): boolean {
+  if (t.dtype !== 'int64') return false;
+  const d = t.data as BigInt64Array;
+  for (let i = 0; i < d.length; i++) if (d[i]! > SAFE || d[i]! < -SAFE) return true;
+  return false;
+}
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function useKernel(inputs: HostTensor[], outTypes: TensorType[]): boolean {
+  if (inputs.some(beyondFloat64)) return false;
   let n = 0;
   for (const t of inputs) n = Math.max(n, t.data.length);
   for (const t of outTypes) n = Math.max(n, sizeOf(t.shape as number[]));

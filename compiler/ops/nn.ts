@@ -179,7 +179,7 @@ type ActAttrs = Attrs & { actType: string | null };
 
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const ACT_FN: Record<string, (x: number) => number> = {
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0), // NaN stays NaN (MXNet's mshadow_op::relu, ONNX Relu)
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
   softrelu: softplus,

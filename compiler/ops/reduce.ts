@@ -98,6 +98,23 @@ function emitReduceVia(c: LowerCtx, onnxOp: string, axes: number[], keepdims: bo
   c.emit('Cast', [y], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
 }
 
+/**
+ * `emitReduceVia` for max/min of floats with NaN propagated as numpy does:
+ * onnxruntime's ReduceMax/ReduceMin skip NaN, so the result adds
+ * `ReduceSum(Where(IsNaN(x), x, 0))` (NaN when the slice holds one, else 0).
+ */
+function emitReduceNaN(c: LowerCtx, onnxOp: string, axes: number[], keepdims: boolean, native: DType[]): void {
+  const d = c.inTypes[0]!.dtype;
+  const via = native.includes(d) ? d : 'float32';
+  const x = via === d ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo(via) })[0]!;
+  const y = emitReduce(c, onnxOp, x, axes, keepdims);
+  const nan = c.emit('Where', [c.emit('IsNaN', [x])[0]!, x, c.scalar(0, via)])[0]!;
+  const s = emitReduce(c, 'ReduceSum', nan, axes, keepdims);
+  if (via === d) return void c.emit('Add', [y, s], {}, c.outputs);
+  const [r] = c.emit('Add', [y, s]);
+  c.emit('Cast', [r!], { to: onnxTo(d) }, c.outputs);
+}
+
 /** Folds every input element into its output slot: `acc = step(acc, v)`, then `finish(acc, count)`. */
 function reduceKernel(
   x: HostTensor,
@@ -172,6 +189,8 @@ interface ReduceSpec {
   step: (acc: number, v: number) => number;
   finish?: (acc: number, n: number) => number;
   grad: GradRule;
+  /** A NaN in a slice makes its result NaN (numpy's max/min; onnxruntime's ReduceMax/ReduceMin skip NaN). */
+  propagateNaN?: boolean;
 }
 
 const maxStep = (a: number, v: number) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : v > a ? v : a);
@@ -193,7 +212,8 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
     },
     lower: (c, a) => {
       const axes = axesOf(name, a, c.inTypes[0]!.shape.length);
-      emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
+      if (s.propagateNaN && c.inTypes[0]!.dtype.startsWith('float')) emitReduceNaN(c, s.onnxOp, axes, !!a.keepdims, s.native);
+      else emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
     },
     kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, s.step, s.finish)],
     grad: s.grad,
@@ -234,6 +254,7 @@ export const max = reduction('max', {
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: -Infinity, step: maxStep,
   grad: pickGrad('max'),
+  propagateNaN: true,
 });
 /**
  * Minimum over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
@@ -244,6 +265,7 @@ export const min = reduction('min', {
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: Infinity, step: minStep,
   grad: pickGrad('min'),
+  propagateNaN: true,
 });
 /**
  * Product over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
@@ -276,6 +298,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
       const x = types[0]!;
       if (a.axis === null || a.axis === undefined) {
+        if (x.shape.includes(0)) throw new OpError(name, 'the tensor is empty: no index to return', types);
         return [{ dtype: 'float32', shape: keepdims ? x.shape.map(() => 1) : [] }];
       }
       if (typeof a.axis !== 'number') {
@@ -283,6 +306,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       }
       if (x.shape.length === 0) throw new OpError(name, `axis ${a.axis} is out of range for rank 0`, types);
       const axis = normAxis(name, a.axis, x.shape.length, types);
+      if (x.shape[axis] === 0) throw new OpError(name, `axis ${a.axis} is empty: no index to return`, types);
       return [{ dtype: 'float32', shape: reducedShape(x.shape, [axis], keepdims) }];
     },
     lower: (c, a) => {
@@ -292,12 +316,12 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       const f32 = onnxTo('float32');
       if (a.axis === null || a.axis === undefined) {
         const [flat] = c.emit('Reshape', [x, c.ints([-1])]);
-        const [i] = c.emit(onnxOp, [flat!], { axis: 0, keepdims: 0 });
+        const i = emitArg(c, onnxOp, flat!, 0, false, t.dtype);
         if (!a.keepdims || rank === 0) return void c.emit('Cast', [i!], { to: f32 }, c.outputs);
         const [f] = c.emit('Cast', [i!], { to: f32 });
         return void c.emit('Reshape', [f!, c.ints(Array(rank).fill(1))], {}, c.outputs);
       }
-      const [i] = c.emit(onnxOp, [x], { axis: normAxis(name, a.axis, rank), keepdims: a.keepdims ? 1 : 0 });
+      const i = emitArg(c, onnxOp, x, normAxis(name, a.axis, rank), !!a.keepdims, t.dtype);
       c.emit('Cast', [i!], { to: f32 }, c.outputs);
     },
     // Piecewise constant: zeros, as in MXNet.
@@ -327,6 +351,21 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       return [fromF64(out!, pos)];
     },
   });
+}
+
+/**
+ * ArgMax/ArgMin of `x` along `axis` (int64 indices) where, for floats, the
+ * first NaN of a slice wins as in numpy (onnxruntime's ArgMax skips NaN):
+ * `Where(any NaN, ArgMax(IsNaN(x)), ArgMax(x))`.
+ */
+function emitArg(c: LowerCtx, onnxOp: string, x: string, axis: number, keepdims: boolean, dtype: DType): string {
+  const [i] = c.emit(onnxOp, [x], { axis, keepdims: keepdims ? 1 : 0 });
+  if (!dtype.startsWith('float')) return i!;
+  const [nan] = c.emit('Cast', [c.emit('IsNaN', [x])[0]!], { to: onnxTo('float32') });
+  const [first] = c.emit('ArgMax', [nan!], { axis, keepdims: keepdims ? 1 : 0 });
+  const any = emitReduce(c, 'ReduceMax', nan!, [axis], keepdims);
+  const [anyB] = c.emit('Cast', [any], { to: onnxTo('bool') });
+  return c.emit('Where', [anyB!, first!, i!])[0]!;
 }
 
 /**

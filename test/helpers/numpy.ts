@@ -32,7 +32,7 @@ def enc(x):
 for job in jobs:
     env = {"np": np, "math": math, "attrs": job.get("attrs") or {}, "args": job.get("args") or []}
     for i, t in enumerate(job["inputs"]):
-        env["abcdefgh"[i]] = np.array(t["data"], dtype=t["dtype"]).reshape(t["shape"])
+        env["abcdefgh"[i]] = np.array([float(v) if isinstance(v, str) else v for v in t["data"]], dtype=t["dtype"]).reshape(t["shape"])
     try:
         code = job["code"]
         try:
@@ -49,7 +49,9 @@ json.dump(res, sys.stdout)
 
 /** Runs all jobs in one python3 process. */
 export function numpyRefs(jobs: NumpyJob[]): NumpyResult[] {
-  const r = spawnSync('python3', ['-c', SCRIPT], { input: JSON.stringify(jobs), maxBuffer: 1 << 30, encoding: 'utf8' });
+  // Non-finite inputs travel as the strings 'inf', '-inf', 'nan' (JSON has no Infinity; null would read as NaN).
+  const input = JSON.stringify(jobs, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf') : v));
+  const r = spawnSync('python3', ['-c', SCRIPT], { input, maxBuffer: 1 << 30, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as NumpyResult[];
   return out.map((o) => ({ ...o, outs: o.outs.map((x) => ({ ...x, data: x.data.map((v) => (v === 1e308 ? Infinity : v === -1e308 ? -Infinity : v)) })) }));

@@ -116,6 +116,26 @@ def bool_mask(m, N, H):
         return None
     b = T_(m == 0)
     return b if b.dim() == 2 else torch.repeat_interleave(b, H, dim=0)
+def sub_params(pre):
+    """The parameters under prefix \`pre\` (e.g. 'blocks.0.'), prefix dropped, for load_mha/load_common (assign to P)."""
+    return {k[len(pre):]: v for k, v in P_ALL.items() if k.startswith(pre)}
+P_ALL = P
+def layer_grad(m, name):
+    """The gradient torch computed for gluonc's parameter \`name\` (e.g. 'attention.query_weight', 'ffn1.bias', 'norm2.gamma') of layer m."""
+    for a, tn in {'attention.': 'self_attn', 'selfAttention.': 'self_attn', 'crossAttention.': 'multihead_attn'}.items():
+        if name.startswith(a):
+            mha = getattr(m, tn)
+            rest = name[len(a):]
+            kind = rest.split('_')[0]
+            if kind == 'out':
+                return (mha.out_proj.weight if rest.endswith('weight') else mha.out_proj.bias).grad.numpy()
+            U = mha.embed_dim
+            i = {'query': 0, 'key': 1, 'value': 2}[kind]
+            g = (mha.in_proj_weight if rest.endswith('weight') else mha.in_proj_bias).grad.numpy()
+            return g[i * U:(i + 1) * U]
+    layer, what = name.split('.')
+    t = {'ffn1': 'linear1', 'ffn2': 'linear2'}.get(layer, layer)
+    return getattr(getattr(m, t), {'gamma': 'weight', 'beta': 'bias'}.get(what, what)).grad.numpy()
 `;
 
 /** Flat float64 values of an array. */

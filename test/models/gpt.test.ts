@@ -6,16 +6,20 @@
  * LayerNorm, tied output): eagerly, hybridized, and as the artifact
  * `gluonc compile models/gpt.ts` writes, at several N and T up to the
  * context. Also: a future token never changes earlier logits, untied
- * output, and the errors for bad sizes.
+ * output, one fused SGD step against PyTorch (the tied embedding's two
+ * gradients summed), and the errors for bad sizes.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nd, random } from 'gluonc';
+import { autograd, gluon, nd, random } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
 import build, { config, GPT, type GPTConfig } from '../../models/gpt.js';
 import { gluonc } from '../helpers/cli.js';
+import { assertClose } from '../helpers/compare.js';
+import { numpyRefs } from '../helpers/numpy.js';
+import { nums, refJob } from '../helpers/transformer-ref.js';
 
 /** erf to ~1e-15 (series below 3, continued fraction above). */
 function erf(x: number): number {
@@ -200,6 +204,58 @@ describe('models/gpt', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('one fused SGD step (hybridized net and loss, tied embedding) moves every parameter by PyTorch\'s gradient', function () {
+    random.seed(6);
+    const c: GPTConfig = { vocab: 11, units: 8, layers: 2, heads: 2, hidden: 12, context: 6 };
+    const net = build(c);
+    net.initialize();
+    const [N, T, lr] = [2, 5, 0.5];
+    const rows = tokensFor(N, T, c.vocab, 2);
+    const labels = tokensFor(N, T, c.vocab, 5);
+    autograd.pause(() => net.call(int32(rows)));
+    // Non-trivial LayerNorm scales and biases (defaults 1 and 0 would hide a transposed gamma/beta).
+    for (const [k, p] of net.collectParams().entries()) {
+      if (/gamma$|beta$|bias$/.test(k)) p.setData(nd.random.uniform(k.endsWith('gamma') ? 0.5 : -0.5, k.endsWith('gamma') ? 1.5 : 0.5, p.shape as number[]));
+    }
+    const params = [...net.collectParams().entries()];
+    const before = params.map(([, p]) => nums(p.data()));
+    const code = `
+E = torch.tensor(P['embedding.weight'], requires_grad=True)
+Pos = torch.tensor(P['position.weight'], requires_grad=True)
+tok = torch.tensor(X[0]).long()
+T = tok.shape[1]
+x = E[tok] + Pos[:T]
+layers = []
+for l in range(2):
+    P = sub_params('blocks.%d.' % l)
+    m = torch.nn.TransformerEncoderLayer(8, 2, 12, dropout=0.0, activation='gelu', batch_first=True, norm_first=True)
+    load_mha(m.self_attn, 'attention.'); load_common(m, 2)
+    layers.append(m)
+    x = m(x, src_mask=bool_mask(causal(T), 0, 2))
+P = P_ALL
+g, b = torch.tensor(P['norm.gamma'], requires_grad=True), torch.tensor(P['norm.beta'], requires_grad=True)
+logits = torch.nn.functional.layer_norm(x, (8,), g, b, 1e-5) @ E.T
+ce = torch.nn.functional.cross_entropy(logits.reshape(-1, 11), torch.tensor(X[1]).long().reshape(-1), reduction='none')
+ce.reshape(tok.shape).mean(dim=1).sum().backward()
+top = {'embedding.weight': E, 'position.weight': Pos, 'norm.gamma': g, 'norm.beta': b}
+out = [top[k].grad.numpy() if k in top else layer_grad(layers[int(k.split('.')[1])], k.split('.', 2)[2]) for k in P]
+`;
+    const [ref] = numpyRefs([refJob(net, code, [int32(rows), int32(labels)], {}, true)]);
+    assert.ok(!ref!.error, ref!.error);
+    net.hybridize();
+    const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+    loss.hybridize();
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: lr });
+    const l = autograd.record(() => loss.call(net.call(int32(rows)), int32(labels))) as nd.NDArray;
+    l.backward();
+    trainer.step(N);
+    params.forEach(([k, p], i) => {
+      // w1 = w0 - lr * grad / N in float32: the difference carries ~1e-7 * N / lr of rounding.
+      const grad = nums(p.data()).map((v, j) => ((before[i]![j]! - v) * N) / lr);
+      assertClose(grad, ref!.outs[i]!.data as number[], `${k} gradient`, 2e-3, 2e-5);
+    });
   });
 
   it('refuses a sequence longer than the context, naming the layer', () => {

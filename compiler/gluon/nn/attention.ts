@@ -14,7 +14,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { layerError, shapeText } from './basic.js';
+import { boolOption, layerError, shapeText } from './basic.js';
 
 /** Options of MultiHeadAttention. */
 export interface MultiHeadAttentionOptions {
@@ -128,8 +128,9 @@ export class MultiHeadAttention extends HybridBlock {
     const dtype = options.dtype ?? 'float32';
     const weight = (name: string, inDim: number) =>
       this.params.get(name, { shape: [units, inDim], dtype, init: options.weightInitializer, allowDeferredInit: true });
+    const useBias = boolOption('MultiHeadAttention', 'useBias', options.useBias, true);
     const bias = (name: string) =>
-      options.useBias === false ? null : this.params.get(name, { shape: [units], dtype, init: options.biasInitializer ?? new Zero(), allowDeferredInit: true });
+      !useBias ? null : this.params.get(name, { shape: [units], dtype, init: options.biasInitializer ?? new Zero(), allowDeferredInit: true });
     this.queryWeight = weight('query_weight', inUnits);
     this.keyWeight = weight('key_weight', inUnits);
     this.valueWeight = weight('value_weight', inUnits);

@@ -26,6 +26,21 @@ export function layerError(block: Block, message: string): Error {
   return new Error(`${block.constructor.name} (block '${scope}'): ${message}`);
 }
 
+/**
+ * A boolean option of a layer's constructor: `fallback` when absent, else it
+ * must be `true` or `false` (a string such as `'false'` from a config file
+ * would otherwise read as truthy); the error names the layer and the option.
+ *
+ * ```ts
+ * this.causal = boolOption('TransformerEncoderLayer', 'causal', options.causal, false);
+ * ```
+ */
+export function boolOption(layer: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new Error(`${layer}: option '${name}' must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** `[d0, d1, ...]` for messages (symbolic dimensions as their names). */
 export function shapeText(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;

@@ -14,7 +14,7 @@
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { checkAttentionMask, combineMasks, MultiHeadAttention } from './attention.js';
-import { layerError, shapeText } from './basic.js';
+import { boolOption, layerError, shapeText } from './basic.js';
 import { Dense } from './dense.js';
 import { LayerNorm } from './norm.js';
 
@@ -74,8 +74,8 @@ abstract class TransformerLayerBase extends HybridBlock {
     this.hiddenSize = hiddenSize;
     this.dropout = o.dropout ?? 0.1;
     this.activation = o.activation ?? 'relu';
-    this.preNorm = o.preNorm ?? false;
-    this.causal = o.causal ?? causalDefault;
+    this.preNorm = boolOption(new.target.name, 'preNorm', o.preNorm, false);
+    this.causal = boolOption(new.target.name, 'causal', o.causal, causalDefault);
   }
 
   protected makeFeedForward(): void {

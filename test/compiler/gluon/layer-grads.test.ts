@@ -74,4 +74,24 @@ describe('layer gradients: eager tape == compiled gradient graph', () => {
       assertClose(h.input, e.input, `${name} input gradient`, 1e-3, 1e-5);
     });
   }
+
+  // onnxruntime 1.30's MatMulScaleFusion folded a one-element Mul/Div next to a MatMul into FusedMatMul's
+  // float32 alpha, also in float64 graphs: attention's 1/√d scale gave its query gradient float32 precision.
+  for (const [what, scale] of [['x·Wᵀ·(1/√3)', (F: gluon.F, h: gluon.Tensor) => F.mul(h, 1 / Math.sqrt(3))], ['x·Wᵀ / √3', (F: gluon.F, h: gluon.Tensor) => F.div(h, Math.sqrt(3))]] as const) {
+    it(`float64 ${what}: the compiled input gradient keeps float64 precision (hand-written float64 reference)`, () => {
+      random.seed(8);
+      const dense = new nn.Dense(3, { flatten: false, inUnits: 4, dtype: 'float64' });
+      const net = new nn.HybridLambda((F, x) => scale(F, dense.call(x) as gluon.Tensor));
+      dense.initialize();
+      dense.hybridize();
+      net.hybridize();
+      const x = nd.random.uniform(-1, 1, [2, 2, 4]).astype('float64'); // rank 3: a MatMul (a rank-2 FullyConnected is a Gemm)
+      x.attachGrad();
+      autograd.record(() => net.call(x) as nd.NDArray).backward();
+      // y = (x·Wᵀ + b) / √3 summed: dy/dx[n, i] = Σ_o W[o, i] / √3.
+      const w = Array.from(dense.weight.data().data() as Float64Array);
+      const want = Array.from({ length: 16 }, (_v, k) => [0, 1, 2].reduce((acc, o) => acc + w[o * 4 + (k % 4)]!, 0) / Math.sqrt(3));
+      assertClose(Array.from(x.grad!.data() as Float64Array), want, `${what} input gradient`, 1e-14, 1e-15);
+    });
+  }
 });

@@ -84,6 +84,32 @@ describe('np (numpy semantics)', () => {
     for (const [what, , got] of cases.slice(6, 9)) assert.equal(got.dtype, 'int64', what);
   });
 
+  it('divide of integers is true division in float32 (MXNet 2 np.divide); squeeze of all-1 axes gives [] (numpy), eager and traced', () => {
+    const i = np.array([7, -7, 7, -7, 0], { dtype: 'int32' });
+    const j = np.array([2, 2, -2, -2, 3], { dtype: 'int32' });
+    const ones = np.ones([1, 1]);
+    const col = np.ones([3, 1]);
+    const cases: [string, NDArray[], NDArray, string][] = [
+      ['divide int32 arrays', [i, j], np.divide(i, j), 'np.divide(a, b)'],
+      ['divide int32 by an integer number', [i], np.divide(i, 4), 'np.divide(a, 4)'],
+      ['trueDivide', [i, j], np.trueDivide(i, j), 'np.true_divide(a, b)'],
+      ['squeeze [1, 1]', [ones], np.squeeze(ones), 'np.squeeze(a)'],
+      ['squeeze [1, 1] axis list', [ones], np.squeeze(ones, [0, -1]), 'np.squeeze(a, axis=(0, -1))'],
+      ['squeeze [1, 1] one axis', [ones], np.squeeze(ones, { axis: 1 }), 'np.squeeze(a, axis=1)'],
+      ['squeeze [3, 1]', [col], np.squeeze(col), 'np.squeeze(a)'],
+    ];
+    againstNumpy(cases);
+    assert.equal(cases[0]![2].dtype, 'float32');
+    const x = sym.var('x', { shape: [5], dtype: 'int32' });
+    const y = sym.var('y', { shape: [5], dtype: 'int32' });
+    const traced = np.divide(x, y);
+    assert.equal(traced.dtype, 'float32');
+    assertClose(flat(traced.eval({ x: i, y: j }) as NDArray), flat(cases[0]![2]), 'traced divide vs eager');
+    const z = sym.var('z', { shape: [1, 1] });
+    assert.deepEqual(np.squeeze(z).shape, []);
+    assert.throws(() => np.squeeze(ones, 2), /squeeze: axis 2 is out of range for rank 2/);
+  });
+
   it('shape functions take numpy defaults (axis 0) and refuse MXNet reshape codes', () => {
     const a = np.random.uniform(-1, 1, [2, 3]);
     const b = np.random.uniform(-1, 1, [2, 3]);

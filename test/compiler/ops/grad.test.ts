@@ -69,7 +69,9 @@ describe(`gradients (input ${seedNote(SEED)})`, () => {
   });
 
   for (const def of allOps().filter((d) => typeof d.grad === 'function')) {
-    const samples = CASES.filter((c) => c.op === def.name).flatMap((c) => c.samples.map((s) => ({ c, s }))).slice(0, MAX_SAMPLES);
+    // Samples with NaN or infinite fixed values test forward propagation only: finite differences are meaningless there.
+    const finite = (s: Sample) => s.inputs.every((i) => !i.values || i.values.every(Number.isFinite));
+    const samples = CASES.filter((c) => c.op === def.name).flatMap((c) => c.samples.filter(finite).map((s) => ({ c, s }))).slice(0, MAX_SAMPLES);
     describe(def.name, () => {
       samples.forEach(({ c, s }, k) => {
         it(`${s.label ?? `sample ${k}`}: finite differences, shapes, and the symbolic rule`, () => {

@@ -19,6 +19,14 @@ describe('reduce operator errors', () => {
     assert.throws(() => nd.prod(nd.array([1, 2]), 1), /prod: axis 1 is out of range for rank 1 \(inputs: float32\[2\]\)/);
   });
 
+  it('argmax/argmin over an empty axis (numpy refuses; onnxruntime failed without a message)', () => {
+    const e = nd.zeros([0, 3]);
+    assert.throws(() => e.argmax(0), /^OpError: argmax: axis 0 is empty: no index to return \(inputs: float32\[0, 3\]\)/);
+    assert.throws(() => nd.argmin(e), /argmin: the tensor is empty: no index to return \(inputs: float32\[0, 3\]\)/);
+    assert.throws(() => sym.var('e', { shape: ['N', 0] }).argmax({ axis: -1 }), /argmax: axis -1 is empty: no index to return \(inputs: float32\[N, 0\]\)/);
+    assert.equal(e.argmax(1).shape[0], 0, 'a non-empty axis of an empty tensor is fine');
+  });
+
   it('repeated axis', () => {
     assert.throws(() => x.sum([0, 0]), /sum: axis \[0,0\] repeats an axis \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => s.min({ axis: [1, -1] }), /min: axis \[1,-1\] repeats an axis \(inputs: float32\[N, 3\]\)/);

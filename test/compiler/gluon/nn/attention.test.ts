@@ -4,7 +4,9 @@
  * with no mask, a causal mask, a key padding mask and fully-masked rows;
  * gradients of the inputs and every parameter against central finite
  * differences of that formula in float64; PyTorch's
- * torch.nn.MultiheadAttention with copied weights; dropout; parameter
+ * torch.nn.MultiheadAttention with copied weights (also 3 heads of 3 with
+ * differing key and value widths, outputs and gradients by torch autograd);
+ * dropout; parameter
  * names; named errors.
  */
 import assert from 'node:assert/strict';
@@ -138,6 +140,56 @@ out = outs
     });
   });
 
+  it('3 heads of 3 features, key and value widths differing (inUnits 0), float64: output and every gradient equal PyTorch autograd, eager and hybridized', function () {
+    this.timeout(60000);
+    random.seed(11);
+    const a = makeAtt(9, 3, { inUnits: 0 });
+    const q0 = nd.random.uniform(-1, 1, [2, 3, 9]).astype('float64');
+    const k0 = nd.random.uniform(-1, 1, [2, 4, 6]).astype('float64');
+    const v0 = nd.random.uniform(-1, 1, [2, 4, 7]).astype('float64');
+    // Key padding (sample 1 sees 2 keys) times a band: query 2 of sample 1 has no key left.
+    const mask = nd.array([[[1, 1, 1, 1], [0, 1, 1, 1], [0, 0, 1, 1]], [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]]);
+    autograd.pause(() => a.call(q0.astype('float32'), k0.astype('float32'), v0.astype('float32'), mask));
+    for (const p of a.collectParams().values()) p.cast('float64');
+    assert.deepEqual([a.queryWeight.shape, a.keyWeight.shape, a.valueWeight.shape], [[9, 9], [9, 6], [9, 7]]);
+    const head = nd.random.uniform(-1, 1, [2, 3, 9]).astype('float64');
+    // torch gives NaN for the fully-masked row; gluonc's promise there is the output bias and no gradient through it,
+    // so the reference computes torch on the rows with a key and the bias elsewhere.
+    const code = `
+m = torch.nn.MultiheadAttention(9, 3, kdim=6, vdim=7, batch_first=True)
+with torch.no_grad():
+    m.q_proj_weight.copy_(T_(P['query_weight'])); m.k_proj_weight.copy_(T_(P['key_weight'])); m.v_proj_weight.copy_(T_(P['value_weight']))
+    m.in_proj_bias.copy_(T_(np.concatenate([P['query_bias'], P['key_bias'], P['value_bias']])))
+    m.out_proj.weight.copy_(T_(P['out_weight'])); m.out_proj.bias.copy_(T_(P['out_bias']))
+xs = [T_(X[i]).requires_grad_(True) for i in range(3)]
+M = X[3]
+live = T_(M.any(axis=-1))[..., None]
+safe = np.where(M.any(axis=-1, keepdims=True), M, 1)
+y, _ = m(xs[0], xs[1], xs[2], attn_mask=bool_mask(safe, 2, 3), need_weights=False)
+y = torch.where(live, y, m.out_proj.bias)
+(y * T_(np.array(attrs['head']).reshape(y.shape))).sum().backward()
+g = lambda t, i: t.grad.numpy()[i * 9:(i + 1) * 9]
+pg = {'query_weight': m.q_proj_weight.grad.numpy(), 'key_weight': m.k_proj_weight.grad.numpy(), 'value_weight': m.v_proj_weight.grad.numpy(),
+      'out_weight': m.out_proj.weight.grad.numpy(), 'query_bias': g(m.in_proj_bias, 0), 'key_bias': g(m.in_proj_bias, 1),
+      'value_bias': g(m.in_proj_bias, 2), 'out_bias': m.out_proj.bias.grad.numpy()}
+out = [y.detach().numpy()] + [pg[k] for k in P] + [t.grad.numpy() for t in xs]
+`;
+    const [ref] = numpyRefs([refJob(a, code, [q0, k0, v0, mask], { head: nums(head) }, true)]);
+    assert.ok(!ref!.error, ref!.error);
+    const names = [...a.collectParams().keys()];
+    for (const hybrid of [false, true]) {
+      a.hybridize(hybrid);
+      const ins = [q0, k0, v0].map((t) => t.copy());
+      ins.forEach((t) => t.attachGrad());
+      const y = autograd.record(() => a.call(ins[0]!, ins[1]!, ins[2]!, mask) as nd.NDArray);
+      assertClose(nums(y), ref!.outs[0]!.data as number[], `output (hybrid ${hybrid})`, 1e-10, 1e-12);
+      y.backward(head);
+      names.forEach((n, j) => assertClose(nums(a.collectParams().get(n)!.grad()), ref!.outs[1 + j]!.data as number[], `d${n} (hybrid ${hybrid})`, 1e-10, 1e-12));
+      ['query', 'key', 'value'].forEach((n, j) => assertClose(nums(ins[j]!.grad!), ref!.outs[1 + names.length + j]!.data as number[], `d${n} (hybrid ${hybrid})`, 1e-10, 1e-12));
+    }
+    a.hybridize(false);
+  });
+
   it('dropout acts on the attention weights in training mode only', () => {
     random.seed(5);
     const d = makeAtt(8, 2, { dropout: 0.5 });
@@ -155,6 +207,7 @@ out = outs
     assert.throws(() => new nn.MultiHeadAttention(10, 4), /MultiHeadAttention: units \(10\) must be divisible by numHeads \(4\)/);
     assert.throws(() => new nn.MultiHeadAttention(8, 0), /numHeads must be a positive integer, got 0/);
     assert.throws(() => new nn.MultiHeadAttention(8, 2, { dropout: 1 }), /dropout must be in \[0, 1\), got 1/);
+    assert.throws(() => new nn.MultiHeadAttention(8, 2, { useBias: 'false' as never }), /MultiHeadAttention: option 'useBias' must be true or false, got "false"/);
     const a = makeAtt(8, 2);
     assert.throws(() => a.call(nd.zeros([2, 3, 6]), kv, kv), /MultiHeadAttention \(block '.*'\): query must have 8 features on its last axis, got query \[2, 3, 6\], key \[2, 5, 8\], value \[2, 5, 8\]/);
     assert.throws(() => a.call(q, kv, nd.zeros([2, 4, 8])), /key and value must have the same length, got query \[2, 3, 8\], key \[2, 5, 8\], value \[2, 4, 8\]/);

@@ -68,6 +68,33 @@ describe('attention layers compiled with symbolic N and T', function () {
     await checkArtifact(file, 'MultiHeadAttention', att, make, ['q', 'k', 'v', 'mask']);
   });
 
+  it('TransformerEncoderLayer (causal + key padding input): eager, hybridized and the artifact agree at several N and T, fully-masked rows included', async () => {
+    random.seed(4);
+    const enc = new nn.TransformerEncoderLayer(8, 2, 16, { causal: true });
+    enc.initialize(new init.Xavier());
+    const file = join(dir, 'enc.onnx');
+    enc.export(file, { inputs: { x: { shape: ['N', 'T', 8] }, mask: { shape: ['N', 1, 'T'] } } });
+    // Sample 0 pads its first key: with the causal mask, query 0 has no key at all (its attention output is out_bias).
+    const make = (n: number, t: number) => {
+      const mask = nd.array(Array.from({ length: n * t }, (_v, i) => (i % t === 0 && i < t ? 0 : i % t < t - (i / t | 0) ? 1 : 0)), { shape: [n, 1, t] });
+      return [nd.random.uniform(-1, 1, [n, t, 8]), mask];
+    };
+    for (const hybrid of [false, true]) {
+      enc.hybridize(hybrid);
+      await checkArtifact(file, `TransformerEncoderLayer (hybrid ${hybrid})`, enc, make, ['x', 'mask']);
+    }
+    const model = await loadModel(file);
+    try {
+      const [x, mask] = make(2, 4) as [nd.NDArray, nd.NDArray];
+      const out = Object.values(await model.run({ x: { data: x.data(), shape: x.shape }, mask: { data: mask.data(), shape: mask.shape } } as never))[0]!;
+      assert.ok(Array.from(out.data as Float32Array).every(Number.isFinite), 'no NaN from the fully-masked row');
+      const bad = nd.ones([2, 1, 3]);
+      await assert.rejects(model.run({ x: { data: x.data(), shape: x.shape }, mask: { data: bad.data(), shape: bad.shape } } as never), /input 'mask': expected float32 \[N, 1, T\], got shape \[2, 1, 3\]: dimension 2 \('T'\) is 3 but input 'x' has T = 4/);
+    } finally {
+      await model.close();
+    }
+  });
+
   it('TransformerDecoderLayer: export with symbolic target and memory lengths', async () => {
     random.seed(2);
     const dec = new nn.TransformerDecoderLayer(8, 2, 16, { preNorm: true });

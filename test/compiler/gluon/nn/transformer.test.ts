@@ -5,7 +5,7 @@
  * PyTorch's TransformerEncoderLayer/TransformerDecoderLayer with copied
  * weights; gradients of the input, memory and every parameter against
  * central finite differences in float64; dropout only in training mode;
- * named errors.
+ * one fused SGD step of a small encoder-decoder against PyTorch; named errors.
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, init, nd, random } from 'gluonc';
@@ -27,6 +27,21 @@ function ready<B extends Enc | Dec>(b: B): B {
 }
 
 const run = (b: Enc | Dec, xs: nd.NDArray[]) => b.call(...xs) as nd.NDArray;
+
+/** A small encoder-decoder: the decoder attends to the encoder's output under the source padding mask. */
+class Seq2Seq extends gluon.HybridBlock {
+  declare readonly enc: Enc;
+  declare readonly dec: Dec;
+  constructor() {
+    super();
+    this.enc = new nn.TransformerEncoderLayer(8, 2, 16, { dropout: 0 });
+    this.dec = new nn.TransformerDecoderLayer(8, 2, 16, { dropout: 0, preNorm: true, activation: 'gelu' });
+  }
+
+  override hybridForward(_F: unknown, src: nd.NDArray, tgt: nd.NDArray, srcMask: nd.NDArray): nd.NDArray {
+    return this.dec.call(tgt, this.enc.call(src, srcMask), srcMask) as nd.NDArray;
+  }
+}
 
 describe('nn.TransformerEncoderLayer and nn.TransformerDecoderLayer', () => {
   random.seed(21);
@@ -155,6 +170,56 @@ out = m(T_(X[0]), T_(X[1]), tgt_mask=bool_mask(causal(X[0].shape[1]), 0, 2), mem
     });
   }
 
+  it('one fused SGD step of a small encoder-decoder (hybridized net and L2 loss, float64) equals PyTorch', function () {
+    this.timeout(120000);
+    random.seed(12);
+    const net = new Seq2Seq();
+    net.initialize(new init.Xavier());
+    const src = nd.random.uniform(-1, 1, [2, 4, 8]).astype('float64');
+    const tgt = nd.random.uniform(-1, 1, [2, 3, 8]).astype('float64');
+    const label = nd.random.uniform(-1, 1, [2, 3, 8]).astype('float64');
+    const srcPad = nd.array([[[1, 1, 1, 1]], [[1, 1, 0, 0]]]); // sample 1: 2 source tokens
+    autograd.pause(() => net.call(src.astype('float32'), tgt.astype('float32'), srcPad));
+    for (const [k, p] of net.collectParams().entries()) {
+      p.cast('float64');
+      if (/gamma$|bias$|beta$/.test(k)) p.setData(nd.random.uniform(k.endsWith('gamma') ? 0.5 : -0.5, k.endsWith('gamma') ? 1.5 : 0.5, p.shape as number[]).astype('float64'));
+    }
+    const params = [...net.collectParams().entries()];
+    const before = params.map(([, p]) => nums(p.data()));
+    // PyTorch: the same layers (post-norm relu encoder, pre-norm gelu decoder, causal target), gluon's L2Loss
+    // (0.5 (y - t)^2, mean over the non-batch axes) summed over the batch, then trainer.step(2) divides by 2.
+    const code = `
+P = sub_params('enc.')
+e = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation='relu', batch_first=True, norm_first=False)
+load_mha(e.self_attn, 'attention.'); load_common(e, 2)
+P = sub_params('dec.')
+d = torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, activation='gelu', batch_first=True, norm_first=True)
+load_mha(d.self_attn, 'selfAttention.'); load_mha(d.multihead_attn, 'crossAttention.'); load_common(d, 3)
+P = P_ALL
+kp = T_(X[3][:, 0, :] == 0)
+y = d(T_(X[1]), e(T_(X[0]), src_key_padding_mask=kp), tgt_mask=bool_mask(causal(X[1].shape[1]), 0, 2), memory_key_padding_mask=kp)
+loss = (0.5 * (y - T_(X[2])) ** 2).mean(dim=(1, 2)).sum()
+loss.backward()
+out = [layer_grad(e if k.startswith('enc.') else d, k[4:]) for k in P]
+`;
+    const [ref] = numpyRefs([refJob(net, code, [src, tgt, label, srcPad], {}, true)]);
+    assert.ok(!ref!.error, ref!.error);
+    net.hybridize();
+    const loss = new gluon.loss.L2Loss();
+    loss.hybridize();
+    const lr = 0.5;
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: lr });
+    const l = autograd.record(() => loss.call(net.call(src, tgt, srcPad), label)) as nd.NDArray;
+    l.backward();
+    trainer.step(2);
+    params.forEach(([k, p], i) => {
+      assert.equal(p.data().dtype, 'float64', k);
+      // w1 = w0 - lr * grad / 2; the decoder's compiled gelu runs in float32 (no float64 Erf in onnxruntime).
+      const grad = nums(p.data()).map((v, j) => ((before[i]![j]! - v) * 2) / lr);
+      assertClose(grad, ref!.outs[i]!.data as number[], `${k} gradient`, 1e-4, 1e-6);
+    });
+  });
+
   it('dropout is off in predict mode and on in training mode', () => {
     random.seed(9);
     const d = ready(new nn.TransformerEncoderLayer(8, 2, 16, { dropout: 0.3, causal: true }));
@@ -172,6 +237,9 @@ out = m(T_(X[0]), T_(X[1]), tgt_mask=bool_mask(causal(X[0].shape[1]), 0, 2), mem
     assert.throws(() => new nn.TransformerEncoderLayer(10, 3, 16), /TransformerEncoderLayer: units \(10\) must be divisible by numHeads \(3\)/);
     assert.throws(() => new nn.TransformerDecoderLayer(8, 2, 0), /TransformerDecoderLayer: hiddenSize must be a positive integer, got 0/);
     assert.throws(() => new nn.TransformerEncoderLayer(8, 2, 16, { activation: 'tanh' as never }), /activation must be 'relu' or 'gelu', got "tanh"/);
+    // A non-boolean flag (e.g. the string 'false' from a config file) is refused, not read as truthy.
+    assert.throws(() => new nn.TransformerEncoderLayer(8, 2, 16, { causal: 'false' as never }), /TransformerEncoderLayer: option 'causal' must be true or false, got "false"/);
+    assert.throws(() => new nn.TransformerDecoderLayer(8, 2, 16, { preNorm: 1 as never }), /TransformerDecoderLayer: option 'preNorm' must be true or false, got 1/);
     const e = blocks[0]!;
     assert.throws(() => run(e, [nd.zeros([2, 5, 6])]), /TransformerEncoderLayer \(block '.*'\): the input must have shape \[batch, length, 8\], got \[2, 5, 6\]/);
     assert.throws(() => run(e, [x, nd.ones([2, 5, 4])]), /TransformerEncoderLayer \(block '.*'\): the mask of shape \[2, 5, 4\] does not broadcast to \[batch, query length, key length\] = \[2, 5, 5\]/);

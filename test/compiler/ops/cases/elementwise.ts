@@ -26,6 +26,16 @@ const ints: Sample = { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] 
 
 export const cases: OpCase[] = [
   { op: 'add', samples: [...bin, ints], ref: 'a + b' },
+  {
+    op: 'add',
+    samples: [
+      { inputs: [{ shape: [], values: [2.5] }, { shape: [3] }], label: 'rank 0 with rank 1' },
+      { inputs: [{ shape: [0, 3] }, { shape: [3] }], label: 'empty batch' },
+      { inputs: [{ shape: [2, 0] }, { shape: [1, 1] }], label: 'empty with [1, 1]' },
+      { inputs: [{ shape: [3], values: [Infinity, -Infinity, NaN] }, { shape: [3], values: [-Infinity, 1, 1] }], label: 'inf - inf and NaN' },
+    ],
+    ref: 'a + b',
+  },
   { op: 'sub', samples: [...bin, ints], ref: 'a - b' },
   { op: 'mul', samples: [...bin, ints], ref: 'a * b' },
   { op: 'div', samples: [...bin.map((s) => ({ ...s, inputs: [s.inputs[0]!, { ...s.inputs[1]!, range: [0.5, 2] as [number, number] }] }))], ref: 'a / b' },
@@ -40,6 +50,8 @@ export const cases: OpCase[] = [
     ref: 'a ** b',
   },
   { op: 'maximum', samples: [...bin, ints], ref: 'np.maximum(a, b)' },
+  { op: 'maximum', samples: [{ inputs: [{ shape: [5], values: [NaN, 1, -Infinity, 0, Infinity] }, { shape: [5], values: [1, NaN, 2, -0, NaN] }], label: 'NaN and infinities' }], ref: 'np.maximum(a, b)' },
+  { op: 'minimum', samples: [{ inputs: [{ shape: [5], values: [NaN, 1, -Infinity, 0, Infinity] }, { shape: [5], values: [1, NaN, 2, -0, NaN] }], label: 'NaN and infinities' }], ref: 'np.minimum(a, b)' },
   { op: 'minimum', samples: [...bin, ints], ref: 'np.minimum(a, b)' },
   { op: 'equal', samples: [{ inputs: [{ shape: [3, 4], dtype: 'int32', range: [0, 3] }, { shape: [4], dtype: 'int32', range: [0, 3] }] }, ...bin], ref: '(a == b).astype(a.dtype)' },
   { op: 'notEqual', samples: [{ inputs: [{ shape: [3, 4], dtype: 'int32', range: [0, 3] }, { shape: [4], dtype: 'int32', range: [0, 3] }] }, ...bin], ref: '(a != b).astype(a.dtype)' },
@@ -50,6 +62,7 @@ export const cases: OpCase[] = [
   { op: 'neg', samples: un, ref: '-a' },
   { op: 'abs', samples: un, ref: 'np.abs(a)' },
   { op: 'sign', samples: un, ref: 'np.sign(a)' },
+  { op: 'sign', samples: [{ inputs: [{ shape: [5], values: [NaN, -0, 0, -Infinity, Infinity] }], label: 'NaN, zeros, infinities' }, { inputs: [{ shape: [3], dtype: 'int32', values: [-3, 0, 5] }], label: 'int32' }], ref: 'np.sign(a)' },
   { op: 'exp', samples: un, ref: 'np.exp(a)' },
   { op: 'log', samples: pos, ref: 'np.log(a)' },
   { op: 'log1p', samples: [...un.map((s) => ({ ...s, inputs: s.inputs.map((i) => ({ ...i, range: [-0.9, 3] as [number, number] })) }))], ref: 'np.log1p(a)' },
@@ -69,17 +82,21 @@ export const cases: OpCase[] = [
   { op: 'tanh', samples: un, ref: 'np.tanh(a)' },
   { op: 'sigmoid', samples: un, ref: '1 / (1 + np.exp(-a))' },
   { op: 'relu', samples: un, ref: 'np.maximum(a, 0)' },
+  { op: 'relu', samples: [{ inputs: [{ shape: [5], values: [NaN, -0, 0, -Infinity, Infinity] }], label: 'NaN and infinities' }, { inputs: [{ shape: [3], dtype: 'int32', values: [-3, 0, 5] }], label: 'int32' }, { inputs: [{ shape: [3], dtype: 'int8', values: [-128, 0, 127] }], label: 'int8' }, { inputs: [{ shape: [3], dtype: 'int64', values: [-3, 0, 5] }], label: 'int64' }], ref: 'np.maximum(a, 0)' },
   { op: 'softrelu', samples: un, ref: 'np.log1p(np.exp(a))' },
   { op: 'erf', samples: un, ref: 'np.vectorize(math.erf)(a)' },
   { op: 'gelu', samples: un, ref: '0.5 * a * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))' },
   { op: 'floor', samples: un, ref: 'np.floor(a)' },
   { op: 'ceil', samples: un, ref: 'np.ceil(a)' },
+  // NaN stays NaN (numpy; MXNet's clip compares x > max, then x < min); values at the bounds stay.
+  { op: 'clip', samples: [{ inputs: [{ shape: [6], values: [NaN, -1, 1, Infinity, -Infinity, 0.5] }], args: [-1, 1], label: 'NaN, bounds, infinities' }], ref: 'np.clip(a, args[0], args[1])' },
   { op: 'clip', samples: [{ inputs: [{ shape: [3, 4] }], args: [-0.5, 0.7] }, { inputs: [{ shape: [4, 2], symbolic: true }], args: [{ aMin: 0, aMax: 1 }] }], ref: 'np.clip(a, args[0], args[1]) if args else np.clip(a, attrs["aMin"], attrs["aMax"])' },
   {
     op: 'where',
     samples: [
       { inputs: [{ shape: [3, 4], range: [0, 2], dtype: 'int32' }, { shape: [3, 4] }, { shape: [4] }] },
       { inputs: [{ shape: [5, 4], range: [0, 2], symbolic: true }, { shape: [5, 4], symbolic: true }, { shape: [5, 4], symbolic: true }], label: 'float condition' },
+      { inputs: [{ shape: [4], values: [NaN, 0, -0, 0.5] }, { shape: [4] }, { shape: [4] }], label: 'a NaN condition is true, -0 false' },
     ],
     ref: 'np.where(a != 0, b, c)',
   },

@@ -90,11 +90,16 @@ out = np.stack([f.real, f.imag], -1)
 `;
 
 export const cases: OpCase[] = [
+  { op: 'softmax', samples: [{ inputs: [{ shape: [2, 3], values: [1000, 1000, -Infinity, -Infinity, 0, 1] }], label: 'large and -inf' }], ref: 'e = np.exp(a - a.max(-1, keepdims=True))\nout = e / e.sum(-1, keepdims=True)' },
+  { op: 'logSoftmax', samples: [{ inputs: [{ shape: [2, 3], values: [1000, 1000, -Infinity, -Infinity, 0, 1] }], label: 'large and -inf' }], ref: 'm = a.max(-1, keepdims=True)\nout = a - m - np.log(np.exp(a - m).sum(-1, keepdims=True))' },
   { op: 'softmax', samples: softmaxSamples, ref: SOFTMAX_REF.replace('{log}', 'np.exp(y - ls)') },
   { op: 'logSoftmax', samples: softmaxSamples, ref: SOFTMAX_REF.replace('{log}', 'y - ls') },
   {
     op: 'Activation',
-    samples: [...act('relu'), ...act('sigmoid'), ...act('tanh'), ...act('softrelu'), ...act('softsign')],
+    samples: [
+      ...act('relu'), ...act('sigmoid'), ...act('tanh'), ...act('softrelu'), ...act('softsign'),
+      { inputs: [{ shape: [4], values: [NaN, -1, 0, 2] }], args: [{ actType: 'relu' }], label: 'relu NaN' },
+    ],
     ref: ACT_REF,
   },
   {

@@ -68,6 +68,18 @@ const args: Sample[] = [
   { inputs: [{ shape: [2, 3], values: [1, 3, 3, 0, 3, 1] }], args: [{ axis: 1 }], label: 'ties take the first' },
   { inputs: [{ shape: [2, 3], dtype: 'float16', values: [1, 3, 3, 0, 3, 1] }], label: 'float16 ties' },
 ];
+/**
+ * NaN and infinities at fixed places: a NaN in a slice makes max/min NaN and
+ * argmax/argmin its first index (numpy; onnxruntime's ReduceMax and ArgMax
+ * skip NaN, so the compiled path must not lean on them alone).
+ */
+const nans: Sample[] = [
+  { inputs: [{ shape: [3, 3], values: [1, NaN, 3, -Infinity, -Infinity, -Infinity, NaN, 2, NaN] }], args: [{ axis: 1 }], label: 'NaN and -inf rows' },
+  { inputs: [{ shape: [3, 3], values: [1, NaN, Infinity, 4, 0, Infinity, NaN, 2, 5] }], args: [{ axis: 0, keepdims: true }], label: 'NaN keepdims axis 0' },
+  { inputs: [{ shape: [2, 3], values: [Infinity, 1, -Infinity, 0, NaN, 2] }], label: 'NaN all axes' },
+  { inputs: [{ shape: [2, 3], dtype: 'float16', values: [1, NaN, 3, 0, 2, 1] }], args: [{ axis: 1 }], label: 'NaN float16' },
+  { inputs: [{ shape: [2, 3], dtype: 'float64', values: [1, 3, NaN, 0, 2, 1] }], args: [{ axis: -1 }], label: 'NaN float64' },
+];
 const argRef = (fn: string) => `
 ax = attrs.get("axis", args[0] if len(args) > 0 else None)
 kd = bool(attrs.get("keepdims", args[1] if len(args) > 1 else False))
@@ -87,9 +99,13 @@ export const cases: OpCase[] = [
     samples: [...common, ...ints, { inputs: [{ shape: [3, 4], dtype: 'uint8', range: [0, 200] }], args: [{ axis: 0 }], label: 'uint8' }, { inputs: [{ shape: [3, 4], dtype: 'int8', range: [-100, 100] }], label: 'int8 all axes' }],
     ref: `${AXES}out = np.min(x, axis=ax, keepdims=kd)`,
   },
+  { op: 'max', samples: nans, ref: `${AXES}out = np.max(x, axis=ax, keepdims=kd)` },
+  { op: 'min', samples: nans, ref: `${AXES}out = np.min(x, axis=ax, keepdims=kd)` },
   { op: 'prod', samples: small, ref: `${AXES}out = np.prod(x, axis=ax, keepdims=kd)` },
   { op: 'argmax', samples: args, ref: argRef('argmax') },
   { op: 'argmin', samples: args, ref: argRef('argmin') },
+  { op: 'argmax', samples: nans, ref: argRef('argmax') },
+  { op: 'argmin', samples: nans, ref: argRef('argmin') },
   {
     op: 'norm',
     samples: [

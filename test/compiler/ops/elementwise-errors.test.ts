@@ -1,0 +1,34 @@
+/**
+ * Errors of the element-wise operators, the same on every path: the eager
+ * kernel (small tensors), the eager one-node session and a compiled graph.
+ */
+import assert from 'node:assert/strict';
+import { nd, sym } from 'gluonc';
+import { setKernelThreshold } from '../../../compiler/ops/execute.js';
+
+describe('element-wise operator errors', () => {
+  function onEveryPath(f: () => unknown): void {
+    for (const threshold of [Infinity, 0]) {
+      const old = setKernelThreshold(threshold);
+      try {
+        f();
+      } finally {
+        setKernelThreshold(old);
+      }
+    }
+  }
+
+  it('integer division by zero throws naming div (the kernel gave 0 where onnxruntime refuses)', () => {
+    for (const dtype of ['int32', 'int64'] as const) {
+      const a = nd.array([7, -7, 0], { dtype });
+      const b = nd.array([2, 0, 1], { dtype });
+      onEveryPath(() => assert.throws(() => nd.div(a, b), new RegExp(`^OpError: div: .*[Ii]nteger division by zero.*\\(inputs: ${dtype}\\[3\\], ${dtype}\\[3\\]\\)`)));
+      const x = sym.var('x', { shape: [3], dtype });
+      const y = sym.var('y', { shape: [3], dtype });
+      assert.throws(() => sym.div(x, y).eval({ x: a, y: b }), /[Ii]nteger division by zero/);
+    }
+    // Floats divide by zero to infinities, and integers without a zero divisor truncate.
+    onEveryPath(() => assert.deepEqual(nd.div(nd.array([1, -1]), nd.array([0, 0])).toArray(), [Infinity, -Infinity]));
+    onEveryPath(() => assert.deepEqual(nd.div(nd.array([7, -7], { dtype: 'int32' }), nd.array([2, 2], { dtype: 'int32' })).toArray(), [3, -3]));
+  });
+});
