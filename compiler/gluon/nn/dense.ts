@@ -4,6 +4,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { boolOption } from './basic.js';
 
 /** Options of Dense (MXNet's, camelCase). */
 export interface DenseOptions {
@@ -38,7 +39,7 @@ export class Dense extends HybridBlock {
     if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}`);
     this.units = units;
     this.act = options.activation;
-    this.flatten = options.flatten ?? true;
+    this.flatten = boolOption('Dense', 'flatten', options.flatten, true);
     const dtype = options.dtype ?? 'float32';
     this.weight = this.params.get('weight', {
       shape: [units, options.inUnits ?? 0],
@@ -46,7 +47,7 @@ export class Dense extends HybridBlock {
       init: options.weightInitializer,
       allowDeferredInit: true,
     });
-    this.bias = options.useBias === false
+    this.bias = !boolOption('Dense', 'useBias', options.useBias, true)
       ? null
       : this.params.get('bias', { shape: [units], dtype, init: options.biasInitializer ?? new Zero(), allowDeferredInit: true });
   }

@@ -9,6 +9,12 @@ const { nn } = gluon;
 const flat = (x: nd.NDArray) => Array.from(x.data() as Float32Array);
 
 describe('gluon.nn basic layers', () => {
+  it("Dense refuses a flag that is not true or false (useBias: 'false' kept the bias, flatten: 0 was ignored)", () => {
+    assert.throws(() => new nn.Dense(3, { useBias: 'false' as never }), /Dense: option 'useBias' must be true or false, got "false"/);
+    assert.throws(() => new nn.Dense(3, { flatten: 0 as never }), /Dense: option 'flatten' must be true or false, got 0/);
+    assert.equal(new nn.Dense(3, { useBias: false }).bias, null);
+  });
+
   beforeEach(() => random.seed(7));
 
   it('Activation: every name matches its float64 formula, eager and hybridized, two batch sizes', () => {

@@ -221,6 +221,11 @@ describe('gluon.nn normalization layers', () => {
     net.initialize();
     assert.throws(() => net.call(nd.ones([2, 4, 5])), /BatchNorm \(block '[^']*0'\): the input of shape \[2, 4, 5\] has 4 channels on axis 1, but the layer has 3/);
     assert.throws(() => new nn.BatchNorm({ inChannels: -2 }), /BatchNorm: inChannels must be a non-negative integer, got -2/);
+    // A string or number where a flag goes (a port of MXNet keywords) is refused, not read as truthy.
+    assert.throws(() => new nn.BatchNorm({ center: 'false' as never }), /BatchNorm: option 'center' must be true or false, got "false"/);
+    assert.throws(() => new nn.BatchNorm({ useGlobalStats: 1 as never }), /BatchNorm: option 'useGlobalStats' must be true or false, got 1/);
+    assert.throws(() => new nn.LayerNorm({ scale: 'False' as never }), /LayerNorm: option 'scale' must be true or false, got "False"/);
+    assert.equal(new nn.BatchNorm({ center: false }).center, false);
   });
 
   it('LayerNorm normalizes along its axis (numpy reference), eager and hybridized, two batch sizes', () => {
