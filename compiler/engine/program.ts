@@ -49,6 +49,8 @@ export interface StepParameter extends TracedParam {
 export interface TraceableBlock {
   readonly constructor: { name: string };
   _scopeName: string;
+  /** Bumped when the block's structure changed (children, shared parameters): part of the step's key. */
+  readonly _structureGen: number;
   _traceCall(inputs: unknown[]): unknown;
   /** Output types of a call, from a cached trace (no compilation). */
   _outputTypes(inputs: readonly { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean } | null;
@@ -227,7 +229,7 @@ class Program {
   key(trainer: FusableTrainer | null, scalars: StepScalars<StepParameter> | null): string {
     let k = '';
     for (const c of this.calls) {
-      k += `${blockId(c.block)}(`;
+      k += `${blockId(c.block)}.${c.block._structureGen}(`;
       for (const r of c.inputs) k += `${refKey(r)},`;
       k += c.training ? ')T' : ')P';
       k += `${paramSig(c.block)};`;

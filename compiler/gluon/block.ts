@@ -10,8 +10,22 @@ import { withScope } from '../ops/errors.js';
 import { inHybridForward } from '../engine/trace-context.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
+import { structureMayHaveChanged } from './structure.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
+
+/**
+ * The inputs without their trailing `undefined`s (optional inputs left out).
+ *
+ * ```ts
+ * omitTrailingUndefined([x, undefined]); // [x]
+ * ```
+ */
+export function omitTrailingUndefined<T>(inputs: T[]): T[] {
+  let n = inputs.length;
+  while (n > 0 && inputs[n - 1] === undefined) n--;
+  return n === inputs.length ? inputs : inputs.slice(0, n);
+}
 
 /** A hook called before `forward` with the inputs. */
 export type ForwardPreHook = (block: Block, inputs: unknown[]) => void;
@@ -41,13 +55,24 @@ export class Block {
   /** The name this block has in its parent (set when the parent is called or collected). */
   _scopeName = '';
 
+  constructor() {
+    // A new block may become a child (assigned to a property) of a hybridized block.
+    structureMayHaveChanged();
+  }
+
   /** Implemented by subclasses: the computation. */
   forward(..._inputs: any[]): any {
     throw new Error(`${this.constructor.name}: forward is not implemented`);
   }
 
-  /** Runs the block: pre-hooks, forward, hooks. Errors inside name the block. */
-  call(...inputs: any[]): any {
+  /**
+   * Runs the block: pre-hooks, forward, hooks. Errors inside name the block.
+   * Trailing `undefined` inputs are omitted (MXNet's `None` for an optional
+   * input): `att.call(q, k, v, maybeMask)` with `maybeMask` undefined is
+   * `att.call(q, k, v)`, eager, hybridized and exported alike.
+   */
+  call(...args: any[]): any {
+    const inputs = omitTrailingUndefined(args);
     // Hooks are imperative code even inside a traced parent: parameter reads there are allowed.
     if (this._preHooks.length) {
       inHybridForward(null, () => {
@@ -222,6 +247,7 @@ export class Block {
       for (const [k, c] of b.children()) replace(c, `${prefix}${k}.`);
     };
     replace(this, '');
+    structureMayHaveChanged();
     return this;
   }
 

@@ -21,7 +21,8 @@ import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
-import { Block } from './block.js';
+import { Block, omitTrailingUndefined } from './block.js';
+import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
@@ -91,7 +92,7 @@ export class HybridBlock extends Block {
 
   /** Runs the computation (what `call` runs after its hooks). */
   override forward(...inputs: any[]): any {
-    return this._run(inputs);
+    return this._run(omitTrailingUndefined(inputs));
   }
 
   /** True after `hybridize()`. */
@@ -150,9 +151,37 @@ export class HybridBlock extends Block {
     } else p.setData(value as unknown as NDArray);
   }
 
+  /** The structure epoch last checked, the structure seen then, and how often it changed (part of the fused step's key). */
+  private _structureSeen = -1;
+  private _structure: unknown[] | null = null;
+  _structureGen = 0;
+
+  /**
+   * Compiled sessions and traced output types hold this block's structure
+   * (its descendants, their parameters, names, dtypes, gradReqs) as it was.
+   * When the structure epoch moved, the structure is compared and, when it
+   * differs (a child added or replaced, parameters shared, cast, frozen),
+   * everything traced is dropped, so the next call compiles again.
+   */
+  private _checkStructure(): void {
+    const epoch = structureEpoch();
+    if (this._structureSeen === epoch) return;
+    this._structureSeen = epoch;
+    const now = structureOf(this);
+    const before = this._structure;
+    this._structure = now;
+    if (before && (before.length !== now.length || before.some((v, i) => v !== now[i]))) {
+      this.clearCache();
+      this._typeCache.clear();
+      this._lastTypes = null;
+      this._structureGen++;
+    }
+  }
+
   protected override _run(inputs: unknown[]): unknown {
     const strategy = callStrategy(this, inputs);
     if (strategy === 'trace') return this._traceCall(inputs);
+    if (strategy !== 'eager') this._checkStructure();
     const arrays = inputs as NDArray[];
     // Dimensions that differed between calls of the same rank and dtypes stay symbolic on export.
     const prev = this.lastSignature;
@@ -426,6 +455,22 @@ export function callStrategy(block: HybridBlock, inputs: unknown[]): CallStrateg
   if (!block.hybridized) return 'eager';
   if (isRecording() && fusionEnabled() && !(inputs as NDArray[]).some(requiresGrad)) return 'deferred';
   return 'compiled';
+}
+
+/** What a compiled graph was traced from, flattened: each block, its parameters by name (with dtype, gradReq, differentiable) and its children by name. */
+function structureOf(root: Block): unknown[] {
+  const out: unknown[] = [];
+  const walk = (b: Block): void => {
+    out.push(b);
+    for (const [k, p] of b.ownParams()) out.push(k, p, p.dtype, p.gradReq, p.differentiable);
+    for (const [k, c] of b.children()) {
+      out.push(k);
+      walk(c);
+    }
+    out.push(null);
+  };
+  walk(root);
+  return out;
 }
 
 function checkInitialized(block: Block, params: { entries(): [string, Parameter][] }): void {

@@ -15,6 +15,7 @@ import { zeros } from '../engine/nd.js';
 import { flushPending } from '../engine/program.js';
 import { stepParamWillChange } from '../engine/step-params.js';
 import { showValue } from './show-value.js';
+import { structureMayHaveChanged } from './structure.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
@@ -91,6 +92,7 @@ export class Parameter {
   freshGrad = false;
 
   constructor(name: string, options: ParameterOptions = {}) {
+    structureMayHaveChanged();
     this.name = name;
     this.shape = [...(options.shape ?? [])];
     for (const d of this.shape) {
@@ -118,6 +120,7 @@ export class Parameter {
   set gradReq(v: GradReq) {
     if (checkGradReq(this.name, v) === this._gradReq) return;
     stepParamWillChange();
+    structureMayHaveChanged();
     this._gradReq = v;
   }
 
@@ -240,7 +243,10 @@ export class Parameter {
   /** Returns the data converted to `dtype` and makes it the parameter's dtype. */
   cast(dtype: DType): void {
     const to = checkDType(dtype, `Parameter '${this.name}'.cast`);
-    if (to !== this.dtype) stepParamWillChange();
+    if (to !== this.dtype) {
+      stepParamWillChange();
+      structureMayHaveChanged();
+    }
     this.dtype = to;
     if (this._data) {
       this._data = this._data.astype(dtype);
@@ -284,12 +290,14 @@ export class ParameterDict {
 
   /** Registers an existing parameter under `name` (sharing it). */
   set(name: string, p: Parameter): void {
+    if (this.map.get(name) !== p) structureMayHaveChanged();
     this.map.set(name, p);
   }
 
   /** MXNet's setattr: sets an attribute (`gradReq`, `lrMult`, `wdMult`) on every parameter. */
   setattr(name: 'gradReq' | 'lrMult' | 'wdMult' | 'differentiable', value: unknown): void {
     for (const p of this.map.values()) (p as unknown as Record<string, unknown>)[name] = value;
+    structureMayHaveChanged();
   }
 
   has(name: string): boolean {

@@ -4,6 +4,7 @@
  */
 import { Block } from '../block.js';
 import { HybridBlock } from '../hybrid.js';
+import { structureMayHaveChanged } from '../structure.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 
 function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boolean): void {
@@ -14,6 +15,7 @@ function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boole
     }
     layers.push(b);
   }
+  structureMayHaveChanged();
 }
 
 /**

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { nd, gluon, init, random, autograd, profiler } from 'gluonc';
+
+const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
+
+/** y = x·Wᵀ + b for plain number matrices (the independent reference of a Dense layer). */
+function dense(x: number[][], w: number[][], b: number[]): number[][] {
+  return x.map((row) => w.map((wr, j) => wr.reduce((s, v, k) => s + v * row[k]!, b[j]!)));
+}
+
+/** A layer with an optional trailing input, written with rest arguments (the parameters come last). */
+class MaybeMasked extends gluon.HybridBlock {
+  fc = new gluon.nn.Dense(2, { inUnits: 3 });
+  override hybridForward(F: gluon.F, x: gluon.Tensor, ...rest: unknown[]) {
+    rest.pop(); // own (empty) parameter object
+    const [mask] = rest as [gluon.Tensor | undefined];
+    const y = this.fc.call(x);
+    return mask === undefined ? y : F.broadcastMul(y, mask);
+  }
+}
+
+describe('HybridBlock calls: a trailing undefined input is omitted (MXNet\'s None)', () => {
+  const x = [[1, 2, 3], [-1, 0.5, 2]];
+  const w = [[0.5, -1, 2], [1, 1, -0.25]];
+  const b = [0.1, -0.2];
+  const want = dense(x, w, b).flat();
+  const make = () => {
+    const m = new MaybeMasked();
+    m.initialize();
+    m.fc.weight.setData(nd.array(w));
+    m.fc.bias!.setData(nd.array(b));
+    return m;
+  };
+
+  it('eager, hybridized, under record and inside a Sequential', () => {
+    const m = make();
+    const xs = nd.array(x);
+    assert.deepEqual(vals(m.call(xs, undefined)).map((v) => Math.fround(v)), want.map(Math.fround), 'eager');
+    assert.deepEqual(vals(m.call(xs, nd.array([[1, 0], [0, 1]]))).map(Math.fround), [want[0]!, 0, 0, want[3]!].map(Math.fround), 'eager with a mask');
+    m.hybridize();
+    assert.deepEqual(vals(m.call(xs, undefined, undefined)), vals(m.call(xs)), 'hybridized');
+    assert.ok(Math.abs(vals(m.call(xs, undefined))[0]! - want[0]!) < 1e-5);
+    const rec = autograd.record(() => m.call(xs, undefined) as nd.NDArray);
+    assert.deepEqual(vals(rec), vals(m.call(xs)), 'recorded');
+    const seq = new gluon.nn.HybridSequential();
+    seq.add(make());
+    seq.hybridize();
+    assert.deepEqual(vals(seq.call(xs, undefined)), vals(m.call(xs)), 'HybridSequential');
+    const plain = new gluon.nn.Sequential();
+    plain.add(make());
+    assert.deepEqual(vals(plain.call(xs, undefined)), vals(m.call(xs)), 'Sequential');
+    // A hole before a given input is still an error naming it.
+    assert.throws(() => m.call(xs, undefined, nd.ones([2, 2])), /MaybeMasked: input 1 must be an NDArray, got undefined/);
+  });
+
+  it('MultiHeadAttention: call(q, k, v, undefined) is the call without a mask', () => {
+    random.seed(4);
+    const att = new gluon.nn.MultiHeadAttention(4, 2);
+    att.initialize();
+    const q = nd.random.uniform(-1, 1, [1, 3, 4]);
+    const ref = vals(att.call(q, q, q));
+    assert.deepEqual(vals(att.call(q, q, q, undefined)), ref);
+    att.hybridize();
+    const hyb = vals(att.call(q, q, q, undefined));
+    hyb.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) < 1e-5, `element ${i}: ${v} vs ${ref[i]}`));
+  });
+
+  it('an exported artifact imported with SymbolBlock.imports', () => {
+    const m = make();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-undef-'));
+    const file = path.join(dir, 'm.onnx');
+    m.export(file, { inputs: { x: { shape: ['N', 3] } } });
+    const sb = gluon.SymbolBlock.imports(file);
+    const got = vals(sb.call(nd.array(x), undefined));
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `element ${i}: ${v} vs ${want[i]}`));
+    sb.hybridize();
+    assert.deepEqual(vals(sb.call(nd.array(x), undefined)), got);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('HybridBlock cache: a structure changed after hybridize() compiles again', () => {
+  beforeEach(() => {
+    random.seed(5);
+    profiler.reset();
+  });
+
+  it('a child added to a hybridized HybridSequential takes part in the next call', () => {
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.Dense(2, { inUnits: 2 }));
+    net.initialize(new init.One());
+    net.hybridize();
+    const x = nd.array([[1, 2]]);
+    assert.deepEqual(vals(net.call(x)), [3, 3]);
+    net.add(new gluon.nn.Dense(1, { inUnits: 2 }));
+    net.initialize(new init.One());
+    const y = net.call(x);
+    assert.deepEqual(y.shape, [1, 1], 'the new layer ran');
+    assert.deepEqual(vals(y), [6]);
+    // ... under record (the fused training step) too.
+    net.add(new gluon.nn.Dense(2, { inUnits: 1 }));
+    net.initialize(new init.One());
+    const z = autograd.record(() => net.call(x) as nd.NDArray);
+    assert.deepEqual(vals(z), [6, 6]);
+    // The structure unchanged, the session is reused.
+    net.call(x);
+    profiler.reset();
+    net.call(x);
+    net.call(x);
+    assert.equal(profiler.counters().compiles, 0);
+  });
+
+  it('a child replaced by assignment (fine-tuning a new output layer) is used', () => {
+    class Model extends gluon.HybridBlock {
+      features = new gluon.nn.Dense(3, { inUnits: 2, activation: 'relu' });
+      output: gluon.HybridBlock = new gluon.nn.Dense(2, { inUnits: 3 });
+      override hybridForward(_F: gluon.F, x: gluon.Tensor) {
+        return this.output.call(this.features.call(x));
+      }
+    }
+    const m = new Model();
+    m.initialize(new init.One());
+    m.hybridize();
+    const x = nd.array([[1, 2]]);
+    assert.deepEqual(vals(m.call(x)), [9, 9]);
+    m.output = new gluon.nn.Dense(1, { inUnits: 3 });
+    m.output.initialize(new init.Constant(2));
+    // features: relu(1+2) = 3 per unit (bias 0); the new output: 2·(3+3+3), its bias keeps Dense's Zero initializer.
+    assert.deepEqual(vals(m.call(x)), [18], 'the new output layer');
+    assert.deepEqual(vals(autograd.record(() => m.call(x) as nd.NDArray)), [18], 'under record');
+  });
+
+  it('shareParameters after hybridize feeds the shared parameters', () => {
+    const a = new gluon.nn.Dense(1, { inUnits: 2 });
+    a.initialize(new init.Constant(3));
+    const b = new gluon.nn.Dense(1, { inUnits: 2 });
+    b.initialize(new init.One());
+    b.hybridize();
+    const x = nd.array([[1, 2]]);
+    assert.deepEqual(vals(b.call(x)), [3], 'weights 1, bias 0 (Dense keeps its own Zero bias initializer)');
+    b.shareParameters(a.collectParams());
+    assert.equal(b.weight, a.weight);
+    assert.deepEqual(vals(b.call(x)), [9], "a's weights 3, bias 0");
+  });
+});
