@@ -137,14 +137,18 @@ export class Block {
 
   /**
    * Every parameter of this block and its descendants by structural name,
-   * optionally filtered by a regular expression (as in Gluon).
+   * optionally filtered by a regular expression. A string matches as
+   * MXNet's `re.compile(select).match(name)`: anchored at the start of the
+   * name, not at its end (`'body'` selects every parameter under `body`);
+   * a RegExp is used as it is (`re.test(name)`).
    *
    * ```ts
    * net.collectParams('.*weight').keys(); // ['0.weight', '2.weight']
+   * net.collectParams('0\\.').keys();      // ['0.weight', '0.bias']
    * ```
    */
   collectParams(select?: string | RegExp): ParameterDict {
-    const re = select === undefined ? null : typeof select === 'string' ? new RegExp(`^(?:${select})$`) : select;
+    const re = select === undefined ? null : typeof select === 'string' ? new RegExp(`^(?:${select})`) : select;
     const out = new ParameterDict();
     const seen = new Set<Parameter>();
     const walk = (b: Block, prefix: string): void => {

@@ -36,7 +36,11 @@ describe('Block and HybridBlock behaviour', () => {
     assert.deepEqual(net.collectParams('.*weight').keys(), ['body.0.weight', 'body.2.weight']);
     assert.deepEqual(net.collectParams('body\\.0\\..*|scale').keys(), ['scale', 'body.0.weight', 'body.0.bias']);
     assert.deepEqual(net.collectParams(/bias$/).keys(), ['body.0.bias', 'body.2.bias']);
-    assert.deepEqual(net.collectParams('weight').keys(), [], 'a string select must match the whole name');
+    // MXNet's collect_params keeps the names `re.compile(select).match(name)` accepts: anchored at the start only.
+    assert.deepEqual(net.collectParams('weight').keys(), [], 'a string select must match from the start of the name');
+    assert.deepEqual(net.collectParams('body\\.0').keys(), ['body.0.weight', 'body.0.bias'], 'a prefix selects a child');
+    assert.deepEqual(net.collectParams('body').keys(), ['body.0.weight', 'body.0.bias', 'body.2.weight', 'body.2.bias']);
+    assert.deepEqual(net.collectParams('.*weight|sc').keys(), ['scale', 'body.0.weight', 'body.2.weight']);
   });
 
   it('initialize keeps initialized parameters unless forceReinit', () => {
