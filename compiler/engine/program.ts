@@ -53,7 +53,7 @@ export interface TraceableBlock {
   readonly _structureGen: number;
   _traceCall(inputs: unknown[]): unknown;
   /** Output types of a call, from a cached trace (no compilation). */
-  _outputTypes(inputs: readonly { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean } | null;
+  _outputTypes(inputs: readonly { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean; updates?: readonly object[] } | null;
   _runNow(inputs: NDArray[], into: NDArray[], training: boolean, recording: boolean): void;
   collectParams(): { values(): StepParameter[] };
 }
@@ -187,6 +187,19 @@ export function fusionEnabled(): boolean {
   return fusion;
 }
 
+/**
+ * True when the pending program will assign `p` (a running statistic of a
+ * deferred call): its value must not be read before the program runs.
+ *
+ * ```ts
+ * if (pendingWrite(this)) flushPending();
+ * ```
+ */
+export function pendingWrite(p: object): boolean {
+  const program = pendingProgram();
+  return program !== null && !program.done && program.writes.size > 0 && program.writes.has(p);
+}
+
 /** Runs the pending program, if any (before anything reads state it would change). */
 export function flushPending(): void {
   pendingProgram()?.force();
@@ -197,6 +210,8 @@ class Program {
   readonly calls: Call[] = [];
   backward: { head: Ref; headGrad: NDArray | null } | null = null;
   done = false;
+  /** Parameters its calls assign (running statistics): reading one runs the program first. */
+  readonly writes = new Set<object>();
 
   ref(x: NDArray): Ref {
     if (x._lazy?.owner === this) {
@@ -440,6 +455,7 @@ export function deferCall(block: TraceableBlock, inputs: NDArray[], training: bo
   const refs = inputs.map((x) => program.ref(x));
   const outputs: NDArray[] = types.map((t) => new NDArray(null, new Pending(t.dtype, t.shape, program)));
   program.calls.push({ block, inputs: refs, outputs, training, recording });
+  if (r.updates) for (const p of r.updates) program.writes.add(p);
   return { outputs, list: r.list };
 }
 

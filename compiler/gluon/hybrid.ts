@@ -51,6 +51,13 @@ interface Compiled {
   versions: [Parameter, number][] | null;
 }
 
+/** A call's output types from a trace, and the parameters it assigns (running statistics). */
+interface OutputTypes {
+  types: { dtype: NDArray['dtype']; shape: number[] }[];
+  list: boolean;
+  updates: Parameter[];
+}
+
 /** Rebuilds of a baked-parameter session before its signature feeds parameters instead. */
 const FROZEN_REBUILDS = 3;
 
@@ -206,20 +213,20 @@ export class HybridBlock extends Block {
   }
 
   private readonly _unstable = new Map<string, number>();
-  private readonly _typeCache = new Map<string, { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean }>();
-  private _lastTypes: { training: boolean; inputs: { dtype: NDArray['dtype']; shape: number[] }[]; r: { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean } } | null = null;
+  private readonly _typeCache = new Map<string, OutputTypes>();
+  private _lastTypes: { training: boolean; inputs: { dtype: NDArray['dtype']; shape: number[] }[]; r: OutputTypes } | null = null;
 
   /** Output types of a call (from a cached trace; no compilation). Used by the fused step. */
-  _outputTypes(inputs: readonly { dtype: NDArray['dtype']; shape: number[] }[], training: boolean): { types: { dtype: NDArray['dtype']; shape: number[] }[]; list: boolean } {
+  _outputTypes(inputs: readonly { dtype: NDArray['dtype']; shape: number[] }[], training: boolean): OutputTypes {
     // The last call's types again (every step of a training loop): no key string.
     const last = this._lastTypes;
     if (last && last.training === training && last.inputs.length === inputs.length && inputs.every((x, i) => x.dtype === last.inputs[i]!.dtype && sameShape(x.shape, last.inputs[i]!.shape))) return last.r;
     const key = `${inputs.map((x) => `${x.dtype}[${x.shape}]`).join(';')}|${training}`;
     let r = this._typeCache.get(key);
     if (!r) {
-      const { outputs, list } = withTrainingMode(training, () => this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape }))));
+      const { outputs, list, ctx } = withTrainingMode(training, () => this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape }))));
       checkInitialized(this, this.collectParams());
-      r = { types: outputs.map((o) => ({ dtype: o.dtype, shape: o.shape as number[] })), list };
+      r = { types: outputs.map((o) => ({ dtype: o.dtype, shape: o.shape as number[] })), list, updates: [...ctx.updates.keys()] };
       this._typeCache.set(key, r);
       if (this._typeCache.size > 64) this._typeCache.delete(this._typeCache.keys().next().value as string);
     }

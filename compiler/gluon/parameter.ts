@@ -12,7 +12,7 @@ import { flushPendingOps } from '../engine/lazy-op.js';
 import { bindParam } from '../engine/tape.js';
 import { currentTrace } from '../engine/trace-context.js';
 import { zeros } from '../engine/nd.js';
-import { flushPending } from '../engine/program.js';
+import { flushPending, pendingWrite } from '../engine/program.js';
 import { stepParamWillChange } from '../engine/step-params.js';
 import { showValue } from './show-value.js';
 import { structureMayHaveChanged } from './structure.js';
@@ -186,7 +186,11 @@ export class Parameter {
           'hybridForward(F, x, { weight, bias })), or the compiled graph would keep their current values as constants',
       );
     }
-    if (this._data) return this._data;
+    if (this._data) {
+      // A deferred (fused) call assigns it (running statistics): run it first, as eager code would have.
+      if (pendingWrite(this)) flushPending();
+      return this._data;
+    }
     if (this._deferred) {
       throw new Error(
         `Parameter '${this.name}' has not been initialized yet: its shape ${formatShape(this.shape)} is known after the first forward pass`,

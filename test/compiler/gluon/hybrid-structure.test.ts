@@ -146,3 +146,30 @@ describe('HybridBlock cache: a structure changed after hybridize() compiles agai
     assert.deepEqual(vals(b.call(x)), [9], "a's weights 3, bias 0");
   });
 });
+
+describe('hybridized recorded forward: running statistics read before the step runs', () => {
+  it('BatchNorm running_mean read after a recorded forward (no backward yet) holds the update, as eagerly', () => {
+    random.seed(6);
+    const make = () => {
+      const net = new gluon.nn.HybridSequential();
+      net.add(new gluon.nn.Dense(3, { inUnits: 2 }), new gluon.nn.BatchNorm({ momentum: 0.5 }));
+      net.initialize(new init.One());
+      return net;
+    };
+    const x = nd.array([[1, 2], [3, -1], [0, 0.5], [2, 2]]);
+    // Independent reference: Dense with weights 1, bias 0 gives per row x0+x1 on every unit; the batch mean of
+    // [3, 2, 0.5, 4] is 2.375, and MXNet's update is running = momentum·running + (1 − momentum)·mean.
+    const want = 0.5 * 0 + 0.5 * 2.375;
+    for (const hybrid of [false, true]) {
+      const net = make();
+      if (hybrid) net.hybridize();
+      autograd.record(() => net.call(x));
+      const rm = vals(net.collectParams().get('1.running_mean').data());
+      rm.forEach((v) => assert.ok(Math.abs(v - want) < 1e-6, `${hybrid ? 'hybridized' : 'eager'}: running_mean ${v}, expected ${want}`));
+      // A prediction right after uses the updated statistics too.
+      const pred = vals(net.call(x));
+      const rv = vals(net.collectParams().get('1.running_var').data())[0]!;
+      assert.ok(Math.abs(pred[0]! - (3 - want) / Math.sqrt(rv + 1e-5)) < 1e-4, `${hybrid ? 'hybridized' : 'eager'}: prediction ${pred[0]}`);
+    }
+  });
+});
