@@ -107,14 +107,22 @@ export class HybridBlock extends Block {
     return this._active;
   }
 
-  /** Compiles this block (and its hybrid children, inlined) from the next call on. */
+  /**
+   * Compiles this block (and its hybrid children, inlined) from the next
+   * call on. Every call drops the compiled sessions held (as MXNet's clears
+   * its cached op), so the next call traces the block as it is now.
+   */
   override hybridize(active = true, options: HybridizeOptions = {}): this {
-    this._active = active;
     if (options.maxSignatures !== undefined) {
       if (!(options.maxSignatures >= 1)) throw new Error(`hybridize: maxSignatures must be at least 1, got ${options.maxSignatures}`);
       this._cache.limit = options.maxSignatures;
     }
-    if (!active) this.clearCache();
+    this._active = active;
+    this.clearCache();
+    this._typeCache.clear();
+    this._lastTypes = null;
+    this._structure = null;
+    this._structureGen++;
     return super.hybridize(active, options as Record<string, unknown>);
   }
 

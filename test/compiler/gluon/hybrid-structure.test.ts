@@ -173,3 +173,30 @@ describe('hybridized recorded forward: running statistics read before the step r
     }
   });
 });
+
+describe('hybridize() again drops the compiled sessions (MXNet clears its cached op)', () => {
+  it('a block assigned that existed before the last call is used after hybridize()', () => {
+    class Model extends gluon.HybridBlock {
+      head: gluon.HybridBlock;
+      constructor(head: gluon.HybridBlock) {
+        super();
+        this.head = head;
+      }
+      override hybridForward(_F: gluon.F, x: gluon.Tensor) {
+        return this.head.call(x);
+      }
+    }
+    const one = new gluon.nn.Dense(1, { inUnits: 2 });
+    const three = new gluon.nn.Dense(1, { inUnits: 2 });
+    one.initialize(new init.One());
+    three.initialize(new init.Constant(3));
+    const m = new Model(one);
+    m.hybridize();
+    const x = nd.array([[1, 2]]);
+    assert.deepEqual(vals(m.call(x)), [3]);
+    m.head = three;
+    m.hybridize();
+    assert.equal(m.cacheSize, 0);
+    assert.deepEqual(vals(m.call(x)), [9]);
+  });
+});
