@@ -11,21 +11,9 @@ import { inHybridForward } from '../engine/trace-context.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { structureMayHaveChanged } from './structure.js';
+import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
-
-/**
- * The inputs without their trailing `undefined`s (optional inputs left out).
- *
- * ```ts
- * omitTrailingUndefined([x, undefined]); // [x]
- * ```
- */
-export function omitTrailingUndefined<T>(inputs: T[]): T[] {
-  let n = inputs.length;
-  while (n > 0 && inputs[n - 1] === undefined) n--;
-  return n === inputs.length ? inputs : inputs.slice(0, n);
-}
 
 /** A hook called before `forward` with the inputs. */
 export type ForwardPreHook = (block: Block, inputs: unknown[]) => void;

@@ -11,6 +11,7 @@
 import { formatShape } from '../../runtime/tensor.js';
 import { isSymbol } from '../trace/symbol.js';
 import type { Block, HookHandle } from './block.js';
+import { omitTrailingUndefined } from './call-inputs.js';
 import type { Parameter } from './parameter.js';
 
 /** One row of the summary. */
@@ -53,13 +54,15 @@ const DOUBLE = '='.repeat(80);
  * s.totalParams; // 235146 for a 784-256-128-10 MLP
  * ```
  */
-export function summarize(block: Block, inputs: unknown[]): SummaryResult {
+export function summarize(block: Block, given: unknown[]): SummaryResult {
+  const inputs = omitTrailingUndefined(given);
   if (!inputs.length) throw new Error(`${block.constructor.name}.summary: needs example inputs, e.g. net.summary(nd.ones([1, 784]))`);
   const rows: SummaryRow[] = [{ layer: 'Input', type: 'Input', outputShape: shapeText(inputs.length === 1 ? inputs[0] : inputs), params: 0, trainable: 0, shared: 0 }];
   const seen = new Set<Parameter>();
   const hooks: HookHandle[] = [];
   const blocks: Block[] = [];
-  block.apply((b) => void blocks.push(b));
+  // A block held twice (added twice, shared) gets one hook: one row per call.
+  block.apply((b) => void (blocks.includes(b) || blocks.push(b)));
   const wasActive = blocks.map((b) => setActive(b, false));
   try {
     for (const b of blocks) {

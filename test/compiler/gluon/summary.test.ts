@@ -88,6 +88,27 @@ describe('Block.summary', () => {
     assert.throws(() => net.summary(), /summary: needs example inputs/);
   });
 
+  it('a block used twice (added twice) gives one row per call, its second call counted as shared', () => {
+    const net = new gluon.nn.HybridSequential();
+    const a = new gluon.nn.Dense(4, { inUnits: 4 });
+    net.add(new gluon.nn.Dense(4, { inUnits: 3 }), a, a);
+    net.initialize();
+    // Counted by hand: 4·3 + 4 = 16, then 4·4 + 4 = 20 per call of `a`.
+    const { result: s } = captured(() => net.summary(nd.ones([2, 3])));
+    assert.deepEqual(s.rows.map((r) => [r.layer, r.params, r.shared]), [['Input', 0, 0], ['Dense-1', 16, 0], ['Dense-2', 20, 0], ['Dense-3', 20, 20], ['HybridSequential-4', 0, 0]]);
+    assert.deepEqual([s.totalParams, s.sharedParams, s.uniqueParams], [56, 20, 36]);
+  });
+
+  it('a trailing undefined input is omitted (as in call)', () => {
+    const att = new gluon.nn.MultiHeadAttention(4, 2);
+    att.initialize();
+    const q = nd.ones([1, 3, 4]);
+    const { result: s } = captured(() => att.summary(q, q, q, undefined));
+    assert.equal(s.rows[0]!.outputShape, '[(1, 3, 4), (1, 3, 4), (1, 3, 4)]');
+    // 4 weights [4, 4] and 4 biases [4].
+    assert.equal(s.totalParams, 4 * 16 + 4 * 4);
+  });
+
   it('works on plain Blocks and lists several outputs', () => {
     class Split extends gluon.Block {
       override forward(x: nd.NDArray) {
