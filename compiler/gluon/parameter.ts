@@ -66,8 +66,16 @@ function checkGradReq(name: string, v: unknown): GradReq {
   return v;
 }
 
+/** MXNet's warning for parameters `initialize` kept (one per call, naming them). */
+function warnAlreadyInitialized(names: string[]): void {
+  const shown = names.slice(0, 5).map((n) => `'${n}'`).join(', ') + (names.length > 5 ? `, ... (${names.length - 5} more)` : '');
+  const what = names.length === 1 ? `Parameter ${shown} is` : `${names.length} parameters are`;
+  const list = names.length === 1 ? '' : ` (${shown})`;
+  process.emitWarning(`${what} already initialized${list}, ignoring; pass { forceReinit: true } to re-initialize`, 'GluoncWarning');
+}
+
 export class Parameter {
-  /** The structural name (e.g. `1.weights`) once registered; the local name before. */
+  /** The name it was created with (`weight`, `running_mean`), as MXNet 2's `Parameter.name`; its structural name (`1.weight`) is its key in `collectParams()`. */
   name: string;
   shape: number[];
   dtype: DType;
@@ -142,9 +150,20 @@ export class Parameter {
   /**
    * Initializes the data with this parameter's own initializer, else `init`,
    * else Uniform. With unknown dimensions it defers until the shape is solved.
+   * Already initialized, it keeps its data and warns (as MXNet does) unless
+   * `forceReinit`.
    */
   initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): void {
-    if (this._data && !options.forceReinit) return;
+    if (this._data && !options.forceReinit) {
+      warnAlreadyInitialized([this.name]);
+      return;
+    }
+    this._initialize(init, options);
+  }
+
+  /** Initializes (see `initialize`); returns false when it kept existing data. */
+  _initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): boolean {
+    if (this._data && !options.forceReinit) return false;
     const chosen = this.init ?? init ?? new Uniform();
     if (this.shape.includes(0)) {
       if (!this.allowDeferredInit) {
@@ -152,10 +171,11 @@ export class Parameter {
       }
       this._deferred = chosen;
       this._data = null;
-      return;
+      return true;
     }
     this.setData(chosen.create(this.shape, this.dtype, this.name));
     this._deferred = null;
+    return true;
   }
 
   /** Completes a deferred initialization once the shape is known. */
@@ -330,7 +350,9 @@ export class ParameterDict {
 
   /** Initializes every parameter (see Parameter.initialize). */
   initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): void {
-    for (const p of this.map.values()) p.initialize(init, options);
+    const kept: string[] = [];
+    for (const [k, p] of this.map) if (!p._initialize(init, options)) kept.push(k);
+    if (kept.length) warnAlreadyInitialized(kept);
   }
 
   /** Zeroes every gradient. */

@@ -43,12 +43,19 @@ describe('Block and HybridBlock behaviour', () => {
     assert.deepEqual(net.collectParams('.*weight|sc').keys(), ['scale', 'body.0.weight', 'body.2.weight']);
   });
 
-  it('initialize keeps initialized parameters unless forceReinit', () => {
+  it('initialize keeps initialized parameters unless forceReinit, and warns as MXNet does', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.message);
+    process.on('warning', onWarning);
     const net = new gluon.nn.Dense(3, { inUnits: 2 });
     net.initialize(new init.Constant(1));
     assert.deepEqual(vals(net.weight.data()), [1, 1, 1, 1, 1, 1]);
     net.initialize(new init.Constant(2));
     assert.deepEqual(vals(net.weight.data()), [1, 1, 1, 1, 1, 1]);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    assert.equal(warnings.length, 1, 'one warning per initialize() call');
+    assert.match(warnings[0]!, /2 parameters are already initialized \('weight', 'bias'\), ignoring; pass \{ forceReinit: true \} to re-initialize/);
     net.initialize(new init.Constant(2), { forceReinit: true });
     assert.deepEqual(vals(net.weight.data()), [2, 2, 2, 2, 2, 2]);
     assert.deepEqual(vals(net.bias!.data()), [0, 0, 0], "the bias keeps its own initializer (Zero)");
