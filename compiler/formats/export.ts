@@ -86,7 +86,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     traced = withTrainingMode(false, () => block.trace(inputTypes));
   } catch (e) {
     // An artifact is always one traced graph, hybridized block or not: "do not hybridize" is no way out here.
-    if (e instanceof DataDependentError) throw prefixed(label, new DataDependentError(e.what, 'an artifact is one traced graph, so express it with operators such as F.where', 'a block is traced for export'));
+    if (e instanceof DataDependentError) throw prefixed(label, new DataDependentError(e.what, 'an artifact is one traced graph, so express it with operators such as F.where', 'a block is traced for export', e.block));
     throw prefixed(label, e);
   }
   const { outputs, ctx, inputs } = traced;

@@ -24,7 +24,8 @@ import { tensorFactory } from './tensor-like.js';
 
 /**
  * Thrown when a symbol's values are read while tracing. `remedy` is the way
- * out that fits the caller (exporting cannot "not hybridize").
+ * out that fits the caller (exporting cannot "not hybridize"); `block` is
+ * the block path whose forward read them (the current scope by default).
  *
  * ```ts
  * throw new DataDependentError('item');
@@ -35,8 +36,9 @@ export class DataDependentError extends Error {
     readonly what: string,
     readonly remedy = 'express it with operators such as F.where, or do not hybridize this block',
     during = 'a hybridized block is traced',
+    readonly block = currentScope(),
   ) {
-    super(`${what}: a symbol has no values while ${during}. Data-dependent control flow (if/for on tensor values) cannot be compiled: ${remedy}`);
+    super(`${what}: a symbol has no values while ${during}${block ? ` (in block '${block}')` : ''}. Data-dependent control flow (if/for on tensor values) cannot be compiled: ${remedy}`);
     this.name = 'DataDependentError';
   }
 }

@@ -45,7 +45,7 @@ describe('cli hints', function () {
       ].join('\n'),
     );
     const line = oneLineError(gluonc(['compile', f, '-o', join(dir, 'b.onnx')]));
-    assert.match(line, /item: a symbol has no values while a block is traced for export\. .*an artifact is one traced graph, so express it with operators such as F\.where$/);
+    assert.match(line, /item: a symbol has no values while a block is traced for export \(in block 'Branchy'\)\. .*an artifact is one traced graph, so express it with operators such as F\.where$/);
     assert.doesNotMatch(line, /hybridize/);
     const net = new Branchy();
     net.hybridize();

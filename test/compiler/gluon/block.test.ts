@@ -227,6 +227,13 @@ describe('Block and HybridBlock behaviour', () => {
     assert.deepEqual(b.call(nd.array([-1, -2])).toArray(), [-1, -2]);
     b.hybridize();
     assert.throws(() => b.call(nd.array([1, 2])), /[Dd]ata-dependent control flow.*cannot be compiled/);
+    // The error names the block whose forward read the values, inside a parent too.
+    assert.throws(() => b.call(nd.array([1, 2])), /item: a symbol has no values while a hybridized block is traced \(in block 'Branchy'\)\./);
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.Dense(2, { inUnits: 2 }), new Branchy());
+    net.initialize();
+    net.hybridize();
+    assert.throws(() => net.call(nd.ones([1, 2])), /\(in block 'HybridSequential\/1'\)/);
   });
 });
 
