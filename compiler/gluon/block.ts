@@ -15,6 +15,25 @@ import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
+const warnedArrays = new Set<string>();
+
+/** MXNet's warning for blocks held in a container property: they are not registered. */
+function warnUnregistered(block: Block, children: [string, Block][]): void {
+  for (const [k, items] of Object.entries(block)) {
+    // `_`-prefixed properties are the framework's own state (a container's `_layers`).
+    if (k.startsWith('_') || !Array.isArray(items) || !items.some((b) => b instanceof Block)) continue;
+    const key = `${block.constructor.name}.${k}`;
+    if (warnedArrays.has(key)) continue;
+    if (items.every((b) => !(b instanceof Block) || children.some(([, c]) => c === b))) continue;
+    warnedArrays.add(key);
+    process.emitWarning(
+      `${key} holds blocks in an array: they are not registered as children (their parameters are not collected, initialized, saved or trained); ` +
+        'use nn.Sequential / nn.HybridSequential, or assign each block to a property',
+      'GluoncWarning',
+    );
+  }
+}
+
 /** A hook called before `forward` with the inputs. */
 export type ForwardPreHook = (block: Block, inputs: unknown[]) => void;
 /** A hook called after `forward` with the inputs and the output. */
@@ -83,7 +102,12 @@ export class Block {
     return inHybridForward(null, () => this.forward(...inputs));
   }
 
-  /** Child blocks by name, in registration order. */
+  /**
+   * Child blocks by name, in registration order. Blocks inside an array
+   * property are not children (as in MXNet, which warns): `collectParams`
+   * says so in a process warning once per block class and property, unless
+   * each of them is a child anyway or the property's name starts with `_`.
+   */
   children(): [string, Block][] {
     const out: [string, Block][] = [];
     for (const [k, v] of Object.entries(this)) {
@@ -146,7 +170,9 @@ export class Block {
         const name = prefix + k;
         if (!re || re.test(name)) out.set(name, p);
       }
-      for (const [k, c] of b.children()) walk(c, `${prefix}${k}.`);
+      const kids = b.children();
+      warnUnregistered(b, kids);
+      for (const [k, c] of kids) walk(c, `${prefix}${k}.`);
     };
     walk(this, '');
     return out;

@@ -200,3 +200,38 @@ describe('hybridize() again drops the compiled sessions (MXNet clears its cached
     assert.deepEqual(vals(m.call(x)), [9]);
   });
 });
+
+describe('blocks held in an array property are not registered (as in MXNet), and that is said', () => {
+  it('warns once naming the block and the property; an array of registered children is fine', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    class Listy extends gluon.HybridBlock {
+      layers = [new gluon.nn.Dense(2, { inUnits: 2 }), new gluon.nn.Dense(2, { inUnits: 2 })];
+      override hybridForward(_F: gluon.F, x: gluon.Tensor) {
+        return this.layers.reduce((y, l) => l.call(y) as gluon.Tensor, x);
+      }
+    }
+    class Aliased extends gluon.HybridBlock {
+      a = new gluon.nn.Dense(2, { inUnits: 2 });
+      all = [this.a];
+      override hybridForward(_F: gluon.F, x: gluon.Tensor) {
+        return this.all[0]!.call(x);
+      }
+    }
+    const l = new Listy();
+    assert.deepEqual(l.collectParams().keys(), [], 'not registered');
+    l.collectParams();
+    const ok = new Aliased();
+    assert.deepEqual(ok.collectParams().keys(), ['a.weight', 'a.bias']);
+    const seq = new gluon.nn.HybridSequential();
+    seq.add(new gluon.nn.Dense(1, { inUnits: 1 }));
+    const plain = new gluon.nn.Sequential();
+    plain.add(seq);
+    assert.deepEqual(plain.collectParams().keys(), ['0.0.weight', '0.0.bias'], 'containers keep their own array');
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /Listy\.layers holds blocks in an array: they are not registered as children \(their parameters are not collected, initialized, saved or trained\); use nn\.Sequential \/ nn\.HybridSequential, or assign each block to a property/);
+  });
+});
