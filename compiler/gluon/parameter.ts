@@ -302,12 +302,29 @@ export class ParameterDict {
     for (const [k, v] of entries) this.map.set(k, v);
   }
 
-  /** The parameter called `name`, created with `options` when missing. */
+  /**
+   * The parameter called `name`, created with `options` when missing. An
+   * existing one is returned when `options.shape` and `options.dtype` agree
+   * with it (a 0 on either side is unknown; the known dimension is kept), as
+   * MXNet's `ParameterDict.get`; a contradiction is an Error naming it.
+   */
   get(name: string, options: ParameterOptions = {}): Parameter {
     let p = this.map.get(name);
     if (!p) {
       p = new Parameter(name, options);
       this.map.set(name, p);
+      return p;
+    }
+    const bad = (what: string, want: string, have: string) =>
+      new Error(`Cannot retrieve Parameter '${name}': the desired ${what} ${want} does not match the stored ${what} ${have}`);
+    if (options.dtype !== undefined && options.dtype !== p.dtype) throw bad('dtype', options.dtype, p.dtype);
+    const want = options.shape;
+    if (want !== undefined && !sameShape(want, p.shape)) {
+      const have = p.shape;
+      if (want.length !== have.length || want.some((d, i) => d !== 0 && have[i] !== 0 && d !== have[i])) throw bad('shape', formatShape(want), formatShape(have));
+      const merged = have.map((d, i) => (d === 0 ? want[i]! : d));
+      if (p.deferred && !merged.includes(0)) p.finishDeferredInit(merged);
+      else if (!p.initialized) p.shape = merged;
     }
     return p;
   }
