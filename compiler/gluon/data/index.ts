@@ -2,3 +2,5 @@
 export { Dataset, SimpleDataset, ArrayDataset, type DatasetArray } from './dataset.js';
 export { DataLoader, type DataLoaderOptions, type LastBatch, type DatasetLike } from './dataloader.js';
 export { defaultBatchify } from './batchify.js';
+export * as batchify from './batchify-fns.js';
+export type { BatchifyFn, PadOptions, StackOptions } from './batchify-fns.js';

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { nd, gluon } from 'gluonc';
+
+const { batchify, DataLoader, SimpleDataset } = gluon.data;
+
+// Expected values are written out by hand from MXNet's Pad (gluon/data/batchify.py, _pad_arrs_to_max_length):
+// a batch of shape [N, ...sample shape with the pad axis at the longest length (rounded up to round_to)], filled
+// with val, each sample copied to the start of its row along the pad axis.
+describe('gluon.data.batchify', () => {
+  it('Pad: ragged 1-d samples to the longest, with val, keeping the dtype', () => {
+    const b = batchify.Pad({ val: -1 })([nd.array([1, 2, 3]), nd.array([4]), nd.array([5, 6])]) as nd.NDArray;
+    assert.deepEqual(b.shape, [3, 3]);
+    assert.equal(b.dtype, 'float32');
+    assert.deepEqual(b.toArray(), [[1, 2, 3], [4, -1, -1], [5, 6, -1]]);
+    const ints = batchify.Pad()([nd.array([7], { dtype: 'int32' }), nd.array([8, 9], { dtype: 'int32' })]) as nd.NDArray;
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(ints.toArray(), [[7, 0], [8, 9]]);
+    const big = batchify.Pad()([nd.array([2 ** 53 - 1], { dtype: 'int64' }), nd.array([1, 2], { dtype: 'int64' })]) as nd.NDArray;
+    assert.deepEqual(Array.from(big.data() as BigInt64Array), [2n ** 53n - 1n, 0n, 1n, 2n]);
+    // Number lists, like token ids.
+    assert.deepEqual((batchify.Pad()([[1, 2], [3]]) as nd.NDArray).toArray(), [[1, 2], [3, 0]]);
+  });
+
+  it('Pad: another axis, roundTo, dtype, a sample already at full length', () => {
+    // Samples [2, L] padded along axis 1 (L = 1, 3) to 4 (round_to 2: ceil(3/2)·2).
+    const a = nd.array([[1], [2]]);
+    const c = nd.array([[3, 4, 5], [6, 7, 8]]);
+    const b = batchify.Pad({ axis: -1, roundTo: 2, dtype: 'float64', val: 9 })([a, c]) as nd.NDArray;
+    assert.equal(b.dtype, 'float64');
+    assert.deepEqual(b.toArray(), [
+      [[1, 9, 9, 9], [2, 9, 9, 9]],
+      [[3, 4, 5, 9], [6, 7, 8, 9]],
+    ]);
+    // Padding axis 0 of [L, 2] samples.
+    const rows = batchify.Pad({ axis: 0 })([nd.array([[1, 2]]), nd.array([[3, 4], [5, 6]])]) as nd.NDArray;
+    assert.deepEqual(rows.toArray(), [[[1, 2], [0, 0]], [[3, 4], [5, 6]]]);
+    // Empty samples pad to all val.
+    assert.deepEqual((batchify.Pad({ val: 1 })([nd.zeros([0]), nd.array([5, 5])]) as nd.NDArray).toArray(), [[1, 1], [5, 5]]);
+  });
+
+  it('Pad: mismatched other dimensions, a bad axis and bad options are Errors naming them', () => {
+    assert.throws(() => batchify.Pad({ axis: 1 })([nd.zeros([2, 3]), nd.zeros([3, 3])]), /batchify\.Pad: sample 1 has shape \[3, 3\] but sample 0 has \[2, 3\]; only axis 1 may differ/);
+    assert.throws(() => batchify.Pad({ axis: 2 })([nd.zeros([2, 3])]), /batchify\.Pad: axis 2 is out of range for samples of rank 2/);
+    assert.throws(() => batchify.Pad()([]), /batchify\.Pad: no samples to batch/);
+    assert.throws(() => batchify.Pad()([nd.zeros([2]), 'x']), /batchify\.Pad: sample 1 must be an NDArray or a list of numbers, got string/);
+    assert.throws(() => batchify.Pad({ roundTo: 0 }), /roundTo must be a positive integer, got 0/);
+    assert.throws(() => batchify.Pad({ dtype: 'float128' as never }), /float128/);
+  });
+
+  it('Tuple(Pad, Stack) in a DataLoader: variable-length sequences with labels', () => {
+    const ds = new SimpleDataset([
+      [nd.array([1, 2, 3]), 0],
+      [nd.array([4]), 1],
+      [nd.array([5, 6]), 2],
+    ]);
+    const loader = new DataLoader(ds, { batchSize: 2, batchify: batchify.Tuple(batchify.Pad(), batchify.Stack()) });
+    const batches = [...loader].map(([x, y]: [nd.NDArray, nd.NDArray]) => [x.toArray(), y.toArray()]);
+    assert.deepEqual(batches, [
+      [[[1, 2, 3], [4, 0, 0]], [0, 1]],
+      [[[5, 6]], [2]],
+    ]);
+    // The functions may come as one array; a sample of the wrong width is an Error.
+    const fn = batchify.Tuple([batchify.Stack(), batchify.List()]);
+    assert.deepEqual((fn([[nd.array([1]), 'a'], [nd.array([2]), 'b']]) as unknown[])[1], ['a', 'b']);
+    assert.throws(() => fn([[nd.array([1])]]), /batchify\.Tuple: sample 0 must be a tuple of 2 fields \(one per function\), got a tuple of 1/);
+    assert.throws(() => batchify.Tuple(), /needs one batchify function per field/);
+  });
+
+  it('Stack: equal samples only (the ragged ones are an Error naming the shapes), with a dtype', () => {
+    assert.deepEqual((batchify.Stack({ dtype: 'int32' })([nd.array([1.5, 2]), nd.array([3, 4])]) as nd.NDArray).dtype, 'int32');
+    assert.throws(() => batchify.Stack()([nd.zeros([2]), nd.zeros([3])]), /sample 1 has shape \[3\] \(float32\) but sample 0 has \[2\] \(float32\)/);
+  });
+});
