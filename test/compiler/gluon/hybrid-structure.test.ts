@@ -235,3 +235,19 @@ describe('blocks held in an array property are not registered (as in MXNet), and
     assert.match(warnings[0]!, /Listy\.layers holds blocks in an array: they are not registered as children \(their parameters are not collected, initialized, saved or trained\); use nn\.Sequential \/ nn\.HybridSequential, or assign each block to a property/);
   });
 });
+
+describe('hybridized call with an input that needs a gradient (compiled backward) after a gradReq change', () => {
+  it("a parameter frozen ('null') and then trained again ('write') gets its gradient again", () => {
+    const n = new gluon.nn.Dense(1, { inUnits: 2 });
+    n.initialize(new init.One());
+    n.hybridize();
+    const x = nd.array([[1, 2]]);
+    x.attachGrad();
+    n.weight.gradReq = 'null';
+    autograd.record(() => (n.call(x) as nd.NDArray).sum()).backward();
+    assert.deepEqual(vals(x.grad!), [1, 1], 'dy/dx = w');
+    n.weight.gradReq = 'write';
+    autograd.record(() => (n.call(x) as nd.NDArray).sum()).backward();
+    assert.deepEqual(vals(n.weight.grad()), [1, 2], 'dy/dw = x');
+  });
+});
