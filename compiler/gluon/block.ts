@@ -10,15 +10,20 @@ import { withScope } from '../ops/errors.js';
 import { inHybridForward } from '../engine/trace-context.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
-import { structureMayHaveChanged } from './structure.js';
+import { structureEpoch, structureMayHaveChanged } from './structure.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
 
 const warnedArrays = new Set<string>();
+const arraysChecked = new WeakMap<Block, number>();
 
 /** MXNet's warning for blocks held in a container property: they are not registered. */
 function warnUnregistered(block: Block, children: [string, Block][]): void {
+  // Checked again only after a block was created (the structure epoch moved): collectParams runs on every eager call.
+  const epoch = structureEpoch();
+  if (arraysChecked.get(block) === epoch) return;
+  arraysChecked.set(block, epoch);
   for (const [k, items] of Object.entries(block)) {
     // `_`-prefixed properties are the framework's own state (a container's `_layers`).
     if (k.startsWith('_') || !Array.isArray(items) || !items.some((b) => b instanceof Block)) continue;
