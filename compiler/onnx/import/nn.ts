@@ -2,8 +2,10 @@
  * Importers of ONNX's neural-network operators: Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAverage/MaxPool, BatchNormalization,
  * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
- * Softmax/LogSoftmax/Hardmax, and Resize (resize.ts). Dilated MaxPool is the
- * maximum of strided slices.
+ * Softmax/LogSoftmax/Hardmax, GroupNormalization (opset 18's per-group and
+ * 21's per-channel scale), LpNormalization, LpPool/GlobalLpPool, and Resize
+ * (resize.ts). Dilated MaxPool is the maximum of strided slices; LpPool is
+ * (Σ_window |x|^p)^(1/p), a sum pooling of |x|^p.
  * BatchNormalization keeps the inference semantics it was exported with:
  * the running statistics normalize (`useGlobalStats`), as in PyTorch's
  * `eval()` mode, so an imported network fine-tunes with frozen statistics.
@@ -155,8 +157,8 @@ function pool(poolType: 'max' | 'avg'): Builder {
   };
 }
 
-/** MaxPool/AveragePool of x0 with the node's geometry. */
-function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg'): Value {
+/** MaxPool/AveragePool (LpPool: a sum pooling) of x0 with the node's geometry. */
+function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg' | 'sum'): Value {
   const g = geometry(c, x0, null);
   if (g.dilate.some((d) => d !== 1)) {
     if (poolType !== 'max') throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
@@ -183,6 +185,50 @@ function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg'): Value {
 }
 
 const globalPool = (poolType: 'max' | 'avg'): Builder => (c) => [c.op('Pooling', [c.input(0)], { globalPool: true, poolType, kernel: [1] })];
+
+/** |x|^p, and its p-th root (p = 1, 2 exactly; others by pow). */
+function lpParts(c: ImportCtx, x: Value, p: number): { powered: Value; root: (v: Value) => Value } {
+  if (!Number.isInteger(p) || p < 1) throw c.refuse(`p ${p} (a positive integer)`);
+  const d = x.type.dtype;
+  const a = c.op('abs', [x]);
+  if (p === 1) return { powered: a, root: (v) => v };
+  if (p === 2) return { powered: c.op('square', [x]), root: (v) => c.op('sqrt', [v]) };
+  return { powered: c.op('pow', [a, c.scalar(p, d)]), root: (v) => c.op('pow', [v, c.scalar(1 / p, d)]) };
+}
+
+/** LpPool: (Σ_window |x|^p)^(1/p) over the node's windows (zero padding adds nothing). */
+const lpPool: Builder = (c) => {
+  const { powered, root } = lpParts(c, c.input(0), c.attr.int('p', 2));
+  return [root(pooled(c, powered, 'sum'))];
+};
+
+/** GlobalLpPool: (Σ |x|^p)^(1/p) over the spatial axes, kept as 1. */
+const globalLpPool: Builder = (c) => {
+  const x = c.input(0);
+  const { powered, root } = lpParts(c, x, c.attr.int('p', 2));
+  return [root(c.op('sum', [powered], { axis: x.type.shape.slice(2).map((_d, i) => i + 2), keepdims: true }))];
+};
+
+/** LpNormalization: x / ‖x‖_p along `axis` (p 1 or 2); a zero slice gives zeros, as onnxruntime's. */
+const lpNormalization: Builder = (c) => {
+  const x = c.input(0);
+  const p = c.attr.int('p', 2);
+  if (p !== 1 && p !== 2) throw c.refuse(`p ${p} (ONNX's LpNormalization takes 1 or 2)`);
+  const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
+  const n = c.op('norm', [x], { ord: p, axis, keepdims: true });
+  // Dividing a zero slice by 1 instead of 0 keeps its zeros, and its gradient finite.
+  return [c.op('div', [x, c.op('add', [n, castTo(c, c.op('equal', [n, c.scalar(0, x.type.dtype)]), x.type.dtype)])])];
+};
+
+/**
+ * GroupNormalization: gluonc's GroupNorm, which takes opset 18's per-group
+ * scale and bias ([num_groups]) as well as opset 21's per-channel ones ([C]).
+ */
+const groupNorm: Builder = (c) => {
+  const [x, scale, bias] = [c.input(0), c.input(1), c.input(2)];
+  if (!c.attr.has('num_groups')) throw c.refuse('attribute num_groups is missing');
+  return [c.op('GroupNorm', [x, scale, bias], { numGroups: c.attr.int('num_groups', 1), eps: c.attr.float('epsilon', 1e-5) })];
+};
 
 /**
  * BatchNormalization in training mode: batch statistics, and the updated
@@ -372,6 +418,10 @@ export const NN_IMPORTS: Record<string, Builder> = {
   AveragePool: pool('avg'),
   GlobalMaxPool: globalPool('max'),
   GlobalAveragePool: globalPool('avg'),
+  LpPool: lpPool,
+  GlobalLpPool: globalLpPool,
+  LpNormalization: lpNormalization,
+  GroupNormalization: groupNorm,
   BatchNormalization: batchNorm,
   InstanceNormalization: instanceNorm,
   LRN: lrn,
