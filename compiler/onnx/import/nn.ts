@@ -4,7 +4,7 @@
  * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
  * Softmax/LogSoftmax/Hardmax, GroupNormalization (opset 18's per-group and
  * 21's per-channel scale), LpNormalization, LpPool/GlobalLpPool, and Resize
- * (resize.ts). Dilated MaxPool is the maximum of strided slices; LpPool is
+ * (resize.ts). Dilated pooling (max, average, LpPool) works on strided slices; LpPool is
  * (Σ_window |x|^p)^(1/p), a sum pooling of |x|^p.
  * BatchNormalization keeps the inference semantics it was exported with:
  * the running statistics normalize (`useGlobalStats`), as in PyTorch's
@@ -117,12 +117,16 @@ const convTranspose: Builder = (c) => {
 };
 
 /**
- * Max pooling with dilations (gluonc's Pooling has none): the maximum over
- * the kernel's offsets of strided slices of the input padded with the
- * lowest float (ceil_mode pads further at the end; a window that starts in
- * the end padding is dropped, as ONNX and PyTorch do).
+ * Pooling with dilations (gluonc's Pooling has none), over the kernel's
+ * offsets of strided slices of the padded input (ceil_mode pads further at
+ * the end; a window that starts in the end padding is dropped, as ONNX and
+ * PyTorch do). Max: the maximum of the slices, padded with the lowest float.
+ * Average: their sum over zero padding, divided by the same sum of a
+ * constant mask counting what the window holds — the real elements, and
+ * with count_include_pad the explicit pads too (not ceil_mode's overhang),
+ * as onnxruntime counts.
  */
-function dilatedMaxPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>, ceil: boolean): Value {
+function dilatedPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>, ceil: boolean, poolType: 'max' | 'avg' | 'sum', includePad: boolean): Value {
   const spatial = x0.type.shape.slice(2).map((d, i) => num(c, d, `spatial dimension ${i}`));
   const nd = spatial.length;
   const out = spatial.map((n, i) => {
@@ -133,17 +137,29 @@ function dilatedMaxPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>,
   });
   const extra = spatial.map((n, i) => Math.max(0, (out[i]! - 1) * g.stride[i]! + (g.kernel[i]! - 1) * g.dilate[i]! + 1 - (n + g.begin[i]! + g.end[i]!)));
   const width = [0, 0, 0, 0, ...g.begin.flatMap((b, i) => [b, g.end[i]! + extra[i]!])];
-  const x = width.some((w) => w) ? c.op('pad', [x0], { mode: 'constant', padWidth: width, constantValue: LOWEST }) : x0;
-  let best: Value | null = null;
+  const max = poolType === 'max';
+  const padded = (v: Value) => (width.some((w) => w) ? c.op('pad', [v], { mode: 'constant', padWidth: width, constantValue: max ? LOWEST : 0 }) : v);
   const offsets = g.kernel.reduce<number[][]>((acc, k) => acc.flatMap((o) => Array.from({ length: k }, (_v, j) => [...o, j])), [[]]);
-  for (const o of offsets) {
-    const begin = [null, null, ...o.map((j, i) => j * g.dilate[i]!)];
-    const end = [null, null, ...o.map((j, i) => j * g.dilate[i]! + (out[i]! - 1) * g.stride[i]! + 1)];
-    const step = [null, null, ...g.stride.slice(0, nd)];
-    const v = c.op('slice', [x], { begin, end, step } as never);
-    best = best ? c.op('maximum', [best, v]) : v;
-  }
-  return best!;
+  const windows = (x: Value): Value => {
+    let acc: Value | null = null;
+    for (const o of offsets) {
+      const begin = [null, null, ...o.map((j, i) => j * g.dilate[i]!)];
+      const end = [null, null, ...o.map((j, i) => j * g.dilate[i]! + (out[i]! - 1) * g.stride[i]! + 1)];
+      const step = [null, null, ...g.stride.slice(0, nd)];
+      const v = c.op('slice', [x], { begin, end, step } as never);
+      acc = acc ? c.op(max ? 'maximum' : 'add', [acc, v]) : v;
+    }
+    return acc!;
+  };
+  const total = windows(padded(x0));
+  if (poolType !== 'avg') return total;
+  // The divisor per output position: the window sums of a mask of ones over what counts.
+  const dtype = x0.type.dtype;
+  const counted = includePad ? spatial.map((n, i) => n + g.begin[i]! + g.end[i]!) : spatial;
+  const maskWidth = [0, 0, 0, 0, ...spatial.flatMap((_n, i) => (includePad ? [0, extra[i]!] : [g.begin[i]!, g.end[i]! + extra[i]!]))];
+  const ones = c.constant(tensorFromNumbers(dtype, [1, 1, ...counted], new Array<number>(counted.reduce((a, b) => a * b, 1)).fill(1)));
+  const mask = maskWidth.some((w) => w) ? c.op('pad', [ones], { mode: 'constant', padWidth: maskWidth, constantValue: 0 }) : ones;
+  return c.op('div', [total, windows(mask)]);
 }
 
 function pool(poolType: 'max' | 'avg'): Builder {
@@ -160,11 +176,8 @@ function pool(poolType: 'max' | 'avg'): Builder {
 /** MaxPool/AveragePool (LpPool: a sum pooling) of x0 with the node's geometry. */
 function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg' | 'sum'): Value {
   const g = geometry(c, x0, null);
-  if (g.dilate.some((d) => d !== 1)) {
-    if (poolType !== 'max') throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
-    return dilatedMaxPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1);
-  }
   const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
+  if (g.dilate.some((d) => d !== 1)) return dilatedPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1, poolType, includePad);
   const asym = !g.begin.every((p, i) => p === g.end[i]);
   const ceil = c.attr.int('ceil_mode', 0) === 1;
   if (asym && poolType === 'avg' && !includePad) {

@@ -1,7 +1,7 @@
 /**
  * Importers of ONNX operators added for models from newer exporters
  * (compiler/onnx/import/nn.ts, elementwise.ts, shape.ts): Mish, LpNormalization,
- * LpPool, GlobalLpPool, GroupNormalization (opset 18's per-group and 21's
+ * LpPool, GlobalLpPool, dilated AveragePool, GroupNormalization (opset 18's per-group and 21's
  * per-channel scale) and Pad mode 'wrap'. onnxruntime running the same file
  * is the reference; the imported graph runs hybridized and eagerly.
  */
@@ -47,6 +47,16 @@ describe('ONNX import: Mish, Lp norms and pools, GroupNormalization, wrap paddin
       { opType: 'GlobalLpPool', input: ['x'], output: ['g3'], attribute: [int('p', 3)] },
     ];
     await sameAsOrt(model(nodes, [['x', [2, 3, 5, 6]]], outs(nodes.map((n) => n.output[0]!)), [], 18), { x });
+  });
+
+  it('maps AveragePool and LpPool with dilations (count_include_pad, ceil_mode, asymmetric pads; opset 19) as onnxruntime computes them', async () => {
+    const x = data([1, 2, 5, 6], 3);
+    const geo = [ints('kernel_shape', [2, 2]), ints('dilations', [2, 1]), ints('strides', [1, 2]), ints('pads', [1, 0, 0, 1])];
+    const nodes = [0, 1].flatMap((include) => [0, 1].map((ceil) =>
+      ({ opType: 'AveragePool', input: ['x'], output: [`avg_${include}_${ceil}`], attribute: [...geo, int('count_include_pad', include), int('ceil_mode', ceil)] })));
+    nodes.push({ opType: 'AveragePool', input: ['x'], output: ['plain'], attribute: [ints('kernel_shape', [3, 2]), ints('dilations', [1, 3])] });
+    nodes.push({ opType: 'LpPool', input: ['x'], output: ['lp'], attribute: [...geo, int('p', 2)] });
+    await sameAsOrt(model(nodes, [['x', [1, 2, 5, 6]]], outs(nodes.map((n) => n.output[0]!)), [], 19), { x });
   });
 
   it('maps GroupNormalization with opset 18\'s per-group and opset 21\'s per-channel scale and bias as onnxruntime computes them', async () => {
