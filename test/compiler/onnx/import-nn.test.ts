@@ -2,7 +2,8 @@
  * Importers of ONNX operators added for models from newer exporters
  * (compiler/onnx/import/nn.ts, elementwise.ts, shape.ts): Mish, LpNormalization,
  * LpPool, GlobalLpPool, dilated AveragePool, GroupNormalization (opset 18's per-group and 21's
- * per-channel scale) and Pad mode 'wrap'. onnxruntime running the same file
+ * per-channel scale), Resize's antialias, axes and keep_aspect_ratio_policy
+ * (opset 18) and Pad mode 'wrap'. onnxruntime running the same file
  * is the reference; the imported graph runs hybridized and eagerly.
  */
 import assert from 'node:assert/strict';
@@ -57,6 +58,33 @@ describe('ONNX import: Mish, Lp norms and pools, GroupNormalization, wrap paddin
     nodes.push({ opType: 'AveragePool', input: ['x'], output: ['plain'], attribute: [ints('kernel_shape', [3, 2]), ints('dilations', [1, 3])] });
     nodes.push({ opType: 'LpPool', input: ['x'], output: ['lp'], attribute: [...geo, int('p', 2)] });
     await sameAsOrt(model(nodes, [['x', [1, 2, 5, 6]]], outs(nodes.map((n) => n.output[0]!)), [], 19), { x });
+  });
+
+  it('resizes with opset 18\'s antialias (linear, cubic; down and up), axes and keep_aspect_ratio_policy as onnxruntime does', async () => {
+    const x = data([1, 2, 7, 9], 4);
+    const f32 = (v: number[]) => tensorFromNumbers('float32', [v.length], v);
+    const inits: [string, ReturnType<typeof data>][] = [
+      ['down', f32([1, 1, 0.6, 0.45])], ['up', f32([1, 1, 1.5, 2])], ['two', f32([0.5, 0.75])],
+      ['sz', i64([1, 2, 4, 5])], ['sz2', i64([4, 5])], ['szLast', i64([3])],
+    ];
+    const rs = (out: string, ins: string[], attrs: ReturnType<typeof int>[]) => ({ opType: 'Resize', input: ['x', '', ...ins], output: [out], attribute: attrs });
+    const lin = str('mode', 'linear');
+    const cub = str('mode', 'cubic');
+    const aa = int('antialias', 1);
+    const nodes = [
+      rs('linDown', ['down'], [lin, aa]),
+      rs('cubDown', ['down'], [cub, aa]),
+      rs('linUp', ['up'], [lin, aa]),
+      rs('cubSizes', ['', 'sz'], [cub, aa, str('coordinate_transformation_mode', 'pytorch_half_pixel')]),
+      rs('cubExclude', ['down'], [cub, aa, int('exclude_outside', 1)]),
+      rs('axesScales', ['two'], [lin, ints('axes', [2, 3])]),
+      rs('axesSizes', ['', 'szLast'], [lin, ints('axes', [-1])]),
+      rs('notLarger', ['', 'sz2'], [lin, ints('axes', [2, 3]), str('keep_aspect_ratio_policy', 'not_larger')]),
+      rs('notSmaller', ['', 'sz2'], [cub, ints('axes', [2, 3]), str('keep_aspect_ratio_policy', 'not_smaller')]),
+    ];
+    await sameAsOrt(model(nodes, [['x', [1, 2, 7, 9]]], outs(nodes.map((n) => n.output[0]!)), inits, 18), { x });
+    const nearest = model([rs('y', ['down'], [aa])], [['x', [1, 2, 7, 9]]], outs(['y']), inits.slice(0, 1), 18);
+    assert.throws(() => readModel(nearest), /Resize.*antialias=1 with mode 'nearest'/);
   });
 
   it('maps GroupNormalization with opset 18\'s per-group and opset 21\'s per-channel scale and bias as onnxruntime computes them', async () => {
