@@ -166,21 +166,22 @@ export class Block {
    */
   collectParams(select?: string | RegExp): ParameterDict {
     const re = select === undefined ? null : typeof select === 'string' ? new RegExp(`^(?:${select})`) : select;
-    const out = new ParameterDict();
+    // Built as a list (ParameterDict.set announces a structure change; a collection is none).
+    const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
     const walk = (b: Block, prefix: string): void => {
       for (const [k, p] of b.ownParams()) {
         if (seen.has(p)) continue;
         seen.add(p);
         const name = prefix + k;
-        if (!re || re.test(name)) out.set(name, p);
+        if (!re || re.test(name)) out.push([name, p]);
       }
       const kids = b.children();
       warnUnregistered(b, kids);
       for (const [k, c] of kids) walk(c, `${prefix}${k}.`);
     };
     walk(this, '');
-    return out;
+    return new ParameterDict(out);
   }
 
   /** Initializes every parameter (those without an initializer of their own use `init`). */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, init, random, autograd, profiler } from 'gluonc';
+import { structureEpoch } from '../../../compiler/gluon/structure.js';
 
 const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 
@@ -249,5 +250,33 @@ describe('hybridized call with an input that needs a gradient (compiled backward
     n.weight.gradReq = 'write';
     autograd.record(() => (n.call(x) as nd.NDArray).sum()).backward();
     assert.deepEqual(vals(n.weight.grad()), [1, 2], 'dy/dw = x');
+  });
+});
+
+describe('the structure epoch stays put in a training loop (a hybridized call then costs one integer comparison)', () => {
+  it('recorded steps, trainer updates and predictions announce no structure change', () => {
+    random.seed(7);
+    for (const hybrid of [true, false]) {
+      const net = new gluon.nn.HybridSequential();
+      net.add(new gluon.nn.Dense(4, { activation: 'relu' }), new gluon.nn.BatchNorm(), new gluon.nn.Dense(2));
+      net.initialize();
+      const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+      if (hybrid) {
+        net.hybridize();
+        loss.hybridize();
+      }
+      const trainer = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.01 });
+      const x = nd.random.uniform(-1, 1, [4, 3]);
+      const y = nd.array([0, 1, 1, 0]);
+      const step = () => {
+        autograd.record(() => loss.call(net.call(x), y) as nd.NDArray).backward();
+        trainer.step(4);
+        net.call(x);
+      };
+      step();
+      const before = structureEpoch();
+      for (let i = 0; i < 3; i++) step();
+      assert.equal(structureEpoch(), before, hybrid ? 'hybridized' : 'eager');
+    }
   });
 });
