@@ -283,6 +283,9 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
     if (e) found.push([name, p, e.tensor]);
     else unplaced.push([name, p]);
   }
+  // A shared parameter may be listed under several names (each structural path to it): one of them in the file loads it.
+  const placed = new Set(found.map(([, p]) => p));
+  unplaced = unplaced.filter(([, p]) => !placed.has(p) && (placed.add(p), true));
   let extra = entries.filter((e) => !params.has(e.name));
   // MXNet files name parameters globally (`dense0_weight`): what names do not place, structural order does.
   const byOrder = loaded.format === 'mxnet' && unplaced.length > 0 && extra.length > 0;

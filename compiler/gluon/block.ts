@@ -209,7 +209,14 @@ export class Block {
    * ```
    */
   loadParameters(path: string, options: LoadParamsOptions = {}): void {
-    loadParamsFile(path, this.collectParams(), options);
+    // Every structural name of a shared parameter names it (MXNet writes each one unless deduplicated).
+    const all: [string, Parameter][] = [];
+    const walk = (b: Block, prefix: string): void => {
+      for (const [k, p] of b.ownParams()) all.push([prefix + k, p]);
+      for (const [k, c] of b.children()) walk(c, `${prefix}${k}.`);
+    };
+    walk(this, '');
+    loadParamsFile(path, new ParameterDict(all), options);
   }
 
   /**
