@@ -185,7 +185,7 @@ export class Block {
   }
 
   /** Initializes every parameter (those without an initializer of their own use `init`). */
-  initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): this {
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): this {
     this.collectParams().initialize(init, options);
     return this;
   }

@@ -123,3 +123,35 @@ export class One extends Constant {
     super(1);
   }
 }
+
+/** MXNet's registered initializer names (`mx.init.create` lowercases them), with their defaults. */
+const BY_NAME: Record<string, () => Initializer> = {
+  zero: () => new Zero(),
+  zeros: () => new Zero(),
+  one: () => new One(),
+  ones: () => new One(),
+  uniform: () => new Uniform(),
+  normal: () => new Normal(),
+  xavier: () => new Xavier(),
+  msraprelu: () => new MSRAPrelu(),
+};
+
+/**
+ * An initializer given as an Initializer or by MXNet's name (`'zeros'`,
+ * `'xavier'`, case-insensitive, with MXNet's defaults); `undefined` stays
+ * undefined. Anything else is an Error naming `what` (the parameter).
+ *
+ * ```ts
+ * toInitializer('zeros', "Parameter 'bias'"); // new Zero()
+ * ```
+ */
+export function toInitializer(x: unknown, what: string): Initializer | undefined {
+  if (x === undefined || x instanceof Initializer) return x;
+  if (typeof x === 'string') {
+    const make = BY_NAME[x.toLowerCase()];
+    if (!make) throw new Error(`${what}: unknown initializer '${x}' (MXNet's names: zeros, ones, uniform, normal, xavier, msraprelu)`);
+    return make();
+  }
+  const got = x === null ? 'null' : typeof x === 'object' ? 'an object' : `a ${typeof x}`;
+  throw new Error(`${what}: init must be an Initializer (init.Xavier(), ...) or one of MXNet's names, got ${got}`);
+}

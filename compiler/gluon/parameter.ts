@@ -6,7 +6,7 @@
  */
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sameShape } from '../../runtime/tensor.js';
-import { Initializer, Uniform, Constant } from './init.js';
+import { Initializer, Uniform, Constant, toInitializer } from './init.js';
 import { NDArray } from '../engine/ndarray.js';
 import { flushPendingOps } from '../engine/lazy-op.js';
 import { bindParam } from '../engine/tape.js';
@@ -25,7 +25,8 @@ export type GradReq = 'write' | 'add' | 'null';
 export interface ParameterOptions {
   shape?: number[];
   dtype?: DType;
-  init?: Initializer;
+  /** An Initializer, or MXNet's name of one (`'zeros'`, `'xavier'`). */
+  init?: Initializer | string;
   gradReq?: GradReq;
   differentiable?: boolean;
   allowDeferredInit?: boolean;
@@ -107,7 +108,7 @@ export class Parameter {
       if (!Number.isInteger(d) || d < 0) throw new Error(`Parameter '${name}': invalid shape ${formatShape(this.shape)}`);
     }
     this.dtype = checkDType(options.dtype ?? 'float32', `Parameter '${name}'`);
-    this.init = options.init;
+    this.init = toInitializer(options.init, `Parameter '${name}'`);
     this.differentiable = options.differentiable ?? true;
     // Not through the setter: a new parameter is in no compiled step yet.
     this._gradReq = checkGradReq(name, this.differentiable ? options.gradReq ?? 'write' : 'null');
@@ -153,7 +154,8 @@ export class Parameter {
    * Already initialized, it keeps its data and warns (as MXNet does) unless
    * `forceReinit`.
    */
-  initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): void {
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    toInitializer(init, `Parameter '${this.name}'`);
     if (this._data && !options.forceReinit) {
       warnAlreadyInitialized([this.name]);
       return;
@@ -162,9 +164,9 @@ export class Parameter {
   }
 
   /** Initializes (see `initialize`); returns false when it kept existing data. */
-  _initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): boolean {
+  _initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): boolean {
     if (this._data && !options.forceReinit) return false;
-    const chosen = this.init ?? init ?? new Uniform();
+    const chosen = this.init ?? toInitializer(init, `Parameter '${this.name}'`) ?? new Uniform();
     if (this.shape.includes(0)) {
       if (!this.allowDeferredInit) {
         throw new Error(`Parameter '${this.name}' has unknown dimensions ${formatShape(this.shape)} but allowDeferredInit is false`);
@@ -366,9 +368,10 @@ export class ParameterDict {
   }
 
   /** Initializes every parameter (see Parameter.initialize). */
-  initialize(init?: Initializer, options: { forceReinit?: boolean } = {}): void {
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    const chosen = toInitializer(init, 'initialize');
     const kept: string[] = [];
-    for (const [k, p] of this.map) if (!p._initialize(init, options)) kept.push(k);
+    for (const [k, p] of this.map) if (!p._initialize(chosen, options)) kept.push(k);
     if (kept.length) warnAlreadyInitialized(kept);
   }
 

@@ -20,3 +20,21 @@ describe('ParameterDict.get of an existing name (MXNet\'s ParameterDict.get)', (
     assert.throws(() => d.get('w', { dtype: 'float64' }), /Cannot retrieve Parameter 'w': the desired dtype float64 does not match the stored dtype float32/);
   });
 });
+
+describe("initializers by MXNet's registered names ('zeros', 'xavier', ...)", () => {
+  it('a string init names an initializer, as MXNet\'s init.create does; another value is an Error naming the parameter', () => {
+    const d = new gluon.ParameterDict();
+    const b = d.get('bias', { shape: [3], init: 'zeros' as never });
+    const w = d.get('weight', { shape: [2, 3] });
+    d.initialize('ones' as never);
+    assert.deepEqual(Array.from(b.data().data() as Float32Array), [0, 0, 0], "the parameter's own 'zeros'");
+    assert.deepEqual(Array.from(w.data().data() as Float32Array), [1, 1, 1, 1, 1, 1], "'ones' for the rest");
+    const x = new gluon.Parameter('x', { shape: [4, 4] });
+    x.initialize('Xavier' as never);
+    const limit = Math.sqrt(3 / 4); // MXNet's Xavier: uniform, avg factor (4 + 4) / 2, magnitude 3
+    assert.ok(Array.from(x.data().data() as Float32Array).every((v) => Math.abs(v) <= limit && v !== 0));
+    assert.throws(() => new gluon.Parameter('y', { shape: [2], init: 'glorot' as never }), /Parameter 'y': unknown initializer 'glorot' \(MXNet's names: zeros, ones, uniform, normal, xavier, msraprelu\)/);
+    assert.throws(() => new gluon.Parameter('z', { shape: [2] }).initialize({} as never), /Parameter 'z': init must be an Initializer \(init\.Xavier\(\), \.\.\.\) or one of MXNet's names, got an object/);
+    assert.throws(() => new gluon.nn.Dense(2, { inUnits: 2 }).initialize('xavier!' as never), /unknown initializer 'xavier!'/);
+  });
+});
