@@ -250,6 +250,7 @@ export class Block {
 
   /** Switches hybridization on or off for every hybrid descendant (no effect on plain blocks). */
   hybridize(active = true, options: Record<string, unknown> = {}): this {
+    if (typeof active !== 'boolean') throw new Error(`${this.constructor.name}.hybridize: active must be true or false, got ${JSON.stringify(active)}`);
     for (const [, c] of this.children()) c.hybridize(active, options);
     return this;
   }

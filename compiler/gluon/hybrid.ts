@@ -114,6 +114,7 @@ export class HybridBlock extends Block {
    * its cached op), so the next call traces the block as it is now.
    */
   override hybridize(active = true, options: HybridizeOptions = {}): this {
+    if (typeof active !== 'boolean') throw new Error(`${this.constructor.name}.hybridize: active must be true or false, got ${JSON.stringify(active)}`);
     if (options.maxSignatures !== undefined) {
       if (!(options.maxSignatures >= 1)) throw new Error(`hybridize: maxSignatures must be at least 1, got ${options.maxSignatures}`);
       this._cache.limit = options.maxSignatures;

@@ -190,6 +190,10 @@ describe('Block and HybridBlock behaviour', () => {
     assert.equal(profiler.counters().compiles, 1, 'the evicted signature compiles again');
     assert.equal(net.cacheSize, 2);
     assert.throws(() => net.hybridize(true, { maxSignatures: 0 }), /maxSignatures must be at least 1/);
+    assert.throws(() => net.hybridize('yes' as never), /Dense\.hybridize: active must be true or false, got "yes"/);
+    const seq = new gluon.nn.Sequential();
+    assert.throws(() => seq.hybridize(1 as never), /Sequential\.hybridize: active must be true or false, got 1/);
+    assert.equal(net.hybridized, true, 'a refused call changes nothing');
   });
 
   it('training mode is part of the cache key', () => {
