@@ -49,7 +49,7 @@ export function stackArrays(items: unknown[], what: string): NDArray {
   items.forEach((x, i) => {
     if (!(x instanceof NDArray)) throw new Error(`batchify: ${what} ${i} is ${describe(x)}, but ${what} 0 is an NDArray`);
     if (x.dtype !== dtype || x.shape.length !== shape.length || x.shape.some((d, k) => d !== shape[k])) {
-      throw new Error(`batchify: ${what} ${i} has shape [${x.shape.join(', ')}] (${x.dtype}) but ${what} 0 has [${shape.join(', ')}] (${dtype}); samples must match to be stacked`);
+      throw new Error(`batchify: ${what} ${i} has shape [${x.shape.join(', ')}] (${x.dtype}) but ${what} 0 has [${shape.join(', ')}] (${dtype}); samples must match to be stacked${x.dtype === dtype && shape.length === x.shape.length ? ' (pad samples of different lengths with gluon.data.batchify.Pad())' : ''}`);
     }
     (out as Float32Array).set(x._host.data as Float32Array, i * n);
   });

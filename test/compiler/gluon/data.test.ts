@@ -155,7 +155,7 @@ describe('gluon.data', () => {
 
     it('explains samples the default batchify cannot stack', () => {
       const mixed = new SimpleDataset([nd.ones([2]), nd.ones([3])]);
-      assert.throws(() => [...new DataLoader(mixed, { batchSize: 2 })], /batchify: sample 1 has shape \[3\] \(float32\) but sample 0 has \[2\] \(float32\)/);
+      assert.throws(() => [...new DataLoader(mixed, { batchSize: 2 })], /batchify: sample 1 has shape \[3\] \(float32\) but sample 0 has \[2\] \(float32\); samples must match to be stacked \(pad samples of different lengths with gluon\.data\.batchify\.Pad\(\)\)/);
       assert.throws(() => [...new DataLoader(new SimpleDataset([{}, {}]), { batchSize: 2 })], /batchify: cannot batch samples of type an object; give the DataLoader a batchify function/);
     });
 
