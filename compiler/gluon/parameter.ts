@@ -62,6 +62,16 @@ export function withParameterData<R>(hook: (p: Parameter) => NDArray | undefined
   }
 }
 
+function checkMult(name: string, what: 'lrMult' | 'wdMult', v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`Parameter '${name}': ${what} must be a finite number, got ${showValue(v)}`);
+  return v;
+}
+
+function checkFlag(name: string, what: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new Error(`Parameter '${name}': ${what} must be true or false, got ${showValue(v)}`);
+  return v;
+}
+
 function checkGradReq(name: string, v: unknown): GradReq {
   if (v !== 'write' && v !== 'add' && v !== 'null') throw new Error(`Parameter '${name}': gradReq must be 'write', 'add' or 'null', got ${showValue(v)}`);
   return v;
@@ -109,12 +119,12 @@ export class Parameter {
     }
     this.dtype = checkDType(options.dtype ?? 'float32', `Parameter '${name}'`);
     this.init = toInitializer(options.init, `Parameter '${name}'`);
-    this.differentiable = options.differentiable ?? true;
+    this.differentiable = checkFlag(name, 'differentiable', options.differentiable ?? true);
     // Not through the setter: a new parameter is in no compiled step yet.
     this._gradReq = checkGradReq(name, this.differentiable ? options.gradReq ?? 'write' : 'null');
     this.allowDeferredInit = options.allowDeferredInit ?? false;
-    this.lrMult = options.lrMult ?? 1;
-    this.wdMult = options.wdMult ?? 1;
+    this.lrMult = checkMult(name, 'lrMult', options.lrMult ?? 1);
+    this.wdMult = checkMult(name, 'wdMult', options.wdMult ?? 1);
   }
 
   /**
@@ -339,6 +349,14 @@ export class ParameterDict {
 
   /** MXNet's setattr: sets an attribute (`gradReq`, `lrMult`, `wdMult`) on every parameter. */
   setattr(name: 'gradReq' | 'lrMult' | 'wdMult' | 'differentiable', value: unknown): void {
+    const check = {
+      gradReq: checkGradReq,
+      lrMult: (n: string, v: unknown) => checkMult(n, 'lrMult', v),
+      wdMult: (n: string, v: unknown) => checkMult(n, 'wdMult', v),
+      differentiable: (n: string, v: unknown) => checkFlag(n, 'differentiable', v),
+    }[name];
+    if (!check) throw new Error(`ParameterDict.setattr: unknown attribute ${showValue(name)} (gradReq, lrMult, wdMult, differentiable)`);
+    for (const p of this.map.values()) check(p.name, value);
     for (const p of this.map.values()) (p as unknown as Record<string, unknown>)[name] = value;
     structureMayHaveChanged();
   }

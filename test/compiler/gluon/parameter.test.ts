@@ -38,3 +38,17 @@ describe("initializers by MXNet's registered names ('zeros', 'xavier', ...)", ()
     assert.throws(() => new gluon.nn.Dense(2, { inUnits: 2 }).initialize('xavier!' as never), /unknown initializer 'xavier!'/);
   });
 });
+
+describe('lrMult and wdMult are numbers', () => {
+  it('a value that is not a finite number is an Error naming the parameter (it made the update NaN)', () => {
+    assert.throws(() => new gluon.Parameter('w', { shape: [2], lrMult: 'x' as never }), /Parameter 'w': lrMult must be a finite number, got "x"/);
+    assert.throws(() => new gluon.Parameter('w', { shape: [2], wdMult: NaN }), /Parameter 'w': wdMult must be a finite number, got NaN/);
+    const d = new gluon.ParameterDict();
+    const p = d.get('w', { shape: [2] });
+    d.setattr('lrMult', 0.5);
+    assert.equal(p.lrMult, 0.5);
+    assert.throws(() => d.setattr('lrMult', '2' as never), /Parameter 'w': lrMult must be a finite number, got "2"/);
+    assert.throws(() => d.setattr('differentiable', 1 as never), /Parameter 'w': differentiable must be true or false, got 1/);
+    assert.equal(p.lrMult, 0.5, 'a refused value changes nothing');
+  });
+});
