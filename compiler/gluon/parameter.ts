@@ -94,8 +94,8 @@ export class Parameter {
   private _gradReq: GradReq = 'write';
   differentiable: boolean;
   allowDeferredInit: boolean;
-  lrMult: number;
-  wdMult: number;
+  private _lrMult = 1;
+  private _wdMult = 1;
   private _data: NDArray | null = null;
   private _grad: NDArray | null = null;
   /** The initializer waiting for the shape to be known. */
@@ -123,8 +123,8 @@ export class Parameter {
     // Not through the setter: a new parameter is in no compiled step yet.
     this._gradReq = checkGradReq(name, this.differentiable ? options.gradReq ?? 'write' : 'null');
     this.allowDeferredInit = options.allowDeferredInit ?? false;
-    this.lrMult = checkMult(name, 'lrMult', options.lrMult ?? 1);
-    this.wdMult = checkMult(name, 'wdMult', options.wdMult ?? 1);
+    this._lrMult = checkMult(name, 'lrMult', options.lrMult ?? 1);
+    this._wdMult = checkMult(name, 'wdMult', options.wdMult ?? 1);
   }
 
   /**
@@ -141,6 +141,24 @@ export class Parameter {
     stepParamWillChange();
     structureMayHaveChanged();
     this._gradReq = v;
+  }
+
+  /** MXNet's `lr_mult`: the learning rate of this parameter is the optimizer's times this (a finite number). */
+  get lrMult(): number {
+    return this._lrMult;
+  }
+
+  set lrMult(v: number) {
+    this._lrMult = checkMult(this.name, 'lrMult', v);
+  }
+
+  /** MXNet's `wd_mult`: the weight decay of this parameter is the optimizer's times this (a finite number). */
+  get wdMult(): number {
+    return this._wdMult;
+  }
+
+  set wdMult(v: number) {
+    this._wdMult = checkMult(this.name, 'wdMult', v);
   }
 
   /** True when the shape still has unknown (0) dimensions. */

@@ -50,5 +50,8 @@ describe('lrMult and wdMult are numbers', () => {
     assert.throws(() => d.setattr('lrMult', '2' as never), /Parameter 'w': lrMult must be a finite number, got "2"/);
     assert.throws(() => d.setattr('differentiable', 1 as never), /Parameter 'w': differentiable must be true or false, got 1/);
     assert.equal(p.lrMult, 0.5, 'a refused value changes nothing');
+    assert.throws(() => (p.wdMult = 'x' as never), /Parameter 'w': wdMult must be a finite number, got "x"/);
+    p.wdMult = 2;
+    assert.equal(p.wdMult, 2);
   });
 });
