@@ -48,6 +48,7 @@ export function predictMode<R>(fn: () => R): R {
 /**
  * The gradients of `heads` with respect to `variables`, returned instead of
  * stored; with `createGraph` the result is itself recorded (second order).
+ * The graph is freed unless `retainGraph` (default: `createGraph`, as MXNet's).
  *
  * ```ts
  * const [dx] = autograd.grad([y], [x], { createGraph: true });
@@ -56,9 +57,10 @@ export function predictMode<R>(fn: () => R): R {
 export function grad(
   heads: NDArray | NDArray[],
   variables: NDArray[],
-  options: { headGrads?: (NDArray | undefined)[]; createGraph?: boolean } = {},
+  options: { headGrads?: (NDArray | undefined)[]; createGraph?: boolean; retainGraph?: boolean } = {},
 ): NDArray[] {
   const hs = Array.isArray(heads) ? heads : [heads];
-  const grads = backprop(hs, options.headGrads ?? [], options.createGraph ?? false, TAPE_OPS);
+  const createGraph = options.createGraph ?? false;
+  const grads = backprop(hs, options.headGrads ?? [], createGraph, TAPE_OPS, options.retainGraph ?? createGraph);
   return variables.map((v) => grads.get(v) ?? ones(v.shape, { dtype: v.dtype }).mul(0));
 }

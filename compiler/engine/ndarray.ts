@@ -102,6 +102,12 @@ export class NDArray implements Tensor {
    * ```
    */
   attachGrad(gradReq: GradReqLike = 'write'): void {
+    if (gradReq !== 'write' && gradReq !== 'add' && gradReq !== 'null') {
+      throw new Error(`attachGrad: gradReq must be 'write', 'add' or 'null', got ${JSON.stringify(gradReq)}`);
+    }
+    if (gradReq !== 'null' && !isFloat(this.dtype)) {
+      throw new Error(`attachGrad: dtype ${this.dtype} has no gradient (only float16, float32 and float64 arrays do); cast with x.astype('float32')`);
+    }
     attachGradBuffer(this, gradReq, gradReq === 'null' ? null : new NDArray({ dtype: this.dtype, shape: [...this.shape], data: allocate(this.dtype, this.size) }));
   }
 
@@ -116,11 +122,13 @@ export class NDArray implements Tensor {
    * Backpropagates from this array (the head), with `headGrad` (default
    * ones). The head must have been computed inside `autograd.record`; a
    * pending head (the fused step) leaves the gradients to its program.
+   * The recorded graph is freed unless `retainGraph` (MXNet's
+   * `retain_graph`): a second backward through it is an error.
    */
   backward(headGrad?: NDArray, options: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
-    void options;
-    if (this._lazy?.backward?.(this, headGrad)) return;
-    tapeBackward(this, headGrad, TAPE_OPS);
+    const retainGraph = options.retainGraph ?? false;
+    if (this._lazy?.backward?.(this, headGrad, retainGraph)) return;
+    tapeBackward(this, headGrad, TAPE_OPS, retainGraph);
   }
 
   /** The same values, cut from the recorded graph (no gradient flows through it). */
@@ -190,7 +198,7 @@ export interface LazyValue {
   /** The program computing it (compiler/engine/program.ts), if any. */
   owner?: object;
   /** `backward` on a pending head: true when the program takes it (it computes the gradients when it runs). */
-  backward?(head: NDArray, headGrad: NDArray | undefined): boolean;
+  backward?(head: NDArray, headGrad: NDArray | undefined, retainGraph?: boolean): boolean;
 }
 
 /** Gradient requirement names (as Parameter's). */

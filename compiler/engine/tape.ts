@@ -34,6 +34,25 @@ export interface TapeEntry {
   /** The eager operator recorded (absent for a hybridized block's entry): what the compiled backward reads. */
   readonly op?: RecordedOp;
   backward(gradOutputs: (NDArray | null)[]): (NDArray | null)[];
+  /** Set once a backward without `retainGraph` has used the entry (MXNet clears the graph then). */
+  freed?: boolean;
+}
+
+/** MXNet's refusal to differentiate a cleared graph again (Imperative::Backward), in gluonc's words. */
+const FREED =
+  'backward: the recorded graph of this array was already used by backward() and freed; to differentiate it again, ' +
+  'pass { retainGraph: true } to the first backward (MXNet\'s retain_graph=True), or record the computation again';
+
+/** Refuses a head gradient whose shape or dtype differs from the head's. */
+function checkHeadGrad(h: NDArray, g: NDArray | undefined): void {
+  if (!g) return;
+  if (g.shape.join() !== h.shape.join()) throw new Error(`backward: head gradient of shape [${g.shape}] for a head of shape [${h.shape}]`);
+  if (g.dtype !== h.dtype) throw new Error(`backward: head gradient of dtype ${g.dtype} for a head of dtype ${h.dtype}`);
+}
+
+/** Marks entries used by a backward that does not retain the graph (a later backward through them is refused). */
+function free(entries: TapeEntry[]): void {
+  for (const e of entries) e.freed = true;
 }
 
 /** Gradient requirement names (as Parameter's). */
@@ -173,19 +192,20 @@ function attrsKey(attrs: Attrs): string {
   return `${k}}`;
 }
 
-/** Gradients of `heads` (weighted by `headGrads`) for every array on the recorded paths. */
-export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], createGraph: boolean, ops: TapeOps): Map<NDArray, NDArray> {
+/**
+ * Gradients of `heads` (weighted by `headGrads`) for every array on the
+ * recorded paths; without `retainGraph` (default: `createGraph`, as MXNet's
+ * `autograd.grad`) the entries used are freed.
+ */
+export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], createGraph: boolean, ops: TapeOps, retainGraph = createGraph): Map<NDArray, NDArray> {
   const grads = new Map<NDArray, NDArray>();
   const add = (x: NDArray, g: NDArray): void => {
     const old = grads.get(x);
     grads.set(x, old ? (ops.F.add(old, g) as NDArray) : g);
   };
   heads.forEach((h, i) => {
-    const g = headGrads[i] ?? ops.ones(h.shape, h.dtype);
-    if (g.shape.join() !== h.shape.join()) {
-      throw new Error(`backward: head gradient of shape [${g.shape}] for a head of shape [${h.shape}]`);
-    }
-    add(h, g);
+    checkHeadGrad(h, headGrads[i]);
+    add(h, headGrads[i] ?? ops.ones(h.shape, h.dtype));
   });
   const order = reachable(heads);
   const run = (): void => {
@@ -201,16 +221,18 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
   };
   // With createGraph the gradient computation is itself recorded (second order); training mode is kept.
   recording(createGraph, getContext().training, run);
+  if (!retainGraph) free(order);
   return grads;
 }
 
-/** The entries reachable from `heads`, latest first (a reverse topological order). */
+/** The entries reachable from `heads`, latest first (a reverse topological order); a freed one is refused. */
 function reachable(heads: NDArray[]): TapeEntry[] {
   const entries = new Map<number, TapeEntry>();
   const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
   while (stack.length) {
     const e = stack.pop()!;
     if (entries.has(e.id)) continue;
+    if (e.freed) throw new Error(FREED);
     entries.set(e.id, e);
     for (const x of e.inputs) {
       const xe = entryOf(x);
@@ -247,13 +269,15 @@ function store(x: NDArray, g: NDArray): void {
  * Backpropagates from `head` into the gradient buffers of the leaves and
  * parameters it was computed from. A head that was not recorded (computed
  * outside `autograd.record`, or with nothing that needs a gradient) is
- * refused, as in MXNet, rather than silently doing nothing.
+ * refused, as in MXNet, rather than silently doing nothing. Without
+ * `retainGraph` the entries used are freed: a second backward through them
+ * is refused, as MXNet's is.
  *
  * ```ts
  * backward(loss, undefined, ops);
  * ```
  */
-export function backward(head: NDArray, headGrad: NDArray | undefined, ops: TapeOps): void {
+export function backward(head: NDArray, headGrad: NDArray | undefined, ops: TapeOps, retainGraph = false): void {
   const m = peekMeta(head);
   if (!m || (m.entry === null && m.gradReq === 'null' && m.param === null)) {
     throw new Error(
@@ -261,10 +285,14 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
         'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
     );
   }
-  if (headGrad && headGrad.shape.join() !== head.shape.join()) {
-    throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
-  }
+  checkHeadGrad(head, headGrad);
   const entries = m.entry ? reachable([head]) : [];
+  backpropInto(head, headGrad, entries, ops);
+  if (!retainGraph) free(entries);
+}
+
+/** `backward` past its checks: stores the gradients of `head` (reached through `entries`). */
+function backpropInto(head: NDArray, headGrad: NDArray | undefined, entries: TapeEntry[], ops: TapeOps): void {
   // A recorded structure seen before runs as one compiled gradient graph (compiler/engine/tape-graph.ts).
   const prepared = entries.length
     ? prepareBackward({ entries, head, headGrad, flows: (x) => isFloat(x.dtype) && requiresGrad(x), stored: (x) => storedBy(head, x) })
@@ -287,7 +315,7 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
     for (const [i, g] of prepared.run()) store(prepared.arrays[i]!, ops.array(g));
     return;
   }
-  const grads = backprop([head], [headGrad], false, ops);
+  const grads = backprop([head], [headGrad], false, ops, true);
   for (const [x, g] of grads) {
     const e = entryOf(x);
     const xm = peekMeta(x);
