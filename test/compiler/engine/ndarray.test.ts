@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { nd, random, profiler } from 'gluonc';
+import { gluon, nd, random, profiler } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
 
 describe('nd arrays', () => {
   it('creates from nested arrays, flat arrays with a shape, and typed arrays', () => {
@@ -135,5 +137,53 @@ describe('random.seed and dropout', () => {
     const u = nd.random.uniform(0, 1, [3]).toArray();
     random.setState(s);
     assert.deepEqual(nd.random.uniform(0, 1, [3]).toArray(), u);
+  });
+});
+
+/** A HybridBlock running `fn` on its input: the same code eagerly and hybridized. */
+class Fn extends gluon.HybridBlock {
+  constructor(private readonly fn: (F: gluon.F, x: gluon.Tensor) => gluon.Tensor) {
+    super();
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor {
+    return this.fn(F, x);
+  }
+}
+
+describe('nd indexing, ordering and reductions: eager, hybridized and numpy agree', () => {
+  const x = nd.array([[3, -1, 3, 0.5], [2, 2, -7, 1], [0, 5, 5, 5]]);
+  const idx = (v: number[]) => nd.array(v);
+  // [what, the code, its input, numpy (a = the input)]; ties, negative steps, out-of-range indices and empty axes on purpose.
+  const cases: [string, (F: gluon.F, x: gluon.Tensor) => gluon.Tensor, nd.NDArray, string][] = [
+    ['slice, negative steps', (F, t) => F.slice(t, { begin: [null, -1], end: [null, null], step: [-1, -2] }), x, 'a[::-1, -1::-2]'],
+    ['slice clipped as numpy', (F, t) => F.slice(t, { begin: [-10, 2], end: [10, 100] }), x, 'a[-10:10, 2:100]'],
+    ['sliceAxis from the end', (F, t) => F.sliceAxis(t, { axis: -1, begin: -3, end: -1 }), x, 'a[:, -3:-1]'],
+    ['take clip', (F, t) => F.take(t, idx([-1, 0, 5]) as never, { axis: 1 }), x, 'np.take(a, [0, 0, 3], axis=1)'],
+    ['take wrap', (F, t) => F.take(t, idx([-1, 4, -5]) as never, { axis: 0, mode: 'wrap' }), x, 'np.take(a, [-1, 4, -5], axis=0, mode="wrap")'],
+    ['pick wrap', (F, t) => F.pick(t, idx([-1, 5, 9]) as never, { axis: 1, mode: 'wrap' }), x, 'a[np.arange(3), np.array([-1, 5, 9]) % 4]'],
+    ['argmax ties: the first', (F, t) => F.argmax(t, { axis: 1 }), x, 'np.argmax(a, axis=1)'],
+    ['argsort stable', (F, t) => F.argsort(t, { axis: 1 }), x, 'np.argsort(a, axis=1, kind="stable")'],
+    ['sort axis 0', (F, t) => F.sort(t, { axis: 0 }), x, 'np.sort(a, axis=0)'],
+    ['topk ties: the lower index', (F, t) => F.topk(t, { k: 2, axis: 1 }) as gluon.Tensor, x, 'np.argsort(-a, axis=1, kind="stable")[:, :2]'],
+    ['cumsum reverse', (F, t) => F.cumsum(t, { axis: 1, reverse: true }), x, 'np.flip(np.cumsum(np.flip(a, 1), axis=1), 1)'],
+    ['sum over an axis list with a negative axis, keepdims', (F, t) => F.sum(t, { axis: [-1, 0], keepdims: true }), x, 'np.sum(a, axis=(1, 0), keepdims=True)'],
+    ['mean over an empty axis', (F, t) => F.mean(t, { axis: 1 }), nd.zeros([2, 0]), 'np.full(2, np.nan)'],
+    ['reshape with MXNet codes', (F, t) => F.reshape(t, [-4, 1, -1, -2]), x, 'a.reshape(1, 3, 4)'],
+  ];
+
+  it('every case, eagerly and hybridized, matches numpy', () => {
+    const refs = numpyRefs(cases.map(([, , input, code]) => ({ code, inputs: [{ shape: input.shape, dtype: 'float64', data: Array.from(input.data() as Float32Array) }] })));
+    cases.forEach(([what, fn, input], i) => {
+      const r = refs[i]!;
+      assert.ok(!r.error, `${what}: numpy failed: ${r.error}`);
+      const block = new Fn(fn);
+      const eager = block.call(input) as nd.NDArray;
+      block.hybridize();
+      const hybrid = block.call(input) as nd.NDArray;
+      for (const [path, y] of [['eager', eager], ['hybridized', hybrid]] as const) {
+        assert.deepEqual(y.shape, r.outs[0]!.shape, `${what} (${path}): shape`);
+        assertClose(Array.from(y.data() as Float32Array, Number), r.outs[0]!.data, `${what} (${path}) vs numpy`, 0, 1e-6);
+      }
+    });
   });
 });
