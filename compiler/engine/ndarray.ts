@@ -161,12 +161,13 @@ export class NDArray implements Tensor {
     return readElement(this._host, 0);
   }
 
-  /** A copy of this array. */
+  /** A copy of this array; inside `autograd.record` gradients flow through it (MXNet's `_copy`). */
   copy(): NDArray {
+    if (getContext().recording && requiresGrad(this)) return ndApply(castDef(), 'cast', [this, this.dtype]) as NDArray;
     return new NDArray({ dtype: this.dtype, shape: [...this.shape], data: this._host.data.slice() });
   }
 
-  /** This array converted to `dtype` (MXNet's `astype`). */
+  /** This array converted to `dtype` (MXNet's `astype`; a copy when it has that dtype already). */
   astype(dtype: DType): NDArray {
     checkDType(dtype, 'astype');
     return dtype === this.dtype ? this.copy() : (ndApply(castDef(), 'cast', [this, dtype]) as NDArray);

@@ -17,7 +17,7 @@
  * dropped graph is garbage (the map is weak).
  */
 import { isFloat, type DType } from '../../runtime/dtypes.js';
-import type { HostTensor } from '../../runtime/tensor.js';
+import { tensorToNumbers, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { getContext, withContext } from '../ops/context.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
@@ -138,7 +138,7 @@ export function gradBuffer(x: NDArray): NDArray | null {
 /** Records that `x` (a copy when it holds another parameter's data) holds `p`'s data, whose gradients flow into `p`; returns the array bound. Example: `this._data = bindParam(data, this)`. */
 export function bindParam(x: NDArray, p: ParamLike): NDArray {
   const m = metaOf(x);
-  return m.param && m.param !== p ? bindParam(x.copy(), p) : ((m.param = p), x);
+  return m.param && m.param !== p ? bindParam(x.detach().copy(), p) : ((m.param = p), x);
 }
 
 /** True when gradients must flow through `x`. Example: `inputs.some(requiresGrad)`. */
@@ -259,9 +259,15 @@ function store(x: NDArray, g: NDArray): void {
   if (!target) return;
   flushPendingOps(); // nothing pending may read the buffer's new values
   const src = g._host.data;
-  const dst = target._host.data as Float32Array;
-  if (req === 'add') for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
-  else dst.set(src as Float32Array);
+  const dst = target._host.data;
+  if (req !== 'add') (dst as Float32Array).set(src as Float32Array);
+  else if (dst instanceof Float32Array || dst instanceof Float64Array) for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
+  else {
+    // float16 holds raw bits: add the numbers they encode.
+    const a = tensorToNumbers(target._host);
+    const b = tensorToNumbers(g._host);
+    for (let i = 0; i < a.length; i++) writeElement(target._host, i, a[i]! + b[i]!);
+  }
   if (m.param) m.param.freshGrad = true;
 }
 

@@ -150,4 +150,29 @@ describe('autograd (eager tape)', () => {
     assert.throws(() => nd.array([1, 2], { dtype: 'int32' }).attachGrad(), /attachGrad: dtype int32 has no gradient \(only float16, float32 and float64 arrays do\); cast with x\.astype\('float32'\)/);
     nd.array([1, 2], { dtype: 'int32' }).attachGrad('null');
   });
+
+  it("gradReq 'add' accumulates float16 gradients as numbers (it added their raw bits), eagerly and on the compiled tape", () => {
+    for (const dtype of ['float16', 'float64'] as const) {
+      const x = nd.array([1, 2], { dtype });
+      x.attachGrad('add');
+      for (let i = 0; i < 3; i++) autograd.record(() => x.mul(x).sum()).backward();
+      assert.equal(x.grad.dtype, dtype);
+      assert.deepEqual(x.grad.toArray(), [6, 12], dtype);
+    }
+  });
+
+  it('copy() and astype() to the same dtype pass gradients on (MXNet records _copy; they cut the graph silently)', () => {
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    autograd.record(() => x.copy().mul(x).sum()).backward();
+    assert.deepEqual(arr(x.grad), [2, 4], 'd/dx sum(copy(x) * x) = 2x');
+    autograd.record(() => x.astype('float32').mul(3).sum()).backward();
+    assert.deepEqual(arr(x.grad), [3, 3], 'd/dx sum(3 astype(x))');
+    autograd.record(() => x.astype('float64').mul(x.astype('float64')).sum()).backward();
+    assert.deepEqual(arr(x.grad), [2, 4], 'through float64 and back');
+    // Outside record a copy is a plain copy, and it never shares the data.
+    const c = x.copy();
+    assert.notEqual(c.data().buffer, x.data().buffer);
+    assert.throws(() => autograd.record(() => nd.array([1]).copy().sum()).backward(), /backward: this array was not recorded/);
+  });
 });
