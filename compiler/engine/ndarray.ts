@@ -306,9 +306,30 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArray, optio
   const typed = ArrayBuffer.isView(flat) && !(flat instanceof DataView || flat instanceof BigInt64Array || flat instanceof BigUint64Array);
   const nums = typed ? flat : Array.from(flat, (v, i) => elementNumber(v, i, 'nd.array'));
   if (!isFloat(dtype)) for (let i = 0; i < nums.length; i++) if (Number.isNaN(nums[i])) throw new Error(`nd.array: values must be numbers (not NaN for ${dtype})`);
+  // Listed values out of an integer dtype's range are refused (numpy refuses a Python int there); a typed
+  // array converts as a typed array store does (numpy's astype), as fast as a copy.
+  const range = typed ? undefined : INT_RANGES[dtype];
+  if (range) {
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i] as number | bigint;
+      const t = typeof v === 'bigint' ? v : Math.trunc(Number(v));
+      if (!(t >= range[0] && t <= range[1])) throw new Error(`nd.array: element ${i} (${v}) is out of range for ${dtype} [${range[0]}, ${range[1]}]`);
+    }
+  }
   count('eagerOps', 0);
-  return new NDArray(tensorFromNumbers(dtype, shape, nums));
+  const host = tensorFromNumbers(dtype, shape, nums);
+  // bigints are exact in int64 (a number past 2^53 is not).
+  if (dtype === 'int64') for (let i = 0; i < flat.length; i++) if (typeof flat[i] === 'bigint') (host.data as BigInt64Array)[i] = flat[i] as unknown as bigint;
+  return new NDArray(host);
 }
+
+/** The values each integer dtype holds (an element outside is refused, as numpy refuses it). */
+const INT_RANGES: Partial<Record<DType, [number | bigint, number | bigint]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+};
 
 function nestedShape(v: unknown[]): number[] {
   const shape: number[] = [v.length];

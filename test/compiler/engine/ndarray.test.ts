@@ -53,6 +53,20 @@ describe('nd arrays', () => {
     assert.throws(() => nd.array([1, 2]).item(), /item: the array has 2 elements/);
   });
 
+  it('int64 arrays keep bigint values exactly; listed integers out of the dtype range are refused (numpy), not wrapped', () => {
+    const big = 2n ** 62n + 1n;
+    assert.deepEqual(Array.from(nd.array([big, -big, 3n] as never, { dtype: 'int64' }).data() as BigInt64Array), [big, -big, 3n]);
+    assert.deepEqual(Array.from(nd.array(BigInt64Array.of(big, 5n) as never, { dtype: 'int64' }).data() as BigInt64Array), [big, 5n]);
+    assert.deepEqual(Array.from(nd.array([[9007199254740993n, 1n]] as never, { dtype: 'int64' }).add(1).data() as BigInt64Array), [9007199254740994n, 2n]);
+    assert.throws(() => nd.array([2n ** 63n] as never, { dtype: 'int64' }), /nd\.array: element 0 \(9223372036854775808\) is out of range for int64 \[-9223372036854775808, 9223372036854775807\]/);
+    assert.throws(() => nd.array([1, 300], { dtype: 'int8' }), /nd\.array: element 1 \(300\) is out of range for int8 \[-128, 127\]/);
+    assert.throws(() => nd.array([-1], { dtype: 'uint8' }), /nd\.array: element 0 \(-1\) is out of range for uint8 \[0, 255\]/);
+    assert.throws(() => nd.array([2 ** 31], { dtype: 'int32' }), /nd\.array: element 0 \(2147483648\) is out of range for int32/);
+    assert.throws(() => nd.array([Infinity], { dtype: 'int32' }), /nd\.array: element 0 \(Infinity\) is out of range for int32/);
+    // In range, a fraction truncates toward zero as numpy's conversion does.
+    assert.deepEqual(nd.array([1.7, -1.7], { dtype: 'int32' }).toArray(), [1, -1]);
+  });
+
   it('creation functions', () => {
     assert.deepEqual(nd.zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
     assert.deepEqual(nd.ones([3], { dtype: 'int32' }).toArray(), [1, 1, 1]);
