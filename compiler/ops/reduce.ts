@@ -136,6 +136,22 @@ function emitMean(c: LowerCtx, axes: number[], keepdims: boolean, native: DType[
   c.emit('Cast', [y!], { to: onnxTo(t.dtype) }, c.outputs);
 }
 
+/**
+ * An exact int64 sum: onnxruntime's int64 ReduceSum rounds through float64
+ * (2^60 + 1 sums to 2^60), so each value is split into high and low 32-bit
+ * halves (x = hi * 2^32 + lo, both exact in float64 with room for 2^21
+ * terms), summed apart and joined with int64 arithmetic, which is exact.
+ */
+function emitSumInt64(c: LowerCtx, axes: number[], keepdims: boolean): void {
+  const x = c.inputs[0]!;
+  const shift = c.scalar(2 ** 32, 'int64');
+  const hi = c.emit('Div', [x, shift])[0]!;
+  const lo = c.emit('Sub', [x, c.emit('Mul', [hi, shift])[0]!])[0]!;
+  const sh = emitReduce(c, 'ReduceSum', hi, axes, keepdims);
+  const sl = emitReduce(c, 'ReduceSum', lo, axes, keepdims);
+  c.emit('Add', [c.emit('Mul', [sh, shift])[0]!, sl], {}, c.outputs);
+}
+
 /** Folds every input element into its output slot: `acc = step(acc, v)`, then `finish(acc, count)`. */
 function reduceKernel(
   x: HostTensor,
@@ -245,11 +261,15 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
 }
 
 /**
- * Sum over `axis` (all axes when null). A full reduction has shape [] (MXNet 1.x: [1]).
+ * Sum over `axis` (all axes when null); exact in int64. A full reduction has shape [] (MXNet 1.x: [1]).
  * Example: `x.sum({ axis: 1, keepdims: true })`.
  */
 export const sum = reduction('sum', {
   onnxOp: 'ReduceSum', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
+  lower: (c, axes, keepdims) => {
+    if (c.inTypes[0]!.dtype === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
+    else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
+  },
   init: 0, step: (a, v) => a + v,
   grad: reduceGrad('sum', (F, { x, gk }) => F.broadcastLike(gk, x)),
 });

@@ -201,3 +201,22 @@ describe('nd indexing, ordering and reductions: eager, hybridized and numpy agre
     });
   });
 });
+
+describe('int64 past 2^53: exact on every path', () => {
+  const big = 2n ** 60n;
+  const values = [big, 1n, 3n, -(2n ** 62n) + 7n, 2n ** 53n + 1n];
+  const exact = values.reduce((a, b) => a + b, 0n);
+  const x = nd.array(values as never, { dtype: 'int64' });
+
+  it("sum (onnxruntime's int64 ReduceSum rounds through float64), eagerly and hybridized", () => {
+    assert.deepEqual(Array.from(nd.sum(x).data() as BigInt64Array), [exact]);
+    const rows = nd.array([...values, ...values.map((v) => -v + 1n)] as never, { dtype: 'int64', shape: [2, 5] });
+    assert.deepEqual(Array.from(nd.sum(rows, { axis: 1, keepdims: true }).data() as BigInt64Array), [exact, -exact + 5n]);
+    const block = new Fn((F, t) => F.sum(t, { axis: 0 }));
+    block.hybridize();
+    assert.deepEqual(Array.from((block.call(x) as nd.NDArray).data() as BigInt64Array), [exact]);
+    const i32 = nd.array([2 ** 31 - 1, 2 ** 31 - 1, -5], { dtype: 'int32' });
+    assert.deepEqual(Array.from(nd.sum(i32).data() as Int32Array), [-7], 'an int32 sum stays int32 and wraps, as MXNet (numpy would promote to int64)');
+  });
+});
+
