@@ -167,6 +167,31 @@ export function take<T extends Arr>(a: T, indices: Arr, options: { axis?: number
   return call<T>('take', data, indices, { axis: axis ?? 0, mode: options.mode ?? 'raise' });
 }
 
+type ReduceOpts = { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null;
+
+/**
+ * numpy's `sum`: a bool array counts in int64 (MXNet 2's NumpySumType, numpy); other dtypes keep theirs.
+ *
+ * ```ts
+ * np.sum(np.greater(x, 0));   // int64: how many are positive
+ * ```
+ */
+export function sum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  return call<T>('sum', a.dtype === 'bool' ? ops.cast!(a, 'int64') : a, options, keepdims);
+}
+
+/**
+ * numpy's `mean`: an integer or bool array averages in float32 (MXNet 2's
+ * NumpyMeanType, its default dtype; numpy would give float64).
+ *
+ * ```ts
+ * np.mean(np.array([1, 2], { dtype: 'int32' }));   // 1.5, float32
+ * ```
+ */
+export function mean<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  return call<T>('mean', INTEGRAL.has(a.dtype) ? ops.cast!(a, 'float32') : a, options, keepdims);
+}
+
 function int64Of(name: string) {
   /** An index operator with numpy's int64 result. */
   return <T extends Arr>(a: T, options: { axis?: number | null; keepdims?: boolean } | number = {}): Out<T> =>
@@ -265,8 +290,8 @@ export const np = {
   less: boolOf('lesser'),
   lessEqual: boolOf('lesserEqual'),
   // reductions (every axis: shape [])
-  sum: opView('sum'),
-  mean: opView('mean'),
+  sum,
+  mean,
   max: opView('max'),
   amax: opView('max'),
   min: opView('min'),

@@ -144,6 +144,24 @@ describe('np (numpy semantics)', () => {
     assertClose(flat(y.eval({ x: i }) as NDArray), [0, 0.5, 1.5, -1], 'traced multiply by 0.5');
   });
 
+  it("sum of a bool array counts in int64 and mean of an integer array is float32 (MXNet 2's NumpySumType, NumpyMeanType); they were refused", () => {
+    const a = np.array([[-1, 2, 3], [4, -5, 6]]);
+    const i = np.array([[1, 2, 4], [7, 7, 8]], { dtype: 'int32' });
+    const count = np.sum(np.greater(a, 0));
+    const rows = np.sum(np.less(a, 0), { axis: 1 });
+    const m = np.mean(i);
+    const mk = np.mean(i, { axis: 0, keepdims: true });
+    againstNumpy([
+      ['count of positives', [a], count, 'np.sum(a > 0)'],
+      ['negatives per row', [a], rows, 'np.sum(a < 0, axis=1)'],
+      ['mean of int32', [i], m, 'np.mean(a)'],
+      ['mean of int32 axis 0 keepdims', [i], mk, 'np.mean(a, axis=0, keepdims=True)'],
+    ]);
+    assert.deepEqual([count.dtype, rows.dtype, m.dtype, mk.dtype], ['int64', 'int64', 'float32', 'float32']);
+    assert.equal(np.sum(i).dtype, 'int32', 'an int32 sum stays int32 (MXNet 2)');
+    assert.equal((np.mean(sym.var('x', { shape: [3], dtype: 'int64' })) as sym.Symbol).dtype, 'float32');
+  });
+
   it("take follows numpy (MXNet 2's np.take): no axis flattens, mode 'raise' by default", () => {
     const a = np.array([[1, 2, 3], [4, 5, 6]]);
     const idx = np.array([0, 4, -1], { dtype: 'int64' });
