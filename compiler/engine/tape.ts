@@ -43,13 +43,6 @@ const FREED =
   'backward: the recorded graph of this array was already used by backward() and freed; to differentiate it again, ' +
   'pass { retainGraph: true } to the first backward (MXNet\'s retain_graph=True), or record the computation again';
 
-/** Refuses a head gradient whose shape or dtype differs from the head's. */
-function checkHeadGrad(h: NDArray, g: NDArray | undefined): void {
-  if (!g) return;
-  if (g.shape.join() !== h.shape.join()) throw new Error(`backward: head gradient of shape [${g.shape}] for a head of shape [${h.shape}]`);
-  if (g.dtype !== h.dtype) throw new Error(`backward: head gradient of dtype ${g.dtype} for a head of dtype ${h.dtype}`);
-}
-
 /** Marks entries used by a backward that does not retain the graph (a later backward through them is refused). */
 function free(entries: TapeEntry[]): void {
   for (const e of entries) e.freed = true;
@@ -192,6 +185,14 @@ function attrsKey(attrs: Attrs): string {
   return `${k}}`;
 }
 
+/** Throws unless a head gradient has its head's shape and dtype (every backward, eager or compiled). Example: `checkHeadGrad(loss, g)`. */
+export function checkHeadGrad(head: { shape: readonly number[]; dtype?: string }, headGrad: { shape: readonly number[]; dtype?: string }): void {
+  if (headGrad.shape.length !== head.shape.length || headGrad.shape.some((d, i) => d !== head.shape[i])) {
+    throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
+  }
+  if (headGrad.dtype !== head.dtype) throw new Error(`backward: head gradient of dtype ${headGrad.dtype} for a head of dtype ${head.dtype}`);
+}
+
 /**
  * Gradients of `heads` (weighted by `headGrads`) for every array on the
  * recorded paths; without `retainGraph` (default: `createGraph`, as MXNet's
@@ -204,8 +205,9 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
     grads.set(x, old ? (ops.F.add(old, g) as NDArray) : g);
   };
   heads.forEach((h, i) => {
-    checkHeadGrad(h, headGrads[i]);
-    add(h, headGrads[i] ?? ops.ones(h.shape, h.dtype));
+    const g = headGrads[i] ?? ops.ones(h.shape, h.dtype);
+    checkHeadGrad(h, g);
+    add(h, g);
   });
   const order = reachable(heads);
   const run = (): void => {
@@ -291,7 +293,7 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
         'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
     );
   }
-  checkHeadGrad(head, headGrad);
+  if (headGrad) checkHeadGrad(head, headGrad);
   const entries = m.entry ? reachable([head]) : [];
   backpropInto(head, headGrad, entries, ops);
   if (!retainGraph) free(entries);

@@ -195,7 +195,7 @@ export function mean<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: b
 function int64Of(name: string) {
   /** An index operator with numpy's int64 result. */
   return <T extends Arr>(a: T, options: { axis?: number | null; keepdims?: boolean } | number = {}): Out<T> =>
-    ops.cast!(ops[name]!(a, typeof options === 'number' ? { axis: options } : options), 'int64') as Out<T>;
+    ops[name]!(a, { ...(typeof options === 'number' ? { axis: options } : options), dtype: 'int64' }) as Out<T>;
 }
 
 /** numpy's `sort` along `axis` (default -1; null flattens). Example: `np.sort(x, 0)`. */
