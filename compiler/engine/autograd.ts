@@ -8,7 +8,7 @@ import { getContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { TAPE_OPS, type NDArray } from './ndarray.js';
 import { ones } from './nd.js';
-import { backprop, recording } from './tape.js';
+import { backprop, backwardHeads, recording } from './tape.js';
 
 export { isRecording, recordEntry, requiresGrad } from './tape.js';
 
@@ -43,6 +43,24 @@ export function trainMode<R>(fn: () => R): R {
 /** Runs `fn` in prediction mode. Example: `autograd.predictMode(() => net.call(x))`. */
 export function predictMode<R>(fn: () => R): R {
   return withTrainingMode(false, fn);
+}
+
+/**
+ * Backpropagates from several heads at once into the gradient buffers (MXNet's
+ * `autograd.backward`): the gradient of their sum, each weighted by its head
+ * gradient (default ones), so heads sharing recorded operators need no
+ * `retainGraph`; the graph is freed unless `retainGraph`.
+ *
+ * ```ts
+ * autograd.backward([loss1, loss2]);
+ * ```
+ */
+export function backward(heads: NDArray | NDArray[], headGrads: (NDArray | undefined)[] = [], options: { retainGraph?: boolean } = {}): void {
+  const hs = Array.isArray(heads) ? heads : [heads];
+  if (hs.length === 1) return hs[0]!.backward(headGrads[0], options);
+  // A head pending in a fused step runs its calls now, taped (the program differentiates one head).
+  for (const h of hs) void h._host;
+  backwardHeads(hs, headGrads, TAPE_OPS, options.retainGraph ?? false);
 }
 
 /**

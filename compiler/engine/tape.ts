@@ -286,6 +286,15 @@ function store(x: NDArray, g: NDArray): void {
  * ```
  */
 export function backward(head: NDArray, headGrad: NDArray | undefined, ops: TapeOps, retainGraph = false): void {
+  const m = recordedMeta(head);
+  if (headGrad) checkHeadGrad(head, headGrad);
+  const entries = m.entry ? reachable([head]) : [];
+  backpropInto(head, headGrad, entries, ops);
+  if (!retainGraph) free(entries);
+}
+
+/** The tape's record of a head, or the MXNet-style refusal of one that was not recorded. */
+function recordedMeta(head: NDArray): Meta {
   const m = peekMeta(head);
   if (!m || (m.entry === null && m.gradReq === 'null' && m.param === null)) {
     throw new Error(
@@ -293,10 +302,32 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
         'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
     );
   }
-  if (headGrad) checkHeadGrad(head, headGrad);
-  const entries = m.entry ? reachable([head]) : [];
-  backpropInto(head, headGrad, entries, ops);
+  return m;
+}
+
+/**
+ * `backward` from several heads at once (MXNet's `autograd.backward`): the
+ * gradients of their weighted sum go into the leaves' and parameters'
+ * buffers, so heads sharing recorded operators need no `retainGraph`.
+ *
+ * ```ts
+ * backwardHeads([l1, l2], [undefined, g2], ops);
+ * ```
+ */
+export function backwardHeads(heads: NDArray[], headGrads: (NDArray | undefined)[], ops: TapeOps, retainGraph = false): void {
+  for (const h of heads) recordedMeta(h);
+  const entries = reachable(heads);
+  storeGrads(heads, backprop(heads, headGrads, false, ops, true));
   if (!retainGraph) free(entries);
+}
+
+/** Stores each gradient that backward from `heads` keeps: a leaf's, a parameter's, an array's with a buffer. */
+function storeGrads(heads: NDArray[], grads: Map<NDArray, NDArray>): void {
+  for (const [x, g] of grads) {
+    const e = entryOf(x);
+    const xm = peekMeta(x);
+    if ((e === null && !heads.includes(x)) || xm?.param || (xm?.grad && e === null)) store(x, g);
+  }
 }
 
 /** `backward` past its checks: stores the gradients of `head` (reached through `entries`). */
@@ -323,10 +354,5 @@ function backpropInto(head: NDArray, headGrad: NDArray | undefined, entries: Tap
     for (const [i, g] of prepared.run()) store(prepared.arrays[i]!, ops.array(g));
     return;
   }
-  const grads = backprop([head], [headGrad], false, ops, true);
-  for (const [x, g] of grads) {
-    const e = entryOf(x);
-    const xm = peekMeta(x);
-    if ((e === null && x !== head) || xm?.param || (xm?.grad && e === null)) store(x, g);
-  }
+  storeGrads([head], backprop([head], [headGrad], false, ops, true));
 }

@@ -175,4 +175,24 @@ describe('autograd (eager tape)', () => {
     assert.notEqual(c.data().buffer, x.data().buffer);
     assert.throws(() => autograd.record(() => nd.array([1]).copy().sum()).backward(), /backward: this array was not recorded/);
   });
+
+  it("autograd.backward (MXNet's mx.autograd.backward) differentiates several heads at once, through a shared graph, and frees it", () => {
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    const [l1, l2] = autograd.record(() => {
+      const h = x.mul(2);
+      return [h.mul(h).sum(), h.mul(3)];
+    });
+    autograd.backward([l1!, l2!], [undefined, nd.array([1, 2])]);
+    // d/dx [sum((2x)^2) + 1·3(2x)_0 + 2·3(2x)_1] = 8x + [6, 12]
+    assert.deepEqual(arr(x.grad), [14, 28]);
+    assert.throws(() => autograd.backward([l1!]), freed);
+    const [m1, m2] = autograd.record(() => [x.mul(x).sum(), x.sum()]);
+    autograd.backward([m1!, m2!], undefined, { retainGraph: true });
+    autograd.backward([m1!, m2!]);
+    assert.deepEqual(arr(x.grad), [3, 5]);
+    assert.throws(() => autograd.backward([nd.array([1])]), /backward: this array was not recorded/);
+    assert.throws(() => autograd.backward([m1!], [nd.array([1, 2])]), /backward: head gradient of shape \[2\] for a head of shape \[\]/);
+  });
 });
+
