@@ -353,19 +353,21 @@ function nestedShape(v: unknown[]): number[] {
 function formatValues(a: NDArray): string {
   const t = a._host;
   const float = isFloat(t.dtype);
-  const fmt = (x: number): string => {
-    if (!float) return String(x);
+  const fmt = (x: number | bigint): string => {
+    if (typeof x === 'bigint' || !float) return String(x);
     if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
     if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.`;
     return String(Number(x.toPrecision(7)));
   };
-  if (t.shape.length === 0) return fmt(readElement(t, 0));
+  // int64 elements print as stored (a number would round past 2^53).
+  const read = t.dtype === 'int64' ? (i: number) => (t.data as BigInt64Array)[i]! : (i: number) => readElement(t, i);
+  if (t.shape.length === 0) return fmt(read(0));
   let k = 0;
   const rec = (d: number, indent: string): string => {
     const n = t.shape[d]!;
     if (d === t.shape.length - 1) {
       const items: string[] = [];
-      for (let i = 0; i < n; i++) items.push(fmt(readElement(t, k++)));
+      for (let i = 0; i < n; i++) items.push(fmt(read(k++)));
       return `[${items.join(' ')}]`;
     }
     const rows: string[] = [];

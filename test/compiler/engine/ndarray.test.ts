@@ -80,6 +80,7 @@ describe('nd arrays', () => {
     assert.equal(nd.array([1, 2, 3]).toString(), '[1. 2. 3.]\n<NDArray 3 @cpu(0)>');
     assert.equal(nd.array([[0.5, 1], [2, 3]]).toString(), '[[0.5 1.]\n [2. 3.]]\n<NDArray 2x2 @cpu(0)>');
     assert.equal(nd.array([1, 2], { dtype: 'int32' }).toString(), '[1 2]\n<NDArray 2 @cpu(0)>');
+    assert.equal(nd.array([2n ** 60n + 1n, -3n] as never, { dtype: 'int64' }).toString(), '[1152921504606846977 -3]\n<NDArray 2 @cpu(0)>', 'int64 prints every digit');
   });
 
   it('random.seed makes every draw repeatable', () => {
