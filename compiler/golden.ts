@@ -3,8 +3,9 @@
  * artifact on seeded random inputs and writes inputs and outputs as `.npy`
  * with a small `index.json`; `checkGolden` runs it again on the recorded
  * inputs and compares every output with numpy's `allclose` rule
- * (`|got - expected| <= atol + rtol * |expected|`, NaN equal to NaN),
- * reporting the worst element of each output.
+ * (`|got - expected| <= atol + rtol * |expected|` in float64, NaN equal to
+ * NaN, an infinity equal only to the same infinity: `isclose(got, expected,
+ * rtol, atol, equal_nan=True)`), reporting the worst element of each output.
  *
  * Folder layout: `index.json`, `input-<name>.npy`, `output-<name>.npy`
  * (characters other than letters, digits, `_`, `.` and `-` in a name become `_`).
@@ -223,11 +224,14 @@ export function compareTensors(name: string, got: HostTensor | undefined, expect
     const g = readElement(got, i);
     const e = readElement(expected, i);
     const bothNaN = Number.isNaN(g) && Number.isNaN(e);
-    const error = bothNaN ? 0 : g === e ? 0 : Math.abs(g - e);
+    const error = bothNaN || g === e ? 0 : Math.abs(g - e);
     const allowed = atol + rtol * Math.abs(e);
-    const bad = !bothNaN && (Number.isNaN(error) || error > allowed);
+    // numpy's isclose: an infinity (or NaN) is close only to itself; the tolerance formula is for finite pairs
+    // (an infinite expected value would allow any error: 1 against Infinity, even -Infinity).
+    const finite = Number.isFinite(g) && Number.isFinite(e);
+    const bad = !bothNaN && (finite ? !(error <= allowed) : g !== e);
     if (bad) mismatches++;
-    const ratio = Number.isNaN(error) ? Infinity : error / (allowed || Number.MIN_VALUE);
+    const ratio = bad && !finite ? Infinity : Number.isNaN(error) ? Infinity : error / (allowed || Number.MIN_VALUE);
     if (ratio > worstRatio) {
       worstRatio = ratio;
       worst = { index: unravel(i, expected.shape), got: g, expected: e, error, allowed };
