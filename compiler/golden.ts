@@ -14,7 +14,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { allocate, isFloat, type DType } from '../runtime/dtypes.js';
+import { allocate, DTYPES, isDType, isFloat, type DType } from '../runtime/dtypes.js';
 import { checkFeeds } from '../runtime/feeds.js';
 import { readNpy, writeNpy } from '../runtime/npy.js';
 import { openModel } from '../runtime/open-model.js';
@@ -198,6 +198,27 @@ export function readGoldenIndex(dir: string): GoldenIndex {
   if (idx?.format !== GOLDEN_FORMAT || !Array.isArray(idx.inputs) || !Array.isArray(idx.outputs)) {
     throw new Error(`'${file}' is not a golden index of format ${GOLDEN_FORMAT}`);
   }
+  // A field of another type would compare nothing (a NaN tolerance passes every element) or read outside the folder.
+  for (const key of ['rtol', 'atol'] as const) {
+    const v = idx[key] as unknown;
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`'${file}': ${key} must be a non-negative number, got ${JSON.stringify(v)}`);
+  }
+  for (const kind of ['inputs', 'outputs'] as const) {
+    (idx[kind] as unknown[]).forEach((x, i) => {
+      const e = x as Partial<Record<keyof GoldenEntry, unknown>> | null;
+      const where = `'${file}': ${kind}[${i}]`;
+      if (!e || typeof e !== 'object') throw new Error(`${where} must be { name, file, dtype, shape }, got ${JSON.stringify(x)}`);
+      if (typeof e.name !== 'string' || e.name === '') throw new Error(`${where}: name must be a non-empty string, got ${JSON.stringify(e.name)}`);
+      if (typeof e.file !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(e.file) || /^\.+$/.test(e.file)) {
+        throw new Error(`${where}: file must be a file name inside '${dir}', got ${JSON.stringify(e.file)}`);
+      }
+      if (typeof e.dtype !== 'string' || !isDType(e.dtype)) throw new Error(`${where}: dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(e.dtype)}`);
+      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+        throw new Error(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(e.shape)}`);
+      }
+    });
+  }
+  if (!idx.outputs.length) throw new Error(`'${file}' records no outputs; re-record with \`gluonc golden record <artifact.onnx> --dir ${dir}\``);
   return idx;
 }
 
@@ -277,6 +298,11 @@ export function checkGolden(artifact: string | Uint8Array, dir: string, options:
     session.close();
   }
   const outputs = index.outputs.map((o) => compareTensors(o.name, outs[o.name], readNpy(path.join(dir, o.file)), rtol, atol));
+  // An output the folder does not hold would go unchecked: a failure, named (a folder of another model, or of an older one).
+  const recorded = new Set(index.outputs.map((o) => o.name));
+  for (const name of Object.keys(outs)) {
+    if (!recorded.has(name)) outputs.push({ name, ok: false, problem: `an output of the artifact not recorded in '${dir}' (re-record the goldens)`, mismatches: 0, size: 0 });
+  }
   const ok = outputs.every((o) => o.ok);
   return { ok, outputs, rtol, atol, report: outputs.map(formatGoldenLine).join('\n') };
 }
