@@ -152,10 +152,13 @@ export function parseInputOption(text: string): [string, InputSpec] {
 /** Applies `--input` overrides (by name) to the model's own input specs. */
 export function mergeInputs(file: string, own: Record<string, InputSpec> | undefined, overrides: string[]): Record<string, InputSpec> {
   const out: Record<string, InputSpec> = { ...(own ?? {}) };
-  const given = overrides.map(parseInputOption);
-  for (const [name, spec] of given) {
+  const seen = new Set<string>();
+  for (const text of overrides) {
+    const [name, spec] = parseInputOption(text);
+    if (seen.has(name)) throw new UserError(`bad --input '${text}': input '${name}' is given twice`);
+    seen.add(name);
     if (own && Object.keys(own).length && !(name in own)) {
-      throw new UserError(`bad --input '${name}': '${file}' has no input '${name}' (its inputs: ${Object.keys(own).join(', ')})`);
+      throw new UserError(`bad --input '${text}': '${file}' has no input '${name}' (its inputs: ${Object.keys(own).join(', ')})`);
     }
     out[name] = spec;
   }

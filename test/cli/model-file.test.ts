@@ -14,6 +14,7 @@ import { nd } from 'gluonc';
 import { onnx, fromTensorProto } from '../../compiler/onnx/proto.js';
 import { tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT, SOURCE_CLI } from '../helpers/cli.js';
+import { mergeInputs, parseInputOption } from '../../cli/model-file.js';
 
 /** The initializers of an ONNX file by name, as flat numbers. */
 function initializers(file: string): Map<string, number[]> {
@@ -115,5 +116,17 @@ describe('cli/model-file', function () {
     const h = join(dir, 'no-args.ts');
     writeFileSync(h, ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default class Two extends gluon.nn.Dense { constructor() { super(2, { inUnits: 2 }); } }'].join('\n'));
     assert.equal(gluonc(['compile', h, '-o', join(dir, 'two.onnx')], { cwd: dir }).status, 0);
+  });
+
+  it('--input: a name given twice is refused (the last one silently won), as run refuses it', () => {
+    const own = { x: { shape: ['N', 4], dtype: 'float32' as const } };
+    assert.throws(() => mergeInputs('m.ts', own, ['x:float32[N,4]', 'x:float32[2,4]']), /^UserError: bad --input 'x:float32\[2,4\]': input 'x' is given twice$/);
+    assert.throws(() => mergeInputs('m.ts', undefined, ['a:float32[2]', ' a:int32[3]']), /input 'a' is given twice/);
+    // The whole spec is quoted when the model has no such input.
+    assert.throws(() => mergeInputs('m.ts', own, ['y:float32[N,4]']), /^UserError: bad --input 'y:float32\[N,4\]': 'm\.ts' has no input 'y' \(its inputs: x\)$/);
+    assert.deepEqual(mergeInputs('m.ts', own, ['x:float32[ N , 5 ]']), { x: { dtype: 'float32', shape: ['N', 5] } });
+    for (const bad of ['x:float33[2]', 'x:float32[2,', 'x:[N]', 'x:float32[2,,3]', 'x:float32[-1]', ':float32[2]', 'x:float32[1.5]']) {
+      assert.throws(() => parseInputOption(bad), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${bad}': `), bad);
+    }
   });
 });
