@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatReport, type PassReport } from '../../compiler/index.js';
-import { asHybrid, exportBlock, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
+import { asHybrid, exportBytes, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
 import { formatShape } from '../../runtime/index.js';
 import { readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
@@ -111,12 +111,15 @@ export async function runCompile(
     };
     if (flags.opset !== undefined) options.opset = flags.opset;
     const notices = [replacementNotice(out, model, loaded.module.params)];
-    const res = asUserError(`'${model}'`, () => exportBlock(block, out, options));
+    // Both graphs are built before either file is written: a failing --train leaves no artifact behind.
+    if (!out) throw new UserError("bad -o '': needs a file path");
+    const res = asUserError(`'${model}'`, () => exportBytes(block, options, out));
     const params = block.collectParams().values().reduce((n, p) => n + (p.initialized ? p.data().size : 0), 0);
     const io = (xs: { name: string; dtype: string; shape: (number | string)[] }[]) => xs.map((x) => `${x.name} ${x.dtype} ${formatShape(x.shape)}`).join(', ');
     let train: string | undefined;
     let trainReport: PassReport[] = [];
     let trainNodes = '';
+    let trainBytes: Uint8Array | undefined;
     if (flags.train) {
       bar.step('training graph');
       const t = asUserError(`'${model}'`, () =>
@@ -133,9 +136,13 @@ export async function runCompile(
       );
       train = trainPath(out);
       notices.push(replacementNotice(train, model, loaded.module.params));
-      writeFileAtomic(train, t.bytes, 'gluonc compile');
+      trainBytes = t.bytes;
       trainNodes = `${t.nodes.before} -> ${t.nodes.after} nodes`;
     }
+    asUserError(`'${model}'`, () => {
+      writeFileAtomic(out, res.bytes, 'gluonc compile');
+      if (train && trainBytes) writeFileAtomic(train, trainBytes, 'gluonc compile');
+    });
     bar.stop();
     for (const n of notices) if (n) note(n);
     log(`wrote ${out}: ${params.toLocaleString('en-US')} parameters, ${(res.bytes.length / 1024).toFixed(1)} KiB; inputs ${io(res.manifest.inputs)}; outputs ${io(res.manifest.outputs)}`);

@@ -199,4 +199,32 @@ describe('cli/compile', function () {
     close(res['bias.state0.new']!, sb.m, 'bias.state0.new');
     await s.release();
   });
+
+  it('--train that fails writes neither artifact (the inference one was left behind alone)', () => {
+    const f = join(dir, 'bad-trainer.ts');
+    writeFileSync(f, [
+      "import { gluon } from 'gluonc';",
+      'export default () => new gluon.nn.Dense(3, { inUnits: 4 });',
+      "export const inputs = { x: { shape: ['N', 4], dtype: 'float32' } };",
+      "export const trainer = { optimizer: 'nosuch' };",
+    ].join('\n'));
+    const out = join(dir, 'bad-trainer.onnx');
+    assert.match(oneLineError(gluonc(['compile', f, '-o', out, '--train'])), /bad-trainer\.ts': 'trainer' export: unknown optimizer "nosuch"/);
+    assert.equal(existsSync(out), false, 'the inference artifact was written');
+    assert.equal(existsSync(join(dir, 'bad-trainer.train.onnx')), false);
+  });
+
+  it('exits when done even if the model file leaves a timer or handle open (it hung after writing)', () => {
+    const f = join(dir, 'keeps-alive.ts');
+    writeFileSync(f, [
+      "import { gluon } from 'gluonc';",
+      'setInterval(() => {}, 1000);',
+      'export default () => new gluon.nn.Dense(3, { inUnits: 4 });',
+      "export const inputs = { x: { shape: ['N', 4], dtype: 'float32' } };",
+    ].join('\n'));
+    for (const args of [['compile', f, '-o', join(dir, 'keeps-alive.onnx')], ['inspect', f]]) {
+      const r = gluonc(args, { timeout: 60_000 });
+      assert.equal(r.status, 0, `${args[0]}: status ${r.status} (null: killed by the timeout) ${r.stderr}`);
+    }
+  });
 });
