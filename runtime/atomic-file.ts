@@ -57,7 +57,7 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, options: Atomic
     } catch {
       // never created
     }
-    throw new Error(`${options.what ? `${options.what}: ` : ''}cannot write '${file}': ${(e as Error).message}`);
+    throw new Error(`${options.what ? `${options.what}: ` : ''}cannot write '${file}': ${writeProblem(file, e)}`);
   }
   // Make the rename durable; not every platform lets a folder be fsynced.
   try {
@@ -70,6 +70,42 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, options: Atomic
   } catch {
     // best effort
   }
+}
+
+/**
+ * Why writing `file` failed, in words naming the path at fault: a folder on
+ * the way that is a file (mkdir's EEXIST, ENOTDIR), a missing folder, `file`
+ * itself a folder, no permission, a read-only or full disk; otherwise the
+ * error's own message. Every gluonc writer of files words its errors so.
+ *
+ * ```ts
+ * writeProblem('notes.txt/x.onnx', e); // "'notes.txt' is a file, not a folder"
+ * ```
+ */
+export function writeProblem(file: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'ENOENT') {
+    // The nearest existing folder on the way: a file there is the culprit.
+    for (let d = path.dirname(file); ; d = path.dirname(d)) {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(d);
+      } catch {
+        // missing (or under a file): look further up
+      }
+      if (st) {
+        if (!st.isDirectory()) return `'${d}' is a file, not a folder`;
+        break;
+      }
+      if (path.dirname(d) === d) break;
+    }
+    if (code === 'ENOENT') return `the folder '${path.dirname(file)}' does not exist`;
+  }
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { allocate, dtypeBytes, DTYPES, type DType, type TypedArray } from './dtypes.js';
 import { formatShape, sizeOf, stridesOf, type HostTensor } from './tensor.js';
+import { writeProblem } from './atomic-file.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -149,7 +150,7 @@ export function writeNpy(file: string, t: HostTensor): void {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, bytes);
   } catch (e) {
-    throw new Error(`'${file}': cannot write: ${(e as Error).message}`);
+    throw new Error(`cannot write '${file}': ${writeProblem(file, e)}`);
   }
 }
 

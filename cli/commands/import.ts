@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { writeFileAtomic } from 'gluonc';
 import { canImport, encodeSafetensors, onnx, readModel } from 'gluonc/compiler';
+import { writeProblem } from '../../runtime/atomic-file.js';
 import { asUserError, UserError } from '../errors.js';
 
 /** What `importOnnx` found and wrote. */
@@ -56,7 +57,12 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
     return { operators, refusal: (e as Error).message, written: [] };
   }
   const base = path.basename(file, path.extname(file));
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    const weightsFile = path.join(outDir, `${base}.safetensors`);
+    throw new UserError(`cannot write '${weightsFile}': ${writeProblem(weightsFile, e)}`);
+  }
   const onnxCopy = path.join(outDir, path.basename(file));
   if (path.resolve(onnxCopy) !== path.resolve(file)) {
     copyFileSync(file, onnxCopy);
