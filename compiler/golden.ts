@@ -8,12 +8,16 @@
  * rtol, atol, equal_nan=True)`), reporting the worst element of each output.
  *
  * Folder layout: `index.json`, `input-<name>.npy`, `output-<name>.npy`
- * (characters other than letters, digits, `_`, `.` and `-` in a name become `_`).
+ * (characters other than letters, digits, `_`, `.` and `-` in a name become `_`;
+ * a name whose file another name already took gets `-1`, `-2`, ...). `index.json`
+ * is written last (atomically) and an old one removed first, so a recording
+ * that fails part way leaves a folder `checkGolden` calls empty.
  * Random inputs: floats uniform in [-1, 1), integers in [0, 10), bool 0/1;
  * every symbolic dimension is `batch` (default 2) unless `dims` names it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../runtime/atomic-file.js';
 import { allocate, DTYPES, isDType, isFloat, type DType } from '../runtime/dtypes.js';
 import { checkFeeds } from '../runtime/feeds.js';
 import { readNpy, writeNpy } from '../runtime/npy.js';
@@ -153,8 +157,15 @@ export function recordGolden(artifact: string | Uint8Array, dir: string, options
     const seed = options.seed ?? 0;
     const feeds = randomFeeds(session.inputs, { seed, batch: options.batch, dims: options.dims });
     const outs = session.runSync(feeds);
+    // An earlier recording's index goes first: a recording that fails part way leaves a folder that says it holds nothing,
+    // not an old index beside new files. The new index is written last, atomically.
+    rmSync(path.join(dir, 'index.json'), { force: true });
+    const used = new Set<string>();
     const entry = (kind: 'input' | 'output', name: string, t: HostTensor): GoldenEntry => {
-      const file = goldenFileName(kind, name);
+      // Names that sanitize alike ('y:0', 'y_0') get files of their own.
+      let file = goldenFileName(kind, name);
+      for (let k = 1; used.has(file); k++) file = goldenFileName(kind, `${name}-${k}`);
+      used.add(file);
       writeNpy(path.join(dir, file), t);
       return { name, file, dtype: t.dtype, shape: [...t.shape] };
     };
@@ -167,7 +178,7 @@ export function recordGolden(artifact: string | Uint8Array, dir: string, options
       inputs: session.inputs.map((i) => entry('input', i.name, feeds[i.name]!)),
       outputs: session.outputs.map((o) => entry('output', o.name, outs[o.name]!)),
     };
-    writeFileSync(path.join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+    writeFileAtomic(path.join(dir, 'index.json'), new TextEncoder().encode(`${JSON.stringify(index, null, 2)}\n`), { what: 'golden record' });
     return index;
   } finally {
     session.close();

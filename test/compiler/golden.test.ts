@@ -5,12 +5,13 @@
  * name, never passed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkGolden, compareTensors, recordGolden } from '../../compiler/golden.js';
 import { exportBytes, gluon, random } from '../../compiler/gluon/index.js';
 import { tensorFromNumbers } from '../../runtime/index.js';
+import { onnx } from '../../compiler/onnx/proto.js';
 import { numpyRefs } from '../helpers/numpy.js';
 
 describe('compiler/golden', function () {
@@ -123,4 +124,51 @@ describe('compiler/golden', function () {
       assert.match(r.report, /output1: FAIL: .*not recorded/);
     });
   });
+
+  describe('recordGolden', () => {
+    let dir: string;
+    before(() => (dir = mkdtempSync(join(tmpdir(), 'gluonc-golden-rec-'))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('gives outputs whose names sanitize alike their own files (one overwrote the other)', () => {
+      // An imported model's output names: 'y:0' and 'y_0' both made 'output-y_0.npy'.
+      const g = onnxGraph(['y:0', 'y_0']);
+      const d = join(dir, 'names');
+      const idx = recordGolden(g, d);
+      assert.equal(new Set(idx.outputs.map((o) => o.file)).size, 2, JSON.stringify(idx.outputs));
+      const r = checkGolden(g, d);
+      assert.ok(r.ok, r.report);
+    });
+
+    it('a recording that fails leaves no index.json of an earlier recording beside its new files', () => {
+      const d = join(dir, 'again');
+      const g = onnxGraph(['y']);
+      recordGolden(g, d);
+      // The second recording cannot write its output file (a folder stands in its place).
+      rmSync(join(d, 'output-y.npy'));
+      mkdirSync(join(d, 'output-y.npy'));
+      assert.throws(() => recordGolden(g, d, { seed: 5 }), /output-y\.npy/);
+      assert.throws(() => checkGolden(g, d), /holds no golden outputs/);
+    });
+  });
 });
+
+/** A one-input graph (x float32 [N, 2]) whose outputs, named `names`, are x + k for the k-th. */
+function onnxGraph(names: string[]): Uint8Array {
+  const m = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'g',
+      input: [valueInfo('x')],
+      output: names.map(valueInfo),
+      initializer: names.map((_n, k) => ({ name: `c${k}`, dataType: 1, dims: [], floatData: [k] })),
+      node: names.map((n, k) => ({ opType: 'Add', input: ['x', `c${k}`], output: [n] })),
+    },
+  });
+  return onnx.ModelProto.encode(m).finish();
+}
+
+function valueInfo(name: string) {
+  return { name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }] } } } };
+}
