@@ -134,6 +134,14 @@ export async function runCompile(
           where: `'${model}'`,
         }),
       );
+      // The training step's initial values are the inference artifact's initializers of the same names (README):
+      // -O3 folds some away (BatchNorm into the convolution before it), so that pair would not fit together.
+      const kept = new Set(res.manifest.params);
+      const folded = t.manifest.params.filter((p) => !kept.has(p));
+      if (folded.length) {
+        const names = folded.slice(0, 4).map((p) => `'${p}'`).join(', ') + (folded.length > 4 ? `, ... (${folded.length} in all)` : '');
+        throw new UserError(`'${model}': --train with -O${level}: -O${level} folds ${names} into other weights, so '${out}' would not hold the training step's initial values; use -O2 with --train (and -O3 without it for the inference artifact)`);
+      }
       train = trainPath(out);
       notices.push(replacementNotice(train, model, loaded.module.params));
       trainBytes = t.bytes;

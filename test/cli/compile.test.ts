@@ -227,4 +227,29 @@ describe('cli/compile', function () {
       assert.equal(r.status, 0, `${args[0]}: status ${r.status} (null: killed by the timeout) ${r.stderr}`);
     }
   });
+
+  it('--train at -O3 is refused when -O3 folds parameters away (the README promises the training step\'s initial values in <name>.onnx)', () => {
+    const f = join(dir, 'conv-bn.ts');
+    writeFileSync(f, [
+      "import { gluon } from 'gluonc';",
+      'export default () => {',
+      '  const net = new gluon.nn.HybridSequential();',
+      '  net.add(new gluon.nn.Conv2D(2, 3, { inChannels: 1 }), new gluon.nn.BatchNorm({ inChannels: 2 }), new gluon.nn.Dense(3, { inUnits: 8 }));',
+      '  return net;',
+      '};',
+      "export const inputs = { x: { shape: ['N', 1, 4, 4], dtype: 'float32' } };",
+    ].join('\n'));
+    const out = join(dir, 'conv-bn.onnx');
+    assert.match(oneLineError(gluonc(['compile', f, '-o', out, '--train', '-O', '3'])), /-O3 folds .*'1\.gamma'.* into other weights.*use -O2/);
+    assert.equal(existsSync(out), false);
+    // Without --train, -O3 folds; at -O2, --train gives every training parameter an initializer of the same name.
+    assert.equal(gluonc(['compile', f, '-o', out, '-O', '3']).status, 0);
+    assert.equal(initializers(out).has('1.gamma'), false, 'the test model no longer folds at -O3');
+    assert.equal(gluonc(['compile', f, '-o', out, '--train']).status, 0);
+    const train = onnx.ModelProto.decode(readFileSync(join(dir, 'conv-bn.train.onnx')));
+    const init = initializers(out);
+    const params = train.graph!.input!.map((i) => i.name!).filter((n) => !['x', 'label', 'lr', 't'].includes(n) && !n.includes('.state'));
+    assert.ok(params.length >= 6);
+    for (const p of params) assert.ok(init.has(p), p);
+  });
 });
