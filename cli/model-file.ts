@@ -1,6 +1,7 @@
 /**
  * Loading a model file for the CLI: a `.ts` or `.js` module exporting
- * `default` (a block, a block class, or a function returning a block),
+ * `default` (a block, a block class, or a function returning a block or a
+ * promise of one),
  * `inputs` (e.g. `{ x: { shape: ['N', 784], dtype: 'float32' } }`) and
  * optionally `params` (a parameter file, relative to the model file),
  * `loss` (a loss block or a function returning one) and `trainer`
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DTYPES, isDType, type DType } from '../runtime/index.js';
 import { gluon, random, type InputSpec } from '../compiler/gluon/index.js';
-import { asUserError, firstLine, UserError, userError } from './errors.js';
+import { asUserError, asUserErrorAsync, firstLine, UserError, userError } from './errors.js';
 import { syntaxErrorLocation } from './source-errors.js';
 
 /** The extensions `compile` accepts. */
@@ -215,10 +216,12 @@ export async function loadModelFile(file: string, inputOverrides: string[] = [])
       throw bare ? new UserError(`'${file}': ${firstLine(e)} (${builderHint})`, { cause: e }) : e;
     }
   });
-  if (!(made instanceof gluon.Block)) {
-    throw new UserError(`'${file}': the default export must be a gluon block or a function returning one, got ${describe(made)}`);
+  // An async builder (one that fetches or reads weights, say) is awaited.
+  const built = made instanceof Promise ? await asUserErrorAsync(`'${file}'`, () => made) : made;
+  if (!(built instanceof gluon.Block)) {
+    throw new UserError(`'${file}': the default export must be a gluon block or a function returning one, got ${describe(built)}`);
   }
-  const block = made;
+  const block = built;
   asUserError(`'${file}'`, () => {
     try {
       if (typeof mod.params === 'string') {

@@ -169,6 +169,7 @@ export async function runCompile(
 export const MODEL_FILE_HELP = `
 A model file exports:
   default  a block, a block class (built without arguments) or a function returning a block
+           (an async function is awaited)
   inputs   the input types by name, e.g. { x: { shape: ['N', 784], dtype: 'float32' } } (or --input)
   params   optional: a parameter file (relative to the model file) to compile instead of
            seeded random weights (random.seed(0))

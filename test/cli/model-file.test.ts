@@ -129,4 +129,15 @@ describe('cli/model-file', function () {
       assert.throws(() => parseInputOption(bad), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${bad}': `), bad);
     }
   });
+
+  it('a default export that is an async function is awaited (it said "got an object of class Promise"); a rejection is one line', () => {
+    const f = join(dir, 'async-build.ts');
+    writeFileSync(f, ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default async () => new gluon.nn.Dense(3, { inUnits: 2 });'].join('\n'));
+    const r = gluonc(['compile', f, '-o', join(dir, 'async-build.onnx')], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /outputs output float32 \[N, 3\]/);
+    const g = join(dir, 'async-reject.ts');
+    writeFileSync(g, ["export const inputs = { x: { shape: ['N', 2] } };", "export default async () => { throw new Error('no weights here'); };"].join('\n'));
+    assert.match(oneLineError(gluonc(['compile', g], { cwd: dir })), /async-reject\.ts': no weights here$/);
+  });
 });
