@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { writeFileAtomic } from 'gluonc';
 import { canImport, encodeSafetensors, onnx, readModel } from 'gluonc/compiler';
-import { writeProblem } from '../../runtime/atomic-file.js';
+import { writeProblem } from '../../runtime/index.js';
 import { asUserError, UserError } from '../errors.js';
 
 /** What `importOnnx` found and wrote. */
