@@ -8,8 +8,8 @@
  * rtol, atol, equal_nan=True)`), reporting the worst element of each output.
  *
  * Folder layout: `index.json`, `input-<name>.npy`, `output-<name>.npy`
- * (characters other than letters, digits, `_`, `.` and `-` in a name become `_`;
- * a name whose file another name already took gets `-1`, `-2`, ...). `index.json`
+ * (runtime/npy.ts `npyFileNames`: characters other than letters, digits, `_`,
+ * `.` and `-` become `_`; a name whose file another took gets `-1`, `-2`, ...). `index.json`
  * is written last (atomically) and an old one removed first, so a recording
  * that fails part way leaves a folder `checkGolden` calls empty.
  * Random inputs: floats uniform in [-1, 1), integers in [0, 10), bool 0/1;
@@ -20,7 +20,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 import { allocate, DTYPES, isDType, isFloat, type DType } from '../runtime/dtypes.js';
 import { checkFeeds } from '../runtime/feeds.js';
-import { readNpy, writeNpy } from '../runtime/npy.js';
+import { npyFileNames, readNpy, writeNpy } from '../runtime/npy.js';
 import { openModel } from '../runtime/open-model.js';
 import { Session, type Device, type IOInfo } from '../runtime/session.js';
 import { formatShape, readElement, sizeOf, stridesOf, writeElement, type HostTensor } from '../runtime/tensor.js';
@@ -98,9 +98,9 @@ export interface GoldenResult {
   report: string;
 }
 
-/** A file-name-safe form of a tensor name. */
+/** A file-name-safe form of a tensor name (see `npyFileNames` for the files of several). */
 export function goldenFileName(kind: 'input' | 'output', name: string): string {
-  return `${kind}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`;
+  return npyFileNames([name], `${kind}-`)[0]!;
 }
 
 /** A seeded uniform [0, 1) stream (mulberry32). */
@@ -160,12 +160,10 @@ export function recordGolden(artifact: string | Uint8Array, dir: string, options
     // An earlier recording's index goes first: a recording that fails part way leaves a folder that says it holds nothing,
     // not an old index beside new files. The new index is written last, atomically.
     rmSync(path.join(dir, 'index.json'), { force: true });
-    const used = new Set<string>();
-    const entry = (kind: 'input' | 'output', name: string, t: HostTensor): GoldenEntry => {
-      // Names that sanitize alike ('y:0', 'y_0') get files of their own.
-      let file = goldenFileName(kind, name);
-      for (let k = 1; used.has(file); k++) file = goldenFileName(kind, `${name}-${k}`);
-      used.add(file);
+    // Names that sanitize alike ('y:0', 'y_0') get files of their own.
+    const files = { input: npyFileNames(session.inputs.map((i) => i.name), 'input-'), output: npyFileNames(session.outputs.map((o) => o.name), 'output-') };
+    const entry = (kind: 'input' | 'output', k: number, name: string, t: HostTensor): GoldenEntry => {
+      const file = files[kind][k]!;
       writeNpy(path.join(dir, file), t);
       return { name, file, dtype: t.dtype, shape: [...t.shape] };
     };
@@ -175,8 +173,8 @@ export function recordGolden(artifact: string | Uint8Array, dir: string, options
       seed,
       rtol: options.rtol ?? GOLDEN_RTOL,
       atol: options.atol ?? GOLDEN_ATOL,
-      inputs: session.inputs.map((i) => entry('input', i.name, feeds[i.name]!)),
-      outputs: session.outputs.map((o) => entry('output', o.name, outs[o.name]!)),
+      inputs: session.inputs.map((i, k) => entry('input', k, i.name, feeds[i.name]!)),
+      outputs: session.outputs.map((o, k) => entry('output', k, o.name, outs[o.name]!)),
     };
     writeFileAtomic(path.join(dir, 'index.json'), new TextEncoder().encode(`${JSON.stringify(index, null, 2)}\n`), { what: 'golden record' });
     return index;

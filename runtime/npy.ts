@@ -138,6 +138,28 @@ export function readNpy(file: string): HostTensor {
 }
 
 /**
+ * File names for tensors named `names` (outputs of `gluonc run`, golden
+ * files): `<prefix><name>.npy` with characters other than letters, digits,
+ * `_`, `.` and `-` made `_` (and `_` before a name that is empty or starts
+ * with a dot); a name whose file an earlier one took gets `-1`, `-2`, ...
+ *
+ * ```ts
+ * npyFileNames(['y:0', 'y_0'], 'output-'); // ['output-y_0.npy', 'output-y_0-1.npy']
+ * ```
+ */
+export function npyFileNames(names: string[], prefix = ''): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    let safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    if (safe === '' || safe.startsWith('.')) safe = `_${safe}`;
+    let file = `${prefix}${safe}.npy`;
+    for (let k = 1; used.has(file); k++) file = `${prefix}${safe}-${k}.npy`;
+    used.add(file);
+    return file;
+  });
+}
+
+/**
  * Writes a host tensor as a `.npy` file (the folder is created when missing).
  *
  * ```ts
