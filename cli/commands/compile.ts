@@ -178,7 +178,7 @@ A model file exports:
   labels   optional, for --train: the label type (default: float32 [N] class indices for
            SoftmaxCrossEntropyLoss, the output's shape for L2Loss), e.g. { shape: ['N'], dtype: 'float32' }
   trainer  optional, for --train: optimizer options (default: SGD, momentum 0.9, learning
-           rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }
+           rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }, or a name: 'adam'
 
 Example:
   npx gluonc compile models/mlp.ts -o mlp.onnx --train --report`;
