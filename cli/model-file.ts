@@ -16,7 +16,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DTYPES, isDType, type DType } from '../runtime/index.js';
 import { gluon, random, type InputSpec } from '../compiler/gluon/index.js';
 import { asUserError, asUserErrorAsync, firstLine, UserError, userError } from './errors.js';
@@ -32,7 +32,7 @@ export const MODEL_SEED = 0;
 export interface ModelModule {
   default?: unknown;
   inputs?: Record<string, InputSpec>;
-  params?: string;
+  params?: string | URL;
   loss?: unknown;
   trainer?: Record<string, unknown> & { optimizer?: string };
   labels?: InputSpec;
@@ -187,6 +187,24 @@ function describe(x: unknown): string {
 }
 
 /**
+ * The parameter file a model file's `params` export names: a path relative
+ * to the model file, or a `file:` URL (`new URL('./mlp.params',
+ * import.meta.url)`); undefined when there is no `params` export. Anything
+ * else is refused (it would compile seeded random weights without a word).
+ *
+ * ```ts
+ * paramsPath('models/m.ts', 'mlp.params'); // '/abs/models/mlp.params'
+ * ```
+ */
+export function paramsPath(file: string, params: unknown): string | undefined {
+  if (params === undefined) return undefined;
+  if (typeof params === 'string' && params !== '') return path.resolve(path.dirname(path.resolve(file)), params);
+  if (params instanceof URL && params.protocol === 'file:') return fileURLToPath(params);
+  const got = Array.isArray(params) ? 'a list' : params instanceof URL ? `the URL '${params.href}'` : describe(params);
+  throw new UserError(`'${file}': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got ${params === '' ? 'an empty string' : got}`);
+}
+
+/**
  * Imports a model file and builds its block: seeded (random.seed(0)) and
  * initialized, or with the file's `params` loaded.
  *
@@ -222,10 +240,11 @@ export async function loadModelFile(file: string, inputOverrides: string[] = [])
     throw new UserError(`'${file}': the default export must be a gluon block or a function returning one, got ${describe(built)}`);
   }
   const block = built;
+  const paramsFile = paramsPath(file, mod.params);
   asUserError(`'${file}'`, () => {
     try {
-      if (typeof mod.params === 'string') {
-        block.loadParameters(path.resolve(path.dirname(path.resolve(file)), mod.params));
+      if (paramsFile !== undefined) {
+        block.loadParameters(paramsFile);
       } else {
         // Initialize what the model file left uninitialized (a parameter it already set up, or deferred, keeps its initializer).
         for (const p of block.collectParams().values()) if (!p.initialized && !p.deferred) p.initialize();

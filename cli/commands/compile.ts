@@ -110,7 +110,8 @@ export async function runCompile(
       report: (r) => inference.push(r),
     };
     if (flags.opset !== undefined) options.opset = flags.opset;
-    const notices = [replacementNotice(out, model, loaded.module.params)];
+    const paramsName = loaded.module.params instanceof URL ? loaded.module.params.href : loaded.module.params;
+    const notices = [replacementNotice(out, model, paramsName)];
     // Both graphs are built before either file is written: a failing --train leaves no artifact behind.
     if (!out) throw new UserError("bad -o '': needs a file path");
     const res = asUserError(`'${model}'`, () => exportBytes(block, options, out));
@@ -143,7 +144,7 @@ export async function runCompile(
         throw new UserError(`'${model}': --train with -O${level}: -O${level} folds ${names} into other weights, so '${out}' would not hold the training step's initial values; use -O2 with --train (and -O3 without it for the inference artifact)`);
       }
       train = trainPath(out);
-      notices.push(replacementNotice(train, model, loaded.module.params));
+      notices.push(replacementNotice(train, model, paramsName));
       trainBytes = t.bytes;
       trainNodes = `${t.nodes.before} -> ${t.nodes.after} nodes`;
     }

@@ -140,4 +140,17 @@ describe('cli/model-file', function () {
     writeFileSync(g, ["export const inputs = { x: { shape: ['N', 2] } };", "export default async () => { throw new Error('no weights here'); };"].join('\n'));
     assert.match(oneLineError(gluonc(['compile', g], { cwd: dir })), /async-reject\.ts': no weights here$/);
   });
+
+  it("a params export that is a file: URL is loaded; one of another kind is refused (both compiled seeded random weights silently)", () => {
+    const base = ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default () => new gluon.nn.Dense(3, { inUnits: 2 });'];
+    const f = join(dir, 'params-url.ts');
+    writeFileSync(f, [...base, "export const params = new URL('./no-such.params', import.meta.url);"].join('\n'));
+    assert.match(oneLineError(gluonc(['compile', f, '-o', join(dir, 'params-url.onnx')], { cwd: dir })), /params-url\.ts': .*no-such\.params/);
+    for (const [name, value, got] of [['number', '42', 'a number'], ['list', "['a.params']", 'a list']] as const) {
+      const g = join(dir, `params-${name}.ts`);
+      writeFileSync(g, [...base, `export const params = ${value};`].join('\n'));
+      const line = oneLineError(gluonc(['compile', g, '-o', join(dir, `params-${name}.onnx`)], { cwd: dir }));
+      assert.ok(line.endsWith(`params-${name}.ts': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got ${got}`), line);
+    }
+  });
 });
