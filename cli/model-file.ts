@@ -129,7 +129,7 @@ function isEsm(file: string): boolean {
 
 /**
  * Parses `--input name:dtype[dims]`, e.g. `x:float32[N,784]` (dims are
- * integers or symbolic names; `[]` is a scalar).
+ * positive integers or symbolic names; `[]` is a scalar).
  *
  * ```ts
  * parseInputOption('x:float32[N,784]'); // ['x', { dtype: 'float32', shape: ['N', 784] }]
@@ -143,9 +143,9 @@ export function parseInputOption(text: string): [string, InputSpec] {
   if (!isDType(dtype)) throw new UserError(`bad --input '${text}': unknown dtype '${dtype}' (one of ${DTYPES.join(', ')})`);
   const shape = dims.trim() === '' ? [] : dims.split(',').map((d) => d.trim());
   const parsed = shape.map((d) => {
-    if (/^\d+$/.test(d)) return Number(d);
+    if (/^\d+$/.test(d) && Number(d) > 0) return Number(d);
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d)) return d;
-    throw new UserError(`bad --input '${text}': dimension '${d}' is neither a non-negative integer nor a symbolic name`);
+    throw new UserError(`bad --input '${text}': dimension '${d}' is neither a positive integer nor a symbolic name`);
   });
   return [name, { dtype: dtype as DType, shape: parsed }];
 }

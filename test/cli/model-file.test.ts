@@ -125,7 +125,7 @@ describe('cli/model-file', function () {
     // The whole spec is quoted when the model has no such input.
     assert.throws(() => mergeInputs('m.ts', own, ['y:float32[N,4]']), /^UserError: bad --input 'y:float32\[N,4\]': 'm\.ts' has no input 'y' \(its inputs: x\)$/);
     assert.deepEqual(mergeInputs('m.ts', own, ['x:float32[ N , 5 ]']), { x: { dtype: 'float32', shape: ['N', 5] } });
-    for (const bad of ['x:float33[2]', 'x:float32[2,', 'x:[N]', 'x:float32[2,,3]', 'x:float32[-1]', ':float32[2]', 'x:float32[1.5]']) {
+    for (const bad of ['x:float33[2]', 'x:float32[2,', 'x:[N]', 'x:float32[2,,3]', 'x:float32[-1]', ':float32[2]', 'x:float32[1.5]', 'x:float32[0,4]']) {
       assert.throws(() => parseInputOption(bad), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${bad}': `), bad);
     }
   });
