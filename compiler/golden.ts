@@ -159,7 +159,11 @@ export function recordGolden(artifact: string | Uint8Array, dir: string, options
     const outs = session.runSync(feeds);
     // An earlier recording's index goes first: a recording that fails part way leaves a folder that says it holds nothing,
     // not an old index beside new files. The new index is written last, atomically.
-    rmSync(path.join(dir, 'index.json'), { force: true });
+    try {
+      rmSync(path.join(dir, 'index.json'), { force: true });
+    } catch {
+      // no folder to clear (a file on the way): writing the first file says so
+    }
     // Names that sanitize alike ('y:0', 'y_0') get files of their own.
     const files = { input: npyFileNames(session.inputs.map((i) => i.name), 'input-'), output: npyFileNames(session.outputs.map((o) => o.name), 'output-') };
     const entry = (kind: 'input' | 'output', k: number, name: string, t: HostTensor): GoldenEntry => {

@@ -6,7 +6,7 @@
  * atomically; with `--train` also `<name>.train.onnx` (see
  * cli/train-artifact.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatReport, type PassReport } from '../../compiler/index.js';
@@ -14,7 +14,7 @@ import { asHybrid, exportBytes, gluon, writeFileAtomic, type ExportOptions } fro
 import { formatShape } from '../../runtime/index.js';
 import { readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
-import { loadModelFile } from '../model-file.js';
+import { loadModelFile, paramsPath } from '../model-file.js';
 import { progress } from '../progress.js';
 import { trainingArtifact } from '../train-artifact.js';
 
@@ -52,6 +52,29 @@ export function defaultOutput(model: string): string {
 /** `x.onnx` -> `x.train.onnx`. */
 export function trainPath(out: string): string {
   return out.endsWith('.onnx') ? `${out.slice(0, -5)}.train.onnx` : `${out}.train.onnx`;
+}
+
+/** The file's real path (links resolved) when it exists, else its absolute path. */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/**
+ * Refuses an output path that is the model file or its parameter file:
+ * compile would replace the user's source or weights with ONNX bytes.
+ *
+ * ```ts
+ * checkOutputPath('-o', 'model.ts', 'model.ts'); // throws "-o 'model.ts' is the model file itself; ..."
+ * ```
+ */
+export function checkOutputPath(flag: string, out: string, model: string, params?: string): void {
+  const target = realPath(out);
+  if (target === realPath(model)) throw new UserError(`${flag} '${out}' is the model file itself; write the artifact elsewhere (e.g. -o ${defaultOutput(model)})`);
+  if (params !== undefined && target === realPath(params)) throw new UserError(`${flag} '${out}' is the model file's parameter file; write the artifact elsewhere`);
 }
 
 /**
@@ -100,6 +123,9 @@ export async function runCompile(
   try {
     bar.step('load');
     const loaded = await loadModelFile(model, flags.input);
+    const paramsFile = paramsPath(model, loaded.module.params);
+    checkOutputPath('-o', out, model, paramsFile);
+    if (flags.train) checkOutputPath("--train's output", trainPath(out), model, paramsFile);
     // A plain Block is compiled by tracing its imperative forward (nd operators on symbols build the graph).
     const block = asHybrid(loaded.block);
     bar.step('trace, optimize, write');

@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from '../../compiler/onnx/proto.js';
 import { fromTensorProto } from '../../compiler/onnx/proto.js';
 import { tensorToNumbers } from '../../runtime/index.js';
+import { gluon } from '../../compiler/gluon/index.js';
 import { numpyRefs } from '../helpers/numpy.js';
 import { builtCli, gluonc, oneLineError, ROOT, SOURCE_CLI, type CliLauncher } from '../helpers/cli.js';
 
@@ -251,5 +252,28 @@ describe('cli/compile', function () {
     const params = train.graph!.input!.map((i) => i.name!).filter((n) => !['x', 'label', 'lr', 't'].includes(n) && !n.includes('.state'));
     assert.ok(params.length >= 6);
     for (const p of params) assert.ok(init.has(p), p);
+  });
+
+  it('refuses to write the artifact over the model file or its parameter file (it replaced the source with ONNX bytes)', () => {
+    const src = [
+      "import { gluon } from 'gluonc';",
+      'export default () => new gluon.nn.Dense(3, { inUnits: 4 });',
+      "export const inputs = { x: { shape: ['N', 4], dtype: 'float32' } };",
+    ].join('\n');
+    const f = join(dir, 'victim.ts');
+    writeFileSync(f, src);
+    for (const out of [f, join(dir, '.', 'victim.ts')]) {
+      assert.match(oneLineError(gluonc(['compile', f, '-o', out])), /-o '.*victim\.ts' is the model file itself; write the artifact elsewhere/);
+      assert.equal(readFileSync(f, 'utf8'), src);
+    }
+    // The parameter file the model names is protected alike.
+    const g = join(dir, 'with-params.ts');
+    writeFileSync(g, `${src}\nexport const params = 'keep.params';\n`);
+    const net = new gluon.nn.Dense(3, { inUnits: 4 });
+    net.initialize();
+    net.saveParameters(join(dir, 'keep.params'));
+    const saved = readFileSync(join(dir, 'keep.params'));
+    assert.match(oneLineError(gluonc(['compile', g, '-o', join(dir, 'keep.params')])), /-o '.*keep\.params' is the model file's parameter file/);
+    assert.deepEqual(readFileSync(join(dir, 'keep.params')), saved);
   });
 });
