@@ -7,11 +7,11 @@
  * the header is too long), as `numpy.save` does.
  * Invariant: every error names the file (or "npy bytes") and what is wrong.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { allocate, dtypeBytes, DTYPES, type DType, type TypedArray } from './dtypes.js';
 import { formatShape, sizeOf, stridesOf, type HostTensor } from './tensor.js';
-import { writeProblem } from './atomic-file.js';
+import { makeFolder, writeProblem } from './atomic-file.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -169,7 +169,7 @@ export function npyFileNames(names: string[], prefix = ''): string[] {
 export function writeNpy(file: string, t: HostTensor): void {
   const bytes = encodeNpy(t);
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeFolder(dirname(file));
     writeFileSync(file, bytes);
   } catch (e) {
     throw new Error(`cannot write '${file}': ${writeProblem(file, e)}`);
