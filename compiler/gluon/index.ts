@@ -154,6 +154,7 @@ export const autograd = {
   trainMode: autogradMod.trainMode,
   predictMode: autogradMod.predictMode,
   grad: autogradMod.grad,
+  backward: autogradMod.backward,
 };
 
 /**
