@@ -14,6 +14,8 @@ const LAYERS: [string, () => AnyBlock, number[], { ints?: number; train?: boolea
   ['Dense', () => new nn.Dense(4, { activation: 'tanh' }), [3, 5]],
   ['Dense flatten=false', () => new nn.Dense(4, { flatten: false }), [2, 3, 5]],
   ['Conv1D', () => new nn.Conv1D(3, 3, { padding: 1 }), [2, 2, 7]],
+  // The data gradient is a 1-D transposed convolution: onnxruntime 1.30's 1-D Col2Im got dilated taps wrong.
+  ['Conv1D dilation 2, strides 3, padding 2', () => new nn.Conv1D(3, 4, { strides: 3, padding: 2, dilation: 2 }), [2, 2, 13]],
   ['Conv2D', () => new nn.Conv2D(3, 3, { strides: 2, padding: 1 }), [2, 2, 6, 6]],
   ['Conv2D groups', () => new nn.Conv2D(4, 3, { groups: 2 }), [1, 4, 5, 5]],
   ['Conv2DTranspose', () => new nn.Conv2DTranspose(2, 3, { strides: 2 }), [1, 3, 4, 4]],
