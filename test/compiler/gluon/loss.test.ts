@@ -260,6 +260,36 @@ describe('gluon.loss', function () {
     assert.throws(() => new loss.SigmoidBCELoss({ posWeight: NaN }), /posWeight must be finite/);
   });
 
+  it('SigmoidBCELoss from logits: the gradient at the kink x = 0 is sigmoid(0) − y, and loss and gradient keep their precision at |x| = 20, 100', () => {
+    // Textbook float64 values: L = −(w·y·log σ(x) + (1 − y)·log(1 − σ(x))) = w·y·sp(−x) + (1 − y)·sp(x) with
+    // sp(v) = log(1 + e^v); dL/dx = (1 − y)·σ(x) − w·y·σ(−x). MXNet's relu(x) − x·y + softrelu(−|x|) has the
+    // right value but differentiates relu and |x| at 0 to 0: dL/dx = −y there.
+    const xs = [0, 0, 0, 20, -20, 100, -100, 20, -20];
+    const ys = [1, 0, 0.3, 1, 0, 1, 0, 0, 1];
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const sp = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    for (const w of [1, 2.5]) {
+      const wantLoss = xs.map((x, i) => w * ys[i]! * sp(-x) + (1 - ys[i]!) * sp(x));
+      const wantGrad = xs.map((x, i) => (1 - ys[i]!) * sig(x) - w * ys[i]! * sig(-x));
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const hybrid of [false, true]) {
+          const l = new loss.SigmoidBCELoss(w === 1 ? {} : { posWeight: w });
+          if (hybrid) l.hybridize();
+          const p = nd.array(xs, { dtype }).reshape([9, 1]);
+          p.attachGrad();
+          const out = autograd.record(() => l.call(p, nd.array(ys, { dtype }).reshape([9, 1])) as nd.NDArray);
+          out.backward();
+          const what = `posWeight ${w}, ${dtype}${hybrid ? ', hybridized' : ''}`;
+          // float32: onnxruntime's Sigmoid flushes sigmoid(−20) = 2e-9 to 0, hence the absolute tolerance;
+          // compiled float64 runs Softplus in float32 (onnxruntime has no float64 kernel).
+          const [rtol, atol] = dtype === 'float32' ? [1e-5, 1e-8] : hybrid ? [1e-6, 1e-30] : [1e-12, 1e-30];
+          assertClose(vals(out), wantLoss, `${what}: loss`, rtol, atol);
+          assertClose(vals(p.grad), wantGrad, `${what}: gradient`, rtol, atol);
+        }
+      }
+    }
+  });
+
   it('batchAxis 1 keeps axis 1 and averages the others', () => {
     const p = nd.array([[[1, 2], [3, 4], [5, 6]]]); // [1, 3, 2]
     const out = new loss.L1Loss({ batchAxis: 1 }).call(p, nd.zeros([1, 3, 2]));
