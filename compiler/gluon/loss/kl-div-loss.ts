@@ -6,6 +6,7 @@
  * minus the labels' entropy.
  */
 import type { F, Tensor } from '../../engine/tensor.js';
+import { boolOption } from '../nn/basic.js';
 import { applyWeighting, Loss, type LossOptions } from './loss.js';
 
 /** Options of KLDivLoss. */
@@ -32,7 +33,7 @@ export class KLDivLoss extends Loss {
 
   constructor(options: KLDivLossOptions = {}) {
     super(options.weight, options.batchAxis);
-    this.fromLogits = options.fromLogits ?? true;
+    this.fromLogits = boolOption('KLDivLoss', 'fromLogits', options.fromLogits, true);
     this.axis = options.axis ?? -1;
     if (!Number.isInteger(this.axis)) throw new Error(`KLDivLoss: axis must be an integer, got ${JSON.stringify(options.axis)}`);
   }

@@ -6,6 +6,7 @@
  */
 import { array, NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { boolOption } from '../nn/basic.js';
 import { Loss, optionalTensor, type LossOptions } from './loss.js';
 
 /** Options of SigmoidBinaryCrossEntropyLoss. */
@@ -41,7 +42,7 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
 
   constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
     super(options.weight, options.batchAxis);
-    this.fromSigmoid = options.fromSigmoid ?? false;
+    this.fromSigmoid = boolOption('SigmoidBinaryCrossEntropyLoss', 'fromSigmoid', options.fromSigmoid, false);
     const pw = options.posWeight;
     if (pw === undefined || pw === null) this.posWeight = null;
     else if (typeof pw === 'number') {

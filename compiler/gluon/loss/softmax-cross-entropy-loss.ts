@@ -1,5 +1,6 @@
 /** SoftmaxCrossEntropyLoss (alias SoftmaxCELoss). */
 import type { F, Tensor } from '../../engine/tensor.js';
+import { boolOption } from '../nn/basic.js';
 import { Loss, type LossOptions } from './loss.js';
 
 /** Options of SoftmaxCrossEntropyLoss (MXNet's, camelCase). */
@@ -32,8 +33,8 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     super(options.weight, options.batchAxis);
     this.axis = options.axis ?? -1;
     if (!Number.isInteger(this.axis)) throw new Error(`SoftmaxCrossEntropyLoss: axis must be an integer, got ${JSON.stringify(options.axis)}`);
-    this.sparseLabel = options.sparseLabel ?? true;
-    this.fromLogits = options.fromLogits ?? false;
+    this.sparseLabel = boolOption('SoftmaxCrossEntropyLoss', 'sparseLabel', options.sparseLabel, true);
+    this.fromLogits = boolOption('SoftmaxCrossEntropyLoss', 'fromLogits', options.fromLogits, false);
   }
 
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {

@@ -41,6 +41,38 @@ export function boolOption(layer: string, name: string, value: unknown, fallback
   return value;
 }
 
+/**
+ * A layer's `epsilon`: `fallback` when absent, else a non-negative number
+ * (a string such as `'1e-5'` from a config file is refused by name).
+ *
+ * ```ts
+ * this.epsilon = epsilonOption('LayerNorm', options.epsilon, 1e-5);
+ * ```
+ */
+export function epsilonOption(layer: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new Error(`${layer}: epsilon must be a non-negative number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A layer's `activation` option: undefined, or one of the names
+ * `nn.Activation` takes (checked when the layer is built, not at its first call).
+ *
+ * ```ts
+ * this.act = activationOption('Dense', options.activation);
+ * ```
+ */
+export function activationOption(layer: string, value: unknown): ActivationName | undefined {
+  if (value === undefined) return undefined;
+  if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
+    throw new Error(`${layer}: unknown activation ${JSON.stringify(value)} (valid: ${ACTIVATIONS.join(', ')})`);
+  }
+  return value as ActivationName;
+}
+
 /** `[d0, d1, ...]` for messages (symbolic dimensions as their names). */
 export function shapeText(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;
@@ -62,10 +94,8 @@ export class Activation extends HybridBlock {
 
   constructor(activation: ActivationName) {
     super();
-    if (!(ACTIVATIONS as readonly unknown[]).includes(activation)) {
-      throw new Error(`Activation: unknown activation ${JSON.stringify(activation)} (valid: ${ACTIVATIONS.join(', ')})`);
-    }
-    this.activation = activation;
+    this.activation = activationOption('Activation', activation)!;
+    if (this.activation === undefined) throw new Error(`Activation: needs an activation name (valid: ${ACTIVATIONS.join(', ')})`);
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {

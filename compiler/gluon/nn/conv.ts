@@ -10,6 +10,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { activationOption, boolOption } from './basic.js';
 
 /** Options shared by the convolution layers (MXNet's, camelCase). */
 export interface ConvOptions {
@@ -87,13 +88,13 @@ abstract class ConvBase extends HybridBlock {
     const inChannels = options.inChannels ?? 0;
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${name}: inChannels must be a non-negative integer, got ${inChannels}`);
     if (inChannels % this.groups !== 0) throw new Error(`${name}: inChannels ${inChannels} are not divisible by groups ${this.groups}`);
-    this.act = options.activation;
+    this.act = activationOption(name, options.activation);
     const dtype = options.dtype ?? 'float32';
     const wshape = transpose
       ? [inChannels, channels / this.groups, ...this.kernel]
       : [channels, inChannels / this.groups, ...this.kernel];
     this.weight = this.params.get('weight', { shape: wshape, dtype, init: options.weightInitializer, allowDeferredInit: true });
-    this.bias = options.useBias === false
+    this.bias = !boolOption(name, 'useBias', options.useBias, true)
       ? null
       : this.params.get('bias', { shape: [channels], dtype, init: options.biasInitializer ?? new Zero(), allowDeferredInit: true });
   }

@@ -4,7 +4,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { boolOption } from './basic.js';
+import { activationOption, boolOption } from './basic.js';
 
 /** Options of Dense (MXNet's, camelCase). */
 export interface DenseOptions {
@@ -38,7 +38,7 @@ export class Dense extends HybridBlock {
     super();
     if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}`);
     this.units = units;
-    this.act = options.activation;
+    this.act = activationOption('Dense', options.activation);
     this.flatten = boolOption('Dense', 'flatten', options.flatten, true);
     const dtype = options.dtype ?? 'float32';
     this.weight = this.params.get('weight', {

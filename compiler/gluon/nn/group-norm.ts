@@ -8,7 +8,7 @@ import { HybridBlock } from '../hybrid.js';
 import { One, Zero } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { layerError, shapeText } from './basic.js';
+import { boolOption, epsilonOption, layerError, shapeText } from './basic.js';
 import type { LayerNormOptions } from './norm.js';
 
 /** Options shared by GroupNorm and InstanceNorm (MXNet's, camelCase). */
@@ -27,14 +27,15 @@ export interface InstanceNormOptions extends GroupNormOptions {
 
 function normParams(block: HybridBlock, name: string, o: GroupNormOptions, scaleDefault: boolean): { gamma: Parameter; beta: Parameter; epsilon: number } {
   const inChannels = o.inChannels ?? 0;
-  const epsilon = o.epsilon ?? 1e-5;
+  const epsilon = epsilonOption(name, o.epsilon, 1e-5);
   if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${name}: inChannels must be a non-negative integer, got ${inChannels}`);
-  if (!(epsilon >= 0)) throw new Error(`${name}: epsilon must be a non-negative number, got ${epsilon}`);
+  const scale = boolOption(name, 'scale', o.scale, scaleDefault);
+  const center = boolOption(name, 'center', o.center, true);
   const gamma = block.params.get('gamma', {
-    shape: [inChannels], init: o.gammaInitializer ?? new One(), allowDeferredInit: true, gradReq: o.scale ?? scaleDefault ? 'write' : 'null',
+    shape: [inChannels], init: o.gammaInitializer ?? new One(), allowDeferredInit: true, gradReq: scale ? 'write' : 'null',
   });
   const beta = block.params.get('beta', {
-    shape: [inChannels], init: o.betaInitializer ?? new Zero(), allowDeferredInit: true, gradReq: o.center ?? true ? 'write' : 'null',
+    shape: [inChannels], init: o.betaInitializer ?? new Zero(), allowDeferredInit: true, gradReq: center ? 'write' : 'null',
   });
   return { gamma, beta, epsilon };
 }

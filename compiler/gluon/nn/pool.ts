@@ -5,6 +5,7 @@
  */
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { boolOption } from './basic.js';
 import { checkInputRank } from './conv.js';
 
 /** Options of the windowed pooling layers (MXNet's, camelCase). */
@@ -58,8 +59,8 @@ abstract class PoolBase extends HybridBlock {
     this.poolSize = perAxis(name, 'poolSize', poolSize, nd, 1);
     this.strides = perAxis(name, 'strides', options.strides ?? this.poolSize, nd, 1);
     this.padding = perAxis(name, 'padding', options.padding ?? 0, nd, 0);
-    this.ceilMode = options.ceilMode ?? false;
-    this.countIncludePad = options.countIncludePad ?? true;
+    this.ceilMode = boolOption(name, 'ceilMode', options.ceilMode, false);
+    this.countIncludePad = boolOption(name, 'countIncludePad', options.countIncludePad, true);
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {

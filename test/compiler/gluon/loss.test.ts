@@ -327,6 +327,11 @@ describe('gluon.loss', function () {
     assert.throws(() => new loss.L1Loss({ batchAxis: 0.5 }), /L1Loss: batchAxis must be an integer/);
     assert.throws(() => new loss.HuberLoss({ rho: 0 }), /HuberLoss: rho must be a positive number/);
     assert.throws(() => new loss.SoftmaxCrossEntropyLoss({ axis: 1.5 }), /SoftmaxCrossEntropyLoss: axis must be an integer/);
+    // A string where a flag goes was read as truthy: sparseLabel 'false' picked with distributions as indices.
+    assert.throws(() => new loss.SoftmaxCrossEntropyLoss({ sparseLabel: 'false' as never }), /SoftmaxCrossEntropyLoss: option 'sparseLabel' must be true or false, got "false"/);
+    assert.throws(() => new loss.SoftmaxCELoss({ fromLogits: 1 as never }), /SoftmaxCrossEntropyLoss: option 'fromLogits' must be true or false, got 1/);
+    assert.throws(() => new loss.SigmoidBCELoss({ fromSigmoid: 'true' as never }), /SigmoidBinaryCrossEntropyLoss: option 'fromSigmoid' must be true or false, got "true"/);
+    assert.throws(() => new loss.KLDivLoss({ fromLogits: 'false' as never }), /KLDivLoss: option 'fromLogits' must be true or false, got "false"/);
     assert.throws(() => new loss.L2Loss().call(nd.ones([2, 3]), nd.ones([2, 2])), /reshapeLike.*\[2, 2\].*\[2, 3\].*L2Loss/);
     assert.throws(() => new loss.SoftmaxCrossEntropyLoss().call(nd.ones([2, 3]), nd.ones([3])), /pick.*index shape \[3\].*SoftmaxCrossEntropyLoss/);
   });

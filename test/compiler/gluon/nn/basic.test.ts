@@ -13,6 +13,7 @@ describe('gluon.nn basic layers', () => {
     assert.throws(() => new nn.Dense(3, { useBias: 'false' as never }), /Dense: option 'useBias' must be true or false, got "false"/);
     assert.throws(() => new nn.Dense(3, { flatten: 0 as never }), /Dense: option 'flatten' must be true or false, got 0/);
     assert.equal(new nn.Dense(3, { useBias: false }).bias, null);
+    assert.throws(() => new nn.Dense(3, { activation: 'Relu' }), /Dense: unknown activation "Relu" \(valid: relu, sigmoid, tanh, softrelu, softsign\)/);
   });
 
   beforeEach(() => random.seed(7));

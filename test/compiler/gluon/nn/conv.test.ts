@@ -170,6 +170,9 @@ describe('gluon.nn convolution layers', () => {
     assert.throws(() => new nn.Conv2D(4, 3, { layout: 'NHWC' }), /Conv2D: layout 'NHWC' is not supported/);
     assert.throws(() => new nn.Conv2D(5, 3, { groups: 2 }), /Conv2D: channels 5 are not divisible by groups 2/);
     assert.throws(() => new nn.Conv2DTranspose(4, 3, { outputPadding: -1 }), /Conv2DTranspose: outputPadding must be/);
+    // A string where a flag goes was read as truthy: useBias 'false' kept the bias.
+    assert.throws(() => new nn.Conv2D(4, 3, { useBias: 'false' as never }), /Conv2D: option 'useBias' must be true or false, got "false"/);
+    assert.throws(() => new nn.Conv1D(4, 3, { activation: 'gelu' }), /Conv1D: unknown activation "gelu" \(valid: relu, sigmoid, tanh, softrelu, softsign\)/);
   });
 
   it('prints like MXNet', () => {

@@ -81,5 +81,9 @@ describe('nn.GroupNorm and nn.InstanceNorm', () => {
     g2.initialize();
     assert.throws(() => g2.call(nd.zeros([2, 6, 3])), /has 6 channels on axis 1, but the layer has 4/);
     assert.throws(() => g2.call(nd.zeros([4])), /needs an input \[N, C, \.\.\.\]/);
+    // A string where a flag goes was read as truthy: scale 'false' trained gamma.
+    assert.throws(() => new nn.GroupNorm(2, { scale: 'false' as never }), /GroupNorm: option 'scale' must be true or false, got "false"/);
+    assert.throws(() => new nn.InstanceNorm({ center: 0 as never }), /InstanceNorm: option 'center' must be true or false, got 0/);
+    assert.throws(() => new nn.GroupNorm(2, { epsilon: '1e-5' as never }), /GroupNorm: epsilon must be a non-negative number, got "1e-5"/);
   });
 });

@@ -226,6 +226,11 @@ describe('gluon.nn normalization layers', () => {
     assert.throws(() => new nn.BatchNorm({ useGlobalStats: 1 as never }), /BatchNorm: option 'useGlobalStats' must be true or false, got 1/);
     assert.throws(() => new nn.LayerNorm({ scale: 'False' as never }), /LayerNorm: option 'scale' must be true or false, got "False"/);
     assert.equal(new nn.BatchNorm({ center: false }).center, false);
+    // momentum outside [0, 1] makes the running statistics diverge; a string epsilon reached the operator.
+    assert.throws(() => new nn.BatchNorm({ momentum: 2 }), /BatchNorm: momentum must be a number in \[0, 1\], got 2/);
+    assert.throws(() => new nn.BatchNorm({ momentum: '0.9' as never }), /BatchNorm: momentum must be a number in \[0, 1\], got "0.9"/);
+    assert.throws(() => new nn.BatchNorm({ epsilon: '1e-5' as never }), /BatchNorm: epsilon must be a non-negative number, got "1e-5"/);
+    assert.throws(() => new nn.LayerNorm({ epsilon: '1e-5' as never }), /LayerNorm: epsilon must be a non-negative number, got "1e-5"/);
   });
 
   it('LayerNorm normalizes along its axis (numpy reference), eager and hybridized, two batch sizes', () => {

@@ -93,5 +93,8 @@ describe('gluon.nn pooling layers', () => {
     // MXNet's keyword form ported as one options object: poolSize is positional, and the error says which value.
     assert.throws(() => new nn.MaxPool2D({ poolSize: 2 } as unknown as number), /^Error: MaxPool2D: poolSize must be an integer >= 1 or 2 of them, got \{"poolSize":2\}/);
     assert.throws(() => new nn.MaxPool2D(2, { layout: 'NHWC' }), /MaxPool2D: layout 'NHWC' is not supported/);
+    // A string where a flag goes was read as truthy: ceilMode 'false' rounded up.
+    assert.throws(() => new nn.MaxPool2D(3, { ceilMode: 'false' as never }), /MaxPool2D: option 'ceilMode' must be true or false, got "false"/);
+    assert.throws(() => new nn.AvgPool1D(3, { countIncludePad: 0 as never }), /AvgPool1D: option 'countIncludePad' must be true or false, got 0/);
   });
 });
