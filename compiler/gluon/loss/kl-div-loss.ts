@@ -41,6 +41,6 @@ export class KLDivLoss extends Loss {
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {
     const logp = this.fromLogits ? pred : F.logSoftmax(pred, { axis: this.axis });
     const loss = F.mul(label, F.sub(F.log(F.add(label, 1e-12)), logp));
-    return F.sum(applyWeighting(F, loss, this.weight, sampleWeight), { axis: this.batchAxis, exclude: true });
+    return F.sum(applyWeighting(F, loss, this.weight, sampleWeight, 'KLDivLoss'), { axis: this.batchAxis, exclude: true });
   }
 }

@@ -290,6 +290,19 @@ describe('gluon.loss', function () {
     }
   });
 
+  it('a sample weight that would enlarge the loss is refused: [N] against SoftmaxCE\'s [N, 1] mixed the samples\' weights', () => {
+    // MXNet broadcast_mul([N, 1], [N]) is [N, N]: each sample's loss was averaged over every sample's weight.
+    const ce = new loss.SoftmaxCrossEntropyLoss();
+    const pred = nd.array([[0, 0, 0], [0, 0, 0]]);
+    for (const hybrid of [false, true]) {
+      if (hybrid) ce.hybridize();
+      assert.throws(() => ce.call(pred, nd.array([0, 1]), nd.array([1, 0])),
+        /SoftmaxCrossEntropyLoss: sampleWeight of shape \[2\] would broadcast the loss of shape \[2, 1\] to \[2, 2\]/);
+      // [N, 1] weighs each sample: ln 3 and 0.
+      assertClose(vals(ce.call(pred, nd.array([0, 1]), nd.array([[1], [0]])) as nd.NDArray), [Math.log(3), 0], `[N, 1] sample weight${hybrid ? ' (hybridized)' : ''}`, 1e-6, 1e-7);
+    }
+  });
+
   it('batchAxis 1 keeps axis 1 and averages the others', () => {
     const p = nd.array([[[1, 2], [3, 4], [5, 6]]]); // [1, 3, 2]
     const out = new loss.L1Loss({ batchAxis: 1 }).call(p, nd.zeros([1, 3, 2]));
