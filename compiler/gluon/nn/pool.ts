@@ -1,6 +1,7 @@
 /**
- * Pooling layers (MXNet's `MaxPool1D/2D`, `AvgPool1D/2D`, `GlobalMaxPool2D`,
- * `GlobalAvgPool1D/2D`) over channel-first input (NCW, NCHW), all through
+ * Pooling layers (MXNet's `MaxPool1D/2D/3D`, `AvgPool1D/2D/3D`,
+ * `GlobalMaxPool1D/2D/3D`, `GlobalAvgPool1D/2D/3D`) over channel-first input
+ * (NCW, NCHW, NCDHW), all through
  * `F.Pooling`. `ceilMode` selects MXNet's 'full' pooling convention.
  */
 import { HybridBlock } from '../hybrid.js';
@@ -16,7 +17,7 @@ export interface PoolOptions {
   padding?: number | number[];
   /** Round the output size up (MXNet's poolingConvention 'full') instead of down. */
   ceilMode?: boolean;
-  /** Only the channel-first layout ('NCW' for 1-D, 'NCHW' for 2-D). */
+  /** Only the channel-first layout ('NCW' for 1-D, 'NCHW' for 2-D, 'NCDHW' for 3-D). */
   layout?: string;
 }
 
@@ -36,7 +37,7 @@ function perAxis(block: string, name: string, v: number | number[], n: number, m
 }
 
 function layoutOf(block: string, nd: number, layout: string | undefined): string {
-  const expected = nd === 1 ? 'NCW' : 'NCHW';
+  const expected = ['', 'NCW', 'NCHW', 'NCDHW'][nd]!;
   if ((layout ?? expected) !== expected) throw new Error(`${block}: layout '${layout}' is not supported (only ${expected})`);
   return expected;
 }
@@ -198,5 +199,57 @@ export class GlobalAvgPool1D extends GlobalPoolBase {
 export class GlobalMaxPool1D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
     super(1, 'max', options.layout);
+  }
+}
+
+/**
+ * 3-D max pooling over NCDHW input.
+ *
+ * ```ts
+ * new nn.MaxPool3D(2).call(nd.ones([1, 3, 4, 8, 8])).shape; // [1, 3, 2, 4, 4]
+ * ```
+ */
+export class MaxPool3D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: PoolOptions = {}) {
+    super(3, 'max', poolSize, options);
+  }
+}
+
+/**
+ * 3-D average pooling over NCDHW input (padded zeros count unless `countIncludePad: false`).
+ *
+ * ```ts
+ * new nn.AvgPool3D(2).call(nd.ones([1, 3, 4, 8, 8])).shape; // [1, 3, 2, 4, 4]
+ * ```
+ */
+export class AvgPool3D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: AvgPoolOptions = {}) {
+    super(3, 'avg', poolSize, options);
+  }
+}
+
+/**
+ * Max over the whole volume of NCDHW input: output [N, C, 1, 1, 1].
+ *
+ * ```ts
+ * new nn.GlobalMaxPool3D().call(nd.ones([2, 3, 2, 5, 5])).shape; // [2, 3, 1, 1, 1]
+ * ```
+ */
+export class GlobalMaxPool3D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(3, 'max', options.layout);
+  }
+}
+
+/**
+ * Mean over the whole volume of NCDHW input: output [N, C, 1, 1, 1].
+ *
+ * ```ts
+ * new nn.GlobalAvgPool3D().call(nd.ones([2, 3, 2, 5, 5])).shape; // [2, 3, 1, 1, 1]
+ * ```
+ */
+export class GlobalAvgPool3D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(3, 'avg', options.layout);
   }
 }

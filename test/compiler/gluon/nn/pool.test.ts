@@ -46,6 +46,11 @@ const CASES: Case[] = [
   { what: 'AvgPool2D padding 1, countIncludePad false', make: () => new nn.AvgPool2D(3, { strides: 2, padding: 1, countIncludePad: false }), shapes: [[2, 3, 7, 7], [1, 2, 5, 6]], ref: "pool(a, [3, 3], [2, 2], [1, 1], 'avg', False, False)" },
   { what: 'AvgPool2D ceilMode (clipped last windows)', make: () => new nn.AvgPool2D(3, { strides: 2, ceilMode: true }), shapes: [[1, 2, 8, 8], [2, 1, 6, 10]], ref: "pool(a, [3, 3], [2, 2], [0, 0], 'avg', True, True)" },
   { what: 'AvgPool1D 2, padding 1', make: () => new nn.AvgPool1D(2, { padding: 1 }), shapes: [[2, 3, 7], [1, 2, 4]], ref: "pool(a, [2], [2], [1], 'avg', False, True)" },
+  { what: 'MaxPool3D [2, 3, 3], strides [1, 2, 2], padding 1', make: () => new nn.MaxPool3D([2, 3, 3], { strides: [1, 2, 2], padding: 1 }), shapes: [[2, 2, 3, 6, 5], [1, 1, 2, 5, 7]], ref: "pool(a, [2, 3, 3], [1, 2, 2], [1, 1, 1], 'max', False, True)" },
+  { what: 'AvgPool3D 2, padding 1, countIncludePad false', make: () => new nn.AvgPool3D(2, { padding: 1, countIncludePad: false }), shapes: [[1, 2, 3, 4, 5], [2, 1, 2, 2, 3]], ref: "pool(a, [2, 2, 2], [2, 2, 2], [1, 1, 1], 'avg', False, False)" },
+  { what: 'AvgPool3D 3, strides 2, ceilMode', make: () => new nn.AvgPool3D(3, { strides: 2, ceilMode: true }), shapes: [[1, 2, 4, 6, 5], [1, 1, 3, 3, 4]], ref: "pool(a, [3, 3, 3], [2, 2, 2], [0, 0, 0], 'avg', True, True)" },
+  { what: 'GlobalMaxPool3D', make: () => new nn.GlobalMaxPool3D(), shapes: [[2, 3, 2, 4, 3], [1, 2, 3, 1, 2]], ref: 'a.max(axis=(2, 3, 4), keepdims=True)' },
+  { what: 'GlobalAvgPool3D', make: () => new nn.GlobalAvgPool3D(), shapes: [[2, 3, 2, 4, 3], [1, 2, 3, 1, 2]], ref: 'a.mean(axis=(2, 3, 4), keepdims=True)' },
   { what: 'GlobalMaxPool2D', make: () => new nn.GlobalMaxPool2D(), shapes: [[2, 3, 4, 5], [1, 2, 3, 3]], ref: 'a.max(axis=(2, 3), keepdims=True)' },
   { what: 'GlobalAvgPool2D', make: () => new nn.GlobalAvgPool2D(), shapes: [[2, 3, 4, 5], [1, 2, 3, 3]], ref: 'a.mean(axis=(2, 3), keepdims=True)' },
   { what: 'GlobalAvgPool1D', make: () => new nn.GlobalAvgPool1D(), shapes: [[2, 3, 5], [1, 4, 2]], ref: 'a.mean(axis=2, keepdims=True)' },
@@ -89,6 +94,7 @@ describe('gluon.nn pooling layers', () => {
     assert.throws(() => new nn.MaxPool2D(2).call(nd.ones([1, 4, 4])), /MaxPool2D: expects input of rank 4 \(NCHW\), got shape \[1, 4, 4\]/);
     assert.throws(() => new nn.GlobalAvgPool2D().call(nd.ones([1, 4, 4])), /GlobalAvgPool2D: expects input of rank 4/);
     assert.throws(() => new nn.AvgPool1D(2).call(nd.ones([1, 1, 4, 4])), /AvgPool1D: expects input of rank 3 \(NCW\)/);
+    assert.throws(() => new nn.MaxPool3D(2).call(nd.ones([1, 1, 4, 4])), /MaxPool3D: expects input of rank 5 \(NCDHW\)/);
     assert.throws(() => new nn.MaxPool2D(0), /MaxPool2D: poolSize must be an integer >= 1/);
     // MXNet's keyword form ported as one options object: poolSize is positional, and the error says which value.
     assert.throws(() => new nn.MaxPool2D({ poolSize: 2 } as unknown as number), /^Error: MaxPool2D: poolSize must be an integer >= 1 or 2 of them, got \{"poolSize":2\}/);
