@@ -1,7 +1,7 @@
 /**
  * Activation layers with MXNet Gluon's names and defaults: LeakyReLU,
- * PReLU (a learned slope per channel), ELU, SELU, GELU (exact, erf-based)
- * and Swish. All but Swish are `F.LeakyReLU` with the matching `actType`.
+ * PReLU (a learned slope per channel), ELU, SELU, GELU (erf-based, or
+ * MXNet 2's tanh approximation) and Swish. All but Swish are `F.LeakyReLU` with the matching `actType`.
  */
 import { HybridBlock } from '../hybrid.js';
 import { Constant, type Initializer } from '../init.js';
@@ -121,15 +121,34 @@ export class SELU extends HybridBlock {
 }
 
 /**
- * Gaussian error linear unit (exact): `x · Φ(x) = 0.5 x (1 + erf(x / √2))`.
+ * Gaussian error linear unit, MXNet 2's `approximation`: 'erf' (default,
+ * exact) `x · Φ(x) = 0.5 x (1 + erf(x / √2))`, or 'tanh'
+ * `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
  *
  * ```ts
  * new nn.GELU().call(x);
+ * new nn.GELU('tanh').call(x);
  * ```
  */
 export class GELU extends HybridBlock {
+  readonly approximation: 'erf' | 'tanh';
+
+  constructor(approximation: 'erf' | 'tanh' = 'erf') {
+    super();
+    if (approximation !== 'erf' && approximation !== 'tanh') {
+      throw new Error(`GELU: approximation must be 'erf' or 'tanh', got ${JSON.stringify(approximation)}`);
+    }
+    this.approximation = approximation;
+  }
+
   override hybridForward(F: F, x: Tensor): Tensor {
-    return F.LeakyReLU(x, { actType: 'gelu' });
+    if (this.approximation === 'erf') return F.LeakyReLU(x, { actType: 'gelu' });
+    const inner = F.mul(F.add(x, F.mul(F.mul(F.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return F.mul(F.mul(x, 0.5), F.add(F.tanh(inner), 1));
+  }
+
+  override toString(): string {
+    return `GELU(${this.approximation})`;
   }
 }
 

@@ -35,6 +35,7 @@ const LAYERS: [string, () => AnyBlock, number[], { ints?: number; train?: boolea
   ['ELU', () => new nn.ELU(), [3, 4]],
   ['SELU', () => new nn.SELU(), [3, 4]],
   ['GELU', () => new nn.GELU(), [3, 4]],
+  ['GELU tanh', () => new nn.GELU('tanh'), [3, 4]],
   ['BatchNorm (training)', () => new nn.BatchNorm(), [4, 3, 2, 2], { train: true }],
   ['LayerNorm', () => new nn.LayerNorm(), [3, 6]],
   ['Dropout (inactive)', () => new nn.Dropout(0.5), [3, 4]],

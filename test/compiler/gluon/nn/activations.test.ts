@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nd, gluon, init, random } from 'gluonc';
+import { nd, gluon, init, random, autograd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
 import { eagerVsHybrid } from '../../../helpers/layers.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
@@ -40,6 +40,26 @@ describe('gluon.nn activation layers', () => {
       inputs: [{ shape: x.shape, dtype: 'float64', data: flat(x) }],
     })));
     outs.forEach((y, i) => assertClose(flat(y), refs[i]!.outs[0]!.data, 'GELU vs numpy', 1e-5, 1e-6));
+  });
+
+  it("GELU('tanh') is MXNet 2's tanh approximation (torch's approximate='tanh' as reference), values and gradients, eager and hybridized", () => {
+    const x = nd.array([0, -0, 1e-3, -1, 1, 2.5, -2.5, 6, -6, 30, -30]);
+    const [ref] = numpyRefs([{
+      code: "import torch\nt = torch.tensor(a, requires_grad=True)\ny = torch.nn.functional.gelu(t, approximate='tanh')\ny.sum().backward()\nout = [y.detach().numpy(), t.grad.numpy()]",
+      inputs: [{ shape: x.shape, dtype: 'float64', data: flat(x) }],
+    }]);
+    for (const hybrid of [false, true]) {
+      const g = new nn.GELU('tanh');
+      if (hybrid) g.hybridize();
+      const xi = x.copy();
+      xi.attachGrad();
+      const y = autograd.record(() => g.call(xi) as nd.NDArray);
+      y.backward();
+      assertClose(flat(y), ref!.outs[0]!.data, `GELU tanh${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+      assertClose(flat(xi.grad!), ref!.outs[1]!.data, `GELU tanh gradient${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+    }
+    assert.throws(() => new nn.GELU('fast' as never), /GELU: approximation must be 'erf' or 'tanh', got "fast"/);
+    assert.equal(String(new nn.GELU('tanh')), 'GELU(tanh)');
   });
 
   it('PReLU defaults to one shared slope 0.25 of shape [1] named alpha', () => {
