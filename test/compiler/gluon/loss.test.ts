@@ -61,6 +61,14 @@ def elem(p, y):
     if kind == 'kl':
         lp = p if attrs['fromLogits'] else logsm(p, ax)
         return y * (np.log(y + 1e-12) - lp)
+    if kind in ('hinge', 'sqhinge'):
+        h = np.maximum(0, attrs['margin'] - p * y.reshape(p.shape))
+        return h if kind == 'hinge' else h * h
+    if kind == 'logistic':
+        y = y.reshape(p.shape)
+        if attrs['binary']:
+            y = 2 * y - 1
+        return np.log1p(np.exp(-p * y))
     raise ValueError(kind)
 
 def f(p):
@@ -95,6 +103,7 @@ const classes = (n: number, dropAxis: number) => (s: number[]) => {
   const shape = s.filter((_d, k) => k !== (dropAxis < 0 ? s.length + dropAxis : dropAxis));
   return nd.random.uniform(0, n, shape).floor();
 };
+const signs = (s: number[]) => nd.random.uniform(0, 1, s).greater(0.5).astype('float32').mul(2).sub(1);
 const distribution = (axis: number) => (s: number[]) => nd.softmax(nd.random.uniform(-1, 1, s), { axis });
 
 const CASES: Case[] = [
@@ -152,6 +161,17 @@ const CASES: Case[] = [
     what: 'SigmoidBCELoss fromSigmoid, scalar posWeight option', make: () => new loss.SigmoidBCELoss({ fromSigmoid: true, posWeight: 2.5 }),
     attrs: { kind: 'bce', fromSigmoid: true, weight: null, pw: true }, pred: [4, 3], label: uniform(0, 1), range: [0.05, 0.95],
     pw: { values: [2.5], shape: [1], at: 'option' },
+  },
+  { what: 'HingeLoss', make: () => new loss.HingeLoss(), attrs: { kind: 'hinge', margin: 1, weight: null }, pred: [5, 3], label: signs },
+  {
+    what: 'HingeLoss margin 0.5, weight, sample weight, 3-d', make: () => new loss.HingeLoss({ margin: 0.5, weight: 2 }),
+    attrs: { kind: 'hinge', margin: 0.5, weight: 2 }, pred: [3, 2, 4], label: signs, sw: [3, 1, 1],
+  },
+  { what: 'SquaredHingeLoss', make: () => new loss.SquaredHingeLoss(), attrs: { kind: 'sqhinge', margin: 1, weight: null }, pred: [5, 3], label: signs, sw: [5, 1] },
+  { what: 'LogisticLoss signed', make: () => new loss.LogisticLoss(), attrs: { kind: 'logistic', binary: false, weight: null }, pred: [5, 3], label: signs, range: [-6, 6] },
+  {
+    what: 'LogisticLoss binary, weight, sample weight', make: () => new loss.LogisticLoss({ labelFormat: 'binary', weight: 0.5 }),
+    attrs: { kind: 'logistic', binary: true, weight: 0.5 }, pred: [4, 3], label: (s) => nd.random.uniform(0, 1, s).greater(0.5).astype('float32'), sw: [4, 1],
   },
   {
     what: 'KLDivLoss (log-probabilities)', make: () => new loss.KLDivLoss(),
@@ -301,6 +321,39 @@ describe('gluon.loss', function () {
       // [N, 1] weighs each sample: ln 3 and 0.
       assertClose(vals(ce.call(pred, nd.array([0, 1]), nd.array([[1], [0]])) as nd.NDArray), [Math.log(3), 0], `[N, 1] sample weight${hybrid ? ' (hybridized)' : ''}`, 1e-6, 1e-7);
     }
+  });
+
+  it('HingeLoss, SquaredHingeLoss and LogisticLoss at their kinks: pred·label = margin, and z = 0; no overflow at |z| = 100', () => {
+    // Hinge at the margin: loss 0 and gradient 0 (MXNet's relu); just inside: −label.
+    const p = nd.array([[1, -1, 0.5, -3]]);
+    const y = nd.array([[1, -1, 1, 1]]);
+    for (const hybrid of [false, true]) {
+      const h = new loss.HingeLoss();
+      const sq = new loss.SquaredHingeLoss();
+      const lg = new loss.LogisticLoss();
+      if (hybrid) [h, sq, lg].forEach((l) => l.hybridize());
+      const grad = (l: gluon.HybridBlock, x: nd.NDArray, lab: nd.NDArray) => {
+        const xi = x.copy();
+        xi.attachGrad();
+        const out = autograd.record(() => l.call(xi, lab) as nd.NDArray);
+        out.backward();
+        return [vals(out), vals(xi.grad!)];
+      };
+      const tag = hybrid ? ' (hybridized)' : '';
+      const [hl, hg] = grad(h, p, y);
+      assertClose(hl!, [(0 + 0 + 0.5 + 4) / 4], `hinge loss${tag}`, 1e-6, 1e-7);
+      assertClose(hg!, [0, 0, -1 / 4, -1 / 4], `hinge gradient${tag}`, 1e-6, 1e-7);
+      const [sl, sg] = grad(sq, p, y);
+      assertClose(sl!, [(0.25 + 16) / 4], `squared hinge loss${tag}`, 1e-6, 1e-7);
+      assertClose(sg!, [0, 0, -2 * 0.5 / 4, -2 * 4 / 4], `squared hinge gradient${tag}`, 1e-6, 1e-7);
+      // Logistic: z = 0 gives ln 2 and gradient −label/2 (per element, mean over 4); z = ±100 stays finite.
+      const z = nd.array([[0, 0, 100, -100]]);
+      const [ll, lgr] = grad(lg, z, nd.array([[1, -1, 1, 1]]));
+      assertClose(ll!, [(2 * Math.LN2 + Math.log1p(Math.exp(-100)) + 100) / 4], `logistic loss${tag}`, 1e-6, 1e-7);
+      assertClose(lgr!, [-0.5 / 4, 0.5 / 4, 0, -1 / 4], `logistic gradient${tag}`, 1e-6, 1e-7);
+    }
+    assert.throws(() => new loss.HingeLoss({ margin: '1' as never }), /HingeLoss: margin must be a finite number, got "1"/);
+    assert.throws(() => new loss.LogisticLoss({ labelFormat: 'bool' as never }), /LogisticLoss: labelFormat must be 'signed' or 'binary', got "bool"/);
   });
 
   it('batchAxis 1 keeps axis 1 and averages the others', () => {
