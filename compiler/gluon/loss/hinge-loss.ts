@@ -1,6 +1,6 @@
 /** HingeLoss and SquaredHingeLoss (MXNet Gluon's, python/mxnet/gluon/loss.py 1.9.1). */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { Loss, lossOptions, type LossOptions } from './loss.js';
 
 /** Options of HingeLoss and SquaredHingeLoss. */
 export interface HingeLossOptions extends LossOptions {
@@ -28,6 +28,7 @@ export class HingeLoss extends Loss {
   readonly margin: number;
 
   constructor(options: HingeLossOptions = {}) {
+    lossOptions(new.target.name, options, ['margin']);
     super(options.weight, options.batchAxis);
     this.margin = marginOf(new.target.name, options.margin);
   }

@@ -7,7 +7,7 @@
  */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption } from '../nn/basic.js';
-import { applyWeighting, Loss, type LossOptions } from './loss.js';
+import { applyWeighting, Loss, lossOptions, type LossOptions } from './loss.js';
 
 /** Options of KLDivLoss. */
 export interface KLDivLossOptions extends LossOptions {
@@ -32,6 +32,7 @@ export class KLDivLoss extends Loss {
   readonly axis: number;
 
   constructor(options: KLDivLossOptions = {}) {
+    lossOptions('KLDivLoss', options, ['fromLogits', 'axis']);
     super(options.weight, options.batchAxis);
     this.fromLogits = boolOption('KLDivLoss', 'fromLogits', options.fromLogits, true);
     this.axis = options.axis ?? -1;

@@ -1,6 +1,6 @@
 /** LogisticLoss (MXNet Gluon's, python/mxnet/gluon/loss.py 1.9.1). */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { Loss, lossOptions, type LossOptions } from './loss.js';
 
 /** Options of LogisticLoss. */
 export interface LogisticLossOptions extends LossOptions {
@@ -23,6 +23,7 @@ export class LogisticLoss extends Loss {
   readonly labelFormat: 'signed' | 'binary';
 
   constructor(options: LogisticLossOptions = {}) {
+    lossOptions('LogisticLoss', options, ['labelFormat']);
     super(options.weight, options.batchAxis);
     this.labelFormat = options.labelFormat ?? 'signed';
     if (this.labelFormat !== 'signed' && this.labelFormat !== 'binary') {

@@ -9,6 +9,7 @@ import { isSymbol } from '../../trace/symbol.js';
 import { HybridBlock } from '../hybrid.js';
 import { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { checkOptions } from '../nn/basic.js';
 
 /** Options every loss takes. */
 export interface LossOptions {
@@ -62,6 +63,19 @@ export class Loss extends HybridBlock {
   override toString(): string {
     return `${this.constructor.name}(batchAxis=${this.batchAxis}, w=${this.weight ?? 'None'})`;
   }
+}
+
+/**
+ * Checks a built-in loss's options object: `weight`, `batchAxis` and the
+ * loss's own `keys`; an unknown (misspelt, snake_case) option is an Error
+ * naming it and the valid ones.
+ *
+ * ```ts
+ * lossOptions('HuberLoss', options, ['rho']);
+ * ```
+ */
+export function lossOptions(loss: string, options: unknown, keys: readonly string[] = []): void {
+  checkOptions(loss, options, ['weight', 'batchAxis', ...keys]);
 }
 
 /**

@@ -7,7 +7,7 @@
 import { array, NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption } from '../nn/basic.js';
-import { Loss, optionalTensor, type LossOptions } from './loss.js';
+import { Loss, lossOptions, type LossOptions, optionalTensor } from './loss.js';
 
 /** Options of SigmoidBinaryCrossEntropyLoss. */
 export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
@@ -41,6 +41,7 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
   readonly posWeight: number | NDArray | null;
 
   constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
+    lossOptions('SigmoidBinaryCrossEntropyLoss', options, ['fromSigmoid', 'posWeight']);
     super(options.weight, options.batchAxis);
     this.fromSigmoid = boolOption('SigmoidBinaryCrossEntropyLoss', 'fromSigmoid', options.fromSigmoid, false);
     const pw = options.posWeight;

@@ -1,7 +1,7 @@
 /** SoftmaxCrossEntropyLoss (alias SoftmaxCELoss). */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption } from '../nn/basic.js';
-import { Loss, type LossOptions } from './loss.js';
+import { Loss, lossOptions, type LossOptions } from './loss.js';
 
 /** Options of SoftmaxCrossEntropyLoss (MXNet's, camelCase). */
 export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
@@ -30,6 +30,7 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   readonly fromLogits: boolean;
 
   constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
+    lossOptions('SoftmaxCrossEntropyLoss', options, ['axis', 'sparseLabel', 'fromLogits']);
     super(options.weight, options.batchAxis);
     this.axis = options.axis ?? -1;
     if (!Number.isInteger(this.axis)) throw new Error(`SoftmaxCrossEntropyLoss: axis must be an integer, got ${JSON.stringify(options.axis)}`);

@@ -7,7 +7,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Constant, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { layerError, shapeText } from './basic.js';
+import { checkOptions, layerError, shapeText } from './basic.js';
 
 /**
  * `x > 0 ? x : alpha * x`.
@@ -59,6 +59,7 @@ export class PReLU extends HybridBlock {
 
   constructor(options: PReLUOptions = {}) {
     super();
+    checkOptions('PReLU', options, ['alphaInitializer', 'inChannels']);
     const inChannels = options.inChannels ?? 1;
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`PReLU: inChannels must be a non-negative integer, got ${inChannels}`);
     this.alpha = this.params.get('alpha', {

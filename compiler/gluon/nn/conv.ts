@@ -10,7 +10,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { activationOption, boolOption } from './basic.js';
+import { activationOption, boolOption, checkOptions } from './basic.js';
 
 /** Options shared by the convolution layers (MXNet's, camelCase). */
 export interface ConvOptions {
@@ -39,6 +39,9 @@ export interface ConvTransposeOptions extends ConvOptions {
   /** Extra size added to one side of each output axis (MXNet's `output_padding`, the op's `adj`; default 0). */
   outputPadding?: number | number[];
 }
+
+/** The option names of the convolution layers (the transposed ones add `outputPadding`). */
+const CONV_OPTIONS = ['strides', 'padding', 'dilation', 'groups', 'layout', 'activation', 'useBias', 'weightInitializer', 'biasInitializer', 'inChannels', 'dtype'];
 
 /** The channel-first layout of 1-, 2- and 3-D layers. */
 const LAYOUTS = ['', 'NCW', 'NCHW', 'NCDHW'];
@@ -76,6 +79,7 @@ abstract class ConvBase extends HybridBlock {
   constructor(nd: number, protected readonly transpose: boolean, channels: number, kernelSize: number | number[], options: ConvOptions) {
     super();
     const name = this.constructor.name;
+    checkOptions(name, options, [...CONV_OPTIONS, ...(transpose ? ['outputPadding'] : [])]);
     if (!Number.isInteger(channels) || channels <= 0) throw new Error(`${name}: channels must be a positive integer, got ${channels}`);
     this.channels = channels;
     const expected = LAYOUTS[nd]!;

@@ -14,7 +14,7 @@ import { HybridBlock } from '../hybrid.js';
 import { One, Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { boolOption, epsilonOption, layerError, shapeText } from './basic.js';
+import { boolOption, checkOptions, epsilonOption, layerError, shapeText } from './basic.js';
 
 /** Checks that `axis` exists in `x` and that its length matches known channels. */
 function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number, what: string): void {
@@ -95,6 +95,10 @@ export class BatchNorm extends HybridBlock {
 
   constructor(options: BatchNormOptions = {}) {
     super();
+    checkOptions('BatchNorm', options, [
+      'axis', 'momentum', 'epsilon', 'center', 'scale', 'useGlobalStats', 'inChannels',
+      'betaInitializer', 'gammaInitializer', 'runningMeanInitializer', 'runningVarianceInitializer',
+    ]);
     const inChannels = options.inChannels ?? 0;
     this.axis = options.axis ?? 1;
     this.momentum = options.momentum ?? 0.9;
@@ -180,6 +184,7 @@ export class LayerNorm extends HybridBlock {
 
   constructor(options: LayerNormOptions = {}) {
     super();
+    checkOptions('LayerNorm', options, ['axis', 'epsilon', 'center', 'scale', 'inChannels', 'betaInitializer', 'gammaInitializer']);
     const inChannels = options.inChannels ?? 0;
     this.axis = options.axis ?? -1;
     this.epsilon = epsilonOption('LayerNorm', options.epsilon, 1e-5);

@@ -6,7 +6,7 @@
  */
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { boolOption } from './basic.js';
+import { boolOption, checkOptions } from './basic.js';
 import { checkInputRank } from './conv.js';
 
 /** Options of the windowed pooling layers (MXNet's, camelCase). */
@@ -55,6 +55,7 @@ abstract class PoolBase extends HybridBlock {
   constructor(nd: number, poolType: 'max' | 'avg', poolSize: number | number[], options: AvgPoolOptions) {
     super();
     const name = this.constructor.name;
+    checkOptions(name, options, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
     this.layout = layoutOf(name, nd, options.layout);
     this.poolType = poolType;
     this.poolSize = perAxis(name, 'poolSize', poolSize, nd, 1);
@@ -135,9 +136,10 @@ export class AvgPool1D extends PoolBase {
 abstract class GlobalPoolBase extends HybridBlock {
   protected readonly layout: string;
 
-  constructor(nd: number, protected readonly poolType: 'max' | 'avg', layout: string | undefined) {
+  constructor(nd: number, protected readonly poolType: 'max' | 'avg', options: { layout?: string }) {
     super();
-    this.layout = layoutOf(this.constructor.name, nd, layout);
+    checkOptions(this.constructor.name, options, ['layout']);
+    this.layout = layoutOf(this.constructor.name, nd, options.layout);
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {
@@ -159,7 +161,7 @@ abstract class GlobalPoolBase extends HybridBlock {
  */
 export class GlobalMaxPool2D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(2, 'max', options.layout);
+    super(2, 'max', options);
   }
 }
 
@@ -172,7 +174,7 @@ export class GlobalMaxPool2D extends GlobalPoolBase {
  */
 export class GlobalAvgPool2D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(2, 'avg', options.layout);
+    super(2, 'avg', options);
   }
 }
 
@@ -185,7 +187,7 @@ export class GlobalAvgPool2D extends GlobalPoolBase {
  */
 export class GlobalAvgPool1D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(1, 'avg', options.layout);
+    super(1, 'avg', options);
   }
 }
 
@@ -198,7 +200,7 @@ export class GlobalAvgPool1D extends GlobalPoolBase {
  */
 export class GlobalMaxPool1D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(1, 'max', options.layout);
+    super(1, 'max', options);
   }
 }
 
@@ -237,7 +239,7 @@ export class AvgPool3D extends PoolBase {
  */
 export class GlobalMaxPool3D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(3, 'max', options.layout);
+    super(3, 'max', options);
   }
 }
 
@@ -250,6 +252,6 @@ export class GlobalMaxPool3D extends GlobalPoolBase {
  */
 export class GlobalAvgPool3D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(3, 'avg', options.layout);
+    super(3, 'avg', options);
   }
 }
