@@ -18,6 +18,8 @@ export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
  * floats, shaped like `pred` without `axis`: `L = −log softmax(pred)[label]`;
  * dense labels are distributions shaped like `pred`:
  * `L = −Σ label · log softmax(pred)`. Averaged over the non-batch axes.
+ * A sparse label outside [0, classes) is clipped to the nearest class
+ * (MXNet's `pick`, mode 'clip'), not an error.
  *
  * ```ts
  * const ce = new gluon.loss.SoftmaxCrossEntropyLoss();

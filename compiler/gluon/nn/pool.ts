@@ -15,7 +15,11 @@ export interface PoolOptions {
   strides?: number | number[];
   /** Padding on both sides per spatial axis (default 0). */
   padding?: number | number[];
-  /** Round the output size up (MXNet's poolingConvention 'full') instead of down. */
+  /**
+   * Round the output size up (MXNet's poolingConvention 'full') instead of
+   * down; a last window that would start in the end padding is dropped (as
+   * PyTorch and onnxruntime do; MXNet outputs it as -inf for max, 0 for avg).
+   */
   ceilMode?: boolean;
   /** Only the channel-first layout ('NCW' for 1-D, 'NCHW' for 2-D, 'NCDHW' for 3-D). */
   layout?: string;
