@@ -8,3 +8,4 @@ export { HuberLoss, type HuberLossOptions } from './huber-loss.js';
 export { KLDivLoss, type KLDivLossOptions } from './kl-div-loss.js';
 export { HingeLoss, SquaredHingeLoss, type HingeLossOptions } from './hinge-loss.js';
 export { LogisticLoss, type LogisticLossOptions } from './logistic-loss.js';
+export { PoissonNLLLoss, type PoissonNLLLossOptions } from './poisson-nll-loss.js';

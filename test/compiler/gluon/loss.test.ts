@@ -64,6 +64,13 @@ def elem(p, y):
     if kind in ('hinge', 'sqhinge'):
         h = np.maximum(0, attrs['margin'] - p * y.reshape(p.shape))
         return h if kind == 'hinge' else h * h
+    if kind == 'poisson':
+        t = y.reshape(p.shape)
+        l = np.exp(p) - t * p if attrs['logits'] else p - t * np.log(p + 1e-8)
+        if attrs['full']:
+            tt = np.maximum(t, 1)
+            l = l + np.where(t > 1, t * np.log(tt) - t + 0.5 * np.log(2 * np.pi * tt), 0)
+        return l
     if kind == 'logistic':
         y = y.reshape(p.shape)
         if attrs['binary']:
@@ -172,6 +179,14 @@ const CASES: Case[] = [
   {
     what: 'LogisticLoss binary, weight, sample weight', make: () => new loss.LogisticLoss({ labelFormat: 'binary', weight: 0.5 }),
     attrs: { kind: 'logistic', binary: true, weight: 0.5 }, pred: [4, 3], label: (s) => nd.random.uniform(0, 1, s).greater(0.5).astype('float32'), sw: [4, 1],
+  },
+  {
+    what: 'PoissonNLLLoss (log rate), counts 0..4', make: () => new loss.PoissonNLLLoss(),
+    attrs: { kind: 'poisson', logits: true, full: false, weight: null }, pred: [5, 3], label: (s) => nd.random.uniform(0, 5, s).floor(),
+  },
+  {
+    what: 'PoissonNLLLoss rate, computeFull (targets 0 and 1 add nothing), weight, sample weight', make: () => new loss.PoissonNLLLoss({ fromLogits: false, computeFull: true, weight: 2 }),
+    attrs: { kind: 'poisson', logits: false, full: true, weight: 2 }, pred: [4, 3], label: (s) => nd.random.uniform(0, 5, s).floor(), sw: [4, 1], range: [0.2, 3],
   },
   {
     what: 'KLDivLoss (log-probabilities)', make: () => new loss.KLDivLoss(),
@@ -354,6 +369,18 @@ describe('gluon.loss', function () {
     }
     assert.throws(() => new loss.HingeLoss({ margin: '1' as never }), /HingeLoss: margin must be a finite number, got "1"/);
     assert.throws(() => new loss.LogisticLoss({ labelFormat: 'bool' as never }), /LogisticLoss: labelFormat must be 'signed' or 'binary', got "bool"/);
+  });
+
+  it('PoissonNLLLoss: the doc example, and computeFull stays finite at target 0 (MXNet\'s 0·log 0 gave NaN)', () => {
+    assertClose(vals(new loss.PoissonNLLLoss().call(nd.array([[0, 1]]), nd.array([[1, 2]])) as nd.NDArray), [(1 + Math.E - 2) / 2], 'doc example', 1e-6, 1e-7);
+    const full = new loss.PoissonNLLLoss({ computeFull: true });
+    // target 3: exp(0) − 0 + 3·ln 3 − 3 + ½·ln(6π); target 0: exp(0).
+    const want = (1 + 3 * Math.log(3) - 3 + 0.5 * Math.log(6 * Math.PI) + 1) / 2;
+    for (const hybrid of [false, true]) {
+      if (hybrid) full.hybridize();
+      assertClose(vals(full.call(nd.array([[0, 0]]), nd.array([[3, 0]])) as nd.NDArray), [want], `computeFull${hybrid ? ' (hybridized)' : ''}`, 1e-6, 1e-7);
+    }
+    assert.throws(() => new loss.PoissonNLLLoss({ compute_full: true } as never), /PoissonNLLLoss: unknown option 'compute_full'/);
   });
 
   it('batchAxis 1 keeps axis 1 and averages the others', () => {
