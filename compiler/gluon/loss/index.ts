@@ -9,3 +9,4 @@ export { KLDivLoss, type KLDivLossOptions } from './kl-div-loss.js';
 export { HingeLoss, SquaredHingeLoss, type HingeLossOptions } from './hinge-loss.js';
 export { LogisticLoss, type LogisticLossOptions } from './logistic-loss.js';
 export { PoissonNLLLoss, type PoissonNLLLossOptions } from './poisson-nll-loss.js';
+export { TripletLoss, CosineEmbeddingLoss, type MarginLossOptions } from './embedding-losses.js';

@@ -383,6 +383,58 @@ describe('gluon.loss', function () {
     assert.throws(() => new loss.PoissonNLLLoss({ compute_full: true } as never), /PoissonNLLLoss: unknown option 'compute_full'/);
   });
 
+  // float64 references from the textbook formulas, gradients w.r.t. the first input by central differences.
+  const PAIR_REF = String.raw`
+def f(x):
+    if attrs['kind'] == 'triplet':
+        l = np.maximum(0, ((b.reshape(x.shape) - x) ** 2 - (c - x) ** 2).reshape(x.shape[0], -1).sum(axis=1) + attrs['margin'])
+    else:
+        cos = (x * b).sum(-1) / np.maximum(np.sqrt((x * x).sum(-1) * (b * b).sum(-1)), 1e-12)
+        l = np.where(c == 1, 1 - cos, 0) + np.where(c == -1, np.maximum(0, cos - attrs['margin']), 0)
+    return l * d.reshape(-1) * attrs['weight']
+g = np.zeros_like(a)
+for i in np.ndindex(*a.shape):
+    hi = a.copy(); hi[i] += 1e-6
+    lo = a.copy(); lo[i] -= 1e-6
+    g[i] = (f(hi).sum() - f(lo).sum()) / 2e-6
+out = [f(a), g]
+`;
+
+  it('TripletLoss and CosineEmbeddingLoss: float64 references (values, finite-difference gradients), eager and hybridized, weights', () => {
+    random.seed(4);
+    const f64 = (a: nd.NDArray) => ({ shape: a.shape, dtype: 'float64', data: flat(a) });
+    const cases = [
+      { kind: 'triplet', margin: 1, make: () => new loss.TripletLoss({ weight: 2 }), x: nd.random.uniform(-1, 1, [5, 2, 3]), b: nd.random.uniform(-1, 1, [5, 6]), c: nd.random.uniform(-1, 1, [5, 2, 3]) },
+      { kind: 'triplet', margin: 3, make: () => new loss.TripletLoss({ margin: 3, weight: 2 }), x: nd.random.uniform(-1, 1, [4, 3]), b: nd.random.uniform(-1, 1, [4, 3]), c: nd.random.uniform(-1, 1, [4, 3]) },
+      { kind: 'cosine', margin: 0, make: () => new loss.CosineEmbeddingLoss({ weight: 2 }), x: nd.random.uniform(-1, 1, [6, 4]), b: nd.random.uniform(-1, 1, [6, 4]), c: nd.array([1, -1, 1, -1, -1, 1]) },
+      { kind: 'cosine', margin: 0.2, make: () => new loss.CosineEmbeddingLoss({ margin: 0.2, weight: 2 }), x: nd.random.uniform(-1, 1, [6, 4]), b: nd.random.uniform(-1, 1, [6, 4]), c: nd.array([1, -1, 1, -1, -1, 1]) },
+    ];
+    const sw = nd.random.uniform(0.5, 2, [6, 1]);
+    const refs = numpyRefs(cases.map((k) => ({
+      code: PAIR_REF, attrs: { kind: k.kind, margin: k.margin, weight: 2 },
+      inputs: [k.x, k.b, k.c, sw.slice({ begin: [0, 0], end: [k.x.shape[0]!, 1] })].map((t) => f64(t.astype('float64'))),
+    })));
+    cases.forEach((k, i) => {
+      assert.equal(refs[i]!.error, undefined, refs[i]!.error);
+      for (const hybrid of [false, true]) {
+        const l = k.make();
+        if (hybrid) l.hybridize();
+        const x = k.x.astype('float64');
+        x.attachGrad();
+        // TripletLoss's loss is [N] (a [N, 1] weight is refused: it would broadcast to [N, N]); CosineEmbeddingLoss weighs [N, 1].
+        const w0 = sw.slice({ begin: [0, 0], end: [k.x.shape[0]!, 1] }).astype('float64');
+        const w = k.kind === 'triplet' ? w0.reshape([-1]) : w0;
+        const out = autograd.record(() => l.call(x, k.b.astype('float64'), k.c.astype('float64'), w) as nd.NDArray);
+        out.backward();
+        const what = `${k.kind} margin ${k.margin}${hybrid ? ' (hybridized)' : ''}`;
+        assert.deepEqual(out.shape, [k.x.shape[0]]);
+        assertClose(vals(out), refs[i]!.outs[0]!.data, `${what}: loss`, 1e-6, 1e-8);
+        assertClose(vals(x.grad!), refs[i]!.outs[1]!.data, `${what}: gradient`, 1e-5, 1e-6);
+      }
+    });
+    assert.throws(() => new loss.TripletLoss({ margin: NaN }), /TripletLoss: margin must be a finite number/);
+  });
+
   it('batchAxis 1 keeps axis 1 and averages the others', () => {
     const p = nd.array([[[1, 2], [3, 4], [5, 6]]]); // [1, 3, 2]
     const out = new loss.L1Loss({ batchAxis: 1 }).call(p, nd.zeros([1, 3, 2]));
