@@ -29,10 +29,10 @@ import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
-import { sameShape, scalarTensor } from '../../runtime/tensor.js';
+import { scalarTensor } from '../../runtime/tensor.js';
 import { NDArray, type LazyValue } from './ndarray.js';
 import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
-import type { GradReqLike } from './tape.js';
+import { checkHeadGrad, type GradReqLike } from './tape.js';
 
 /** What the program needs of a parameter (the front end's Parameter). */
 export interface StepParameter extends TracedParam {
@@ -499,9 +499,7 @@ class Pending implements LazyValue {
   backward(head: NDArray, headGrad: NDArray | undefined): boolean {
     const program = this.owner;
     if (!program || program.done) return false;
-    if (headGrad && !sameShape(headGrad.shape, head.shape)) {
-      throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
-    }
+    if (headGrad) checkHeadGrad(head, headGrad);
     if (program.backward) {
       // A second backward: a program differentiates one head, so its calls run now, taped, and each
       // backward writes (or, with gradReq 'add', adds) its gradients in turn, as eagerly.

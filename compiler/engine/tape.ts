@@ -173,6 +173,13 @@ function attrsKey(attrs: Attrs): string {
   return `${k}}`;
 }
 
+/** Throws unless a head gradient has its head's shape (every backward, eager or compiled). Example: `checkHeadGrad(loss, g)`. */
+export function checkHeadGrad(head: { shape: readonly number[] }, headGrad: { shape: readonly number[] }): void {
+  if (headGrad.shape.length !== head.shape.length || headGrad.shape.some((d, i) => d !== head.shape[i])) {
+    throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
+  }
+}
+
 /** Gradients of `heads` (weighted by `headGrads`) for every array on the recorded paths. */
 export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], createGraph: boolean, ops: TapeOps): Map<NDArray, NDArray> {
   const grads = new Map<NDArray, NDArray>();
@@ -182,9 +189,7 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
   };
   heads.forEach((h, i) => {
     const g = headGrads[i] ?? ops.ones(h.shape, h.dtype);
-    if (g.shape.join() !== h.shape.join()) {
-      throw new Error(`backward: head gradient of shape [${g.shape}] for a head of shape [${h.shape}]`);
-    }
+    checkHeadGrad(h, g);
     add(h, g);
   });
   const order = reachable(heads);
@@ -261,9 +266,7 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
         'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
     );
   }
-  if (headGrad && headGrad.shape.join() !== head.shape.join()) {
-    throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
-  }
+  if (headGrad) checkHeadGrad(head, headGrad);
   const entries = m.entry ? reachable([head]) : [];
   // A recorded structure seen before runs as one compiled gradient graph (compiler/engine/tape-graph.ts).
   const prepared = entries.length

@@ -124,7 +124,7 @@ function boolOf(name: string) {
 function int64Of(name: string) {
   /** An index operator with numpy's int64 result. */
   return <T extends Arr>(a: T, options: { axis?: number | null; keepdims?: boolean } | number = {}): Out<T> =>
-    ops.cast!(ops[name]!(a, typeof options === 'number' ? { axis: options } : options), 'int64') as Out<T>;
+    ops[name]!(a, { ...(typeof options === 'number' ? { axis: options } : options), dtype: 'int64' }) as Out<T>;
 }
 
 /** numpy's `sort` along `axis` (default -1; null flattens). Example: `np.sort(x, 0)`. */

@@ -304,7 +304,7 @@ export const Convolution: OpDef<ConvSig, ConvAttrs> = defineOp<ConvSig, ConvAttr
       const [d, s, dl, p] = [xs[2 + i]!, geo.stride[i]!, geo.dilate[i]!, geo.pad[i]!];
       if (typeof d !== 'number') {
         if (s === 1) return 0;
-        throw new OpError(op, `cannot differentiate with the symbolic spatial size ${d} and stride ${s}`, inTypes);
+        throw new OpError(op, `cannot differentiate with the symbolic spatial size ${d} and stride ${s}: give the input concrete spatial sizes (export's \`inputs\`, or \`gluonc compile --input\`)`, inTypes);
       }
       return (d + 2 * p - dl * (k - 1) - 1) % s;
     });
@@ -329,7 +329,7 @@ function convWeightGrad(F: GradOps, op: string, x: GradTensor, g: GradTensor, xt
   const rest = Array.from({ length: nd }, (_v, i) => i + 3);
   const kernel = gt.shape.slice(2);
   if (!kernel.every((d): d is number => typeof d === 'number')) {
-    throw new OpError(op, `cannot differentiate the weight with symbolic spatial sizes ${fmt(gt.shape)}`, types);
+    throw new OpError(op, `cannot differentiate the weight with symbolic spatial sizes ${fmt(gt.shape)}: give the input concrete spatial sizes (export's \`inputs\`, or \`gluonc compile --input\`, e.g. x:float32[N,3,224,224])`, types);
   }
   const G = geo.group;
   const [N, C, O] = [xt.shape[0], xt.shape[1], gt.shape[1]];

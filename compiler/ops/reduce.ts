@@ -35,6 +35,8 @@ export interface ReduceOptions {
 export interface ArgReduceOptions {
   axis?: number | null;
   keepdims?: boolean;
+  /** The indices' dtype: 'float32' (MXNet's nd, the default) or 'int64' (numpy's; exact past 2^24 elements). */
+  dtype?: 'float32' | 'int64';
 }
 
 /** Options of norm. */
@@ -49,7 +51,7 @@ type ArgReduceSig = Method<(data: Tx, axis?: number | null | ArgReduceOptions, k
 type NormSig = Method<(data: Tx, ord?: 1 | 2 | NormOptions, axis?: Axis | NormOptions, keepdims?: boolean | NormOptions) => Tx>;
 
 type ReduceAttrs = Attrs & { axis: Axis; keepdims: boolean; exclude: boolean };
-type ArgAttrs = Attrs & { axis: number | null; keepdims: boolean };
+type ArgAttrs = Attrs & { axis: number | null; keepdims: boolean; dtype: 'float32' | 'int64' };
 type NormAttrs = Attrs & { ord: number; axis: Axis; keepdims: boolean };
 
 const FLOATS: DType[] = ['float32', 'float64', 'float16'];
@@ -290,16 +292,18 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
   return defineOp<ArgReduceSig, ArgAttrs>({
     name,
     inputs: ['data'],
-    attrs: { axis: null, keepdims: false },
+    attrs: { axis: null, keepdims: false, dtype: 'float32' },
     positional: ['axis', 'keepdims'],
     method: true,
     infer: (types, a) => {
       commonDType(name, types, ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8']);
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
+      const dtype = a.dtype;
+      if (dtype !== 'float32' && dtype !== 'int64') throw new OpError(name, `option 'dtype' must be 'float32' or 'int64', got ${JSON.stringify(dtype)}`, types);
       const x = types[0]!;
       if (a.axis === null || a.axis === undefined) {
         if (x.shape.includes(0)) throw new OpError(name, 'the tensor is empty: no index to return', types);
-        return [{ dtype: 'float32', shape: keepdims ? x.shape.map(() => 1) : [] }];
+        return [{ dtype, shape: keepdims ? x.shape.map(() => 1) : [] }];
       }
       if (typeof a.axis !== 'number') {
         throw new OpError(name, `option 'axis' must be one integer or null, got ${JSON.stringify(a.axis)}`, types);
@@ -307,22 +311,23 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
       if (x.shape.length === 0) throw new OpError(name, `axis ${a.axis} is out of range for rank 0`, types);
       const axis = normAxis(name, a.axis, x.shape.length, types);
       if (x.shape[axis] === 0) throw new OpError(name, `axis ${a.axis} is empty: no index to return`, types);
-      return [{ dtype: 'float32', shape: reducedShape(x.shape, [axis], keepdims) }];
+      return [{ dtype, shape: reducedShape(x.shape, [axis], keepdims) }];
     },
     lower: (c, a) => {
       const t = c.inTypes[0]!;
       const rank = t.shape.length;
       const x = c.inputs[0]!;
-      const f32 = onnxTo('float32');
+      // ONNX's ArgMax/ArgMin give int64: cast only for MXNet's float32 indices.
+      const to = onnxTo(a.dtype);
       if (a.axis === null || a.axis === undefined) {
         const [flat] = c.emit('Reshape', [x, c.ints([-1])]);
         const i = emitArg(c, onnxOp, flat!, 0, false, t.dtype);
-        if (!a.keepdims || rank === 0) return void c.emit('Cast', [i!], { to: f32 }, c.outputs);
-        const [f] = c.emit('Cast', [i!], { to: f32 });
+        if (!a.keepdims || rank === 0) return void c.emit('Cast', [i!], { to }, c.outputs);
+        const [f] = c.emit('Cast', [i!], { to });
         return void c.emit('Reshape', [f!, c.ints(Array(rank).fill(1))], {}, c.outputs);
       }
       const i = emitArg(c, onnxOp, x, normAxis(name, a.axis, rank), !!a.keepdims, t.dtype);
-      c.emit('Cast', [i!], { to: f32 }, c.outputs);
+      c.emit('Cast', [i!], { to }, c.outputs);
     },
     // Piecewise constant: zeros, as in MXNet.
     grad: floatGrad((F, { inputs: [x] }) => [F.zerosLike(x!)]),
@@ -370,13 +375,15 @@ function emitArg(c: LowerCtx, onnxOp: string, x: string, axis: number, keepdims:
 
 /**
  * Index of the maximum along `axis` (over the flattened tensor when null),
- * as float32 like MXNet's; ties give the first index.
+ * as float32 like MXNet's (`dtype: 'int64'` for numpy's exact indices);
+ * ties give the first index.
  * Example: `F.argmax(scores, 1)`.
  */
 export const argmax = argReduction('argmax', 'ArgMax', (v, b) => v > b);
 /**
  * Index of the minimum along `axis` (over the flattened tensor when null),
- * as float32 like MXNet's; ties give the first index.
+ * as float32 like MXNet's (`dtype: 'int64'` for numpy's exact indices);
+ * ties give the first index.
  * Example: `x.argmin({ axis: 0 })`.
  */
 export const argmin = argReduction('argmin', 'ArgMin', (v, b) => v < b);

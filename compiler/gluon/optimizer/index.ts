@@ -8,14 +8,20 @@ import { AdamW } from './adamw.js';
 import { BaseOptimizer, type Optimizer, type OptimizerOptions } from './optimizer.js';
 import { RMSProp } from './rmsprop.js';
 import { SGD } from './sgd.js';
+import { showValue } from '../show-value.js';
 
 /** Makes an optimizer from its options. */
 export type OptimizerFactory = (options: Record<string, unknown>) => Optimizer;
 
 const REGISTRY = new Map<string, OptimizerFactory>([
   ['sgd', (o) => new SGD(o as OptimizerOptions)],
-  // MXNet's `nag` is SGD with Nesterov momentum.
-  ['nag', (o) => new SGD({ ...(o as OptimizerOptions), nesterov: true }, 'nag')],
+  // MXNet's `nag` is SGD with Nesterov momentum: `nesterov: false` would silently contradict the name.
+  ['nag', (o) => {
+    if (o !== null && typeof o === 'object' && o['nesterov'] !== undefined && o['nesterov'] !== true) {
+      throw new Error(`Optimizer 'nag': option nesterov must be true or absent (nag is SGD with Nesterov momentum; use 'sgd' for plain momentum), got ${showValue(o['nesterov'])}`);
+    }
+    return new SGD({ ...(o as OptimizerOptions), nesterov: true }, 'nag');
+  }],
   ['adam', (o) => new Adam(o as OptimizerOptions)],
   ['adamw', (o) => new AdamW(o as OptimizerOptions)],
   ['rmsprop', (o) => new RMSProp(o as OptimizerOptions)],

@@ -69,7 +69,11 @@ export interface OptimizerOptions {
   learningRate?: number;
   wd?: number;
   rescaleGrad?: number;
-  /** Clip the (rescaled) gradient to [-clipGradient, clipGradient]; absent or negative: no clipping. */
+  /**
+   * Clip the (rescaled) gradient to [-clipGradient, clipGradient]; absent, 0 or negative: no clipping
+   * (MXNet's optimizers pass clip_gradient to their update operators only when it is truthy, and those
+   * operators document `clip_gradient <= 0` as off).
+   */
   clipGradient?: number | null;
   lrScheduler?: LRScheduler | null;
 }
@@ -130,8 +134,9 @@ export abstract class BaseOptimizer implements Optimizer {
     if (clip !== null && (typeof clip !== 'number' || Number.isNaN(clip))) {
       throw new Error(`Optimizer '${name}': option clipGradient must be a number, got ${showValue(clip)}`);
     }
-    // MXNet's kernels clip when clip_gradient >= 0 and treat a negative bound as "off".
-    this.clipGradient = clip !== null && clip >= 0 ? clip : null;
+    // MXNet's Python optimizers pass clip_gradient on only when it is truthy (`if self.clip_gradient:`),
+    // and its update operators document `clip_gradient <= 0` as off: 0 and negative bounds do not clip.
+    this.clipGradient = clip !== null && clip > 0 ? clip : null;
     this.lrScheduler = options.lrScheduler ?? null;
     if (this.lrScheduler && typeof this.lrScheduler.call !== 'function') {
       throw new Error(`Optimizer '${name}': option lrScheduler must be a scheduler (e.g. new lrScheduler.FactorScheduler({...}))`);

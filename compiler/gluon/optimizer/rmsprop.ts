@@ -12,7 +12,7 @@ export interface RMSPropOptions extends OptimizerOptions {
   epsilon?: number;
   /** Graves' centered variant (MXNet's `rmspropalex_update`; default false). */
   centered?: boolean;
-  /** Clip the new weights to [-clipWeights, clipWeights]; absent or negative: no clipping. */
+  /** Clip the new weights to [-clipWeights, clipWeights]; absent, 0 or negative: no clipping (MXNet passes clip_weights on only when truthy). */
   clipWeights?: number | null;
 }
 
@@ -47,7 +47,7 @@ export class RMSProp extends BaseOptimizer {
     if (cw !== null && (typeof cw !== 'number' || Number.isNaN(cw))) {
       throw new Error(`Optimizer 'rmsprop': option clipWeights must be a number, got ${showValue(cw)}`);
     }
-    this.clipWeights = cw !== null && cw >= 0 ? cw : null;
+    this.clipWeights = cw !== null && cw > 0 ? cw : null;
   }
 
   get hyper(): Record<string, number | boolean | string> {

@@ -1,6 +1,6 @@
 /**
  * Importers of ONNX's element-wise operators: arithmetic, comparisons and
- * logic, unary math, activations, Clip, Where, Cast, Identity and Dropout
+ * logic, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
  * (inference semantics: the identity).
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
@@ -221,6 +221,8 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Floor: unary('floor'),
   Ceil: unary('ceil'),
   Softplus: unary('softrelu'),
+  // Mish (opset 18): x · tanh(softplus(x)).
+  Mish: (c) => [c.op('mul', [c.input(0), c.op('tanh', [c.op('softrelu', [c.input(0)])])])],
   Softsign: (c) => [c.op('Activation', [c.input(0)], { actType: 'softsign' })],
   Gelu: (c) => {
     const approx = c.attr.str('approximate', 'none');

@@ -2,8 +2,10 @@
  * Importers of ONNX's neural-network operators: Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAverage/MaxPool, BatchNormalization,
  * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
- * Softmax/LogSoftmax/Hardmax, and Resize (resize.ts). Dilated MaxPool is the
- * maximum of strided slices.
+ * Softmax/LogSoftmax/Hardmax, GroupNormalization (opset 18's per-group and
+ * 21's per-channel scale), LpNormalization, LpPool/GlobalLpPool, and Resize
+ * (resize.ts). Dilated pooling (max, average, LpPool) works on strided slices; LpPool is
+ * (Σ_window |x|^p)^(1/p), a sum pooling of |x|^p.
  * BatchNormalization keeps the inference semantics it was exported with:
  * the running statistics normalize (`useGlobalStats`), as in PyTorch's
  * `eval()` mode, so an imported network fine-tunes with frozen statistics.
@@ -115,12 +117,16 @@ const convTranspose: Builder = (c) => {
 };
 
 /**
- * Max pooling with dilations (gluonc's Pooling has none): the maximum over
- * the kernel's offsets of strided slices of the input padded with the
- * lowest float (ceil_mode pads further at the end; a window that starts in
- * the end padding is dropped, as ONNX and PyTorch do).
+ * Pooling with dilations (gluonc's Pooling has none), over the kernel's
+ * offsets of strided slices of the padded input (ceil_mode pads further at
+ * the end; a window that starts in the end padding is dropped, as ONNX and
+ * PyTorch do). Max: the maximum of the slices, padded with the lowest float.
+ * Average: their sum over zero padding, divided by the same sum of a
+ * constant mask counting what the window holds — the real elements, and
+ * with count_include_pad the explicit pads too (not ceil_mode's overhang),
+ * as onnxruntime counts.
  */
-function dilatedMaxPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>, ceil: boolean): Value {
+function dilatedPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>, ceil: boolean, poolType: 'max' | 'avg' | 'sum', includePad: boolean): Value {
   const spatial = x0.type.shape.slice(2).map((d, i) => num(c, d, `spatial dimension ${i}`));
   const nd = spatial.length;
   const out = spatial.map((n, i) => {
@@ -131,17 +137,29 @@ function dilatedMaxPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>,
   });
   const extra = spatial.map((n, i) => Math.max(0, (out[i]! - 1) * g.stride[i]! + (g.kernel[i]! - 1) * g.dilate[i]! + 1 - (n + g.begin[i]! + g.end[i]!)));
   const width = [0, 0, 0, 0, ...g.begin.flatMap((b, i) => [b, g.end[i]! + extra[i]!])];
-  const x = width.some((w) => w) ? c.op('pad', [x0], { mode: 'constant', padWidth: width, constantValue: LOWEST }) : x0;
-  let best: Value | null = null;
+  const max = poolType === 'max';
+  const padded = (v: Value) => (width.some((w) => w) ? c.op('pad', [v], { mode: 'constant', padWidth: width, constantValue: max ? LOWEST : 0 }) : v);
   const offsets = g.kernel.reduce<number[][]>((acc, k) => acc.flatMap((o) => Array.from({ length: k }, (_v, j) => [...o, j])), [[]]);
-  for (const o of offsets) {
-    const begin = [null, null, ...o.map((j, i) => j * g.dilate[i]!)];
-    const end = [null, null, ...o.map((j, i) => j * g.dilate[i]! + (out[i]! - 1) * g.stride[i]! + 1)];
-    const step = [null, null, ...g.stride.slice(0, nd)];
-    const v = c.op('slice', [x], { begin, end, step } as never);
-    best = best ? c.op('maximum', [best, v]) : v;
-  }
-  return best!;
+  const windows = (x: Value): Value => {
+    let acc: Value | null = null;
+    for (const o of offsets) {
+      const begin = [null, null, ...o.map((j, i) => j * g.dilate[i]!)];
+      const end = [null, null, ...o.map((j, i) => j * g.dilate[i]! + (out[i]! - 1) * g.stride[i]! + 1)];
+      const step = [null, null, ...g.stride.slice(0, nd)];
+      const v = c.op('slice', [x], { begin, end, step } as never);
+      acc = acc ? c.op(max ? 'maximum' : 'add', [acc, v]) : v;
+    }
+    return acc!;
+  };
+  const total = windows(padded(x0));
+  if (poolType !== 'avg') return total;
+  // The divisor per output position: the window sums of a mask of ones over what counts.
+  const dtype = x0.type.dtype;
+  const counted = includePad ? spatial.map((n, i) => n + g.begin[i]! + g.end[i]!) : spatial;
+  const maskWidth = [0, 0, 0, 0, ...spatial.flatMap((_n, i) => (includePad ? [0, extra[i]!] : [g.begin[i]!, g.end[i]! + extra[i]!]))];
+  const ones = c.constant(tensorFromNumbers(dtype, [1, 1, ...counted], new Array<number>(counted.reduce((a, b) => a * b, 1)).fill(1)));
+  const mask = maskWidth.some((w) => w) ? c.op('pad', [ones], { mode: 'constant', padWidth: maskWidth, constantValue: 0 }) : ones;
+  return c.op('div', [total, windows(mask)]);
 }
 
 function pool(poolType: 'max' | 'avg'): Builder {
@@ -155,14 +173,11 @@ function pool(poolType: 'max' | 'avg'): Builder {
   };
 }
 
-/** MaxPool/AveragePool of x0 with the node's geometry. */
-function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg'): Value {
+/** MaxPool/AveragePool (LpPool: a sum pooling) of x0 with the node's geometry. */
+function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg' | 'sum'): Value {
   const g = geometry(c, x0, null);
-  if (g.dilate.some((d) => d !== 1)) {
-    if (poolType !== 'max') throw c.refuse(`dilations ${JSON.stringify(g.dilate)}`);
-    return dilatedMaxPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1);
-  }
   const includePad = poolType === 'avg' && c.attr.int('count_include_pad', 0) === 1;
+  if (g.dilate.some((d) => d !== 1)) return dilatedPool(c, x0, g, c.attr.int('ceil_mode', 0) === 1, poolType, includePad);
   const asym = !g.begin.every((p, i) => p === g.end[i]);
   const ceil = c.attr.int('ceil_mode', 0) === 1;
   if (asym && poolType === 'avg' && !includePad) {
@@ -183,6 +198,50 @@ function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg'): Value {
 }
 
 const globalPool = (poolType: 'max' | 'avg'): Builder => (c) => [c.op('Pooling', [c.input(0)], { globalPool: true, poolType, kernel: [1] })];
+
+/** |x|^p, and its p-th root (p = 1, 2 exactly; others by pow). */
+function lpParts(c: ImportCtx, x: Value, p: number): { powered: Value; root: (v: Value) => Value } {
+  if (!Number.isInteger(p) || p < 1) throw c.refuse(`p ${p} (a positive integer)`);
+  const d = x.type.dtype;
+  const a = c.op('abs', [x]);
+  if (p === 1) return { powered: a, root: (v) => v };
+  if (p === 2) return { powered: c.op('square', [x]), root: (v) => c.op('sqrt', [v]) };
+  return { powered: c.op('pow', [a, c.scalar(p, d)]), root: (v) => c.op('pow', [v, c.scalar(1 / p, d)]) };
+}
+
+/** LpPool: (Σ_window |x|^p)^(1/p) over the node's windows (zero padding adds nothing). */
+const lpPool: Builder = (c) => {
+  const { powered, root } = lpParts(c, c.input(0), c.attr.int('p', 2));
+  return [root(pooled(c, powered, 'sum'))];
+};
+
+/** GlobalLpPool: (Σ |x|^p)^(1/p) over the spatial axes, kept as 1. */
+const globalLpPool: Builder = (c) => {
+  const x = c.input(0);
+  const { powered, root } = lpParts(c, x, c.attr.int('p', 2));
+  return [root(c.op('sum', [powered], { axis: x.type.shape.slice(2).map((_d, i) => i + 2), keepdims: true }))];
+};
+
+/** LpNormalization: x / ‖x‖_p along `axis` (p 1 or 2); a zero slice gives zeros, as onnxruntime's. */
+const lpNormalization: Builder = (c) => {
+  const x = c.input(0);
+  const p = c.attr.int('p', 2);
+  if (p !== 1 && p !== 2) throw c.refuse(`p ${p} (ONNX's LpNormalization takes 1 or 2)`);
+  const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
+  const n = c.op('norm', [x], { ord: p, axis, keepdims: true });
+  // Dividing a zero slice by 1 instead of 0 keeps its zeros, and its gradient finite.
+  return [c.op('div', [x, c.op('add', [n, castTo(c, c.op('equal', [n, c.scalar(0, x.type.dtype)]), x.type.dtype)])])];
+};
+
+/**
+ * GroupNormalization: gluonc's GroupNorm, which takes opset 18's per-group
+ * scale and bias ([num_groups]) as well as opset 21's per-channel ones ([C]).
+ */
+const groupNorm: Builder = (c) => {
+  const [x, scale, bias] = [c.input(0), c.input(1), c.input(2)];
+  if (!c.attr.has('num_groups')) throw c.refuse('attribute num_groups is missing');
+  return [c.op('GroupNorm', [x, scale, bias], { numGroups: c.attr.int('num_groups', 1), eps: c.attr.float('epsilon', 1e-5) })];
+};
 
 /**
  * BatchNormalization in training mode: batch statistics, and the updated
@@ -372,6 +431,10 @@ export const NN_IMPORTS: Record<string, Builder> = {
   AveragePool: pool('avg'),
   GlobalMaxPool: globalPool('max'),
   GlobalAveragePool: globalPool('avg'),
+  LpPool: lpPool,
+  GlobalLpPool: globalLpPool,
+  LpNormalization: lpNormalization,
+  GroupNormalization: groupNorm,
   BatchNormalization: batchNorm,
   InstanceNormalization: instanceNorm,
   LRN: lrn,

@@ -3,12 +3,12 @@
  * SumSquare/LogSum/LogSumExp), ArgMax/ArgMin and TopK. Axes are an attribute
  * before opset 18 (ReduceSum: 13) and an input from then on; keepdims
  * defaults to 1; `noop_with_empty_axes` makes an empty axes list the identity.
- * gluonc's argmax returns float32 (as MXNet's), so it is cast to ONNX's int64.
+ * ArgMax/ArgMin map onto gluonc's argmax/argmin with `dtype: 'int64'` (ONNX's indices, exact past 2^24).
  * TopK maps onto gluonc's topk (values and int64 indices); MeanVarianceNormalization
  * and small Det are written out with reductions and products.
  */
 import type { Value } from '../../ir/value.js';
-import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** The axes and keepdims of a reduction node; null axes: all. `noop`: the node is the identity. */
 function reduceArgs(c: ImportCtx, inputFrom: number): { axes: number[] | null; keepdims: boolean; noop: boolean } {
@@ -47,15 +47,15 @@ function argReduce(op: string): Builder {
     const r = x.type.shape.length;
     const axis = normAxis(c, c.attr.int('axis', 0), r);
     const keepdims = c.attr.int('keepdims', 1) === 1;
-    if (c.attr.int('select_last_index', 0) !== 1) return [castTo(c, c.op(op, [x], { axis, keepdims }), 'int64')];
+    if (c.attr.int('select_last_index', 0) !== 1) return [c.op(op, [x], { axis, keepdims, dtype: 'int64' })];
     // The last of tied indices: the first index in the reversed axis, counted from the end.
     const n = x.type.shape[axis];
     if (typeof n !== 'number') throw c.refuse(`select_last_index=1 on the symbolic dimension '${n}'`);
     const step = new Array<number | null>(r).fill(null);
     step[axis] = -1;
     const flipped = c.op('slice', [x], { begin: new Array<null>(r).fill(null), end: new Array<null>(r).fill(null), step } as never);
-    const first = c.op(op, [flipped], { axis, keepdims });
-    return [castTo(c, c.op('sub', [c.scalar(n - 1, 'float32'), first]), 'int64')];
+    const first = c.op(op, [flipped], { axis, keepdims, dtype: 'int64' });
+    return [c.op('sub', [c.scalar(n - 1, 'int64'), first])];
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * Resize (and Upsample): every mode (nearest with each rounding, linear,
- * cubic) and coordinate transformation except tf_crop_and_resize, as one
+ * cubic, the last two also with opset 18's antialias: the filter widened by
+ * 1/scale when down-sampling) and coordinate transformation except
+ * tf_crop_and_resize, opset 18's `axes` and `keep_aspect_ratio_policy`, as one
  * constant interpolation matrix per resized axis: y = x · Mᵀ along that axis
  * (`dot`), so the result differentiates in x. The matrices follow ONNX's
  * reference implementation (onnx/reference/ops/op_resize.py): source
@@ -11,10 +13,28 @@
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
-import type { Builder, ImportCtx } from './context.js';
+import { normAxis, type Builder, type ImportCtx } from './context.js';
+
+/** The antialiased coefficients (ONNX's _linear_coeffs_antialias / _cubic_coeffs_antialias): the kernel stretched by 1/scale, normalized. */
+function antialiased(mode: string, a: number, ratio: number, scale: number): number[] {
+  const s = Math.min(scale, 1);
+  const cubic = (x: number): number => {
+    const v = Math.abs(x);
+    if (v <= 1) return ((a + 2) * v - (a + 3)) * v * v + 1;
+    return v < 2 ? ((a * v - 5 * a) * v + 8 * a) * v - 4 * a : 0;
+  };
+  const start = Math.floor((mode === 'linear' ? -1 : -2) / s) + 1;
+  const w = Array.from({ length: 2 - 2 * start }, (_v, j) => {
+    const arg = (start + j - ratio) * s;
+    return mode === 'linear' ? Math.min(Math.max(1 - Math.abs(arg), 0), 1) : cubic(arg);
+  });
+  const sum = w.reduce((p, q) => p + q, 0);
+  return w.map((v) => v / sum);
+}
 
 /** The coefficients of the n neighbours at fractional position `ratio` in (0, 1]. */
-function coefficients(c: ImportCtx, mode: string, nearest: string, a: number, ratio: number): number[] {
+function coefficients(c: ImportCtx, mode: string, nearest: string, a: number, ratio: number, scale: number): number[] {
+  if (c.attr.int('antialias', 0) === 1 && mode !== 'nearest') return antialiased(mode, a, ratio, scale);
   if (mode === 'nearest') {
     if (ratio === 1) return [0, 1];
     switch (nearest) {
@@ -56,7 +76,7 @@ function matrix(c: ImportCtx, inLen: number, outLen: number, scale: number): num
       default: throw c.refuse(`coordinate_transformation_mode '${ctm}'`);
     }
     const ratio = Number.isInteger(x) ? 1 : x - Math.floor(x);
-    const coeffs = coefficients(c, mode, nearest, a, ratio);
+    const coeffs = coefficients(c, mode, nearest, a, ratio, scale);
     const n = coeffs.length;
     const pad = Math.ceil(n / 2);
     // The n nearest positions, preferring the lower ones, inside the edge-padded axis.
@@ -85,17 +105,38 @@ function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } 
   if (c.opType === 'Upsample') scales = c.opset < 9 ? c.attr.floats('scales') : c.numbers(1, 'scales');
   else if (c.opset < 11) scales = c.numbers(1, 'scales');
   else {
-    scales = c.has(2) ? c.numbers(2, 'scales') : null;
-    if (!scales?.length) {
+    // Opset 18's `axes`: scales and sizes name only those axes; the others keep their size.
+    const axes = c.attr.has('axes') ? c.attr.ints('axes')!.map((a) => normAxis(c, a, xs.length)) : null;
+    const spread = <T>(v: T[], what: string, keep: (i: number) => T): T[] => {
+      if (!axes) return v;
+      if (v.length !== axes.length) throw c.refuse(`${what} ${JSON.stringify(v)} do not give one entry per axis of axes ${JSON.stringify(axes)}`);
+      const full = xs.map((_d, i) => keep(i));
+      axes.forEach((a, k) => (full[a] = v[k]!));
+      return full;
+    };
+    const given = c.has(2) ? c.numbers(2, 'scales') : null;
+    scales = given?.length ? spread(given, 'scales', () => 1) : null;
+    if (!scales) {
       // torch's interpolate(size=...) builds sizes as Shape(x)[:2] ++ size: a symbolic entry keeps its axis.
-      const given = !c.has(3) ? null : c.symbolicInput(3) ? c.dims(3) : c.numbers(3, 'sizes');
-      if (!given) throw c.refuse('neither scales nor sizes is given');
-      sizes = given.map((d, i) => {
+      const raw = !c.has(3) ? null : c.symbolicInput(3) ? c.dims(3) : c.numbers(3, 'sizes');
+      if (!raw) throw c.refuse('neither scales nor sizes is given');
+      const want = spread<number | string>(raw, 'sizes', (i) => xs[i]!);
+      sizes = want.map((d, i) => {
         if (d === xs[i]) return -1;
         if (typeof d !== 'number') throw c.refuse(`resizing axis ${i} (${xs[i]}) to the symbolic size '${d}'`);
         return d;
       });
       scales = sizes.map((d, i) => (d === -1 || d === xs[i] ? 1 : d / inLen(i)));
+      const policy = c.attr.str('keep_aspect_ratio_policy', 'stretch');
+      if (policy !== 'stretch') {
+        // One scale for the named axes (the smallest or largest), sizes rounded half up (ONNX's reference).
+        if (policy !== 'not_larger' && policy !== 'not_smaller') throw c.refuse(`keep_aspect_ratio_policy '${policy}'`);
+        const named = axes ?? xs.map((_d, i) => i);
+        const ratios = named.map((a) => (sizes![a] === -1 ? 1 : scales![a]!));
+        const k = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+        scales = xs.map((_d, i) => (named.includes(i) ? k : 1));
+        sizes = xs.map((_d, i) => (named.includes(i) ? Math.floor(k * inLen(i) + 0.5) : -1));
+      }
     }
   }
   if (!scales || scales.length !== xs.length) throw c.refuse(`scales ${JSON.stringify(scales)} do not give one factor per axis`);
@@ -108,11 +149,9 @@ function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } 
 export const resize: Builder = (c) => {
   const x = c.input(0);
   const r = x.type.shape.length;
-  if (c.attr.int('antialias', 0) === 1) throw c.refuse('antialias=1');
-  if (c.attr.has('axes')) throw c.refuse('the axes attribute');
-  if (c.attr.str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') throw c.refuse(`keep_aspect_ratio_policy '${c.attr.str('keep_aspect_ratio_policy', '')}'`);
   const mode = c.attr.str('mode', 'nearest');
   if (!['nearest', 'linear', 'cubic'].includes(mode)) throw c.refuse(`mode '${mode}'`);
+  if (c.attr.int('antialias', 0) === 1 && mode === 'nearest') throw c.refuse("antialias=1 with mode 'nearest' (ONNX defines it for linear and cubic)");
   const { scales, sizes } = targets(c, x);
   const ctm = c.attr.str('coordinate_transformation_mode', c.opset < 11 ? 'asymmetric' : 'half_pixel');
   const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');

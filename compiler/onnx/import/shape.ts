@@ -412,7 +412,7 @@ const pad: Builder = (c) => {
   const x = c.input(0);
   const r = x.type.shape.length;
   const mode = c.attr.str('mode', 'constant');
-  if (!['constant', 'edge', 'reflect'].includes(mode)) throw c.refuse(`mode '${mode}' is not supported (constant, edge, reflect)`);
+  if (!['constant', 'edge', 'reflect', 'wrap'].includes(mode)) throw c.refuse(`mode '${mode}' is not supported (constant, edge, reflect, wrap)`);
   const old = c.opset < 11;
   const pads = old ? c.attr.ints(c.opset < 2 ? 'paddings' : 'pads') : c.numbers(1, 'pads');
   const value = old ? c.attr.float('value', 0) : (c.numbers(2, 'constant_value')?.[0] ?? 0);
@@ -425,8 +425,26 @@ const pad: Builder = (c) => {
     width[2 * a + 1] = pads[i + axes.length]!;
   });
   if (width.every((p) => p === 0)) return [x];
+  if (mode === 'wrap') return [wrapPad(c, x, width)];
   return [c.op('pad', [x], { mode, padWidth: width, constantValue: value })];
 };
+
+/**
+ * Pad mode 'wrap' (the data as a torus, numpy's `np.pad(mode='wrap')`): per
+ * padded axis of known size d, one `take` of the indices -before .. d+after-1
+ * taken modulo d.
+ */
+function wrapPad(c: ImportCtx, x: Value, width: number[]): Value {
+  let y = x;
+  x.type.shape.forEach((d, axis) => {
+    const [before, after] = [width[2 * axis]!, width[2 * axis + 1]!];
+    if (!before && !after) return;
+    if (typeof d !== 'number' || d === 0) throw c.refuse(`mode 'wrap' on ${typeof d === 'number' ? 'the empty' : `the symbolic dimension '${d}' of`} axis ${axis}`);
+    const at = Array.from({ length: before + d + after }, (_v, i) => (((i - before) % d) + d) % d);
+    y = c.op('take', [y, c.constant(tensorFromNumbers('int64', [at.length], at))], { axis, mode: 'clip' });
+  });
+  return y;
+}
 
 /** EyeLike: ones on diagonal `k` of a matrix of the input's (known) shape. */
 const eyeLike: Builder = (c) => {

@@ -168,6 +168,14 @@ describe('tape-graph: the compiled backward of an eager tape', () => {
       autograd.record(() => a.mul(b)).backward();
       assert.deepEqual(flat(a.grad), [4, 5, 6], 'no head gradient: ones');
       assert.throws(() => autograd.record(() => a.mul(b)).backward(nd.array([1, 2])), /head gradient of shape \[2\] for a head of shape \[3\]/);
+      // The same check on a hybridized block's pending output (the fused program's backward), also for a
+      // head gradient of the same size but another shape.
+      const net = new gluon.nn.Dense(3, { inUnits: 2 });
+      net.initialize();
+      net.hybridize();
+      const x = nd.ones([1, 2]);
+      assert.throws(() => autograd.record(() => net.call(x) as nd.NDArray).backward(nd.ones([3])), /head gradient of shape \[3\] for a head of shape \[1,3\]/);
+      autograd.record(() => net.call(x) as nd.NDArray).backward(nd.ones([1, 3]));
     });
   });
 

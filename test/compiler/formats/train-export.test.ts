@@ -91,4 +91,15 @@ describe('exportTrainingStep', () => {
       /needs a model with one output, Two has 2/,
     );
   });
+
+  it('a convolution over symbolic image sizes is refused with what to do (concrete sizes train)', () => {
+    const conv = () => {
+      const net = new gluon.nn.Conv2D(2, 3, { inChannels: 1 });
+      net.initialize();
+      return net;
+    };
+    const step = (shape: (string | number)[]) => exportTrainingStep(conv(), { inputs: { x: { shape } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd') });
+    assert.throws(() => step(['N', 1, 'H', 'W']), /Convolution: cannot differentiate the weight with symbolic spatial sizes \[N, 2, \(H-2\), \(W-2\)\]: give the input concrete spatial sizes \(export's `inputs`, or `gluonc compile --input`/);
+    assert.ok(step(['N', 1, 8, 8]).bytes.length > 0);
+  });
 });

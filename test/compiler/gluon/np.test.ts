@@ -84,6 +84,27 @@ describe('np (numpy semantics)', () => {
     for (const [what, , got] of cases.slice(6, 9)) assert.equal(got.dtype, 'int64', what);
   });
 
+  it('argmax/argmin past 2^24 elements give the exact int64 index (float32 indices would round 2^24 + 1 to 2^24), eager and hybridized', () => {
+    const n = 2 ** 24 + 2;
+    const d = new Float32Array(n);
+    d[n - 1] = 5;
+    d[n - 2] = -5;
+    const x = np.array(d);
+    // The largest is at 2^24 + 1 and the smallest at 2^24 (numpy: np.argmax / np.argmin of this array).
+    assert.deepEqual(Array.from(np.argmax(x).data() as BigInt64Array), [BigInt(2 ** 24 + 1)]);
+    assert.deepEqual(Array.from(np.argmin(x).data() as BigInt64Array), [BigInt(2 ** 24)]);
+    class ArgMax extends gluon.HybridBlock {
+      override forward(v: NDArray) {
+        return np.argmax(v, { axis: 0, keepdims: true });
+      }
+    }
+    const net = new ArgMax();
+    net.hybridize();
+    const got = net.call(x) as NDArray;
+    assert.equal(got.dtype, 'int64');
+    assert.deepEqual(Array.from(got.data() as BigInt64Array), [BigInt(2 ** 24 + 1)]);
+  });
+
   it('divide of integers is true division in float32 (MXNet 2 np.divide); squeeze of all-1 axes gives [] (numpy), eager and traced', () => {
     const i = np.array([7, -7, 7, -7, 0], { dtype: 'int32' });
     const j = np.array([2, 2, -2, -2, 3], { dtype: 'int32' });

@@ -12,7 +12,8 @@ interface Sc { lr: number; wd: number; t: number; r: number }
 /** A float64 reference of one update of one element: new weight and states. */
 type Ref = (w: number, g: number, s: Vec, k: Sc) => [number, Vec];
 
-const clipTo = (c: number | undefined) => (x: number) => (c === undefined ? x : Math.min(Math.max(x, -c), c));
+/** MXNet's Python optimizers pass clip_gradient / clip_weights to their kernels only when truthy (`if self.clip_gradient:`): 0 does not clip. */
+const clipTo = (c: number | undefined) => (x: number) => (!c ? x : Math.min(Math.max(x, -c), c));
 
 /**
  * Float64 references written from MXNet 1.x's kernels (optimizer_op-inl.h) and
@@ -120,15 +121,18 @@ const CASES: [string, Record<string, number | boolean>][] = [
   ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 }],
   ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01, clipGradient: 0.2 }],
   ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01, nesterov: true }],
+  ['sgd', { learningRate: 0.1, momentum: 0.9, clipGradient: 0 }],
   ['sgd', { learningRate: 0.05, momentum: 0.5, wd: 0.02, nesterov: true, clipGradient: 0.25, rescaleGrad: 3 }],
   ['adam', { learningRate: 0.01 }],
   ['adam', { learningRate: 0.01, wd: 0.1, beta1: 0.8, beta2: 0.99, epsilon: 0.01, clipGradient: 0.2 }],
+  ['adam', { learningRate: 0.01, clipGradient: 0 }],
   ['adamw', { learningRate: 0.01, wd: 0.1 }],
   ['adamw', { learningRate: 0.01, wd: 0.1, clipGradient: 0.2, epsilon: 0.01 }],
   ['adamw', { learningRate: 0.05, wd: 0.02, beta1: 0.8, beta2: 0.95, rescaleGrad: 2 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01, gamma1: 0.8, clipGradient: 0.3, clipWeights: 1.05, epsilon: 0.01 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01, centered: true, gamma2: 0.7, epsilon: 0.01 }],
+  ['rmsprop', { learningRate: 0.01, clipGradient: 0, clipWeights: 0 }],
   ['adagrad', { learningRate: 0.1, wd: 0.01 }],
   ['adagrad', { learningRate: 0.1, wd: 0.01, clipGradient: 0.3, epsilon: 0.01 }],
 ];
@@ -264,6 +268,9 @@ describe('optimizers', () => {
       assert.throws(() => optimizer.create('sgd', { clipGradient: NaN }), /option clipGradient must be a number, got NaN$/);
       assert.throws(() => optimizer.create('rmsprop', { clipWeights: NaN }), /option clipWeights must be a number, got NaN$/);
       assert.throws(() => optimizer.create('sgd', { learningRate: '0.1' }), /got "0.1"$/);
+      // nag is SGD with Nesterov momentum: nesterov: false is refused, not ignored.
+      assert.throws(() => optimizer.create('nag', { momentum: 0.9, nesterov: false }), /Optimizer 'nag': option nesterov must be true or absent .*got false$/);
+      assert.equal((optimizer.create('nag', { nesterov: true }) as InstanceType<typeof optimizer.SGD>).nesterov, true);
     });
 
     it('registers a custom optimizer written against F', () => {

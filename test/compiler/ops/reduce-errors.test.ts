@@ -14,6 +14,8 @@ describe('reduce operator errors', () => {
     assert.throws(() => nd.max(x, { axis: -3 }), /max: axis -3 is out of range for rank 2 \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => s.mean({ axis: [0, 5] }), /mean: axis 5 is out of range for rank 2 \(inputs: float32\[N, 3\]\)/);
     assert.throws(() => x.argmax(2), /argmax: axis 2 is out of range for rank 2 \(inputs: float32\[2, 3\]\)/);
+    assert.throws(() => x.argmax({ axis: 0, dtype: 'int32' as never }), /argmax: option 'dtype' must be 'float32' or 'int64', got "int32"/);
+    assert.equal(x.argmin({ axis: 0, dtype: 'int64' }).dtype, 'int64');
     assert.throws(() => s.argmin({ axis: -3 }), /argmin: axis -3 is out of range for rank 2 \(inputs: float32\[N, 3\]\)/);
     assert.throws(() => x.norm({ axis: 3 }), /norm: axis 3 is out of range for rank 2 \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => nd.prod(nd.array([1, 2]), 1), /prod: axis 1 is out of range for rank 1 \(inputs: float32\[2\]\)/);
