@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nd, gluon, random } from 'gluonc';
+import { nd, gluon, random, autograd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
 
@@ -80,6 +80,38 @@ describe('gluon.nn pooling layers', () => {
       });
     });
   }
+
+  // Input gradients against PyTorch float64. Ties (values on a 0.5 grid) send a max window's gradient to its
+  // first maximum, MXNet's and PyTorch's rule; the windows here never start in the end padding.
+  const GRADS: [string, () => gluon.HybridBlock, number[], string][] = [
+    ['MaxPool2D 3, strides 2, padding 1 (ties)', () => new nn.MaxPool2D(3, { strides: 2, padding: 1 }), [2, 2, 7, 6], 'F.max_pool2d(x, 3, 2, 1)'],
+    ['MaxPool1D 3, strides 2, ceilMode (ties)', () => new nn.MaxPool1D(3, { strides: 2, ceilMode: true }), [2, 2, 8], 'F.max_pool1d(x, 3, 2, ceil_mode=True)'],
+    ['AvgPool2D 3, strides 2, padding 1', () => new nn.AvgPool2D(3, { strides: 2, padding: 1 }), [2, 2, 7, 6], 'F.avg_pool2d(x, 3, 2, 1, count_include_pad=True)'],
+    ['AvgPool2D countIncludePad false, ceilMode', () => new nn.AvgPool2D(3, { strides: 2, padding: 1, ceilMode: true, countIncludePad: false }), [1, 2, 8, 8], 'F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)'],
+    ['MaxPool3D (ties)', () => new nn.MaxPool3D([2, 3, 3], { strides: [1, 2, 2], padding: 1 }), [1, 2, 3, 6, 5], 'F.max_pool3d(x, (2, 3, 3), (1, 2, 2), 1)'],
+    ['GlobalMaxPool2D (ties)', () => new nn.GlobalMaxPool2D(), [2, 2, 3, 3], 'F.adaptive_max_pool2d(x, 1)'],
+  ];
+  it('input gradients match PyTorch float64 (ties go to the first maximum), eager and hybridized', () => {
+    random.seed(9);
+    const xs = GRADS.map(([, , shape]) => nd.floor(nd.random.uniform(-2, 2, shape).mul(2)).div(2));
+    const heads = GRADS.map(([, make], i) => nd.random.uniform(-1, 1, (make().call(xs[i]!) as nd.NDArray).shape));
+    const f64 = (a: nd.NDArray) => ({ shape: a.shape, dtype: 'float64', data: Array.from(a.data() as Float32Array) });
+    const refs = numpyRefs(GRADS.map(([, , , call], i) => ({
+      code: `import torch\nimport torch.nn.functional as F\nx = torch.tensor(a, requires_grad=True)\n(${call} * torch.tensor(b)).sum().backward()\nout = x.grad.numpy()`,
+      inputs: [f64(xs[i]!), f64(heads[i]!)],
+    })));
+    GRADS.forEach(([what, make], i) => {
+      assert.equal(refs[i]!.error, undefined, refs[i]!.error);
+      for (const hybrid of [false, true]) {
+        const layer = make();
+        if (hybrid) layer.hybridize();
+        const x = xs[i]!.copy();
+        x.attachGrad();
+        autograd.record(() => layer.call(x) as nd.NDArray).backward(heads[i]!);
+        assertClose(x.grad!.data() as Float32Array, refs[i]!.outs[0]!.data, `${what}${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+      }
+    });
+  });
 
   it('MXNet defaults: strides default to the pool size, padding 0, floor rounding', () => {
     const p = new nn.MaxPool2D(3);
