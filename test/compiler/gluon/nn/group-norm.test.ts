@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { autograd, gluon, init, nd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
-import { eagerVsHybrid } from '../../../helpers/layers.js';
+import { eagerVsHybrid, gradsVsTorch } from '../../../helpers/layers.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
 
 const { nn } = gluon;
@@ -70,6 +70,14 @@ describe('nn.GroupNorm and nn.InstanceNorm', () => {
       const s = e.dx.slice((n * 6 + 2 * g) * 4, (n * 6 + 2 * g + 2) * 4).reduce((p, q) => p + q, 0);
       assert.ok(Math.abs(s) < 1e-4, `group ${g} of sample ${n}: dx sums to ${s}`);
     }
+  });
+
+  it('output and gradients (input, gamma, beta) match PyTorch float64, eager and hybridized', () => {
+    gradsVsTorch([
+      { what: 'GroupNorm 2 groups, epsilon 1e-3', make: () => new nn.GroupNorm(2, { epsilon: 1e-3 }), shape: [3, 4, 3, 2], torch: 'F.group_norm(x, 2, gamma, beta, eps=1e-3)' },
+      { what: 'InstanceNorm scale true', make: () => new nn.InstanceNorm({ scale: true }), shape: [2, 3, 5], torch: 'F.instance_norm(x, weight=gamma, bias=beta, eps=1e-5)' },
+      { what: 'InstanceNorm axis -1 (gamma fixed, not trained)', make: () => new nn.InstanceNorm({ axis: -1 }), shape: [2, 5, 3], torch: 'F.instance_norm(x.transpose(1, 2), weight=gamma, bias=beta, eps=1e-5).transpose(1, 2)' },
+    ]);
   });
 
   it('bad configurations are named errors', () => {
