@@ -1,6 +1,7 @@
 /**
  * Loading a model file for the CLI: a `.ts` or `.js` module exporting
- * `default` (a block, a block class, or a function returning a block),
+ * `default` (a block, a block class, or a function returning a block or a
+ * promise of one),
  * `inputs` (e.g. `{ x: { shape: ['N', 784], dtype: 'float32' } }`) and
  * optionally `params` (a parameter file, relative to the model file),
  * `loss` (a loss block or a function returning one) and `trainer`
@@ -15,10 +16,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { register as registerHooks } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DTYPES, isDType, type DType } from '../runtime/index.js';
 import { gluon, random, type InputSpec } from '../compiler/gluon/index.js';
-import { asUserError, firstLine, UserError, userError } from './errors.js';
+import { asUserError, asUserErrorAsync, firstLine, UserError, userError } from './errors.js';
 import { syntaxErrorLocation } from './source-errors.js';
 
 /** The extensions `compile` accepts. */
@@ -31,7 +32,7 @@ export const MODEL_SEED = 0;
 export interface ModelModule {
   default?: unknown;
   inputs?: Record<string, InputSpec>;
-  params?: string;
+  params?: string | URL;
   loss?: unknown;
   trainer?: Record<string, unknown> & { optimizer?: string };
   labels?: InputSpec;
@@ -128,7 +129,7 @@ function isEsm(file: string): boolean {
 
 /**
  * Parses `--input name:dtype[dims]`, e.g. `x:float32[N,784]` (dims are
- * integers or symbolic names; `[]` is a scalar).
+ * positive integers or symbolic names; `[]` is a scalar).
  *
  * ```ts
  * parseInputOption('x:float32[N,784]'); // ['x', { dtype: 'float32', shape: ['N', 784] }]
@@ -142,9 +143,9 @@ export function parseInputOption(text: string): [string, InputSpec] {
   if (!isDType(dtype)) throw new UserError(`bad --input '${text}': unknown dtype '${dtype}' (one of ${DTYPES.join(', ')})`);
   const shape = dims.trim() === '' ? [] : dims.split(',').map((d) => d.trim());
   const parsed = shape.map((d) => {
-    if (/^\d+$/.test(d)) return Number(d);
+    if (/^\d+$/.test(d) && Number(d) > 0) return Number(d);
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d)) return d;
-    throw new UserError(`bad --input '${text}': dimension '${d}' is neither a non-negative integer nor a symbolic name`);
+    throw new UserError(`bad --input '${text}': dimension '${d}' is neither a positive integer nor a symbolic name`);
   });
   return [name, { dtype: dtype as DType, shape: parsed }];
 }
@@ -152,10 +153,13 @@ export function parseInputOption(text: string): [string, InputSpec] {
 /** Applies `--input` overrides (by name) to the model's own input specs. */
 export function mergeInputs(file: string, own: Record<string, InputSpec> | undefined, overrides: string[]): Record<string, InputSpec> {
   const out: Record<string, InputSpec> = { ...(own ?? {}) };
-  const given = overrides.map(parseInputOption);
-  for (const [name, spec] of given) {
+  const seen = new Set<string>();
+  for (const text of overrides) {
+    const [name, spec] = parseInputOption(text);
+    if (seen.has(name)) throw new UserError(`bad --input '${text}': input '${name}' is given twice`);
+    seen.add(name);
     if (own && Object.keys(own).length && !(name in own)) {
-      throw new UserError(`bad --input '${name}': '${file}' has no input '${name}' (its inputs: ${Object.keys(own).join(', ')})`);
+      throw new UserError(`bad --input '${text}': '${file}' has no input '${name}' (its inputs: ${Object.keys(own).join(', ')})`);
     }
     out[name] = spec;
   }
@@ -180,6 +184,24 @@ function describe(x: unknown): string {
   if (x === null || x === undefined) return String(x);
   if (typeof x === 'object') return `an object of class ${(x as object).constructor?.name ?? 'Object'}`;
   return `a ${typeof x}`;
+}
+
+/**
+ * The parameter file a model file's `params` export names: a path relative
+ * to the model file, or a `file:` URL (`new URL('./mlp.params',
+ * import.meta.url)`); undefined when there is no `params` export. Anything
+ * else is refused (it would compile seeded random weights without a word).
+ *
+ * ```ts
+ * paramsPath('models/m.ts', 'mlp.params'); // '/abs/models/mlp.params'
+ * ```
+ */
+export function paramsPath(file: string, params: unknown): string | undefined {
+  if (params === undefined) return undefined;
+  if (typeof params === 'string' && params !== '') return path.resolve(path.dirname(path.resolve(file)), params);
+  if (params instanceof URL && params.protocol === 'file:') return fileURLToPath(params);
+  const got = Array.isArray(params) ? 'a list' : params instanceof URL ? `the URL '${params.href}'` : describe(params);
+  throw new UserError(`'${file}': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got ${params === '' ? 'an empty string' : got}`);
 }
 
 /**
@@ -212,14 +234,17 @@ export async function loadModelFile(file: string, inputOverrides: string[] = [])
       throw bare ? new UserError(`'${file}': ${firstLine(e)} (${builderHint})`, { cause: e }) : e;
     }
   });
-  if (!(made instanceof gluon.Block)) {
-    throw new UserError(`'${file}': the default export must be a gluon block or a function returning one, got ${describe(made)}`);
+  // An async builder (one that fetches or reads weights, say) is awaited.
+  const built = made instanceof Promise ? await asUserErrorAsync(`'${file}'`, () => made) : made;
+  if (!(built instanceof gluon.Block)) {
+    throw new UserError(`'${file}': the default export must be a gluon block or a function returning one, got ${describe(built)}`);
   }
-  const block = made;
+  const block = built;
+  const paramsFile = paramsPath(file, mod.params);
   asUserError(`'${file}'`, () => {
     try {
-      if (typeof mod.params === 'string') {
-        block.loadParameters(path.resolve(path.dirname(path.resolve(file)), mod.params));
+      if (paramsFile !== undefined) {
+        block.loadParameters(paramsFile);
       } else {
         // Initialize what the model file left uninitialized (a parameter it already set up, or deferred, keeps its initializer).
         for (const p of block.collectParams().values()) if (!p.initialized && !p.deferred) p.initialize();

@@ -16,6 +16,23 @@ import { firstLine, reportError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
+/** Commands whose work goes on after their action resolves (a server). */
+const LONG_RUNNING = new Set(['serve']);
+let lastAction = '';
+
+/**
+ * True when the last command `main` ran keeps working after it returned
+ * (`serve`): the entry point then lets the event loop run instead of exiting.
+ *
+ * ```ts
+ * const code = await main(process.argv);
+ * if (!keepsRunning()) process.exit(code);
+ * ```
+ */
+export function keepsRunning(): boolean {
+  return LONG_RUNNING.has(lastAction);
+}
+
 /** The gluonc version from package.json. Example: `version() === '0.1.0'`. */
 export function version(): string {
   for (const p of ['../package.json', '../../package.json']) {
@@ -62,6 +79,9 @@ export function program(): Command {
     .addCommand(importCommand())
     .addHelpText('after', '\nExample:\n  npx gluonc compile models/mlp.ts        # writes mlp.onnx\n  npx gluonc inspect mlp.onnx');
   oneLineErrors(p);
+  p.hook('preAction', (_root, action) => {
+    lastAction = action.name();
+  });
   return p;
 }
 
@@ -74,6 +94,7 @@ export function program(): Command {
  */
 export async function main(argv: string[]): Promise<number> {
   const p = program();
+  lastAction = '';
   if (argv.length <= 2) {
     p.outputHelp();
     return 0;

@@ -7,10 +7,11 @@
  * class indices, float32 [N]) and L2Loss otherwise (labels: the output's
  * shape); `labels` overrides the label spec. The optimizer is SGD with
  * momentum 0.9, learning rate 0.01, unless the model file exports `trainer`
- * (`{ optimizer: 'adam', learningRate: 0.001, ... }`).
+ * (`{ optimizer: 'adam', learningRate: 0.001, ... }`, or just `'adam'`).
  */
 import { exportTrainingStep, gluon, optimizer as optimizers, type InputSpec, type TrainingStep } from '../compiler/gluon/index.js';
 import type { PassReport } from '../compiler/index.js';
+import { DTYPES, isDType } from '../runtime/index.js';
 import { asUserError, UserError } from './errors.js';
 
 type HybridBlock = gluon.HybridBlock;
@@ -60,8 +61,19 @@ export function chooseLoss(options: TrainArtifactOptions, outShape: Dim[]): { lo
   const classifier = outShape.length === 2 && typeof outShape[1] === 'number' && outShape[1] > 1;
   if (!loss) loss = classifier ? new gluon.loss.SoftmaxCrossEntropyLoss() : new gluon.loss.L2Loss();
   const sce = loss instanceof gluon.loss.SoftmaxCrossEntropyLoss && (loss as { sparseLabel: boolean }).sparseLabel;
+  if (options.labels !== undefined) checkLabels(options);
   const label: InputSpec = options.labels ?? { dtype: 'float32', shape: sce ? outShape.slice(0, -1) : [...outShape] };
   return { loss: loss as HybridBlock, label };
+}
+
+/** Refuses a `labels` export that is not `{ shape: [dims], dtype? }` (a string shape would be spread into letters). */
+function checkLabels(options: TrainArtifactOptions): void {
+  const l = options.labels as { shape?: unknown; dtype?: unknown } | null;
+  const fail = (what: string) => new UserError(`${options.where}: 'labels' export ${what}; e.g. export const labels = { shape: ['N'], dtype: 'float32' }`);
+  if (!l || typeof l !== 'object' || Array.isArray(l)) throw fail(`must be an object, got ${JSON.stringify(l)}`);
+  const dimOk = (d: unknown) => (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d !== '');
+  if (!Array.isArray(l.shape) || !l.shape.every(dimOk)) throw fail(`needs a shape: a list of non-negative integers and symbolic names, got ${JSON.stringify(l.shape)}`);
+  if (l.dtype !== undefined && !isDType(l.dtype)) throw fail(`has an unknown dtype ${JSON.stringify(l.dtype)} (one of ${DTYPES.join(', ')})`);
 }
 
 /**
@@ -72,9 +84,25 @@ export function chooseLoss(options: TrainArtifactOptions, outShape: Dim[]): { lo
  * ```
  */
 export function chooseOptimizer(options: TrainArtifactOptions): optimizers.Optimizer {
-  const spec = { ...(options.trainer ?? DEFAULT_TRAINER) } as Record<string, unknown>;
-  const name = typeof spec['optimizer'] === 'string' ? (spec['optimizer'] as string) : 'sgd';
+  const t: unknown = options.trainer === undefined ? DEFAULT_TRAINER : options.trainer;
+  const bad = (what: string) =>
+    new UserError(`${options.where}: 'trainer' export: ${what}; export an optimizer name or its options, e.g. export const trainer = { optimizer: 'adam', learningRate: 0.001 } (optimizers: ${optimizers.names().join(', ')})`);
+  // A name alone is that optimizer with its defaults, as gluon.Trainer(params, 'adam').
+  if (typeof t === 'string') {
+    if (!t) throw bad('the optimizer name is empty');
+    return createOptimizer(options, t, {});
+  }
+  if (!t || typeof t !== 'object' || Array.isArray(t)) throw bad(`got ${Array.isArray(t) ? 'a list' : t === null ? 'null' : `a ${typeof t}`}`);
+  const spec = { ...(t as Record<string, unknown>) };
+  const given = spec['optimizer'];
+  if (given !== undefined && (typeof given !== 'string' || given === '')) {
+    throw bad(`optimizer must be an optimizer's name, got ${typeof given === 'object' && given ? `an object of class ${given.constructor?.name ?? 'Object'}` : JSON.stringify(given)}`);
+  }
   delete spec['optimizer'];
+  return createOptimizer(options, (given as string | undefined) ?? 'sgd', spec);
+}
+
+function createOptimizer(options: TrainArtifactOptions, name: string, spec: Record<string, unknown>): optimizers.Optimizer {
   try {
     return optimizers.create(name, spec);
   } catch (e) {

@@ -3,19 +3,24 @@
  * artifact on seeded random inputs and writes inputs and outputs as `.npy`
  * with a small `index.json`; `checkGolden` runs it again on the recorded
  * inputs and compares every output with numpy's `allclose` rule
- * (`|got - expected| <= atol + rtol * |expected|`, NaN equal to NaN),
- * reporting the worst element of each output.
+ * (`|got - expected| <= atol + rtol * |expected|` in float64, NaN equal to
+ * NaN, an infinity equal only to the same infinity: `isclose(got, expected,
+ * rtol, atol, equal_nan=True)`), reporting the worst element of each output.
  *
  * Folder layout: `index.json`, `input-<name>.npy`, `output-<name>.npy`
- * (characters other than letters, digits, `_`, `.` and `-` in a name become `_`).
+ * (runtime/npy.ts `npyFileNames`: characters other than letters, digits, `_`,
+ * `.` and `-` become `_`; a name whose file another took gets `-1`, `-2`, ...). `index.json`
+ * is written last (atomically) and an old one removed first, so a recording
+ * that fails part way leaves a folder `checkGolden` calls empty.
  * Random inputs: floats uniform in [-1, 1), integers in [0, 10), bool 0/1;
  * every symbolic dimension is `batch` (default 2) unless `dims` names it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { allocate, isFloat, type DType } from '../runtime/dtypes.js';
+import { writeFileAtomic } from '../runtime/atomic-file.js';
+import { allocate, DTYPES, isDType, isFloat, type DType } from '../runtime/dtypes.js';
 import { checkFeeds } from '../runtime/feeds.js';
-import { readNpy, writeNpy } from '../runtime/npy.js';
+import { npyFileNames, readNpy, writeNpy } from '../runtime/npy.js';
 import { openModel } from '../runtime/open-model.js';
 import { Session, type Device, type IOInfo } from '../runtime/session.js';
 import { formatShape, readElement, sizeOf, stridesOf, writeElement, type HostTensor } from '../runtime/tensor.js';
@@ -93,9 +98,9 @@ export interface GoldenResult {
   report: string;
 }
 
-/** A file-name-safe form of a tensor name. */
+/** A file-name-safe form of a tensor name (see `npyFileNames` for the files of several). */
 export function goldenFileName(kind: 'input' | 'output', name: string): string {
-  return `${kind}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`;
+  return npyFileNames([name], `${kind}-`)[0]!;
 }
 
 /** A seeded uniform [0, 1) stream (mulberry32). */
@@ -152,8 +157,17 @@ export function recordGolden(artifact: string | Uint8Array, dir: string, options
     const seed = options.seed ?? 0;
     const feeds = randomFeeds(session.inputs, { seed, batch: options.batch, dims: options.dims });
     const outs = session.runSync(feeds);
-    const entry = (kind: 'input' | 'output', name: string, t: HostTensor): GoldenEntry => {
-      const file = goldenFileName(kind, name);
+    // An earlier recording's index goes first: a recording that fails part way leaves a folder that says it holds nothing,
+    // not an old index beside new files. The new index is written last, atomically.
+    try {
+      rmSync(path.join(dir, 'index.json'), { force: true });
+    } catch {
+      // no folder to clear (a file on the way): writing the first file says so
+    }
+    // Names that sanitize alike ('y:0', 'y_0') get files of their own.
+    const files = { input: npyFileNames(session.inputs.map((i) => i.name), 'input-'), output: npyFileNames(session.outputs.map((o) => o.name), 'output-') };
+    const entry = (kind: 'input' | 'output', k: number, name: string, t: HostTensor): GoldenEntry => {
+      const file = files[kind][k]!;
       writeNpy(path.join(dir, file), t);
       return { name, file, dtype: t.dtype, shape: [...t.shape] };
     };
@@ -163,10 +177,10 @@ export function recordGolden(artifact: string | Uint8Array, dir: string, options
       seed,
       rtol: options.rtol ?? GOLDEN_RTOL,
       atol: options.atol ?? GOLDEN_ATOL,
-      inputs: session.inputs.map((i) => entry('input', i.name, feeds[i.name]!)),
-      outputs: session.outputs.map((o) => entry('output', o.name, outs[o.name]!)),
+      inputs: session.inputs.map((i, k) => entry('input', k, i.name, feeds[i.name]!)),
+      outputs: session.outputs.map((o, k) => entry('output', k, o.name, outs[o.name]!)),
     };
-    writeFileSync(path.join(dir, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+    writeFileAtomic(path.join(dir, 'index.json'), new TextEncoder().encode(`${JSON.stringify(index, null, 2)}\n`), { what: 'golden record' });
     return index;
   } finally {
     session.close();
@@ -197,6 +211,27 @@ export function readGoldenIndex(dir: string): GoldenIndex {
   if (idx?.format !== GOLDEN_FORMAT || !Array.isArray(idx.inputs) || !Array.isArray(idx.outputs)) {
     throw new Error(`'${file}' is not a golden index of format ${GOLDEN_FORMAT}`);
   }
+  // A field of another type would compare nothing (a NaN tolerance passes every element) or read outside the folder.
+  for (const key of ['rtol', 'atol'] as const) {
+    const v = idx[key] as unknown;
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`'${file}': ${key} must be a non-negative number, got ${JSON.stringify(v)}`);
+  }
+  for (const kind of ['inputs', 'outputs'] as const) {
+    (idx[kind] as unknown[]).forEach((x, i) => {
+      const e = x as Partial<Record<keyof GoldenEntry, unknown>> | null;
+      const where = `'${file}': ${kind}[${i}]`;
+      if (!e || typeof e !== 'object') throw new Error(`${where} must be { name, file, dtype, shape }, got ${JSON.stringify(x)}`);
+      if (typeof e.name !== 'string' || e.name === '') throw new Error(`${where}: name must be a non-empty string, got ${JSON.stringify(e.name)}`);
+      if (typeof e.file !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(e.file) || /^\.+$/.test(e.file)) {
+        throw new Error(`${where}: file must be a file name inside '${dir}', got ${JSON.stringify(e.file)}`);
+      }
+      if (typeof e.dtype !== 'string' || !isDType(e.dtype)) throw new Error(`${where}: dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(e.dtype)}`);
+      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+        throw new Error(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(e.shape)}`);
+      }
+    });
+  }
+  if (!idx.outputs.length) throw new Error(`'${file}' records no outputs; re-record with \`gluonc golden record <artifact.onnx> --dir ${dir}\``);
   return idx;
 }
 
@@ -223,11 +258,14 @@ export function compareTensors(name: string, got: HostTensor | undefined, expect
     const g = readElement(got, i);
     const e = readElement(expected, i);
     const bothNaN = Number.isNaN(g) && Number.isNaN(e);
-    const error = bothNaN ? 0 : g === e ? 0 : Math.abs(g - e);
+    const error = bothNaN || g === e ? 0 : Math.abs(g - e);
     const allowed = atol + rtol * Math.abs(e);
-    const bad = !bothNaN && (Number.isNaN(error) || error > allowed);
+    // numpy's isclose: an infinity (or NaN) is close only to itself; the tolerance formula is for finite pairs
+    // (an infinite expected value would allow any error: 1 against Infinity, even -Infinity).
+    const finite = Number.isFinite(g) && Number.isFinite(e);
+    const bad = !bothNaN && (finite ? !(error <= allowed) : g !== e);
     if (bad) mismatches++;
-    const ratio = Number.isNaN(error) ? Infinity : error / (allowed || Number.MIN_VALUE);
+    const ratio = bad && !finite ? Infinity : Number.isNaN(error) ? Infinity : error / (allowed || Number.MIN_VALUE);
     if (ratio > worstRatio) {
       worstRatio = ratio;
       worst = { index: unravel(i, expected.shape), got: g, expected: e, error, allowed };
@@ -273,6 +311,11 @@ export function checkGolden(artifact: string | Uint8Array, dir: string, options:
     session.close();
   }
   const outputs = index.outputs.map((o) => compareTensors(o.name, outs[o.name], readNpy(path.join(dir, o.file)), rtol, atol));
+  // An output the folder does not hold would go unchecked: a failure, named (a folder of another model, or of an older one).
+  const recorded = new Set(index.outputs.map((o) => o.name));
+  for (const name of Object.keys(outs)) {
+    if (!recorded.has(name)) outputs.push({ name, ok: false, problem: `an output of the artifact not recorded in '${dir}' (re-record the goldens)`, mismatches: 0, size: 0 });
+  }
   const ok = outputs.every((o) => o.ok);
   return { ok, outputs, rtol, atol, report: outputs.map(formatGoldenLine).join('\n') };
 }

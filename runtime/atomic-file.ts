@@ -35,7 +35,7 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, options: Atomic
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | null = null;
   try {
-    if (options.mkdir) fs.mkdirSync(dir, { recursive: true });
+    if (options.mkdir) makeFolder(dir);
     removeStaleTemps(file);
     fd = fs.openSync(tmp, 'wx', 0o644);
     let off = 0;
@@ -57,7 +57,7 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, options: Atomic
     } catch {
       // never created
     }
-    throw new Error(`${options.what ? `${options.what}: ` : ''}cannot write '${file}': ${(e as Error).message}`);
+    throw new Error(`${options.what ? `${options.what}: ` : ''}cannot write '${file}': ${writeProblem(file, e)}`);
   }
   // Make the rename durable; not every platform lets a folder be fsynced.
   try {
@@ -70,6 +70,76 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, options: Atomic
   } catch {
     // best effort
   }
+}
+
+/**
+ * Makes `dir` and the folders above it that are missing, one level at a time
+ * (`mkdir -p`); throws the first failure. Node's own recursive mkdirSync
+ * spins forever where a folder cannot be made (under /proc).
+ *
+ * ```ts
+ * makeFolder('out/golden/mlp');
+ * ```
+ */
+export function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw e; // made meanwhile by another writer: fine
+    }
+  }
+}
+
+/**
+ * Why writing `file` failed, in words naming the path at fault: a folder on
+ * the way that is a file (mkdir's EEXIST, ENOTDIR), a missing folder, `file`
+ * itself a folder, no permission, a read-only or full disk; otherwise the
+ * error's own message. Every gluonc writer of files words its errors so.
+ *
+ * ```ts
+ * writeProblem('notes.txt/x.onnx', e); // "'notes.txt' is a file, not a folder"
+ * ```
+ */
+export function writeProblem(file: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'ENOENT') {
+    // The nearest existing folder on the way: a file there is the culprit.
+    for (let d = path.dirname(file); ; d = path.dirname(d)) {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(d);
+      } catch {
+        // missing (or under a file): look further up
+      }
+      if (st) {
+        if (!st.isDirectory()) return `'${d}' is a file, not a folder`;
+        break;
+      }
+      if (path.dirname(d) === d) break;
+    }
+    if (code === 'ENOENT' && !fs.existsSync(path.dirname(file))) return `the folder '${path.dirname(file)}' does not exist`;
+  }
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**

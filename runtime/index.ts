@@ -6,7 +6,8 @@ export { Session, CUDA_INSTALL_HINT, CUDA_INSTALL_COMMAND, CUDA_MISSING, toOrt, 
 export { DTYPES, isDType, checkDType, isFloat, fromOnnxDType, integerProblem, type DType, type TypedArray } from './dtypes.js';
 export { sizeOf, tensorFromNumbers, tensorToNumbers, formatShape, type HostTensor } from './tensor.js';
 export { counters, reset as resetCounters, type Counters } from './profiler.js';
-export { encodeNpy, decodeNpy, readNpy, writeNpy, npyDescr } from './npy.js';
+export { encodeNpy, decodeNpy, readNpy, writeNpy, npyDescr, npyFileNames } from './npy.js';
+export { makeFolder, writeProblem } from './atomic-file.js';
 export { loadModel, Model, type LoadModelOptions, type RunOptions, type RunStats } from './load-model.js';
 export { checkFeeds, type Feed, type Feeds } from './feeds.js';
 export { readModelFile, checkModelBytes, MAX_IR_VERSION, MIN_IR_VERSION, MAX_OPSET, MIN_OPSET, DEFAULT_MAX_BYTES, type ModelFile, type ModelFileOptions } from './model-file.js';

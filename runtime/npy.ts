@@ -7,10 +7,11 @@
  * the header is too long), as `numpy.save` does.
  * Invariant: every error names the file (or "npy bytes") and what is wrong.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { allocate, dtypeBytes, DTYPES, type DType, type TypedArray } from './dtypes.js';
 import { formatShape, sizeOf, stridesOf, type HostTensor } from './tensor.js';
+import { makeFolder, writeProblem } from './atomic-file.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -137,6 +138,28 @@ export function readNpy(file: string): HostTensor {
 }
 
 /**
+ * File names for tensors named `names` (outputs of `gluonc run`, golden
+ * files): `<prefix><name>.npy` with characters other than letters, digits,
+ * `_`, `.` and `-` made `_` (and `_` before a name that is empty or starts
+ * with a dot); a name whose file an earlier one took gets `-1`, `-2`, ...
+ *
+ * ```ts
+ * npyFileNames(['y:0', 'y_0'], 'output-'); // ['output-y_0.npy', 'output-y_0-1.npy']
+ * ```
+ */
+export function npyFileNames(names: string[], prefix = ''): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    let safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    if (safe === '' || safe.startsWith('.')) safe = `_${safe}`;
+    let file = `${prefix}${safe}.npy`;
+    for (let k = 1; used.has(file); k++) file = `${prefix}${safe}-${k}.npy`;
+    used.add(file);
+    return file;
+  });
+}
+
+/**
  * Writes a host tensor as a `.npy` file (the folder is created when missing).
  *
  * ```ts
@@ -146,10 +169,10 @@ export function readNpy(file: string): HostTensor {
 export function writeNpy(file: string, t: HostTensor): void {
   const bytes = encodeNpy(t);
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeFolder(dirname(file));
     writeFileSync(file, bytes);
   } catch (e) {
-    throw new Error(`'${file}': cannot write: ${(e as Error).message}`);
+    throw new Error(`cannot write '${file}': ${writeProblem(file, e)}`);
   }
 }
 

@@ -6,15 +6,15 @@
  * atomically; with `--train` also `<name>.train.onnx` (see
  * cli/train-artifact.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatReport, type PassReport } from '../../compiler/index.js';
-import { asHybrid, exportBlock, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
+import { asHybrid, exportBytes, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
 import { formatShape } from '../../runtime/index.js';
 import { readArtifact } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
-import { loadModelFile } from '../model-file.js';
+import { loadModelFile, paramsPath } from '../model-file.js';
 import { progress } from '../progress.js';
 import { trainingArtifact } from '../train-artifact.js';
 
@@ -52,6 +52,29 @@ export function defaultOutput(model: string): string {
 /** `x.onnx` -> `x.train.onnx`. */
 export function trainPath(out: string): string {
   return out.endsWith('.onnx') ? `${out.slice(0, -5)}.train.onnx` : `${out}.train.onnx`;
+}
+
+/** The file's real path (links resolved) when it exists, else its absolute path. */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/**
+ * Refuses an output path that is the model file or its parameter file:
+ * compile would replace the user's source or weights with ONNX bytes.
+ *
+ * ```ts
+ * checkOutputPath('-o', 'model.ts', 'model.ts'); // throws "-o 'model.ts' is the model file itself; ..."
+ * ```
+ */
+export function checkOutputPath(flag: string, out: string, model: string, params?: string): void {
+  const target = realPath(out);
+  if (target === realPath(model)) throw new UserError(`${flag} '${out}' is the model file itself; write the artifact elsewhere (e.g. -o ${defaultOutput(model)})`);
+  if (params !== undefined && target === realPath(params)) throw new UserError(`${flag} '${out}' is the model file's parameter file; write the artifact elsewhere`);
 }
 
 /**
@@ -100,6 +123,9 @@ export async function runCompile(
   try {
     bar.step('load');
     const loaded = await loadModelFile(model, flags.input);
+    const paramsFile = paramsPath(model, loaded.module.params);
+    checkOutputPath('-o', out, model, paramsFile);
+    if (flags.train) checkOutputPath("--train's output", trainPath(out), model, paramsFile);
     // A plain Block is compiled by tracing its imperative forward (nd operators on symbols build the graph).
     const block = asHybrid(loaded.block);
     bar.step('trace, optimize, write');
@@ -110,13 +136,17 @@ export async function runCompile(
       report: (r) => inference.push(r),
     };
     if (flags.opset !== undefined) options.opset = flags.opset;
-    const notices = [replacementNotice(out, model, loaded.module.params)];
-    const res = asUserError(`'${model}'`, () => exportBlock(block, out, options));
+    const paramsName = loaded.module.params instanceof URL ? loaded.module.params.href : loaded.module.params;
+    const notices = [replacementNotice(out, model, paramsName)];
+    // Both graphs are built before either file is written: a failing --train leaves no artifact behind.
+    if (!out) throw new UserError("bad -o '': needs a file path");
+    const res = asUserError(`'${model}'`, () => exportBytes(block, options, out));
     const params = block.collectParams().values().reduce((n, p) => n + (p.initialized ? p.data().size : 0), 0);
     const io = (xs: { name: string; dtype: string; shape: (number | string)[] }[]) => xs.map((x) => `${x.name} ${x.dtype} ${formatShape(x.shape)}`).join(', ');
     let train: string | undefined;
     let trainReport: PassReport[] = [];
     let trainNodes = '';
+    let trainBytes: Uint8Array | undefined;
     if (flags.train) {
       bar.step('training graph');
       const t = asUserError(`'${model}'`, () =>
@@ -131,11 +161,23 @@ export async function runCompile(
           where: `'${model}'`,
         }),
       );
+      // The training step's initial values are the inference artifact's initializers of the same names (README):
+      // -O3 folds some away (BatchNorm into the convolution before it), so that pair would not fit together.
+      const kept = new Set(res.manifest.params);
+      const folded = t.manifest.params.filter((p) => !kept.has(p));
+      if (folded.length) {
+        const names = folded.slice(0, 4).map((p) => `'${p}'`).join(', ') + (folded.length > 4 ? `, ... (${folded.length} in all)` : '');
+        throw new UserError(`'${model}': --train with -O${level}: -O${level} folds ${names} into other weights, so '${out}' would not hold the training step's initial values; use -O2 with --train (and -O3 without it for the inference artifact)`);
+      }
       train = trainPath(out);
-      notices.push(replacementNotice(train, model, loaded.module.params));
-      writeFileAtomic(train, t.bytes, 'gluonc compile');
+      notices.push(replacementNotice(train, model, paramsName));
+      trainBytes = t.bytes;
       trainNodes = `${t.nodes.before} -> ${t.nodes.after} nodes`;
     }
+    asUserError(`'${model}'`, () => {
+      writeFileAtomic(out, res.bytes, 'gluonc compile');
+      if (train && trainBytes) writeFileAtomic(train, trainBytes, 'gluonc compile');
+    });
     bar.stop();
     for (const n of notices) if (n) note(n);
     log(`wrote ${out}: ${params.toLocaleString('en-US')} parameters, ${(res.bytes.length / 1024).toFixed(1)} KiB; inputs ${io(res.manifest.inputs)}; outputs ${io(res.manifest.outputs)}`);
@@ -154,6 +196,7 @@ export async function runCompile(
 export const MODEL_FILE_HELP = `
 A model file exports:
   default  a block, a block class (built without arguments) or a function returning a block
+           (an async function is awaited)
   inputs   the input types by name, e.g. { x: { shape: ['N', 784], dtype: 'float32' } } (or --input)
   params   optional: a parameter file (relative to the model file) to compile instead of
            seeded random weights (random.seed(0))
@@ -162,7 +205,7 @@ A model file exports:
   labels   optional, for --train: the label type (default: float32 [N] class indices for
            SoftmaxCrossEntropyLoss, the output's shape for L2Loss), e.g. { shape: ['N'], dtype: 'float32' }
   trainer  optional, for --train: optimizer options (default: SGD, momentum 0.9, learning
-           rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }
+           rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }, or a name: 'adam'
 
 Example:
   npx gluonc compile models/mlp.ts -o mlp.onnx --train --report`;

@@ -83,7 +83,7 @@ export function goldenCommand(): Command {
     .option('--batch <n>', 'size of every symbolic dimension', '2')
     .action((artifact: string, flags: GoldenFlags) => goldenRecord(artifact, flags));
   const check = common(new Command('check').description('re-run on the recorded inputs and compare the outputs (exit 1 on a difference)'))
-    .option('--rtol <x>', `relative tolerance: |got - expected| <= atol + rtol * |expected| (default: the one in index.json, else ${GOLDEN_RTOL})`)
+    .option('--rtol <x>', `relative tolerance: |got - expected| <= atol + rtol * |expected|, as numpy's isclose with equal_nan=True (default: the one in index.json, else ${GOLDEN_RTOL})`)
     .option('--atol <x>', `absolute tolerance (default: the one in index.json, else ${GOLDEN_ATOL})`)
     .action(
     (artifact: string, flags: GoldenFlags) => {

@@ -7,11 +7,12 @@
  * so `gluonc compile <name>.ts` (and `--train`) works on it. The ONNX file
  * (and its external data files) are copied into the output folder.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { writeFileAtomic } from 'gluonc';
 import { canImport, encodeSafetensors, onnx, readModel } from 'gluonc/compiler';
+import { makeFolder, writeProblem } from '../../runtime/index.js';
 import { asUserError, UserError } from '../errors.js';
 
 /** What `importOnnx` found and wrote. */
@@ -56,14 +57,19 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
     return { operators, refusal: (e as Error).message, written: [] };
   }
   const base = path.basename(file, path.extname(file));
-  mkdirSync(outDir, { recursive: true });
+  try {
+    makeFolder(outDir);
+  } catch (e) {
+    const weightsFile = path.join(outDir, `${base}.safetensors`);
+    throw new UserError(`cannot write '${weightsFile}': ${writeProblem(weightsFile, e)}`);
+  }
   const onnxCopy = path.join(outDir, path.basename(file));
   if (path.resolve(onnxCopy) !== path.resolve(file)) {
     copyFileSync(file, onnxCopy);
     // External data files (checked by readModel to lie in the file's folder) go along, at the same relative paths.
     const locations = new Set((model.graph?.initializer ?? []).flatMap((t) => (t.externalData ?? []).filter((kv) => kv.key === 'location').map((kv) => kv.value ?? '')));
     for (const loc of locations) {
-      mkdirSync(path.dirname(path.join(outDir, loc)), { recursive: true });
+      makeFolder(path.dirname(path.join(outDir, loc)));
       copyFileSync(path.join(path.dirname(file), loc), path.join(outDir, loc));
     }
   }

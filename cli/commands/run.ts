@@ -1,11 +1,11 @@
 /**
  * `gluonc run <artifact.onnx> --input name=<file.npy|file.json> [--device cpu|cuda] [-o dir]`:
  * runs an artifact once on the given inputs and writes each output as
- * `<dir>/<output name>.npy`.
+ * `<dir>/<output name>.npy` (see `npyFileNames` for names that are not file names).
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { formatShape, writeNpy } from '../../runtime/index.js';
+import { formatShape, npyFileNames, writeNpy } from '../../runtime/index.js';
 import { checkDevice, openArtifact } from '../artifact.js';
 import { asUserError } from '../errors.js';
 import { parseFeedOptions, readFeeds } from '../feeds.js';
@@ -31,9 +31,11 @@ export function runRun(artifact: string, flags: RunFlags, log: (s: string) => vo
     const feeds = readFeeds(parseFeedOptions(flags.input, session.inputs), session.inputs);
     const outs = asUserError(`running '${artifact}'`, () => session.runSync(feeds));
     const written: string[] = [];
-    for (const o of session.outputs) {
+    // Names that sanitize alike ('y:0', 'y_0') get files of their own.
+    const names = npyFileNames(session.outputs.map((o) => o.name));
+    for (const [k, o] of session.outputs.entries()) {
       const t = outs[o.name]!;
-      const file = path.join(flags.output, `${o.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`);
+      const file = path.join(flags.output, names[k]!);
       writeNpy(file, t);
       written.push(file);
       log(`${o.name}: ${t.dtype} ${formatShape(t.shape)} -> ${file}`);

@@ -8,7 +8,7 @@ import { getContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { TAPE_OPS, type NDArray } from './ndarray.js';
 import { ones } from './nd.js';
-import { backprop, recording } from './tape.js';
+import { backprop, backwardHeads, recording } from './tape.js';
 
 export { isRecording, recordEntry, requiresGrad } from './tape.js';
 
@@ -46,8 +46,27 @@ export function predictMode<R>(fn: () => R): R {
 }
 
 /**
+ * Backpropagates from several heads at once into the gradient buffers (MXNet's
+ * `autograd.backward`): the gradient of their sum, each weighted by its head
+ * gradient (default ones), so heads sharing recorded operators need no
+ * `retainGraph`; the graph is freed unless `retainGraph`.
+ *
+ * ```ts
+ * autograd.backward([loss1, loss2]);
+ * ```
+ */
+export function backward(heads: NDArray | NDArray[], headGrads: (NDArray | undefined)[] = [], options: { retainGraph?: boolean } = {}): void {
+  const hs = Array.isArray(heads) ? heads : [heads];
+  if (hs.length === 1) return hs[0]!.backward(headGrads[0], options);
+  // A head pending in a fused step runs its calls now, taped (the program differentiates one head).
+  for (const h of hs) void h._host;
+  backwardHeads(hs, headGrads, TAPE_OPS, options.retainGraph ?? false);
+}
+
+/**
  * The gradients of `heads` with respect to `variables`, returned instead of
  * stored; with `createGraph` the result is itself recorded (second order).
+ * The graph is freed unless `retainGraph` (default: `createGraph`, as MXNet's).
  *
  * ```ts
  * const [dx] = autograd.grad([y], [x], { createGraph: true });
@@ -56,9 +75,10 @@ export function predictMode<R>(fn: () => R): R {
 export function grad(
   heads: NDArray | NDArray[],
   variables: NDArray[],
-  options: { headGrads?: (NDArray | undefined)[]; createGraph?: boolean } = {},
+  options: { headGrads?: (NDArray | undefined)[]; createGraph?: boolean; retainGraph?: boolean } = {},
 ): NDArray[] {
   const hs = Array.isArray(heads) ? heads : [heads];
-  const grads = backprop(hs, options.headGrads ?? [], options.createGraph ?? false, TAPE_OPS);
+  const createGraph = options.createGraph ?? false;
+  const grads = backprop(hs, options.headGrads ?? [], createGraph, TAPE_OPS, options.retainGraph ?? createGraph);
   return variables.map((v) => grads.get(v) ?? ones(v.shape, { dtype: v.dtype }).mul(0));
 }

@@ -102,6 +102,12 @@ export class NDArray implements Tensor {
    * ```
    */
   attachGrad(gradReq: GradReqLike = 'write'): void {
+    if (gradReq !== 'write' && gradReq !== 'add' && gradReq !== 'null') {
+      throw new Error(`attachGrad: gradReq must be 'write', 'add' or 'null', got ${JSON.stringify(gradReq)}`);
+    }
+    if (gradReq !== 'null' && !isFloat(this.dtype)) {
+      throw new Error(`attachGrad: dtype ${this.dtype} has no gradient (only float16, float32 and float64 arrays do); cast with x.astype('float32')`);
+    }
     attachGradBuffer(this, gradReq, gradReq === 'null' ? null : new NDArray({ dtype: this.dtype, shape: [...this.shape], data: allocate(this.dtype, this.size) }));
   }
 
@@ -116,11 +122,13 @@ export class NDArray implements Tensor {
    * Backpropagates from this array (the head), with `headGrad` (default
    * ones). The head must have been computed inside `autograd.record`; a
    * pending head (the fused step) leaves the gradients to its program.
+   * The recorded graph is freed unless `retainGraph` (MXNet's
+   * `retain_graph`): a second backward through it is an error.
    */
   backward(headGrad?: NDArray, options: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
-    void options;
-    if (this._lazy?.backward?.(this, headGrad)) return;
-    tapeBackward(this, headGrad, TAPE_OPS);
+    const retainGraph = options.retainGraph ?? false;
+    if (this._lazy?.backward?.(this, headGrad, retainGraph)) return;
+    tapeBackward(this, headGrad, TAPE_OPS, retainGraph);
   }
 
   /** The same values, cut from the recorded graph (no gradient flows through it). */
@@ -153,12 +161,13 @@ export class NDArray implements Tensor {
     return readElement(this._host, 0);
   }
 
-  /** A copy of this array. */
+  /** A copy of this array; inside `autograd.record` gradients flow through it (MXNet's `_copy`). */
   copy(): NDArray {
+    if (getContext().recording && requiresGrad(this)) return ndApply(castDef(), 'cast', [this, this.dtype]) as NDArray;
     return new NDArray({ dtype: this.dtype, shape: [...this.shape], data: this._host.data.slice() });
   }
 
-  /** This array converted to `dtype` (MXNet's `astype`). */
+  /** This array converted to `dtype` (MXNet's `astype`; a copy when it has that dtype already). */
   astype(dtype: DType): NDArray {
     checkDType(dtype, 'astype');
     return dtype === this.dtype ? this.copy() : (ndApply(castDef(), 'cast', [this, dtype]) as NDArray);
@@ -190,7 +199,7 @@ export interface LazyValue {
   /** The program computing it (compiler/engine/program.ts), if any. */
   owner?: object;
   /** `backward` on a pending head: true when the program takes it (it computes the gradients when it runs). */
-  backward?(head: NDArray, headGrad: NDArray | undefined): boolean;
+  backward?(head: NDArray, headGrad: NDArray | undefined, retainGraph?: boolean): boolean;
 }
 
 /** Gradient requirement names (as Parameter's). */
@@ -297,9 +306,30 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArray, optio
   const typed = ArrayBuffer.isView(flat) && !(flat instanceof DataView || flat instanceof BigInt64Array || flat instanceof BigUint64Array);
   const nums = typed ? flat : Array.from(flat, (v, i) => elementNumber(v, i, 'nd.array'));
   if (!isFloat(dtype)) for (let i = 0; i < nums.length; i++) if (Number.isNaN(nums[i])) throw new Error(`nd.array: values must be numbers (not NaN for ${dtype})`);
+  // Listed values out of an integer dtype's range are refused (numpy refuses a Python int there); a typed
+  // array converts as a typed array store does (numpy's astype), as fast as a copy.
+  const range = typed ? undefined : INT_RANGES[dtype];
+  if (range) {
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i] as number | bigint;
+      const t = typeof v === 'bigint' ? v : Math.trunc(Number(v));
+      if (!(t >= range[0] && t <= range[1])) throw new Error(`nd.array: element ${i} (${v}) is out of range for ${dtype} [${range[0]}, ${range[1]}]`);
+    }
+  }
   count('eagerOps', 0);
-  return new NDArray(tensorFromNumbers(dtype, shape, nums));
+  const host = tensorFromNumbers(dtype, shape, nums);
+  // bigints are exact in int64 (a number past 2^53 is not).
+  if (dtype === 'int64') for (let i = 0; i < flat.length; i++) if (typeof flat[i] === 'bigint') (host.data as BigInt64Array)[i] = flat[i] as unknown as bigint;
+  return new NDArray(host);
 }
+
+/** The values each integer dtype holds (an element outside is refused, as numpy refuses it). */
+const INT_RANGES: Partial<Record<DType, [number | bigint, number | bigint]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+};
 
 function nestedShape(v: unknown[]): number[] {
   const shape: number[] = [v.length];
@@ -323,19 +353,21 @@ function nestedShape(v: unknown[]): number[] {
 function formatValues(a: NDArray): string {
   const t = a._host;
   const float = isFloat(t.dtype);
-  const fmt = (x: number): string => {
-    if (!float) return String(x);
+  const fmt = (x: number | bigint): string => {
+    if (typeof x === 'bigint' || !float) return String(x);
     if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
     if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.`;
     return String(Number(x.toPrecision(7)));
   };
-  if (t.shape.length === 0) return fmt(readElement(t, 0));
+  // int64 elements print as stored (a number would round past 2^53).
+  const read = t.dtype === 'int64' ? (i: number) => (t.data as BigInt64Array)[i]! : (i: number) => readElement(t, i);
+  if (t.shape.length === 0) return fmt(read(0));
   let k = 0;
   const rec = (d: number, indent: string): string => {
     const n = t.shape[d]!;
     if (d === t.shape.length - 1) {
       const items: string[] = [];
-      for (let i = 0; i < n; i++) items.push(fmt(readElement(t, k++)));
+      for (let i = 0; i < n; i++) items.push(fmt(read(k++)));
       return `[${items.join(' ')}]`;
     }
     const rows: string[] = [];

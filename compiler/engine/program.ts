@@ -193,7 +193,7 @@ export function flushPending(): void {
 class Program {
   readonly externals: NDArray[] = [];
   readonly calls: Call[] = [];
-  backward: { head: Ref; headGrad: NDArray | null } | null = null;
+  backward: { head: Ref; headGrad: NDArray | null; retainGraph: boolean } | null = null;
   done = false;
 
   ref(x: NDArray): Ref {
@@ -496,7 +496,7 @@ class Pending implements LazyValue {
   }
 
   /** `backward` on a pending array: the program will compute gradients. Returns false when it will not (the tape takes it). */
-  backward(head: NDArray, headGrad: NDArray | undefined): boolean {
+  backward(head: NDArray, headGrad: NDArray | undefined, retainGraph = false): boolean {
     const program = this.owner;
     if (!program || program.done) return false;
     if (headGrad) checkHeadGrad(head, headGrad);
@@ -508,10 +508,10 @@ class Pending implements LazyValue {
       program.force();
       const h = first.head;
       const firstHead = 'ext' in h ? program.externals[h.ext]! : program.calls[h.call]!.outputs[h.out]!;
-      firstHead.backward(first.headGrad ?? undefined);
+      firstHead.backward(first.headGrad ?? undefined, { retainGraph: first.retainGraph });
       return false;
     }
-    program.backward = { head: program.ref(head), headGrad: headGrad ?? null };
+    program.backward = { head: program.ref(head), headGrad: headGrad ?? null, retainGraph };
     return true;
   }
 }

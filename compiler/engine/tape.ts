@@ -17,7 +17,7 @@
  * dropped graph is garbage (the map is weak).
  */
 import { isFloat, type DType } from '../../runtime/dtypes.js';
-import type { HostTensor } from '../../runtime/tensor.js';
+import { tensorToNumbers, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { getContext, withContext } from '../ops/context.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
@@ -34,6 +34,18 @@ export interface TapeEntry {
   /** The eager operator recorded (absent for a hybridized block's entry): what the compiled backward reads. */
   readonly op?: RecordedOp;
   backward(gradOutputs: (NDArray | null)[]): (NDArray | null)[];
+  /** Set once a backward without `retainGraph` has used the entry (MXNet clears the graph then). */
+  freed?: boolean;
+}
+
+/** MXNet's refusal to differentiate a cleared graph again (Imperative::Backward), in gluonc's words. */
+const FREED =
+  'backward: the recorded graph of this array was already used by backward() and freed; to differentiate it again, ' +
+  'pass { retainGraph: true } to the first backward (MXNet\'s retain_graph=True), or record the computation again';
+
+/** Marks entries used by a backward that does not retain the graph (a later backward through them is refused). */
+function free(entries: TapeEntry[]): void {
+  for (const e of entries) e.freed = true;
 }
 
 /** Gradient requirement names (as Parameter's). */
@@ -119,7 +131,7 @@ export function gradBuffer(x: NDArray): NDArray | null {
 /** Records that `x` (a copy when it holds another parameter's data) holds `p`'s data, whose gradients flow into `p`; returns the array bound. Example: `this._data = bindParam(data, this)`. */
 export function bindParam(x: NDArray, p: ParamLike): NDArray {
   const m = metaOf(x);
-  return m.param && m.param !== p ? bindParam(x.copy(), p) : ((m.param = p), x);
+  return m.param && m.param !== p ? bindParam(x.detach().copy(), p) : ((m.param = p), x);
 }
 
 /** True when gradients must flow through `x`. Example: `inputs.some(requiresGrad)`. */
@@ -173,15 +185,20 @@ function attrsKey(attrs: Attrs): string {
   return `${k}}`;
 }
 
-/** Throws unless a head gradient has its head's shape (every backward, eager or compiled). Example: `checkHeadGrad(loss, g)`. */
-export function checkHeadGrad(head: { shape: readonly number[] }, headGrad: { shape: readonly number[] }): void {
+/** Throws unless a head gradient has its head's shape and dtype (every backward, eager or compiled). Example: `checkHeadGrad(loss, g)`. */
+export function checkHeadGrad(head: { shape: readonly number[]; dtype?: string }, headGrad: { shape: readonly number[]; dtype?: string }): void {
   if (headGrad.shape.length !== head.shape.length || headGrad.shape.some((d, i) => d !== head.shape[i])) {
     throw new Error(`backward: head gradient of shape [${headGrad.shape}] for a head of shape [${head.shape}]`);
   }
+  if (headGrad.dtype !== head.dtype) throw new Error(`backward: head gradient of dtype ${headGrad.dtype} for a head of dtype ${head.dtype}`);
 }
 
-/** Gradients of `heads` (weighted by `headGrads`) for every array on the recorded paths. */
-export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], createGraph: boolean, ops: TapeOps): Map<NDArray, NDArray> {
+/**
+ * Gradients of `heads` (weighted by `headGrads`) for every array on the
+ * recorded paths; without `retainGraph` (default: `createGraph`, as MXNet's
+ * `autograd.grad`) the entries used are freed.
+ */
+export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], createGraph: boolean, ops: TapeOps, retainGraph = createGraph): Map<NDArray, NDArray> {
   const grads = new Map<NDArray, NDArray>();
   const add = (x: NDArray, g: NDArray): void => {
     const old = grads.get(x);
@@ -206,16 +223,18 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
   };
   // With createGraph the gradient computation is itself recorded (second order); training mode is kept.
   recording(createGraph, getContext().training, run);
+  if (!retainGraph) free(order);
   return grads;
 }
 
-/** The entries reachable from `heads`, latest first (a reverse topological order). */
+/** The entries reachable from `heads`, latest first (a reverse topological order); a freed one is refused. */
 function reachable(heads: NDArray[]): TapeEntry[] {
   const entries = new Map<number, TapeEntry>();
   const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
   while (stack.length) {
     const e = stack.pop()!;
     if (entries.has(e.id)) continue;
+    if (e.freed) throw new Error(FREED);
     entries.set(e.id, e);
     for (const x of e.inputs) {
       const xe = entryOf(x);
@@ -242,9 +261,15 @@ function store(x: NDArray, g: NDArray): void {
   if (!target) return;
   flushPendingOps(); // nothing pending may read the buffer's new values
   const src = g._host.data;
-  const dst = target._host.data as Float32Array;
-  if (req === 'add') for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
-  else dst.set(src as Float32Array);
+  const dst = target._host.data;
+  if (req !== 'add') (dst as Float32Array).set(src as Float32Array);
+  else if (dst instanceof Float32Array || dst instanceof Float64Array) for (let i = 0; i < dst.length; i++) dst[i]! += (src as Float32Array)[i]!;
+  else {
+    // float16 holds raw bits: add the numbers they encode.
+    const a = tensorToNumbers(target._host);
+    const b = tensorToNumbers(g._host);
+    for (let i = 0; i < a.length; i++) writeElement(target._host, i, a[i]! + b[i]!);
+  }
   if (m.param) m.param.freshGrad = true;
 }
 
@@ -252,13 +277,24 @@ function store(x: NDArray, g: NDArray): void {
  * Backpropagates from `head` into the gradient buffers of the leaves and
  * parameters it was computed from. A head that was not recorded (computed
  * outside `autograd.record`, or with nothing that needs a gradient) is
- * refused, as in MXNet, rather than silently doing nothing.
+ * refused, as in MXNet, rather than silently doing nothing. Without
+ * `retainGraph` the entries used are freed: a second backward through them
+ * is refused, as MXNet's is.
  *
  * ```ts
  * backward(loss, undefined, ops);
  * ```
  */
-export function backward(head: NDArray, headGrad: NDArray | undefined, ops: TapeOps): void {
+export function backward(head: NDArray, headGrad: NDArray | undefined, ops: TapeOps, retainGraph = false): void {
+  const m = recordedMeta(head);
+  if (headGrad) checkHeadGrad(head, headGrad);
+  const entries = m.entry ? reachable([head]) : [];
+  backpropInto(head, headGrad, entries, ops);
+  if (!retainGraph) free(entries);
+}
+
+/** The tape's record of a head, or the MXNet-style refusal of one that was not recorded. */
+function recordedMeta(head: NDArray): Meta {
   const m = peekMeta(head);
   if (!m || (m.entry === null && m.gradReq === 'null' && m.param === null)) {
     throw new Error(
@@ -266,8 +302,36 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
         'from arrays that need gradients (initialized parameters, or arrays after attachGrad())',
     );
   }
-  if (headGrad) checkHeadGrad(head, headGrad);
-  const entries = m.entry ? reachable([head]) : [];
+  return m;
+}
+
+/**
+ * `backward` from several heads at once (MXNet's `autograd.backward`): the
+ * gradients of their weighted sum go into the leaves' and parameters'
+ * buffers, so heads sharing recorded operators need no `retainGraph`.
+ *
+ * ```ts
+ * backwardHeads([l1, l2], [undefined, g2], ops);
+ * ```
+ */
+export function backwardHeads(heads: NDArray[], headGrads: (NDArray | undefined)[], ops: TapeOps, retainGraph = false): void {
+  for (const h of heads) recordedMeta(h);
+  const entries = reachable(heads);
+  storeGrads(heads, backprop(heads, headGrads, false, ops, true));
+  if (!retainGraph) free(entries);
+}
+
+/** Stores each gradient that backward from `heads` keeps: a leaf's, a parameter's, an array's with a buffer. */
+function storeGrads(heads: NDArray[], grads: Map<NDArray, NDArray>): void {
+  for (const [x, g] of grads) {
+    const e = entryOf(x);
+    const xm = peekMeta(x);
+    if ((e === null && !heads.includes(x)) || xm?.param || (xm?.grad && e === null)) store(x, g);
+  }
+}
+
+/** `backward` past its checks: stores the gradients of `head` (reached through `entries`). */
+function backpropInto(head: NDArray, headGrad: NDArray | undefined, entries: TapeEntry[], ops: TapeOps): void {
   // A recorded structure seen before runs as one compiled gradient graph (compiler/engine/tape-graph.ts).
   const prepared = entries.length
     ? prepareBackward({ entries, head, headGrad, flows: (x) => isFloat(x.dtype) && requiresGrad(x), stored: (x) => storedBy(head, x) })
@@ -290,10 +354,5 @@ export function backward(head: NDArray, headGrad: NDArray | undefined, ops: Tape
     for (const [i, g] of prepared.run()) store(prepared.arrays[i]!, ops.array(g));
     return;
   }
-  const grads = backprop([head], [headGrad], false, ops);
-  for (const [x, g] of grads) {
-    const e = entryOf(x);
-    const xm = peekMeta(x);
-    if ((e === null && x !== head) || xm?.param || (xm?.grad && e === null)) store(x, g);
-  }
+  storeGrads([head], backprop([head], [headGrad], false, ops, true));
 }

@@ -185,6 +185,8 @@ function resolveInputs(block: HybridBlock, options: ExportOptions, label: string
       for (const d of spec.shape) {
         const ok = (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d !== '');
         if (!ok) throw new Error(`${label}: input '${name}' has an invalid dimension ${JSON.stringify(d)} in ${formatShape(spec.shape)}`);
+        // loadModel (runtime/model-graph.ts) and every CLI command refuse such an artifact: refuse to write it.
+        if (d === 0) throw new Error(`${label}: input '${name}' has a dimension of size 0 in ${formatShape(spec.shape)}: an artifact's fixed input dimensions must be positive (use a symbolic name such as 'N' for a size that varies)`);
       }
       return { name, dtype: checkDType(spec.dtype ?? 'float32', `${label}: input '${name}'`), shape: [...spec.shape] };
     });

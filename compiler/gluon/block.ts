@@ -8,6 +8,7 @@
  */
 import { withScope } from '../ops/errors.js';
 import { inHybridForward } from '../engine/trace-context.js';
+import type { DType } from '../../runtime/dtypes.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { summarize, type SummaryResult } from './summary.js';
@@ -185,6 +186,15 @@ export class Block {
   /** Zeroes the gradients of every parameter. */
   zeroGrad(): void {
     this.collectParams().zeroGrad();
+  }
+
+  /**
+   * Casts every parameter to `dtype` (MXNet's `Block.cast`); inputs must then
+   * have that dtype too. Example: `net.cast('float64')`.
+   */
+  cast(dtype: DType): this {
+    for (const p of this.collectParams().values()) p.cast(dtype);
+    return this;
   }
 
   /** Accepted for code ported from MXNet 1.x: runs `fn` (names are structural here). */

@@ -155,6 +155,7 @@ export const autograd = {
   trainMode: autogradMod.trainMode,
   predictMode: autogradMod.predictMode,
   grad: autogradMod.grad,
+  backward: autogradMod.backward,
 };
 
 /**

@@ -5,7 +5,10 @@
  * right operands). Reductions over every axis return shape `[]`; arithmetic
  * broadcasts; comparisons return bool arrays; `argmax`/`argsort` return
  * int64 indices. As in MXNet 2 (and unlike numpy) the default dtype is
- * float32, and binary operators need equal dtypes (no type promotion).
+ * float32, and binary operators on two arrays need equal dtypes (no type
+ * promotion); a plain number meets an array as in MXNet 2 (and numpy): a
+ * non-integer number with an integer or bool array computes in float64, an
+ * integer number with a bool array in int64, otherwise the array's dtype.
  * Invariant: every function dispatches on its arguments as the `nd`
  * operators do — NDArrays run now, Symbols (a hybridized block being traced)
  * add graph nodes — so one `forward` serves eager and compiled calls.
@@ -52,6 +55,32 @@ export function dot<T extends Arr>(a: T, b: Arr | number): Out<T> {
 const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int32', 'int64']);
 
 /**
+ * MXNet 2's rule for an array and a plain number (NumpyBinaryScalarType,
+ * src/operator/tensor/elemwise_binary_scalar_op.h; numpy agrees): an integer
+ * or bool array meeting a non-integer number (0.5, NaN, Infinity) is cast to
+ * float64, a bool array meeting an integer number to int64; anything else is
+ * returned as it is (the number then takes the array's dtype).
+ *
+ * ```ts
+ * promoteScalar(np.array([1, 2], { dtype: 'int32' }), 0.5);   // the array as float64
+ * ```
+ */
+function promoteScalar<T extends Arr | number>(x: T, other: Arr | number): T {
+  if (typeof x === 'number' || typeof other !== 'number' || !INTEGRAL.has(x.dtype)) return x;
+  if (!Number.isInteger(other)) return ops.cast!(x, 'float64') as T;
+  return x.dtype === 'bool' ? (ops.cast!(x, 'int64') as T) : x;
+}
+
+/** The array operand's type of a binary call (`a`'s unless it is a number). */
+type Either<A, B> = A extends number ? B : A;
+
+/** A binary operator of the list with MXNet 2's rule for plain numbers (`promoteScalar`). */
+function binary(name: string) {
+  /** A numpy binary function: broadcasting, a plain number promoted as MXNet 2 does. */
+  return <A extends Arr | number, B extends Arr | number>(a: A, b: B): Out<Either<A, B>> => call<Either<A, B>>(name, promoteScalar(a, b), promoteScalar(b, a));
+}
+
+/**
  * numpy's true `divide`: two integer (or bool) operands divide as float32, as
  * MXNet 2's `np.divide` with its default dtype (`nd.div` truncates integers).
  *
@@ -59,14 +88,15 @@ const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int32', 'int64']);
  * np.divide(np.arange(0, 5, 1, { dtype: 'int32' }), 4);   // [0, 0.25, 0.5, 0.75, 1] float32
  * ```
  */
-export function divide<T extends Arr>(a: T | number, b: Arr | number): Out<T> {
+export function divide<A extends Arr | number, B extends Arr | number>(a: A, b: B): Out<Either<A, B>> {
+  type T = Either<A, B>;
   const integral = (x: Arr | number) => (typeof x === 'number' ? Number.isInteger(x) : INTEGRAL.has(x.dtype));
   const arrays = [a, b].filter((x) => typeof x !== 'number');
   if (arrays.length && integral(a) && integral(b)) {
     const f = (x: Arr | number) => (typeof x === 'number' ? x : ops.cast!(x, 'float32'));
     return call<T>('div', f(a), f(b));
   }
-  return call<T>('div', a, b);
+  return call<T>('div', promoteScalar(a, b), promoteScalar(b, a));
 }
 
 /**
@@ -117,8 +147,49 @@ export function split<T extends Arr>(a: T, sections: number, options: { axis?: n
 }
 
 function boolOf(name: string) {
-  /** A numpy comparison: a bool array, broadcasting. */
-  return <T extends Arr>(a: T, b: Arr | number): Out<T> => ops.cast!(ops[name]!(a, b), 'bool') as Out<T>;
+  /** A numpy comparison: a bool array, broadcasting (a plain number compared as MXNet 2 does, `promoteScalar`). */
+  return <T extends Arr>(a: T, b: Arr | number): Out<T> => ops.cast!(ops[name]!(promoteScalar(a, b), promoteScalar(b, a)), 'bool') as Out<T>;
+}
+
+/**
+ * numpy's `take`: without `axis` the input is flattened first, and `mode`
+ * defaults to 'raise' (an index outside [-n, n) is an error; negatives count
+ * from the end), as MXNet 2's `np.take`; 'clip' and 'wrap' as `nd.take`.
+ *
+ * ```ts
+ * np.take(np.array([[1, 2], [3, 4]]), np.array([0, 3], { dtype: 'int64' }));   // [1, 4]
+ * np.take(x, idx, { axis: 1, mode: 'clip' });
+ * ```
+ */
+export function take<T extends Arr>(a: T, indices: Arr, options: { axis?: number | null; mode?: 'raise' | 'clip' | 'wrap' } = {}): Out<T> {
+  const axis = options.axis ?? null;
+  const data = axis === null ? ops.reshape!(a, [-1]) : a;
+  return call<T>('take', data, indices, { axis: axis ?? 0, mode: options.mode ?? 'raise' });
+}
+
+type ReduceOpts = { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null;
+
+/**
+ * numpy's `sum`: a bool array counts in int64 (MXNet 2's NumpySumType, numpy); other dtypes keep theirs.
+ *
+ * ```ts
+ * np.sum(np.greater(x, 0));   // int64: how many are positive
+ * ```
+ */
+export function sum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  return call<T>('sum', a.dtype === 'bool' ? ops.cast!(a, 'int64') : a, options, keepdims);
+}
+
+/**
+ * numpy's `mean`: an integer or bool array averages in float32 (MXNet 2's
+ * NumpyMeanType, its default dtype; numpy would give float64).
+ *
+ * ```ts
+ * np.mean(np.array([1, 2], { dtype: 'int32' }));   // 1.5, float32
+ * ```
+ */
+export function mean<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  return call<T>('mean', INTEGRAL.has(a.dtype) ? ops.cast!(a, 'float32') : a, options, keepdims);
 }
 
 function int64Of(name: string) {
@@ -185,14 +256,14 @@ export const np = {
   onesLike: opView('onesLike'),
   random,
   // arithmetic (broadcasting)
-  add: opView('add'),
-  subtract: opView('sub'),
-  multiply: opView('mul'),
+  add: binary('add'),
+  subtract: binary('sub'),
+  multiply: binary('mul'),
   divide,
   trueDivide: divide,
-  power: opView('pow'),
-  maximum: opView('maximum'),
-  minimum: opView('minimum'),
+  power: binary('pow'),
+  maximum: binary('maximum'),
+  minimum: binary('minimum'),
   negative: opView('neg'),
   abs: opView('abs'),
   absolute: opView('abs'),
@@ -219,8 +290,8 @@ export const np = {
   less: boolOf('lesser'),
   lessEqual: boolOf('lesserEqual'),
   // reductions (every axis: shape [])
-  sum: opView('sum'),
-  mean: opView('mean'),
+  sum,
+  mean,
   max: opView('max'),
   amax: opView('max'),
   min: opView('min'),
@@ -244,7 +315,7 @@ export const np = {
   tile: opView('tile'),
   repeat: opView('repeat'),
   broadcastTo: opView('broadcastTo'),
-  take: opView('take'),
+  take,
   sort,
   argsort,
   linalg: { norm: opView('norm') },

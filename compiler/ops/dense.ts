@@ -5,7 +5,7 @@
  * Invariants: lowerings depend only on input ranks; float64 stays float64.
  */
 import type { DType } from '../../runtime/dtypes.js';
-import { isDType, onnxDType } from '../../runtime/dtypes.js';
+import { isDType } from '../../runtime/dtypes.js';
 import { sizeOf } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
@@ -14,6 +14,7 @@ import { defineOp, type OpDef, type Tx } from './define.js';
 import { mulDims } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
+import { indexValue, indicesInt64 } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
 import type { GradTensor } from './grad-ops.js';
 
@@ -155,7 +156,7 @@ type EmbSig = (data: Tx, weight: Tx, options?: { inputDim?: number; outputDim?: 
 /**
  * MXNet `Embedding`: rows of `weight` ([inputDim, outputDim]) picked by the
  * indices in `data` (float or integer; indices are truncated and clipped to
- * [0, inputDim - 1] as MXNet does). Output: `data.shape + [outputDim]`.
+ * [0, inputDim - 1] as MXNet does; NaN selects row 0). Output: `data.shape + [outputDim]`.
  * Example: `F.Embedding(tokens, w, { inputDim: 1000, outputDim: 64 })`.
  */
 export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
@@ -170,7 +171,7 @@ export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
   },
   lower: (c) => {
     const [x, w] = c.inputs;
-    const idx = c.inTypes[0]!.dtype === 'int64' ? x! : c.emit('Cast', [x!], { to: onnxDType('int64') })[0]!;
+    const idx = indicesInt64(c, x!, c.inTypes[0]!.dtype);
     const rows = c.inTypes[1]!.shape[0]!;
     const hi = typeof rows === 'number'
       ? c.scalar(rows - 1, 'int64')
@@ -184,7 +185,7 @@ export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
     const wv = toF64(w!);
     const y = new Float64Array(idx.length * dim);
     for (let i = 0; i < idx.length; i++) {
-      const r = Math.min(Math.max(Math.trunc(idx[i]!), 0), rows - 1);
+      const r = Math.min(Math.max(indexValue(idx[i]!), 0), rows - 1);
       y.set(wv.subarray(r * dim, (r + 1) * dim), i * dim);
     }
     return [fromF64(out!, y)];

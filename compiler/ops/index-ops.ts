@@ -13,6 +13,7 @@ import type { DType, Dim, TensorType } from '../ir/types.js';
 import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
+import { indexValue, indicesInt64 } from './indices.js';
 import { toF64 } from './kernels.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
@@ -337,23 +338,33 @@ function checkMode(op: string, mode: unknown, types: TensorType[], raise = false
  * on any other.
  */
 function fixIndices(c: LowerCtx, idxInput: number, axis: number, mode: IndexMode): string {
-  const idx = asInt64(c, c.inputs[idxInput]!, c.inTypes[idxInput]!.dtype);
-  if (mode === 'raise') return idx;
+  const dtype = c.inTypes[idxInput]!.dtype;
+  if (mode === 'raise') return asInt64(c, c.inputs[idxInput]!, dtype);
+  const idx = indicesInt64(c, c.inputs[idxInput]!, dtype);
   const n = dimScalar(c, 0, axis);
   if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
   const hi = c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!;
   return c.emit('Clip', [idx, c.scalar(0, 'int64'), hi])[0]!;
 }
 
-/** An index value (truncated toward zero, as a cast to int does) clipped or wrapped into [0, n), or checked to lie in [-n, n) ('raise'). */
+/** An index value (truncated toward zero; NaN and ±Infinity as `indexValue` reads them) clipped or wrapped into [0, n), or checked to lie in [-n, n) ('raise'). */
 function fixIndex(v: number, n: number, mode: IndexMode, op = 'take'): number {
-  const i = Math.trunc(v);
-  if (mode === 'wrap') return ((i % n) + n) % n;
   if (mode === 'raise') {
+    const i = Math.trunc(v);
     if (!(i >= -n && i < n)) throw new OpError(op, `index ${v} is out of range for an axis of size ${n} (mode 'raise' takes [${-n}, ${n - 1}])`, []);
     return i < 0 ? i + n : i;
   }
+  const i = indexValue(v);
+  if (mode === 'wrap') return ((i % n) + n) % n;
   return Math.min(Math.max(i, 0), n - 1);
+}
+
+/** Refuses indices into an empty axis (numpy: "cannot do a non-empty take from an empty axes"); no index names a row there. */
+function checkNonEmptyAxis(op: string, types: TensorType[], ax: number): void {
+  const [x, ind] = types;
+  const n = x!.shape[ax]!;
+  const count = ind!.shape.every((d) => typeof d === 'number') ? sizeOf(ind!.shape as number[]) : 1;
+  if (n === 0 && count > 0) throw new OpError(op, `axis ${ax} is empty: no index selects anything there (numpy refuses it too)`, types);
 }
 
 type TakeA = Attrs & { axis: number; mode: IndexMode };
@@ -376,6 +387,7 @@ export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
     const ax = normAxis('take', a.axis, x!.shape.length, types);
     checkMode('take', a.mode, types, true);
     if (ind!.dtype === 'bool') throw new OpError('take', 'indices must be numbers, not bool', types);
+    checkNonEmptyAxis('take', types, ax);
     return [{ dtype: x!.dtype, shape: [...x!.shape.slice(0, ax), ...ind!.shape, ...x!.shape.slice(ax + 1)] }];
   },
   lower: (c, a) => {
@@ -419,6 +431,7 @@ function pickAxis(types: TensorType[], a: PickA): { ax: number; keepIndex: boole
   const ok = ish.length === expect.length && ish.every((d, k) => sameDim(d, expect[k]!) || typeof d === 'string' || typeof expect[k] === 'string');
   if (!ok) throw new OpError('pick', `index shape ${formatShape(ish)} must be ${formatShape(expect)} (data ${formatShape(x!.shape)} without axis ${ax})`, types);
   if (ind!.dtype === 'bool') throw new OpError('pick', 'index must hold numbers, not bool', types);
+  checkNonEmptyAxis('pick', types, ax);
   return { ax, keepIndex };
 }
 

@@ -117,6 +117,43 @@ function emitReduceNaN(c: LowerCtx, onnxOp: string, axes: number[], keepdims: bo
   c.emit('Cast', [r!], { to: onnxTo(d) }, c.outputs);
 }
 
+/**
+ * `emitReduceVia` for mean with numpy's NaN over an empty axis (0 / 0):
+ * onnxruntime's ReduceMean gives 0 there. Where every reduced dimension is a
+ * known positive number it is one ReduceMean; otherwise ReduceSum divided by
+ * the count read from the input's shape when the graph runs.
+ */
+function emitMean(c: LowerCtx, axes: number[], keepdims: boolean, native: DType[]): void {
+  const t = c.inTypes[0]!;
+  if (!axes.length || axes.every((k) => typeof t.shape[k] === 'number' && (t.shape[k] as number) > 0)) {
+    return emitReduceVia(c, 'ReduceMean', axes, keepdims, native, 'float32');
+  }
+  const via: DType = native.includes(t.dtype) ? t.dtype : 'float32';
+  const x = via === t.dtype ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo(via) })[0]!;
+  const sum = emitReduce(c, 'ReduceSum', x, axes, keepdims);
+  const dims = c.emit('Gather', [c.emit('Shape', [c.inputs[0]!])[0]!, c.ints(axes)], { axis: 0 })[0]!;
+  const count = c.emit('Cast', [emitReduce(c, 'ReduceProd', dims, [0], false)], { to: onnxTo(via) })[0]!;
+  if (via === t.dtype) return void c.emit('Div', [sum, count], {}, c.outputs);
+  const [y] = c.emit('Div', [sum, count]);
+  c.emit('Cast', [y!], { to: onnxTo(t.dtype) }, c.outputs);
+}
+
+/**
+ * An exact int64 sum: onnxruntime's int64 ReduceSum rounds through float64
+ * (2^60 + 1 sums to 2^60), so each value is split into high and low 32-bit
+ * halves (x = hi * 2^32 + lo, both exact in float64 with room for 2^21
+ * terms), summed apart and joined with int64 arithmetic, which is exact.
+ */
+function emitSumInt64(c: LowerCtx, axes: number[], keepdims: boolean): void {
+  const x = c.inputs[0]!;
+  const shift = c.scalar(2 ** 32, 'int64');
+  const hi = c.emit('Div', [x, shift])[0]!;
+  const lo = c.emit('Sub', [x, c.emit('Mul', [hi, shift])[0]!])[0]!;
+  const sh = emitReduce(c, 'ReduceSum', hi, axes, keepdims);
+  const sl = emitReduce(c, 'ReduceSum', lo, axes, keepdims);
+  c.emit('Add', [c.emit('Mul', [sh, shift])[0]!, sl], {}, c.outputs);
+}
+
 /** Folds every input element into its output slot: `acc = step(acc, v)`, then `finish(acc, count)`. */
 function reduceKernel(
   x: HostTensor,
@@ -193,6 +230,8 @@ interface ReduceSpec {
   grad: GradRule;
   /** A NaN in a slice makes its result NaN (numpy's max/min; onnxruntime's ReduceMax/ReduceMin skip NaN). */
   propagateNaN?: boolean;
+  /** The lowering, when not `onnxOp` on the reduced axes (mean's NaN over an empty axis). */
+  lower?: (c: LowerCtx, axes: number[], keepdims: boolean) => void;
 }
 
 const maxStep = (a: number, v: number) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : v > a ? v : a);
@@ -214,7 +253,8 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
     },
     lower: (c, a) => {
       const axes = axesOf(name, a, c.inTypes[0]!.shape.length);
-      if (s.propagateNaN && c.inTypes[0]!.dtype.startsWith('float')) emitReduceNaN(c, s.onnxOp, axes, !!a.keepdims, s.native);
+      if (s.lower) s.lower(c, axes, !!a.keepdims);
+      else if (s.propagateNaN && c.inTypes[0]!.dtype.startsWith('float')) emitReduceNaN(c, s.onnxOp, axes, !!a.keepdims, s.native);
       else emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
     },
     kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, s.step, s.finish)],
@@ -223,20 +263,26 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
 }
 
 /**
- * Sum over `axis` (all axes when null). A full reduction has shape [] (MXNet 1.x: [1]).
+ * Sum over `axis` (all axes when null); exact in int64. A full reduction has shape [] (MXNet 1.x: [1]).
  * Example: `x.sum({ axis: 1, keepdims: true })`.
  */
 export const sum = reduction('sum', {
   onnxOp: 'ReduceSum', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
+  lower: (c, axes, keepdims) => {
+    if (c.inTypes[0]!.dtype === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
+    else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
+  },
   init: 0, step: (a, v) => a + v,
   grad: reduceGrad('sum', (F, { x, gk }) => F.broadcastLike(gk, x)),
 });
 /**
- * Mean over `axis` (float dtypes). A full reduction has shape [] (MXNet 1.x: [1]).
+ * Mean over `axis` (float dtypes). A full reduction has shape [] (MXNet 1.x: [1]);
+ * over an empty axis it is NaN, as numpy's (0 / 0), eagerly and compiled.
  * Example: `x.sub(x.mean())`.
  */
 export const mean = reduction('mean', {
   onnxOp: 'ReduceMean', dtypes: FLOATS, native: ['float32', 'float64'],
+  lower: (c, axes, keepdims) => emitMean(c, axes, keepdims, ['float32', 'float64']),
   init: 0, step: (a, v) => a + v, finish: (a, n) => a / n,
   grad: reduceGrad('mean', (F, { x, gk, axes, shape }) => {
     const dims = axes.map((k) => shape[k]!);

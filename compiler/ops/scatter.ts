@@ -20,6 +20,7 @@ import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { normAxis, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
+import { indexValue, indicesInt64 } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
 
 type ScatterA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
@@ -49,15 +50,14 @@ function arange(c: LowerCtx, n: string): string {
 
 /** Indices as int64, truncated, then clipped to [0, n) or wrapped modulo n (n: dimension `axis` of the data). */
 function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): string {
-  const t = c.inTypes[1]!;
-  const idx = t.dtype === 'int64' ? c.inputs[1]! : c.emit('Cast', [c.inputs[1]!], { to: onnxDType('int64') })[0]!;
+  const idx = indicesInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype);
   const n = dimOf(c, axis);
   if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
   return c.emit('Clip', [idx, c.scalar(0, 'int64'), c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!])[0]!;
 }
 
 function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
-  const i = Math.trunc(v);
+  const i = indexValue(v);
   return mode === 'wrap' ? ((i % n) + n) % n : Math.min(Math.max(i, 0), n - 1);
 }
 

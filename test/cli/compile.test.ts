@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from '../../compiler/onnx/proto.js';
 import { fromTensorProto } from '../../compiler/onnx/proto.js';
 import { tensorToNumbers } from '../../runtime/index.js';
+import { gluon } from '../../compiler/gluon/index.js';
 import { numpyRefs } from '../helpers/numpy.js';
 import { builtCli, gluonc, oneLineError, ROOT, SOURCE_CLI, type CliLauncher } from '../helpers/cli.js';
 
@@ -198,5 +199,81 @@ describe('cli/compile', function () {
     close(res['bias.new']!, sb.w, 'bias.new');
     close(res['bias.state0.new']!, sb.m, 'bias.state0.new');
     await s.release();
+  });
+
+  it('--train that fails writes neither artifact (the inference one was left behind alone)', () => {
+    const f = join(dir, 'bad-trainer.ts');
+    writeFileSync(f, [
+      "import { gluon } from 'gluonc';",
+      'export default () => new gluon.nn.Dense(3, { inUnits: 4 });',
+      "export const inputs = { x: { shape: ['N', 4], dtype: 'float32' } };",
+      "export const trainer = { optimizer: 'nosuch' };",
+    ].join('\n'));
+    const out = join(dir, 'bad-trainer.onnx');
+    assert.match(oneLineError(gluonc(['compile', f, '-o', out, '--train'])), /bad-trainer\.ts': 'trainer' export: unknown optimizer "nosuch"/);
+    assert.equal(existsSync(out), false, 'the inference artifact was written');
+    assert.equal(existsSync(join(dir, 'bad-trainer.train.onnx')), false);
+  });
+
+  it('exits when done even if the model file leaves a timer or handle open (it hung after writing)', () => {
+    const f = join(dir, 'keeps-alive.ts');
+    writeFileSync(f, [
+      "import { gluon } from 'gluonc';",
+      'setInterval(() => {}, 1000);',
+      'export default () => new gluon.nn.Dense(3, { inUnits: 4 });',
+      "export const inputs = { x: { shape: ['N', 4], dtype: 'float32' } };",
+    ].join('\n'));
+    for (const args of [['compile', f, '-o', join(dir, 'keeps-alive.onnx')], ['inspect', f]]) {
+      const r = gluonc(args, { timeout: 60_000 });
+      assert.equal(r.status, 0, `${args[0]}: status ${r.status} (null: killed by the timeout) ${r.stderr}`);
+    }
+  });
+
+  it('--train at -O3 is refused when -O3 folds parameters away (the README promises the training step\'s initial values in <name>.onnx)', () => {
+    const f = join(dir, 'conv-bn.ts');
+    writeFileSync(f, [
+      "import { gluon } from 'gluonc';",
+      'export default () => {',
+      '  const net = new gluon.nn.HybridSequential();',
+      '  net.add(new gluon.nn.Conv2D(2, 3, { inChannels: 1 }), new gluon.nn.BatchNorm({ inChannels: 2 }), new gluon.nn.Dense(3, { inUnits: 8 }));',
+      '  return net;',
+      '};',
+      "export const inputs = { x: { shape: ['N', 1, 4, 4], dtype: 'float32' } };",
+    ].join('\n'));
+    const out = join(dir, 'conv-bn.onnx');
+    assert.match(oneLineError(gluonc(['compile', f, '-o', out, '--train', '-O', '3'])), /-O3 folds .*'1\.gamma'.* into other weights.*use -O2/);
+    assert.equal(existsSync(out), false);
+    // Without --train, -O3 folds; at -O2, --train gives every training parameter an initializer of the same name.
+    assert.equal(gluonc(['compile', f, '-o', out, '-O', '3']).status, 0);
+    assert.equal(initializers(out).has('1.gamma'), false, 'the test model no longer folds at -O3');
+    assert.equal(gluonc(['compile', f, '-o', out, '--train']).status, 0);
+    const train = onnx.ModelProto.decode(readFileSync(join(dir, 'conv-bn.train.onnx')));
+    const init = initializers(out);
+    const params = train.graph!.input!.map((i) => i.name!).filter((n) => !['x', 'label', 'lr', 't'].includes(n) && !n.includes('.state'));
+    assert.ok(params.length >= 6);
+    for (const p of params) assert.ok(init.has(p), p);
+  });
+
+  it('refuses to write the artifact over the model file or its parameter file (it replaced the source with ONNX bytes)', () => {
+    const src = [
+      "import { gluon } from 'gluonc';",
+      'export default () => new gluon.nn.Dense(3, { inUnits: 4 });',
+      "export const inputs = { x: { shape: ['N', 4], dtype: 'float32' } };",
+    ].join('\n');
+    const f = join(dir, 'victim.ts');
+    writeFileSync(f, src);
+    for (const out of [f, join(dir, '.', 'victim.ts')]) {
+      assert.match(oneLineError(gluonc(['compile', f, '-o', out])), /-o '.*victim\.ts' is the model file itself; write the artifact elsewhere/);
+      assert.equal(readFileSync(f, 'utf8'), src);
+    }
+    // The parameter file the model names is protected alike.
+    const g = join(dir, 'with-params.ts');
+    writeFileSync(g, `${src}\nexport const params = 'keep.params';\n`);
+    const net = new gluon.nn.Dense(3, { inUnits: 4 });
+    net.initialize();
+    net.saveParameters(join(dir, 'keep.params'));
+    const saved = readFileSync(join(dir, 'keep.params'));
+    assert.match(oneLineError(gluonc(['compile', g, '-o', join(dir, 'keep.params')])), /-o '.*keep\.params' is the model file's parameter file/);
+    assert.deepEqual(readFileSync(join(dir, 'keep.params')), saved);
   });
 });

@@ -118,4 +118,18 @@ describe('cli/errors', function () {
       rmSync(cjsDir, { recursive: true, force: true });
     }
   });
+
+  it('an output path under a file, or a folder given as the artifact, names the path at fault (compile, run, import, golden)', () => {
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'not a folder');
+    const x = join(dir, 'x1.npy');
+    writeFileSync(x, encodeNpy(tensorFromNumbers('float32', [1, 784], new Array(784).fill(0.5))));
+    const under = `'${file}' is a file, not a folder`;
+    assert.ok(oneLineError(gluonc(['compile', 'models/mlp.ts', '-o', join(file, 'mlp.onnx')])).endsWith(`cannot write '${join(file, 'mlp.onnx')}': ${under}`));
+    assert.ok(oneLineError(gluonc(['compile', 'models/mlp.ts', '-o', dir])).endsWith(`cannot write '${dir}': it is a folder`));
+    assert.ok(oneLineError(gluonc(['run', mlp, '--input', `x=${x}`, '-o', file])).endsWith(`cannot write '${join(file, 'output.npy')}': ${under}`));
+    const imp = oneLineError(gluonc(['import', 'test/fixtures/onnx/mlp/model.onnx', '-o', file]));
+    assert.ok(imp.endsWith(`cannot write '${join(file, 'model.safetensors')}': ${under}`), imp);
+    assert.ok(oneLineError(gluonc(['golden', 'record', mlp, '--dir', join(file, 'g')])).endsWith(`cannot write '${join(file, 'g', 'input-x.npy')}': ${under}`));
+  });
 });

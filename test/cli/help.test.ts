@@ -47,7 +47,7 @@ describe('cli help', () => {
     const rec = help('golden', 'record').replace(/\s+/g, ' ');
     const chk = help('golden', 'check').replace(/\s+/g, ' ');
     assert.match(rec, /--rtol <x> relative tolerance to store in index\.json for later checks \(default 0\.0001\)/);
-    assert.match(chk, /--rtol <x> relative tolerance: \|got - expected\| <= atol \+ rtol \* \|expected\| \(default: the one in index\.json, else 0\.0001\)/);
+    assert.match(chk, /--rtol <x> relative tolerance: \|got - expected\| <= atol \+ rtol \* \|expected\|, as numpy.s isclose with equal_nan=True \(default: the one in index\.json, else 0\.0001\)/);
     assert.doesNotMatch(rec, /record:|check:/);
     assert.doesNotMatch(chk, /stored in index/);
   });

@@ -14,6 +14,7 @@ import { nd } from 'gluonc';
 import { onnx, fromTensorProto } from '../../compiler/onnx/proto.js';
 import { tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT, SOURCE_CLI } from '../helpers/cli.js';
+import { mergeInputs, parseInputOption } from '../../cli/model-file.js';
 
 /** The initializers of an ONNX file by name, as flat numbers. */
 function initializers(file: string): Map<string, number[]> {
@@ -115,5 +116,41 @@ describe('cli/model-file', function () {
     const h = join(dir, 'no-args.ts');
     writeFileSync(h, ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default class Two extends gluon.nn.Dense { constructor() { super(2, { inUnits: 2 }); } }'].join('\n'));
     assert.equal(gluonc(['compile', h, '-o', join(dir, 'two.onnx')], { cwd: dir }).status, 0);
+  });
+
+  it('--input: a name given twice is refused (the last one silently won), as run refuses it', () => {
+    const own = { x: { shape: ['N', 4], dtype: 'float32' as const } };
+    assert.throws(() => mergeInputs('m.ts', own, ['x:float32[N,4]', 'x:float32[2,4]']), /^UserError: bad --input 'x:float32\[2,4\]': input 'x' is given twice$/);
+    assert.throws(() => mergeInputs('m.ts', undefined, ['a:float32[2]', ' a:int32[3]']), /input 'a' is given twice/);
+    // The whole spec is quoted when the model has no such input.
+    assert.throws(() => mergeInputs('m.ts', own, ['y:float32[N,4]']), /^UserError: bad --input 'y:float32\[N,4\]': 'm\.ts' has no input 'y' \(its inputs: x\)$/);
+    assert.deepEqual(mergeInputs('m.ts', own, ['x:float32[ N , 5 ]']), { x: { dtype: 'float32', shape: ['N', 5] } });
+    for (const bad of ['x:float33[2]', 'x:float32[2,', 'x:[N]', 'x:float32[2,,3]', 'x:float32[-1]', ':float32[2]', 'x:float32[1.5]', 'x:float32[0,4]']) {
+      assert.throws(() => parseInputOption(bad), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${bad}': `), bad);
+    }
+  });
+
+  it('a default export that is an async function is awaited (it said "got an object of class Promise"); a rejection is one line', () => {
+    const f = join(dir, 'async-build.ts');
+    writeFileSync(f, ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default async () => new gluon.nn.Dense(3, { inUnits: 2 });'].join('\n'));
+    const r = gluonc(['compile', f, '-o', join(dir, 'async-build.onnx')], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /outputs output float32 \[N, 3\]/);
+    const g = join(dir, 'async-reject.ts');
+    writeFileSync(g, ["export const inputs = { x: { shape: ['N', 2] } };", "export default async () => { throw new Error('no weights here'); };"].join('\n'));
+    assert.match(oneLineError(gluonc(['compile', g], { cwd: dir })), /async-reject\.ts': no weights here$/);
+  });
+
+  it("a params export that is a file: URL is loaded; one of another kind is refused (both compiled seeded random weights silently)", () => {
+    const base = ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default () => new gluon.nn.Dense(3, { inUnits: 2 });'];
+    const f = join(dir, 'params-url.ts');
+    writeFileSync(f, [...base, "export const params = new URL('./no-such.params', import.meta.url);"].join('\n'));
+    assert.match(oneLineError(gluonc(['compile', f, '-o', join(dir, 'params-url.onnx')], { cwd: dir })), /params-url\.ts': .*no-such\.params/);
+    for (const [name, value, got] of [['number', '42', 'a number'], ['list', "['a.params']", 'a list']] as const) {
+      const g = join(dir, `params-${name}.ts`);
+      writeFileSync(g, [...base, `export const params = ${value};`].join('\n'));
+      const line = oneLineError(gluonc(['compile', g, '-o', join(dir, `params-${name}.onnx`)], { cwd: dir }));
+      assert.ok(line.endsWith(`params-${name}.ts': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got ${got}`), line);
+    }
   });
 });

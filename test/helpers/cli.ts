@@ -31,12 +31,12 @@ export const SOURCE_CLI: CliLauncher = ['--import', join(ROOT, 'node_modules', '
  * const r = gluonc(['inspect', 'mlp.onnx'], { cwd: dir });
  * ```
  */
-export function gluonc(args: string[], options: { cwd?: string; launcher?: CliLauncher; env?: Record<string, string> } = {}): CliResult {
+export function gluonc(args: string[], options: { cwd?: string; launcher?: CliLauncher; env?: Record<string, string>; timeout?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [...(options.launcher ?? SOURCE_CLI), ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '', ...(options.env ?? {}) },
-    timeout: 120_000,
+    timeout: options.timeout ?? 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -9,7 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeStaleTemps, writeFileAtomic } from '../../runtime/atomic-file.js';
+import { makeFolder, removeStaleTemps, writeFileAtomic, writeProblem } from '../../runtime/atomic-file.js';
+import { writeNpy } from '../../runtime/npy.js';
 import { readModelFile } from '../../runtime/model-file.js';
 import { mlpArtifact } from '../helpers/mlp-artifact.js';
 
@@ -74,5 +75,42 @@ describe('runtime/atomic-file', () => {
     assert.ok(leftBehind > 0, 'the kills left temporary files behind');
     writeFileAtomic(file, new Uint8Array([1]));
     assert.deepEqual(temps(dir), []);
+  });
+
+  it('a write that cannot happen says why in words, naming the path at fault (not EEXIST from mkdir, nor the temporary name)', () => {
+    const file = path.join(dir, 'plain');
+    fs.writeFileSync(file, 'x');
+    const folder = path.join(dir, 'folder');
+    fs.mkdirSync(folder);
+    const bytes = new Uint8Array([1]);
+    assert.throws(() => writeFileAtomic(path.join(file, 'x.onnx'), bytes, { what: 'export', mkdir: true }), { message: `export: cannot write '${path.join(file, 'x.onnx')}': '${file}' is a file, not a folder` });
+    assert.throws(() => writeFileAtomic(path.join(file, 'sub', 'x.onnx'), bytes, { mkdir: true }), { message: `cannot write '${path.join(file, 'sub', 'x.onnx')}': '${file}' is a file, not a folder` });
+    assert.throws(() => writeFileAtomic(path.join(file, 'x.onnx'), bytes), { message: `cannot write '${path.join(file, 'x.onnx')}': '${file}' is a file, not a folder` });
+    assert.throws(() => writeFileAtomic(folder, bytes), { message: `cannot write '${folder}': it is a folder` });
+    assert.throws(() => writeFileAtomic(path.join(dir, 'none', 'x.onnx'), bytes), { message: `cannot write '${path.join(dir, 'none', 'x.onnx')}': the folder '${path.join(dir, 'none')}' does not exist` });
+    assert.deepEqual(temps(dir), []);
+    // .npy outputs go through the same words.
+    assert.throws(() => writeNpy(path.join(file, 'y.npy'), { dtype: 'float32', shape: [1], data: new Float32Array(1) }), { message: `cannot write '${path.join(file, 'y.npy')}': '${file}' is a file, not a folder` });
+    assert.throws(() => writeNpy(folder, { dtype: 'float32', shape: [1], data: new Float32Array(1) }), { message: `cannot write '${folder}': it is a folder` });
+    assert.equal(writeProblem(path.join(dir, 'ok'), Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' })), 'permission denied');
+  });
+
+  it("makeFolder makes the missing folders level by level, and fails at once where one cannot be made (Node's recursive mkdir spins forever under /proc)", function () {
+    this.timeout(20_000);
+    const deep = path.join(dir, 'a', 'b', 'c');
+    makeFolder(deep);
+    assert.ok(fs.statSync(deep).isDirectory());
+    makeFolder(deep); // already there
+    const file = path.join(dir, 'plain');
+    fs.writeFileSync(file, 'x');
+    assert.throws(() => makeFolder(path.join(file, 'sub')), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR' || e.code === 'EEXIST');
+    if (fs.existsSync('/proc/self')) {
+      // A child process, so that a hang fails the test instead of the whole run.
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('${path.join(ROOT, 'runtime', 'npy.ts')}').then((m) => m.writeNpy('/proc/gluonc-no/y.npy', { dtype: 'float32', shape: [1], data: new Float32Array(1) })).catch((e) => { console.log(e.message); })`], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+      assert.equal(r.status, 0, `status ${r.status} (null: hung) ${r.stderr}`);
+      assert.match(r.stdout, /^cannot write '\/proc\/gluonc-no\/y\.npy': /);
+      // The folder exists but takes no files: not "the folder '/proc' does not exist".
+      assert.throws(() => writeFileAtomic('/proc/gluonc-x.onnx', new Uint8Array([1]), { mkdir: true }), (e: Error) => /^cannot write '\/proc\/gluonc-x\.onnx': /.test(e.message) && !/does not exist/.test(e.message));
+    }
   });
 });

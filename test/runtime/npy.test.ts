@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNpy, DTYPES, encodeNpy, readNpy, tensorFromNumbers, tensorToNumbers, writeNpy, type DType } from '../../runtime/index.js';
+import { decodeNpy, DTYPES, encodeNpy, npyFileNames, readNpy, tensorFromNumbers, tensorToNumbers, writeNpy, type DType } from '../../runtime/index.js';
 
 function python(code: string): string {
   const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
@@ -112,5 +112,14 @@ describe('runtime/npy', () => {
     assert.throws(() => readNpy(join(dir, 'c.npy')), /c\.npy'.*dtype '<c8'.*not support/);
     assert.throws(() => readNpy(join(dir, 'missing.npy')), /missing\.npy': no such file/);
     assert.ok(readFileSync(join(dir, 'c.npy')).length > 0);
+  });
+
+  it('npyFileNames: safe file names, one per tensor name, even when two names sanitize alike', () => {
+    assert.deepEqual(npyFileNames(['output']), ['output.npy']);
+    assert.deepEqual(npyFileNames(['y:0', 'y_0', 'y/0', 'a b'], 'output-'), ['output-y_0.npy', 'output-y_0-1.npy', 'output-y_0-2.npy', 'output-a_b.npy']);
+    // A name that is already the suffixed form of another keeps its own file.
+    const names = npyFileNames(['y_0', 'y:0', 'y_0-1']);
+    assert.equal(new Set(names).size, 3, names.join());
+    assert.deepEqual(npyFileNames(['..', '.', '']), ['_...npy', '_..npy', '_.npy']);
   });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { nd, random, profiler } from 'gluonc';
+import { gluon, nd, random, profiler } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
 
 describe('nd arrays', () => {
   it('creates from nested arrays, flat arrays with a shape, and typed arrays', () => {
@@ -51,6 +53,20 @@ describe('nd arrays', () => {
     assert.throws(() => nd.array([1, 2]).item(), /item: the array has 2 elements/);
   });
 
+  it('int64 arrays keep bigint values exactly; listed integers out of the dtype range are refused (numpy), not wrapped', () => {
+    const big = 2n ** 62n + 1n;
+    assert.deepEqual(Array.from(nd.array([big, -big, 3n] as never, { dtype: 'int64' }).data() as BigInt64Array), [big, -big, 3n]);
+    assert.deepEqual(Array.from(nd.array(BigInt64Array.of(big, 5n) as never, { dtype: 'int64' }).data() as BigInt64Array), [big, 5n]);
+    assert.deepEqual(Array.from(nd.array([[9007199254740993n, 1n]] as never, { dtype: 'int64' }).add(1).data() as BigInt64Array), [9007199254740994n, 2n]);
+    assert.throws(() => nd.array([2n ** 63n] as never, { dtype: 'int64' }), /nd\.array: element 0 \(9223372036854775808\) is out of range for int64 \[-9223372036854775808, 9223372036854775807\]/);
+    assert.throws(() => nd.array([1, 300], { dtype: 'int8' }), /nd\.array: element 1 \(300\) is out of range for int8 \[-128, 127\]/);
+    assert.throws(() => nd.array([-1], { dtype: 'uint8' }), /nd\.array: element 0 \(-1\) is out of range for uint8 \[0, 255\]/);
+    assert.throws(() => nd.array([2 ** 31], { dtype: 'int32' }), /nd\.array: element 0 \(2147483648\) is out of range for int32/);
+    assert.throws(() => nd.array([Infinity], { dtype: 'int32' }), /nd\.array: element 0 \(Infinity\) is out of range for int32/);
+    // In range, a fraction truncates toward zero as numpy's conversion does.
+    assert.deepEqual(nd.array([1.7, -1.7], { dtype: 'int32' }).toArray(), [1, -1]);
+  });
+
   it('creation functions', () => {
     assert.deepEqual(nd.zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
     assert.deepEqual(nd.ones([3], { dtype: 'int32' }).toArray(), [1, 1, 1]);
@@ -64,6 +80,7 @@ describe('nd arrays', () => {
     assert.equal(nd.array([1, 2, 3]).toString(), '[1. 2. 3.]\n<NDArray 3 @cpu(0)>');
     assert.equal(nd.array([[0.5, 1], [2, 3]]).toString(), '[[0.5 1.]\n [2. 3.]]\n<NDArray 2x2 @cpu(0)>');
     assert.equal(nd.array([1, 2], { dtype: 'int32' }).toString(), '[1 2]\n<NDArray 2 @cpu(0)>');
+    assert.equal(nd.array([2n ** 60n + 1n, -3n] as never, { dtype: 'int64' }).toString(), '[1152921504606846977 -3]\n<NDArray 2 @cpu(0)>', 'int64 prints every digit');
   });
 
   it('random.seed makes every draw repeatable', () => {
@@ -137,3 +154,70 @@ describe('random.seed and dropout', () => {
     assert.deepEqual(nd.random.uniform(0, 1, [3]).toArray(), u);
   });
 });
+
+/** A HybridBlock running `fn` on its input: the same code eagerly and hybridized. */
+class Fn extends gluon.HybridBlock {
+  constructor(private readonly fn: (F: gluon.F, x: gluon.Tensor) => gluon.Tensor) {
+    super();
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor {
+    return this.fn(F, x);
+  }
+}
+
+describe('nd indexing, ordering and reductions: eager, hybridized and numpy agree', () => {
+  const x = nd.array([[3, -1, 3, 0.5], [2, 2, -7, 1], [0, 5, 5, 5]]);
+  const idx = (v: number[]) => nd.array(v);
+  // [what, the code, its input, numpy (a = the input)]; ties, negative steps, out-of-range indices and empty axes on purpose.
+  const cases: [string, (F: gluon.F, x: gluon.Tensor) => gluon.Tensor, nd.NDArray, string][] = [
+    ['slice, negative steps', (F, t) => F.slice(t, { begin: [null, -1], end: [null, null], step: [-1, -2] }), x, 'a[::-1, -1::-2]'],
+    ['slice clipped as numpy', (F, t) => F.slice(t, { begin: [-10, 2], end: [10, 100] }), x, 'a[-10:10, 2:100]'],
+    ['sliceAxis from the end', (F, t) => F.sliceAxis(t, { axis: -1, begin: -3, end: -1 }), x, 'a[:, -3:-1]'],
+    ['take clip', (F, t) => F.take(t, idx([-1, 0, 5]) as never, { axis: 1 }), x, 'np.take(a, [0, 0, 3], axis=1)'],
+    ['take wrap', (F, t) => F.take(t, idx([-1, 4, -5]) as never, { axis: 0, mode: 'wrap' }), x, 'np.take(a, [-1, 4, -5], axis=0, mode="wrap")'],
+    ['pick wrap', (F, t) => F.pick(t, idx([-1, 5, 9]) as never, { axis: 1, mode: 'wrap' }), x, 'a[np.arange(3), np.array([-1, 5, 9]) % 4]'],
+    ['argmax ties: the first', (F, t) => F.argmax(t, { axis: 1 }), x, 'np.argmax(a, axis=1)'],
+    ['argsort stable', (F, t) => F.argsort(t, { axis: 1 }), x, 'np.argsort(a, axis=1, kind="stable")'],
+    ['sort axis 0', (F, t) => F.sort(t, { axis: 0 }), x, 'np.sort(a, axis=0)'],
+    ['topk ties: the lower index', (F, t) => F.topk(t, { k: 2, axis: 1 }) as gluon.Tensor, x, 'np.argsort(-a, axis=1, kind="stable")[:, :2]'],
+    ['cumsum reverse', (F, t) => F.cumsum(t, { axis: 1, reverse: true }), x, 'np.flip(np.cumsum(np.flip(a, 1), axis=1), 1)'],
+    ['sum over an axis list with a negative axis, keepdims', (F, t) => F.sum(t, { axis: [-1, 0], keepdims: true }), x, 'np.sum(a, axis=(1, 0), keepdims=True)'],
+    ['mean over an empty axis', (F, t) => F.mean(t, { axis: 1 }), nd.zeros([2, 0]), 'np.full(2, np.nan)'],
+    ['reshape with MXNet codes', (F, t) => F.reshape(t, [-4, 1, -1, -2]), x, 'a.reshape(1, 3, 4)'],
+  ];
+
+  it('every case, eagerly and hybridized, matches numpy', () => {
+    const refs = numpyRefs(cases.map(([, , input, code]) => ({ code, inputs: [{ shape: input.shape, dtype: 'float64', data: Array.from(input.data() as Float32Array) }] })));
+    cases.forEach(([what, fn, input], i) => {
+      const r = refs[i]!;
+      assert.ok(!r.error, `${what}: numpy failed: ${r.error}`);
+      const block = new Fn(fn);
+      const eager = block.call(input) as nd.NDArray;
+      block.hybridize();
+      const hybrid = block.call(input) as nd.NDArray;
+      for (const [path, y] of [['eager', eager], ['hybridized', hybrid]] as const) {
+        assert.deepEqual(y.shape, r.outs[0]!.shape, `${what} (${path}): shape`);
+        assertClose(Array.from(y.data() as Float32Array, Number), r.outs[0]!.data, `${what} (${path}) vs numpy`, 0, 1e-6);
+      }
+    });
+  });
+});
+
+describe('int64 past 2^53: exact on every path', () => {
+  const big = 2n ** 60n;
+  const values = [big, 1n, 3n, -(2n ** 62n) + 7n, 2n ** 53n + 1n];
+  const exact = values.reduce((a, b) => a + b, 0n);
+  const x = nd.array(values as never, { dtype: 'int64' });
+
+  it("sum (onnxruntime's int64 ReduceSum rounds through float64), eagerly and hybridized", () => {
+    assert.deepEqual(Array.from(nd.sum(x).data() as BigInt64Array), [exact]);
+    const rows = nd.array([...values, ...values.map((v) => -v + 1n)] as never, { dtype: 'int64', shape: [2, 5] });
+    assert.deepEqual(Array.from(nd.sum(rows, { axis: 1, keepdims: true }).data() as BigInt64Array), [exact, -exact + 5n]);
+    const block = new Fn((F, t) => F.sum(t, { axis: 0 }));
+    block.hybridize();
+    assert.deepEqual(Array.from((block.call(x) as nd.NDArray).data() as BigInt64Array), [exact]);
+    const i32 = nd.array([2 ** 31 - 1, 2 ** 31 - 1, -5], { dtype: 'int32' });
+    assert.deepEqual(Array.from(nd.sum(i32).data() as Int32Array), [-7], 'an int32 sum stays int32 and wraps, as MXNet (numpy would promote to int64)');
+  });
+});
+

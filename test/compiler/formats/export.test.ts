@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -168,6 +168,9 @@ describe('HybridBlock.export and SymbolBlock.imports', () => {
     assert.throws(() => net.export(bad), (e: Error) => e.message.includes(bad));
     assert.deepEqual(readdirSync(dir).sort(), ['afile']);
     assert.throws(() => net.export(path.join(dir, 'z.onnx'), { inputs: { x: { shape: ['N', -1] } } }), /input 'x' has an invalid dimension -1/);
+    // A fixed size 0 made an artifact that loadModel and every CLI command then refused.
+    assert.throws(() => net.export(path.join(dir, 'z.onnx'), { inputs: { x: { shape: [0, 2] } } }), /input 'x' has a dimension of size 0 in \[0, 2\]: an artifact's fixed input dimensions must be positive/);
+    assert.equal(existsSync(path.join(dir, 'z.onnx')), false);
     // The opset option: 13 to 21; below, the first operator that needs more is named.
     assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 12 }), /HybridSequential\.export to .*o\.onnx': opset 12 is too low: FullyConnected \(in HybridSequential\/0\) needs opset 13$/);
     assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 22 }), /opset 22 is not supported: gluonc exports ONNX opsets 13 to 21$/);

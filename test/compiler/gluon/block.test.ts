@@ -105,6 +105,47 @@ describe('Block and HybridBlock behaviour', () => {
     assert.equal(d.weight.grad().dtype, 'float64');
   });
 
+  it('Block.cast (MXNet\'s net.cast): a float64 network trains eagerly and hybridized to the same float64 numbers as a hand-written reference', () => {
+    // One Dense(1) with weight w [1, 2] and bias b on x [2, 2]; L2Loss 0.5 (y - t)^2; SGD lr 0.1, batch 2.
+    const xs = [[0.1, 0.2], [1, -1]];
+    const ts = [1, 0];
+    let w = [0.25, -0.5];
+    let b = 0.125;
+    const ref: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      const ys = xs.map((r) => r[0]! * w[0]! + r[1]! * w[1]! + b);
+      ref.push(ys.reduce((a, y, i) => a + 0.5 * (y - ts[i]!) ** 2, 0) / 2);
+      const e = ys.map((y, i) => y - ts[i]!);
+      w = w.map((wk, k) => wk - (0.1 / 2) * e.reduce((a, ei, i) => a + ei * xs[i]![k]!, 0));
+      b -= (0.1 / 2) * e.reduce((a, ei) => a + ei, 0);
+    }
+    for (const hybrid of [false, true]) {
+      const net = new gluon.nn.HybridSequential();
+      net.add(new gluon.nn.Dense(1, { inUnits: 2 }));
+      net.initialize();
+      assert.equal(net.cast('float64'), net);
+      const [pw, pb] = [...net.collectParams().values()];
+      pw!.setData(nd.array([[0.25, -0.5]], { dtype: 'float64' }));
+      pb!.setData(nd.array([0.125], { dtype: 'float64' }));
+      if (hybrid) net.hybridize();
+      const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
+      const loss = new gluon.loss.L2Loss();
+      const x = nd.array(xs, { dtype: 'float64' });
+      const t = nd.array(ts, { dtype: 'float64' }).reshape([2, 1]);
+      const got: number[] = [];
+      for (let step = 0; step < 3; step++) {
+        const l = autograd.record(() => loss.call(net.call(x), t)) as nd.NDArray;
+        l.backward();
+        trainer.step(2);
+        assert.equal(l.dtype, 'float64');
+        got.push(l.mean().item());
+      }
+      assertClose(got, ref, `hybrid ${hybrid}: float64 losses`, 1e-12, 1e-15);
+      assertClose(vals(pw!.data()), w, `hybrid ${hybrid}: float64 weight`, 1e-12, 1e-15);
+      assert.equal(pw!.data().dtype, 'float64');
+    }
+  });
+
   it('calling before initialize is an Error naming the parameter and the block', () => {
     const d = new gluon.nn.Dense(3, { inUnits: 2 });
     assert.throws(() => d.call(nd.ones([1, 2])), /Parameter 'weight' of block Dense has not been initialized/);

@@ -131,6 +131,71 @@ describe('np (numpy semantics)', () => {
     assert.throws(() => np.squeeze(ones, 2), /squeeze: axis 2 is out of range for rank 2/);
   });
 
+  it("a non-integer number with an integer array computes in float64 (MXNet 2's NumpyBinaryScalarType, numpy); a bool array with an integer number in int64", () => {
+    const i = np.array([0, 1, 3, -2], { dtype: 'int32' });
+    const b = np.array([1, 0, 1, 1], { dtype: 'bool' });
+    const cases: [string, NDArray[], NDArray, string][] = [
+      ['divide by 0.5', [i], np.divide(i, 0.5), 'np.divide(a, 0.5)'],
+      ['divide by 2.5', [i], np.divide(i, 2.5), 'np.divide(a, 2.5)'],
+      ['2.5 divided by', [np.array([1, 2, 4], { dtype: 'int32' })], np.divide(2.5, np.array([1, 2, 4], { dtype: 'int32' })), 'np.divide(2.5, a)'],
+      ['add 0.5', [i], np.add(i, 0.5), 'np.add(a, 0.5)'],
+      ['multiply 0.5', [i], np.multiply(i, 0.5), 'np.multiply(a, 0.5)'],
+      ['1.5 minus', [i], np.subtract(1.5, i), 'np.subtract(1.5, a)'],
+      ['power 0.5', [np.array([0, 1, 3], { dtype: 'int64' })], np.power(np.array([0, 1, 3], { dtype: 'int64' }), 0.5), 'np.power(a, 0.5)'],
+      ['maximum 0.5', [i], np.maximum(i, 0.5), 'np.maximum(a, 0.5)'],
+      ['equal 0.5', [i], np.equal(i, 0.5), 'np.equal(a, 0.5)'],
+      ['less 0.5', [i], np.less(i, 0.5), 'np.less(a, 0.5)'],
+      ['bool plus 1', [b], np.add(b, 1), 'np.add(a, 1)'],
+      ['bool times 2', [b], np.multiply(b, 2), 'np.multiply(a, 2)'],
+      ['int plus an integer number stays int32', [i], np.add(i, 2), 'np.add(a, 2).astype(np.int32)'],
+      ['float32 times 0.5 stays float32', [np.array([1, 2])], np.multiply(np.array([1, 2]), 0.5), 'np.multiply(a, 0.5)'],
+    ];
+    againstNumpy(cases);
+    const dtypes = cases.map(([what, , got]) => [what, got.dtype]);
+    assert.deepEqual(dtypes, [
+      ['divide by 0.5', 'float64'], ['divide by 2.5', 'float64'], ['2.5 divided by', 'float64'], ['add 0.5', 'float64'],
+      ['multiply 0.5', 'float64'], ['1.5 minus', 'float64'], ['power 0.5', 'float64'], ['maximum 0.5', 'float64'],
+      ['equal 0.5', 'bool'], ['less 0.5', 'bool'], ['bool plus 1', 'int64'], ['bool times 2', 'int64'],
+      ['int plus an integer number stays int32', 'int32'], ['float32 times 0.5 stays float32', 'float32'],
+    ]);
+    // Traced, the same rule (the symbol knows its dtype).
+    const x = sym.var('x', { shape: [4], dtype: 'int32' });
+    const y = np.multiply(x, 0.5);
+    assert.equal(y.dtype, 'float64');
+    assertClose(flat(y.eval({ x: i }) as NDArray), [0, 0.5, 1.5, -1], 'traced multiply by 0.5');
+  });
+
+  it("sum of a bool array counts in int64 and mean of an integer array is float32 (MXNet 2's NumpySumType, NumpyMeanType); they were refused", () => {
+    const a = np.array([[-1, 2, 3], [4, -5, 6]]);
+    const i = np.array([[1, 2, 4], [7, 7, 8]], { dtype: 'int32' });
+    const count = np.sum(np.greater(a, 0));
+    const rows = np.sum(np.less(a, 0), { axis: 1 });
+    const m = np.mean(i);
+    const mk = np.mean(i, { axis: 0, keepdims: true });
+    againstNumpy([
+      ['count of positives', [a], count, 'np.sum(a > 0)'],
+      ['negatives per row', [a], rows, 'np.sum(a < 0, axis=1)'],
+      ['mean of int32', [i], m, 'np.mean(a)'],
+      ['mean of int32 axis 0 keepdims', [i], mk, 'np.mean(a, axis=0, keepdims=True)'],
+    ]);
+    assert.deepEqual([count.dtype, rows.dtype, m.dtype, mk.dtype], ['int64', 'int64', 'float32', 'float32']);
+    assert.equal(np.sum(i).dtype, 'int32', 'an int32 sum stays int32 (MXNet 2)');
+    assert.equal((np.mean(sym.var('x', { shape: [3], dtype: 'int64' })) as sym.Symbol).dtype, 'float32');
+  });
+
+  it("take follows numpy (MXNet 2's np.take): no axis flattens, mode 'raise' by default", () => {
+    const a = np.array([[1, 2, 3], [4, 5, 6]]);
+    const idx = np.array([0, 4, -1], { dtype: 'int64' });
+    againstNumpy([
+      ['take flattened', [a, idx], np.take(a, idx), 'np.take(a, b)'],
+      ['take axis 1 with a negative index', [a, np.array([2, -1, 0], { dtype: 'int64' })], np.take(a, np.array([2, -1, 0], { dtype: 'int64' }), { axis: 1 }), 'np.take(a, b, axis=1)'],
+      ['take axis 1 clip', [a, np.array([0, 7], { dtype: 'int64' })], np.take(a, np.array([0, 7], { dtype: 'int64' }), { axis: 1, mode: 'clip' }), 'np.take(a, b, axis=1, mode="clip")'],
+      ['take axis 0 wrap', [a, np.array([3, -3], { dtype: 'int64' })], np.take(a, np.array([3, -3], { dtype: 'int64' }), { axis: 0, mode: 'wrap' }), 'np.take(a, b, axis=0, mode="wrap")'],
+    ]);
+    assert.throws(() => np.take(a, np.array([6], { dtype: 'int64' })), /take: index 6 is out of range for an axis of size 6 \(mode 'raise' takes \[-6, 5\]\)/);
+    assert.throws(() => np.take(a, np.array([3], { dtype: 'int64' }), { axis: 1 }), /take: index 3 is out of range for an axis of size 3/);
+  });
+
   it('shape functions take numpy defaults (axis 0) and refuse MXNet reshape codes', () => {
     const a = np.random.uniform(-1, 1, [2, 3]);
     const b = np.random.uniform(-1, 1, [2, 3]);

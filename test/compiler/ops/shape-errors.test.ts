@@ -69,6 +69,12 @@ describe('shape operator errors', () => {
     const traced = sym.take(sym.var('w', { shape: [2, 3] }), sym.var('i', { shape: ['K'] }), { mode: 'raise' });
     assert.throws(() => traced.eval({ w: x, i: nd.array([0, 2]) }), /Gather.*out of data bounds, idx=2 must be within the inclusive range \[-2,1\]/);
     assert.throws(() => x.pick(nd.array([0, 1, 2])), /pick: index shape \[3\] must be \[2\] \(data \[2, 3\] without axis 1\)/);
+    // An index into an empty axis selects nothing (numpy refuses; eagerly it read garbage, compiled Gather failed).
+    assert.throws(() => nd.zeros([0, 3]).take(nd.array([0])), /^OpError: take: axis 0 is empty: no index selects anything there \(numpy refuses it too\) \(inputs: float32\[0, 3\], float32\[1\]\)/);
+    assert.throws(() => nd.zeros([0, 3]).take(nd.array([0]), { mode: 'wrap' }), /take: axis 0 is empty/);
+    assert.throws(() => nd.zeros([2, 0]).pick(nd.array([0, 0])), /pick: axis 1 is empty: no index selects anything there/);
+    assert.deepEqual(nd.zeros([0, 3]).take(nd.zeros([0])).shape, [0, 3], 'no index into an empty axis is fine');
+    assert.deepEqual(nd.zeros([2, 0]).take(nd.array([1]), { axis: 0 }).shape, [1, 0], 'an index into a non-empty axis of an empty tensor is fine');
     assert.throws(() => x.oneHot(0), /oneHot: depth must be a positive integer, got 0/);
     assert.throws(() => x.tile({ reps: [1.5] }), /tile: option 'reps' must be an integer or a list of integers, got \[1.5\] \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => x.repeat(-1), /repeat: repeats must be a non-negative integer, got -1/);

@@ -88,7 +88,19 @@ out = np.${fn}(a.astype(np.float64), axis=ax, keepdims=kd).astype(np.float64)
 
 export const cases: OpCase[] = [
   { op: 'sum', samples: [...common, ...ints], ref: `${AXES}out = np.sum(x, axis=ax, keepdims=kd)` },
-  { op: 'mean', samples: common, ref: `${AXES}out = np.mean(x, axis=ax, keepdims=kd)` },
+  // An empty axis: numpy's mean is NaN (0/0) on every path; onnxruntime's ReduceMean gives 0.
+  {
+    op: 'mean',
+    samples: [
+      ...common,
+      { inputs: [{ shape: [2, 0] }], args: [{ axis: 1 }], label: 'empty axis' },
+      { inputs: [{ shape: [0, 3] }], args: [{ axis: 0, keepdims: true }], label: 'empty axis keepdims' },
+      { inputs: [{ shape: [0, 3], dtype: 'float64' }], label: 'empty all axes float64' },
+      { inputs: [{ shape: [2, 0], dtype: 'float16' }], args: [{ axis: -1 }], label: 'empty axis float16' },
+      { inputs: [{ shape: [2, 0, 3] }], args: [{ axis: [0, 2] }], label: 'non-empty axes of an empty tensor' },
+    ],
+    ref: `${AXES}\nimport warnings\nwith warnings.catch_warnings():\n    warnings.simplefilter("ignore")\n    out = np.mean(x, axis=ax, keepdims=kd)`,
+  },
   {
     op: 'max',
     samples: [...common, ...ints, { inputs: [{ shape: [3, 4], dtype: 'uint8', range: [0, 200] }], args: [{ axis: 0 }], label: 'uint8' }, { inputs: [{ shape: [3, 4], dtype: 'int8', range: [-100, 100] }], label: 'int8 all axes' }],

@@ -6,7 +6,8 @@ import type { OpCase } from '../case.js';
 
 const FIX = `
 def fix(i, n):
-    i = np.trunc(i).astype(np.int64)
+    # A float index: NaN selects 0, +-Infinity the far ends (clamped to +-2^62 before the truncation).
+    i = np.trunc(np.clip(np.nan_to_num(np.asarray(i, dtype=np.float64), nan=0.0, posinf=2.0**62, neginf=-2.0**62), -2.0**62, 2.0**62)).astype(np.int64)
     return np.mod(i, n) if attrs.get('mode') == 'wrap' else np.clip(i, 0, n - 1)
 `;
 
@@ -20,6 +21,8 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [2, 3, 4], dtype: 'float64' }, { shape: [2, 2], dtype: 'int32', values: [3, 0, 3, 3] }, { shape: [2, 3, 2, 2], dtype: 'float64' }], args: [{ axis: -1 }], label: 'last axis float64' },
       { inputs: [{ shape: [6, 3] }, { shape: [5], dtype: 'int32', range: [0, 6], symbolic: true }, { shape: [5, 3], symbolic: true }], label: 'symbolic number of indices' },
       { inputs: [{ shape: [4, 2], dtype: 'int32', range: [-5, 5] }, { shape: [3], dtype: 'int32', values: [1, 1, 1] }, { shape: [3, 2], dtype: 'int32', range: [-5, 5] }], label: 'int32' },
+      { inputs: [{ shape: [4, 2] }, { shape: [3], values: [NaN, Infinity, -Infinity] }, { shape: [3, 2] }], label: 'NaN and infinite indices' },
+      { inputs: [{ shape: [4, 2] }, { shape: [3], values: [NaN, Infinity, -Infinity] }, { shape: [3, 2] }], args: [{ mode: 'wrap' }], label: 'NaN and infinite indices wrapped' },
     ],
     ref: `${FIX}
 ax = attrs.get('axis', 0) % a.ndim

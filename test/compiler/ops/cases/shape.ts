@@ -7,9 +7,10 @@ const ALL_INPUTS = "[globals()[k] for k in 'abcdefgh' if k in globals()]";
 /** Clip or wrap of truncated indices `i` against `n` (MXNet's take/pick modes); 'raise' leaves them to numpy's take. */
 const FIX = `
 def fix(i, n):
-    i = np.trunc(i).astype(np.int64)
     if attrs.get('mode') == 'raise':
-        return i
+        return np.trunc(i).astype(np.int64)
+    # A float index: NaN selects 0, +-Infinity the far ends (clamped to +-2^62 before the truncation).
+    i = np.trunc(np.clip(np.nan_to_num(np.asarray(i, dtype=np.float64), nan=0.0, posinf=2.0**62, neginf=-2.0**62), -2.0**62, 2.0**62)).astype(np.int64)
     return np.mod(i, n) if attrs.get('mode') == 'wrap' else np.clip(i, 0, n - 1)
 `;
 
@@ -200,6 +201,10 @@ out = a[tuple(slice(b[k], e[k], s[k]) for k in range(len(b)))]
       { inputs: [{ shape: [6, 3] }, { shape: [5, 2], range: [0, 6], symbolic: true }], label: 'symbolic batch indices' },
       { inputs: [{ shape: [4, 2], dtype: 'float64' }, { shape: [3], dtype: 'int32', range: [0, 4] }], label: 'float64' },
       { inputs: [{ shape: [4, 2], dtype: 'int32', range: [-9, 9] }, { shape: [3], dtype: 'int32', range: [0, 4] }], args: [{ axis: -1 }], label: 'int32 data' },
+      // Non-finite float indices: NaN selects 0 and the infinities the ends, eagerly and compiled alike (a cast of them to int64 is undefined).
+      { inputs: [{ shape: [4, 3] }, { shape: [5], values: [NaN, Infinity, -Infinity, 2.5, -0.5] }], label: 'NaN and infinite indices clipped' },
+      { inputs: [{ shape: [4, 3] }, { shape: [4], values: [NaN, Infinity, -Infinity, -1.5] }], args: [{ mode: 'wrap' }], label: 'NaN and infinite indices wrapped' },
+      { inputs: [{ shape: [4, 3] }, { shape: [3], dtype: 'float16', values: [NaN, Infinity, 1] }], label: 'float16 indices' },
     ],
     ref: `${FIX}
 ax = attrs.get('axis', 0)
@@ -215,6 +220,8 @@ out = np.take(a, fix(b, a.shape[ax]), axis=ax)
       { inputs: [{ shape: [2, 3, 4] }, { shape: [2, 1, 4], dtype: 'int64', range: [0, 3] }], args: [{ axis: 1 }], label: 'index with the axis kept' },
       { inputs: [{ shape: [5, 4], symbolic: true }, { shape: [5], dtype: 'int32', range: [0, 4], symbolic: true }], label: 'symbolic batch' },
       { inputs: [{ shape: [3, 2], dtype: 'float64' }, { shape: [3], range: [0, 2] }], label: 'float64' },
+      { inputs: [{ shape: [3, 4] }, { shape: [3], dtype: 'float64', values: [NaN, Infinity, -Infinity] }], label: 'NaN and infinite indices' },
+      { inputs: [{ shape: [3, 4] }, { shape: [3], values: [NaN, Infinity, -Infinity] }], args: [{ mode: 'wrap' }], label: 'NaN and infinite indices wrapped' },
     ],
     ref: `${FIX}
 ax = attrs.get('axis', -1) % a.ndim
