@@ -128,6 +128,7 @@ export const init = {
   Normal: initMod.Normal,
   Xavier: initMod.Xavier,
   MSRAPrelu: initMod.MSRAPrelu,
+  Orthogonal: initMod.Orthogonal,
   Constant: initMod.Constant,
   Zero: initMod.Zero,
   One: initMod.One,

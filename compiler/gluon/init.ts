@@ -33,10 +33,19 @@ function fans(shape: number[], name: string): [number, number] {
   return [shape[1]! * receptive, shape[0]! * receptive];
 }
 
+/** A number option of an initializer: finite and >= `min` (> `min` with `strict`), else an Error naming it. */
+function checkNumber(owner: string, name: string, v: unknown, min: number, strict = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (strict && v === min)) {
+    throw new Error(`${owner}: ${name} must be a finite number ${strict ? '>' : '>='} ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 /** Uniform in [-scale, scale] (MXNet default scale 0.07). Example: `new init.Uniform(0.1)`. */
 export class Uniform extends Initializer {
   constructor(readonly scale = 0.07) {
     super();
+    checkNumber('Uniform', 'scale', scale, 0);
   }
   create(shape: number[], dtype: DType): NDArray {
     return fill(shape, dtype, () => (nextFloat() * 2 - 1) * this.scale);
@@ -47,6 +56,7 @@ export class Uniform extends Initializer {
 export class Normal extends Initializer {
   constructor(readonly sigma = 0.01) {
     super();
+    checkNumber('Normal', 'sigma', sigma, 0);
   }
   create(shape: number[], dtype: DType): NDArray {
     return fill(shape, dtype, () => nextNormal() * this.sigma);
@@ -72,6 +82,7 @@ export class Xavier extends Initializer {
     this.magnitude = options.magnitude ?? 3;
     if (!['uniform', 'gaussian'].includes(this.rndType)) throw new Error(`Xavier: unknown rndType '${this.rndType}' (uniform, gaussian)`);
     if (!['avg', 'in', 'out'].includes(this.factorType)) throw new Error(`Xavier: unknown factorType '${this.factorType}' (avg, in, out)`);
+    checkNumber(new.target.name, 'magnitude', this.magnitude, 0, true);
   }
   create(shape: number[], dtype: DType, name: string): NDArray {
     const [fanIn, fanOut] = fans(shape, name);
@@ -86,7 +97,58 @@ export class Xavier extends Initializer {
 /** MSRA/He initialization for PReLU nets: Xavier(gaussian, factorType, 2 / (1 + slope²)). */
 export class MSRAPrelu extends Xavier {
   constructor(options: { factorType?: 'avg' | 'in' | 'out'; slope?: number } = {}) {
-    super({ rndType: 'gaussian', factorType: options.factorType ?? 'avg', magnitude: 2 / (1 + (options.slope ?? 0.25) ** 2) });
+    const slope = options.slope ?? 0.25;
+    if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new Error(`MSRAPrelu: slope must be a finite number, got ${JSON.stringify(slope)}`);
+    super({ rndType: 'gaussian', factorType: options.factorType ?? 'avg', magnitude: 2 / (1 + slope ** 2) });
+  }
+}
+
+/** Options of Orthogonal (MXNet's `scale`, `rand_type`). */
+export interface OrthogonalOptions {
+  /** The factor of the orthonormal matrix (default 1.414, MXNet's). */
+  scale?: number;
+  /** The draw that is orthonormalized: 'uniform' in [-1, 1] (default) or 'normal'. */
+  randType?: 'uniform' | 'normal';
+}
+
+/**
+ * MXNet's Orthogonal (Saxe et al., 2013): a `[shape[0], prod(shape[1:])]`
+ * draw made orthonormal (its rows when it is wide, else its columns), times
+ * `scale`. MXNet keeps a factor of the draw's SVD; this takes the same
+ * orthonormal rows or columns by QR (Gram-Schmidt in float64, twice), so the
+ * numbers differ from MXNet's but their orthogonality does not.
+ *
+ * ```ts
+ * new rnn.LSTM(64).initialize(new init.Orthogonal({ scale: 1 }));
+ * ```
+ */
+export class Orthogonal extends Initializer {
+  readonly scale: number;
+  readonly randType: 'uniform' | 'normal';
+  constructor(options: OrthogonalOptions = {}) {
+    super();
+    this.scale = checkNumber('Orthogonal', 'scale', options.scale ?? 1.414, 0);
+    this.randType = options.randType ?? 'uniform';
+    if (!['uniform', 'normal'].includes(this.randType)) throw new Error(`Orthogonal: unknown randType '${this.randType}' (uniform, normal)`);
+  }
+  create(shape: number[], dtype: DType, name: string): NDArray {
+    if (shape.length < 2) throw new Error(`Orthogonal: parameter '${name}' of shape [${shape.join(', ')}] needs at least 2 dimensions`);
+    const [rows, cols] = [shape[0]!, sizeOf(shape.slice(1))];
+    const wide = rows < cols; // orthonormal rows; else orthonormal columns
+    const [n, len] = wide ? [rows, cols] : [cols, rows]; // n vectors of length len
+    const v = Array.from({ length: n }, () => Float64Array.from({ length: len }, () => (this.randType === 'uniform' ? nextFloat() * 2 - 1 : nextNormal())));
+    for (let i = 0; i < n; i++) {
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = 0; j < i; j++) {
+          let dot = 0;
+          for (let k = 0; k < len; k++) dot += v[i]![k]! * v[j]![k]!;
+          for (let k = 0; k < len; k++) v[i]![k]! -= dot * v[j]![k]!;
+        }
+      }
+      const norm = Math.sqrt(v[i]!.reduce((acc, x) => acc + x * x, 0));
+      for (let k = 0; k < len; k++) v[i]![k]! /= norm;
+    }
+    return fill(shape, dtype, (i) => this.scale * (wide ? v[Math.floor(i / cols)]![i % cols]! : v[i % cols]![Math.floor(i / cols)]!));
   }
 }
 

@@ -422,6 +422,7 @@ const COL2IM_MAX = 1 << 15;
  * image: LeNet's data gradient took 0.42 ms at 1 thread and 0.81 at 2; this
  * form 0.44 and 0.42. Returns undefined where it does not apply (opset,
  * rank, symbolic channels or spatial sizes, adj above pad, large images).
+ * 1-D runs as 2-D: onnxruntime 1.30's 1-D Col2Im misplaces dilated taps.
  */
 function deconvByCol2Im(c: LowerCtx, geo: ConvGeom, [x, w, b]: string[], outs?: string[]): string | undefined {
   const xs = c.inTypes[0]!.shape;
@@ -442,10 +443,15 @@ function deconvByCol2Im(c: LowerCtx, geo: ConvGeom, [x, w, b]: string[], outs?: 
   const [xr] = c.emit('Reshape', [x!, c.ints(G === 1 ? [0, C, L] : [0, G, C / G, L])]);
   let [cols] = c.emit('MatMul', [wt!, xr!]);
   if (G > 1) cols = c.emit('Reshape', [cols!, c.ints([0, F * kk, L])])[0]!;
-  const attrs = { strides: geo.stride, dilations: geo.dilate, pads: [...geo.pad, ...geo.pad.map((p, i) => p - geo.adj[i]!)] };
-  if (!b) return c.emit('Col2Im', [cols!, c.ints(outSp), c.ints(geo.kernel)], attrs, outs)[0]!;
-  const [y] = c.emit('Col2Im', [cols!, c.ints(outSp), c.ints(geo.kernel)], attrs);
-  return c.emit('Add', [y!, c.emit('Reshape', [b, c.ints([F, ...outSp.map(() => 1)])])[0]!], {}, outs)[0]!;
+  // onnxruntime 1.30's 1-D Col2Im misplaces dilated taps: 1-D runs as 2-D over a [1, L] image (same columns).
+  const lift = <T>(v: T[], one: T): T[] => (inSp.length === 1 ? [one, ...v] : v);
+  const endPad = geo.pad.map((p, i) => p - geo.adj[i]!);
+  const attrs = { strides: lift(geo.stride, 1), dilations: lift(geo.dilate, 1), pads: [...lift(geo.pad, 0), ...lift(endPad, 0)] };
+  const col2im = (o?: string[]): string => c.emit('Col2Im', [cols!, c.ints(lift(outSp, 1)), c.ints(lift(geo.kernel, 1))], attrs, o)[0]!;
+  const unlift = (y: string, o?: string[]): string => (inSp.length === 1 ? c.emit('Squeeze', [y, c.ints([2])], {}, o)[0]! : y);
+  const bias = (y: string, o?: string[]): string => c.emit('Add', [y, c.emit('Reshape', [b!, c.ints([F, ...outSp.map(() => 1)])])[0]!], {}, o)[0]!;
+  if (inSp.length === 1) return b ? bias(unlift(col2im()), outs) : unlift(col2im(), outs);
+  return b ? bias(col2im(), outs) : col2im(outs);
 }
 
 /** The convolution operators by F name. */

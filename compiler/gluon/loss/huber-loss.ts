@@ -1,6 +1,6 @@
 /** HuberLoss (smoothed L1). */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { Loss, lossOptions, type LossOptions } from './loss.js';
 
 /** Options of HuberLoss. */
 export interface HuberLossOptions extends LossOptions {
@@ -20,6 +20,7 @@ export class HuberLoss extends Loss {
   readonly rho: number;
 
   constructor(options: HuberLossOptions = {}) {
+    lossOptions('HuberLoss', options, ['rho']);
     super(options.weight, options.batchAxis);
     this.rho = options.rho ?? 1;
     if (typeof this.rho !== 'number' || !(this.rho > 0) || !Number.isFinite(this.rho)) {

@@ -6,3 +6,7 @@ export { SoftmaxCrossEntropyLoss, SoftmaxCELoss, type SoftmaxCrossEntropyLossOpt
 export { SigmoidBinaryCrossEntropyLoss, SigmoidBCELoss, type SigmoidBinaryCrossEntropyLossOptions } from './sigmoid-binary-cross-entropy-loss.js';
 export { HuberLoss, type HuberLossOptions } from './huber-loss.js';
 export { KLDivLoss, type KLDivLossOptions } from './kl-div-loss.js';
+export { HingeLoss, SquaredHingeLoss, type HingeLossOptions } from './hinge-loss.js';
+export { LogisticLoss, type LogisticLossOptions } from './logistic-loss.js';
+export { PoissonNLLLoss, type PoissonNLLLossOptions } from './poisson-nll-loss.js';
+export { TripletLoss, CosineEmbeddingLoss, type MarginLossOptions } from './embedding-losses.js';

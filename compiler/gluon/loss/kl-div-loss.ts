@@ -6,7 +6,8 @@
  * minus the labels' entropy.
  */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { applyWeighting, Loss, type LossOptions } from './loss.js';
+import { boolOption } from '../nn/basic.js';
+import { applyWeighting, Loss, lossOptions, type LossOptions } from './loss.js';
 
 /** Options of KLDivLoss. */
 export interface KLDivLossOptions extends LossOptions {
@@ -31,8 +32,9 @@ export class KLDivLoss extends Loss {
   readonly axis: number;
 
   constructor(options: KLDivLossOptions = {}) {
+    lossOptions('KLDivLoss', options, ['fromLogits', 'axis']);
     super(options.weight, options.batchAxis);
-    this.fromLogits = options.fromLogits ?? true;
+    this.fromLogits = boolOption('KLDivLoss', 'fromLogits', options.fromLogits, true);
     this.axis = options.axis ?? -1;
     if (!Number.isInteger(this.axis)) throw new Error(`KLDivLoss: axis must be an integer, got ${JSON.stringify(options.axis)}`);
   }
@@ -40,6 +42,6 @@ export class KLDivLoss extends Loss {
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {
     const logp = this.fromLogits ? pred : F.logSoftmax(pred, { axis: this.axis });
     const loss = F.mul(label, F.sub(F.log(F.add(label, 1e-12)), logp));
-    return F.sum(applyWeighting(F, loss, this.weight, sampleWeight), { axis: this.batchAxis, exclude: true });
+    return F.sum(applyWeighting(F, loss, this.weight, sampleWeight, 'KLDivLoss'), { axis: this.batchAxis, exclude: true });
   }
 }

@@ -1,6 +1,6 @@
 /** L1Loss: the mean absolute error per sample. */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { Loss, lossOptions, type LossOptions } from './loss.js';
 
 /**
  * `L = mean(|pred − label|)` over the non-batch axes. `label` needs as many
@@ -12,6 +12,7 @@ import { Loss, type LossOptions } from './loss.js';
  */
 export class L1Loss extends Loss {
   constructor(options: LossOptions = {}) {
+    lossOptions('L1Loss', options);
     super(options.weight, options.batchAxis);
   }
 

@@ -1,6 +1,6 @@
 /** L2Loss: half the mean squared error per sample. */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { Loss, lossOptions, type LossOptions } from './loss.js';
 
 /**
  * `L = 1/2 · mean((pred − label)²)` over the non-batch axes, times `weight`
@@ -13,6 +13,7 @@ import { Loss, type LossOptions } from './loss.js';
  */
 export class L2Loss extends Loss {
   constructor(options: LossOptions = {}) {
+    lossOptions('L2Loss', options);
     super(options.weight === undefined ? 1 : options.weight, options.batchAxis);
   }
 

@@ -9,6 +9,7 @@ import { isSymbol } from '../../trace/symbol.js';
 import { HybridBlock } from '../hybrid.js';
 import { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { checkOptions } from '../nn/basic.js';
 
 /** Options every loss takes. */
 export interface LossOptions {
@@ -55,7 +56,7 @@ export class Loss extends HybridBlock {
    * axis but the batch axis: MXNet's `_apply_weighting` + `F.mean(..., exclude=True)`.
    */
   protected perSample(F: F, loss: Tensor, sampleWeight?: unknown, weight: number | null = this.weight): Tensor {
-    const weighted = applyWeighting(F, loss, weight, sampleWeight);
+    const weighted = applyWeighting(F, loss, weight, sampleWeight, this.constructor.name);
     return F.mean(weighted, { axis: this.batchAxis, exclude: true });
   }
 
@@ -65,18 +66,48 @@ export class Loss extends HybridBlock {
 }
 
 /**
+ * Checks a built-in loss's options object: `weight`, `batchAxis` and the
+ * loss's own `keys`; an unknown (misspelt, snake_case) option is an Error
+ * naming it and the valid ones.
+ *
+ * ```ts
+ * lossOptions('HuberLoss', options, ['rho']);
+ * ```
+ */
+export function lossOptions(loss: string, options: unknown, keys: readonly string[] = []): void {
+  checkOptions(loss, options, ['weight', 'batchAxis', ...keys]);
+}
+
+/**
  * `loss * sampleWeight` (broadcast) then `* weight`; either may be absent
  * (a `sampleWeight` that is not a tensor, such as the parameter object
- * `hybridForward` receives last, counts as absent).
+ * `hybridForward` receives last, counts as absent). A sample weight must
+ * broadcast to the loss's shape without enlarging it: `[N]` against a
+ * `[N, 1]` loss (SoftmaxCrossEntropyLoss's) is an Error naming `owner` and
+ * both shapes, where MXNet broadcast it to `[N, N]` and mixed the samples'
+ * weights; give `[N, 1]`.
  *
  * ```ts
  * applyWeighting(nd, loss, 0.5, nd.array([[1], [2]]));
  * ```
  */
-export function applyWeighting(F: F, loss: Tensor, weight: number | null | undefined, sampleWeight?: unknown): Tensor {
+export function applyWeighting(F: F, loss: Tensor, weight: number | null | undefined, sampleWeight?: unknown, owner = 'applyWeighting'): Tensor {
   let out = loss;
   const sw = optionalTensor(sampleWeight);
-  if (sw !== undefined) out = F.broadcastMul(out, sw);
+  if (sw !== undefined) {
+    const [ls, ws] = [loss.shape, sw.shape];
+    const r = Math.max(ls.length, ws.length);
+    const result = Array.from({ length: r }, (_v, i) => {
+      const a = ls[ls.length - r + i] ?? 1;
+      const b = ws[ws.length - r + i] ?? 1;
+      return a === 1 ? b : a;
+    });
+    if (result.length !== ls.length || result.some((d, i) => d !== ls[i])) {
+      const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
+      throw new Error(`${owner}: sampleWeight of shape ${fmt(ws)} would broadcast the loss of shape ${fmt(ls)} to ${fmt(result)}; give it a shape that broadcasts to the loss's (such as [${ls[0]}${', 1'.repeat(Math.max(ls.length - 1, 0))}])`);
+    }
+    out = F.broadcastMul(out, sw);
+  }
   if (weight !== null && weight !== undefined) out = F.mul(out, weight);
   return out;
 }

@@ -6,7 +6,8 @@
  */
 import { array, NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, optionalTensor, type LossOptions } from './loss.js';
+import { boolOption } from '../nn/basic.js';
+import { Loss, lossOptions, type LossOptions, optionalTensor } from './loss.js';
 
 /** Options of SigmoidBinaryCrossEntropyLoss. */
 export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
@@ -40,8 +41,9 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
   readonly posWeight: number | NDArray | null;
 
   constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
+    lossOptions('SigmoidBinaryCrossEntropyLoss', options, ['fromSigmoid', 'posWeight']);
     super(options.weight, options.batchAxis);
-    this.fromSigmoid = options.fromSigmoid ?? false;
+    this.fromSigmoid = boolOption('SigmoidBinaryCrossEntropyLoss', 'fromSigmoid', options.fromSigmoid, false);
     const pw = options.posWeight;
     if (pw === undefined || pw === null) this.posWeight = null;
     else if (typeof pw === 'number') {
@@ -62,12 +64,16 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
     const mul = (a: Tensor, b: Tensor | number): Tensor => (typeof b === 'number' ? F.mul(a, b) : F.broadcastMul(a, b));
     let loss: Tensor;
     if (!this.fromSigmoid) {
-      if (pw === null) loss = F.add(F.sub(F.relu(pred), F.mul(pred, y)), F.softrelu(F.neg(F.abs(pred))));
-      else {
-        // MXNet's stable form: x − x·z + (1 + (w − 1)·z)·(log(1 + exp(−|x|)) + max(−x, 0)).
-        const logWeight = F.add(typeof pw === 'number' ? F.mul(y, pw - 1) : F.broadcastMul(F.sub(pw, 1), y), 1);
-        loss = F.add(F.sub(pred, F.mul(pred, y)), F.mul(logWeight, F.add(F.softrelu(F.neg(F.abs(pred))), F.relu(F.neg(pred)))));
-      }
+      // (1 − y)·x + lw·log(1 + e^−x) with lw = 1 + (w − 1)·y, one branch per sign of x so that neither
+      // overflows nor cancels: x ≥ 0: (1 − y)·x + lw·softrelu(−x); x < 0: lw·softrelu(x) − w·y·x.
+      // MXNet's relu(x) − x·y + softrelu(−|x|) has the same values, but its kinks at 0 gave dL/dx = −y there
+      // instead of sigmoid(0) − y; here each branch differentiates to sigmoid(x)·lw-weighted terms exactly.
+      const wy = pw === null ? y : mul(y, pw);
+      const lw = pw === null ? null : F.add(F.sub(wy, y), 1);
+      const scaled = (t: Tensor): Tensor => (lw === null ? t : F.mul(lw, t));
+      const pos = F.add(F.mul(F.sub(1, y), pred), scaled(F.softrelu(F.neg(pred))));
+      const neg = F.sub(scaled(F.softrelu(pred)), F.mul(wy, pred));
+      loss = F.where(F.greaterEqual(pred, 0), pos, neg);
     } else {
       const pos = F.mul(F.log(F.add(pred, 1e-12)), y);
       loss = F.neg(F.add(pw === null ? pos : mul(pos, pw), F.mul(F.log(F.add(F.sub(1, pred), 1e-12)), F.sub(1, y))));

@@ -1,6 +1,7 @@
 /** SoftmaxCrossEntropyLoss (alias SoftmaxCELoss). */
 import type { F, Tensor } from '../../engine/tensor.js';
-import { Loss, type LossOptions } from './loss.js';
+import { boolOption } from '../nn/basic.js';
+import { Loss, lossOptions, type LossOptions } from './loss.js';
 
 /** Options of SoftmaxCrossEntropyLoss (MXNet's, camelCase). */
 export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
@@ -17,6 +18,8 @@ export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
  * floats, shaped like `pred` without `axis`: `L = −log softmax(pred)[label]`;
  * dense labels are distributions shaped like `pred`:
  * `L = −Σ label · log softmax(pred)`. Averaged over the non-batch axes.
+ * A sparse label outside [0, classes) is clipped to the nearest class
+ * (MXNet's `pick`, mode 'clip'), not an error.
  *
  * ```ts
  * const ce = new gluon.loss.SoftmaxCrossEntropyLoss();
@@ -29,11 +32,12 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   readonly fromLogits: boolean;
 
   constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
+    lossOptions('SoftmaxCrossEntropyLoss', options, ['axis', 'sparseLabel', 'fromLogits']);
     super(options.weight, options.batchAxis);
     this.axis = options.axis ?? -1;
     if (!Number.isInteger(this.axis)) throw new Error(`SoftmaxCrossEntropyLoss: axis must be an integer, got ${JSON.stringify(options.axis)}`);
-    this.sparseLabel = options.sparseLabel ?? true;
-    this.fromLogits = options.fromLogits ?? false;
+    this.sparseLabel = boolOption('SoftmaxCrossEntropyLoss', 'sparseLabel', options.sparseLabel, true);
+    this.fromLogits = boolOption('SoftmaxCrossEntropyLoss', 'fromLogits', options.fromLogits, false);
   }
 
   override hybridForward(F: F, pred: Tensor, label: Tensor, sampleWeight?: Tensor): Tensor {

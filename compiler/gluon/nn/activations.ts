@@ -1,13 +1,13 @@
 /**
  * Activation layers with MXNet Gluon's names and defaults: LeakyReLU,
- * PReLU (a learned slope per channel), ELU, SELU, GELU (exact, erf-based)
- * and Swish. All but Swish are `F.LeakyReLU` with the matching `actType`.
+ * PReLU (a learned slope per channel), ELU, SELU, GELU (erf-based, or
+ * MXNet 2's tanh approximation) and Swish. All but Swish are `F.LeakyReLU` with the matching `actType`.
  */
 import { HybridBlock } from '../hybrid.js';
 import { Constant, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { layerError, shapeText } from './basic.js';
+import { checkOptions, layerError, shapeText } from './basic.js';
 
 /**
  * `x > 0 ? x : alpha * x`.
@@ -59,6 +59,7 @@ export class PReLU extends HybridBlock {
 
   constructor(options: PReLUOptions = {}) {
     super();
+    checkOptions('PReLU', options, ['alphaInitializer', 'inChannels']);
     const inChannels = options.inChannels ?? 1;
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`PReLU: inChannels must be a non-negative integer, got ${inChannels}`);
     this.alpha = this.params.get('alpha', {
@@ -121,15 +122,34 @@ export class SELU extends HybridBlock {
 }
 
 /**
- * Gaussian error linear unit (exact): `x · Φ(x) = 0.5 x (1 + erf(x / √2))`.
+ * Gaussian error linear unit, MXNet 2's `approximation`: 'erf' (default,
+ * exact) `x · Φ(x) = 0.5 x (1 + erf(x / √2))`, or 'tanh'
+ * `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
  *
  * ```ts
  * new nn.GELU().call(x);
+ * new nn.GELU('tanh').call(x);
  * ```
  */
 export class GELU extends HybridBlock {
+  readonly approximation: 'erf' | 'tanh';
+
+  constructor(approximation: 'erf' | 'tanh' = 'erf') {
+    super();
+    if (approximation !== 'erf' && approximation !== 'tanh') {
+      throw new Error(`GELU: approximation must be 'erf' or 'tanh', got ${JSON.stringify(approximation)}`);
+    }
+    this.approximation = approximation;
+  }
+
   override hybridForward(F: F, x: Tensor): Tensor {
-    return F.LeakyReLU(x, { actType: 'gelu' });
+    if (this.approximation === 'erf') return F.LeakyReLU(x, { actType: 'gelu' });
+    const inner = F.mul(F.add(x, F.mul(F.mul(F.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return F.mul(F.mul(x, 0.5), F.add(F.tanh(inner), 1));
+  }
+
+  override toString(): string {
+    return `GELU(${this.approximation})`;
   }
 }
 

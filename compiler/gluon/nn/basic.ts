@@ -27,6 +27,26 @@ export function layerError(block: Block, message: string): Error {
 }
 
 /**
+ * Checks a layer's options object: an object whose keys are all in `keys`
+ * (a misspelt or snake_case option such as `{ stride: 2 }` or
+ * `{ use_bias: false }` would otherwise be ignored); the error names the
+ * layer, the unknown options and the valid ones.
+ *
+ * ```ts
+ * checkOptions('Dropout', options, ['axes']);
+ * ```
+ */
+export function checkOptions(layer: string, options: unknown, keys: readonly string[]): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${layer}: options must be an object, got ${JSON.stringify(options)}`);
+  }
+  const unknown = Object.keys(options).filter((k) => !keys.includes(k));
+  if (unknown.length > 0) {
+    throw new Error(`${layer}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${keys.join(', ')})`);
+  }
+}
+
+/**
  * A boolean option of a layer's constructor: `fallback` when absent, else it
  * must be `true` or `false` (a string such as `'false'` from a config file
  * would otherwise read as truthy); the error names the layer and the option.
@@ -39,6 +59,38 @@ export function boolOption(layer: string, name: string, value: unknown, fallback
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw new Error(`${layer}: option '${name}' must be true or false, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/**
+ * A layer's `epsilon`: `fallback` when absent, else a non-negative number
+ * (a string such as `'1e-5'` from a config file is refused by name).
+ *
+ * ```ts
+ * this.epsilon = epsilonOption('LayerNorm', options.epsilon, 1e-5);
+ * ```
+ */
+export function epsilonOption(layer: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new Error(`${layer}: epsilon must be a non-negative number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A layer's `activation` option: undefined, or one of the names
+ * `nn.Activation` takes (checked when the layer is built, not at its first call).
+ *
+ * ```ts
+ * this.act = activationOption('Dense', options.activation);
+ * ```
+ */
+export function activationOption(layer: string, value: unknown): ActivationName | undefined {
+  if (value === undefined) return undefined;
+  if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
+    throw new Error(`${layer}: unknown activation ${JSON.stringify(value)} (valid: ${ACTIVATIONS.join(', ')})`);
+  }
+  return value as ActivationName;
 }
 
 /** `[d0, d1, ...]` for messages (symbolic dimensions as their names). */
@@ -62,10 +114,8 @@ export class Activation extends HybridBlock {
 
   constructor(activation: ActivationName) {
     super();
-    if (!(ACTIVATIONS as readonly unknown[]).includes(activation)) {
-      throw new Error(`Activation: unknown activation ${JSON.stringify(activation)} (valid: ${ACTIVATIONS.join(', ')})`);
-    }
-    this.activation = activation;
+    this.activation = activationOption('Activation', activation)!;
+    if (this.activation === undefined) throw new Error(`Activation: needs an activation name (valid: ${ACTIVATIONS.join(', ')})`);
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {
@@ -100,6 +150,7 @@ export class Dropout extends HybridBlock {
 
   constructor(rate: number, options: DropoutOptions = {}) {
     super();
+    checkOptions('Dropout', options, ['axes']);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
     this.axes = [...(options.axes ?? [])];
@@ -162,6 +213,7 @@ export class Embedding extends HybridBlock {
 
   constructor(inputDim: number, outputDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions('Embedding', options, ['dtype', 'weightInitializer', 'sparseGrad']);
     for (const [k, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Embedding: ${k} must be a positive integer, got ${v}`);
     }

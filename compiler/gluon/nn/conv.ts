@@ -1,6 +1,6 @@
 /**
- * Convolution layers (MXNet's `Conv1D`, `Conv2D`, `Conv2DTranspose`), in the
- * channel-first layouts NCW and NCHW. Weights use MXNet's layouts:
+ * Convolution layers (MXNet's `Conv1D/2D/3D` and `Conv1D/2D/3DTranspose`), in
+ * the channel-first layouts NCW, NCHW and NCDHW. Weights use MXNet's layouts:
  * `[channels, inChannels/groups, k...]` for convolution and
  * `[inChannels, channels/groups, k...]` for the transposed convolution; the
  * in-channels are inferred at the first call unless `inChannels` is given.
@@ -10,6 +10,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { activationOption, boolOption, checkOptions } from './basic.js';
 
 /** Options shared by the convolution layers (MXNet's, camelCase). */
 export interface ConvOptions {
@@ -21,7 +22,7 @@ export interface ConvOptions {
   dilation?: number | number[];
   /** Channel groups (default 1). */
   groups?: number;
-  /** Only the channel-first layout of the rank ('NCW' for 1-D, 'NCHW' for 2-D). */
+  /** Only the channel-first layout of the rank ('NCW' for 1-D, 'NCHW' for 2-D, 'NCDHW' for 3-D). */
   layout?: string;
   /** An activation applied to the output (`relu`, `sigmoid`, `tanh`, `softrelu`, `softsign`). */
   activation?: string;
@@ -38,6 +39,12 @@ export interface ConvTransposeOptions extends ConvOptions {
   /** Extra size added to one side of each output axis (MXNet's `output_padding`, the op's `adj`; default 0). */
   outputPadding?: number | number[];
 }
+
+/** The option names of the convolution layers (the transposed ones add `outputPadding`). */
+const CONV_OPTIONS = ['strides', 'padding', 'dilation', 'groups', 'layout', 'activation', 'useBias', 'weightInitializer', 'biasInitializer', 'inChannels', 'dtype'];
+
+/** The channel-first layout of 1-, 2- and 3-D layers. */
+const LAYOUTS = ['', 'NCW', 'NCHW', 'NCDHW'];
 
 /** A per-axis option as a list of `n` integers >= `min`. */
 function perAxis(block: string, name: string, v: number | number[] | undefined, n: number, dflt: number, min: number): number[] {
@@ -72,10 +79,11 @@ abstract class ConvBase extends HybridBlock {
   constructor(nd: number, protected readonly transpose: boolean, channels: number, kernelSize: number | number[], options: ConvOptions) {
     super();
     const name = this.constructor.name;
+    checkOptions(name, options, [...CONV_OPTIONS, ...(transpose ? ['outputPadding'] : [])]);
     if (!Number.isInteger(channels) || channels <= 0) throw new Error(`${name}: channels must be a positive integer, got ${channels}`);
     this.channels = channels;
-    this.layout = options.layout ?? (nd === 1 ? 'NCW' : 'NCHW');
-    const expected = nd === 1 ? 'NCW' : 'NCHW';
+    const expected = LAYOUTS[nd]!;
+    this.layout = options.layout ?? expected;
     if (this.layout !== expected) throw new Error(`${name}: layout '${this.layout}' is not supported (only ${expected})`);
     this.kernel = perAxis(name, 'kernelSize', kernelSize, nd, 1, 1);
     this.strides = perAxis(name, 'strides', options.strides, nd, 1, 1);
@@ -87,13 +95,13 @@ abstract class ConvBase extends HybridBlock {
     const inChannels = options.inChannels ?? 0;
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${name}: inChannels must be a non-negative integer, got ${inChannels}`);
     if (inChannels % this.groups !== 0) throw new Error(`${name}: inChannels ${inChannels} are not divisible by groups ${this.groups}`);
-    this.act = options.activation;
+    this.act = activationOption(name, options.activation);
     const dtype = options.dtype ?? 'float32';
     const wshape = transpose
       ? [inChannels, channels / this.groups, ...this.kernel]
       : [channels, inChannels / this.groups, ...this.kernel];
     this.weight = this.params.get('weight', { shape: wshape, dtype, init: options.weightInitializer, allowDeferredInit: true });
-    this.bias = options.useBias === false
+    this.bias = !boolOption(name, 'useBias', options.useBias, true)
       ? null
       : this.params.get('bias', { shape: [channels], dtype, init: options.biasInitializer ?? new Zero(), allowDeferredInit: true });
   }
@@ -162,6 +170,35 @@ export class Conv1D extends ConvBase {
 }
 
 /**
+ * 3-D convolution over NCDHW input: weight `[channels, inChannels/groups, kd, kh, kw]`.
+ *
+ * ```ts
+ * const conv = new nn.Conv3D(8, 3, { padding: 1 });
+ * conv.initialize();
+ * conv.call(nd.ones([1, 2, 4, 6, 6])).shape; // [1, 8, 4, 6, 6]
+ * ```
+ */
+export class Conv3D extends ConvBase {
+  constructor(channels: number, kernelSize: number | number[], options: ConvOptions = {}) {
+    super(3, false, channels, kernelSize, options);
+  }
+}
+
+/** The shared implementation of the transposed convolutions (MXNet's Deconvolution). */
+abstract class ConvTransposeBase extends ConvBase {
+  protected readonly outputPadding: number[];
+
+  constructor(nd: number, channels: number, kernelSize: number | number[], options: ConvTransposeOptions) {
+    super(nd, true, channels, kernelSize, options);
+    this.outputPadding = perAxis(this.constructor.name, 'outputPadding', options.outputPadding, nd, 0, 0);
+  }
+
+  protected override extraOpts(): Record<string, unknown> {
+    return { adj: this.outputPadding };
+  }
+}
+
+/**
  * 2-D transposed convolution (MXNet's Deconvolution) over NCHW input: weight
  * `[inChannels, channels/groups, kh, kw]`; output size per axis
  * `(in - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1`.
@@ -172,15 +209,38 @@ export class Conv1D extends ConvBase {
  * up.call(nd.ones([1, 16, 7, 7])).shape; // [1, 8, 14, 14]
  * ```
  */
-export class Conv2DTranspose extends ConvBase {
-  protected readonly outputPadding: number[];
-
+export class Conv2DTranspose extends ConvTransposeBase {
   constructor(channels: number, kernelSize: number | number[], options: ConvTransposeOptions = {}) {
-    super(2, true, channels, kernelSize, options);
-    this.outputPadding = perAxis(this.constructor.name, 'outputPadding', options.outputPadding, 2, 0, 0);
+    super(2, channels, kernelSize, options);
   }
+}
 
-  protected override extraOpts(): Record<string, unknown> {
-    return { adj: this.outputPadding };
+/**
+ * 1-D transposed convolution over NCW input: weight `[inChannels, channels/groups, k]`.
+ *
+ * ```ts
+ * const up = new nn.Conv1DTranspose(4, 4, { strides: 2, padding: 1 });
+ * up.initialize();
+ * up.call(nd.ones([1, 8, 10])).shape; // [1, 4, 20]
+ * ```
+ */
+export class Conv1DTranspose extends ConvTransposeBase {
+  constructor(channels: number, kernelSize: number | number[], options: ConvTransposeOptions = {}) {
+    super(1, channels, kernelSize, options);
+  }
+}
+
+/**
+ * 3-D transposed convolution over NCDHW input: weight `[inChannels, channels/groups, kd, kh, kw]`.
+ *
+ * ```ts
+ * const up = new nn.Conv3DTranspose(4, 2, { strides: 2 });
+ * up.initialize();
+ * up.call(nd.ones([1, 8, 2, 3, 3])).shape; // [1, 4, 4, 6, 6]
+ * ```
+ */
+export class Conv3DTranspose extends ConvTransposeBase {
+  constructor(channels: number, kernelSize: number | number[], options: ConvTransposeOptions = {}) {
+    super(3, channels, kernelSize, options);
   }
 }

@@ -4,7 +4,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { boolOption } from './basic.js';
+import { activationOption, boolOption, checkOptions } from './basic.js';
 
 /** Options of Dense (MXNet's, camelCase). */
 export interface DenseOptions {
@@ -36,9 +36,10 @@ export class Dense extends HybridBlock {
 
   constructor(units: number, options: DenseOptions = {}) {
     super();
+    checkOptions('Dense', options, ['activation', 'useBias', 'flatten', 'dtype', 'weightInitializer', 'biasInitializer', 'inUnits']);
     if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}`);
     this.units = units;
-    this.act = options.activation;
+    this.act = activationOption('Dense', options.activation);
     this.flatten = boolOption('Dense', 'flatten', options.flatten, true);
     const dtype = options.dtype ?? 'float32';
     this.weight = this.params.get('weight', {

@@ -8,7 +8,7 @@ import { HybridBlock } from '../hybrid.js';
 import { One, Zero } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { layerError, shapeText } from './basic.js';
+import { boolOption, checkOptions, epsilonOption, layerError, shapeText } from './basic.js';
 import type { LayerNormOptions } from './norm.js';
 
 /** Options shared by GroupNorm and InstanceNorm (MXNet's, camelCase). */
@@ -26,15 +26,17 @@ export interface InstanceNormOptions extends GroupNormOptions {
 }
 
 function normParams(block: HybridBlock, name: string, o: GroupNormOptions, scaleDefault: boolean): { gamma: Parameter; beta: Parameter; epsilon: number } {
+  checkOptions(name, o, ['epsilon', 'center', 'scale', 'inChannels', 'betaInitializer', 'gammaInitializer', ...(name === 'InstanceNorm' ? ['axis'] : [])]);
   const inChannels = o.inChannels ?? 0;
-  const epsilon = o.epsilon ?? 1e-5;
+  const epsilon = epsilonOption(name, o.epsilon, 1e-5);
   if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${name}: inChannels must be a non-negative integer, got ${inChannels}`);
-  if (!(epsilon >= 0)) throw new Error(`${name}: epsilon must be a non-negative number, got ${epsilon}`);
+  const scale = boolOption(name, 'scale', o.scale, scaleDefault);
+  const center = boolOption(name, 'center', o.center, true);
   const gamma = block.params.get('gamma', {
-    shape: [inChannels], init: o.gammaInitializer ?? new One(), allowDeferredInit: true, gradReq: o.scale ?? scaleDefault ? 'write' : 'null',
+    shape: [inChannels], init: o.gammaInitializer ?? new One(), allowDeferredInit: true, gradReq: scale ? 'write' : 'null',
   });
   const beta = block.params.get('beta', {
-    shape: [inChannels], init: o.betaInitializer ?? new Zero(), allowDeferredInit: true, gradReq: o.center ?? true ? 'write' : 'null',
+    shape: [inChannels], init: o.betaInitializer ?? new Zero(), allowDeferredInit: true, gradReq: center ? 'write' : 'null',
   });
   return { gamma, beta, epsilon };
 }
@@ -105,9 +107,9 @@ export class InstanceNorm extends HybridBlock {
 
   constructor(options: InstanceNormOptions = {}) {
     super();
+    ({ gamma: this.gamma, beta: this.beta, epsilon: this.epsilon } = normParams(this, 'InstanceNorm', options, false));
     this.axis = options.axis ?? 1;
     if (!Number.isInteger(this.axis)) throw new Error(`InstanceNorm: axis must be an integer, got ${this.axis}`);
-    ({ gamma: this.gamma, beta: this.beta, epsilon: this.epsilon } = normParams(this, 'InstanceNorm', options, false));
   }
 
   override hybridForward(F: F, x: Tensor, p: { gamma: Tensor; beta: Tensor }): Tensor {

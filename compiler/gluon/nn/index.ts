@@ -1,8 +1,11 @@
 /** The layers of `gluon.nn`. */
 export { Dense, type DenseOptions } from './dense.js';
 export { Sequential, HybridSequential } from './sequential.js';
-export { Conv1D, Conv2D, Conv2DTranspose, type ConvOptions, type ConvTransposeOptions } from './conv.js';
-export { MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalAvgPool1D, GlobalAvgPool2D, type PoolOptions, type AvgPoolOptions } from './pool.js';
+export { Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, type ConvOptions, type ConvTransposeOptions } from './conv.js';
+export {
+  MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
+  GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, type PoolOptions, type AvgPoolOptions,
+} from './pool.js';
 export { Activation, Dropout, Flatten, Embedding, Lambda, HybridLambda, type ActivationName, type DropoutOptions, type EmbeddingOptions } from './basic.js';
 export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, type PReLUOptions } from './activations.js';
 export { BatchNorm, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './norm.js';

@@ -14,7 +14,7 @@ import { HybridBlock } from '../hybrid.js';
 import { One, Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { boolOption, layerError, shapeText } from './basic.js';
+import { boolOption, checkOptions, epsilonOption, layerError, shapeText } from './basic.js';
 
 /** Checks that `axis` exists in `x` and that its length matches known channels. */
 function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number, what: string): void {
@@ -95,17 +95,22 @@ export class BatchNorm extends HybridBlock {
 
   constructor(options: BatchNormOptions = {}) {
     super();
+    checkOptions('BatchNorm', options, [
+      'axis', 'momentum', 'epsilon', 'center', 'scale', 'useGlobalStats', 'inChannels',
+      'betaInitializer', 'gammaInitializer', 'runningMeanInitializer', 'runningVarianceInitializer',
+    ]);
     const inChannels = options.inChannels ?? 0;
     this.axis = options.axis ?? 1;
     this.momentum = options.momentum ?? 0.9;
-    this.epsilon = options.epsilon ?? 1e-5;
+    this.epsilon = epsilonOption('BatchNorm', options.epsilon, 1e-5);
     this.center = boolOption('BatchNorm', 'center', options.center, true);
     this.scale = boolOption('BatchNorm', 'scale', options.scale, true);
     this.useGlobalStats = boolOption('BatchNorm', 'useGlobalStats', options.useGlobalStats, false);
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`BatchNorm: inChannels must be a non-negative integer, got ${inChannels}`);
     if (!Number.isInteger(this.axis)) throw new Error(`BatchNorm: axis must be an integer, got ${this.axis}`);
-    if (!Number.isFinite(this.momentum)) throw new Error(`BatchNorm: momentum must be a number, got ${this.momentum}`);
-    if (!(this.epsilon >= 0)) throw new Error(`BatchNorm: epsilon must be a non-negative number, got ${this.epsilon}`);
+    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new Error(`BatchNorm: momentum must be a number in [0, 1], got ${JSON.stringify(options.momentum)}`);
+    }
     const shape = [inChannels];
     this.gamma = this.params.get('gamma', {
       shape, init: options.gammaInitializer ?? new One(), allowDeferredInit: true,
@@ -179,12 +184,12 @@ export class LayerNorm extends HybridBlock {
 
   constructor(options: LayerNormOptions = {}) {
     super();
+    checkOptions('LayerNorm', options, ['axis', 'epsilon', 'center', 'scale', 'inChannels', 'betaInitializer', 'gammaInitializer']);
     const inChannels = options.inChannels ?? 0;
     this.axis = options.axis ?? -1;
-    this.epsilon = options.epsilon ?? 1e-5;
+    this.epsilon = epsilonOption('LayerNorm', options.epsilon, 1e-5);
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`LayerNorm: inChannels must be a non-negative integer, got ${inChannels}`);
     if (!Number.isInteger(this.axis)) throw new Error(`LayerNorm: axis must be an integer, got ${this.axis}`);
-    if (!(this.epsilon >= 0)) throw new Error(`LayerNorm: epsilon must be a non-negative number, got ${this.epsilon}`);
     const scale = boolOption('LayerNorm', 'scale', options.scale, true);
     const center = boolOption('LayerNorm', 'center', options.center, true);
     this.gamma = this.params.get('gamma', {

@@ -1,10 +1,12 @@
 /**
- * Pooling layers (MXNet's `MaxPool1D/2D`, `AvgPool1D/2D`, `GlobalMaxPool2D`,
- * `GlobalAvgPool1D/2D`) over channel-first input (NCW, NCHW), all through
+ * Pooling layers (MXNet's `MaxPool1D/2D/3D`, `AvgPool1D/2D/3D`,
+ * `GlobalMaxPool1D/2D/3D`, `GlobalAvgPool1D/2D/3D`) over channel-first input
+ * (NCW, NCHW, NCDHW), all through
  * `F.Pooling`. `ceilMode` selects MXNet's 'full' pooling convention.
  */
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { boolOption, checkOptions } from './basic.js';
 import { checkInputRank } from './conv.js';
 
 /** Options of the windowed pooling layers (MXNet's, camelCase). */
@@ -13,9 +15,13 @@ export interface PoolOptions {
   strides?: number | number[];
   /** Padding on both sides per spatial axis (default 0). */
   padding?: number | number[];
-  /** Round the output size up (MXNet's poolingConvention 'full') instead of down. */
+  /**
+   * Round the output size up (MXNet's poolingConvention 'full') instead of
+   * down; a last window that would start in the end padding is dropped (as
+   * PyTorch and onnxruntime do; MXNet outputs it as -inf for max, 0 for avg).
+   */
   ceilMode?: boolean;
-  /** Only the channel-first layout ('NCW' for 1-D, 'NCHW' for 2-D). */
+  /** Only the channel-first layout ('NCW' for 1-D, 'NCHW' for 2-D, 'NCDHW' for 3-D). */
   layout?: string;
 }
 
@@ -35,7 +41,7 @@ function perAxis(block: string, name: string, v: number | number[], n: number, m
 }
 
 function layoutOf(block: string, nd: number, layout: string | undefined): string {
-  const expected = nd === 1 ? 'NCW' : 'NCHW';
+  const expected = ['', 'NCW', 'NCHW', 'NCDHW'][nd]!;
   if ((layout ?? expected) !== expected) throw new Error(`${block}: layout '${layout}' is not supported (only ${expected})`);
   return expected;
 }
@@ -53,13 +59,14 @@ abstract class PoolBase extends HybridBlock {
   constructor(nd: number, poolType: 'max' | 'avg', poolSize: number | number[], options: AvgPoolOptions) {
     super();
     const name = this.constructor.name;
+    checkOptions(name, options, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
     this.layout = layoutOf(name, nd, options.layout);
     this.poolType = poolType;
     this.poolSize = perAxis(name, 'poolSize', poolSize, nd, 1);
     this.strides = perAxis(name, 'strides', options.strides ?? this.poolSize, nd, 1);
     this.padding = perAxis(name, 'padding', options.padding ?? 0, nd, 0);
-    this.ceilMode = options.ceilMode ?? false;
-    this.countIncludePad = options.countIncludePad ?? true;
+    this.ceilMode = boolOption(name, 'ceilMode', options.ceilMode, false);
+    this.countIncludePad = boolOption(name, 'countIncludePad', options.countIncludePad, true);
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {
@@ -133,9 +140,10 @@ export class AvgPool1D extends PoolBase {
 abstract class GlobalPoolBase extends HybridBlock {
   protected readonly layout: string;
 
-  constructor(nd: number, protected readonly poolType: 'max' | 'avg', layout: string | undefined) {
+  constructor(nd: number, protected readonly poolType: 'max' | 'avg', options: { layout?: string }) {
     super();
-    this.layout = layoutOf(this.constructor.name, nd, layout);
+    checkOptions(this.constructor.name, options, ['layout']);
+    this.layout = layoutOf(this.constructor.name, nd, options.layout);
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {
@@ -157,7 +165,7 @@ abstract class GlobalPoolBase extends HybridBlock {
  */
 export class GlobalMaxPool2D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(2, 'max', options.layout);
+    super(2, 'max', options);
   }
 }
 
@@ -170,7 +178,7 @@ export class GlobalMaxPool2D extends GlobalPoolBase {
  */
 export class GlobalAvgPool2D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(2, 'avg', options.layout);
+    super(2, 'avg', options);
   }
 }
 
@@ -183,7 +191,7 @@ export class GlobalAvgPool2D extends GlobalPoolBase {
  */
 export class GlobalAvgPool1D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(1, 'avg', options.layout);
+    super(1, 'avg', options);
   }
 }
 
@@ -196,6 +204,58 @@ export class GlobalAvgPool1D extends GlobalPoolBase {
  */
 export class GlobalMaxPool1D extends GlobalPoolBase {
   constructor(options: { layout?: string } = {}) {
-    super(1, 'max', options.layout);
+    super(1, 'max', options);
+  }
+}
+
+/**
+ * 3-D max pooling over NCDHW input.
+ *
+ * ```ts
+ * new nn.MaxPool3D(2).call(nd.ones([1, 3, 4, 8, 8])).shape; // [1, 3, 2, 4, 4]
+ * ```
+ */
+export class MaxPool3D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: PoolOptions = {}) {
+    super(3, 'max', poolSize, options);
+  }
+}
+
+/**
+ * 3-D average pooling over NCDHW input (padded zeros count unless `countIncludePad: false`).
+ *
+ * ```ts
+ * new nn.AvgPool3D(2).call(nd.ones([1, 3, 4, 8, 8])).shape; // [1, 3, 2, 4, 4]
+ * ```
+ */
+export class AvgPool3D extends PoolBase {
+  constructor(poolSize: number | number[] = 2, options: AvgPoolOptions = {}) {
+    super(3, 'avg', poolSize, options);
+  }
+}
+
+/**
+ * Max over the whole volume of NCDHW input: output [N, C, 1, 1, 1].
+ *
+ * ```ts
+ * new nn.GlobalMaxPool3D().call(nd.ones([2, 3, 2, 5, 5])).shape; // [2, 3, 1, 1, 1]
+ * ```
+ */
+export class GlobalMaxPool3D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(3, 'max', options);
+  }
+}
+
+/**
+ * Mean over the whole volume of NCDHW input: output [N, C, 1, 1, 1].
+ *
+ * ```ts
+ * new nn.GlobalAvgPool3D().call(nd.ones([2, 3, 2, 5, 5])).shape; // [2, 3, 1, 1, 1]
+ * ```
+ */
+export class GlobalAvgPool3D extends GlobalPoolBase {
+  constructor(options: { layout?: string } = {}) {
+    super(3, 'avg', options);
   }
 }

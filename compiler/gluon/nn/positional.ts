@@ -13,7 +13,7 @@ import { HybridBlock } from '../hybrid.js';
 import type { Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { layerError, shapeText } from './basic.js';
+import { checkOptions, layerError, shapeText } from './basic.js';
 
 /** Options of PositionalEncoding. */
 export interface PositionalEncodingOptions {
@@ -57,6 +57,7 @@ export class PositionalEncoding extends HybridBlock {
 
   constructor(units: number, options: PositionalEncodingOptions = {}) {
     super();
+    checkOptions('PositionalEncoding', options, ['maxLen', 'dropout']);
     this.maxLen = options.maxLen ?? 1000;
     this.dropout = options.dropout ?? 0;
     checkCommon('PositionalEncoding', units, this.maxLen, this.dropout);
@@ -112,6 +113,7 @@ export class LearnedPositionalEmbedding extends HybridBlock {
 
   constructor(maxLen: number, units: number, options: LearnedPositionalEmbeddingOptions = {}) {
     super();
+    checkOptions('LearnedPositionalEmbedding', options, ['dropout', 'dtype', 'weightInitializer']);
     this.dropout = options.dropout ?? 0;
     checkCommon('LearnedPositionalEmbedding', units, maxLen, this.dropout);
     this.maxLen = maxLen;

@@ -61,6 +61,21 @@ def elem(p, y):
     if kind == 'kl':
         lp = p if attrs['fromLogits'] else logsm(p, ax)
         return y * (np.log(y + 1e-12) - lp)
+    if kind in ('hinge', 'sqhinge'):
+        h = np.maximum(0, attrs['margin'] - p * y.reshape(p.shape))
+        return h if kind == 'hinge' else h * h
+    if kind == 'poisson':
+        t = y.reshape(p.shape)
+        l = np.exp(p) - t * p if attrs['logits'] else p - t * np.log(p + 1e-8)
+        if attrs['full']:
+            tt = np.maximum(t, 1)
+            l = l + np.where(t > 1, t * np.log(tt) - t + 0.5 * np.log(2 * np.pi * tt), 0)
+        return l
+    if kind == 'logistic':
+        y = y.reshape(p.shape)
+        if attrs['binary']:
+            y = 2 * y - 1
+        return np.log1p(np.exp(-p * y))
     raise ValueError(kind)
 
 def f(p):
@@ -95,6 +110,7 @@ const classes = (n: number, dropAxis: number) => (s: number[]) => {
   const shape = s.filter((_d, k) => k !== (dropAxis < 0 ? s.length + dropAxis : dropAxis));
   return nd.random.uniform(0, n, shape).floor();
 };
+const signs = (s: number[]) => nd.random.uniform(0, 1, s).greater(0.5).astype('float32').mul(2).sub(1);
 const distribution = (axis: number) => (s: number[]) => nd.softmax(nd.random.uniform(-1, 1, s), { axis });
 
 const CASES: Case[] = [
@@ -152,6 +168,25 @@ const CASES: Case[] = [
     what: 'SigmoidBCELoss fromSigmoid, scalar posWeight option', make: () => new loss.SigmoidBCELoss({ fromSigmoid: true, posWeight: 2.5 }),
     attrs: { kind: 'bce', fromSigmoid: true, weight: null, pw: true }, pred: [4, 3], label: uniform(0, 1), range: [0.05, 0.95],
     pw: { values: [2.5], shape: [1], at: 'option' },
+  },
+  { what: 'HingeLoss', make: () => new loss.HingeLoss(), attrs: { kind: 'hinge', margin: 1, weight: null }, pred: [5, 3], label: signs },
+  {
+    what: 'HingeLoss margin 0.5, weight, sample weight, 3-d', make: () => new loss.HingeLoss({ margin: 0.5, weight: 2 }),
+    attrs: { kind: 'hinge', margin: 0.5, weight: 2 }, pred: [3, 2, 4], label: signs, sw: [3, 1, 1],
+  },
+  { what: 'SquaredHingeLoss', make: () => new loss.SquaredHingeLoss(), attrs: { kind: 'sqhinge', margin: 1, weight: null }, pred: [5, 3], label: signs, sw: [5, 1] },
+  { what: 'LogisticLoss signed', make: () => new loss.LogisticLoss(), attrs: { kind: 'logistic', binary: false, weight: null }, pred: [5, 3], label: signs, range: [-6, 6] },
+  {
+    what: 'LogisticLoss binary, weight, sample weight', make: () => new loss.LogisticLoss({ labelFormat: 'binary', weight: 0.5 }),
+    attrs: { kind: 'logistic', binary: true, weight: 0.5 }, pred: [4, 3], label: (s) => nd.random.uniform(0, 1, s).greater(0.5).astype('float32'), sw: [4, 1],
+  },
+  {
+    what: 'PoissonNLLLoss (log rate), counts 0..4', make: () => new loss.PoissonNLLLoss(),
+    attrs: { kind: 'poisson', logits: true, full: false, weight: null }, pred: [5, 3], label: (s) => nd.random.uniform(0, 5, s).floor(),
+  },
+  {
+    what: 'PoissonNLLLoss rate, computeFull (targets 0 and 1 add nothing), weight, sample weight', make: () => new loss.PoissonNLLLoss({ fromLogits: false, computeFull: true, weight: 2 }),
+    attrs: { kind: 'poisson', logits: false, full: true, weight: 2 }, pred: [4, 3], label: (s) => nd.random.uniform(0, 5, s).floor(), sw: [4, 1], range: [0.2, 3],
   },
   {
     what: 'KLDivLoss (log-probabilities)', make: () => new loss.KLDivLoss(),
@@ -260,6 +295,146 @@ describe('gluon.loss', function () {
     assert.throws(() => new loss.SigmoidBCELoss({ posWeight: NaN }), /posWeight must be finite/);
   });
 
+  it('SigmoidBCELoss from logits: the gradient at the kink x = 0 is sigmoid(0) − y, and loss and gradient keep their precision at |x| = 20, 100', () => {
+    // Textbook float64 values: L = −(w·y·log σ(x) + (1 − y)·log(1 − σ(x))) = w·y·sp(−x) + (1 − y)·sp(x) with
+    // sp(v) = log(1 + e^v); dL/dx = (1 − y)·σ(x) − w·y·σ(−x). MXNet's relu(x) − x·y + softrelu(−|x|) has the
+    // right value but differentiates relu and |x| at 0 to 0: dL/dx = −y there.
+    const xs = [0, 0, 0, 20, -20, 100, -100, 20, -20];
+    const ys = [1, 0, 0.3, 1, 0, 1, 0, 0, 1];
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const sp = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    for (const w of [1, 2.5]) {
+      const wantLoss = xs.map((x, i) => w * ys[i]! * sp(-x) + (1 - ys[i]!) * sp(x));
+      const wantGrad = xs.map((x, i) => (1 - ys[i]!) * sig(x) - w * ys[i]! * sig(-x));
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const hybrid of [false, true]) {
+          const l = new loss.SigmoidBCELoss(w === 1 ? {} : { posWeight: w });
+          if (hybrid) l.hybridize();
+          const p = nd.array(xs, { dtype }).reshape([9, 1]);
+          p.attachGrad();
+          const out = autograd.record(() => l.call(p, nd.array(ys, { dtype }).reshape([9, 1])) as nd.NDArray);
+          out.backward();
+          const what = `posWeight ${w}, ${dtype}${hybrid ? ', hybridized' : ''}`;
+          // float32: onnxruntime's Sigmoid flushes sigmoid(−20) = 2e-9 to 0, hence the absolute tolerance;
+          // compiled float64 runs Softplus in float32 (onnxruntime has no float64 kernel).
+          const [rtol, atol] = dtype === 'float32' ? [1e-5, 1e-8] : hybrid ? [1e-6, 1e-30] : [1e-12, 1e-30];
+          assertClose(vals(out), wantLoss, `${what}: loss`, rtol, atol);
+          assertClose(vals(p.grad), wantGrad, `${what}: gradient`, rtol, atol);
+        }
+      }
+    }
+  });
+
+  it('a sample weight that would enlarge the loss is refused: [N] against SoftmaxCE\'s [N, 1] mixed the samples\' weights', () => {
+    // MXNet broadcast_mul([N, 1], [N]) is [N, N]: each sample's loss was averaged over every sample's weight.
+    const ce = new loss.SoftmaxCrossEntropyLoss();
+    const pred = nd.array([[0, 0, 0], [0, 0, 0]]);
+    for (const hybrid of [false, true]) {
+      if (hybrid) ce.hybridize();
+      assert.throws(() => ce.call(pred, nd.array([0, 1]), nd.array([1, 0])),
+        /SoftmaxCrossEntropyLoss: sampleWeight of shape \[2\] would broadcast the loss of shape \[2, 1\] to \[2, 2\]/);
+      // [N, 1] weighs each sample: ln 3 and 0.
+      assertClose(vals(ce.call(pred, nd.array([0, 1]), nd.array([[1], [0]])) as nd.NDArray), [Math.log(3), 0], `[N, 1] sample weight${hybrid ? ' (hybridized)' : ''}`, 1e-6, 1e-7);
+    }
+  });
+
+  it('HingeLoss, SquaredHingeLoss and LogisticLoss at their kinks: pred·label = margin, and z = 0; no overflow at |z| = 100', () => {
+    // Hinge at the margin: loss 0 and gradient 0 (MXNet's relu); just inside: −label.
+    const p = nd.array([[1, -1, 0.5, -3]]);
+    const y = nd.array([[1, -1, 1, 1]]);
+    for (const hybrid of [false, true]) {
+      const h = new loss.HingeLoss();
+      const sq = new loss.SquaredHingeLoss();
+      const lg = new loss.LogisticLoss();
+      if (hybrid) [h, sq, lg].forEach((l) => l.hybridize());
+      const grad = (l: gluon.HybridBlock, x: nd.NDArray, lab: nd.NDArray) => {
+        const xi = x.copy();
+        xi.attachGrad();
+        const out = autograd.record(() => l.call(xi, lab) as nd.NDArray);
+        out.backward();
+        return [vals(out), vals(xi.grad!)];
+      };
+      const tag = hybrid ? ' (hybridized)' : '';
+      const [hl, hg] = grad(h, p, y);
+      assertClose(hl!, [(0 + 0 + 0.5 + 4) / 4], `hinge loss${tag}`, 1e-6, 1e-7);
+      assertClose(hg!, [0, 0, -1 / 4, -1 / 4], `hinge gradient${tag}`, 1e-6, 1e-7);
+      const [sl, sg] = grad(sq, p, y);
+      assertClose(sl!, [(0.25 + 16) / 4], `squared hinge loss${tag}`, 1e-6, 1e-7);
+      assertClose(sg!, [0, 0, -2 * 0.5 / 4, -2 * 4 / 4], `squared hinge gradient${tag}`, 1e-6, 1e-7);
+      // Logistic: z = 0 gives ln 2 and gradient −label/2 (per element, mean over 4); z = ±100 stays finite.
+      const z = nd.array([[0, 0, 100, -100]]);
+      const [ll, lgr] = grad(lg, z, nd.array([[1, -1, 1, 1]]));
+      assertClose(ll!, [(2 * Math.LN2 + Math.log1p(Math.exp(-100)) + 100) / 4], `logistic loss${tag}`, 1e-6, 1e-7);
+      assertClose(lgr!, [-0.5 / 4, 0.5 / 4, 0, -1 / 4], `logistic gradient${tag}`, 1e-6, 1e-7);
+    }
+    assert.throws(() => new loss.HingeLoss({ margin: '1' as never }), /HingeLoss: margin must be a finite number, got "1"/);
+    assert.throws(() => new loss.LogisticLoss({ labelFormat: 'bool' as never }), /LogisticLoss: labelFormat must be 'signed' or 'binary', got "bool"/);
+  });
+
+  it('PoissonNLLLoss: the doc example, and computeFull stays finite at target 0 (MXNet\'s 0·log 0 gave NaN)', () => {
+    assertClose(vals(new loss.PoissonNLLLoss().call(nd.array([[0, 1]]), nd.array([[1, 2]])) as nd.NDArray), [(1 + Math.E - 2) / 2], 'doc example', 1e-6, 1e-7);
+    const full = new loss.PoissonNLLLoss({ computeFull: true });
+    // target 3: exp(0) − 0 + 3·ln 3 − 3 + ½·ln(6π); target 0: exp(0).
+    const want = (1 + 3 * Math.log(3) - 3 + 0.5 * Math.log(6 * Math.PI) + 1) / 2;
+    for (const hybrid of [false, true]) {
+      if (hybrid) full.hybridize();
+      assertClose(vals(full.call(nd.array([[0, 0]]), nd.array([[3, 0]])) as nd.NDArray), [want], `computeFull${hybrid ? ' (hybridized)' : ''}`, 1e-6, 1e-7);
+    }
+    assert.throws(() => new loss.PoissonNLLLoss({ compute_full: true } as never), /PoissonNLLLoss: unknown option 'compute_full'/);
+  });
+
+  // float64 references from the textbook formulas, gradients w.r.t. the first input by central differences.
+  const PAIR_REF = String.raw`
+def f(x):
+    if attrs['kind'] == 'triplet':
+        l = np.maximum(0, ((b.reshape(x.shape) - x) ** 2 - (c - x) ** 2).reshape(x.shape[0], -1).sum(axis=1) + attrs['margin'])
+    else:
+        cos = (x * b).sum(-1) / np.maximum(np.sqrt((x * x).sum(-1) * (b * b).sum(-1)), 1e-12)
+        l = np.where(c == 1, 1 - cos, 0) + np.where(c == -1, np.maximum(0, cos - attrs['margin']), 0)
+    return l * d.reshape(-1) * attrs['weight']
+g = np.zeros_like(a)
+for i in np.ndindex(*a.shape):
+    hi = a.copy(); hi[i] += 1e-6
+    lo = a.copy(); lo[i] -= 1e-6
+    g[i] = (f(hi).sum() - f(lo).sum()) / 2e-6
+out = [f(a), g]
+`;
+
+  it('TripletLoss and CosineEmbeddingLoss: float64 references (values, finite-difference gradients), eager and hybridized, weights', () => {
+    random.seed(4);
+    const f64 = (a: nd.NDArray) => ({ shape: a.shape, dtype: 'float64', data: flat(a) });
+    const cases = [
+      { kind: 'triplet', margin: 1, make: () => new loss.TripletLoss({ weight: 2 }), x: nd.random.uniform(-1, 1, [5, 2, 3]), b: nd.random.uniform(-1, 1, [5, 6]), c: nd.random.uniform(-1, 1, [5, 2, 3]) },
+      { kind: 'triplet', margin: 3, make: () => new loss.TripletLoss({ margin: 3, weight: 2 }), x: nd.random.uniform(-1, 1, [4, 3]), b: nd.random.uniform(-1, 1, [4, 3]), c: nd.random.uniform(-1, 1, [4, 3]) },
+      { kind: 'cosine', margin: 0, make: () => new loss.CosineEmbeddingLoss({ weight: 2 }), x: nd.random.uniform(-1, 1, [6, 4]), b: nd.random.uniform(-1, 1, [6, 4]), c: nd.array([1, -1, 1, -1, -1, 1]) },
+      { kind: 'cosine', margin: 0.2, make: () => new loss.CosineEmbeddingLoss({ margin: 0.2, weight: 2 }), x: nd.random.uniform(-1, 1, [6, 4]), b: nd.random.uniform(-1, 1, [6, 4]), c: nd.array([1, -1, 1, -1, -1, 1]) },
+    ];
+    const sw = nd.random.uniform(0.5, 2, [6, 1]);
+    const refs = numpyRefs(cases.map((k) => ({
+      code: PAIR_REF, attrs: { kind: k.kind, margin: k.margin, weight: 2 },
+      inputs: [k.x, k.b, k.c, sw.slice({ begin: [0, 0], end: [k.x.shape[0]!, 1] })].map((t) => f64(t.astype('float64'))),
+    })));
+    cases.forEach((k, i) => {
+      assert.equal(refs[i]!.error, undefined, refs[i]!.error);
+      for (const hybrid of [false, true]) {
+        const l = k.make();
+        if (hybrid) l.hybridize();
+        const x = k.x.astype('float64');
+        x.attachGrad();
+        // TripletLoss's loss is [N] (a [N, 1] weight is refused: it would broadcast to [N, N]); CosineEmbeddingLoss weighs [N, 1].
+        const w0 = sw.slice({ begin: [0, 0], end: [k.x.shape[0]!, 1] }).astype('float64');
+        const w = k.kind === 'triplet' ? w0.reshape([-1]) : w0;
+        const out = autograd.record(() => l.call(x, k.b.astype('float64'), k.c.astype('float64'), w) as nd.NDArray);
+        out.backward();
+        const what = `${k.kind} margin ${k.margin}${hybrid ? ' (hybridized)' : ''}`;
+        assert.deepEqual(out.shape, [k.x.shape[0]]);
+        assertClose(vals(out), refs[i]!.outs[0]!.data, `${what}: loss`, 1e-6, 1e-8);
+        assertClose(vals(x.grad!), refs[i]!.outs[1]!.data, `${what}: gradient`, 1e-5, 1e-6);
+      }
+    });
+    assert.throws(() => new loss.TripletLoss({ margin: NaN }), /TripletLoss: margin must be a finite number/);
+  });
+
   it('batchAxis 1 keeps axis 1 and averages the others', () => {
     const p = nd.array([[[1, 2], [3, 4], [5, 6]]]); // [1, 3, 2]
     const out = new loss.L1Loss({ batchAxis: 1 }).call(p, nd.zeros([1, 3, 2]));
@@ -297,6 +472,11 @@ describe('gluon.loss', function () {
     assert.throws(() => new loss.L1Loss({ batchAxis: 0.5 }), /L1Loss: batchAxis must be an integer/);
     assert.throws(() => new loss.HuberLoss({ rho: 0 }), /HuberLoss: rho must be a positive number/);
     assert.throws(() => new loss.SoftmaxCrossEntropyLoss({ axis: 1.5 }), /SoftmaxCrossEntropyLoss: axis must be an integer/);
+    // A string where a flag goes was read as truthy: sparseLabel 'false' picked with distributions as indices.
+    assert.throws(() => new loss.SoftmaxCrossEntropyLoss({ sparseLabel: 'false' as never }), /SoftmaxCrossEntropyLoss: option 'sparseLabel' must be true or false, got "false"/);
+    assert.throws(() => new loss.SoftmaxCELoss({ fromLogits: 1 as never }), /SoftmaxCrossEntropyLoss: option 'fromLogits' must be true or false, got 1/);
+    assert.throws(() => new loss.SigmoidBCELoss({ fromSigmoid: 'true' as never }), /SigmoidBinaryCrossEntropyLoss: option 'fromSigmoid' must be true or false, got "true"/);
+    assert.throws(() => new loss.KLDivLoss({ fromLogits: 'false' as never }), /KLDivLoss: option 'fromLogits' must be true or false, got "false"/);
     assert.throws(() => new loss.L2Loss().call(nd.ones([2, 3]), nd.ones([2, 2])), /reshapeLike.*\[2, 2\].*\[2, 3\].*L2Loss/);
     assert.throws(() => new loss.SoftmaxCrossEntropyLoss().call(nd.ones([2, 3]), nd.ones([3])), /pick.*index shape \[3\].*SoftmaxCrossEntropyLoss/);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nd, gluon, init, random } from 'gluonc';
+import { nd, gluon, init, random, autograd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
 import { eagerVsHybrid } from '../../../helpers/layers.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
@@ -40,6 +40,64 @@ describe('gluon.nn activation layers', () => {
       inputs: [{ shape: x.shape, dtype: 'float64', data: flat(x) }],
     })));
     outs.forEach((y, i) => assertClose(flat(y), refs[i]!.outs[0]!.data, 'GELU vs numpy', 1e-5, 1e-6));
+  });
+
+  it("GELU('tanh') is MXNet 2's tanh approximation (torch's approximate='tanh' as reference), values and gradients, eager and hybridized", () => {
+    const x = nd.array([0, -0, 1e-3, -1, 1, 2.5, -2.5, 6, -6, 30, -30]);
+    const [ref] = numpyRefs([{
+      code: "import torch\nt = torch.tensor(a, requires_grad=True)\ny = torch.nn.functional.gelu(t, approximate='tanh')\ny.sum().backward()\nout = [y.detach().numpy(), t.grad.numpy()]",
+      inputs: [{ shape: x.shape, dtype: 'float64', data: flat(x) }],
+    }]);
+    for (const hybrid of [false, true]) {
+      const g = new nn.GELU('tanh');
+      if (hybrid) g.hybridize();
+      const xi = x.copy();
+      xi.attachGrad();
+      const y = autograd.record(() => g.call(xi) as nd.NDArray);
+      y.backward();
+      assertClose(flat(y), ref!.outs[0]!.data, `GELU tanh${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+      assertClose(flat(xi.grad!), ref!.outs[1]!.data, `GELU tanh gradient${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+    }
+    assert.throws(() => new nn.GELU('fast' as never), /GELU: approximation must be 'erf' or 'tanh', got "fast"/);
+    assert.equal(String(new nn.GELU('tanh')), 'GELU(tanh)');
+  });
+
+  // Values and gradients at the kink x = 0 (and ±0, tiny, large |x|) against PyTorch float64, whose subgradients
+  // at 0 are MXNet's: relu 0, leaky/prelu the slope, elu alpha, selu λα (MXNet's *_grad take the output > 0 branch).
+  const KINK_X = [0, -0, 1e-8, -1e-8, 1, -1, 20, -20, 100, -100];
+  const KINKS: [string, () => gluon.HybridBlock, string][] = [
+    ['relu', () => new nn.Activation('relu'), 'F.relu(t)'],
+    ['softrelu', () => new nn.Activation('softrelu'), 'F.softplus(t)'],
+    ['sigmoid', () => new nn.Activation('sigmoid'), 'torch.sigmoid(t)'],
+    ['softsign', () => new nn.Activation('softsign'), 'F.softsign(t)'],
+    ['LeakyReLU(0.1)', () => new nn.LeakyReLU(0.1), 'F.leaky_relu(t, 0.1)'],
+    ['PReLU', () => new nn.PReLU(), 'F.prelu(t, torch.tensor([0.25], dtype=torch.float64))'],
+    ['ELU(0.7)', () => new nn.ELU(0.7), 'F.elu(t, 0.7)'],
+    ['SELU', () => new nn.SELU(), 'F.selu(t)'],
+    ['GELU', () => new nn.GELU(), 'F.gelu(t)'],
+    ['Swish(1.5)', () => new nn.Swish(1.5), 't * torch.sigmoid(1.5 * t)'],
+  ];
+  it('every activation at its kink and at |x| = 20, 100: values and gradients match PyTorch float64, eager and hybridized', () => {
+    const x = nd.array(KINK_X);
+    const refs = numpyRefs(KINKS.map(([, , call]) => ({
+      code: `import torch\nimport torch.nn.functional as F\nt = torch.tensor(a, requires_grad=True)\ny = ${call}\ny.sum().backward()\nout = [y.detach().numpy(), t.grad.numpy()]`,
+      inputs: [{ shape: x.shape, dtype: 'float64', data: KINK_X }],
+    })));
+    KINKS.forEach(([name, make], i) => {
+      assert.equal(refs[i]!.error, undefined, refs[i]!.error);
+      for (const hybrid of [false, true]) {
+        const layer = make();
+        layer.initialize();
+        if (hybrid) layer.hybridize();
+        const xi = x.copy();
+        xi.attachGrad();
+        const y = autograd.record(() => layer.call(xi) as nd.NDArray);
+        y.backward();
+        const tag = `${name}${hybrid ? ' (hybridized)' : ''}`;
+        assertClose(flat(y), refs[i]!.outs[0]!.data, `${tag} values`, 1e-5, 1e-7);
+        assertClose(flat(xi.grad!), refs[i]!.outs[1]!.data, `${tag} gradients`, 1e-5, 1e-7);
+      }
+    });
   });
 
   it('PReLU defaults to one shared slope 0.25 of shape [1] named alpha', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nd, gluon, init, random } from 'gluonc';
+import { nd, gluon, init, random, autograd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
 
@@ -86,6 +86,27 @@ const CASES: Case[] = [
     outShape: (x) => [x[0]!, 3, x[2]! * 2, x[3]! * 2],
   },
   {
+    what: 'Conv3D strides, padding, dilation, groups, cuboid kernel',
+    make: () => new nn.Conv3D(4, [2, 3, 3], { strides: [1, 2, 1], padding: 1, dilation: [1, 1, 2], groups: 2 }),
+    shapes: [[2, 4, 3, 6, 7], [1, 4, 4, 5, 6]],
+    ref: () => 'conv(a, b, c, [1, 2, 1], [1, 1, 1], [1, 1, 2], 2)',
+    outShape: (x) => [x[0]!, 4, x[2]! + 1, Math.floor((x[3]! - 1) / 2) + 1, x[4]! - 2],
+  },
+  {
+    what: 'Conv1DTranspose strides 3, padding 2, dilation 2, outputPadding 1, groups 2',
+    make: () => new nn.Conv1DTranspose(4, 4, { strides: 3, padding: 2, dilation: 2, outputPadding: 1, groups: 2 }),
+    shapes: [[2, 4, 5], [1, 4, 3]],
+    ref: () => 'deconv(a, b, c, [3], [2], [2], [1], 2)',
+    outShape: (x) => [x[0]!, 4, 3 * x[2]! + 1],
+  },
+  {
+    what: 'Conv3DTranspose strides 2, padding 1, outputPadding 1',
+    make: () => new nn.Conv3DTranspose(3, 3, { strides: 2, padding: 1, outputPadding: 1 }),
+    shapes: [[2, 2, 2, 3, 2], [1, 2, 3, 2, 2]],
+    ref: () => 'deconv(a, b, c, [2, 2, 2], [1, 1, 1], [1, 1, 1], [1, 1, 1], 1)',
+    outShape: (x) => [x[0]!, 3, 2 * x[2]!, 2 * x[3]!, 2 * x[4]!],
+  },
+  {
     what: 'Conv2DTranspose groups 2, no bias',
     make: () => new nn.Conv2DTranspose(4, [2, 3], { groups: 2, useBias: false }),
     shapes: [[1, 4, 3, 3], [2, 4, 2, 5]],
@@ -116,6 +137,52 @@ describe('gluon.nn convolution layers', () => {
         assert.deepEqual(refs[i]!.outs[0]!.shape, c.outShape(x.shape), refs[i]!.error);
         assertClose(withBias[i]!.data() as Float32Array, refs[i]!.outs[0]!.data, `${c.what} eager ${x.shape}`);
         assertClose(compiled[i]!.data() as Float32Array, refs[i]!.outs[0]!.data, `${c.what} hybridized ${x.shape}`);
+      });
+    });
+  }
+
+  // PyTorch float64 with the same weights (MXNet's and PyTorch's weight layouts are the same). The hybridized
+  // data gradient of a dilated Conv1D is a 1-D transposed convolution: onnxruntime 1.30's 1-D Col2Im got it wrong.
+  const GRAD_CASES: [string, () => gluon.HybridBlock, number[], string][] = [
+    ['Conv1D strides 3, padding 2, dilation 2', () => new nn.Conv1D(3, 4, { strides: 3, padding: 2, dilation: 2 }), [2, 2, 13], 'F.conv1d(x, w, b, stride=3, padding=2, dilation=2)'],
+    ['Conv2D strides 2, padding 1, dilation 2, groups 2', () => new nn.Conv2D(4, 3, { strides: 2, padding: 1, dilation: 2, groups: 2 }), [2, 4, 9, 8], 'F.conv2d(x, w, b, stride=2, padding=1, dilation=2, groups=2)'],
+    ['Conv3D', () => new nn.Conv3D(4, [2, 3, 3], { strides: [1, 2, 1], padding: 1, dilation: [1, 1, 2], groups: 2 }), [2, 4, 3, 6, 7], 'F.conv3d(x, w, b, stride=(1, 2, 1), padding=1, dilation=(1, 1, 2), groups=2)'],
+    ['Conv1DTranspose', () => new nn.Conv1DTranspose(4, 4, { strides: 3, padding: 2, dilation: 2, outputPadding: 1, groups: 2 }), [2, 4, 5], 'F.conv_transpose1d(x, w, b, stride=3, padding=2, output_padding=1, groups=2, dilation=2)'],
+    ['Conv2DTranspose', () => new nn.Conv2DTranspose(4, 3, { strides: 2, padding: 1, outputPadding: 1, dilation: 2, groups: 2 }), [2, 4, 3, 4], 'F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, dilation=2, groups=2)'],
+    ['Conv3DTranspose', () => new nn.Conv3DTranspose(3, 3, { strides: 2, padding: 1, outputPadding: 1 }), [2, 2, 2, 3, 2], 'F.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1)'],
+  ];
+  for (const [what, make, shape, call] of GRAD_CASES) {
+    it(`${what}: data, weight and bias gradients match PyTorch (float64), eager and hybridized`, () => {
+      const run = (hybrid: boolean) => {
+        random.seed(2);
+        const layer = make();
+        layer.initialize(new init.Uniform(1));
+        const x = nd.random.uniform(-1, 1, shape);
+        autograd.pause(() => layer.call(x));
+        const params = layer.collectParams();
+        params.get('bias').setData(nd.random.uniform(-1, 1, params.get('bias').shape));
+        if (hybrid) layer.hybridize();
+        x.attachGrad();
+        const y = autograd.record(() => layer.call(x) as nd.NDArray);
+        const head = nd.random.uniform(-1, 1, y.shape);
+        y.backward(head);
+        return { x, head, w: params.get('weight'), b: params.get('bias'), grads: [x.grad!, params.get('weight').grad(), params.get('bias').grad()] };
+      };
+      // Both runs draw the same input, weights and head (same seed): one reference serves both.
+      const runs = [run(false), run(true)];
+      const r0 = runs[0]!;
+      const [ref] = numpyRefs([{
+        code: 'import torch\nimport torch.nn.functional as F\nx, w, b, head = [torch.tensor(v, requires_grad=True) for v in (a, b, c, d)]\n'
+          + `(${call} * head).sum().backward()\nout = [x.grad.numpy(), w.grad.numpy(), b.grad.numpy()]`,
+        inputs: [r0.x, r0.w.data(), r0.b.data(), r0.head].map((t) => ({ shape: t.shape, dtype: 'float64', data: f64(t) })),
+      }]);
+      assert.equal(ref!.error, undefined, ref!.error);
+      runs.forEach((r, k) => {
+        assert.deepEqual(f64(r.w.data()), f64(r0.w.data()), 'both runs start from the same weights');
+        ['data', 'weight', 'bias'].forEach((n, i) => {
+          assert.deepEqual(r.grads[i]!.shape, ref!.outs[i]!.shape);
+          assertClose(r.grads[i]!.data() as Float32Array, ref!.outs[i]!.data, `${what} ${n} gradient${k === 1 ? ' (hybridized)' : ''}`, 1e-4, 1e-4);
+        });
       });
     });
   }
@@ -170,6 +237,9 @@ describe('gluon.nn convolution layers', () => {
     assert.throws(() => new nn.Conv2D(4, 3, { layout: 'NHWC' }), /Conv2D: layout 'NHWC' is not supported/);
     assert.throws(() => new nn.Conv2D(5, 3, { groups: 2 }), /Conv2D: channels 5 are not divisible by groups 2/);
     assert.throws(() => new nn.Conv2DTranspose(4, 3, { outputPadding: -1 }), /Conv2DTranspose: outputPadding must be/);
+    // A string where a flag goes was read as truthy: useBias 'false' kept the bias.
+    assert.throws(() => new nn.Conv2D(4, 3, { useBias: 'false' as never }), /Conv2D: option 'useBias' must be true or false, got "false"/);
+    assert.throws(() => new nn.Conv1D(4, 3, { activation: 'gelu' }), /Conv1D: unknown activation "gelu" \(valid: relu, sigmoid, tanh, softrelu, softsign\)/);
   });
 
   it('prints like MXNet', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { autograd, gluon, init, nd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
-import { eagerVsHybrid } from '../../../helpers/layers.js';
+import { eagerVsHybrid, gradsVsTorch } from '../../../helpers/layers.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
 
 const { nn } = gluon;
@@ -72,6 +72,14 @@ describe('nn.GroupNorm and nn.InstanceNorm', () => {
     }
   });
 
+  it('output and gradients (input, gamma, beta) match PyTorch float64, eager and hybridized', () => {
+    gradsVsTorch([
+      { what: 'GroupNorm 2 groups, epsilon 1e-3', make: () => new nn.GroupNorm(2, { epsilon: 1e-3 }), shape: [3, 4, 3, 2], torch: 'F.group_norm(x, 2, gamma, beta, eps=1e-3)' },
+      { what: 'InstanceNorm scale true', make: () => new nn.InstanceNorm({ scale: true }), shape: [2, 3, 5], torch: 'F.instance_norm(x, weight=gamma, bias=beta, eps=1e-5)' },
+      { what: 'InstanceNorm axis -1 (gamma fixed, not trained)', make: () => new nn.InstanceNorm({ axis: -1 }), shape: [2, 5, 3], torch: 'F.instance_norm(x.transpose(1, 2), weight=gamma, bias=beta, eps=1e-5).transpose(1, 2)' },
+    ]);
+  });
+
   it('bad configurations are named errors', () => {
     assert.throws(() => new nn.GroupNorm(0), /GroupNorm: numGroups must be a positive integer, got 0/);
     const gn = new nn.GroupNorm(4);
@@ -81,5 +89,9 @@ describe('nn.GroupNorm and nn.InstanceNorm', () => {
     g2.initialize();
     assert.throws(() => g2.call(nd.zeros([2, 6, 3])), /has 6 channels on axis 1, but the layer has 4/);
     assert.throws(() => g2.call(nd.zeros([4])), /needs an input \[N, C, \.\.\.\]/);
+    // A string where a flag goes was read as truthy: scale 'false' trained gamma.
+    assert.throws(() => new nn.GroupNorm(2, { scale: 'false' as never }), /GroupNorm: option 'scale' must be true or false, got "false"/);
+    assert.throws(() => new nn.InstanceNorm({ center: 0 as never }), /InstanceNorm: option 'center' must be true or false, got 0/);
+    assert.throws(() => new nn.GroupNorm(2, { epsilon: '1e-5' as never }), /GroupNorm: epsilon must be a non-negative number, got "1e-5"/);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { nd, gluon, init, autograd, random } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
+import { gradsVsTorch } from '../../../helpers/layers.js';
 import { numpyRefs, type NumpyJob } from '../../../helpers/numpy.js';
 
 const { nn } = gluon;
@@ -226,6 +227,23 @@ describe('gluon.nn normalization layers', () => {
     assert.throws(() => new nn.BatchNorm({ useGlobalStats: 1 as never }), /BatchNorm: option 'useGlobalStats' must be true or false, got 1/);
     assert.throws(() => new nn.LayerNorm({ scale: 'False' as never }), /LayerNorm: option 'scale' must be true or false, got "False"/);
     assert.equal(new nn.BatchNorm({ center: false }).center, false);
+    // momentum outside [0, 1] makes the running statistics diverge; a string epsilon reached the operator.
+    assert.throws(() => new nn.BatchNorm({ momentum: 2 }), /BatchNorm: momentum must be a number in \[0, 1\], got 2/);
+    assert.throws(() => new nn.BatchNorm({ momentum: '0.9' as never }), /BatchNorm: momentum must be a number in \[0, 1\], got "0.9"/);
+    assert.throws(() => new nn.BatchNorm({ epsilon: '1e-5' as never }), /BatchNorm: epsilon must be a non-negative number, got "1e-5"/);
+    assert.throws(() => new nn.LayerNorm({ epsilon: '1e-5' as never }), /LayerNorm: epsilon must be a non-negative number, got "1e-5"/);
+  });
+
+  it('BatchNorm and LayerNorm: output and gradients (input, gamma, beta) match PyTorch float64, eager and hybridized, training and prediction', () => {
+    gradsVsTorch([
+      { what: 'BatchNorm training, axis 1', make: () => new nn.BatchNorm(), shape: [4, 3, 2, 2], train: true, torch: 'F.batch_norm(x, running_mean.detach().clone(), running_var.detach().clone(), gamma, beta, training=True, eps=1e-5)' },
+      { what: 'BatchNorm training, axis -1, epsilon 1e-3', make: () => new nn.BatchNorm({ axis: -1, epsilon: 1e-3 }), shape: [4, 5, 3], train: true, torch: 'F.batch_norm(x.transpose(1, 2), running_mean.detach().clone(), running_var.detach().clone(), gamma, beta, training=True, eps=1e-3).transpose(1, 2)' },
+      { what: 'BatchNorm prediction', make: () => new nn.BatchNorm(), shape: [4, 3, 5], torch: 'F.batch_norm(x, running_mean, running_var, gamma, beta, training=False, eps=1e-5)' },
+      { what: 'BatchNorm useGlobalStats in training', make: () => new nn.BatchNorm({ useGlobalStats: true }), shape: [4, 3, 5], train: true, torch: 'F.batch_norm(x, running_mean, running_var, gamma, beta, training=False, eps=1e-5)' },
+      { what: 'BatchNorm scale false (gamma fixed at 1)', make: () => new nn.BatchNorm({ scale: false }), shape: [4, 3, 5], train: true, torch: 'F.batch_norm(x, running_mean.detach().clone(), running_var.detach().clone(), None, beta, training=True, eps=1e-5)' },
+      { what: 'LayerNorm, epsilon 1e-3', make: () => new nn.LayerNorm({ epsilon: 1e-3 }), shape: [3, 4, 5], torch: 'F.layer_norm(x, (5,), gamma, beta, eps=1e-3)' },
+      { what: 'LayerNorm axis 1', make: () => new nn.LayerNorm({ axis: 1 }), shape: [3, 4, 5], torch: 'F.layer_norm(x.transpose(1, 2), (4,), gamma, beta, eps=1e-5).transpose(1, 2)' },
+    ]);
   });
 
   it('LayerNorm normalizes along its axis (numpy reference), eager and hybridized, two batch sizes', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nd, gluon, random } from 'gluonc';
+import { nd, gluon, random, autograd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
 
@@ -46,6 +46,11 @@ const CASES: Case[] = [
   { what: 'AvgPool2D padding 1, countIncludePad false', make: () => new nn.AvgPool2D(3, { strides: 2, padding: 1, countIncludePad: false }), shapes: [[2, 3, 7, 7], [1, 2, 5, 6]], ref: "pool(a, [3, 3], [2, 2], [1, 1], 'avg', False, False)" },
   { what: 'AvgPool2D ceilMode (clipped last windows)', make: () => new nn.AvgPool2D(3, { strides: 2, ceilMode: true }), shapes: [[1, 2, 8, 8], [2, 1, 6, 10]], ref: "pool(a, [3, 3], [2, 2], [0, 0], 'avg', True, True)" },
   { what: 'AvgPool1D 2, padding 1', make: () => new nn.AvgPool1D(2, { padding: 1 }), shapes: [[2, 3, 7], [1, 2, 4]], ref: "pool(a, [2], [2], [1], 'avg', False, True)" },
+  { what: 'MaxPool3D [2, 3, 3], strides [1, 2, 2], padding 1', make: () => new nn.MaxPool3D([2, 3, 3], { strides: [1, 2, 2], padding: 1 }), shapes: [[2, 2, 3, 6, 5], [1, 1, 2, 5, 7]], ref: "pool(a, [2, 3, 3], [1, 2, 2], [1, 1, 1], 'max', False, True)" },
+  { what: 'AvgPool3D 2, padding 1, countIncludePad false', make: () => new nn.AvgPool3D(2, { padding: 1, countIncludePad: false }), shapes: [[1, 2, 3, 4, 5], [2, 1, 2, 2, 3]], ref: "pool(a, [2, 2, 2], [2, 2, 2], [1, 1, 1], 'avg', False, False)" },
+  { what: 'AvgPool3D 3, strides 2, ceilMode', make: () => new nn.AvgPool3D(3, { strides: 2, ceilMode: true }), shapes: [[1, 2, 4, 6, 5], [1, 1, 3, 3, 4]], ref: "pool(a, [3, 3, 3], [2, 2, 2], [0, 0, 0], 'avg', True, True)" },
+  { what: 'GlobalMaxPool3D', make: () => new nn.GlobalMaxPool3D(), shapes: [[2, 3, 2, 4, 3], [1, 2, 3, 1, 2]], ref: 'a.max(axis=(2, 3, 4), keepdims=True)' },
+  { what: 'GlobalAvgPool3D', make: () => new nn.GlobalAvgPool3D(), shapes: [[2, 3, 2, 4, 3], [1, 2, 3, 1, 2]], ref: 'a.mean(axis=(2, 3, 4), keepdims=True)' },
   { what: 'GlobalMaxPool2D', make: () => new nn.GlobalMaxPool2D(), shapes: [[2, 3, 4, 5], [1, 2, 3, 3]], ref: 'a.max(axis=(2, 3), keepdims=True)' },
   { what: 'GlobalAvgPool2D', make: () => new nn.GlobalAvgPool2D(), shapes: [[2, 3, 4, 5], [1, 2, 3, 3]], ref: 'a.mean(axis=(2, 3), keepdims=True)' },
   { what: 'GlobalAvgPool1D', make: () => new nn.GlobalAvgPool1D(), shapes: [[2, 3, 5], [1, 4, 2]], ref: 'a.mean(axis=2, keepdims=True)' },
@@ -76,6 +81,38 @@ describe('gluon.nn pooling layers', () => {
     });
   }
 
+  // Input gradients against PyTorch float64. Ties (values on a 0.5 grid) send a max window's gradient to its
+  // first maximum, MXNet's and PyTorch's rule; the windows here never start in the end padding.
+  const GRADS: [string, () => gluon.HybridBlock, number[], string][] = [
+    ['MaxPool2D 3, strides 2, padding 1 (ties)', () => new nn.MaxPool2D(3, { strides: 2, padding: 1 }), [2, 2, 7, 6], 'F.max_pool2d(x, 3, 2, 1)'],
+    ['MaxPool1D 3, strides 2, ceilMode (ties)', () => new nn.MaxPool1D(3, { strides: 2, ceilMode: true }), [2, 2, 8], 'F.max_pool1d(x, 3, 2, ceil_mode=True)'],
+    ['AvgPool2D 3, strides 2, padding 1', () => new nn.AvgPool2D(3, { strides: 2, padding: 1 }), [2, 2, 7, 6], 'F.avg_pool2d(x, 3, 2, 1, count_include_pad=True)'],
+    ['AvgPool2D countIncludePad false, ceilMode', () => new nn.AvgPool2D(3, { strides: 2, padding: 1, ceilMode: true, countIncludePad: false }), [1, 2, 8, 8], 'F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)'],
+    ['MaxPool3D (ties)', () => new nn.MaxPool3D([2, 3, 3], { strides: [1, 2, 2], padding: 1 }), [1, 2, 3, 6, 5], 'F.max_pool3d(x, (2, 3, 3), (1, 2, 2), 1)'],
+    ['GlobalMaxPool2D (ties)', () => new nn.GlobalMaxPool2D(), [2, 2, 3, 3], 'F.adaptive_max_pool2d(x, 1)'],
+  ];
+  it('input gradients match PyTorch float64 (ties go to the first maximum), eager and hybridized', () => {
+    random.seed(9);
+    const xs = GRADS.map(([, , shape]) => nd.floor(nd.random.uniform(-2, 2, shape).mul(2)).div(2));
+    const heads = GRADS.map(([, make], i) => nd.random.uniform(-1, 1, (make().call(xs[i]!) as nd.NDArray).shape));
+    const f64 = (a: nd.NDArray) => ({ shape: a.shape, dtype: 'float64', data: Array.from(a.data() as Float32Array) });
+    const refs = numpyRefs(GRADS.map(([, , , call], i) => ({
+      code: `import torch\nimport torch.nn.functional as F\nx = torch.tensor(a, requires_grad=True)\n(${call} * torch.tensor(b)).sum().backward()\nout = x.grad.numpy()`,
+      inputs: [f64(xs[i]!), f64(heads[i]!)],
+    })));
+    GRADS.forEach(([what, make], i) => {
+      assert.equal(refs[i]!.error, undefined, refs[i]!.error);
+      for (const hybrid of [false, true]) {
+        const layer = make();
+        if (hybrid) layer.hybridize();
+        const x = xs[i]!.copy();
+        x.attachGrad();
+        autograd.record(() => layer.call(x) as nd.NDArray).backward(heads[i]!);
+        assertClose(x.grad!.data() as Float32Array, refs[i]!.outs[0]!.data, `${what}${hybrid ? ' (hybridized)' : ''}`, 1e-5, 1e-6);
+      }
+    });
+  });
+
   it('MXNet defaults: strides default to the pool size, padding 0, floor rounding', () => {
     const p = new nn.MaxPool2D(3);
     assert.deepEqual([p.poolSize, p.strides, p.padding, p.ceilMode], [[3, 3], [3, 3], [0, 0], false]);
@@ -89,9 +126,13 @@ describe('gluon.nn pooling layers', () => {
     assert.throws(() => new nn.MaxPool2D(2).call(nd.ones([1, 4, 4])), /MaxPool2D: expects input of rank 4 \(NCHW\), got shape \[1, 4, 4\]/);
     assert.throws(() => new nn.GlobalAvgPool2D().call(nd.ones([1, 4, 4])), /GlobalAvgPool2D: expects input of rank 4/);
     assert.throws(() => new nn.AvgPool1D(2).call(nd.ones([1, 1, 4, 4])), /AvgPool1D: expects input of rank 3 \(NCW\)/);
+    assert.throws(() => new nn.MaxPool3D(2).call(nd.ones([1, 1, 4, 4])), /MaxPool3D: expects input of rank 5 \(NCDHW\)/);
     assert.throws(() => new nn.MaxPool2D(0), /MaxPool2D: poolSize must be an integer >= 1/);
     // MXNet's keyword form ported as one options object: poolSize is positional, and the error says which value.
     assert.throws(() => new nn.MaxPool2D({ poolSize: 2 } as unknown as number), /^Error: MaxPool2D: poolSize must be an integer >= 1 or 2 of them, got \{"poolSize":2\}/);
     assert.throws(() => new nn.MaxPool2D(2, { layout: 'NHWC' }), /MaxPool2D: layout 'NHWC' is not supported/);
+    // A string where a flag goes was read as truthy: ceilMode 'false' rounded up.
+    assert.throws(() => new nn.MaxPool2D(3, { ceilMode: 'false' as never }), /MaxPool2D: option 'ceilMode' must be true or false, got "false"/);
+    assert.throws(() => new nn.AvgPool1D(3, { countIncludePad: 0 as never }), /AvgPool1D: option 'countIncludePad' must be true or false, got 0/);
   });
 });

@@ -319,6 +319,9 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [1, 4, 3, 3] }, { shape: [4, 1, 3, 3] }], args: [{ kernel: [3, 3], numFilter: 2, numGroup: 2 }], label: 'groups' },
       { inputs: [{ shape: [1, 2, 4, 4] }, { shape: [2, 2, 3, 3] }], args: [{ kernel: [3, 3], dilate: [2, 2], numFilter: 2 }], label: 'dilate' },
       { inputs: [{ shape: [2, 3, 5] }, { shape: [3, 2, 3] }], args: [{ kernel: [3], stride: [2], numFilter: 2 }], label: '1-D' },
+      // onnxruntime 1.30's 1-D Col2Im misplaces dilated taps (the 2-D one is right): a hybridized Conv1D's data gradient was wrong.
+      { inputs: [{ shape: [2, 3, 4] }, { shape: [3, 2, 4] }], args: [{ kernel: [4], stride: [3], pad: [2], dilate: [2], adj: [1], numFilter: 2 }], label: '1-D dilate, stride, pad, adj' },
+      { inputs: [{ shape: [1, 2, 5] }, { shape: [2, 2, 3] }], args: [{ kernel: [3], dilate: [2], numFilter: 2 }], label: '1-D dilate' },
       { inputs: [{ shape: [3, 2, 3, 3], symbolic: true }, { shape: [2, 2, 2, 2] }, { shape: [2] }], args: [{ kernel: [2, 2], stride: [2, 2], numFilter: 2, noBias: false }], label: 'symbolic batch' },
       { inputs: [{ shape: [1, 2, 3, 3], dtype: 'float64' }, { shape: [2, 2, 3, 3], dtype: 'float64' }], args: [{ kernel: [3, 3], stride: [2, 2], numFilter: 2 }], label: 'float64' },
       // Small images lower to MatMul + Col2Im from opset 18 (adj above pad, 3-D and large images to ConvTranspose).
