@@ -229,8 +229,8 @@ const lpNormalization: Builder = (c) => {
   if (p !== 1 && p !== 2) throw c.refuse(`p ${p} (ONNX's LpNormalization takes 1 or 2)`);
   const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
   const n = c.op('norm', [x], { ord: p, axis, keepdims: true });
-  // Dividing a zero slice by 1 instead of 0 keeps its zeros, and its gradient finite.
-  return [c.op('div', [x, c.op('add', [n, castTo(c, c.op('equal', [n, c.scalar(0, x.type.dtype)]), x.type.dtype)])])];
+  // Dividing a zero slice by 1 instead of 0 keeps its zeros, and its gradient finite (gluonc's equal gives 0/1 in x's dtype).
+  return [c.op('div', [x, c.op('add', [n, c.op('equal', [n, c.scalar(0, x.type.dtype)])])])];
 };
 
 /**
