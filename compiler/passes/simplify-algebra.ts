@@ -1,8 +1,10 @@
 /**
  * Algebraic simplification, one node at a time in topological order (so
  * chains collapse in one run):
- * - neutral elements: `x*1`, `1*x`, `x/1`, `x**1`, `x+0`, `0+x`, `x-0` -> `x`
- *   (when the constant does not broadcast `x` to a larger shape);
+ * - neutral elements: `x*1`, `1*x`, `x/1`, `x**1`, `x-0`, `x+(−0)`, `(−0)+x`
+ *   -> `x` (when the constant does not broadcast `x` to a larger shape); a
+ *   float `x+0` stays, as IEEE 754 makes `−0 + 0` a `+0` (`1/(x+0)` is
+ *   `+Inf` at `x = −0`), and so does `x−(−0)`; integer zeros are neutral;
  * - `neg(neg(x))` -> `x`; `x * -1` -> `neg(x)`; `a - neg(b)` -> `a + b`,
  *   `a + neg(b)` -> `a - b`;
  * - `exp(logSoftmax(x))` -> `softmax(x)`; the sum over a scatter-add's axis
@@ -20,7 +22,9 @@
  * - a broadcast feeding an element-wise operator that broadcasts anyway
  *   (`x * broadcastTo(s, shape)` -> `x * s`) is bypassed;
  * - constant factors gather into one, computed now: `broadcastTo(s) * c` ->
- *   `broadcastTo(s * c)`, `k * (x * c)` -> `x * (k·c)`, `neg(x * c)` ->
+ *   `broadcastTo(s * c)`, `k * (x * c)` -> `x * (k·c)` (only when `k·c` is
+ *   finite and a normal number: `0 · Inf` would be NaN where `(x·c)·k` is
+ *   0, and a flushed factor would zero results), `neg(x * c)` ->
  *   `x * (−c)` (the gradient of a mean loss: one multiplication instead of
  *   a broadcast and three passes over the tensor); a one-element constant
  *   factor moves out of a sum or mean (`mean(x * c)` -> `mean(x) * c`).
@@ -30,7 +34,9 @@ import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs, Node } from '../ir/node.js';
 import { formatType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
+import { isFloat } from '../../runtime/dtypes.js';
 import { executeOp } from '../ops/execute.js';
+import { toF64 } from '../ops/kernels.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { Pass, PassContext } from './pass.js';
@@ -83,6 +89,12 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
     const d = v ? constData(v, ctx) : null;
     return d !== null && allEqual(d, x);
   };
+  // x + z == x for every x (−0 included) when z is −0, or an integer zero; x − z == x when z is +0.
+  const isNeutralZero = (v: Value | undefined, sign: 1 | -1): boolean => {
+    const d = v ? constData(v, ctx) : null;
+    if (d === null || !allEqual(d, 0)) return false;
+    return !isFloat(d.dtype) || toF64(d).every((z) => Object.is(z, sign < 0 ? -0 : 0));
+  };
   const keeps = (v: Value | undefined): v is Value => v !== undefined && sameType(v.type, y.type);
   // A replacement node; kept only when its type is the node's (broadcasting may differ).
   const make = (op: string, ins: Value[], attrs: Attrs = {}): Value | null => {
@@ -112,18 +124,19 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
           const nu = make(br.op, [sc, ...br.inputs.slice(1)], br.attrs);
           if (nu) return nu;
         }
-        // k * (x * c) -> x * (k·c).
+        // k * (x * c) -> x * (k·c), when k·c is a constant that neither overflows nor underflows.
         const xc = scaled(u);
-        if (xc) {
-          const nu = make('mul', [xc[0], computed(rw, node, ctx, 'mul', [k, xc[1]])]);
+        const kc = xc ? computed(rw, node, ctx, 'mul', [k, xc[1]]) : null;
+        if (xc && kc && isNormalConstant(kc)) {
+          const nu = make('mul', [xc[0], kc]);
           if (nu) return nu;
         }
       }
       return null;
     }
     case 'add': {
-      if (isConstAll(b, 0) && keeps(a)) return a;
-      if (isConstAll(a, 0) && keeps(b)) return b;
+      if (isNeutralZero(b, -1) && keeps(a)) return a;
+      if (isNeutralZero(a, -1) && keeps(b)) return b;
       // a + (-b) -> a - b; (-a) + b -> b - a.
       const nb = producerOf(b!, 'neg');
       if (nb) return make('sub', [a!, nb.inputs[0]!]);
@@ -131,7 +144,7 @@ function simplifyNode(rw: Rewriter, node: Node, ctx: PassContext): Value | null 
       return na ? make('sub', [b!, na.inputs[0]!]) : null;
     }
     case 'sub': {
-      if (isConstAll(b, 0) && keeps(a)) return a;
+      if (isNeutralZero(b, 1) && keeps(a)) return a;
       // a - (-b) -> a + b.
       const nb = producerOf(b!, 'neg');
       return nb ? make('add', [a!, nb.inputs[0]!]) : null;
@@ -186,6 +199,17 @@ function computed(rw: Rewriter, node: Node, ctx: PassContext, op: string, inputs
   const size = out.type.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : Infinity), 1);
   if (!datas.every((d) => d !== null) || size > FOLD_MAX_GROWTH) return out;
   return Value.constant(executeOp(getOp(op), datas as HostTensor[], n.attrs, { attrs: n.attrs, outTypes: [out.type] })[0]!);
+}
+
+/** The smallest positive normal number of each float dtype. */
+const MIN_NORMAL: Record<string, number> = { float16: 2 ** -14, bfloat16: 2 ** -126, float32: 2 ** -126, float64: 2 ** -1022 };
+
+/** True for a constant whose elements are all finite with magnitudes a normal number of its dtype (any integer constant). */
+function isNormalConstant(v: Value): boolean {
+  if (v.kind !== 'const' || !v.data) return false;
+  if (!isFloat(v.data.dtype)) return true;
+  const min = MIN_NORMAL[v.data.dtype] ?? 2 ** -126;
+  return toF64(v.data).every((z) => Number.isFinite(z) && Math.abs(z) >= min);
 }
 
 /**

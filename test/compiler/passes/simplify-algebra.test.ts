@@ -13,13 +13,13 @@ import { assertClose } from '../../helpers/compare.js';
 import { apply, dedent, evaluate, f32, konst, passKeepsResults, runPass } from './helpers.js';
 
 describe('passes: simplify-algebra', () => {
-  it('removes x*1, 1*x, x/1, x+0, 0+x, x-0, x**1, neg(neg(x)) and a same-dtype cast', () => {
+  it('removes x*1, 1*x, x/1, x+(−0), (−0)+x, x-0, x**1, neg(neg(x)) and a same-dtype cast', () => {
     const x = Value.input('x', f32([2, 3]));
     let v = apply('mul', [x, konst([1])]);
     v = apply('mul', [konst([1, 1, 1]), v]);
     v = apply('div', [v, konst([1])]);
-    v = apply('add', [v, konst([0])]);
-    v = apply('add', [konst([0]), v]);
+    v = apply('add', [v, konst([-0])]);
+    v = apply('add', [konst([-0]), v]);
     v = apply('sub', [v, konst([0])]);
     v = apply('pow', [v, konst([1])]);
     v = apply('neg', [apply('neg', [v])]);
@@ -33,6 +33,39 @@ describe('passes: simplify-algebra', () => {
         return y=%0
       }`));
     assert.equal(runPass(simplifyAlgebra, r.graph, TRAINING).changed, false);
+  });
+
+  it('keeps a float x+0, 0+x and x−(−0), which turn a −0 into +0 (IEEE 754: −0 + 0 = +0), and removes an integer x+0', () => {
+    const x = Value.input('x', f32([4]));
+    const g = Graph.fromOutputs([x], {
+      a: apply('reciprocal', [apply('add', [x, konst([0])])]),
+      b: apply('reciprocal', [apply('add', [konst([0]), x])]),
+      c: apply('reciprocal', [apply('sub', [x, konst([-0])])]),
+    });
+    const r = runPass(simplifyAlgebra, g, TRAINING);
+    assert.equal(r.changed, false, r.text);
+    // The reference is IEEE arithmetic itself: 1 / (−0 + 0) = +Infinity.
+    const feeds = { x: tensorFromNumbers('float32', [4], [-0, 0, 2, -4]) };
+    const got = evaluate(r.graph, feeds, { x: f32([4]) });
+    const want = [-0, 0, 2, -4].map((v) => 1 / (v + 0));
+    for (const k of ['a', 'b', 'c']) assert.deepEqual(got[k], want, k);
+    const i = Value.input('i', { dtype: 'int32', shape: [3] });
+    const ig = Graph.fromOutputs([i], { y: apply('neg', [apply('add', [i, konst([0], [], 'int32')])]) });
+    assert.deepEqual(runPass(simplifyAlgebra, ig, TRAINING).graph.nodes.map((n) => n.op), ['neg']);
+  });
+
+  it('gathers constant factors only when their product is finite and not flushed to zero: k·(x·c) would make 0·Inf = NaN', () => {
+    const x = Value.input('x', f32([3]));
+    const big = apply('mul', [konst([3e38]), apply('mul', [x, konst([3e38])])]);
+    const tiny = apply('mul', [konst([1e-30]), apply('mul', [x, konst([1e-30])])]);
+    const r = runPass(simplifyAlgebra, Graph.fromOutputs([x], { big, tiny }), TRAINING);
+    assert.equal(r.changed, false, r.text);
+    // Reference: float32 arithmetic in the order written (Math.fround after each product).
+    const xs = [0, 1e-30, 1e30];
+    const got = evaluate(r.graph, { x: tensorFromNumbers('float32', [3], xs) }, { x: f32([3]) });
+    const f = Math.fround;
+    assert.deepEqual(got['big'], xs.map((v) => f(f(f(v) * f(3e38)) * f(3e38))));
+    assert.deepEqual(got['tiny'], xs.map((v) => f(f(f(v) * f(1e-30)) * f(1e-30))));
   });
 
   it('keeps x*1 when the constant broadcasts x to a larger shape, and x*2', () => {
