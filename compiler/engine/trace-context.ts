@@ -54,7 +54,13 @@ export function inHybridForward<R>(name: string | null, fn: () => R): R {
   }
 }
 
-/** The symbol of a parameter in the current trace (created on first use). */
+/**
+ * The symbol of a parameter in the current trace (created on first use):
+ * once the trace has assigned it a new value (`updates`: BatchNorm's
+ * running statistics), that value, as an eager `setData` makes later reads
+ * see it (a BatchNorm applied twice updates its statistics twice).
+ * Example: `paramSymbol(ctx, p, 'weight')`.
+ */
 export function paramSymbol<P extends TracedParam>(ctx: TraceContext<P>, p: P, localName: string): Symbol {
   let s = ctx.symbols.get(p);
   if (!s) {
@@ -62,5 +68,5 @@ export function paramSymbol<P extends TracedParam>(ctx: TraceContext<P>, p: P, l
     s = new Symbol(v);
     ctx.symbols.set(p, s);
   }
-  return s;
+  return ctx.updates.get(p) ?? s;
 }
