@@ -8,7 +8,9 @@
  *   scales * FullyConnected(x, W, b)  =>  FullyConnected(x, W * scales[:, None], b * scales)
  *
  * Invariants: only with `foldParams`; the scaled layer's output feeds only
- * the multiplication, and the result keeps its type.
+ * the multiplication, and the result keeps its type; every unit's factor
+ * (after inverting a divisor) is finite and non-zero, as `y / 0` is ±Inf
+ * (NaN at 0) while `W · Inf` rows would sum to NaN.
  */
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Node } from '../ir/node.js';
@@ -60,7 +62,8 @@ function unitScales(s: HostTensor, f: Value, invert: boolean): Float64Array | nu
   if (last !== 1 && last !== h) return null;
   const v = toF64(s);
   const out = new Float64Array(h).map((_x, i) => v[last === 1 ? 0 : i]!);
-  return invert ? out.map((x) => 1 / x) : out;
+  const units = invert ? out.map((x) => 1 / x) : out;
+  return units.every((x) => Number.isFinite(x) && x !== 0) ? units : null;
 }
 
 /** The layer recomputed with scaled weights, or null when its weights are not known. */

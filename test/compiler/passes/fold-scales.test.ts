@@ -12,10 +12,10 @@ import { foldScales } from '../../../compiler/passes/fold-scales.js';
 import { INFERENCE, type PassContext } from '../../../compiler/passes/pass.js';
 import { exportBytes } from '../../../compiler/formats/export.js';
 import { Session } from '../../../runtime/session.js';
-import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 import build from '../../../models/seed/scaled-layer.js';
-import { apply, dedent, f32, param, passKeepsResults, runPass, values } from './helpers.js';
+import { apply, dedent, evaluate, f32, param, passKeepsResults, runPass, values } from './helpers.js';
 
 const FOLD: PassContext = { mode: 'inference', foldParams: true };
 
@@ -43,6 +43,20 @@ describe('passes: fold-scales', () => {
     const g = Graph.fromOutputs([x], { y, z: apply('dot', [x, w]) });
     const r = passKeepsResults(foldScales, g, FOLD, 'dot / s');
     assert.deepEqual(r.graph.params.map((p) => p.name).sort(), ['w', 'w.folded']);
+  });
+
+  it('leaves a division by a zero scale (and a non-finite scale) alone: 1/0 folded into W made NaN where y/0 is ±Inf', () => {
+    const x = Value.input('x', f32([2, 2]));
+    const fc = () => apply('FullyConnected', [x, param('w', [1, 2, -1, 3, 0.5, 0.5], [3, 2]), param('b', [0, 1, 0], [3])], { numHidden: 3 });
+    const div = Graph.fromOutputs([x], { y: apply('div', [fc(), param('s', [1, 0, -0], [3])]) });
+    const r = runPass(foldScales, div, FOLD);
+    assert.equal(r.changed, false, r.text);
+    const inf = Graph.fromOutputs([x], { y: apply('mul', [fc(), param('s', [1, Infinity, 2], [3])]) });
+    assert.equal(runPass(foldScales, inf, FOLD).changed, false);
+    // IEEE reference: y = (x·Wᵀ + b) / s row by row.
+    const xs = [1, 1, -2, 0.5];
+    const want = [0, 1].flatMap((n) => [[1, 2, 0, 1], [-1, 3, 1, 0], [0.5, 0.5, 0, -0]].map(([w0, w1, b, s]) => (xs[2 * n]! * w0! + xs[2 * n + 1]! * w1! + b!) / s!));
+    assert.deepEqual(evaluate(r.graph, { x: tensorFromNumbers('float32', [2, 2], xs) }, { x: f32([2, 2]) })['y'], want);
   });
 
   it('leaves scales varying along the batch, and -O2 graphs, alone', () => {
