@@ -112,7 +112,8 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   }
   // The inference pipeline (level from `compile.optLevel`, default 2; -O3 folds parameters into weights).
   try {
-    runPipeline(graph, { level: Number(options.compile?.['optLevel'] ?? 2), mode: 'inference', report: options.report });
+    // The level as given (the pipeline refuses anything but 0..3 naming it; Number() turned 'fast' into NaN, printed as null).
+    runPipeline(graph, { level: (options.compile?.['optLevel'] ?? 2) as number, mode: 'inference', report: options.report });
   } catch (e) {
     throw prefixed(label, e);
   }

@@ -175,6 +175,10 @@ describe('HybridBlock.export and SymbolBlock.imports', () => {
     assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 12 }), /HybridSequential\.export to .*o\.onnx': opset 12 is too low: FullyConnected \(in HybridSequential\/0\) needs opset 13$/);
     assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 22 }), /opset 22 is not supported: gluonc exports ONNX opsets 13 to 21$/);
     assert.throws(() => net.export(path.join(dir, 'o.onnx'), { opset: 17.5 }), /opset must be an integer ONNX opset \(13 to 21\), got 17\.5$/);
+    // The optimization level: 0 to 3, named as given when it is not one (NaN printed as null before).
+    assert.throws(() => net.export(path.join(dir, 'o.onnx'), { compile: { optLevel: 'fast' } }), /optimization level must be 0, 1, 2 or 3 \(-O0 \.\. -O3\), got "fast"$/);
+    assert.throws(() => net.export(path.join(dir, 'o.onnx'), { compile: { optLevel: 5 } }), /HybridSequential\.export to .*o\.onnx': optimization level must be 0, 1, 2 or 3 \(-O0 \.\. -O3\), got 5$/);
+    assert.equal(existsSync(path.join(dir, 'o.onnx')), false);
     const a = net.export(path.join(dir, 'o13.onnx'), { opset: 13 });
     assert.equal(Number(onnx.ModelProto.decode(a.bytes).opsetImport![0]!.version), 13);
     assert.equal(a.manifest.compile['opset'], 13);
