@@ -126,10 +126,10 @@ export function scalarOf(t: HostTensor | null): number | null {
   return Number((t.data as ArrayLike<number | bigint>)[0]);
 }
 
-/** A stable text key for attributes (sorted keys, non-finite numbers kept). Example: `attrKey({ b: 1, a: Infinity })`. */
+/** A stable text key for attributes (sorted keys, non-finite numbers and the sign of a zero kept). Example: `attrKey({ b: 1, a: Infinity })`. */
 export function attrKey(a: AttrValue): string {
   if (a === undefined) return 'u';
-  if (typeof a === 'number') return Number.isFinite(a) ? String(a) : `#${a}`;
+  if (typeof a === 'number') return Object.is(a, -0) ? '-0' : Number.isFinite(a) ? String(a) : `#${a}`;
   if (Array.isArray(a)) return `[${a.map(attrKey).join(',')}]`;
   if (a && typeof a === 'object') {
     return `{${Object.keys(a)

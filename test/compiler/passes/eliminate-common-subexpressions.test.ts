@@ -8,7 +8,8 @@ import { Graph } from '../../../compiler/ir/graph.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { eliminateCommonSubexpressions } from '../../../compiler/passes/eliminate-common-subexpressions.js';
 import { TRAINING } from '../../../compiler/passes/pass.js';
-import { apply, dedent, f32, konst, passKeepsResults, runPass } from './helpers.js';
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import { apply, dedent, evaluate, f32, konst, passKeepsResults, runPass } from './helpers.js';
 
 describe('passes: eliminate-common-subexpressions', () => {
   it('merges repeated chains and equal constants', () => {
@@ -31,6 +32,18 @@ describe('passes: eliminate-common-subexpressions', () => {
         return y=%3, s1=%4, s2=%5
       }`));
     assert.equal(runPass(eliminateCommonSubexpressions, r.graph, TRAINING).changed, false);
+  });
+
+  it('keeps nodes whose attributes differ only in the sign of a zero apart (clip to −0 is not clip to +0)', () => {
+    const x = Value.input('x', f32([3]));
+    const neg = apply('reciprocal', [apply('clip', [x], { aMin: -0, aMax: -0 })]);
+    const pos = apply('reciprocal', [apply('clip', [x], { aMin: 0, aMax: 0 })]);
+    const r = runPass(eliminateCommonSubexpressions, Graph.fromOutputs([x], { neg, pos }), TRAINING);
+    assert.equal(r.changed, false, r.text);
+    // IEEE reference: clip to [−0, −0] gives −0 for every non-zero x, so 1/it is −Inf; +0 gives +Inf.
+    const got = evaluate(r.graph, { x: tensorFromNumbers('float32', [3], [2, -2, 0.5]) }, { x: f32([3]) });
+    assert.deepEqual(got['neg'], [-Infinity, -Infinity, -Infinity]);
+    assert.deepEqual(got['pos'], [Infinity, Infinity, Infinity]);
   });
 
   it('never merges random operators', () => {
