@@ -20,6 +20,8 @@
  *   on the M ones (onnxruntime's ReduceSum over the leading axis of the MLP
  *   step's [64, 256] deltas took 13 µs, a 1×64×256 Gemm about 2).
  *
+ * A factor 0 never becomes alpha or beta (BLAS skips what they multiply:
+ * `C · 0` would no longer turn C's Inf into NaN).
  * Only matrix products (rank 2, float32/float64) whose result is used once
  * and is not a graph output are rewritten, so nothing is computed twice.
  * The results equal the unfused graph's up to float rounding (one rounding
@@ -49,8 +51,12 @@ function isScalarLike(s: Value): boolean {
   return s.type.shape.length <= 2 && s.type.shape.every((d) => d === 1);
 }
 
-/** True when `x` is a usable Gemm attribute (a float32 number: exact for a float64 graph's constant too). */
-const gemmNumber = (x: number | null): x is number => x !== null && Number.isFinite(x) && Math.fround(x) === x;
+/**
+ * True when `x` is a usable Gemm attribute (a float32 number: exact for a
+ * float64 graph's constant too) other than 0: with alpha or beta 0, BLAS
+ * (and so Gemm) need not read A·B or C, dropping the NaN that `Inf · 0` is.
+ */
+const gemmNumber = (x: number | null): x is number => x !== null && x !== 0 && Number.isFinite(x) && Math.fround(x) === x;
 
 /** Elements of a value, or Infinity when a dimension is symbolic. */
 function elements(v: Value): number {

@@ -71,6 +71,28 @@ describe('passes: fuse-gemm', () => {
     assert.ok(!r.graph.nodes.some((n) => n.op === 'add' || n.op === 'sub' || n.op === 'neg'), r.text);
   });
 
+  it('keeps a zero factor out of Gemm: C·0 + dot (beta 0) and dot·0 + C (alpha 0), as BLAS then skips C or A·B and drops their Inf/NaN', () => {
+    const a = Value.input('a', f32([2, 2]));
+    const b = Value.input('b', f32([2, 2]));
+    const c = Value.input('c', f32([2, 2]));
+    const g = Graph.fromOutputs([a, b, c], {
+      beta0: apply('add', [apply('dot', [a, b]), apply('mul', [c, konst([0])])]),
+      alpha0: apply('add', [apply('mul', [apply('dot', [b, a]), konst([0])]), c]),
+      col0: apply('sub', [apply('sum', [c], { axis: 0 }), apply('mul', [apply('sum', [a], { axis: 0 }), konst([0])])]),
+    });
+    const r = runPass(fuseGemm, g, TRAINING);
+    assert.ok(!r.graph.nodes.some((n) => n.op === 'linalgGemm' && (n.attrs['alpha'] === 0 || n.attrs['beta'] === 0)), r.text);
+    // IEEE reference: Inf·0 = NaN, NaN·0 = NaN, and NaN/Inf propagate through the sums.
+    const A = [1, 2, 3, Infinity];
+    const B = [1, 0, 0, 1];
+    const C = [Infinity, NaN, 1, -Infinity];
+    const matmul = (p: number[], q: number[]) => [0, 1, 2, 3].map((e) => p[2 * (e >> 1)]! * q[e & 1]! + p[2 * (e >> 1) + 1]! * q[2 + (e & 1)]!);
+    const got = evaluate(r.graph, { a: tensorFromNumbers('float32', [2, 2], A), b: tensorFromNumbers('float32', [2, 2], B), c: tensorFromNumbers('float32', [2, 2], C) }, { a: f32([2, 2]), b: f32([2, 2]), c: f32([2, 2]) });
+    assert.deepEqual(got['beta0'], matmul(A, B).map((v, i) => v + C[i]! * 0));
+    assert.deepEqual(got['alpha0'], matmul(B, A).map((v, i) => v * 0 + C[i]!));
+    assert.deepEqual(got['col0'], [0, 1].map((j) => C[j]! + C[2 + j]! - (A[j]! + A[2 + j]!) * 0));
+  });
+
   it('leaves a product used twice, a product that is an output, a broadcasting accumulation and integer products alone', () => {
     const a = Value.input('a', f32([2, 3]));
     const b = Value.input('b', f32([3, 4]));
