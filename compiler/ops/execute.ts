@@ -18,6 +18,19 @@ import type { OpDef } from './define.js';
 import { OpError } from './errors.js';
 import { inferOp } from './infer.js';
 
+/** A result computed at compile time (while tracing, or by the passes) may exceed the elements of its inputs only up to this size. */
+export const FOLD_MAX_GROWTH = 1024;
+
+/**
+ * True when folding a node into a constant keeps the graph small: its result
+ * has at most `FOLD_MAX_GROWTH` elements, or no more than its inputs hold
+ * (a broadcast or a fill of a scalar stays an operator: no megabytes of
+ * initializers in an artifact). Example: `foldKeepsSize(1, 1e6)` is false.
+ */
+export function foldKeepsSize(inElems: number, outElems: number): boolean {
+  return outElems <= FOLD_MAX_GROWTH || outElems <= inElems;
+}
+
 /** Inputs up to this many elements run on the TypeScript kernel when the operator has one. */
 export const KERNEL_MAX_ELEMENTS = 2048;
 

@@ -13,14 +13,14 @@ import type { Node } from '../ir/node.js';
 import { isConcrete } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { withScope } from '../ops/errors.js';
-import { executeOp } from '../ops/execute.js';
+import { executeOp, FOLD_MAX_GROWTH, foldKeepsSize } from '../ops/execute.js';
 import { fromF64 } from '../ops/kernels.js';
 import { getOp } from '../ops/registry.js';
 import type { Pass, PassContext } from './pass.js';
 import { constData, Rewriter } from './rewrite.js';
 
-/** A folded result may exceed the elements it replaces only up to this size. */
-export const FOLD_MAX_GROWTH = 1024;
+/** A folded result may exceed the elements it replaces only up to this size (shared with folding while tracing). */
+export { FOLD_MAX_GROWTH };
 
 /**
  * Folds constant subexpressions and shape arithmetic.
@@ -56,7 +56,7 @@ function fold(rw: Rewriter, node: Node, ctx: PassContext): boolean {
   if (!datas.every((d): d is HostTensor => d !== null) || !node.outputs.every((o) => isConcrete(o.type.shape))) return false;
   const inElems = datas.reduce((s, d) => s + d.data.length, 0);
   const outElems = node.outputs.reduce((s, o) => s + sizeOf(o.type.shape as number[]), 0);
-  if (outElems > FOLD_MAX_GROWTH && outElems > inElems) return false;
+  if (!foldKeepsSize(inElems, outElems)) return false;
   const outs = withScope(node.scope, () => executeOp(def, datas, node.attrs, { attrs: node.attrs, outTypes: node.outputs.map((o) => o.type) }));
   node.outputs.forEach((o, i) => rw.replace(o, Value.constant(outs[i]!)));
   return true;

@@ -1,7 +1,9 @@
 /**
  * Symbols: the tracing backend. Each operator call on symbols checks types
  * now (so errors point at the user's line and name the block), folds when
- * every input is constant, and otherwise adds one IR node.
+ * every input is constant and the result stays small (`foldKeepsSize`: a
+ * fill or broadcast to a large shape stays a node, as in the passes), and
+ * otherwise adds one IR node.
  * Invariant: a Symbol wraps exactly one IR value and knows its type.
  */
 import type { DType } from '../../runtime/dtypes.js';
@@ -15,7 +17,7 @@ import { hostDims, installMethods, parseCall, scalarDType, type DimSource, type 
 import { shapeArrayRange } from '../ops/creation.js';
 import { outputArity, type OpDef } from '../ops/define.js';
 import { currentScope, OpError } from '../ops/errors.js';
-import { executeOp } from '../ops/execute.js';
+import { executeOp, foldKeepsSize } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import type { Tensor } from '../ops/tensor.js';
@@ -232,7 +234,7 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
   solveDeferred(def, values, attrs);
   const types = values.map((v) => v.type);
   const { attrs: a, outTypes } = inferOp(def, types, attrs);
-  if (!def.random && values.every((v) => v.isConst)) {
+  if (!def.random && values.every((v) => v.isConst) && foldsSmall(values, outTypes)) {
     const outs = executeOp(def, values.map((v) => v.data!), a, { attrs: a, outTypes });
     const syms = outs.map((h) => new Symbol(Value.constant(h)));
     return outputArity(def, a).list ? syms : syms[0]!;
@@ -240,6 +242,14 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
   const node = Node.create(def.name, values, a, outTypes, currentScope());
   const syms = node.outputs.map((o) => new Symbol(o));
   return outputArity(def, a).list ? syms : syms[0]!;
+}
+
+/** True when the outputs are concrete and not much larger than the constant inputs (see `foldKeepsSize`). */
+function foldsSmall(values: Value[], outTypes: TensorType[]): boolean {
+  if (!outTypes.every((t) => isConcrete(t.shape))) return false;
+  const inElems = values.reduce((s, v) => s + (v.data?.data.length ?? 0), 0);
+  const outElems = outTypes.reduce((s, t) => s + (t.shape as number[]).reduce((p, d) => p * d, 1), 0);
+  return foldKeepsSize(inElems, outElems);
 }
 
 /**

@@ -44,6 +44,21 @@ describe('sym', () => {
     assert.deepEqual((y.eval({ x: nd.array([1, 1, 1]) }) as nd.NDArray).toArray(), [2, 3, 4]);
   });
 
+  it('does not fold while tracing what would grow into a large constant (F.ones([1000, 1000]) stays a node: a 4 MB initializer before)', () => {
+    const x = sym.var('x', { shape: [1000, 1000] });
+    const big = sym.ones([1000, 1000]);
+    assert.equal(big.value.isConst, false);
+    const mask = sym.tril(sym.broadcastTo(sym.ones([1, 1]), { shape: [1000, 1000] }));
+    assert.equal(mask.value.isConst, false);
+    assert.equal(sym.ones([4, 4]).value.isConst, true, 'small results still fold');
+    // A constant of many elements reduced to a few folds (the result is smaller than its input).
+    const sum = sym.sum as (...a: unknown[]) => sym.Symbol;
+    assert.equal(sum(nd.ones([100, 100])).value.isConst, true);
+    // Reference: 1 + tril(ones) is 2 on and below the diagonal, 1 above (numpy.tril's definition).
+    const out = (sym.add(x, mask).eval({ x: nd.ones([1000, 1000]) }) as nd.NDArray).data() as Float32Array;
+    for (const [i, j] of [[0, 0], [0, 1], [999, 998], [998, 999], [500, 500]] as const) assert.equal(out[i * 1000 + j], j <= i ? 2 : 1, `[${i}, ${j}]`);
+  });
+
   it('eval reports unbound and unknown variables by name', () => {
     const y = sym.relu(sym.var('x', { shape: [2] }));
     assert.throws(() => y.eval({}), /variable 'x' is not bound/);
