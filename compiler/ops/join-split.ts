@@ -203,8 +203,16 @@ export const split: OpDef<SplitSig, SplitA> = defineOp<SplitSig, SplitA>({
   },
   lower: (c, a) => {
     const { ax } = splitPlan(c.inTypes, a);
-    if (!a.squeezeAxis) return void c.emit('Split', c.inputs, { axis: ax, num_outputs: a.numOutputs }, c.outputs);
-    const parts = c.emit('Split', c.inputs, { axis: ax, num_outputs: a.numOutputs }, a.numOutputs);
+    // A symbolic axis gets explicit equal sizes (its length / numOutputs each), so a length that does not
+    // divide is an error at run time, as eagerly, not the smaller last part of Split's num_outputs (opset 18+).
+    const x = c.inputs[0]!;
+    const n = a.numOutputs;
+    const sized = typeof c.inTypes[0]!.shape[ax] !== 'number';
+    const part = sized ? c.emit('Div', [c.emit('Shape', [x], { start: ax, end: ax + 1 })[0]!, c.ints([n])])[0]! : '';
+    const ins = sized ? [x, c.emit('Expand', [part, c.ints([n])])[0]!] : [x];
+    const at = sized ? { axis: ax } : { axis: ax, num_outputs: n };
+    if (!a.squeezeAxis) return void c.emit('Split', ins, at, c.outputs);
+    const parts = c.emit('Split', ins, at, n);
     parts.forEach((p, i) => c.emit('Squeeze', [p, c.ints([ax])], {}, [c.outputs[i]!]));
   },
   kernel: ([x], a, outs) => {
