@@ -261,6 +261,7 @@ export class Block {
   /** Switches hybridization on or off for every hybrid descendant (no effect on plain blocks). */
   hybridize(active = true, options: Record<string, unknown> = {}): this {
     if (typeof active !== 'boolean') throw new Error(`${this.constructor.name}.hybridize: active must be true or false, got ${JSON.stringify(active)}`);
+    checkHybridizeOptions(this.constructor.name, options);
     for (const [, c] of this.children()) c.hybridize(active, options);
     return this;
   }
@@ -298,5 +299,20 @@ export class Block {
     if (!kids.length) return `${this.constructor.name}()`;
     const inner = kids.map(([k, c]) => `  (${k}): ${String(c).replace(/\n/g, '\n  ')}`).join('\n');
     return `${this.constructor.name}(\n${inner}\n)`;
+  }
+}
+
+/**
+ * The options `hybridize` takes: `maxSignatures`, and MXNet's cached-op
+ * flags, accepted for ported code and without effect (every signature is
+ * compiled statically: one onnxruntime session with its own allocations).
+ */
+export const HYBRIDIZE_OPTIONS = ['maxSignatures', 'staticAlloc', 'staticShape', 'inlineLimit', 'forwardBulkSize', 'backwardBulkSize', 'partitionIfDynamic', 'clear'] as const;
+
+/** Throws an Error naming an option `hybridize` does not know. Example: `checkHybridizeOptions('Dense', { staticAlloc: true })`. */
+export function checkHybridizeOptions(block: string, options: unknown): void {
+  if (options === null || typeof options !== 'object') throw new Error(`${block}.hybridize: options must be an object, got ${JSON.stringify(options)}`);
+  for (const k of Object.keys(options)) {
+    if (!(HYBRIDIZE_OPTIONS as readonly string[]).includes(k)) throw new Error(`${block}.hybridize: unknown option '${k}' (options: ${HYBRIDIZE_OPTIONS.join(', ')})`);
   }
 }

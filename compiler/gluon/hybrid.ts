@@ -21,7 +21,7 @@ import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
-import { Block } from './block.js';
+import { Block, checkHybridizeOptions } from './block.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
@@ -31,10 +31,18 @@ import { withParameterData, type Parameter } from './parameter.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { currentTrace, inHybridForward, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
 
-/** Options of `hybridize`. */
+/** Options of `hybridize` (any other key is an error naming it). */
 export interface HybridizeOptions {
   /** Compiled input signatures kept before the least recently used is released (default 8). */
   maxSignatures?: number;
+  /** MXNet's cached-op flags, accepted for ported code; without effect (each signature is one statically compiled session). */
+  staticAlloc?: boolean;
+  staticShape?: boolean;
+  inlineLimit?: number;
+  forwardBulkSize?: number;
+  backwardBulkSize?: number;
+  partitionIfDynamic?: boolean;
+  clear?: boolean;
 }
 
 interface Compiled {
@@ -115,6 +123,7 @@ export class HybridBlock extends Block {
    */
   override hybridize(active = true, options: HybridizeOptions = {}): this {
     if (typeof active !== 'boolean') throw new Error(`${this.constructor.name}.hybridize: active must be true or false, got ${JSON.stringify(active)}`);
+    checkHybridizeOptions(this.constructor.name, options);
     if (options.maxSignatures !== undefined) {
       if (!(options.maxSignatures >= 1)) throw new Error(`hybridize: maxSignatures must be at least 1, got ${options.maxSignatures}`);
       this._cache.limit = options.maxSignatures;
