@@ -25,7 +25,9 @@
  * Only matrix products (rank 2, float32/float64) whose result is used once
  * and is not a graph output are rewritten, so nothing is computed twice.
  * The results equal the unfused graph's up to float rounding (one rounding
- * of the accumulation instead of several).
+ * of the accumulation instead of several), for finite scales: a scale that
+ * is ±Inf or NaN when the graph runs (a sum of data holding an Inf) makes
+ * `dot(A·s, B)` NaN where `dot(A, B)·s` is ±Inf (0·Inf inside the sum).
  */
 import { isConcrete } from '../ir/types.js';
 import type { Node } from '../ir/node.js';

@@ -7,7 +7,10 @@
  * with `y = Pooling(r)`, which the forward pass computes already (merged by
  * CSE). LeNet's first pooling: three elementwise passes over [64, 6, 28, 28]
  * become three over [64, 6, 14, 14].
- * Invariant: exact (the mask is 0 or 1 at every cell that receives one).
+ * Invariant: exact (the mask is 0 or 1 at every cell that receives one)
+ * for NaN-free data: a window holding a NaN routes its gradient to the NaN
+ * cell (onnxruntime's ArgMax) while its maximum skips it, so there the
+ * gradient passes where `NaN > 0` would have zeroed it.
  */
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
