@@ -129,11 +129,22 @@ export function concreteSize(shape: Shape): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
+/**
+ * An option's value as JSON for an error message, NaN written as NaN and
+ * followed by its usual cause while tracing (arithmetic on a symbolic
+ * `x.shape` entry). Example: `optionText([NaN, -1])`.
+ */
+export function optionText(v: unknown): string {
+  let nan = false;
+  const text = String(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && Number.isNaN(x) ? ((nan = true), '__NaN__') : x))).replace(/"__NaN__"/g, 'NaN');
+  return nan ? `${text}: NaN comes from arithmetic on a symbolic dimension (x.shape[k] is a name such as 'N' while tracing); read sizes with F.shapeArray(x, { axis })` : text;
+}
+
 /** Requires an integer list option. */
 export function intList(op: string, name: string, v: unknown): number[] {
   const list = typeof v === 'number' ? [v] : v;
   if (!Array.isArray(list) || !list.every((x) => Number.isInteger(x))) {
-    throw new OpError(op, `option '${name}' must be an integer or a list of integers, got ${JSON.stringify(v)}`);
+    throw new OpError(op, `option '${name}' must be an integer or a list of integers, got ${optionText(v)}`);
   }
   return list as number[];
 }

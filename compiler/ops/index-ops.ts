@@ -11,7 +11,7 @@ import { formatShape, sizeOf, stridesOf, writeElement, type HostTensor } from '.
 import type { Attrs } from '../ir/node.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
 import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
-import { normAxis, sameDim } from './dims.js';
+import { normAxis, optionText, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { indexValue, indicesInt64 } from './indices.js';
 import { toF64 } from './kernels.js';
@@ -116,7 +116,7 @@ export function asInt64(c: LowerCtx, x: string, dtype: DType): string {
 export function ints(op: string, name: string, v: unknown, types: TensorType[]): number[] {
   const list = typeof v === 'number' ? [v] : v;
   if (!Array.isArray(list) || !list.every((x) => Number.isInteger(x))) {
-    throw new OpError(op, `option '${name}' must be an integer or a list of integers, got ${JSON.stringify(v)}`, types);
+    throw new OpError(op, `option '${name}' must be an integer or a list of integers, got ${optionText(v)}`, types);
   }
   return list as number[];
 }
@@ -299,8 +299,8 @@ type SliceAxisA = Attrs & { axis: number; begin: number; end: number | null };
 
 function sliceAxisPlan(t: TensorType, a: SliceAxisA, types: TensorType[]): SlicePlan {
   const ax = normAxis('sliceAxis', a.axis, t.shape.length, types);
-  if (!Number.isInteger(a.begin)) throw new OpError('sliceAxis', `option 'begin' must be an integer, got ${JSON.stringify(a.begin)}`, types);
-  if (a.end !== null && !Number.isInteger(a.end)) throw new OpError('sliceAxis', `option 'end' must be an integer or null, got ${JSON.stringify(a.end)}`, types);
+  if (!Number.isInteger(a.begin)) throw new OpError('sliceAxis', `option 'begin' must be an integer, got ${optionText(a.begin)}`, types);
+  if (a.end !== null && !Number.isInteger(a.end)) throw new OpError('sliceAxis', `option 'end' must be an integer or null, got ${optionText(a.end)}`, types);
   return { axes: [ax], begin: [a.begin], end: [a.end], step: [1] };
 }
 

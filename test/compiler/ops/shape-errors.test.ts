@@ -84,6 +84,13 @@ describe('shape operator errors', () => {
 describe('shape operator type rules on symbolic dimensions', () => {
   const s = sym.var('x', { shape: ['N', 3, 4] });
 
+  it('a NaN in an integer option (arithmetic on a symbolic x.shape entry) is named as NaN, with the way out', () => {
+    const x = sym.var('x', { shape: ['N', 4] });
+    const n = x.shape[0] as unknown as number;
+    assert.throws(() => sym.reshape(x, [n * 2, -1]), /option 'shape' must be an integer or a list of integers, got \[NaN,-1\]: NaN comes from arithmetic on a symbolic dimension \(x\.shape\[k\] is a name such as 'N' while tracing\); read sizes with F\.shapeArray\(x, \{ axis \}\)/);
+    assert.throws(() => sym.sliceAxis(x, { axis: 0, begin: 0, end: n - 1 }), /option 'end' must be an integer or null, got NaN: NaN comes from arithmetic on a symbolic dimension/);
+  });
+
   it('reshape keeps, merges and infers symbolic dimensions', () => {
     assert.deepEqual(s.reshape([0, -1]).shape, ['N', 12]);
     assert.deepEqual(s.reshape([-1, 4]).shape, ['3*N', 4]);
