@@ -302,11 +302,7 @@ export class Block {
   }
 }
 
-/**
- * The options `hybridize` takes: `maxSignatures`, and MXNet's cached-op
- * flags, accepted for ported code and without effect (every signature is
- * compiled statically: one onnxruntime session with its own allocations).
- */
+/** The options `hybridize` takes: `maxSignatures`, and MXNet's cached-op flags (accepted, without effect). */
 export const HYBRIDIZE_OPTIONS = ['maxSignatures', 'staticAlloc', 'staticShape', 'inlineLimit', 'forwardBulkSize', 'backwardBulkSize', 'partitionIfDynamic', 'clear'] as const;
 
 /** Throws an Error naming an option `hybridize` does not know. Example: `checkHybridizeOptions('Dense', { staticAlloc: true })`. */

@@ -36,13 +36,7 @@ export interface HybridizeOptions {
   /** Compiled input signatures kept before the least recently used is released (default 8). */
   maxSignatures?: number;
   /** MXNet's cached-op flags, accepted for ported code; without effect (each signature is one statically compiled session). */
-  staticAlloc?: boolean;
-  staticShape?: boolean;
-  inlineLimit?: number;
-  forwardBulkSize?: number;
-  backwardBulkSize?: number;
-  partitionIfDynamic?: boolean;
-  clear?: boolean;
+  staticAlloc?: boolean; staticShape?: boolean; inlineLimit?: number; forwardBulkSize?: number; backwardBulkSize?: number; partitionIfDynamic?: boolean; clear?: boolean;
 }
 
 interface Compiled {
