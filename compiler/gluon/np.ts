@@ -212,6 +212,20 @@ export function sort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
   return call<T>('sort', a, { axis });
 }
 
+/**
+ * numpy's `nonzero`: the positions of the nonzero elements, one int64 array
+ * per axis, in row-major order (NaN is nonzero). Their length depends on the
+ * data (a traced graph carries it as the opaque dimension `(nonzero)`).
+ *
+ * ```ts
+ * const [rows, cols] = np.nonzero(np.array([[0, 3], [5, 0]])); // [0, 1], [1, 0]
+ * ```
+ */
+export function nonzero<T extends Arr>(a: T): Out<T>[] {
+  const idx = call<T>('nonzero', a);
+  return a.shape.map((_d, k) => call<T>('squeeze', call<T>('sliceAxis', idx, { axis: 0, begin: k, end: k + 1 }), { axis: 0 }));
+}
+
 /** numpy's `argsort` (stable; int64 indices). Example: `np.argsort(x)`. */
 export function argsort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
   return call<T>('argsort', a, { axis, dtype: 'int64' });
@@ -327,6 +341,7 @@ export const np = {
   take,
   sort,
   argsort,
+  nonzero,
   linalg: { norm: opView('norm') },
 };
 export declare namespace np {
