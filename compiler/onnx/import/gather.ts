@@ -3,8 +3,8 @@
  * selection, so it differentiates in the data), OneHot, and the block
  * rearrangements DepthToSpace and SpaceToDepth (reshape, transpose, reshape),
  * ReverseSequence (gluonc's SequenceReverse), GatherND (`take` of
- * row-major positions), and NonZero and Compress (gluonc's `nonzero`, whose
- * count is a dimension known only at run time).
+ * row-major positions), and NonZero, Compress and Unique (gluonc's `nonzero`
+ * and `unique`, whose counts are dimensions known only at run time).
  * Negative indices count from the end, as in ONNX.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
@@ -149,6 +149,13 @@ const compress: Builder = (c) => {
   return [c.op('take', [x, positions], { axis, mode: 'raise' })];
 };
 
+/** Unique without `axis`, sorted (ONNX's default): gluonc's `unique`, the same four outputs. */
+const uniqueOp: Builder = (c) => {
+  if (c.attr.has('axis')) throw c.refuse('axis (unique slices): only the flattened form is mapped');
+  if (c.attr.int('sorted', 1) !== 1) throw c.refuse('sorted=0 (values in order of first occurrence): only the sorted form is mapped');
+  return c.ops('unique', [c.input(0)]);
+};
+
 /** The gather and rearrangement importers by ONNX operator. */
 export const GATHER_IMPORTS: Record<string, Builder> = {
   GatherElements: gatherElements,
@@ -159,4 +166,5 @@ export const GATHER_IMPORTS: Record<string, Builder> = {
   ReverseSequence: reverseSequence,
   NonZero: nonZero,
   Compress: compress,
+  Unique: uniqueOp,
 };

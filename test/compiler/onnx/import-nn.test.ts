@@ -131,4 +131,15 @@ describe('ONNX import: Mish, Lp norms and pools, GroupNormalization, wrap paddin
     );
     await sameAsOrt(short, { x: tensorFromNumbers('float32', [2], [1, 1]), d: data([2, 3]) });
   });
+
+  it('maps Unique (sorted, no axis) of integers with its four outputs as onnxruntime computes them; float Unique is refused', async () => {
+    const bytes = model(
+      [{ opType: 'Cast', input: ['x'], output: ['xi'], attribute: [int('to', 7)] }, { opType: 'Unique', input: ['xi'], output: ['y', 'i', 'inv', 'c'] }],
+      [['x', [2, 4]]],
+      [['y', 'int64'], ['i', 'int64'], ['inv', 'int64'], ['c', 'int64']],
+    );
+    await sameAsOrt(bytes, { x: tensorFromNumbers('float32', [2, 4], [3, 1, 3, -2, 0, 1, 1, 3]) });
+    const float = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'uq' }], [['x', [4]]], outs(['y']));
+    assert.throws(() => readModel(float), /node 'uq'.*unique: of float32: integer dtypes only/);
+  });
 });

@@ -18,3 +18,17 @@ export const cases: OpCase[] = [
     ],
   },
 ];
+
+cases.push({
+  op: 'unique',
+  // numpy's sorted distinct values, first positions, inverse and counts of the flattened input.
+  ref: 'u, i, inv, c = np.unique(a.reshape(-1), return_index=True, return_inverse=True, return_counts=True)\nout = [u, i.astype(np.float64), inv.reshape(-1).astype(np.float64), c.astype(np.float64)]',
+  samples: [
+    { inputs: [{ shape: [2, 4], dtype: 'int32', values: [3, 1, 3, 2, 0, -5, 1, 3] }], label: 'int32 with ties' },
+    { inputs: [{ shape: [3, 4], dtype: 'int64', range: [-3, 3] }], label: 'int64' },
+    { inputs: [{ shape: [5], dtype: 'int8', values: [-128, 127, 0, 127, -1] }], label: 'int8 at its limits' },
+    { inputs: [{ shape: [2, 3], dtype: 'uint8', values: [255, 0, 255, 7, 7, 7] }], label: 'uint8' },
+    { inputs: [{ shape: [2, 3], dtype: 'int64', values: [7, 7, 7, 7, 7, 7] }], label: 'all equal' },
+    { inputs: [{ shape: [4, 2], symbolic: true, dtype: 'int64', values: [1, 0, 1, 0, 2, 2, 0, 1] }], label: 'symbolic batch' },
+  ],
+});
