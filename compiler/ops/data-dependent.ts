@@ -129,4 +129,4 @@ export const unique: OpDef<(data: Tx) => Tx[]> = defineOp<(data: Tx) => Tx[]>({
 });
 
 /** The data-dependent operators, for ops/all.ts. */
-export const NONZERO_OPS = { nonzero, unique };
+export const DATA_DEPENDENT_OPS = { nonzero, unique };

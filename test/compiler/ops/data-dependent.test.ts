@@ -1,9 +1,9 @@
 /**
- * `nonzero` (compiler/ops/nonzero.ts) beyond the operator table: numpy's
+ * `nonzero` and `unique` (compiler/ops/data-dependent.ts) beyond the operator table: numpy's
  * `np.nonzero` rows and MXNet's `npx.nonzero` layout, recording (it runs at
  * once: its shape depends on the data), gradients through positions it
  * selects, a hybridized block and its exported artifact at data giving
- * different counts, and the refusal of a 0-d input.
+ * different counts, the refusal of a 0-d input; `np.unique` and its flags.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ class MaskedSum extends gluon.HybridBlock {
   }
 }
 
-describe('ops/nonzero', () => {
+describe('ops/data-dependent: nonzero', () => {
   const values = [0, 3, -0, 1.5, Number.NaN, 0, -2, 0];
 
   it("np.nonzero gives numpy's rows, npx.nonzero MXNet's [count, ndim]", () => {
@@ -81,7 +81,7 @@ describe('ops/nonzero', () => {
   });
 });
 
-describe('ops/unique', () => {
+describe('ops/data-dependent: unique', () => {
   it("np.unique gives numpy's values and the flags numpy returns, eagerly and hybridized; floats are refused", () => {
     const v = [3, 1, 3, 2, 0, 1, 1, 3];
     const [ref] = numpyRefs([{ code: 'u, i, inv, c = np.unique(a, return_index=True, return_inverse=True, return_counts=True)\nout = [u, i, inv.reshape(-1), c]', inputs: [{ shape: [2, 4], dtype: 'float64', data: v }] }]);

@@ -1,4 +1,4 @@
-/** Table entries for `nonzero` (its count is a dimension known only at run time). */
+/** Table entries for `nonzero` and `unique` (their lengths are dimensions known only at run time). */
 import type { OpCase } from '../case.js';
 
 export const cases: OpCase[] = [
