@@ -12,7 +12,8 @@ import { allocate, type TypedArray } from '../../../runtime/dtypes.js';
 import { sizeOf } from '../../../runtime/tensor.js';
 import { nextInt } from '../../ops/rng.js';
 import { NDArray } from '../../engine/ndarray.js';
-import { defaultBatchify } from './batchify.js';
+import { showValue } from '../show-value.js';
+import { defaultBatchify, typedDType } from './batchify.js';
 import { ArrayDataset, SimpleDataset, type Dataset } from './dataset.js';
 
 /** What happens to the last, incomplete batch of an epoch. */
@@ -70,11 +71,11 @@ export class DataLoader<B = any> implements Iterable<B> {
     this.dataset = asDataset(dataset);
     const { batchSize, shuffle = false, lastBatch = 'keep' } = options;
     if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new Error(`DataLoader: option 'batchSize' must be a positive integer, got ${JSON.stringify(batchSize)}`);
+      throw new Error(`DataLoader: option 'batchSize' must be a positive integer, got ${showValue(batchSize)}`);
     }
-    if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: option 'shuffle' must be a boolean, got ${JSON.stringify(shuffle)}`);
+    if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: option 'shuffle' must be a boolean, got ${showValue(shuffle)}`);
     if (!LAST_BATCH.includes(lastBatch)) {
-      throw new Error(`DataLoader: option 'lastBatch' must be one of ${LAST_BATCH.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(lastBatch)}`);
+      throw new Error(`DataLoader: option 'lastBatch' must be one of ${LAST_BATCH.map((v) => `'${v}'`).join(', ')}, got ${showValue(lastBatch)}`);
     }
     if (options.batchify !== undefined && options.batchifyFn !== undefined) {
       throw new Error("DataLoader: give either option 'batchify' or 'batchifyFn', not both");
@@ -82,7 +83,7 @@ export class DataLoader<B = any> implements Iterable<B> {
     const fn = options.batchify ?? options.batchifyFn ?? null;
     if (fn !== null && typeof fn !== 'function') throw new Error(`DataLoader: option '${options.batchify ? 'batchify' : 'batchifyFn'}' must be a function`);
     if (options.numWorkers !== undefined && !(Number.isInteger(options.numWorkers) && options.numWorkers >= 0)) {
-      throw new Error(`DataLoader: option 'numWorkers' must be a non-negative integer, got ${JSON.stringify(options.numWorkers)}`);
+      throw new Error(`DataLoader: option 'numWorkers' must be a non-negative integer, got ${showValue(options.numWorkers)}`);
     }
     this.batchSize = batchSize;
     this.shuffle = shuffle;
@@ -143,7 +144,7 @@ export class DataLoader<B = any> implements Iterable<B> {
   }
 }
 
-/** Rows `indices` of an NDArray (or a list of numbers) as one NDArray; null when the column needs the generic path. */
+/** Rows `indices` of an NDArray, a typed array (its dtype kept) or a list of numbers (float32) as one NDArray; null when the column needs the generic path. */
 function gatherRows(a: unknown, indices: number[]): NDArray | null {
   if (a instanceof NDArray) {
     const t = a._host;
@@ -160,6 +161,13 @@ function gatherRows(a: unknown, indices: number[]): NDArray | null {
       }
     }
     return new NDArray({ dtype: t.dtype, shape: [indices.length, ...rowShape], data: out });
+  }
+  const dtype = typedDType(a);
+  if (dtype) {
+    const src = a as TypedArray;
+    const out = allocate(dtype, indices.length);
+    for (let k = 0; k < indices.length; k++) (out as Float32Array)[k] = (src as Float32Array)[indices[k]!]!;
+    return new NDArray({ dtype, shape: [indices.length], data: out });
   }
   if (Array.isArray(a)) {
     const out = new Float32Array(indices.length);
