@@ -6,6 +6,7 @@
  * `setData`-style writes from the framework (parameters, optimizers).
  */
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
+import { formatValues } from '../../runtime/format-values.js';
 import { count } from '../../runtime/profiler.js';
 import { elementNumber, readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { hostDims, installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
@@ -173,9 +174,14 @@ export class NDArray implements Tensor {
     return dtype === this.dtype ? this.copy() : (ndApply(castDef(), 'cast', [this, dtype]) as NDArray);
   }
 
-  /** Prints like MXNet: the values, then `<NDArray 2x3 @cpu(0)>`. */
+  /** Prints like MXNet: the values as numpy's `str()` writes them, then `<NDArray 2x3 @cpu(0)>`. */
   toString(): string {
-    return `${formatValues(this)}\n<NDArray ${this.shape.join('x') || '1'} @cpu(0)>`;
+    return `${formatValues(this._host)}\n<NDArray ${this.shape.join('x') || '1'} @cpu(0)>`;
+  }
+
+  /** `console.log(x)` prints `toString()` (MXNet's repr), not the object's fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
 
@@ -350,29 +356,3 @@ function nestedShape(v: unknown[]): number[] {
   return shape;
 }
 
-function formatValues(a: NDArray): string {
-  const t = a._host;
-  const float = isFloat(t.dtype);
-  const fmt = (x: number | bigint): string => {
-    if (typeof x === 'bigint' || !float) return String(x);
-    if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-    if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.`;
-    return String(Number(x.toPrecision(7)));
-  };
-  // int64 elements print as stored (a number would round past 2^53).
-  const read = t.dtype === 'int64' ? (i: number) => (t.data as BigInt64Array)[i]! : (i: number) => readElement(t, i);
-  if (t.shape.length === 0) return fmt(read(0));
-  let k = 0;
-  const rec = (d: number, indent: string): string => {
-    const n = t.shape[d]!;
-    if (d === t.shape.length - 1) {
-      const items: string[] = [];
-      for (let i = 0; i < n; i++) items.push(fmt(read(k++)));
-      return `[${items.join(' ')}]`;
-    }
-    const rows: string[] = [];
-    for (let i = 0; i < n; i++) rows.push(rec(d + 1, indent + ' '));
-    return `[${rows.join(`\n${indent} `)}]`;
-  };
-  return rec(0, '');
-}

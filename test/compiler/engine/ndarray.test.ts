@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { gluon, nd, random, profiler } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
@@ -76,11 +77,14 @@ describe('nd arrays', () => {
     assert.deepEqual(nd.arange(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
   });
 
-  it('prints like MXNet', () => {
+  it('prints like MXNet (numpy str() of the values, padded to a common width; test/runtime/format-values.test.ts compares with numpy)', () => {
     assert.equal(nd.array([1, 2, 3]).toString(), '[1. 2. 3.]\n<NDArray 3 @cpu(0)>');
-    assert.equal(nd.array([[0.5, 1], [2, 3]]).toString(), '[[0.5 1.]\n [2. 3.]]\n<NDArray 2x2 @cpu(0)>');
+    // numpy: str(np.array([[0.5, 1], [2, 3]], dtype=np.float32))
+    assert.equal(nd.array([[0.5, 1], [2, 3]]).toString(), '[[0.5 1. ]\n [2.  3. ]]\n<NDArray 2x2 @cpu(0)>');
     assert.equal(nd.array([1, 2], { dtype: 'int32' }).toString(), '[1 2]\n<NDArray 2 @cpu(0)>');
-    assert.equal(nd.array([2n ** 60n + 1n, -3n] as never, { dtype: 'int64' }).toString(), '[1152921504606846977 -3]\n<NDArray 2 @cpu(0)>', 'int64 prints every digit');
+    assert.equal(nd.array([2n ** 60n + 1n, -3n] as never, { dtype: 'int64' }).toString(), '[1152921504606846977                  -3]\n<NDArray 2 @cpu(0)>', 'int64 prints every digit');
+    // console.log shows the same text, not the object's fields.
+    assert.equal(inspect(nd.array([1, 2])), '[1. 2.]\n<NDArray 2 @cpu(0)>');
   });
 
   it('random.seed makes every draw repeatable', () => {
