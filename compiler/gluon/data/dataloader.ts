@@ -74,6 +74,8 @@ export class DataLoader<B = any> implements Iterable<B> {
       if (!KNOWN.has(k)) throw new Error(`DataLoader: unknown option '${k}' (valid: ${[...KNOWN].join(', ')})`);
     }
     this.dataset = asDataset(dataset);
+    const n = this.dataset.length;
+    if (!Number.isInteger(n) || n < 0) throw new Error(`DataLoader: the dataset's length must be an integer >= 0, got ${showValue(n)}`);
     const { batchSize, shuffle = false, lastBatch, sampler, batchSampler } = options;
     if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: option 'shuffle' must be a boolean, got ${showValue(shuffle)}`);
     if (batchSampler !== undefined) {

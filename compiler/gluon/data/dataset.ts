@@ -92,12 +92,16 @@ export class SimpleDataset<T> extends Dataset<T> {
   }
 }
 
-/** What ArrayDataset takes: NDArrays (samples along axis 0) or plain lists of samples. */
-export type DatasetArray = NDArray | ArrayLike<unknown>;
+/** What ArrayDataset takes: NDArrays (samples along axis 0), Datasets (anything with `length` and `get(i)`) or plain lists of samples. */
+export type DatasetArray = NDArray | ArrayLike<unknown> | { readonly length: number; get(i: number): unknown };
+
+function isDatasetLike(a: unknown): a is { readonly length: number; get(i: number): unknown } {
+  return a !== null && typeof a === 'object' && !Array.isArray(a) && typeof (a as { get?: unknown }).get === 'function';
+}
 
 /**
- * A dataset of several arrays of equal length: sample `i` is the tuple (a JS
- * array) of their `i`-th elements, or the element itself when there is one
+ * A dataset of several arrays (or datasets, read with `get`) of equal
+ * length: sample `i` is the tuple (a JS array) of their `i`-th elements, or the element itself when there is one
  * array (as in MXNet). The element of an NDArray is its row `i` as an
  * NDArray, or a number when the array is 1-D (MXNet turns 1-D arrays into
  * numpy, giving scalars). A plain list of nested number lists (a matrix
@@ -156,9 +160,9 @@ function arrayLength(a: DatasetArray, k: number): number {
   throw new Error(`ArrayDataset: array ${k} must be an NDArray or an array, got ${a === null ? 'null' : typeof a}`);
 }
 
-/** Element `i` of an array: an NDArray's row (a number for 1-D), or the list's item. */
+/** Element `i` of an array: an NDArray's row (a number for 1-D), a Dataset's sample, or the list's item. */
 function elementOf(a: DatasetArray, i: number): unknown {
-  if (!(a instanceof NDArray)) return (a as ArrayLike<unknown>)[i];
+  if (!(a instanceof NDArray)) return isDatasetLike(a) ? a.get(i) : (a as ArrayLike<unknown>)[i];
   const t = a._host;
   if (t.shape.length === 1) return readElement(t, i);
   const rowShape = t.shape.slice(1);

@@ -47,6 +47,20 @@ describe('gluon.data', () => {
       assert.throws(() => new ArrayDataset(nd.array(3)), /ArrayDataset: array 0 is a 0-d NDArray/);
     });
 
+    it('takes Datasets as columns (MXNet: any dataset-like object), reading their samples with get', () => {
+      const words = new SimpleDataset([10, 20, 30]).transform((v: number) => v + 1);
+      const ds = new ArrayDataset(words, nd.arange(3));
+      assert.deepEqual(ds.get(1), [21, 1]);
+      const [[a, b]] = [...new DataLoader(ds, { batchSize: 3 })] as nd.NDArray[][];
+      assert.deepEqual([a!.toArray(), b!.toArray()], [[11, 21, 31], [0, 1, 2]]);
+    });
+
+    it("refuses a dataset whose length is not a count, naming the DataLoader", () => {
+      for (const length of [2.5, -1, NaN]) {
+        assert.throws(() => new DataLoader({ length, get: (i: number) => i }, { batchSize: 2 }), new RegExp(`DataLoader: the dataset's length must be an integer >= 0, got ${length}`));
+      }
+    });
+
     it('transform and transformFirst apply lazily', () => {
       const { X, y } = makeData(3);
       const ds = new ArrayDataset(X, y);
