@@ -137,15 +137,20 @@ export class NDArray implements Tensor {
     return new NDArray(this._host);
   }
 
-  /** The values as nested arrays of numbers. Example: `nd.array([1, 2]).toArray()` is `[1, 2]`. */
+  /**
+   * The values as nested arrays of numbers. An int64 element beyond
+   * ±(2^53 − 1), which no number holds exactly, is an Error (read those
+   * with `data()`, a BigInt64Array). Example: `nd.array([1, 2]).toArray()` is `[1, 2]`.
+   */
   toArray(): NestedNumbers {
     const t = this._host;
-    if (t.shape.length === 0) return readElement(t, 0);
+    const read = t.dtype === 'int64' ? (i: number) => int64Number(t.data as BigInt64Array, i, 'toArray') : (i: number) => readElement(t, i);
+    if (t.shape.length === 0) return read(0);
     let k = 0;
     const build = (d: number): NestedNumbers[] => {
       const n = t.shape[d]!;
       const out: NestedNumbers[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = d === t.shape.length - 1 ? readElement(t, k++) : build(d + 1);
+      for (let i = 0; i < n; i++) out[i] = d === t.shape.length - 1 ? read(k++) : build(d + 1);
       return out;
     };
     return build(0);
@@ -156,10 +161,10 @@ export class NDArray implements Tensor {
     return this._host.data.slice();
   }
 
-  /** The value of a one-element array. */
+  /** The value of a one-element array (an Error for an int64 beyond ±(2^53 − 1), which a number cannot hold). */
   item(): number {
     if (this.size !== 1) throw new Error(`item: the array has ${this.size} elements (shape [${this.shape.join(', ')}]), not 1`);
-    return readElement(this._host, 0);
+    return this.dtype === 'int64' ? int64Number(this._host.data as BigInt64Array, 0, 'item') : readElement(this._host, 0);
   }
 
   /** A copy of this array; inside `autograd.record` gradients flow through it (MXNet's `_copy`). */
@@ -183,6 +188,15 @@ export class NDArray implements Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/** Element `i` of int64 data as a number; an Error naming `what` when a number cannot hold it exactly. */
+function int64Number(data: BigInt64Array, i: number, what: string): number {
+  const v = data[i]!;
+  if (v > 9007199254740991n || v < -9007199254740991n) {
+    throw new Error(`${what}: the int64 value ${v} is beyond ±(2^53 − 1), where a number does not hold it exactly; read it with data() (a BigInt64Array)`);
+  }
+  return Number(v);
 }
 
 // The tensor methods generated from the operator list.

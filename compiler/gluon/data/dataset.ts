@@ -164,7 +164,11 @@ function arrayLength(a: DatasetArray, k: number): number {
 function elementOf(a: DatasetArray, i: number): unknown {
   if (!(a instanceof NDArray)) return isDatasetLike(a) ? a.get(i) : (a as ArrayLike<unknown>)[i];
   const t = a._host;
-  if (t.shape.length === 1) return readElement(t, i);
+  if (t.shape.length === 1) {
+    // An int64 past ±(2^53 − 1) stays exact as a bigint (the default batchify makes bigints int64).
+    const v = t.data[i];
+    return typeof v === 'bigint' && (v > 9007199254740991n || v < -9007199254740991n) ? v : readElement(t, i);
+  }
   const rowShape = t.shape.slice(1);
   const n = sizeOf(rowShape);
   return new NDArray({ dtype: t.dtype, shape: rowShape, data: t.data.slice(i * n, (i + 1) * n) });

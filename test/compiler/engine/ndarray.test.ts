@@ -66,6 +66,11 @@ describe('nd arrays', () => {
     assert.throws(() => nd.array([Infinity], { dtype: 'int32' }), /nd\.array: element 0 \(Infinity\) is out of range for int32/);
     // In range, a fraction truncates toward zero as numpy's conversion does.
     assert.deepEqual(nd.array([1.7, -1.7], { dtype: 'int32' }).toArray(), [1, -1]);
+    // toArray() and item() give numbers: an int64 past ±(2^53 − 1) (which a number would round) is an Error, not a rounded value.
+    assert.deepEqual(nd.array([9007199254740991n, -9007199254740991n] as never, { dtype: 'int64' }).toArray(), [9007199254740991, -9007199254740991]);
+    assert.throws(() => nd.array([[1n, 9007199254740993n]] as never, { dtype: 'int64' }).toArray(), /toArray: the int64 value 9007199254740993 is beyond ±\(2\^53 − 1\), where a number does not hold it exactly; read it with data\(\)/);
+    assert.throws(() => nd.array([-(2n ** 60n)] as never, { dtype: 'int64' }).item(), /item: the int64 value -1152921504606846976 is beyond/);
+    assert.equal(nd.array([-(2n ** 53n) + 1n] as never, { dtype: 'int64' }).item(), -(2 ** 53) + 1);
   });
 
   it('creation functions', () => {

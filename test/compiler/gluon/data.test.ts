@@ -158,6 +158,9 @@ describe('gluon.data', () => {
       const [[, yb]] = [...new DataLoader(tf, { batchSize: 3, batchify: batchify.Tuple(batchify.Stack(), batchify.Stack({ dtype: 'int32' })) })] as nd.NDArray[][];
       assert.equal(yb!.dtype, 'int32');
       assert.deepEqual(Array.from(yb!.data() as Int32Array), [3, 4, 5]);
+      // A 1-D int64 NDArray column's element past 2^53 is an exact bigint, not a rounded number.
+      assert.equal(new ArrayDataset(nd.array([2n ** 53n + 1n, 1n] as never, { dtype: 'int64' })).get(0), 2n ** 53n + 1n);
+      assert.equal(new ArrayDataset(nd.array([2n ** 53n + 1n, 1n] as never, { dtype: 'int64' })).get(1), 1);
       assert.throws(() => gluon.data.defaultBatchify([1n, 2]), /batchify: sample 1 is a number, but sample 0 is a bigint/);
       assert.throws(() => gluon.data.defaultBatchify([1n, 2n ** 63n]), /batchify: sample 1 \(9223372036854775808\) is out of the int64 range/);
     });
