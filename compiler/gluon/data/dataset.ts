@@ -26,25 +26,29 @@ export abstract class Dataset<T = unknown> {
 
   /**
    * A dataset whose samples are `fn(sample)` (computed when read). A tuple
-   * sample is spread into `fn`'s arguments, as in MXNet.
+   * sample is spread into `fn`'s arguments, as in MXNet; `fn` may be a
+   * block (its `call` is used).
    *
    * ```ts
    * ds.transform((x, y) => [x.mul(2), y]);
    * ```
    */
-  transform<U>(fn: (...sample: any[]) => U): Dataset<U> {
-    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? fn(...s) : fn(s)));
+  transform<U>(fn: ((...sample: any[]) => U) | Callable): Dataset<U> {
+    const f = asFunction(fn, 'transform') as (...sample: any[]) => U;
+    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? f(...s) : f(s)));
   }
 
   /**
-   * A dataset whose tuples have `fn` applied to their first element only.
+   * A dataset whose tuples have `fn` (a function or a block, such as a
+   * `vision.transforms.Compose`) applied to their first element only.
    *
    * ```ts
    * ds.transformFirst((x) => x.div(255));
    * ```
    */
-  transformFirst(fn: (first: any) => unknown): Dataset<unknown> {
-    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? [fn(s[0]), ...s.slice(1)] : fn(s)));
+  transformFirst(fn: ((first: any) => unknown) | Callable): Dataset<unknown> {
+    const f = asFunction(fn, 'transformFirst');
+    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? [f(s[0]), ...s.slice(1)] : f(s)));
   }
 
   /** Checks `i` is a valid sample index; throws naming the dataset and its length. */
@@ -53,6 +57,17 @@ export abstract class Dataset<T = unknown> {
       throw new Error(`${this.constructor.name}: index ${i} is out of range for a dataset of length ${this.length}`);
     }
   }
+}
+
+/** A block (anything with a `call` method), which transforms take like a function (MXNet passes blocks as callables). */
+interface Callable {
+  call(...args: any[]): unknown;
+}
+
+function asFunction(fn: unknown, what: string): (...args: any[]) => unknown {
+  if (typeof fn === 'function') return fn as (...args: any[]) => unknown;
+  if (fn !== null && typeof fn === 'object' && typeof (fn as Callable).call === 'function') return (...args) => (fn as Callable).call(...args);
+  throw new Error(`Dataset.${what}: expected a function or a block, got ${fn === null ? 'null' : typeof fn}`);
 }
 
 class LazyTransformDataset<T, U> extends Dataset<U> {

@@ -5,3 +5,4 @@ export { defaultBatchify } from './batchify.js';
 export { SequentialSampler, RandomSampler, BatchSampler, type Sampler, type BatchSamplerLike } from './sampler.js';
 export * as batchify from './batchify-fns.js';
 export type { BatchifyFn, PadOptions, StackOptions } from './batchify-fns.js';
+export * as vision from './vision-index.js';
