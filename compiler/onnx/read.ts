@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { fromOnnxDType, isFloat } from '../../runtime/dtypes.js';
 import { checkExternal } from '../../runtime/model-file.js';
-import type { HostTensor } from '../../runtime/tensor.js';
+import { tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import type { Dim, TensorType } from '../ir/types.js';
@@ -205,15 +205,20 @@ class GraphReader implements ForeignCtx {
     if (!t) return null;
     let data = this.initCache.get(name);
     if (!data) {
-      try {
-        data = fromTensorProto(withExternalData(t, this.dir, (why) => this.fail(`initializer '${name}': ${why}`)));
-      } catch (e) {
-        if ((e as Error).message.startsWith('readModel:')) throw e;
-        throw this.fail(`initializer '${name}': ${(e as Error).message}`);
-      }
+      data = this.tensorData(t, `initializer '${name}'`);
       this.initCache.set(name, data);
     }
     return data;
+  }
+
+  /** An initializer's data, external data included; a failure names `where` (see ForeignCtx). */
+  tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor {
+    try {
+      return fromTensorProto(withExternalData(t, this.dir, (why) => this.fail(`${where}: ${why}`)));
+    } catch (e) {
+      if ((e as Error).message.startsWith('readModel:')) throw e;
+      throw this.fail(`${where}: ${(e as Error).message}`);
+    }
   }
 
   /**
@@ -357,6 +362,8 @@ interface ForeignCtx {
   checkDeclared(name: string, v: Value, user: string, strictSymbols: boolean): void;
   values: Map<string, Value>;
   fail: (msg: string) => Error;
+  /** The data of an initializer (of the graph or of an `If` branch), external data included; errors name `where`. */
+  tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
 }
 
 /** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
@@ -385,6 +392,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     inputs: () => c.inputs,
     tensor: fromTensorProto,
   });
+  if (opType === 'If') return mapIf(n, label, opset, c, ctx);
   const outs = importNode(ctx);
   (n.output ?? []).forEach((name, k) => {
     if (!name) return;
@@ -392,6 +400,36 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     if (!v) throw ctx.refuse(`its output ${k} ('${name}') is not supported`);
     c.values.set(name, v);
     if (!shapeValueDims(v)) c.checkDeclared(name, v, `${user} (${opType})`, false);
+  });
+}
+
+/**
+ * ONNX `If` whose condition is known when the model is read (a constant, or
+ * folded from static shapes, as exporters write shape checks): the branch
+ * taken replaces the node, its nodes mapped like the outer graph's (they see
+ * the outer names). A condition computed at run time is refused.
+ */
+function mapIf(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx, ctx: ReturnType<typeof makeImportCtx>): void {
+  const cond = ctx.data(0);
+  if (!cond) throw ctx.refuse('its condition is computed at run time (an If is read only when its condition is known from constants or static shapes; the branch taken replaces it)');
+  const flags = tensorToNumbers(cond);
+  if (flags.length !== 1) throw ctx.refuse(`its condition has ${flags.length} elements (ONNX requires one)`);
+  const which = flags[0] ? 'then_branch' : 'else_branch';
+  const g = (n.attribute ?? []).find((a) => a.name === which)?.g;
+  if (!g) throw ctx.refuse(`it has no ${which}`);
+  for (const t of g.initializer ?? []) {
+    if (!t.name) throw ctx.refuse(`an initializer of its ${which} has no name`);
+    c.values.set(t.name, Value.constant(c.tensorData(t, `initializer '${t.name}' of node '${label}' (If ${which})`)));
+  }
+  (g.node ?? []).forEach((m, i) => readForeign(m, `${label}/${which}/${nodeLabel(m, i)}`, opset, c));
+  const outs = g.output ?? [];
+  const names = n.output ?? [];
+  if (outs.length !== names.length) throw ctx.refuse(`its ${which} has ${outs.length} output(s) for the node's ${names.length}`);
+  names.forEach((name, k) => {
+    if (!name) return;
+    const v = c.resolve(outs[k]!.name ?? '', `node '${label}' (If ${which} output ${k})`);
+    c.values.set(name, v);
+    if (!shapeValueDims(v)) c.checkDeclared(name, v, `node '${label}' (If)`, false);
   });
 }
 
