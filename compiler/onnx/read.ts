@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { fromOnnxDType, isFloat } from '../../runtime/dtypes.js';
 import { checkExternal } from '../../runtime/model-file.js';
-import { tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
+import type { HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import type { Dim, TensorType } from '../ir/types.js';
@@ -33,6 +33,7 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, shapeValueDims } from './import/context.js';
 import { importNode } from './import/table.js';
+import { mapIf, mapLoop } from './read-control.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
 export const MANIFEST_KEY = 'gluonc.manifest';
@@ -392,7 +393,14 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     inputs: () => c.inputs,
     tensor: fromTensorProto,
   });
-  if (opType === 'If') return mapIf(n, label, opset, c, ctx);
+  if (opType === 'If' || opType === 'Loop') {
+    const outs = (opType === 'If' ? mapIf : mapLoop)(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c));
+    return void (n.output ?? []).forEach((name, k) => {
+      if (!name) return;
+      c.values.set(name, outs[k]!);
+      if (!shapeValueDims(outs[k]!)) c.checkDeclared(name, outs[k]!, `${user} (${opType})`, false);
+    });
+  }
   const outs = importNode(ctx);
   (n.output ?? []).forEach((name, k) => {
     if (!name) return;
@@ -400,36 +408,6 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     if (!v) throw ctx.refuse(`its output ${k} ('${name}') is not supported`);
     c.values.set(name, v);
     if (!shapeValueDims(v)) c.checkDeclared(name, v, `${user} (${opType})`, false);
-  });
-}
-
-/**
- * ONNX `If` whose condition is known when the model is read (a constant, or
- * folded from static shapes, as exporters write shape checks): the branch
- * taken replaces the node, its nodes mapped like the outer graph's (they see
- * the outer names). A condition computed at run time is refused.
- */
-function mapIf(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx, ctx: ReturnType<typeof makeImportCtx>): void {
-  const cond = ctx.data(0);
-  if (!cond) throw ctx.refuse('its condition is computed at run time (an If is read only when its condition is known from constants or static shapes; the branch taken replaces it)');
-  const flags = tensorToNumbers(cond);
-  if (flags.length !== 1) throw ctx.refuse(`its condition has ${flags.length} elements (ONNX requires one)`);
-  const which = flags[0] ? 'then_branch' : 'else_branch';
-  const g = (n.attribute ?? []).find((a) => a.name === which)?.g;
-  if (!g) throw ctx.refuse(`it has no ${which}`);
-  for (const t of g.initializer ?? []) {
-    if (!t.name) throw ctx.refuse(`an initializer of its ${which} has no name`);
-    c.values.set(t.name, Value.constant(c.tensorData(t, `initializer '${t.name}' of node '${label}' (If ${which})`)));
-  }
-  (g.node ?? []).forEach((m, i) => readForeign(m, `${label}/${which}/${nodeLabel(m, i)}`, opset, c));
-  const outs = g.output ?? [];
-  const names = n.output ?? [];
-  if (outs.length !== names.length) throw ctx.refuse(`its ${which} has ${outs.length} output(s) for the node's ${names.length}`);
-  names.forEach((name, k) => {
-    if (!name) return;
-    const v = c.resolve(outs[k]!.name ?? '', `node '${label}' (If ${which} output ${k})`);
-    c.values.set(name, v);
-    if (!shapeValueDims(v)) c.checkDeclared(name, v, `node '${label}' (If)`, false);
   });
 }
 

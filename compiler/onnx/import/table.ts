@@ -33,7 +33,6 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  Loop: 'control flow has no gluonc equivalent',
   Scan: 'control flow has no gluonc equivalent',
   NonZero: 'its output shape depends on the data',
   Unique: 'its output shape depends on the data',
@@ -59,8 +58,8 @@ export function importNode(c: ImportCtx): Value[] {
   return b(c);
 }
 
-/** Operators the reader maps itself, around this table: `If` (compiler/onnx/read.ts, when its condition is known). */
-export const READER_OPS: ReadonlySet<string> = new Set(['If']);
+/** Operators the reader maps itself, around this table: `If` and `Loop` when decided as the file is read (compiler/onnx/read-control.ts). */
+export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop']);
 
 /** True when the importer maps `opType` (default ONNX domain), in some or all of its forms. */
 export function canImport(opType: string): boolean {

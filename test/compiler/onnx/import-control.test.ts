@@ -1,13 +1,15 @@
 /**
- * The importer's `If` (compiler/onnx/read.ts mapIf): a condition known when
- * the model is read (constants, or shape checks over static shapes, as
- * exporters write them) puts the branch taken in place of the node; the
- * results equal onnxruntime's on the same file. A condition computed at run
- * time is refused by name.
+ * The importer's control flow (compiler/onnx/read-control.ts): an `If` whose
+ * condition is known when the model is read (constants, or shape checks over
+ * static shapes, as exporters write them) becomes the branch taken; a `Loop`
+ * whose trip count and conditions are known is unrolled. The results equal
+ * onnxruntime's on the same file. What is decided at run time is refused by
+ * name.
  */
 import assert from 'node:assert/strict';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { readModel, tensorProto, valueInfo } from '../../../compiler/onnx/index.js';
+import { LOOP_UNROLL_MAX } from '../../../compiler/onnx/read-control.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import { T, data, i64, model, sameAsOrt } from './ort-compare.js';
 
@@ -31,7 +33,7 @@ function batchIs(n: number): OnnxNs.INodeProto[] {
 }
 const consts = (n: number): [string, ReturnType<typeof i64>][] => [['zero', tensorFromNumbers('int64', [], [0])], [`k${n}`, tensorFromNumbers('int64', [], [n])]];
 
-describe('compiler/onnx import: If', () => {
+describe('compiler/onnx import: control flow (If, Loop)', () => {
   const thenG = branch([{ opType: 'Relu', input: ['x'], output: ['r'] }, { opType: 'Add', input: ['r', 'bias'], output: ['t1'] }], ['t1'], [['bias', data([3], 5)]]);
   const elseG = branch([{ opType: 'Neg', input: ['x'], output: ['t2'] }], ['t2']);
 
@@ -70,5 +72,60 @@ describe('compiler/onnx import: If', () => {
     assert.throws(() => readModel(symbolic), /ONNX operator 'Equal' \(node '#2'\) has no gluonc equivalent: comparing the symbolic dimension N with 2/);
     const twoOut = model([...batchIs(2), ifNode('c', thenG, elseG, ['y', 'z'], 'gate')], [['x', [2, 3]]], [['y', 'float32']], consts(2));
     assert.throws(() => readModel(twoOut), /node 'gate'\) has no gluonc equivalent: its then_branch has 1 output\(s\) for the node's 2/);
+  });
+
+  /** A Loop body: v_out = v * 2 + iteration, scan output v_out, and the condition `cond` computes. */
+  function loopBody(cond: OnnxNs.INodeProto[]): OnnxNs.IGraphProto {
+    return {
+      name: 'body',
+      node: [
+        { opType: 'Cast', input: ['it'], output: ['itf'], attribute: [{ name: 'to', type: T.INT, i: 1 }] },
+        { opType: 'Mul', input: ['v', 'two'], output: ['v2'] },
+        { opType: 'Add', input: ['v2', 'itf'], output: ['vo'] },
+        { opType: 'Identity', input: ['vo'], output: ['so'] },
+        ...cond,
+      ],
+      input: [valueInfo('it', { dtype: 'int64', shape: [] }), valueInfo('ci', { dtype: 'bool', shape: [] }), valueInfo('v', { dtype: 'float32' })],
+      output: [valueInfo('co', { dtype: 'bool', shape: [] }), valueInfo('vo', { dtype: 'float32' }), valueInfo('so', { dtype: 'float32' })],
+      initializer: [tensorProto('two', tensorFromNumbers('float32', [], [2]))],
+    };
+  }
+  const keepGoing = [{ opType: 'Identity', input: ['ci'], output: ['co'] }];
+  const loop = (m: string, cond: string, body: OnnxNs.IGraphProto, name = 'loop'): OnnxNs.INodeProto => ({ opType: 'Loop', name, input: [m, cond, 'x'], output: ['y', 'ys'], attribute: [{ name: 'body', type: T.GRAPH, g: body }] });
+  const outs: [string, 'float32'][] = [['y', 'float32'], ['ys', 'float32']];
+
+  it('unrolls a Loop of a constant trip count: loop-carried values and stacked scan outputs, as onnxruntime', async () => {
+    const bytes = model([loop('m', '', loopBody(keepGoing))], [['x', [2, 3]]], outs, [['m', tensorFromNumbers('int64', [], [4])]]);
+    await sameAsOrt(bytes, { x: data([2, 3]) });
+    const { graph } = readModel(bytes);
+    assert.deepEqual(graph.outputs.map((o) => o.value.type.shape), [[2, 3], [4, 2, 3]]);
+  });
+
+  it("stops where the body's condition (known per iteration) turns false, and takes a trip count from a static shape", async () => {
+    // co = it < 2: iterations 0, 1, 2 run; the third returns false.
+    const early = [{ opType: 'Less', input: ['it', 'k2'], output: ['co'] }];
+    const body = loopBody(early);
+    body.initializer!.push(tensorProto('k2', tensorFromNumbers('int64', [], [2])));
+    const bytes = model([loop('m', 'yes', body)], [['x', [2, 3]]], outs, [['m', tensorFromNumbers('int64', [], [10])], ['yes', tensorFromNumbers('bool', [], [1])]]);
+    await sameAsOrt(bytes, { x: data([2, 3]) });
+    assert.deepEqual(readModel(bytes).graph.outputs[1]!.value.type.shape, [3, 2, 3]);
+    const fromShape = model(
+      [{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'Gather', input: ['s', 'zero'], output: ['m'], attribute: [{ name: 'axis', type: T.INT, i: 0 }] }, loop('m', '', loopBody(keepGoing))],
+      [['x', [3, 2]]],
+      outs,
+      [['zero', tensorFromNumbers('int64', [], [0])]],
+    );
+    await sameAsOrt(fromShape, { x: data([3, 2]) });
+  });
+
+  it('refuses what is decided at run time, a missing trip count and too many iterations, naming the node', () => {
+    const m = (v: number): [string, ReturnType<typeof i64>] => ['m', tensorFromNumbers('int64', [], [v])];
+    const dataCond = [{ opType: 'ReduceSum', input: ['vo'], output: ['sum'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Greater', input: ['sum', 'two'], output: ['co'] }];
+    assert.throws(() => readModel(model([loop('m', '', loopBody(dataCond), 'lp')], [['x', [2, 3]]], outs, [m(3)])), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its body's condition output 'co' is computed at run time/);
+    const runtimeM = model([{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Cast', input: ['mx'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs);
+    assert.throws(() => readModel(runtimeM), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its trip count M is computed at run time/);
+    assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has no trip count M/);
+    assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(LOOP_UNROLL_MAX + 1)])), new RegExp(`node 'lp'\\) has no gluonc equivalent: its trip count ${LOOP_UNROLL_MAX + 1} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`));
+    assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(0)])), /node 'lp'\) has no gluonc equivalent: it runs 0 iterations and has scan outputs/);
   });
 });
