@@ -212,6 +212,40 @@ export function sort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
   return call<T>('sort', a, { axis });
 }
 
+/**
+ * numpy's `nonzero`: the positions of the nonzero elements, one int64 array
+ * per axis, in row-major order (NaN is nonzero). Their length depends on the
+ * data (a traced graph carries it as the opaque dimension `(nonzero)`).
+ *
+ * ```ts
+ * const [rows, cols] = np.nonzero(np.array([[0, 3], [5, 0]])); // [0, 1], [1, 0]
+ * ```
+ */
+export function nonzero<T extends Arr>(a: T): Out<T>[] {
+  const idx = call<T>('nonzero', a);
+  return a.shape.map((_d, k) => call<T>('squeeze', call<T>('sliceAxis', idx, { axis: 0, begin: k, end: k + 1 }), { axis: 0 }));
+}
+
+/**
+ * numpy's `unique` of the flattened array: the sorted distinct values, and
+ * with `returnIndex`, `returnInverse`, `returnCounts` (numpy's flags) a list
+ * `[values, index?, inverse?, counts?]` of those asked for (int64). `axis`
+ * is refused (unique slices are not implemented).
+ *
+ * ```ts
+ * np.unique(x);                                   // sorted distinct values
+ * const [u, counts] = np.unique(x, { returnCounts: true }) as NDArray[];
+ * ```
+ */
+export function unique<T extends Arr>(a: T, options: { returnIndex?: boolean; returnInverse?: boolean; returnCounts?: boolean; axis?: number | null } = {}): Out<T> | Out<T>[] {
+  const known = new Set(['returnIndex', 'returnInverse', 'returnCounts', 'axis']);
+  for (const k of Object.keys(options)) if (!known.has(k)) throw new Error(`np.unique: unknown option '${k}' (returnIndex, returnInverse, returnCounts, axis)`);
+  if (options.axis !== undefined && options.axis !== null) throw new Error(`np.unique: axis ${options.axis} (unique slices) is not implemented; only the flattened form`);
+  const [values, index, inverse, counts] = call<T>('unique', a) as unknown as Out<T>[];
+  const asked = [options.returnIndex && index, options.returnInverse && inverse, options.returnCounts && counts].filter((v): v is Out<T> => Boolean(v));
+  return asked.length ? [values!, ...asked] : values!;
+}
+
 /** numpy's `argsort` (stable; int64 indices). Example: `np.argsort(x)`. */
 export function argsort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
   return call<T>('argsort', a, { axis, dtype: 'int64' });
@@ -327,6 +361,8 @@ export const np = {
   take,
   sort,
   argsort,
+  nonzero,
+  unique,
   linalg: { norm: opView('norm') },
 };
 export declare namespace np {

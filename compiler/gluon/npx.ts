@@ -74,6 +74,11 @@ export const npx = {
   shapeArray: opView('shapeArray'),
   groupNorm: opView('GroupNorm'),
   instanceNorm: opView('InstanceNorm'),
+  /** MXNet 2's `npx.nonzero`: the positions of the nonzero elements as int64 `[count, ndim]` (ONNX's `NonZero` transposed). Example: `npx.nonzero(mask)`. */
+  nonzero: <T extends NDArray | Symbol | Tensor>(a: T): T => {
+    const f = ndOps as unknown as Record<string, (...x: unknown[]) => T>;
+    return f['transpose']!(f['nonzero']!(a));
+  },
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
   setNp(): void {},
   /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */

@@ -2,8 +2,8 @@
  * ONNX control flow in other tools' files, read where it is decided when the
  * file is read: an `If` whose condition is known (a constant, or a shape
  * check folded over static shapes, as exporters write them) becomes the
- * branch taken; a `Loop` whose trip count and conditions are known is
- * unrolled. The subgraphs' nodes are mapped like the outer graph's (they see
+ * branch taken; a `Loop` whose trip count and conditions are known, and a
+ * `Scan` over sequences of known length, are unrolled. The subgraphs' nodes are mapped like the outer graph's (they see
  * the outer names) through the reader's own `read`. Anything decided at run
  * time is refused by name: gluonc's graphs have no control flow of their own.
  * Invariant: the values returned are the node's outputs, in order.
@@ -87,6 +87,70 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   }
   if (k === 0 && nScan > 0) throw ctx.refuse('it runs 0 iterations and has scan outputs, whose shape only an iteration would give');
   return [...carried, ...scans.map((s) => ctx.op('stack', s, { axis: 0 }))];
+}
+
+/**
+ * `Scan` (opset 9 and later) over scan inputs whose scanned axes have a
+ * known length, unrolled: the final states, then each scan output stacked
+ * along its axis (both in the directions the attributes give).
+ *
+ * ```ts
+ * const outs = mapScan(node, 'scan0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader));
+ * ```
+ */
+export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  if (ctx.opset < 9) throw ctx.refuse("opset 8's batched form (sequence_lens): only opset 9's Scan is read");
+  const nScanIn = ctx.attr.int('num_scan_inputs', 0);
+  const nState = ctx.nInputs - nScanIn;
+  if (nScanIn < 1 || nState < 0) throw ctx.refuse(`num_scan_inputs ${nScanIn} for ${ctx.nInputs} input(s)`);
+  const body = subgraph(n, 'body', ctx);
+  const bodyIn = body.input ?? [];
+  const bodyOut = body.output ?? [];
+  if (bodyIn.length !== ctx.nInputs || bodyOut.length < nState) throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nState} state(s) and ${nScanIn} scan input(s)`);
+  const nScanOut = bodyOut.length - nState;
+  const list = (name: string, len: number): number[] => {
+    const v = ctx.attr.ints(name) ?? new Array<number>(len).fill(0);
+    if (v.length !== len) throw ctx.refuse(`${name} lists ${v.length} value(s) for ${len}`);
+    return v;
+  };
+  const [inDirs, inAxes, outDirs, outAxes] = [list('scan_input_directions', nScanIn), list('scan_input_axes', nScanIn), list('scan_output_directions', nScanOut), list('scan_output_axes', nScanOut)];
+  let states = Array.from({ length: nState }, (_v, i) => ctx.input(i));
+  const xs = Array.from({ length: nScanIn }, (_v, j) => ctx.input(nState + j));
+  const axes = xs.map((x, j) => {
+    const r = x.type.shape.length;
+    const a = inAxes[j]! < 0 ? inAxes[j]! + r : inAxes[j]!;
+    if (a < 0 || a >= r) throw ctx.refuse(`scan_input_axes[${j}] ${inAxes[j]} is out of range for rank ${r}`);
+    return a;
+  });
+  const lens = xs.map((x, j) => x.type.shape[axes[j]!]!);
+  const steps = lens[0]!;
+  if (typeof steps !== 'number' || lens.some((l) => l !== steps)) {
+    throw ctx.refuse(`its scanned axes have lengths ${lens.join(', ')}: a Scan is unrolled only over one length known when the file is read`);
+  }
+  if (steps > LOOP_UNROLL_MAX) throw ctx.refuse(`its sequence length ${steps} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
+  if (steps === 0 && nScanOut > 0) throw ctx.refuse('it scans 0 steps and has scan outputs, whose shape only a step would give');
+  constants(body, `${label} (Scan body)`, ctx, c);
+  const scans: Value[][] = Array.from({ length: nScanOut }, () => []);
+  for (let t = 0; t < steps; t++) {
+    states.forEach((v, i) => c.values.set(bodyIn[i]!.name ?? '', v));
+    xs.forEach((x, j) => {
+      const at = Value.constant(tensorFromNumbers('int64', [], [inDirs[j] ? steps - 1 - t : t]));
+      c.values.set(bodyIn[nState + j]!.name ?? '', ctx.op('take', [x, at], { axis: axes[j]! }));
+    });
+    (body.node ?? []).forEach((m, i) => read(m, `${label}/body@${t}/${m.name || `#${i}`}`));
+    const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Scan body output ${j})`));
+    states = out.slice(0, nState);
+    out.slice(nState).forEach((v, k) => scans[k]!.push(v));
+  }
+  return [
+    ...states,
+    ...scans.map((s, k) => {
+      const r = s[0]!.type.shape.length + 1;
+      const a = outAxes[k]! < 0 ? outAxes[k]! + r : outAxes[k]!;
+      if (a < 0 || a >= r) throw ctx.refuse(`scan_output_axes[${k}] ${outAxes[k]} is out of range for rank ${r}`);
+      return ctx.op('stack', outDirs[k] ? [...s].reverse() : s, { axis: a });
+    }),
+  ];
 }
 
 /** Input `i` as a known scalar (its one element), or a refusal naming `what` as computed at run time. */

@@ -33,7 +33,7 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, shapeValueDims } from './import/context.js';
 import { importNode } from './import/table.js';
-import { mapIf, mapLoop } from './read-control.js';
+import { mapIf, mapLoop, mapScan } from './read-control.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
 export const MANIFEST_KEY = 'gluonc.manifest';
@@ -380,6 +380,9 @@ function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Fore
   }
 }
 
+/** Control flow, read where it is decided as the file is read (read-control.ts). */
+const CONTROL: Record<string, typeof mapIf | undefined> = { If: mapIf, Loop: mapLoop, Scan: mapScan };
+
 /** Maps one standard ONNX node through the importer's table (compiler/onnx/import). */
 function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const opType = n.opType ?? '';
@@ -393,8 +396,9 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     inputs: () => c.inputs,
     tensor: fromTensorProto,
   });
-  if (opType === 'If' || opType === 'Loop') {
-    const outs = (opType === 'If' ? mapIf : mapLoop)(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c));
+  const control = CONTROL[opType];
+  if (control) {
+    const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c));
     return void (n.output ?? []).forEach((name, k) => {
       if (!name) return;
       c.values.set(name, outs[k]!);

@@ -16,6 +16,7 @@ import { JOIN_SPLIT_OPS } from './join-split.js';
 import { LINALG_OPS } from './linalg.js';
 import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
+import { DATA_DEPENDENT_OPS } from './data-dependent.js';
 import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
@@ -37,6 +38,7 @@ export const OPS = {
   ...JOIN_SPLIT_OPS,
   ...BROADCAST_OPS,
   ...INDEX_OPS,
+  ...DATA_DEPENDENT_OPS,
   ...PAD_OPS,
   ...LINALG_OPS,
   ...GEMM_OPS,

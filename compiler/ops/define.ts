@@ -150,6 +150,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
   multiOutput?: boolean | ((attrs: A) => number);
   /** True for random operators: never folded, never merged. */
   random?: boolean;
+  /** True when an output's shape depends on the input values (`nonzero`): eagerly it runs at once, never deferred. */
+  dataShape?: boolean;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
   grad?: GradRule | null;
   /** A note shown when the operator cannot be differentiated. */

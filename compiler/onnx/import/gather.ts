@@ -2,8 +2,9 @@
  * Importers of ONNX's one-hot style operators: GatherElements (as a one-hot
  * selection, so it differentiates in the data), OneHot, and the block
  * rearrangements DepthToSpace and SpaceToDepth (reshape, transpose, reshape),
- * ReverseSequence (gluonc's SequenceReverse) and GatherND (`take` of
- * row-major positions).
+ * ReverseSequence (gluonc's SequenceReverse), GatherND (`take` of
+ * row-major positions), and NonZero, Compress and Unique (gluonc's `nonzero`
+ * and `unique`, whose counts are dimensions known only at run time).
  * Negative indices count from the end, as in ONNX.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
@@ -127,6 +128,34 @@ const gatherND: Builder = (c) => {
   return [c.op('take', [flat, idx], { axis: 0 })];
 };
 
+/** NonZero: gluonc's `nonzero`; a 0-d input is refused (ONNX gives shape [0, count] there, numpy [1, count]). */
+const nonZero: Builder = (c) => {
+  const x = c.input(0);
+  if (x.type.shape.length === 0) throw c.refuse('a 0-d input (ONNX gives it shape [0, count], which gluonc does not model)');
+  return [c.op('nonzero', [x])];
+};
+
+/**
+ * Compress: `take` (mode 'raise') of the positions where the 1-D condition
+ * holds, along `axis`, or from the flattened input without one; a condition
+ * shorter than the axis selects among its first elements, as ONNX says.
+ */
+const compress: Builder = (c) => {
+  const cond = c.input(1);
+  if (cond.type.shape.length !== 1) throw c.refuse(`a condition of rank ${cond.type.shape.length} (ONNX requires rank 1)`);
+  const x = c.attr.has('axis') ? c.input(0) : c.op('reshape', [c.input(0)], { shape: [-1] });
+  const axis = c.attr.has('axis') ? normAxis(c, c.attr.int('axis', 0), x.type.shape.length) : 0;
+  const positions = c.op('squeeze', [c.op('nonzero', [cond])], { axis: 0 });
+  return [c.op('take', [x, positions], { axis, mode: 'raise' })];
+};
+
+/** Unique without `axis`, sorted (ONNX's default): gluonc's `unique`, the same four outputs. */
+const uniqueOp: Builder = (c) => {
+  if (c.attr.has('axis')) throw c.refuse('axis (unique slices): only the flattened form is mapped');
+  if (c.attr.int('sorted', 1) !== 1) throw c.refuse('sorted=0 (values in order of first occurrence): only the sorted form is mapped');
+  return c.ops('unique', [c.input(0)]);
+};
+
 /** The gather and rearrangement importers by ONNX operator. */
 export const GATHER_IMPORTS: Record<string, Builder> = {
   GatherElements: gatherElements,
@@ -135,4 +164,7 @@ export const GATHER_IMPORTS: Record<string, Builder> = {
   DepthToSpace: depthToSpace,
   SpaceToDepth: spaceToDepth,
   ReverseSequence: reverseSequence,
+  NonZero: nonZero,
+  Compress: compress,
+  Unique: uniqueOp,
 };

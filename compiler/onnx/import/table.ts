@@ -33,11 +33,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  Scan: 'control flow has no gluonc equivalent',
-  NonZero: 'its output shape depends on the data',
-  Unique: 'its output shape depends on the data',
   NonMaxSuppression: 'its output shape depends on the data',
-  Compress: 'its output shape depends on the data',
   SequenceConstruct: 'sequences have no gluonc equivalent',
   SplitToSequence: 'sequences have no gluonc equivalent',
   SequenceEmpty: 'sequences have no gluonc equivalent',
@@ -58,8 +54,8 @@ export function importNode(c: ImportCtx): Value[] {
   return b(c);
 }
 
-/** Operators the reader maps itself, around this table: `If` and `Loop` when decided as the file is read (compiler/onnx/read-control.ts). */
-export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop']);
+/** Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read (compiler/onnx/read-control.ts). */
+export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan']);
 
 /** True when the importer maps `opType` (default ONNX domain), in some or all of its forms. */
 export function canImport(opType: string): boolean {

@@ -2,7 +2,8 @@
  * The importer's control flow (compiler/onnx/read-control.ts): an `If` whose
  * condition is known when the model is read (constants, or shape checks over
  * static shapes, as exporters write them) becomes the branch taken; a `Loop`
- * whose trip count and conditions are known is unrolled. The results equal
+ * whose trip count and conditions are known, and a `Scan` over a known
+ * sequence length, are unrolled. The results equal
  * onnxruntime's on the same file. What is decided at run time is refused by
  * name.
  */
@@ -33,7 +34,7 @@ function batchIs(n: number): OnnxNs.INodeProto[] {
 }
 const consts = (n: number): [string, ReturnType<typeof i64>][] => [['zero', tensorFromNumbers('int64', [], [0])], [`k${n}`, tensorFromNumbers('int64', [], [n])]];
 
-describe('compiler/onnx import: control flow (If, Loop)', () => {
+describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
   const thenG = branch([{ opType: 'Relu', input: ['x'], output: ['r'] }, { opType: 'Add', input: ['r', 'bias'], output: ['t1'] }], ['t1'], [['bias', data([3], 5)]]);
   const elseG = branch([{ opType: 'Neg', input: ['x'], output: ['t2'] }], ['t2']);
 
@@ -127,5 +128,36 @@ describe('compiler/onnx import: control flow (If, Loop)', () => {
     assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has no trip count M/);
     assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(LOOP_UNROLL_MAX + 1)])), new RegExp(`node 'lp'\\) has no gluonc equivalent: its trip count ${LOOP_UNROLL_MAX + 1} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`));
     assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(0)])), /node 'lp'\) has no gluonc equivalent: it runs 0 iterations and has scan outputs/);
+  });
+
+  /** A Scan body: h' = tanh(h * w + x_t) (state), y_t = h' + x_t (scan output); x_t of shape [3]. */
+  const scanBody: OnnxNs.IGraphProto = {
+    name: 'body',
+    node: [
+      { opType: 'Mul', input: ['h', 'w'], output: ['hw'] },
+      { opType: 'Add', input: ['hw', 'xt'], output: ['pre'] },
+      { opType: 'Tanh', input: ['pre'], output: ['h2'] },
+      { opType: 'Add', input: ['h2', 'xt'], output: ['yt'] },
+    ],
+    input: [valueInfo('h', { dtype: 'float32', shape: [3] }), valueInfo('xt', { dtype: 'float32', shape: [3] })],
+    output: [valueInfo('h2', { dtype: 'float32', shape: [3] }), valueInfo('yt', { dtype: 'float32', shape: [3] })],
+    initializer: [tensorProto('w', data([3], 9))],
+  };
+  const scan = (attrs: OnnxNs.IAttributeProto[]): OnnxNs.INodeProto => ({ opType: 'Scan', name: 'sc', input: ['h0', 'x'], output: ['h', 'ys'], attribute: [{ name: 'body', type: T.GRAPH, g: scanBody }, { name: 'num_scan_inputs', type: T.INT, i: 1 }, ...attrs] });
+  const ints = (name: string, v: number[]): OnnxNs.IAttributeProto => ({ name, type: T.INTS, ints: v });
+
+  it('unrolls a Scan over a known sequence length, in every direction and axis, as onnxruntime', async () => {
+    const h0: [string, ReturnType<typeof data>] = ['h0', data([3], 4)];
+    const sOuts: [string, 'float32'][] = [['h', 'float32'], ['ys', 'float32']];
+    await sameAsOrt(model([scan([])], [['x', [5, 3]]], sOuts, [h0]), { x: data([5, 3]) });
+    await sameAsOrt(model([scan([ints('scan_input_directions', [1]), ints('scan_output_directions', [1])])], [['x', [5, 3]]], sOuts, [h0]), { x: data([5, 3]) });
+    const axes = model([scan([ints('scan_input_axes', [1]), ints('scan_output_axes', [-1])])], [['x', [3, 4]]], sOuts, [h0]);
+    await sameAsOrt(axes, { x: data([3, 4]) });
+    assert.deepEqual(readModel(axes).graph.outputs[1]!.value.type.shape, [3, 4]);
+  });
+
+  it('refuses a Scan over a symbolic length, naming the node', () => {
+    const sym = model([scan([])], [['x', ['T', 3]]], [['h', 'float32'], ['ys', 'float32']], [['h0', data([3], 4)]]);
+    assert.throws(() => readModel(sym), /ONNX operator 'Scan' \(node 'sc'\) has no gluonc equivalent: its scanned axes have lengths T: a Scan is unrolled only over one length known when the file is read/);
   });
 });

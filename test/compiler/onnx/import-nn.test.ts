@@ -3,7 +3,8 @@
  * (compiler/onnx/import/nn.ts, elementwise.ts, shape.ts): Mish, LpNormalization,
  * LpPool, GlobalLpPool, dilated AveragePool, GroupNormalization (opset 18's per-group and 21's
  * per-channel scale), Resize's antialias, axes and keep_aspect_ratio_policy
- * (opset 18) and Pad mode 'wrap'. onnxruntime running the same file
+ * (opset 18), Pad mode 'wrap', and NonZero and Compress (a count known
+ * only at run time). onnxruntime running the same file
  * is the reference; the imported graph runs hybridized and eagerly.
  */
 import assert from 'node:assert/strict';
@@ -106,5 +107,39 @@ describe('ONNX import: Mish, Lp norms and pools, GroupNormalization, wrap paddin
     await sameAsOrt(model(nodes, [['x', [2, 3, 4]]], outs(['all', 'some']), inits, 19), { x });
     const symbolic = model([nodes[0]!], [['x', ['N', 3, 4]]], outs(['all']), [['pads', i64([1, 0, 0, 0, 0, 0])]], 19);
     assert.throws(() => readModel(symbolic), /Pad.*mode 'wrap' on the symbolic dimension 'N' of axis 0/);
+  });
+
+  it('maps NonZero and Compress (with and without axis, a condition shorter than the axis) as onnxruntime computes them', async () => {
+    const x = tensorFromNumbers('float32', [2, 4], [0, 3, -0, 1.5, Number.NaN, 0, -2, 0]);
+    await sameAsOrt(model([{ opType: 'NonZero', input: ['x'], output: ['y'] }], [['x', [2, 4]]], [['y', 'int64']]), { x });
+    // The condition is computed from the data (x > 0), so its count is known only at run time.
+    const cmp = (attrs: ReturnType<typeof int>[], cond: string[] = ['x', 'zero']): Uint8Array =>
+      model(
+        [{ opType: 'Greater', input: cond, output: ['c'] }, { opType: 'Compress', input: ['d', 'c'], output: ['y'], attribute: attrs }],
+        [['x', [4]], ['d', [4, 3]]],
+        outs(['y']),
+        [['zero', tensorFromNumbers('float32', [], [0])]],
+      );
+    const feeds = { x: tensorFromNumbers('float32', [4], [1, -1, 0, 2]), d: data([4, 3]) };
+    await sameAsOrt(cmp([int('axis', 0)]), feeds);
+    await sameAsOrt(cmp([]), feeds);
+    const short = model(
+      [{ opType: 'Greater', input: ['x', 'zero'], output: ['c'] }, { opType: 'Compress', input: ['d', 'c'], output: ['y'], attribute: [int('axis', -1)] }],
+      [['x', [2]], ['d', [2, 3]]],
+      outs(['y']),
+      [['zero', tensorFromNumbers('float32', [], [0])]],
+    );
+    await sameAsOrt(short, { x: tensorFromNumbers('float32', [2], [1, 1]), d: data([2, 3]) });
+  });
+
+  it('maps Unique (sorted, no axis) of integers with its four outputs as onnxruntime computes them; float Unique is refused', async () => {
+    const bytes = model(
+      [{ opType: 'Cast', input: ['x'], output: ['xi'], attribute: [int('to', 7)] }, { opType: 'Unique', input: ['xi'], output: ['y', 'i', 'inv', 'c'] }],
+      [['x', [2, 4]]],
+      [['y', 'int64'], ['i', 'int64'], ['inv', 'int64'], ['c', 'int64']],
+    );
+    await sameAsOrt(bytes, { x: tensorFromNumbers('float32', [2, 4], [3, 1, 3, -2, 0, 1, 1, 3]) });
+    const float = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'uq' }], [['x', [4]]], outs(['y']));
+    assert.throws(() => readModel(float), /node 'uq'.*unique: of float32: integer dtypes only/);
   });
 });

@@ -32,3 +32,13 @@ export function callOp(F: unknown, op: string, inputs: unknown[], args: unknown[
   const lead = getOp(op).leading?.length ?? 0;
   return (F as Record<string, (...a: unknown[]) => unknown>)[op]!(...args.slice(0, lead), ...inputs, ...args.slice(lead));
 }
+
+/**
+ * The shape a type rule promises for an output that came back with `actual`:
+ * the symbolic batch 'N' is `n`, and an opaque dimension ('(nonzero)': known
+ * only when the graph runs) is whatever length came back. Example:
+ * `assert.deepEqual(out.shape, promisedShape(t.shape, out.shape, 5))`.
+ */
+export function promisedShape(rule: readonly (number | string)[], actual: readonly number[], n?: number): (number | string | undefined)[] {
+  return rule.map((d, k) => (d === 'N' ? n : typeof d === 'string' && d.startsWith('(') ? actual[k] : d));
+}

@@ -1,0 +1,132 @@
+/**
+ * Operators whose output shapes depend on the data (`dataShape`: eagerly
+ * they always run at once; a traced graph carries the length as an opaque
+ * dimension):
+ * - `nonzero`: the positions of the nonzero elements, ONNX's `NonZero`
+ *   (int64 `[rank, count]`, row-major order; NaN counts as nonzero). MXNet
+ *   2's `npx.nonzero` is its transpose `[count, rank]`, numpy's
+ *   `np.nonzero` its rows (gluon/np.ts, gluon/npx.ts);
+ * - `unique`: the sorted distinct values of the flattened (integer) input
+ *   with numpy's `return_index`, `return_inverse` and `return_counts`,
+ *   ONNX's `Unique` without `axis`.
+ */
+import { isDType, onnxDType } from '../../runtime/dtypes.js';
+import { tensorFromNumbers } from '../../runtime/tensor.js';
+import { defineOp, type OpDef, type Tx } from './define.js';
+import { OpError } from './errors.js';
+import { opaque } from './index-ops.js';
+import { fromF64, toF64 } from './kernels.js';
+
+/** The opaque length of a nonzero count (two counts are not known to be equal; onnxruntime checks them when it runs). */
+export const NONZERO_COUNT = opaque('nonzero');
+
+/**
+ * The indices of `data`'s nonzero elements, one row per axis.
+ *
+ * ```ts
+ * nd.nonzero(nd.array([[0, 3], [5, 0]])); // int64 [[0, 1], [1, 0]]
+ * ```
+ */
+export const nonzero: OpDef<(data: Tx) => Tx> = defineOp<(data: Tx) => Tx>({
+  name: 'nonzero',
+  inputs: ['data'],
+  dataShape: true,
+  infer: (types) => {
+    const t = types[0]!;
+    if (!isDType(t.dtype)) throw new OpError('nonzero', `unsupported dtype ${String(t.dtype)}`, types);
+    if (t.shape.length === 0) throw new OpError('nonzero', 'of a 0-d array (numpy deprecates it): reshape it to [1] first', types);
+    return [{ dtype: 'int64', shape: [t.shape.length, NONZERO_COUNT] }];
+  },
+  lower: (c) => void c.emit('NonZero', c.inputs, {}, c.outputs),
+  kernel: ([x]) => {
+    const shape = x!.shape;
+    // float16 bits, bool bytes and int64 (exact for zero) as float64: -0 is zero, NaN is not.
+    const d = toF64(x!);
+    const hits: number[] = [];
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0) hits.push(i);
+    const rank = shape.length;
+    const out = new Array<number>(rank * hits.length);
+    hits.forEach((flat, k) => {
+      let rest = flat;
+      for (let a = rank - 1; a >= 0; a--) {
+        out[a * hits.length + k] = rest % shape[a]!;
+        rest = Math.floor(rest / shape[a]!);
+      }
+    });
+    return [tensorFromNumbers('int64', [rank, hits.length], out)];
+  },
+  grad: null,
+  noGradReason: 'its output is integer positions',
+});
+
+/** The dtypes `unique` takes. */
+const UNIQUE_DTYPES: ReadonlySet<string> = new Set(['int8', 'uint8', 'int32', 'int64']);
+
+/** The opaque number of distinct values of a `unique`. */
+export const UNIQUE_COUNT = opaque('unique');
+
+/**
+ * The sorted distinct values of `data` (flattened), with, as int64, the
+ * first position of each in the flattened input, the index of each input
+ * element's value among them (`y[inverse]` rebuilds the input) and their
+ * counts: numpy's `np.unique(x, return_index=True, return_inverse=True,
+ * return_counts=True)`, for integer dtypes (float inputs are refused:
+ * onnxruntime's Unique misorders NaN).
+ *
+ * ```ts
+ * const [values, first, inverse, counts] = nd.unique(nd.array([3, 1, 3, 2], { dtype: 'int64' })); // [1, 2, 3], [1, 3, 0], [2, 0, 2, 1], [1, 1, 2]
+ * ```
+ */
+export const unique: OpDef<(data: Tx) => Tx[]> = defineOp<(data: Tx) => Tx[]>({
+  name: 'unique',
+  inputs: ['data'],
+  dataShape: true,
+  multiOutput: true,
+  infer: (types) => {
+    const t = types[0]!;
+    if (!UNIQUE_DTYPES.has(t.dtype)) {
+      throw new OpError('unique', `of ${String(t.dtype)}: integer dtypes only (int8, uint8, int32, int64); onnxruntime's Unique and TopK misorder NaN, so float values would come out wrong where they hold one (cast exact values to int64 first)`, types);
+    }
+    const n = t.shape.reduce<number | string>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : opaque('size')), 1);
+    return [
+      { dtype: t.dtype, shape: [UNIQUE_COUNT] },
+      { dtype: 'int64', shape: [UNIQUE_COUNT] },
+      { dtype: 'int64', shape: [n] },
+      { dtype: 'int64', shape: [UNIQUE_COUNT] },
+    ];
+  },
+  lower: (c) => {
+    // onnxruntime's Unique takes int8 and int64 of the integers: the others go through int64.
+    const dtype = c.inTypes[0]!.dtype;
+    let flat = c.emit('Reshape', [c.inputs[0]!, c.ints([-1])])[0]!;
+    if (dtype === 'int8' || dtype === 'int64') return void c.emit('Unique', [flat], { sorted: 1 }, c.outputs);
+    flat = c.emit('Cast', [flat], { to: onnxDType('int64') })[0]!;
+    const [y, ...rest] = c.emit('Unique', [flat], { sorted: 1 }, 4);
+    c.emit('Cast', [y!], { to: onnxDType(dtype) }, [c.outputs[0]!]);
+    rest.forEach((r, k) => c.emit('Identity', [r], {}, [c.outputs[k + 1]!]));
+  },
+  kernel: ([x], _a, outs) => {
+    const v = toF64(x!);
+    const order = Array.from(v.keys()).sort((i, j) => v[i]! - v[j]! || i - j);
+    const values: number[] = [];
+    const first: number[] = [];
+    const counts: number[] = [];
+    const inverse = new Array<number>(v.length);
+    for (const i of order) {
+      if (!values.length || v[i] !== values[values.length - 1]) {
+        values.push(v[i]!);
+        first.push(i);
+        counts.push(0);
+      }
+      counts[counts.length - 1]!++;
+      inverse[i] = values.length - 1;
+    }
+    const k = values.length;
+    return [fromF64({ dtype: outs[0]!.dtype, shape: [k] }, Float64Array.from(values)), tensorFromNumbers('int64', [k], first), tensorFromNumbers('int64', [v.length], inverse), tensorFromNumbers('int64', [k], counts)];
+  },
+  grad: null,
+  noGradReason: 'its outputs are selected by value',
+});
+
+/** The data-dependent operators, for ops/all.ts. */
+export const DATA_DEPENDENT_OPS = { nonzero, unique };
