@@ -6,6 +6,7 @@
  * `setData`-style writes from the framework (parameters, optimizers).
  */
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
+import { formatValues } from '../../runtime/format-values.js';
 import { count } from '../../runtime/profiler.js';
 import { elementNumber, readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { hostDims, installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
@@ -136,15 +137,20 @@ export class NDArray implements Tensor {
     return new NDArray(this._host);
   }
 
-  /** The values as nested arrays of numbers. Example: `nd.array([1, 2]).toArray()` is `[1, 2]`. */
+  /**
+   * The values as nested arrays of numbers. An int64 element beyond
+   * ±(2^53 − 1), which no number holds exactly, is an Error (read those
+   * with `data()`, a BigInt64Array). Example: `nd.array([1, 2]).toArray()` is `[1, 2]`.
+   */
   toArray(): NestedNumbers {
     const t = this._host;
-    if (t.shape.length === 0) return readElement(t, 0);
+    const read = t.dtype === 'int64' ? (i: number) => int64Number(t.data as BigInt64Array, i, 'toArray') : (i: number) => readElement(t, i);
+    if (t.shape.length === 0) return read(0);
     let k = 0;
     const build = (d: number): NestedNumbers[] => {
       const n = t.shape[d]!;
       const out: NestedNumbers[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = d === t.shape.length - 1 ? readElement(t, k++) : build(d + 1);
+      for (let i = 0; i < n; i++) out[i] = d === t.shape.length - 1 ? read(k++) : build(d + 1);
       return out;
     };
     return build(0);
@@ -155,10 +161,10 @@ export class NDArray implements Tensor {
     return this._host.data.slice();
   }
 
-  /** The value of a one-element array. */
+  /** The value of a one-element array (an Error for an int64 beyond ±(2^53 − 1), which a number cannot hold). */
   item(): number {
     if (this.size !== 1) throw new Error(`item: the array has ${this.size} elements (shape [${this.shape.join(', ')}]), not 1`);
-    return readElement(this._host, 0);
+    return this.dtype === 'int64' ? int64Number(this._host.data as BigInt64Array, 0, 'item') : readElement(this._host, 0);
   }
 
   /** A copy of this array; inside `autograd.record` gradients flow through it (MXNet's `_copy`). */
@@ -173,10 +179,24 @@ export class NDArray implements Tensor {
     return dtype === this.dtype ? this.copy() : (ndApply(castDef(), 'cast', [this, dtype]) as NDArray);
   }
 
-  /** Prints like MXNet: the values, then `<NDArray 2x3 @cpu(0)>`. */
+  /** Prints like MXNet: the values as numpy's `str()` writes them, then `<NDArray 2x3 @cpu(0)>`. */
   toString(): string {
-    return `${formatValues(this)}\n<NDArray ${this.shape.join('x') || '1'} @cpu(0)>`;
+    return `${formatValues(this._host)}\n<NDArray ${this.shape.join('x') || '1'} @cpu(0)>`;
   }
+
+  /** `console.log(x)` prints `toString()` (MXNet's repr), not the object's fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** Element `i` of int64 data as a number; an Error naming `what` when a number cannot hold it exactly. */
+function int64Number(data: BigInt64Array, i: number, what: string): number {
+  const v = data[i]!;
+  if (v > 9007199254740991n || v < -9007199254740991n) {
+    throw new Error(`${what}: the int64 value ${v} is beyond ±(2^53 − 1), where a number does not hold it exactly; read it with data() (a BigInt64Array)`);
+  }
+  return Number(v);
 }
 
 // The tensor methods generated from the operator list.
@@ -350,29 +370,3 @@ function nestedShape(v: unknown[]): number[] {
   return shape;
 }
 
-function formatValues(a: NDArray): string {
-  const t = a._host;
-  const float = isFloat(t.dtype);
-  const fmt = (x: number | bigint): string => {
-    if (typeof x === 'bigint' || !float) return String(x);
-    if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-    if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.`;
-    return String(Number(x.toPrecision(7)));
-  };
-  // int64 elements print as stored (a number would round past 2^53).
-  const read = t.dtype === 'int64' ? (i: number) => (t.data as BigInt64Array)[i]! : (i: number) => readElement(t, i);
-  if (t.shape.length === 0) return fmt(read(0));
-  let k = 0;
-  const rec = (d: number, indent: string): string => {
-    const n = t.shape[d]!;
-    if (d === t.shape.length - 1) {
-      const items: string[] = [];
-      for (let i = 0; i < n; i++) items.push(fmt(read(k++)));
-      return `[${items.join(' ')}]`;
-    }
-    const rows: string[] = [];
-    for (let i = 0; i < n; i++) rows.push(rec(d + 1, indent + ' '));
-    return `[${rows.join(`\n${indent} `)}]`;
-  };
-  return rec(0, '');
-}

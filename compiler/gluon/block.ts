@@ -222,7 +222,8 @@ export class Block {
 
   /**
    * Runs the block once eagerly and prints (and returns) a table of every
-   * layer's output shape and parameter count, as Gluon's `summary`.
+   * layer's output shape and parameter count, as Gluon's `summary`
+   * (`Sequential`/`HybridSequential` containers have no row of their own).
    *
    * ```ts
    * net.summary(nd.ones([1, 784])).totalParams; // 235146

@@ -20,5 +20,7 @@ export * as nn from './nn/index.js';
 export * as rnn from './rnn/index.js';
 export * as loss from './loss/index.js';
 export * as data from './data/index.js';
+export * as metric from './metric/index.js';
+export * as utils from './utils.js';
 /** The backend `hybridForward` receives (`nd` or `sym`), and what it computes with (an NDArray eagerly, a Symbol while traced). */
 export type { F, Tensor } from '../engine/tensor.js';

@@ -20,6 +20,16 @@ export interface LRSchedulerOptions {
   warmupMode?: 'linear' | 'constant';
 }
 
+const BASE_KEYS = ['baseLr', 'warmupSteps', 'warmupBeginLr', 'warmupMode'];
+
+/** The options object must be an object of known keys (a misspelt `stopFactorLR` or snake_case `max_update` would be ignored). */
+function checkKeys(what: string, options: unknown, keys: readonly string[]): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`${what}: options must be an object, got ${showValue(options)}`);
+  const all = [...BASE_KEYS, ...keys];
+  const unknown = Object.keys(options).filter((k) => !all.includes(k));
+  if (unknown.length) throw new Error(`${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${all.join(', ')})`);
+}
+
 function checkNumber(what: string, v: unknown, ok: (x: number) => boolean, rule: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`${what} must be ${rule}, got ${showValue(v)}`);
   return v;
@@ -39,7 +49,8 @@ export abstract class LRScheduler {
   readonly warmupBeginLr: number;
   readonly warmupMode: 'linear' | 'constant';
 
-  constructor(options: LRSchedulerOptions = {}, what = 'LRScheduler') {
+  constructor(options: LRSchedulerOptions = {}, what = 'LRScheduler', keys: readonly string[] = []) {
+    checkKeys(what, options, keys);
     this.baseLr = checkNumber(`${what}: baseLr`, options.baseLr ?? 0.01, (x) => x >= 0, 'a non-negative number');
     this.warmupSteps = checkNumber(`${what}: warmupSteps`, options.warmupSteps ?? 0, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
     this.warmupBeginLr = checkNumber(`${what}: warmupBeginLr`, options.warmupBeginLr ?? 0, (x) => x >= 0, 'a non-negative number');
@@ -50,6 +61,13 @@ export abstract class LRScheduler {
 
   /** The learning rate for update number `numUpdate` (MXNet's `__call__`). */
   abstract call(numUpdate: number): number;
+
+  /** Checks `numUpdate` is a count (an integer >= 0); throws naming the schedule. */
+  protected checkUpdate(numUpdate: number): void {
+    if (typeof numUpdate !== 'number' || !Number.isInteger(numUpdate) || numUpdate < 0) {
+      throw new Error(`${this.constructor.name}.call: numUpdate must be an integer >= 0 (the update count), got ${showValue(numUpdate)}`);
+    }
+  }
 
   /** The warm-up learning rate (only for `numUpdate < warmupSteps`). */
   protected warmupLr(numUpdate: number): number {
@@ -88,13 +106,14 @@ export class FactorScheduler extends LRScheduler {
   readonly stopFactorLr: number;
 
   constructor(options: FactorSchedulerOptions) {
-    super(options, 'FactorScheduler');
+    super(options, 'FactorScheduler', ['step', 'factor', 'stopFactorLr']);
     this.step = checkNumber('FactorScheduler: step', options?.step, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.factor = checkNumber('FactorScheduler: factor', options.factor ?? 1, (x) => x > 0 && x <= 1, 'in (0, 1] so the learning rate decreases');
     this.stopFactorLr = checkNumber('FactorScheduler: stopFactorLr', options.stopFactorLr ?? 1e-8, (x) => x >= 0, 'a non-negative number');
   }
 
   call(numUpdate: number): number {
+    this.checkUpdate(numUpdate);
     if (numUpdate < this.warmupSteps) return this.warmupLr(numUpdate);
     const k = Math.max(0, Math.ceil(numUpdate / this.step) - 1);
     if (k === 0) return this.baseLr;
@@ -129,7 +148,7 @@ export class CosineScheduler extends LRScheduler {
   readonly finalLr: number;
 
   constructor(options: CosineSchedulerOptions) {
-    super(options, 'CosineScheduler');
+    super(options, 'CosineScheduler', ['maxUpdate', 'finalLr']);
     this.maxUpdate = checkNumber('CosineScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.finalLr = checkNumber('CosineScheduler: finalLr', options.finalLr ?? 0, (x) => x >= 0, 'a non-negative number');
     if (this.warmupSteps >= this.maxUpdate) {
@@ -138,6 +157,7 @@ export class CosineScheduler extends LRScheduler {
   }
 
   call(numUpdate: number): number {
+    this.checkUpdate(numUpdate);
     if (numUpdate < this.warmupSteps) return this.warmupLr(numUpdate);
     if (numUpdate > this.maxUpdate) return this.finalLr;
     const progress = (numUpdate - this.warmupSteps) / (this.maxUpdate - this.warmupSteps);
@@ -175,7 +195,7 @@ export class MultiFactorScheduler extends LRScheduler {
   readonly factor: number;
 
   constructor(options: MultiFactorSchedulerOptions) {
-    super(options, 'MultiFactorScheduler');
+    super(options, 'MultiFactorScheduler', ['step', 'factor']);
     const step = options?.step;
     if (!Array.isArray(step) || step.length < 1) {
       throw new Error(`MultiFactorScheduler: step must be a non-empty list of increasing integers >= 1, got ${JSON.stringify(step)}`);
@@ -189,6 +209,7 @@ export class MultiFactorScheduler extends LRScheduler {
   }
 
   call(numUpdate: number): number {
+    this.checkUpdate(numUpdate);
     if (numUpdate < this.warmupSteps) return this.warmupLr(numUpdate);
     let lr = this.baseLr;
     for (const s of this.step) if (numUpdate > s) lr *= this.factor;
@@ -229,7 +250,7 @@ export class PolyScheduler extends LRScheduler {
   readonly finalLr: number;
 
   constructor(options: PolySchedulerOptions) {
-    super(options, 'PolyScheduler');
+    super(options, 'PolyScheduler', ['maxUpdate', 'pwr', 'finalLr']);
     this.maxUpdate = checkNumber('PolyScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.power = checkNumber('PolyScheduler: pwr', options.pwr ?? 2, (x) => x >= 0, 'a non-negative number');
     this.finalLr = checkNumber('PolyScheduler: finalLr', options.finalLr ?? 0, (x) => x >= 0, 'a non-negative number');
@@ -239,6 +260,7 @@ export class PolyScheduler extends LRScheduler {
   }
 
   call(numUpdate: number): number {
+    this.checkUpdate(numUpdate);
     if (numUpdate < this.warmupSteps) return this.warmupLr(numUpdate);
     if (numUpdate > this.maxUpdate) return this.finalLr;
     const progress = (numUpdate - this.warmupSteps) / (this.maxUpdate - this.warmupSteps);

@@ -2,7 +2,9 @@
  * `Block.summary(...inputs)`: runs a block once eagerly with a forward hook
  * on every block of the tree and prints Gluon's table — one row per block
  * call (children before their parent, as the hooks fire), its output shape
- * and the number of its own parameters — then the totals.
+ * and the number of its own parameters — then the totals. As in Gluon,
+ * `Sequential` and `HybridSequential` containers (and their subclasses)
+ * have no row of their own: their children's rows stand for them.
  * Invariants: hybridized blocks run eagerly for the summary and keep their
  * compiled caches; every hook is detached afterwards, also on error.
  * Counting follows Gluon: a row counts the block's own parameters; a
@@ -20,7 +22,7 @@ export interface SummaryRow {
   layer: string;
   /** The block's class name (`Input` for the input row). */
   type: string;
-  /** The output shape as Gluon prints it: `(1, 256)`, or a list for several outputs. */
+  /** The output shape as Gluon prints it: `(1, 256)`, or `(1, 2), (1, 3)` for several outputs (nested lists in brackets). */
   outputShape: string;
   /** The block's own parameters (elements). */
   params: number;
@@ -43,6 +45,16 @@ export interface SummaryResult {
   text: string;
 }
 
+/**
+ * The mark of a container that gets no summary row (MXNet skips
+ * `Sequential` and `HybridSequential`); set on their prototypes.
+ *
+ * ```ts
+ * class MySequential extends Block { readonly [noSummaryRow] = true; }
+ * ```
+ */
+export const noSummaryRow: unique symbol = Symbol('gluonc.noSummaryRow');
+
 const LINE = '-'.repeat(80);
 const DOUBLE = '='.repeat(80);
 
@@ -57,7 +69,7 @@ const DOUBLE = '='.repeat(80);
 export function summarize(block: Block, given: unknown[]): SummaryResult {
   const inputs = omitTrailingUndefined(given);
   if (!inputs.length) throw new Error(`${block.constructor.name}.summary: needs example inputs, e.g. net.summary(nd.ones([1, 784]))`);
-  const rows: SummaryRow[] = [{ layer: 'Input', type: 'Input', outputShape: shapeText(inputs.length === 1 ? inputs[0] : inputs), params: 0, trainable: 0, shared: 0 }];
+  const rows: SummaryRow[] = [{ layer: 'Input', type: 'Input', outputShape: shapesText(inputs), params: 0, trainable: 0, shared: 0 }];
   const seen = new Set<Parameter>();
   const hooks: HookHandle[] = [];
   const blocks: Block[] = [];
@@ -66,6 +78,7 @@ export function summarize(block: Block, given: unknown[]): SummaryResult {
   const wasActive = blocks.map((b) => setActive(b, false));
   try {
     for (const b of blocks) {
+      if ((b as { [noSummaryRow]?: boolean })[noSummaryRow] === true) continue;
       hooks.push(
         b.registerForwardHook((bl, ins, out) => {
           // Calls on symbols are shape-inference traces (deferred parameters), not the run itself.
@@ -81,7 +94,7 @@ export function summarize(block: Block, given: unknown[]): SummaryResult {
             else seen.add(p);
           }
           const type = bl.constructor.name;
-          rows.push({ layer: `${type}-${rows.length}`, type, outputShape: shapeText(out), params, trainable, shared });
+          rows.push({ layer: `${type}-${rows.length}`, type, outputShape: shapesText(out), params, trainable, shared });
         }),
       );
     }
@@ -134,6 +147,11 @@ function setActive(b: Block, on: boolean): boolean {
 function sizeOfParam(p: Parameter): number {
   if (p.initialized) return p.data().size;
   return p.shape.includes(0) ? 0 : p.shape.reduce((a, d) => a * d, 1);
+}
+
+/** MXNet's `_get_shape_str`: the shapes of a list of outputs without its outer brackets (`(1, 2), [(1, 3), (1, 3)]`). */
+function shapesText(x: unknown): string {
+  return Array.isArray(x) ? x.map(shapeText).join(', ') : shapeText(x);
 }
 
 /** Python's tuple text of a shape (`(3,)`, `(1, 256)`), or a list of them. */

@@ -154,6 +154,29 @@ function emitSumInt64(c: LowerCtx, axes: number[], keepdims: boolean): void {
   c.emit('Add', [c.emit('Mul', [sh, shift])[0]!, sl], {}, c.outputs);
 }
 
+/**
+ * An exact int64 product: onnxruntime's int64 ReduceProd rounds through
+ * float64, so the reduced axes are moved to the front and flattened into
+ * rows that a Scan multiplies together with int64 Mul (exact, wrapping past
+ * 2^63 as numpy does), starting from ones; the result takes the shape of
+ * the same reduction done by ReduceSum (symbolic dimensions included).
+ */
+function emitProdInt64(c: LowerCtx, axes: number[], keepdims: boolean): void {
+  const x = c.inputs[0]!;
+  const rank = c.inTypes[0]!.shape.length;
+  const kept = Array.from({ length: rank }, (_v, i) => i).filter((i) => !axes.includes(i));
+  const moved = c.emit('Transpose', [x], { perm: [...axes, ...kept] })[0]!;
+  const rows = c.emit('Flatten', [moved], { axis: axes.length })[0]!;
+  const zeros = c.emit('Mul', [emitReduce(c, 'ReduceSum', rows, [0], false), c.scalar(0, 'int64')])[0]!;
+  const ones = c.emit('Add', [zeros, c.scalar(1, 'int64')])[0]!;
+  // A leading row of ones keeps the Scan non-empty when a reduced axis has length 0 (the product is then 1).
+  const padded = c.emit('Concat', [c.emit('Reshape', [ones, c.ints([1, -1])])[0]!, rows], { axis: 0 })[0]!;
+  const body = c.graph([{ dtype: 'int64' }, { dtype: 'int64' }], ([acc, row]) => [{ name: c.emit('Mul', [acc!, row!])[0]!, dtype: 'int64' }]);
+  const [product] = c.emit('Scan', [ones, padded], { body, num_scan_inputs: 1 }, 1);
+  const shape = c.emit('Shape', [emitReduce(c, 'ReduceSum', x, axes, keepdims)])[0]!;
+  c.emit('Reshape', [product!, shape], {}, c.outputs);
+}
+
 /** Folds every input element into its output slot: `acc = step(acc, v)`, then `finish(acc, count)`. */
 function reduceKernel(
   x: HostTensor,
@@ -316,11 +339,15 @@ export const min = reduction('min', {
   propagateNaN: true,
 });
 /**
- * Product over `axis`. A full reduction has shape [] (MXNet 1.x: [1]).
+ * Product over `axis`; exact in int64 (wrapping past 2^63 as numpy). A full reduction has shape [] (MXNet 1.x: [1]).
  * Example: `x.prod(0)`.
  */
 export const prod = reduction('prod', {
   onnxOp: 'ReduceProd', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
+  lower: (c, axes, keepdims) => {
+    if (c.inTypes[0]!.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
+    else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
+  },
   init: 1, step: (a, v) => a * v,
   // The product of the other elements, exact with zeros (not y / x): with no
   // zero in a slice it is p / x; with one zero, p (the product of the non-zero

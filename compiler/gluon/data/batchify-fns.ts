@@ -8,7 +8,9 @@
  * Error naming its index and shape.
  */
 import { allocate, checkDType, type DType, type TypedArray } from '../../../runtime/dtypes.js';
+import { toHalf } from '../../../runtime/half.js';
 import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
+import { showValue } from '../show-value.js';
 import { defaultBatchify, stackArrays } from './batchify.js';
 
 /** A batchify function: a list of samples to one batch. */
@@ -42,6 +44,28 @@ function asArray(x: unknown, i: number, fn: string): NDArray {
     }
   }
   throw new Error(`batchify.${fn}: sample ${i} must be an NDArray or a list of numbers, got ${x === null ? 'null' : typeof x}`);
+}
+
+const INT_LIMITS: Partial<Record<DType, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-(2 ** 63), 2 ** 63 - 1],
+};
+
+/** The padding value as stored in `dtype`'s typed array (integers truncate, as numpy.full; float16 as half bits); an Error when the dtype cannot hold it. */
+function padFill(val: number, dtype: DType): number | bigint {
+  const lim = INT_LIMITS[dtype];
+  if (lim) {
+    const v = Math.trunc(val);
+    if (!Number.isFinite(val) || v < lim[0] || (dtype === 'int64' ? v >= 2 ** 63 : v > lim[1])) {
+      throw new Error(`batchify.Pad: val ${showValue(val)} cannot be stored in ${dtype} (range [${dtype === 'int64' ? '-2^63, 2^63 - 1' : `${lim[0]}, ${lim[1]}`}])`);
+    }
+    return dtype === 'int64' ? BigInt(v) : v;
+  }
+  if (dtype === 'float16') return toHalf(val);
+  if (dtype === 'bool') return val !== 0 ? 1 : 0;
+  return val;
 }
 
 function checkSamples(samples: unknown, fn: string): asserts samples is unknown[] {
@@ -79,6 +103,7 @@ export function Pad(options: PadOptions = {}): BatchifyFn {
   if (typeof val !== 'number') throw new Error(`batchify.Pad: val must be a number, got ${JSON.stringify(val)}`);
   if (roundTo !== undefined && !(Number.isInteger(roundTo) && roundTo >= 1)) throw new Error(`batchify.Pad: roundTo must be a positive integer, got ${JSON.stringify(roundTo)}`);
   const dtypeOpt = options.dtype === undefined ? undefined : checkDType(options.dtype, 'batchify.Pad');
+  if (dtypeOpt) padFill(val, dtypeOpt);
   return (samples) => {
     checkSamples(samples, 'Pad');
     const arrays = samples.map((s, i) => asArray(s, i, 'Pad'));
@@ -101,7 +126,7 @@ export function Pad(options: PadOptions = {}): BatchifyFn {
     const inner = shape.slice(ax + 1).reduce((p, d) => p * d, 1);
     const per = outer * size * inner;
     const out = allocate(dtype, per * arrays.length);
-    out.fill((dtype === 'int64' ? BigInt(Math.trunc(val)) : val) as never);
+    out.fill(padFill(val, dtype) as never);
     arrays.forEach((a, i) => {
       const src = (a.dtype === dtype ? a : a.astype(dtype))._host.data as TypedArray;
       const len = a.shape[ax]! * inner;

@@ -1,8 +1,9 @@
 /**
  * Turning a list of samples into one batch (MXNet's `default_batchify_fn`):
  * NDArrays are stacked along a new axis 0 (rows copied with typed-array
- * `set`), numbers become a float32 array, typed arrays are stacked in their
- * own dtype, and tuples (JS arrays) are batched field by field.
+ * `set`), numbers become a float32 array, bigints an int64 array, typed
+ * arrays are stacked in their own dtype, and tuples (JS arrays) are batched
+ * field by field.
  */
 import { allocate, type DType, type TypedArray } from '../../../runtime/dtypes.js';
 import { NDArray, array } from '../../engine/ndarray.js';
@@ -20,6 +21,7 @@ export function defaultBatchify(samples: unknown[]): unknown {
   const first = samples[0];
   if (first instanceof NDArray) return stackArrays(samples, 'sample');
   if (typeof first === 'number' || typeof first === 'boolean') return numbersBatch(samples);
+  if (typeof first === 'bigint') return bigintsBatch(samples);
   if (ArrayBuffer.isView(first)) return stackTyped(samples);
   if (Array.isArray(first)) {
     const width = first.length;
@@ -65,12 +67,33 @@ function numbersBatch(samples: unknown[]): NDArray {
   return new NDArray({ dtype: 'float32', shape: [samples.length], data: out });
 }
 
+function bigintsBatch(samples: unknown[]): NDArray {
+  const out = new BigInt64Array(samples.length);
+  samples.forEach((v, i) => {
+    if (typeof v !== 'bigint') throw new Error(`batchify: sample ${i} is ${describe(v)}, but sample 0 is a bigint`);
+    if (BigInt.asIntN(64, v) !== v) throw new Error(`batchify: sample ${i} (${v}) is out of the int64 range`);
+    out[i] = v;
+  });
+  return new NDArray({ dtype: 'int64', shape: [samples.length], data: out });
+}
+
 const TYPED: [new (...a: any[]) => TypedArray, DType][] = [
   [Float32Array, 'float32'], [Float64Array, 'float64'], [Int32Array, 'int32'], [BigInt64Array, 'int64'], [Int8Array, 'int8'], [Uint8Array, 'uint8'],
 ];
 
+/**
+ * The dtype of a typed array gluonc has a dtype for (`Int32Array` → int32), else undefined.
+ *
+ * ```ts
+ * typedDType(new Float64Array(2)); // 'float64'
+ * ```
+ */
+export function typedDType(x: unknown): DType | undefined {
+  return TYPED.find(([C]) => x instanceof C)?.[1];
+}
+
 function stackTyped(samples: unknown[]): NDArray {
-  const dtypeOf = (s: unknown) => TYPED.find(([C]) => s instanceof C)?.[1];
+  const dtypeOf = typedDType;
   if (!dtypeOf(samples[0])) return array(samples.map((s) => Array.from(s as ArrayLike<number>)));
   return stackArrays(samples.map((s, i) => {
     const dtype = dtypeOf(s);

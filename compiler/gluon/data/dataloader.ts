@@ -10,24 +10,26 @@
  */
 import { allocate, type TypedArray } from '../../../runtime/dtypes.js';
 import { sizeOf } from '../../../runtime/tensor.js';
-import { nextInt } from '../../ops/rng.js';
 import { NDArray } from '../../engine/ndarray.js';
-import { defaultBatchify } from './batchify.js';
+import { showValue } from '../show-value.js';
+import { defaultBatchify, typedDType } from './batchify.js';
 import { ArrayDataset, SimpleDataset, type Dataset } from './dataset.js';
+import { BatchSampler, RandomSampler, SequentialSampler, type BatchSamplerLike, type LastBatch, type Sampler } from './sampler.js';
 
-/** What happens to the last, incomplete batch of an epoch. */
-export type LastBatch = 'keep' | 'discard' | 'rollover';
-
-const LAST_BATCH: readonly LastBatch[] = ['keep', 'discard', 'rollover'];
+export type { LastBatch } from './sampler.js';
 
 /** Options of DataLoader (MXNet's, camelCase). */
 export interface DataLoaderOptions {
-  /** Samples per batch (a positive integer). */
-  batchSize: number;
+  /** Samples per batch (a positive integer); required unless `batchSampler` is given. */
+  batchSize?: number;
   /** Draw a new random order every epoch (default false). */
   shuffle?: boolean;
   /** 'keep' (default), 'discard' or 'rollover'. */
   lastBatch?: LastBatch;
+  /** The sample order (e.g. a `SequentialSampler`); not with `shuffle`. */
+  sampler?: Sampler;
+  /** The batches of indices; not with `batchSize`, `shuffle`, `sampler` or `lastBatch`. */
+  batchSampler?: BatchSamplerLike;
   /** Turns a list of samples into a batch (default: `defaultBatchify`). */
   batchify?: (samples: any[]) => unknown;
   /** MXNet's name for `batchify`. */
@@ -36,13 +38,15 @@ export interface DataLoaderOptions {
   numWorkers?: number;
 }
 
-const KNOWN = new Set(['batchSize', 'shuffle', 'lastBatch', 'batchify', 'batchifyFn', 'numWorkers']);
+const KNOWN = new Set(['batchSize', 'shuffle', 'lastBatch', 'sampler', 'batchSampler', 'batchify', 'batchifyFn', 'numWorkers']);
 
 /** Something with a length and indexed samples: a Dataset, or a plain array of samples. */
 export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: number): unknown } | readonly unknown[];
 
 /**
- * Mini-batches of a dataset, iterable with `for...of`.
+ * Mini-batches of a dataset, iterable with `for...of`. As in MXNet, the
+ * batches come from a `BatchSampler` over a `RandomSampler` (`shuffle`) or
+ * a `SequentialSampler`, or from the `sampler` or `batchSampler` given.
  *
  * ```ts
  * const ds = new gluon.data.ArrayDataset(X, y);          // X [100, 2], y [100]
@@ -53,12 +57,14 @@ export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: n
  */
 export class DataLoader<B = any> implements Iterable<B> {
   readonly dataset: { readonly length: number; get(i: number): unknown };
-  readonly batchSize: number;
+  /** The batches of indices each epoch loads. */
+  readonly batchSampler: BatchSamplerLike;
+  /** The batch size (undefined when a `batchSampler` was given). */
+  readonly batchSize: number | undefined;
   readonly shuffle: boolean;
-  readonly lastBatch: LastBatch;
+  /** The last-batch rule (undefined when a `batchSampler` was given). */
+  readonly lastBatch: LastBatch | undefined;
   private readonly _batchify: ((samples: any[]) => unknown) | null;
-  /** Indices carried over by 'rollover'. */
-  private _prev: number[] = [];
 
   constructor(dataset: DatasetLike, options: DataLoaderOptions) {
     if (options === null || typeof options !== 'object') {
@@ -68,13 +74,29 @@ export class DataLoader<B = any> implements Iterable<B> {
       if (!KNOWN.has(k)) throw new Error(`DataLoader: unknown option '${k}' (valid: ${[...KNOWN].join(', ')})`);
     }
     this.dataset = asDataset(dataset);
-    const { batchSize, shuffle = false, lastBatch = 'keep' } = options;
-    if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new Error(`DataLoader: option 'batchSize' must be a positive integer, got ${JSON.stringify(batchSize)}`);
-    }
-    if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: option 'shuffle' must be a boolean, got ${JSON.stringify(shuffle)}`);
-    if (!LAST_BATCH.includes(lastBatch)) {
-      throw new Error(`DataLoader: option 'lastBatch' must be one of ${LAST_BATCH.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(lastBatch)}`);
+    const n = this.dataset.length;
+    if (!Number.isInteger(n) || n < 0) throw new Error(`DataLoader: the dataset's length must be an integer >= 0, got ${showValue(n)}`);
+    const { batchSize, shuffle = false, lastBatch, sampler, batchSampler } = options;
+    if (typeof shuffle !== 'boolean') throw new Error(`DataLoader: option 'shuffle' must be a boolean, got ${showValue(shuffle)}`);
+    if (batchSampler !== undefined) {
+      const given = (['batchSize', 'sampler', 'lastBatch'] as const).filter((k) => options[k] !== undefined);
+      if (shuffle) given.push('shuffle' as never);
+      if (given.length) throw new Error(`DataLoader: option 'batchSampler' sets the batches; do not give ${given.map((k) => `'${k}'`).join(', ')} with it (MXNet's rule)`);
+      if (batchSampler === null || typeof batchSampler !== 'object' || typeof batchSampler[Symbol.iterator] !== 'function' || typeof batchSampler.length !== 'number') {
+        throw new Error("DataLoader: option 'batchSampler' must be iterable batches of indices with a length (e.g. gluon.data.BatchSampler)");
+      }
+      this.batchSampler = batchSampler;
+    } else {
+      if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize <= 0) {
+        throw new Error(`DataLoader: option 'batchSize' must be a positive integer, got ${showValue(batchSize)}`);
+      }
+      if (sampler !== undefined && shuffle) throw new Error("DataLoader: give either option 'sampler' or 'shuffle', not both (the sampler sets the order)");
+      const order = sampler ?? (shuffle ? new RandomSampler(this.dataset.length) : new SequentialSampler(this.dataset.length));
+      try {
+        this.batchSampler = new BatchSampler(order, batchSize, lastBatch ?? 'keep');
+      } catch (e) {
+        throw new Error(`DataLoader: option ${(e as Error).message.replace(/^BatchSampler: (\w+)/, "'$1'")}`);
+      }
     }
     if (options.batchify !== undefined && options.batchifyFn !== undefined) {
       throw new Error("DataLoader: give either option 'batchify' or 'batchifyFn', not both");
@@ -82,54 +104,27 @@ export class DataLoader<B = any> implements Iterable<B> {
     const fn = options.batchify ?? options.batchifyFn ?? null;
     if (fn !== null && typeof fn !== 'function') throw new Error(`DataLoader: option '${options.batchify ? 'batchify' : 'batchifyFn'}' must be a function`);
     if (options.numWorkers !== undefined && !(Number.isInteger(options.numWorkers) && options.numWorkers >= 0)) {
-      throw new Error(`DataLoader: option 'numWorkers' must be a non-negative integer, got ${JSON.stringify(options.numWorkers)}`);
+      throw new Error(`DataLoader: option 'numWorkers' must be a non-negative integer, got ${showValue(options.numWorkers)}`);
     }
-    this.batchSize = batchSize;
+    this.batchSize = batchSampler === undefined ? batchSize : undefined;
     this.shuffle = shuffle;
-    this.lastBatch = lastBatch;
+    this.lastBatch = batchSampler === undefined ? (lastBatch ?? 'keep') : undefined;
     this._batchify = fn;
   }
 
   /** The number of batches the next epoch yields. */
   get length(): number {
-    const n = this.dataset.length;
-    const b = this.batchSize;
-    if (this.lastBatch === 'keep') return Math.ceil(n / b);
-    if (this.lastBatch === 'discard') return Math.floor(n / b);
-    return Math.floor((this._prev.length + n) / b);
+    return this.batchSampler.length;
   }
 
   /** One epoch of batches. */
   *[Symbol.iterator](): Iterator<B> {
-    const order = this._order();
-    let batch = this._prev;
-    this._prev = [];
-    for (const i of order) {
-      batch.push(i);
-      if (batch.length === this.batchSize) {
-        yield this._make(batch);
-        batch = [];
-      }
-    }
-    if (batch.length) {
-      if (this.lastBatch === 'keep') yield this._make(batch);
-      else if (this.lastBatch === 'rollover') this._prev = batch;
-    }
-  }
-
-  /** The sample order of one epoch: 0..n-1, shuffled (Fisher-Yates) from the seeded stream. */
-  private _order(): number[] {
     const n = this.dataset.length;
-    const order = Array.from({ length: n }, (_v, i) => i);
-    if (this.shuffle) {
-      for (let i = n - 1; i > 0; i--) {
-        const j = nextInt(i + 1);
-        const t = order[i]!;
-        order[i] = order[j]!;
-        order[j] = t;
-      }
+    for (const batch of this.batchSampler) {
+      const bad = batch.find((i) => !Number.isInteger(i) || i < 0 || i >= n);
+      if (bad !== undefined) throw new Error(`DataLoader: the sampler gave index ${showValue(bad)}, out of range for a dataset of length ${n}`);
+      yield this._make(batch);
     }
-    return order;
   }
 
   private _make(indices: number[]): B {
@@ -143,7 +138,7 @@ export class DataLoader<B = any> implements Iterable<B> {
   }
 }
 
-/** Rows `indices` of an NDArray (or a list of numbers) as one NDArray; null when the column needs the generic path. */
+/** Rows `indices` of an NDArray, a typed array (its dtype kept) or a list of numbers (float32) as one NDArray; null when the column needs the generic path. */
 function gatherRows(a: unknown, indices: number[]): NDArray | null {
   if (a instanceof NDArray) {
     const t = a._host;
@@ -160,6 +155,13 @@ function gatherRows(a: unknown, indices: number[]): NDArray | null {
       }
     }
     return new NDArray({ dtype: t.dtype, shape: [indices.length, ...rowShape], data: out });
+  }
+  const dtype = typedDType(a);
+  if (dtype) {
+    const src = a as TypedArray;
+    const out = allocate(dtype, indices.length);
+    for (let k = 0; k < indices.length; k++) (out as Float32Array)[k] = (src as Float32Array)[indices[k]!]!;
+    return new NDArray({ dtype, shape: [indices.length], data: out });
   }
   if (Array.isArray(a)) {
     const out = new Float32Array(indices.length);

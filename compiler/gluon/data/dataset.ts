@@ -26,25 +26,29 @@ export abstract class Dataset<T = unknown> {
 
   /**
    * A dataset whose samples are `fn(sample)` (computed when read). A tuple
-   * sample is spread into `fn`'s arguments, as in MXNet.
+   * sample is spread into `fn`'s arguments, as in MXNet; `fn` may be a
+   * block (its `call` is used).
    *
    * ```ts
    * ds.transform((x, y) => [x.mul(2), y]);
    * ```
    */
-  transform<U>(fn: (...sample: any[]) => U): Dataset<U> {
-    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? fn(...s) : fn(s)));
+  transform<U>(fn: ((...sample: any[]) => U) | Callable): Dataset<U> {
+    const f = asFunction(fn, 'transform') as (...sample: any[]) => U;
+    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? f(...s) : f(s)));
   }
 
   /**
-   * A dataset whose tuples have `fn` applied to their first element only.
+   * A dataset whose tuples have `fn` (a function or a block, such as a
+   * `vision.transforms.Compose`) applied to their first element only.
    *
    * ```ts
    * ds.transformFirst((x) => x.div(255));
    * ```
    */
-  transformFirst(fn: (first: any) => unknown): Dataset<unknown> {
-    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? [fn(s[0]), ...s.slice(1)] : fn(s)));
+  transformFirst(fn: ((first: any) => unknown) | Callable): Dataset<unknown> {
+    const f = asFunction(fn, 'transformFirst');
+    return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? [f(s[0]), ...s.slice(1)] : f(s)));
   }
 
   /** Checks `i` is a valid sample index; throws naming the dataset and its length. */
@@ -53,6 +57,17 @@ export abstract class Dataset<T = unknown> {
       throw new Error(`${this.constructor.name}: index ${i} is out of range for a dataset of length ${this.length}`);
     }
   }
+}
+
+/** A block (anything with a `call` method), which transforms take like a function (MXNet passes blocks as callables). */
+interface Callable {
+  call(...args: any[]): unknown;
+}
+
+function asFunction(fn: unknown, what: string): (...args: any[]) => unknown {
+  if (typeof fn === 'function') return fn as (...args: any[]) => unknown;
+  if (fn !== null && typeof fn === 'object' && typeof (fn as Callable).call === 'function') return (...args) => (fn as Callable).call(...args);
+  throw new Error(`Dataset.${what}: expected a function or a block, got ${fn === null ? 'null' : typeof fn}`);
 }
 
 class LazyTransformDataset<T, U> extends Dataset<U> {
@@ -92,12 +107,16 @@ export class SimpleDataset<T> extends Dataset<T> {
   }
 }
 
-/** What ArrayDataset takes: NDArrays (samples along axis 0) or plain lists of samples. */
-export type DatasetArray = NDArray | ArrayLike<unknown>;
+/** What ArrayDataset takes: NDArrays (samples along axis 0), Datasets (anything with `length` and `get(i)`) or plain lists of samples. */
+export type DatasetArray = NDArray | ArrayLike<unknown> | { readonly length: number; get(i: number): unknown };
+
+function isDatasetLike(a: unknown): a is { readonly length: number; get(i: number): unknown } {
+  return a !== null && typeof a === 'object' && !Array.isArray(a) && typeof (a as { get?: unknown }).get === 'function';
+}
 
 /**
- * A dataset of several arrays of equal length: sample `i` is the tuple (a JS
- * array) of their `i`-th elements, or the element itself when there is one
+ * A dataset of several arrays (or datasets, read with `get`) of equal
+ * length: sample `i` is the tuple (a JS array) of their `i`-th elements, or the element itself when there is one
  * array (as in MXNet). The element of an NDArray is its row `i` as an
  * NDArray, or a number when the array is 1-D (MXNet turns 1-D arrays into
  * numpy, giving scalars). A plain list of nested number lists (a matrix
@@ -156,11 +175,15 @@ function arrayLength(a: DatasetArray, k: number): number {
   throw new Error(`ArrayDataset: array ${k} must be an NDArray or an array, got ${a === null ? 'null' : typeof a}`);
 }
 
-/** Element `i` of an array: an NDArray's row (a number for 1-D), or the list's item. */
+/** Element `i` of an array: an NDArray's row (a number for 1-D), a Dataset's sample, or the list's item. */
 function elementOf(a: DatasetArray, i: number): unknown {
-  if (!(a instanceof NDArray)) return (a as ArrayLike<unknown>)[i];
+  if (!(a instanceof NDArray)) return isDatasetLike(a) ? a.get(i) : (a as ArrayLike<unknown>)[i];
   const t = a._host;
-  if (t.shape.length === 1) return readElement(t, i);
+  if (t.shape.length === 1) {
+    // An int64 past ±(2^53 − 1) stays exact as a bigint (the default batchify makes bigints int64).
+    const v = t.data[i];
+    return typeof v === 'bigint' && (v > 9007199254740991n || v < -9007199254740991n) ? v : readElement(t, i);
+  }
   const rowShape = t.shape.slice(1);
   const n = sizeOf(rowShape);
   return new NDArray({ dtype: t.dtype, shape: rowShape, data: t.data.slice(i * n, (i + 1) * n) });

@@ -5,6 +5,7 @@
 import { Block } from '../block.js';
 import { HybridBlock } from '../hybrid.js';
 import { structureMayHaveChanged } from '../structure.js';
+import { noSummaryRow } from '../summary.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 
 function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boolean): void {
@@ -27,6 +28,8 @@ function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boole
  * ```
  */
 export class Sequential extends Block {
+  /** `summary()` lists the children only, as Gluon's. */
+  readonly [noSummaryRow] = true;
   private readonly _layers: Block[] = [];
 
   /** Appends blocks. */
@@ -67,6 +70,8 @@ export class Sequential extends Block {
  * ```
  */
 export class HybridSequential extends HybridBlock {
+  /** `summary()` lists the children only, as Gluon's. */
+  readonly [noSummaryRow] = true;
   private readonly _layers: Block[] = [];
 
   /** Appends hybrid blocks. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { gluon, nd, random, profiler } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
@@ -65,6 +66,11 @@ describe('nd arrays', () => {
     assert.throws(() => nd.array([Infinity], { dtype: 'int32' }), /nd\.array: element 0 \(Infinity\) is out of range for int32/);
     // In range, a fraction truncates toward zero as numpy's conversion does.
     assert.deepEqual(nd.array([1.7, -1.7], { dtype: 'int32' }).toArray(), [1, -1]);
+    // toArray() and item() give numbers: an int64 past ±(2^53 − 1) (which a number would round) is an Error, not a rounded value.
+    assert.deepEqual(nd.array([9007199254740991n, -9007199254740991n] as never, { dtype: 'int64' }).toArray(), [9007199254740991, -9007199254740991]);
+    assert.throws(() => nd.array([[1n, 9007199254740993n]] as never, { dtype: 'int64' }).toArray(), /toArray: the int64 value 9007199254740993 is beyond ±\(2\^53 − 1\), where a number does not hold it exactly; read it with data\(\)/);
+    assert.throws(() => nd.array([-(2n ** 60n)] as never, { dtype: 'int64' }).item(), /item: the int64 value -1152921504606846976 is beyond/);
+    assert.equal(nd.array([-(2n ** 53n) + 1n] as never, { dtype: 'int64' }).item(), -(2 ** 53) + 1);
   });
 
   it('creation functions', () => {
@@ -76,11 +82,14 @@ describe('nd arrays', () => {
     assert.deepEqual(nd.arange(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
   });
 
-  it('prints like MXNet', () => {
+  it('prints like MXNet (numpy str() of the values, padded to a common width; test/runtime/format-values.test.ts compares with numpy)', () => {
     assert.equal(nd.array([1, 2, 3]).toString(), '[1. 2. 3.]\n<NDArray 3 @cpu(0)>');
-    assert.equal(nd.array([[0.5, 1], [2, 3]]).toString(), '[[0.5 1.]\n [2. 3.]]\n<NDArray 2x2 @cpu(0)>');
+    // numpy: str(np.array([[0.5, 1], [2, 3]], dtype=np.float32))
+    assert.equal(nd.array([[0.5, 1], [2, 3]]).toString(), '[[0.5 1. ]\n [2.  3. ]]\n<NDArray 2x2 @cpu(0)>');
     assert.equal(nd.array([1, 2], { dtype: 'int32' }).toString(), '[1 2]\n<NDArray 2 @cpu(0)>');
-    assert.equal(nd.array([2n ** 60n + 1n, -3n] as never, { dtype: 'int64' }).toString(), '[1152921504606846977 -3]\n<NDArray 2 @cpu(0)>', 'int64 prints every digit');
+    assert.equal(nd.array([2n ** 60n + 1n, -3n] as never, { dtype: 'int64' }).toString(), '[1152921504606846977                  -3]\n<NDArray 2 @cpu(0)>', 'int64 prints every digit');
+    // console.log shows the same text, not the object's fields.
+    assert.equal(inspect(nd.array([1, 2])), '[1. 2.]\n<NDArray 2 @cpu(0)>');
   });
 
   it('random.seed makes every draw repeatable', () => {

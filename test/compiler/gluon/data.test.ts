@@ -47,6 +47,20 @@ describe('gluon.data', () => {
       assert.throws(() => new ArrayDataset(nd.array(3)), /ArrayDataset: array 0 is a 0-d NDArray/);
     });
 
+    it('takes Datasets as columns (MXNet: any dataset-like object), reading their samples with get', () => {
+      const words = new SimpleDataset([10, 20, 30]).transform((v: number) => v + 1);
+      const ds = new ArrayDataset(words, nd.arange(3));
+      assert.deepEqual(ds.get(1), [21, 1]);
+      const [[a, b]] = [...new DataLoader(ds, { batchSize: 3 })] as nd.NDArray[][];
+      assert.deepEqual([a!.toArray(), b!.toArray()], [[11, 21, 31], [0, 1, 2]]);
+    });
+
+    it("refuses a dataset whose length is not a count, naming the DataLoader", () => {
+      for (const length of [2.5, -1, NaN]) {
+        assert.throws(() => new DataLoader({ length, get: (i: number) => i }, { batchSize: 2 }), new RegExp(`DataLoader: the dataset's length must be an integer >= 0, got ${length}`));
+      }
+    });
+
     it('transform and transformFirst apply lazily', () => {
       const { X, y } = makeData(3);
       const ds = new ArrayDataset(X, y);
@@ -124,6 +138,33 @@ describe('gluon.data', () => {
       assert.deepEqual(yb!.toArray(), [0.5, 1.5]);
     });
 
+    it('keeps the dtype of typed-array columns (as MXNet keeps a numpy column\'s) and batches bigints as int64, exactly', () => {
+      const ids = new Int32Array([7, -8, 9]);
+      const w = new Float64Array([0.1, 0.2, 0.3]);
+      const big = BigInt64Array.from([2n ** 53n + 1n, -(2n ** 60n), 3n]);
+      const [[a, b, c]] = [...new DataLoader(new ArrayDataset(ids, w, big), { batchSize: 3 })] as nd.NDArray[][];
+      assert.deepEqual([a!.dtype, b!.dtype, c!.dtype], ['int32', 'float64', 'int64']);
+      assert.deepEqual(Array.from(a!.data() as Int32Array), [7, -8, 9]);
+      assert.deepEqual(Array.from(b!.data() as Float64Array), [0.1, 0.2, 0.3]);
+      assert.deepEqual(Array.from(c!.data() as BigInt64Array), [2n ** 53n + 1n, -(2n ** 60n), 3n]);
+      // The generic path (a transform) batches bigint samples as int64 too.
+      const viaFn = [...new DataLoader(new ArrayDataset(big).transform((v) => v), { batchSize: 3 })] as nd.NDArray[];
+      assert.equal(viaFn[0]!.dtype, 'int64');
+      assert.deepEqual(Array.from(viaFn[0]!.data() as BigInt64Array), [2n ** 53n + 1n, -(2n ** 60n), 3n]);
+      // A 1-D NDArray column's numbers keep an integer dtype through a transform by the batchify (README).
+      const labels = nd.array([3, 4, 5], { dtype: 'int32' });
+      const tf = new ArrayDataset(nd.ones([3, 2]), labels).transform((x, y) => [x, y]);
+      const { batchify } = gluon.data;
+      const [[, yb]] = [...new DataLoader(tf, { batchSize: 3, batchify: batchify.Tuple(batchify.Stack(), batchify.Stack({ dtype: 'int32' })) })] as nd.NDArray[][];
+      assert.equal(yb!.dtype, 'int32');
+      assert.deepEqual(Array.from(yb!.data() as Int32Array), [3, 4, 5]);
+      // A 1-D int64 NDArray column's element past 2^53 is an exact bigint, not a rounded number.
+      assert.equal(new ArrayDataset(nd.array([2n ** 53n + 1n, 1n] as never, { dtype: 'int64' })).get(0), 2n ** 53n + 1n);
+      assert.equal(new ArrayDataset(nd.array([2n ** 53n + 1n, 1n] as never, { dtype: 'int64' })).get(1), 1);
+      assert.throws(() => gluon.data.defaultBatchify([1n, 2]), /batchify: sample 1 is a number, but sample 0 is a bigint/);
+      assert.throws(() => gluon.data.defaultBatchify([1n, 2n ** 63n]), /batchify: sample 1 \(9223372036854775808\) is out of the int64 range/);
+    });
+
     it('a single-array dataset yields plain batches', () => {
       const loader = new DataLoader(new ArrayDataset(X), { batchSize: 5 });
       const batches = [...loader] as nd.NDArray[];
@@ -164,6 +205,8 @@ describe('gluon.data', () => {
       assert.throws(() => new DataLoader(ds, { batchSize: -2 }), /option 'batchSize' must be a positive integer, got -2/);
       assert.throws(() => new DataLoader(ds, { batchSize: 2.5 }), /option 'batchSize' must be a positive integer, got 2.5/);
       assert.throws(() => new DataLoader(ds, {} as never), /option 'batchSize' must be a positive integer, got undefined/);
+      assert.throws(() => new DataLoader(ds, { batchSize: NaN }), /option 'batchSize' must be a positive integer, got NaN/);
+      assert.throws(() => new DataLoader(ds, { batchSize: 2, numWorkers: Infinity }), /option 'numWorkers' must be a non-negative integer, got Infinity/);
       assert.throws(() => new DataLoader(ds, { batchSize: 2, lastBatch: 'pad' as never }), /DataLoader: option 'lastBatch' must be one of 'keep', 'discard', 'rollover', got "pad"/);
       assert.throws(() => new DataLoader(ds, { batchSize: 2, shuffle: 'yes' as never }), /DataLoader: option 'shuffle' must be a boolean/);
       assert.throws(() => new DataLoader(ds, { batch_size: 2 } as never), /DataLoader: unknown option 'batch_size' \(valid: batchSize/);

@@ -542,6 +542,18 @@ out = np.array([s(i) for i in range(n + 1)])
     return r!.outs[0]!.data as number[];
   };
 
+  it('schedules refuse unknown options, a non-object, and an update count that is not one, naming them', () => {
+    assert.throws(() => new lrScheduler.FactorScheduler({ step: 3, stopFactorLR: 0.1 } as never), /FactorScheduler: unknown option 'stopFactorLR' \(valid: baseLr, warmupSteps, warmupBeginLr, warmupMode, step, factor, stopFactorLr\)/);
+    assert.throws(() => new lrScheduler.PolyScheduler({ max_update: 3 } as never), /PolyScheduler: unknown option 'max_update'/);
+    assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 3, final_lr: 0 } as never), /CosineScheduler: unknown option 'final_lr'/);
+    assert.throws(() => new lrScheduler.MultiFactorScheduler({ step: [1], warmup_steps: 2 } as never), /MultiFactorScheduler: unknown option 'warmup_steps'/);
+    assert.throws(() => new lrScheduler.FactorScheduler(null as never), /FactorScheduler: options must be an object, got null/);
+    const s = new lrScheduler.FactorScheduler({ step: 2, factor: 0.5 });
+    for (const bad of [-1, 1.5, NaN]) assert.throws(() => s.call(bad), new RegExp(`FactorScheduler.call: numUpdate must be an integer >= 0 \\(the update count\\), got ${bad}`));
+    assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 3, warmupSteps: 1 }).call(-1), /CosineScheduler.call: numUpdate must be an integer >= 0/);
+    assert.equal(s.call(0), 0.01, 'update 0 is the base rate');
+  });
+
   it('MultiFactorScheduler matches MXNet 1.9.1 (steps, factor, base LR, linear and constant warm-up)', () => {
     const cases: [Record<string, unknown>, ConstructorParameters<typeof lrScheduler.MultiFactorScheduler>[0]][] = [
       [{ step: [3, 7, 12], factor: 0.5, base_lr: 0.4 }, { step: [3, 7, 12], factor: 0.5, baseLr: 0.4 }],

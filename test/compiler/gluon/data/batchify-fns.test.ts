@@ -47,6 +47,23 @@ describe('gluon.data.batchify', () => {
     assert.throws(() => batchify.Pad({ dtype: 'float128' as never }), /float128/);
   });
 
+  it('Pad: val is stored in the batch dtype (float16 as half bits), and a val the integer dtype cannot hold is an Error', () => {
+    // numpy.full(shape, val, dtype): float16 keeps 1 and -0.5; integer dtypes refuse NaN and out-of-range values.
+    const h = batchify.Pad({ val: -0.5, dtype: 'float16' })([nd.array([1, 2]), nd.array([3])]) as nd.NDArray;
+    assert.equal(h.dtype, 'float16');
+    assert.deepEqual(h.toArray(), [[1, 2], [3, -0.5]]);
+    const big = batchify.Pad({ val: -(2 ** 62), dtype: 'int64' })([nd.array([1, 2]), nd.array([3])]) as nd.NDArray;
+    assert.deepEqual(Array.from(big.data() as BigInt64Array), [1n, 2n, 3n, -(2n ** 62n)]);
+    assert.throws(() => batchify.Pad({ val: NaN, dtype: 'int64' }), /batchify\.Pad: val NaN cannot be stored in int64/);
+    assert.throws(() => batchify.Pad({ val: NaN, dtype: 'int32' }), /batchify\.Pad: val NaN cannot be stored in int32/);
+    assert.throws(() => batchify.Pad({ val: 1e30, dtype: 'int64' }), /batchify\.Pad: val 1e\+30 cannot be stored in int64/);
+    assert.throws(() => batchify.Pad({ val: 300, dtype: 'uint8' }), /batchify\.Pad: val 300 cannot be stored in uint8/);
+    // The dtype known only from the samples is checked when batching.
+    const ints = [nd.array([1, 2], { dtype: 'int32' }), nd.array([3], { dtype: 'int32' })];
+    assert.throws(() => batchify.Pad({ val: Infinity })(ints), /batchify\.Pad: val Infinity cannot be stored in int32/);
+    assert.deepEqual((batchify.Pad({ val: -1 })(ints) as nd.NDArray).toArray(), [[1, 2], [3, -1]]);
+  });
+
   it('Tuple(Pad, Stack) in a DataLoader: variable-length sequences with labels', () => {
     const ds = new SimpleDataset([
       [nd.array([1, 2, 3]), 0],

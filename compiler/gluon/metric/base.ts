@@ -1,0 +1,176 @@
+/**
+ * Evaluation metrics (MXNet 2's `gluon.metric`): each accumulates
+ * `sumMetric` and `numInst` over `update(labels, preds)` calls and `get()`
+ * returns `[name, sumMetric / numInst]` (NaN before any update). Labels and
+ * predictions are NDArrays (or nested number lists), one each or as lists
+ * of equal length. Values are read to the host and accumulated in float64.
+ * Where MXNet would broadcast or clip silently (a label of `[N]` against a
+ * prediction of `[N, 2]` in MAE, a class index out of range in
+ * CrossEntropy), these metrics throw an Error naming the shapes or index.
+ */
+import { readElement } from '../../../runtime/tensor.js';
+import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
+
+/** A label or prediction: an NDArray or a nested list of numbers. */
+export type MetricInput = NDArray | NestedNumbers[];
+
+/** A host copy: shape and float64 values. */
+export interface Host {
+  shape: number[];
+  v: Float64Array;
+}
+
+/** A label or prediction read to the host (an Error naming it when it is neither an NDArray nor a number list). */
+export function toHost(x: unknown, what: string, metric: string): Host {
+  const a = x instanceof NDArray ? x : Array.isArray(x) ? array(x as NestedNumbers[]) : null;
+  if (!a) throw new Error(`${metric}.update: ${what} must be an NDArray or a list of numbers, got ${x === null ? 'null' : typeof x}`);
+  const t = a._host;
+  const v = new Float64Array(a.size);
+  for (let i = 0; i < v.length; i++) v[i] = readElement(t, i);
+  return { shape: [...t.shape], v };
+}
+
+/** `[2, 3]`. */
+export const shapeText = (s: number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * The base of metrics: `update`, `reset`, `get`, `getNameValue`; a
+ * subclass accumulates one label/prediction pair (host shape and float64
+ * values) in `updateOne`.
+ *
+ * ```ts
+ * class Count extends metric.EvalMetric {
+ *   constructor() { super('count'); }
+ *   protected updateOne(_l: { v: Float64Array }, p: { v: Float64Array }) { this.sumMetric += p.v.length; this.numInst += 1; }
+ * }
+ * ```
+ */
+export abstract class EvalMetric {
+  readonly name: string;
+  sumMetric = 0;
+  numInst = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Adds a batch: `labels` and `preds` are one NDArray each, or lists of the same length (MXNet's check_label_shapes). */
+  update(labels: MetricInput | MetricInput[], preds: MetricInput | MetricInput[]): void {
+    const ls = wrap(labels);
+    const ps = wrap(preds);
+    if (ls.length !== ps.length) throw new Error(`${this.constructor.name}.update: ${ls.length} labels but ${ps.length} predictions; give one prediction per label`);
+    ls.forEach((l, i) => this.updateOne(toHost(l, `label ${i}`, this.constructor.name), toHost(ps[i], `prediction ${i}`, this.constructor.name)));
+  }
+
+  /** Accumulates one label/prediction pair. */
+  protected abstract updateOne(label: Host, pred: Host): void;
+
+  /** Clears the accumulated result. */
+  reset(): void {
+    this.sumMetric = 0;
+    this.numInst = 0;
+  }
+
+  /** `[name, value]`; the value is NaN before any instance was counted. */
+  get(): [string, number] | [string[], number[]] {
+    return [this.name, this.numInst === 0 ? NaN : this.sumMetric / this.numInst];
+  }
+
+  /** `[[name, value], ...]`. */
+  getNameValue(): [string, number][] {
+    const [n, v] = this.get();
+    return Array.isArray(n) ? n.map((x, i) => [x, (v as number[])[i]!]) : [[n, v as number]];
+  }
+
+  /** `EvalMetric: {name: value}`, as MXNet's `str(metric)`. */
+  toString(): string {
+    return `EvalMetric: {${this.getNameValue().map(([n, v]) => `'${n}': ${v}`).join(', ')}}`;
+  }
+}
+
+/** One input, or a list of them, as a list. */
+export function wrap(x: MetricInput | MetricInput[]): unknown[] {
+  if (x instanceof NDArray) return [x];
+  if (Array.isArray(x) && x.length > 0 && x.every((e) => e instanceof NDArray)) return x;
+  return [x];
+}
+
+/** An Error naming both shapes when the label and prediction sizes differ. */
+export function checkSize(metric: string, label: Host, pred: Host, lsize: number, psize: number): void {
+  if (lsize !== psize) throw new Error(`${metric}.update: label of shape ${shapeText(label.shape)} does not match prediction of shape ${shapeText(pred.shape)}`);
+}
+
+/**
+ * The mean of the predictions themselves (MXNet's `Loss`: pass the loss
+ * values as predictions; labels are ignored).
+ *
+ * ```ts
+ * const l = new metric.Loss();
+ * l.update(null, lossValues);
+ * ```
+ */
+export class Loss extends EvalMetric {
+  constructor(options: { name?: string } = {}) {
+    super(options.name ?? 'loss');
+  }
+
+  override update(_labels: unknown, preds: MetricInput | MetricInput[]): void {
+    for (const p of wrap(preds)) this.updateOne({ shape: [], v: new Float64Array() }, toHost(p, 'prediction', 'Loss'));
+  }
+
+  protected updateOne(_label: Host, pred: Host): void {
+    for (const v of pred.v) this.sumMetric += v;
+    this.numInst += pred.v.length;
+  }
+}
+
+/**
+ * Several metrics updated together (MXNet's `CompositeEvalMetric`); `get()`
+ * returns `[names, values]`.
+ *
+ * ```ts
+ * const m = new metric.CompositeEvalMetric([new metric.Accuracy(), new metric.F1()]);
+ * m.update(labels, preds);
+ * m.get(); // [['accuracy', 'f1'], [0.667, 0.8]]
+ * ```
+ */
+export class CompositeEvalMetric extends EvalMetric {
+  readonly metrics: EvalMetric[];
+
+  constructor(metrics: EvalMetric[] = [], options: { name?: string } = {}) {
+    super(options.name ?? 'composite');
+    metrics.forEach((m, i) => {
+      if (!(m instanceof EvalMetric)) throw new Error(`CompositeEvalMetric: metric ${i} is not an EvalMetric`);
+    });
+    this.metrics = [...metrics];
+  }
+
+  /** Adds a child metric. */
+  add(metric: EvalMetric): void {
+    if (!(metric instanceof EvalMetric)) throw new Error('CompositeEvalMetric.add: expected an EvalMetric');
+    this.metrics.push(metric);
+  }
+
+  /** Child `index` (an Error naming the range when there is none). */
+  getMetric(index: number): EvalMetric {
+    const m = this.metrics[index];
+    if (!m) throw new Error(`CompositeEvalMetric: metric index ${index} is out of range 0 and ${this.metrics.length}`);
+    return m;
+  }
+
+  override update(labels: MetricInput | MetricInput[], preds: MetricInput | MetricInput[]): void {
+    for (const m of this.metrics) m.update(labels, preds);
+  }
+
+  protected updateOne(): void {}
+
+  override reset(): void {
+    for (const m of this.metrics ?? []) m.reset();
+  }
+
+  override get(): [string[], number[]] {
+    const pairs = this.metrics.flatMap((m) => m.getNameValue());
+    return [pairs.map(([n]) => n), pairs.map(([, v]) => v)];
+  }
+}
+
