@@ -1,7 +1,8 @@
 /**
  * MXNet's export format as a block: `<prefix>-symbol.json` (the graph
  * `HybridBlock.export` and `mx.model.save_checkpoint` write, nnvm's JSON:
- * `nodes` with `op`, `name`, `attrs` (older files: `attr` or `param`) and
+ * `nodes` with `op`, `name`, `attrs` (older files: `attr` and `param`,
+ * merged as nnvm does; files before 0.9 upgraded as MXNet does) and
  * `inputs` as `[node, output, version]`, `arg_nodes`, `heads`) plus its
  * `<prefix>-0000.params` (`arg:`/`aux:` names). MXNet's operators are
  * gluonc's (`FullyConnected`, `Convolution`, `BatchNorm`, `Pooling`,
@@ -120,16 +121,50 @@ export function parseMxnetSymbol(json: unknown, file: string): MxnetGraph {
     if (n === null || typeof n !== 'object') throw bad(`node ${i} is not an object`);
     const o = n as Record<string, unknown>;
     if (typeof o.op !== 'string' || typeof o.name !== 'string') throw bad(`node ${i} has no 'op' or 'name'`);
-    const a = (o.attrs ?? o.attr ?? o.param ?? {}) as Record<string, unknown>;
-    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw bad(`node ${i} ('${o.name}') has attributes that are not an object`);
+    // nnvm's loader reads 'attrs' (1.x) or 'attr' (older: user attributes) and adds the older 'param' (the operator's).
     const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(a)) attrs[k] = String(v);
+    for (const field of ['param', 'attr', 'attrs'] as const) {
+      const a = o[field] ?? {};
+      if (a === null || typeof a !== 'object' || Array.isArray(a)) throw bad(`node ${i} ('${o.name}') has '${field}' that is not an object`);
+      for (const [k, v] of Object.entries(a)) attrs[k] = String(v);
+    }
     if (!Array.isArray(o.inputs)) throw bad(`node ${i} ('${o.name}') has no 'inputs' list`);
     return { op: o.op, name: o.name, attrs, inputs: o.inputs.map((e) => entry(e, i, `an input of node ${i} ('${o.name}')`)) };
   });
   if (!Array.isArray(raw.heads) || raw.heads.length === 0) throw bad("no 'heads'");
   const heads = raw.heads.map((h) => entry(h, nodes.length, 'a head'));
-  return { nodes, heads };
+  const version = (raw as { attrs?: { mxnet_version?: unknown } }).attrs?.mxnet_version;
+  const v = Array.isArray(version) && typeof version[1] === 'number' ? version[1] : 800;
+  return v < 900 ? upgradeFrom08({ nodes, heads }) : { nodes, heads };
+}
+
+/** The gluonc operator that runs MXNet operator `op` (the name may not exist). */
+const targetOf = (op: string): string => ALIASES[op] ?? (hasOp(op) ? op : camel(op));
+
+/**
+ * MXNet's upgrade of files written before 0.9 (src/nnvm/legacy_json_util.cc,
+ * UpgradeJSON_000800_000900): a node given fewer inputs than its operator
+ * takes (BatchNorm's moving statistics were implicit then) gets the missing
+ * ones as variables named `<node>_<input>` (`bn1_moving_mean`), placed before it.
+ */
+function upgradeFrom08(g: MxnetGraph): MxnetGraph {
+  const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const nodes: MxnetNode[] = [];
+  const at: number[] = [];
+  for (const n of g.nodes) {
+    const inputs = n.inputs.map(([j, o]): [number, number] => [at[j]!, o]);
+    const target = targetOf(n.op);
+    if (n.op !== 'null' && hasOp(target)) {
+      const required = (getOp(target).inputs ?? []).filter((name) => !name.endsWith('?') && !name.startsWith('...'));
+      for (const name of required.slice(inputs.length)) {
+        nodes.push({ op: 'null', name: `${n.name}_${snake(name)}`, attrs: {}, inputs: [] });
+        inputs.push([nodes.length - 1, 0]);
+      }
+    }
+    nodes.push({ ...n, inputs });
+    at.push(nodes.length - 1);
+  }
+  return { nodes, heads: g.heads.map(([j, o]) => [at[j]!, o]) };
 }
 
 /** What the replay calls for one node. */
@@ -155,7 +190,7 @@ function stepOf(node: MxnetNode, where: string): Step {
     if (flag('preserve_shape')) return (F, [x]) => F.softmax(x!, { axis: -1 });
     return (F, [x]) => F.reshapeLike(F.softmax(F.flatten(x!), { axis: -1 }), x!);
   }
-  const target = ALIASES[op] ?? (hasOp(op) ? op : camel(op));
+  const target = targetOf(op);
   if (!hasOp(target)) throw new Error(`${at}: gluonc has no such operator`);
   const def = getOp(target);
   const declared = def.attrs ?? {};

@@ -192,6 +192,39 @@ out = [sm(sm(j)), i1]`,
     }
   });
 
+  it('reads older symbol files as MXNet does: \'param\' merged with \'attr\' (0.9), BatchNorm\'s moving statistics implicit (0.8)', () => {
+    // nnvm's JSON loader (src/core/pass/saveload_json.cc, JSONNode::Load) reads 'attrs' or 'attr' and adds 'param';
+    // MXNet's LoadLegacyJSON (src/nnvm/legacy_json_util.cc, UpgradeJSON_000800_000900) gives a node of a file before
+    // 0.9 the inputs it lacks as variables named '<node>_<input>' (BatchNorm's 'bn1_moving_mean', 'bn1_moving_var').
+    const stats = { bn1_gamma: [0.5, 2, -1.5], bn1_beta: [0.1, -0.2, 0.3], bn1_moving_mean: [0.3, -0.1, 0.2], bn1_moving_var: [0.8, 1.5, 2.5] };
+    const paramFile = path.join(dir, 'bn1.safetensors');
+    nd.save(paramFile, Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, nd.array(v)])));
+    const input = nd.random.uniform(-1, 1, [2, 3, 2]);
+    const [r] = numpyRefs([{
+      inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }, ...Object.values(stats).map((v) => ({ shape: [1, 3, 1], dtype: 'float32', data: v }))],
+      code: 'out = (a - d) / np.sqrt(e.astype(np.float64) + 1e-5) * b + c',
+    }]);
+    assert.equal(r!.error, undefined, r!.error);
+    const bnNode = (inputs: number[][]) => ({ op: 'BatchNorm', name: 'bn1', inputs, param: { fix_gamma: 'False', eps: '1e-05' }, attr: { lr_mult: '1' }, backward_source_id: -1 });
+    const v09 = {
+      nodes: [...['data', 'bn1_gamma', 'bn1_beta', 'bn1_moving_mean', 'bn1_moving_var'].map((name) => ({ op: 'null', param: {}, name, inputs: [], backward_source_id: -1 })),
+        bnNode([[0, 0], [1, 0], [2, 0], [3, 0], [4, 0]])],
+      arg_nodes: [0, 1, 2, 3, 4], heads: [[5, 0]], attrs: { mxnet_version: ['int', 900] },
+    };
+    const v08 = {
+      nodes: [...['data', 'bn1_gamma', 'bn1_beta'].map((name) => ({ op: 'null', param: {}, name, inputs: [], backward_source_id: -1 })), bnNode([[0, 0], [1, 0], [2, 0]])],
+      arg_nodes: [0, 1, 2], heads: [[3, 0]],
+    };
+    for (const [name, graph] of [['v09', v09], ['v08', v08]] as const) {
+      const file = path.join(dir, `${name}-symbol.json`);
+      fs.writeFileSync(file, JSON.stringify(graph));
+      const net = gluon.SymbolBlock.imports(file, ['data'], paramFile);
+      assert.deepEqual(net.collectParams().keys().sort(), Object.keys(stats).sort(), name);
+      assert.equal(net.collectParams().get('bn1_moving_var').gradReq, 'null', `${name}: the moving variance is an auxiliary state`);
+      assertClose(flat(net.call(input) as nd.NDArray), r!.outs[0]!.data, `${name}: BatchNorm with fix_gamma False, eps 1e-5`, 1e-5, 1e-6);
+    }
+  });
+
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
     const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
     const write = (name: string, g: unknown) => {
