@@ -201,7 +201,9 @@ function stepOf(node: MxnetNode, where: string): Step {
     // An attribute gluonc does not know, set to MXNet's "off" (`False`, `None`), changes nothing.
     if (!(key in declared) && (v === 'False' || v === 'None')) continue;
     if (!(key in declared)) throw new Error(`${at}: attribute '${k}' = '${v}' is not one gluonc's ${target} takes (it takes ${Object.keys(declared).join(', ') || 'none'})`);
-    const parsed = parseMxnetAttr(v);
+    // dmlc parses a flag from true/false/1/0 in any case (`squeeze_axis=1` is written '1').
+    const flag = typeof declared[key] === 'boolean' ? /^(true|1|false|0)$/i.exec(v.trim()) : null;
+    const parsed = flag ? /^(true|1)$/i.test(flag[1]!) : parseMxnetAttr(v);
     if (parsed !== undefined) opts[key] = parsed;
   }
   return (F, ins) => {

@@ -225,6 +225,22 @@ out = [sm(sm(j)), i1]`,
     }
   });
 
+  it('reads flags written as 1 and 0 (dmlc parameters accept them: SliceChannel(squeeze_axis=1) in MXNet\'s own examples)', () => {
+    const nodes = [
+      { op: 'null', name: 'data', inputs: [] },
+      { op: 'SliceChannel', name: 'split', inputs: [[0, 0, 0]], attrs: { num_outputs: '2', axis: '1', squeeze_axis: '1' } },
+      { op: 'Pooling', name: 'pool', inputs: [[0, 0, 0]], attrs: { kernel: '(1,)', global_pool: '1', pool_type: 'avg' } },
+      { op: 'sum', name: 'sum', inputs: [[0, 0, 0]], attrs: { axis: '1', keepdims: '0', exclude: 'TRUE' } },
+    ];
+    const file = path.join(dir, 'flags-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0], heads: [[1, 1, 0], [2, 0, 0], [3, 0, 0]], attrs: { mxnet_version: ['int', 10901] } }));
+    const input = nd.array([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]]);
+    const [second, pooled, summed] = gluon.SymbolBlock.imports(file, ['data']).call(input) as nd.NDArray[];
+    assert.deepEqual(second!.toArray(), [[4, 5, 6], [10, 11, 12]], 'squeeze_axis 1 drops the split axis');
+    assert.deepEqual(pooled!.toArray(), [[[2], [5]], [[8], [11]]], 'global_pool 1 averages the whole width');
+    assert.deepEqual(summed!.toArray(), [30, 48], 'keepdims 0, exclude TRUE: the sum over every axis but 1');
+  });
+
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
     const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
     const write = (name: string, g: unknown) => {
