@@ -241,6 +241,26 @@ export interface LoadParamsOptions {
   ignoreExtra?: boolean;
   /** Convert a stored array whose dtype differs to the parameter's dtype (default false: an error). */
   cast?: boolean;
+  /** MXNet's name of `cast` (`cast_dtype`). */
+  castDtype?: boolean;
+  /**
+   * With `cast`: `'current'` (default) converts the stored array to the
+   * parameter's dtype, `'saved'` makes the stored dtype the parameter's (MXNet's `dtype_source`).
+   */
+  dtypeSource?: 'current' | 'saved';
+}
+
+const LOAD_OPTIONS = ['allowMissing', 'ignoreExtra', 'cast', 'castDtype', 'dtypeSource'];
+
+/** Checks `options` of a load from `file`: an unknown name (`allow_missing`) or value is an error, not ignored. */
+function checkLoadOptions(file: string, options: LoadParamsOptions): void {
+  const where = `loadParameters('${file}')`;
+  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object, got ${String(options)}`);
+  for (const k of Object.keys(options)) {
+    if (!LOAD_OPTIONS.includes(k)) throw new Error(`${where}: unknown option '${k}' (options: ${LOAD_OPTIONS.join(', ')})`);
+  }
+  const src = options.dtypeSource;
+  if (src !== undefined && src !== 'current' && src !== 'saved') throw new Error(`${where}: dtypeSource must be 'current' or 'saved', got '${String(src)}'`);
 }
 
 function listNames(names: string[]): string {
@@ -267,6 +287,8 @@ function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]
  * ```
  */
 export function loadParamsFile(file: string, params: ParameterDict, options: LoadParamsOptions = {}): void {
+  checkLoadOptions(file, options);
+  const cast = options.cast === true || options.castDtype === true;
   const loaded = readTensorFile(file);
   if (!loaded.named) throw new Error(`${file}: the MXNet file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
   const names = loaded.format === 'mxnet' ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
@@ -301,16 +323,18 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
       : `Parameter '${name}' is missing in file '${file}' (the file holds ${listNames([...byName.keys()])}); pass { allowMissing: true } to skip it`);
   }
   const assign: [Parameter, NDArray][] = [];
+  const recast: Parameter[] = [];
   for (const [name, p, t] of found) {
     if (!shapeFits(p, t.shape)) {
       throw new Error(`Parameter '${name}' has shape ${formatShape(p.shape)} but file '${file}' holds shape ${formatShape(t.shape)}`);
     }
     let value = new NDArray(t);
     if (t.dtype !== p.dtype) {
-      if (!options.cast) {
+      if (!cast) {
         throw new Error(`Parameter '${name}' has dtype ${p.dtype} but file '${file}' holds dtype ${t.dtype}; pass { cast: true } to convert`);
       }
-      value = value.astype(p.dtype);
+      if (options.dtypeSource === 'saved') recast.push(p);
+      else value = value.astype(p.dtype);
     }
     assign.push([p, value]);
   }
@@ -319,6 +343,7 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
       ? `Entry '${extra[0]!.raw}' in file '${file}' could not be placed: no parameter of the block is left for it by structural order (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`
       : `Parameter '${extra[0]!.name}' in file '${file}' is not in the block (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`);
   }
+  for (const p of recast) p.cast(assign.find(([q]) => q === p)![1].dtype);
   for (const [p, value] of assign) p.setData(value);
 }
 
