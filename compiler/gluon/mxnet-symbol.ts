@@ -74,7 +74,7 @@ const SCALAR: Record<string, Apply> = {
 const LABELLED = new Set(['SoftmaxOutput', 'Softmax']);
 
 /** Operators that pass their first input through at inference. */
-const IDENTITY = new Set(['_copy', 'identity', 'BlockGrad', 'stop_gradient', '_CrossDeviceCopy']);
+const IDENTITY = new Set(['_copy', 'identity', '_CrossDeviceCopy']);
 
 const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 

@@ -241,6 +241,48 @@ out = [sm(sm(j)), i1]`,
     assert.deepEqual(summed!.toArray(), [30, 48], 'keepdims 0, exclude TRUE: the sum over every axis but 1');
   });
 
+  it('BlockGrad and stop_gradient pass values and stop gradients, eagerly and hybridized (MXNet\'s backward writes zeros)', () => {
+    // out = FC(x; w1) * BlockGrad(FC(x; w2)): w2 gets no gradient, w1 gets the product's.
+    const nodes = [
+      { op: 'null', name: 'data', inputs: [] },
+      { op: 'null', name: 'fc1_weight', inputs: [] },
+      { op: 'FullyConnected', name: 'fc1', inputs: [[0, 0, 0], [1, 0, 0]], attrs: { num_hidden: '2', no_bias: 'True' } },
+      { op: 'null', name: 'fc2_weight', inputs: [] },
+      { op: 'FullyConnected', name: 'fc2', inputs: [[0, 0, 0], [3, 0, 0]], attrs: { num_hidden: '2', no_bias: 'True' } },
+      { op: 'BlockGrad', name: 'stop', inputs: [[4, 0, 0]] },
+      { op: 'stop_gradient', name: 'stop2', inputs: [[5, 0, 0]] },
+      { op: 'elemwise_mul', name: 'out', inputs: [[2, 0, 0], [6, 0, 0]] },
+    ];
+    const file = path.join(dir, 'blockgrad-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0, 1, 3], heads: [[7, 0, 0]], attrs: { mxnet_version: ['int', 10901] } }));
+    const input = nd.array([[1, 2, 3], [-1, 0.5, 2]]);
+    const w1 = [[0.5, -1, 2], [1, 0, -0.5]];
+    const w2 = [[1, 1, 0], [0, -2, 1]];
+    const h2 = [[3, -1], [-0.5, 1]];  // x · w2ᵀ
+    const weights = path.join(dir, 'blockgrad.safetensors');
+    nd.save(weights, { fc1_weight: nd.array(w1), fc2_weight: nd.array(w2) });
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(file, ['data'], weights);
+      if (hybrid) net.hybridize();
+      const [y, total] = autograd.record(() => {
+        const out = net.call(input) as nd.NDArray;
+        return [out, out.sum()];
+      });
+      assert.deepEqual(y.toArray(), [[13.5, 0.5], [-1.5, -2]], 'the forward values pass');
+      total.backward();
+      // d/dw1[j] = sum_n h2[n][j] * x[n]
+      const xs = input.toArray() as number[][];
+      const g1 = [0, 1].map((j) => [0, 1, 2].map((k) => h2[0]![j]! * xs[0]![k]! + h2[1]![j]! * xs[1]![k]!));
+      assertClose(flat(net.collectParams().get('fc1_weight').grad()), g1.flat(), `${hybrid ? 'hybridized' : 'eager'}: fc1_weight`, 1e-6, 1e-6);
+      assert.deepEqual(flat(net.collectParams().get('fc2_weight').grad()), [0, 0, 0, 0, 0, 0], `${hybrid ? 'hybridized' : 'eager'}: no gradient through BlockGrad`);
+    }
+    // The operator itself, for ported code: F.stopGradient (MXNet's stop_gradient) and F.BlockGrad.
+    const v = nd.array([1, -2]);
+    v.attachGrad();
+    autograd.record(() => nd.add(nd.mul(nd.stopGradient(v), v), nd.BlockGrad(v)).sum()).backward();
+    assert.deepEqual(v.grad!.toArray(), [1, -2], 'd/dv of stop(v)·v + stop(v) is stop(v)');
+  });
+
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
     const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
     const write = (name: string, g: unknown) => {
