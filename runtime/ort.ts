@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Tensor as OrtTensor } from 'onnxruntime-common';
+import { raiseMallocThresholds } from './malloc-thresholds.js';
 
 const require = createRequire(import.meta.url);
 
@@ -57,6 +58,7 @@ export function ortBinding(): BindingModule['binding'] {
   if (!mod) {
     const env = (require('onnxruntime-common') as { env: { logLevel?: string } }).env;
     if (process.env['GLUONC_DEBUG'] !== '1') env.logLevel = 'fatal';
+    raiseMallocThresholds();
     mod = require('onnxruntime-node/dist/binding.js') as BindingModule;
     mod.initOrt();
   }

@@ -117,18 +117,27 @@ export function squeeze<T extends Arr>(a: T, options: number | number[] | null |
 }
 
 /**
- * numpy's `reshape`: `-1` infers one dimension; MXNet's special codes (0, -2, -3, -4) are refused here (use `npx.reshape`).
+ * numpy's `reshape`: `-1` infers one dimension and `0` is an empty one, as in
+ * numpy (an array of 0 elements reshapes to a shape holding a 0); MXNet's
+ * special codes (-2, -3, -4, and 0 as "copy") are refused here (use `npx.reshape`).
  *
  * ```ts
  * np.reshape(x, [-1, 784]);
+ * np.reshape(np.zeros([0, 6]), [0, 3]); // shape [0, 3]
  * ```
  */
 export function reshape<T extends Arr>(a: T, newshape: number[] | number): Out<T> {
   const s = typeof newshape === 'number' ? [newshape] : newshape;
-  if (!Array.isArray(s) || s.some((d) => !Number.isInteger(d) || d < -1 || d === 0) || s.filter((d) => d === -1).length > 1) {
-    throw new Error(`np.reshape: newshape ${JSON.stringify(newshape)} must hold positive integers and at most one -1 (MXNet's codes 0, -2, -3, -4 are npx.reshape's)`);
+  const shown = JSON.stringify(newshape);
+  if (!Array.isArray(s) || s.some((d) => !Number.isInteger(d) || d < -1) || s.filter((d) => d === -1).length > 1) {
+    throw new Error(`np.reshape: newshape ${shown} must hold non-negative integers and at most one -1 (MXNet's codes -2, -3, -4 are npx.reshape's)`);
   }
-  return call<T>('reshape', a, s);
+  if (!s.includes(0)) return call<T>('reshape', a, s);
+  // numpy's literal 0: the array must be empty, and nothing is left for -1 to infer.
+  if (s.includes(-1)) throw new Error(`np.reshape: newshape ${shown} holds both 0 and -1 (numpy cannot infer a dimension of an empty shape)`);
+  const total = a.shape.reduce<number | null>((n, d) => (typeof d === 'number' && n !== null ? n * d : null), 1);
+  if (total !== null && total !== 0) throw new Error(`np.reshape: cannot reshape an array of ${total} elements (shape [${a.shape.join(', ')}]) into ${shown}`);
+  return call<T>('reshapeLike', a, ndMod.zeros(s, { dtype: a.dtype }));
 }
 
 /** numpy's `concatenate` along `axis` (default 0). Example: `np.concatenate([a, b], { axis: 1 })`. */

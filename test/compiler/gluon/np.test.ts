@@ -210,9 +210,32 @@ describe('np (numpy semantics)', () => {
       ['split part 1', [], s1!, 'np.split(np.arange(6.0), 2)[1]'],
       ['split part 0', [], s0!, 'np.split(np.arange(6.0), 2)[0]'],
     ]);
-    assert.throws(() => np.reshape(a, [0, -1]), /np\.reshape: newshape \[0,-1\] must hold positive integers and at most one -1 \(MXNet's codes 0, -2, -3, -4 are npx\.reshape's\)/);
+    assert.throws(() => np.reshape(a, [-2, 3]), /np\.reshape: newshape \[-2,3\] must hold non-negative integers and at most one -1 \(MXNet's codes -2, -3, -4 are npx\.reshape's\)/);
     assert.throws(() => np.reshape(a, [-1, -1]), /np\.reshape: newshape \[-1,-1\]/);
+    // numpy's 0 is an empty dimension (MXNet's "copy" is npx.reshape's): only an empty array takes it.
+    assert.throws(() => np.reshape(a, [0, 6]), /np\.reshape: cannot reshape an array of 6 elements \(shape \[2, 3\]\) into \[0,6\]/);
     assert.deepEqual(npx.reshape(a, [0, -1]).shape, [2, 3]);
+  });
+
+  it("reshape takes numpy's 0 (an empty dimension) for empty arrays, eagerly and hybridized", () => {
+    const e = np.zeros([0, 6]);
+    againstNumpy([
+      ['reshape [0, 3]', [e], np.reshape(e, [0, 3]), 'np.reshape(a, (0, 3))'],
+      ['reshape [3, 0]', [e], np.reshape(e, [3, 0]), 'np.reshape(a, (3, 0))'],
+      ['reshape [2, 0, 5]', [e], np.reshape(e, [2, 0, 5]), 'np.reshape(a, (2, 0, 5))'],
+      ['reshape [-1, 3] of an empty array', [e], np.reshape(e, [-1, 3]), 'np.reshape(a, (-1, 3))'],
+    ]);
+    // numpy: "cannot reshape array of size 0 into shape (0,newaxis)".
+    assert.throws(() => np.reshape(e, [0, -1]), /np\.reshape: newshape \[0,-1\] holds both 0 and -1/);
+    class Flat extends gluon.HybridBlock {
+      override forward(x: NDArray): NDArray {
+        return np.reshape(x, [0, 3]) as NDArray;
+      }
+    }
+    const f = new Flat();
+    f.hybridize();
+    const y = f.call(np.zeros([0, 6], { dtype: 'int32' })) as NDArray;
+    assert.deepEqual([y.shape, y.dtype], [[0, 3], 'int32']);
   });
 
   it('creation: zeros, ones, full, arange (float32 by default, as MXNet np) and seeded random draws', () => {
