@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nd, gluon, autograd } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
-import { parseMxnetAttr } from '../../../compiler/gluon/mxnet-symbol.js';
+import { parseMxnetAttr } from '../../../compiler/formats/mxnet-symbol-file.js';
 import { gluonc } from '../../helpers/cli.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
