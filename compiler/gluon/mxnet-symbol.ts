@@ -213,7 +213,15 @@ export class MxnetSymbolBlock extends HybridBlock {
           if (!v) throw new Error(`${this.source}: node '${n.name}' uses output ${o} of node '${this.graph.nodes[j]!.name}', which gluonc's operator does not produce`);
           return v;
         });
-        const out = this._steps[i]!(F, ins);
+        let out: Tensor | Tensor[];
+        try {
+          out = this._steps[i]!(F, ins);
+        } catch (e) {
+          // Parameters that do not fit the graph: say which node, and which variables it read.
+          const names = n.inputs.map(([j]) => this.graph.nodes[j]!.name).join(', ');
+          if (e instanceof Error && !e.message.startsWith(this.source)) e.message = `${this.source}: node '${n.name}' (MXNet operator '${n.op}', inputs ${names}): ${e.message}`;
+          throw e;
+        }
         values.push(Array.isArray(out) ? out : [out]);
         if (n.op === 'BatchNorm' && isSymbol(out)) this._writeBackMovingStats(F, n, ins);
       }

@@ -301,6 +301,12 @@ out = [sm(sm(j)), i1]`,
     assert.throws(() => gluon.SymbolBlock.imports(write('order-symbol.json', { nodes: [{ op: 'relu', name: 'r', inputs: [[1, 0, 0]] }, { op: 'null', name: 'data', inputs: [] }], heads: [[0, 0, 0]] }), ['data']),
       /order-symbol\.json: not an MXNet symbol file: an input of node 0 \('r'\) refers to node 1, which does not come before it/);
     assert.throws(() => gluon.SymbolBlock.imports(fixture('convnet-symbol.json')), /needs the input names/);
+    // Parameters whose shapes do not fit the graph: the error names the file, the node, its inputs and the shapes.
+    const wrong = path.join(dir, 'wrong.safetensors');
+    const params = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture('convnet-0000.params')).collectParams();
+    nd.save(wrong, Object.fromEntries(params.entries().map(([k, p]) => [k, k === 'dense1_weight' ? nd.zeros([3, 7]) : p.data()])));
+    assert.throws(() => gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], wrong).call(x()),
+      /convnet-symbol\.json: node 'dense1_fwd' \(MXNet operator 'FullyConnected', inputs dropout0_fwd, dense1_weight, dense1_bias\): FullyConnected: weight shape \[3, 7\] does not match data shape \[2, 8\]/);
     assert.throws(() => gluon.SymbolBlock.imports(path.join(dir, 'missing-symbol.json'), ['data']), /cannot read '.*missing-symbol\.json'/);
   });
 });
