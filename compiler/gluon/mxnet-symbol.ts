@@ -48,7 +48,9 @@ const SCALAR: Record<string, Apply> = {
 };
 
 /** Training heads: their inputs after the first are labels, unused at inference. */
-const LABELLED = new Set(['SoftmaxOutput', 'Softmax']);
+const LABELLED = new Set(['SoftmaxOutput', 'Softmax', 'LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput', 'SVMOutput']);
+/** Training heads whose inference output is their data (regression_output-inl.h, svm_output-inl.h, make_loss-inl.h). */
+const PASS_HEADS = new Set(['LinearRegressionOutput', 'MAERegressionOutput', 'SVMOutput', 'MakeLoss', 'make_loss']);
 
 /** Operators that pass their first input through at inference. */
 const IDENTITY = new Set(['_copy', 'identity', '_CrossDeviceCopy']);
@@ -68,6 +70,8 @@ function stepOf(node: MxnetNode, where: string): Step {
     return (F, ins) => scalar(F, ins, s);
   }
   if (op === 'add_n' || op === 'ElementWiseSum') return (F, ins) => ins.reduce((a, b) => F.add(a, b));
+  if (PASS_HEADS.has(op)) return (_F, [x]) => x!;
+  if (op === 'LogisticRegressionOutput') return (F, [x]) => F.sigmoid(x!);
   if (op === 'SoftmaxOutput' || op === 'Softmax') {
     // Inference view of the training head: the softmax of the data (the label input is not used), over
     // axis 1 (multi_output), the last axis (preserve_shape), else over every axis but the first.

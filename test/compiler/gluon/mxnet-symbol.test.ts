@@ -283,6 +283,25 @@ out = [sm(sm(j)), i1]`,
     assert.deepEqual(v.grad!.toArray(), [1, -2], 'd/dv of stop(v)·v + stop(v) is stop(v)');
   });
 
+  it('runs Module checkpoints\' regression heads as their inference outputs (MXNet\'s regression_output-inl.h: the data, its sigmoid)', () => {
+    const heads = ['LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput', 'SVMOutput', 'MakeLoss'];
+    const nodes: unknown[] = [{ op: 'null', name: 'data', inputs: [] }];
+    const outputs: number[][] = [];
+    for (const op of heads) {
+      if (op !== 'MakeLoss') nodes.push({ op: 'null', name: `${op}_label`, inputs: [] });
+      nodes.push({ op, name: op, inputs: [[0, 0, 0], ...(op === 'MakeLoss' ? [] : [[nodes.length - 1, 0, 0]])], attrs: { grad_scale: '1' } });
+      outputs.push([nodes.length - 1, 0, 0]);
+    }
+    const file = path.join(dir, 'regression-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0], heads: outputs, attrs: { mxnet_version: ['int', 10901] } }));
+    const net = gluon.SymbolBlock.imports(file, ['data']);
+    assert.equal(net.collectParams().size, 0, 'the labels are not parameters');
+    const input = nd.array([[-2, 0, 0.5], [3, -0.25, 1]]);
+    const [r] = numpyRefs([{ inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }], code: 'out = [a, 1 / (1 + np.exp(-a)), a, a, a]' }]);
+    const outs = net.call(input) as nd.NDArray[];
+    heads.forEach((h, k) => assertClose(flat(outs[k]!), r!.outs[k]!.data, h, 1e-6, 1e-7));
+  });
+
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
     const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
     const write = (name: string, g: unknown) => {
