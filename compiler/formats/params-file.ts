@@ -15,6 +15,7 @@ import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { canonicalMxnetNames } from './mxnet-names.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
+import { isNpz, readNpz } from './npz.js';
 import { matchByOrder, type FileEntry } from './param-matching.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { FileParameter as Parameter, FileParameterDict as ParameterDict } from './block-like.js';
@@ -37,7 +38,8 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 /** A tensor file's contents: named host tensors in file order and the string metadata. */
 export interface TensorFile {
-  format: 'safetensors' | 'mxnet';
+  /** `mxnet`: MXNet's NDArray list; `npz`: numpy's archive (MXNet 2's `npx.savez`). */
+  format: 'safetensors' | 'mxnet' | 'npz';
   /** Named tensors; an MXNet list saved without names has keys `'0'`, `'1'`, ... and `named: false`. */
   tensors: [string, HostTensor][];
   named: boolean;
@@ -189,7 +191,7 @@ function typedView(dtype: DType, buf: ArrayBufferLike, n: number): HostTensor['d
 export { writeFileAtomic };
 
 /**
- * Reads a tensor file: safetensors, or MXNet's `.params` (detected by its magic number).
+ * Reads a tensor file: safetensors, MXNet's `.params` or numpy's `.npz` (MXNet 2), detected by their magic numbers.
  *
  * ```ts
  * const { tensors, metadata } = readTensorFile('net.safetensors');
@@ -208,8 +210,12 @@ export function readTensorFile(file: string): TensorFile {
     const tensors = arrays.map((t, i): [string, HostTensor] => [names ? names[i]! : String(i), t]);
     return { format: 'mxnet', tensors, named: names !== null, metadata: {} };
   }
+  if (isNpz(bytes)) {
+    const { names, arrays } = readNpz(bytes, file);
+    return { format: 'npz', tensors: arrays.map((t, i) => [names[i]!, t]), named: true, metadata: {} };
+  }
   if (bytes.length < 9 || bytes[8] === 0x7b) return decodeSafetensors(bytes, file);
-  throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic)`);
+  throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic) nor an .npz archive (no zip header)`);
 }
 
 const PRODUCER = 'gluonc';
@@ -275,7 +281,7 @@ function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]
 }
 
 /**
- * Loads a safetensors or MXNet `.params` file into `params` by key (MXNet's
+ * Loads a safetensors, MXNet `.params` or `.npz` file into `params` by key (MXNet's
  * names are mapped first: `arg:`/`aux:` prefixes dropped, MXNet 1.9's
  * unfused recurrent cells renamed; see `mxnet-names.ts`); the entries of an
  * MXNet file whose names match no parameter are placed by structural order
@@ -291,7 +297,8 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   const cast = options.cast === true || options.castDtype === true;
   const loaded = readTensorFile(file);
   if (!loaded.named) throw new Error(`${file}: the MXNet file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
-  const names = loaded.format === 'mxnet' ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
+  const fromMxnet = loaded.format !== 'safetensors';
+  const names = fromMxnet ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
   const entries: FileEntry[] = loaded.tensors.map(([raw, tensor], i) => ({ raw, name: names[i]!, tensor }));
   const byName = new Map<string, FileEntry>();
   for (const e of entries) {
@@ -310,7 +317,7 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   unplaced = unplaced.filter(([, p]) => !placed.has(p) && (placed.add(p), true));
   let extra = entries.filter((e) => !params.has(e.name));
   // MXNet files name parameters globally (`dense0_weight`): what names do not place, structural order does.
-  const byOrder = loaded.format === 'mxnet' && unplaced.length > 0 && extra.length > 0;
+  const byOrder = fromMxnet && unplaced.length > 0 && extra.length > 0;
   if (byOrder) {
     const m = matchByOrder(unplaced, extra, file);
     found.push(...m.placed);

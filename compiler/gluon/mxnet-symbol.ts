@@ -147,7 +147,7 @@ export class MxnetSymbolBlock extends HybridBlock {
     const shapes = new Map<string, HostTensor>();
     if (paramFile !== undefined) {
       const f = readTensorFile(paramFile);
-      const names = f.format === 'mxnet' ? canonicalMxnetNames(f.tensors.map(([k]) => k)) : f.tensors.map(([k]) => k);
+      const names = f.format !== 'safetensors' ? canonicalMxnetNames(f.tensors.map(([k]) => k)) : f.tensors.map(([k]) => k);
       f.tensors.forEach(([, t], i) => shapes.set(names[i]!, t));
     }
     const block = new MxnetSymbolBlock(parseMxnetSymbol(json, symbolFile), inputNames, symbolFile, shapes);
