@@ -61,6 +61,8 @@ describe('MXNet export format (symbol JSON + .params)', function () {
   for (const params of ['convnet-0000.params', 'convnet-checkpoint.params']) {
     it(`SymbolBlock.imports('convnet-symbol.json', ['data'], '${params}') runs eagerly and hybridized as PyTorch computes it`, () => {
       const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture(params));
+      // MXNet's imports takes one input's name as a string too.
+      assert.deepEqual(flat(gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), 'data', fixture(params)).call(x()) as nd.NDArray), flat(net.call(x()) as nd.NDArray));
       assert.deepEqual(net.collectParams().keys(), [
         'conv0_weight', 'conv0_bias', 'batchnorm0_gamma', 'batchnorm0_beta', 'batchnorm0_running_mean', 'batchnorm0_running_var',
         'dense0_weight', 'dense0_bias', 'dense1_weight', 'dense1_bias',
