@@ -32,6 +32,23 @@ const ALIASES: Record<string, string> = {
   elemwise_mul: 'mul', _mul: 'mul', _Mul: 'mul',
   elemwise_div: 'div', _div: 'div', _Div: 'div',
   _maximum: 'maximum', _minimum: 'minimum', _power: 'power', _Power: 'power',
+  // MXNet 2's numpy operators (what `export` writes for `x + y`, `np.exp(x)`, `npx.relu(x)` in numpy mode).
+  _npi_add: 'add', _npi_subtract: 'sub', _npi_multiply: 'mul', _npi_true_divide: 'div',
+  _npi_maximum: 'maximum', _npi_minimum: 'minimum', _npi_power: 'power',
+  _npx_relu: 'relu', _npx_sigmoid: 'sigmoid', _npi_tanh: 'tanh', _npi_exp: 'exp', _npi_log: 'log',
+  _npi_sqrt: 'sqrt', _npi_square: 'square', _npi_negative: 'negative', _npi_absolute: 'abs',
+};
+
+/**
+ * MXNet 2's numpy scalar operators, by the MXNet 1 scalar operator they
+ * compute (their `is_int` attribute only tells the scalar's Python type).
+ * Example: `SCALAR_ALIASES._npi_add_scalar` is `'_plus_scalar'`.
+ */
+export const SCALAR_ALIASES: Record<string, string> = {
+  _npi_add_scalar: '_plus_scalar', _npi_subtract_scalar: '_minus_scalar', _npi_rsubtract_scalar: '_rminus_scalar',
+  _npi_multiply_scalar: '_mul_scalar', _npi_true_divide_scalar: '_div_scalar', _npi_rtrue_divide_scalar: '_rdiv_scalar',
+  _npi_power_scalar: '_power_scalar', _npi_rpower_scalar: '_rpower_scalar',
+  _npi_maximum_scalar: '_maximum_scalar', _npi_minimum_scalar: '_minimum_scalar',
 };
 
 /** MXNet's snake_case name in gluonc's camelCase. Example: `camel('slice_axis')` is `'sliceAxis'`. */

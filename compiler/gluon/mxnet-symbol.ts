@@ -22,7 +22,7 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { isSymbol } from '../trace/symbol.js';
 import { HybridBlock } from './hybrid.js';
 import { canonicalMxnetNames } from '../formats/mxnet-names.js';
-import { camel, parseMxnetAttr, parseMxnetSymbol, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
+import { camel, parseMxnetAttr, parseMxnetSymbol, SCALAR_ALIASES, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
 import { movingStatistics } from './nn/norm.js';
 import { readTensorFile } from '../formats/params-file.js';
 import type { F, Tensor } from '../engine/tensor.js';
@@ -63,7 +63,7 @@ function stepOf(node: MxnetNode, where: string): Step {
   const { op, name } = node;
   const at = `${where}: node '${name}' (MXNet operator '${op}')`;
   if (IDENTITY.has(op)) return (_F, [x]) => x!;
-  const scalar = SCALAR[op];
+  const scalar = SCALAR[SCALAR_ALIASES[op] ?? op];
   if (scalar) {
     const s = parseMxnetAttr(node.attrs.scalar ?? '');
     if (typeof s !== 'number') throw new Error(`${at}: attribute 'scalar' must be a number, got ${JSON.stringify(node.attrs.scalar)}`);

@@ -304,6 +304,37 @@ out = [sm(sm(j)), i1]`,
     heads.forEach((h, k) => assertClose(flat(outs[k]!), r!.outs[k]!.data, h, 1e-6, 1e-7));
   });
 
+  it('runs MXNet 2\'s numpy operators (_npi_*, _npx_*: export in numpy mode) as numpy computes them', () => {
+    const nodes: unknown[] = [{ op: 'null', name: 'data', inputs: [] }];
+    const node = (op: string, inputs: number[], attrs?: Record<string, string>) => {
+      nodes.push({ op, name: `${op}${nodes.length}`, inputs: inputs.map((i) => [i, 0, 0]), ...(attrs ? { attrs } : {}) });
+      return nodes.length - 1;
+    };
+    const a = node('_npi_add_scalar', [0], { scalar: '1.5', is_int: 'False' });
+    const b = node('_npi_rsubtract_scalar', [0], { scalar: '2', is_int: 'True' });
+    const c = node('_npi_multiply', [a, b]);
+    const d = node('_npi_true_divide', [c, node('_npx_sigmoid', [0])]);
+    const e = node('_npi_subtract', [node('_npi_exp', [node('_npi_tanh', [d])]), node('_npx_relu', [0])]);
+    const f = node('_npi_rtrue_divide_scalar', [node('_npi_add', [node('_npi_square', [e]), node('_npi_absolute', [0])])], { scalar: '3', is_int: 'True' });
+    const g = node('_npi_maximum', [node('_npi_multiply_scalar', [f], { scalar: '0.5', is_int: 'False' }), node('_npi_negative', [0])]);
+    const file = path.join(dir, 'npi-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0], heads: [[g, 0, 0]], attrs: { mxnet_version: ['int', 20000] } }));
+    const input = nd.array([[-2, -0.5, 0], [0.25, 1, 3]]);
+    const [r] = numpyRefs([{
+      inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }],
+      code: `
+x = a
+d = (x + 1.5) * (2 - x) / (1 / (1 + np.exp(-x)))
+e = np.exp(np.tanh(d)) - np.maximum(x, 0)
+out = np.maximum(3 / (e ** 2 + np.abs(x)) * 0.5, -x)`,
+    }]);
+    assert.equal(r!.error, undefined, r!.error);
+    const net = gluon.SymbolBlock.imports(file, 'data');
+    assertClose(flat(net.call(input) as nd.NDArray), r!.outs[0]!.data, 'eager', 1e-5, 1e-6);
+    net.hybridize();
+    assertClose(flat(net.call(input) as nd.NDArray), r!.outs[0]!.data, 'hybridized', 1e-5, 1e-6);
+  });
+
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
     const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
     const write = (name: string, g: unknown) => {
