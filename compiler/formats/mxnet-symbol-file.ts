@@ -142,3 +142,40 @@ function upgradeFrom08(g: MxnetGraph): MxnetGraph {
   }
   return { nodes, heads: g.heads.map(([j, o]) => [at[j]!, o]) };
 }
+
+/**
+ * What MXNet's shape inference knows of input `input` (a parameter) of
+ * `node` before the data is seen, 0 marking what the data decides (the
+ * channels): FullyConnected's `[num_hidden, 0]` / `[num_hidden]`, a
+ * convolution's `[num_filter, 0, ...kernel]`, a normalization's `[0]`,
+ * Embedding's `[input_dim, output_dim]`; undefined where it is not known.
+ * Example: `parameterShape(fcNode, 1)` is `[8, 0]`.
+ */
+export function parameterShape(node: MxnetNode, input: number): number[] | undefined {
+  const attr = (k: string) => (node.attrs[k] === undefined ? undefined : parseMxnetAttr(node.attrs[k]!));
+  const n = (k: string) => {
+    const v = attr(k);
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0;
+  };
+  const kernel = attr('kernel');
+  const k = Array.isArray(kernel) && kernel.every((d) => typeof d === 'number') ? (kernel as number[]) : undefined;
+  switch (node.op) {
+    case 'FullyConnected':
+      return input === 1 ? [n('num_hidden'), 0] : input === 2 ? [n('num_hidden')] : undefined;
+    case 'Convolution':
+      return input === 1 && k ? [n('num_filter'), 0, ...k] : input === 2 ? [n('num_filter')] : undefined;
+    case 'Deconvolution': {
+      const perGroup = n('num_filter') / (n('num_group') || 1);
+      return input === 1 && k ? [0, Number.isInteger(perGroup) ? perGroup : 0, ...k] : input === 2 ? [n('num_filter')] : undefined;
+    }
+    case 'BatchNorm':
+    case 'LayerNorm':
+      return input >= 1 ? [0] : undefined;
+    case 'LeakyReLU':
+      return input === 1 ? [0] : undefined;
+    case 'Embedding':
+      return input === 1 ? [n('input_dim'), n('output_dim')] : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -22,7 +22,7 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { isSymbol } from '../trace/symbol.js';
 import { HybridBlock } from './hybrid.js';
 import { canonicalMxnetNames } from '../formats/mxnet-names.js';
-import { camel, parseMxnetAttr, parseMxnetSymbol, SCALAR_ALIASES, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
+import { camel, parameterShape, parseMxnetAttr, parseMxnetSymbol, SCALAR_ALIASES, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
 import { movingStatistics } from './nn/norm.js';
 import { readTensorFile } from '../formats/params-file.js';
 import type { F, Tensor } from '../engine/tensor.js';
@@ -54,6 +54,12 @@ const PASS_HEADS = new Set(['LinearRegressionOutput', 'MAERegressionOutput', 'SV
 
 /** Operators that pass their first input through at inference. */
 const IDENTITY = new Set(['_copy', 'identity', '_CrossDeviceCopy']);
+
+/** MXNet's Initializer by name suffix (python/mxnet/initializer.py, `__call__`): biases, betas and means 0, gamma and variances 1. */
+function initByName(name: string): 'zeros' | 'ones' | undefined {
+  if (/(bias|beta|(running|moving)_mean)$/.test(name)) return 'zeros';
+  return /(gamma|(running|moving)_var)$/.test(name) ? 'ones' : undefined;
+}
 
 /** What the replay calls for one node. */
 type Step = (F: F, inputs: Tensor[]) => Tensor | Tensor[];
@@ -185,13 +191,21 @@ export class MxnetSymbolBlock extends HybridBlock {
       if (n.op === 'BatchNorm') n.inputs.slice(3, 5).forEach(([j]) => aux.add(j));
       if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._labels.add(j));
     }
+    // Without a file, a parameter's shape is what its first consumer tells (0s solved by the first call).
+    const hint = new Map<number, number[]>();
+    for (const n of graph.nodes) {
+      n.inputs.forEach(([j], k) => {
+        const s = hint.has(j) ? undefined : parameterShape(n, k);
+        if (s) hint.set(j, s);
+      });
+    }
     graph.nodes.forEach((n, i) => {
       if (n.op !== 'null' || this._inputIndex.has(i) || this._labels.has(i)) return;
       const t = known.get(n.name);
       const declared = n.attrs.__shape__ !== undefined ? parseMxnetAttr(n.attrs.__shape__) : undefined;
-      const shape = t ? [...t.shape] : Array.isArray(declared) && declared.every((d) => (d as number) > 0) ? (declared as number[]) : [];
+      const shape = t ? [...t.shape] : Array.isArray(declared) && declared.every((d) => (d as number) > 0) ? (declared as number[]) : hint.get(i) ?? [];
       this.params.get(n.name, {
-        shape, dtype: t?.dtype ?? 'float32', allowDeferredInit: true,
+        shape, dtype: t?.dtype ?? 'float32', allowDeferredInit: true, init: initByName(n.name),
         differentiable: !aux.has(i), gradReq: aux.has(i) ? 'null' : 'write',
       });
     });

@@ -335,6 +335,20 @@ out = np.maximum(3 / (e ** 2 + np.abs(x)) * 0.5, -x)`,
     assertClose(flat(net.call(input) as nd.NDArray), r!.outs[0]!.data, 'hybridized', 1e-5, 1e-6);
   });
 
+  it('imports without a parameter file, then initialize(): the first call infers the parameters\' shapes, as MXNet\'s deferred initialization does', () => {
+    const withFile = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture('convnet-0000.params'));
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data']);
+      net.initialize();
+      if (hybrid) net.hybridize();
+      assert.deepEqual((net.call(x()) as nd.NDArray).shape, REF.output.shape, hybrid ? 'hybridized' : 'eager');
+      assert.deepEqual(net.collectParams().entries().map(([k, p]) => [k, p.shape]), withFile.collectParams().entries().map(([k, p]) => [k, p.shape]));
+      // BatchNorm's own initial values (gamma 1, moving variance 1), as MXNet initializes them by name.
+      assert.deepEqual(flat(net.collectParams().get('batchnorm0_running_var').data()), [1, 1, 1, 1]);
+      assert.deepEqual(flat(net.collectParams().get('dense1_bias').data()), [0, 0, 0]);
+    }
+  });
+
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
     const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
     const write = (name: string, g: unknown) => {
