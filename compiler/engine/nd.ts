@@ -9,59 +9,42 @@ import { nextFloat, nextNormal, nextInt } from './random.js';
 
 function checkShape(what: string, shape: unknown): number[] {
   const s = typeof shape === 'number' ? [shape] : shape;
-  if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${what}: invalid shape ${JSON.stringify(shape)} (a list of non-negative integers)`);
-  }
-  return s as number[];
+  if (Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0)) return s as number[];
+  throw new Error(`${what}: invalid shape ${JSON.stringify(shape)} (a list of non-negative integers)`);
 }
 
-/**
- * The options of a creation function: an object of `keys`, or a dtype name
- * in its place (MXNet's random functions take the dtype positionally). A
- * non-object, an unknown key or an argument after the options (MXNet's
- * `nd.array(x, ctx, dtype)`) is an Error, never a dtype silently dropped.
- * `position` is the options' argument number. Example: `creationOptions('nd.zeros', 'int32', [], 2)`.
- */
-function creationOptions<T extends { dtype?: DType }>(what: string, options: unknown, rest: unknown[], position: number, keys = ['dtype']): T {
-  const give = `give options as { ${keys.join(', ')} }`;
-  const extra = rest.findIndex((r) => r !== undefined);
-  if (extra >= 0) throw new Error(`${what}: unexpected argument ${position + extra + 1} (${JSON.stringify(rest[extra])}); ${give}`);
-  if (options === undefined) return {} as T;
-  if (typeof options === 'string') return { dtype: checkDType(options, what) } as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`${what}: the options must be an object ({ ${keys.join(', ')} }) or a dtype name, got ${JSON.stringify(options)}`);
-  const unknown = Object.keys(options).find((k) => !keys.includes(k));
-  if (unknown !== undefined) throw new Error(`${what}: unknown option '${unknown}' (options: ${keys.join(', ')})`);
-  return options as T;
+/** Options of creation function `what` (argument `at`): `{ dtype }` or a dtype name (MXNet's positional dtype); else an Error, never a dtype dropped. */
+function opts<T extends { dtype?: DType }>(what: string, o: unknown, rest: unknown[], at: number, keys = ['dtype']): T {
+  const k = rest.findIndex((r) => r !== undefined);
+  if (k >= 0) throw new Error(`${what}: unexpected argument ${at + k + 1} (${JSON.stringify(rest[k])}); give options as { ${keys.join(', ')} }`);
+  if (typeof o === 'string') return { dtype: checkDType(o, what) } as T;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${what}: the options must be an object ({ ${keys.join(', ')} }) or a dtype name, got ${JSON.stringify(o)}`);
+  const bad = Object.keys(o).find((x) => !keys.includes(x));
+  if (bad === undefined) return o as T;
+  throw new Error(`${what}: unknown option '${bad}' (options: ${keys.join(', ')})`);
 }
-
 type Options = { dtype?: DType } | DType;
 
 /** An array of zeros. Example: `nd.zeros([2, 3])`. */
 export function zeros(shape: number[] | number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
-  const o = creationOptions<{ dtype?: DType }>('nd.zeros', options, rest, 2);
-  return new NDArrayClass(zerosTensor(checkDType(o.dtype ?? 'float32', 'nd.zeros'), checkShape('nd.zeros', shape)));
+  return new NDArrayClass(zerosTensor(checkDType(opts<{ dtype?: DType }>('nd.zeros', options, rest, 2).dtype ?? 'float32', 'nd.zeros'), checkShape('nd.zeros', shape)));
 }
 
 /** An array filled with `value`. Example: `nd.full([2], 7)`. */
 export function full(shape: number[] | number, value: number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
-  const o = creationOptions<{ dtype?: DType }>('nd.full', options, rest, 3);
-  const s = checkShape('nd.full', shape);
-  const t = zerosTensor(checkDType(o.dtype ?? 'float32', 'nd.full'), s);
+  const t = zerosTensor(checkDType(opts<{ dtype?: DType }>('nd.full', options, rest, 3).dtype ?? 'float32', 'nd.full'), checkShape('nd.full', shape));
   for (let i = 0; i < t.data.length; i++) writeElement(t, i, value);
   return new NDArrayClass(t);
 }
 
 /** An array of ones. Example: `nd.ones([2, 3])`. */
 export function ones(shape: number[] | number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
-  return full(shape, 1, creationOptions<{ dtype?: DType }>('nd.ones', options, rest, 2));
+  return full(shape, 1, opts('nd.ones', options, rest, 2));
 }
 
-/**
- * Creates an array from nested arrays, a flat array with `shape`, or a typed
- * array (see `ndarray.ts`); the options may be a dtype name. Example: `nd.array([1, 2], { dtype: 'int32' })`.
- */
+/** `nd.array` (see `ndarray.ts`), whose options may be a dtype name. Example: `nd.array([1, 2], 'int32')`. */
 export function array(values: NestedNumbers | ArrayLike<number> | NDArrayClass, options: ArrayOptions | DType = {}, ...rest: unknown[]): NDArrayClass {
-  return arrayOf(values, creationOptions<ArrayOptions>('nd.array', options, rest, 2, ['dtype', 'shape']));
+  return arrayOf(values, opts<ArrayOptions>('nd.array', options, rest, 2, ['dtype', 'shape']));
 }
 
 /** Evenly spaced values in [start, stop). Example: `nd.arange(0, 5)` is `[0, 1, 2, 3, 4]`. */
@@ -84,19 +67,16 @@ function draw(what: string, shape: number[] | number, dtype: DType | undefined, 
 export const random = {
   /** Uniform in [low, high). Example: `nd.random.uniform(-10, 10, [5, 2])`. */
   uniform(low = 0, high = 1, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
-    const o = creationOptions<{ dtype?: DType }>('nd.random.uniform', options, rest, 4);
-    return draw('nd.random.uniform', shape, o.dtype, () => low + (high - low) * nextFloat());
+    return draw('nd.random.uniform', shape, opts('nd.random.uniform', options, rest, 4).dtype, () => low + (high - low) * nextFloat());
   },
   /** Normal with mean `loc` and standard deviation `scale`. */
   normal(loc = 0, scale = 1, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
-    const o = creationOptions<{ dtype?: DType }>('nd.random.normal', options, rest, 4);
-    return draw('nd.random.normal', shape, o.dtype, () => loc + scale * nextNormal());
+    return draw('nd.random.normal', shape, opts('nd.random.normal', options, rest, 4).dtype, () => loc + scale * nextNormal());
   },
   /** Integers in [low, high). */
   randint(low: number, high: number, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
-    const o = creationOptions<{ dtype?: DType }>('nd.random.randint', options, rest, 4);
     if (!(high > low)) throw new Error(`nd.random.randint: high (${high}) must exceed low (${low})`);
-    return draw('nd.random.randint', shape, o.dtype ?? 'int32', () => low + nextInt(high - low));
+    return draw('nd.random.randint', shape, opts('nd.random.randint', options, rest, 4).dtype ?? 'int32', () => low + nextInt(high - low));
   },
 };
 
