@@ -4,33 +4,47 @@
  */
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { sizeOf, tensorFromNumbers, writeElement, zerosTensor } from '../../runtime/tensor.js';
-import { array, ndOps, NDArray as NDArrayClass, type ArrayOptions } from './ndarray.js';
+import { array as arrayOf, ndOps, NDArray as NDArrayClass, type ArrayOptions, type NestedNumbers } from './ndarray.js';
 import { nextFloat, nextNormal, nextInt } from './random.js';
 
 function checkShape(what: string, shape: unknown): number[] {
   const s = typeof shape === 'number' ? [shape] : shape;
-  if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${what}: invalid shape ${JSON.stringify(shape)} (a list of non-negative integers)`);
-  }
-  return s as number[];
+  if (Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0)) return s as number[];
+  throw new Error(`${what}: invalid shape ${JSON.stringify(shape)} (a list of non-negative integers)`);
 }
 
+/** Options of creation function `what` (argument `at`): `{ dtype }` or a dtype name (MXNet's positional dtype); else an Error, never a dtype dropped. */
+function opts<T extends { dtype?: DType }>(what: string, o: unknown, rest: unknown[], at: number, keys = ['dtype']): T {
+  const k = rest.findIndex((r) => r !== undefined);
+  if (k >= 0) throw new Error(`${what}: unexpected argument ${at + k + 1} (${JSON.stringify(rest[k])}); give options as { ${keys.join(', ')} }`);
+  if (typeof o === 'string') return { dtype: checkDType(o, what) } as T;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${what}: the options must be an object ({ ${keys.join(', ')} }) or a dtype name, got ${JSON.stringify(o)}`);
+  const bad = Object.keys(o).find((x) => !keys.includes(x));
+  if (bad === undefined) return o as T;
+  throw new Error(`${what}: unknown option '${bad}' (options: ${keys.join(', ')})`);
+}
+type Options = { dtype?: DType } | DType;
+
 /** An array of zeros. Example: `nd.zeros([2, 3])`. */
-export function zeros(shape: number[] | number, options: { dtype?: DType } = {}): NDArrayClass {
-  return new NDArrayClass(zerosTensor(checkDType(options.dtype ?? 'float32', 'nd.zeros'), checkShape('nd.zeros', shape)));
+export function zeros(shape: number[] | number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  return new NDArrayClass(zerosTensor(checkDType(opts<{ dtype?: DType }>('nd.zeros', options, rest, 2).dtype ?? 'float32', 'nd.zeros'), checkShape('nd.zeros', shape)));
 }
 
 /** An array filled with `value`. Example: `nd.full([2], 7)`. */
-export function full(shape: number[] | number, value: number, options: { dtype?: DType } = {}): NDArrayClass {
-  const s = checkShape('nd.full', shape);
-  const t = zerosTensor(checkDType(options.dtype ?? 'float32', 'nd.full'), s);
+export function full(shape: number[] | number, value: number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  const t = zerosTensor(checkDType(opts<{ dtype?: DType }>('nd.full', options, rest, 3).dtype ?? 'float32', 'nd.full'), checkShape('nd.full', shape));
   for (let i = 0; i < t.data.length; i++) writeElement(t, i, value);
   return new NDArrayClass(t);
 }
 
 /** An array of ones. Example: `nd.ones([2, 3])`. */
-export function ones(shape: number[] | number, options: { dtype?: DType } = {}): NDArrayClass {
-  return full(shape, 1, options);
+export function ones(shape: number[] | number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  return full(shape, 1, opts('nd.ones', options, rest, 2));
+}
+
+/** `nd.array` (see `ndarray.ts`), whose options may be a dtype name. Example: `nd.array([1, 2], 'int32')`. */
+export function array(values: NestedNumbers | ArrayLike<number> | NDArrayClass, options: ArrayOptions | DType = {}, ...rest: unknown[]): NDArrayClass {
+  return arrayOf(values, opts<ArrayOptions>('nd.array', options, rest, 2, ['dtype', 'shape']));
 }
 
 /** Evenly spaced values in [start, stop). Example: `nd.arange(0, 5)` is `[0, 1, 2, 3, 4]`. */
@@ -52,21 +66,21 @@ function draw(what: string, shape: number[] | number, dtype: DType | undefined, 
 /** Random draws from the seeded stream (`random.seed`). */
 export const random = {
   /** Uniform in [low, high). Example: `nd.random.uniform(-10, 10, [5, 2])`. */
-  uniform(low = 0, high = 1, shape: number[] | number = [1], options: { dtype?: DType } = {}): NDArrayClass {
-    return draw('nd.random.uniform', shape, options.dtype, () => low + (high - low) * nextFloat());
+  uniform(low = 0, high = 1, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
+    return draw('nd.random.uniform', shape, opts('nd.random.uniform', options, rest, 4).dtype, () => low + (high - low) * nextFloat());
   },
   /** Normal with mean `loc` and standard deviation `scale`. */
-  normal(loc = 0, scale = 1, shape: number[] | number = [1], options: { dtype?: DType } = {}): NDArrayClass {
-    return draw('nd.random.normal', shape, options.dtype, () => loc + scale * nextNormal());
+  normal(loc = 0, scale = 1, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
+    return draw('nd.random.normal', shape, opts('nd.random.normal', options, rest, 4).dtype, () => loc + scale * nextNormal());
   },
   /** Integers in [low, high). */
-  randint(low: number, high: number, shape: number[] | number = [1], options: { dtype?: DType } = {}): NDArrayClass {
+  randint(low: number, high: number, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
     if (!(high > low)) throw new Error(`nd.random.randint: high (${high}) must exceed low (${low})`);
-    return draw('nd.random.randint', shape, options.dtype ?? 'int32', () => low + nextInt(high - low));
+    return draw('nd.random.randint', shape, opts('nd.random.randint', options, rest, 4).dtype ?? 'int32', () => low + nextInt(high - low));
   },
 };
 
 /** Every operator as an eager function. */
 export const ops = ndOps;
 
-export { array, NDArrayClass as NDArray, type ArrayOptions };
+export { NDArrayClass as NDArray, type ArrayOptions };

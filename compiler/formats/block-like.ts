@@ -23,6 +23,8 @@ export interface FileParameter extends TracedParam {
   readonly wdMult: number;
   data(): NDArray;
   setData(value: NDArray): void;
+  /** Makes `dtype` the parameter's dtype (its data converted). */
+  cast(dtype: DType): void;
 }
 
 /** A dict of parameters by structural name (the front end's ParameterDict). Example: `params.entries()`. */

@@ -49,6 +49,8 @@ export interface ExportOptions {
   report?: (r: PassReport) => void;
 }
 
+const EXPORT_OPTIONS = ['inputs', 'opset', 'compile', 'check', 'report'];
+
 /** What `export` produced. */
 export interface ExportResult {
   /** The file written (as given). */
@@ -70,6 +72,11 @@ export type { Signature };
  */
 export function exportBytes(block: HybridBlock, options: ExportOptions = {}, where = ''): { bytes: Uint8Array; manifest: ArtifactManifest } {
   const label = `${block.constructor.name}.export${where ? ` to '${where}'` : ''}`;
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`${label}: the options must be an object; MXNet's export(path, epoch) writes path-symbol.json and path-0000.params, gluonc one ONNX artifact at the path given (net.export('model.onnx'))`);
+  }
+  const unknown = Object.keys(options).find((k) => !EXPORT_OPTIONS.includes(k));
+  if (unknown !== undefined) throw new Error(`${label}: unknown option '${unknown}' (options: ${EXPORT_OPTIONS.join(', ')})`);
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
   // Fail before tracing on a non-integer or too new opset; emitModel names the operator an old one lacks.

@@ -15,6 +15,7 @@ import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { canonicalMxnetNames } from './mxnet-names.js';
 import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
+import { isNpz, readNpz } from './npz.js';
 import { matchByOrder, type FileEntry } from './param-matching.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { FileParameter as Parameter, FileParameterDict as ParameterDict } from './block-like.js';
@@ -37,7 +38,8 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 /** A tensor file's contents: named host tensors in file order and the string metadata. */
 export interface TensorFile {
-  format: 'safetensors' | 'mxnet';
+  /** `mxnet`: MXNet's NDArray list; `npz`: numpy's archive (MXNet 2's `npx.savez`). */
+  format: 'safetensors' | 'mxnet' | 'npz';
   /** Named tensors; an MXNet list saved without names has keys `'0'`, `'1'`, ... and `named: false`. */
   tensors: [string, HostTensor][];
   named: boolean;
@@ -189,7 +191,7 @@ function typedView(dtype: DType, buf: ArrayBufferLike, n: number): HostTensor['d
 export { writeFileAtomic };
 
 /**
- * Reads a tensor file: safetensors, or MXNet's `.params` (detected by its magic number).
+ * Reads a tensor file: safetensors, MXNet's `.params` or numpy's `.npz` (MXNet 2), detected by their magic numbers.
  *
  * ```ts
  * const { tensors, metadata } = readTensorFile('net.safetensors');
@@ -208,8 +210,12 @@ export function readTensorFile(file: string): TensorFile {
     const tensors = arrays.map((t, i): [string, HostTensor] => [names ? names[i]! : String(i), t]);
     return { format: 'mxnet', tensors, named: names !== null, metadata: {} };
   }
+  if (isNpz(bytes)) {
+    const { names, arrays } = readNpz(bytes, file);
+    return { format: 'npz', tensors: arrays.map((t, i) => [names[i]!, t]), named: true, metadata: {} };
+  }
   if (bytes.length < 9 || bytes[8] === 0x7b) return decodeSafetensors(bytes, file);
-  throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic)`);
+  throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic) nor an .npz archive (no zip header)`);
 }
 
 const PRODUCER = 'gluonc';
@@ -241,6 +247,26 @@ export interface LoadParamsOptions {
   ignoreExtra?: boolean;
   /** Convert a stored array whose dtype differs to the parameter's dtype (default false: an error). */
   cast?: boolean;
+  /** MXNet's name of `cast` (`cast_dtype`). */
+  castDtype?: boolean;
+  /**
+   * With `cast`: `'current'` (default) converts the stored array to the
+   * parameter's dtype, `'saved'` makes the stored dtype the parameter's (MXNet's `dtype_source`).
+   */
+  dtypeSource?: 'current' | 'saved';
+}
+
+const LOAD_OPTIONS = ['allowMissing', 'ignoreExtra', 'cast', 'castDtype', 'dtypeSource'];
+
+/** Checks `options` of a load from `file`: an unknown name (`allow_missing`) or value is an error, not ignored. */
+function checkLoadOptions(file: string, options: LoadParamsOptions): void {
+  const where = `loadParameters('${file}')`;
+  if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object, got ${String(options)}`);
+  for (const k of Object.keys(options)) {
+    if (!LOAD_OPTIONS.includes(k)) throw new Error(`${where}: unknown option '${k}' (options: ${LOAD_OPTIONS.join(', ')})`);
+  }
+  const src = options.dtypeSource;
+  if (src !== undefined && src !== 'current' && src !== 'saved') throw new Error(`${where}: dtypeSource must be 'current' or 'saved', got '${String(src)}'`);
 }
 
 function listNames(names: string[]): string {
@@ -255,7 +281,7 @@ function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]
 }
 
 /**
- * Loads a safetensors or MXNet `.params` file into `params` by key (MXNet's
+ * Loads a safetensors, MXNet `.params` or `.npz` file into `params` by key (MXNet's
  * names are mapped first: `arg:`/`aux:` prefixes dropped, MXNet 1.9's
  * unfused recurrent cells renamed; see `mxnet-names.ts`); the entries of an
  * MXNet file whose names match no parameter are placed by structural order
@@ -267,9 +293,12 @@ function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]
  * ```
  */
 export function loadParamsFile(file: string, params: ParameterDict, options: LoadParamsOptions = {}): void {
+  checkLoadOptions(file, options);
+  const cast = options.cast === true || options.castDtype === true;
   const loaded = readTensorFile(file);
   if (!loaded.named) throw new Error(`${file}: the MXNet file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
-  const names = loaded.format === 'mxnet' ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
+  const fromMxnet = loaded.format !== 'safetensors';
+  const names = fromMxnet ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
   const entries: FileEntry[] = loaded.tensors.map(([raw, tensor], i) => ({ raw, name: names[i]!, tensor }));
   const byName = new Map<string, FileEntry>();
   for (const e of entries) {
@@ -288,7 +317,7 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   unplaced = unplaced.filter(([, p]) => !placed.has(p) && (placed.add(p), true));
   let extra = entries.filter((e) => !params.has(e.name));
   // MXNet files name parameters globally (`dense0_weight`): what names do not place, structural order does.
-  const byOrder = loaded.format === 'mxnet' && unplaced.length > 0 && extra.length > 0;
+  const byOrder = fromMxnet && unplaced.length > 0 && extra.length > 0;
   if (byOrder) {
     const m = matchByOrder(unplaced, extra, file);
     found.push(...m.placed);
@@ -301,16 +330,18 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
       : `Parameter '${name}' is missing in file '${file}' (the file holds ${listNames([...byName.keys()])}); pass { allowMissing: true } to skip it`);
   }
   const assign: [Parameter, NDArray][] = [];
+  const recast: Parameter[] = [];
   for (const [name, p, t] of found) {
     if (!shapeFits(p, t.shape)) {
       throw new Error(`Parameter '${name}' has shape ${formatShape(p.shape)} but file '${file}' holds shape ${formatShape(t.shape)}`);
     }
     let value = new NDArray(t);
     if (t.dtype !== p.dtype) {
-      if (!options.cast) {
+      if (!cast) {
         throw new Error(`Parameter '${name}' has dtype ${p.dtype} but file '${file}' holds dtype ${t.dtype}; pass { cast: true } to convert`);
       }
-      value = value.astype(p.dtype);
+      if (options.dtypeSource === 'saved') recast.push(p);
+      else value = value.astype(p.dtype);
     }
     assign.push([p, value]);
   }
@@ -319,6 +350,7 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
       ? `Entry '${extra[0]!.raw}' in file '${file}' could not be placed: no parameter of the block is left for it by structural order (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`
       : `Parameter '${extra[0]!.name}' in file '${file}' is not in the block (its parameters: ${listNames(params.keys())}); pass { ignoreExtra: true } to skip it`);
   }
+  for (const p of recast) p.cast(assign.find(([q]) => q === p)![1].dtype);
   for (const [p, value] of assign) p.setData(value);
 }
 

@@ -27,7 +27,7 @@ import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
-import { withParameterData, type Parameter } from './parameter.js';
+import { Parameter, withParameterData } from './parameter.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { currentTrace, inHybridForward, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
 
@@ -254,10 +254,19 @@ export class HybridBlock extends Block {
     else pause(run, { trainMode: training });
   }
 
-  /** The own-parameter object handed to hybridForward. */
+  /**
+   * The own-parameter object handed to hybridForward: each parameter under its
+   * name and, as MXNet 1.x's keyword arguments, under the property holding it
+   * (`this.w = this.params.get('weight')` gives `p.weight` and `p.w`).
+   */
   private _paramArgs(get: (p: Parameter, name: string) => unknown): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [k, p] of this.ownParams()) out[k] = get(p, k);
+    const own = this.ownParams();
+    for (const [k, p] of own) out[k] = get(p, k);
+    for (const [prop, v] of Object.entries(this)) {
+      const name = v instanceof Parameter && !(prop in out) ? own.find(([, p]) => p === v)?.[0] : undefined;
+      if (name !== undefined) out[prop] = out[name];
+    }
     return out;
   }
 

@@ -1,9 +1,7 @@
 /**
- * MXNet's export format as a block: `<prefix>-symbol.json` (the graph
- * `HybridBlock.export` and `mx.model.save_checkpoint` write, nnvm's JSON:
- * `nodes` with `op`, `name`, `attrs` (older files: `attr` or `param`) and
- * `inputs` as `[node, output, version]`, `arg_nodes`, `heads`) plus its
- * `<prefix>-0000.params` (`arg:`/`aux:` names). MXNet's operators are
+ * MXNet's export format as a block: `<prefix>-symbol.json` (read by
+ * `formats/mxnet-symbol-file.ts`) plus its `<prefix>-0000.params`
+ * (`arg:`/`aux:` names). MXNet's operators are
  * gluonc's (`FullyConnected`, `Convolution`, `BatchNorm`, `Pooling`,
  * `Activation`, `Flatten`, `Concat`, `Reshape`, ...; snake_case names map to
  * camelCase, `elemwise_*` and the `_*_scalar` forms to the arithmetic
@@ -24,35 +22,15 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { isSymbol } from '../trace/symbol.js';
 import { HybridBlock } from './hybrid.js';
 import { canonicalMxnetNames } from '../formats/mxnet-names.js';
+import { camel, parameterShape, parseMxnetAttr, parseMxnetSymbol, SCALAR_ALIASES, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
 import { movingStatistics } from './nn/norm.js';
 import { readTensorFile } from '../formats/params-file.js';
 import type { F, Tensor } from '../engine/tensor.js';
 
-/** One node of an MXNet symbol graph. */
-export interface MxnetNode {
-  op: string;
-  name: string;
-  attrs: Record<string, string>;
-  inputs: [number, number][];
-}
-
-/** A parsed `-symbol.json`. */
-export interface MxnetGraph {
-  nodes: MxnetNode[];
-  heads: [number, number][];
-}
+export { parseMxnetAttr, parseMxnetSymbol, type MxnetGraph, type MxnetNode };
 
 /** Attributes MXNet records that do not change the numbers (kernel tuning, bookkeeping). */
 const IGNORED = new Set(['workspace', 'cudnn_tune', 'cudnn_off', 'num_args', 'ctx_group', 'lr_mult', 'wd_mult']);
-
-/** MXNet operator names whose gluonc operator is spelled differently. */
-const ALIASES: Record<string, string> = {
-  elemwise_add: 'add', _plus: 'add', _Plus: 'add', _add: 'add',
-  elemwise_sub: 'sub', _minus: 'sub', _Minus: 'sub', _sub: 'sub',
-  elemwise_mul: 'mul', _mul: 'mul', _Mul: 'mul',
-  elemwise_div: 'div', _div: 'div', _Div: 'div',
-  _maximum: 'maximum', _minimum: 'minimum', _power: 'power', _Power: 'power',
-};
 
 type Apply = (F: F, inputs: Tensor[], scalar: number) => Tensor;
 /** `x op scalar` (and the reversed `_r*` forms): MXNet's scalar operators. */
@@ -70,66 +48,17 @@ const SCALAR: Record<string, Apply> = {
 };
 
 /** Training heads: their inputs after the first are labels, unused at inference. */
-const LABELLED = new Set(['SoftmaxOutput', 'Softmax']);
+const LABELLED = new Set(['SoftmaxOutput', 'Softmax', 'LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput', 'SVMOutput']);
+/** Training heads whose inference output is their data (regression_output-inl.h, svm_output-inl.h, make_loss-inl.h). */
+const PASS_HEADS = new Set(['LinearRegressionOutput', 'MAERegressionOutput', 'SVMOutput', 'MakeLoss', 'make_loss']);
 
 /** Operators that pass their first input through at inference. */
-const IDENTITY = new Set(['_copy', 'identity', 'BlockGrad', 'stop_gradient', '_CrossDeviceCopy']);
+const IDENTITY = new Set(['_copy', 'identity', '_CrossDeviceCopy']);
 
-const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-
-/**
- * Reads an MXNet attribute string: `True`/`False`, numbers, tuples
- * `(3, 3)` / `[1, 2]`; `None` is absent (undefined); anything else stays a string.
- *
- * ```ts
- * parseMxnetAttr('(3, 3)'); // [3, 3]
- * parseMxnetAttr('False');  // false
- * ```
- */
-export function parseMxnetAttr(value: string): AttrValue | undefined {
-  const s = value.trim();
-  if (s === 'None') return undefined;
-  if (s === 'True' || s === 'true') return true;
-  if (s === 'False' || s === 'false') return false;
-  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) || s === 'inf' || s === '-inf') return Number(s.replace('inf', 'Infinity'));
-  if ((s.startsWith('(') && s.endsWith(')')) || (s.startsWith('[') && s.endsWith(']'))) {
-    const parts = s.slice(1, -1).split(',').map((p) => p.trim()).filter((p) => p !== '');
-    const items = parts.map((p) => (p === 'None' ? null : Number(p)));
-    if (items.every((n) => n === null || Number.isFinite(n))) return items;
-  }
-  return s;
-}
-
-/**
- * Parses and checks the JSON of an MXNet `-symbol.json` file.
- *
- * ```ts
- * const graph = parseMxnetSymbol(JSON.parse(fs.readFileSync('m-symbol.json', 'utf8')), 'm-symbol.json');
- * ```
- */
-export function parseMxnetSymbol(json: unknown, file: string): MxnetGraph {
-  const bad = (why: string): Error => new Error(`${file}: not an MXNet symbol file: ${why}`);
-  if (json === null || typeof json !== 'object' || !Array.isArray((json as { nodes?: unknown }).nodes)) throw bad("no 'nodes' list");
-  const raw = json as { nodes: unknown[]; heads?: unknown };
-  const entry = (e: unknown, at: number, what: string): [number, number] => {
-    if (!Array.isArray(e) || e.length < 1 || !e.slice(0, 2).every((v) => Number.isInteger(v) && v >= 0)) throw bad(`${what} ${JSON.stringify(e)} is not [node, output, version]`);
-    if (e[0] >= at) throw bad(`${what} refers to node ${e[0]}, which does not come before it`);
-    return [e[0] as number, (e[1] as number | undefined) ?? 0];
-  };
-  const nodes = raw.nodes.map((n, i): MxnetNode => {
-    if (n === null || typeof n !== 'object') throw bad(`node ${i} is not an object`);
-    const o = n as Record<string, unknown>;
-    if (typeof o.op !== 'string' || typeof o.name !== 'string') throw bad(`node ${i} has no 'op' or 'name'`);
-    const a = (o.attrs ?? o.attr ?? o.param ?? {}) as Record<string, unknown>;
-    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw bad(`node ${i} ('${o.name}') has attributes that are not an object`);
-    const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(a)) attrs[k] = String(v);
-    if (!Array.isArray(o.inputs)) throw bad(`node ${i} ('${o.name}') has no 'inputs' list`);
-    return { op: o.op, name: o.name, attrs, inputs: o.inputs.map((e) => entry(e, i, `an input of node ${i} ('${o.name}')`)) };
-  });
-  if (!Array.isArray(raw.heads) || raw.heads.length === 0) throw bad("no 'heads'");
-  const heads = raw.heads.map((h) => entry(h, nodes.length, 'a head'));
-  return { nodes, heads };
+/** MXNet's Initializer by name suffix (python/mxnet/initializer.py, `__call__`): biases, betas and means 0, gamma and variances 1. */
+function initByName(name: string): 'zeros' | 'ones' | undefined {
+  if (/(bias|beta|(running|moving)_mean)$/.test(name)) return 'zeros';
+  return /(gamma|(running|moving)_var)$/.test(name) ? 'ones' : undefined;
 }
 
 /** What the replay calls for one node. */
@@ -140,13 +69,15 @@ function stepOf(node: MxnetNode, where: string): Step {
   const { op, name } = node;
   const at = `${where}: node '${name}' (MXNet operator '${op}')`;
   if (IDENTITY.has(op)) return (_F, [x]) => x!;
-  const scalar = SCALAR[op];
+  const scalar = SCALAR[SCALAR_ALIASES[op] ?? op];
   if (scalar) {
     const s = parseMxnetAttr(node.attrs.scalar ?? '');
     if (typeof s !== 'number') throw new Error(`${at}: attribute 'scalar' must be a number, got ${JSON.stringify(node.attrs.scalar)}`);
     return (F, ins) => scalar(F, ins, s);
   }
   if (op === 'add_n' || op === 'ElementWiseSum') return (F, ins) => ins.reduce((a, b) => F.add(a, b));
+  if (PASS_HEADS.has(op)) return (_F, [x]) => x!;
+  if (op === 'LogisticRegressionOutput') return (F, [x]) => F.sigmoid(x!);
   if (op === 'SoftmaxOutput' || op === 'Softmax') {
     // Inference view of the training head: the softmax of the data (the label input is not used), over
     // axis 1 (multi_output), the last axis (preserve_shape), else over every axis but the first.
@@ -155,7 +86,7 @@ function stepOf(node: MxnetNode, where: string): Step {
     if (flag('preserve_shape')) return (F, [x]) => F.softmax(x!, { axis: -1 });
     return (F, [x]) => F.reshapeLike(F.softmax(F.flatten(x!), { axis: -1 }), x!);
   }
-  const target = ALIASES[op] ?? (hasOp(op) ? op : camel(op));
+  const target = targetOf(op);
   if (!hasOp(target)) throw new Error(`${at}: gluonc has no such operator`);
   const def = getOp(target);
   const declared = def.attrs ?? {};
@@ -166,7 +97,9 @@ function stepOf(node: MxnetNode, where: string): Step {
     // An attribute gluonc does not know, set to MXNet's "off" (`False`, `None`), changes nothing.
     if (!(key in declared) && (v === 'False' || v === 'None')) continue;
     if (!(key in declared)) throw new Error(`${at}: attribute '${k}' = '${v}' is not one gluonc's ${target} takes (it takes ${Object.keys(declared).join(', ') || 'none'})`);
-    const parsed = parseMxnetAttr(v);
+    // dmlc parses a flag from true/false/1/0 in any case (`squeeze_axis=1` is written '1').
+    const flag = typeof declared[key] === 'boolean' ? /^(true|1|false|0)$/i.exec(v.trim()) : null;
+    const parsed = flag ? /^(true|1)$/i.test(flag[1]!) : parseMxnetAttr(v);
     if (parsed !== undefined) opts[key] = parsed;
   }
   return (F, ins) => {
@@ -220,7 +153,7 @@ export class MxnetSymbolBlock extends HybridBlock {
     const shapes = new Map<string, HostTensor>();
     if (paramFile !== undefined) {
       const f = readTensorFile(paramFile);
-      const names = f.format === 'mxnet' ? canonicalMxnetNames(f.tensors.map(([k]) => k)) : f.tensors.map(([k]) => k);
+      const names = f.format !== 'safetensors' ? canonicalMxnetNames(f.tensors.map(([k]) => k)) : f.tensors.map(([k]) => k);
       f.tensors.forEach(([, t], i) => shapes.set(names[i]!, t));
     }
     const block = new MxnetSymbolBlock(parseMxnetSymbol(json, symbolFile), inputNames, symbolFile, shapes);
@@ -258,13 +191,21 @@ export class MxnetSymbolBlock extends HybridBlock {
       if (n.op === 'BatchNorm') n.inputs.slice(3, 5).forEach(([j]) => aux.add(j));
       if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._labels.add(j));
     }
+    // Without a file, a parameter's shape is what its first consumer tells (0s solved by the first call).
+    const hint = new Map<number, number[]>();
+    for (const n of graph.nodes) {
+      n.inputs.forEach(([j], k) => {
+        const s = hint.has(j) ? undefined : parameterShape(n, k);
+        if (s) hint.set(j, s);
+      });
+    }
     graph.nodes.forEach((n, i) => {
       if (n.op !== 'null' || this._inputIndex.has(i) || this._labels.has(i)) return;
       const t = known.get(n.name);
       const declared = n.attrs.__shape__ !== undefined ? parseMxnetAttr(n.attrs.__shape__) : undefined;
-      const shape = t ? [...t.shape] : Array.isArray(declared) && declared.every((d) => (d as number) > 0) ? (declared as number[]) : [];
+      const shape = t ? [...t.shape] : Array.isArray(declared) && declared.every((d) => (d as number) > 0) ? (declared as number[]) : hint.get(i) ?? [];
       this.params.get(n.name, {
-        shape, dtype: t?.dtype ?? 'float32', allowDeferredInit: true,
+        shape, dtype: t?.dtype ?? 'float32', allowDeferredInit: true, init: initByName(n.name),
         differentiable: !aux.has(i), gradReq: aux.has(i) ? 'null' : 'write',
       });
     });
@@ -290,7 +231,15 @@ export class MxnetSymbolBlock extends HybridBlock {
           if (!v) throw new Error(`${this.source}: node '${n.name}' uses output ${o} of node '${this.graph.nodes[j]!.name}', which gluonc's operator does not produce`);
           return v;
         });
-        const out = this._steps[i]!(F, ins);
+        let out: Tensor | Tensor[];
+        try {
+          out = this._steps[i]!(F, ins);
+        } catch (e) {
+          // Parameters that do not fit the graph: say which node, and which variables it read.
+          const names = n.inputs.map(([j]) => this.graph.nodes[j]!.name).join(', ');
+          if (e instanceof Error && !e.message.startsWith(this.source)) e.message = `${this.source}: node '${n.name}' (MXNet operator '${n.op}', inputs ${names}): ${e.message}`;
+          throw e;
+        }
         values.push(Array.isArray(out) ? out : [out]);
         if (n.op === 'BatchNorm' && isSymbol(out)) this._writeBackMovingStats(F, n, ins);
       }

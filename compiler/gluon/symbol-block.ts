@@ -60,9 +60,10 @@ export class SymbolBlock extends HybridBlock {
    * const net = gluon.SymbolBlock.imports('model-symbol.json', ['data'], 'model-0000.params');
    * ```
    */
-  static imports(symbolFile: string, inputNames: string[], paramFile?: string): MxnetSymbolBlock;
-  static imports(path: string, inputNames?: string[], paramFile?: string): SymbolBlock | MxnetSymbolBlock {
-    if (inputNames !== undefined) return MxnetSymbolBlock.imports(path, inputNames, paramFile);
+  static imports(symbolFile: string, inputNames: string | string[], paramFile?: string): MxnetSymbolBlock;
+  static imports(path: string, inputNames?: string | string[], paramFile?: string): SymbolBlock | MxnetSymbolBlock {
+    // One input may be named by a string, as MXNet's imports takes it.
+    if (inputNames !== undefined) return MxnetSymbolBlock.imports(path, typeof inputNames === 'string' ? [inputNames] : inputNames, paramFile);
     if (path.endsWith('.json')) {
       throw new Error(`SymbolBlock.imports('${path}'): an MXNet symbol file needs the input names (and the parameters file): SymbolBlock.imports('${path}', ['data'], 'model-0000.params')`);
     }

@@ -7,7 +7,7 @@
  * depends on one it is built at runtime from `Shape` pieces.
  */
 import { DTYPES, isDType, onnxDType as onnxTo } from '../../runtime/dtypes.js';
-import { formatShape, stridesOf, writeElement } from '../../runtime/tensor.js';
+import { formatShape, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { isConcrete, type DType, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
@@ -408,10 +408,25 @@ export const zerosLike = fillLike('zerosLike', 0);
 /** Ones of the input's shape and dtype. Example: `x.onesLike()`. */
 export const onesLike = fillLike('onesLike', 1);
 
+/**
+ * The input unchanged, passing no gradient back (MXNet's `stop_gradient`,
+ * alias `BlockGrad`, whose backward writes zeros): what is computed from it
+ * is a constant to autograd. Example: `F.stopGradient(target)`.
+ */
+export const stopGradient: OpDef<(data: Tx) => Tx> = defineOp<(data: Tx) => Tx>({
+  name: 'stopGradient',
+  inputs: ['data'],
+  infer: (types) => [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }],
+  lower: (c) => void c.emit('Identity', c.inputs, {}, c.outputs),
+  kernel: ([x]) => [{ dtype: x!.dtype, shape: [...x!.shape], data: x!.data.slice() } as HostTensor],
+  grad: () => [null],
+});
+
 /** The shape and indexing operators, by F name (MXNet's CamelCase names included). */
 export const SHAPE_OPS = {
   reshape, Reshape: reshape, reshapeLike,
   transpose, expandDims, squeeze,
   flatten, Flatten: flatten,
   cast, Cast: cast, zerosLike, onesLike,
+  stopGradient, BlockGrad: stopGradient,
 } as const;

@@ -230,3 +230,22 @@ describe('int64 past 2^53: exact on every path', () => {
   });
 });
 
+
+describe("creation functions with MXNet's positional arguments (dtype never silently dropped)", () => {
+  it("take the dtype where MXNet's random functions put it, as a name in place of the options object", () => {
+    assert.equal(nd.random.uniform(0, 1, [2], 'float64' as never).dtype, 'float64');
+    assert.equal(nd.random.normal(0, 1, [2], 'float16' as never).dtype, 'float16');
+    assert.equal(nd.zeros([2], 'int32' as never).dtype, 'int32');
+    assert.deepEqual(nd.full([2], 7, 'int64' as never).toArray(), [7, 7]);
+    assert.equal(nd.array([1, 2], 'float64' as never).dtype, 'float64');
+  });
+
+  it('refuse an argument after the options (MXNet\'s nd.array(x, ctx, dtype)), a non-object or an unknown option, by name', () => {
+    assert.throws(() => (nd.array as (...a: unknown[]) => unknown)([1, 2], undefined, 'float64'), /nd\.array: unexpected argument 3 \("float64"\); give options as \{ dtype, shape \}/);
+    assert.throws(() => (nd.zeros as (...a: unknown[]) => unknown)([2, 3], undefined, 'float16'), /nd\.zeros: unexpected argument 3 \("float16"\)/);
+    assert.throws(() => (nd.random.uniform as (...a: unknown[]) => unknown)(0, 1, [2], { dtype: 'float64' }, 'cpu'), /nd\.random\.uniform: unexpected argument 5 \("cpu"\)/);
+    assert.throws(() => nd.ones([2], { ctx: 'cpu' } as never), /nd\.ones: unknown option 'ctx' \(options: dtype\)/);
+    assert.throws(() => nd.zeros([2], 3 as never), /nd\.zeros: the options must be an object \(\{ dtype \}\) or a dtype name, got 3/);
+    assert.throws(() => nd.zeros([2], 'float' as never), /nd\.zeros.*float/);
+  });
+});

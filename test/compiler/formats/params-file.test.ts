@@ -416,6 +416,36 @@ describe('parameter files', () => {
       assert.ok(!fs.existsSync(file('un.safetensors')));
     });
 
+    it('takes MXNet\'s load_parameters options (castDtype, dtypeSource) and refuses unknown ones by name', () => {
+      random.seed(8);
+      const src = new gluon.nn.HybridSequential();
+      src.add(new Dense(2, { inUnits: 3 }));
+      src.initialize();
+      const p = file('opts.safetensors');
+      src.saveParameters(p);
+      const f64 = () => {
+        const n = new gluon.nn.HybridSequential();
+        n.add(new Dense(2, { inUnits: 3, dtype: 'float64' }));
+        return n;
+      };
+      // MXNet's cast_dtype: the saved float32 values become the parameter's float64 (dtype_source 'current', the default).
+      const current = f64();
+      current.loadParameters(p, { castDtype: true });
+      assert.equal(current.collectParams().get('0.weight').dtype, 'float64');
+      assert.deepEqual(flat(current.collectParams().get('0.weight').data()), flat(src.collectParams().get('0.weight').data()));
+      // dtype_source 'saved': the parameter takes the file's dtype.
+      const saved = f64();
+      saved.loadParameters(p, { castDtype: true, dtypeSource: 'saved' });
+      assert.equal(saved.collectParams().get('0.weight').dtype, 'float32');
+      assert.equal(saved.collectParams().get('0.weight').data().dtype, 'float32');
+      assert.deepEqual(flat(saved.collectParams().get('0.bias').data()), flat(src.collectParams().get('0.bias').data()));
+      // An option gluonc does not take (a snake_case name, a typo) is an error, not ignored.
+      assert.throws(() => f64().loadParameters(p, { cast_dtype: true } as never), /loadParameters\('.*opts\.safetensors'\): unknown option 'cast_dtype' \(options: allowMissing, ignoreExtra, cast, castDtype, dtypeSource\)/);
+      assert.throws(() => f64().loadParameters(p, { allowMising: true } as never), /unknown option 'allowMising'/);
+      assert.throws(() => f64().loadParameters(p, { castDtype: true, dtypeSource: 'file' } as never), /dtypeSource must be 'current' or 'saved', got 'file'/);
+      assert.throws(() => f64().collectParams().load(p, { ignore_extra: true } as never), /unknown option 'ignore_extra'/);
+    });
+
     it('ParameterDict.save / load', () => {
       random.seed(7);
       const net = mlp();

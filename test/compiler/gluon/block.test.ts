@@ -331,3 +331,27 @@ describe('hybridized prediction bakes parameters', () => {
     equal(c.sessionsCreated <= 3, true, `sessions created: ${c.sessionsCreated}`);
   });
 });
+
+describe('hybridForward\'s parameter object (MXNet 1.x passes parameters as keyword arguments named by attribute)', () => {
+  /** MXNet 1.x: `self.w = self.params.get('weight', ...)`; hybrid_forward(self, F, x, w) gets it as `w`. */
+  class Renamed extends gluon.HybridBlock {
+    readonly w;
+    constructor() {
+      super();
+      this.w = this.params.get('weight', { shape: [2, 3], init: new init.One() });
+    }
+    override hybridForward(F: gluon.F, x: gluon.Tensor, p: Record<string, gluon.Tensor>) {
+      assert.equal(p.w, p.weight, 'the attribute name and the parameter name give the same array');
+      return F.FullyConnected(x, p.w!, undefined, { numHidden: 2, noBias: true });
+    }
+  }
+  for (const hybrid of [false, true]) {
+    it(`gives each parameter under its name and under the attribute holding it (${hybrid ? 'hybridized' : 'eager'})`, () => {
+      const b = new Renamed();
+      b.initialize();
+      if (hybrid) b.hybridize();
+      assert.deepEqual((b.call(nd.array([[1, 2, 3]])) as nd.NDArray).toArray(), [[6, 6]]);
+      assert.deepEqual(b.collectParams().keys(), ['weight'], 'the saved name is still the parameter\'s');
+    });
+  }
+});

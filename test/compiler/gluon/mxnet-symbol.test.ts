@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nd, gluon, autograd } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
-import { parseMxnetAttr } from '../../../compiler/gluon/mxnet-symbol.js';
+import { parseMxnetAttr } from '../../../compiler/formats/mxnet-symbol-file.js';
 import { gluonc } from '../../helpers/cli.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
@@ -61,6 +61,8 @@ describe('MXNet export format (symbol JSON + .params)', function () {
   for (const params of ['convnet-0000.params', 'convnet-checkpoint.params']) {
     it(`SymbolBlock.imports('convnet-symbol.json', ['data'], '${params}') runs eagerly and hybridized as PyTorch computes it`, () => {
       const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture(params));
+      // MXNet's imports takes one input's name as a string too.
+      assert.deepEqual(flat(gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), 'data', fixture(params)).call(x()) as nd.NDArray), flat(net.call(x()) as nd.NDArray));
       assert.deepEqual(net.collectParams().keys(), [
         'conv0_weight', 'conv0_bias', 'batchnorm0_gamma', 'batchnorm0_beta', 'batchnorm0_running_mean', 'batchnorm0_running_var',
         'dense0_weight', 'dense0_bias', 'dense1_weight', 'dense1_bias',
@@ -192,6 +194,161 @@ out = [sm(sm(j)), i1]`,
     }
   });
 
+  it('reads older symbol files as MXNet does: \'param\' merged with \'attr\' (0.9), BatchNorm\'s moving statistics implicit (0.8)', () => {
+    // nnvm's JSON loader (src/core/pass/saveload_json.cc, JSONNode::Load) reads 'attrs' or 'attr' and adds 'param';
+    // MXNet's LoadLegacyJSON (src/nnvm/legacy_json_util.cc, UpgradeJSON_000800_000900) gives a node of a file before
+    // 0.9 the inputs it lacks as variables named '<node>_<input>' (BatchNorm's 'bn1_moving_mean', 'bn1_moving_var').
+    const stats = { bn1_gamma: [0.5, 2, -1.5], bn1_beta: [0.1, -0.2, 0.3], bn1_moving_mean: [0.3, -0.1, 0.2], bn1_moving_var: [0.8, 1.5, 2.5] };
+    const paramFile = path.join(dir, 'bn1.safetensors');
+    nd.save(paramFile, Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, nd.array(v)])));
+    const input = nd.random.uniform(-1, 1, [2, 3, 2]);
+    const [r] = numpyRefs([{
+      inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }, ...Object.values(stats).map((v) => ({ shape: [1, 3, 1], dtype: 'float32', data: v }))],
+      code: 'out = (a - d) / np.sqrt(e.astype(np.float64) + 1e-5) * b + c',
+    }]);
+    assert.equal(r!.error, undefined, r!.error);
+    const bnNode = (inputs: number[][]) => ({ op: 'BatchNorm', name: 'bn1', inputs, param: { fix_gamma: 'False', eps: '1e-05' }, attr: { lr_mult: '1' }, backward_source_id: -1 });
+    const v09 = {
+      nodes: [...['data', 'bn1_gamma', 'bn1_beta', 'bn1_moving_mean', 'bn1_moving_var'].map((name) => ({ op: 'null', param: {}, name, inputs: [], backward_source_id: -1 })),
+        bnNode([[0, 0], [1, 0], [2, 0], [3, 0], [4, 0]])],
+      arg_nodes: [0, 1, 2, 3, 4], heads: [[5, 0]], attrs: { mxnet_version: ['int', 900] },
+    };
+    const v08 = {
+      nodes: [...['data', 'bn1_gamma', 'bn1_beta'].map((name) => ({ op: 'null', param: {}, name, inputs: [], backward_source_id: -1 })), bnNode([[0, 0], [1, 0], [2, 0]])],
+      arg_nodes: [0, 1, 2], heads: [[3, 0]],
+    };
+    for (const [name, graph] of [['v09', v09], ['v08', v08]] as const) {
+      const file = path.join(dir, `${name}-symbol.json`);
+      fs.writeFileSync(file, JSON.stringify(graph));
+      const net = gluon.SymbolBlock.imports(file, ['data'], paramFile);
+      assert.deepEqual(net.collectParams().keys().sort(), Object.keys(stats).sort(), name);
+      assert.equal(net.collectParams().get('bn1_moving_var').gradReq, 'null', `${name}: the moving variance is an auxiliary state`);
+      assertClose(flat(net.call(input) as nd.NDArray), r!.outs[0]!.data, `${name}: BatchNorm with fix_gamma False, eps 1e-5`, 1e-5, 1e-6);
+    }
+  });
+
+  it('reads flags written as 1 and 0 (dmlc parameters accept them: SliceChannel(squeeze_axis=1) in MXNet\'s own examples)', () => {
+    const nodes = [
+      { op: 'null', name: 'data', inputs: [] },
+      { op: 'SliceChannel', name: 'split', inputs: [[0, 0, 0]], attrs: { num_outputs: '2', axis: '1', squeeze_axis: '1' } },
+      { op: 'Pooling', name: 'pool', inputs: [[0, 0, 0]], attrs: { kernel: '(1,)', global_pool: '1', pool_type: 'avg' } },
+      { op: 'sum', name: 'sum', inputs: [[0, 0, 0]], attrs: { axis: '1', keepdims: '0', exclude: 'TRUE' } },
+    ];
+    const file = path.join(dir, 'flags-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0], heads: [[1, 1, 0], [2, 0, 0], [3, 0, 0]], attrs: { mxnet_version: ['int', 10901] } }));
+    const input = nd.array([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]]);
+    const [second, pooled, summed] = gluon.SymbolBlock.imports(file, ['data']).call(input) as nd.NDArray[];
+    assert.deepEqual(second!.toArray(), [[4, 5, 6], [10, 11, 12]], 'squeeze_axis 1 drops the split axis');
+    assert.deepEqual(pooled!.toArray(), [[[2], [5]], [[8], [11]]], 'global_pool 1 averages the whole width');
+    assert.deepEqual(summed!.toArray(), [30, 48], 'keepdims 0, exclude TRUE: the sum over every axis but 1');
+  });
+
+  it('BlockGrad and stop_gradient pass values and stop gradients, eagerly and hybridized (MXNet\'s backward writes zeros)', () => {
+    // out = FC(x; w1) * BlockGrad(FC(x; w2)): w2 gets no gradient, w1 gets the product's.
+    const nodes = [
+      { op: 'null', name: 'data', inputs: [] },
+      { op: 'null', name: 'fc1_weight', inputs: [] },
+      { op: 'FullyConnected', name: 'fc1', inputs: [[0, 0, 0], [1, 0, 0]], attrs: { num_hidden: '2', no_bias: 'True' } },
+      { op: 'null', name: 'fc2_weight', inputs: [] },
+      { op: 'FullyConnected', name: 'fc2', inputs: [[0, 0, 0], [3, 0, 0]], attrs: { num_hidden: '2', no_bias: 'True' } },
+      { op: 'BlockGrad', name: 'stop', inputs: [[4, 0, 0]] },
+      { op: 'stop_gradient', name: 'stop2', inputs: [[5, 0, 0]] },
+      { op: 'elemwise_mul', name: 'out', inputs: [[2, 0, 0], [6, 0, 0]] },
+    ];
+    const file = path.join(dir, 'blockgrad-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0, 1, 3], heads: [[7, 0, 0]], attrs: { mxnet_version: ['int', 10901] } }));
+    const input = nd.array([[1, 2, 3], [-1, 0.5, 2]]);
+    const w1 = [[0.5, -1, 2], [1, 0, -0.5]];
+    const w2 = [[1, 1, 0], [0, -2, 1]];
+    const h2 = [[3, -1], [-0.5, 1]];  // x · w2ᵀ
+    const weights = path.join(dir, 'blockgrad.safetensors');
+    nd.save(weights, { fc1_weight: nd.array(w1), fc2_weight: nd.array(w2) });
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(file, ['data'], weights);
+      if (hybrid) net.hybridize();
+      const [y, total] = autograd.record(() => {
+        const out = net.call(input) as nd.NDArray;
+        return [out, out.sum()];
+      });
+      assert.deepEqual(y.toArray(), [[13.5, 0.5], [-1.5, -2]], 'the forward values pass');
+      total.backward();
+      // d/dw1[j] = sum_n h2[n][j] * x[n]
+      const xs = input.toArray() as number[][];
+      const g1 = [0, 1].map((j) => [0, 1, 2].map((k) => h2[0]![j]! * xs[0]![k]! + h2[1]![j]! * xs[1]![k]!));
+      assertClose(flat(net.collectParams().get('fc1_weight').grad()), g1.flat(), `${hybrid ? 'hybridized' : 'eager'}: fc1_weight`, 1e-6, 1e-6);
+      assert.deepEqual(flat(net.collectParams().get('fc2_weight').grad()), [0, 0, 0, 0, 0, 0], `${hybrid ? 'hybridized' : 'eager'}: no gradient through BlockGrad`);
+    }
+    // The operator itself, for ported code: F.stopGradient (MXNet's stop_gradient) and F.BlockGrad.
+    const v = nd.array([1, -2]);
+    v.attachGrad();
+    autograd.record(() => nd.add(nd.mul(nd.stopGradient(v), v), nd.BlockGrad(v)).sum()).backward();
+    assert.deepEqual(v.grad!.toArray(), [1, -2], 'd/dv of stop(v)·v + stop(v) is stop(v)');
+  });
+
+  it('runs Module checkpoints\' regression heads as their inference outputs (MXNet\'s regression_output-inl.h: the data, its sigmoid)', () => {
+    const heads = ['LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput', 'SVMOutput', 'MakeLoss'];
+    const nodes: unknown[] = [{ op: 'null', name: 'data', inputs: [] }];
+    const outputs: number[][] = [];
+    for (const op of heads) {
+      if (op !== 'MakeLoss') nodes.push({ op: 'null', name: `${op}_label`, inputs: [] });
+      nodes.push({ op, name: op, inputs: [[0, 0, 0], ...(op === 'MakeLoss' ? [] : [[nodes.length - 1, 0, 0]])], attrs: { grad_scale: '1' } });
+      outputs.push([nodes.length - 1, 0, 0]);
+    }
+    const file = path.join(dir, 'regression-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0], heads: outputs, attrs: { mxnet_version: ['int', 10901] } }));
+    const net = gluon.SymbolBlock.imports(file, ['data']);
+    assert.equal(net.collectParams().size, 0, 'the labels are not parameters');
+    const input = nd.array([[-2, 0, 0.5], [3, -0.25, 1]]);
+    const [r] = numpyRefs([{ inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }], code: 'out = [a, 1 / (1 + np.exp(-a)), a, a, a]' }]);
+    const outs = net.call(input) as nd.NDArray[];
+    heads.forEach((h, k) => assertClose(flat(outs[k]!), r!.outs[k]!.data, h, 1e-6, 1e-7));
+  });
+
+  it('runs MXNet 2\'s numpy operators (_npi_*, _npx_*: export in numpy mode) as numpy computes them', () => {
+    const nodes: unknown[] = [{ op: 'null', name: 'data', inputs: [] }];
+    const node = (op: string, inputs: number[], attrs?: Record<string, string>) => {
+      nodes.push({ op, name: `${op}${nodes.length}`, inputs: inputs.map((i) => [i, 0, 0]), ...(attrs ? { attrs } : {}) });
+      return nodes.length - 1;
+    };
+    const a = node('_npi_add_scalar', [0], { scalar: '1.5', is_int: 'False' });
+    const b = node('_npi_rsubtract_scalar', [0], { scalar: '2', is_int: 'True' });
+    const c = node('_npi_multiply', [a, b]);
+    const d = node('_npi_true_divide', [c, node('_npx_sigmoid', [0])]);
+    const e = node('_npi_subtract', [node('_npi_exp', [node('_npi_tanh', [d])]), node('_npx_relu', [0])]);
+    const f = node('_npi_rtrue_divide_scalar', [node('_npi_add', [node('_npi_square', [e]), node('_npi_absolute', [0])])], { scalar: '3', is_int: 'True' });
+    const g = node('_npi_maximum', [node('_npi_multiply_scalar', [f], { scalar: '0.5', is_int: 'False' }), node('_npi_negative', [0])]);
+    const file = path.join(dir, 'npi-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0], heads: [[g, 0, 0]], attrs: { mxnet_version: ['int', 20000] } }));
+    const input = nd.array([[-2, -0.5, 0], [0.25, 1, 3]]);
+    const [r] = numpyRefs([{
+      inputs: [{ shape: input.shape, dtype: 'float64', data: flat(input) }],
+      code: `
+x = a
+d = (x + 1.5) * (2 - x) / (1 / (1 + np.exp(-x)))
+e = np.exp(np.tanh(d)) - np.maximum(x, 0)
+out = np.maximum(3 / (e ** 2 + np.abs(x)) * 0.5, -x)`,
+    }]);
+    assert.equal(r!.error, undefined, r!.error);
+    const net = gluon.SymbolBlock.imports(file, 'data');
+    assertClose(flat(net.call(input) as nd.NDArray), r!.outs[0]!.data, 'eager', 1e-5, 1e-6);
+    net.hybridize();
+    assertClose(flat(net.call(input) as nd.NDArray), r!.outs[0]!.data, 'hybridized', 1e-5, 1e-6);
+  });
+
+  it('imports without a parameter file, then initialize(): the first call infers the parameters\' shapes, as MXNet\'s deferred initialization does', () => {
+    const withFile = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture('convnet-0000.params'));
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data']);
+      net.initialize();
+      if (hybrid) net.hybridize();
+      assert.deepEqual((net.call(x()) as nd.NDArray).shape, REF.output.shape, hybrid ? 'hybridized' : 'eager');
+      assert.deepEqual(net.collectParams().entries().map(([k, p]) => [k, p.shape]), withFile.collectParams().entries().map(([k, p]) => [k, p.shape]));
+      // BatchNorm's own initial values (gamma 1, moving variance 1), as MXNet initializes them by name.
+      assert.deepEqual(flat(net.collectParams().get('batchnorm0_running_var').data()), [1, 1, 1, 1]);
+      assert.deepEqual(flat(net.collectParams().get('dense1_bias').data()), [0, 0, 0]);
+    }
+  });
+
   it('refuses what it cannot run, naming the file, the node and the operator or attribute', () => {
     const graph = JSON.parse(fs.readFileSync(fixture('convnet-symbol.json'), 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string> }[] };
     const write = (name: string, g: unknown) => {
@@ -210,6 +367,12 @@ out = [sm(sm(j)), i1]`,
     assert.throws(() => gluon.SymbolBlock.imports(write('order-symbol.json', { nodes: [{ op: 'relu', name: 'r', inputs: [[1, 0, 0]] }, { op: 'null', name: 'data', inputs: [] }], heads: [[0, 0, 0]] }), ['data']),
       /order-symbol\.json: not an MXNet symbol file: an input of node 0 \('r'\) refers to node 1, which does not come before it/);
     assert.throws(() => gluon.SymbolBlock.imports(fixture('convnet-symbol.json')), /needs the input names/);
+    // Parameters whose shapes do not fit the graph: the error names the file, the node, its inputs and the shapes.
+    const wrong = path.join(dir, 'wrong.safetensors');
+    const params = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture('convnet-0000.params')).collectParams();
+    nd.save(wrong, Object.fromEntries(params.entries().map(([k, p]) => [k, k === 'dense1_weight' ? nd.zeros([3, 7]) : p.data()])));
+    assert.throws(() => gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], wrong).call(x()),
+      /convnet-symbol\.json: node 'dense1_fwd' \(MXNet operator 'FullyConnected', inputs dropout0_fwd, dense1_weight, dense1_bias\): FullyConnected: weight shape \[3, 7\] does not match data shape \[2, 8\]/);
     assert.throws(() => gluon.SymbolBlock.imports(path.join(dir, 'missing-symbol.json'), ['data']), /cannot read '.*missing-symbol\.json'/);
   });
 });

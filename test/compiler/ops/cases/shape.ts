@@ -368,4 +368,14 @@ out = (a != 0) if d == 'bool' else (np.trunc(a).astype(d) if a.dtype.kind == 'f'
     ],
     ref: 'np.ones_like(a)',
   },
+  {
+    op: 'stopGradient',
+    samples: [
+      { inputs: [{ shape: [3, 4] }] },
+      { inputs: [{ shape: [5, 2], symbolic: true }], label: 'symbolic batch' },
+      { inputs: [{ shape: [2, 2], dtype: 'int32', range: [-9, 9] }], label: 'int32' },
+      { inputs: [{ shape: [], dtype: 'float64' }], label: 'float64 scalar' },
+    ],
+    ref: 'a',
+  },
 ];

@@ -1,0 +1,98 @@
+/**
+ * Reader of numpy's `.npz` archives: what MXNet 2's `save_parameters` and
+ * `export` write in numpy mode (`npx.savez`, src/serialization/cnpy.cc: one
+ * `<name>.npy` per array in a zip file), and numpy's `np.savez` /
+ * `np.savez_compressed`. An `.npy` member is the magic `\x93NUMPY`, a version
+ * (1: uint16 header length; 2, 3: uint32), a Python dict literal
+ * `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` and the raw
+ * elements (Fortran order is put back into C order here).
+ * Invariant: every member is checked (name, magic, header, dtype, size)
+ * before use; a bad archive is an Error naming the file and the member.
+ */
+import { unzipSync } from 'fflate';
+import { allocate, dtypeBytes, type DType } from '../../runtime/dtypes.js';
+import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
+
+/** numpy's dtype descriptors gluonc reads (little-endian, or byte-sized with '|'). */
+const DESCR: Record<string, DType> = {
+  '<f4': 'float32', '<f8': 'float64', '<f2': 'float16', '<i4': 'int32', '<i8': 'int64',
+  '|i1': 'int8', '|u1': 'uint8', '|b1': 'bool', '<i1': 'int8', '<u1': 'uint8', '<b1': 'bool',
+};
+
+/**
+ * True when `bytes` start like a zip archive (a local file header, or the end record of an empty one).
+ *
+ * ```ts
+ * isNpz(fs.readFileSync('net.params')); // true for MXNet 2's save_parameters
+ * ```
+ */
+export function isNpz(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+}
+
+/** C order from Fortran order: element (i0, ..., ik) sits at i0 + s0·(i1 + s1·(...)) in `src`. */
+function fromFortran(src: Uint8Array, shape: number[], width: number): Uint8Array {
+  const n = sizeOf(shape);
+  const out = new Uint8Array(src.length);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let c = 0; c < n; c++) {
+    let f = 0;
+    for (let k = shape.length - 1; k >= 0; k--) f = f * shape[k]! + idx[k]!;
+    out.set(src.subarray(f * width, (f + 1) * width), c * width);
+    for (let k = shape.length - 1; k >= 0 && ++idx[k]! === shape[k]!; k--) idx[k] = 0;
+  }
+  return out;
+}
+
+/** Parses one `.npy` member. */
+function readNpy(bytes: Uint8Array, bad: (why: string) => Error): HostTensor {
+  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+  if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b)) throw bad('not an .npy array (no \\x93NUMPY magic)');
+  const major = bytes[6]!;
+  if (major < 1 || major > 3) throw bad(`.npy version ${major}.${bytes[7]} is not one numpy writes`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [len, at] = major === 1 ? [view.getUint16(8, true), 10] : [bytes.length >= 12 ? view.getUint32(8, true) : Infinity, 12];
+  if (at + len > bytes.length) throw bad(`the header (${len} bytes) runs past the end of the member (${bytes.length} bytes)`);
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(at, at + len));
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const dims = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || dims === undefined) throw bad(`the header ${JSON.stringify(header.trim())} lacks 'descr', 'fortran_order' or 'shape'`);
+  const dtype = DESCR[descr];
+  if (!dtype) throw bad(`dtype '${descr}' is not one gluonc reads (${Object.keys(DESCR).slice(0, 8).join(', ')})`);
+  const parts = dims.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (!parts.every((s) => /^\d+$/.test(s))) throw bad(`invalid shape (${dims})`);
+  const shape = parts.map(Number);
+  const n = sizeOf(shape);
+  const width = dtypeBytes(dtype);
+  const raw = bytes.subarray(at + len);
+  if (!Number.isSafeInteger(n * width) || raw.length !== n * width) throw bad(`shape (${shape.join(', ')}) of ${descr} needs ${n * width} bytes, the member holds ${raw.length}`);
+  const data = allocate(dtype, n);
+  new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(fortran === 'True' && shape.length > 1 ? fromFortran(raw, shape, width) : raw);
+  return { dtype, shape, data };
+}
+
+/**
+ * Parses an `.npz` archive into names (member names without `.npy`) and arrays, in archive order.
+ *
+ * ```ts
+ * const { names, arrays } = readNpz(fs.readFileSync('net.params'), 'net.params');
+ * ```
+ */
+export function readNpz(bytes: Uint8Array, file: string): { names: string[]; arrays: HostTensor[] } {
+  let members: Record<string, Uint8Array>;
+  try {
+    members = unzipSync(bytes);
+  } catch (e) {
+    throw new Error(`${file}: not a valid .npz (zip) archive: ${(e as Error).message}`);
+  }
+  const names: string[] = [];
+  const arrays: HostTensor[] = [];
+  for (const [member, content] of Object.entries(members)) {
+    const bad = (why: string) => new Error(`${file}: not a valid .npz archive: member '${member}': ${why}`);
+    if (!member.endsWith('.npy')) throw bad("not an '.npy' array (sparse arrays are not supported; save them dense)");
+    arrays.push(readNpy(content, bad));
+    names.push(member.slice(0, -4));
+  }
+  return { names, arrays };
+}
