@@ -153,7 +153,9 @@ const compress: Builder = (c) => {
 const uniqueOp: Builder = (c) => {
   if (c.attr.has('axis')) throw c.refuse('axis (unique slices): only the flattened form is mapped');
   if (c.attr.int('sorted', 1) !== 1) throw c.refuse('sorted=0 (values in order of first occurrence): only the sorted form is mapped');
-  return c.ops('unique', [c.input(0)]);
+  const x = c.input(0);
+  if (!['int8', 'uint8', 'int32', 'int64'].includes(x.type.dtype)) throw c.refuse(`a ${x.type.dtype} input: only integers are mapped (onnxruntime's Unique misorders NaN)`);
+  return c.ops('unique', [x]);
 };
 
 /** The gather and rearrangement importers by ONNX operator. */
