@@ -14,7 +14,7 @@ import { nd } from 'gluonc';
 import { onnx, fromTensorProto } from '../../compiler/onnx/proto.js';
 import { tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT, SOURCE_CLI } from '../helpers/cli.js';
-import { mergeInputs, parseInputOption } from '../../cli/model-file.js';
+import { mergeInputs, paramsPath, parseInputOption } from '../../cli/model-file.js';
 
 /** The initializers of an ONNX file by name, as flat numbers. */
 function initializers(file: string): Map<string, number[]> {
@@ -146,11 +146,17 @@ describe('cli/model-file', function () {
     const f = join(dir, 'params-url.ts');
     writeFileSync(f, [...base, "export const params = new URL('./no-such.params', import.meta.url);"].join('\n'));
     assert.match(oneLineError(gluonc(['compile', f, '-o', join(dir, 'params-url.onnx')], { cwd: dir })), /params-url\.ts': .*no-such\.params/);
-    for (const [name, value, got] of [['number', '42', 'a number'], ['list', "['a.params']", 'a list']] as const) {
-      const g = join(dir, `params-${name}.ts`);
-      writeFileSync(g, [...base, `export const params = ${value};`].join('\n'));
-      const line = oneLineError(gluonc(['compile', g, '-o', join(dir, `params-${name}.onnx`)], { cwd: dir }));
-      assert.ok(line.endsWith(`params-${name}.ts': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got ${got}`), line);
+    const g = join(dir, 'params-number.ts');
+    writeFileSync(g, [...base, 'export const params = 42;'].join('\n'));
+    const line = oneLineError(gluonc(['compile', g, '-o', join(dir, 'params-number.onnx')], { cwd: dir }));
+    assert.ok(line.endsWith("params-number.ts': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got a number"), line);
+    // The other kinds in-process (the rule the CLI ran above; a CLI start costs seconds).
+    const must = "the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got";
+    for (const [value, got] of [[['a.params'], 'a list'], ['', 'an empty string'], [new URL('https://example.com/a.params'), "the URL 'https://example.com/a.params'"], [null, 'null']] as const) {
+      assert.throws(() => paramsPath('m/m.ts', value), (e: Error) => e.name === 'UserError' && e.message === `'m/m.ts': ${must} ${got}`, String(value));
     }
+    assert.equal(paramsPath(join(dir, 'm.ts'), 'w/a.params'), join(dir, 'w', 'a.params'), 'relative to the model file');
+    assert.equal(paramsPath('m.ts', new URL('file:///tmp/a.params')), '/tmp/a.params');
+    assert.equal(paramsPath('m.ts', undefined), undefined);
   });
 });
