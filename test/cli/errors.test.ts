@@ -126,7 +126,7 @@ describe('cli/errors', function () {
     writeFileSync(x, encodeNpy(tensorFromNumbers('float32', [1, 784], new Array(784).fill(0.5))));
     const under = `'${file}' is a file, not a folder`;
     assert.ok(oneLineError(gluonc(['compile', 'models/mlp.ts', '-o', join(file, 'mlp.onnx')])).endsWith(`cannot write '${join(file, 'mlp.onnx')}': ${under}`));
-    // (A folder given as the file: runtime/atomic-file.test.ts checks writeFileAtomic's words, which compile's write above shares.)
+    assert.ok(oneLineError(gluonc(['compile', 'models/mlp.ts', '-o', dir])).endsWith(`cannot write '${dir}': it is a folder`));
     assert.ok(oneLineError(gluonc(['run', mlp, '--input', `x=${x}`, '-o', file])).endsWith(`cannot write '${join(file, 'output.npy')}': ${under}`));
     const imp = oneLineError(gluonc(['import', 'test/fixtures/onnx/mlp/model.onnx', '-o', file]));
     assert.ok(imp.endsWith(`cannot write '${join(file, 'model.safetensors')}': ${under}`), imp);
