@@ -125,8 +125,15 @@ describe('cli/model-file', function () {
     // The whole spec is quoted when the model has no such input.
     assert.throws(() => mergeInputs('m.ts', own, ['y:float32[N,4]']), /^UserError: bad --input 'y:float32\[N,4\]': 'm\.ts' has no input 'y' \(its inputs: x\)$/);
     assert.deepEqual(mergeInputs('m.ts', own, ['x:float32[ N , 5 ]']), { x: { dtype: 'float32', shape: ['N', 5] } });
-    for (const bad of ['x:float33[2]', 'x:float32[2,', 'x:[N]', 'x:float32[2,,3]', 'x:float32[-1]', ':float32[2]', 'x:float32[1.5]', 'x:float32[0,4]']) {
-      assert.throws(() => parseInputOption(bad), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${bad}': `), bad);
+    // Each refused for its own reason (the prefix alone would pass a spec refused for another one).
+    const form = 'expected name:dtype[dims], e.g. --input x:float32[N,784]';
+    const dim = (d: string) => `dimension '${d}' is neither a positive integer nor a symbolic name`;
+    const bad: [string, string][] = [
+      ['x:float33[2]', "unknown dtype 'float33' (one of float32, "], ['x:float32[2,', form], ['x:[N]', form], [':float32[2]', form],
+      ['x:float32[2,,3]', dim('')], ['x:float32[-1]', dim('-1')], ['x:float32[1.5]', dim('1.5')], ['x:float32[0,4]', dim('0')],
+    ];
+    for (const [spec, why] of bad) {
+      assert.throws(() => parseInputOption(spec), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${spec}': ${why}`), spec);
     }
   });
 
