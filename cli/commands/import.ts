@@ -45,10 +45,13 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
     }
   });
   const operators: ImportReport['operators'] = {};
-  for (const n of model.graph?.node ?? []) {
+  // Every node, those of subgraphs (an If's branches) included.
+  const pending = [...(model.graph?.node ?? [])];
+  for (let n = pending.pop(); n; n = pending.pop()) {
     const op = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : (n.opType ?? '');
     const e = (operators[op] ??= { count: 0, maps: !n.domain || n.domain === 'ai.onnx' ? canImport(op) : false });
     e.count++;
+    for (const a of n.attribute ?? []) for (const g of a.g ? [a.g] : (a.graphs ?? [])) pending.push(...(g.node ?? []));
   }
   let graph;
   try {

@@ -106,10 +106,17 @@ export class SymbolBlock extends HybridBlock {
     const env = new Map<Value, Tensor>();
     this.graph.inputs.forEach((v, i) => env.set(v, inputs[i]!));
     for (const v of this.graph.params) env.set(v, params[v.name]!);
+    const tracing = F === (symOps as unknown);
     const get = (v: Value): Tensor => {
       const t = env.get(v);
       if (t) return t;
       if (!v.data) throw new Error(`SymbolBlock (${this.source}): value '${v.name}' has no producer and no data`);
+      // A constant of the graph: a constant symbol while tracing (one per trace), else an NDArray kept across calls.
+      if (tracing) {
+        const c = new Symbol(Value.constant(v.data));
+        env.set(v, c);
+        return c;
+      }
       let c = this._constants.get(v);
       if (!c) this._constants.set(v, (c = new NDArray(v.data)));
       return c;
@@ -129,7 +136,7 @@ export class SymbolBlock extends HybridBlock {
       node.outputs.forEach((o, k) => env.set(o, outs[k]!));
     }
     // An output that is a constant of the graph (folded when read) is a constant symbol while tracing.
-    const res = this.graph.outputs.map((o) => (F === (symOps as unknown) && !env.has(o.value) && o.value.data ? new Symbol(Value.constant(o.value.data)) : get(o.value)));
+    const res = this.graph.outputs.map((o) => get(o.value));
     return res.length === 1 ? res[0]! : res;
   }
 

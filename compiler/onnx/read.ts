@@ -33,6 +33,7 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, shapeValueDims } from './import/context.js';
 import { importNode } from './import/table.js';
+import { mapIf, mapLoop, mapScan } from './read-control.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
 export const MANIFEST_KEY = 'gluonc.manifest';
@@ -205,15 +206,20 @@ class GraphReader implements ForeignCtx {
     if (!t) return null;
     let data = this.initCache.get(name);
     if (!data) {
-      try {
-        data = fromTensorProto(withExternalData(t, this.dir, (why) => this.fail(`initializer '${name}': ${why}`)));
-      } catch (e) {
-        if ((e as Error).message.startsWith('readModel:')) throw e;
-        throw this.fail(`initializer '${name}': ${(e as Error).message}`);
-      }
+      data = this.tensorData(t, `initializer '${name}'`);
       this.initCache.set(name, data);
     }
     return data;
+  }
+
+  /** An initializer's data, external data included; a failure names `where` (see ForeignCtx). */
+  tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor {
+    try {
+      return fromTensorProto(withExternalData(t, this.dir, (why) => this.fail(`${where}: ${why}`)));
+    } catch (e) {
+      if ((e as Error).message.startsWith('readModel:')) throw e;
+      throw this.fail(`${where}: ${(e as Error).message}`);
+    }
   }
 
   /**
@@ -357,6 +363,8 @@ interface ForeignCtx {
   checkDeclared(name: string, v: Value, user: string, strictSymbols: boolean): void;
   values: Map<string, Value>;
   fail: (msg: string) => Error;
+  /** The data of an initializer (of the graph or of an `If` branch), external data included; errors name `where`. */
+  tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
 }
 
 /** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
@@ -372,6 +380,9 @@ function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Fore
   }
 }
 
+/** Control flow, read where it is decided as the file is read (read-control.ts). */
+const CONTROL: Record<string, typeof mapIf | undefined> = { If: mapIf, Loop: mapLoop, Scan: mapScan };
+
 /** Maps one standard ONNX node through the importer's table (compiler/onnx/import). */
 function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const opType = n.opType ?? '';
@@ -385,6 +396,15 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     inputs: () => c.inputs,
     tensor: fromTensorProto,
   });
+  const control = CONTROL[opType];
+  if (control) {
+    const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c));
+    return void (n.output ?? []).forEach((name, k) => {
+      if (!name) return;
+      c.values.set(name, outs[k]!);
+      if (!shapeValueDims(outs[k]!)) c.checkDeclared(name, outs[k]!, `${user} (${opType})`, false);
+    });
+  }
   const outs = importNode(ctx);
   (n.output ?? []).forEach((name, k) => {
     if (!name) return;

@@ -2,7 +2,8 @@
  * `gluonc import`: a torch-exported CNN (test/fixtures/onnx/cnn) becomes a
  * safetensors file and a model file that `gluonc compile` (and `--train`)
  * accepts; the compiled artifact gives PyTorch's output. A file with an
- * unmapped operator is reported by name and exits 1 with one line.
+ * unmapped operator is reported by name and exits 1 with one line. The
+ * operator list counts the nodes of subgraphs (an If's branches) too.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -70,6 +71,45 @@ onnx.save_model(m, sys.argv[1] + '/model.onnx', save_as_external_data=True, all_
     };
     const [want, got] = [await run(join(src, 'model.onnx')), await run(join(out, 'c.onnx'))];
     assert.equal(got.length, 8);
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `y[${i}]: ${v} vs onnxruntime ${want[i]}`));
+  });
+
+  it("lists the operators of an If's branches and imports an If on a static shape check as onnxruntime runs it", async () => {
+    const src = join(dir, 'if-src');
+    mkdirSync(src);
+    const py = String.raw`
+import sys, numpy as np, onnx
+from onnx import helper as H, TensorProto as TP, numpy_helper as NH
+x = H.make_tensor_value_info('x', TP.FLOAT, [2, 3])
+then_g = H.make_graph([H.make_node('Sigmoid', ['x'], ['t'])], 'then', [], [H.make_tensor_value_info('t', TP.FLOAT, [2, 3])])
+else_g = H.make_graph([H.make_node('Neg', ['x'], ['e'])], 'else', [], [H.make_tensor_value_info('e', TP.FLOAT, [2, 3])])
+nodes = [H.make_node('Shape', ['x'], ['s']), H.make_node('Gather', ['s', 'zero'], ['n'], axis=0), H.make_node('Equal', ['n', 'two'], ['c']),
+         H.make_node('If', ['c'], ['y'], then_branch=then_g, else_branch=else_g)]
+g = H.make_graph(nodes, 'g', [x], [H.make_tensor_value_info('y', TP.FLOAT, [2, 3])],
+    [NH.from_array(np.array(0, np.int64), 'zero'), NH.from_array(np.array(2, np.int64), 'two')])
+m = H.make_model(g, opset_imports=[H.make_opsetid('', 17)], ir_version=8)
+onnx.checker.check_model(m, full_check=True)
+onnx.save_model(m, sys.argv[1] + '/model.onnx')
+`;
+    const p = spawnSync('python3', ['-c', py, src], { encoding: 'utf8' });
+    assert.equal(p.status, 0, p.stderr);
+    const out = join(dir, 'if-out');
+    const r = gluonc(['import', join(src, 'model.onnx'), '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\bIf\s+1\s+maps/);
+    assert.match(r.stdout, /Sigmoid\s+1\s+maps/, "the then branch's operators are listed");
+    assert.match(r.stdout, /Neg\s+1\s+maps/, "the else branch's too");
+    const c = gluonc(['compile', join(out, 'model.mts'), '-o', join(out, 'c.onnx')]);
+    assert.equal(c.status, 0, c.stderr);
+    const x = new ort.Tensor('float32', Float32Array.from([0.5, -1, 2, 0, 0.25, -0.75]), [2, 3]);
+    const run = async (file: string) => {
+      const s = await ort.InferenceSession.create(file);
+      const y = (await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array;
+      await s.release();
+      return [...y];
+    };
+    const [want, got] = [await run(join(src, 'model.onnx')), await run(join(out, 'c.onnx'))];
+    assert.equal(got.length, 6);
     got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `y[${i}]: ${v} vs onnxruntime ${want[i]}`));
   });
 

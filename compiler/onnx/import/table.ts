@@ -33,9 +33,6 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  If: 'control flow has no gluonc equivalent',
-  Loop: 'control flow has no gluonc equivalent',
-  Scan: 'control flow has no gluonc equivalent',
   NonZero: 'its output shape depends on the data',
   Unique: 'its output shape depends on the data',
   NonMaxSuppression: 'its output shape depends on the data',
@@ -60,7 +57,10 @@ export function importNode(c: ImportCtx): Value[] {
   return b(c);
 }
 
-/** True when the importer maps `opType` (default ONNX domain). */
+/** Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read (compiler/onnx/read-control.ts). */
+export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan']);
+
+/** True when the importer maps `opType` (default ONNX domain), in some or all of its forms. */
 export function canImport(opType: string): boolean {
-  return opType in IMPORTS;
+  return opType in IMPORTS || READER_OPS.has(opType);
 }

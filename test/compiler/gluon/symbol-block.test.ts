@@ -61,3 +61,25 @@ describe('SymbolBlock: creation operators with dimensions read from inputs', () 
     }
   });
 });
+
+describe('gluon/SymbolBlock of an imported graph with constants', () => {
+  it("traces the graph's constants as constant symbols: Gather of constant indices hybridized equals indexing the input", async () => {
+    const { readModel } = await import('../../../compiler/onnx/index.js');
+    const { SymbolBlock } = await import('../../../compiler/gluon/symbol-block.js');
+    const { model, data } = await import('../onnx/ort-compare.js');
+    const { tensorFromNumbers, tensorToNumbers } = await import('../../../runtime/tensor.js');
+    const { NDArray } = await import('../../../compiler/engine/ndarray.js');
+    const x = data([3, 2]);
+    const xs = tensorToNumbers(x);
+    for (const [idx, rows] of [[tensorFromNumbers('int64', [], [1]), [1]], [tensorFromNumbers('int64', [2], [2, 0]), [2, 0]]] as const) {
+      const { graph } = readModel(model([{ opType: 'Gather', input: ['x', 'i'], output: ['y'] }], [['x', [3, 2]]], [['y', 'float32']], [['i', idx]]));
+      const want = rows.flatMap((r) => xs.slice(r * 2, r * 2 + 2));
+      for (const hybrid of [false, true]) {
+        const b = new SymbolBlock(graph);
+        if (hybrid) b.hybridize();
+        const y = b.call(new NDArray(x)) as InstanceType<typeof NDArray>;
+        assert.deepEqual(vals(y), want, `${hybrid ? 'hybridized' : 'eager'}, indices ${rows}`);
+      }
+    }
+  });
+});

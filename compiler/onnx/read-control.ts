@@ -1,0 +1,179 @@
+/**
+ * ONNX control flow in other tools' files, read where it is decided when the
+ * file is read: an `If` whose condition is known (a constant, or a shape
+ * check folded over static shapes, as exporters write them) becomes the
+ * branch taken; a `Loop` whose trip count and conditions are known, and a
+ * `Scan` over sequences of known length, are unrolled. The subgraphs' nodes are mapped like the outer graph's (they see
+ * the outer names) through the reader's own `read`. Anything decided at run
+ * time is refused by name: gluonc's graphs have no control flow of their own.
+ * Invariant: the values returned are the node's outputs, in order.
+ */
+import type { onnx as OnnxNs } from 'onnx-proto';
+import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
+import { Value } from '../ir/value.js';
+import type { ImportCtx } from './import/context.js';
+
+/** Iterations a Loop may unroll to (its nodes are copied per iteration). */
+export const LOOP_UNROLL_MAX = 4096;
+
+/** What the reader lends the control-flow mappers: its name table and initializer decoding. */
+export interface ControlCtx {
+  readonly values: Map<string, Value>;
+  resolve(name: string, user: string): Value;
+  tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
+}
+
+/** Maps one node of a subgraph (the reader's `readForeign`), with a label naming where it sits. */
+export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
+
+/**
+ * `If` with a condition known when the file is read: the outputs of the branch taken.
+ *
+ * ```ts
+ * const outs = mapIf(node, 'if0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader));
+ * ```
+ */
+export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  const flag = known(ctx, 0, 0, 'its condition');
+  const which = flag ? 'then_branch' : 'else_branch';
+  const g = subgraph(n, which, ctx);
+  constants(g, `${label} (If ${which})`, ctx, c);
+  (g.node ?? []).forEach((m, i) => read(m, `${label}/${which}/${m.name || `#${i}`}`));
+  const outs = g.output ?? [];
+  const names = n.output ?? [];
+  if (outs.length !== names.length) throw ctx.refuse(`its ${which} has ${outs.length} output(s) for the node's ${names.length}`);
+  return outs.map((o, k) => c.resolve(o.name ?? '', `node '${label}' (If ${which} output ${k})`));
+}
+
+/**
+ * `Loop` with a trip count and conditions known when the file is read,
+ * unrolled: the final loop-carried values, then each scan output stacked
+ * along a new first axis.
+ *
+ * ```ts
+ * const outs = mapLoop(node, 'loop0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader));
+ * ```
+ */
+export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  if (!ctx.has(0)) throw ctx.refuse('it has no trip count M (a Loop is read only when its trip count is known when the file is read; it is unrolled)');
+  const trips = known(ctx, 0, Number.NaN, 'its trip count M');
+  if (!Number.isInteger(trips) || trips < 0) throw ctx.refuse(`its trip count M is ${trips}`);
+  let go = ctx.has(1) ? Boolean(known(ctx, 1, 1, 'its condition')) : true;
+  const body = subgraph(n, 'body', ctx);
+  const nCarried = ctx.nInputs - 2;
+  const bodyIn = body.input ?? [];
+  const bodyOut = body.output ?? [];
+  if (bodyIn.length !== nCarried + 2 || bodyOut.length < nCarried + 1) {
+    throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nCarried} loop-carried value(s) (ONNX: 2 + N inputs, 1 + N + K outputs)`);
+  }
+  const nScan = bodyOut.length - 1 - nCarried;
+  if ((n.output ?? []).length > nCarried + nScan) throw ctx.refuse(`it has ${(n.output ?? []).length} outputs for ${nCarried} loop-carried and ${nScan} scan output(s)`);
+  let carried = Array.from({ length: nCarried }, (_v, i) => ctx.input(i + 2));
+  const scans: Value[][] = Array.from({ length: nScan }, () => []);
+  constants(body, `${label} (Loop body)`, ctx, c);
+  let k = 0;
+  for (; k < trips && go; k++) {
+    if (k === LOOP_UNROLL_MAX) throw ctx.refuse(`its trip count ${trips} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
+    c.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
+    c.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
+    carried.forEach((v, i) => c.values.set(bodyIn[i + 2]!.name ?? '', v));
+    (body.node ?? []).forEach((m, i) => read(m, `${label}/body@${k}/${m.name || `#${i}`}`));
+    const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
+    const cond = out[0]!;
+    if (!cond.isConst || !cond.data) throw ctx.refuse(`its body's condition output '${bodyOut[0]!.name}' is computed at run time (a Loop is unrolled only when every iteration's condition is known)`);
+    go = Boolean(tensorToNumbers(cond.data)[0]);
+    carried = out.slice(1, 1 + nCarried);
+    out.slice(1 + nCarried).forEach((v, j) => scans[j]!.push(v));
+  }
+  if (k === 0 && nScan > 0) throw ctx.refuse('it runs 0 iterations and has scan outputs, whose shape only an iteration would give');
+  return [...carried, ...scans.map((s) => ctx.op('stack', s, { axis: 0 }))];
+}
+
+/**
+ * `Scan` (opset 9 and later) over scan inputs whose scanned axes have a
+ * known length, unrolled: the final states, then each scan output stacked
+ * along its axis (both in the directions the attributes give).
+ *
+ * ```ts
+ * const outs = mapScan(node, 'scan0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader));
+ * ```
+ */
+export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  if (ctx.opset < 9) throw ctx.refuse("opset 8's batched form (sequence_lens): only opset 9's Scan is read");
+  const nScanIn = ctx.attr.int('num_scan_inputs', 0);
+  const nState = ctx.nInputs - nScanIn;
+  if (nScanIn < 1 || nState < 0) throw ctx.refuse(`num_scan_inputs ${nScanIn} for ${ctx.nInputs} input(s)`);
+  const body = subgraph(n, 'body', ctx);
+  const bodyIn = body.input ?? [];
+  const bodyOut = body.output ?? [];
+  if (bodyIn.length !== ctx.nInputs || bodyOut.length < nState) throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nState} state(s) and ${nScanIn} scan input(s)`);
+  const nScanOut = bodyOut.length - nState;
+  const list = (name: string, len: number): number[] => {
+    const v = ctx.attr.ints(name) ?? new Array<number>(len).fill(0);
+    if (v.length !== len) throw ctx.refuse(`${name} lists ${v.length} value(s) for ${len}`);
+    return v;
+  };
+  const [inDirs, inAxes, outDirs, outAxes] = [list('scan_input_directions', nScanIn), list('scan_input_axes', nScanIn), list('scan_output_directions', nScanOut), list('scan_output_axes', nScanOut)];
+  let states = Array.from({ length: nState }, (_v, i) => ctx.input(i));
+  const xs = Array.from({ length: nScanIn }, (_v, j) => ctx.input(nState + j));
+  const axes = xs.map((x, j) => {
+    const r = x.type.shape.length;
+    const a = inAxes[j]! < 0 ? inAxes[j]! + r : inAxes[j]!;
+    if (a < 0 || a >= r) throw ctx.refuse(`scan_input_axes[${j}] ${inAxes[j]} is out of range for rank ${r}`);
+    return a;
+  });
+  const lens = xs.map((x, j) => x.type.shape[axes[j]!]!);
+  const steps = lens[0]!;
+  if (typeof steps !== 'number' || lens.some((l) => l !== steps)) {
+    throw ctx.refuse(`its scanned axes have lengths ${lens.join(', ')}: a Scan is unrolled only over one length known when the file is read`);
+  }
+  if (steps > LOOP_UNROLL_MAX) throw ctx.refuse(`its sequence length ${steps} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
+  if (steps === 0 && nScanOut > 0) throw ctx.refuse('it scans 0 steps and has scan outputs, whose shape only a step would give');
+  constants(body, `${label} (Scan body)`, ctx, c);
+  const scans: Value[][] = Array.from({ length: nScanOut }, () => []);
+  for (let t = 0; t < steps; t++) {
+    states.forEach((v, i) => c.values.set(bodyIn[i]!.name ?? '', v));
+    xs.forEach((x, j) => {
+      const at = Value.constant(tensorFromNumbers('int64', [], [inDirs[j] ? steps - 1 - t : t]));
+      c.values.set(bodyIn[nState + j]!.name ?? '', ctx.op('take', [x, at], { axis: axes[j]! }));
+    });
+    (body.node ?? []).forEach((m, i) => read(m, `${label}/body@${t}/${m.name || `#${i}`}`));
+    const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Scan body output ${j})`));
+    states = out.slice(0, nState);
+    out.slice(nState).forEach((v, k) => scans[k]!.push(v));
+  }
+  return [
+    ...states,
+    ...scans.map((s, k) => {
+      const r = s[0]!.type.shape.length + 1;
+      const a = outAxes[k]! < 0 ? outAxes[k]! + r : outAxes[k]!;
+      if (a < 0 || a >= r) throw ctx.refuse(`scan_output_axes[${k}] ${outAxes[k]} is out of range for rank ${r}`);
+      return ctx.op('stack', outDirs[k] ? [...s].reverse() : s, { axis: a });
+    }),
+  ];
+}
+
+/** Input `i` as a known scalar (its one element), or a refusal naming `what` as computed at run time. */
+function known(ctx: ImportCtx, i: number, absent: number, what: string): number {
+  if (!ctx.has(i)) return absent;
+  const t = ctx.data(i);
+  if (!t) throw ctx.refuse(`${what} is computed at run time (control flow is read only where it is decided when the file is read: from constants or static shapes)`);
+  const v = tensorToNumbers(t);
+  if (v.length !== 1) throw ctx.refuse(`${what} has ${v.length} elements (ONNX requires one)`);
+  return v[0]!;
+}
+
+/** The graph attribute `name` of the node, or a refusal. */
+function subgraph(n: OnnxNs.INodeProto, name: string, ctx: ImportCtx): OnnxNs.IGraphProto {
+  const g = (n.attribute ?? []).find((a) => a.name === name)?.g;
+  if (!g) throw ctx.refuse(`it has no ${name}`);
+  return g;
+}
+
+/** A subgraph's own initializers, as constants under their names. */
+function constants(g: OnnxNs.IGraphProto, where: string, ctx: ImportCtx, c: ControlCtx): void {
+  for (const t of g.initializer ?? []) {
+    if (!t.name) throw ctx.refuse(`an initializer of ${where} has no name`);
+    c.values.set(t.name, Value.constant(c.tensorData(t, `initializer '${t.name}' of node ${where}`)));
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The importer's control flow (compiler/onnx/read-control.ts): an `If` whose
+ * condition is known when the model is read (constants, or shape checks over
+ * static shapes, as exporters write them) becomes the branch taken; a `Loop`
+ * whose trip count and conditions are known, and a `Scan` over a known
+ * sequence length, are unrolled. The results equal
+ * onnxruntime's on the same file. What is decided at run time is refused by
+ * name.
+ */
+import assert from 'node:assert/strict';
+import type { onnx as OnnxNs } from 'onnx-proto';
+import { readModel, tensorProto, valueInfo } from '../../../compiler/onnx/index.js';
+import { LOOP_UNROLL_MAX } from '../../../compiler/onnx/read-control.js';
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import { T, data, i64, model, sameAsOrt } from './ort-compare.js';
+
+/** A branch graph: its nodes, its outputs (float32) and its own initializers. */
+function branch(nodes: OnnxNs.INodeProto[], outputs: string[], inits: [string, ReturnType<typeof data>][] = []): OnnxNs.IGraphProto {
+  return { name: 'b', node: nodes, output: outputs.map((o) => valueInfo(o, { dtype: 'float32' })), initializer: inits.map(([n, t]) => tensorProto(n, t)) };
+}
+
+/** `If(cond)` with the two branches. */
+function ifNode(cond: string, thenG: OnnxNs.IGraphProto, elseG: OnnxNs.IGraphProto, outputs: string[], name = 'if'): OnnxNs.INodeProto {
+  return { opType: 'If', name, input: [cond], output: outputs, attribute: [{ name: 'then_branch', type: T.GRAPH, g: thenG }, { name: 'else_branch', type: T.GRAPH, g: elseG }] };
+}
+
+/** Shape(x)[0] == n, as exporters check a batch size. */
+function batchIs(n: number): OnnxNs.INodeProto[] {
+  return [
+    { opType: 'Shape', input: ['x'], output: ['s'] },
+    { opType: 'Gather', input: ['s', 'zero'], output: ['n'], attribute: [{ name: 'axis', type: T.INT, i: 0 }] },
+    { opType: 'Equal', input: ['n', `k${n}`], output: ['c'] },
+  ];
+}
+const consts = (n: number): [string, ReturnType<typeof i64>][] => [['zero', tensorFromNumbers('int64', [], [0])], [`k${n}`, tensorFromNumbers('int64', [], [n])]];
+
+describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
+  const thenG = branch([{ opType: 'Relu', input: ['x'], output: ['r'] }, { opType: 'Add', input: ['r', 'bias'], output: ['t1'] }], ['t1'], [['bias', data([3], 5)]]);
+  const elseG = branch([{ opType: 'Neg', input: ['x'], output: ['t2'] }], ['t2']);
+
+  it('takes the then branch of a shape check that holds (its own initializer included), as onnxruntime', async () => {
+    const bytes = model([...batchIs(2), ifNode('c', thenG, elseG, ['y'])], [['x', [2, 3]]], [['y', 'float32']], consts(2));
+    await sameAsOrt(bytes, { x: data([2, 3]) });
+    const { graph } = readModel(bytes);
+    assert.ok(graph.nodes.some((n) => n.op === 'relu') && !graph.nodes.some((n) => n.op === 'neg'), 'the then branch, not the else branch');
+  });
+
+  it('takes the else branch of a shape check that fails', async () => {
+    const bytes = model([...batchIs(5), ifNode('c', thenG, elseG, ['y'])], [['x', [2, 3]]], [['y', 'float32']], consts(5));
+    await sameAsOrt(bytes, { x: data([2, 3]) });
+    const { graph } = readModel(bytes);
+    assert.ok(graph.nodes.some((n) => n.op === 'neg') && !graph.nodes.some((n) => n.op === 'relu'), 'the else branch, not the then branch');
+    const passThrough = branch([{ opType: 'Identity', input: ['x'], output: ['same'] }], ['same']);
+    await sameAsOrt(model([...batchIs(5), ifNode('c', thenG, passThrough, ['y'])], [['x', [2, 3]]], [['y', 'float32']], consts(5)), { x: data([2, 3]) });
+  });
+
+  it('reads nested Ifs', async () => {
+    const inner = ifNode('c', branch([{ opType: 'Sigmoid', input: ['x'], output: ['u'] }], ['u']), elseG, ['v'], 'inner');
+    const outer = ifNode('c', branch([inner, { opType: 'Mul', input: ['v', 'x'], output: ['w'] }], ['w']), elseG, ['y'], 'outer');
+    await sameAsOrt(model([...batchIs(2), outer], [['x', [2, 3]]], [['y', 'float32']], consts(2)), { x: data([2, 3]) });
+  });
+
+  it('refuses a condition computed at run time, naming the node', () => {
+    const fromData = model(
+      [{ opType: 'ReduceSum', input: ['x'], output: ['s'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Greater', input: ['s', 'zero'], output: ['c'] }, ifNode('c', thenG, elseG, ['y'], 'gate')],
+      [['x', [2, 3]]],
+      [['y', 'float32']],
+      [['zero', tensorFromNumbers('float32', [], [0])]],
+    );
+    assert.throws(() => readModel(fromData), /ONNX operator 'If' \(node 'gate'\) has no gluonc equivalent: its condition is computed at run time/);
+    // A shape check over a symbolic batch is known only at run time: refused where it is computed.
+    const symbolic = model([...batchIs(2), ifNode('c', thenG, elseG, ['y'], 'gate')], [['x', ['N', 3]]], [['y', 'float32']], consts(2));
+    assert.throws(() => readModel(symbolic), /ONNX operator 'Equal' \(node '#2'\) has no gluonc equivalent: comparing the symbolic dimension N with 2/);
+    const twoOut = model([...batchIs(2), ifNode('c', thenG, elseG, ['y', 'z'], 'gate')], [['x', [2, 3]]], [['y', 'float32']], consts(2));
+    assert.throws(() => readModel(twoOut), /node 'gate'\) has no gluonc equivalent: its then_branch has 1 output\(s\) for the node's 2/);
+  });
+
+  /** A Loop body: v_out = v * 2 + iteration, scan output v_out, and the condition `cond` computes. */
+  function loopBody(cond: OnnxNs.INodeProto[]): OnnxNs.IGraphProto {
+    return {
+      name: 'body',
+      node: [
+        { opType: 'Cast', input: ['it'], output: ['itf'], attribute: [{ name: 'to', type: T.INT, i: 1 }] },
+        { opType: 'Mul', input: ['v', 'two'], output: ['v2'] },
+        { opType: 'Add', input: ['v2', 'itf'], output: ['vo'] },
+        { opType: 'Identity', input: ['vo'], output: ['so'] },
+        ...cond,
+      ],
+      input: [valueInfo('it', { dtype: 'int64', shape: [] }), valueInfo('ci', { dtype: 'bool', shape: [] }), valueInfo('v', { dtype: 'float32' })],
+      output: [valueInfo('co', { dtype: 'bool', shape: [] }), valueInfo('vo', { dtype: 'float32' }), valueInfo('so', { dtype: 'float32' })],
+      initializer: [tensorProto('two', tensorFromNumbers('float32', [], [2]))],
+    };
+  }
+  const keepGoing = [{ opType: 'Identity', input: ['ci'], output: ['co'] }];
+  const loop = (m: string, cond: string, body: OnnxNs.IGraphProto, name = 'loop'): OnnxNs.INodeProto => ({ opType: 'Loop', name, input: [m, cond, 'x'], output: ['y', 'ys'], attribute: [{ name: 'body', type: T.GRAPH, g: body }] });
+  const outs: [string, 'float32'][] = [['y', 'float32'], ['ys', 'float32']];
+
+  it('unrolls a Loop of a constant trip count: loop-carried values and stacked scan outputs, as onnxruntime', async () => {
+    const bytes = model([loop('m', '', loopBody(keepGoing))], [['x', [2, 3]]], outs, [['m', tensorFromNumbers('int64', [], [4])]]);
+    await sameAsOrt(bytes, { x: data([2, 3]) });
+    const { graph } = readModel(bytes);
+    assert.deepEqual(graph.outputs.map((o) => o.value.type.shape), [[2, 3], [4, 2, 3]]);
+  });
+
+  it("stops where the body's condition (known per iteration) turns false, and takes a trip count from a static shape", async () => {
+    // co = it < 2: iterations 0, 1, 2 run; the third returns false.
+    const early = [{ opType: 'Less', input: ['it', 'k2'], output: ['co'] }];
+    const body = loopBody(early);
+    body.initializer!.push(tensorProto('k2', tensorFromNumbers('int64', [], [2])));
+    const bytes = model([loop('m', 'yes', body)], [['x', [2, 3]]], outs, [['m', tensorFromNumbers('int64', [], [10])], ['yes', tensorFromNumbers('bool', [], [1])]]);
+    await sameAsOrt(bytes, { x: data([2, 3]) });
+    assert.deepEqual(readModel(bytes).graph.outputs[1]!.value.type.shape, [3, 2, 3]);
+    const fromShape = model(
+      [{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'Gather', input: ['s', 'zero'], output: ['m'], attribute: [{ name: 'axis', type: T.INT, i: 0 }] }, loop('m', '', loopBody(keepGoing))],
+      [['x', [3, 2]]],
+      outs,
+      [['zero', tensorFromNumbers('int64', [], [0])]],
+    );
+    await sameAsOrt(fromShape, { x: data([3, 2]) });
+  });
+
+  it('refuses what is decided at run time, a missing trip count and too many iterations, naming the node', () => {
+    const m = (v: number): [string, ReturnType<typeof i64>] => ['m', tensorFromNumbers('int64', [], [v])];
+    const dataCond = [{ opType: 'ReduceSum', input: ['vo'], output: ['sum'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Greater', input: ['sum', 'two'], output: ['co'] }];
+    assert.throws(() => readModel(model([loop('m', '', loopBody(dataCond), 'lp')], [['x', [2, 3]]], outs, [m(3)])), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its body's condition output 'co' is computed at run time/);
+    const runtimeM = model([{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Cast', input: ['mx'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs);
+    assert.throws(() => readModel(runtimeM), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its trip count M is computed at run time/);
+    assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has no trip count M/);
+    assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(LOOP_UNROLL_MAX + 1)])), new RegExp(`node 'lp'\\) has no gluonc equivalent: its trip count ${LOOP_UNROLL_MAX + 1} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`));
+    assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(0)])), /node 'lp'\) has no gluonc equivalent: it runs 0 iterations and has scan outputs/);
+  });
+
+  /** A Scan body: h' = tanh(h * w + x_t) (state), y_t = h' + x_t (scan output); x_t of shape [3]. */
+  const scanBody: OnnxNs.IGraphProto = {
+    name: 'body',
+    node: [
+      { opType: 'Mul', input: ['h', 'w'], output: ['hw'] },
+      { opType: 'Add', input: ['hw', 'xt'], output: ['pre'] },
+      { opType: 'Tanh', input: ['pre'], output: ['h2'] },
+      { opType: 'Add', input: ['h2', 'xt'], output: ['yt'] },
+    ],
+    input: [valueInfo('h', { dtype: 'float32', shape: [3] }), valueInfo('xt', { dtype: 'float32', shape: [3] })],
+    output: [valueInfo('h2', { dtype: 'float32', shape: [3] }), valueInfo('yt', { dtype: 'float32', shape: [3] })],
+    initializer: [tensorProto('w', data([3], 9))],
+  };
+  const scan = (attrs: OnnxNs.IAttributeProto[]): OnnxNs.INodeProto => ({ opType: 'Scan', name: 'sc', input: ['h0', 'x'], output: ['h', 'ys'], attribute: [{ name: 'body', type: T.GRAPH, g: scanBody }, { name: 'num_scan_inputs', type: T.INT, i: 1 }, ...attrs] });
+  const ints = (name: string, v: number[]): OnnxNs.IAttributeProto => ({ name, type: T.INTS, ints: v });
+
+  it('unrolls a Scan over a known sequence length, in every direction and axis, as onnxruntime', async () => {
+    const h0: [string, ReturnType<typeof data>] = ['h0', data([3], 4)];
+    const sOuts: [string, 'float32'][] = [['h', 'float32'], ['ys', 'float32']];
+    await sameAsOrt(model([scan([])], [['x', [5, 3]]], sOuts, [h0]), { x: data([5, 3]) });
+    await sameAsOrt(model([scan([ints('scan_input_directions', [1]), ints('scan_output_directions', [1])])], [['x', [5, 3]]], sOuts, [h0]), { x: data([5, 3]) });
+    const axes = model([scan([ints('scan_input_axes', [1]), ints('scan_output_axes', [-1])])], [['x', [3, 4]]], sOuts, [h0]);
+    await sameAsOrt(axes, { x: data([3, 4]) });
+    assert.deepEqual(readModel(axes).graph.outputs[1]!.value.type.shape, [3, 4]);
+  });
+
+  it('refuses a Scan over a symbolic length, naming the node', () => {
+    const sym = model([scan([])], [['x', ['T', 3]]], [['h', 'float32'], ['ys', 'float32']], [['h0', data([3], 4)]]);
+    assert.throws(() => readModel(sym), /ONNX operator 'Scan' \(node 'sc'\) has no gluonc equivalent: its scanned axes have lengths T: a Scan is unrolled only over one length known when the file is read/);
+  });
+});
