@@ -14,7 +14,7 @@ import { nd } from 'gluonc';
 import { onnx, fromTensorProto } from '../../compiler/onnx/proto.js';
 import { tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT, SOURCE_CLI } from '../helpers/cli.js';
-import { mergeInputs, parseInputOption } from '../../cli/model-file.js';
+import { mergeInputs, paramsPath, parseInputOption } from '../../cli/model-file.js';
 
 /** The initializers of an ONNX file by name, as flat numbers. */
 function initializers(file: string): Map<string, number[]> {
@@ -125,8 +125,15 @@ describe('cli/model-file', function () {
     // The whole spec is quoted when the model has no such input.
     assert.throws(() => mergeInputs('m.ts', own, ['y:float32[N,4]']), /^UserError: bad --input 'y:float32\[N,4\]': 'm\.ts' has no input 'y' \(its inputs: x\)$/);
     assert.deepEqual(mergeInputs('m.ts', own, ['x:float32[ N , 5 ]']), { x: { dtype: 'float32', shape: ['N', 5] } });
-    for (const bad of ['x:float33[2]', 'x:float32[2,', 'x:[N]', 'x:float32[2,,3]', 'x:float32[-1]', ':float32[2]', 'x:float32[1.5]', 'x:float32[0,4]']) {
-      assert.throws(() => parseInputOption(bad), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${bad}': `), bad);
+    // Each refused for its own reason (the prefix alone would pass a spec refused for another one).
+    const form = 'expected name:dtype[dims], e.g. --input x:float32[N,784]';
+    const dim = (d: string) => `dimension '${d}' is neither a positive integer nor a symbolic name`;
+    const bad: [string, string][] = [
+      ['x:float33[2]', "unknown dtype 'float33' (one of float32, "], ['x:float32[2,', form], ['x:[N]', form], [':float32[2]', form],
+      ['x:float32[2,,3]', dim('')], ['x:float32[-1]', dim('-1')], ['x:float32[1.5]', dim('1.5')], ['x:float32[0,4]', dim('0')],
+    ];
+    for (const [spec, why] of bad) {
+      assert.throws(() => parseInputOption(spec), (e: Error) => e.name === 'UserError' && e.message.startsWith(`bad --input '${spec}': ${why}`), spec);
     }
   });
 
@@ -146,11 +153,17 @@ describe('cli/model-file', function () {
     const f = join(dir, 'params-url.ts');
     writeFileSync(f, [...base, "export const params = new URL('./no-such.params', import.meta.url);"].join('\n'));
     assert.match(oneLineError(gluonc(['compile', f, '-o', join(dir, 'params-url.onnx')], { cwd: dir })), /params-url\.ts': .*no-such\.params/);
-    for (const [name, value, got] of [['number', '42', 'a number'], ['list', "['a.params']", 'a list']] as const) {
-      const g = join(dir, `params-${name}.ts`);
-      writeFileSync(g, [...base, `export const params = ${value};`].join('\n'));
-      const line = oneLineError(gluonc(['compile', g, '-o', join(dir, `params-${name}.onnx`)], { cwd: dir }));
-      assert.ok(line.endsWith(`params-${name}.ts': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got ${got}`), line);
+    const g = join(dir, 'params-number.ts');
+    writeFileSync(g, [...base, 'export const params = 42;'].join('\n'));
+    const line = oneLineError(gluonc(['compile', g, '-o', join(dir, 'params-number.onnx')], { cwd: dir }));
+    assert.ok(line.endsWith("params-number.ts': the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got a number"), line);
+    // The other kinds in-process (the rule the CLI ran above; a CLI start costs seconds).
+    const must = "the 'params' export must be a parameter file's path (relative to the model file) or a file: URL, got";
+    for (const [value, got] of [[['a.params'], 'a list'], ['', 'an empty string'], [new URL('https://example.com/a.params'), "the URL 'https://example.com/a.params'"], [null, 'null']] as const) {
+      assert.throws(() => paramsPath('m/m.ts', value), (e: Error) => e.name === 'UserError' && e.message === `'m/m.ts': ${must} ${got}`, String(value));
     }
+    assert.equal(paramsPath(join(dir, 'm.ts'), 'w/a.params'), join(dir, 'w', 'a.params'), 'relative to the model file');
+    assert.equal(paramsPath('m.ts', new URL('file:///tmp/a.params')), '/tmp/a.params');
+    assert.equal(paramsPath('m.ts', undefined), undefined);
   });
 });

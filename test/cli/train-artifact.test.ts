@@ -21,20 +21,38 @@ describe('cli/train-artifact', () => {
   });
 
   it('trainer: an optimizer that is not a name, or a trainer that is neither a name nor an object, is refused by name (it trained with SGD)', () => {
-    for (const trainer of [{ optimizer: new optimizer.Adam() }, { optimizer: 42 }, { optimizer: '' }, 42, [1], null]) {
+    // Each refusal names what it got (every message ends with the same example, which mentions 'optimizer' too).
+    const bad: [unknown, string][] = [
+      [{ optimizer: new optimizer.Adam() }, "optimizer must be an optimizer's name, got an object of class Adam;"],
+      [{ optimizer: 42 }, "optimizer must be an optimizer's name, got 42;"],
+      [{ optimizer: '' }, "optimizer must be an optimizer's name, got \"\";"],
+      [42, 'got a number;'],
+      [[1], 'got a list;'],
+      [null, 'got null;'],
+    ];
+    for (const [trainer, got] of bad) {
       assert.throws(
         () => chooseOptimizer({ inputs, trainer: trainer as unknown as Record<string, unknown>, where }),
-        (e: Error) => e.name === 'UserError' && /^'m\.ts': 'trainer' export: /.test(e.message) && /optimizer/.test(e.message),
+        (e: Error) => e.name === 'UserError' && e.message.startsWith(`'m.ts': 'trainer' export: ${got} export an optimizer name`),
         JSON.stringify(trainer),
       );
     }
   });
 
   it('labels: a spec that is not { shape: [dims], dtype? } is refused by name (a string shape was spread into letters)', () => {
-    for (const labels of [{ shape: 'NT' }, { shape: ['N', -1] }, { shape: ['N', 1.5] }, { shape: ['N'], dtype: 'float33' }, 'N', null]) {
+    const shapeRule = "needs a shape: a list of non-negative integers and symbolic names, got";
+    const bad: [unknown, string][] = [
+      [{ shape: 'NT' }, `${shapeRule} "NT"`],
+      [{ shape: ['N', -1] }, `${shapeRule} ["N",-1]`],
+      [{ shape: ['N', 1.5] }, `${shapeRule} ["N",1.5]`],
+      [{ shape: ['N'], dtype: 'float33' }, 'has an unknown dtype "float33"'],
+      ['N', 'must be an object, got "N"'],
+      [null, 'must be an object, got null'],
+    ];
+    for (const [labels, why] of bad) {
       assert.throws(
         () => chooseLoss({ inputs, labels: labels as never, where }, ['N', 3]),
-        (e: Error) => e.name === 'UserError' && /^'m\.ts': 'labels' export/.test(e.message),
+        (e: Error) => e.name === 'UserError' && e.message.startsWith(`'m.ts': 'labels' export ${why}`),
         JSON.stringify(labels),
       );
     }

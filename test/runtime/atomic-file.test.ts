@@ -96,7 +96,7 @@ describe('runtime/atomic-file', () => {
   });
 
   it("makeFolder makes the missing folders level by level, and fails at once where one cannot be made (Node's recursive mkdir spins forever under /proc)", function () {
-    this.timeout(20_000);
+    this.timeout(90_000);
     const deep = path.join(dir, 'a', 'b', 'c');
     makeFolder(deep);
     assert.ok(fs.statSync(deep).isDirectory());
@@ -106,7 +106,8 @@ describe('runtime/atomic-file', () => {
     assert.throws(() => makeFolder(path.join(file, 'sub')), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR' || e.code === 'EEXIST');
     if (fs.existsSync('/proc/self')) {
       // A child process, so that a hang fails the test instead of the whole run.
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('${path.join(ROOT, 'runtime', 'npy.ts')}').then((m) => m.writeNpy('/proc/gluonc-no/y.npy', { dtype: 'float32', shape: [1], data: new Float32Array(1) })).catch((e) => { console.log(e.message); })`], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+      // 60 s: a child starting tsx on a loaded machine takes seconds; the hang it guards against never ends.
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('${path.join(ROOT, 'runtime', 'npy.ts')}').then((m) => m.writeNpy('/proc/gluonc-no/y.npy', { dtype: 'float32', shape: [1], data: new Float32Array(1) })).catch((e) => { console.log(e.message); })`], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, `status ${r.status} (null: hung) ${r.stderr}`);
       assert.match(r.stdout, /^cannot write '\/proc\/gluonc-no\/y\.npy': /);
       // The folder exists but takes no files: not "the folder '/proc' does not exist".

@@ -409,7 +409,8 @@ describe('runtime/serve', () => {
       },
     }).finish());
     await assert.rejects(serve(file, { port: 0, name: '' }), /serve: name must be a non-empty string \(the model's name in \/v2\/models\/<name>\), got ""/);
-    const s = await serve(file, { port: 0, batchWindowMs: 50 });
+    // A wide window: the three requests must meet in one batch even on a loaded machine (the test asserts they did).
+    const s = await serve(file, { port: 0, batchWindowMs: 250 });
     try {
       assert.equal(s.batching, true);
       const body = (i: number[]) => JSON.stringify({ inputs: [{ name: 'i', datatype: 'INT64', shape: [i.length], data: i }] });

@@ -191,7 +191,7 @@ describe('nd indexing, ordering and reductions: eager, hybridized and numpy agre
     ['topk ties: the lower index', (F, t) => F.topk(t, { k: 2, axis: 1 }) as gluon.Tensor, x, 'np.argsort(-a, axis=1, kind="stable")[:, :2]'],
     ['cumsum reverse', (F, t) => F.cumsum(t, { axis: 1, reverse: true }), x, 'np.flip(np.cumsum(np.flip(a, 1), axis=1), 1)'],
     ['sum over an axis list with a negative axis, keepdims', (F, t) => F.sum(t, { axis: [-1, 0], keepdims: true }), x, 'np.sum(a, axis=(1, 0), keepdims=True)'],
-    ['mean over an empty axis', (F, t) => F.mean(t, { axis: 1 }), nd.zeros([2, 0]), 'np.full(2, np.nan)'],
+    ['mean over an empty axis', (F, t) => F.mean(t, { axis: 1 }), nd.zeros([2, 0]), 'import warnings\nwith warnings.catch_warnings():\n    warnings.simplefilter("ignore")\n    out = np.mean(a, axis=1)'],
     ['reshape with MXNet codes', (F, t) => F.reshape(t, [-4, 1, -1, -2]), x, 'a.reshape(1, 3, 4)'],
   ];
 

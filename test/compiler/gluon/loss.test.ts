@@ -435,6 +435,44 @@ out = [f(a), g]
     assert.throws(() => new loss.TripletLoss({ margin: NaN }), /TripletLoss: margin must be a finite number/);
   });
 
+  it('TripletLoss and CosineEmbeddingLoss at their kinks (exactly 0 inside the max): loss 0 and gradient 0 (MXNet\'s relu), beside active and inactive samples', () => {
+    // Triplet, margin 0.75, pred x = 0: sample 0 sums 0.25 - 1 + 0.75 = 0 exactly (the kink); sample 1 is active,
+    // 0.25 - 0.25 + 0.75, with d/dx = 2(negative - positive); sample 2 is inactive (0 - 1 + 0.75 < 0).
+    const pos = nd.array([[0.5, 0], [0.5, 0], [0, 0]]);
+    const neg = nd.array([[1, 0], [0, 0.5], [1, 0]]);
+    // Cosine, margin 0.96 = 24/25: sample 0 (label -1) has cos([3, 4], [4, 3]) = 24/25 exactly (the kink); sample 1
+    // (label -1) is active with cos > 0.96; sample 2 (label 1) gives 1 - cos. d cos/dx = y/(|x||y|) - cos·x/|x|².
+    const a = [[3, 4], [4, 3], [4, 3]];
+    const b = [[4, 3], [4, 3.5], [1, 2]];
+    const labels = [-1, -1, 1];
+    const cosOf = (x: number[], y: number[]) => (x[0]! * y[0]! + x[1]! * y[1]!) / (Math.hypot(x[0]!, x[1]!) * Math.hypot(y[0]!, y[1]!));
+    const dcos = (x: number[], y: number[]) => {
+      const nx = Math.hypot(x[0]!, x[1]!);
+      const ny = Math.hypot(y[0]!, y[1]!);
+      return x.map((xi, k) => y[k]! / (nx * ny) - (cosOf(x, y) * xi) / (nx * nx));
+    };
+    const cosLoss = [0, cosOf(a[1]!, b[1]!) - 0.96, 1 - cosOf(a[2]!, b[2]!)];
+    const cosGrad = [[0, 0], dcos(a[1]!, b[1]!), dcos(a[2]!, b[2]!).map((v) => -v)].flat();
+    for (const hybrid of [false, true]) {
+      const tag = hybrid ? ' (hybridized)' : '';
+      const t = new loss.TripletLoss({ margin: 0.75 });
+      const c = new loss.CosineEmbeddingLoss({ margin: 0.96 });
+      if (hybrid) [t, c].forEach((l) => l.hybridize());
+      const x = nd.zeros([3, 2]);
+      x.attachGrad();
+      const tl = autograd.record(() => t.call(x, pos, neg) as nd.NDArray);
+      tl.backward();
+      assertClose(vals(tl), [0, 0.75, 0], `triplet loss${tag}`, 1e-6, 1e-7);
+      assertClose(vals(x.grad!), [0, 0, -1, 1, 0, 0], `triplet gradient${tag}`, 1e-6, 1e-7);
+      const u = nd.array(a);
+      u.attachGrad();
+      const cl = autograd.record(() => c.call(u, nd.array(b), nd.array(labels)) as nd.NDArray);
+      cl.backward();
+      assertClose(vals(cl), cosLoss, `cosine embedding loss${tag}`, 1e-5, 1e-7);
+      assertClose(vals(u.grad!), cosGrad, `cosine embedding gradient${tag}`, 1e-4, 1e-6);
+    }
+  });
+
   it('batchAxis 1 keeps axis 1 and averages the others', () => {
     const p = nd.array([[[1, 2], [3, 4], [5, 6]]]); // [1, 3, 2]
     const out = new loss.L1Loss({ batchAxis: 1 }).call(p, nd.zeros([1, 3, 2]));

@@ -22,7 +22,7 @@ describe('ONNX import: Mish, Lp norms and pools, GroupNormalization, wrap paddin
     await sameAsOrt(model([{ opType: 'Mish', input: ['x'], output: ['y'] }], [['x', [2, 5]]], outs(['y']), [], 18), { x });
   });
 
-  it('maps LpNormalization (p 1 and 2, axis 1 and -1; a zero slice stays zero) as onnxruntime computes it', async () => {
+  it('maps LpNormalization (p 1 and 2, axis -1 and 0; a zero slice stays zero) as onnxruntime computes it', async () => {
     const v = Array.from(data([3, 4]).data as Float32Array);
     v.splice(4, 4, 0, 0, 0, 0);
     const x = tensorFromNumbers('float32', [3, 4], v);

@@ -151,41 +151,54 @@ describe('gluon.nn convolution layers', () => {
     ['Conv2DTranspose', () => new nn.Conv2DTranspose(4, 3, { strides: 2, padding: 1, outputPadding: 1, dilation: 2, groups: 2 }), [2, 4, 3, 4], 'F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, dilation=2, groups=2)'],
     ['Conv3DTranspose', () => new nn.Conv3DTranspose(3, 3, { strides: 2, padding: 1, outputPadding: 1 }), [2, 2, 2, 3, 2], 'F.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1)'],
   ];
-  for (const [what, make, shape, call] of GRAD_CASES) {
-    it(`${what}: data, weight and bias gradients match PyTorch (float64), eager and hybridized`, () => {
-      const run = (hybrid: boolean) => {
-        random.seed(2);
-        const layer = make();
-        layer.initialize(new init.Uniform(1));
-        const x = nd.random.uniform(-1, 1, shape);
-        autograd.pause(() => layer.call(x));
-        const params = layer.collectParams();
-        params.get('bias').setData(nd.random.uniform(-1, 1, params.get('bias').shape));
-        if (hybrid) layer.hybridize();
-        x.attachGrad();
-        const y = autograd.record(() => layer.call(x) as nd.NDArray);
-        const head = nd.random.uniform(-1, 1, y.shape);
-        y.backward(head);
-        return { x, head, w: params.get('weight'), b: params.get('bias'), grads: [x.grad!, params.get('weight').grad(), params.get('bias').grad()] };
-      };
-      // Both runs draw the same input, weights and head (same seed): one reference serves both.
-      const runs = [run(false), run(true)];
-      const r0 = runs[0]!;
-      const [ref] = numpyRefs([{
-        code: 'import torch\nimport torch.nn.functional as F\nx, w, b, head = [torch.tensor(v, requires_grad=True) for v in (a, b, c, d)]\n'
-          + `(${call} * head).sum().backward()\nout = [x.grad.numpy(), w.grad.numpy(), b.grad.numpy()]`,
-        inputs: [r0.x, r0.w.data(), r0.b.data(), r0.head].map((t) => ({ shape: t.shape, dtype: 'float64', data: f64(t) })),
-      }]);
-      assert.equal(ref!.error, undefined, ref!.error);
-      runs.forEach((r, k) => {
-        assert.deepEqual(f64(r.w.data()), f64(r0.w.data()), 'both runs start from the same weights');
-        ['data', 'weight', 'bias'].forEach((n, i) => {
-          assert.deepEqual(r.grads[i]!.shape, ref!.outs[i]!.shape);
-          assertClose(r.grads[i]!.data() as Float32Array, ref!.outs[i]!.data, `${what} ${n} gradient${k === 1 ? ' (hybridized)' : ''}`, 1e-4, 1e-4);
+  describe('gradients against PyTorch float64', () => {
+    type GradRun = { x: nd.NDArray; head: nd.NDArray; w: gluon.Parameter; b: gluon.Parameter; grads: nd.NDArray[] };
+    const gradRun = (make: () => gluon.HybridBlock, shape: number[], hybrid: boolean): GradRun => {
+      random.seed(2);
+      const layer = make();
+      layer.initialize(new init.Uniform(1));
+      const x = nd.random.uniform(-1, 1, shape);
+      autograd.pause(() => layer.call(x));
+      const params = layer.collectParams();
+      params.get('bias').setData(nd.random.uniform(-1, 1, params.get('bias').shape));
+      if (hybrid) layer.hybridize();
+      x.attachGrad();
+      const y = autograd.record(() => layer.call(x) as nd.NDArray);
+      const head = nd.random.uniform(-1, 1, y.shape);
+      y.backward(head);
+      return { x, head, w: params.get('weight'), b: params.get('bias'), grads: [x.grad!, params.get('weight').grad(), params.get('bias').grad()] };
+    };
+    // Every case's eager and hybridized runs, and one PyTorch process for all references (a torch import costs seconds).
+    let gradRuns: GradRun[][] = [];
+    let gradRefs: ReturnType<typeof numpyRefs> = [];
+    before(function () {
+      this.timeout(300_000);
+      // Both runs of a case draw the same input, weights and head (same seed): one reference serves both.
+      gradRuns = GRAD_CASES.map(([, make, shape]) => [gradRun(make, shape, false), gradRun(make, shape, true)]);
+      gradRefs = numpyRefs(GRAD_CASES.map(([, , , call], i) => {
+        const r0 = gradRuns[i]![0]!;
+        return {
+          code: 'import torch\nimport torch.nn.functional as F\nx, w, b, head = [torch.tensor(v, requires_grad=True) for v in (a, b, c, d)]\n'
+            + `(${call} * head).sum().backward()\nout = [x.grad.numpy(), w.grad.numpy(), b.grad.numpy()]`,
+          inputs: [r0.x, r0.w.data(), r0.b.data(), r0.head].map((t) => ({ shape: t.shape, dtype: 'float64', data: f64(t) })),
+        };
+      }));
+    });
+    GRAD_CASES.forEach(([what], c) => {
+      it(`${what}: data, weight and bias gradients match PyTorch (float64), eager and hybridized`, () => {
+        const ref = gradRefs[c];
+        assert.equal(ref!.error, undefined, ref!.error);
+        const runs = gradRuns[c]!;
+        runs.forEach((r, k) => {
+          assert.deepEqual(f64(r.w.data()), f64(runs[0]!.w.data()), 'both runs start from the same weights');
+          ['data', 'weight', 'bias'].forEach((n, i) => {
+            assert.deepEqual(r.grads[i]!.shape, ref!.outs[i]!.shape);
+            assertClose(r.grads[i]!.data() as Float32Array, ref!.outs[i]!.data, `${what} ${n} gradient${k === 1 ? ' (hybridized)' : ''}`, 1e-4, 1e-4);
+          });
         });
       });
     });
-  }
+  });
 
   it('infers in-channels at the first call and keeps MXNet weight layouts', () => {
     const conv = new nn.Conv2D(8, 3, { groups: 2 });

@@ -216,7 +216,8 @@ out = [layer_grad(e if k.startswith('enc.') else d, k[4:]) for k in P]
       assert.equal(p.data().dtype, 'float64', k);
       // w1 = w0 - lr * grad / 2; the decoder's compiled gelu runs in float32 (no float64 Erf in onnxruntime).
       const grad = nums(p.data()).map((v, j) => ((before[i]![j]! - v) * 2) / lr);
-      assertClose(grad, ref!.outs[i]!.data as number[], `${k} gradient`, 1e-4, 1e-6);
+      // Measured: the worst element is within 1e-5 relative (float32 gelu); the key biases' gradients are exactly 0.
+      assertClose(grad, ref!.outs[i]!.data as number[], `${k} gradient`, 2e-5, 1e-9);
     });
   });
 
