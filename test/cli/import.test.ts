@@ -14,6 +14,25 @@ import * as ort from 'onnxruntime-node';
 import { readNpy, tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT } from '../helpers/cli.js';
 
+/**
+ * `gluonc compile` of the model file `gluonc import` wrote into `out` runs in onnxruntime as the original
+ * `src/model.onnx` does, on one [2, 3] input: `n` outputs, equal to 1e-6.
+ */
+async function compiledMatchesOriginal(src: string, out: string, n: number): Promise<void> {
+  const c = gluonc(['compile', join(out, 'model.mts'), '-o', join(out, 'c.onnx')]);
+  assert.equal(c.status, 0, c.stderr);
+  const x = new ort.Tensor('float32', Float32Array.from([0.5, -1, 2, 0, 0.25, -0.75]), [2, 3]);
+  const run = async (file: string) => {
+    const s = await ort.InferenceSession.create(file);
+    const y = (await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array;
+    await s.release();
+    return [...y];
+  };
+  const [want, got] = [await run(join(src, 'model.onnx')), await run(join(out, 'c.onnx'))];
+  assert.equal(got.length, n);
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `y[${i}]: ${v} vs onnxruntime ${want[i]}`));
+}
+
 describe('cli/import', function () {
   this.timeout(240_000);
   let dir: string;
@@ -60,18 +79,7 @@ onnx.save_model(m, sys.argv[1] + '/model.onnx', save_as_external_data=True, all_
     const r = gluonc(['import', join(src, 'model.onnx'), '-o', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(out, 'data', 'weights.bin')), 'the external data file is copied along');
-    const c = gluonc(['compile', join(out, 'model.mts'), '-o', join(out, 'c.onnx')]);
-    assert.equal(c.status, 0, c.stderr);
-    const x = new ort.Tensor('float32', Float32Array.from([0.5, -1, 2, 0, 0.25, -0.75]), [2, 3]);
-    const run = async (file: string) => {
-      const s = await ort.InferenceSession.create(file);
-      const y = (await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array;
-      await s.release();
-      return [...y];
-    };
-    const [want, got] = [await run(join(src, 'model.onnx')), await run(join(out, 'c.onnx'))];
-    assert.equal(got.length, 8);
-    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `y[${i}]: ${v} vs onnxruntime ${want[i]}`));
+    await compiledMatchesOriginal(src, out, 8);
   });
 
   it("lists the operators of an If's branches and imports an If on a static shape check as onnxruntime runs it", async () => {
@@ -99,18 +107,7 @@ onnx.save_model(m, sys.argv[1] + '/model.onnx')
     assert.match(r.stdout, /\bIf\s+1\s+maps/);
     assert.match(r.stdout, /Sigmoid\s+1\s+maps/, "the then branch's operators are listed");
     assert.match(r.stdout, /Neg\s+1\s+maps/, "the else branch's too");
-    const c = gluonc(['compile', join(out, 'model.mts'), '-o', join(out, 'c.onnx')]);
-    assert.equal(c.status, 0, c.stderr);
-    const x = new ort.Tensor('float32', Float32Array.from([0.5, -1, 2, 0, 0.25, -0.75]), [2, 3]);
-    const run = async (file: string) => {
-      const s = await ort.InferenceSession.create(file);
-      const y = (await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array;
-      await s.release();
-      return [...y];
-    };
-    const [want, got] = [await run(join(src, 'model.onnx')), await run(join(out, 'c.onnx'))];
-    assert.equal(got.length, 6);
-    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `y[${i}]: ${v} vs onnxruntime ${want[i]}`));
+    await compiledMatchesOriginal(src, out, 6);
   });
 
   it('names what does not map and exits 1 with one line', () => {
