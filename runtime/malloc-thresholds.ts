@@ -32,10 +32,11 @@ import { isMainThread } from 'node:worker_threads';
 /**
  * Bytes of the dropped block: mmap threshold 8 MiB, trim threshold 16 MiB.
  * Measured on the MLP step loop (1,500 steps after 300, one process each):
- * 4 MiB left 20 faults per step in one process of two; 8, 12 and 16 MiB
- * gave 0.5–3.5 with the peak RSS of glibc's defaults (191–219 MiB against
- * 188–217); 31 MiB (the most glibc adjusts to) gave 4.2–4.6 faults and a
- * 264–266 MiB peak in 3 processes of 6.
+ * 4 MiB left 20 faults per step in one process of two; 8 and 12 MiB gave
+ * 0.5–3.5 with the peak RSS of glibc's defaults (191–219 MiB against
+ * 188–217), 16 MiB 0.8–2.8 with one peak of 268 MiB in 5 processes; 31 MiB
+ * (the most glibc adjusts to) gave 4.2–4.6 faults and a 264–266 MiB peak in
+ * 3 processes of 6.
  */
 export const MALLOC_RAISE_BYTES = 8 * 2 ** 20;
 

@@ -11,7 +11,7 @@
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { Value } from '../ir/value.js';
-import type { ImportCtx } from './import/context.js';
+import { normAxis, type ImportCtx } from './import/context.js';
 
 /** Iterations a Loop may unroll to (its nodes are copied per iteration). */
 export const LOOP_UNROLL_MAX = 4096;
@@ -34,11 +34,12 @@ export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
  * ```
  */
 export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  if (!ctx.has(0)) throw ctx.refuse('it has no condition input');
   const flag = known(ctx, 0, 0, 'its condition');
   const which = flag ? 'then_branch' : 'else_branch';
   const g = subgraph(n, which, ctx);
   constants(g, `${label} (If ${which})`, ctx, c);
-  (g.node ?? []).forEach((m, i) => read(m, `${label}/${which}/${m.name || `#${i}`}`));
+  readGraph(g, `${label}/${which}`, read);
   const outs = g.output ?? [];
   const names = n.output ?? [];
   if (outs.length !== names.length) throw ctx.refuse(`its ${which} has ${outs.length} output(s) for the node's ${names.length}`);
@@ -77,7 +78,7 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
     c.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
     c.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
     carried.forEach((v, i) => c.values.set(bodyIn[i + 2]!.name ?? '', v));
-    (body.node ?? []).forEach((m, i) => read(m, `${label}/body@${k}/${m.name || `#${i}`}`));
+    readGraph(body, `${label}/body@${k}`, read);
     const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
     const cond = out[0]!;
     if (!cond.isConst || !cond.data) throw ctx.refuse(`its body's condition output '${bodyOut[0]!.name}' is computed at run time (a Loop is unrolled only when every iteration's condition is known)`);
@@ -116,12 +117,7 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   const [inDirs, inAxes, outDirs, outAxes] = [list('scan_input_directions', nScanIn), list('scan_input_axes', nScanIn), list('scan_output_directions', nScanOut), list('scan_output_axes', nScanOut)];
   let states = Array.from({ length: nState }, (_v, i) => ctx.input(i));
   const xs = Array.from({ length: nScanIn }, (_v, j) => ctx.input(nState + j));
-  const axes = xs.map((x, j) => {
-    const r = x.type.shape.length;
-    const a = inAxes[j]! < 0 ? inAxes[j]! + r : inAxes[j]!;
-    if (a < 0 || a >= r) throw ctx.refuse(`scan_input_axes[${j}] ${inAxes[j]} is out of range for rank ${r}`);
-    return a;
-  });
+  const axes = xs.map((x, j) => normAxis(ctx, inAxes[j]!, x.type.shape.length, `scan_input_axes[${j}]`));
   const lens = xs.map((x, j) => x.type.shape[axes[j]!]!);
   const steps = lens[0]!;
   if (typeof steps !== 'number' || lens.some((l) => l !== steps)) {
@@ -137,7 +133,7 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
       const at = Value.constant(tensorFromNumbers('int64', [], [inDirs[j] ? steps - 1 - t : t]));
       c.values.set(bodyIn[nState + j]!.name ?? '', ctx.op('take', [x, at], { axis: axes[j]! }));
     });
-    (body.node ?? []).forEach((m, i) => read(m, `${label}/body@${t}/${m.name || `#${i}`}`));
+    readGraph(body, `${label}/body@${t}`, read);
     const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Scan body output ${j})`));
     states = out.slice(0, nState);
     out.slice(nState).forEach((v, k) => scans[k]!.push(v));
@@ -145,10 +141,8 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   return [
     ...states,
     ...scans.map((s, k) => {
-      const r = s[0]!.type.shape.length + 1;
-      const a = outAxes[k]! < 0 ? outAxes[k]! + r : outAxes[k]!;
-      if (a < 0 || a >= r) throw ctx.refuse(`scan_output_axes[${k}] ${outAxes[k]} is out of range for rank ${r}`);
-      return ctx.op('stack', outDirs[k] ? [...s].reverse() : s, { axis: a });
+      const axis = normAxis(ctx, outAxes[k]!, s[0]!.type.shape.length + 1, `scan_output_axes[${k}]`);
+      return ctx.op('stack', outDirs[k] ? [...s].reverse() : s, { axis });
     }),
   ];
 }
@@ -161,6 +155,11 @@ function known(ctx: ImportCtx, i: number, absent: number, what: string): number 
   const v = tensorToNumbers(t);
   if (v.length !== 1) throw ctx.refuse(`${what} has ${v.length} elements (ONNX requires one)`);
   return v[0]!;
+}
+
+/** Maps every node of a subgraph, each labelled `<where>/<its name or #index>`. */
+function readGraph(g: OnnxNs.IGraphProto, where: string, read: ReadNode): void {
+  (g.node ?? []).forEach((m, i) => read(m, `${where}/${m.name || `#${i}`}`));
 }
 
 /** The graph attribute `name` of the node, or a refusal. */

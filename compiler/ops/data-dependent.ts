@@ -14,6 +14,7 @@ import { isDType, onnxDType } from '../../runtime/dtypes.js';
 import { tensorFromNumbers } from '../../runtime/tensor.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
+import { mulDims } from './dims.js';
 import { opaque } from './index-ops.js';
 import { fromF64, toF64 } from './kernels.js';
 
@@ -59,8 +60,8 @@ export const nonzero: OpDef<(data: Tx) => Tx> = defineOp<(data: Tx) => Tx>({
   noGradReason: 'its output is integer positions',
 });
 
-/** The dtypes `unique` takes. */
-const UNIQUE_DTYPES: ReadonlySet<string> = new Set(['int8', 'uint8', 'int32', 'int64']);
+/** The dtypes `unique` takes (the ONNX importer refuses others by name). */
+export const UNIQUE_DTYPES: ReadonlySet<string> = new Set(['int8', 'uint8', 'int32', 'int64']);
 
 /** The opaque number of distinct values of a `unique`. */
 export const UNIQUE_COUNT = opaque('unique');
@@ -87,7 +88,7 @@ export const unique: OpDef<(data: Tx) => Tx[]> = defineOp<(data: Tx) => Tx[]>({
     if (!UNIQUE_DTYPES.has(t.dtype)) {
       throw new OpError('unique', `of ${String(t.dtype)}: integer dtypes only (int8, uint8, int32, int64); onnxruntime's Unique and TopK misorder NaN, so float values would come out wrong where they hold one (cast exact values to int64 first)`, types);
     }
-    const n = t.shape.reduce<number | string>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : opaque('size')), 1);
+    const n = mulDims(t.shape);
     return [
       { dtype: t.dtype, shape: [UNIQUE_COUNT] },
       { dtype: 'int64', shape: [UNIQUE_COUNT] },

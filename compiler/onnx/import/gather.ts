@@ -9,6 +9,7 @@
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
+import { UNIQUE_DTYPES } from '../../ops/data-dependent.js';
 import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** Indices with negative entries wrapped by `n` (int64). */
@@ -154,7 +155,7 @@ const uniqueOp: Builder = (c) => {
   if (c.attr.has('axis')) throw c.refuse('axis (unique slices): only the flattened form is mapped');
   if (c.attr.int('sorted', 1) !== 1) throw c.refuse('sorted=0 (values in order of first occurrence): only the sorted form is mapped');
   const x = c.input(0);
-  if (!['int8', 'uint8', 'int32', 'int64'].includes(x.type.dtype)) throw c.refuse(`a ${x.type.dtype} input: only integers are mapped (onnxruntime's Unique misorders NaN)`);
+  if (!UNIQUE_DTYPES.has(x.type.dtype)) throw c.refuse(`a ${x.type.dtype} input: only integers are mapped (onnxruntime's Unique misorders NaN)`);
   return c.ops('unique', [x]);
 };
 

@@ -71,6 +71,8 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     // A shape check over a symbolic batch is known only at run time: refused where it is computed.
     const symbolic = model([...batchIs(2), ifNode('c', thenG, elseG, ['y'], 'gate')], [['x', ['N', 3]]], [['y', 'float32']], consts(2));
     assert.throws(() => readModel(symbolic), /ONNX operator 'Equal' \(node '#2'\) has no gluonc equivalent: comparing the symbolic dimension N with 2/);
+    const noCond = model([ifNode('', thenG, elseG, ['y'], 'gate')], [['x', [2, 3]]], [['y', 'float32']]);
+    assert.throws(() => readModel(noCond), /ONNX operator 'If' \(node 'gate'\) has no gluonc equivalent: it has no condition input/);
     const twoOut = model([...batchIs(2), ifNode('c', thenG, elseG, ['y', 'z'], 'gate')], [['x', [2, 3]]], [['y', 'float32']], consts(2));
     assert.throws(() => readModel(twoOut), /node 'gate'\) has no gluonc equivalent: its then_branch has 1 output\(s\) for the node's 2/);
   });

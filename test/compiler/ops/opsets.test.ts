@@ -41,8 +41,9 @@ interface Item {
   opset: number;
   inputs: NDArray[];
   outs?: HostTensor[];
-  /** Shapes and dtypes the type rule gives (symbolic 'N' substituted). */
-  types?: { shape: number[]; dtype: string }[];
+  /** Shapes and dtypes the type rule gives (with the symbolic batch 'N', which is `n`). */
+  types?: { shape: (number | string)[]; dtype: string }[];
+  n?: number;
   error?: string;
   path?: string;
   checker?: string | null;
@@ -77,7 +78,8 @@ describe(`operators at ONNX opsets ${OPSETS.join(', ')} (input ${seedNote(SEED)}
         const traced = callOp(sym as never, c.op, vars, s.args) as sym.Symbol | sym.Symbol[];
         const list = Array.isArray(traced) ? traced : [traced];
         const n = s.inputs.find((x) => x.symbolic)?.shape[0];
-        it.types = list.map((t) => ({ shape: t.shape.map((d) => (d === 'N' ? n : d)) as number[], dtype: t.dtype }));
+        it.types = list.map((t) => ({ shape: [...t.shape], dtype: t.dtype }));
+        it.n = n;
         if (list.some((t) => t.value.isConst)) return; // folded while tracing: nothing to lower
         const feeds = Object.fromEntries(it.inputs.map((x, j) => [`in${j}`, x._host]));
         const run = compileGraph(graphOf(...list), Object.fromEntries(Object.entries(feeds).map(([k2, h]) => [k2, { dtype: h.dtype, shape: h.shape }])), { opset: it.opset, optLevel: 0 });
@@ -143,7 +145,7 @@ describe(`operators at ONNX opsets ${OPSETS.join(', ')} (input ${seedNote(SEED)}
       if (!item.outs) return; // folded while tracing
       assert.equal(item.checker, null, `${what}: onnx.checker: ${item.checker}`);
       item.types!.forEach((t, j) => {
-        assert.deepEqual(item.outs![j]!.shape, promisedShape(t.shape, item.outs![j]!.shape), `${what}: output ${j} shape vs the type rule`);
+        assert.deepEqual(item.outs![j]!.shape, promisedShape(t.shape, item.outs![j]!.shape, item.n), `${what}: output ${j} shape vs the type rule`);
         assert.equal(item.outs![j]!.dtype, t.dtype, `${what}: output ${j} dtype`);
       });
       if (item.c.shapeOnly) return;

@@ -35,10 +35,16 @@ export function callOp(F: unknown, op: string, inputs: unknown[], args: unknown[
 
 /**
  * The shape a type rule promises for an output that came back with `actual`:
- * the symbolic batch 'N' is `n`, and an opaque dimension ('(nonzero)': known
+ * the symbolic batch 'N' is `n` (a product such as '2*N' too), and an opaque dimension ('(nonzero)': known
  * only when the graph runs) is whatever length came back. Example:
  * `assert.deepEqual(out.shape, promisedShape(t.shape, out.shape, 5))`.
  */
 export function promisedShape(rule: readonly (number | string)[], actual: readonly number[], n?: number): (number | string | undefined)[] {
-  return rule.map((d, k) => (d === 'N' ? n : typeof d === 'string' && d.startsWith('(') ? actual[k] : d));
+  return rule.map((d, k) => {
+    if (typeof d !== 'string') return d;
+    if (d.startsWith('(')) return actual[k];
+    // A product of the batch and numbers ('N', '2*N'), as mulDims writes it.
+    if (n !== undefined && /^(\d+|N)(\*(\d+|N))*$/.test(d)) return d.split('*').reduce((p, f) => p * (f === 'N' ? n : Number(f)), 1);
+    return d;
+  });
 }
