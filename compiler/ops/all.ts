@@ -20,6 +20,7 @@ import { DATA_DEPENDENT_OPS } from './data-dependent.js';
 import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
+import { QUANTIZED_OPS } from './quantized.js';
 import { REDUCE_OPS } from './reduce.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
@@ -44,6 +45,7 @@ export const OPS = {
   ...GEMM_OPS,
   ...DENSE_OPS,
   ...CONV_OPS,
+  ...QUANTIZED_OPS,
   ...POOL_OPS,
   ...NN_OPS,
   ...NORM_OPS,

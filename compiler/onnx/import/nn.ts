@@ -25,8 +25,8 @@ const num = (c: ImportCtx, d: Dim | undefined, what: string): number => {
   return d;
 };
 
-/** Kernel, strides, dilations and begin/end pads of a convolution or pooling node. */
-function geometry(c: ImportCtx, x: Value, kernelFallback: Dim[] | null): { kernel: number[]; stride: number[]; dilate: number[]; begin: number[]; end: number[] } {
+/** Kernel, strides, dilations and begin/end pads of a convolution or pooling node. Example: `const g = geometry(c, x, w.type.shape.slice(2))`. */
+export function geometry(c: ImportCtx, x: Value, kernelFallback: Dim[] | null): { kernel: number[]; stride: number[]; dilate: number[]; begin: number[]; end: number[] } {
   const xs = x.type.shape;
   const nd = xs.length - 2;
   if (nd < 1 || nd > 3) throw c.refuse(`data of rank ${xs.length} (gluonc convolves and pools rank 3 to 5)`);

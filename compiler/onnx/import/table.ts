@@ -10,6 +10,7 @@ import { GATHER_IMPORTS } from './gather.js';
 import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
+import { QUANTIZED_IMPORTS } from './quantized.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { RNN_IMPORTS } from './rnn.js';
 import { SCATTER_IMPORTS } from './scatter.js';
@@ -29,6 +30,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...SCATTER_IMPORTS,
   ...SIGNAL_IMPORTS,
   ...GRID_SAMPLE_IMPORTS,
+  ...QUANTIZED_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
