@@ -70,7 +70,8 @@ function sameVersions(versions: [Parameter, number][]): boolean {
 }
 
 interface Backward {
-  run: Runner;
+  /** The gradient graph's session (a function returning nothing where no gradient reaches an input or parameter). */
+  run: (feeds: Record<string, HostTensor>) => Record<string, HostTensor>;
   heads: string[];
   /** Output name of each input's gradient (null: none). */
   inputGrads: (string | null)[];
@@ -424,6 +425,8 @@ export class HybridBlock extends Block {
       const [list, at, name] = slots[i]!;
       if (g) list[at] = name;
     });
+    // No gradient reaches anything (every path crosses integer operators, say a quantized model's): no graph to run.
+    if (!grads.some(Boolean)) return { run: () => ({}), heads: heads.map((h) => h.name), inputGrads, paramGrads };
     // Parameters the gradient graph does not read are still fed: keep the feeds the forward had.
     const run = compileGraph(graph, {}, { paramsAsInputs: true, device: currentDevice() });
     return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };
