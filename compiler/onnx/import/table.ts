@@ -35,7 +35,6 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  NonMaxSuppression: 'its output shape depends on the data',
   SequenceConstruct: 'sequences have no gluonc equivalent',
   SplitToSequence: 'sequences have no gluonc equivalent',
   SequenceEmpty: 'sequences have no gluonc equivalent',
