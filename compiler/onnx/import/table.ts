@@ -13,6 +13,7 @@ import { NN_IMPORTS } from './nn.js';
 import { QUANTIZED_IMPORTS } from './quantized.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { RNN_IMPORTS } from './rnn.js';
+import { ROI_ALIGN_IMPORTS } from './roi-align.js';
 import { SCATTER_IMPORTS } from './scatter.js';
 import { SHAPE_AWARE } from './shape-values.js';
 import { SHAPE_IMPORTS } from './shape.js';
@@ -31,6 +32,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...SIGNAL_IMPORTS,
   ...GRID_SAMPLE_IMPORTS,
   ...QUANTIZED_IMPORTS,
+  ...ROI_ALIGN_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
