@@ -37,10 +37,11 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  SequenceConstruct: 'sequences have no gluonc equivalent',
-  SplitToSequence: 'sequences have no gluonc equivalent',
-  SequenceEmpty: 'sequences have no gluonc equivalent',
+  SequenceMap: 'its subgraph over each sequence item is not mapped',
 };
+
+/** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
+export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence']);
 
 /**
  * Maps one ONNX node onto gluonc operators: the values of its outputs.
@@ -57,8 +58,11 @@ export function importNode(c: ImportCtx): Value[] {
   return b(c);
 }
 
-/** Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read (compiler/onnx/read-control.ts). */
-export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan']);
+/**
+ * Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read
+ * (compiler/onnx/read-control.ts), and the sequence operators where sequences are built and read inside the file (read-sequence.ts).
+ */
+export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', ...SEQUENCE_OPS]);
 
 /** True when the importer maps `opType` (default ONNX domain), in some or all of its forms. */
 export function canImport(opType: string): boolean {
