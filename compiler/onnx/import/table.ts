@@ -38,6 +38,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
   SequenceMap: 'its subgraph over each sequence item is not mapped',
+  TfIdfVectorizer: 'n-gram counting of token ids has no gluonc operator',
 };
 
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
