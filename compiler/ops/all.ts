@@ -30,6 +30,7 @@ import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
 import { SORT_OPS } from './sort.js';
 import { TRIANGULAR_OPS } from './triangular.js';
+import { UNPOOL_OPS } from './unpool.js';
 
 /** Every operator by F name (aliases map to the same declaration). */
 export const OPS = {
@@ -47,6 +48,7 @@ export const OPS = {
   ...CONV_OPS,
   ...QUANTIZED_OPS,
   ...POOL_OPS,
+  ...UNPOOL_OPS,
   ...NN_OPS,
   ...NORM_OPS,
   ...CREATION_OPS,
