@@ -9,7 +9,8 @@
  * Invariants: pads are ONNX's begins then ends; spatial sizes are known
  * numbers; onnxruntime's MaxUnpool has no float64 kernel, so float64 runs in
  * float32. Gradients: none for the indices (integers); maxUnpool's data
- * gradient reads the output gradient back at the indices (`take`).
+ * gradient reads the output gradient back at the indices (`take`), for
+ * windows that do not overlap (stride >= kernel; else refused by name).
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { formatShape } from '../../runtime/tensor.js';
@@ -123,8 +124,15 @@ export const maxUnpool: OpDef<UnpoolSig, UnpoolA> = defineOp<UnpoolSig, UnpoolA>
     const attrs = { kernel_shape: g.kernel, strides: g.stride, pads: g.pads };
     inFloat32(c, [c.inputs[0]!], (ins, outs) => c.emit('MaxUnpool', [ins[0]!, c.inputs[1]!], attrs, outs)[0]!);
   },
-  // Each value went to its index: its gradient is the output gradient read back there.
-  grad: (F, { inputs: [, idx] }, [g]) => [g ? F.take(F.reshape(g, [-1]), idx!, { axis: 0 }) : null, null],
+  // Each value went to its index: its gradient is the output gradient read back there. Overlapping windows can
+  // share an index, and only one of the values written there survives: refused rather than doubled.
+  grad: (F, { inputs: [, idx], inTypes, attrs }, [g]) => {
+    const geo = geom('maxUnpool', inTypes[0]!, attrs as UnpoolA, inTypes);
+    if (geo.stride.some((s, i) => s < geo.kernel[i]!)) {
+      throw new OpError('maxUnpool', `cannot differentiate with overlapping windows (stride ${formatShape(geo.stride)} < kernel ${formatShape(geo.kernel)}): a position two windows share keeps one of the values written to it`, inTypes);
+    }
+    return [g ? F.take(F.reshape(g, [-1]), idx!, { axis: 0 }) : null, null];
+  },
 });
 
 /** The pooling-index operators, for ops/all.ts. */

@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readModel } from '../../../compiler/onnx/index.js';
 import { readNpy } from '../../../runtime/npy.js';
-import { tensorToNumbers } from '../../../runtime/tensor.js';
-import { model } from './ort-compare.js';
+import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
+import { data, int, model, sameAsOrt } from './ort-compare.js';
 
 const CASES: Record<string, { opset: number; attrs: Record<string, number | string> }> = {
   half_pixel: { opset: 16, attrs: { output_height: 3, output_width: 4, sampling_ratio: 2, spatial_scale: 0.5 } },
@@ -105,5 +105,28 @@ describe('imported RoiAlign: onnxruntime\'s and onnx.reference\'s outputs, the f
   it('refuses the adaptive sampling ratio 0 by name', () => {
     const bytes = model([{ opType: 'RoiAlign', input: ['x', 'rois', 'b'], output: ['y'], name: 'roi' }], [['x', [1, 2, 4, 4]], ['rois', [3, 4]], ['b', [3]]], [['y', 'float32']]);
     assert.throws(() => readModel(bytes), /ONNX operator 'RoiAlign' \(node 'roi'\) has no gluonc equivalent: sampling_ratio 0 \(the adaptive grid, sized by each box at run time\)/);
+  });
+});
+
+describe('a detector\'s head: the boxes NonMaxSuppression keeps, pooled by RoiAlign', () => {
+  it('runs as onnxruntime does, the box count known only at run time (eager and hybridized)', async () => {
+    const bytes = model(
+      [
+        { opType: 'NonMaxSuppression', input: ['boxes', 'scores', 'maxk', 'iou'], output: ['sel'] },
+        { opType: 'Gather', input: ['sel', 'two'], output: ['bi'], attribute: [int('axis', 1)] },
+        { opType: 'Squeeze', input: ['boxes', 'zero1'], output: ['b0'] },
+        { opType: 'Gather', input: ['b0', 'bi'], output: ['rois'], attribute: [int('axis', 0)] },
+        { opType: 'Sub', input: ['bi', 'bi'], output: ['batch'] },
+        { opType: 'RoiAlign', input: ['x', 'rois', 'batch'], output: ['y'], attribute: [int('output_height', 2), int('output_width', 2), int('sampling_ratio', 2), { name: 'spatial_scale', type: 1, f: 0.5 }] },
+      ],
+      [['x', [1, 3, 8, 8]], ['boxes', [1, 6, 4]], ['scores', [1, 1, 6]]],
+      [['y', 'float32']],
+      [['maxk', tensorFromNumbers('int64', [1], [4])], ['iou', tensorFromNumbers('float32', [1], [0.3])], ['two', tensorFromNumbers('int64', [], [2])], ['zero1', tensorFromNumbers('int64', [1], [0])]],
+      16,
+    );
+    // Six boxes in image coordinates (features at scale 0.5); the second overlaps the first and is suppressed.
+    const boxes = tensorFromNumbers('float32', [1, 6, 4], [0, 0, 6, 6, 1, 1, 7, 7, 8, 8, 14, 14, 0, 8, 6, 15, 2, 3, 12, 9, 9, 0, 15, 5]);
+    const scores = tensorFromNumbers('float32', [1, 1, 6], [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]);
+    await sameAsOrt(bytes, { x: data([1, 3, 8, 8]), boxes, scores });
   });
 });

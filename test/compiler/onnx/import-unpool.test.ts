@@ -88,6 +88,11 @@ describe('imported MaxPool indices and MaxUnpool: PyTorch\'s max_pool2d(return_i
     assert.throws(() => nd.maxUnpool(x, nd.array([0, 1], { shape: [1, 1, 1, 2], dtype: 'int64' }), { kernel: [2, 2], stride: [2, 2] }), /maxUnpool: indices must be int64 of the data's shape \[1, 1, 4, 4\], got int64\[1, 1, 1, 2\]/);
     assert.throws(() => nd.maxPoolIndices(nd.array([1, 2, 3], { shape: [1, 1, 3], dtype: 'int32' }), { kernel: [2] }), /maxPoolIndices: data must be float32, float64 or float16, got int32/);
     assert.throws(() => nd.maxPoolIndices(x, { kernel: [2, 2], storageOrder: 2 as 0 }), /storageOrder must be 0 \(row-major\) or 1 \(column-major\), got 2/);
+    // Overlapping windows (stride < kernel) may share an index: the gradient is refused.
+    const v = nd.array([1, 2, 3, 4], { shape: [1, 1, 2, 2] });
+    v.attachGrad();
+    const up = autograd.record(() => nd.sum(nd.maxUnpool(v, nd.array([0, 1, 1, 4], { shape: [1, 1, 2, 2], dtype: 'int64' }), { kernel: [2, 2], stride: [1, 1] })));
+    assert.throws(() => up.backward(), /maxUnpool: cannot differentiate with overlapping windows \(stride \[1, 1\] < kernel \[2, 2\]\)/);
     const py = String.raw`
 import sys, onnx
 from onnx import helper, TensorProto, numpy_helper
