@@ -1,6 +1,9 @@
 /**
  * Quantized (8-bit integer) inference operators, as onnxruntime's quantizer
- * writes them into models, each lowering to the ONNX operator of its name:
+ * writes them into models, each lowering to the ONNX operator of its name
+ * (so onnxruntime's own 8-bit kernels and QDQ fusions run them):
+ * - `quantizeLinear` (QuantizeLinear), `dequantizeLinear` (DequantizeLinear):
+ *   float32 to uint8/int8 and back, per tensor or along an axis;
  * - `matmulInteger` (MatMulInteger): (a - aZeroPoint) · (b - bZeroPoint) in int32;
  * - `convInteger` (ConvInteger): the same for a convolution;
  * - `qlinearMatmul` (QLinearMatMul) and `qlinearConv` (QLinearConv): the int32
@@ -14,10 +17,11 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import type { Attrs } from '../ir/node.js';
-import { formatShape } from '../../runtime/tensor.js';
+import { formatShape, tensorFromNumbers } from '../../runtime/tensor.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { offset, spatial } from './conv.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
+import type { GradTensor } from './grad-ops.js';
 import { broadcastShapes, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 
@@ -239,5 +243,109 @@ export const qlinearConv: OpDef<QlinearConvSig, QConvAttrs> = defineOp<QlinearCo
   noGradReason: NO_GRAD,
 });
 
+// ---------------------------------------------------------------- quantize / dequantize
+
+type QAxisA = Attrs & { axis: number; dtype?: string };
+
+/** The options of `quantizeLinear` (`dtype`: the output's without a zero point, uint8 by default) and `dequantizeLinear`. */
+export interface QuantizeOptions {
+  /** The axis a 1-D scale runs along (default 1, ONNX's). */
+  axis?: number;
+  dtype?: 'uint8' | 'int8';
+}
+
+/** Checks a scale and zero point (scalars, or 1-D along `axis` of `x`); returns the normalized axis. */
+function checkQParams(op: string, types: TensorType[], a: QAxisA, zpDtype: DType | null): number {
+  const [x, scale, zp] = types;
+  const r = x!.shape.length;
+  const axis = a.axis < 0 ? a.axis + r : a.axis;
+  if (scale!.dtype !== 'float32') throw new OpError(op, `the scale must be float32, got ${scale!.dtype}`, types);
+  if (scale!.shape.length > 1) throw new OpError(op, `the scale must be a scalar or 1-D (per axis), got shape ${formatShape(scale!.shape)}`, types);
+  if (scale!.shape.length === 1) {
+    if (!Number.isInteger(axis) || axis < 0 || axis >= r) throw new OpError(op, `axis ${a.axis} is out of range for data of rank ${r}`, types);
+    const [n, d] = [scale!.shape[0]!, x!.shape[axis]!];
+    if (typeof n === 'number' && typeof d === 'number' && n !== d) throw new OpError(op, `the scale has ${n} entries for ${d} along axis ${axis}`, types);
+  }
+  if (zp) {
+    if (zpDtype && zp.dtype !== zpDtype) throw new OpError(op, `the zero point must be ${zpDtype}, got ${zp.dtype}`, types);
+    if (zp.shape.length !== scale!.shape.length || !zp.shape.every((d, i) => sameDim(d, scale!.shape[i]!) || typeof d === 'string')) throw new OpError(op, `the zero point's shape ${formatShape(zp.shape)} differs from the scale's ${formatShape(scale!.shape)}`, types);
+  }
+  return axis;
+}
+
+type QuantizeSig = (x: Tx, scale: Tx, zeroPoint?: Tx | QuantizeOptions, options?: QuantizeOptions) => Tx;
+
+/**
+ * ONNX's QuantizeLinear: `saturate(round_half_even(x / scale) + zeroPoint)`
+ * from float32 to the zero point's dtype (uint8 or int8; `dtype` without
+ * one, uint8 by default); a 1-D scale and zero point run along `axis`.
+ *
+ * ```ts
+ * nd.quantizeLinear(nd.array([0.5, 1.5, 300]), nd.array(1, { shape: [] })); // uint8 [0, 2, 255]
+ * ```
+ */
+export const quantizeLinear: OpDef<QuantizeSig, QAxisA> = defineOp<QuantizeSig, QAxisA>({
+  name: 'quantizeLinear',
+  inputs: ['data', 'scale', 'zeroPoint?'],
+  attrs: { axis: 1, dtype: 'uint8' },
+  infer: (types, a) => {
+    const op = 'quantizeLinear';
+    if (types[0]!.dtype !== 'float32') throw new OpError(op, `the data must be float32, got ${types[0]!.dtype}`, types);
+    const dtype = (types[2]?.dtype ?? a.dtype) as DType;
+    if (!QDTYPES.includes(dtype)) throw new OpError(op, `quantizes to uint8 or int8, got ${String(dtype)}`, types);
+    checkQParams(op, types, a, null);
+    return [{ dtype, shape: types[0]!.shape }];
+  },
+  lower: (c, a) => {
+    const axis = checkQParams('quantizeLinear', c.inTypes, a, null);
+    // Without a zero point, ONNX quantizes to uint8: an int8 output gets a zero point of 0.
+    // A 1-D scale needs a zero point of its shape (its length may be symbolic in an eager signature).
+    const zero = (): string => (c.inTypes[1]!.shape.length ? c.emit('ConstantOfShape', [c.emit('Shape', [c.inputs[1]!])[0]!], { value: { tensor: tensorFromNumbers('int8', [1], [0]) } })[0]! : c.scalar(0, 'int8'));
+    const zp = c.inputs[2] ? [c.inputs[2]] : c.outTypes[0]!.dtype === 'int8' ? [zero()] : [];
+    c.emit('QuantizeLinear', [c.inputs[0]!, c.inputs[1]!, ...zp], { axis }, c.outputs);
+  },
+  grad: null,
+  noGradReason: NO_GRAD,
+});
+
+type DequantizeSig = (x: Tx, scale: Tx, zeroPoint?: Tx | QuantizeOptions, options?: QuantizeOptions) => Tx;
+
+/**
+ * ONNX's DequantizeLinear: `(x - zeroPoint) · scale` in float32, for uint8,
+ * int8 or int32 `x` (int32 without a zero point); a 1-D scale and zero point
+ * run along `axis`. Differentiable in the scale.
+ *
+ * ```ts
+ * nd.dequantizeLinear(nd.array([0, 128, 255], { dtype: 'uint8' }), nd.array(0.5, { shape: [] }), nd.array(128, { shape: [], dtype: 'uint8' })); // [-64, 0, 63.5]
+ * ```
+ */
+export const dequantizeLinear: OpDef<DequantizeSig, QAxisA> = defineOp<DequantizeSig, QAxisA>({
+  name: 'dequantizeLinear',
+  inputs: ['data', 'scale', 'zeroPoint?'],
+  attrs: { axis: 1 },
+  infer: (types, a) => {
+    const op = 'dequantizeLinear';
+    const d = types[0]!.dtype;
+    if (!QDTYPES.includes(d) && d !== 'int32') throw new OpError(op, `the data must be uint8, int8 or int32, got ${d}`, types);
+    if (d === 'int32' && types[2]) throw new OpError(op, 'int32 data takes no zero point (ONNX: it is 0)', types);
+    checkQParams(op, types, a, d);
+    return [{ dtype: 'float32', shape: types[0]!.shape }];
+  },
+  lower: (c, a) => void c.emit('DequantizeLinear', c.inputs.filter(Boolean), { axis: checkQParams('dequantizeLinear', c.inTypes, a, null) }, c.outputs),
+  // d/dscale of (x - zp)·scale: (x - zp)·g, summed down to the scale's shape (along axis for a 1-D scale).
+  grad: (F, { inputs: [x, scale, zp], inTypes, attrs }, [g]) => {
+    if (!g) return [null, null, ...(zp ? [null] : [])];
+    const r = inTypes[0]!.shape.length;
+    const axis = (attrs['axis'] as number) < 0 ? (attrs['axis'] as number) + r : (attrs['axis'] as number);
+    const perAxis = inTypes[1]!.shape.length === 1;
+    const along = (t: GradTensor): GradTensor => (perAxis ? F.reshape(t, Array.from({ length: r }, (_v, i) => (i === axis ? -1 : 1))) : t);
+    const shifted = F.cast(x!, 'float32');
+    const v = zp ? F.sub(shifted, along(F.cast(zp, 'float32'))) : shifted;
+    const prod = F.mul(v, g);
+    const ds = perAxis ? F.sum(prod, { axis, exclude: true }) : F.sum(prod);
+    return [null, F.reshapeLike(ds, scale!), ...(zp ? [null] : [])];
+  },
+});
+
 /** The quantized operators, for ops/all.ts. */
-export const QUANTIZED_OPS = { matmulInteger, qlinearMatmul, convInteger, qlinearConv } as const;
+export const QUANTIZED_OPS = { matmulInteger, qlinearMatmul, convInteger, qlinearConv, quantizeLinear, dequantizeLinear } as const;

@@ -92,4 +92,27 @@ export const cases: OpCase[] = [
       { inputs: [i8([1, 2, 6]), f32(0.05), i8([], [-10]), i8([4, 2, 3]), f32(0.02), i8([], [0]), f32(0.07), i8([], [5])], label: 'int8 1-D, dilation', args: [{ dilate: [2] }] },
     ],
   },
+  {
+    op: 'quantizeLinear',
+    ref: `${I64}\nax = attrs.get('axis', 1)\nsc = np.asarray(b, np.float32)\nzp = globals().get('c')\ndt = zp.dtype if zp is not None else np.dtype(attrs.get('dtype', 'uint8'))\nshape = [-1 if i == ax % a.ndim else 1 for i in range(a.ndim)] if sc.ndim == 1 else []\nq = np.rint((a.astype(np.float32) / sc.reshape(shape)).astype(np.float32)) + (zp.astype(np.int64).reshape(shape) if zp is not None else 0)\nlo, hi = (0, 255) if dt == np.uint8 else (-128, 127)\nout = np.clip(q, lo, hi)`,
+    samples: [
+      // x / 1 at ±0.5, ±1.5, ±2.5: half to even; 300 and -300 saturate.
+      { inputs: [{ shape: [8], values: [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 300, -300] }, f32(1), i8([], [0])], label: 'ties and saturation, int8' },
+      { inputs: [{ shape: [6], values: [0.5, 1.5, 2.5, -20, 100, 200] }, f32(0.5), u8([], [10])], label: 'uint8 with a zero point: ties, saturation at 0 and 255' },
+      { inputs: [{ shape: [2, 3, 4] }, f32([0.01, 0.02, 0.05]), u8([3], [0, 128, 255])], args: [{ axis: 1 }], label: 'per channel (axis 1)' },
+      { inputs: [{ shape: [3, 4] }, f32([0.01, 0.02, 0.03, 0.04])], args: [{ axis: -1, dtype: 'int8' }], label: 'per column, int8 without a zero point' },
+      { inputs: [{ shape: [3, 5], symbolic: true }, f32(0.0123), u8([], [128])], label: 'symbolic batch' },
+    ],
+  },
+  {
+    op: 'dequantizeLinear',
+    ref: `ax = attrs.get('axis', 1)\nsc = np.asarray(b, np.float64)\nzp = globals().get('c')\nshape = [-1 if i == ax % a.ndim else 1 for i in range(a.ndim)] if sc.ndim == 1 else []\nout = (a.astype(np.float64) - (zp.astype(np.float64).reshape(shape) if zp is not None else 0)) * sc.reshape(shape)`,
+    samples: [
+      { inputs: [u8([6], [0, 1, 127, 128, 254, 255]), f32(0.5), u8([], [128])], label: 'uint8 limits, a zero point' },
+      { inputs: [i8([6], [-128, -1, 0, 1, 126, 127]), f32(0.25), i8([], [-3])], label: 'int8 limits' },
+      { inputs: [{ shape: [4], dtype: 'int32', values: [-100000, -1, 0, 2147483] }, f32(0.001)], label: 'int32 (a bias), no zero point' },
+      { inputs: [i8([2, 3, 2]), f32([0.1, 0.02, 0.3]), i8([3], [0, 5, -5])], args: [{ axis: 1 }], label: 'per channel' },
+      { inputs: [{ ...u8([3, 4]), symbolic: true }, f32(0.07), u8([], [100])], label: 'symbolic batch' },
+    ],
+  },
 ];
