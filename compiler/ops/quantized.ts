@@ -347,5 +347,38 @@ export const dequantizeLinear: OpDef<DequantizeSig, QAxisA> = defineOp<Dequantiz
   },
 });
 
+/**
+ * ONNX's DynamicQuantizeLinear: uint8 quantization of float32 `x` over its
+ * range including 0 — scale `(max(x, 0) - min(x, 0)) / 255`, zero point
+ * `saturate(round_half_even(-min(x, 0) / scale))` — returning
+ * `[y, scale, zeroPoint]` (onnxruntime fuses it with a following
+ * MatMulInteger). The scale is differentiable in x (through the extremes).
+ *
+ * ```ts
+ * const [y, scale, zeroPoint] = nd.dynamicQuantizeLinear(nd.array([-1, 0, 2, 3])); // uint8, float32 [], uint8 []
+ * ```
+ */
+export const dynamicQuantizeLinear: OpDef<(x: Tx) => Tx[]> = defineOp<(x: Tx) => Tx[]>({
+  name: 'dynamicQuantizeLinear',
+  inputs: ['data'],
+  multiOutput: true,
+  infer: (types) => {
+    if (types[0]!.dtype !== 'float32') throw new OpError('dynamicQuantizeLinear', `the data must be float32, got ${types[0]!.dtype}`, types);
+    return [{ dtype: 'uint8', shape: types[0]!.shape }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] }];
+  },
+  lower: (c) => void c.emit('DynamicQuantizeLinear', c.inputs, {}, c.outputs),
+  // d scale / dx = ([max > 0]·(x = max) - [min < 0]·(x = min)) / 255, ties splitting each extreme's share.
+  grad: (F, { inputs: [x] }, [, gScale]) => {
+    if (!gScale) return [null];
+    const share = (ext: GradTensor, active: GradTensor): GradTensor => {
+      const hit = F.equal(x!, ext);
+      return F.mul(F.div(hit, F.sum(hit)), active);
+    };
+    const [hi, lo] = [F.max(x!), F.min(x!)];
+    const d = F.sub(share(hi, F.greater(hi, 0)), share(lo, F.lesser(lo, 0)));
+    return [F.mul(d, F.div(gScale, 255))];
+  },
+});
+
 /** The quantized operators, for ops/all.ts. */
-export const QUANTIZED_OPS = { matmulInteger, qlinearMatmul, convInteger, qlinearConv, quantizeLinear, dequantizeLinear } as const;
+export const QUANTIZED_OPS = { matmulInteger, qlinearMatmul, convInteger, qlinearConv, quantizeLinear, dequantizeLinear, dynamicQuantizeLinear } as const;

@@ -154,10 +154,11 @@ const quantize: Builder = (c) => {
   return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
 };
 
-/** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point. */
+/** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point (gluonc's operator for float32, float arithmetic else). */
 const dynamicQuantize: Builder = (c) => {
   const x = c.input(0);
   const d = x.type.dtype;
+  if (d === 'float32') return c.ops('dynamicQuantizeLinear', [x]);
   const zero = c.scalar(0, d);
   const hi = c.op('maximum', [c.op('max', [x], { axis: null }), zero]);
   const lo = c.op('minimum', [c.op('min', [x], { axis: null }), zero]);

@@ -115,4 +115,17 @@ export const cases: OpCase[] = [
       { inputs: [{ ...u8([3, 4]), symbolic: true }, f32(0.07), u8([], [100])], label: 'symbolic batch' },
     ],
   },
+  {
+    op: 'dynamicQuantizeLinear',
+    ref: `x = a.astype(np.float32)\nhi, lo = np.float32(max(x.max(), 0)), np.float32(min(x.min(), 0))\nsc = np.float32((hi - lo) / np.float32(255))\nzp = np.clip(np.rint(np.float32(-lo) / sc), 0, 255)\nout = [np.clip(np.rint((x / sc).astype(np.float32)) + zp, 0, 255), sc, zp]`,
+    samples: [
+      // Fixed values whose extremes stand apart (finite differences do not cross a change of extreme).
+      { inputs: [{ shape: [3, 4], values: [0.31, -1.7, 2.2, 0.05, -0.4, 1.1, 3.3, -0.9, 0.77, -2.6, 1.9, -0.13] }], label: 'both signs' },
+      { inputs: [{ shape: [5], values: [0.5, 1.3, 2.9, 2.1, 0.8] }], label: 'positive only: zero point 0' },
+      { inputs: [{ shape: [5], values: [-0.6, -3, -1.1, -2.2, -0.9] }], label: 'negative only: zero point 255' },
+      // Range [-1, 1.55]: scale 0.01; -1/0.01 = -100 -> zero point 100; x/scale lands on .5 ties.
+      { inputs: [{ shape: [6], values: [-1, 1.55, 0.005, 0.015, -0.025, 0.5] }], label: 'ties round half to even' },
+      { inputs: [{ shape: [2, 3], symbolic: true, values: [1.5, -0.2, 0.4, -2.5, 0.9, 0.1] }], label: 'symbolic batch' },
+    ],
+  },
 ];
