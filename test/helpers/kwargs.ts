@@ -5,15 +5,20 @@
 import assert from 'node:assert/strict';
 import { autograd, gluon, nd, random } from 'gluonc';
 
+/** Nested arrays of every NDArray in `y` (outputs and states). */
+function values(y: unknown): unknown {
+  if (y instanceof nd.NDArray) return y.toArray();
+  return Array.isArray(y) ? y.map(values) : y;
+}
+
 /** One layer's parameter names and shapes, and its output on `input()` (seeded, initialized, in training mode when `train`). */
-export function layerRun(make: () => gluon.Block, input: () => nd.NDArray[], train = false): { params: [string, number[]][]; out: unknown } {
+export function layerRun(make: () => gluon.Block, input: () => unknown[], train = false): { params: [string, number[]][]; out: unknown } {
   random.seed(5);
   const block = make();
   block.initialize();
   const xs = input();
-  const call = () => block.call(...xs) as nd.NDArray | nd.NDArray[];
-  const y = train ? autograd.trainMode(call) : call();
-  const out = Array.isArray(y) ? y.map((t) => (t instanceof nd.NDArray ? t.toArray() : t)) : y.toArray();
+  const call = () => block.call(...(xs as nd.NDArray[])) as unknown;
+  const out = values(train ? autograd.trainMode(call) : call());
   const params = block.collectParams().entries().map(([k, p]) => [k, [...p.shape]] as [string, number[]]);
   return { params, out };
 }
@@ -28,7 +33,7 @@ export function layerRun(make: () => gluon.Block, input: () => nd.NDArray[], tra
  * sameLayer([() => new nn.Dense(3), () => new nn.Dense({ units: 3 })], () => new nn.Dense(4), () => [nd.ones([2, 5])]);
  * ```
  */
-export function sameLayer(forms: (() => gluon.Block)[], other: (() => gluon.Block) | null, input: () => nd.NDArray[], train = false): void {
+export function sameLayer(forms: (() => gluon.Block)[], other: (() => gluon.Block) | null, input: () => unknown[], train = false): void {
   const ref = layerRun(forms[0]!, input, train);
   for (const [i, f] of forms.entries()) {
     if (i === 0) continue;
