@@ -97,6 +97,13 @@ export function bindArgs<P extends readonly unknown[], O extends object>(cls: st
     const s = params.length === 1 ? '' : 's';
     throw new Error(`${cls}: takes ${params.length} positional argument${s} (${names.join(', ') || 'none'}) then an options object, but ${n} positional arguments were given (argument ${params.length + 1}: ${brief(args[params.length])})`);
   }
+  // An unknown key first, as Python reports an unexpected keyword before a missing argument.
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (names.includes(k)) continue;
+    if (known && !known.includes(k)) throw new Error(`${cls}: unknown option '${k}' (valid: ${[...names, ...known].join(', ')})`);
+    rest[k] = v;
+  }
   const values = params.map((p, i) => {
     const name = names[i]!;
     const pos = i < n ? args[i] : undefined;
@@ -106,15 +113,12 @@ export function bindArgs<P extends readonly unknown[], O extends object>(cls: st
     }
     const v = pos !== undefined ? pos : kw;
     if (v === undefined && !(typeof p === 'string' ? p : p.name).endsWith('?')) {
-      throw new Error(`${cls}: missing required argument '${name}' (give it as argument ${i + 1} or as { ${name}: ... } in the options object)`);
+      // The keys given instead show a misspelling (`{ unit: 3 }` for units).
+      const others = Object.keys(rest);
+      const had = others.length ? `, which has ${others.join(', ')}` : '';
+      throw new Error(`${cls}: missing required argument '${name}' (give it as argument ${i + 1} or as { ${name}: ... } in the options object${had})`);
     }
     return v;
   });
-  const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (names.includes(k)) continue;
-    if (known && !known.includes(k)) throw new Error(`${cls}: unknown option '${k}' (valid: ${[...names, ...known].join(', ')})`);
-    rest[k] = v;
-  }
   return [values as unknown as P, rest as O];
 }
