@@ -14,7 +14,7 @@ import { Parameter, ParameterDict } from './parameter.js';
 import { structureEpoch, structureMayHaveChanged } from './structure.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
-import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
+import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
 
 const warnedArrays = new Set<string>();
 const arraysChecked = new WeakMap<Block, number>();
@@ -192,14 +192,18 @@ export class Block {
   }
 
   /**
-   * Saves every parameter to a safetensors file (keys are the structural names), atomically.
+   * Saves every parameter (keys are the structural names, as Gluon's
+   * `save_parameters` writes them), atomically: to safetensors by default,
+   * or in MXNet's formats, which MXNet's `net.load_parameters` reads:
+   * `{ format: 'mxnet' }` (MXNet 1.x's NDArray list) or `{ format: 'npz' }` (MXNet 2's).
    *
    * ```ts
    * net.saveParameters('net.safetensors');
+   * net.saveParameters('net.params', { format: 'mxnet' });
    * ```
    */
-  saveParameters(path: string): void {
-    saveParamsFile(path, this.collectParams(), { block: this.constructor.name });
+  saveParameters(path: string, options: SaveParamsOptions = {}): void {
+    saveParamsFile(path, this.collectParams(), { block: this.constructor.name }, options);
   }
 
   /**
