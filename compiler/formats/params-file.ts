@@ -14,7 +14,8 @@ import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../runtime/atomic-file.js';
 import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
-import { canonicalMxnetNames } from './mxnet-names.js';
+import { canonicalMxnetNames, mxnet1Names } from './mxnet-names.js';
+import { fuseRnnParams, splitRnnParam } from './mxnet-rnn-param.js';
 import { decodeNpy } from '../../runtime/npy.js';
 import { encodeMxnetParams, isMxnetParams, readMxnetParams } from './mxnet-params.js';
 import { encodeNpz, isNpz, readNpz } from './npz.js';
@@ -285,7 +286,11 @@ export function saveParamsFile(file: string, params: ParameterDict, metadata: Re
     }
     tensors.push([name, p.data()._host]);
   }
-  writeFileAtomic(file, encodeTensorFile(format, tensors, file, { format: PRODUCER, kind: 'parameters', ...metadata }));
+  // Names are data: each MXNet version's Gluon names the recurrent layers' matrices its own way (mxnet-names.ts, mxnet-rnn-param.ts).
+  const named: [string, HostTensor][] = format === 'mxnet'
+    ? ((names) => tensors.map(([, t], i): [string, HostTensor] => [names[i]!, t]))(mxnet1Names(tensors.map(([n]) => n)))
+    : format === 'npz' ? fuseRnnParams(tensors) : tensors;
+  writeFileAtomic(file, encodeTensorFile(format, named, file, { format: PRODUCER, kind: 'parameters', ...metadata }));
 }
 
 /** Options of `loadParameters`. */
@@ -348,7 +353,13 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   if (!loaded.named) throw new Error(`${file}: the ${loaded.format === 'npy' ? '.npy' : 'MXNet'} file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
   const fromMxnet = loaded.format !== 'safetensors';
   const names = fromMxnet ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
-  const entries: FileEntry[] = loaded.tensors.map(([raw, tensor], i) => ({ raw, name: names[i]!, tensor }));
+  const shapes = params.entries().map(([n, p]): [string, number[]] => [n, p.shape]);
+  const entries: FileEntry[] = loaded.tensors.flatMap(([raw, tensor], i): FileEntry[] => {
+    // MXNet 2's recurrent layers save one flat `rnn_param`: cut it into the block's matrices.
+    const fused = fromMxnet ? /^((?:.*\.)?)rnn_param$/.exec(names[i]!) : null;
+    const parts = fused ? splitRnnParam(fused[1]!, tensor, shapes, file) : null;
+    return parts ? parts.map(([name, t]) => ({ raw, name, tensor: t })) : [{ raw, name: names[i]!, tensor }];
+  });
   const byName = new Map<string, FileEntry>();
   for (const e of entries) {
     if (byName.has(e.name)) throw new Error(`${file}: parameter '${e.name}' appears twice in the file${e.name !== e.raw ? ` (as '${e.raw}' too)` : ''}`);

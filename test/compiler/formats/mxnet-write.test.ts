@@ -289,6 +289,64 @@ print(json.dumps(list(exp)))`, null);
       assert.deepEqual(python(PY_READ_MXNET, file('dict.params')).names, got.map((e: any) => e.name));
     });
 
+    /** An LSTM (2 layers, both directions) after a Dense, so the layer sits at prefix '1.'. */
+    function recurrentNet(inputSize = 0): gluon.HybridBlock {
+      const net = new gluon.nn.HybridSequential();
+      net.add(new Dense(3, { flatten: false }), new gluon.rnn.LSTM(4, 2, { bidirectional: true, layout: 'NTC', inputSize }));
+      return net;
+    }
+
+    it("recurrent layers take MXNet 1.x's unfused names in { format: 'mxnet' } (rnn_layer.py _collect_params_with_prefix)", () => {
+      random.seed(7);
+      const net = recurrentNet();
+      net.initialize();
+      const x = nd.random.uniform(-1, 1, [2, 5, 6]);
+      const y = net.call(x) as NDArray;
+      net.saveParameters(file('lstm.params'), { format: 'mxnet' });
+      const got = python(PY_READ_MXNET, file('lstm.params'));
+      // convert_key: '_unfused.{layer}.{l|r}_cell.{i2h|h2h}_{weight|bias}' for a bidirectional layer.
+      const want = ['0.weight', '0.bias'];
+      for (const k of [0, 1]) for (const d of ['l', 'r']) for (const n of ['i2h_weight', 'h2h_weight', 'i2h_bias', 'h2h_bias']) want.push(`1._unfused.${k}.${d}_cell.${n}`);
+      assert.deepEqual([...got.names].sort(), want.sort());
+      const i = got.names.indexOf('1._unfused.1.r_cell.i2h_weight');
+      assert.deepEqual(got.arrays[i].data, flat(net.collectParams().get('1.r1_i2h_weight').data()));
+      const fresh = recurrentNet();
+      fresh.loadParameters(file('lstm.params'));
+      assertSameArray(fresh.call(x) as NDArray, y, 'output after the round trip');
+      // One direction: '_unfused.{layer}.{i2h|h2h}_{weight|bias}'.
+      const uni = new gluon.rnn.GRU(3, 1, { inputSize: 2 });
+      uni.initialize();
+      uni.saveParameters(file('gru.params'), { format: 'mxnet' });
+      assert.deepEqual(python(PY_READ_MXNET, file('gru.params')).names.sort(), ['_unfused.0.h2h_bias', '_unfused.0.h2h_weight', '_unfused.0.i2h_bias', '_unfused.0.i2h_weight']);
+    });
+
+    it("recurrent layers are MXNet 2's one flat rnn_param in { format: 'npz' }, in the RNN operator's order; a deferred layer loads it back", () => {
+      random.seed(8);
+      const net = recurrentNet();
+      net.initialize();
+      const x = nd.random.uniform(-1, 1, [2, 5, 6]);
+      const y = net.call(x) as NDArray;
+      net.saveParameters(file('lstm2.params'), { format: 'npz' });
+      const mats = Object.fromEntries(net.collectParams().entries().filter(([k]) => k.startsWith('1.')).map(([k, p]) => [k.slice(2), flat(p.data())]));
+      // MXNet's order (rnn_layer.py _forward_kernel): for t in weight, bias; for layer; for l, r; for i2h, h2h.
+      const ref = python(String.raw`
+order = ['%s%d_%s_%s' % (d, l, g, t) for t in ['weight', 'bias'] for l in range(2) for d in ['l', 'r'] for g in ['i2h', 'h2h']]
+want = [v for k in order for v in job['mats'][k]]
+r = np.load(job['path'])
+print(json.dumps({'files': list(r.keys()), 'same': r['1.rnn_param'].astype(np.float64).tolist() == want, 'shape': list(r['1.rnn_param'].shape)}))`, { path: file('lstm2.params'), mats });
+      assert.deepEqual(ref.files, ['0.weight', '0.bias', '1.rnn_param']);
+      assert.equal(ref.same, true, "rnn_param is the matrices in MXNet's order");
+      assert.deepEqual(ref.shape, [2 * 2 * (16 * 3 + 16 * 4 + 16 + 16) + 2 * (16 * 8 - 16 * 3)]);
+      const fresh = recurrentNet(); // input size unknown: solved from rnn_param's length
+      fresh.loadParameters(file('lstm2.params'));
+      assert.deepEqual(fresh.collectParams().get('1.l0_i2h_weight').shape, [16, 3]);
+      assertSameArray(fresh.call(x) as NDArray, y, 'output after the round trip');
+      // A length that fits no input size names the entry.
+      const wrong = new gluon.nn.HybridSequential();
+      wrong.add(new Dense(3, { flatten: false }), new gluon.rnn.LSTM(5, 2, { bidirectional: true, layout: 'NTC' }));
+      assert.throws(() => wrong.loadParameters(file('lstm2.params')), /lstm2\.params: '1\.rnn_param' \(MXNet 2's fused recurrent parameter\) holds 736 values; the block's layer there takes \d+ plus 40 per input feature/);
+    });
+
     it('the default stays safetensors; an unknown format or option is an Error naming it', () => {
       const net = mlp();
       net.initialize();
