@@ -14,9 +14,9 @@ import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../runtime/atomic-file.js';
 import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
+import { decodeNpy } from '../../runtime/npy.js';
 import { canonicalMxnetNames, mxnet1Names } from './mxnet-names.js';
 import { fuseRnnParams, splitRnnParam } from './mxnet-rnn-param.js';
-import { decodeNpy } from '../../runtime/npy.js';
 import { encodeMxnetParams, isMxnetParams, readMxnetParams } from './mxnet-params.js';
 import { encodeNpz, isNpz, readNpz } from './npz.js';
 import { matchByOrder, type FileEntry } from './param-matching.js';
@@ -287,9 +287,11 @@ export function saveParamsFile(file: string, params: ParameterDict, metadata: Re
     tensors.push([name, p.data()._host]);
   }
   // Names are data: each MXNet version's Gluon names the recurrent layers' matrices its own way (mxnet-names.ts, mxnet-rnn-param.ts).
-  const named: [string, HostTensor][] = format === 'mxnet'
-    ? ((names) => tensors.map(([, t], i): [string, HostTensor] => [names[i]!, t]))(mxnet1Names(tensors.map(([n]) => n)))
-    : format === 'npz' ? fuseRnnParams(tensors) : tensors;
+  let named = tensors;
+  if (format === 'mxnet') {
+    const names = mxnet1Names(tensors.map(([n]) => n));
+    named = tensors.map(([, t], i) => [names[i]!, t]);
+  } else if (format === 'npz') named = fuseRnnParams(tensors);
   writeFileAtomic(file, encodeTensorFile(format, named, file, { format: PRODUCER, kind: 'parameters', ...metadata }));
 }
 
