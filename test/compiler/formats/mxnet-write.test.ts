@@ -347,6 +347,28 @@ print(json.dumps({'files': list(r.keys()), 'same': r['1.rnn_param'].astype(np.fl
       assert.throws(() => wrong.loadParameters(file('lstm2.params')), /lstm2\.params: '1\.rnn_param' \(MXNet 2's fused recurrent parameter\) holds 736 values; the block's layer there takes \d+ plus 40 per input feature/);
     });
 
+    it("a shared parameter is written once, or under each name with { deduplicate: false } (MXNet's default)", () => {
+      const shared = new Dense(2, { inUnits: 2 });
+      const net = new gluon.nn.HybridSequential();
+      net.add(shared, shared);
+      net.initialize(new init.One());
+      net.saveParameters(file('once.params'), { format: 'mxnet' });
+      assert.deepEqual(python(PY_READ_MXNET, file('once.params')).names, ['0.weight', '0.bias']);
+      net.saveParameters(file('each.params'), { format: 'mxnet', deduplicate: false });
+      const each = python(PY_READ_MXNET, file('each.params'));
+      assert.deepEqual(each.names, ['0.weight', '0.bias', '1.weight', '1.bias']);
+      assert.deepEqual(each.arrays[2].data, [1, 1, 1, 1]);
+      for (const p of ['once.params', 'each.params']) {
+        const back = new gluon.nn.HybridSequential();
+        const d = new Dense(2, { inUnits: 2 });
+        back.add(d, d);
+        back.loadParameters(file(p));
+        assert.deepEqual(flat(d.weight.data()), [1, 1, 1, 1], p);
+      }
+      const save = net.saveParameters.bind(net) as (...a: unknown[]) => void;
+      assert.throws(() => save(file('x.params'), { deduplicate: 'yes' }), /saveParameters\('.*x\.params'\): deduplicate must be true or false, got yes/);
+    });
+
     it('the default stays safetensors; an unknown format or option is an Error naming it', () => {
       const net = mlp();
       net.initialize();
@@ -355,7 +377,7 @@ print(json.dumps({'files': list(r.keys()), 'same': r['1.rnn_param'].astype(np.fl
       assert.notEqual(fs.readFileSync(file('default.params')).readBigUInt64LE(0), 0x112n);
       const save = net.saveParameters.bind(net) as (...a: unknown[]) => void;
       assert.throws(() => save(file('x.params'), { format: 'onnx' }), /saveParameters\('.*x\.params'\): format "onnx" is not one of 'safetensors', 'mxnet', 'npz'/);
-      assert.throws(() => save(file('x.params'), { deduplicate: true }), /saveParameters\('.*x\.params'\): unknown option 'deduplicate'/);
+      assert.throws(() => save(file('x.params'), { dedup: true }), /saveParameters\('.*x\.params'\): unknown option 'dedup' \(options: format, deduplicate\)/);
       assert.throws(() => mlp().saveParameters(file('x.params'), { format: 'mxnet' }), /Parameter '0\.weight' has not been initialized/);
       assert.ok(!fs.existsSync(file('x.params')));
     });
