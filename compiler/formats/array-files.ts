@@ -16,7 +16,7 @@ import { encodeMxnetParams } from './mxnet-params.js';
 import { encodeNpz } from './npz.js';
 import { checkLittleEndian, encodeSafetensors, PRODUCER, readTensorFile, writeFileAtomic } from './params-file.js';
 
-/** What `nd.save` takes: one array, a list of arrays, or arrays by name (a record or a Map, whose order is kept). */
+/** What `nd.save` takes: one array, a list of arrays, or arrays by name (a record or a Map, whose order is kept). Example: `{ w: nd.ones([2]) }`. */
 export type ArraysToSave = NDArray | NDArray[] | Record<string, NDArray> | Map<string, NDArray>;
 
 /** The formats `nd.save` writes. */

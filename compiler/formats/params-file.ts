@@ -49,7 +49,7 @@ export interface TensorFile {
   metadata: Record<string, string>;
 }
 
-/** @internal Throws on big-endian hosts, where the files' little-endian bytes would need swapping. */
+/** Throws on big-endian hosts, where the files' little-endian bytes would need swapping. Example: `checkLittleEndian(); write(bytes)`. */
 export function checkLittleEndian(): void {
   if (os.endianness() !== 'LE') throw new Error('parameter files: only little-endian hosts are supported');
 }
@@ -228,10 +228,10 @@ export function readTensorFile(file: string): TensorFile {
   throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic) nor an .npz archive (no zip header) nor an .npy array`);
 }
 
-/** @internal The producer written into gluonc's safetensors metadata. */
+/** The producer written into gluonc's safetensors metadata. Example: `metadata.format === PRODUCER`. */
 export const PRODUCER = 'gluonc';
 
-/** The formats `saveParameters` writes. */
+/** The formats `saveParameters` writes. Example: `PARAM_FORMATS.includes(format)`. */
 export const PARAM_FORMATS = ['safetensors', 'mxnet', 'npz'] as const;
 
 /** Options of `saveParameters`. Example: `{ format: 'mxnet' }`. */
