@@ -48,7 +48,7 @@ export function canonicalMxnetNames(names: readonly string[]): string[] {
   });
 }
 
-/** A recurrent layer's matrix as gluonc names it: prefix, direction, layer, matrix. Example: `FUSED_RNN.exec('1.r0_i2h_bias')` gives `['1.', 'r', '0', 'i2h_bias']`. */
+/** A recurrent layer's matrix as gluonc names it: prefix, direction, layer, matrix. Example: `FUSED_RNN.exec('1.r0_i2h_bias')` captures `'1.', 'r', '0', 'i2h_bias'`. */
 export const FUSED_RNN = /^((?:.*\.)?)([lr])(\d+)_(i2h_weight|h2h_weight|i2h_bias|h2h_bias)$/;
 
 /**
