@@ -447,4 +447,51 @@ print(json.dumps({'files': list(r.keys()), 'same': r['1.rnn_param'].astype(np.fl
       assert.throws(() => npx.load(file('missing.npz')), /cannot read '.*missing\.npz'/);
     });
   });
+  /**
+   * MXNet itself, where a python with mxnet is at hand (GLUONC_MXNET_PYTHON, or
+   * the venv of `python3 -m venv /tmp/mxwrite/venv && /tmp/mxwrite/venv/bin/pip
+   * install mxnet 'numpy<2'`); npm test does not build it, and no package
+   * index here serves mxnet, so these skip, saying why.
+   */
+  describe('MXNet itself (when installed)', () => {
+    const candidates = [process.env.GLUONC_MXNET_PYTHON, '/tmp/mxwrite/venv/bin/python'].filter((p): p is string => !!p);
+    const mxPython = candidates.find((p) => fs.existsSync(p) && spawnSync(p, ['-c', 'import mxnet'], { encoding: 'utf8' }).status === 0);
+    const mx = (code: string, job: unknown): any => {
+      const r = spawnSync(mxPython!, ['-c', `import json, sys\nimport numpy as np\nimport mxnet as mx\njob = json.load(sys.stdin)\n${code}`], { input: JSON.stringify(job), encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mxnet failed: ${r.stderr}`);
+      return JSON.parse(r.stdout || 'null');
+    };
+    beforeEach(function () {
+      if (!mxPython) {
+        console.log(`      (skipped: no python with mxnet; tried ${candidates.join(', ')})`);
+        this.skip();
+      }
+    });
+
+    it('mx.nd.load reads nd.save files; nd.load reads mx.nd.save files', () => {
+      const arrays = edgeArrays();
+      nd.save(file('for-mx.params'), arrays);
+      const got = mx(`d = mx.nd.load(job)
+print(json.dumps({k: [np.dtype(v.dtype).name, list(v.shape), v.asnumpy().astype('float64').ravel().tolist()] for k, v in d.items()}))`, file('for-mx.params'));
+      for (const [k, a] of Object.entries(arrays)) assert.deepEqual(got[k], [a.dtype, a.shape, flat(a)], k);
+      mx(`mx.nd.save(job, {'w': mx.nd.array([[1.5, -2]]), 'i': mx.nd.array([7], dtype='int64')})`, file('from-mx.params'));
+      const back = nd.load(file('from-mx.params')) as Record<string, NDArray>;
+      assert.deepEqual([flat(back.w!), back.w!.shape, back.i!.dtype], [[1.5, -2], [1, 2], 'int64']);
+    });
+
+    it("Gluon's load_parameters reads saveParameters(file, { format: 'mxnet' }) and computes the same outputs", () => {
+      random.seed(11);
+      const net = mlp();
+      net.initialize();
+      const x = nd.random.uniform(-1, 1, [3, 5]);
+      const y = net.call(x) as NDArray;
+      net.saveParameters(file('for-gluon.params'), { format: 'mxnet' });
+      const got = mx(`from mxnet.gluon import nn
+net = nn.HybridSequential()
+net.add(nn.Dense(8, activation='relu'), nn.Dense(4, activation='tanh'), nn.Dense(2))
+net.load_parameters(job['path'])
+print(json.dumps(net(mx.nd.array(job['x'])).asnumpy().astype('float64').ravel().tolist()))`, { path: file('for-gluon.params'), x: x.toArray() });
+      flat(y).forEach((v, i) => assert.ok(Math.abs(v - got[i]) <= 1e-5 * (1 + Math.abs(v)), `output ${i}: ${v} vs MXNet's ${got[i]}`));
+    });
+  });
 });
