@@ -17,7 +17,7 @@ import { flushPending, pendingWrite } from '../engine/program.js';
 import { stepParamWillChange } from '../engine/step-params.js';
 import { showValue } from './show-value.js';
 import { structureMayHaveChanged } from './structure.js';
-import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
+import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
 export type GradReq = 'write' | 'add' | 'null';
@@ -419,9 +419,9 @@ export class ParameterDict {
     for (const p of this.map.values()) p.zeroGrad();
   }
 
-  /** Saves every parameter to a safetensors file under its key, atomically. Example: `net.collectParams().save('p.safetensors')`. */
-  save(path: string): void {
-    saveParamsFile(path, this);
+  /** Saves every parameter under its key, atomically: safetensors, or `{ format: 'mxnet' | 'npz' }`. Example: `net.collectParams().save('p.safetensors')`. */
+  save(path: string, options: SaveParamsOptions = {}): void {
+    saveParamsFile(path, this, {}, options);
   }
 
   /** Loads a file written by `save` (or an MXNet `.params` file) by key. Example: `params.load('p.safetensors', { ignoreExtra: true })`. */
