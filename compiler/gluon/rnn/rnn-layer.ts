@@ -270,9 +270,9 @@ export class RNN extends RecurrentLayer {
  *
  * ```ts
  * const layer = new rnn.LSTM(100, 2, { layout: 'NTC', bidirectional: true });
- * new rnn.LSTM(100, { numLayers: 2, layout: 'NTC' }); // Gluon's LSTM(100, num_layers=2, layout='NTC')
  * layer.initialize();
  * const [out, [h, c]] = layer.call(x, layer.beginState(batch)); // out [N, T, 200]
+ * new rnn.LSTM(100, { numLayers: 2, layout: 'NTC' }); // Gluon's LSTM(100, num_layers=2, layout='NTC')
  * ```
  */
 export class LSTM extends RecurrentLayer {
