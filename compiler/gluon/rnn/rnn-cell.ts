@@ -59,7 +59,7 @@ export abstract class RecurrentCell extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, args: readonly unknown[]) {
+  constructor(mode: RnnMode, ...args: CellArgs<CellOptions>) {
     super();
     const name = this.constructor.name;
     const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args);
@@ -203,7 +203,7 @@ export class RNNCell extends RecurrentCell {
   constructor(...args: CellArgs<RNNCellOptions>) {
     const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args)[1].activation ?? 'tanh';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNNCell: activation must be 'relu' or 'tanh', got '${String(act)}'`);
-    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', args);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }
 }
 
@@ -218,7 +218,7 @@ export class RNNCell extends RecurrentCell {
  */
 export class LSTMCell extends RecurrentCell {
   constructor(...args: CellArgs<CellOptions>) {
-    super('lstm', args);
+    super('lstm', ...args);
   }
 }
 
@@ -233,6 +233,6 @@ export class LSTMCell extends RecurrentCell {
  */
 export class GRUCell extends RecurrentCell {
   constructor(...args: CellArgs<CellOptions>) {
-    super('gru', args);
+    super('gru', ...args);
   }
 }

@@ -84,7 +84,7 @@ export abstract class RecurrentLayer extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, args: readonly unknown[]) {
+  constructor(mode: RnnMode, ...args: RecurrentArgs<RecurrentOptions>) {
     super();
     const name = this.constructor.name;
     const [[hiddenSize, numLayers], options] = bindRecurrent<RecurrentOptions>(name, args);
@@ -261,7 +261,7 @@ export class RNN extends RecurrentLayer {
   constructor(...args: RecurrentArgs<RNNOptions>) {
     const act = bindRecurrent<RNNOptions>(new.target.name, args)[1].activation ?? 'relu';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNN: activation must be 'relu' or 'tanh', got '${String(act)}'`);
-    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', args);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }
 }
 
@@ -277,7 +277,7 @@ export class RNN extends RecurrentLayer {
  */
 export class LSTM extends RecurrentLayer {
   constructor(...args: RecurrentArgs<RecurrentOptions>) {
-    super('lstm', args);
+    super('lstm', ...args);
   }
 }
 
@@ -292,6 +292,6 @@ export class LSTM extends RecurrentLayer {
  */
 export class GRU extends RecurrentLayer {
   constructor(...args: RecurrentArgs<RecurrentOptions>) {
-    super('gru', args);
+    super('gru', ...args);
   }
 }
