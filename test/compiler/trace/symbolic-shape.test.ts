@@ -58,8 +58,8 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
     assert.equal(existsSync(file), false);
     // The same code hybridized sees numbers and takes the branch each batch size asks for.
     net.hybridize();
-    assert.deepEqual((net.call(nd.full([3, 2, 2], -1)) as nd.NDArray).toArray()[0], [[0, 0], [0, 0]], 'N = 3: relu');
-    assert.deepEqual((net.call(nd.full([1, 2, 2], -1)) as nd.NDArray).toArray()[0], [[1, 1], [1, 1]], 'N = 1: neg');
+    assert.deepEqual(((net.call(nd.full([3, 2, 2], -1)) as nd.NDArray).toArray() as number[][][])[0], [[0, 0], [0, 0]], 'N = 3: relu');
+    assert.deepEqual(((net.call(nd.full([1, 2, 2], -1)) as nd.NDArray).toArray() as number[][][])[0], [[1, 1], [1, 1]], 'N = 1: neg');
   });
 
   it('comparisons, arithmetic and Math on a symbolic size each fail by name; reading the shape does not', () => {
