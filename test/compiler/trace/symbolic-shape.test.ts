@@ -90,6 +90,11 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
     ['F.reshape(x, [4, x.shape[0]])', (F, x) => F.reshape(x, [4, size(x, 0)]), (n, x) => ({ shape: [4, n], data: [...x] })],
     ['F.zeros([x.shape[0], 4]) + x', (F, x) => F.add(F.zeros([size(x, 0), 4]), F.reshape(x, [0, -1])), (n, x) => ({ shape: [n, 4], data: [...x] })],
     ['F.ones([x.shape[0], 1]) * 3', (F, x) => F.mul(F.ones([size(x, 0), 1]), 3), (n) => ({ shape: [n, 1], data: Array<number>(n).fill(3) })],
+    [
+      'F.broadcastTo(x[:, :1], [x.shape[0], 3])',
+      (F, x) => F.broadcastTo(F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: 1 }), [size(x, 0), 3]),
+      (n, x) => ({ shape: [n, 3], data: Array.from({ length: n }, (_v, i) => [x[i * 4]!, x[i * 4]!, x[i * 4]!]).flat() }),
+    ],
     ['F.arange(0, x.shape[0])', (F, x) => F.arange(0, size(x, 0)), (n) => ({ shape: [n], data: [...Array(n).keys()] })],
     ['F.sliceAxis(x, { axis: 0, begin: 1, end: x.shape[0] })', (F, x) => F.sliceAxis(x, { axis: 0, begin: 1, end: size(x, 0) }), (_n, x) => ({ shape: [x.length / 4 - 1, 2, 2], data: [...x.slice(4)] })],
     [
@@ -124,6 +129,7 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       [(F, x) => F.reshape(x, [3, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[3, N\]: the element count leaves .* at position 1, not 'N'/],
       [(F, x) => F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: size(x, 0) }), /sliceAxis: end of axis 1 is the symbolic dimension 'N', not the size of axis 1 \(4\).*F\.take\(x, F\.arange\(begin, n, 1, \{ dtype: 'int64' \}\), \{ axis: 1 \}\)/],
       [(F, x) => F.slice(x, { begin: [size(x, 0)], end: [null] }), /slice: begin of axis 0 is the symbolic dimension 'N', as a begin/],
+      [(F, x) => F.broadcastTo(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0), 4]), /broadcastTo: cannot broadcast \[N, 4\] to \[N, N, 4\]: the symbolic dimension 'N' at axis 0 is not the input's dimension there \(broadcast like a tensor that has it with F\.broadcastLike\)/],
       [(F, x) => F.transpose(x, [size(x, 0), 1, 2]), /transpose: option 'axes' must be an integer or a list of integers, got \["N",1,2\]: a name such as 'N' is a symbolic dimension/],
       [(F, x) => F.add(x, size(x, 0)), /add: input 'rhs' got the symbolic dimension 'N', which is no number while tracing: pass F\.shapeArray\(x, \{ axis: 0 \}\)/],
     ];
