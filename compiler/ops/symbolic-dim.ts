@@ -30,7 +30,7 @@ export class SymbolicDimError extends Error {
     block = currentScope(),
   ) {
     super(
-      `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value while the block is traced with symbolic sizes (export)${block ? ` (in block '${block}')` : ''}: ` +
+      `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value while ${block ? `block '${block}'` : 'a block'} is traced with symbolic sizes (export): ` +
         `a comparison or arithmetic on it (x.shape[${axis}] > 2, == 3, * 2, Math.max) would fix one answer for every ${dim}. ` +
         `Read the size as a tensor with F.shapeArray(x, { axis: ${axis} }) and choose with operators (F.where); ` +
         `shape arguments (F.reshape, F.zeros, slice bounds) take x.shape[${axis}] as it is`,

@@ -53,7 +53,7 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       () => net.export(file, { inputs: { x: { shape: ['N', 2, 2] } } }),
       (e: unknown) =>
         symbolicDimError(e) &&
-        /^Probe\.export to '.*branch\.onnx': symbolic dimension 'N' \(axis 0 of input 'x'\) has no value while the block is traced with symbolic sizes \(export\) \(in block 'Probe'\): .*x\.shape\[0\] > 2.*F\.shapeArray\(x, \{ axis: 0 \}\) and choose with operators \(F\.where\)/.test(e.message),
+        /^Probe\.export to '.*branch\.onnx': symbolic dimension 'N' \(axis 0 of input 'x'\) has no value while block 'Probe' is traced with symbolic sizes \(export\): .*x\.shape\[0\] > 2.*F\.shapeArray\(x, \{ axis: 0 \}\) and choose with operators \(F\.where\)/.test(e.message),
     );
     assert.equal(existsSync(file), false);
     // The same code hybridized sees numbers and takes the branch each batch size asks for.
