@@ -144,8 +144,8 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
     if (attrs[name] !== undefined) attrs[name] = parseDims(def, name, attrs[name], isTensor, dimSource, inputs);
   }
   // Symbolic dimensions in other options (reshape targets, slice bounds) enter as their names; the operator resolves them.
-  for (const [k, v] of Object.entries(attrs)) {
-    if (!def.shapeArgs?.includes(k)) attrs[k] = normalizeDims(v) as AttrValue;
+  for (const k in attrs) {
+    if (!def.shapeArgs?.includes(k)) attrs[k] = normalizeDims(attrs[k]) as AttrValue;
   }
   return { inputs, attrs: withDefaults(def, attrs) };
 }

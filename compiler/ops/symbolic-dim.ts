@@ -8,9 +8,12 @@
  * comparing it (`x.shape[0] > 2`, `== 3`) or computing with it (`* 2`,
  * `+ 1`, `Math.max`) throws a `SymbolicDimError` naming it, instead of
  * giving an answer (NaN, false) that the artifact would keep for every size.
- * Invariant: only user-facing shapes hold these; IR types keep plain
- * `number | string` dimensions, and `normalizeDims` turns them back into
- * names where operator arguments enter.
+ * Invariant: only user-facing shapes hold these; IR types and attributes
+ * keep plain `number | string` dimensions. Where operator arguments enter
+ * (ops/call.ts), a dimension argument (zeros, arange) reads the source
+ * tensor's dimension as `F.shapeArray` does, and any other option gets the
+ * name (`normalizeDims`), which reshape, broadcastTo and the slices resolve
+ * into their own codes or refuse by name.
  */
 import type { Dim } from '../ir/types.js';
 import { currentScope } from './errors.js';
