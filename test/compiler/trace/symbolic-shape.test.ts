@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gluon, nd, sym } from 'gluonc';
+import { gluon, nd, np, sym } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
 
 type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
@@ -134,6 +134,35 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       [(F, x) => F.add(x, size(x, 0)), /add: input 'rhs' got the symbolic dimension 'N', which is no number while tracing: pass F\.shapeArray\(x, \{ axis: 0 \}\)/],
     ];
     bad.forEach(([fwd, re], i) => assert.throws(() => exportIt(fwd, `bad${i}`), re, `case ${i}`));
+  });
+
+  it('a Gluon 2 forward: np.reshape takes x.shape[k] (the artifact runs at N = 2 and 4); an eager np.zeros of it is a named error', async () => {
+    class Flat extends gluon.HybridBlock {
+      override forward(x: nd.NDArray) {
+        return np.reshape(x, [x.shape[0]!, -1]);
+      }
+    }
+    const file = path.join(dir, 'flat.onnx');
+    new Flat().export(file, { inputs: { x: { shape: ['N', 2, 2] } } });
+    const model = await loadModel(file);
+    try {
+      for (const n of [2, 4]) {
+        const x = input(n);
+        const out = Object.values(model.runSync({ x: { data: x, shape: [n, 2, 2] } }))[0]!;
+        assert.deepEqual([out.shape, Array.from(out.data as Float32Array)], [[n, 4], [...x]], `N = ${n}`);
+      }
+    } finally {
+      await model.close();
+    }
+    class Eager extends gluon.HybridBlock {
+      override forward(x: nd.NDArray) {
+        return np.add(x, np.zeros([x.shape[0]!, 2, 2]));
+      }
+    }
+    assert.throws(
+      () => new Eager().export(path.join(dir, 'eager.onnx'), { inputs: { x: { shape: ['N', 2, 2] } } }),
+      /nd\.zeros: shape \["N",2,2\] holds the symbolic dimension 'N' \(x\.shape\[k\] while exporting\), which an eager array cannot have; use an operator that reads it when the graph runs/,
+    );
   });
 
   it('the way out the errors name works: F.take over F.arange up to another tensor’s size', async () => {
