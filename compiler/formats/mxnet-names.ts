@@ -9,6 +9,11 @@
  *   `lK_i2h_weight` / `rK_*`, other MXNet versions' names. `N` counts the
  *   stack's children, where a DropoutCell between layers takes an index of
  *   its own, so layer `K` is the K-th distinct `N` under the same prefix.
+ * Writing for MXNet 1.x (`mxnet1Names`) is the inverse: MXNet 1.9's
+ * `_RNNLayer._collect_params_with_prefix` (python/mxnet/gluon/rnn/rnn_layer.py)
+ * names `lK_i2h_weight` `_unfused.K.l_cell.i2h_weight` when the layer has a
+ * reverse direction, else `_unfused.K.i2h_weight`, and its `load_parameters`
+ * looks for those names.
  * Invariant: a pure function of the list of names; the order is kept.
  */
 
@@ -40,5 +45,31 @@ export function canonicalMxnetNames(names: readonly string[]): string[] {
     if (!m) return n;
     const [, prefix, idx, dir, param] = m as unknown as [string, string, string, string | undefined, string];
     return `${prefix}${dir ?? 'l'}${layer.get(prefix)!.get(Number(idx))}_${param}`;
+  });
+}
+
+/** A recurrent layer's matrix as gluonc names it: prefix, direction, layer, matrix. Example: `FUSED_RNN.exec('1.r0_i2h_bias')` captures `'1.', 'r', '0', 'i2h_bias'`. */
+export const FUSED_RNN = /^((?:.*\.)?)([lr])(\d+)_(i2h_weight|h2h_weight|i2h_bias|h2h_bias)$/;
+
+/**
+ * The names MXNet 1.x's `save_parameters` gives gluonc's parameters (see
+ * the module comment), in the same order.
+ *
+ * ```ts
+ * mxnet1Names(['0.l0_i2h_weight', '0.r0_h2h_bias', '1.weight']);
+ * // ['0._unfused.0.l_cell.i2h_weight', '0._unfused.0.r_cell.h2h_bias', '1.weight']
+ * ```
+ */
+export function mxnet1Names(names: readonly string[]): string[] {
+  const bidirectional = new Set<string>();
+  for (const n of names) {
+    const m = FUSED_RNN.exec(n);
+    if (m && m[2] === 'r') bidirectional.add(m[1]!);
+  }
+  return names.map((n) => {
+    const m = FUSED_RNN.exec(n);
+    if (!m) return n;
+    const [, prefix, dir, layer, param] = m as unknown as [string, string, string, string, string];
+    return bidirectional.has(prefix) ? `${prefix}_unfused.${layer}.${dir}_cell.${param}` : `${prefix}_unfused.${layer}.${param}`;
   });
 }

@@ -1,6 +1,6 @@
 /**
- * Reader of MXNet's own `.params` files (what `mx.nd.save` and Gluon's
- * `save_parameters` write), for users migrating trained weights.
+ * Reader and writer of MXNet's own `.params` files (what `mx.nd.save` and
+ * Gluon's `save_parameters` write), for users moving weights either way.
  *
  * Layout (all little-endian): uint64 magic 0x112, uint64 reserved, uint64
  * array count, the arrays, uint64 name count (0 or the array count), each
@@ -12,8 +12,17 @@
  * A shape is int32 ndim + int64 dims; ndim 0 (v1/v2) or -1 (v3) is an empty
  * array. Context is int32 dev_type + int32 dev_id (ignored: data is on the
  * host). Data is int32 type flag (mshadow) then the raw elements.
+ * Writing follows MXNet's src/ndarray/ndarray.cc: `NDArray::Save(fo, data,
+ * names)` writes the list header (`kMXAPINDArrayListMagic` 0x112, reserved
+ * 0), then dmlc's vector serializer (uint64 count, each array's
+ * `NDArray::Save`), then the names (uint64 count, uint64 length + bytes
+ * each); `NDArray::Save` writes the magic (V2, or V3 under numpy shape
+ * semantics), int32 stype 0, the shape (`TShape::Save`: int32 ndim, int64
+ * dims), the context (`Context::Save`: int32 dev_type, cpu = 1, int32
+ * dev_id), int32 type flag and the elements.
  * Invariant: every read is bounds-checked; a short or malformed file is an
- * Error naming the file, the array and the byte offset.
+ * Error naming the file, the array and the byte offset; a write refuses what
+ * MXNet could not read back, naming the array.
  */
 import { allocate, dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -34,6 +43,7 @@ const TYPE_FLAGS: Record<number, DType> = {
   6: 'int64',
   7: 'bool',
 };
+const FLAG_OF = new Map<string, number>(Object.entries(TYPE_FLAGS).map(([f, d]) => [d, Number(f)]));
 const FLAG_NAMES: Record<number, string> = { 8: 'int16', 9: 'uint16', 10: 'uint32', 11: 'uint64', 12: 'bfloat16' };
 const STORAGE: Record<number, string> = { 1: 'row_sparse', 2: 'csr' };
 
@@ -187,4 +197,63 @@ export function readMxnetParams(bytes: Uint8Array, file: string): { names: strin
   r.what = 'the end';
   if (r.at !== bytes.length) throw r.fail(`${bytes.length - r.at} trailing bytes after the names`);
   return { names: k === 0 ? null : names, arrays };
+}
+
+/**
+ * Serializes arrays as MXNet's NDArray list, byte for byte what
+ * `mx.nd.save(file, data)` writes for the same arrays on the CPU: `names`
+ * null for a list, one name per array for a dict. The arrays are version 2
+ * (what MXNet 1.x writes by default, read in either shape mode) unless one
+ * of them is 0-d: MXNet has that shape only under numpy shape semantics
+ * (`npx.set_np()`), so then every array is version 3, as MXNet writes them
+ * there (and `mx.nd.load` reads them there only).
+ *
+ * ```ts
+ * fs.writeFileSync('w.params', encodeMxnetParams([nd.ones([2])._host], ['w'], 'w.params'));
+ * ```
+ */
+export function encodeMxnetParams(arrays: HostTensor[], names: string[] | null, file: string): Uint8Array {
+  if (names && names.length !== arrays.length) throw new Error(`${file}: ${names.length} names for ${arrays.length} arrays`);
+  const v3 = arrays.some((a) => a.shape.length === 0);
+  const enc = new TextEncoder();
+  const nameBytes = (names ?? []).map((n) => enc.encode(n));
+  let size = 24 + 8 + nameBytes.reduce((n, b) => n + 8 + b.length, 0);
+  arrays.forEach((a, i) => {
+    const what = names ? `'${names[i]}'` : `${i}`;
+    const flag = FLAG_OF.get(a.dtype);
+    if (flag === undefined) throw new Error(`${file}: array ${what} has dtype '${a.dtype}', which MXNet's NDArray format has no type flag for (it takes ${[...FLAG_OF.keys()].join(', ')})`);
+    let n = 1;
+    for (const d of a.shape) n *= d;
+    if (a.data.length !== n || a.data.byteLength !== n * dtypeBytes(a.dtype)) {
+      throw new Error(`${file}: array ${what} of shape [${a.shape.join(', ')}] holds ${a.data.length} elements of ${a.dtype}`);
+    }
+    size += 4 + 4 + 4 + 8 * a.shape.length + 8 + 4 + a.data.byteLength;
+  });
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  let at = 0;
+  const u64 = (x: number | bigint) => { v.setBigUint64(at, BigInt(x), true); at += 8; };
+  const i32 = (x: number) => { v.setInt32(at, x, true); at += 4; };
+  u64(LIST_MAGIC);
+  u64(0); // reserved
+  u64(arrays.length);
+  for (const a of arrays) {
+    v.setUint32(at, v3 ? V3_MAGIC : V2_MAGIC, true);
+    at += 4;
+    i32(0); // kDefaultStorage
+    i32(a.shape.length);
+    for (const d of a.shape) { v.setBigInt64(at, BigInt(d), true); at += 8; }
+    i32(1); // Context: dev_type kCPU
+    i32(0); // dev_id
+    i32(FLAG_OF.get(a.dtype)!);
+    out.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), at);
+    at += a.data.byteLength;
+  }
+  u64(nameBytes.length);
+  for (const b of nameBytes) {
+    u64(b.length);
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }

@@ -1,15 +1,19 @@
 /**
- * Reader of numpy's `.npz` archives: what MXNet 2's `save_parameters` and
+ * Reader and writer of numpy's `.npz` archives: what MXNet 2's `save_parameters` and
  * `export` write in numpy mode (`npx.savez`, src/serialization/cnpy.cc: one
  * `<name>.npy` per array in a zip file), and numpy's `np.savez` /
  * `np.savez_compressed`. An `.npy` member is the magic `\x93NUMPY`, a version
  * (1: uint16 header length; 2, 3: uint32), a Python dict literal
  * `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` and the raw
  * elements (Fortran order is put back into C order here).
+ * Writing stores (does not compress) one `<name>.npy` per array, as
+ * `np.savez` and MXNet 2's `npx.savez` do, with a fixed time stamp so the
+ * same arrays give the same bytes.
  * Invariant: every member is checked (name, magic, header, dtype, size)
  * before use; a bad archive is an Error naming the file and the member.
  */
-import { unzipSync } from 'fflate';
+import { zipSync, unzipSync, type Zippable } from 'fflate';
+import { encodeNpy } from '../../runtime/npy.js';
 import { allocate, dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 
@@ -95,4 +99,27 @@ export function readNpz(bytes: Uint8Array, file: string): { names: string[]; arr
     names.push(member.slice(0, -4));
   }
   return { names, arrays };
+}
+
+/** Zip's earliest time stamp (1980-01-01, local time): archives of the same arrays are the same bytes. */
+const EPOCH = new Date(1980, 0, 1);
+
+/**
+ * Serializes named arrays as an uncompressed `.npz` archive (one
+ * `<name>.npy` member each, in the given order), what `np.savez(file, **arrays)` writes.
+ *
+ * ```ts
+ * fs.writeFileSync('w.npz', encodeNpz([['w', nd.ones([2])._host]], 'w.npz'));
+ * ```
+ */
+export function encodeNpz(entries: [string, HostTensor][], file: string): Uint8Array {
+  const files: Zippable = {};
+  const seen = new Set<string>();
+  for (const [name, t] of entries) {
+    if (seen.has(name)) throw new Error(`${file}: array name '${name}' appears twice`);
+    seen.add(name);
+    if (!Object.values(DESCR).includes(t.dtype)) throw new Error(`${file}: array '${name}' has dtype '${t.dtype}', which the .npy format gluonc writes has no descriptor for`);
+    Object.defineProperty(files, `${name}.npy`, { value: [encodeNpy(t), { level: 0, mtime: EPOCH }], enumerable: true });
+  }
+  return zipSync(files);
 }

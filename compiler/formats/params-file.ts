@@ -1,6 +1,7 @@
 /**
- * Parameter and array files: safetensors (read and write) and MXNet's own
- * `.params` NDArray lists (read; see `mxnet-params.ts`). Keys of a parameter
+ * Parameter and array files: safetensors, MXNet's own `.params` NDArray
+ * lists (see `mxnet-params.ts`) and numpy's `.npz` (MXNet 2; `npz.ts`), read
+ * and written; a lone `.npy` array is read too. Keys of a parameter
  * file are the structural names of `collectParams()` (`0.weight`, `1.weights`).
  * Invariants: a write is atomic (temporary file in the same folder, fsync,
  * rename), so a failed save leaves the old file as it was; a read checks every
@@ -13,9 +14,11 @@ import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../runtime/atomic-file.js';
 import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
-import { canonicalMxnetNames } from './mxnet-names.js';
-import { isMxnetParams, readMxnetParams } from './mxnet-params.js';
-import { isNpz, readNpz } from './npz.js';
+import { decodeNpy } from '../../runtime/npy.js';
+import { canonicalMxnetNames, mxnet1Names } from './mxnet-names.js';
+import { fuseRnnParams, splitRnnParam } from './mxnet-rnn-param.js';
+import { encodeMxnetParams, isMxnetParams, readMxnetParams } from './mxnet-params.js';
+import { encodeNpz, isNpz, readNpz } from './npz.js';
 import { matchByOrder, type FileEntry } from './param-matching.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { FileParameter as Parameter, FileParameterDict as ParameterDict } from './block-like.js';
@@ -38,15 +41,16 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 /** A tensor file's contents: named host tensors in file order and the string metadata. */
 export interface TensorFile {
-  /** `mxnet`: MXNet's NDArray list; `npz`: numpy's archive (MXNet 2's `npx.savez`). */
-  format: 'safetensors' | 'mxnet' | 'npz';
-  /** Named tensors; an MXNet list saved without names has keys `'0'`, `'1'`, ... and `named: false`. */
+  /** `mxnet`: MXNet's NDArray list; `npz`: numpy's archive (MXNet 2's `npx.savez`); `npy`: one array (`npx.save`). */
+  format: 'safetensors' | 'mxnet' | 'npz' | 'npy';
+  /** Named tensors; an MXNet list saved without names (or an `.npy` array) has keys `'0'`, `'1'`, ... and `named: false`. */
   tensors: [string, HostTensor][];
   named: boolean;
   metadata: Record<string, string>;
 }
 
-function checkLittleEndian(): void {
+/** Throws on big-endian hosts, where the files' little-endian bytes would need swapping. Example: `checkLittleEndian(); write(bytes)`. */
+export function checkLittleEndian(): void {
   if (os.endianness() !== 'LE') throw new Error('parameter files: only little-endian hosts are supported');
 }
 
@@ -190,8 +194,13 @@ function typedView(dtype: DType, buf: ArrayBufferLike, n: number): HostTensor['d
 /** Atomic writes live in runtime/atomic-file.ts (stale temporary files of killed saves are removed there). */
 export { writeFileAtomic };
 
+/** True when `bytes` start with numpy's `.npy` magic (`\x93NUMPY`). */
+function isNpy(bytes: Uint8Array): boolean {
+  return bytes.length >= 6 && bytes[0] === 0x93 && Buffer.from(bytes.subarray(1, 6)).toString('latin1') === 'NUMPY';
+}
+
 /**
- * Reads a tensor file: safetensors, MXNet's `.params` or numpy's `.npz` (MXNet 2), detected by their magic numbers.
+ * Reads a tensor file: safetensors, MXNet's `.params`, numpy's `.npz` (MXNet 2) or one `.npy` array, detected by their magic numbers.
  *
  * ```ts
  * const { tensors, metadata } = readTensorFile('net.safetensors');
@@ -214,21 +223,62 @@ export function readTensorFile(file: string): TensorFile {
     const { names, arrays } = readNpz(bytes, file);
     return { format: 'npz', tensors: arrays.map((t, i) => [names[i]!, t]), named: true, metadata: {} };
   }
+  if (isNpy(bytes)) return { format: 'npy', tensors: [['0', decodeNpy(bytes, file)]], named: false, metadata: {} };
   if (bytes.length < 9 || bytes[8] === 0x7b) return decodeSafetensors(bytes, file);
-  throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic) nor an .npz archive (no zip header)`);
+  throw new Error(`${file}: neither a safetensors file (no '{' after the 8-byte header length) nor an MXNet .params file (no 0x112 magic) nor an .npz archive (no zip header) nor an .npy array`);
 }
 
-const PRODUCER = 'gluonc';
+/** The producer written into gluonc's safetensors metadata. Example: `metadata.format === PRODUCER`. */
+export const PRODUCER = 'gluonc';
+
+/** The formats `saveParameters` writes. Example: `PARAM_FORMATS.includes(format)`. */
+export const PARAM_FORMATS = ['safetensors', 'mxnet', 'npz'] as const;
+
+/** Options of `saveParameters`. Example: `{ format: 'mxnet' }`. */
+export interface SaveParamsOptions {
+  /**
+   * `'safetensors'` (default); `'mxnet'`: MXNet's NDArray list, what MXNet
+   * 1.x's `save_parameters` writes (`net.load_parameters` reads it in 1.x and
+   * 2.x); `'npz'`: numpy's archive, what MXNet 2's `save_parameters` writes.
+   */
+  format?: (typeof PARAM_FORMATS)[number];
+}
+
+/**
+ * Serializes named tensors in one of `PARAM_FORMATS` (safetensors with
+ * `metadata`; the others have no place for it).
+ *
+ * ```ts
+ * const bytes = encodeTensorFile('mxnet', [['0.weight', w._host]], 'net.params');
+ * ```
+ */
+export function encodeTensorFile(format: string, tensors: [string, HostTensor][], file: string, metadata: Record<string, string> = {}): Uint8Array {
+  checkLittleEndian();
+  if (format === 'safetensors') return encodeSafetensors(tensors, metadata);
+  if (format === 'mxnet') return encodeMxnetParams(tensors.map(([, t]) => t), tensors.map(([n]) => n), file);
+  if (format === 'npz') return encodeNpz(tensors, file);
+  throw new Error(`${file}: format ${JSON.stringify(format)} is not one gluonc writes (${PARAM_FORMATS.map((f) => `'${f}'`).join(', ')})`);
+}
 
 /**
  * Saves every parameter of `params` under its key (e.g. `0.weight`) to a
- * safetensors file, atomically. Uninitialized parameters are an error.
+ * file, atomically: safetensors by default, or MXNet's own formats
+ * (`options.format`). Uninitialized parameters are an error.
  *
  * ```ts
  * saveParamsFile('net.safetensors', net.collectParams());
+ * saveParamsFile('net.params', net.collectParams(), {}, { format: 'mxnet' });
  * ```
  */
-export function saveParamsFile(file: string, params: ParameterDict, metadata: Record<string, string> = {}): void {
+export function saveParamsFile(file: string, params: ParameterDict, metadata: Record<string, string> = {}, options: SaveParamsOptions = {}): void {
+  if (options === null || typeof options !== 'object') throw new Error(`saveParameters('${file}'): options must be an object, got ${String(options)}`);
+  for (const k of Object.keys(options)) {
+    if (k !== 'format') throw new Error(`saveParameters('${file}'): unknown option '${k}' (options: format)`);
+  }
+  const format = options.format ?? 'safetensors';
+  if (!(PARAM_FORMATS as readonly string[]).includes(format)) {
+    throw new Error(`saveParameters('${file}'): format ${JSON.stringify(format)} is not one of ${PARAM_FORMATS.map((f) => `'${f}'`).join(', ')}`);
+  }
   const tensors: [string, HostTensor][] = [];
   for (const [name, p] of params.entries()) {
     if (!p.initialized) {
@@ -236,7 +286,13 @@ export function saveParamsFile(file: string, params: ParameterDict, metadata: Re
     }
     tensors.push([name, p.data()._host]);
   }
-  writeFileAtomic(file, encodeSafetensors(tensors, { format: PRODUCER, kind: 'parameters', ...metadata }));
+  // Names are data: each MXNet version's Gluon names the recurrent layers' matrices its own way (mxnet-names.ts, mxnet-rnn-param.ts).
+  let named = tensors;
+  if (format === 'mxnet') {
+    const names = mxnet1Names(tensors.map(([n]) => n));
+    named = tensors.map(([, t], i) => [names[i]!, t]);
+  } else if (format === 'npz') named = fuseRnnParams(tensors);
+  writeFileAtomic(file, encodeTensorFile(format, named, file, { format: PRODUCER, kind: 'parameters', ...metadata }));
 }
 
 /** Options of `loadParameters`. */
@@ -296,10 +352,16 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   checkLoadOptions(file, options);
   const cast = options.cast === true || options.castDtype === true;
   const loaded = readTensorFile(file);
-  if (!loaded.named) throw new Error(`${file}: the MXNet file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
+  if (!loaded.named) throw new Error(`${file}: the ${loaded.format === 'npy' ? '.npy' : 'MXNet'} file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
   const fromMxnet = loaded.format !== 'safetensors';
   const names = fromMxnet ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
-  const entries: FileEntry[] = loaded.tensors.map(([raw, tensor], i) => ({ raw, name: names[i]!, tensor }));
+  const shapes = params.entries().map(([n, p]): [string, number[]] => [n, p.shape]);
+  const entries: FileEntry[] = loaded.tensors.flatMap(([raw, tensor], i): FileEntry[] => {
+    // MXNet 2's recurrent layers save one flat `rnn_param`: cut it into the block's matrices.
+    const fused = fromMxnet ? /^((?:.*\.)?)rnn_param$/.exec(names[i]!) : null;
+    const parts = fused ? splitRnnParam(fused[1]!, tensor, shapes, file) : null;
+    return parts ? parts.map(([name, t]) => ({ raw, name, tensor: t })) : [{ raw, name: names[i]!, tensor }];
+  });
   const byName = new Map<string, FileEntry>();
   for (const e of entries) {
     if (byName.has(e.name)) throw new Error(`${file}: parameter '${e.name}' appears twice in the file${e.name !== e.raw ? ` (as '${e.raw}' too)` : ''}`);
@@ -352,49 +414,4 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   }
   for (const p of recast) p.cast(assign.find(([q]) => q === p)![1].dtype);
   for (const [p, value] of assign) p.setData(value);
-}
-
-/**
- * MXNet's `nd.save`: writes one array, a list or a dict of arrays to a
- * safetensors file (a list is stored under keys `0`, `1`, ...).
- *
- * ```ts
- * nd.save('arrays.safetensors', { a: nd.ones([2]), b: nd.zeros([3]) });
- * ```
- */
-export function saveArrays(file: string, arrays: NDArray | NDArray[] | Record<string, NDArray>): void {
-  const isList = arrays instanceof NDArray || Array.isArray(arrays);
-  const entries: [string, unknown][] = arrays instanceof NDArray
-    ? [['0', arrays]]
-    : Array.isArray(arrays) ? arrays.map((a, i): [string, unknown] => [String(i), a]) : Object.entries(arrays);
-  const tensors = entries.map(([k, a]): [string, HostTensor] => {
-    if (!(a instanceof NDArray)) throw new Error(`nd.save('${file}'): entry '${k}' is not an NDArray`);
-    return [k, a._host];
-  });
-  writeFileAtomic(file, encodeSafetensors(tensors, { format: PRODUCER, kind: isList ? 'list' : 'dict' }));
-}
-
-/**
- * MXNet's `nd.load`: reads a file written by `nd.save` (or any safetensors
- * file, or an MXNet `.params` file) as a list or a dict of arrays.
- *
- * ```ts
- * const { a, b } = nd.load('arrays.safetensors') as Record<string, nd.NDArray>;
- * ```
- */
-export function loadArrays(file: string): NDArray[] | Record<string, NDArray> {
-  const f = readTensorFile(file);
-  const isList = f.format === 'mxnet' ? !f.named : f.metadata.format === PRODUCER && f.metadata.kind === 'list';
-  if (isList) {
-    const out = new Array<NDArray>(f.tensors.length);
-    for (const [k, t] of f.tensors) {
-      const i = Number(k);
-      if (!Number.isInteger(i) || i < 0 || i >= out.length || out[i]) throw new Error(`${file}: list entry '${k}' is not an index 0..${out.length - 1}`);
-      out[i] = new NDArray(t);
-    }
-    return out;
-  }
-  const out: Record<string, NDArray> = {};
-  for (const [k, t] of f.tensors) setOwn(out, k, new NDArray(t));
-  return out;
 }

@@ -14,7 +14,7 @@ import { Parameter, ParameterDict } from './parameter.js';
 import { structureEpoch, structureMayHaveChanged } from './structure.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
-import { loadParamsFile, saveParamsFile, type LoadParamsOptions } from '../formats/params-file.js';
+import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
 
 const warnedArrays = new Set<string>();
 const arraysChecked = new WeakMap<Block, number>();
@@ -192,14 +192,36 @@ export class Block {
   }
 
   /**
-   * Saves every parameter to a safetensors file (keys are the structural names), atomically.
+   * Saves every parameter (keys are the structural names, as Gluon's
+   * `save_parameters` writes them), atomically: to safetensors by default,
+   * or in MXNet's formats, which MXNet's `net.load_parameters` reads:
+   * `{ format: 'mxnet' }` (MXNet 1.x's NDArray list) or `{ format: 'npz' }` (MXNet 2's).
+   * A shared parameter is written once, under its first name; `{ deduplicate:
+   * false }` writes it under each of its names, as MXNet does by default.
    *
    * ```ts
    * net.saveParameters('net.safetensors');
+   * net.saveParameters('net.params', { format: 'mxnet' });
    * ```
    */
-  saveParameters(path: string): void {
-    saveParamsFile(path, this.collectParams(), { block: this.constructor.name });
+  saveParameters(path: string, options: SaveParamsOptions & { deduplicate?: boolean } = {}): void {
+    // MXNet's deduplicate=False writes a shared parameter under each of its names; gluonc's default writes the first.
+    if (options === null || typeof options !== 'object') throw new Error(`saveParameters('${path}'): options must be an object, got ${String(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'format' && k !== 'deduplicate') throw new Error(`saveParameters('${path}'): unknown option '${k}' (options: format, deduplicate)`);
+    const { deduplicate = true, ...rest } = options;
+    if (typeof deduplicate !== 'boolean') throw new Error(`saveParameters('${path}'): deduplicate must be true or false, got ${String(deduplicate)}`);
+    saveParamsFile(path, deduplicate ? this.collectParams() : new ParameterDict(this.structuralParams()), { block: this.constructor.name }, rest);
+  }
+
+  /** Every (structural name, parameter) pair, a shared parameter once per path to it (Gluon's `_collect_params_with_prefix`). */
+  private structuralParams(): [string, Parameter][] {
+    const all: [string, Parameter][] = [];
+    const walk = (b: Block, prefix: string): void => {
+      for (const [k, p] of b.ownParams()) all.push([prefix + k, p]);
+      for (const [k, c] of b.children()) walk(c, `${prefix}${k}.`);
+    };
+    walk(this, '');
+    return all;
   }
 
   /**
@@ -211,13 +233,7 @@ export class Block {
    */
   loadParameters(path: string, options: LoadParamsOptions = {}): void {
     // Every structural name of a shared parameter names it (MXNet writes each one unless deduplicated).
-    const all: [string, Parameter][] = [];
-    const walk = (b: Block, prefix: string): void => {
-      for (const [k, p] of b.ownParams()) all.push([prefix + k, p]);
-      for (const [k, c] of b.children()) walk(c, `${prefix}${k}.`);
-    };
-    walk(this, '');
-    loadParamsFile(path, new ParameterDict(all), options);
+    loadParamsFile(path, new ParameterDict(this.structuralParams()), options);
   }
 
   /**

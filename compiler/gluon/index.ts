@@ -15,7 +15,7 @@ import { setSessionExecutor } from '../ops/execute.js';
 import { runOneNode } from '../eager/one-node.js';
 import * as randomMod from '../engine/random.js';
 import * as contextMod from '../engine/context.js';
-import { loadArrays, saveArrays } from '../formats/params-file.js';
+import { loadArrays, saveArrays } from '../formats/array-files.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
 import * as stepThreadsMod from '../engine/step-threads.js';
@@ -44,9 +44,9 @@ export const nd = {
   full: ndMod.full,
   arange: ndMod.arange,
   random: ndMod.random,
-  /** Writes an array, a list or a dict of arrays to a safetensors file: `nd.save('a.safetensors', { w })`. */
+  /** Writes an array, a list or a dict of arrays as `mx.nd.save` does (or safetensors): `nd.save('a.params', { w })`. */
   save: saveArrays,
-  /** Reads a file of `nd.save` (or safetensors, or MXNet `.params`) as a list or dict: `nd.load('a.safetensors')`. */
+  /** Reads a file of `nd.save`/`mx.nd.save` (or safetensors, `.npz`, `.npy`) as a list or dict: `nd.load('a.params')`. */
   load: loadArrays,
 };
 export declare namespace nd {

@@ -13,6 +13,7 @@ import { ops as ndOps } from '../engine/nd.js';
 import type { Symbol } from '../trace/symbol.js';
 import type { NDArray } from '../engine/ndarray.js';
 import type { Tensor } from '../engine/tensor.js';
+import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 
 type Ops = typeof OPS;
 
@@ -79,6 +80,12 @@ export const npx = {
     const f = ndOps as unknown as Record<string, (...x: unknown[]) => T>;
     return f['transpose']!(f['nonzero']!(a));
   },
+  /** MXNet 2's `npx.save`: one array to a numpy `.npy` file. Example: `npx.save('x.npy', x)`. */
+  save: npxSave,
+  /** MXNet 2's `npx.savez`: arrays to an `.npz` archive (`arr_0`, ... or the record's names). Example: `npx.savez('p.npz', { w })`. */
+  savez: npxSavez,
+  /** MXNet 2's `npx.load`: an `.npy`, `.npz` or MXNet file (one array, a list or a record). Example: `npx.load('x.npy')`. */
+  load: npxLoad,
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
   setNp(): void {},
   /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */

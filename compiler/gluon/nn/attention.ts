@@ -10,6 +10,7 @@
  * `F.maskedSoftmax`, so a query with no key to attend gives 0, not NaN.
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -97,7 +98,7 @@ export function combineMasks(F: F, block: HybridBlock, x: Tensor, mask: Tensor |
  * to `[N, Tq, Tk]`; returns `[N, Tq, units]`.
  *
  * ```ts
- * const att = new nn.MultiHeadAttention(64, 4, { dropout: 0.1 });
+ * const att = new nn.MultiHeadAttention(64, 4, { dropout: 0.1 }); // or ({ units: 64, numHeads: 4, dropout: 0.1 })
  * att.initialize();
  * const y = att.call(x, x, x, nd.tril(nd.ones([T, T]))); // causal self-attention
  * ```
@@ -115,8 +116,9 @@ export class MultiHeadAttention extends HybridBlock {
   readonly valueBias: Parameter | null;
   readonly outBias: Parameter | null;
 
-  constructor(units: number, numHeads: number, options: MultiHeadAttentionOptions = {}) {
+  constructor(...args: KwArgs<['units', 'numHeads'], [units: number, numHeads: number], MultiHeadAttentionOptions>) {
     super();
+    const [[units, numHeads], options] = bindArgs<[number, number], MultiHeadAttentionOptions>('MultiHeadAttention', ['units', 'numHeads'], args);
     if (!Number.isInteger(units) || units <= 0) throw new Error(`MultiHeadAttention: units must be a positive integer, got ${units}`);
     if (!Number.isInteger(numHeads) || numHeads <= 0) throw new Error(`MultiHeadAttention: numHeads must be a positive integer, got ${numHeads}`);
     if (units % numHeads !== 0) throw new Error(`MultiHeadAttention: units (${units}) must be divisible by numHeads (${numHeads})`);

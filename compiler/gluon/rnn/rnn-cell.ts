@@ -8,6 +8,7 @@
 import type { DType } from '../../../runtime/dtypes.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import { ops as ndOps, zeros } from '../../engine/nd.js';
@@ -26,6 +27,15 @@ export interface CellOptions {
   h2hBiasInitializer?: Initializer;
   dtype?: DType;
 }
+
+/**
+ * The arguments of a recurrent cell: `hiddenSize` positionally or by name, then options.
+ *
+ * ```ts
+ * const a: CellArgs<CellOptions> = [{ hiddenSize: 8, inputSize: 4 }];
+ * ```
+ */
+export type CellArgs<O> = KwArgs<['hiddenSize'], [hiddenSize: number], O>;
 
 /** Options of `unroll`. */
 export interface UnrollOptions<T> {
@@ -50,9 +60,10 @@ export abstract class RecurrentCell extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, hiddenSize: number, options: CellOptions) {
+  constructor(mode: RnnMode, ...args: CellArgs<CellOptions>) {
     super();
     const name = this.constructor.name;
+    const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args);
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     const inputSize = options.inputSize ?? 0;
     if (!Number.isInteger(inputSize) || inputSize < 0) throw new Error(`${name}: inputSize must be a non-negative integer, got ${inputSize}`);
@@ -192,10 +203,10 @@ export interface RNNCellOptions extends CellOptions {
  * ```
  */
 export class RNNCell extends RecurrentCell {
-  constructor(hiddenSize: number, options: RNNCellOptions = {}) {
-    const act = options.activation ?? 'tanh';
+  constructor(...args: CellArgs<RNNCellOptions>) {
+    const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args)[1].activation ?? 'tanh';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNNCell: activation must be 'relu' or 'tanh', got '${String(act)}'`);
-    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, options);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }
 }
 
@@ -203,14 +214,14 @@ export class RNNCell extends RecurrentCell {
  * One LSTM step (gates i, f, g, o); states `[h, c]`.
  *
  * ```ts
- * const cell = new rnn.LSTMCell(8);
+ * const cell = new rnn.LSTMCell(8); // or new rnn.LSTMCell({ hiddenSize: 8 })
  * cell.initialize();
  * const [out, [h, c]] = cell.call(nd.ones([2, 3]), cell.beginState(2));
  * ```
  */
 export class LSTMCell extends RecurrentCell {
-  constructor(hiddenSize: number, options: CellOptions = {}) {
-    super('lstm', hiddenSize, options);
+  constructor(...args: CellArgs<CellOptions>) {
+    super('lstm', ...args);
   }
 }
 
@@ -224,7 +235,7 @@ export class LSTMCell extends RecurrentCell {
  * ```
  */
 export class GRUCell extends RecurrentCell {
-  constructor(hiddenSize: number, options: CellOptions = {}) {
-    super('gru', hiddenSize, options);
+  constructor(...args: CellArgs<CellOptions>) {
+    super('gru', ...args);
   }
 }

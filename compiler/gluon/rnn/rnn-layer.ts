@@ -12,6 +12,7 @@
  * States are `[h]` (or `[h, c]` for LSTM), each [numLayers * directions, N, H].
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import { zeros } from '../../engine/nd.js';
@@ -49,6 +50,22 @@ export interface RecurrentOptions {
   dtype?: DType;
 }
 
+/**
+ * The arguments of a recurrent layer: `hiddenSize` and `numLayers` (default
+ * 1) positionally or by name (Gluon's `LSTM(64, layout='NTC')`), then options.
+ *
+ * ```ts
+ * const a: RecurrentArgs<RecurrentOptions> = [64, { layout: 'NTC' }];
+ * ```
+ */
+export type RecurrentArgs<O> = KwArgs<['hiddenSize', 'numLayers?'], [hiddenSize: number, numLayers?: number], O>;
+
+/** Binds a recurrent layer's arguments (`cls` names it in errors). */
+function bindRecurrent<O extends RecurrentOptions>(cls: string, args: readonly unknown[]): [[number, number], O] {
+  const [[hiddenSize, numLayers = 1], options] = bindArgs<[number, number?], O>(cls, ['hiddenSize', 'numLayers?'], args);
+  return [[hiddenSize, numLayers], options];
+}
+
 /** Options of the vanilla RNN layer. */
 export interface RNNOptions extends RecurrentOptions {
   /** The nonlinearity: 'relu' (default) or 'tanh'. */
@@ -68,9 +85,10 @@ export abstract class RecurrentLayer extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, hiddenSize: number, numLayers: number, options: RecurrentOptions) {
+  constructor(mode: RnnMode, ...args: RecurrentArgs<RecurrentOptions>) {
     super();
     const name = this.constructor.name;
+    const [[hiddenSize, numLayers], options] = bindRecurrent<RecurrentOptions>(name, args);
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     if (!Number.isInteger(numLayers) || numLayers <= 0) throw new Error(`${name}: numLayers must be a positive integer, got ${numLayers}`);
     const layout = options.layout ?? 'TNC';
@@ -244,10 +262,10 @@ export abstract class RecurrentLayer extends HybridBlock {
  * ```
  */
 export class RNN extends RecurrentLayer {
-  constructor(hiddenSize: number, numLayers = 1, options: RNNOptions = {}) {
-    const act = options.activation ?? 'relu';
+  constructor(...args: RecurrentArgs<RNNOptions>) {
+    const act = bindRecurrent<RNNOptions>(new.target.name, args)[1].activation ?? 'relu';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNN: activation must be 'relu' or 'tanh', got '${String(act)}'`);
-    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, numLayers, options);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }
 }
 
@@ -258,11 +276,12 @@ export class RNN extends RecurrentLayer {
  * const layer = new rnn.LSTM(100, 2, { layout: 'NTC', bidirectional: true });
  * layer.initialize();
  * const [out, [h, c]] = layer.call(x, layer.beginState(batch)); // out [N, T, 200]
+ * new rnn.LSTM(100, { numLayers: 2, layout: 'NTC' }); // Gluon's LSTM(100, num_layers=2, layout='NTC')
  * ```
  */
 export class LSTM extends RecurrentLayer {
-  constructor(hiddenSize: number, numLayers = 1, options: RecurrentOptions = {}) {
-    super('lstm', hiddenSize, numLayers, options);
+  constructor(...args: RecurrentArgs<RecurrentOptions>) {
+    super('lstm', ...args);
   }
 }
 
@@ -276,7 +295,7 @@ export class LSTM extends RecurrentLayer {
  * ```
  */
 export class GRU extends RecurrentLayer {
-  constructor(hiddenSize: number, numLayers = 1, options: RecurrentOptions = {}) {
-    super('gru', hiddenSize, numLayers, options);
+  constructor(...args: RecurrentArgs<RecurrentOptions>) {
+    super('gru', ...args);
   }
 }
