@@ -28,6 +28,34 @@ export interface UpdateRule {
   update(F: F, args: { weight: Tensor; grad: Tensor; states: Tensor[]; lr: Tensor; wd: Tensor; t: Tensor; rescale: Tensor }): { weight: Tensor; states: Tensor[] };
 }
 
+/** The arguments of an update rule. */
+type UpdateArgs = Parameters<UpdateRule['update']>[1];
+
+/**
+ * Runs an update rule, in float32 arithmetic for a float16 weight: its
+ * gradient, states and scalars are cast to float32, the rule runs, and the
+ * new weight and states are stored as float16 again (as MXNet's `half_t`
+ * computes each operation in float32; in float16 itself Adam's epsilon 1e-8
+ * is 0 and a zero gradient gave 0/0). Every path (eager, compiled update,
+ * training step) updates through it.
+ * Example: `applyUpdate(optimizer, symOps, { weight, grad, states, lr, wd, t, rescale })`.
+ */
+export function applyUpdate(rule: UpdateRule, F: F, args: UpdateArgs): { weight: Tensor; states: Tensor[] } {
+  if (args.weight.dtype !== 'float16') return rule.update(F, args);
+  const up = (x: Tensor): Tensor => (x.dtype === 'float16' ? F.cast(x, 'float32') : x);
+  const r = rule.update(F, {
+    weight: up(args.weight),
+    grad: up(args.grad),
+    states: args.states.map(up),
+    lr: up(args.lr),
+    wd: up(args.wd),
+    t: up(args.t),
+    rescale: up(args.rescale),
+  });
+  const down = (x: Tensor, like: Tensor | undefined): Tensor => (like?.dtype === 'float16' && x.dtype === 'float32' ? F.cast(x, 'float16') : x);
+  return { weight: down(r.weight, args.weight), states: r.states.map((x, k) => down(x, args.states[k])) };
+}
+
 /** How one differentiated value is updated: its state inputs, the rule's 0-d scalars and the output names. */
 export interface StepUpdate {
   states: Value[];
@@ -115,7 +143,7 @@ export function buildStep(spec: StepSpec): Step {
     if (!spec.rule) throw new Error(`buildStep: '${w.value.name}' has an update but the step has no update rule`);
     const u = w.update();
     if (u.stateNames.length !== u.states.length) throw new Error(`buildStep: '${w.value.name}' has ${u.states.length} states but ${u.stateNames.length} state names`);
-    const r = spec.rule.update(symOps, {
+    const r = applyUpdate(spec.rule, symOps, {
       weight: sym(w.value),
       grad: sym(g),
       states: u.states.map(sym),

@@ -16,6 +16,7 @@
  */
 import { flushPending, fusedStep } from '../engine/program.js';
 import { compiledUpdate } from '../engine/update-graph.js';
+import { applyUpdate } from '../autodiff/step.js';
 import { formatShape, sameShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
 import { pause } from '../engine/autograd.js';
@@ -248,7 +249,7 @@ export class Trainer {
     const s = this.nextScalars(p, batchSize);
     const scalar = (v: number) => full([], v, { dtype });
     const states = this.stateOf(p);
-    const out = this.optimizer.update(ndOps, {
+    const out = applyUpdate(this.optimizer, ndOps, {
       weight: w,
       grad,
       states,

@@ -473,6 +473,36 @@ describe('training paths against float64 MXNet rules', () => {
     }
   });
 
+  // Adam's epsilon (1e-8) is 0 in float16: a weight whose gradient stayed 0 became 0/0 = NaN. MXNet's
+  // half_t arithmetic computes each operation in float32 and stores float16; so do the updates now.
+  it('float16 parameters update in float32 arithmetic, stored as float16 (no NaN from epsilon), on every path', () => {
+    for (const hybrid of [false, true]) {
+      for (const [name, opts] of [['adam', { learningRate: 0.01 }], ['rmsprop', { learningRate: 0.01 }], ['adagrad', { learningRate: 0.1 }]] as const) {
+        const net = new gluon.nn.Dense(1, { inUnits: 2 });
+        net.initialize();
+        net.cast('float16');
+        if (hybrid) net.hybridize();
+        net.weight.setData(nd.array([[1, 0.5]], { dtype: 'float16' }));
+        net.bias!.setData(nd.array([0], { dtype: 'float16' }));
+        const trainer = new gluon.Trainer(net.collectParams(), name, opts);
+        const x = nd.array([[1, 0]], { dtype: 'float16' });   // the second weight's gradient is 0
+        const { ref, n } = REFS[name]!(opts);
+        let w = 1;
+        let s: Vec = new Array(n).fill(0);
+        for (let t = 1; t <= 6; t++) {
+          autograd.record(() => (net.call(x) as NDArray).sum()).backward();
+          trainer.step(1);
+          [w, s] = ref(w, 1, s, { lr: opts.learningRate, wd: 0, t, r: 1 });
+          const got = net.weight.data().astype('float64').data() as Float64Array;
+          const what = `${name} float16 ${hybrid ? 'hybridized' : 'eager'} step ${t}`;
+          assert.equal(net.weight.data().dtype, 'float16', what);
+          assert.equal(got[1], 0.5, `${what}: a weight with a zero gradient stays (got ${got[1]})`);
+          assert.ok(Math.abs(got[0]! - w) <= 2e-3, `${what}: ${got[0]} vs float64 ${w}`);
+        }
+      }
+    }
+  });
+
   it('float64 parameters train in float64 on every path (the artifact\'s lr and t inputs are float32)', () => {
     for (const [name, opts] of [CASES[5]!, CASES[7]!, CASES[10]!, CASES[13]!, CASES[15]!]) {
       const lr = opts.learningRate as number;
