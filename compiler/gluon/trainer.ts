@@ -165,7 +165,8 @@ export class Trainer {
   /**
    * The states of `p`, created (zeros) when it has none yet. After `p.cast`
    * changed the parameter's dtype, the states that had its old dtype are cast
-   * to the new one (their values kept).
+   * to the new one (their values kept); with `multiPrecision`, a float16
+   * weight's float32 master copy is dropped (or made from the weight).
    */
   stateOf(p: Parameter): NDArray[] {
     let s = this.states.get(p);
@@ -178,7 +179,11 @@ export class Trainer {
     const old = this.stateDTypes.get(p);
     if (old !== undefined && old !== p.dtype) {
       const dtype = p.dtype;
-      s = s.map((x) => (x.dtype === old ? x.astype(dtype) : x));
+      // multiPrecision keeps a float32 master copy first for float16 weights only: drop or make it.
+      const mp = this.optimizer.multiPrecision === true;
+      if (mp && old === 'float16') s = s.slice(1).map((x) => (x.dtype === dtype ? x : x.astype(dtype)));
+      else if (mp && dtype === 'float16') s = [p.data().astype('float32'), ...s.map((x) => (x.dtype === 'float32' ? x : x.astype('float32')))];
+      else s = s.map((x) => (x.dtype === old ? x.astype(dtype) : x));
       this.states.set(p, s);
       this.stateDTypes.set(p, dtype);
     }
