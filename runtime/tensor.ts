@@ -112,11 +112,7 @@ export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/**
- * A 0-d tensor of a dtype holding `value`, converted as a typed-array store
- * does (an integer dtype truncates toward zero, NaN and ±Infinity give 0;
- * int64 alike). Example: `scalarTensor(0.5, 'float32')`.
- */
+/** A 0-d tensor of a dtype holding `value` (integer dtypes, int64 too, truncate; NaN/±Infinity give 0). Example: `scalarTensor(0.5, 'float32')`. */
 export function scalarTensor(value: number, dtype: DType): HostTensor {
   const data =
     dtype === 'int64' ? BigInt64Array.of(BigInt(Math.trunc(Number.isFinite(value) ? value : 0)))

@@ -59,27 +59,6 @@ export function checkRank(op: string, types: TensorType[], layout: unknown): num
   return rank - 2;
 }
 
-/**
- * A lowering that runs in float32 where its float inputs and outputs are
- * float16: they are cast to float32 around `lower` (for lowerings whose
- * constants or kernels are float32/float64 only; float32 math, rounded once
- * to float16 at the end). Example: `lower: float16InFloat32((c, a) => ...)`.
- */
-export function float16InFloat32<A>(lower: (c: LowerCtx, a: A) => void): (c: LowerCtx, a: A) => void {
-  return (c, a) => {
-    const half = (t: TensorType): boolean => t.dtype === 'float16';
-    if (!c.inTypes.some(half) && !c.outTypes.some(half)) return lower(c, a);
-    const f32 = onnxDType('float32');
-    const to32 = (t: TensorType): TensorType => (half(t) ? { ...t, dtype: 'float32' } : t);
-    const inputs = c.inputs.map((x, i) => (x && half(c.inTypes[i]!) ? c.emit('Cast', [x], { to: f32 })[0]! : x));
-    const outputs = c.outputs.map((o, i) => (half(c.outTypes[i]!) ? c.fresh() : o));
-    lower({ ...c, inputs, outputs, inTypes: c.inTypes.map(to32), outTypes: c.outTypes.map(to32) }, a);
-    outputs.forEach((o, i) => {
-      if (o !== c.outputs[i]) c.emit('Cast', [o], { to: onnxDType('float16') }, [c.outputs[i]!]);
-    });
-  };
-}
-
 /** Runs `emit` on float32 copies of the inputs when the dtype is float64 (onnxruntime has float32 kernels only). Example: `inFloat32(c, c.inputs, (ins, outs) => c.emit('MaxPool', ins, {}, outs)[0]!)`. */
 export function inFloat32(c: LowerCtx, inputs: string[], emit: (ins: string[], outs?: string[]) => string): void {
   const d = c.outTypes[0]!.dtype;

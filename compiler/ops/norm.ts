@@ -14,7 +14,7 @@ import type { Shape, TensorType } from '../ir/types.js';
 import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, solveVectors, standardize } from './nn.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
 import { normAxis, splitAt } from './dims.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { fromF64, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
@@ -74,7 +74,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     return [{ dtype, shape: [...x.shape] }];
   },
   solve: (types, a) => solveOnAxis(types, a.axis),
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const t = c.inTypes[0]!;
     const d = t.dtype;
     const rank = t.shape.length;
@@ -92,7 +92,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     let y = standardize(c, x, m, v, a.eps, d);
     if (!a.fixGamma) y = c.emit('Mul', [y, bc(gamma)])[0]!;
     c.emit('Add', [y, bc(beta)], {}, c.outputs);
-  },
+  }),
   kernel: (ins, a, [out]) => {
     const [x, gamma, beta, mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
     const v = toF64(x);
@@ -189,7 +189,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
     return [{ dtype, shape: [...x.shape] }];
   },
   solve: (types, a) => solveOnAxis(types, a.axis),
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const t = c.inTypes[0]!;
     const rank = t.shape.length;
     const axis = normAxis('LayerNorm', a.axis, rank);
@@ -203,7 +203,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
     const y = standardize(c, x, m, v, a.eps, t.dtype);
     const [s] = c.emit('Mul', [y, c.emit('Reshape', [gamma, shape])[0]!]);
     c.emit('Add', [s!, c.emit('Reshape', [beta, shape])[0]!], {}, c.outputs);
-  },
+  }),
   kernel: (ins, a, [out]) => {
     const [x, gamma, beta] = ins as [HostTensor, HostTensor, HostTensor];
     const v = toF64(x);

@@ -11,9 +11,9 @@ import { isFloat, onnxDType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { isConcrete, type Shape, type TensorType } from '../ir/types.js';
-import { checkRank, compatible, float16InFloat32, FLOATS, fmt, inFloat32, offset, spatial } from './conv.js';
+import { checkRank, compatible, FLOATS, fmt, inFloat32, offset, spatial } from './conv.js';
 import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type Tx } from './define.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 
