@@ -15,6 +15,7 @@ import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, 
 import { defineOp, type OpDef, type Tx } from './define.js';
 import { normAxis, splitAt } from './dims.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
+import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
@@ -63,7 +64,12 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
   normalize: (a) => (a.training === null || a.training === undefined ? { ...a, training: isTrainingMode() } : a),
   infer: (types, a) => {
     const op = 'BatchNorm';
-    const dtype = commonDType(op, types, FLOATS);
+    const dtype = commonDType(op, types.slice(0, 1), FLOATS);
+    // float16 data may come with float32 parameters and statistics (MXNet's BatchNorm keeps them float32).
+    const pd = commonDType(op, types.slice(1), FLOATS);
+    if (pd !== dtype && !(dtype === 'float16' && pd === 'float32')) {
+      throw new OpError(op, `gamma, beta and the moving statistics are ${pd} but the data is ${dtype}: they must have its dtype (float16 data also takes float32 ones)`, types);
+    }
     const x = types[0]!;
     const axis = normAxis(op, a.axis, x.shape.length, types);
     checkNumber(op, 'eps', a.eps, (e) => e >= 0, 'a non-negative number', types);
@@ -117,9 +123,14 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
   },
   // Batch statistics: the full backward through the mean and variance; moving statistics: an
   // affine map. gamma gets zeros under fixGamma (MXNet); the moving statistics get none.
-  grad: (F, { inputs: [x, gamma, , mean, variance], inTypes, attrs }, [g]) => {
+  grad: (F, { inputs, inTypes, attrs }, [g0]) => {
     const a = attrs as BatchNormAttrs;
-    if (!g) return [null, null, null, null, null];
+    if (!g0) return [null, null, null, null, null];
+    // float16 differentiates in float32 (its parameters may be float32 already): cast back at the end.
+    const to32 = (v: GradTensor) => (v.dtype === 'float16' ? F.cast(v, 'float32') : v);
+    const back = (v: GradTensor, i: number) => (v.dtype === inTypes[i]!.dtype ? v : F.cast(v, inTypes[i]!.dtype));
+    const [x, gamma, , mean, variance] = inputs.map(to32);
+    const g = to32(g0);
     const rank = inTypes[0]!.shape.length;
     const axis = normAxis('BatchNorm', a.axis, rank);
     const vec = (v: GradTensor) => F.reshape(v, onAxis(rank, axis));
@@ -135,7 +146,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
       ? normalizeBackward(F, g, xhat, scale, (t) => F.mean(t, { ...others, keepdims: true }))
       : F.mul(g, scale);
     const dgamma = a.fixGamma ? F.zerosLike(gamma!) : F.sum(F.mul(g, xhat), others);
-    return [dx, dgamma, F.sum(g, others), null, null];
+    return [back(dx, 0), back(dgamma, 1), back(F.sum(g, others), 2), null, null];
   },
 });
 
