@@ -147,11 +147,7 @@ export class BatchNorm extends HybridBlock {
     return y;
   }
 
-  /**
-   * MXNet's `BatchNorm.cast`: to float16, the parameters and running
-   * statistics become float32 (the operator takes float16 data with them).
-   * Example: `bn.cast('float16')`.
-   */
+  /** MXNet's `BatchNorm.cast`: float16 leaves the parameters and statistics float32 (the operator takes float16 data with them). Example: `bn.cast('float16')`. */
   override cast(dtype: DType): this {
     return super.cast(dtype === 'float16' ? 'float32' : dtype);
   }
