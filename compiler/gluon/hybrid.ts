@@ -225,8 +225,7 @@ export class HybridBlock extends Block {
           return this._runCompiled(arrays);
       }
     } catch (e) {
-      // A call that failed is not the last call export traces.
-      this.lastSignature = prev;
+      this.lastSignature = prev; // a call that failed is not the last call export traces
       throw e;
     }
   }

@@ -165,8 +165,7 @@ export class Trainer {
   /**
    * The states of `p`, created (zeros) when it has none yet. After `p.cast`
    * changed the parameter's dtype, the states that had its old dtype are cast
-   * to the new one (their values kept); with `multiPrecision`, a float16
-   * weight's float32 master copy is dropped (or made from the weight).
+   * to the new one (their values kept; `multiPrecision`'s float32 master copy is dropped or made).
    */
   stateOf(p: Parameter): NDArray[] {
     let s = this.states.get(p);
