@@ -57,6 +57,10 @@ interface BinaryOpts {
   grad?: GradRule;
   /** Integer outputs refuse a zero right operand (onnxruntime's Div fails there; the kernel would give 0). */
   intDivisor?: boolean;
+  /** The kernel's function for an integer output dtype, where `f` in float64 would differ from onnxruntime. */
+  int?: (dtype: DType) => ((a: number, b: number) => number) | null;
+  /** The ONNX operator runs in int32 for int8 and uint8 (onnxruntime has no kernel for them). */
+  int32For8?: boolean;
 }
 
 function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
@@ -70,6 +74,11 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
     },
     solve: solveBroadcast,
     lower: (c) => {
+      const d = c.outTypes[0]!.dtype;
+      if (o.int32For8 && (d === 'int8' || d === 'uint8')) {
+        const [y] = c.emit(onnxOp, c.inputs.map((x) => c.emit('Cast', [x], { to: onnxTo('int32') })[0]!));
+        return void c.emit('Cast', [y!], { to: onnxTo(d) }, c.outputs);
+      }
       if (onnxOp === 'Mul' || onnxOp === 'Div') return void c.emit(onnxOp, guardFloat64Scale(c, onnxOp === 'Mul' ? [0, 1] : [1]), {}, c.outputs);
       if (!o.compare) return void c.emit(onnxOp, c.inputs, {}, c.outputs);
       const [b] = c.emit(onnxOp, c.inputs);
@@ -79,7 +88,7 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
       if (o.intDivisor && !isFloat(out!.dtype) && Array.prototype.some.call(ins[1]!.data, (v: number | bigint) => v == 0)) {
         throw new OpError(name, 'integer division by zero', ins.map((t) => ({ dtype: t.dtype, shape: t.shape })));
       }
-      return [mapN(ins, out!, f)];
+      return [mapN(ins, out!, (o.int && !isFloat(out!.dtype) && o.int(out!.dtype)) || f)];
     },
     grad: o.grad,
   });
@@ -240,7 +249,12 @@ export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad
 /** `lhs - rhs`, broadcasting. */
 export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
 /** `lhs * rhs`, broadcasting. */
-export const mul = binary('mul', 'Mul', (a, b) => a * b, { dtypes: NUMERIC, grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]) });
+export const mul = binary('mul', 'Mul', (a, b) => a * b, {
+  dtypes: NUMERIC,
+  // int32 products past 2^53 lose their low bits in float64: Math.imul wraps exactly (int8/uint8 products are small).
+  int: (d) => (d === 'int32' ? Math.imul : null),
+  grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]),
+});
 /** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
 export const div = binary('div', 'Div', truncDiv, {
   dtypes: NUMERIC,
@@ -258,6 +272,16 @@ export const div = binary('div', 'Div', truncDiv, {
  */
 export const pow = binary('pow', 'Pow', (a, b) => a ** b, {
   dtypes: NUMERIC,
+  int32For8: true,
+  // onnxruntime's integer Pow computes in float64 and converts: past the range of int32 (int8, uint8 go through
+  // int32) or int64 that is the minimum (x86's integer indefinite), which the kernel gives too.
+  int: (d) => {
+    const lim = d === 'int64' ? 2 ** 63 : 2 ** 31;
+    return (a, b) => {
+      const p = a ** b;
+      return p >= -lim && p < lim ? p : -lim;
+    };
+  },
   grad: binaryGrad((F, a, b, g, y) => {
     const da = F.mul(g, F.mul(b, F.pow(a, F.sub(b, 1))));
     const posA = F.greater(a, 0);
