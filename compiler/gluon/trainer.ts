@@ -178,7 +178,6 @@ export class Trainer {
     const old = this.stateDTypes.get(p);
     if (old !== undefined && old !== p.dtype) {
       const dtype = p.dtype;
-      // multiPrecision keeps a float32 master copy first for float16 weights only: drop or make it.
       const mp = this.optimizer.multiPrecision === true;
       if (mp && old === 'float16') s = s.slice(1).map((x) => (x.dtype === dtype ? x : x.astype(dtype)));
       else if (mp && dtype === 'float16') s = [p.data().astype('float32'), ...s.map((x) => (x.dtype === 'float32' ? x : x.astype('float32')))];
