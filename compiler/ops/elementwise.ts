@@ -469,7 +469,12 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
   solve: solveBroadcast,
   lower: (c) => {
     const cond = c.inTypes[0]!.dtype === 'bool' ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo('bool') })[0]!;
-    c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
+    // onnxruntime's Where has no int8 or bool kernel: int8 through int32, bool through uint8 (exact).
+    const d = c.outTypes[0]!.dtype;
+    const via = d === 'int8' ? 'int32' : d === 'bool' ? 'uint8' : null;
+    if (!via) return void c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
+    const [x, y] = [c.inputs[1]!, c.inputs[2]!].map((v) => c.emit('Cast', [v], { to: onnxTo(via) })[0]!);
+    c.emit('Cast', [c.emit('Where', [cond, x!, y!])[0]!], { to: onnxTo(d) }, c.outputs);
   },
   // A NaN condition is true (numpy, MXNet's `cond != 0`, ONNX Cast to bool).
   kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c !== 0 ? x : y))],

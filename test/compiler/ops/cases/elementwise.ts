@@ -116,6 +116,9 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [3, 4], range: [0, 2], dtype: 'int32' }, { shape: [3, 4] }, { shape: [4] }] },
       { inputs: [{ shape: [5, 4], range: [0, 2], symbolic: true }, { shape: [5, 4], symbolic: true }, { shape: [5, 4], symbolic: true }], label: 'float condition' },
       { inputs: [{ shape: [4], values: [NaN, 0, -0, 0.5] }, { shape: [4] }, { shape: [4] }], label: 'a NaN condition is true, -0 false' },
+      // onnxruntime's Where has no int8 or bool kernel (large arrays failed to load).
+      { inputs: [{ shape: [2, 3], dtype: 'int8', values: [1, 0, -3, 0, 2, 0] }, { shape: [2, 3], dtype: 'int8', values: [-128, 127, 5, -7, 0, 1] }, { shape: [3], dtype: 'int8', values: [9, -9, 100] }], label: 'int8 values' },
+      { inputs: [{ shape: [2, 3], dtype: 'bool', values: [1, 0, 1, 0, 1, 0] }, { shape: [2, 3], dtype: 'bool', values: [1, 1, 0, 0, 1, 1] }, { shape: [2, 3], dtype: 'bool', values: [0, 1, 0, 1, 0, 0] }], label: 'bool values' },
     ],
     ref: 'np.where(a != 0, b, c)',
   },
