@@ -167,10 +167,7 @@ export const INT_RANGES: Partial<Record<DType, [number | bigint, number | bigint
   int64: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
-/**
- * Why a fill value does not fit an integer dtype (an integer outside its range, which numpy 2 refuses),
- * or null. Example: `fillValueError(300, 'int8')` is "value 300 is out of range for int8 [-128, 127]".
- */
+/** Why a fill value does not fit an integer dtype (numpy 2 refuses it), or null. Example: `fillValueError(300, 'int8')`. */
 export function fillValueError(value: number, dtype: DType): string | null {
   const range = INT_RANGES[dtype];
   return range && Number.isInteger(value) && !(value >= range[0] && value <= range[1]) ? `value ${value} is out of range for ${dtype} [${range[0]}, ${range[1]}]` : null;

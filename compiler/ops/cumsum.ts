@@ -19,7 +19,6 @@ type CumsumA = Attrs & { axis: number | null; exclusive: boolean; reverse: boole
 
 type CumsumSig = Method<(data: Tx, axis?: number | null | { axis?: number | null; exclusive?: boolean; reverse?: boolean }, options?: { exclusive?: boolean; reverse?: boolean }) => Tx>;
 
-/** float16 runs in float32 (onnxruntime's CumSum has no float16). */
 const DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
 
 function check(types: TensorType[], a: CumsumA): { axis: number } {

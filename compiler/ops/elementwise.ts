@@ -145,10 +145,8 @@ export function viaFloat32(c: LowerCtx, onnxOp: string, inputs: string[] = c.inp
 }
 
 /**
- * A lowering that runs in float32 where its float inputs and outputs are
- * float16: they are cast to float32 around `lower` (for lowerings whose
- * constants or kernels are float32/float64 only; float32 math, rounded once
- * to float16 at the end). Example: `lower: float16InFloat32((c, a) => ...)`.
+ * A lowering run in float32 where its inputs and outputs are float16 (cast around `lower`: onnxruntime's
+ * CPU kernels or the lowering's constants lack float16), rounded once. Example: `lower: float16InFloat32((c, a) => ...)`.
  */
 export function float16InFloat32<A>(lower: (c: LowerCtx, a: A) => void): (c: LowerCtx, a: A) => void {
   return (c, a) => {
@@ -273,8 +271,7 @@ export const div = binary('div', 'Div', truncDiv, {
 export const pow = binary('pow', 'Pow', (a, b) => a ** b, {
   dtypes: NUMERIC,
   int32For8: true,
-  // onnxruntime's integer Pow computes in float64 and converts: past the range of int32 (int8, uint8 go through
-  // int32) or int64 that is the minimum (x86's integer indefinite), which the kernel gives too.
+  // onnxruntime's integer Pow converts a float64 power: past int32 (int8/uint8 go through it) or int64, the minimum.
   int: (d) => {
     const lim = d === 'int64' ? 2 ** 63 : 2 ** 31;
     return (a, b) => {
@@ -469,9 +466,8 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
   solve: solveBroadcast,
   lower: (c) => {
     const cond = c.inTypes[0]!.dtype === 'bool' ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo('bool') })[0]!;
-    // onnxruntime's Where has no int8 or bool kernel: int8 through int32, bool through uint8 (exact).
     const d = c.outTypes[0]!.dtype;
-    const via = d === 'int8' ? 'int32' : d === 'bool' ? 'uint8' : null;
+    const via = d === 'int8' ? 'int32' : d === 'bool' ? 'uint8' : null;   // onnxruntime's Where lacks int8 and bool
     if (!via) return void c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
     const [x, y] = [c.inputs[1]!, c.inputs[2]!].map((v) => c.emit('Cast', [v], { to: onnxTo(via) })[0]!);
     c.emit('Cast', [c.emit('Where', [cond, x!, y!])[0]!], { to: onnxTo(d) }, c.outputs);

@@ -129,8 +129,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     // float16 differentiates in float32 (its parameters may be float32 already): cast back at the end.
     const to32 = (v: GradTensor) => (v.dtype === 'float16' ? F.cast(v, 'float32') : v);
     const back = (v: GradTensor, i: number) => (v.dtype === inTypes[i]!.dtype ? v : F.cast(v, inTypes[i]!.dtype));
-    const [x, gamma, , mean, variance] = inputs.map(to32);
-    const g = to32(g0);
+    const [x, gamma, , mean, variance, g] = [...inputs, g0].map(to32);
     const rank = inTypes[0]!.shape.length;
     const axis = normAxis('BatchNorm', a.axis, rank);
     const vec = (v: GradTensor) => F.reshape(v, onAxis(rank, axis));

@@ -27,7 +27,6 @@ type ScatterA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
 
 type ScatterSig = (data: Tx, indices: Tx, updates: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx;
 
-/** float16 runs in float32 (onnxruntime's CPU scatters with reduction 'add' have no float16). */
 const DATA: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
 
 function check(op: string, types: TensorType[], a: ScatterA): number {

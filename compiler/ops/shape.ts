@@ -380,8 +380,7 @@ export const cast: OpDef<CastSig, Attrs & { dtype: DType }> = defineOp<CastSig, 
     const d = out!.dtype;
     const int32ish = isFloat(x!.dtype) && (d === 'int32' || d === 'int8' || d === 'uint8');
     const v = int32ish ? Float64Array.from(toF64(x!)) : toF64(x!);   // toF64 may return the input's own array
-    // A float outside int32's range (NaN, ±Infinity) becomes INT_MIN, x86's "integer indefinite", as
-    // onnxruntime's Cast and numpy give; int8/uint8 then wrap that int32 (a typed array would wrap modulo 2^32).
+    // Outside int32 (NaN, ±Infinity): INT_MIN (x86's, onnxruntime's and numpy's); int8/uint8 wrap that int32.
     if (int32ish) {
       for (let i = 0; i < v.length; i++) if (!(v[i]! > -2147483649 && v[i]! < 2147483648)) v[i] = -2147483648;
     }
