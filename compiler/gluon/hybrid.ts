@@ -30,6 +30,7 @@ import { NDArray } from '../engine/ndarray.js';
 import { Parameter, withParameterData } from './parameter.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { currentTrace, inHybridForward, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
+import { plainShape } from '../ops/symbolic-dim.js';
 
 /** Options of `hybridize` (any other key is an error naming it). */
 export interface HybridizeOptions {
@@ -399,7 +400,7 @@ export class HybridBlock extends Block {
 
   private _compileBackward(c: Compiled): Backward {
     const { outputs, inputs, symbols } = c.traced;
-    const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: o.shape }));
+    const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: plainShape(o.shape) }));
     const inputGrads: (string | null)[] = [];
     const paramGrads: (string | null)[] = [];
     const wrt: StepWrt[] = [];

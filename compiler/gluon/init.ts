@@ -8,6 +8,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import { sizeOf, tensorFromNumbers } from '../../runtime/tensor.js';
 import { nextFloat, nextNormal } from '../ops/rng.js';
 import { NDArray } from '../engine/ndarray.js';
+import { bindArgs, type KwArgs } from './bind-args.js';
 
 /** An initializer: fills a parameter's array given its name and shape. */
 export abstract class Initializer {
@@ -41,10 +42,13 @@ function checkNumber(owner: string, name: string, v: unknown, min: number, stric
   return v;
 }
 
-/** Uniform in [-scale, scale] (MXNet default scale 0.07). Example: `new init.Uniform(0.1)`. */
+/** Uniform in [-scale, scale] (MXNet default scale 0.07). Example: `new init.Uniform(0.1)` or `new init.Uniform({ scale: 0.1 })`. */
 export class Uniform extends Initializer {
-  constructor(readonly scale = 0.07) {
+  readonly scale: number;
+  constructor(...args: KwArgs<['scale?'], [scale?: number], {}>) {
     super();
+    const [[scale = 0.07]] = bindArgs<[number?], {}>('Uniform', ['scale?'], args, []);
+    this.scale = scale;
     checkNumber('Uniform', 'scale', scale, 0);
   }
   create(shape: number[], dtype: DType): NDArray {
@@ -52,10 +56,13 @@ export class Uniform extends Initializer {
   }
 }
 
-/** Normal with mean 0 and standard deviation `sigma` (MXNet default 0.01). */
+/** Normal with mean 0 and standard deviation `sigma` (MXNet default 0.01). Example: `new init.Normal({ sigma: 0.01 })` (d2l's `init.Normal(sigma=0.01)`). */
 export class Normal extends Initializer {
-  constructor(readonly sigma = 0.01) {
+  readonly sigma: number;
+  constructor(...args: KwArgs<['sigma?'], [sigma?: number], {}>) {
     super();
+    const [[sigma = 0.01]] = bindArgs<[number?], {}>('Normal', ['sigma?'], args, []);
+    this.sigma = sigma;
     checkNumber('Normal', 'sigma', sigma, 0);
   }
   create(shape: number[], dtype: DType): NDArray {
@@ -152,11 +159,13 @@ export class Orthogonal extends Initializer {
   }
 }
 
-/** A constant value: a number, or nested arrays broadcast to the parameter's shape. */
+/** A constant value: a number, or nested arrays broadcast to the parameter's shape. Example: `new init.Constant(2)` or `new init.Constant({ value: 2 })`. */
 export class Constant extends Initializer {
   // `boolean` too: it takes what `NDArray.toArray()` returns (the seed passes `scales.toArray()`).
-  constructor(readonly value: number | boolean | number[] | unknown[]) {
+  readonly value: number | boolean | number[] | unknown[];
+  constructor(...args: KwArgs<['value'], [value: number | boolean | number[] | unknown[]], {}>) {
     super();
+    [[this.value]] = bindArgs<[number | boolean | number[] | unknown[]], {}>(new.target.name, ['value'], args, []);
   }
   create(shape: number[], dtype: DType, name: string): NDArray {
     if (!Array.isArray(this.value)) return fill(shape, dtype, () => Number(this.value));

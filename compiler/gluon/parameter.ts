@@ -4,6 +4,7 @@
  * solve rules); its data is created then (deferred initialization).
  * Invariant: once initialized, `data().shape` equals `shape` and has no 0.
  */
+import { bindArgs, type KwArgs } from './bind-args.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sameShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant, toInitializer } from './init.js';
@@ -34,13 +35,6 @@ export interface ParameterOptions {
   wdMult?: number;
 }
 
-/**
- * A learnable (or constant) array of a block.
- *
- * ```ts
- * const w = new Parameter('weight', { shape: [5, 0], allowDeferredInit: true });
- * ```
- */
 let dataHook: ((p: Parameter) => NDArray | undefined) | null = null;
 
 /**
@@ -85,6 +79,14 @@ function warnAlreadyInitialized(names: string[]): void {
   process.emitWarning(`${what} already initialized${list}, ignoring; pass { forceReinit: true } to re-initialize`, 'GluoncWarning');
 }
 
+/**
+ * A learnable (or constant) array of a block.
+ *
+ * ```ts
+ * const w = new Parameter('weight', { shape: [5, 0], allowDeferredInit: true });
+ * new Parameter({ name: 'weight', shape: [5, 0] }); // the name by name, as MXNet's Parameter(name='weight', ...)
+ * ```
+ */
 export class Parameter {
   /** The name it was created with (`weight`, `running_mean`), as MXNet 2's `Parameter.name`; its structural name (`1.weight`) is its key in `collectParams()`. */
   name: string;
@@ -110,7 +112,8 @@ export class Parameter {
    */
   freshGrad = false;
 
-  constructor(name: string, options: ParameterOptions = {}) {
+  constructor(...args: KwArgs<['name'], [name: string], ParameterOptions>) {
+    const [[name], options] = bindArgs<[string], ParameterOptions>('Parameter', ['name'], args);
     structureMayHaveChanged();
     this.name = name;
     this.shape = [...(options.shape ?? [])];

@@ -20,10 +20,26 @@ import { callArgs } from '../ops/call.js';
 import { symOps } from '../trace/sym.js';
 import { Symbol } from '../trace/symbol.js';
 import { getOp } from '../ops/registry.js';
+import { bindArgs } from './bind-args.js';
 import { HybridBlock } from './hybrid.js';
 import { MxnetSymbolBlock } from './mxnet-symbol.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
+import { plainShape } from '../ops/symbolic-dim.js';
+
+/**
+ * `SymbolBlock.imports` by MXNet's keyword names: the file, and for MXNet's
+ * format the input names and the parameters file.
+ *
+ * ```ts
+ * const o: SymbolImportsOptions = { symbolFile: 'model-symbol.json', inputNames: ['data'], paramFile: 'model-0000.params' };
+ * ```
+ */
+export interface SymbolImportsOptions {
+  symbolFile: string;
+  inputNames?: string | string[];
+  paramFile?: string;
+}
 
 /**
  * A block made from a compiled graph.
@@ -61,7 +77,17 @@ export class SymbolBlock extends HybridBlock {
    * ```
    */
   static imports(symbolFile: string, inputNames: string | string[], paramFile?: string): MxnetSymbolBlock;
-  static imports(path: string, inputNames?: string | string[], paramFile?: string): SymbolBlock | MxnetSymbolBlock {
+  /**
+   * Either file by MXNet's keyword names (`imports(symbol_file=..., input_names=..., param_file=...)`).
+   *
+   * ```ts
+   * gluon.SymbolBlock.imports({ symbolFile: 'model-symbol.json', inputNames: ['data'], paramFile: 'model-0000.params' });
+   * gluon.SymbolBlock.imports('model-symbol.json', { inputNames: ['data'], paramFile: 'model-0000.params' });
+   * ```
+   */
+  static imports(...args: [options: SymbolImportsOptions] | [symbolFile: string, options: Omit<SymbolImportsOptions, 'symbolFile'>]): SymbolBlock | MxnetSymbolBlock;
+  static imports(...args: unknown[]): SymbolBlock | MxnetSymbolBlock {
+    const [[path, inputNames, paramFile]] = bindArgs<[string, (string | string[])?, string?], {}>('SymbolBlock.imports', ['symbolFile', 'inputNames?', 'paramFile?'], args, []);
     // One input may be named by a string, as MXNet's imports takes it.
     if (inputNames !== undefined) return MxnetSymbolBlock.imports(path, typeof inputNames === 'string' ? [inputNames] : inputNames, paramFile);
     if (path.endsWith('.json')) {
@@ -149,7 +175,7 @@ export class SymbolBlock extends HybridBlock {
     const sizes = new Map<string, Dim>();
     want.forEach((v, i) => {
       const x = inputs[i]!;
-      const shape = x.shape;
+      const shape = plainShape(x.shape);
       const bad = (why: string): Error =>
         new Error(`${where}: input ${i} ('${v.name}') must be ${formatType(v.type)}, got ${x.dtype} ${formatShape(shape)}: ${why}`);
       if (x.dtype !== v.type.dtype) throw bad('wrong dtype');

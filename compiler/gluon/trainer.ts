@@ -22,6 +22,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import { pause } from '../engine/autograd.js';
 import { full, ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
+import { bindArgs, isPlainObject, type KwArgs } from './bind-args.js';
 import { create as createOptimizer } from './optimizer/index.js';
 import type { Optimizer } from './optimizer/optimizer.js';
 import { Parameter, ParameterDict } from './parameter.js';
@@ -77,11 +78,29 @@ function collect(params: unknown): [string, Parameter][] {
   return out;
 }
 
+/** What a Trainer trains: a ParameterDict, a list of Parameters or an object of them. */
+export type TrainerParams = ParameterDict | Parameter[] | Record<string, Parameter>;
+
+/**
+ * The options object of a Trainer: the optimizer's parameters (MXNet's
+ * `optimizer_params`), either as its own keys or under `optimizerParams`
+ * (not both), and `params`/`optimizer` when given by name.
+ */
+export type TrainerOptions = Record<string, unknown> & { optimizerParams?: Record<string, unknown> };
+
+/** `{ w: Parameter, ... }`: an object of Parameters is the `params` argument, not the options object. */
+const PARAMS_SPEC = { name: 'params', claims: (x: unknown) => isPlainObject(x) && Object.keys(x).length > 0 && Object.values(x).every((v) => v instanceof Parameter) };
+/** An optimizer written as an object literal (`{ update, createState, ... }`) is the `optimizer` argument. */
+const OPTIMIZER_SPEC = { name: 'optimizer', claims: (x: unknown) => isPlainObject(x) && typeof x['update'] === 'function' && typeof x['createState'] === 'function' };
+
 /**
  * Applies an optimizer to parameters after `backward` (Gluon's Trainer).
+ * MXNet's `Trainer(params, optimizer, optimizer_params)` by position or by
+ * name: `{ params, optimizer, optimizerParams }`.
  *
  * ```ts
  * const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+ * new gluon.Trainer({ params: net.collectParams(), optimizer: 'sgd', optimizerParams: { learningRate: 0.1 } }); // by name
  * const loss = autograd.record(() => l2.call(net.call(x), y));
  * loss.backward();
  * trainer.step(x.shape[0]);
@@ -100,11 +119,17 @@ export class Trainer {
   /** The parameter's dtype when its states were made or loaded (see `stateOf`). */
   private readonly stateDTypes = new Map<Parameter, DType>();
 
-  constructor(params: ParameterDict | Parameter[] | Record<string, Parameter>, optimizer: string | Optimizer, options?: Record<string, unknown>) {
+  constructor(...args: KwArgs<['params', 'optimizer'], [params: TrainerParams, optimizer: string | Optimizer], TrainerOptions>) {
+    const [[params, optimizer], { optimizerParams, ...loose }] = bindArgs<[TrainerParams, string | Optimizer], TrainerOptions>('Trainer', [PARAMS_SPEC, OPTIMIZER_SPEC], args);
+    if (optimizerParams !== undefined && !isPlainObject(optimizerParams)) throw new Error(`Trainer: optimizerParams must be an object of the optimizer's options, got ${showValue(optimizerParams)}`);
+    if (optimizerParams !== undefined && Object.keys(loose).length) {
+      throw new Error(`Trainer: the optimizer's options are given both as optimizerParams and as options (${Object.keys(loose).join(', ')}); give them one way`);
+    }
+    const options = optimizerParams ?? loose;
     this.params = collect(params);
-    if (typeof optimizer === 'string') this.optimizer = createOptimizer(optimizer, options ?? {});
+    if (typeof optimizer === 'string') this.optimizer = createOptimizer(optimizer, options);
     else if (optimizer && typeof optimizer === 'object' && typeof optimizer.update === 'function' && typeof optimizer.createState === 'function') {
-      if (options !== undefined && Object.keys(options).length) {
+      if (Object.keys(options).length) {
         throw new Error(`Trainer: options must be empty when the optimizer is an instance (got ${Object.keys(options).join(', ')}); set them on the optimizer`);
       }
       this.optimizer = optimizer;

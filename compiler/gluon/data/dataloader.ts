@@ -10,6 +10,7 @@
  */
 import { allocate, type TypedArray } from '../../../runtime/dtypes.js';
 import { sizeOf } from '../../../runtime/tensor.js';
+import { bindArgs, isPlainObject, type KwArgs } from '../bind-args.js';
 import { NDArray } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
 import { defaultBatchify, typedDType } from './batchify.js';
@@ -43,6 +44,9 @@ const KNOWN = new Set(['batchSize', 'shuffle', 'lastBatch', 'sampler', 'batchSam
 /** Something with a length and indexed samples: a Dataset, or a plain array of samples. */
 export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: number): unknown } | readonly unknown[];
 
+/** A dataset written as an object literal (`{ length, get }`) is the `dataset` argument, not the options object. */
+const DATASET_SPEC = { name: 'dataset', claims: (x: unknown) => isPlainObject(x) && typeof x['length'] === 'number' && typeof x['get'] === 'function' };
+
 /**
  * Mini-batches of a dataset, iterable with `for...of`. As in MXNet, the
  * batches come from a `BatchSampler` over a `RandomSampler` (`shuffle`) or
@@ -51,6 +55,7 @@ export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: n
  * ```ts
  * const ds = new gluon.data.ArrayDataset(X, y);          // X [100, 2], y [100]
  * const loader = new gluon.data.DataLoader(ds, { batchSize: 32, shuffle: true });
+ * new gluon.data.DataLoader(ds, 32, { shuffle: true });  // the same: MXNet's DataLoader(dataset, batch_size, shuffle=True)
  * loader.length;                                        // 4
  * for (const [xb, yb] of loader) { ... }                // xb [32, 2], yb [32]; the last batch has 4
  * ```
@@ -66,10 +71,9 @@ export class DataLoader<B = any> implements Iterable<B> {
   readonly lastBatch: LastBatch | undefined;
   private readonly _batchify: ((samples: any[]) => unknown) | null;
 
-  constructor(dataset: DatasetLike, options: DataLoaderOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new Error('DataLoader: needs an options object with batchSize, e.g. { batchSize: 32 }');
-    }
+  constructor(...args: KwArgs<['dataset', 'batchSize?'], [dataset: DatasetLike, batchSize?: number], Omit<DataLoaderOptions, 'batchSize'>>) {
+    const [[dataset, batchSizeArg], rest] = bindArgs<[DatasetLike, number?], DataLoaderOptions>('DataLoader', [DATASET_SPEC, 'batchSize?'], args);
+    const options: DataLoaderOptions = { ...rest, batchSize: batchSizeArg };
     for (const k of Object.keys(options)) {
       if (!KNOWN.has(k)) throw new Error(`DataLoader: unknown option '${k}' (valid: ${[...KNOWN].join(', ')})`);
     }

@@ -6,6 +6,7 @@
  */
 import { readElement, sizeOf } from '../../../runtime/tensor.js';
 import { array, NDArray, type NestedNumbers } from '../../engine/ndarray.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 
 /**
  * The base of datasets: `length` and `get(i)`, plus lazy `transform`.
@@ -93,8 +94,10 @@ class LazyTransformDataset<T, U> extends Dataset<U> {
  * ```
  */
 export class SimpleDataset<T> extends Dataset<T> {
-  constructor(private readonly items: ArrayLike<T>) {
+  private readonly items: ArrayLike<T>;
+  constructor(...args: KwArgs<['data'], [data: ArrayLike<T>], {}>) {
     super();
+    [[this.items]] = bindArgs<[ArrayLike<T>], {}>('SimpleDataset', ['data'], args, []);
   }
 
   get length(): number {

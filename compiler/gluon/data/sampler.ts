@@ -8,6 +8,7 @@
  * included).
  */
 import { nextInt } from '../../ops/rng.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 
 /** Indices of samples, one epoch per iteration, with the number of them. */
@@ -35,13 +36,15 @@ function checkCount(what: string, v: unknown, min: number): number {
  *
  * ```ts
  * [...new gluon.data.SequentialSampler(3)]; // [0, 1, 2]
+ * [...new gluon.data.SequentialSampler({ length: 2, start: 5 })]; // [5, 6]
  * ```
  */
 export class SequentialSampler implements Sampler {
   readonly length: number;
   readonly start: number;
 
-  constructor(length: number, start = 0) {
+  constructor(...args: KwArgs<['length', 'start?'], [length: number, start?: number], {}>) {
+    const [[length, start = 0]] = bindArgs<[number, number?], {}>('SequentialSampler', ['length', 'start?'], args, []);
     this.length = checkCount('SequentialSampler: length', length, 0);
     this.start = checkCount('SequentialSampler: start', start, 0);
   }
@@ -63,7 +66,8 @@ export class SequentialSampler implements Sampler {
 export class RandomSampler implements Sampler {
   readonly length: number;
 
-  constructor(length: number) {
+  constructor(...args: KwArgs<['length'], [length: number], {}>) {
+    const [[length]] = bindArgs<[number], {}>('RandomSampler', ['length'], args, []);
     this.length = checkCount('RandomSampler: length', length, 0);
   }
 
@@ -84,7 +88,7 @@ export class RandomSampler implements Sampler {
  * `BatchSampler`); `lastBatch` is `'keep'` (default), `'discard'` or `'rollover'`.
  *
  * ```ts
- * const b = new gluon.data.BatchSampler(new gluon.data.SequentialSampler(5), 2, 'rollover');
+ * const b = new gluon.data.BatchSampler(new gluon.data.SequentialSampler(5), 2, 'rollover'); // or (sampler, { batchSize: 2, lastBatch: 'rollover' })
  * [...b]; // [[0, 1], [2, 3]] (4 rolls over)
  * [...b]; // [[4, 0], [1, 2], [3, 4]]
  * ```
@@ -96,7 +100,8 @@ export class BatchSampler implements BatchSamplerLike {
   /** Indices carried over by 'rollover'. */
   private _prev: number[] = [];
 
-  constructor(sampler: Sampler, batchSize: number, lastBatch: LastBatch = 'keep') {
+  constructor(...args: KwArgs<['sampler', 'batchSize', 'lastBatch?'], [sampler: Sampler, batchSize: number, lastBatch?: LastBatch], {}>) {
+    const [[sampler, batchSize, lastBatch = 'keep']] = bindArgs<[Sampler, number, LastBatch?], {}>('BatchSampler', ['sampler', 'batchSize', 'lastBatch?'], args, []);
     if (sampler === null || typeof sampler !== 'object' || typeof (sampler as Sampler)[Symbol.iterator] !== 'function' || typeof sampler.length !== 'number') {
       throw new Error(`BatchSampler: sampler must be iterable indices with a length (e.g. gluon.data.SequentialSampler), got ${sampler === null ? 'null' : typeof sampler}`);
     }

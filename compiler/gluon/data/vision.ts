@@ -10,6 +10,7 @@
 import { checkDType, type DType } from '../../../runtime/dtypes.js';
 import { NDArray, array } from '../../engine/ndarray.js';
 import { Block } from '../block.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 
 function checkImage(what: string, x: unknown, layout: string): NDArray {
@@ -51,14 +52,16 @@ function channelValues(what: string, name: string, v: number | number[]): number
  *
  * ```ts
  * new transforms.Normalize(0.1307, 0.3081).call(img); // MNIST's statistics
+ * new transforms.Normalize({ mean: 0.1307, std: 0.3081 }); // the same, by name
  * ```
  */
 export class Normalize extends Block {
   readonly mean: number[];
   readonly std: number[];
 
-  constructor(mean: number | number[] = 0, std: number | number[] = 1) {
+  constructor(...args: KwArgs<['mean?', 'std?'], [mean?: number | number[], std?: number | number[]], {}>) {
     super();
+    const [[mean = 0, std = 1]] = bindArgs<[(number | number[])?, (number | number[])?], {}>('Normalize', ['mean?', 'std?'], args, []);
     this.mean = channelValues('Normalize', 'mean', mean);
     this.std = channelValues('Normalize', 'std', std);
     if (this.std.some((s) => s === 0)) throw new Error(`Normalize: std must not be 0, got ${showValue(std)}`);
@@ -90,8 +93,9 @@ export class Normalize extends Block {
 export class Cast extends Block {
   readonly dtype: DType;
 
-  constructor(dtype: DType = 'float32') {
+  constructor(...args: KwArgs<['dtype?'], [dtype?: DType], {}>) {
     super();
+    const [[dtype = 'float32']] = bindArgs<[DType?], {}>('Cast', ['dtype?'], args, []);
     this.dtype = checkDType(dtype, 'Cast');
   }
 
@@ -112,8 +116,9 @@ export class Cast extends Block {
 export class Compose extends Block {
   private readonly _steps: (Block | ((x: any) => unknown))[];
 
-  constructor(transforms: (Block | ((x: any) => unknown))[]) {
+  constructor(...args: KwArgs<['transforms'], [transforms: (Block | ((x: any) => unknown))[]], {}>) {
     super();
+    const [[transforms]] = bindArgs<[(Block | ((x: any) => unknown))[]], {}>('Compose', ['transforms'], args, []);
     if (!Array.isArray(transforms)) throw new Error('Compose: expected a list of transforms');
     transforms.forEach((t, i) => {
       if (!(t instanceof Block) && typeof t !== 'function') throw new Error(`Compose: transform ${i} is not a block or a function`);

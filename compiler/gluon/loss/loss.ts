@@ -6,10 +6,12 @@
  * `_apply_weighting` and `_reshape_like`.
  */
 import { isSymbol } from '../../trace/symbol.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { checkOptions } from '../nn/basic.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options every loss takes. */
 export interface LossOptions {
@@ -30,6 +32,7 @@ export interface LossOptions {
  *   }
  * }
  * new AbsLoss().call(nd.array([[1, 2]]), nd.array([[0, 0]])); // [1.5]
+ * new AbsLoss({ weight: 2 });   // as `new AbsLoss(2)`: MXNet's Loss(weight, batch_axis), by position or name
  * ```
  */
 export class Loss extends HybridBlock {
@@ -38,9 +41,10 @@ export class Loss extends HybridBlock {
   /** The batch axis (kept by the reduction). */
   readonly batchAxis: number;
 
-  constructor(weight: number | null | undefined, batchAxis: number | undefined) {
+  constructor(...args: KwArgs<['weight?', 'batchAxis?'], [weight?: number | null, batchAxis?: number], {}>) {
     super();
     const name = new.target.name;
+    const [[weight, batchAxis]] = bindArgs<[(number | null)?, number?], {}>(name, ['weight?', 'batchAxis?'], args, []);
     if (weight !== null && weight !== undefined && (typeof weight !== 'number' || !Number.isFinite(weight))) {
       throw new Error(`${name}: weight must be a finite number or null, got ${JSON.stringify(weight)}`);
     }
@@ -95,7 +99,7 @@ export function applyWeighting(F: F, loss: Tensor, weight: number | null | undef
   let out = loss;
   const sw = optionalTensor(sampleWeight);
   if (sw !== undefined) {
-    const [ls, ws] = [loss.shape, sw.shape];
+    const [ls, ws] = [plainShape(loss.shape), plainShape(sw.shape)];
     const r = Math.max(ls.length, ws.length);
     const result = Array.from({ length: r }, (_v, i) => {
       const a = ls[ls.length - r + i] ?? 1;

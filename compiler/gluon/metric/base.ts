@@ -10,6 +10,7 @@
  */
 import { readElement } from '../../../runtime/tensor.js';
 import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 
 /** A label or prediction: an NDArray or a nested list of numbers. */
 export type MetricInput = NDArray | NestedNumbers[];
@@ -40,7 +41,7 @@ export const shapeText = (s: number[]): string => `[${s.join(', ')}]`;
  *
  * ```ts
  * class Count extends metric.EvalMetric {
- *   constructor() { super('count'); }
+ *   constructor() { super('count'); }   // or super({ name: 'count' })
  *   protected updateOne(_l: { v: Float64Array }, p: { v: Float64Array }) { this.sumMetric += p.v.length; this.numInst += 1; }
  * }
  * ```
@@ -50,8 +51,8 @@ export abstract class EvalMetric {
   sumMetric = 0;
   numInst = 0;
 
-  constructor(name: string) {
-    this.name = name;
+  constructor(...args: KwArgs<['name'], [name: string], {}>) {
+    [[this.name]] = bindArgs<[string], {}>(new.target.name, ['name'], args, []);
   }
 
   /** Adds a batch: `labels` and `preds` are one NDArray each, or lists of the same length (MXNet's check_label_shapes). */
@@ -129,7 +130,7 @@ export class Loss extends EvalMetric {
  * returns `[names, values]`.
  *
  * ```ts
- * const m = new metric.CompositeEvalMetric([new metric.Accuracy(), new metric.F1()]);
+ * const m = new metric.CompositeEvalMetric([new metric.Accuracy(), new metric.F1()]); // or ({ metrics: [...], name: 'both' })
  * m.update(labels, preds);
  * m.get(); // [['accuracy', 'f1'], [0.667, 0.8]]
  * ```
@@ -137,7 +138,8 @@ export class Loss extends EvalMetric {
 export class CompositeEvalMetric extends EvalMetric {
   readonly metrics: EvalMetric[];
 
-  constructor(metrics: EvalMetric[] = [], options: { name?: string } = {}) {
+  constructor(...args: KwArgs<['metrics?'], [metrics?: EvalMetric[]], { name?: string }>) {
+    const [[metrics = []], options] = bindArgs<[EvalMetric[]?], { name?: string }>('CompositeEvalMetric', ['metrics?'], args, ['name']);
     super(options.name ?? 'composite');
     metrics.forEach((m, i) => {
       if (!(m instanceof EvalMetric)) throw new Error(`CompositeEvalMetric: metric ${i} is not an EvalMetric`);

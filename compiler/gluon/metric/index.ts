@@ -1,6 +1,7 @@
 /**
  * `gluon.metric`: MXNet 2's evaluation metrics and `create` by name.
  */
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import { CompositeEvalMetric, EvalMetric, Loss } from './base.js';
 import { Accuracy, F1, TopKAccuracy } from './classification.js';
@@ -32,11 +33,17 @@ const NAMES: Record<string, () => EvalMetric> = {
  *
  * ```ts
  * metric.create(['acc', 'ce']).get(); // [['accuracy', 'cross-entropy'], [NaN, NaN]]
+ * metric.create({ metric: 'acc' });     // by name, as MXNet's create(metric='acc')
  * ```
  */
-export function create(m: string | EvalMetric | (string | EvalMetric)[]): EvalMetric {
+export function create(...args: KwArgs<['metric'], [metric: string | EvalMetric | (string | EvalMetric)[]], {}>): EvalMetric {
+  const [[m]] = bindArgs<[string | EvalMetric | (string | EvalMetric)[]], {}>('metric.create', ['metric'], args, []);
+  return createOne(m);
+}
+
+function createOne(m: string | EvalMetric | (string | EvalMetric)[]): EvalMetric {
   if (m instanceof EvalMetric) return m;
-  if (Array.isArray(m)) return new CompositeEvalMetric(m.map(create));
+  if (Array.isArray(m)) return new CompositeEvalMetric(m.map(createOne));
   const make = typeof m === 'string' ? NAMES[m.toLowerCase()] : undefined;
   if (!make) throw new Error(`metric.create: unknown metric ${showValue(m)} (known: ${Object.keys(NAMES).join(', ')})`);
   return make();

@@ -3,6 +3,7 @@
  * PReLU (a learned slope per channel), ELU, SELU, GELU (erf-based, or
  * MXNet 2's tanh approximation) and Swish. All but Swish are `F.LeakyReLU` with the matching `actType`.
  */
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Constant, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -14,13 +15,15 @@ import { checkOptions, layerError, shapeText } from './basic.js';
  *
  * ```ts
  * new nn.LeakyReLU(0.1).call(nd.array([-2, 3])); // [-0.2, 3]
+ * new nn.LeakyReLU({ alpha: 0.1 });                // the same, as Gluon's LeakyReLU(alpha=0.1)
  * ```
  */
 export class LeakyReLU extends HybridBlock {
   readonly alpha: number;
 
-  constructor(alpha: number) {
+  constructor(...args: KwArgs<['alpha'], [alpha: number], {}>) {
     super();
+    const [[alpha]] = bindArgs<[number], {}>('LeakyReLU', ['alpha'], args, []);
     if (typeof alpha !== 'number' || !(alpha >= 0) || !Number.isFinite(alpha)) {
       throw new Error(`LeakyReLU: alpha must be a non-negative number, got ${alpha}`);
     }
@@ -87,13 +90,15 @@ export class PReLU extends HybridBlock {
  *
  * ```ts
  * new nn.ELU().call(nd.array([-1, 1])); // [-0.632, 1]
+ * new nn.ELU({ alpha: 2 });             // Gluon's ELU(alpha=2)
  * ```
  */
 export class ELU extends HybridBlock {
   readonly alpha: number;
 
-  constructor(alpha = 1.0) {
+  constructor(...args: KwArgs<['alpha?'], [alpha?: number], {}>) {
     super();
+    const [[alpha = 1.0]] = bindArgs<[number?], {}>('ELU', ['alpha?'], args, []);
     if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`ELU: alpha must be a finite number, got ${alpha}`);
     this.alpha = alpha;
   }
@@ -129,13 +134,15 @@ export class SELU extends HybridBlock {
  * ```ts
  * new nn.GELU().call(x);
  * new nn.GELU('tanh').call(x);
+ * new nn.GELU({ approximation: 'tanh' }); // the same, by name
  * ```
  */
 export class GELU extends HybridBlock {
   readonly approximation: 'erf' | 'tanh';
 
-  constructor(approximation: 'erf' | 'tanh' = 'erf') {
+  constructor(...args: KwArgs<['approximation?'], [approximation?: 'erf' | 'tanh'], {}>) {
     super();
+    const [[approximation = 'erf']] = bindArgs<[('erf' | 'tanh')?], {}>('GELU', ['approximation?'], args, []);
     if (approximation !== 'erf' && approximation !== 'tanh') {
       throw new Error(`GELU: approximation must be 'erf' or 'tanh', got ${JSON.stringify(approximation)}`);
     }
@@ -163,8 +170,9 @@ export class GELU extends HybridBlock {
 export class Swish extends HybridBlock {
   readonly beta: number;
 
-  constructor(beta = 1.0) {
+  constructor(...args: KwArgs<['beta?'], [beta?: number], {}>) {
     super();
+    const [[beta = 1.0]] = bindArgs<[number?], {}>('Swish', ['beta?'], args, []);
     if (typeof beta !== 'number' || !Number.isFinite(beta)) throw new Error(`Swish: beta must be a finite number, got ${beta}`);
     this.beta = beta;
   }

@@ -6,6 +6,7 @@
  */
 import type { DType } from '../../../runtime/dtypes.js';
 import { currentScope } from '../../ops/errors.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { Block } from '../block.js';
 import { HybridBlock } from '../hybrid.js';
 import type { Initializer } from '../init.js';
@@ -13,6 +14,7 @@ import { ops as ndOps } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import type { SymbolicDim } from '../../ops/symbolic-dim.js';
 
 /**
  * An Error naming the layer's class and the block path it runs under.
@@ -94,7 +96,7 @@ export function activationOption(layer: string, value: unknown): ActivationName 
 }
 
 /** `[d0, d1, ...]` for messages (symbolic dimensions as their names). */
-export function shapeText(shape: readonly (number | string)[]): string {
+export function shapeText(shape: readonly (number | string | SymbolicDim)[]): string {
   return `[${shape.join(', ')}]`;
 }
 
@@ -107,13 +109,15 @@ export type ActivationName = (typeof ACTIVATIONS)[number];
  *
  * ```ts
  * new nn.Activation('relu').call(nd.array([-1, 2])); // [0, 2]
+ * new nn.Activation({ activation: 'relu' });          // by name, as Gluon's Activation(activation='relu')
  * ```
  */
 export class Activation extends HybridBlock {
   readonly activation: ActivationName;
 
-  constructor(activation: ActivationName) {
+  constructor(...args: KwArgs<['activation'], [activation: ActivationName], {}>) {
     super();
+    const [[activation]] = bindArgs<[ActivationName], {}>('Activation', ['activation'], args, []);
     this.activation = activationOption('Activation', activation)!;
     if (this.activation === undefined) throw new Error(`Activation: needs an activation name (valid: ${ACTIVATIONS.join(', ')})`);
   }
@@ -139,7 +143,7 @@ export interface DropoutOptions {
  * training mode it is the identity.
  *
  * ```ts
- * const d = new nn.Dropout(0.5);
+ * const d = new nn.Dropout(0.5);            // or new nn.Dropout({ rate: 0.5 })
  * d.call(x);                               // x itself (prediction mode)
  * autograd.trainMode(() => d.call(x));     // about half the elements zeroed, the rest doubled
  * ```
@@ -148,8 +152,9 @@ export class Dropout extends HybridBlock {
   readonly rate: number;
   readonly axes: number[];
 
-  constructor(rate: number, options: DropoutOptions = {}) {
+  constructor(...args: KwArgs<['rate'], [rate: number], DropoutOptions>) {
     super();
+    const [[rate], options] = bindArgs<[number], DropoutOptions>('Dropout', ['rate'], args);
     checkOptions('Dropout', options, ['axes']);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
@@ -199,7 +204,7 @@ export interface EmbeddingOptions {
  * Indices are truncated and clipped to [0, inputDim - 1], as in MXNet.
  *
  * ```ts
- * const emb = new nn.Embedding(1000, 64);
+ * const emb = new nn.Embedding(1000, 64);   // or new nn.Embedding({ inputDim: 1000, outputDim: 64 })
  * emb.initialize();
  * emb.call(nd.array([[1, 2], [3, 4]])).shape; // [2, 2, 64]
  * ```
@@ -211,8 +216,9 @@ export class Embedding extends HybridBlock {
   private readonly dtype: DType;
   private readonly sparseGrad: boolean;
 
-  constructor(inputDim: number, outputDim: number, options: EmbeddingOptions = {}) {
+  constructor(...args: KwArgs<['inputDim', 'outputDim'], [inputDim: number, outputDim: number], EmbeddingOptions>) {
     super();
+    const [[inputDim, outputDim], options] = bindArgs<[number, number], EmbeddingOptions>('Embedding', ['inputDim', 'outputDim'], args);
     checkOptions('Embedding', options, ['dtype', 'weightInitializer', 'sparseGrad']);
     for (const [k, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Embedding: ${k} must be a positive integer, got ${v}`);
@@ -257,8 +263,9 @@ export class Lambda extends Block {
   private readonly fn: (...args: any[]) => any;
   private readonly fnName: string;
 
-  constructor(fn: string | ((...args: any[]) => any)) {
+  constructor(...args: KwArgs<['function'], [fn: string | ((...args: any[]) => any)], {}>) {
     super();
+    const [[fn]] = bindArgs<[string | ((...args: any[]) => any)], {}>('Lambda', ['function'], args, []);
     if (typeof fn === 'string') {
       const f = opByName('Lambda', ndOps as unknown as Record<string, unknown>, fn, 'nd');
       this.fn = (...args: unknown[]) => f(...args);
@@ -293,8 +300,9 @@ export class HybridLambda extends HybridBlock {
   private readonly fn: (F: F, ...args: any[]) => any;
   private readonly fnName: string;
 
-  constructor(fn: string | ((F: F, ...args: any[]) => any)) {
+  constructor(...args: KwArgs<['function'], [fn: string | ((F: F, ...args: any[]) => any)], {}>) {
     super();
+    const [[fn]] = bindArgs<[string | ((F: F, ...args: any[]) => any)], {}>('HybridLambda', ['function'], args, []);
     if (typeof fn === 'string') {
       // Checked against nd: nd and sym expose the same operator names.
       opByName('HybridLambda', ndOps as unknown as Record<string, unknown>, fn, 'F');

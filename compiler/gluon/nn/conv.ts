@@ -10,6 +10,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { activationOption, boolOption, checkOptions } from './basic.js';
 
 /** Options shared by the convolution layers (MXNet's, camelCase). */
@@ -39,6 +40,16 @@ export interface ConvTransposeOptions extends ConvOptions {
   /** Extra size added to one side of each output axis (MXNet's `output_padding`, the op's `adj`; default 0). */
   outputPadding?: number | number[];
 }
+
+/**
+ * The arguments of a convolution layer: `channels` and `kernelSize`
+ * positionally or by name (Gluon's `Conv2D(channels=96, kernel_size=11)`), then options.
+ *
+ * ```ts
+ * const a: ConvArgs<ConvOptions> = [{ channels: 96, kernelSize: 11, strides: 4 }];
+ * ```
+ */
+export type ConvArgs<O> = KwArgs<['channels', 'kernelSize'], [channels: number, kernelSize: number | number[]], O>;
 
 /** The option names of the convolution layers (the transposed ones add `outputPadding`). */
 const CONV_OPTIONS = ['strides', 'padding', 'dilation', 'groups', 'layout', 'activation', 'useBias', 'weightInitializer', 'biasInitializer', 'inChannels', 'dtype'];
@@ -75,10 +86,13 @@ abstract class ConvBase extends HybridBlock {
   protected readonly groups: number;
   protected readonly layout: string;
   protected readonly act: string | undefined;
+  /** The transposed convolution's extra output size per axis (empty for the convolution). */
+  protected readonly outputPadding: number[];
 
-  constructor(nd: number, protected readonly transpose: boolean, channels: number, kernelSize: number | number[], options: ConvOptions) {
+  constructor(nd: number, protected readonly transpose: boolean, args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
+    const [[channels, kernelSize], options] = bindArgs<[number, number | number[]], ConvTransposeOptions>(name, ['channels', 'kernelSize'], args);
     checkOptions(name, options, [...CONV_OPTIONS, ...(transpose ? ['outputPadding'] : [])]);
     if (!Number.isInteger(channels) || channels <= 0) throw new Error(`${name}: channels must be a positive integer, got ${channels}`);
     this.channels = channels;
@@ -86,6 +100,7 @@ abstract class ConvBase extends HybridBlock {
     this.layout = options.layout ?? expected;
     if (this.layout !== expected) throw new Error(`${name}: layout '${this.layout}' is not supported (only ${expected})`);
     this.kernel = perAxis(name, 'kernelSize', kernelSize, nd, 1, 1);
+    this.outputPadding = transpose ? perAxis(name, 'outputPadding', options.outputPadding, nd, 0, 0) : [];
     this.strides = perAxis(name, 'strides', options.strides, nd, 1, 1);
     this.padding = perAxis(name, 'padding', options.padding, nd, 0, 0);
     this.dilation = perAxis(name, 'dilation', options.dilation, nd, 1, 1);
@@ -144,13 +159,14 @@ abstract class ConvBase extends HybridBlock {
  *
  * ```ts
  * const conv = new nn.Conv2D(16, 3, { padding: 1, activation: 'relu' });
+ * new nn.Conv2D({ channels: 16, kernelSize: 3, padding: 1 }); // Gluon's Conv2D(channels=16, kernel_size=3, padding=1)
  * conv.initialize();
  * conv.call(nd.ones([2, 3, 28, 28])).shape; // [2, 16, 28, 28]
  * ```
  */
 export class Conv2D extends ConvBase {
-  constructor(channels: number, kernelSize: number | number[], options: ConvOptions = {}) {
-    super(2, false, channels, kernelSize, options);
+  constructor(...args: ConvArgs<ConvOptions>) {
+    super(2, false, args);
   }
 }
 
@@ -164,8 +180,8 @@ export class Conv2D extends ConvBase {
  * ```
  */
 export class Conv1D extends ConvBase {
-  constructor(channels: number, kernelSize: number | number[], options: ConvOptions = {}) {
-    super(1, false, channels, kernelSize, options);
+  constructor(...args: ConvArgs<ConvOptions>) {
+    super(1, false, args);
   }
 }
 
@@ -179,18 +195,15 @@ export class Conv1D extends ConvBase {
  * ```
  */
 export class Conv3D extends ConvBase {
-  constructor(channels: number, kernelSize: number | number[], options: ConvOptions = {}) {
-    super(3, false, channels, kernelSize, options);
+  constructor(...args: ConvArgs<ConvOptions>) {
+    super(3, false, args);
   }
 }
 
 /** The shared implementation of the transposed convolutions (MXNet's Deconvolution). */
 abstract class ConvTransposeBase extends ConvBase {
-  protected readonly outputPadding: number[];
-
-  constructor(nd: number, channels: number, kernelSize: number | number[], options: ConvTransposeOptions) {
-    super(nd, true, channels, kernelSize, options);
-    this.outputPadding = perAxis(this.constructor.name, 'outputPadding', options.outputPadding, nd, 0, 0);
+  constructor(nd: number, args: readonly unknown[]) {
+    super(nd, true, args);
   }
 
   protected override extraOpts(): Record<string, unknown> {
@@ -210,8 +223,8 @@ abstract class ConvTransposeBase extends ConvBase {
  * ```
  */
 export class Conv2DTranspose extends ConvTransposeBase {
-  constructor(channels: number, kernelSize: number | number[], options: ConvTransposeOptions = {}) {
-    super(2, channels, kernelSize, options);
+  constructor(...args: ConvArgs<ConvTransposeOptions>) {
+    super(2, args);
   }
 }
 
@@ -225,8 +238,8 @@ export class Conv2DTranspose extends ConvTransposeBase {
  * ```
  */
 export class Conv1DTranspose extends ConvTransposeBase {
-  constructor(channels: number, kernelSize: number | number[], options: ConvTransposeOptions = {}) {
-    super(1, channels, kernelSize, options);
+  constructor(...args: ConvArgs<ConvTransposeOptions>) {
+    super(1, args);
   }
 }
 
@@ -240,7 +253,7 @@ export class Conv1DTranspose extends ConvTransposeBase {
  * ```
  */
 export class Conv3DTranspose extends ConvTransposeBase {
-  constructor(channels: number, kernelSize: number | number[], options: ConvTransposeOptions = {}) {
-    super(3, channels, kernelSize, options);
+  constructor(...args: ConvArgs<ConvTransposeOptions>) {
+    super(3, args);
   }
 }

@@ -4,6 +4,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { activationOption, boolOption, checkOptions } from './basic.js';
 
 /** Options of Dense (MXNet's, camelCase). */
@@ -25,6 +26,7 @@ export interface DenseOptions {
  *
  * ```ts
  * const d = new nn.Dense(5, { activation: 'relu' }); // in units inferred at the first call
+ * new nn.Dense({ units: 5, activation: 'relu' });      // the same, units by name (Gluon's units=5)
  * ```
  */
 export class Dense extends HybridBlock {
@@ -34,8 +36,9 @@ export class Dense extends HybridBlock {
   private readonly act: string | undefined;
   private readonly flatten: boolean;
 
-  constructor(units: number, options: DenseOptions = {}) {
+  constructor(...args: KwArgs<['units'], [units: number], DenseOptions>) {
     super();
+    const [[units], options] = bindArgs<[number], DenseOptions>('Dense', ['units'], args);
     checkOptions('Dense', options, ['activation', 'useBias', 'flatten', 'dtype', 'weightInitializer', 'biasInitializer', 'inUnits']);
     if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}`);
     this.units = units;

@@ -4,6 +4,7 @@
  * the first call), `center`/`scale` switching their learning on or off.
  * Invariant: no running statistics; training and inference compute alike.
  */
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { One, Zero } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -57,7 +58,7 @@ function checkChannels(block: HybridBlock, x: Tensor, axis: number, channels: nu
  * scaled by `gamma` and shifted by `beta` per channel.
  *
  * ```ts
- * const gn = new nn.GroupNorm(2);
+ * const gn = new nn.GroupNorm(2); // or new nn.GroupNorm({ numGroups: 2 })
  * gn.initialize();
  * gn.call(nd.random.normal(0, 1, [2, 4, 3, 3])); // gamma, beta: [4]
  * ```
@@ -68,8 +69,9 @@ export class GroupNorm extends HybridBlock {
   readonly numGroups: number;
   readonly epsilon: number;
 
-  constructor(numGroups = 1, options: GroupNormOptions = {}) {
+  constructor(...args: KwArgs<['numGroups?'], [numGroups?: number], GroupNormOptions>) {
     super();
+    const [[numGroups = 1], options] = bindArgs<[number?], GroupNormOptions>('GroupNorm', ['numGroups?'], args);
     if (!Number.isInteger(numGroups) || numGroups < 1) throw new Error(`GroupNorm: numGroups must be a positive integer, got ${numGroups}`);
     this.numGroups = numGroups;
     ({ gamma: this.gamma, beta: this.beta, epsilon: this.epsilon } = normParams(this, 'GroupNorm', options, true));

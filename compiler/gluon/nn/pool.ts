@@ -6,6 +6,7 @@
  */
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { boolOption, checkOptions } from './basic.js';
 import { checkInputRank } from './conv.js';
 
@@ -32,7 +33,7 @@ export interface AvgPoolOptions extends PoolOptions {
 }
 
 function perAxis(block: string, name: string, v: number | number[], n: number, min: number): number[] {
-  // A keyword-style port (`new MaxPool2D({ poolSize: 2 })`) or any non-list lands here: named, not a TypeError.
+  // A non-number, non-list value (a string from a config file) lands here: named, not a TypeError.
   const list = typeof v === 'number' ? new Array<number>(n).fill(v) : Array.isArray(v) ? [...v] : [NaN];
   if (list.length !== n || !list.every((x) => Number.isInteger(x) && x >= min)) {
     throw new Error(`${block}: ${name} must be an integer >= ${min} or ${n} of them, got ${JSON.stringify(v)}`);
@@ -46,6 +47,16 @@ function layoutOf(block: string, nd: number, layout: string | undefined): string
   return expected;
 }
 
+/**
+ * The arguments of a windowed pooling layer: `poolSize` (default 2)
+ * positionally or by name (Gluon's `MaxPool2D(pool_size=3, strides=2)`), then options.
+ *
+ * ```ts
+ * const a: PoolArgs<PoolOptions> = [{ poolSize: 3, strides: 2 }];
+ * ```
+ */
+export type PoolArgs<O> = KwArgs<['poolSize?'], [poolSize?: number | number[]], O>;
+
 /** The shared implementation of windowed pooling. */
 abstract class PoolBase extends HybridBlock {
   readonly poolSize: number[];
@@ -56,9 +67,10 @@ abstract class PoolBase extends HybridBlock {
   protected readonly poolType: 'max' | 'avg';
   protected readonly countIncludePad: boolean;
 
-  constructor(nd: number, poolType: 'max' | 'avg', poolSize: number | number[], options: AvgPoolOptions) {
+  constructor(nd: number, poolType: 'max' | 'avg', args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
+    const [[poolSize = 2], options] = bindArgs<[(number | number[])?], AvgPoolOptions>(name, ['poolSize?'], args);
     checkOptions(name, options, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
     this.layout = layoutOf(name, nd, options.layout);
     this.poolType = poolType;
@@ -89,11 +101,12 @@ abstract class PoolBase extends HybridBlock {
  * ```ts
  * new nn.MaxPool2D(2).call(nd.ones([1, 3, 8, 8])).shape; // [1, 3, 4, 4]
  * new nn.MaxPool2D(3, { strides: 2, padding: 1, ceilMode: true });
+ * new nn.MaxPool2D({ poolSize: 3, strides: 2 }); // Gluon's MaxPool2D(pool_size=3, strides=2)
  * ```
  */
 export class MaxPool2D extends PoolBase {
-  constructor(poolSize: number | number[] = 2, options: PoolOptions = {}) {
-    super(2, 'max', poolSize, options);
+  constructor(...args: PoolArgs<PoolOptions>) {
+    super(2, 'max', args);
   }
 }
 
@@ -105,8 +118,8 @@ export class MaxPool2D extends PoolBase {
  * ```
  */
 export class MaxPool1D extends PoolBase {
-  constructor(poolSize: number | number[] = 2, options: PoolOptions = {}) {
-    super(1, 'max', poolSize, options);
+  constructor(...args: PoolArgs<PoolOptions>) {
+    super(1, 'max', args);
   }
 }
 
@@ -118,8 +131,8 @@ export class MaxPool1D extends PoolBase {
  * ```
  */
 export class AvgPool2D extends PoolBase {
-  constructor(poolSize: number | number[] = 2, options: AvgPoolOptions = {}) {
-    super(2, 'avg', poolSize, options);
+  constructor(...args: PoolArgs<AvgPoolOptions>) {
+    super(2, 'avg', args);
   }
 }
 
@@ -131,8 +144,8 @@ export class AvgPool2D extends PoolBase {
  * ```
  */
 export class AvgPool1D extends PoolBase {
-  constructor(poolSize: number | number[] = 2, options: AvgPoolOptions = {}) {
-    super(1, 'avg', poolSize, options);
+  constructor(...args: PoolArgs<AvgPoolOptions>) {
+    super(1, 'avg', args);
   }
 }
 
@@ -216,8 +229,8 @@ export class GlobalMaxPool1D extends GlobalPoolBase {
  * ```
  */
 export class MaxPool3D extends PoolBase {
-  constructor(poolSize: number | number[] = 2, options: PoolOptions = {}) {
-    super(3, 'max', poolSize, options);
+  constructor(...args: PoolArgs<PoolOptions>) {
+    super(3, 'max', args);
   }
 }
 
@@ -229,8 +242,8 @@ export class MaxPool3D extends PoolBase {
  * ```
  */
 export class AvgPool3D extends PoolBase {
-  constructor(poolSize: number | number[] = 2, options: AvgPoolOptions = {}) {
-    super(3, 'avg', poolSize, options);
+  constructor(...args: PoolArgs<AvgPoolOptions>) {
+    super(3, 'avg', args);
   }
 }
 

@@ -9,6 +9,7 @@
  * never clipped: more than `maxLen` positions is an error.
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import type { Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -46,7 +47,7 @@ function checkSequence(block: HybridBlock, x: Tensor, units: number, maxLen: num
  * then applies dropout. No parameters; `units` must be even.
  *
  * ```ts
- * const pe = new nn.PositionalEncoding(32, { maxLen: 1000, dropout: 0.1 });
+ * const pe = new nn.PositionalEncoding(32, { maxLen: 1000, dropout: 0.1 }); // or ({ units: 32, ... })
  * pe.call(nd.zeros([1, 60, 32])); // the table P itself, rows 0..59
  * ```
  */
@@ -55,8 +56,9 @@ export class PositionalEncoding extends HybridBlock {
   readonly maxLen: number;
   readonly dropout: number;
 
-  constructor(units: number, options: PositionalEncodingOptions = {}) {
+  constructor(...args: KwArgs<['units'], [units: number], PositionalEncodingOptions>) {
     super();
+    const [[units], options] = bindArgs<[number], PositionalEncodingOptions>('PositionalEncoding', ['units'], args);
     checkOptions('PositionalEncoding', options, ['maxLen', 'dropout']);
     this.maxLen = options.maxLen ?? 1000;
     this.dropout = options.dropout ?? 0;
@@ -100,7 +102,7 @@ export interface LearnedPositionalEmbeddingOptions {
  * gather of positions fails; `F.take` with `mode: 'raise'`).
  *
  * ```ts
- * const pos = new nn.LearnedPositionalEmbedding(64, 32);
+ * const pos = new nn.LearnedPositionalEmbedding(64, 32); // or ({ maxLen: 64, units: 32 })
  * pos.initialize();
  * pos.call(tokenEmbeddings); // tokenEmbeddings + weight[0:T]
  * ```
@@ -111,8 +113,9 @@ export class LearnedPositionalEmbedding extends HybridBlock {
   readonly dropout: number;
   readonly weight: Parameter;
 
-  constructor(maxLen: number, units: number, options: LearnedPositionalEmbeddingOptions = {}) {
+  constructor(...args: KwArgs<['maxLen', 'units'], [maxLen: number, units: number], LearnedPositionalEmbeddingOptions>) {
     super();
+    const [[maxLen, units], options] = bindArgs<[number, number], LearnedPositionalEmbeddingOptions>('LearnedPositionalEmbedding', ['maxLen', 'units'], args);
     checkOptions('LearnedPositionalEmbedding', options, ['dropout', 'dtype', 'weightInitializer']);
     this.dropout = options.dropout ?? 0;
     checkCommon('LearnedPositionalEmbedding', units, maxLen, this.dropout);

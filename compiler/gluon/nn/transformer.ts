@@ -11,12 +11,14 @@
  * `ffn1.weight`, `norm1.gamma`; the causal mask is built inside the graph
  * from the input's length (symbolic when traced), never fed.
  */
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { checkAttentionMask, combineMasks, MultiHeadAttention } from './attention.js';
 import { boolOption, layerError, shapeText } from './basic.js';
 import { Dense } from './dense.js';
 import { LayerNorm } from './norm.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options shared by the encoder and decoder layers. */
 export interface TransformerLayerOptions {
@@ -42,6 +44,16 @@ export interface TransformerDecoderLayerOptions extends TransformerLayerOptions 
   causal?: boolean;
 }
 
+/**
+ * The arguments of a transformer layer: `units`, `numHeads`, `hiddenSize`
+ * positionally or by name, then options.
+ *
+ * ```ts
+ * const a: TransformerArgs<TransformerLayerOptions> = [64, { numHeads: 4, hiddenSize: 256 }];
+ * ```
+ */
+export type TransformerArgs<O> = KwArgs<['units', 'numHeads', 'hiddenSize'], [units: number, numHeads: number, hiddenSize: number], O>;
+
 function checkConfig(name: string, units: number, numHeads: number, hiddenSize: number, o: TransformerLayerOptions): void {
   for (const [k, v] of [['units', units], ['numHeads', numHeads], ['hiddenSize', hiddenSize]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`${name}: ${k} must be a positive integer, got ${v}`);
@@ -62,12 +74,16 @@ abstract class TransformerLayerBase extends HybridBlock {
   readonly activation: 'relu' | 'gelu';
   readonly preNorm: boolean;
   readonly causal: boolean;
+  /** LayerNorm's epsilon. */
+  protected readonly layerNormEps: number;
   // Child fields are `declare`d and assigned in data-flow order (attention, ffn, norms): properties list children.
   declare ffn1: Dense;
   declare ffn2: Dense;
 
-  constructor(units: number, numHeads: number, hiddenSize: number, o: TransformerLayerOptions & { causal?: boolean }, causalDefault: boolean) {
+  constructor(args: readonly unknown[], causalDefault: boolean) {
     super();
+    const [[units, numHeads, hiddenSize], o] = bindArgs<[number, number, number], TransformerEncoderLayerOptions>(new.target.name, ['units', 'numHeads', 'hiddenSize'], args);
+    this.layerNormEps = o.layerNormEps ?? 1e-5;
     checkConfig(new.target.name, units, numHeads, hiddenSize, o);
     this.units = units;
     this.numHeads = numHeads;
@@ -131,9 +147,9 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
   declare readonly norm1: LayerNorm;
   declare readonly norm2: LayerNorm;
 
-  constructor(units: number, numHeads: number, hiddenSize: number, options: TransformerEncoderLayerOptions = {}) {
-    super(units, numHeads, hiddenSize, options, false);
-    const eps = options.layerNormEps ?? 1e-5;
+  constructor(...args: TransformerArgs<TransformerEncoderLayerOptions>) {
+    super(args, false);
+    const [units, numHeads, eps] = [this.units, this.numHeads, this.layerNormEps];
     this.attention = new MultiHeadAttention(units, numHeads, { dropout: this.dropout });
     this.makeFeedForward();
     this.norm1 = new LayerNorm({ inChannels: units, epsilon: eps });
@@ -163,7 +179,7 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
  * `[N, S, units]` and memoryMask broadcastable to `[N, T, S]` (1 = attend).
  *
  * ```ts
- * const dec = new nn.TransformerDecoderLayer(64, 4, 256);
+ * const dec = new nn.TransformerDecoderLayer(64, 4, 256); // or ({ units: 64, numHeads: 4, hiddenSize: 256 })
  * dec.initialize();
  * dec.call(target, memory, nd.ones([2, 1, 7])).shape; // target's shape
  * ```
@@ -175,9 +191,9 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
   declare readonly norm2: LayerNorm;
   declare readonly norm3: LayerNorm;
 
-  constructor(units: number, numHeads: number, hiddenSize: number, options: TransformerDecoderLayerOptions = {}) {
-    super(units, numHeads, hiddenSize, options, true);
-    const eps = options.layerNormEps ?? 1e-5;
+  constructor(...args: TransformerArgs<TransformerDecoderLayerOptions>) {
+    super(args, true);
+    const [units, numHeads, eps] = [this.units, this.numHeads, this.layerNormEps];
     this.selfAttention = new MultiHeadAttention(units, numHeads, { dropout: this.dropout });
     this.crossAttention = new MultiHeadAttention(units, numHeads, { dropout: this.dropout });
     this.makeFeedForward();
@@ -192,7 +208,7 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     const [memory, memoryMask] = rest as [Tensor, Tensor | undefined];
     this.checkInput(x, 'the input');
     this.checkInput(memory, 'the memory');
-    if (memoryMask !== undefined) checkAttentionMask(this, memoryMask, [x.shape[0]!, x.shape[1]!, memory.shape[1]!]);
+    if (memoryMask !== undefined) checkAttentionMask(this, memoryMask, [plainShape(x.shape)[0]!, plainShape(x.shape)[1]!, plainShape(memory.shape)[1]!]);
     const selfMask = combineMasks(F, this, x, undefined, this.causal);
     const sa = (y: Tensor) => (selfMask === undefined ? this.selfAttention.call(y, y, y) : this.selfAttention.call(y, y, y, selfMask)) as Tensor;
     const ca = (y: Tensor) => (memoryMask === undefined ? this.crossAttention.call(y, memory, memory) : this.crossAttention.call(y, memory, memory, memoryMask)) as Tensor;

@@ -9,6 +9,7 @@ import { BaseOptimizer, type Optimizer, type OptimizerOptions } from './optimize
 import { RMSProp } from './rmsprop.js';
 import { SGD } from './sgd.js';
 import { showValue } from '../show-value.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 
 /** Makes an optimizer from its options. */
 export type OptimizerFactory = (options: Record<string, unknown>) => Optimizer;
@@ -33,9 +34,11 @@ const REGISTRY = new Map<string, OptimizerFactory>([
  *
  * ```ts
  * const opt = optimizer.create('adam', { learningRate: 0.01 });
+ * optimizer.create({ name: 'adam', learningRate: 0.01 }); // MXNet's create(name='adam', learning_rate=0.01)
  * ```
  */
-export function create(name: string, options: Record<string, unknown> = {}): Optimizer {
+export function create(...args: KwArgs<['name'], [name: string], Record<string, unknown>>): Optimizer {
+  const [[name], options] = bindArgs<[string], Record<string, unknown>>('optimizer.create', ['name'], args);
   const f = typeof name === 'string' ? REGISTRY.get(name.toLowerCase()) : undefined;
   if (!f) throw new Error(`unknown optimizer ${JSON.stringify(name)} (known: ${[...REGISTRY.keys()].join(', ')})`);
   return f(options);

@@ -8,12 +8,14 @@
 import type { DType } from '../../../runtime/dtypes.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import { ops as ndOps, zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { checkLengths, GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of the cells (MXNet's, camelCase). */
 export interface CellOptions {
@@ -25,6 +27,15 @@ export interface CellOptions {
   h2hBiasInitializer?: Initializer;
   dtype?: DType;
 }
+
+/**
+ * The arguments of a recurrent cell: `hiddenSize` positionally or by name, then options.
+ *
+ * ```ts
+ * const a: CellArgs<CellOptions> = [{ hiddenSize: 8, inputSize: 4 }];
+ * ```
+ */
+export type CellArgs<O> = KwArgs<['hiddenSize'], [hiddenSize: number], O>;
 
 /** Options of `unroll`. */
 export interface UnrollOptions<T> {
@@ -49,9 +60,10 @@ export abstract class RecurrentCell extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, hiddenSize: number, options: CellOptions) {
+  constructor(mode: RnnMode, ...args: CellArgs<CellOptions>) {
     super();
     const name = this.constructor.name;
+    const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args);
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     const inputSize = options.inputSize ?? 0;
     if (!Number.isInteger(inputSize) || inputSize < 0) throw new Error(`${name}: inputSize must be a non-negative integer, got ${inputSize}`);
@@ -101,15 +113,17 @@ export abstract class RecurrentCell extends HybridBlock {
     const p = rest.pop() as Record<string, Tensor>;
     const states = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
-    if (x.shape.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${x.shape.join(', ')}]`);
+    const xs = plainShape(x.shape);
+    if (xs.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${xs.join(', ')}]`);
     const inUnits = p['i2h_weight']!.shape[1];
-    if (typeof x.shape[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[1] !== inUnits) {
-      throw new Error(`${name}: the input has ${x.shape[1]} features (last axis of [${x.shape.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
+    if (typeof xs[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && xs[1] !== inUnits) {
+      throw new Error(`${name}: the input has ${xs[1]} features (last axis of [${xs.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
     }
-    const expect = [x.shape[0]!, this.hiddenSize];
-    states.forEach((s, i) => {
-      if (s.shape.length !== 2 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
-        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([batch, hidden]) for input [${x.shape.join(', ')}], got [${s.shape.join(', ')}]`);
+    const expect = [xs[0]!, this.hiddenSize];
+    states.forEach((st, i) => {
+      const s = plainShape(st.shape);
+      if (s.length !== 2 || !s.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
+        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([batch, hidden]) for input [${xs.join(', ')}], got [${s.join(', ')}]`);
       }
     });
     const i2h = F.FullyConnected(x, p['i2h_weight']!, p['i2h_bias']!, { numHidden: GATES[this.mode] * this.hiddenSize });
@@ -189,10 +203,10 @@ export interface RNNCellOptions extends CellOptions {
  * ```
  */
 export class RNNCell extends RecurrentCell {
-  constructor(hiddenSize: number, options: RNNCellOptions = {}) {
-    const act = options.activation ?? 'tanh';
+  constructor(...args: CellArgs<RNNCellOptions>) {
+    const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args)[1].activation ?? 'tanh';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNNCell: activation must be 'relu' or 'tanh', got '${String(act)}'`);
-    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, options);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }
 }
 
@@ -200,14 +214,14 @@ export class RNNCell extends RecurrentCell {
  * One LSTM step (gates i, f, g, o); states `[h, c]`.
  *
  * ```ts
- * const cell = new rnn.LSTMCell(8);
+ * const cell = new rnn.LSTMCell(8); // or new rnn.LSTMCell({ hiddenSize: 8 })
  * cell.initialize();
  * const [out, [h, c]] = cell.call(nd.ones([2, 3]), cell.beginState(2));
  * ```
  */
 export class LSTMCell extends RecurrentCell {
-  constructor(hiddenSize: number, options: CellOptions = {}) {
-    super('lstm', hiddenSize, options);
+  constructor(...args: CellArgs<CellOptions>) {
+    super('lstm', ...args);
   }
 }
 
@@ -221,7 +235,7 @@ export class LSTMCell extends RecurrentCell {
  * ```
  */
 export class GRUCell extends RecurrentCell {
-  constructor(hiddenSize: number, options: CellOptions = {}) {
-    super('gru', hiddenSize, options);
+  constructor(...args: CellArgs<CellOptions>) {
+    super('gru', ...args);
   }
 }

@@ -12,6 +12,7 @@
  * States are `[h]` (or `[h, c]` for LSTM), each [numLayers * directions, N, H].
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import { zeros } from '../../engine/nd.js';
@@ -21,6 +22,7 @@ import type { F, Tensor } from '../../engine/tensor.js';
 import { fusedForward } from './rnn-fused.js';
 import { checkLengths, GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
 import { unrolledForward } from './rnn-unrolled.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */
 export interface RecurrentOptions {
@@ -48,6 +50,22 @@ export interface RecurrentOptions {
   dtype?: DType;
 }
 
+/**
+ * The arguments of a recurrent layer: `hiddenSize` and `numLayers` (default
+ * 1) positionally or by name (Gluon's `LSTM(64, layout='NTC')`), then options.
+ *
+ * ```ts
+ * const a: RecurrentArgs<RecurrentOptions> = [64, { layout: 'NTC' }];
+ * ```
+ */
+export type RecurrentArgs<O> = KwArgs<['hiddenSize', 'numLayers?'], [hiddenSize: number, numLayers?: number], O>;
+
+/** Binds a recurrent layer's arguments (`cls` names it in errors). */
+function bindRecurrent<O extends RecurrentOptions>(cls: string, args: readonly unknown[]): [[number, number], O] {
+  const [[hiddenSize, numLayers = 1], options] = bindArgs<[number, number?], O>(cls, ['hiddenSize', 'numLayers?'], args);
+  return [[hiddenSize, numLayers], options];
+}
+
 /** Options of the vanilla RNN layer. */
 export interface RNNOptions extends RecurrentOptions {
   /** The nonlinearity: 'relu' (default) or 'tanh'. */
@@ -67,9 +85,10 @@ export abstract class RecurrentLayer extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, hiddenSize: number, numLayers: number, options: RecurrentOptions) {
+  constructor(mode: RnnMode, ...args: RecurrentArgs<RecurrentOptions>) {
     super();
     const name = this.constructor.name;
+    const [[hiddenSize, numLayers], options] = bindRecurrent<RecurrentOptions>(name, args);
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     if (!Number.isInteger(numLayers) || numLayers <= 0) throw new Error(`${name}: numLayers must be a positive integer, got ${numLayers}`);
     const layout = options.layout ?? 'TNC';
@@ -187,25 +206,28 @@ export abstract class RecurrentLayer extends HybridBlock {
     const lens = this.useSequenceLength ? (rest.pop() as Tensor) : undefined;
     const given = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
-    if (x.shape.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${x.shape.join(', ')}]`);
+    const xs = plainShape(x.shape);
+    if (xs.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${xs.join(', ')}]`);
     const inUnits = p['l0_i2h_weight']!.shape[1];
-    if (typeof x.shape[2] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[2] !== inUnits) {
-      throw new Error(`${name}: the input has ${x.shape[2]} features (last axis of [${x.shape.join(', ')}]) but the layer takes ${inUnits} (l0_i2h_weight is [${p['l0_i2h_weight']!.shape.join(', ')}])`);
+    if (typeof xs[2] === 'number' && typeof inUnits === 'number' && inUnits > 0 && xs[2] !== inUnits) {
+      throw new Error(`${name}: the input has ${xs[2]} features (last axis of [${xs.join(', ')}]) but the layer takes ${inUnits} (l0_i2h_weight is [${p['l0_i2h_weight']!.shape.join(', ')}])`);
     }
     const tAxis = this.layout === 'TNC' ? 0 : 1;
-    const steps = x.shape[tAxis]!;
-    const batch = x.shape[1 - tAxis]!;
+    const steps = xs[tAxis]!;
+    const batch = xs[1 - tAxis]!;
     const H = this.hiddenSize;
     const L = this.numLayers;
     const D = this.directions;
     const expect = [L * D, batch, H];
-    given.forEach((s, i) => {
-      if (s.shape.length !== 3 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
-        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([layers * directions, batch, hidden]) for input [${x.shape.join(', ')}], got [${s.shape.join(', ')}]`);
+    given.forEach((st, i) => {
+      const s = plainShape(st.shape);
+      if (s.length !== 3 || !s.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
+        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([layers * directions, batch, hidden]) for input [${xs.join(', ')}], got [${s.join(', ')}]`);
       }
     });
-    if (lens && (lens.shape.length !== 1 || !(lens.shape[0] === batch || typeof lens.shape[0] === 'string' || typeof batch === 'string'))) {
-      throw new Error(`${name}: sequenceLength must have shape [${batch}] (one length per batch entry) for input [${x.shape.join(', ')}], got [${lens.shape.join(', ')}]`);
+    const ls = lens && plainShape(lens.shape);
+    if (ls && (ls.length !== 1 || !(ls[0] === batch || typeof ls[0] === 'string' || typeof batch === 'string'))) {
+      throw new Error(`${name}: sequenceLength must have shape [${batch}] (one length per batch entry) for input [${xs.join(', ')}], got [${ls.join(', ')}]`);
     }
     if (x.dtype === 'float32' && !this.unrolled) {
       const plan = { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout };
@@ -214,7 +236,7 @@ export abstract class RecurrentLayer extends HybridBlock {
     }
     if (typeof steps !== 'number') {
       const why = this.unrolled ? 'the layer is unrolled (unroll: true)' : `ONNX's recurrent operators take float32 only, so ${x.dtype} layers are unrolled`;
-      throw new Error(`${name}: a ${x.dtype} input needs a known sequence length when tracing (${why}), got shape [${x.shape.join(', ')}]`);
+      throw new Error(`${name}: a ${x.dtype} input needs a known sequence length when tracing (${why}), got shape [${xs.join(', ')}]`);
     }
     return unrolledForward(F, { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout }, x, given, lens, p);
   }
@@ -240,10 +262,10 @@ export abstract class RecurrentLayer extends HybridBlock {
  * ```
  */
 export class RNN extends RecurrentLayer {
-  constructor(hiddenSize: number, numLayers = 1, options: RNNOptions = {}) {
-    const act = options.activation ?? 'relu';
+  constructor(...args: RecurrentArgs<RNNOptions>) {
+    const act = bindRecurrent<RNNOptions>(new.target.name, args)[1].activation ?? 'relu';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNN: activation must be 'relu' or 'tanh', got '${String(act)}'`);
-    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, numLayers, options);
+    super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }
 }
 
@@ -254,11 +276,12 @@ export class RNN extends RecurrentLayer {
  * const layer = new rnn.LSTM(100, 2, { layout: 'NTC', bidirectional: true });
  * layer.initialize();
  * const [out, [h, c]] = layer.call(x, layer.beginState(batch)); // out [N, T, 200]
+ * new rnn.LSTM(100, { numLayers: 2, layout: 'NTC' }); // Gluon's LSTM(100, num_layers=2, layout='NTC')
  * ```
  */
 export class LSTM extends RecurrentLayer {
-  constructor(hiddenSize: number, numLayers = 1, options: RecurrentOptions = {}) {
-    super('lstm', hiddenSize, numLayers, options);
+  constructor(...args: RecurrentArgs<RecurrentOptions>) {
+    super('lstm', ...args);
   }
 }
 
@@ -272,7 +295,7 @@ export class LSTM extends RecurrentLayer {
  * ```
  */
 export class GRU extends RecurrentLayer {
-  constructor(hiddenSize: number, numLayers = 1, options: RecurrentOptions = {}) {
-    super('gru', hiddenSize, numLayers, options);
+  constructor(...args: RecurrentArgs<RecurrentOptions>) {
+    super('gru', ...args);
   }
 }

@@ -103,3 +103,33 @@ describe('gluon init (initializers)', () => {
     assert.throws(() => new init.Orthogonal({ scale: Infinity }), /Orthogonal: scale must be a finite number >= 0/);
   });
 });
+
+describe("init: Gluon's keyword arguments (d2l's init.Normal(sigma=0.01))", () => {
+  /** The values an initializer draws for a [6, 5] parameter after seeding. */
+  const draw = (i: init.Initializer) => {
+    random.seed(9);
+    return i.create([6, 5], 'float32', 'w').toArray();
+  };
+  const GRID = Array.from({ length: 6 }, (_r, i) => Array.from({ length: 5 }, (_c, j) => i * 5 + j + 1));
+  const CASES: [string, init.Initializer[], init.Initializer][] = [
+    ['Normal(sigma=0.5)', [new init.Normal(0.5), new init.Normal({ sigma: 0.5 })], new init.Normal()],
+    ['Uniform(scale=0.5)', [new init.Uniform(0.5), new init.Uniform({ scale: 0.5 })], new init.Uniform()],
+    ['Constant(value=2)', [new init.Constant(2), new init.Constant({ value: 2 })], new init.Constant(3)],
+    ['Constant(value=6x5 nested list)', [new init.Constant(GRID), new init.Constant({ value: GRID })], new init.Constant(GRID.map((r) => r.map((v) => -v)))],
+  ];
+  for (const [what, forms, other] of CASES) {
+    it(`${what}: the keyword form draws what the positional one draws`, () => {
+      const ref = draw(forms[0]!);
+      for (const f of forms.slice(1)) assert.deepEqual(draw(f), ref);
+      assert.notDeepEqual(draw(other), ref, 'the control draws the same: the test could not fail');
+    });
+  }
+  it('given twice, missing or unknown: an Error naming the initializer and the argument', () => {
+    assert.throws(() => new init.Normal(0.1, { sigma: 0.1 } as never), /^Error: Normal: got multiple values for argument 'sigma'/);
+    assert.throws(() => new init.Uniform(0.1, { scale: 0.2 } as never), /^Error: Uniform: got multiple values for argument 'scale'/);
+    assert.throws(() => new init.Constant({} as never), /^Error: Constant: missing required argument 'value'/);
+    assert.throws(() => new init.Normal({ std: 0.1 } as never), /^Error: Normal: unknown option 'std' \(valid: sigma\)/);
+    // The value is still checked after binding.
+    assert.throws(() => new init.Normal({ sigma: -1 }), /Normal: sigma must be a finite number >= 0, got -1/);
+  });
+});

@@ -541,3 +541,26 @@ out = [f(a), g]
     assert.equal(new loss.L1Loss().toString(), 'L1Loss(batchAxis=0, w=None)');
   });
 });
+
+describe("loss: Gluon's keyword arguments of the Loss base (MXNet's Loss(weight, batch_axis))", () => {
+  class AbsLoss extends gluon.loss.Loss {
+    override hybridForward(F: gluon.F, pred: gluon.Tensor, label: gluon.Tensor, sampleWeight?: gluon.Tensor) {
+      return this.perSample(F, F.abs(F.sub(pred, F.reshapeLike(label, pred))), sampleWeight);
+    }
+  }
+  const pred = nd.array([[1, -2, 3], [4, 5, -6]]);
+  const label = nd.zeros([2, 3]);
+  it('weight and batchAxis by position, by name, or mixed: the same loss', () => {
+    const run = (l: gluon.loss.Loss) => (l.call(pred, label) as nd.NDArray).toArray();
+    // Independent reference: weight 2 times the mean of |pred| over axis 0 (batchAxis 1 keeps axis 1).
+    const want = [2 * (1 + 4) / 2, 2 * (2 + 5) / 2, 2 * (3 + 6) / 2];
+    for (const l of [new AbsLoss(2, 1), new AbsLoss(2, { batchAxis: 1 }), new AbsLoss({ weight: 2, batchAxis: 1 })]) {
+      assert.deepEqual(run(l), want);
+    }
+    assert.deepEqual(run(new AbsLoss()), [2, 5]);
+  });
+  it('given twice or unknown: an Error naming the loss', () => {
+    assert.throws(() => new AbsLoss(2, { weight: 2 } as never), /^Error: AbsLoss: got multiple values for argument 'weight'/);
+    assert.throws(() => new AbsLoss({ batch_axis: 1 } as never), /^Error: AbsLoss: unknown option 'batch_axis' \(valid: weight, batchAxis\)/);
+  });
+});

@@ -185,3 +185,34 @@ out = [acc, top2, top3, mae, mse, ce, r, f1, macro, micro]`,
     assert.throws(() => new metric.CompositeEvalMetric([]).getMetric(0), /CompositeEvalMetric: metric index 0 is out of range 0 and 0/);
   });
 });
+
+describe("metric: Gluon's keyword arguments (create(metric=...), CompositeEvalMetric(metrics=..., name=...), EvalMetric(name))", () => {
+  const labels = nd.array([0, 1, 1]);
+  const preds = nd.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]]);
+  it('the keyword forms measure what the positional ones measure', () => {
+    const run = (m: gluon.metric.EvalMetric) => {
+      m.update(labels, preds);
+      return m.get();
+    };
+    // Accuracy by hand: argmax [0, 1, 0] against [0, 1, 1] = 2/3.
+    assert.deepEqual(run(gluon.metric.create({ metric: 'acc' })), ['accuracy', 2 / 3]);
+    assert.deepEqual(run(gluon.metric.create({ metric: 'acc' })), run(gluon.metric.create('acc')));
+    const both = run(new gluon.metric.CompositeEvalMetric({ metrics: [new gluon.metric.Accuracy(), new gluon.metric.F1()], name: 'both' }));
+    assert.deepEqual(both, run(new gluon.metric.CompositeEvalMetric([new gluon.metric.Accuracy(), new gluon.metric.F1()], { name: 'both' })));
+    assert.equal(new gluon.metric.CompositeEvalMetric({ name: 'both' }).name, 'both');
+    class Count extends gluon.metric.EvalMetric {
+      protected updateOne(_l: { v: Float64Array }, p: { v: Float64Array }) {
+        this.sumMetric += p.v.length;
+        this.numInst += 1;
+      }
+    }
+    assert.equal(new Count({ name: 'count' }).name, 'count');
+    assert.equal(new Count('count').name, 'count');
+  });
+  it('given twice, missing or unknown: an Error naming the function or class', () => {
+    assert.throws(() => gluon.metric.create('acc', { metric: 'f1' } as never), /^Error: metric.create: got multiple values for argument 'metric'/);
+    assert.throws(() => gluon.metric.create({} as never), /^Error: metric.create: missing required argument 'metric'/);
+    assert.throws(() => new gluon.metric.CompositeEvalMetric([], { metrics: [] } as never), /^Error: CompositeEvalMetric: got multiple values for argument 'metrics'/);
+    assert.throws(() => new gluon.metric.CompositeEvalMetric({ names: 'x' } as never), /^Error: CompositeEvalMetric: unknown option 'names' \(valid: metrics, name\)/);
+  });
+});

@@ -63,6 +63,13 @@ describe('MXNet export format (symbol JSON + .params)', function () {
       const net = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], fixture(params));
       // MXNet's imports takes one input's name as a string too.
       assert.deepEqual(flat(gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), 'data', fixture(params)).call(x()) as nd.NDArray), flat(net.call(x()) as nd.NDArray));
+      // MXNet's keyword names: imports(symbol_file=..., input_names=..., param_file=...).
+      const byName = gluon.SymbolBlock.imports({ symbolFile: fixture('convnet-symbol.json'), inputNames: ['data'], paramFile: fixture(params) });
+      assert.deepEqual(flat(byName.call(x()) as nd.NDArray), flat(net.call(x()) as nd.NDArray));
+      const mixed = gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), { inputNames: 'data', paramFile: fixture(params) });
+      assert.deepEqual(flat(mixed.call(x()) as nd.NDArray), flat(net.call(x()) as nd.NDArray));
+      assert.throws(() => gluon.SymbolBlock.imports(fixture('convnet-symbol.json'), ['data'], { inputNames: ['data'] } as never), /^Error: SymbolBlock.imports: got multiple values for argument 'inputNames'/);
+      assert.throws(() => gluon.SymbolBlock.imports({ inputNames: ['data'] } as never), /^Error: SymbolBlock.imports: missing required argument 'symbolFile'/);
       assert.deepEqual(net.collectParams().keys(), [
         'conv0_weight', 'conv0_bias', 'batchnorm0_gamma', 'batchnorm0_beta', 'batchnorm0_running_mean', 'batchnorm0_running_var',
         'dense0_weight', 'dense0_bias', 'dense1_weight', 'dense1_bias',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { gluon } from 'gluonc';
+import { gluon, init } from 'gluonc';
 
 describe('ParameterDict.get of an existing name (MXNet\'s ParameterDict.get)', () => {
   it('returns the stored parameter when the options agree, filling unknown (0) dimensions', () => {
@@ -53,5 +53,21 @@ describe('lrMult and wdMult are numbers', () => {
     assert.throws(() => (p.wdMult = 'x' as never), /Parameter 'w': wdMult must be a finite number, got "x"/);
     p.wdMult = 2;
     assert.equal(p.wdMult, 2);
+  });
+});
+
+describe("Parameter: MXNet's Parameter(name, ...) with the name by position or by name", () => {
+  it('both forms make the same parameter', () => {
+    const make = (p: gluon.Parameter) => {
+      p.initialize();
+      return [p.name, p.shape, p.dtype, p.gradReq, p.data().toArray()];
+    };
+    const want = make(new gluon.Parameter('w', { shape: [2, 3], init: new init.Constant(2), gradReq: 'add' }));
+    assert.deepEqual(make(new gluon.Parameter({ name: 'w', shape: [2, 3], init: new init.Constant(2), gradReq: 'add' })), want);
+    assert.deepEqual(want, ['w', [2, 3], 'float32', 'add', [[2, 2, 2], [2, 2, 2]]]);
+  });
+  it('given twice or missing: an Error naming it', () => {
+    assert.throws(() => new gluon.Parameter('w', { name: 'v' } as never), /^Error: Parameter: got multiple values for argument 'name' \("w" as argument 1 and "v" in the options object\)/);
+    assert.throws(() => new gluon.Parameter({ shape: [2] } as never), /^Error: Parameter: missing required argument 'name'/);
   });
 });

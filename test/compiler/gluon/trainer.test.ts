@@ -610,3 +610,48 @@ out = np.array([s(i) for i in range(n + 1)])
     assertClose(seen, [1, 1, 0.5, 0.25], 'per-step learning rates');
   });
 });
+
+describe("Trainer and optimizer.create: Gluon's keyword arguments (Trainer(params, optimizer='sgd', optimizer_params={...}))", () => {
+  /** w after two SGD steps with gradient g = [0.5, -1] each, from w = [1, 2]. */
+  const twoSteps = (make: (p: gluon.Parameter) => gluon.Trainer): number[] => {
+    const p = param('w', [1, 2], [0.5, -1]);
+    const t = make(p);
+    t.step(1);
+    p.setGrad(nd.array([0.5, -1]));
+    t.step(1);
+    return vals(p.data());
+  };
+  it('every form trains as the positional one: momentum 0.9, lr 0.1 (MXNet: mom = 0.9·mom − lr·g; w += mom)', () => {
+    // Reference by hand: step 1 moves -0.1·g, step 2 moves -(0.9·0.1 + 0.1)·g: w - 0.29·g.
+    const want = [1 - 0.29 * 0.5, 2 + 0.29];
+    const forms: ((p: gluon.Parameter) => gluon.Trainer)[] = [
+      (p) => new gluon.Trainer([p], 'sgd', { learningRate: 0.1, momentum: 0.9 }),
+      (p) => new gluon.Trainer([p], { optimizer: 'sgd', learningRate: 0.1, momentum: 0.9 }),
+      (p) => new gluon.Trainer({ params: [p], optimizer: 'sgd', optimizerParams: { learningRate: 0.1, momentum: 0.9 } }),
+      (p) => new gluon.Trainer([p], 'sgd', { optimizerParams: { learningRate: 0.1, momentum: 0.9 } }),
+      // An object of Parameters is `params`, not the options object.
+      (p) => new gluon.Trainer({ w: p }, { optimizer: 'sgd', learningRate: 0.1, momentum: 0.9 }),
+      (p) => new gluon.Trainer([p], optimizer.create({ name: 'sgd', learningRate: 0.1, momentum: 0.9 })),
+    ];
+    for (const [i, f] of forms.entries()) assertClose(twoSteps(f), want, `form ${i}`, 1e-6, 1e-7);
+    // The control: without momentum, w - 0.2·g.
+    assertClose(twoSteps((p) => new gluon.Trainer([p], { optimizer: 'sgd', learningRate: 0.1 })), [0.9, 2.2], 'control', 1e-6, 1e-7);
+  });
+  it('an optimizer written as an object literal is still the optimizer argument', () => {
+    const sgd = optimizer.create('sgd', { learningRate: 0.1 });
+    const literal = { name: 'lit', learningRate: 0.1, update: sgd.update.bind(sgd), createState: sgd.createState.bind(sgd) } as unknown as optimizer.Optimizer;
+    const p = param('w', [1, 2], [0.5, -1]);
+    assert.equal(new gluon.Trainer([p], literal).optimizer, literal);
+  });
+  it('given twice, missing, or the optimizer options two ways: Errors naming them', () => {
+    const p = param('w', [1, 2], [0.5, -1]);
+    assert.throws(() => new gluon.Trainer([p], 'sgd', { optimizer: 'adam' } as never), /^Error: Trainer: got multiple values for argument 'optimizer' \("sgd" as argument 2 and "adam" in the options object\)/);
+    assert.throws(() => new gluon.Trainer({ params: [p] } as never), /^Error: Trainer: missing required argument 'optimizer'/);
+    assert.throws(() => new gluon.Trainer({ w: p } as never), /^Error: Trainer: missing required argument 'optimizer'/);
+    assert.throws(() => new gluon.Trainer([p], 'sgd', { learningRate: 0.1, optimizerParams: { momentum: 0.9 } }), /^Error: Trainer: the optimizer's options are given both as optimizerParams and as options \(learningRate\)/);
+    assert.throws(() => new gluon.Trainer([p], 'sgd', { optimizerParams: 0.1 as never }), /^Error: Trainer: optimizerParams must be an object/);
+    assert.throws(() => optimizer.create('sgd', { name: 'adam' } as never), /^Error: optimizer.create: got multiple values for argument 'name'/);
+    assert.throws(() => optimizer.create({ learningRate: 0.1 } as never), /^Error: optimizer.create: missing required argument 'name'/);
+    assert.equal(optimizer.create({ name: 'adam', learningRate: 0.01 }).learningRate, 0.01);
+  });
+});

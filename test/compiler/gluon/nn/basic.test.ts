@@ -29,7 +29,7 @@ describe('gluon.nn basic layers', () => {
     assert.throws(() => new gluon.loss.SoftmaxCrossEntropyLoss({ sparse_label: false } as never), /SoftmaxCrossEntropyLoss: unknown option 'sparse_label' \(valid: weight, batchAxis, axis, sparseLabel, fromLogits\)/);
     assert.throws(() => new gluon.loss.L2Loss({ batch_axis: 1 } as never), /L2Loss: unknown option 'batch_axis' \(valid: weight, batchAxis\)/);
     assert.throws(() => new gluon.loss.HuberLoss({ delta: 2 } as never), /HuberLoss: unknown option 'delta'/);
-    assert.throws(() => new nn.Dense(3, 'relu' as never), /Dense: options must be an object, got "relu"/);
+    assert.throws(() => new nn.Dense(3, 'relu' as never), /Dense: takes 1 positional argument \(units\) then an options object, but 2 positional arguments were given \(argument 2: "relu"\)/);
     assert.throws(() => new nn.Dense(3, { activation: 'Relu' }), /Dense: unknown activation "Relu" \(valid: relu, sigmoid, tanh, softrelu, softsign\)/);
   });
 

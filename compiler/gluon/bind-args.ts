@@ -1,0 +1,124 @@
+/**
+ * Python's argument binding for the constructors of the Gluon API: a
+ * constructor's leading parameters (MXNet's positional ones, in MXNet's
+ * order) may be given positionally or by name in the one trailing options
+ * object, as `Conv2D(channels=96, kernel_size=11)` is in Gluon:
+ *
+ * ```ts
+ * new nn.Conv2D(96, 11, { strides: 4 });
+ * new nn.Conv2D(96, { kernelSize: 11, strides: 4 });
+ * new nn.Conv2D({ channels: 96, kernelSize: 11, strides: 4 });
+ * ```
+ *
+ * Invariants: the options object is the last argument that is not
+ * `undefined`, and only a plain object (`{...}`) is one; `undefined` (in a
+ * position or as an option's value) means absent, as MXNet's `None`; a
+ * parameter given both ways is an Error ("got multiple values", as Python
+ * says), and so is a required one given neither way. What is left of the
+ * options object goes back to the constructor, which checks its own keys.
+ */
+import { showValue } from './show-value.js';
+
+/** `'poolSize?'` -> `'poolSize'`: the `?` marks an optional parameter. */
+type Key<N extends string> = N extends `${infer K}?` ? K : N;
+
+/** `{ [key of N]: value }` for the positional parameter whose 1-tuple is `L` (optional when its element is). */
+type Named<N extends string, L extends readonly unknown[]> =
+  L extends readonly [(infer V)?] ? ([] extends L ? { [k in Key<N>]?: V } : { [k in Key<N>]: V }) : never;
+
+/**
+ * The argument lists a constructor accepts: each prefix of its positional
+ * parameters `P` (named `N`, `?` marking the optional ones), the rest given
+ * by name in the options object `O` (required there when a required
+ * parameter is left to it).
+ *
+ * ```ts
+ * constructor(...args: KwArgs<['channels', 'kernelSize'], [channels: number, kernelSize: number | number[]], ConvOptions>)
+ * // accepts (96, 11), (96, 11, { strides: 4 }), (96, { kernelSize: 11 }), ({ channels: 96, kernelSize: 11 })
+ * ```
+ */
+export type KwArgs<N extends readonly string[], P extends readonly unknown[], O, Moved = unknown> =
+  | ({} extends O & Moved ? [...P, options?: O & Moved] : [...P, options: O & Moved])
+  | (P extends readonly []
+      ? never
+      : P extends readonly [...infer PI, unknown?]
+        ? N extends readonly [...infer NI extends readonly string[], infer NL extends string]
+          ? KwArgs<NI, PI, O, Moved & Named<NL, P extends readonly [...PI, ...infer L] ? L : never>>
+          : never
+        : never);
+
+/**
+ * One positional parameter: its name (`'strides?'` when optional), or the
+ * name with a test that claims a plain object in its place as its value
+ * rather than as the options object (Trainer's `{ name: Parameter }` params).
+ */
+export type ParamSpec = string | { name: string; claims: (x: unknown) => boolean };
+
+/** Whether `x` is written `{...}` (the options object), not an array, instance or function. */
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== 'object') return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A value as an error shows it, cut to 60 characters (a dataset or a block would fill the screen). */
+function brief(v: unknown): string {
+  const s = typeof v === 'function' ? `function ${v.name || '(anonymous)'}` : showValue(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * Binds a constructor's arguments (see the module's rules): the values of
+ * the parameters `params` in order (`undefined` where absent) and the
+ * options object without them. `cls` names the class in errors. With
+ * `known`, an option key that is neither a parameter nor in `known` is an
+ * Error (for the classes with no options object of their own: `known = []`).
+ *
+ * ```ts
+ * const [[channels, kernelSize], options] = bindArgs<[number, number | number[]], ConvOptions>('Conv2D', ['channels', 'kernelSize'], args);
+ * bindArgs('Dense', ['units'], [{ units: 3, flatten: false }]); // [[3], { flatten: false }]
+ * bindArgs('Dense', ['units'], [3, { units: 3 }]);  // Error: Dense: got multiple values for argument 'units' ...
+ * ```
+ */
+export function bindArgs<P extends readonly unknown[], O extends object>(cls: string, params: readonly ParamSpec[], args: readonly unknown[], known?: readonly string[]): [P, O] {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  let options: Record<string, unknown> = {};
+  const last = args[n - 1];
+  if (n > 0 && isPlainObject(last)) {
+    const spec = params[n - 1];
+    if (!(typeof spec === 'object' && spec.claims(last))) {
+      options = last;
+      n--;
+    }
+  }
+  const names = params.map((p) => (typeof p === 'string' ? p : p.name).replace(/\?$/, ''));
+  if (n > params.length) {
+    const s = params.length === 1 ? '' : 's';
+    throw new Error(`${cls}: takes ${params.length} positional argument${s} (${names.join(', ') || 'none'}) then an options object, but ${n} positional arguments were given (argument ${params.length + 1}: ${brief(args[params.length])})`);
+  }
+  // An unknown key first, as Python reports an unexpected keyword before a missing argument.
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (names.includes(k)) continue;
+    if (known && !known.includes(k)) throw new Error(`${cls}: unknown option '${k}' (valid: ${[...names, ...known].join(', ')})`);
+    rest[k] = v;
+  }
+  const values = params.map((p, i) => {
+    const name = names[i]!;
+    const pos = i < n ? args[i] : undefined;
+    const kw = options[name];
+    if (pos !== undefined && kw !== undefined) {
+      throw new Error(`${cls}: got multiple values for argument '${name}' (${brief(pos)} as argument ${i + 1} and ${brief(kw)} in the options object)`);
+    }
+    const v = pos !== undefined ? pos : kw;
+    if (v === undefined && !(typeof p === 'string' ? p : p.name).endsWith('?')) {
+      // The keys given instead show a misspelling (`{ unit: 3 }` for units).
+      const others = Object.keys(rest);
+      const had = others.length ? `, which has ${others.join(', ')}` : '';
+      throw new Error(`${cls}: missing required argument '${name}' (give it as argument ${i + 1} or as { ${name}: ... } in the options object${had})`);
+    }
+    return v;
+  });
+  return [values as unknown as P, rest as O];
+}
