@@ -72,10 +72,27 @@ export function compileGraph(g: Graph, inputTypes: Record<string, TensorType>, o
   const bytes = emitModel(copy, options);
   count('compiles');
   const session = Session.create(bytes, options);
-  const run = ((feeds: Record<string, HostTensor>) => session.runSync(feeds)) as Runner;
+  const run = ((feeds: Record<string, HostTensor>) => {
+    try {
+      return session.runSync(feeds);
+    } catch (e) {
+      throw runError(e);
+    }
+  }) as Runner;
   run.session = session;
   run.bytes = bytes;
   return run;
+}
+
+/**
+ * An onnxruntime failure while a compiled graph runs, named after the
+ * operator whose node failed (emitted nodes are named `<op>_<n>`).
+ * Example: `runError(e)` for "...running Div node. Name:'div_0' ..." gives "div: onnxruntime failed ...".
+ */
+function runError(e: unknown): unknown {
+  const m = /running (\w+) node\. Name:'(.+?)_\d+' Status Message: ([^]*)$/.exec(e instanceof Error ? e.message : '');
+  if (!m) return e;
+  return new Error(`${m[2]}: onnxruntime failed running the compiled graph (its ONNX ${m[1]} node '${/Name:'([^']*)'/.exec((e as Error).message)![1]}'): ${m[3]!.trim()}`);
 }
 
 /** Compiled signatures kept per symbol. */

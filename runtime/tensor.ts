@@ -112,10 +112,10 @@ export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** A 0-d tensor of a dtype holding `value`. Example: `scalarTensor(0.5, 'float32')`. */
+/** A 0-d tensor of a dtype holding `value` (integer dtypes, int64 too, truncate; NaN/±Infinity give 0). Example: `scalarTensor(0.5, 'float32')`. */
 export function scalarTensor(value: number, dtype: DType): HostTensor {
   const data =
-    dtype === 'int64' ? BigInt64Array.of(BigInt(value))
+    dtype === 'int64' ? BigInt64Array.of(BigInt(Math.trunc(Number.isFinite(value) ? value : 0)))
       : dtype === 'float64' ? Float64Array.of(value)
         : dtype === 'int32' ? Int32Array.of(value)
           : dtype === 'int8' ? Int8Array.of(value)

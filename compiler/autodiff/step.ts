@@ -25,7 +25,46 @@ import { gradients } from './reverse.js';
 
 /** An update rule written against `F` (an optimizer's `update`). */
 export interface UpdateRule {
+  /** MXNet's `multi_precision`: a float16 weight's first state is its float32 master copy (see `applyUpdate`). */
+  readonly multiPrecision?: boolean;
   update(F: F, args: { weight: Tensor; grad: Tensor; states: Tensor[]; lr: Tensor; wd: Tensor; t: Tensor; rescale: Tensor }): { weight: Tensor; states: Tensor[] };
+}
+
+/** The arguments of an update rule. */
+type UpdateArgs = Parameters<UpdateRule['update']>[1];
+
+/**
+ * Runs an update rule, in float32 arithmetic for a float16 weight: its
+ * gradient, states and scalars are cast to float32, the rule runs, and the
+ * new weight and states are stored as float16 again (as MXNet's `half_t`
+ * computes each operation in float32; in float16 itself Adam's epsilon 1e-8
+ * is 0 and a zero gradient gave 0/0). With `rule.multiPrecision` the rule
+ * runs on the float32 master copy (the first state) instead of the weight,
+ * and the new weight is the new master rounded to float16 (MXNet's
+ * `update_multi_precision`). Every path (eager, compiled update, training
+ * step) updates through it.
+ * Example: `applyUpdate(optimizer, symOps, { weight, grad, states, lr, wd, t, rescale })`.
+ */
+export function applyUpdate(rule: UpdateRule, F: F, args: UpdateArgs): { weight: Tensor; states: Tensor[] } {
+  if (args.weight.dtype !== 'float16') return rule.update(F, args);
+  const up = (x: Tensor): Tensor => (x.dtype === 'float16' ? F.cast(x, 'float32') : x);
+  if (rule.multiPrecision) {
+    const [master, ...states] = args.states;
+    if (master?.dtype !== 'float32') throw new Error(`multiPrecision: a float16 weight's first state must be its float32 master copy, got ${master ? master.dtype : 'no state'}`);
+    const r = rule.update(F, { weight: master, grad: up(args.grad), states, lr: up(args.lr), wd: up(args.wd), t: up(args.t), rescale: up(args.rescale) });
+    return { weight: F.cast(r.weight, 'float16'), states: [r.weight, ...r.states] };
+  }
+  const r = rule.update(F, {
+    weight: up(args.weight),
+    grad: up(args.grad),
+    states: args.states.map(up),
+    lr: up(args.lr),
+    wd: up(args.wd),
+    t: up(args.t),
+    rescale: up(args.rescale),
+  });
+  const down = (x: Tensor, like: Tensor | undefined): Tensor => (like?.dtype === 'float16' && x.dtype === 'float32' ? F.cast(x, 'float16') : x);
+  return { weight: down(r.weight, args.weight), states: r.states.map((x, k) => down(x, args.states[k])) };
 }
 
 /** How one differentiated value is updated: its state inputs, the rule's 0-d scalars and the output names. */
@@ -115,7 +154,7 @@ export function buildStep(spec: StepSpec): Step {
     if (!spec.rule) throw new Error(`buildStep: '${w.value.name}' has an update but the step has no update rule`);
     const u = w.update();
     if (u.stateNames.length !== u.states.length) throw new Error(`buildStep: '${w.value.name}' has ${u.states.length} states but ${u.stateNames.length} state names`);
-    const r = spec.rule.update(symOps, {
+    const r = applyUpdate(spec.rule, symOps, {
       weight: sym(w.value),
       grad: sym(g),
       states: u.states.map(sym),

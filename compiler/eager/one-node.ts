@@ -103,7 +103,13 @@ function buildOneNode(def: OpDef, types: TensorType[], attrs: Attrs, tryGeneric:
   const g = Graph.fromOutputs(ins, node.outputs.map((value, i) => ({ name: names[i]!, value })));
   const bytes = emitModel(g, { outputShapes: false });
   count('compiles');
-  const session = Session.create(bytes, threaded ? { threads: 0, spinning: false } : { threads: 1 });
+  let session: Session;
+  try {
+    session = Session.create(bytes, threaded ? { threads: 0, spinning: false } : { threads: 1 });
+  } catch (e) {
+    // onnxruntime refusing the node (a dtype its CPU kernels lack) names only its own operator.
+    throw new OpError(def.name, `onnxruntime cannot run it for these dtypes: ${String((e as Error).message).split('\n')[0]}`, types);
+  }
   return { session, names, generic };
 }
 

@@ -4,6 +4,7 @@
  */
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { sizeOf, tensorFromNumbers, writeElement, zerosTensor } from '../../runtime/tensor.js';
+import { fillValueError } from '../ops/creation.js';
 import { array as arrayOf, ndOps, NDArray as NDArrayClass, type ArrayOptions, type NestedNumbers } from './ndarray.js';
 import { nextFloat, nextNormal, nextInt } from './random.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
@@ -36,6 +37,8 @@ export function zeros(shape: number[] | number, options: Options = {}, ...rest: 
 /** An array filled with `value`. Example: `nd.full([2], 7)`. */
 export function full(shape: number[] | number, value: number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
   const t = zerosTensor(checkDType(opts<{ dtype?: DType }>('nd.full', options, rest, 3).dtype ?? 'float32', 'nd.full'), checkShape('nd.full', shape));
+  const bad = typeof value === 'number' ? fillValueError(value, t.dtype) : null;
+  if (bad) throw new Error(`nd.full: ${bad}`);
   for (let i = 0; i < t.data.length; i++) writeElement(t, i, value);
   return new NDArrayClass(t);
 }

@@ -14,6 +14,7 @@ import { outputArity, type OpDef } from '../ops/define.js';
 import { executeOp } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
+import { INT_RANGES } from '../ops/creation.js';
 import type { Tensor } from '../ops/tensor.js';
 import { isSymbol, symApply } from '../trace/symbol.js';
 import type { Attrs } from '../ir/node.js';
@@ -342,14 +343,6 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArray, optio
   if (dtype === 'int64') for (let i = 0; i < flat.length; i++) if (typeof flat[i] === 'bigint') (host.data as BigInt64Array)[i] = flat[i] as unknown as bigint;
   return new NDArray(host);
 }
-
-/** The values each integer dtype holds (an element outside is refused, as numpy refuses it). */
-const INT_RANGES: Partial<Record<DType, [number | bigint, number | bigint]>> = {
-  int8: [-128, 127],
-  uint8: [0, 255],
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n],
-};
 
 function nestedShape(v: unknown[]): number[] {
   const shape: number[] = [v.length];

@@ -19,7 +19,7 @@
 import type { DType } from '../../runtime/dtypes.js';
 import { SessionCache } from '../../runtime/session-cache.js';
 import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
-import type { UpdateRule } from '../autodiff/step.js';
+import { applyUpdate, type UpdateRule } from '../autodiff/step.js';
 import type { Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
@@ -181,7 +181,7 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
       scalarVars.push({ v, name: `${kind}${i}`, i, kind: k });
       return v;
     }) as [Symbol, Symbol, Symbol, Symbol];
-    const r = trainer.optimizer.update(symOps, { weight, grad, states: st, lr, wd, t, rescale });
+    const r = applyUpdate(trainer.optimizer, symOps, { weight, grad, states: st, lr, wd, t, rescale });
     const same = (x: unknown, like: NDArray): x is Symbol => x instanceof Symbol && x.dtype === like.dtype && x.shape.join() === like.shape.join();
     if (!same(r.weight, w) || r.states.length !== st.length || !r.states.every((s, k) => same(s, states[i]![k]!))) {
       throw new Error('the update rule did not return a weight and states of the parameter\'s type');

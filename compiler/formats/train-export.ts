@@ -10,7 +10,7 @@
  * correction reads); every parameter under its structural name (`0.weight`,
  * the same names as the inference artifact's initializers, which hold the
  * initial values); every optimizer state `<param>.state<k>` (zeros at the
- * first step). Outputs: `loss` (the batch mean, 0-d), `output` (the
+ * first step; a `multiPrecision` float32 master copy starts as the weight). Outputs: `loss` (the batch mean, 0-d), `output` (the
  * forward output), `<param>.new` for every updated parameter (and for state
  * a layer updates itself, such as BatchNorm's running statistics) and
  * `<param>.state<k>.new`. Feed the `.new` values back as the next step's

@@ -262,11 +262,13 @@ export class Block {
   }
 
   /**
-   * Casts every parameter to `dtype` (MXNet's `Block.cast`); inputs must then
-   * have that dtype too. Example: `net.cast('float64')`.
+   * Casts every parameter to `dtype` (MXNet's `Block.cast`: each child's `cast`, then
+   * the block's own parameters, so `BatchNorm` keeps float32 under float16); inputs
+   * must then have that dtype too. Example: `net.cast('float64')`.
    */
   cast(dtype: DType): this {
-    for (const p of this.collectParams().values()) p.cast(dtype);
+    for (const [, c] of this.children()) c.cast(dtype);
+    for (const [, p] of this.ownParams()) p.cast(dtype);
     return this;
   }
 

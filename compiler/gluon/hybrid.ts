@@ -214,16 +214,21 @@ export class HybridBlock extends Block {
       shape: [...x.shape],
       varies: x.shape.map((d, k) => comparable && (prev[i]!.varies?.[k] === true || prev[i]!.shape[k] !== d)),
     }));
-    switch (strategy) {
-      case 'eager':
-        return this._runEager(arrays);
-      case 'deferred': {
-        const d = deferCall(this, arrays, isTrainingMode(), true);
-        if (d) return d.list ? d.outputs : d.outputs[0];
-        return this._runCompiled(arrays);
+    try {
+      switch (strategy) {
+        case 'eager':
+          return this._runEager(arrays);
+        case 'deferred': {
+          const d = deferCall(this, arrays, isTrainingMode(), true);
+          if (d) return d.list ? d.outputs : d.outputs[0];
+          return this._runCompiled(arrays);
+        }
+        case 'compiled':
+          return this._runCompiled(arrays);
       }
-      case 'compiled':
-        return this._runCompiled(arrays);
+    } catch (e) {
+      this.lastSignature = prev; // a call that failed is not the last call export traces
+      throw e;
     }
   }
 

@@ -15,6 +15,7 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import * as ndMod from '../engine/nd.js';
+import { fillValueError } from '../ops/creation.js';
 import type { Symbol } from '../trace/symbol.js';
 import type { NDArray } from '../engine/ndarray.js';
 import { opView } from './npx.js';
@@ -59,8 +60,8 @@ const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int32', 'int64']);
  * MXNet 2's rule for an array and a plain number (NumpyBinaryScalarType,
  * src/operator/tensor/elemwise_binary_scalar_op.h; numpy agrees): an integer
  * or bool array meeting a non-integer number (0.5, NaN, Infinity) is cast to
- * float64, a bool array meeting an integer number to int64; anything else is
- * returned as it is (the number then takes the array's dtype).
+ * float64, a bool array meeting an integer number (or an integer array one outside its dtype) to
+ * int64; anything else is returned as it is (the number then takes the array's dtype).
  *
  * ```ts
  * promoteScalar(np.array([1, 2], { dtype: 'int32' }), 0.5);   // the array as float64
@@ -68,8 +69,8 @@ const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int32', 'int64']);
  */
 function promoteScalar<T extends Arr | number>(x: T, other: Arr | number): T {
   if (typeof x === 'number' || typeof other !== 'number' || !INTEGRAL.has(x.dtype)) return x;
-  if (!Number.isInteger(other)) return ops.cast!(x, 'float64') as T;
-  return x.dtype === 'bool' ? (ops.cast!(x, 'int64') as T) : x;
+  if (!Number.isInteger(other) || Math.abs(other) >= 2 ** 63) return ops.cast!(x, 'float64') as T;
+  return x.dtype === 'bool' || fillValueError(other, x.dtype) ? (ops.cast!(x, 'int64') as T) : x;
 }
 
 /** The array operand's type of a binary call (`a`'s unless it is a number). */

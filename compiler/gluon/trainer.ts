@@ -16,6 +16,7 @@
  */
 import { flushPending, fusedStep } from '../engine/program.js';
 import { compiledUpdate } from '../engine/update-graph.js';
+import { applyUpdate } from '../autodiff/step.js';
 import { formatShape, sameShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
 import { pause } from '../engine/autograd.js';
@@ -189,7 +190,7 @@ export class Trainer {
   /**
    * The states of `p`, created (zeros) when it has none yet. After `p.cast`
    * changed the parameter's dtype, the states that had its old dtype are cast
-   * to the new one (their values kept).
+   * to the new one (their values kept; `multiPrecision`'s float32 master copy is dropped or made).
    */
   stateOf(p: Parameter): NDArray[] {
     let s = this.states.get(p);
@@ -202,7 +203,10 @@ export class Trainer {
     const old = this.stateDTypes.get(p);
     if (old !== undefined && old !== p.dtype) {
       const dtype = p.dtype;
-      s = s.map((x) => (x.dtype === old ? x.astype(dtype) : x));
+      const mp = this.optimizer.multiPrecision === true;
+      if (mp && old === 'float16') s = s.slice(1).map((x) => (x.dtype === dtype ? x : x.astype(dtype)));
+      else if (mp && dtype === 'float16') s = [p.data().astype('float32'), ...s.map((x) => (x.dtype === 'float32' ? x : x.astype('float32')))];
+      else s = s.map((x) => (x.dtype === old ? x.astype(dtype) : x));
       this.states.set(p, s);
       this.stateDTypes.set(p, dtype);
     }
@@ -273,7 +277,7 @@ export class Trainer {
     const s = this.nextScalars(p, batchSize);
     const scalar = (v: number) => full([], v, { dtype });
     const states = this.stateOf(p);
-    const out = this.optimizer.update(ndOps, {
+    const out = applyUpdate(this.optimizer, ndOps, {
       weight: w,
       grad,
       states,

@@ -274,6 +274,7 @@ class ModelBuilder {
       constant: (t) => b.constant(t),
       ints: (values) => b.ints(values),
       scalar: (value, dtype) => b.constant(scalarTensor(value, dtype)),
+      fresh: () => b.fresh('t'),
       graph(inputs, build) {
         const outer = b.target;
         const body: OnnxNs.INodeProto[] = [];

@@ -159,10 +159,27 @@ export const shapeArray: OpDef<ShapeArraySig, ShapeArrayA> = defineOp<ShapeArray
 
 type FullA = Attrs & { shape: AttrValue; value: number; dtype: DType };
 
+/** The values each integer dtype holds (an integer outside is refused, as numpy refuses a Python int there). */
+export const INT_RANGES: Partial<Record<DType, [number | bigint, number | bigint]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/** Why a fill value does not fit an integer dtype (numpy 2 refuses it), or null. Example: `fillValueError(300, 'int8')`. */
+export function fillValueError(value: number, dtype: DType): string | null {
+  const range = INT_RANGES[dtype];
+  return range && Number.isInteger(value) && !(value >= range[0] && value <= range[1]) ? `value ${value} is out of range for ${dtype} [${range[0]}, ${range[1]}]` : null;
+}
+
 function fullInfer(op: string) {
   return (types: TensorType[], a: FullA): TensorType[] => {
     if (typeof a.value !== 'number') throw new OpError(op, `value must be a number, got ${JSON.stringify(a.value)}`, types);
-    return [{ dtype: checkOutDType(op, a.dtype, types), shape: resolveShape(op, a.shape, types) }];
+    const dtype = checkOutDType(op, a.dtype, types);
+    const bad = fillValueError(a.value, dtype);
+    if (bad) throw new OpError(op, bad, types);
+    return [{ dtype, shape: resolveShape(op, a.shape, types) }];
   };
 }
 

@@ -11,7 +11,7 @@ import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type Method, type OpDef, type Tx } from './define.js';
 import { mulDims, normAxis, splitAt } from './dims.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 
@@ -19,7 +19,7 @@ type CumsumA = Attrs & { axis: number | null; exclusive: boolean; reverse: boole
 
 type CumsumSig = Method<(data: Tx, axis?: number | null | { axis?: number | null; exclusive?: boolean; reverse?: boolean }, options?: { exclusive?: boolean; reverse?: boolean }) => Tx>;
 
-const DTYPES: DType[] = ['float32', 'float64', 'int32', 'int64'];
+const DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
 
 function check(types: TensorType[], a: CumsumA): { axis: number } {
   for (const k of ['exclusive', 'reverse'] as const) if (typeof a[k] !== 'boolean') throw new OpError('cumsum', `${k} must be a boolean`, types);
@@ -44,11 +44,11 @@ export const cumsum: OpDef<CumsumSig, CumsumA> = defineOp<CumsumSig, CumsumA>({
     const s = types[0]!.shape;
     return [{ dtype, shape: a.axis === null ? [mulDims(s)] : [...s] }];
   },
-  lower: (c, a) => {
+  lower: float16InFloat32<CumsumA>((c, a) => {
     const { axis } = check(c.inTypes, a);
     const x = a.axis === null ? c.emit('Reshape', [c.inputs[0]!, c.ints([-1])])[0]! : c.inputs[0]!;
     c.emit('CumSum', [x, c.ints([axis])], { exclusive: a.exclusive ? 1 : 0, reverse: a.reverse ? 1 : 0 }, c.outputs);
-  },
+  }),
   kernel: ([x], a, [out]) => {
     const v = toF64(x!);
     const shape = a.axis === null ? [v.length] : x!.shape;

@@ -42,7 +42,12 @@ export const nonzero: OpDef<(data: Tx) => Tx> = defineOp<(data: Tx) => Tx>({
     if (t.shape.length === 0) throw new OpError('nonzero', 'of a 0-d array (numpy deprecates it): reshape it to [1] first', types);
     return [{ dtype: 'int64', shape: [t.shape.length, NONZERO_COUNT] }];
   },
-  lower: (c) => void c.emit('NonZero', c.inputs, {}, c.outputs),
+  lower: (c) => {
+    // onnxruntime's NonZero has no int8 or float64 kernel: their cast to bool keeps which are nonzero (NaN is, -0 is not).
+    const d = c.inTypes[0]!.dtype;
+    const x = d === 'int8' || d === 'float64' ? c.emit('Cast', c.inputs, { to: onnxDType('bool') })[0]! : c.inputs[0]!;
+    c.emit('NonZero', [x], {}, c.outputs);
+  },
   kernel: ([x]) => {
     const shape = x!.shape;
     // float16 bits, bool bytes and int64 (exact for zero) as float64: -0 is zero, NaN is not.

@@ -58,6 +58,8 @@ export interface LowerCtx {
   ints(values: readonly number[]): string;
   /** A scalar constant of a dtype. */
   scalar(value: number, dtype: TensorType['dtype']): string;
+  /** A fresh ONNX name for a value the lowering produces (to pass as an `emit` output). */
+  fresh(): string;
   /**
    * A subgraph (a `Scan` or `Loop` body): `build` gets the names of fresh
    * body inputs of the given types, emits the body's nodes with this same

@@ -57,6 +57,10 @@ interface BinaryOpts {
   grad?: GradRule;
   /** Integer outputs refuse a zero right operand (onnxruntime's Div fails there; the kernel would give 0). */
   intDivisor?: boolean;
+  /** The kernel's function for an integer output dtype, where `f` in float64 would differ from onnxruntime. */
+  int?: (dtype: DType) => ((a: number, b: number) => number) | null;
+  /** The ONNX operator runs in int32 for int8 and uint8 (onnxruntime has no kernel for them). */
+  int32For8?: boolean;
 }
 
 function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
@@ -70,6 +74,11 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
     },
     solve: solveBroadcast,
     lower: (c) => {
+      const d = c.outTypes[0]!.dtype;
+      if (o.int32For8 && (d === 'int8' || d === 'uint8')) {
+        const [y] = c.emit(onnxOp, c.inputs.map((x) => c.emit('Cast', [x], { to: onnxTo('int32') })[0]!));
+        return void c.emit('Cast', [y!], { to: onnxTo(d) }, c.outputs);
+      }
       if (onnxOp === 'Mul' || onnxOp === 'Div') return void c.emit(onnxOp, guardFloat64Scale(c, onnxOp === 'Mul' ? [0, 1] : [1]), {}, c.outputs);
       if (!o.compare) return void c.emit(onnxOp, c.inputs, {}, c.outputs);
       const [b] = c.emit(onnxOp, c.inputs);
@@ -79,7 +88,7 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
       if (o.intDivisor && !isFloat(out!.dtype) && Array.prototype.some.call(ins[1]!.data, (v: number | bigint) => v == 0)) {
         throw new OpError(name, 'integer division by zero', ins.map((t) => ({ dtype: t.dtype, shape: t.shape })));
       }
-      return [mapN(ins, out!, f)];
+      return [mapN(ins, out!, (o.int && !isFloat(out!.dtype) && o.int(out!.dtype)) || f)];
     },
     grad: o.grad,
   });
@@ -133,6 +142,25 @@ export function viaFloat32(c: LowerCtx, onnxOp: string, inputs: string[] = c.inp
   const cast = inputs.map((x) => c.emit('Cast', [x], { to: f32 })[0]!);
   const [y] = c.emit(onnxOp, cast, attrs);
   c.emit('Cast', [y!], { to: onnxTo(d) }, c.outputs);
+}
+
+/**
+ * A lowering run in float32 where its inputs and outputs are float16 (cast around `lower`: onnxruntime's
+ * CPU kernels or the lowering's constants lack float16), rounded once. Example: `lower: float16InFloat32((c, a) => ...)`.
+ */
+export function float16InFloat32<A>(lower: (c: LowerCtx, a: A) => void): (c: LowerCtx, a: A) => void {
+  return (c, a) => {
+    const half = (t: TensorType): boolean => t.dtype === 'float16';
+    if (!c.inTypes.some(half) && !c.outTypes.some(half)) return lower(c, a);
+    const f32 = onnxTo('float32');
+    const to32 = (t: TensorType): TensorType => (half(t) ? { ...t, dtype: 'float32' } : t);
+    const inputs = c.inputs.map((x, i) => (x && half(c.inTypes[i]!) ? c.emit('Cast', [x], { to: f32 })[0]! : x));
+    const outputs = c.outputs.map((o, i) => (half(c.outTypes[i]!) ? c.fresh() : o));
+    lower({ ...c, inputs, outputs, inTypes: c.inTypes.map(to32), outTypes: c.outTypes.map(to32) }, a);
+    outputs.forEach((o, i) => {
+      if (o !== c.outputs[i]) c.emit('Cast', [o], { to: onnxTo('float16') }, [c.outputs[i]!]);
+    });
+  };
 }
 
 /**
@@ -219,7 +247,12 @@ export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad
 /** `lhs - rhs`, broadcasting. */
 export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
 /** `lhs * rhs`, broadcasting. */
-export const mul = binary('mul', 'Mul', (a, b) => a * b, { dtypes: NUMERIC, grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]) });
+export const mul = binary('mul', 'Mul', (a, b) => a * b, {
+  dtypes: NUMERIC,
+  // int32 products past 2^53 lose their low bits in float64: Math.imul wraps exactly (int8/uint8 products are small).
+  int: (d) => (d === 'int32' ? Math.imul : null),
+  grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]),
+});
 /** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
 export const div = binary('div', 'Div', truncDiv, {
   dtypes: NUMERIC,
@@ -237,6 +270,15 @@ export const div = binary('div', 'Div', truncDiv, {
  */
 export const pow = binary('pow', 'Pow', (a, b) => a ** b, {
   dtypes: NUMERIC,
+  int32For8: true,
+  // onnxruntime's integer Pow converts a float64 power: past int32 (int8/uint8 go through it) or int64, the minimum.
+  int: (d) => {
+    const lim = d === 'int64' ? 2 ** 63 : 2 ** 31;
+    return (a, b) => {
+      const p = a ** b;
+      return p >= -lim && p < lim ? p : -lim;
+    };
+  },
   grad: binaryGrad((F, a, b, g, y) => {
     const da = F.mul(g, F.mul(b, F.pow(a, F.sub(b, 1))));
     const posA = F.greater(a, 0);
@@ -424,7 +466,11 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
   solve: solveBroadcast,
   lower: (c) => {
     const cond = c.inTypes[0]!.dtype === 'bool' ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo('bool') })[0]!;
-    c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
+    const d = c.outTypes[0]!.dtype;
+    const via = d === 'int8' ? 'int32' : d === 'bool' ? 'uint8' : null;   // onnxruntime's Where lacks int8 and bool
+    if (!via) return void c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
+    const [x, y] = [c.inputs[1]!, c.inputs[2]!].map((v) => c.emit('Cast', [v], { to: onnxTo(via) })[0]!);
+    c.emit('Cast', [c.emit('Where', [cond, x!, y!])[0]!], { to: onnxTo(d) }, c.outputs);
   },
   // A NaN condition is true (numpy, MXNet's `cond != 0`, ONNX Cast to bool).
   kernel: (ins, _a, [out]) => [mapN(ins, out!, (c, x, y) => (c !== 0 ? x : y))],

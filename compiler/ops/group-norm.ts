@@ -14,12 +14,12 @@ import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { defineOp, type GradRule, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { sameDim } from './dims.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
-const FLOATS: DType[] = ['float32', 'float64'];
+const FLOATS: DType[] = ['float32', 'float64', 'float16'];
 
 type GroupA = Attrs & { numGroups: number; eps: number };
 
@@ -166,7 +166,7 @@ export const GroupNorm: OpDef<GroupSig, GroupA> = defineOp<GroupSig, GroupA>({
     return [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }];
   },
   solve: solveChannels,
-  lower: (c, a) => lowerNorm(c, groupGeo(c.inTypes, a), a.eps),
+  lower: float16InFloat32<GroupA>((c, a) => lowerNorm(c, groupGeo(c.inTypes, a), a.eps)),
   kernel: (ins, a, [out]) => kernelNorm(ins, groupGeo(ins.map((t) => ({ dtype: t.dtype, shape: t.shape })), a), a.eps, out!),
   grad: gradNorm(groupGeo, (a) => a['eps'] as number),
 });
@@ -191,7 +191,7 @@ export const InstanceNorm: OpDef<InstanceSig, InstanceA> = defineOp<InstanceSig,
     return [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }];
   },
   solve: solveChannels,
-  lower: (c, a) => lowerNorm(c, instanceGeo(c.inTypes, a), a.eps),
+  lower: float16InFloat32<InstanceA>((c, a) => lowerNorm(c, instanceGeo(c.inTypes, a), a.eps)),
   kernel: (ins, a, [out]) => kernelNorm(ins, instanceGeo(ins.map((t) => ({ dtype: t.dtype, shape: t.shape })), a), a.eps, out!),
   grad: gradNorm(instanceGeo, (a) => a['eps'] as number),
 });

@@ -71,8 +71,11 @@ export function permute(x: Float64Array, shape: readonly number[], perm: readonl
   return out;
 }
 
-/** `batch` independent products `[m, k] x [k, n]` of row-major float64 arrays. Example: `matmulF64(a, b, 1, 2, 3, 4)`. */
-export function matmulF64(a: Float64Array, b: Float64Array, batch: number, m: number, k: number, n: number): Float64Array {
+/**
+ * `batch` independent products `[m, k] x [k, n]` of row-major float64 arrays; `int32` accumulates
+ * with int32 wrap-around (exact, where float64 sums past 2^53 lose low bits). Example: `matmulF64(a, b, 1, 2, 3, 4)`.
+ */
+export function matmulF64(a: Float64Array, b: Float64Array, batch: number, m: number, k: number, n: number, int32 = false): Float64Array {
   const out = new Float64Array(batch * m * n);
   for (let t = 0; t < batch; t++) {
     const ao = t * m * k;
@@ -84,7 +87,8 @@ export function matmulF64(a: Float64Array, b: Float64Array, batch: number, m: nu
         if (av === 0) continue;
         const row = bo + p * n;
         const orow = oo + i * n;
-        for (let j = 0; j < n; j++) out[orow + j]! += av * b[row + j]!;
+        if (int32) for (let j = 0; j < n; j++) out[orow + j] = (out[orow + j]! + Math.imul(av, b[row + j]!)) | 0;
+        else for (let j = 0; j < n; j++) out[orow + j]! += av * b[row + j]!;
       }
     }
   }
@@ -169,7 +173,7 @@ export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
     const k = ls[g.lk]!;
     const lhs = permute(toF64(l!), ls, g.lperm);
     const rhs = permute(toF64(r!), rs, g.rperm);
-    return [fromF64(out!, matmulF64(lhs, rhs, 1, sizeOf(ls) / Math.max(k, 1), k, sizeOf(rs) / Math.max(k, 1)))];
+    return [fromF64(out!, matmulF64(lhs, rhs, 1, sizeOf(ls) / Math.max(k, 1), k, sizeOf(rs) / Math.max(k, 1), out!.dtype === 'int32'))];
   },
   grad: (F, { inputs: [l, r], inTypes, attrs }, [g]) => {
     const a = attrs as DotAttrs;
@@ -279,7 +283,7 @@ export const batchDot: OpDef<BatchDotSig, DotAttrs> = defineOp<BatchDotSig, DotA
     const os = out!.shape as number[];
     const [m, p] = [os[n - 2]!, os[n - 1]!];
     const k = a.transposeA ? l!.shape[n - 2]! : l!.shape[n - 1]!;
-    return [fromF64(out!, matmulF64(lhs, rhs, sizeOf(os.slice(0, n - 2)), m, k, p))];
+    return [fromF64(out!, matmulF64(lhs, rhs, sizeOf(os.slice(0, n - 2)), m, k, p, out!.dtype === 'int32'))];
   },
   grad: (F, { inputs: [l, r], inTypes, attrs }, [g]) => {
     if (!g) return [null, null];

@@ -14,7 +14,7 @@ import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { broadcastShapes, normAxis, sameDim, splitAt } from './dims.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { broadcastIndex, fromF64, toF64 } from './kernels.js';
 
@@ -30,7 +30,7 @@ function lowest(dtype: string): number {
 function maskedInfer(op: string) {
   return (types: TensorType[], a: MaskedA): TensorType[] => {
     const [x, m] = types as [TensorType, TensorType];
-    const dtype = commonDType(op, [x], ['float32', 'float64']);
+    const dtype = commonDType(op, [x], ['float32', 'float64', 'float16']);
     normAxis(op, a.axis, x.shape.length, types);
     if (a.temperature !== null && !(typeof a.temperature === 'number' && a.temperature > 0 && Number.isFinite(a.temperature))) {
       throw new OpError(op, `temperature must be a positive number or null, got ${JSON.stringify(a.temperature)}`, types);
@@ -99,7 +99,7 @@ export const maskedSoftmax: OpDef<MaskedSig, MaskedA> = defineOp<MaskedSig, Mask
   attrs: { axis: -1, temperature: null },
   method: true,
   infer: maskedInfer('maskedSoftmax'),
-  lower: maskedLower(false),
+  lower: float16InFloat32(maskedLower(false)),
   kernel: maskedKernel(false),
   // y is 0 where masked, so softmax's rule dx = y (g - sum(g y)) / t already gives 0 there.
   grad: (F, { outputs: [y], attrs }, [g]) => {
@@ -122,7 +122,7 @@ export const maskedLogSoftmax: OpDef<MaskedSig, MaskedA> = defineOp<MaskedSig, M
   attrs: { axis: -1, temperature: null },
   method: true,
   infer: maskedInfer('maskedLogSoftmax'),
-  lower: maskedLower(true),
+  lower: float16InFloat32(maskedLower(true)),
   kernel: maskedKernel(true),
   // dx = (g - exp(y) sum(g)) / t over valid positions, 0 at masked ones (exp(-inf) = 0 there).
   grad: (F, { inputs: [, mask], outputs: [y], attrs }, [g]) => {

@@ -13,7 +13,7 @@ import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { normAxis, splitAt } from './dims.js';
-import { commonDType, erfFn, gelu as geluOp } from './elementwise.js';
+import { commonDType, erfFn, float16InFloat32, gelu as geluOp } from './elementwise.js';
 import { OpError } from './errors.js';
 import { broadcastIndex, fromF64, mapN, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
@@ -21,7 +21,12 @@ import { nextSeed, uniformAt } from './rng.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** The dtypes the nn and normalization operators take. */
-export const FLOATS: DType[] = ['float32', 'float64'];
+/**
+ * The dtypes of the nn operators. float16 lowerings run in float32
+ * (`float16InFloat32`: onnxruntime's CPU kernels lack most float16 forms),
+ * rounded to float16 once at the end, as MXNet computes half_t.
+ */
+export const FLOATS: DType[] = ['float32', 'float64', 'float16'];
 
 /** MXNet's SELU constants. */
 const SELU_ALPHA = 1.6732632423543772;
@@ -144,7 +149,7 @@ export const softmax: OpDef<SoftmaxSig, SoftmaxAttrs> = defineOp<SoftmaxSig, Sof
   attrs: { axis: -1, temperature: null },
   method: true,
   infer: softmaxInfer('softmax'),
-  lower: softmaxLower('Softmax'),
+  lower: float16InFloat32(softmaxLower('Softmax')),
   kernel: softmaxKernel(false),
   // dx = y (g - sum(g y)) / t along the axis.
   grad: (F, { outputs: [y], attrs }, [g]) => {
@@ -162,7 +167,7 @@ export const logSoftmax: OpDef<SoftmaxSig, SoftmaxAttrs> = defineOp<SoftmaxSig, 
   attrs: { axis: -1, temperature: null },
   method: true,
   infer: softmaxInfer('logSoftmax'),
-  lower: softmaxLower('LogSoftmax'),
+  lower: float16InFloat32(softmaxLower('LogSoftmax')),
   kernel: softmaxKernel(true),
   // dx = (g - exp(y) sum(g)) / t along the axis.
   grad: (F, { outputs: [y], attrs }, [g]) => {
@@ -213,7 +218,7 @@ export const Activation: OpDef<ActSig, ActAttrs> = defineOp<ActSig, ActAttrs>({
     }
     return [{ dtype: commonDType('Activation', types, FLOATS), shape: [...types[0]!.shape] }];
   },
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const x = c.inputs[0]!;
     const d = c.inTypes[0]!.dtype;
     switch (a.actType) {
@@ -230,7 +235,7 @@ export const Activation: OpDef<ActSig, ActAttrs> = defineOp<ActSig, ActAttrs>({
         c.emit('Div', [x, den!], {}, c.outputs);
       }
     }
-  },
+  }),
   kernel: (ins, a, [out]) => [mapN(ins, out!, ACT_FN[a.actType!]!)],
   grad: (F, { inputs: [x], outputs: [y], attrs }, [g]) => {
     if (!g) return [null];
@@ -303,7 +308,7 @@ export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAt
     return [{ dtype, shape: [...x.shape] }];
   },
   solve: (types, a) => (a.actType === 'prelu' && types[0]!.shape.length >= 2 ? solveVectors(types, types[0]!.shape[1]) : []),
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const x = c.inputs[0]!;
     const t = c.inTypes[0]!;
     const d = t.dtype;
@@ -329,7 +334,7 @@ export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAt
       default:
         return geluOp.lower(c, {});
     }
-  },
+  }),
   kernel: (ins, a, [out]) => {
     const s = a.slope;
     switch (a.actType) {
@@ -424,7 +429,7 @@ export const Dropout: OpDef<DropoutSig, DropoutAttrs> = defineOp<DropoutSig, Dro
     if (dropoutActive(a)) checkNumber(op, 'seed', a.seed, Number.isInteger, 'an integer', types);
     return [{ dtype, shape: [...types[0]!.shape] }];
   },
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const t = c.inTypes[0]!;
     const x = c.inputs[0]!;
     if (!dropoutActive(a)) return void c.emit('Identity', [x], {}, c.outputs);
@@ -436,7 +441,7 @@ export const Dropout: OpDef<DropoutSig, DropoutAttrs> = defineOp<DropoutSig, Dro
     const [mask] = c.emit('Cast', [keep!], { to: onnxDType(t.dtype) });
     const [kept] = c.emit('Mul', [x, mask!]);
     c.emit('Mul', [kept!, c.scalar(1 / (1 - a.p), t.dtype)], {}, c.outputs);
-  },
+  }),
   kernel: ([x], a, [out]) => {
     const v = toF64(x!);
     if (!dropoutActive(a)) return [fromF64(out!, v.slice())];
@@ -496,13 +501,13 @@ export const fft: OpDef<FftSig, Attrs & { axis: number }> = defineOp<FftSig, Att
     normAxis('fft', a.axis, types[0]!.shape.length, types);
     return [{ dtype, shape: [...types[0]!.shape, 2] }];
   },
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const axis = normAxis('fft', a.axis, c.inTypes[0]!.shape.length);
     if (c.opset < 17) return fftByMatMul(c, axis);
     const [u] = c.emit('Unsqueeze', [c.inputs[0]!, c.ints([-1])]);
     if (c.opset >= 20) c.emit('DFT', [u!, '', c.scalar(axis, 'int64')], { onesided: 0, inverse: 0 }, c.outputs);
     else c.emit('DFT', [u!], { axis, onesided: 0, inverse: 0 }, c.outputs);
-  },
+  }),
   kernel: ([x], a, [out]) => {
     const v = toF64(x!);
     const { outer, n, inner } = splitAt(x!.shape, normAxis('fft', a.axis, x!.shape.length));

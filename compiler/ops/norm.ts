@@ -14,7 +14,8 @@ import type { Shape, TensorType } from '../ir/types.js';
 import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, solveVectors, standardize } from './nn.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
 import { normAxis, splitAt } from './dims.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
+import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
@@ -63,7 +64,12 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
   normalize: (a) => (a.training === null || a.training === undefined ? { ...a, training: isTrainingMode() } : a),
   infer: (types, a) => {
     const op = 'BatchNorm';
-    const dtype = commonDType(op, types, FLOATS);
+    const dtype = commonDType(op, types.slice(0, 1), FLOATS);
+    // float16 data may come with float32 parameters and statistics (MXNet's BatchNorm keeps them float32).
+    const pd = commonDType(op, types.slice(1), FLOATS);
+    if (pd !== dtype && !(dtype === 'float16' && pd === 'float32')) {
+      throw new OpError(op, `gamma, beta and the moving statistics are ${pd} but the data is ${dtype}: they must have its dtype (float16 data also takes float32 ones)`, types);
+    }
     const x = types[0]!;
     const axis = normAxis(op, a.axis, x.shape.length, types);
     checkNumber(op, 'eps', a.eps, (e) => e >= 0, 'a non-negative number', types);
@@ -74,7 +80,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     return [{ dtype, shape: [...x.shape] }];
   },
   solve: (types, a) => solveOnAxis(types, a.axis),
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const t = c.inTypes[0]!;
     const d = t.dtype;
     const rank = t.shape.length;
@@ -92,7 +98,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
     let y = standardize(c, x, m, v, a.eps, d);
     if (!a.fixGamma) y = c.emit('Mul', [y, bc(gamma)])[0]!;
     c.emit('Add', [y, bc(beta)], {}, c.outputs);
-  },
+  }),
   kernel: (ins, a, [out]) => {
     const [x, gamma, beta, mean, variance] = ins as [HostTensor, HostTensor, HostTensor, HostTensor, HostTensor];
     const v = toF64(x);
@@ -117,9 +123,13 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
   },
   // Batch statistics: the full backward through the mean and variance; moving statistics: an
   // affine map. gamma gets zeros under fixGamma (MXNet); the moving statistics get none.
-  grad: (F, { inputs: [x, gamma, , mean, variance], inTypes, attrs }, [g]) => {
+  grad: (F, { inputs, inTypes, attrs }, [g0]) => {
     const a = attrs as BatchNormAttrs;
-    if (!g) return [null, null, null, null, null];
+    if (!g0) return [null, null, null, null, null];
+    // float16 differentiates in float32 (its parameters may be float32 already): cast back at the end.
+    const to32 = (v: GradTensor) => (v.dtype === 'float16' ? F.cast(v, 'float32') : v);
+    const back = (v: GradTensor, i: number) => (v.dtype === inTypes[i]!.dtype ? v : F.cast(v, inTypes[i]!.dtype));
+    const [x, gamma, , mean, variance, g] = [...inputs, g0].map(to32);
     const rank = inTypes[0]!.shape.length;
     const axis = normAxis('BatchNorm', a.axis, rank);
     const vec = (v: GradTensor) => F.reshape(v, onAxis(rank, axis));
@@ -135,7 +145,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
       ? normalizeBackward(F, g, xhat, scale, (t) => F.mean(t, { ...others, keepdims: true }))
       : F.mul(g, scale);
     const dgamma = a.fixGamma ? F.zerosLike(gamma!) : F.sum(F.mul(g, xhat), others);
-    return [dx, dgamma, F.sum(g, others), null, null];
+    return [back(dx, 0), back(dgamma, 1), back(F.sum(g, others), 2), null, null];
   },
 });
 
@@ -189,7 +199,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
     return [{ dtype, shape: [...x.shape] }];
   },
   solve: (types, a) => solveOnAxis(types, a.axis),
-  lower: (c, a) => {
+  lower: float16InFloat32((c, a) => {
     const t = c.inTypes[0]!;
     const rank = t.shape.length;
     const axis = normAxis('LayerNorm', a.axis, rank);
@@ -203,7 +213,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
     const y = standardize(c, x, m, v, a.eps, t.dtype);
     const [s] = c.emit('Mul', [y, c.emit('Reshape', [gamma, shape])[0]!]);
     c.emit('Add', [s!, c.emit('Reshape', [beta, shape])[0]!], {}, c.outputs);
-  },
+  }),
   kernel: (ins, a, [out]) => {
     const [x, gamma, beta] = ins as [HostTensor, HostTensor, HostTensor];
     const v = toF64(x);

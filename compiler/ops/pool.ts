@@ -13,7 +13,7 @@ import type { Attrs } from '../ir/node.js';
 import { isConcrete, type Shape, type TensorType } from '../ir/types.js';
 import { checkRank, compatible, FLOATS, fmt, inFloat32, offset, spatial } from './conv.js';
 import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type Tx } from './define.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 
@@ -347,7 +347,8 @@ export const poolingGrad: OpDef<PoolGradSig, PoolAttrs> = defineOp<PoolGradSig, 
   attrs: POOL_ATTRS,
   lowerNeedsShape: true,
   infer: (types, a) => poolPairInfer('poolingGrad', types, a, 'pooled'),
-  lower: (c, a) => {
+  // Its constants (zeros to scatter into, divisors, a ones kernel) are float32/float64: float16 runs in float32.
+  lower: float16InFloat32<PoolAttrs>((c, a) => {
     const geo = poolGeom(c.inTypes, a);
     const [x, g] = c.inputs as [string, string];
     const t = c.inTypes[0]!;
@@ -400,7 +401,7 @@ export const poolingGrad: OpDef<PoolGradSig, PoolAttrs> = defineOp<PoolGradSig, 
       const [crop] = c.emit('Slice', [padded, c.ints(geo.pad), c.ints(geo.pad.map((p, i) => p + sp[i]!)), c.ints(axes)]);
       return c.emit('Reshape', [crop!, xshape!], {}, outs)[0]!;
     });
-  },
+  }),
   kernel: ([x, g], a, [out]) => {
     const xs = x!.shape;
     const wins = poolWindows(xs, a);

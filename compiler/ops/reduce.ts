@@ -253,6 +253,8 @@ interface ReduceSpec {
   grad: GradRule;
   /** A NaN in a slice makes its result NaN (numpy's max/min; onnxruntime's ReduceMax/ReduceMin skip NaN). */
   propagateNaN?: boolean;
+  /** The kernel's step for int32 (wrapping exactly where float64 would lose low bits). */
+  int32Step?: (acc: number, v: number) => number;
   /** The lowering, when not `onnxOp` on the reduced axes (mean's NaN over an empty axis). */
   lower?: (c: LowerCtx, axes: number[], keepdims: boolean) => void;
 }
@@ -280,7 +282,7 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
       else if (s.propagateNaN && c.inTypes[0]!.dtype.startsWith('float')) emitReduceNaN(c, s.onnxOp, axes, !!a.keepdims, s.native);
       else emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
     },
-    kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, s.step, s.finish)],
+    kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, (x!.dtype === 'int32' && s.int32Step) || s.step, s.finish)],
     grad: s.grad,
   });
 }
@@ -345,10 +347,17 @@ export const min = reduction('min', {
 export const prod = reduction('prod', {
   onnxOp: 'ReduceProd', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
   lower: (c, axes, keepdims) => {
-    if (c.inTypes[0]!.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
-    else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
+    const t = c.inTypes[0]!;
+    if (t.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
+    else if (t.dtype === 'int32' && axes.length) {
+      // onnxruntime's int32 ReduceProd saturates: the exact int64 product, wrapped to int32 by the Cast (numpy's).
+      const i64 = c.emit('Cast', [c.inputs[0]!], { to: onnxTo('int64') })[0]!;
+      const y = c.fresh();
+      emitProdInt64({ ...c, inputs: [i64], inTypes: [{ ...t, dtype: 'int64' }], outTypes: [{ ...c.outTypes[0]!, dtype: 'int64' }], outputs: [y] }, axes, keepdims);
+      c.emit('Cast', [y], { to: onnxTo('int32') }, c.outputs);
+    } else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
   },
-  init: 1, step: (a, v) => a * v,
+  init: 1, step: (a, v) => a * v, int32Step: Math.imul,
   // The product of the other elements, exact with zeros (not y / x): with no
   // zero in a slice it is p / x; with one zero, p (the product of the non-zero
   // elements) at the zero and 0 elsewhere; with more, 0.

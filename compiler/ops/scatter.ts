@@ -18,7 +18,7 @@ import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { normAxis, sameDim } from './dims.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { indexValue, indicesInt64 } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
@@ -27,7 +27,7 @@ type ScatterA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
 
 type ScatterSig = (data: Tx, indices: Tx, updates: Tx, options?: { axis?: number; mode?: 'clip' | 'wrap' }) => Tx;
 
-const DATA: DType[] = ['float32', 'float64', 'int32', 'int64'];
+const DATA: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
 
 function check(op: string, types: TensorType[], a: ScatterA): number {
   const [x, ind, upd] = types as [TensorType, TensorType, TensorType];
@@ -83,7 +83,7 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
     }
     return [{ dtype: x.dtype, shape: [...x.shape] }];
   },
-  lower: (c, a) => {
+  lower: float16InFloat32<ScatterA>((c, a) => {
     const ax = normAxis('indexAdd', a.axis, c.inTypes[0]!.shape.length);
     const r = c.inTypes[0]!.shape.length;
     const ir = c.inTypes[1]!.shape.length;
@@ -104,7 +104,7 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
     const [data] = c.emit('Transpose', [c.inputs[0]!], { perm });
     const [upd] = c.emit('Transpose', [c.inputs[2]!], { perm: [...range(ax, ax + ir), ...range(0, ax), ...range(ax + ir, r - 1 + ir)] });
     c.emit('Transpose', [scatter(data!, upd!)], { perm: inv }, c.outputs);
-  },
+  }),
   kernel: ([x, ind, upd], a, [out]) => {
     const ax = normAxis('indexAdd', a.axis, x!.shape.length);
     const res = Float64Array.from(toF64(x!));
@@ -150,7 +150,7 @@ export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scat
     }
     return [{ dtype: x.dtype, shape: [...x.shape] }];
   },
-  lower: (c, a) => {
+  lower: float16InFloat32<ScatterA>((c, a) => {
     const r = c.inTypes[0]!.shape.length;
     const ax = normAxis('scatterAdd', a.axis, r);
     const idx = fixIndices(c, ax, a.mode);
@@ -161,7 +161,7 @@ export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scat
     const [zero] = c.emit('Cast', [c.scalar(0, 'int64')], { to: onnxDType(c.inTypes[0]!.dtype) });
     const [add] = c.emit('Where', [hit!, c.inputs[2]!, zero!]);
     c.emit('Add', [c.inputs[0]!, add!], {}, c.outputs);
-  },
+  }),
   kernel: ([x, ind, upd], a, [out]) => {
     const ax = normAxis('scatterAdd', a.axis, x!.shape.length);
     const res = Float64Array.from(toF64(x!));

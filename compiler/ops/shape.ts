@@ -6,7 +6,7 @@
  * Invariant: type rules accept symbolic dimensions; where an ONNX shape
  * depends on one it is built at runtime from `Shape` pieces.
  */
-import { DTYPES, isDType, onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { DTYPES, isDType, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import { formatShape, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { isConcrete, type DType, type Dim, type Shape, type TensorType } from '../ir/types.js';
@@ -437,7 +437,16 @@ export const cast: OpDef<CastSig, Attrs & { dtype: DType }> = defineOp<CastSig, 
   method: true,
   infer: (types, a) => [{ dtype: castTo(types, a.dtype), shape: [...types[0]!.shape] }],
   lower: (c, a) => void c.emit('Cast', c.inputs, { to: onnxTo(castTo(c.inTypes, a.dtype)) }, c.outputs),
-  kernel: ([x], _a, [out]) => [fromF64(out!, toF64(x!))],
+  kernel: ([x], _a, [out]) => {
+    const d = out!.dtype;
+    const int32ish = isFloat(x!.dtype) && (d === 'int32' || d === 'int8' || d === 'uint8');
+    const v = int32ish ? Float64Array.from(toF64(x!)) : toF64(x!);   // toF64 may return the input's own array
+    // Outside int32 (NaN, ±Infinity): INT_MIN (x86's, onnxruntime's and numpy's); int8/uint8 wrap that int32.
+    if (int32ish) {
+      for (let i = 0; i < v.length; i++) if (!(v[i]! > -2147483649 && v[i]! < 2147483648)) v[i] = -2147483648;
+    }
+    return [fromF64(out!, v)];
+  },
   // g cast back to the input's dtype (a cast to an integer or bool passes no gradient: its g is null).
   grad: linearGrad((F, { inTypes }, g) => F.cast(g, inTypes[0]!.dtype)),
 });

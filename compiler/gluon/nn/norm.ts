@@ -8,6 +8,7 @@
  * MXNet's auxiliary states), traced by F ops written back through
  * `assignParam`, so eager and compiled steps update them alike.
  */
+import type { DType } from '../../../runtime/dtypes.js';
 import { isTrainingMode } from '../../ops/mode.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { HybridBlock } from '../hybrid.js';
@@ -38,7 +39,9 @@ function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number
  * const [mean, variance] = movingStatistics(F, x, p.running_mean, p.running_var, 1, 0.9);
  * ```
  */
-export function movingStatistics(F: F, x: Tensor, movingMean: Tensor, movingVar: Tensor, axis: number, momentum: number): [Tensor, Tensor] {
+export function movingStatistics(F: F, x0: Tensor, movingMean: Tensor, movingVar: Tensor, axis: number, momentum: number): [Tensor, Tensor] {
+  // float16 data with float32 statistics (BatchNorm.cast('float16')): the statistics in float32.
+  const x = x0.dtype === movingMean.dtype ? x0 : F.cast(x0, movingMean.dtype);
   const meanK = F.mean(x, { axis, exclude: true, keepdims: true });
   const variance = F.mean(F.square(F.broadcastSub(x, meanK)), { axis, exclude: true });
   const mean = F.reshape(meanK, [-1]);
@@ -142,6 +145,11 @@ export class BatchNorm extends HybridBlock {
       this.assignParam(this.runningVar, variance);
     }
     return y;
+  }
+
+  /** MXNet's `BatchNorm.cast`: float16 leaves the parameters and statistics float32 (the operator takes float16 data with them). Example: `bn.cast('float16')`. */
+  override cast(dtype: DType): this {
+    return super.cast(dtype === 'float16' ? 'float32' : dtype);
   }
 
   override toString(): string {

@@ -58,6 +58,11 @@ export interface Optimizer {
   rescaleGrad: number;
   /** The learning-rate schedule, or null. */
   lrScheduler: LRScheduler | null;
+  /**
+   * MXNet's `multi_precision`: a float16 weight is updated through a float32
+   * master copy kept as its first state (see `applyUpdate`).
+   */
+  readonly multiPrecision?: boolean;
   /** Zero-initialized state arrays for a weight (e.g. momentum; adam: mean and var). */
   createState(weight: NDArray): NDArray[];
   /** The update: new weight and new states, from tensors (NDArray or Symbol). */
@@ -76,9 +81,17 @@ export interface OptimizerOptions {
    */
   clipGradient?: number | null;
   lrScheduler?: LRScheduler | null;
+  /**
+   * MXNet's `multi_precision` (default false): a float16 weight keeps a
+   * float32 master copy (its first state, starting as the weight) that the
+   * update runs on, the weight being its float16 rounding; the optimizer's own
+   * states are float32 then. Without it an update smaller than half a float16
+   * ulp of the weight (1 + 1e-4) is lost. Other dtypes are unaffected.
+   */
+  multiPrecision?: boolean;
 }
 
-const BASE_KEYS = ['learningRate', 'wd', 'rescaleGrad', 'clipGradient', 'lrScheduler'];
+const BASE_KEYS = ['learningRate', 'wd', 'rescaleGrad', 'clipGradient', 'lrScheduler', 'multiPrecision'];
 
 /** Reads a number option, checking it; names the optimizer and the option when it is wrong. */
 export function numberOption(opt: string, options: object, key: string, dflt: number, ok: (x: number) => boolean = Number.isFinite, rule = 'a finite number'): number {
@@ -119,6 +132,7 @@ export abstract class BaseOptimizer implements Optimizer {
   /** The clipping bound, or null for none. */
   readonly clipGradient: number | null;
   lrScheduler: LRScheduler | null;
+  readonly multiPrecision: boolean;
 
   constructor(name: string, options: OptimizerOptions, ownKeys: string[], defaultLr: number) {
     this.name = name;
@@ -138,6 +152,7 @@ export abstract class BaseOptimizer implements Optimizer {
     // and its update operators document `clip_gradient <= 0` as off: 0 and negative bounds do not clip.
     this.clipGradient = clip !== null && clip > 0 ? clip : null;
     this.lrScheduler = options.lrScheduler ?? null;
+    this.multiPrecision = booleanOption(name, options, 'multiPrecision', false);
     if (this.lrScheduler && typeof this.lrScheduler.call !== 'function') {
       throw new Error(`Optimizer '${name}': option lrScheduler must be a scheduler (e.g. new lrScheduler.FactorScheduler({...}))`);
     }
@@ -153,12 +168,15 @@ export abstract class BaseOptimizer implements Optimizer {
   abstract update(F: F, args: UpdateArgs): UpdateResult;
 
   createState(weight: NDArray): NDArray[] {
-    return Array.from({ length: this.stateCount }, () => zeros(weight.shape, { dtype: weight.dtype }));
+    // multiPrecision: a float16 weight's float32 master copy first, then float32 states (MXNet's create_state_multi_precision).
+    const master = this.multiPrecision && weight.dtype === 'float16' ? weight.astype('float32') : null;
+    const dtype = master ? 'float32' : weight.dtype;
+    return [...(master ? [master] : []), ...Array.from({ length: this.stateCount }, () => zeros(weight.shape, { dtype }))];
   }
 
-  /** The hyper-parameters every optimizer has (clipGradient; -1 when off). */
+  /** The hyper-parameters every optimizer has (clipGradient; -1 when off; multiPrecision when on). */
   protected baseHyper(): Record<string, number | boolean | string> {
-    return { clipGradient: this.clipGradient ?? -1 };
+    return { clipGradient: this.clipGradient ?? -1, ...(this.multiPrecision ? { multiPrecision: true } : {}) };
   }
 
   /** `rescale·grad + wd·w`, without the decay term when the optimizer's wd is 0 (MXNet's result for finite weights; a fused step's key records `wd === 0`). */

@@ -120,6 +120,25 @@ describe('nd arrays', () => {
     assert.equal(profiler.counters().eagerOps, 1);
   });
 
+  // nd keeps MXNet 1.x's rule: a number meeting an integer array takes its dtype, truncated as C++'s
+  // DType(scalar) (numpy's astype). int64 threw a raw RangeError ("0.5 cannot be converted to a BigInt").
+  it('a non-integer number meeting an integer array is truncated to its dtype, int64 included, eager and hybridized', () => {
+    class AddHalf extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor) {
+        return F.mul(F.add(x, -2.7), 2.5);
+      }
+    }
+    // numpy: (x + np.int64(np.float64(-2.7).astype(np.int64))) * np.float64(2.5).astype(np.int64) = (x - 2) * 2
+    for (const dtype of ['int64', 'int32', 'int8'] as const) {
+      const x = nd.array([5, -5, 0], { dtype });
+      assert.deepEqual(nd.add(x, 0.5).toArray(), [5, -5, 0], dtype);
+      const block = new AddHalf();
+      assert.deepEqual((block.call(x) as nd.NDArray).toArray(), [6, -14, -4], `${dtype} eager`);
+      block.hybridize();
+      assert.deepEqual((block.call(x) as nd.NDArray).toArray(), [6, -14, -4], `${dtype} hybridized`);
+    }
+  });
+
   it('the seed normalization runs eagerly: [1, 2, 3] -> [0, 0.5, 1]', () => {
     const x = nd.array([1, 2, 3]);
     const y = x.sub(nd.min(x)).div(nd.max(x).sub(nd.min(x)));

@@ -199,6 +199,22 @@ describe('HybridBlock.export and SymbolBlock.imports', () => {
     assert.ok(onnx.ModelProto.decode(readFileSync(file)).graph);
   });
 
+  // A call that failed (a float32 input to a float64 net) used to become the "last call" export traces.
+  it('a failed call does not change the signature export uses (the last successful call\'s dtype and shape)', () => {
+    for (const hybrid of [false, true]) {
+      const net = new gluon.nn.HybridSequential();
+      net.add(new gluon.nn.Dense(2, { inUnits: 3 }));
+      net.initialize();
+      net.cast('float64');
+      if (hybrid) net.hybridize();
+      net.call(nd.ones([4, 3], { dtype: 'float64' }));
+      assert.throws(() => net.call(nd.ones([5, 3])), /different dtypes float32 and float64/);
+      assert.throws(() => net.call(nd.ones([6, 5], { dtype: 'float64' })));
+      const a = net.export(path.join(dir, `f64-${hybrid}.onnx`));
+      assert.deepEqual(a.manifest.inputs, [{ name: 'data', dtype: 'float64', shape: ['N', 3] }], hybrid ? 'hybridized' : 'eager');
+    }
+  });
+
   it('SymbolBlock.imports: structural parameters, same outputs eager and hybridized, save/load', () => {
     const net = seedNet();
     const x = nd.random.uniform(-10, 10, [5, 2]);

@@ -165,6 +165,24 @@ describe('np (numpy semantics)', () => {
     assertClose(flat(y.eval({ x: i }) as NDArray), [0, 0.5, 1.5, -1], 'traced multiply by 0.5');
   });
 
+  // An integer number outside the array's dtype took that dtype wrapped: np.equal(int8, 300) compared with 44
+  // (true for 44s), np.add(uint8, -1) gave 255 for 0. numpy 2 compares exactly (and refuses the arithmetic).
+  it('an integer number outside an integer array\'s range computes in int64 (comparisons exact, as numpy 2), never wrapped', () => {
+    const i8 = np.array([44, 1, -128], { dtype: 'int8' });
+    const u8 = np.array([0, 5, 255], { dtype: 'uint8' });
+    const cases: [string, NDArray[], NDArray, string][] = [
+      ['int8 equal 300', [i8], np.equal(i8, 300), 'np.equal(a, 300)'],
+      ['int8 less 300', [i8], np.less(i8, 300), 'np.less(a, 300)'],
+      ['uint8 greater -1', [u8], np.greater(u8, -1), 'np.greater(a, -1)'],
+      ['int8 plus 300', [i8], np.add(i8, 300), 'a.astype(np.int64) + 300'],
+      ['uint8 plus -1', [u8], np.add(u8, -1), 'a.astype(np.int64) - 1'],
+      ['300 minus int8', [i8], np.subtract(300, i8), '300 - a.astype(np.int64)'],
+      ['int8 plus 100 stays int8 (wraps as numpy)', [i8], np.add(i8, 100), 'np.add(a, np.int8(100))'],
+    ];
+    againstNumpy(cases);
+    assert.deepEqual(cases.map(([, , got]) => got.dtype), ['bool', 'bool', 'bool', 'int64', 'int64', 'int64', 'int8']);
+  });
+
   it("sum of a bool array counts in int64 and mean of an integer array is float32 (MXNet 2's NumpySumType, NumpyMeanType); they were refused", () => {
     const a = np.array([[-1, 2, 3], [4, -5, 6]]);
     const i = np.array([[1, 2, 4], [7, 7, 8]], { dtype: 'int32' });

@@ -473,6 +473,74 @@ describe('training paths against float64 MXNet rules', () => {
     }
   });
 
+  // Adam's epsilon (1e-8) is 0 in float16: a weight whose gradient stayed 0 became 0/0 = NaN. MXNet's
+  // half_t arithmetic computes each operation in float32 and stores float16; so do the updates now.
+  it('float16 parameters update in float32 arithmetic, stored as float16 (no NaN from epsilon), on every path', () => {
+    for (const hybrid of [false, true]) {
+      for (const [name, opts] of [['adam', { learningRate: 0.01 }], ['rmsprop', { learningRate: 0.01 }], ['adagrad', { learningRate: 0.1 }]] as const) {
+        const net = new gluon.nn.Dense(1, { inUnits: 2 });
+        net.initialize();
+        net.cast('float16');
+        if (hybrid) net.hybridize();
+        net.weight.setData(nd.array([[1, 0.5]], { dtype: 'float16' }));
+        net.bias!.setData(nd.array([0], { dtype: 'float16' }));
+        const trainer = new gluon.Trainer(net.collectParams(), name, opts);
+        const x = nd.array([[1, 0]], { dtype: 'float16' });   // the second weight's gradient is 0
+        const { ref, n } = REFS[name]!(opts);
+        let w = 1;
+        let s: Vec = new Array(n).fill(0);
+        for (let t = 1; t <= 6; t++) {
+          autograd.record(() => (net.call(x) as NDArray).sum()).backward();
+          trainer.step(1);
+          [w, s] = ref(w, 1, s, { lr: opts.learningRate, wd: 0, t, r: 1 });
+          const got = net.weight.data().astype('float64').data() as Float64Array;
+          const what = `${name} float16 ${hybrid ? 'hybridized' : 'eager'} step ${t}`;
+          assert.equal(net.weight.data().dtype, 'float16', what);
+          assert.equal(got[1], 0.5, `${what}: a weight with a zero gradient stays (got ${got[1]})`);
+          assert.ok(Math.abs(got[0]! - w) <= 2e-3, `${what}: ${got[0]} vs float64 ${w}`);
+        }
+      }
+    }
+  });
+
+  // MXNet's multi_precision: an update below half a float16 ulp of the weight (1 - 1e-4 rounds to 1) is lost
+  // in float16; with multiPrecision a float32 master copy accumulates it.
+  it('multiPrecision keeps a float32 master copy of float16 weights (updates below float16\'s ulp accumulate), on every path', () => {
+    const half = (v: number) => nd.array([v]).astype('float16').astype('float64').item();
+    for (const hybrid of [false, true]) {
+      for (const multiPrecision of [false, true]) {
+        for (const [name, opts] of [['sgd', { learningRate: 1e-4 }], ['sgd', { learningRate: 1e-4, momentum: 0.5 }], ['adam', { learningRate: 1e-4 }]] as const) {
+          const net = new gluon.nn.Dense(1, { inUnits: 1, useBias: false });
+          net.initialize();
+          net.cast('float16');
+          if (hybrid) net.hybridize();
+          net.weight.setData(nd.array([[1]], { dtype: 'float16' }));
+          const trainer = new gluon.Trainer(net.collectParams(), name, { ...opts, multiPrecision });
+          const x = nd.array([[1]], { dtype: 'float16' });
+          const { ref, n } = REFS[name]!(opts);
+          let w = 1;
+          let s: Vec = new Array(n).fill(0);
+          for (let t = 1; t <= 8; t++) {
+            autograd.record(() => (net.call(x) as NDArray).sum()).backward();
+            trainer.step(1);
+            [w, s] = ref(w, 1, s, { lr: opts.learningRate, wd: 0, t, r: 1 });
+          }
+          const what = `${name} ${JSON.stringify(opts)} multiPrecision ${multiPrecision} ${hybrid ? 'hybridized' : 'eager'}`;
+          const got = net.weight.data().astype('float64').item();
+          assert.equal(net.weight.data().dtype, 'float16', what);
+          if (!multiPrecision) {
+            assert.equal(got, 1, `${what}: each update rounds away in float16`);
+            continue;
+          }
+          assert.equal(got, half(w), `${what}: the float32 master's float16 rounding (float64 ${w})`);
+          const states = trainer.stateOf(net.weight);
+          assert.deepEqual(states.map((a) => a.dtype), ['float32', ...new Array(n).fill('float32')], what);
+          assertClose(states[0]!.astype('float64').data() as Float64Array, [w], `${what}: master copy`, 1e-6, 1e-7);
+        }
+      }
+    }
+  });
+
   it('float64 parameters train in float64 on every path (the artifact\'s lr and t inputs are float32)', () => {
     for (const [name, opts] of [CASES[5]!, CASES[7]!, CASES[10]!, CASES[13]!, CASES[15]!]) {
       const lr = opts.learningRate as number;

@@ -142,3 +142,18 @@ describe('creation operators with symbolic dimensions', () => {
     assert.throws(() => ndOps.maskedSoftmax(nd.zeros([2, 3]), nd.zeros([2, 2, 3])), /maskedSoftmax: mask shape \[2, 2, 3\] must broadcast to the data's shape \[2, 3\]/);
   });
 });
+
+// numpy 2 refuses a fill value outside an integer dtype (OverflowError: "Python integer 300 out of bounds for
+// int8"), as nd.array refuses such an element; full wrapped it silently (int8 300 gave 44).
+describe('full with an integer dtype', () => {
+  it('refuses an integer value outside the dtype, naming both; keeps values inside and truncates fractions (numpy)', () => {
+    assert.throws(() => nd.full([2], 300, { dtype: 'int8' }), /full: value 300 is out of range for int8 \[-128, 127\]/);
+    assert.throws(() => nd.full([2], -1, { dtype: 'uint8' }), /full: value -1 is out of range for uint8 \[0, 255\]/);
+    assert.throws(() => nd.full([2], 2 ** 40, { dtype: 'int32' }), /full: value 1099511627776 is out of range for int32/);
+    assert.throws(() => sym.full([2], 128, { dtype: 'int8' }), /full: value 128 is out of range for int8/);
+    assert.deepEqual(nd.full([2], -128, { dtype: 'int8' }).toArray(), [-128, -128]);
+    assert.deepEqual(nd.full([2], 255, { dtype: 'uint8' }).toArray(), [255, 255]);
+    assert.deepEqual(nd.full([2], 0.5, { dtype: 'int32' }).toArray(), [0, 0]);   // np.full(2, 0.5, dtype=np.int32)
+    assert.equal(nd.full([1], 2 ** 60, { dtype: 'int64' }).data()[0], 2n ** 60n);
+  });
+});

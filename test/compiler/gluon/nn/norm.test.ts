@@ -174,6 +174,36 @@ describe('gluon.nn normalization layers', () => {
     }
   });
 
+  // MXNet's BatchNorm.cast keeps float32 under float16 (its running statistics would otherwise round at every
+  // momentum step); Block.cast casts through each child's cast, so the override applies inside a network.
+  it('cast(\'float16\') keeps BatchNorm\'s parameters and running statistics float32 (MXNet), eager and hybridized, forward, statistics and gradients', () => {
+    for (const hybrid of [false, true]) {
+      const net = new nn.HybridSequential();
+      const bn = makeBn(3);
+      net.add(bn);
+      net.cast('float16');
+      assert.deepEqual([bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map((p) => p.dtype), ['float32', 'float32', 'float32', 'float32']);
+      if (hybrid) net.hybridize();
+      random.seed(4);
+      const x = nd.random.normal(0.5, 2, [6, 3, 2]).astype('float16');
+      const s0 = stateOf(bn);
+      x.attachGrad();
+      const y = autograd.record(() => net.call(x) as nd.NDArray);
+      y.backward(nd.onesLike(y).mul(nd.arange(36).reshape([6, 3, 2]).astype('float16')));
+      const what = hybrid ? 'hybridized' : 'eager';
+      assert.equal(y.dtype, 'float16', what);
+      assert.equal(x.grad!.dtype, 'float16', what);
+      assert.equal(bn.gamma.grad().dtype, 'float32', what);
+      const xs = { shape: x.shape, dtype: 'float64', data: Array.from(x.astype('float64').data() as Float64Array) };
+      const [ref] = numpyRefs([{ ...bnJob(BN_TRAIN, x.astype('float32'), s0, { axis: 1, eps: 1e-5, momentum: 0.9, scale: true }), inputs: [xs, ...bnJob(BN_TRAIN, x.astype('float32'), s0, {}).inputs.slice(1)] }]);
+      assert.equal(ref!.error, undefined, ref!.error);
+      assertClose(y.astype('float64').data() as Float64Array, ref!.outs[0]!.data, `${what} output`, 2e-3, 2e-3);
+      // float32 statistics: float32 precision of the float16 data's moments, not float16's.
+      assertClose(flat(bn.runningMean.data()), ref!.outs[1]!.data, `${what} running_mean`, 1e-6, 1e-6);
+      assertClose(flat(bn.runningVar.data()), ref!.outs[2]!.data, `${what} running_var`, 1e-6, 1e-6);
+    }
+  });
+
   it('nd.BatchNorm in training mode updates the moving mean and variance it was given, in place, with MXNet\'s momentum rule', () => {
     // MXNet (src/operator/nn/batch_norm.cc): moving = moving * momentum + batch * (1 - momentum), biased batch variance.
     const x = nd.random.normal(1, 2, [4, 3, 5]);

@@ -12,6 +12,10 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [2, 3], dtype: 'int64', values: [0, 5, 0, -7, 0, 1] }], label: 'int64' },
       { inputs: [{ shape: [2, 3], dtype: 'bool', values: [1, 0, 0, 1, 1, 0] }], label: 'bool' },
       { inputs: [{ shape: [4], dtype: 'float16', values: [0, -0, 0.5, -3] }], label: 'float16' },
+      // onnxruntime's NonZero has no int8 or float64 kernel (large arrays failed to load).
+      { inputs: [{ shape: [2, 3], dtype: 'int8', values: [0, -128, 0, 7, 0, 1] }], label: 'int8' },
+      { inputs: [{ shape: [5], dtype: 'float64', values: [0, -0, Number.NaN, 1e-300, -2] }], label: 'float64: -0 is zero, NaN and 1e-300 are not' },
+      { inputs: [{ shape: [4], dtype: 'uint8', values: [0, 255, 0, 1] }], label: 'uint8' },
       { inputs: [{ shape: [2, 2, 3], values: [1, 0, 0, 0, 2, 0, 0, 0, 0, 3, 0, 4] }], label: 'rank 3' },
       { inputs: [{ shape: [2, 3], values: [0, 0, 0, 0, 0, 0] }], label: 'all zero: count 0' },
       { inputs: [{ shape: [3, 2], symbolic: true, values: [0, 1, 2, 0, 0, 3] }], label: 'symbolic batch' },

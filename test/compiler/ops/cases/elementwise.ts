@@ -38,6 +38,8 @@ export const cases: OpCase[] = [
   },
   { op: 'sub', samples: [...bin, ints], ref: 'a - b' },
   { op: 'mul', samples: [...bin, ints], ref: 'a * b' },
+  // int32 products past 2^53 wrap exactly (the kernel's float64 product had lost their low bits).
+  { op: 'mul', samples: [{ inputs: [{ shape: [6], dtype: 'int32', values: [2147483647, 123456789, -2147483648, 65537, 46341, 99999] }, { shape: [6], dtype: 'int32', values: [2147483647, 987654321, -2147483648, 65537, 46341, 77777] }], label: 'int32 overflow wraps' }], ref: 'a * b' },
   { op: 'div', samples: [...bin.map((s) => ({ ...s, inputs: [s.inputs[0]!, { ...s.inputs[1]!, range: [0.5, 2] as [number, number] }] }))], ref: 'a / b' },
   {
     op: 'pow',
@@ -48,6 +50,23 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [3, 2], range: [0.1, 2], dtype: 'float64' }, { shape: [3, 2], range: [-2, 2], dtype: 'float64' }], label: 'float64' },
     ],
     ref: 'a ** b',
+  },
+  // Integer powers: int8 and uint8 (onnxruntime's Pow has no kernel for them: through int32), wrapping.
+  {
+    op: 'pow',
+    samples: [
+      { inputs: [{ shape: [6], dtype: 'int8', values: [7, -3, 100, 5, -9, 2] }, { shape: [6], dtype: 'int8', values: [2, 3, 3, 5, 2, 7] }], label: 'int8 (wraps)' },
+      { inputs: [{ shape: [6], dtype: 'uint8', values: [7, 3, 200, 5, 9, 255] }, { shape: [6], dtype: 'uint8', values: [2, 3, 3, 5, 2, 3] }], label: 'uint8 (wraps)' },
+      { inputs: [{ shape: [6], dtype: 'int32', values: [7, -3, 1000, 5, -9, 46340] }, { shape: [6], dtype: 'int32', values: [2, 3, 3, 5, 0, 2] }], label: 'int32' },
+    ],
+    ref: 'a ** b',
+  },
+  // A power past int32's range: onnxruntime computes it in float64 and converts (INT_MIN, x86's integer
+  // indefinite), where numpy wraps it; the kernel does as onnxruntime, so both paths agree.
+  {
+    op: 'pow',
+    samples: [{ inputs: [{ shape: [4], dtype: 'int32', values: [100000, 46341, -3, 2] }, { shape: [4], dtype: 'int32', values: [3, 2, 21, 31] }], label: 'int32 past its range' }],
+    ref: 'p = a.astype(np.float64) ** b\nout = np.where((p >= -2.0**31) & (p < 2.0**31), p, -2.0**31).astype(np.int32)',
   },
   { op: 'maximum', samples: [...bin, ints], ref: 'np.maximum(a, b)' },
   { op: 'maximum', samples: [{ inputs: [{ shape: [5], values: [NaN, 1, -Infinity, 0, Infinity] }, { shape: [5], values: [1, NaN, 2, -0, NaN] }], label: 'NaN and infinities' }], ref: 'np.maximum(a, b)' },
@@ -97,6 +116,9 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [3, 4], range: [0, 2], dtype: 'int32' }, { shape: [3, 4] }, { shape: [4] }] },
       { inputs: [{ shape: [5, 4], range: [0, 2], symbolic: true }, { shape: [5, 4], symbolic: true }, { shape: [5, 4], symbolic: true }], label: 'float condition' },
       { inputs: [{ shape: [4], values: [NaN, 0, -0, 0.5] }, { shape: [4] }, { shape: [4] }], label: 'a NaN condition is true, -0 false' },
+      // onnxruntime's Where has no int8 or bool kernel (large arrays failed to load).
+      { inputs: [{ shape: [2, 3], dtype: 'int8', values: [1, 0, -3, 0, 2, 0] }, { shape: [2, 3], dtype: 'int8', values: [-128, 127, 5, -7, 0, 1] }, { shape: [3], dtype: 'int8', values: [9, -9, 100] }], label: 'int8 values' },
+      { inputs: [{ shape: [2, 3], dtype: 'bool', values: [1, 0, 1, 0, 1, 0] }, { shape: [2, 3], dtype: 'bool', values: [1, 1, 0, 0, 1, 1] }, { shape: [2, 3], dtype: 'bool', values: [0, 1, 0, 1, 0, 0] }], label: 'bool values' },
     ],
     ref: 'np.where(a != 0, b, c)',
   },

@@ -114,6 +114,15 @@ export const cases: OpCase[] = [
   { op: 'max', samples: nans, ref: `${AXES}out = np.max(x, axis=ax, keepdims=kd)` },
   { op: 'min', samples: nans, ref: `${AXES}out = np.min(x, axis=ax, keepdims=kd)` },
   { op: 'prod', samples: small, ref: `${AXES}out = np.prod(x, axis=ax, keepdims=kd)` },
+  // int32 products wrap as numpy's (onnxruntime's int32 ReduceProd saturated to 2^31 - 1; the kernel's float64 lost low bits).
+  {
+    op: 'prod',
+    samples: [
+      { inputs: [{ shape: [2, 6], dtype: 'int32', values: [7, -3, 100000, 5, -9, 46341, 65537, 65537, 3, 1, 1, 1] }], args: [{ axis: 1 }], label: 'int32 past its range wraps' },
+      { inputs: [{ shape: [2, 3], dtype: 'int32', values: [-4, 5, 6, 7, -8, 9] }], label: 'int32 all axes' },
+    ],
+    ref: `${AXES}out = np.prod(a, axis=ax, keepdims=kd, dtype=a.dtype)`,
+  },
   { op: 'argmax', samples: args, ref: argRef('argmax') },
   { op: 'argmin', samples: args, ref: argRef('argmin') },
   { op: 'argmax', samples: nans, ref: argRef('argmax') },

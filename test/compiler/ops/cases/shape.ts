@@ -340,6 +340,12 @@ out = np.broadcast_to(a, t)
       { inputs: [{ shape: [3, 2], dtype: 'float64', range: [-100, 100] }], args: ['int64'], label: 'float64 -> int64' },
       { inputs: [{ shape: [3, 2], range: [0, 200] }], args: ['uint8'], label: 'float32 -> uint8' },
       { inputs: [{ shape: [3, 2], dtype: 'int32', range: [-100, 100] }], args: ['int8'], label: 'int32 -> int8' },
+      // A float outside int32's range (or NaN, ±Infinity) converts to int32 as onnxruntime and numpy do on
+      // x86 (INT_MIN, the "integer indefinite"); int8/uint8 wrap that int32. The kernel wrapped it modulo 2^32.
+      ...(['int32', 'int8', 'uint8'] as const).flatMap((d) => [
+        { inputs: [{ shape: [10], values: [NaN, Infinity, -Infinity, 3e9, -3e9, 300.7, -1.5, 255.9, 2147483520, -129.9] }], args: [d], label: `float32 out of range -> ${d}` },
+        { inputs: [{ shape: [8], dtype: 'float64' as const, values: [5e9 + 1, 1e10 + 3, -5e9 - 7, 2147483648, -2147483649, 2147483647.9, -2147483648.9, 65537.5] }], args: [d], label: `float64 out of range -> ${d}` },
+      ]),
       { inputs: [{ shape: [5, 3], symbolic: true }], args: ['float64'], label: 'symbolic batch' },
     ],
     ref: `
