@@ -6,6 +6,7 @@ import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { sizeOf, tensorFromNumbers, writeElement, zerosTensor } from '../../runtime/tensor.js';
 import { array as arrayOf, ndOps, NDArray as NDArrayClass, type ArrayOptions, type NestedNumbers } from './ndarray.js';
 import { nextFloat, nextNormal, nextInt } from './random.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 function checkShape(what: string, shape: unknown): number[] {
   const s = typeof shape === 'number' ? [shape] : shape;
@@ -19,9 +20,7 @@ function opts<T extends { dtype?: DType }>(what: string, o: unknown, rest: unkno
   if (k >= 0) throw new Error(`${what}: unexpected argument ${at + k + 1} (${JSON.stringify(rest[k])}); give options as { ${keys.join(', ')} }`);
   if (typeof o === 'string') return { dtype: checkDType(o, what) } as T;
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${what}: the options must be an object ({ ${keys.join(', ')} }) or a dtype name, got ${JSON.stringify(o)}`);
-  const bad = Object.keys(o).find((x) => !keys.includes(x));
-  if (bad === undefined) return o as T;
-  throw new Error(`${what}: unknown option '${bad}' (options: ${keys.join(', ')})`);
+  return checkOptions(what, o, keys) as T;
 }
 type Options = { dtype?: DType } | DType;
 

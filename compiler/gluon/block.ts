@@ -15,6 +15,7 @@ import { structureEpoch, structureMayHaveChanged } from './structure.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 const warnedArrays = new Set<string>();
 const arraysChecked = new WeakMap<Block, number>();
@@ -207,7 +208,7 @@ export class Block {
   saveParameters(path: string, options: SaveParamsOptions & { deduplicate?: boolean } = {}): void {
     // MXNet's deduplicate=False writes a shared parameter under each of its names; gluonc's default writes the first.
     if (options === null || typeof options !== 'object') throw new Error(`saveParameters('${path}'): options must be an object, got ${String(options)}`);
-    for (const k of Object.keys(options)) if (k !== 'format' && k !== 'deduplicate') throw new Error(`saveParameters('${path}'): unknown option '${k}' (options: format, deduplicate)`);
+    checkOptions(`saveParameters('${path}')`, options, ['format', 'deduplicate']);
     const { deduplicate = true, ...rest } = options;
     if (typeof deduplicate !== 'boolean') throw new Error(`saveParameters('${path}'): deduplicate must be true or false, got ${String(deduplicate)}`);
     saveParamsFile(path, deduplicate ? this.collectParams() : new ParameterDict(this.structuralParams()), { block: this.constructor.name }, rest);
@@ -324,8 +325,5 @@ export const HYBRIDIZE_OPTIONS = ['maxSignatures', 'staticAlloc', 'staticShape',
 
 /** Throws an Error naming an option `hybridize` does not know. Example: `checkHybridizeOptions('Dense', { staticAlloc: true })`. */
 export function checkHybridizeOptions(block: string, options: unknown): void {
-  if (options === null || typeof options !== 'object') throw new Error(`${block}.hybridize: options must be an object, got ${JSON.stringify(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!(HYBRIDIZE_OPTIONS as readonly string[]).includes(k)) throw new Error(`${block}.hybridize: unknown option '${k}' (options: ${HYBRIDIZE_OPTIONS.join(', ')})`);
-  }
+  checkOptions(`${block}.hybridize`, options, HYBRIDIZE_OPTIONS);
 }

@@ -19,6 +19,7 @@ import type { Symbol } from '../trace/symbol.js';
 import type { NDArray } from '../engine/ndarray.js';
 import { opView } from './npx.js';
 import type { Tensor } from '../engine/tensor.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
@@ -238,8 +239,7 @@ export function nonzero<T extends Arr>(a: T): Out<T>[] {
  * ```
  */
 export function unique<T extends Arr>(a: T, options: { returnIndex?: boolean; returnInverse?: boolean; returnCounts?: boolean; axis?: number | null } = {}): Out<T> | Out<T>[] {
-  const known = new Set(['returnIndex', 'returnInverse', 'returnCounts', 'axis']);
-  for (const k of Object.keys(options)) if (!known.has(k)) throw new Error(`np.unique: unknown option '${k}' (returnIndex, returnInverse, returnCounts, axis)`);
+  checkOptions('np.unique', options, ['returnIndex', 'returnInverse', 'returnCounts', 'axis']);
   if (options.axis !== undefined && options.axis !== null) throw new Error(`np.unique: axis ${options.axis} (unique slices) is not implemented; only the flattened form`);
   const [values, index, inverse, counts] = call<T>('unique', a) as unknown as Out<T>[];
   const asked = [options.returnIndex && index, options.returnInverse && inverse, options.returnCounts && counts].filter((v): v is Out<T> => Boolean(v));

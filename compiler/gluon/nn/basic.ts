@@ -5,6 +5,7 @@
  * errors name the layer's class and the block path it runs under.
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 import { currentScope } from '../../ops/errors.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { Block } from '../block.js';
@@ -25,26 +26,6 @@ import type { F, Tensor } from '../../engine/tensor.js';
 export function layerError(block: Block, message: string): Error {
   const scope = currentScope() || block._scopeName || block.constructor.name;
   return new Error(`${block.constructor.name} (block '${scope}'): ${message}`);
-}
-
-/**
- * Checks a layer's options object: an object whose keys are all in `keys`
- * (a misspelt or snake_case option such as `{ stride: 2 }` or
- * `{ use_bias: false }` would otherwise be ignored); the error names the
- * layer, the unknown options and the valid ones.
- *
- * ```ts
- * checkOptions('Dropout', options, ['axes']);
- * ```
- */
-export function checkOptions(layer: string, options: unknown, keys: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${layer}: options must be an object, got ${JSON.stringify(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => !keys.includes(k));
-  if (unknown.length > 0) {
-    throw new Error(`${layer}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${keys.join(', ')})`);
-  }
 }
 
 /**

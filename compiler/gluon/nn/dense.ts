@@ -5,7 +5,8 @@ import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
-import { activationOption, boolOption, checkOptions } from './basic.js';
+import { activationOption, boolOption } from './basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** Options of Dense (MXNet's, camelCase). */
 export interface DenseOptions {

@@ -7,7 +7,8 @@
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
-import { boolOption, checkOptions } from './basic.js';
+import { boolOption } from './basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 import { checkInputRank } from './conv.js';
 
 /** Options of the windowed pooling layers (MXNet's, camelCase). */

@@ -14,7 +14,8 @@ import { HybridBlock } from '../hybrid.js';
 import type { Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { checkOptions, layerError, shapeText } from './basic.js';
+import { layerError, shapeText } from './basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** Options of PositionalEncoding. */
 export interface PositionalEncodingOptions {
