@@ -106,3 +106,16 @@ export function checkOptions<T>(owner: string, options: T, known: readonly strin
   if (unknown.length > 0) throw new Error(`${owner}: ${unknownOptionsMessage(unknown, known)}`);
   return options;
 }
+
+/**
+ * The accepted keys of an options type `T`, listed once as `{ key: true }`:
+ * the compiler refuses a list that misses a key of `T` or names another, so
+ * a documented option is never refused by a list that fell behind its type.
+ *
+ * ```ts
+ * const KEYS = optionKeys<{ layout?: string; dropout?: number }>({ layout: true, dropout: true }); // ['layout', 'dropout']
+ * ```
+ */
+export function optionKeys<T>(keys: { [K in keyof Required<T>]: true }): string[] {
+  return Object.keys(keys);
+}

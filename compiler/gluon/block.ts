@@ -16,6 +16,7 @@ import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { bindArgs } from './bind-args.js';
 
 const warnedArrays = new Set<string>();
 const arraysChecked = new WeakMap<Block, number>();
@@ -69,7 +70,11 @@ export class Block {
   /** The name this block has in its parent (set when the parent is called or collected). */
   _scopeName = '';
 
-  constructor() {
+  constructor(...args: []) {
+    // A block with no constructor of its own (Flatten, SELU, Sequential) takes
+    // no arguments: MXNet 1.x's { prefix, params } or a misspelt option given
+    // from JavaScript is an Error naming the block, never ignored.
+    bindArgs(new.target.name, [], args, []);
     // A new block may become a child (assigned to a property) of a hybridized block.
     structureMayHaveChanged();
   }

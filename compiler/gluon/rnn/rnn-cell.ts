@@ -6,6 +6,7 @@
  * `h2h_bias` [G*H], with the gate order of the fused layers.
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { optionKeys } from '../../../runtime/check-options.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
@@ -53,6 +54,11 @@ export interface UnrollOptions<T> {
   validLength?: T;
 }
 
+/** The options a recurrent cell accepts (the vanilla RNNCell's add `activation`). */
+export const CELL_OPTIONS = optionKeys<CellOptions>({
+  inputSize: true, i2hWeightInitializer: true, h2hWeightInitializer: true, i2hBiasInitializer: true, h2hBiasInitializer: true, dtype: true,
+});
+
 /** The shared implementation of the cells. */
 export abstract class RecurrentCell extends HybridBlock {
   readonly hiddenSize: number;
@@ -62,7 +68,7 @@ export abstract class RecurrentCell extends HybridBlock {
   constructor(mode: RnnMode, ...args: CellArgs<CellOptions>) {
     super();
     const name = this.constructor.name;
-    const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args);
+    const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args, mode.startsWith('rnn_') ? [...CELL_OPTIONS, 'activation'] : CELL_OPTIONS);
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     const inputSize = options.inputSize ?? 0;
     if (!Number.isInteger(inputSize) || inputSize < 0) throw new Error(`${name}: inputSize must be a non-negative integer, got ${inputSize}`);
@@ -201,7 +207,7 @@ export interface RNNCellOptions extends CellOptions {
  */
 export class RNNCell extends RecurrentCell {
   constructor(...args: CellArgs<RNNCellOptions>) {
-    const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args)[1].activation ?? 'tanh';
+    const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args, [...CELL_OPTIONS, 'activation'])[1].activation ?? 'tanh';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNNCell: activation must be 'relu' or 'tanh', got '${String(act)}'`);
     super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }
