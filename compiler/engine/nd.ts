@@ -47,12 +47,13 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArrayClass, 
 }
 
 /** Evenly spaced values in [start, stop). Example: `nd.arange(0, 5)` is `[0, 1, 2, 3, 4]`. */
-export function arange(start: number, stop?: number, step = 1, options: { dtype?: DType } = {}): NDArrayClass {
+export function arange(start: number, stop?: number, step = 1, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  const { dtype } = opts<{ dtype?: DType }>('nd.arange', options, rest, 4);
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new Error(`nd.arange: step must be a non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const values = Array.from({ length: n }, (_x, i) => start + i * step);
-  return new NDArrayClass(tensorFromNumbers(checkDType(options.dtype ?? 'float32', 'nd.arange'), [n], values));
+  return new NDArrayClass(tensorFromNumbers(checkDType(dtype ?? 'float32', 'nd.arange'), [n], values));
 }
 
 function draw(what: string, shape: number[] | number, dtype: DType | undefined, f: () => number): NDArrayClass {
