@@ -159,6 +159,7 @@ export class Model {
     let bucket: number;
     try {
       this.checkOpen();
+      checkOptions(`Model.run (${this.where})`, options, ['offload']);
       host = checkFeeds(feeds, this.inputs, this.where, this.emptyAborts);
       bucket = this.bucketOf(host);
     } catch (e) {

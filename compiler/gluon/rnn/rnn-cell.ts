@@ -6,7 +6,7 @@
  * `h2h_bias` [G*H], with the gate order of the fused layers.
  */
 import type { DType } from '../../../runtime/dtypes.js';
-import { optionKeys } from '../../../runtime/check-options.js';
+import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
@@ -146,6 +146,7 @@ export abstract class RecurrentCell extends HybridBlock {
    */
   unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
     const name = this.constructor.name;
+    checkOptions(`${name}.unroll`, options, optionKeys<UnrollOptions<T>>({ beginState: true, layout: true, mergeOutputs: true, validLength: true }));
     const layout = options.layout ?? 'NTC';
     if (layout !== 'NTC' && layout !== 'TNC') throw new Error(`${name}.unroll: invalid layout '${String(layout)}'; must be one of 'NTC' or 'TNC'`);
     if (!Number.isInteger(length) || length <= 0) throw new Error(`${name}.unroll: length must be a positive integer (the number of steps), got ${length}`);
