@@ -193,6 +193,7 @@ export class Block {
 
   /** Initializes every parameter (those without an initializer of their own use `init`). */
   initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): this {
+    checkOptions(`${this.constructor.name}.initialize`, options, ['forceReinit']);
     this.collectParams().initialize(init, options);
     return this;
   }

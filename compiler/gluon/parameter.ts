@@ -192,6 +192,7 @@ export class Parameter {
    * `forceReinit`.
    */
   initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    checkOptions(`Parameter '${this.name}'.initialize`, options, ['forceReinit']);
     toInitializer(init, `Parameter '${this.name}'`);
     if (this._data && !options.forceReinit) {
       warnAlreadyInitialized([this.name]);
@@ -415,6 +416,7 @@ export class ParameterDict {
 
   /** Initializes every parameter (see Parameter.initialize). */
   initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    checkOptions('ParameterDict.initialize', options, ['forceReinit']);
     const chosen = toInitializer(init, 'initialize');
     const kept: string[] = [];
     for (const [k, p] of this.map) if (!p._initialize(chosen, options)) kept.push(k);

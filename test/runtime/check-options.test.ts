@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { checkOptions, closestKey, optionKeys, unknownOptionsMessage } from '../../runtime/check-options.js';
-import { loadModel, type LoadModelOptions, type RunOptions } from '../../runtime/index.js';
+import { loadModel, serve, type LoadModelOptions, type RunOptions } from '../../runtime/index.js';
 import { mlpArtifact } from '../helpers/mlp-artifact.js';
 
 describe('checkOptions: the one check of an options object', () => {
@@ -65,6 +65,11 @@ describe('loadModel and Model.run refuse unknown options through checkOptions', 
       const m = await loadModel(file, { [k]: undefined });
       await m.close();
     }
+  });
+
+  it('serve: an unknown key is refused before the model is loaded, with the suggestion', async () => {
+    await assert.rejects(serve('/no/such/model.onnx', { maxBatchsize: 8 } as never), /^Error: serve: unknown option 'maxBatchsize' \(valid: .*\); did you mean 'maxBatchSize'\?$/);
+    await assert.rejects(serve('/no/such/model.onnx', { bogusKey: 8 } as never), /^Error: serve: unknown option 'bogusKey' \(valid: device, .*, log\)$/);
   });
 
   it('Model.run: an unknown key is refused naming the model, with the suggestion; offload is accepted', async () => {

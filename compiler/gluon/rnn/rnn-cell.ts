@@ -97,6 +97,7 @@ export abstract class RecurrentCell extends HybridBlock {
    * ```
    */
   beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
+    checkOptions(`${this.constructor.name}.beginState`, options, ['dtype']);
     return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
   }
 

@@ -12,7 +12,7 @@
  * States are `[h]` (or `[h, c]` for LSTM), each [numLayers * directions, N, H].
  */
 import type { DType } from '../../../runtime/dtypes.js';
-import { optionKeys } from '../../../runtime/check-options.js';
+import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
@@ -147,6 +147,7 @@ export abstract class RecurrentLayer extends HybridBlock {
    * ```
    */
   beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
+    checkOptions(`${this.constructor.name}.beginState`, options, ['dtype']);
     return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nd, np } from 'gluonc';
+import { autograd, nd, np } from 'gluonc';
 import { optionKeys } from '../../../runtime/check-options.js';
 import type { ArrayOptions } from '../../../compiler/engine/ndarray.js';
 
@@ -18,6 +18,17 @@ const CASES: [name: string, call: (o: O) => unknown, keys: readonly string[]][] 
   // np's creation functions are nd's (np.arange is nd.arange, named so in its errors).
   ['nd.arange', (o) => np.arange(0, 3, 1, o), dtypeOnly],
   ['np.unique', (o) => np.unique(np.array([1, 1, 2]), o), ['returnIndex', 'returnInverse', 'returnCounts', 'axis']],
+  ['np.squeeze', (o) => np.squeeze(np.ones([1, 2]), o), ['axis']],
+  ['np.concatenate', (o) => np.concatenate([np.ones([2]), np.ones([2])], o), ['axis']],
+  ['np.stack', (o) => np.stack([np.ones([2]), np.ones([2])], o), ['axis']],
+  ['np.split', (o) => np.split(np.ones([2]), 2, o), ['axis']],
+  ['np.take', (o) => np.take(np.ones([2]), np.array([0], { dtype: 'int64' }), o), ['axis', 'mode']],
+  ['np.random.randint', (o) => np.random.randint(0, 3, [2], o), dtypeOnly],
+  ['autograd.record', (o) => autograd.record(() => 1, o), ['trainMode']],
+  ['autograd.pause', (o) => autograd.pause(() => 1, o), ['trainMode']],
+  ['backward', (o) => nd.ones([1]).backward(undefined, o), ['retainGraph', 'trainMode']],
+  ['autograd.backward', (o) => autograd.backward([nd.ones([1]), nd.ones([1])], [], o), ['retainGraph']],
+  ['autograd.grad', (o) => autograd.grad([nd.ones([1])], [nd.ones([1])], o), ['headGrads', 'createGraph', 'retainGraph']],
 ];
 
 describe('creation functions and operators: an unknown option is refused by name, with the nearest accepted key', () => {

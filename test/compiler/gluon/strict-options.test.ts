@@ -119,6 +119,11 @@ const CASES: [name: string, call: (o: O) => unknown, keys: readonly string[]][] 
   ['batchify.List', A((o) => (data.batchify.List as (o: O) => unknown)(o)), []],
   // Parameter, Trainer, blocks
   ['Parameter', A((o) => new gluon.Parameter('w', o)), optionKeys<ParameterOptions>({ shape: true, dtype: true, init: true, gradReq: true, differentiable: true, allowDeferredInit: true, lrMult: true, wdMult: true })],
+  ['Dense.initialize', A((o) => new nn.Dense(2).initialize(undefined, o)), ['forceReinit']],
+  ["Parameter 'w'.initialize", A((o) => new gluon.Parameter('w', { shape: [2] }).initialize(undefined, o)), ['forceReinit']],
+  ['ParameterDict.initialize', A((o) => new nn.Dense(2, { inUnits: 2 }).collectParams().initialize(undefined, o)), ['forceReinit']],
+  ['LSTM.beginState', A((o) => new rnn.LSTM(2).beginState(1, o)), ['dtype']],
+  ['GRUCell.beginState', A((o) => new rnn.GRUCell(2).beginState(1, o)), ['dtype']],
   ['Trainer.step', A((o) => trainer().step(1, o)), optionKeys<StepOptions>({ ignoreStaleGrad: true })],
   ['Dense.hybridize', A((o) => new nn.Dense(2).hybridize(true, o)), optionKeys<HybridizeOptions>({ maxSignatures: true, staticAlloc: true, staticShape: true, inlineLimit: true, forwardBulkSize: true, backwardBulkSize: true, partitionIfDynamic: true, clear: true })],
   ['Dense.export', A((o) => new nn.Dense(2, { inUnits: 2 }).export('/nonexistent-dir/m.onnx', o)), optionKeys<ExportOptions>({ inputs: true, opset: true, compile: true, check: true, report: true })],
