@@ -59,6 +59,13 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return best;
 }
 
+/** MXNet keywords gluonc does not take, and what to write instead (shown when such a key is refused). */
+const MXNET_KEYWORDS = new Map([
+  ['prefix', "MXNet 1.x's prefix is not taken: parameters are named by structure"],
+  ['params', "MXNet 1.x's params is not taken: share with .shareParameters(other.collectParams())"],
+  ['ctx', 'ctx is not taken: one global context, context.setContext(...)'],
+]);
+
 /**
  * The error text for the unknown keys `unknown` of an options object whose
  * accepted keys are `known`, without the owner (callers that throw their
@@ -77,7 +84,8 @@ export function unknownOptionsMessage(unknown: readonly string[], known: readonl
     return c === undefined ? [] : [unknown.length > 1 ? `'${c}' for '${k}'` : `'${c}'`];
   });
   const hint = hints.length ? `; did you mean ${hints.join(', ')}?` : '';
-  return `unknown option${s} ${unknown.map((k) => `'${k}'`).join(', ')} ${valid}${hint}`;
+  const mxnet = unknown.flatMap((k) => (MXNET_KEYWORDS.has(k) && closestKey(k, known) === undefined ? [`; ${MXNET_KEYWORDS.get(k)}`] : []));
+  return `unknown option${s} ${unknown.map((k) => `'${k}'`).join(', ')} ${valid}${hint}${mxnet.join('')}`;
 }
 
 /**

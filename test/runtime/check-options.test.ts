@@ -15,7 +15,7 @@ describe('checkOptions: the one check of an options object', () => {
     assert.throws(() => checkOptions('LSTM', { bogusKey: 1 }, ['layout', 'dropout']), /^Error: LSTM: unknown option 'bogusKey' \(valid: layout, dropout\)$/);
     // A key is checked even when its value is undefined: { layuot: undefined } is a misspelling too.
     assert.throws(() => checkOptions('LSTM', { layuot: undefined }, ['layout']), /^Error: LSTM: unknown option 'layuot' \(valid: layout\); did you mean 'layout'\?$/);
-    assert.throws(() => checkOptions('Flatten', { prefix: 'x' }, []), /^Error: Flatten: unknown option 'prefix' \(it takes no options\)$/);
+    assert.throws(() => checkOptions('Flatten', { prefx: 'x' }, []), /^Error: Flatten: unknown option 'prefx' \(it takes no options\)$/);
     assert.throws(() => checkOptions('Conv2D', { stride: 1, pad: 1 }, ['strides', 'padding']), /^Error: Conv2D: unknown options 'stride', 'pad' \(valid: strides, padding\); did you mean 'strides' for 'stride'\?$/);
   });
 
@@ -45,6 +45,13 @@ describe('checkOptions: the one check of an options object', () => {
   it('the message without the owner, for callers that throw their own error class', () => {
     assert.equal(unknownOptionsMessage(['kk'], ['axis', 'k']), "unknown option 'kk' (valid: axis, k); did you mean 'k'?");
     assert.equal(unknownOptionsMessage(['x'], []), "unknown option 'x' (it takes no options)");
+  });
+
+  it("MXNet's keywords gluonc does not take say what to write instead; other names of Object's prototype are plain unknown keys", () => {
+    assert.equal(unknownOptionsMessage(['ctx'], ['dtype']), "unknown option 'ctx' (valid: dtype); ctx is not taken: one global context, context.setContext(...)");
+    assert.equal(unknownOptionsMessage(['prefix', 'params'], []), "unknown options 'prefix', 'params' (it takes no options); MXNet 1.x's prefix is not taken: parameters are named by structure; MXNet 1.x's params is not taken: share with .shareParameters(other.collectParams())");
+    assert.equal(unknownOptionsMessage(['constructor'], ['dtype']), "unknown option 'constructor' (valid: dtype)");
+    assert.equal(unknownOptionsMessage(['toString'], []), "unknown option 'toString' (it takes no options)");
   });
 
   it('optionKeys lists the keys of an options type', () => {

@@ -171,7 +171,8 @@ describe('options objects: an unknown key is an Error naming the owner, the key 
 
   it("MXNet 1.x's prefix/params (not taken, README) are refused by name, also by blocks without a constructor of their own", () => {
     assert.throws(() => new nn.Dense(2, { prefix: 'fc_' } as never), /Dense: unknown option 'prefix'/);
-    assert.throws(() => new (nn.Sequential as new (o: O) => unknown)({ prefix: 'net_' }), /^Error: Sequential: unknown option 'prefix' \(it takes no options\)$/);
+    assert.throws(() => new nn.Dense(2, { params: {} } as never), /Dense: unknown option 'params' .*share with \.shareParameters\(other\.collectParams\(\)\)$/);
+    assert.throws(() => new (nn.Sequential as new (o: O) => unknown)({ prefix: 'net_' }), /^Error: Sequential: unknown option 'prefix' \(it takes no options\); MXNet 1\.x's prefix is not taken: parameters are named by structure$/);
     assert.throws(() => new (nn.Flatten as new (x: number) => unknown)(1), /^Error: Flatten: takes 0 positional arguments/);
   });
 
