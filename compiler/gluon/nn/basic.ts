@@ -5,7 +5,6 @@
  * errors name the layer's class and the block path it runs under.
  */
 import type { DType } from '../../../runtime/dtypes.js';
-import { checkOptions } from '../../../runtime/check-options.js';
 import { currentScope } from '../../ops/errors.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { Block } from '../block.js';
@@ -134,8 +133,7 @@ export class Dropout extends HybridBlock {
 
   constructor(...args: KwArgs<['rate'], [rate: number], DropoutOptions>) {
     super();
-    const [[rate], options] = bindArgs<[number], DropoutOptions>('Dropout', ['rate'], args);
-    checkOptions('Dropout', options, ['axes']);
+    const [[rate], options] = bindArgs<[number], DropoutOptions>('Dropout', ['rate'], args, ['axes']);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
     this.axes = [...(options.axes ?? [])];
@@ -198,8 +196,7 @@ export class Embedding extends HybridBlock {
 
   constructor(...args: KwArgs<['inputDim', 'outputDim'], [inputDim: number, outputDim: number], EmbeddingOptions>) {
     super();
-    const [[inputDim, outputDim], options] = bindArgs<[number, number], EmbeddingOptions>('Embedding', ['inputDim', 'outputDim'], args);
-    checkOptions('Embedding', options, ['dtype', 'weightInitializer', 'sparseGrad']);
+    const [[inputDim, outputDim], options] = bindArgs<[number, number], EmbeddingOptions>('Embedding', ['inputDim', 'outputDim'], args, ['dtype', 'weightInitializer', 'sparseGrad']);
     for (const [k, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Embedding: ${k} must be a positive integer, got ${v}`);
     }

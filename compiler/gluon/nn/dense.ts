@@ -6,7 +6,6 @@ import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { activationOption, boolOption } from './basic.js';
-import { checkOptions } from '../../../runtime/check-options.js';
 
 /** Options of Dense (MXNet's, camelCase). */
 export interface DenseOptions {
@@ -39,8 +38,7 @@ export class Dense extends HybridBlock {
 
   constructor(...args: KwArgs<['units'], [units: number], DenseOptions>) {
     super();
-    const [[units], options] = bindArgs<[number], DenseOptions>('Dense', ['units'], args);
-    checkOptions('Dense', options, ['activation', 'useBias', 'flatten', 'dtype', 'weightInitializer', 'biasInitializer', 'inUnits']);
+    const [[units], options] = bindArgs<[number], DenseOptions>('Dense', ['units'], args, ['activation', 'useBias', 'flatten', 'dtype', 'weightInitializer', 'biasInitializer', 'inUnits']);
     if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}`);
     this.units = units;
     this.act = activationOption('Dense', options.activation);

@@ -71,8 +71,7 @@ abstract class PoolBase extends HybridBlock {
   constructor(nd: number, poolType: 'max' | 'avg', args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
-    const [[poolSize = 2], options] = bindArgs<[(number | number[])?], AvgPoolOptions>(name, ['poolSize?'], args);
-    checkOptions(name, options, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
+    const [[poolSize = 2], options] = bindArgs<[(number | number[])?], AvgPoolOptions>(name, ['poolSize?'], args, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
     this.layout = layoutOf(name, nd, options.layout);
     this.poolType = poolType;
     this.poolSize = perAxis(name, 'poolSize', poolSize, nd, 1);
