@@ -28,6 +28,7 @@ export { compileGraph, evalSymbols, type Runner } from './compile.js';
 export { buildStep, type Step, type StepSpec, type StepWrt, type StepUpdate, type UpdateRule } from './autodiff/step.js';
 export type { PassReport } from './passes/pipeline.js';
 export { graphOf, Symbol, DataDependentError } from './trace/symbol.js';
+export { SymbolicDim, SymbolicDimError, isSymbolicDim, plainShape } from './ops/symbolic-dim.js';
 export { retypeGraph } from './trace/retype.js';
 export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, GOLDEN_ATOL, GOLDEN_RTOL, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';
 export { runPipeline, formatReport } from './passes/pipeline.js';

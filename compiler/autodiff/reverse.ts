@@ -33,7 +33,8 @@ export function gradients(outputs: Value[], wrt: Value[], headGrads: Value[]): (
     const old = grads.get(v);
     grads.set(v, old ? (symOps.add(new Symbol(old), new Symbol(g)) as Symbol).value : g);
   };
-  outputs.forEach((o, i) => accumulate(o, headGrads[i]!));
+  // Integer outputs (indices, counts) carry no gradient, as integer inputs receive none.
+  outputs.forEach((o, i) => isFloat(o.type.dtype) && accumulate(o, headGrads[i]!));
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k]!;
     const gOuts = node.outputs.map((o) => grads.get(o) ?? null);

@@ -7,10 +7,13 @@ import { sizeOf, tensorFromNumbers, writeElement, zerosTensor } from '../../runt
 import { array as arrayOf, ndOps, NDArray as NDArrayClass, type ArrayOptions, type NestedNumbers } from './ndarray.js';
 import { nextFloat, nextNormal, nextInt } from './random.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { isSymbolicDim } from '../ops/symbolic-dim.js';
 
 function checkShape(what: string, shape: unknown): number[] {
   const s = typeof shape === 'number' ? [shape] : shape;
   if (Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0)) return s as number[];
+  const sd = Array.isArray(s) ? s.find(isSymbolicDim) : undefined;
+  if (sd) throw new Error(`${what}: shape ${JSON.stringify(shape)} holds the symbolic dimension '${sd.dimName}' (x.shape[k] while exporting), which an eager array cannot have; use an operator that reads it when the graph runs (F.zeros, F.ones, F.full in hybridForward; zerosLike or broadcastLike of a tensor that has it)`);
   throw new Error(`${what}: invalid shape ${JSON.stringify(shape)} (a list of non-negative integers)`);
 }
 

@@ -33,6 +33,7 @@ import { scalarTensor } from '../../runtime/tensor.js';
 import { NDArray, type LazyValue } from './ndarray.js';
 import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
 import { checkHeadGrad, type GradReqLike } from './tape.js';
+import { plainShape } from '../ops/symbolic-dim.js';
 
 /** What the program needs of a parameter (the front end's Parameter). */
 export interface StepParameter extends TracedParam {
@@ -369,7 +370,7 @@ class Program {
       const headSym = 'ext' in head ? vars[head.ext]! : outs[head.call]![head.out]!;
       heads.push(headSym.value);
       if (this.backward.headGrad) {
-        const headGrad = variable('head_grad', { dtype: headSym.dtype, shape: headSym.shape }).value;
+        const headGrad = variable('head_grad', { dtype: headSym.dtype, shape: plainShape(headSym.shape) }).value;
         inputs.push(headGrad);
         headGrads.push(headGrad);
       } else headGrads.push(null);

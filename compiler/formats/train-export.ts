@@ -36,6 +36,7 @@ import { withTrace } from '../engine/trace-context.js';
 import type { FileParameter as Parameter, OptimizerLike as Optimizer, TraceableBlock as HybridBlock } from './block-like.js';
 import type { InputSpec } from './export.js';
 import { checkOptions, optionKeys } from '../../runtime/check-options.js';
+import { plainShape } from '../ops/symbolic-dim.js';
 
 /** Options of `exportTrainingStep`. */
 export interface TrainingStepOptions {
@@ -82,7 +83,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   const { outputs, ctx } = traced;
   if (outputs.length !== 1) throw new Error(`--train needs a model with one output, ${block.constructor.name} has ${outputs.length}`);
   const out = outputs[0]!;
-  const { loss, label: labelSpec } = options.loss(out.shape as Dim[]);
+  const { loss, label: labelSpec } = options.loss(plainShape(out.shape));
   const label = variable('label', { dtype: labelSpec.dtype ?? 'float32', shape: labelSpec.shape });
   const lr = variable('lr', { dtype: 'float32', shape: [] });
   const t = variable('t', { dtype: 'float32', shape: [] });
@@ -90,7 +91,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   try {
     lossVec = withTrainingMode(true, () => withTrace(ctx, () => withScope(loss.constructor.name, () => loss._traceCall([out, label])))) as Symbol;
   } catch (e) {
-    throw new Error(`${loss.constructor.name} on the model's output ${JSON.stringify(out.shape)} and labels ${JSON.stringify(labelSpec.shape)}: ${(e as Error).message}`);
+    throw new Error(`${loss.constructor.name} on the model's output ${JSON.stringify(plainShape(out.shape))} and labels ${JSON.stringify(labelSpec.shape)}: ${(e as Error).message}`);
   }
   const lossMean = symOps.mean(lossVec) as Symbol;
 

@@ -30,6 +30,7 @@ import { NDArray } from '../engine/ndarray.js';
 import { Parameter, withParameterData } from './parameter.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { currentTrace, inHybridForward, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
+import { plainShape } from '../ops/symbolic-dim.js';
 
 /** Options of `hybridize` (any other key is an error naming it). */
 export interface HybridizeOptions {
@@ -70,7 +71,8 @@ function sameVersions(versions: [Parameter, number][]): boolean {
 }
 
 interface Backward {
-  run: Runner;
+  /** The gradient graph's session (a function returning nothing where no gradient reaches an input or parameter). */
+  run: (feeds: Record<string, HostTensor>) => Record<string, HostTensor>;
   heads: string[];
   /** Output name of each input's gradient (null: none). */
   inputGrads: (string | null)[];
@@ -394,7 +396,7 @@ export class HybridBlock extends Block {
 
   private _compileBackward(c: Compiled): Backward {
     const { outputs, inputs, symbols } = c.traced;
-    const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: o.shape }));
+    const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: plainShape(o.shape) }));
     const inputGrads: (string | null)[] = [];
     const paramGrads: (string | null)[] = [];
     const wrt: StepWrt[] = [];
@@ -424,6 +426,8 @@ export class HybridBlock extends Block {
       const [list, at, name] = slots[i]!;
       if (g) list[at] = name;
     });
+    // No gradient reaches anything (every path crosses integer operators, say a quantized model's): no graph to run.
+    if (!grads.some(Boolean)) return { run: () => ({}), heads: heads.map((h) => h.name), inputGrads, paramGrads };
     // Parameters the gradient graph does not read are still fed: keep the feeds the forward had.
     const run = compileGraph(graph, {}, { paramsAsInputs: true, device: currentDevice() });
     return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };

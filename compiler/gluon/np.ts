@@ -20,6 +20,7 @@ import type { NDArray } from '../engine/ndarray.js';
 import { opView } from './npx.js';
 import type { Tensor } from '../engine/tensor.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { isSymbolicDim } from '../ops/symbolic-dim.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
@@ -130,7 +131,8 @@ export function squeeze<T extends Arr>(a: T, options: number | number[] | null |
 export function reshape<T extends Arr>(a: T, newshape: number[] | number): Out<T> {
   const s = typeof newshape === 'number' ? [newshape] : newshape;
   const shown = JSON.stringify(newshape);
-  if (!Array.isArray(s) || s.some((d) => !Number.isInteger(d) || d < -1) || s.filter((d) => d === -1).length > 1) {
+  // A symbolic x.shape[k] (while exporting) is a size: the reshape operator places it.
+  if (!Array.isArray(s) || s.some((d) => !isSymbolicDim(d) && (!Number.isInteger(d) || d < -1)) || s.filter((d) => d === -1).length > 1) {
     throw new Error(`np.reshape: newshape ${shown} must hold non-negative integers and at most one -1 (MXNet's codes -2, -3, -4 are npx.reshape's)`);
   }
   if (!s.includes(0)) return call<T>('reshape', a, s);

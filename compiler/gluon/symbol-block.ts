@@ -25,6 +25,7 @@ import { HybridBlock } from './hybrid.js';
 import { MxnetSymbolBlock } from './mxnet-symbol.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
+import { plainShape } from '../ops/symbolic-dim.js';
 
 /**
  * `SymbolBlock.imports` by MXNet's keyword names: the file, and for MXNet's
@@ -174,7 +175,7 @@ export class SymbolBlock extends HybridBlock {
     const sizes = new Map<string, Dim>();
     want.forEach((v, i) => {
       const x = inputs[i]!;
-      const shape = x.shape;
+      const shape = plainShape(x.shape);
       const bad = (why: string): Error =>
         new Error(`${where}: input ${i} ('${v.name}') must be ${formatType(v.type)}, got ${x.dtype} ${formatShape(shape)}: ${why}`);
       if (x.dtype !== v.type.dtype) throw bad('wrong dtype');

@@ -2,15 +2,20 @@
  * ONNX control flow in other tools' files, read where it is decided when the
  * file is read: an `If` whose condition is known (a constant, or a shape
  * check folded over static shapes, as exporters write them) becomes the
- * branch taken; a `Loop` whose trip count and conditions are known, and a
- * `Scan` over sequences of known length, are unrolled. The subgraphs' nodes are mapped like the outer graph's (they see
- * the outer names) through the reader's own `read`. Anything decided at run
- * time is refused by name: gluonc's graphs have no control flow of their own.
+ * branch taken, and one whose condition is computed at run time computes
+ * both branches and selects their outputs with `where` (same types only);
+ * a `Loop` whose trip count and conditions are known, and a `Scan` over
+ * sequences of known length, are unrolled. The subgraphs' nodes are mapped
+ * like the outer graph's (they see the outer names) through the reader's own
+ * `read`. A Loop or Scan decided at run time is refused by name: gluonc's
+ * graphs have no control flow of their own.
  * Invariant: the values returned are the node's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
+import { formatType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
+import { mulDims, sameDim } from '../ops/dims.js';
 import { normAxis, type ImportCtx } from './import/context.js';
 
 /** Iterations a Loop may unroll to (its nodes are copied per iteration). */
@@ -35,6 +40,7 @@ export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
  */
 export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
   if (!ctx.has(0)) throw ctx.refuse('it has no condition input');
+  if (!ctx.data(0)) return selectBranches(n, label, ctx, c, read);
   const flag = known(ctx, 0, 0, 'its condition');
   const which = flag ? 'then_branch' : 'else_branch';
   const g = subgraph(n, which, ctx);
@@ -44,6 +50,38 @@ export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: Co
   const names = n.output ?? [];
   if (outs.length !== names.length) throw ctx.refuse(`its ${which} has ${outs.length} output(s) for the node's ${names.length}`);
   return outs.map((o, k) => c.resolve(o.name ?? '', `node '${label}' (If ${which} output ${k})`));
+}
+
+/**
+ * `If` whose condition is computed at run time: both branches are read and
+ * computed, and `where(cond, then, else)` selects each output (ONNX
+ * subgraphs have no side effects). Refused, naming the branch, when a branch
+ * does not import, or when the branches' outputs differ in dtype or shape.
+ */
+function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  const why = 'its condition is computed at run time, so both branches are computed and the condition selects between them';
+  let cond = ctx.input(0);
+  if (cond.type.dtype !== 'bool' || mulDims(cond.type.shape) !== 1) throw ctx.refuse(`its condition is ${formatType(cond.type)} (ONNX: one bool)`);
+  if (cond.type.shape.length) cond = ctx.op('reshape', [cond], { shape: [] });
+  const names = n.output ?? [];
+  const [thenOuts, elseOuts] = (['then_branch', 'else_branch'] as const).map((which) => {
+    const g = subgraph(n, which, ctx);
+    const outs = g.output ?? [];
+    if (outs.length !== names.length) throw ctx.refuse(`its ${which} has ${outs.length} output(s) for the node's ${names.length}`);
+    try {
+      constants(g, `${label} (If ${which})`, ctx, c);
+      readGraph(g, `${label}/${which}`, read);
+      return outs.map((o, k) => c.resolve(o.name ?? '', `node '${label}' (If ${which} output ${k})`));
+    } catch (e) {
+      throw ctx.refuse(`${why}, but its ${which} does not import: ${(e as Error).message.replace(/^readModel: (model bytes|'[^']*'): /, '')}`);
+    }
+  }) as [Value[], Value[]];
+  return thenOuts.map((a, k) => {
+    const b = elseOuts[k]!;
+    const same = a.type.dtype === b.type.dtype && a.type.shape.length === b.type.shape.length && a.type.shape.every((d, i) => sameDim(d, b.type.shape[i]!));
+    if (!same) throw ctx.refuse(`${why}, which needs one type per output, but output ${k} is ${formatType(a.type)} in the then_branch and ${formatType(b.type)} in the else_branch`);
+    return ctx.op('where', [cond, a, b]);
+  });
 }
 
 /**

@@ -34,6 +34,7 @@ import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, shapeValueDims } from './import/context.js';
 import { importNode } from './import/table.js';
 import { mapIf, mapLoop, mapScan } from './read-control.js';
+import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
 export const MANIFEST_KEY = 'gluonc.manifest';
@@ -144,6 +145,7 @@ function modelHeader(model: OnnxNs.ModelProto, fail: (msg: string) => Error): { 
 /** Rebuilds the IR values of one GraphProto: inputs, initializers as first used, node groups or foreign nodes, outputs. */
 class GraphReader implements ForeignCtx {
   readonly values = new Map<string, Value>();
+  readonly sequences = new Map<string, SequenceValue>();
   /** The graph inputs (filled by readInputs). */
   readonly inputs: Value[] = [];
   private readonly initCache = new Map<string, HostTensor>();
@@ -238,6 +240,7 @@ class GraphReader implements ForeignCtx {
 
   resolve(name: string, user: string): Value {
     const v = this.values.get(name) ?? this.initValue(name);
+    if (!v && this.sequences.has(name)) throw this.fail(`${user} uses the sequence '${name}' where a tensor is needed (sequences are read only through SequenceAt, SequenceLength and ConcatFromSequence)`);
     if (!v) throw this.fail(`${user} uses '${name}', which no graph input, initializer or earlier node defines`);
     return v;
   }
@@ -313,6 +316,7 @@ class GraphReader implements ForeignCtx {
     const outputs = (this.g.output ?? []).map((vi) => {
       const name = vi.name ?? '';
       const v = this.values.get(name) ?? this.initValue(name);
+      if (!v && this.sequences.has(name)) throw this.fail(`graph output '${name}' is a sequence; gluonc graphs output tensors`);
       if (!v) throw this.fail(`graph output '${name}' is not computed by any node`);
       const dims = shapeValueDims(v);
       if (dims) throw this.fail(`graph output '${name}' is a shape holding symbolic dimensions [${dims.join(', ')}]; gluonc graphs cannot output it`);
@@ -362,6 +366,8 @@ interface ForeignCtx {
   makeNode(op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean): Node;
   checkDeclared(name: string, v: Value, user: string, strictSymbols: boolean): void;
   values: Map<string, Value>;
+  /** Sequences built by the file's sequence operators (read-sequence.ts). */
+  sequences: Map<string, SequenceValue>;
   fail: (msg: string) => Error;
   /** The data of an initializer (of the graph or of an `If` branch), external data included; errors name `where`. */
   tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
@@ -396,6 +402,11 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     inputs: () => c.inputs,
     tensor: fromTensorProto,
   });
+  if (SEQUENCE_OPS.has(opType)) {
+    const v = mapSequence(n, ctx, c);
+    if (v) c.values.set(n.output?.[0] ?? '', v);
+    return;
+  }
   const control = CONTROL[opType];
   if (control) {
     const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c));

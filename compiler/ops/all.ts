@@ -20,6 +20,7 @@ import { DATA_DEPENDENT_OPS } from './data-dependent.js';
 import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
+import { QUANTIZED_OPS } from './quantized.js';
 import { REDUCE_OPS } from './reduce.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
@@ -29,6 +30,7 @@ import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
 import { SORT_OPS } from './sort.js';
 import { TRIANGULAR_OPS } from './triangular.js';
+import { UNPOOL_OPS } from './unpool.js';
 
 /** Every operator by F name (aliases map to the same declaration). */
 export const OPS = {
@@ -44,7 +46,9 @@ export const OPS = {
   ...GEMM_OPS,
   ...DENSE_OPS,
   ...CONV_OPS,
+  ...QUANTIZED_OPS,
   ...POOL_OPS,
+  ...UNPOOL_OPS,
   ...NN_OPS,
   ...NORM_OPS,
   ...CREATION_OPS,

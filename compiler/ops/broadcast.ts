@@ -9,7 +9,7 @@ import type { Attrs } from '../ir/node.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { range, reshapeBack } from './shape.js';
 import { defineOp, type Method, type OpDef, type Tx } from './define.js';
-import { mulDims, normAxis } from './dims.js';
+import { mulDims, normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { dimOf, gather, ints, linearGrad } from './index-ops.js';
 import { broadcastIndex } from './kernels.js';
@@ -160,10 +160,30 @@ function broadcastToShape(types: TensorType[], target: unknown): Shape {
   });
 }
 
+/**
+ * A target holding symbolic names (`x.shape[k]` while exporting): a name that
+ * is the input's dimension at its axis keeps it (0); any other is an OpError.
+ * Example: `[N, 4]` on `[N, 1]` -> `[0, 4]`.
+ */
+function broadcastNames(a: Attrs & { shape: number[] }, types: TensorType[]): Attrs & { shape: number[] } {
+  const t = a.shape as unknown;
+  if (!Array.isArray(t) || !t.some((d) => typeof d === 'string')) return a;
+  const s = types[0]!.shape;
+  const off = t.length - s.length;
+  const shape = t.map((d: unknown, k) => {
+    if (typeof d !== 'string') return d;
+    const e = s[k - off];
+    if (e !== undefined && sameDim(e, d)) return 0;
+    throw new OpError('broadcastTo', `cannot broadcast ${formatShape(s)} to [${t.join(', ')}]: the symbolic dimension '${d}' at axis ${k} is not the input's dimension there (broadcast like a tensor that has it with F.broadcastLike)`, types);
+  });
+  return { ...a, shape: shape as number[] };
+}
+
 type BroadcastToSig = Method<(data: Tx, shape: number[] | { shape: number[] }) => Tx>;
 
 /**
- * Broadcasts to `shape` (0 keeps the input's dimension). Example: `x.broadcastTo([4, 0])` ([1, 3] -> [4, 3]).
+ * Broadcasts to `shape` (0 keeps the input's dimension; so does a symbolic
+ * `x.shape[k]` that is the input's dimension there). Example: `x.broadcastTo([4, 0])` ([1, 3] -> [4, 3]).
  */
 export const broadcastTo: OpDef<BroadcastToSig, Attrs & { shape: number[] }> = defineOp<BroadcastToSig, Attrs & { shape: number[] }>({
   name: 'broadcastTo',
@@ -171,6 +191,7 @@ export const broadcastTo: OpDef<BroadcastToSig, Attrs & { shape: number[] }> = d
   attrs: { shape: null },
   positional: ['shape'],
   method: true,
+  normalize: broadcastNames,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: broadcastToShape(types, a.shape) }],
   lower: (c, a) => {
     broadcastToShape(c.inTypes, a.shape);

@@ -10,6 +10,7 @@ import { OPS } from './all.js';
 import type { Bind, DropFirst, OpDef, SigOf } from './define.js';
 import { OpError } from './errors.js';
 import { unknownOptionsMessage } from '../../runtime/check-options.js';
+import { isSymbolicDim, normalizeDims } from './symbolic-dim.js';
 
 /** A parsed call: tensor inputs (numbers still raw, absent optionals dropped) and attributes. */
 export interface ParsedCall<T> {
@@ -48,6 +49,12 @@ export function hostDims(op: string, name: string, t: HostTensor): number[] {
 /** Replaces the tensors inside a dimension argument by `DimEntry` references (appending inputs). */
 function parseDims<T>(def: OpDef, name: string, value: unknown, isTensor: (x: unknown) => x is T, source: ((t: T) => DimSource<T>) | undefined, inputs: (T | number)[]): AttrValue {
   const one = (x: unknown): AttrValue | AttrValue[] => {
+    // `x.shape[k]` of a traced tensor stands for that dimension, as `F.shapeArray(x, { axis: k })` does.
+    if (isSymbolicDim(x)) {
+      if (!isTensor(x.source)) throw new OpError(def.name, `'${name}' got the symbolic dimension '${x.dimName}' of a tensor that is not part of this computation`);
+      inputs.push(x.source);
+      return [{ input: inputs.length - 1, begin: x.axis, end: x.axis + 1 }];
+    }
     if (!isTensor(x)) {
       if (typeof x === 'string') throw new OpError(def.name, `'${name}' cannot take the symbolic dimension '${x}' by name: pass F.shapeArray(x, { axis }) of a tensor that has it`);
       return x as AttrValue;
@@ -62,16 +69,16 @@ function parseDims<T>(def: OpDef, name: string, value: unknown, isTensor: (x: un
     inputs.push(s.valueOf);
     return [{ input: inputs.length - 1, tag: nextTag++ }];
   };
-  if (isTensor(value)) return one(value) as AttrValue;
+  if (isTensor(value) || isSymbolicDim(value)) return one(value) as AttrValue;
   if (!Array.isArray(value)) return value as AttrValue;
   return value.flatMap((x) => {
     const r = one(x);
-    return isTensor(x) ? (r as AttrValue[]) : [r as AttrValue];
+    return isTensor(x) || isSymbolicDim(x) ? (r as AttrValue[]) : [r as AttrValue];
   });
 }
 
 function isOptions(x: unknown, isTensor: (x: unknown) => boolean): x is Record<string, AttrValue> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isTensor(x) && !ArrayBuffer.isView(x);
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isTensor(x) && !ArrayBuffer.isView(x) && !isSymbolicDim(x);
 }
 
 /**
@@ -107,6 +114,7 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
         inputs.push(args[i++] as T | number);
       } else if (!optional) {
         const got = i < args.length ? describe(args[i]) : 'nothing';
+        if (isSymbolicDim(args[i])) throw new OpError(def.name, `input '${slot}' got ${got}, which is no number while tracing: pass F.shapeArray(x, { axis: ${(args[i] as { axis: number }).axis} }) cast to the dtype you need`);
         throw new OpError(def.name, `input '${slot}' must be a tensor or a number, got ${got}`);
       } else {
         absent ??= slot.slice(0, -1);
@@ -134,6 +142,10 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
   if (i < args.length) throw new OpError(def.name, `unexpected argument ${i + 1}: ${describe(args[i])}`);
   for (const name of def.shapeArgs ?? []) {
     if (attrs[name] !== undefined) attrs[name] = parseDims(def, name, attrs[name], isTensor, dimSource, inputs);
+  }
+  // Symbolic dimensions in other options (reshape targets, slice bounds) enter as their names; the operator resolves them.
+  for (const k in attrs) {
+    if (!def.shapeArgs?.includes(k)) attrs[k] = normalizeDims(attrs[k]) as AttrValue;
   }
   return { inputs, attrs: withDefaults(def, attrs) };
 }
@@ -189,6 +201,7 @@ export function withDefaults(def: OpDef, attrs: Attrs): Attrs {
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return `an array`;
+  if (isSymbolicDim(x)) return `the symbolic dimension '${x.dimName}'`;
   if (typeof x === 'object') return (x as object).constructor?.name ?? 'an object';
   return `${typeof x} ${JSON.stringify(x)}`;
 }

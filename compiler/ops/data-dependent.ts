@@ -8,10 +8,14 @@
  *   `np.nonzero` its rows (gluon/np.ts, gluon/npx.ts);
  * - `unique`: the sorted distinct values of the flattened (integer) input
  *   with numpy's `return_index`, `return_inverse` and `return_counts`,
- *   ONNX's `Unique` without `axis`.
+ *   ONNX's `Unique` without `axis`;
+ * - `nonMaxSuppression`: the boxes greedy non-maximum suppression keeps per
+ *   batch and class, ONNX's `NonMaxSuppression` (int64 `[count, 3]`).
  */
 import { isDType, onnxDType } from '../../runtime/dtypes.js';
 import { tensorFromNumbers } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { Dim, TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
 import { mulDims } from './dims.js';
@@ -129,5 +133,63 @@ export const unique: OpDef<(data: Tx) => Tx[]> = defineOp<(data: Tx) => Tx[]>({
   noGradReason: 'its outputs are selected by value',
 });
 
+/** The opaque number of boxes a `nonMaxSuppression` keeps. */
+export const NMS_COUNT = opaque('nms');
+
+type NmsA = Attrs & { maxOutputBoxesPerClass: number; iouThreshold: number; scoreThreshold: number | null; centerPointBox: boolean };
+
+/** The options of `nonMaxSuppression`. */
+export interface NmsOptions {
+  /** Boxes kept per batch and class at most (ONNX's default 0 keeps none). */
+  maxOutputBoxesPerClass?: number;
+  /** A box whose IoU with a kept box exceeds this is suppressed (default 0). */
+  iouThreshold?: number;
+  /** Only boxes scoring above this are considered (default: all). */
+  scoreThreshold?: number | null;
+  /** Boxes are [x_center, y_center, width, height] (ONNX's center_point_box 1) rather than corners [y1, x1, y2, x2]. */
+  centerPointBox?: boolean;
+}
+
+/**
+ * Greedy non-maximum suppression (ONNX's `NonMaxSuppression`): for each
+ * batch and class, the boxes in order of decreasing score, each dropped when
+ * its IoU with a box already kept exceeds `iouThreshold`; the result lists
+ * `[batch, class, box]` triples (int64 `[count, 3]`). `boxes` is float32
+ * `[B, N, 4]`, `scores` float32 `[B, C, N]`.
+ *
+ * ```ts
+ * const keep = nd.nonMaxSuppression(boxes, scores, { maxOutputBoxesPerClass: 10, iouThreshold: 0.5, scoreThreshold: 0.05 });
+ * ```
+ */
+export const nonMaxSuppression: OpDef<(boxes: Tx, scores: Tx, options?: NmsOptions) => Tx, NmsA> = defineOp<(boxes: Tx, scores: Tx, options?: NmsOptions) => Tx, NmsA>({
+  name: 'nonMaxSuppression',
+  inputs: ['boxes', 'scores'],
+  attrs: { maxOutputBoxesPerClass: 0, iouThreshold: 0, scoreThreshold: null, centerPointBox: false },
+  dataShape: true,
+  infer: (types, a) => {
+    const op = 'nonMaxSuppression';
+    const [b, s] = types as [TensorType, TensorType];
+    if (b.dtype !== 'float32' || s.dtype !== 'float32') throw new OpError(op, `boxes and scores must be float32 (onnxruntime's kernel), got ${b.dtype} and ${s.dtype}`, types);
+    if (b.shape.length !== 3 || b.shape[2] !== 4) throw new OpError(op, `boxes must be [batch, boxes, 4], got [${b.shape.join(', ')}]`, types);
+    if (s.shape.length !== 3 || !compatibleDim(s.shape[0]!, b.shape[0]!) || !compatibleDim(s.shape[2]!, b.shape[1]!)) {
+      throw new OpError(op, `scores must be [batch, classes, boxes] matching boxes [${b.shape.join(', ')}], got [${s.shape.join(', ')}]`, types);
+    }
+    if (!Number.isInteger(a.maxOutputBoxesPerClass) || a.maxOutputBoxesPerClass < 0) throw new OpError(op, `maxOutputBoxesPerClass must be a non-negative integer, got ${JSON.stringify(a.maxOutputBoxesPerClass)}`, types);
+    if (typeof a.iouThreshold !== 'number' || !(a.iouThreshold >= 0 && a.iouThreshold <= 1)) throw new OpError(op, `iouThreshold must be in [0, 1], got ${JSON.stringify(a.iouThreshold)}`, types);
+    if (a.scoreThreshold !== null && typeof a.scoreThreshold !== 'number') throw new OpError(op, `scoreThreshold must be a number or null, got ${JSON.stringify(a.scoreThreshold)}`, types);
+    return [{ dtype: 'int64', shape: [NMS_COUNT, 3] }];
+  },
+  lower: (c, a) => {
+    const ins = [...c.inputs, c.ints([a.maxOutputBoxesPerClass]), c.constant(tensorFromNumbers('float32', [1], [a.iouThreshold]))];
+    if (a.scoreThreshold !== null) ins.push(c.constant(tensorFromNumbers('float32', [1], [a.scoreThreshold])));
+    c.emit('NonMaxSuppression', ins, { center_point_box: a.centerPointBox ? 1 : 0 }, c.outputs);
+  },
+  grad: null,
+  noGradReason: 'its output is integer box indices',
+});
+
+/** Two dimensions that may be equal (symbolic ones may). */
+const compatibleDim = (x: Dim, y: Dim): boolean => typeof x === 'string' || typeof y === 'string' || x === y;
+
 /** The data-dependent operators, for ops/all.ts. */
-export const DATA_DEPENDENT_OPS = { nonzero, unique };
+export const DATA_DEPENDENT_OPS = { nonzero, unique, nonMaxSuppression };

@@ -136,8 +136,10 @@ export function concreteSize(shape: Shape): number | undefined {
  */
 export function optionText(v: unknown): string {
   let nan = false;
-  const text = String(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && Number.isNaN(x) ? ((nan = true), '__NaN__') : x))).replace(/"__NaN__"/g, 'NaN');
-  return nan ? `${text}: NaN comes from arithmetic on a symbolic dimension (x.shape[k] is a name such as 'N' while tracing); read sizes with F.shapeArray(x, { axis })` : text;
+  let name: string | null = null;
+  const text = String(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && Number.isNaN(x) ? ((nan = true), '__NaN__') : (typeof x === 'string' && (name ??= x), x)))).replace(/"__NaN__"/g, 'NaN');
+  if (nan) return `${text}: NaN comes from arithmetic on a symbolic dimension (x.shape[k] is a name such as 'N' while tracing); read sizes with F.shapeArray(x, { axis })`;
+  return name !== null ? `${text}: a name such as '${name}' is a symbolic dimension (x.shape[k] while exporting), which this option cannot take; read sizes with F.shapeArray(x, { axis })` : text;
 }
 
 /** Requires an integer list option. */

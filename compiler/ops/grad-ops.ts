@@ -17,10 +17,12 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import type { Dim } from '../ir/types.js';
+import type { SymbolicDim } from './symbolic-dim.js';
 
 /** A tensor as a gradient rule sees it: an NDArray on the eager tape, a Symbol in gradient graphs. Example: `ctx.inputs[0]!.shape`. */
 export interface GradTensor {
-  readonly shape: Dim[];
+  /** Symbolic dimensions are names (`SymbolicDim`s while a block is traced for export; see symbolic-dim.ts). */
+  readonly shape: (Dim | SymbolicDim)[];
   readonly dtype: DType;
   readonly ndim: number;
 }

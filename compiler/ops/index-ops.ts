@@ -16,6 +16,7 @@ import { OpError } from './errors.js';
 import { indexValue, indicesInt64 } from './indices.js';
 import { toF64 } from './kernels.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
+import { plainShape } from './symbolic-dim.js';
 
 /** A far-away index ONNX Slice clamps to the axis (exactly representable in float64 and int64). */
 export const BIG = 2 ** 53 - 1;
@@ -38,7 +39,7 @@ export function linearGrad(rule: (F: GradOps, ctx: GradCtx, g: GradTensor) => Gr
  * for `N`), a reshapeLike restores `x`'s shape.
  */
 export function typedLike(F: GradOps, y: GradTensor, x: GradTensor, t: TensorType): GradTensor {
-  const s = y.shape;
+  const s = plainShape(y.shape);
   return s.length === t.shape.length && s.every((d, k) => sameDim(d, t.shape[k]!)) ? y : F.reshapeLike(y, x);
 }
 
@@ -174,7 +175,7 @@ export function sliceLen(d: Dim, b: number | null, e: number | null, s: number):
 function nullableInts(op: string, name: string, v: unknown, types: TensorType[]): (number | null)[] {
   const list = typeof v === 'number' || v === null ? [v] : v;
   if (!Array.isArray(list) || !list.every((x) => x === null || Number.isInteger(x))) {
-    throw new OpError(op, `option '${name}' must be a list of integers or nulls, got ${JSON.stringify(v)}`, types);
+    throw new OpError(op, `option '${name}' must be a list of integers or nulls, got ${optionText(v)}`, types);
   }
   return list as (number | null)[];
 }
@@ -184,6 +185,38 @@ interface SlicePlan {
   begin: (number | null)[];
   end: (number | null)[];
   step: number[];
+}
+
+/**
+ * A slice bound given as a symbolic name (`x.shape[k]` while exporting): the
+ * end of its own axis (with a positive step) is that axis's end (null); any
+ * other is an OpError with the way to slice to a size read at run time.
+ */
+function boundName(op: string, t: TensorType, axis: number, what: 'begin' | 'end', v: unknown, step: unknown, types: TensorType[]): unknown {
+  if (typeof v !== 'string') return v;
+  const size = t.shape[axis];
+  const forward = step === null || step === undefined || (typeof step === 'number' && step > 0);
+  if (what === 'end' && forward && size !== undefined && sameDim(size, v)) return null;
+  const why = what === 'end' ? (forward ? `not the size of axis ${axis} (${size})` : 'with a negative step') : 'as a begin';
+  throw new OpError(op, `${what} of axis ${axis} is the symbolic dimension '${v}', ${why}: a symbolic bound is taken only as the end of its own axis; to slice up to a size read when the graph runs use F.take(x, F.arange(begin, n, 1, { dtype: 'int64' }), { axis: ${axis} }) with n = y.shape[k] of the tensor that has it`, types);
+}
+
+/** Slice's symbolic bounds resolved (see `boundName`). */
+function sliceNames(a: SliceA, types: TensorType[]): SliceA {
+  const has = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.some((x) => typeof x === 'string'));
+  if (!has(a.begin) && !has(a.end)) return a;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+  const step = list(a.step ?? []);
+  const map = (v: unknown, what: 'begin' | 'end') => list(v).map((x, k) => boundName('slice', types[0]!, k, what, x, step[k], types));
+  return { ...a, begin: map(a.begin, 'begin') as (number | null)[], end: map(a.end, 'end') as (number | null)[] };
+}
+
+/** sliceAxis's symbolic bounds resolved (see `boundName`). */
+function sliceAxisNames(a: SliceAxisA, types: TensorType[]): SliceAxisA {
+  if (typeof a.begin !== 'string' && typeof a.end !== 'string') return a;
+  const ax = normAxis('sliceAxis', a.axis, types[0]!.shape.length, types);
+  const begin = boundName('sliceAxis', types[0]!, ax, 'begin', a.begin, 1, types) as number;
+  return { ...a, begin, end: boundName('sliceAxis', types[0]!, ax, 'end', a.end, 1, types) as number | null };
 }
 
 function slicePlan(op: string, t: TensorType, a: Attrs, types: TensorType[]): SlicePlan {
@@ -289,6 +322,7 @@ export const slice: OpDef<SliceSig, SliceA> = defineOp<SliceSig, SliceA>({
   inputs: ['data'],
   attrs: { begin: null, end: null, step: null },
   method: true,
+  normalize: sliceNames,
   infer: (types, a) => [sliceInfer(types[0]!, slicePlan('slice', types[0]!, a, types))],
   lower: (c, a) => sliceLower(c, slicePlan('slice', c.inTypes[0]!, a, c.inTypes)),
   kernel: ([x], a, [out]) => [sliceKernel(x!, slicePlan('slice', x!, a, []), out!)],
@@ -315,6 +349,7 @@ export const sliceAxis: OpDef<SliceAxisSig, SliceAxisA> = defineOp<SliceAxisSig,
   inputs: ['data'],
   attrs: { axis: null, begin: null, end: null },
   method: true,
+  normalize: sliceAxisNames,
   infer: (types, a) => [sliceInfer(types[0]!, sliceAxisPlan(types[0]!, a, types))],
   lower: (c, a) => sliceLower(c, sliceAxisPlan(c.inTypes[0]!, a, c.inTypes)),
   kernel: ([x], a, [out]) => [sliceKernel(x!, sliceAxisPlan(x!, a, []), out!)],

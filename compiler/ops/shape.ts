@@ -11,7 +11,7 @@ import { formatShape, stridesOf, writeElement, type HostTensor } from '../../run
 import type { Attrs } from '../ir/node.js';
 import { isConcrete, type DType, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
-import { divDim, mulDims, normAxis } from './dims.js';
+import { divDim, mulDims, normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { alloc, bool, dimOf, gather, ints, linearGrad, offset, opaque, withShape } from './index-ops.js';
 import { fromF64, toF64 } from './kernels.js';
@@ -156,6 +156,64 @@ function reshapePlan(types: TensorType[], a: ReshapeA): { pieces: Piece[]; shape
   return { pieces: out, shape };
 }
 
+/**
+ * A reshape target holding symbolic names (`x.shape[k]` while exporting) in
+ * MXNet's codes: a name equal to the input dimension its place consumes
+ * copies it (0); one other name becomes the size the element count leaves
+ * (-1), which must come out as that name. Other targets are an OpError.
+ * Example: `[N, -1]` on `[N, 3, 4]` -> `[0, -1]`.
+ */
+function reshapeNames(a: ReshapeA, types: TensorType[]): ReshapeA {
+  const raw = a.shape as unknown;
+  if (!Array.isArray(raw) || !raw.some((d) => typeof d === 'string')) return a;
+  const t = types[0]!;
+  const n = t.shape.length;
+  const fail = (why: string): never => {
+    throw new OpError('reshape', `cannot reshape ${formatShape(t.shape)} to [${raw.join(', ')}]${a.reverse ? ' (reverse)' : ''}: ${why}`, types);
+  };
+  const sp = (a.reverse ? [...raw].reverse() : [...raw]) as unknown[];
+  const ds = a.reverse ? [...t.shape].reverse() : t.shape;
+  const out: unknown[] = [];
+  let src = 0;
+  let pos = 0;
+  let minus = false;
+  let inferred: { name: string; pos: number } | null = null;
+  for (let i = 0; i < sp.length; i++) {
+    const v = sp[i];
+    if (typeof v === 'string') {
+      if (src < n && sameDim(ds[src]!, v)) out.push(0);
+      else if (inferred) fail(`the symbolic dimensions '${inferred.name}' and '${v}' are not copied from the same place of the input, and only one size can be inferred (give the others as 0 to copy, or use F.reshapeLike)`);
+      else {
+        inferred = { name: v, pos };
+        out.push(-1);
+      }
+      src++;
+      pos++;
+    } else if (v === -4) {
+      const pair = [sp[i + 1], sp[i + 2]];
+      if (pair.some((d) => typeof d === 'string')) fail('-4 must be followed by two numbers, not symbolic dimensions');
+      out.push(v, ...pair);
+      i += 2;
+      src++;
+      pos += 2;
+    } else {
+      out.push(v);
+      if (v === -1) minus = true;
+      if (v === -2) pos += Math.max(n - src, 0);
+      else pos++;
+      src = v === -2 ? n : src + (v === -3 ? 2 : 1);
+    }
+  }
+  if (inferred && minus) fail(`'${inferred.name}' is not the input's dimension at its place, so it would be inferred, but the target already has a -1`);
+  const b = { ...a, shape: (a.reverse ? out.reverse() : out) as number[] };
+  if (inferred) {
+    const shape = reshapePlan(types, b).shape;
+    const k = a.reverse ? shape.length - 1 - inferred.pos : inferred.pos;
+    if (!sameDim(shape[k]!, inferred.name)) fail(`the element count leaves ${shape[k]} at position ${k}, not '${inferred.name}'`);
+  }
+  return b;
+}
+
 function reshapeLower(c: LowerCtx, a: ReshapeA): void {
   const { pieces, shape } = reshapePlan(c.inTypes, a);
   const x = c.inputs[0]!;
@@ -199,7 +257,9 @@ type ReshapeSig = Method<(data: Tx, shape: number[] | { shape: number[]; reverse
 /**
  * Reshapes with MXNet's codes: 0 copies a dimension, -1 infers one, -2 copies
  * the rest, -3 merges two, -4 splits one into the next two values; `reverse`
- * applies them from the right. Example: `x.reshape([0, -1])` ([N, 3, 4] -> [N, 12]).
+ * applies them from the right. While exporting, a symbolic `x.shape[k]` is
+ * taken where it copies the input's dimension at its place or is the one
+ * size left to infer. Example: `x.reshape([0, -1])` ([N, 3, 4] -> [N, 12]).
  */
 export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, ReshapeA>({
   name: 'reshape',
@@ -207,6 +267,7 @@ export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, Reshape
   attrs: { shape: null, reverse: false },
   positional: ['shape'],
   method: true,
+  normalize: reshapeNames,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: reshapePlan(types, a).shape }],
   lower: reshapeLower,
   kernel: ([x], _a, [out]) => [withShape(x!, out!.shape as number[])],

@@ -6,12 +6,14 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import type { Dim } from '../ir/types.js';
+import type { SymbolicDim } from './symbolic-dim.js';
 import type { MethodsOf, OpsOf } from './call.js';
 import type { GradTensor } from './grad-ops.js';
 
 /** An NDArray when eager, a Symbol while traced: both have these members. */
 export interface Tensor extends MethodsOf<Tensor>, GradTensor {
-  readonly shape: Dim[];
+  /** Symbolic dimensions are names (`SymbolicDim`s while a block is traced for export; see symbolic-dim.ts). */
+  readonly shape: (Dim | SymbolicDim)[];
   readonly dtype: DType;
   readonly ndim: number;
   astype(dtype: DType): Tensor;

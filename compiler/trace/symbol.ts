@@ -16,10 +16,12 @@ import { Value } from '../ir/value.js';
 import { hostDims, installMethods, parseCall, scalarDType, type DimSource, type MethodsOf } from '../ops/call.js';
 import { shapeArrayRange } from '../ops/creation.js';
 import { outputArity, type OpDef } from '../ops/define.js';
+import { getContext } from '../ops/context.js';
 import { currentScope, OpError } from '../ops/errors.js';
 import { executeOp, foldKeepsSize } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
+import { SymbolicDim } from '../ops/symbolic-dim.js';
 import type { Tensor } from '../ops/tensor.js';
 import { retypeGraph as retype } from './retype.js';
 import { tensorFactory } from './tensor-like.js';
@@ -61,12 +63,19 @@ export class Symbol implements Tensor {
     this.value = value;
   }
 
-  /** The inferred shape (symbolic dimensions are strings). */
-  get shape(): Dim[] {
+  /**
+   * The inferred shape. Symbolic dimensions are names: strings, or while a
+   * block is traced (export) `SymbolicDim`s, which refuse to be compared or
+   * computed with (the artifact would keep one answer for every size) and
+   * which shape arguments take as they are.
+   */
+  get shape(): (Dim | SymbolicDim)[] {
     if (!this.value.known) {
       throw new Error('shape: unknown until the variables it depends on have shapes (give sym.var a shape, or use inferShape)');
     }
-    return this.value.type.shape;
+    const s = this.value.type.shape;
+    if (getContext().trace === null || isConcrete(s)) return s;
+    return s.map((d, axis) => (typeof d === 'number' ? d : new SymbolicDim(d, this, axis, () => dimOrigin(this, d))));
   }
 
   /** The inferred dtype. */
@@ -146,12 +155,21 @@ export class Symbol implements Tensor {
   }
 
   toString(): string {
-    return `<Symbol ${this.value.name || this.value.producer?.op || 'const'} ${this.dtype}[${this.shape.join(', ')}]>`;
+    return `<Symbol ${this.value.name || this.value.producer?.op || 'const'} ${this.dtype}[${this.value.type.shape.join(', ')}]>`;
   }
 }
 
 // The tensor methods generated from the operator list.
 export interface Symbol extends MethodsOf<Symbol> {}
+
+/** Where a symbolic dimension comes from, for errors: the first graph input that has it. */
+function dimOrigin(s: Symbol, name: string): string {
+  for (const v of graphOf(s).inputs) {
+    const k = v.type.shape.indexOf(name);
+    if (k >= 0) return `axis ${k} of input '${v.name}'`;
+  }
+  return `of a tensor of shape [${s.value.type.shape.join(', ')}]`;
+}
 
 function getCast(): OpDef {
   return getOp('cast');

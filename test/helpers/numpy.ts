@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 export interface NumpyJob {
   /** Python expression, or statements setting `out`. */
   code: string;
-  /** Inputs bound as a, b, c, ...: shape, numpy dtype name, flat values. */
+  /** Inputs bound as a, b, c, ... (up to l): shape, numpy dtype name, flat values. */
   inputs: { shape: number[]; dtype: string; data: number[] }[];
   attrs?: Record<string, unknown>;
   args?: unknown[];
@@ -32,7 +32,7 @@ def enc(x):
 for job in jobs:
     env = {"np": np, "math": math, "attrs": job.get("attrs") or {}, "args": job.get("args") or []}
     for i, t in enumerate(job["inputs"]):
-        env["abcdefgh"[i]] = np.array([float(v) if isinstance(v, str) else v for v in t["data"]], dtype=t["dtype"]).reshape(t["shape"])
+        env["abcdefghijkl"[i]] = np.array([float(v) if isinstance(v, str) else v for v in t["data"]], dtype=t["dtype"]).reshape(t["shape"])
     try:
         code = job["code"]
         try:

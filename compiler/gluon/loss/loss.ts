@@ -11,6 +11,7 @@ import { HybridBlock } from '../hybrid.js';
 import { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options every loss takes. */
 export interface LossOptions {
@@ -98,7 +99,7 @@ export function applyWeighting(F: F, loss: Tensor, weight: number | null | undef
   let out = loss;
   const sw = optionalTensor(sampleWeight);
   if (sw !== undefined) {
-    const [ls, ws] = [loss.shape, sw.shape];
+    const [ls, ws] = [plainShape(loss.shape), plainShape(sw.shape)];
     const r = Math.max(ls.length, ws.length);
     const result = Array.from({ length: r }, (_v, i) => {
       const a = ls[ls.length - r + i] ?? 1;

@@ -17,6 +17,7 @@ import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption, layerError, shapeText } from './basic.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of MultiHeadAttention. */
 export interface MultiHeadAttentionOptions {
@@ -53,7 +54,7 @@ function broadcasts(m: Dim, d: Dim): boolean {
  * ```
  */
 export function checkAttentionMask(block: HybridBlock, mask: Tensor, target: readonly Dim[]): void {
-  const ms = mask.shape as Dim[];
+  const ms = plainShape(mask.shape);
   const r = ms.length;
   const ok = r <= 3 && ms.every((d, i) => broadcasts(d, target[3 - r + i]!));
   if (!ok) throw layerError(block, `the mask of shape ${shapeText(ms)} does not broadcast to [batch, query length, key length] = ${shapeText(target)}`);
@@ -82,7 +83,8 @@ export function causalMask(F: F, x: Tensor): Tensor {
  * ```
  */
 export function combineMasks(F: F, block: HybridBlock, x: Tensor, mask: Tensor | undefined, causal: boolean): Tensor | undefined {
-  if (mask !== undefined) checkAttentionMask(block, mask, [x.shape[0]!, x.shape[1]!, x.shape[1]!]);
+  const xs = plainShape(x.shape);
+  if (mask !== undefined) checkAttentionMask(block, mask, [xs[0]!, xs[1]!, xs[1]!]);
   if (!causal) return mask;
   const c = causalMask(F, x);
   if (mask === undefined) return c;
@@ -154,7 +156,7 @@ export class MultiHeadAttention extends HybridBlock {
     }
     const [key, value, mask] = rest as [Tensor, Tensor, Tensor | undefined];
     const [N, Tq] = this.checkInputs(query, key, value);
-    const Tk = key.shape[1]!;
+    const Tk = plainShape(key.shape)[1]!;
     const H = this.numHeads;
     const d = this.units / H;
     const project = (x: Tensor, w: string, b: string): Tensor => {
@@ -185,7 +187,7 @@ export class MultiHeadAttention extends HybridBlock {
   private checkInputs(query: Tensor, key: Tensor, value: Tensor): [Dim, Dim] {
     const all = `query ${shapeText(query.shape)}, key ${shapeText(key.shape)}, value ${shapeText(value.shape)}`;
     if (query.ndim !== 3 || key.ndim !== 3 || value.ndim !== 3) throw layerError(this, `query, key and value must have rank 3 ([batch, length, features]), got ${all}`);
-    const [qs, ks, vs] = [query.shape, key.shape, value.shape] as Dim[][];
+    const [qs, ks, vs] = [query.shape, key.shape, value.shape].map(plainShape) as [Dim[], Dim[], Dim[]];
     if (!(agree(qs[0]!, ks[0]!) && agree(ks[0]!, vs[0]!) && agree(qs[0]!, vs[0]!))) throw layerError(this, `query, key and value must have the same batch size, got ${all}`);
     if (!agree(ks[1]!, vs[1]!)) throw layerError(this, `key and value must have the same length, got ${all}`);
     const w = [this.queryWeight, this.keyWeight, this.valueWeight];

@@ -14,6 +14,7 @@ import { ops as ndOps } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
+import type { SymbolicDim } from '../../ops/symbolic-dim.js';
 
 /**
  * An Error naming the layer's class and the block path it runs under.
@@ -75,7 +76,7 @@ export function activationOption(layer: string, value: unknown): ActivationName 
 }
 
 /** `[d0, d1, ...]` for messages (symbolic dimensions as their names). */
-export function shapeText(shape: readonly (number | string)[]): string {
+export function shapeText(shape: readonly (number | string | SymbolicDim)[]): string {
   return `[${shape.join(', ')}]`;
 }
 

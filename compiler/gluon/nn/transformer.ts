@@ -19,6 +19,7 @@ import { checkAttentionMask, combineMasks, MultiHeadAttention } from './attentio
 import { boolOption, layerError, shapeText } from './basic.js';
 import { Dense } from './dense.js';
 import { LayerNorm } from './norm.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options shared by the encoder and decoder layers. */
 export interface TransformerLayerOptions {
@@ -211,7 +212,7 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     const [memory, memoryMask] = rest as [Tensor, Tensor | undefined];
     this.checkInput(x, 'the input');
     this.checkInput(memory, 'the memory');
-    if (memoryMask !== undefined) checkAttentionMask(this, memoryMask, [x.shape[0]!, x.shape[1]!, memory.shape[1]!]);
+    if (memoryMask !== undefined) checkAttentionMask(this, memoryMask, [plainShape(x.shape)[0]!, plainShape(x.shape)[1]!, plainShape(memory.shape)[1]!]);
     const selfMask = combineMasks(F, this, x, undefined, this.causal);
     const sa = (y: Tensor) => (selfMask === undefined ? this.selfAttention.call(y, y, y) : this.selfAttention.call(y, y, y, selfMask)) as Tensor;
     const ca = (y: Tensor) => (memoryMask === undefined ? this.crossAttention.call(y, memory, memory) : this.crossAttention.call(y, memory, memory, memoryMask)) as Tensor;

@@ -16,6 +16,7 @@ import { ops as ndOps, zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { checkLengths, GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of the cells (MXNet's, camelCase). */
 export interface CellOptions {
@@ -119,15 +120,17 @@ export abstract class RecurrentCell extends HybridBlock {
     const p = rest.pop() as Record<string, Tensor>;
     const states = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
-    if (x.shape.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${x.shape.join(', ')}]`);
+    const xs = plainShape(x.shape);
+    if (xs.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${xs.join(', ')}]`);
     const inUnits = p['i2h_weight']!.shape[1];
-    if (typeof x.shape[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[1] !== inUnits) {
-      throw new Error(`${name}: the input has ${x.shape[1]} features (last axis of [${x.shape.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
+    if (typeof xs[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && xs[1] !== inUnits) {
+      throw new Error(`${name}: the input has ${xs[1]} features (last axis of [${xs.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
     }
-    const expect = [x.shape[0]!, this.hiddenSize];
-    states.forEach((s, i) => {
-      if (s.shape.length !== 2 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
-        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([batch, hidden]) for input [${x.shape.join(', ')}], got [${s.shape.join(', ')}]`);
+    const expect = [xs[0]!, this.hiddenSize];
+    states.forEach((st, i) => {
+      const s = plainShape(st.shape);
+      if (s.length !== 2 || !s.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
+        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([batch, hidden]) for input [${xs.join(', ')}], got [${s.join(', ')}]`);
       }
     });
     const i2h = F.FullyConnected(x, p['i2h_weight']!, p['i2h_bias']!, { numHidden: GATES[this.mode] * this.hiddenSize });

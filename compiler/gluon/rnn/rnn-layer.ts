@@ -23,6 +23,7 @@ import type { F, Tensor } from '../../engine/tensor.js';
 import { fusedForward } from './rnn-fused.js';
 import { checkLengths, GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
 import { unrolledForward } from './rnn-unrolled.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */
 export interface RecurrentOptions {
@@ -213,25 +214,28 @@ export abstract class RecurrentLayer extends HybridBlock {
     const lens = this.useSequenceLength ? (rest.pop() as Tensor) : undefined;
     const given = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
-    if (x.shape.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${x.shape.join(', ')}]`);
+    const xs = plainShape(x.shape);
+    if (xs.length !== 3) throw new Error(`${name}: expects input of rank 3 (${this.layout}), got shape [${xs.join(', ')}]`);
     const inUnits = p['l0_i2h_weight']!.shape[1];
-    if (typeof x.shape[2] === 'number' && typeof inUnits === 'number' && inUnits > 0 && x.shape[2] !== inUnits) {
-      throw new Error(`${name}: the input has ${x.shape[2]} features (last axis of [${x.shape.join(', ')}]) but the layer takes ${inUnits} (l0_i2h_weight is [${p['l0_i2h_weight']!.shape.join(', ')}])`);
+    if (typeof xs[2] === 'number' && typeof inUnits === 'number' && inUnits > 0 && xs[2] !== inUnits) {
+      throw new Error(`${name}: the input has ${xs[2]} features (last axis of [${xs.join(', ')}]) but the layer takes ${inUnits} (l0_i2h_weight is [${p['l0_i2h_weight']!.shape.join(', ')}])`);
     }
     const tAxis = this.layout === 'TNC' ? 0 : 1;
-    const steps = x.shape[tAxis]!;
-    const batch = x.shape[1 - tAxis]!;
+    const steps = xs[tAxis]!;
+    const batch = xs[1 - tAxis]!;
     const H = this.hiddenSize;
     const L = this.numLayers;
     const D = this.directions;
     const expect = [L * D, batch, H];
-    given.forEach((s, i) => {
-      if (s.shape.length !== 3 || !s.shape.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
-        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([layers * directions, batch, hidden]) for input [${x.shape.join(', ')}], got [${s.shape.join(', ')}]`);
+    given.forEach((st, i) => {
+      const s = plainShape(st.shape);
+      if (s.length !== 3 || !s.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
+        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([layers * directions, batch, hidden]) for input [${xs.join(', ')}], got [${s.join(', ')}]`);
       }
     });
-    if (lens && (lens.shape.length !== 1 || !(lens.shape[0] === batch || typeof lens.shape[0] === 'string' || typeof batch === 'string'))) {
-      throw new Error(`${name}: sequenceLength must have shape [${batch}] (one length per batch entry) for input [${x.shape.join(', ')}], got [${lens.shape.join(', ')}]`);
+    const ls = lens && plainShape(lens.shape);
+    if (ls && (ls.length !== 1 || !(ls[0] === batch || typeof ls[0] === 'string' || typeof batch === 'string'))) {
+      throw new Error(`${name}: sequenceLength must have shape [${batch}] (one length per batch entry) for input [${xs.join(', ')}], got [${ls.join(', ')}]`);
     }
     if (x.dtype === 'float32' && !this.unrolled) {
       const plan = { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout };
@@ -240,7 +244,7 @@ export abstract class RecurrentLayer extends HybridBlock {
     }
     if (typeof steps !== 'number') {
       const why = this.unrolled ? 'the layer is unrolled (unroll: true)' : `ONNX's recurrent operators take float32 only, so ${x.dtype} layers are unrolled`;
-      throw new Error(`${name}: a ${x.dtype} input needs a known sequence length when tracing (${why}), got shape [${x.shape.join(', ')}]`);
+      throw new Error(`${name}: a ${x.dtype} input needs a known sequence length when tracing (${why}), got shape [${xs.join(', ')}]`);
     }
     return unrolledForward(F, { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout }, x, given, lens, p);
   }

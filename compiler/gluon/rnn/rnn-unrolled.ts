@@ -9,6 +9,7 @@
 import type { F, Tensor } from '../../engine/tensor.js';
 import type { FusedPlan } from './rnn-fused.js';
 import { GATES, NUM_STATES, rnnStep, zerosState } from './rnn-step.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Splits along `axis` into `n` pieces with that axis removed (n may be 1). */
 function unstack(F: F, x: Tensor, n: number, axis: number): Tensor[] {
@@ -26,7 +27,7 @@ function unstack(F: F, x: Tensor, n: number, axis: number): Tensor[] {
 export function unrolledForward(F: F, plan: FusedPlan, x: Tensor, given: Tensor[], lens: Tensor | undefined, p: Record<string, Tensor>): Tensor | Tensor[] {
   const { mode, hidden: H, layers: L, directions: D } = plan;
   const tAxis = plan.layout === 'TNC' ? 0 : 1;
-  const steps = x.shape[tAxis] as number;
+  const steps = plainShape(x.shape)[tAxis] as number;
   const initial: Tensor[][] = given.map((s) => unstack(F, s, L * D, 0));
   // Per-step keep masks [N, 1]: 1 while t < length.
   const masks = lens

@@ -120,6 +120,19 @@ function onAxis(c: ImportCtx, p: Value, x: Value): Value {
   return c.op('reshape', [p], { shape: Array.from({ length: r }, (_v, i) => (i === axis ? -1 : 1)) });
 }
 
+/**
+ * True when gluonc's `quantizeLinear`/`dequantizeLinear` (ONNX's own operators, which onnxruntime fuses
+ * into its 8-bit kernels) take the node: a float32 scale that is a scalar or runs along the axis, no blocks.
+ */
+function native(c: ImportCtx, x: Value, scale: Value): boolean {
+  if (scale.type.dtype !== 'float32' || c.attr.int('block_size', 0) > 0) return false;
+  const s = scale.type.shape;
+  if (s.length === 0) return true;
+  const r = x.type.shape.length;
+  const axis = c.attr.int('axis', 1);
+  return s.length === 1 && axis >= -r && axis < r && s[0] === x.type.shape[axis < 0 ? axis + r : axis];
+}
+
 /** The saturating range of a quantized dtype. */
 const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
 
@@ -135,15 +148,17 @@ const quantize: Builder = (c) => {
   if (zp && code && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
   const range = RANGES[to];
   if (!range) throw c.refuse(`quantizing to ${to} (uint8 and int8 are supported)`);
+  if (d === 'float32' && native(c, x, c.input(1))) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
   let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
   if (zp) q = c.op('add', [q, castTo(c, onAxis(c, zp, x), d)]);
   return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
 };
 
-/** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point. */
+/** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point (gluonc's operator for float32, float arithmetic else). */
 const dynamicQuantize: Builder = (c) => {
   const x = c.input(0);
   const d = x.type.dtype;
+  if (d === 'float32') return c.ops('dynamicQuantizeLinear', [x]);
   const zero = c.scalar(0, d);
   const hi = c.op('maximum', [c.op('max', [x], { axis: null }), zero]);
   const lo = c.op('minimum', [c.op('min', [x], { axis: null }), zero]);
@@ -159,6 +174,7 @@ const dequantize: Builder = (c) => {
   const scale = c.input(1);
   const zp = c.optInput(2);
   const d = isFloat(scale.type.dtype) ? scale.type.dtype : 'float32';
+  if (d === 'float32' && native(c, x, scale) && !(zp && x.type.dtype === 'int32')) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
   let v = castTo(c, x, d);
   if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), d)]);
   return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)])];

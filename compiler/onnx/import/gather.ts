@@ -3,8 +3,9 @@
  * selection, so it differentiates in the data), OneHot, and the block
  * rearrangements DepthToSpace and SpaceToDepth (reshape, transpose, reshape),
  * ReverseSequence (gluonc's SequenceReverse), GatherND (`take` of
- * row-major positions), and NonZero, Compress and Unique (gluonc's `nonzero`
- * and `unique`, whose counts are dimensions known only at run time).
+ * row-major positions), and NonZero, Compress, Unique and NonMaxSuppression
+ * (gluonc's `nonzero`, `unique` and `nonMaxSuppression`, whose counts are
+ * dimensions known only at run time; NMS's limits must be constants).
  * Negative indices count from the end, as in ONNX.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
@@ -159,6 +160,13 @@ const uniqueOp: Builder = (c) => {
   return c.ops('unique', [x]);
 };
 
+/** NonMaxSuppression with constant limits (its optional inputs 2-4) as gluonc's `nonMaxSuppression` options. */
+const nms: Builder = (c) => {
+  const scoreThreshold = c.numbers(4, 'score_threshold')?.[0] ?? null;
+  const options = { maxOutputBoxesPerClass: c.numbers(2, 'max_output_boxes_per_class')?.[0] ?? 0, iouThreshold: c.numbers(3, 'iou_threshold')?.[0] ?? 0, scoreThreshold };
+  return [c.op('nonMaxSuppression', [c.input(0), c.input(1)], { ...options, centerPointBox: c.attr.int('center_point_box', 0) === 1 })];
+};
+
 /** The gather and rearrangement importers by ONNX operator. */
 export const GATHER_IMPORTS: Record<string, Builder> = {
   GatherElements: gatherElements,
@@ -170,4 +178,5 @@ export const GATHER_IMPORTS: Record<string, Builder> = {
   NonZero: nonZero,
   Compress: compress,
   Unique: uniqueOp,
+  NonMaxSuppression: nms,
 };

@@ -25,8 +25,8 @@ const num = (c: ImportCtx, d: Dim | undefined, what: string): number => {
   return d;
 };
 
-/** Kernel, strides, dilations and begin/end pads of a convolution or pooling node. */
-function geometry(c: ImportCtx, x: Value, kernelFallback: Dim[] | null): { kernel: number[]; stride: number[]; dilate: number[]; begin: number[]; end: number[] } {
+/** Kernel, strides, dilations and begin/end pads of a convolution or pooling node. Example: `const g = geometry(c, x, w.type.shape.slice(2))`. */
+export function geometry(c: ImportCtx, x: Value, kernelFallback: Dim[] | null): { kernel: number[]; stride: number[]; dilate: number[]; begin: number[]; end: number[] } {
   const xs = x.type.shape;
   const nd = xs.length - 2;
   if (nd < 1 || nd > 3) throw c.refuse(`data of rank ${xs.length} (gluonc convolves and pools rank 3 to 5)`);
@@ -164,14 +164,33 @@ function dilatedPool(c: ImportCtx, x0: Value, g: ReturnType<typeof geometry>, ce
 
 function pool(poolType: 'max' | 'avg'): Builder {
   return (c) => {
-    if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its Indices output is not supported');
     const x0 = c.input(0);
     const d0 = x0.type.dtype;
+    if (c.outputNames[1]) return [pooled(c, x0, poolType), maxIndices(c, x0)];
     // 8-bit integers are exact in float32 and a maximum picks one of them: pool there, cast back.
     if (poolType === 'max' && (d0 === 'uint8' || d0 === 'int8')) return [castTo(c, pooled(c, castTo(c, x0, 'float32'), poolType), d0)];
     return [pooled(c, x0, poolType)];
   };
 }
+
+/** MaxPool's Indices output (gluonc's `maxPoolIndices`). */
+function maxIndices(c: ImportCtx, x: Value): Value {
+  const g = geometry(c, x, null);
+  const options = { kernel: g.kernel, stride: g.stride, dilate: g.dilate, pad: [...g.begin, ...g.end], ceilMode: c.attr.int('ceil_mode', 0) === 1, storageOrder: c.attr.int('storage_order', 0) };
+  return c.op('maxPoolIndices', [x], options);
+}
+
+/** MaxUnpool (gluonc's `maxUnpool`); an output_shape other than the unpooled size is refused (onnxruntime and ONNX's reference disagree there). */
+const maxUnpool: Builder = (c) => {
+  const [x, idx] = [c.input(0), c.input(1)];
+  const g = geometry(c, x, null);
+  const y = c.op('maxUnpool', [x, idx], { kernel: g.kernel, stride: g.stride, pad: [...g.begin, ...g.end] });
+  const want = c.numbers(2, 'output_shape');
+  if (want && want.slice(2).join() !== y.type.shape.slice(2).join()) {
+    throw c.refuse(`output_shape [${want.join(', ')}] differs from the unpooled size [${y.type.shape.join(', ')}] (onnxruntime writes the flat indices into the larger output, ONNX's reference keeps their rows and columns)`);
+  }
+  return [y];
+};
 
 /** MaxPool/AveragePool (LpPool: a sum pooling) of x0 with the node's geometry. */
 function pooled(c: ImportCtx, x0: Value, poolType: 'max' | 'avg' | 'sum'): Value {
@@ -427,6 +446,7 @@ const hardmax: Builder = (c) => {
 export const NN_IMPORTS: Record<string, Builder> = {
   Conv: conv,
   ConvTranspose: convTranspose,
+  MaxUnpool: maxUnpool,
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
   GlobalMaxPool: globalPool('max'),

@@ -60,7 +60,9 @@ function reshapeShape(c: ImportCtx): Value[] | null {
 
 /**
  * Equal of a shape value and constants (torch's expand: which entries are -1):
- * a symbolic dimension is a size, so it equals no negative number; any other comparison is refused.
+ * a symbolic dimension is a size, so it equals no negative number; any other
+ * comparison (a batch size checked against 1) is computed when the graph runs
+ * (null: the plain Equal, its shape input read from the graph inputs).
  */
 function equalShape(c: ImportCtx): Value[] | null {
   const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
@@ -69,16 +71,16 @@ function equalShape(c: ImportCtx): Value[] | null {
   const b = sb?.dims ?? c.dims(1)!;
   const n = Math.max(a.length, b.length);
   if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) throw c.refuse(`comparing lists of ${a.length} and ${b.length} entries`);
-  const out = Array.from({ length: n }, (_v, i): number => {
+  const out = Array.from({ length: n }, (_v, i): number | null => {
     const [x, y] = [a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!];
     if (typeof x === 'number' && typeof y === 'number') return x === y ? 1 : 0;
     if (x === y) return 1;
     const num = typeof x === 'number' ? x : typeof y === 'number' ? y : null;
-    if (num !== null && num < 0) return 0;
-    throw c.refuse(`comparing the symbolic dimension ${typeof x === 'number' ? y : x} with ${num ?? (typeof x === 'number' ? x : y)}`);
+    return num !== null && num < 0 ? 0 : null;
   });
+  if (out.includes(null)) return null;
   const rank0 = (sa?.rank0 ?? c.data(0)?.shape.length === 0) && (sb?.rank0 ?? c.data(1)?.shape.length === 0);
-  return [c.constant(tensorFromNumbers('bool', rank0 ? [] : [n], out))];
+  return [c.constant(tensorFromNumbers('bool', rank0 ? [] : [n], out as number[]))];
 }
 
 /** Where with a constant condition choosing between shape values (and constants): a shape value. */

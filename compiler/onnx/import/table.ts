@@ -10,8 +10,10 @@ import { GATHER_IMPORTS } from './gather.js';
 import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
+import { QUANTIZED_IMPORTS } from './quantized.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { RNN_IMPORTS } from './rnn.js';
+import { ROI_ALIGN_IMPORTS } from './roi-align.js';
 import { SCATTER_IMPORTS } from './scatter.js';
 import { SHAPE_AWARE } from './shape-values.js';
 import { SHAPE_IMPORTS } from './shape.js';
@@ -29,15 +31,18 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...SCATTER_IMPORTS,
   ...SIGNAL_IMPORTS,
   ...GRID_SAMPLE_IMPORTS,
+  ...QUANTIZED_IMPORTS,
+  ...ROI_ALIGN_IMPORTS,
 };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  NonMaxSuppression: 'its output shape depends on the data',
-  SequenceConstruct: 'sequences have no gluonc equivalent',
-  SplitToSequence: 'sequences have no gluonc equivalent',
-  SequenceEmpty: 'sequences have no gluonc equivalent',
+  SequenceMap: 'its subgraph over each sequence item is not mapped',
+  TfIdfVectorizer: 'n-gram counting of token ids has no gluonc operator',
 };
+
+/** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
+export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence']);
 
 /**
  * Maps one ONNX node onto gluonc operators: the values of its outputs.
@@ -54,8 +59,11 @@ export function importNode(c: ImportCtx): Value[] {
   return b(c);
 }
 
-/** Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read (compiler/onnx/read-control.ts). */
-export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan']);
+/**
+ * Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read
+ * (compiler/onnx/read-control.ts), and the sequence operators where sequences are built and read inside the file (read-sequence.ts).
+ */
+export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', ...SEQUENCE_OPS]);
 
 /** True when the importer maps `opType` (default ONNX domain), in some or all of its forms. */
 export function canImport(opType: string): boolean {

@@ -3,15 +3,18 @@
  * condition is known when the model is read (constants, or shape checks over
  * static shapes, as exporters write them) becomes the branch taken; a `Loop`
  * whose trip count and conditions are known, and a `Scan` over a known
- * sequence length, are unrolled. The results equal
- * onnxruntime's on the same file. What is decided at run time is refused by
- * name.
+ * sequence length, are unrolled; an `If` decided at run time computes both
+ * branches and selects with `where`. The results equal onnxruntime's on the
+ * same file. A Loop decided at run time is refused by name.
  */
 import assert from 'node:assert/strict';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { readModel, tensorProto, valueInfo } from '../../../compiler/onnx/index.js';
 import { LOOP_UNROLL_MAX } from '../../../compiler/onnx/read-control.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import { autograd, nd } from 'gluonc';
+import { NDArray } from '../../../compiler/engine/ndarray.js';
+import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { T, data, i64, model, sameAsOrt } from './ort-compare.js';
 
 /** A branch graph: its nodes, its outputs (float32) and its own initializers. */
@@ -60,17 +63,39 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     await sameAsOrt(model([...batchIs(2), outer], [['x', [2, 3]]], [['y', 'float32']], consts(2)), { x: data([2, 3]) });
   });
 
-  it('refuses a condition computed at run time, naming the node', () => {
-    const fromData = model(
-      [{ opType: 'ReduceSum', input: ['x'], output: ['s'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Greater', input: ['s', 'zero'], output: ['c'] }, ifNode('c', thenG, elseG, ['y'], 'gate')],
-      [['x', [2, 3]]],
-      [['y', 'float32']],
-      [['zero', tensorFromNumbers('float32', [], [0])]],
-    );
-    assert.throws(() => readModel(fromData), /ONNX operator 'If' \(node 'gate'\) has no gluonc equivalent: its condition is computed at run time/);
-    // A shape check over a symbolic batch is known only at run time: refused where it is computed.
+  it('computes both branches of an If whose condition is computed at run time and selects with it, as onnxruntime takes one', async () => {
+    const gated = (then: OnnxNs.IGraphProto, other: OnnxNs.IGraphProto, shape: [string, number[]][] = [['x', [2, 3]]]): Uint8Array =>
+      model(
+        [{ opType: 'ReduceSum', input: ['x'], output: ['s'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Greater', input: ['s', 'zero'], output: ['c'] }, ifNode('c', then, other, ['y'], 'gate')],
+        shape,
+        [['y', 'float32']],
+        [['zero', tensorFromNumbers('float32', [], [0])]],
+      );
+    const x = data([2, 3]);
+    const neg = tensorFromNumbers('float32', [2, 3], Array.from(x.data as Float32Array, (v) => -v - 1));
+    // The sums of x and of neg have opposite signs: each branch is taken once.
+    await sameAsOrt(gated(thenG, elseG), { x });
+    await sameAsOrt(gated(thenG, elseG), { x: neg });
+    // The gradient flows into the branch taken: sum(relu(x) + bias) gives 1 where x > 0, sum(-x) gives -1.
+    for (const [input, taken] of [[x, true], [neg, false]] as const) {
+      const { graph } = readModel(gated(thenG, elseG));
+      const xa = new NDArray(input);
+      xa.attachGrad();
+      autograd.record(() => nd.sum(new SymbolBlock(graph).call(xa) as NDArray)).backward();
+      assert.deepEqual(Array.from(xa.grad.data() as Float32Array), Array.from(input.data as Float32Array, (v) => (taken ? (v > 0 ? 1 : 0) : -1)));
+    }
+    // A shape check over a symbolic batch (N == 2) is computed when the graph runs: each batch size takes its branch.
     const symbolic = model([...batchIs(2), ifNode('c', thenG, elseG, ['y'], 'gate')], [['x', ['N', 3]]], [['y', 'float32']], consts(2));
-    assert.throws(() => readModel(symbolic), /ONNX operator 'Equal' \(node '#2'\) has no gluonc equivalent: comparing the symbolic dimension N with 2/);
+    await sameAsOrt(symbolic, { x: data([2, 3]) });
+    await sameAsOrt(symbolic, { x: data([4, 3]) });
+    // Both branches must give one type per output, and both must import.
+    const wide = branch([{ opType: 'Concat', input: ['x', 'x'], output: ['t3'], attribute: [{ name: 'axis', type: T.INT, i: 1 }] }], ['t3']);
+    assert.throws(() => readModel(gated(thenG, wide)), /'If' \(node 'gate'\) has no gluonc equivalent: its condition is computed at run time, so both branches are computed and the condition selects between them, which needs one type per output, but output 0 is float32\[2, 3\] in the then_branch and float32\[2, 6\] in the else_branch/);
+    const bad = branch([{ opType: 'TfIdfVectorizer', input: ['x'], output: ['t4'], name: 'tf' }], ['t4']);
+    assert.throws(() => readModel(gated(thenG, bad)), /its else_branch does not import: ONNX operator 'TfIdfVectorizer' \(node 'gate\/else_branch\/tf'\) has no gluonc equivalent/);
+  });
+
+  it('refuses what it cannot read, naming the node', () => {
     const noCond = model([ifNode('', thenG, elseG, ['y'], 'gate')], [['x', [2, 3]]], [['y', 'float32']]);
     assert.throws(() => readModel(noCond), /ONNX operator 'If' \(node 'gate'\) has no gluonc equivalent: it has no condition input/);
     const twoOut = model([...batchIs(2), ifNode('c', thenG, elseG, ['y', 'z'], 'gate')], [['x', [2, 3]]], [['y', 'float32']], consts(2));

@@ -538,8 +538,9 @@ onnx.save_model(m, sys.argv[1] + '/escape.onnx')
     assert.throws(() => readModel(resize), { message: "readModel: model bytes: ONNX operator 'Resize' (node 'up') has no gluonc equivalent: coordinate_transformation_mode 'tf_crop_and_resize'" });
     const unique = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'u', attribute: [int('axis', 0)] }], [['x', [2, 3]]], [['y', 'float32']]);
     assert.throws(() => readModel(unique), { message: "readModel: model bytes: ONNX operator 'Unique' (node 'u') has no gluonc equivalent: axis (unique slices): only the flattened form is mapped" });
-    const nms = model([{ opType: 'NonMaxSuppression', input: ['x', 'x'], output: ['y'], name: 'n' }], [['x', [1, 2, 4]]], [['y', 'int64']]);
-    assert.throws(() => readModel(nms), { message: "readModel: model bytes: ONNX operator 'NonMaxSuppression' (node 'n') has no gluonc equivalent: its output shape depends on the data" });
+    // NonMaxSuppression's limits must be constants (they size the graph's operator).
+    const nms = model([{ opType: 'NonMaxSuppression', input: ['b', 'x', 'm'], output: ['y'], name: 'n' }], [['b', [1, 2, 4]], ['x', [1, 1, 2]], ['m', []]], [['y', 'int64']]);
+    assert.throws(() => readModel(nms), { message: "readModel: model bytes: ONNX operator 'NonMaxSuppression' (node 'n') has no gluonc equivalent: max_output_boxes_per_class (input 2, 'm') is computed at run time; gluonc needs it constant" });
     // Overwriting with a repeated position (-1 and 1 on an axis of 2) is undefined in ONNX: refused.
     const overwrite = model([{ opType: 'ScatterElements', input: ['x', 'i', 'x'], output: ['y'], name: 'sc' }], [['x', [2, 2]]], [['y', 'float32']], [['i', tensorFromNumbers('int64', [2, 2], [1, 0, -1, 1])]]);
     assert.throws(() => readModel(overwrite), { message: "readModel: model bytes: ONNX operator 'ScatterElements' (node 'sc') has no gluonc equivalent: reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)" });

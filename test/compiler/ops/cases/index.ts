@@ -6,6 +6,8 @@ import { cases as groupNorm } from './group-norm.js';
 import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as dataDependent } from './data-dependent.js';
+import { cases as quantized } from './quantized.js';
+import { cases as unpool } from './unpool.js';
 import { cases as reduce } from './reduce.js';
 import { cases as rnn } from './rnn.js';
 import { cases as scatter } from './scatter.js';
@@ -13,4 +15,4 @@ import { cases as sequence } from './sequence.js';
 import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...scatter, ...groupNorm, ...rnn, ...dataDependent];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool];

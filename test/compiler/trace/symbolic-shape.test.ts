@@ -1,0 +1,194 @@
+/**
+ * `x.shape` of traced symbols (compiler/trace/symbol.ts) with symbolic input
+ * sizes: while `export` traces, a symbolic entry is a SymbolicDim, so a
+ * branch on it (`if (x.shape[0] > 2)`) fails by name instead of fixing one
+ * branch for every N; shape arguments take it, and the artifact then runs
+ * at every N (checked against plain JavaScript on the input). Hybridized and
+ * eager calls see numbers, as before.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gluon, nd, np, sym } from 'gluonc';
+import { loadModel } from 'gluonc/runtime';
+
+type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
+/** `x.shape[k]` typed as the size the operators' signatures take. */
+const size = (x: gluon.Tensor, k: number): number => x.shape[k] as number;
+
+class Probe extends gluon.HybridBlock {
+  constructor(readonly fwd: Fwd) {
+    super();
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor) {
+    return this.fwd(F, x);
+  }
+}
+const block = (fwd: Fwd) => new Probe(fwd);
+/** Errors keep their name through export's file prefix. */
+const symbolicDimError = (e: unknown): e is Error => e instanceof Error && e.name === 'SymbolicDimError';
+
+/** Row-major values of [n, 2, 2]: x[i][j][k] = 100 i + 10 j + k - 7 (distinct, both signs). */
+function input(n: number): Float32Array {
+  const v = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 2; k++) v[i * 4 + j * 2 + k] = 100 * i + 10 * j + k - 7;
+  return v;
+}
+
+describe('trace: x.shape with symbolic sizes while exporting', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-symdim-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const exportIt = (fwd: Fwd, name: string) => {
+    const file = path.join(dir, `${name}.onnx`);
+    block(fwd).export(file, { inputs: { x: { shape: ['N', 2, 2] } } });
+    return file;
+  };
+
+  it("a branch on a symbolic size (if (x.shape[0] > 2)) fails the export by name, writing nothing", () => {
+    const file = path.join(dir, 'branch.onnx');
+    const net = block((F, x) => (size(x, 0) > 2 ? F.relu(x) : F.neg(x)));
+    assert.throws(
+      () => net.export(file, { inputs: { x: { shape: ['N', 2, 2] } } }),
+      (e: unknown) =>
+        symbolicDimError(e) &&
+        /^Probe\.export to '.*branch\.onnx': symbolic dimension 'N' \(axis 0 of input 'x'\) has no value while block 'Probe' is traced with symbolic sizes \(export\): .*x\.shape\[0\] > 2.*F\.shapeArray\(x, \{ axis: 0 \}\) and choose with operators \(F\.where\)/.test(e.message),
+    );
+    assert.equal(existsSync(file), false);
+    // The same code hybridized sees numbers and takes the branch each batch size asks for.
+    net.hybridize();
+    assert.deepEqual(((net.call(nd.full([3, 2, 2], -1)) as nd.NDArray).toArray() as number[][][])[0], [[0, 0], [0, 0]], 'N = 3: relu');
+    assert.deepEqual(((net.call(nd.full([1, 2, 2], -1)) as nd.NDArray).toArray() as number[][][])[0], [[1, 1], [1, 1]], 'N = 1: neg');
+  });
+
+  it('comparisons, arithmetic and Math on a symbolic size each fail by name; reading the shape does not', () => {
+    const seen: Record<string, unknown> = {};
+    const uses: Record<string, (x: gluon.Tensor) => unknown> = {
+      lessThan: (x) => size(x, 0) < 8,
+      equals: (x) => (x.shape[0] as unknown) == 3,
+      times: (x) => size(x, 0) * 2,
+      plusOne: (x) => size(x, 0) + 1,
+      max: (x) => Math.max(...(x.shape as number[])),
+      product: (x) => (x.shape as number[]).reduce((a, b) => a * b, 1),
+    };
+    for (const [name, use] of Object.entries(uses)) {
+      assert.throws(() => exportIt((F, x) => (use(x), x), name), (e: unknown) => symbolicDimError(e) && /symbolic dimension 'N' \(axis 0 of input 'x'\)/.test(e.message), name);
+    }
+    exportIt((F, x) => {
+      const [n, c, w] = x.shape;
+      Object.assign(seen, { text: `${n}`, json: JSON.stringify(x.shape), rank: x.shape.length, rest: x.shape.slice(1), c, w, isInt: Number.isInteger(n), same: String(n) === 'N' });
+      return x;
+    }, 'reads');
+    assert.deepEqual(seen, { text: 'N', json: '["N",2,2]', rank: 3, rest: [2, 2], c: 2, w: 2, isInt: false, same: true });
+  });
+
+  const shapes: [string, Fwd, (n: number, x: Float32Array) => { shape: number[]; data: number[] }][] = [
+    ['F.reshape(x, [x.shape[0], -1])', (F, x) => F.reshape(x, [size(x, 0), -1]), (n, x) => ({ shape: [n, 4], data: [...x] })],
+    ['x.reshape([x.shape[0], 4])', (_F, x) => x.reshape([size(x, 0), 4]), (n, x) => ({ shape: [n, 4], data: [...x] })],
+    // [N, 2, 2] -> [4, N]: N is no place's own dimension, so it is the size left to infer (-1), checked to be N.
+    ['F.reshape(x, [4, x.shape[0]])', (F, x) => F.reshape(x, [4, size(x, 0)]), (n, x) => ({ shape: [4, n], data: [...x] })],
+    ['F.zeros([x.shape[0], 4]) + x', (F, x) => F.add(F.zeros([size(x, 0), 4]), F.reshape(x, [0, -1])), (n, x) => ({ shape: [n, 4], data: [...x] })],
+    ['F.ones([x.shape[0], 1]) * 3', (F, x) => F.mul(F.ones([size(x, 0), 1]), 3), (n) => ({ shape: [n, 1], data: Array<number>(n).fill(3) })],
+    [
+      'F.broadcastTo(x[:, :1], [x.shape[0], 3])',
+      (F, x) => F.broadcastTo(F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: 1 }), [size(x, 0), 3]),
+      (n, x) => ({ shape: [n, 3], data: Array.from({ length: n }, (_v, i) => [x[i * 4]!, x[i * 4]!, x[i * 4]!]).flat() }),
+    ],
+    ['F.arange(0, x.shape[0])', (F, x) => F.arange(0, size(x, 0)), (n) => ({ shape: [n], data: [...Array(n).keys()] })],
+    ['F.sliceAxis(x, { axis: 0, begin: 1, end: x.shape[0] })', (F, x) => F.sliceAxis(x, { axis: 0, begin: 1, end: size(x, 0) }), (_n, x) => ({ shape: [x.length / 4 - 1, 2, 2], data: [...x.slice(4)] })],
+    [
+      'F.slice(x, { begin: [1, 0], end: [x.shape[0], 1] })',
+      (F, x) => F.slice(x, { begin: [1, 0], end: [size(x, 0), 1] }),
+      (n, x) => ({ shape: [n - 1, 1, 2], data: Array.from({ length: n - 1 }, (_v, i) => [x[(i + 1) * 4]!, x[(i + 1) * 4 + 1]!]).flat() }),
+    ],
+  ];
+  for (const [what, fwd, want] of shapes) {
+    it(`${what}: exports, and the artifact computes it at N = 3 and N = 5`, async () => {
+      const file = exportIt(fwd, what.replace(/\W+/g, '_'));
+      const model = await loadModel(file);
+      try {
+        for (const n of [3, 5]) {
+          const x = input(n);
+          const out = Object.values(model.runSync({ x: { data: x, shape: [n, 2, 2] } }))[0]!;
+          const ref = want(n, x);
+          assert.deepEqual(out.shape, ref.shape, `N = ${n}: shape`);
+          assert.deepEqual(Array.from(out.data as ArrayLike<number | bigint>, Number), ref.data, `N = ${n}: values`);
+        }
+      } finally {
+        await model.close();
+      }
+    });
+  }
+
+  it('a symbolic size a shape argument cannot place is an error naming the operator and the way out', () => {
+    const bad: [Fwd, RegExp][] = [
+      [(F, x) => F.reshape(x, [2, size(x, 0), 2, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[2, N, 2, N\]: the symbolic dimensions 'N' and 'N' are not copied from the same place of the input, and only one size can be inferred \(give the others as 0 to copy, or use F\.reshapeLike\)/],
+      [(F, x) => F.reshape(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0)]), /reshape: cannot reshape \[N, 4\] to \[N, N\]: the element count leaves 4 at position 1, not 'N'/],
+      [(F, x) => F.reshape(x, [size(x, 1), size(x, 0), -1]), /reshape: cannot reshape \[N, 2, 2\] to \[2, N, -1\]: 'N' is not the input's dimension at its place, so it would be inferred, but the target already has a -1/],
+      [(F, x) => F.reshape(x, [3, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[3, N\]: the element count leaves .* at position 1, not 'N'/],
+      [(F, x) => F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: size(x, 0) }), /sliceAxis: end of axis 1 is the symbolic dimension 'N', not the size of axis 1 \(4\).*F\.take\(x, F\.arange\(begin, n, 1, \{ dtype: 'int64' \}\), \{ axis: 1 \}\)/],
+      [(F, x) => F.slice(x, { begin: [size(x, 0)], end: [null] }), /slice: begin of axis 0 is the symbolic dimension 'N', as a begin/],
+      [(F, x) => F.broadcastTo(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0), 4]), /broadcastTo: cannot broadcast \[N, 4\] to \[N, N, 4\]: the symbolic dimension 'N' at axis 0 is not the input's dimension there \(broadcast like a tensor that has it with F\.broadcastLike\)/],
+      [(F, x) => F.transpose(x, [size(x, 0), 1, 2]), /transpose: option 'axes' must be an integer or a list of integers, got \["N",1,2\]: a name such as 'N' is a symbolic dimension/],
+      [(F, x) => F.add(x, size(x, 0)), /add: input 'rhs' got the symbolic dimension 'N', which is no number while tracing: pass F\.shapeArray\(x, \{ axis: 0 \}\)/],
+    ];
+    bad.forEach(([fwd, re], i) => assert.throws(() => exportIt(fwd, `bad${i}`), re, `case ${i}`));
+  });
+
+  it('a Gluon 2 forward: np.reshape takes x.shape[k] (the artifact runs at N = 2 and 4); an eager np.zeros of it is a named error', async () => {
+    class Flat extends gluon.HybridBlock {
+      override forward(x: nd.NDArray) {
+        return np.reshape(x, [x.shape[0]!, -1]);
+      }
+    }
+    const file = path.join(dir, 'flat.onnx');
+    new Flat().export(file, { inputs: { x: { shape: ['N', 2, 2] } } });
+    const model = await loadModel(file);
+    try {
+      for (const n of [2, 4]) {
+        const x = input(n);
+        const out = Object.values(model.runSync({ x: { data: x, shape: [n, 2, 2] } }))[0]!;
+        assert.deepEqual([out.shape, Array.from(out.data as Float32Array)], [[n, 4], [...x]], `N = ${n}`);
+      }
+    } finally {
+      await model.close();
+    }
+    class Eager extends gluon.HybridBlock {
+      override forward(x: nd.NDArray) {
+        return np.add(x, np.zeros([x.shape[0]!, 2, 2]));
+      }
+    }
+    assert.throws(
+      () => new Eager().export(path.join(dir, 'eager.onnx'), { inputs: { x: { shape: ['N', 2, 2] } } }),
+      /nd\.zeros: shape \["N",2,2\] holds the symbolic dimension 'N' \(x\.shape\[k\] while exporting\), which an eager array cannot have; use an operator that reads it when the graph runs/,
+    );
+  });
+
+  it('the way out the errors name works: F.take over F.arange up to another tensor’s size', async () => {
+    // x [N, 2, 2] flattened to [N, 4], then its first N columns... of a fixed [4, 4] table: take rows 0..N-1.
+    const table = nd.array(Array.from({ length: 16 }, (_v, i) => i), { shape: [8, 2] });
+    const file = exportIt((F, x) => F.add(F.take(table as unknown as gluon.Tensor, F.arange(0, size(x, 0), 1, { dtype: 'int64' }), { axis: 0 }), F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: 2 })), 'take');
+    const model = await loadModel(file);
+    try {
+      const n = 3;
+      const x = input(n);
+      const out = Object.values(model.runSync({ x: { data: x, shape: [n, 2, 2] } }))[0]!;
+      assert.deepEqual(out.shape, [n, 2]);
+      assert.deepEqual(Array.from(out.data as Float32Array), Array.from({ length: n }, (_v, i) => [2 * i + x[i * 4]!, 2 * i + 1 + x[i * 4 + 1]!]).flat());
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('hybridized and eager calls see numbers; sym outside a block trace keeps names as strings', () => {
+    const kinds: string[] = [];
+    const net = block((F, x) => (kinds.push(typeof x.shape[0]), F.reshape(x, [size(x, 0), -1])));
+    assert.deepEqual((net.call(nd.zeros([3, 2, 2])) as nd.NDArray).shape, [3, 4]);
+    net.hybridize();
+    assert.deepEqual((net.call(nd.zeros([5, 2, 2])) as nd.NDArray).shape, [5, 4]);
+    assert.deepEqual(kinds, ['number', 'number']);
+    const s = sym.var('x', { shape: ['N', 3] });
+    assert.deepEqual(sym.relu(s).shape, ['N', 3]);
+  });
+});
