@@ -20,6 +20,7 @@ import { openModel } from './open-model.js';
 import { Session, type Device, type IOInfo, type SessionOptions } from './session.js';
 import { formatShape, sizeOf, type HostTensor } from './tensor.js';
 import { WorkerPool } from './worker.js';
+import { checkOptions } from './check-options.js';
 
 /** Options of `loadModel`. Example: `{ device: 'cpu', threads: 1, maxBytes: 256 * 2 ** 20 }`. */
 export interface LoadModelOptions {
@@ -158,6 +159,7 @@ export class Model {
     let bucket: number;
     try {
       this.checkOpen();
+      checkOptions(`Model.run (${this.where})`, options, ['offload']);
       host = checkFeeds(feeds, this.inputs, this.where, this.emptyAborts);
       bucket = this.bucketOf(host);
     } catch (e) {
@@ -297,8 +299,7 @@ function declared(what: 'inputs' | 'outputs', manifest: IOInfo[] | undefined, gr
  */
 export async function loadModel(file: string, options: LoadModelOptions = {}): Promise<Model> {
   if (typeof file !== 'string' || !file) throw new Error(`loadModel: needs a model file path, got ${JSON.stringify(file)}`);
-  const known = new Set(['device', 'fallback', 'threads', 'maxBytes', 'offload', 'offloadAboveMs', 'workers']);
-  for (const k of Object.keys(options)) if (!known.has(k)) throw new Error(`loadModel('${file}'): unknown option '${k}' (options: ${[...known].join(', ')})`);
+  checkOptions(`loadModel('${file}')`, options, ['device', 'fallback', 'threads', 'maxBytes', 'offload', 'offloadAboveMs', 'workers']);
   const sessionOptions: SessionOptions = { device: options.device, fallback: options.fallback, threads: options.threads };
   const { file: checked, session } = openModel(file, { ...sessionOptions, maxBytes: options.maxBytes });
   try {

@@ -26,6 +26,7 @@ import { loadModel, Model, type LoadModelOptions } from './load-model.js';
 import { Counter, Histogram, Registry } from './metrics.js';
 import { JSON_HEADERS, routeOf, type ModelStats, type ServeContext } from './serve-routes.js';
 import { formatShape } from './tensor.js';
+import { checkOptions, optionKeys } from './check-options.js';
 
 /** Options of `serve`. Example: `{ port: 8000, host: '127.0.0.1', maxBatchSize: 64 }`. */
 export interface ServeOptions extends Omit<LoadModelOptions, 'threads'> {
@@ -64,6 +65,14 @@ export interface ServeOptions extends Omit<LoadModelOptions, 'threads'> {
   /** Where log lines go (default: nowhere). */
   log?: (line: string) => void;
 }
+
+/** The options `serve` accepts. */
+const SERVE_OPTIONS = optionKeys<ServeOptions>({
+  device: true, fallback: true, maxBytes: true, offload: true, offloadAboveMs: true, workers: true,
+  port: true, host: true, name: true, threads: true, batching: true, maxBatchSize: true, batchWindowMs: true, maxQueue: true, concurrency: true,
+  maxBodyBytes: true, maxConnections: true, headersTimeoutMs: true, requestTimeoutMs: true, keepAliveTimeoutMs: true, shutdownTimeoutMs: true,
+  handleSignals: true, log: true,
+});
 
 /** A running server. */
 export interface ServeHandle {
@@ -108,6 +117,7 @@ function packageVersion(): string {
  * ```
  */
 export async function serve(artifact: string | Model, options: ServeOptions = {}): Promise<ServeHandle> {
+  checkOptions('serve', options, SERVE_OPTIONS);
   const log = options.log ?? (() => undefined);
   const limits = connectionLimits(options);
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {

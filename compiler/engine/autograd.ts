@@ -9,6 +9,7 @@ import { withTrainingMode } from '../ops/mode.js';
 import { TAPE_OPS, type NDArray } from './ndarray.js';
 import { ones } from './nd.js';
 import { backprop, backwardHeads, recording } from './tape.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 export { isRecording, recordEntry, requiresGrad } from './tape.js';
 
@@ -27,11 +28,13 @@ export function isTraining(): boolean {
  * ```
  */
 export function record<R>(fn: () => R, options: { trainMode?: boolean } = {}): R {
+  checkOptions('autograd.record', options, ['trainMode']);
   return recording(true, options.trainMode ?? true, fn);
 }
 
 /** Runs `fn` without recording (training mode as given, default prediction). Example: `autograd.pause(() => net.call(x))`. */
 export function pause<R>(fn: () => R, options: { trainMode?: boolean } = {}): R {
+  checkOptions('autograd.pause', options, ['trainMode']);
   return recording(false, options.trainMode ?? false, fn);
 }
 
@@ -56,6 +59,7 @@ export function predictMode<R>(fn: () => R): R {
  * ```
  */
 export function backward(heads: NDArray | NDArray[], headGrads: (NDArray | undefined)[] = [], options: { retainGraph?: boolean } = {}): void {
+  checkOptions('autograd.backward', options, ['retainGraph']);
   const hs = Array.isArray(heads) ? heads : [heads];
   if (hs.length === 1) return hs[0]!.backward(headGrads[0], options);
   // A head pending in a fused step runs its calls now, taped (the program differentiates one head).
@@ -77,6 +81,7 @@ export function grad(
   variables: NDArray[],
   options: { headGrads?: (NDArray | undefined)[]; createGraph?: boolean; retainGraph?: boolean } = {},
 ): NDArray[] {
+  checkOptions('autograd.grad', options, ['headGrads', 'createGraph', 'retainGraph']);
   const hs = Array.isArray(heads) ? heads : [heads];
   const createGraph = options.createGraph ?? false;
   const grads = backprop(hs, options.headGrads ?? [], createGraph, TAPE_OPS, options.retainGraph ?? createGraph);

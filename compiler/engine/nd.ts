@@ -7,6 +7,7 @@ import { sizeOf, tensorFromNumbers, writeElement, zerosTensor } from '../../runt
 import { fillValueError } from '../ops/creation.js';
 import { array as arrayOf, ndOps, NDArray as NDArrayClass, type ArrayOptions, type NestedNumbers } from './ndarray.js';
 import { nextFloat, nextNormal, nextInt } from './random.js';
+import { checkOptions } from '../../runtime/check-options.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
 
 function checkShape(what: string, shape: unknown): number[] {
@@ -23,9 +24,7 @@ function opts<T extends { dtype?: DType }>(what: string, o: unknown, rest: unkno
   if (k >= 0) throw new Error(`${what}: unexpected argument ${at + k + 1} (${JSON.stringify(rest[k])}); give options as { ${keys.join(', ')} }`);
   if (typeof o === 'string') return { dtype: checkDType(o, what) } as T;
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${what}: the options must be an object ({ ${keys.join(', ')} }) or a dtype name, got ${JSON.stringify(o)}`);
-  const bad = Object.keys(o).find((x) => !keys.includes(x));
-  if (bad === undefined) return o as T;
-  throw new Error(`${what}: unknown option '${bad}' (options: ${keys.join(', ')})`);
+  return checkOptions(what, o, keys) as T;
 }
 type Options = { dtype?: DType } | DType;
 
@@ -54,12 +53,13 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArrayClass, 
 }
 
 /** Evenly spaced values in [start, stop). Example: `nd.arange(0, 5)` is `[0, 1, 2, 3, 4]`. */
-export function arange(start: number, stop?: number, step = 1, options: { dtype?: DType } = {}): NDArrayClass {
+export function arange(start: number, stop?: number, step = 1, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  const { dtype } = opts<{ dtype?: DType }>('nd.arange', options, rest, 4);
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new Error(`nd.arange: step must be a non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const values = Array.from({ length: n }, (_x, i) => start + i * step);
-  return new NDArrayClass(tensorFromNumbers(checkDType(options.dtype ?? 'float32', 'nd.arange'), [n], values));
+  return new NDArrayClass(tensorFromNumbers(checkDType(dtype ?? 'float32', 'nd.arange'), [n], values));
 }
 
 function draw(what: string, shape: number[] | number, dtype: DType | undefined, f: () => number): NDArrayClass {

@@ -23,6 +23,7 @@ import { getContext } from '../ops/context.js';
 import { eagerCompileAfter } from './eager-compile.js';
 import { flushPendingOps, LazyOp } from './lazy-op.js';
 import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, requiresGrad, type GradReqLike, type TapeOps } from './tape.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 /** Options for creating arrays. */
 export interface ArrayOptions {
@@ -128,6 +129,7 @@ export class NDArray implements Tensor {
    * `retain_graph`): a second backward through it is an error.
    */
   backward(headGrad?: NDArray, options: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
+    checkOptions('backward', options, ['retainGraph', 'trainMode']);
     const retainGraph = options.retainGraph ?? false;
     if (this._lazy?.backward?.(this, headGrad, retainGraph)) return;
     tapeBackward(this, headGrad, TAPE_OPS, retainGraph);

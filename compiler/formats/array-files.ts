@@ -15,6 +15,7 @@ import { NDArray } from '../engine/ndarray.js';
 import { encodeMxnetParams } from './mxnet-params.js';
 import { encodeNpz } from './npz.js';
 import { checkLittleEndian, encodeSafetensors, PRODUCER, readTensorFile, writeFileAtomic } from './params-file.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 /** What `nd.save` takes: one array, a list of arrays, or arrays by name (a record or a Map, whose order is kept). Example: `{ w: nd.ones([2]) }`. */
 export type ArraysToSave = NDArray | NDArray[] | Record<string, NDArray> | Map<string, NDArray>;
@@ -96,7 +97,7 @@ export function saveArrays(file: string, data: ArraysToSave, options: SaveArrays
   const where = `nd.save('${file}')`;
   if (typeof file !== 'string' || file === '') throw new Error(`nd.save: the file name must be a non-empty string, got ${describe(file)}`);
   if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object, got ${describe(options)}`);
-  for (const k of Object.keys(options)) if (k !== 'format') throw new Error(`${where}: unknown option '${k}' (options: format)`);
+  checkOptions(where, options, ['format']);
   const format = options.format ?? (file.endsWith('.safetensors') ? 'safetensors' : 'mxnet');
   if (!(SAVE_FORMATS as readonly string[]).includes(format)) {
     throw new Error(`${where}: format ${JSON.stringify(format)} is not one of ${SAVE_FORMATS.map((f) => `'${f}'`).join(', ')}`);

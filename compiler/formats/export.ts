@@ -21,6 +21,7 @@ import { checkOpsetRange, MAX_OPSET } from '../onnx/opset-forms.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
 import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 /** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
 export interface InputSpec {
@@ -75,8 +76,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   if (options === null || typeof options !== 'object') {
     throw new Error(`${label}: the options must be an object; MXNet's export(path, epoch) writes path-symbol.json and path-0000.params, gluonc one ONNX artifact at the path given (net.export('model.onnx'))`);
   }
-  const unknown = Object.keys(options).find((k) => !EXPORT_OPTIONS.includes(k));
-  if (unknown !== undefined) throw new Error(`${label}: unknown option '${unknown}' (options: ${EXPORT_OPTIONS.join(', ')})`);
+  checkOptions(label, options, EXPORT_OPTIONS);
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
   // Fail before tracing on a non-integer or too new opset; emitModel names the operator an old one lacks.

@@ -22,6 +22,7 @@ import { encodeNpz, isNpz, readNpz } from './npz.js';
 import { matchByOrder, type FileEntry } from './param-matching.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { FileParameter as Parameter, FileParameterDict as ParameterDict } from './block-like.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 /** The safetensors dtype code of each gluonc dtype. */
 const CODE: Record<DType, string> = {
@@ -272,9 +273,7 @@ export function encodeTensorFile(format: string, tensors: [string, HostTensor][]
  */
 export function saveParamsFile(file: string, params: ParameterDict, metadata: Record<string, string> = {}, options: SaveParamsOptions = {}): void {
   if (options === null || typeof options !== 'object') throw new Error(`saveParameters('${file}'): options must be an object, got ${String(options)}`);
-  for (const k of Object.keys(options)) {
-    if (k !== 'format') throw new Error(`saveParameters('${file}'): unknown option '${k}' (options: format)`);
-  }
+  checkOptions(`saveParameters('${file}')`, options, ['format']);
   const format = options.format ?? 'safetensors';
   if (!(PARAM_FORMATS as readonly string[]).includes(format)) {
     throw new Error(`saveParameters('${file}'): format ${JSON.stringify(format)} is not one of ${PARAM_FORMATS.map((f) => `'${f}'`).join(', ')}`);
@@ -318,9 +317,7 @@ const LOAD_OPTIONS = ['allowMissing', 'ignoreExtra', 'cast', 'castDtype', 'dtype
 function checkLoadOptions(file: string, options: LoadParamsOptions): void {
   const where = `loadParameters('${file}')`;
   if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object, got ${String(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!LOAD_OPTIONS.includes(k)) throw new Error(`${where}: unknown option '${k}' (options: ${LOAD_OPTIONS.join(', ')})`);
-  }
+  checkOptions(where, options, LOAD_OPTIONS);
   const src = options.dtypeSource;
   if (src !== undefined && src !== 'current' && src !== 'saved') throw new Error(`${where}: dtypeSource must be 'current' or 'saved', got '${String(src)}'`);
 }

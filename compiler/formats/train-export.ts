@@ -35,6 +35,7 @@ import { symOps, variable } from '../trace/sym.js';
 import { withTrace } from '../engine/trace-context.js';
 import type { FileParameter as Parameter, OptimizerLike as Optimizer, TraceableBlock as HybridBlock } from './block-like.js';
 import type { InputSpec } from './export.js';
+import { checkOptions, optionKeys } from '../../runtime/check-options.js';
 import { plainShape } from '../ops/symbolic-dim.js';
 
 /** Options of `exportTrainingStep`. */
@@ -75,6 +76,7 @@ const constant = (x: number, dtype: DType): Symbol => new Symbol(Value.constant(
  * ```
  */
 export function exportTrainingStep(block: HybridBlock, options: TrainingStepOptions): TrainingStep {
+  checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, optimizer: true, opset: true, optLevel: true, report: true }));
   const opt = options.optimizer;
   const inputTypes = Object.entries(options.inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
   const traced = withTrainingMode(true, () => block.trace(inputTypes));

@@ -17,6 +17,7 @@
  * says), and so is a required one given neither way. What is left of the
  * options object goes back to the constructor, which checks its own keys.
  */
+import { unknownOptionsMessage } from '../../runtime/check-options.js';
 import { showValue } from './show-value.js';
 
 /** `'poolSize?'` -> `'poolSize'`: the `?` marks an optional parameter. */
@@ -99,11 +100,9 @@ export function bindArgs<P extends readonly unknown[], O extends object>(cls: st
   }
   // An unknown key first, as Python reports an unexpected keyword before a missing argument.
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (names.includes(k)) continue;
-    if (known && !known.includes(k)) throw new Error(`${cls}: unknown option '${k}' (valid: ${[...names, ...known].join(', ')})`);
-    rest[k] = v;
-  }
+  for (const [k, v] of Object.entries(options)) if (!names.includes(k)) rest[k] = v;
+  const unknown = known ? Object.keys(rest).filter((k) => !known.includes(k)) : [];
+  if (unknown.length) throw new Error(`${cls}: ${unknownOptionsMessage(unknown, [...names, ...known!])}`);
   const values = params.map((p, i) => {
     const name = names[i]!;
     const pos = i < n ? args[i] : undefined;

@@ -15,6 +15,8 @@ import { structureEpoch, structureMayHaveChanged } from './structure.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
+import { checkOptions } from '../../runtime/check-options.js';
+import { bindArgs } from './bind-args.js';
 
 const warnedArrays = new Set<string>();
 const arraysChecked = new WeakMap<Block, number>();
@@ -68,7 +70,11 @@ export class Block {
   /** The name this block has in its parent (set when the parent is called or collected). */
   _scopeName = '';
 
-  constructor() {
+  constructor(...args: []) {
+    // A block with no constructor of its own (Flatten, SELU, Sequential) takes
+    // no arguments: MXNet 1.x's { prefix, params } or a misspelt option given
+    // from JavaScript is an Error naming the block, never ignored.
+    bindArgs(new.target.name, [], args, []);
     // A new block may become a child (assigned to a property) of a hybridized block.
     structureMayHaveChanged();
   }
@@ -187,6 +193,7 @@ export class Block {
 
   /** Initializes every parameter (those without an initializer of their own use `init`). */
   initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): this {
+    checkOptions(`${this.constructor.name}.initialize`, options, ['forceReinit']);
     this.collectParams().initialize(init, options);
     return this;
   }
@@ -207,7 +214,7 @@ export class Block {
   saveParameters(path: string, options: SaveParamsOptions & { deduplicate?: boolean } = {}): void {
     // MXNet's deduplicate=False writes a shared parameter under each of its names; gluonc's default writes the first.
     if (options === null || typeof options !== 'object') throw new Error(`saveParameters('${path}'): options must be an object, got ${String(options)}`);
-    for (const k of Object.keys(options)) if (k !== 'format' && k !== 'deduplicate') throw new Error(`saveParameters('${path}'): unknown option '${k}' (options: format, deduplicate)`);
+    checkOptions(`saveParameters('${path}')`, options, ['format', 'deduplicate']);
     const { deduplicate = true, ...rest } = options;
     if (typeof deduplicate !== 'boolean') throw new Error(`saveParameters('${path}'): deduplicate must be true or false, got ${String(deduplicate)}`);
     saveParamsFile(path, deduplicate ? this.collectParams() : new ParameterDict(this.structuralParams()), { block: this.constructor.name }, rest);
@@ -326,8 +333,5 @@ export const HYBRIDIZE_OPTIONS = ['maxSignatures', 'staticAlloc', 'staticShape',
 
 /** Throws an Error naming an option `hybridize` does not know. Example: `checkHybridizeOptions('Dense', { staticAlloc: true })`. */
 export function checkHybridizeOptions(block: string, options: unknown): void {
-  if (options === null || typeof options !== 'object') throw new Error(`${block}.hybridize: options must be an object, got ${JSON.stringify(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!(HYBRIDIZE_OPTIONS as readonly string[]).includes(k)) throw new Error(`${block}.hybridize: unknown option '${k}' (options: ${HYBRIDIZE_OPTIONS.join(', ')})`);
-  }
+  checkOptions(`${block}.hybridize`, options, HYBRIDIZE_OPTIONS);
 }

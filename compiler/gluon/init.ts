@@ -6,6 +6,7 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { sizeOf, tensorFromNumbers } from '../../runtime/tensor.js';
+import { checkOptions, optionKeys } from '../../runtime/check-options.js';
 import { nextFloat, nextNormal } from '../ops/rng.js';
 import { NDArray } from '../engine/ndarray.js';
 import { bindArgs, type KwArgs } from './bind-args.js';
@@ -84,6 +85,7 @@ export class Xavier extends Initializer {
   readonly magnitude: number;
   constructor(options: XavierOptions = {}) {
     super();
+    checkOptions(new.target.name, options, optionKeys<XavierOptions>({ rndType: true, factorType: true, magnitude: true }));
     this.rndType = options.rndType ?? 'uniform';
     this.factorType = options.factorType ?? 'avg';
     this.magnitude = options.magnitude ?? 3;
@@ -101,9 +103,16 @@ export class Xavier extends Initializer {
   }
 }
 
+/** Options of MSRAPrelu. */
+export interface MSRAPreluOptions {
+  factorType?: 'avg' | 'in' | 'out';
+  slope?: number;
+}
+
 /** MSRA/He initialization for PReLU nets: Xavier(gaussian, factorType, 2 / (1 + slope²)). */
 export class MSRAPrelu extends Xavier {
-  constructor(options: { factorType?: 'avg' | 'in' | 'out'; slope?: number } = {}) {
+  constructor(options: MSRAPreluOptions = {}) {
+    checkOptions('MSRAPrelu', options, optionKeys<MSRAPreluOptions>({ factorType: true, slope: true }));
     const slope = options.slope ?? 0.25;
     if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new Error(`MSRAPrelu: slope must be a finite number, got ${JSON.stringify(slope)}`);
     super({ rndType: 'gaussian', factorType: options.factorType ?? 'avg', magnitude: 2 / (1 + slope ** 2) });
@@ -134,6 +143,7 @@ export class Orthogonal extends Initializer {
   readonly randType: 'uniform' | 'normal';
   constructor(options: OrthogonalOptions = {}) {
     super();
+    checkOptions('Orthogonal', options, optionKeys<OrthogonalOptions>({ scale: true, randType: true }));
     this.scale = checkNumber('Orthogonal', 'scale', options.scale ?? 1.414, 0);
     this.randType = options.randType ?? 'uniform';
     if (!['uniform', 'normal'].includes(this.randType)) throw new Error(`Orthogonal: unknown randType '${this.randType}' (uniform, normal)`);
@@ -183,14 +193,16 @@ export class Constant extends Initializer {
 
 /** Zeros. */
 export class Zero extends Constant {
-  constructor() {
+  constructor(...args: KwArgs<[], [], {}>) {
+    bindArgs('Zero', [], args, []);
     super(0);
   }
 }
 
 /** Ones. */
 export class One extends Constant {
-  constructor() {
+  constructor(...args: KwArgs<[], [], {}>) {
+    bindArgs('One', [], args, []);
     super(1);
   }
 }

@@ -7,6 +7,7 @@
  * or out of order after `loadStates`, gives the same answer).
  */
 import { showValue } from './show-value.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 /** Options every schedule takes (MXNet's LRScheduler base). */
 export interface LRSchedulerOptions {
@@ -22,13 +23,6 @@ export interface LRSchedulerOptions {
 
 const BASE_KEYS = ['baseLr', 'warmupSteps', 'warmupBeginLr', 'warmupMode'];
 
-/** The options object must be an object of known keys (a misspelt `stopFactorLR` or snake_case `max_update` would be ignored). */
-function checkKeys(what: string, options: unknown, keys: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`${what}: options must be an object, got ${showValue(options)}`);
-  const all = [...BASE_KEYS, ...keys];
-  const unknown = Object.keys(options).filter((k) => !all.includes(k));
-  if (unknown.length) throw new Error(`${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${all.join(', ')})`);
-}
 
 function checkNumber(what: string, v: unknown, ok: (x: number) => boolean, rule: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`${what} must be ${rule}, got ${showValue(v)}`);
@@ -50,7 +44,7 @@ export abstract class LRScheduler {
   readonly warmupMode: 'linear' | 'constant';
 
   constructor(options: LRSchedulerOptions = {}, what = 'LRScheduler', keys: readonly string[] = []) {
-    checkKeys(what, options, keys);
+    checkOptions(what, options, [...BASE_KEYS, ...keys]);
     this.baseLr = checkNumber(`${what}: baseLr`, options.baseLr ?? 0.01, (x) => x >= 0, 'a non-negative number');
     this.warmupSteps = checkNumber(`${what}: warmupSteps`, options.warmupSteps ?? 0, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
     this.warmupBeginLr = checkNumber(`${what}: warmupBeginLr`, options.warmupBeginLr ?? 0, (x) => x >= 0, 'a non-negative number');

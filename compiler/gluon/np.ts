@@ -20,6 +20,7 @@ import type { Symbol } from '../trace/symbol.js';
 import type { NDArray } from '../engine/ndarray.js';
 import { opView } from './npx.js';
 import type { Tensor } from '../engine/tensor.js';
+import { checkOptions } from '../../runtime/check-options.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -111,7 +112,7 @@ export function divide<A extends Arr | number, B extends Arr | number>(a: A, b: 
  * ```
  */
 export function squeeze<T extends Arr>(a: T, options: number | number[] | null | { axis?: number | number[] | null } = null): Out<T> {
-  const axis = options !== null && typeof options === 'object' && !Array.isArray(options) ? (options.axis ?? null) : options;
+  const axis = options !== null && typeof options === 'object' && !Array.isArray(options) ? (checkOptions('np.squeeze', options, ['axis']).axis ?? null) : options;
   const y = call<T>('squeeze', a, { axis });
   const rank = a.shape.length;
   const removed = axis === null ? a.shape.filter((d) => d === 1).length : new Set((Array.isArray(axis) ? axis : [axis]).map((k) => (k + rank) % rank)).size;
@@ -145,16 +146,19 @@ export function reshape<T extends Arr>(a: T, newshape: number[] | number): Out<T
 
 /** numpy's `concatenate` along `axis` (default 0). Example: `np.concatenate([a, b], { axis: 1 })`. */
 export function concatenate<T extends Arr>(seq: T[], options: { axis?: number } = {}): Out<T> {
+  checkOptions('np.concatenate', options, ['axis']);
   return call<T>('concat', ...seq, { dim: options.axis ?? 0 });
 }
 
 /** numpy's `stack` along a new `axis` (default 0). Example: `np.stack([a, b])`. */
 export function stack<T extends Arr>(arrays: T[], options: { axis?: number } = {}): Out<T> {
+  checkOptions('np.stack', options, ['axis']);
   return call<T>('stack', ...arrays, { axis: options.axis ?? 0 });
 }
 
 /** numpy's `split` into `sections` equal parts along `axis` (default 0). Example: `const [a, b] = np.split(x, 2)`. */
 export function split<T extends Arr>(a: T, sections: number, options: { axis?: number } = {}): Out<T>[] {
+  checkOptions('np.split', options, ['axis']);
   return ops.split!(a, { numOutputs: sections, axis: options.axis ?? 0 }) as Out<T>[];
 }
 
@@ -174,7 +178,7 @@ function boolOf(name: string) {
  * ```
  */
 export function take<T extends Arr>(a: T, indices: Arr, options: { axis?: number | null; mode?: 'raise' | 'clip' | 'wrap' } = {}): Out<T> {
-  const axis = options.axis ?? null;
+  const axis = checkOptions('np.take', options, ['axis', 'mode']).axis ?? null;
   const data = axis === null ? ops.reshape!(a, [-1]) : a;
   return call<T>('take', data, indices, { axis: axis ?? 0, mode: options.mode ?? 'raise' });
 }
@@ -241,8 +245,7 @@ export function nonzero<T extends Arr>(a: T): Out<T>[] {
  * ```
  */
 export function unique<T extends Arr>(a: T, options: { returnIndex?: boolean; returnInverse?: boolean; returnCounts?: boolean; axis?: number | null } = {}): Out<T> | Out<T>[] {
-  const known = new Set(['returnIndex', 'returnInverse', 'returnCounts', 'axis']);
-  for (const k of Object.keys(options)) if (!known.has(k)) throw new Error(`np.unique: unknown option '${k}' (returnIndex, returnInverse, returnCounts, axis)`);
+  checkOptions('np.unique', options, ['returnIndex', 'returnInverse', 'returnCounts', 'axis']);
   if (options.axis !== undefined && options.axis !== null) throw new Error(`np.unique: axis ${options.axis} (unique slices) is not implemented; only the flattened form`);
   const [values, index, inverse, counts] = call<T>('unique', a) as unknown as Out<T>[];
   const asked = [options.returnIndex && index, options.returnInverse && inverse, options.returnCounts && counts].filter((v): v is Out<T> => Boolean(v));
@@ -278,7 +281,7 @@ export const random = {
   },
   /** Integers in [low, high), int64 unless `dtype` says otherwise. */
   randint(low: number, high: number, size?: number[] | number, options: { dtype?: DType } = {}): NDArray {
-    return ndMod.random.randint(low, high, shapeOf(size), { dtype: options.dtype ?? 'int64' });
+    return ndMod.random.randint(low, high, shapeOf(size), { ...checkOptions('np.random.randint', options, ['dtype']), dtype: options.dtype ?? 'int64' });
   },
 };
 

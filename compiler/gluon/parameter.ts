@@ -18,6 +18,7 @@ import { stepParamWillChange } from '../engine/step-params.js';
 import { showValue } from './show-value.js';
 import { structureMayHaveChanged } from './structure.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
+import { checkOptions, optionKeys } from '../../runtime/check-options.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
 export type GradReq = 'write' | 'add' | 'null';
@@ -34,6 +35,11 @@ export interface ParameterOptions {
   lrMult?: number;
   wdMult?: number;
 }
+
+/** The options a Parameter accepts. */
+export const PARAMETER_OPTIONS = optionKeys<ParameterOptions>({
+  shape: true, dtype: true, init: true, gradReq: true, differentiable: true, allowDeferredInit: true, lrMult: true, wdMult: true,
+});
 
 let dataHook: ((p: Parameter) => NDArray | undefined) | null = null;
 
@@ -113,7 +119,7 @@ export class Parameter {
   freshGrad = false;
 
   constructor(...args: KwArgs<['name'], [name: string], ParameterOptions>) {
-    const [[name], options] = bindArgs<[string], ParameterOptions>('Parameter', ['name'], args);
+    const [[name], options] = bindArgs<[string], ParameterOptions>('Parameter', ['name'], args, PARAMETER_OPTIONS);
     structureMayHaveChanged();
     this.name = name;
     this.shape = [...(options.shape ?? [])];
@@ -186,6 +192,7 @@ export class Parameter {
    * `forceReinit`.
    */
   initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    checkOptions(`Parameter '${this.name}'.initialize`, options, ['forceReinit']);
     toInitializer(init, `Parameter '${this.name}'`);
     if (this._data && !options.forceReinit) {
       warnAlreadyInitialized([this.name]);
@@ -348,6 +355,7 @@ export class ParameterDict {
       this.map.set(name, p);
       return p;
     }
+    checkOptions(`ParameterDict.get('${name}')`, options, PARAMETER_OPTIONS);
     const bad = (what: string, want: string, have: string) =>
       new Error(`Cannot retrieve Parameter '${name}': the desired ${what} ${want} does not match the stored ${what} ${have}`);
     if (options.dtype !== undefined && options.dtype !== p.dtype) throw bad('dtype', options.dtype, p.dtype);
@@ -408,6 +416,7 @@ export class ParameterDict {
 
   /** Initializes every parameter (see Parameter.initialize). */
   initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    checkOptions('ParameterDict.initialize', options, ['forceReinit']);
     const chosen = toInitializer(init, 'initialize');
     const kept: string[] = [];
     for (const [k, p] of this.map) if (!p._initialize(chosen, options)) kept.push(k);

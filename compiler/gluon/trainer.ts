@@ -28,6 +28,7 @@ import type { Optimizer } from './optimizer/optimizer.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { showValue } from './show-value.js';
 import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/params-file.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 /** Options of `step` / `update` / `applyUpdates`. */
 export interface StepOptions {
@@ -229,6 +230,7 @@ export class Trainer {
    */
   step(batchSize: number, options: StepOptions = {}): void {
     checkBatchSize(batchSize);
+    checkOptions('Trainer.step', options, ['ignoreStaleGrad']);
     // A recorded, hybridized forward + backward still pending: forward, gradients and this update run as one session.
     if (fusedStep(this, batchSize)) return;
     this.allreduceGrads();
@@ -246,6 +248,7 @@ export class Trainer {
   /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`. */
   applyUpdates(batchSize: number, options: StepOptions = {}): void {
     checkBatchSize(batchSize);
+    checkOptions('Trainer.update', options, ['ignoreStaleGrad']);
     // A recorded, hybridized forward + backward still pending (not fused with this update) writes its gradients first.
     flushPending();
     const todo: [string, Parameter, NDArray][] = [];

@@ -74,6 +74,8 @@ export function clipGlobalNorm(arrays: NDArray[], maxNorm: number, checkIsfinite
     if (!['float32', 'float64', 'float16'].includes(a.dtype)) throw new Error(`clipGlobalNorm: array ${i} has dtype ${a.dtype}; gradients are floats`);
   });
   if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new Error(`clipGlobalNorm: maxNorm must be a positive number, got ${showValue(maxNorm)}`);
+  // MXNet's keyword check_isfinite=False has no options object here: an object in its place is an Error, not a truthy flag.
+  if (typeof checkIsfinite !== 'boolean') throw new Error(`clipGlobalNorm: checkIsfinite (argument 3) must be true or false, got ${showValue(checkIsfinite)}`);
   flushPendingOps(); // the arrays' pending values are final before they are read and written
   let sq = 0;
   for (const a of arrays) {

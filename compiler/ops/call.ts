@@ -9,6 +9,7 @@ import type { Attrs, AttrValue } from '../ir/node.js';
 import { OPS } from './all.js';
 import type { Bind, DropFirst, OpDef, SigOf } from './define.js';
 import { OpError } from './errors.js';
+import { unknownOptionsMessage } from '../../runtime/check-options.js';
 import { isSymbolicDim, normalizeDims } from './symbolic-dim.js';
 
 /** A parsed call: tensor inputs (numbers still raw, absent optionals dropped) and attributes. */
@@ -131,8 +132,7 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
   if (i < args.length && isOptions(args[i], isTensor)) {
     for (const [k, v] of Object.entries(args[i++] as Record<string, AttrValue>)) {
       if (!(k in (def.attrs ?? {}))) {
-        const known = Object.keys(def.attrs ?? {});
-        throw new OpError(def.name, `unknown option '${k}'${known.length ? ` (options: ${known.join(', ')})` : ' (it takes no options)'}`);
+        throw new OpError(def.name, unknownOptionsMessage([k], Object.keys(def.attrs ?? {})));
       }
       if (v !== undefined) attrs[k] = v;
     }

@@ -12,6 +12,7 @@ import { toHalf } from '../../../runtime/half.js';
 import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
 import { defaultBatchify, stackArrays } from './batchify.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** A batchify function: a list of samples to one batch. */
 export type BatchifyFn = (samples: any[]) => unknown;
@@ -80,6 +81,7 @@ function checkSamples(samples: unknown, fn: string): asserts samples is unknown[
  * ```
  */
 export function Stack(options: StackOptions = {}): BatchifyFn {
+  checkOptions('batchify.Stack', options, ['dtype']);
   const dtype = options.dtype === undefined ? undefined : checkDType(options.dtype, 'batchify.Stack');
   return (samples) => {
     checkSamples(samples, 'Stack');
@@ -98,6 +100,7 @@ export function Stack(options: StackOptions = {}): BatchifyFn {
  * ```
  */
 export function Pad(options: PadOptions = {}): BatchifyFn {
+  checkOptions('batchify.Pad', options, ['axis', 'val', 'dtype', 'roundTo']);
   const { axis = 0, val = 0, roundTo } = options;
   if (!Number.isInteger(axis)) throw new Error(`batchify.Pad: axis must be an integer, got ${JSON.stringify(axis)}`);
   if (typeof val !== 'number') throw new Error(`batchify.Pad: val must be a number, got ${JSON.stringify(val)}`);
@@ -167,6 +170,7 @@ export function Tuple(...fns: (BatchifyFn | BatchifyFn[])[]): BatchifyFn {
  * batchify.List()([a, b]); // [a, b]
  * ```
  */
-export function List(): BatchifyFn {
+export function List(...args: []): BatchifyFn {
+  for (const a of args as unknown[]) if (a !== undefined) checkOptions('batchify.List', a, []);
   return (samples) => [...samples];
 }

@@ -16,6 +16,7 @@ import { showValue } from '../show-value.js';
 import { defaultBatchify, typedDType } from './batchify.js';
 import { ArrayDataset, SimpleDataset, type Dataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, type BatchSamplerLike, type LastBatch, type Sampler } from './sampler.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 export type { LastBatch } from './sampler.js';
 
@@ -74,9 +75,7 @@ export class DataLoader<B = any> implements Iterable<B> {
   constructor(...args: KwArgs<['dataset', 'batchSize?'], [dataset: DatasetLike, batchSize?: number], Omit<DataLoaderOptions, 'batchSize'>>) {
     const [[dataset, batchSizeArg], rest] = bindArgs<[DatasetLike, number?], DataLoaderOptions>('DataLoader', [DATASET_SPEC, 'batchSize?'], args);
     const options: DataLoaderOptions = { ...rest, batchSize: batchSizeArg };
-    for (const k of Object.keys(options)) {
-      if (!KNOWN.has(k)) throw new Error(`DataLoader: unknown option '${k}' (valid: ${[...KNOWN].join(', ')})`);
-    }
+    checkOptions('DataLoader', options, [...KNOWN]);
     this.dataset = asDataset(dataset);
     const n = this.dataset.length;
     if (!Number.isInteger(n) || n < 0) throw new Error(`DataLoader: the dataset's length must be an integer >= 0, got ${showValue(n)}`);

@@ -10,7 +10,7 @@ import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { checkOptions } from '../nn/basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options every loss takes. */

@@ -11,6 +11,7 @@
 import { readElement } from '../../../runtime/tensor.js';
 import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** A label or prediction: an NDArray or a nested list of numbers. */
 export type MetricInput = NDArray | NestedNumbers[];
@@ -113,6 +114,7 @@ export function checkSize(metric: string, label: Host, pred: Host, lsize: number
 export class Loss extends EvalMetric {
   constructor(options: { name?: string } = {}) {
     super(options.name ?? 'loss');
+    checkOptions(new.target.name, options, ['name']);
   }
 
   override update(_labels: unknown, preds: MetricInput | MetricInput[]): void {

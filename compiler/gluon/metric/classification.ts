@@ -1,6 +1,7 @@
 /** Classification metrics (MXNet 2's `gluon.metric`): Accuracy, TopKAccuracy, F1. */
 import { showValue } from '../show-value.js';
 import { EvalMetric, checkSize, shapeText, type Host } from './base.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** The index of the largest value along `axis` (the first one at ties; a NaN wins, as numpy's argmax). */
 function argmax(x: Host, axis: number, metric: string): Host {
@@ -45,6 +46,7 @@ export class Accuracy extends EvalMetric {
 
   constructor(options: { axis?: number; name?: string } = {}) {
     super(options.name ?? 'accuracy');
+    checkOptions(new.target.name, options, ['axis', 'name']);
     this.axis = options.axis ?? 1;
     if (!Number.isInteger(this.axis)) throw new Error(`Accuracy: axis must be an integer, got ${showValue(this.axis)}`);
   }
@@ -75,6 +77,7 @@ export class TopKAccuracy extends EvalMetric {
   readonly topK: number;
 
   constructor(options: { topK?: number; name?: string } = {}) {
+    checkOptions('TopKAccuracy', options, ['topK', 'name']);
     const k = options.topK ?? 1;
     if (!Number.isInteger(k) || k <= 1) throw new Error(`TopKAccuracy: topK must be an integer > 1 (use Accuracy for 1), got ${showValue(k)}`);
     super(`${options.name ?? 'top_k_accuracy'}_${k}`);
@@ -134,6 +137,7 @@ export class F1 extends EvalMetric {
 
   constructor(options: F1Options = {}) {
     super(options.name ?? 'f1');
+    checkOptions(new.target.name, options, ['name', 'classType', 'threshold', 'average']);
     this.classType = options.classType ?? 'binary';
     if (!['binary', 'multiclass', 'multilabel'].includes(this.classType)) throw new Error(`F1: classType must be 'binary', 'multiclass' or 'multilabel', got ${showValue(this.classType)}`);
     this.threshold = options.threshold ?? 0.5;

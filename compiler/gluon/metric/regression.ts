@@ -2,6 +2,7 @@
 import { showValue } from '../show-value.js';
 import { EvalMetric, checkSize, shapeText, type Host } from './base.js';
 import { asClass } from './classification.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** Per-sample mean of `f(label - pred)` over each sample's elements, summed (MXNet's MAE/MSE). */
 function perSample(metric: EvalMetric, name: string, label: Host, pred: Host, f: (d: number) => number): void {
@@ -32,6 +33,7 @@ function perSample(metric: EvalMetric, name: string, label: Host, pred: Host, f:
 export class MAE extends EvalMetric {
   constructor(options: { name?: string } = {}) {
     super(options.name ?? 'mae');
+    checkOptions(new.target.name, options, ['name']);
   }
 
   protected updateOne(label: Host, pred: Host): void {
@@ -51,6 +53,7 @@ export class MAE extends EvalMetric {
 export class MSE extends EvalMetric {
   constructor(options: { name?: string } = {}) {
     super(options.name ?? 'mse');
+    checkOptions(new.target.name, options, ['name']);
   }
 
   protected updateOne(label: Host, pred: Host): void {
@@ -70,6 +73,7 @@ export class MSE extends EvalMetric {
 export class RMSE extends MSE {
   constructor(options: { name?: string } = {}) {
     super({ name: options.name ?? 'rmse' });
+    checkOptions('RMSE', options, ['name']);
   }
 
   override get(): [string, number] {
@@ -110,6 +114,7 @@ export class CrossEntropy extends EvalMetric {
 
   constructor(options: CrossEntropyOptions = {}, defaultName = 'cross-entropy') {
     super(options.name ?? defaultName);
+    checkOptions(new.target.name, options, ['name', 'eps', 'ignoreLabel', 'axis', 'fromLogits']);
     const what = this.constructor.name;
     this.eps = options.eps ?? 1e-12;
     if (typeof this.eps !== 'number' || !(this.eps >= 0)) throw new Error(`${what}: eps must be a non-negative number, got ${showValue(this.eps)}`);
@@ -192,6 +197,7 @@ export class PearsonCorrelation extends EvalMetric {
 
   constructor(options: { name?: string } = {}) {
     super(options.name ?? 'pearsonr');
+    checkOptions(new.target.name, options, ['name']);
   }
 
   protected updateOne(label: Host, pred: Host): void {

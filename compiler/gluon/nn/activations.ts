@@ -8,7 +8,8 @@ import { HybridBlock } from '../hybrid.js';
 import { Constant, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { checkOptions, layerError, shapeText } from './basic.js';
+import { layerError, shapeText } from './basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /**
  * `x > 0 ? x : alpha * x`.

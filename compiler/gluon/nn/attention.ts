@@ -10,6 +10,7 @@
  * `F.maskedSoftmax`, so a query with no key to attend gives 0, not NaN.
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { optionKeys } from '../../../runtime/check-options.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
@@ -90,6 +91,9 @@ export function combineMasks(F: F, block: HybridBlock, x: Tensor, mask: Tensor |
   return F.mul(c, mask.dtype === 'float32' ? mask : F.cast(mask, 'float32'));
 }
 
+/** The options `MultiHeadAttention` accepts. */
+export const ATTENTION_OPTIONS = optionKeys<MultiHeadAttentionOptions>({ dropout: true, useBias: true, inUnits: true, dtype: true, weightInitializer: true, biasInitializer: true });
+
 /**
  * Multi-head attention with a learned projection of query, key, value and
  * output (each weight `[units, units]`, applied as `x·Wᵀ` like `Dense`).
@@ -118,7 +122,7 @@ export class MultiHeadAttention extends HybridBlock {
 
   constructor(...args: KwArgs<['units', 'numHeads'], [units: number, numHeads: number], MultiHeadAttentionOptions>) {
     super();
-    const [[units, numHeads], options] = bindArgs<[number, number], MultiHeadAttentionOptions>('MultiHeadAttention', ['units', 'numHeads'], args);
+    const [[units, numHeads], options] = bindArgs<[number, number], MultiHeadAttentionOptions>('MultiHeadAttention', ['units', 'numHeads'], args, ATTENTION_OPTIONS);
     if (!Number.isInteger(units) || units <= 0) throw new Error(`MultiHeadAttention: units must be a positive integer, got ${units}`);
     if (!Number.isInteger(numHeads) || numHeads <= 0) throw new Error(`MultiHeadAttention: numHeads must be a positive integer, got ${numHeads}`);
     if (units % numHeads !== 0) throw new Error(`MultiHeadAttention: units (${units}) must be divisible by numHeads (${numHeads})`);

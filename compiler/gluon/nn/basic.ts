@@ -29,26 +29,6 @@ export function layerError(block: Block, message: string): Error {
 }
 
 /**
- * Checks a layer's options object: an object whose keys are all in `keys`
- * (a misspelt or snake_case option such as `{ stride: 2 }` or
- * `{ use_bias: false }` would otherwise be ignored); the error names the
- * layer, the unknown options and the valid ones.
- *
- * ```ts
- * checkOptions('Dropout', options, ['axes']);
- * ```
- */
-export function checkOptions(layer: string, options: unknown, keys: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${layer}: options must be an object, got ${JSON.stringify(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => !keys.includes(k));
-  if (unknown.length > 0) {
-    throw new Error(`${layer}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${keys.join(', ')})`);
-  }
-}
-
-/**
  * A boolean option of a layer's constructor: `fallback` when absent, else it
  * must be `true` or `false` (a string such as `'false'` from a config file
  * would otherwise read as truthy); the error names the layer and the option.
@@ -154,8 +134,7 @@ export class Dropout extends HybridBlock {
 
   constructor(...args: KwArgs<['rate'], [rate: number], DropoutOptions>) {
     super();
-    const [[rate], options] = bindArgs<[number], DropoutOptions>('Dropout', ['rate'], args);
-    checkOptions('Dropout', options, ['axes']);
+    const [[rate], options] = bindArgs<[number], DropoutOptions>('Dropout', ['rate'], args, ['axes']);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
     this.axes = [...(options.axes ?? [])];
@@ -218,8 +197,7 @@ export class Embedding extends HybridBlock {
 
   constructor(...args: KwArgs<['inputDim', 'outputDim'], [inputDim: number, outputDim: number], EmbeddingOptions>) {
     super();
-    const [[inputDim, outputDim], options] = bindArgs<[number, number], EmbeddingOptions>('Embedding', ['inputDim', 'outputDim'], args);
-    checkOptions('Embedding', options, ['dtype', 'weightInitializer', 'sparseGrad']);
+    const [[inputDim, outputDim], options] = bindArgs<[number, number], EmbeddingOptions>('Embedding', ['inputDim', 'outputDim'], args, ['dtype', 'weightInitializer', 'sparseGrad']);
     for (const [k, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Embedding: ${k} must be a positive integer, got ${v}`);
     }

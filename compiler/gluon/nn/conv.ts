@@ -11,7 +11,7 @@ import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
-import { activationOption, boolOption, checkOptions } from './basic.js';
+import { activationOption, boolOption } from './basic.js';
 
 /** Options shared by the convolution layers (MXNet's, camelCase). */
 export interface ConvOptions {
@@ -92,8 +92,7 @@ abstract class ConvBase extends HybridBlock {
   constructor(nd: number, protected readonly transpose: boolean, args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
-    const [[channels, kernelSize], options] = bindArgs<[number, number | number[]], ConvTransposeOptions>(name, ['channels', 'kernelSize'], args);
-    checkOptions(name, options, [...CONV_OPTIONS, ...(transpose ? ['outputPadding'] : [])]);
+    const [[channels, kernelSize], options] = bindArgs<[number, number | number[]], ConvTransposeOptions>(name, ['channels', 'kernelSize'], args, [...CONV_OPTIONS, ...(transpose ? ['outputPadding'] : [])]);
     if (!Number.isInteger(channels) || channels <= 0) throw new Error(`${name}: channels must be a positive integer, got ${channels}`);
     this.channels = channels;
     const expected = LAYOUTS[nd]!;

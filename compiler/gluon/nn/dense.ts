@@ -5,7 +5,7 @@ import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
-import { activationOption, boolOption, checkOptions } from './basic.js';
+import { activationOption, boolOption } from './basic.js';
 
 /** Options of Dense (MXNet's, camelCase). */
 export interface DenseOptions {
@@ -38,8 +38,7 @@ export class Dense extends HybridBlock {
 
   constructor(...args: KwArgs<['units'], [units: number], DenseOptions>) {
     super();
-    const [[units], options] = bindArgs<[number], DenseOptions>('Dense', ['units'], args);
-    checkOptions('Dense', options, ['activation', 'useBias', 'flatten', 'dtype', 'weightInitializer', 'biasInitializer', 'inUnits']);
+    const [[units], options] = bindArgs<[number], DenseOptions>('Dense', ['units'], args, ['activation', 'useBias', 'flatten', 'dtype', 'weightInitializer', 'biasInitializer', 'inUnits']);
     if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}`);
     this.units = units;
     this.act = activationOption('Dense', options.activation);

@@ -9,7 +9,8 @@ import { HybridBlock } from '../hybrid.js';
 import { One, Zero } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { boolOption, checkOptions, epsilonOption, layerError, shapeText } from './basic.js';
+import { boolOption, epsilonOption, layerError, shapeText } from './basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 import type { LayerNormOptions } from './norm.js';
 
 /** Options shared by GroupNorm and InstanceNorm (MXNet's, camelCase). */

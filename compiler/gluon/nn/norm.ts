@@ -15,7 +15,8 @@ import { HybridBlock } from '../hybrid.js';
 import { One, Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { boolOption, checkOptions, epsilonOption, layerError, shapeText } from './basic.js';
+import { boolOption, epsilonOption, layerError, shapeText } from './basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** Checks that `axis` exists in `x` and that its length matches known channels. */
 function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number, what: string): void {

@@ -7,7 +7,8 @@
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
-import { boolOption, checkOptions } from './basic.js';
+import { boolOption } from './basic.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 import { checkInputRank } from './conv.js';
 
 /** Options of the windowed pooling layers (MXNet's, camelCase). */
@@ -70,8 +71,7 @@ abstract class PoolBase extends HybridBlock {
   constructor(nd: number, poolType: 'max' | 'avg', args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
-    const [[poolSize = 2], options] = bindArgs<[(number | number[])?], AvgPoolOptions>(name, ['poolSize?'], args);
-    checkOptions(name, options, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
+    const [[poolSize = 2], options] = bindArgs<[(number | number[])?], AvgPoolOptions>(name, ['poolSize?'], args, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
     this.layout = layoutOf(name, nd, options.layout);
     this.poolType = poolType;
     this.poolSize = perAxis(name, 'poolSize', poolSize, nd, 1);

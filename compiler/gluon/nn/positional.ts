@@ -14,7 +14,7 @@ import { HybridBlock } from '../hybrid.js';
 import type { Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { checkOptions, layerError, shapeText } from './basic.js';
+import { layerError, shapeText } from './basic.js';
 
 /** Options of PositionalEncoding. */
 export interface PositionalEncodingOptions {
@@ -58,8 +58,7 @@ export class PositionalEncoding extends HybridBlock {
 
   constructor(...args: KwArgs<['units'], [units: number], PositionalEncodingOptions>) {
     super();
-    const [[units], options] = bindArgs<[number], PositionalEncodingOptions>('PositionalEncoding', ['units'], args);
-    checkOptions('PositionalEncoding', options, ['maxLen', 'dropout']);
+    const [[units], options] = bindArgs<[number], PositionalEncodingOptions>('PositionalEncoding', ['units'], args, ['maxLen', 'dropout']);
     this.maxLen = options.maxLen ?? 1000;
     this.dropout = options.dropout ?? 0;
     checkCommon('PositionalEncoding', units, this.maxLen, this.dropout);
@@ -115,8 +114,7 @@ export class LearnedPositionalEmbedding extends HybridBlock {
 
   constructor(...args: KwArgs<['maxLen', 'units'], [maxLen: number, units: number], LearnedPositionalEmbeddingOptions>) {
     super();
-    const [[maxLen, units], options] = bindArgs<[number, number], LearnedPositionalEmbeddingOptions>('LearnedPositionalEmbedding', ['maxLen', 'units'], args);
-    checkOptions('LearnedPositionalEmbedding', options, ['dropout', 'dtype', 'weightInitializer']);
+    const [[maxLen, units], options] = bindArgs<[number, number], LearnedPositionalEmbeddingOptions>('LearnedPositionalEmbedding', ['maxLen', 'units'], args, ['dropout', 'dtype', 'weightInitializer']);
     this.dropout = options.dropout ?? 0;
     checkCommon('LearnedPositionalEmbedding', units, maxLen, this.dropout);
     this.maxLen = maxLen;

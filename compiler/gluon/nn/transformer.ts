@@ -11,6 +11,7 @@
  * `ffn1.weight`, `norm1.gamma`; the causal mask is built inside the graph
  * from the input's length (symbolic when traced), never fed.
  */
+import { optionKeys } from '../../../runtime/check-options.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
@@ -43,6 +44,9 @@ export interface TransformerDecoderLayerOptions extends TransformerLayerOptions 
   /** Causal self-attention (default true). */
   causal?: boolean;
 }
+
+/** The options the transformer layers accept (encoder and decoder alike). */
+export const TRANSFORMER_OPTIONS = optionKeys<TransformerEncoderLayerOptions & TransformerDecoderLayerOptions>({ dropout: true, activation: true, preNorm: true, layerNormEps: true, causal: true });
 
 /**
  * The arguments of a transformer layer: `units`, `numHeads`, `hiddenSize`
@@ -82,7 +86,7 @@ abstract class TransformerLayerBase extends HybridBlock {
 
   constructor(args: readonly unknown[], causalDefault: boolean) {
     super();
-    const [[units, numHeads, hiddenSize], o] = bindArgs<[number, number, number], TransformerEncoderLayerOptions>(new.target.name, ['units', 'numHeads', 'hiddenSize'], args);
+    const [[units, numHeads, hiddenSize], o] = bindArgs<[number, number, number], TransformerEncoderLayerOptions>(new.target.name, ['units', 'numHeads', 'hiddenSize'], args, TRANSFORMER_OPTIONS);
     this.layerNormEps = o.layerNormEps ?? 1e-5;
     checkConfig(new.target.name, units, numHeads, hiddenSize, o);
     this.units = units;

@@ -13,6 +13,7 @@ import type { LRScheduler } from '../lr-scheduler.js';
 import { zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** What an update receives. */
 export interface UpdateArgs {
@@ -136,11 +137,7 @@ export abstract class BaseOptimizer implements Optimizer {
 
   constructor(name: string, options: OptimizerOptions, ownKeys: string[], defaultLr: number) {
     this.name = name;
-    if (options === null || typeof options !== 'object') throw new Error(`Optimizer '${name}': options must be an object, got ${JSON.stringify(options)}`);
-    const known = [...BASE_KEYS, ...ownKeys];
-    for (const [k, v] of Object.entries(options)) {
-      if (v !== undefined && !known.includes(k)) throw new Error(`Optimizer '${name}': unknown option '${k}' (options: ${known.join(', ')})`);
-    }
+    checkOptions(`Optimizer '${name}'`, options, [...BASE_KEYS, ...ownKeys]);
     this.learningRate = numberOption(name, options, 'learningRate', defaultLr, (x) => x >= 0, 'a non-negative number');
     this.wd = numberOption(name, options, 'wd', 0);
     this.rescaleGrad = numberOption(name, options, 'rescaleGrad', 1);

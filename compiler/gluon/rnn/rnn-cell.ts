@@ -6,6 +6,7 @@
  * `h2h_bias` [G*H], with the gate order of the fused layers.
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
@@ -54,6 +55,11 @@ export interface UnrollOptions<T> {
   validLength?: T;
 }
 
+/** The options a recurrent cell accepts (the vanilla RNNCell's add `activation`). */
+export const CELL_OPTIONS = optionKeys<CellOptions>({
+  inputSize: true, i2hWeightInitializer: true, h2hWeightInitializer: true, i2hBiasInitializer: true, h2hBiasInitializer: true, dtype: true,
+});
+
 /** The shared implementation of the cells. */
 export abstract class RecurrentCell extends HybridBlock {
   readonly hiddenSize: number;
@@ -63,7 +69,7 @@ export abstract class RecurrentCell extends HybridBlock {
   constructor(mode: RnnMode, ...args: CellArgs<CellOptions>) {
     super();
     const name = this.constructor.name;
-    const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args);
+    const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args, mode.startsWith('rnn_') ? [...CELL_OPTIONS, 'activation'] : CELL_OPTIONS);
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     const inputSize = options.inputSize ?? 0;
     if (!Number.isInteger(inputSize) || inputSize < 0) throw new Error(`${name}: inputSize must be a non-negative integer, got ${inputSize}`);
@@ -92,6 +98,7 @@ export abstract class RecurrentCell extends HybridBlock {
    * ```
    */
   beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
+    checkOptions(`${this.constructor.name}.beginState`, options, ['dtype']);
     return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
   }
 
@@ -143,6 +150,7 @@ export abstract class RecurrentCell extends HybridBlock {
    */
   unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
     const name = this.constructor.name;
+    checkOptions(`${name}.unroll`, options, optionKeys<UnrollOptions<T>>({ beginState: true, layout: true, mergeOutputs: true, validLength: true }));
     const layout = options.layout ?? 'NTC';
     if (layout !== 'NTC' && layout !== 'TNC') throw new Error(`${name}.unroll: invalid layout '${String(layout)}'; must be one of 'NTC' or 'TNC'`);
     if (!Number.isInteger(length) || length <= 0) throw new Error(`${name}.unroll: length must be a positive integer (the number of steps), got ${length}`);
@@ -204,7 +212,7 @@ export interface RNNCellOptions extends CellOptions {
  */
 export class RNNCell extends RecurrentCell {
   constructor(...args: CellArgs<RNNCellOptions>) {
-    const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args)[1].activation ?? 'tanh';
+    const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args, [...CELL_OPTIONS, 'activation'])[1].activation ?? 'tanh';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNNCell: activation must be 'relu' or 'tanh', got '${String(act)}'`);
     super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }

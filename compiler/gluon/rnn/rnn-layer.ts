@@ -12,6 +12,7 @@
  * States are `[h]` (or `[h, c]` for LSTM), each [numLayers * directions, N, H].
  */
 import type { DType } from '../../../runtime/dtypes.js';
+import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
@@ -60,9 +61,15 @@ export interface RecurrentOptions {
  */
 export type RecurrentArgs<O> = KwArgs<['hiddenSize', 'numLayers?'], [hiddenSize: number, numLayers?: number], O>;
 
-/** Binds a recurrent layer's arguments (`cls` names it in errors). */
-function bindRecurrent<O extends RecurrentOptions>(cls: string, args: readonly unknown[]): [[number, number], O] {
-  const [[hiddenSize, numLayers = 1], options] = bindArgs<[number, number?], O>(cls, ['hiddenSize', 'numLayers?'], args);
+/** The options a recurrent layer accepts (the vanilla RNN's add `activation`). */
+export const RECURRENT_OPTIONS = optionKeys<RecurrentOptions>({
+  layout: true, dropout: true, bidirectional: true, inputSize: true, useSequenceLength: true, unroll: true,
+  i2hWeightInitializer: true, h2hWeightInitializer: true, i2hBiasInitializer: true, h2hBiasInitializer: true, dtype: true,
+});
+
+/** Binds a recurrent layer's arguments (`cls` names it in errors; an unknown option is an Error). */
+function bindRecurrent<O extends RecurrentOptions>(cls: string, args: readonly unknown[], known: readonly string[] = [...RECURRENT_OPTIONS, 'activation']): [[number, number], O] {
+  const [[hiddenSize, numLayers = 1], options] = bindArgs<[number, number?], O>(cls, ['hiddenSize', 'numLayers?'], args, known);
   return [[hiddenSize, numLayers], options];
 }
 
@@ -88,7 +95,7 @@ export abstract class RecurrentLayer extends HybridBlock {
   constructor(mode: RnnMode, ...args: RecurrentArgs<RecurrentOptions>) {
     super();
     const name = this.constructor.name;
-    const [[hiddenSize, numLayers], options] = bindRecurrent<RecurrentOptions>(name, args);
+    const [[hiddenSize, numLayers], options] = bindRecurrent<RecurrentOptions>(name, args, mode.startsWith('rnn_') ? [...RECURRENT_OPTIONS, 'activation'] : RECURRENT_OPTIONS);
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     if (!Number.isInteger(numLayers) || numLayers <= 0) throw new Error(`${name}: numLayers must be a positive integer, got ${numLayers}`);
     const layout = options.layout ?? 'TNC';
@@ -141,6 +148,7 @@ export abstract class RecurrentLayer extends HybridBlock {
    * ```
    */
   beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
+    checkOptions(`${this.constructor.name}.beginState`, options, ['dtype']);
     return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
   }
 

@@ -263,7 +263,7 @@ describe("creation functions with MXNet's positional arguments (dtype never sile
     assert.throws(() => (nd.array as (...a: unknown[]) => unknown)([1, 2], undefined, 'float64'), /nd\.array: unexpected argument 3 \("float64"\); give options as \{ dtype, shape \}/);
     assert.throws(() => (nd.zeros as (...a: unknown[]) => unknown)([2, 3], undefined, 'float16'), /nd\.zeros: unexpected argument 3 \("float16"\)/);
     assert.throws(() => (nd.random.uniform as (...a: unknown[]) => unknown)(0, 1, [2], { dtype: 'float64' }, 'cpu'), /nd\.random\.uniform: unexpected argument 5 \("cpu"\)/);
-    assert.throws(() => nd.ones([2], { ctx: 'cpu' } as never), /nd\.ones: unknown option 'ctx' \(options: dtype\)/);
+    assert.throws(() => nd.ones([2], { ctx: 'cpu' } as never), /nd\.ones: unknown option 'ctx' \(valid: dtype\)/);
     assert.throws(() => nd.zeros([2], 3 as never), /nd\.zeros: the options must be an object \(\{ dtype \}\) or a dtype name, got 3/);
     assert.throws(() => nd.zeros([2], 'float' as never), /nd\.zeros.*float/);
   });

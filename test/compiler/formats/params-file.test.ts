@@ -440,7 +440,7 @@ describe('parameter files', () => {
       assert.equal(saved.collectParams().get('0.weight').data().dtype, 'float32');
       assert.deepEqual(flat(saved.collectParams().get('0.bias').data()), flat(src.collectParams().get('0.bias').data()));
       // An option gluonc does not take (a snake_case name, a typo) is an error, not ignored.
-      assert.throws(() => f64().loadParameters(p, { cast_dtype: true } as never), /loadParameters\('.*opts\.safetensors'\): unknown option 'cast_dtype' \(options: allowMissing, ignoreExtra, cast, castDtype, dtypeSource\)/);
+      assert.throws(() => f64().loadParameters(p, { cast_dtype: true } as never), /loadParameters\('.*opts\.safetensors'\): unknown option 'cast_dtype' \(valid: allowMissing, ignoreExtra, cast, castDtype, dtypeSource\)/);
       assert.throws(() => f64().loadParameters(p, { allowMising: true } as never), /unknown option 'allowMising'/);
       assert.throws(() => f64().loadParameters(p, { castDtype: true, dtypeSource: 'file' } as never), /dtypeSource must be 'current' or 'saved', got 'file'/);
       assert.throws(() => f64().collectParams().load(p, { ignore_extra: true } as never), /unknown option 'ignore_extra'/);

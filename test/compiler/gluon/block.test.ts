@@ -233,7 +233,7 @@ describe('Block and HybridBlock behaviour', () => {
     assert.throws(() => net.hybridize(true, { maxSignatures: 0 }), /maxSignatures must be at least 1/);
     assert.throws(() => net.hybridize('yes' as never), /Dense\.hybridize: active must be true or false, got "yes"/);
     // An unknown option is named (it was ignored: { optLevel: 7 } did nothing); MXNet's cached-op flags are accepted.
-    assert.throws(() => net.hybridize(true, { optLevel: 7 } as never), /Dense\.hybridize: unknown option 'optLevel' \(options: maxSignatures, /);
+    assert.throws(() => net.hybridize(true, { optLevel: 7 } as never), /Dense\.hybridize: unknown option 'optLevel' \(valid: maxSignatures, /);
     assert.throws(() => new gluon.nn.Sequential().hybridize(true, { static_alloc: true } as never), /Sequential\.hybridize: unknown option 'static_alloc'.*staticAlloc/);
     const seq = new gluon.nn.Sequential();
     assert.throws(() => seq.hybridize(1 as never), /Sequential\.hybridize: active must be true or false, got 1/);

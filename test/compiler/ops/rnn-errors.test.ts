@@ -11,7 +11,7 @@ describe('OnnxRNN/OnnxLSTM/OnnxGRU and recurrent layer errors', () => {
     assert.throws(() => nd.OnnxRNN(x, nd.ones([2, 2, 4]), nd.ones([2, 2, 2]), nd.ones([2, 4]), nd.ones([2, 3, 2]), { direction: 'bidirectional' }), /OnnxRNN: initialH must have shape \[2, 2, 2\], got \[2, 3, 2\]/);
     assert.throws(() => nd.OnnxRNN(x, nd.ones([1, 2, 4]), nd.ones([1, 2, 2]), nd.ones([1, 4]), nd.ones([1, 2, 2]), nd.array([1, 2, 3])), /OnnxRNN: sequenceLength must have shape \[2\], got \[3\]/);
     assert.throws(() => nd.OnnxRNN(x, nd.ones([1, 2, 4]), nd.ones([1, 2, 2]), nd.ones([1, 4]), nd.ones([1, 2, 2]), { activation: 'sigmoid' as never }), /OnnxRNN: activation must be 'tanh' or 'relu', got "sigmoid"/);
-    assert.throws(() => nd.OnnxLSTM(x, nd.ones([1, 8, 4]), nd.ones([1, 8, 2]), nd.ones([1, 16]), nd.ones([1, 2, 2]), nd.ones([1, 2, 2]), { linearBeforeReset: true } as never), /OnnxLSTM: unknown option 'linearBeforeReset' \(options: direction\)/);
+    assert.throws(() => nd.OnnxLSTM(x, nd.ones([1, 8, 4]), nd.ones([1, 8, 2]), nd.ones([1, 16]), nd.ones([1, 2, 2]), nd.ones([1, 2, 2]), { linearBeforeReset: true } as never), /OnnxLSTM: unknown option 'linearBeforeReset' \(valid: direction\)/);
     assert.throws(() => nd.OnnxRNN(x, nd.ones([1, 2, 4]), nd.ones([1, 3, 2]), nd.ones([1, 4]), nd.ones([1, 2, 2])), /OnnxRNN: recurrentWeight must have shape \[1, 2, 2\], got \[1, 3, 2\]/);
   });
 

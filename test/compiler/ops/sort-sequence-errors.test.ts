@@ -21,7 +21,7 @@ describe('topk, sort, argsort errors', () => {
     assert.throws(() => nd.sort(x, { axis: -3 }), /sort: axis -3 is out of range for rank 2/);
     assert.throws(() => nd.argsort(x, { dtype: 'bool' }), /argsort: dtype of the indices must be one of/);
     assert.throws(() => s.sort({ isAscend: 1 as unknown as boolean }), /sort: option 'isAscend' must be a boolean, got 1/);
-    assert.throws(() => nd.topk(x, { kk: 1 } as never), /topk: unknown option 'kk' \(options: axis, k, retTyp, isAscend, dtype\)/);
+    assert.throws(() => nd.topk(x, { kk: 1 } as never), /topk: unknown option 'kk' \(valid: axis, k, retTyp, isAscend, dtype\)/);
   });
 
   it('bool data', () => {

@@ -14,12 +14,12 @@ describe('gluon.nn basic layers', () => {
     assert.throws(() => new nn.Dense(3, { flatten: 0 as never }), /Dense: option 'flatten' must be true or false, got 0/);
     assert.equal(new nn.Dense(3, { useBias: false }).bias, null);
     // A misspelt or snake_case option was ignored: { use_bias: false } kept the bias, { stride: 2 } kept stride 1.
-    assert.throws(() => new nn.Dense(3, { use_bias: false } as never), /Dense: unknown option 'use_bias' \(valid: activation, useBias, flatten, dtype, weightInitializer, biasInitializer, inUnits\)/);
+    assert.throws(() => new nn.Dense(3, { use_bias: false } as never), /Dense: unknown option 'use_bias' \(valid: units, activation, useBias, flatten, dtype, weightInitializer, biasInitializer, inUnits\)/);
     assert.throws(() => new nn.Embedding(3, 2, { sparse_grad: true } as never), /Embedding: unknown option 'sparse_grad'/);
-    assert.throws(() => new nn.Dropout(0.5, { axis: [1] } as never), /Dropout: unknown option 'axis' \(valid: axes\)/);
-    assert.throws(() => new nn.Conv2D(4, 3, { stride: 2, pad: 1 } as never), /Conv2D: unknown options 'stride', 'pad' \(valid: strides, padding,/);
+    assert.throws(() => new nn.Dropout(0.5, { axis: [1] } as never), /Dropout: unknown option 'axis' \(valid: rate, axes\); did you mean 'axes'\?/);
+    assert.throws(() => new nn.Conv2D(4, 3, { stride: 2, pad: 1 } as never), /Conv2D: unknown options 'stride', 'pad' \(valid: channels, kernelSize, strides, padding,.*\); did you mean 'strides' for 'stride'\?$/);
     assert.throws(() => new nn.Conv2D(4, 3, { outputPadding: 1 } as never), /Conv2D: unknown option 'outputPadding'/);
-    assert.throws(() => new nn.MaxPool2D(2, { countIncludePad: false } as never), /MaxPool2D: unknown option 'countIncludePad' \(valid: strides, padding, ceilMode, layout\)/);
+    assert.throws(() => new nn.MaxPool2D(2, { countIncludePad: false } as never), /MaxPool2D: unknown option 'countIncludePad' \(valid: poolSize, strides, padding, ceilMode, layout\)/);
     assert.throws(() => new nn.GlobalAvgPool2D({ keepdims: true } as never), /GlobalAvgPool2D: unknown option 'keepdims' \(valid: layout\)/);
     assert.throws(() => new nn.BatchNorm({ eps: 1e-3 } as never), /BatchNorm: unknown option 'eps'/);
     assert.throws(() => new nn.LayerNorm({ eps: 1e-3 } as never), /LayerNorm: unknown option 'eps'/);

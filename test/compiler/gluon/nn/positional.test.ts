@@ -91,9 +91,9 @@ describe('nn.PositionalEncoding and nn.LearnedPositionalEmbedding', () => {
     assert.throws(() => new nn.PositionalEncoding(5), /PositionalEncoding: units must be even \(sine and cosine pairs\), got 5/);
     assert.throws(() => new nn.PositionalEncoding(4, { maxLen: 0 }), /maxLen must be a positive integer, got 0/);
     assert.throws(() => new nn.LearnedPositionalEmbedding(4, 8, { dropout: -0.1 }), /LearnedPositionalEmbedding: dropout must be in \[0, 1\), got -0.1/);
-    assert.throws(() => new nn.PositionalEncoding(4, { max_len: 10 } as never), /PositionalEncoding: unknown option 'max_len' \(valid: maxLen, dropout\)/);
+    assert.throws(() => new nn.PositionalEncoding(4, { max_len: 10 } as never), /PositionalEncoding: unknown option 'max_len' \(valid: units, maxLen, dropout\); did you mean 'maxLen'\?/);
     assert.throws(() => new nn.LearnedPositionalEmbedding(4, 8, { maxLen: 10 } as never), /LearnedPositionalEmbedding: got multiple values for argument 'maxLen' \(4 as argument 1 and 10 in the options object\)/);
-    assert.throws(() => new nn.LearnedPositionalEmbedding(4, 8, { max_len: 10 } as never), /LearnedPositionalEmbedding: unknown option 'max_len' \(valid: dropout, dtype, weightInitializer\)/);
+    assert.throws(() => new nn.LearnedPositionalEmbedding(4, 8, { max_len: 10 } as never), /LearnedPositionalEmbedding: unknown option 'max_len' \(valid: maxLen, units, dropout, dtype, weightInitializer\)/);
     const pe = new nn.PositionalEncoding(4, { maxLen: 3 });
     assert.throws(() => pe.call(nd.zeros([1, 4, 4])), /PositionalEncoding \(block '.*'\): the input of shape \[1, 4, 4\] has 4 positions, more than maxLen = 3/);
     assert.throws(() => pe.call(nd.zeros([1, 2, 6])), /the input must have shape \[batch, length, 4\], got \[1, 2, 6\]/);
