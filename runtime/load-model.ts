@@ -154,18 +154,18 @@ export class Model {
    * out.output.shape; // [8, 10]
    * ```
    */
-  run(feeds: Feeds, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
+  run(feeds: Feeds, options?: RunOptions): Promise<Record<string, HostTensor>> {
     let host: Record<string, HostTensor>;
     let bucket: number;
     try {
       this.checkOpen();
-      checkOptions(`Model.run (${this.where})`, options, ['offload']);
+      if (options !== undefined) checkOptions(`Model.run (${this.where})`, options, ['offload']);
       host = checkFeeds(feeds, this.inputs, this.where, this.emptyAborts);
       bucket = this.bucketOf(host);
     } catch (e) {
       return Promise.reject(e);
     }
-    const mode = options.offload ?? this.offload;
+    const mode = options?.offload ?? this.offload;
     const toWorker = mode === 'worker' || (mode === 'auto' && this.typicalMs(bucket) > this.offloadAboveMs);
     if (!toWorker) {
       try {
