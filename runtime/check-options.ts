@@ -110,8 +110,12 @@ export function checkOptions<T>(owner: string, options: T, known: readonly strin
     }
     throw new Error(`${owner}: options must be an object, got ${shown}`);
   }
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new Error(`${owner}: ${unknownOptionsMessage(unknown, known)}`);
+  // No array is built unless a key is unknown: the training step checks its options on every call.
+  let unknown: string[] | undefined;
+  for (const k in options) {
+    if (Object.prototype.hasOwnProperty.call(options, k) && !known.includes(k)) (unknown ??= []).push(k);
+  }
+  if (unknown) throw new Error(`${owner}: ${unknownOptionsMessage(unknown, known)}`);
   return options;
 }
 

@@ -18,6 +18,9 @@ export function isTraining(): boolean {
   return getContext().training;
 }
 
+/** The option keys of `record` and `pause` (a constant: checked on every training step). */
+const RECORD_KEYS = ['trainMode'];
+
 /**
  * Records the operations `fn` runs so `backward` can differentiate them;
  * training mode is on unless `trainMode: false`. Returns what `fn` returns.
@@ -28,13 +31,13 @@ export function isTraining(): boolean {
  * ```
  */
 export function record<R>(fn: () => R, options: { trainMode?: boolean } = {}): R {
-  checkOptions('autograd.record', options, ['trainMode']);
+  checkOptions('autograd.record', options, RECORD_KEYS);
   return recording(true, options.trainMode ?? true, fn);
 }
 
 /** Runs `fn` without recording (training mode as given, default prediction). Example: `autograd.pause(() => net.call(x))`. */
 export function pause<R>(fn: () => R, options: { trainMode?: boolean } = {}): R {
-  checkOptions('autograd.pause', options, ['trainMode']);
+  checkOptions('autograd.pause', options, RECORD_KEYS);
   return recording(false, options.trainMode ?? false, fn);
 }
 

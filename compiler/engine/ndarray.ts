@@ -25,6 +25,9 @@ import { flushPendingOps, LazyOp } from './lazy-op.js';
 import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, requiresGrad, type GradReqLike, type TapeOps } from './tape.js';
 import { checkOptions } from '../../runtime/check-options.js';
 
+/** The option keys of `backward` (a constant: checked on every training step). */
+const BACKWARD_KEYS = ['retainGraph', 'trainMode'];
+
 /** Options for creating arrays. */
 export interface ArrayOptions {
   dtype?: DType;
@@ -129,7 +132,7 @@ export class NDArray implements Tensor {
    * `retain_graph`): a second backward through it is an error.
    */
   backward(headGrad?: NDArray, options: { retainGraph?: boolean; trainMode?: boolean } = {}): void {
-    checkOptions('backward', options, ['retainGraph', 'trainMode']);
+    checkOptions('backward', options, BACKWARD_KEYS);
     const retainGraph = options.retainGraph ?? false;
     if (this._lazy?.backward?.(this, headGrad, retainGraph)) return;
     tapeBackward(this, headGrad, TAPE_OPS, retainGraph);

@@ -47,6 +47,8 @@ export interface UpdateScalars {
 
 const STATES_FORMAT = 'gluonc.trainer-states';
 const STATE_KEY = /^(.*)\.state(\d+)$/;
+/** The option keys of `step` and `update` (a constant: checked on every training step). */
+const STEP_KEYS = ['ignoreStaleGrad'];
 
 function collect(params: unknown): [string, Parameter][] {
   let entries: [string, Parameter][];
@@ -230,7 +232,7 @@ export class Trainer {
    */
   step(batchSize: number, options: StepOptions = {}): void {
     checkBatchSize(batchSize);
-    checkOptions('Trainer.step', options, ['ignoreStaleGrad']);
+    checkOptions('Trainer.step', options, STEP_KEYS);
     // A recorded, hybridized forward + backward still pending: forward, gradients and this update run as one session.
     if (fusedStep(this, batchSize)) return;
     this.allreduceGrads();
@@ -248,7 +250,7 @@ export class Trainer {
   /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`. */
   applyUpdates(batchSize: number, options: StepOptions = {}): void {
     checkBatchSize(batchSize);
-    checkOptions('Trainer.update', options, ['ignoreStaleGrad']);
+    checkOptions('Trainer.update', options, STEP_KEYS);
     // A recorded, hybridized forward + backward still pending (not fused with this update) writes its gradients first.
     flushPending();
     const todo: [string, Parameter, NDArray][] = [];
