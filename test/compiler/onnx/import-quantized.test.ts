@@ -17,16 +17,12 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd } from 'gluonc';
 import { onnx, readModel } from '../../../compiler/onnx/index.js';
+import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/onnx');
 const file = (name: string): string => join(FIXTURES, 'quantized', `${name}.onnx`);
-
-function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= atol + rtol * Math.abs(want[i]!), `${what}[${i}]: ${got[i]} vs onnxruntime ${want[i]}`);
-}
 
 /** The fixtures: the float model each was quantized from (its x.npy is the input) and the quantized ONNX operators it holds. */
 const MODELS: [string, string, string[]][] = [
@@ -51,7 +47,7 @@ describe('quantized models from onnxruntime\'s quantizer (SymbolBlock.imports)',
       for (const hybrid of [false, true]) {
         const net = gluon.SymbolBlock.imports(file(name));
         if (hybrid) net.hybridize();
-        assertClose(tensorToNumbers((net.call(new nd.NDArray(x)) as nd.NDArray)._host), want, `${name} ${hybrid ? 'hybridized' : 'eager'}`);
+        assertClose(tensorToNumbers((net.call(new nd.NDArray(x)) as nd.NDArray)._host), want, `${name} ${hybrid ? 'hybridized' : 'eager'}`, 1e-5, 1e-6);
       }
     });
   }
@@ -73,7 +69,7 @@ describe('quantized models from onnxruntime\'s quantizer (SymbolBlock.imports)',
         const session = await ort.InferenceSession.create(out);
         const res = await session.run({ [session.inputNames[0]!]: new ort.Tensor(x.dtype, x.data, x.shape) });
         await session.release();
-        assertClose(res[session.outputNames[0]!]!.data as Float32Array, tensorToNumbers(readNpy(join(FIXTURES, 'quantized', `${name}.y.npy`))), `${name} re-exported`);
+        assertClose(res[session.outputNames[0]!]!.data as Float32Array, tensorToNumbers(readNpy(join(FIXTURES, 'quantized', `${name}.y.npy`))), `${name} re-exported`, 1e-5, 1e-6);
         // The quantizing operators stay ONNX's own, so onnxruntime fuses them into its 8-bit kernels: a QDQ model's
         // pairs with the convolutions, a dynamic model's DynamicQuantizeLinear with MatMulInteger.
         const fused = FUSED[name];
@@ -107,11 +103,11 @@ describe('quantized models from onnxruntime\'s quantizer (SymbolBlock.imports)',
       const gw = tensorToNumbers(params.get('fc.weight').grad()._host);
       const outs = gw.length / k;
       assertClose(gw, Array.from({ length: outs * k }, (_v, i) => colSums[i % k]!), 'gradient of fc.weight', 1e-4, 1e-5);
-      assertClose(tensorToNumbers(params.get('fc.bias').grad()._host), new Array<number>(outs).fill(n), 'gradient of fc.bias');
+      assertClose(tensorToNumbers(params.get('fc.bias').grad()._host), new Array<number>(outs).fill(n), 'gradient of fc.bias', 1e-5, 1e-6);
       // The scales feed only integer paths: no gradient reaches them, so the step must be told to skip them.
       assert.throws(() => new gluon.Trainer(params, 'sgd', { learningRate: 0.1 }).step(1), /conv1\.weight_scale' has no gradient/);
       new gluon.Trainer(params, 'sgd', { learningRate: 0.1 }).step(1, { ignoreStaleGrad: true });
-      assertClose(tensorToNumbers(params.get('fc.weight').data()._host), w0.map((w, i) => w - 0.1 * gw[i]!), 'fc.weight after one step');
+      assertClose(tensorToNumbers(params.get('fc.weight').data()._host), w0.map((w, i) => w - 0.1 * gw[i]!), 'fc.weight after one step', 1e-5, 1e-6);
       assert.deepEqual(tensorToNumbers(params.get('conv1.weight_scale').data()._host), scale, 'the scale is unchanged');
     });
   }

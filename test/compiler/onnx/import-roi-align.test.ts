@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readModel } from '../../../compiler/onnx/index.js';
+import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import { data, int, model, sameAsOrt } from './ort-compare.js';
@@ -61,11 +62,6 @@ for name, c in cases.items():
             grad[i] = (s.run(None, {'x': e.reshape(x.shape), 'rois': rois, 'batch': batch})[0].astype(np.float64) * r).sum()
         np.save(f'{out}/gx_{name}.npy', grad.reshape(x.shape).astype(np.float32))
 `;
-
-function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-5 + 1e-4 * Math.abs(want[i]!), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
-}
 
 describe('imported RoiAlign: onnxruntime\'s and onnx.reference\'s outputs, the features\' gradient', function () {
   this.timeout(300_000);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readModel } from '../../../compiler/onnx/index.js';
+import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 
@@ -43,11 +44,6 @@ g = helper.make_graph(nodes, 'g', [helper.make_tensor_value_info('x', TensorProt
                       [numpy_helper.from_array(w, 'w')])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 12)], ir_version=8), f'{out}/model.onnx')
 `;
-
-function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-5 + 1e-4 * Math.abs(want[i]!), `${what}[${i}]: ${got[i]} vs PyTorch ${want[i]}`);
-}
 
 describe('imported MaxPool indices and MaxUnpool: PyTorch\'s max_pool2d(return_indices) and max_unpool2d', function () {
   this.timeout(300_000);
