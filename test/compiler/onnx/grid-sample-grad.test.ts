@@ -7,13 +7,11 @@
  * without python3, torch and onnx.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { pythonFixtures } from '../../helpers/python-fixtures.js';
 
 const CASES = ['bilinear', 'bicubic'].flatMap((mode) => ['zeros', 'border', 'reflection'].flatMap((pad) => [0, 1].map((align) => ({ mode, pad, align }))));
 
@@ -48,36 +46,24 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 
 describe('imported GridSample: gradients equal PyTorch grid_sample backward', function () {
   this.timeout(300_000);
-  let dir = '';
-  before(function () {
-    if (spawnSync('python3', ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status !== 0) {
-      console.log('    (skipped: python3 with torch and onnx is needed for the reference gradients)');
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-gridsample-'));
-    const r = spawnSync('python3', ['-c', SCRIPT, dir], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = pythonFixtures('gridsample', ['torch', 'onnx'], SCRIPT);
 
   for (const { mode, pad, align } of CASES) {
     it(`${mode}, padding ${pad}, align_corners ${align}: output, input and grid gradients`, () => {
       const name = `${mode}_${pad}_${align}`;
-      const net = gluon.SymbolBlock.imports(join(dir, `${name}.onnx`));
+      const net = gluon.SymbolBlock.imports(join(fx.dir, `${name}.onnx`));
       net.hybridize();
-      const [x, g] = ['x', 'g'].map((k) => new nd.NDArray(readNpy(join(dir, `${k}.npy`)))) as [nd.NDArray, nd.NDArray];
+      const [x, g] = ['x', 'g'].map((k) => new nd.NDArray(readNpy(join(fx.dir, `${k}.npy`)))) as [nd.NDArray, nd.NDArray];
       x.attachGrad();
       g.attachGrad();
       let y: nd.NDArray | null = null;
       autograd.record(() => {
         y = net.call(x, g) as nd.NDArray;
-        return nd.sum(nd.mul(y, new nd.NDArray(readNpy(join(dir, 'r.npy')))));
+        return nd.sum(nd.mul(y, new nd.NDArray(readNpy(join(fx.dir, 'r.npy')))));
       }).backward();
-      assertClose(y!.data() as Float32Array, tensorToNumbers(readNpy(join(dir, `y_${name}.npy`))), 'output');
-      assertClose(x.grad.data() as Float32Array, tensorToNumbers(readNpy(join(dir, `gx_${name}.npy`))), 'input gradient');
-      assertClose(g.grad.data() as Float32Array, tensorToNumbers(readNpy(join(dir, `gg_${name}.npy`))), 'grid gradient');
+      assertClose(y!.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `y_${name}.npy`))), 'output');
+      assertClose(x.grad.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `gx_${name}.npy`))), 'input gradient');
+      assertClose(g.grad.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `gg_${name}.npy`))), 'grid gradient');
     });
   }
 });

@@ -10,9 +10,6 @@
  * Skipped, with a message, without python3's onnx and onnxruntime.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readModel } from '../../../compiler/onnx/index.js';
@@ -20,6 +17,7 @@ import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import { data, int, model, sameAsOrt } from './ort-compare.js';
+import { pythonFixtures } from '../../helpers/python-fixtures.js';
 
 const CASES: Record<string, { opset: number; attrs: Record<string, number | string> }> = {
   half_pixel: { opset: 16, attrs: { output_height: 3, output_width: 4, sampling_ratio: 2, spatial_scale: 0.5 } },
@@ -65,35 +63,23 @@ for name, c in cases.items():
 
 describe('imported RoiAlign: onnxruntime\'s and onnx.reference\'s outputs, the features\' gradient', function () {
   this.timeout(300_000);
-  let dir = '';
-  before(function () {
-    if (spawnSync('python3', ['-c', 'import onnx, onnxruntime'], { encoding: 'utf8' }).status !== 0) {
-      console.log('    (skipped: python3 with onnx and onnxruntime is needed for the references)');
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-roialign-'));
-    const r = spawnSync('python3', ['-c', SCRIPT, dir, JSON.stringify(CASES)], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = pythonFixtures('roialign', ['onnx', 'onnxruntime'], SCRIPT, [JSON.stringify(CASES)]);
 
   for (const [name, c] of Object.entries(CASES)) {
     for (const hybrid of [false, true]) {
       it(`${name} (${JSON.stringify(c.attrs)}, opset ${c.opset}), ${hybrid ? 'hybridized' : 'eager'}`, () => {
-        const net = gluon.SymbolBlock.imports(join(dir, `${name}.onnx`));
+        const net = gluon.SymbolBlock.imports(join(fx.dir, `${name}.onnx`));
         if (hybrid) net.hybridize();
-        const [x, rois, batch] = ['x', 'rois', 'batch'].map((k) => new nd.NDArray(readNpy(join(dir, `${k}.npy`)))) as [nd.NDArray, nd.NDArray, nd.NDArray];
+        const [x, rois, batch] = ['x', 'rois', 'batch'].map((k) => new nd.NDArray(readNpy(join(fx.dir, `${k}.npy`)))) as [nd.NDArray, nd.NDArray, nd.NDArray];
         x.attachGrad();
         let y: nd.NDArray | null = null;
         autograd.record(() => {
           y = net.call(x, rois, batch) as nd.NDArray;
-          return nd.sum(nd.mul(y, new nd.NDArray(readNpy(join(dir, `r_${name}.npy`)))));
+          return nd.sum(nd.mul(y, new nd.NDArray(readNpy(join(fx.dir, `r_${name}.npy`)))));
         }).backward();
-        assertClose(y!.data() as Float32Array, tensorToNumbers(readNpy(join(dir, `y_${name}.npy`))), 'output vs onnxruntime');
-        assertClose(y!.data() as Float32Array, tensorToNumbers(readNpy(join(dir, `ref_${name}.npy`))), 'output vs onnx.reference');
-        if (c.attrs['mode'] !== 'max') assertClose(x.grad.data() as Float32Array, tensorToNumbers(readNpy(join(dir, `gx_${name}.npy`))), 'gradient of the features');
+        assertClose(y!.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `y_${name}.npy`))), 'output vs onnxruntime');
+        assertClose(y!.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `ref_${name}.npy`))), 'output vs onnx.reference');
+        if (c.attrs['mode'] !== 'max') assertClose(x.grad.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `gx_${name}.npy`))), 'gradient of the features');
       });
     }
   }

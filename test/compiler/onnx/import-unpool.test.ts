@@ -9,14 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readModel } from '../../../compiler/onnx/index.js';
 import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { pythonFixtures } from '../../helpers/python-fixtures.js';
 
 const SCRIPT = String.raw`
 import sys, numpy as np, torch, onnx
@@ -47,35 +46,23 @@ onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 12)], ir_v
 
 describe('imported MaxPool indices and MaxUnpool: PyTorch\'s max_pool2d(return_indices) and max_unpool2d', function () {
   this.timeout(300_000);
-  let dir = '';
-  before(function () {
-    if (spawnSync('python3', ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status !== 0) {
-      console.log('    (skipped: python3 with torch and onnx is needed for the references)');
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-unpool-'));
-    const r = spawnSync('python3', ['-c', SCRIPT, dir], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = pythonFixtures('unpool', ['torch', 'onnx'], SCRIPT);
 
   for (const hybrid of [false, true]) {
     it(`indices, output and the gradients of the input and the scale (${hybrid ? 'hybridized' : 'eager'})`, () => {
-      const net = gluon.SymbolBlock.imports(join(dir, 'model.onnx'));
+      const net = gluon.SymbolBlock.imports(join(fx.dir, 'model.onnx'));
       if (hybrid) net.hybridize();
-      const x = new nd.NDArray(readNpy(join(dir, 'x.npy')));
+      const x = new nd.NDArray(readNpy(join(fx.dir, 'x.npy')));
       x.attachGrad();
       let outs: nd.NDArray[] = [];
       autograd.record(() => {
         outs = net.call(x) as nd.NDArray[];
-        return nd.sum(nd.mul(outs[0]!, new nd.NDArray(readNpy(join(dir, 'r.npy')))));
+        return nd.sum(nd.mul(outs[0]!, new nd.NDArray(readNpy(join(fx.dir, 'r.npy')))));
       }).backward();
-      assertClose(tensorToNumbers(outs[1]!._host), tensorToNumbers(readNpy(join(dir, 'i.npy'))), 'indices');
-      assertClose(outs[0]!.data() as Float32Array, tensorToNumbers(readNpy(join(dir, 'u.npy'))), 'unpooled output');
-      assertClose(x.grad.data() as Float32Array, tensorToNumbers(readNpy(join(dir, 'gx.npy'))), 'input gradient');
-      assertClose(net.collectParams().get('w').grad().data() as Float32Array, tensorToNumbers(readNpy(join(dir, 'gw.npy'))), 'scale gradient');
+      assertClose(tensorToNumbers(outs[1]!._host), tensorToNumbers(readNpy(join(fx.dir, 'i.npy'))), 'indices');
+      assertClose(outs[0]!.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, 'u.npy'))), 'unpooled output');
+      assertClose(x.grad.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, 'gx.npy'))), 'input gradient');
+      assertClose(net.collectParams().get('w').grad().data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, 'gw.npy'))), 'scale gradient');
     });
   }
 
