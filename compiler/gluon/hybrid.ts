@@ -25,6 +25,7 @@ import { Block, checkHybridizeOptions } from './block.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
+import { exportMxnet, type MxnetExportOptions, type MxnetExportResult } from '../formats/mxnet-export.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
 import { Parameter, withParameterData } from './parameter.js';
@@ -140,14 +141,20 @@ export class HybridBlock extends Block {
   lastSignature: Signature | null = null;
 
   /**
-   * Writes this block as a compiled artifact (one `.onnx` file; see export.ts).
+   * Writes this block as a compiled artifact (one `.onnx` file; see export.ts),
+   * or with `{ format: 'mxnet' }` as MXNet's `<path>-symbol.json` and
+   * `<path>-<epoch>.params` (mxnet-export.ts), returning the paths.
    *
    * ```ts
    * net.export('mlp.onnx', { inputs: { x: { shape: ['N', 784] } } });
+   * net.export('mlp', { format: 'mxnet' });   // mlp-symbol.json, mlp-0000.params
    * ```
    */
-  export(path: string, options: ExportOptions = {}): ExportResult {
-    return exportBlock(this, path, options);
+  export(path: string, options: MxnetExportOptions): MxnetExportResult;
+  export(path: string, options?: ExportOptions): ExportResult;
+  export(path: string, options: ExportOptions | MxnetExportOptions = {}): ExportResult | MxnetExportResult {
+    if (options !== null && typeof options === 'object' && options.format === 'mxnet') return exportMxnet(this, path, options);
+    return exportBlock(this, path, options as ExportOptions);
   }
 
   /** Releases every compiled session of this block. */
