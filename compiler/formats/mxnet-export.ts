@@ -123,7 +123,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
   const onnxOnly = ['opset', 'compile', 'check', 'report'].find((k) => k in options);
   if (onnxOnly) throw new Error(`${label}: option '${onnxOnly}' applies to the ONNX artifact only (MXNet's files take: ${MXNET_OPTIONS.join(', ')})`);
   checkOptions(label, options, MXNET_OPTIONS);
-  const epoch = options.epoch ?? 0;
+  const epoch = options.epoch === undefined ? 0 : options.epoch;
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) {
     throw new Error(`${label}: epoch must be a whole number 0 or more (it names the file <path>-%04d.params), got ${JSON.stringify(epoch)}`);
   }

@@ -98,8 +98,9 @@ export interface Mxnet1Naming<P> {
  * first, then each child's subtree), plus `_` (gluon/block.py,
  * `_BlockScope.create`: `NameManager.get(None, hint) + '_'`); a parameter
  * is its block's prefix and its own name (`dense0_weight`,
- * `batchnorm0_running_mean`). A block or parameter met twice (shared) keeps
- * its first name.
+ * `batchnorm0_running_mean`). A block whose alias is empty (MXNet's
+ * SymbolBlock) has no prefix and is not counted: its parameters keep their
+ * own names. A block or parameter met twice (shared) keeps its first name.
  *
  * ```ts
  * mxnet1Naming(seq).params.get(seq.children()[1][1].ownParams()[0][1]); // 'dense1_weight'
@@ -118,8 +119,8 @@ export function mxnet1Naming<P>(root: AliasedBlock<P>): Mxnet1Naming<P> {
     }
     const alias = b._alias();
     const n = counts.get(alias) ?? 0;
-    counts.set(alias, n + 1);
-    const prefix = `${alias}${n}_`;
+    if (alias) counts.set(alias, n + 1);
+    const prefix = alias ? `${alias}${n}_` : '';
     seen.set(b, prefix);
     out.prefixes.set(path, prefix);
     for (const [k, p] of b.ownParams()) if (!out.params.has(p)) out.params.set(p, prefix + k);

@@ -200,6 +200,11 @@ export class MxnetSymbolBlock extends HybridBlock {
     this._steps = graph.nodes.map((n) => (n.op === 'null' ? null : stepOf(n, source)));
   }
 
+  /** MXNet's SymbolBlock has no prefix: its parameters keep the graph's names (`conv0_weight`) when exported again. */
+  override _alias(): string {
+    return '';
+  }
+
   /** Replays the graph's nodes through `F`. */
   override hybridForward(F: F, ...args: unknown[]): Tensor | Tensor[] {
     const params = args.pop() as Record<string, Tensor>;
