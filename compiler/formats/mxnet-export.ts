@@ -182,7 +182,9 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     } else {
       // A constant array (not a scalar operand) becomes a parameter, as MXNet's Constant is.
       name = uniqueName(`${user ? naming.prefixes.get(blockPath(user)) ?? '' : ''}const`);
-      tensors.push({ name, tensor: v.data!, value: v });
+      // MXNet 1.x has no 0-d arrays outside numpy mode: a number left as an operand is stored as shape [1], which broadcasts alike.
+      const t = v.data!;
+      tensors.push({ name, tensor: t.shape.length === 0 ? { ...t, shape: [1] } : t, value: v });
     }
     if (names.has(name)) throw new Error(`${label}: two variables of the graph would both be named '${name}'`);
     names.add(name);
