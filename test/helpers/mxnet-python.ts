@@ -1,7 +1,8 @@
 /**
  * python3 references for MXNet's files, independent of gluonc's readers:
- * `python(code, job)` runs a script with numpy and the job as JSON, and
- * `PY_READ_MXNET` reads an NDArray list (`.params`) from MXNet's C++ layout.
+ * `python(code, job)` runs a script with numpy and the job as JSON,
+ * `PY_READ_MXNET` reads an NDArray list (`.params`) from MXNet's C++ layout
+ * and `PY_RUN_MXNET_SYMBOL` runs an export (`-symbol.json` + `.params`).
  */
 import { spawnSync } from 'node:child_process';
 
@@ -14,7 +15,8 @@ export function python(code: string, job: unknown): any {
 }
 
 /**
- * An NDArray-list reader from MXNet's C++ source, not from gluonc's reader:
+ * `read_ndarray_list(path)` in python: an NDArray-list reader from MXNet's
+ * C++ source, not from gluonc's reader (each array also as numpy's `array`):
  * - NDArray::Save(fo, data, names) (src/ndarray/ndarray.cc): uint64
  *   kMXAPINDArrayListMagic = 0x112, uint64 reserved = 0, then fo->Write(data)
  *   and fo->Write(names): dmlc/serializer.h writes a vector as uint64 size +
