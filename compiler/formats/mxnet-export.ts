@@ -244,7 +244,8 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     attrs: { mxnet_version: ['int', MXNET_VERSION] },
   };
   // MXNet's export saves collect_params() in order: the block's structural order, then the constants.
-  const order = new Map(block.collectParams().entries().map(([, p], i) => [p, i]));
+  const order = new Map<FileParameter, number>();
+  block.collectParams().entries().forEach(([, p], i) => order.has(p) || order.set(p, i));
   const rank = (t: (typeof tensors)[number]) => {
     const p = byValue.get(t.value);
     return p ? order.get(p) ?? Number.MAX_SAFE_INTEGER - 1 : Number.MAX_SAFE_INTEGER;

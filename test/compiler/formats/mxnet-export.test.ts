@@ -221,6 +221,26 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
       });
     });
 
+    it('a shared parameter is one variable, written once under its first name (MXNet has one argument per name)', () => {
+      random.seed(4);
+      const net = new nn.HybridSequential();
+      const a = new nn.Dense(4, { inUnits: 4 });
+      const b = new nn.Dense(4, { inUnits: 4 });
+      net.add(a, new nn.Activation('tanh'), b);
+      net.initialize();
+      b.shareParameters(a.collectParams());
+      const x = nd.random.uniform(-1, 1, [3, 4]);
+      const want = net.call(x) as nd.NDArray;
+      const { symbolFile, paramsFile } = net.export(path.join(dir, 'shared'), { format: 'mxnet' });
+      assert.deepEqual(python(PY_READ_MXNET, paramsFile).names, ['arg:dense0_weight', 'arg:dense0_bias']);
+      const nodes = JSON.parse(fs.readFileSync(symbolFile, 'utf8')).nodes as { op: string; inputs: number[][] }[];
+      const fcs = nodes.filter((n) => n.op === 'FullyConnected');
+      assert.deepEqual(fcs[0]!.inputs.slice(1), fcs[1]!.inputs.slice(1));
+      const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: symbolFile, params: paramsFile, inputs: { data: { shape: [3, 4], data: flat(x) } } });
+      assertClose(flat(want), ref.outs[0].data, 'the python run', 1e-4, 1e-5);
+      assertClose(flat(gluon.SymbolBlock.imports(symbolFile, ['data'], paramsFile).call(x) as nd.NDArray), flat(want), 'read back', 1e-5, 1e-6);
+    });
+
     it('the batch-norm net names its parameters as MXNet 1.x does, moving statistics aux: and the constant an arg:', () => {
       random.seed(2);
       const net = bnNet();
