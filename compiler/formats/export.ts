@@ -82,6 +82,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     throw new Error(`${label}: the options must be an object; MXNet's export(path, epoch) is export(path, { format: 'mxnet', epoch }) (path-symbol.json and path-0000.params), export(path) writes one ONNX artifact at the path given (net.export('model.onnx'))`);
   }
   const format = (options as { format?: unknown }).format;
+  if (format === 'mxnet') throw new Error(`${label}: format 'mxnet' writes MXNet's two files, not ONNX bytes: net.export(path, { format: 'mxnet' })`);
   if (format !== undefined && format !== 'onnx') {
     throw new Error(`${label}: format must be one of ${EXPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(format)}`);
   }

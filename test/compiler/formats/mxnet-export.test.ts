@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { gluon, nd, random } from 'gluonc';
 import lenet from '../../../models/lenet.js';
 import mlp from '../../../models/mlp.js';
+import resnet from '../../../models/resnet.js';
 import { assertClose } from '../../helpers/compare.js';
 import { PY_READ_MXNET, PY_RUN_MXNET_SYMBOL, python } from '../../helpers/mxnet-python.js';
 
@@ -145,6 +146,7 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
     const CASES: [string, () => gluon.HybridBlock, number[]][] = [
       ['MLP (models/mlp.ts)', mlp, [3, 784]],
       ['LeNet (models/lenet.ts)', lenet, [2, 1, 28, 28]],
+      ['ResNet (models/resnet.ts: residual sums, BatchNorm, global pooling)', resnet, [2, 3, 32, 32]],
       ['BatchNorm, PReLU, global pooling, concat, reshape, softmax and a constant', bnNet, [3, 2, 6, 6]],
       ['the fixture net', convnet, [2, 1, 6, 6]],
     ];
@@ -160,6 +162,7 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
         }
         const x = nd.random.uniform(-1, 1, shape);
         const want = net.call(x) as nd.NDArray;
+        assert.ok(Math.max(...flat(want)) - Math.min(...flat(want)) > 1e-4, `${name}: the outputs vary (a constant output would compare nothing)`);
         const prefix = path.join(dir, name.split(' ')[0]!.toLowerCase());
         const { symbolFile, paramsFile } = net.export(prefix, { format: 'mxnet' });
         const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: symbolFile, params: paramsFile, inputs: { data: { shape, data: flat(x) } } });
