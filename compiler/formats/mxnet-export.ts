@@ -82,9 +82,9 @@ export function mxnetAttrString(v: AttrValue): string | undefined {
   return undefined;
 }
 
-/** The shortest decimal that reads back as the same float32 (`0.1`, not `0.10000000149011612`). */
-function float32String(x: number): string {
-  if (!Number.isFinite(x) || Number.isInteger(x)) return mxnetAttrString(x)!;
+/** A scalar operand's MXNet string: for a float32 one the shortest decimal that reads back as the same float32 (`0.1`, not `0.10000000149011612`). */
+function scalarString(x: number, dtype: string): string {
+  if (dtype !== 'float32' || !Number.isFinite(x) || Number.isInteger(x)) return mxnetAttrString(x)!;
   for (let p = 1; p <= 17; p++) {
     const s = String(Number(x.toPrecision(p)));
     if (Math.fround(Number(s)) === x) return s;
@@ -207,11 +207,11 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     const left = (m.rscalar || m.commutative) && lhs ? scalarOf(lhs) : undefined;
     if (right !== undefined && sameShape(lhs!.type.shape, outShape) && lhs!.type.dtype === n.outputs[0]!.type.dtype) {
       op = m.scalar![0]!;
-      attrs.scalar = float32String(right);
+      attrs.scalar = scalarString(right, rhs!.type.dtype);
       inputs = [lhs!];
     } else if (left !== undefined && sameShape(rhs!.type.shape, outShape) && rhs!.type.dtype === n.outputs[0]!.type.dtype) {
       op = m.commutative ? m.scalar![0]! : m.rscalar![0]!;
-      attrs.scalar = float32String(left);
+      attrs.scalar = scalarString(left, lhs!.type.dtype);
       inputs = [rhs!];
     } else if (m.broadcast && !sameShape(lhs!.type.shape, rhs!.type.shape)) {
       op = m.broadcast;

@@ -23,6 +23,8 @@ import mlp from '../../../models/mlp.js';
 import resnet from '../../../models/resnet.js';
 import { assertClose } from '../../helpers/compare.js';
 import { PY_READ_MXNET, PY_RUN_MXNET_SYMBOL, python } from '../../helpers/mxnet-python.js';
+import type { AttrValue } from '../../../compiler/ir/node.js';
+import { mxnetAttrString } from '../../../compiler/formats/mxnet-export.js';
 
 const { nn, rnn } = gluon;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -256,6 +258,24 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
         'arg:dense0_weight', 'arg:dense0_bias', 'arg:head0_const0',
       ]);
     });
+  });
+
+  it("attribute strings are MXNet's (Python's str of the value) and a float32 scalar is its shortest decimal", () => {
+    const cases: [AttrValue, string | undefined][] = [
+      [true, 'True'], [false, 'False'], [null, 'None'], [3, '3'], [-1.5, '-1.5'], [Infinity, 'inf'], ['NCHW', 'NCHW'],
+      [[3], '(3,)'], [[], '()'], [[2, 2], '(2, 2)'], [[null, 1], '(None, 1)'], [['N', 4], undefined], [{ a: 1 }, undefined],
+    ];
+    for (const [v, s] of cases) assert.equal(mxnetAttrString(v), s, JSON.stringify(v));
+    class Scale extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor {
+        return F.sub(0.3, F.div(F.mul(x, 0.1), 1e-7));
+      }
+    }
+    const net = new Scale();
+    net.call(nd.ones([2]));
+    const { symbolFile } = net.export(path.join(dir, 'scalars'), { format: 'mxnet' });
+    const nodes = JSON.parse(fs.readFileSync(symbolFile, 'utf8')).nodes as { op: string; attrs?: { scalar: string } }[];
+    assert.deepEqual(nodes.slice(1).map((n) => [n.op, n.attrs?.scalar]), [['_mul_scalar', '0.1'], ['_div_scalar', '1e-7'], ['_rminus_scalar', '0.3']]);
   });
 
   describe('errors', () => {
