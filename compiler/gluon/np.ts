@@ -13,7 +13,7 @@
  * operators do — NDArrays run now, Symbols (a hybridized block being traced)
  * add graph nodes — so one `forward` serves eager and compiled calls.
  */
-import type { DType } from '../../runtime/dtypes.js';
+import { checkDType, type DType } from '../../runtime/dtypes.js';
 import * as ndMod from '../engine/nd.js';
 import { fillValueError } from '../ops/creation.js';
 import type { Symbol } from '../trace/symbol.js';
@@ -183,29 +183,63 @@ export function take<T extends Arr>(a: T, indices: Arr, options: { axis?: number
   return call<T>('take', data, indices, { axis: axis ?? 0, mode: options.mode ?? 'raise' });
 }
 
-type ReduceOpts = { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null;
+type ReduceOpts = { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType } | number | number[] | null;
 
 /**
- * numpy's `sum`: a bool array counts in int64 (MXNet 2's NumpySumType, numpy); other dtypes keep theirs.
+ * numpy's `dtype` option of a reduction, taken out of `options`: the input is
+ * cast to it (numpy accumulates in that dtype), or, without it, to
+ * `dflt(a.dtype)` (MXNet 2's rule: null keeps the input's dtype).
+ */
+function reduceInput<T extends Arr, O>(name: string, a: T, options: O, dflt: (d: DType) => DType | null): [T, O] {
+  let dtype: DType | null = dflt(a.dtype);
+  if (options !== null && typeof options === 'object' && !Array.isArray(options) && 'dtype' in options) {
+    const { dtype: given, ...rest } = options as { dtype?: unknown };
+    if (given !== undefined) dtype = checkDType(given, `np.${name}: option 'dtype'`);
+    options = rest as O;
+  }
+  return [dtype && dtype !== a.dtype ? (ops.cast!(a, dtype) as T) : a, options];
+}
+
+const int64IfBool = (d: DType): DType | null => (d === 'bool' ? 'int64' : null);
+
+/**
+ * numpy's `sum`: MXNet 2's dtype rule (NumpySumType): a bool array counts in
+ * int64, other dtypes keep theirs (int8 wraps, where numpy would give int64:
+ * ask for it with `{ dtype: 'int64' }`, numpy's and MXNet 2's option).
  *
  * ```ts
- * np.sum(np.greater(x, 0));   // int64: how many are positive
+ * np.sum(np.greater(x, 0));              // int64: how many are positive
+ * np.sum(i8, { axis: 0, dtype: 'int64' }); // numpy's default for small integers
  * ```
  */
 export function sum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  return call<T>('sum', a.dtype === 'bool' ? ops.cast!(a, 'int64') : a, options, keepdims);
+  const [x, o] = reduceInput('sum', a, options, int64IfBool);
+  return call<T>('sum', x, o, keepdims);
+}
+
+/** numpy's `prod`, with `sum`'s dtype rule (bool: int64; `dtype` option). Example: `np.prod(x, { axis: 1 })`. */
+export function prod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  const [x, o] = reduceInput('prod', a, options, int64IfBool);
+  return call<T>('prod', x, o, keepdims);
+}
+
+/** numpy's `cumsum` (`axis` null flattens), with `sum`'s dtype rule (bool: int64; `dtype` option). Example: `np.cumsum(x, 1)`. */
+export function cumsum<T extends Arr>(a: T, options: number | null | { axis?: number | null; dtype?: DType } = null): Out<T> {
+  const [x, o] = reduceInput('cumsum', a, options, int64IfBool);
+  return call<T>('cumsum', x, o);
 }
 
 /**
  * numpy's `mean`: an integer or bool array averages in float32 (MXNet 2's
- * NumpyMeanType, its default dtype; numpy would give float64).
+ * NumpyMeanType, its default dtype; numpy would give float64); `dtype` chooses.
  *
  * ```ts
  * np.mean(np.array([1, 2], { dtype: 'int32' }));   // 1.5, float32
  * ```
  */
 export function mean<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  return call<T>('mean', INTEGRAL.has(a.dtype) ? ops.cast!(a, 'float32') : a, options, keepdims);
+  const [x, o] = reduceInput('mean', a, options, (d) => (INTEGRAL.has(d) ? 'float32' : null));
+  return call<T>('mean', x, o, keepdims);
 }
 
 function int64Of(name: string) {
@@ -345,7 +379,7 @@ export const np = {
   amax: opView('max'),
   min: opView('min'),
   amin: opView('min'),
-  prod: opView('prod'),
+  prod,
   argmax: int64Of('argmax'),
   argmin: int64Of('argmin'),
   // linear algebra and shapes
@@ -355,7 +389,7 @@ export const np = {
   transpose: opView('transpose'),
   tril: opView('tril'),
   triu: opView('triu'),
-  cumsum: opView('cumsum'),
+  cumsum,
   expandDims: opView('expandDims'),
   squeeze,
   concatenate,

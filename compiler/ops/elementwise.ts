@@ -149,16 +149,24 @@ export function viaFloat32(c: LowerCtx, onnxOp: string, inputs: string[] = c.inp
  * CPU kernels or the lowering's constants lack float16), rounded once. Example: `lower: float16InFloat32((c, a) => ...)`.
  */
 export function float16InFloat32<A>(lower: (c: LowerCtx, a: A) => void): (c: LowerCtx, a: A) => void {
+  return computeIn({ float16: 'float32' }, lower);
+}
+
+/**
+ * A lowering run in wider dtypes where onnxruntime lacks kernels: each input and output of a dtype in `via`
+ * is cast to its mapped dtype around `lower`, and the outputs cast back (rounded, or wrapped for integers).
+ * Example: `lower: computeIn({ float16: 'float32', int8: 'int32' }, (c, a) => ...)`.
+ */
+export function computeIn<A>(via: Partial<Record<DType, DType>>, lower: (c: LowerCtx, a: A) => void): (c: LowerCtx, a: A) => void {
   return (c, a) => {
-    const half = (t: TensorType): boolean => t.dtype === 'float16';
-    if (!c.inTypes.some(half) && !c.outTypes.some(half)) return lower(c, a);
-    const f32 = onnxTo('float32');
-    const to32 = (t: TensorType): TensorType => (half(t) ? { ...t, dtype: 'float32' } : t);
-    const inputs = c.inputs.map((x, i) => (x && half(c.inTypes[i]!) ? c.emit('Cast', [x], { to: f32 })[0]! : x));
-    const outputs = c.outputs.map((o, i) => (half(c.outTypes[i]!) ? c.fresh() : o));
-    lower({ ...c, inputs, outputs, inTypes: c.inTypes.map(to32), outTypes: c.outTypes.map(to32) }, a);
+    const wide = (t: TensorType): DType | undefined => via[t.dtype];
+    if (!c.inTypes.some(wide) && !c.outTypes.some(wide)) return lower(c, a);
+    const widen = (t: TensorType): TensorType => ({ ...t, dtype: wide(t) ?? t.dtype });
+    const inputs = c.inputs.map((x, i) => (x && wide(c.inTypes[i]!) ? c.emit('Cast', [x], { to: onnxTo(wide(c.inTypes[i]!)!) })[0]! : x));
+    const outputs = c.outputs.map((o, i) => (wide(c.outTypes[i]!) ? c.fresh() : o));
+    lower({ ...c, inputs, outputs, inTypes: c.inTypes.map(widen), outTypes: c.outTypes.map(widen) }, a);
     outputs.forEach((o, i) => {
-      if (o !== c.outputs[i]) c.emit('Cast', [o], { to: onnxTo('float16') }, [c.outputs[i]!]);
+      if (o !== c.outputs[i]) c.emit('Cast', [o], { to: onnxTo(c.outTypes[i]!.dtype) }, [c.outputs[i]!]);
     });
   };
 }
