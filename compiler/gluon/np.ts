@@ -162,6 +162,20 @@ export function split<T extends Arr>(a: T, sections: number, options: { axis?: n
   return ops.split!(a, { numOutputs: sections, axis: options.axis ?? 0 }) as Out<T>[];
 }
 
+/**
+ * numpy's `where`: `x` where `condition` holds, else `y`, broadcasting; a
+ * plain number meets the other branch by np's rule (`promoteScalar`: 0.5
+ * with an int32 branch is float64, not truncated; MXNet 2's where_rscalar
+ * would keep int32), and two numbers give float32 (MXNet 2's where_scalar2).
+ *
+ * ```ts
+ * np.where(np.greater(x, 0), x, 0);   // relu
+ * ```
+ */
+export function where<T extends Arr>(condition: T, x: Arr | number, y: Arr | number): Out<T> {
+  return call<T>('where', condition, promoteScalar(x, y), promoteScalar(y, x));
+}
+
 function boolOf(name: string) {
   /** A numpy comparison: a bool array, broadcasting (a plain number compared as MXNet 2 does, `promoteScalar`). */
   return <T extends Arr>(a: T, b: Arr | number): Out<T> => ops.cast!(ops[name]!(promoteScalar(a, b), promoteScalar(b, a)), 'bool') as Out<T>;
@@ -364,7 +378,7 @@ export const np = {
   floor: opView('floor'),
   ceil: opView('ceil'),
   clip: opView('clip'),
-  where: opView('where'),
+  where,
   // comparisons (bool)
   equal: boolOf('equal'),
   notEqual: boolOf('notEqual'),

@@ -466,7 +466,8 @@ type WhereSig = (condition: Tx, x: Tx | number, y: Tx | number) => Tx;
 export const where: OpDef<WhereSig> = defineOp<WhereSig>({
   name: 'where',
   inputs: ['condition', 'x', 'y'],
-  scalarLike: [1, 2, 0],
+  // A number takes the other branch's dtype; two numbers are float32 (MXNet 2's where_scalar2), not the condition's.
+  scalarLike: [1, 2],
   infer: (types) => {
     const dtype = commonDType('where', types.slice(1));
     return [{ dtype, shape: broadcastShapes('where', types.map((t) => t.shape), types) }];

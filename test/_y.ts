@@ -1,0 +1,14 @@
+import { nd, np } from 'gluonc';
+const b = np.greater(np.array([1, -1, 2]), 0);
+const show = (w: string, f: () => any) => { try { const r = f(); console.log(w, r.dtype, JSON.stringify(r.toArray())); } catch (e) { console.log(w, 'ERR', (e as Error).message.split('\n')[0]); } };
+show('np.where(b,5,-1)', () => (np.where as any)(b, 5, -1));
+show('np.where(b,0.5,-1)', () => (np.where as any)(b, 0.5, -1));
+show('nd.where(b,5,-1)', () => (nd.where as any)(b, 5, -1));
+show('nd.where(f32cond,5,-1)', () => (nd.where as any)(np.array([1, 0, 1]), 5, -1));
+show('np.where(i32,5,-1)', () => (np.where as any)(np.array([1, 0, 3], { dtype: 'int32' }), 5, -1));
+show('np.where(b,i32,0.5)', () => (np.where as any)(b, np.array([1, 0, 3], { dtype: 'int32' }), 0.5));
+show('np.where(b,u8,300)', () => (np.where as any)(b, np.array([1, 0, 3], { dtype: 'uint8' }), 300));
+show('nd.arange(5,{dtype})', () => (nd.arange as any)(5, { dtype: 'int32' }));
+show('nd.arange(2,5,{dtype})', () => (nd.arange as any)(2, 5, { dtype: 'int32' }));
+show('np.arange(5,null,1,{dtype})', () => (np.arange as any)(5, null, 1, { dtype: 'int64' }));
+show('np.arange(5, undefined, undefined, {dtype})', () => (np.arange as any)(5, undefined, undefined, { dtype: 'int64' }));
