@@ -305,6 +305,33 @@ export function argsort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
   return call<T>('argsort', a, { axis, dtype: 'int64' });
 }
 
+/**
+ * numpy's `linspace`: `num` (default 50) evenly spaced values from `start` to
+ * `stop` (included unless `endpoint: false`), computed in float64 as numpy
+ * does (`i·step + start`, the last value `stop`); float32 unless `dtype` says
+ * otherwise (MXNet 2's default dtype), integer dtypes floored (numpy 2).
+ *
+ * ```ts
+ * np.linspace(0, 1, 5);   // [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
+export function linspace(start: number, stop: number, num = 50, options: { endpoint?: boolean; dtype?: DType } = {}): NDArray {
+  const { endpoint = true, dtype = 'float32' } = checkOptions('np.linspace', options, ['endpoint', 'dtype']);
+  for (const [k, v] of [['start', start], ['stop', stop]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`np.linspace: ${k} must be a finite number, got ${JSON.stringify(v)}`);
+  }
+  if (!Number.isInteger(num) || num < 0) throw new Error(`np.linspace: num must be a non-negative integer, got ${JSON.stringify(num)}`);
+  if (typeof endpoint !== 'boolean') throw new Error(`np.linspace: option 'endpoint' must be a boolean, got ${JSON.stringify(endpoint)}`);
+  const d = checkDType(dtype, "np.linspace: option 'dtype'");
+  const div = endpoint ? num - 1 : num;
+  const step = (stop - start) / div;
+  // numpy's three cases: a step, a step that underflowed to 0, no step (num <= 1).
+  const at = (i: number) => (div <= 0 ? i * (stop - start) : step !== 0 ? i * step : (i / div) * (stop - start));
+  const y = Float64Array.from({ length: num }, (_v, i) => at(i) + start);
+  if (endpoint && num > 1) y[num - 1] = stop;
+  return ndMod.array(d !== 'bool' && !d.startsWith('float') ? y.map(Math.floor) : y, { dtype: d });
+}
+
 function shapeOf(size: number[] | number | undefined): number[] {
   return size === undefined ? [] : typeof size === 'number' ? [size] : size;
 }
@@ -349,6 +376,7 @@ export const np = {
   ones: ndMod.ones,
   full: ndMod.full,
   arange: ndMod.arange,
+  linspace,
   zerosLike: opView('zerosLike'),
   onesLike: opView('onesLike'),
   random,

@@ -253,7 +253,7 @@ interface ReduceSpec {
   step: (acc: number, v: number) => number;
   finish?: (acc: number, n: number) => number;
   grad: GradRule;
-  /** A NaN in a slice makes its result NaN (numpy's max/min; onnxruntime's ReduceMax/ReduceMin skip NaN). */
+  /** max/min: a NaN in a slice makes its result NaN (onnxruntime's ReduceMax/ReduceMin skip NaN); an empty axis is refused (no identity). */
   propagateNaN?: boolean;
   /** The kernel's step for int32, int8 and uint8 (wrapping exactly where float64 would lose low bits). */
   int32Step?: (acc: number, v: number) => number;
@@ -276,7 +276,10 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
       checkBool(name, 'exclude', a.exclude, types);
       const x = types[0]!;
-      return [{ dtype, shape: reducedShape(x.shape, axesOf(name, a, x.shape.length, types), keepdims) }];
+      const axes = axesOf(name, a, x.shape.length, types);
+      const empty = s.propagateNaN ? axes.find((k) => x.shape[k] === 0) : undefined;
+      if (empty !== undefined) throw new OpError(name, `${a.axis === null ? 'the tensor is' : `axis ${empty} is`} empty: no ${name}imum (numpy raises; there is no identity)`, types);
+      return [{ dtype, shape: reducedShape(x.shape, axes, keepdims) }];
     },
     lower: (c, a) => {
       const axes = axesOf(name, a, c.inTypes[0]!.shape.length);

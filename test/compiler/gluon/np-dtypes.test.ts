@@ -70,4 +70,26 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
       assert.throws(() => (f as (...a: unknown[]) => NDArray)(0, NaN), /nd\.arange: stop must be a finite number, got NaN/);
     }
   });
+
+  it("linspace: numpy's values (endpoint, num, integer dtypes floored as numpy 2), float32 by default (MXNet 2)", () => {
+    const cases: [string, () => NDArray, string][] = [
+      ['np.linspace(0, 1, 5)', () => np.linspace(0, 1, 5), 'np.linspace(0, 1, 5)'],
+      ['np.linspace(2, 3, 4, { endpoint: false })', () => np.linspace(2, 3, 4, { endpoint: false }), 'np.linspace(2, 3, 4, endpoint=False)'],
+      ['np.linspace(-1, 1, 5, { dtype: int32 })', () => np.linspace(-1, 1, 5, { dtype: 'int32' }), 'np.linspace(-1, 1, 5, dtype=np.int32)'],
+      ['np.linspace(0, 1, 1)', () => np.linspace(0, 1, 1), 'np.linspace(0, 1, 1)'],
+      ['np.linspace(0, 1, 0)', () => np.linspace(0, 1, 0), 'np.linspace(0, 1, 0)'],
+      ['np.linspace(5, -5) (num 50)', () => np.linspace(5, -5, undefined, { dtype: 'float64' }), 'np.linspace(5, -5)'],
+    ];
+    const refs = numpyRefs(cases.map(([, , code]) => ({ code, inputs: [] })));
+    cases.forEach(([what, f], i) => {
+      const y = f();
+      assert.equal(y.dtype, what.includes('int32') ? 'int32' : what.includes('num 50') ? 'float64' : 'float32', what);
+      assert.deepEqual(y.shape, refs[i]!.outs[0]!.shape, what);
+      const want = refs[i]!.outs[0]!.data as number[];
+      const got = values(y);
+      got.forEach((v, k) => assert.ok(Math.abs(v - want[k]!) <= (y.dtype === 'float32' ? 1e-7 : 0) * Math.max(1, Math.abs(want[k]!)), `${what}[${k}]: ${v} vs ${want[k]}`));
+    });
+    assert.throws(() => np.linspace(0, 1, -1), /np\.linspace: num must be a non-negative integer, got -1/);
+    assert.throws(() => np.linspace(0, 1, 5, { retstep: true } as never), /np\.linspace: unknown option 'retstep'/);
+  });
 });
