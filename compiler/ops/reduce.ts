@@ -55,8 +55,9 @@ type ArgAttrs = Attrs & { axis: number | null; keepdims: boolean; dtype: 'float3
 type NormAttrs = Attrs & { ord: number; axis: Axis; keepdims: boolean };
 
 const FLOATS: DType[] = ['float32', 'float64', 'float16'];
-/** sum's and prod's dtypes; the result keeps the input's (MXNet's ElemwiseType, MXNet 2's NumpySumType), int8/uint8 wrapping. */
-const SUM_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'];
+/** sum's and prod's dtypes; the result keeps the input's (MXNet's ElemwiseType, MXNet 2's NumpySumType), int8/uint8 wrapping; bool counts in int64. */
+const SUM_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+const int64IfBool = (d: DType): DType => (d === 'bool' ? 'int64' : d);
 
 /** Checks the form of an `axis` option (an int, an int list or null). */
 function checkAxisForm(op: string, axis: unknown, types: TensorType[]): Axis {
@@ -257,6 +258,8 @@ interface ReduceSpec {
   propagateNaN?: boolean;
   /** The kernel's step for int32, int8 and uint8 (wrapping exactly where float64 would lose low bits). */
   int32Step?: (acc: number, v: number) => number;
+  /** The result's dtype from the input's (default: the same). */
+  outDType?: (d: DType) => DType;
   /** The lowering, when not `onnxOp` on the reduced axes (mean's NaN over an empty axis). */
   lower?: (c: LowerCtx, axes: number[], keepdims: boolean) => void;
 }
@@ -272,7 +275,7 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
     positional: ['axis', 'keepdims', 'exclude'],
     method: true,
     infer: (types, a) => {
-      const dtype = commonDType(name, types, s.dtypes);
+      const dtype = (s.outDType ?? ((d: DType) => d))(commonDType(name, types, s.dtypes));
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
       checkBool(name, 'exclude', a.exclude, types);
       const x = types[0]!;
@@ -297,7 +300,7 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
  * Example: `x.sum({ axis: 1, keepdims: true })`.
  */
 export const sum = reduction('sum', {
-  onnxOp: 'ReduceSum', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'],
+  onnxOp: 'ReduceSum', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
   lower: (c, axes, keepdims) => {
     const d = c.inTypes[0]!.dtype;
     if (d === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
@@ -352,7 +355,7 @@ export const min = reduction('min', {
  * Example: `x.prod(0)`.
  */
 export const prod = reduction('prod', {
-  onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'],
+  onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
   lower: (c, axes, keepdims) => {
     const t = c.inTypes[0]!;
     if (t.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);

@@ -116,9 +116,30 @@ describe('sum, prod and cumsum of int8 and uint8 (MXNet keeps the dtype; wraps a
     assert.throws(() => np.sum(x, { dtype: 'int16' as never }), /np\.sum: option 'dtype'/);
   });
 
-  it('nd.sum of bool and nd.mean of integers stay refused (MXNet 1.x: no bool kernels; its integer mean truncates)', () => {
-    const b = nd.array([1, 0], { dtype: 'int32' }).astype('bool');
-    assert.throws(() => nd.sum(b), /sum: dtype bool is not supported/);
+  // A bool array's method `.sum()` is the operator's: it was refused, so d2l's `np.equal(yHat, y).sum()` failed.
+  it('sum, prod and cumsum of bool count in int64 in the operator (F, methods, hybridized), as numpy and MXNet 2', () => {
+    const m = np.equal(nd.array([[1, 2, 3], [3, 2, 1]]), nd.array([1, 2, 1]));   // [[T, T, F], [F, T, T]]
+    const [s0, p1, c] = numpyRefs([
+      { code: 'np.sum(a.astype(bool), axis=0)', inputs: [{ shape: [2, 3], dtype: 'float64', data: [1, 1, 0, 0, 1, 1] }] },
+      { code: 'np.prod(a.astype(bool), axis=1)', inputs: [{ shape: [2, 3], dtype: 'float64', data: [1, 1, 0, 0, 1, 1] }] },
+      { code: 'np.cumsum(a.astype(bool), axis=1)', inputs: [{ shape: [2, 3], dtype: 'float64', data: [1, 1, 0, 0, 1, 1] }] },
+    ]);
+    class Count extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor) {
+        return F.sum(x, { axis: 0 });
+      }
+    }
+    const net = new Count();
+    net.hybridize();
+    for (const [what, y, ref] of [
+      ['m.sum(0)', m.sum(0), s0], ['nd.sum', nd.sum(m, { axis: 0 }), s0], ['hybridized', net.call(m) as NDArray, s0],
+      ['nd.prod', nd.prod(m, 1), p1], ['m.cumsum(1)', m.cumsum(1), c],
+    ] as const) {
+      assert.equal(y.dtype, 'int64', what);
+      assert.deepEqual(Array.from(y.data() as BigInt64Array, Number), ref!.outs[0]!.data, what);
+    }
+    assert.equal(m.sum().item(), 4);
+    // mean of integers stays refused in nd (MXNet 1.x truncates an integer mean); np.mean is float32.
     assert.throws(() => nd.mean(nd.array([1, 2], { dtype: 'int8' })), /mean: dtype int8 is not supported/);
   });
 });
