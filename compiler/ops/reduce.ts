@@ -58,6 +58,8 @@ const FLOATS: DType[] = ['float32', 'float64', 'float16'];
 /** sum's and prod's dtypes; the result keeps the input's (MXNet's ElemwiseType, MXNet 2's NumpySumType), int8/uint8 wrapping; bool counts in int64. */
 const SUM_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
 const int64IfBool = (d: DType): DType => (d === 'bool' ? 'int64' : d);
+/** max, min, argmax and argmin's dtypes (bool through uint8: onnxruntime has no bool kernels). */
+const ORDERED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
 
 /** Checks the form of an `axis` option (an int, an int list or null). */
 function checkAxisForm(op: string, axis: unknown, types: TensorType[]): Axis {
@@ -333,7 +335,7 @@ export const mean = reduction('mean', {
  * Example: `F.broadcastDiv(x, F.max(x))`.
  */
 export const max = reduction('max', {
-  onnxOp: 'ReduceMax', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  onnxOp: 'ReduceMax', dtypes: ORDERED,
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: -Infinity, step: maxStep,
   grad: pickGrad('max'),
@@ -344,7 +346,7 @@ export const max = reduction('max', {
  * Example: `F.broadcastSub(x, F.min(x))`.
  */
 export const min = reduction('min', {
-  onnxOp: 'ReduceMin', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  onnxOp: 'ReduceMin', dtypes: ORDERED,
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: Infinity, step: minStep,
   grad: pickGrad('min'),
@@ -388,7 +390,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
     positional: ['axis', 'keepdims'],
     method: true,
     infer: (types, a) => {
-      commonDType(name, types, ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8']);
+      commonDType(name, types, ORDERED);
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
       const dtype = a.dtype;
       if (dtype !== 'float32' && dtype !== 'int64') throw new OpError(name, `option 'dtype' must be 'float32' or 'int64', got ${JSON.stringify(dtype)}`, types);
@@ -408,7 +410,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
     lower: (c, a) => {
       const t = c.inTypes[0]!;
       const rank = t.shape.length;
-      const x = c.inputs[0]!;
+      const x = t.dtype === 'bool' ? c.emit('Cast', [c.inputs[0]!], { to: onnxTo('uint8') })[0]! : c.inputs[0]!;
       // ONNX's ArgMax/ArgMin give int64: cast only for MXNet's float32 indices.
       const to = onnxTo(a.dtype);
       if (a.axis === null || a.axis === undefined) {

@@ -92,4 +92,26 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     assert.throws(() => np.linspace(0, 1, -1), /np\.linspace: num must be a non-negative integer, got -1/);
     assert.throws(() => np.linspace(0, 1, 5, { retstep: true } as never), /np\.linspace: unknown option 'retstep'/);
   });
+
+  it('max, min, argmax and argmin of bool (numpy takes them; they were refused), eager, large and hybridized', () => {
+    const m = np.greater(np.array([[0, 2, 3], [-1, -2, 0]]), 0);   // [[F, T, T], [F, F, F]]
+    const data = [0, 1, 1, 0, 0, 0];
+    const refs = numpyRefs(['np.max(a, axis=1)', 'np.min(a, axis=0)', 'np.argmax(a, axis=1)', 'np.argmin(a)'].map((code) => ({ code, inputs: [{ shape: [2, 3], dtype: 'bool', data }] })));
+    class Any extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor) {
+        return F.max(x, { axis: 1 });
+      }
+    }
+    const net = new Any();
+    net.hybridize();
+    for (const [what, y, ref, dtype] of [
+      ['np.max', np.max(m, { axis: 1 }), refs[0], 'bool'], ['hybridized max', net.call(m) as NDArray, refs[0], 'bool'],
+      ['m.min(0)', m.min(0), refs[1], 'bool'], ['np.argmax', np.argmax(m, { axis: 1 }), refs[2], 'int64'], ['np.argmin', np.argmin(m), refs[3], 'int64'],
+    ] as const) {
+      assert.equal(y.dtype, dtype, what);
+      assert.deepEqual(values(y), ref!.outs[0]!.data, what);
+    }
+    const big = np.greater(np.arange(0, 3000).reshape([1, 3000]), 2000);   // a one-node session
+    assert.deepEqual([values(np.argmax(big, { axis: 1 })), values(np.max(big, { axis: 1 })), values(np.min(big, { axis: 1 }))], [[2001], [1], [0]]);
+  });
 });
