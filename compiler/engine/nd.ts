@@ -70,7 +70,9 @@ export function arange(start: number, stop?: number | null | Options, step?: num
   if (by === 0) throw new Error('nd.arange: step must be a non-zero number, got 0');
   const n = Math.max(0, Math.ceil((hi - lo) / by));
   const values = Array.from({ length: n }, (_x, i) => lo + i * by);
-  return new NDArrayClass(tensorFromNumbers(checkDType(dtype ?? 'float32', 'nd.arange'), [n], values));
+  const d = checkDType(dtype ?? 'float32', 'nd.arange');
+  if (d === 'bool') throw new Error('nd.arange: dtype bool is not supported (as F.arange)');
+  return new NDArrayClass(tensorFromNumbers(d, [n], values));
 }
 
 function draw(what: string, shape: number[] | number, dtype: DType | undefined, f: () => number): NDArrayClass {

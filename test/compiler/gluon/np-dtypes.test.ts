@@ -68,6 +68,8 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
       assert.deepEqual(values(n), [0, 1, 2, 3, 4], 'arange(5, null, 1): numpy and MXNet read stop=None as absent');
       assert.throws(() => (f as (...a: unknown[]) => NDArray)('5'), /nd\.arange: stop must be a finite number, got "5"/);
       assert.throws(() => (f as (...a: unknown[]) => NDArray)(0, NaN), /nd\.arange: stop must be a finite number, got NaN/);
+      // As F.arange: a bool range would read [0, 1, 1] (numpy refuses past 2 values).
+      assert.throws(() => (f as (...a: unknown[]) => NDArray)(3, { dtype: 'bool' }), /nd\.arange: dtype bool is not supported/);
     }
   });
 
