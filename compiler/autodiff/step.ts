@@ -36,7 +36,8 @@ type UpdateArgs = Parameters<UpdateRule['update']>[1];
 
 /**
  * Runs an update rule, in float32 arithmetic for a float16 weight: its
- * gradient, states and scalars are cast to float32, the rule runs, and the
+ * gradient and states are cast to float32 (its scalars arrive as float32,
+ * `updateScalarDType`; a float16 one is cast too), the rule runs, and the
  * new weight and states are stored as float16 again (as MXNet's `half_t`
  * computes each operation in float32; in float16 itself Adam's epsilon 1e-8
  * is 0 and a zero gradient gave 0/0). With `rule.multiPrecision` the rule
