@@ -7,6 +7,7 @@
  * field by field.
  */
 import { allocate, type DType, type TypedArray } from '../../../runtime/dtypes.js';
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import { NDArray, array } from '../../engine/ndarray.js';
 
 /**
@@ -77,13 +78,13 @@ export function stackArrays(items: unknown[], what: string): NDArray {
 }
 
 function numbersBatch(samples: unknown[], dtype: DType): NDArray {
-  const out = allocate(dtype, samples.length);
+  const out = new Float64Array(samples.length);
   samples.forEach((v, i) => {
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new Error(`batchify: sample ${i} is ${describe(v)}, but sample 0 is a number`);
-    if (dtype === 'int64') (out as BigInt64Array)[i] = BigInt(Number(v));
-    else (out as Float32Array)[i] = Number(v);
+    out[i] = Number(v);
   });
-  return new NDArray({ dtype, shape: [samples.length], data: out });
+  // float32 by default; a column's own dtype (float16's bits, int64's bigints) through tensorFromNumbers.
+  return new NDArray(dtype === 'float32' ? { dtype, shape: [samples.length], data: Float32Array.from(out) } : tensorFromNumbers(dtype, [samples.length], out));
 }
 
 function bigintsBatch(samples: unknown[]): NDArray {

@@ -23,11 +23,12 @@ describe('DataLoader: 1-D columns keep their dtype through transforms', () => {
     int64: nd.array([3, 4, 5, 9007199254740991], { dtype: 'int64' }),
     float64: nd.array([0.1, 0.2, 0.3, 1e-300], { dtype: 'float64' }),
     uint8: nd.array([0, 255, 7, 1], { dtype: 'uint8' }),
+    float16: nd.array([0.1, -2, 65504, 1e-3], { dtype: 'float16' }),
   } as const;
 
   it('transform((x, y) => [f(x), y]) and transformFirst: the label batch has the column\'s dtype and exact values', () => {
     for (const [dtype, y] of Object.entries(cols)) {
-      const want = Array.from(y.data() as ArrayLike<number | bigint>, Number);
+      const want = Array.from(y.astype('float64').data() as Float64Array);
       for (const [how, ds] of [
         ['transform', new ArrayDataset(x, y).transform((a: NDArray, b: number) => [a.mul(2), b])],
         ['transformFirst', new ArrayDataset(x, y).transformFirst((a: NDArray) => a.mul(2))],
@@ -40,7 +41,7 @@ describe('DataLoader: 1-D columns keep their dtype through transforms', () => {
         got.forEach(([xb, yb], k) => {
           assert.equal(xb!.dtype, 'float32', `${dtype} ${how}: data`);
           assert.equal(yb!.dtype, dtype, `${dtype} ${how}: labels`);
-          assert.deepEqual(Array.from(yb!.data() as ArrayLike<number | bigint>, Number), want.slice(2 * k, 2 * k + 2), `${dtype} ${how}: values`);
+          assert.deepEqual(Array.from(yb!.astype('float64').data() as Float64Array), want.slice(2 * k, 2 * k + 2), `${dtype} ${how}: values`);
         });
       }
     }
