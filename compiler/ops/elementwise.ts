@@ -324,8 +324,9 @@ export const lesser = binary('lesser', 'Less', (a, b) => +(a < b), { compare: tr
 /** 1 where `lhs <= rhs`, else 0. */
 export const lesserEqual = binary('lesserEqual', 'LessOrEqual', (a, b) => +(a <= b), { compare: true, dtypes: NUMERIC, grad: zeroGrad });
 
-/** `-x`. */
-export const neg = unary('neg', one('Neg'), (x) => -x, SIGNED, unaryGrad((F, _x, g) => F.neg(g)));
+const negLower = computeIn<undefined>({ uint8: 'int32' }, one('Neg'));
+/** `-x` (uint8 wraps, as numpy's and MXNet's: Neg has no uint8 kernel, so int32 and a wrapping Cast back). */
+export const neg = unary('neg', (c) => negLower(c, undefined), (x) => -x, NUMERIC, unaryGrad((F, _x, g) => F.neg(g)));
 /** `|x|` (gradient `sign(x)`, 0 at 0). */
 export const abs = unary('abs', one('Abs'), Math.abs, NUMERIC, unaryGrad((F, x, g) => F.mul(g, F.sign(x))));
 /** -1, 0 or 1. */

@@ -116,4 +116,15 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     const big = np.greater(np.arange(0, 3000).reshape([1, 3000]), 2000);   // a one-node session
     assert.deepEqual([values(np.argmax(big, { axis: 1 })), values(np.max(big, { axis: 1 })), values(np.min(big, { axis: 1 }))], [[2001], [1], [0]]);
   });
+
+  it('negative of uint8 wraps as numpy (and MXNet\'s uint8 kernels); it was refused', () => {
+    const small = np.array([0, 1, 200, 255], { dtype: 'uint8' });
+    const big = np.array(Array.from({ length: 3000 }, (_v, i) => i % 256), { dtype: 'uint8' });   // a one-node session
+    const refs = numpyRefs([small, big].map((x) => ({ code: '-a', inputs: [{ shape: x.shape, dtype: 'uint8', data: values(x) }] })));
+    [small, big].forEach((x, i) => {
+      const y = np.negative(x);
+      assert.equal(y.dtype, 'uint8');
+      assert.deepEqual(values(y), refs[i]!.outs[0]!.data);
+    });
+  });
 });
