@@ -198,6 +198,8 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     const m: MxnetOpMapping | undefined = MXNET_OPS[n.op];
     const where = `operator '${n.op}' of block ${blockName(n)}`;
     if (!m) throw new Error(`${label}: ${where} has no MXNet equivalent (export this block as ONNX instead: net.export('model.onnx'))`);
+    const refused = m.refuse?.(n.inputs.map((v) => v.type.shape), n.attrs);
+    if (refused) throw new Error(`${label}: ${where}: ${refused}`);
     let op = m.names[0]!;
     let inputs = n.inputs;
     const attrs: Record<string, string> = {};

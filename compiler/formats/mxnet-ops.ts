@@ -34,6 +34,8 @@ export interface MxnetOpMapping {
   outputs?: number;
   /** Attributes the written node gets (snake_case, MXNet's strings); such an entry is write-only. */
   attrs?: Readonly<Record<string, string>>;
+  /** Why MXNet 1.x's operator cannot take this node (its inputs' shapes, its attributes), if it cannot. */
+  refuse?: (inputs: readonly (readonly (number | string)[])[], attrs: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 const same = (name: string, ...more: string[]): MxnetOpMapping => ({ names: [name, ...more] });
@@ -136,7 +138,11 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   BatchNorm: { names: ['BatchNorm'], drop: ['training'], outputs: 3 },
   LayerNorm: { names: ['LayerNorm'], outputs: 3 },
   InstanceNorm: { names: ['InstanceNorm'], outputs: 3 },
-  GroupNorm: { names: ['GroupNorm'], outputs: 3 },
+  // MXNet 1.x's GroupNorm scales per group (src/operator/nn/group_norm.cc: gamma and beta of shape (num_groups,)).
+  GroupNorm: {
+    names: ['GroupNorm'], outputs: 3,
+    refuse: ([, gamma], a) => (gamma?.length === 1 && gamma[0] === a.numGroups ? undefined : `MXNet 1.x's GroupNorm takes gamma and beta per group ([${String(a.numGroups)}]), this one's are [${gamma?.join(', ')}] (per channel, MXNet 2's)`),
+  },
 };
 
 /** What an MXNet operator name reads as: the gluonc operator, and for the scalar forms which side the scalar is on. */

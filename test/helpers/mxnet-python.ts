@@ -176,6 +176,54 @@ def run(op, at, ins):
     if op == 'sum': return ins[0].sum(axis=at.get('axis'), keepdims=at.get('keepdims', False))
     if op == 'mean': return ins[0].mean(axis=at.get('axis'), keepdims=at.get('keepdims', False))
     if op == 'transpose': return np.transpose(ins[0], at.get('axes') or None)
+    if op in ('LayerNorm', 'GroupNorm', 'InstanceNorm'):
+        x, gamma, beta = ins
+        eps = at.get('eps', 1e-5 if op != 'InstanceNorm' else 1e-3)
+        if op == 'LayerNorm':
+            ax = at.get('axis', -1) % x.ndim
+            shape = [1] * x.ndim; shape[ax] = -1
+            m, v = x.mean(axis=ax, keepdims=True), x.var(axis=ax, keepdims=True)
+            return (x - m) / np.sqrt(v + eps) * gamma.reshape(shape) + beta.reshape(shape)
+        # group_norm.cc: data reshaped to (N, G, C // G, ...), gamma/beta per group; instance_norm: per channel.
+        g = at.get('num_groups', 1) if op == 'GroupNorm' else x.shape[1]
+        y = x.reshape(x.shape[0], g, -1)
+        y = (y - y.mean(axis=2, keepdims=True)) / np.sqrt(y.var(axis=2, keepdims=True) + eps)
+        if op == 'GroupNorm':
+            return (y * gamma.reshape(1, -1, 1) + beta.reshape(1, -1, 1)).reshape(x.shape)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        return y.reshape(x.shape) * gamma.reshape(shape) + beta.reshape(shape)
+    if op == 'Deconvolution':
+        k = len(at['kernel'])
+        f = [tf.conv_transpose1d, tf.conv_transpose2d, tf.conv_transpose3d][k - 1]
+        b = None if at.get('no_bias', True) else T(ins[2])
+        return f(T(ins[0]), T(ins[1]), b, stride=tup(at.get('stride', 1), k), padding=tup(at.get('pad', 0), k),
+                 output_padding=tup(at.get('adj', 0), k), groups=at.get('num_group', 1), dilation=tup(at.get('dilate', 1), k)).numpy()
+    if op == 'batch_dot':
+        a = np.swapaxes(ins[0], -1, -2) if at.get('transpose_a', False) else ins[0]
+        b = np.swapaxes(ins[1], -1, -2) if at.get('transpose_b', False) else ins[1]
+        return a @ b
+    if op == 'SliceChannel':
+        parts = np.split(ins[0], at['num_outputs'], axis=at.get('axis', 1))
+        return [np.squeeze(p, axis=at.get('axis', 1)) if at.get('squeeze_axis', False) else p for p in parts]
+    if op == 'stack': return np.stack(ins, axis=at.get('axis', 0))
+    if op == 'slice_axis':
+        sl = [slice(None)] * ins[0].ndim
+        sl[at['axis']] = slice(at['begin'], at['end'])
+        return ins[0][tuple(sl)]
+    if op == 'slice':
+        step = at.get('step') or ()
+        sl = [slice(b, e, step[i] if i < len(step) else None) for i, (b, e) in enumerate(zip(at['begin'], at['end']))]
+        return ins[0][tuple(sl)]
+    if op == 'clip': return np.clip(ins[0], at['a_min'], at['a_max'])
+    if op == 'expand_dims': return np.expand_dims(ins[0], at['axis'])
+    if op == 'tile': return np.tile(ins[0], at['reps'])
+    if op == 'where': return np.where(ins[0] != 0, ins[1], ins[2])
+    if op in ('abs', 'negative', 'square', 'sqrt', 'log'):
+        return {'abs': np.abs, 'negative': np.negative, 'square': np.square, 'sqrt': np.sqrt, 'log': np.log}[op](ins[0])
+    # Comparisons give 0/1 in the data's type (elemwise_binary_broadcast_op_logic.cc, elemwise_binary_scalar_op_logic.cc).
+    CMP = {'greater': np.greater, 'lesser': np.less, 'equal': np.equal, 'not_equal': np.not_equal, 'greater_equal': np.greater_equal, 'lesser_equal': np.less_equal}
+    if op.startswith('broadcast_') and op[10:] in CMP: return CMP[op[10:]](ins[0], ins[1]).astype(np.float64)
+    if op.startswith('_') and op.endswith('_scalar') and op[1:-7] in CMP: return CMP[op[1:-7]](ins[0], float(at['scalar'])).astype(np.float64)
     raise KeyError('the reference does not know MXNet operator ' + op)
 vals = []
 for n in g['nodes']:
@@ -189,7 +237,8 @@ for n in g['nodes']:
         continue
     at = {k: val(v) for k, v in n.get('attrs', {}).items()}
     ins = [vals[j][o] for j, o, _ in n['inputs']]
-    vals.append([np.asarray(run(n['op'], at, ins), dtype=np.float64)])
+    out = run(n['op'], at, ins)
+    vals.append([np.asarray(o, dtype=np.float64) for o in (out if isinstance(out, list) else [out])])
 outs = [vals[j][o] for j, o, _ in g['heads']]
 print(json.dumps({'outs': [{'shape': list(o.shape), 'data': o.ravel().tolist()} for o in outs], 'args': sorted(args), 'aux': sorted(aux)}))
 `;

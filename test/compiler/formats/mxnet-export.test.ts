@@ -177,7 +177,7 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
       });
     }
 
-    it('many operator families, two inputs and two outputs: the files read back compute what the block computes', () => {
+    it('many operator families, two inputs and two outputs: the files, run in python and read back, compute what the block computes', () => {
       /** Layers and F operators whose MXNet forms differ in name, attributes or outputs (split's two, comparisons' scalars). */
       class Ops extends gluon.HybridBlock {
         ln = new nn.LayerNorm();
@@ -186,7 +186,7 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
         swish = new nn.Swish();
         emb = new nn.Embedding(7, 6);
         inorm = new nn.InstanceNorm();
-        gn = new nn.GroupNorm({ numGroups: 2 });
+        gn = new nn.GroupNorm({ numGroups: 4 });
         dc = new nn.Conv2DTranspose(2, 2, { strides: 2 });
         ap = new nn.AvgPool2D(2, { padding: 1, countIncludePad: false });
         override hybridForward(F: gluon.F, x: gluon.Tensor, idx: gluon.Tensor): gluon.Tensor[] {
@@ -218,11 +218,14 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
       // The number left of lesser has no scalar form: a [1] constant (MXNet 1.x has no 0-d arrays), so the file is version 2.
       const file = python(PY_READ_MXNET, paramsFile);
       assert.deepEqual(file.arrays.filter((_a: unknown, k: number) => file.names[k].includes('const')).map((a: { shape: number[]; version: number }) => [a.shape, a.version]), [[[1], 2]]);
+      const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: symbolFile, params: paramsFile, inputs: { data0: { shape: x.shape, data: flat(x) }, data1: { shape: idx.shape, data: flat(idx) } } });
       const back = gluon.SymbolBlock.imports(symbolFile, ['data0', 'data1'], paramsFile);
       const got = back.call(x, idx) as nd.NDArray[];
       want.forEach((w, k) => {
-        assert.deepEqual(got[k]!.shape, w.shape);
-        assertClose(flat(got[k]!), flat(w), `output ${k}`, 1e-5, 1e-6);
+        assert.ok(Math.max(...flat(w)) - Math.min(...flat(w)) > 1e-4, `output ${k} varies`);
+        assert.deepEqual([got[k]!.shape, ref.outs[k].shape], [w.shape, w.shape]);
+        assertClose(flat(w), ref.outs[k].data, `output ${k} against the python run of the files`, 1e-4, 1e-5);
+        assertClose(flat(got[k]!), flat(w), `output ${k} read back`, 1e-5, 1e-6);
       });
     });
 
@@ -305,6 +308,15 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
       lstm.initialize();
       lstm.call(nd.ones([5, 1, 3]));
       assert.throws(() => lstm.export(path.join(dir, 'lstm'), { format: 'mxnet' }), /^Error: LSTM\.export to '.*lstm' \(format 'mxnet'\): operator '(zeros|OnnxLSTM)' of block '\(the block itself\)' \(LSTM\) has no MXNet equivalent \(export this block as ONNX instead/);
+    });
+
+    it("gluonc's per-channel GroupNorm is refused where MXNet 1.x's GroupNorm scales per group", () => {
+      const net = new nn.HybridSequential();
+      net.add(new nn.GroupNorm({ numGroups: 2 }));
+      net.initialize();
+      net.call(nd.ones([1, 4, 3]));
+      assert.throws(() => net.export(path.join(dir, 'gn'), { format: 'mxnet' }), /operator 'GroupNorm' of block '0' \(GroupNorm\): MXNet 1\.x's GroupNorm takes gamma and beta per group \(\[2\]\), this one's are \[4\] \(per channel, MXNet 2's\)/);
+      assert.ok(!fs.existsSync(path.join(dir, 'gn-symbol.json')));
     });
 
     it('a bad epoch names the value', () => {
