@@ -27,6 +27,7 @@ import { resolveInputs, writeFileAtomic, type InputSpec } from './export.js';
 import { encodeMxnetParams } from './mxnet-params.js';
 import { mxnet1Naming, type AliasedBlock } from './mxnet-names.js';
 import { MXNET_OPS, snake, type MxnetOpMapping } from './mxnet-ops.js';
+import { recurrentCallOf, recurrentCalls, writeRecurrentCall, type RecurrentCall } from './mxnet-rnn-export.js';
 
 /** Options of `export(path, { format: 'mxnet' })`. Example: `{ format: 'mxnet', epoch: 3 }`. */
 export interface MxnetExportOptions {
@@ -194,7 +195,34 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
   };
 
   const rowCounts: number[] = [];
+  // A recurrent layer's call is written as MXNet's RNN operator (mxnet-rnn-export.ts), when its outputs are first read.
+  const { inside } = recurrentCalls(graph.nodes, label);
+  const slot = new Map<Value, number>();
+  const written = new Set<RecurrentCall>();
+  const ref = (v: Value, user: Node | null): [number, number, number] => {
+    const call = recurrentCallOf(v);
+    if (call && !written.has(call)) {
+      written.add(call);
+      const prefix = [...naming.blocks].find(([, b]) => b === call.block)?.[0];
+      const at = writeRecurrentCall(call, prefix === undefined ? '' : naming.prefixes.get(prefix) ?? '', {
+        ref: (u) => ref(u, null),
+        variable: (u) => variable(u, null),
+        push: (node, outputs) => {
+          nodes.push(node);
+          rowCounts[nodes.length - 1] = outputs;
+          return nodes.length - 1;
+        },
+        name: uniqueName,
+      });
+      call.outputs.forEach((o, i) => {
+        index.set(o, at[i]![0]);
+        slot.set(o, at[i]![1]);
+      });
+    }
+    return v.producer ? [index.get(v)!, slot.get(v) ?? v.index, 0] : [variable(v, user), 0, 0];
+  };
   for (const n of graph.nodes) {
+    if (inside.has(n)) continue;
     const m: MxnetOpMapping | undefined = MXNET_OPS[n.op];
     const where = `operator '${n.op}' of block ${blockName(n)}`;
     if (!m) throw new Error(`${label}: ${where} has no MXNet equivalent (export this block as ONNX instead: net.export('model.onnx'))`);
@@ -226,7 +254,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     }
     Object.assign(attrs, m.attrs ?? {});
     if (m.numArgs) attrs.num_args = String(inputs.length);
-    const ins = inputs.map((v): [number, number, number] => (v.producer ? [index.get(v)!, v.index, 0] : [variable(v, n), 0, 0]));
+    const ins = inputs.map((v) => ref(v, n));
     if (n.op === 'BatchNorm') [n.inputs[3], n.inputs[4]].forEach((v) => v && aux.add(v));
     // Named as MXNet names an operator called without a name inside a block: prefix, operator, count.
     const name = uniqueName(`${naming.prefixes.get(blockPath(n)) ?? ''}${op.toLowerCase().replace(/_/g, '')}`);
@@ -234,7 +262,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     n.outputs.forEach((o) => index.set(o, nodes.length - 1));
     rowCounts[nodes.length - 1] = Math.max(m.outputs ?? 1, n.outputs.length);
   }
-  const heads = graph.outputs.map(({ value: v }): [number, number, number] => (v.producer ? [index.get(v)!, v.index, 0] : [variable(v, null), 0, 0]));
+  const heads = graph.outputs.map(({ value: v }) => ref(v, null));
 
   const rowPtr = [0];
   nodes.forEach((_n, i) => rowPtr.push(rowPtr[i]! + (rowCounts[i] ?? 1)));

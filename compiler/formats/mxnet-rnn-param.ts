@@ -16,8 +16,8 @@ import { allocate, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { FUSED_RNN } from './mxnet-names.js';
 
-/** A fused layer's matrices in `rnn_param` order (names without the prefix). */
-function layout(layers: number, dirs: string[]): string[] {
+/** A fused layer's matrices in `rnn_param` order (names without the prefix). Example: `rnnParamOrder(1, ['l'])` is `['l0_i2h_weight', 'l0_h2h_weight', 'l0_i2h_bias', 'l0_h2h_bias']`. */
+export function rnnParamOrder(layers: number, dirs: string[]): string[] {
   const out: string[] = [];
   for (const t of ['weight', 'bias']) {
     for (let k = 0; k < layers; k++) for (const d of dirs) for (const g of ['i2h', 'h2h']) out.push(`${d}${k}_${g}_${t}`);
@@ -44,7 +44,7 @@ function groups(names: readonly string[]): Map<string, { members: Set<string>; o
       layers = Math.max(layers, Number(m[3]) + 1);
       reverse ||= m[2] === 'r';
     }
-    out.set(prefix, { members, order: layout(layers, reverse ? ['l', 'r'] : ['l']) });
+    out.set(prefix, { members, order: rnnParamOrder(layers, reverse ? ['l', 'r'] : ['l']) });
   }
   return out;
 }

@@ -24,6 +24,8 @@ import { fusedForward } from './rnn-fused.js';
 import { checkLengths, GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
 import { unrolledForward } from './rnn-unrolled.js';
 import { plainShape } from '../../ops/symbolic-dim.js';
+import { isSymbol, type Symbol } from '../../trace/symbol.js';
+import { recordRecurrentCall } from '../../formats/mxnet-rnn-export.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */
 export interface RecurrentOptions {
@@ -240,6 +242,14 @@ export abstract class RecurrentLayer extends HybridBlock {
     if (x.dtype === 'float32' && !this.unrolled) {
       const plan = { mode: this.mode, hidden: H, layers: L, directions: D, layout: this.layout, dropout: this.dropout };
       const out = fusedForward(F, plan, x, given, lens, p);
+      if (isSymbol(x)) {
+        // Traced: what MXNet's export writes as its RNN operator (formats/mxnet-rnn-export.ts).
+        const v = (t: Tensor) => (t as Symbol).value;
+        recordRecurrentCall({
+          block: this, mode: this.mode, stateSize: H, numLayers: L, bidirectional: this.bidirectional, p: this.dropout, layout: this.layout,
+          data: v(x), states: given.map(v), lens: lens && v(lens), params: Object.fromEntries(Object.entries(p).map(([k, t]) => [k, v(t)])), outputs: out.map(v),
+        });
+      }
       return given.length ? out : out[0]!;
     }
     if (typeof steps !== 'number') {
