@@ -102,7 +102,8 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   zerosLike: same('zeros_like'),
   onesLike: same('ones_like'),
   stopGradient: same('BlockGrad'),
-  concat: { names: ['Concat'], numArgs: true },
+  // MXNet's recurrent layers join their flat parameter vector with _rnn_param_concat (a Concat whose shape inference also runs backwards).
+  concat: { names: ['Concat', '_rnn_param_concat', '_npi_rnn_param_concat'], numArgs: true },
   stack: { names: ['stack'], numArgs: true },
   split: same('SliceChannel'),
   tile: same('tile'),

@@ -25,6 +25,7 @@ import { canonicalMxnetNames } from '../formats/mxnet-names.js';
 import { camel, parameterShape, parseMxnetAttr, parseMxnetSymbol, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
 import { readMxnetOp } from '../formats/mxnet-ops.js';
 import { movingStatistics } from './nn/norm.js';
+import { deferredZeros, mxnetShapeStep, rnnStep } from './mxnet-rnn-read.js';
 import { readTensorFile } from '../formats/params-file.js';
 import type { F, Tensor } from '../engine/tensor.js';
 
@@ -55,6 +56,9 @@ function stepOf(node: MxnetNode, where: string): Step {
   const { op, name } = node;
   const at = `${where}: node '${name}' (MXNet operator '${op}')`;
   if (IDENTITY.has(op)) return (_F, [x]) => x!;
+  if (op === 'RNN') return rnnStep(node, at);
+  const shaped = mxnetShapeStep(node, at);
+  if (shaped) return shaped;
   // `x op scalar` and the reversed `_r*` forms (mxnet-ops.ts lists them with their operator).
   const read = readMxnetOp(op);
   if (read?.scalar) {
@@ -221,6 +225,11 @@ export class MxnetSymbolBlock extends HybridBlock {
       else {
         const ins = (LABELLED.has(n.op) ? n.inputs.slice(0, 1) : n.inputs).map(([j, o]) => {
           const v = values[j]![o];
+          // A begin state MXNet sizes from the data: the RNN operator makes it (mxnet-rnn-read.ts).
+          if (!v && deferredZeros(this.graph.nodes[j]!)) {
+            if (n.op === 'RNN') return undefined as unknown as Tensor;
+            throw new Error(`${this.source}: node '${n.name}' reads '${this.graph.nodes[j]!.name}', zeros of shape ${this.graph.nodes[j]!.attrs.shape} whose 0 MXNet infers; gluonc completes such a shape only as the begin state of an RNN node`);
+          }
           if (!v) throw new Error(`${this.source}: node '${n.name}' uses output ${o} of node '${this.graph.nodes[j]!.name}', which gluonc's operator does not produce`);
           return v;
         });
