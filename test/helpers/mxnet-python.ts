@@ -142,7 +142,65 @@ SCALAR = {'_plus_scalar': lambda x, s: x + s, '_minus_scalar': lambda x, s: x - 
           '_mul_scalar': lambda x, s: x * s, '_div_scalar': lambda x, s: x / s, '_rdiv_scalar': lambda x, s: s / x,
           '_power_scalar': lambda x, s: x ** s, '_rpower_scalar': lambda x, s: s ** x,
           '_maximum_scalar': np.maximum, '_minimum_scalar': np.minimum}
+# MXNet's fused RNN operator (src/operator/rnn-inl.h; the equations of python/mxnet/gluon/rnn/rnn_layer.py's
+# docstrings: LSTM gates i, f, g, o; GRU r, z, n with n = tanh(W_in x + b_in + r * (W_hn h + b_hn))), written
+# from MXNet's flat parameter layout: every weight, then every bias; layer by layer; l then r; i2h then h2h.
+# A begin state of shape (L*D, 0, H) (symbol.zeros, MXNet infers the 0) arrives empty and is zeros [L*D, N, H].
+def rnn(at, ins):
+    x, flat = ins[0], ins[1]
+    mode, H = at['mode'], at['state_size']
+    L, D = at.get('num_layers', 1), 2 if at.get('bidirectional', False) else 1
+    G = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}[mode]
+    ns = 2 if mode == 'lstm' else 1
+    T, N, I = x.shape
+    st = [s if s.size else np.zeros((L * D, N, H)) for s in ins[2:2 + ns]]
+    off, W = [0], {}
+    def take(*shape):
+        n = int(np.prod(shape))
+        a = flat[off[0]:off[0] + n].reshape(shape)
+        off[0] += n
+        return a
+    for kind in ('w', 'b'):
+        for l in range(L):
+            for d in range(D):
+                for g in ('i', 'h'):
+                    cols = (I if l == 0 else H * D) if g == 'i' else H
+                    W[kind, l, d, g] = take(G * H, cols) if kind == 'w' else take(G * H)
+    assert off[0] == flat.size, 'RNN: %d parameters, the layout takes %d' % (flat.size, off[0])
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    inp, hy, cy = x, [], []
+    for l in range(L):
+        outs = []
+        for d in range(D):
+            h = st[0][l * D + d].copy()
+            c = st[1][l * D + d].copy() if mode == 'lstm' else None
+            ys = [None] * T
+            for t in (range(T) if d == 0 else reversed(range(T))):
+                gi = inp[t] @ W['w', l, d, 'i'].T + W['b', l, d, 'i']
+                gh = h @ W['w', l, d, 'h'].T + W['b', l, d, 'h']
+                if mode == 'lstm':
+                    i, f, g_, o = np.split(gi + gh, 4, axis=1)
+                    c = sig(f) * c + sig(i) * np.tanh(g_)
+                    h = sig(o) * np.tanh(c)
+                elif mode == 'gru':
+                    ir, iz, i_n = np.split(gi, 3, axis=1)
+                    hr, hz, h_n = np.split(gh, 3, axis=1)
+                    r, z = sig(ir + hr), sig(iz + hz)
+                    h = (1 - z) * np.tanh(i_n + r * h_n) + z * h
+                else:
+                    h = np.tanh(gi + gh) if mode == 'rnn_tanh' else np.maximum(gi + gh, 0)
+                ys[t] = h
+            outs.append(np.stack(ys))
+            hy.append(h)
+            cy.append(c)
+        inp = np.concatenate(outs, axis=2)
+    if not at.get('state_outputs', False): return inp
+    return [inp, np.stack(hy)] + ([np.stack(cy)] if mode == 'lstm' else [])
 def run(op, at, ins):
+    if op == 'RNN': return rnn(at, ins)
+    if op == '_zeros': return np.zeros(at['shape'])
+    if op in ('SwapAxis', 'swapaxes'): return np.swapaxes(ins[0], at.get('dim1', 0), at.get('dim2', 0))
+    if op == '_rnn_param_concat': return np.concatenate(ins, axis=at.get('dim', 1))
     if op in ('elemwise_add', 'elemwise_sub', 'elemwise_mul', 'elemwise_div'):
         assert ins[0].shape == ins[1].shape, op + ' needs equal shapes'
         return BIN[op[9:]](ins[0], ins[1])
