@@ -146,6 +146,8 @@ SCALAR = {'_plus_scalar': lambda x, s: x + s, '_minus_scalar': lambda x, s: x - 
 # docstrings: LSTM gates i, f, g, o; GRU r, z, n with n = tanh(W_in x + b_in + r * (W_hn h + b_hn))), written
 # from MXNet's flat parameter layout: every weight, then every bias; layer by layer; l then r; i2h then h2h.
 # A begin state of shape (L*D, 0, H) (symbol.zeros, MXNet infers the 0) arrives empty and is zeros [L*D, N, H].
+# With use_sequence_length (rnn-inl.h: cuDNN's padded I/O), entry n runs its first len[n] steps (the reverse
+# direction from step len[n] - 1 down), outputs past them are 0 and its final states are those of its last step.
 def rnn(at, ins):
     x, flat = ins[0], ins[1]
     mode, H = at['mode'], at['state_size']
@@ -154,6 +156,8 @@ def rnn(at, ins):
     ns = 2 if mode == 'lstm' else 1
     T, N, I = x.shape
     st = [s if s.size else np.zeros((L * D, N, H)) for s in ins[2:2 + ns]]
+    lens = ins[2 + ns].astype(np.int64) if at.get('use_sequence_length', False) else np.full(N, T)
+    valid = (np.arange(T)[:, None] < lens[None, :])[:, :, None]
     off, W = [0], {}
     def take(*shape):
         n = int(np.prod(shape))
@@ -174,9 +178,14 @@ def rnn(at, ins):
         for d in range(D):
             h = st[0][l * D + d].copy()
             c = st[1][l * D + d].copy() if mode == 'lstm' else None
-            ys = [None] * T
-            for t in (range(T) if d == 0 else reversed(range(T))):
-                gi = inp[t] @ W['w', l, d, 'i'].T + W['b', l, d, 'i']
+            ys = [np.zeros((N, H)) for _ in range(T)]
+            for s_ in range(T):
+                # each entry's own step: forward s_, reverse len - 1 - s_ (past its length the state stays)
+                t = np.full(N, s_) if d == 0 else lens - 1 - s_
+                live = (s_ < lens)[:, None]
+                xt = inp[np.clip(t, 0, T - 1), np.arange(N)]
+                h_old, c_old = h, c
+                gi = xt @ W['w', l, d, 'i'].T + W['b', l, d, 'i']
                 gh = h @ W['w', l, d, 'h'].T + W['b', l, d, 'h']
                 if mode == 'lstm':
                     i, f, g_, o = np.split(gi + gh, 4, axis=1)
@@ -189,8 +198,11 @@ def rnn(at, ins):
                     h = (1 - z) * np.tanh(i_n + r * h_n) + z * h
                 else:
                     h = np.tanh(gi + gh) if mode == 'rnn_tanh' else np.maximum(gi + gh, 0)
-                ys[t] = h
-            outs.append(np.stack(ys))
+                h = np.where(live, h, h_old)
+                if mode == 'lstm': c = np.where(live, c, c_old)
+                for n_ in range(N):
+                    if live[n_, 0]: ys[t[n_]][n_] = h[n_]
+            outs.append(np.stack(ys) * valid)
             hy.append(h)
             cy.append(c)
         inp = np.concatenate(outs, axis=2)

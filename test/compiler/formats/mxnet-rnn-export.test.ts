@@ -99,6 +99,27 @@ describe("MXNet's fused RNN operator: export(path, { format: 'mxnet' }) and Symb
     });
   });
 
+  it('valid lengths (useSequenceLength) are the RNN node\'s sequence_length input, use_sequence_length True', () => {
+    random.seed(5);
+    const layer = new rnn.GRU(4, { inputSize: 3, bidirectional: true, useSequenceLength: true, layout: 'NTC' });
+    layer.initialize();
+    for (const [, p] of layer.collectParams().entries()) p.setData(nd.random.uniform(-0.5, 0.5, p.shape));
+    const x = nd.random.uniform(-1, 1, [3, 5, 3]);
+    const lens = nd.array([5, 2, 4]);
+    const want = layer.call(x, null, lens) as nd.NDArray;
+    const { symbolFile, paramsFile } = layer.export(path.join(dir, 'lens'), { format: 'mxnet' });
+    const g = JSON.parse(fs.readFileSync(symbolFile, 'utf8')) as Json;
+    const node = g.nodes.find((n) => n.op === 'RNN')!;
+    assert.equal(node.attrs!.use_sequence_length, 'True');
+    assert.deepEqual(node.inputs.map(([j]) => g.nodes[j!]!.op), ['SwapAxis', '_rnn_param_concat', '_zeros', 'null']);
+    assert.equal(g.nodes[node.inputs[3]![0]!]!.name, 'data1');
+    const inputs = { data0: { shape: x.shape, data: flat(x) }, data1: { shape: lens.shape, data: flat(lens) } };
+    const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: symbolFile, params: paramsFile, inputs });
+    assertClose(flat(want), ref.outs[0].data, 'against the python run (padded steps 0, the reverse direction from each last valid step)', 1e-4, 1e-5);
+    const back = gluon.SymbolBlock.imports(symbolFile, ['data0', 'data1'], paramsFile);
+    assertClose(flat(back.call(x, lens) as nd.NDArray), flat(want), 'read back', 1e-5, 1e-6);
+  });
+
   describe('a symbol file written by hand as MXNet 1.x writes LSTM(4) on 3 features', () => {
     // What MXNet 1.9's `rnn.LSTM(4, input_size=3)`, hybridized and exported, writes (rnn_layer.py's
     // hybrid_forward: begin_state(0, func=symbol.zeros), then _forward_kernel).
