@@ -99,6 +99,33 @@ describe("MXNet's fused RNN operator: export(path, { format: 'mxnet' }) and Symb
     });
   });
 
+  it('inside a block: states computed by other layers, the final states read outside, the layer called twice', () => {
+    class Twice extends gluon.HybridBlock {
+      lstm = new rnn.LSTM(4, { inputSize: 3 });
+      dense = new gluon.nn.Dense(3, { flatten: false, inUnits: 4 });
+      init = new gluon.nn.Dense(4, { flatten: false, inUnits: 3 });
+      override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor[] {
+        const h0 = this.init.call(F.sliceAxis(x, { axis: 0, begin: 0, end: 1 })) as gluon.Tensor;
+        const [y, [h, c]] = this.lstm.call(x, [h0, F.tanh(h0)]) as [gluon.Tensor, gluon.Tensor[]];
+        return [this.lstm.call(this.dense.call(y) as gluon.Tensor) as gluon.Tensor, F.add(h!, c!)];
+      }
+    }
+    random.seed(11);
+    const net = new Twice();
+    net.initialize();
+    const x = nd.random.uniform(-1, 1, [5, 2, 3]);
+    const want = net.call(x) as nd.NDArray[];
+    const { symbolFile, paramsFile } = net.export(path.join(dir, 'twice'), { format: 'mxnet' });
+    const g = JSON.parse(fs.readFileSync(symbolFile, 'utf8')) as Json;
+    assert.deepEqual(g.nodes.filter((n) => n.op === 'RNN').map((n) => n.name), ['lstm0_rnn0', 'lstm0_rnn1']);
+    const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: symbolFile, params: paramsFile, inputs: { data: { shape: x.shape, data: flat(x) } } });
+    const got = gluon.SymbolBlock.imports(symbolFile, ['data'], paramsFile).call(x) as nd.NDArray[];
+    want.forEach((w, k) => {
+      assertClose(flat(w), ref.outs[k].data, `output ${k} against the python run`, 1e-4, 1e-5);
+      assertClose(flat(got[k]!), flat(w), `output ${k} read back`, 1e-5, 1e-6);
+    });
+  });
+
   it('valid lengths (useSequenceLength) are the RNN node\'s sequence_length input, use_sequence_length True', () => {
     random.seed(5);
     const layer = new rnn.GRU(4, { inputSize: 3, bidirectional: true, useSequenceLength: true, layout: 'NTC' });
