@@ -13,8 +13,9 @@
  * `h2h`) and run as gluonc's fused layers run (`fusedForward`), so the
  * block also trains (the gradient reaches each parameter through the cut).
  * Gate orders are the operator's: LSTM i, f, g, o; GRU r, z, n.
+ * The attributes are src/operator/rnn-inl.h's `RNNParam`.
  * Invariants: an attribute gluonc does not run (`projection_size`, the LSTM
- * state clips, a layout other than TNC) is an Error naming the node;
+ * state clips) or RNNParam does not have is an Error naming the node;
  * a parameter vector of the wrong length is an Error giving the length the
  * attributes and the data ask for.
  */
@@ -29,7 +30,7 @@ import { GATES, NUM_STATES, type RnnMode } from './rnn/rnn-step.js';
 export type MxnetStep = (F: F, inputs: Tensor[]) => Tensor | Tensor[];
 
 /** The RNN operator's attributes gluonc reads (and those it accepts only at their default). */
-const RNN_ATTRS = new Set(['mode', 'state_size', 'num_layers', 'bidirectional', 'p', 'state_outputs', 'use_sequence_length', 'projection_size', 'lstm_state_clip_min', 'lstm_state_clip_max', 'lstm_state_clip_nan', 'layout']);
+const RNN_ATTRS = new Set(['mode', 'state_size', 'num_layers', 'bidirectional', 'p', 'state_outputs', 'use_sequence_length', 'projection_size', 'lstm_state_clip_min', 'lstm_state_clip_max', 'lstm_state_clip_nan']);
 
 /** True for a begin-state `_zeros` whose shape MXNet completes from the data (a 0 in it). Example: `deferredZeros(node)`. */
 export function deferredZeros(node: MxnetNode): boolean {
@@ -109,7 +110,6 @@ export function rnnStep(node: MxnetNode, at: string): MxnetStep {
   for (const k of ['projection_size', 'lstm_state_clip_min', 'lstm_state_clip_max']) {
     if (get(k) !== undefined && get(k) !== null) throw new Error(`${at}: attribute '${k}' = '${raw[k]}' is not supported (gluonc's recurrent layers have no ${k === 'projection_size' ? 'projection (LSTMP)' : 'LSTM state clipping'})`);
   }
-  if (raw.layout !== undefined && raw.layout !== 'TNC') throw new Error(`${at}: attribute 'layout' must be TNC, got '${raw.layout}'`);
   const stateOutputs = flag('state_outputs');
   const useLens = flag('use_sequence_length');
   const n = NUM_STATES[mode];
