@@ -17,7 +17,7 @@
  * says), and so is a required one given neither way. What is left of the
  * options object goes back to the constructor, which checks its own keys.
  */
-import { unknownOptionsMessage } from '../../runtime/check-options.js';
+import { UnknownOptionError } from '../../runtime/check-options.js';
 import { showValue } from './show-value.js';
 
 /** `'poolSize?'` -> `'poolSize'`: the `?` marks an optional parameter. */
@@ -102,7 +102,7 @@ export function bindArgs<P extends readonly unknown[], O extends object>(cls: st
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!names.includes(k)) rest[k] = v;
   const unknown = known ? Object.keys(rest).filter((k) => !known.includes(k)) : [];
-  if (unknown.length) throw new Error(`${cls}: ${unknownOptionsMessage(unknown, [...names, ...known!])}`);
+  if (unknown.length) throw new UnknownOptionError(cls, unknown, [...names, ...known!]);
   const values = params.map((p, i) => {
     const name = names[i]!;
     const pos = i < n ? args[i] : undefined;

@@ -28,7 +28,7 @@ import type { Optimizer } from './optimizer/optimizer.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { showValue } from './show-value.js';
 import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/params-file.js';
-import { checkOptions } from '../../runtime/check-options.js';
+import { checkOptions, UnknownOptionError, unknownOptionsMessage } from '../../runtime/check-options.js';
 
 /** Options of `step` / `update` / `applyUpdates`. */
 export interface StepOptions {
@@ -97,6 +97,22 @@ const PARAMS_SPEC = { name: 'params', claims: (x: unknown) => isPlainObject(x) &
 const OPTIMIZER_SPEC = { name: 'optimizer', claims: (x: unknown) => isPlainObject(x) && typeof x['update'] === 'function' && typeof x['createState'] === 'function' };
 
 /**
+ * The optimizer `name` made from the Trainer's options. A key the optimizer
+ * refuses is reported where the user wrote it, the Trainer's optimizerParams
+ * (whichever owner the optimizer's own check names), with `optimizerParams`
+ * itself among the suggestions when the options were given loose.
+ */
+function createWhere(name: string, options: Record<string, unknown>, loose: boolean): Optimizer {
+  try {
+    return createOptimizer(name, options);
+  } catch (e) {
+    if (!(e instanceof UnknownOptionError) || !e.unknown.every((k) => Object.prototype.hasOwnProperty.call(options, k))) throw e;
+    const known = loose ? [...e.known, 'optimizerParams'] : e.known;
+    throw new Error(`Trainer: optimizerParams of optimizer '${name}': ${unknownOptionsMessage(e.unknown, known)}`);
+  }
+}
+
+/**
  * Applies an optimizer to parameters after `backward` (Gluon's Trainer).
  * MXNet's `Trainer(params, optimizer, optimizer_params)` by position or by
  * name: `{ params, optimizer, optimizerParams }`.
@@ -130,7 +146,7 @@ export class Trainer {
     }
     const options = optimizerParams ?? loose;
     this.params = collect(params);
-    if (typeof optimizer === 'string') this.optimizer = createOptimizer(optimizer, options);
+    if (typeof optimizer === 'string') this.optimizer = createWhere(optimizer, options, optimizerParams === undefined);
     else if (optimizer && typeof optimizer === 'object' && typeof optimizer.update === 'function' && typeof optimizer.createState === 'function') {
       if (Object.keys(options).length) {
         throw new Error(`Trainer: options must be empty when the optimizer is an instance (got ${Object.keys(options).join(', ')}); set them on the optimizer`);

@@ -176,10 +176,10 @@ describe('options objects: an unknown key is an Error naming the owner, the key 
     assert.throws(() => new (nn.Flatten as new (x: number) => unknown)(1), /^Error: Flatten: takes 0 positional arguments/);
   });
 
-  it('Trainer passes its options to the optimizer, whose check names them; ParameterDict.get checks too', () => {
+  it("Trainer's optimizer options are checked by the optimizer and reported as the Trainer's optimizerParams; ParameterDict.get checks too", () => {
     const d = new nn.Dense(2, { inUnits: 2 });
     d.initialize();
-    assert.throws(() => new gluon.Trainer(d.collectParams(), 'sgd', { learningRat: 0.1 }), /Optimizer 'sgd': unknown option 'learningRat' .*did you mean 'learningRate'\?/);
+    assert.throws(() => new gluon.Trainer(d.collectParams(), 'sgd', { learningRat: 0.1 }), /Trainer: optimizerParams of optimizer 'sgd': unknown option 'learningRat' .*did you mean 'learningRate'\?/);
     assert.throws(() => d.params.get('weight', { shap: [2, 2] } as never), /ParameterDict.get\('weight'\): unknown option 'shap' .*did you mean 'shape'\?/);
   });
 
