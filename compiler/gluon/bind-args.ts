@@ -17,7 +17,7 @@
  * says), and so is a required one given neither way. What is left of the
  * options object goes back to the constructor, which checks its own keys.
  */
-import { UnknownOptionError } from '../../runtime/check-options.js';
+import { closestKey, UnknownOptionError } from '../../runtime/check-options.js';
 import { showValue } from './show-value.js';
 
 /** `'poolSize?'` -> `'poolSize'`: the `?` marks an optional parameter. */
@@ -114,10 +114,52 @@ export function bindArgs<P extends readonly unknown[], O extends object>(cls: st
     if (v === undefined && !(typeof p === 'string' ? p : p.name).endsWith('?')) {
       // The keys given instead show a misspelling (`{ unit: 3 }` for units).
       const others = Object.keys(rest);
-      const had = others.length ? `, which has ${others.join(', ')}` : '';
+      const near = others.find((k) => closestKey(k, [name]) === name);
+      const had = others.length ? `, which has ${others.join(', ')}${near === undefined ? '' : `; did you mean '${name}' for '${near}'?`}` : '';
       throw new Error(`${cls}: missing required argument '${name}' (give it as argument ${i + 1} or as { ${name}: ... } in the options object${had})`);
     }
     return v;
   });
   return [values as unknown as P, rest as O];
+}
+
+/** The parameter tuple of `OptionArgs`: each name's type in `O`, optional where the name ends in `?`. */
+type OptionTuple<O, N extends readonly string[]> = N extends readonly [infer H extends string, ...infer R extends readonly string[]]
+  ? H extends `${infer K}?`
+    ? [v?: O[K & keyof O], ...OptionTuple<O, R>]
+    : [v: O[H & keyof O], ...OptionTuple<O, R>]
+  : [];
+
+/**
+ * The argument lists of a class whose whole configuration is one options
+ * object `O` and whose MXNet signature also takes the leading keys `N`
+ * positionally (in MXNet's order, `?` marking the optional ones): `KwArgs`
+ * with each parameter typed as its option.
+ *
+ * ```ts
+ * const BATCH_NORM_ARGS = ['axis?', 'momentum?', 'epsilon?'] as const;
+ * constructor(...args: OptionArgs<BatchNormOptions, typeof BATCH_NORM_ARGS>)
+ * // accepts (), (1), (1, 0.9, { center: false }), ({ axis: 1, momentum: 0.9 })
+ * ```
+ */
+export type OptionArgs<O, N extends readonly string[]> = KwArgs<N, OptionTuple<O, N>, Omit<O, Key<N[number]>>>;
+
+/**
+ * `bindArgs` for the classes of `OptionArgs`: the one options object, the
+ * positional values moved into it under their names (an absent one left
+ * out), so the class reads and checks its options as before. Given twice or
+ * a required one missing: bindArgs' Errors.
+ *
+ * ```ts
+ * bindOptions<BatchNormOptions>('BatchNorm', ['axis?', 'momentum?'], [1, 0.9, { center: false }]);
+ * // { center: false, axis: 1, momentum: 0.9 }
+ * ```
+ */
+export function bindOptions<O extends object>(cls: string, params: readonly ParamSpec[], args: readonly unknown[]): O {
+  const [values, rest] = bindArgs<unknown[], Record<string, unknown>>(cls, params, args);
+  const out: Record<string, unknown> = { ...rest };
+  params.forEach((p, i) => {
+    if (values[i] !== undefined) out[(typeof p === 'string' ? p : p.name).replace(/\?$/, '')] = values[i];
+  });
+  return out as O;
 }

@@ -10,8 +10,11 @@
  */
 import { readElement } from '../../../runtime/tensor.js';
 import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+
+/** MXNet's positional parameter of the metrics whose only one is `name`. */
+export const NAME_ARGS = ['name?'] as const;
 
 /** A label or prediction: an NDArray or a nested list of numbers. */
 export type MetricInput = NDArray | NestedNumbers[];
@@ -112,7 +115,8 @@ export function checkSize(metric: string, label: Host, pred: Host, lsize: number
  * ```
  */
 export class Loss extends EvalMetric {
-  constructor(options: { name?: string } = {}) {
+  constructor(...args: OptionArgs<{ name?: string }, typeof NAME_ARGS>) {
+    const options = bindOptions<{ name?: string }>(new.target.name, NAME_ARGS, args);
     super(options.name ?? 'loss');
     checkOptions(new.target.name, options, ['name']);
   }

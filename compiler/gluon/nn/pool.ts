@@ -6,7 +6,7 @@
  */
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { boolOption } from './basic.js';
 import { checkOptions } from '../../../runtime/check-options.js';
 import { checkInputRank } from './conv.js';
@@ -153,8 +153,10 @@ export class AvgPool1D extends PoolBase {
 abstract class GlobalPoolBase extends HybridBlock {
   protected readonly layout: string;
 
-  constructor(nd: number, protected readonly poolType: 'max' | 'avg', options: { layout?: string }) {
+  constructor(nd: number, protected readonly poolType: 'max' | 'avg', args: readonly unknown[]) {
     super();
+    // MXNet's Global*Pool*D(layout): the layout by position or name.
+    const options = bindOptions<{ layout?: string }>(this.constructor.name, ['layout?'], args);
     checkOptions(this.constructor.name, options, ['layout']);
     this.layout = layoutOf(this.constructor.name, nd, options.layout);
   }
@@ -177,8 +179,8 @@ abstract class GlobalPoolBase extends HybridBlock {
  * ```
  */
 export class GlobalMaxPool2D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(2, 'max', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(2, 'max', args);
   }
 }
 
@@ -190,8 +192,8 @@ export class GlobalMaxPool2D extends GlobalPoolBase {
  * ```
  */
 export class GlobalAvgPool2D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(2, 'avg', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(2, 'avg', args);
   }
 }
 
@@ -203,8 +205,8 @@ export class GlobalAvgPool2D extends GlobalPoolBase {
  * ```
  */
 export class GlobalAvgPool1D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(1, 'avg', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(1, 'avg', args);
   }
 }
 
@@ -216,8 +218,8 @@ export class GlobalAvgPool1D extends GlobalPoolBase {
  * ```
  */
 export class GlobalMaxPool1D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(1, 'max', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(1, 'max', args);
   }
 }
 
@@ -255,8 +257,8 @@ export class AvgPool3D extends PoolBase {
  * ```
  */
 export class GlobalMaxPool3D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(3, 'max', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(3, 'max', args);
   }
 }
 
@@ -268,7 +270,7 @@ export class GlobalMaxPool3D extends GlobalPoolBase {
  * ```
  */
 export class GlobalAvgPool3D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(3, 'avg', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(3, 'avg', args);
   }
 }
