@@ -148,15 +148,16 @@ export type OptionArgs<O, N extends readonly string[]> = KwArgs<N, OptionTuple<O
  * `bindArgs` for the classes of `OptionArgs`: the one options object, the
  * positional values moved into it under their names (an absent one left
  * out), so the class reads and checks its options as before. Given twice or
- * a required one missing: bindArgs' Errors.
+ * a required one missing: bindArgs' Errors; with `known` (the options
+ * that are not parameters) an unknown key is one too.
  *
  * ```ts
  * bindOptions<BatchNormOptions>('BatchNorm', ['axis?', 'momentum?'], [1, 0.9, { center: false }]);
  * // { center: false, axis: 1, momentum: 0.9 }
  * ```
  */
-export function bindOptions<O extends object>(cls: string, params: readonly ParamSpec[], args: readonly unknown[]): O {
-  const [values, rest] = bindArgs<unknown[], Record<string, unknown>>(cls, params, args);
+export function bindOptions<O extends object>(cls: string, params: readonly ParamSpec[], args: readonly unknown[], known?: readonly string[]): O {
+  const [values, rest] = bindArgs<unknown[], Record<string, unknown>>(cls, params, args, known);
   const out: Record<string, unknown> = { ...rest };
   params.forEach((p, i) => {
     if (values[i] !== undefined) out[(typeof p === 'string' ? p : p.name).replace(/\?$/, '')] = values[i];

@@ -4,7 +4,7 @@
  * solve rules); its data is created then (deferred initialization).
  * Invariant: once initialized, `data().shape` equals `shape` and has no 0.
  */
-import { bindArgs, type KwArgs } from './bind-args.js';
+import { bindOptions, type OptionArgs } from './bind-args.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sameShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant, toInitializer } from './init.js';
@@ -37,6 +37,9 @@ export interface ParameterOptions {
 }
 
 /** The options a Parameter accepts. */
+/** MXNet's positional parameters of Parameter, in its order (`Parameter(name, grad_req, shape, dtype, lr_mult, wd_mult, init, allow_deferred_init, differentiable)`). */
+const PARAMETER_ARGS = ['name', 'gradReq?', 'shape?', 'dtype?', 'lrMult?', 'wdMult?', 'init?', 'allowDeferredInit?', 'differentiable?'] as const;
+
 export const PARAMETER_OPTIONS = optionKeys<ParameterOptions>({
   shape: true, dtype: true, init: true, gradReq: true, differentiable: true, allowDeferredInit: true, lrMult: true, wdMult: true,
 });
@@ -118,8 +121,8 @@ export class Parameter {
    */
   freshGrad = false;
 
-  constructor(...args: KwArgs<['name'], [name: string], ParameterOptions>) {
-    const [[name], options] = bindArgs<[string], ParameterOptions>('Parameter', ['name'], args, PARAMETER_OPTIONS);
+  constructor(...args: OptionArgs<ParameterOptions & { name: string }, typeof PARAMETER_ARGS>) {
+    const { name, ...options } = bindOptions<ParameterOptions & { name: string }>('Parameter', PARAMETER_ARGS, args, []);
     structureMayHaveChanged();
     this.name = name;
     this.shape = [...(options.shape ?? [])];

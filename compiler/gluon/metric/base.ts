@@ -144,8 +144,9 @@ export class Loss extends EvalMetric {
 export class CompositeEvalMetric extends EvalMetric {
   readonly metrics: EvalMetric[];
 
-  constructor(...args: KwArgs<['metrics?'], [metrics?: EvalMetric[]], { name?: string }>) {
-    const [[metrics = []], options] = bindArgs<[EvalMetric[]?], { name?: string }>('CompositeEvalMetric', ['metrics?'], args, ['name']);
+  constructor(...args: OptionArgs<{ metrics?: EvalMetric[]; name?: string }, ['metrics?', 'name?']>) {
+    // MXNet's CompositeEvalMetric(metrics=None, name='composite').
+    const { metrics = [], ...options } = bindOptions<{ metrics?: EvalMetric[]; name?: string }>('CompositeEvalMetric', ['metrics?', 'name?'], args, []);
     super(options.name ?? 'composite');
     metrics.forEach((m, i) => {
       if (!(m instanceof EvalMetric)) throw new Error(`CompositeEvalMetric: metric ${i} is not an EvalMetric`);

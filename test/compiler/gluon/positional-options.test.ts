@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { nd, gluon, init, random, optimizer, lrScheduler } from 'gluonc';
 import { sameLayer } from '../../helpers/kwargs.js';
 
-const { nn, loss, metric } = gluon;
+const { nn, rnn, loss, metric, data } = gluon;
 
 /** Seeded normal inputs of the given shapes. */
 const normal = (...shapes: number[][]) => () => {
@@ -68,6 +68,57 @@ describe("options-only classes: MXNet's positional parameters (bindOptions)", ()
       () => new loss.PoissonNLLLoss({ weight: 2, fromLogits: false, computeFull: true }),
     ], () => new loss.PoissonNLLLoss(), fixed([[0.5, 1.5]], [[3, 2]])],
   ];
+  // The classes that took their leading parameters already take the rest of MXNet's too.
+  LAYERS.push(
+    ["Dense(units=3, activation='relu', use_bias=False)", [
+      () => new nn.Dense(3, 'relu', false),
+      () => new nn.Dense(3, 'relu', { useBias: false }),
+      () => new nn.Dense({ units: 3, activation: 'relu', useBias: false }),
+    ], () => new nn.Dense(3, 'relu'), normal([2, 5])],
+    ['Conv2D(channels=4, kernel_size=3, strides=2, padding=1, dilation=1, groups=2)', [
+      () => new nn.Conv2D(4, 3, 2, 1, 1, 2),
+      () => new nn.Conv2D(4, 3, { strides: 2, padding: 1, groups: 2 }),
+    ], () => new nn.Conv2D(4, 3, 2, 1), normal([1, 2, 7, 7])],
+    ['Conv2DTranspose(channels=2, kernel_size=3, strides=2, padding=0, output_padding=1)', [
+      () => new nn.Conv2DTranspose(2, 3, 2, 0, 1),
+      () => new nn.Conv2DTranspose(2, 3, { strides: 2, outputPadding: 1 }),
+    ], () => new nn.Conv2DTranspose(2, 3, 2), normal([1, 3, 4, 4])],
+    ["MaxPool2D(pool_size=3, strides=2, padding=1, layout='NCHW', ceil_mode=True)", [
+      () => new nn.MaxPool2D(3, 2, 1, 'NCHW', true),
+      () => new nn.MaxPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true }),
+    ], () => new nn.MaxPool2D(3, 2, 1), normal([1, 1, 6, 6])],
+    ['MaxPool3D(pool_size=2, strides=1, padding=0, ceil_mode=True): ceil_mode before layout', [
+      () => new nn.MaxPool3D(2, 2, 0, true),
+      () => new nn.MaxPool3D({ poolSize: 2, strides: 2, ceilMode: true }),
+    ], () => new nn.MaxPool3D(2, 2), normal([1, 1, 3, 3, 3])],
+    ["AvgPool2D(pool_size=3, strides=2, padding=1, ceil_mode=False, layout='NCHW', count_include_pad=False)", [
+      () => new nn.AvgPool2D(3, 2, 1, false, 'NCHW', false),
+      () => new nn.AvgPool2D(3, { strides: 2, padding: 1, countIncludePad: false }),
+    ], () => new nn.AvgPool2D(3, 2, 1), normal([1, 1, 6, 6])],
+    ["AvgPool1D(pool_size=3, strides=2, padding=1, layout='NCW', ceil_mode=True, count_include_pad=False)", [
+      () => new nn.AvgPool1D(3, 2, 1, 'NCW', true, false),
+      () => new nn.AvgPool1D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+    ], () => new nn.AvgPool1D(3, 2, 1), normal([1, 1, 8])],
+    ['Dropout(rate=0.5, axes=[1])', [() => new nn.Dropout(0.5, [1]), () => new nn.Dropout(0.5, { axes: [1] })], () => new nn.Dropout(0.5), normal([4, 8]), true],
+    ["Embedding(input_dim=5, output_dim=3, dtype='float64')", [() => new nn.Embedding(5, 3, 'float64'), () => new nn.Embedding(5, 3, { dtype: 'float64' })], () => new nn.Embedding(5, 3), fixed([[0, 4], [2, 1]])],
+    ["rnn.RNN(hidden_size=4, num_layers=1, activation='tanh', layout='NTC')", [
+      () => new rnn.RNN(4, 1, 'tanh', 'NTC'),
+      () => new rnn.RNN(4, { activation: 'tanh', layout: 'NTC' }),
+    ], () => new rnn.RNN(4, 1, 'relu', 'NTC'), normal([2, 3, 5])],
+    ["rnn.LSTM(hidden_size=4, num_layers=1, layout='NTC', dropout=0, bidirectional=True)", [
+      () => new rnn.LSTM(4, 1, 'NTC', 0, true),
+      () => new rnn.LSTM(4, { layout: 'NTC', bidirectional: true }),
+    ], () => new rnn.LSTM(4, 1, 'NTC'), normal([2, 3, 5])],
+    ["rnn.GRU(hidden_size=4, num_layers=2, layout='NTC', dropout=0, bidirectional=False, input_size=5)", [
+      () => new rnn.GRU(4, 2, 'NTC', 0, false, 5),
+      () => new rnn.GRU({ hiddenSize: 4, numLayers: 2, layout: 'NTC', inputSize: 5 }),
+    ], () => new rnn.GRU(4, 1, 'NTC'), normal([2, 3, 5])],
+    ["rnn.RNNCell(hidden_size=4, activation='relu')", [() => new rnn.RNNCell(4, 'relu'), () => new rnn.RNNCell(4, { activation: 'relu' })], () => new rnn.RNNCell(4), normal([2, 5], [2, 4])],
+    ['rnn.LSTMCell(hidden_size=4, i2h_weight_initializer=Constant(0.1))', [
+      () => new rnn.LSTMCell(4, new init.Constant(0.1)),
+      () => new rnn.LSTMCell(4, { i2hWeightInitializer: new init.Constant(0.1) }),
+    ], () => new rnn.LSTMCell(4), () => [nd.ones([2, 5]), [nd.ones([2, 4]), nd.ones([2, 4])]] as never],
+  );
   for (const [what, forms, other, input, train] of LAYERS) {
     it(`${what}: every form builds the same block`, () => sameLayer(forms, other, input, train));
   }
@@ -133,6 +184,25 @@ describe("options-only classes: MXNet's positional parameters (bindOptions)", ()
     it(`${what}: every form builds the same object`, () => sameObject(forms, other));
   }
 
+  it("Parameter(name, grad_req, shape, dtype, lr_mult, wd_mult, init, ...) and DataLoader(dataset, batch_size, shuffle, sampler, last_batch, ...)", () => {
+    const fields = (p: gluon.Parameter) => [p.name, p.gradReq, [...p.shape], p.dtype, p.lrMult, p.wdMult];
+    const byPos = new gluon.Parameter('w', 'null', [2, 3], 'float64', 0.5, 2);
+    assert.deepEqual(fields(byPos), ['w', 'null', [2, 3], 'float64', 0.5, 2]);
+    assert.deepEqual(fields(new gluon.Parameter('w', { gradReq: 'null', shape: [2, 3], dtype: 'float64', lrMult: 0.5, wdMult: 2 })), fields(byPos));
+    assert.deepEqual(fields(new gluon.Parameter({ name: 'w', gradReq: 'null', shape: [2, 3], dtype: 'float64', lrMult: 0.5, wdMult: 2 })), fields(byPos));
+    const ds = new data.ArrayDataset(nd.arange(0, 5));
+    const batches = (l: gluon.data.DataLoader) => [...l].map((b) => (b as nd.NDArray).toArray());
+    const want = batches(new gluon.data.DataLoader(ds, { batchSize: 2, lastBatch: 'discard' }));
+    assert.deepEqual(want, [[0, 1], [2, 3]]);
+    assert.deepEqual(batches(new gluon.data.DataLoader(ds, 2, false, undefined, 'discard')), want);
+    assert.deepEqual(batches(new gluon.data.DataLoader(ds, 2, { lastBatch: 'discard' })), want);
+    const seqs = [nd.array([1, 2, 3]), nd.array([4])];
+    assert.deepEqual((data.batchify.Pad(0, -1)(seqs) as nd.NDArray).toArray(), [[1, 2, 3], [4, -1, -1]]);
+    assert.deepEqual((data.batchify.Pad(0, { val: -1 })(seqs) as nd.NDArray).toArray(), [[1, 2, 3], [4, -1, -1]]);
+    const both = new metric.CompositeEvalMetric([new metric.Accuracy()], 'both');
+    assert.deepEqual([both.name, both.metrics.length], ['both', 1]);
+  });
+
   it('a parameter given both ways is an Error naming the class and the parameter', () => {
     const twice: [string, string, () => unknown][] = [
       ['BatchNorm', 'momentum', () => new nn.BatchNorm(1, 0.9, { momentum: 0.8 } as never)],
@@ -152,6 +222,16 @@ describe("options-only classes: MXNet's positional parameters (bindOptions)", ()
       ["Optimizer 'adam'", 'learningRate', () => new optimizer.Adam(0.1, { learningRate: 0.1 } as never)],
       ['FactorScheduler', 'step', () => new lrScheduler.FactorScheduler(10, { step: 10 } as never)],
       ['CosineScheduler', 'baseLr', () => new lrScheduler.CosineScheduler(10, 0.1, { baseLr: 0.1 } as never)],
+      ['Dense', 'activation', () => new nn.Dense(3, 'relu', { activation: 'relu' } as never)],
+      ['Conv2D', 'strides', () => new nn.Conv2D(4, 3, 2, { strides: 2 } as never)],
+      ['MaxPool3D', 'ceilMode', () => new nn.MaxPool3D(2, 2, 0, true, { ceilMode: true } as never)],
+      ['Dropout', 'axes', () => new nn.Dropout(0.5, [1], { axes: [1] } as never)],
+      ['LSTM', 'layout', () => new rnn.LSTM(4, 1, 'NTC', { layout: 'NTC' } as never)],
+      ['RNNCell', 'activation', () => new rnn.RNNCell(4, 'relu', { activation: 'relu' } as never)],
+      ['Parameter', 'shape', () => new gluon.Parameter('w', 'write', [2], { shape: [2] } as never)],
+      ['batchify.Pad', 'val', () => data.batchify.Pad(0, -1, { val: -1 } as never)],
+      ['CompositeEvalMetric', 'name', () => new metric.CompositeEvalMetric([], 'c', { name: 'c' } as never)],
+      ['DataLoader', 'shuffle', () => new gluon.data.DataLoader([1, 2], 1, true, { shuffle: true } as never)],
     ];
     for (const [cls, name, f] of twice) assert.throws(f, new RegExp(`^Error: ${cls}: got multiple values for argument '${name}'`), cls);
   });

@@ -102,8 +102,8 @@ const CASES: [name: string, call: (o: O) => unknown, keys: readonly string[]][] 
   ['MultiFactorScheduler', A((o) => new lrScheduler.MultiFactorScheduler({ step: [2], ...o })), optionKeys<MultiFactorSchedulerOptions>({ baseLr: true, warmupSteps: true, warmupBeginLr: true, warmupMode: true, step: true, factor: true })],
   ['PolyScheduler', A((o) => new lrScheduler.PolyScheduler({ maxUpdate: 2, ...o })), optionKeys<PolySchedulerOptions>({ baseLr: true, warmupSteps: true, warmupBeginLr: true, warmupMode: true, maxUpdate: true, pwr: true, finalLr: true })],
   // gluon.metric
-  ['Accuracy', A((o) => new metric.Accuracy(o)), optionKeys<NonNullable<ConstructorParameters<typeof metric.Accuracy>[0]>>({ axis: true, name: true })],
-  ['TopKAccuracy', A((o) => new metric.TopKAccuracy({ topK: 2, ...o })), optionKeys<NonNullable<ConstructorParameters<typeof metric.TopKAccuracy>[0]>>({ topK: true, name: true })],
+  ['Accuracy', A((o) => new metric.Accuracy(o)), optionKeys<{ axis?: number; name?: string }>({ axis: true, name: true })],
+  ['TopKAccuracy', A((o) => new metric.TopKAccuracy({ topK: 2, ...o })), optionKeys<{ topK?: number; name?: string }>({ topK: true, name: true })],
   ['F1', A((o) => new metric.F1(o)), optionKeys<F1Options>({ name: true, classType: true, threshold: true, average: true })],
   ['MAE', A((o) => new metric.MAE(o)), ['name']],
   ['MSE', A((o) => new metric.MSE(o)), ['name']],

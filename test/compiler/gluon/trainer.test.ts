@@ -13,7 +13,7 @@ const vals = (x: NDArray) => Array.from(x.data() as ArrayLike<number>, Number);
 const tmp = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-trainer-')), name);
 
 /** A parameter holding `w`, its gradient `g`. */
-function param(name: string, w: number[], g?: number[], opts: NonNullable<ConstructorParameters<typeof gluon.Parameter>[1]> = {}): gluon.Parameter {
+function param(name: string, w: number[], g?: number[], opts: gluon.ParameterOptions = {}): gluon.Parameter {
   const p = new gluon.Parameter(name, { shape: [w.length], ...opts });
   p.setData(nd.array(w, { dtype: opts.dtype }));
   if (g) p.setGrad(nd.array(g, { dtype: opts.dtype }));
