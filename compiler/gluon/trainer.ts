@@ -52,6 +52,9 @@ const STEP_KEYS = ['ignoreStaleGrad'];
 
 function collect(params: unknown): [string, Parameter][] {
   let entries: [string, Parameter][];
+  if (params instanceof Parameter) {
+    throw new Error(`Trainer: params must be a ParameterDict, a list of Parameters or an object of Parameters, got Parameter '${params.name}'; wrap one in a list: new Trainer([p], ...)`);
+  }
   if (params instanceof ParameterDict) entries = params.entries();
   else if (Array.isArray(params)) {
     entries = params.map((p, i) => {
@@ -260,13 +263,13 @@ export class Trainer {
 
   /** Gluon's second half of `step` (after `allreduceGrads`). */
   update(batchSize: number, options: StepOptions = {}): void {
-    this.applyUpdates(batchSize, options);
+    this.applyUpdates(batchSize, options, 'update');
   }
 
-  /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`. */
-  applyUpdates(batchSize: number, options: StepOptions = {}): void {
+  /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`; `method` names the caller in errors. */
+  applyUpdates(batchSize: number, options: StepOptions = {}, method: 'step' | 'update' = 'step'): void {
     checkBatchSize(batchSize);
-    checkOptions('Trainer.update', options, STEP_KEYS);
+    checkOptions(`Trainer.${method}`, options, STEP_KEYS);
     // A recorded, hybridized forward + backward still pending (not fused with this update) writes its gradients first.
     flushPending();
     const todo: [string, Parameter, NDArray][] = [];
@@ -276,10 +279,10 @@ export class Trainer {
         if (options.ignoreStaleGrad) continue;
         throw new Error(
           !p.initialized
-            ? `Trainer.step: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`
+            ? `Trainer.${method}: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`
             : !g
-              ? `Trainer.step: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
-              : `Trainer.step: the gradient of Parameter '${name}' has not been updated by backward since the last step (was only part of the model used?). ` +
+              ? `Trainer.${method}: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
+              : `Trainer.${method}: the gradient of Parameter '${name}' has not been updated by backward since the last ${method} (was only part of the model used?). ` +
                 'Pass { ignoreStaleGrad: true } to skip parameters with stale gradients',
         );
       }
