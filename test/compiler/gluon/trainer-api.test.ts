@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nd, gluon, optimizer, context } from 'gluonc';
+import { nd, gluon, optimizer, context, sym } from 'gluonc';
 
 /** A parameter holding `w`, its gradient `g`. */
 function param(name: string, w: number[], g?: number[]): gluon.Parameter {
@@ -75,5 +75,12 @@ describe('Trainer / Parameter / ParameterDict: MXNet 1.x API edges', () => {
     assert.equal(w.listGrad()[0], w.grad());
     assert.throws(() => params.resetCtx(context.gpu()), /^Error: ParameterDict\.resetCtx\(gpu\(0\)\): gluonc keeps parameters on the host and runs on one global context \(now cpu\(0\)\); call context\.setContext\(gpu\(0\)\) to run there$/);
     assert.throws(() => w.resetCtx('gpu' as never), /^Error: Parameter 'weight'\.resetCtx: expected a Context \(context\.cpu\(\), context\.gpu\(\)\) or a list of them, got "gpu"$/);
+  });
+});
+
+describe("SymbolBlock: MXNet's SymbolBlock(outputs, inputs) from symbols", () => {
+  it('is refused by name with what to do instead (it failed with a TypeError on a missing field)', () => {
+    const x = sym.var('x', { shape: ['N', 3] });
+    assert.throws(() => new (gluon.SymbolBlock as unknown as new (...a: unknown[]) => unknown)(sym.relu(x), [x]), /^Error: SymbolBlock: expected a graph \(SymbolBlock\.imports\(path\) makes one from a file\), got symbols: MXNet's SymbolBlock\(outputs, inputs\) is not taken; write the computation as a HybridBlock, or export one and use SymbolBlock\.imports$/);
   });
 });
