@@ -92,16 +92,9 @@ function reason(status: string): string {
  * ```
  */
 export function explainRunError(e: unknown, where: string, file: string | Uint8Array, declared: readonly { name: string; shape: readonly (number | string)[] }[], feeds: Record<string, HostTensor>): unknown {
-  const message = (e as Error | undefined)?.message;
-  const m = typeof message === 'string' ? STATUS.exec(message) : null;
-  if (!m) return e;
-  const [, opType, node, status] = m as unknown as [string, string, string, string];
-  let origin: NodeOrigin | null = null;
-  try {
-    origin = nodeOrigin(typeof file === 'string' ? readFileSync(file) : file, node);
-  } catch {
-    origin = null; // the file changed or went away since it loaded: say what the error says
-  }
+  const failure = nodeFailure(e, file);
+  if (!failure) return e;
+  const { opType, node, origin } = failure;
   const from = origin?.op ? `; gluonc's ${origin.op}${origin.scope ? ` in block '${origin.scope}'` : ''}` : '';
   const bound = new Map<string, number>();
   const fed = declared.flatMap((d) => {
@@ -113,5 +106,36 @@ export function explainRunError(e: unknown, where: string, file: string | Uint8A
     return [`${d.name}: ${t.dtype}${formatShape(t.shape)}`];
   });
   const sizes = bound.size ? ` (${[...bound].map(([k, v]) => `${k} = ${v}`).join(', ')})` : '';
-  return new Error(`${where}: the run failed in node '${node}' (ONNX ${opType}${from}) with ${fed.join(', ')}${sizes}: ${reason(status)}`);
+  return new Error(`${where}: the run failed in node '${node}' (ONNX ${opType}${from}) with ${fed.join(', ')}${sizes}: ${failure.reason}`);
+}
+
+/** An onnxruntime node failure, parsed: the node, its ONNX operator and origin, and the reason without the source location. */
+export interface NodeFailure {
+  opType: string;
+  node: string;
+  origin: NodeOrigin | null;
+  reason: string;
+}
+
+/**
+ * `e` parsed as onnxruntime's error for a node of the model `file` (a path,
+ * or the bytes), or null when it is another error (the one parse shared by
+ * loaded models and compiled graphs).
+ *
+ * ```ts
+ * nodeFailure(e, bytes); // { opType: 'Div', node: 'div_1', origin: { opType: 'Div', op: 'div' }, reason: 'Integer division by zero' }
+ * ```
+ */
+export function nodeFailure(e: unknown, file: string | Uint8Array): NodeFailure | null {
+  const message = (e as Error | undefined)?.message;
+  const m = typeof message === 'string' ? STATUS.exec(message) : null;
+  if (!m) return null;
+  const [, opType, node, status] = m as unknown as [string, string, string, string];
+  let origin: NodeOrigin | null = null;
+  try {
+    origin = nodeOrigin(typeof file === 'string' ? readFileSync(file) : file, node);
+  } catch {
+    origin = null; // the file changed or went away since it loaded: say what the error says
+  }
+  return { opType, node, origin, reason: reason(status) };
 }
