@@ -20,6 +20,9 @@
 import { closestKey, UnknownOptionError } from '../../runtime/check-options.js';
 import { showValue } from './show-value.js';
 
+/** An intersection as one object type, so a string or number in its place is refused as having no property in common with it (an options type with no keys left, `{}`, still takes anything). */
+type Flat<T> = { [K in keyof T]: T[K] };
+
 /** `'poolSize?'` -> `'poolSize'`: the `?` marks an optional parameter. */
 type Key<N extends string> = N extends `${infer K}?` ? K : N;
 
@@ -39,7 +42,7 @@ type Named<N extends string, L extends readonly unknown[]> =
  * ```
  */
 export type KwArgs<N extends readonly string[], P extends readonly unknown[], O, Moved = unknown> =
-  | ({} extends O & Moved ? [...P, options?: O & Moved] : [...P, options: O & Moved])
+  | ({} extends O & Moved ? [...P, options?: Flat<O & Moved>] : [...P, options: Flat<O & Moved>])
   | (P extends readonly []
       ? never
       : P extends readonly [...infer PI, unknown?]

@@ -244,6 +244,18 @@ describe("options-only classes: MXNet's positional parameters (bindOptions)", ()
     assert.throws(() => new nn.BatchNorm(1, { momentun: 0.9 } as never), /^Error: BatchNorm: unknown option 'momentun' .*did you mean 'momentum'\?$/);
   });
 
+  it('types each positional parameter as its option and refuses a name given twice at compile time', () => {
+    // These lines are the test: tsc fails on an unused @ts-expect-error.
+    // @ts-expect-error axis given twice
+    assert.throws(() => new nn.BatchNorm(1, { axis: 1 }));
+    // @ts-expect-error momentum is a number
+    assert.throws(() => new nn.BatchNorm(1, 'fast'));
+    // @ts-expect-error step is required
+    assert.throws(() => new lrScheduler.FactorScheduler({ factor: 0.5 }));
+    // @ts-expect-error too many positional arguments (a string is no options object)
+    assert.throws(() => new nn.Conv2D(4, 3, 1, 0, 1, 1, 'NCHW', 'relu', true, undefined, undefined, 0, 'extra'));
+  });
+
   it("'nag' is SGD with Nesterov momentum under its own name", () => {
     const nag = optimizer.create('nag', { momentum: 0.9 });
     assert.equal(nag.name, 'nag');
