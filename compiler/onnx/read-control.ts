@@ -7,8 +7,9 @@
  * a `Loop` whose trip count and conditions are known, and a `Scan` over
  * sequences of known length, are unrolled. The subgraphs' nodes are mapped
  * like the outer graph's (they see the outer names) through the reader's own
- * `read`. A Loop or Scan decided at run time is refused by name: gluonc's
- * graphs have no control flow of their own.
+ * `read`. A Loop decided at run time becomes one `OnnxLoop` node, an ONNX
+ * Loop running its imported body (read-loop.ts); a Scan over a length known
+ * only at run time is refused by name.
  * Invariant: the values returned are the node's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -17,6 +18,9 @@ import { formatType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { mulDims, sameDim } from '../ops/dims.js';
 import { normAxis, type ImportCtx } from './import/context.js';
+import { mapRuntimeLoop, type OpenScope, type ReadNode } from './read-loop.js';
+
+export type { OpenScope, ReadNode } from './read-loop.js';
 
 /** Iterations a Loop may unroll to (its nodes are copied per iteration). */
 export const LOOP_UNROLL_MAX = 4096;
@@ -28,8 +32,6 @@ export interface ControlCtx {
   tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
 }
 
-/** Maps one node of a subgraph (the reader's `readForeign`), with a label naming where it sits. */
-export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
 
 /**
  * `If` with a condition known when the file is read: the outputs of the branch taken.
@@ -87,39 +89,47 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
 /**
  * `Loop` with a trip count and conditions known when the file is read,
  * unrolled: the final loop-carried values, then each scan output stacked
- * along a new first axis.
+ * along a new first axis. One whose trip count or condition is known only
+ * at run time (or that runs more than `LOOP_UNROLL_MAX` iterations) becomes
+ * an `OnnxLoop` node that runs as an ONNX Loop (read-loop.ts).
  *
  * ```ts
- * const outs = mapLoop(node, 'loop0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader));
+ * const outs = mapLoop(node, 'loop0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader), open);
  * ```
  */
-export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
-  if (!ctx.has(0)) throw ctx.refuse('it has no trip count M (a Loop is read only when its trip count is known when the file is read; it is unrolled)');
-  const trips = known(ctx, 0, Number.NaN, 'its trip count M');
-  if (!Number.isInteger(trips) || trips < 0) throw ctx.refuse(`its trip count M is ${trips}`);
-  let go = ctx.has(1) ? Boolean(known(ctx, 1, 1, 'its condition')) : true;
+export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode, open?: OpenScope): Value[] {
   const body = subgraph(n, 'body', ctx);
   const nCarried = ctx.nInputs - 2;
   const bodyIn = body.input ?? [];
   const bodyOut = body.output ?? [];
-  if (bodyIn.length !== nCarried + 2 || bodyOut.length < nCarried + 1) {
-    throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nCarried} loop-carried value(s) (ONNX: 2 + N inputs, 1 + N + K outputs)`);
+  if (nCarried < 0 || bodyIn.length !== nCarried + 2 || bodyOut.length < nCarried + 1) {
+    throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${Math.max(nCarried, 0)} loop-carried value(s) (ONNX: 2 + N inputs, 1 + N + K outputs)`);
   }
   const nScan = bodyOut.length - 1 - nCarried;
   if ((n.output ?? []).length > nCarried + nScan) throw ctx.refuse(`it has ${(n.output ?? []).length} outputs for ${nCarried} loop-carried and ${nScan} scan output(s)`);
+  const runtime = (why: string): Value[] => {
+    if (!open) throw ctx.refuse(`${why} (a Loop decided at run time is read only where the reader opens scopes)`);
+    return mapRuntimeLoop(n, label, ctx, body, open, why);
+  };
+  if (!ctx.has(0)) return runtime('it has no trip count M');
+  if (!ctx.data(0)) return runtime('its trip count M is computed at run time');
+  if (ctx.has(1) && !ctx.data(1)) return runtime('its condition is computed at run time');
+  const trips = known(ctx, 0, Number.NaN, 'its trip count M');
+  if (!Number.isInteger(trips) || trips < 0) throw ctx.refuse(`its trip count M is ${trips}`);
+  let go = ctx.has(1) ? Boolean(known(ctx, 1, 1, 'its condition')) : true;
+  if (go && trips > LOOP_UNROLL_MAX) return runtime(`its trip count ${trips} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
   let carried = Array.from({ length: nCarried }, (_v, i) => ctx.input(i + 2));
   const scans: Value[][] = Array.from({ length: nScan }, () => []);
   constants(body, `${label} (Loop body)`, ctx, c);
   let k = 0;
   for (; k < trips && go; k++) {
-    if (k === LOOP_UNROLL_MAX) throw ctx.refuse(`its trip count ${trips} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
     c.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
     c.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
     carried.forEach((v, i) => c.values.set(bodyIn[i + 2]!.name ?? '', v));
     readGraph(body, `${label}/body@${k}`, read);
     const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
     const cond = out[0]!;
-    if (!cond.isConst || !cond.data) throw ctx.refuse(`its body's condition output '${bodyOut[0]!.name}' is computed at run time (a Loop is unrolled only when every iteration's condition is known)`);
+    if (!cond.isConst || !cond.data) return runtime(`its body's condition output '${bodyOut[0]!.name}' is computed at run time`);
     go = Boolean(tensorToNumbers(cond.data)[0]);
     carried = out.slice(1, 1 + nCarried);
     out.slice(1 + nCarried).forEach((v, j) => scans[j]!.push(v));

@@ -68,6 +68,12 @@ export interface LowerCtx {
    * `const body = c.graph([{ dtype: 'float32' }], ([h]) => [{ name: c.emit('Tanh', [h!])[0]!, dtype: 'float32' }]);`
    */
   graph(inputs: SubgraphValue[], build: (inputs: string[]) => SubgraphValue[]): OnnxGraphAttr;
+  /**
+   * Emits another IR operator's lowering here (`OnnxLoop` lowers its body's
+   * nodes inside its subgraph): its normalized attributes, its inputs' ONNX
+   * names and types and its output types; returns fresh output names.
+   */
+  lowerOp(op: string, attrs: Attrs, inputs: string[], inTypes: TensorType[], outTypes: TensorType[]): string[];
 }
 
 /** What a gradient rule sees of the node it differentiates. */
@@ -100,6 +106,20 @@ export type GradRule = (F: GradOps, ctx: GradCtx, gradOutputs: (GradTensor | nul
 
 /** Defaults for attributes; every accepted attribute must have an entry. */
 export type AttrDefaults = Record<string, AttrValue>;
+
+/**
+ * The note an operator without a gradient gives (its `noGradReason`, from
+ * the node's attributes when it is a function), as `: note`, or ''.
+ *
+ * ```ts
+ * throw new Error(`${def.name}: has no gradient rule${noGradNote(def, attrs)}`);
+ * ```
+ */
+export function noGradNote(def: OpSpec<never>, attrs: Attrs): string {
+  const r = def.noGradReason;
+  const note = typeof r === 'function' ? (r as (a: Attrs) => string)(attrs) : r;
+  return note ? `: ${note}` : '';
+}
 
 /** The declaration passed to `defineOp`. */
 export interface OpSpec<A extends Attrs = Attrs> {
@@ -156,8 +176,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
   dataShape?: boolean;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
   grad?: GradRule | null;
-  /** A note shown when the operator cannot be differentiated. */
-  noGradReason?: string;
+  /** A note shown when the operator cannot be differentiated (a function: from the node's attributes, to name what it came from). */
+  noGradReason?: string | ((attrs: A) => string);
   /**
    * MXNet's auxiliary states: given the inputs (host tensors) and the
    * normalized attributes, the new value of each input the operator updates
