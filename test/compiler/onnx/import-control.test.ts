@@ -5,7 +5,8 @@
  * whose trip count and conditions are known, and a `Scan` over a known
  * sequence length, are unrolled; an `If` decided at run time computes both
  * branches and selects with `where`. The results equal onnxruntime's on the
- * same file. A Loop decided at run time is refused by name.
+ * same file. A Loop decided at run time runs as an ONNX Loop (more in
+ * import-loop.test.ts).
  */
 import assert from 'node:assert/strict';
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -146,14 +147,16 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     await sameAsOrt(fromShape, { x: data([3, 2]) });
   });
 
-  it('refuses what is decided at run time, a missing trip count and too many iterations, naming the node', () => {
+  it('runs a Loop decided at run time (or past the unroll limit) as an ONNX Loop, and refuses one without trip count or condition, naming the node', async () => {
     const m = (v: number): [string, ReturnType<typeof i64>] => ['m', tensorFromNumbers('int64', [], [v])];
     const dataCond = [{ opType: 'ReduceSum', input: ['vo'], output: ['sum'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Greater', input: ['sum', 'two'], output: ['co'] }];
-    assert.throws(() => readModel(model([loop('m', '', loopBody(dataCond), 'lp')], [['x', [2, 3]]], outs, [m(3)])), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its body's condition output 'co' is computed at run time/);
-    const runtimeM = model([{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Cast', input: ['mx'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs);
-    assert.throws(() => readModel(runtimeM), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its trip count M is computed at run time/);
-    assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has no trip count M/);
-    assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(LOOP_UNROLL_MAX + 1)])), new RegExp(`node 'lp'\\) has no gluonc equivalent: its trip count ${LOOP_UNROLL_MAX + 1} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`));
+    await sameAsOrt(model([loop('m', '', loopBody(dataCond), 'lp')], [['x', [2, 3]]], outs, [m(3)]), { x: data([2, 3]) });
+    const runtimeM = model([{ opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Abs', input: ['mx'], output: ['am'] }, { opType: 'Cast', input: ['am'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs);
+    await sameAsOrt(runtimeM, { x: data([2, 3]) });
+    assert.deepEqual(readModel(runtimeM).graph.nodes.map((n) => n.op).filter((op) => op === 'OnnxLoop'), ['OnnxLoop']);
+    const many = model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [1]]], [['y', 'float32']], [m(LOOP_UNROLL_MAX + 1)]);
+    assert.ok(readModel(many).graph.nodes.some((n) => n.op === 'OnnxLoop'), `a trip count above ${LOOP_UNROLL_MAX} runs as a Loop`);
+    assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has neither a trip count M nor a condition: it would never end/);
     assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(0)])), /node 'lp'\) has no gluonc equivalent: it runs 0 iterations and has scan outputs/);
   });
 
