@@ -139,7 +139,7 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
 }
 
 /**
- * `Scan` (opset 9 and later) over scan inputs whose scanned axes have a
+ * `Scan` (opset 9 and later; opset 8's batched form by `mapScan8`) over scan inputs whose scanned axes have a
  * known length, unrolled: the final states, then each scan output stacked
  * along its axis (both in the directions the attributes give).
  *
@@ -148,24 +148,67 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
  * ```
  */
 export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
-  if (ctx.opset < 9) throw ctx.refuse("opset 8's batched form (sequence_lens): only opset 9's Scan is read");
+  if (ctx.opset < 9) return mapScan8(n, label, ctx, c, read);
   const nScanIn = ctx.attr.int('num_scan_inputs', 0);
   const nState = ctx.nInputs - nScanIn;
   if (nScanIn < 1 || nState < 0) throw ctx.refuse(`num_scan_inputs ${nScanIn} for ${ctx.nInputs} input(s)`);
   const body = subgraph(n, 'body', ctx);
-  const bodyIn = body.input ?? [];
-  const bodyOut = body.output ?? [];
-  if (bodyIn.length !== ctx.nInputs || bodyOut.length < nState) throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nState} state(s) and ${nScanIn} scan input(s)`);
-  const nScanOut = bodyOut.length - nState;
+  const nScanOut = (body.output ?? []).length - nState;
   const list = (name: string, len: number): number[] => {
     const v = ctx.attr.ints(name) ?? new Array<number>(len).fill(0);
     if (v.length !== len) throw ctx.refuse(`${name} lists ${v.length} value(s) for ${len}`);
     return v;
   };
-  const [inDirs, inAxes, outDirs, outAxes] = [list('scan_input_directions', nScanIn), list('scan_input_axes', nScanIn), list('scan_output_directions', nScanOut), list('scan_output_axes', nScanOut)];
-  let states = Array.from({ length: nState }, (_v, i) => ctx.input(i));
+  const dirs = { inDirs: list('scan_input_directions', nScanIn), inAxes: list('scan_input_axes', nScanIn), outDirs: list('scan_output_directions', Math.max(nScanOut, 0)), outAxes: list('scan_output_axes', Math.max(nScanOut, 0)) };
+  const states = Array.from({ length: nState }, (_v, i) => ctx.input(i));
   const xs = Array.from({ length: nScanIn }, (_v, j) => ctx.input(nState + j));
-  const axes = xs.map((x, j) => normAxis(ctx, inAxes[j]!, x.type.shape.length, `scan_input_axes[${j}]`));
+  return unrollScan(body, label, ctx, c, read, states, xs, dirs);
+}
+
+/**
+ * Opset 8's `Scan`: every input has a batch axis first (scan inputs then
+ * their sequence axis), `sequence_lens` first, `directions` for the scan
+ * inputs. Each batch element is opset 9's Scan over its slice (sequence
+ * axis 0, outputs forward), and the results are stacked along the batch
+ * axis. `sequence_lens` must be absent or every sequence's full length.
+ */
+function mapScan8(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  const nScanIn = ctx.attr.int('num_scan_inputs', 0);
+  const nState = ctx.nInputs - 1 - nScanIn;
+  if (nScanIn < 1 || nState < 0) throw ctx.refuse(`num_scan_inputs ${nScanIn} for ${ctx.nInputs} input(s) (opset 8: sequence_lens, states, scan inputs)`);
+  const body = subgraph(n, 'body', ctx);
+  const nScanOut = (body.output ?? []).length - nState;
+  const states = Array.from({ length: nState }, (_v, i) => ctx.input(1 + i));
+  const xs = Array.from({ length: nScanIn }, (_v, j) => ctx.input(1 + nState + j));
+  const batch = [...states, ...xs][0]!.type.shape[0];
+  const steps = xs[0]!.type.shape[1];
+  if (typeof batch !== 'number' || [...states, ...xs].some((v) => v.type.shape[0] !== batch)) throw ctx.refuse(`opset 8's batch axis must have one length known when the file is read, got ${[...states, ...xs].map((v) => v.type.shape[0]).join(', ')}`);
+  if (ctx.has(0)) {
+    const lens = ctx.data(0);
+    if (!lens) throw ctx.refuse('its sequence_lens are computed at run time');
+    const v = tensorToNumbers(lens);
+    if (v.some((l) => l !== steps)) throw ctx.refuse(`its sequence_lens [${v.join(', ')}] are not all the sequence length ${steps} (shorter sequences are not read)`);
+  }
+  const inDirs = ctx.attr.ints('directions') ?? new Array<number>(nScanIn).fill(0);
+  if (inDirs.length !== nScanIn) throw ctx.refuse(`directions lists ${inDirs.length} value(s) for ${nScanIn}`);
+  const dirs = { inDirs, inAxes: inDirs.map(() => 0), outDirs: new Array<number>(Math.max(nScanOut, 0)).fill(0), outAxes: new Array<number>(Math.max(nScanOut, 0)).fill(0) };
+  const per = Array.from({ length: batch }, (_v, b) => {
+    const at = Value.constant(tensorFromNumbers('int64', [], [b]));
+    const pick = (v: Value) => ctx.op('take', [v, at], { axis: 0 });
+    return unrollScan(body, `${label}[${b}]`, ctx, c, read, states.map(pick), xs.map(pick), dirs);
+  });
+  return per[0]!.map((_v, k) => ctx.op('stack', per.map((outs) => outs[k]!), { axis: 0 }));
+}
+
+/** Opset 9's Scan unrolled over `states` and scan inputs `xs` (see `mapScan`). */
+function unrollScan(body: OnnxNs.IGraphProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode, init: Value[], xs: Value[], d: { inDirs: number[]; inAxes: number[]; outDirs: number[]; outAxes: number[] }): Value[] {
+  const nState = init.length;
+  const bodyIn = body.input ?? [];
+  const bodyOut = body.output ?? [];
+  if (bodyIn.length !== nState + xs.length || bodyOut.length < nState) throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nState} state(s) and ${xs.length} scan input(s)`);
+  const nScanOut = bodyOut.length - nState;
+  let states = init;
+  const axes = xs.map((x, j) => normAxis(ctx, d.inAxes[j]!, x.type.shape.length, `scan_input_axes[${j}]`));
   const lens = xs.map((x, j) => x.type.shape[axes[j]!]!);
   const steps = lens[0]!;
   if (typeof steps !== 'number' || lens.some((l) => l !== steps)) {
@@ -178,7 +221,7 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   for (let t = 0; t < steps; t++) {
     states.forEach((v, i) => c.values.set(bodyIn[i]!.name ?? '', v));
     xs.forEach((x, j) => {
-      const at = Value.constant(tensorFromNumbers('int64', [], [inDirs[j] ? steps - 1 - t : t]));
+      const at = Value.constant(tensorFromNumbers('int64', [], [d.inDirs[j] ? steps - 1 - t : t]));
       c.values.set(bodyIn[nState + j]!.name ?? '', ctx.op('take', [x, at], { axis: axes[j]! }));
     });
     readGraph(body, `${label}/body@${t}`, read);
@@ -189,8 +232,8 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   return [
     ...states,
     ...scans.map((s, k) => {
-      const axis = normAxis(ctx, outAxes[k]!, s[0]!.type.shape.length + 1, `scan_output_axes[${k}]`);
-      return ctx.op('stack', outDirs[k] ? [...s].reverse() : s, { axis });
+      const axis = normAxis(ctx, d.outAxes[k]!, s[0]!.type.shape.length + 1, `scan_output_axes[${k}]`);
+      return ctx.op('stack', d.outDirs[k] ? [...s].reverse() : s, { axis });
     }),
   ];
 }

@@ -186,6 +186,17 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     assert.deepEqual(readModel(axes).graph.outputs[1]!.value.type.shape, [3, 4]);
   });
 
+  it("reads opset 8's batched Scan (batch axis first, directions, sequence_lens of full length) as opset 9's per batch element, as onnxruntime", async () => {
+    const scan8 = (lens: string, attrs: OnnxNs.IAttributeProto[]): OnnxNs.INodeProto => ({ ...scan(attrs), input: [lens, 'h0', 'x'] });
+    const sOuts: [string, 'float32'][] = [['h', 'float32'], ['ys', 'float32']];
+    const h0: [string, ReturnType<typeof data>] = ['h0', data([2, 3], 4)];
+    await sameAsOrt(model([scan8('', [])], [['x', [2, 5, 3]]], sOuts, [h0], 8), { x: data([2, 5, 3]) });
+    await sameAsOrt(model([scan8('', [ints('directions', [1])])], [['x', [2, 5, 3]]], sOuts, [h0], 8), { x: data([2, 5, 3]) });
+    await sameAsOrt(model([scan8('lens', [])], [['x', [2, 5, 3]]], sOuts, [h0, ['lens', tensorFromNumbers('int64', [2], [5, 5])]], 8), { x: data([2, 5, 3]) });
+    const short = model([scan8('lens', [])], [['x', [2, 5, 3]]], sOuts, [h0, ['lens', tensorFromNumbers('int64', [2], [5, 3])]], 8);
+    assert.throws(() => readModel(short), /'Scan' \(node 'sc'\) has no gluonc equivalent: its sequence_lens \[5, 3\] are not all the sequence length 5/);
+  });
+
   it('refuses a Scan over a symbolic length, naming the node', () => {
     const sym = model([scan([])], [['x', ['T', 3]]], [['h', 'float32'], ['ys', 'float32']], [['h0', data([3], 4)]]);
     assert.throws(() => readModel(sym), /ONNX operator 'Scan' \(node 'sc'\) has no gluonc equivalent: its scanned axes have lengths T: a Scan is unrolled only over one length known when the file is read/);
