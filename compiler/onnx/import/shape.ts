@@ -9,7 +9,7 @@
  * MXNet's copy code 0 or -1, or a shape read at run time from a graph input
  * that has the dimension), as do Range and Slice bounds that are symbolic.
  */
-import { formatShape, sizeOf, tensorFromNumbers } from '../../../runtime/tensor.js';
+import { formatShape, sizeOf, tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import type { AttrValue } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
@@ -359,7 +359,9 @@ function runtimeSlice(c: ImportCtx): Value {
 const slice: Builder = (c) => {
   const old = c.opset < 10;
   const runtime = (i: number) => c.has(i) && !c.data(i) && !c.symbolicInput(i);
-  if (!old && !c.symbolicInput(0) && (runtime(1) || runtime(2))) return [runtimeSlice(c)];
+  // Only step 1 on constant axes: others keep the refusal naming the bound computed at run time.
+  const unitSteps = !c.has(4) || (!!c.data(4) && tensorToNumbers(c.data(4)!).every((v) => v === 1));
+  if (!old && !c.symbolicInput(0) && (runtime(1) || runtime(2)) && unitSteps && (!c.has(3) || c.data(3))) return [runtimeSlice(c)];
   const startsD = sliceBounds(c, 1, 'starts');
   const endsD = sliceBounds(c, 2, 'ends');
   if (!startsD || !endsD || startsD.length !== endsD.length) throw c.refuse('starts and ends must be given with one entry per sliced axis');
