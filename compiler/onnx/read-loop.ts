@@ -17,7 +17,7 @@ import type { Node } from '../ir/node.js';
 import { formatType, type Dim, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { opaque } from '../ops/index-ops.js';
-import { encodeTensor, type LoopBody, type LoopOptions } from '../ops/loop.js';
+import { encodeBody, type LoopBody, type LoopOptions } from '../ops/loop.js';
 import type { ImportCtx } from './import/context.js';
 
 /** Maps one node of a subgraph, with a label naming where it sits. */
@@ -99,8 +99,16 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       continue;
     }
     if (changed) throw (done(), ctx.refuse(`the shapes of its loop-carried values do not settle after ${SHAPE_ROUNDS} readings of its body`));
-    const { body, captured } = encodeBody(inputs, outs, scope.made, ctx);
-    done();
+    const captured: Value[] = [];
+    let body: LoopBody;
+    try {
+      body = encodeBody(inputs, outs, (node) => scope.made.has(node), (v) => {
+        if (v.isConst) throw ctx.refuse('its body reads a shape holding symbolic dimensions as data');
+        captured.push(v);
+      });
+    } finally {
+      done();
+    }
     const iterations = opaque(`${label} iterations`);
     const outTypes: TensorType[] = [...types, ...outs.slice(1 + nCarried).map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
     const options: LoopOptions = { body, nCarried, tripCount: !!control[0], condition: !!control[1], outTypes, node: label };
@@ -109,43 +117,3 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
   }
 }
 
-/**
- * The body as JSON: the nodes `made` that the outputs depend on, in
- * topological order; constants kept; any other value the body reads
- * (outside `inputs`) is captured: an input after them.
- */
-function encodeBody(inputs: Value[], outputs: Value[], made: ReadonlySet<Node>, ctx: ImportCtx): { body: LoopBody; captured: Value[] } {
-  const refs = new Map<Value, string>();
-  inputs.forEach((v, k) => refs.set(v, `i${k}`));
-  const captured: Value[] = [];
-  const body: LoopBody = { inputs: inputs.map((v) => v.type), consts: [], nodes: [], outputs: [] };
-  const index = new Map<Node, number>();
-  const visit = (v: Value): string => {
-    let r = refs.get(v);
-    if (r) return r;
-    const node = v.producer;
-    if (node && made.has(node)) {
-      let j = index.get(node);
-      if (j === undefined) {
-        const ins = node.inputs.map(visit);
-        j = body.nodes.length;
-        body.nodes.push({ op: node.op, attrs: node.attrs, ins, outs: node.outputs.map((o) => ({ dtype: o.type.dtype, shape: [...o.type.shape] })) });
-        index.set(node, j);
-      }
-      r = `n${j}.${v.index}`;
-    } else if (v.isConst && v.data) {
-      r = `k${body.consts.length}`;
-      body.consts.push(encodeTensor(v.data));
-    } else if (v.isConst) {
-      throw ctx.refuse('its body reads a shape holding symbolic dimensions as data');
-    } else {
-      r = `i${inputs.length + captured.length}`;
-      captured.push(v);
-      body.inputs.push({ dtype: v.type.dtype, shape: [...v.type.shape] });
-    }
-    refs.set(v, r);
-    return r;
-  };
-  body.outputs = outputs.map(visit);
-  return { body, captured };
-}

@@ -18,9 +18,11 @@
  */
 import { viewOf, type DType } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
-import type { Attrs, AttrValue } from '../ir/node.js';
+import { Node, type Attrs, type AttrValue } from '../ir/node.js';
 import { formatType, type Dim, type TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
+import { Value } from '../ir/value.js';
+import { defineOp, type GradCtx, type LowerCtx, type OpDef, type Tx } from './define.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 import { OpError } from './errors.js';
 
 /** A body value: `i<k>` its input k, `k<j>` constant j, `n<j>.<s>` output s of node j. */
@@ -35,7 +37,7 @@ export interface LoopBody {
 }
 
 /** Attributes of `OnnxLoop`. */
-export type LoopA = {
+export type LoopA = Attrs & {
   body: AttrValue;
   nCarried: number;
   tripCount: boolean;
@@ -77,6 +79,67 @@ export function decodeTensor(c: LoopBody['consts'][number]): HostTensor {
   return { dtype: c.dtype, shape: [...c.shape], data: viewOf(c.dtype, copy.buffer, 0, n) } as HostTensor;
 }
 
+/**
+ * The IR graph computing `outputs` from `inputs` as a `LoopBody`: the nodes
+ * `inside` accepts are the body's (in topological order), constants are
+ * kept, and any other value is handed to `outside`, which makes it an input
+ * after `inputs` (returning it) or throws.
+ *
+ * ```ts
+ * const body = encodeBody(ins, outs, (n) => made.has(n), (v) => captured.push(v));
+ * ```
+ */
+export function encodeBody(inputs: Value[], outputs: Value[], inside: (n: Node) => boolean, outside: (v: Value) => void): LoopBody {
+  const refs = new Map<Value, string>();
+  inputs.forEach((v, k) => refs.set(v, `i${k}`));
+  const body: LoopBody = { inputs: inputs.map((v) => ({ dtype: v.type.dtype, shape: [...v.type.shape] })), consts: [], nodes: [], outputs: [] };
+  const index = new Map<Node, number>();
+  const visit = (v: Value): string => {
+    let r = refs.get(v);
+    if (r) return r;
+    const node = v.producer;
+    if (node && inside(node)) {
+      let j = index.get(node);
+      if (j === undefined) {
+        const ins = node.inputs.map(visit);
+        j = body.nodes.length;
+        body.nodes.push({ op: node.op, attrs: node.attrs, ins, outs: node.outputs.map((o) => ({ dtype: o.type.dtype, shape: [...o.type.shape] })) });
+        index.set(node, j);
+      }
+      r = `n${j}.${v.index}`;
+    } else if (v.isConst && v.data) {
+      r = `k${body.consts.length}`;
+      body.consts.push(encodeTensor(v.data));
+    } else {
+      outside(v);
+      r = `i${body.inputs.length}`;
+      body.inputs.push({ dtype: v.type.dtype, shape: [...v.type.shape] });
+    }
+    refs.set(v, r);
+    return r;
+  };
+  body.outputs = outputs.map(visit);
+  return body;
+}
+
+/** The IR of a `LoopBody`: fresh input values (named `i<k>`), its nodes and its output values. */
+export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[] } {
+  const vals = new Map<BodyRef, Value>();
+  const inputs = body.inputs.map((t, k) => Value.input(`i${k}`, t));
+  inputs.forEach((v, k) => vals.set(`i${k}`, v));
+  body.consts.forEach((t, k) => vals.set(`k${k}`, Value.constant(decodeTensor(t))));
+  const get = (r: BodyRef): Value => {
+    const v = vals.get(r);
+    if (!v) throw new OpError('OnnxLoop', `its body refers to '${r}', which no earlier body value is`);
+    return v;
+  };
+  body.nodes.forEach((n, j) => {
+    const node = Node.create(n.op, n.ins.map(get), n.attrs, n.outs);
+    node.outputs.forEach((o, s) => vals.set(`n${j}.${s}`, o));
+  });
+  return { inputs, outputs: body.outputs.map(get) };
+}
+
 /** The input layout: how many leading inputs are the trip count and condition. */
 function lead(a: LoopA): number {
   return (a.tripCount ? 1 : 0) + (a.condition ? 1 : 0);
@@ -108,8 +171,57 @@ function infer(types: TensorType[], a: LoopA): TensorType[] {
   return outTypes.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
 }
 
+/**
+ * Differentiates a body (compiler/autodiff registers it): given the body
+ * and its number of carried values, the body computing, from the body's
+ * inputs then the gradients of its float carried and scan outputs, the
+ * gradients of its float carried and captured inputs (zeros where none
+ * reaches). `what` names the loop for errors.
+ */
+export type BodyGrad = (body: LoopBody, nCarried: number, what: string) => LoopBody;
+
+let bodyGrad: BodyGrad | null = null;
+
+/** Registers the body differentiator (compiler/autodiff/loop-body.ts); returns the old one. */
+export function setLoopBodyGrad(fn: BodyGrad | null): BodyGrad | null {
+  const old = bodyGrad;
+  bodyGrad = fn;
+  return old;
+}
+
+/** Indices of the float entries of `types`. */
+export function floatSlots(types: readonly TensorType[]): number[] {
+  return types.flatMap((t, i) => (t.dtype.startsWith('float') ? [i] : []));
+}
+
+/**
+ * The gradient: one `OnnxLoopGrad` node (loop-grad.ts: the loop run again,
+ * keeping each iteration's carried values, then a reverse-time Loop of the
+ * body's gradient). Float carried and captured inputs get gradients.
+ */
+function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTensor | null)[] {
+  const a = ctx.attrs as LoopA;
+  const body = a.body as unknown as LoopBody;
+  const what = `ONNX's Loop${a.node ? ` (node '${a.node}')` : ''}`;
+  if (!bodyGrad) throw new OpError('OnnxLoop', `no body differentiator is registered (import compiler/autodiff) for the gradient of ${what}`);
+  const gradBody = bodyGrad(body, a.nCarried, what);
+  const k = lead(a);
+  const outTypes = ctx.outTypes;
+  const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
+  const scanF = floatSlots(outTypes.slice(a.nCarried)).map((j) => a.nCarried + j);
+  const heads = [...carriedF, ...scanF].map((o) => gOuts[o] ?? F.zerosLike(ctx.outputs[o]!));
+  const capturedF = floatSlots(ctx.inTypes.slice(k + a.nCarried)).map((i) => k + a.nCarried + i);
+  const n = carriedF.length + capturedF.length;
+  if (!n) return ctx.inputs.map(() => null);
+  const res = F.OnnxLoopGrad(...ctx.inputs, ...heads, { ...a, gradBody, nGrads: n } as object);
+  const list = Array.isArray(res) ? res : [res];
+  const out: (GradTensor | null)[] = ctx.inputs.map(() => null);
+  [...carriedF.map((i) => k + i), ...capturedF].forEach((slot, j) => (out[slot] = list[j]!));
+  return out;
+}
+
 /** Lowers the body's nodes with `c` inside a subgraph whose inputs are `inputNames`; returns the output names. */
-function lowerBody(c: LowerCtx, body: LoopBody, inputNames: string[]): { name: string; type: TensorType }[] {
+export function lowerBody(c: LowerCtx, body: LoopBody, inputNames: string[]): { name: string; type: TensorType }[] {
   const vals = new Map<BodyRef, { name: string; type: TensorType }>();
   body.inputs.forEach((t, k) => vals.set(`i${k}`, { name: inputNames[k]!, type: t }));
   const get = (r: BodyRef): { name: string; type: TensorType } => {
@@ -165,9 +277,7 @@ export const OnnxLoop: OpDef<Sig, LoopA> = defineOp<Sig, LoopA>({
   dataShape: true,
   infer,
   lower,
-  grad: null,
-  noGradReason: (a: LoopA) =>
-    `there is no gradient through ONNX's Loop${a.node ? ` (node '${a.node}')` : ''}, whose trip count or condition is known only at run time; fine-tune the layers after it, or give the parameters that feed it gradReq 'null'`,
+  grad,
 } as never);
 
 /** The operator by F name. */

@@ -4,10 +4,12 @@
  * onnxruntime (the reference): a trip count fed as an input (two counts on
  * one compiled graph), a while-loop on a condition computed from the data,
  * a loop-carried list that grows, a nested loop; eager and hybridized. The
- * re-exported model keeps the Loop and runs in onnxruntime. A layer after
- * the loop fine-tunes (its gradient against numpy from onnxruntime's
- * outputs); a gradient through the loop is an Error naming the node.
- * Skipped, with a message, without python3's onnx and onnxruntime.
+ * re-exported model keeps the Loop and runs in onnxruntime. Gradients
+ * through the loops (carried values, captured parameters, scan outputs, a
+ * while-loop, a nested loop) equal torch.autograd's on the same loops
+ * written in torch; a body that cannot be differentiated is an Error naming
+ * the node. Skipped, with a message, without python3's onnx, onnxruntime
+ * and torch.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -83,11 +85,46 @@ outer = h.make_graph([h.make_node('Loop', ['i', '', 'v'], ['vo'], body=inner, na
     [vi('i', I, []), vi('ci', B, []), vi('v', F, [2, 3])], [vi('co', B, []), vi('vo', F, [2, 3]), vi('so', F, [])])
 g = h.make_graph([h.make_node('Loop', ['m', '', 'x'], ['vf', 'sums'], body=outer, name='outer')], 'g', [vi('m', I, []), vi('x', F, [2, 3])], [vi('vf', F, None), vi('sums', F, None)])
 save('nested', g, {'m': np.array(4, np.int64), 'x': x})
+
+# unique: a body reading Unique's values (no gradient): differentiating through it must fail by name.
+body = h.make_graph([h.make_node('Unique', ['v'], ['u']), h.make_node('ReduceSum', ['u'], ['su'], keepdims=0), h.make_node('Add', ['v', 'su'], ['vo']), h.make_node('Identity', ['ci'], ['co'])], 'body',
+    [vi('it', I, []), vi('ci', B, []), vi('v', F, [2, 3])], [vi('co', B, []), vi('vo', F, [2, 3])])
+save('uniq', h.make_graph([h.make_node('Loop', ['m', '', 'x'], ['vf'], body=body, name='uniq')], 'g', [vi('m', I, []), vi('x', F, [2, 3])], [vi('vf', F, None)]), {'m': np.array(2, np.int64), 'x': x})
+
+# Gradients by torch.autograd in float64, the loops written out in torch.
+import torch
+t = lambda a: torch.tensor(np.asarray(a, np.float64), requires_grad=True)
+def grads(name, loss, named):
+    loss.backward()
+    for k, v in named.items(): np.save(f'{out}/{name}_g{k}.npy', v.grad.numpy().astype(np.float32))
+rand = lambda *s: rs.randn(*s).astype(np.float32)
+init = {i.name: nh.to_array(i) for i in onnx.load(f'{out}/counted.onnx').graph.initializer}
+r, r2 = rand(2, 4), rand(4, 2, 3)
+np.save(f'{out}/counted_r.npy', r); np.save(f'{out}/counted_r2.npy', r2)
+X, Bb, W = t(x), t(init['b']), t(init['W'])
+v, vs = X, []
+for it in range(4):
+    v = v * 0.5 + it * Bb; vs.append(v)
+grads('counted', ((v @ W) * torch.tensor(r, dtype=torch.float64)).sum() + (torch.stack(vs) * torch.tensor(r2, dtype=torch.float64)).sum(), {'x': X, 'b': Bb, 'W': W})
+init = {i.name: nh.to_array(i) for i in onnx.load(f'{out}/whiled.onnx').graph.initializer}
+r = rand(2, 3); np.save(f'{out}/whiled_r.npy', r)
+X, S = t(x), t(init['s'])
+v = X
+for _ in range(100):
+    v = v * 1.5 + 0.25
+    if not (v.abs().sum() < 40): break
+grads('whiled', (v * S * torch.tensor(r, dtype=torch.float64)).sum(), {'x': X, 's': S})
+r, r2 = rand(2, 3), rand(4); np.save(f'{out}/nested_r.npy', r); np.save(f'{out}/nested_r2.npy', r2)
+X = t(x); v, sums = X, []
+for i in range(4):
+    for j in range(i): v = v + X
+    sums.append(v.sum())
+grads('nested', (v * torch.tensor(r, dtype=torch.float64)).sum() + (torch.stack(sums) * torch.tensor(r2, dtype=torch.float64)).sum(), {'x': X})
 `;
 
 describe('imported Loop decided at run time: an ONNX Loop running the imported body, against onnxruntime', function () {
   this.timeout(120_000);
-  const fx = pythonFixtures('loop', ['onnx', 'onnxruntime'], SCRIPT);
+  const fx = pythonFixtures('loop', ['onnx', 'onnxruntime', 'torch'], SCRIPT);
   const npy = (f: string): HostTensor => readNpy(join(fx.dir, `${f}.npy`));
   const inputsOf = (name: string, keys: string[]) => keys.map((k) => new nd.NDArray(npy(`${name}_in_${k}`)));
 
@@ -135,26 +172,39 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
     assert.deepEqual(again.nodes.map((n) => n.op), graph.nodes.map((n) => n.op));
   });
 
-  it('fine-tunes the layer after the loop; a gradient through the loop is an Error naming the node', () => {
+  /** Runs `name` recording, loss = Σ outputs[k] · r_k (the r files given), backward; the gradients of x and of the named parameters equal torch's. */
+  function gradsAsTorch(name: string, keys: string[], rs: string[], params: string[]): void {
     for (const hybrid of [false, true]) {
-      const net = gluon.SymbolBlock.imports(join(fx.dir, 'counted.onnx'));
+      const net = gluon.SymbolBlock.imports(join(fx.dir, `${name}.onnx`));
       if (hybrid) net.hybridize();
-      const params = net.collectParams();
-      const r = new nd.NDArray(npy('r'));
-      const step = () => autograd.record(() => nd.sum(nd.mul((net.call(...inputsOf('counted', ['m', 'x'])) as nd.NDArray[])[0]!, r))).backward();
-      assert.throws(step, /OnnxLoop: has no gradient rule, so it cannot be differentiated: there is no gradient through ONNX's Loop \(node 'counted'\)/);
-      params.get('b').gradReq = 'null';
-      step();
-      // dL/dW = v_finalᵀ r, v_final from onnxruntime: vf = y's pre-image is not an output, so recompute it in float64 from the loop's definition.
-      const x = tensorToNumbers(npy('counted_in_x'));
-      const b = tensorToNumbers(params.get('b').data()._host);
-      let v = x.slice();
-      for (let it = 0; it < 4; it++) v = v.map((e, i) => e * 0.5 + it * b[i % 3]!);
-      assertClose(v, tensorToNumbers(npy('counted_out1')).slice(3 * 6, 4 * 6), 'the float64 recomputation is onnxruntime\'s last scan output');
-      const rr = tensorToNumbers(npy('r'));
-      const want = Array.from({ length: 12 }, (_e, k) => v[Math.floor(k / 4)]! * rr[k % 4]! + v[3 + Math.floor(k / 4)]! * rr[4 + (k % 4)]!);
-      assertClose(tensorToNumbers(params.get('W').grad()._host), want, `dW (${hybrid ? 'hybridized' : 'eager'})`);
+      const ins = inputsOf(name, keys);
+      const x = ins[keys.indexOf('x')]!;
+      x.attachGrad();
+      autograd.record(() => {
+        const got = net.call(...ins);
+        const list = (Array.isArray(got) ? got : [got]) as nd.NDArray[];
+        return rs.map((r, k) => nd.sum(nd.mul(list[k]!, new nd.NDArray(npy(r))))).reduce((p, q) => nd.add(p, q));
+      }).backward();
+      const how = hybrid ? 'hybridized' : 'eager';
+      assertClose(tensorToNumbers(x.grad._host), tensorToNumbers(npy(`${name}_gx`)), `${name} dx (${how})`);
+      for (const p of params) assertClose(tensorToNumbers(net.collectParams().get(p).grad()._host), tensorToNumbers(npy(`${name}_g${p}`)), `${name} d${p} (${how})`);
     }
+  }
+
+  it("differentiates through the loop: the carried value, the captured parameter and the scan output, as torch.autograd", () => gradsAsTorch('counted', ['m', 'x'], ['counted_r', 'counted_r2'], ['b', 'W']));
+  it('differentiates through a while-loop on the data', () => gradsAsTorch('whiled', ['x'], ['whiled_r'], ['s']));
+  it('differentiates through a Loop inside a Loop body', () => gradsAsTorch('nested', ['m', 'x'], ['nested_r', 'nested_r2'], []));
+
+  it('a body that cannot be differentiated is an Error naming the Loop node and the operator; its other layers still train', () => {
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(join(fx.dir, 'uniq.onnx'));
+      if (hybrid) net.hybridize();
+      const [m, x] = inputsOf('uniq', ['m', 'x']);
+      x!.attachGrad();
+      assert.throws(() => autograd.record(() => nd.sum(net.call(m!, x!) as nd.NDArray)).backward(), /OnnxLoop: ONNX's Loop \(node 'uniq'\): its body cannot be differentiated: unique: has no gradient rule/);
+    }
+    // Outputs as onnxruntime's, without a gradient.
+    sameAsOrt('uniq', ['m', 'x'], 1);
   });
 
   it('refuses a Loop with neither a trip count nor a condition, and a body that does not import, naming the node', () => {
