@@ -1,4 +1,6 @@
 /** Table entries of `OnnxLoop` (ONNX's Loop with an imported body; see import-loop.test.ts for models). */
+import { loopBodyGradient } from '../../../../compiler/autodiff/loop-body.js';
+import type { LoopBody } from '../../../../compiler/ops/loop.js';
 import type { OpCase } from '../case.js';
 
 /** Body: the condition passes through, x -> x + x (carried), scan output x before the update; `stop` ends when the sum passes 40. */
@@ -35,5 +37,17 @@ while i < m and cond:
     s.append(x); x = x + x; i += 1
     if attrs.get('condition'): cond = x.sum() < 40
 out = [x, np.stack(s) if s else np.zeros((0,) + x.shape)]`,
+  },
+  {
+    op: 'OnnxLoopGrad',
+    // The gradient of x -> x + x (carried) with scan output x: g <- 2 g + gys[t], from the last iteration to the first.
+    samples: [
+      { inputs: [{ shape: [], dtype: 'int64', values: [3] }, { shape: [2, 3] }, { shape: [2, 3] }, { shape: [3, 2, 3] }], args: [{ body: body(false), nCarried: 1, tripCount: true, outTypes, gradBody: loopBodyGradient(body(false) as unknown as LoopBody, 1, 'the case'), nGrads: 1 }], label: 'trip count 3' },
+      { inputs: [{ shape: [], dtype: 'int64', values: [0] }, { shape: [2, 3] }, { shape: [2, 3] }, { shape: [0, 2, 3] }], args: [{ body: body(false), nCarried: 1, tripCount: true, outTypes, gradBody: loopBodyGradient(body(false) as unknown as LoopBody, 1, 'the case'), nGrads: 1 }], label: 'trip count 0' },
+    ],
+    ref: `
+g = c.copy()
+for t in reversed(range(int(a))): g = 2 * g + d[t]
+out = g`,
   },
 ];
