@@ -16,7 +16,7 @@ import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import { autograd, nd } from 'gluonc';
 import { NDArray } from '../../../compiler/engine/ndarray.js';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
-import { T, data, i64, model, sameAsOrt } from './ort-compare.js';
+import { T, data, i64, int, model, sameAsOrt } from './ort-compare.js';
 
 /** A branch graph: its nodes, its outputs (float32) and its own initializers. */
 function branch(nodes: OnnxNs.INodeProto[], outputs: string[], inits: [string, ReturnType<typeof data>][] = []): OnnxNs.IGraphProto {
@@ -158,6 +158,26 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     assert.ok(readModel(many).graph.nodes.some((n) => n.op === 'OnnxLoop'), `a trip count above ${LOOP_UNROLL_MAX} runs as a Loop`);
     assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has neither a trip count M nor a condition: it would never end/);
     assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(0)])), /node 'lp'\) has no gluonc equivalent: it runs 0 iterations and has scan outputs/);
+  });
+
+  it('reads a Slice whose starts and ends are computed at run time (step 1, constant axes), negative bounds wrapped, as onnxruntime', async () => {
+    // k = argmax of the column sums; y = x[:, k - shift : k - shift + 2] (shift 5 makes both bounds negative).
+    for (const shift of [0, 5]) {
+      const bytes = model(
+        [
+          { opType: 'ReduceSum', input: ['x', 'zero1'], output: ['cs'], attribute: [int('keepdims', 0)] },
+          { opType: 'ArgMax', input: ['cs'], output: ['k'], attribute: [int('keepdims', 1)] },
+          { opType: 'Sub', input: ['k', 'shift'], output: ['b'] },
+          { opType: 'Add', input: ['b', 'two'], output: ['e'] },
+          { opType: 'Slice', input: ['x', 'b', 'e', 'one1'], output: ['y'], name: 'sl' },
+        ],
+        [['x', [3, 5]]],
+        [['y', 'float32']],
+        [['zero1', i64([0])], ['one1', i64([1])], ['two', i64([2])], ['shift', i64([shift])]],
+      );
+      await sameAsOrt(bytes, { x: data([3, 5], 3) });
+      await sameAsOrt(bytes, { x: data([3, 5], 7) });
+    }
   });
 
   /** A Scan body: h' = tanh(h * w + x_t) (state), y_t = h' + x_t (scan output); x_t of shape [3]. */
