@@ -120,16 +120,24 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   if (go && trips > LOOP_UNROLL_MAX) return runtime(`its trip count ${trips} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
   let carried = Array.from({ length: nCarried }, (_v, i) => ctx.input(i + 2));
   const scans: Value[][] = Array.from({ length: nScan }, () => []);
-  constants(body, `${label} (Loop body)`, ctx, c);
+  // Unrolled in a scope of its own: its names stay there, and a fallback to the run-time form drops what it made.
+  const scope = open?.([]);
+  const u: ControlCtx = scope ?? c;
+  const readU: ReadNode = scope ? scope.read : read;
+  const fallback = (why: string): Value[] => {
+    for (const node of scope?.made ?? []) node.detach();
+    return runtime(why);
+  };
+  constants(body, `${label} (Loop body)`, ctx, u);
   let k = 0;
   for (; k < trips && go; k++) {
-    c.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
-    c.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
-    carried.forEach((v, i) => c.values.set(bodyIn[i + 2]!.name ?? '', v));
-    readGraph(body, `${label}/body@${k}`, read);
-    const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
+    u.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
+    u.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
+    carried.forEach((v, i) => u.values.set(bodyIn[i + 2]!.name ?? '', v));
+    readGraph(body, `${label}/body@${k}`, readU);
+    const out = bodyOut.map((o, j) => u.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
     const cond = out[0]!;
-    if (!cond.isConst || !cond.data) return runtime(`its body's condition output '${bodyOut[0]!.name}' is computed at run time`);
+    if (!cond.isConst || !cond.data) return fallback(`its body's condition output '${bodyOut[0]!.name}' is computed at run time`);
     go = Boolean(tensorToNumbers(cond.data)[0]);
     carried = out.slice(1, 1 + nCarried);
     out.slice(1 + nCarried).forEach((v, j) => scans[j]!.push(v));

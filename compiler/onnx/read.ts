@@ -374,13 +374,14 @@ interface ForeignCtx {
 }
 
 /**
- * A subgraph's own names over the reader's (a Loop body read as a body,
- * read-loop.ts): its values and sequences are its own, names it does not
- * define resolve in the reader, and the nodes it makes are listed.
+ * A subgraph's own names over the reader's (a Loop body, unrolled or read
+ * as a body, read-control.ts and read-loop.ts): its values and sequences
+ * are its own, names it does not define resolve in the reader, and the
+ * nodes it makes are listed.
  */
 class ScopeReader implements ForeignCtx {
   readonly values = new Map<string, Value>();
-  readonly sequences = new Map<string, SequenceValue>();
+  readonly sequences: Map<string, SequenceValue>;
   readonly made = new Set<Node>();
   readonly inputs: Value[];
   readonly fail: (msg: string) => Error;
@@ -388,6 +389,8 @@ class ScopeReader implements ForeignCtx {
   constructor(private readonly outer: ForeignCtx, inputs: Value[]) {
     this.inputs = [...inputs, ...outer.inputs];
     this.fail = outer.fail;
+    // The sequences built so far are readable inside; those the subgraph builds stay in it.
+    this.sequences = new Map(outer.sequences);
   }
 
   resolve(name: string, user: string): Value {
