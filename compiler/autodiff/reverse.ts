@@ -10,7 +10,7 @@
 import { isFloat } from '../../runtime/dtypes.js';
 import type { Node } from '../ir/node.js';
 import { Value } from '../ir/value.js';
-import { noGradNote, type GradCtx } from '../ops/define.js';
+import type { GradCtx } from '../ops/define.js';
 import { OpError, withScope } from '../ops/errors.js';
 import { getOp } from '../ops/registry.js';
 import { Symbol } from '../trace/symbol.js';
@@ -41,7 +41,7 @@ export function gradients(outputs: Value[], wrt: Value[], headGrads: Value[]): (
     if (gOuts.every((g) => g === null)) continue;
     const def = getOp(node.op);
     if (typeof def.grad !== 'function') {
-      const why = noGradNote(def as never, node.attrs);
+      const why = def.noGradReason ? `: ${def.noGradReason}` : '';
       throw new OpError(node.op, `has no gradient rule, so it cannot be differentiated${why}`, node.inputs.map((v) => v.type));
     }
     const ctx: GradCtx = {

@@ -20,7 +20,7 @@ import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { tensorToNumbers, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { getContext, withContext } from '../ops/context.js';
-import { noGradNote, type GradCtx, type OpDef } from '../ops/define.js';
+import type { GradCtx, OpDef } from '../ops/define.js';
 import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
 import { flushPendingOps } from './lazy-op.js';
@@ -161,7 +161,7 @@ export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: N
   if (!getContext().recording || !inputs.some(requiresGrad)) return;
   recordEntry(inputs, outputs, (gOuts) => {
     if (typeof def.grad !== 'function') {
-      const why = noGradNote(def as never, attrs);
+      const why = def.noGradReason ? `: ${def.noGradReason}` : '';
       throw new Error(`${def.name}: has no gradient rule, so it cannot be differentiated${why}`);
     }
     const ctx: GradCtx = {

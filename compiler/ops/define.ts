@@ -107,20 +107,6 @@ export type GradRule = (F: GradOps, ctx: GradCtx, gradOutputs: (GradTensor | nul
 /** Defaults for attributes; every accepted attribute must have an entry. */
 export type AttrDefaults = Record<string, AttrValue>;
 
-/**
- * The note an operator without a gradient gives (its `noGradReason`, from
- * the node's attributes when it is a function), as `: note`, or ''.
- *
- * ```ts
- * throw new Error(`${def.name}: has no gradient rule${noGradNote(def, attrs)}`);
- * ```
- */
-export function noGradNote(def: OpSpec<never>, attrs: Attrs): string {
-  const r = def.noGradReason;
-  const note = typeof r === 'function' ? (r as (a: Attrs) => string)(attrs) : r;
-  return note ? `: ${note}` : '';
-}
-
 /** The declaration passed to `defineOp`. */
 export interface OpSpec<A extends Attrs = Attrs> {
   /** The F name (camelCase). */
@@ -176,8 +162,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
   dataShape?: boolean;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
   grad?: GradRule | null;
-  /** A note shown when the operator cannot be differentiated (a function: from the node's attributes, to name what it came from). */
-  noGradReason?: string | ((attrs: A) => string);
+  /** A note shown when the operator cannot be differentiated. */
+  noGradReason?: string;
   /**
    * MXNet's auxiliary states: given the inputs (host tensors) and the
    * normalized attributes, the new value of each input the operator updates

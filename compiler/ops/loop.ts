@@ -9,8 +9,10 @@
  * `condition`), the loop-carried values, then the outer values the body
  * reads (`captured`). Outputs: the final loop-carried values, then each
  * scan output stacked along a new first axis (its length known only when
- * it runs). It has no gradient: differentiating through it is an Error
- * naming the ONNX node (`node`).
+ * it runs). Its gradient is one `OnnxLoopGrad` node (loop-grad.ts: a
+ * reverse-time Loop of the body's gradient, which compiler/autodiff
+ * registers); a body that cannot be differentiated is an Error naming the
+ * ONNX node (`node`).
  * Invariants: `body.inputs` are the iteration number (int64 []), the
  * condition (bool []), the carried values and the captured ones, in that
  * order; `body.outputs` are the condition, the carried values and the scan
