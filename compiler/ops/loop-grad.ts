@@ -46,7 +46,7 @@ function infer(types: TensorType[], a: LoopGradA): TensorType[] {
 }
 
 function lower(c: LowerCtx, a: LoopGradA): void {
-  const { body, outTypes, k, nFwd, carriedF, scanF, capturedF } = plan(c.inTypes, a);
+  const { body, outTypes, k, nFwd, carriedF, capturedF } = plan(c.inTypes, a);
   const nC = a.nCarried;
   const nScan = outTypes.length - nC;
   const ins = c.inputs;
@@ -85,7 +85,6 @@ function lower(c: LowerCtx, a: LoopGradA): void {
     const nextAcc = grads.slice(carriedF.length).map((g, i) => sv(c.emit('Add', [acc[i]!, g.name])[0]!, revIns[2 + carriedF.length + i]!));
     return [sv(names[1]!, revIns[1]!), ...nextGc, ...nextAcc];
   });
-  void scanF;
   c.emit('Loop', [T, '', ...heads.slice(0, carriedF.length), ...zeros], { body: rev }, c.outputs);
 }
 
