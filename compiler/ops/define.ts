@@ -148,7 +148,7 @@ export interface OpSpec<A extends Attrs = Attrs> {
   kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
   /** True when the lowering depends on concrete input dimensions, not only rank. */
   lowerNeedsShape?: boolean;
-  /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input). */
+  /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input); none of them a tensor: float32. */
   scalarLike?: number[];
   /**
    * Returns a list of tensors (split) rather than one tensor; a function says
