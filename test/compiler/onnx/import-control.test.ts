@@ -154,6 +154,10 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     const runtimeM = model([{ opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Abs', input: ['mx'], output: ['am'] }, { opType: 'Cast', input: ['am'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs);
     await sameAsOrt(runtimeM, { x: data([2, 3]) });
     assert.deepEqual(readModel(runtimeM).graph.nodes.map((n) => n.op).filter((op) => op === 'OnnxLoop'), ['OnnxLoop']);
+    // A symbolic batch: the body is read for x [N, 3]; each batch size runs.
+    const symbolic = model([{ opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Abs', input: ['mx'], output: ['am'] }, { opType: 'Cast', input: ['am'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', ['N', 3]]], outs);
+    await sameAsOrt(symbolic, { x: data([2, 3]) });
+    await sameAsOrt(symbolic, { x: data([5, 3], 4) });
     const many = model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [1]]], [['y', 'float32']], [m(LOOP_UNROLL_MAX + 1)]);
     assert.ok(readModel(many).graph.nodes.some((n) => n.op === 'OnnxLoop'), `a trip count above ${LOOP_UNROLL_MAX} runs as a Loop`);
     assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has neither a trip count M nor a condition: it would never end/);
