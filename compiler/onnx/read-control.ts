@@ -13,8 +13,8 @@
  * Invariant: the values returned are the node's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
-import { formatType } from '../ir/types.js';
+import { tensorFromNumbers, tensorToNumbers, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
+import { formatType, isConcrete } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { mulDims, sameDim } from '../ops/dims.js';
 import { normAxis, type ImportCtx } from './import/context.js';
@@ -178,7 +178,8 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
  * their sequence axis), `sequence_lens` first, `directions` for the scan
  * inputs. Each batch element is opset 9's Scan over its slice (sequence
  * axis 0, outputs forward), and the results are stacked along the batch
- * axis. `sequence_lens` must be absent or every sequence's full length.
+ * axis. A sequence shorter than the axis (`sequence_lens`, constant) scans
+ * its first steps; its scan outputs are padded with zeros.
  */
 function mapScan8(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
   const nScanIn = ctx.attr.int('num_scan_inputs', 0);
@@ -191,19 +192,29 @@ function mapScan8(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: Contro
   const batch = [...states, ...xs][0]!.type.shape[0];
   const steps = xs[0]!.type.shape[1];
   if (typeof batch !== 'number' || [...states, ...xs].some((v) => v.type.shape[0] !== batch)) throw ctx.refuse(`opset 8's batch axis must have one length known when the file is read, got ${[...states, ...xs].map((v) => v.type.shape[0]).join(', ')}`);
+  if (typeof steps !== 'number') throw ctx.refuse(`opset 8's sequence axis must have a length known when the file is read, got ${String(steps)}`);
+  let lens = new Array<number>(batch).fill(steps);
   if (ctx.has(0)) {
-    const lens = ctx.data(0);
-    if (!lens) throw ctx.refuse('its sequence_lens are computed at run time');
-    const v = tensorToNumbers(lens);
-    if (v.some((l) => l !== steps)) throw ctx.refuse(`its sequence_lens [${v.join(', ')}] are not all the sequence length ${steps} (shorter sequences are not read)`);
+    const t = ctx.data(0);
+    if (!t) throw ctx.refuse('its sequence_lens are computed at run time');
+    lens = tensorToNumbers(t);
+    if (lens.length !== batch || lens.some((l) => !Number.isInteger(l) || l < 1 || l > steps)) throw ctx.refuse(`its sequence_lens [${lens.join(', ')}] must give each of the ${batch} sequences a length in [1, ${steps}]`);
   }
   const inDirs = ctx.attr.ints('directions') ?? new Array<number>(nScanIn).fill(0);
   if (inDirs.length !== nScanIn) throw ctx.refuse(`directions lists ${inDirs.length} value(s) for ${nScanIn}`);
   const dirs = { inDirs, inAxes: inDirs.map(() => 0), outDirs: new Array<number>(Math.max(nScanOut, 0)).fill(0), outAxes: new Array<number>(Math.max(nScanOut, 0)).fill(0) };
+  // A shorter sequence scans its first lens[b] steps (reverse ones within them); its scan outputs are padded with zeros.
   const per = Array.from({ length: batch }, (_v, b) => {
     const at = Value.constant(tensorFromNumbers('int64', [], [b]));
     const pick = (v: Value) => ctx.op('take', [v, at], { axis: 0 });
-    return unrollScan(body, `${label}[${b}]`, ctx, c, read, states.map(pick), xs.map(pick), dirs);
+    const within = (v: Value) => (lens[b] === steps ? v : ctx.op('sliceAxis', [v], { axis: 0, begin: 0, end: lens[b]! }));
+    const outs = unrollScan(body, `${label}[${b}]`, ctx, c, read, states.map(pick), xs.map((x) => within(pick(x))), dirs);
+    return outs.map((o, k) => {
+      if (k < nState || lens[b] === steps) return o;
+      const rest = o.type.shape.slice(1);
+      if (!isConcrete(rest)) throw ctx.refuse(`a scan output of shape [${o.type.shape.join(', ')}] for a sequence shorter than ${steps} (the zero padding needs its size)`);
+      return ctx.op('concat', [o, ctx.constant(zerosTensor(o.type.dtype, [steps - lens[b]!, ...rest]))], { dim: 0 });
+    });
   });
   return per[0]!.map((_v, k) => ctx.op('stack', per.map((outs) => outs[k]!), { axis: 0 }));
 }
