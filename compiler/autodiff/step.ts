@@ -16,12 +16,15 @@
  * Invariant: a gradient has the dtype and shape of its value; the update rule
  * sees the gradient after `addTo` (gradReq 'add') is applied.
  */
+import type { DType } from '../../runtime/dtypes.js';
 import { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
 import type { F, Tensor } from '../ops/tensor.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps } from '../trace/sym.js';
 import { gradients } from './reverse.js';
+// Registers the gradient of an imported Loop's body (OnnxLoop's gradient rule).
+import './loop-body.js';
 
 /** An update rule written against `F` (an optimizer's `update`). */
 export interface UpdateRule {
@@ -35,7 +38,8 @@ type UpdateArgs = Parameters<UpdateRule['update']>[1];
 
 /**
  * Runs an update rule, in float32 arithmetic for a float16 weight: its
- * gradient, states and scalars are cast to float32, the rule runs, and the
+ * gradient and states are cast to float32 (its scalars arrive as float32,
+ * `updateScalarDType`; a float16 one is cast too), the rule runs, and the
  * new weight and states are stored as float16 again (as MXNet's `half_t`
  * computes each operation in float32; in float16 itself Adam's epsilon 1e-8
  * is 0 and a zero gradient gave 0/0). With `rule.multiPrecision` the rule
@@ -65,6 +69,16 @@ export function applyUpdate(rule: UpdateRule, F: F, args: UpdateArgs): { weight:
   });
   const down = (x: Tensor, like: Tensor | undefined): Tensor => (like?.dtype === 'float16' && x.dtype === 'float32' ? F.cast(x, 'float16') : x);
   return { weight: down(r.weight, args.weight), states: r.states.map((x, k) => down(x, args.states[k])) };
+}
+
+/**
+ * The dtype of a weight's update scalars (lr, wd, t, rescale): float32 for a
+ * float16 weight, whose update computes in float32 (as float16, lr 0.1 became
+ * 0.0999756 and a step count past 2048 lost its low bits), else the weight's.
+ * Every path feeds its scalars in it. Example: `updateScalarDType('float16') === 'float32'`.
+ */
+export function updateScalarDType(weight: DType): DType {
+  return weight === 'float16' ? 'float32' : weight;
 }
 
 /** How one differentiated value is updated: its state inputs, the rule's 0-d scalars and the output names. */

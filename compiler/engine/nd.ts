@@ -53,13 +53,26 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArrayClass, 
 }
 
 /** Evenly spaced values in [start, stop). Example: `nd.arange(0, 5)` is `[0, 1, 2, 3, 4]`. */
-export function arange(start: number, stop?: number, step = 1, options: Options = {}, ...rest: unknown[]): NDArrayClass {
-  const { dtype } = opts<{ dtype?: DType }>('nd.arange', options, rest, 4);
-  if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`nd.arange: step must be a non-zero number, got ${step}`);
-  const n = Math.max(0, Math.ceil((stop - start) / step));
-  const values = Array.from({ length: n }, (_x, i) => start + i * step);
-  return new NDArrayClass(tensorFromNumbers(checkDType(dtype ?? 'float32', 'nd.arange'), [n], values));
+export function arange(start: number, stop?: number | null | Options, step?: number | null | Options, options?: Options, ...rest: unknown[]): NDArrayClass {
+  const args: unknown[] = [start, stop, step, options, ...rest];
+  // A trailing options object may follow fewer positionals (`arange(5, { dtype })`); null is numpy's None (absent).
+  const k = args.findIndex((x, i) => i > 0 && x !== null && x !== undefined && typeof x !== 'number');
+  const pos = k < 0 ? args.slice(0, 3) : args.slice(0, Math.min(k, 3));
+  const { dtype } = opts<{ dtype?: DType }>('nd.arange', k < 0 ? (args[3] ?? {}) : args[k], args.slice(k < 0 ? 4 : k + 1), k < 0 ? 4 : k + 1);
+  let [a, b, c] = pos as [unknown, unknown, unknown];
+  if (b === undefined || b === null) [a, b] = [0, a];
+  c ??= 1;
+  const num = (name: string, v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`nd.arange: ${name} must be a finite number, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
+    return v;
+  };
+  const [lo, hi, by] = [num('start', a), num('stop', b), num('step', c)];
+  if (by === 0) throw new Error('nd.arange: step must be a non-zero number, got 0');
+  const n = Math.max(0, Math.ceil((hi - lo) / by));
+  const values = Array.from({ length: n }, (_x, i) => lo + i * by);
+  const d = checkDType(dtype ?? 'float32', 'nd.arange');
+  if (d === 'bool') throw new Error('nd.arange: dtype bool is not supported (as F.arange)');
+  return new NDArrayClass(tensorFromNumbers(d, [n], values));
 }
 
 function draw(what: string, shape: number[] | number, dtype: DType | undefined, f: () => number): NDArrayClass {

@@ -18,7 +18,7 @@
 import { SessionCache } from '../../runtime/session-cache.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { isFloat, type DType } from '../../runtime/dtypes.js';
-import { buildStep, type StepWrt, type UpdateRule } from '../autodiff/step.js';
+import { buildStep, updateScalarDType, type StepWrt, type UpdateRule } from '../autodiff/step.js';
 import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
@@ -278,7 +278,7 @@ class Program {
     if (trainer) {
       for (let i = 0; i < c.scalars.length; i++) {
         const [name, k, j] = c.scalars[i]!;
-        feeds[name] = c.scalarFeed(i, scalars!.values[j]![k]!, scalars!.params[j]!.dtype);
+        feeds[name] = c.scalarFeed(i, scalars!.values[j]![k]!, updateScalarDType(scalars!.params[j]!.dtype));
       }
       for (let i = 0; i < c.states.length; i++) {
         const [p, k, name] = c.states[i]!;
@@ -359,7 +359,7 @@ class Program {
       const j = stepScalars!.classes[kind]![stepScalars!.params.indexOf(p)]!;
       const name = `${SCALAR_KINDS[kind]}${j}`;
       let s = scalarVars.get(name);
-      if (!s) scalarVars.set(name, (s = { v: variable(name, { dtype: p.dtype, shape: [] }), kind, j }));
+      if (!s) scalarVars.set(name, (s = { v: variable(name, { dtype: updateScalarDType(p.dtype), shape: [] }), kind, j }));
       return s.v.value;
     };
     const heads: Value[] = [];

@@ -19,7 +19,7 @@
 import type { DType } from '../../runtime/dtypes.js';
 import { SessionCache } from '../../runtime/session-cache.js';
 import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
-import { applyUpdate, type UpdateRule } from '../autodiff/step.js';
+import { applyUpdate, updateScalarDType, type UpdateRule } from '../autodiff/step.js';
 import type { Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
@@ -124,7 +124,7 @@ export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<
   for (const name of c.backwardFeeds) feeds[name] = fused!.pb.prepared.feedOf(name)!;
   for (const [name, i, kind] of c.scalars) {
     const sc = scalars[i]!;
-    feeds[name] = scalarTensor(kind === 0 ? sc.lr : kind === 1 ? sc.wd : kind === 2 ? sc.t : sc.rescale, todo[i]![0].dtype);
+    feeds[name] = scalarTensor(kind === 0 ? sc.lr : kind === 1 ? sc.wd : kind === 2 ? sc.t : sc.rescale, updateScalarDType(todo[i]![0].dtype));
   }
   const res = c.run(feeds);
   if (fused) fillForward(fused.pb.prepared.arrays, c.forward, res);
@@ -177,7 +177,7 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
     const grad = fused ? new Symbol(back!.grads.get(fused.grads[i]!)!) : input(`g${i}`, g);
     const st = states[i]!.map((s, k) => input(`s${i}_${k}`, s));
     const [lr, wd, t, rescale] = KINDS.map((kind, k) => {
-      const v = variable(`${kind}${i}`, { dtype: p.dtype, shape: [] });
+      const v = variable(`${kind}${i}`, { dtype: updateScalarDType(p.dtype), shape: [] });
       scalarVars.push({ v, name: `${kind}${i}`, i, kind: k });
       return v;
     }) as [Symbol, Symbol, Symbol, Symbol];

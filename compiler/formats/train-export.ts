@@ -21,7 +21,7 @@
 import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { Session } from '../../runtime/session.js';
 import { tensorFromNumbers } from '../../runtime/tensor.js';
-import { buildStep, type StepWrt } from '../autodiff/step.js';
+import { buildStep, updateScalarDType, type StepWrt } from '../autodiff/step.js';
 import { Graph } from '../ir/graph.js';
 import type { Dim } from '../ir/types.js';
 import { Value } from '../ir/value.js';
@@ -113,7 +113,8 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
       value: ctx.symbols.get(p)!.value,
       update: () => {
         const name = nameOf.get(p)!;
-        const cast = (s: Symbol): Symbol => (p.dtype === 'float32' ? s : (symOps.cast(s, { dtype: p.dtype }) as Symbol));
+        const sd = updateScalarDType(p.dtype);
+        const cast = (s: Symbol): Symbol => (sd === 'float32' ? s : (symOps.cast(s, { dtype: sd }) as Symbol));
         const lrP = p.lrMult === 1 ? cast(lr) : (symOps.mul(cast(lr), p.lrMult) as Symbol);
         const states = opt.createState(p.data()).map((st, k) => {
           const v = Value.param(`${name}.state${k}`, { dtype: st.dtype, shape: [...st.shape] });
@@ -124,9 +125,9 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
         return {
           states,
           lr: lrP.value,
-          wd: constant(opt.wd * p.wdMult, p.dtype).value,
+          wd: constant(opt.wd * p.wdMult, sd).value,
           t: cast(t).value,
-          rescale: constant(opt.rescaleGrad, p.dtype).value,
+          rescale: constant(opt.rescaleGrad, sd).value,
           weightName: `${name}.new`,
           stateNames: states.map((_s, k) => `${name}.state${k}.new`),
         };

@@ -13,7 +13,7 @@
  * operators do — NDArrays run now, Symbols (a hybridized block being traced)
  * add graph nodes — so one `forward` serves eager and compiled calls.
  */
-import type { DType } from '../../runtime/dtypes.js';
+import { checkDType, type DType } from '../../runtime/dtypes.js';
 import * as ndMod from '../engine/nd.js';
 import { fillValueError } from '../ops/creation.js';
 import type { Symbol } from '../trace/symbol.js';
@@ -162,6 +162,20 @@ export function split<T extends Arr>(a: T, sections: number, options: { axis?: n
   return ops.split!(a, { numOutputs: sections, axis: options.axis ?? 0 }) as Out<T>[];
 }
 
+/**
+ * numpy's `where`: `x` where `condition` holds, else `y`, broadcasting; a
+ * plain number meets the other branch by np's rule (`promoteScalar`: 0.5
+ * with an int32 branch is float64, not truncated; MXNet 2's where_rscalar
+ * would keep int32), and two numbers give float32 (MXNet 2's where_scalar2).
+ *
+ * ```ts
+ * np.where(np.greater(x, 0), x, 0);   // relu
+ * ```
+ */
+export function where<T extends Arr>(condition: T, x: Arr | number, y: Arr | number): Out<T> {
+  return call<T>('where', condition, promoteScalar(x, y), promoteScalar(y, x));
+}
+
 function boolOf(name: string) {
   /** A numpy comparison: a bool array, broadcasting (a plain number compared as MXNet 2 does, `promoteScalar`). */
   return <T extends Arr>(a: T, b: Arr | number): Out<T> => ops.cast!(ops[name]!(promoteScalar(a, b), promoteScalar(b, a)), 'bool') as Out<T>;
@@ -183,29 +197,63 @@ export function take<T extends Arr>(a: T, indices: Arr, options: { axis?: number
   return call<T>('take', data, indices, { axis: axis ?? 0, mode: options.mode ?? 'raise' });
 }
 
-type ReduceOpts = { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null;
+type ReduceOpts = { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType } | number | number[] | null;
 
 /**
- * numpy's `sum`: a bool array counts in int64 (MXNet 2's NumpySumType, numpy); other dtypes keep theirs.
+ * numpy's `dtype` option of a reduction, taken out of `options`: the input is
+ * cast to it (numpy accumulates in that dtype), or, without it, to
+ * `dflt(a.dtype)` (MXNet 2's rule: null keeps the input's dtype).
+ */
+function reduceInput<T extends Arr, O>(name: string, a: T, options: O, dflt: (d: DType) => DType | null): [T, O] {
+  let dtype: DType | null = dflt(a.dtype);
+  if (options !== null && typeof options === 'object' && !Array.isArray(options) && 'dtype' in options) {
+    const { dtype: given, ...rest } = options as { dtype?: unknown };
+    if (given !== undefined) dtype = checkDType(given, `np.${name}: option 'dtype'`);
+    options = rest as O;
+  }
+  return [dtype && dtype !== a.dtype ? (ops.cast!(a, dtype) as T) : a, options];
+}
+
+const int64IfBool = (d: DType): DType | null => (d === 'bool' ? 'int64' : null);
+
+/**
+ * numpy's `sum`: MXNet 2's dtype rule (NumpySumType): a bool array counts in
+ * int64, other dtypes keep theirs (int8 wraps, where numpy would give int64:
+ * ask for it with `{ dtype: 'int64' }`, numpy's and MXNet 2's option).
  *
  * ```ts
- * np.sum(np.greater(x, 0));   // int64: how many are positive
+ * np.sum(np.greater(x, 0));              // int64: how many are positive
+ * np.sum(i8, { axis: 0, dtype: 'int64' }); // numpy's default for small integers
  * ```
  */
 export function sum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  return call<T>('sum', a.dtype === 'bool' ? ops.cast!(a, 'int64') : a, options, keepdims);
+  const [x, o] = reduceInput('sum', a, options, int64IfBool);
+  return call<T>('sum', x, o, keepdims);
+}
+
+/** numpy's `prod`, with `sum`'s dtype rule (bool: int64; `dtype` option). Example: `np.prod(x, { axis: 1 })`. */
+export function prod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  const [x, o] = reduceInput('prod', a, options, int64IfBool);
+  return call<T>('prod', x, o, keepdims);
+}
+
+/** numpy's `cumsum` (`axis` null flattens), with `sum`'s dtype rule (bool: int64; `dtype` option). Example: `np.cumsum(x, 1)`. */
+export function cumsum<T extends Arr>(a: T, options: number | null | { axis?: number | null; dtype?: DType } = null): Out<T> {
+  const [x, o] = reduceInput('cumsum', a, options, int64IfBool);
+  return call<T>('cumsum', x, o);
 }
 
 /**
  * numpy's `mean`: an integer or bool array averages in float32 (MXNet 2's
- * NumpyMeanType, its default dtype; numpy would give float64).
+ * NumpyMeanType, its default dtype; numpy would give float64); `dtype` chooses.
  *
  * ```ts
  * np.mean(np.array([1, 2], { dtype: 'int32' }));   // 1.5, float32
  * ```
  */
 export function mean<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  return call<T>('mean', INTEGRAL.has(a.dtype) ? ops.cast!(a, 'float32') : a, options, keepdims);
+  const [x, o] = reduceInput('mean', a, options, (d) => (INTEGRAL.has(d) ? 'float32' : null));
+  return call<T>('mean', x, o, keepdims);
 }
 
 function int64Of(name: string) {
@@ -234,10 +282,12 @@ export function nonzero<T extends Arr>(a: T): Out<T>[] {
 }
 
 /**
- * numpy's `unique` of the flattened array: the sorted distinct values, and
- * with `returnIndex`, `returnInverse`, `returnCounts` (numpy's flags) a list
- * `[values, index?, inverse?, counts?]` of those asked for (int64). `axis`
- * is refused (unique slices are not implemented).
+ * numpy's `unique` of the flattened array (or, with `axis`, of the slices
+ * along it): the sorted distinct values, and with `returnIndex`,
+ * `returnInverse`, `returnCounts` (numpy's flags) a list
+ * `[values, index?, inverse?, counts?]` of those asked for (int64). NaNs
+ * sort last and are one value (numpy's `equal_nan`); a slice holding NaN
+ * equals no other.
  *
  * ```ts
  * np.unique(x);                                   // sorted distinct values
@@ -246,8 +296,7 @@ export function nonzero<T extends Arr>(a: T): Out<T>[] {
  */
 export function unique<T extends Arr>(a: T, options: { returnIndex?: boolean; returnInverse?: boolean; returnCounts?: boolean; axis?: number | null } = {}): Out<T> | Out<T>[] {
   checkOptions('np.unique', options, ['returnIndex', 'returnInverse', 'returnCounts', 'axis']);
-  if (options.axis !== undefined && options.axis !== null) throw new Error(`np.unique: axis ${options.axis} (unique slices) is not implemented; only the flattened form`);
-  const [values, index, inverse, counts] = call<T>('unique', a) as unknown as Out<T>[];
+  const [values, index, inverse, counts] = call<T>('unique', a, { axis: options.axis ?? null }) as unknown as Out<T>[];
   const asked = [options.returnIndex && index, options.returnInverse && inverse, options.returnCounts && counts].filter((v): v is Out<T> => Boolean(v));
   return asked.length ? [values!, ...asked] : values!;
 }
@@ -255,6 +304,33 @@ export function unique<T extends Arr>(a: T, options: { returnIndex?: boolean; re
 /** numpy's `argsort` (stable; int64 indices). Example: `np.argsort(x)`. */
 export function argsort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
   return call<T>('argsort', a, { axis, dtype: 'int64' });
+}
+
+/**
+ * numpy's `linspace`: `num` (default 50) evenly spaced values from `start` to
+ * `stop` (included unless `endpoint: false`), computed in float64 as numpy
+ * does (`i·step + start`, the last value `stop`); float32 unless `dtype` says
+ * otherwise (MXNet 2's default dtype), integer dtypes floored (numpy 2).
+ *
+ * ```ts
+ * np.linspace(0, 1, 5);   // [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
+export function linspace(start: number, stop: number, num = 50, options: { endpoint?: boolean; dtype?: DType } = {}): NDArray {
+  const { endpoint = true, dtype = 'float32' } = checkOptions('np.linspace', options, ['endpoint', 'dtype']);
+  for (const [k, v] of [['start', start], ['stop', stop]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`np.linspace: ${k} must be a finite number, got ${JSON.stringify(v)}`);
+  }
+  if (!Number.isInteger(num) || num < 0) throw new Error(`np.linspace: num must be a non-negative integer, got ${JSON.stringify(num)}`);
+  if (typeof endpoint !== 'boolean') throw new Error(`np.linspace: option 'endpoint' must be a boolean, got ${JSON.stringify(endpoint)}`);
+  const d = checkDType(dtype, "np.linspace: option 'dtype'");
+  const div = endpoint ? num - 1 : num;
+  const step = (stop - start) / div;
+  // numpy's three cases: a step, a step that underflowed to 0, no step (num <= 1).
+  const at = (i: number) => (div <= 0 ? i * (stop - start) : step !== 0 ? i * step : (i / div) * (stop - start));
+  const y = Float64Array.from({ length: num }, (_v, i) => at(i) + start);
+  if (endpoint && num > 1) y[num - 1] = stop;
+  return ndMod.array(d !== 'bool' && !d.startsWith('float') ? y.map(Math.floor) : y, { dtype: d });
 }
 
 function shapeOf(size: number[] | number | undefined): number[] {
@@ -301,6 +377,7 @@ export const np = {
   ones: ndMod.ones,
   full: ndMod.full,
   arange: ndMod.arange,
+  linspace,
   zerosLike: opView('zerosLike'),
   onesLike: opView('onesLike'),
   random,
@@ -330,7 +407,7 @@ export const np = {
   floor: opView('floor'),
   ceil: opView('ceil'),
   clip: opView('clip'),
-  where: opView('where'),
+  where,
   // comparisons (bool)
   equal: boolOf('equal'),
   notEqual: boolOf('notEqual'),
@@ -345,7 +422,7 @@ export const np = {
   amax: opView('max'),
   min: opView('min'),
   amin: opView('min'),
-  prod: opView('prod'),
+  prod,
   argmax: int64Of('argmax'),
   argmin: int64Of('argmin'),
   // linear algebra and shapes
@@ -355,7 +432,7 @@ export const np = {
   transpose: opView('transpose'),
   tril: opView('tril'),
   triu: opView('triu'),
-  cumsum: opView('cumsum'),
+  cumsum,
   expandDims: opView('expandDims'),
   squeeze,
   concatenate,

@@ -16,7 +16,7 @@
  */
 import { flushPending, fusedStep } from '../engine/program.js';
 import { compiledUpdate } from '../engine/update-graph.js';
-import { applyUpdate } from '../autodiff/step.js';
+import { applyUpdate, updateScalarDType } from '../autodiff/step.js';
 import { formatShape, sameShape, type HostTensor } from '../../runtime/tensor.js';
 import type { DType } from '../../runtime/dtypes.js';
 import { pause } from '../engine/autograd.js';
@@ -299,7 +299,7 @@ export class Trainer {
     const w = p.data();
     const dtype: DType = w.dtype;
     const s = this.nextScalars(p, batchSize);
-    const scalar = (v: number) => full([], v, { dtype });
+    const scalar = (v: number) => full([], v, { dtype: updateScalarDType(dtype) });
     const states = this.stateOf(p);
     const out = applyUpdate(this.optimizer, ndOps, {
       weight: w,

@@ -239,13 +239,16 @@ export function installMethods(proto: object, apply: (def: OpDef, name: string, 
   }
 }
 
-/** The dtype a plain number in a tensor slot takes: that of the preferred tensor input, else float32. */
+/**
+ * The dtype a plain number in a tensor slot takes: that of the first tensor
+ * input among the operator's `scalarLike` (any input when it has none), else
+ * float32 (where's two numbers do not take the condition's dtype).
+ */
 export function scalarDType<T>(def: OpDef, inputs: (T | number)[], dtypeOf: (t: T) => import('../ir/types.js').DType): import('../ir/types.js').DType {
   const order = def.scalarLike ?? inputs.map((_x, i) => i);
   for (const i of order) {
     const x = inputs[i];
     if (x !== undefined && typeof x !== 'number') return dtypeOf(x);
   }
-  for (const x of inputs) if (typeof x !== 'number') return dtypeOf(x);
   return 'float32';
 }

@@ -2,7 +2,7 @@
  * `cumsum`: the cumulative sum along an axis (numpy/MXNet `np.cumsum`; with
  * `axis` null the input is flattened first), optionally exclusive or from the
  * end (ONNX `CumSum`'s attributes).
- * Invariant: the output has the input's dtype; its gradient is the cumulative
+ * Invariant: the output has the input's dtype (int64 for bool); its gradient is the cumulative
  * sum of the output gradient in the other direction.
  */
 import { isFloat, type DType } from '../../runtime/dtypes.js';
@@ -11,7 +11,7 @@ import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type Method, type OpDef, type Tx } from './define.js';
 import { mulDims, normAxis, splitAt } from './dims.js';
-import { commonDType, float16InFloat32 } from './elementwise.js';
+import { commonDType, computeIn } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 
@@ -19,7 +19,8 @@ type CumsumA = Attrs & { axis: number | null; exclusive: boolean; reverse: boole
 
 type CumsumSig = Method<(data: Tx, axis?: number | null | { axis?: number | null; exclusive?: boolean; reverse?: boolean }, options?: { exclusive?: boolean; reverse?: boolean }) => Tx>;
 
-const DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64'];
+/** The result keeps the input's dtype (MXNet's CumsumType), int8/uint8 wrapping modulo 2^8; bool counts in int64 (numpy). */
+const DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
 
 function check(types: TensorType[], a: CumsumA): { axis: number } {
   for (const k of ['exclusive', 'reverse'] as const) if (typeof a[k] !== 'boolean') throw new OpError('cumsum', `${k} must be a boolean`, types);
@@ -39,12 +40,14 @@ export const cumsum: OpDef<CumsumSig, CumsumA> = defineOp<CumsumSig, CumsumA>({
   positional: ['axis'],
   method: true,
   infer: (types, a) => {
-    const dtype = commonDType('cumsum', types, DTYPES);
+    const d = commonDType('cumsum', types, DTYPES);
+    const dtype = d === 'bool' ? 'int64' : d;
     check(types, a);
     const s = types[0]!.shape;
     return [{ dtype, shape: a.axis === null ? [mulDims(s)] : [...s] }];
   },
-  lower: float16InFloat32<CumsumA>((c, a) => {
+  // onnxruntime's CumSum has no float16 and no 8-bit kernels: float32 and int32 (the Cast back wraps, as MXNet's int8 sum).
+  lower: computeIn<CumsumA>({ float16: 'float32', int8: 'int32', uint8: 'int32', bool: 'int64' }, (c, a) => {
     const { axis } = check(c.inTypes, a);
     const x = a.axis === null ? c.emit('Reshape', [c.inputs[0]!, c.ints([-1])])[0]! : c.inputs[0]!;
     c.emit('CumSum', [x, c.ints([axis])], { exclusive: a.exclusive ? 1 : 0, reverse: a.reverse ? 1 : 0 }, c.outputs);

@@ -68,6 +68,12 @@ export interface LowerCtx {
    * `const body = c.graph([{ dtype: 'float32' }], ([h]) => [{ name: c.emit('Tanh', [h!])[0]!, dtype: 'float32' }]);`
    */
   graph(inputs: SubgraphValue[], build: (inputs: string[]) => SubgraphValue[]): OnnxGraphAttr;
+  /**
+   * Emits another IR operator's lowering here (`OnnxLoop` lowers its body's
+   * nodes inside its subgraph): its normalized attributes, its inputs' ONNX
+   * names and types and its output types; returns fresh output names.
+   */
+  lowerOp(op: string, attrs: Attrs, inputs: string[], inTypes: TensorType[], outTypes: TensorType[]): string[];
 }
 
 /** What a gradient rule sees of the node it differentiates. */
@@ -142,7 +148,7 @@ export interface OpSpec<A extends Attrs = Attrs> {
   kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
   /** True when the lowering depends on concrete input dimensions, not only rank. */
   lowerNeedsShape?: boolean;
-  /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input). */
+  /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input); none of them a tensor: float32. */
   scalarLike?: number[];
   /**
    * Returns a list of tensors (split) rather than one tensor; a function says

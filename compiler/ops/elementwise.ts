@@ -149,16 +149,24 @@ export function viaFloat32(c: LowerCtx, onnxOp: string, inputs: string[] = c.inp
  * CPU kernels or the lowering's constants lack float16), rounded once. Example: `lower: float16InFloat32((c, a) => ...)`.
  */
 export function float16InFloat32<A>(lower: (c: LowerCtx, a: A) => void): (c: LowerCtx, a: A) => void {
+  return computeIn({ float16: 'float32' }, lower);
+}
+
+/**
+ * A lowering run in wider dtypes where onnxruntime lacks kernels: each input and output of a dtype in `via`
+ * is cast to its mapped dtype around `lower`, and the outputs cast back (rounded, or wrapped for integers).
+ * Example: `lower: computeIn({ float16: 'float32', int8: 'int32' }, (c, a) => ...)`.
+ */
+export function computeIn<A>(via: Partial<Record<DType, DType>>, lower: (c: LowerCtx, a: A) => void): (c: LowerCtx, a: A) => void {
   return (c, a) => {
-    const half = (t: TensorType): boolean => t.dtype === 'float16';
-    if (!c.inTypes.some(half) && !c.outTypes.some(half)) return lower(c, a);
-    const f32 = onnxTo('float32');
-    const to32 = (t: TensorType): TensorType => (half(t) ? { ...t, dtype: 'float32' } : t);
-    const inputs = c.inputs.map((x, i) => (x && half(c.inTypes[i]!) ? c.emit('Cast', [x], { to: f32 })[0]! : x));
-    const outputs = c.outputs.map((o, i) => (half(c.outTypes[i]!) ? c.fresh() : o));
-    lower({ ...c, inputs, outputs, inTypes: c.inTypes.map(to32), outTypes: c.outTypes.map(to32) }, a);
+    const wide = (t: TensorType): DType | undefined => via[t.dtype];
+    if (!c.inTypes.some(wide) && !c.outTypes.some(wide)) return lower(c, a);
+    const widen = (t: TensorType): TensorType => ({ ...t, dtype: wide(t) ?? t.dtype });
+    const inputs = c.inputs.map((x, i) => (x && wide(c.inTypes[i]!) ? c.emit('Cast', [x], { to: onnxTo(wide(c.inTypes[i]!)!) })[0]! : x));
+    const outputs = c.outputs.map((o, i) => (wide(c.outTypes[i]!) ? c.fresh() : o));
+    lower({ ...c, inputs, outputs, inTypes: c.inTypes.map(widen), outTypes: c.outTypes.map(widen) }, a);
     outputs.forEach((o, i) => {
-      if (o !== c.outputs[i]) c.emit('Cast', [o], { to: onnxTo('float16') }, [c.outputs[i]!]);
+      if (o !== c.outputs[i]) c.emit('Cast', [o], { to: onnxTo(c.outTypes[i]!.dtype) }, [c.outputs[i]!]);
     });
   };
 }
@@ -316,8 +324,9 @@ export const lesser = binary('lesser', 'Less', (a, b) => +(a < b), { compare: tr
 /** 1 where `lhs <= rhs`, else 0. */
 export const lesserEqual = binary('lesserEqual', 'LessOrEqual', (a, b) => +(a <= b), { compare: true, dtypes: NUMERIC, grad: zeroGrad });
 
-/** `-x`. */
-export const neg = unary('neg', one('Neg'), (x) => -x, SIGNED, unaryGrad((F, _x, g) => F.neg(g)));
+const negLower = computeIn<undefined>({ uint8: 'int32' }, one('Neg'));
+/** `-x` (uint8 wraps, as numpy's and MXNet's: Neg has no uint8 kernel, so int32 and a wrapping Cast back). */
+export const neg = unary('neg', (c) => negLower(c, undefined), (x) => -x, NUMERIC, unaryGrad((F, _x, g) => F.neg(g)));
 /** `|x|` (gradient `sign(x)`, 0 at 0). */
 export const abs = unary('abs', one('Abs'), Math.abs, NUMERIC, unaryGrad((F, x, g) => F.mul(g, F.sign(x))));
 /** -1, 0 or 1. */
@@ -458,7 +467,8 @@ type WhereSig = (condition: Tx, x: Tx | number, y: Tx | number) => Tx;
 export const where: OpDef<WhereSig> = defineOp<WhereSig>({
   name: 'where',
   inputs: ['condition', 'x', 'y'],
-  scalarLike: [1, 2, 0],
+  // A number takes the other branch's dtype; two numbers are float32 (MXNet 2's where_scalar2), not the condition's.
+  scalarLike: [1, 2],
   infer: (types) => {
     const dtype = commonDType('where', types.slice(1));
     return [{ dtype, shape: broadcastShapes('where', types.map((t) => t.shape), types) }];

@@ -4,13 +4,14 @@
  * is scaled and added to a tensor of its shape (an optimizer's update of a
  * weight gradient), so the accumulation is part of the product's pass.
  * Invariants: A and B are matrices (rank 2), C has the product's shape;
- * float32 and float64 only (onnxruntime's CPU Gemm).
+ * float32 and float64, and float16 computed in float32 and rounded once
+ * (onnxruntime's CPU Gemm has no float16; as the other float16 operators).
  */
 import type { DType } from '../../runtime/dtypes.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
-import { commonDType } from './elementwise.js';
+import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 import { compatible, fmt, matmulF64, permute, pick } from './linalg.js';
@@ -25,7 +26,7 @@ export interface GemmOptions {
   beta?: number;
 }
 
-const GEMM_DTYPES: DType[] = ['float32', 'float64'];
+const GEMM_DTYPES: DType[] = ['float32', 'float64', 'float16'];
 
 function gemmShape(types: TensorType[], a: GemmAttrs): [TensorType['shape'][number], TensorType['shape'][number], TensorType['shape'][number]] {
   const [l, r, c] = types.map((t) => t.shape);
@@ -61,9 +62,9 @@ export const linalgGemm: OpDef<GemmSig, GemmAttrs> = defineOp<GemmSig, GemmAttrs
     const [m, n] = gemmShape(types, a);
     return [{ dtype: commonDType('linalgGemm', types, GEMM_DTYPES), shape: [m, n] }];
   },
-  lower: (c, a) => {
+  lower: float16InFloat32<GemmAttrs>((c, a) => {
     c.emit('Gemm', c.inputs, { transA: a.transposeA ? 1 : 0, transB: a.transposeB ? 1 : 0, alpha: { float: a.alpha }, beta: { float: a.beta } }, c.outputs);
-  },
+  }),
   kernel: ([l, r, cc], a, [out]) => {
     const [m, n, k] = gemmShape([l!, r!, cc!], a) as [number, number, number];
     const lhs = a.transposeA ? permute(toF64(l!), l!.shape, [1, 0]) : toF64(l!);

@@ -55,6 +55,11 @@ type ArgAttrs = Attrs & { axis: number | null; keepdims: boolean; dtype: 'float3
 type NormAttrs = Attrs & { ord: number; axis: Axis; keepdims: boolean };
 
 const FLOATS: DType[] = ['float32', 'float64', 'float16'];
+/** sum's and prod's dtypes; the result keeps the input's (MXNet's ElemwiseType, MXNet 2's NumpySumType), int8/uint8 wrapping; bool counts in int64. */
+const SUM_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+const int64IfBool = (d: DType): DType => (d === 'bool' ? 'int64' : d);
+/** max, min, argmax and argmin's dtypes (bool through uint8: onnxruntime has no bool kernels). */
+const ORDERED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
 
 /** Checks the form of an `axis` option (an int, an int list or null). */
 function checkAxisForm(op: string, axis: unknown, types: TensorType[]): Axis {
@@ -251,10 +256,12 @@ interface ReduceSpec {
   step: (acc: number, v: number) => number;
   finish?: (acc: number, n: number) => number;
   grad: GradRule;
-  /** A NaN in a slice makes its result NaN (numpy's max/min; onnxruntime's ReduceMax/ReduceMin skip NaN). */
+  /** max/min: a NaN in a slice makes its result NaN (onnxruntime's ReduceMax/ReduceMin skip NaN); an empty axis is refused (no identity). */
   propagateNaN?: boolean;
-  /** The kernel's step for int32 (wrapping exactly where float64 would lose low bits). */
+  /** The kernel's step for int32, int8 and uint8 (wrapping exactly where float64 would lose low bits). */
   int32Step?: (acc: number, v: number) => number;
+  /** The result's dtype from the input's (default: the same). */
+  outDType?: (d: DType) => DType;
   /** The lowering, when not `onnxOp` on the reduced axes (mean's NaN over an empty axis). */
   lower?: (c: LowerCtx, axes: number[], keepdims: boolean) => void;
 }
@@ -270,11 +277,14 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
     positional: ['axis', 'keepdims', 'exclude'],
     method: true,
     infer: (types, a) => {
-      const dtype = commonDType(name, types, s.dtypes);
+      const dtype = (s.outDType ?? ((d: DType) => d))(commonDType(name, types, s.dtypes));
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
       checkBool(name, 'exclude', a.exclude, types);
       const x = types[0]!;
-      return [{ dtype, shape: reducedShape(x.shape, axesOf(name, a, x.shape.length, types), keepdims) }];
+      const axes = axesOf(name, a, x.shape.length, types);
+      const empty = s.propagateNaN ? axes.find((k) => x.shape[k] === 0) : undefined;
+      if (empty !== undefined) throw new OpError(name, `${a.axis === null ? 'the tensor is' : `axis ${empty} is`} empty: no ${name}imum (numpy raises; there is no identity)`, types);
+      return [{ dtype, shape: reducedShape(x.shape, axes, keepdims) }];
     },
     lower: (c, a) => {
       const axes = axesOf(name, a, c.inTypes[0]!.shape.length);
@@ -282,7 +292,7 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
       else if (s.propagateNaN && c.inTypes[0]!.dtype.startsWith('float')) emitReduceNaN(c, s.onnxOp, axes, !!a.keepdims, s.native);
       else emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
     },
-    kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, (x!.dtype === 'int32' && s.int32Step) || s.step, s.finish)],
+    kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, (/^u?int(32|8)$/.test(x!.dtype) && s.int32Step) || s.step, s.finish)],
     grad: s.grad,
   });
 }
@@ -292,10 +302,12 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
  * Example: `x.sum({ axis: 1, keepdims: true })`.
  */
 export const sum = reduction('sum', {
-  onnxOp: 'ReduceSum', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
+  onnxOp: 'ReduceSum', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
   lower: (c, axes, keepdims) => {
-    if (c.inTypes[0]!.dtype === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
-    else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
+    const d = c.inTypes[0]!.dtype;
+    if (d === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
+    // int8/uint8 (no onnxruntime kernel) sum in int64; the Cast back wraps modulo 2^8, as MXNet's int8 sum does.
+    else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], d === 'float16' ? 'float32' : 'int64');
   },
   init: 0, step: (a, v) => a + v,
   grad: reduceGrad('sum', (F, { x, gk }) => F.broadcastLike(gk, x)),
@@ -323,7 +335,7 @@ export const mean = reduction('mean', {
  * Example: `F.broadcastDiv(x, F.max(x))`.
  */
 export const max = reduction('max', {
-  onnxOp: 'ReduceMax', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  onnxOp: 'ReduceMax', dtypes: ORDERED,
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: -Infinity, step: maxStep,
   grad: pickGrad('max'),
@@ -334,7 +346,7 @@ export const max = reduction('max', {
  * Example: `F.broadcastSub(x, F.min(x))`.
  */
 export const min = reduction('min', {
-  onnxOp: 'ReduceMin', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
+  onnxOp: 'ReduceMin', dtypes: ORDERED,
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: Infinity, step: minStep,
   grad: pickGrad('min'),
@@ -345,16 +357,16 @@ export const min = reduction('min', {
  * Example: `x.prod(0)`.
  */
 export const prod = reduction('prod', {
-  onnxOp: 'ReduceProd', dtypes: ['float32', 'float64', 'float16', 'int32', 'int64'], native: ['float32', 'float64', 'int32', 'int64'],
+  onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
   lower: (c, axes, keepdims) => {
     const t = c.inTypes[0]!;
     if (t.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
-    else if (t.dtype === 'int32' && axes.length) {
-      // onnxruntime's int32 ReduceProd saturates: the exact int64 product, wrapped to int32 by the Cast (numpy's).
+    else if (['int32', 'int8', 'uint8'].includes(t.dtype) && axes.length) {
+      // onnxruntime's int32 ReduceProd saturates (and int8 has none): the exact int64 product, wrapped by the Cast (numpy's).
       const i64 = c.emit('Cast', [c.inputs[0]!], { to: onnxTo('int64') })[0]!;
       const y = c.fresh();
       emitProdInt64({ ...c, inputs: [i64], inTypes: [{ ...t, dtype: 'int64' }], outTypes: [{ ...c.outTypes[0]!, dtype: 'int64' }], outputs: [y] }, axes, keepdims);
-      c.emit('Cast', [y], { to: onnxTo('int32') }, c.outputs);
+      c.emit('Cast', [y], { to: onnxTo(t.dtype) }, c.outputs);
     } else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
   },
   init: 1, step: (a, v) => a * v, int32Step: Math.imul,
@@ -378,7 +390,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
     positional: ['axis', 'keepdims'],
     method: true,
     infer: (types, a) => {
-      commonDType(name, types, ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8']);
+      commonDType(name, types, ORDERED);
       const keepdims = checkBool(name, 'keepdims', a.keepdims, types);
       const dtype = a.dtype;
       if (dtype !== 'float32' && dtype !== 'int64') throw new OpError(name, `option 'dtype' must be 'float32' or 'int64', got ${JSON.stringify(dtype)}`, types);
@@ -398,7 +410,7 @@ function argReduction(name: string, onnxOp: string, better: (v: number, best: nu
     lower: (c, a) => {
       const t = c.inTypes[0]!;
       const rank = t.shape.length;
-      const x = c.inputs[0]!;
+      const x = t.dtype === 'bool' ? c.emit('Cast', [c.inputs[0]!], { to: onnxTo('uint8') })[0]! : c.inputs[0]!;
       // ONNX's ArgMax/ArgMin give int64: cast only for MXNet's float32 indices.
       const to = onnxTo(a.dtype);
       if (a.axis === null || a.axis === undefined) {

@@ -1,11 +1,13 @@
 /**
  * Turning a list of samples into one batch (MXNet's `default_batchify_fn`):
  * NDArrays are stacked along a new axis 0 (rows copied with typed-array
- * `set`), numbers become a float32 array, bigints an int64 array, typed
+ * `set`), numbers become a float32 array (those a 1-D column gave, unchanged
+ * by a transform, its dtype: `batchifyTyped`), bigints an int64 array, typed
  * arrays are stacked in their own dtype, and tuples (JS arrays) are batched
  * field by field.
  */
 import { allocate, type DType, type TypedArray } from '../../../runtime/dtypes.js';
+import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import { NDArray, array } from '../../engine/ndarray.js';
 
 /**
@@ -17,10 +19,26 @@ import { NDArray, array } from '../../engine/ndarray.js';
  * ```
  */
 export function defaultBatchify(samples: unknown[]): unknown {
+  return batchifyTyped(samples);
+}
+
+/**
+ * `defaultBatchify` given the dtypes the samples' numbers came with (one
+ * entry per sample, see `Dataset._typedGet`): numbers whose samples all name
+ * one dtype are batched in it, other numbers as float32.
+ *
+ * ```ts
+ * batchifyTyped([[x0, 3], [x1, 4]], [[undefined, 'int32'], [undefined, 'int32']]); // [stack, int32 [3, 4]]
+ * ```
+ */
+export function batchifyTyped(samples: unknown[], dtypes?: unknown[]): unknown {
   if (samples.length === 0) throw new Error('batchify: no samples to batch');
   const first = samples[0];
   if (first instanceof NDArray) return stackArrays(samples, 'sample');
-  if (typeof first === 'number' || typeof first === 'boolean') return numbersBatch(samples);
+  if (typeof first === 'number' || typeof first === 'boolean') {
+    const d = dtypes?.[0];
+    return numbersBatch(samples, typeof d === 'string' && dtypes!.every((x) => x === d) ? (d as DType) : 'float32');
+  }
   if (typeof first === 'bigint') return bigintsBatch(samples);
   if (ArrayBuffer.isView(first)) return stackTyped(samples);
   if (Array.isArray(first)) {
@@ -30,7 +48,8 @@ export function defaultBatchify(samples: unknown[]): unknown {
         throw new Error(`batchify: sample ${i} is ${describe(s)} but sample 0 is a tuple of ${width}; every sample must have the same structure`);
       }
     });
-    return first.map((_v, k) => defaultBatchify(samples.map((s) => (s as unknown[])[k])));
+    const field = (k: number) => dtypes?.map((d) => (Array.isArray(d) ? d[k] : undefined));
+    return first.map((_v, k) => batchifyTyped(samples.map((s) => (s as unknown[])[k]), field(k)));
   }
   throw new Error(`batchify: cannot batch samples of type ${describe(first)}; give the DataLoader a batchify function`);
 }
@@ -58,13 +77,14 @@ export function stackArrays(items: unknown[], what: string): NDArray {
   return new NDArray({ dtype, shape: [items.length, ...shape], data: out });
 }
 
-function numbersBatch(samples: unknown[]): NDArray {
-  const out = new Float32Array(samples.length);
+function numbersBatch(samples: unknown[], dtype: DType): NDArray {
+  const out = new Float64Array(samples.length);
   samples.forEach((v, i) => {
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new Error(`batchify: sample ${i} is ${describe(v)}, but sample 0 is a number`);
     out[i] = Number(v);
   });
-  return new NDArray({ dtype: 'float32', shape: [samples.length], data: out });
+  // float32 by default; a column's own dtype (float16's bits, int64's bigints) through tensorFromNumbers.
+  return new NDArray(dtype === 'float32' ? { dtype, shape: [samples.length], data: Float32Array.from(out) } : tensorFromNumbers(dtype, [samples.length], out));
 }
 
 function bigintsBatch(samples: unknown[]): NDArray {

@@ -13,8 +13,8 @@ import { sizeOf } from '../../../runtime/tensor.js';
 import { bindOptions, isPlainObject, type OptionArgs } from '../bind-args.js';
 import { NDArray } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
-import { defaultBatchify, typedDType } from './batchify.js';
-import { ArrayDataset, SimpleDataset, type Dataset } from './dataset.js';
+import { batchifyTyped, defaultBatchify, typedDType } from './batchify.js';
+import { ArrayDataset, Dataset, SimpleDataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, type BatchSamplerLike, type LastBatch, type Sampler } from './sampler.js';
 import { checkOptions } from '../../../runtime/check-options.js';
 
@@ -136,6 +136,11 @@ export class DataLoader<B = any> implements Iterable<B> {
     if (!this._batchify && ds instanceof ArrayDataset) {
       const cols = ds.arrays.map((a) => gatherRows(a, indices));
       if (cols.every((c) => c !== null)) return (cols.length === 1 ? cols[0] : cols) as B;
+    }
+    if (!this._batchify && ds instanceof Dataset) {
+      // The default batchify keeps the dtype of the numbers 1-D columns gave (MXNet's numpy scalars keep theirs).
+      const typed = indices.map((i) => ds._typedGet(i));
+      return batchifyTyped(typed.map((t) => t.sample), typed.map((t) => t.dtypes)) as B;
     }
     const samples = indices.map((i) => ds.get(i));
     return (this._batchify ?? defaultBatchify)(samples) as B;

@@ -4,9 +4,18 @@
  * dataset of several arrays returns a tuple (an array) per sample, a dataset
  * of one array the element itself, as in MXNet.
  */
+import type { DType } from '../../../runtime/dtypes.js';
 import { readElement, sizeOf } from '../../../runtime/tensor.js';
 import { array, NDArray, type NestedNumbers } from '../../engine/ndarray.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
+import { typedDType } from './batchify.js';
+
+/**
+ * The dtypes of a sample's plain numbers that come from a 1-D column (its
+ * dtype, as MXNet's numpy scalars carry it): one per tuple field (undefined
+ * where none), or one for a sample that is a single number.
+ */
+export type FieldDTypes = (DType | undefined)[] | DType | undefined;
 
 /**
  * The base of datasets: `length` and `get(i)`, plus lazy `transform`.
@@ -52,6 +61,11 @@ export abstract class Dataset<T = unknown> {
     return new LazyTransformDataset(this, (s) => (Array.isArray(s) ? [f(s[0]), ...s.slice(1)] : f(s)));
   }
 
+  /** Sample `i` with the dtypes of its 1-D columns' numbers (the DataLoader's default batchify keeps them). */
+  _typedGet(i: number): { sample: T; dtypes: FieldDTypes } {
+    return { sample: this.get(i), dtypes: undefined };
+  }
+
   /** Checks `i` is a valid sample index; throws naming the dataset and its length. */
   protected checkIndex(i: number): void {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) {
@@ -82,6 +96,16 @@ class LazyTransformDataset<T, U> extends Dataset<U> {
 
   get(i: number): U {
     return this.fn(this.base.get(i));
+  }
+
+  // A number returned unchanged at its position keeps its column's dtype; a computed one has none.
+  override _typedGet(i: number): { sample: U; dtypes: FieldDTypes } {
+    const { sample, dtypes } = this.base._typedGet(i);
+    const out = this.fn(sample);
+    if (dtypes === undefined) return { sample: out, dtypes };
+    const kept = (v: unknown, was: unknown, d: DType | undefined) => (typeof v === 'number' && Object.is(v, was) ? d : undefined);
+    if (!Array.isArray(sample)) return { sample: out, dtypes: Array.isArray(dtypes) ? undefined : kept(out, sample, dtypes) };
+    return { sample: out, dtypes: Array.isArray(out) && Array.isArray(dtypes) ? out.map((v, k) => kept(v, sample[k], dtypes[k])) : undefined };
   }
 }
 
@@ -157,6 +181,16 @@ export class ArrayDataset extends Dataset<unknown> {
     if (this.arrays.length === 1) return elementOf(this.arrays[0]!, i);
     return this.arrays.map((a) => elementOf(a, i));
   }
+
+  override _typedGet(i: number): { sample: unknown; dtypes: FieldDTypes } {
+    const dtypes = this.arrays.map(columnDType);
+    return { sample: this.get(i), dtypes: this.arrays.length === 1 ? dtypes[0] : dtypes };
+  }
+}
+
+/** The dtype of a column whose samples are plain numbers (a 1-D NDArray or a typed array), else undefined. */
+function columnDType(a: DatasetArray): DType | undefined {
+  return a instanceof NDArray ? (a.ndim === 1 ? a.dtype : undefined) : typedDType(a);
 }
 
 /** Nested number lists become a float32 NDArray (rows are samples); anything else is kept. */

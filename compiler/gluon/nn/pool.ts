@@ -92,6 +92,11 @@ abstract class PoolBase extends HybridBlock {
     this.countIncludePad = boolOption(name, 'countIncludePad', options.countIncludePad, true);
   }
 
+  /** MXNet's pooling layers count as `pool` (`pool0_fwd`). */
+  override _alias(): string {
+    return 'pool';
+  }
+
   override hybridForward(F: F, x: Tensor): Tensor {
     checkInputRank(this, x, this.layout);
     return F.Pooling(x, {
@@ -170,6 +175,11 @@ abstract class GlobalPoolBase extends HybridBlock {
     const options = bindOptions<{ layout?: string }>(this.constructor.name, ['layout?'], args);
     checkOptions(this.constructor.name, options, ['layout']);
     this.layout = layoutOf(this.constructor.name, nd, options.layout);
+  }
+
+  /** MXNet's pooling layers count as `pool` (`pool0_fwd`). */
+  override _alias(): string {
+    return 'pool';
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {

@@ -4,7 +4,8 @@
  * symbolically (F = sym, inside a compiled training step).
  * Invariants: `update` never mutates its inputs (it returns the new weight and
  * the new states); the learning rate, weight decay, step count and gradient
- * scale arrive as 0-d tensors of the weight's dtype, so a compiled step is not
+ * scale arrive as 0-d tensors of the weight's dtype (float32 for a float16
+ * weight, whose update computes in float32), so a compiled step is not
  * recompiled when they change; everything else that shapes the graph
  * (momentum, betas, epsilon, clipGradient, ...) is in `hyper`.
  */

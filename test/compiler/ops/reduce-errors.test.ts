@@ -29,6 +29,17 @@ describe('reduce operator errors', () => {
     assert.equal(e.argmax(1).shape[0], 0, 'a non-empty axis of an empty tensor is fine');
   });
 
+  // numpy raises for a reduction without identity over an empty axis; max/min gave 0 for integers eagerly,
+  // the dtype's lowest value from onnxruntime and -Infinity for floats, with no error.
+  it('max/min over an empty axis (numpy refuses: no identity)', () => {
+    assert.throws(() => nd.max(nd.zeros([0])), /^OpError: max: the tensor is empty: no maximum \(numpy raises; there is no identity\) \(inputs: float32\[0\]\)/);
+    assert.throws(() => nd.min(nd.zeros([3, 0], { dtype: 'int32' }), 1), /min: axis 1 is empty: no minimum \(numpy raises; there is no identity\) \(inputs: int32\[3, 0\]\)/);
+    assert.throws(() => nd.max(nd.zeros([3000, 0], { dtype: 'int8' }), { axis: [1] }), /max: axis 1 is empty/);
+    assert.throws(() => sym.var('e', { shape: ['N', 0] }).max({ axis: -1 }), /max: axis 1 is empty: no maximum/);
+    assert.deepEqual(nd.max(nd.zeros([0, 3]), 1).shape, [0], 'a non-empty reduced axis of an empty tensor is fine');
+    assert.equal(nd.sum(nd.zeros([0], { dtype: 'int8' })).item(), 0, 'sum and prod have identities');
+  });
+
   it('repeated axis', () => {
     assert.throws(() => x.sum([0, 0]), /sum: axis \[0,0\] repeats an axis \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => s.min({ axis: [1, -1] }), /min: axis \[1,-1\] repeats an axis \(inputs: float32\[N, 3\]\)/);

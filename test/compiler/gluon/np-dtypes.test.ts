@@ -1,0 +1,130 @@
+/**
+ * Result dtypes of `np` (and the `nd` forms they share) against numpy and
+ * MXNet 2, from a dtype sweep: `where` with two plain numbers took the
+ * condition's dtype (a bool condition gave [1, 1, 1] for `where(c, 5, -1)`);
+ * `arange(5, { dtype })` crashed and `arange(5, null, 1, ...)` was empty.
+ */
+import assert from 'node:assert/strict';
+import { gluon, nd, np, sym } from 'gluonc';
+import { numpyRefs } from '../../helpers/numpy.js';
+
+type NDArray = nd.NDArray;
+const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
+
+describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
+  const c = np.greater(np.array([1, -1, 2]), 0);   // bool [true, false, true]
+
+  it('where with two plain numbers: their values, in float32 (MXNet 2\'s _npi_where_scalar2), eager and hybridized', () => {
+    const [r1, r2] = numpyRefs([
+      { code: 'np.where(a.astype(bool), 5, -1)', inputs: [{ shape: [3], dtype: 'float64', data: [1, 0, 1] }] },
+      { code: 'np.where(a.astype(bool), 0.5, -1)', inputs: [{ shape: [3], dtype: 'float64', data: [1, 0, 1] }] },
+    ]);
+    for (const [what, y, ref] of [
+      ['np.where(c, 5, -1)', np.where(c, 5, -1), r1],
+      ['nd.where(c, 5, -1)', nd.where(c, 5, -1), r1],
+      ['np.where(c, 0.5, -1)', np.where(c, 0.5, -1), r2],
+      ['where with an int32 condition', np.where(c.astype('int32'), 0.5, -1), r2],
+    ] as const) {
+      assert.equal(y.dtype, 'float32', what);
+      assert.deepEqual(values(y), ref!.outs[0]!.data, what);
+    }
+    class W extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, cond: gluon.Tensor) {
+        return F.where(cond, 5, -1);
+      }
+    }
+    const w = new W();
+    w.hybridize();
+    const y = w.call(c) as NDArray;
+    assert.equal(y.dtype, 'float32');
+    assert.deepEqual(values(y), r1!.outs[0]!.data);
+    assert.equal(sym.where(sym.var('c', { shape: [3], dtype: 'bool' }), 5, -1).dtype, 'float32');
+    // One number meets the other branch's dtype, as before (MXNet 2's where_lscalar/rscalar keep it).
+    assert.equal(np.where(c, np.array([1, 2, 3], { dtype: 'int64' }), 0).dtype, 'int64');
+  });
+
+  it("np.where follows np's rule for a number the other branch cannot hold (as np.add): numpy's values", () => {
+    const i32 = np.array([1, 0, 3], { dtype: 'int32' });
+    const u8 = np.array([1, 0, 3], { dtype: 'uint8' });
+    const [half, big] = numpyRefs([
+      { code: 'np.where(a.astype(bool), b, 0.5)', inputs: [{ shape: [3], dtype: 'float64', data: [1, 0, 1] }, { shape: [3], dtype: 'int32', data: [1, 0, 3] }] },
+      { code: 'np.where(a.astype(bool), b.astype(np.int64), 300)', inputs: [{ shape: [3], dtype: 'float64', data: [1, 0, 1] }, { shape: [3], dtype: 'uint8', data: [1, 0, 3] }] },
+    ]);
+    const y1 = np.where(c, i32, 0.5);
+    assert.equal(y1.dtype, 'float64');
+    assert.deepEqual(values(y1), half!.outs[0]!.data, '0.5 is not truncated to 0');
+    const y2 = np.where(c, u8, 300);
+    assert.equal(y2.dtype, 'int64');
+    assert.deepEqual(values(y2), big!.outs[0]!.data, '300 does not wrap to 44');
+  });
+
+  it('arange: a trailing options object after fewer positionals, null for an absent stop, and named errors', () => {
+    for (const f of [nd.arange, np.arange]) {
+      const a = (f as (...a: unknown[]) => NDArray)(5, { dtype: 'int32' });
+      assert.deepEqual([a.dtype, values(a)], ['int32', [0, 1, 2, 3, 4]], 'arange(5, { dtype })');
+      const b = (f as (...a: unknown[]) => NDArray)(2, 5, { dtype: 'int64' });
+      assert.deepEqual([b.dtype, values(b)], ['int64', [2, 3, 4]], 'arange(2, 5, { dtype })');
+      const n = (f as (...a: unknown[]) => NDArray)(5, null, 1, { dtype: 'int64' });
+      assert.deepEqual(values(n), [0, 1, 2, 3, 4], 'arange(5, null, 1): numpy and MXNet read stop=None as absent');
+      assert.throws(() => (f as (...a: unknown[]) => NDArray)('5'), /nd\.arange: stop must be a finite number, got "5"/);
+      assert.throws(() => (f as (...a: unknown[]) => NDArray)(0, NaN), /nd\.arange: stop must be a finite number, got NaN/);
+      // As F.arange: a bool range would read [0, 1, 1] (numpy refuses past 2 values).
+      assert.throws(() => (f as (...a: unknown[]) => NDArray)(3, { dtype: 'bool' }), /nd\.arange: dtype bool is not supported/);
+    }
+  });
+
+  it("linspace: numpy's values (endpoint, num, integer dtypes floored as numpy 2), float32 by default (MXNet 2)", () => {
+    const cases: [string, () => NDArray, string][] = [
+      ['np.linspace(0, 1, 5)', () => np.linspace(0, 1, 5), 'np.linspace(0, 1, 5)'],
+      ['np.linspace(2, 3, 4, { endpoint: false })', () => np.linspace(2, 3, 4, { endpoint: false }), 'np.linspace(2, 3, 4, endpoint=False)'],
+      ['np.linspace(-1, 1, 5, { dtype: int32 })', () => np.linspace(-1, 1, 5, { dtype: 'int32' }), 'np.linspace(-1, 1, 5, dtype=np.int32)'],
+      ['np.linspace(0, 1, 1)', () => np.linspace(0, 1, 1), 'np.linspace(0, 1, 1)'],
+      ['np.linspace(0, 1, 0)', () => np.linspace(0, 1, 0), 'np.linspace(0, 1, 0)'],
+      ['np.linspace(5, -5) (num 50)', () => np.linspace(5, -5, undefined, { dtype: 'float64' }), 'np.linspace(5, -5)'],
+    ];
+    const refs = numpyRefs(cases.map(([, , code]) => ({ code, inputs: [] })));
+    cases.forEach(([what, f], i) => {
+      const y = f();
+      assert.equal(y.dtype, what.includes('int32') ? 'int32' : what.includes('num 50') ? 'float64' : 'float32', what);
+      assert.deepEqual(y.shape, refs[i]!.outs[0]!.shape, what);
+      const want = refs[i]!.outs[0]!.data as number[];
+      const got = values(y);
+      got.forEach((v, k) => assert.ok(Math.abs(v - want[k]!) <= (y.dtype === 'float32' ? 1e-7 : 0) * Math.max(1, Math.abs(want[k]!)), `${what}[${k}]: ${v} vs ${want[k]}`));
+    });
+    assert.throws(() => np.linspace(0, 1, -1), /np\.linspace: num must be a non-negative integer, got -1/);
+    assert.throws(() => np.linspace(0, 1, 5, { retstep: true } as never), /np\.linspace: unknown option 'retstep'/);
+  });
+
+  it('max, min, argmax and argmin of bool (numpy takes them; they were refused), eager, large and hybridized', () => {
+    const m = np.greater(np.array([[0, 2, 3], [-1, -2, 0]]), 0);   // [[F, T, T], [F, F, F]]
+    const data = [0, 1, 1, 0, 0, 0];
+    const refs = numpyRefs(['np.max(a, axis=1)', 'np.min(a, axis=0)', 'np.argmax(a, axis=1)', 'np.argmin(a)'].map((code) => ({ code, inputs: [{ shape: [2, 3], dtype: 'bool', data }] })));
+    class Any extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor) {
+        return F.max(x, { axis: 1 });
+      }
+    }
+    const net = new Any();
+    net.hybridize();
+    for (const [what, y, ref, dtype] of [
+      ['np.max', np.max(m, { axis: 1 }), refs[0], 'bool'], ['hybridized max', net.call(m) as NDArray, refs[0], 'bool'],
+      ['m.min(0)', m.min(0), refs[1], 'bool'], ['np.argmax', np.argmax(m, { axis: 1 }), refs[2], 'int64'], ['np.argmin', np.argmin(m), refs[3], 'int64'],
+    ] as const) {
+      assert.equal(y.dtype, dtype, what);
+      assert.deepEqual(values(y), ref!.outs[0]!.data, what);
+    }
+    const big = np.greater(np.arange(0, 3000).reshape([1, 3000]), 2000);   // a one-node session
+    assert.deepEqual([values(np.argmax(big, { axis: 1 })), values(np.max(big, { axis: 1 })), values(np.min(big, { axis: 1 }))], [[2001], [1], [0]]);
+  });
+
+  it('negative of uint8 wraps as numpy (and MXNet\'s uint8 kernels); it was refused', () => {
+    const small = np.array([0, 1, 200, 255], { dtype: 'uint8' });
+    const big = np.array(Array.from({ length: 3000 }, (_v, i) => i % 256), { dtype: 'uint8' });   // a one-node session
+    const refs = numpyRefs([small, big].map((x) => ({ code: '-a', inputs: [{ shape: x.shape, dtype: 'uint8', data: values(x) }] })));
+    [small, big].forEach((x, i) => {
+      const y = np.negative(x);
+      assert.equal(y.dtype, 'uint8');
+      assert.deepEqual(values(y), refs[i]!.outs[0]!.data);
+    });
+  });
+});
