@@ -8,6 +8,7 @@
  */
 import { showValue } from './show-value.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { bindOptions, type OptionArgs } from './bind-args.js';
 
 /** Options every schedule takes (MXNet's LRScheduler base). */
 export interface LRSchedulerOptions {
@@ -83,6 +84,9 @@ export interface FactorSchedulerOptions extends LRSchedulerOptions {
   stopFactorLr?: number;
 }
 
+/** MXNet's positional parameters of FactorScheduler, in its order. */
+const FACTOR_ARGS = ['step', 'factor?', 'stopFactorLr?', 'baseLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
+
 /**
  * Multiplies the learning rate by `factor` every `step` updates, down to
  * `stopFactorLr`: `baseLr · factor^k` with `k = max(0, ceil(n / step) - 1)`
@@ -99,7 +103,8 @@ export class FactorScheduler extends LRScheduler {
   readonly factor: number;
   readonly stopFactorLr: number;
 
-  constructor(options: FactorSchedulerOptions) {
+  constructor(...args: OptionArgs<FactorSchedulerOptions, typeof FACTOR_ARGS>) {
+    const options = bindOptions<FactorSchedulerOptions>('FactorScheduler', FACTOR_ARGS, args);
     super(options, 'FactorScheduler', ['step', 'factor', 'stopFactorLr']);
     this.step = checkNumber('FactorScheduler: step', options?.step, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.factor = checkNumber('FactorScheduler: factor', options.factor ?? 1, (x) => x > 0 && x <= 1, 'in (0, 1] so the learning rate decreases');
@@ -127,6 +132,9 @@ export interface CosineSchedulerOptions extends LRSchedulerOptions {
   finalLr?: number;
 }
 
+/** MXNet's positional parameters of CosineScheduler, in its order. */
+const COSINE_ARGS = ['maxUpdate', 'baseLr?', 'finalLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
+
 /**
  * Cosine decay from `baseLr` to `finalLr` over `maxUpdate` updates, after the
  * warm-up (MXNet's CosineScheduler):
@@ -141,7 +149,8 @@ export class CosineScheduler extends LRScheduler {
   readonly maxUpdate: number;
   readonly finalLr: number;
 
-  constructor(options: CosineSchedulerOptions) {
+  constructor(...args: OptionArgs<CosineSchedulerOptions, typeof COSINE_ARGS>) {
+    const options = bindOptions<CosineSchedulerOptions>('CosineScheduler', COSINE_ARGS, args);
     super(options, 'CosineScheduler', ['maxUpdate', 'finalLr']);
     this.maxUpdate = checkNumber('CosineScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.finalLr = checkNumber('CosineScheduler: finalLr', options.finalLr ?? 0, (x) => x >= 0, 'a non-negative number');
@@ -171,6 +180,9 @@ export interface MultiFactorSchedulerOptions extends LRSchedulerOptions {
   factor?: number;
 }
 
+/** MXNet's positional parameters of MultiFactorScheduler, in its order. */
+const MULTI_FACTOR_ARGS = ['step', 'factor?', 'baseLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
+
 /**
  * Multiplies the learning rate by `factor` after each update count in
  * `step` (MXNet's MultiFactorScheduler, mxnet/lr_scheduler.py 1.9.1):
@@ -188,7 +200,8 @@ export class MultiFactorScheduler extends LRScheduler {
   readonly step: readonly number[];
   readonly factor: number;
 
-  constructor(options: MultiFactorSchedulerOptions) {
+  constructor(...args: OptionArgs<MultiFactorSchedulerOptions, typeof MULTI_FACTOR_ARGS>) {
+    const options = bindOptions<MultiFactorSchedulerOptions>('MultiFactorScheduler', MULTI_FACTOR_ARGS, args);
     super(options, 'MultiFactorScheduler', ['step', 'factor']);
     const step = options?.step;
     if (!Array.isArray(step) || step.length < 1) {
@@ -225,6 +238,9 @@ export interface PolySchedulerOptions extends LRSchedulerOptions {
   finalLr?: number;
 }
 
+/** MXNet's positional parameters of PolyScheduler, in its order. */
+const POLY_ARGS = ['maxUpdate', 'baseLr?', 'pwr?', 'finalLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
+
 /**
  * Polynomial decay from `baseLr` to `finalLr` over `maxUpdate` updates,
  * after the warm-up (MXNet's PolyScheduler, mxnet/lr_scheduler.py 1.9.1):
@@ -243,7 +259,8 @@ export class PolyScheduler extends LRScheduler {
   readonly power: number;
   readonly finalLr: number;
 
-  constructor(options: PolySchedulerOptions) {
+  constructor(...args: OptionArgs<PolySchedulerOptions, typeof POLY_ARGS>) {
+    const options = bindOptions<PolySchedulerOptions>('PolyScheduler', POLY_ARGS, args);
     super(options, 'PolyScheduler', ['maxUpdate', 'pwr', 'finalLr']);
     this.maxUpdate = checkNumber('PolyScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.power = checkNumber('PolyScheduler: pwr', options.pwr ?? 2, (x) => x >= 0, 'a non-negative number');
