@@ -42,8 +42,10 @@ export interface RecurrentCall {
   /** Given begin states (`[h]` or `[h, c]`), or none: zeros. */
   states: Value[];
   lens?: Value;
-  /** The layer's parameters by name (`l0_i2h_weight`, ...). */
+  /** The layer's parameters by name (`l0_i2h_weight`, ...), written reshaped and joined by `_rnn_param_concat`. */
   params: Record<string, Value>;
+  /** Instead, the flat vector already joined (an imported `RNN` node's input), written as it is. */
+  flat?: Value;
   /** The output in the layer's layout, then the final states. */
   outputs: Value[];
 }
@@ -79,7 +81,7 @@ export function recurrentCalls(nodes: readonly Node[], what: string): { calls: R
       const c = CALLS.get(o);
       if (!c || calls.includes(c)) continue;
       calls.push(c);
-      const stop = new Set<Value>([c.data, ...c.states, ...(c.lens ? [c.lens] : [])]);
+      const stop = new Set<Value>([c.data, ...c.states, ...(c.lens ? [c.lens] : []), ...(c.flat ? [c.flat] : [])]);
       const todo = [...c.outputs];
       while (todo.length) {
         const v = todo.pop()!;
@@ -129,12 +131,16 @@ export function writeRecurrentCall(call: RecurrentCall, prefix: string, e: Recur
   let data = e.ref(call.data);
   const swap = (x: [number, number, number]): number => e.push({ op: 'SwapAxis', name: e.name(`${prefix}swapaxes`), attrs: { dim1: '0', dim2: '1' }, inputs: [x] }, 1);
   if (ntc) data = [swap(data), 0, 0];
-  const flat = rnnParamOrder(call.numLayers, call.bidirectional ? ['l', 'r'] : ['l']).map((k): [number, number, number] => {
-    const v = call.params[k];
-    if (!v) throw new Error(`recurrent layer ${call.block.constructor.name} has no parameter '${k}'`);
-    return [e.push({ op: 'Reshape', name: e.name(`${prefix}reshape`), attrs: { shape: '(-1,)' }, inputs: [[e.variable(v), 0, 0]] }, 1), 0, 0];
-  });
-  const params = e.push({ op: '_rnn_param_concat', name: e.name(`${prefix}rnnparamconcat`), attrs: { dim: '0', num_args: String(flat.length) }, inputs: flat }, 1);
+  let params: [number, number, number];
+  if (call.flat) params = e.ref(call.flat);
+  else {
+    const flat = rnnParamOrder(call.numLayers, call.bidirectional ? ['l', 'r'] : ['l']).map((k): [number, number, number] => {
+      const v = call.params[k];
+      if (!v) throw new Error(`recurrent layer ${call.block.constructor.name} has no parameter '${k}'`);
+      return [e.push({ op: 'Reshape', name: e.name(`${prefix}reshape`), attrs: { shape: '(-1,)' }, inputs: [[e.variable(v), 0, 0]] }, 1), 0, 0];
+    });
+    params = [e.push({ op: '_rnn_param_concat', name: e.name(`${prefix}rnnparamconcat`), attrs: { dim: '0', num_args: String(flat.length) }, inputs: flat }, 1), 0, 0];
+  }
   const count = call.mode === 'lstm' ? 2 : 1;
   const states = call.states.length
     ? call.states.map((v) => e.ref(v))
@@ -154,7 +160,7 @@ export function writeRecurrentCall(call: RecurrentCall, prefix: string, e: Recur
     state_size: String(call.stateSize),
     use_sequence_length: call.lens ? 'True' : 'False',
   };
-  const rnn = e.push({ op: 'RNN', name: e.name(`${prefix}rnn`), attrs, inputs: [data, [params, 0, 0], ...states, ...(call.lens ? [e.ref(call.lens)] : [])] }, 1 + count);
+  const rnn = e.push({ op: 'RNN', name: e.name(`${prefix}rnn`), attrs, inputs: [data, params, ...states, ...(call.lens ? [e.ref(call.lens)] : [])] }, 1 + count);
   const out = ntc ? swap([rnn, 0, 0]) : rnn;
   return call.outputs.map((_v, i) => (i === 0 ? [out, 0] : [rnn, i]));
 }

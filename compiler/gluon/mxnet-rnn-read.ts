@@ -23,6 +23,8 @@ import type { F, Tensor } from '../engine/tensor.js';
 import type { MxnetNode } from '../formats/mxnet-symbol-file.js';
 import { parseMxnetAttr } from '../formats/mxnet-symbol-file.js';
 import { rnnParamOrder } from '../formats/mxnet-rnn-param.js';
+import { recordRecurrentCall } from '../formats/mxnet-rnn-export.js';
+import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { fusedForward } from './rnn/rnn-fused.js';
 import { GATES, NUM_STATES, type RnnMode } from './rnn/rnn-step.js';
 
@@ -76,14 +78,15 @@ export function mxnetShapeStep(node: MxnetNode, at: string): MxnetStep | undefin
 
 /**
  * The step of MXNet's `RNN` node (see the module comment); `at` names the
- * file and node in errors.
+ * file and node in errors; `owner` is the block (traced, the call is
+ * recorded for MXNet's export, so the block exports as this RNN node).
  *
  * ```ts
- * const step = rnnStep(node, `${file}: node 'lstm0_rnn0' (MXNet operator 'RNN')`);
+ * const step = rnnStep(node, `${file}: node 'lstm0_rnn0' (MXNet operator 'RNN')`, block);
  * const [out, hy, cy] = step(F, [x, flat, undefined, undefined]) as Tensor[];
  * ```
  */
-export function rnnStep(node: MxnetNode, at: string): MxnetStep {
+export function rnnStep(node: MxnetNode, at: string, owner: object): MxnetStep {
   const raw = node.attrs;
   for (const k of Object.keys(raw)) {
     if (!k.startsWith('__') && !RNN_ATTRS.has(k)) throw new Error(`${at}: attribute '${k}' = '${raw[k]}' is not one MXNet's RNN operator takes (it takes ${[...RNN_ATTRS].join(', ')})`);
@@ -120,7 +123,8 @@ export function rnnStep(node: MxnetNode, at: string): MxnetStep {
     if (ins.length !== want || !x || !flat) throw new Error(`${at}: takes ${want} inputs (data, parameters, ${n > 1 ? 'state, state_cell' : 'state'}${useLens ? ', sequence_length' : ''}), got ${ins.length}`);
     const I = x.shape[2];
     if (x.shape.length !== 3 || typeof I !== 'number') throw new Error(`${at}: data must be [T, N, I] with a known I, got [${x.shape.join(', ')}]`);
-    let states = ins.slice(2, 2 + n);
+    const given = ins.slice(2, 2 + n);
+    let states = given;
     if (states.some((s) => !s)) {
       // MXNet's begin state sized from the data: zeros [L*D, N, H], the batch read when the graph runs.
       const batch = F.shapeArray(x, { axis: 1 });
@@ -148,7 +152,17 @@ export function rnnStep(node: MxnetNode, at: string): MxnetStep {
       params[k] = F.reshape(F.sliceAxis(flat, { axis: 0, begin: offset, end: offset + size }), shape);
       offset += size;
     }
-    const out = fusedForward(F, { mode, hidden: H, layers: L, directions: D, layout: 'TNC', dropout: p }, x, states as Tensor[], useLens ? ins[2 + n] : undefined, params);
-    return stateOutputs ? out : out[0]!;
+    const lens = useLens ? ins[2 + n] : undefined;
+    const out = fusedForward(F, { mode, hidden: H, layers: L, directions: D, layout: 'TNC', dropout: p }, x, states as Tensor[], lens, params);
+    const res = stateOutputs ? out : [out[0]!];
+    if (isSymbol(x) && (given.every((s) => s) || given.every((s) => !s))) {
+      // Traced: exported to MXNet again as this RNN node (formats/mxnet-rnn-export.ts), its parameter vector as it is.
+      const v = (t: Tensor) => (t as Symbol).value;
+      recordRecurrentCall({
+        block: owner, mode, stateSize: H, numLayers: L, bidirectional: D === 2, p, layout: 'TNC',
+        data: v(x), states: given.every((s) => s) ? given.map(v) : [], lens: lens && v(lens), params: {}, flat: v(flat), outputs: res.map(v),
+      });
+    }
+    return stateOutputs ? res : res[0]!;
   };
 }

@@ -52,11 +52,11 @@ function initByName(name: string): 'zeros' | 'ones' | undefined {
 type Step = (F: F, inputs: Tensor[]) => Tensor | Tensor[];
 
 /** Compiles one node into a call of gluonc's operators, or throws naming what gluonc cannot run. */
-function stepOf(node: MxnetNode, where: string): Step {
+function stepOf(node: MxnetNode, where: string, owner: object): Step {
   const { op, name } = node;
   const at = `${where}: node '${name}' (MXNet operator '${op}')`;
   if (IDENTITY.has(op)) return (_F, [x]) => x!;
-  if (op === 'RNN') return rnnStep(node, at);
+  if (op === 'RNN') return rnnStep(node, at, owner);
   const shaped = mxnetShapeStep(node, at);
   if (shaped) return shaped;
   // `x op scalar` and the reversed `_r*` forms (mxnet-ops.ts lists them with their operator).
@@ -201,7 +201,7 @@ export class MxnetSymbolBlock extends HybridBlock {
         differentiable: !aux.has(i), gradReq: aux.has(i) ? 'null' : 'write',
       });
     });
-    this._steps = graph.nodes.map((n) => (n.op === 'null' ? null : stepOf(n, source)));
+    this._steps = graph.nodes.map((n) => (n.op === 'null' ? null : stepOf(n, source, this)));
   }
 
   /** MXNet's SymbolBlock has no prefix: its parameters keep the graph's names (`conv0_weight`) when exported again. */

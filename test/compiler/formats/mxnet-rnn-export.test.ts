@@ -210,6 +210,20 @@ print(json.dumps({'shape': list(y.shape), 'data': y.flatten().tolist()}))
       assertClose(flat(net.call(x) as nd.NDArray), want.data, 'hybridized', 1e-5, 1e-6);
     });
 
+    it('exports to MXNet again as an RNN node taking the same parameter vector', () => {
+      const file = path.join(dir, 'hand-again');
+      write(file, symbol, values);
+      const net = gluon.SymbolBlock.imports(`${file}-symbol.json`, ['data'], `${file}-0000.params`);
+      const x = nd.random.uniform(-1, 1, [5, 2, 3]);
+      const want = net.call(x) as nd.NDArray;
+      const { symbolFile, paramsFile } = net.export(path.join(dir, 'again'), { format: 'mxnet' });
+      const g = JSON.parse(fs.readFileSync(symbolFile, 'utf8')) as Json;
+      assert.deepEqual(g.nodes.filter((n) => n.op !== 'null').map((n) => n.op), ['Reshape', 'Reshape', 'Reshape', 'Reshape', 'Concat', '_zeros', '_zeros', 'RNN']);
+      assert.deepEqual(g.nodes.filter((n) => n.op === 'null').map((n) => n.name).sort(), ['data', ...names].sort());
+      const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: symbolFile, params: paramsFile, inputs: { data: { shape: x.shape, data: flat(x) } } });
+      assertClose(flat(want), ref.outs[0].data, 'the re-exported files against the python run', 1e-4, 1e-5);
+    });
+
     it('trains: the gradient reaches each parameter through the cut vector (against the gluonc layer holding the same weights)', () => {
       const file = path.join(dir, 'hand-train');
       write(file, symbol, values);
