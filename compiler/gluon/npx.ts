@@ -80,7 +80,7 @@ export const npx = {
     const f = ndOps as unknown as Record<string, (...x: unknown[]) => T>;
     return f['transpose']!(f['nonzero']!(a));
   },
-  /** MXNet 2's `npx.save`: one array to a numpy `.npy` file. Example: `npx.save('x.npy', x)`. */
+  /** `npx.save`: one array to a numpy `.npy` file (MXNet 2's), a list or record of arrays to MXNet's NDArray file (MXNet 1.x's). Example: `npx.save('x.npy', x)`, `npx.save('x-files', [x, y])`. */
   save: npxSave,
   /** MXNet 2's `npx.savez`: arrays to an `.npz` archive (`arr_0`, ... or the record's names). Example: `npx.savez('p.npz', { w })`. */
   savez: npxSavez,
