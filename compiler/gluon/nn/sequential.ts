@@ -49,6 +49,11 @@ export class Sequential extends Block {
     return this._layers.length;
   }
 
+  /** The children in order (Python's `for blk in net:`). */
+  *[Symbol.iterator](): Iterator<Block> {
+    yield* this._layers as Block[];
+  }
+
   override children(): [string, Block][] {
     return [...this._layers.map((b, i): [string, Block] => [String(i), b]), ...super.children()];
   }
@@ -89,6 +94,11 @@ export class HybridSequential extends HybridBlock {
 
   get length(): number {
     return this._layers.length;
+  }
+
+  /** The children in order (Python's `for blk in net:`). */
+  *[Symbol.iterator](): Iterator<HybridBlock> {
+    yield* this._layers as HybridBlock[];
   }
 
   override children(): [string, Block][] {
