@@ -338,27 +338,36 @@ function shapeOf(size: number[] | number | undefined): number[] {
 
 /**
  * numpy's `random`, drawing from the seeded stream (`random.seed`); `size`
- * omitted gives one value of shape `[]`.
+ * omitted gives one value of shape `[]`. numpy's keyword arguments (`size`,
+ * `low`, `loc`, `dtype`, ...) may come in the trailing options object.
  *
  * ```ts
  * np.random.uniform(0, 1, [4, 8]);
+ * np.random.uniform({ size: [2, 4] });          // d2l's np.random.uniform(size=(2, 4))
  * np.random.normal(0, 0.01, [256, 784]);
  * ```
  */
 export const random = {
   /** Uniform in [low, high). */
-  uniform(low = 0, high = 1, size?: number[] | number, options: { dtype?: DType } = {}): NDArray {
-    return ndMod.random.uniform(low, high, shapeOf(size), options);
+  uniform(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
+    const { values: [low, high, size], dtype } = ndMod.bindRandom('np.random.uniform', ['low', 'high', 'size'], args);
+    return ndMod.random.uniform({ low, high, shape: shapeOf(size as number[] | number | undefined), dtype } as never);
   },
   /** Normal with mean `loc` and standard deviation `scale`. */
-  normal(loc = 0, scale = 1, size?: number[] | number, options: { dtype?: DType } = {}): NDArray {
-    return ndMod.random.normal(loc, scale, shapeOf(size), options);
+  normal(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
+    const { values: [loc, scale, size], dtype } = ndMod.bindRandom('np.random.normal', ['loc', 'scale', 'size'], args);
+    return ndMod.random.normal({ loc, scale, shape: shapeOf(size as number[] | number | undefined), dtype } as never);
   },
-  /** Integers in [low, high), int64 unless `dtype` says otherwise. */
-  randint(low: number, high: number, size?: number[] | number, options: { dtype?: DType } = {}): NDArray {
-    return ndMod.random.randint(low, high, shapeOf(size), { ...checkOptions('np.random.randint', options, ['dtype']), dtype: options.dtype ?? 'int64' });
+  /** Integers in [low, high), int64 unless `dtype` says otherwise; numpy's `randint(high)` draws from [0, high). */
+  randint(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
+    const { values: [low, high, size], dtype } = ndMod.bindRandom('np.random.randint', ['low', 'high', 'size'], args);
+    const [lo, hi] = high === undefined || high === null ? [0, low] : [low, high];
+    return ndMod.random.randint({ low: lo, high: hi, shape: shapeOf(size as number[] | number | undefined), dtype: dtype ?? 'int64' } as never);
   },
 };
+
+/** Options of np.random's functions (numpy's keyword arguments). */
+type NpRandomOptions = { low?: number; high?: number; loc?: number; scale?: number; size?: number[] | number; dtype?: DType };
 
 /**
  * MXNet 2.x's `np`: numpy names over gluonc's operators.
