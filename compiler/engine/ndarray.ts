@@ -98,6 +98,11 @@ export class NDArray implements Tensor {
     return this.shape.length;
   }
 
+  /** The axes reversed (numpy's and MXNet 2's `x.T`, `transpose()`). Example: `nd.ones([2, 3]).T.shape` is `[3, 2]`. */
+  get T(): NDArray {
+    return this.transpose();
+  }
+
   /**
    * Allocates a gradient buffer: after `backward`, `x.grad` holds d(head)/dx.
    *

@@ -438,6 +438,7 @@ export const np = {
   einsum: opView('einsum'),
   reshape,
   transpose: opView('transpose'),
+  swapaxes: opView('swapaxes'),
   tril: opView('tril'),
   triu: opView('triu'),
   cumsum,

@@ -88,6 +88,11 @@ export class Symbol implements Tensor {
     return this.value.type.shape.length;
   }
 
+  /** The axes reversed (`x.T` in a traced forward, as on an NDArray). */
+  get T(): Symbol {
+    return this.transpose();
+  }
+
   /** The name of a variable (empty for computed symbols). */
   get name(): string {
     return this.value.name;

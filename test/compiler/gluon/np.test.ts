@@ -435,3 +435,31 @@ describe('Gluon 2 style blocks (forward with np/npx)', () => {
     assertClose(e, [1, 2, 3, 4].map((v) => 1 / (1 + Math.exp(-v * 2.5))), 'sigmoid(x * mean(x))');
   });
 });
+
+describe("d2l's array idioms: x.T and swapaxes", () => {
+  it('x.T reverses the axes (numpy), eager and in a hybridized forward; np.swapaxes and x.swapaxes against numpy', () => {
+    random.seed(3);
+    const x = np.random.uniform(-1, 1, [2, 3, 4]);
+    againstNumpy([
+      ['x.T', [x], x.T, 'a.T'],
+      ['x.T of a matrix', [x.reshape([6, 4])], x.reshape([6, 4]).T, 'a.T'],
+      ['np.swapaxes(x, 0, 1)', [x], np.swapaxes(x, 0, 1), 'np.swapaxes(a, 0, 1)'],
+      ['x.swapaxes(-1, 0)', [x], x.swapaxes(-1, 0), 'np.swapaxes(a, -1, 0)'],
+      ['nd.swapaxes by name', [x], nd.swapaxes(x, { dim1: 2, dim2: 1 }), 'np.swapaxes(a, 2, 1)'],
+    ]);
+    assert.deepEqual(np.array(5).T.shape, []);
+    class B extends gluon.HybridBlock {
+      override forward(v: NDArray) {
+        return npx.oneHot(v.T, 5).swapaxes(0, 1);   // d2l's one_hot(X.T, 28), then a swap
+      }
+    }
+    const b = new B();
+    const idx = np.array([[0, 1, 2], [4, 3, 2]]);
+    const e = b.call(idx) as NDArray;
+    b.hybridize();
+    assert.deepEqual((b.call(idx) as NDArray).toArray(), e.toArray());
+    assert.deepEqual(e.shape, [2, 3, 5]);
+    assert.deepEqual(flat(e).reduce((s, v) => s + v, 0), 6);
+    assert.throws(() => x.swapaxes(0, 3), /swapaxes: .*axis 3/);
+  });
+});
