@@ -184,6 +184,29 @@ export class NDArray implements Tensor {
     return new NDArray({ dtype: this.dtype, shape: [...this.shape], data: this._host.data.slice() });
   }
 
+  /**
+   * Copies this array's values into `other` in place and returns `other`
+   * (MXNet's `copyto(other)`; what `other[:] = x` does in Python). The shapes
+   * must be equal; the values are cast to `other`'s dtype. Not while recording
+   * into an array that needs a gradient (MXNet refuses in-place writes there).
+   *
+   * ```ts
+   * nd.random.uniform(-10, 10, data.shape).copyto(data);   // d2l's data[:] = np.random.uniform(-10, 10, data.shape)
+   * ```
+   */
+  copyto(other: NDArray): NDArray {
+    if (!(other instanceof NDArray)) throw new Error(`copyto: the destination must be an NDArray (MXNet's copyto(ctx) is x.copy(): one global context), got ${other === null ? 'null' : typeof other}`);
+    if (other.shape.length !== this.shape.length || other.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`copyto: shapes differ: the source is [${this.shape.join(', ')}], the destination [${other.shape.join(', ')}]`);
+    }
+    if (getContext().recording && requiresGrad(other)) throw new Error('copyto: an in-place write into an array that needs a gradient while recording (autograd.record) is not supported, as in MXNet');
+    if (other === this) return other;
+    const src = this.dtype === other.dtype ? this : this.astype(other.dtype);
+    const h = other._host;  // runs what is pending for it first
+    other._host = { dtype: h.dtype, shape: h.shape, data: src._host.data.slice() } as HostTensor;
+    return other;
+  }
+
   /** This array converted to `dtype` (MXNet's `astype`; a copy when it has that dtype already). */
   astype(dtype: DType): NDArray {
     checkDType(dtype, 'astype');
