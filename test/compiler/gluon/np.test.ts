@@ -5,7 +5,8 @@
  * hybridized and differentiated.
  */
 import assert from 'node:assert/strict';
-import { autograd, gluon, init, nd, np, npx, random, sym } from 'gluonc';
+import { autograd, context, gluon, init, nd, np, npx, random, sym } from 'gluonc';
+import { cudaProviderInstalled } from '../../../runtime/ort.js';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -461,5 +462,16 @@ describe("d2l's array idioms: x.T and swapaxes", () => {
     assert.deepEqual(e.shape, [2, 3, 5]);
     assert.deepEqual(flat(e).reduce((s, v) => s + v, 0), 6);
     assert.throws(() => x.swapaxes(0, 3), /swapaxes: .*axis 3/);
+  });
+});
+
+describe("npx's contexts (d2l's try_gpu)", () => {
+  it('npx.cpu, npx.gpu and npx.numGpus are the contexts and the count of CUDA devices this build can use', () => {
+    assert.equal(String(npx.cpu()), 'cpu(0)');
+    assert.equal(String(npx.gpu()), 'gpu(0)');
+    assert.equal(npx.numGpus(), cudaProviderInstalled() ? 1 : 0);
+    const tryGpu = (i = 0) => (npx.numGpus() >= i + 1 ? npx.gpu(i) : npx.cpu());
+    assert.equal(String(tryGpu(1)), 'cpu(0)');
+    assert.equal(String(context.withContext(npx.cpu(), () => context.currentContext())), 'cpu(0)');
   });
 });
