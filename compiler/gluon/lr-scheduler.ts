@@ -7,6 +7,7 @@
  * or out of order after `loadStates`, gives the same answer).
  */
 import { showValue } from './show-value.js';
+import { bindArgs, type KwArgs } from './bind-args.js';
 import { checkOptions } from '../../runtime/check-options.js';
 
 /** Options every schedule takes (MXNet's LRScheduler base). */
@@ -73,6 +74,17 @@ export abstract class LRScheduler {
   abstract toJSON(): Record<string, number | string>;
 }
 
+/**
+ * The options of a schedule whose first MXNet parameter (`step`,
+ * `max_update`) may come positionally: `CosineScheduler(20, { warmupSteps: 5 })`
+ * is d2l's `CosineScheduler(20, warmup_steps=5)`. Example:
+ * `firstPositional('CosineScheduler', 'maxUpdate', [20, { baseLr: 0.3 }])`.
+ */
+function firstPositional<O>(cls: string, name: string, args: readonly unknown[]): O {
+  const [[first], rest] = bindArgs<[unknown], Record<string, unknown>>(cls, [`${name}?`], args);
+  return { ...rest, ...(first === undefined ? {} : { [name]: first }) } as O;
+}
+
 /** Options of FactorScheduler. */
 export interface FactorSchedulerOptions extends LRSchedulerOptions {
   /** Updates between two reductions (>= 1). */
@@ -99,7 +111,8 @@ export class FactorScheduler extends LRScheduler {
   readonly factor: number;
   readonly stopFactorLr: number;
 
-  constructor(options: FactorSchedulerOptions) {
+  constructor(...args: KwArgs<['step'], [step: number], Omit<FactorSchedulerOptions, 'step'>>) {
+    const options = firstPositional<FactorSchedulerOptions>('FactorScheduler', 'step', args);
     super(options, 'FactorScheduler', ['step', 'factor', 'stopFactorLr']);
     this.step = checkNumber('FactorScheduler: step', options?.step, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.factor = checkNumber('FactorScheduler: factor', options.factor ?? 1, (x) => x > 0 && x <= 1, 'in (0, 1] so the learning rate decreases');
@@ -141,7 +154,8 @@ export class CosineScheduler extends LRScheduler {
   readonly maxUpdate: number;
   readonly finalLr: number;
 
-  constructor(options: CosineSchedulerOptions) {
+  constructor(...args: KwArgs<['maxUpdate'], [maxUpdate: number], Omit<CosineSchedulerOptions, 'maxUpdate'>>) {
+    const options = firstPositional<CosineSchedulerOptions>('CosineScheduler', 'maxUpdate', args);
     super(options, 'CosineScheduler', ['maxUpdate', 'finalLr']);
     this.maxUpdate = checkNumber('CosineScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.finalLr = checkNumber('CosineScheduler: finalLr', options.finalLr ?? 0, (x) => x >= 0, 'a non-negative number');
@@ -188,7 +202,8 @@ export class MultiFactorScheduler extends LRScheduler {
   readonly step: readonly number[];
   readonly factor: number;
 
-  constructor(options: MultiFactorSchedulerOptions) {
+  constructor(...args: KwArgs<['step'], [step: number[]], Omit<MultiFactorSchedulerOptions, 'step'>>) {
+    const options = firstPositional<MultiFactorSchedulerOptions>('MultiFactorScheduler', 'step', args);
     super(options, 'MultiFactorScheduler', ['step', 'factor']);
     const step = options?.step;
     if (!Array.isArray(step) || step.length < 1) {
@@ -243,7 +258,8 @@ export class PolyScheduler extends LRScheduler {
   readonly power: number;
   readonly finalLr: number;
 
-  constructor(options: PolySchedulerOptions) {
+  constructor(...args: KwArgs<['maxUpdate'], [maxUpdate: number], Omit<PolySchedulerOptions, 'maxUpdate'>>) {
+    const options = firstPositional<PolySchedulerOptions>('PolyScheduler', 'maxUpdate', args);
     super(options, 'PolyScheduler', ['maxUpdate', 'pwr', 'finalLr']);
     this.maxUpdate = checkNumber('PolyScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.power = checkNumber('PolyScheduler: pwr', options.pwr ?? 2, (x) => x >= 0, 'a non-negative number');
