@@ -332,6 +332,11 @@ export class Parameter {
   toString(): string {
     return `Parameter ${this.name} (shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
+
+  /** `console.log(p)` prints `toString()`, as Python prints a Parameter. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }
 
 /**
@@ -347,6 +352,16 @@ export class ParameterDict {
 
   constructor(entries: Iterable<[string, Parameter]> = []) {
     for (const [k, v] of entries) this.map.set(k, v);
+  }
+
+  /** Each parameter by its key, as MXNet's `ParameterDict` prints (`print(net.collect_params())`). */
+  toString(): string {
+    return ['ParameterDict (', ...[...this.map].map(([k, p]) => `  ${k}: ${p.toString()}`), ')'].join('\n');
+  }
+
+  /** `console.log(params)` prints `toString()`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   /**
