@@ -252,7 +252,7 @@ function reshapeLower(c: LowerCtx, a: ReshapeA): void {
   c.emit('Reshape', [x, target!], {}, c.outputs);
 }
 
-type ReshapeSig = Method<(data: Tx, shape: number[] | { shape: number[]; reverse?: boolean }, options?: { reverse?: boolean }) => Tx>;
+type ReshapeSig = Method<(data: Tx, shape: number | number[] | { shape: number[]; reverse?: boolean }, ...rest: (number | { reverse?: boolean })[]) => Tx>;
 
 /**
  * Reshapes with MXNet's codes: 0 copies a dimension, -1 infers one, -2 copies
@@ -266,6 +266,7 @@ export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, Reshape
   inputs: ['data'],
   attrs: { shape: null, reverse: false },
   positional: ['shape'],
+  collects: 'shape',
   method: true,
   normalize: reshapeNames,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: reshapePlan(types, a).shape }],
