@@ -145,21 +145,25 @@ export function reshape<T extends Arr>(a: T, newshape: number[] | number): Out<T
 }
 
 /** numpy's `concatenate` along `axis` (default 0). Example: `np.concatenate([a, b], { axis: 1 })`. */
-export function concatenate<T extends Arr>(seq: T[], options: { axis?: number } = {}): Out<T> {
-  checkOptions('np.concatenate', options, ['axis']);
-  return call<T>('concat', ...seq, { dim: options.axis ?? 0 });
+export function concatenate<T extends Arr>(seq: T[], options: { axis?: number } | number = {}): Out<T> {
+  return call<T>('concat', ...seq, { dim: axisOption('np.concatenate', options) });
+}
+
+/** numpy's `axis`, given positionally (`np.concatenate((X, context), 2)`, d2l) or in the options object; default 0. */
+function axisOption(what: string, options: { axis?: number } | number): number {
+  if (typeof options === 'number') return options;
+  checkOptions(what, options, ['axis']);
+  return options.axis ?? 0;
 }
 
 /** numpy's `stack` along a new `axis` (default 0). Example: `np.stack([a, b])`. */
-export function stack<T extends Arr>(arrays: T[], options: { axis?: number } = {}): Out<T> {
-  checkOptions('np.stack', options, ['axis']);
-  return call<T>('stack', ...arrays, { axis: options.axis ?? 0 });
+export function stack<T extends Arr>(arrays: T[], options: { axis?: number } | number = {}): Out<T> {
+  return call<T>('stack', ...arrays, { axis: axisOption('np.stack', options) });
 }
 
 /** numpy's `split` into `sections` equal parts along `axis` (default 0). Example: `const [a, b] = np.split(x, 2)`. */
-export function split<T extends Arr>(a: T, sections: number, options: { axis?: number } = {}): Out<T>[] {
-  checkOptions('np.split', options, ['axis']);
-  return ops.split!(a, { numOutputs: sections, axis: options.axis ?? 0 }) as Out<T>[];
+export function split<T extends Arr>(a: T, sections: number, options: { axis?: number } | number = {}): Out<T>[] {
+  return ops.split!(a, { numOutputs: sections, axis: axisOption('np.split', options) }) as Out<T>[];
 }
 
 /**

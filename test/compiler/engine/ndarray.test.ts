@@ -284,3 +284,21 @@ describe("copyto: MXNet's in-place copy (Python's x[:] = y)", () => {
     assert.deepEqual(w.toArray(), [0, 0]);
   });
 });
+
+describe("at(i): Python's x[i] (d2l's state[0][-1])", () => {
+  it('takes item i along axis 0 (negative from the end), as numpy indexing; differentiable; out of range is an Error', () => {
+    const x = nd.arange(0, 24).reshape([2, 3, 4]);
+    const rows = x.toArray() as number[][][];
+    assert.deepEqual(x.at(-1).toArray(), rows[1]);
+    assert.deepEqual(x.at(0).at(1).toArray(), rows[0]![1]);
+    const last = x.at(1).at(2).at(-1);
+    assert.deepEqual([last.shape, last.item()], [[], 23]);
+    assert.throws(() => x.at(2), /at: index 2 is out of range for axis 0 of size 2/);
+    assert.throws(() => x.at(-3), /at: index -3 is out of range/);
+    assert.throws(() => nd.array(1).at(0), /at: a 0-d array has no axis to index/);
+    const w = nd.ones([3, 2]);
+    w.attachGrad();
+    autograd.record(() => w.at(-1).mul(nd.array([2, 5])).sum()).backward();
+    assert.deepEqual(w.grad.toArray(), [[0, 0], [0, 0], [2, 5]]);
+  });
+});

@@ -475,3 +475,14 @@ describe("npx's contexts (d2l's try_gpu)", () => {
     assert.equal(String(context.withContext(npx.cpu(), () => context.currentContext())), 'cpu(0)');
   });
 });
+
+describe("numpy's axis positionally (d2l's np.concatenate((X, context), 2))", () => {
+  it('np.concatenate, np.stack and np.split take the axis as argument 2 or 3, as numpy does', () => {
+    const x = np.arange(0, 6).reshape([1, 2, 3]);
+    assert.deepEqual(np.concatenate([x, x], 2).toArray(), np.concatenate([x, x], { axis: 2 }).toArray());
+    assert.deepEqual(np.concatenate([x, x], 2).shape, [1, 2, 6]);
+    assert.deepEqual(np.stack([x, x], 1).shape, [1, 2, 2, 3]);
+    assert.deepEqual(np.split(np.arange(0, 6).reshape([2, 3]), 3, 1).map((a) => a.shape), [[2, 1], [2, 1], [2, 1]]);
+    assert.throws(() => np.concatenate([x, x], { axes: 2 } as never), /np\.concatenate: unknown option 'axes'/);
+  });
+});
