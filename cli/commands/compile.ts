@@ -1,10 +1,12 @@
 /**
  * `gluonc compile <model.ts|model.js> [-o out.onnx] [--input name:dtype[dims]]
- * [--opset N] [-O 0|1|2|3] [--train] [--report]`: loads a model file,
- * initializes it with a fixed seed (or loads its `params`), traces it with
- * its `inputs` (or `--input`), optimizes, and writes one `.onnx` artifact
- * atomically; with `--train` also `<name>.train.onnx` (see
- * cli/train-artifact.ts).
+ * [--opset N] [-O 0|1|2|3] [--train] [--report] [--format onnx|mxnet [--epoch N]]`:
+ * loads a model file, initializes it with a fixed seed (or loads its
+ * `params`), traces it with its `inputs` (or `--input`), optimizes, and
+ * writes one `.onnx` artifact atomically; with `--train` also
+ * `<name>.train.onnx` (see cli/train-artifact.ts). `--format mxnet` writes
+ * MXNet's `<prefix>-symbol.json` and `<prefix>-NNNN.params` instead
+ * (`net.export(prefix, { format: 'mxnet', epoch })`; `-o` is the prefix).
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +28,8 @@ export interface CompileFlags {
   O: string;
   train?: boolean;
   report?: boolean;
+  format?: string;
+  epoch?: number;
 }
 
 /** What `runCompile` wrote. */
@@ -33,6 +37,8 @@ export interface CompileResult {
   artifact: string;
   train?: string;
   params: number;
+  /** `--format mxnet`: the symbol and parameter files written. */
+  mxnet?: [string, string];
 }
 
 const collect = (v: string, acc: string[]) => [...acc, v];
@@ -118,6 +124,10 @@ export async function runCompile(
 ): Promise<CompileResult> {
   const level = Number(flags.O);
   if (!/^[0-3]$/.test(flags.O)) throw new UserError(`bad -O '${flags.O}': use 0, 1, 2 or 3`);
+  const format = flags.format ?? 'onnx';
+  if (format === 'mxnet') return compileMxnet(model, flags, log);
+  if (format !== 'onnx') throw new UserError(`bad --format '${format}': use onnx or mxnet`);
+  if (flags.epoch !== undefined) throw new UserError('--epoch names the parameter file of --format mxnet (<prefix>-NNNN.params); the ONNX artifact has none');
   const out = flags.output ?? defaultOutput(model);
   const bar = progress('compile', flags.train ? 4 : 3);
   try {
@@ -192,6 +202,27 @@ export async function runCompile(
   }
 }
 
+/**
+ * `compile --format mxnet`: MXNet's export format through `net.export(prefix,
+ * { format: 'mxnet', epoch })`; `-o` is the prefix (default: the model's
+ * name), and the ONNX-only flags are refused by name.
+ */
+async function compileMxnet(model: string, flags: CompileFlags, log: (s: string) => void): Promise<CompileResult> {
+  const onnxOnly = [flags.train && '--train', flags.report && '--report', flags.opset !== undefined && '--opset', flags.O !== '2' && '-O'].filter(Boolean);
+  if (onnxOnly.length) throw new UserError(`${onnxOnly.join(', ')} ${onnxOnly.length > 1 ? 'apply' : 'applies'} to the ONNX artifact, not to --format mxnet`);
+  const prefix = flags.output ?? path.basename(model).replace(/\.[^.]+$/, '');
+  if (!prefix) throw new UserError("bad -o '': needs a path prefix");
+  const loaded = await loadModelFile(model, flags.input);
+  const paramsFile = paramsPath(model, loaded.module.params);
+  const block = asHybrid(loaded.block);
+  const epoch = flags.epoch ?? 0;
+  for (const f of [`${prefix}-symbol.json`, `${prefix}-${String(epoch).padStart(4, '0')}.params`]) checkOutputPath('-o', f, model, paramsFile);
+  const res = asUserError(`'${model}'`, () => block.export(prefix, { format: 'mxnet', epoch, inputs: loaded.inputs }));
+  const params = block.collectParams().values().reduce((n, p) => n + (p.initialized ? p.data().size : 0), 0);
+  log(`wrote ${res.symbolFile} and ${res.paramsFile}: ${params.toLocaleString('en-US')} parameters, MXNet's export format (inputs ${Object.keys(loaded.inputs).join(', ')})`);
+  return { artifact: res.symbolFile, params, mxnet: res.paths };
+}
+
 /** What `compile --help` says a model file may export (see cli/model-file.ts and cli/train-artifact.ts). */
 export const MODEL_FILE_HELP = `
 A model file exports:
@@ -227,6 +258,8 @@ export function compileCommand(): Command {
     .addOption(new Option('-O <level>', 'optimization level 0, 1, 2 or 3').default('2'))
     .option('--train', 'also write <name>.train.onnx: forward, loss, gradients and optimizer update in one graph')
     .option('--report', 'print, per optimization pass, the node counts before and after and the time spent')
+    .addOption(new Option('--format <format>', "onnx (one .onnx artifact) or mxnet (MXNet's export: <prefix>-symbol.json and <prefix>-NNNN.params, -o giving the prefix)").default('onnx'))
+    .option('--epoch <n>', "--format mxnet: the number in <prefix>-NNNN.params (default 0), as MXNet's export(path, epoch)", intOption('--epoch'))
     .addHelpText('after', MODEL_FILE_HELP)
     .action(async (model: string, flags: CompileFlags) => {
       await runCompile(model, flags);

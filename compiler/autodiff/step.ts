@@ -23,6 +23,8 @@ import type { F, Tensor } from '../ops/tensor.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps } from '../trace/sym.js';
 import { gradients } from './reverse.js';
+// Registers the gradient of an imported Loop's body (OnnxLoop's gradient rule).
+import './loop-body.js';
 
 /** An update rule written against `F` (an optimizer's `update`). */
 export interface UpdateRule {

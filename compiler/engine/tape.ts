@@ -25,6 +25,8 @@ import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
 import { flushPendingOps } from './lazy-op.js';
 import { PendingBackward, prepareBackward, type RecordedOp } from './tape-graph.js';
+// Registers the gradient of an imported Loop's body (OnnxLoop's gradient rule needs it on the tape too).
+import '../autodiff/loop-body.js';
 
 /** One recorded operation: its inputs, outputs and how to map output gradients to input gradients. */
 export interface TapeEntry {

@@ -30,8 +30,10 @@ export interface InputSpec {
   dtype?: DType;
 }
 
-/** Options of `export`. */
+/** Options of `export` (the ONNX artifact; `{ format: 'mxnet' }` takes `MxnetExportOptions`, mxnet-export.ts). */
 export interface ExportOptions {
+  /** `'onnx'` (the default): one `.onnx` artifact at the path given. */
+  format?: 'onnx';
   /**
    * The inputs by name, in call order. Default: the signature of the block's
    * last call with the batch made symbolic (`'N'`: dimension 0, or where the
@@ -50,7 +52,10 @@ export interface ExportOptions {
   report?: (r: PassReport) => void;
 }
 
-const EXPORT_OPTIONS = ['inputs', 'opset', 'compile', 'check', 'report'];
+const EXPORT_OPTIONS = ['format', 'inputs', 'opset', 'compile', 'check', 'report'];
+
+/** What `export` writes, by its `format` option. */
+export const EXPORT_FORMATS = ['onnx', 'mxnet'] as const;
 
 /** What `export` produced. */
 export interface ExportResult {
@@ -74,8 +79,14 @@ export type { Signature };
 export function exportBytes(block: HybridBlock, options: ExportOptions = {}, where = ''): { bytes: Uint8Array; manifest: ArtifactManifest } {
   const label = `${block.constructor.name}.export${where ? ` to '${where}'` : ''}`;
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${label}: the options must be an object; MXNet's export(path, epoch) writes path-symbol.json and path-0000.params, gluonc one ONNX artifact at the path given (net.export('model.onnx'))`);
+    throw new Error(`${label}: the options must be an object; MXNet's export(path, epoch) is export(path, { format: 'mxnet', epoch }) (path-symbol.json and path-0000.params), export(path) writes one ONNX artifact at the path given (net.export('model.onnx'))`);
   }
+  const format = (options as { format?: unknown }).format;
+  if (format === 'mxnet') throw new Error(`${label}: format 'mxnet' writes MXNet's two files, not ONNX bytes: net.export(path, { format: 'mxnet' })`);
+  if (format !== undefined && format !== 'onnx') {
+    throw new Error(`${label}: format must be one of ${EXPORT_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(format)}`);
+  }
+  if ('epoch' in options) throw new Error(`${label}: option 'epoch' applies to MXNet's files only: export(path, { format: 'mxnet', epoch: ${JSON.stringify((options as { epoch?: unknown }).epoch)} })`);
   checkOptions(label, options, EXPORT_OPTIONS);
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
@@ -183,8 +194,8 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, what = 'write')
   atomicWrite(file, bytes, { what, mkdir: true });
 }
 
-/** The named, typed inputs to trace with: the given ones, else the last call's signature with a symbolic batch. */
-function resolveInputs(block: HybridBlock, options: ExportOptions, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
+/** The named, typed inputs to trace with: the given ones, else the last call's signature with a symbolic batch (MXNet's export names them alike). */
+export function resolveInputs(block: HybridBlock, options: { inputs?: Record<string, InputSpec> }, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
   if (options.inputs) {
     const entries = Object.entries(options.inputs);
     if (!entries.length) throw new Error(`${label}: 'inputs' is empty; name at least one input`);

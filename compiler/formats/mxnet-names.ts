@@ -73,3 +73,59 @@ export function mxnet1Names(names: readonly string[]): string[] {
     return bidirectional.has(prefix) ? `${prefix}_unfused.${layer}.${dir}_cell.${param}` : `${prefix}_unfused.${layer}.${param}`;
   });
 }
+
+/** A block as MXNet 1.x's naming sees it (the front end's Block). */
+export interface AliasedBlock<P> {
+  readonly constructor: { name: string };
+  /** MXNet's `_alias`: `dense`, `conv`, `pool`, `relu`, ... */
+  _alias(): string;
+  children(): [string, AliasedBlock<P>][];
+  ownParams(): [string, P][];
+}
+
+/** The MXNet 1.x names of a block tree: each block's prefix by structural path (`''` the root, `'a.d'`), each parameter's name. */
+export interface Mxnet1Naming<P> {
+  prefixes: Map<string, string>;
+  blocks: Map<string, AliasedBlock<P>>;
+  params: Map<P, string>;
+}
+
+/**
+ * The names MXNet 1.x gives a block tree whose blocks were all created
+ * outside any `name_scope` (what `net.add(nn.Dense(8))` does, and what
+ * MXNet's export then writes): each block's prefix is its `_alias()` and
+ * its count among the blocks of that alias, in structural order (the root
+ * first, then each child's subtree), plus `_` (gluon/block.py,
+ * `_BlockScope.create`: `NameManager.get(None, hint) + '_'`); a parameter
+ * is its block's prefix and its own name (`dense0_weight`,
+ * `batchnorm0_running_mean`). A block whose alias is empty (MXNet's
+ * SymbolBlock) has no prefix and is not counted: its parameters keep their
+ * own names. A block or parameter met twice (shared) keeps its first name.
+ *
+ * ```ts
+ * mxnet1Naming(seq).params.get(seq.children()[1][1].ownParams()[0][1]); // 'dense1_weight'
+ * ```
+ */
+export function mxnet1Naming<P>(root: AliasedBlock<P>): Mxnet1Naming<P> {
+  const counts = new Map<string, number>();
+  const seen = new Map<AliasedBlock<P>, string>();
+  const out: Mxnet1Naming<P> = { prefixes: new Map(), blocks: new Map(), params: new Map() };
+  const walk = (b: AliasedBlock<P>, path: string): void => {
+    out.blocks.set(path, b);
+    const had = seen.get(b);
+    if (had !== undefined) {
+      out.prefixes.set(path, had);
+      return;
+    }
+    const alias = b._alias();
+    const n = counts.get(alias) ?? 0;
+    if (alias) counts.set(alias, n + 1);
+    const prefix = alias ? `${alias}${n}_` : '';
+    seen.set(b, prefix);
+    out.prefixes.set(path, prefix);
+    for (const [k, p] of b.ownParams()) if (!out.params.has(p)) out.params.set(p, prefix + k);
+    for (const [k, c] of b.children()) walk(c, path ? `${path}.${k}` : k);
+  };
+  walk(root, '');
+  return out;
+}

@@ -4,12 +4,13 @@
  * checked: `nodes` with `op`, `name`, `attrs` (older files: `attr` and
  * `param`, merged as nnvm's loader does) and `inputs` as `[node, output,
  * version]`, `arg_nodes`, `heads`; files before MXNet 0.9 upgraded as MXNet
- * does. Also the mapping of MXNet operator names onto gluonc's.
+ * does. Operator names map onto gluonc's through `mxnet-ops.ts`'s table.
  * Invariant: a parsed graph's inputs refer to earlier nodes and its heads
  * exist; every error names the file.
  */
 import type { AttrValue } from '../ir/node.js';
 import { getOp, hasOp } from '../ops/registry.js';
+import { readMxnetOp, snake } from './mxnet-ops.js';
 
 /** One node of an MXNet symbol graph. */
 export interface MxnetNode {
@@ -24,32 +25,6 @@ export interface MxnetGraph {
   nodes: MxnetNode[];
   heads: [number, number][];
 }
-
-/** MXNet operator names whose gluonc operator is spelled differently. */
-const ALIASES: Record<string, string> = {
-  elemwise_add: 'add', _plus: 'add', _Plus: 'add', _add: 'add',
-  elemwise_sub: 'sub', _minus: 'sub', _Minus: 'sub', _sub: 'sub',
-  elemwise_mul: 'mul', _mul: 'mul', _Mul: 'mul',
-  elemwise_div: 'div', _div: 'div', _Div: 'div',
-  _maximum: 'maximum', _minimum: 'minimum', _power: 'power', _Power: 'power',
-  // MXNet 2's numpy operators (what `export` writes for `x + y`, `np.exp(x)`, `npx.relu(x)` in numpy mode).
-  _npi_add: 'add', _npi_subtract: 'sub', _npi_multiply: 'mul', _npi_true_divide: 'div',
-  _npi_maximum: 'maximum', _npi_minimum: 'minimum', _npi_power: 'power',
-  _npx_relu: 'relu', _npx_sigmoid: 'sigmoid', _npi_tanh: 'tanh', _npi_exp: 'exp', _npi_log: 'log',
-  _npi_sqrt: 'sqrt', _npi_square: 'square', _npi_negative: 'negative', _npi_absolute: 'abs',
-};
-
-/**
- * MXNet 2's numpy scalar operators, by the MXNet 1 scalar operator they
- * compute (their `is_int` attribute only tells the scalar's Python type).
- * Example: `SCALAR_ALIASES._npi_add_scalar` is `'_plus_scalar'`.
- */
-export const SCALAR_ALIASES: Record<string, string> = {
-  _npi_add_scalar: '_plus_scalar', _npi_subtract_scalar: '_minus_scalar', _npi_rsubtract_scalar: '_rminus_scalar',
-  _npi_multiply_scalar: '_mul_scalar', _npi_true_divide_scalar: '_div_scalar', _npi_rtrue_divide_scalar: '_rdiv_scalar',
-  _npi_power_scalar: '_power_scalar', _npi_rpower_scalar: '_rpower_scalar',
-  _npi_maximum_scalar: '_maximum_scalar', _npi_minimum_scalar: '_minimum_scalar',
-};
 
 /** MXNet's snake_case name in gluonc's camelCase. Example: `camel('slice_axis')` is `'sliceAxis'`. */
 export const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -114,8 +89,12 @@ export function parseMxnetSymbol(json: unknown, file: string): MxnetGraph {
   return v < 900 ? upgradeFrom08({ nodes, heads }) : { nodes, heads };
 }
 
-/** The gluonc operator that runs MXNet operator `op` (the name may not exist). Example: `targetOf('elemwise_add')` is `'add'`. */
-export const targetOf = (op: string): string => ALIASES[op] ?? (hasOp(op) ? op : camel(op));
+/**
+ * The gluonc operator that runs MXNet operator `op` (the name may not exist):
+ * the one `mxnet-ops.ts` lists it for, else a gluonc operator of that name or
+ * of its camelCase. Example: `targetOf('elemwise_add')` is `'add'`, `targetOf('_plus_scalar')` too.
+ */
+export const targetOf = (op: string): string => readMxnetOp(op)?.op ?? (hasOp(op) ? op : camel(op));
 
 /**
  * MXNet's upgrade of files written before 0.9 (src/nnvm/legacy_json_util.cc,
@@ -124,13 +103,13 @@ export const targetOf = (op: string): string => ALIASES[op] ?? (hasOp(op) ? op :
  * ones as variables named `<node>_<input>` (`bn1_moving_mean`), placed before it.
  */
 function upgradeFrom08(g: MxnetGraph): MxnetGraph {
-  const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   const nodes: MxnetNode[] = [];
   const at: number[] = [];
   for (const n of g.nodes) {
     const inputs = n.inputs.map(([j, o]): [number, number] => [at[j]!, o]);
     const target = targetOf(n.op);
-    if (n.op !== 'null' && hasOp(target)) {
+    // A scalar form (`_plus_scalar`) takes one input: its other operand is its attribute.
+    if (n.op !== 'null' && !readMxnetOp(n.op)?.scalar && hasOp(target)) {
       const required = (getOp(target).inputs ?? []).filter((name) => !name.endsWith('?') && !name.startsWith('...'));
       for (const name of required.slice(inputs.length)) {
         nodes.push({ op: 'null', name: `${n.name}_${snake(name)}`, attrs: {}, inputs: [] });

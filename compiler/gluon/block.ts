@@ -79,6 +79,15 @@ export class Block {
     structureMayHaveChanged();
   }
 
+  /**
+   * MXNet 1.x's `_alias`: the kind a block's MXNet name is counted by
+   * (`dense` -> `dense0_weight` in `export(path, { format: 'mxnet' })`), the
+   * class name in lower case, as in MXNet.
+   */
+  _alias(): string {
+    return this.constructor.name.toLowerCase();
+  }
+
   /** Implemented by subclasses: the computation. */
   forward(..._inputs: any[]): any {
     throw new Error(`${this.constructor.name}: forward is not implemented`);

@@ -25,6 +25,7 @@ import { Block, checkHybridizeOptions } from './block.js';
 import { omitTrailingUndefined } from './call-inputs.js';
 import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
+import { exportMxnet, type MxnetExportOptions, type MxnetExportResult } from '../formats/mxnet-export.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
 import { Parameter, withParameterData } from './parameter.js';
@@ -49,8 +50,8 @@ interface Compiled {
   list: boolean;
   /** The traced forward (kept so the gradient graph differentiates the very same nodes, dropout seeds included). */
   traced: { outputs: Symbol[]; inputs: Symbol[]; symbols: Map<Parameter, Symbol> };
-  /** The compiled gradient graph, built on the first backward. */
-  backward?: Backward;
+  /** The compiled gradient graphs, built on the first backward, by which float inputs need a gradient ('1' each that does). */
+  backward?: Map<string, Backward>;
   /** Parameters baked in as initializers, with the versions they had (null: parameters are fed). */
   versions: [Parameter, number][] | null;
 }
@@ -140,14 +141,20 @@ export class HybridBlock extends Block {
   lastSignature: Signature | null = null;
 
   /**
-   * Writes this block as a compiled artifact (one `.onnx` file; see export.ts).
+   * Writes this block as a compiled artifact (one `.onnx` file; see export.ts),
+   * or with `{ format: 'mxnet' }` as MXNet's `<path>-symbol.json` and
+   * `<path>-<epoch>.params` (mxnet-export.ts), returning the paths.
    *
    * ```ts
    * net.export('mlp.onnx', { inputs: { x: { shape: ['N', 784] } } });
+   * net.export('mlp', { format: 'mxnet' });   // mlp-symbol.json, mlp-0000.params
    * ```
    */
-  export(path: string, options: ExportOptions = {}): ExportResult {
-    return exportBlock(this, path, options);
+  export(path: string, options: MxnetExportOptions): MxnetExportResult;
+  export(path: string, options?: ExportOptions): ExportResult;
+  export(path: string, options: ExportOptions | MxnetExportOptions = {}): ExportResult | MxnetExportResult {
+    if (options !== null && typeof options === 'object' && options.format === 'mxnet') return exportMxnet(this, path, options);
+    return exportBlock(this, path, options as ExportOptions);
   }
 
   /** Releases every compiled session of this block. */
@@ -381,25 +388,30 @@ export class HybridBlock extends Block {
       const paramArrays = c.params.map(([p]) => p.data());
       if (inputs.some(requiresGrad) || paramArrays.some(requiresGrad)) {
         const entry = c;
-        recordEntry([...inputs, ...paramArrays], outs, (gOuts) => this._backward(entry, feeds, gOuts));
+        const need = inputs.map((x) => (requiresGrad(x) ? '1' : '0')).join('');
+        recordEntry([...inputs, ...paramArrays], outs, (gOuts) => this._backward(entry, feeds, gOuts, need, outs));
       }
     }
     return c.list ? outs : outs[0];
   }
 
   /** Runs the compiled gradient graph of a compiled call (one tape entry). */
-  private _backward(c: Compiled, feeds: Record<string, HostTensor>, gOuts: (NDArray | null)[]): (NDArray | null)[] {
-    const b = (c.backward ??= this._compileBackward(c));
+  private _backward(c: Compiled, feeds: Record<string, HostTensor>, gOuts: (NDArray | null)[], need: string, outs: NDArray[]): (NDArray | null)[] {
+    c.backward ??= new Map();
+    let b = c.backward.get(need);
+    if (!b) c.backward.set(need, (b = this._compileBackward(c, need)));
     const all: Record<string, HostTensor> = { ...feeds };
     b.heads.forEach((name, i) => {
       const o = c.traced.outputs[i]!;
-      all[name] = gOuts[i]?._host ?? zerosTensor(o.dtype, o.shape as number[]);
+      // An output without a gradient gets zeros of the shape it had (a symbolic one is known only then).
+      all[name] = gOuts[i]?._host ?? zerosTensor(o.dtype, outs[i]?.shape ?? (o.shape as number[]));
     });
     const res = b.run(all);
     return [...b.inputGrads, ...b.paramGrads].map((n) => (n ? new NDArray(res[n]!) : null));
   }
 
-  private _compileBackward(c: Compiled): Backward {
+  /** The gradient graph of the inputs `need` marks ('1') and of the parameters that take one. */
+  private _compileBackward(c: Compiled, need: string): Backward {
     const { outputs, inputs, symbols } = c.traced;
     const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: plainShape(o.shape) }));
     const inputGrads: (string | null)[] = [];
@@ -408,7 +420,8 @@ export class HybridBlock extends Block {
     const slots: [(string | null)[], number, string][] = [];
     inputs.forEach((v, i) => {
       inputGrads.push(null);
-      if (!isFloat(v.dtype)) return;
+      // An input that needs no gradient gets none: the graph need not differentiate what only it feeds (an imported Loop).
+      if (!isFloat(v.dtype) || need[i] !== '1') return;
       wrt.push({ value: v.value, gradName: `grad_input${i}` });
       slots.push([inputGrads, i, `grad_input${i}`]);
     });

@@ -209,3 +209,4 @@ export declare namespace optimizer {
  */
 export { exportBlock, exportBytes, writeFileAtomic, type ExportOptions, type ExportResult, type InputSpec } from '../formats/export.js';
 export { asHybrid } from './traced-block.js';
+export type { MxnetExportOptions, MxnetExportResult } from '../formats/mxnet-export.js';

@@ -22,7 +22,8 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { isSymbol } from '../trace/symbol.js';
 import { HybridBlock } from './hybrid.js';
 import { canonicalMxnetNames } from '../formats/mxnet-names.js';
-import { camel, parameterShape, parseMxnetAttr, parseMxnetSymbol, SCALAR_ALIASES, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
+import { camel, parameterShape, parseMxnetAttr, parseMxnetSymbol, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
+import { readMxnetOp } from '../formats/mxnet-ops.js';
 import { movingStatistics } from './nn/norm.js';
 import { readTensorFile } from '../formats/params-file.js';
 import type { F, Tensor } from '../engine/tensor.js';
@@ -31,21 +32,6 @@ export { parseMxnetAttr, parseMxnetSymbol, type MxnetGraph, type MxnetNode };
 
 /** Attributes MXNet records that do not change the numbers (kernel tuning, bookkeeping). */
 const IGNORED = new Set(['workspace', 'cudnn_tune', 'cudnn_off', 'num_args', 'ctx_group', 'lr_mult', 'wd_mult']);
-
-type Apply = (F: F, inputs: Tensor[], scalar: number) => Tensor;
-/** `x op scalar` (and the reversed `_r*` forms): MXNet's scalar operators. */
-const SCALAR: Record<string, Apply> = {
-  _plus_scalar: (F, [x], s) => F.add(x!, s),
-  _minus_scalar: (F, [x], s) => F.sub(x!, s),
-  _rminus_scalar: (F, [x], s) => F.sub(s, x!),
-  _mul_scalar: (F, [x], s) => F.mul(x!, s),
-  _div_scalar: (F, [x], s) => F.div(x!, s),
-  _rdiv_scalar: (F, [x], s) => F.div(s, x!),
-  _power_scalar: (F, [x], s) => F.power(x!, s),
-  _rpower_scalar: (F, [x], s) => F.power(s, x!),
-  _maximum_scalar: (F, [x], s) => F.maximum(x!, s),
-  _minimum_scalar: (F, [x], s) => F.minimum(x!, s),
-};
 
 /** Training heads: their inputs after the first are labels, unused at inference. */
 const LABELLED = new Set(['SoftmaxOutput', 'Softmax', 'LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput', 'SVMOutput']);
@@ -69,11 +55,13 @@ function stepOf(node: MxnetNode, where: string): Step {
   const { op, name } = node;
   const at = `${where}: node '${name}' (MXNet operator '${op}')`;
   if (IDENTITY.has(op)) return (_F, [x]) => x!;
-  const scalar = SCALAR[SCALAR_ALIASES[op] ?? op];
-  if (scalar) {
+  // `x op scalar` and the reversed `_r*` forms (mxnet-ops.ts lists them with their operator).
+  const read = readMxnetOp(op);
+  if (read?.scalar) {
     const s = parseMxnetAttr(node.attrs.scalar ?? '');
     if (typeof s !== 'number') throw new Error(`${at}: attribute 'scalar' must be a number, got ${JSON.stringify(node.attrs.scalar)}`);
-    return (F, ins) => scalar(F, ins, s);
+    const fn = (F: F) => (F as unknown as Record<string, (a: Tensor | number, b: Tensor | number) => Tensor>)[read.op]!;
+    return read.scalar === 'right' ? (F, [x]) => fn(F)(x!, s) : (F, [x]) => fn(F)(s, x!);
   }
   if (op === 'add_n' || op === 'ElementWiseSum') return (F, ins) => ins.reduce((a, b) => F.add(a, b));
   if (PASS_HEADS.has(op)) return (_F, [x]) => x!;
@@ -210,6 +198,11 @@ export class MxnetSymbolBlock extends HybridBlock {
       });
     });
     this._steps = graph.nodes.map((n) => (n.op === 'null' ? null : stepOf(n, source)));
+  }
+
+  /** MXNet's SymbolBlock has no prefix: its parameters keep the graph's names (`conv0_weight`) when exported again. */
+  override _alias(): string {
+    return '';
   }
 
   /** Replays the graph's nodes through `F`. */

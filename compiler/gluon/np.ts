@@ -286,10 +286,12 @@ export function nonzero<T extends Arr>(a: T): Out<T>[] {
 }
 
 /**
- * numpy's `unique` of the flattened array: the sorted distinct values, and
- * with `returnIndex`, `returnInverse`, `returnCounts` (numpy's flags) a list
- * `[values, index?, inverse?, counts?]` of those asked for (int64). `axis`
- * is refused (unique slices are not implemented).
+ * numpy's `unique` of the flattened array (or, with `axis`, of the slices
+ * along it): the sorted distinct values, and with `returnIndex`,
+ * `returnInverse`, `returnCounts` (numpy's flags) a list
+ * `[values, index?, inverse?, counts?]` of those asked for (int64). NaNs
+ * sort last and are one value (numpy's `equal_nan`); a slice holding NaN
+ * equals no other.
  *
  * ```ts
  * np.unique(x);                                   // sorted distinct values
@@ -298,8 +300,7 @@ export function nonzero<T extends Arr>(a: T): Out<T>[] {
  */
 export function unique<T extends Arr>(a: T, options: { returnIndex?: boolean; returnInverse?: boolean; returnCounts?: boolean; axis?: number | null } = {}): Out<T> | Out<T>[] {
   checkOptions('np.unique', options, ['returnIndex', 'returnInverse', 'returnCounts', 'axis']);
-  if (options.axis !== undefined && options.axis !== null) throw new Error(`np.unique: axis ${options.axis} (unique slices) is not implemented; only the flattened form`);
-  const [values, index, inverse, counts] = call<T>('unique', a) as unknown as Out<T>[];
+  const [values, index, inverse, counts] = call<T>('unique', a, { axis: options.axis ?? null }) as unknown as Out<T>[];
   const asked = [options.returnIndex && index, options.returnInverse && inverse, options.returnCounts && counts].filter((v): v is Out<T> => Boolean(v));
   return asked.length ? [values!, ...asked] : values!;
 }

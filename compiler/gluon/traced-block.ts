@@ -32,6 +32,11 @@ class TracedBlock extends HybridBlock {
     this._scopeName = inner.constructor.name;
   }
 
+  /** Named after the inner block in MXNet's export (`mydense0_const0`: its arrays are constants of the trace). */
+  override _alias(): string {
+    return this.inner()._alias();
+  }
+
   /** The inner block's parameters (hybrid children traced inside it are graph parameters under these names). */
   override collectParams(select?: string | RegExp): ParameterDict {
     return this.inner().collectParams(select);

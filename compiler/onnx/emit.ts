@@ -275,6 +275,11 @@ class ModelBuilder {
       ints: (values) => b.ints(values),
       scalar: (value, dtype) => b.constant(scalarTensor(value, dtype)),
       fresh: () => b.fresh('t'),
+      lowerOp(op, attrs, inputs, inTypes, outTypes) {
+        const outputs = outTypes.map(() => b.fresh('t'));
+        getOp(op).lower({ ...this, inputs, outputs, inTypes, outTypes }, attrs as never);
+        return outputs;
+      },
       graph(inputs, build) {
         const outer = b.target;
         const body: OnnxNs.INodeProto[] = [];

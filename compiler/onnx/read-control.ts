@@ -7,16 +7,20 @@
  * a `Loop` whose trip count and conditions are known, and a `Scan` over
  * sequences of known length, are unrolled. The subgraphs' nodes are mapped
  * like the outer graph's (they see the outer names) through the reader's own
- * `read`. A Loop or Scan decided at run time is refused by name: gluonc's
- * graphs have no control flow of their own.
+ * `read`. A Loop decided at run time becomes one `OnnxLoop` node, an ONNX
+ * Loop running its imported body (read-loop.ts); a Scan over a length known
+ * only at run time is refused by name.
  * Invariant: the values returned are the node's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
-import { formatType } from '../ir/types.js';
+import { tensorFromNumbers, tensorToNumbers, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
+import { formatType, isConcrete } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { mulDims, sameDim } from '../ops/dims.js';
 import { normAxis, type ImportCtx } from './import/context.js';
+import { mapRuntimeLoop, type OpenScope, type ReadNode } from './read-loop.js';
+
+export type { OpenScope, ReadNode } from './read-loop.js';
 
 /** Iterations a Loop may unroll to (its nodes are copied per iteration). */
 export const LOOP_UNROLL_MAX = 4096;
@@ -28,8 +32,6 @@ export interface ControlCtx {
   tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
 }
 
-/** Maps one node of a subgraph (the reader's `readForeign`), with a label naming where it sits. */
-export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
 
 /**
  * `If` with a condition known when the file is read: the outputs of the branch taken.
@@ -87,39 +89,55 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
 /**
  * `Loop` with a trip count and conditions known when the file is read,
  * unrolled: the final loop-carried values, then each scan output stacked
- * along a new first axis.
+ * along a new first axis. One whose trip count or condition is known only
+ * at run time (or that runs more than `LOOP_UNROLL_MAX` iterations) becomes
+ * an `OnnxLoop` node that runs as an ONNX Loop (read-loop.ts).
  *
  * ```ts
- * const outs = mapLoop(node, 'loop0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader));
+ * const outs = mapLoop(node, 'loop0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader), open);
  * ```
  */
-export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
-  if (!ctx.has(0)) throw ctx.refuse('it has no trip count M (a Loop is read only when its trip count is known when the file is read; it is unrolled)');
-  const trips = known(ctx, 0, Number.NaN, 'its trip count M');
-  if (!Number.isInteger(trips) || trips < 0) throw ctx.refuse(`its trip count M is ${trips}`);
-  let go = ctx.has(1) ? Boolean(known(ctx, 1, 1, 'its condition')) : true;
+export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode, open?: OpenScope): Value[] {
   const body = subgraph(n, 'body', ctx);
   const nCarried = ctx.nInputs - 2;
   const bodyIn = body.input ?? [];
   const bodyOut = body.output ?? [];
-  if (bodyIn.length !== nCarried + 2 || bodyOut.length < nCarried + 1) {
-    throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nCarried} loop-carried value(s) (ONNX: 2 + N inputs, 1 + N + K outputs)`);
+  if (nCarried < 0 || bodyIn.length !== nCarried + 2 || bodyOut.length < nCarried + 1) {
+    throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${Math.max(nCarried, 0)} loop-carried value(s) (ONNX: 2 + N inputs, 1 + N + K outputs)`);
   }
   const nScan = bodyOut.length - 1 - nCarried;
   if ((n.output ?? []).length > nCarried + nScan) throw ctx.refuse(`it has ${(n.output ?? []).length} outputs for ${nCarried} loop-carried and ${nScan} scan output(s)`);
+  const runtime = (why: string): Value[] => {
+    if (!open) throw ctx.refuse(`${why} (a Loop decided at run time is read only where the reader opens scopes)`);
+    return mapRuntimeLoop(n, label, ctx, body, open, why);
+  };
+  if (!ctx.has(0)) return runtime('it has no trip count M');
+  if (!ctx.data(0)) return runtime('its trip count M is computed at run time');
+  if (ctx.has(1) && !ctx.data(1)) return runtime('its condition is computed at run time');
+  const trips = known(ctx, 0, Number.NaN, 'its trip count M');
+  if (!Number.isInteger(trips) || trips < 0) throw ctx.refuse(`its trip count M is ${trips}`);
+  let go = ctx.has(1) ? Boolean(known(ctx, 1, 1, 'its condition')) : true;
+  if (go && trips > LOOP_UNROLL_MAX) return runtime(`its trip count ${trips} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
   let carried = Array.from({ length: nCarried }, (_v, i) => ctx.input(i + 2));
   const scans: Value[][] = Array.from({ length: nScan }, () => []);
-  constants(body, `${label} (Loop body)`, ctx, c);
+  // Unrolled in a scope of its own: its names stay there, and a fallback to the run-time form drops what it made.
+  const scope = open?.([]);
+  const u: ControlCtx = scope ?? c;
+  const readU: ReadNode = scope ? scope.read : read;
+  const fallback = (why: string): Value[] => {
+    for (const node of scope?.made ?? []) node.detach();
+    return runtime(why);
+  };
+  constants(body, `${label} (Loop body)`, ctx, u);
   let k = 0;
   for (; k < trips && go; k++) {
-    if (k === LOOP_UNROLL_MAX) throw ctx.refuse(`its trip count ${trips} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
-    c.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
-    c.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
-    carried.forEach((v, i) => c.values.set(bodyIn[i + 2]!.name ?? '', v));
-    readGraph(body, `${label}/body@${k}`, read);
-    const out = bodyOut.map((o, j) => c.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
+    u.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
+    u.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
+    carried.forEach((v, i) => u.values.set(bodyIn[i + 2]!.name ?? '', v));
+    readGraph(body, `${label}/body@${k}`, readU);
+    const out = bodyOut.map((o, j) => u.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
     const cond = out[0]!;
-    if (!cond.isConst || !cond.data) throw ctx.refuse(`its body's condition output '${bodyOut[0]!.name}' is computed at run time (a Loop is unrolled only when every iteration's condition is known)`);
+    if (!cond.isConst || !cond.data) return fallback(`its body's condition output '${bodyOut[0]!.name}' is computed at run time`);
     go = Boolean(tensorToNumbers(cond.data)[0]);
     carried = out.slice(1, 1 + nCarried);
     out.slice(1 + nCarried).forEach((v, j) => scans[j]!.push(v));
@@ -129,7 +147,7 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
 }
 
 /**
- * `Scan` (opset 9 and later) over scan inputs whose scanned axes have a
+ * `Scan` (opset 9 and later; opset 8's batched form by `mapScan8`) over scan inputs whose scanned axes have a
  * known length, unrolled: the final states, then each scan output stacked
  * along its axis (both in the directions the attributes give).
  *
@@ -138,24 +156,78 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
  * ```
  */
 export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
-  if (ctx.opset < 9) throw ctx.refuse("opset 8's batched form (sequence_lens): only opset 9's Scan is read");
+  if (ctx.opset < 9) return mapScan8(n, label, ctx, c, read);
   const nScanIn = ctx.attr.int('num_scan_inputs', 0);
   const nState = ctx.nInputs - nScanIn;
   if (nScanIn < 1 || nState < 0) throw ctx.refuse(`num_scan_inputs ${nScanIn} for ${ctx.nInputs} input(s)`);
   const body = subgraph(n, 'body', ctx);
-  const bodyIn = body.input ?? [];
-  const bodyOut = body.output ?? [];
-  if (bodyIn.length !== ctx.nInputs || bodyOut.length < nState) throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nState} state(s) and ${nScanIn} scan input(s)`);
-  const nScanOut = bodyOut.length - nState;
+  const nScanOut = (body.output ?? []).length - nState;
   const list = (name: string, len: number): number[] => {
     const v = ctx.attr.ints(name) ?? new Array<number>(len).fill(0);
     if (v.length !== len) throw ctx.refuse(`${name} lists ${v.length} value(s) for ${len}`);
     return v;
   };
-  const [inDirs, inAxes, outDirs, outAxes] = [list('scan_input_directions', nScanIn), list('scan_input_axes', nScanIn), list('scan_output_directions', nScanOut), list('scan_output_axes', nScanOut)];
-  let states = Array.from({ length: nState }, (_v, i) => ctx.input(i));
+  const dirs = { inDirs: list('scan_input_directions', nScanIn), inAxes: list('scan_input_axes', nScanIn), outDirs: list('scan_output_directions', Math.max(nScanOut, 0)), outAxes: list('scan_output_axes', Math.max(nScanOut, 0)) };
+  const states = Array.from({ length: nState }, (_v, i) => ctx.input(i));
   const xs = Array.from({ length: nScanIn }, (_v, j) => ctx.input(nState + j));
-  const axes = xs.map((x, j) => normAxis(ctx, inAxes[j]!, x.type.shape.length, `scan_input_axes[${j}]`));
+  return unrollScan(body, label, ctx, c, read, states, xs, dirs);
+}
+
+/**
+ * Opset 8's `Scan`: every input has a batch axis first (scan inputs then
+ * their sequence axis), `sequence_lens` first, `directions` for the scan
+ * inputs. Each batch element is opset 9's Scan over its slice (sequence
+ * axis 0, outputs forward), and the results are stacked along the batch
+ * axis. A sequence shorter than the axis (`sequence_lens`, constant) scans
+ * its first steps; its scan outputs are padded with zeros.
+ */
+function mapScan8(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+  const nScanIn = ctx.attr.int('num_scan_inputs', 0);
+  const nState = ctx.nInputs - 1 - nScanIn;
+  if (nScanIn < 1 || nState < 0) throw ctx.refuse(`num_scan_inputs ${nScanIn} for ${ctx.nInputs} input(s) (opset 8: sequence_lens, states, scan inputs)`);
+  const body = subgraph(n, 'body', ctx);
+  const nScanOut = (body.output ?? []).length - nState;
+  const states = Array.from({ length: nState }, (_v, i) => ctx.input(1 + i));
+  const xs = Array.from({ length: nScanIn }, (_v, j) => ctx.input(1 + nState + j));
+  const batch = [...states, ...xs][0]!.type.shape[0];
+  const steps = xs[0]!.type.shape[1];
+  if (typeof batch !== 'number' || [...states, ...xs].some((v) => v.type.shape[0] !== batch)) throw ctx.refuse(`opset 8's batch axis must have one length known when the file is read, got ${[...states, ...xs].map((v) => v.type.shape[0]).join(', ')}`);
+  if (typeof steps !== 'number') throw ctx.refuse(`opset 8's sequence axis must have a length known when the file is read, got ${String(steps)}`);
+  let lens = new Array<number>(batch).fill(steps);
+  if (ctx.has(0)) {
+    const t = ctx.data(0);
+    if (!t) throw ctx.refuse('its sequence_lens are computed at run time');
+    lens = tensorToNumbers(t);
+    if (lens.length !== batch || lens.some((l) => !Number.isInteger(l) || l < 1 || l > steps)) throw ctx.refuse(`its sequence_lens [${lens.join(', ')}] must give each of the ${batch} sequences a length in [1, ${steps}]`);
+  }
+  const inDirs = ctx.attr.ints('directions') ?? new Array<number>(nScanIn).fill(0);
+  if (inDirs.length !== nScanIn) throw ctx.refuse(`directions lists ${inDirs.length} value(s) for ${nScanIn}`);
+  const dirs = { inDirs, inAxes: inDirs.map(() => 0), outDirs: new Array<number>(Math.max(nScanOut, 0)).fill(0), outAxes: new Array<number>(Math.max(nScanOut, 0)).fill(0) };
+  // A shorter sequence scans its first lens[b] steps (reverse ones within them); its scan outputs are padded with zeros.
+  const per = Array.from({ length: batch }, (_v, b) => {
+    const at = Value.constant(tensorFromNumbers('int64', [], [b]));
+    const pick = (v: Value) => ctx.op('take', [v, at], { axis: 0 });
+    const within = (v: Value) => (lens[b] === steps ? v : ctx.op('sliceAxis', [v], { axis: 0, begin: 0, end: lens[b]! }));
+    const outs = unrollScan(body, `${label}[${b}]`, ctx, c, read, states.map(pick), xs.map((x) => within(pick(x))), dirs);
+    return outs.map((o, k) => {
+      if (k < nState || lens[b] === steps) return o;
+      const rest = o.type.shape.slice(1);
+      if (!isConcrete(rest)) throw ctx.refuse(`a scan output of shape [${o.type.shape.join(', ')}] for a sequence shorter than ${steps} (the zero padding needs its size)`);
+      return ctx.op('concat', [o, ctx.constant(zerosTensor(o.type.dtype, [steps - lens[b]!, ...rest]))], { dim: 0 });
+    });
+  });
+  return per[0]!.map((_v, k) => ctx.op('stack', per.map((outs) => outs[k]!), { axis: 0 }));
+}
+
+/** Opset 9's Scan unrolled over `states` and scan inputs `xs` (see `mapScan`). */
+function unrollScan(body: OnnxNs.IGraphProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode, init: Value[], xs: Value[], d: { inDirs: number[]; inAxes: number[]; outDirs: number[]; outAxes: number[] }): Value[] {
+  const nState = init.length;
+  const bodyIn = body.input ?? [];
+  const bodyOut = body.output ?? [];
+  if (bodyIn.length !== nState + xs.length || bodyOut.length < nState) throw ctx.refuse(`its body takes ${bodyIn.length} input(s) and gives ${bodyOut.length} output(s) for ${nState} state(s) and ${xs.length} scan input(s)`);
+  const nScanOut = bodyOut.length - nState;
+  let states = init;
+  const axes = xs.map((x, j) => normAxis(ctx, d.inAxes[j]!, x.type.shape.length, `scan_input_axes[${j}]`));
   const lens = xs.map((x, j) => x.type.shape[axes[j]!]!);
   const steps = lens[0]!;
   if (typeof steps !== 'number' || lens.some((l) => l !== steps)) {
@@ -168,7 +240,7 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   for (let t = 0; t < steps; t++) {
     states.forEach((v, i) => c.values.set(bodyIn[i]!.name ?? '', v));
     xs.forEach((x, j) => {
-      const at = Value.constant(tensorFromNumbers('int64', [], [inDirs[j] ? steps - 1 - t : t]));
+      const at = Value.constant(tensorFromNumbers('int64', [], [d.inDirs[j] ? steps - 1 - t : t]));
       c.values.set(bodyIn[nState + j]!.name ?? '', ctx.op('take', [x, at], { axis: axes[j]! }));
     });
     readGraph(body, `${label}/body@${t}`, read);
@@ -179,8 +251,8 @@ export function mapScan(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   return [
     ...states,
     ...scans.map((s, k) => {
-      const axis = normAxis(ctx, outAxes[k]!, s[0]!.type.shape.length + 1, `scan_output_axes[${k}]`);
-      return ctx.op('stack', outDirs[k] ? [...s].reverse() : s, { axis });
+      const axis = normAxis(ctx, d.outAxes[k]!, s[0]!.type.shape.length + 1, `scan_output_axes[${k}]`);
+      return ctx.op('stack', d.outDirs[k] ? [...s].reverse() : s, { axis });
     }),
   ];
 }

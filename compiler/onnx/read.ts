@@ -33,7 +33,7 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, shapeValueDims } from './import/context.js';
 import { importNode } from './import/table.js';
-import { mapIf, mapLoop, mapScan } from './read-control.js';
+import { mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
@@ -373,6 +373,47 @@ interface ForeignCtx {
   tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
 }
 
+/**
+ * A subgraph's own names over the reader's (a Loop body, unrolled or read
+ * as a body, read-control.ts and read-loop.ts): its values and sequences
+ * are its own, names it does not define resolve in the reader, and the
+ * nodes it makes are listed.
+ */
+class ScopeReader implements ForeignCtx {
+  readonly values = new Map<string, Value>();
+  readonly sequences: Map<string, SequenceValue>;
+  readonly made = new Set<Node>();
+  readonly inputs: Value[];
+  readonly fail: (msg: string) => Error;
+
+  constructor(private readonly outer: ForeignCtx, inputs: Value[]) {
+    this.inputs = [...inputs, ...outer.inputs];
+    this.fail = outer.fail;
+    // The sequences built so far are readable inside; those the subgraph builds stay in it.
+    this.sequences = new Map(outer.sequences);
+  }
+
+  resolve(name: string, user: string): Value {
+    return this.values.get(name) ?? this.outer.resolve(name, user);
+  }
+
+  initializerData(name: string): HostTensor | null {
+    return this.values.has(name) ? null : this.outer.initializerData(name);
+  }
+
+  makeNode(op: string, ins: Value[], attrs: Attrs, scope: string, user: string, normalize: boolean): Node {
+    const node = this.outer.makeNode(op, ins, attrs, scope, user, normalize);
+    this.made.add(node);
+    return node;
+  }
+
+  checkDeclared(): void {}
+
+  tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor {
+    return this.outer.tensorData(t, where);
+  }
+}
+
 /** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
 function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const prefix = 'readModel: ';
@@ -387,7 +428,7 @@ function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Fore
 }
 
 /** Control flow, read where it is decided as the file is read (read-control.ts). */
-const CONTROL: Record<string, typeof mapIf | undefined> = { If: mapIf, Loop: mapLoop, Scan: mapScan };
+const CONTROL: Record<string, typeof mapLoop | undefined> = { If: mapIf, Loop: mapLoop, Scan: mapScan };
 
 /** Maps one standard ONNX node through the importer's table (compiler/onnx/import). */
 function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
@@ -409,7 +450,11 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   }
   const control = CONTROL[opType];
   if (control) {
-    const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c));
+    const open: OpenScope = (inputs) => {
+      const scope = new ScopeReader(c, inputs);
+      return Object.assign(scope, { read: (m: OnnxNs.INodeProto, sub: string) => readForeign(m, sub, opset, scope) });
+    };
+    const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c), open);
     return void (n.output ?? []).forEach((name, k) => {
       if (!name) return;
       c.values.set(name, outs[k]!);

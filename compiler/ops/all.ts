@@ -14,6 +14,8 @@ import { GROUP_NORM_OPS } from './group-norm.js';
 import { INDEX_OPS } from './index-ops.js';
 import { JOIN_SPLIT_OPS } from './join-split.js';
 import { LINALG_OPS } from './linalg.js';
+import { LOOP_OPS } from './loop.js';
+import { LOOP_GRAD_OPS } from './loop-grad.js';
 import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
 import { DATA_DEPENDENT_OPS } from './data-dependent.js';
@@ -62,6 +64,8 @@ export const OPS = {
   ...RNN_OPS,
   ...RNN_GRAD_OPS,
   ...RNN_TRAIN_OPS,
+  ...LOOP_OPS,
+  ...LOOP_GRAD_OPS,
 } as const;
 
 /** The F names of all operators. */

@@ -68,6 +68,12 @@ export interface LowerCtx {
    * `const body = c.graph([{ dtype: 'float32' }], ([h]) => [{ name: c.emit('Tanh', [h!])[0]!, dtype: 'float32' }]);`
    */
   graph(inputs: SubgraphValue[], build: (inputs: string[]) => SubgraphValue[]): OnnxGraphAttr;
+  /**
+   * Emits another IR operator's lowering here (`OnnxLoop` lowers its body's
+   * nodes inside its subgraph): its normalized attributes, its inputs' ONNX
+   * names and types and its output types; returns fresh output names.
+   */
+  lowerOp(op: string, attrs: Attrs, inputs: string[], inTypes: TensorType[], outTypes: TensorType[]): string[];
 }
 
 /** What a gradient rule sees of the node it differentiates. */

@@ -128,4 +128,5 @@ export interface GradOps {
   SequenceMask(data: T, sequenceLength?: T | object, ...rest: (boolean | number | object)[]): T;
   SequenceReverse(data: T, sequenceLength?: T | object, ...rest: (boolean | number | object)[]): T;
   OnnxRecurrentGrad(...args: [...T[], object]): T[];
+  OnnxLoopGrad(...args: [...T[], object]): T | T[];
 }

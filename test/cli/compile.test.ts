@@ -18,6 +18,8 @@ import { tensorToNumbers } from '../../runtime/index.js';
 import { exportBytes, gluon } from '../../compiler/gluon/index.js';
 import { checkOutputPath } from '../../cli/commands/compile.js';
 import { numpyRefs } from '../helpers/numpy.js';
+import { assertClose } from '../helpers/compare.js';
+import { PY_RUN_MXNET_SYMBOL, python } from '../helpers/mxnet-python.js';
 import { builtCli, gluonc, oneLineError, ROOT, SOURCE_CLI, type CliLauncher } from '../helpers/cli.js';
 
 /** The initializers of an ONNX file as flat number arrays with shapes. */
@@ -137,6 +139,27 @@ describe('cli/compile', function () {
     assert.match(oneLineError(low), /opset 12 is too low: FullyConnected \(in HybridSequential\/0\) needs opset 13/);
     const high = gluonc(['compile', 'models/mlp.ts', '-o', join(dir, 'o22.onnx'), '--opset', '22']);
     assert.match(oneLineError(high), /opset 22 is not supported: gluonc exports ONNX opsets 13 to 21/);
+  });
+
+  it("--format mxnet writes MXNet's export (-o the prefix, --epoch the file number) computing what the ONNX artifact of the same model computes; ONNX-only flags are refused", async () => {
+    const prefix = join(dir, 'mx', 'lenet');
+    const r = gluonc(['compile', 'models/lenet.ts', '--format', 'mxnet', '-o', prefix, '--epoch', '4']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /wrote .*lenet-symbol\.json and .*lenet-0004\.params: 61,706 parameters, MXNet's export format \(inputs x\)/);
+    assert.deepEqual(readdirSync(join(dir, 'mx')).sort(), ['lenet-0004.params', 'lenet-symbol.json']);
+    // The same seeded weights as an ONNX artifact, run by onnxruntime, against the python run of MXNet's files.
+    const onnxFile = join(dir, 'mx', 'lenet.onnx');
+    assert.equal(gluonc(['compile', 'models/lenet.ts', '-o', onnxFile]).status, 0);
+    const x = Float32Array.from({ length: 2 * 784 }, (_v, i) => Math.sin(i * 0.37));
+    const session = await ort.InferenceSession.create(onnxFile);
+    const y = (await session.run({ x: new ort.Tensor('float32', x, [2, 1, 28, 28]) }))[session.outputNames[0]!]!;
+    await session.release();
+    const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: `${prefix}-symbol.json`, params: `${prefix}-0004.params`, inputs: { x: { shape: [2, 1, 28, 28], data: Array.from(x) } } });
+    assertClose(Array.from(y.data as Float32Array), ref.outs[0].data, 'the ONNX artifact against the python run of the MXNet files', 1e-4, 1e-5);
+    assert.match(oneLineError(gluonc(['compile', 'models/lenet.ts', '--format', 'mxnet', '--train', '-o', prefix])), /--train applies to the ONNX artifact, not to --format mxnet/);
+    assert.match(oneLineError(gluonc(['compile', 'models/lenet.ts', '--epoch', '1', '-o', onnxFile])), /--epoch names the parameter file of --format mxnet/);
+    assert.match(oneLineError(gluonc(['compile', 'models/lenet.ts', '--format', 'tflite'])), /bad --format 'tflite': use onnx or mxnet/);
+    assert.match(oneLineError(gluonc(['compile', 'models/lstm.ts', '--format', 'mxnet', '-o', join(dir, 'mx', 'lm')])), /operator '\w+' of block 'lstm' \(LSTM\) has no MXNet equivalent/);
   });
 
   it('--input overrides the model file\'s input types', async () => {

@@ -106,6 +106,11 @@ export class Activation extends HybridBlock {
     return F.Activation(x, { actType: this.activation });
   }
 
+  /** MXNet names an Activation block by its function (`relu0_fwd`). */
+  override _alias(): string {
+    return this.activation;
+  }
+
   override toString(): string {
     return `Activation(${this.activation})`;
   }

@@ -125,6 +125,11 @@ abstract class ConvBase extends HybridBlock {
     return {};
   }
 
+  /** MXNet's convolution layers (transposed ones too) count as `conv` (`conv0_weight`). */
+  override _alias(): string {
+    return 'conv';
+  }
+
   override hybridForward(F: F, x: Tensor, p: { weight: Tensor; bias?: Tensor }): Tensor {
     checkInputRank(this, x, this.layout);
     const opts = {

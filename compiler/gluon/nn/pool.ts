@@ -81,6 +81,11 @@ abstract class PoolBase extends HybridBlock {
     this.countIncludePad = boolOption(name, 'countIncludePad', options.countIncludePad, true);
   }
 
+  /** MXNet's pooling layers count as `pool` (`pool0_fwd`). */
+  override _alias(): string {
+    return 'pool';
+  }
+
   override hybridForward(F: F, x: Tensor): Tensor {
     checkInputRank(this, x, this.layout);
     return F.Pooling(x, {
@@ -157,6 +162,11 @@ abstract class GlobalPoolBase extends HybridBlock {
     super();
     checkOptions(this.constructor.name, options, ['layout']);
     this.layout = layoutOf(this.constructor.name, nd, options.layout);
+  }
+
+  /** MXNet's pooling layers count as `pool` (`pool0_fwd`). */
+  override _alias(): string {
+    return 'pool';
   }
 
   override hybridForward(F: F, x: Tensor): Tensor {

@@ -151,13 +151,12 @@ const compress: Builder = (c) => {
   return [c.op('take', [x, positions], { axis, mode: 'raise' })];
 };
 
-/** Unique without `axis`, sorted (ONNX's default): gluonc's `unique`, the same four outputs. */
+/** Unique (its `axis` and `sorted`): gluonc's `unique`, the same four outputs. */
 const uniqueOp: Builder = (c) => {
-  if (c.attr.has('axis')) throw c.refuse('axis (unique slices): only the flattened form is mapped');
-  if (c.attr.int('sorted', 1) !== 1) throw c.refuse('sorted=0 (values in order of first occurrence): only the sorted form is mapped');
   const x = c.input(0);
-  if (!UNIQUE_DTYPES.has(x.type.dtype)) throw c.refuse(`a ${x.type.dtype} input: only integers are mapped (onnxruntime's Unique misorders NaN)`);
-  return c.ops('unique', [x]);
+  if (!UNIQUE_DTYPES.has(x.type.dtype)) throw c.refuse(`a ${x.type.dtype} input (gluonc's unique takes ${[...UNIQUE_DTYPES].join(', ')})`);
+  const axis = c.attr.has('axis') ? normAxis(c, c.attr.int('axis', 0), x.type.shape.length) : null;
+  return c.ops('unique', [x], { axis, sorted: c.attr.int('sorted', 1) === 1 });
 };
 
 /** NonMaxSuppression with constant limits (its optional inputs 2-4) as gluonc's `nonMaxSuppression` options. */

@@ -9,12 +9,12 @@
  * MXNet's copy code 0 or -1, or a shape read at run time from a graph input
  * that has the dimension), as do Range and Slice bounds that are symbolic.
  */
-import { sizeOf, tensorFromNumbers } from '../../../runtime/tensor.js';
+import { formatShape, sizeOf, tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import type { AttrValue } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
 import { divDim, mulDims } from '../../ops/dims.js';
-import { dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** Values at or beyond this magnitude mean "to the end" in Slice (INT64_MAX and friends). */
 const FAR = 2 ** 31;
@@ -324,9 +324,44 @@ function symbolicSlice(c: ImportCtx, x: Value, axis: number, start: Dim, end: Di
   return c.op('take', [x, idx], { axis, mode: 'raise' });
 }
 
+/**
+ * Slice whose starts or ends are computed at run time (a Loop body's
+ * x[i:i+1]), step 1 on constant axes: per axis, the positions p of
+ * arange(n) with start <= p < end (negative bounds wrapped by n, as ONNX
+ * clamps) are found by `nonzero` and read by `take`; the length is known
+ * when it runs.
+ */
+function runtimeSlice(c: ImportCtx): Value {
+  const x = c.input(0);
+  const [starts, ends] = [castTo(c, c.input(1), 'int64'), castTo(c, c.input(2), 'int64')];
+  const k = starts.type.shape[0];
+  if (starts.type.shape.length !== 1 || typeof k !== 'number' || ends.type.shape.join() !== starts.type.shape.join()) throw c.refuse(`starts ${formatShape(starts.type.shape)} and ends ${formatShape(ends.type.shape)} computed at run time must be two 1-D lists of one known length`);
+  const steps = c.numbers(4, 'steps') ?? new Array<number>(k).fill(1);
+  if (steps.some((v) => v !== 1)) throw c.refuse(`steps [${steps.join(', ')}] with starts or ends computed at run time (only step 1)`);
+  const axes = (c.numbers(3, 'axes') ?? Array.from({ length: k }, (_v, i) => i)).map((a) => normAxis(c, a, x.type.shape.length, 'slice axis'));
+  let y = x;
+  axes.forEach((axis, i) => {
+    const n = x.type.shape[axis]!;
+    const nv = typeof n === 'number' ? c.scalar(n, 'int64') : c.op('shapeArray', [x], { axis });
+    const at = (v: Value) => {
+      const b = c.op('reshape', [c.op('take', [v, c.scalar(i, 'int64')], { axis: 0 })], { shape: [] });
+      return c.op('where', [c.op('lesser', [b, c.scalar(0, 'int64')]), c.op('add', [b, nv]), b]);
+    };
+    const p = typeof n === 'number' ? c.constant(tensorFromNumbers('int64', [n], Array.from({ length: n }, (_v, j) => j))) : c.op('arange', [x], { start: 0, stop: { input: 0, begin: axis, end: axis + 1 }, step: 1, dtype: 'int64' });
+    const ge = c.op('greaterEqual', [p, at(starts)]);
+    const keep = c.op('where', [ge, c.op('lesser', [p, at(ends)]), ge]);
+    y = c.op('take', [y, c.op('reshape', [c.op('nonzero', [keep])], { shape: [-1] })], { axis });
+  });
+  return y;
+}
+
 /** Slice: attributes before opset 10, inputs (starts, ends, axes, steps) after. */
 const slice: Builder = (c) => {
   const old = c.opset < 10;
+  const runtime = (i: number) => c.has(i) && !c.data(i) && !c.symbolicInput(i);
+  // Only step 1 on constant axes: others keep the refusal naming the bound computed at run time.
+  const unitSteps = !c.has(4) || (!!c.data(4) && tensorToNumbers(c.data(4)!).every((v) => v === 1));
+  if (!old && !c.symbolicInput(0) && (runtime(1) || runtime(2)) && unitSteps && (!c.has(3) || c.data(3))) return [runtimeSlice(c)];
   const startsD = sliceBounds(c, 1, 'starts');
   const endsD = sliceBounds(c, 2, 'ends');
   if (!startsD || !endsD || startsD.length !== endsD.length) throw c.refuse('starts and ends must be given with one entry per sliced axis');

@@ -179,9 +179,10 @@ describe('HybridBlock.export and SymbolBlock.imports', () => {
     assert.throws(() => net.export(path.join(dir, 'o.onnx'), { compile: { optLevel: 'fast' } }), /optimization level must be 0, 1, 2 or 3 \(-O0 \.\. -O3\), got "fast"$/);
     assert.throws(() => net.export(path.join(dir, 'o.onnx'), { compile: { optLevel: 5 } }), /HybridSequential\.export to .*o\.onnx': optimization level must be 0, 1, 2 or 3 \(-O0 \.\. -O3\), got 5$/);
     assert.equal(existsSync(path.join(dir, 'o.onnx')), false);
-    // MXNet's export(path, epoch) and unknown options are refused by name, not ignored.
-    assert.throws(() => net.export(path.join(dir, 'm'), 0 as never), /HybridSequential\.export to .*\/m': the options must be an object; MXNet's export\(path, epoch\) writes path-symbol\.json and path-0000\.params, gluonc one ONNX artifact at the path given \(net\.export\('model\.onnx'\)\)/);
-    assert.throws(() => net.export(path.join(dir, 'm'), { epoch: 1 } as never), /HybridSequential\.export to .*\/m': unknown option 'epoch' \(valid: inputs, opset, compile, check, report\)/);
+    // MXNet's export(path, epoch) is refused by name, pointing to its gluonc form (format 'mxnet', mxnet-export.test.ts), not ignored.
+    assert.throws(() => net.export(path.join(dir, 'm'), 0 as never), /HybridSequential\.export to .*\/m': the options must be an object; MXNet's export\(path, epoch\) is export\(path, \{ format: 'mxnet', epoch \}\) \(path-symbol\.json and path-0000\.params\), export\(path\) writes one ONNX artifact at the path given \(net\.export\('model\.onnx'\)\)/);
+    assert.throws(() => net.export(path.join(dir, 'm'), { epoch: 1 } as never), /HybridSequential\.export to .*\/m': option 'epoch' applies to MXNet's files only: export\(path, \{ format: 'mxnet', epoch: 1 \}\)/);
+    assert.throws(() => net.export(path.join(dir, 'm'), { bogus: 1 } as never), /HybridSequential\.export to .*\/m': unknown option 'bogus' \(valid: format, inputs, opset, compile, check, report\)/);
     assert.equal(existsSync(path.join(dir, 'm')), false);
     const a = net.export(path.join(dir, 'o13.onnx'), { opset: 13 });
     assert.equal(Number(onnx.ModelProto.decode(a.bytes).opsetImport![0]!.version), 13);

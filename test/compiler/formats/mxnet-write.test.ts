@@ -20,64 +20,10 @@ import path from 'node:path';
 import { nd, npx, gluon, init, random } from 'gluonc';
 import { encodeMxnetParams } from '../../../compiler/formats/mxnet-params.js';
 import { encodeNpz } from '../../../compiler/formats/npz.js';
+import { PY_READ_MXNET, python } from '../../helpers/mxnet-python.js';
 
 type NDArray = nd.NDArray;
 const { Dense } = gluon.nn;
-
-/** Runs python3 (numpy imported, `job` read from stdin as JSON) and returns what the script prints as JSON. */
-function python(code: string, job: unknown): any {
-  const script = `import json, struct, sys\nimport numpy as np\njob = json.load(sys.stdin)\n${code}`;
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-  return JSON.parse(r.stdout || 'null');
-}
-
-/**
- * An NDArray-list reader from MXNet's C++ source, not from gluonc's reader:
- * - NDArray::Save(fo, data, names) (src/ndarray/ndarray.cc): uint64
- *   kMXAPINDArrayListMagic = 0x112, uint64 reserved = 0, then fo->Write(data)
- *   and fo->Write(names): dmlc/serializer.h writes a vector as uint64 size +
- *   elements, a string as uint64 length + bytes;
- * - NDArray::Save(strm): uint32 NDARRAY_V2_MAGIC 0xF993fac9 (V3 0xF993faca
- *   under np shape semantics), int32 storage type, shape_.Save (int32 ndim,
- *   int64 dims), [V2 with ndim 0 is a none array: nothing follows],
- *   ctx.Save (int32 dev_type, int32 dev_id), int32 type_flag, the data;
- * - mshadow/base.h TypeFlag: kFloat32 0, kFloat64 1, kFloat16 2, kUint8 3,
- *   kInt32 4, kInt8 5, kInt64 6, kBool 7.
- */
-const PY_READ_MXNET = String.raw`
-b = open(job, 'rb').read()
-at = 0
-def take(fmt):
-    global at
-    v = struct.unpack_from(fmt, b, at)
-    at += struct.calcsize(fmt)
-    return v
-FLAG = {0: '<f4', 1: '<f8', 2: '<f2', 3: 'u1', 4: '<i4', 5: 'i1', 6: '<i8', 7: '?'}
-MAGIC = {0xF993FAC9: 2, 0xF993FACA: 3}
-magic, reserved, n = take('<QQQ')
-arrays = []
-for i in range(n):
-    m, stype, ndim = take('<Iii')
-    shape = list(take('<%dq' % ndim)) if ndim > 0 else []
-    if MAGIC[m] == 2 and ndim == 0:
-        arrays.append({'version': 2, 'none': True})
-        continue
-    dev_type, dev_id, flag = take('<iii')
-    dt = np.dtype(FLAG[flag])
-    count = int(np.prod(shape)) if shape else 1
-    a = np.frombuffer(b, dtype=dt, count=count, offset=at).reshape(shape)
-    at += count * dt.itemsize
-    arrays.append({'version': MAGIC[m], 'stype': stype, 'ctx': [dev_type, dev_id], 'flag': flag,
-                   'shape': list(a.shape), 'data': a.astype(np.float64).ravel().tolist()})
-(k,) = take('<Q')
-names = []
-for i in range(k):
-    (L,) = take('<Q')
-    names.append(b[at:at + L].decode('utf-8'))
-    at += L
-print(json.dumps({'magic': magic, 'reserved': reserved, 'arrays': arrays, 'names': names, 'trailing': len(b) - at}))
-`;
 
 /** numpy's np.load of an .npy file or an .npz archive: names (archive order), dtypes, shapes, values. */
 const PY_NP_LOAD = String.raw`

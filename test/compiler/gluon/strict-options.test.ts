@@ -28,6 +28,7 @@ import type { ParameterOptions } from '../../../compiler/gluon/parameter.js';
 import type { StepOptions } from '../../../compiler/gluon/trainer.js';
 import type { HybridizeOptions } from '../../../compiler/gluon/hybrid.js';
 import type { ExportOptions } from '../../../compiler/formats/export.js';
+import type { MxnetExportOptions } from '../../../compiler/formats/mxnet-export.js';
 
 const { nn, rnn, loss, metric, data } = gluon;
 type O = Record<string, unknown>;
@@ -126,7 +127,8 @@ const CASES: [name: string, call: (o: O) => unknown, keys: readonly string[]][] 
   ['GRUCell.beginState', A((o) => new rnn.GRUCell(2).beginState(1, o)), ['dtype']],
   ['Trainer.step', A((o) => trainer().step(1, o)), optionKeys<StepOptions>({ ignoreStaleGrad: true })],
   ['Dense.hybridize', A((o) => new nn.Dense(2).hybridize(true, o)), optionKeys<HybridizeOptions>({ maxSignatures: true, staticAlloc: true, staticShape: true, inlineLimit: true, forwardBulkSize: true, backwardBulkSize: true, partitionIfDynamic: true, clear: true })],
-  ['Dense.export', A((o) => new nn.Dense(2, { inUnits: 2 }).export('/nonexistent-dir/m.onnx', o)), optionKeys<ExportOptions>({ inputs: true, opset: true, compile: true, check: true, report: true })],
+  ['Dense.export', A((o) => new nn.Dense(2, { inUnits: 2 }).export('/nonexistent-dir/m.onnx', o)), optionKeys<ExportOptions>({ format: true, inputs: true, opset: true, compile: true, check: true, report: true })],
+  ["Dense.export to '/nonexistent-dir/m' (format 'mxnet')", A((o) => new nn.Dense(2, { inUnits: 2 }).export('/nonexistent-dir/m', { format: 'mxnet', ...o })), optionKeys<MxnetExportOptions>({ format: true, epoch: true, inputs: true })],
 ];
 
 /** `key` misspelt at edit distance 1 (its last letter dropped). */

@@ -5,7 +5,8 @@
  * whose trip count and conditions are known, and a `Scan` over a known
  * sequence length, are unrolled; an `If` decided at run time computes both
  * branches and selects with `where`. The results equal onnxruntime's on the
- * same file. A Loop decided at run time is refused by name.
+ * same file. A Loop decided at run time runs as an ONNX Loop (more in
+ * import-loop.test.ts).
  */
 import assert from 'node:assert/strict';
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -15,7 +16,7 @@ import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import { autograd, nd } from 'gluonc';
 import { NDArray } from '../../../compiler/engine/ndarray.js';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
-import { T, data, i64, model, sameAsOrt } from './ort-compare.js';
+import { T, data, i64, int, model, sameAsOrt } from './ort-compare.js';
 
 /** A branch graph: its nodes, its outputs (float32) and its own initializers. */
 function branch(nodes: OnnxNs.INodeProto[], outputs: string[], inits: [string, ReturnType<typeof data>][] = []): OnnxNs.IGraphProto {
@@ -146,15 +147,41 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     await sameAsOrt(fromShape, { x: data([3, 2]) });
   });
 
-  it('refuses what is decided at run time, a missing trip count and too many iterations, naming the node', () => {
+  it('runs a Loop decided at run time (or past the unroll limit) as an ONNX Loop, and refuses one without trip count or condition, naming the node', async () => {
     const m = (v: number): [string, ReturnType<typeof i64>] => ['m', tensorFromNumbers('int64', [], [v])];
     const dataCond = [{ opType: 'ReduceSum', input: ['vo'], output: ['sum'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Greater', input: ['sum', 'two'], output: ['co'] }];
-    assert.throws(() => readModel(model([loop('m', '', loopBody(dataCond), 'lp')], [['x', [2, 3]]], outs, [m(3)])), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its body's condition output 'co' is computed at run time/);
-    const runtimeM = model([{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Cast', input: ['mx'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs);
-    assert.throws(() => readModel(runtimeM), /ONNX operator 'Loop' \(node 'lp'\) has no gluonc equivalent: its trip count M is computed at run time/);
-    assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has no trip count M/);
-    assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(LOOP_UNROLL_MAX + 1)])), new RegExp(`node 'lp'\\) has no gluonc equivalent: its trip count ${LOOP_UNROLL_MAX + 1} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`));
+    await sameAsOrt(model([loop('m', '', loopBody(dataCond), 'lp')], [['x', [2, 3]]], outs, [m(3)]), { x: data([2, 3]) });
+    const runtimeM = model([{ opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Abs', input: ['mx'], output: ['am'] }, { opType: 'Cast', input: ['am'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs);
+    await sameAsOrt(runtimeM, { x: data([2, 3]) });
+    assert.deepEqual(readModel(runtimeM).graph.nodes.map((n) => n.op).filter((op) => op === 'OnnxLoop'), ['OnnxLoop']);
+    // A symbolic batch: the body is read for x [N, 3]; each batch size runs.
+    const symbolic = model([{ opType: 'ReduceMax', input: ['x'], output: ['mx'], attribute: [{ name: 'keepdims', type: T.INT, i: 0 }] }, { opType: 'Abs', input: ['mx'], output: ['am'] }, { opType: 'Cast', input: ['am'], output: ['m'], attribute: [{ name: 'to', type: T.INT, i: 7 }] }, loop('m', '', loopBody(keepGoing), 'lp')], [['x', ['N', 3]]], outs);
+    await sameAsOrt(symbolic, { x: data([2, 3]) });
+    await sameAsOrt(symbolic, { x: data([5, 3], 4) });
+    const many = model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [1]]], [['y', 'float32']], [m(LOOP_UNROLL_MAX + 1)]);
+    assert.ok(readModel(many).graph.nodes.some((n) => n.op === 'OnnxLoop'), `a trip count above ${LOOP_UNROLL_MAX} runs as a Loop`);
+    assert.throws(() => readModel(model([loop('', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs)), /node 'lp'\) has no gluonc equivalent: it has neither a trip count M nor a condition: it would never end/);
     assert.throws(() => readModel(model([loop('m', '', loopBody(keepGoing), 'lp')], [['x', [2, 3]]], outs, [m(0)])), /node 'lp'\) has no gluonc equivalent: it runs 0 iterations and has scan outputs/);
+  });
+
+  it('reads a Slice whose starts and ends are computed at run time (step 1, constant axes), negative bounds wrapped, as onnxruntime', async () => {
+    // k = argmax of the column sums; y = x[:, k - shift : k - shift + 2] (shift 5 makes both bounds negative).
+    for (const shift of [0, 5]) {
+      const bytes = model(
+        [
+          { opType: 'ReduceSum', input: ['x', 'zero1'], output: ['cs'], attribute: [int('keepdims', 0)] },
+          { opType: 'ArgMax', input: ['cs'], output: ['k'], attribute: [int('keepdims', 1)] },
+          { opType: 'Sub', input: ['k', 'shift'], output: ['b'] },
+          { opType: 'Add', input: ['b', 'two'], output: ['e'] },
+          { opType: 'Slice', input: ['x', 'b', 'e', 'one1'], output: ['y'], name: 'sl' },
+        ],
+        [['x', [3, 5]]],
+        [['y', 'float32']],
+        [['zero1', i64([0])], ['one1', i64([1])], ['two', i64([2])], ['shift', i64([shift])]],
+      );
+      await sameAsOrt(bytes, { x: data([3, 5], 3) });
+      await sameAsOrt(bytes, { x: data([3, 5], 7) });
+    }
   });
 
   /** A Scan body: h' = tanh(h * w + x_t) (state), y_t = h' + x_t (scan output); x_t of shape [3]. */
@@ -181,6 +208,21 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
     const axes = model([scan([ints('scan_input_axes', [1]), ints('scan_output_axes', [-1])])], [['x', [3, 4]]], sOuts, [h0]);
     await sameAsOrt(axes, { x: data([3, 4]) });
     assert.deepEqual(readModel(axes).graph.outputs[1]!.value.type.shape, [3, 4]);
+  });
+
+  it("reads opset 8's batched Scan (batch axis first, directions, sequence_lens) as opset 9's per batch element, as onnxruntime", async () => {
+    const scan8 = (lens: string, attrs: OnnxNs.IAttributeProto[]): OnnxNs.INodeProto => ({ ...scan(attrs), input: [lens, 'h0', 'x'] });
+    const sOuts: [string, 'float32'][] = [['h', 'float32'], ['ys', 'float32']];
+    const h0: [string, ReturnType<typeof data>] = ['h0', data([2, 3], 4)];
+    await sameAsOrt(model([scan8('', [])], [['x', [2, 5, 3]]], sOuts, [h0], 8), { x: data([2, 5, 3]) });
+    await sameAsOrt(model([scan8('', [ints('directions', [1])])], [['x', [2, 5, 3]]], sOuts, [h0], 8), { x: data([2, 5, 3]) });
+    await sameAsOrt(model([scan8('lens', [])], [['x', [2, 5, 3]]], sOuts, [h0, ['lens', tensorFromNumbers('int64', [2], [5, 5])]], 8), { x: data([2, 5, 3]) });
+    // Shorter sequences: their first steps (a reverse one within them), scan outputs padded with zeros.
+    for (const attrs of [[], [ints('directions', [1])]]) {
+      await sameAsOrt(model([scan8('lens', attrs)], [['x', [2, 5, 3]]], sOuts, [h0, ['lens', tensorFromNumbers('int64', [2], [5, 3])]], 8), { x: data([2, 5, 3]) });
+    }
+    const bad = model([scan8('lens', [])], [['x', [2, 5, 3]]], sOuts, [h0, ['lens', tensorFromNumbers('int64', [2], [6, 3])]], 8);
+    assert.throws(() => readModel(bad), /'Scan' \(node 'sc'\) has no gluonc equivalent: its sequence_lens \[6, 3\] must give each of the 2 sequences a length in \[1, 5\]/);
   });
 
   it('refuses a Scan over a symbolic length, naming the node', () => {

@@ -132,14 +132,17 @@ describe('ONNX import: Mish, Lp norms and pools, GroupNormalization, wrap paddin
     await sameAsOrt(short, { x: tensorFromNumbers('float32', [2], [1, 1]), d: data([2, 3]) });
   });
 
-  it('maps Unique (sorted, no axis) of integers with its four outputs as onnxruntime computes them; float Unique is refused', async () => {
+  it('maps Unique of integers and floats, flattened or along an axis, sorted or not, with its four outputs as onnxruntime computes them (no NaN: the ops table checks NaN against numpy)', async () => {
     const bytes = model(
       [{ opType: 'Cast', input: ['x'], output: ['xi'], attribute: [int('to', 7)] }, { opType: 'Unique', input: ['xi'], output: ['y', 'i', 'inv', 'c'] }],
       [['x', [2, 4]]],
       [['y', 'int64'], ['i', 'int64'], ['inv', 'int64'], ['c', 'int64']],
     );
     await sameAsOrt(bytes, { x: tensorFromNumbers('float32', [2, 4], [3, 1, 3, -2, 0, 1, 1, 3]) });
-    const float = model([{ opType: 'Unique', input: ['x'], output: ['y'], name: 'uq' }], [['x', [4]]], outs(['y']));
-    assert.throws(() => readModel(float), { message: "readModel: model bytes: ONNX operator 'Unique' (node 'uq') has no gluonc equivalent: a float32 input: only integers are mapped (onnxruntime's Unique misorders NaN)" });
+    const rows = tensorFromNumbers('float32', [4, 2], [1.5, -0, 0.25, 2, 1.5, 0, -3, 1]);
+    for (const attrs of [[], [int('sorted', 0)], [int('axis', 0)], [int('axis', 0), int('sorted', 0)], [int('axis', -1)]]) {
+      const float = model([{ opType: 'Unique', input: ['x'], output: ['y', 'i', 'inv', 'c'], name: 'uq', attribute: attrs }], [['x', [4, 2]]], [['y', 'float32'], ['i', 'int64'], ['inv', 'int64'], ['c', 'int64']]);
+      await sameAsOrt(float, { x: rows });
+    }
   });
 });

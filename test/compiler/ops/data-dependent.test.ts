@@ -85,7 +85,7 @@ describe('ops/data-dependent: nonzero', () => {
 });
 
 describe('ops/data-dependent: unique', () => {
-  it("np.unique gives numpy's values and the flags numpy returns, eagerly and hybridized; floats are refused", () => {
+  it("np.unique gives numpy's values and the flags numpy returns, eagerly and hybridized; along an axis; bool is refused", () => {
     const v = [3, 1, 3, 2, 0, 1, 1, 3];
     const [ref] = numpyRefs([{ code: 'u, i, inv, c = np.unique(a, return_index=True, return_inverse=True, return_counts=True)\nout = [u, i, inv.reshape(-1), c]', inputs: [{ shape: [2, 4], dtype: 'float64', data: v }] }]);
     const a = np.array(v, { dtype: 'int64' }).reshape([2, 4]);
@@ -103,7 +103,10 @@ describe('ops/data-dependent: unique', () => {
     net.hybridize();
     assert.deepEqual(ints(net.call(a) as nd.NDArray), ref!.outs[3]!.data, 'hybridized counts');
     assert.deepEqual(ints(net.call(np.array([5, 5, 4], { dtype: 'int64' })) as nd.NDArray), [1, 2], 'hybridized counts of other data');
-    assert.throws(() => np.unique(a, { axis: 0 }), /np\.unique: axis 0 \(unique slices\) is not implemented/);
-    assert.throws(() => nd.unique(nd.array([1, Number.NaN])), /unique: of float32: integer dtypes only \(int8, uint8, int32, int64\); onnxruntime's Unique and TopK misorder NaN/);
+    // numpy: np.unique(a, axis=1) of [[3, 1, 3, 2], [0, 1, 1, 3]]: columns [1, 1], [2, 3], [3, 0], [3, 1] (from index 1, 3, 0, 2).
+    const [cols, first] = np.unique(a, { axis: 1, returnIndex: true }) as nd.NDArray[];
+    assert.deepEqual([ints(cols!), ints(first!)], [[1, 2, 3, 3, 1, 3, 0, 1], [1, 3, 0, 2]]);
+    assert.throws(() => nd.unique(nd.array([1, 0], { dtype: 'bool' })), /unique: of bool: int8, uint8, int32, int64, float16, float32, float64 only/);
+    assert.throws(() => nd.unique(a, { axis: 2 }), /unique: axis 2 is out of range for rank 2/);
   });
 });

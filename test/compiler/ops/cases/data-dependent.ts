@@ -25,8 +25,16 @@ export const cases: OpCase[] = [
 
 cases.push({
   op: 'unique',
-  // numpy's sorted distinct values, first positions, inverse and counts of the flattened input.
-  ref: 'u, i, inv, c = np.unique(a.reshape(-1), return_index=True, return_inverse=True, return_counts=True)\nout = [u, i.astype(np.float64), inv.reshape(-1).astype(np.float64), c.astype(np.float64)]',
+  // numpy's sorted distinct values (slices along attrs.axis), first positions, inverse and counts; unsorted: the
+  // groups reordered by first position (ONNX's order of first occurrence).
+  ref: String.raw`
+ax = attrs.get('axis') if attrs else None
+u, i, inv, c = np.unique(a if ax is not None else a.reshape(-1), axis=ax, return_index=True, return_inverse=True, return_counts=True)
+inv = inv.reshape(-1)
+if attrs and attrs.get('sorted') is False:
+    o = np.argsort(i, kind='stable'); r = np.argsort(o)
+    u, i, c, inv = np.take(u, o, axis=ax or 0), i[o], c[o], r[inv]
+out = [u, i.astype(np.float64), inv.astype(np.float64), c.astype(np.float64)]`,
   samples: [
     { inputs: [{ shape: [2, 4], dtype: 'int32', values: [3, 1, 3, 2, 0, -5, 1, 3] }], label: 'int32 with ties' },
     { inputs: [{ shape: [3, 4], dtype: 'int64', range: [-3, 3] }], label: 'int64' },
@@ -34,6 +42,15 @@ cases.push({
     { inputs: [{ shape: [2, 3], dtype: 'uint8', values: [255, 0, 255, 7, 7, 7] }], label: 'uint8' },
     { inputs: [{ shape: [2, 3], dtype: 'int64', values: [7, 7, 7, 7, 7, 7] }], label: 'all equal' },
     { inputs: [{ shape: [4, 2], symbolic: true, dtype: 'int64', values: [1, 0, 1, 0, 2, 2, 0, 1] }], label: 'symbolic batch' },
+    { inputs: [{ shape: [2, 4], dtype: 'int32', values: [3, 1, 3, 2, 0, -5, 1, 3] }], args: [{ sorted: false }], label: 'unsorted: order of first occurrence' },
+    { inputs: [{ shape: [7], values: [2, Number.NaN, 1, Number.NaN, -0, 0, 1] }], label: 'float32: NaNs one value, last; -0 first of its tie' },
+    { inputs: [{ shape: [7], values: [2, Number.NaN, 1, Number.NaN, -0, 0, 1] }], args: [{ sorted: false }], label: 'float32 unsorted with NaN' },
+    { inputs: [{ shape: [2, 3], dtype: 'float64', values: [0.5, 0.25, 0.5, -1, 0.25, 0.25] }], label: 'float64' },
+    { inputs: [{ shape: [5, 2], values: [1, Number.NaN, 0, 2, 1, Number.NaN, 0, 2, 1, 3] }], args: [{ axis: 0 }], label: 'rows: a row with NaN equals no other' },
+    { inputs: [{ shape: [3, 3], dtype: 'int64', values: [1, 0, 0, 1, 0, 0, 2, 3, 4] }], args: [{ axis: 0 }], label: "rows (ONNX's example 3)" },
+    { inputs: [{ shape: [2, 4, 2], dtype: 'int32', values: [1, 1, 0, 1, 1, 1, 2, 1, 0, 1, 0, 1, 0, 1, 3, 1] }], args: [{ axis: 1 }], label: 'axis 1 of a 3-d array' },
+    { inputs: [{ shape: [3, 4], range: [-1, 1] }], args: [{ axis: -1 }], label: 'columns (axis -1), distinct' },
+    { inputs: [{ shape: [4, 2], dtype: 'int64', values: [2, 1, 0, 5, 2, 1, 0, 5] }], args: [{ axis: 0, sorted: false }], label: 'rows unsorted' },
   ],
 });
 

@@ -14,5 +14,6 @@ import { cases as scatter } from './scatter.js';
 import { cases as sequence } from './sequence.js';
 import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
+import { cases as loop } from './loop.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...loop];

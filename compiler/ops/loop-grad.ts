@@ -1,0 +1,113 @@
+/**
+ * `OnnxLoopGrad`: the gradient of `OnnxLoop` (loop.ts) as one operator
+ * whose lowering is two ONNX Loops: the loop run again, keeping each
+ * iteration's number and loop-carried values as scan outputs, then a
+ * reverse-time Loop over as many iterations whose body reads iteration
+ * T - 1 - j's values (Gather) and runs the body's gradient (`gradBody`,
+ * made by compiler/autodiff/loop-body.ts): the gradients of the float
+ * carried values flow from the last iteration to the first, the float
+ * captured values' gradients are summed over the iterations.
+ * Inputs: the forward's inputs, then the gradients of its float carried
+ * outputs and float scan outputs. Outputs: the gradients of the float
+ * carried inputs, then of the float captured inputs.
+ * Invariant: `gradBody` takes the body's inputs then those gradients (one
+ * iteration's) and gives the gradients of the float carried and captured
+ * inputs, in that order.
+ */
+import { tensorFromNumbers } from '../../runtime/tensor.js';
+import type { TensorType } from '../ir/types.js';
+import { defineOp, type LowerCtx, type OpDef, type SubgraphValue, type Tx } from './define.js';
+import { OpError } from './errors.js';
+import { floatSlots, lowerBody, type LoopA, type LoopBody } from './loop.js';
+
+/** Attributes: the forward's, the body's gradient and how many gradients it gives. */
+export type LoopGradA = LoopA & { gradBody: LoopBody; nGrads: number };
+
+type Sig = (...args: [...Tx[], object]) => Tx[];
+
+/** The forward's input layout and the float slots. */
+function plan(types: TensorType[], a: LoopGradA) {
+  const body = a.body as unknown as LoopBody;
+  const outTypes = a.outTypes as unknown as TensorType[];
+  const k = (a.tripCount ? 1 : 0) + (a.condition ? 1 : 0);
+  const nFwd = k + body.inputs.length - 2;
+  const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
+  const scanF = floatSlots(outTypes.slice(a.nCarried));
+  const capturedF = floatSlots(body.inputs.slice(2 + a.nCarried));
+  const want = nFwd + carriedF.length + scanF.length;
+  if (types.length !== want) throw new OpError('OnnxLoopGrad', `takes the loop's ${nFwd} inputs and ${carriedF.length + scanF.length} output gradients, got ${types.length} inputs`, types);
+  return { body, outTypes, k, nFwd, carriedF, scanF, capturedF };
+}
+
+function infer(types: TensorType[], a: LoopGradA): TensorType[] {
+  const { k, carriedF, capturedF, body } = plan(types, a);
+  const nC = a.nCarried;
+  return [...carriedF.map((i) => types[k + i]!), ...capturedF.map((i) => ({ ...body.inputs[2 + nC + i]!, shape: [...types[k + nC + i]!.shape] }))].map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+}
+
+function lower(c: LowerCtx, a: LoopGradA): void {
+  const { body, outTypes, k, nFwd, carriedF, capturedF } = plan(c.inTypes, a);
+  const nC = a.nCarried;
+  const nScan = outTypes.length - nC;
+  const ins = c.inputs;
+  const scalar = (i: number) => (c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [ins[i]!, c.ints([])])[0]! : ins[i]!);
+  const trip = a.tripCount ? scalar(0) : '';
+  const cond = a.condition ? scalar(k - 1) : '';
+  const carried = ins.slice(k, k + nC);
+  const captured = ins.slice(k + nC, nFwd);
+  const heads = ins.slice(nFwd);
+  const sv = (name: string, t: TensorType): SubgraphValue => ({ name, dtype: t.dtype, shape: t.shape });
+  // The loop again, keeping each iteration's number and carried values.
+  const loopIns = body.inputs.slice(0, 2 + nC);
+  const fwd = c.graph(loopIns, (names) => {
+    const outs = lowerBody(c, body, [...names, ...captured]).map((o) => sv(o.name, o.type));
+    return [...outs, ...names.slice(2).map((n, i) => sv(n, loopIns[2 + i]!)), sv(names[0]!, loopIns[0]!)];
+  });
+  const fo = c.emit('Loop', [trip, cond, ...carried], { body: fwd }, nC + nScan + nC + 1);
+  const saved = fo.slice(nC + nScan, nC + nScan + nC);
+  const iters = fo[fo.length - 1]!;
+  const T = c.emit('Squeeze', [c.emit('Shape', [iters])[0]!, c.ints([0])])[0]!;
+  const last = c.emit('Sub', [T, c.scalar(1, 'int64')])[0]!;
+  // Zeros to sum the captured values' gradients into.
+  const zeros = capturedF.map((i) => {
+    const t = c.inTypes[k + nC + i]!;
+    return c.emit('ConstantOfShape', [c.emit('Shape', [captured[i]!])[0]!], { value: { tensor: tensorFromNumbers(t.dtype, [1], [0]) } })[0]!;
+  });
+  const yes = c.constant(tensorFromNumbers('bool', [], [1]));
+  const revIns = [{ dtype: 'int64' as const, shape: [] }, { dtype: 'bool' as const, shape: [] }, ...carriedF.map((i) => c.inTypes[k + i]!), ...capturedF.map((i) => c.inTypes[k + nC + i]!)];
+  const rev = c.graph(revIns, (names) => {
+    const at = c.emit('Sub', [last, names[0]!])[0]!;
+    const pick = (v: string) => c.emit('Gather', [v, at], { axis: 0 })[0]!;
+    const gc = names.slice(2, 2 + carriedF.length);
+    const acc = names.slice(2 + carriedF.length);
+    const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(pick), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick)]);
+    const nextGc = grads.slice(0, carriedF.length).map((g) => sv(g.name, g.type));
+    const nextAcc = grads.slice(carriedF.length).map((g, i) => sv(c.emit('Add', [acc[i]!, g.name])[0]!, revIns[2 + carriedF.length + i]!));
+    return [sv(names[1]!, revIns[1]!), ...nextGc, ...nextAcc];
+  });
+  c.emit('Loop', [T, '', ...heads.slice(0, carriedF.length), ...zeros], { body: rev }, c.outputs);
+}
+
+/**
+ * The gradient of `OnnxLoop` (its gradient rule calls it): the loop's
+ * inputs, then the gradients of its float carried and scan outputs; gives
+ * the gradients of the float carried inputs, then of the float captured ones.
+ *
+ * ```ts
+ * const [dx, dw] = F.OnnxLoopGrad(m, x, w, gy, gys, { ...loopAttrs, gradBody, nGrads: 2 });
+ * ```
+ */
+export const OnnxLoopGrad: OpDef<Sig, LoopGradA> = defineOp<Sig, LoopGradA>({
+  name: 'OnnxLoopGrad',
+  inputs: ['...inputs'],
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', gradBody: null, nGrads: 1 },
+  multiOutput: (a: LoopGradA) => a.nGrads,
+  dataShape: true,
+  infer,
+  lower,
+  grad: null,
+  noGradReason: 'the gradient of a Loop has no gradient of its own (no second derivatives through a Loop)',
+} as never);
+
+/** The operator by F name. */
+export const LOOP_GRAD_OPS = { OnnxLoopGrad } as const;
