@@ -20,6 +20,7 @@ import { isSymbol, symApply } from '../trace/symbol.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { getContext } from '../ops/context.js';
+import { checkSameContext, type Context } from './context.js';
 import { eagerCompileAfter } from './eager-compile.js';
 import { flushPendingOps, LazyOp } from './lazy-op.js';
 import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, requiresGrad, type GradReqLike, type TapeOps } from './tape.js';
@@ -217,6 +218,12 @@ export class NDArray implements Tensor {
     const h = other._host;  // runs what is pending for it first
     other._host = { dtype: h.dtype, shape: h.shape, data: src._host.data.slice() } as HostTensor;
     return other;
+  }
+
+  /** This array, on the current context (MXNet's `as_in_ctx`, d2l's `X.as_in_ctx(device)`): another context is an Error (one global context). */
+  asInCtx(ctx: Context): NDArray {
+    checkSameContext('asInCtx', ctx);
+    return this;
   }
 
   /** This array converted to `dtype` (MXNet's `astype`; a copy when it has that dtype already). */

@@ -4,6 +4,7 @@
  * solve rules); its data is created then (deferred initialization).
  * Invariant: once initialized, `data().shape` equals `shape` and has no 0.
  */
+import { checkSameContext, type Context } from '../engine/context.js';
 import { bindArgs, type KwArgs } from './bind-args.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sameShape } from '../../runtime/tensor.js';
@@ -192,8 +193,9 @@ export class Parameter {
    * Already initialized, it keeps its data and warns (as MXNet does) unless
    * `forceReinit`.
    */
-  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
-    checkOptions(`Parameter '${this.name}'.initialize`, options, ['forceReinit']);
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean; ctx?: Context | Context[] } = {}): void {
+    checkOptions(`Parameter '${this.name}'.initialize`, options, ['forceReinit', 'ctx']);
+    if (options.ctx !== undefined) checkSameContext(`Parameter '${this.name}'.initialize`, options.ctx);
     toInitializer(init, `Parameter '${this.name}'`);
     if (this._data && !options.forceReinit) {
       warnAlreadyInitialized([this.name]);
@@ -437,8 +439,9 @@ export class ParameterDict {
   }
 
   /** Initializes every parameter (see Parameter.initialize). */
-  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
-    checkOptions('ParameterDict.initialize', options, ['forceReinit']);
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean; ctx?: Context | Context[] } = {}): void {
+    checkOptions('ParameterDict.initialize', options, ['forceReinit', 'ctx']);
+    if (options.ctx !== undefined) checkSameContext('ParameterDict.initialize', options.ctx);
     const chosen = toInitializer(init, 'initialize');
     const kept: string[] = [];
     for (const [k, p] of this.map) if (!p._initialize(chosen, options)) kept.push(k);
