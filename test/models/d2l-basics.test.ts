@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gluon, init, np, npx, random } from 'gluonc';
+import { autograd, gluon, init, np, npx, random } from 'gluonc';
 import type { NDArray } from '../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../runtime/tensor.js';
 import { assertClose } from '../helpers/compare.js';
@@ -105,6 +105,42 @@ describe("models/d2l: the builders' guide and weight decay", () => {
     clone.loadParameters(file('mlp.params'));
     assert.deepEqual(flat(np.equal(clone.call(X) as NDArray, Y).astype('float32')), new Array(20).fill(1));
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("linear regression from scratch: d2l's sgd (param[:] = param - lr * param.grad / batch_size, as copyto) against numpy", () => {
+    const X = np.random.normal(0, 1, [40, 2]);
+    const y = np.dot(X, np.array([2, -3.4])).add(4.2).reshape(-1, 1);
+    const w = np.random.normal(0, 0.01, [2, 1]);
+    const b = np.zeros(1);
+    const [w0, b0] = [w.copy(), b.copy()];
+    w.attachGrad();
+    b.attachGrad();
+    const linreg = (Xb: NDArray) => np.dot(Xb, w).add(b);
+    const squaredLoss = (yHat: NDArray, yb: NDArray) => yHat.sub(yb.reshape(yHat.shape)).square().div(2);
+    const sgd = (params: NDArray[], lr: number, batchSize: number) => {
+      for (const param of params) param.sub(param.grad.mul(lr).div(batchSize)).copyto(param);
+    };
+    for (let epoch = 0; epoch < 2; epoch++) {
+      for (let i = 0; i < 40; i += 10) {
+        const [Xb, yb] = [X.slice({ begin: [i], end: [i + 10] }), y.slice({ begin: [i], end: [i + 10] })];
+        autograd.record(() => squaredLoss(linreg(Xb), yb)).backward();
+        sgd([w, b], 0.03, 10);
+      }
+    }
+    const [r] = numpyRefs([{
+      code: `
+w, bb = c.copy(), d.copy()
+for epoch in range(2):
+    for i in range(0, 40, 10):
+        Xb, yb = a[i:i + 10], b[i:i + 10]
+        err = Xb @ w + bb - yb
+        w, bb = w - 0.03 * (Xb.T @ err) / 10, bb - 0.03 * err.sum(axis=0) / 10
+out = [w, bb]`,
+      inputs: [X, y, w0, b0].map(f64),
+    }]);
+    assert.ok(!r!.error, r!.error);
+    assertClose(flat(w), r!.outs[0]!.data as number[], 'w after 2 epochs', 1e-4, 1e-5);
+    assertClose(flat(b), r!.outs[1]!.data as number[], 'b after 2 epochs', 1e-4, 1e-5);
   });
 
   it("concise weight decay: one step is MXNet's SGD with wd on the weight and none on the bias (wd_mult 0); a larger wd gives a smaller weight", () => {
