@@ -65,6 +65,22 @@ describe("models/d2l: the builders' guide and weight decay", () => {
     assert.deepEqual(((rgnet.get(0) as gluon.nn.Sequential).get(1) as gluon.nn.Sequential).get(0).collectParams().get('bias').shape, [32]);
   });
 
+  it("deferred initialization: shapes unknown (0) until the first call, MyInit runs then; a known in_units initializes at once", () => {
+    const net = new nn.Sequential();
+    net.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dense(10));
+    assert.deepEqual(net.collectParams().values().map((p) => p.shape), [[256, 0], [256], [10, 0], [10]]);
+    const my = new MyInit();
+    net.initialize(my);
+    assert.deepEqual(my.seen, [], 'nothing drawn before the first forward');
+    assert.throws(() => (net.get(0) as Layer).weight.data(), /has not been initialized yet/);
+    net.call(np.random.uniform({ size: [2, 20] }));
+    assert.deepEqual(my.seen, [['weight', [256, 20]], ['weight', [10, 256]]]);
+    const eager = new nn.Dense(8, { inUnits: 4 });
+    const my2 = new MyInit();
+    eager.initialize(my2);
+    assert.deepEqual(my2.seen, [['weight', [8, 4]]]);
+  });
+
   it("tied parameters: the shared layer's weight is one array, and a change is seen by both", () => {
     const shared = new nn.Dense(8, { activation: 'relu' });
     const net = new nn.Sequential();
