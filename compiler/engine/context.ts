@@ -105,11 +105,11 @@ function toContext(ctx: Context | Device): Context {
 }
 
 /**
- * MXNet's `ctx=` arguments of ported code (`x.asInCtx(device)`,
- * `net.initialize(init, { ctx: device })`, d2l's `try_gpu()` device): the
- * current context (or a list holding only it) is accepted as a no-op, as
- * MXNet does when the array is there already; another is an Error naming
- * `what`, since gluonc has one global context.
+ * A context given to a method of ported code (`x.asInCtx(device)`, d2l's
+ * `try_gpu()` device): the current context (or a list holding only it) is
+ * accepted as a no-op, as MXNet's `as_in_ctx` returns the array already
+ * there; another is an Error naming `what`, since gluonc has one global
+ * context.
  * Example: `checkSameContext('asInCtx', npx.cpu())`.
  */
 export function checkSameContext(what: string, ctx: unknown): void {

@@ -6,7 +6,6 @@
  * Invariant: a block never copies its children or parameters; sharing a
  * Parameter object between blocks shares the array.
  */
-import { checkSameContext, type Context } from '../engine/context.js';
 import { withScope } from '../ops/errors.js';
 import { inHybridForward } from '../engine/trace-context.js';
 import type { DType } from '../../runtime/dtypes.js';
@@ -202,10 +201,9 @@ export class Block {
   }
 
   /** Initializes every parameter (those without an initializer of their own use `init`). */
-  initialize(init?: Initializer | string, options: { forceReinit?: boolean; ctx?: Context | Context[] } = {}): this {
-    checkOptions(`${this.constructor.name}.initialize`, options, ['forceReinit', 'ctx']);
-    if (options.ctx !== undefined) checkSameContext(`${this.constructor.name}.initialize`, options.ctx);
-    this.collectParams().initialize(init, { forceReinit: options.forceReinit });
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): this {
+    checkOptions(`${this.constructor.name}.initialize`, options, ['forceReinit']);
+    this.collectParams().initialize(init, options);
     return this;
   }
 

@@ -4,7 +4,6 @@
  * solve rules); its data is created then (deferred initialization).
  * Invariant: once initialized, `data().shape` equals `shape` and has no 0.
  */
-import { checkSameContext, type Context } from '../engine/context.js';
 import { bindArgs, type KwArgs } from './bind-args.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sameShape } from '../../runtime/tensor.js';
@@ -193,9 +192,8 @@ export class Parameter {
    * Already initialized, it keeps its data and warns (as MXNet does) unless
    * `forceReinit`.
    */
-  initialize(init?: Initializer | string, options: { forceReinit?: boolean; ctx?: Context | Context[] } = {}): void {
-    checkOptions(`Parameter '${this.name}'.initialize`, options, ['forceReinit', 'ctx']);
-    if (options.ctx !== undefined) checkSameContext(`Parameter '${this.name}'.initialize`, options.ctx);
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    checkOptions(`Parameter '${this.name}'.initialize`, options, ['forceReinit']);
     toInitializer(init, `Parameter '${this.name}'`);
     if (this._data && !options.forceReinit) {
       warnAlreadyInitialized([this.name]);
@@ -439,9 +437,8 @@ export class ParameterDict {
   }
 
   /** Initializes every parameter (see Parameter.initialize). */
-  initialize(init?: Initializer | string, options: { forceReinit?: boolean; ctx?: Context | Context[] } = {}): void {
-    checkOptions('ParameterDict.initialize', options, ['forceReinit', 'ctx']);
-    if (options.ctx !== undefined) checkSameContext('ParameterDict.initialize', options.ctx);
+  initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): void {
+    checkOptions('ParameterDict.initialize', options, ['forceReinit']);
     const chosen = toInitializer(init, 'initialize');
     const kept: string[] = [];
     for (const [k, p] of this.map) if (!p._initialize(chosen, options)) kept.push(k);
