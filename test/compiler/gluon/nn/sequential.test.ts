@@ -40,4 +40,13 @@ describe('gluon.nn: Block, HybridBlock and iteration over a Sequential (d2l MXNe
     }
     assert.deepEqual([...new nn.Sequential()], []);
   });
+
+  it("net.get<nn.Dense>(i) is Python's net[i] with the child's type (net[0].weight), negative from the end", () => {
+    const net = new nn.Sequential();
+    net.add(new nn.Dense(8, { inUnits: 4 }), new nn.Dense(1, { inUnits: 8 }));
+    net.initialize();
+    assert.deepEqual(net.get<gluon.nn.Dense>(0).weight.data().shape, [8, 4]);
+    assert.equal(net.get<gluon.nn.Dense>(-1), net.get(1));
+    assert.throws(() => net.get(2), /Sequential: no child 2 \(it has 2\)/);
+  });
 });
