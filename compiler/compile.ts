@@ -15,6 +15,7 @@ import type { PassMode } from './passes/pass.js';
 import { retypeGraph } from './trace/retype.js';
 import { graphOf, type Symbol } from './trace/symbol.js';
 import { tensorFactory } from './trace/tensor-like.js';
+import { nodeFailure } from '../runtime/run-error.js';
 
 /** A compiled graph: feeds by input name in, outputs by output name out. */
 export type Runner = ((feeds: Record<string, HostTensor>) => Record<string, HostTensor>) & { session: Session; bytes: Uint8Array };
@@ -76,7 +77,7 @@ export function compileGraph(g: Graph, inputTypes: Record<string, TensorType>, o
     try {
       return session.runSync(feeds);
     } catch (e) {
-      throw runError(e);
+      throw runError(e, bytes);
     }
   }) as Runner;
   run.session = session;
@@ -86,13 +87,16 @@ export function compileGraph(g: Graph, inputTypes: Record<string, TensorType>, o
 
 /**
  * An onnxruntime failure while a compiled graph runs, named after the
- * operator whose node failed (emitted nodes are named `<op>_<n>`).
- * Example: `runError(e)` for "...running Div node. Name:'div_0' ..." gives "div: onnxruntime failed ...".
+ * operator whose node failed (the node's `gluonc:` record, runtime/run-error.ts)
+ * and its block, with onnxruntime's reason without its source location.
+ * Example: `runError(e, bytes)` for "...running Div node. Name:'div_0' ..." gives "div: onnxruntime failed ...".
  */
-function runError(e: unknown): unknown {
-  const m = /running (\w+) node\. Name:'(.+?)_\d+' Status Message: ([^]*)$/.exec(e instanceof Error ? e.message : '');
-  if (!m) return e;
-  return new Error(`${m[2]}: onnxruntime failed running the compiled graph (its ONNX ${m[1]} node '${/Name:'([^']*)'/.exec((e as Error).message)![1]}'): ${m[3]!.trim()}`);
+function runError(e: unknown, bytes: Uint8Array): unknown {
+  const f = nodeFailure(e, bytes);
+  if (!f) return e;
+  const op = f.origin?.op ?? f.node.replace(/_\d+$/, '');
+  const scope = f.origin?.scope ? ` in block '${f.origin.scope}'` : '';
+  return new Error(`${op}: onnxruntime failed running the compiled graph (its ONNX ${f.opType} node '${f.node}'${scope}): ${f.reason}`);
 }
 
 /** Compiled signatures kept per symbol. */

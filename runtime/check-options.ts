@@ -89,10 +89,28 @@ export function unknownOptionsMessage(unknown: readonly string[], known: readonl
 }
 
 /**
+ * The Error of an unknown option key: the message as `checkOptions` writes
+ * it, and its parts, so that a caller that passed the options on (a
+ * Trainer, its optimizer's) can say where the user wrote them instead.
+ *
+ * ```ts
+ * try { createOptimizer(name, options); } catch (e) {
+ *   if (e instanceof UnknownOptionError) throw new Error(`Trainer: optimizerParams: ${unknownOptionsMessage(e.unknown, e.known)}`);
+ * }
+ * ```
+ */
+export class UnknownOptionError extends Error {
+  constructor(readonly owner: string, readonly unknown: readonly string[], readonly known: readonly string[]) {
+    super(`${owner}: ${unknownOptionsMessage(unknown, known)}`);
+  }
+}
+
+/**
  * Checks an options object of `owner` (a class or function name, as the
  * error shows it): a plain object whose keys are all in `known`; throws an
- * Error naming the owner, every unknown key, the accepted keys and the
- * nearest accepted key (see the module's rules). Returns the object.
+ * Error (an `UnknownOptionError`) naming the owner, every unknown key, the
+ * accepted keys and the nearest accepted key (see the module's rules).
+ * Returns the object.
  *
  * ```ts
  * checkOptions('Dropout', options, ['axes']);
@@ -115,7 +133,7 @@ export function checkOptions<T>(owner: string, options: T, known: readonly strin
   for (const k in options) {
     if (Object.prototype.hasOwnProperty.call(options, k) && !known.includes(k)) (unknown ??= []).push(k);
   }
-  if (unknown) throw new Error(`${owner}: ${unknownOptionsMessage(unknown, known)}`);
+  if (unknown) throw new UnknownOptionError(owner, unknown, known);
   return options;
 }
 

@@ -21,6 +21,7 @@ import { Session, type Device, type IOInfo, type SessionOptions } from './sessio
 import { formatShape, sizeOf, type HostTensor } from './tensor.js';
 import { WorkerPool } from './worker.js';
 import { checkOptions } from './check-options.js';
+import { explainRunError } from './run-error.js';
 
 /** Options of `loadModel`. Example: `{ device: 'cpu', threads: 1, maxBytes: 256 * 2 ** 20 }`. */
 export interface LoadModelOptions {
@@ -175,10 +176,15 @@ export class Model {
       }
     }
     this.stats.worker++;
-    return this.pool.run(host).then(({ outputs, ms }) => {
-      this.measure(bucket, ms);
-      return outputs;
-    });
+    return this.pool.run(host).then(
+      ({ outputs, ms }) => {
+        this.measure(bucket, ms);
+        return outputs;
+      },
+      (e: unknown) => {
+        throw explainRunError(e, this.where, this.path, this.inputs, host);
+      },
+    );
   }
 
   /**
@@ -230,7 +236,12 @@ export class Model {
 
   private inline(host: Record<string, HostTensor>, bucket: number): Record<string, HostTensor> {
     const t0 = performance.now();
-    const out = this.session!.runSync(host);
+    let out: Record<string, HostTensor>;
+    try {
+      out = this.session!.runSync(host);
+    } catch (e) {
+      throw explainRunError(e, this.where, this.path, this.inputs, host);
+    }
     this.measure(bucket, performance.now() - t0);
     this.stats.inline++;
     let bytes = 0;

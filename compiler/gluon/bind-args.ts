@@ -17,8 +17,11 @@
  * says), and so is a required one given neither way. What is left of the
  * options object goes back to the constructor, which checks its own keys.
  */
-import { unknownOptionsMessage } from '../../runtime/check-options.js';
+import { closestKey, UnknownOptionError } from '../../runtime/check-options.js';
 import { showValue } from './show-value.js';
+
+/** An intersection as one object type, so a string or number in its place is refused as having no property in common with it (an options type with no keys left, `{}`, still takes anything). */
+type Flat<T> = { [K in keyof T]: T[K] };
 
 /** `'poolSize?'` -> `'poolSize'`: the `?` marks an optional parameter. */
 type Key<N extends string> = N extends `${infer K}?` ? K : N;
@@ -39,7 +42,7 @@ type Named<N extends string, L extends readonly unknown[]> =
  * ```
  */
 export type KwArgs<N extends readonly string[], P extends readonly unknown[], O, Moved = unknown> =
-  | ({} extends O & Moved ? [...P, options?: O & Moved] : [...P, options: O & Moved])
+  | ({} extends O & Moved ? [...P, options?: Flat<O & Moved>] : [...P, options: Flat<O & Moved>])
   | (P extends readonly []
       ? never
       : P extends readonly [...infer PI, unknown?]
@@ -102,7 +105,7 @@ export function bindArgs<P extends readonly unknown[], O extends object>(cls: st
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!names.includes(k)) rest[k] = v;
   const unknown = known ? Object.keys(rest).filter((k) => !known.includes(k)) : [];
-  if (unknown.length) throw new Error(`${cls}: ${unknownOptionsMessage(unknown, [...names, ...known!])}`);
+  if (unknown.length) throw new UnknownOptionError(cls, unknown, [...names, ...known!]);
   const values = params.map((p, i) => {
     const name = names[i]!;
     const pos = i < n ? args[i] : undefined;
@@ -114,10 +117,53 @@ export function bindArgs<P extends readonly unknown[], O extends object>(cls: st
     if (v === undefined && !(typeof p === 'string' ? p : p.name).endsWith('?')) {
       // The keys given instead show a misspelling (`{ unit: 3 }` for units).
       const others = Object.keys(rest);
-      const had = others.length ? `, which has ${others.join(', ')}` : '';
+      const near = others.find((k) => closestKey(k, [name]) === name);
+      const had = others.length ? `, which has ${others.join(', ')}${near === undefined ? '' : `; did you mean '${name}' for '${near}'?`}` : '';
       throw new Error(`${cls}: missing required argument '${name}' (give it as argument ${i + 1} or as { ${name}: ... } in the options object${had})`);
     }
     return v;
   });
   return [values as unknown as P, rest as O];
+}
+
+/** The parameter tuple of `OptionArgs`: each name's type in `O`, optional where the name ends in `?`. */
+type OptionTuple<O, N extends readonly string[]> = N extends readonly [infer H extends string, ...infer R extends readonly string[]]
+  ? H extends `${infer K}?`
+    ? [v?: O[K & keyof O], ...OptionTuple<O, R>]
+    : [v: O[H & keyof O], ...OptionTuple<O, R>]
+  : [];
+
+/**
+ * The argument lists of a class whose whole configuration is one options
+ * object `O` and whose MXNet signature also takes the leading keys `N`
+ * positionally (in MXNet's order, `?` marking the optional ones): `KwArgs`
+ * with each parameter typed as its option.
+ *
+ * ```ts
+ * const BATCH_NORM_ARGS = ['axis?', 'momentum?', 'epsilon?'] as const;
+ * constructor(...args: OptionArgs<BatchNormOptions, typeof BATCH_NORM_ARGS>)
+ * // accepts (), (1), (1, 0.9, { center: false }), ({ axis: 1, momentum: 0.9 })
+ * ```
+ */
+export type OptionArgs<O, N extends readonly string[]> = KwArgs<N, OptionTuple<O, N>, Omit<O, Key<N[number]>>>;
+
+/**
+ * `bindArgs` for the classes of `OptionArgs`: the one options object, the
+ * positional values moved into it under their names (an absent one left
+ * out), so the class reads and checks its options as before. Given twice or
+ * a required one missing: bindArgs' Errors; with `known` (the options
+ * that are not parameters) an unknown key is one too.
+ *
+ * ```ts
+ * bindOptions<BatchNormOptions>('BatchNorm', ['axis?', 'momentum?'], [1, 0.9, { center: false }]);
+ * // { center: false, axis: 1, momentum: 0.9 }
+ * ```
+ */
+export function bindOptions<O extends object>(cls: string, params: readonly ParamSpec[], args: readonly unknown[], known?: readonly string[]): O {
+  const [values, rest] = bindArgs<unknown[], Record<string, unknown>>(cls, params, args, known);
+  const out: Record<string, unknown> = { ...rest };
+  params.forEach((p, i) => {
+    if (values[i] !== undefined) out[(typeof p === 'string' ? p : p.name).replace(/\?$/, '')] = values[i];
+  });
+  return out as O;
 }

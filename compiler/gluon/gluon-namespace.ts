@@ -14,7 +14,7 @@ export { Block } from './block.js';
 export { HybridBlock } from './hybrid.js';
 export { SymbolBlock } from './symbol-block.js';
 export { MxnetSymbolBlock } from './mxnet-symbol.js';
-export { Parameter, ParameterDict } from './parameter.js';
+export { Parameter, ParameterDict, type ParameterOptions } from './parameter.js';
 export { Trainer } from './trainer.js';
 export * as nn from './nn/index.js';
 export * as rnn from './rnn/index.js';

@@ -9,7 +9,7 @@ import { sizeOf, tensorFromNumbers } from '../../runtime/tensor.js';
 import { checkOptions, optionKeys } from '../../runtime/check-options.js';
 import { nextFloat, nextNormal } from '../ops/rng.js';
 import { NDArray } from '../engine/ndarray.js';
-import { bindArgs, type KwArgs } from './bind-args.js';
+import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from './bind-args.js';
 
 /** What MXNet's `Initializer.__call__` does for a parameter named `...<suffix>`: 0 or 1, or the subclass's `_initWeight`. */
 const BY_SUFFIX: [RegExp, 0 | 1 | 'weight'][] = [
@@ -115,13 +115,19 @@ export interface XavierOptions {
   magnitude?: number;
 }
 
+/** MXNet's positional parameters of Xavier, MSRAPrelu and Orthogonal, in its order. */
+const XAVIER_ARGS = ['rndType?', 'factorType?', 'magnitude?'] as const;
+const MSRA_PRELU_ARGS = ['factorType?', 'slope?'] as const;
+const ORTHOGONAL_ARGS = ['scale?', 'randType?'] as const;
+
 /** Xavier/Glorot initialization. Example: `new init.Xavier({ magnitude: 2.24 })`. */
 export class Xavier extends Initializer {
   readonly rndType: 'uniform' | 'gaussian';
   readonly factorType: 'avg' | 'in' | 'out';
   readonly magnitude: number;
-  constructor(options: XavierOptions = {}) {
+  constructor(...args: OptionArgs<XavierOptions, typeof XAVIER_ARGS>) {
     super();
+    const options = bindOptions<XavierOptions>(new.target.name, XAVIER_ARGS, args);
     checkOptions(new.target.name, options, optionKeys<XavierOptions>({ rndType: true, factorType: true, magnitude: true }));
     this.rndType = options.rndType ?? 'uniform';
     this.factorType = options.factorType ?? 'avg';
@@ -148,7 +154,8 @@ export interface MSRAPreluOptions {
 
 /** MSRA/He initialization for PReLU nets: Xavier(gaussian, factorType, 2 / (1 + slope²)). */
 export class MSRAPrelu extends Xavier {
-  constructor(options: MSRAPreluOptions = {}) {
+  constructor(...args: OptionArgs<MSRAPreluOptions, typeof MSRA_PRELU_ARGS>) {
+    const options = bindOptions<MSRAPreluOptions>('MSRAPrelu', MSRA_PRELU_ARGS, args);
     checkOptions('MSRAPrelu', options, optionKeys<MSRAPreluOptions>({ factorType: true, slope: true }));
     const slope = options.slope ?? 0.25;
     if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new Error(`MSRAPrelu: slope must be a finite number, got ${JSON.stringify(slope)}`);
@@ -178,8 +185,9 @@ export interface OrthogonalOptions {
 export class Orthogonal extends Initializer {
   readonly scale: number;
   readonly randType: 'uniform' | 'normal';
-  constructor(options: OrthogonalOptions = {}) {
+  constructor(...args: OptionArgs<OrthogonalOptions, typeof ORTHOGONAL_ARGS>) {
     super();
+    const options = bindOptions<OrthogonalOptions>('Orthogonal', ORTHOGONAL_ARGS, args);
     checkOptions('Orthogonal', options, optionKeys<OrthogonalOptions>({ scale: true, randType: true }));
     this.scale = checkNumber('Orthogonal', 'scale', options.scale ?? 1.414, 0);
     this.randType = options.randType ?? 'uniform';

@@ -7,8 +7,8 @@
  * or out of order after `loadStates`, gives the same answer).
  */
 import { showValue } from './show-value.js';
-import { bindArgs, type KwArgs } from './bind-args.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { bindOptions, type OptionArgs } from './bind-args.js';
 
 /** Options every schedule takes (MXNet's LRScheduler base). */
 export interface LRSchedulerOptions {
@@ -74,17 +74,6 @@ export abstract class LRScheduler {
   abstract toJSON(): Record<string, number | string>;
 }
 
-/**
- * The options of a schedule whose first MXNet parameter (`step`,
- * `max_update`) may come positionally: `CosineScheduler(20, { warmupSteps: 5 })`
- * is d2l's `CosineScheduler(20, warmup_steps=5)`. Example:
- * `firstPositional('CosineScheduler', 'maxUpdate', [20, { baseLr: 0.3 }])`.
- */
-function firstPositional<O>(cls: string, name: string, args: readonly unknown[]): O {
-  const [[first], rest] = bindArgs<[unknown], Record<string, unknown>>(cls, [`${name}?`], args);
-  return { ...rest, ...(first === undefined ? {} : { [name]: first }) } as O;
-}
-
 /** Options of FactorScheduler. */
 export interface FactorSchedulerOptions extends LRSchedulerOptions {
   /** Updates between two reductions (>= 1). */
@@ -94,6 +83,9 @@ export interface FactorSchedulerOptions extends LRSchedulerOptions {
   /** The learning rate never goes below this (default 1e-8). */
   stopFactorLr?: number;
 }
+
+/** MXNet's positional parameters of FactorScheduler, in its order. */
+const FACTOR_ARGS = ['step', 'factor?', 'stopFactorLr?', 'baseLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
 
 /**
  * Multiplies the learning rate by `factor` every `step` updates, down to
@@ -111,8 +103,8 @@ export class FactorScheduler extends LRScheduler {
   readonly factor: number;
   readonly stopFactorLr: number;
 
-  constructor(...args: KwArgs<['step'], [step: number], Omit<FactorSchedulerOptions, 'step'>>) {
-    const options = firstPositional<FactorSchedulerOptions>('FactorScheduler', 'step', args);
+  constructor(...args: OptionArgs<FactorSchedulerOptions, typeof FACTOR_ARGS>) {
+    const options = bindOptions<FactorSchedulerOptions>('FactorScheduler', FACTOR_ARGS, args);
     super(options, 'FactorScheduler', ['step', 'factor', 'stopFactorLr']);
     this.step = checkNumber('FactorScheduler: step', options?.step, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.factor = checkNumber('FactorScheduler: factor', options.factor ?? 1, (x) => x > 0 && x <= 1, 'in (0, 1] so the learning rate decreases');
@@ -140,6 +132,9 @@ export interface CosineSchedulerOptions extends LRSchedulerOptions {
   finalLr?: number;
 }
 
+/** MXNet's positional parameters of CosineScheduler, in its order. */
+const COSINE_ARGS = ['maxUpdate', 'baseLr?', 'finalLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
+
 /**
  * Cosine decay from `baseLr` to `finalLr` over `maxUpdate` updates, after the
  * warm-up (MXNet's CosineScheduler):
@@ -154,8 +149,8 @@ export class CosineScheduler extends LRScheduler {
   readonly maxUpdate: number;
   readonly finalLr: number;
 
-  constructor(...args: KwArgs<['maxUpdate'], [maxUpdate: number], Omit<CosineSchedulerOptions, 'maxUpdate'>>) {
-    const options = firstPositional<CosineSchedulerOptions>('CosineScheduler', 'maxUpdate', args);
+  constructor(...args: OptionArgs<CosineSchedulerOptions, typeof COSINE_ARGS>) {
+    const options = bindOptions<CosineSchedulerOptions>('CosineScheduler', COSINE_ARGS, args);
     super(options, 'CosineScheduler', ['maxUpdate', 'finalLr']);
     this.maxUpdate = checkNumber('CosineScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.finalLr = checkNumber('CosineScheduler: finalLr', options.finalLr ?? 0, (x) => x >= 0, 'a non-negative number');
@@ -185,6 +180,9 @@ export interface MultiFactorSchedulerOptions extends LRSchedulerOptions {
   factor?: number;
 }
 
+/** MXNet's positional parameters of MultiFactorScheduler, in its order. */
+const MULTI_FACTOR_ARGS = ['step', 'factor?', 'baseLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
+
 /**
  * Multiplies the learning rate by `factor` after each update count in
  * `step` (MXNet's MultiFactorScheduler, mxnet/lr_scheduler.py 1.9.1):
@@ -202,8 +200,8 @@ export class MultiFactorScheduler extends LRScheduler {
   readonly step: readonly number[];
   readonly factor: number;
 
-  constructor(...args: KwArgs<['step'], [step: number[]], Omit<MultiFactorSchedulerOptions, 'step'>>) {
-    const options = firstPositional<MultiFactorSchedulerOptions>('MultiFactorScheduler', 'step', args);
+  constructor(...args: OptionArgs<MultiFactorSchedulerOptions, typeof MULTI_FACTOR_ARGS>) {
+    const options = bindOptions<MultiFactorSchedulerOptions>('MultiFactorScheduler', MULTI_FACTOR_ARGS, args);
     super(options, 'MultiFactorScheduler', ['step', 'factor']);
     const step = options?.step;
     if (!Array.isArray(step) || step.length < 1) {
@@ -240,6 +238,9 @@ export interface PolySchedulerOptions extends LRSchedulerOptions {
   finalLr?: number;
 }
 
+/** MXNet's positional parameters of PolyScheduler, in its order. */
+const POLY_ARGS = ['maxUpdate', 'baseLr?', 'pwr?', 'finalLr?', 'warmupSteps?', 'warmupBeginLr?', 'warmupMode?'] as const;
+
 /**
  * Polynomial decay from `baseLr` to `finalLr` over `maxUpdate` updates,
  * after the warm-up (MXNet's PolyScheduler, mxnet/lr_scheduler.py 1.9.1):
@@ -258,8 +259,8 @@ export class PolyScheduler extends LRScheduler {
   readonly power: number;
   readonly finalLr: number;
 
-  constructor(...args: KwArgs<['maxUpdate'], [maxUpdate: number], Omit<PolySchedulerOptions, 'maxUpdate'>>) {
-    const options = firstPositional<PolySchedulerOptions>('PolyScheduler', 'maxUpdate', args);
+  constructor(...args: OptionArgs<PolySchedulerOptions, typeof POLY_ARGS>) {
+    const options = bindOptions<PolySchedulerOptions>('PolyScheduler', POLY_ARGS, args);
     super(options, 'PolyScheduler', ['maxUpdate', 'pwr', 'finalLr']);
     this.maxUpdate = checkNumber('PolyScheduler: maxUpdate', options?.maxUpdate, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     this.power = checkNumber('PolyScheduler: pwr', options.pwr ?? 2, (x) => x >= 0, 'a non-negative number');

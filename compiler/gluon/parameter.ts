@@ -4,7 +4,7 @@
  * solve rules); its data is created then (deferred initialization).
  * Invariant: once initialized, `data().shape` equals `shape` and has no 0.
  */
-import { bindArgs, type KwArgs } from './bind-args.js';
+import { bindOptions, type OptionArgs } from './bind-args.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sameShape } from '../../runtime/tensor.js';
 import { Initializer, Uniform, Constant, toInitializer } from './init.js';
@@ -18,7 +18,8 @@ import { stepParamWillChange } from '../engine/step-params.js';
 import { showValue } from './show-value.js';
 import { structureMayHaveChanged } from './structure.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
-import { checkOptions, optionKeys } from '../../runtime/check-options.js';
+import { checkOptions, closestKey, optionKeys } from '../../runtime/check-options.js';
+import { currentContext, Context } from '../engine/context.js';
 
 /** How gradients are written: overwrite, accumulate, or not at all. */
 export type GradReq = 'write' | 'add' | 'null';
@@ -37,6 +38,9 @@ export interface ParameterOptions {
 }
 
 /** The options a Parameter accepts. */
+/** MXNet's positional parameters of Parameter, in its order (`Parameter(name, grad_req, shape, dtype, lr_mult, wd_mult, init, allow_deferred_init, differentiable)`). */
+const PARAMETER_ARGS = ['name', 'gradReq?', 'shape?', 'dtype?', 'lrMult?', 'wdMult?', 'init?', 'allowDeferredInit?', 'differentiable?'] as const;
+
 export const PARAMETER_OPTIONS = optionKeys<ParameterOptions>({
   shape: true, dtype: true, init: true, gradReq: true, differentiable: true, allowDeferredInit: true, lrMult: true, wdMult: true,
 });
@@ -118,8 +122,8 @@ export class Parameter {
    */
   freshGrad = false;
 
-  constructor(...args: KwArgs<['name'], [name: string], ParameterOptions>) {
-    const [[name], options] = bindArgs<[string], ParameterOptions>('Parameter', ['name'], args, PARAMETER_OPTIONS);
+  constructor(...args: OptionArgs<ParameterOptions & { name: string }, typeof PARAMETER_ARGS>) {
+    const { name, ...options } = bindOptions<ParameterOptions & { name: string }>('Parameter', PARAMETER_ARGS, args, []);
     structureMayHaveChanged();
     this.name = name;
     this.shape = [...(options.shape ?? [])];
@@ -303,6 +307,30 @@ export class Parameter {
     this.version++;
   }
 
+  /** MXNet's `list_ctx`: the contexts the data lives on, here the one global context. Example: `p.listCtx(); // [cpu(0)]`. */
+  listCtx(): Context[] {
+    return [currentContext()];
+  }
+
+  /**
+   * MXNet's `reset_ctx`: gluonc keeps parameters on the host and runs on one
+   * global context, so the current context (or a list of it) is accepted and
+   * changes nothing; another is an Error saying to call `context.setContext`.
+   */
+  resetCtx(ctx: Context | Context[]): void {
+    checkResetCtx(`Parameter '${this.name}'.resetCtx`, ctx);
+  }
+
+  /** MXNet's `list_data`: the data on each context, here `[data()]`. */
+  listData(): NDArray[] {
+    return [this.data()];
+  }
+
+  /** MXNet's `list_grad`: the gradient on each context, here `[grad()]`. */
+  listGrad(): NDArray[] {
+    return [this.grad()];
+  }
+
   /** Sets the gradient to zeros. */
   zeroGrad(): void {
     if (this.gradReq === 'null' || !this._data) return;
@@ -406,7 +434,10 @@ export class ParameterDict {
       wdMult: (n: string, v: unknown) => checkMult(n, 'wdMult', v),
       differentiable: (n: string, v: unknown) => checkFlag(n, 'differentiable', v),
     }[name];
-    if (!check) throw new Error(`ParameterDict.setattr: unknown attribute ${showValue(name)} (gradReq, lrMult, wdMult, differentiable)`);
+    if (!check) {
+      const near = typeof name === 'string' ? closestKey(name, SETTABLE) : undefined;
+      throw new Error(`ParameterDict.setattr: unknown attribute ${showValue(name)} (${SETTABLE.join(', ')})${near ? `; did you mean '${near}'?` : ''}`);
+    }
     for (const p of this.map.values()) check(p.name, value);
     for (const p of this.map.values()) (p as unknown as Record<string, unknown>)[name] = value;
     structureMayHaveChanged();
@@ -450,6 +481,16 @@ export class ParameterDict {
     for (const p of this.map.values()) p.zeroGrad();
   }
 
+  /** MXNet's `list_ctx`: the one global context. */
+  listCtx(): Context[] {
+    return [currentContext()];
+  }
+
+  /** MXNet's `reset_ctx` for every parameter (see Parameter.resetCtx). Example: `params.resetCtx(context.cpu())`. */
+  resetCtx(ctx: Context | Context[]): void {
+    checkResetCtx('ParameterDict.resetCtx', ctx);
+  }
+
   /** Saves every parameter under its key, atomically: safetensors, or `{ format: 'mxnet' | 'npz' }`. Example: `net.collectParams().save('p.safetensors')`. */
   save(path: string, options: SaveParamsOptions = {}): void {
     saveParamsFile(path, this, {}, options);
@@ -458,6 +499,21 @@ export class ParameterDict {
   /** Loads a file written by `save` (or an MXNet `.params` file) by key. Example: `params.load('p.safetensors', { ignoreExtra: true })`. */
   load(path: string, options: LoadParamsOptions = {}): void {
     loadParamsFile(path, this, options);
+  }
+}
+
+/** The attributes `ParameterDict.setattr` sets. */
+const SETTABLE = ['gradReq', 'lrMult', 'wdMult', 'differentiable'];
+
+/** Checks a `resetCtx` argument: Contexts, each the current one (see Parameter.resetCtx). */
+function checkResetCtx(what: string, ctx: unknown): void {
+  const list = Array.isArray(ctx) ? ctx : [ctx];
+  for (const c of list) {
+    if (!(c instanceof Context)) throw new Error(`${what}: expected a Context (context.cpu(), context.gpu()) or a list of them, got ${showValue(c)}`);
+    const now = currentContext();
+    if (String(c) !== String(now)) {
+      throw new Error(`${what.replace(/\.resetCtx$/, `.resetCtx(${String(c)})`)}: gluonc keeps parameters on the host and runs on one global context (now ${String(now)}); call context.setContext(${String(c)}) to run there`);
+    }
   }
 }
 

@@ -11,7 +11,7 @@
  * before anything runs; errors name the file.
  */
 import { formatShape } from '../../runtime/tensor.js';
-import type { Graph } from '../ir/graph.js';
+import { Graph as GraphClass, type Graph } from '../ir/graph.js';
 import { formatType, type Dim } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { checkManifest, type ArtifactManifest } from '../manifest.js';
@@ -26,6 +26,7 @@ import { MxnetSymbolBlock } from './mxnet-symbol.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { plainShape } from '../ops/symbolic-dim.js';
+import { showValue } from './show-value.js';
 
 /**
  * `SymbolBlock.imports` by MXNet's keyword names: the file, and for MXNet's
@@ -100,6 +101,13 @@ export class SymbolBlock extends HybridBlock {
   /** A block computing `graph`; its parameter values (the initializers) become the parameters' data. */
   constructor(graph: Graph, manifest: ArtifactManifest | null = null, source = 'a graph') {
     super();
+    const given: unknown = graph;
+    if (!(given instanceof GraphClass)) {
+      // MXNet's SymbolBlock(outputs, inputs, params) from symbols is not taken: say what is, rather than fail on a field.
+      throw new Error(
+        `SymbolBlock: expected a graph (SymbolBlock.imports(path) makes one from a file), got ${given instanceof Symbol || Array.isArray(given) ? "symbols: MXNet's SymbolBlock(outputs, inputs) is not taken; write the computation as a HybridBlock, or export one and use SymbolBlock.imports" : showValue(given)}`,
+      );
+    }
     this.graph = graph;
     this.manifest = manifest;
     this.source = source;

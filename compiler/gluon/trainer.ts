@@ -28,7 +28,7 @@ import type { Optimizer } from './optimizer/optimizer.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { showValue } from './show-value.js';
 import { encodeSafetensors, readTensorFile, writeFileAtomic } from '../formats/params-file.js';
-import { checkOptions } from '../../runtime/check-options.js';
+import { checkOptions, UnknownOptionError, unknownOptionsMessage } from '../../runtime/check-options.js';
 
 /** Options of `step` / `update` / `applyUpdates`. */
 export interface StepOptions {
@@ -52,6 +52,9 @@ const STEP_KEYS = ['ignoreStaleGrad'];
 
 function collect(params: unknown): [string, Parameter][] {
   let entries: [string, Parameter][];
+  if (params instanceof Parameter) {
+    throw new Error(`Trainer: params must be a ParameterDict, a list of Parameters or an object of Parameters, got Parameter '${params.name}'; wrap one in a list: new Trainer([p], ...)`);
+  }
   if (params instanceof ParameterDict) entries = params.entries();
   else if (Array.isArray(params)) {
     entries = params.map((p, i) => {
@@ -97,6 +100,22 @@ const PARAMS_SPEC = { name: 'params', claims: (x: unknown) => isPlainObject(x) &
 const OPTIMIZER_SPEC = { name: 'optimizer', claims: (x: unknown) => isPlainObject(x) && typeof x['update'] === 'function' && typeof x['createState'] === 'function' };
 
 /**
+ * The optimizer `name` made from the Trainer's options. A key the optimizer
+ * refuses is reported where the user wrote it, the Trainer's optimizerParams
+ * (whichever owner the optimizer's own check names), with `optimizerParams`
+ * itself among the suggestions when the options were given loose.
+ */
+function createWhere(name: string, options: Record<string, unknown>, loose: boolean): Optimizer {
+  try {
+    return createOptimizer(name, options);
+  } catch (e) {
+    if (!(e instanceof UnknownOptionError) || !e.unknown.every((k) => Object.prototype.hasOwnProperty.call(options, k))) throw e;
+    const known = loose ? [...e.known, 'optimizerParams'] : e.known;
+    throw new Error(`Trainer: optimizerParams of optimizer '${name}': ${unknownOptionsMessage(e.unknown, known)}`);
+  }
+}
+
+/**
  * Applies an optimizer to parameters after `backward` (Gluon's Trainer).
  * MXNet's `Trainer(params, optimizer, optimizer_params)` by position or by
  * name: `{ params, optimizer, optimizerParams }`.
@@ -130,7 +149,7 @@ export class Trainer {
     }
     const options = optimizerParams ?? loose;
     this.params = collect(params);
-    if (typeof optimizer === 'string') this.optimizer = createOptimizer(optimizer, options);
+    if (typeof optimizer === 'string') this.optimizer = createWhere(optimizer, options, optimizerParams === undefined);
     else if (optimizer && typeof optimizer === 'object' && typeof optimizer.update === 'function' && typeof optimizer.createState === 'function') {
       if (Object.keys(options).length) {
         throw new Error(`Trainer: options must be empty when the optimizer is an instance (got ${Object.keys(options).join(', ')}); set them on the optimizer`);
@@ -244,13 +263,13 @@ export class Trainer {
 
   /** Gluon's second half of `step` (after `allreduceGrads`). */
   update(batchSize: number, options: StepOptions = {}): void {
-    this.applyUpdates(batchSize, options);
+    this.applyUpdates(batchSize, options, 'update');
   }
 
-  /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`. */
-  applyUpdates(batchSize: number, options: StepOptions = {}): void {
+  /** Updates every trainable parameter eagerly with `optimizer.update(nd, ...)`; `method` names the caller in errors. */
+  applyUpdates(batchSize: number, options: StepOptions = {}, method: 'step' | 'update' = 'step'): void {
     checkBatchSize(batchSize);
-    checkOptions('Trainer.update', options, STEP_KEYS);
+    checkOptions(`Trainer.${method}`, options, STEP_KEYS);
     // A recorded, hybridized forward + backward still pending (not fused with this update) writes its gradients first.
     flushPending();
     const todo: [string, Parameter, NDArray][] = [];
@@ -260,10 +279,10 @@ export class Trainer {
         if (options.ignoreStaleGrad) continue;
         throw new Error(
           !p.initialized
-            ? `Trainer.step: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`
+            ? `Trainer.${method}: Parameter '${name}' has not been initialized${p.deferred ? ` (its shape ${formatShape(p.shape)} is known after the first forward pass)` : ''}. Pass { ignoreStaleGrad: true } to skip it`
             : !g
-              ? `Trainer.step: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
-              : `Trainer.step: the gradient of Parameter '${name}' has not been updated by backward since the last step (was only part of the model used?). ` +
+              ? `Trainer.${method}: Parameter '${name}' has no gradient: it was not used in backward since it was created. Pass { ignoreStaleGrad: true } to skip it`
+              : `Trainer.${method}: the gradient of Parameter '${name}' has not been updated by backward since the last ${method} (was only part of the model used?). ` +
                 'Pass { ignoreStaleGrad: true } to skip parameters with stale gradients',
         );
       }

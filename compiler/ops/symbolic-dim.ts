@@ -31,12 +31,19 @@ export class SymbolicDimError extends Error {
     origin: string,
     axis: number,
     block = currentScope(),
+    /** False for a symbol built outside a block (`sym.var('x', { shape: ['N', 3] })`). */
+    traced = true,
   ) {
     super(
-      `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value while ${block ? `block '${block}'` : 'a block'} is traced with symbolic sizes (export): ` +
-        `a comparison or arithmetic on it (x.shape[${axis}] > 2, == 3, * 2, Math.max) would fix one answer for every ${dim}. ` +
-        `Read the size as a tensor with F.shapeArray(x, { axis: ${axis} }) and choose with operators (F.where); ` +
-        `shape arguments (F.reshape, F.zeros, slice bounds) take x.shape[${axis}] as it is`,
+      traced
+        ? `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value while ${block ? `block '${block}'` : 'a block'} is traced with symbolic sizes (export): ` +
+            `a comparison or arithmetic on it (x.shape[${axis}] > 2, == 3, * 2, Math.max) would fix one answer for every ${dim}. ` +
+            `Read the size as a tensor with F.shapeArray(x, { axis: ${axis} }) and choose with operators (F.where); ` +
+            `shape arguments (F.reshape, F.zeros, slice bounds) take x.shape[${axis}] as it is`
+        : `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value: the size is known only when the symbol runs, ` +
+            `so a comparison or arithmetic on it (x.shape[${axis}] > 2, == 3, * 2, Math.max) has no answer. ` +
+            `Compare names with String(x.shape[${axis}]) === '${dim}', give sym.var a number for the size, or read it at run time with F.shapeArray(x, { axis: ${axis} }); ` +
+            `shape arguments (F.reshape, F.zeros, slice bounds) take x.shape[${axis}] as it is`,
     );
     this.name = 'SymbolicDimError';
   }
@@ -63,13 +70,15 @@ export class SymbolicDim extends String {
     /** Its axis in that tensor. */
     readonly axis: number,
     private readonly origin: () => string = () => '',
+    /** Read while a block was traced (false: from a symbol built outside one). */
+    private readonly traced = true,
   ) {
     super(dimName);
   }
 
   [Symbol.toPrimitive](hint: string): string {
     if (hint === 'string') return this.dimName;
-    throw new SymbolicDimError(this.dimName, this.origin(), this.axis);
+    throw new SymbolicDimError(this.dimName, this.origin(), this.axis, currentScope(), this.traced);
   }
 
   toJSON(): string {

@@ -64,18 +64,21 @@ export class Symbol implements Tensor {
   }
 
   /**
-   * The inferred shape. Symbolic dimensions are names: strings, or while a
-   * block is traced (export) `SymbolicDim`s, which refuse to be compared or
-   * computed with (the artifact would keep one answer for every size) and
-   * which shape arguments take as they are.
+   * The inferred shape. Symbolic dimensions are `SymbolicDim`s (inside a
+   * traced block and for a top-level `sym.var('x', { shape: ['N', 3] })`
+   * alike): they print and serialize as their names, shape arguments take
+   * them as they are, and a comparison or arithmetic on one throws a
+   * `SymbolicDimError` naming it and its variable (it has no value).
    */
   get shape(): (Dim | SymbolicDim)[] {
     if (!this.value.known) {
       throw new Error('shape: unknown until the variables it depends on have shapes (give sym.var a shape, or use inferShape)');
     }
     const s = this.value.type.shape;
-    if (getContext().trace === null || isConcrete(s)) return s;
-    return s.map((d, axis) => (typeof d === 'number' ? d : new SymbolicDim(d, this, axis, () => dimOrigin(this, d))));
+    if (isConcrete(s)) return s;
+    // Symbolic entries are SymbolicDims inside a traced block and outside one (sym.var at top level) alike.
+    const traced = getContext().trace !== null;
+    return s.map((d, axis) => (typeof d === 'number' ? d : new SymbolicDim(d, this, axis, () => dimOrigin(this, d, traced), traced)));
   }
 
   /** The inferred dtype. */
@@ -180,10 +183,10 @@ export class Symbol implements Tensor {
 export interface Symbol extends MethodsOf<Symbol> {}
 
 /** Where a symbolic dimension comes from, for errors: the first graph input that has it. */
-function dimOrigin(s: Symbol, name: string): string {
+function dimOrigin(s: Symbol, name: string, traced: boolean): string {
   for (const v of graphOf(s).inputs) {
     const k = v.type.shape.indexOf(name);
-    if (k >= 0) return `axis ${k} of input '${v.name}'`;
+    if (k >= 0) return `axis ${k} of ${traced ? 'input' : 'variable'} '${v.name}'`;
   }
   return `of a tensor of shape [${s.value.type.shape.join(', ')}]`;
 }

@@ -13,6 +13,7 @@ import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
 import { defaultBatchify, stackArrays } from './batchify.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** A batchify function: a list of samples to one batch. */
 export type BatchifyFn = (samples: any[]) => unknown;
@@ -99,7 +100,9 @@ export function Stack(options: StackOptions = {}): BatchifyFn {
  * batchify.Pad({ val: -1 })([nd.array([1, 2, 3]), nd.array([4])]); // [[1, 2, 3], [4, -1, -1]]
  * ```
  */
-export function Pad(options: PadOptions = {}): BatchifyFn {
+export function Pad(...args: OptionArgs<PadOptions, ['axis?', 'val?']>): BatchifyFn {
+  // MXNet 1.x's Pad(axis=0, pad_val=None, ...): its pad_val is val here.
+  const options = bindOptions<PadOptions>('batchify.Pad', ['axis?', 'val?'], args);
   checkOptions('batchify.Pad', options, ['axis', 'val', 'dtype', 'roundTo']);
   const { axis = 0, val = 0, roundTo } = options;
   if (!Number.isInteger(axis)) throw new Error(`batchify.Pad: axis must be an integer, got ${JSON.stringify(axis)}`);

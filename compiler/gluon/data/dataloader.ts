@@ -10,7 +10,7 @@
  */
 import { allocate, type TypedArray } from '../../../runtime/dtypes.js';
 import { sizeOf } from '../../../runtime/tensor.js';
-import { bindArgs, isPlainObject, type KwArgs } from '../bind-args.js';
+import { bindOptions, isPlainObject, type OptionArgs } from '../bind-args.js';
 import { NDArray } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
 import { batchifyTyped, defaultBatchify, typedDType } from './batchify.js';
@@ -46,6 +46,8 @@ const KNOWN = new Set(['batchSize', 'shuffle', 'lastBatch', 'sampler', 'batchSam
 export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: number): unknown } | readonly unknown[];
 
 /** A dataset written as an object literal (`{ length, get }`) is the `dataset` argument, not the options object. */
+/** MXNet's positional parameters of DataLoader, in its order (`DataLoader(dataset, batch_size, shuffle, sampler, last_batch, batch_sampler, batchify_fn, num_workers)`). */
+const DATALOADER_ARGS = ['dataset', 'batchSize?', 'shuffle?', 'sampler?', 'lastBatch?', 'batchSampler?', 'batchifyFn?', 'numWorkers?'] as const;
 const DATASET_SPEC = { name: 'dataset', claims: (x: unknown) => isPlainObject(x) && typeof x['length'] === 'number' && typeof x['get'] === 'function' };
 
 /**
@@ -72,9 +74,8 @@ export class DataLoader<B = any> implements Iterable<B> {
   readonly lastBatch: LastBatch | undefined;
   private readonly _batchify: ((samples: any[]) => unknown) | null;
 
-  constructor(...args: KwArgs<['dataset', 'batchSize?'], [dataset: DatasetLike, batchSize?: number], Omit<DataLoaderOptions, 'batchSize'>>) {
-    const [[dataset, batchSizeArg], rest] = bindArgs<[DatasetLike, number?], DataLoaderOptions>('DataLoader', [DATASET_SPEC, 'batchSize?'], args);
-    const options: DataLoaderOptions = { ...rest, batchSize: batchSizeArg };
+  constructor(...args: OptionArgs<DataLoaderOptions & { dataset: DatasetLike }, typeof DATALOADER_ARGS>) {
+    const { dataset, ...options } = bindOptions<DataLoaderOptions & { dataset: DatasetLike }>('DataLoader', [DATASET_SPEC, ...DATALOADER_ARGS.slice(1)], args);
     checkOptions('DataLoader', options, [...KNOWN]);
     this.dataset = asDataset(dataset);
     const n = this.dataset.length;

@@ -1,6 +1,7 @@
 /** TripletLoss and CosineEmbeddingLoss (MXNet Gluon's, python/mxnet/gluon/loss.py 1.9.1). */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { applyWeighting, Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of TripletLoss and CosineEmbeddingLoss. */
 export interface MarginLossOptions extends LossOptions {
@@ -13,6 +14,9 @@ function marginOf(owner: string, v: unknown, dflt: number): number {
   if (typeof m !== 'number' || !Number.isFinite(m)) throw new Error(`${owner}: margin must be a finite number, got ${JSON.stringify(v)}`);
   return m;
 }
+
+/** MXNet's positional parameters of TripletLoss, in its order. */
+const TRIPLET_LOSS_ARGS = ['margin?', 'weight?', 'batchAxis?'] as const;
 
 /**
  * `L = max(0, Σ (positive − pred)² − Σ (negative − pred)² + margin)`, the
@@ -27,7 +31,8 @@ function marginOf(owner: string, v: unknown, dflt: number): number {
 export class TripletLoss extends Loss {
   readonly margin: number;
 
-  constructor(options: MarginLossOptions = {}) {
+  constructor(...args: OptionArgs<MarginLossOptions, typeof TRIPLET_LOSS_ARGS>) {
+    const options = bindOptions<MarginLossOptions>('TripletLoss', TRIPLET_LOSS_ARGS, args);
     lossOptions('TripletLoss', options, ['margin']);
     super(options.weight, options.batchAxis);
     this.margin = marginOf('TripletLoss', options.margin, 1);
@@ -39,6 +44,9 @@ export class TripletLoss extends Loss {
     return applyWeighting(F, loss, this.weight, sampleWeight, 'TripletLoss');
   }
 }
+
+/** MXNet's positional parameters of CosineEmbeddingLoss, in its order. */
+const COSINE_EMBEDDING_LOSS_ARGS = ['weight?', 'batchAxis?', 'margin?'] as const;
 
 /**
  * With `cos` the cosine similarity of `input1` and `input2` along their last
@@ -54,7 +62,8 @@ export class TripletLoss extends Loss {
 export class CosineEmbeddingLoss extends Loss {
   readonly margin: number;
 
-  constructor(options: MarginLossOptions = {}) {
+  constructor(...args: OptionArgs<MarginLossOptions, typeof COSINE_EMBEDDING_LOSS_ARGS>) {
+    const options = bindOptions<MarginLossOptions>('CosineEmbeddingLoss', COSINE_EMBEDDING_LOSS_ARGS, args);
     lossOptions('CosineEmbeddingLoss', options, ['margin']);
     super(options.weight, options.batchAxis);
     this.margin = marginOf('CosineEmbeddingLoss', options.margin, 0);

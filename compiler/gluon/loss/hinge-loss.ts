@@ -1,6 +1,7 @@
 /** HingeLoss and SquaredHingeLoss (MXNet Gluon's, python/mxnet/gluon/loss.py 1.9.1). */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of HingeLoss and SquaredHingeLoss. */
 export interface HingeLossOptions extends LossOptions {
@@ -15,6 +16,9 @@ function marginOf(owner: string, margin: unknown): number {
   return m;
 }
 
+/** MXNet's positional parameters of HingeLoss, in its order. */
+const HINGE_LOSS_ARGS = ['margin?', 'weight?', 'batchAxis?'] as const;
+
 /**
  * `L = max(0, margin − pred · label)` averaged over the non-batch axes;
  * labels are −1 or 1 (reshaped like `pred`). At the kink (`pred · label =
@@ -27,7 +31,8 @@ function marginOf(owner: string, margin: unknown): number {
 export class HingeLoss extends Loss {
   readonly margin: number;
 
-  constructor(options: HingeLossOptions = {}) {
+  constructor(...args: OptionArgs<HingeLossOptions, typeof HINGE_LOSS_ARGS>) {
+    const options = bindOptions<HingeLossOptions>(new.target.name, HINGE_LOSS_ARGS, args);
     lossOptions(new.target.name, options, ['margin']);
     super(options.weight, options.batchAxis);
     this.margin = marginOf(new.target.name, options.margin);

@@ -1,12 +1,16 @@
 /** HuberLoss (smoothed L1). */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of HuberLoss. */
 export interface HuberLossOptions extends LossOptions {
   /** The threshold between the quadratic and the linear part (default 1). */
   rho?: number;
 }
+
+/** MXNet's positional parameters of HuberLoss, in its order. */
+const HUBER_LOSS_ARGS = ['rho?', 'weight?', 'batchAxis?'] as const;
 
 /**
  * With `d = |pred − label|`: `d − rho/2` where `d > rho`, else `d² / (2·rho)`;
@@ -19,7 +23,8 @@ export interface HuberLossOptions extends LossOptions {
 export class HuberLoss extends Loss {
   readonly rho: number;
 
-  constructor(options: HuberLossOptions = {}) {
+  constructor(...args: OptionArgs<HuberLossOptions, typeof HUBER_LOSS_ARGS>) {
+    const options = bindOptions<HuberLossOptions>('HuberLoss', HUBER_LOSS_ARGS, args);
     lossOptions('HuberLoss', options, ['rho']);
     super(options.weight, options.batchAxis);
     this.rho = options.rho ?? 1;

@@ -8,6 +8,7 @@
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption } from '../nn/basic.js';
 import { applyWeighting, Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of KLDivLoss. */
 export interface KLDivLossOptions extends LossOptions {
@@ -16,6 +17,9 @@ export interface KLDivLossOptions extends LossOptions {
   /** The axis of the softmax when `fromLogits` is false (default -1). */
   axis?: number;
 }
+
+/** MXNet's positional parameters of KLDivLoss, in its order. */
+const KL_DIV_LOSS_ARGS = ['fromLogits?', 'axis?', 'weight?', 'batchAxis?'] as const;
 
 /**
  * `L = Σ label · (log(label + 1e-12) − pred)` over the non-batch axes
@@ -31,7 +35,8 @@ export class KLDivLoss extends Loss {
   readonly fromLogits: boolean;
   readonly axis: number;
 
-  constructor(options: KLDivLossOptions = {}) {
+  constructor(...args: OptionArgs<KLDivLossOptions, typeof KL_DIV_LOSS_ARGS>) {
+    const options = bindOptions<KLDivLossOptions>('KLDivLoss', KL_DIV_LOSS_ARGS, args);
     lossOptions('KLDivLoss', options, ['fromLogits', 'axis']);
     super(options.weight, options.batchAxis);
     this.fromLogits = boolOption('KLDivLoss', 'fromLogits', options.fromLogits, true);

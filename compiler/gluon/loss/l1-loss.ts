@@ -1,6 +1,10 @@
 /** L1Loss: the mean absolute error per sample. */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
+
+/** MXNet's positional parameters of L1Loss, in its order. */
+const L1_LOSS_ARGS = ['weight?', 'batchAxis?'] as const;
 
 /**
  * `L = mean(|pred − label|)` over the non-batch axes. `label` needs as many
@@ -11,7 +15,8 @@ import { Loss, lossOptions, type LossOptions } from './loss.js';
  * ```
  */
 export class L1Loss extends Loss {
-  constructor(options: LossOptions = {}) {
+  constructor(...args: OptionArgs<LossOptions, typeof L1_LOSS_ARGS>) {
+    const options = bindOptions<LossOptions>('L1Loss', L1_LOSS_ARGS, args);
     lossOptions('L1Loss', options);
     super(options.weight, options.batchAxis);
   }

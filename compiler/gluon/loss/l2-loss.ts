@@ -1,6 +1,10 @@
 /** L2Loss: half the mean squared error per sample. */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
+
+/** MXNet's positional parameters of L2Loss, in its order. */
+const L2_LOSS_ARGS = ['weight?', 'batchAxis?'] as const;
 
 /**
  * `L = 1/2 · mean((pred − label)²)` over the non-batch axes, times `weight`
@@ -12,7 +16,8 @@ import { Loss, lossOptions, type LossOptions } from './loss.js';
  * ```
  */
 export class L2Loss extends Loss {
-  constructor(options: LossOptions = {}) {
+  constructor(...args: OptionArgs<LossOptions, typeof L2_LOSS_ARGS>) {
+    const options = bindOptions<LossOptions>('L2Loss', L2_LOSS_ARGS, args);
     lossOptions('L2Loss', options);
     super(options.weight === undefined ? 1 : options.weight, options.batchAxis);
   }

@@ -1,12 +1,16 @@
 /** LogisticLoss (MXNet Gluon's, python/mxnet/gluon/loss.py 1.9.1). */
 import type { F, Tensor } from '../../engine/tensor.js';
 import { Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of LogisticLoss. */
 export interface LogisticLossOptions extends LossOptions {
   /** 'signed' (default): labels are −1 or 1; 'binary': 0 or 1 (mapped to 2·label − 1). */
   labelFormat?: 'signed' | 'binary';
 }
+
+/** MXNet's positional parameters of LogisticLoss, in its order. */
+const LOGISTIC_LOSS_ARGS = ['weight?', 'batchAxis?', 'labelFormat?'] as const;
 
 /**
  * `L = log(1 + exp(−pred · label))` averaged over the non-batch axes, as
@@ -22,7 +26,8 @@ export interface LogisticLossOptions extends LossOptions {
 export class LogisticLoss extends Loss {
   readonly labelFormat: 'signed' | 'binary';
 
-  constructor(options: LogisticLossOptions = {}) {
+  constructor(...args: OptionArgs<LogisticLossOptions, typeof LOGISTIC_LOSS_ARGS>) {
+    const options = bindOptions<LogisticLossOptions>('LogisticLoss', LOGISTIC_LOSS_ARGS, args);
     lossOptions('LogisticLoss', options, ['labelFormat']);
     super(options.weight, options.batchAxis);
     this.labelFormat = options.labelFormat ?? 'signed';

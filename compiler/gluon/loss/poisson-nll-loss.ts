@@ -2,6 +2,7 @@
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption } from '../nn/basic.js';
 import { Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of PoissonNLLLoss. */
 export interface PoissonNLLLossOptions extends LossOptions {
@@ -10,6 +11,9 @@ export interface PoissonNLLLossOptions extends LossOptions {
   /** Add Stirling's approximation of `log(target!)` where `target > 1` (default false). */
   computeFull?: boolean;
 }
+
+/** MXNet's positional parameters of PoissonNLLLoss, in its order. */
+const POISSON_NLL_LOSS_ARGS = ['weight?', 'fromLogits?', 'batchAxis?', 'computeFull?'] as const;
 
 /**
  * The negative log-likelihood of `target` under a Poisson distribution of
@@ -27,7 +31,8 @@ export class PoissonNLLLoss extends Loss {
   readonly fromLogits: boolean;
   readonly computeFull: boolean;
 
-  constructor(options: PoissonNLLLossOptions = {}) {
+  constructor(...args: OptionArgs<PoissonNLLLossOptions, typeof POISSON_NLL_LOSS_ARGS>) {
+    const options = bindOptions<PoissonNLLLossOptions>('PoissonNLLLoss', POISSON_NLL_LOSS_ARGS, args);
     lossOptions('PoissonNLLLoss', options, ['fromLogits', 'computeFull']);
     super(options.weight, options.batchAxis);
     this.fromLogits = boolOption('PoissonNLLLoss', 'fromLogits', options.fromLogits, true);

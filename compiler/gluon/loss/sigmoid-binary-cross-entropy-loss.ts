@@ -8,6 +8,7 @@ import { array, NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption } from '../nn/basic.js';
 import { Loss, lossOptions, type LossOptions, optionalTensor } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of SigmoidBinaryCrossEntropyLoss. */
 export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
@@ -19,6 +20,9 @@ export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
    */
   posWeight?: number | number[] | NDArray;
 }
+
+/** MXNet's positional parameters of SigmoidBinaryCrossEntropyLoss, in its order. */
+const SIGMOID_BCE_LOSS_ARGS = ['fromSigmoid?', 'weight?', 'batchAxis?'] as const;
 
 /**
  * Binary cross entropy, labels in [0, 1] shaped like `pred`. From logits
@@ -40,7 +44,8 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
   /** The positive weight given as an option (null: none). */
   readonly posWeight: number | NDArray | null;
 
-  constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
+  constructor(...args: OptionArgs<SigmoidBinaryCrossEntropyLossOptions, typeof SIGMOID_BCE_LOSS_ARGS>) {
+    const options = bindOptions<SigmoidBinaryCrossEntropyLossOptions>('SigmoidBinaryCrossEntropyLoss', SIGMOID_BCE_LOSS_ARGS, args);
     lossOptions('SigmoidBinaryCrossEntropyLoss', options, ['fromSigmoid', 'posWeight']);
     super(options.weight, options.batchAxis);
     this.fromSigmoid = boolOption('SigmoidBinaryCrossEntropyLoss', 'fromSigmoid', options.fromSigmoid, false);

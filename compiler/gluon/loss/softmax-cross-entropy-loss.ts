@@ -2,6 +2,7 @@
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption } from '../nn/basic.js';
 import { Loss, lossOptions, type LossOptions } from './loss.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Options of SoftmaxCrossEntropyLoss (MXNet's, camelCase). */
 export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
@@ -12,6 +13,9 @@ export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
   /** `pred` already holds log-probabilities (default false). */
   fromLogits?: boolean;
 }
+
+/** MXNet's positional parameters of SoftmaxCrossEntropyLoss, in its order. */
+const SOFTMAX_CE_LOSS_ARGS = ['axis?', 'sparseLabel?', 'fromLogits?', 'weight?', 'batchAxis?'] as const;
 
 /**
  * Softmax cross entropy. Sparse labels (default) hold class indices as
@@ -31,7 +35,8 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   readonly sparseLabel: boolean;
   readonly fromLogits: boolean;
 
-  constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
+  constructor(...args: OptionArgs<SoftmaxCrossEntropyLossOptions, typeof SOFTMAX_CE_LOSS_ARGS>) {
+    const options = bindOptions<SoftmaxCrossEntropyLossOptions>('SoftmaxCrossEntropyLoss', SOFTMAX_CE_LOSS_ARGS, args);
     lossOptions('SoftmaxCrossEntropyLoss', options, ['axis', 'sparseLabel', 'fromLogits']);
     super(options.weight, options.batchAxis);
     this.axis = options.axis ?? -1;

@@ -10,8 +10,11 @@
  */
 import { readElement } from '../../../runtime/tensor.js';
 import { NDArray, array, type NestedNumbers } from '../../engine/ndarray.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+
+/** MXNet's positional parameter of the metrics whose only one is `name`. */
+export const NAME_ARGS = ['name?'] as const;
 
 /** A label or prediction: an NDArray or a nested list of numbers. */
 export type MetricInput = NDArray | NestedNumbers[];
@@ -112,7 +115,8 @@ export function checkSize(metric: string, label: Host, pred: Host, lsize: number
  * ```
  */
 export class Loss extends EvalMetric {
-  constructor(options: { name?: string } = {}) {
+  constructor(...args: OptionArgs<{ name?: string }, typeof NAME_ARGS>) {
+    const options = bindOptions<{ name?: string }>(new.target.name, NAME_ARGS, args);
     super(options.name ?? 'loss');
     checkOptions(new.target.name, options, ['name']);
   }
@@ -140,8 +144,9 @@ export class Loss extends EvalMetric {
 export class CompositeEvalMetric extends EvalMetric {
   readonly metrics: EvalMetric[];
 
-  constructor(...args: KwArgs<['metrics?'], [metrics?: EvalMetric[]], { name?: string }>) {
-    const [[metrics = []], options] = bindArgs<[EvalMetric[]?], { name?: string }>('CompositeEvalMetric', ['metrics?'], args, ['name']);
+  constructor(...args: OptionArgs<{ metrics?: EvalMetric[]; name?: string }, ['metrics?', 'name?']>) {
+    // MXNet's CompositeEvalMetric(metrics=None, name='composite').
+    const { metrics = [], ...options } = bindOptions<{ metrics?: EvalMetric[]; name?: string }>('CompositeEvalMetric', ['metrics?', 'name?'], args, []);
     super(options.name ?? 'composite');
     metrics.forEach((m, i) => {
       if (!(m instanceof EvalMetric)) throw new Error(`CompositeEvalMetric: metric ${i} is not an EvalMetric`);

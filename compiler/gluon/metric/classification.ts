@@ -1,7 +1,8 @@
 /** Classification metrics (MXNet 2's `gluon.metric`): Accuracy, TopKAccuracy, F1. */
 import { showValue } from '../show-value.js';
-import { EvalMetric, checkSize, shapeText, type Host } from './base.js';
+import { EvalMetric, NAME_ARGS, checkSize, shapeText, type Host } from './base.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** The index of the largest value along `axis` (the first one at ties; a NaN wins, as numpy's argmax). */
 function argmax(x: Host, axis: number, metric: string): Host {
@@ -44,7 +45,9 @@ export const asClass = (v: number): number => (Number.isFinite(v) ? Math.trunc(v
 export class Accuracy extends EvalMetric {
   readonly axis: number;
 
-  constructor(options: { axis?: number; name?: string } = {}) {
+  constructor(...args: OptionArgs<{ axis?: number; name?: string }, ['axis?', 'name?']>) {
+    // MXNet's Accuracy(axis=1, name='accuracy').
+    const options = bindOptions<{ axis?: number; name?: string }>(new.target.name, ['axis?', 'name?'], args);
     super(options.name ?? 'accuracy');
     checkOptions(new.target.name, options, ['axis', 'name']);
     this.axis = options.axis ?? 1;
@@ -76,7 +79,9 @@ export class Accuracy extends EvalMetric {
 export class TopKAccuracy extends EvalMetric {
   readonly topK: number;
 
-  constructor(options: { topK?: number; name?: string } = {}) {
+  constructor(...args: OptionArgs<{ topK?: number; name?: string }, ['topK?', 'name?']>) {
+    // MXNet's TopKAccuracy(top_k=1, name='top_k_accuracy').
+    const options = bindOptions<{ topK?: number; name?: string }>('TopKAccuracy', ['topK?', 'name?'], args);
     checkOptions('TopKAccuracy', options, ['topK', 'name']);
     const k = options.topK ?? 1;
     if (!Number.isInteger(k) || k <= 1) throw new Error(`TopKAccuracy: topK must be an integer > 1 (use Accuracy for 1), got ${showValue(k)}`);
@@ -135,7 +140,8 @@ export class F1 extends EvalMetric {
   private fn: number[] = [];
   private tn: number[] = [];
 
-  constructor(options: F1Options = {}) {
+  constructor(...args: OptionArgs<F1Options, typeof NAME_ARGS>) {
+    const options = bindOptions<F1Options>(new.target.name, NAME_ARGS, args);
     super(options.name ?? 'f1');
     checkOptions(new.target.name, options, ['name', 'classType', 'threshold', 'average']);
     this.classType = options.classType ?? 'binary';

@@ -1,8 +1,9 @@
 /** Regression and probability metrics (MXNet 2's `gluon.metric`): MAE, MSE, RMSE, CrossEntropy, Perplexity, PearsonCorrelation. */
 import { showValue } from '../show-value.js';
-import { EvalMetric, checkSize, shapeText, type Host } from './base.js';
+import { EvalMetric, NAME_ARGS, checkSize, shapeText, type Host } from './base.js';
 import { asClass } from './classification.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Per-sample mean of `f(label - pred)` over each sample's elements, summed (MXNet's MAE/MSE). */
 function perSample(metric: EvalMetric, name: string, label: Host, pred: Host, f: (d: number) => number): void {
@@ -31,7 +32,8 @@ function perSample(metric: EvalMetric, name: string, label: Host, pred: Host, f:
  * ```
  */
 export class MAE extends EvalMetric {
-  constructor(options: { name?: string } = {}) {
+  constructor(...args: OptionArgs<{ name?: string }, typeof NAME_ARGS>) {
+    const options = bindOptions<{ name?: string }>(new.target.name, NAME_ARGS, args);
     super(options.name ?? 'mae');
     checkOptions(new.target.name, options, ['name']);
   }
@@ -51,7 +53,8 @@ export class MAE extends EvalMetric {
  * ```
  */
 export class MSE extends EvalMetric {
-  constructor(options: { name?: string } = {}) {
+  constructor(...args: OptionArgs<{ name?: string }, typeof NAME_ARGS>) {
+    const options = bindOptions<{ name?: string }>(new.target.name, NAME_ARGS, args);
     super(options.name ?? 'mse');
     checkOptions(new.target.name, options, ['name']);
   }
@@ -71,7 +74,8 @@ export class MSE extends EvalMetric {
  * ```
  */
 export class RMSE extends MSE {
-  constructor(options: { name?: string } = {}) {
+  constructor(...args: OptionArgs<{ name?: string }, typeof NAME_ARGS>) {
+    const options = bindOptions<{ name?: string }>('RMSE', NAME_ARGS, args);
     super({ name: options.name ?? 'rmse' });
     checkOptions('RMSE', options, ['name']);
   }
@@ -94,6 +98,10 @@ export interface CrossEntropyOptions {
   fromLogits?: boolean;
 }
 
+/** MXNet's positional parameters of CrossEntropy and Perplexity, in its order (MXNet's Perplexity requires ignore_label; here it defaults to null). */
+const CROSS_ENTROPY_ARGS = ['eps?', 'name?'] as const;
+const PERPLEXITY_ARGS = ['ignoreLabel?', 'axis?', 'name?'] as const;
+
 /**
  * Mean negative log-probability of the label's class (MXNet 2's
  * `CrossEntropy`): `-log(max(eps, p[label]))` per counted label. A label
@@ -107,13 +115,18 @@ export interface CrossEntropyOptions {
  * ```
  */
 export class CrossEntropy extends EvalMetric {
+  /** The class's positional parameters and default name (Perplexity sets its own). */
+  protected static readonly positional: readonly string[] = CROSS_ENTROPY_ARGS;
+  protected static readonly defaultName: string = 'cross-entropy';
   readonly eps: number;
   readonly ignoreLabel: number | null;
   readonly axis: number;
   readonly fromLogits: boolean;
 
-  constructor(options: CrossEntropyOptions = {}, defaultName = 'cross-entropy') {
-    super(options.name ?? defaultName);
+  constructor(...args: OptionArgs<CrossEntropyOptions, typeof CROSS_ENTROPY_ARGS>) {
+    const cls = new.target as unknown as { name: string; positional: readonly string[]; defaultName: string };
+    const options = bindOptions<CrossEntropyOptions>(cls.name, cls.positional, args);
+    super(options.name ?? cls.defaultName);
     checkOptions(new.target.name, options, ['name', 'eps', 'ignoreLabel', 'axis', 'fromLogits']);
     const what = this.constructor.name;
     this.eps = options.eps ?? 1e-12;
@@ -168,8 +181,11 @@ export class CrossEntropy extends EvalMetric {
  * ```
  */
 export class Perplexity extends CrossEntropy {
-  constructor(options: CrossEntropyOptions = {}) {
-    super(options, 'perplexity');
+  protected static override readonly positional: readonly string[] = PERPLEXITY_ARGS;
+  protected static override readonly defaultName: string = 'perplexity';
+
+  constructor(...args: OptionArgs<CrossEntropyOptions, typeof PERPLEXITY_ARGS>) {
+    super(...(args as unknown as OptionArgs<CrossEntropyOptions, typeof CROSS_ENTROPY_ARGS>));
   }
 
   override get(): [string, number] {
@@ -195,7 +211,8 @@ export class PearsonCorrelation extends EvalMetric {
   private sseP = 0;
   private cov = 0;
 
-  constructor(options: { name?: string } = {}) {
+  constructor(...args: OptionArgs<{ name?: string }, typeof NAME_ARGS>) {
+    const options = bindOptions<{ name?: string }>(new.target.name, NAME_ARGS, args);
     super(options.name ?? 'pearsonr');
     checkOptions(new.target.name, options, ['name']);
   }

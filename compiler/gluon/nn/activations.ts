@@ -3,7 +3,7 @@
  * PReLU (a learned slope per channel), ELU, SELU, GELU (erf-based, or
  * MXNet 2's tanh approximation) and Swish. All but Swish are `F.LeakyReLU` with the matching `actType`.
  */
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { Constant, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -48,6 +48,9 @@ export interface PReLUOptions {
   inChannels?: number;
 }
 
+/** MXNet's positional parameters of PReLU, in its order. */
+const PRELU_ARGS = ['alphaInitializer?', 'inChannels?'] as const;
+
 /**
  * `x > 0 ? x : alpha * x` with a learned `alpha` of shape [inChannels]
  * (one slope per channel on axis 1, or one shared slope).
@@ -61,8 +64,9 @@ export interface PReLUOptions {
 export class PReLU extends HybridBlock {
   readonly alpha: Parameter;
 
-  constructor(options: PReLUOptions = {}) {
+  constructor(...args: OptionArgs<PReLUOptions, typeof PRELU_ARGS>) {
     super();
+    const options = bindOptions<PReLUOptions>('PReLU', PRELU_ARGS, args);
     checkOptions('PReLU', options, ['alphaInitializer', 'inChannels']);
     const inChannels = options.inChannels ?? 1;
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`PReLU: inChannels must be a non-negative integer, got ${inChannels}`);

@@ -6,7 +6,7 @@
  */
 import type { DType } from '../../../runtime/dtypes.js';
 import { currentScope } from '../../ops/errors.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { Block } from '../block.js';
 import { HybridBlock } from '../hybrid.js';
 import type { Initializer } from '../init.js';
@@ -137,9 +137,10 @@ export class Dropout extends HybridBlock {
   readonly rate: number;
   readonly axes: number[];
 
-  constructor(...args: KwArgs<['rate'], [rate: number], DropoutOptions>) {
+  constructor(...args: OptionArgs<DropoutOptions & { rate: number }, ['rate', 'axes?']>) {
     super();
-    const [[rate], options] = bindArgs<[number], DropoutOptions>('Dropout', ['rate'], args, ['axes']);
+    // MXNet's Dropout(rate, axes=()).
+    const { rate, ...options } = bindOptions<DropoutOptions & { rate: number }>('Dropout', ['rate', 'axes?'], args, []);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
     this.axes = [...(options.axes ?? [])];
@@ -182,6 +183,9 @@ export interface EmbeddingOptions {
   sparseGrad?: boolean;
 }
 
+/** MXNet's positional parameters of Embedding, in its order. */
+const EMBEDDING_ARGS = ['inputDim', 'outputDim', 'dtype?', 'weightInitializer?', 'sparseGrad?'] as const;
+
 /**
  * A lookup table: each index of the input picks a row of `weight`
  * ([inputDim, outputDim]); the output has shape `input.shape + [outputDim]`.
@@ -200,9 +204,9 @@ export class Embedding extends HybridBlock {
   private readonly dtype: DType;
   private readonly sparseGrad: boolean;
 
-  constructor(...args: KwArgs<['inputDim', 'outputDim'], [inputDim: number, outputDim: number], EmbeddingOptions>) {
+  constructor(...args: OptionArgs<EmbeddingOptions & { inputDim: number; outputDim: number }, typeof EMBEDDING_ARGS>) {
     super();
-    const [[inputDim, outputDim], options] = bindArgs<[number, number], EmbeddingOptions>('Embedding', ['inputDim', 'outputDim'], args, ['dtype', 'weightInitializer', 'sparseGrad']);
+    const { inputDim, outputDim, ...options } = bindOptions<EmbeddingOptions & { inputDim: number; outputDim: number }>('Embedding', EMBEDDING_ARGS, args, []);
     for (const [k, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Embedding: ${k} must be a positive integer, got ${v}`);
     }

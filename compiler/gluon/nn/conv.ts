@@ -10,7 +10,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { activationOption, boolOption } from './basic.js';
 
 /** Options shared by the convolution layers (MXNet's, camelCase). */
@@ -49,10 +49,21 @@ export interface ConvTransposeOptions extends ConvOptions {
  * const a: ConvArgs<ConvOptions> = [{ channels: 96, kernelSize: 11, strides: 4 }];
  * ```
  */
-export type ConvArgs<O> = KwArgs<['channels', 'kernelSize'], [channels: number, kernelSize: number | number[]], O>;
+export type ConvArgs<O> = OptionArgs<O & ConvParams, typeof CONV_ARGS>;
 
-/** The option names of the convolution layers (the transposed ones add `outputPadding`). */
-const CONV_OPTIONS = ['strides', 'padding', 'dilation', 'groups', 'layout', 'activation', 'useBias', 'weightInitializer', 'biasInitializer', 'inChannels', 'dtype'];
+/** The arguments of a transposed convolution layer (`outputPadding` is MXNet's fifth parameter). */
+export type ConvTransposeArgs<O> = OptionArgs<O & ConvParams, typeof CONV_TRANSPOSE_ARGS>;
+
+/** The two required parameters of a convolution layer. */
+interface ConvParams {
+  channels: number;
+  kernelSize: number | number[];
+}
+
+/** MXNet's positional parameters of the convolution layers, in its order (`dtype` only by name). */
+const CONV_ARGS = ['channels', 'kernelSize', 'strides?', 'padding?', 'dilation?', 'groups?', 'layout?', 'activation?', 'useBias?', 'weightInitializer?', 'biasInitializer?', 'inChannels?'] as const;
+const CONV_TRANSPOSE_ARGS = ['channels', 'kernelSize', 'strides?', 'padding?', 'outputPadding?', 'dilation?', 'groups?', 'layout?', 'activation?', 'useBias?', 'weightInitializer?', 'biasInitializer?', 'inChannels?'] as const;
+
 
 /** The channel-first layout of 1-, 2- and 3-D layers. */
 const LAYOUTS = ['', 'NCW', 'NCHW', 'NCDHW'];
@@ -92,7 +103,7 @@ abstract class ConvBase extends HybridBlock {
   constructor(nd: number, protected readonly transpose: boolean, args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
-    const [[channels, kernelSize], options] = bindArgs<[number, number | number[]], ConvTransposeOptions>(name, ['channels', 'kernelSize'], args, [...CONV_OPTIONS, ...(transpose ? ['outputPadding'] : [])]);
+    const { channels, kernelSize, ...options } = bindOptions<ConvTransposeOptions & ConvParams>(name, transpose ? CONV_TRANSPOSE_ARGS : CONV_ARGS, args, ['dtype']);
     if (!Number.isInteger(channels) || channels <= 0) throw new Error(`${name}: channels must be a positive integer, got ${channels}`);
     this.channels = channels;
     const expected = LAYOUTS[nd]!;
@@ -227,7 +238,7 @@ abstract class ConvTransposeBase extends ConvBase {
  * ```
  */
 export class Conv2DTranspose extends ConvTransposeBase {
-  constructor(...args: ConvArgs<ConvTransposeOptions>) {
+  constructor(...args: ConvTransposeArgs<ConvTransposeOptions>) {
     super(2, args);
   }
 }
@@ -242,7 +253,7 @@ export class Conv2DTranspose extends ConvTransposeBase {
  * ```
  */
 export class Conv1DTranspose extends ConvTransposeBase {
-  constructor(...args: ConvArgs<ConvTransposeOptions>) {
+  constructor(...args: ConvTransposeArgs<ConvTransposeOptions>) {
     super(1, args);
   }
 }
@@ -257,7 +268,7 @@ export class Conv1DTranspose extends ConvTransposeBase {
  * ```
  */
 export class Conv3DTranspose extends ConvTransposeBase {
-  constructor(...args: ConvArgs<ConvTransposeOptions>) {
+  constructor(...args: ConvTransposeArgs<ConvTransposeOptions>) {
     super(3, args);
   }
 }

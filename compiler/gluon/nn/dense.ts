@@ -4,7 +4,7 @@ import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { activationOption, boolOption } from './basic.js';
 
 /** Options of Dense (MXNet's, camelCase). */
@@ -21,6 +21,9 @@ export interface DenseOptions {
   inUnits?: number;
 }
 
+/** MXNet's positional parameters of Dense, in its order. */
+const DENSE_ARGS = ['units', 'activation?', 'useBias?', 'flatten?', 'dtype?', 'weightInitializer?', 'biasInitializer?', 'inUnits?'] as const;
+
 /**
  * `y = activation(x·Wᵀ + b)`, W of shape [units, inUnits].
  *
@@ -36,9 +39,9 @@ export class Dense extends HybridBlock {
   private readonly act: string | undefined;
   private readonly flatten: boolean;
 
-  constructor(...args: KwArgs<['units'], [units: number], DenseOptions>) {
+  constructor(...args: OptionArgs<DenseOptions & { units: number }, typeof DENSE_ARGS>) {
     super();
-    const [[units], options] = bindArgs<[number], DenseOptions>('Dense', ['units'], args, ['activation', 'useBias', 'flatten', 'dtype', 'weightInitializer', 'biasInitializer', 'inUnits']);
+    const { units, ...options } = bindOptions<DenseOptions & { units: number }>('Dense', DENSE_ARGS, args, []);
     if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}`);
     this.units = units;
     this.act = activationOption('Dense', options.activation);

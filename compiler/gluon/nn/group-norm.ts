@@ -4,7 +4,7 @@
  * the first call), `center`/`scale` switching their learning on or off.
  * Invariant: no running statistics; training and inference compute alike.
  */
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { HybridBlock } from '../hybrid.js';
 import { One, Zero } from '../init.js';
 import type { Parameter } from '../parameter.js';
@@ -53,6 +53,10 @@ function checkChannels(block: HybridBlock, x: Tensor, axis: number, channels: nu
   }
 }
 
+/** MXNet's positional parameters of GroupNorm and InstanceNorm, in its order. */
+const GROUP_NORM_ARGS = ['numGroups?', 'epsilon?', 'center?', 'scale?', 'betaInitializer?', 'gammaInitializer?'] as const;
+const INSTANCE_NORM_ARGS = ['axis?', 'epsilon?', 'center?', 'scale?', 'betaInitializer?', 'gammaInitializer?', 'inChannels?'] as const;
+
 /**
  * Group normalization (Wu & He, 2018): the channels (axis 1) of `[N, C, ...]`
  * split into `numGroups` groups, each group of each sample standardized, then
@@ -70,9 +74,9 @@ export class GroupNorm extends HybridBlock {
   readonly numGroups: number;
   readonly epsilon: number;
 
-  constructor(...args: KwArgs<['numGroups?'], [numGroups?: number], GroupNormOptions>) {
+  constructor(...args: OptionArgs<GroupNormOptions & { numGroups?: number }, typeof GROUP_NORM_ARGS>) {
     super();
-    const [[numGroups = 1], options] = bindArgs<[number?], GroupNormOptions>('GroupNorm', ['numGroups?'], args);
+    const { numGroups = 1, ...options } = bindOptions<GroupNormOptions & { numGroups?: number }>('GroupNorm', GROUP_NORM_ARGS, args);
     if (!Number.isInteger(numGroups) || numGroups < 1) throw new Error(`GroupNorm: numGroups must be a positive integer, got ${numGroups}`);
     this.numGroups = numGroups;
     ({ gamma: this.gamma, beta: this.beta, epsilon: this.epsilon } = normParams(this, 'GroupNorm', options, true));
@@ -108,8 +112,9 @@ export class InstanceNorm extends HybridBlock {
   readonly axis: number;
   readonly epsilon: number;
 
-  constructor(options: InstanceNormOptions = {}) {
+  constructor(...args: OptionArgs<InstanceNormOptions, typeof INSTANCE_NORM_ARGS>) {
     super();
+    const options = bindOptions<InstanceNormOptions>('InstanceNorm', INSTANCE_NORM_ARGS, args);
     ({ gamma: this.gamma, beta: this.beta, epsilon: this.epsilon } = normParams(this, 'InstanceNorm', options, false));
     this.axis = options.axis ?? 1;
     if (!Number.isInteger(this.axis)) throw new Error(`InstanceNorm: axis must be an integer, got ${this.axis}`);

@@ -17,6 +17,7 @@ import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { boolOption, epsilonOption, layerError, shapeText } from './basic.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 
 /** Checks that `axis` exists in `x` and that its length matches known channels. */
 function checkAxis(block: HybridBlock, x: Tensor, axis: number, channels: number, what: string): void {
@@ -71,6 +72,9 @@ export interface BatchNormOptions {
   runningVarianceInitializer?: Initializer;
 }
 
+/** MXNet's positional parameters of BatchNorm, in its order. */
+const BATCH_NORM_ARGS = ['axis?', 'momentum?', 'epsilon?', 'center?', 'scale?', 'useGlobalStats?', 'betaInitializer?', 'gammaInitializer?', 'runningMeanInitializer?', 'runningVarianceInitializer?', 'inChannels?'] as const;
+
 /**
  * Batch normalization over the channel `axis`. In training mode it
  * normalizes with the batch's mean and (biased) variance and updates
@@ -97,8 +101,9 @@ export class BatchNorm extends HybridBlock {
   readonly scale: boolean;
   readonly useGlobalStats: boolean;
 
-  constructor(options: BatchNormOptions = {}) {
+  constructor(...args: OptionArgs<BatchNormOptions, typeof BATCH_NORM_ARGS>) {
     super();
+    const options = bindOptions<BatchNormOptions>('BatchNorm', BATCH_NORM_ARGS, args);
     checkOptions('BatchNorm', options, [
       'axis', 'momentum', 'epsilon', 'center', 'scale', 'useGlobalStats', 'inChannels',
       'betaInitializer', 'gammaInitializer', 'runningMeanInitializer', 'runningVarianceInitializer',
@@ -175,6 +180,9 @@ export interface LayerNormOptions {
   gammaInitializer?: Initializer;
 }
 
+/** MXNet's positional parameters of LayerNorm, in its order. */
+const LAYER_NORM_ARGS = ['axis?', 'epsilon?', 'center?', 'scale?', 'betaInitializer?', 'gammaInitializer?', 'inChannels?'] as const;
+
 /**
  * Layer normalization: each slice along `axis` is standardized with its own
  * mean and (biased) variance, then scaled by `gamma` and shifted by `beta`.
@@ -191,8 +199,9 @@ export class LayerNorm extends HybridBlock {
   readonly axis: number;
   readonly epsilon: number;
 
-  constructor(options: LayerNormOptions = {}) {
+  constructor(...args: OptionArgs<LayerNormOptions, typeof LAYER_NORM_ARGS>) {
     super();
+    const options = bindOptions<LayerNormOptions>('LayerNorm', LAYER_NORM_ARGS, args);
     checkOptions('LayerNorm', options, ['axis', 'epsilon', 'center', 'scale', 'inChannels', 'betaInitializer', 'gammaInitializer']);
     const inChannels = options.inChannels ?? 0;
     this.axis = options.axis ?? -1;

@@ -6,7 +6,7 @@
  */
 import { HybridBlock } from '../hybrid.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { boolOption } from './basic.js';
 import { checkOptions } from '../../../runtime/check-options.js';
 import { checkInputRank } from './conv.js';
@@ -56,7 +56,17 @@ function layoutOf(block: string, nd: number, layout: string | undefined): string
  * const a: PoolArgs<PoolOptions> = [{ poolSize: 3, strides: 2 }];
  * ```
  */
-export type PoolArgs<O> = KwArgs<['poolSize?'], [poolSize?: number | number[]], O>;
+export type PoolArgs<O, N extends readonly string[] = typeof MAX_POOL_ARGS> = OptionArgs<O & { poolSize?: number | number[] }, N>;
+
+/**
+ * MXNet's positional parameters of the pooling layers, in its order (which
+ * differs: MaxPool1D/2D and AvgPool1D put `layout` before `ceil_mode`,
+ * MaxPool3D and AvgPool2D/3D after it).
+ */
+const MAX_POOL_ARGS = ['poolSize?', 'strides?', 'padding?', 'layout?', 'ceilMode?'] as const;
+const MAX_POOL_3D_ARGS = ['poolSize?', 'strides?', 'padding?', 'ceilMode?', 'layout?'] as const;
+const AVG_POOL_1D_ARGS = ['poolSize?', 'strides?', 'padding?', 'layout?', 'ceilMode?', 'countIncludePad?'] as const;
+const AVG_POOL_ARGS = ['poolSize?', 'strides?', 'padding?', 'ceilMode?', 'layout?', 'countIncludePad?'] as const;
 
 /** The shared implementation of windowed pooling. */
 abstract class PoolBase extends HybridBlock {
@@ -71,7 +81,8 @@ abstract class PoolBase extends HybridBlock {
   constructor(nd: number, poolType: 'max' | 'avg', args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
-    const [[poolSize = 2], options] = bindArgs<[(number | number[])?], AvgPoolOptions>(name, ['poolSize?'], args, ['strides', 'padding', 'ceilMode', 'layout', ...(poolType === 'avg' ? ['countIncludePad'] : [])]);
+    const list = poolType === 'max' ? (nd === 3 ? MAX_POOL_3D_ARGS : MAX_POOL_ARGS) : nd === 1 ? AVG_POOL_1D_ARGS : AVG_POOL_ARGS;
+    const { poolSize = 2, ...options } = bindOptions<AvgPoolOptions & { poolSize?: number | number[] }>(name, list, args, []);
     this.layout = layoutOf(name, nd, options.layout);
     this.poolType = poolType;
     this.poolSize = perAxis(name, 'poolSize', poolSize, nd, 1);
@@ -136,7 +147,7 @@ export class MaxPool1D extends PoolBase {
  * ```
  */
 export class AvgPool2D extends PoolBase {
-  constructor(...args: PoolArgs<AvgPoolOptions>) {
+  constructor(...args: PoolArgs<AvgPoolOptions, typeof AVG_POOL_ARGS>) {
     super(2, 'avg', args);
   }
 }
@@ -149,7 +160,7 @@ export class AvgPool2D extends PoolBase {
  * ```
  */
 export class AvgPool1D extends PoolBase {
-  constructor(...args: PoolArgs<AvgPoolOptions>) {
+  constructor(...args: PoolArgs<AvgPoolOptions, typeof AVG_POOL_1D_ARGS>) {
     super(1, 'avg', args);
   }
 }
@@ -158,8 +169,10 @@ export class AvgPool1D extends PoolBase {
 abstract class GlobalPoolBase extends HybridBlock {
   protected readonly layout: string;
 
-  constructor(nd: number, protected readonly poolType: 'max' | 'avg', options: { layout?: string }) {
+  constructor(nd: number, protected readonly poolType: 'max' | 'avg', args: readonly unknown[]) {
     super();
+    // MXNet's Global*Pool*D(layout): the layout by position or name.
+    const options = bindOptions<{ layout?: string }>(this.constructor.name, ['layout?'], args);
     checkOptions(this.constructor.name, options, ['layout']);
     this.layout = layoutOf(this.constructor.name, nd, options.layout);
   }
@@ -187,8 +200,8 @@ abstract class GlobalPoolBase extends HybridBlock {
  * ```
  */
 export class GlobalMaxPool2D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(2, 'max', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(2, 'max', args);
   }
 }
 
@@ -200,8 +213,8 @@ export class GlobalMaxPool2D extends GlobalPoolBase {
  * ```
  */
 export class GlobalAvgPool2D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(2, 'avg', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(2, 'avg', args);
   }
 }
 
@@ -213,8 +226,8 @@ export class GlobalAvgPool2D extends GlobalPoolBase {
  * ```
  */
 export class GlobalAvgPool1D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(1, 'avg', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(1, 'avg', args);
   }
 }
 
@@ -226,8 +239,8 @@ export class GlobalAvgPool1D extends GlobalPoolBase {
  * ```
  */
 export class GlobalMaxPool1D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(1, 'max', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(1, 'max', args);
   }
 }
 
@@ -239,7 +252,7 @@ export class GlobalMaxPool1D extends GlobalPoolBase {
  * ```
  */
 export class MaxPool3D extends PoolBase {
-  constructor(...args: PoolArgs<PoolOptions>) {
+  constructor(...args: PoolArgs<PoolOptions, typeof MAX_POOL_3D_ARGS>) {
     super(3, 'max', args);
   }
 }
@@ -252,7 +265,7 @@ export class MaxPool3D extends PoolBase {
  * ```
  */
 export class AvgPool3D extends PoolBase {
-  constructor(...args: PoolArgs<AvgPoolOptions>) {
+  constructor(...args: PoolArgs<AvgPoolOptions, typeof AVG_POOL_ARGS>) {
     super(3, 'avg', args);
   }
 }
@@ -265,8 +278,8 @@ export class AvgPool3D extends PoolBase {
  * ```
  */
 export class GlobalMaxPool3D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(3, 'max', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(3, 'max', args);
   }
 }
 
@@ -278,7 +291,7 @@ export class GlobalMaxPool3D extends GlobalPoolBase {
  * ```
  */
 export class GlobalAvgPool3D extends GlobalPoolBase {
-  constructor(options: { layout?: string } = {}) {
-    super(3, 'avg', options);
+  constructor(...args: OptionArgs<{ layout?: string }, ['layout?']>) {
+    super(3, 'avg', args);
   }
 }

@@ -1,5 +1,6 @@
 /** AdaGrad (MXNet's `adagrad`). */
 import type { F } from '../../ops/tensor.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { BaseOptimizer, numberOption, type OptimizerOptions, type UpdateArgs, type UpdateResult } from './optimizer.js';
 
 /** Options of AdaGrad. */
@@ -7,6 +8,9 @@ export interface AdaGradOptions extends OptimizerOptions {
   /** Added inside the square root (MXNet's `eps`, default 1e-7). */
   epsilon?: number;
 }
+
+/** MXNet's positional parameters of AdaGrad (`AdaGrad(eps=1e-7, **kwargs)`: its `eps` is `epsilon` here). */
+const ADAGRAD_ARGS = ['epsilon?'] as const;
 
 /**
  * AdaGrad with MXNet 1.x's rule (weight decay outside the history):
@@ -21,7 +25,8 @@ export interface AdaGradOptions extends OptimizerOptions {
 export class AdaGrad extends BaseOptimizer {
   readonly epsilon: number;
 
-  constructor(options: AdaGradOptions = {}) {
+  constructor(...args: OptionArgs<AdaGradOptions, typeof ADAGRAD_ARGS>) {
+    const options = bindOptions<AdaGradOptions>("Optimizer 'adagrad'", ADAGRAD_ARGS, args);
     super('adagrad', options, ['epsilon'], 0.01);
     this.epsilon = numberOption('adagrad', options, 'epsilon', 1e-7, (x) => x > 0, 'a positive number');
   }

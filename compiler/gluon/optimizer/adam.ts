@@ -1,5 +1,6 @@
 /** Adam (MXNet's `adam`). */
 import type { F, Tensor } from '../../ops/tensor.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { BaseOptimizer, numberOption, type OptimizerOptions, type UpdateArgs, type UpdateResult } from './optimizer.js';
 
 /** Options of Adam and AdamW. */
@@ -8,6 +9,9 @@ export interface AdamOptions extends OptimizerOptions {
   beta2?: number;
   epsilon?: number;
 }
+
+/** MXNet's positional parameters of Adam and AdamW (`Adam(learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, lazy_update=True, **kwargs)`; lazy_update is not taken). */
+export const ADAM_ARGS = ['learningRate?', 'beta1?', 'beta2?', 'epsilon?'] as const;
 
 /** Reads and checks beta1, beta2 and epsilon (default `epsilon`: Adam's 1e-8; MXNet's AdamW has 1e-6). */
 export function adamHyper(name: string, options: AdamOptions, epsilon = 1e-8): { beta1: number; beta2: number; epsilon: number } {
@@ -42,7 +46,8 @@ export class Adam extends BaseOptimizer {
   readonly beta2: number;
   readonly epsilon: number;
 
-  constructor(options: AdamOptions = {}) {
+  constructor(...args: OptionArgs<AdamOptions, typeof ADAM_ARGS>) {
+    const options = bindOptions<AdamOptions>("Optimizer 'adam'", ADAM_ARGS, args);
     super('adam', options, ['beta1', 'beta2', 'epsilon'], 0.001);
     ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } = adamHyper('adam', options));
   }

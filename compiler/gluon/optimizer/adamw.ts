@@ -1,6 +1,7 @@
 /** AdamW: Adam with decoupled weight decay. */
 import type { F } from '../../ops/tensor.js';
-import { adamHyper, biasCorrectedLr, type AdamOptions } from './adam.js';
+import { ADAM_ARGS, adamHyper, biasCorrectedLr, type AdamOptions } from './adam.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { BaseOptimizer, type UpdateArgs, type UpdateResult } from './optimizer.js';
 
 /**
@@ -25,7 +26,8 @@ export class AdamW extends BaseOptimizer {
   readonly beta2: number;
   readonly epsilon: number;
 
-  constructor(options: AdamOptions = {}) {
+  constructor(...args: OptionArgs<AdamOptions, typeof ADAM_ARGS>) {
+    const options = bindOptions<AdamOptions>("Optimizer 'adamw'", ADAM_ARGS, args);
     super('adamw', options, ['beta1', 'beta2', 'epsilon'], 0.001);
     ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } = adamHyper('adamw', options, 1e-6));
   }

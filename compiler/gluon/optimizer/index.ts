@@ -8,7 +8,7 @@ import { Adam } from './adam.js';
 import { AdamW } from './adamw.js';
 import { BaseOptimizer, type Optimizer, type OptimizerOptions } from './optimizer.js';
 import { RMSProp } from './rmsprop.js';
-import { SGD } from './sgd.js';
+import { NAG, SGD } from './sgd.js';
 import { showValue } from '../show-value.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 
@@ -22,7 +22,7 @@ const REGISTRY = new Map<string, OptimizerFactory>([
     if (o !== null && typeof o === 'object' && o['nesterov'] !== undefined && o['nesterov'] !== true) {
       throw new Error(`Optimizer 'nag': option nesterov must be true or absent (nag is SGD with Nesterov momentum; use 'sgd' for plain momentum), got ${showValue(o['nesterov'])}`);
     }
-    return new SGD({ ...(o as OptimizerOptions), nesterov: true }, 'nag');
+    return new NAG({ ...(o as OptimizerOptions), nesterov: true });
   }],
   ['adam', (o) => new Adam(o as OptimizerOptions)],
   ['adamw', (o) => new AdamW(o as OptimizerOptions)],

@@ -1,6 +1,7 @@
 /** RMSProp (MXNet's `rmsprop`, plain and centered). */
 import type { F } from '../../ops/tensor.js';
 import { showValue } from '../show-value.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { BaseOptimizer, booleanOption, numberOption, type OptimizerOptions, type UpdateArgs, type UpdateResult } from './optimizer.js';
 
 /** Options of RMSProp. */
@@ -15,6 +16,9 @@ export interface RMSPropOptions extends OptimizerOptions {
   /** Clip the new weights to [-clipWeights, clipWeights]; absent, 0 or negative: no clipping (MXNet passes clip_weights on only when truthy). */
   clipWeights?: number | null;
 }
+
+/** MXNet's positional parameters of RMSProp (`RMSProp(learning_rate=0.001, gamma1=0.9, gamma2=0.9, epsilon=1e-8, centered=False, clip_weights=None, **kwargs)`). */
+const RMSPROP_ARGS = ['learningRate?', 'gamma1?', 'gamma2?', 'epsilon?', 'centered?', 'clipWeights?'] as const;
 
 /**
  * RMSProp with MXNet 1.x's rules; `g = clip(rescale·grad + wd·w)`:
@@ -36,7 +40,8 @@ export class RMSProp extends BaseOptimizer {
   readonly centered: boolean;
   readonly clipWeights: number | null;
 
-  constructor(options: RMSPropOptions = {}) {
+  constructor(...args: OptionArgs<RMSPropOptions, typeof RMSPROP_ARGS>) {
+    const options = bindOptions<RMSPropOptions>("Optimizer 'rmsprop'", RMSPROP_ARGS, args);
     super('rmsprop', options, ['gamma1', 'gamma2', 'epsilon', 'centered', 'clipWeights'], 0.001);
     const unit = (x: number) => x >= 0 && x < 1;
     this.gamma1 = numberOption('rmsprop', options, 'gamma1', 0.9, unit, 'in [0, 1)');

@@ -1,5 +1,6 @@
 /** Stochastic gradient descent, with momentum and Nesterov momentum (MXNet's `sgd` and `nag`). */
 import type { F, Tensor } from '../../ops/tensor.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { BaseOptimizer, booleanOption, numberOption, type OptimizerOptions, type UpdateArgs, type UpdateResult } from './optimizer.js';
 
 /** Options of SGD. */
@@ -9,6 +10,9 @@ export interface SGDOptions extends OptimizerOptions {
   /** Nesterov momentum, as MXNet's `nag` optimizer (default false). */
   nesterov?: boolean;
 }
+
+/** MXNet's positional parameters of SGD (`SGD(momentum=0.0, lazy_update=True, **kwargs)`; lazy_update is not taken). */
+const SGD_ARGS = ['momentum?'] as const;
 
 /**
  * SGD with MXNet 1.x's update rules (`sgd_update`, `sgd_mom_update`,
@@ -25,10 +29,14 @@ export interface SGDOptions extends OptimizerOptions {
  * ```
  */
 export class SGD extends BaseOptimizer {
+  /** The registry name (NAG, MXNet's `nag`, sets its own). */
+  static readonly registryName: string = 'sgd';
   readonly momentum: number;
   readonly nesterov: boolean;
 
-  constructor(options: SGDOptions = {}, name = 'sgd') {
+  constructor(...args: OptionArgs<SGDOptions, typeof SGD_ARGS>) {
+    const name = (new.target as typeof SGD).registryName;
+    const options = bindOptions<SGDOptions>(`Optimizer '${name}'`, SGD_ARGS, args);
     super(name, options, ['momentum', 'nesterov'], 0.01);
     this.momentum = numberOption(name, options, 'momentum', 0, (x) => x >= 0, 'a non-negative number');
     this.nesterov = booleanOption(name, options, 'nesterov', false);
@@ -62,4 +70,9 @@ export class SGD extends BaseOptimizer {
     const m = F.sub(decay ? F.sub(mu, F.mul(F.mul(lr, wd), w)) : mu, lrG);
     return { weight: F.add(w, m), states: [m] };
   }
+}
+
+/** SGD with Nesterov momentum under its own name (MXNet's `nag`, `NAG(momentum=0.0, **kwargs)`). */
+export class NAG extends SGD {
+  static override readonly registryName: string = 'nag';
 }

@@ -9,7 +9,7 @@ import type { DType } from '../../../runtime/dtypes.js';
 import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { bindBeginState } from './begin-state.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
@@ -31,13 +31,24 @@ export interface CellOptions {
 }
 
 /**
- * The arguments of a recurrent cell: `hiddenSize` positionally or by name, then options.
+ * The arguments of a recurrent cell: MXNet's positional parameters (`N`,
+ * from `hiddenSize`) positionally or by name, then options.
  *
  * ```ts
  * const a: CellArgs<CellOptions> = [{ hiddenSize: 8, inputSize: 4 }];
  * ```
  */
-export type CellArgs<O> = KwArgs<['hiddenSize'], [hiddenSize: number], O>;
+export type CellArgs<O, N extends readonly string[] = typeof CELL_ARGS> = OptionArgs<O & { hiddenSize: number }, N>;
+
+/** MXNet's positional parameters of the cells, in its order (RNNCell's `activation` is its second; `dtype` only by name). */
+export const RNN_CELL_ARGS = ['hiddenSize', 'activation?', 'i2hWeightInitializer?', 'h2hWeightInitializer?', 'i2hBiasInitializer?', 'h2hBiasInitializer?', 'inputSize?'] as const;
+export const CELL_ARGS = ['hiddenSize', 'i2hWeightInitializer?', 'h2hWeightInitializer?', 'i2hBiasInitializer?', 'h2hBiasInitializer?', 'inputSize?'] as const;
+
+/** Binds a cell's arguments: hiddenSize and the options (`cls` names it in errors; an unknown option is an Error). */
+function bindCell<O extends CellOptions>(cls: string, args: readonly unknown[], vanilla: boolean): [number, O] {
+  const { hiddenSize, ...options } = bindOptions<RNNCellOptions & { hiddenSize: number }>(cls, vanilla ? RNN_CELL_ARGS : CELL_ARGS, args, ['dtype']);
+  return [hiddenSize, options as O];
+}
 
 /** Options of `unroll`. */
 export interface UnrollOptions<T> {
@@ -67,10 +78,10 @@ export abstract class RecurrentCell extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, ...args: CellArgs<CellOptions>) {
+  constructor(mode: RnnMode, ...args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
-    const [[hiddenSize], options] = bindArgs<[number], CellOptions>(name, ['hiddenSize'], args, mode.startsWith('rnn_') ? [...CELL_OPTIONS, 'activation'] : CELL_OPTIONS);
+    const [hiddenSize, options] = bindCell<CellOptions>(name, args, mode.startsWith('rnn_'));
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     const inputSize = options.inputSize ?? 0;
     if (!Number.isInteger(inputSize) || inputSize < 0) throw new Error(`${name}: inputSize must be a non-negative integer, got ${inputSize}`);
@@ -212,8 +223,8 @@ export interface RNNCellOptions extends CellOptions {
  * ```
  */
 export class RNNCell extends RecurrentCell {
-  constructor(...args: CellArgs<RNNCellOptions>) {
-    const act = bindArgs<[number], RNNCellOptions>(new.target.name, ['hiddenSize'], args, [...CELL_OPTIONS, 'activation'])[1].activation ?? 'tanh';
+  constructor(...args: CellArgs<RNNCellOptions, typeof RNN_CELL_ARGS>) {
+    const act = bindCell<RNNCellOptions>(new.target.name, args, true)[1].activation ?? 'tanh';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNNCell: activation must be 'relu' or 'tanh', got '${String(act)}'`);
     super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }

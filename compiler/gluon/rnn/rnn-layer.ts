@@ -13,7 +13,7 @@
  */
 import type { DType } from '../../../runtime/dtypes.js';
 import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
-import { bindArgs, type KwArgs } from '../bind-args.js';
+import { bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { bindBeginState } from './begin-state.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
@@ -53,14 +53,23 @@ export interface RecurrentOptions {
 }
 
 /**
- * The arguments of a recurrent layer: `hiddenSize` and `numLayers` (default
- * 1) positionally or by name (Gluon's `LSTM(64, layout='NTC')`), then options.
+ * The arguments of a recurrent layer: MXNet's positional parameters (`N`,
+ * from `hiddenSize` and `numLayers`, default 1) positionally or by name
+ * (Gluon's `LSTM(64, layout='NTC')`), then options.
  *
  * ```ts
  * const a: RecurrentArgs<RecurrentOptions> = [64, { layout: 'NTC' }];
  * ```
  */
-export type RecurrentArgs<O> = KwArgs<['hiddenSize', 'numLayers?'], [hiddenSize: number, numLayers?: number], O>;
+export type RecurrentArgs<O, N extends readonly string[] = typeof LSTM_ARGS> = OptionArgs<O & { hiddenSize: number; numLayers?: number }, N>;
+
+/**
+ * MXNet's positional parameters of the recurrent layers, in its order: the
+ * vanilla RNN's `activation` is its third; LSTM and GRU take `inputSize`
+ * before the initializers (`dtype`, `useSequenceLength` and `unroll` only by name).
+ */
+export const RNN_ARGS = ['hiddenSize', 'numLayers?', 'activation?', 'layout?', 'dropout?', 'bidirectional?', 'i2hWeightInitializer?', 'h2hWeightInitializer?', 'i2hBiasInitializer?', 'h2hBiasInitializer?', 'inputSize?'] as const;
+export const LSTM_ARGS = ['hiddenSize', 'numLayers?', 'layout?', 'dropout?', 'bidirectional?', 'inputSize?', 'i2hWeightInitializer?', 'h2hWeightInitializer?', 'i2hBiasInitializer?', 'h2hBiasInitializer?'] as const;
 
 /** The options a recurrent layer accepts (the vanilla RNN's add `activation`). */
 export const RECURRENT_OPTIONS = optionKeys<RecurrentOptions>({
@@ -69,9 +78,11 @@ export const RECURRENT_OPTIONS = optionKeys<RecurrentOptions>({
 });
 
 /** Binds a recurrent layer's arguments (`cls` names it in errors; an unknown option is an Error). */
-function bindRecurrent<O extends RecurrentOptions>(cls: string, args: readonly unknown[], known: readonly string[] = [...RECURRENT_OPTIONS, 'activation']): [[number, number], O] {
-  const [[hiddenSize, numLayers = 1], options] = bindArgs<[number, number?], O>(cls, ['hiddenSize', 'numLayers?'], args, known);
-  return [[hiddenSize, numLayers], options];
+function bindRecurrent<O extends RecurrentOptions>(cls: string, args: readonly unknown[], vanilla: boolean): [[number, number], O] {
+  const list = vanilla ? RNN_ARGS : LSTM_ARGS;
+  const known = RECURRENT_OPTIONS.filter((k) => !(list as readonly string[]).includes(`${k}?`));
+  const { hiddenSize, numLayers = 1, ...options } = bindOptions<RNNOptions & { hiddenSize: number; numLayers?: number }>(cls, list, args, known);
+  return [[hiddenSize, numLayers], options as O];
 }
 
 /** Options of the vanilla RNN layer. */
@@ -93,10 +104,10 @@ export abstract class RecurrentLayer extends HybridBlock {
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
 
-  constructor(mode: RnnMode, ...args: RecurrentArgs<RecurrentOptions>) {
+  constructor(mode: RnnMode, ...args: readonly unknown[]) {
     super();
     const name = this.constructor.name;
-    const [[hiddenSize, numLayers], options] = bindRecurrent<RecurrentOptions>(name, args, mode.startsWith('rnn_') ? [...RECURRENT_OPTIONS, 'activation'] : RECURRENT_OPTIONS);
+    const [[hiddenSize, numLayers], options] = bindRecurrent<RecurrentOptions>(name, args, mode.startsWith('rnn_'));
     if (!Number.isInteger(hiddenSize) || hiddenSize <= 0) throw new Error(`${name}: hiddenSize must be a positive integer, got ${hiddenSize}`);
     if (!Number.isInteger(numLayers) || numLayers <= 0) throw new Error(`${name}: numLayers must be a positive integer, got ${numLayers}`);
     const layout = options.layout ?? 'TNC';
@@ -271,8 +282,8 @@ export abstract class RecurrentLayer extends HybridBlock {
  * ```
  */
 export class RNN extends RecurrentLayer {
-  constructor(...args: RecurrentArgs<RNNOptions>) {
-    const act = bindRecurrent<RNNOptions>(new.target.name, args)[1].activation ?? 'relu';
+  constructor(...args: RecurrentArgs<RNNOptions, typeof RNN_ARGS>) {
+    const act = bindRecurrent<RNNOptions>(new.target.name, args, true)[1].activation ?? 'relu';
     if (act !== 'relu' && act !== 'tanh') throw new Error(`RNN: activation must be 'relu' or 'tanh', got '${String(act)}'`);
     super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', ...args);
   }

@@ -42,7 +42,7 @@ describe('bindArgs: Python-style binding of a constructor\'s positional paramete
     // Equal values too, as Python does.
     assert.throws(() => bindArgs('Conv2D', P, [4, 3, { kernelSize: 3 }]), /got multiple values for argument 'kernelSize'/);
     assert.throws(() => bindArgs('Conv2D', P, [{ channels: 4 }]), /^Error: Conv2D: missing required argument 'kernelSize' \(give it as argument 2 or as \{ kernelSize: \.\.\. \} in the options object\)$/);
-    assert.throws(() => bindArgs('Dense', ['units'], [{ unit: 3 }]), /^Error: Dense: missing required argument 'units' \(give it as argument 1 or as \{ units: \.\.\. \} in the options object, which has unit\)$/);
+    assert.throws(() => bindArgs('Dense', ['units'], [{ unit: 3 }]), /^Error: Dense: missing required argument 'units' \(give it as argument 1 or as \{ units: \.\.\. \} in the options object, which has unit; did you mean 'units' for 'unit'\?\)$/);
     assert.throws(() => bindArgs('Conv2D', P, [4, 3, 2, 1]), /^Error: Conv2D: takes 3 positional arguments \(channels, kernelSize, strides\) then an options object, but 4 positional arguments were given \(argument 4: 1\)$/);
     assert.throws(() => bindArgs('ELU', ['alpha?'], [{ alpah: 1 }], []), /^Error: ELU: unknown option 'alpah' \(valid: alpha\); did you mean 'alpha'\?$/);
     assert.deepEqual(bindArgs('ELU', ['alpha?'], [{ alpha: 1 }], []), [[1], {}]);

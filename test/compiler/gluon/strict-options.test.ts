@@ -103,8 +103,8 @@ const CASES: [name: string, call: (o: O) => unknown, keys: readonly string[]][] 
   ['MultiFactorScheduler', A((o) => new lrScheduler.MultiFactorScheduler({ step: [2], ...o })), optionKeys<MultiFactorSchedulerOptions>({ baseLr: true, warmupSteps: true, warmupBeginLr: true, warmupMode: true, step: true, factor: true })],
   ['PolyScheduler', A((o) => new lrScheduler.PolyScheduler({ maxUpdate: 2, ...o })), optionKeys<PolySchedulerOptions>({ baseLr: true, warmupSteps: true, warmupBeginLr: true, warmupMode: true, maxUpdate: true, pwr: true, finalLr: true })],
   // gluon.metric
-  ['Accuracy', A((o) => new metric.Accuracy(o)), optionKeys<NonNullable<ConstructorParameters<typeof metric.Accuracy>[0]>>({ axis: true, name: true })],
-  ['TopKAccuracy', A((o) => new metric.TopKAccuracy({ topK: 2, ...o })), optionKeys<NonNullable<ConstructorParameters<typeof metric.TopKAccuracy>[0]>>({ topK: true, name: true })],
+  ['Accuracy', A((o) => new metric.Accuracy(o)), optionKeys<{ axis?: number; name?: string }>({ axis: true, name: true })],
+  ['TopKAccuracy', A((o) => new metric.TopKAccuracy({ topK: 2, ...o })), optionKeys<{ topK?: number; name?: string }>({ topK: true, name: true })],
   ['F1', A((o) => new metric.F1(o)), optionKeys<F1Options>({ name: true, classType: true, threshold: true, average: true })],
   ['MAE', A((o) => new metric.MAE(o)), ['name']],
   ['MSE', A((o) => new metric.MSE(o)), ['name']],
@@ -178,10 +178,10 @@ describe('options objects: an unknown key is an Error naming the owner, the key 
     assert.throws(() => new (nn.Flatten as new (x: number) => unknown)(1), /^Error: Flatten: takes 0 positional arguments/);
   });
 
-  it('Trainer passes its options to the optimizer, whose check names them; ParameterDict.get checks too', () => {
+  it("Trainer's optimizer options are checked by the optimizer and reported as the Trainer's optimizerParams; ParameterDict.get checks too", () => {
     const d = new nn.Dense(2, { inUnits: 2 });
     d.initialize();
-    assert.throws(() => new gluon.Trainer(d.collectParams(), 'sgd', { learningRat: 0.1 }), /Optimizer 'sgd': unknown option 'learningRat' .*did you mean 'learningRate'\?/);
+    assert.throws(() => new gluon.Trainer(d.collectParams(), 'sgd', { learningRat: 0.1 }), /Trainer: optimizerParams of optimizer 'sgd': unknown option 'learningRat' .*did you mean 'learningRate'\?/);
     assert.throws(() => d.params.get('weight', { shap: [2, 2] } as never), /ParameterDict.get\('weight'\): unknown option 'shap' .*did you mean 'shape'\?/);
   });
 

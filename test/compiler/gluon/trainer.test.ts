@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, autograd, init, random, optimizer, lrScheduler } from 'gluonc';
 import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
+import type { MultiFactorSchedulerOptions, PolySchedulerOptions } from '../../../compiler/gluon/lr-scheduler.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 
@@ -12,7 +13,7 @@ const vals = (x: NDArray) => Array.from(x.data() as ArrayLike<number>, Number);
 const tmp = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-trainer-')), name);
 
 /** A parameter holding `w`, its gradient `g`. */
-function param(name: string, w: number[], g?: number[], opts: NonNullable<ConstructorParameters<typeof gluon.Parameter>[1]> = {}): gluon.Parameter {
+function param(name: string, w: number[], g?: number[], opts: gluon.ParameterOptions = {}): gluon.Parameter {
   const p = new gluon.Parameter(name, { shape: [w.length], ...opts });
   p.setData(nd.array(w, { dtype: opts.dtype }));
   if (g) p.setGrad(nd.array(g, { dtype: opts.dtype }));
@@ -544,10 +545,10 @@ out = np.array([s(i) for i in range(n + 1)])
 
   it('schedules refuse unknown options, a non-object, and an update count that is not one, naming them', () => {
     assert.throws(() => new lrScheduler.FactorScheduler({ step: 3, stopFactorLR: 0.1 } as never), /FactorScheduler: unknown option 'stopFactorLR' \(valid: baseLr, warmupSteps, warmupBeginLr, warmupMode, step, factor, stopFactorLr\)/);
-    assert.throws(() => new lrScheduler.PolyScheduler({ max_update: 3 } as never), /PolyScheduler: unknown option 'max_update'/);
+    assert.throws(() => new lrScheduler.PolyScheduler({ max_update: 3 } as never), /PolyScheduler: missing required argument 'maxUpdate' .*which has max_update; did you mean 'maxUpdate' for 'max_update'\?\)$/);
     assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 3, final_lr: 0 } as never), /CosineScheduler: unknown option 'final_lr'/);
     assert.throws(() => new lrScheduler.MultiFactorScheduler({ step: [1], warmup_steps: 2 } as never), /MultiFactorScheduler: unknown option 'warmup_steps'/);
-    assert.throws(() => new lrScheduler.FactorScheduler(null as never), /FactorScheduler: step must be an integer >= 1, got null/);   // null: the positional step (MXNet's FactorScheduler(step, ...))
+    assert.throws(() => new lrScheduler.FactorScheduler(null as never), /FactorScheduler: step must be an integer >= 1, got null/); // MXNet's FactorScheduler(None): step is None
     const s = new lrScheduler.FactorScheduler({ step: 2, factor: 0.5 });
     for (const bad of [-1, 1.5, NaN]) assert.throws(() => s.call(bad), new RegExp(`FactorScheduler.call: numUpdate must be an integer >= 0 \\(the update count\\), got ${bad}`));
     assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 3, warmupSteps: 1 }).call(-1), /CosineScheduler.call: numUpdate must be an integer >= 0/);
@@ -555,7 +556,7 @@ out = np.array([s(i) for i in range(n + 1)])
   });
 
   it('MultiFactorScheduler matches MXNet 1.9.1 (steps, factor, base LR, linear and constant warm-up)', () => {
-    const cases: [Record<string, unknown>, ConstructorParameters<typeof lrScheduler.MultiFactorScheduler>[0]][] = [
+    const cases: [Record<string, unknown>, MultiFactorSchedulerOptions][] = [
       [{ step: [3, 7, 12], factor: 0.5, base_lr: 0.4 }, { step: [3, 7, 12], factor: 0.5, baseLr: 0.4 }],
       [{ step: [5, 6], factor: 0.1, base_lr: 1, warmup_steps: 4, warmup_begin_lr: 0.2 }, { step: [5, 6], factor: 0.1, baseLr: 1, warmupSteps: 4, warmupBeginLr: 0.2 }],
       [{ step: [2], factor: 0.3, base_lr: 0.05, warmup_steps: 3, warmup_begin_lr: 0.01, warmup_mode: 'constant' }, { step: [2], factor: 0.3, baseLr: 0.05, warmupSteps: 3, warmupBeginLr: 0.01, warmupMode: 'constant' }],
@@ -576,7 +577,7 @@ out = np.array([s(i) for i in range(n + 1)])
   });
 
   it('PolyScheduler matches MXNet 1.9.1 (max update, power, final LR, warm-up)', () => {
-    const cases: [Record<string, unknown>, ConstructorParameters<typeof lrScheduler.PolyScheduler>[0]][] = [
+    const cases: [Record<string, unknown>, PolySchedulerOptions][] = [
       [{ max_update: 10, base_lr: 0.1 }, { maxUpdate: 10, baseLr: 0.1 }],
       [{ max_update: 12, base_lr: 0.5, pwr: 3, final_lr: 0.01, warmup_steps: 4, warmup_begin_lr: 0.1 }, { maxUpdate: 12, baseLr: 0.5, pwr: 3, finalLr: 0.01, warmupSteps: 4, warmupBeginLr: 0.1 }],
       [{ max_update: 9, base_lr: 1, pwr: 0.5, final_lr: 0.2, warmup_steps: 2, warmup_begin_lr: 0.3, warmup_mode: 'constant' }, { maxUpdate: 9, baseLr: 1, pwr: 0.5, finalLr: 0.2, warmupSteps: 2, warmupBeginLr: 0.3, warmupMode: 'constant' }],

@@ -10,6 +10,7 @@ import { nd, sym } from 'gluonc';
 import { callArgs, parseCall } from '../../../compiler/ops/call.js';
 import { getOp } from '../../../compiler/ops/registry.js';
 import type { OpDef } from '../../../compiler/ops/define.js';
+import { plainShape } from 'gluonc/compiler';
 
 /** x · wᵀ (+ b) in float64, written out here. */
 function dense(x: number[][], w: number[][], b?: number[]): number[][] {
@@ -57,7 +58,7 @@ describe('ops/call: undefined means absent', () => {
 
   it('the same for symbols, and for positional options and a trailing options object', () => {
     const s = sym.FullyConnected(sym.var('x', { shape: ['N', 3] }), sym.var('w', { shape: [2, 3] }), undefined, { numHidden: 2, noBias: true });
-    assert.deepEqual(s.shape, ['N', 2]);
+    assert.deepEqual(plainShape(s.shape), ['N', 2]);
     const x = nd.array(X);
     assert.deepEqual(nd.sum(x, undefined, true).shape, [1, 1]); // axis undefined: all axes (the default)
     assert.deepEqual((nd.sum(x, undefined, true).toArray() as number[][])[0]![0], X.flat().reduce((a, b) => a + b, 0));
@@ -92,7 +93,7 @@ describe('ops/call: callArgs replays a node (the inverse of parseCall)', () => {
     assert.deepEqual(node.attrs['shape'], [{ input: 0, begin: 1, end: 3 }, 4, { input: 1, begin: 0, end: 1 }]);
     const args = callArgs(getOp('zeros'), node.attrs as never, node.inputs.map(wrap), shapeOf);
     const again = (sym.zeros as (...a: unknown[]) => Sym)(...args);
-    assert.deepEqual(again.shape, ['C', 'D', 4, 'N']);
+    assert.deepEqual(plainShape(again.shape), ['C', 'D', 4, 'N']);
     assert.equal(again.dtype, 'int32');
     assert.deepEqual(nodeOf(again).attrs, node.attrs);
     assert.deepEqual(nodeOf(again).inputs, node.inputs);
@@ -101,7 +102,7 @@ describe('ops/call: callArgs replays a node (the inverse of parseCall)', () => {
     const rn = nodeOf(r);
     const back = (sym.arange as (...a: unknown[]) => Sym)(...callArgs(getOp('arange'), rn.attrs as never, rn.inputs.map(wrap), shapeOf));
     assert.deepEqual(nodeOf(back).attrs, rn.attrs);
-    assert.deepEqual(back.shape, r.shape);
+    assert.deepEqual(plainShape(back.shape), plainShape(r.shape));
   });
 
   it('an integer tensor of dimensions is passed again as itself; leading options stay leading', () => {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { nd, sym, profiler } from 'gluonc';
 import { DataDependentError, graphOf } from '../../../compiler/trace/symbol.js';
+import { plainShape } from 'gluonc/compiler';
 
 describe('sym', () => {
   it('every symbol carries its inferred type, with symbolic dimensions', () => {
     const x = sym.var('x', { shape: ['N', 3] });
     const y = sym.add(x, sym.var('b', { shape: [3] }));
-    assert.deepEqual(y.shape, ['N', 3]);
+    assert.deepEqual(plainShape(y.shape), ['N', 3]);
     assert.equal(y.dtype, 'float32');
     assert.deepEqual(y.listArguments(), ['x', 'b']);
   });

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gluon, nd, np, sym } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
+import { plainShape } from 'gluonc/compiler';
 
 type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
 /** `x.shape[k]` typed as the size the operators' signatures take. */
@@ -181,14 +182,50 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
     }
   });
 
-  it('hybridized and eager calls see numbers; sym outside a block trace keeps names as strings', () => {
+  it('hybridized and eager calls see numbers', () => {
     const kinds: string[] = [];
     const net = block((F, x) => (kinds.push(typeof x.shape[0]), F.reshape(x, [size(x, 0), -1])));
     assert.deepEqual((net.call(nd.zeros([3, 2, 2])) as nd.NDArray).shape, [3, 4]);
     net.hybridize();
     assert.deepEqual((net.call(nd.zeros([5, 2, 2])) as nd.NDArray).shape, [5, 4]);
     assert.deepEqual(kinds, ['number', 'number']);
-    const s = sym.var('x', { shape: ['N', 3] });
-    assert.deepEqual(sym.relu(s).shape, ['N', 3]);
+  });
+});
+
+describe('x.shape of a symbol built outside a block (sym.var at top level)', () => {
+  const x = sym.var('x', { shape: ['N', 3] });
+  const named = /^SymbolicDimError: symbolic dimension 'N' \(axis 0 of variable 'x'\) has no value: .*x\.shape\[0\] > 2.*String\(x\.shape\[0\]\) === 'N'/;
+
+  it('a comparison or arithmetic on a symbolic size throws naming the dimension and the variable (it compared false before)', () => {
+    const n = () => x.shape[0] as unknown as number;
+    const uses: Record<string, () => unknown> = {
+      greater: () => n() > 2,
+      lessEqual: () => n() <= 2,
+      looseEquals: () => (x.shape[0] as unknown) == 3,
+      times: () => n() * 2,
+      minus: () => n() - 1,
+      max: () => Math.max(...(x.shape as number[])),
+      product: () => (x.shape as number[]).reduce((a, b) => a * b, 1),
+      computed: () => (sym.relu(x).shape[0] as unknown as number) > 2,
+    };
+    for (const [what, use] of Object.entries(uses)) assert.throws(use, (e: unknown) => symbolicDimError(e) && named.test(String(e)), what);
+    // A symbol computed from the variable names the variable too.
+    assert.throws(() => (sym.FullyConnected(x, sym.var('w', { shape: [4, 3] }), { numHidden: 4, noBias: true }).shape[0] as unknown as number) + 1, /symbolic dimension 'N' \(axis 0 of variable 'x'\)/);
+  });
+
+  it('names print, serialize and compare as names; shape arguments take them (zeros too, which refused a bare name); numbers stay numbers', () => {
+    const [d, c] = x.shape;
+    assert.equal(String(d), 'N');
+    assert.equal(`${d}`, 'N');
+    assert.equal(JSON.stringify(x.shape), '["N",3]');
+    assert.equal(c, 3);
+    assert.equal(String(d) === 'N', true);
+    assert.deepEqual(plainShape(sym.relu(x).shape), ['N', 3]);
+    const y = sym.reshape(x, [d as never, -1, 1]);
+    const z = sym.zeros([d as never, 2]);
+    assert.deepEqual(plainShape(y.shape), ['N', 3, 1]);
+    assert.deepEqual(plainShape(z.shape), ['N', 2]);
+    assert.deepEqual((y.eval({ x: nd.ones([2, 3]) }) as nd.NDArray).shape, [2, 3, 1]);
+    assert.deepEqual(sym.var('k', { shape: [2, 3] }).shape, [2, 3]);
   });
 });

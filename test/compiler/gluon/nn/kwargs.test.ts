@@ -104,8 +104,8 @@ describe("gluon.nn: Gluon's keyword arguments in the trailing options object", (
     assert.throws(() => new nn.MaxPool2D({ poolSize: 3, stride: 2 } as never), /^Error: MaxPool2D: unknown option 'stride'/);
     assert.throws(() => new nn.ELU({ alpah: 2 } as never), /^Error: ELU: unknown option 'alpah' \(valid: alpha\)/);
     assert.throws(() => new nn.GELU({ approximate: 'tanh' } as never), /^Error: GELU: unknown option 'approximate' \(valid: approximation\)/);
-    // Too many positional arguments: named with the parameters it takes.
-    assert.throws(() => new nn.Dense(3, 'relu' as never), /^Error: Dense: takes 1 positional argument \(units\) then an options object, but 2 positional arguments were given \(argument 2: "relu"\)/);
+    // Too many positional arguments: named with the parameters it takes (MXNet's Dense(units, activation, ...) takes 8).
+    assert.throws(() => Reflect.construct(nn.Dense, [3, 'relu', true, true, 'float32', undefined, undefined, 0, 9]), /^Error: Dense: takes 8 positional arguments \(units, activation, useBias, flatten, dtype, weightInitializer, biasInitializer, inUnits\) then an options object, but 9 positional arguments were given \(argument 9: 9\)/);
   });
 
   it('type-checks the keyword forms and refuses the wrong ones at compile time', () => {

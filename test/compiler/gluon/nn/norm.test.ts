@@ -6,7 +6,7 @@ import { numpyRefs, type NumpyJob } from '../../../helpers/numpy.js';
 
 const { nn } = gluon;
 type BatchNorm = InstanceType<typeof nn.BatchNorm>;
-type BatchNormOptions = NonNullable<ConstructorParameters<typeof nn.BatchNorm>[0]>;
+type BatchNormOptions = gluon.nn.BatchNormOptions;
 
 const flat = (x: nd.NDArray) => Array.from(x.data() as Float32Array);
 const f64 = (x: nd.NDArray) => ({ shape: x.shape, dtype: 'float64', data: flat(x) });

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { nd, gluon, optimizer, context, sym } from 'gluonc';
+
+/** A parameter holding `w`, its gradient `g`. */
+function param(name: string, w: number[], g?: number[]): gluon.Parameter {
+  const p = new gluon.Parameter(name, { shape: [w.length] });
+  p.setData(nd.array(w));
+  if (g) p.setGrad(nd.array(g));
+  return p;
+}
+
+describe("Trainer: a misspelt optimizer option is reported as the Trainer's optimizerParams", () => {
+  it('names the Trainer, optimizerParams and the optimizer, keeping the nearest-key suggestion', () => {
+    const p = param('w', [1, 2]);
+    const where = /^Error: Trainer: optimizerParams of optimizer 'sgd': unknown option 'momentun' \(valid: learningRate, .*momentum.*\); did you mean 'momentum'\?$/;
+    assert.throws(() => new gluon.Trainer([p], 'sgd', { learningRate: 0.1, momentun: 0.9 }), where);
+    assert.throws(() => new gluon.Trainer([p], 'sgd', { optimizerParams: { learningRate: 0.1, momentun: 0.9 } }), where);
+    assert.throws(() => new gluon.Trainer({ params: [p], optimizer: 'sgd', optimizerParams: { momentun: 0.9 } }), where);
+    // 'nag' passes a copy of the options to SGD: still the Trainer's optimizerParams.
+    assert.throws(() => new gluon.Trainer([p], 'nag', { momentun: 0.9 }), /^Error: Trainer: optimizerParams of optimizer 'nag': unknown option 'momentun' .*; did you mean 'momentum'\?$/);
+    // snake_case MXNet keys still suggest the camelCase one.
+    assert.throws(() => new gluon.Trainer([p], 'adam', { learning_rate: 0.1 }), /^Error: Trainer: optimizerParams of optimizer 'adam': unknown option 'learning_rate' .*; did you mean 'learningRate'\?$/);
+    // Given loose, a misspelt optimizerParams is suggested.
+    assert.throws(() => new gluon.Trainer([p], 'sgd', { optimizer_params: { learningRate: 0.1 } }), /^Error: Trainer: optimizerParams of optimizer 'sgd': unknown option 'optimizer_params' .*; did you mean 'optimizerParams'\?$/);
+  });
+  it('optimizer.create and a direct optimizer keep their own owner', () => {
+    assert.throws(() => optimizer.create('sgd', { momentun: 0.9 }), /^Error: Optimizer 'sgd': unknown option 'momentun' .*; did you mean 'momentum'\?$/);
+    assert.throws(() => new optimizer.SGD({ momentun: 0.9 } as never), /^Error: Optimizer 'sgd': unknown option 'momentun'/);
+  });
+  it('a custom optimizer factory that checks its options gets the same wording', () => {
+    optimizer.register('checked-sgd', (o) => optimizer.create('sgd', o));
+    const p = param('w', [1, 2]);
+    assert.throws(() => new gluon.Trainer([p], 'checked-sgd', { momentun: 0.9 }), /^Error: Trainer: optimizerParams of optimizer 'checked-sgd': unknown option 'momentun' .*; did you mean 'momentum'\?$/);
+  });
+});
+
+describe('Trainer / Parameter / ParameterDict: MXNet 1.x API edges', () => {
+  const dense = () => {
+    const net = new gluon.nn.Dense(2, { inUnits: 3 });
+    net.initialize();
+    return net;
+  };
+
+  it("setattr with MXNet's snake_case attribute suggests the camelCase one", () => {
+    const params = dense().collectParams();
+    assert.throws(() => params.setattr('grad_req' as never, 'null'), /^Error: ParameterDict\.setattr: unknown attribute "grad_req" \(gradReq, lrMult, wdMult, differentiable\); did you mean 'gradReq'\?$/);
+    assert.throws(() => params.setattr('lr_mult' as never, 0.1), /did you mean 'lrMult'\?$/);
+    params.setattr('gradReq', 'null');
+    assert.ok(params.values().every((p) => p.gradReq === 'null'));
+  });
+
+  it('a single Parameter as params is refused by what it is (wrap it in a list), not by its keys', () => {
+    const p = param('w', [1, 2]);
+    assert.throws(() => new gluon.Trainer(p as never, 'sgd'), /^Error: Trainer: params must be a ParameterDict, a list of Parameters or an object of Parameters, got Parameter 'w'; wrap one in a list: new Trainer\(\[p\], \.\.\.\)$/);
+  });
+
+  it("update's errors name Trainer.update (the allreduceGrads/update split), step's name Trainer.step", () => {
+    const p = param('w', [1, 2], [0.5, 0.5]);
+    const t = new gluon.Trainer([p], 'sgd', { learningRate: 0.1 });
+    t.allreduceGrads();
+    t.update(1);
+    assert.throws(() => t.update(1), /^Error: Trainer\.update: the gradient of Parameter 'w' has not been updated by backward since the last update/);
+    assert.throws(() => t.step(1), /^Error: Trainer\.step: the gradient of Parameter 'w' has not been updated by backward since the last step/);
+  });
+
+  it('listCtx / resetCtx / listData / listGrad: the one global context; another context is an Error saying how to switch', () => {
+    const net = dense();
+    const params = net.collectParams();
+    const w = params.values()[0]!;
+    assert.deepEqual(w.listCtx().map(String), ['cpu(0)']);
+    assert.deepEqual(params.listCtx().map(String), ['cpu(0)']);
+    params.resetCtx(context.cpu());
+    w.resetCtx([context.cpu()]);
+    assert.equal(w.listData()[0], w.data());
+    assert.equal(w.listGrad()[0], w.grad());
+    assert.throws(() => params.resetCtx(context.gpu()), /^Error: ParameterDict\.resetCtx\(gpu\(0\)\): gluonc keeps parameters on the host and runs on one global context \(now cpu\(0\)\); call context\.setContext\(gpu\(0\)\) to run there$/);
+    assert.throws(() => w.resetCtx('gpu' as never), /^Error: Parameter 'weight'\.resetCtx: expected a Context \(context\.cpu\(\), context\.gpu\(\)\) or a list of them, got "gpu"$/);
+  });
+});
+
+describe("SymbolBlock: MXNet's SymbolBlock(outputs, inputs) from symbols", () => {
+  it('is refused by name with what to do instead (it failed with a TypeError on a missing field)', () => {
+    const x = sym.var('x', { shape: ['N', 3] });
+    assert.throws(() => new (gluon.SymbolBlock as unknown as new (...a: unknown[]) => unknown)(sym.relu(x), [x]), /^Error: SymbolBlock: expected a graph \(SymbolBlock\.imports\(path\) makes one from a file\), got symbols: MXNet's SymbolBlock\(outputs, inputs\) is not taken; write the computation as a HybridBlock, or export one and use SymbolBlock\.imports$/);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * A symbolic size meeting a fixed one (compiler type rules keep ONNX's
+ * semantics: a symbolic T broadcast against 5 means T is 5, or 1) is checked
+ * only when the artifact runs. The export is not refused (it is valid); a
+ * run with a size that does not fit fails with an Error naming the model,
+ * the node, gluonc's operator and block, the fed shapes with the symbolic
+ * sizes they bound, and onnxruntime's reason without its source location.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gluon, nd } from 'gluonc';
+import { loadModel, type Model } from 'gluonc/runtime';
+
+type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
+class Probe extends gluon.HybridBlock {
+  constructor(readonly fwd: Fwd) {
+    super();
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor) {
+    return this.fwd(F, x);
+  }
+}
+
+describe('Model.run: a symbolic size that does not fit a fixed one fails naming the node, the operator and the shapes', () => {
+  let dir: string;
+  const models: Model[] = [];
+  before(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-runerr-'))));
+  after(async () => {
+    await Promise.all(models.map((m) => m.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const exported = async (name: string, fwd: Fwd, shape: (number | string)[]) => {
+    const file = path.join(dir, `${name}.onnx`);
+    new Probe(fwd).export(file, { inputs: { x: { shape } } });
+    const m = await loadModel(file);
+    models.push(m);
+    return m;
+  };
+  const feed = (shape: number[]) => ({ x: { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape } });
+
+  it("broadcast of T against a fixed 5: T = 5 and T = 1 run (ONNX semantics), T = 7 names add (broadcastAdd is its alias), block 'Probe', x's shape and T", async () => {
+    const m = await exported('add-t', (F, x) => F.broadcastAdd(x, nd.ones([1, 5, 8])), ['N', 'T', 8]);
+    assert.deepEqual(m.outputs[0]!.shape, ['N', 5, 8]);
+    assert.deepEqual((await m.run(feed([2, 5, 8]))).output!.shape, [2, 5, 8]);
+    assert.deepEqual((await m.run(feed([2, 1, 8]))).output!.shape, [2, 5, 8]);
+    const why = /^Error: '.*add-t\.onnx': the run failed in node 'add_\d+' \(ONNX Add; gluonc's add in block 'Probe'\) with x: float32\[2, 7, 8\] \(N = 2, T = 7\): Attempting to broadcast an axis by a dimension other than 1\. 5 by 7$/;
+    await assert.rejects(m.run(feed([2, 7, 8])), why);
+    await assert.rejects(m.run(feed([2, 7, 8]), { offload: 'worker' }), why);
+    assert.throws(() => m.runSync(feed([2, 7, 8])), why);
+  });
+
+  it('reshape to a fixed size, dot against a fixed weight: onnxruntime reason kept, location dropped', async () => {
+    const r = await exported('reshape', (F, x) => F.reshape(x, [2, 12]), ['N', 6]);
+    assert.deepEqual((await r.run(feed([4, 6]))).output!.shape, [2, 12]);
+    await assert.rejects(r.run(feed([3, 6])), /^Error: '.*reshape\.onnx': the run failed in node 'reshape_\d+' \(ONNX Reshape; gluonc's reshape in block 'Probe'\) with x: float32\[3, 6\] \(N = 3\): The input tensor cannot be reshaped to the requested shape\. Input shape:\{3,6\}, requested shape:\{2,12\}$/);
+    const d = await exported('dot', (F, x) => F.dot(x, nd.ones([5, 2])), ['N', 'K']);
+    await assert.rejects(d.run(feed([2, 4])), /^Error: '.*dot\.onnx': the run failed in node '\w+' \(ONNX Gemm; gluonc's dot in block 'Probe'\) with x: float32\[2, 4\] \(N = 2, K = 4\): GEMM: Dimension mismatch, W: \{5,2\} K: 4 N:2$/);
+  });
+});
