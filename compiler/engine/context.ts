@@ -105,6 +105,25 @@ function toContext(ctx: Context | Device): Context {
 }
 
 /**
+ * A context given to a method of ported code (`x.asInCtx(device)`, d2l's
+ * `try_gpu()` device): the current context (or a list holding only it) is
+ * accepted as a no-op, as MXNet's `as_in_ctx` returns the array already
+ * there; another is an Error naming `what`, since gluonc has one global
+ * context.
+ * Example: `checkSameContext('asInCtx', npx.cpu())`.
+ */
+export function checkSameContext(what: string, ctx: unknown): void {
+  const list = Array.isArray(ctx) ? ctx : [ctx];
+  const cur = currentContext();
+  for (const c of list) {
+    if (!(c instanceof Context)) throw new Error(`${what}: ctx must be a Context (npx.cpu(), npx.gpu()), got ${typeof c === 'object' ? JSON.stringify(c) : String(c)}`);
+    if (c.deviceType !== cur.deviceType) {
+      throw new Error(`${what}: ctx ${String(c)} is not the current context ${String(cur)}; gluonc has one global context: context.setContext(${c.deviceType === 'gpu' ? 'context.gpu()' : 'context.cpu()'}) first`);
+    }
+  }
+}
+
+/**
  * Sets the context for every session compiled from now on; returns the
  * previous one. Takes a Context or a device name (`'cpu'`, `'cuda'`). On a
  * machine without the CUDA provider, the first compiled call under

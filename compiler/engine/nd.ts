@@ -82,20 +82,74 @@ function draw(what: string, shape: number[] | number, dtype: DType | undefined, 
   return new NDArrayClass(tensorFromNumbers(checkDType(dtype ?? 'float32', what), s, values));
 }
 
-/** Random draws from the seeded stream (`random.seed`). */
+/** A trailing options object: written `{...}`, or a dtype name (MXNet's positional dtype). */
+function isOptions(a: unknown): boolean {
+  if (typeof a === 'string') return true;
+  if (a === null || typeof a !== 'object') return false;
+  const proto = Object.getPrototypeOf(a);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Binds a random function's arguments as Python does: its three leading
+ * parameters `names` (`low, high, shape`; numpy's `size`) positionally or by
+ * name in the trailing options object (or a dtype name), with `dtype`; one
+ * given both ways is an Error, and so is an argument after the options.
+ * Example: `bindRandom('np.random.uniform', ['low', 'high', 'size'], [0, { size: [2] }])`.
+ */
+export function bindRandom(what: string, names: readonly [string, string, string], args: unknown[]): { values: unknown[]; dtype?: DType } {
+  let k = args.slice(0, 4).findIndex(isOptions);
+  if (k < 0) k = Math.min(args.length, 3);
+  const o = opts<Record<string, unknown> & { dtype?: DType }>(what, args[k] ?? {}, args.slice(k + 1), k + 1, [...names, 'dtype']);
+  const values = names.map((n, i) => {
+    const [pos, named] = [i < k ? args[i] : undefined, o[n]];
+    if (pos !== undefined && named !== undefined) throw new Error(`${what}: got multiple values for argument '${n}'`);
+    return pos ?? named;
+  });
+  return { values, dtype: o.dtype };
+}
+
+/** A distribution's bound (`low`, `scale`, ...): a number, its default when absent. */
+function bound(what: string, name: string, v: unknown, def: number): number {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${what}: ${name} must be a number, got ${JSON.stringify(v) ?? String(v)}`);
+  return v;
+}
+
+/** A random function's arguments: each prefix of (low, high, shape), then the options (the rest of them by name, and dtype) or a dtype name. */
+export type RandomArgs<O = Record<string, unknown>> =
+  | [options?: O | DType]
+  | [a: number | undefined, options?: O | DType]
+  | [a: number | undefined, b: number | undefined, options?: O | DType]
+  | [a: number | undefined, b: number | undefined, shape: number[] | number | undefined, options?: O | DType];
+
+/** Random draws from the seeded stream (`random.seed`); MXNet's keyword arguments (`shape`, `low`, ...) may come in the options object. */
+/** Options of nd.random's functions (MXNet's keyword arguments). */
+type NdRandomOptions = { low?: number; high?: number; loc?: number; scale?: number; shape?: number[] | number; dtype?: DType };
+
 export const random = {
-  /** Uniform in [low, high). Example: `nd.random.uniform(-10, 10, [5, 2])`. */
-  uniform(low = 0, high = 1, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
-    return draw('nd.random.uniform', shape, opts('nd.random.uniform', options, rest, 4).dtype, () => low + (high - low) * nextFloat());
+  /** Uniform in [low, high). Example: `nd.random.uniform(-10, 10, [5, 2])`, `nd.random.uniform({ shape: [5, 2] })`. */
+  uniform(...args: RandomArgs<NdRandomOptions>): NDArrayClass {
+    const w = 'nd.random.uniform';
+    const { values: [lo, hi, shape], dtype } = bindRandom(w, ['low', 'high', 'shape'], args);
+    const [low, high] = [bound(w, 'low', lo, 0), bound(w, 'high', hi, 1)];
+    return draw(w, (shape ?? [1]) as number[], dtype, () => low + (high - low) * nextFloat());
   },
-  /** Normal with mean `loc` and standard deviation `scale`. */
-  normal(loc = 0, scale = 1, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
-    return draw('nd.random.normal', shape, opts('nd.random.normal', options, rest, 4).dtype, () => loc + scale * nextNormal());
+  /** Normal with mean `loc` and standard deviation `scale`. Example: `nd.random.normal(0, 1, [2])`, `nd.random.normal({ scale: 2, shape: [2] })`. */
+  normal(...args: RandomArgs<NdRandomOptions>): NDArrayClass {
+    const w = 'nd.random.normal';
+    const { values: [l, sc, shape], dtype } = bindRandom(w, ['loc', 'scale', 'shape'], args);
+    const [loc, scale] = [bound(w, 'loc', l, 0), bound(w, 'scale', sc, 1)];
+    return draw(w, (shape ?? [1]) as number[], dtype, () => loc + scale * nextNormal());
   },
-  /** Integers in [low, high). */
-  randint(low: number, high: number, shape: number[] | number = [1], options: Options = {}, ...rest: unknown[]): NDArrayClass {
-    if (!(high > low)) throw new Error(`nd.random.randint: high (${high}) must exceed low (${low})`);
-    return draw('nd.random.randint', shape, opts('nd.random.randint', options, rest, 4).dtype ?? 'int32', () => low + nextInt(high - low));
+  /** Integers in [low, high). Example: `nd.random.randint(0, 5, [3])`. */
+  randint(...args: RandomArgs<NdRandomOptions>): NDArrayClass {
+    const w = 'nd.random.randint';
+    const { values: [lo, hi, shape], dtype } = bindRandom(w, ['low', 'high', 'shape'], args);
+    if (lo === undefined || hi === undefined) throw new Error(`${w}: low and high are required`);
+    const [low, high] = [bound(w, 'low', lo, 0), bound(w, 'high', hi, 0)];
+    if (!(high > low)) throw new Error(`${w}: high (${high}) must exceed low (${low})`);
+    return draw(w, (shape ?? [1]) as number[], dtype ?? 'int32', () => low + nextInt(high - low));
   },
 };
 

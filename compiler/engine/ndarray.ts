@@ -20,6 +20,7 @@ import { isSymbol, symApply } from '../trace/symbol.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { getContext } from '../ops/context.js';
+import { checkSameContext, type Context } from './context.js';
 import { eagerCompileAfter } from './eager-compile.js';
 import { flushPendingOps, LazyOp } from './lazy-op.js';
 import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, requiresGrad, type GradReqLike, type TapeOps } from './tape.js';
@@ -96,6 +97,23 @@ export class NDArray implements Tensor {
   /** The number of dimensions. */
   get ndim(): number {
     return this.shape.length;
+  }
+
+  /**
+   * Item `i` along the first axis, that axis removed (Python's `x[i]`; a
+   * negative `i` counts from the end, as `Array.prototype.at`). Example:
+   * `state.at(-1)` is d2l's `state[-1]`, the last layer's state.
+   */
+  at(i: number): NDArray {
+    const n = this.shape[0];
+    if (this.shape.length === 0) throw new Error('at: a 0-d array has no axis to index');
+    if (!Number.isInteger(i) || (typeof n === 'number' && (i < -n || i >= n))) throw new Error(`at: index ${i} is out of range for axis 0 of size ${String(n)}`);
+    return this.sliceAxis({ axis: 0, begin: i, end: i === -1 ? null : i + 1 }).reshape(this.shape.slice(1) as number[]);
+  }
+
+  /** The axes reversed (numpy's and MXNet 2's `x.T`, `transpose()`). Example: `nd.ones([2, 3]).T.shape` is `[3, 2]`. */
+  get T(): NDArray {
+    return this.transpose();
   }
 
   /**
@@ -177,6 +195,35 @@ export class NDArray implements Tensor {
   copy(): NDArray {
     if (getContext().recording && requiresGrad(this)) return ndApply(castDef(), 'cast', [this, this.dtype]) as NDArray;
     return new NDArray({ dtype: this.dtype, shape: [...this.shape], data: this._host.data.slice() });
+  }
+
+  /**
+   * Copies this array's values into `other` in place and returns `other`
+   * (MXNet's `copyto(other)`; what `other[:] = x` does in Python). The shapes
+   * must be equal; the values are cast to `other`'s dtype. Not while recording
+   * into an array that needs a gradient (MXNet refuses in-place writes there).
+   *
+   * ```ts
+   * nd.random.uniform(-10, 10, data.shape).copyto(data);   // d2l's data[:] = np.random.uniform(-10, 10, data.shape)
+   * ```
+   */
+  copyto(other: NDArray): NDArray {
+    if (!(other instanceof NDArray)) throw new Error(`copyto: the destination must be an NDArray (MXNet's copyto(ctx) is x.copy(): one global context), got ${other === null ? 'null' : typeof other}`);
+    if (other.shape.length !== this.shape.length || other.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`copyto: shapes differ: the source is [${this.shape.join(', ')}], the destination [${other.shape.join(', ')}]`);
+    }
+    if (getContext().recording && requiresGrad(other)) throw new Error('copyto: an in-place write into an array that needs a gradient while recording (autograd.record) is not supported, as in MXNet');
+    if (other === this) return other;
+    const src = this.dtype === other.dtype ? this : this.astype(other.dtype);
+    const h = other._host;  // runs what is pending for it first
+    other._host = { dtype: h.dtype, shape: h.shape, data: src._host.data.slice() } as HostTensor;
+    return other;
+  }
+
+  /** This array, on the current context (MXNet's `as_in_ctx`, d2l's `X.as_in_ctx(device)`): another context is an Error (one global context). */
+  asInCtx(ctx: Context): NDArray {
+    checkSameContext('asInCtx', ctx);
+    return this;
   }
 
   /** This array converted to `dtype` (MXNet's `astype`; a copy when it has that dtype already). */

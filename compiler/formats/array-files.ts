@@ -1,7 +1,7 @@
 /**
  * Files of arrays as MXNet code writes and reads them: `nd.save`/`nd.load`
  * (MXNet's NDArray list, `mx.nd.save`'s format; or safetensors) and MXNet
- * 2's `npx.save` (one `.npy` array), `npx.savez` (an `.npz` archive) and
+ * 2's `npx.save` (one `.npy` array; a list or dict as MXNet 1.x's, in MXNet's format), `npx.savez` (an `.npz` archive) and
  * `npx.load` (any of them). The formats themselves live in
  * `mxnet-params.ts`, `npz.ts`, runtime's `npy.ts` and `params-file.ts`.
  * Invariants: every write is atomic (`writeFileAtomic`), so a failed save
@@ -137,15 +137,26 @@ export function loadArrays(file: string): NDArray[] | Record<string, NDArray> {
 }
 
 /**
- * MXNet 2's `npx.save`: writes one array as a numpy `.npy` file (the name
- * is kept as given: no `.npy` is added, as in MXNet), atomically.
+ * `npx.save`: one array as a numpy `.npy` file (MXNet 2's); a list of
+ * arrays or a record of name -> array as MXNet's NDArray file (MXNet 1.x's
+ * `npx.save`, which d2l's file I/O page uses: `npx.save('x-files', [x, y])`;
+ * `npx.load` and `mx.npx.load` read it back as a list or a dict). The name is
+ * kept as given (no `.npy` is added, as in MXNet); the write is atomic.
  *
  * ```ts
  * npx.save('x.npy', np.arange(6).reshape([2, 3]));   // numpy.load('x.npy')
+ * npx.save('x-files', [x, y]);                       // const [x2, y2] = npx.load('x-files')
  * ```
  */
-export function npxSave(file: string, arr: NDArray): void {
-  if (!(arr instanceof NDArray)) throw new Error(`npx.save('${file}'): the array must be an NDArray, got ${describe(arr)} (npx.savez writes several)`);
+export function npxSave(file: string, arr: NDArray | NDArray[] | Record<string, NDArray> | Map<string, NDArray>): void {
+  const where = `npx.save('${file}')`;
+  if (Array.isArray(arr) || arr instanceof Map || isRecord(arr)) {
+    const { names, tensors } = entriesOf(arr, where);
+    checkLittleEndian();
+    writeFileAtomic(file, encodeMxnetParams(tensors, names, file), { what: 'npx.save' });
+    return;
+  }
+  if (!(arr instanceof NDArray)) throw new Error(`${where}: the array must be an NDArray, a list of them or a record of name -> NDArray, got ${describe(arr)}`);
   checkLittleEndian();
   writeFileAtomic(file, encodeNpy(arr._host), { what: 'npx.save' });
 }

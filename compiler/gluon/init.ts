@@ -11,10 +11,47 @@ import { nextFloat, nextNormal } from '../ops/rng.js';
 import { NDArray } from '../engine/ndarray.js';
 import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from './bind-args.js';
 
-/** An initializer: fills a parameter's array given its name and shape. */
+/** What MXNet's `Initializer.__call__` does for a parameter named `...<suffix>`: 0 or 1, or the subclass's `_initWeight`. */
+const BY_SUFFIX: [RegExp, 0 | 1 | 'weight'][] = [
+  [/weight$/, 'weight'], [/bias$/, 0], [/gamma$/, 1], [/beta$/, 0],
+  [/(running|moving)_mean$/, 0], [/(running|moving)_var$/, 1], [/(min|max)$/, 0],
+];
+
+/**
+ * An initializer: fills a parameter's array given its name and shape. The
+ * built-in ones implement `create`; a subclass written as MXNet's
+ * (`class MyInit(init.Initializer)` with `_init_weight(self, name, data)`)
+ * overrides `_initWeight(name, data)`, which writes `data` in place
+ * (`x.copyto(data)`, Python's `data[:] = x`) or returns the array; as in
+ * MXNet, biases and betas start at 0 and gammas at 1, and other names are an
+ * Error.
+ *
+ * ```ts
+ * class MyInit extends init.Initializer {
+ *   override _initWeight(name: string, data: nd.NDArray) {
+ *     nd.random.uniform(-10, 10, data.shape).copyto(data);
+ *   }
+ * }
+ * ```
+ */
 export abstract class Initializer {
-  /** Returns the initial value for a parameter. */
-  abstract create(shape: number[], dtype: DType, name: string): NDArray;
+  /** Returns the initial value for a parameter (MXNet's `__call__`: dispatches on the name's suffix). */
+  create(shape: number[], dtype: DType, name: string): NDArray {
+    const data = fill(shape, dtype, () => 0);
+    const kind = BY_SUFFIX.find(([re]) => re.test(name))?.[1];
+    if (kind === undefined) {
+      throw new Error(`${this.constructor.name}: unknown initialization pattern for parameter '${name}' (names end in weight, bias, gamma, beta, or set the parameter's init)`);
+    }
+    if (kind === 1) return fill(shape, dtype, () => 1);
+    if (kind === 0) return data;
+    const out = this._initWeight(name, data);
+    return out instanceof NDArray ? out.astype(dtype) : data;
+  }
+
+  /** Fills a weight (MXNet's `_init_weight`): write `data` in place or return the values. */
+  _initWeight(name: string, _data: NDArray): NDArray | void {
+    throw new Error(`${this.constructor.name}: no _initWeight for parameter '${name}' (override _initWeight(name, data), as MXNet's _init_weight, or create)`);
+  }
 
   /** A JSON description (for artifacts and summaries). */
   describe(): string {
@@ -52,7 +89,7 @@ export class Uniform extends Initializer {
     this.scale = scale;
     checkNumber('Uniform', 'scale', scale, 0);
   }
-  create(shape: number[], dtype: DType): NDArray {
+  override create(shape: number[], dtype: DType): NDArray {
     return fill(shape, dtype, () => (nextFloat() * 2 - 1) * this.scale);
   }
 }
@@ -66,7 +103,7 @@ export class Normal extends Initializer {
     this.sigma = sigma;
     checkNumber('Normal', 'sigma', sigma, 0);
   }
-  create(shape: number[], dtype: DType): NDArray {
+  override create(shape: number[], dtype: DType): NDArray {
     return fill(shape, dtype, () => nextNormal() * this.sigma);
   }
 }
@@ -99,7 +136,7 @@ export class Xavier extends Initializer {
     if (!['avg', 'in', 'out'].includes(this.factorType)) throw new Error(`Xavier: unknown factorType '${this.factorType}' (avg, in, out)`);
     checkNumber(new.target.name, 'magnitude', this.magnitude, 0, true);
   }
-  create(shape: number[], dtype: DType, name: string): NDArray {
+  override create(shape: number[], dtype: DType, name: string): NDArray {
     const [fanIn, fanOut] = fans(shape, name);
     const factor = this.factorType === 'avg' ? (fanIn + fanOut) / 2 : this.factorType === 'in' ? fanIn : fanOut;
     const scale = Math.sqrt(this.magnitude / factor);
@@ -156,7 +193,7 @@ export class Orthogonal extends Initializer {
     this.randType = options.randType ?? 'uniform';
     if (!['uniform', 'normal'].includes(this.randType)) throw new Error(`Orthogonal: unknown randType '${this.randType}' (uniform, normal)`);
   }
-  create(shape: number[], dtype: DType, name: string): NDArray {
+  override create(shape: number[], dtype: DType, name: string): NDArray {
     if (shape.length < 2) throw new Error(`Orthogonal: parameter '${name}' of shape [${shape.join(', ')}] needs at least 2 dimensions`);
     const [rows, cols] = [shape[0]!, sizeOf(shape.slice(1))];
     const wide = rows < cols; // orthonormal rows; else orthonormal columns
@@ -185,7 +222,7 @@ export class Constant extends Initializer {
     super();
     [[this.value]] = bindArgs<[number | boolean | number[] | unknown[]], {}>(new.target.name, ['value'], args, []);
   }
-  create(shape: number[], dtype: DType, name: string): NDArray {
+  override create(shape: number[], dtype: DType, name: string): NDArray {
     if (!Array.isArray(this.value)) return fill(shape, dtype, () => Number(this.value));
     const flat = (this.value as unknown[]).flat(Infinity as 1) as number[];
     const n = sizeOf(shape);

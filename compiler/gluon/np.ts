@@ -145,21 +145,25 @@ export function reshape<T extends Arr>(a: T, newshape: number[] | number): Out<T
 }
 
 /** numpy's `concatenate` along `axis` (default 0). Example: `np.concatenate([a, b], { axis: 1 })`. */
-export function concatenate<T extends Arr>(seq: T[], options: { axis?: number } = {}): Out<T> {
-  checkOptions('np.concatenate', options, ['axis']);
-  return call<T>('concat', ...seq, { dim: options.axis ?? 0 });
+export function concatenate<T extends Arr>(seq: T[], options: { axis?: number } | number = {}): Out<T> {
+  return call<T>('concat', ...seq, { dim: axisOption('np.concatenate', options) });
+}
+
+/** numpy's `axis`, given positionally (`np.concatenate((X, context), 2)`, d2l) or in the options object; default 0. */
+function axisOption(what: string, options: { axis?: number } | number): number {
+  if (typeof options === 'number') return options;
+  checkOptions(what, options, ['axis']);
+  return options.axis ?? 0;
 }
 
 /** numpy's `stack` along a new `axis` (default 0). Example: `np.stack([a, b])`. */
-export function stack<T extends Arr>(arrays: T[], options: { axis?: number } = {}): Out<T> {
-  checkOptions('np.stack', options, ['axis']);
-  return call<T>('stack', ...arrays, { axis: options.axis ?? 0 });
+export function stack<T extends Arr>(arrays: T[], options: { axis?: number } | number = {}): Out<T> {
+  return call<T>('stack', ...arrays, { axis: axisOption('np.stack', options) });
 }
 
 /** numpy's `split` into `sections` equal parts along `axis` (default 0). Example: `const [a, b] = np.split(x, 2)`. */
-export function split<T extends Arr>(a: T, sections: number, options: { axis?: number } = {}): Out<T>[] {
-  checkOptions('np.split', options, ['axis']);
-  return ops.split!(a, { numOutputs: sections, axis: options.axis ?? 0 }) as Out<T>[];
+export function split<T extends Arr>(a: T, sections: number, options: { axis?: number } | number = {}): Out<T>[] {
+  return ops.split!(a, { numOutputs: sections, axis: axisOption('np.split', options) }) as Out<T>[];
 }
 
 /**
@@ -339,27 +343,36 @@ function shapeOf(size: number[] | number | undefined): number[] {
 
 /**
  * numpy's `random`, drawing from the seeded stream (`random.seed`); `size`
- * omitted gives one value of shape `[]`.
+ * omitted gives one value of shape `[]`. numpy's keyword arguments (`size`,
+ * `low`, `loc`, `dtype`, ...) may come in the trailing options object.
  *
  * ```ts
  * np.random.uniform(0, 1, [4, 8]);
+ * np.random.uniform({ size: [2, 4] });          // d2l's np.random.uniform(size=(2, 4))
  * np.random.normal(0, 0.01, [256, 784]);
  * ```
  */
 export const random = {
   /** Uniform in [low, high). */
-  uniform(low = 0, high = 1, size?: number[] | number, options: { dtype?: DType } = {}): NDArray {
-    return ndMod.random.uniform(low, high, shapeOf(size), options);
+  uniform(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
+    const { values: [low, high, size], dtype } = ndMod.bindRandom('np.random.uniform', ['low', 'high', 'size'], args);
+    return ndMod.random.uniform({ low, high, shape: shapeOf(size as number[] | number | undefined), dtype } as never);
   },
   /** Normal with mean `loc` and standard deviation `scale`. */
-  normal(loc = 0, scale = 1, size?: number[] | number, options: { dtype?: DType } = {}): NDArray {
-    return ndMod.random.normal(loc, scale, shapeOf(size), options);
+  normal(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
+    const { values: [loc, scale, size], dtype } = ndMod.bindRandom('np.random.normal', ['loc', 'scale', 'size'], args);
+    return ndMod.random.normal({ loc, scale, shape: shapeOf(size as number[] | number | undefined), dtype } as never);
   },
-  /** Integers in [low, high), int64 unless `dtype` says otherwise. */
-  randint(low: number, high: number, size?: number[] | number, options: { dtype?: DType } = {}): NDArray {
-    return ndMod.random.randint(low, high, shapeOf(size), { ...checkOptions('np.random.randint', options, ['dtype']), dtype: options.dtype ?? 'int64' });
+  /** Integers in [low, high), int64 unless `dtype` says otherwise; numpy's `randint(high)` draws from [0, high). */
+  randint(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
+    const { values: [low, high, size], dtype } = ndMod.bindRandom('np.random.randint', ['low', 'high', 'size'], args);
+    const [lo, hi] = high === undefined || high === null ? [0, low] : [low, high];
+    return ndMod.random.randint({ low: lo, high: hi, shape: shapeOf(size as number[] | number | undefined), dtype: dtype ?? 'int64' } as never);
   },
 };
+
+/** Options of np.random's functions (numpy's keyword arguments). */
+type NpRandomOptions = { low?: number; high?: number; loc?: number; scale?: number; size?: number[] | number; dtype?: DType };
 
 /**
  * MXNet 2.x's `np`: numpy names over gluonc's operators.
@@ -430,6 +443,7 @@ export const np = {
   einsum: opView('einsum'),
   reshape,
   transpose: opView('transpose'),
+  swapaxes: opView('swapaxes'),
   tril: opView('tril'),
   triu: opView('triu'),
   cumsum,

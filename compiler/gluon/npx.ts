@@ -14,6 +14,8 @@ import type { Symbol } from '../trace/symbol.js';
 import type { NDArray } from '../engine/ndarray.js';
 import type { Tensor } from '../engine/tensor.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
+import { cpu, gpu } from '../engine/context.js';
+import { cudaProviderInstalled } from '../../runtime/ort.js';
 
 type Ops = typeof OPS;
 
@@ -80,8 +82,14 @@ export const npx = {
     const f = ndOps as unknown as Record<string, (...x: unknown[]) => T>;
     return f['transpose']!(f['nonzero']!(a));
   },
-  /** MXNet 2's `npx.save`: one array to a numpy `.npy` file. Example: `npx.save('x.npy', x)`. */
+  /** `npx.save`: one array to a numpy `.npy` file (MXNet 2's), a list or record of arrays to MXNet's NDArray file (MXNet 1.x's). Example: `npx.save('x.npy', x)`, `npx.save('x-files', [x, y])`. */
   save: npxSave,
+  /** MXNet's `npx.cpu()`: the CPU context (d2l's `try_gpu()` falls back to it). Example: `context.setContext(npx.cpu())`. */
+  cpu,
+  /** MXNet's `npx.gpu()`: the GPU context (device 0; using it without CUDA is an Error when it runs). */
+  gpu,
+  /** MXNet's `npx.num_gpus()`: 1 when onnxruntime's CUDA provider is installed, else 0. Example: `npx.numGpus() >= 1 ? npx.gpu() : npx.cpu()`. */
+  numGpus: (): number => (cudaProviderInstalled() ? 1 : 0),
   /** MXNet 2's `npx.savez`: arrays to an `.npz` archive (`arr_0`, ... or the record's names). Example: `npx.savez('p.npz', { w })`. */
   savez: npxSavez,
   /** MXNet 2's `npx.load`: an `.npy`, `.npz` or MXNet file (one array, a list or a record). Example: `npx.load('x.npy')`. */

@@ -190,7 +190,8 @@ export class Parameter {
   }
 
   /**
-   * Initializes the data with this parameter's own initializer, else `init`,
+   * Initializes the data with `init` when given (MXNet's `Parameter.initialize`:
+   * it overrides the parameter's own), else the parameter's own initializer,
    * else Uniform. With unknown dimensions it defers until the shape is solved.
    * Already initialized, it keeps its data and warns (as MXNet does) unless
    * `forceReinit`.
@@ -202,13 +203,19 @@ export class Parameter {
       warnAlreadyInitialized([this.name]);
       return;
     }
-    this._initialize(init, options);
+    this._initialize(init, options, true);
   }
 
-  /** Initializes (see `initialize`); returns false when it kept existing data. */
-  _initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}): boolean {
+  /**
+   * Initializes (see `initialize`); returns false when it kept existing data.
+   * `init` comes after the parameter's own initializer (MXNet's `default_init`,
+   * what `Block.initialize` passes), or before it when `explicit` (MXNet's
+   * `Parameter.initialize(init)`).
+   */
+  _initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}, explicit = false): boolean {
     if (this._data && !options.forceReinit) return false;
-    const chosen = this.init ?? toInitializer(init, `Parameter '${this.name}'`) ?? new Uniform();
+    const given = toInitializer(init, `Parameter '${this.name}'`);
+    const chosen = (explicit ? given ?? this.init : this.init ?? given) ?? new Uniform();
     if (this.shape.includes(0)) {
       if (!this.allowDeferredInit) {
         throw new Error(`Parameter '${this.name}' has unknown dimensions ${formatShape(this.shape)} but allowDeferredInit is false`);
@@ -353,6 +360,11 @@ export class Parameter {
   toString(): string {
     return `Parameter ${this.name} (shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
+
+  /** `console.log(p)` prints `toString()`, as Python prints a Parameter. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }
 
 /**
@@ -368,6 +380,16 @@ export class ParameterDict {
 
   constructor(entries: Iterable<[string, Parameter]> = []) {
     for (const [k, v] of entries) this.map.set(k, v);
+  }
+
+  /** Each parameter by its key, as MXNet's `ParameterDict` prints (`print(net.collect_params())`). */
+  toString(): string {
+    return ['ParameterDict (', ...[...this.map].map(([k, p]) => `  ${k}: ${p.toString()}`), ')'].join('\n');
+  }
+
+  /** `console.log(params)` prints `toString()`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   /**

@@ -124,16 +124,22 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
     }
   }
   const attrs: Attrs = { ...leading };
+  const isDim = (x: unknown) => typeof x === 'number' || isSymbolicDim(x);
   for (const name of def.positional ?? []) {
     if (i >= args.length || isOptions(args[i], isTensor)) break;
     if (isTensor(args[i]) && !def.shapeArgs?.includes(name)) throw new OpError(def.name, `option '${name}' must be a value, got a tensor`);
-    attrs[name] = args[i++] as AttrValue;
+    if (name === def.collects && isDim(args[i])) {
+      const dims: unknown[] = [];
+      while (i < args.length && isDim(args[i])) dims.push(args[i++]);
+      attrs[name] = dims as AttrValue;
+    } else attrs[name] = args[i++] as AttrValue;
   }
   if (i < args.length && isOptions(args[i], isTensor)) {
     for (const [k, v] of Object.entries(args[i++] as Record<string, AttrValue>)) {
       if (!(k in (def.attrs ?? {}))) {
         throw new OpError(def.name, unknownOptionsMessage([k], Object.keys(def.attrs ?? {})));
       }
+      if (v !== undefined && attrs[k] !== undefined && !(k in leading)) throw new OpError(def.name, `got multiple values for option '${k}' (positionally and in the options object)`);
       if (v !== undefined) attrs[k] = v;
     }
   }

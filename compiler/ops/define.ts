@@ -117,6 +117,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
   attrs?: AttrDefaults;
   /** Attributes that may follow the tensor inputs positionally (MXNet's `reshape(x, shape)`). */
   positional?: string[];
+  /** The positional attribute that also takes its numbers one by one (numpy's `x.reshape(-1, 4)`, `reshape(*shape)`). */
+  collects?: string;
   /** Attributes that come before the tensor inputs (`einsum('ij,jk->ik', a, b)`). */
   leading?: string[];
   /**

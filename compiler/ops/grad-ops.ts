@@ -83,7 +83,7 @@ export interface GradOps {
   argmax(data: T, axis?: number | null | { axis?: number | null; keepdims?: boolean }, keepdims?: boolean): T;
   reduceSumLike(data: T, like: T): T;
 
-  reshape(data: T, shape: number[] | { shape: number[]; reverse?: boolean }, options?: { reverse?: boolean }): T;
+  reshape(data: T, shape: number | number[] | { shape: number[]; reverse?: boolean }, ...rest: (number | { reverse?: boolean })[]): T;
   reshapeLike(lhs: T, rhs: T): T;
   transpose(data: T, axes?: number[] | { axes?: number[] }): T;
   expandDims(data: T, axis: number | { axis: number }): T;
@@ -125,8 +125,8 @@ export interface GradOps {
   Dropout(data: T, options?: object): T;
   fft(data: T, options?: { axis?: number }): T;
   topk(data: T, options?: object): T | T[];
-  SequenceMask(data: T, sequenceLength?: T | object, options?: object): T;
-  SequenceReverse(data: T, sequenceLength?: T | object, options?: object): T;
+  SequenceMask(data: T, sequenceLength?: T | object, ...rest: (boolean | number | object)[]): T;
+  SequenceReverse(data: T, sequenceLength?: T | object, ...rest: (boolean | number | object)[]): T;
   OnnxRecurrentGrad(...args: [...T[], object]): T[];
   OnnxLoopGrad(...args: [...T[], object]): T | T[];
 }

@@ -96,7 +96,8 @@ function walk(x: HostTensor, p: Plan, lens: HostTensor | undefined, f: (i: numbe
   }
 }
 
-type SeqSig<O> = (data: Tx, sequenceLength?: Tx | O, options?: O) => Tx;
+/** `(data, sequenceLength?, useSequenceLength?, [value,] [axis,] options?)`: MXNet's order, each also by name. */
+type SeqSig<O> = (data: Tx, sequenceLength?: Tx | O, ...rest: (boolean | number | O)[]) => Tx;
 type MaskOptions = SequenceOptions & { value?: number };
 
 /**
@@ -112,6 +113,7 @@ export const SequenceMask: OpDef<SeqSig<MaskOptions>, MaskA> = defineOp<SeqSig<M
   name: 'SequenceMask',
   inputs: ['data', 'sequenceLength?'],
   attrs: { useSequenceLength: false, value: 0, axis: 0 },
+  positional: ['useSequenceLength', 'value', 'axis'],
   infer: (types, a) => {
     plan('SequenceMask', types, a);
     if (typeof a.value !== 'number') throw new OpError('SequenceMask', `value must be a number, got ${JSON.stringify(a.value)}`, types);
@@ -154,6 +156,7 @@ export const SequenceLast: OpDef<SeqSig<SequenceOptions>, SeqA> = defineOp<SeqSi
   name: 'SequenceLast',
   inputs: ['data', 'sequenceLength?'],
   attrs: { useSequenceLength: false, axis: 0 },
+  positional: ['useSequenceLength', 'axis'],
   infer: (types, a) => {
     const p = plan('SequenceLast', types, a);
     return [{ dtype: types[0]!.dtype, shape: types[0]!.shape.filter((_d, i) => i !== p.t) }];
@@ -222,6 +225,7 @@ export const SequenceReverse: OpDef<SeqSig<SequenceOptions>, SeqA> = defineOp<Se
   name: 'SequenceReverse',
   inputs: ['data', 'sequenceLength?'],
   attrs: { useSequenceLength: false, axis: 0 },
+  positional: ['useSequenceLength', 'axis'],
   infer: (types, a) => {
     plan('SequenceReverse', types, a);
     return [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }];

@@ -252,7 +252,7 @@ function reshapeLower(c: LowerCtx, a: ReshapeA): void {
   c.emit('Reshape', [x, target!], {}, c.outputs);
 }
 
-type ReshapeSig = Method<(data: Tx, shape: number[] | { shape: number[]; reverse?: boolean }, options?: { reverse?: boolean }) => Tx>;
+type ReshapeSig = Method<(data: Tx, shape: number | number[] | { shape: number[]; reverse?: boolean }, ...rest: (number | { reverse?: boolean })[]) => Tx>;
 
 /**
  * Reshapes with MXNet's codes: 0 copies a dimension, -1 infers one, -2 copies
@@ -266,6 +266,7 @@ export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, Reshape
   inputs: ['data'],
   attrs: { shape: null, reverse: false },
   positional: ['shape'],
+  collects: 'shape',
   method: true,
   normalize: reshapeNames,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: reshapePlan(types, a).shape }],
@@ -335,6 +336,38 @@ export const transpose: OpDef<TransposeSig, Attrs & { axes: number[] | null }> =
     p.forEach((k, i) => (inv[k] = i));
     return F.transpose(g, inv);
   }),
+});
+
+type SwapaxesSig = Method<(data: Tx, dim1?: number | { dim1?: number; dim2?: number }, dim2?: number | { dim2?: number }) => Tx>;
+
+/** The permutation swapping axes `dim1` and `dim2` (negative counted from the end). */
+function swapPerm(types: TensorType[], a: { dim1: unknown; dim2: unknown }): number[] {
+  const r = types[0]!.shape.length;
+  const [d1, d2] = (['dim1', 'dim2'] as const).map((k) => normAxis('swapaxes', ints('swapaxes', k, a[k], types)[0]!, r, types));
+  const p = range(r);
+  [p[d1!], p[d2!]] = [d2!, d1!];
+  return p;
+}
+
+/**
+ * Swaps two axes (MXNet's `swapaxes(data, dim1, dim2)`, `SwapAxis`; numpy's
+ * `swapaxes(a, axis1, axis2)`). Example: `x.swapaxes(0, 1)` ([N, T, C] -> [T, N, C]).
+ */
+export const swapaxes: OpDef<SwapaxesSig, Attrs & { dim1: number; dim2: number }> = defineOp<SwapaxesSig, Attrs & { dim1: number; dim2: number }>({
+  name: 'swapaxes',
+  inputs: ['data'],
+  attrs: { dim1: 0, dim2: 0 },
+  positional: ['dim1', 'dim2'],
+  method: true,
+  infer: (types, a) => [{ dtype: types[0]!.dtype, shape: swapPerm(types, a).map((k) => types[0]!.shape[k]!) }],
+  lower: (c, a) => void c.emit('Transpose', c.inputs, { perm: swapPerm(c.inTypes, a) }, c.outputs),
+  kernel: ([x], a, [out]) => {
+    const s = stridesOf(x!.shape);
+    const ps = swapPerm([x!], a).map((k) => s[k]!);
+    return [gather(x!, out!.shape as number[], (idx) => offset(idx, ps))];
+  },
+  // The swap is its own inverse.
+  grad: linearGrad((F, { inTypes, attrs }, g) => F.transpose(g, swapPerm(inTypes, attrs as { dim1: unknown; dim2: unknown }))),
 });
 
 type ExpandDimsSig = Method<(data: Tx, axis: number | { axis: number }) => Tx>;
@@ -495,7 +528,7 @@ export const stopGradient: OpDef<(data: Tx) => Tx> = defineOp<(data: Tx) => Tx>(
 /** The shape and indexing operators, by F name (MXNet's CamelCase names included). */
 export const SHAPE_OPS = {
   reshape, Reshape: reshape, reshapeLike,
-  transpose, expandDims, squeeze,
+  transpose, swapaxes, SwapAxis: swapaxes, expandDims, squeeze,
   flatten, Flatten: flatten,
   cast, Cast: cast, zerosLike, onesLike,
   stopGradient, BlockGrad: stopGradient,

@@ -91,6 +91,23 @@ export class Symbol implements Tensor {
     return this.value.type.shape.length;
   }
 
+  /**
+   * Item `i` along the first axis, that axis removed (Python's `x[i]`; a
+   * negative `i` counts from the end, as `Array.prototype.at`). Example:
+   * `state.at(-1)` is d2l's `state[-1]`, the last layer's state.
+   */
+  at(i: number): Symbol {
+    const n = this.shape[0];
+    if (this.shape.length === 0) throw new Error('at: a 0-d array has no axis to index');
+    if (!Number.isInteger(i) || (typeof n === 'number' && (i < -n || i >= n))) throw new Error(`at: index ${i} is out of range for axis 0 of size ${String(n)}`);
+    return this.sliceAxis({ axis: 0, begin: i, end: i === -1 ? null : i + 1 }).reshape(this.shape.slice(1) as number[]);
+  }
+
+  /** The axes reversed (`x.T` in a traced forward, as on an NDArray). */
+  get T(): Symbol {
+    return this.transpose();
+  }
+
   /** The name of a variable (empty for computed symbols). */
   get name(): string {
     return this.value.name;

@@ -1,4 +1,7 @@
-/** The layers of `gluon.nn`. */
+/** The layers of `gluon.nn`, and the block classes MXNet's `gluon.nn` re-exports (`class MLP(nn.Block)`). */
+export { Block } from '../block.js';
+export { HybridBlock } from '../hybrid.js';
+export { SymbolBlock } from '../symbol-block.js';
 export { Dense, type DenseOptions } from './dense.js';
 export { Sequential, HybridSequential } from './sequential.js';
 export { Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, type ConvOptions, type ConvTransposeOptions } from './conv.js';

@@ -38,15 +38,20 @@ export class Sequential extends Block {
     return this;
   }
 
-  /** The i-th child. */
-  get(i: number): Block {
+  /** The i-th child (Python's `net[i]`; negative from the end); `net.get<nn.Dense>(0).weight` names its type. */
+  get<T extends Block = Block>(i: number): T {
     const b = this._layers[i < 0 ? this._layers.length + i : i];
     if (!b) throw new Error(`${this.constructor.name}: no child ${i} (it has ${this._layers.length})`);
-    return b;
+    return b as T;
   }
 
   get length(): number {
     return this._layers.length;
+  }
+
+  /** The children in order (Python's `for blk in net:`). */
+  *[Symbol.iterator](): Iterator<Block> {
+    yield* this._layers as Block[];
   }
 
   override children(): [string, Block][] {
@@ -80,15 +85,20 @@ export class HybridSequential extends HybridBlock {
     return this;
   }
 
-  /** The i-th child. */
-  get(i: number): HybridBlock {
+  /** The i-th child (Python's `net[i]`; negative from the end); `net.get<nn.Dense>(0).weight` names its type. */
+  get<T extends HybridBlock = HybridBlock>(i: number): T {
     const b = this._layers[i < 0 ? this._layers.length + i : i];
     if (!b) throw new Error(`${this.constructor.name}: no child ${i} (it has ${this._layers.length})`);
-    return b as HybridBlock;
+    return b as T;
   }
 
   get length(): number {
     return this._layers.length;
+  }
+
+  /** The children in order (Python's `for blk in net:`). */
+  *[Symbol.iterator](): Iterator<HybridBlock> {
+    yield* this._layers as HybridBlock[];
   }
 
   override children(): [string, Block][] {

@@ -3,6 +3,7 @@
  * `new Trainer(params, 'sgd', {...})` uses; `register` adds a custom one.
  */
 import { AdaGrad } from './adagrad.js';
+import { AdaDelta } from './adadelta.js';
 import { Adam } from './adam.js';
 import { AdamW } from './adamw.js';
 import { BaseOptimizer, type Optimizer, type OptimizerOptions } from './optimizer.js';
@@ -27,6 +28,7 @@ const REGISTRY = new Map<string, OptimizerFactory>([
   ['adamw', (o) => new AdamW(o as OptimizerOptions)],
   ['rmsprop', (o) => new RMSProp(o as OptimizerOptions)],
   ['adagrad', (o) => new AdaGrad(o as OptimizerOptions)],
+  ['adadelta', (o) => new AdaDelta(o as OptimizerOptions)],
 ]);
 
 /**
@@ -61,10 +63,11 @@ export function names(): string[] {
   return [...REGISTRY.keys()];
 }
 
-export { BaseOptimizer, SGD, Adam, AdamW, RMSProp, AdaGrad };
+export { BaseOptimizer, SGD, Adam, AdamW, RMSProp, AdaGrad, AdaDelta };
 export type { Optimizer, OptimizerOptions };
 export type { UpdateArgs, UpdateResult } from './optimizer.js';
 export type { SGDOptions } from './sgd.js';
 export type { AdamOptions } from './adam.js';
 export type { RMSPropOptions } from './rmsprop.js';
 export type { AdaGradOptions } from './adagrad.js';
+export type { AdaDeltaOptions } from './adadelta.js';

@@ -9,7 +9,8 @@ import type { DType } from '../../../runtime/dtypes.js';
 import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
-import { bindOptions, type OptionArgs } from '../bind-args.js';
+import { bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
+import { bindBeginState } from './begin-state.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import { ops as ndOps, zeros } from '../../engine/nd.js';
@@ -108,8 +109,8 @@ export abstract class RecurrentCell extends HybridBlock {
    * const [h0, c0] = new rnn.LSTMCell(20).beginState(4); // each [4, 20]
    * ```
    */
-  beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
-    checkOptions(`${this.constructor.name}.beginState`, options, ['dtype']);
+  beginState(...args: KwArgs<['batchSize?'], [batchSize?: number], { dtype?: DType }>): NDArray[] {
+    const [batchSize, options] = bindBeginState(this.constructor.name, args);
     return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
   }
 

@@ -13,7 +13,8 @@
  */
 import type { DType } from '../../../runtime/dtypes.js';
 import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
-import { bindOptions, type OptionArgs } from '../bind-args.js';
+import { bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
+import { bindBeginState } from './begin-state.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
 import { zeros } from '../../engine/nd.js';
@@ -160,8 +161,8 @@ export abstract class RecurrentLayer extends HybridBlock {
    * const [h0, c0] = lstm.beginState(4); // each [2, 4, 20]
    * ```
    */
-  beginState(batchSize = 0, options: { dtype?: DType } = {}): NDArray[] {
-    checkOptions(`${this.constructor.name}.beginState`, options, ['dtype']);
+  beginState(...args: KwArgs<['batchSize?'], [batchSize?: number], { dtype?: DType }>): NDArray[] {
+    const [batchSize, options] = bindBeginState(this.constructor.name, args);
     return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { autograd, context, gluon, init, nd, profiler, random } from 'gluonc';
+import { autograd, context, gluon, init, nd, npx, profiler, random } from 'gluonc';
 import { CUDA_INSTALL_COMMAND } from 'gluonc/runtime';
 import { GPU_MISSING } from '../../../compiler/engine/context.js';
 import { cudaProviderInstalled } from '../../../runtime/ort.js';
@@ -102,5 +102,16 @@ describe('gluon context (mx.cpu() / mx.gpu())', () => {
     assert.ok(profiler.counters().sessionsCreated > created, 'a new session for gpu(0)');
     assertClose(gpu, reference(n, x), 'gpu', 1e-4);
     assertClose(cpu, reference(n, x), 'cpu');
+  });
+});
+
+describe("MXNet's as_in_ctx in ported code (d2l's X.as_in_ctx(device))", () => {
+  it('the current context returns the array itself; another one is an Error naming setContext; a ctx option stays refused', () => {
+    const x = nd.ones([2]);
+    assert.equal(x.asInCtx(npx.cpu()), x);
+    assert.throws(() => x.asInCtx(npx.gpu()), /asInCtx: ctx gpu\(0\) is not the current context cpu\(0\); gluonc has one global context: context.setContext\(context.gpu\(\)\) first/);
+    assert.throws(() => x.asInCtx('cpu' as never), /asInCtx: ctx must be a Context/);
+    const net = new gluon.nn.Dense(2, { inUnits: 3 });
+    assert.throws(() => net.initialize(new init.Xavier(), { ctx: npx.cpu() } as never), /Dense.initialize: unknown option 'ctx' .*ctx is not taken: one global context/);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { gluon, nd, random, profiler } from 'gluonc';
+import { autograd, gluon, nd, random, profiler } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 
@@ -266,5 +266,39 @@ describe("creation functions with MXNet's positional arguments (dtype never sile
     assert.throws(() => nd.ones([2], { ctx: 'cpu' } as never), /nd\.ones: unknown option 'ctx' \(valid: dtype\)/);
     assert.throws(() => nd.zeros([2], 3 as never), /nd\.zeros: the options must be an object \(\{ dtype \}\) or a dtype name, got 3/);
     assert.throws(() => nd.zeros([2], 'float' as never), /nd\.zeros.*float/);
+  });
+});
+
+describe("copyto: MXNet's in-place copy (Python's x[:] = y)", () => {
+  it('writes the values into the destination, cast to its dtype; shapes must match; not into a recorded array needing a gradient', () => {
+    const dst = nd.zeros([2, 2], { dtype: 'int32' });
+    const same = nd.array([[1.7, -2.2], [3, 4]]).copyto(dst);
+    assert.equal(same, dst);
+    assert.deepEqual([dst.dtype, dst.toArray()], ['int32', [[1, -2], [3, 4]]]);
+    assert.throws(() => nd.ones([3]).copyto(dst), /copyto: shapes differ: the source is \[3\], the destination \[2, 2\]/);
+    assert.throws(() => nd.ones([2]).copyto('cpu' as never), /copyto: the destination must be an NDArray/);
+    const w = nd.ones([2]);
+    w.attachGrad();
+    assert.throws(() => autograd.record(() => nd.zeros([2]).copyto(w)), /copyto: an in-place write into an array that needs a gradient while recording/);
+    nd.zeros([2]).copyto(w);
+    assert.deepEqual(w.toArray(), [0, 0]);
+  });
+});
+
+describe("at(i): Python's x[i] (d2l's state[0][-1])", () => {
+  it('takes item i along axis 0 (negative from the end), as numpy indexing; differentiable; out of range is an Error', () => {
+    const x = nd.arange(0, 24).reshape([2, 3, 4]);
+    const rows = x.toArray() as number[][][];
+    assert.deepEqual(x.at(-1).toArray(), rows[1]);
+    assert.deepEqual(x.at(0).at(1).toArray(), rows[0]![1]);
+    const last = x.at(1).at(2).at(-1);
+    assert.deepEqual([last.shape, last.item()], [[], 23]);
+    assert.throws(() => x.at(2), /at: index 2 is out of range for axis 0 of size 2/);
+    assert.throws(() => x.at(-3), /at: index -3 is out of range/);
+    assert.throws(() => nd.array(1).at(0), /at: a 0-d array has no axis to index/);
+    const w = nd.ones([3, 2]);
+    w.attachGrad();
+    autograd.record(() => w.at(-1).mul(nd.array([2, 5])).sum()).backward();
+    assert.deepEqual(w.grad.toArray(), [[0, 0], [0, 0], [2, 5]]);
   });
 });

@@ -381,10 +381,27 @@ print(json.dumps({'files': list(r.keys()), 'same': r['1.rnn_param'].astype(np.fl
       assert.throws(() => mlp().loadParameters(file('np.npy')), /np\.npy: the \.npy file holds 1 arrays without names/);
     });
 
+    it("npx.save of a list or a dict writes MXNet's NDArray file (MXNet 1.x's npx.save, d2l's file I/O page)", () => {
+      // d2l (MXNet): npx.save('x-files', [x, y]); x2, y2 = npx.load('x-files'); npx.save('mydict', {'x': x, 'y': y})
+      const x = nd.arange(4);
+      const y = nd.zeros([4]);
+      npx.save(file('x-files'), [x, y]);
+      const list = python(PY_READ_MXNET, file('x-files'));
+      assert.deepEqual([list.names, list.arrays.map((a: any) => a.data)], [[], [[0, 1, 2, 3], [0, 0, 0, 0]]]);
+      const [x2, y2] = npx.load(file('x-files')) as NDArray[];
+      assert.deepEqual([flat(x2!), flat(y2!)], [[0, 1, 2, 3], [0, 0, 0, 0]]);
+      npx.save(file('mydict'), { x, y });
+      const dict = python(PY_READ_MXNET, file('mydict'));
+      assert.deepEqual([dict.names, dict.arrays.map((a: any) => a.data)], [['x', 'y'], [[0, 1, 2, 3], [0, 0, 0, 0]]]);
+      const back = npx.load(file('mydict')) as Record<string, NDArray>;
+      assert.deepEqual([Object.keys(back), flat(back.x!), flat(back.y!)], [['x', 'y'], [0, 1, 2, 3], [0, 0, 0, 0]]);
+    });
+
     it('bad input is an Error naming the call and the value', () => {
       const save = npx.save as (...a: unknown[]) => void;
       const savez = npx.savez as (...a: unknown[]) => void;
-      assert.throws(() => save(file('x.npy'), [nd.ones([1])]), /npx\.save\('.*x\.npy'\): the array must be an NDArray, got an Array/);
+      assert.throws(() => save(file('x.npy'), 3), /npx\.save\('.*x\.npy'\): the array must be an NDArray, a list of them or a record of name -> NDArray, got a number/);
+      assert.throws(() => save(file('x.npy'), [nd.ones([1]), 'no']), /npx\.save\('.*x\.npy'\): .*1.* is a string/);
       assert.throws(() => savez(file('x.npz'), nd.ones([1]), 3), /npx\.savez\('.*x\.npz'\): argument 2 is a number, not an NDArray or a record/);
       assert.throws(() => savez(file('x.npz'), { w: 'no' }), /npx\.savez\('.*x\.npz'\): entry 'w' is a string, not an NDArray/);
       assert.throws(() => npx.savez(file('x.npz'), nd.ones([1]), { arr_0: nd.ones([1]) }), /naming conflict between positional array 0 \('arr_0'\) and the named 'arr_0'/);

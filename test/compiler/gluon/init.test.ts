@@ -133,3 +133,56 @@ describe("init: Gluon's keyword arguments (d2l's init.Normal(sigma=0.01))", () =
     assert.throws(() => new init.Normal({ sigma: -1 }), /Normal: sigma must be a finite number >= 0, got -1/);
   });
 });
+
+describe("a custom Initializer with MXNet's _initWeight (d2l's MyInit)", () => {
+  it("dispatches on the parameter's name as MXNet's Initializer.__call__: weights to _initWeight, biases 0, gamma 1, beta 0", () => {
+    const seen: [string, number[]][] = [];
+    class MyInit extends init.Initializer {
+      override _initWeight(name: string, data: nd.NDArray): void {
+        seen.push([name, data.shape]);
+        // d2l: data[:] = np.random.uniform(-10, 10, data.shape); data *= np.abs(data) >= 5
+        nd.random.uniform(-10, 10, data.shape).copyto(data);
+        data.mul(nd.abs(data).greaterEqual(5)).copyto(data);
+      }
+    }
+    random.seed(4);
+    const net = new nn.Sequential();
+    net.add(new nn.Dense(8, { activation: 'relu', inUnits: 4 }), new nn.BatchNorm({ inChannels: 8 }), new nn.Dense(1, { inUnits: 8 }));
+    net.initialize(new MyInit());
+    assert.deepEqual(seen, [['weight', [8, 4]], ['weight', [1, 8]]]);
+    const w = Array.from(net.get(0).collectParams().get('weight').data().data() as Float32Array);
+    assert.ok(w.every((v) => v === 0 || (Math.abs(v) >= 5 && Math.abs(v) < 10)), `weights ${w}`);
+    assert.ok(w.some((v) => v !== 0) && w.some((v) => v === 0));
+    const bn = net.get(1).collectParams();
+    assert.deepEqual([...bn.get('gamma').data().data()], new Array(8).fill(1));
+    assert.deepEqual([...bn.get('beta').data().data()], new Array(8).fill(0));
+    assert.deepEqual([...net.get(2).collectParams().get('bias').data().data()], [0]);
+  });
+
+  it('_initWeight may return the array instead; a subclass without it is an Error naming the parameter', () => {
+    class Twos extends init.Initializer {
+      override _initWeight(_name: string, data: nd.NDArray): nd.NDArray {
+        return nd.ones(data.shape).mul(2);
+      }
+    }
+    const d = new nn.Dense(3, { inUnits: 2 });
+    d.initialize(new Twos());
+    assert.deepEqual([...d.collectParams().get('weight').data().data()], new Array(6).fill(2));
+    class Nothing extends init.Initializer {}
+    assert.throws(() => new nn.Dense(3, { inUnits: 2 }).initialize(new Nothing()), /Nothing: no _initWeight for parameter 'weight' \(override _initWeight\(name, data\), as MXNet's _init_weight, or create\)/);
+    const p = new gluon.Parameter('scale', { shape: [2] });
+    assert.throws(() => p.initialize(new Twos()), /Twos: unknown initialization pattern for parameter 'scale' \(names end in weight, bias, gamma, beta, or set the parameter's init\)/);
+  });
+
+  it("Parameter.initialize(init) uses the init it is given over the parameter's own (MXNet's Parameter.initialize); Block.initialize keeps the parameter's own", () => {
+    const p = new gluon.Parameter('W1', { shape: [2, 2], init: new init.Normal(0.01) });
+    p.initialize();
+    p.initialize(new init.Constant(42), { forceReinit: true });
+    assert.deepEqual([...p.data().data()], [42, 42, 42, 42]);
+    const d = new nn.Dense(2, { inUnits: 2 });
+    d.initialize(new init.Constant(3));
+    assert.deepEqual([...d.collectParams().get('bias').data().data()], [0, 0], "the bias's own Zero init wins over the block's");
+    d.collectParams().get('bias').initialize(new init.Constant(3), { forceReinit: true });
+    assert.deepEqual([...d.collectParams().get('bias').data().data()], [3, 3]);
+  });
+});

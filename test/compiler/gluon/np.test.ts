@@ -5,7 +5,8 @@
  * hybridized and differentiated.
  */
 import assert from 'node:assert/strict';
-import { autograd, gluon, init, nd, np, npx, random, sym } from 'gluonc';
+import { autograd, context, gluon, init, nd, np, npx, random, sym } from 'gluonc';
+import { cudaProviderInstalled } from '../../../runtime/ort.js';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -434,5 +435,55 @@ describe('Gluon 2 style blocks (forward with np/npx)', () => {
     b.hybridize();
     assertClose(flat(b.call(x) as NDArray), e, 'hybridized vs eager');
     assertClose(e, [1, 2, 3, 4].map((v) => 1 / (1 + Math.exp(-v * 2.5))), 'sigmoid(x * mean(x))');
+  });
+});
+
+describe("d2l's array idioms: x.T and swapaxes", () => {
+  it('x.T reverses the axes (numpy), eager and in a hybridized forward; np.swapaxes and x.swapaxes against numpy', () => {
+    random.seed(3);
+    const x = np.random.uniform(-1, 1, [2, 3, 4]);
+    againstNumpy([
+      ['x.T', [x], x.T, 'a.T'],
+      ['x.T of a matrix', [x.reshape([6, 4])], x.reshape([6, 4]).T, 'a.T'],
+      ['np.swapaxes(x, 0, 1)', [x], np.swapaxes(x, 0, 1), 'np.swapaxes(a, 0, 1)'],
+      ['x.swapaxes(-1, 0)', [x], x.swapaxes(-1, 0), 'np.swapaxes(a, -1, 0)'],
+      ['nd.swapaxes by name', [x], nd.swapaxes(x, { dim1: 2, dim2: 1 }), 'np.swapaxes(a, 2, 1)'],
+    ]);
+    assert.deepEqual(np.array(5).T.shape, []);
+    class B extends gluon.HybridBlock {
+      override forward(v: NDArray) {
+        return npx.oneHot(v.T, 5).swapaxes(0, 1);   // d2l's one_hot(X.T, 28), then a swap
+      }
+    }
+    const b = new B();
+    const idx = np.array([[0, 1, 2], [4, 3, 2]]);
+    const e = b.call(idx) as NDArray;
+    b.hybridize();
+    assert.deepEqual((b.call(idx) as NDArray).toArray(), e.toArray());
+    assert.deepEqual(e.shape, [2, 3, 5]);
+    assert.deepEqual(flat(e).reduce((s, v) => s + v, 0), 6);
+    assert.throws(() => x.swapaxes(0, 3), /swapaxes: .*axis 3/);
+  });
+});
+
+describe("npx's contexts (d2l's try_gpu)", () => {
+  it('npx.cpu, npx.gpu and npx.numGpus are the contexts and the count of CUDA devices this build can use', () => {
+    assert.equal(String(npx.cpu()), 'cpu(0)');
+    assert.equal(String(npx.gpu()), 'gpu(0)');
+    assert.equal(npx.numGpus(), cudaProviderInstalled() ? 1 : 0);
+    const tryGpu = (i = 0) => (npx.numGpus() >= i + 1 ? npx.gpu(i) : npx.cpu());
+    assert.equal(String(tryGpu(1)), 'cpu(0)');
+    assert.equal(String(context.withContext(npx.cpu(), () => context.currentContext())), 'cpu(0)');
+  });
+});
+
+describe("numpy's axis positionally (d2l's np.concatenate((X, context), 2))", () => {
+  it('np.concatenate, np.stack and np.split take the axis as argument 2 or 3, as numpy does', () => {
+    const x = np.arange(0, 6).reshape([1, 2, 3]);
+    assert.deepEqual(np.concatenate([x, x], 2).toArray(), np.concatenate([x, x], { axis: 2 }).toArray());
+    assert.deepEqual(np.concatenate([x, x], 2).shape, [1, 2, 6]);
+    assert.deepEqual(np.stack([x, x], 1).shape, [1, 2, 2, 3]);
+    assert.deepEqual(np.split(np.arange(0, 6).reshape([2, 3]), 3, 1).map((a) => a.shape), [[2, 1], [2, 1], [2, 1]]);
+    assert.throws(() => np.concatenate([x, x], { axes: 2 } as never), /np\.concatenate: unknown option 'axes'/);
   });
 });

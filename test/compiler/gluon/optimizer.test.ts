@@ -112,6 +112,23 @@ const REFS: Record<string, (o: Record<string, number | boolean>) => { ref: Ref; 
       },
     };
   },
+  adadelta: (o) => {
+    // MXNet's AdaDelta (python/mxnet/optimizer/optimizer.py): acc_g = rho·acc_g + (1 − rho)·g²;
+    // delta = sqrt(acc_delta + eps) / sqrt(acc_g + eps)·g; acc_delta = rho·acc_delta + (1 − rho)·delta²;
+    // weight −= delta + wd·weight (MXNet 1.x: no learning rate, i.e. lr 1; scaled by lr otherwise).
+    const [rho, eps] = [(o.rho as number) ?? 0.9, (o.epsilon as number) ?? 1e-5];
+    const clip = clipTo(o.clipGradient as number | undefined);
+    return {
+      n: 2,
+      ref: (w, g, [ag0, ad0], { lr, wd, r }) => {
+        const gg = clip(g * r);
+        const ag = rho * ag0! + (1 - rho) * gg * gg;
+        const d = (Math.sqrt(ad0! + eps) / Math.sqrt(ag + eps)) * gg;
+        const ad = rho * ad0! + (1 - rho) * d * d;
+        return [w - lr * (d + wd * w), [ag, ad]];
+      },
+    };
+  },
 };
 
 /** The configurations checked: name, options. */
@@ -135,6 +152,9 @@ const CASES: [string, Record<string, number | boolean>][] = [
   ['rmsprop', { learningRate: 0.01, clipGradient: 0, clipWeights: 0 }],
   ['adagrad', { learningRate: 0.1, wd: 0.01 }],
   ['adagrad', { learningRate: 0.1, wd: 0.01, clipGradient: 0.3, epsilon: 0.01 }],
+  ['adadelta', { learningRate: 1, rho: 0.9 }],
+  ['adadelta', { learningRate: 1, rho: 0.8, wd: 0.01, clipGradient: 0.3, epsilon: 1e-3, rescaleGrad: 2 }],
+  ['adadelta', { learningRate: 0.5, wd: 0.02 }],
 ];
 
 const label = (name: string, o: object) => `${name} ${JSON.stringify(o)}`;
@@ -239,13 +259,14 @@ describe('optimizers', () => {
 
   describe('registry and options', () => {
     it('creates every optimizer by name with MXNet defaults', () => {
-      assert.deepEqual(optimizer.names().sort(), ['adagrad', 'adam', 'adamw', 'nag', 'rmsprop', 'sgd']);
+      assert.deepEqual(optimizer.names().sort(), ['adadelta', 'adagrad', 'adam', 'adamw', 'nag', 'rmsprop', 'sgd']);
       const sgd = optimizer.create('SGD') as InstanceType<typeof optimizer.SGD>;
       assert.equal(sgd.learningRate, 0.01);
       assert.deepEqual(sgd.hyper, { momentum: 0, nesterov: false, clipGradient: -1 });
       assert.equal(optimizer.create('adam').learningRate, 0.001);
       assert.deepEqual(optimizer.create('adam').hyper, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipGradient: -1 });
       assert.deepEqual(optimizer.create('adagrad').hyper, { epsilon: 1e-7, clipGradient: -1 });
+      assert.deepEqual([optimizer.create('adadelta', { rho: 0.9 }).learningRate, optimizer.create('adadelta').hyper], [1, { rho: 0.9, epsilon: 1e-5, clipGradient: -1 }]);
       // MXNet's AdamW defaults to epsilon 1e-6 (python/mxnet/optimizer/adamW.py), Adam to 1e-8.
       assert.deepEqual(optimizer.create('adamw').hyper, { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, clipGradient: -1 });
       assert.equal(optimizer.create('adagrad').learningRate, 0.01);

@@ -71,3 +71,23 @@ describe("Parameter: MXNet's Parameter(name, ...) with the name by position or b
     assert.throws(() => new gluon.Parameter({ shape: [2] } as never), /^Error: Parameter: missing required argument 'name'/);
   });
 });
+
+describe('printing a ParameterDict (d2l prints net[1].params and net.collect_params())', () => {
+  it("lists each parameter by its key, as MXNet's ParameterDict repr lists them, and console.log prints the same", async () => {
+    const { inspect } = await import('node:util');
+    const net = new gluon.nn.Sequential();
+    net.add(new gluon.nn.Dense(8, { inUnits: 4 }), new gluon.nn.Dense(1));
+    const want = [
+      'ParameterDict (',
+      '  0.weight: Parameter weight (shape=[8, 4], dtype=float32)',
+      '  0.bias: Parameter bias (shape=[8], dtype=float32)',
+      '  1.weight: Parameter weight (shape=[1, 0], dtype=float32)',
+      '  1.bias: Parameter bias (shape=[1], dtype=float32)',
+      ')',
+    ].join('\n');
+    assert.equal(String(net.collectParams()), want);
+    assert.equal(inspect(net.collectParams()), want);
+    assert.equal(String(new gluon.ParameterDict()), 'ParameterDict (\n)');
+    assert.equal(inspect(net.collectParams().get('0.bias')), 'Parameter bias (shape=[8], dtype=float32)');
+  });
+});

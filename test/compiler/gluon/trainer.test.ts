@@ -563,7 +563,7 @@ out = np.array([s(i) for i in range(n + 1)])
     ];
     for (const [kw, opts] of cases) {
       const ref = mxnetSchedule('multi', kw, 20);
-      const s = new lrScheduler.MultiFactorScheduler(opts);
+      const s = new lrScheduler.MultiFactorScheduler(opts as never);
       assertClose(ref.map((_v, n) => s.call(n)), ref, `MultiFactorScheduler ${JSON.stringify(kw)}`, 1e-12, 1e-15);
     }
     // The boundary: the reduction applies after update `step`, not at it.
@@ -584,7 +584,7 @@ out = np.array([s(i) for i in range(n + 1)])
     ];
     for (const [kw, opts] of cases) {
       const ref = mxnetSchedule('poly', kw, 20);
-      const s = new lrScheduler.PolyScheduler(opts);
+      const s = new lrScheduler.PolyScheduler(opts as never);
       assertClose(ref.map((_v, n) => s.call(n)), ref, `PolyScheduler ${JSON.stringify(kw)}`, 1e-12, 1e-15);
     }
     const p = new lrScheduler.PolyScheduler({ maxUpdate: 100, baseLr: 0.1, finalLr: 0.001 });
@@ -654,5 +654,23 @@ describe("Trainer and optimizer.create: Gluon's keyword arguments (Trainer(param
     assert.throws(() => optimizer.create('sgd', { name: 'adam' } as never), /^Error: optimizer.create: got multiple values for argument 'name'/);
     assert.throws(() => optimizer.create({ learningRate: 0.1 } as never), /^Error: optimizer.create: missing required argument 'name'/);
     assert.equal(optimizer.create({ name: 'adam', learningRate: 0.01 }).learningRate, 0.01);
+  });
+});
+
+describe("learning-rate schedules: MXNet's first parameter positionally (d2l's optimization chapter)", () => {
+  it('CosineScheduler(20, { warmupSteps: 5, ... }) and the others take step / maxUpdate as argument 1, by the closed forms', () => {
+    // d2l: lr_scheduler.CosineScheduler(20, warmup_steps=5, base_lr=0.3, final_lr=0.01)
+    const c = new lrScheduler.CosineScheduler(20, { warmupSteps: 5, baseLr: 0.3, finalLr: 0.01 });
+    const cosine = (n: number) => (n < 5 ? 0.3 * n / 5 : n > 20 ? 0.01 : 0.01 + (0.3 - 0.01) * (1 + Math.cos(Math.PI * (n - 5) / 15)) / 2);
+    assertClose([0, 2, 5, 10, 20, 25].map((n) => c.call(n)), [0, 2, 5, 10, 20, 25].map(cosine), 'cosine with warm-up', 1e-12, 1e-15);
+    assert.equal(new lrScheduler.CosineScheduler({ maxUpdate: 20, baseLr: 0.3 }).call(10), new lrScheduler.CosineScheduler(20, { baseLr: 0.3 }).call(10));
+    // FactorScheduler(step=2, factor=0.9, stop_factor_lr=1e-2, base_lr=2): 2 * 0.9^(ceil(n/2) - 1), at least 0.01
+    const f = new lrScheduler.FactorScheduler(2, { factor: 0.9, stopFactorLr: 1e-2, baseLr: 2 });
+    assertClose([1, 3, 5, 100].map((n) => f.call(n)), [2, 1.8, 2 * 0.81, Math.max(2 * 0.9 ** 49, 0.01)], 'factor', 1e-12, 1e-15);
+    const m = new lrScheduler.MultiFactorScheduler([15, 30], { factor: 0.5, baseLr: 0.5 });
+    assert.deepEqual([15, 16, 31].map((n) => m.call(n)), [0.5, 0.25, 0.125]);
+    assertClose([new lrScheduler.PolyScheduler(10, { baseLr: 0.1 }).call(5)], [0.1 * 0.25], 'poly', 1e-12, 1e-15);
+    assert.throws(() => new lrScheduler.CosineScheduler(20, { maxUpdate: 20 } as never), /CosineScheduler: got multiple values for argument 'maxUpdate'/);
+    assert.throws(() => new lrScheduler.CosineScheduler(20, { warmup_steps: 5 } as never), /CosineScheduler: unknown option 'warmup_steps'.*did you mean 'warmupSteps'/);
   });
 });

@@ -128,3 +128,26 @@ describe('ops/call: callArgs replays a node (the inverse of parseCall)', () => {
     assert.throws(() => callArgs(getOp('zeros'), attrs as never, [sym.var('x', { shape: [2] })], shapeOf), /zeros.*'shape' has a dimension entry .*refers to input 1, but the node has 1 input\(s\)/);
   });
 });
+
+describe("numpy's and MXNet's positional forms d2l uses", () => {
+  it('x.reshape(-1, 4): the dimensions as separate numbers (numpy\'s reshape(*shape)), eager and traced', () => {
+    const x = nd.arange(0, 24).reshape([2, 3, 4]);
+    assert.deepEqual(x.reshape(-1, 4).shape, [6, 4]);
+    assert.deepEqual(x.reshape(6, 4).toArray(), x.reshape([6, 4]).toArray());
+    assert.deepEqual(x.reshape(24).shape, [24]);
+    assert.deepEqual(nd.reshape(x, 4, -1).shape, [4, 6]);
+    assert.deepEqual(sym.var('x', { shape: [2, 3, 4] }).reshape(-1, 4).shape, [6, 4]);
+    assert.deepEqual(x.reshape(-1, 4, { reverse: true }).shape, [6, 4]);
+    assert.throws(() => x.reshape(-1, 'a' as never), /reshape: unexpected argument 3/);
+  });
+
+  it("SequenceMask(x, lens, true, ...): MXNet's use_sequence_length (and value, axis) positionally", () => {
+    const x = nd.ones([2, 3]);
+    const lens = nd.array([1, 2]);
+    const want = [[1, -9, -9], [1, 1, -9]];
+    assert.deepEqual(nd.SequenceMask(x, lens, true, { value: -9, axis: 1 }).toArray(), want);
+    assert.deepEqual(nd.SequenceMask(x, lens, true, -9, 1).toArray(), want);
+    assert.deepEqual(nd.SequenceMask(x, lens, { useSequenceLength: true, value: -9, axis: 1 }).toArray(), want);
+    assert.throws(() => nd.SequenceMask(x, lens, true, { useSequenceLength: true } as never), /SequenceMask: .*useSequenceLength/);
+  });
+});

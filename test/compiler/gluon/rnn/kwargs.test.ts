@@ -54,3 +54,21 @@ describe("gluon.rnn: Gluon's keyword arguments in the trailing options object", 
     assert.throws(() => new rnn.LSTM({ numLayers: 2 }));
   });
 });
+
+describe("beginState: MXNet's begin_state(batch_size=...) by name (d2l's RNNModel and Seq2SeqEncoder)", () => {
+  it('a layer and a cell take batchSize positionally or in the options object, with dtype', () => {
+    const layer = new rnn.LSTM(8, 2);
+    const cell = new rnn.GRUCell(5);
+    for (const [b, want] of [[layer, [2, 3, 8]], [cell, [3, 5]]] as const) {
+      const byName = b.beginState({ batchSize: 3 });
+      assert.deepEqual(byName.map((s) => s.shape), b.beginState(3).map((s) => s.shape));
+      assert.deepEqual(byName[0]!.shape, want);
+      assert.ok(byName.every((s) => (s.data() as Float32Array).every((v) => v === 0)));
+      assert.equal(b.beginState({ batchSize: 2, dtype: 'float64' })[0]!.dtype, 'float64');
+      assert.deepEqual(b.beginState()[0]!.shape.includes(0), true, 'batch size 0 by default, as MXNet');
+      assert.throws(() => b.beginState(3, { batchSize: 3 } as never), /beginState: got multiple values for argument 'batchSize'/);
+      assert.throws(() => b.beginState({ batch_size: 3 } as never), /beginState: unknown option 'batch_size' .*did you mean 'batchSize'\?/);
+      assert.throws(() => b.beginState(-1), /beginState: batchSize must be a non-negative integer, got -1/);
+    }
+  });
+});

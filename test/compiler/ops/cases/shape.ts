@@ -87,6 +87,17 @@ export const cases: OpCase[] = [
     ref: "np.transpose(a, args[0] if args else attrs.get('axes'))",
   },
   {
+    op: 'swapaxes',
+    samples: [
+      { inputs: [{ shape: [2, 3, 4] }], args: [0, 1], label: "d2l's X.swapaxes(0, 1)" },
+      { inputs: [{ shape: [2, 3, 4] }], args: [{ dim1: -1, dim2: 0 }], label: 'negative axis by name' },
+      { inputs: [{ shape: [5, 3, 4], symbolic: true }], args: [1, 2], label: 'symbolic batch' },
+      { inputs: [{ shape: [3, 5], dtype: 'int32', range: [-9, 9] }], args: [1, 1], label: 'the same axis: a copy' },
+      { inputs: [{ shape: [2, 0, 3], dtype: 'float64' }], args: [2, 1], label: 'empty' },
+    ],
+    ref: "np.swapaxes(a, *(args if len(args) == 2 else [attrs.get('dim1', 0), attrs.get('dim2', 0)]))",
+  },
+  {
     op: 'expandDims',
     samples: [
       { inputs: [{ shape: [3, 4] }], args: [1] },
