@@ -2,9 +2,12 @@
  * python3 references for MXNet's files, independent of gluonc's readers:
  * `python(code, job)` runs a script with numpy and the job as JSON,
  * `PY_READ_MXNET` reads an NDArray list (`.params`) from MXNet's C++ layout
- * and `PY_RUN_MXNET_SYMBOL` runs an export (`-symbol.json` + `.params`).
+ * and `PY_RUN_MXNET_SYMBOL` runs an export (`-symbol.json` + `.params`);
+ * `checkMxnetFiles` runs an export in python and reads it back.
  */
 import { spawnSync } from 'node:child_process';
+import { gluon, type nd } from 'gluonc';
+import { assertClose } from './compare.js';
 
 /** Runs python3 (numpy imported, `job` read from stdin as JSON) and returns what the script prints as JSON. */
 export function python(code: string, job: unknown): any {
@@ -312,3 +315,22 @@ for n in g['nodes']:
 outs = [vals[j][o] for j, o, _ in g['heads']]
 print(json.dumps({'outs': [{'shape': list(o.shape), 'data': o.ravel().tolist()} for o in outs], 'args': sorted(args), 'aux': sorted(aux)}))
 `;
+
+const flat = (a: nd.NDArray): number[] => Array.from(a.data() as ArrayLike<number>, Number);
+
+/**
+ * The files of `export(prefix, { format: 'mxnet' })` against `want`, the
+ * block's output on `x` (one input, `data`): run by PY_RUN_MXNET_SYMBOL,
+ * and read back by `SymbolBlock.imports`, eagerly and hybridized. Returns
+ * the python run (`outs`, `args`) for further checks.
+ */
+export function checkMxnetFiles(name: string, files: { symbolFile: string; paramsFile: string }, x: nd.NDArray, want: nd.NDArray): any {
+  const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: files.symbolFile, params: files.paramsFile, inputs: { data: { shape: x.shape, data: flat(x) } } });
+  if (JSON.stringify(ref.outs[0].shape) !== JSON.stringify(want.shape)) throw new Error(`${name}: python's output shape [${ref.outs[0].shape}] is not the block's [${want.shape}]`);
+  assertClose(flat(want), ref.outs[0].data, `${name}: gluonc's block against the python run of its MXNet files`, 1e-4, 1e-5);
+  const back = gluon.SymbolBlock.imports(files.symbolFile, ['data'], files.paramsFile);
+  assertClose(flat(back.call(x) as nd.NDArray), flat(want), `${name}: SymbolBlock.imports of the files`, 1e-5, 1e-6);
+  back.hybridize();
+  assertClose(flat(back.call(x) as nd.NDArray), flat(want), `${name}: the imported block hybridized`, 1e-5, 1e-6);
+  return ref;
+}

@@ -22,7 +22,7 @@ import lenet from '../../../models/lenet.js';
 import mlp from '../../../models/mlp.js';
 import resnet from '../../../models/resnet.js';
 import { assertClose } from '../../helpers/compare.js';
-import { PY_READ_MXNET, PY_RUN_MXNET_SYMBOL, python } from '../../helpers/mxnet-python.js';
+import { checkMxnetFiles, PY_READ_MXNET, PY_RUN_MXNET_SYMBOL, python } from '../../helpers/mxnet-python.js';
 import type { AttrValue } from '../../../compiler/ir/node.js';
 import { mxnetAttrString } from '../../../compiler/formats/mxnet-export.js';
 
@@ -166,14 +166,7 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
         const want = net.call(x) as nd.NDArray;
         assert.ok(Math.max(...flat(want)) - Math.min(...flat(want)) > 1e-4, `${name}: the outputs vary (a constant output would compare nothing)`);
         const prefix = path.join(dir, name.split(' ')[0]!.toLowerCase());
-        const { symbolFile, paramsFile } = net.export(prefix, { format: 'mxnet' });
-        const ref = python(PY_RUN_MXNET_SYMBOL, { symbol: symbolFile, params: paramsFile, inputs: { data: { shape, data: flat(x) } } });
-        assert.deepEqual(ref.outs[0].shape, want.shape);
-        assertClose(flat(want), ref.outs[0].data, `${name}: gluonc's block against the python run of its MXNet files`, 1e-4, 1e-5);
-        const back = gluon.SymbolBlock.imports(symbolFile, ['data'], paramsFile);
-        assertClose(flat(back.call(x) as nd.NDArray), flat(want), `${name}: SymbolBlock.imports of the files`, 1e-5, 1e-6);
-        back.hybridize();
-        assertClose(flat(back.call(x) as nd.NDArray), flat(want), `${name}: the imported block hybridized`, 1e-5, 1e-6);
+        checkMxnetFiles(name, net.export(prefix, { format: 'mxnet' }), x, want);
       });
     }
 
