@@ -159,7 +159,7 @@ describe('cli/compile', function () {
     assert.match(oneLineError(gluonc(['compile', 'models/lenet.ts', '--format', 'mxnet', '--train', '-o', prefix])), /--train applies to the ONNX artifact, not to --format mxnet/);
     assert.match(oneLineError(gluonc(['compile', 'models/lenet.ts', '--epoch', '1', '-o', onnxFile])), /--epoch names the parameter file of --format mxnet/);
     assert.match(oneLineError(gluonc(['compile', 'models/lenet.ts', '--format', 'tflite'])), /bad --format 'tflite': use onnx or mxnet/);
-    assert.match(oneLineError(gluonc(['compile', 'models/lstm.ts', '--format', 'mxnet', '-o', join(dir, 'mx', 'lm')])), /operator '\w+' of block 'lstm' \(LSTM\) has no MXNet equivalent/);
+    assert.match(oneLineError(gluonc(['compile', 'models/seed/fourier-half.ts', '--format', 'mxnet', '-o', join(dir, 'mx', 'fh')])), /operator 'fft' of block '\(the block itself\)' \(FourierHalf\) has no MXNet equivalent/);
   });
 
   it('--input overrides the model file\'s input types', async () => {
