@@ -50,8 +50,8 @@ interface Compiled {
   list: boolean;
   /** The traced forward (kept so the gradient graph differentiates the very same nodes, dropout seeds included). */
   traced: { outputs: Symbol[]; inputs: Symbol[]; symbols: Map<Parameter, Symbol> };
-  /** The compiled gradient graphs, built on the first backward, by which float inputs need a gradient ('1' each that does). */
-  backward?: Map<string, Backward>;
+  /** The compiled gradient graphs, built on the first backward, by which inputs need a gradient (bit i: input i). */
+  backward?: Map<number, Backward>;
   /** Parameters baked in as initializers, with the versions they had (null: parameters are fed). */
   versions: [Parameter, number][] | null;
 }
@@ -388,7 +388,10 @@ export class HybridBlock extends Block {
       const paramArrays = c.params.map(([p]) => p.data());
       if (inputs.some(requiresGrad) || paramArrays.some(requiresGrad)) {
         const entry = c;
-        const need = inputs.map((x) => (requiresGrad(x) ? '1' : '0')).join('');
+        // Bit i set: input i needs a gradient (a number, so a recorded call allocates no key; inputs past
+        // the 52nd are always differentiated, see _compileBackward).
+        let need = 0;
+        for (let i = 0; i < inputs.length && i < 52; i++) if (requiresGrad(inputs[i])) need += 2 ** i;
         recordEntry([...inputs, ...paramArrays], outs, (gOuts) => this._backward(entry, feeds, gOuts, need, outs));
       }
     }
@@ -396,7 +399,7 @@ export class HybridBlock extends Block {
   }
 
   /** Runs the compiled gradient graph of a compiled call (one tape entry). */
-  private _backward(c: Compiled, feeds: Record<string, HostTensor>, gOuts: (NDArray | null)[], need: string, outs: NDArray[]): (NDArray | null)[] {
+  private _backward(c: Compiled, feeds: Record<string, HostTensor>, gOuts: (NDArray | null)[], need: number, outs: NDArray[]): (NDArray | null)[] {
     c.backward ??= new Map();
     let b = c.backward.get(need);
     if (!b) c.backward.set(need, (b = this._compileBackward(c, need)));
@@ -410,8 +413,8 @@ export class HybridBlock extends Block {
     return [...b.inputGrads, ...b.paramGrads].map((n) => (n ? new NDArray(res[n]!) : null));
   }
 
-  /** The gradient graph of the inputs `need` marks ('1') and of the parameters that take one. */
-  private _compileBackward(c: Compiled, need: string): Backward {
+  /** The gradient graph of the inputs `need` marks (bit i: input i) and of the parameters that take one. */
+  private _compileBackward(c: Compiled, need: number): Backward {
     const { outputs, inputs, symbols } = c.traced;
     const heads = outputs.map((o, i) => variable(`head${i}`, { dtype: o.dtype, shape: plainShape(o.shape) }));
     const inputGrads: (string | null)[] = [];
@@ -421,7 +424,7 @@ export class HybridBlock extends Block {
     inputs.forEach((v, i) => {
       inputGrads.push(null);
       // An input that needs no gradient gets none: the graph need not differentiate what only it feeds (an imported Loop).
-      if (!isFloat(v.dtype) || need[i] !== '1') return;
+      if (!isFloat(v.dtype) || (i < 52 && Math.floor(need / 2 ** i) % 2 !== 1)) return;
       wrt.push({ value: v.value, gradName: `grad_input${i}` });
       slots.push([inputGrads, i, `grad_input${i}`]);
     });
