@@ -9,7 +9,7 @@ import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../.
 import { formatValues } from '../../runtime/format-values.js';
 import { count } from '../../runtime/profiler.js';
 import { elementNumber, readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
-import { hostDims, installMethods, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
+import { hostDims, installMethods, itemAt, makeOps, parseCall, scalarDType, type MethodsOf } from '../ops/call.js';
 import { outputArity, type OpDef } from '../ops/define.js';
 import { executeOp } from '../ops/execute.js';
 import { inferOp } from '../ops/infer.js';
@@ -105,10 +105,7 @@ export class NDArray implements Tensor {
    * `state.at(-1)` is d2l's `state[-1]`, the last layer's state.
    */
   at(i: number): NDArray {
-    const n = this.shape[0];
-    if (this.shape.length === 0) throw new Error('at: a 0-d array has no axis to index');
-    if (!Number.isInteger(i) || (typeof n === 'number' && (i < -n || i >= n))) throw new Error(`at: index ${i} is out of range for axis 0 of size ${String(n)}`);
-    return this.sliceAxis({ axis: 0, begin: i, end: i === -1 ? null : i + 1 }).reshape(this.shape.slice(1) as number[]);
+    return itemAt<NDArray>(this, i);
   }
 
   /** The axes reversed (numpy's and MXNet 2's `x.T`, `transpose()`). Example: `nd.ones([2, 3]).T.shape` is `[3, 2]`. */

@@ -231,6 +231,21 @@ export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) =>
   return out as unknown as OpsOf<T>;
 }
 
+/**
+ * Python's `x[i]`, behind `NDArray.at` and `Symbol.at`: item `i` along the
+ * first axis, that axis removed (a negative `i` counts from the end, as
+ * `Array.prototype.at`), through the tensor's own sliceAxis and reshape.
+ * Example: `itemAt(state, -1)` is d2l's `state[-1]`.
+ */
+export function itemAt<T>(x: T & { readonly shape: readonly unknown[] }, i: number): T {
+  const shape = x.shape;
+  const n = shape[0];
+  if (shape.length === 0) throw new Error('at: a 0-d array has no axis to index');
+  if (!Number.isInteger(i) || (typeof n === 'number' && (i < -n || i >= n))) throw new Error(`at: index ${i} is out of range for axis 0 of size ${String(n)}`);
+  const t = x as unknown as { sliceAxis(o: { axis: number; begin: number; end: number | null }): { reshape(s: unknown[]): T } };
+  return t.sliceAxis({ axis: 0, begin: i, end: i === -1 ? null : i + 1 }).reshape(shape.slice(1));
+}
+
 /** Installs the methods of every method operator on a tensor class's prototype. */
 export function installMethods(proto: object, apply: (def: OpDef, name: string, args: unknown[]) => unknown): void {
   for (const [name, def] of Object.entries(OPS) as [string, OpDef][]) {

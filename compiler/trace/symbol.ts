@@ -13,7 +13,7 @@ import { cloneGraph, Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
-import { hostDims, installMethods, parseCall, scalarDType, type DimSource, type MethodsOf } from '../ops/call.js';
+import { hostDims, installMethods, itemAt, parseCall, scalarDType, type DimSource, type MethodsOf } from '../ops/call.js';
 import { shapeArrayRange } from '../ops/creation.js';
 import { outputArity, type OpDef } from '../ops/define.js';
 import { getContext } from '../ops/context.js';
@@ -97,10 +97,7 @@ export class Symbol implements Tensor {
    * `state.at(-1)` is d2l's `state[-1]`, the last layer's state.
    */
   at(i: number): Symbol {
-    const n = this.shape[0];
-    if (this.shape.length === 0) throw new Error('at: a 0-d array has no axis to index');
-    if (!Number.isInteger(i) || (typeof n === 'number' && (i < -n || i >= n))) throw new Error(`at: index ${i} is out of range for axis 0 of size ${String(n)}`);
-    return this.sliceAxis({ axis: 0, begin: i, end: i === -1 ? null : i + 1 }).reshape(this.shape.slice(1) as number[]);
+    return itemAt<Symbol>(this, i);
   }
 
   /** The axes reversed (`x.T` in a traced forward, as on an NDArray). */

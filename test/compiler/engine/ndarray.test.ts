@@ -301,4 +301,17 @@ describe("at(i): Python's x[i] (d2l's state[0][-1])", () => {
     autograd.record(() => w.at(-1).mul(nd.array([2, 5])).sum()).backward();
     assert.deepEqual(w.grad.toArray(), [[0, 0], [0, 0], [2, 5]]);
   });
+
+  it('in a hybridized block (Symbol.at), the same items, at two sizes of the first axis', () => {
+    class Last extends gluon.HybridBlock {
+      override forward(x: nd.NDArray): nd.NDArray {
+        return x.at(-1).at(1);
+      }
+    }
+    const net = new Last();
+    net.hybridize();
+    const x = nd.arange(0, 24).reshape([2, 3, 4]);
+    assert.deepEqual((net.call(x) as nd.NDArray).toArray(), [16, 17, 18, 19]);
+    assert.deepEqual((net.call(nd.arange(0, 36).reshape([3, 3, 4])) as nd.NDArray).toArray(), [28, 29, 30, 31]);
+  });
 });
