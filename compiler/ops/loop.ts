@@ -9,14 +9,17 @@
  * `condition`), the loop-carried values, then the outer values the body
  * reads (`captured`). Outputs: the final loop-carried values, then each
  * scan output stacked along a new first axis (its length known only when
- * it runs). Its gradient is one `OnnxLoopGrad` node (loop-grad.ts: a
- * reverse-time Loop of the body's gradient, which compiler/autodiff
- * registers); a body that cannot be differentiated is an Error naming the
- * ONNX node (`node`).
+ * it runs); with `save` (training graphs: the pass
+ * save-recurrent-activations sets it where the gradient is taken), also
+ * each iteration's loop-carried inputs stacked, then the iteration
+ * numbers, for `OnnxLoopGrad` to read. Its gradient is one `OnnxLoopGrad`
+ * node (loop-grad.ts: a reverse-time Loop of the body's gradient, which
+ * compiler/autodiff registers); a body that cannot be differentiated is an
+ * Error naming the ONNX node (`node`).
  * Invariants: `body.inputs` are the iteration number (int64 []), the
  * condition (bool []), the carried values and the captured ones, in that
  * order; `body.outputs` are the condition, the carried values and the scan
- * outputs; `outTypes` are the node's output types.
+ * outputs; `outTypes` are the node's output types (without the saved ones).
  */
 import { viewOf, type DType } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -26,6 +29,7 @@ import { Value } from '../ir/value.js';
 import { defineOp, type GradCtx, type LowerCtx, type OpDef, type Tx } from './define.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 import { OpError } from './errors.js';
+import { opaque } from './index-ops.js';
 
 /** A body value: `i<k>` its input k, `k<j>` constant j, `n<j>.<s>` output s of node j. */
 export type BodyRef = string;
@@ -46,6 +50,7 @@ export type LoopA = Attrs & {
   condition: boolean;
   outTypes: AttrValue;
   node: string;
+  save: boolean;
 };
 
 type Sig = (...args: [...Tx[], LoopOptions]) => Tx[];
@@ -64,6 +69,8 @@ export interface LoopOptions {
   outTypes: TensorType[];
   /** The ONNX node's name, for messages. */
   node?: string;
+  /** Also output each iteration's loop-carried inputs and the iteration numbers (for the gradient). */
+  save?: boolean;
 }
 
 /** A constant of a body as JSON (its bytes in base64). */
@@ -170,7 +177,20 @@ function infer(types: TensorType[], a: LoopA): TensorType[] {
     }
   });
   if (outTypes.length !== body.outputs.length - 1) throw new OpError('OnnxLoop', `outTypes lists ${outTypes.length} type(s) for the body's ${body.outputs.length - 1} output(s) after the condition${where}`, types);
-  return outTypes.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+  return [...outTypes, ...(a.save ? savedTypes(a) : [])].map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+}
+
+/** The types of what `save` adds: each loop-carried input per iteration, then the iteration numbers. */
+export function savedTypes(a: LoopA): TensorType[] {
+  const body = a.body as unknown as LoopBody;
+  const outTypes = a.outTypes as unknown as TensorType[];
+  const iterations = outTypes[a.nCarried]?.shape[0] ?? opaque(`${a.node || 'loop'} iterations`);
+  return [...body.inputs.slice(2, 2 + a.nCarried).map((t) => ({ dtype: t.dtype, shape: [iterations, ...t.shape] })), { dtype: 'int64', shape: [iterations] }];
+}
+
+/** How many outputs an `OnnxLoop` with these attributes has. */
+function outputCount(a: LoopA): number {
+  return Array.isArray(a.outTypes) ? a.outTypes.length + (a.save ? a.nCarried + 1 : 0) : 1;
 }
 
 /**
@@ -197,9 +217,10 @@ export function floatSlots(types: readonly TensorType[]): number[] {
 }
 
 /**
- * The gradient: one `OnnxLoopGrad` node (loop-grad.ts: the loop run again,
- * keeping each iteration's carried values, then a reverse-time Loop of the
- * body's gradient). Float carried and captured inputs get gradients.
+ * The gradient: one `OnnxLoopGrad` node (loop-grad.ts: a reverse-time Loop
+ * of the body's gradient over each iteration's carried values: the saved
+ * ones with `save`, else the loop run again keeping them). Float carried
+ * and captured inputs get gradients.
  */
 function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTensor | null)[] {
   const a = ctx.attrs as LoopA;
@@ -208,14 +229,15 @@ function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTens
   if (!bodyGrad) throw new OpError('OnnxLoop', `no body differentiator is registered (import compiler/autodiff) for the gradient of ${what}`);
   const gradBody = bodyGrad(body, a.nCarried, what);
   const k = lead(a);
-  const outTypes = ctx.outTypes;
+  const outTypes = ctx.outTypes.slice(0, (a.outTypes as unknown as TensorType[]).length);
+  const saved = a.save ? ctx.outputs.slice(outTypes.length) : [];
   const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
   const scanF = floatSlots(outTypes.slice(a.nCarried)).map((j) => a.nCarried + j);
   const heads = [...carriedF, ...scanF].map((o) => gOuts[o] ?? F.zerosLike(ctx.outputs[o]!));
   const capturedF = floatSlots(ctx.inTypes.slice(k + a.nCarried)).map((i) => k + a.nCarried + i);
   const n = carriedF.length + capturedF.length;
   if (!n) return ctx.inputs.map(() => null);
-  const res = F.OnnxLoopGrad(...ctx.inputs, ...heads, { ...a, gradBody, nGrads: n } as object);
+  const res = F.OnnxLoopGrad(...ctx.inputs, ...heads, ...saved, { ...a, save: false, saved: a.save, gradBody, nGrads: n } as object);
   const list = Array.isArray(res) ? res : [res];
   const out: (GradTensor | null)[] = ctx.inputs.map(() => null);
   [...carriedF.map((i) => k + i), ...capturedF].forEach((slot, j) => (out[slot] = list[j]!));
@@ -253,8 +275,11 @@ function lower(c: LowerCtx, a: LoopA): void {
   const captured = ins.slice(k + a.nCarried);
   const loopIns = body.inputs.slice(0, 2 + a.nCarried);
   const graph = c.graph(loopIns, (names) => {
-    const outs = lowerBody(c, body, [...names, ...captured]);
-    return outs.map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
+    const outs = lowerBody(c, body, [...names, ...captured]).map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
+    // With `save`: each iteration's carried inputs and number, as scan outputs.
+    const sv = (i: number) => ({ name: names[i]!, dtype: loopIns[i]!.dtype, shape: loopIns[i]!.shape });
+    const kept = a.save ? [...loopIns.slice(2).map((_t, i) => sv(2 + i)), sv(0)] : [];
+    return [...outs, ...kept];
   });
   // ONNX's M and cond are scalars: a [1] one (as gluonc's readers may type it) is reshaped.
   const scalar = (name: string, i: number) => (name && c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [name, c.ints([])])[0]! : name);
@@ -274,8 +299,8 @@ function lower(c: LowerCtx, a: LoopA): void {
 export const OnnxLoop: OpDef<Sig, LoopA> = defineOp<Sig, LoopA>({
   name: 'OnnxLoop',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '' },
-  multiOutput: (a: LoopA) => (Array.isArray(a.outTypes) ? a.outTypes.length : 1),
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false },
+  multiOutput: outputCount,
   dataShape: true,
   infer,
   lower,

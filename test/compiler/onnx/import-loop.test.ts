@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd } from 'gluonc';
+import { fusedRunners } from '../../../compiler/engine/program.js';
 import { emitModel, onnx, readModel } from '../../../compiler/onnx/index.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
@@ -106,6 +107,10 @@ v, vs = X, []
 for it in range(4):
     v = v * 0.5 + it * Bb; vs.append(v)
 grads('counted', ((v @ W) * torch.tensor(r, dtype=torch.float64)).sum() + (torch.stack(vs) * torch.tensor(r2, dtype=torch.float64)).sum(), {'x': X, 'b': Bb, 'W': W})
+Bb, W = t(init['b']), t(init['W'])
+v = t(x)
+for it in range(4): v = v * 0.5 + it * Bb
+grads('countedy', ((v @ W) * torch.tensor(r, dtype=torch.float64)).sum(), {'b': Bb, 'W': W})
 init = {i.name: nh.to_array(i) for i in onnx.load(f'{out}/whiled.onnx').graph.initializer}
 r = rand(2, 3); np.save(f'{out}/whiled_r.npy', r)
 X, S = t(x), t(init['s'])
@@ -121,6 +126,13 @@ for i in range(4):
     sums.append(v.sum())
 grads('nested', (v * torch.tensor(r, dtype=torch.float64)).sum() + (torch.stack(sums) * torch.tensor(r2, dtype=torch.float64)).sum(), {'x': X})
 `;
+
+/** loss = Σ y ⊙ r, hybridized (so a training step is one fused session). */
+class WeightedSum extends gluon.HybridBlock {
+  override hybridForward(F: gluon.F, y: gluon.Tensor, r: gluon.Tensor) {
+    return F.sum(F.mul(y, r));
+  }
+}
 
 describe('imported Loop decided at run time: an ONNX Loop running the imported body, against onnxruntime', function () {
   this.timeout(120_000);
@@ -192,6 +204,31 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
   }
 
   it("differentiates through the loop: the carried value, the captured parameter and the scan output, as torch.autograd", () => gradsAsTorch('counted', ['m', 'x'], ['counted_r', 'counted_r2'], ['b', 'W']));
+  it("a training step runs the loop once: the forward Loop keeps each iteration's values for the reverse Loop; SGD's update as torch's gradients", () => {
+    const net = gluon.SymbolBlock.imports(join(fx.dir, 'counted.onnx'));
+    net.hybridize();
+    const params = net.collectParams();
+    const old = new Map(['b', 'W'].map((p) => [p, tensorToNumbers(params.get(p).data()._host)]));
+    const trainer = new gluon.Trainer(params, 'sgd', { learningRate: 0.1 });
+    const before = new Set(fusedRunners());
+    const [m, x] = inputsOf('counted', ['m', 'x']);
+    const loss = new WeightedSum();
+    loss.hybridize();
+    const r = new nd.NDArray(npy('counted_r'));
+    // The scan output's length is known only at run time, which a hybridized block's input cannot be: the loss reads y.
+    const l = autograd.record(() => loss.call((net.call(m!, x!) as nd.NDArray[])[0]!, r) as nd.NDArray);
+    l.backward();
+    trainer.step(1);
+    const fresh = fusedRunners().filter((r) => !before.has(r));
+    assert.equal(fresh.length, 1, 'one fused step');
+    const loops = onnx.ModelProto.decode(fresh[0]!.bytes).graph!.node!.filter((n) => n.opType === 'Loop');
+    assert.equal(loops.length, 2, 'the forward Loop (keeping each iteration) and the reverse-time Loop, no second forward');
+    for (const p of ['b', 'W']) {
+      const want = old.get(p)!.map((w, i) => w - 0.1 * tensorToNumbers(npy(`countedy_g${p}`))[i]!);
+      assertClose(tensorToNumbers(params.get(p).data()._host), want, `${p} after one SGD step`);
+    }
+  });
+
   it('differentiates through a while-loop on the data', () => gradsAsTorch('whiled', ['x'], ['whiled_r'], ['s']));
   it('differentiates through a Loop inside a Loop body', () => gradsAsTorch('nested', ['m', 'x'], ['nested_r', 'nested_r2'], []));
 
