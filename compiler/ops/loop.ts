@@ -10,9 +10,10 @@
  * reads (`captured`). Outputs: the final loop-carried values, then each
  * scan output stacked along a new first axis (its length known only when
  * it runs); with `save` (training graphs: the pass
- * save-recurrent-activations sets it where the gradient is taken), also
- * each iteration's loop-carried inputs stacked, then the iteration
- * numbers, for `OnnxLoopGrad` to read. Its gradient is one `OnnxLoopGrad`
+ * save-recurrent-activations sets it where the gradient is taken), also,
+ * stacked the same way, each iteration's loop-carried inputs, its number
+ * and the body values its gradient reads (`residuals`), for
+ * `OnnxLoopGrad` to read. Its gradient is one `OnnxLoopGrad`
  * node (loop-grad.ts: a reverse-time Loop of the body's gradient, which
  * compiler/autodiff registers); a body that cannot be differentiated is an
  * Error naming the ONNX node (`node`).
@@ -51,6 +52,7 @@ export type LoopA = Attrs & {
   outTypes: AttrValue;
   node: string;
   save: boolean;
+  residuals: AttrValue;
 };
 
 type Sig = (...args: [...Tx[], LoopOptions]) => Tx[];
@@ -69,8 +71,10 @@ export interface LoopOptions {
   outTypes: TensorType[];
   /** The ONNX node's name, for messages. */
   node?: string;
-  /** Also output each iteration's loop-carried inputs and the iteration numbers (for the gradient). */
+  /** Also output each iteration's loop-carried inputs, its number and the `residuals` (for the gradient). */
   save?: boolean;
+  /** With `save`: the body values (`n<j>.<s>`) kept per iteration. */
+  residuals?: BodyRef[];
 }
 
 /** A constant of a body as JSON (its bytes in base64). */
@@ -132,7 +136,7 @@ export function encodeBody(inputs: Value[], outputs: Value[], inside: (n: Node) 
 }
 
 /** The IR of a `LoopBody`: fresh input values (named `i<k>`), its nodes and its output values. */
-export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[] } {
+export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[]; nodes: Node[] } {
   const vals = new Map<BodyRef, Value>();
   const inputs = body.inputs.map((t, k) => Value.input(`i${k}`, t));
   inputs.forEach((v, k) => vals.set(`i${k}`, v));
@@ -142,11 +146,12 @@ export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[] 
     if (!v) throw new OpError('OnnxLoop', `its body refers to '${r}', which no earlier body value is`);
     return v;
   };
-  body.nodes.forEach((n, j) => {
+  const nodes = body.nodes.map((n, j) => {
     const node = Node.create(n.op, n.ins.map(get), n.attrs, n.outs);
     node.outputs.forEach((o, s) => vals.set(`n${j}.${s}`, o));
+    return node;
   });
-  return { inputs, outputs: body.outputs.map(get) };
+  return { inputs, outputs: body.outputs.map(get), nodes };
 }
 
 /** The input layout: how many leading inputs are the trip count and condition. */
@@ -180,27 +185,37 @@ function infer(types: TensorType[], a: LoopA): TensorType[] {
   return [...outTypes, ...(a.save ? savedTypes(a) : [])].map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
 }
 
-/** The types of what `save` adds: each loop-carried input per iteration, then the iteration numbers. */
+/** The type of body value `r` (`i<k>`, `k<j>` or `n<j>.<s>`). */
+function refType(body: LoopBody, r: BodyRef): TensorType {
+  const [j, s] = r.slice(1).split('.').map(Number) as [number, number | undefined];
+  const t = r[0] === 'i' ? body.inputs[j] : r[0] === 'k' ? body.consts[j] : body.nodes[j]?.outs[s ?? 0];
+  if (!t) throw new OpError('OnnxLoop', `its body refers to '${r}', which no body value is`);
+  return t;
+}
+
+/** The types of what `save` adds: each loop-carried input, the iteration number and each residual, per iteration. */
 export function savedTypes(a: LoopA): TensorType[] {
   const body = a.body as unknown as LoopBody;
   const outTypes = a.outTypes as unknown as TensorType[];
   const iterations = outTypes[a.nCarried]?.shape[0] ?? opaque(`${a.node || 'loop'} iterations`);
-  return [...body.inputs.slice(2, 2 + a.nCarried).map((t) => ({ dtype: t.dtype, shape: [iterations, ...t.shape] })), { dtype: 'int64', shape: [iterations] }];
+  const each = [...body.inputs.slice(2, 2 + a.nCarried), { dtype: 'int64' as const, shape: [] }, ...((a.residuals ?? []) as BodyRef[]).map((r) => refType(body, r))];
+  return each.map((t) => ({ dtype: t.dtype, shape: [iterations, ...t.shape] }));
 }
 
 /** How many outputs an `OnnxLoop` with these attributes has. */
 function outputCount(a: LoopA): number {
-  return Array.isArray(a.outTypes) ? a.outTypes.length + (a.save ? a.nCarried + 1 : 0) : 1;
+  return Array.isArray(a.outTypes) ? a.outTypes.length + (a.save ? a.nCarried + 1 + ((a.residuals ?? []) as BodyRef[]).length : 0) : 1;
 }
 
 /**
  * Differentiates a body (compiler/autodiff registers it): given the body
  * and its number of carried values, the body computing, from the body's
- * inputs then the gradients of its float carried and scan outputs, the
- * gradients of its float carried and captured inputs (zeros where none
- * reaches). `what` names the loop for errors.
+ * inputs, then the gradients of its float carried and scan outputs, then
+ * the forward body's values `residuals` (one iteration's), the gradients
+ * of its float carried and captured inputs (zeros where none reaches).
+ * `what` names the loop for errors.
  */
-export type BodyGrad = (body: LoopBody, nCarried: number, what: string) => LoopBody;
+export type BodyGrad = (body: LoopBody, nCarried: number, what: string) => { body: LoopBody; residuals: BodyRef[] };
 
 let bodyGrad: BodyGrad | null = null;
 
@@ -218,26 +233,25 @@ export function floatSlots(types: readonly TensorType[]): number[] {
 
 /**
  * The gradient: one `OnnxLoopGrad` node (loop-grad.ts: a reverse-time Loop
- * of the body's gradient over each iteration's carried values: the saved
- * ones with `save`, else the loop run again keeping them). Float carried
- * and captured inputs get gradients.
+ * of the body's gradient over each iteration's saved values, which the
+ * loop run again keeps, or, in training graphs, the forward Loop itself
+ * with `save`). Float carried and captured inputs get gradients.
  */
 function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTensor | null)[] {
   const a = ctx.attrs as LoopA;
   const body = a.body as unknown as LoopBody;
   const what = `ONNX's Loop${a.node ? ` (node '${a.node}')` : ''}`;
   if (!bodyGrad) throw new OpError('OnnxLoop', `no body differentiator is registered (import compiler/autodiff) for the gradient of ${what}`);
-  const gradBody = bodyGrad(body, a.nCarried, what);
+  const { body: gradBody, residuals } = bodyGrad(body, a.nCarried, what);
   const k = lead(a);
   const outTypes = ctx.outTypes.slice(0, (a.outTypes as unknown as TensorType[]).length);
-  const saved = a.save ? ctx.outputs.slice(outTypes.length) : [];
   const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
   const scanF = floatSlots(outTypes.slice(a.nCarried)).map((j) => a.nCarried + j);
   const heads = [...carriedF, ...scanF].map((o) => gOuts[o] ?? F.zerosLike(ctx.outputs[o]!));
   const capturedF = floatSlots(ctx.inTypes.slice(k + a.nCarried)).map((i) => k + a.nCarried + i);
   const n = carriedF.length + capturedF.length;
   if (!n) return ctx.inputs.map(() => null);
-  const res = F.OnnxLoopGrad(...ctx.inputs, ...heads, ...saved, { ...a, save: false, saved: a.save, gradBody, nGrads: n } as object);
+  const res = F.OnnxLoopGrad(...ctx.inputs, ...heads, { ...a, save: false, residuals, gradBody, nGrads: n } as object);
   const list = Array.isArray(res) ? res : [res];
   const out: (GradTensor | null)[] = ctx.inputs.map(() => null);
   [...carriedF.map((i) => k + i), ...capturedF].forEach((slot, j) => (out[slot] = list[j]!));
@@ -265,25 +279,34 @@ export function lowerBody(c: LowerCtx, body: LoopBody, inputNames: string[]): { 
   return body.outputs.map(get);
 }
 
-function lower(c: LowerCtx, a: LoopA): void {
+/**
+ * Emits the ONNX Loop of an `OnnxLoop` node whose inputs are `c.inputs`
+ * (the first of `c.inTypes.length`), with `save` and `residuals` as given;
+ * returns its outputs (`outputs`: their names, or how many).
+ */
+export function emitLoop(c: LowerCtx, a: LoopA, save: boolean, residuals: BodyRef[], outputs: string[] | number): string[] {
   const body = a.body as unknown as LoopBody;
   const k = lead(a);
   const ins = c.inputs;
-  const trip = a.tripCount ? ins[0]! : '';
-  const cond = a.condition ? ins[k - 1]! : '';
-  const carried = ins.slice(k, k + a.nCarried);
-  const captured = ins.slice(k + a.nCarried);
+  const captured = ins.slice(k + a.nCarried, k + body.inputs.length - 2);
   const loopIns = body.inputs.slice(0, 2 + a.nCarried);
   const graph = c.graph(loopIns, (names) => {
-    const outs = lowerBody(c, body, [...names, ...captured]).map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
-    // With `save`: each iteration's carried inputs and number, as scan outputs.
+    // With `save`: each iteration's carried inputs, number and residuals, as scan outputs.
+    const kept = save ? [...residuals] : [];
+    const outs = lowerBody(c, { ...body, outputs: [...body.outputs, ...kept] }, [...names, ...captured]).map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
     const sv = (i: number) => ({ name: names[i]!, dtype: loopIns[i]!.dtype, shape: loopIns[i]!.shape });
-    const kept = a.save ? [...loopIns.slice(2).map((_t, i) => sv(2 + i)), sv(0)] : [];
-    return [...outs, ...kept];
+    const nOut = body.outputs.length;
+    return [...outs.slice(0, nOut), ...(save ? [...loopIns.slice(2).map((_t, i) => sv(2 + i)), sv(0)] : []), ...outs.slice(nOut)];
   });
   // ONNX's M and cond are scalars: a [1] one (as gluonc's readers may type it) is reshaped.
-  const scalar = (name: string, i: number) => (name && c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [name, c.ints([])])[0]! : name);
-  c.emit('Loop', [scalar(trip, 0), scalar(cond, k - 1), ...carried], { body: graph }, c.outputs);
+  const scalar = (i: number) => (c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [ins[i]!, c.ints([])])[0]! : ins[i]!);
+  const trip = a.tripCount ? scalar(0) : '';
+  const cond = a.condition ? scalar(k - 1) : '';
+  return c.emit('Loop', [trip, cond, ...ins.slice(k, k + a.nCarried)], { body: graph }, outputs);
+}
+
+function lower(c: LowerCtx, a: LoopA): void {
+  emitLoop(c, a, a.save, (a.residuals ?? []) as BodyRef[], c.outputs);
 }
 
 /**
@@ -299,7 +322,7 @@ function lower(c: LowerCtx, a: LoopA): void {
 export const OnnxLoop: OpDef<Sig, LoopA> = defineOp<Sig, LoopA>({
   name: 'OnnxLoop',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [] },
   multiOutput: outputCount,
   dataShape: true,
   infer,

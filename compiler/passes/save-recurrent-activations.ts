@@ -11,7 +11,8 @@
  * forward is not in the graph. A forward without a gradient (inference, a
  * hybridized call outside `autograd.record`) keeps ONNX's LSTM kernel.
  * An `OnnxLoop` whose gradient is taken keeps each iteration's
- * loop-carried values and number (`save`: extra scan outputs of the
+ * loop-carried values, number and the body values the gradient reads
+ * (`save` with the gradient's `residuals`: extra scan outputs of the
  * forward Loop) for its `OnnxLoopGrad` (`saved`), which otherwise runs the
  * loop a second time to get them: the step runs the body forward once.
  * Invariant: only where the gradient's forward inputs are the forward
@@ -55,8 +56,9 @@ export const saveRecurrentActivations: Pass = (graph, ctx) => {
       const p = loops.find((n) => isForwardOf(n, g));
       if (!p) continue;
       let t = made.get(p);
+      if (t && attrKey(t.attrs['residuals']) !== attrKey(g.attrs['residuals'])) continue;
       if (!t) {
-        t = rw.node('OnnxLoop', p.inputs, { ...p.attrs, save: true }, p.scope);
+        t = rw.node('OnnxLoop', p.inputs, { ...p.attrs, save: true, residuals: g.attrs['residuals'] }, p.scope);
         for (const [i, o] of p.outputs.entries()) rw.replace(o, t.outputs[i]!);
         made.set(p, t);
       }
