@@ -223,6 +223,8 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
     assert.equal(fresh.length, 1, 'one fused step');
     const loops = onnx.ModelProto.decode(fresh[0]!.bytes).graph!.node!.filter((n) => n.opType === 'Loop');
     assert.equal(loops.length, 2, 'the forward Loop (keeping each iteration) and the reverse-time Loop, no second forward');
+    const reverseOps = loops[1]!.attribute![0]!.g!.node!.map((n) => n.opType);
+    assert.ok(!reverseOps.includes('Cast'), `the reverse Loop reads the iteration's float number the forward kept, not a Cast of its own (${reverseOps.join(', ')})`);
     for (const p of ['b', 'W']) {
       const want = old.get(p)!.map((w, i) => w - 0.1 * tensorToNumbers(npy(`countedy_g${p}`))[i]!);
       assertClose(tensorToNumbers(params.get(p).data()._host), want, `${p} after one SGD step`);
