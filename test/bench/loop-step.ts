@@ -6,8 +6,10 @@
  * initializers, made by python3's onnx.helper), the loss Σ h_T ⊙ r
  * (hybridized), SGD, one thread. Prints the fused step's ONNX Loop count
  * and the median time of one step (`record` + `backward` + `trainer.step`,
- * once compiled) over `rounds` rounds of `steps` steps. To compare two
- * checkouts, run it in each in turn, alternating.
+ * once compiled) over `rounds` rounds of `steps` steps, wall-clock and the
+ * process's CPU time (user + system: on a shared machine, less sensitive to
+ * other processes). To compare two checkouts, run it in each in turn,
+ * alternating.
  *
  * ```sh
  * node --conditions=gluonc-source --import tsx test/bench/loop-step.ts [rounds=7] [steps=20] [iterations=100]
@@ -67,13 +69,17 @@ try {
   if (process.env['LOOP_STEP_DUMP']) (await import('node:fs')).writeFileSync(process.env['LOOP_STEP_DUMP'], fresh[0]!.bytes);
   const loops = fresh.map((f) => onnx.ModelProto.decode(f.bytes).graph!.node!.filter((n) => n.opType === 'Loop').length);
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let k = 0; k < rounds; k++) {
-    const t0 = performance.now();
+    const [t0, c0] = [performance.now(), process.cpuUsage()];
     for (let i = 0; i < steps; i++) step();
+    const c = process.cpuUsage(c0);
     times.push((performance.now() - t0) / steps);
+    cpu.push((c.user + c.system) / 1000 / steps);
   }
   times.sort((a, b) => a - b);
-  console.log(`loop ${iterations} iterations: fused steps ${fresh.length}, ONNX Loops per step ${loops.join(',')}; ms per step: median ${times[times.length >> 1]!.toFixed(3)} (min ${times[0]!.toFixed(3)}, max ${times[times.length - 1]!.toFixed(3)})`);
+  cpu.sort((a, b) => a - b);
+  console.log(`loop ${iterations} iterations: fused steps ${fresh.length}, ONNX Loops per step ${loops.join(',')}; ms per step: median ${times[times.length >> 1]!.toFixed(3)} (min ${times[0]!.toFixed(3)}, max ${times[times.length - 1]!.toFixed(3)}); CPU ms per step: median ${cpu[cpu.length >> 1]!.toFixed(3)} (min ${cpu[0]!.toFixed(3)})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
