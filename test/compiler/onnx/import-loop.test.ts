@@ -92,6 +92,20 @@ body = h.make_graph([h.make_node('Unique', ['v'], ['u']), h.make_node('ReduceSum
     [vi('it', I, []), vi('ci', B, []), vi('v', F, [2, 3])], [vi('co', B, []), vi('vo', F, [2, 3])])
 save('uniq', h.make_graph([h.make_node('Loop', ['m', '', 'x'], ['vf'], body=body, name='uniq')], 'g', [vi('m', I, []), vi('x', F, [2, 3])], [vi('vf', F, None)]), {'m': np.array(2, np.int64), 'x': x})
 
+# prefix: v = v * 0.5 + sum(x[it::-1], axis 0) (a Slice computed at run time, negative step: rows it..0), v0 an initializer.
+L = np.iinfo(np.int64)
+body = h.make_graph([
+    h.make_node('Unsqueeze', ['it', 'zero'], ['st']),
+    h.make_node('Slice', ['x', 'st', 'far', 'zero', 'back'], ['xs']),
+    h.make_node('ReduceSum', ['xs', 'zero'], ['sx'], keepdims=0),
+    h.make_node('Mul', ['v', 'half'], ['vh']), h.make_node('Add', ['vh', 'sx'], ['vo']), h.make_node('Identity', ['ci'], ['co']),
+], 'body', [vi('it', I, []), vi('ci', B, []), vi('v', F, [3])], [vi('co', B, []), vi('vo', F, [3])],
+    [nh.from_array(np.array([0], np.int64), 'zero'), nh.from_array(np.array([L.min], np.int64), 'far'), nh.from_array(np.array([-1], np.int64), 'back'), nh.from_array(np.array(0.5, np.float32), 'half')])
+g = h.make_graph([h.make_node('Loop', ['m', '', 'v0'], ['vf'], body=body, name='prefix')], 'g', [vi('m', I, []), vi('x', F, [4, 3])], [vi('vf', F, None)],
+    [nh.from_array(rs.randn(3).astype(np.float32), 'v0')])
+x4 = rs.randn(4, 3).astype(np.float32)
+save('prefix', g, {'m': np.array(3, np.int64), 'x': x4})
+
 # Gradients by torch.autograd in float64, the loops written out in torch.
 import torch
 t = lambda a: torch.tensor(np.asarray(a, np.float64), requires_grad=True)
@@ -125,6 +139,11 @@ for i in range(4):
     for j in range(i): v = v + X
     sums.append(v.sum())
 grads('nested', (v * torch.tensor(r, dtype=torch.float64)).sum() + (torch.stack(sums) * torch.tensor(r2, dtype=torch.float64)).sum(), {'x': X})
+r = rand(3); np.save(f'{out}/prefix_r.npy', r)
+X, V0 = t(x4), t(nh.to_array(onnx.load(f'{out}/prefix.onnx').graph.initializer[0]))
+v = V0
+for it in range(3): v = v * 0.5 + X[:it + 1].sum(0)
+grads('prefix', (v * torch.tensor(r, dtype=torch.float64)).sum(), {'x': X, 'v0': V0})
 `;
 
 /** loss = Σ y ⊙ r, hybridized (so a training step is one fused session). */
@@ -233,6 +252,11 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
 
   it('differentiates through a while-loop on the data', () => gradsAsTorch('whiled', ['x'], ['whiled_r'], ['s']));
   it('differentiates through a Loop inside a Loop body', () => gradsAsTorch('nested', ['m', 'x'], ['nested_r', 'nested_r2'], []));
+
+  it("differentiates through a body whose slice x[it::-1] changes length each iteration (such values are computed again, not kept)", () => {
+    sameAsOrt('prefix', ['m', 'x'], 1);
+    gradsAsTorch('prefix', ['m', 'x'], ['prefix_r'], ['v0']);
+  });
 
   it('a body that cannot be differentiated is an Error naming the Loop node and the operator; its other layers still train', () => {
     for (const hybrid of [false, true]) {
