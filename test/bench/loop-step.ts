@@ -2,7 +2,8 @@
  * The training step of an imported ONNX `Loop` decided at run time (not a
  * timed suite of `npm run bench`: run it by hand): a counted Loop of 100
  * iterations (the trip count fed as an input) whose body is
- * h <- tanh(h·W + b) (h [8, 64] carried, W [64, 64] and b [64] captured
+ * h <- tanh(h·W + b) (h [8, H] carried, W [H, H] and b [H] captured, H 64
+ * unless given
  * initializers, made by python3's onnx.helper), the loss Σ h_T ⊙ r
  * (hybridized), SGD, one thread. Prints the fused step's ONNX Loop count
  * and the median time of one step (`record` + `backward` + `trainer.step`,
@@ -12,7 +13,7 @@
  * alternating.
  *
  * ```sh
- * node --conditions=gluonc-source --import tsx test/bench/loop-step.ts [rounds=7] [steps=20] [iterations=100]
+ * node --conditions=gluonc-source --import tsx test/bench/loop-step.ts [rounds=7] [steps=20] [iterations=100] [H=64]
  * ```
  */
 import { spawnSync } from 'node:child_process';
@@ -28,10 +29,11 @@ import sys, numpy as np, onnx
 from onnx import helper as h, TensorProto as TP, numpy_helper as nh
 vi = h.make_tensor_value_info
 rs = np.random.RandomState(0)
+H = int(sys.argv[2])
 body = h.make_graph([h.make_node('MatMul', ['h', 'W'], ['hw']), h.make_node('Add', ['hw', 'b'], ['a']), h.make_node('Tanh', ['a'], ['ho']), h.make_node('Identity', ['ci'], ['co'])],
-    'body', [vi('it', TP.INT64, []), vi('ci', TP.BOOL, []), vi('h', TP.FLOAT, [8, 64])], [vi('co', TP.BOOL, []), vi('ho', TP.FLOAT, [8, 64])])
-g = h.make_graph([h.make_node('Loop', ['m', '', 'x'], ['y'], body=body, name='steps')], 'g', [vi('m', TP.INT64, []), vi('x', TP.FLOAT, [8, 64])], [vi('y', TP.FLOAT, [8, 64])],
-    [nh.from_array((rs.randn(64, 64) * 0.1).astype(np.float32), 'W'), nh.from_array((rs.randn(64) * 0.1).astype(np.float32), 'b')])
+    'body', [vi('it', TP.INT64, []), vi('ci', TP.BOOL, []), vi('h', TP.FLOAT, [8, H])], [vi('co', TP.BOOL, []), vi('ho', TP.FLOAT, [8, H])])
+g = h.make_graph([h.make_node('Loop', ['m', '', 'x'], ['y'], body=body, name='steps')], 'g', [vi('m', TP.INT64, []), vi('x', TP.FLOAT, [8, H])], [vi('y', TP.FLOAT, [8, H])],
+    [nh.from_array((rs.randn(H, H) * 0.1).astype(np.float32), 'W'), nh.from_array((rs.randn(H) * 0.1).astype(np.float32), 'b')])
 onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 17)], ir_version=8), sys.argv[1])
 `;
 
@@ -42,11 +44,11 @@ class WeightedSum extends gluon.HybridBlock {
   }
 }
 
-const [rounds, steps, iterations] = [Number(process.argv[2] ?? 7), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 100)];
+const [rounds, steps, iterations, H] = [Number(process.argv[2] ?? 7), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 100), Number(process.argv[5] ?? 64)];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-loop-bench-'));
 try {
   const file = path.join(dir, 'loop.onnx');
-  const made = spawnSync('python3', ['-c', MODEL, file], { encoding: 'utf8' });
+  const made = spawnSync('python3', ['-c', MODEL, file, String(H)], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`python3 could not write the model: ${made.stderr}`);
   setStepThreads(1);
   const net = gluon.SymbolBlock.imports(file);
@@ -55,8 +57,8 @@ try {
   loss.hybridize();
   const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 1e-4 });
   const m = nd.array([iterations], { shape: [], dtype: 'int64' });
-  const x = nd.array(Float32Array.from({ length: 8 * 64 }, (_v, i) => Math.sin(i)), { shape: [8, 64] });
-  const r = nd.array(Float32Array.from({ length: 8 * 64 }, (_v, i) => Math.cos(i)), { shape: [8, 64] });
+  const x = nd.array(Float32Array.from({ length: 8 * H }, (_v, i) => Math.sin(i)), { shape: [8, H] });
+  const r = nd.array(Float32Array.from({ length: 8 * H }, (_v, i) => Math.cos(i)), { shape: [8, H] });
   const before = new Set(fusedRunners());
   const step = (): number => {
     const l = autograd.record(() => loss.call(net.call(m, x) as nd.NDArray, r) as nd.NDArray);
@@ -79,7 +81,7 @@ try {
   }
   times.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
-  console.log(`loop ${iterations} iterations: fused steps ${fresh.length}, ONNX Loops per step ${loops.join(',')}; ms per step: median ${times[times.length >> 1]!.toFixed(3)} (min ${times[0]!.toFixed(3)}, max ${times[times.length - 1]!.toFixed(3)}); CPU ms per step: median ${cpu[cpu.length >> 1]!.toFixed(3)} (min ${cpu[0]!.toFixed(3)})`);
+  console.log(`loop ${iterations} iterations, H ${H}: fused steps ${fresh.length}, ONNX Loops per step ${loops.join(',')}; ms per step: median ${times[times.length >> 1]!.toFixed(3)} (min ${times[0]!.toFixed(3)}, max ${times[times.length - 1]!.toFixed(3)}); CPU ms per step: median ${cpu[cpu.length >> 1]!.toFixed(3)} (min ${cpu[0]!.toFixed(3)})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
