@@ -242,8 +242,15 @@ function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTens
   const body = a.body as unknown as LoopBody;
   const what = `ONNX's Loop${a.node ? ` (node '${a.node}')` : ''}`;
   if (!bodyGrad) throw new OpError('OnnxLoop', `no body differentiator is registered (import compiler/autodiff) for the gradient of ${what}`);
-  const { body: gradBody, residuals } = bodyGrad(body, a.nCarried, what);
   const k = lead(a);
+  // A carried value whose shape changes (a list that grows) cannot be kept per iteration in a Loop's stacked outputs.
+  body.inputs.slice(2, 2 + a.nCarried).forEach((t, i) => {
+    const first = ctx.inTypes[k + i]!;
+    if (t.shape.some((d, j) => typeof d !== 'number' && d !== first.shape[j])) {
+      throw new OpError('OnnxLoop', `${what}: loop-carried value ${i} changes shape from one iteration to the next (${formatType(first)} at first, ${formatType(t)} in the body); its gradient needs each iteration's value, which a Loop's stacked outputs cannot hold`);
+    }
+  });
+  const { body: gradBody, residuals } = bodyGrad(body, a.nCarried, what);
   const outTypes = ctx.outTypes.slice(0, (a.outTypes as unknown as TensorType[]).length);
   const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
   const scanF = floatSlots(outTypes.slice(a.nCarried)).map((j) => a.nCarried + j);

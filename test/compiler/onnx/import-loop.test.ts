@@ -186,7 +186,14 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
   });
 
   it('a while-loop on a condition computed from the data', () => sameAsOrt('whiled', ['x'], 1));
-  it('a loop-carried value whose shape grows, the trip count computed from the data', () => sameAsOrt('growing', ['x'], 1));
+  it('a loop-carried value whose shape grows, the trip count computed from the data; its gradient is an Error naming the node and the value', () => {
+    sameAsOrt('growing', ['x'], 1);
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(join(fx.dir, 'growing.onnx'));
+      if (hybrid) net.hybridize();
+      assert.throws(() => autograd.record(() => nd.sum(net.call(...inputsOf('growing', ['x'])) as nd.NDArray)).backward(), /OnnxLoop: ONNX's Loop \(node 'growing'\): loop-carried value 0 changes shape from one iteration to the next \(float32\[1\] at first, float32\[\(growing:0\.0\)\] in the body\)/);
+    }
+  });
   it('a Loop inside a Loop body, reading the outer graph', () => sameAsOrt('nested', ['m', 'x'], 2));
 
   it('re-exports as an ONNX Loop that onnxruntime runs, and reads back as the same node', async () => {
