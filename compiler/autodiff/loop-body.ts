@@ -8,9 +8,11 @@
  * forward body's values the gradient reads (a tanh's output, a product's
  * factors), which the forward Loop keeps per iteration, so the reverse
  * Loop (`OnnxLoopGrad`, compiler/ops/loop-grad.ts) does not compute them
- * again. A forward value whose shape holds a dimension the body's inputs do
- * not (one that may change from one iteration to the next, which a Loop's
- * stacked outputs cannot hold) is computed again instead.
+ * again. Computed again instead: a forward value that is the same in every
+ * iteration (made from the captured values and constants only: keeping it
+ * would hold one copy per iteration), and one whose shape holds a dimension
+ * the body's inputs do not (one that may change from one iteration to the
+ * next, which a Loop's stacked outputs cannot hold).
  * Importing this module registers it.
  */
 import type { Node } from '../ir/node.js';
@@ -46,7 +48,10 @@ export function loopBodyGradient(body: LoopBody, nCarried: number, what: string)
   const outs = grads.map((g, i) => g ?? (symOps.zerosLike(new Symbol(wrt[i]!)) as Symbol).value);
   const forward = new Map<Node, number>(nodes.map((n, j) => [n, j]));
   const fixedDims = new Set(inputs.flatMap((v) => v.type.shape));
-  const keepable = (n: Node) => n.outputs.every((o) => o.type.shape.every((d) => typeof d === 'number' || fixedDims.has(d)));
+  // Values that change from one iteration to the next: from the iteration number, the condition or a carried value.
+  const varying = new Set<Value>(inputs.slice(0, 2 + nCarried));
+  for (const n of nodes) if (n.inputs.some((v) => varying.has(v))) n.outputs.forEach((o) => varying.add(o));
+  const keepable = (n: Node) => n.outputs.some((o) => varying.has(o)) && n.outputs.every((o) => o.type.shape.every((d) => typeof d === 'number' || fixedDims.has(d)));
   const residuals: BodyRef[] = [];
   const gradBody = encodeBody([...inputs, ...headGrads], outs, (n) => !forward.has(n) || !keepable(n), (v) => {
     const j = v.producer ? forward.get(v.producer) : undefined;

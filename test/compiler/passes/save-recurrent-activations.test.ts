@@ -22,16 +22,17 @@ import { stepsFor } from '../../../compiler/passes/pipeline.js';
 import { saveRecurrentActivations } from '../../../compiler/passes/save-recurrent-activations.js';
 import { apply, applyAll, f32, konst, passKeepsResults, runPass } from './helpers.js';
 
-/** h <- tanh(h ⊙ w) three times (w captured), the scan output each new h; loss Σ h_T ⊙ head0 + Σ hs ⊙ head1 (+ Σ h_T ⊙ head0 differentiated again). */
+/** h <- tanh(h ⊙ w²) three times (w captured), the scan output each new h; loss Σ h_T ⊙ head0 + Σ hs ⊙ head1 (+ Σ h_T ⊙ head0 differentiated again). */
 function loopTrainingGraph(twice = false): Graph {
   const body = {
     inputs: [{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, { dtype: 'float32', shape: [2, 3] }, { dtype: 'float32', shape: [2, 3] }],
     consts: [],
     nodes: [
-      { op: 'mul', attrs: {}, ins: ['i2', 'i3'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
-      { op: 'tanh', attrs: {}, ins: ['n0.0'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
+      { op: 'mul', attrs: {}, ins: ['i3', 'i3'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
+      { op: 'mul', attrs: {}, ins: ['i2', 'n0.0'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
+      { op: 'tanh', attrs: {}, ins: ['n1.0'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
     ],
-    outputs: ['i1', 'n1.0', 'n1.0'],
+    outputs: ['i1', 'n2.0', 'n2.0'],
   };
   const outTypes = [f32([2, 3]), f32(['(loop iterations)', 2, 3])];
   const [h0, w] = [Value.input('h0', f32([2, 3])), Value.input('w', f32([2, 3]))];
@@ -135,8 +136,8 @@ describe('passes: save-recurrent-activations', () => {
       const loops = r.graph.nodes.filter((n) => n.op === 'OnnxLoop');
       assert.equal(loops.length, 1);
       assert.equal(loops[0]!.attrs['save'], true);
-      // The tanh's output: what tanh's gradient reads (1 - y²).
-      assert.deepEqual(loops[0]!.attrs['residuals'], ['n1.0']);
+      // The tanh's output (tanh's gradient reads 1 - y²); w², the same in every iteration, is computed again, not kept.
+      assert.deepEqual(loops[0]!.attrs['residuals'], ['n2.0']);
       const grads = r.graph.nodes.filter((n) => n.op === 'OnnxLoopGrad');
       assert.equal(grads.length, twice ? 2 : 1);
       assert.ok(grads.every((n) => n.attrs['saved'] === true && loops[0]!.outputs.slice(2).every((o) => n.inputs.includes(o))), 'each gradient reads the saved outputs');
