@@ -3,22 +3,22 @@
  * whose lowering is a reverse-time ONNX Loop over the forward's iterations
  * whose body reads iteration T - 1 - j's number, loop-carried values and
  * residuals (the body values its gradient reads; Gather) and runs the
- * body's gradient (`gradBody`, made by compiler/autodiff/loop-body.ts),
- * so the body's forward runs once per iteration: the gradients of the float carried
- * values flow from the last iteration to the first, the float captured
- * values' gradients are summed over the iterations. Each iteration's values
- * are the forward's saved ones (`saved`: an `OnnxLoop` with `save`, as the
- * pass save-recurrent-activations makes training graphs), else a first
- * Loop runs the loop again keeping them (a gradient whose forward is not
- * in its graph).
+ * body's gradient (`gradBody`, made by compiler/autodiff/loop-body.ts,
+ * which computes again only what was not kept): the gradients of the
+ * float carried values flow from the last iteration to the first, the
+ * float captured values' gradients are summed over the iterations. Each
+ * iteration's values are the forward's saved ones (`saved`: an `OnnxLoop`
+ * with `save`, as the pass save-recurrent-activations makes training
+ * graphs), else a first Loop runs the loop again keeping them (a gradient
+ * whose forward is not in its graph).
  * Inputs: the forward's inputs, then the gradients of its float carried
  * outputs and float scan outputs, then (`saved`) the forward's saved
  * outputs: per iteration each carried value, the number, each residual.
  * Outputs: the gradients of the float carried inputs, then of the float
  * captured inputs.
  * Invariant: `gradBody` takes the body's inputs, those gradients and the
- * `residuals` (one iteration's) and gives the gradients of the float carried and captured
- * inputs, in that order.
+ * `residuals` (one iteration's) and gives the gradients of the float
+ * carried and captured inputs, in that order.
  */
 import { tensorFromNumbers } from '../../runtime/tensor.js';
 import type { TensorType } from '../ir/types.js';

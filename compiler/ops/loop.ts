@@ -194,7 +194,7 @@ function refType(body: LoopBody, r: BodyRef): TensorType {
 }
 
 /** The types of what `save` adds: each loop-carried input, the iteration number and each residual, per iteration. */
-export function savedTypes(a: LoopA): TensorType[] {
+function savedTypes(a: LoopA): TensorType[] {
   const body = a.body as unknown as LoopBody;
   const outTypes = a.outTypes as unknown as TensorType[];
   const iterations = outTypes[a.nCarried]?.shape[0] ?? opaque(`${a.node || 'loop'} iterations`);
