@@ -66,7 +66,8 @@ try {
     trainer.step(1);
     return l.item();
   };
-  for (let i = 0; i < 5; i++) step();
+  // The first dozen or so runs of a step page-fault in fresh buffers (README, Threads).
+  for (let i = 0; i < 30; i++) step();
   const fresh = fusedRunners().filter((f) => !before.has(f));
   if (process.env['LOOP_STEP_DUMP']) (await import('node:fs')).writeFileSync(process.env['LOOP_STEP_DUMP'], fresh[0]!.bytes);
   const loops = fresh.map((f) => onnx.ModelProto.decode(f.bytes).graph!.node!.filter((n) => n.opType === 'Loop').length);
