@@ -2,7 +2,7 @@
  * A Slice whose starts, ends, axes or steps are computed at run time
  * (compiler/onnx/import/shape.ts, `runtimeSlice`): models made with
  * onnx.helper by python3 whose bounds are graph inputs, run eagerly and
- * hybridized over a table of bounds (steps of 2, -1, -2, -3, 4, sentinel
+ * hybridized (x's dimensions fixed or symbolic) over a table of bounds (steps of 2, -1, -2, -3, 4, sentinel
  * bounds INT64_MIN/MAX, starts and ends past the axis, negative axes, axes
  * out of order, an empty result, a negative step from a start before the
  * axis, where ONNX's clamping keeps element 0 and numpy's keeps none).
@@ -28,8 +28,8 @@ from onnx import helper as h, TensorProto as TP, numpy_helper as nh
 out = sys.argv[1]
 vi = h.make_tensor_value_info
 L = np.iinfo(np.int64)
-def save(name, nodes, ins, inits=[]):
-    g = h.make_graph(nodes, 'g', [vi('x', TP.FLOAT, [4, 5])] + [vi(n, TP.INT64, [2]) for n in ins], [vi('y', TP.FLOAT, None)], inits)
+def save(name, nodes, ins, inits=[], xshape=[4, 5]):
+    g = h.make_graph(nodes, 'g', [vi('x', TP.FLOAT, xshape)] + [vi(n, TP.INT64, [2]) for n in ins], [vi('y', TP.FLOAT, None)], inits)
     m = h.make_model(g, opset_imports=[h.make_opsetid('', 17)], ir_version=8)
     onnx.save(m, f'{out}/{name}.onnx')
     return ort.InferenceSession(m.SerializeToString())
@@ -47,6 +47,8 @@ cases = {
     'before_axis_neg': ([-100, 0], [L.min, 5], [0, 1], [-1, 1], None),
 }
 s = save('slice', [h.make_node('Slice', ['x', 's', 'e', 'a', 'k'], ['y'], name='sl')], 'seak')
+# The same with x's dimensions symbolic (the axis sizes read when it runs).
+save('slice_dyn', [h.make_node('Slice', ['x', 's', 'e', 'a', 'k'], ['y'], name='sl')], 'seak', [], ['N', 'C'])
 # Known axes [1, 0] (an initializer), run-time starts, ends and steps.
 s2 = save('slice_axes', [h.make_node('Slice', ['x', 's', 'e', 'ax', 'k'], ['y'], name='sl')], 'sek', [nh.from_array(np.array([1, 0], np.int64), 'ax')])
 for name, (st, en, ax, stp, npsl) in cases.items():
@@ -102,6 +104,7 @@ describe('imported Slice with starts, ends, axes or steps computed at run time, 
 
   it('axes and steps computed at run time: negative steps, sentinels, clamping, an empty result; gradients', () => check('slice', ['s', 'e', 'a', 'k'], ''));
   it('known axes, steps computed at run time: the same slices', () => check('slice_axes', ['s', 'e', 'k'], '2'));
+  it("x's dimensions symbolic: the same slices", () => check('slice_dyn', ['s', 'e', 'a', 'k'], ''));
 
   it('ONNX clamps a negative step\'s start into [0, n - 1]: x[-100::-1] keeps row 0 (numpy: none)', () => {
     const y = gluon.SymbolBlock.imports(join(fx.dir, 'slice.onnx')).call(arr('x'), ...['s', 'e', 'a', 'k'].map((k) => arr(`before_axis_neg_${k}`))) as nd.NDArray;
