@@ -30,7 +30,7 @@ interface Answer {
   json: Record<string, unknown>;
 }
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Answer> {
-  const r = await fetch(url, { method: 'POST', body, headers });
+  const r = await fetch(url, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 const values = (shape: number[], k: number): number[] => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_v, i) => Math.sin(0.37 * i + k));
