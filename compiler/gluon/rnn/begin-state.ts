@@ -24,7 +24,7 @@ export function bindBeginState(cls: string, args: readonly unknown[]): [BatchSiz
   const where = `${cls}.beginState`;
   const [[batchSize = 0], options] = bindArgs<[BatchSize?], { dtype?: DType }>(where, ['batchSize?'], args, ['dtype']);
   if (isSymbolicDim(batchSize)) return [batchSize, options];
-  if (!Number.isInteger(batchSize) || batchSize < 0) throw new Error(`${where}: batchSize must be a non-negative integer (or x.shape[k] of a traced input), got ${JSON.stringify(batchSize)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 0) throw new Error(`${where}: batchSize must be a non-negative integer, got ${JSON.stringify(batchSize)}; a traced input's x.shape[k] is taken as it is`);
   return [batchSize, options];
 }
 
