@@ -65,4 +65,24 @@ describe('Model.run: a symbolic size that does not fit a fixed one fails naming 
     const d = await exported('dot', (F, x) => F.dot(x, nd.ones([5, 2])), ['N', 'K']);
     await assert.rejects(d.run(feed([2, 4])), /^Error: '.*dot\.onnx': input 'x' float32\[2, 4\] \(N = 2, K = 4\) does not fit the model \(declared float32\[N, K\]\): node '\w+' \(ONNX Gemm; gluonc's dot in block 'Probe'\): GEMM: Dimension mismatch, W: \{5,2\} K: 4 N:2$/);
   });
+
+  it('two inputs whose symbolic sizes the model ties together (x + y: A must equal B): both named with their declared and received shapes', async () => {
+    class Pair extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor, y: gluon.Tensor) {
+        return F.broadcastAdd(x, y);
+      }
+    }
+    const file = path.join(dir, 'pair.onnx');
+    new Pair().export(file, { inputs: { x: { shape: ['N', 'A'] }, y: { shape: ['N', 'B'] } } });
+    const m = await loadModel(file);
+    models.push(m);
+    const t = (shape: number[]) => ({ data: new Float32Array(shape[0]! * shape[1]!), shape });
+    assert.deepEqual((await m.run({ x: t([2, 3]), y: t([2, 3]) })).output!.shape, [2, 3]);
+    await assert.rejects(m.run({ x: t([2, 3]), y: t([2, 4]) }), (e: unknown) => {
+      assert.match(String(e), /^Error: '.*pair\.onnx': inputs x: float32\[2, 3\], y: float32\[2, 4\] \(N = 2, A = 3, B = 4\) do not fit the model \(declared x: float32\[N, A\], y: float32\[N, B\]\): node 'add_\d+' \(ONNX Add; gluonc's add in block 'Pair'\): Attempting to broadcast an axis by a dimension other than 1\. 3 by 4$/);
+      assert.ok(e instanceof FeedError);
+      assert.deepEqual(e.inputs.map((p) => [p.name, p.expected, p.received]), [['x', ['N', 'A'], [2, 3]], ['y', ['N', 'B'], [2, 4]]]);
+      return true;
+    });
+  });
 });
