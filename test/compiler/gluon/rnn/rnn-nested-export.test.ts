@@ -67,6 +67,7 @@ describe('rnn: nested outputs and begin states of a symbolic batch, exported', (
     const { manifest } = net.export(file, { inputs: { x: { shape: ['T', 'N', 4] }, h: { shape: [2, 'N', 6] }, c: { shape: [2, 'N', 6] } } });
     assert.deepEqual(manifest.outputs.map((o) => [o.name, o.shape]), [['output0', ['T', 'N', 6]], ['output1', [2, 'N', 6]], ['output2', [2, 'N', 6]]]);
     const m = await loadModel(file, { threads: 1 });
+    assert.deepEqual(m.outputs.map((o) => o.name), ['output0', 'output1', 'output2']);
     try {
       for (const [T, N] of [[3, 2], [7, 1]] as const) {
         const xi = nd.random.uniform(-1, 1, [T, N, 4]);
