@@ -135,10 +135,11 @@ export function explainRunError(e: unknown, where: string, file: string | Uint8A
  * reshaped to the requested shape", "Non concat axis dimensions must match",
  * "MatMul dimension mismatch", "GEMM: Dimension mismatch", "invalid expand
  * shape", "Input initial_h must have shape", "Input channels C is not equal
- * to kernel channels", "Invalid input shape". Not: an index out of range
- * (a value, not a size: "indices element out of data bounds").
+ * to kernel channels", "Invalid input shape", TopK's "k argument [5]
+ * should not be greater than specified axis dim value [3]". Not: an index
+ * out of range (a value, not a size: "indices element out of data bounds").
  */
-const SIZE_REASON = /broadcast|reshape|dimension|shape|mismatch|must match|channels/i;
+const SIZE_REASON = /broadcast|reshape|dimension|shape|mismatch|must match|channels|axis dim\b/i;
 
 /** An onnxruntime node failure, parsed: the node, its ONNX operator and origin, and the reason without the source location. */
 export interface NodeFailure {

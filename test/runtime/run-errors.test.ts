@@ -66,6 +66,16 @@ describe('Model.run: a symbolic size that does not fit a fixed one fails naming 
     await assert.rejects(d.run(feed([2, 4])), /^Error: '.*dot\.onnx': input 'x' float32\[2, 4\] \(N = 2, K = 4\) does not fit the model \(declared float32\[N, K\]\): node '\w+' \(ONNX Gemm; gluonc's dot in block 'Probe'\): GEMM: Dimension mismatch, W: \{5,2\} K: 4 N:2$/);
   });
 
+  it("topk's k past a symbolic T (k = 5, T = 3): the sizes fed, a FeedError", async () => {
+    const m = await exported('topk', (F, x) => F.topk(x, { k: 5, axis: 1, retTyp: 'value' }) as gluon.Tensor, ['N', 'T']);
+    assert.deepEqual((await m.run(feed([2, 6]))).output!.shape, [2, 5]);
+    await assert.rejects(m.run(feed([2, 3])), (e: unknown) => {
+      assert.ok(e instanceof FeedError, String(e));
+      assert.match(e.message, /input 'x' float32\[2, 3\] \(N = 2, T = 3\) does not fit the model \(declared float32\[N, T\]\): node '\w+' \(ONNX TopK; gluonc's topk in block 'Probe'\): k argument \[5\] should not be greater than specified axis dim value \[3\]$/);
+      return true;
+    });
+  });
+
   it('two inputs whose symbolic sizes the model ties together (x + y: A must equal B): both named with their declared and received shapes', async () => {
     class Pair extends gluon.HybridBlock {
       override hybridForward(F: gluon.F, x: gluon.Tensor, y: gluon.Tensor) {
