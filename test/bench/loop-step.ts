@@ -44,45 +44,50 @@ class WeightedSum extends gluon.HybridBlock {
   }
 }
 
-const [rounds, steps, iterations, H] = [Number(process.argv[2] ?? 7), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 100), Number(process.argv[5] ?? 64)];
-const dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-loop-bench-'));
-try {
-  const file = path.join(dir, 'loop.onnx');
-  const made = spawnSync('python3', ['-c', MODEL, file, String(H)], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`python3 could not write the model: ${made.stderr}`);
-  setStepThreads(1);
-  const net = gluon.SymbolBlock.imports(file);
-  net.hybridize();
-  const loss = new WeightedSum();
-  loss.hybridize();
-  const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 1e-4 });
-  const m = nd.array([iterations], { shape: [], dtype: 'int64' });
-  const x = nd.array(Float32Array.from({ length: 8 * H }, (_v, i) => Math.sin(i)), { shape: [8, H] });
-  const r = nd.array(Float32Array.from({ length: 8 * H }, (_v, i) => Math.cos(i)), { shape: [8, H] });
-  const before = new Set(fusedRunners());
-  const step = (): number => {
-    const l = autograd.record(() => loss.call(net.call(m, x) as nd.NDArray, r) as nd.NDArray);
-    l.backward();
-    trainer.step(1);
-    return l.item();
-  };
-  // The first dozen or so runs of a step page-fault in fresh buffers (README, Threads).
-  for (let i = 0; i < 30; i++) step();
-  const fresh = fusedRunners().filter((f) => !before.has(f));
-  if (process.env['LOOP_STEP_DUMP']) (await import('node:fs')).writeFileSync(process.env['LOOP_STEP_DUMP'], fresh[0]!.bytes);
-  const loops = fresh.map((f) => onnx.ModelProto.decode(f.bytes).graph!.node!.filter((n) => n.opType === 'Loop').length);
-  const times: number[] = [];
-  const cpu: number[] = [];
-  for (let k = 0; k < rounds; k++) {
-    const [t0, c0] = [performance.now(), process.cpuUsage()];
-    for (let i = 0; i < steps; i++) step();
-    const c = process.cpuUsage(c0);
-    times.push((performance.now() - t0) / steps);
-    cpu.push((c.user + c.system) / 1000 / steps);
+/** Runs the measurement (only when this file is the script: `npm run bench` imports every file here). */
+async function main(): Promise<void> {
+  const [rounds, steps, iterations, H] = [Number(process.argv[2] ?? 7), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 100), Number(process.argv[5] ?? 64)];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-loop-bench-'));
+  try {
+    const file = path.join(dir, 'loop.onnx');
+    const made = spawnSync('python3', ['-c', MODEL, file, String(H)], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`python3 could not write the model: ${made.stderr}`);
+    setStepThreads(1);
+    const net = gluon.SymbolBlock.imports(file);
+    net.hybridize();
+    const loss = new WeightedSum();
+    loss.hybridize();
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 1e-4 });
+    const m = nd.array([iterations], { shape: [], dtype: 'int64' });
+    const x = nd.array(Float32Array.from({ length: 8 * H }, (_v, i) => Math.sin(i)), { shape: [8, H] });
+    const r = nd.array(Float32Array.from({ length: 8 * H }, (_v, i) => Math.cos(i)), { shape: [8, H] });
+    const before = new Set(fusedRunners());
+    const step = (): number => {
+      const l = autograd.record(() => loss.call(net.call(m, x) as nd.NDArray, r) as nd.NDArray);
+      l.backward();
+      trainer.step(1);
+      return l.item();
+    };
+    // The first dozen or so runs of a step page-fault in fresh buffers (README, Threads).
+    for (let i = 0; i < 30; i++) step();
+    const fresh = fusedRunners().filter((f) => !before.has(f));
+    if (process.env['LOOP_STEP_DUMP']) (await import('node:fs')).writeFileSync(process.env['LOOP_STEP_DUMP'], fresh[0]!.bytes);
+    const loops = fresh.map((f) => onnx.ModelProto.decode(f.bytes).graph!.node!.filter((n) => n.opType === 'Loop').length);
+    const times: number[] = [];
+    const cpu: number[] = [];
+    for (let k = 0; k < rounds; k++) {
+      const [t0, c0] = [performance.now(), process.cpuUsage()];
+      for (let i = 0; i < steps; i++) step();
+      const c = process.cpuUsage(c0);
+      times.push((performance.now() - t0) / steps);
+      cpu.push((c.user + c.system) / 1000 / steps);
+    }
+    times.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
+    console.log(`loop ${iterations} iterations, H ${H}: fused steps ${fresh.length}, ONNX Loops per step ${loops.join(',')}; ms per step: median ${times[times.length >> 1]!.toFixed(3)} (min ${times[0]!.toFixed(3)}, max ${times[times.length - 1]!.toFixed(3)}); CPU ms per step: median ${cpu[cpu.length >> 1]!.toFixed(3)} (min ${cpu[0]!.toFixed(3)})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  times.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  console.log(`loop ${iterations} iterations, H ${H}: fused steps ${fresh.length}, ONNX Loops per step ${loops.join(',')}; ms per step: median ${times[times.length >> 1]!.toFixed(3)} (min ${times[0]!.toFixed(3)}, max ${times[times.length - 1]!.toFixed(3)}); CPU ms per step: median ${cpu[cpu.length >> 1]!.toFixed(3)} (min ${cpu[0]!.toFixed(3)})`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
+
+if (process.argv[1]?.endsWith('loop-step.ts')) await main();
