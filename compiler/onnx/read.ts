@@ -31,8 +31,8 @@ import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { fromTensorProto, onnx } from './proto.js';
-import { makeImportCtx, shapeValueDims } from './import/context.js';
-import { importNode } from './import/table.js';
+import { makeImportCtx, shapeValueDims, type ImportCtx } from './import/context.js';
+import { DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
 
@@ -123,11 +123,18 @@ function decodeModel(source: Uint8Array | string, fail: (msg: string) => Error):
 /** The default-domain opset, the metadata and the parsed gluonc manifest (null when absent). */
 function modelHeader(model: OnnxNs.ModelProto, fail: (msg: string) => Error): { opset: number; metadata: Record<string, string>; manifest: ModelManifest | null } {
   const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  const others = (model.opsetImport ?? []).map((o) => o.domain).filter((d): d is string => !!d);
+  // A model of only mapped other domains (ai.onnx.preview.training's optimizers) has no default-domain
+  // nodes; opset 0 marks that, and a default-domain node in it is refused (mapForeign).
+  if (!opsetEntry && others.length && others.every((d) => d in DOMAIN_IMPORTS)) return { opset: 0, ...metadataOf(model, fail) };
   if (!opsetEntry) {
-    const others = (model.opsetImport ?? []).map((o) => o.domain).filter((d): d is string => !!d);
     throw fail(others.length ? `the model imports no default ONNX opset, only the domain(s) ${others.join(', ')}, whose operators gluonc does not map` : 'the model imports no default ONNX opset (corrupt or truncated file?)');
   }
-  const opset = Number(opsetEntry.version ?? 0);
+  return { opset: Number(opsetEntry.version ?? 0), ...metadataOf(model, fail) };
+}
+
+/** The metadata and the parsed gluonc manifest (null when absent). */
+function metadataOf(model: OnnxNs.ModelProto, fail: (msg: string) => Error): { metadata: Record<string, string>; manifest: ModelManifest | null } {
   const metadata: Record<string, string> = {};
   for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? '';
   let manifest: ModelManifest | null = null;
@@ -139,7 +146,7 @@ function modelHeader(model: OnnxNs.ModelProto, fail: (msg: string) => Error): { 
     }
     if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw fail(`metadata '${MANIFEST_KEY}' is not a JSON object`);
   }
-  return { opset, metadata, manifest };
+  return { metadata, manifest };
 }
 
 /** Rebuilds the IR values of one GraphProto: inputs, initializers as first used, node groups or foreign nodes, outputs. */
@@ -433,8 +440,8 @@ const CONTROL: Record<string, typeof mapLoop | undefined> = { If: mapIf, Loop: m
 /** Maps one standard ONNX node through the importer's table (compiler/onnx/import). */
 function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const opType = n.opType ?? '';
-  const domain = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.` : '';
-  if (domain) throw new Error(`readModel: ONNX operator '${domain}${opType}' (node '${label}') has no gluonc equivalent: operators of other domains are not mapped`);
+  const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
+  if (!domain && opset === 0) throw new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent: the model imports no default ONNX opset`);
   const user = `node '${label}'`;
   const ctx = makeImportCtx(n, label, opset, {
     resolve: (name, who) => c.resolve(name, who),
@@ -443,6 +450,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     inputs: () => c.inputs,
     tensor: fromTensorProto,
   });
+  if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);
   if (SEQUENCE_OPS.has(opType)) {
     const v = mapSequence(n, ctx, c);
     if (v) c.values.set(n.output?.[0] ?? '', v);
@@ -461,13 +469,17 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
       if (!shapeValueDims(outs[k]!)) c.checkDeclared(name, outs[k]!, `${user} (${opType})`, false);
     });
   }
-  const outs = importNode(ctx);
+  setOutputs(n, importNode(ctx), ctx, c, `${user} (${opType})`);
+}
+
+/** Binds the node's named outputs to the builder's values, checked against their declared types. */
+function setOutputs(n: OnnxNs.INodeProto, outs: Value[], ctx: ImportCtx, c: ForeignCtx, who: string): void {
   (n.output ?? []).forEach((name, k) => {
     if (!name) return;
     const v = outs[k];
     if (!v) throw ctx.refuse(`its output ${k} ('${name}') is not supported`);
     c.values.set(name, v);
-    if (!shapeValueDims(v)) c.checkDeclared(name, v, `${user} (${opType})`, false);
+    if (!shapeValueDims(v)) c.checkDeclared(name, v, who, false);
   });
 }
 

@@ -18,6 +18,7 @@ import { SCATTER_IMPORTS } from './scatter.js';
 import { SHAPE_AWARE } from './shape-values.js';
 import { SHAPE_IMPORTS } from './shape.js';
 import { SIGNAL_IMPORTS } from './signal.js';
+import { TRAINING_DOMAIN, TRAINING_IMPORTS } from './training.js';
 
 /** Every mapped ONNX operator and its builder. */
 export const IMPORTS: Readonly<Record<string, Builder>> = {
@@ -35,6 +36,9 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...ROI_ALIGN_IMPORTS,
 };
 
+/** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
+export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS };
+
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
   SequenceMap: 'its subgraph over each sequence item is not mapped',
@@ -45,13 +49,18 @@ export const NOT_YET: Readonly<Record<string, string>> = {
 export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence']);
 
 /**
- * Maps one ONNX node onto gluonc operators: the values of its outputs.
+ * Maps one ONNX node (of the default domain, or of `domain`) onto gluonc operators: the values of its outputs.
  *
  * ```ts
  * const outs = importNode(makeImportCtx(node, 'conv1', 17, hooks));
  * ```
  */
-export function importNode(c: ImportCtx): Value[] {
+export function importNode(c: ImportCtx, domain = ''): Value[] {
+  if (domain) {
+    const d = DOMAIN_IMPORTS[domain]?.[c.opType];
+    if (!d) throw new Error(`readModel: ONNX operator '${domain}.${c.opType}' (node '${c.label}') has no gluonc equivalent: ${DOMAIN_IMPORTS[domain] ? `only ${Object.keys(DOMAIN_IMPORTS[domain]!).join(', ')} of its domain are mapped` : 'operators of other domains are not mapped'}`);
+    return d(c);
+  }
   const aware = SHAPE_AWARE[c.opType]?.(c);
   if (aware) return aware;
   const b = IMPORTS[c.opType];

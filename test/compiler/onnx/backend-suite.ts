@@ -7,7 +7,7 @@
  * The expected outputs are ONNX's own reference results, independent of gluonc.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 // The package entry point registers onnxruntime as the eager executor of operators without a TypeScript kernel (Einsum), as for a user.
 import '../../../compiler/index.js';
 import { compileGraph } from '../../../compiler/compile.js';
@@ -56,6 +56,25 @@ function withConstantInputs(bytes: Uint8Array, fixed: Map<string, Uint8Array>): 
   return onnx.ModelProto.encode(m).finish();
 }
 
+/**
+ * Cases whose model file in the 1.12 data disagrees with its own expected outputs, mended as ONNX mended them
+ * upstream: test_adam_multiple's Adam node lacks `epsilon` = 0.01, with which its outputs were computed
+ * (onnx/onnx#7749, fixed by onnx/onnx#7763, which adds the attribute and keeps the outputs).
+ */
+const UPSTREAM_FIXES: Record<string, (m: OnnxNs.ModelProto) => void> = {
+  test_adam_multiple: (m) => void m.graph!.node![0]!.attribute!.push({ name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: 0.01 }),
+};
+
+/** The model's bytes, with the upstream fix of its case applied (UPSTREAM_FIXES). */
+function modelOf(dir: string): Uint8Array {
+  const bytes = readFileSync(join(dir, 'model.onnx'));
+  const fix = UPSTREAM_FIXES[basename(dir)];
+  if (!fix) return bytes;
+  const m = onnx.ModelProto.decode(bytes);
+  fix(m);
+  return onnx.ModelProto.encode(m).finish();
+}
+
 /** A graph input declared as an int32/int64 scalar or vector (a size or shape the test feeds). */
 function isShapeLike(vi: OnnxNs.IValueInfoProto): boolean {
   const t = vi.type?.tensorType;
@@ -71,7 +90,7 @@ export function runBackendCase(dir: string): CaseResult & { constantInputs: stri
   if (!sets.length || !existsSync(join(dir, 'model.onnx'))) return { status: 'error', message: 'no model or data set', constantInputs: [] };
   const data = join(dir, sets[0]!);
   const files = readdirSync(data);
-  const modelBytes = readFileSync(join(dir, 'model.onnx'));
+  const modelBytes = modelOf(dir);
   const declaredVi = onnx.ModelProto.decode(modelBytes).graph?.input ?? [];
   const declared = declaredVi.map((vi) => vi.name ?? '');
   const inputFiles = numbered(files, 'input');
