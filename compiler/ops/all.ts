@@ -23,6 +23,7 @@ import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
 import { QUANTIZED_OPS } from './quantized.js';
+import { RANDOM_OPS } from './random.js';
 import { REDUCE_OPS } from './reduce.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
@@ -52,6 +53,7 @@ export const OPS = {
   ...POOL_OPS,
   ...UNPOOL_OPS,
   ...NN_OPS,
+  ...RANDOM_OPS,
   ...NORM_OPS,
   ...CREATION_OPS,
   ...TRIANGULAR_OPS,

@@ -11,6 +11,7 @@ import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { NN_IMPORTS } from './nn.js';
 import { QUANTIZED_IMPORTS } from './quantized.js';
+import { RANDOM_IMPORTS } from './random.js';
 import { REDUCE_IMPORTS } from './reduce.js';
 import { RNN_IMPORTS } from './rnn.js';
 import { ROI_ALIGN_IMPORTS } from './roi-align.js';
@@ -34,6 +35,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...GRID_SAMPLE_IMPORTS,
   ...QUANTIZED_IMPORTS,
   ...ROI_ALIGN_IMPORTS,
+  ...RANDOM_IMPORTS,
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
@@ -41,6 +43,7 @@ export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Bui
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
+  Multinomial: 'sampling classes from logits has no gluonc operator',
   SequenceMap: 'its subgraph over each sequence item is not mapped',
   TfIdfVectorizer: 'n-gram counting of token ids has no gluonc operator',
 };

@@ -7,6 +7,7 @@ import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as dataDependent } from './data-dependent.js';
 import { cases as quantized } from './quantized.js';
+import { cases as random } from './random.js';
 import { cases as unpool } from './unpool.js';
 import { cases as reduce } from './reduce.js';
 import { cases as rnn } from './rnn.js';
@@ -16,4 +17,4 @@ import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
 import { cases as loop } from './loop.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...loop];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...loop, ...random];
