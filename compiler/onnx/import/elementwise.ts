@@ -1,12 +1,13 @@
 /**
  * Importers of ONNX's element-wise operators: arithmetic, comparisons and
  * logic, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
- * (inference semantics: the identity).
+ * (inference semantics: the identity; opset 12's training_mode true: gluonc's Dropout, always active).
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
  */
 import { isFloat, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
+import { nextSeed } from '../../ops/rng.js';
 import { castTo, dtypeOf, type Builder, type ImportCtx } from './context.js';
 
 const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
@@ -62,6 +63,20 @@ const clip: Builder = (c) => {
   if (hi !== null) return [c.op('minimum', [x, c.scalar(hi, x.type.dtype)])];
   return [x];
 };
+
+/**
+ * Dropout with training_mode true (opset 12): gluonc's Dropout, always active; the mask is the same
+ * Dropout (one seed: the same draws) of ones, where it is not zero.
+ */
+function trainingDropout(c: ImportCtx, ratio: number): Value[] {
+  if (!(ratio > 0 && ratio < 1)) throw c.refuse(`ratio ${ratio} is not in [0, 1)`);
+  const x = c.input(0);
+  const attrs = { p: ratio, mode: 'always', seed: c.attr.has('seed') ? Math.trunc(c.attr.float('seed', 0)) : nextSeed() };
+  const y = c.op('Dropout', [x], attrs);
+  if (!c.outputNames[1]) return [y];
+  const kept = c.op('Dropout', [c.op('onesLike', [x])], attrs);
+  return [y, castTo(c, c.op('notEqual', [kept, c.scalar(0, kept.type.dtype)]), 'bool')];
+}
 
 /** Pow: the exponent takes the base's dtype (ONNX allows them to differ). */
 const pow: Builder = (c) => {
@@ -325,7 +340,7 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     if (c.opset >= 12 && c.has(2)) {
       const t = c.numbers(2, 'training_mode');
       const ratio = c.numbers(1, 'ratio')?.[0] ?? 0.5;
-      if (t && t[0] && ratio !== 0) throw c.refuse('training_mode true (dropout while running the imported graph) is not supported; gluonc imports the inference graph');
+      if (t && t[0] && ratio !== 0) return trainingDropout(c, ratio);
     }
     if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (training-mode dropout) is not supported');
     const x = c.input(0);
