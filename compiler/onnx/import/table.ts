@@ -19,6 +19,7 @@ import { SCATTER_IMPORTS } from './scatter.js';
 import { SHAPE_AWARE } from './shape-values.js';
 import { SHAPE_IMPORTS } from './shape.js';
 import { SIGNAL_IMPORTS } from './signal.js';
+import { TFIDF_IMPORTS } from './tfidf.js';
 import { TRAINING_DOMAIN, TRAINING_IMPORTS } from './training.js';
 
 /** Every mapped ONNX operator and its builder. */
@@ -36,6 +37,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...QUANTIZED_IMPORTS,
   ...ROI_ALIGN_IMPORTS,
   ...RANDOM_IMPORTS,
+  ...TFIDF_IMPORTS,
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
@@ -45,7 +47,6 @@ export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Bui
 export const NOT_YET: Readonly<Record<string, string>> = {
   Multinomial: 'sampling classes from logits has no gluonc operator',
   SequenceMap: 'its subgraph over each sequence item is not mapped',
-  TfIdfVectorizer: 'n-gram counting of token ids has no gluonc operator',
 };
 
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
