@@ -1,6 +1,6 @@
 /**
  * Importers of ONNX's element-wise operators: arithmetic, comparisons and
- * logic, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
+ * logic, BitShift of uint8, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
  * (inference semantics: the identity; opset 12's training_mode true: gluonc's Dropout, always active).
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
@@ -77,6 +77,24 @@ function trainingDropout(c: ImportCtx, ratio: number): Value[] {
   const kept = c.op('Dropout', [c.op('onesLike', [x])], attrs);
   return [y, castTo(c, c.op('notEqual', [kept, c.scalar(0, kept.type.dtype)]), 'bool')];
 }
+
+/**
+ * BitShift of uint8 (gluonc's only unsigned type) in float64, exact there: LEFT is x·2^s wrapped to 8 bits
+ * (x·2^s - 256·floor(x·2^s / 256)), RIGHT is floor(x / 2^s).
+ */
+const bitShift: Builder = (c) => {
+  const direction = c.attr.str('direction', '');
+  if (direction !== 'LEFT' && direction !== 'RIGHT') throw c.refuse(`direction '${direction}' is not LEFT or RIGHT`);
+  const [x, s] = [c.input(0), c.input(1)];
+  if (x.type.dtype !== 'uint8') throw c.refuse(`input of dtype ${x.type.dtype} (gluonc has uint8 only)`);
+  const d = 'float64';
+  const p = c.op('pow', [c.scalar(2, d), castTo(c, s, d)]);
+  const xf = castTo(c, x, d);
+  if (direction === 'RIGHT') return [castTo(c, c.op('floor', [c.op('div', [xf, p])]), 'uint8')];
+  const v = c.op('mul', [xf, p]);
+  const wrapped = c.op('sub', [v, c.op('mul', [c.op('floor', [c.op('div', [v, c.scalar(256, d)])]), c.scalar(256, d)])]);
+  return [castTo(c, wrapped, 'uint8')];
+};
 
 /** Pow: the exponent takes the base's dtype (ONNX allows them to differ). */
 const pow: Builder = (c) => {
@@ -335,6 +353,7 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     const to: DType = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
     return [castTo(c, c.input(0), to)];
   },
+  BitShift: bitShift,
   CastLike: (c) => [castTo(c, c.input(0), c.input(1).type.dtype)],
   Dropout: (c) => {
     if (c.opset >= 12 && c.has(2)) {
