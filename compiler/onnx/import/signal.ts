@@ -1,5 +1,6 @@
 /**
  * Importers of ONNX's signal operators: DFT and STFT (opset 17) onto gluonc's `fft`
+ * (MelWeightMatrix: a constant, see below)
  * of a real signal. A complex input (last axis 2) is two real transforms
  * combined; the inverse is `conj(fft(conj(x))) / n`; `onesided` keeps the
  * first `floor(n/2) + 1` frequencies. Computed in float64 and rounded to
@@ -8,7 +9,7 @@
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
-import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** Entry `k` of the last axis (real or imaginary part). */
 const part = (c: ImportCtx, x: Value, k: number): Value => c.op('take', [x, c.scalar(k, 'int64')], { axis: -1 });
@@ -84,8 +85,40 @@ const stft: Builder = (c) => {
   return [y];
 };
 
+/**
+ * MelWeightMatrix: a constant [dft_length / 2 + 1, num_mel_bins] computed as the file is read (its inputs must be
+ * constant), by ONNX's definition (onnx/reference/ops/op_mel_weight_matrix.py, as onnxruntime): num_mel_bins + 2
+ * points evenly spaced in mel (2595 log10(1 + f / 700)) from the lower edge by (high - low) / (num_mel_bins + 2),
+ * back to hertz, to bins floor((dft_length + 1) f / sample_rate); triangles rising from point i to i + 1, falling to i + 2.
+ */
+const melWeightMatrix: Builder = (c) => {
+  const [bins, dftLen, rate, lo, hi] = ['num_mel_bins', 'dft_length', 'sample_rate', 'lower_edge_hertz', 'upper_edge_hertz'].map((w, i) => {
+    const v = c.numbers(i, w)?.[0];
+    if (v === undefined) throw c.refuse(`input ${w} is missing`);
+    return v;
+  });
+  const dtype = dtypeOf(c, c.attr.int('output_datatype', 1), 'attribute output_datatype');
+  const rows = Math.floor(dftLen! / 2) + 1;
+  const mel = (f: number) => (2595 * Math.log1p(f / 700)) / Math.LN10;
+  const step = (mel(hi!) - mel(lo!)) / (bins! + 2);
+  const points = Array.from({ length: bins! + 2 }, (_, k) => Math.floor(((dftLen! + 1) * 700 * Math.expm1(((k * step + mel(lo!)) / 2595) * Math.LN10)) / rate!));
+  const out = new Array<number>(rows * bins!).fill(0);
+  const set = (j: number, i: number, v: number) => {
+    if (j < 0 || j >= rows) throw c.refuse(`bin ${j} of mel band ${i} is outside the ${rows} bins of the DFT (the edges exceed the sample rate's range)`);
+    out[j * bins! + i] = v;
+  };
+  for (let i = 0; i < bins!; i++) {
+    const [left, center, right] = [points[i]!, points[i + 1]!, points[i + 2]!];
+    if (center === left) set(center, i, 1);
+    else for (let j = left; j <= center; j++) set(j, i, (j - left) / (center - left));
+    for (let j = center; j < right; j++) set(j, i, (right - j) / (right - center));
+  }
+  return [c.constant(tensorFromNumbers(dtype, [rows, bins!], out))];
+};
+
 /** The signal importers by ONNX operator. */
 export const SIGNAL_IMPORTS: Record<string, Builder> = {
   DFT: dft,
   STFT: stft,
+  MelWeightMatrix: melWeightMatrix,
 };
