@@ -1,8 +1,8 @@
 /**
  * Resize (and Upsample): every mode (nearest with each rounding, linear,
  * cubic, the last two also with opset 18's antialias: the filter widened by
- * 1/scale when down-sampling) and coordinate transformation except
- * tf_crop_and_resize, opset 18's `axes` and `keep_aspect_ratio_policy`, as one
+ * 1/scale when down-sampling) and coordinate transformation (tf_crop_and_resize:
+ * not with cubic, and extrapolation_value added where a position falls outside), opset 18's `axes` and `keep_aspect_ratio_policy`, as one
  * constant interpolation matrix per resized axis: y = x · Mᵀ along that axis
  * (`dot`), so the result differentiates in x. The matrices follow ONNX's
  * reference implementation (onnx/reference/ops/op_resize.py): source
@@ -55,8 +55,11 @@ function coefficients(c: ImportCtx, mode: string, nearest: string, a: number, ra
   ];
 }
 
-/** The [out, in] interpolation matrix of one axis (row-major). */
-function matrix(c: ImportCtx, inLen: number, outLen: number, scale: number): number[] {
+/**
+ * The [out, in] interpolation matrix of one axis (row-major); with tf_crop_and_resize's crop box `roi`
+ * ([start, end] of this axis), the output positions outside the input are listed in `outside` (zero rows).
+ */
+function matrix(c: ImportCtx, inLen: number, outLen: number, scale: number, roi?: [number, number], outside?: Set<number>): number[] {
   const mode = c.attr.str('mode', 'nearest');
   const ctm = c.attr.str('coordinate_transformation_mode', c.opset < 11 ? 'asymmetric' : 'half_pixel');
   const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');
@@ -73,6 +76,15 @@ function matrix(c: ImportCtx, inLen: number, outLen: number, scale: number): num
       case 'half_pixel': x = (y + 0.5) / scale - 0.5; break;
       case 'tf_half_pixel_for_nn': x = (y + 0.5) / scale; break;
       case 'half_pixel_symmetric': x = (inLen / 2) * (1 - outLen / outWidth) + (y + 0.5) / scale - 0.5; break;
+      case 'tf_crop_and_resize': {
+        const [start, end] = roi!;
+        x = outLen > 1 ? start * (inLen - 1) + (y * (end - start) * (inLen - 1)) / (outLen - 1) : 0.5 * (start + end) * (inLen - 1);
+        if (x < 0 || x > inLen - 1) {
+          outside!.add(y);
+          continue;
+        }
+        break;
+      }
       default: throw c.refuse(`coordinate_transformation_mode '${ctm}'`);
     }
     const ratio = Number.isInteger(x) ? 1 : x - Math.floor(x);
@@ -157,18 +169,23 @@ export const resize: Builder = (c) => {
   const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');
   const halfPixel = ctm === 'half_pixel' || ctm === 'pytorch_half_pixel';
   const repeats = mode === 'nearest' && ((halfPixel && nearest.startsWith('round')) || (ctm === 'asymmetric' && nearest === 'floor'));
+  const crop = ctm === 'tf_crop_and_resize' ? cropBoxes(c, r, mode) : null;
   let y = x;
-  if (repeats && scales.every((s, i) => Number.isInteger(s) && s >= 1 && (s === 1 || Number.isNaN(sizes[i]) || sizes[i] === s * (x.type.shape[i] as number)))) {
+  if (!crop && repeats && scales.every((s, i) => Number.isInteger(s) && s >= 1 && (s === 1 || Number.isNaN(sizes[i]) || sizes[i] === s * (x.type.shape[i] as number)))) {
     scales.forEach((s, axis) => s > 1 && (y = c.op('repeat', [y], { repeats: s, axis })));
     return [y];
   }
+  const outsides: Set<number>[] = [];
   for (let axis = 0; axis < r; axis++) {
-    if (scales[axis] === 1 && (sizes[axis] === -1 || sizes[axis] === x.type.shape[axis])) continue;
+    const box = crop?.[axis];
+    outsides.push(new Set());
+    // An axis keeping its size is left as it is, unless a crop box other than [0, 1] moves it (as ONNX's reference does).
+    if (scales[axis] === 1 && (sizes[axis] === -1 || sizes[axis] === x.type.shape[axis]) && (!box || (box[0] === 0 && box[1] === 1))) continue;
     const d = y.type.shape[axis]!;
     if (typeof d !== 'number') throw c.refuse(`resizing the symbolic dimension '${d}' (only nearest up-sampling by an integer factor that repeats elements keeps it symbolic)`);
     const inLen = d;
-    const outLen = sizes[axis]!;
-    const m = matrix(c, inLen, outLen, scales[axis]!);
+    const outLen = sizes[axis] === -1 ? d : sizes[axis]!;
+    const m = matrix(c, inLen, outLen, scales[axis]!, box, outsides[axis]);
     // Mᵀ as [in, out]: y[..., o] = sum_i x[..., i] M[o, i].
     const mt = tensorFromNumbers(x.type.dtype, [inLen, outLen], Array.from({ length: inLen * outLen }, (_v, k) => m[(k % outLen) * inLen + Math.floor(k / outLen)]!));
     const perm = Array.from({ length: r }, (_v, i) => (i === axis ? r - 1 : i === r - 1 ? axis : i));
@@ -177,5 +194,28 @@ export const resize: Builder = (c) => {
     const z = c.op('dot', [moved, c.constant(mt)]);
     y = last ? z : c.op('transpose', [z], { axes: perm });
   }
-  return [y];
+  const e = c.attr.float('extrapolation_value', 0);
+  if (!crop || e === 0 || outsides.every((o) => !o.size)) return [y];
+  // extrapolation_value where any axis's position is outside the input (there y is 0: a zero row).
+  const shape = y.type.shape as number[];
+  const size = shape.reduce((p, q) => p * q, 1);
+  const fill = Array.from({ length: size }, (_v, k) => {
+    let rest = k;
+    let out = false;
+    for (let axis = r - 1; axis >= 0; axis--) {
+      out ||= outsides[axis]!.has(rest % shape[axis]!);
+      rest = Math.floor(rest / shape[axis]!);
+    }
+    return out ? e : 0;
+  });
+  return [c.op('add', [y, c.constant(tensorFromNumbers(x.type.dtype, shape, fill))])];
 };
+
+/** tf_crop_and_resize's crop box per axis from the roi input ([starts..., ends...]); cubic is refused (onnxruntime and ONNX's reference differ). */
+function cropBoxes(c: ImportCtx, r: number, mode: string): [number, number][] {
+  if (mode === 'cubic') throw c.refuse("mode 'cubic' with tf_crop_and_resize (onnxruntime and ONNX's reference compute it differently)");
+  if (c.attr.has('axes')) throw c.refuse('tf_crop_and_resize with axes');
+  const roi = c.numbers(1, 'roi');
+  if (!roi || roi.length !== 2 * r) throw c.refuse(`roi ${JSON.stringify(roi)} does not give a start and an end per axis`);
+  return Array.from({ length: r }, (_v, i) => [roi[i]!, roi[r + i]!]);
+}
