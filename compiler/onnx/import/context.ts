@@ -34,6 +34,8 @@ export interface ImportCtx {
   readonly attr: AttrReader;
   /** True when input slot `i` is given. */
   has(i: number): boolean;
+  /** The value an ONNX name holds where this node is read (Gradient's `y` and `xs`). */
+  value(name: string): Value;
   /** Input `i` as an IR value (a refusal when absent or a symbolic shape value). */
   input(i: number): Value;
   /** Input `i`, or null when absent. */
@@ -205,6 +207,7 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     opType,
     label,
     opset,
+    value: (name) => h.resolve(name, user),
     nInputs: names.length,
     outputNames: n.output ?? [],
     attr: attrReader(n, refuse, h.tensor),

@@ -6,8 +6,10 @@
  * `R` (learning rate), `T` (update count, int64), then n tensors of each kind
  * (X..., G..., and the optimizer's states); outputs are the n new X, then
  * the n new states of each kind. `T` may be computed at run time: the
- * branches on `T > 0` are `where`s.
+ * branches on `T > 0` are `where`s. Gradient differentiates the graph read so far.
  */
+import { isFloat } from '../../../runtime/dtypes.js';
+import { gradients } from '../../autodiff/reverse.js';
 import type { Value } from '../../ir/value.js';
 import { castTo, type Builder, type ImportCtx } from './context.js';
 
@@ -107,5 +109,25 @@ const momentum = optimizer('XGV', (c, st, [x, g, v]) => {
   return [sub(c, x!, mul(c, st.r, step)), vNew];
 });
 
+/**
+ * Gradient: the gradients of the sum of `y` with respect to the values named in `xs` (its inputs), by gluonc's
+ * reverse-mode differentiation of the graph read so far (zeros where `y` does not depend on one).
+ */
+const gradient: Builder = (c) => {
+  const xs = c.attr.strs('xs') ?? [];
+  const yName = c.attr.str('y', '');
+  if (!xs.length || !yName) throw c.refuse('the attributes xs and y are required');
+  if (c.attr.strs('zs')?.length) throw c.refuse('zs (inputs held constant) is not supported');
+  const wrt = xs.map((n, i) => {
+    const v = c.value(n);
+    if (c.input(i) !== v) throw c.refuse(`input ${i} is not the value '${n}' that xs names`);
+    return v;
+  });
+  const y = c.value(yName);
+  if (!isFloat(y.type.dtype)) throw c.refuse(`y ('${yName}') is ${y.type.dtype}, not a float tensor`);
+  const grads = gradients([y], wrt, [c.op('onesLike', [y])]);
+  return grads.map((g, i) => g ?? c.op('zerosLike', [wrt[i]!]));
+};
+
 /** The domain's mapped operators and their builders. */
-export const TRAINING_IMPORTS: Readonly<Record<string, Builder>> = { Adagrad: adagrad, Adam: adam, Momentum: momentum };
+export const TRAINING_IMPORTS: Readonly<Record<string, Builder>> = { Adagrad: adagrad, Adam: adam, Momentum: momentum, Gradient: gradient };

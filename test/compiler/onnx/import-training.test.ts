@@ -1,6 +1,7 @@
 /**
  * ONNX's `ai.onnx.preview.training` optimizers imported (Adagrad, Adam,
- * Momentum in its standard and Nesterov modes, one tensor and several) against
+ * Momentum in its standard and Nesterov modes, one tensor and several; and
+ * Gradient, against the derivative by hand) against
  * a float64 numpy implementation of the update formulas of ONNX's operator
  * spec (onnx/defs/training/defs.cc), written out below: at T = 0 (no bias
  * correction, beta taken as 1 in Momentum) and T > 0, with the spec's
@@ -11,7 +12,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gluon, nd } from 'gluonc';
-import { readModel } from '../../../compiler/onnx/index.js';
+import { onnx, readModel, valueInfo } from '../../../compiler/onnx/index.js';
+import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -104,6 +106,35 @@ describe('imported ai.onnx.preview.training optimizers: Adagrad, Adam, Momentum 
     }
   });
 
+  it('Gradient: d(y)/d(xs) of the graph read so far, against the derivative by hand, eager and hybridized', () => {
+    // d = (a + b) * a * sin(b): dd/da = (2a + b) sin(b), dd/db = a sin(b) + (a + b) a cos(b).
+    const D = 'ai.onnx.preview.training';
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 7,
+      opsetImport: [{ domain: '', version: 12 }, { domain: D, version: 1 }],
+      graph: {
+        name: 'g',
+        node: [
+          { opType: 'Add', input: ['a', 'b'], output: ['c'] },
+          { opType: 'Mul', input: ['c', 'a'], output: ['e'] },
+          { opType: 'Sin', input: ['b'], output: ['s'] },
+          { opType: 'Mul', input: ['e', 's'], output: ['d'] },
+          { opType: 'Gradient', domain: D, input: ['a', 'b'], output: ['da', 'db'], attribute: [{ name: 'xs', type: 8, strings: ['a', 'b'].map((x) => new TextEncoder().encode(x)) }, { name: 'y', type: 3, s: new TextEncoder().encode('d') }] },
+        ],
+        input: ['a', 'b'].map((n) => valueInfo(n, { dtype: 'float64', shape: [3] })),
+        output: ['d', 'da', 'db'].map((n) => valueInfo(n, { dtype: 'float64', shape: [3] })),
+      },
+    }).finish();
+    const [a, b] = [[0.5, -1.25, 2], [0.3, 1.7, -0.9]];
+    const want = [a.map((x, i) => (x + b[i]!) * x * Math.sin(b[i]!)), a.map((x, i) => (2 * x + b[i]!) * Math.sin(b[i]!)), a.map((x, i) => x * Math.sin(b[i]!) + (x + b[i]!) * x * Math.cos(b[i]!))];
+    for (const hybrid of [false, true]) {
+      const net = new SymbolBlock(readModel(bytes).graph, null, 'gradient');
+      if (hybrid) net.hybridize();
+      const outs = net.call(nd.array(a, { dtype: 'float64' }), nd.array(b, { dtype: 'float64' })) as nd.NDArray[];
+      outs.forEach((o, k) => assertClose(o.data() as Float64Array, want[k]!, `${hybrid ? 'hybridized' : 'eager'} output ${k}`, 1e-12, 1e-12));
+    }
+  });
+
   it('refuses an unknown mode, a wrong input count and other operators of the domain, by name', () => {
     const D = 'ai.onnx.preview.training';
     const model = (node: object, nIn: number) => {
@@ -113,7 +144,8 @@ describe('imported ai.onnx.preview.training optimizers: Adagrad, Adam, Momentum 
     const inputs = (n: number) => Array.from({ length: n }, (_, i) => `i${i}`);
     assert.throws(() => readModel(model({ opType: 'Momentum', domain: D, input: inputs(5), output: ['y', 'v'], attribute: [{ name: 'mode', type: 3, s: new TextEncoder().encode('heavy'), }, { name: 'alpha', type: 1, f: 0.9 }, { name: 'beta', type: 1, f: 1 }, { name: 'norm_coefficient', type: 1, f: 0 }] }, 5)), /ONNX operator 'Momentum' \(node '#0'\) has no gluonc equivalent: mode 'heavy'/);
     assert.throws(() => readModel(model({ opType: 'Adagrad', domain: D, input: inputs(6), output: ['y', 'h'] }, 6)), /ONNX operator 'Adagrad' .*6 inputs: R, T and 3 groups of tensors, each of the same count/);
-    assert.throws(() => readModel(model({ opType: 'Gradient', domain: D, input: inputs(1), output: ['y'] }, 1)), /ONNX operator 'ai\.onnx\.preview\.training\.Gradient' \(node '#0'\) has no gluonc equivalent/);
+    assert.throws(() => readModel(model({ opType: 'Sgd', domain: D, input: inputs(1), output: ['y'] }, 1)), /ONNX operator 'ai\.onnx\.preview\.training\.Sgd' \(node '#0'\) has no gluonc equivalent: only Adagrad, Adam, Momentum, Gradient of its domain are mapped/);
+    assert.throws(() => readModel(model({ opType: 'Gradient', domain: D, input: inputs(1), output: ['y'], attribute: [{ name: 'xs', type: 8, strings: [new TextEncoder().encode('i0')] }, { name: 'y', type: 3, s: new TextEncoder().encode('nowhere') }] }, 1)), /'nowhere'/);
     assert.throws(() => readModel(model({ opType: 'Relu', domain: 'com.example', input: inputs(1), output: ['y'] }, 1)), /ONNX operator 'com\.example\.Relu' \(node '#0'\) has no gluonc equivalent: operators of other domains are not mapped/);
   });
 });
