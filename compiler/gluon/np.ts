@@ -103,6 +103,22 @@ export function divide<A extends Arr | number, B extends Arr | number>(a: A, b: 
 }
 
 /**
+ * A numpy float function (`np.sqrt`, `np.exp`, ...): an integer or bool
+ * array is cast to float32 first, numpy's rule with MXNet's default float
+ * (mxnet.np.sqrt's documented `np.sqrt(np.array([1, 4, 9]))` is
+ * `array([1., 2., 3.])`); `nd`'s operator keeps the integer dtype as
+ * MXNet 1.x does.
+ *
+ * ```ts
+ * np.sqrt(np.array([1, 2], { dtype: 'int32' }));   // [1, 1.4142135] float32
+ * ```
+ */
+function floatFn(name: string) {
+  /** numpy's float function: integer and bool arrays computed as float32. */
+  return <T extends Arr>(a: T): Out<T> => call<T>(name, INTEGRAL.has(a.dtype) ? ops.cast!(a, 'float32') : a);
+}
+
+/**
  * numpy's `squeeze`: removing every axis gives shape `[]` (MXNet 2's np, numpy;
  * `nd.squeeze` keeps `[1]` as MXNet 1.x did).
  *
@@ -407,16 +423,16 @@ export const np = {
   abs: opView('abs'),
   absolute: opView('abs'),
   sign: opView('sign'),
-  exp: opView('exp'),
-  log: opView('log'),
-  log1p: opView('log1p'),
-  expm1: opView('expm1'),
-  sqrt: opView('sqrt'),
+  exp: floatFn('exp'),
+  log: floatFn('log'),
+  log1p: floatFn('log1p'),
+  expm1: floatFn('expm1'),
+  sqrt: floatFn('sqrt'),
   square: opView('square'),
   reciprocal: opView('reciprocal'),
-  sin: opView('sin'),
-  cos: opView('cos'),
-  tanh: opView('tanh'),
+  sin: floatFn('sin'),
+  cos: floatFn('cos'),
+  tanh: floatFn('tanh'),
   floor: opView('floor'),
   ceil: opView('ceil'),
   clip: opView('clip'),

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { gluon, nd, np, sym } from 'gluonc';
 import { numpyRefs } from '../../helpers/numpy.js';
+import { assertClose } from '../../helpers/compare.js';
 
 type NDArray = nd.NDArray;
 const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
@@ -126,5 +127,22 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
       assert.equal(y.dtype, 'uint8');
       assert.deepEqual(values(y), refs[i]!.outs[0]!.data);
     });
+  });
+
+  it("float functions of integer and bool arrays compute in float32 (numpy's rule, MXNet's default float); nd keeps the integer dtype (MXNet 1.x)", () => {
+    const data = [0, 1, 2, 3, 5, 20];
+    const fns = ['sqrt', 'exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tanh'] as const;
+    const refs = numpyRefs(fns.map((f) => ({ code: `np.${f}(a.astype(np.float32))`, inputs: [{ shape: [6], dtype: 'int32', data }] })));
+    fns.forEach((f, i) => {
+      for (const dtype of ['int32', 'int64', 'uint8', 'bool'] as const) {
+        const x = np.array(dtype === 'bool' ? data.map((v) => +(v > 2)) : data, { dtype });
+        const y = (np[f] as (a: NDArray) => NDArray)(x);
+        assert.equal(y.dtype, 'float32', `np.${f} of ${dtype}`);
+        if (dtype !== 'bool') assertClose(values(y), refs[i]!.outs[0]!.data, `np.${f} of ${dtype}`, 1e-6, 0);
+      }
+      assert.equal((nd[f] as (a: NDArray) => NDArray)(nd.array(data, { dtype: 'int32' })).dtype, 'int32', `nd.${f}`);
+    });
+    // sigmoid stays float-only, with the way out in its error.
+    assert.throws(() => nd.sigmoid(nd.array([1], { dtype: 'int32' })), /sigmoid: dtype int32 is not supported \(supported: float32, float64, float16\); cast first: x\.astype\('float32'\)/);
   });
 });
