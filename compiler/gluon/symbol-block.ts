@@ -163,6 +163,7 @@ export class SymbolBlock extends HybridBlock {
       // From symbols, as MXNet's: deferred where the shape is unknown, initialized by name (a bias at 0, gamma at 1).
       const fromSymbols = this._fromSymbols ? { allowDeferredInit: true, init: initByName(v.name) } : {};
       const p = this.params.get(v.name, { shape: [...(v.type.shape as number[])], dtype: v.type.dtype, ...fromSymbols, ...(frozen.has(v) ? { gradReq: 'null' as const } : {}) });
+      if (this._unshaped.has(v.name)) p.rankUnknown = true;
       if (v.data) p.setData(new NDArray({ dtype: v.data.dtype, shape: [...v.data.shape], data: v.data.data.slice() } as NDArray['_host']));
     }
   }
@@ -235,10 +236,10 @@ export class SymbolBlock extends HybridBlock {
   private _solveRanks(node: Node, ins: Symbol[]): void {
     const def = getOp(node.op);
     node.inputs.forEach((v, i) => {
-      if (v.kind !== 'param' || !this._unshaped.has(v.name)) return;
+      if (v.kind !== 'param' || !this._unshaped.has(v.name) || !this.params.has(v.name)) return;
       const p = this.params.get(v.name);
       const s = ins[i]!;
-      if (!p.shapeUnknown || s.value.type.shape.length !== 1 || s.value.type.shape[0] !== 0) return;
+      if (!p.rankUnknown) return;
       const types = ins.map((x) => x.value.type);
       const shape = solveParamShape(def, types, i, withDefaults(def, node.attrs));
       if (!shape) {
