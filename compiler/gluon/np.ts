@@ -257,6 +257,82 @@ export function prod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: b
   return call<T>('prod', x, o, keepdims);
 }
 
+/** numpy's `nansum`: `sum` with NaN counted as 0 (MXNet's `nansum`), with `sum`'s dtype rule. Example: `np.nansum(x, { axis: 1 })`. */
+export function nansum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  const [x, o] = reduceInput('nansum', a, options, int64IfBool);
+  return call<T>('nansum', x, o, keepdims);
+}
+
+/** numpy's `nanprod`: `prod` with NaN counted as 1 (MXNet's `nanprod`), with `sum`'s dtype rule. Example: `np.nanprod(x)`. */
+export function nanprod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  const [x, o] = reduceInput('nanprod', a, options, int64IfBool);
+  return call<T>('nanprod', x, o, keepdims);
+}
+
+/** A reduction's numpy options: an axis (int, list or null) or an object of `keys`; `keepdims` positional after it. */
+function npReduceOptions(name: string, options: unknown, keepdims: boolean | undefined, keys: string[]): { axis: number | number[] | null; keepdims: boolean; dtype?: DType; ddof?: number } {
+  const o = options !== null && typeof options === 'object' && !Array.isArray(options)
+    ? (checkOptions(`np.${name}`, options as Record<string, unknown>, keys) as { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType; ddof?: number })
+    : { axis: options as number | number[] | null | undefined };
+  return { ...o, axis: o.axis ?? null, keepdims: keepdims ?? o.keepdims ?? false };
+}
+
+/**
+ * numpy's `var`: the mean of the squared deviations from the mean, divided
+ * by `n - ddof` (`ddof` 0 by default); integer and bool arrays compute in
+ * float32 (MXNet 2's default float), `dtype` chooses.
+ *
+ * ```ts
+ * np.var(np.array([1, 2, 3, 4]));               // 1.25
+ * np.var(x, { axis: 0, ddof: 1 });              // the unbiased estimate per column
+ * ```
+ */
+export function variance<T extends Arr>(a: T, options: VarOptions | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  return varianceOf('var', a, options, keepdims);
+}
+
+type VarOptions = { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType; ddof?: number };
+
+function varianceOf<T extends Arr>(name: string, a: T, options: VarOptions | number | number[] | null, keepdims: boolean | undefined): Out<T> {
+  const o = npReduceOptions(name, options, keepdims, ['axis', 'keepdims', 'dtype', 'ddof']);
+  const ddof = o.ddof ?? 0;
+  if (typeof ddof !== 'number' || !Number.isInteger(ddof) || ddof < 0) throw new Error(`np.${name}: option 'ddof' must be a non-negative integer, got ${JSON.stringify(ddof)}`);
+  const [x] = reduceInput(name, a, { dtype: o.dtype }, (d) => (INTEGRAL.has(d) ? 'float32' : null));
+  const sq = ops.square!(ops.sub!(x, ops.mean!(x, { axis: o.axis, keepdims: true })));
+  if (ddof === 0) return call<T>('mean', sq, { axis: o.axis, keepdims: o.keepdims });
+  const n = ops.sum!(ops.onesLike!(sq), { axis: o.axis, keepdims: o.keepdims });
+  return call<T>('div', ops.sum!(sq, { axis: o.axis, keepdims: o.keepdims }), ops.sub!(n, ddof));
+}
+
+/** numpy's `std`: the square root of `np.var` (same options). Example: `np.std(x, { axis: 1 })`. */
+export function std<T extends Arr>(a: T, options: VarOptions | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  return call<T>('sqrt', varianceOf('std', a, options, keepdims));
+}
+
+/** How many elements along the axes are nonzero (NaN is), as int64, and how many there are. */
+function truthCounts(name: string, a: Arr, options: unknown, keepdims: boolean | undefined): [unknown, unknown] {
+  const o = npReduceOptions(name, options, keepdims, ['axis', 'keepdims']);
+  const truthy = ops.cast!(ops.cast!(a, 'bool'), 'int64');
+  return [ops.sum!(truthy, { axis: o.axis, keepdims: o.keepdims }), ops.sum!(ops.onesLike!(truthy), { axis: o.axis, keepdims: o.keepdims })];
+}
+
+/** numpy's `all`: true where every element along the axes is nonzero (true over an empty axis); a bool array. Example: `np.all(np.greater(x, 0), 1)`. */
+export function all<T extends Arr>(a: T, options: { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  const [nonzero, n] = truthCounts('all', a, options, keepdims);
+  return ops.cast!(ops.equal!(nonzero, n), 'bool') as Out<T>;
+}
+
+/** numpy's `any`: true where some element along the axes is nonzero (false over an empty axis); a bool array. Example: `np.any(np.isnan(x))`. */
+export function any<T extends Arr>(a: T, options: { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  const [nonzero] = truthCounts('any', a, options, keepdims);
+  return ops.cast!(ops.greater!(nonzero, 0), 'bool') as Out<T>;
+}
+
+/** numpy's `count_nonzero`: how many elements along the axes are nonzero, int64. Example: `np.countNonzero(x, 0)`. */
+export function countNonzero<T extends Arr>(a: T, options: { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  return truthCounts('countNonzero', a, options, keepdims)[0] as Out<T>;
+}
+
 /** numpy's `cumsum` (`axis` null flattens), with `sum`'s dtype rule (bool: int64; `dtype` option). Example: `np.cumsum(x, 1)`. */
 export function cumsum<T extends Arr>(a: T, options: number | null | { axis?: number | null; dtype?: DType } = null): Out<T> {
   const [x, o] = reduceInput('cumsum', a, options, int64IfBool);
@@ -452,6 +528,13 @@ export const np = {
   min: opView('min'),
   amin: opView('min'),
   prod,
+  nansum,
+  nanprod,
+  var: variance,
+  std,
+  all,
+  any,
+  countNonzero,
   argmax: int64Of('argmax'),
   argmin: int64Of('argmin'),
   // linear algebra and shapes

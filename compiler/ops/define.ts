@@ -148,6 +148,13 @@ export interface OpSpec<A extends Attrs = Attrs> {
   opsetNote?: string;
   /** A TypeScript kernel; used for small tensors and while folding constants. */
   kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
+  /**
+   * The inputs the kernel computes; for others the session does, wherever a
+   * session executor is registered (a float function of integers truncates
+   * its float32 result, so onnxruntime's float32 library is the one
+   * reference: a TypeScript kernel in float64 would differ by 1 near integers).
+   */
+  kernelTakes?: (inputs: HostTensor[]) => boolean;
   /** True when the lowering depends on concrete input dimensions, not only rank. */
   lowerNeedsShape?: boolean;
   /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input); none of them a tensor: float32. */

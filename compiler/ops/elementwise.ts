@@ -135,8 +135,11 @@ const intInFloat32 = computeIn<(c: LowerCtx) => void>({ int32: 'float32', int64:
  * float32 and truncated toward zero (math_functions-inl.h:
  * `DType(::sqrtf(static_cast<float>(a)))`), so `sqrt([5])` is `[2]`. A
  * result that is NaN or outside the dtype (sqrt of a negative, log of 0) is
- * undefined there (C++ conversion) and here. `np`'s functions cast integers
- * to float32 first (numpy's rule with MXNet's default float).
+ * undefined there (C++ conversion) and here. Integers always run on the
+ * session (onnxruntime's float32 functions, `kernelTakes`), so a value within
+ * float32 rounding of an integer truncates alike eagerly and compiled (tanh(9)
+ * is 1 there, 0 with glibc's tanhf). `np`'s functions cast integers to float32
+ * first (numpy's rule with MXNet's default float).
  */
 function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule, opsetNote?: string): OpDef<Unary> {
   const floatFn = dtypes === FLOATS;
@@ -149,6 +152,8 @@ function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => n
     infer: (types) => [{ dtype: commonDType(name, types, floatFn ? [...FLOATS, ...INTEGERS] : dtypes), shape: [...types[0]!.shape] }],
     lower: floatFn ? (c) => intInFloat32(c, lowerFn) : lowerFn,
     kernel: (ins, _a, [out]) => [mapN(ins, out!, floatFn && INTEGERS.includes(out!.dtype) ? f32 : f)],
+    // Integers run on the session (onnxruntime's float32 functions), so eager and compiled truncate the same values.
+    kernelTakes: floatFn ? (ins) => !INTEGERS.includes(ins[0]!.dtype) : undefined,
     grad,
   });
 }

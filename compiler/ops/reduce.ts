@@ -226,18 +226,53 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
   });
 }
 
+function sumLower(c: LowerCtx, axes: number[], keepdims: boolean): void {
+  const d = c.inTypes[0]!.dtype;
+  if (d === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
+  // int8/uint8 (no onnxruntime kernel) sum in int64; the Cast back wraps modulo 2^8, as MXNet's int8 sum does.
+  else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], d === 'float16' ? 'float32' : 'int64');
+}
+
+function prodLower(c: LowerCtx, axes: number[], keepdims: boolean): void {
+  const t = c.inTypes[0]!;
+  if (t.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
+  else if (['int32', 'int8', 'uint8'].includes(t.dtype) && axes.length) {
+    // onnxruntime's int32 ReduceProd saturates (and int8 has none): the exact int64 product, wrapped by the Cast (numpy's).
+    const i64 = c.emit('Cast', [c.inputs[0]!], { to: onnxTo('int64') })[0]!;
+    const y = c.fresh();
+    emitProdInt64({ ...c, inputs: [i64], inTypes: [{ ...t, dtype: 'int64' }], outTypes: [{ ...c.outTypes[0]!, dtype: 'int64' }], outputs: [y] }, axes, keepdims);
+    c.emit('Cast', [y], { to: onnxTo(t.dtype) }, c.outputs);
+  } else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
+}
+
+/** The lowering context with the input's NaNs replaced by `fill` (nansum's 0, nanprod's 1); other dtypes have none. */
+function withoutNaN(c: LowerCtx, fill: number): LowerCtx {
+  const d = c.inTypes[0]!.dtype;
+  if (!d.startsWith('float')) return c;
+  const x = c.inputs[0]!;
+  return { ...c, inputs: [c.emit('Where', [c.emit('IsNaN', [x])[0]!, c.scalar(fill, d), x])[0]!] };
+}
+
+/**
+ * The product of the other elements, exact with zeros (not y / x): with no
+ * zero in a slice it is p / x; with one zero, p (the product of the non-zero
+ * elements) at the zero and 0 elsewhere; with more, 0.
+ */
+function prodGrad(F: GradOps, x: GradTensor, gk: GradTensor, axes: number[]): GradTensor {
+  const isZero = F.equal(x, 0);
+  const nonZero = F.add(x, isZero);
+  const pg = F.mul(F.prod(nonZero, { axis: axes, keepdims: true }), gk);
+  const zeros = F.sum(isZero, { axis: axes, keepdims: true });
+  return F.where(isZero, F.mul(F.equal(zeros, 1), pg), F.div(F.mul(F.equal(zeros, 0), pg), nonZero));
+}
+
 /**
  * Sum over `axis` (all axes when null); exact in int64. A full reduction has shape [] (MXNet 1.x: [1]).
  * Example: `x.sum({ axis: 1, keepdims: true })`.
  */
 export const sum = reduction('sum', {
   onnxOp: 'ReduceSum', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
-  lower: (c, axes, keepdims) => {
-    const d = c.inTypes[0]!.dtype;
-    if (d === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
-    // int8/uint8 (no onnxruntime kernel) sum in int64; the Cast back wraps modulo 2^8, as MXNet's int8 sum does.
-    else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], d === 'float16' ? 'float32' : 'int64');
-  },
+  lower: sumLower,
   init: 0, step: (a, v) => a + v,
   grad: reduceGrad('sum', (F, { x, gk }) => F.broadcastLike(gk, x)),
 });
@@ -294,27 +329,33 @@ export const min = reduction('min', {
  */
 export const prod = reduction('prod', {
   onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
-  lower: (c, axes, keepdims) => {
-    const t = c.inTypes[0]!;
-    if (t.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
-    else if (['int32', 'int8', 'uint8'].includes(t.dtype) && axes.length) {
-      // onnxruntime's int32 ReduceProd saturates (and int8 has none): the exact int64 product, wrapped by the Cast (numpy's).
-      const i64 = c.emit('Cast', [c.inputs[0]!], { to: onnxTo('int64') })[0]!;
-      const y = c.fresh();
-      emitProdInt64({ ...c, inputs: [i64], inTypes: [{ ...t, dtype: 'int64' }], outTypes: [{ ...c.outTypes[0]!, dtype: 'int64' }], outputs: [y] }, axes, keepdims);
-      c.emit('Cast', [y], { to: onnxTo(t.dtype) }, c.outputs);
-    } else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
-  },
+  lower: prodLower,
   init: 1, step: (a, v) => a * v, int32Step: Math.imul,
-  // The product of the other elements, exact with zeros (not y / x): with no
-  // zero in a slice it is p / x; with one zero, p (the product of the non-zero
-  // elements) at the zero and 0 elsewhere; with more, 0.
-  grad: reduceGrad('prod', (F, { x, gk, axes }) => {
-    const isZero = F.equal(x, 0);
-    const nonZero = F.add(x, isZero);
-    const pg = F.mul(F.prod(nonZero, { axis: axes, keepdims: true }), gk);
-    const zeros = F.sum(isZero, { axis: axes, keepdims: true });
-    return F.where(isZero, F.mul(F.equal(zeros, 1), pg), F.div(F.mul(F.equal(zeros, 0), pg), nonZero));
+  grad: reduceGrad('prod', (F, { x, gk, axes }) => prodGrad(F, x, gk, axes)),
+});
+/**
+ * Sum over `axis` treating NaN as 0 (MXNet's `nansum`, numpy's); other
+ * dtypes as `sum`. The gradient is 0 at the NaNs (MXNet's nansum_grad).
+ * Example: `F.nansum(x, { axis: 1 })`.
+ */
+export const nansum = reduction('nansum', {
+  onnxOp: 'ReduceSum', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
+  lower: (c, axes, keepdims) => sumLower(withoutNaN(c, 0), axes, keepdims),
+  init: 0, step: (a, v) => (Number.isNaN(v) ? a : a + v),
+  grad: reduceGrad('nansum', (F, { x, gk }) => F.mul(F.broadcastLike(gk, x), F.equal(x, x))),
+});
+/**
+ * Product over `axis` treating NaN as 1 (MXNet's `nanprod`, numpy's); other
+ * dtypes as `prod`. The gradient is 0 at the NaNs (MXNet's nanprod_grad).
+ * Example: `F.nanprod(x, { axis: 1 })`.
+ */
+export const nanprod = reduction('nanprod', {
+  onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
+  lower: (c, axes, keepdims) => prodLower(withoutNaN(c, 1), axes, keepdims),
+  init: 1, step: (a, v) => (Number.isNaN(v) ? a : a * v), int32Step: Math.imul,
+  grad: reduceGrad('nanprod', (F, { x, gk, axes }) => {
+    const kept = F.equal(x, x); // 1 where x is not NaN
+    return F.mul(prodGrad(F, F.where(kept, x, F.onesLike(x)), gk, axes), kept);
   }),
 });
 
@@ -520,6 +561,7 @@ export const REDUCE_OPS = {
   max, maxAxis: max,
   min, minAxis: min,
   prod,
+  nansum, nanprod,
   argmax, argmin,
   norm,
   reduceSumLike,

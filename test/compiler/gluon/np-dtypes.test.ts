@@ -145,4 +145,17 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     // sigmoid stays float-only, with the way out in its error.
     assert.throws(() => nd.sigmoid(nd.array([1], { dtype: 'int32' })), /sigmoid: dtype int32 is not supported \(supported: float32, float64, float16\); cast first: x\.astype\('float32'\)/);
   });
+
+  it("nansum and nanprod: NaN counts as 0 and 1 (numpy's values), bool counts in int64 as sum does", () => {
+    const x = np.array([[1, NaN, 2], [NaN, NaN, NaN]]);
+    const [s, p] = numpyRefs([
+      { code: 'np.nansum(a, axis=1)', inputs: [{ shape: [2, 3], dtype: 'float32', data: [1, 'nan', 2, 'nan', 'nan', 'nan'] as never }] },
+      { code: 'np.nanprod(a, axis=1)', inputs: [{ shape: [2, 3], dtype: 'float32', data: [1, 'nan', 2, 'nan', 'nan', 'nan'] as never }] },
+    ]);
+    assert.deepEqual(values(np.nansum(x, { axis: 1 })), s!.outs[0]!.data);
+    assert.deepEqual(values(np.nanprod(x, { axis: 1 })), p!.outs[0]!.data);
+    const b = np.nansum(np.greater(np.array([1, -1, 2]), 0));
+    assert.deepEqual([b.dtype, values(b)], ['int64', [2]]);
+    assert.deepEqual(values(nd.nansum(x, 1)), [3, 0], "nd.nansum (MXNet 1.x's)");
+  });
 });

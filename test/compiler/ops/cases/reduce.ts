@@ -143,6 +143,21 @@ out = np.vectorize(lambda v: int(v) // n if v >= 0 else -((-int(v)) // n))(s).as
     ],
     ref: `${AXES}out = np.prod(a, axis=ax, keepdims=kd, dtype=a.dtype)`,
   },
+  // NaN counts as 0 (nansum) or 1 (nanprod), as MXNet's and numpy's; a row of NaNs gives 0 (1); other dtypes as sum/prod.
+  ...(['nansum', 'nanprod'] as const).map((op): OpCase => ({
+    op,
+    samples: [
+      ...small.slice(0, 4),
+      { inputs: [{ shape: [3, 3], values: [1.5, NaN, 2, NaN, NaN, NaN, -0.5, 3, NaN] }], args: [{ axis: 1 }], label: 'NaN, and a row of NaNs' },
+      { inputs: [{ shape: [2, 3], values: [NaN, 2, -Infinity, 1.25, NaN, 0.5] }], label: 'NaN and -inf, all axes' },
+      { inputs: [{ shape: [2, 3], dtype: 'float16', values: [NaN, 2, 1.5, 0.5, NaN, 3] }], args: [{ axis: 0, keepdims: true }], label: 'float16' },
+      { inputs: [{ shape: [2, 3], dtype: 'float64', values: [NaN, 2, 1.5, 0.5, NaN, 3] }], args: [{ axis: -1 }], label: 'float64' },
+      { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }], args: [{ axis: 1 }], label: 'int32 (no NaN)' },
+      { inputs: [{ shape: [5, 3], values: [NaN, 1, 2, 0.5, NaN, 1.5, 1, 1, NaN, 2, 0.5, 1, NaN, NaN, 1.25], symbolic: true }], args: [{ axis: 0 }], label: 'symbolic batch' },
+      { inputs: [{ shape: [60, 50], values: Array.from({ length: 3000 }, (_v, i) => (i % 7 === 0 ? NaN : 1 + ((i % 13) - 6) / 100)) }], args: [{ axis: 0 }], label: 'large (session path)' },
+    ],
+    ref: `${AXES}out = np.${op}(x if a.dtype.kind == 'f' else a, axis=ax, keepdims=kd)`,
+  })),
   { op: 'argmax', samples: args, ref: argRef('argmax') },
   { op: 'argmin', samples: args, ref: argRef('argmin') },
   { op: 'argmax', samples: nans, ref: argRef('argmax') },
