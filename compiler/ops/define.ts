@@ -113,6 +113,14 @@ export interface OpSpec<A extends Attrs = Attrs> {
   name: string;
   /** Tensor inputs by name; `'bias?'` is optional, `'...data'` takes any number. */
   inputs: string[];
+  /**
+   * The inputs that are learned parameters (MXNet's arguments other than the
+   * data): a symbolic call outside a traced block that leaves them out gets
+   * fresh variables named `<name>_<input>` in snake case, as MXNet's
+   * `mx.sym.FullyConnected(data, num_hidden=4, name='fc1')` creates
+   * `fc1_weight` and `fc1_bias` (an optional one unless `noBias`).
+   */
+  params?: string[];
   /** Accepted attributes and their defaults. */
   attrs?: AttrDefaults;
   /** Attributes that may follow the tensor inputs positionally (MXNet's `reshape(x, shape)`). */

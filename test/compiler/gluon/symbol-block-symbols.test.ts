@@ -152,6 +152,45 @@ describe("SymbolBlock(outputs, inputs, params) from symbols (MXNet 1.x's constru
     assert.deepEqual(vals(b.call(x) as NDArray), ya);
   });
 
+  it("MXNet's symbol calls create the parameters they leave out (mx.sym.FullyConnected(data, num_hidden=4, name='fc1')): named <name>_<input>, or <operator>N; loaded by name; the numpy forward", () => {
+    const data = sym.var('data');
+    const fc1 = sym.FullyConnected(data, { numHidden: 4, name: 'fc1' });
+    // Every symbolic call takes MXNet's name (typed for the forms that create parameters).
+    const act = (sym.Activation as (...a: unknown[]) => sym.Symbol)(fc1, { actType: 'relu', name: 'relu1' });
+    const out = sym.FullyConnected(act, { numHidden: 2 });
+    const bn = sym.BatchNorm(sym.Convolution(sym.reshape(data, [-1, 1, 1, 5]), { kernel: [1, 3], numFilter: 2, noBias: true, name: 'conv' }), { name: 'bn' });
+    assert.deepEqual(out.listArguments().filter((n) => !n.startsWith('fc1') && n !== 'data').length, 2);
+    const auto = out.listArguments().slice(3);
+    assert.match(auto[0]!, /^fullyconnected\d+_weight$/);
+    assert.deepEqual(out.listArguments(), ['data', 'fc1_weight', 'fc1_bias', auto[0], auto[0]!.replace('weight', 'bias')]);
+    assert.deepEqual(bn.listArguments(), ['data', 'conv_weight', 'bn_gamma', 'bn_beta', 'bn_moving_mean', 'bn_moving_var']);
+    const net = new gluon.SymbolBlock(out, data);
+    const arrays: Record<string, NDArray> = {
+      fc1_weight: nd.random.uniform(-1, 1, [4, 5]), fc1_bias: nd.random.uniform(-1, 1, [4]),
+      [auto[0]!]: nd.random.uniform(-1, 1, [2, 4]), [auto[0]!.replace('weight', 'bias')]: nd.random.uniform(-1, 1, [2]),
+    };
+    const file = path.join(dir, 'auto.params');
+    nd.save(file, arrays);
+    net.collectParams().load(file);
+    const x = nd.random.uniform(-1, 1, [3, 5]);
+    const [want] = ref(FORWARD, { x, w1: arrays.fc1_weight!, b1: arrays.fc1_bias!, w2: arrays[auto[0]!]!, b2: arrays[auto[0]!.replace('weight', 'bias')]! });
+    assertClose(vals(net.call(x) as NDArray), want!, 'auto-created parameters', 1e-5, 1e-6);
+    const bnNet = new gluon.SymbolBlock(bn, data);
+    assert.deepEqual([...bnNet.collectParams().entries()].map(([k, p]) => [k, p.gradReq]), [
+      ['conv_weight', 'write'], ['bn_gamma', 'write'], ['bn_beta', 'write'], ['bn_moving_mean', 'null'], ['bn_moving_var', 'null'],
+    ]);
+    assert.throws(() => (sym.relu as (...a: unknown[]) => unknown)(data, { name: 3 }), /^OpError: relu: option 'name' must be a non-empty string, got 3/);
+    // Inside a traced block a left-out parameter stays an error: the block passes its own.
+    class Forgot extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, x: gluon.Tensor) {
+        return (F.FullyConnected as (...a: unknown[]) => gluon.Tensor)(x, { numHidden: 2 });
+      }
+    }
+    const forgot = new Forgot();
+    forgot.hybridize();
+    assert.throws(() => forgot.call(x), /FullyConnected: input 'weight' must be a tensor or a number/);
+  });
+
   it('bad input is an Error naming it', () => {
     const { data, act, out } = mlp();
     const SB = gluon.SymbolBlock as unknown as new (...a: unknown[]) => gluon.SymbolBlock;
