@@ -21,6 +21,33 @@ export type Feed =
 /** Feeds by input name. */
 export type Feeds = Record<string, Feed>;
 
+/** One input a FeedError is about: its declared dtype and shape (symbolic sizes by name) and the shape received (null: none could be read). */
+export interface FeedProblem {
+  name: string;
+  dtype: DType;
+  expected: (number | string)[];
+  received: number[] | null;
+}
+
+/**
+ * A feed the model cannot take: the caller's fault (`serve` answers 400 with
+ * `inputs`), whether `checkFeeds` found it against the declared inputs or the
+ * run found that the model's operators do not fit the sizes fed
+ * (runtime/run-error.ts).
+ *
+ * ```ts
+ * try { await model.run(feeds); } catch (e) { if (e instanceof FeedError) e.inputs[0]!.expected; } // ['N', 'T', 8]
+ * ```
+ */
+export class FeedError extends Error {
+  constructor(
+    message: string,
+    readonly inputs: FeedProblem[],
+  ) {
+    super(message);
+  }
+}
+
 const ARRAY_DTYPES: [new (n: number) => TypedArray, DType[]][] = [
   [Float32Array, ['float32']],
   [Float64Array, ['float64']],
@@ -69,7 +96,13 @@ export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: str
   for (const info of inputs) {
     const f = Object.hasOwn(given, info.name) ? given[info.name] : undefined;
     const expected = `${info.dtype} ${formatShape(info.shape)}`;
-    const fail = (what: string): Error => new Error(`${where}: input '${info.name}': expected ${expected}, ${what}`);
+    const received = (): number[] | null => {
+      const o = f as { shape?: unknown; dims?: unknown } | null | undefined;
+      const s = o && typeof o === 'object' ? (Array.isArray(o.dims) ? o.dims : o.shape) : undefined;
+      return Array.isArray(s) && s.every((d) => typeof d === 'number') ? [...(s as number[])] : null;
+    };
+    const fail = (what: string): Error =>
+      new FeedError(`${where}: input '${info.name}': expected ${expected}, ${what}`, [{ name: info.name, dtype: info.dtype, expected: [...info.shape], received: received() }]);
     if (f === undefined || f === null) throw fail(`got ${f === null ? 'null' : 'nothing'} (missing input)`);
     const t = toHost(f, info, fail);
     if (t.shape.length !== info.shape.length) throw fail(`got rank ${t.shape.length} shape ${formatShape(t.shape)}`);

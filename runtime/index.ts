@@ -9,7 +9,7 @@ export { counters, reset as resetCounters, type Counters } from './profiler.js';
 export { encodeNpy, decodeNpy, readNpy, writeNpy, npyDescr, npyFileNames } from './npy.js';
 export { makeFolder, writeProblem } from './atomic-file.js';
 export { loadModel, Model, type LoadModelOptions, type RunOptions, type RunStats } from './load-model.js';
-export { checkFeeds, type Feed, type Feeds } from './feeds.js';
+export { checkFeeds, FeedError, type Feed, type FeedProblem, type Feeds } from './feeds.js';
 export { readModelFile, checkModelBytes, MAX_IR_VERSION, MIN_IR_VERSION, MAX_OPSET, MIN_OPSET, DEFAULT_MAX_BYTES, type ModelFile, type ModelFileOptions } from './model-file.js';
 export { openModel, type OpenModelOptions, type OpenedModel } from './open-model.js';
 export type { GraphIO, GraphSummary } from './model-graph.js';

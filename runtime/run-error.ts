@@ -9,9 +9,17 @@
  * node, the gluonc operator and block its `gluonc:` record names (see
  * compiler/onnx/emit.ts), the fed shapes with the symbolic sizes they bound,
  * and the reason without the source location. Other errors pass unchanged.
+ * When the reason is about sizes (a broadcast, a reshape, mismatched
+ * dimensions) and an input has a symbolic size, the request chose sizes the
+ * model does not fit: the error is a `FeedError` (the caller's fault;
+ * `serve` answers 400) naming those inputs, their declared and received
+ * shapes. With every input size fixed, the sizes fed are the declared ones
+ * and the model itself fails: a plain Error (500).
  */
 import { readFileSync } from 'node:fs';
 import { scanFields, wireString, type WireField } from './proto-wire.js';
+import type { DType } from './dtypes.js';
+import { FeedError } from './feeds.js';
 import { formatShape, type HostTensor } from './tensor.js';
 
 /** Where a node of a model comes from: its ONNX operator and, for gluonc files, the operator and block it lowers. */
@@ -91,23 +99,47 @@ function reason(status: string): string {
  * //   with x: float32[2, 7, 8] (N = 2, T = 7): Attempting to broadcast an axis by a dimension other than 1. 5 by 7
  * ```
  */
-export function explainRunError(e: unknown, where: string, file: string | Uint8Array, declared: readonly { name: string; shape: readonly (number | string)[] }[], feeds: Record<string, HostTensor>): unknown {
+export function explainRunError(e: unknown, where: string, file: string | Uint8Array, declared: readonly { name: string; dtype?: DType; shape: readonly (number | string)[] }[], feeds: Record<string, HostTensor>): unknown {
   const failure = nodeFailure(e, file);
   if (!failure) return e;
   const { opType, node, origin } = failure;
   const from = origin?.op ? `; gluonc's ${origin.op}${origin.scope ? ` in block '${origin.scope}'` : ''}` : '';
   const bound = new Map<string, number>();
-  const fed = declared.flatMap((d) => {
-    const t = feeds[d.name];
-    if (!t) return [];
+  const fedInputs = declared.filter((d) => feeds[d.name]);
+  for (const d of fedInputs) {
+    const t = feeds[d.name]!;
     d.shape.forEach((s, i) => {
       if (typeof s === 'string' && s !== '?' && t.shape[i] !== undefined && !bound.has(s)) bound.set(s, t.shape[i]!);
     });
-    return [`${d.name}: ${t.dtype}${formatShape(t.shape)}`];
-  });
+  }
+  const fed = (d: { name: string }) => `${feeds[d.name]!.dtype}${formatShape(feeds[d.name]!.shape)}`;
   const sizes = bound.size ? ` (${[...bound].map(([k, v]) => `${k} = ${v}`).join(', ')})` : '';
-  return new Error(`${where}: the run failed in node '${node}' (ONNX ${opType}${from}) with ${fed.join(', ')}${sizes}: ${failure.reason}`);
+  const at = `node '${node}' (ONNX ${opType}${from})`;
+  const chosen = fedInputs.filter((d) => d.shape.some((s) => typeof s !== 'number'));
+  if (SIZE_REASON.test(failure.reason) && chosen.length) {
+    const decl = (d: (typeof chosen)[number]) => `${d.dtype ?? feeds[d.name]!.dtype}${formatShape(d.shape)}`;
+    const what = chosen.length === 1
+      ? `input '${chosen[0]!.name}' ${fed(chosen[0]!)}${sizes} does not fit the model (declared ${decl(chosen[0]!)})`
+      : `inputs ${chosen.map((d) => `${d.name}: ${fed(d)}`).join(', ')}${sizes} do not fit the model (declared ${chosen.map((d) => `${d.name}: ${decl(d)}`).join(', ')})`;
+    return new FeedError(
+      `${where}: ${what}: ${at}: ${failure.reason}`,
+      chosen.map((d) => ({ name: d.name, dtype: d.dtype ?? feeds[d.name]!.dtype, expected: [...d.shape], received: [...feeds[d.name]!.shape] })),
+    );
+  }
+  return new Error(`${where}: the run failed in ${at} with ${fedInputs.map((d) => `${d.name}: ${fed(d)}`).join(', ')}${sizes}: ${failure.reason}`);
 }
+
+/**
+ * onnxruntime's reasons that are about sizes (seen from its CPU kernels):
+ * "Attempting to broadcast an axis by a dimension other than 1", "cannot be
+ * reshaped to the requested shape", "Non concat axis dimensions must match",
+ * "MatMul dimension mismatch", "GEMM: Dimension mismatch", "invalid expand
+ * shape", "Input initial_h must have shape", "Input channels C is not equal
+ * to kernel channels", "Invalid input shape", TopK's "k argument [5]
+ * should not be greater than specified axis dim value [3]". Not: an index
+ * out of range (a value, not a size: "indices element out of data bounds").
+ */
+const SIZE_REASON = /broadcast|reshape|dimension|shape|mismatch|must match|channels|axis dim\b/i;
 
 /** An onnxruntime node failure, parsed: the node, its ONNX operator and origin, and the reason without the source location. */
 export interface NodeFailure {

@@ -11,8 +11,8 @@
 import type http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { QueueFullError, type Batcher } from './batcher.js';
-import { checkFeeds } from './feeds.js';
-import { decodeInferRequest, encodeInferResponse, HttpError } from './kserve.js';
+import { checkFeeds, FeedError } from './feeds.js';
+import { decodeInferRequest, encodeInferResponse, HttpError, kserveType } from './kserve.js';
 import type { Model } from './load-model.js';
 import type { Histogram, Registry } from './metrics.js';
 import type { HostTensor } from './tensor.js';
@@ -48,7 +48,8 @@ export interface ServeContext {
   /** Counts an infer request as received; returns false when draining (the caller answers 503). */
   accept(res: http.ServerResponse): boolean;
   send(res: http.ServerResponse, endpoint: string, status: number, body: string | Buffer, headers?: http.OutgoingHttpHeaders): void;
-  fail(res: http.ServerResponse, endpoint: string, status: number, message: string, headers?: http.OutgoingHttpHeaders): void;
+  /** Answers `{"error": message, ...fields}`. */
+  fail(res: http.ServerResponse, endpoint: string, status: number, message: string, headers?: http.OutgoingHttpHeaders, fields?: Record<string, unknown>): void;
 }
 
 /** One endpoint: its method, the metrics label, and its handler. */
@@ -158,6 +159,11 @@ function infer(c: ServeContext, req: http.IncomingMessage, res: http.ServerRespo
     c.latency.observe(ns / 1e9);
   };
   const refuse = (status: number, message: string, headers: http.OutgoingHttpHeaders = {}): void => done(status, () => c.fail(res, endpoint, status, message, headers));
+  // An input the model cannot take, found before the run or by it (sizes its operators do not fit): the client's fault.
+  const refuseFeed = (e: FeedError): void => {
+    const inputs = e.inputs.map((p) => ({ name: p.name, datatype: kserveType(p.dtype), expected: p.expected, received: p.received }));
+    done(400, () => c.fail(res, endpoint, 400, e.message, {}, { inputs }));
+  };
   const declared = Number(req.headers['content-length']);
   if (declared > c.maxBodyBytes) {
     refuse(413, `the request body (${declared} bytes) is over the limit of ${c.maxBodyBytes} bytes`, { Connection: 'close' });
@@ -186,6 +192,7 @@ function infer(c: ServeContext, req: http.IncomingMessage, res: http.ServerRespo
       decoded = decodeInferRequest(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), hl === undefined ? undefined : Number(hl), c.model.outputs);
       feeds = checkFeeds(decoded.feeds, c.model.inputs, `model '${c.name}'`, c.model.emptyAborts);
     } catch (e) {
+      if (e instanceof FeedError) return refuseFeed(e);
       return refuse(e instanceof HttpError ? e.status : 400, (e as Error).message);
     }
     let pending: Promise<Record<string, HostTensor>>;
@@ -201,7 +208,7 @@ function infer(c: ServeContext, req: http.IncomingMessage, res: http.ServerRespo
         const { body, headers } = encodeInferResponse(c.name, request, out);
         done(200, () => c.send(res, endpoint, 200, body, headers));
       },
-      (e: Error) => refuse(500, `inference failed: ${e.message}`),
+      (e: Error) => (e instanceof FeedError ? refuseFeed(e) : refuse(500, `inference failed: ${e.message}`)),
     );
   });
 }

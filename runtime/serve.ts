@@ -195,7 +195,7 @@ export async function serve(artifact: string | Model, options: ServeOptions = {}
       return true;
     },
     send,
-    fail: (res, endpoint, status, message, extra = {}) => send(res, endpoint, status, JSON.stringify({ error: message }), { ...JSON_HEADERS, ...extra }),
+    fail: (res, endpoint, status, message, extra = {}, fields = {}) => send(res, endpoint, status, JSON.stringify({ error: message, ...fields }), { ...JSON_HEADERS, ...extra }),
   };
 
   const server = http.createServer(

@@ -34,6 +34,7 @@ import { NDArray, type LazyValue } from './ndarray.js';
 import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
 import { checkHeadGrad, type GradReqLike } from './tape.js';
 import { plainShape } from '../ops/symbolic-dim.js';
+import { flattenOutputs, type OutputTree } from './output-tree.js';
 
 /** What the program needs of a parameter (the front end's Parameter). */
 export interface StepParameter extends TracedParam {
@@ -54,7 +55,7 @@ export interface TraceableBlock {
   readonly _structureGen: number;
   _traceCall(inputs: unknown[]): unknown;
   /** Output types of a call, from a cached trace (no compilation). */
-  _outputTypes(inputs: readonly { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; list: boolean; updates?: readonly object[] } | null;
+  _outputTypes(inputs: readonly { dtype: DType; shape: number[] }[], training: boolean): { types: { dtype: DType; shape: number[] }[]; tree: OutputTree; updates?: readonly object[] } | null;
   _runNow(inputs: NDArray[], into: NDArray[], training: boolean, recording: boolean): void;
   collectParams(): { values(): StepParameter[] };
 }
@@ -326,7 +327,7 @@ class Program {
         const o = withTrainingMode(call.training, () =>
           withScope(call.block._scopeName || call.block.constructor.name, () => call.block._traceCall(ins)),
         );
-        outs.push((Array.isArray(o) ? o : [o]) as Symbol[]);
+        outs.push(flattenOutputs(o).flat as Symbol[]);
       }
     });
     // Unique feed names for parameters: p0, p1, ... in first-use order.
@@ -445,7 +446,7 @@ class Program {
  * Adds a hybridized block's call to the pending program; returns its
  * outputs as pending arrays (or null when the call cannot be deferred).
  */
-export function deferCall(block: TraceableBlock, inputs: NDArray[], training: boolean, recording: boolean): { outputs: NDArray[]; list: boolean } | null {
+export function deferCall(block: TraceableBlock, inputs: NDArray[], training: boolean, recording: boolean): { outputs: NDArray[]; tree: OutputTree } | null {
   const r = block._outputTypes(inputs, training);
   if (!r) return null;
   const types = r.types;
@@ -457,7 +458,7 @@ export function deferCall(block: TraceableBlock, inputs: NDArray[], training: bo
   const outputs: NDArray[] = types.map((t) => new NDArray(null, new Pending(t.dtype, t.shape, program)));
   program.calls.push({ block, inputs: refs, outputs, training, recording });
   if (r.updates) for (const p of r.updates) program.writes.add(p);
-  return { outputs, list: r.list };
+  return { outputs, tree: r.tree };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { NDArray } from '../engine/ndarray.js';
 import type { GradReqLike } from '../engine/tape.js';
 import type { TraceContext, TracedParam } from '../engine/trace-context.js';
 import type { Symbol } from '../trace/symbol.js';
+import type { OutputTree } from '../engine/output-tree.js';
 
 /** A parameter as files see it (the front end's Parameter). Example: `p.data()._host`. */
 export interface FileParameter extends TracedParam {
@@ -53,7 +54,7 @@ export interface TraceableBlock {
    */
   exportDims?(count: number): Record<number, string>[];
   collectParams(): FileParameterDict;
-  trace(inputTypes: { name: string; dtype: DType; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
+  trace(inputTypes: { name: string; dtype: DType; shape: Shape }[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
   /** Inlines the block's computation into the current trace. */
   _traceCall(inputs: unknown[]): unknown;
 }

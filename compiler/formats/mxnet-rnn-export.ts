@@ -12,7 +12,10 @@
  * (every weight, then every bias; layer by layer; `l` then `r`; `i2h`
  * then `h2h`); without given states, `begin_state(0, func=symbol.zeros)`'s
  * `_zeros` nodes `<prefix>h0_0`, `<prefix>h0_1` of shape
- * `(layers * directions, 0, hidden)` (MXNet infers the 0 from the data);
+ * `(layers * directions, 0, hidden)` (MXNet infers the 0 from the data),
+ * also for given states that are zeros whose batch is read from a traced
+ * tensor (`beginState(x.shape[1])` exported with a symbolic batch) and that
+ * only the call reads;
  * then `RNN` (attributes `state_size`, `num_layers`, `bidirectional`, `p`,
  * `state_outputs` True, `mode`, `projection_size` None, the LSTM state
  * clips None/False, `use_sequence_length`), outputs out, hy (and cy).
@@ -51,6 +54,8 @@ export interface RecurrentCall {
 }
 
 const CALLS = new WeakMap<Value, RecurrentCall>();
+/** Given states `recurrentCalls` found to be zeros of a traced batch read by their call alone: written as `_zeros`. */
+const WRITTEN_AS_ZEROS = new WeakSet<Value>();
 
 /** Records a traced call (keyed by its outputs). Example: `recordRecurrentCall({ block: this, mode: 'lstm', ... })`. */
 export function recordRecurrentCall(call: RecurrentCall): void {
@@ -93,6 +98,16 @@ export function recurrentCalls(nodes: readonly Node[], what: string): { calls: R
       }
     }
   }
+  // Zero states sized from a traced batch, read by their call alone, are written as its `_zeros` (writeRecurrentCall).
+  for (const c of calls) {
+    for (const v of c.states) {
+      if (zerosOfTracedBatch(v) && v.uses.every((u) => owner.get(u) === c)) {
+        owner.set(v.producer!, c);
+        inside.add(v.producer!);
+        WRITTEN_AS_ZEROS.add(v);
+      }
+    }
+  }
   for (const n of nodes) {
     for (const v of n.inputs) {
       const c = v.producer && owner.get(v.producer);
@@ -102,6 +117,12 @@ export function recurrentCalls(nodes: readonly Node[], what: string): { calls: R
     }
   }
   return { calls, inside };
+}
+
+/** True for zeros whose shape reads a dimension from a tensor (`zeros(%x) { shape: [1, { input: 0, ... }, 4] }`): MXNet's `_zeros` with a 0 there. */
+function zerosOfTracedBatch(v: Value): boolean {
+  const p = v.producer;
+  return !!p && p.op === 'zeros' && p.inputs.length > 0 && p.attrs['value'] === 0;
 }
 
 /** What `writeRecurrentCall` needs of the writer. */
@@ -142,11 +163,12 @@ export function writeRecurrentCall(call: RecurrentCall, prefix: string, e: Recur
     params = [e.push({ op: '_rnn_param_concat', name: e.name(`${prefix}rnnparamconcat`), attrs: { dim: '0', num_args: String(flat.length) }, inputs: flat }, 1), 0, 0];
   }
   const count = call.mode === 'lstm' ? 2 : 1;
+  const zeros = (i: number): [number, number, number] => [
+    e.push({ op: '_zeros', name: `${prefix}h0_${i}`, attrs: { __layout__: 'LNC', dtype: 'float32', shape: `(${call.numLayers * dirs}, 0, ${call.stateSize})` }, inputs: [] }, 1), 0, 0,
+  ];
   const states = call.states.length
-    ? call.states.map((v) => e.ref(v))
-    : Array.from({ length: count }, (_v, i): [number, number, number] => [
-        e.push({ op: '_zeros', name: `${prefix}h0_${i}`, attrs: { __layout__: 'LNC', dtype: 'float32', shape: `(${call.numLayers * dirs}, 0, ${call.stateSize})` }, inputs: [] }, 1), 0, 0,
-      ]);
+    ? call.states.map((v, i) => (WRITTEN_AS_ZEROS.has(v) ? zeros(i) : e.ref(v)))
+    : Array.from({ length: count }, (_v, i) => zeros(i));
   const attrs: Record<string, string> = {
     bidirectional: call.bidirectional ? 'True' : 'False',
     lstm_state_clip_max: 'None',

@@ -30,6 +30,7 @@ import { ops as ndOps } from '../engine/nd.js';
 import { NDArray } from '../engine/ndarray.js';
 import { Parameter, withParameterData } from './parameter.js';
 import type { F, Tensor } from '../engine/tensor.js';
+import { flattenOutputs, regroup, type OutputTree } from '../engine/output-tree.js';
 import { currentTrace, inHybridForward, paramSymbol, withTrace, type TraceContext } from '../engine/trace-context.js';
 import { plainShape } from '../ops/symbolic-dim.js';
 
@@ -47,7 +48,8 @@ interface Compiled {
   params: [Parameter, string][];
   outputs: string[];
   updates: [Parameter, string][];
-  list: boolean;
+  /** The nesting of the block's outputs (engine/output-tree.ts). */
+  tree: OutputTree;
   /** The traced forward (kept so the gradient graph differentiates the very same nodes, dropout seeds included). */
   traced: { outputs: Symbol[]; inputs: Symbol[]; symbols: Map<Parameter, Symbol> };
   /** The compiled gradient graphs, built on the first backward, by which inputs need a gradient (bit i: input i). */
@@ -59,7 +61,7 @@ interface Compiled {
 /** A call's output types from a trace, and the parameters it assigns (running statistics). */
 interface OutputTypes {
   types: { dtype: NDArray['dtype']; shape: number[] }[];
-  list: boolean;
+  tree: OutputTree;
   updates: Parameter[];
 }
 
@@ -227,7 +229,7 @@ export class HybridBlock extends Block {
           return this._runEager(arrays);
         case 'deferred': {
           const d = deferCall(this, arrays, isTrainingMode(), true);
-          if (d) return d.list ? d.outputs : d.outputs[0];
+          if (d) return regroup(d.outputs, d.tree);
           return this._runCompiled(arrays);
         }
         case 'compiled':
@@ -251,9 +253,9 @@ export class HybridBlock extends Block {
     const key = `${inputs.map((x) => `${x.dtype}[${x.shape}]`).join(';')}|${training}`;
     let r = this._typeCache.get(key);
     if (!r) {
-      const { outputs, list, ctx } = withTrainingMode(training, () => this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape }))));
+      const { outputs, tree, ctx } = withTrainingMode(training, () => this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape }))));
       checkInitialized(this, this.collectParams());
-      r = { types: outputs.map((o) => ({ dtype: o.dtype, shape: o.shape as number[] })), list, updates: [...ctx.updates.keys()] };
+      r = { types: outputs.map((o) => ({ dtype: o.dtype, shape: o.shape as number[] })), tree, updates: [...ctx.updates.keys()] };
       this._typeCache.set(key, r);
       if (this._typeCache.size > 64) this._typeCache.delete(this._typeCache.keys().next().value as string);
     }
@@ -323,8 +325,12 @@ export class HybridBlock extends Block {
     return this.constructor.name;
   }
 
-  /** Traces this block on symbolic inputs; returns the outputs and the trace (param symbols, updates). */
-  trace(inputTypes: { name: string; dtype: NDArray['dtype']; shape: Shape }[]): { outputs: Symbol[]; list: boolean; ctx: TraceContext<Parameter>; inputs: Symbol[] } {
+  /**
+   * Traces this block on symbolic inputs; returns the outputs (flat, depth
+   * first: `[out, [h, c]]` is three), their nesting, and the trace (param
+   * symbols, updates).
+   */
+  trace(inputTypes: { name: string; dtype: NDArray['dtype']; shape: Shape }[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<Parameter>; inputs: Symbol[] } {
     const names = new Map<Parameter, string>();
     for (const [k, p] of this.collectParams().entries()) names.set(p, k);
     const ctx: TraceContext<Parameter> = { symbols: new Map(), names, updates: new Map() };
@@ -332,11 +338,11 @@ export class HybridBlock extends Block {
     // Called from `call` the block's scope is already pushed; called directly (export, inferShape) push it.
     const traceIt = () => withTrace(ctx, () => this._traceCall(vars));
     const out = currentScope() ? traceIt() : withScope(this._scopeName || this.constructor.name, traceIt);
-    const list = Array.isArray(out);
-    const outputs = (list ? out : [out]) as unknown[];
+    const { flat: outputs, tree, paths } = flattenOutputs(out);
     outputs.forEach((o, i) => {
-      if (!isSymbol(o)) throw new Error(`${this.constructor.name}: hybridForward output ${i} is ${describe(o)}, not a tensor computed from F`);
+      if (!isSymbol(o)) throw new Error(`${this.constructor.name}: hybridForward output${paths[i]} is ${describe(o)}, not a tensor computed from F`);
     });
+    if (!outputs.length) throw new Error(`${this.constructor.name}: hybridForward returned an empty list; it must return a tensor computed from F, or a (nested) list of them`);
     // Shapes solved during the trace complete deferred parameters.
     for (const [p, s] of ctx.symbols) {
       const shape = s.value.type.shape;
@@ -347,7 +353,7 @@ export class HybridBlock extends Block {
         p.finishDeferredInit(shape as number[]);
       }
     }
-    return { outputs: outputs as Symbol[], list, ctx, inputs: vars };
+    return { outputs: outputs as Symbol[], tree, ctx, inputs: vars };
   }
 
   /** Infers the shapes of deferred parameters from example inputs (no computation). */
@@ -395,7 +401,7 @@ export class HybridBlock extends Block {
         recordEntry([...inputs, ...paramArrays], outs, (gOuts) => this._backward(entry, feeds, gOuts, need, outs));
       }
     }
-    return c.list ? outs : outs[0];
+    return regroup(outs, c.tree);
   }
 
   /** Runs the compiled gradient graph of a compiled call (one tape entry). */
@@ -456,7 +462,7 @@ export class HybridBlock extends Block {
 
   private _compile(inputs: NDArray[], frozen = false): Compiled {
     const all = this.collectParams();
-    const { outputs, list, ctx, inputs: vars } = this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
+    const { outputs, tree, ctx, inputs: vars } = this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
     checkInitialized(this, all);
     const outs = outputs.map((s, i) => ({ name: `output${i}`, value: s.value }));
     const updates = [...ctx.updates].map(([p, s], i) => ({ p, name: `update${i}`, value: s.value }));
@@ -472,7 +478,7 @@ export class HybridBlock extends Block {
       versions: frozen ? params.map(([p]) => [p, p.version] as [Parameter, number]) : null,
       outputs: outs.map((o) => o.name),
       updates: updates.map((u) => [u.p, u.name]),
-      list,
+      tree,
       traced: { outputs, inputs: vars, symbols: ctx.symbols },
     };
   }

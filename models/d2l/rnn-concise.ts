@@ -109,7 +109,7 @@ export class Seq2SeqDecoder extends nn.Block {
   }
 }
 
-/** The encoder's output alone (an exported graph returns tensors; the encoder returns `[output, [state]]`). */
+/** The encoder's output alone (the encoder's `[output, [state]]` exports as output0, output1; `gluonc compile --train` needs one output). */
 class EncoderOutput extends nn.Block {
   encoder = new Seq2SeqEncoder(10, 8, 16, 2);
   override forward(X: nd.NDArray): nd.NDArray {
@@ -124,5 +124,5 @@ export default function build(): gluon.Block {
   return net;
 }
 
-/** Example input: token indices [4, 7] (a fixed batch: beginState's zeros need a number, not a traced N). */
-export const inputs = { X: { shape: [4, 7], dtype: 'float32' } };
+/** Example input: token indices [N, T] (beginState's zeros read the batch N from the input when the artifact runs). */
+export const inputs = { X: { shape: ['N', 'T'], dtype: 'float32' } };

@@ -136,8 +136,8 @@ const MOMENTUM = 0.9;
 const OPTS = { warmupMs: 1000, sampleMs: 60, samples: 21, budgetMs: 3000, minSamples: 9, gapMs: 30 };
 /** The most runs the 'auto' thread probe takes to decide (step-threads.ts). */
 const PROBE_RUNS = PROBE.settleCap + 2 * (PROBE.warmup + PROBE.pairCap);
-/** tfjs is ~100x slower: fewer, single-call samples. */
-const TF_OPTS = { warmupMs: 300, sampleMs: 60, samples: 7, budgetMs: 3000, minSamples: 5 };
+/** tfjs is ~100x slower: fewer, single-call samples; each backend is compared with ours again in these (30 ms idle after each sample, as OPTS). */
+const TF_OPTS = { warmupMs: 300, sampleMs: 60, samples: 7, budgetMs: 3000, minSamples: 5, gapMs: 30 };
 
 type Net = ReturnType<typeof build>;
 
@@ -418,6 +418,8 @@ export async function run(): Promise<BenchTable[]> {
 
   // TensorFlow.js, each backend on its own (the tfjs kernels run on the main thread).
   const tfT: Record<string, Timing> = {};
+  const tfPaired: { name: string; ratio: number }[] = [];
+  const oursContender = contenders.find((c) => c.name === 'ours')!;
   const tfNotes: string[] = [];
   tf.enableProdMode();
   for (const backend of ['cpu', 'wasm'] as const) {
@@ -427,8 +429,11 @@ export async function run(): Promise<BenchTable[]> {
       const s = tfStepper(initial, data.slice(0, 16));
       const l0 = s.step();
       agree(`${name} first loss vs ours`, [l0], [firstLoss], 1e-4);
-      const r = await compare([{ name, fn: s.step }], TF_OPTS);
+      // Ours again, interleaved with this backend in the same compare, so the ratio's two sides share the machine's state.
+      const pairName = `ours (with ${name})`;
+      const r = await compare([{ ...oursContender, name: pairName }, { name, fn: s.step }], TF_OPTS);
       tfT[name] = r[name]!;
+      tfPaired.push({ name, ratio: rate(r[pairName]) / rate(r[name]) });
       s.dispose();
     } catch (e) {
       tfNotes.push(`${name}: ${String((e as Error).message).split('\n')[0]}`);
@@ -458,14 +463,14 @@ export async function run(): Promise<BenchTable[]> {
       rows: [{ label: 'ms per step', ours, peers: { ...Object.fromEntries([...oursNames.slice(1), ...torchNames].map((n) => [n, t[n]])), 'hand-written ORT 1 thread': hw1, 'hand-written ORT default threads': hwD, 'hand-written 1 thread, sync run': hwSync, 'ORT --train artifact 1 thread': art, ...tfT } }],
       notes: [
         `samples/s (median): ${samplesLine}.`,
-        `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x (target >= 20x).`,
+        `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x; interleaved with each tfjs backend in its own compare: ${tfPaired.map((p) => `ours / ${p.name} ${p.ratio.toFixed(1)}x`).join(', ') || 'n/a'} (target: the lower >= 20x).`,
         `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(2)} ms`).join(', ')} per native run over ${choice.pairs.counted} counting pairs, after ${choice.settleRuns} runs to settle` : ''}), ${oursNames.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
         "ours outputs the new weights and momenta and not the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
         `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30; the median of 3 children and their range, tfjs 1 child; then the excess over the baseline's median): ${Object.entries(peaks).map(([n, b]) => `${n} ${peakText(b, n === MEMORY_CONTENDERS[0] ? null : base)}`).join('; ')}. Where ours's excess goes: see 'Peak memory' in test/bench/train-mlp.ts.`,
         torchLine,
         ...artifactNotes,
         `Mark-compacts that began during the samples (V8's memory reducer can lock a process into one every ~20 steps, see test/bench/train-mlp.ts): ${all.filter(([, x]) => x?.majorGcs !== undefined).map(([n, x]) => `${n} ${x!.majorGcs}`).join('; ')}.`,
-        `Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare: ${OPTS.warmupMs} ms warm-up each, up to ${OPTS.samples} rounds of ${OPTS.sampleMs} ms samples in an order drawn per round, ${OPTS.gapMs} ms idle after each sample so that a thread pool left spinning does not fall on the next contender; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time.`,
+        `Contenders of ours, the hand-written step, the artifact and PyTorch are timed interleaved (harness compare: ${OPTS.warmupMs} ms warm-up each, up to ${OPTS.samples} rounds of ${OPTS.sampleMs} ms samples in an order drawn per round, ${OPTS.gapMs} ms idle after each sample so that a thread pool left spinning does not fall on the next contender; PyTorch times its steps on its own clock in its python3 process); tfjs backends are timed after, one at a time, each interleaved with ours again (TF_OPTS: ${TF_OPTS.warmupMs} ms warm-up, up to ${TF_OPTS.samples} rounds of ${TF_OPTS.sampleMs} ms samples).`,
         ...tfNotes,
       ],
     },

@@ -10,10 +10,10 @@ import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { isSymbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import { bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
-import { bindBeginState } from './begin-state.js';
+import { bindBeginState, zeroStates, type BatchSize } from './begin-state.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
-import { ops as ndOps, zeros } from '../../engine/nd.js';
+import { ops as ndOps } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { checkLengths, GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
@@ -109,9 +109,9 @@ export abstract class RecurrentCell extends HybridBlock {
    * const [h0, c0] = new rnn.LSTMCell(20).beginState(4); // each [4, 20]
    * ```
    */
-  beginState(...args: KwArgs<['batchSize?'], [batchSize?: number], { dtype?: DType }>): NDArray[] {
+  beginState(...args: KwArgs<['batchSize?'], [batchSize?: BatchSize], { dtype?: DType }>): NDArray[] {
     const [batchSize, options] = bindBeginState(this.constructor.name, args);
-    return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
+    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => [batchSize, this.hiddenSize]), options.dtype ?? this._dtype);
   }
 
   /** `call(x, states)` gives `[output, newStates]`. */

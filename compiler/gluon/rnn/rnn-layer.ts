@@ -14,10 +14,9 @@
 import type { DType } from '../../../runtime/dtypes.js';
 import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
 import { bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
-import { bindBeginState } from './begin-state.js';
+import { bindBeginState, zeroStates, type BatchSize } from './begin-state.js';
 import { HybridBlock } from '../hybrid.js';
 import { Zero, type Initializer } from '../init.js';
-import { zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
@@ -154,16 +153,19 @@ export abstract class RecurrentLayer extends HybridBlock {
   }
 
   /**
-   * Zero initial states for a batch size (MXNet's `begin_state`).
+   * Zero initial states for a batch size (MXNet's `begin_state`). While
+   * exporting, `beginState(x.shape[1])` with a symbolic batch gives zeros
+   * whose batch is read from `x` when the artifact runs (any batch).
    *
    * ```ts
    * const lstm = new rnn.LSTM(20, 2);
    * const [h0, c0] = lstm.beginState(4); // each [2, 4, 20]
    * ```
    */
-  beginState(...args: KwArgs<['batchSize?'], [batchSize?: number], { dtype?: DType }>): NDArray[] {
+  beginState(...args: KwArgs<['batchSize?'], [batchSize?: BatchSize], { dtype?: DType }>): NDArray[] {
     const [batchSize, options] = bindBeginState(this.constructor.name, args);
-    return this.stateInfo(batchSize).map((s) => zeros(s.shape, { dtype: options.dtype ?? this._dtype }));
+    const shape = [this.numLayers * this.directions, batchSize, this.hiddenSize];
+    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => shape), options.dtype ?? this._dtype);
   }
 
   /**

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { autograd, gluon, nd, random } from 'gluonc';
+import { autograd, gluon, init, nd, random } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { checkMxnetFiles, PY_RUN_MXNET_SYMBOL, python } from '../../helpers/mxnet-python.js';
 import { encodeMxnetParams } from '../../../compiler/formats/mxnet-params.js';
@@ -91,6 +91,25 @@ describe("MXNet's fused RNN operator: export(path, { format: 'mxnet' }) and Symb
       assertClose(flat(w), ref.outs[k].data, `output ${k} against the python run`, 1e-4, 1e-5);
       assertClose(flat(got[k]!), flat(w), `output ${k} read back`, 1e-5, 1e-6);
     });
+  });
+
+  it("begin states from a symbolic batch (beginState(x.shape[1]) exported with data [T, N, 3]) are MXNet's _zeros (1, 0, 4), which MXNet completes from the data", () => {
+    class ZeroStart extends gluon.HybridBlock {
+      lstm = new rnn.LSTM(4, { inputSize: 3 });
+      override hybridForward(_F: gluon.F, x: gluon.Tensor) {
+        return (this.lstm.call(x, this.lstm.beginState(x.shape[1] as number)) as [gluon.Tensor, gluon.Tensor[]])[0];
+      }
+    }
+    random.seed(12);
+    const net = new ZeroStart();
+    net.initialize(new init.Uniform(0.5));
+    const files = net.export(path.join(dir, 'zero-start'), { format: 'mxnet', inputs: { data: { shape: ['T', 'N', 3] } } });
+    const g = JSON.parse(fs.readFileSync(files.symbolFile, 'utf8')) as Json;
+    assert.deepEqual(g.nodes.filter((n) => n.op === '_zeros').map((n) => [n.name, n.attrs!.shape]), [['lstm0_h0_0', '(1, 0, 4)'], ['lstm0_h0_1', '(1, 0, 4)']]);
+    for (const N of [2, 3]) {
+      const x = nd.random.uniform(-1, 1, [4, N, 3]);
+      checkMxnetFiles(`N = ${N}`, files, x, net.call(x) as nd.NDArray);
+    }
   });
 
   it('inside a block: states computed by other layers, the final states read outside, the layer called twice', () => {
