@@ -509,8 +509,8 @@ export const np = {
   sin: floatFn('sin'),
   cos: floatFn('cos'),
   tanh: floatFn('tanh'),
-  floor: opView('floor'),
-  ceil: opView('ceil'),
+  floor: floatFn('floor'),
+  ceil: floatFn('ceil'),
   clip: opView('clip'),
   where,
   // comparisons (bool)

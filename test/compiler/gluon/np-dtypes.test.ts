@@ -131,7 +131,7 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
 
   it("float functions of integer and bool arrays compute in float32 (numpy's rule, MXNet's default float); nd keeps the integer dtype (MXNet 1.x)", () => {
     const data = [0, 1, 2, 3, 5, 20];
-    const fns = ['sqrt', 'exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tanh'] as const;
+    const fns = ['sqrt', 'exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tanh', 'floor', 'ceil'] as const;
     const refs = numpyRefs(fns.map((f) => ({ code: `np.${f}(a.astype(np.float32))`, inputs: [{ shape: [6], dtype: 'int32', data }] })));
     fns.forEach((f, i) => {
       for (const dtype of ['int32', 'int64', 'uint8', 'bool'] as const) {
