@@ -191,6 +191,15 @@ describe("SymbolBlock(outputs, inputs, params) from symbols (MXNet 1.x's constru
     assert.throws(() => forgot.call(x), /FullyConnected: input 'weight' must be a tensor or a number/);
   });
 
+  it('an input no output uses is a warning naming it (MXNet warns: "is not used by any computation")', async () => {
+    const got = new Promise<Error>((resolve) => process.once('warning', resolve));
+    const data = sym.var('data');
+    const net = new gluon.SymbolBlock(sym.relu(data), [data, sym.var('extra')]);
+    assert.match((await got).message, /^SymbolBlock: input\(s\) 'extra' are not used by any output$/);
+    net.initialize();
+    assert.deepEqual(vals(net.call(nd.array([-1, 2]), nd.ones([3])) as NDArray), [0, 2]);
+  });
+
   it('bad input is an Error naming it', () => {
     const { data, act, out } = mlp();
     const SB = gluon.SymbolBlock as unknown as new (...a: unknown[]) => gluon.SymbolBlock;
