@@ -107,6 +107,28 @@ describe("SymbolBlock(outputs, inputs, params) from symbols (MXNet 1.x's constru
     }
   });
 
+  it('trains in the fused step (hybridized net and L2Loss, Trainer sgd): the new weights equal numpy\'s step in float64', () => {
+    const { data, out } = mlp('float64');
+    const net = new gluon.SymbolBlock(out, data);
+    net.initialize();
+    net.hybridize();
+    const loss = new gluon.loss.L2Loss();
+    loss.hybridize();
+    const x = nd.random.uniform(-1, 1, [4, 5], 'float64');
+    const t = nd.random.uniform(-1, 1, [4, 2], 'float64');
+    net.call(x); // shapes first, so the weights below are the step's
+    const params = net.collectParams();
+    const names = ['fc1_weight', 'fc1_bias', 'fc2_weight', 'fc2_bias'];
+    const before = Object.fromEntries(names.map((k) => [k, params.get(k).data().copy()]));
+    const trainer = new gluon.Trainer(params, 'sgd', { learningRate: 0.5 });
+    autograd.record(() => loss.call(net.call(x), t)).backward();
+    trainer.step(4);
+    // L2Loss: mean over the 2 outputs of (y - t)^2 / 2, summed over the batch, the step dividing by 4: dL/dy = (y - t) / 2 / 4.
+    const want = ref(`h = np.maximum(x @ w1.T + b1, 0)\ncc = (h @ w2.T + b2 - t) / 8\n${BACKWARD.replace(/^\s*out = /m, 'g = ')}\nout = [w1 - 0.5 * g[0], b1 - 0.5 * g[1], w2 - 0.5 * g[2], b2 - 0.5 * g[3]]`,
+      { x, t, w1: before.fc1_weight!, b1: before.fc1_bias!, w2: before.fc2_weight!, b2: before.fc2_bias! });
+    names.forEach((k, i) => assertClose(vals(params.get(k).data()), want[i]!, `${k} after the fused step`, 1e-10, 1e-12));
+  });
+
   it('exports: ONNX read back gives the same outputs; MXNet format keeps the variable names', () => {
     const { data, out } = mlp();
     const net = new gluon.SymbolBlock(out, data);
