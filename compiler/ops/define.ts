@@ -118,7 +118,9 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * data): a symbolic call outside a traced block that leaves them out gets
    * fresh variables named `<name>_<input>` in snake case, as MXNet's
    * `mx.sym.FullyConnected(data, num_hidden=4, name='fc1')` creates
-   * `fc1_weight` and `fc1_bias` (an optional one unless `noBias`).
+   * `fc1_weight` and `fc1_bias` (an optional one unless `noBias`, whose
+   * default is the operator's). Only a call giving none of them: one that
+   * gives the weight alone keeps "an absent optional input is none".
    */
   params?: string[];
   /** Accepted attributes and their defaults. */

@@ -271,10 +271,14 @@ function mxnetSymbolArgs(def: OpDef, args: unknown[], isArg: (x: unknown) => boo
   let given = 0;
   while (given < rest.length && isArg(rest[given])) given++;
   const missing: string[] = [];
-  if (def.params && getContext().trace === null) {
+  // Only a call that gives none of the parameters (MXNet's form): one that gives the weight but not
+  // the optional bias keeps gluonc's meaning, no bias.
+  const first = def.params ? def.inputs.findIndex((slot) => def.params!.includes(slot.replace(/\?$/, ''))) : -1;
+  if (first >= 0 && given === first && getContext().trace === null) {
+    const noBias = (opts?.['noBias'] ?? def.attrs?.['noBias']) === true;
     for (const slot of def.inputs.slice(given)) {
       const input = slot.replace(/\?$/, '');
-      if (!def.params.includes(input) || (slot.endsWith('?') && opts?.['noBias'] === true)) break;
+      if (!def.params!.includes(input) || (slot.endsWith('?') && noBias)) break;
       missing.push(input);
     }
   }
