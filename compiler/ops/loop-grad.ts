@@ -1,27 +1,33 @@
 /**
  * `OnnxLoopGrad`: the gradient of `OnnxLoop` (loop.ts) as one operator
- * whose lowering is two ONNX Loops: the loop run again, keeping each
- * iteration's number and loop-carried values as scan outputs, then a
- * reverse-time Loop over as many iterations whose body reads iteration
- * T - 1 - j's values (Gather) and runs the body's gradient (`gradBody`,
- * made by compiler/autodiff/loop-body.ts): the gradients of the float
- * carried values flow from the last iteration to the first, the float
- * captured values' gradients are summed over the iterations.
+ * whose lowering is a reverse-time ONNX Loop over the forward's iterations
+ * whose body reads iteration T - 1 - j's number, loop-carried values and
+ * residuals (the body values its gradient reads; Gather) and runs the
+ * body's gradient (`gradBody`, made by compiler/autodiff/loop-body.ts,
+ * which computes again only what was not kept): the gradients of the
+ * float carried values flow from the last iteration to the first, the
+ * float captured values' gradients are summed over the iterations. Each
+ * iteration's values are the forward's saved ones (`saved`: an `OnnxLoop`
+ * with `save`, as the pass save-recurrent-activations makes training
+ * graphs), else a first Loop runs the loop again keeping them (a gradient
+ * whose forward is not in its graph).
  * Inputs: the forward's inputs, then the gradients of its float carried
- * outputs and float scan outputs. Outputs: the gradients of the float
- * carried inputs, then of the float captured inputs.
- * Invariant: `gradBody` takes the body's inputs then those gradients (one
- * iteration's) and gives the gradients of the float carried and captured
- * inputs, in that order.
+ * outputs and float scan outputs, then (`saved`) the forward's saved
+ * outputs: per iteration each carried value, the number, each residual.
+ * Outputs: the gradients of the float carried inputs, then of the float
+ * captured inputs.
+ * Invariant: `gradBody` takes the body's inputs, those gradients and the
+ * `residuals` (one iteration's) and gives the gradients of the float
+ * carried and captured inputs, in that order.
  */
 import { tensorFromNumbers } from '../../runtime/tensor.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type SubgraphValue, type Tx } from './define.js';
 import { OpError } from './errors.js';
-import { floatSlots, lowerBody, type LoopA, type LoopBody } from './loop.js';
+import { emitLoop, floatSlots, lowerBody, type BodyRef, type LoopA, type LoopBody } from './loop.js';
 
 /** Attributes: the forward's, the body's gradient and how many gradients it gives. */
-export type LoopGradA = LoopA & { gradBody: LoopBody; nGrads: number };
+export type LoopGradA = LoopA & { gradBody: LoopBody; nGrads: number; saved: boolean };
 
 type Sig = (...args: [...Tx[], object]) => Tx[];
 
@@ -34,38 +40,34 @@ function plan(types: TensorType[], a: LoopGradA) {
   const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
   const scanF = floatSlots(outTypes.slice(a.nCarried));
   const capturedF = floatSlots(body.inputs.slice(2 + a.nCarried));
-  const want = nFwd + carriedF.length + scanF.length;
-  if (types.length !== want) throw new OpError('OnnxLoopGrad', `takes the loop's ${nFwd} inputs and ${carriedF.length + scanF.length} output gradients, got ${types.length} inputs`, types);
-  return { body, outTypes, k, nFwd, carriedF, scanF, capturedF };
+  const residuals = (a.residuals ?? []) as BodyRef[];
+  const nSaved = a.saved ? a.nCarried + 1 + residuals.length : 0;
+  const want = nFwd + carriedF.length + scanF.length + nSaved;
+  if (types.length !== want) throw new OpError('OnnxLoopGrad', `takes the loop's ${nFwd} inputs, ${carriedF.length + scanF.length} output gradients${nSaved ? ` and its ${nSaved} saved outputs` : ''}, got ${types.length} inputs`, types);
+  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals };
 }
 
 function infer(types: TensorType[], a: LoopGradA): TensorType[] {
-  const { k, carriedF, capturedF, body } = plan(types, a);
+  const { k, carriedF, capturedF } = plan(types, a);
+  const body = a.body as unknown as LoopBody;
   const nC = a.nCarried;
   return [...carriedF.map((i) => types[k + i]!), ...capturedF.map((i) => ({ ...body.inputs[2 + nC + i]!, shape: [...types[k + nC + i]!.shape] }))].map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
 }
 
 function lower(c: LowerCtx, a: LoopGradA): void {
-  const { body, outTypes, k, nFwd, carriedF, capturedF } = plan(c.inTypes, a);
+  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals } = plan(c.inTypes, a);
   const nC = a.nCarried;
-  const nScan = outTypes.length - nC;
   const ins = c.inputs;
-  const scalar = (i: number) => (c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [ins[i]!, c.ints([])])[0]! : ins[i]!);
-  const trip = a.tripCount ? scalar(0) : '';
-  const cond = a.condition ? scalar(k - 1) : '';
-  const carried = ins.slice(k, k + nC);
   const captured = ins.slice(k + nC, nFwd);
-  const heads = ins.slice(nFwd);
+  const nHeads = carriedF.length + scanF.length;
+  const heads = ins.slice(nFwd, nFwd + nHeads);
   const sv = (name: string, t: TensorType): SubgraphValue => ({ name, dtype: t.dtype, shape: t.shape });
-  // The loop again, keeping each iteration's number and carried values.
-  const loopIns = body.inputs.slice(0, 2 + nC);
-  const fwd = c.graph(loopIns, (names) => {
-    const outs = lowerBody(c, body, [...names, ...captured]).map((o) => sv(o.name, o.type));
-    return [...outs, ...names.slice(2).map((n, i) => sv(n, loopIns[2 + i]!)), sv(names[0]!, loopIns[0]!)];
-  });
-  const fo = c.emit('Loop', [trip, cond, ...carried], { body: fwd }, nC + nScan + nC + 1);
-  const saved = fo.slice(nC + nScan, nC + nScan + nC);
-  const iters = fo[fo.length - 1]!;
+  let kept = ins.slice(nFwd + nHeads);
+  // The loop again, keeping what its gradient reads (a forward outside this graph).
+  if (!a.saved) kept = emitLoop(c, a, true, residuals, outTypes.length + nC + 1 + residuals.length).slice(outTypes.length);
+  const saved = kept.slice(0, nC);
+  const iters = kept[nC]!;
+  const res = kept.slice(nC + 1);
   const T = c.emit('Squeeze', [c.emit('Shape', [iters])[0]!, c.ints([0])])[0]!;
   const last = c.emit('Sub', [T, c.scalar(1, 'int64')])[0]!;
   // Zeros to sum the captured values' gradients into.
@@ -80,7 +82,7 @@ function lower(c: LowerCtx, a: LoopGradA): void {
     const pick = (v: string) => c.emit('Gather', [v, at], { axis: 0 })[0]!;
     const gc = names.slice(2, 2 + carriedF.length);
     const acc = names.slice(2 + carriedF.length);
-    const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(pick), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick)]);
+    const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(pick), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick), ...res.map(pick)]);
     const nextGc = grads.slice(0, carriedF.length).map((g) => sv(g.name, g.type));
     const nextAcc = grads.slice(carriedF.length).map((g, i) => sv(c.emit('Add', [acc[i]!, g.name])[0]!, revIns[2 + carriedF.length + i]!));
     return [sv(names[1]!, revIns[1]!), ...nextGc, ...nextAcc];
@@ -100,7 +102,7 @@ function lower(c: LowerCtx, a: LoopGradA): void {
 export const OnnxLoopGrad: OpDef<Sig, LoopGradA> = defineOp<Sig, LoopGradA>({
   name: 'OnnxLoopGrad',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', gradBody: null, nGrads: 1 },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], gradBody: null, nGrads: 1, saved: false },
   multiOutput: (a: LoopGradA) => a.nGrads,
   dataShape: true,
   infer,

@@ -9,14 +9,18 @@
  * `condition`), the loop-carried values, then the outer values the body
  * reads (`captured`). Outputs: the final loop-carried values, then each
  * scan output stacked along a new first axis (its length known only when
- * it runs). Its gradient is one `OnnxLoopGrad` node (loop-grad.ts: a
- * reverse-time Loop of the body's gradient, which compiler/autodiff
- * registers); a body that cannot be differentiated is an Error naming the
- * ONNX node (`node`).
+ * it runs); with `save` (training graphs: the pass
+ * save-recurrent-activations sets it where the gradient is taken), also,
+ * stacked the same way, each iteration's loop-carried inputs, its number
+ * and the body values its gradient reads (`residuals`), for
+ * `OnnxLoopGrad` to read. Its gradient is one `OnnxLoopGrad`
+ * node (loop-grad.ts: a reverse-time Loop of the body's gradient, which
+ * compiler/autodiff registers); a body that cannot be differentiated is an
+ * Error naming the ONNX node (`node`).
  * Invariants: `body.inputs` are the iteration number (int64 []), the
  * condition (bool []), the carried values and the captured ones, in that
  * order; `body.outputs` are the condition, the carried values and the scan
- * outputs; `outTypes` are the node's output types.
+ * outputs; `outTypes` are the node's output types (without the saved ones).
  */
 import { viewOf, type DType } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -26,6 +30,7 @@ import { Value } from '../ir/value.js';
 import { defineOp, type GradCtx, type LowerCtx, type OpDef, type Tx } from './define.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 import { OpError } from './errors.js';
+import { opaque } from './index-ops.js';
 
 /** A body value: `i<k>` its input k, `k<j>` constant j, `n<j>.<s>` output s of node j. */
 export type BodyRef = string;
@@ -46,6 +51,8 @@ export type LoopA = Attrs & {
   condition: boolean;
   outTypes: AttrValue;
   node: string;
+  save: boolean;
+  residuals: AttrValue;
 };
 
 type Sig = (...args: [...Tx[], LoopOptions]) => Tx[];
@@ -64,6 +71,10 @@ export interface LoopOptions {
   outTypes: TensorType[];
   /** The ONNX node's name, for messages. */
   node?: string;
+  /** Also output each iteration's loop-carried inputs, its number and the `residuals` (for the gradient). */
+  save?: boolean;
+  /** With `save`: the body values (`n<j>.<s>`) kept per iteration. */
+  residuals?: BodyRef[];
 }
 
 /** A constant of a body as JSON (its bytes in base64). */
@@ -125,7 +136,7 @@ export function encodeBody(inputs: Value[], outputs: Value[], inside: (n: Node) 
 }
 
 /** The IR of a `LoopBody`: fresh input values (named `i<k>`), its nodes and its output values. */
-export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[] } {
+export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[]; nodes: Node[] } {
   const vals = new Map<BodyRef, Value>();
   const inputs = body.inputs.map((t, k) => Value.input(`i${k}`, t));
   inputs.forEach((v, k) => vals.set(`i${k}`, v));
@@ -135,11 +146,12 @@ export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[] 
     if (!v) throw new OpError('OnnxLoop', `its body refers to '${r}', which no earlier body value is`);
     return v;
   };
-  body.nodes.forEach((n, j) => {
+  const nodes = body.nodes.map((n, j) => {
     const node = Node.create(n.op, n.ins.map(get), n.attrs, n.outs);
     node.outputs.forEach((o, s) => vals.set(`n${j}.${s}`, o));
+    return node;
   });
-  return { inputs, outputs: body.outputs.map(get) };
+  return { inputs, outputs: body.outputs.map(get), nodes };
 }
 
 /** The input layout: how many leading inputs are the trip count and condition. */
@@ -170,17 +182,40 @@ function infer(types: TensorType[], a: LoopA): TensorType[] {
     }
   });
   if (outTypes.length !== body.outputs.length - 1) throw new OpError('OnnxLoop', `outTypes lists ${outTypes.length} type(s) for the body's ${body.outputs.length - 1} output(s) after the condition${where}`, types);
-  return outTypes.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+  return [...outTypes, ...(a.save ? savedTypes(a) : [])].map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+}
+
+/** The type of body value `r` (`i<k>`, `k<j>` or `n<j>.<s>`). */
+function refType(body: LoopBody, r: BodyRef): TensorType {
+  const [j, s] = r.slice(1).split('.').map(Number) as [number, number | undefined];
+  const t = r[0] === 'i' ? body.inputs[j] : r[0] === 'k' ? body.consts[j] : body.nodes[j]?.outs[s ?? 0];
+  if (!t) throw new OpError('OnnxLoop', `its body refers to '${r}', which no body value is`);
+  return t;
+}
+
+/** The types of what `save` adds: each loop-carried input, the iteration number and each residual, per iteration. */
+function savedTypes(a: LoopA): TensorType[] {
+  const body = a.body as unknown as LoopBody;
+  const outTypes = a.outTypes as unknown as TensorType[];
+  const iterations = outTypes[a.nCarried]?.shape[0] ?? opaque(`${a.node || 'loop'} iterations`);
+  const each = [...body.inputs.slice(2, 2 + a.nCarried), { dtype: 'int64' as const, shape: [] }, ...((a.residuals ?? []) as BodyRef[]).map((r) => refType(body, r))];
+  return each.map((t) => ({ dtype: t.dtype, shape: [iterations, ...t.shape] }));
+}
+
+/** How many outputs an `OnnxLoop` with these attributes has. */
+function outputCount(a: LoopA): number {
+  return Array.isArray(a.outTypes) ? a.outTypes.length + (a.save ? a.nCarried + 1 + ((a.residuals ?? []) as BodyRef[]).length : 0) : 1;
 }
 
 /**
  * Differentiates a body (compiler/autodiff registers it): given the body
  * and its number of carried values, the body computing, from the body's
- * inputs then the gradients of its float carried and scan outputs, the
- * gradients of its float carried and captured inputs (zeros where none
- * reaches). `what` names the loop for errors.
+ * inputs, then the gradients of its float carried and scan outputs, then
+ * the forward body's values `residuals` (one iteration's), the gradients
+ * of its float carried and captured inputs (zeros where none reaches).
+ * `what` names the loop for errors.
  */
-export type BodyGrad = (body: LoopBody, nCarried: number, what: string) => LoopBody;
+export type BodyGrad = (body: LoopBody, nCarried: number, what: string) => { body: LoopBody; residuals: BodyRef[] };
 
 let bodyGrad: BodyGrad | null = null;
 
@@ -197,25 +232,33 @@ export function floatSlots(types: readonly TensorType[]): number[] {
 }
 
 /**
- * The gradient: one `OnnxLoopGrad` node (loop-grad.ts: the loop run again,
- * keeping each iteration's carried values, then a reverse-time Loop of the
- * body's gradient). Float carried and captured inputs get gradients.
+ * The gradient: one `OnnxLoopGrad` node (loop-grad.ts: a reverse-time Loop
+ * of the body's gradient over each iteration's saved values, which the
+ * loop run again keeps, or, in training graphs, the forward Loop itself
+ * with `save`). Float carried and captured inputs get gradients.
  */
 function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTensor | null)[] {
   const a = ctx.attrs as LoopA;
   const body = a.body as unknown as LoopBody;
   const what = `ONNX's Loop${a.node ? ` (node '${a.node}')` : ''}`;
   if (!bodyGrad) throw new OpError('OnnxLoop', `no body differentiator is registered (import compiler/autodiff) for the gradient of ${what}`);
-  const gradBody = bodyGrad(body, a.nCarried, what);
   const k = lead(a);
-  const outTypes = ctx.outTypes;
+  // A carried value whose shape changes (a list that grows) cannot be kept per iteration in a Loop's stacked outputs.
+  body.inputs.slice(2, 2 + a.nCarried).forEach((t, i) => {
+    const first = ctx.inTypes[k + i]!;
+    if (t.shape.some((d, j) => typeof d !== 'number' && d !== first.shape[j])) {
+      throw new OpError('OnnxLoop', `${what}: loop-carried value ${i} changes shape from one iteration to the next (${formatType(first)} at first, ${formatType(t)} in the body); its gradient needs each iteration's value, which a Loop's stacked outputs cannot hold`);
+    }
+  });
+  const { body: gradBody, residuals } = bodyGrad(body, a.nCarried, what);
+  const outTypes = ctx.outTypes.slice(0, (a.outTypes as unknown as TensorType[]).length);
   const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
   const scanF = floatSlots(outTypes.slice(a.nCarried)).map((j) => a.nCarried + j);
   const heads = [...carriedF, ...scanF].map((o) => gOuts[o] ?? F.zerosLike(ctx.outputs[o]!));
   const capturedF = floatSlots(ctx.inTypes.slice(k + a.nCarried)).map((i) => k + a.nCarried + i);
   const n = carriedF.length + capturedF.length;
   if (!n) return ctx.inputs.map(() => null);
-  const res = F.OnnxLoopGrad(...ctx.inputs, ...heads, { ...a, gradBody, nGrads: n } as object);
+  const res = F.OnnxLoopGrad(...ctx.inputs, ...heads, { ...a, save: false, residuals, gradBody, nGrads: n } as object);
   const list = Array.isArray(res) ? res : [res];
   const out: (GradTensor | null)[] = ctx.inputs.map(() => null);
   [...carriedF.map((i) => k + i), ...capturedF].forEach((slot, j) => (out[slot] = list[j]!));
@@ -243,22 +286,34 @@ export function lowerBody(c: LowerCtx, body: LoopBody, inputNames: string[]): { 
   return body.outputs.map(get);
 }
 
-function lower(c: LowerCtx, a: LoopA): void {
+/**
+ * Emits the ONNX Loop of an `OnnxLoop` node whose inputs are `c.inputs`
+ * (the first of `c.inTypes.length`), with `save` and `residuals` as given;
+ * returns its outputs (`outputs`: their names, or how many).
+ */
+export function emitLoop(c: LowerCtx, a: LoopA, save: boolean, residuals: BodyRef[], outputs: string[] | number): string[] {
   const body = a.body as unknown as LoopBody;
   const k = lead(a);
   const ins = c.inputs;
-  const trip = a.tripCount ? ins[0]! : '';
-  const cond = a.condition ? ins[k - 1]! : '';
-  const carried = ins.slice(k, k + a.nCarried);
-  const captured = ins.slice(k + a.nCarried);
+  const captured = ins.slice(k + a.nCarried, k + body.inputs.length - 2);
   const loopIns = body.inputs.slice(0, 2 + a.nCarried);
   const graph = c.graph(loopIns, (names) => {
-    const outs = lowerBody(c, body, [...names, ...captured]);
-    return outs.map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
+    // With `save`: each iteration's carried inputs, number and residuals, as scan outputs.
+    const kept = save ? [...residuals] : [];
+    const outs = lowerBody(c, { ...body, outputs: [...body.outputs, ...kept] }, [...names, ...captured]).map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
+    const sv = (i: number) => ({ name: names[i]!, dtype: loopIns[i]!.dtype, shape: loopIns[i]!.shape });
+    const nOut = body.outputs.length;
+    return [...outs.slice(0, nOut), ...(save ? [...loopIns.slice(2).map((_t, i) => sv(2 + i)), sv(0)] : []), ...outs.slice(nOut)];
   });
   // ONNX's M and cond are scalars: a [1] one (as gluonc's readers may type it) is reshaped.
-  const scalar = (name: string, i: number) => (name && c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [name, c.ints([])])[0]! : name);
-  c.emit('Loop', [scalar(trip, 0), scalar(cond, k - 1), ...carried], { body: graph }, c.outputs);
+  const scalar = (i: number) => (c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [ins[i]!, c.ints([])])[0]! : ins[i]!);
+  const trip = a.tripCount ? scalar(0) : '';
+  const cond = a.condition ? scalar(k - 1) : '';
+  return c.emit('Loop', [trip, cond, ...ins.slice(k, k + a.nCarried)], { body: graph }, outputs);
+}
+
+function lower(c: LowerCtx, a: LoopA): void {
+  emitLoop(c, a, a.save, (a.residuals ?? []) as BodyRef[], c.outputs);
 }
 
 /**
@@ -274,8 +329,8 @@ function lower(c: LowerCtx, a: LoopA): void {
 export const OnnxLoop: OpDef<Sig, LoopA> = defineOp<Sig, LoopA>({
   name: 'OnnxLoop',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '' },
-  multiOutput: (a: LoopA) => (Array.isArray(a.outTypes) ? a.outTypes.length : 1),
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [] },
+  multiOutput: outputCount,
   dataShape: true,
   infer,
   lower,

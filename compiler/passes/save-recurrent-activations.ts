@@ -10,12 +10,31 @@
  * keeps `OnnxRecurrentGrad`): `OnnxRNN` and `OnnxGRU`, and a gradient whose
  * forward is not in the graph. A forward without a gradient (inference, a
  * hybridized call outside `autograd.record`) keeps ONNX's LSTM kernel.
+ * An `OnnxLoop` whose gradient is taken keeps each iteration's
+ * loop-carried values, number and the body values the gradient reads
+ * (`save` with the gradient's `residuals`: extra scan outputs of the
+ * forward Loop) for its `OnnxLoopGrad` (`saved`), which otherwise runs the
+ * loop a second time to get them: the step runs the body forward once.
  * Invariant: only where the gradient's forward inputs are the forward
- * node's own inputs and its Y input is that node's Y.
+ * node's own inputs and its Y input is that node's Y (LSTM), or where the
+ * gradient's forward inputs and loop attributes are the forward's (Loop).
  */
 import type { Node } from '../ir/node.js';
 import type { Pass } from './pass.js';
-import { Rewriter } from './rewrite.js';
+import { attrKey, Rewriter } from './rewrite.js';
+
+/** The loop attributes a forward `OnnxLoop` and its gradient share. */
+const LOOP_KEYS = ['body', 'nCarried', 'tripCount', 'condition', 'outTypes'] as const;
+
+/** True when `p` is the forward of the `OnnxLoopGrad` `g` (same inputs and loop attributes). */
+function isForwardOf(p: Node, g: Node): boolean {
+  return (
+    p.op === 'OnnxLoop' &&
+    !p.attrs['save'] &&
+    p.inputs.every((v, i) => v === g.inputs[i]) &&
+    LOOP_KEYS.every((k) => p.attrs[k] === g.attrs[k] || attrKey(p.attrs[k]) === attrKey(g.attrs[k]))
+  );
+}
 
 /**
  * Replaces `OnnxLSTM` + its `OnnxRecurrentGrad` by `OnnxLSTMTrain` + `OnnxLSTMTrainGrad` (training mode only).
@@ -31,7 +50,23 @@ export const saveRecurrentActivations: Pass = (graph, ctx) => {
   const made = new Map<Node, Node>();
   const madeNodes = new Set<Node>();
   let changed = false;
+  const loops = graph.nodes.filter((n) => n.op === 'OnnxLoop');
   for (const g of graph.nodes) {
+    if (g.op === 'OnnxLoopGrad' && !g.attrs['saved']) {
+      const p = loops.find((n) => isForwardOf(n, g));
+      if (!p) continue;
+      let t = made.get(p);
+      if (t && attrKey(t.attrs['residuals']) !== attrKey(g.attrs['residuals'])) continue;
+      if (!t) {
+        t = rw.node('OnnxLoop', p.inputs, { ...p.attrs, save: true, residuals: g.attrs['residuals'] }, p.scope);
+        for (const [i, o] of p.outputs.entries()) rw.replace(o, t.outputs[i]!);
+        made.set(p, t);
+      }
+      const ng = rw.node('OnnxLoopGrad', [...g.inputs, ...t.outputs.slice(p.outputs.length)], { ...g.attrs, saved: true }, g.scope);
+      for (const [i, o] of g.outputs.entries()) rw.replace(o, ng.outputs[i]!);
+      changed = true;
+      continue;
+    }
     if (g.op !== 'OnnxRecurrentGrad' || g.attrs['kind'] !== 'LSTM') continue;
     const lens = g.attrs['lengths'] ? g.inputs[10] : undefined;
     const y = g.inputs[6]!;

@@ -325,33 +325,80 @@ function symbolicSlice(c: ImportCtx, x: Value, axis: number, start: Dim, end: Di
 }
 
 /**
- * Slice whose starts or ends are computed at run time (a Loop body's
- * x[i:i+1]), step 1 on constant axes: per axis, the positions p of
- * arange(n) with start <= p < end (negative bounds wrapped by n, as ONNX
- * clamps) are found by `nonzero` and read by `take`; the length is known
- * when it runs.
+ * The positions `x[s:e:k]` reads along an axis of `n` elements (`nv` its
+ * size as an int64 scalar), for int64 scalars s, e and k known only at run
+ * time, clamped as ONNX's Slice says (onnx/defs/tensor/defs.cc, Slice-13:
+ * negative starts and ends have the size added; then a start is clamped to
+ * [0, n] for a positive step and [0, n - 1] for a negative one, an end to
+ * [0, n] and [-1, n - 1]): the positions q of the axis in the step's
+ * direction (0..n-1, or n-1..0) with (q - s)·sign(k) ≥ 0, (e - q)·sign(k) > 0
+ * and (q - s)·sign(k) a multiple of |k|, found by `nonzero`. A step of 0
+ * (which ONNX forbids) gives every position moved past the axis, so `take`
+ * fails when it runs rather than reading wrong elements (an empty axis
+ * excepted: nothing to read).
+ */
+function slicePositions(c: ImportCtx, x: Value, axis: number, [s, e, k]: Value[]): Value {
+  const n = x.type.shape[axis]!;
+  const i64 = (v: number) => c.scalar(v, 'int64');
+  const nv = typeof n === 'number' ? i64(n) : c.op('reshape', [c.op('shapeArray', [x], { axis })], { shape: [] });
+  const p = typeof n === 'number' ? c.constant(tensorFromNumbers('int64', [n], Array.from({ length: n }, (_v, j) => j))) : c.op('arange', [x], { start: 0, stop: { input: 0, begin: axis, end: axis + 1 }, step: 1, dtype: 'int64' });
+  const back = c.op('lesser', [k!, i64(0)]);
+  const last = c.op('sub', [nv, i64(1)]);
+  const q = c.op('where', [back, c.op('sub', [last, p]), p]);
+  const wrap = (b: Value) => c.op('where', [c.op('lesser', [b, i64(0)]), c.op('add', [b, nv]), b]);
+  const clamp = (b: Value, lo: Value, hi: Value) => c.op('minimum', [c.op('maximum', [b, lo]), hi]);
+  const s1 = clamp(wrap(s!), i64(0), c.op('where', [back, last, nv]));
+  const e1 = clamp(wrap(e!), c.op('where', [back, i64(-1), i64(0)]), c.op('where', [back, last, nv]));
+  const dir = c.op('where', [back, i64(-1), i64(1)]);
+  const m = c.op('maximum', [c.op('abs', [k!]), i64(1)]);
+  const off = c.op('mul', [c.op('sub', [q, s1]), dir]);
+  const on = c.op('equal', [c.op('sub', [off, c.op('mul', [c.op('div', [off, m]), m])]), i64(0)]);
+  const and = (a: Value, b: Value) => c.op('where', [a, b, a]);
+  const zero = c.op('equal', [k!, i64(0)]);
+  const keep = and(and(c.op('greaterEqual', [off, i64(0)]), c.op('greater', [c.op('mul', [c.op('sub', [e1, q]), dir]), i64(0)])), on);
+  // Step 0: every position, moved past the axis.
+  const at = c.op('take', [q, c.op('reshape', [c.op('nonzero', [c.op('where', [zero, c.op('greaterEqual', [q, i64(0)]), keep])])], { shape: [-1] })], { axis: 0 });
+  return c.op('where', [zero, c.op('add', [at, nv]), at]);
+}
+
+/**
+ * Slice whose starts, ends, axes or steps are computed at run time (a Loop
+ * body's x[i:i+1], x[::-i]): each sliced axis reads `slicePositions` with
+ * `take` (gradients: take's scatter-add); the length is known when it
+ * runs. Axes computed at run time: every axis of `x` reads the entries
+ * whose axis (negative ones wrapped) is it, and all of itself where none is.
  */
 function runtimeSlice(c: ImportCtx): Value {
   const x = c.input(0);
+  const rank = x.type.shape.length;
   const [starts, ends] = [castTo(c, c.input(1), 'int64'), castTo(c, c.input(2), 'int64')];
   const k = starts.type.shape[0];
-  if (starts.type.shape.length !== 1 || typeof k !== 'number' || ends.type.shape.join() !== starts.type.shape.join()) throw c.refuse(`starts ${formatShape(starts.type.shape)} and ends ${formatShape(ends.type.shape)} computed at run time must be two 1-D lists of one known length`);
-  const steps = c.numbers(4, 'steps') ?? new Array<number>(k).fill(1);
-  if (steps.some((v) => v !== 1)) throw c.refuse(`steps [${steps.join(', ')}] with starts or ends computed at run time (only step 1)`);
-  const axes = (c.numbers(3, 'axes') ?? Array.from({ length: k }, (_v, i) => i)).map((a) => normAxis(c, a, x.type.shape.length, 'slice axis'));
+  if (starts.type.shape.length !== 1 || typeof k !== 'number' || ends.type.shape.join() !== starts.type.shape.join()) throw c.refuse(`starts ${formatShape(starts.type.shape)} and ends ${formatShape(ends.type.shape)} must be two 1-D lists of one known length`);
+  const list = (slot: number, what: string, fill: number): Value => {
+    const v = c.has(slot) ? castTo(c, c.input(slot), 'int64') : c.constant(tensorFromNumbers('int64', [k], new Array<number>(k).fill(fill)));
+    if (v.type.shape.join() !== String(k)) throw c.refuse(`${what} ${formatShape(v.type.shape)} for ${k} starts (one per sliced axis)`);
+    return v;
+  };
+  const steps = list(4, 'steps', 1);
+  const stepsKnown = c.has(4) ? c.data(4) : null;
+  if (stepsKnown && tensorToNumbers(stepsKnown).some((v) => v === 0)) throw c.refuse(`step 0 in steps [${tensorToNumbers(stepsKnown).join(', ')}]`);
+  const entry = (v: Value, i: number) => c.op('reshape', [c.op('take', [v, c.scalar(i, 'int64')], { axis: 0 })], { shape: [] });
+  const axesKnown = !c.has(3) || c.data(3);
   let y = x;
-  axes.forEach((axis, i) => {
-    const n = x.type.shape[axis]!;
-    const nv = typeof n === 'number' ? c.scalar(n, 'int64') : c.op('shapeArray', [x], { axis });
-    const at = (v: Value) => {
-      const b = c.op('reshape', [c.op('take', [v, c.scalar(i, 'int64')], { axis: 0 })], { shape: [] });
-      return c.op('where', [c.op('lesser', [b, c.scalar(0, 'int64')]), c.op('add', [b, nv]), b]);
-    };
-    const p = typeof n === 'number' ? c.constant(tensorFromNumbers('int64', [n], Array.from({ length: n }, (_v, j) => j))) : c.op('arange', [x], { start: 0, stop: { input: 0, begin: axis, end: axis + 1 }, step: 1, dtype: 'int64' });
-    const ge = c.op('greaterEqual', [p, at(starts)]);
-    const keep = c.op('where', [ge, c.op('lesser', [p, at(ends)]), ge]);
-    y = c.op('take', [y, c.op('reshape', [c.op('nonzero', [keep])], { shape: [-1] })], { axis });
-  });
+  if (axesKnown) {
+    const axes = (c.numbers(3, 'axes') ?? Array.from({ length: k }, (_v, i) => i)).map((a) => normAxis(c, a, rank, 'slice axis'));
+    if (new Set(axes).size !== axes.length) throw c.refuse(`axes [${axes.join(', ')}] repeat an axis`);
+    axes.forEach((axis, i) => (y = c.op('take', [y, slicePositions(c, y, axis, [starts, ends, steps].map((v) => entry(v, i)))], { axis, mode: 'raise' })));
+    return y;
+  }
+  const axes = list(3, 'axes', 0);
+  const wrapped = c.op('where', [c.op('lesser', [axes, c.scalar(0, 'int64')]), c.op('add', [axes, c.scalar(rank, 'int64')]), axes]);
+  for (let axis = 0; axis < rank; axis++) {
+    const mine = c.op('equal', [wrapped, c.scalar(axis, 'int64')]);
+    const has = c.op('greater', [c.op('sum', [c.op('cast', [mine], { dtype: 'int64' })], { axis: null, keepdims: false }), c.scalar(0, 'int64')]);
+    const pick = (v: Value, none: number) => c.op('where', [has, c.op('sum', [c.op('where', [mine, v, c.scalar(0, 'int64')])], { axis: null, keepdims: false }), c.scalar(none, 'int64')]);
+    y = c.op('take', [y, slicePositions(c, y, axis, [pick(starts, 0), pick(ends, FAR), pick(steps, 1)])], { axis, mode: 'raise' });
+  }
   return y;
 }
 
@@ -359,9 +406,8 @@ function runtimeSlice(c: ImportCtx): Value {
 const slice: Builder = (c) => {
   const old = c.opset < 10;
   const runtime = (i: number) => c.has(i) && !c.data(i) && !c.symbolicInput(i);
-  // Only step 1 on constant axes: others keep the refusal naming the bound computed at run time.
-  const unitSteps = !c.has(4) || (!!c.data(4) && tensorToNumbers(c.data(4)!).every((v) => v === 1));
-  if (!old && !c.symbolicInput(0) && (runtime(1) || runtime(2)) && unitSteps && (!c.has(3) || c.data(3))) return [runtimeSlice(c)];
+  // Starts, ends, axes or steps computed at run time (none a shape value): positions found when it runs.
+  if (!old && !c.symbolicInput(0) && [1, 2, 3, 4].some(runtime) && ![1, 2, 3, 4].some((i) => c.symbolicInput(i))) return [runtimeSlice(c)];
   const startsD = sliceBounds(c, 1, 'starts');
   const endsD = sliceBounds(c, 2, 'ends');
   if (!startsD || !endsD || startsD.length !== endsD.length) throw c.refuse('starts and ends must be given with one entry per sliced axis');

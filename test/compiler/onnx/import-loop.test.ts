@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd } from 'gluonc';
+import { fusedRunners } from '../../../compiler/engine/program.js';
 import { emitModel, onnx, readModel } from '../../../compiler/onnx/index.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
@@ -91,6 +92,20 @@ body = h.make_graph([h.make_node('Unique', ['v'], ['u']), h.make_node('ReduceSum
     [vi('it', I, []), vi('ci', B, []), vi('v', F, [2, 3])], [vi('co', B, []), vi('vo', F, [2, 3])])
 save('uniq', h.make_graph([h.make_node('Loop', ['m', '', 'x'], ['vf'], body=body, name='uniq')], 'g', [vi('m', I, []), vi('x', F, [2, 3])], [vi('vf', F, None)]), {'m': np.array(2, np.int64), 'x': x})
 
+# prefix: v = v * 0.5 + sum(x[it::-1], axis 0) (a Slice computed at run time, negative step: rows it..0), v0 an initializer.
+L = np.iinfo(np.int64)
+body = h.make_graph([
+    h.make_node('Unsqueeze', ['it', 'zero'], ['st']),
+    h.make_node('Slice', ['x', 'st', 'far', 'zero', 'back'], ['xs']),
+    h.make_node('ReduceSum', ['xs', 'zero'], ['sx'], keepdims=0),
+    h.make_node('Mul', ['v', 'half'], ['vh']), h.make_node('Add', ['vh', 'sx'], ['vo']), h.make_node('Identity', ['ci'], ['co']),
+], 'body', [vi('it', I, []), vi('ci', B, []), vi('v', F, [3])], [vi('co', B, []), vi('vo', F, [3])],
+    [nh.from_array(np.array([0], np.int64), 'zero'), nh.from_array(np.array([L.min], np.int64), 'far'), nh.from_array(np.array([-1], np.int64), 'back'), nh.from_array(np.array(0.5, np.float32), 'half')])
+g = h.make_graph([h.make_node('Loop', ['m', '', 'v0'], ['vf'], body=body, name='prefix')], 'g', [vi('m', I, []), vi('x', F, [4, 3])], [vi('vf', F, None)],
+    [nh.from_array(rs.randn(3).astype(np.float32), 'v0')])
+x4 = rs.randn(4, 3).astype(np.float32)
+save('prefix', g, {'m': np.array(3, np.int64), 'x': x4})
+
 # Gradients by torch.autograd in float64, the loops written out in torch.
 import torch
 t = lambda a: torch.tensor(np.asarray(a, np.float64), requires_grad=True)
@@ -106,6 +121,10 @@ v, vs = X, []
 for it in range(4):
     v = v * 0.5 + it * Bb; vs.append(v)
 grads('counted', ((v @ W) * torch.tensor(r, dtype=torch.float64)).sum() + (torch.stack(vs) * torch.tensor(r2, dtype=torch.float64)).sum(), {'x': X, 'b': Bb, 'W': W})
+Bb, W = t(init['b']), t(init['W'])
+v = t(x)
+for it in range(4): v = v * 0.5 + it * Bb
+grads('countedy', ((v @ W) * torch.tensor(r, dtype=torch.float64)).sum(), {'b': Bb, 'W': W})
 init = {i.name: nh.to_array(i) for i in onnx.load(f'{out}/whiled.onnx').graph.initializer}
 r = rand(2, 3); np.save(f'{out}/whiled_r.npy', r)
 X, S = t(x), t(init['s'])
@@ -120,7 +139,19 @@ for i in range(4):
     for j in range(i): v = v + X
     sums.append(v.sum())
 grads('nested', (v * torch.tensor(r, dtype=torch.float64)).sum() + (torch.stack(sums) * torch.tensor(r2, dtype=torch.float64)).sum(), {'x': X})
+r = rand(3); np.save(f'{out}/prefix_r.npy', r)
+X, V0 = t(x4), t(nh.to_array(onnx.load(f'{out}/prefix.onnx').graph.initializer[0]))
+v = V0
+for it in range(3): v = v * 0.5 + X[:it + 1].sum(0)
+grads('prefix', (v * torch.tensor(r, dtype=torch.float64)).sum(), {'x': X, 'v0': V0})
 `;
+
+/** loss = Σ y ⊙ r, hybridized (so a training step is one fused session). */
+class WeightedSum extends gluon.HybridBlock {
+  override hybridForward(F: gluon.F, y: gluon.Tensor, r: gluon.Tensor) {
+    return F.sum(F.mul(y, r));
+  }
+}
 
 describe('imported Loop decided at run time: an ONNX Loop running the imported body, against onnxruntime', function () {
   this.timeout(120_000);
@@ -155,7 +186,14 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
   });
 
   it('a while-loop on a condition computed from the data', () => sameAsOrt('whiled', ['x'], 1));
-  it('a loop-carried value whose shape grows, the trip count computed from the data', () => sameAsOrt('growing', ['x'], 1));
+  it('a loop-carried value whose shape grows, the trip count computed from the data; its gradient is an Error naming the node and the value', () => {
+    sameAsOrt('growing', ['x'], 1);
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(join(fx.dir, 'growing.onnx'));
+      if (hybrid) net.hybridize();
+      assert.throws(() => autograd.record(() => nd.sum(net.call(...inputsOf('growing', ['x'])) as nd.NDArray)).backward(), /OnnxLoop: ONNX's Loop \(node 'growing'\): loop-carried value 0 changes shape from one iteration to the next \(float32\[1\] at first, float32\[\(growing:0\.0\)\] in the body\)/);
+    }
+  });
   it('a Loop inside a Loop body, reading the outer graph', () => sameAsOrt('nested', ['m', 'x'], 2));
 
   it('re-exports as an ONNX Loop that onnxruntime runs, and reads back as the same node', async () => {
@@ -192,8 +230,40 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
   }
 
   it("differentiates through the loop: the carried value, the captured parameter and the scan output, as torch.autograd", () => gradsAsTorch('counted', ['m', 'x'], ['counted_r', 'counted_r2'], ['b', 'W']));
+  it("a training step runs the loop once: the forward Loop keeps each iteration's values for the reverse Loop; SGD's update as torch's gradients", () => {
+    const net = gluon.SymbolBlock.imports(join(fx.dir, 'counted.onnx'));
+    net.hybridize();
+    const params = net.collectParams();
+    const old = new Map(['b', 'W'].map((p) => [p, tensorToNumbers(params.get(p).data()._host)]));
+    const trainer = new gluon.Trainer(params, 'sgd', { learningRate: 0.1 });
+    const before = new Set(fusedRunners());
+    const [m, x] = inputsOf('counted', ['m', 'x']);
+    const loss = new WeightedSum();
+    loss.hybridize();
+    const r = new nd.NDArray(npy('counted_r'));
+    // The scan output's length is known only at run time, which a hybridized block's input cannot be: the loss reads y.
+    const l = autograd.record(() => loss.call((net.call(m!, x!) as nd.NDArray[])[0]!, r) as nd.NDArray);
+    l.backward();
+    trainer.step(1);
+    const fresh = fusedRunners().filter((r) => !before.has(r));
+    assert.equal(fresh.length, 1, 'one fused step');
+    const loops = onnx.ModelProto.decode(fresh[0]!.bytes).graph!.node!.filter((n) => n.opType === 'Loop');
+    assert.equal(loops.length, 2, 'the forward Loop (keeping each iteration) and the reverse-time Loop, no second forward');
+    const reverseOps = loops[1]!.attribute![0]!.g!.node!.map((n) => n.opType);
+    assert.ok(!reverseOps.includes('Cast'), `the reverse Loop reads the iteration's float number the forward kept, not a Cast of its own (${reverseOps.join(', ')})`);
+    for (const p of ['b', 'W']) {
+      const want = old.get(p)!.map((w, i) => w - 0.1 * tensorToNumbers(npy(`countedy_g${p}`))[i]!);
+      assertClose(tensorToNumbers(params.get(p).data()._host), want, `${p} after one SGD step`);
+    }
+  });
+
   it('differentiates through a while-loop on the data', () => gradsAsTorch('whiled', ['x'], ['whiled_r'], ['s']));
   it('differentiates through a Loop inside a Loop body', () => gradsAsTorch('nested', ['m', 'x'], ['nested_r', 'nested_r2'], []));
+
+  it("differentiates through a body whose slice x[it::-1] changes length each iteration (such values are computed again, not kept)", () => {
+    sameAsOrt('prefix', ['m', 'x'], 1);
+    gradsAsTorch('prefix', ['m', 'x'], ['prefix_r'], ['v0']);
+  });
 
   it('a body that cannot be differentiated is an Error naming the Loop node and the operator; its other layers still train', () => {
     for (const hybrid of [false, true]) {

@@ -3,19 +3,48 @@
  * OnnxRecurrentGrad become OnnxLSTMTrain + OnnxLSTMTrainGrad with the same
  * results (forward outputs and every gradient, each direction, with lengths,
  * two gradients of one forward); a GRU, a forward without a gradient and
- * inference graphs are left alone. The results are compared
+ * inference graphs are left alone. An `OnnxLoop` whose gradient is taken
+ * keeps each iteration's values and the body values its gradient reads
+ * (`save`, residuals) for its `OnnxLoopGrad` (`saved`), same results; a
+ * gradient whose forward is not in the graph runs the loop again. The results are compared
  * before/after (float32, both at -O0); the new operators are checked against
  * finite differences in test/compiler/ops/rnn-train.test.ts and the layers
  * against PyTorch in test/compiler/gluon/rnn/rnn-grad-torch.test.ts.
  */
 import assert from 'node:assert/strict';
+import { loopBodyGradient } from '../../../compiler/autodiff/loop-body.js';
 import { gradients } from '../../../compiler/autodiff/reverse.js';
+import { setLoopBodyGrad } from '../../../compiler/ops/loop.js';
 import { Graph } from '../../../compiler/ir/graph.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { INFERENCE, TRAINING } from '../../../compiler/passes/pass.js';
 import { stepsFor } from '../../../compiler/passes/pipeline.js';
 import { saveRecurrentActivations } from '../../../compiler/passes/save-recurrent-activations.js';
 import { apply, applyAll, f32, konst, passKeepsResults, runPass } from './helpers.js';
+
+/** h <- tanh(h ⊙ w²) three times (w captured), the scan output each new h; loss Σ h_T ⊙ head0 + Σ hs ⊙ head1 (+ Σ h_T ⊙ head0 differentiated again). */
+function loopTrainingGraph(twice = false): Graph {
+  const body = {
+    inputs: [{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, { dtype: 'float32', shape: [2, 3] }, { dtype: 'float32', shape: [2, 3] }],
+    consts: [],
+    nodes: [
+      { op: 'mul', attrs: {}, ins: ['i3', 'i3'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
+      { op: 'mul', attrs: {}, ins: ['i2', 'n0.0'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
+      { op: 'tanh', attrs: {}, ins: ['n1.0'], outs: [{ dtype: 'float32', shape: [2, 3] }] },
+    ],
+    outputs: ['i1', 'n2.0', 'n2.0'],
+  };
+  const outTypes = [f32([2, 3]), f32(['(loop iterations)', 2, 3])];
+  const [h0, w] = [Value.input('h0', f32([2, 3])), Value.input('w', f32([2, 3]))];
+  const outs = applyAll('OnnxLoop', [konst([3], [], 'int64'), h0, w], { body, nCarried: 1, tripCount: true, outTypes } as never);
+  const heads = outs.map((o, i) => Value.input(`head${i}`, o.type));
+  const terms = outs.map((o, i) => apply('sum', [apply('mul', [o, heads[i]!])]));
+  const one = Value.input('one', f32([]));
+  const named: Record<string, Value> = { y: outs[0]!, ys: outs[1]! };
+  gradients([apply('add', [terms[0]!, terms[1]!])], [h0, w], [one]).forEach((g, i) => (named[`d${i}`] = g!));
+  if (twice) gradients([terms[0]!], [h0, w], [one]).forEach((g, i) => (named[`e${i}`] = g!));
+  return Graph.fromOutputs([h0, w, ...heads, one], named);
+}
 
 type Direction = 'forward' | 'reverse' | 'bidirectional';
 
@@ -52,6 +81,8 @@ function trainingGraph(kind: 'LSTM' | 'GRU', direction: Direction, opts: { lengt
 const ops = (g: Graph) => g.nodes.map((n) => n.op);
 
 describe('passes: save-recurrent-activations', () => {
+  before(() => setLoopBodyGrad(loopBodyGradient));
+
   for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
     it(`${direction} LSTM: OnnxLSTM + OnnxRecurrentGrad become OnnxLSTMTrain + OnnxLSTMTrainGrad, same results`, () => {
       const g = trainingGraph('LSTM', direction);
@@ -94,6 +125,33 @@ describe('passes: save-recurrent-activations', () => {
     const forwardOnly = Graph.fromOutputs(ins, { y: applyAll('OnnxLSTM', ins)[0]! });
     assert.equal(runPass(saveRecurrentActivations, forwardOnly, TRAINING).changed, false);
     assert.deepEqual(ops(forwardOnly), ['OnnxLSTM']);
+  });
+
+  it("OnnxLoop + OnnxLoopGrad: the forward Loop keeps each iteration's values and residuals, the gradient reads them, same results", () => {
+    for (const twice of [false, true]) {
+      const g = loopTrainingGraph(twice);
+      assert.deepEqual(['OnnxLoop', 'OnnxLoopGrad'].map((op) => ops(g).filter((o) => o === op).length), [1, twice ? 2 : 1]);
+      const r = passKeepsResults(saveRecurrentActivations, g, TRAINING, twice ? 'a Loop with two gradients' : 'a Loop');
+      assert.equal(r.changed, true);
+      const loops = r.graph.nodes.filter((n) => n.op === 'OnnxLoop');
+      assert.equal(loops.length, 1);
+      assert.equal(loops[0]!.attrs['save'], true);
+      // The tanh's output (tanh's gradient reads 1 - y²); w², the same in every iteration, is computed again, not kept.
+      assert.deepEqual(loops[0]!.attrs['residuals'], ['n2.0']);
+      const grads = r.graph.nodes.filter((n) => n.op === 'OnnxLoopGrad');
+      assert.equal(grads.length, twice ? 2 : 1);
+      assert.ok(grads.every((n) => n.attrs['saved'] === true && loops[0]!.outputs.slice(2).every((o) => n.inputs.includes(o))), 'each gradient reads the saved outputs');
+    }
+  });
+
+  it('an OnnxLoopGrad whose forward is not in the graph is left alone (it runs the loop again)', () => {
+    const g = loopTrainingGraph();
+    const grad = g.nodes.find((n) => n.op === 'OnnxLoopGrad')!;
+    // The loop's inputs and two head gradients fed from outside: no OnnxLoop in the graph.
+    const heads = grad.inputs.slice(3).map((v, i) => Value.input(`g${i}`, { ...v.type, shape: v.type.shape.map((d) => (typeof d === 'number' ? d : 3)) }));
+    const alone = Graph.fromOutputs([...g.inputs.slice(0, 2), ...heads], { d0: applyAll('OnnxLoopGrad', [...grad.inputs.slice(0, 3), ...heads], grad.attrs)[0]! });
+    assert.deepEqual(ops(alone), ['OnnxLoopGrad']);
+    assert.equal(runPass(saveRecurrentActivations, alone, TRAINING).changed, false);
   });
 
   it('runs in training pipelines from -O2 only', () => {

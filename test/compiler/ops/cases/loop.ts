@@ -18,6 +18,8 @@ function body(stop: boolean) {
     outputs: [stop ? 'n2.0' : 'i1', 'n0.0', 'i2'],
   };
 }
+/** x -> x + x reads no forward value in its gradient: no residuals. */
+const gradBody = loopBodyGradient(body(false) as unknown as LoopBody, 1, 'the case');
 const outTypes = [{ dtype: 'float32', shape: [2, 3] }, { dtype: 'float32', shape: ['(loop iterations)', 2, 3] }];
 
 export const cases: OpCase[] = [
@@ -42,8 +44,8 @@ out = [x, np.stack(s) if s else np.zeros((0,) + x.shape)]`,
     op: 'OnnxLoopGrad',
     // The gradient of x -> x + x (carried) with scan output x: g <- 2 g + gys[t], from the last iteration to the first.
     samples: [
-      { inputs: [{ shape: [], dtype: 'int64', values: [3] }, { shape: [2, 3] }, { shape: [2, 3] }, { shape: [3, 2, 3] }], args: [{ body: body(false), nCarried: 1, tripCount: true, outTypes, gradBody: loopBodyGradient(body(false) as unknown as LoopBody, 1, 'the case'), nGrads: 1 }], label: 'trip count 3' },
-      { inputs: [{ shape: [], dtype: 'int64', values: [0] }, { shape: [2, 3] }, { shape: [2, 3] }, { shape: [0, 2, 3] }], args: [{ body: body(false), nCarried: 1, tripCount: true, outTypes, gradBody: loopBodyGradient(body(false) as unknown as LoopBody, 1, 'the case'), nGrads: 1 }], label: 'trip count 0' },
+      { inputs: [{ shape: [], dtype: 'int64', values: [3] }, { shape: [2, 3] }, { shape: [2, 3] }, { shape: [3, 2, 3] }], args: [{ body: body(false), nCarried: 1, tripCount: true, outTypes, gradBody: gradBody.body, nGrads: 1 }], label: 'trip count 3' },
+      { inputs: [{ shape: [], dtype: 'int64', values: [0] }, { shape: [2, 3] }, { shape: [2, 3] }, { shape: [0, 2, 3] }], args: [{ body: body(false), nCarried: 1, tripCount: true, outTypes, gradBody: gradBody.body, nGrads: 1 }], label: 'trip count 0' },
     ],
     ref: `
 g = c.copy()
