@@ -327,8 +327,8 @@ function listNames(names: string[]): string {
   return names.length > 8 ? `${shown}, ... (${names.length} in all)` : shown || 'none';
 }
 
-function shapeFits(p: { shape: number[]; initialized: boolean }, shape: number[]): boolean {
-  if (!p.initialized && p.shape.length === 0) return true;
+function shapeFits(p: { shape: number[]; initialized: boolean; rankUnknown?: boolean }, shape: number[]): boolean {
+  if (!p.initialized && (p.shape.length === 0 || p.rankUnknown)) return true;
   if (p.shape.length !== shape.length) return false;
   return p.shape.every((d, i) => d === 0 || d === shape[i]);
 }

@@ -43,7 +43,7 @@ const PASS_HEADS = new Set(['LinearRegressionOutput', 'MAERegressionOutput', 'SV
 const IDENTITY = new Set(['_copy', 'identity', '_CrossDeviceCopy']);
 
 /** MXNet's Initializer by name suffix (python/mxnet/initializer.py, `__call__`): biases, betas and means 0, gamma and variances 1. */
-function initByName(name: string): 'zeros' | 'ones' | undefined {
+export function initByName(name: string): 'zeros' | 'ones' | undefined {
   if (/(bias|beta|(running|moving)_mean)$/.test(name)) return 'zeros';
   return /(gamma|(running|moving)_var)$/.test(name) ? 'ones' : undefined;
 }

@@ -103,6 +103,22 @@ export function divide<A extends Arr | number, B extends Arr | number>(a: A, b: 
 }
 
 /**
+ * A numpy float function (`np.sqrt`, `np.exp`, ...): an integer or bool
+ * array is cast to float32 first, numpy's rule with MXNet's default float
+ * (mxnet.np.sqrt's documented `np.sqrt(np.array([1, 4, 9]))` is
+ * `array([1., 2., 3.])`); `nd`'s operator keeps the integer dtype as
+ * MXNet 1.x does.
+ *
+ * ```ts
+ * np.sqrt(np.array([1, 2], { dtype: 'int32' }));   // [1, 1.4142135] float32
+ * ```
+ */
+function floatFn(name: string) {
+  /** numpy's float function: integer and bool arrays computed as float32. */
+  return <T extends Arr>(a: T): Out<T> => call<T>(name, INTEGRAL.has(a.dtype) ? ops.cast!(a, 'float32') : a);
+}
+
+/**
  * numpy's `squeeze`: removing every axis gives shape `[]` (MXNet 2's np, numpy;
  * `nd.squeeze` keeps `[1]` as MXNet 1.x did).
  *
@@ -239,6 +255,82 @@ export function sum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: bo
 export function prod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
   const [x, o] = reduceInput('prod', a, options, int64IfBool);
   return call<T>('prod', x, o, keepdims);
+}
+
+/** numpy's `nansum`: `sum` with NaN counted as 0 (MXNet's `nansum`), with `sum`'s dtype rule. Example: `np.nansum(x, { axis: 1 })`. */
+export function nansum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  const [x, o] = reduceInput('nansum', a, options, int64IfBool);
+  return call<T>('nansum', x, o, keepdims);
+}
+
+/** numpy's `nanprod`: `prod` with NaN counted as 1 (MXNet's `nanprod`), with `sum`'s dtype rule. Example: `np.nanprod(x)`. */
+export function nanprod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
+  const [x, o] = reduceInput('nanprod', a, options, int64IfBool);
+  return call<T>('nanprod', x, o, keepdims);
+}
+
+/** A reduction's numpy options: an axis (int, list or null) or an object of `keys`; `keepdims` positional after it. */
+function npReduceOptions(name: string, options: unknown, keepdims: boolean | undefined, keys: string[]): { axis: number | number[] | null; keepdims: boolean; dtype?: DType; ddof?: number } {
+  const o = options !== null && typeof options === 'object' && !Array.isArray(options)
+    ? (checkOptions(`np.${name}`, options as Record<string, unknown>, keys) as { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType; ddof?: number })
+    : { axis: options as number | number[] | null | undefined };
+  return { ...o, axis: o.axis ?? null, keepdims: keepdims ?? o.keepdims ?? false };
+}
+
+/**
+ * numpy's `var`: the mean of the squared deviations from the mean, divided
+ * by `n - ddof` (`ddof` 0 by default); integer and bool arrays compute in
+ * float32 (MXNet 2's default float), `dtype` chooses.
+ *
+ * ```ts
+ * np.var(np.array([1, 2, 3, 4]));               // 1.25
+ * np.var(x, { axis: 0, ddof: 1 });              // the unbiased estimate per column
+ * ```
+ */
+export function variance<T extends Arr>(a: T, options: VarOptions | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  return varianceOf('var', a, options, keepdims);
+}
+
+type VarOptions = { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType; ddof?: number };
+
+function varianceOf<T extends Arr>(name: string, a: T, options: VarOptions | number | number[] | null, keepdims: boolean | undefined): Out<T> {
+  const o = npReduceOptions(name, options, keepdims, ['axis', 'keepdims', 'dtype', 'ddof']);
+  const ddof = o.ddof ?? 0;
+  if (typeof ddof !== 'number' || !Number.isInteger(ddof) || ddof < 0) throw new Error(`np.${name}: option 'ddof' must be a non-negative integer, got ${JSON.stringify(ddof)}`);
+  const [x] = reduceInput(name, a, { dtype: o.dtype }, (d) => (INTEGRAL.has(d) ? 'float32' : null));
+  const sq = ops.square!(ops.sub!(x, ops.mean!(x, { axis: o.axis, keepdims: true })));
+  if (ddof === 0) return call<T>('mean', sq, { axis: o.axis, keepdims: o.keepdims });
+  const n = ops.sum!(ops.onesLike!(sq), { axis: o.axis, keepdims: o.keepdims });
+  return call<T>('div', ops.sum!(sq, { axis: o.axis, keepdims: o.keepdims }), ops.sub!(n, ddof));
+}
+
+/** numpy's `std`: the square root of `np.var` (same options). Example: `np.std(x, { axis: 1 })`. */
+export function std<T extends Arr>(a: T, options: VarOptions | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  return call<T>('sqrt', varianceOf('std', a, options, keepdims));
+}
+
+/** How many elements along the axes are nonzero (NaN is), as int64, and how many there are. */
+function truthCounts(name: string, a: Arr, options: unknown, keepdims: boolean | undefined): [unknown, unknown] {
+  const o = npReduceOptions(name, options, keepdims, ['axis', 'keepdims']);
+  const truthy = ops.cast!(ops.cast!(a, 'bool'), 'int64');
+  return [ops.sum!(truthy, { axis: o.axis, keepdims: o.keepdims }), ops.sum!(ops.onesLike!(truthy), { axis: o.axis, keepdims: o.keepdims })];
+}
+
+/** numpy's `all`: true where every element along the axes is nonzero (true over an empty axis); a bool array. Example: `np.all(np.greater(x, 0), 1)`. */
+export function all<T extends Arr>(a: T, options: { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  const [nonzero, n] = truthCounts('all', a, options, keepdims);
+  return ops.cast!(ops.equal!(nonzero, n), 'bool') as Out<T>;
+}
+
+/** numpy's `any`: true where some element along the axes is nonzero (false over an empty axis); a bool array. Example: `np.any(np.isnan(x))`. */
+export function any<T extends Arr>(a: T, options: { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  const [nonzero] = truthCounts('any', a, options, keepdims);
+  return ops.cast!(ops.greater!(nonzero, 0), 'bool') as Out<T>;
+}
+
+/** numpy's `count_nonzero`: how many elements along the axes are nonzero, int64. Example: `np.countNonzero(x, 0)`. */
+export function countNonzero<T extends Arr>(a: T, options: { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null = {}, keepdims?: boolean): Out<T> {
+  return truthCounts('countNonzero', a, options, keepdims)[0] as Out<T>;
 }
 
 /** numpy's `cumsum` (`axis` null flattens), with `sum`'s dtype rule (bool: int64; `dtype` option). Example: `np.cumsum(x, 1)`. */
@@ -407,18 +499,18 @@ export const np = {
   abs: opView('abs'),
   absolute: opView('abs'),
   sign: opView('sign'),
-  exp: opView('exp'),
-  log: opView('log'),
-  log1p: opView('log1p'),
-  expm1: opView('expm1'),
-  sqrt: opView('sqrt'),
+  exp: floatFn('exp'),
+  log: floatFn('log'),
+  log1p: floatFn('log1p'),
+  expm1: floatFn('expm1'),
+  sqrt: floatFn('sqrt'),
   square: opView('square'),
   reciprocal: opView('reciprocal'),
-  sin: opView('sin'),
-  cos: opView('cos'),
-  tanh: opView('tanh'),
-  floor: opView('floor'),
-  ceil: opView('ceil'),
+  sin: floatFn('sin'),
+  cos: floatFn('cos'),
+  tanh: floatFn('tanh'),
+  floor: floatFn('floor'),
+  ceil: floatFn('ceil'),
   clip: opView('clip'),
   where,
   // comparisons (bool)
@@ -436,6 +528,13 @@ export const np = {
   min: opView('min'),
   amin: opView('min'),
   prod,
+  nansum,
+  nanprod,
+  var: variance,
+  std,
+  all,
+  any,
+  countNonzero,
   argmax: int64Of('argmax'),
   argmin: int64Of('argmin'),
   // linear algebra and shapes

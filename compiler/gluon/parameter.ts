@@ -112,6 +112,12 @@ export class Parameter {
   private _grad: NDArray | null = null;
   /** The initializer waiting for the shape to be known. */
   private _deferred: Initializer | null = null;
+  /**
+   * True while the rank is unknown too (a SymbolBlock variable declared
+   * without a shape, MXNet's `shape=None`): `shape` is then the placeholder
+   * [0], and loading or `setData` takes an array of any shape.
+   */
+  rankUnknown = false;
   /** Bumped on every write of the data (compiled sessions read it fresh each run). */
   version = 0;
   /**
@@ -233,6 +239,7 @@ export class Parameter {
   finishDeferredInit(shape: number[]): void {
     if (shape.includes(0)) throw new Error(`Parameter '${this.name}': shape ${formatShape(shape)} still has unknown dimensions`);
     this.shape = [...shape];
+    this.rankUnknown = false;
     if (this._deferred) {
       const init = this._deferred;
       this._deferred = null;
@@ -301,6 +308,7 @@ export class Parameter {
       throw new Error(`Parameter '${this.name}': setData got dtype ${value.dtype}, expected ${this.dtype}`);
     }
     if (!same) this.shape = [...value.shape];
+    this.rankUnknown = false;
     // Another parameter's array is copied (MXNet's set_data copies), not rebound: its gradients stay its owner's.
     this._data = bindParam(value, this);
     this._deferred = null;

@@ -16,13 +16,17 @@ import { formatType, type Dim } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
-import { callArgs } from '../ops/call.js';
+import { callArgs, withDefaults } from '../ops/call.js';
 import { symOps } from '../trace/sym.js';
-import { Symbol } from '../trace/symbol.js';
+import { isSymbol, Symbol } from '../trace/symbol.js';
 import { getOp } from '../ops/registry.js';
+import { solveParamShape } from '../ops/infer.js';
+import type { Node } from '../ir/node.js';
+import { ParameterDict } from './parameter.js';
+import { symbolGraph } from './symbol-graph.js';
 import { bindArgs } from './bind-args.js';
 import { HybridBlock } from './hybrid.js';
-import { MxnetSymbolBlock } from './mxnet-symbol.js';
+import { initByName, MxnetSymbolBlock } from './mxnet-symbol.js';
 import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { plainShape } from '../ops/symbolic-dim.js';
@@ -60,6 +64,9 @@ export class SymbolBlock extends HybridBlock {
   /** Where the graph came from (a file path, or a description). */
   readonly source: string;
   private readonly _constants = new Map<Value, NDArray>();
+  /** Built from symbols: the parameters declared without a shape (their rank is solved at the first trace). */
+  private _unshaped = new Set<string>();
+  private _fromSymbols = false;
 
   /**
    * Reads an artifact written by `HybridBlock.export` or `gluonc compile`.
@@ -99,18 +106,49 @@ export class SymbolBlock extends HybridBlock {
   }
 
   /** A block computing `graph`; its parameter values (the initializers) become the parameters' data. */
-  constructor(graph: Graph, manifest: ArtifactManifest | null = null, source = 'a graph') {
+  constructor(graph: Graph, manifest?: ArtifactManifest | null, source?: string);
+  /**
+   * MXNet's `SymbolBlock(outputs, inputs, params)`: a block computing the
+   * symbols `outputs` (one or a list) from the variables `inputs`; every
+   * other variable they use is a parameter under its own name (shape from
+   * `sym.var`'s, else inferred at the first call), sharing the one of the
+   * same name in `params` where given. See `symbol-graph.ts`.
+   *
+   * ```ts
+   * const data = sym.var('data');
+   * const fc = sym.FullyConnected(data, sym.var('fc_weight'), sym.var('fc_bias'), { numHidden: 10 });
+   * const net = new gluon.SymbolBlock(sym.relu(fc), data);
+   * net.initialize(); net.call(nd.ones([2, 5]));
+   * ```
+   */
+  constructor(outputs: Symbol | Symbol[], inputs: Symbol | Symbol[], params?: ParameterDict);
+  constructor(...args: unknown[]) {
     super();
-    const given: unknown = graph;
-    if (!(given instanceof GraphClass)) {
-      // MXNet's SymbolBlock(outputs, inputs, params) from symbols is not taken: say what is, rather than fail on a field.
-      throw new Error(
-        `SymbolBlock: expected a graph (SymbolBlock.imports(path) makes one from a file), got ${given instanceof Symbol || Array.isArray(given) ? "symbols: MXNet's SymbolBlock(outputs, inputs) is not taken; write the computation as a HybridBlock, or export one and use SymbolBlock.imports" : showValue(given)}`,
-      );
+    const given = args[0];
+    let graph: Graph;
+    let shared: ParameterDict | undefined;
+    if (isSymbol(given) || (Array.isArray(given) && given.some(isSymbol))) {
+      if (args.length < 2) throw new Error('SymbolBlock(outputs, inputs, params?): the inputs are missing (the variables the outputs are computed from, e.g. sym.var(\'data\'))');
+      if (args.length > 3) throw new Error(`SymbolBlock(outputs, inputs, params?): got ${args.length} arguments`);
+      if (args[2] !== undefined && !(args[2] instanceof ParameterDict)) throw new Error(`SymbolBlock: params must be a ParameterDict (net.collectParams()), got ${showValue(args[2])}`);
+      const built = symbolGraph(given, args[1]);
+      graph = built.graph;
+      shared = args[2] as ParameterDict | undefined;
+      this._unshaped = built.unshaped;
+      this._fromSymbols = true;
+      this.manifest = null;
+      this.source = 'symbols';
+    } else {
+      if (!(given instanceof GraphClass)) {
+        throw new Error(`SymbolBlock: expected a graph (SymbolBlock.imports(path) makes one from a file) or symbols (SymbolBlock(outputs, inputs)), got ${showValue(given)}`);
+      }
+      graph = given;
+      this.manifest = (args[1] as ArtifactManifest | null | undefined) ?? null;
+      this.source = (args[2] as string | undefined) ?? 'a graph';
     }
     this.graph = graph;
-    this.manifest = manifest;
-    this.source = source;
+    const manifest = this.manifest;
+    const source = this.source;
     // Registered in the manifest's order (the exporting block's structural order) where there is one.
     const rank = new Map((manifest?.params ?? []).map((k, i) => [k, i]));
     const params = [...graph.params].sort((a, b) => (rank.get(a.name) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b.name) ?? Number.MAX_SAFE_INTEGER));
@@ -118,9 +156,21 @@ export class SymbolBlock extends HybridBlock {
     for (const v of params) {
       if (this.params.has(v.name)) throw new Error(`SymbolBlock (${source}): two parameters are named '${v.name}'`);
       // Running statistics are not trained (gradReq 'null'), as in gluon's BatchNorm.
-      const p = this.params.get(v.name, { shape: [...(v.type.shape as number[])], dtype: v.type.dtype, ...(frozen.has(v) ? { gradReq: 'null' as const } : {}) });
+      if (shared?.has(v.name)) {
+        this.params.set(v.name, shared.get(v.name));
+        continue;
+      }
+      // From symbols, as MXNet's: deferred where the shape is unknown, initialized by name (a bias at 0, gamma at 1).
+      const fromSymbols = this._fromSymbols ? { allowDeferredInit: true, init: initByName(v.name) } : {};
+      const p = this.params.get(v.name, { shape: [...(v.type.shape as number[])], dtype: v.type.dtype, ...fromSymbols, ...(frozen.has(v) ? { gradReq: 'null' as const } : {}) });
+      if (this._unshaped.has(v.name)) p.rankUnknown = true;
       if (v.data) p.setData(new NDArray({ dtype: v.data.dtype, shape: [...v.data.shape], data: v.data.data.slice() } as NDArray['_host']));
     }
+  }
+
+  /** Built from symbols, it has no prefix, as MXNet's SymbolBlock: its parameters keep the variables' names when exported in MXNet's format. */
+  override _alias(): string {
+    return this._fromSymbols ? '' : super._alias();
   }
 
   /** The artifact's inputs: name, dtype, shape (symbolic dimensions by name). */
@@ -161,8 +211,10 @@ export class SymbolBlock extends HybridBlock {
       const def = getOp(node.op);
       const fn = ops[node.op];
       if (!fn) throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' is not an F operator`);
+      const ins = node.inputs.map(get);
+      if (tracing && this._unshaped.size) this._solveRanks(node, ins as Symbol[]);
       // Dimension entries become F.shapeArray of the inputs they read again (see callArgs).
-      const args = callArgs(def, node.attrs, node.inputs.map(get), (t, begin, end) => ops.shapeArray!(t, { begin, end }) as Tensor);
+      const args = callArgs(def, node.attrs, ins, (t, begin, end) => ops.shapeArray!(t, { begin, end }) as Tensor);
       const out = fn(...args);
       const outs = Array.isArray(out) ? out : [out];
       if (outs.length !== node.outputs.length) {
@@ -175,6 +227,30 @@ export class SymbolBlock extends HybridBlock {
     return res.length === 1 ? res[0]! : res;
   }
 
+  /**
+   * A parameter declared without a shape gets its rank, and the shape the
+   * input types fix, from its first consumer's solve rule (`solveParamShape`),
+   * as MXNet's shape inference does; the trace then completes its deferred
+   * initialization. A consumer that cannot tell is an error naming the variable.
+   */
+  private _solveRanks(node: Node, ins: Symbol[]): void {
+    const def = getOp(node.op);
+    node.inputs.forEach((v, i) => {
+      if (v.kind !== 'param' || !this._unshaped.has(v.name) || !this.params.has(v.name)) return;
+      const p = this.params.get(v.name);
+      const s = ins[i]!;
+      if (!p.rankUnknown) return;
+      const types = ins.map((x) => x.value.type);
+      const shape = solveParamShape(def, types, i, withDefaults(def, node.attrs));
+      if (!shape) {
+        throw new Error(
+          `SymbolBlock (${this.source}): cannot infer the shape of parameter '${v.name}' from operator '${node.op}' (inputs: ${types.map(formatType).join(', ')}); declare it: sym.var('${v.name}', { shape: [...] })`,
+        );
+      }
+      s.value.type = { dtype: s.value.type.dtype, shape };
+    });
+  }
+
   private _checkInputs(inputs: Tensor[]): void {
     const want = this.graph.inputs;
     const listing = want.map((v) => `${v.name}: ${formatType(v.type)}`).join(', ');
@@ -183,6 +259,8 @@ export class SymbolBlock extends HybridBlock {
     const sizes = new Map<string, Dim>();
     want.forEach((v, i) => {
       const x = inputs[i]!;
+      // A variable declared without a shape (SymbolBlock from symbols) takes any.
+      if (!v.known) return;
       const shape = plainShape(x.shape);
       const bad = (why: string): Error =>
         new Error(`${where}: input ${i} ('${v.name}') must be ${formatType(v.type)}, got ${x.dtype} ${formatShape(shape)}: ${why}`);

@@ -285,6 +285,7 @@ type ConvSig = (data: Tx, weight: Tx, bias?: Tx | ConvOptions, options?: ConvOpt
 export const Convolution: OpDef<ConvSig, ConvAttrs> = defineOp<ConvSig, ConvAttrs>({
   name: 'Convolution',
   inputs: ['data', 'weight', 'bias?'],
+  params: ['weight', 'bias'],
   attrs: CONV_ATTRS,
   infer: (types, a) => [{ dtype: commonDType('Convolution', types, FLOATS), shape: convGeom('Convolution', types, a).out }],
   solve: (types, a) => solveConv('Convolution', types, a),
@@ -380,6 +381,7 @@ export const Deconvolution: OpDef<DeconvSig, ConvAttrs> = defineOp<DeconvSig, Co
   name: 'Deconvolution',
   opsetNote: 'small 1-D and 2-D images: MatMul + Col2Im from 18; otherwise ConvTranspose',
   inputs: ['data', 'weight', 'bias?'],
+  params: ['weight', 'bias'],
   attrs: { ...CONV_ATTRS, adj: null, noBias: true },
   infer: (types, a) => [{ dtype: commonDType('Deconvolution', types, FLOATS), shape: convGeom('Deconvolution', types, a).out }],
   solve: (types, a) => solveConv('Deconvolution', types, a),

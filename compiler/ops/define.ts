@@ -113,6 +113,16 @@ export interface OpSpec<A extends Attrs = Attrs> {
   name: string;
   /** Tensor inputs by name; `'bias?'` is optional, `'...data'` takes any number. */
   inputs: string[];
+  /**
+   * The inputs that are learned parameters (MXNet's arguments other than the
+   * data): a symbolic call outside a traced block that leaves them out gets
+   * fresh variables named `<name>_<input>` in snake case, as MXNet's
+   * `mx.sym.FullyConnected(data, num_hidden=4, name='fc1')` creates
+   * `fc1_weight` and `fc1_bias` (an optional one unless `noBias`, whose
+   * default is the operator's). Only a call giving none of them: one that
+   * gives the weight alone keeps "an absent optional input is none".
+   */
+  params?: string[];
   /** Accepted attributes and their defaults. */
   attrs?: AttrDefaults;
   /** Attributes that may follow the tensor inputs positionally (MXNet's `reshape(x, shape)`). */
@@ -148,6 +158,13 @@ export interface OpSpec<A extends Attrs = Attrs> {
   opsetNote?: string;
   /** A TypeScript kernel; used for small tensors and while folding constants. */
   kernel?: (inputs: HostTensor[], attrs: A, outTypes: TensorType[]) => HostTensor[];
+  /**
+   * The inputs the kernel computes; for others the session does, wherever a
+   * session executor is registered (a float function of integers truncates
+   * its float32 result, so onnxruntime's float32 library is the one
+   * reference: a TypeScript kernel in float64 would differ by 1 near integers).
+   */
+  kernelTakes?: (inputs: HostTensor[]) => boolean;
   /** True when the lowering depends on concrete input dimensions, not only rank. */
   lowerNeedsShape?: boolean;
   /** Which inputs' dtype a plain number passed as a tensor takes, in order of preference (default: any tensor input); none of them a tensor: float32. */

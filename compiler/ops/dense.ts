@@ -67,6 +67,7 @@ type FcSig = (data: Tx, weight: Tx, bias?: Tx | FcOptions, options?: FcOptions) 
 export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
   name: 'FullyConnected',
   inputs: ['data', 'weight', 'bias?'],
+  params: ['weight', 'bias'],
   attrs: { numHidden: null, noBias: false, flatten: true },
   infer: (types, a) => [{ dtype: commonDType('FullyConnected', types, FLOAT_DTYPES), shape: fcGeom(types, a).out }],
   solve: (types, a) => {
@@ -162,6 +163,7 @@ type EmbSig = (data: Tx, weight: Tx, options?: { inputDim?: number; outputDim?: 
 export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
   name: 'Embedding',
   inputs: ['data', 'weight'],
+  params: ['weight'],
   attrs: { inputDim: null, outputDim: null, dtype: 'float32', sparseGrad: false },
   infer: (types, a) => [{ dtype: types[1]!.dtype, shape: embGeom(types, a) }],
   solve: (types, a) => {

@@ -21,6 +21,8 @@ const ALL: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8',
 const NUMERIC: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'];
 const FLOATS: DType[] = ['float32', 'float64', 'float16'];
 const SIGNED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8'];
+/** Float dtypes for an operator that refuses integers (a copy: `unary` extends FLOATS itself to MXNet 1.x's integer rule). */
+const FLOAT_ONLY: DType[] = [...FLOATS];
 
 /** Requires every input to have one dtype from `allowed`; returns it. */
 export function commonDType(op: string, types: TensorType[], allowed: DType[] = ALL): DType {
@@ -28,7 +30,11 @@ export function commonDType(op: string, types: TensorType[], allowed: DType[] = 
   if (types.some((t) => t.dtype !== d)) {
     throw new OpError(op, `inputs have different dtypes ${types.map((t) => t.dtype).join(' and ')}; cast one with F.cast`, types);
   }
-  if (!allowed.includes(d)) throw new OpError(op, `dtype ${d} is not supported (supported: ${allowed.join(', ')})`, types);
+  if (!allowed.includes(d)) {
+    // A float-only operator given integers: say how to get the float result.
+    const cast = !isFloat(d) && allowed.every(isFloat) ? `; cast first: x.astype('float32')` : '';
+    throw new OpError(op, `dtype ${d} is not supported (supported: ${allowed.join(', ')})${cast}`, types);
+  }
   return d;
 }
 
@@ -118,15 +124,36 @@ function guardFloat64Scale(c: LowerCtx, sides: number[]): string[] {
   });
 }
 
+/** The integer dtypes a float function takes as MXNet 1.x's legacy operators do (see `unary`). */
+const INTEGERS: DType[] = ['int32', 'int64', 'int8', 'uint8'];
+const intInFloat32 = computeIn<(c: LowerCtx) => void>({ int32: 'float32', int64: 'float32', int8: 'float32', uint8: 'float32' }, (c, lower) => lower(c));
+
+/**
+ * A unary operator. A float function (`dtypes` FLOATS: exp, log, sqrt, sin,
+ * ...) also takes integer arrays with MXNet 1.x's legacy rule: the result
+ * keeps the integer dtype (FInferType ElemwiseType<1, 1>), computed in
+ * float32 and truncated toward zero (math_functions-inl.h:
+ * `DType(::sqrtf(static_cast<float>(a)))`), so `sqrt([5])` is `[2]`. A
+ * result that is NaN or outside the dtype (sqrt of a negative, log of 0) is
+ * undefined there (C++ conversion) and here. Integers always run on the
+ * session (onnxruntime's float32 functions, `kernelTakes`), so a value within
+ * float32 rounding of an integer truncates alike eagerly and compiled (tanh(9)
+ * is 1 there, 0 with glibc's tanhf). `np`'s functions cast integers to float32
+ * first (numpy's rule with MXNet's default float).
+ */
 function unary(name: string, lowerFn: (c: LowerCtx) => void, f: (x: number) => number, dtypes: DType[] = FLOATS, grad?: GradRule, opsetNote?: string): OpDef<Unary> {
+  const floatFn = dtypes === FLOATS;
+  const f32 = (x: number) => Math.trunc(Math.fround(f(Math.fround(x))));
   return defineOp<Unary>({
     name,
     opsetNote,
     inputs: ['data'],
     method: true,
-    infer: (types) => [{ dtype: commonDType(name, types, dtypes), shape: [...types[0]!.shape] }],
-    lower: lowerFn,
-    kernel: (ins, _a, [out]) => [mapN(ins, out!, f)],
+    infer: (types) => [{ dtype: commonDType(name, types, floatFn ? [...FLOATS, ...INTEGERS] : dtypes), shape: [...types[0]!.shape] }],
+    lower: floatFn ? (c) => intInFloat32(c, lowerFn) : lowerFn,
+    kernel: (ins, _a, [out]) => [mapN(ins, out!, floatFn && INTEGERS.includes(out!.dtype) ? f32 : f)],
+    // Integers run on the session (onnxruntime's float32 functions), so eager and compiled truncate the same values.
+    kernelTakes: floatFn ? (ins) => !INTEGERS.includes(ins[0]!.dtype) : undefined,
     grad,
   });
 }
@@ -391,8 +418,8 @@ export const arccos = unary('arccos', (c) => viaFloat32(c, 'Acos'), Math.acos, F
 export const arctan = unary('arctan', (c) => viaFloat32(c, 'Atan'), Math.atan, FLOATS, unaryGrad((F, x, g) => F.div(g, F.add(F.square(x), 1))));
 /** Hyperbolic tangent. */
 export const tanh = unary('tanh', one('Tanh'), Math.tanh, FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.sub(1, F.square(y)))));
-/** `1 / (1 + e^-x)`. */
-export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)), FLOATS, unaryGrad((F, _x, g, y) => F.mul(g, F.mul(y, F.sub(1, y)))));
+/** `1 / (1 + e^-x)`; floats only (truncated to an integer it would be 0 below x = 17 and 1 above, float32 rounding deciding). */
+export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)), FLOAT_ONLY, unaryGrad((F, _x, g, y) => F.mul(g, F.mul(y, F.sub(1, y)))));
 /** `max(x, 0)` (gradient 0 at 0, as in MXNet); NaN stays NaN (MXNet's `mshadow_op::relu`, ONNX Relu). */
 export const relu = unary('relu', (c) => {
   // Integers: Max(x, 0) (ONNX Relu takes them from opset 14 only, and onnxruntime has no int64 Relu).
@@ -414,7 +441,7 @@ export const gelu = unary('gelu', (c) => {
   const [p] = c.emit('Add', [e!, c.scalar(1, d)]);
   const [h] = c.emit('Mul', [c.inputs[0]!, p!]);
   c.emit('Mul', [h!, c.scalar(0.5, d)], {}, c.outputs);
-}, (x) => 0.5 * x * (1 + erfFn(x / Math.SQRT2)), FLOATS, unaryGrad((F, x, g) => {
+}, (x) => 0.5 * x * (1 + erfFn(x / Math.SQRT2)), FLOAT_ONLY, unaryGrad((F, x, g) => {
   // Φ(x) + x·φ(x), with Φ the standard normal CDF and φ its density.
   const cdf = F.add(F.mul(F.erf(F.mul(x, Math.SQRT1_2)), 0.5), 0.5);
   const pdf = F.mul(F.exp(F.mul(F.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));

@@ -74,7 +74,7 @@ export function executeOp(def: OpDef, inputs: HostTensor[], attrs: Attrs, prepar
   const { attrs: a, outTypes } = prepared ?? inferOp(def, types, attrs);
   count('eagerOps');
   // Random operators always draw from the seeded stream through their kernel, so `random.seed` repeats them.
-  if (def.kernel && (def.random || !sessionExecutor || useKernel(inputs, outTypes))) {
+  if (def.kernel && (def.random || !sessionExecutor || (useKernel(inputs, outTypes) && (def.kernelTakes?.(inputs) ?? true)))) {
     count('kernelOps');
     const outs = def.kernel(inputs, a as never, outTypes);
     // Kernels compute in float64: an int64 result past 2^53 may be inexact, so the session (exact) computes it.

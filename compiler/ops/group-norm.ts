@@ -160,6 +160,7 @@ const groupGeo = (types: TensorType[], a: Attrs) => geometry('GroupNorm', types,
 export const GroupNorm: OpDef<GroupSig, GroupA> = defineOp<GroupSig, GroupA>({
   name: 'GroupNorm',
   inputs: ['data', 'gamma', 'beta'],
+  params: ['gamma', 'beta'],
   attrs: { numGroups: 1, eps: 1e-5 },
   infer: (types, a) => {
     groupGeo(types, a);
@@ -185,6 +186,7 @@ const instanceGeo = (types: TensorType[], a: Attrs) => geometry('InstanceNorm', 
 export const InstanceNorm: OpDef<InstanceSig, InstanceA> = defineOp<InstanceSig, InstanceA>({
   name: 'InstanceNorm',
   inputs: ['data', 'gamma', 'beta'],
+  params: ['gamma', 'beta'],
   attrs: { eps: 1e-3 },
   infer: (types, a) => {
     instanceGeo(types, a);

@@ -18,3 +18,31 @@ export function inferOp(def: OpDef, types: TensorType[], attrs: Attrs): { attrs:
   const a = def.normalize ? def.normalize(attrs, types) : attrs;
   return { attrs: a, outTypes: def.infer(types, a) };
 }
+
+/**
+ * The shape of a parameter input whose rank is unknown (a variable declared
+ * without a shape), from the operator's solve rule: the highest rank r, up
+ * to one more than the other inputs', for which the rule fills every
+ * dimension of an all-unknown shape of rank r (a broadcast operand thus gets
+ * the other operand's full shape, as MXNet's elementwise inference gives);
+ * undefined when no rank works.
+ *
+ * ```ts
+ * solveParamShape(getOp('FullyConnected'), [{ dtype: 'float32', shape: [2, 5] }, { dtype: 'float32', shape: [0] }], 1, { numHidden: 3, noBias: true, flatten: true }); // [3, 5]
+ * ```
+ */
+export function solveParamShape(def: OpDef, types: TensorType[], index: number, attrs: Attrs): number[] | undefined {
+  if (!def.solve) return undefined;
+  const top = Math.min(8, Math.max(0, ...types.filter((_t, i) => i !== index).map((t) => t.shape.length)) + 1);
+  for (let r = top; r >= 1; r--) {
+    const trial = types.map((t, i) => (i === index ? { dtype: t.dtype, shape: new Array<number>(r).fill(0) } : t));
+    let solved;
+    try {
+      solved = def.solve(trial, (def.normalize ? def.normalize(attrs, trial) : attrs) as never)[index];
+    } catch {
+      continue; // this rank does not fit the operator's attributes
+    }
+    if (solved && solved.length === r && solved.every((d) => typeof d === 'number' && d > 0)) return solved as number[];
+  }
+  return undefined;
+}

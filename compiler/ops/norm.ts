@@ -60,6 +60,7 @@ type BatchNormSig = (data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: T
 export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNormSig, BatchNormAttrs>({
   name: 'BatchNorm',
   inputs: ['data', 'gamma', 'beta', 'movingMean', 'movingVar'],
+  params: ['gamma', 'beta', 'movingMean', 'movingVar'],
   attrs: { eps: 1e-3, momentum: 0.9, fixGamma: true, useGlobalStats: false, axis: 1, training: null },
   normalize: (a) => (a.training === null || a.training === undefined ? { ...a, training: isTrainingMode() } : a),
   infer: (types, a) => {
@@ -187,6 +188,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
   name: 'LayerNorm',
   opsetNote: 'ONNX LayerNormalization from 17 (last axis); below, mean/variance nodes',
   inputs: ['data', 'gamma', 'beta'],
+  params: ['gamma', 'beta'],
   attrs: { axis: -1, eps: 1e-5 },
   infer: (types, a) => {
     const op = 'LayerNorm';

@@ -19,6 +19,7 @@ import { normAxis, reduceAxes } from './dims.js';
 import { OpError } from './errors.js';
 import { commonDType, floatGrad } from './elementwise.js';
 import { broadcastIndex, fromF64, toF64 } from './kernels.js';
+import { emitIntMean, emitMean, emitReduce, emitReduceNaN, emitReduceVia, emitSumInt64, emitProdInt64 } from './reduce-lower.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** An `axis` option: one axis, several, or null for all. */
@@ -58,6 +59,8 @@ const FLOATS: DType[] = ['float32', 'float64', 'float16'];
 /** sum's and prod's dtypes; the result keeps the input's (MXNet's ElemwiseType, MXNet 2's NumpySumType), int8/uint8 wrapping; bool counts in int64. */
 const SUM_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
 const int64IfBool = (d: DType): DType => (d === 'bool' ? 'int64' : d);
+/** The integer dtypes (mean's truncating integer division). */
+const INTEGERS: DType[] = ['int32', 'int64', 'int8', 'uint8'];
 /** max, min, argmax and argmin's dtypes (bool through uint8: onnxruntime has no bool kernels). */
 const ORDERED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
 
@@ -90,96 +93,11 @@ function reducedShape(shape: Shape, axes: number[], keepdims: boolean): Shape {
   return out;
 }
 
-/** Emits `onnxOp(x, axes)`; with no axes (a 0-d input) the reduction is the identity. */
-function emitReduce(c: LowerCtx, onnxOp: string, x: string, axes: number[], keepdims: boolean, outputs?: string[]): string {
-  if (!axes.length) return c.emit('Identity', [x], {}, outputs ?? 1)[0]!;
-  return c.emit(onnxOp, [x, c.ints(axes)], { keepdims: keepdims ? 1 : 0 }, outputs ?? 1)[0]!;
-}
-
-/** Lowers with a dtype onnxruntime lacks computed in `via` (cast around the reduction). */
-function emitReduceVia(c: LowerCtx, onnxOp: string, axes: number[], keepdims: boolean, native: DType[], via: DType): void {
-  const d = c.inTypes[0]!.dtype;
-  if (native.includes(d)) return void emitReduce(c, onnxOp, c.inputs[0]!, axes, keepdims, c.outputs);
-  const [x] = c.emit('Cast', [c.inputs[0]!], { to: onnxTo(via) });
-  const y = emitReduce(c, onnxOp, x!, axes, keepdims);
-  c.emit('Cast', [y], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
-}
-
-/**
- * `emitReduceVia` for max/min of floats with NaN propagated as numpy does:
- * onnxruntime's ReduceMax/ReduceMin skip NaN, so the result adds
- * `ReduceSum(Where(IsNaN(x), x, 0))` (NaN when the slice holds one, else 0).
- */
-function emitReduceNaN(c: LowerCtx, onnxOp: string, axes: number[], keepdims: boolean, native: DType[]): void {
-  const d = c.inTypes[0]!.dtype;
-  const via = native.includes(d) ? d : 'float32';
-  const x = via === d ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo(via) })[0]!;
-  const y = emitReduce(c, onnxOp, x, axes, keepdims);
-  const nan = c.emit('Where', [c.emit('IsNaN', [x])[0]!, x, c.scalar(0, via)])[0]!;
-  const s = emitReduce(c, 'ReduceSum', nan, axes, keepdims);
-  if (via === d) return void c.emit('Add', [y, s], {}, c.outputs);
-  const [r] = c.emit('Add', [y, s]);
-  c.emit('Cast', [r!], { to: onnxTo(d) }, c.outputs);
-}
-
-/**
- * `emitReduceVia` for mean with numpy's NaN over an empty axis (0 / 0):
- * onnxruntime's ReduceMean gives 0 there. Where every reduced dimension is a
- * known positive number it is one ReduceMean; otherwise ReduceSum divided by
- * the count read from the input's shape when the graph runs.
- */
-function emitMean(c: LowerCtx, axes: number[], keepdims: boolean, native: DType[]): void {
-  const t = c.inTypes[0]!;
-  if (!axes.length || axes.every((k) => typeof t.shape[k] === 'number' && (t.shape[k] as number) > 0)) {
-    return emitReduceVia(c, 'ReduceMean', axes, keepdims, native, 'float32');
-  }
-  const via: DType = native.includes(t.dtype) ? t.dtype : 'float32';
-  const x = via === t.dtype ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo(via) })[0]!;
-  const sum = emitReduce(c, 'ReduceSum', x, axes, keepdims);
-  const dims = c.emit('Gather', [c.emit('Shape', [c.inputs[0]!])[0]!, c.ints(axes)], { axis: 0 })[0]!;
-  const count = c.emit('Cast', [emitReduce(c, 'ReduceProd', dims, [0], false)], { to: onnxTo(via) })[0]!;
-  if (via === t.dtype) return void c.emit('Div', [sum, count], {}, c.outputs);
-  const [y] = c.emit('Div', [sum, count]);
-  c.emit('Cast', [y!], { to: onnxTo(t.dtype) }, c.outputs);
-}
-
-/**
- * An exact int64 sum: onnxruntime's int64 ReduceSum rounds through float64
- * (2^60 + 1 sums to 2^60), so each value is split into high and low 32-bit
- * halves (x = hi * 2^32 + lo, both exact in float64 with room for 2^21
- * terms), summed apart and joined with int64 arithmetic, which is exact.
- */
-function emitSumInt64(c: LowerCtx, axes: number[], keepdims: boolean): void {
-  const x = c.inputs[0]!;
-  const shift = c.scalar(2 ** 32, 'int64');
-  const hi = c.emit('Div', [x, shift])[0]!;
-  const lo = c.emit('Sub', [x, c.emit('Mul', [hi, shift])[0]!])[0]!;
-  const sh = emitReduce(c, 'ReduceSum', hi, axes, keepdims);
-  const sl = emitReduce(c, 'ReduceSum', lo, axes, keepdims);
-  c.emit('Add', [c.emit('Mul', [sh, shift])[0]!, sl], {}, c.outputs);
-}
-
-/**
- * An exact int64 product: onnxruntime's int64 ReduceProd rounds through
- * float64, so the reduced axes are moved to the front and flattened into
- * rows that a Scan multiplies together with int64 Mul (exact, wrapping past
- * 2^63 as numpy does), starting from ones; the result takes the shape of
- * the same reduction done by ReduceSum (symbolic dimensions included).
- */
-function emitProdInt64(c: LowerCtx, axes: number[], keepdims: boolean): void {
-  const x = c.inputs[0]!;
-  const rank = c.inTypes[0]!.shape.length;
-  const kept = Array.from({ length: rank }, (_v, i) => i).filter((i) => !axes.includes(i));
-  const moved = c.emit('Transpose', [x], { perm: [...axes, ...kept] })[0]!;
-  const rows = c.emit('Flatten', [moved], { axis: axes.length })[0]!;
-  const zeros = c.emit('Mul', [emitReduce(c, 'ReduceSum', rows, [0], false), c.scalar(0, 'int64')])[0]!;
-  const ones = c.emit('Add', [zeros, c.scalar(1, 'int64')])[0]!;
-  // A leading row of ones keeps the Scan non-empty when a reduced axis has length 0 (the product is then 1).
-  const padded = c.emit('Concat', [c.emit('Reshape', [ones, c.ints([1, -1])])[0]!, rows], { axis: 0 })[0]!;
-  const body = c.graph([{ dtype: 'int64' }, { dtype: 'int64' }], ([acc, row]) => [{ name: c.emit('Mul', [acc!, row!])[0]!, dtype: 'int64' }]);
-  const [product] = c.emit('Scan', [ones, padded], { body, num_scan_inputs: 1 }, 1);
-  const shape = c.emit('Shape', [emitReduce(c, 'ReduceSum', x, axes, keepdims)])[0]!;
-  c.emit('Reshape', [product!, shape], {}, c.outputs);
+/** `v` wrapped to an integer dtype (a sum kept in int32, int8 or uint8 wraps, as MXNet's does). */
+function wrapInt(v: number, d: DType): number {
+  if (d === 'int32') return v | 0;
+  if (d === 'int8') return (v << 24) >> 24;
+  return d === 'uint8' ? v & 255 : v;
 }
 
 /** Folds every input element into its output slot: `acc = step(acc, v)`, then `finish(acc, count)`. */
@@ -262,6 +180,10 @@ interface ReduceSpec {
   int32Step?: (acc: number, v: number) => number;
   /** The result's dtype from the input's (default: the same). */
   outDType?: (d: DType) => DType;
+  /** The kernel's `finish` for integer dtypes (mean's truncating division of the wrapped sum). */
+  intFinish?: (acc: number, n: number, dtype: DType) => number;
+  /** Integer dtypes refuse an empty reduced axis (mean: 0 / 0 has no integer value). */
+  intEmpty?: boolean;
   /** The lowering, when not `onnxOp` on the reduced axes (mean's NaN over an empty axis). */
   lower?: (c: LowerCtx, axes: number[], keepdims: boolean) => void;
 }
@@ -282,8 +204,11 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
       checkBool(name, 'exclude', a.exclude, types);
       const x = types[0]!;
       const axes = axesOf(name, a, x.shape.length, types);
-      const empty = s.propagateNaN ? axes.find((k) => x.shape[k] === 0) : undefined;
-      if (empty !== undefined) throw new OpError(name, `${a.axis === null ? 'the tensor is' : `axis ${empty} is`} empty: no ${name}imum (numpy raises; there is no identity)`, types);
+      const empty = s.propagateNaN || (s.intEmpty && INTEGERS.includes(x.dtype)) ? axes.find((k) => x.shape[k] === 0) : undefined;
+      if (empty !== undefined) {
+        const why = s.propagateNaN ? `no ${name}imum (numpy raises; there is no identity)` : `no ${name} of ${x.dtype} values (integer 0 / 0; cast to a float dtype for NaN)`;
+        throw new OpError(name, `${a.axis === null ? 'the tensor is' : `axis ${empty} is`} empty: ${why}`, types);
+      }
       return [{ dtype, shape: reducedShape(x.shape, axes, keepdims) }];
     },
     lower: (c, a) => {
@@ -292,9 +217,53 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
       else if (s.propagateNaN && c.inTypes[0]!.dtype.startsWith('float')) emitReduceNaN(c, s.onnxOp, axes, !!a.keepdims, s.native);
       else emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
     },
-    kernel: ([x], a, [out]) => [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, (/^u?int(32|8)$/.test(x!.dtype) && s.int32Step) || s.step, s.finish)],
+    kernel: ([x], a, [out]) => {
+      const d = x!.dtype;
+      const finish = s.intFinish && INTEGERS.includes(d) ? (acc: number, n: number) => s.intFinish!(acc, n, d) : s.finish;
+      return [reduceKernel(x!, axesOf(name, a, x!.shape.length), out!, s.init, (/^u?int(32|8)$/.test(d) && s.int32Step) || s.step, finish)];
+    },
     grad: s.grad,
   });
+}
+
+function sumLower(c: LowerCtx, axes: number[], keepdims: boolean): void {
+  const d = c.inTypes[0]!.dtype;
+  if (d === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
+  // int8/uint8 (no onnxruntime kernel) sum in int64; the Cast back wraps modulo 2^8, as MXNet's int8 sum does.
+  else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], d === 'float16' ? 'float32' : 'int64');
+}
+
+function prodLower(c: LowerCtx, axes: number[], keepdims: boolean): void {
+  const t = c.inTypes[0]!;
+  if (t.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
+  else if (['int32', 'int8', 'uint8'].includes(t.dtype) && axes.length) {
+    // onnxruntime's int32 ReduceProd saturates (and int8 has none): the exact int64 product, wrapped by the Cast (numpy's).
+    const i64 = c.emit('Cast', [c.inputs[0]!], { to: onnxTo('int64') })[0]!;
+    const y = c.fresh();
+    emitProdInt64({ ...c, inputs: [i64], inTypes: [{ ...t, dtype: 'int64' }], outTypes: [{ ...c.outTypes[0]!, dtype: 'int64' }], outputs: [y] }, axes, keepdims);
+    c.emit('Cast', [y], { to: onnxTo(t.dtype) }, c.outputs);
+  } else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
+}
+
+/** The lowering context with the input's NaNs replaced by `fill` (nansum's 0, nanprod's 1); other dtypes have none. */
+function withoutNaN(c: LowerCtx, fill: number): LowerCtx {
+  const d = c.inTypes[0]!.dtype;
+  if (!d.startsWith('float')) return c;
+  const x = c.inputs[0]!;
+  return { ...c, inputs: [c.emit('Where', [c.emit('IsNaN', [x])[0]!, c.scalar(fill, d), x])[0]!] };
+}
+
+/**
+ * The product of the other elements, exact with zeros (not y / x): with no
+ * zero in a slice it is p / x; with one zero, p (the product of the non-zero
+ * elements) at the zero and 0 elsewhere; with more, 0.
+ */
+function prodGrad(F: GradOps, x: GradTensor, gk: GradTensor, axes: number[]): GradTensor {
+  const isZero = F.equal(x, 0);
+  const nonZero = F.add(x, isZero);
+  const pg = F.mul(F.prod(nonZero, { axis: axes, keepdims: true }), gk);
+  const zeros = F.sum(isZero, { axis: axes, keepdims: true });
+  return F.where(isZero, F.mul(F.equal(zeros, 1), pg), F.div(F.mul(F.equal(zeros, 0), pg), nonZero));
 }
 
 /**
@@ -303,24 +272,26 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
  */
 export const sum = reduction('sum', {
   onnxOp: 'ReduceSum', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
-  lower: (c, axes, keepdims) => {
-    const d = c.inTypes[0]!.dtype;
-    if (d === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
-    // int8/uint8 (no onnxruntime kernel) sum in int64; the Cast back wraps modulo 2^8, as MXNet's int8 sum does.
-    else emitReduceVia(c, 'ReduceSum', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], d === 'float16' ? 'float32' : 'int64');
-  },
+  lower: sumLower,
   init: 0, step: (a, v) => a + v,
   grad: reduceGrad('sum', (F, { x, gk }) => F.broadcastLike(gk, x)),
 });
 /**
- * Mean over `axis` (float dtypes). A full reduction has shape [] (MXNet 1.x: [1]);
+ * Mean over `axis`. A full reduction has shape [] (MXNet 1.x: [1]);
  * over an empty axis it is NaN, as numpy's (0 / 0), eagerly and compiled.
+ * An integer array keeps its dtype, as MXNet 1.x's `nd.mean` does: the sum
+ * (in the dtype) divided by the count with C++ integer division, which
+ * truncates toward zero (broadcast_reduce_op.h, ReduceAxesComputeImpl:
+ * `out /= scalar<DType>(n)`), so the mean of [-1, -2] is -1; an empty axis
+ * is refused (integer 0 / 0). `np.mean` averages integers in float32.
  * Example: `x.sub(x.mean())`.
  */
 export const mean = reduction('mean', {
-  onnxOp: 'ReduceMean', dtypes: FLOATS, native: ['float32', 'float64'],
-  lower: (c, axes, keepdims) => emitMean(c, axes, keepdims, ['float32', 'float64']),
+  onnxOp: 'ReduceMean', dtypes: [...FLOATS, ...INTEGERS], native: ['float32', 'float64'],
+  lower: (c, axes, keepdims) => (INTEGERS.includes(c.inTypes[0]!.dtype) ? emitIntMean(c, axes, keepdims) : emitMean(c, axes, keepdims, ['float32', 'float64'])),
   init: 0, step: (a, v) => a + v, finish: (a, n) => a / n,
+  intFinish: (a, n, d) => Math.trunc(wrapInt(a, d) / n),
+  intEmpty: true,
   grad: reduceGrad('mean', (F, { x, gk, axes, shape }) => {
     const dims = axes.map((k) => shape[k]!);
     // The count: a number when the reduced dimensions are known, else counted (symbolic dimensions).
@@ -358,27 +329,33 @@ export const min = reduction('min', {
  */
 export const prod = reduction('prod', {
   onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
-  lower: (c, axes, keepdims) => {
-    const t = c.inTypes[0]!;
-    if (t.dtype === 'int64' && axes.length) emitProdInt64(c, axes, keepdims);
-    else if (['int32', 'int8', 'uint8'].includes(t.dtype) && axes.length) {
-      // onnxruntime's int32 ReduceProd saturates (and int8 has none): the exact int64 product, wrapped by the Cast (numpy's).
-      const i64 = c.emit('Cast', [c.inputs[0]!], { to: onnxTo('int64') })[0]!;
-      const y = c.fresh();
-      emitProdInt64({ ...c, inputs: [i64], inTypes: [{ ...t, dtype: 'int64' }], outTypes: [{ ...c.outTypes[0]!, dtype: 'int64' }], outputs: [y] }, axes, keepdims);
-      c.emit('Cast', [y], { to: onnxTo(t.dtype) }, c.outputs);
-    } else emitReduceVia(c, 'ReduceProd', axes, keepdims, ['float32', 'float64', 'int32', 'int64'], 'float32');
-  },
+  lower: prodLower,
   init: 1, step: (a, v) => a * v, int32Step: Math.imul,
-  // The product of the other elements, exact with zeros (not y / x): with no
-  // zero in a slice it is p / x; with one zero, p (the product of the non-zero
-  // elements) at the zero and 0 elsewhere; with more, 0.
-  grad: reduceGrad('prod', (F, { x, gk, axes }) => {
-    const isZero = F.equal(x, 0);
-    const nonZero = F.add(x, isZero);
-    const pg = F.mul(F.prod(nonZero, { axis: axes, keepdims: true }), gk);
-    const zeros = F.sum(isZero, { axis: axes, keepdims: true });
-    return F.where(isZero, F.mul(F.equal(zeros, 1), pg), F.div(F.mul(F.equal(zeros, 0), pg), nonZero));
+  grad: reduceGrad('prod', (F, { x, gk, axes }) => prodGrad(F, x, gk, axes)),
+});
+/**
+ * Sum over `axis` treating NaN as 0 (MXNet's `nansum`, numpy's); other
+ * dtypes as `sum`. The gradient is 0 at the NaNs (MXNet's nansum_grad).
+ * Example: `F.nansum(x, { axis: 1 })`.
+ */
+export const nansum = reduction('nansum', {
+  onnxOp: 'ReduceSum', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
+  lower: (c, axes, keepdims) => sumLower(withoutNaN(c, 0), axes, keepdims),
+  init: 0, step: (a, v) => (Number.isNaN(v) ? a : a + v),
+  grad: reduceGrad('nansum', (F, { x, gk }) => F.mul(F.broadcastLike(gk, x), F.equal(x, x))),
+});
+/**
+ * Product over `axis` treating NaN as 1 (MXNet's `nanprod`, numpy's); other
+ * dtypes as `prod`. The gradient is 0 at the NaNs (MXNet's nanprod_grad).
+ * Example: `F.nanprod(x, { axis: 1 })`.
+ */
+export const nanprod = reduction('nanprod', {
+  onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
+  lower: (c, axes, keepdims) => prodLower(withoutNaN(c, 1), axes, keepdims),
+  init: 1, step: (a, v) => (Number.isNaN(v) ? a : a * v), int32Step: Math.imul,
+  grad: reduceGrad('nanprod', (F, { x, gk, axes }) => {
+    const kept = F.equal(x, x); // 1 where x is not NaN
+    return F.mul(prodGrad(F, F.where(kept, x, F.onesLike(x)), gk, axes), kept);
   }),
 });
 
@@ -584,6 +561,7 @@ export const REDUCE_OPS = {
   max, maxAxis: max,
   min, minAxis: min,
   prod,
+  nansum, nanprod,
   argmax, argmin,
   norm,
   reduceSumLike,

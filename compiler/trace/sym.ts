@@ -7,6 +7,9 @@ import type { Shape } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { makeOps } from '../ops/call.js';
 import { Symbol, symApply } from './symbol.js';
+import type { FcOptions } from '../ops/dense.js';
+import type { ConvOptions, DeconvOptions } from '../ops/conv.js';
+import type { BatchNormOptions } from '../ops/norm.js';
 
 /** Options of `sym.var`. */
 export interface VarOptions {
@@ -33,6 +36,30 @@ export function variable(name: string, options: VarOptions = {}): Symbol {
   const v = Value.input(name, { dtype, shape: [...shape] });
   v.known = options.shape !== undefined;
   return new Symbol(v);
+}
+
+/** MXNet's `name` option of a symbolic call: the prefix of the parameters it creates. */
+type Named<O> = O & { name?: string };
+
+/**
+ * MXNet's symbolic forms that leave the parameters out, typed (`symApply`
+ * creates them as variables named `<name>_<input>` outside a traced block):
+ * `sym.FullyConnected(data, { numHidden: 4, name: 'fc1' })` reads
+ * `fc1_weight` and `fc1_bias`.
+ *
+ * ```ts
+ * const y = sym.BatchNorm(sym.Convolution(x, { kernel: [3, 3], numFilter: 8, name: 'conv0' }), { name: 'bn0' });
+ * ```
+ */
+export interface SymbolParamForms {
+  FullyConnected(data: Symbol, options: Named<FcOptions>): Symbol;
+  Convolution(data: Symbol, options: Named<ConvOptions>): Symbol;
+  Deconvolution(data: Symbol, options: Named<DeconvOptions>): Symbol;
+  BatchNorm(data: Symbol, options?: Named<BatchNormOptions>): Symbol;
+  LayerNorm(data: Symbol, options?: Named<{ axis?: number; eps?: number }>): Symbol;
+  GroupNorm(data: Symbol, options?: Named<{ numGroups?: number; eps?: number }>): Symbol;
+  InstanceNorm(data: Symbol, options?: Named<{ eps?: number }>): Symbol;
+  Embedding(data: Symbol, options: Named<{ inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }>): Symbol;
 }
 
 /** The symbolic operator functions. */

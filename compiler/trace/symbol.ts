@@ -247,10 +247,62 @@ export function setSymbolEvaluator(fn: SymbolEvaluator | null): SymbolEvaluator 
   return old;
 }
 
+/** How many automatic names each operator has handed out (MXNet's NameManager: `fullyconnected0`, `fullyconnected1`). */
+const autoNames = new Map<string, number>();
+
+/**
+ * MXNet's symbolic call forms: a `name` option (taken off; symbols here
+ * carry no names) and, outside a traced block, the parameters an operator
+ * declares (`def.params`) created as variables when the call leaves them
+ * out, named `<name>_<input>` (`fc1_weight`, `bn0_moving_mean`), the name
+ * being `name` or MXNet's automatic `<operator>N`. Inside a traced block a
+ * missing parameter stays an error (the block passes its own).
+ */
+function mxnetSymbolArgs(def: OpDef, args: unknown[], isArg: (x: unknown) => boolean): unknown[] {
+  const last = args[args.length - 1];
+  const hasOpts = typeof last === 'object' && last !== null && !Array.isArray(last) && !isArg(last) && !ArrayBuffer.isView(last);
+  let opts = hasOpts ? (last as Record<string, unknown>) : undefined;
+  let name: unknown;
+  if (opts && 'name' in opts) {
+    ({ name, ...opts } = opts);
+    if (typeof name !== 'string' || !name) throw new OpError(def.name, `option 'name' must be a non-empty string, got ${JSON.stringify(name)}`);
+  }
+  const rest = hasOpts ? args.slice(0, -1) : args;
+  let given = 0;
+  while (given < rest.length && isArg(rest[given])) given++;
+  const missing: string[] = [];
+  // Only a call that gives none of the parameters (MXNet's form): one that gives the weight but not
+  // the optional bias keeps gluonc's meaning, no bias.
+  const first = def.params ? def.inputs.findIndex((slot) => def.params!.includes(slot.replace(/\?$/, ''))) : -1;
+  if (first >= 0 && given === first && getContext().trace === null) {
+    const noBias = (opts?.['noBias'] ?? def.attrs?.['noBias']) === true;
+    for (const slot of def.inputs.slice(given)) {
+      const input = slot.replace(/\?$/, '');
+      if (!def.params!.includes(input) || (slot.endsWith('?') && noBias)) break;
+      missing.push(input);
+    }
+  }
+  if (!missing.length) return name === undefined ? args : [...rest, opts];
+  let prefix = name as string | undefined;
+  if (prefix === undefined) {
+    const hint = def.name.toLowerCase();
+    const n = autoNames.get(hint) ?? 0;
+    autoNames.set(hint, n + 1);
+    prefix = `${hint}${n}`;
+  }
+  const vars = missing.map((input) => {
+    const v = Value.input(`${prefix}_${input.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, { dtype: 'float32', shape: [] });
+    v.known = false;
+    return new Symbol(v);
+  });
+  return [...rest.slice(0, given), ...vars, ...rest.slice(given), ...(opts ? [opts] : [])];
+}
+
 /** Runs an operator on symbols: the `apply` of the `sym` backend. */
 export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | Symbol[] {
   const f = tensorFactory();
   const isArg = (x: unknown): x is Symbol | object => isSymbol(x) || f.isTensor(x);
+  args = mxnetSymbolArgs(def, args, isArg);
   const { inputs, attrs } = parseCall(def, args, isArg, (t) => symbolDims(def.name, t, f.host));
   const sd = inputs.some((x) => typeof x === 'number')
     ? scalarDType(def, inputs, (t) => (isSymbol(t) ? t.dtype : f.host(t).dtype))

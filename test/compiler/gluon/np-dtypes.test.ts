@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { gluon, nd, np, sym } from 'gluonc';
 import { numpyRefs } from '../../helpers/numpy.js';
+import { assertClose } from '../../helpers/compare.js';
 
 type NDArray = nd.NDArray;
 const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
@@ -126,5 +127,35 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
       assert.equal(y.dtype, 'uint8');
       assert.deepEqual(values(y), refs[i]!.outs[0]!.data);
     });
+  });
+
+  it("float functions of integer and bool arrays compute in float32 (numpy's rule, MXNet's default float); nd keeps the integer dtype (MXNet 1.x)", () => {
+    const data = [0, 1, 2, 3, 5, 20];
+    const fns = ['sqrt', 'exp', 'log', 'log1p', 'expm1', 'sin', 'cos', 'tanh', 'floor', 'ceil'] as const;
+    const refs = numpyRefs(fns.map((f) => ({ code: `np.${f}(a.astype(np.float32))`, inputs: [{ shape: [6], dtype: 'int32', data }] })));
+    fns.forEach((f, i) => {
+      for (const dtype of ['int32', 'int64', 'uint8', 'bool'] as const) {
+        const x = np.array(dtype === 'bool' ? data.map((v) => +(v > 2)) : data, { dtype });
+        const y = (np[f] as (a: NDArray) => NDArray)(x);
+        assert.equal(y.dtype, 'float32', `np.${f} of ${dtype}`);
+        if (dtype !== 'bool') assertClose(values(y), refs[i]!.outs[0]!.data, `np.${f} of ${dtype}`, 1e-6, 0);
+      }
+      assert.equal((nd[f] as (a: NDArray) => NDArray)(nd.array(data, { dtype: 'int32' })).dtype, 'int32', `nd.${f}`);
+    });
+    // sigmoid stays float-only, with the way out in its error.
+    assert.throws(() => nd.sigmoid(nd.array([1], { dtype: 'int32' })), /sigmoid: dtype int32 is not supported \(supported: float32, float64, float16\); cast first: x\.astype\('float32'\)/);
+  });
+
+  it("nansum and nanprod: NaN counts as 0 and 1 (numpy's values), bool counts in int64 as sum does", () => {
+    const x = np.array([[1, NaN, 2], [NaN, NaN, NaN]]);
+    const [s, p] = numpyRefs([
+      { code: 'np.nansum(a, axis=1)', inputs: [{ shape: [2, 3], dtype: 'float32', data: [1, 'nan', 2, 'nan', 'nan', 'nan'] as never }] },
+      { code: 'np.nanprod(a, axis=1)', inputs: [{ shape: [2, 3], dtype: 'float32', data: [1, 'nan', 2, 'nan', 'nan', 'nan'] as never }] },
+    ]);
+    assert.deepEqual(values(np.nansum(x, { axis: 1 })), s!.outs[0]!.data);
+    assert.deepEqual(values(np.nanprod(x, { axis: 1 })), p!.outs[0]!.data);
+    const b = np.nansum(np.greater(np.array([1, -1, 2]), 0));
+    assert.deepEqual([b.dtype, values(b)], ['int64', [2]]);
+    assert.deepEqual(values(nd.nansum(x, 1)), [3, 0], "nd.nansum (MXNet 1.x's)");
   });
 });

@@ -53,6 +53,9 @@ const KINKS: Kink[] = [
   { label: 'max pooling routes a tied window to its first maximum', f: (F, x) => F.Pooling(x, { kernel: [2], stride: [2], poolType: 'max' }), inputs: [[[[2, 2, 1, 3]]]], want: [[[[1, 0, 0, 1]]]] },
   { label: 'max pooling 2x2: tied windows route to their first maximum in row-major order', f: (F, x) => F.Pooling(x, { kernel: [2, 2], stride: [2, 2], poolType: 'max' }), inputs: [[[[[1, 1, 0, 5], [1, 1, 5, 5]]]]], want: [[[[[1, 0, 0, 1], [0, 0, 0, 0]]]]] },
   { label: 'softsign at 0 has slope 1', f: (F, x) => F.Activation(x, { actType: 'softsign' }), inputs: [[0]], want: [[1]] },
+  // NaN positions get 0 (MXNet's nansum_grad / nanprod_grad; torch.nansum, and torch.prod of where(isnan, 1, x)).
+  { label: 'nansum: NaN positions get 0', f: (F, x) => F.nansum(x, { axis: 1 }), inputs: [[[1, NaN, 2], [NaN, 3, 0]]], want: [[[1, 0, 1], [0, 1, 1]]] },
+  { label: 'nanprod: NaN positions get 0, a zero the product of the others', f: (F, x) => F.nanprod(x, { axis: 1 }), inputs: [[[1, NaN, 2], [NaN, 3, 0]]], want: [[[2, 0, 1], [0, 0, 3]]] },
 ];
 
 const flat = (x: Nested): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x]);

@@ -55,7 +55,8 @@ describe('reduce operator errors', () => {
     assert.throws(() => x.argmax({ axis: [0, 1] as unknown as number }), /argmax: option 'axis' must be one integer or null, got \[0,1\] \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => x.sum({ axis: 1.5 }), /sum: option 'axis' must be an integer, a list of integers or null, got 1.5 \(inputs: float32\[2, 3\]\)/);
     assert.throws(() => x.max({ keepdims: 'yes' as unknown as boolean }), /max: option 'keepdims' must be a boolean, got "yes" \(inputs: float32\[2, 3\]\)/);
-    assert.throws(() => nd.array([1, 2], { dtype: 'int32' }).mean(), /mean: dtype int32 is not supported .* \(inputs: int32\[2\]\)/);
+    assert.throws(() => nd.array([1, 2], { dtype: 'bool' }).mean(), /mean: dtype bool is not supported .* \(inputs: bool\[2\]\)/);
+    assert.throws(() => nd.zeros([3, 0], { dtype: 'int32' }).mean(1), /mean: axis 1 is empty: no mean of int32 values \(integer 0 \/ 0; cast to a float dtype for NaN\) \(inputs: int32\[3, 0\]\)/);
     assert.throws(() => nd.array([1, 2], { dtype: 'int32' }).norm(), /norm: dtype int32 is not supported .* \(inputs: int32\[2\]\)/);
     assert.throws(() => x.sum({ axes: 1 } as never), /sum: unknown option 'axes'/);
   });

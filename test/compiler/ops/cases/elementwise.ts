@@ -122,4 +122,29 @@ export const cases: OpCase[] = [
     ],
     ref: 'np.where(a != 0, b, c)',
   },
+  // Integer arrays in float functions keep their dtype, as MXNet 1.x's nd does: computed in float32
+  // (math_functions-inl.h casts to float) and truncated toward zero (C++ conversion): tanh(-3) = -0.995 is 0, not -1;
+  // 2147395600 rounds to float32 2147395584 first, so its square root truncates to 46339 (float64 would give 46340).
+  // tanh stays below 9: onnxruntime's float32 tanh(9) is 1 where numpy's (glibc's tanhf) is 0.99999994, so it truncates to 1, not 0.
+  ...(
+    [
+      ['sqrt', [0, 1, 2, 3, 4, 5, 8, 9, 15, 16, 24, 25, 1000000, 2147395600]],
+      ['exp', [-3, -2, -1, 0, 1, 2, 5, 10]],
+      ['log', [1, 2, 3, 7, 8, 100, 1000]],
+      ['tanh', [-3, -1, 0, 1, 2]],
+      ['sin', [-5, -2, -1, 0, 1, 2, 8]],
+      ['cos', [-3, 0, 1, 4]],
+      ['floor', [-7, -1, 0, 3, 16777216]],
+    ] as const
+  ).map(([op, values]): OpCase => ({
+    op,
+    samples: [
+      { inputs: [{ shape: [values.length], dtype: 'int32', values: [...values] }], label: 'int32 (MXNet 1.x: float32, truncated)' },
+      { inputs: [{ shape: [values.length], dtype: 'int64', values: [...values] }], label: 'int64' },
+      { inputs: [{ shape: [2, 3], dtype: 'int8', values: [...values, ...values].slice(0, 6).map((v) => Math.max(-128, Math.min(127, v))), symbolic: true }], label: 'int8, symbolic batch' },
+      { inputs: [{ shape: [40, 60], dtype: 'int32', range: op === 'exp' ? [-5, 15] : op === 'log' ? [1, 5000] : op === 'tanh' ? [-8, 9] : [0, 5000] }], label: 'int32 large (session path)' },
+    ],
+    ref: `np.fix(np.${op}(a.astype(np.float32))).astype(a.dtype)`,
+  })),
+  { op: 'sqrt', samples: [{ inputs: [{ shape: [4], dtype: 'uint8', values: [0, 10, 200, 255] }], label: 'uint8' }], ref: 'np.fix(np.sqrt(a.astype(np.float32))).astype(a.dtype)' },
 ];

@@ -101,6 +101,26 @@ export const cases: OpCase[] = [
     ],
     ref: `${AXES}\nimport warnings\nwith warnings.catch_warnings():\n    warnings.simplefilter("ignore")\n    out = np.mean(x, axis=ax, keepdims=kd)`,
   },
+  // Integers keep their dtype (MXNet 1.x's nd.mean): the sum in the dtype (int8/uint8 wrap), divided by the count
+  // truncating toward zero (C++ integer division in ReduceAxesComputeImpl): [-1, -2] gives -1, where floor gives -2.
+  {
+    op: 'mean',
+    samples: [
+      { inputs: [{ shape: [2, 3], dtype: 'int32', values: [-3, -2, 1, 4, 5, -1] }], args: [{ axis: 1 }], label: 'int32 ties: -4/3 is -1, 8/3 is 2' },
+      { inputs: [{ shape: [2, 2], dtype: 'int32', values: [-1, -2, 1, 2] }], args: [1, true], label: 'int32 -1.5 truncates to -1' },
+      { inputs: [{ shape: [2, 3], dtype: 'int32', values: [-3, -2, 1, 4, 5, -1] }], label: 'int32 all axes' },
+      { inputs: [{ shape: [2, 3, 2], dtype: 'int64', range: [-50, 50] }], args: [{ axis: [0, 2] }], label: 'int64' },
+      { inputs: [{ shape: [3], dtype: 'int8', values: [100, 100, 100] }], label: 'int8 sum wraps (300 -> 44), then 14' },
+      { inputs: [{ shape: [3], dtype: 'uint8', values: [250, 10, 3] }], label: 'uint8 sum wraps (263 -> 7), then 2' },
+      { inputs: [{ shape: [5, 3], dtype: 'int32', range: [-9, 9], symbolic: true }], args: [{ axis: 0 }], label: 'int32 symbolic batch reduced' },
+      { inputs: [{ shape: [60, 50], dtype: 'int32', range: [-100, 100] }], args: [{ axis: 0 }], label: 'int32 large (session path)' },
+    ],
+    ref: `${AXES}
+red = ax if ax is not None else tuple(range(a.ndim))
+n = int(np.prod([a.shape[i] for i in red]))
+s = np.sum(a, axis=ax, keepdims=kd, dtype=a.dtype)
+out = np.vectorize(lambda v: int(v) // n if v >= 0 else -((-int(v)) // n))(s).astype(a.dtype)`,
+  },
   {
     op: 'max',
     samples: [...common, ...ints, { inputs: [{ shape: [3, 4], dtype: 'uint8', range: [0, 200] }], args: [{ axis: 0 }], label: 'uint8' }, { inputs: [{ shape: [3, 4], dtype: 'int8', range: [-100, 100] }], label: 'int8 all axes' }],
@@ -123,6 +143,21 @@ export const cases: OpCase[] = [
     ],
     ref: `${AXES}out = np.prod(a, axis=ax, keepdims=kd, dtype=a.dtype)`,
   },
+  // NaN counts as 0 (nansum) or 1 (nanprod), as MXNet's and numpy's; a row of NaNs gives 0 (1); other dtypes as sum/prod.
+  ...(['nansum', 'nanprod'] as const).map((op): OpCase => ({
+    op,
+    samples: [
+      ...small.slice(0, 4),
+      { inputs: [{ shape: [3, 3], values: [1.5, NaN, 2, NaN, NaN, NaN, -0.5, 3, NaN] }], args: [{ axis: 1 }], label: 'NaN, and a row of NaNs' },
+      { inputs: [{ shape: [2, 3], values: [NaN, 2, -Infinity, 1.25, NaN, 0.5] }], label: 'NaN and -inf, all axes' },
+      { inputs: [{ shape: [2, 3], dtype: 'float16', values: [NaN, 2, 1.5, 0.5, NaN, 3] }], args: [{ axis: 0, keepdims: true }], label: 'float16' },
+      { inputs: [{ shape: [2, 3], dtype: 'float64', values: [NaN, 2, 1.5, 0.5, NaN, 3] }], args: [{ axis: -1 }], label: 'float64' },
+      { inputs: [{ shape: [3, 4], dtype: 'int32', range: [-5, 5] }], args: [{ axis: 1 }], label: 'int32 (no NaN)' },
+      { inputs: [{ shape: [5, 3], values: [NaN, 1, 2, 0.5, NaN, 1.5, 1, 1, NaN, 2, 0.5, 1, NaN, NaN, 1.25], symbolic: true }], args: [{ axis: 0 }], label: 'symbolic batch' },
+      { inputs: [{ shape: [60, 50], values: Array.from({ length: 3000 }, (_v, i) => (i % 7 === 0 ? NaN : 1 + ((i % 13) - 6) / 100)) }], args: [{ axis: 0 }], label: 'large (session path)' },
+    ],
+    ref: `${AXES}out = np.${op}(x if a.dtype.kind == 'f' else a, axis=ax, keepdims=kd)`,
+  })),
   { op: 'argmax', samples: args, ref: argRef('argmax') },
   { op: 'argmin', samples: args, ref: argRef('argmin') },
   { op: 'argmax', samples: nans, ref: argRef('argmax') },

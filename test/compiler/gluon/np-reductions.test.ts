@@ -1,0 +1,68 @@
+/**
+ * numpy's var, std, all, any and count_nonzero in `np` (a d2l-style sweep of
+ * np's reductions found them missing), against numpy: axes, keepdims, ddof,
+ * integer input (float32, MXNet 2's default float), NaN (truthy, as numpy),
+ * empty axes (all is true, any false, var NaN), eager and hybridized.
+ */
+import assert from 'node:assert/strict';
+import { gluon, nd, np } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
+
+type NDArray = nd.NDArray;
+const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
+
+describe('np reductions: var, std, all, any, countNonzero (numpy)', () => {
+  const data = [1, 2, 3, 4, 5, 9, -2, 0.5, 7, 0, 3, 1];
+  const cases: [string, (x: NDArray) => NDArray, string][] = [
+    ['var', (x) => np.var(x), 'np.var(a)'],
+    ['var axis 0 ddof 1', (x) => np.var(x, { axis: 0, ddof: 1 }), 'np.var(a, axis=0, ddof=1)'],
+    ['var axis [0, 2] keepdims', (x) => np.var(x, { axis: [0, 2], keepdims: true }), 'np.var(a, axis=(0, 2), keepdims=True)'],
+    ['std axis 1, keepdims positional', (x) => np.std(x, 1, true), 'np.std(a, 1, keepdims=True)'],
+    ['std ddof 2', (x) => np.std(x, { axis: -1, ddof: 2 }), 'np.std(a, axis=-1, ddof=2)'],
+    ['all axis 2', (x) => np.all(x, 2), 'np.all(a, 2)'],
+    ['any axis 0', (x) => np.any(np.greater(x, 5), 0), 'np.any(a > 5, 0)'],
+    ['countNonzero', (x) => np.countNonzero(x, { axis: 1 }), 'np.count_nonzero(a, axis=1)'],
+  ];
+
+  it('match numpy, eagerly and hybridized', () => {
+    const x = np.array(data).reshape([2, 3, 2]);
+    const refs = numpyRefs(cases.map(([, , code]) => ({ code, inputs: [{ shape: [2, 3, 2], dtype: 'float32', data }] })));
+    cases.forEach(([what, f, code], i) => {
+      class Net extends gluon.HybridBlock {
+        override forward(a: NDArray) {
+          return f(a);
+        }
+      }
+      const net = new Net();
+      const eager = f(x);
+      net.hybridize();
+      const hybrid = net.call(x) as NDArray;
+      for (const [how, y] of [['eager', eager], ['hybridized', hybrid]] as const) {
+        assert.deepEqual(y.shape, refs[i]!.outs[0]!.shape, `${what} ${how} (${code})`);
+        assertClose(values(y), refs[i]!.outs[0]!.data, `${what} ${how} (${code})`, 1e-5, 1e-6);
+      }
+      assert.equal(eager.dtype, what.startsWith('all') || what.startsWith('any') ? 'bool' : what.startsWith('count') ? 'int64' : 'float32', what);
+    });
+  });
+
+  it('integers compute in float32; NaN is truthy; empty axes: all true, any false, var NaN (numpy)', () => {
+    const [v, a, e] = numpyRefs([
+      { code: 'np.var(a)', inputs: [{ shape: [4], dtype: 'int32', data: [1, 2, 3, 4] }] },
+      { code: 'np.any(a, 1)', inputs: [{ shape: [2, 2], dtype: 'float32', data: [0, 0, 0, 'nan' as never] }] },
+      { code: 'np.var(a, 0)', inputs: [{ shape: [0, 2], dtype: 'float32', data: [] }] },
+    ]);
+    const vi = np.var(np.array([1, 2, 3, 4], { dtype: 'int32' }));
+    assert.deepEqual([vi.dtype, values(vi)], ['float32', v!.outs[0]!.data]);
+    assert.deepEqual(values(np.any(np.array([[0, 0], [0, NaN]]), 1)), a!.outs[0]!.data);
+    assert.deepEqual(values(np.var(np.zeros([0, 2]), 0)).map(Number.isNaN), e!.outs[0]!.data.map((d) => d === null));
+    assert.deepEqual([values(np.all(np.zeros([0]))), values(np.any(np.zeros([0])))], [[1], [0]]);
+  });
+
+  it('bad options are errors naming them', () => {
+    const x = np.ones([2, 3]);
+    assert.throws(() => np.var(x, { ddof: -1 }), /^Error: np\.var: option 'ddof' must be a non-negative integer, got -1$/);
+    assert.throws(() => np.std(x, { dof: 1 } as never), /np\.std: unknown option 'dof' .*did you mean 'ddof'\?/);
+    assert.throws(() => np.all(x, { axis: 2 }), /sum: axis 2 is out of range for rank 2/);
+  });
+});
