@@ -54,7 +54,7 @@ export interface ReadModelResult {
   graph: Graph;
   /** The parsed `gluonc.manifest` metadata entry, or null when the file has none. */
   manifest: ModelManifest | null;
-  /** The default-domain ONNX opset the file imports. */
+  /** The default-domain ONNX opset the file imports (0 for a file of only ai.onnx.preview.training's operators). */
   opset: number;
   /** Every `metadata_props` entry. */
   metadata: Record<string, string>;
