@@ -301,7 +301,8 @@ function varianceOf<T extends Arr>(name: string, a: T, options: VarOptions | num
   const sq = ops.square!(ops.sub!(x, ops.mean!(x, { axis: o.axis, keepdims: true })));
   if (ddof === 0) return call<T>('mean', sq, { axis: o.axis, keepdims: o.keepdims });
   const n = ops.sum!(ops.onesLike!(sq), { axis: o.axis, keepdims: o.keepdims });
-  return call<T>('div', ops.sum!(sq, { axis: o.axis, keepdims: o.keepdims }), ops.sub!(n, ddof));
+  // numpy's _var divides by max(n - ddof, 0): inf (NaN for 0 / 0) past the count, never a negative variance
+  return call<T>('div', ops.sum!(sq, { axis: o.axis, keepdims: o.keepdims }), ops.maximum!(ops.sub!(n, ddof), 0));
 }
 
 /** numpy's `std`: the square root of `np.var` (same options). Example: `np.std(x, { axis: 1 })`. */

@@ -59,6 +59,26 @@ describe('np reductions: var, std, all, any, countNonzero (numpy)', () => {
     assert.deepEqual([values(np.all(np.zeros([0]))), values(np.any(np.zeros([0])))], [[1], [0]]);
   });
 
+  it('ddof at or past the count divides by max(n - ddof, 0), as numpy: inf, or NaN for 0 / 0, never negative', () => {
+    const refs = numpyRefs([
+      { code: 'np.var(a, ddof=4)', inputs: [{ shape: [3], dtype: 'float32', data: [1, 2, 3] }] },
+      { code: 'np.std(a, ddof=5)', inputs: [{ shape: [3], dtype: 'float32', data: [1, 2, 3] }] },
+      { code: 'np.var(a, ddof=4)', inputs: [{ shape: [3], dtype: 'float32', data: [1, 1, 1] }] },
+      { code: 'np.var(a, axis=0, ddof=3, keepdims=True)', inputs: [{ shape: [2, 2], dtype: 'float32', data: [1, 2, 3, 5] }] },
+    ]);
+    const got = [
+      np.var(np.array([1, 2, 3]), { ddof: 4 }),
+      np.std(np.array([1, 2, 3]), { ddof: 5 }),
+      np.var(np.array([1, 1, 1]), { ddof: 4 }),
+      np.var(np.array([[1, 2], [3, 5]]), { axis: 0, ddof: 3, keepdims: true }),
+    ];
+    // numpyRefs writes inf as Infinity and NaN as null
+    got.forEach((y, i) => {
+      assert.deepEqual(y.shape, refs[i]!.outs[0]!.shape, `case ${i}`);
+      assert.deepEqual(values(y).map((v) => (Number.isNaN(v) ? null : v)), refs[i]!.outs[0]!.data, `case ${i}`);
+    });
+  });
+
   it('bad options are errors naming them', () => {
     const x = np.ones([2, 3]);
     assert.throws(() => np.var(x, { ddof: -1 }), /^Error: np\.var: option 'ddof' must be a non-negative integer, got -1$/);
