@@ -31,6 +31,8 @@ import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { plainShape } from '../ops/symbolic-dim.js';
 import { showValue } from './show-value.js';
+import { isTrainingMode } from '../ops/mode.js';
+import { movingStatistics } from './nn/norm.js';
 
 /**
  * `SymbolBlock.imports` by MXNet's keyword names: the file, and for MXNet's
@@ -221,10 +223,26 @@ export class SymbolBlock extends HybridBlock {
         throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' gave ${outs.length} outputs, the graph has ${node.outputs.length}`);
       }
       node.outputs.forEach((o, k) => env.set(o, outs[k]!));
+      if (tracing && node.op === 'BatchNorm') this._writeBackMovingStats(F, node, ins);
     }
     // An output that is a constant of the graph (folded when read) is a constant symbol while tracing.
     const res = this.graph.outputs.map((o) => get(o.value));
     return res.length === 1 ? res[0]! : res;
+  }
+
+  /**
+   * Traced in training mode, BatchNorm's new moving statistics (parameters
+   * of this block) become outputs written back after each run, as eagerly the
+   * operator updates them in place (MXNet's auxiliary states; `movingStatistics`).
+   */
+  private _writeBackMovingStats(F: F, node: Node, ins: Tensor[]): void {
+    const attrs = withDefaults(getOp(node.op), node.attrs) as { axis?: number; momentum?: number; useGlobalStats?: boolean; training?: boolean | null };
+    // The operator's own mode where the graph fixed one, else the current one (as its stateUpdate).
+    if (!(attrs.training ?? isTrainingMode()) || attrs.useGlobalStats) return;
+    const targets = node.inputs.slice(3, 5);
+    if (targets.length < 2 || targets.some((v) => v.kind !== 'param' || !this.params.has(v.name))) return;
+    const updated = movingStatistics(F, ins[0]!, ins[3]!, ins[4]!, attrs.axis ?? 1, attrs.momentum ?? 0.9);
+    targets.forEach((v, k) => this.assignParam(this.params.get(v.name), updated[k]!));
   }
 
   /**

@@ -163,6 +163,23 @@ describe("SymbolBlock(outputs, inputs, params) from symbols (MXNet 1.x's constru
     assert.deepEqual(vals(net.collectParams().get('bn_gamma').data()), [1, 1, 1, 1], "gamma starts at 1 (MXNet's init by name)");
   });
 
+  it("BatchNorm's moving statistics move in a training forward, hybridized as eagerly (MXNet's auxiliary states: momentum * moving + (1 - momentum) * batch, biased variance)", () => {
+    const xs = [1, 2, 3, 6, -1, 0.5];
+    const [want] = numpyRefs([{ code: 'm = a.astype(np.float64)\nout = [0.8 * 0 + 0.2 * m.mean(0), 0.8 * 1 + 0.2 * m.var(0)]', inputs: [{ shape: [3, 2], dtype: 'float32', data: xs }] }]);
+    for (const hybrid of [false, true]) {
+      const data = sym.var('data');
+      const net = new gluon.SymbolBlock(sym.BatchNorm(data, { name: 'bn0', momentum: 0.8 }), data);
+      net.initialize();
+      if (hybrid) net.hybridize();
+      autograd.record(() => net.call(nd.array([[1, 2], [3, 6], [-1, 0.5]])));
+      const stat = (k: string) => vals(net.collectParams().get(k).data());
+      assertClose(stat('bn0_moving_mean'), want!.outs[0]!.data as number[], `moving mean, hybridized ${hybrid}`, 1e-6, 1e-6);
+      assertClose(stat('bn0_moving_var'), want!.outs[1]!.data as number[], `moving var, hybridized ${hybrid}`, 1e-6, 1e-6);
+      net.call(nd.array([[1, 2], [3, 6], [-1, 0.5]]));
+      assertClose(stat('bn0_moving_mean'), want!.outs[0]!.data as number[], `not moved outside training, hybridized ${hybrid}`, 1e-6, 1e-6);
+    }
+  });
+
   it('shares the parameters of the same name in params (MXNet: ParameterDict(prefix, shared))', () => {
     const { data, out } = mlp();
     const a = new gluon.SymbolBlock(out, data);
