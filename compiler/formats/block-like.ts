@@ -53,6 +53,13 @@ export interface TraceableBlock {
    * recurrent layer, recurrent states) defines it. Example: `[{ 0: 'T', 1: 'N' }]`.
    */
   exportDims?(count: number): Record<number, string>[];
+  /**
+   * The names of `count` call inputs when export is not given them (without
+   * it: `data`, or `data0`, `data1`, ... as MXNet's HybridBlock.export); a
+   * block made from named variables (SymbolBlock) keeps theirs, as MXNet's
+   * export saves its input symbols. Example: `['a', 'b']`.
+   */
+  exportNames?(count: number): string[] | null;
   collectParams(): FileParameterDict;
   trace(inputTypes: { name: string; dtype: DType; shape: Shape }[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
   /** Inlines the block's computation into the current trace. */

@@ -215,8 +215,9 @@ export function resolveInputs(block: HybridBlock, options: { inputs?: Record<str
     throw new Error(`${label}: the block has not been called yet, so its input shapes are unknown; call it once or pass { inputs: { data: { shape: ['N', ...] } } }`);
   }
   const dims = block.exportDims?.(sig.length) ?? sig.map((): Record<number, string> => ({ 0: 'N' }));
+  const names = block.exportNames?.(sig.length) ?? null;
   return sig.map((t, i) => {
-    const name = sig.length === 1 ? 'data' : `data${i}`;
+    const name = names?.[i] ?? (sig.length === 1 ? 'data' : `data${i}`);
     return { name, dtype: t.dtype, shape: t.shape.map((d, k): Dim => dims[i]?.[k] ?? (t.varies?.[k] ? `${name}_dim${k}` : d)) };
   });
 }

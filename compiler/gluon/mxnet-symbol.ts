@@ -210,6 +210,11 @@ export class MxnetSymbolBlock extends HybridBlock {
   }
 
   /** Replays the graph's nodes through `F`. */
+  /** `export`'s input names: the ones it was read with (MXNet's export saves the input symbols). Example: `net.exportNames(1)`. */
+  exportNames(count: number): string[] | null {
+    return count === this.inputNames.length ? [...this.inputNames] : null;
+  }
+
   override hybridForward(F: F, ...args: unknown[]): Tensor | Tensor[] {
     const params = args.pop() as Record<string, Tensor>;
     const inputs = args as Tensor[];

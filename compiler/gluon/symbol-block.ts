@@ -175,6 +175,11 @@ export class SymbolBlock extends HybridBlock {
     return this._fromSymbols ? '' : super._alias();
   }
 
+  /** `export`'s input names: the graph's (its variables', or the artifact's), as MXNet's export saves the input symbols. Example: `net.exportNames(2)`. */
+  exportNames(count: number): string[] | null {
+    return count === this.graph.inputs.length ? this.graph.inputs.map((v) => v.name) : null;
+  }
+
   /** The artifact's inputs: name, dtype, shape (symbolic dimensions by name). */
   get inputs(): { name: string; dtype: string; shape: Dim[] }[] {
     return this.graph.inputs.map((v) => ({ name: v.name, dtype: v.type.dtype, shape: [...v.type.shape] }));

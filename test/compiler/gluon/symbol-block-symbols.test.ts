@@ -145,6 +145,25 @@ describe("SymbolBlock(outputs, inputs, params) from symbols (MXNet 1.x's constru
     assertClose(vals(back.call(x) as NDArray), y, 'MXNet files read back', 1e-6, 1e-7);
   });
 
+  it("exports name the inputs by their variables (MXNet's export saves the input symbols): ONNX manifest and MXNet files, read back by those names", () => {
+    const [a, b] = [sym.var('a'), sym.var('b')];
+    const out = sym.add(sym.FullyConnected(a, { numHidden: 2, name: 'fa' }), sym.FullyConnected(b, { numHidden: 2, name: 'fb' }));
+    const net = new gluon.SymbolBlock(out, [a, b]);
+    net.initialize();
+    const [xa, xb] = [nd.random.uniform(-1, 1, [2, 3]), nd.random.uniform(-1, 1, [2, 4])];
+    const y = vals(net.call(xa, xb) as NDArray);
+    const file = path.join(dir, 'named.onnx');
+    net.export(file);
+    const onnx = gluon.SymbolBlock.imports(file);
+    assert.deepEqual(onnx.inputs.map((i) => i.name), ['a', 'b']);
+    assertClose(vals(onnx.call(xa, xb) as NDArray), y, 'ONNX read back', 1e-6, 1e-7);
+    net.export(path.join(dir, 'namedmx'), { format: 'mxnet' });
+    const names = (JSON.parse(readFileSync(path.join(dir, 'namedmx-symbol.json'), 'utf8')) as { nodes: { op: string; name: string }[] }).nodes.filter((n) => n.op === 'null').map((n) => n.name);
+    assert.deepEqual(names, ['a', 'fa_weight', 'fa_bias', 'b', 'fb_weight', 'fb_bias']);
+    const back = gluon.SymbolBlock.imports(path.join(dir, 'namedmx-symbol.json'), ['a', 'b'], path.join(dir, 'namedmx-0000.params'));
+    assertClose(vals(back.call(xa, xb) as NDArray), y, 'MXNet files read back', 1e-6, 1e-7);
+  });
+
   it("shapes come from each parameter's consumer (convolution, BatchNorm's running statistics not trained, a broadcast operand) or from sym.var's shape", () => {
     const data = sym.var('data');
     const conv = sym.Convolution(data, sym.var('conv_weight'), sym.var('conv_bias'), { kernel: [3, 3], numFilter: 4 });
