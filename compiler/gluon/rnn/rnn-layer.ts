@@ -24,7 +24,8 @@ import { fusedForward } from './rnn-fused.js';
 import { checkLengths, GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
 import { unrolledForward } from './rnn-unrolled.js';
 import { plainShape } from '../../ops/symbolic-dim.js';
-import { isSymbol, type Symbol } from '../../trace/symbol.js';
+import { isSymbol } from '../../trace/symbol.js';
+import { Value } from '../../ir/value.js';
 import { recordRecurrentCall } from '../../formats/mxnet-rnn-export.js';
 
 /** Options of the recurrent layers (MXNet's, camelCase). */
@@ -258,7 +259,8 @@ export abstract class RecurrentLayer extends HybridBlock {
       const out = fusedForward(F, plan, x, given, lens, p);
       if (isSymbol(x)) {
         // Traced: what MXNet's export writes as its RNN operator (formats/mxnet-rnn-export.ts).
-        const v = (t: Tensor) => (t as Symbol).value;
+        // A state or length given as an array (beginState of a batch fixed in the trace) is a constant of the call.
+        const v = (t: Tensor) => (isSymbol(t) ? t.value : Value.constant((t as NDArray)._host));
         recordRecurrentCall({
           block: this, mode: this.mode, stateSize: H, numLayers: L, bidirectional: this.bidirectional, p: this.dropout, layout: this.layout,
           data: v(x), states: given.map(v), lens: lens && v(lens), params: Object.fromEntries(Object.entries(p).map(([k, t]) => [k, v(t)])), outputs: out.map(v),

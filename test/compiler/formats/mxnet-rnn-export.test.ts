@@ -112,6 +112,24 @@ describe("MXNet's fused RNN operator: export(path, { format: 'mxnet' }) and Symb
     }
   });
 
+  it('begin states of a fixed batch (beginState(x.shape[1]) exported with data [T, 2, 3]: eager zeros in the trace) are constants of the files, not a crash', () => {
+    class ZeroStart extends gluon.HybridBlock {
+      lstm = new rnn.LSTM(4, { inputSize: 3 });
+      override hybridForward(_F: gluon.F, x: gluon.Tensor) {
+        return (this.lstm.call(x, this.lstm.beginState(x.shape[1] as number)) as [gluon.Tensor, gluon.Tensor[]])[0];
+      }
+    }
+    random.seed(13);
+    const net = new ZeroStart();
+    net.initialize(new init.Uniform(0.5));
+    const files = net.export(path.join(dir, 'fixed-start'), { format: 'mxnet', inputs: { data: { shape: ['T', 2, 3] } } });
+    const back = gluon.SymbolBlock.imports(files.symbolFile, ['data'], files.paramsFile);
+    for (const T of [4, 6]) {
+      const x = nd.random.uniform(-1, 1, [T, 2, 3]);
+      assertClose(Array.from((back.call(x) as nd.NDArray).data() as Float32Array), Array.from((net.call(x) as nd.NDArray).data() as Float32Array), `T = ${T}: read back`, 1e-5, 1e-6);
+    }
+  });
+
   it('inside a block: states computed by other layers, the final states read outside, the layer called twice', () => {
     class Twice extends gluon.HybridBlock {
       lstm = new rnn.LSTM(4, { inputSize: 3 });
