@@ -95,7 +95,9 @@ export const randomNormalLike: OpDef<NormalSig, NormalAttrs> = defineOp<NormalSi
   },
   lower: (c, a) => {
     const dtype = onnxDType(c.outTypes[0]!.dtype);
-    c.emit('RandomNormalLike', [c.inputs[0]!], { dtype, mean: { float: a.loc }, scale: { float: a.scale }, seed: { float: a.seed! } }, c.outputs);
+    // Scale 0 is the mean exactly: onnxruntime's RandomNormalLike asserts a positive scale (std::normal_distribution) and aborts.
+    if (a.scale === 0) c.emit('RandomUniformLike', [c.inputs[0]!], { dtype, low: { float: a.loc }, high: { float: a.loc }, seed: { float: a.seed! } }, c.outputs);
+    else c.emit('RandomNormalLike', [c.inputs[0]!], { dtype, mean: { float: a.loc }, scale: { float: a.scale }, seed: { float: a.seed! } }, c.outputs);
   },
   kernel: (_ins, a, [out]) => {
     const n = (out!.shape as number[]).reduce((p, d) => p * d, 1);

@@ -82,6 +82,14 @@ describe('imported random operators: RandomUniform(Like), RandomNormal(Like), Be
     });
   });
 
+  it('a normal of scale 0 is its mean exactly, eager and hybridized (onnxruntime\'s RandomNormal asserts a positive scale and aborts the process)', () => {
+    const outs = [
+      ...run({ opType: 'RandomNormal', input: [], attribute: [f('mean', 5), f('scale', 0), { name: 'shape', type: T.INTS, ints: [7] }] }, [], []),
+      ...run({ opType: 'RandomNormalLike', input: ['x'], attribute: [f('mean', -1.5), f('scale', 0)] }, [['x', [2, 3]]], [nd.ones([2, 3])]),
+    ];
+    outs.forEach((y, k) => assert.deepEqual(Array.from(y.data() as Float32Array), Array(k < 2 ? 7 : 6).fill(k < 2 ? 5 : -1.5), `draw ${k}`));
+  });
+
   it('Bernoulli: 1 with probability p; p = 0 and p = 1 exactly', () => {
     const ps = [0, 0.25, 0.7, 1];
     const p = nd.array(Array.from({ length: N }, (_, k) => ps[k % 4]!), { shape: [N / 4, 4] });
