@@ -152,7 +152,7 @@ export class Symbol implements Tensor {
     const g = graphOf(this);
     const types = bindTypes(g, shapes);
     const copy = cloneGraph(g);
-    retype(copy, types);
+    retype(copy, types, { solve: true });
     return {
       args: Object.fromEntries(copy.inputs.map((v) => [v.name, v.type.shape])),
       outs: copy.outputs.map((o) => o.value.type.shape),

@@ -27,6 +27,17 @@ describe('sym', () => {
     assert.throws(() => y.inferShape({ x: [5, 3] }), /add: shapes \[5, 3\] and \[2\] do not broadcast/);
   });
 
+  it("inferShape solves the shapes of unbound parameters from the operators that read them, as MXNet's infer_shape(data=...) does; one no operator tells is an Error naming it", () => {
+    const data = sym.var('data');
+    const fc = sym.FullyConnected(sym.relu(sym.Convolution(data, { kernel: [3, 3], numFilter: 4, name: 'conv0' })), { numHidden: 2, name: 'fc' });
+    // MXNet 1.x: fc.infer_shape(data=(2, 3, 8, 8)) gives conv0_weight (4, 3, 3, 3), conv0_bias (4,), fc_weight (2, 144), fc_bias (2,)
+    assert.deepEqual(fc.inferShape({ data: [2, 3, 8, 8] }), {
+      args: { data: [2, 3, 8, 8], conv0_weight: [4, 3, 3, 3], conv0_bias: [4], fc_weight: [2, 144], fc_bias: [2] },
+      outs: [[2, 2]],
+    });
+    assert.throws(() => sym.mul(sym.exp(sym.var('w')), data).inferShape({ data: [2] }), /variable 'w' has no shape: bind one/);
+  });
+
   it('reading values while tracing throws an error about data-dependent control flow', () => {
     const x = sym.var('x', { shape: [2] });
     assert.throws(() => x.toArray(), DataDependentError);
