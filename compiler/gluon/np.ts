@@ -270,10 +270,16 @@ export function nanprod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?
 }
 
 /** A reduction's numpy options: an axis (int, list or null) or an object of `keys`; `keepdims` positional after it. */
-function npReduceOptions(name: string, options: unknown, keepdims: boolean | undefined, keys: string[]): { axis: number | number[] | null; keepdims: boolean; dtype?: DType; ddof?: number } {
+function npReduceOptions(name: string, a: Arr, options: unknown, keepdims: boolean | undefined, keys: string[]): { axis: number | number[] | null; keepdims: boolean; dtype?: DType; ddof?: number } {
   const o = options !== null && typeof options === 'object' && !Array.isArray(options)
     ? (checkOptions(`np.${name}`, options as Record<string, unknown>, keys) as { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType; ddof?: number })
     : { axis: options as number | number[] | null | undefined };
+  // Checked here, by the name called and the array given (the inner reductions see a cast or a count).
+  for (const ax of o.axis === null || o.axis === undefined ? [] : Array.isArray(o.axis) ? o.axis : [o.axis]) {
+    if (Number.isInteger(ax) && (ax >= a.ndim || ax < -a.ndim)) {
+      throw new Error(`np.${name}: axis ${ax} is out of range for ${a.dtype}[${a.shape.map(String).join(', ')}] (rank ${a.ndim})`);
+    }
+  }
   return { ...o, axis: o.axis ?? null, keepdims: keepdims ?? o.keepdims ?? false };
 }
 
@@ -294,7 +300,7 @@ export function variance<T extends Arr>(a: T, options: VarOptions | number | num
 type VarOptions = { axis?: number | number[] | null; keepdims?: boolean; dtype?: DType; ddof?: number };
 
 function varianceOf<T extends Arr>(name: string, a: T, options: VarOptions | number | number[] | null, keepdims: boolean | undefined): Out<T> {
-  const o = npReduceOptions(name, options, keepdims, ['axis', 'keepdims', 'dtype', 'ddof']);
+  const o = npReduceOptions(name, a, options, keepdims, ['axis', 'keepdims', 'dtype', 'ddof']);
   const ddof = o.ddof ?? 0;
   if (typeof ddof !== 'number' || !Number.isInteger(ddof) || ddof < 0) throw new Error(`np.${name}: option 'ddof' must be a non-negative integer, got ${JSON.stringify(ddof)}`);
   const [x] = reduceInput(name, a, { dtype: o.dtype }, (d) => (INTEGRAL.has(d) ? 'float32' : null));
@@ -312,7 +318,7 @@ export function std<T extends Arr>(a: T, options: VarOptions | number | number[]
 
 /** How many elements along the axes are nonzero (NaN is), as int64, and how many there are. */
 function truthCounts(name: string, a: Arr, options: unknown, keepdims: boolean | undefined): [unknown, unknown] {
-  const o = npReduceOptions(name, options, keepdims, ['axis', 'keepdims']);
+  const o = npReduceOptions(name, a, options, keepdims, ['axis', 'keepdims']);
   const truthy = ops.cast!(ops.cast!(a, 'bool'), 'int64');
   return [ops.sum!(truthy, { axis: o.axis, keepdims: o.keepdims }), ops.sum!(ops.onesLike!(truthy), { axis: o.axis, keepdims: o.keepdims })];
 }

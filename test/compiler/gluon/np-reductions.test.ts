@@ -83,6 +83,9 @@ describe('np reductions: var, std, all, any, countNonzero (numpy)', () => {
     const x = np.ones([2, 3]);
     assert.throws(() => np.var(x, { ddof: -1 }), /^Error: np\.var: option 'ddof' must be a non-negative integer, got -1$/);
     assert.throws(() => np.std(x, { dof: 1 } as never), /np\.std: unknown option 'dof' .*did you mean 'ddof'\?/);
-    assert.throws(() => np.all(x, { axis: 2 }), /sum: axis 2 is out of range for rank 2/);
+    // named as called, with the array's dtype (not the inner sum of an int64 count or mean)
+    assert.throws(() => np.all(x, { axis: 2 }), /^Error: np\.all: axis 2 is out of range for float32\[2, 3\] \(rank 2\)$/);
+    assert.throws(() => np.countNonzero(x, -3), /^Error: np\.countNonzero: axis -3 is out of range for float32\[2, 3\] \(rank 2\)$/);
+    assert.throws(() => np.var(x, [0, 5]), /^Error: np\.var: axis 5 is out of range for float32\[2, 3\] \(rank 2\)$/);
   });
 });
