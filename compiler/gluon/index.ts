@@ -5,7 +5,7 @@
 import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from '../engine/autograd.js';
 import * as initMod from './init.js';
-import { Symbol as SymbolClass, symOps, variable, type SymbolParamForms } from '../trace/sym.js';
+import { group, Symbol as SymbolClass, symOps, variable, type SymbolParamForms } from '../trace/sym.js';
 import { setSymbolEvaluator } from '../trace/symbol.js';
 import { evalSymbols } from '../compile.js';
 import * as ndMod from '../engine/nd.js';
@@ -66,8 +66,11 @@ setSymbolEvaluator(evalSymbols);
 export const sym = {
   ...symOps,
   var: variable,
+  /** MXNet's other spelling of `var`. */
+  Variable: variable,
+  Group: group,
   Symbol: SymbolClass,
-} as typeof symOps & SymbolParamForms & { var: typeof variable; Symbol: typeof SymbolClass };
+} as typeof symOps & SymbolParamForms & { var: typeof variable; Variable: typeof variable; Group: typeof group; Symbol: typeof SymbolClass };
 export declare namespace sym {
   type Symbol = SymbolClass;
 }

@@ -38,6 +38,22 @@ export function variable(name: string, options: VarOptions = {}): Symbol {
   return new Symbol(v);
 }
 
+/**
+ * MXNet's `sym.Group([a, b])`: several outputs as one, here the list itself
+ * (what `SymbolBlock(outputs, inputs)` and `Symbol.eval` take).
+ *
+ * ```ts
+ * new gluon.SymbolBlock(sym.Group([fc, sym.relu(fc)]), data);
+ * ```
+ */
+export function group(symbols: Symbol[]): Symbol[] {
+  if (!Array.isArray(symbols)) throw new Error(`sym.Group: expected a list of symbols, got ${typeof symbols}`);
+  symbols.forEach((s, i) => {
+    if (!(s instanceof Symbol)) throw new Error(`sym.Group: element ${i} is not a symbol`);
+  });
+  return [...symbols];
+}
+
 /** MXNet's `name` option of a symbolic call: the prefix of the parameters it creates. */
 type Named<O> = O & { name?: string };
 

@@ -258,6 +258,17 @@ describe("SymbolBlock(outputs, inputs, params) from symbols (MXNet 1.x's constru
     assert.deepEqual(vals(net.call(nd.array([-1, 2]), nd.ones([3])) as NDArray), [0, 2]);
   });
 
+  it("MXNet's spellings sym.Variable and sym.Group([a, b]) build the same block as sym.var and a list", () => {
+    const data = sym.Variable('data');
+    const fc = sym.FullyConnected(data, { numHidden: 3, name: 'g1' });
+    const net = new gluon.SymbolBlock(sym.Group([fc, sym.relu(fc)]), data);
+    net.initialize();
+    const ys = net.call(nd.array([[1, -2], [0.5, 3]])) as NDArray[];
+    assert.deepEqual(ys.map((y) => y.shape), [[2, 3], [2, 3]]);
+    assert.deepEqual(vals(ys[1]!), vals(ys[0]!).map((v) => Math.max(v, 0)));
+    assert.throws(() => sym.Group([fc, 3 as never]), /sym\.Group: element 1 is not a symbol/);
+  });
+
   it('bad input is an Error naming it', () => {
     const { data, act, out } = mlp();
     const SB = gluon.SymbolBlock as unknown as new (...a: unknown[]) => gluon.SymbolBlock;
