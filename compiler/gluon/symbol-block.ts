@@ -180,6 +180,15 @@ export class SymbolBlock extends HybridBlock {
     return count === this.graph.inputs.length ? this.graph.inputs.map((v) => v.name) : null;
   }
 
+  /** `export`'s symbolic sizes: those its inputs declare (`sym.var`'s shape, the artifact's), else the batch `'N'` of an input without a shape. Example: `[{ 0: 'N', 1: 'T' }]`. */
+  exportDims(count: number): Record<number, string>[] {
+    return Array.from({ length: count }, (_v, i): Record<number, string> => {
+      const v = this.graph.inputs[i];
+      if (!v || !v.known) return { 0: 'N' };
+      return Object.fromEntries(v.type.shape.flatMap((d, k) => (typeof d === 'string' ? [[k, d]] : [])));
+    });
+  }
+
   /** The artifact's inputs: name, dtype, shape (symbolic dimensions by name). */
   get inputs(): { name: string; dtype: string; shape: Dim[] }[] {
     return this.graph.inputs.map((v) => ({ name: v.name, dtype: v.type.dtype, shape: [...v.type.shape] }));

@@ -164,6 +164,22 @@ describe("SymbolBlock(outputs, inputs, params) from symbols (MXNet 1.x's constru
     assertClose(vals(back.call(xa, xb) as NDArray), y, 'MXNet files read back', 1e-6, 1e-7);
   });
 
+  it("exports keep the symbolic sizes the variables declare (sym.var('data', { shape: ['N', 'T', 3] })), as an artifact read back keeps its own", () => {
+    const data = sym.var('data', { shape: ['N', 'T', 3] });
+    const net = new gluon.SymbolBlock(sym.FullyConnected(data, { numHidden: 2, name: 'fc', flatten: false }), data);
+    net.initialize();
+    net.call(nd.ones([2, 4, 3]));
+    const file = path.join(dir, 'declared.onnx');
+    net.export(file);
+    const back = gluon.SymbolBlock.imports(file);
+    assert.deepEqual(back.inputs, [{ name: 'data', dtype: 'float32', shape: ['N', 'T', 3] }]);
+    assert.deepEqual((back.call(nd.ones([1, 6, 3])) as NDArray).shape, [1, 6, 2]);
+    back.call(nd.ones([1, 6, 3]));
+    const again = path.join(dir, 'declared-again.onnx');
+    back.export(again);
+    assert.deepEqual(gluon.SymbolBlock.imports(again).inputs[0]!.shape, ['N', 'T', 3]);
+  });
+
   it("shapes come from each parameter's consumer (convolution, BatchNorm's running statistics not trained, a broadcast operand) or from sym.var's shape", () => {
     const data = sym.var('data');
     const conv = sym.Convolution(data, sym.var('conv_weight'), sym.var('conv_bias'), { kernel: [3, 3], numFilter: 4 });
