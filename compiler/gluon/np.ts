@@ -237,6 +237,26 @@ function reduceInput<T extends Arr, O>(name: string, a: T, options: O, dflt: (d:
 const int64IfBool = (d: DType): DType | null => (d === 'bool' ? 'int64' : null);
 
 /**
+ * numpy's `axis=()` (an empty list) reduces over no axis: the same reduction
+ * over a new leading axis of length 1 gives each element alone (sum x, mean x,
+ * var 0, all x != 0); null for any other axis. `nd`'s `axis: []` stays MXNet
+ * 1.x's every axis.
+ */
+function noAxis<T extends Arr>(x: T, options: unknown): [T, Record<string, unknown>] | null {
+  const obj = options !== null && typeof options === 'object' && !Array.isArray(options);
+  const axis = obj ? (options as { axis?: unknown }).axis : options;
+  if (!(Array.isArray(axis) && axis.length === 0)) return null;
+  return [ops.expandDims!(x, 0) as T, { ...(obj ? (options as Record<string, unknown>) : {}), axis: 0, keepdims: false }];
+}
+
+/** A numpy reduction with `sum`'s options (`dtype` by `dflt`, `axis`, `keepdims`), `axis=()` as numpy. */
+function npReduce<T extends Arr>(name: string, a: T, options: ReduceOpts, keepdims: boolean | undefined, dflt: (d: DType) => DType | null): Out<T> {
+  const [x, o] = reduceInput(name, a, options, dflt);
+  const none = noAxis(x, o);
+  return none ? call<T>(name, none[0], none[1]) : call<T>(name, x, o, keepdims);
+}
+
+/**
  * numpy's `sum`: MXNet 2's dtype rule (NumpySumType): a bool array counts in
  * int64, other dtypes keep theirs (int8 wraps, where numpy would give int64:
  * ask for it with `{ dtype: 'int64' }`, numpy's and MXNet 2's option).
@@ -247,26 +267,22 @@ const int64IfBool = (d: DType): DType | null => (d === 'bool' ? 'int64' : null);
  * ```
  */
 export function sum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  const [x, o] = reduceInput('sum', a, options, int64IfBool);
-  return call<T>('sum', x, o, keepdims);
+  return npReduce('sum', a, options, keepdims, int64IfBool);
 }
 
 /** numpy's `prod`, with `sum`'s dtype rule (bool: int64; `dtype` option). Example: `np.prod(x, { axis: 1 })`. */
 export function prod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  const [x, o] = reduceInput('prod', a, options, int64IfBool);
-  return call<T>('prod', x, o, keepdims);
+  return npReduce('prod', a, options, keepdims, int64IfBool);
 }
 
 /** numpy's `nansum`: `sum` with NaN counted as 0 (MXNet's `nansum`), with `sum`'s dtype rule. Example: `np.nansum(x, { axis: 1 })`. */
 export function nansum<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  const [x, o] = reduceInput('nansum', a, options, int64IfBool);
-  return call<T>('nansum', x, o, keepdims);
+  return npReduce('nansum', a, options, keepdims, int64IfBool);
 }
 
 /** numpy's `nanprod`: `prod` with NaN counted as 1 (MXNet's `nanprod`), with `sum`'s dtype rule. Example: `np.nanprod(x)`. */
 export function nanprod<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  const [x, o] = reduceInput('nanprod', a, options, int64IfBool);
-  return call<T>('nanprod', x, o, keepdims);
+  return npReduce('nanprod', a, options, keepdims, int64IfBool);
 }
 
 /** A reduction's numpy options: an axis (int, list or null) or an object of `keys`; `keepdims` positional after it. */
@@ -303,7 +319,9 @@ function varianceOf<T extends Arr>(name: string, a: T, options: VarOptions | num
   const o = npReduceOptions(name, a, options, keepdims, ['axis', 'keepdims', 'dtype', 'ddof']);
   const ddof = o.ddof ?? 0;
   if (typeof ddof !== 'number' || !Number.isInteger(ddof) || ddof < 0) throw new Error(`np.${name}: option 'ddof' must be a non-negative integer, got ${JSON.stringify(ddof)}`);
-  const [x] = reduceInput(name, a, { dtype: o.dtype }, (d) => (INTEGRAL.has(d) ? 'float32' : null));
+  let [x] = reduceInput(name, a, { dtype: o.dtype }, (d) => (INTEGRAL.has(d) ? 'float32' : null));
+  const none = noAxis(x, o);
+  if (none) [x, o.axis, o.keepdims] = [none[0], 0, false];
   const sq = ops.square!(ops.sub!(x, ops.mean!(x, { axis: o.axis, keepdims: true })));
   if (ddof === 0) return call<T>('mean', sq, { axis: o.axis, keepdims: o.keepdims });
   const n = ops.sum!(ops.onesLike!(sq), { axis: o.axis, keepdims: o.keepdims });
@@ -319,6 +337,8 @@ export function std<T extends Arr>(a: T, options: VarOptions | number | number[]
 /** How many elements along the axes are nonzero (NaN is), as int64, and how many there are. */
 function truthCounts(name: string, a: Arr, options: unknown, keepdims: boolean | undefined): [unknown, unknown] {
   const o = npReduceOptions(name, a, options, keepdims, ['axis', 'keepdims']);
+  const none = noAxis(a, o);
+  if (none) [a, o.axis, o.keepdims] = [none[0], 0, false];
   const truthy = ops.cast!(ops.cast!(a, 'bool'), 'int64');
   return [ops.sum!(truthy, { axis: o.axis, keepdims: o.keepdims }), ops.sum!(ops.onesLike!(truthy), { axis: o.axis, keepdims: o.keepdims })];
 }
@@ -355,8 +375,7 @@ export function cumsum<T extends Arr>(a: T, options: number | null | { axis?: nu
  * ```
  */
 export function mean<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: boolean): Out<T> {
-  const [x, o] = reduceInput('mean', a, options, (d) => (INTEGRAL.has(d) ? 'float32' : null));
-  return call<T>('mean', x, o, keepdims);
+  return npReduce('mean', a, options, keepdims, (d) => (INTEGRAL.has(d) ? 'float32' : null));
 }
 
 function int64Of(name: string) {

@@ -79,6 +79,30 @@ describe('np reductions: var, std, all, any, countNonzero (numpy)', () => {
     });
   });
 
+  it("axis=() reduces over no axis, as numpy (each element alone; nd's axis [] is MXNet 1.x's every axis)", () => {
+    const data = [1, NaN, 0, 4, -2, 0.5];
+    const cases: [string, (x: NDArray) => NDArray, string][] = [
+      ['sum', (x) => np.sum(x, { axis: [] }), 'np.sum(a, axis=())'],
+      ['prod keepdims', (x) => np.prod(x, [], true), 'np.prod(a, axis=(), keepdims=True)'],
+      ['nansum', (x) => np.nansum(x, { axis: [] }), 'np.nansum(a, axis=())'],
+      ['nanprod', (x) => np.nanprod(x, { axis: [], keepdims: true }), 'np.nanprod(a, axis=(), keepdims=True)'],
+      ['mean', (x) => np.mean(x, []), 'np.mean(a, axis=())'],
+      ['var', (x) => np.var(x, { axis: [] }), 'np.var(a, axis=())'],
+      ['std ddof 1', (x) => np.std(x, { axis: [], ddof: 1 }), 'np.std(a, axis=(), ddof=1)'],
+      ['all', (x) => np.all(x, []), 'np.all(a, axis=())'],
+      ['any keepdims', (x) => np.any(x, [], true), 'np.any(a, axis=(), keepdims=True)'],
+      ['countNonzero', (x) => np.countNonzero(x, { axis: [] }), 'np.count_nonzero(a, axis=())'],
+    ];
+    const refs = numpyRefs(cases.map(([, , code]) => ({ code, inputs: [{ shape: [2, 3], dtype: 'float32', data: data.map((v) => (Number.isNaN(v) ? 'nan' : v)) as never }] })));
+    const x = np.array(data).reshape([2, 3]);
+    cases.forEach(([what, f], i) => {
+      const y = f(x);
+      assert.deepEqual(y.shape, refs[i]!.outs[0]!.shape, what);
+      assert.deepEqual(values(y).map((v) => (Number.isNaN(v) ? null : v)), refs[i]!.outs[0]!.data, what);
+    });
+    assert.deepEqual(values(nd.sum(nd.array([[1, 2], [3, 5]]), { axis: [] })), [11], "nd keeps MXNet 1.x's axis=(): every axis");
+  });
+
   it('bad options are errors naming them', () => {
     const x = np.ones([2, 3]);
     assert.throws(() => np.var(x, { ddof: -1 }), /^Error: np\.var: option 'ddof' must be a non-negative integer, got -1$/);
