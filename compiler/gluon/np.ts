@@ -378,6 +378,14 @@ export function mean<T extends Arr>(a: T, options: ReduceOpts = {}, keepdims?: b
   return npReduce('mean', a, options, keepdims, (d) => (INTEGRAL.has(d) ? 'float32' : null));
 }
 
+/** numpy's `max`/`min` (`amax`/`amin`): the operator's options, `axis=()` as numpy (no axis reduced). */
+function extremum(name: 'max' | 'min') {
+  return <T extends Arr>(a: T, options: { axis?: number | number[] | null; keepdims?: boolean } | number | number[] | null = {}, keepdims?: boolean): Out<T> => {
+    const none = noAxis(a, options);
+    return none ? call<T>(name, none[0], none[1]) : call<T>(name, a, options, keepdims);
+  };
+}
+
 function int64Of(name: string) {
   /** An index operator with numpy's int64 result. */
   return <T extends Arr>(a: T, options: { axis?: number | null; keepdims?: boolean } | number = {}): Out<T> =>
@@ -549,10 +557,10 @@ export const np = {
   // reductions (every axis: shape [])
   sum,
   mean,
-  max: opView('max'),
-  amax: opView('max'),
-  min: opView('min'),
-  amin: opView('min'),
+  max: extremum('max'),
+  amax: extremum('max'),
+  min: extremum('min'),
+  amin: extremum('min'),
   prod,
   nansum,
   nanprod,

@@ -92,6 +92,8 @@ describe('np reductions: var, std, all, any, countNonzero (numpy)', () => {
       ['all', (x) => np.all(x, []), 'np.all(a, axis=())'],
       ['any keepdims', (x) => np.any(x, [], true), 'np.any(a, axis=(), keepdims=True)'],
       ['countNonzero', (x) => np.countNonzero(x, { axis: [] }), 'np.count_nonzero(a, axis=())'],
+      ['max', (x) => np.max(x, { axis: [] }), 'np.max(a, axis=())'],
+      ['amin keepdims', (x) => np.amin(x, [], true), 'np.amin(a, axis=(), keepdims=True)'],
     ];
     const refs = numpyRefs(cases.map(([, , code]) => ({ code, inputs: [{ shape: [2, 3], dtype: 'float32', data: data.map((v) => (Number.isNaN(v) ? 'nan' : v)) as never }] })));
     const x = np.array(data).reshape([2, 3]);
