@@ -237,10 +237,8 @@ function reduceInput<T extends Arr, O>(name: string, a: T, options: O, dflt: (d:
 const int64IfBool = (d: DType): DType | null => (d === 'bool' ? 'int64' : null);
 
 /**
- * numpy's `axis=()` (an empty list) reduces over no axis: the same reduction
- * over a new leading axis of length 1 gives each element alone (sum x, mean x,
- * var 0, all x != 0); null for any other axis. `nd`'s `axis: []` stays MXNet
- * 1.x's every axis.
+ * numpy's `axis=()` reduces over no axis: the reduction over a new leading axis of length 1
+ * (each element alone: sum x, var 0); null for another axis. `nd`'s `axis: []` is every axis.
  */
 function noAxis<T extends Arr>(x: T, options: unknown): [T, Record<string, unknown>] | null {
   const obj = options !== null && typeof options === 'object' && !Array.isArray(options);
