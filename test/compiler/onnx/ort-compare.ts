@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { compileGraph } from '../../../compiler/compile.js';
 import { NDArray } from '../../../compiler/engine/ndarray.js';
-import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
+import { gluon } from 'gluonc'; // the package entry registers the session executor that eager imported graphs run on
 import type { Shape } from '../../../compiler/ir/types.js';
 import { onnx, readModel } from '../../../compiler/onnx/index.js';
 import type { DType } from '../../../runtime/dtypes.js';
@@ -48,7 +48,7 @@ export async function sameAsOrt(bytes: Uint8Array, feeds: Record<string, HostTen
   const { graph } = readModel(bytes);
   const types = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape }]));
   const hybrid = compileGraph(graph, types)(feeds);
-  const eagerOut = new SymbolBlock(graph).call(...graph.inputs.map((v) => new NDArray(feeds[v.name]!)));
+  const eagerOut = new gluon.SymbolBlock(graph).call(...graph.inputs.map((v) => new NDArray(feeds[v.name]!)));
   const eager = (Array.isArray(eagerOut) ? eagerOut : [eagerOut]) as NDArray[];
   graph.outputs.forEach((o, k) => {
     const w = want[o.name]!;
