@@ -1,8 +1,21 @@
 /** Checks shared by the layer tests. */
 import assert from 'node:assert/strict';
-import { autograd, nd, random, type gluon } from 'gluonc';
+import { autograd, gluon, nd, random } from 'gluonc';
 import { assertClose } from './compare.js';
 import { numpyRefs } from './numpy.js';
+
+/** The forward of a `Probe`: one input, one output. */
+export type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
+
+/** A block whose forward is `fwd` (messages name its block 'Probe'). Example: `new Probe((F, x) => F.relu(x))`. */
+export class Probe extends gluon.HybridBlock {
+  constructor(readonly fwd: Fwd) {
+    super();
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor) {
+    return this.fwd(F, x);
+  }
+}
 
 /**
  * Runs `block` eagerly, then hybridized, on each input; asserts they agree

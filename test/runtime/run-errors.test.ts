@@ -14,16 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gluon, nd } from 'gluonc';
 import { FeedError, loadModel, type Model } from 'gluonc/runtime';
-
-type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
-class Probe extends gluon.HybridBlock {
-  constructor(readonly fwd: Fwd) {
-    super();
-  }
-  override hybridForward(F: gluon.F, x: gluon.Tensor) {
-    return this.fwd(F, x);
-  }
-}
+import { Probe, type Fwd } from '../helpers/layers.js';
 
 describe('Model.run: a symbolic size that does not fit a fixed one fails naming the node, the operator and the shapes', () => {
   let dir: string;

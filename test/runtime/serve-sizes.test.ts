@@ -14,16 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gluon, nd, random } from 'gluonc';
 import { loadModel, serve, type Model, type ServeHandle } from 'gluonc/runtime';
-
-type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
-class Probe extends gluon.HybridBlock {
-  constructor(readonly fwd: Fwd) {
-    super();
-  }
-  override hybridForward(F: gluon.F, x: gluon.Tensor) {
-    return this.fwd(F, x);
-  }
-}
+import { Probe } from '../helpers/layers.js';
 
 interface Answer {
   status: number;

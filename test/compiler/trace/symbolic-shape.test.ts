@@ -13,19 +13,11 @@ import path from 'node:path';
 import { gluon, nd, np, sym } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
 import { plainShape } from 'gluonc/compiler';
+import { Probe, type Fwd } from '../../helpers/layers.js';
 
-type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
 /** `x.shape[k]` typed as the size the operators' signatures take. */
 const size = (x: gluon.Tensor, k: number): number => x.shape[k] as number;
 
-class Probe extends gluon.HybridBlock {
-  constructor(readonly fwd: Fwd) {
-    super();
-  }
-  override hybridForward(F: gluon.F, x: gluon.Tensor) {
-    return this.fwd(F, x);
-  }
-}
 const block = (fwd: Fwd) => new Probe(fwd);
 /** Errors keep their name through export's file prefix. */
 const symbolicDimError = (e: unknown): e is Error => e instanceof Error && e.name === 'SymbolicDimError';
