@@ -1,19 +1,24 @@
 /**
  * The dtypes gluonc supports and how each one is stored in memory and in ONNX.
  * Invariant: every dtype has exactly one typed-array representation; `int64`
- * is a BigInt64Array, `float16` raw half bits in a Uint16Array, `bool` a
- * Uint8Array of 0/1.
+ * is a BigInt64Array and `uint64` a BigUint64Array (exact; read as JS numbers
+ * only up to 2^53, see `integerProblem`), `float16` raw half bits in a
+ * Uint16Array (as is `uint16`: the dtype, not the array, tells them apart),
+ * `bool` a Uint8Array of 0/1.
  */
 
 /** The element types of tensors. Example: `const t: DType = 'float32'`. */
-export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'int8' | 'uint8' | 'bool';
+export type DType =
+  | 'float32' | 'float64' | 'float16' | 'int32' | 'int64' | 'int8' | 'uint8' | 'bool'
+  | 'int16' | 'uint16' | 'uint32' | 'uint64';
 
 /** Every supported dtype, in a fixed order. */
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool', 'int16', 'uint16', 'uint32', 'uint64'];
 
 /** The typed array holding a tensor's elements. */
 export type TypedArray =
-  | Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Int8Array | Uint8Array;
+  | Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Int8Array | Uint8Array
+  | Int16Array | Uint32Array | BigUint64Array;
 
 interface DTypeInfo {
   onnx: number;
@@ -32,6 +37,10 @@ const INFO: Record<DType, DTypeInfo> = {
   int8: { onnx: 3, bytes: 1, float: false, make: (n) => new Int8Array(n), from: (b, o, n) => new Int8Array(b, o, n) },
   uint8: { onnx: 2, bytes: 1, float: false, make: (n) => new Uint8Array(n), from: (b, o, n) => new Uint8Array(b, o, n) },
   bool: { onnx: 9, bytes: 1, float: false, make: (n) => new Uint8Array(n), from: (b, o, n) => new Uint8Array(b, o, n) },
+  int16: { onnx: 5, bytes: 2, float: false, make: (n) => new Int16Array(n), from: (b, o, n) => new Int16Array(b, o, n) },
+  uint16: { onnx: 4, bytes: 2, float: false, make: (n) => new Uint16Array(n), from: (b, o, n) => new Uint16Array(b, o, n) },
+  uint32: { onnx: 12, bytes: 4, float: false, make: (n) => new Uint32Array(n), from: (b, o, n) => new Uint32Array(b, o, n) },
+  uint64: { onnx: 13, bytes: 8, float: false, make: (n) => new BigUint64Array(n), from: (b, o, n) => new BigUint64Array(b, o, n) },
 };
 
 const BY_ONNX = new Map<number, DType>(DTYPES.map((d) => [INFO[d].onnx, d]));
@@ -93,10 +102,19 @@ export function fromOrtType(t: string): DType {
 const INT_RANGE: Partial<Record<DType, [number, number]>> = {
   int8: [-128, 127],
   uint8: [0, 255],
+  int16: [-(2 ** 15), 2 ** 15 - 1],
+  uint16: [0, 2 ** 16 - 1],
   int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
   // A JS number (and a JSON number) holds integers exactly only up to 2^53.
   int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
 };
+
+/** True for the 64-bit integer dtypes, whose elements are bigints (BigInt64Array, BigUint64Array). */
+export function isBig(d: DType): d is 'int64' | 'uint64' {
+  return d === 'int64' || d === 'uint64';
+}
 
 /**
  * Why the JS number `v` cannot be stored exactly as an element of integer
@@ -113,9 +131,10 @@ export function integerProblem(v: number, d: DType): string {
   const r = INT_RANGE[d];
   if (!r) return '';
   if (!Number.isInteger(v)) return `is not an integer (${d})`;
+  if (d === 'uint64' && v < 0) return `is out of the range of uint64 [0, 2^64 − 1]`;
   if (v < r[0] || v > r[1]) {
-    return d === 'int64'
-      ? `is beyond ±(2^53 − 1), past which a JS or JSON number does not hold every int64 exactly (pass a BigInt64Array, or binary data)`
+    return isBig(d)
+      ? `is beyond ${d === 'int64' ? '±' : ''}(2^53 − 1), past which a JS or JSON number does not hold every ${d} exactly (pass a ${d === 'int64' ? 'BigInt64Array' : 'BigUint64Array'}, or binary data)`
       : `is out of the range of ${d} [${r[0]}, ${r[1]}]`;
   }
   return '';

@@ -51,14 +51,17 @@ export class FeedError extends Error {
 const ARRAY_DTYPES: [new (n: number) => TypedArray, DType[]][] = [
   [Float32Array, ['float32']],
   [Float64Array, ['float64']],
-  [Uint16Array, ['float16']],
+  [Uint16Array, ['float16', 'uint16']],
   [Int32Array, ['int32']],
   [BigInt64Array, ['int64']],
   [Int8Array, ['int8']],
   [Uint8Array, ['uint8', 'bool']],
+  [Int16Array, ['int16']],
+  [Uint32Array, ['uint32']],
+  [BigUint64Array, ['uint64']],
 ];
 
-/** The dtypes a typed array can hold (`Uint8Array`: uint8 or bool). */
+/** The dtypes a typed array can hold (`Uint8Array`: uint8 or bool; `Uint16Array`: float16's bits or uint16). */
 function dtypesOfArray(a: unknown): DType[] | undefined {
   for (const [cls, ds] of ARRAY_DTYPES) if (a instanceof cls) return ds;
   return undefined;

@@ -27,6 +27,10 @@ const TO_KSERVE: Record<DType, string> = {
   int8: 'INT8',
   int32: 'INT32',
   int64: 'INT64',
+  int16: 'INT16',
+  uint16: 'UINT16',
+  uint32: 'UINT32',
+  uint64: 'UINT64',
   float16: 'FP16',
   float32: 'FP32',
   float64: 'FP64',
@@ -182,7 +186,7 @@ function decodeData(raw: unknown, dtype: DType, n: number, rank: number, bad: (m
     if (typeof v !== 'number' || (ints && !Number.isInteger(v))) throw bad(`"data"[${i}] is ${typeof v === 'number' ? v : JSON.stringify(v)}, not ${ints ? 'an integer' : 'a number'}`);
     const problem = ints ? integerProblem(v, dtype) : '';
     if (problem) throw bad(`"data"[${i}] (${v}) ${problem}`);
-    if (dtype === 'int64') (out as BigInt64Array)[i] = BigInt(v);
+    if (dtype === 'int64' || dtype === 'uint64') (out as BigInt64Array)[i] = BigInt(v);
     else if (dtype === 'float16') (out as Uint16Array)[i] = toHalf(v);
     else (out as Float32Array)[i] = v;
   }
@@ -195,12 +199,12 @@ function jsonNumber(v: number): string {
   return v !== v ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** The JSON text of a tensor's elements (int64 as integers, bool as booleans, float16 decoded, non-finite floats as NaN/Infinity). */
+/** The JSON text of a tensor's elements (int64 and uint64 as exact integers, bool as booleans, float16 decoded, non-finite floats as NaN/Infinity). */
 function jsonData(t: HostTensor): string {
   const d = t.data;
   const n = d.length;
   const out = new Array<string>(n);
-  if (t.dtype === 'int64') for (let i = 0; i < n; i++) out[i] = String((d as BigInt64Array)[i]);
+  if (t.dtype === 'int64' || t.dtype === 'uint64') for (let i = 0; i < n; i++) out[i] = String((d as BigInt64Array)[i]);
   else if (t.dtype === 'bool') for (let i = 0; i < n; i++) out[i] = d[i] !== 0 ? 'true' : 'false';
   else if (t.dtype === 'float16') for (let i = 0; i < n; i++) out[i] = jsonNumber(fromHalf((d as Uint16Array)[i]!));
   else for (let i = 0; i < n; i++) out[i] = jsonNumber(d[i] as number);

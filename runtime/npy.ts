@@ -1,7 +1,8 @@
 /**
  * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0) to and from host
  * tensors, for every gluonc dtype: float32 `<f4`, float64 `<f8`, float16
- * `<f2`, int32 `<i4`, int64 `<i8`, int8 `|i1`, uint8 `|u1`, bool `|b1`.
+ * `<f2`, int32 `<i4`, int64 `<i8`, int8 `|i1`, uint8 `|u1`, bool `|b1`,
+ * int16 `<i2`, uint16 `<u2`, uint32 `<u4`, uint64 `<u8`.
  * Reading also accepts big-endian data and Fortran order (both converted);
  * writing always produces little-endian C-order version 1.0 files (2.0 when
  * the header is too long), as `numpy.save` does.
@@ -25,6 +26,10 @@ const CODES: Record<DType, string> = {
   int8: 'i1',
   uint8: 'u1',
   bool: 'b1',
+  int16: 'i2',
+  uint16: 'u2',
+  uint32: 'u4',
+  uint64: 'u8',
 };
 const BY_CODE = new Map<string, DType>(DTYPES.map((d) => [CODES[d], d]));
 

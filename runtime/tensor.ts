@@ -4,7 +4,7 @@
  * compiler's constant folding and the eager `nd` front end.
  * Invariant: `data.length === sizeOf(shape)` and the array type matches dtype.
  */
-import { allocate, type DType, type TypedArray } from './dtypes.js';
+import { allocate, isFloat, type DType, type TypedArray } from './dtypes.js';
 import { fromHalf, toHalf } from './half.js';
 
 /** A tensor in host memory. Example: `{ dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) }`. */
@@ -32,7 +32,7 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Element `i` of a tensor as a JS number (int64 converted, float16 decoded). */
+/** Element `i` of a tensor as a JS number (int64/uint64 converted, exact up to 2^53; float16 decoded). */
 export function readElement(t: HostTensor, i: number): number {
   const v = t.data[i]!;
   if (typeof v === 'bigint') return Number(v);
@@ -43,6 +43,8 @@ export function readElement(t: HostTensor, i: number): number {
 export function writeElement(t: HostTensor, i: number, x: number): void {
   switch (t.dtype) {
     case 'int64':
+    case 'uint64':
+      // The typed array wraps the integer modulo 2^64 (numpy's astype; -1 into uint64 is 2^64 − 1).
       (t.data as BigInt64Array)[i] = BigInt(Math.trunc(Number.isFinite(x) ? x : 0));
       return;
     case 'float16':
@@ -56,6 +58,16 @@ export function writeElement(t: HostTensor, i: number, x: number): void {
   }
 }
 
+/**
+ * True for dtypes whose typed array stores a JS number as the dtype's own
+ * conversion does (floats round; integers truncate toward zero and wrap
+ * modulo 2^bits, as C and numpy's astype): all but float16 (half bits),
+ * bool (0/1) and the bigint arrays of int64 and uint64.
+ */
+export function directDType(d: DType): boolean {
+  return d !== 'float16' && d !== 'bool' && d !== 'int64' && d !== 'uint64';
+}
+
 /** A tensor of dtype `dtype` and shape `shape` filled with the numbers `values` (length must match). */
 export function tensorFromNumbers(dtype: DType, shape: number[], values: ArrayLike<number>): HostTensor {
   const n = sizeOf(shape);
@@ -63,7 +75,7 @@ export function tensorFromNumbers(dtype: DType, shape: number[], values: ArrayLi
     throw new Error(`tensor of shape [${shape.join(', ')}] needs ${n} values, got ${values.length}`);
   }
   const t: HostTensor = { dtype, shape: [...shape], data: allocate(dtype, n) };
-  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32' || dtype === 'int8' || dtype === 'uint8') {
+  if (directDType(dtype)) {
     (t.data as Float64Array).set(values);
     return t;
   }
@@ -114,13 +126,8 @@ export function formatShape(shape: readonly (number | string)[]): string {
 
 /** A 0-d tensor of a dtype holding `value` (integer dtypes, int64 too, truncate; NaN/±Infinity give 0). Example: `scalarTensor(0.5, 'float32')`. */
 export function scalarTensor(value: number, dtype: DType): HostTensor {
-  const data =
-    dtype === 'int64' ? BigInt64Array.of(BigInt(Math.trunc(Number.isFinite(value) ? value : 0)))
-      : dtype === 'float64' ? Float64Array.of(value)
-        : dtype === 'int32' ? Int32Array.of(value)
-          : dtype === 'int8' ? Int8Array.of(value)
-            : dtype === 'uint8' || dtype === 'bool' ? Uint8Array.of(value ? (dtype === 'bool' ? 1 : value) : 0)
-              : dtype === 'float16' ? Uint16Array.of(toHalf(value))
-                : Float32Array.of(value);
-  return { dtype, shape: [], data };
+  const t: HostTensor = { dtype, shape: [], data: allocate(dtype, 1) };
+  if (!Number.isFinite(value) && !isFloat(dtype) && dtype !== 'bool') return t;
+  writeElement(t, 0, value);
+  return t;
 }

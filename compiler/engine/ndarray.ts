@@ -5,7 +5,7 @@
  * Invariant: an NDArray's host tensor is never mutated in place except by
  * `setData`-style writes from the framework (parameters, optimizers).
  */
-import { allocate, checkDType, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
+import { allocate, checkDType, isBig, isFloat, type DType, type TypedArray } from '../../runtime/dtypes.js';
 import { formatValues } from '../../runtime/format-values.js';
 import { count } from '../../runtime/profiler.js';
 import { elementNumber, readElement, scalarTensor, sizeOf, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
@@ -159,13 +159,13 @@ export class NDArray implements Tensor {
   }
 
   /**
-   * The values as nested arrays of numbers. An int64 element beyond
+   * The values as nested arrays of numbers. An int64 (uint64) element beyond
    * ±(2^53 − 1), which no number holds exactly, is an Error (read those
-   * with `data()`, a BigInt64Array). Example: `nd.array([1, 2]).toArray()` is `[1, 2]`.
+   * with `data()`, a BigInt64Array or BigUint64Array). Example: `nd.array([1, 2]).toArray()` is `[1, 2]`.
    */
   toArray(): NestedNumbers {
     const t = this._host;
-    const read = t.dtype === 'int64' ? (i: number) => int64Number(t.data as BigInt64Array, i, 'toArray') : (i: number) => readElement(t, i);
+    const read = isBig(t.dtype) ? (i: number) => int64Number(t, i, 'toArray') : (i: number) => readElement(t, i);
     if (t.shape.length === 0) return read(0);
     let k = 0;
     const build = (d: number): NestedNumbers[] => {
@@ -182,10 +182,10 @@ export class NDArray implements Tensor {
     return this._host.data.slice();
   }
 
-  /** The value of a one-element array (an Error for an int64 beyond ±(2^53 − 1), which a number cannot hold). */
+  /** The value of a one-element array (an Error for an int64 or uint64 beyond ±(2^53 − 1), which a number cannot hold). */
   item(): number {
     if (this.size !== 1) throw new Error(`item: the array has ${this.size} elements (shape [${this.shape.join(', ')}]), not 1`);
-    return this.dtype === 'int64' ? int64Number(this._host.data as BigInt64Array, 0, 'item') : readElement(this._host, 0);
+    return isBig(this.dtype) ? int64Number(this._host, 0, 'item') : readElement(this._host, 0);
   }
 
   /** A copy of this array; inside `autograd.record` gradients flow through it (MXNet's `_copy`). */
@@ -240,11 +240,11 @@ export class NDArray implements Tensor {
   }
 }
 
-/** Element `i` of int64 data as a number; an Error naming `what` when a number cannot hold it exactly. */
-function int64Number(data: BigInt64Array, i: number, what: string): number {
-  const v = data[i]!;
+/** Element `i` of int64 or uint64 data as a number; an Error naming `what` when a number cannot hold it exactly. */
+function int64Number(t: HostTensor, i: number, what: string): number {
+  const v = (t.data as BigInt64Array)[i]!;
   if (v > 9007199254740991n || v < -9007199254740991n) {
-    throw new Error(`${what}: the int64 value ${v} is beyond ±(2^53 − 1), where a number does not hold it exactly; read it with data() (a BigInt64Array)`);
+    throw new Error(`${what}: the ${t.dtype} value ${v} is beyond ±(2^53 − 1), where a number does not hold it exactly; read it with data() (a ${t.data.constructor.name})`);
   }
   return Number(v);
 }
@@ -388,8 +388,8 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArray, optio
   }
   count('eagerOps', 0);
   const host = tensorFromNumbers(dtype, shape, nums);
-  // bigints are exact in int64 (a number past 2^53 is not).
-  if (dtype === 'int64') for (let i = 0; i < flat.length; i++) if (typeof flat[i] === 'bigint') (host.data as BigInt64Array)[i] = flat[i] as unknown as bigint;
+  // bigints are exact in int64 and uint64 (a number past 2^53 is not).
+  if (isBig(dtype)) for (let i = 0; i < flat.length; i++) if (typeof flat[i] === 'bigint') (host.data as BigInt64Array)[i] = flat[i] as unknown as bigint;
   return new NDArray(host);
 }
 

@@ -32,7 +32,7 @@ const V1_MAGIC = 0xf993fac8;
 const V2_MAGIC = 0xf993fac9;
 const V3_MAGIC = 0xf993faca;
 
-/** mshadow type flags gluonc reads. */
+/** mshadow type flags gluonc reads (mshadow/base.h's TypeFlag: kFloat32 = 0 ... kBool = 7, kInt16 = 8, kUint16 = 9, kUint32 = 10, kUint64 = 11). */
 const TYPE_FLAGS: Record<number, DType> = {
   0: 'float32',
   1: 'float64',
@@ -42,9 +42,13 @@ const TYPE_FLAGS: Record<number, DType> = {
   5: 'int8',
   6: 'int64',
   7: 'bool',
+  8: 'int16',
+  9: 'uint16',
+  10: 'uint32',
+  11: 'uint64',
 };
 const FLAG_OF = new Map<string, number>(Object.entries(TYPE_FLAGS).map(([f, d]) => [d, Number(f)]));
-const FLAG_NAMES: Record<number, string> = { 8: 'int16', 9: 'uint16', 10: 'uint32', 11: 'uint64', 12: 'bfloat16' };
+const FLAG_NAMES: Record<number, string> = { 12: 'bfloat16' };
 const STORAGE: Record<number, string> = { 1: 'row_sparse', 2: 'csr' };
 
 /**

@@ -21,6 +21,7 @@ import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 const DESCR: Record<string, DType> = {
   '<f4': 'float32', '<f8': 'float64', '<f2': 'float16', '<i4': 'int32', '<i8': 'int64',
   '|i1': 'int8', '|u1': 'uint8', '|b1': 'bool', '<i1': 'int8', '<u1': 'uint8', '<b1': 'bool',
+  '<i2': 'int16', '<u2': 'uint16', '<u4': 'uint32', '<u8': 'uint64',
 };
 
 /**

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../runtime/atomic-file.js';
-import { dtypeBytes, type DType } from '../../runtime/dtypes.js';
+import { dtypeBytes, viewOf, type DType } from '../../runtime/dtypes.js';
 import { formatShape, sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import { decodeNpy } from '../../runtime/npy.js';
 import { canonicalMxnetNames, mxnet1Names } from './mxnet-names.js';
@@ -34,6 +34,10 @@ const CODE: Record<DType, string> = {
   int8: 'I8',
   uint8: 'U8',
   bool: 'BOOL',
+  int16: 'I16',
+  uint16: 'U16',
+  uint32: 'U32',
+  uint64: 'U64',
 };
 const BY_CODE = new Map<string, DType>(Object.entries(CODE).map(([d, c]) => [c, d as DType]));
 
@@ -180,16 +184,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): TensorFile {
 }
 
 function typedView(dtype: DType, buf: ArrayBufferLike, n: number): HostTensor['data'] {
-  switch (dtype) {
-    case 'float32': return new Float32Array(buf, 0, n);
-    case 'float64': return new Float64Array(buf, 0, n);
-    case 'float16': return new Uint16Array(buf, 0, n);
-    case 'int32': return new Int32Array(buf, 0, n);
-    case 'int64': return new BigInt64Array(buf, 0, n);
-    case 'int8': return new Int8Array(buf, 0, n);
-    case 'uint8':
-    case 'bool': return new Uint8Array(buf, 0, n);
-  }
+  return viewOf(dtype, buf, 0, n);
 }
 
 /** Atomic writes live in runtime/atomic-file.ts (stale temporary files of killed saves are removed there). */

@@ -29,11 +29,9 @@ const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>
 type Arr = NDArray | Symbol | Tensor;
 /** The result type of a call on `T`: NDArray for NDArrays, Symbol for Symbols, else Tensor. */
 type Out<T> = T extends NDArray ? NDArray : T extends Symbol ? Symbol : Tensor;
-
 function call<T>(name: string, ...args: unknown[]): Out<T> {
   return ops[name]!(...args) as Out<T>;
 }
-
 function rankOf(x: Arr | number): number {
   return typeof x === 'number' ? 0 : x.shape.length;
 }
@@ -55,14 +53,15 @@ export function dot<T extends Arr>(a: T, b: Arr | number): Out<T> {
   return call<T>('dot', a, ops.transpose!(b, perm));
 }
 
-const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int32', 'int64']);
+const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
 /**
  * MXNet 2's rule for an array and a plain number (NumpyBinaryScalarType,
  * src/operator/tensor/elemwise_binary_scalar_op.h; numpy agrees): an integer
  * or bool array meeting a non-integer number (0.5, NaN, Infinity) is cast to
  * float64, a bool array meeting an integer number (or an integer array one outside its dtype) to
- * int64; anything else is returned as it is (the number then takes the array's dtype).
+ * int64 (uint64 to float64, numpy's result_type(uint64, int64)); anything else is returned as it
+ * is (the number then takes the array's dtype).
  *
  * ```ts
  * promoteScalar(np.array([1, 2], { dtype: 'int32' }), 0.5);   // the array as float64
@@ -71,7 +70,8 @@ const INTEGRAL = new Set<string>(['bool', 'int8', 'uint8', 'int32', 'int64']);
 function promoteScalar<T extends Arr | number>(x: T, other: Arr | number): T {
   if (typeof x === 'number' || typeof other !== 'number' || !INTEGRAL.has(x.dtype)) return x;
   if (!Number.isInteger(other) || Math.abs(other) >= 2 ** 63) return ops.cast!(x, 'float64') as T;
-  return x.dtype === 'bool' || fillValueError(other, x.dtype) ? (ops.cast!(x, 'int64') as T) : x;
+  if (x.dtype !== 'bool' && !fillValueError(other, x.dtype)) return x;
+  return ops.cast!(x, x.dtype === 'uint64' ? 'float64' : 'int64') as T;
 }
 
 /** The array operand's type of a binary call (`a`'s unless it is a number). */

@@ -36,17 +36,20 @@ export function fromTensorProto(p: OnnxNs.ITensorProto): HostTensor {
     return { dtype, shape, data: viewOf(dtype, copy.buffer, 0, n) };
   }
   const t: HostTensor = { dtype, shape, data: viewOf(dtype, new ArrayBuffer(n * dtypeBytes(dtype)), 0, n) };
-  const src: ArrayLike<number | { toNumber(): number } | bigint> | undefined =
+  // onnx.proto's typed fields: int64 in int64_data, uint32 and uint64 in uint64_data, the other integers, bool and float16 bits in int32_data.
+  const src: ArrayLike<number | { toString(): string } | bigint> | undefined =
     dtype === 'float32' ? p.floatData ?? undefined
       : dtype === 'float64' ? p.doubleData ?? undefined
         : dtype === 'int64' ? (p.int64Data as ArrayLike<number>) ?? undefined
-          : (p.int32Data ?? undefined);
+          : dtype === 'uint32' || dtype === 'uint64' ? (p.uint64Data as ArrayLike<number>) ?? undefined
+            : (p.int32Data ?? undefined);
   if (!src || src.length !== n) throw new Error(`tensor '${p.name}' holds ${src?.length ?? 0} values, expected ${n}`);
+  const big = dtype === 'int64' || dtype === 'uint64';
   for (let i = 0; i < n; i++) {
     const v = src[i]!;
-    const x = typeof v === 'object' ? v.toNumber() : Number(v);
-    if (dtype === 'int64') (t.data as BigInt64Array)[i] = BigInt(x);
-    else (t.data as Float64Array)[i] = x;
+    // A protobufjs Long prints its exact decimal (signed for int64, unsigned for uint64).
+    if (big) (t.data as BigInt64Array)[i] = BigInt(typeof v === 'object' ? v.toString() : v);
+    else (t.data as Float64Array)[i] = Number(typeof v === 'object' ? v.toString() : v);
   }
   return t;
 }

@@ -163,8 +163,12 @@ type FullA = Attrs & { shape: AttrValue; value: number; dtype: DType };
 export const INT_RANGES: Partial<Record<DType, [number | bigint, number | bigint]>> = {
   int8: [-128, 127],
   uint8: [0, 255],
+  int16: [-(2 ** 15), 2 ** 15 - 1],
+  uint16: [0, 2 ** 16 - 1],
   int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
   int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0, 2n ** 64n - 1n],
 };
 
 /** Why a fill value does not fit an integer dtype (numpy 2 refuses it), or null. Example: `fillValueError(300, 'int8')`. */

@@ -17,10 +17,18 @@ import type { GradOps, GradTensor } from './grad-ops.js';
 type Binary = Method<(lhs: Tx | number, rhs: Tx | number) => Tx>;
 type Unary = Method<(data: Tx) => Tx>;
 
-const ALL: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
-const NUMERIC: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'];
+const ALL: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool', 'int16', 'uint16', 'uint32', 'uint64'];
+const NUMERIC: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64'];
 const FLOATS: DType[] = ['float32', 'float64', 'float16'];
-const SIGNED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8'];
+const SIGNED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'int16'];
+/**
+ * Where onnxruntime 1.30's CPU kernels lack the narrow integers (Max, Min, Pow, Where, Neg, Relu take none of
+ * int16/uint16; Pow and Where no unsigned type; measured by running each operator on each dtype), an operator
+ * computes in the next wider integer that has them and casts back: exact for Max, Min, Where and Neg, and
+ * wrapping as the dtype does for Pow.
+ */
+export const INT_VIA: Partial<Record<DType, DType>> = { int8: 'int32', uint8: 'int32', int16: 'int32', uint16: 'int32', uint32: 'int64', uint64: 'int64' };
+const SMALL_VIA: Partial<Record<DType, DType>> = { int16: 'int32', uint16: 'int32' };
 /** Float dtypes for an operator that refuses integers (a copy: `unary` extends FLOATS itself to MXNet 1.x's integer rule). */
 const FLOAT_ONLY: DType[] = [...FLOATS];
 
@@ -65,8 +73,8 @@ interface BinaryOpts {
   intDivisor?: boolean;
   /** The kernel's function for an integer output dtype, where `f` in float64 would differ from onnxruntime. */
   int?: (dtype: DType) => ((a: number, b: number) => number) | null;
-  /** The ONNX operator runs in int32 for int8 and uint8 (onnxruntime has no kernel for them). */
-  int32For8?: boolean;
+  /** The ONNX operator runs in a wider dtype for these (onnxruntime has no kernel for them; `computeIn`). */
+  via?: Partial<Record<DType, DType>>;
 }
 
 function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
@@ -79,12 +87,7 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
       return [{ dtype, shape: broadcastShapes(name, [types[0]!.shape, types[1]!.shape], types) }];
     },
     solve: solveBroadcast,
-    lower: (c) => {
-      const d = c.outTypes[0]!.dtype;
-      if (o.int32For8 && (d === 'int8' || d === 'uint8')) {
-        const [y] = c.emit(onnxOp, c.inputs.map((x) => c.emit('Cast', [x], { to: onnxTo('int32') })[0]!));
-        return void c.emit('Cast', [y!], { to: onnxTo(d) }, c.outputs);
-      }
+    lower: o.via ? computeIn(o.via, (c) => void c.emit(onnxOp, c.inputs, {}, c.outputs)) : (c) => {
       if (onnxOp === 'Mul' || onnxOp === 'Div') return void c.emit(onnxOp, guardFloat64Scale(c, onnxOp === 'Mul' ? [0, 1] : [1]), {}, c.outputs);
       if (!o.compare) return void c.emit(onnxOp, c.inputs, {}, c.outputs);
       const [b] = c.emit(onnxOp, c.inputs);
@@ -125,8 +128,8 @@ function guardFloat64Scale(c: LowerCtx, sides: number[]): string[] {
 }
 
 /** The integer dtypes a float function takes as MXNet 1.x's legacy operators do (see `unary`). */
-const INTEGERS: DType[] = ['int32', 'int64', 'int8', 'uint8'];
-const intInFloat32 = computeIn<(c: LowerCtx) => void>({ int32: 'float32', int64: 'float32', int8: 'float32', uint8: 'float32' }, (c, lower) => lower(c));
+const INTEGERS: DType[] = ['int32', 'int64', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64'];
+const intInFloat32 = computeIn<(c: LowerCtx) => void>(Object.fromEntries(INTEGERS.map((d) => [d, 'float32'])), (c, lower) => lower(c));
 
 /**
  * A unary operator. A float function (`dtypes` FLOATS: exp, log, sqrt, sin,
@@ -284,8 +287,8 @@ export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad
 /** `lhs * rhs`, broadcasting. */
 export const mul = binary('mul', 'Mul', (a, b) => a * b, {
   dtypes: NUMERIC,
-  // int32 products past 2^53 lose their low bits in float64: Math.imul wraps exactly (int8/uint8 products are small).
-  int: (d) => (d === 'int32' ? Math.imul : null),
+  // int32 and uint32 products past 2^53 lose their low bits in float64: Math.imul wraps exactly (8- and 16-bit products are small).
+  int: (d) => (d === 'int32' ? Math.imul : d === 'uint32' ? (a, b) => Math.imul(a, b) >>> 0 : null),
   grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]),
 });
 /** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
@@ -305,10 +308,10 @@ export const div = binary('div', 'Div', truncDiv, {
  */
 export const pow = binary('pow', 'Pow', (a, b) => a ** b, {
   dtypes: NUMERIC,
-  int32For8: true,
-  // onnxruntime's integer Pow converts a float64 power: past int32 (int8/uint8 go through it) or int64, the minimum.
+  via: INT_VIA,
+  // onnxruntime's integer Pow converts a float64 power: past int32 (int8 to uint16 go through it) or int64 (uint32, uint64), the minimum.
   int: (d) => {
-    const lim = d === 'int64' ? 2 ** 63 : 2 ** 31;
+    const lim = d === 'int64' || d === 'uint32' || d === 'uint64' ? 2 ** 63 : 2 ** 31;
     return (a, b) => {
       const p = a ** b;
       return p >= -lim && p < lim ? p : -lim;
@@ -322,9 +325,9 @@ export const pow = binary('pow', 'Pow', (a, b) => a ** b, {
   }),
 });
 /** Element-wise maximum, broadcasting. The gradient goes to the larger input; ties split it half and half. */
-export const maximum = binary('maximum', 'Max', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), { dtypes: NUMERIC, grad: pickGrad(1) });
+export const maximum = binary('maximum', 'Max', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), { dtypes: NUMERIC, via: SMALL_VIA, grad: pickGrad(1) });
 /** Element-wise minimum, broadcasting. The gradient goes to the smaller input; ties split it half and half. */
-export const minimum = binary('minimum', 'Min', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), { dtypes: NUMERIC, grad: pickGrad(-1) });
+export const minimum = binary('minimum', 'Min', (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), { dtypes: NUMERIC, via: SMALL_VIA, grad: pickGrad(-1) });
 /** 1 where `lhs == rhs`, else 0 (in the inputs' dtype). */
 export const equal = binary('equal', 'Equal', (a, b) => +(a === b), { compare: true, dtypes: ALL, grad: zeroGrad });
 /** 1 where `lhs != rhs`, else 0. */
@@ -351,7 +354,8 @@ export const lesser = binary('lesser', 'Less', (a, b) => +(a < b), { compare: tr
 /** 1 where `lhs <= rhs`, else 0. */
 export const lesserEqual = binary('lesserEqual', 'LessOrEqual', (a, b) => +(a <= b), { compare: true, dtypes: NUMERIC, grad: zeroGrad });
 
-const negLower = computeIn<undefined>({ uint8: 'int32' }, one('Neg'));
+// Unsigned negation wraps (numpy's `-np.uint16(1)` is 65535): computed in the wider signed dtype, cast back modulo 2^bits.
+const negLower = computeIn<undefined>({ uint8: 'int32', uint16: 'int32', uint32: 'int64', uint64: 'int64' }, one('Neg'));
 /** `-x` (uint8 wraps, as numpy's and MXNet's: Neg has no uint8 kernel, so int32 and a wrapping Cast back). */
 export const neg = unary('neg', (c) => negLower(c, undefined), (x) => -x, NUMERIC, unaryGrad((F, _x, g) => F.neg(g)));
 /** `|x|` (gradient `sign(x)`, 0 at 0). */
@@ -421,12 +425,13 @@ export const tanh = unary('tanh', one('Tanh'), Math.tanh, FLOATS, unaryGrad((F, 
 /** `1 / (1 + e^-x)`; floats only (truncated to an integer it would be 0 below x = 17 and 1 above, float32 rounding deciding). */
 export const sigmoid = unary('sigmoid', one('Sigmoid'), (x) => 1 / (1 + Math.exp(-x)), FLOAT_ONLY, unaryGrad((F, _x, g, y) => F.mul(g, F.mul(y, F.sub(1, y)))));
 /** `max(x, 0)` (gradient 0 at 0, as in MXNet); NaN stays NaN (MXNet's `mshadow_op::relu`, ONNX Relu). */
-export const relu = unary('relu', (c) => {
+export const relu = unary('relu', (c) => reluLower(c, undefined), (x) => (x > 0 || Number.isNaN(x) ? x : 0), SIGNED, unaryGrad((F, x, g) => F.mul(g, F.greater(x, 0))));
+const reluLower = computeIn<undefined>(SMALL_VIA, (c) => {
   // Integers: Max(x, 0) (ONNX Relu takes them from opset 14 only, and onnxruntime has no int64 Relu).
   const d = c.inTypes[0]!.dtype;
   if (isFloat(d)) return void c.emit('Relu', c.inputs, {}, c.outputs);
   c.emit('Max', [c.inputs[0]!, c.scalar(0, d)], {}, c.outputs);
-}, (x) => (x > 0 || Number.isNaN(x) ? x : 0), SIGNED, unaryGrad((F, x, g) => F.mul(g, F.greater(x, 0))));
+});
 /** `log(1 + e^x)` (softplus). */
 export const softrelu = unary('softrelu', (c) => viaFloat32(c, 'Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))), FLOATS, unaryGrad((F, x, g) => F.mul(g, F.sigmoid(x))));
 /** The error function. */
@@ -504,7 +509,7 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
   lower: (c) => {
     const cond = c.inTypes[0]!.dtype === 'bool' ? c.inputs[0]! : c.emit('Cast', [c.inputs[0]!], { to: onnxTo('bool') })[0]!;
     const d = c.outTypes[0]!.dtype;
-    const via = d === 'int8' ? 'int32' : d === 'bool' ? 'uint8' : null;   // onnxruntime's Where lacks int8 and bool
+    const via = d === 'bool' ? 'uint8' : d === 'uint8' ? null : INT_VIA[d];   // onnxruntime's Where lacks int8, int16, the unsigned but uint8, and bool
     if (!via) return void c.emit('Where', [cond, c.inputs[1]!, c.inputs[2]!], {}, c.outputs);
     const [x, y] = [c.inputs[1]!, c.inputs[2]!].map((v) => c.emit('Cast', [v], { to: onnxTo(via) })[0]!);
     c.emit('Cast', [c.emit('Where', [cond, x!, y!])[0]!], { to: onnxTo(d) }, c.outputs);

@@ -77,7 +77,7 @@ export function executeOp(def: OpDef, inputs: HostTensor[], attrs: Attrs, prepar
   if (def.kernel && (def.random || !sessionExecutor || (useKernel(inputs, outTypes) && (def.kernelTakes?.(inputs) ?? true)))) {
     count('kernelOps');
     const outs = def.kernel(inputs, a as never, outTypes);
-    // Kernels compute in float64: an int64 result past 2^53 may be inexact, so the session (exact) computes it.
+    // Kernels compute in float64: an int64 (uint64) result past 2^53 may be inexact, so the session (exact) computes it.
     if (def.random || !sessionExecutor || !outs.some(beyondFloat64)) return outs;
   }
   if (!sessionExecutor) {
@@ -86,9 +86,9 @@ export function executeOp(def: OpDef, inputs: HostTensor[], attrs: Attrs, prepar
   return sessionExecutor(def, inputs, types, a);
 }
 
-/** An int64 tensor holding a value float64 cannot hold exactly (|v| > 2^53). */
+/** An int64 or uint64 tensor holding a value float64 cannot hold exactly (|v| > 2^53). */
 function beyondFloat64(t: HostTensor): boolean {
-  if (t.dtype !== 'int64') return false;
+  if (t.dtype !== 'int64' && t.dtype !== 'uint64') return false;
   const d = t.data as BigInt64Array;
   for (let i = 0; i < d.length; i++) if (d[i]! > SAFE || d[i]! < -SAFE) return true;
   return false;

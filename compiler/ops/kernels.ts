@@ -3,8 +3,8 @@
  * maps over host tensors. Kernels compute in float64 and store in the
  * output's dtype (the same rounding onnxruntime applies per element).
  */
-import { allocate } from '../../runtime/dtypes.js';
-import { readElement, sizeOf, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
+import { allocate, isFloat } from '../../runtime/dtypes.js';
+import { directDType, readElement, sizeOf, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import { isConcrete, type TensorType } from '../ir/types.js';
 
 /** A new tensor of a concrete type. */
@@ -16,7 +16,7 @@ export function emptyLike(t: TensorType): HostTensor {
 /** Reads all elements as float64. */
 export function toF64(t: HostTensor): Float64Array {
   if (t.data instanceof Float64Array) return t.data;
-  if (t.data instanceof Float32Array || t.data instanceof Int32Array || t.data instanceof Int8Array || (t.data instanceof Uint8Array)) {
+  if (directDType(t.dtype) && t.dtype !== 'float64') {
     return Float64Array.from(t.data as Float32Array);
   }
   const out = new Float64Array(t.data.length);
@@ -28,8 +28,8 @@ export function toF64(t: HostTensor): Float64Array {
 export function fromF64(type: TensorType, values: Float64Array): HostTensor {
   const out = emptyLike(type);
   const d = type.dtype;
-  if (d === 'float32' || d === 'float64' || d === 'int32' || d === 'int8' || d === 'uint8') {
-    (out.data as Float64Array).set(d === 'float64' || d === 'float32' ? values : values.map(Math.trunc));
+  if (directDType(d)) {
+    (out.data as Float64Array).set(isFloat(d) ? values : values.map(Math.trunc));
   } else {
     for (let i = 0; i < values.length; i++) writeElement(out, i, values[i]!);
   }
@@ -63,10 +63,10 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
 }
 
 /** Typed arrays whose elements read and write as plain numbers without conversion. */
-type Direct = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
+type Direct = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array;
 
 function direct(t: HostTensor): Direct | null {
-  return t.dtype === 'float16' || t.dtype === 'int64' ? null : (t.data as Direct);
+  return t.dtype === 'float16' || t.dtype === 'int64' || t.dtype === 'uint64' ? null : (t.data as Direct);
 }
 
 /**

@@ -21,6 +21,9 @@ function values(dtype: DType, n: number): number[] {
     if (dtype === 'bool') return i % 3 === 0 ? 1 : 0;
     if (dtype === 'uint8') return (i * 37) % 256;
     if (dtype === 'int8') return ((i * 37) % 256) - 128;
+    if (dtype === 'int16') return ((i * 4099) % 65536) - 32768;
+    if (dtype === 'uint16') return (i * 4099) % 65536;
+    if (dtype === 'uint32' || dtype === 'uint64') return i * 1000003 + (dtype === 'uint32' ? 4294000000 - n * 1000003 : 2 ** 52);
     if (dtype.startsWith('float')) return (i - n / 2) * 0.25;
     return (i - n / 2) * 1000003;
   });
@@ -28,6 +31,7 @@ function values(dtype: DType, n: number): number[] {
 
 const NP: Record<DType, string> = {
   float32: 'float32', float64: 'float64', float16: 'float16', int32: 'int32', int64: 'int64', int8: 'int8', uint8: 'uint8', bool: 'bool',
+  int16: 'int16', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64',
 };
 
 describe('runtime/npy', () => {

@@ -13,7 +13,7 @@ import * as normalizationHybridLayer from '../../../models/seed/normalization-hy
 import * as scaledLayer from '../../../models/seed/scaled-layer.js';
 import * as tensorReduction from '../../../models/seed/tensor-reduction.js';
 
-const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
+const vals = (x: { data(): ArrayLike<number> | BigInt64Array | BigUint64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 class NormalizationHybridLayer extends gluon.HybridBlock {

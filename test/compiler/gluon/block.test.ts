@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { nd, gluon, init, random, autograd, profiler } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 
-const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
+const vals = (x: { data(): ArrayLike<number> | BigInt64Array | BigUint64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 
 class NormalizationHybridLayer extends gluon.HybridBlock {
   override hybridForward(F: gluon.F, x: gluon.Tensor) {

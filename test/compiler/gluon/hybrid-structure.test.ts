@@ -5,7 +5,7 @@ import path from 'node:path';
 import { nd, gluon, init, random, autograd, profiler } from 'gluonc';
 import { structureEpoch } from '../../../compiler/gluon/structure.js';
 
-const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
+const vals = (x: { data(): ArrayLike<number> | BigInt64Array | BigUint64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 
 /** y = x·Wᵀ + b for plain number matrices (the independent reference of a Dense layer). */
 function dense(x: number[][], w: number[][], b: number[]): number[][] {

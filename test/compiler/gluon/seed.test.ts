@@ -13,7 +13,7 @@ import * as scaledLayer from '../../../models/seed/scaled-layer.js';
 import * as tensorReduction from '../../../models/seed/tensor-reduction.js';
 
 /** Flat float64 values of an array. */
-const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
+const vals = (x: { data(): ArrayLike<number> | BigInt64Array | BigUint64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 
 /** float64 [n, k] · [k, m] (+ bias [m]), optionally through ReLU. */
 function dense64(x: number[], n: number, k: number, w: number[], m: number, b: number[] | null, opts: { wTransposed?: boolean; relu?: boolean } = {}): number[] {

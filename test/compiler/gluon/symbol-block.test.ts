@@ -5,7 +5,7 @@ import path from 'node:path';
 import { nd, gluon } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 
-const vals = (x: { data(): ArrayLike<number> | BigInt64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
+const vals = (x: { data(): ArrayLike<number> | BigInt64Array | BigUint64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 
 /**
  * Creation operators whose dimensions come from the input at run time: every
