@@ -13,7 +13,7 @@
  * - `nonMaxSuppression`: the boxes greedy non-maximum suppression keeps per
  *   batch and class, ONNX's `NonMaxSuppression` (int64 `[count, 3]`).
  */
-import { isDType, isFloat, onnxDType } from '../../runtime/dtypes.js';
+import { isDType, isFloat, onnxDType, type DType } from '../../runtime/dtypes.js';
 import { tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, TensorType } from '../ir/types.js';
@@ -25,6 +25,7 @@ import { fromF64, toF64 } from './kernels.js';
 
 /** The opaque length of a nonzero count (two counts are not known to be equal; onnxruntime checks them when it runs). */
 export const NONZERO_COUNT = opaque('nonzero');
+const NONZERO_NATIVE: DType[] = ['bool', 'uint8', 'int32', 'int64', 'float16', 'float32'];
 
 /**
  * The indices of `data`'s nonzero elements, one row per axis.
@@ -44,9 +45,9 @@ export const nonzero: OpDef<(data: Tx) => Tx> = defineOp<(data: Tx) => Tx>({
     return [{ dtype: 'int64', shape: [t.shape.length, NONZERO_COUNT] }];
   },
   lower: (c) => {
-    // onnxruntime's NonZero has no int8 or float64 kernel: their cast to bool keeps which are nonzero (NaN is, -0 is not).
+    // onnxruntime's NonZero has no int8, int16, uint16, uint32, uint64 or float64 kernel: their cast to bool keeps which are nonzero (NaN is, -0 is not).
     const d = c.inTypes[0]!.dtype;
-    const x = d === 'int8' || d === 'float64' ? c.emit('Cast', c.inputs, { to: onnxDType('bool') })[0]! : c.inputs[0]!;
+    const x = !NONZERO_NATIVE.includes(d) ? c.emit('Cast', c.inputs, { to: onnxDType('bool') })[0]! : c.inputs[0]!;
     c.emit('NonZero', [x], {}, c.outputs);
   },
   kernel: ([x]) => {

@@ -23,12 +23,13 @@ const FLOATS: DType[] = ['float32', 'float64', 'float16'];
 const SIGNED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'int16'];
 /**
  * Where onnxruntime 1.30's CPU kernels lack the narrow integers (Max, Min, Pow, Where, Neg, Relu take none of
- * int16/uint16; Pow and Where no unsigned type; measured by running each operator on each dtype), an operator
+ * int16/uint16; Pow and Where no unsigned type but uint8, Clip and Pad no 16-bit one; measured by running each operator on each dtype), an operator
  * computes in the next wider integer that has them and casts back: exact for Max, Min, Where and Neg, and
  * wrapping as the dtype does for Pow.
  */
 export const INT_VIA: Partial<Record<DType, DType>> = { int8: 'int32', uint8: 'int32', int16: 'int32', uint16: 'int32', uint32: 'int64', uint64: 'int64' };
-const SMALL_VIA: Partial<Record<DType, DType>> = { int16: 'int32', uint16: 'int32' };
+/** The 16-bit integers in int32, for operators whose onnxruntime kernels lack only them (Max, Min, Clip, Pad). */
+export const SMALL_VIA: Partial<Record<DType, DType>> = { int16: 'int32', uint16: 'int32' };
 /** Float dtypes for an operator that refuses integers (a copy: `unary` extends FLOATS itself to MXNet 1.x's integer rule). */
 const FLOAT_ONLY: DType[] = [...FLOATS];
 
@@ -477,10 +478,10 @@ export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
     if (a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
     return [{ dtype: commonDType('clip', types, NUMERIC), shape: [...types[0]!.shape] }];
   },
-  lower: (c, a) => {
+  lower: computeIn<ClipAttrs>(SMALL_VIA, (c, a) => {
     const d = c.inTypes[0]!.dtype;
     c.emit('Clip', [c.inputs[0]!, c.scalar(a.aMin, d), c.scalar(a.aMax, d)], {}, c.outputs);
-  },
+  }),
   kernel: (ins, a, [out]) => [mapN(ins, out!, (x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, a.aMin), a.aMax)))],
   grad: floatGrad((F, { inputs: [x], attrs }, [g]) => {
     const a = attrs as ClipAttrs;

@@ -11,6 +11,7 @@ import { defineOp, type Method, type OpDef, type Tx } from './define.js';
 import { axisPad, gather, ints, linearGrad, reverseAxis } from './index-ops.js';
 import { addDims } from './dims.js';
 import { OpError } from './errors.js';
+import { computeIn, SMALL_VIA } from './elementwise.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
 type PadA = Attrs & { mode: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue: number };
@@ -94,13 +95,13 @@ export const pad: OpDef<PadSig, PadA> = defineOp<PadSig, PadA>({
     const pairs = padPairs(types, a);
     return [{ dtype: types[0]!.dtype, shape: types[0]!.shape.map((d, k) => addDims(addDims(d, pairs[k]![0]), pairs[k]![1])) }];
   },
-  lower: (c, a) => {
+  lower: computeIn<PadA>(SMALL_VIA, (c, a) => {
     const pairs = padPairs(c.inTypes, a);
     const pads = c.ints([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])]);
     const ins = [c.inputs[0]!, pads];
     if (a.mode === 'constant') ins.push(c.scalar(a.constantValue, c.inTypes[0]!.dtype));
     c.emit('Pad', ins, { mode: a.mode }, c.outputs);
-  },
+  }),
   kernel: ([x], a, [out]) => {
     const pairs = padPairs([x!], a);
     const strides = stridesOf(x!.shape);
