@@ -1,11 +1,11 @@
 /**
  * Importers of ONNX's element-wise operators: arithmetic, comparisons and
- * logic, BitShift of uint8, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
+ * logic, BitShift of the unsigned integers, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
  * (inference semantics: the identity; opset 12's training_mode true: gluonc's Dropout, always active).
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
  */
-import { isFloat, type DType } from '../../../runtime/dtypes.js';
+import { dtypeBytes, isFloat, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
 import { castTo, dtypeOf, type Builder, type ImportCtx } from './context.js';
@@ -78,22 +78,26 @@ function trainingDropout(c: ImportCtx, ratio: number): Value[] {
   return [y, castTo(c, c.op('notEqual', [kept, c.scalar(0, kept.type.dtype)]), 'bool')];
 }
 
+/** The unsigned dtypes BitShift takes (ONNX's T: uint8, uint16, uint32, uint64). */
+const UNSIGNED: readonly DType[] = ['uint8', 'uint16', 'uint32', 'uint64'];
+
 /**
- * BitShift of uint8 (gluonc's only unsigned type) in float64, exact there: LEFT is x·2^s wrapped to 8 bits
- * (x·2^s - 256·floor(x·2^s / 256)), RIGHT is floor(x / 2^s).
+ * BitShift in the input's own unsigned dtype, exact for every value: LEFT is x·2^s (the product wraps modulo
+ * 2^bits, as a shift drops the high bits), RIGHT is x / 2^s (integer division truncates). 2^s is computed in
+ * float64 (a power of two, exact) for s up to bits − 1 and cast to the dtype; a shift by bits or more gives
+ * 0, as numpy's `left_shift`/`right_shift` (ONNX leaves it undefined).
  */
 const bitShift: Builder = (c) => {
   const direction = c.attr.str('direction', '');
   if (direction !== 'LEFT' && direction !== 'RIGHT') throw c.refuse(`direction '${direction}' is not LEFT or RIGHT`);
   const [x, s] = [c.input(0), c.input(1)];
-  if (x.type.dtype !== 'uint8') throw c.refuse(`input of dtype ${x.type.dtype} (gluonc has uint8 only)`);
-  const d = 'float64';
-  const p = c.op('pow', [c.scalar(2, d), castTo(c, s, d)]);
-  const xf = castTo(c, x, d);
-  if (direction === 'RIGHT') return [castTo(c, c.op('floor', [c.op('div', [xf, p])]), 'uint8')];
-  const v = c.op('mul', [xf, p]);
-  const wrapped = c.op('sub', [v, c.op('mul', [c.op('floor', [c.op('div', [v, c.scalar(256, d)])]), c.scalar(256, d)])]);
-  return [castTo(c, wrapped, 'uint8')];
+  const d = x.type.dtype;
+  if (!UNSIGNED.includes(d) || s.type.dtype !== d) throw c.refuse(`inputs of dtypes ${d} and ${s.type.dtype} (ONNX: one of ${UNSIGNED.join(', ')} for both)`);
+  const bits = dtypeBytes(d) * 8;
+  const capped = c.op('minimum', [s, c.scalar(bits - 1, d)]);
+  const p = castTo(c, c.op('pow', [c.scalar(2, 'float64'), castTo(c, capped, 'float64')]), d);
+  const y = c.op(direction === 'LEFT' ? 'mul' : 'div', [x, p]);
+  return [c.op('where', [c.op('lesser', [s, c.scalar(bits, d)]), y, c.scalar(0, d)])];
 };
 
 /** Pow: the exponent takes the base's dtype (ONNX allows them to differ). */
