@@ -40,7 +40,7 @@ def read_ndarray_list(path):
         v = struct.unpack_from(fmt, b, at)
         at += struct.calcsize(fmt)
         return v
-    FLAG = {0: '<f4', 1: '<f8', 2: '<f2', 3: 'u1', 4: '<i4', 5: 'i1', 6: '<i8', 7: '?'}
+    FLAG = {0: '<f4', 1: '<f8', 2: '<f2', 3: 'u1', 4: '<i4', 5: 'i1', 6: '<i8', 7: '?', 8: '<i2', 9: '<u2', 10: '<u4', 11: '<u8'}
     MAGIC = {0xF993FAC9: 2, 0xF993FACA: 3}
     magic, reserved, n = take('<QQQ')
     arrays = []

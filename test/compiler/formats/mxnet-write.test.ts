@@ -33,7 +33,7 @@ print(json.dumps([{'name': k, 'dtype': str(a.dtype), 'shape': list(a.shape), 'da
 `;
 
 /** MXNet's type flag of each dtype (mshadow/base.h). */
-const FLAGS: Record<string, number> = { float32: 0, float64: 1, float16: 2, uint8: 3, int32: 4, int8: 5, int64: 6, bool: 7 };
+const FLAGS: Record<string, number> = { float32: 0, float64: 1, float16: 2, uint8: 3, int32: 4, int8: 5, int64: 6, bool: 7, int16: 8, uint16: 9, uint32: 10, uint64: 11 };
 
 /** The values as plain numbers (float16 decoded, int64 and bool as numbers). */
 const flat = (a: NDArray): number[] => Array.from((a.dtype === 'float16' ? a.astype('float32') : a).data() as ArrayLike<number | bigint>, Number);
@@ -48,6 +48,10 @@ function edgeArrays(): Record<string, NDArray> {
     i32: nd.array([2147483647, -2147483648, 7], { dtype: 'int32' }),
     i8: nd.array([127, -128, 0], { dtype: 'int8' }),
     i64: nd.array([1, -2, 3, 2 ** 40], { dtype: 'int64' }),
+    i16: nd.array([32767, -32768, 5], { dtype: 'int16' }),
+    u16: nd.array([65535, 0, 5], { dtype: 'uint16' }),
+    u32: nd.array([4294967295, 0, 5], { dtype: 'uint32' }),
+    u64: nd.array([2 ** 53, 0, 5], { dtype: 'uint64' }),
     bool: nd.array([true, false, true], { dtype: 'bool' }),
     empty: nd.zeros([0, 3], { dtype: 'float32' }),
     'ünï€.0.weight': nd.array([[7]], { dtype: 'float32' }),
