@@ -51,8 +51,13 @@ function asArray(x: unknown, i: number, fn: string): NDArray {
 const INT_LIMITS: Partial<Record<DType, [number, number]>> = {
   int8: [-128, 127],
   uint8: [0, 255],
+  int16: [-(2 ** 15), 2 ** 15 - 1],
+  uint16: [0, 2 ** 16 - 1],
   int32: [-(2 ** 31), 2 ** 31 - 1],
-  int64: [-(2 ** 63), 2 ** 63 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  // The 64-bit maxima as their exclusive bounds 2^63 and 2^64 (float64 holds those, not 2^63 − 1).
+  int64: [-(2 ** 63), 2 ** 63],
+  uint64: [0, 2 ** 64],
 };
 
 /** The padding value as stored in `dtype`'s typed array (integers truncate, as numpy.full; float16 as half bits); an Error when the dtype cannot hold it. */
@@ -60,10 +65,12 @@ function padFill(val: number, dtype: DType): number | bigint {
   const lim = INT_LIMITS[dtype];
   if (lim) {
     const v = Math.trunc(val);
-    if (!Number.isFinite(val) || v < lim[0] || (dtype === 'int64' ? v >= 2 ** 63 : v > lim[1])) {
-      throw new Error(`batchify.Pad: val ${showValue(val)} cannot be stored in ${dtype} (range [${dtype === 'int64' ? '-2^63, 2^63 - 1' : `${lim[0]}, ${lim[1]}`}])`);
+    const big = dtype === 'int64' || dtype === 'uint64';
+    if (!Number.isFinite(val) || v < lim[0] || (big ? v >= lim[1] : v > lim[1])) {
+      const range = dtype === 'int64' ? '-2^63, 2^63 - 1' : dtype === 'uint64' ? '0, 2^64 - 1' : `${lim[0]}, ${lim[1]}`;
+      throw new Error(`batchify.Pad: val ${showValue(val)} cannot be stored in ${dtype} (range [${range}])`);
     }
-    return dtype === 'int64' ? BigInt(v) : v;
+    return big ? BigInt(v) : v;
   }
   if (dtype === 'float16') return toHalf(val);
   if (dtype === 'bool') return val !== 0 ? 1 : 0;

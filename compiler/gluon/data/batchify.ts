@@ -99,6 +99,7 @@ function bigintsBatch(samples: unknown[]): NDArray {
 
 const TYPED: [new (...a: any[]) => TypedArray, DType][] = [
   [Float32Array, 'float32'], [Float64Array, 'float64'], [Int32Array, 'int32'], [BigInt64Array, 'int64'], [Int8Array, 'int8'], [Uint8Array, 'uint8'],
+  [Int16Array, 'int16'], [Uint16Array, 'uint16'], [Uint32Array, 'uint32'], [BigUint64Array, 'uint64'],
 ];
 
 /**

@@ -58,6 +58,13 @@ describe('gluon.data.batchify', () => {
     assert.throws(() => batchify.Pad({ val: NaN, dtype: 'int32' }), /batchify\.Pad: val NaN cannot be stored in int32/);
     assert.throws(() => batchify.Pad({ val: 1e30, dtype: 'int64' }), /batchify\.Pad: val 1e\+30 cannot be stored in int64/);
     assert.throws(() => batchify.Pad({ val: 300, dtype: 'uint8' }), /batchify\.Pad: val 300 cannot be stored in uint8/);
+    // The 16- to 64-bit integers: the edges are kept (uint64's top value as a bigint), one past them is an Error.
+    const u64 = batchify.Pad({ val: 2 ** 63, dtype: 'uint64' })([nd.array([1, 2]), nd.array([3])]) as nd.NDArray;
+    assert.deepEqual(Array.from(u64.data() as BigUint64Array), [1n, 2n, 3n, 2n ** 63n]);
+    assert.deepEqual((batchify.Pad({ val: 65535, dtype: 'uint16' })([nd.array([1, 2]), nd.array([3])]) as nd.NDArray).toArray(), [[1, 2], [3, 65535]]);
+    assert.throws(() => batchify.Pad({ val: 2 ** 64, dtype: 'uint64' }), /batchify\.Pad: val 18446744073709552000 cannot be stored in uint64 \(range \[0, 2\^64 - 1\]\)/);
+    assert.throws(() => batchify.Pad({ val: -1, dtype: 'uint32' }), /batchify\.Pad: val -1 cannot be stored in uint32 \(range \[0, 4294967295\]\)/);
+    assert.throws(() => batchify.Pad({ val: 32768, dtype: 'int16' }), /batchify\.Pad: val 32768 cannot be stored in int16/);
     // The dtype known only from the samples is checked when batching.
     const ints = [nd.array([1, 2], { dtype: 'int32' }), nd.array([3], { dtype: 'int32' })];
     assert.throws(() => batchify.Pad({ val: Infinity })(ints), /batchify\.Pad: val Infinity cannot be stored in int32/);
@@ -86,5 +93,12 @@ describe('gluon.data.batchify', () => {
   it('Stack: equal samples only (the ragged ones are an Error naming the shapes), with a dtype', () => {
     assert.deepEqual((batchify.Stack({ dtype: 'int32' })([nd.array([1.5, 2]), nd.array([3, 4])]) as nd.NDArray).dtype, 'int32');
     assert.throws(() => batchify.Stack()([nd.zeros([2]), nd.zeros([3])]), /sample 1 has shape \[3\] \(float32\) but sample 0 has \[2\] \(float32\)/);
+    // Typed-array samples keep their dtype, the 16- to 64-bit integers too (values exact).
+    for (const [samples, dtype] of [[[Int16Array.of(-32768, 2), Int16Array.of(3, 32767)], 'int16'], [[Uint16Array.of(1, 2), Uint16Array.of(3, 65535)], 'uint16'],
+      [[Uint32Array.of(1, 2), Uint32Array.of(3, 4294967295)], 'uint32'], [[BigUint64Array.of(1n, 2n), BigUint64Array.of(3n, 2n ** 64n - 1n)], 'uint64']] as const) {
+      const y = batchify.Stack()(samples as never) as nd.NDArray;
+      assert.equal(y.dtype, dtype);
+      assert.deepEqual(Array.from(y.data() as ArrayLike<number | bigint>, String), [...samples[0], ...samples[1]].map(String));
+    }
   });
 });
