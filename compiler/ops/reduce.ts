@@ -17,7 +17,7 @@ import type { Shape, TensorType } from '../ir/types.js';
 import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { normAxis, reduceAxes } from './dims.js';
 import { OpError } from './errors.js';
-import { commonDType, floatGrad } from './elementwise.js';
+import { commonDType, computeIn, floatGrad } from './elementwise.js';
 import { broadcastIndex, fromF64, toF64 } from './kernels.js';
 import { emitIntMean, emitMean, emitReduce, emitReduceNaN, emitReduceVia, emitSumInt64, emitProdInt64 } from './reduce-lower.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
@@ -56,13 +56,22 @@ type ArgAttrs = Attrs & { axis: number | null; keepdims: boolean; dtype: 'float3
 type NormAttrs = Attrs & { ord: number; axis: Axis; keepdims: boolean };
 
 const FLOATS: DType[] = ['float32', 'float64', 'float16'];
-/** sum's and prod's dtypes; the result keeps the input's (MXNet's ElemwiseType, MXNet 2's NumpySumType), int8/uint8 wrapping; bool counts in int64. */
-const SUM_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+/** prod's dtypes; the result keeps the input's (MXNet's ElemwiseType, MXNet 2's NumpySumType), int8/uint8 wrapping; bool counts in int64. */
+const PROD_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+/** sum's dtypes: prod's and the 16- to 64-bit integers (summed in int64, wrapping to the dtype as numpy's `sum(dtype=)`). */
+const SUM_DTYPES: DType[] = [...PROD_DTYPES, 'int16', 'uint16', 'uint32', 'uint64'];
 const int64IfBool = (d: DType): DType => (d === 'bool' ? 'int64' : d);
 /** The integer dtypes (mean's truncating integer division). */
 const INTEGERS: DType[] = ['int32', 'int64', 'int8', 'uint8'];
-/** max, min, argmax and argmin's dtypes (bool through uint8: onnxruntime has no bool kernels). */
+/** argmax and argmin's dtypes (bool through uint8: onnxruntime has no bool kernels). */
 const ORDERED: DType[] = ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8', 'bool'];
+/** max and min's dtypes: int16, uint16 and uint32 too (not uint64: no dtype onnxruntime reduces holds its order exactly). */
+const MAX_DTYPES: DType[] = [...ORDERED, 'int16', 'uint16', 'uint32'];
+/**
+ * Where onnxruntime's ReduceMax/ReduceMin lack the dtype: the 16-bit integers in int32, uint32 in float64 (exact;
+ * not int64, whose ReduceMax in onnxruntime 1.30 misorders values in [2^31, 2^32): max([0, 1, 2, 2^31]) is 2), others in float32.
+ */
+const REDUCE_VIA: Partial<Record<DType, DType>> = { int16: 'int32', uint16: 'int32', uint32: 'float64' };
 
 /** Checks the form of an `axis` option (an int, an int list or null). */
 function checkAxisForm(op: string, axis: unknown, types: TensorType[]): Axis {
@@ -215,7 +224,7 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
       const axes = axesOf(name, a, c.inTypes[0]!.shape.length);
       if (s.lower) s.lower(c, axes, !!a.keepdims);
       else if (s.propagateNaN && c.inTypes[0]!.dtype.startsWith('float')) emitReduceNaN(c, s.onnxOp, axes, !!a.keepdims, s.native);
-      else emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, 'float32');
+      else emitReduceVia(c, s.onnxOp, axes, !!a.keepdims, s.native, REDUCE_VIA[c.inTypes[0]!.dtype] ?? 'float32');
     },
     kernel: ([x], a, [out]) => {
       const d = x!.dtype;
@@ -226,7 +235,11 @@ function reduction(name: string, s: ReduceSpec): OpDef<ReduceSig, ReduceAttrs> {
   });
 }
 
-function sumLower(c: LowerCtx, axes: number[], keepdims: boolean): void {
+const sumLower = (c: LowerCtx, axes: number[], keepdims: boolean): void => uint64AsInt64(c, [axes, keepdims]);
+// uint64 sums as int64's (the same bits: the sum modulo 2^64 is the same).
+const uint64AsInt64 = computeIn<[number[], boolean]>({ uint64: 'int64' }, (c, [axes, keepdims]) => sumLowerSigned(c, axes, keepdims));
+
+function sumLowerSigned(c: LowerCtx, axes: number[], keepdims: boolean): void {
   const d = c.inTypes[0]!.dtype;
   if (d === 'int64' && axes.length) emitSumInt64(c, axes, keepdims);
   // int8/uint8 (no onnxruntime kernel) sum in int64; the Cast back wraps modulo 2^8, as MXNet's int8 sum does.
@@ -306,7 +319,7 @@ export const mean = reduction('mean', {
  * Example: `F.broadcastDiv(x, F.max(x))`.
  */
 export const max = reduction('max', {
-  onnxOp: 'ReduceMax', dtypes: ORDERED,
+  onnxOp: 'ReduceMax', dtypes: MAX_DTYPES,
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: -Infinity, step: maxStep,
   grad: pickGrad('max'),
@@ -317,7 +330,7 @@ export const max = reduction('max', {
  * Example: `F.broadcastSub(x, F.min(x))`.
  */
 export const min = reduction('min', {
-  onnxOp: 'ReduceMin', dtypes: ORDERED,
+  onnxOp: 'ReduceMin', dtypes: MAX_DTYPES,
   native: ['float32', 'float64', 'float16', 'int32', 'int64', 'int8', 'uint8'],
   init: Infinity, step: minStep,
   grad: pickGrad('min'),
@@ -328,7 +341,7 @@ export const min = reduction('min', {
  * Example: `x.prod(0)`.
  */
 export const prod = reduction('prod', {
-  onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
+  onnxOp: 'ReduceProd', dtypes: PROD_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
   lower: prodLower,
   init: 1, step: (a, v) => a * v, int32Step: Math.imul,
   grad: reduceGrad('prod', (F, { x, gk, axes }) => prodGrad(F, x, gk, axes)),
@@ -350,7 +363,7 @@ export const nansum = reduction('nansum', {
  * Example: `F.nanprod(x, { axis: 1 })`.
  */
 export const nanprod = reduction('nanprod', {
-  onnxOp: 'ReduceProd', dtypes: SUM_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
+  onnxOp: 'ReduceProd', dtypes: PROD_DTYPES, native: ['float32', 'float64', 'int32', 'int64'], outDType: int64IfBool,
   lower: (c, axes, keepdims) => prodLower(withoutNaN(c, 1), axes, keepdims),
   init: 1, step: (a, v) => (Number.isNaN(v) ? a : a * v), int32Step: Math.imul,
   grad: reduceGrad('nanprod', (F, { x, gk, axes }) => {

@@ -4,8 +4,8 @@
  * dtype; `astype` between every pair of integer dtypes (int8 ... uint64) at
  * 0, 1, -1, the minimum and the maximum, as numpy's `astype` wraps them
  * (ONNX Cast between integers is the same C conversion), eagerly (kernel
- * and one-node session) and compiled; element-wise arithmetic that wraps at
- * the edges; and the dtype rules of mixed operands: `np`'s plain numbers
+ * and one-node session) and compiled; element-wise arithmetic and sums that
+ * wrap at the edges, max and min; and the dtype rules of mixed operands: `np`'s plain numbers
  * against numpy (`promoteScalar`: numpy 2's NEP 50 result, or, for an
  * integer outside the dtype, numpy's `result_type(dtype, int64)` as MXNet 2
  * takes the number as int64), `nd`'s numbers taking the array's dtype (MXNet
@@ -62,7 +62,7 @@ function threeWays(f: (F: typeof nd | typeof sym, ...xs: never[]) => unknown, in
 
 describe('int16, uint16, uint32 and uint64 against numpy', function () {
   this.timeout(120_000);
-  let ref: { casts: Record<string, string[]>; arith: Record<string, { dtype: string; v: string[] }>; scalars: Record<string, { dtype: string; v: string[] }> };
+  let ref: { casts: Record<string, string[]>; arith: Record<string, { dtype: string; v: string[] }>; scalars: Record<string, { dtype: string; v: string[] }>; reduce: Record<string, string[]> };
   const ARITH: [string, DType, bigint[], bigint[]][] = [];
   for (const d of NEW) {
     const e = edges(d);
@@ -96,7 +96,15 @@ for d in ${JSON.stringify(NEW)}:
         except OverflowError:
             y = x.astype(np.result_type(d, np.int64)) + s   # MXNet 2: the number as int64, promoted with the array
         scalars[d + ' ' + str(s)] = {'dtype': str(y.dtype), 'v': [str(v) for v in y.tolist()]}
-print(json.dumps({'casts': casts, 'arith': arith, 'scalars': scalars}))`;
+reduce = {}
+for d in ${JSON.stringify(NEW)}:
+    e = [int(v) for v in EDGES[d]]
+    x = np.array([e, e[::-1], e[1:] + e[:1]], dtype=d)
+    for axis in [0, None]:
+        for op in ['sum', 'max', 'min']:
+            y = getattr(np, op)(x, axis=axis, dtype=d) if op == 'sum' else getattr(np, op)(x, axis=axis)   # the sum kept in the dtype (wrapping), as MXNet's
+            reduce[d + ' ' + op + ' ' + str(axis)] = [str(v) for v in np.ravel(y).tolist()]
+print(json.dumps({'casts': casts, 'arith': arith, 'scalars': scalars, 'reduce': reduce}))`;
     try {
       ref = python(py) as typeof ref;
     } catch (e) {
@@ -143,6 +151,24 @@ print(json.dumps({'casts': casts, 'arith': arith, 'scalars': scalars}))`;
       for (const [how, y] of threeWays((F, x, z) => (F as unknown as Record<string, (p: unknown, q: unknown) => unknown>)[name[op] ?? op]!(x, z), [exact(d, a), exact(d, b)])) {
         assert.equal(y.dtype, want.dtype, `${op} ${d} (${how}) dtype`);
         assert.deepEqual(text(y), want.v, `${op} ${d} of ${a.join(', ')} and ${b.join(', ')} (${how})`);
+      }
+    }
+  });
+
+  it('sum, max and min over an axis and over all keep the dtype, the sum wrapping as numpy\'s sum(dtype=)', () => {
+    assert.throws(() => nd.max(nd.array([1], { dtype: 'uint64' })), /max: dtype uint64 is not supported \(supported: /);
+    for (const d of NEW) {
+      const e = edges(d);
+      const rows = [e, [...e].reverse(), [...e.slice(1), e[0]!]];
+      const x = exact(d, rows.flat()).reshape([3, e.length]);
+      for (const axis of [0, null]) {
+        for (const op of ['sum', 'max', 'min'] as const) {
+          if (op !== 'sum' && d === 'uint64') continue;
+          for (const [how, y] of threeWays((F, v) => (F as typeof nd)[op](v, { axis }), [x])) {
+            assert.equal(y.dtype, d);
+            assert.deepEqual(text(y), ref.reduce[`${d} ${op} ${axis === null ? 'None' : axis}`], `${op} of ${d} over ${axis} (${how})`);
+          }
+        }
       }
     }
   });
