@@ -127,7 +127,7 @@ export function formatShape(shape: readonly (number | string)[]): string {
 /** A 0-d tensor of a dtype holding `value` (integer dtypes, int64 too, truncate; NaN/±Infinity give 0). Example: `scalarTensor(0.5, 'float32')`. */
 export function scalarTensor(value: number, dtype: DType): HostTensor {
   const t: HostTensor = { dtype, shape: [], data: allocate(dtype, 1) };
-  if (!Number.isFinite(value) && !isFloat(dtype) && dtype !== 'bool') return t;
-  writeElement(t, 0, value);
+  if (dtype === 'bool') t.data[0] = value ? 1 : 0;   // NaN is false here (JS truthiness), as it always was
+  else if (isFloat(dtype) || Number.isFinite(value)) writeElement(t, 0, value);
   return t;
 }
