@@ -151,7 +151,43 @@ export const random = {
     if (!(high > low)) throw new Error(`${w}: high (${high}) must exceed low (${low})`);
     return draw(w, (shape ?? [1]) as number[], dtype ?? 'int32', () => low + nextInt(high - low));
   },
+  /**
+   * Class indices drawn from the categorical distributions on `data`'s last
+   * axis (MXNet's `nd.random.multinomial(data, shape, get_prob, dtype)`):
+   * `shape` draws per distribution, int32 by default; the operator
+   * `sampleMultinomial`. With `getProb` also the log-probability of each
+   * draw, `log(data[..., index])`, differentiable in `data` (REINFORCE's
+   * use, as MXNet's). Example: `nd.random.multinomial(probs, { shape: 5 })`,
+   * `const [idx, logp] = nd.random.multinomial(probs, { getProb: true })`.
+   */
+  multinomial: multinomial as {
+    (data: NDArrayClass, options?: MultinomialOptions & { getProb?: false }): NDArrayClass;
+    (data: NDArrayClass, options: MultinomialOptions & { getProb: true }): [NDArrayClass, NDArrayClass];
+    (data: NDArrayClass, shape: number[] | number, options?: MultinomialOptions & { getProb?: false }): NDArrayClass;
+  },
 };
+
+/** Options of `nd.random.multinomial` (MXNet's keyword arguments). */
+type MultinomialOptions = { shape?: number[] | number; getProb?: boolean; dtype?: DType; seed?: number };
+
+function multinomial(data: NDArrayClass, ...args: unknown[]): NDArrayClass | [NDArrayClass, NDArrayClass] {
+  const w = 'nd.random.multinomial';
+  if (!(data instanceof NDArrayClass)) throw new Error(`${w}: data must be an NDArray of probabilities, got ${typeof data}`);
+  const positional = typeof args[0] === 'number' || Array.isArray(args[0]);
+  const o = checkOptions(w, (positional ? args[1] : args[0]) ?? {}, ['shape', 'getProb', 'dtype', 'seed']) as MultinomialOptions;
+  const extra = args.slice(positional ? 2 : 1).findIndex((a) => a !== undefined);
+  if (extra >= 0) throw new Error(`${w}: unexpected argument ${extra + (positional ? 4 : 3)}; give options as { shape, getProb, dtype }`);
+  if (positional && o.shape !== undefined) throw new Error(`${w}: got multiple values for argument 'shape'`);
+  const shape = checkShape(w, (positional ? args[0] : o.shape) ?? []);
+  const idx = ndOps.sampleMultinomial(data, { shape, dtype: o.dtype ?? 'int32', seed: o.seed ?? null });
+  if (!o.getProb) return idx;
+  // log(data[..., idx]): the distributions flattened to rows of K, each draw's flat position row * K + idx.
+  const k = data.shape[data.shape.length - 1]!;
+  const rows = data.size / k;
+  const offsets = ndOps.mul(arange(rows, { dtype: 'int64' }), k).reshape(rows, 1);
+  const flat = ndOps.add(idx.astype('int64').reshape(rows, -1), offsets);
+  return [idx, ndOps.log(ndOps.take(data.reshape(-1), flat)).reshape(idx.shape)];
+}
 
 /** Every operator as an eager function. */
 export const ops = ndOps;
