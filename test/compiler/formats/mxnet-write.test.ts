@@ -336,7 +336,7 @@ print(json.dumps({'files': list(r.keys()), 'same': r['1.rnn_param'].astype(np.fl
   describe("MXNet 2's npx.save / npx.savez / npx.load", () => {
     it('npx.save writes .npy files numpy reads: every dtype, 0-d and empty arrays', () => {
       const arrays: Record<string, NDArray> = { ...edgeArrays(), scalar: nd.array(-0.75, { dtype: 'float64' }), bscalar: nd.array(true, { dtype: 'bool' }) };
-      const NP: Record<string, string> = { float32: 'float32', float64: 'float64', float16: 'float16', uint8: 'uint8', int32: 'int32', int8: 'int8', int64: 'int64', bool: 'bool' };
+      const NP: Record<string, string> = { float32: 'float32', float64: 'float64', float16: 'float16', uint8: 'uint8', int32: 'int32', int8: 'int8', int64: 'int64', bool: 'bool', int16: 'int16', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64' };
       Object.entries(arrays).forEach(([k, a], i) => {
         const p = file(`a${i}.npy`);
         npx.save(p, a);
