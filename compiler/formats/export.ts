@@ -15,6 +15,7 @@ import { formatShape } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
+import { graphConstraints } from '../ops/graph-constraints.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
 import { checkOpsetRange, MAX_OPSET } from '../onnx/opset-forms.js';
@@ -143,6 +144,8 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     outputs: graph.outputs.map((o) => io(o.name, o.value.type)),
     params: graph.params.map((v) => v.name),
     compile: { opset, ...(options.compile ?? {}) },
+    // What the operators need of the symbolic sizes: loadModel refuses feeds that fail it before running.
+    constraints: graphConstraints(graph),
   });
   let bytes: Uint8Array;
   try {
