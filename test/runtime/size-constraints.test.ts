@@ -147,6 +147,20 @@ out = np.array([[[[y[n, o, 5*i:5*i+5, 5*j:5*j+5].max() for j in range((W-5)//5+1
     await assert.rejects(p.model.run(feed([1, 1, 3, 2])), /pad in block 'Probe' needs H >= 4: reflect padding 3, 1 of axis 2 must be smaller than its size$/);
   });
 
+  it("MXNet's files and an artifact read back: SymbolBlock.imports refuses H = 3 when called and writes the same constraints when exported again", async function () {
+    this.timeout(60_000);
+    const net = poolNet();
+    const [symbolFile, paramsFile] = net.export(path.join(dir, 'pool-mx'), { format: 'mxnet' }).paths as [string, string];
+    const { file } = await exported('pool-onnx', poolNet(), [1, 3, 'H', 'W']);
+    for (const [what, back] of [['mxnet', gluon.SymbolBlock.imports(symbolFile, ['data'], paramsFile)], ['onnx', gluon.SymbolBlock.imports(file)]] as const) {
+      assert.throws(() => back.call(nd.ones([1, 3, 3, 3])), /Pooling: kernel \[5, 5\] is larger than the padded input along spatial axis 0/, what);
+      assert.deepEqual((back.call(nd.ones([1, 3, 9, 9])) as nd.NDArray).shape, [1, 3, 1, 1], what);
+      const again = await exported(`pool-${what}-again`, back, [1, 3, 'H', 'W']);
+      assert.deepEqual(again.model.manifest!.constraints!.map((c) => `${c.dim} ${c.cmp} ${c.value}`), ['H >= 5', 'W >= 5'], what);
+      await assert.rejects(again.model.run(feed([1, 3, 3, 3])), (e: unknown) => e instanceof FeedError && /needs H >= 5/.test(e.message));
+    }
+  });
+
   it('artifacts without constraints load and run: fixed sizes, a symbolic batch alone, and an older artifact whose manifest has none', async function () {
     this.timeout(60_000);
     const fixed = await exported('fixed', poolNet(), [1, 3, 9, 9]);
