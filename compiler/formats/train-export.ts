@@ -29,6 +29,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactManif
 import { withScope } from '../ops/errors.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { graphConstraints } from '../ops/graph-constraints.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
@@ -166,6 +167,8 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
       optLevel: options.optLevel ?? 2,
       train: { loss: loss.constructor.name, optimizer: opt.name, learningRate: opt.learningRate, hyper: opt.hyper },
     },
+    // What the operators need of the symbolic sizes (compiler/ops/dim-constraints.ts), as inference artifacts carry it.
+    constraints: graphConstraints(graph),
   });
   const bytes = emitModel(graph, {
     opset,
