@@ -1,8 +1,8 @@
 /**
  * The issue's repro end to end through the CLI: `gluonc compile` of a model
  * file with `--input 'x:float32[1,3,H,W]'` writes the pooling's need
- * (H >= 5, W >= 5) into the manifest; `loadModel` and `gluonc run` refuse
- * H = 3 before running (onnxruntime alone answers a 1 x 1 output), naming
+ * (H >= 5, W >= 5) into the manifest; `loadModel`, `gluonc run` and
+ * `gluonc bench` (every symbolic size = --batch) refuse H = 3 before running (onnxruntime alone answers a 1 x 1 output), naming
  * the input, its declared and received shapes and the operator; H = 9 runs.
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ describe('cli: an artifact compiled with symbolic sizes refuses the sizes its op
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("compile pool.mts --input 'x:float32[1,3,H,W]'; loadModel and gluonc run refuse H = 3, run H = 9", async () => {
+  it("compile pool.mts --input 'x:float32[1,3,H,W]'; loadModel and gluonc run refuse H = 3, run H = 9; bench refuses --batch 1", async () => {
     writeFileSync(join(dir, 'pool.mts'), [
       "import { gluon } from 'gluonc';",
       'const { nn } = gluon;',
@@ -52,5 +52,12 @@ describe('cli: an artifact compiled with symbolic sizes refuses the sizes its op
     const ok = gluonc(['run', 'pool.onnx', '--input', 'x=x9.json', '-o', 'out9'], { cwd: dir });
     assert.equal(ok.status, 0, ok.stderr);
     assert.deepEqual(readNpy(join(dir, 'out9', 'output.npy')).shape, [1, 3, 1, 1]);
+    // bench sets every symbolic dimension to --batch: 1 is refused, 5 is timed.
+    const slow = gluonc(['bench', 'pool.onnx', '--batch', '1', '--iterations', '1', '--warmup', '0'], { cwd: dir });
+    assert.notEqual(slow.status, 0);
+    assert.match(slow.stderr, /'pool\.onnx' at --batch 1 \(every symbolic dimension\): input 'x' float32\[1, 3, 1, 1\] \(H = 1, W = 1\) does not fit the model \(declared float32\[1, 3, H, W\]\): Pooling \(max\) in block 'HybridSequential\/1' needs H >= 5/);
+    const timed = gluonc(['bench', 'pool.onnx', '--batch', '5', '--iterations', '2', '--warmup', '0'], { cwd: dir });
+    assert.equal(timed.status, 0, timed.stderr);
+    assert.match(timed.stdout, /batch 5 \(x \[1, 3, 5, 5\]\)/);
   });
 });
