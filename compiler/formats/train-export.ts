@@ -23,7 +23,10 @@
  * Invariants: the loss reads one output (`lossOutput`, default the first
  * leaf); gradients flow from the loss alone, so the other outputs (a final
  * recurrent state a caller feeds to the next batch, d2l's truncated BPTT)
- * are values, never differentiated.
+ * are values, never differentiated, and a parameter that only they read is
+ * an input without `.new` or optimizer states: the step leaves it as it is,
+ * as `Trainer.step(n, { ignoreStaleGrad: true })` skips a parameter that
+ * backward did not reach.
  */
 import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { Session } from '../../runtime/session.js';
@@ -123,9 +126,11 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
     nameOf.set(p, name);
     ctx.symbols.get(p)!.value.data = p.data()._host;
   }
+  // Only what the loss reads is updated: a parameter that only the other outputs reach has no gradient (Trainer.step with ignoreStaleGrad skips it).
+  const reached = new Set(Graph.fromOutputs([...traced.inputs.map((s) => s.value), label.value], [{ name: 'loss', value: lossMean.value }]).params);
   const stateValues: Value[] = [];
   const wrt: StepWrt[] = params
-    .filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype))
+    .filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype) && reached.has(ctx.symbols.get(p)!.value))
     .map((p) => ({
       value: ctx.symbols.get(p)!.value,
       update: () => {
