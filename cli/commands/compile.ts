@@ -242,9 +242,10 @@ A model file exports:
            SoftmaxCrossEntropyLoss, the output's shape for L2Loss), e.g. { shape: ['N'], dtype: 'float32' }
   trainer  optional, for --train: optimizer options (default: SGD, momentum 0.9, learning
            rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }, or a name: 'adam'
-  lossOutput  optional, for --train: the output the loss reads when the model has several
-           (default 0, the first depth first; --loss-output overrides it), e.g. 'output1' or 1;
-           the training artifact outputs them all (output0, output1, ...), the loss's alone
+  lossOutput
+           optional, for --train: the output the loss reads when the model has several (default
+           0, the first depth first; --loss-output overrides it), e.g. 'output1' or 1; the
+           training artifact outputs them all (output0, output1, ...), the loss's alone
            differentiated
 
 Example:

@@ -111,7 +111,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   try {
     lossVec = withTrainingMode(true, () => withTrace(ctx, () => withScope(loss.constructor.name, () => loss._traceCall([out, label])))) as Symbol;
   } catch (e) {
-    throw new Error(`${loss.constructor.name} on the model's ${outputs.length > 1 ? `${outNames[chosen]} ` : ''}output ${JSON.stringify(plainShape(out.shape))} and labels ${JSON.stringify(labelSpec.shape)}: ${(e as Error).message}`);
+    throw new Error(`${loss.constructor.name} on the model's ${outNames[chosen]} ${JSON.stringify(plainShape(out.shape))} and labels ${JSON.stringify(labelSpec.shape)}: ${(e as Error).message}`);
   }
   const lossMean = symOps.mean(lossVec) as Symbol;
 
