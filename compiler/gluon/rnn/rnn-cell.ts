@@ -111,7 +111,8 @@ export abstract class RecurrentCell extends HybridBlock {
    */
   beginState(...args: KwArgs<['batchSize?'], [batchSize?: BatchSize], { dtype?: DType }>): NDArray[] {
     const [batchSize, options] = bindBeginState(this.constructor.name, args);
-    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => [batchSize, this.hiddenSize]), options.dtype ?? this._dtype);
+    // MXNet names them '<prefix>begin_state_<k>', layout 'NC' (rnn_cell.py, begin_state and state_info).
+    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => [batchSize, this.hiddenSize]), options.dtype ?? this._dtype, { block: this, base: 'begin_state_', layout: 'NC' });
   }
 
   /** `call(x, states)` gives `[output, newStates]`. */
