@@ -97,6 +97,11 @@ export abstract class RecurrentCell extends HybridBlock {
     get('h2h_bias', [rows], options.h2hBiasInitializer ?? new Zero());
   }
 
+  /** MXNet's `_alias` of the cells (rnn_cell.py): `rnn`, `lstm`, `gru`, so MXNet's export names them `lstm0_i2h_weight`, `lstm0_begin_state_0`. */
+  override _alias(): string {
+    return this.mode.startsWith('rnn_') ? 'rnn' : this.mode;
+  }
+
   /** The shapes of the states for a batch size: `[h]` or `[h, c]`, each [N, H]. */
   stateInfo(batchSize = 0): { shape: number[]; layout: 'NC' }[] {
     return Array.from({ length: NUM_STATES[this.mode] }, () => ({ shape: [batchSize, this.hiddenSize], layout: 'NC' as const }));

@@ -59,7 +59,10 @@ describe("a recurrent cell's begin state with a symbolic batch: export(path, { f
       const g = JSON.parse(fs.readFileSync(files.symbolFile, 'utf8')) as Json;
       const H = net.cell.hiddenSize;
       const zeros = g.nodes.filter((n) => n.op === '_zeros');
-      assert.deepEqual(zeros.map((n) => [n.name.replace(/^[a-z]+\d+_/, ''), n.attrs]), Array.from({ length: states }, (_v, k) => [`begin_state_${k}`, { __layout__: 'NC', dtype: 'float32', shape: `(0, ${H})` }]));
+      // MXNet's cells are named by their _alias (lstm, gru, rnn) and count their states from 0.
+      const alias = name.replace('Cell', '').toLowerCase();
+      assert.deepEqual(zeros.map((n) => [n.name, n.attrs]), Array.from({ length: states }, (_v, k) => [`${alias}0_begin_state_${k}`, { __layout__: 'NC', dtype: 'float32', shape: `(0, ${H})` }]));
+      assert.ok(g.nodes.some((n) => n.name === `${alias}0_h2h_weight`));
       // Read as MXNet's cells read it: the h2h FullyConnected (MXNet sets its data's axis 0 from the output), whose output meets i2h in
       // elemwise_add (GRU: after SliceChannel, which MXNet back-calculates).
       const at = g.nodes.indexOf(zeros[0]!);
