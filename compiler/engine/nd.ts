@@ -7,6 +7,7 @@ import { sizeOf, tensorFromNumbers, writeElement, zerosTensor } from '../../runt
 import { fillValueError } from '../ops/creation.js';
 import { array as arrayOf, ndOps, NDArray as NDArrayClass, type ArrayOptions, type NestedNumbers } from './ndarray.js';
 import { nextFloat, nextNormal, nextInt } from './random.js';
+import { exponentialDraw, gammaDraw, permutation, poissonDraw } from './random-dist.js';
 import { checkOptions } from '../../runtime/check-options.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
 
@@ -91,15 +92,15 @@ function isOptions(a: unknown): boolean {
 }
 
 /**
- * Binds a random function's arguments as Python does: its three leading
+ * Binds a random function's arguments as Python does: its leading
  * parameters `names` (`low, high, shape`; numpy's `size`) positionally or by
  * name in the trailing options object (or a dtype name), with `dtype`; one
  * given both ways is an Error, and so is an argument after the options.
  * Example: `bindRandom('np.random.uniform', ['low', 'high', 'size'], [0, { size: [2] }])`.
  */
-export function bindRandom(what: string, names: readonly [string, string, string], args: unknown[]): { values: unknown[]; dtype?: DType } {
-  let k = args.slice(0, 4).findIndex(isOptions);
-  if (k < 0) k = Math.min(args.length, 3);
+export function bindRandom(what: string, names: readonly string[], args: unknown[]): { values: unknown[]; dtype?: DType } {
+  let k = args.slice(0, names.length + 1).findIndex(isOptions);
+  if (k < 0) k = Math.min(args.length, names.length);
   const o = opts<Record<string, unknown> & { dtype?: DType }>(what, args[k] ?? {}, args.slice(k + 1), k + 1, [...names, 'dtype']);
   const values = names.map((n, i) => {
     const [pos, named] = [i < k ? args[i] : undefined, o[n]];
@@ -115,6 +116,16 @@ function bound(what: string, name: string, v: unknown, def: number): number {
   if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${what}: ${name} must be a number, got ${JSON.stringify(v) ?? String(v)}`);
   return v;
 }
+
+/** A distribution's scale or rate (`scale`, `alpha`, `lam`): a finite number not below 0, its default when absent. */
+function positive(what: string, name: string, v: unknown, def: number): number {
+  const x = bound(what, name, v, def);
+  if (!(x >= 0) || x === Infinity) throw new Error(`${what}: ${name} must be a finite number not below 0, got ${x}`);
+  return x;
+}
+
+/** The arguments of a random function of one parameter (`exponential(scale, shape)`): each prefix of (a, shape), then the options or a dtype name. */
+export type RandomArgs2<O = Record<string, unknown>> = [options?: O | DType] | [a: number | undefined, options?: O | DType] | [a: number | undefined, shape: number[] | number | undefined, options?: O | DType];
 
 /** A random function's arguments: each prefix of (low, high, shape), then the options (the rest of them by name, and dtype) or a dtype name. */
 export type RandomArgs<O = Record<string, unknown>> =
@@ -151,7 +162,81 @@ export const random = {
     if (!(high > low)) throw new Error(`${w}: high (${high}) must exceed low (${low})`);
     return draw(w, (shape ?? [1]) as number[], dtype ?? 'int32', () => low + nextInt(high - low));
   },
+  /** Normal draws of the shape given as numbers (MXNet's `randn(*shape, loc, scale, dtype)`). Example: `nd.random.randn(2, 3)`, `nd.random.randn(4, { scale: 2 })`. */
+  randn(...args: (number | { loc?: number; scale?: number; dtype?: DType } | DType)[]): NDArrayClass {
+    const w = 'nd.random.randn';
+    const k = args.findIndex((a) => typeof a !== 'number');
+    const shape = (k < 0 ? args : args.slice(0, k)) as number[];
+    const o = k < 0 ? {} : opts<{ loc?: number; scale?: number; dtype?: DType }>(w, args[k], args.slice(k + 1), k + 1, ['loc', 'scale', 'dtype']);
+    const [loc, scale] = [bound(w, 'loc', o.loc, 0), positive(w, 'scale', o.scale, 1)];
+    return draw(w, shape.length ? shape : [1], o.dtype, () => loc + scale * nextNormal());
+  },
+  /** Exponential draws of mean `scale` (MXNet's `exponential(scale, shape, dtype)`). Example: `nd.random.exponential(2, [3])`. */
+  exponential(...args: RandomArgs2<{ scale?: number; shape?: number[] | number; dtype?: DType }>): NDArrayClass {
+    const w = 'nd.random.exponential';
+    const { values: [sc, shape], dtype } = bindRandom(w, ['scale', 'shape'], args);
+    const scale = positive(w, 'scale', sc, 1);
+    return draw(w, (shape ?? [1]) as number[], dtype, () => exponentialDraw(scale));
+  },
+  /** Gamma draws of shape `alpha` and scale `beta` (MXNet's `gamma(alpha, beta, shape, dtype)`; mean alpha * beta). Example: `nd.random.gamma(2, 0.5, [3])`. */
+  gamma(...args: RandomArgs<{ alpha?: number; beta?: number; shape?: number[] | number; dtype?: DType }>): NDArrayClass {
+    const w = 'nd.random.gamma';
+    const { values: [a, b, shape], dtype } = bindRandom(w, ['alpha', 'beta', 'shape'], args);
+    const [alpha, beta] = [positive(w, 'alpha', a, 1), positive(w, 'beta', b, 1)];
+    return draw(w, (shape ?? [1]) as number[], dtype, () => gammaDraw(alpha, beta));
+  },
+  /** Poisson draws of mean `lam`, float32 by default as MXNet's (`poisson(lam, shape, dtype)`). Example: `nd.random.poisson(4, [3])`. */
+  poisson(...args: RandomArgs2<{ lam?: number; shape?: number[] | number; dtype?: DType }>): NDArrayClass {
+    const w = 'nd.random.poisson';
+    const { values: [l, shape], dtype } = bindRandom(w, ['lam', 'shape'], args);
+    const lam = positive(w, 'lam', l, 1);
+    return draw(w, (shape ?? [1]) as number[], dtype, () => poissonDraw(lam));
+  },
+  /** A copy of `data` with its rows (first axis) in a random order (MXNet's `shuffle`). Example: `nd.random.shuffle(nd.arange(10))`. */
+  shuffle(data: NDArrayClass, ...rest: unknown[]): NDArrayClass {
+    const w = 'nd.random.shuffle';
+    if (!(data instanceof NDArrayClass)) throw new Error(`${w}: data must be an NDArray, got ${typeof data}`);
+    if (rest.some((r) => r !== undefined)) throw new Error(`${w}: takes one array`);
+    if (data.shape.length === 0) throw new Error(`${w}: data must have at least one axis, got a scalar`);
+    return ndOps.take(data, arrayOf(permutation(data.shape[0]!), { dtype: 'int64' }));
+  },
+  /**
+   * Class indices drawn from the categorical distributions on `data`'s last
+   * axis (MXNet's `nd.random.multinomial(data, shape, get_prob, dtype)`):
+   * `shape` draws per distribution, int32 by default; the operator
+   * `sampleMultinomial`. With `getProb` also the log-probability of each
+   * draw, `log(data[..., index])`, differentiable in `data` (REINFORCE's
+   * use, as MXNet's). Example: `nd.random.multinomial(probs, { shape: 5 })`,
+   * `const [idx, logp] = nd.random.multinomial(probs, { getProb: true })`.
+   */
+  multinomial: multinomial as {
+    (data: NDArrayClass, options?: MultinomialOptions & { getProb?: false }): NDArrayClass;
+    (data: NDArrayClass, options: MultinomialOptions & { getProb: true }): [NDArrayClass, NDArrayClass];
+    (data: NDArrayClass, shape: number[] | number, options?: MultinomialOptions & { getProb?: false }): NDArrayClass;
+  },
 };
+
+/** Options of `nd.random.multinomial` (MXNet's keyword arguments). */
+type MultinomialOptions = { shape?: number[] | number; getProb?: boolean; dtype?: DType; seed?: number };
+
+function multinomial(data: NDArrayClass, ...args: unknown[]): NDArrayClass | [NDArrayClass, NDArrayClass] {
+  const w = 'nd.random.multinomial';
+  if (!(data instanceof NDArrayClass)) throw new Error(`${w}: data must be an NDArray of probabilities, got ${typeof data}`);
+  const positional = typeof args[0] === 'number' || Array.isArray(args[0]);
+  const o = checkOptions(w, (positional ? args[1] : args[0]) ?? {}, ['shape', 'getProb', 'dtype', 'seed']) as MultinomialOptions;
+  const extra = args.slice(positional ? 2 : 1).findIndex((a) => a !== undefined);
+  if (extra >= 0) throw new Error(`${w}: unexpected argument ${extra + (positional ? 4 : 3)}; give options as { shape, getProb, dtype }`);
+  if (positional && o.shape !== undefined) throw new Error(`${w}: got multiple values for argument 'shape'`);
+  const shape = checkShape(w, (positional ? args[0] : o.shape) ?? []);
+  const idx = ndOps.sampleMultinomial(data, { shape, dtype: o.dtype ?? 'int32', seed: o.seed ?? null });
+  if (!o.getProb) return idx;
+  // log(data[..., idx]): the distributions flattened to rows of K, each draw's flat position row * K + idx.
+  const k = data.shape[data.shape.length - 1]!;
+  const rows = data.size / k;
+  const offsets = ndOps.mul(arange(rows, { dtype: 'int64' }), k).reshape(rows, 1);
+  const flat = ndOps.add(idx.astype('int64').reshape(rows, -1), offsets);
+  return [idx, ndOps.log(ndOps.take(data.reshape(-1), flat)).reshape(idx.shape)];
+}
 
 /** Every operator as an eager function. */
 export const ops = ndOps;

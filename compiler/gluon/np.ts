@@ -22,6 +22,7 @@ import { opView } from './npx.js';
 import type { Tensor } from '../engine/tensor.js';
 import { checkOptions } from '../../runtime/check-options.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
+import { random } from './np-random.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
@@ -461,42 +462,6 @@ export function linspace(start: number, stop: number, num = 50, options: { endpo
   return ndMod.array(d !== 'bool' && !d.startsWith('float') ? y.map(Math.floor) : y, { dtype: d });
 }
 
-function shapeOf(size: number[] | number | undefined): number[] {
-  return size === undefined ? [] : typeof size === 'number' ? [size] : size;
-}
-
-/**
- * numpy's `random`, drawing from the seeded stream (`random.seed`); `size`
- * omitted gives one value of shape `[]`. numpy's keyword arguments (`size`,
- * `low`, `loc`, `dtype`, ...) may come in the trailing options object.
- *
- * ```ts
- * np.random.uniform(0, 1, [4, 8]);
- * np.random.uniform({ size: [2, 4] });          // d2l's np.random.uniform(size=(2, 4))
- * np.random.normal(0, 0.01, [256, 784]);
- * ```
- */
-export const random = {
-  /** Uniform in [low, high). */
-  uniform(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
-    const { values: [low, high, size], dtype } = ndMod.bindRandom('np.random.uniform', ['low', 'high', 'size'], args);
-    return ndMod.random.uniform({ low, high, shape: shapeOf(size as number[] | number | undefined), dtype } as never);
-  },
-  /** Normal with mean `loc` and standard deviation `scale`. */
-  normal(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
-    const { values: [loc, scale, size], dtype } = ndMod.bindRandom('np.random.normal', ['loc', 'scale', 'size'], args);
-    return ndMod.random.normal({ loc, scale, shape: shapeOf(size as number[] | number | undefined), dtype } as never);
-  },
-  /** Integers in [low, high), int64 unless `dtype` says otherwise; numpy's `randint(high)` draws from [0, high). */
-  randint(...args: ndMod.RandomArgs<NpRandomOptions>): NDArray {
-    const { values: [low, high, size], dtype } = ndMod.bindRandom('np.random.randint', ['low', 'high', 'size'], args);
-    const [lo, hi] = high === undefined || high === null ? [0, low] : [low, high];
-    return ndMod.random.randint({ low: lo, high: hi, shape: shapeOf(size as number[] | number | undefined), dtype: dtype ?? 'int64' } as never);
-  },
-};
-
-/** Options of np.random's functions (numpy's keyword arguments). */
-type NpRandomOptions = { low?: number; high?: number; loc?: number; scale?: number; size?: number[] | number; dtype?: DType };
 
 /**
  * MXNet 2.x's `np`: numpy names over gluonc's operators.

@@ -23,6 +23,7 @@ import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
 import { QUANTIZED_OPS } from './quantized.js';
+import { MULTINOMIAL_OPS } from './multinomial.js';
 import { RANDOM_OPS } from './random.js';
 import { REDUCE_OPS } from './reduce.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
@@ -54,6 +55,7 @@ export const OPS = {
   ...UNPOOL_OPS,
   ...NN_OPS,
   ...RANDOM_OPS,
+  ...MULTINOMIAL_OPS,
   ...NORM_OPS,
   ...CREATION_OPS,
   ...TRIANGULAR_OPS,

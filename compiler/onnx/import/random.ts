@@ -6,7 +6,9 @@
  * draw in [0, 1) is below the probability: an output of 1 with probability p,
  * as ONNX's spec says). A `seed` attribute becomes the operator's seed
  * (truncated to an integer); without one each import draws one from gluonc's
- * seed stream. Multinomial is refused (it has no gluonc operator).
+ * seed stream. Multinomial ([batch, classes] unnormalized log-probabilities)
+ * samples from their softmax with `sampleMultinomial` (compiler/ops/
+ * multinomial.ts), `sample_size` draws per row, int32 or int64.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Attrs } from '../../ir/node.js';
@@ -42,6 +44,19 @@ const bernoulli: Builder = (c) => {
   return [castTo(c, c.op('lesser', [u, castTo(c, p, u.type.dtype)]), out)];
 };
 
+/** Multinomial: `sample_size` class indices per row of softmax(input), in the dtype given (int32 by default). */
+const multinomial: Builder = (c) => {
+  const x = c.input(0);
+  if (x.type.shape.length !== 2) throw c.refuse(`input of rank ${x.type.shape.length} (ONNX's Multinomial takes [batch_size, class_size])`);
+  const dtype = dtypeOf(c, c.attr.int('dtype', 6), 'attribute dtype');
+  if (dtype !== 'int32' && dtype !== 'int64') throw c.refuse(`dtype ${dtype} (ONNX's Multinomial gives int32 or int64)`);
+  const size = c.attr.int('sample_size', 1);
+  if (!Number.isInteger(size) || size < 1) throw c.refuse(`sample_size ${size} (a positive integer)`);
+  const seed = c.attr.has('seed') ? Math.trunc(c.attr.float('seed', 0)) : null;
+  const p = c.op('softmax', [x.type.dtype === 'float64' || x.type.dtype === 'float32' ? x : castTo(c, x, 'float32')], { axis: 1 });
+  return [c.op('sampleMultinomial', [p], { shape: [size], dtype, seed })];
+};
+
 /** ONNX's random operators and their builders. */
 export const RANDOM_IMPORTS: Readonly<Record<string, Builder>> = {
   RandomUniformLike: (c) => [uniform(c, c.input(0), null)],
@@ -49,4 +64,5 @@ export const RANDOM_IMPORTS: Readonly<Record<string, Builder>> = {
   RandomUniform: (c) => [uniform(c, shapeSource(c), 'float32')],
   RandomNormal: (c) => [normal(c, shapeSource(c), 'float32')],
   Bernoulli: bernoulli,
+  Multinomial: multinomial,
 };

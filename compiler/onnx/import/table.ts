@@ -45,7 +45,6 @@ export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Bui
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
-  Multinomial: 'sampling classes from logits has no gluonc operator',
   SequenceMap: 'its subgraph over each sequence item is not mapped',
 };
 

@@ -8,7 +8,9 @@
  * TypeScript kernel) and hybridized (onnxruntime's RandomUniformLike and
  * RandomNormalLike). Bernoulli's fixed probabilities 0 and 1 (the ends) give
  * exactly 0 and 1. Dropout in training mode (opset 12's training_mode input):
- * the kept fraction's moments, the scaled values and the mask where it kept. A `seed` attribute repeats a draw; Multinomial is refused by name.
+ * the kept fraction's moments, the scaled values and the mask where it kept. A `seed` attribute repeats a draw. Multinomial: each row's class
+ * frequencies against softmax(logits) by a chi-square test (p = 0.001), a
+ * class of logit -inf never drawn; its bad forms refused by name.
  */
 import assert from 'node:assert/strict';
 import { nd, random } from 'gluonc';
@@ -19,6 +21,7 @@ import type { Shape } from '../../../compiler/ir/types.js';
 import type { DType } from '../../../runtime/dtypes.js';
 import { foreignModel } from './foreign-model.js';
 import { tensorFromNumbers, type HostTensor } from '../../../runtime/tensor.js';
+import { assertFrequencies } from '../../helpers/frequencies.js';
 
 const N = 40_000;
 const T = { FLOAT: 1, INT: 2, INTS: 7 };
@@ -49,7 +52,7 @@ function assertMoments(y: nd.NDArray, mean: number, variance: number, mu4: numbe
   assert.ok(Math.abs(s2 - variance) <= tol, `${what}: variance ${s2}, expected ${variance} ± ${tol}`);
 }
 
-describe('imported random operators: RandomUniform(Like), RandomNormal(Like), Bernoulli, training Dropout by dtype, shape and moments', function () {
+describe('imported random operators: RandomUniform(Like), RandomNormal(Like), Bernoulli, training Dropout by dtype, shape and moments; Multinomial by frequencies', function () {
   this.timeout(120_000);
   const like = nd.zeros([200, N / 200]);
 
@@ -138,9 +141,31 @@ describe('imported random operators: RandomUniform(Like), RandomNormal(Like), Be
     }
   });
 
-  it('refuses Multinomial, integer dtypes, a missing shape and a training Dropout of ratio 1 by name', () => {
+  it('Multinomial: sample_size class indices per row of softmax(logits), int32 or int64, a -inf logit never drawn', () => {
+    const logits = [[0, Math.log(3), Math.log(6)], [2, -Infinity, 2]];
+    const x = nd.array(logits);
+    const draws = 6000;
+    for (const [dtype, code] of [['int32', 6], ['int64', 7]] as const) {
+      const outs = run({ opType: 'Multinomial', input: ['x'], attribute: [i('sample_size', draws), i('dtype', code), f('seed', 3)] }, [['x', [2, 3]]], [x], dtype);
+      for (const [k, y] of outs.entries()) {
+        const what = `${dtype} ${k ? 'hybridized' : 'eager'}`;
+        assert.equal(y.dtype, dtype, what);
+        assert.deepEqual(y.shape, [2, draws], what);
+        const v = Array.from(y.data() as ArrayLike<number | bigint>, Number);
+        logits.forEach((row, r) => {
+          const e = row.map(Math.exp);
+          const total = e.reduce((a, b) => a + b, 0);
+          assertFrequencies(v.slice(r * draws, (r + 1) * draws), e.map((q) => q / total), `${what} row ${r}`);
+        });
+      }
+    }
+  });
+
+  it("refuses Multinomial's bad forms, integer dtypes, a missing shape and a training Dropout of ratio 1 by name", () => {
     const model = (node: OnnxNs.INodeProto, inputs: [string, Shape][]) => foreignModel([{ ...node, output: ['y'], name: 'n' }], inputs, [['y', { dtype: 'float32' }]]);
-    assert.throws(() => readModel(model({ opType: 'Multinomial', input: ['x'] }, [['x', [2, 3]]])), /ONNX operator 'Multinomial' \(node 'n'\) has no gluonc equivalent: sampling classes from logits has no gluonc operator/);
+    assert.throws(() => readModel(model({ opType: 'Multinomial', input: ['x'] }, [['x', [2, 3, 4]]])), /ONNX operator 'Multinomial' \(node 'n'\) has no gluonc equivalent: input of rank 3 \(ONNX's Multinomial takes \[batch_size, class_size\]\)/);
+    assert.throws(() => readModel(model({ opType: 'Multinomial', input: ['x'], attribute: [i('dtype', 1)] }, [['x', [2, 3]]])), /ONNX operator 'Multinomial' \(node 'n'\) has no gluonc equivalent: dtype float32 \(ONNX's Multinomial gives int32 or int64\)/);
+    assert.throws(() => readModel(model({ opType: 'Multinomial', input: ['x'], attribute: [i('sample_size', 0)] }, [['x', [2, 3]]])), /ONNX operator 'Multinomial' \(node 'n'\) has no gluonc equivalent: sample_size 0 \(a positive integer\)/);
     assert.throws(() => readModel(model({ opType: 'RandomUniformLike', input: ['x'], attribute: [i('dtype', 6)] }, [['x', [2]]])), /ONNX operator 'RandomUniformLike' \(node 'n'\) has no gluonc equivalent: dtype int32 \(gluonc draws float32 or float64\)/);
     const ratio1 = foreignModel([{ opType: 'Dropout', input: ['x', 'r', 't'], output: ['y'], name: 'n' }], [['x', [2]]], [['y', { dtype: 'float32' }]], [['r', tensorFromNumbers('float32', [], [1])], ['t', tensorFromNumbers('bool', [], [1])]]);
     assert.throws(() => readModel(ratio1), /ONNX operator 'Dropout' \(node 'n'\) has no gluonc equivalent: ratio 1 is not in \[0, 1\)/);
