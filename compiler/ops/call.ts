@@ -11,6 +11,7 @@ import type { Bind, DropFirst, OpDef, SigOf } from './define.js';
 import { OpError } from './errors.js';
 import { unknownOptionsMessage } from '../../runtime/check-options.js';
 import { isSymbolicDim, normalizeDims } from './symbolic-dim.js';
+import { randomNamespace, type RandomNamespace } from './random-namespace.js';
 
 /** A parsed call: tensor inputs (numbers still raw, absent optionals dropped) and attributes. */
 export interface ParsedCall<T> {
@@ -215,7 +216,7 @@ function describe(x: unknown): string {
 type Ops = typeof OPS;
 
 /** The operator functions of a backend whose tensors are `T`. */
-export type OpsOf<T> = { [K in keyof Ops]: Bind<SigOf<Ops[K]>, T> };
+export type OpsOf<T> = { [K in keyof Ops]: Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T> };
 
 type MethodNames = { [K in keyof Ops]: SigOf<Ops[K]> extends { __method: true } ? K : never }[keyof Ops];
 
@@ -228,6 +229,7 @@ export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) =>
   for (const [name, def] of Object.entries(OPS) as [string, OpDef][]) {
     out[name] = (...args: unknown[]) => apply(def, name, args);
   }
+  Object.defineProperty(out, 'random', { value: randomNamespace<T>(out), enumerable: false });
   return out as unknown as OpsOf<T>;
 }
 

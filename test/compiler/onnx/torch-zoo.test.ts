@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { autograd, gluon, nd, profiler, type sym } from 'gluonc';
+import { autograd, gluon, nd, profiler } from 'gluonc';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 
@@ -40,8 +40,8 @@ function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 
 /** sum(y * r) as a hybridizable loss, so record + backward + step fuse into one compiled step. */
 class WeightedSum extends gluon.HybridBlock {
-  override hybridForward(F: typeof nd | typeof sym, y: nd.NDArray, r: nd.NDArray): nd.NDArray {
-    return (F as typeof nd).sum((F as typeof nd).mul(y, r));
+  override hybridForward(F: gluon.F, y: gluon.Tensor, r: gluon.Tensor) {
+    return F.sum(F.mul(y, r));
   }
 }
 
