@@ -23,6 +23,7 @@ import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
 import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { outputNames } from '../engine/output-tree.js';
 
 /** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
 export interface InputSpec {
@@ -109,7 +110,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     throw prefixed(label, e);
   }
   const { outputs, ctx, inputs } = traced;
-  const outNames = outputs.length === 1 ? ['output'] : outputs.map((_s, i) => `output${i}`);
+  const outNames = outputNames(outputs.length);
   const graph = Graph.fromOutputs(
     inputs.map((v) => v.value),
     outputs.map((s, i) => ({ name: outNames[i]!, value: s.value })),

@@ -9,6 +9,7 @@ import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
 import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { LOSS_IMPORTS } from './loss.js';
+import { MODERN_IMPORTS } from './modern.js';
 import { NN_IMPORTS } from './nn.js';
 import { QUANTIZED_IMPORTS } from './quantized.js';
 import { RANDOM_IMPORTS } from './random.js';
@@ -38,6 +39,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...ROI_ALIGN_IMPORTS,
   ...RANDOM_IMPORTS,
   ...TFIDF_IMPORTS,
+  ...MODERN_IMPORTS,
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */

@@ -80,18 +80,6 @@ describe('exportTrainingStep', () => {
     s.close();
   });
 
-  it('a model with two outputs is refused by name', () => {
-    class Two extends gluon.HybridBlock {
-      override hybridForward(F: gluon.F, x: gluon.Tensor) {
-        return [F.relu(x), F.negative(x)];
-      }
-    }
-    assert.throws(
-      () => exportTrainingStep(new Two(), { inputs: { x: { shape: [2] } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd') }),
-      /needs a model with one output, Two has 2/,
-    );
-  });
-
   it('a convolution over symbolic image sizes is refused with what to do (concrete sizes train)', () => {
     const conv = () => {
       const net = new gluon.nn.Conv2D(2, 3, { inChannels: 1 });
