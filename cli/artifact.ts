@@ -8,7 +8,7 @@
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { onnx } from '../compiler/index.js';
-import { CUDA_MISSING, cudaProviderInstalled, openModel, readModelFile, type ArtifactManifest, type Device, type Session } from '../runtime/index.js';
+import { CUDA_MISSING, cudaProviderInstalled, openModel, readModelFile, type ArtifactManifest, type Device, type OpenedModel, type Session } from '../runtime/index.js';
 import { asUserError, UserError } from './errors.js';
 
 /** An artifact read from disk and checked. */
@@ -46,7 +46,20 @@ export function readArtifact(file: string): ArtifactFile {
  * ```
  */
 export function openArtifact(file: string, device: Device = 'cpu', threads?: number): Session {
-  return asUserError('', () => openModel(file, { device, threads }).session);
+  return openArtifactFile(file, device, threads).session;
+}
+
+/**
+ * `openArtifact` with the checked file: its manifest's size `constraints`
+ * are what `run` checks its inputs against before the run, as `loadModel` does.
+ *
+ * ```ts
+ * const { session, file } = openArtifactFile('pool.onnx', 'cpu');
+ * file.manifest?.constraints; // [{ dim: 'H', cmp: '>=', value: 5, message: '...' }]
+ * ```
+ */
+export function openArtifactFile(file: string, device: Device = 'cpu', threads?: number): OpenedModel {
+  return asUserError('', () => openModel(file, { device, threads }));
 }
 
 /**

@@ -4,8 +4,8 @@
  * promise of one),
  * `inputs` (e.g. `{ x: { shape: ['N', 784], dtype: 'float32' } }`) and
  * optionally `params` (a parameter file, relative to the model file),
- * `loss` (a loss block or a function returning one) and `trainer`
- * (optimizer options for `--train`).
+ * `loss` (a loss block or a function returning one), `labels`, `trainer`
+ * (optimizer options) and `lossOutput` (the output the loss reads), for `--train`.
  *
  * Invariant: the model's `import ... from 'gluonc'` (and `gluonc/compiler`,
  * `gluonc/runtime`) resolves to the very modules this CLI runs — the built
@@ -36,6 +36,8 @@ export interface ModelModule {
   loss?: unknown;
   trainer?: Record<string, unknown> & { optimizer?: string };
   labels?: InputSpec;
+  /** For `--train`: the output the loss reads (an index or `'output1'`); `--loss-output` overrides it. */
+  lossOutput?: unknown;
 }
 
 /** A loaded, initialized model. */

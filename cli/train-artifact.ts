@@ -8,6 +8,10 @@
  * shape); `labels` overrides the label spec. The optimizer is SGD with
  * momentum 0.9, learning rate 0.01, unless the model file exports `trainer`
  * (`{ optimizer: 'adam', learningRate: 0.001, ... }`, or just `'adam'`).
+ * A model with several (nested) outputs trains its loss on the first leaf
+ * unless `--loss-output` (or the file's `lossOutput` export) names another,
+ * by index or artifact name (`output1`); the loss's default and the label's
+ * shape follow that output.
  */
 import { exportTrainingStep, gluon, optimizer as optimizers, type InputSpec, type TrainingStep } from '../compiler/gluon/index.js';
 import type { PassReport } from '../compiler/index.js';
@@ -29,6 +33,10 @@ export interface TrainArtifactOptions {
   labels?: InputSpec;
   /** The model file's `trainer` export, if any. */
   trainer?: Record<string, unknown>;
+  /** The output the loss reads: `--loss-output` (a string), else the model file's `lossOutput` export, if any. */
+  lossOutput?: unknown;
+  /** Where `lossOutput` came from, for messages: `'--loss-output'` or `"'lossOutput' export"`. */
+  lossOutputFrom?: string;
   opset?: number;
   optLevel?: number;
   /** Called with each pass's report (for `--report`). */
@@ -119,14 +127,26 @@ function createOptimizer(options: TrainArtifactOptions, name: string, spec: Reco
  */
 export function trainingArtifact(block: HybridBlock, options: TrainArtifactOptions): TrainArtifact {
   const optimizer = chooseOptimizer(options);
-  return asUserError(options.where, () =>
-    exportTrainingStep(block, {
-      inputs: options.inputs,
-      loss: (outShape) => chooseLoss(options, outShape),
-      optimizer,
-      opset: options.opset,
-      optLevel: options.optLevel,
-      report: options.report,
-    }),
-  );
+  const lossOutput = options.lossOutput;
+  if (lossOutput !== undefined && typeof lossOutput !== 'string' && typeof lossOutput !== 'number') {
+    throw new UserError(`${options.where}: ${options.lossOutputFrom ?? "'lossOutput' export"} must be an output's index or name (e.g. 'output1' or 1), got ${JSON.stringify(lossOutput)}`);
+  }
+  return asUserError(options.where, () => {
+    try {
+      return exportTrainingStep(block, {
+        inputs: options.inputs,
+        loss: (outShape) => chooseLoss(options, outShape),
+        ...(lossOutput === undefined ? {} : { lossOutput }),
+        optimizer,
+        opset: options.opset,
+        optLevel: options.optLevel,
+        report: options.report,
+      });
+    } catch (e) {
+      // The API names its option; name what the user wrote instead.
+      const m = (e as Error).message;
+      if (m.startsWith('lossOutput ')) throw new UserError(`${options.where}: ${options.lossOutputFrom ?? "'lossOutput' export"} ${m.slice('lossOutput '.length)}`);
+      throw e;
+    }
+  });
 }

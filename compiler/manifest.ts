@@ -4,11 +4,14 @@
  * `gluonc.manifest` (see API.md "Artifacts and the CLI"). The reading side
  * (types, `checkManifest`) lives in runtime/manifest.ts and is re-exported.
  * Invariant: a manifest built here is plain JSON (numbers, strings, arrays,
- * objects); shapes hold numbers and symbolic dimension names such as `"N"`.
+ * objects); shapes hold numbers and symbolic dimension names such as `"N"`;
+ * `constraints` (what the operators need of those sizes) is present only
+ * when not empty.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DimConstraint } from '../runtime/dim-expr.js';
 import { MANIFEST_FORMAT, type ArtifactIO, type ArtifactManifest } from '../runtime/manifest.js';
 
 // The reading side lives in runtime/ (services read manifests without the compiler).
@@ -48,9 +51,9 @@ export function gluoncVersion(): string {
  * JSON.stringify(m); // stored under metadata_props['gluonc.manifest']
  * ```
  */
-export function buildManifest(parts: { inputs: ArtifactIO[]; outputs: ArtifactIO[]; params: string[]; compile?: Record<string, unknown> }): ArtifactManifest {
+export function buildManifest(parts: { inputs: ArtifactIO[]; outputs: ArtifactIO[]; params: string[]; compile?: Record<string, unknown>; constraints?: DimConstraint[] }): ArtifactManifest {
   const io = (x: ArtifactIO): ArtifactIO => ({ name: x.name, dtype: x.dtype, shape: [...x.shape] });
-  return {
+  const m: ArtifactManifest = {
     format: MANIFEST_FORMAT,
     inputs: parts.inputs.map(io),
     outputs: parts.outputs.map(io),
@@ -58,4 +61,7 @@ export function buildManifest(parts: { inputs: ArtifactIO[]; outputs: ArtifactIO
     compile: { ...(parts.compile ?? {}) },
     producer: `gluonc ${gluoncVersion()}`,
   };
+  // Only where there is something to check: artifacts without symbolic needs keep the manifest they always had.
+  if (parts.constraints?.length) m.constraints = parts.constraints.map((c) => ({ ...c }));
+  return m;
 }

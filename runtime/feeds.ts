@@ -2,12 +2,16 @@
  * Feed validation for `loadModel(...).run`: every feed is checked against
  * the model's declared inputs before onnxruntime sees it — missing, extra,
  * wrong dtype, wrong rank or dimension, a symbolic dimension given two
- * sizes — and turned into a host tensor. A feed is `{ data, shape }` (an
- * optional `dtype` must agree), a typed array alone (for fully static
- * inputs: the declared shape), or an onnxruntime Tensor.
+ * sizes — and turned into a host tensor; then the sizes bound are checked
+ * against what the model's operators need of them (the manifest's
+ * `constraints`, runtime/dim-expr.ts: a pooling kernel no larger than a
+ * symbolic H). A feed is `{ data, shape }` (an optional `dtype` must agree),
+ * a typed array alone (for fully static inputs: the declared shape), or an
+ * onnxruntime Tensor.
  * Invariant: errors name the input, what was expected and what came; a
  * returned tensor shares the caller's memory (nothing is copied).
  */
+import { firstViolation, type DimConstraint, type DimViolation } from './dim-expr.js';
 import { integerProblem, isDType, type DType, type TypedArray } from './dtypes.js';
 import type { IOInfo } from './session.js';
 import { formatShape, sizeOf, tensorFromNumbers, type HostTensor } from './tensor.js';
@@ -75,17 +79,24 @@ function describe(x: unknown): string {
   return `${typeof x} ${JSON.stringify(x)}`;
 }
 
+/** What a model needs of its feeds beyond the declared inputs (a `Model` holds them: `model.guards`). */
+export interface FeedGuards {
+  /** The model's operators that abort the process on an empty input (GraphSummary.emptyAborts): an input with a 0 dimension is refused. */
+  emptyAborts?: readonly string[];
+  /** What its operators need of the symbolic sizes (the manifest's `constraints`): sizes failing one are refused. */
+  constraints?: readonly DimConstraint[];
+}
+
 /**
- * Checks `feeds` against `inputs` and returns them as host tensors; `where`
- * prefixes every error (e.g. the model's file). With `emptyAborts` (the
- * model's operators that abort the process on an empty input,
- * GraphSummary.emptyAborts) an input with a 0 dimension is refused.
+ * Checks `feeds` against `inputs` and `guards` and returns them as host
+ * tensors; `where` prefixes every error (e.g. the model's file).
  *
  * ```ts
- * const host = checkFeeds({ x: { data: new Float32Array(784), shape: [1, 784] } }, model.inputs, "'mlp.onnx'");
+ * const host = checkFeeds({ x: { data: new Float32Array(784), shape: [1, 784] } }, model.inputs, "'mlp.onnx'", model.guards);
  * ```
  */
-export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: string, emptyAborts: readonly string[] = []): Record<string, HostTensor> {
+export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: string, guards: FeedGuards = {}): Record<string, HostTensor> {
+  const emptyAborts = guards.emptyAborts ?? [];
   if (!feeds || typeof feeds !== 'object' || Array.isArray(feeds) || ArrayBuffer.isView(feeds)) {
     throw new Error(`${where}: feeds must be an object of inputs by name (${inputs.map((i) => `'${i.name}'`).join(', ')}), got ${describe(feeds)}`);
   }
@@ -127,7 +138,58 @@ export function checkFeeds(feeds: unknown, inputs: readonly IOInfo[], where: str
     });
     out[info.name] = t;
   }
+  if (guards.constraints?.length) {
+    const v = firstViolation(guards.constraints, new Map([...symbols].map(([k, b]) => [k, b.size])));
+    if (v) throw constraintError(v, inputs, out, where);
+  }
   return out;
+}
+
+/** The FeedError for sizes a constraint refuses: the inputs whose declared shapes hold the names it reads. */
+function constraintError(v: DimViolation, inputs: readonly IOInfo[], feeds: Record<string, HostTensor>, where: string): FeedError {
+  const chosen = inputs.filter((d) => d.shape.some((s) => typeof s === 'string' && v.symbols.includes(s)));
+  const c = v.constraint;
+  const here = v.symbols.length === 1 && c.dim === v.symbols[0] ? '' : ` (here ${c.dim} = ${v.size})`;
+  return new FeedError(
+    `${where}: ${doesNotFit(chosen, inputs, feeds)}: ${c.message}${here}`,
+    chosen.map((d) => ({ name: d.name, dtype: d.dtype, expected: [...d.shape], received: [...feeds[d.name]!.shape] })),
+  );
+}
+
+/**
+ * The symbolic sizes `feeds` bind for the `declared` inputs, as text ('' for none).
+ *
+ * ```ts
+ * boundSizes(model.inputs, feeds); // ' (N = 2, T = 7)'
+ * ```
+ */
+export function boundSizes(declared: readonly { name: string; shape: readonly (number | string)[] }[], feeds: Record<string, HostTensor>): string {
+  const bound = new Map<string, number>();
+  for (const d of declared) {
+    const t = feeds[d.name];
+    d.shape.forEach((s, i) => {
+      if (t && typeof s === 'string' && s !== '?' && t.shape[i] !== undefined && !bound.has(s)) bound.set(s, t.shape[i]!);
+    });
+  }
+  return bound.size ? ` (${[...bound].map(([k, v]) => `${k} = ${v}`).join(', ')})` : '';
+}
+
+/**
+ * The inputs `chosen` (of the `declared` ones) with their fed shapes, the
+ * symbolic sizes the feeds bound and their declared shapes: the subject of a
+ * FeedError about sizes the model does not fit.
+ *
+ * ```ts
+ * doesNotFit([x], model.inputs, feeds); // "input 'x' float32[2, 7, 8] (N = 2, T = 7) does not fit the model (declared float32[N, T, 8])"
+ * ```
+ */
+export function doesNotFit(chosen: readonly { name: string; dtype?: DType; shape: readonly (number | string)[] }[], declared: readonly { name: string; shape: readonly (number | string)[] }[], feeds: Record<string, HostTensor>): string {
+  const sizes = boundSizes(declared, feeds);
+  const fed = (d: { name: string }) => `${feeds[d.name]!.dtype}${formatShape(feeds[d.name]!.shape)}`;
+  const decl = (d: (typeof chosen)[number]) => `${d.dtype ?? feeds[d.name]!.dtype}${formatShape(d.shape)}`;
+  return chosen.length === 1
+    ? `input '${chosen[0]!.name}' ${fed(chosen[0]!)}${sizes} does not fit the model (declared ${decl(chosen[0]!)})`
+    : `inputs ${chosen.map((d) => `${d.name}: ${fed(d)}`).join(', ')}${sizes} do not fit the model (declared ${chosen.map((d) => `${d.name}: ${decl(d)}`).join(', ')})`;
 }
 
 function toHost(f: unknown, info: IOInfo, fail: (what: string) => Error): HostTensor {

@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { checkFeeds, type Feeds } from './feeds.js';
+import { checkFeeds, type FeedGuards, type Feeds } from './feeds.js';
 import type { ArtifactManifest } from './manifest.js';
 import type { ModelFile } from './model-file.js';
 import { openModel } from './open-model.js';
@@ -110,8 +110,12 @@ export class Model {
   private readonly recent = new Map<number, { ms: number[]; next: number }>();
   private closing: Promise<void> | null = null;
   private readonly where: string;
-  /** @internal The graph's operators that abort on an empty input (inputs with a 0 dimension are refused). */
-  readonly emptyAborts: readonly string[];
+  /**
+   * What every feed is checked against beyond the declared inputs: the
+   * graph's operators that abort on an empty input (inputs with a 0
+   * dimension are refused) and the manifest's size `constraints`.
+   */
+  readonly guards: Readonly<FeedGuards>;
   /** The latest inline run's outputs, when they total RETAIN_BYTES (see there). */
   private retained: Record<string, HostTensor> | null = null;
 
@@ -121,7 +125,7 @@ export class Model {
     this.where = `'${file.path}'`;
     this.name = path.basename(file.path).replace(/\.onnx$/i, '');
     this.manifest = file.manifest;
-    this.emptyAborts = file.graph.emptyAborts;
+    this.guards = { emptyAborts: file.graph.emptyAborts, constraints: file.manifest?.constraints ?? [] };
     this.irVersion = file.irVersion;
     this.opsets = file.opsets;
     this.session = session;
@@ -161,7 +165,7 @@ export class Model {
     try {
       this.checkOpen();
       if (options !== undefined) checkOptions(`Model.run (${this.where})`, options, ['offload']);
-      host = checkFeeds(feeds, this.inputs, this.where, this.emptyAborts);
+      host = checkFeeds(feeds, this.inputs, this.where, this.guards);
       bucket = this.bucketOf(host);
     } catch (e) {
       return Promise.reject(e);
@@ -196,7 +200,7 @@ export class Model {
    */
   runSync(feeds: Feeds): Record<string, HostTensor> {
     this.checkOpen();
-    const host = checkFeeds(feeds, this.inputs, this.where, this.emptyAborts);
+    const host = checkFeeds(feeds, this.inputs, this.where, this.guards);
     return this.inline(host, this.bucketOf(host));
   }
 

@@ -7,6 +7,7 @@
  * Invariant: a checked manifest is plain JSON; shapes hold non-negative
  * integers and symbolic dimension names such as `"N"`.
  */
+import { dimConstraintProblem, type DimConstraint } from './dim-expr.js';
 import { isDType, type DType } from './dtypes.js';
 
 /** The manifest format this gluonc writes and reads. */
@@ -39,6 +40,12 @@ export interface ArtifactManifest {
   compile: Record<string, unknown>;
   /** `gluonc <version>`. */
   producer: string;
+  /**
+   * What the model's operators need of its symbolic sizes, checked on every
+   * run's feeds (runtime/feeds.ts); absent when there is nothing to check.
+   * Example: `[{ dim: 'H', cmp: '>=', value: 5, message: "Pooling (max) in block 'pool0' needs H >= 5: ..." }]`.
+   */
+  constraints?: DimConstraint[];
 }
 
 /**
@@ -70,5 +77,13 @@ export function checkManifest(m: unknown, where: string): ArtifactManifest {
   if (!Array.isArray(o['params']) || !o['params'].every((p) => typeof p === 'string')) throw fail(`'params' is not a list of names`);
   if (o['compile'] !== undefined && (typeof o['compile'] !== 'object' || o['compile'] === null || Array.isArray(o['compile']))) throw fail(`'compile' is not an object`);
   if (o['producer'] !== undefined && typeof o['producer'] !== 'string') throw fail(`'producer' is not a string`);
+  const cs = o['constraints'];
+  if (cs !== undefined) {
+    if (!Array.isArray(cs)) throw fail(`'constraints' is not a list`);
+    cs.forEach((c: unknown, i) => {
+      const problem = dimConstraintProblem(c);
+      if (problem) throw fail(`constraints[${i}] ${problem}`);
+    });
+  }
   return { compile: {}, producer: '', ...(o as object) } as ArtifactManifest;
 }

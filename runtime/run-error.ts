@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { scanFields, wireString, type WireField } from './proto-wire.js';
 import type { DType } from './dtypes.js';
-import { FeedError } from './feeds.js';
+import { boundSizes, doesNotFit, FeedError } from './feeds.js';
 import { formatShape, type HostTensor } from './tensor.js';
 
 /** Where a node of a model comes from: its ONNX operator and, for gluonc files, the operator and block it lowers. */
@@ -104,28 +104,17 @@ export function explainRunError(e: unknown, where: string, file: string | Uint8A
   if (!failure) return e;
   const { opType, node, origin } = failure;
   const from = origin?.op ? `; gluonc's ${origin.op}${origin.scope ? ` in block '${origin.scope}'` : ''}` : '';
-  const bound = new Map<string, number>();
   const fedInputs = declared.filter((d) => feeds[d.name]);
-  for (const d of fedInputs) {
-    const t = feeds[d.name]!;
-    d.shape.forEach((s, i) => {
-      if (typeof s === 'string' && s !== '?' && t.shape[i] !== undefined && !bound.has(s)) bound.set(s, t.shape[i]!);
-    });
-  }
-  const fed = (d: { name: string }) => `${feeds[d.name]!.dtype}${formatShape(feeds[d.name]!.shape)}`;
-  const sizes = bound.size ? ` (${[...bound].map(([k, v]) => `${k} = ${v}`).join(', ')})` : '';
   const at = `node '${node}' (ONNX ${opType}${from})`;
   const chosen = fedInputs.filter((d) => d.shape.some((s) => typeof s !== 'number'));
   if (SIZE_REASON.test(failure.reason) && chosen.length) {
-    const decl = (d: (typeof chosen)[number]) => `${d.dtype ?? feeds[d.name]!.dtype}${formatShape(d.shape)}`;
-    const what = chosen.length === 1
-      ? `input '${chosen[0]!.name}' ${fed(chosen[0]!)}${sizes} does not fit the model (declared ${decl(chosen[0]!)})`
-      : `inputs ${chosen.map((d) => `${d.name}: ${fed(d)}`).join(', ')}${sizes} do not fit the model (declared ${chosen.map((d) => `${d.name}: ${decl(d)}`).join(', ')})`;
     return new FeedError(
-      `${where}: ${what}: ${at}: ${failure.reason}`,
+      `${where}: ${doesNotFit(chosen, fedInputs, feeds)}: ${at}: ${failure.reason}`,
       chosen.map((d) => ({ name: d.name, dtype: d.dtype ?? feeds[d.name]!.dtype, expected: [...d.shape], received: [...feeds[d.name]!.shape] })),
     );
   }
+  const fed = (d: { name: string }) => `${feeds[d.name]!.dtype}${formatShape(feeds[d.name]!.shape)}`;
+  const sizes = boundSizes(fedInputs, feeds);
   return new Error(`${where}: the run failed in ${at} with ${fedInputs.map((d) => `${d.name}: ${fed(d)}`).join(', ')}${sizes}: ${failure.reason}`);
 }
 

@@ -190,7 +190,7 @@ function infer(c: ServeContext, req: http.IncomingMessage, res: http.ServerRespo
     try {
       const hl = req.headers['inference-header-content-length'];
       decoded = decodeInferRequest(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), hl === undefined ? undefined : Number(hl), c.model.outputs);
-      feeds = checkFeeds(decoded.feeds, c.model.inputs, `model '${c.name}'`, c.model.emptyAborts);
+      feeds = checkFeeds(decoded.feeds, c.model.inputs, `model '${c.name}'`, c.model.guards);
     } catch (e) {
       if (e instanceof FeedError) return refuseFeed(e);
       return refuse(e instanceof HttpError ? e.status : 400, (e as Error).message);

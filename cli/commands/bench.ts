@@ -2,12 +2,14 @@
  * `gluonc bench <artifact.onnx> [--batch N] [--iterations N] [--warmup N]
  * [--threads N] [--device cpu|cuda]`: latency percentiles (p50, p90, p99)
  * and throughput of one session run on seeded random inputs (every
- * symbolic dimension = the batch size).
+ * symbolic dimension = the batch size); sizes the artifact's constraints
+ * refuse (a pooling kernel larger than a symbolic H at --batch 1) are
+ * refused as `run` refuses them.
  */
 import { Command } from 'commander';
 import { randomFeeds } from '../../compiler/index.js';
-import { formatShape } from '../../runtime/index.js';
-import { checkDevice, openArtifact } from '../artifact.js';
+import { checkFeeds, formatShape } from '../../runtime/index.js';
+import { checkDevice, openArtifactFile } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 import { progress } from '../progress.js';
 
@@ -53,9 +55,11 @@ export function runBench(artifact: string, flags: BenchFlags, log: (s: string) =
   const iterations = positive('--iterations', flags.iterations);
   const warmup = positive('--warmup', flags.warmup, 0);
   const threads = flags.threads === undefined ? undefined : positive('--threads', flags.threads, 0);
-  const session = openArtifact(artifact, checkDevice(flags.device), threads);
+  const { session, file } = openArtifactFile(artifact, checkDevice(flags.device), threads);
   try {
     const feeds = randomFeeds(session.inputs, { batch, seed: 0 });
+    // Sizes the model's operators cannot take (the manifest's constraints) would time a run whose output is wrong: refused.
+    asUserError('', () => checkFeeds(feeds, file.manifest?.inputs ?? session.inputs, `'${artifact}' at --batch ${batch} (every symbolic dimension)`, { constraints: file.manifest?.constraints }));
     const run = () => asUserError(`running '${artifact}' at batch ${batch}`, () => session.runSync(feeds));
     for (let i = 0; i < warmup; i++) run();
     const bar = progress('bench', iterations);

@@ -1,6 +1,6 @@
 /**
  * `gluonc compile <model.ts|model.js> [-o out.onnx] [--input name:dtype[dims]]
- * [--opset N] [-O 0|1|2|3] [--train] [--report] [--format onnx|mxnet [--epoch N]]`:
+ * [--opset N] [-O 0|1|2|3] [--train [--loss-output name|index]] [--report] [--format onnx|mxnet [--epoch N]]`:
  * loads a model file, initializes it with a fixed seed (or loads its
  * `params`), traces it with its `inputs` (or `--input`), optimizes, and
  * writes one `.onnx` artifact atomically; with `--train` also
@@ -27,6 +27,7 @@ export interface CompileFlags {
   opset?: number;
   O: string;
   train?: boolean;
+  lossOutput?: string;
   report?: boolean;
   format?: string;
   epoch?: number;
@@ -128,6 +129,7 @@ export async function runCompile(
   if (format === 'mxnet') return compileMxnet(model, flags, log);
   if (format !== 'onnx') throw new UserError(`bad --format '${format}': use onnx or mxnet`);
   if (flags.epoch !== undefined) throw new UserError('--epoch names the parameter file of --format mxnet (<prefix>-NNNN.params); the ONNX artifact has none');
+  if (flags.lossOutput !== undefined && !flags.train) throw new UserError('--loss-output chooses the output the loss of --train reads; add --train');
   const out = flags.output ?? defaultOutput(model);
   const bar = progress('compile', flags.train ? 4 : 3);
   try {
@@ -165,6 +167,8 @@ export async function runCompile(
           loss: loaded.module.loss,
           labels: loaded.module.labels,
           trainer: loaded.module.trainer,
+          lossOutput: flags.lossOutput ?? loaded.module.lossOutput,
+          lossOutputFrom: flags.lossOutput !== undefined ? '--loss-output' : "'lossOutput' export",
           opset: flags.opset,
           optLevel: level,
           report: (r) => trainReport.push(r),
@@ -182,7 +186,8 @@ export async function runCompile(
       train = trainPath(out);
       notices.push(replacementNotice(train, model, paramsName));
       trainBytes = t.bytes;
-      trainNodes = `${t.nodes.before} -> ${t.nodes.after} nodes`;
+      const lossOf = res.manifest.outputs.length > 1 ? `loss of ${(t.manifest.compile['train'] as { lossOutput: string }).lossOutput}, ` : '';
+      trainNodes = `${lossOf}${t.nodes.before} -> ${t.nodes.after} nodes`;
     }
     asUserError(`'${model}'`, () => {
       writeFileAtomic(out, res.bytes, 'gluonc compile');
@@ -208,7 +213,7 @@ export async function runCompile(
  * name), and the ONNX-only flags are refused by name.
  */
 async function compileMxnet(model: string, flags: CompileFlags, log: (s: string) => void): Promise<CompileResult> {
-  const onnxOnly = [flags.train && '--train', flags.report && '--report', flags.opset !== undefined && '--opset', flags.O !== '2' && '-O'].filter(Boolean);
+  const onnxOnly = [flags.train && '--train', flags.lossOutput !== undefined && '--loss-output', flags.report && '--report', flags.opset !== undefined && '--opset', flags.O !== '2' && '-O'].filter(Boolean);
   if (onnxOnly.length) throw new UserError(`${onnxOnly.join(', ')} ${onnxOnly.length > 1 ? 'apply' : 'applies'} to the ONNX artifact, not to --format mxnet`);
   const prefix = flags.output ?? path.basename(model).replace(/\.[^.]+$/, '');
   if (!prefix) throw new UserError("bad -o '': needs a path prefix");
@@ -237,6 +242,11 @@ A model file exports:
            SoftmaxCrossEntropyLoss, the output's shape for L2Loss), e.g. { shape: ['N'], dtype: 'float32' }
   trainer  optional, for --train: optimizer options (default: SGD, momentum 0.9, learning
            rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }, or a name: 'adam'
+  lossOutput
+           optional, for --train: the output the loss reads when the model has several (default
+           0, the first depth first; --loss-output overrides it), e.g. 'output1' or 1; the
+           training artifact outputs them all (output0, output1, ...), the loss's alone
+           differentiated
 
 Example:
   npx gluonc compile models/mlp.ts -o mlp.onnx --train --report`;
@@ -257,6 +267,7 @@ export function compileCommand(): Command {
     .option('--opset <n>', 'ONNX opset, 13 to 21 (default 21)', intOption('--opset'))
     .addOption(new Option('-O <level>', 'optimization level 0, 1, 2 or 3').default('2'))
     .option('--train', 'also write <name>.train.onnx: forward, loss, gradients and optimizer update in one graph')
+    .option('--loss-output <name|index>', '--train, a model with several outputs: the output the loss reads, e.g. output1 or 1 (default: the first, output0)')
     .option('--report', 'print, per optimization pass, the node counts before and after and the time spent')
     .addOption(new Option('--format <format>', "onnx (one .onnx artifact) or mxnet (MXNet's export: <prefix>-symbol.json and <prefix>-NNNN.params, -o giving the prefix)").default('onnx'))
     .option('--epoch <n>', "--format mxnet: the number in <prefix>-NNNN.params (default 0), as MXNet's export(path, epoch)", intOption('--epoch'))

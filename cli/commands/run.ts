@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { formatShape, npyFileNames, writeNpy } from '../../runtime/index.js';
-import { checkDevice, openArtifact } from '../artifact.js';
+import { checkFeeds, formatShape, npyFileNames, writeNpy } from '../../runtime/index.js';
+import { checkDevice, openArtifactFile } from '../artifact.js';
 import { asUserError } from '../errors.js';
 import { parseFeedOptions, readFeeds } from '../feeds.js';
 
@@ -26,9 +26,11 @@ export interface RunFlags {
  */
 export function runRun(artifact: string, flags: RunFlags, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): string[] {
   const device = checkDevice(flags.device);
-  const session = openArtifact(artifact, device);
+  const { session, file } = openArtifactFile(artifact, device);
   try {
     const feeds = readFeeds(parseFeedOptions(flags.input, session.inputs), session.inputs);
+    // Sizes the model's operators cannot take (the manifest's constraints) are refused before the run, as loadModel does.
+    asUserError('', () => checkFeeds(feeds, file.manifest?.inputs ?? session.inputs, `'${artifact}'`, { constraints: file.manifest?.constraints }));
     const outs = asUserError(`running '${artifact}'`, () => session.runSync(feeds));
     const written: string[] = [];
     // Names that sanitize alike ('y:0', 'y_0') get files of their own.

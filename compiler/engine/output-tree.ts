@@ -49,3 +49,17 @@ export function regroup<T>(flat: readonly T[], tree: OutputTree): T | unknown[] 
 export function isList(tree: OutputTree): boolean {
   return typeof tree !== 'number';
 }
+
+/**
+ * The artifact names of `count` flat outputs: `output` for one, else
+ * `output0`, `output1`, ... (depth first), as `export` and the training
+ * artifact name them.
+ *
+ * ```ts
+ * outputNames(1); // ['output']
+ * outputNames(3); // ['output0', 'output1', 'output2']
+ * ```
+ */
+export function outputNames(count: number): string[] {
+  return count === 1 ? ['output'] : Array.from({ length: count }, (_v, i) => `output${i}`);
+}

@@ -15,6 +15,7 @@ import { formatShape } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
+import { graphConstraints } from '../ops/graph-constraints.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
 import { checkOpsetRange, MAX_OPSET } from '../onnx/opset-forms.js';
@@ -22,6 +23,7 @@ import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
 import type { FileParameter as Parameter, Signature, TraceableBlock as HybridBlock } from './block-like.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { outputNames } from '../engine/output-tree.js';
 
 /** The type of one exported input. Example: `{ shape: ['N', 784], dtype: 'float32' }`. */
 export interface InputSpec {
@@ -108,7 +110,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     throw prefixed(label, e);
   }
   const { outputs, ctx, inputs } = traced;
-  const outNames = outputs.length === 1 ? ['output'] : outputs.map((_s, i) => `output${i}`);
+  const outNames = outputNames(outputs.length);
   const graph = Graph.fromOutputs(
     inputs.map((v) => v.value),
     outputs.map((s, i) => ({ name: outNames[i]!, value: s.value })),
@@ -143,6 +145,8 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     outputs: graph.outputs.map((o) => io(o.name, o.value.type)),
     params: graph.params.map((v) => v.name),
     compile: { opset, ...(options.compile ?? {}) },
+    // What the operators need of the symbolic sizes: loadModel refuses feeds that fail it before running.
+    constraints: graphConstraints(graph),
   });
   let bytes: Uint8Array;
   try {

@@ -11,9 +11,14 @@
  * constant scalar operand, `_*_scalar`. Parameters take the names MXNet 1.x
  * gives blocks made outside any `name_scope` (`mxnet-names.ts`): `conv0_weight`,
  * `batchnorm0_running_mean`; BatchNorm's moving statistics are `aux:`.
+ * Zeros whose size is read from a traced input (a recurrent cell's
+ * `beginState(x.shape[0])` exported with a symbolic batch) are MXNet's
+ * `_zeros` with a 0 there, as MXNet's `begin_state` writes them
+ * (`<prefix>begin_state_<k>`, `__layout__`), checked to be inferable
+ * (`mxnet-deferred.ts`).
  * Invariants: nothing is written unless the whole graph maps (an operator
- * without an MXNet equivalent is an Error naming it and its block); each
- * file is written atomically.
+ * without an MXNet equivalent is an Error naming it and its block; a 0 MXNet
+ * could not infer is one too); each file is written atomically.
  */
 import type { HostTensor } from '../../runtime/tensor.js';
 import { checkOptions } from '../../runtime/check-options.js';
@@ -28,6 +33,8 @@ import { encodeMxnetParams } from './mxnet-params.js';
 import { mxnet1Naming, type AliasedBlock } from './mxnet-names.js';
 import { MXNET_OPS, snake, type MxnetOpMapping } from './mxnet-ops.js';
 import { recurrentCallOf, recurrentCalls, writeRecurrentCall, type RecurrentCall } from './mxnet-rnn-export.js';
+import { beginStateOf, checkDeferred } from './mxnet-deferred.js';
+import type { DimEntry } from '../ops/call.js';
 
 /** Options of `export(path, { format: 'mxnet' })`. Example: `{ format: 'mxnet', epoch: 3 }`. */
 export interface MxnetExportOptions {
@@ -159,6 +166,12 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
   };
 
   const nodes: JsonNode[] = [];
+  // Each written node's output shapes, where known (for checkDeferred).
+  const outShapes: (Dim[][] | undefined)[] = [];
+  const blockPrefix = (b: object): string => {
+    const at = [...naming.blocks].find(([, x]) => x === b)?.[0];
+    return at === undefined ? '' : naming.prefixes.get(at) ?? '';
+  };
   const index = new Map<Value, number>();
   const aux = new Set<Value>();
   const tensors: { name: string; tensor: HostTensor; value: Value }[] = [];
@@ -190,6 +203,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     if (names.has(name)) throw new Error(`${label}: two variables of the graph would both be named '${name}'`);
     names.add(name);
     nodes.push({ op: 'null', name, inputs: [] });
+    outShapes[nodes.length - 1] = [v.type.shape];
     index.set(v, nodes.length - 1);
     return nodes.length - 1;
   };
@@ -203,8 +217,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     const call = recurrentCallOf(v);
     if (call && !written.has(call)) {
       written.add(call);
-      const prefix = [...naming.blocks].find(([, b]) => b === call.block)?.[0];
-      const at = writeRecurrentCall(call, prefix === undefined ? '' : naming.prefixes.get(prefix) ?? '', {
+      const at = writeRecurrentCall(call, blockPrefix(call.block), {
         ref: (u) => ref(u, null),
         variable: (u) => variable(u, null),
         push: (node, outputs) => {
@@ -225,6 +238,18 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     if (inside.has(n)) continue;
     const m: MxnetOpMapping | undefined = MXNET_OPS[n.op];
     const where = `operator '${n.op}' of block ${blockName(n)}`;
+    if (n.op === 'zeros') {
+      // MXNet's `_zeros`: a size read from a traced tensor is a 0 MXNet infers (checkDeferred below); a begin state is named as MXNet's begin_state names it.
+      const dims = (n.attrs['shape'] as unknown as DimEntry[]).flatMap((e) => (typeof e === 'number' ? [e] : 'begin' in e ? new Array<number>(e.end - e.begin).fill(0) : [NaN]));
+      if (dims.some(Number.isNaN)) throw new Error(`${label}: ${where}: a size given by a tensor's value has no MXNet form (MXNet's _zeros takes sizes, or a 0 it infers from the operators reading it)`);
+      const out = n.outputs[0]!;
+      const origin = beginStateOf(out);
+      const attrs: Record<string, string> = { ...(origin ? { __layout__: origin.layout } : {}), dtype: out.type.dtype, shape: mxnetAttrString(dims)! };
+      nodes.push({ op: '_zeros', name: uniqueName(origin ? `${blockPrefix(origin.block)}${origin.base}` : `${naming.prefixes.get(blockPath(n)) ?? ''}zeros`), attrs, inputs: [] });
+      outShapes[nodes.length - 1] = [out.type.shape];
+      index.set(out, nodes.length - 1);
+      continue;
+    }
     if (!m) throw new Error(`${label}: ${where} has no MXNet equivalent (export this block as ONNX instead: net.export('model.onnx'))`);
     const refused = m.refuse?.(n.inputs.map((v) => v.type.shape), n.attrs);
     if (refused) throw new Error(`${label}: ${where}: ${refused}`);
@@ -260,9 +285,15 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     const name = uniqueName(`${naming.prefixes.get(blockPath(n)) ?? ''}${op.toLowerCase().replace(/_/g, '')}`);
     nodes.push(Object.keys(attrs).length ? { op, name, attrs, inputs: ins } : { op, name, inputs: ins });
     n.outputs.forEach((o) => index.set(o, nodes.length - 1));
+    outShapes[nodes.length - 1] = n.outputs.map((o) => o.type.shape);
     rowCounts[nodes.length - 1] = Math.max(m.outputs ?? 1, n.outputs.length);
   }
   const heads = graph.outputs.map(({ value: v }) => ref(v, null));
+  try {
+    checkDeferred(nodes, heads, (i) => outShapes[i]);
+  } catch (e) {
+    throw new Error(`${label}: ${(e as Error).message}`);
+  }
 
   const rowPtr = [0];
   nodes.forEach((_n, i) => rowPtr.push(rowPtr[i]! + (rowCounts[i] ?? 1)));

@@ -10,13 +10,23 @@
  * correction reads); every parameter under its structural name (`0.weight`,
  * the same names as the inference artifact's initializers, which hold the
  * initial values); every optimizer state `<param>.state<k>` (zeros at the
- * first step; a `multiPrecision` float32 master copy starts as the weight). Outputs: `loss` (the batch mean, 0-d), `output` (the
- * forward output), `<param>.new` for every updated parameter (and for state
+ * first step; a `multiPrecision` float32 master copy starts as the weight).
+ * Outputs: `loss` (the batch mean, 0-d); the forward outputs (training
+ * mode) named as the inference artifact names them — `output` for one,
+ * `output0`, `output1`, ... (depth first) for several, such as an RNN's
+ * `[out, [h, c]]`; `<param>.new` for every updated parameter (and for state
  * a layer updates itself, such as BatchNorm's running statistics) and
  * `<param>.state<k>.new`. Feed the `.new` values back as the next step's
  * inputs. (Parameters are plain inputs, not initializers: onnxruntime-node
  * ignores feeds that override an initializer.) Gradients are of the
  * batch-mean loss, so `rescale` is the optimizer's `rescaleGrad`.
+ * Invariants: the loss reads one output (`lossOutput`, default the first
+ * leaf); gradients flow from the loss alone, so the other outputs (a final
+ * recurrent state a caller feeds to the next batch, d2l's truncated BPTT)
+ * are values, never differentiated, and a parameter that only they read is
+ * an input without `.new` or optimizer states: the step leaves it as it is,
+ * as `Trainer.step(n, { ignoreStaleGrad: true })` skips a parameter that
+ * backward did not reach.
  */
 import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { Session } from '../../runtime/session.js';
@@ -29,6 +39,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactManif
 import { withScope } from '../ops/errors.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { graphConstraints } from '../ops/graph-constraints.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
@@ -37,13 +48,22 @@ import type { FileParameter as Parameter, OptimizerLike as Optimizer, TraceableB
 import type { InputSpec } from './export.js';
 import { checkOptions, optionKeys } from '../../runtime/check-options.js';
 import { plainShape } from '../ops/symbolic-dim.js';
+import { outputNames } from '../engine/output-tree.js';
+import { formatShape } from '../../runtime/tensor.js';
 
 /** Options of `exportTrainingStep`. */
 export interface TrainingStepOptions {
   /** The model's inputs by name, in call order. */
   inputs: Record<string, InputSpec>;
-  /** Chooses the loss block and the label's type from the forward output's shape. */
-  loss: (outputShape: Dim[]) => { loss: HybridBlock; label: InputSpec };
+  /** Chooses the loss block and the label's type from the shape of the output the loss reads (and that output's name). */
+  loss: (outputShape: Dim[], outputName: string) => { loss: HybridBlock; label: InputSpec };
+  /**
+   * The output the loss reads, for a model with several (nested) outputs:
+   * its index in depth-first order or its artifact name (`'output1'`;
+   * a string of digits is an index). Default 0, the first leaf (the `output`
+   * of an RNN's `[output, state]`).
+   */
+  lossOutput?: number | string;
   /** The optimizer whose update rule the step applies. */
   optimizer: Optimizer;
   /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
@@ -76,14 +96,15 @@ const constant = (x: number, dtype: DType): Symbol => new Symbol(Value.constant(
  * ```
  */
 export function exportTrainingStep(block: HybridBlock, options: TrainingStepOptions): TrainingStep {
-  checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, optimizer: true, opset: true, optLevel: true, report: true }));
+  checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, lossOutput: true, optimizer: true, opset: true, optLevel: true, report: true }));
   const opt = options.optimizer;
   const inputTypes = Object.entries(options.inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
   const traced = withTrainingMode(true, () => block.trace(inputTypes));
   const { outputs, ctx } = traced;
-  if (outputs.length !== 1) throw new Error(`--train needs a model with one output, ${block.constructor.name} has ${outputs.length}`);
-  const out = outputs[0]!;
-  const { loss, label: labelSpec } = options.loss(plainShape(out.shape));
+  const outNames = outputNames(outputs.length);
+  const chosen = chooseLossOutput(options.lossOutput, outNames, outputs);
+  const out = outputs[chosen]!;
+  const { loss, label: labelSpec } = options.loss(plainShape(out.shape), outNames[chosen]!);
   const label = variable('label', { dtype: labelSpec.dtype ?? 'float32', shape: labelSpec.shape });
   const lr = variable('lr', { dtype: 'float32', shape: [] });
   const t = variable('t', { dtype: 'float32', shape: [] });
@@ -91,13 +112,13 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   try {
     lossVec = withTrainingMode(true, () => withTrace(ctx, () => withScope(loss.constructor.name, () => loss._traceCall([out, label])))) as Symbol;
   } catch (e) {
-    throw new Error(`${loss.constructor.name} on the model's output ${JSON.stringify(plainShape(out.shape))} and labels ${JSON.stringify(labelSpec.shape)}: ${(e as Error).message}`);
+    throw new Error(`${loss.constructor.name} on the model's ${outNames[chosen]} ${JSON.stringify(plainShape(out.shape))} and labels ${JSON.stringify(labelSpec.shape)}: ${(e as Error).message}`);
   }
   const lossMean = symOps.mean(lossVec) as Symbol;
 
   // Parameters in structural order, named by their structural names.
   const params = [...block.collectParams().entries()].map(([, p]) => p).filter((p) => ctx.symbols.has(p));
-  const taken = new Set([...inputTypes.map((x) => x.name), 'label', 'lr', 't', 'loss', 'output']);
+  const taken = new Set([...inputTypes.map((x) => x.name), 'label', 'lr', 't', 'loss', ...outNames]);
   const nameOf = new Map<Parameter, string>();
   for (const p of params) {
     const name = ctx.symbols.get(p)!.value.name;
@@ -106,9 +127,11 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
     nameOf.set(p, name);
     ctx.symbols.get(p)!.value.data = p.data()._host;
   }
+  // Only what the loss reads is updated: a parameter that only the other outputs reach has no gradient (Trainer.step with ignoreStaleGrad skips it).
+  const reached = new Set(Graph.fromOutputs([...traced.inputs.map((s) => s.value), label.value], [{ name: 'loss', value: lossMean.value }]).params);
   const stateValues: Value[] = [];
   const wrt: StepWrt[] = params
-    .filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype))
+    .filter((p) => p.gradReq !== 'null' && p.differentiable && isFloat(p.dtype) && reached.has(ctx.symbols.get(p)!.value))
     .map((p) => ({
       value: ctx.symbols.get(p)!.value,
       update: () => {
@@ -135,10 +158,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
     }));
   const step = buildStep({
     inputs: [...traced.inputs.map((s) => s.value), label.value, lr.value, t.value],
-    outputs: [
-      { name: 'loss', value: lossMean.value },
-      { name: 'output', value: out.value },
-    ],
+    outputs: [{ name: 'loss', value: lossMean.value }, ...outputs.map((o, i) => ({ name: outNames[i]!, value: o.value }))],
     heads: [lossMean.value],
     wrt,
     rule: opt,
@@ -164,8 +184,10 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
     compile: {
       opset,
       optLevel: options.optLevel ?? 2,
-      train: { loss: loss.constructor.name, optimizer: opt.name, learningRate: opt.learningRate, hyper: opt.hyper },
+      train: { loss: loss.constructor.name, lossOutput: outNames[chosen]!, optimizer: opt.name, learningRate: opt.learningRate, hyper: opt.hyper },
     },
+    // What the operators need of the symbolic sizes (compiler/ops/dim-constraints.ts), as inference artifacts carry it.
+    constraints: graphConstraints(graph),
   });
   const bytes = emitModel(graph, {
     opset,
@@ -180,4 +202,24 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
     throw new Error(`onnxruntime cannot load the training graph: ${(e as Error).message}`);
   }
   return { bytes, manifest, nodes: { before, after: graph.nodes.length } };
+}
+
+/**
+ * The index of the output the loss reads: `given` (an index, a name of
+ * `names`, or a string of digits) or 0; an Error listing the outputs otherwise.
+ *
+ * ```ts
+ * chooseLossOutput('output1', ['output0', 'output1'], outs); // 1
+ * ```
+ */
+export function chooseLossOutput(given: unknown, names: string[], outputs: Symbol[]): number {
+  if (given === undefined) return 0;
+  const list = () => `the model's outputs (depth first): ${names.map((n, i) => `${i} ${n} ${outputs[i]!.dtype} ${formatShape(plainShape(outputs[i]!.shape))}`).join(', ')}`;
+  if (typeof given !== 'number' && typeof given !== 'string') throw new Error(`lossOutput must be an output's index or name, got ${typeof given}; ${list()}`);
+  const index = typeof given === 'number' ? given : /^\d+$/.test(given) ? Number(given) : names.indexOf(given);
+  if (typeof given === 'string' && index < 0) throw new Error(`lossOutput ${JSON.stringify(given)} names no output; ${list()}`);
+  if (!Number.isInteger(index) || index < 0 || index >= names.length) {
+    throw new Error(`lossOutput ${JSON.stringify(given)} is out of range: ${names.length === 1 ? 'the model has one output, index 0' : `indices 0 to ${names.length - 1}`}; ${list()}`);
+  }
+  return index;
 }

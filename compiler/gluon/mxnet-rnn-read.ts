@@ -24,6 +24,7 @@ import type { MxnetNode } from '../formats/mxnet-symbol-file.js';
 import { parseMxnetAttr } from '../formats/mxnet-symbol-file.js';
 import { rnnParamOrder } from '../formats/mxnet-rnn-param.js';
 import { recordRecurrentCall } from '../formats/mxnet-rnn-export.js';
+import { deferredZerosAxes } from '../formats/mxnet-deferred.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { fusedForward } from './rnn/rnn-fused.js';
 import { GATES, NUM_STATES, type RnnMode } from './rnn/rnn-step.js';
@@ -34,16 +35,15 @@ export type MxnetStep = (F: F, inputs: Tensor[]) => Tensor | Tensor[];
 /** The RNN operator's attributes gluonc reads (and those it accepts only at their default). */
 const RNN_ATTRS = new Set(['mode', 'state_size', 'num_layers', 'bidirectional', 'p', 'state_outputs', 'use_sequence_length', 'projection_size', 'lstm_state_clip_min', 'lstm_state_clip_max', 'lstm_state_clip_nan']);
 
-/** True for a begin-state `_zeros` whose shape MXNet completes from the data (a 0 in it). Example: `deferredZeros(node)`. */
+/** True for a begin-state `_zeros` whose shape MXNet completes from the data (a 0 in it; formats/mxnet-deferred.ts). Example: `deferredZeros(node)`. */
 export function deferredZeros(node: MxnetNode): boolean {
-  if (node.op !== '_zeros' && node.op !== 'zeros') return false;
-  const s = parseMxnetAttr(node.attrs.shape ?? '()');
-  return Array.isArray(s) && s.some((d) => d === 0);
+  return deferredZerosAxes(node) !== undefined;
 }
 
 /**
- * The step of `_zeros` / `zeros` (a known shape: zeros of it; a shape with a
- * 0: nothing here, the RNN operator reading it makes the zeros), or of
+ * The step of `_zeros` / `zeros` (zeros of its shape, with a 1 for each 0
+ * MXNet infers: the replay broadcasts them where the size is met, an RNN
+ * operator reading them makes its own; formats/mxnet-deferred.ts), or of
  * `SwapAxis` / `swapaxes`; undefined for other operators.
  *
  * ```ts
@@ -54,9 +54,8 @@ export function mxnetShapeStep(node: MxnetNode, at: string): MxnetStep | undefin
   if (node.op === '_zeros' || node.op === 'zeros') {
     const shape = parseMxnetAttr(node.attrs.shape ?? '()');
     if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) throw new Error(`${at}: attribute 'shape' must be a tuple of sizes, got ${JSON.stringify(node.attrs.shape)}`);
-    if (deferredZeros(node)) return () => [];
     const dtype = (node.attrs.dtype ?? 'float32') as 'float32';
-    return (F) => F.zeros(shape as number[], { dtype });
+    return (F) => F.zeros((shape as number[]).map((d) => d || 1), { dtype });
   }
   if (node.op === 'SwapAxis' || node.op === 'swapaxes') {
     const dim = (k: string) => {

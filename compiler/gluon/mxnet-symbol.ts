@@ -26,6 +26,8 @@ import { camel, parameterShape, parseMxnetAttr, parseMxnetSymbol, targetOf, type
 import { readMxnetOp } from '../formats/mxnet-ops.js';
 import { movingStatistics } from './nn/norm.js';
 import { deferredZeros, mxnetShapeStep, rnnStep } from './mxnet-rnn-read.js';
+import { deferredAxes, deferredZerosAxes } from '../formats/mxnet-deferred.js';
+import { plainShape } from '../ops/symbolic-dim.js';
 import { readTensorFile } from '../formats/params-file.js';
 import type { F, Tensor } from '../engine/tensor.js';
 
@@ -222,22 +224,36 @@ export class MxnetSymbolBlock extends HybridBlock {
       throw new Error(`${this.source}: expects ${this.inputNames.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}`);
     }
     const values: Tensor[][] = [];
+    // Per node, the axes of its outputs MXNet infers later (zeros made with a 1 there; formats/mxnet-deferred.ts), and the zeros they come from.
+    const pending: number[][] = [];
+    const origin: (string | undefined)[] = [];
     this.graph.nodes.forEach((n, i) => {
+      pending.push([]);
+      origin.push(undefined);
       const k = this._inputIndex.get(i);
       if (k !== undefined) values.push([inputs[k]!]);
       else if (this._labels.has(i)) values.push([]);
       else if (n.op === 'null') values.push([params[n.name]!]);
       else {
-        const ins = (LABELLED.has(n.op) ? n.inputs.slice(0, 1) : n.inputs).map(([j, o]) => {
+        const read = LABELLED.has(n.op) ? n.inputs.slice(0, 1) : n.inputs;
+        // A begin state MXNet sizes from the data, read by the RNN operator: the operator makes it (mxnet-rnn-read.ts).
+        const ownState = (j: number) => n.op === 'RNN' && deferredZeros(this.graph.nodes[j]!);
+        const ins = read.map(([j, o]) => {
           const v = values[j]![o];
-          // A begin state MXNet sizes from the data: the RNN operator makes it (mxnet-rnn-read.ts).
-          if (!v && deferredZeros(this.graph.nodes[j]!)) {
-            if (n.op === 'RNN') return undefined as unknown as Tensor;
-            throw new Error(`${this.source}: node '${n.name}' reads '${this.graph.nodes[j]!.name}', zeros of shape ${this.graph.nodes[j]!.attrs.shape} whose 0 MXNet infers; gluonc completes such a shape only as the begin state of an RNN node`);
-          }
           if (!v) throw new Error(`${this.source}: node '${n.name}' uses output ${o} of node '${this.graph.nodes[j]!.name}', which gluonc's operator does not produce`);
-          return v;
+          return ownState(j) ? (undefined as unknown as Tensor) : v;
         });
+        const zerosAxes = deferredZerosAxes(n);
+        if (zerosAxes) [pending[i], origin[i]] = [zerosAxes, n.name];
+        else if (read.some(([j]) => pending[j]!.length && !ownState(j))) {
+          const from = read.map(([j]) => origin[j]).find((o) => o);
+          try {
+            pending[i] = deferredAxes(n, read.map(([j], m) => ({ pending: ownState(j) ? [] : pending[j]!, shape: ins[m] ? plainShape(ins[m]!.shape) : [] })));
+          } catch (e) {
+            throw new Error(`${this.source}: node '${n.name}' reads zeros of an inferred size ('${from}', shape ${this.graph.nodes.find((m) => m.name === from)?.attrs.shape}): ${(e as Error).message}`);
+          }
+          origin[i] = pending[i]!.length ? from : undefined;
+        }
         let out: Tensor | Tensor[];
         try {
           out = this._steps[i]!(F, ins);
@@ -250,6 +266,9 @@ export class MxnetSymbolBlock extends HybridBlock {
         values.push(Array.isArray(out) ? out : [out]);
         if (n.op === 'BatchNorm' && isSymbol(out)) this._writeBackMovingStats(F, n, ins);
       }
+    });
+    this.graph.heads.forEach(([j], h) => {
+      if (pending[j]!.length) throw new Error(`${this.source}: output ${h} (node '${this.graph.nodes[j]!.name}') has axes ${pending[j]!.join(', ')} of unknown size: they come from zeros '${origin[j]}' whose 0 MXNet infers, and no operator on the way meets a tensor of that size`);
     });
     const res = this.graph.heads.map(([j, o]) => values[j]![o]!);
     return res.length === 1 ? res[0]! : res;

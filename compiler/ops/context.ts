@@ -15,13 +15,16 @@
  * - `device`: the device context compiled sessions are created on (the
  *   engine's `cpu()` / `gpu()`; compiler/engine/context.ts);
  * - `pendingStep`: the fused training step being recorded
- *   (compiler/engine/program.ts), or null.
+ *   (compiler/engine/program.ts), or null;
+ * - `dimConstraints`: where type rules record what they need of symbolic
+ *   sizes (compiler/ops/dim-constraints.ts), or null (not recorded).
  *
  * The engine's fields are opaque here (this layer knows their owners only by
  * the little it reads). Invariant: `withContext` restores the fields it
  * set however `fn` exits, so a throw inside `record` or a trace leaves
  * nothing behind.
  */
+import type { DimConstraint } from '../../runtime/dim-expr.js';
 import type { Device } from '../../runtime/session.js';
 
 /** A device context as this layer sees it (the engine's `Context`). */
@@ -38,11 +41,12 @@ export interface ExecutionContext {
   readonly trace: object | null;
   readonly device: DeviceLike;
   readonly pendingStep: object | null;
+  readonly dimConstraints: DimConstraint[] | null;
 }
 
 const CPU: DeviceLike = { device: 'cpu', toString: () => 'cpu(0)' };
 
-let current: ExecutionContext = { recording: false, training: false, scopes: [], trace: null, device: CPU, pendingStep: null };
+let current: ExecutionContext = { recording: false, training: false, scopes: [], trace: null, device: CPU, pendingStep: null, dimConstraints: null };
 
 /**
  * The context now.
@@ -86,6 +90,7 @@ function merged(base: ExecutionContext, from: Partial<ExecutionContext>, which: 
     trace: which.trace !== undefined ? from.trace! : base.trace,
     device: which.device !== undefined ? from.device! : base.device,
     pendingStep: which.pendingStep !== undefined ? from.pendingStep! : base.pendingStep,
+    dimConstraints: which.dimConstraints !== undefined ? from.dimConstraints! : base.dimConstraints,
   };
 }
 

@@ -16,6 +16,7 @@ import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type Tx } from './define.js';
 import { divDim, mulDims, sameDim } from './dims.js';
+import { requireDim } from './dim-constraints.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
@@ -160,10 +161,20 @@ function convGeom(op: 'Convolution' | 'Deconvolution', types: TensorType[], a: C
       // (in - 1) * stride - 2 * pad + dilate * (kernel - 1) + adj + 1
       const delta = -s - 2 * p + eff + adj[i]!;
       const o = typeof d === 'number' ? (d - 1) * s - 2 * p + eff + adj[i]! : offset(mulDims([s, d]), delta);
-      if (typeof o === 'number' && o < 1) throw new OpError(op, `output size ${o} along spatial axis ${i} is not positive (pad ${fmt(pad)} too large)`, types);
+      requireDim({
+        op, dim: o, cmp: '>=', value: 1, types,
+        why: `its output size along spatial axis ${i} must be positive (stride ${fmt(stride)}, pad ${fmt(pad)}, kernel ${fmt(kernel)})`,
+        fail: (v) => `output size ${v} along spatial axis ${i} is not positive (pad ${fmt(pad)} too large)`,
+      });
       out.push(o);
-    } else if (typeof d === 'number') {
-      if (d + 2 * p < eff) throw new OpError(op, `kernel ${fmt(kernel)} (dilate ${fmt(dilate)}) is larger than the padded input along spatial axis ${i} (data ${fmt(xs)}, pad ${fmt(pad)})`, types);
+      continue;
+    }
+    requireDim({
+      op, dim: offset(d, 2 * p), cmp: '>=', value: eff, types,
+      why: `kernel ${fmt(kernel)}${dl > 1 ? ` (dilate ${fmt(dilate)}: ${eff} wide)` : ''} must fit the input${p ? ` padded by ${p} on each side` : ''} along spatial axis ${i}`,
+      fail: () => `kernel ${fmt(kernel)} (dilate ${fmt(dilate)}) is larger than the padded input along spatial axis ${i} (data ${fmt(xs)}, pad ${fmt(pad)})`,
+    });
+    if (typeof d === 'number') {
       out.push(Math.floor((d + 2 * p - eff) / s) + 1);
     } else {
       out.push(s === 1 ? offset(d, 2 * p - eff + 1) : `(floor((${d}${2 * p - eff >= 0 ? '+' : ''}${2 * p - eff})/${s})+1)`);

@@ -13,6 +13,7 @@ import { defineOp, type Method, type OpDef, type Tx } from './define.js';
 import { addDims, divDim, normAxis, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
+import { requireDim } from './dim-constraints.js';
 import { alloc, bool, ints, opaque, typedLike } from './index-ops.js';
 import type { GradTensor } from './grad-ops.js';
 
@@ -171,9 +172,11 @@ function splitPlan(types: TensorType[], a: SplitA): { ax: number; part: Dim } {
   const ax = normAxis('split', a.axis, t.shape.length, types);
   bool('split', 'squeezeAxis', a.squeezeAxis, types);
   const d = t.shape[ax]!;
-  if (typeof d === 'number' && d % a.numOutputs !== 0) {
-    throw new OpError('split', `axis ${ax} of size ${d} does not split into ${a.numOutputs} equal parts`, types);
-  }
+  requireDim({
+    op: 'split', dim: d, cmp: 'multipleOf', value: a.numOutputs, types,
+    why: `axis ${ax} splits into ${a.numOutputs} equal parts`,
+    fail: (v) => `axis ${ax} of size ${v} does not split into ${a.numOutputs} equal parts`,
+  });
   const part = divDim(d, a.numOutputs) ?? opaque(`${d}/${a.numOutputs}`);
   if (a.squeezeAxis && typeof part === 'number' && part !== 1) {
     throw new OpError('split', `squeezeAxis needs parts of size 1, but axis ${ax} gives parts of ${part}`, types);

@@ -12,6 +12,7 @@ import { axisPad, gather, ints, linearGrad, reverseAxis } from './index-ops.js';
 import { addDims } from './dims.js';
 import { OpError } from './errors.js';
 import { computeIn, SMALL_VIA } from './elementwise.js';
+import { requireDim } from './dim-constraints.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
 type PadA = Attrs & { mode: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue: number };
@@ -28,9 +29,13 @@ function padPairs(types: TensorType[], a: PadA): [number, number][] {
   const pairs = t.shape.map((_d, k): [number, number] => [w[2 * k]!, w[2 * k + 1]!]);
   if (a.mode === 'reflect') {
     t.shape.forEach((d, k) => {
-      if (typeof d === 'number' && (pairs[k]![0] >= d || pairs[k]![1] >= d)) {
-        throw new OpError('pad', `reflect padding ${pairs[k]!.join(', ')} of axis ${k} must be smaller than its size ${d}`, types);
-      }
+      const widest = Math.max(...pairs[k]!);
+      if (!widest) return;
+      requireDim({
+        op: 'pad', dim: d, cmp: '>=', value: widest + 1, types,
+        why: `reflect padding ${pairs[k]!.join(', ')} of axis ${k} must be smaller than its size`,
+        fail: (v) => `reflect padding ${pairs[k]!.join(', ')} of axis ${k} must be smaller than its size ${v}`,
+      });
     });
   }
   return pairs;

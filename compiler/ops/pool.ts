@@ -15,6 +15,7 @@ import { checkRank, compatible, FLOATS, fmt, inFloat32, offset, spatial } from '
 import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type Tx } from './define.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
+import { requireDim } from './dim-constraints.js';
 import { fromF64, toF64 } from './kernels.js';
 
 // ---------------------------------------------------------------- Pooling
@@ -68,11 +69,15 @@ function poolGeom(types: TensorType[], a: PoolAttrs): PoolGeom {
   for (let i = 0; i < nd; i++) {
     const [d, k, s, p] = [xs[2 + i]!, kernel[i]!, stride[i]!, pad[i]!];
     if (p >= k) throw new OpError(op, `pad ${fmt(pad)} must be smaller than kernel ${fmt(kernel)}`, types);
+    requireDim({
+      op, label: `Pooling (${a.poolType})`, dim: offset(d, 2 * p), cmp: '>=', value: k, types,
+      why: `kernel ${fmt(kernel)} must fit the input${p ? ` padded by ${p} on each side` : ''} along spatial axis ${i}`,
+      fail: () => `kernel ${fmt(kernel)} is larger than the padded input along spatial axis ${i} (data ${fmt(xs)}, pad ${fmt(pad)})`,
+    });
     if (typeof d !== 'number') {
       out.push(s === 1 ? offset(d, 2 * p - k + 1) : `(${full ? 'ceil' : 'floor'}((${d}${2 * p - k >= 0 ? '+' : ''}${2 * p - k})/${s})+1)`);
       continue;
     }
-    if (d + 2 * p < k) throw new OpError(op, `kernel ${fmt(kernel)} is larger than the padded input along spatial axis ${i} (data ${fmt(xs)}, pad ${fmt(pad)})`, types);
     let o = (full ? Math.ceil((d + 2 * p - k) / s) : Math.floor((d + 2 * p - k) / s)) + 1;
     // onnxruntime drops a last 'full' window that would start in the end padding (MXNet would fill it with -inf or 0).
     if (full && (o - 1) * s - p >= d) o--;

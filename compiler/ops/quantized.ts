@@ -24,6 +24,7 @@ import { defineOp, type OpDef, type Tx } from './define.js';
 import type { GradTensor } from './grad-ops.js';
 import { broadcastShapes, sameDim } from './dims.js';
 import { OpError } from './errors.js';
+import { requireDim } from './dim-constraints.js';
 
 const QDTYPES: readonly DType[] = ['uint8', 'int8'];
 const NO_GRAD = 'its inputs and outputs are quantized integers (dequantize to float to differentiate)';
@@ -172,8 +173,12 @@ function qconvGeom(op: string, x: TensorType, w: TensorType, a: QConvAttrs, type
     const d = xs[2 + i]!;
     const eff = dilate[i]! * (kernel[i]! - 1) + 1;
     const padded = pads[i]! + pads[nd + i]!;
+    requireDim({
+      op, dim: offset(d, padded), cmp: '>=', value: eff, types,
+      why: `kernel ${formatShape(kernel)}${eff > kernel[i]! ? ` (dilate ${formatShape(dilate)}: ${eff} wide)` : ''} must fit the input${padded ? ` padded by ${padded}` : ''} along spatial axis ${i}`,
+      fail: () => `kernel ${formatShape(kernel)} (dilate ${formatShape(dilate)}) is larger than the padded input along spatial axis ${i}`,
+    });
     if (typeof d === 'number') {
-      if (d + padded < eff) throw new OpError(op, `kernel ${formatShape(kernel)} (dilate ${formatShape(dilate)}) is larger than the padded input along spatial axis ${i}`, types);
       out.push(Math.floor((d + padded - eff) / stride[i]!) + 1);
     } else out.push(stride[i] === 1 ? offset(d, padded - eff + 1) : `(floor((${d}${padded - eff >= 0 ? '+' : ''}${padded - eff})/${stride[i]})+1)`);
   }

@@ -109,17 +109,15 @@ export class Seq2SeqDecoder extends nn.Block {
   }
 }
 
-/** The encoder's output alone (the encoder's `[output, [state]]` exports as output0, output1; `gluonc compile --train` needs one output). */
-class EncoderOutput extends nn.Block {
-  encoder = new Seq2SeqEncoder(10, 8, 16, 2);
-  override forward(X: nd.NDArray): nd.NDArray {
-    return this.encoder.call(X)[0];
-  }
-}
-
-/** The model: d2l's seq2seq encoder (vocabulary 10, embeddings of 8, 2 GRU layers of 16), its output. Example: `build().call(np.zeros([4, 7]))` is [7, 4, 16]. */
+/**
+ * The model: d2l's seq2seq encoder (vocabulary 10, embeddings of 8, 2 GRU
+ * layers of 16), returning `[output, [state]]`: compiled, the artifact's
+ * output0 [T, N, 16] and output1 [2, N, 16]; `gluonc compile --train`
+ * puts the loss on output0 (the first output) and also outputs the final
+ * state. Example: `build().call(np.zeros([4, 7]))` is `[[7, 4, 16], [[2, 4, 16]]]` in shapes.
+ */
 export default function build(): gluon.Block {
-  const net = new EncoderOutput();
+  const net = new Seq2SeqEncoder(10, 8, 16, 2);
   net.initialize();
   return net;
 }

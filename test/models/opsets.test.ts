@@ -97,7 +97,8 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
       const xs = Object.keys(m.inputs).map((k) => ndOf(feeds[k]!));
       let l: InstanceType<typeof nd.NDArray> | undefined;
       autograd.record(() => {
-        const out = m.block.call(...xs) as InstanceType<typeof nd.NDArray>;
+        // The loss reads the first output, depth first (d2l's seq2seq encoder returns [output, [state]]).
+        const out = [m.block.call(...xs)].flat(Infinity)[0] as InstanceType<typeof nd.NDArray>;
         l = chooseLoss(opts, out.shape).loss.call(out, ndOf(feeds['label']!)) as InstanceType<typeof nd.NDArray>;
         return l;
       });
@@ -134,7 +135,7 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
       const feeds = Object.fromEntries(Object.entries(m.inputs).map(([k, s]) => [k, feed(k, s.dtype ?? 'float32', s.shape, r, m.tokens)]));
       m.feeds = feeds;
       const outs = m.block.call(...Object.values(feeds).map((h) => nd.array(tensorToNumbers(h), { shape: h.shape, dtype: h.dtype }))) as unknown;
-      const expect = (Array.isArray(outs) ? outs : [outs]).map((o: { _host: HostTensor }) => o._host);
+      const expect = [outs].flat(Infinity).map((o) => (o as { _host: HostTensor })._host); // nested outputs, depth first
       const block = asHybrid(m.block);
       for (const opset of OPSETS) {
         const b: Built = { label: m.label, opset, train: false, feeds, expect };

@@ -4,6 +4,8 @@
  * symbolic T broadcast against a fixed 5: T must be 5 or 1) is the
  * client's fault, a 400 naming the input, the declared shape and the shape
  * received, on the JSON and the binary forms of the KServe v2 infer route;
+ * so are sizes the manifest's constraints refuse before the run (a pooling
+ * kernel larger than a symbolic H);
  * a recurrent artifact with a symbolic T answers requests of every length
  * in one server, and requests of unequal shapes are never merged into one
  * batch (each answer equals a direct run of its own request).
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { gluon, nd, random } from 'gluonc';
 import { loadModel, serve, type Model, type ServeHandle } from 'gluonc/runtime';
 import { Probe } from '../helpers/layers.js';
+import { poolNet } from '../helpers/size-artifacts.js';
 
 interface Answer {
   status: number;
@@ -59,6 +62,27 @@ describe('runtime/serve: input sizes the model does not fit, and requests of sev
       assert.equal((await post(url, jsonBody([3, 1, 8], 4))).status, 200, 'T = 1 broadcasts (ONNX semantics) and the server kept serving');
       const stats = (await (await fetch(`${s.url}/v2/models/add-t/stats`)).json()) as { model_stats: { inference_stats: { fail: { count: number } } }[] };
       assert.equal(stats.model_stats[0]!.inference_stats.fail.count, 3);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("sizes an operator cannot take (the 5 x 5 pooling of the issue over H = 3) are a 400 before the run, naming x, [1, 3, H, W], the shape received and the need; H = 9 is a 200", async function () {
+    this.timeout(60_000);
+    const file = path.join(dir, 'pool.onnx');
+    poolNet().export(file, { inputs: { x: { shape: [1, 3, 'H', 'W'] } } });
+    const s = await serve(file, { port: 0 });
+    try {
+      const url = `${s.url}/v2/models/pool/infer`;
+      const bin = binaryBody([1, 3, 3, 3], 2);
+      for (const r of [await post(url, jsonBody([1, 3, 3, 3], 1)), await post(url, bin.body, bin.headers)]) {
+        assert.equal(r.status, 400, JSON.stringify(r.json));
+        assert.match(String(r.json['error']), /^model 'pool': input 'x' float32\[1, 3, 3, 3\] \(H = 3, W = 3\) does not fit the model \(declared float32\[1, 3, H, W\]\): Pooling \(max\) in block 'HybridSequential\/1' needs H >= 5: kernel \[5, 5\] must fit the input along spatial axis 0$/);
+        assert.deepEqual(r.json['inputs'], [{ name: 'x', datatype: 'FP32', expected: [1, 3, 'H', 'W'], received: [1, 3, 3, 3] }]);
+      }
+      const ok = await post(url, jsonBody([1, 3, 9, 9], 3));
+      assert.equal(ok.status, 200, JSON.stringify(ok.json));
+      assert.deepEqual((ok.json['outputs'] as { shape: number[] }[])[0]!.shape, [1, 3, 1, 1]);
     } finally {
       await s.close();
     }

@@ -7,13 +7,16 @@
  * `gluonc compile --input x:float32[T,N,8]`), `x.shape[1]` is a
  * `SymbolicDim`: the states are then zeros whose batch is read from `x` when
  * the graph runs (the creation operator's shape from a tensor, as
- * `F.zeros([x.shape[1], H])` does), so the artifact takes any batch.
+ * `F.zeros([x.shape[1], H])` does), so the artifact takes any batch; they
+ * are recorded as the block's begin states, which MXNet's export writes as
+ * MXNet's `begin_state` does (`_zeros` with a 0 batch, formats/mxnet-deferred.ts).
  */
 import type { DType } from '../../../runtime/dtypes.js';
 import { zeros } from '../../engine/nd.js';
 import type { NDArray } from '../../engine/ndarray.js';
 import { isSymbolicDim, type SymbolicDim } from '../../ops/symbolic-dim.js';
 import { symOps } from '../../trace/sym.js';
+import { recordBeginState, type BeginStateOrigin } from '../../formats/mxnet-deferred.js';
 import { bindArgs } from '../bind-args.js';
 
 /** A batch size: a number, or a traced tensor's symbolic dimension (`x.shape[1]` while exporting). */
@@ -30,13 +33,19 @@ export function bindBeginState(cls: string, args: readonly unknown[]): [BatchSiz
 
 /**
  * Zero states of the given shapes: arrays, or, when a shape holds a
- * symbolic dimension, traced zeros that read it from its tensor at run time.
+ * symbolic dimension, traced zeros that read it from its tensor at run time
+ * (recorded as `origin`'s begin states).
  *
  * ```ts
- * zeroStates([[1, 4, 20], [1, 4, 20]], 'float32');  // two arrays
- * zeroStates([[1, x.shape[1], 20]], 'float32');    // while exporting: zeros [1, N, 20], N read from x
+ * zeroStates([[1, 4, 20], [1, 4, 20]], 'float32', origin);  // two arrays
+ * zeroStates([[1, x.shape[1], 20]], 'float32', origin);    // while exporting: zeros [1, N, 20], N read from x
  * ```
  */
-export function zeroStates(shapes: readonly (readonly BatchSize[])[], dtype: DType): NDArray[] {
-  return shapes.map((s) => (s.some(isSymbolicDim) ? (symOps.zeros([...s] as unknown as number[], { dtype }) as unknown as NDArray) : zeros(s as number[], { dtype })));
+export function zeroStates(shapes: readonly (readonly BatchSize[])[], dtype: DType, origin: BeginStateOrigin): NDArray[] {
+  return shapes.map((s) => {
+    if (!s.some(isSymbolicDim)) return zeros(s as number[], { dtype });
+    const z = symOps.zeros([...s] as unknown as number[], { dtype });
+    recordBeginState(z.value, origin);
+    return z as unknown as NDArray;
+  });
 }

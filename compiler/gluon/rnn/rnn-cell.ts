@@ -97,6 +97,11 @@ export abstract class RecurrentCell extends HybridBlock {
     get('h2h_bias', [rows], options.h2hBiasInitializer ?? new Zero());
   }
 
+  /** MXNet's `_alias` of the cells (rnn_cell.py): `rnn`, `lstm`, `gru`, so MXNet's export names them `lstm0_i2h_weight`, `lstm0_begin_state_0`. */
+  override _alias(): string {
+    return this.mode.startsWith('rnn_') ? 'rnn' : this.mode;
+  }
+
   /** The shapes of the states for a batch size: `[h]` or `[h, c]`, each [N, H]. */
   stateInfo(batchSize = 0): { shape: number[]; layout: 'NC' }[] {
     return Array.from({ length: NUM_STATES[this.mode] }, () => ({ shape: [batchSize, this.hiddenSize], layout: 'NC' as const }));
@@ -111,7 +116,8 @@ export abstract class RecurrentCell extends HybridBlock {
    */
   beginState(...args: KwArgs<['batchSize?'], [batchSize?: BatchSize], { dtype?: DType }>): NDArray[] {
     const [batchSize, options] = bindBeginState(this.constructor.name, args);
-    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => [batchSize, this.hiddenSize]), options.dtype ?? this._dtype);
+    // MXNet names them '<prefix>begin_state_<k>', layout 'NC' (rnn_cell.py, begin_state and state_info).
+    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => [batchSize, this.hiddenSize]), options.dtype ?? this._dtype, { block: this, base: 'begin_state_', layout: 'NC' });
   }
 
   /** `call(x, states)` gives `[output, newStates]`. */

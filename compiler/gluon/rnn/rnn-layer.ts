@@ -166,7 +166,8 @@ export abstract class RecurrentLayer extends HybridBlock {
   beginState(...args: KwArgs<['batchSize?'], [batchSize?: BatchSize], { dtype?: DType }>): NDArray[] {
     const [batchSize, options] = bindBeginState(this.constructor.name, args);
     const shape = [this.numLayers * this.directions, batchSize, this.hiddenSize];
-    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => shape), options.dtype ?? this._dtype);
+    // MXNet names them '<prefix>h0_<i>', layout 'LNC' (rnn_layer.py, begin_state and state_info).
+    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => shape), options.dtype ?? this._dtype, { block: this, base: 'h0_', layout: 'LNC' });
   }
 
   /**

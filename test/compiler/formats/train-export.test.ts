@@ -80,18 +80,6 @@ describe('exportTrainingStep', () => {
     s.close();
   });
 
-  it('a model with two outputs is refused by name', () => {
-    class Two extends gluon.HybridBlock {
-      override hybridForward(F: gluon.F, x: gluon.Tensor) {
-        return [F.relu(x), F.negative(x)];
-      }
-    }
-    assert.throws(
-      () => exportTrainingStep(new Two(), { inputs: { x: { shape: [2] } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd') }),
-      /needs a model with one output, Two has 2/,
-    );
-  });
-
   it('a convolution over symbolic image sizes is refused with what to do (concrete sizes train)', () => {
     const conv = () => {
       const net = new gluon.nn.Conv2D(2, 3, { inChannels: 1 });
@@ -101,5 +89,18 @@ describe('exportTrainingStep', () => {
     const step = (shape: (string | number)[]) => exportTrainingStep(conv(), { inputs: { x: { shape } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd') });
     assert.throws(() => step(['N', 1, 'H', 'W']), /Convolution: cannot differentiate the weight with symbolic spatial sizes \[N, 2, \(H-2\), \(W-2\)\]: give the input concrete spatial sizes \(export's `inputs`, or `gluonc compile --input`/);
     assert.ok(step(['N', 1, 8, 8]).bytes.length > 0);
+  });
+
+  it("a pooling over symbolic image sizes: the manifest carries its need (H >= 2), as an inference artifact's does; fixed sizes carry none", () => {
+    const net = new gluon.nn.HybridSequential();
+    net.add(new gluon.nn.MaxPool2D({ poolSize: 2 }), new gluon.nn.GlobalAvgPool2D(), new gluon.nn.Dense(2, { inUnits: 1, flatten: true }));
+    net.initialize();
+    const step = (shape: (string | number)[]) => exportTrainingStep(net, { inputs: { x: { shape } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd') });
+    const { manifest } = step(['N', 1, 'H', 'W']);
+    assert.deepEqual(manifest.constraints?.map((c) => [c.dim, c.cmp, c.value, c.message]), [
+      ['H', '>=', 2, "Pooling (max) in block 'HybridSequential/0' needs H >= 2: kernel [2, 2] must fit the input along spatial axis 0"],
+      ['W', '>=', 2, "Pooling (max) in block 'HybridSequential/0' needs W >= 2: kernel [2, 2] must fit the input along spatial axis 1"],
+    ]);
+    assert.equal(step(['N', 1, 4, 4]).manifest.constraints, undefined);
   });
 });

@@ -128,7 +128,7 @@ describe('rnn: nested outputs and begin states of a symbolic batch, exported', (
     });
   }
 
-  it("models/d2l/rnn-concise.ts (d2l's seq2seq encoder, beginState({ batchSize: X.shape[1] })) compiles with a symbolic batch and equals the block at N = 4 and N = 1", async () => {
+  it("models/d2l/rnn-concise.ts (d2l's seq2seq encoder, beginState({ batchSize: X.shape[1] }), returning [output, [state]]) compiles with a symbolic batch to output0, output1 and equals the block at N = 4 and N = 1", async () => {
     assert.deepEqual(encoderInputs.X.shape, ['N', 'T']);
     random.seed(8);
     const net = buildEncoder() as gluon.Block;
@@ -139,9 +139,10 @@ describe('rnn: nested outputs and begin states of a symbolic batch, exported', (
       for (const [N, T] of [[4, 7], [1, 3]] as const) {
         const X = nd.array(Array.from({ length: N * T }, (_v, i) => (i * 7) % 10), { shape: [N, T] });
         const got = m.runSync({ X: feed(X) });
-        const want = net.call(X) as nd.NDArray;
-        assert.deepEqual(got['output']!.shape, [T, N, 16]);
-        assertClose(nums(got['output']!), nums(want), `N=${N} T=${T}`, 1e-4, 1e-5);
+        const [output, [state]] = net.call(X) as [nd.NDArray, nd.NDArray[]];
+        assert.deepEqual([got['output0']!.shape, got['output1']!.shape], [[T, N, 16], [2, N, 16]]);
+        assertClose(nums(got['output0']!), nums(output), `N=${N} T=${T} output0`, 1e-4, 1e-5);
+        assertClose(nums(got['output1']!), nums(state!), `N=${N} T=${T} output1 (state)`, 1e-4, 1e-5);
       }
     } finally {
       await m.close();
