@@ -12,6 +12,7 @@
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
+import { fromOnnxDType, type DType } from '../../runtime/dtypes.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
@@ -19,6 +20,7 @@ import type { LowerCtx, OnnxAttr } from '../ops/define.js';
 import { getOp } from '../ops/registry.js';
 import { isConcrete } from '../ir/types.js';
 import { checkOpsetRange, legalizeNode, MIN_OPSET, onnxNeeds, type LegalizeEnv, type PendingNode } from './opset-forms.js';
+import { outputDType, rewriteInt64MinMax } from './int64-minmax.js';
 import { peephole } from './peephole.js';
 import { onnx, tensorProto, valueInfo } from './proto.js';
 
@@ -112,6 +114,8 @@ class ModelBuilder {
   readonly initializers: OnnxNs.ITensorProto[] = [];
   readonly domains = new Set<string>();
   private readonly names = new Map<Value, string>();
+  /** The dtype of each ONNX name where it is known (IR values, constants, outputs of dtype-preserving nodes): for `rewriteInt64MinMax`. */
+  private readonly dtypes = new Map<string, DType>();
   private readonly used = new Set<string>();
   /** Graph outputs produced by a node take the output's public name directly. */
   private readonly outputNodeNames = new Map<Value, string>();
@@ -140,6 +144,7 @@ class ModelBuilder {
       if (this.used.has(name)) throw new Error(`two graph values are named '${name}'`);
       this.used.add(name);
       this.names.set(v, name);
+      this.dtypes.set(name, v.type.dtype);
     };
     for (const v of g.inputs) claim(v, v.name);
     for (const p of g.params) claim(p, p.name);
@@ -153,6 +158,7 @@ class ModelBuilder {
       this.names.set(c, this.fresh('const'));
       this.initializers.push(tensorProto(this.names.get(c)!, c.data!));
       this.noteInts(this.names.get(c)!, c.data!);
+      this.dtypes.set(this.names.get(c)!, c.data!.dtype);
     }
   }
 
@@ -161,6 +167,7 @@ class ModelBuilder {
     const name = this.fresh('k');
     this.initializers.push(tensorProto(name, t));
     this.noteInts(name, t);
+    this.dtypes.set(name, t.dtype);
     return name;
   }
 
@@ -185,6 +192,7 @@ class ModelBuilder {
   lowerNode(node: Node): void {
     const def = getOp(node.op);
     for (const o of node.outputs) this.names.set(o, this.outputNodeNames.get(o) ?? this.fresh('t'));
+    for (const v of [...node.inputs, ...node.outputs]) if (this.names.has(v)) this.dtypes.set(this.names.get(v)!, v.type.dtype);
     const first = this.nodes.length;
     const ctx = this.lowerCtx(node);
     def.lower(ctx, node.attrs as never);
@@ -230,6 +238,7 @@ class ModelBuilder {
   /** What `legalizeNode` uses while lowering `node`. */
   private env(node: Node): LegalizeEnv {
     return {
+      dtypeOf: (name) => this.dtypes.get(name),
       intsOf: (name) => this.intValues.get(name),
       fresh: (hint) => this.fresh(`${node.op}_${hint}`),
       ints: (values) => this.ints(values),
@@ -251,11 +260,17 @@ class ModelBuilder {
         const where = `${node.op}${node.scope ? ` (in ${node.scope})` : ''}`;
         let pending: PendingNode[] = [{ opType, inputs, attrs, outputs: outs }];
         try {
-          if (!domain) pending = legalizeNode(pending[0]!, b.opset, b.env(node));
+          if (!domain) pending = legalizeNode(pending[0]!, b.opset, b.env(node)).flatMap((n) => rewriteInt64MinMax(n, b.env(node)));
         } catch (e) {
           throw new Error(`${where}: ${(e as Error).message}`);
         }
         for (const n of pending) {
+          if (!domain) {
+            n.outputs.forEach((o, k) => {
+              const d = outputDType(n, k, (name) => b.dtypes.get(name), fromOnnxDType);
+              if (d && o) b.dtypes.set(o, d);
+            });
+          }
           const need = domain ? null : onnxNeeds(n);
           if (need && need.opset > b.opset) throw new Error(`opset ${b.opset} is too low: ${where} needs opset ${need.opset} (${need.what})`);
           b.target.push({
@@ -285,7 +300,11 @@ class ModelBuilder {
         const body: OnnxNs.INodeProto[] = [];
         b.target = body;
         try {
-          const names = inputs.map(() => b.fresh('s'));
+          const names = inputs.map((v) => {
+            const n = b.fresh('s');
+            b.dtypes.set(n, v.dtype);
+            return n;
+          });
           const outs = build(names);
           const produced = new Set(body.flatMap((n) => n.output ?? []));
           // A body output must be produced inside the body: pass-throughs get an Identity.

@@ -12,6 +12,7 @@
  * Invariant: a legalized node computes what the node it replaces computes.
  */
 import type { OnnxAttr } from '../ops/define.js';
+import type { DType } from '../../runtime/dtypes.js';
 
 /** The oldest ONNX opset gluonc exports (opset 13 moved `axes` of Squeeze/Unsqueeze/ReduceSum and `split` to inputs). */
 export const MIN_OPSET = 13;
@@ -41,6 +42,8 @@ export interface PendingNode {
 
 /** What `legalizeNode` may use: the values of int64 constants by name, and fresh names. */
 export interface LegalizeEnv {
+  /** The dtype an ONNX name holds where the emitter knows it. */
+  dtypeOf(name: string): DType | undefined;
   /** The values of a 1-D int64 constant, or undefined when `name` is not one. */
   intsOf(name: string): readonly number[] | undefined;
   fresh(hint: string): string;

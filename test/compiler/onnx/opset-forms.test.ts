@@ -17,6 +17,7 @@ function env(consts: Record<string, number[]>): LegalizeEnv & { made: number[][]
   const made: number[][] = [];
   return {
     made,
+    dtypeOf: () => undefined,
     intsOf: (name) => consts[name],
     fresh: (hint) => `${hint}${n++}`,
     ints: (values) => {

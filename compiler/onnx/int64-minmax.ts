@@ -1,0 +1,106 @@
+/**
+ * onnxruntime 1.30's CPU kernels of `Max`, `Min` and `Clip` and of
+ * `ReduceMax`/`ReduceMin` over the whole tensor or a last axis compare int64
+ * values wrongly once they leave the int32 range (measured with python
+ * onnxruntime 1.30: `ReduceMax([0, 1, 2, 2^31])` is 2, `Max(6356453550,
+ * 7885898265)` picks the first; about one random 64-bit case in twenty; the
+ * reductions along a leading axis, `Greater`, `Less`, `Where`, `TopK` and
+ * `ArgMax` are exact). Every emitted node of those types on int64 inputs is
+ * rewritten here into exact ones: `Max`/`Min` into `Where(Greater/Less)`,
+ * `Clip` into two `Where`s, `ReduceMax`/`ReduceMin` into one `TopK` of k = 1
+ * per reduced axis (the whole tensor flattened first when no axes are
+ * given), then `Squeeze` unless `keepdims`. Which names hold int64 is what
+ * the emitter knows (`dtypeOf`): IR values, constants, and outputs of
+ * dtype-preserving nodes; a name of unknown dtype is left as it is.
+ *
+ * ```ts
+ * rewriteInt64MinMax({ opType: 'Max', inputs: ['a', 'b'], attrs: {}, outputs: ['y'] }, env);
+ * // [Greater(b, a) -> c, Where(c, b, a) -> y]
+ * ```
+ */
+import type { DType } from '../../runtime/dtypes.js';
+import type { PendingNode } from './opset-forms.js';
+
+/** What the rewrite reads of the emitter. */
+export interface Int64Env {
+  dtypeOf(name: string): DType | undefined;
+  /** The values of a 1-D int64 constant, or undefined when `name` is not one. */
+  intsOf(name: string): readonly number[] | undefined;
+  fresh(hint: string): string;
+  ints(values: readonly number[]): string;
+}
+
+const REWRITTEN = new Set(['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin']);
+
+/** `n` in exact int64 nodes, or `[n]` when it is not one onnxruntime gets wrong. */
+export function rewriteInt64MinMax(n: PendingNode, env: Int64Env): PendingNode[] {
+  if (!REWRITTEN.has(n.opType) || env.dtypeOf(n.inputs[0]!) !== 'int64') return [n];
+  const out: PendingNode[] = [];
+  const node = (opType: string, inputs: string[], attrs: PendingNode['attrs'] = {}, outputs = [env.fresh(`i64${opType}`)]): string => {
+    out.push({ opType, inputs, attrs, outputs });
+    return outputs[0]!;
+  };
+  // other where `cmp(other, x)`, else x: Greater gives max(x, other), Less min(x, other).
+  const pick = (cmp: 'Greater' | 'Less', x: string, other: string, to?: string): string => node('Where', [node(cmp, [other, x]), other, x], {}, to ? [to] : undefined);
+  const y = n.outputs[0]!;
+  if (n.opType === 'Max' || n.opType === 'Min') {
+    const cmp = n.opType === 'Max' ? 'Greater' : 'Less';
+    const ins = n.inputs;
+    if (ins.length === 1) node('Identity', [ins[0]!], {}, [y]);
+    let acc = ins[0]!;
+    for (let i = 1; i < ins.length; i++) acc = pick(cmp, acc, ins[i]!, i === ins.length - 1 ? y : undefined);
+    return out;
+  }
+  if (n.opType === 'Clip') {
+    const [x, lo, hi] = n.inputs;
+    if (!lo && !hi) return [{ ...n, opType: 'Identity', inputs: [x!], attrs: {} }];
+    // max(x, lo), then min(., hi): ONNX's Clip.
+    const low = lo ? pick('Greater', x!, lo, hi ? undefined : y) : x!;
+    if (hi) pick('Less', low, hi, y);
+    return out;
+  }
+  // ReduceMax / ReduceMin: axes from the input (opset 18) or the attribute.
+  const [x, axesName] = n.inputs;
+  const keep = Number(n.attrs['keepdims'] ?? 1) === 1;
+  const largest = n.opType === 'ReduceMax' ? 1 : 0;
+  const axes = axesName ? env.intsOf(axesName) : (n.attrs['axes'] as number[] | undefined);
+  if (axesName && !axes) return [n]; // axes computed at run time: left to onnxruntime
+  const k = env.ints([1]);
+  const top = (v: string, axis: number, to?: string) => node('TopK', [v, k], { axis, largest, sorted: 1 }, [to ?? env.fresh('i64TopK'), env.fresh('i64TopKIdx')]);
+  if (!axes || axes.length === 0) {
+    if (axes && Number(n.attrs['noop_with_empty_axes'] ?? 0) === 1) return [{ opType: 'Identity', inputs: [x!], attrs: {}, outputs: [y] }];
+    const flat = top(node('Reshape', [x!, env.ints([-1])]), 0);
+    if (!keep) node('Reshape', [flat, env.ints([])], {}, [y]);
+    else node('Reshape', [flat, node('ConstantOfShape', [node('Shape', [node('Shape', [x!])])], { value: { tensor: { dtype: 'int64', shape: [1], data: new BigInt64Array([1n]) } } })], {}, [y]);
+    return out;
+  }
+  let v = x!;
+  axes.forEach((a, i) => (v = top(v, a, keep && i === axes.length - 1 ? y : undefined)));
+  if (!keep) node('Squeeze', [v, env.ints(axes)], {}, [y]);
+  return out;
+}
+
+/**
+ * The dtype of output `k` of an emitted node from its inputs' (undefined
+ * when the node is not one whose output dtype follows its inputs simply).
+ *
+ * ```ts
+ * outputDType({ opType: 'Unsqueeze', inputs: ['a', 'k1'], attrs: {}, outputs: ['b'] }, 0, dtypeOf); // dtypeOf('a')
+ * ```
+ */
+export function outputDType(n: PendingNode, k: number, dtypeOf: (name: string) => DType | undefined, castTo: (code: number) => DType): DType | undefined {
+  if (INT64_OUT.has(n.opType) || (n.opType === 'TopK' && k === 1)) return 'int64';
+  if (BOOL_OUT.has(n.opType)) return 'bool';
+  if (n.opType === 'Cast' && typeof n.attrs['to'] === 'number') return castTo(n.attrs['to']);
+  if (n.opType === 'Where' || n.opType === 'CastLike') return dtypeOf(n.inputs[n.opType === 'Where' ? 1 : 1]!);
+  if (SAME_AS_FIRST.has(n.opType)) return dtypeOf(n.inputs[0]!);
+  return undefined;
+}
+
+const INT64_OUT = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero']);
+const BOOL_OUT = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
+const SAME_AS_FIRST = new Set([
+  'Identity', 'Neg', 'Abs', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Max', 'Min', 'Clip', 'Sum', 'Relu', 'Sign',
+  'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Flatten', 'Expand', 'Tile', 'Slice', 'Gather', 'GatherElements', 'GatherND',
+  'Concat', 'Split', 'Pad', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceProd', 'CumSum', 'TopK', 'ScatterElements', 'ScatterND', 'Range',
+]);
