@@ -1,4 +1,4 @@
-/** Checks of categorical draws against their probabilities. */
+/** Checks of random draws: categorical ones against their probabilities, continuous ones against their moments. */
 import assert from 'node:assert/strict';
 
 /**
@@ -34,4 +34,18 @@ export function assertFrequencies(draws: number[], probs: number[], what: string
   if (df > CHI2_999.length) throw new Error(`assertFrequencies: ${df + 1} classes; the table goes to ${CHI2_999.length + 1}`);
   const limit = CHI2_999[df - 1]!;
   assert.ok(chi2 < limit, `${what}: counts ${counts.join(', ')} of ${n} draws against probabilities ${probs.map((p) => p.toFixed(4)).join(', ')}: chi-square ${chi2.toFixed(2)} >= ${limit} (df ${df}, p = 0.001)`);
+}
+
+/**
+ * Asserts that draws `v` have the distribution's mean and variance, within 5
+ * standard errors (the variance's from `mu4`, the fourth central moment).
+ * Example: `assertMoments(draws, 0.5, 1 / 12, 1 / 80, 'uniform')`.
+ */
+export function assertMoments(v: number[], mean: number, variance: number, mu4: number, what: string): void {
+  const n = v.length;
+  const m = v.reduce((a, b) => a + b, 0) / n;
+  const s2 = v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
+  assert.ok(Math.abs(m - mean) <= 5 * Math.sqrt(variance / n), `${what}: mean ${m}, expected ${mean}`);
+  const tol = 5 * Math.sqrt((mu4 - variance ** 2) / n) + (25 * variance) / n;
+  assert.ok(Math.abs(s2 - variance) <= tol, `${what}: variance ${s2}, expected ${variance} ± ${tol}`);
 }

@@ -13,20 +13,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { nd, np, random } from 'gluonc';
 import { logGamma } from '../../../compiler/engine/random-dist.js';
-import { assertFrequencies } from '../../helpers/frequencies.js';
+import { assertFrequencies, assertMoments } from '../../helpers/frequencies.js';
 
 const N = 40_000;
 const values = (a: nd.NDArray): number[] => Array.from(a.data() as ArrayLike<number | bigint>, Number);
-
-/** Sample mean and variance within 5 standard errors of the distribution's (mu4: its fourth central moment). */
-function assertMoments(v: number[], mean: number, variance: number, mu4: number, what: string): void {
-  const n = v.length;
-  const m = v.reduce((a, b) => a + b, 0) / n;
-  const s2 = v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
-  assert.ok(Math.abs(m - mean) <= 5 * Math.sqrt(variance / n), `${what}: mean ${m}, expected ${mean}`);
-  const tol = 5 * Math.sqrt((mu4 - variance ** 2) / n) + (25 * variance) / n;
-  assert.ok(Math.abs(s2 - variance) <= tol, `${what}: variance ${s2}, expected ${variance} ± ${tol}`);
-}
 
 describe('nd.random / np.random: exponential, gamma, poisson, randn, shuffle, choice, permutation', function () {
   this.timeout(60_000);

@@ -15,19 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { gluon, nd, random } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
-import { assertFrequencies } from '../../helpers/frequencies.js';
+import { assertFrequencies, assertMoments } from '../../helpers/frequencies.js';
 
 const N = 40_000;
 const values = (a: nd.NDArray): number[] => Array.from(a.data() as ArrayLike<number | bigint>, Number);
-
-function assertMoments(v: number[], mean: number, variance: number, mu4: number, what: string): void {
-  const n = v.length;
-  const m = v.reduce((a, b) => a + b, 0) / n;
-  const s2 = v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
-  assert.ok(Math.abs(m - mean) <= 5 * Math.sqrt(variance / n), `${what}: mean ${m}, expected ${mean}`);
-  const tol = 5 * Math.sqrt((mu4 - variance ** 2) / n) + (25 * variance) / n;
-  assert.ok(Math.abs(s2 - variance) <= tol, `${what}: variance ${s2}, expected ${variance} ± ${tol}`);
-}
 
 /** A block whose forward is `fwd`, eager or hybridized. */
 class Draw extends gluon.HybridBlock {
