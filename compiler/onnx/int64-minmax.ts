@@ -1,5 +1,5 @@
 /**
- * onnxruntime 1.30's CPU kernels of `Max`, `Min` and `Clip` and of
+ * onnxruntime 1.30's CPU kernels of `Max`, `Min`, `Clip`, `Sign` and of
  * `ReduceMax`/`ReduceMin` over the whole tensor or a last axis compare int64
  * values wrongly once they leave the int32 range (measured with python
  * onnxruntime 1.30: `ReduceMax([0, 1, 2, 2^31])` is 2, `Max(6356453550,
@@ -7,7 +7,8 @@
  * reductions along a leading axis, `Greater`, `Less`, `Where`, `TopK` and
  * `ArgMax` are exact). Every emitted node of those types on int64 inputs is
  * rewritten here into exact ones: `Max`/`Min` into `Where(Greater/Less)`,
- * `Clip` into two `Where`s, `ReduceMax`/`ReduceMin` into one `TopK` of k = 1
+ * `Clip` into two `Where`s, `Sign` into `(x > 0) - (x < 0)`,
+ * `ReduceMax`/`ReduceMin` into one `TopK` of k = 1
  * per reduced axis (the whole tensor flattened first when no axes are
  * given), then `Squeeze` unless `keepdims`. Which names hold int64 is what
  * the emitter knows (`dtypeOf`): IR values, constants, and outputs of
@@ -30,7 +31,7 @@ export interface Int64Env {
   ints(values: readonly number[]): string;
 }
 
-const REWRITTEN = new Set(['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin']);
+const REWRITTEN = new Set(['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin', 'Sign']);
 
 /** `n` in exact int64 nodes, or `[n]` when it is not one onnxruntime gets wrong. */
 export function rewriteInt64MinMax(n: PendingNode, env: Int64Env): PendingNode[] {
@@ -43,6 +44,14 @@ export function rewriteInt64MinMax(n: PendingNode, env: Int64Env): PendingNode[]
   // other where `cmp(other, x)`, else x: Greater gives max(x, other), Less min(x, other).
   const pick = (cmp: 'Greater' | 'Less', x: string, other: string, to?: string): string => node('Where', [node(cmp, [other, x]), other, x], {}, to ? [to] : undefined);
   const y = n.outputs[0]!;
+  if (n.opType === 'Sign') {
+    // (x > 0) - (x < 0), against zeros of x's own shape.
+    const x = n.inputs[0]!;
+    const zero = node('Sub', [x, x]);
+    const as64 = (b: string) => node('Cast', [b], { to: 7 });
+    node('Sub', [as64(node('Greater', [x, zero])), as64(node('Less', [x, zero]))], {}, [y]);
+    return out;
+  }
   if (n.opType === 'Max' || n.opType === 'Min') {
     const cmp = n.opType === 'Max' ? 'Greater' : 'Less';
     const ins = n.inputs;

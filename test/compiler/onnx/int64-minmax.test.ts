@@ -1,7 +1,7 @@
 /**
  * int64 max/min through onnxruntime (compiler/onnx/int64-minmax.ts):
  * onnxruntime 1.30 compares int64 values past the int32 range wrongly in
- * Max, Min, Clip and in ReduceMax/ReduceMin over the whole tensor or the
+ * Max, Min, Clip, Sign and in ReduceMax/ReduceMin over the whole tensor or the
  * last axis, so those nodes are emitted as Where/Greater/Less/TopK on int64.
  * Checked against numpy (python3) on 64-bit values, with fixed values at the
  * int32 edges and ties, in the three ways an operator runs: the TypeScript
@@ -46,10 +46,11 @@ const FWD: Fwd = (F, a, b) => [
   F.minimum(a, b),
   F.clip(a, -(2 ** 35), 2 ** 32),
   F.relu(a),
+  F.sign(a),
 ];
-const REF = `out = [a.max(), a.min(), a.max(1), a.min(-1, keepdims=True), a.max(0), a.min((0, 1)), np.maximum(a, b), np.minimum(a, b), np.clip(a, -2**35, 2**32), np.maximum(a, 0)]`;
+const REF = `out = [a.max(), a.min(), a.max(1), a.min(-1, keepdims=True), a.max(0), a.min((0, 1)), np.maximum(a, b), np.minimum(a, b), np.clip(a, -2**35, 2**32), np.maximum(a, 0), np.sign(a)]`;
 
-describe('int64 max, min, maximum, minimum, clip and relu past the int32 range: exact in every path', function () {
+describe('int64 max, min, maximum, minimum, clip, relu and sign past the int32 range: exact in every path', function () {
   this.timeout(60_000);
   const [rows, cols] = [6, 40];
   const a = values(rows * cols, 1);
@@ -90,9 +91,9 @@ describe('int64 max, min, maximum, minimum, clip and relu past the int32 range: 
       return new Set(m.graph!.node!.map((n) => n.opType!));
     };
     const int = ops('int64');
-    for (const t of ['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin']) assert.ok(!int.has(t), `int64 graph has ${t}`);
+    for (const t of ['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin', 'Sign']) assert.ok(!int.has(t), `int64 graph has ${t}`);
     assert.ok(int.has('TopK') && int.has('Where'));
     const flt = ops('float32');
-    for (const t of ['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin']) assert.ok(flt.has(t), `float graph keeps ${t}`);
+    for (const t of ['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin', 'Sign']) assert.ok(flt.has(t), `float graph keeps ${t}`);
   });
 });
