@@ -41,6 +41,8 @@ export interface TrainArtifactOptions {
   optLevel?: number;
   /** Called with each pass's report (for `--report`). */
   report?: (r: PassReport) => void;
+  /** The model file's name, recorded in the manifest (so a later compile knows the file is its own output). */
+  source?: string;
   /** Where the model came from (for messages). */
   where: string;
 }
@@ -141,6 +143,7 @@ export function trainingArtifact(block: HybridBlock, options: TrainArtifactOptio
         opset: options.opset,
         optLevel: options.optLevel,
         report: options.report,
+        ...(options.source === undefined ? {} : { source: options.source }),
       });
     } catch (e) {
       // The API names its option; name what the user wrote instead.

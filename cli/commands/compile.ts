@@ -172,6 +172,7 @@ export async function runCompile(
           opset: flags.opset,
           optLevel: level,
           report: (r) => trainReport.push(r),
+          source: path.basename(model),
           where: `'${model}'`,
         }),
       );

@@ -72,6 +72,8 @@ export interface TrainingStepOptions {
   optLevel?: number;
   /** Called with each pass's report. */
   report?: (r: PassReport) => void;
+  /** The model file the step is compiled from, recorded as the manifest's `compile.source` (`gluonc compile --train` gives it). */
+  source?: string;
 }
 
 /** What `exportTrainingStep` built. */
@@ -96,7 +98,7 @@ const constant = (x: number, dtype: DType): Symbol => new Symbol(Value.constant(
  * ```
  */
 export function exportTrainingStep(block: HybridBlock, options: TrainingStepOptions): TrainingStep {
-  checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, lossOutput: true, optimizer: true, opset: true, optLevel: true, report: true }));
+  checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, lossOutput: true, optimizer: true, opset: true, optLevel: true, report: true, source: true }));
   const opt = options.optimizer;
   const inputTypes = Object.entries(options.inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
   const traced = withTrainingMode(true, () => block.trace(inputTypes));
@@ -184,6 +186,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
     compile: {
       opset,
       optLevel: options.optLevel ?? 2,
+      ...(options.source === undefined ? {} : { source: options.source }),
       train: { loss: loss.constructor.name, lossOutput: outNames[chosen]!, optimizer: opt.name, learningRate: opt.learningRate, hyper: opt.hyper },
     },
     // What the operators need of the symbolic sizes (compiler/ops/dim-constraints.ts), as inference artifacts carry it.

@@ -74,6 +74,12 @@ describe('cli/model-file', function () {
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '', `run ${i + 1}`);
     }
+    // With --train too: the training artifact records its model file as the inference one does.
+    for (let i = 0; i < 2; i++) {
+      const r = gluonc(['compile', 'models/mlp.ts', '--train', '-o', join(dir, 'own-t.onnx')], { cwd: dir });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '', `--train run ${i + 1}`);
+    }
     const other = gluonc(['compile', 'models/lenet.ts', '-o', out], { cwd: dir });
     assert.equal(other.status, 0, other.stderr);
     assert.match(other.stderr, /^gluonc: replaced '.*own\.onnx' \(compiled from 'mlp\.ts'\) with 'models\/lenet\.ts' and seeded random weights;/);
