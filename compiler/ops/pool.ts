@@ -75,7 +75,10 @@ function poolGeom(types: TensorType[], a: PoolAttrs): PoolGeom {
       fail: () => `kernel ${fmt(kernel)} is larger than the padded input along spatial axis ${i} (data ${fmt(xs)}, pad ${fmt(pad)})`,
     });
     if (typeof d !== 'number') {
-      out.push(s === 1 ? offset(d, 2 * p - k + 1) : `(${full ? 'ceil' : 'floor'}((${d}${2 * p - k >= 0 ? '+' : ''}${2 * p - k})/${s})+1)`);
+      // 'full' with s > k - p: ceil((d + 2p - k)/s) + 1 >= ceil((d + p)/s), and dropping the windows that start in
+      // the end padding (below) leaves exactly the ceil((d + p)/s) that start before it; otherwise none is dropped.
+      if (full && s > k - p) out.push(`(ceil((${d}${p ? `+${p}` : ''})/${s}))`);
+      else out.push(s === 1 ? offset(d, 2 * p - k + 1) : `(${full ? 'ceil' : 'floor'}((${d}${2 * p - k >= 0 ? '+' : ''}${2 * p - k})/${s})+1)`);
       continue;
     }
     let o = (full ? Math.ceil((d + 2 * p - k) / s) : Math.floor((d + 2 * p - k) / s)) + 1;
