@@ -228,14 +228,9 @@ function multinomial(data: NDArrayClass, ...args: unknown[]): NDArrayClass | [ND
   if (extra >= 0) throw new Error(`${w}: unexpected argument ${extra + (positional ? 4 : 3)}; give options as { shape, getProb, dtype }`);
   if (positional && o.shape !== undefined) throw new Error(`${w}: got multiple values for argument 'shape'`);
   const shape = checkShape(w, (positional ? args[0] : o.shape) ?? []);
-  const idx = ndOps.sampleMultinomial(data, { shape, dtype: o.dtype ?? 'int32', seed: o.seed ?? null });
-  if (!o.getProb) return idx;
-  // log(data[..., idx]): the distributions flattened to rows of K, each draw's flat position row * K + idx.
-  const k = data.shape[data.shape.length - 1]!;
-  const rows = data.size / k;
-  const offsets = ndOps.mul(arange(rows, { dtype: 'int64' }), k).reshape(rows, 1);
-  const flat = ndOps.add(idx.astype('int64').reshape(rows, -1), offsets);
-  return [idx, ndOps.log(ndOps.take(data.reshape(-1), flat)).reshape(idx.shape)];
+  // The operator and the getProb composition are F.random's, the same eagerly and in a hybridized block.
+  const options = { shape, dtype: o.dtype ?? 'int32', ...(o.seed === undefined ? {} : { seed: o.seed }) };
+  return o.getProb ? ndOps.random.multinomial(data, { ...options, getProb: true }) : ndOps.random.multinomial(data, options);
 }
 
 /** Every operator as an eager function. */

@@ -120,11 +120,9 @@ function choice(a: NDArray | number, ...args: unknown[]): NDArray {
       let j: number;
       if (!weights) j = nextInt(n);
       else {
-        const total = weights.reduce((x, q) => x + q, 0);
-        const u = nextFloat() * total;
-        let acc = 0;
-        j = weights.findIndex((q) => q > 0 && (acc += q) > u);
-        if (j < 0) j = weights.map((q, m) => (q > 0 ? m : -1)).filter((m) => m >= 0).pop()!;
+        j = landing(weights, nextFloat() * weights.reduce((x, q) => x + q, 0));
+        // A total rounding below the draw: the last class still in play.
+        for (let m = weights.length - 1; j < 0 && m >= 0; m--) if (weights[m]! > 0) j = m;
       }
       picks.push(j);
       if (!replace) weights![j] = 0;
@@ -165,18 +163,16 @@ function multinomial(n: number, pvals: number[] | NDArray, size?: number[] | num
   const out = new Array<number>(count * k).fill(0);
   for (let i = 0; i < count; i++) {
     for (let j = 0; j < n; j++) {
-      const u = nextFloat();
-      let acc = 0;
-      let hit = k - 1;
-      for (let c = 0; c < k; c++) {
-        acc += p[c]!;
-        if (acc > u) {
-          hit = c;
-          break;
-        }
-      }
-      out[i * k + hit]!++;
+      const hit = landing(p, nextFloat());
+      out[i * k + (hit < 0 ? k - 1 : hit)]!++;
     }
   }
   return new NDArray(tensorFromNumbers('int32', [...lead, k], out));
+}
+
+/** The first index whose running sum of `weights` exceeds `u` (a weight of 0 never qualifies), or -1. */
+function landing(weights: readonly number[], u: number): number {
+  let acc = 0;
+  for (let c = 0; c < weights.length; c++) if (weights[c]! > 0 && (acc += weights[c]!) > u) return c;
+  return -1;
 }

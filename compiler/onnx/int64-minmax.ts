@@ -101,7 +101,7 @@ export function outputDType(n: PendingNode, k: number, dtypeOf: (name: string) =
   if (INT64_OUT.has(n.opType) || (n.opType === 'TopK' && k === 1)) return 'int64';
   if (BOOL_OUT.has(n.opType)) return 'bool';
   if (n.opType === 'Cast' && typeof n.attrs['to'] === 'number') return castTo(n.attrs['to']);
-  if (n.opType === 'Where' || n.opType === 'CastLike') return dtypeOf(n.inputs[n.opType === 'Where' ? 1 : 1]!);
+  if (n.opType === 'Where' || n.opType === 'CastLike') return dtypeOf(n.inputs[1]!); // Where's x, CastLike's target
   if (SAME_AS_FIRST.has(n.opType)) return dtypeOf(n.inputs[0]!);
   return undefined;
 }

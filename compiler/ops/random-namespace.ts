@@ -41,8 +41,8 @@ export interface RandomNamespace<T> {
   /** Normal draws shaped like `data` (MXNet's `normal_like`). */
   normalLike(data: T, loc?: number, scale?: number): T;
   /** Class indices from the distributions on `data`'s last axis (`sampleMultinomial`); with `getProb` also their log-probabilities. */
-  multinomial(data: T, options?: { shape?: number[] | number; getProb?: false; dtype?: DType }): T;
-  multinomial(data: T, options: { shape?: number[] | number; getProb: true; dtype?: DType }): [T, T];
+  multinomial(data: T, options?: { shape?: number[] | number; getProb?: false; dtype?: DType; seed?: number }): T;
+  multinomial(data: T, options: { shape?: number[] | number; getProb: true; dtype?: DType; seed?: number }): [T, T];
   /** `data` with its rows (first axis) in a random order. */
   shuffle(data: T): T;
 }
@@ -107,11 +107,11 @@ export function randomNamespace<T>(f: Readonly<Record<string, (...args: never[])
       const w = 'F.random.normalLike';
       return op['randomNormalLike']!(data, { loc: num(w, 'loc', loc, 0), scale: num(w, 'scale', scale, 1) });
     },
-    multinomial: ((data: T, o: { shape?: number[] | number; getProb?: boolean; dtype?: DType } = {}) => {
+    multinomial: ((data: T, o: { shape?: number[] | number; getProb?: boolean; dtype?: DType; seed?: number } = {}) => {
       const w = 'F.random.multinomial';
-      for (const k of Object.keys(o)) if (!['shape', 'getProb', 'dtype'].includes(k)) throw new Error(`${w}: unknown option '${k}' (shape, getProb, dtype)`);
+      for (const k of Object.keys(o)) if (!['shape', 'getProb', 'dtype', 'seed'].includes(k)) throw new Error(`${w}: unknown option '${k}' (shape, getProb, dtype, seed)`);
       const shape = o.shape === undefined ? [] : typeof o.shape === 'number' ? [o.shape] : o.shape;
-      const idx = op['sampleMultinomial']!(data, { shape, dtype: o.dtype ?? 'int32' });
+      const idx = op['sampleMultinomial']!(data, { shape, dtype: o.dtype ?? 'int32', seed: o.seed ?? null });
       if (!o.getProb) return idx;
       // log(data[..., idx]): each distribution repeated once per draw, then one pick per draw.
       const rank = (data as { shape: readonly unknown[] }).shape.length;
