@@ -81,6 +81,44 @@ export function updateScalarDType(weight: DType): DType {
   return weight === 'float16' ? 'float32' : weight;
 }
 
+/**
+ * The index of the state an update result adds to the weight (`weight' =
+ * weight + state'k`, same dtype and shape: the state is the weight's last
+ * increment, as SGD momentum's `m ← μ·m − lr·g; w ← w + m`), or -1. Such a
+ * state need not be stored: before the next update it is the weight minus
+ * the weight before this one (the increment as applied, which differs from
+ * the state computed by the rounding of that addition).
+ * Example: `incrementState(w.value, applyUpdate(sgd, symOps, args)) === 0`.
+ */
+export function incrementState(weight: Value, r: { weight: Tensor; states: Tensor[] }): number {
+  const n = (r.weight as Symbol).value.producer;
+  if (!n || n.op !== 'add' || n.inputs.length !== 2) return -1;
+  const other = n.inputs[0] === weight ? n.inputs[1] : n.inputs[1] === weight ? n.inputs[0] : undefined;
+  const k = r.states.findIndex((s) => (s as Symbol).value === other);
+  if (k < 0) return -1;
+  const [a, b] = [other!.type, weight.type];
+  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]) ? k : -1;
+}
+
+/**
+ * `applyUpdate` with F = sym for a caller that can feed the weight before
+ * the last update: where the rule has an increment state (`incrementState`)
+ * and `previous` is given, it calls `previous(k)` and runs the rule again
+ * with that state as `weight − previous`; `increment` is k (the new state k
+ * is then not needed: it is the new weight minus the weight), else -1.
+ * Example: `const r = applyIncrementalUpdate(sgd, args, () => variable('prev0', type));`
+ */
+export function applyIncrementalUpdate(rule: UpdateRule, args: UpdateArgs, previous?: (k: number) => Tensor): { weight: Tensor; states: Tensor[]; increment: number } {
+  const weight = (args.weight as Symbol).value;
+  const r = applyUpdate(rule, symOps, args);
+  const k = previous ? incrementState(weight, r) : -1;
+  if (k < 0) return { ...r, increment: -1 };
+  const states = args.states.map((s, j) => (j === k ? (symOps.sub(args.weight as Symbol, previous!(k) as Symbol) as Symbol) : s));
+  const again = applyUpdate(rule, symOps, { ...args, states });
+  if (incrementState(weight, again) !== k) throw new Error(`the update of '${weight.name}' changed form when its state ${k} became weight − previous`);
+  return { ...again, increment: k };
+}
+
 /** How one differentiated value is updated: its state inputs, the rule's 0-d scalars and the output names. */
 export interface StepUpdate {
   states: Value[];
@@ -92,6 +130,14 @@ export interface StepUpdate {
   weightName: string;
   /** Output names of the new states (one per state). */
   stateNames: string[];
+  /**
+   * Offered by a caller that keeps the weight before each update: where the
+   * rule's new weight is `weight + new state k` (the state is the last
+   * increment, as SGD momentum's), `buildStep` calls it for k and feeds that
+   * state as `weight − previous(k)`: state k is then neither read nor an
+   * output (see `incrementState`).
+   */
+  previous?: (k: number) => Value;
 }
 
 /** One value to differentiate the head by. */
@@ -168,17 +214,11 @@ export function buildStep(spec: StepSpec): Step {
     if (!spec.rule) throw new Error(`buildStep: '${w.value.name}' has an update but the step has no update rule`);
     const u = w.update();
     if (u.stateNames.length !== u.states.length) throw new Error(`buildStep: '${w.value.name}' has ${u.states.length} states but ${u.stateNames.length} state names`);
-    const r = applyUpdate(spec.rule, symOps, {
-      weight: sym(w.value),
-      grad: sym(g),
-      states: u.states.map(sym),
-      lr: sym(u.lr),
-      wd: sym(u.wd),
-      t: sym(u.t),
-      rescale: sym(u.rescale),
-    });
+    const args = { weight: sym(w.value), grad: sym(g), states: u.states.map(sym), lr: sym(u.lr), wd: sym(u.wd), t: sym(u.t), rescale: sym(u.rescale) };
+    const r = applyIncrementalUpdate(spec.rule, args, u.previous && ((k) => sym(u.previous!(k))));
+    const inc = r.increment;
     outputs.push({ name: u.weightName, value: (r.weight as Symbol).value });
-    r.states.forEach((s, k) => outputs.push({ name: u.stateNames[k]!, value: (s as Symbol).value }));
+    r.states.forEach((s, k) => k !== inc && outputs.push({ name: u.stateNames[k]!, value: (s as Symbol).value }));
     return g;
   });
   const inputs = [...spec.inputs];

@@ -22,6 +22,7 @@ import { buildStep, updateScalarDType, type StepWrt, type UpdateRule } from '../
 import { compileGraph, type Runner } from '../compile.js';
 import { currentDevice } from './context.js';
 import { Value } from '../ir/value.js';
+import { drawsRandom } from '../ir/graph.js';
 import { stepThreadCount, threadedRunner, type ThreadChoice } from './step-threads.js';
 import { onStepParamChange, paramSig, SCALAR_KINDS, stepScalars, type StepScalars } from './step-params.js';
 import { withScope } from '../ops/errors.js';
@@ -29,7 +30,7 @@ import { getContext, updateContext } from '../ops/context.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { Symbol } from '../trace/symbol.js';
 import { variable } from '../trace/sym.js';
-import { scalarTensor } from '../../runtime/tensor.js';
+import { incrementArray, previousWeight, scalarFeeds } from './step-feeds.js';
 import { NDArray, type LazyValue } from './ndarray.js';
 import { withTrace, type TraceContext, type TracedParam } from './trace-context.js';
 import { checkHeadGrad, type GradReqLike } from './tape.js';
@@ -115,6 +116,8 @@ interface Compiled {
   lazyGrads: StepParameter[];
   /** For each of `newWeights`, the (state index, output name) of its new states. */
   newStatesOf: [number, string][][];
+  /** Increment states fed as the previous weight (step-feeds.ts): parameter, state index, feed name, the weight's feed name. */
+  prevs: [StepParameter, number, string, string][];
   /** Feed names of the external inputs: `x0`, `x1`, ... */
   extNames: string[];
   /** The host tensor of scalar feed `i` holding `value` (the last one is reused while the value stays). */
@@ -285,11 +288,16 @@ class Program {
         const [p, k, name] = c.states[i]!;
         feeds[name] = trainer.stateOf(p)[k]!._host;
       }
+      for (let i = 0; i < c.prevs.length; i++) {
+        const [p, k, name, weight] = c.prevs[i]!;
+        feeds[name] = previousWeight(trainer.stateOf(p)[k]!, feeds[weight]!);
+      }
     }
     if (c.lazyGrads.length || c.lazyOuts.length) new LazyResults(this, c, feeds, baseKey);
     const res = c.run(feeds);
     // The lazy results' recomputation keeps `feeds`: not the old optimizer states, which it never reads.
     for (let i = 0; i < c.states.length; i++) feeds[c.states[i]![2]] = undefined!;
+    for (let i = 0; i < c.prevs.length; i++) feeds[c.prevs[i]![2]] = undefined!;
     for (let i = 0; i < this.calls.length; i++) {
       const outputs = this.calls[i]!.outputs;
       const names = c.outs[i]!;
@@ -298,13 +306,16 @@ class Program {
     for (let i = 0; i < c.updates.length; i++) c.updates[i]![0].setData(new NDArray(res[c.updates[i]![1]]!));
     for (let i = 0; i < c.grads.length; i++) c.grads[i]![0].setGrad(new NDArray(res[c.grads[i]![1]]!));
     if (trainer) {
+      let j = 0; // c.prevs follows c.newWeights' order
       for (let i = 0; i < c.newWeights.length; i++) {
         const [p, name] = c.newWeights[i]!;
         const mine = c.newStatesOf[i]!;
+        const prev = c.prevs[j]?.[0] === p ? c.prevs[j++] : undefined;
         let states = trainer.stateOf(p);
-        if (mine.length) {
+        if (mine.length || prev) {
           states = [...states];
           for (let m = 0; m < mine.length; m++) states[mine[m]![0]] = new NDArray(res[mine[m]![1]]!);
+          if (prev) states[prev[1]] = incrementArray(feeds[prev[3]]!, res[name]!);
         }
         trainer.commitUpdate(p, new NDArray(res[name]!), states);
       }
@@ -354,6 +365,7 @@ class Program {
     const states: [StepParameter, number, string][] = [];
     const newWeights: [StepParameter, string][] = [];
     const newStatesOf: [number, string][][] = [];
+    const prevs: Compiled['prevs'] = [];
     const lazyList: StepParameter[] = [];
     const scalarVars = new Map<string, { v: Symbol; kind: number; j: number }>();
     const scalarVar = (p: StepParameter, kind: number): Value => {
@@ -399,7 +411,13 @@ class Program {
             });
             newWeights.push([p, `weight${i}`]);
             newStatesOf.push(stVals.map((_v, k) => [k, `new_state${i}_${k}`]));
-            return { states: stVals, lr, wd, t, rescale, weightName: `weight${i}`, stateNames: stVals.map((_v, k) => `new_state${i}_${k}`) };
+            const previous = (k: number): Value => { // an increment state: the previous weight is fed, the state neither fed nor output
+              prevs.push([p, k, `prev${i}`, ctx.symbols.get(p)!.value.name]);
+              states.splice(states.findIndex(([q, m]) => q === p && m === k), 1);
+              newStatesOf.at(-1)!.splice(k, 1);
+              return Value.param(`prev${i}`, { dtype: p.dtype, shape: p.shape });
+            };
+            return { states: stVals, lr, wd, t, rescale, weightName: `weight${i}`, stateNames: stVals.map((_v, k) => `new_state${i}_${k}`), previous };
           };
         }
         wrt.push(w);
@@ -424,7 +442,7 @@ class Program {
     return {
       ...threadedRunner(single, device, setting),
       params: params.map((p) => [p, ctx.symbols.get(p)!.value.name]),
-      oldGrads, states, updates, grads, newWeights, newStatesOf, scalars,
+      oldGrads, states, updates, grads, newWeights, newStatesOf, prevs, scalars,
       outs: outNames,
       lazyOuts: lazyOutList,
       used: this.usedParams(),
@@ -477,29 +495,6 @@ export function fusedStep(trainer: FusableTrainer, batchSize: number): boolean {
   if (!scalars.params.every((p) => used.has(p) && p.differentiable)) return false;
   program.execute(trainer, scalars, key);
   return true;
-}
-
-/** Scalar feeds that keep their host tensor while the value stays the same (a learning rate changes rarely; onnxruntime never writes an input). */
-function scalarFeeds(): Compiled['scalarFeed'] {
-  const last: { value: number; t: HostTensor }[] = [];
-  return (i, value, dtype) => {
-    const l = last[i];
-    return l && Object.is(l.value, value) && l.t.dtype === dtype ? l.t : (last[i] = { value, t: scalarTensor(value, dtype) }).t;
-  };
-}
-
-/** True when the computation of `outputs` draws random numbers (an operator with a `seed`, e.g. Dropout in training). */
-function drawsRandom(outputs: Value[]): boolean {
-  const seen = new Set<Value>();
-  const stack = [...outputs];
-  while (stack.length) {
-    const v = stack.pop()!;
-    if (seen.has(v) || !v.producer) continue;
-    seen.add(v);
-    if (typeof (v.producer.attrs as { seed?: unknown }).seed === 'number') return true;
-    stack.push(...v.producer.inputs);
-  }
-  return false;
 }
 
 /**

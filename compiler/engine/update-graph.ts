@@ -19,7 +19,7 @@
 import type { DType } from '../../runtime/dtypes.js';
 import { SessionCache } from '../../runtime/session-cache.js';
 import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
-import { applyUpdate, updateScalarDType, type UpdateRule } from '../autodiff/step.js';
+import { applyIncrementalUpdate, updateScalarDType, type UpdateRule } from '../autodiff/step.js';
 import type { Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
@@ -27,6 +27,7 @@ import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
 import { NDArray } from './ndarray.js';
+import { incrementArray, previousWeight } from './step-feeds.js';
 import { compileThreaded, fillForward, PendingBackward, readInputs } from './tape-graph.js';
 
 /** A parameter as the update reads it. */
@@ -53,6 +54,8 @@ interface Compiled {
   backwardFeeds: string[];
   /** The fused backward's pending forward arrays the graph outputs (`f<i>`). */
   forward: number[];
+  /** Per parameter, its increment state (fed as the previous weight `prev<i>`, step-feeds.ts), or -1. */
+  increments: number[];
 }
 
 /** Compiled updates kept before the least recently used is released. */
@@ -116,10 +119,12 @@ export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<
     cache.set(key, c);
   }
   const feeds: Record<string, HostTensor> = {};
-  todo.forEach(([p, g], i) => {
+  const weights = todo.map(([p]) => p.data()._host);
+  todo.forEach(([, g], i) => {
     if (!fused) feeds[`g${i}`] = g._host;
-    feeds[`w${i}`] = p.data()._host;
-    states[i]!.forEach((s, k) => (feeds[`s${i}_${k}`] = s._host));
+    feeds[`w${i}`] = weights[i]!;
+    const inc = c.increments[i]!;
+    states[i]!.forEach((s, k) => (feeds[k === inc ? `prev${i}` : `s${i}_${k}`] = k === inc ? previousWeight(s, weights[i]!) : s._host));
   });
   for (const name of c.backwardFeeds) feeds[name] = fused!.pb.prepared.feedOf(name)!;
   for (const [name, i, kind] of c.scalars) {
@@ -129,7 +134,8 @@ export function compiledUpdate<P extends UpdatedParam>(trainer: UpdatingTrainer<
   const res = c.run(feeds);
   if (fused) fillForward(fused.pb.prepared.arrays, c.forward, res);
   todo.forEach(([p], i) => {
-    trainer.commitUpdate(p, new NDArray(res[`nw${i}`]!), states[i]!.map((_s, k) => new NDArray(res[`ns${i}_${k}`]!)));
+    const nw = res[`nw${i}`]!;
+    trainer.commitUpdate(p, new NDArray(nw), states[i]!.map((_s, k) => (k === c.increments[i] ? incrementArray(weights[i]!, nw) : new NDArray(res[`ns${i}_${k}`]!))));
   });
   return true;
 }
@@ -165,6 +171,7 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
     inputs.push(s.value);
     return s;
   };
+  const increments: number[] = [];
   const back = fused?.pb.prepared.symbols();
   const backInputs = back?.inputs.map((b) => b.value) ?? [];
   const backByName = new Map(back?.inputs.map((b) => [b.name, b.value]));
@@ -181,13 +188,18 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
       scalarVars.push({ v, name: `${kind}${i}`, i, kind: k });
       return v;
     }) as [Symbol, Symbol, Symbol, Symbol];
-    const r = applyUpdate(trainer.optimizer, symOps, { weight, grad, states: st, lr, wd, t, rescale });
+    // An increment state (SGD momentum) is fed as the previous weight: its input and output go.
+    const r = applyIncrementalUpdate(trainer.optimizer, { weight, grad, states: st, lr, wd, t, rescale }, (k) => {
+      inputs.splice(inputs.indexOf(st[k]!.value), 1);
+      return input(`prev${i}`, w);
+    });
+    increments.push(r.increment);
     const same = (x: unknown, like: NDArray): x is Symbol => x instanceof Symbol && x.dtype === like.dtype && x.shape.join() === like.shape.join();
     if (!same(r.weight, w) || r.states.length !== st.length || !r.states.every((s, k) => same(s, states[i]![k]!))) {
       throw new Error('the update rule did not return a weight and states of the parameter\'s type');
     }
     outputs.push({ name: `nw${i}`, value: r.weight.value });
-    r.states.forEach((s, k) => outputs.push({ name: `ns${i}_${k}`, value: (s as Symbol).value }));
+    r.states.forEach((s, k) => k !== r.increment && outputs.push({ name: `ns${i}_${k}`, value: (s as Symbol).value }));
   });
   // The pending forward values the backward computes on the way are outputs too (they fill the arrays).
   for (const f of back?.forward ?? []) outputs.push({ name: `f${f.index}`, value: f.value });
@@ -203,5 +215,6 @@ function build<P extends UpdatedParam>(trainer: UpdatingTrainer<P>, todo: [P, ND
     scalars: scalarVars.filter((s) => kept.has(s.v.value)).map((s) => [s.name, s.i, s.kind]),
     backwardFeeds: backInputs.filter((v) => kept.has(v)).map((v) => v.name),
     forward: back?.forward.map((f) => f.index) ?? [],
+    increments,
   };
 }

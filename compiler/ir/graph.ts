@@ -143,3 +143,17 @@ export function replaceAllUses(old: Value, nu: Value, options: { graph?: Graph; 
   }
   if (options.graph) for (const o of options.graph.outputs) if (o.value === old) o.value = nu;
 }
+
+/** True when the computation of `outputs` draws random numbers (an operator with a `seed`, e.g. Dropout in training). Example: `drawsRandom([loss.value])`. */
+export function drawsRandom(outputs: Value[]): boolean {
+  const seen = new Set<Value>();
+  const stack = [...outputs];
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (seen.has(v) || !v.producer) continue;
+    seen.add(v);
+    if (typeof (v.producer.attrs as { seed?: unknown }).seed === 'number') return true;
+    stack.push(...v.producer.inputs);
+  }
+  return false;
+}

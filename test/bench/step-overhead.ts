@@ -6,7 +6,8 @@
  * process, blocks of 200 steps alternating between
  * - ours: `autograd.record` + `backward` + `trainer.step` (the fused step);
  * - bare: the same session of the same step graph run by
- *   `Session.runSync` in a plain loop, its new weights and momenta fed back.
+ *   `Session.runSync` in a plain loop, its new weights (and states, or the
+ *   previous weights that stand for increment states) fed back.
  * Mode `phases` (the default) splits each contender's step into the native
  * run (the session's `runSync`) and everything outside it, and counts V8's
  * collections by contender (a
@@ -67,13 +68,18 @@ export function setup(): { ours: () => void; bare: () => void; session: ReturnTy
     const st = /^new_state(\d+_\d+)$/.exec(name);
     return w ? [[name, `p${w[1]}`]] : st ? [[name, `state${st[1]}`]] : [];
   });
+  const prevOf: Record<string, string> = Object.fromEntries(session.inputs.flatMap(({ name }) => (/^prev\d+$/.test(name) ? [[`p${name.slice(4)}`, name]] : [])));
   let kb = 0;
   const bare = (): void => {
     const b = data[kb++ % data.length]!;
     fed['x0'] = b.x._host;
     fed['x1'] = b.y._host;
     const out = session.runSync(fed);
-    for (const [o, f] of back) fed[f] = out[o]!;
+    for (const [o, f] of back) {
+      // An increment state (SGD momentum) is fed as the previous weight (compiler/engine/step-feeds.ts).
+      if (f in prevOf) fed[prevOf[f]!] = fed[f]!;
+      fed[f] = out[o]!;
+    }
   };
   return { ours, bare, session };
 }

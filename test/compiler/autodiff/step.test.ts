@@ -81,6 +81,45 @@ describe('buildStep: one builder for every training step', () => {
     close(tensorToNumbers(r['s.new']!), [4, 5, 6]);
   });
 
+  it('an increment state (w\' = w + s\'): with `previous` offered, fed as the previous weight and not output; other rules keep their states', () => {
+    // Momentum as MXNet writes it: m' = 0.9·m − lr·rescale·g; w' = w + m'.
+    const momentum: UpdateRule = {
+      update(F, { weight, grad, states, lr, rescale }) {
+        const m = F.sub(F.mul(states[0]!, 0.9), F.mul(grad, F.mul(lr, rescale)));
+        return { weight: F.add(weight, m), states: [m] };
+      },
+    };
+    const build = (rule: UpdateRule) => {
+      const { x, y, w, loss } = lossGraph();
+      const s = sym.var('s', { shape: [3] });
+      const [lr, rescale, step, wd] = ['lr', 'rescale', 't', 'wd'].map((n) => sym.var(n, { shape: [] }));
+      const asked: number[] = [];
+      const prev = sym.var('prev', { shape: [3] });
+      const { graph } = buildStep({
+        inputs: [x.value, y.value, w.value, s.value, prev.value, lr!.value, rescale!.value, step!.value, wd!.value],
+        outputs: [],
+        heads: [loss.value],
+        wrt: [{ value: w.value, update: () => ({ states: [s.value], lr: lr!.value, wd: wd!.value, t: step!.value, rescale: rescale!.value, weightName: 'w.new', stateNames: ['s.new'], previous: (k) => (asked.push(k), prev.value) }) }],
+        rule,
+      });
+      const reads = (v: { value: unknown }) => graph.nodes.some((n) => n.inputs.includes(v.value as never));
+      return { graph, asked, readsState: reads(s), readsPrev: reads(prev) };
+    };
+    const { graph, asked, readsState, readsPrev } = build(momentum);
+    assert.deepEqual(asked, [0]);
+    assert.deepEqual(graph.outputs.map((o) => o.name), ['w.new']);
+    assert.deepEqual([readsState, readsPrev], [false, true], 'the state is not read, the previous weight is');
+    const r = compileGraph(graph, {})({ x: t([3], X), y: t([3], Y), w: t([3], W), s: t([3], [9, 9, 9]), t: t([], [1]), wd: t([], [0]), prev: t([3], [0.5, -0.5, 0.25]), lr: t([], [0.1]), rescale: t([], [0.5]) });
+    const g = X.map((xi, i) => 2 * xi * (W[i]! * xi - Y[i]!));
+    const m = W.map((wi, i) => 0.9 * (wi - [0.5, -0.5, 0.25][i]!) - 0.1 * 0.5 * g[i]!);
+    close(tensorToNumbers(r['w.new']!), W.map((wi, i) => wi + m[i]!));
+    // The counting rule's state is not the weight's increment: stored as before.
+    const other = build(sgd);
+    assert.deepEqual(other.asked, []);
+    assert.deepEqual(other.graph.outputs.map((o) => o.name), ['w.new', 's.new']);
+    assert.deepEqual([other.readsState, other.readsPrev], [true, false]);
+  });
+
   it("a value no gradient reaches: zeros by default, nothing with missing: 'skip'", () => {
     const { x, y, w, loss } = lossGraph();
     const v = sym.var('v', { shape: [2] });
