@@ -7,10 +7,12 @@
  * gradients, update — and runs as one session run per step. Reading a
  * pending array before that runs the program as far as it was asked
  * (forward, or forward and gradients), keeping Gluon's semantics.
- * The step outputs new weights and optimizer states; the gradients of the
- * parameters it updates and the call outputs a later call reads (a network's
- * output, read by the loss) are left out (no copy per step) and computed on
- * first read from the step's inputs and the pre-update weights (see
+ * The step outputs new weights and optimizer states, except a state that
+ * is the weight's last increment (SGD momentum: the next step is fed the
+ * previous weight instead, step-feeds.ts); the gradients of the parameters
+ * it updates and the call outputs a later call reads (a network's output,
+ * read by the loss) are left out (no copy per step) and computed on first
+ * read from the step's inputs and the pre-update weights (see
  * `LazyResults`).
  * Invariant: a pending array belongs to exactly one program, which runs at
  * most once.
