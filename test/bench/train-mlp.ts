@@ -89,8 +89,14 @@
  *   (32 MB here): `process.memoryUsage().arrayBuffers` saws from 13 to 42 MB
  *   every ~16 steps, so ~30 MB of dead copies sit in the malloc heap at the
  *   peak (a plain JS loop allocating the same sizes per iteration peaks at
- *   +39 MiB). Only fewer output bytes per step would lower it; pre-allocated
- *   fetches do not (the binding still returns a fresh copy).
+ *   +39 MiB). Pre-allocated fetches do not lower it (the binding still
+ *   returns a fresh copy), and neither do fewer bytes per step: since
+ *   2026-12-06 the step copies out 0.94 MB (the new weights; SGD's momentum
+ *   is fed as the previous weight, compiler/engine/step-feeds.ts), V8
+ *   collects every ~34 steps instead of ~17, and the peak is the same ~30
+ *   MB of dead copies (the trigger is a byte count): 272-283 MiB in six
+ *   children against 270-275 before (one machine, alternating), within
+ *   their spread.
  * - The step's session and its arena: ~6 MiB of malloc heap.
  * - The 'auto' thread probe: one run of a second session costs ~4 MiB (its
  *   working set, with 1 or 2 threads, arena on or off); `setStepThreads(1)`
