@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { fusedRunners } from '../../../compiler/engine/program.js';
+import { previousWeight } from '../../../compiler/engine/step-feeds.js';
 import { setEagerCompileAfter, eagerCompileAfter } from '../../../compiler/engine/eager-compile.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
@@ -142,6 +143,26 @@ describe('increment states: SGD momentum fed as the previous weight', () => {
   });
 
   for (const hybrid of [true, false]) {
+    it(`${hybrid ? 'fused step' : 'compiled eager update'}: the next step is fed the weight before this one as it was (no subtraction in JavaScript)`, () => {
+      if (!hybrid) setEagerCompileAfter(1);
+      const net = new gluon.nn.Dense(3, { inUnits: 4 });
+      net.initialize();
+      if (hybrid) net.hybridize();
+      const loss = new gluon.loss.L2Loss();
+      if (hybrid) loss.hybridize();
+      const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+      const [w] = net.collectParams().values();
+      for (let i = 0; i < 3; i++) {
+        const before = w!.data()._host;
+        const l = autograd.record(() => loss.call(net.call(nd.ones([B, 4])), nd.zeros([B, 3]))) as nd.NDArray;
+        l.backward();
+        trainer.step(B);
+        const state = trainer.states.get(w as never)![0]!;
+        assert.ok(state._pending, `step ${i + 1}: the state is not computed until read`);
+        assert.equal(previousWeight(state, w!.data()._host), before, `step ${i + 1}: the previous weight is the array fed to the step`);
+      }
+    });
+
     const path = hybrid ? 'fused step' : 'compiled eager update';
     for (const [label, options] of [
       ['plain', {}],
