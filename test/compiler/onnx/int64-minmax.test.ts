@@ -97,3 +97,51 @@ describe('int64 max, min, maximum, minimum, clip, relu and sign past the int32 r
     for (const t of ['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin', 'Sign']) assert.ok(flt.has(t), `float graph keeps ${t}`);
   });
 });
+
+describe('int64 indices past the int32 range: take (clip, wrap) and pick (clip) exact in every path', function () {
+  this.timeout(60_000);
+  // Index values at and past the int32 edges (the clipping and wrapping compare and divide int64 values).
+  const IDX = [2 ** 33, -(2 ** 33), 3, 2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 32 + 1, -1, 0, 7885898265];
+  const DATA = [10, 11, 12, 13, 14];
+  const ROWS = [[1, 2, 3], [4, 5, 6]];
+  const PICK = [2 ** 33, -(2 ** 40)];
+  let want: number[][] = [];
+
+  class Take extends gluon.HybridBlock {
+    override hybridForward(F: gluon.F, x: gluon.Tensor, i: gluon.Tensor, r: gluon.Tensor, j: gluon.Tensor) {
+      return [F.take(x, i, { mode: 'clip' }), F.take(x, i, { mode: 'wrap' }), F.pick(r, j, { axis: 1, mode: 'clip' })];
+    }
+  }
+
+  before(() => {
+    const r = numpyRefs([{
+      code: 'out = [np.take(a, b, mode="clip"), np.take(a, b, mode="wrap"), np.take_along_axis(c, np.clip(d, 0, c.shape[1] - 1)[:, None], 1)[:, 0]]',
+      inputs: [
+        { dtype: 'float64', shape: [5], data: DATA },
+        { dtype: 'int64', shape: [IDX.length], data: IDX },
+        { dtype: 'float64', shape: [2, 3], data: ROWS.flat() },
+        { dtype: 'int64', shape: [2], data: PICK },
+      ],
+    }])[0]!;
+    assert.ok(!r.error, r.error);
+    want = r.outs.map((t) => t.data.map(Number));
+  });
+
+  for (const [mode, threshold, hybrid] of [
+    ['kernel', Infinity, false],
+    ['one-node session', 0, false],
+    ['hybridized', undefined, true],
+  ] as const) {
+    it(mode, () => {
+      const old = threshold === undefined ? null : setKernelThreshold(threshold);
+      try {
+        const net = new Take();
+        if (hybrid) net.hybridize();
+        const outs = net.call(nd.array(DATA), nd.array(IDX, { dtype: 'int64' }), nd.array(ROWS), nd.array(PICK, { dtype: 'int64' })) as nd.NDArray[];
+        outs.forEach((o, k) => assert.deepEqual(Array.from(o.data() as Float32Array), want[k], `${mode} output ${k}`));
+      } finally {
+        if (old !== null) setKernelThreshold(old);
+      }
+    });
+  }
+});
