@@ -57,9 +57,9 @@ export function incrementArray(older: HostTensor, newer: HostTensor): NDArray {
 
 /**
  * What to feed for the weight before the last update, given the weight
- * `weight` and its increment state `state`: the weight `state` is the
- * difference from while it is still unread and the weight is still the one
- * it was made with (every step of a training loop), else `weight − state`
+ * `weight` and its increment state `state`: the older of the two weights
+ * `state` was made from, while `state` is unread and the weight is still
+ * the newer one (every step of a training loop); else `weight − state`
  * (zeros at the first step; a loaded, read or eagerly updated state, or a
  * weight set since: the step's `weight − previous` then gives `state` back
  * to the rounding of that subtraction).
