@@ -94,7 +94,7 @@
  *   2026-12-06 the step copies out 0.94 MB (the new weights; SGD's momentum
  *   is fed as the previous weight, compiler/engine/step-feeds.ts), V8
  *   collects every ~34 steps instead of ~17, and the peak is the same ~30
- *   MB of dead copies (the trigger is a byte count): 272-283 MiB in six
+ *   MB of dead copies (the trigger is a byte count): 274-283 MiB in six
  *   children against 270-275 before (one machine, alternating), within
  *   their spread.
  * - The step's session and its arena: ~6 MiB of malloc heap.

@@ -25,6 +25,23 @@ function values(n: number, seed: number): number[] {
   return Array.from({ length: n }, (_v, i) => (i < EDGES.length ? EDGES[(i + seed) % EDGES.length]! : Math.trunc(next())));
 }
 
+/** The three ways an operator runs: the TypeScript kernel, the one-node session, a hybridized graph (threshold undefined: unchanged). */
+const PATHS = [
+  ['kernel', Infinity, false],
+  ['one-node session', 0, false],
+  ['hybridized', undefined, true],
+] as const;
+
+/** Runs `f` with the eager kernel threshold set to `threshold` (when given), restoring it after. */
+function inPath(threshold: number | undefined, f: () => void): void {
+  const old = threshold === undefined ? null : setKernelThreshold(threshold);
+  try {
+    f();
+  } finally {
+    if (old !== null) setKernelThreshold(old);
+  }
+}
+
 type Fwd = (F: gluon.F, a: gluon.Tensor, b: gluon.Tensor) => gluon.Tensor[];
 class Probe2 extends gluon.HybridBlock {
   constructor(readonly fwd: Fwd) {
@@ -63,25 +80,16 @@ describe('int64 max, min, maximum, minimum, clip, relu and sign past the int32 r
     want = r.outs.map((t) => t.data.map(Number));
   });
 
-  for (const [mode, threshold, hybrid] of [
-    ['kernel', Infinity, false],
-    ['one-node session', 0, false],
-    ['hybridized', undefined, true],
-  ] as const) {
-    it(mode, () => {
-      const old = threshold === undefined ? null : setKernelThreshold(threshold);
-      try {
-        const net = new Probe2(FWD);
-        if (hybrid) net.hybridize();
-        const outs = net.call(nd.array(a, { dtype: 'int64', shape: [rows, cols] }), nd.array(b, { dtype: 'int64', shape: [rows, cols] })) as nd.NDArray[];
-        outs.forEach((o, k) => {
-          assert.equal(o.dtype, 'int64', `${mode} output ${k}`);
-          assert.deepEqual(Array.from(o.data() as BigInt64Array, Number), want[k], `${mode} output ${k}`);
-        });
-      } finally {
-        if (old !== null) setKernelThreshold(old);
-      }
-    });
+  for (const [mode, threshold, hybrid] of PATHS) {
+    it(mode, () => inPath(threshold, () => {
+      const net = new Probe2(FWD);
+      if (hybrid) net.hybridize();
+      const outs = net.call(nd.array(a, { dtype: 'int64', shape: [rows, cols] }), nd.array(b, { dtype: 'int64', shape: [rows, cols] })) as nd.NDArray[];
+      outs.forEach((o, k) => {
+        assert.equal(o.dtype, 'int64', `${mode} output ${k}`);
+        assert.deepEqual(Array.from(o.data() as BigInt64Array, Number), want[k], `${mode} output ${k}`);
+      });
+    }));
   }
 
   it('int64 graphs carry no Max/Min/Clip/ReduceMax/ReduceMin nodes; float graphs keep them', () => {
@@ -127,21 +135,12 @@ describe('int64 indices past the int32 range: take (clip, wrap) and pick (clip) 
     want = r.outs.map((t) => t.data.map(Number));
   });
 
-  for (const [mode, threshold, hybrid] of [
-    ['kernel', Infinity, false],
-    ['one-node session', 0, false],
-    ['hybridized', undefined, true],
-  ] as const) {
-    it(mode, () => {
-      const old = threshold === undefined ? null : setKernelThreshold(threshold);
-      try {
-        const net = new Take();
-        if (hybrid) net.hybridize();
-        const outs = net.call(nd.array(DATA), nd.array(IDX, { dtype: 'int64' }), nd.array(ROWS), nd.array(PICK, { dtype: 'int64' })) as nd.NDArray[];
-        outs.forEach((o, k) => assert.deepEqual(Array.from(o.data() as Float32Array), want[k], `${mode} output ${k}`));
-      } finally {
-        if (old !== null) setKernelThreshold(old);
-      }
-    });
+  for (const [mode, threshold, hybrid] of PATHS) {
+    it(mode, () => inPath(threshold, () => {
+      const net = new Take();
+      if (hybrid) net.hybridize();
+      const outs = net.call(nd.array(DATA), nd.array(IDX, { dtype: 'int64' }), nd.array(ROWS), nd.array(PICK, { dtype: 'int64' })) as nd.NDArray[];
+      outs.forEach((o, k) => assert.deepEqual(Array.from(o.data() as Float32Array), want[k], `${mode} output ${k}`));
+    }));
   }
 });
