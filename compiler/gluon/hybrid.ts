@@ -105,9 +105,38 @@ export class HybridBlock extends Block {
     throw new Error(`${this.constructor.name}: hybridForward is not implemented`);
   }
 
-  /** Runs the computation (what `call` runs after its hooks). */
+  /**
+   * Runs the computation (what `call` runs after its hooks). Reached by
+   * `super.forward(...)` from a subclass's own `forward` (Gluon's wrapper
+   * over an inherited `hybridForward`, d2l's `MaskedSoftmaxCELoss`), it runs
+   * `hybridForward` on what it is given, as MXNet's `HybridBlock.forward` does.
+   */
   override forward(...inputs: any[]): any {
+    if (this._inOwnForward > 0) return this._hybridForwardOn(omitTrailingUndefined(inputs));
     return this._run(omitTrailingUndefined(inputs));
+  }
+
+  /** How deep this block is in its own subclass `forward` (run by `_runEager`/`_traceCall`). */
+  private _inOwnForward = 0;
+
+  /** Runs the subclass's `forward`, so that `super.forward` inside it reaches `hybridForward`. */
+  private _ownForward(inputs: unknown[]): unknown {
+    this._inOwnForward++;
+    try {
+      return this.forward(...inputs);
+    } finally {
+      this._inOwnForward--;
+    }
+  }
+
+  /** `hybridForward` on symbols (while traced: parameters as symbols) or on arrays (parameters' data). */
+  private _hybridForwardOn(inputs: unknown[]): unknown {
+    const ctx = currentTrace();
+    if (ctx && inputs.some(isSymbol)) {
+      const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
+      return inHybridForward(this._forwardName(), () => this.hybridForward(symOps, ...(inputs as Tensor[]), args));
+    }
+    return this.hybridForward(ndOps, ...inputs, this._paramArgs((p) => p.data()));
   }
 
   /** True after `hybridize()`. */
@@ -291,18 +320,26 @@ export class HybridBlock extends Block {
     const all = this.collectParams();
     if (all.values().some((p) => p.deferred)) this._inferParams(inputs);
     checkInitialized(this, all);
-    if (this._gluon2()) return this.forward(...inputs);
+    if (this._ownForwardRuns()) return this._ownForward(inputs);
     const args = this._paramArgs((p) => p.data());
     return this.hybridForward(ndOps, ...inputs, args);
   }
 
   /**
-   * True for a Gluon 2 style block: it overrides `forward` (written with
-   * np/npx or nd on NDArrays) instead of `hybridForward`. Traced, its
-   * `forward` gets symbols and `p.data()` returns the parameters' symbols.
+   * True when `call` runs a `forward` of the block's own class chain: a Gluon
+   * 2 style block (it overrides `forward`, written with np/npx or nd, instead
+   * of `hybridForward`), or a subclass whose `forward` wraps an inherited
+   * `hybridForward` (the most derived of the two wins, as `__call__` runs
+   * `forward` in Gluon). Traced, that `forward` gets symbols and `p.data()`
+   * returns the parameters' symbols.
    */
-  private _gluon2(): boolean {
-    return this.forward !== HybridBlock.prototype.forward && this.hybridForward === HybridBlock.prototype.hybridForward;
+  private _ownForwardRuns(): boolean {
+    if (Object.prototype.hasOwnProperty.call(this, 'forward')) return true;
+    for (let p = Object.getPrototypeOf(this) as object | null; p && p !== HybridBlock.prototype; p = Object.getPrototypeOf(p) as object | null) {
+      if (Object.prototype.hasOwnProperty.call(p, 'forward')) return true;
+      if (Object.prototype.hasOwnProperty.call(p, 'hybridForward')) return false;
+    }
+    return false;
   }
 
   /** Called with symbols while a parent is traced: inline this block's computation. */
@@ -310,10 +347,10 @@ export class HybridBlock extends Block {
     const ctx = currentTrace();
     if (!ctx) throw new Error(`${this.constructor.name}: called with symbols outside a hybridized parent; use sym ops directly`);
     this._nameChildren();
-    if (this._gluon2()) {
+    if (this._ownForwardRuns()) {
       const hook = (p: Parameter) => (ctx.names.has(p) ? (paramSymbol(ctx as TraceContext<Parameter>, p, p.name) as unknown as NDArray) : undefined);
       // A Gluon 2 forward reads its parameters through p.data() (the hook gives their symbols), so reads are allowed.
-      return inHybridForward(null, () => withParameterData(hook, () => this.forward(...inputs)));
+      return inHybridForward(null, () => withParameterData(hook, () => this._ownForward(inputs)));
     }
     const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
     // While it runs, `p.data()` is refused (it would bake the values in as constants; see Parameter.data).

@@ -311,16 +311,18 @@ function perm(types: TensorType[], axes: unknown): number[] {
   return list;
 }
 
-type TransposeSig = Method<(data: Tx, axes?: number[] | { axes?: number[] }) => Tx>;
+type TransposeSig = Method<(data: Tx, axes?: number | number[] | { axes?: number[] }, ...rest: (number | { axes?: number[] })[]) => Tx>;
 
 /**
- * Permutes the axes (reverses them when `axes` is absent). Example: `x.transpose([0, 2, 1])`.
+ * Permutes the axes (reverses them when `axes` is absent). Example: `x.transpose([0, 2, 1])`,
+ * or numpy's `x.transpose(0, 2, 1)` (the axes one by one).
  */
 export const transpose: OpDef<TransposeSig, Attrs & { axes: number[] | null }> = defineOp<TransposeSig, Attrs & { axes: number[] | null }>({
   name: 'transpose',
   inputs: ['data'],
   attrs: { axes: null },
   positional: ['axes'],
+  collects: 'axes',
   method: true,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: perm(types, a.axes).map((k) => types[0]!.shape[k]!) }],
   lower: (c, a) => void c.emit('Transpose', c.inputs, { perm: perm(c.inTypes, a.axes) }, c.outputs),

@@ -141,6 +141,16 @@ describe("numpy's and MXNet's positional forms d2l uses", () => {
     assert.throws(() => x.reshape(-1, 'a' as never), /reshape: unexpected argument 3/);
   });
 
+  it("x.transpose(0, 2, 1, 3): the axes as separate numbers (numpy's and MXNet 2's ndarray.transpose(*axes)), eager and traced", () => {
+    const x = nd.arange(0, 24).reshape([2, 3, 4]);
+    assert.deepEqual(x.transpose(0, 2, 1).toArray(), x.transpose([0, 2, 1]).toArray());
+    assert.deepEqual(x.transpose(0, 2, 1).shape, [2, 4, 3]);
+    assert.deepEqual(x.transpose(2, 0, 1, {}).shape, [4, 2, 3]);
+    assert.deepEqual(nd.arange(0, 6).reshape([2, 3]).transpose(1, 0).toArray(), [[0, 3], [1, 4], [2, 5]]);
+    assert.deepEqual(sym.var('x', { shape: [2, 3, 4, 5] }).transpose(0, 2, 1, 3).shape, [2, 4, 3, 5]);
+    assert.throws(() => x.transpose(0, 2, 'a' as never), /transpose: unexpected argument 4/);
+  });
+
   it("SequenceMask(x, lens, true, ...): MXNet's use_sequence_length (and value, axis) positionally", () => {
     const x = nd.ones([2, 3]);
     const lens = nd.array([1, 2]);
