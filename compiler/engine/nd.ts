@@ -19,6 +19,16 @@ function checkShape(what: string, shape: unknown): number[] {
   throw new Error(`${what}: invalid shape ${JSON.stringify(shape)} (a list of non-negative integers)`);
 }
 
+/**
+ * True when a dimension argument holds `x.shape[k]` of a traced tensor (a
+ * SymbolicDim while exporting): np's and nd's creation functions then build
+ * the graph operator (F.zeros, F.full, F.arange), which reads the size when
+ * the graph runs, as they build graph nodes for symbols elsewhere.
+ */
+function holdsTracedDim(...vs: unknown[]): boolean {
+  return vs.some((v) => isSymbolicDim(v) || (Array.isArray(v) && v.some(isSymbolicDim)));
+}
+
 /** Options of creation function `what` (argument `at`): `{ dtype }` or a dtype name (MXNet's positional dtype); else an Error, never a dtype dropped. */
 function opts<T extends { dtype?: DType }>(what: string, o: unknown, rest: unknown[], at: number, keys = ['dtype']): T {
   const k = rest.findIndex((r) => r !== undefined);
@@ -31,11 +41,13 @@ type Options = { dtype?: DType } | DType;
 
 /** An array of zeros. Example: `nd.zeros([2, 3])`. */
 export function zeros(shape: number[] | number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  if (holdsTracedDim(shape)) return ndOps.zeros(shape, opts<{ dtype?: DType }>('nd.zeros', options, rest, 2)) as NDArrayClass;
   return new NDArrayClass(zerosTensor(checkDType(opts<{ dtype?: DType }>('nd.zeros', options, rest, 2).dtype ?? 'float32', 'nd.zeros'), checkShape('nd.zeros', shape)));
 }
 
 /** An array filled with `value`. Example: `nd.full([2], 7)`. */
 export function full(shape: number[] | number, value: number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  if (holdsTracedDim(shape)) return ndOps.full(shape, value, opts<{ dtype?: DType }>('nd.full', options, rest, 3)) as NDArrayClass;
   const t = zerosTensor(checkDType(opts<{ dtype?: DType }>('nd.full', options, rest, 3).dtype ?? 'float32', 'nd.full'), checkShape('nd.full', shape));
   const bad = typeof value === 'number' ? fillValueError(value, t.dtype) : null;
   if (bad) throw new Error(`nd.full: ${bad}`);
@@ -45,6 +57,7 @@ export function full(shape: number[] | number, value: number, options: Options =
 
 /** An array of ones. Example: `nd.ones([2, 3])`. */
 export function ones(shape: number[] | number, options: Options = {}, ...rest: unknown[]): NDArrayClass {
+  if (holdsTracedDim(shape)) return ndOps.ones(shape, opts<{ dtype?: DType }>('nd.ones', options, rest, 2)) as NDArrayClass;
   return full(shape, 1, opts('nd.ones', options, rest, 2));
 }
 
@@ -57,12 +70,13 @@ export function array(values: NestedNumbers | ArrayLike<number> | NDArrayClass, 
 export function arange(start: number, stop?: number | null | Options, step?: number | null | Options, options?: Options, ...rest: unknown[]): NDArrayClass {
   const args: unknown[] = [start, stop, step, options, ...rest];
   // A trailing options object may follow fewer positionals (`arange(5, { dtype })`); null is numpy's None (absent).
-  const k = args.findIndex((x, i) => i > 0 && x !== null && x !== undefined && typeof x !== 'number');
+  const k = args.findIndex((x, i) => i > 0 && x !== null && x !== undefined && typeof x !== 'number' && !isSymbolicDim(x));
   const pos = k < 0 ? args.slice(0, 3) : args.slice(0, Math.min(k, 3));
   const { dtype } = opts<{ dtype?: DType }>('nd.arange', k < 0 ? (args[3] ?? {}) : args[k], args.slice(k < 0 ? 4 : k + 1), k < 0 ? 4 : k + 1);
   let [a, b, c] = pos as [unknown, unknown, unknown];
   if (b === undefined || b === null) [a, b] = [0, a];
   c ??= 1;
+  if (holdsTracedDim(a, b)) return ndOps.arange(a as number, b as number, c as number, { dtype: dtype ?? 'float32' }) as NDArrayClass;
   const num = (name: string, v: unknown): number => {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`nd.arange: ${name} must be a finite number, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
     return v;

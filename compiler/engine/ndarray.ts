@@ -25,6 +25,7 @@ import { eagerCompileAfter } from './eager-compile.js';
 import { flushPendingOps, LazyOp } from './lazy-op.js';
 import { attachGradBuffer, backward as tapeBackward, gradBuffer, recordOp, requiresGrad, type GradReqLike, type TapeOps } from './tape.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { isSymbolicDim } from '../ops/symbolic-dim.js';
 
 /** The option keys of `backward` (a constant: checked on every training step). */
 const BACKWARD_KEYS = ['retainGraph', 'trainMode'];
@@ -275,10 +276,14 @@ export interface LazyValue {
 /** Gradient requirement names (as Parameter's). */
 export type { GradReqLike } from './tape.js';
 
+/** `x.shape[k]` of a traced symbol (a SymbolicDim whose tensor is a Symbol). */
+const tracedDim = (x: unknown): boolean => isSymbolicDim(x) && isSymbol(x.source);
+
 /** Runs an operator eagerly on NDArrays: the `apply` of the `nd` backend. */
 export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | NDArray[] {
   // nd operators called with symbols (a plain Block's forward being traced) build graph nodes.
-  if (args.some(isSymbol)) return symApply(def, name, args) as unknown as NDArray | NDArray[];
+  // So do dimension arguments holding `x.shape[k]` of a traced symbol (F.zeros([x.shape[0], 4]) while exporting).
+  if (args.some((a) => isSymbol(a) || tracedDim(a) || (Array.isArray(a) && a.some(tracedDim)))) return symApply(def, name, args) as unknown as NDArray | NDArray[];
   const { inputs, attrs } = parseCall(def, args, isNDArray, (t) => ({ values: hostDims(def.name, 'shape', t._host) }));
   const sd = inputs.some((x) => typeof x === 'number') ? scalarDType(def, inputs, (t) => t.dtype) : 'float32';
   const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));
