@@ -4,8 +4,9 @@
  * Invariant: type rules accept symbolic dimensions; where an ONNX shape
  * depends on one it is built at runtime from `Shape` pieces.
  */
-import { formatShape, stridesOf } from '../../runtime/tensor.js';
-import type { Attrs } from '../ir/node.js';
+import { formatShape, sizeOf, stridesOf } from '../../runtime/tensor.js';
+import type { Attrs, AttrValue } from '../ir/node.js';
+import { resolveShape, shapeValue } from './creation.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { range, reshapeBack } from './shape.js';
 import { defineOp, type Method, type OpDef, type Tx } from './define.js';
@@ -82,8 +83,24 @@ export const tile: OpDef<TileSig, Attrs & { reps: number[] }> = defineOp<TileSig
 
 type RepeatA = Attrs & { repeats: number; axis: number | null };
 
+/**
+ * The count: a number, or (while tracing) a dimension read when the graph
+ * runs: `x.shape[k]` of a tensor the node takes as an extra input (a
+ * symbolic name in types), as the creation operators' dimensions.
+ */
+function repeatCount(types: TensorType[], a: RepeatA): Dim {
+  const r = a.repeats as unknown;
+  if (Array.isArray(r) && r.length === 1 && r[0] !== null && typeof r[0] === 'object') {
+    const dims = resolveShape('repeat', r as AttrValue, types);
+    if (dims.length === 1) return dims[0]!;
+  }
+  const n = Array.isArray(r) && r.length === 1 ? r[0] : r;
+  if (!Number.isInteger(n) || (n as number) < 0) throw new OpError('repeat', `repeats must be a non-negative integer, got ${JSON.stringify(a.repeats)}`, types);
+  return n as number;
+}
+
 function repeatAxis(types: TensorType[], a: RepeatA): number | null {
-  if (!Number.isInteger(a.repeats) || a.repeats < 0) throw new OpError('repeat', `repeats must be a non-negative integer, got ${JSON.stringify(a.repeats)}`, types);
+  repeatCount(types, a);
   return a.axis === null ? null : normAxis('repeat', a.axis, types[0]!.shape.length, types);
 }
 
@@ -98,15 +115,18 @@ export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
   inputs: ['data'],
   attrs: { repeats: null, axis: null },
   positional: ['repeats'],
+  shapeArgs: ['repeats'],
   method: true,
   infer: (types, a) => {
     const ax = repeatAxis(types, a);
     const s = types[0]!.shape;
-    if (ax === null) return [{ dtype: types[0]!.dtype, shape: [mulDims([...s, a.repeats])] }];
-    return [{ dtype: types[0]!.dtype, shape: s.map((d, k) => (k === ax ? mulDims([d, a.repeats]) : d)) }];
+    const n = repeatCount(types, a);
+    if (ax === null) return [{ dtype: types[0]!.dtype, shape: [mulDims([...s, n])] }];
+    return [{ dtype: types[0]!.dtype, shape: s.map((d, k) => (k === ax ? mulDims([d, n]) : d)) }];
   },
   lower: (c, a) => {
     let ax = repeatAxis(c.inTypes, a);
+    const n = repeatCount(c.inTypes, a);
     let x = c.inputs[0]!;
     let r = c.inTypes[0]!.shape.length;
     if (ax === null) {
@@ -115,20 +135,28 @@ export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
       r = 1;
     }
     // No copies: an empty slice of the axis (a Reshape to a shape holding 0 would read the 0 as "keep this dimension").
-    if (a.repeats === 0) return void c.emit('Slice', [x, c.ints([0]), c.ints([0]), c.ints([ax])], {}, c.outputs);
+    if (n === 0) return void c.emit('Slice', [x, c.ints([0]), c.ints([0]), c.ints([ax])], {}, c.outputs);
+    // The count at the repeated place, ones elsewhere (read when the graph runs for a symbolic count).
+    const counts = (len: number, at: number): string => {
+      if (typeof n === 'number') return c.ints(range(len).map((k) => (k === at ? n : 1)));
+      const parts = [c.ints(Array<number>(at).fill(1)), shapeValue(c, a.repeats as unknown as AttrValue, [n]), c.ints(Array<number>(len - at - 1).fill(1))];
+      return c.emit('Concat', parts.filter((_p, i) => i === 1 || (i === 0 ? at > 0 : len - at - 1 > 0)), { axis: 0 })[0]!;
+    };
     const [u] = c.emit('Unsqueeze', [x, c.ints([ax + 1])]);
-    const [e] = c.emit('Expand', [u!, c.ints(range(r + 1).map((k) => (k === ax + 1 ? a.repeats : 1)))]);
+    const [e] = c.emit('Expand', [u!, counts(r + 1, ax + 1)]);
     const out = c.outTypes[0]!.shape;
-    const target = isConcrete(out) ? c.ints(out) : c.emit('Mul', [c.emit('Shape', [x])[0]!, c.ints(range(r).map((k) => (k === ax ? a.repeats : 1)))])[0]!;
+    const target = isConcrete(out) ? c.ints(out) : c.emit('Mul', [c.emit('Shape', [x])[0]!, counts(r, ax)])[0]!;
     c.emit('Reshape', [e!, target], {}, c.outputs);
   },
   kernel: ([x], a, [out]) => {
     const ax = repeatAxis([x!], a);
-    if (ax === null) return [gather(x!, out!.shape as number[], (_idx, i) => Math.floor(i / a.repeats))];
+    // A count read from a tensor's shape is the output's size over the input's.
+    const n = ax === null ? sizeOf(out!.shape as number[]) / Math.max(sizeOf(x!.shape), 1) : (out!.shape[ax] as number) / Math.max(x!.shape[ax]!, 1);
+    if (ax === null) return [gather(x!, out!.shape as number[], (_idx, i) => Math.floor(i / n))];
     const st = stridesOf(x!.shape);
     return [gather(x!, out!.shape as number[], (idx) => {
       let o = 0;
-      for (let k = 0; k < idx.length; k++) o += (k === ax ? Math.floor(idx[k]! / a.repeats) : idx[k]!) * st[k]!;
+      for (let k = 0; k < idx.length; k++) o += (k === ax ? Math.floor(idx[k]! / n) : idx[k]!) * st[k]!;
       return o;
     })];
   },
@@ -136,9 +164,11 @@ export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
   grad: linearGrad((F, { inputs: [x], inTypes, attrs }, g) => {
     const a = attrs as RepeatA;
     const ax = repeatAxis(inTypes, a);
-    if (a.repeats === 0) return F.zerosLike(x!);
-    if (ax === null) return reshapeBack(F, F.sum(F.reshape(g, [-1, a.repeats]), { axis: 1 }), x!, inTypes[0]!);
-    return F.sum(F.reshape(g, [...Array<number>(ax).fill(0), -4, -1, a.repeats, -2]), { axis: ax + 1 });
+    const n = repeatCount(inTypes, a);
+    if (n === 0) return F.zerosLike(x!);
+    if (typeof n !== 'number') throw new OpError('repeat', `cannot differentiate a repeat by the count '${n}' read when the graph runs (give a number)`, inTypes);
+    if (ax === null) return reshapeBack(F, F.sum(F.reshape(g, [-1, n]), { axis: 1 }), x!, inTypes[0]!);
+    return F.sum(F.reshape(g, [...Array<number>(ax).fill(0), -4, -1, n, -2]), { axis: ax + 1 });
   }),
 });
 

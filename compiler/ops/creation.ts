@@ -69,12 +69,12 @@ function entryDims(op: string, e: DimEntry, types: TensorType[]): Dim[] {
 }
 
 /** The shape a parsed dimension list stands for. */
-function resolveShape(op: string, v: AttrValue, types: TensorType[]): Shape {
+export function resolveShape(op: string, v: AttrValue, types: TensorType[]): Shape {
   return entriesOf(op, 'shape', v, types).flatMap((e) => entryDims(op, e, types));
 }
 
 /** An int64 1-D ONNX value holding the dimensions of a parsed list at run time. */
-function shapeValue(c: LowerCtx, v: AttrValue, out: Shape): string {
+export function shapeValue(c: LowerCtx, v: AttrValue, out: Shape): string {
   if (isConcrete(out)) return c.ints(out);
   const entries = entriesOf('shape', 'shape', v, c.inTypes);
   const parts: string[] = [];

@@ -70,6 +70,13 @@ type Piece =
 
 type ReshapeA = Attrs & { shape: number[]; reverse: boolean };
 
+/**
+ * Internal code of a normalized target (never MXNet's): `COPY_AXIS - j` copies
+ * input dimension j to this place, where a symbolic `x.shape[j]` stands away
+ * from its own place (d2l's `X.reshape(-1, X.shape[2], X.shape[3])`).
+ */
+const COPY_AXIS = -1000;
+
 /** MXNet's reshape rule: the pieces of the output and its shape. */
 function reshapePlan(types: TensorType[], a: ReshapeA): { pieces: Piece[]; shape: Shape } {
   const t = types[0]!;
@@ -119,6 +126,9 @@ function reshapePlan(types: TensorType[], a: ReshapeA): { pieces: Piece[]; shape
     } else if (v > 0) {
       pieces.push({ k: 'const', v });
       src++;
+    } else if (v <= COPY_AXIS && COPY_AXIS - v < n) {
+      pieces.push({ k: 'dims', from: COPY_AXIS - v, to: COPY_AXIS - v + 1 });
+      src++;
     } else bad(`unknown code ${v}`);
   }
   const dims: (Dim | null)[] = pieces.map((p) => {
@@ -159,9 +169,11 @@ function reshapePlan(types: TensorType[], a: ReshapeA): { pieces: Piece[]; shape
 /**
  * A reshape target holding symbolic names (`x.shape[k]` while exporting) in
  * MXNet's codes: a name equal to the input dimension its place consumes
- * copies it (0); one other name becomes the size the element count leaves
- * (-1), which must come out as that name. Other targets are an OpError.
- * Example: `[N, -1]` on `[N, 3, 4]` -> `[0, -1]`.
+ * copies it (0); a name the input has at another axis copies that axis
+ * (`COPY_AXIS - j`); one other name becomes the size the element count
+ * leaves (-1), which must come out as that name. The element counts must
+ * then agree. Other targets are an OpError.
+ * Example: `[N, -1]` on `[N, 3, 4]` -> `[0, -1]`; `[-1, T, 4]` on `[N, 2, T, 4]` -> `[-1, COPY_AXIS - 2, 4]`.
  */
 function reshapeNames(a: ReshapeA, types: TensorType[]): ReshapeA {
   const raw = a.shape as unknown;
@@ -178,11 +190,16 @@ function reshapeNames(a: ReshapeA, types: TensorType[]): ReshapeA {
   let pos = 0;
   let minus = false;
   let inferred: { name: string; pos: number } | null = null;
+  let copied = false;
   for (let i = 0; i < sp.length; i++) {
     const v = sp[i];
     if (typeof v === 'string') {
+      const at = ds.findIndex((d) => sameDim(d, v));
       if (src < n && sameDim(ds[src]!, v)) out.push(0);
-      else if (inferred) fail(`the symbolic dimensions '${inferred.name}' and '${v}' are not copied from the same place of the input, and only one size can be inferred (give the others as 0 to copy, or use F.reshapeLike)`);
+      else if (at >= 0) {
+        out.push(COPY_AXIS - at);
+        copied = true;
+      } else if (inferred) fail(`the symbolic dimensions '${inferred.name}' and '${v}' are not copied from the same place of the input, and only one size can be inferred (give the others as 0 to copy, or use F.reshapeLike)`);
       else {
         inferred = { name: v, pos };
         out.push(-1);
@@ -206,6 +223,17 @@ function reshapeNames(a: ReshapeA, types: TensorType[]): ReshapeA {
   }
   if (inferred && minus) fail(`'${inferred.name}' is not the input's dimension at its place, so it would be inferred, but the target already has a -1`);
   const b = { ...a, shape: (a.reverse ? out.reverse() : out) as number[] };
+  if (copied) {
+    // The plan's own size check would show the internal codes: report the target as given.
+    let size: Dim;
+    try {
+      size = mulDims(reshapePlan(types, b).shape);
+    } catch {
+      size = mulDims(raw as Dim[]);
+    }
+    const total = mulDims(t.shape);
+    if (!sameDim(total, size)) fail(`the target holds ${size} elements, the input ${total}`);
+  }
   if (inferred) {
     const shape = reshapePlan(types, b).shape;
     const k = a.reverse ? shape.length - 1 - inferred.pos : inferred.pos;

@@ -95,6 +95,24 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       (F, x) => F.slice(x, { begin: [1, 0], end: [size(x, 0), 1] }),
       (n, x) => ({ shape: [n - 1, 1, 2], data: Array.from({ length: n - 1 }, (_v, i) => [x[(i + 1) * 4]!, x[(i + 1) * 4 + 1]!]).flat() }),
     ],
+    // Away from its own place, x.shape[k] copies input dimension k (d2l's X.reshape(-1, X.shape[2], X.shape[3])).
+    ['F.reshape(x, [2, x.shape[0], -1])', (F, x) => F.reshape(x, [2, size(x, 0), -1]), (n, x) => ({ shape: [2, n, 2], data: [...x] })],
+    [
+      'F.reshape(x.transpose([1, 2, 0]), [-1, x.shape[0]])',
+      (F, x) => { const t = F.transpose(x, [1, 2, 0]); return F.reshape(t, [-1, size(t, 2)]); },
+      (n, x) => ({ shape: [4, n], data: Array.from({ length: 4 * n }, (_v, i) => x[(i % n) * 4 + Math.floor(i / n)]!) }),
+    ],
+    // A count read when the graph runs (d2l's valid_lens.repeat(X.shape[1])).
+    [
+      'F.repeat(x.flat[:2], x.shape[0])',
+      (F, x) => F.repeat(F.sliceAxis(F.reshape(x, [-1]), { axis: 0, begin: 0, end: 2 }), size(x, 0)),
+      (n, x) => ({ shape: [2 * n], data: [...Array<number>(n).fill(x[0]!), ...Array<number>(n).fill(x[1]!)] }),
+    ],
+    [
+      'F.repeat(x, x.shape[0], { axis: 1 })',
+      (F, x) => F.repeat(x, size(x, 0), { axis: 1 }),
+      (n, x) => ({ shape: [n, 2 * n, 2], data: Array.from({ length: n }, (_v, i) => Array.from({ length: 2 * n }, (_w, j) => [x[i * 4 + Math.floor(j / n) * 2]!, x[i * 4 + Math.floor(j / n) * 2 + 1]!]).flat()).flat() }),
+    ],
   ];
   for (const [what, fwd, want] of shapes) {
     it(`${what}: exports, and the artifact computes it at N = 3 and N = 5`, async () => {
@@ -116,10 +134,11 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
 
   it('a symbolic size a shape argument cannot place is an error naming the operator and the way out', () => {
     const bad: [Fwd, RegExp][] = [
-      [(F, x) => F.reshape(x, [2, size(x, 0), 2, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[2, N, 2, N\]: the symbolic dimensions 'N' and 'N' are not copied from the same place of the input, and only one size can be inferred \(give the others as 0 to copy, or use F\.reshapeLike\)/],
-      [(F, x) => F.reshape(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0)]), /reshape: cannot reshape \[N, 4\] to \[N, N\]: the element count leaves 4 at position 1, not 'N'/],
-      [(F, x) => F.reshape(x, [size(x, 1), size(x, 0), -1]), /reshape: cannot reshape \[N, 2, 2\] to \[2, N, -1\]: 'N' is not the input's dimension at its place, so it would be inferred, but the target already has a -1/],
-      [(F, x) => F.reshape(x, [3, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[3, N\]: the element count leaves .* at position 1, not 'N'/],
+      [(F, x) => F.reshape(x, [2, size(x, 0), 2, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[2, N, 2, N\]: the target holds 4\*N\*N elements, the input 4\*N/],
+      [(F, x) => F.reshape(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0)]), /reshape: cannot reshape \[N, 4\] to \[N, N\]: the target holds N\*N elements, the input 4\*N/],
+      [(F, x) => F.reshape(F.reshape(x, [0, -1]), [size(x, 0), 4, 'M' as never]), /reshape: cannot reshape \[N, 4\] to \[N, 4, M\]: the element count leaves 1 at position 2, not 'M'/],
+      [(F, x) => F.reshape(x, [3, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[3, N\]: the target holds 3\*N elements, the input 4\*N/],
+      [(F, x) => F.reshape(x, [size(x, 1), 'M' as never, -1]), /reshape: cannot reshape \[N, 2, 2\] to \[2, M, -1\]: 'M' is not the input's dimension at its place, so it would be inferred, but the target already has a -1/],
       [(F, x) => F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: size(x, 0) }), /sliceAxis: end of axis 1 is the symbolic dimension 'N', not the size of axis 1 \(4\).*F\.take\(x, F\.arange\(begin, n, 1, \{ dtype: 'int64' \}\), \{ axis: 1 \}\)/],
       [(F, x) => F.slice(x, { begin: [size(x, 0)], end: [null] }), /slice: begin of axis 0 is the symbolic dimension 'N', as a begin/],
       [(F, x) => F.broadcastTo(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0), 4]), /broadcastTo: cannot broadcast \[N, 4\] to \[N, N, 4\]: the symbolic dimension 'N' at axis 0 is not the input's dimension there \(broadcast like a tensor that has it with F\.broadcastLike\)/],
