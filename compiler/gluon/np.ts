@@ -139,7 +139,8 @@ export function squeeze<T extends Arr>(a: T, options: number | number[] | null |
 /**
  * numpy's `reshape`: `-1` infers one dimension and `0` is an empty one, as in
  * numpy (an array of 0 elements reshapes to a shape holding a 0); MXNet's
- * special codes (-2, -3, -4, and 0 as "copy") are refused here (use `npx.reshape`).
+ * special codes are refused here (MXNet 2's -2 to -6 are `npx.reshape`'s, MXNet 1's
+ * 0/-2/-3/-4 `nd.reshape`'s).
  *
  * ```ts
  * np.reshape(x, [-1, 784]);
@@ -151,7 +152,7 @@ export function reshape<T extends Arr>(a: T, newshape: number[] | number): Out<T
   const shown = JSON.stringify(newshape);
   // A symbolic x.shape[k] (while exporting) is a size: the reshape operator places it.
   if (!Array.isArray(s) || s.some((d) => !isSymbolicDim(d) && (!Number.isInteger(d) || d < -1)) || s.filter((d) => d === -1).length > 1) {
-    throw new Error(`np.reshape: newshape ${shown} must hold non-negative integers and at most one -1 (MXNet's codes -2, -3, -4 are npx.reshape's)`);
+    throw new Error(`np.reshape: newshape ${shown} must hold non-negative integers and at most one -1 (MXNet 2's codes -2 to -6 are npx.reshape's, MXNet 1's nd.reshape's)`);
   }
   if (!s.includes(0)) return call<T>('reshape', a, s);
   // numpy's literal 0: the array must be empty, and nothing is left for -1 to infer.

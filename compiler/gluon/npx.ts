@@ -16,6 +16,7 @@ import type { Tensor } from '../engine/tensor.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
 import { cudaProviderInstalled } from '../../runtime/ort.js';
+import { checkOptions } from '../../runtime/check-options.js';
 
 type Ops = typeof OPS;
 
@@ -37,6 +38,63 @@ export function opView<K extends keyof Ops>(name: K): View<K> {
   const f = (ndOps as unknown as Record<string, unknown>)[name];
   if (typeof f !== 'function') throw new Error(`np/npx: operator '${String(name)}' does not exist`);
   return f as never;
+}
+
+const RESHAPE_CODES = "MXNet 2's codes are -1 (infer), -2 (copy), -3 (drop a size-1 dimension), -4 (copy the rest), -5 (merge two), -6 (split one into the next two)";
+
+/**
+ * MXNet 2's `npx.reshape(a, newshape, reverse)` (NumpyXReshapeInferShape in
+ * src/operator/numpy/np_matrix_op.cc): -1 infers a size, -2 copies the
+ * input's dimension, -3 drops one of size 1, -4 copies the rest, -5 merges
+ * two, -6 splits one into the next two values (one may be -1); `reverse`
+ * reads both from the right. These are not MXNet 1's `nd.reshape` codes (0
+ * copies, -2 the rest, -3 merges, -4 splits): they are translated to them,
+ * after squeezing the dimensions -3 drops. `x.shape[k]` while exporting
+ * passes through.
+ *
+ * ```ts
+ * npx.reshape(np.ones([2, 3, 8]), [-2, -2, 2, -1]).shape; // [2, 3, 2, 4]
+ * npx.reshape(np.ones([2, 3, 8]), [-2, -1]).shape;        // [2, 24]
+ * ```
+ */
+function npxReshape<T extends NDArray | Symbol | Tensor>(a: T, newshape: number | number[], options: { reverse?: boolean } = {}): T {
+  checkOptions('npx.reshape', options, ['reverse']);
+  const reverse = options.reverse ?? false;
+  const given: unknown[] = typeof newshape === 'number' ? [newshape] : [...newshape];
+  const shape = a.shape as unknown[];
+  const rank = shape.length;
+  const sp = reverse ? [...given].reverse() : given;
+  // MXNet 1 codes, one group per MXNet 2 code, each consuming a fixed number of input dimensions
+  // (so a reversed list is the same reshape read from the left).
+  const groups: unknown[][] = [];
+  const drop: number[] = [];
+  let src = 0;
+  for (let i = 0; i < sp.length; i++) {
+    const v = sp[i];
+    if (typeof v !== 'number') groups.push([v]);
+    else if (v === -2) groups.push([0]);
+    else if (v === -3) {
+      const axis = reverse ? rank - 1 - src : src;
+      if (src >= rank || shape[axis] !== 1) throw new Error(`npx.reshape: -3 drops a dimension of size 1, but axis ${axis} has size ${src >= rank ? 'none (past the last)' : String(shape[axis])}`);
+      drop.push(axis);
+    } else if (v === -4) {
+      groups.push(Array<number>(Math.max(rank - src, 0)).fill(0));
+      src = rank;
+      continue;
+    } else if (v === -5) {
+      groups.push([-3]);
+      src += 2;
+      continue;
+    } else if (v === -6) {
+      const [d1, d2] = [sp[i + 1], sp[i + 2]];
+      groups.push(reverse ? [-4, d2, d1] : [-4, d1, d2]);
+      i += 2;
+    } else if (v === -1 || (Number.isInteger(v) && v > 0)) groups.push([v]);
+    else throw new Error(`npx.reshape: newshape ${JSON.stringify(newshape)} holds ${v}; ${RESHAPE_CODES}${v === 0 ? " (0 is an empty dimension there, for np.reshape of an empty array; nd.reshape's 0 copies)" : ''}`);
+    src++;
+  }
+  const x = drop.length ? (ndOps.squeeze as (t: unknown, o: unknown) => T)(a, { axis: drop }) : a;
+  return (ndOps.reshape as (t: unknown, s: unknown) => T)(x, (reverse ? groups.reverse() : groups).flat());
 }
 
 /**
@@ -67,7 +125,7 @@ export const npx = {
   oneHot: opView('oneHot'),
   pick: opView('pick'),
   topk: opView('topk'),
-  reshape: opView('reshape'),
+  reshape: npxReshape,
   batchDot: opView('batchDot'),
   sequenceMask: opView('SequenceMask'),
   sequenceLast: opView('SequenceLast'),

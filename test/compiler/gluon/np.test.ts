@@ -230,11 +230,40 @@ describe('np (numpy semantics)', () => {
       ['split part 1', [], s1!, 'np.split(np.arange(6.0), 2)[1]'],
       ['split part 0', [], s0!, 'np.split(np.arange(6.0), 2)[0]'],
     ]);
-    assert.throws(() => np.reshape(a, [-2, 3]), /np\.reshape: newshape \[-2,3\] must hold non-negative integers and at most one -1 \(MXNet's codes -2, -3, -4 are npx\.reshape's\)/);
+    assert.throws(() => np.reshape(a, [-2, 3]), /np\.reshape: newshape \[-2,3\] must hold non-negative integers and at most one -1 \(MXNet 2's codes -2 to -6 are npx\.reshape's, MXNet 1's nd\.reshape's\)/);
     assert.throws(() => np.reshape(a, [-1, -1]), /np\.reshape: newshape \[-1,-1\]/);
-    // numpy's 0 is an empty dimension (MXNet's "copy" is npx.reshape's): only an empty array takes it.
+    // numpy's 0 is an empty dimension (MXNet 1's "copy" is nd.reshape's): only an empty array takes it.
     assert.throws(() => np.reshape(a, [0, 6]), /np\.reshape: cannot reshape an array of 6 elements \(shape \[2, 3\]\) into \[0,6\]/);
-    assert.deepEqual(npx.reshape(a, [0, -1]).shape, [2, 3]);
+    assert.deepEqual(a.reshape([0, -1]).shape, [2, 3]);
+  });
+
+  it("npx.reshape takes MXNet 2's codes (-2 copy, -3 drop a 1, -4 the rest, -5 merge, -6 split, reverse): the shapes of MXNet 2's docstring, eager and hybridized", () => {
+    // python/mxnet/_numpy_op_doc.py (_npx_reshape) and NumpyXReshapeInferShape in src/operator/numpy/np_matrix_op.cc.
+    const cases: [number[], number[], boolean, number[]][] = [
+      [[2, 3, 8], [-2, -2, 2, -1], false, [2, 3, 2, 4]],
+      [[2, 3, 8], [-2, -1], false, [2, 24]],
+      [[8, 3, 3, 3, 4, 4], [-6, 2, -1, -4], false, [2, 4, 3, 3, 3, 4, 4]],
+      [[8, 3, 3, 3, 4, 4], [-5, -4], false, [24, 3, 3, 4, 4]],
+      [[8, 1, 1, 1, 3], [-2, -3, -3, -3, -2], false, [8, 3]],
+      [[8, 3, 3, 3, 3, 8], [-4, -5], true, [8, 3, 3, 3, 24]],
+      [[8, 3, 2, 4, 8], [-4, -1, 2, -6], true, [8, 3, 2, 4, 4, 2]],
+    ];
+    for (const [shape, newshape, reverse, want] of cases) {
+      const x = np.arange(shape.reduce((p, d) => p * d, 1)).reshape(shape);
+      const y = npx.reshape(x, newshape, { reverse });
+      assert.deepEqual(y.shape, want, `${JSON.stringify(shape)} by ${JSON.stringify(newshape)}${reverse ? ' reverse' : ''}`);
+      assert.deepEqual(Array.from(y.data() as Float32Array), Array.from(x.data() as Float32Array), 'the elements in order');
+      class R extends gluon.HybridBlock {
+        override forward(v: NDArray) {
+          return npx.reshape(v, newshape, { reverse });
+        }
+      }
+      const r = new R();
+      r.hybridize();
+      assert.deepEqual((r.call(x) as NDArray).shape, want, `hybridized ${JSON.stringify(newshape)}`);
+    }
+    assert.throws(() => npx.reshape(np.ones([2, 3]), [-3, -1]), /npx\.reshape: -3 drops a dimension of size 1, but axis 0 has size 2/);
+    assert.throws(() => npx.reshape(np.ones([2, 3]), [0, -1]), /npx\.reshape: newshape \[0,-1\] holds 0/);
   });
 
   it("reshape takes numpy's 0 (an empty dimension) for empty arrays, eagerly and hybridized", () => {
