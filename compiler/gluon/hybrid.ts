@@ -547,7 +547,11 @@ export type CallStrategy = 'trace' | 'eager' | 'deferred' | 'compiled';
 export function callStrategy(block: HybridBlock, inputs: unknown[]): CallStrategy {
   if (inputs.some(isSymbol)) return 'trace';
   for (const [i, x] of inputs.entries()) {
-    if (!(x instanceof NDArray)) throw new Error(`${block.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}`);
+    if (!(x instanceof NDArray)) {
+      // MXNet's None for an optional input is a trailing `undefined` here (d2l's valid_lens=None).
+      const hint = x === null || x === undefined ? '; leave an optional input out (or pass undefined) at the end of the call, as MXNet\'s None' : '';
+      throw new Error(`${block.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}${hint}`);
+    }
   }
   if (!block.hybridized) return 'eager';
   if (isRecording() && fusionEnabled() && !(inputs as NDArray[]).some(requiresGrad)) return 'deferred';

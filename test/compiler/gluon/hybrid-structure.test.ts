@@ -54,7 +54,9 @@ describe('HybridBlock calls: a trailing undefined input is omitted (MXNet\'s Non
     plain.add(make());
     assert.deepEqual(vals(plain.call(xs, undefined)), vals(m.call(xs)), 'Sequential');
     // A hole before a given input is still an error naming it.
-    assert.throws(() => m.call(xs, undefined, nd.ones([2, 2])), /MaybeMasked: input 1 must be an NDArray, got undefined/);
+    assert.throws(() => m.call(xs, undefined, nd.ones([2, 2])), /MaybeMasked: input 1 must be an NDArray, got undefined; leave an optional input out \(or pass undefined\) at the end of the call, as MXNet's None/);
+    // d2l's valid_lens=None ported as null: refused by name, with the way to write it.
+    assert.throws(() => m.call(xs, null), /MaybeMasked: input 1 must be an NDArray, got null; leave an optional input out \(or pass undefined\)/);
   });
 
   it('MultiHeadAttention: call(q, k, v, undefined) is the call without a mask', () => {
