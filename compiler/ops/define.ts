@@ -138,6 +138,13 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * `parseCall`), so a traced graph keeps symbolic dimensions.
    */
   shapeArgs?: string[];
+  /**
+   * While tracing, a call this operator hands to another (its arguments as
+   * given, before parsing), or null to run itself: `reshape(x, y.shape)` of
+   * another traced tensor `y` is `reshapeLike(x, y)`, which reads y's sizes
+   * when the graph runs.
+   */
+  redirect?: (args: unknown[]) => { op: string; args: unknown[] } | null;
   /** Also an NDArray/Symbol method (`x.name(...)`). */
   method?: boolean;
   /** Checks and normalizes attributes once types are known (fills defaults that depend on shapes). */

@@ -300,6 +300,8 @@ function mxnetSymbolArgs(def: OpDef, args: unknown[], isArg: (x: unknown) => boo
 
 /** Runs an operator on symbols: the `apply` of the `sym` backend. */
 export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | Symbol[] {
+  const to = def.redirect?.(args);
+  if (to) return symApply(getOp(to.op), to.op, to.args);
   const f = tensorFactory();
   const isArg = (x: unknown): x is Symbol | object => isSymbol(x) || f.isTensor(x);
   args = mxnetSymbolArgs(def, args, isArg);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gluon, nd, np, sym } from 'gluonc';
+import { gluon, nd, np, npx, sym } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
 import { plainShape } from 'gluonc/compiler';
 import { Probe, type Fwd } from '../../helpers/layers.js';
@@ -187,6 +187,41 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
         assert.deepEqual([y!.shape, Array.from(y!.data as Float32Array)], [[n, 2, 2], [...x].map((v) => v + 0.5)], `N = ${n}`);
         assert.deepEqual([r!.shape, Array.from(r!.data as Float32Array)], [[n], Array.from({ length: n }, (_v, i) => i)], `arange(N), N = ${n}`);
         assert.deepEqual([ramp!.shape, Array.from(ramp!.data as Float32Array)], [[n - 1, 1, 1], Array.from({ length: n - 1 }, (_v, i) => i + 1)], `arange(1, N), N = ${n}`);
+      }
+    } finally {
+      await model.close();
+    }
+  });
+
+  it("reshape back to a saved shape of two symbolic lengths (d2l's masked_softmax: X.reshape(-1, K) ... .reshape(shape)) exports and runs at (N, Q, K) = (2, 3, 5) and (1, 4, 1)", async () => {
+    class Scores extends gluon.HybridBlock {
+      override forward(q: nd.NDArray, k: nd.NDArray) {
+        const X = npx.batchDot(q, k, { transposeB: true });
+        const shape = X.shape;
+        return npx.softmax(X.reshape(-1, shape[shape.length - 1]!)).reshape(shape);
+      }
+    }
+    const file = path.join(dir, 'scores.onnx');
+    const b = new Scores();
+    b.export(file, { inputs: { q: { shape: ['N', 'Q', 2] }, k: { shape: ['N', 'K', 2] } } });
+    const model = await loadModel(file);
+    try {
+      assert.deepEqual(model.outputs[0]!.shape, ['N', 'Q', 'K']);
+      for (const [n, q, k] of [[2, 3, 5], [1, 4, 1]] as const) {
+        const qv = Float32Array.from({ length: n * q * 2 }, (_v, i) => Math.sin(i));
+        const kv = Float32Array.from({ length: n * k * 2 }, (_v, i) => Math.cos(i));
+        const out = Object.values(model.runSync({ q: { data: qv, shape: [n, q, 2] }, k: { data: kv, shape: [n, k, 2] } }))[0]!;
+        // softmax over the keys of q·kᵀ, in plain JavaScript
+        const want: number[] = [];
+        for (let b0 = 0; b0 < n; b0++) for (let i = 0; i < q; i++) {
+          const s = Array.from({ length: k }, (_v, j) => qv[(b0 * q + i) * 2]! * kv[(b0 * k + j) * 2]! + qv[(b0 * q + i) * 2 + 1]! * kv[(b0 * k + j) * 2 + 1]!);
+          const m = Math.max(...s);
+          const e = s.map((v) => Math.exp(v - m));
+          const z = e.reduce((a, c) => a + c, 0);
+          want.push(...e.map((v) => v / z));
+        }
+        assert.deepEqual(out.shape, [n, q, k]);
+        Array.from(out.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6, `(${n}, ${q}, ${k}) element ${i}: ${v} vs ${want[i]}`));
       }
     } finally {
       await model.close();
