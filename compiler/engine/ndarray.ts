@@ -276,14 +276,16 @@ export interface LazyValue {
 /** Gradient requirement names (as Parameter's). */
 export type { GradReqLike } from './tape.js';
 
-/** `x.shape[k]` of a traced symbol (a SymbolicDim whose tensor is a Symbol). */
-const tracedDim = (x: unknown): boolean => isSymbolicDim(x) && isSymbol(x.source);
+/** `x.shape[k]` of a traced symbol (a SymbolicDim whose tensor is a Symbol), itself or in a list or options object. */
+const tracedDim = (x: unknown, depth = 0): boolean =>
+  (isSymbolicDim(x) && isSymbol(x.source)) ||
+  (depth < 2 && typeof x === 'object' && x !== null && !isSymbol(x) && !(x instanceof NDArray) && Object.values(x).some((v) => tracedDim(v, depth + 1)));
 
 /** Runs an operator eagerly on NDArrays: the `apply` of the `nd` backend. */
 export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | NDArray[] {
   // nd operators called with symbols (a plain Block's forward being traced) build graph nodes.
-  // So do dimension arguments holding `x.shape[k]` of a traced symbol (F.zeros([x.shape[0], 4]) while exporting).
-  if (args.some((a) => isSymbol(a) || tracedDim(a) || (Array.isArray(a) && a.some(tracedDim)))) return symApply(def, name, args) as unknown as NDArray | NDArray[];
+  // So do dimension arguments holding `x.shape[k]` of a traced symbol (F.zeros([x.shape[0], 4]), P.slice({ end: [null, x.shape[1]] }) while exporting).
+  if (args.some((a) => isSymbol(a) || tracedDim(a))) return symApply(def, name, args) as unknown as NDArray | NDArray[];
   const { inputs, attrs } = parseCall(def, args, isNDArray, (t) => ({ values: hostDims(def.name, 'shape', t._host) }));
   const sd = inputs.some((x) => typeof x === 'number') ? scalarDType(def, inputs, (t) => t.dtype) : 'float32';
   const arrays = inputs.map((x) => (typeof x === 'number' ? new NDArray(scalarTensor(x, sd)) : x));

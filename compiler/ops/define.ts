@@ -107,6 +107,19 @@ export type GradRule = (F: GradOps, ctx: GradCtx, gradOutputs: (GradTensor | nul
 /** Defaults for attributes; every accepted attribute must have an entry. */
 export type AttrDefaults = Record<string, AttrValue>;
 
+/** A call of operator `op` on `args` (which may hold further calls), as a `redirect` returns it. */
+export interface OpCall {
+  readonly opCall: true;
+  op: string;
+  args: unknown[];
+}
+
+/** An `OpCall`. Example: `opCall('take', [x, opCall('arange', [0, n, 1, { dtype: 'int64' }]), { axis: 1 }])`. */
+export const opCall = (op: string, args: unknown[]): OpCall => ({ opCall: true, op, args });
+
+/** True for an `OpCall`. */
+export const isOpCall = (x: unknown): x is OpCall => typeof x === 'object' && x !== null && (x as Partial<OpCall>).opCall === true;
+
 /** The declaration passed to `defineOp`. */
 export interface OpSpec<A extends Attrs = Attrs> {
   /** The F name (camelCase). */
@@ -144,7 +157,7 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * another traced tensor `y` is `reshapeLike(x, y)`, which reads y's sizes
    * when the graph runs.
    */
-  redirect?: (args: unknown[]) => { op: string; args: unknown[] } | null;
+  redirect?: (args: unknown[]) => OpCall | null;
   /** Also an NDArray/Symbol method (`x.name(...)`). */
   method?: boolean;
   /** Checks and normalizes attributes once types are known (fills defaults that depend on shapes). */

@@ -17,6 +17,7 @@ import { indexValue, indicesInt64 } from './indices.js';
 import { toF64 } from './kernels.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 import { plainShape } from './symbolic-dim.js';
+import { sliceUpToSizeOf } from './redirects.js';
 
 /** A far-away index ONNX Slice clamps to the axis (exactly representable in float64 and int64). */
 export const BIG = 2 ** 53 - 1;
@@ -319,6 +320,7 @@ type SliceSig = Method<(data: Tx, options: { begin: (number | null)[]; end: (num
  */
 export const slice: OpDef<SliceSig, SliceA> = defineOp<SliceSig, SliceA>({
   name: 'slice',
+  redirect: sliceUpToSizeOf('slice'),
   inputs: ['data'],
   attrs: { begin: null, end: null, step: null },
   method: true,
@@ -346,6 +348,7 @@ type SliceAxisSig = Method<(data: Tx, options: { axis: number; begin: number; en
  */
 export const sliceAxis: OpDef<SliceAxisSig, SliceAxisA> = defineOp<SliceAxisSig, SliceAxisA>({
   name: 'sliceAxis',
+  redirect: sliceUpToSizeOf('sliceAxis'),
   inputs: ['data'],
   attrs: { axis: null, begin: null, end: null },
   method: true,

@@ -15,7 +15,7 @@ import { divDim, mulDims, normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { alloc, bool, dimOf, gather, ints, linearGrad, offset, opaque, withShape } from './index-ops.js';
 import { fromF64, toF64 } from './kernels.js';
-import { isSymbolicDim } from './symbolic-dim.js';
+import { reshapeToShapeOf } from './redirects.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
 /** Axes 0..n-1: `range(3)` is `[0, 1, 2]`. */
@@ -290,21 +290,6 @@ type ReshapeSig = Method<(data: Tx, shape: number | number[] | { shape: number[]
  * taken where it copies the input's dimension at its place or is the one
  * size left to infer. Example: `x.reshape([0, -1])` ([N, 3, 4] -> [N, 12]).
  */
-/**
- * `reshape(x, y.shape)` (or its numbers one by one) where the target is the
- * whole shape of another traced tensor `y` with symbolic sizes: `reshapeLike(x, y)`,
- * which needs no size of `x` to tell them apart (d2l's masked_softmax reshapes
- * `[N*Q, K]` back to `[N, Q, K]`). Anything else: null.
- */
-function reshapeToShapeOf(args: unknown[]): { op: string; args: unknown[] } | null {
-  const [x, first, ...rest] = args;
-  const target = Array.isArray(first) && rest.every((r) => r === undefined) ? (first as unknown[]) : [first, ...rest];
-  const dims = target.filter(isSymbolicDim);
-  const y = dims[0]?.source as { shape: unknown[] } | undefined;
-  if (!y || y === x || !dims.every((d) => d.source === y) || y.shape.length !== target.length) return null;
-  return target.every((t, i) => (isSymbolicDim(t) ? t.axis === i : t === y.shape[i])) ? { op: 'reshapeLike', args: [x, y] } : null;
-}
-
 export const reshape: OpDef<ReshapeSig, ReshapeA> = defineOp<ReshapeSig, ReshapeA>({
   name: 'reshape',
   redirect: reshapeToShapeOf,

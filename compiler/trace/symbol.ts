@@ -15,7 +15,7 @@ import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.j
 import { Value } from '../ir/value.js';
 import { hostDims, installMethods, itemAt, parseCall, scalarDType, type DimSource, type MethodsOf } from '../ops/call.js';
 import { shapeArrayRange } from '../ops/creation.js';
-import { outputArity, type OpDef } from '../ops/define.js';
+import { isOpCall, outputArity, type OpCall, type OpDef } from '../ops/define.js';
 import { getContext } from '../ops/context.js';
 import { currentScope, OpError } from '../ops/errors.js';
 import { executeOp, foldKeepsSize } from '../ops/execute.js';
@@ -298,10 +298,15 @@ function mxnetSymbolArgs(def: OpDef, args: unknown[], isArg: (x: unknown) => boo
   return [...rest.slice(0, given), ...vars, ...rest.slice(given), ...(opts ? [opts] : [])];
 }
 
+/** Runs an operator call a `redirect` made (its nested calls first). */
+function runCall(c: OpCall): Symbol | Symbol[] {
+  return symApply(getOp(c.op), c.op, c.args.map((a) => (isOpCall(a) ? runCall(a) : a)));
+}
+
 /** Runs an operator on symbols: the `apply` of the `sym` backend. */
 export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | Symbol[] {
   const to = def.redirect?.(args);
-  if (to) return symApply(getOp(to.op), to.op, to.args);
+  if (to) return runCall(to);
   const f = tensorFactory();
   const isArg = (x: unknown): x is Symbol | object => isSymbol(x) || f.isTensor(x);
   args = mxnetSymbolArgs(def, args, isArg);

@@ -7,11 +7,9 @@
  * `PositionalEncoding`, `PositionWiseFFN`, `AddNorm`,
  * `TransformerEncoderBlock`, `TransformerEncoder`, `TransformerDecoderBlock`
  * (causal valid lengths while training) and the seq2seq chapter's
- * `MaskedSoftmaxCELoss`. Differences from the book: the positional table is
- * built by stacking sin and cos (no slice assignment in TypeScript), and
- * `P[:, :X.shape[1], :]` is a `np.take` of `np.arange(X.shape[1])`, which
- * reads the length when the graph runs (a slice bound may only be its own
- * axis's symbolic size).
+ * `MaskedSoftmaxCELoss`. One difference from the book: the positional table
+ * is built by stacking sin and cos (TypeScript has no slice assignment);
+ * `P[:, :X.shape[1], :]` is `P.slice(...)`.
  */
 import { autograd, gluon, np, npx, type nd } from 'gluonc';
 import { DotProductAttention } from './attention.js';
@@ -87,7 +85,7 @@ export class PositionalEncoding extends nn.HybridBlock {
     this.P = np.stack([np.sin(X), np.cos(X)], { axis: -1 }).reshape(1, maxLen, numHiddens);
   }
   override forward(X: A): A {
-    X = X.add(np.take(this.P, np.arange(X.shape[1]!, { dtype: 'int64' }), { axis: 1 }));
+    X = X.add(this.P.slice({ begin: [null, null, null], end: [null, X.shape[1]!, null] }));
     return this.dropout.call(X) as A;
   }
 }

@@ -234,7 +234,7 @@ describe('models/d2l: multi-head attention and the Transformer, against PyTorch'
     assertClose(byStep, flat(y), 'token by token vs the causal pass', 1e-12, 1e-12);
   });
 
-  it("four Adam steps on d2l's MaskedSoftmaxCELoss (encoder + Dense head, float32) give PyTorch's losses, eager and hybridized", () => {
+  it("three Adam steps on d2l's MaskedSoftmaxCELoss (encoder + Dense head, float32) give PyTorch's losses, eager and hybridized", () => {
     class Tagger extends gluon.HybridBlock {
       encoder = new TransformerEncoder(12, 8, 16, 2, 1, 0);
       dense = new gluon.nn.Dense(12, { flatten: false });
@@ -257,7 +257,7 @@ describe('models/d2l: multi-head attention and the Transformer, against PyTorch'
       const loss = new MaskedSoftmaxCELoss();
       const trainer = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.01 });
       const seen: number[] = [];
-      for (let step = 0; step < 4; step++) {
+      for (let step = 0; step < 3; step++) {
         const l = autograd.record(() => loss.call(net.call(tokens, lens) as NDArray, labels, lens) as NDArray);
         l.backward();
         trainer.step(12);   // d2l: trainer.step(num_tokens)
@@ -287,7 +287,7 @@ def fwd():
     return lin(Z, 'dense.')
 opt = torch.optim.Adam(list(P.values()), lr=0.01)
 out = []
-for step in range(4):
+for step in range(3):
     opt.zero_grad()
     nll = -torch.log_softmax(fwd(), -1).gather(-1, lab[..., None])[..., 0]
     l = (nll * (torch.arange(5)[None, :] < vl[:, None])).mean(1)
@@ -298,7 +298,7 @@ out = np.array(out)
 ` }]);
     assert.ok(!ref!.error, ref!.error);
     losses.forEach((seen, i) => assertClose(seen, ref!.outs[0]!.data as number[], `losses (hybridized: ${i === 1})`, 1e-4, 1e-5));
-    assert.ok(losses[0]![3]! < losses[0]![0]!, `the loss falls: ${losses[0]}`);
+    assert.ok(losses[0]![2]! < losses[0]![0]!, `the loss falls: ${losses[0]}`);
   });
 
   it('gluonc export with a symbolic batch and length: one artifact equals the eager encoder at (N, T) = (2, 5), (3, 7), (1, 1) with valid lengths 0 and full; dropout acts in training only', async () => {

@@ -139,7 +139,7 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       [(F, x) => F.reshape(F.reshape(x, [0, -1]), [size(x, 0), 4, 'M' as never]), /reshape: cannot reshape \[N, 4\] to \[N, 4, M\]: the element count leaves 1 at position 2, not 'M'/],
       [(F, x) => F.reshape(x, [3, size(x, 0)]), /reshape: cannot reshape \[N, 2, 2\] to \[3, N\]: the target holds 3\*N elements, the input 4\*N/],
       [(F, x) => F.reshape(x, [size(x, 1), 'M' as never, -1]), /reshape: cannot reshape \[N, 2, 2\] to \[2, M, -1\]: 'M' is not the input's dimension at its place, so it would be inferred, but the target already has a -1/],
-      [(F, x) => F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: size(x, 0) }), /sliceAxis: end of axis 1 is the symbolic dimension 'N', not the size of axis 1 \(4\).*F\.take\(x, F\.arange\(begin, n, 1, \{ dtype: 'int64' \}\), \{ axis: 1 \}\)/],
+      [(F, x) => F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: 'M' as never }), /sliceAxis: end of axis 1 is the symbolic dimension 'M', not the size of axis 1 \(4\).*F\.take\(x, F\.arange\(begin, n, 1, \{ dtype: 'int64' \}\), \{ axis: 1 \}\)/],
       [(F, x) => F.slice(x, { begin: [size(x, 0)], end: [null] }), /slice: begin of axis 0 is the symbolic dimension 'N', as a begin/],
       [(F, x) => F.broadcastTo(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0), 4]), /broadcastTo: cannot broadcast \[N, 4\] to \[N, N, 4\]: the symbolic dimension 'N' at axis 0 is not the input's dimension there \(broadcast like a tensor that has it with F\.broadcastLike\)/],
       [(F, x) => F.transpose(x, [size(x, 0), 1, 2]), /transpose: option 'axes' must be an integer or a list of integers, got \["N",1,2\]: a name such as 'N' is a symbolic dimension/],
@@ -225,6 +225,28 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       }
     } finally {
       await model.close();
+    }
+  });
+
+  it("a slice up to another tensor's symbolic size (d2l's P[:, :X.shape[1], :]) takes the rows 0..N-1 when the graph runs, with sliceAxis and slice, at N = 1, 3 and 5", async () => {
+    const table = nd.array(Array.from({ length: 16 }, (_v, i) => i), { shape: [1, 8, 2] });
+    const forms: [string, Fwd][] = [
+      ['sliceAxis', (F, x) => F.add(F.reshape(F.sliceAxis(x, { axis: 2, begin: 0, end: 1 }), [1, -1, 2]), F.sliceAxis(table as unknown as gluon.Tensor, { axis: 1, begin: 0, end: size(x, 0) }))],
+      ['slice', (F, x) => F.add(F.reshape(F.sliceAxis(x, { axis: 2, begin: 0, end: 1 }), [1, -1, 2]), F.slice(table as unknown as gluon.Tensor, { begin: [null, 0, null], end: [null, size(x, 0), null] }))],
+    ];
+    for (const [what, fwd] of forms) {
+      const model = await loadModel(exportIt(fwd, `pe_${what}`));
+      try {
+        for (const n of [1, 3, 5]) {
+          const x = input(n);
+          const out = Object.values(model.runSync({ x: { data: x, shape: [n, 2, 2] } }))[0]!;
+          // x[:, :, 0] as [1, N, 2] plus rows 0..N-1 of the table
+          const want = Array.from({ length: n }, (_v, i) => [0, 1].map((k) => x[i * 4 + 2 * k]! + 2 * i + k)).flat();
+          assert.deepEqual([out.shape, Array.from(out.data as Float32Array)], [[1, n, 2], want], `${what}, N = ${n}`);
+        }
+      } finally {
+        await model.close();
+      }
     }
   });
 

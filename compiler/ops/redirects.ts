@@ -1,0 +1,51 @@
+/**
+ * Calls an operator hands to another while tracing (`OpDef.redirect`), where
+ * a size of another traced tensor (a SymbolicDim while exporting) makes an
+ * operator that reads it when the graph runs the right one: reshape to a
+ * tensor's whole shape is reshapeLike; a slice up to another tensor's size
+ * is a take of an arange.
+ */
+import { opCall, type OpCall } from './define.js';
+import { isSymbolicDim, type SymbolicDim } from './symbolic-dim.js';
+
+/**
+ * `reshape(x, y.shape)` (or its numbers one by one) where the target is the
+ * whole shape of another traced tensor `y` with symbolic sizes: `reshapeLike(x, y)`,
+ * which needs no size of `x` to tell them apart (d2l's masked_softmax reshapes
+ * `[N*Q, K]` back to `[N, Q, K]`). Anything else: null.
+ */
+export function reshapeToShapeOf(args: unknown[]): OpCall | null {
+  const [x, first, ...rest] = args;
+  const target = Array.isArray(first) && rest.every((r) => r === undefined) ? (first as unknown[]) : [first, ...rest];
+  const dims = target.filter(isSymbolicDim);
+  const y = dims[0]?.source as { shape: unknown[] } | undefined;
+  if (!y || y === x || !dims.every((d) => d.source === y) || y.shape.length !== target.length) return null;
+  return target.every((t, i) => (isSymbolicDim(t) ? t.axis === i : t === y.shape[i])) ? opCall('reshapeLike', [x, y]) : null;
+}
+
+/**
+ * While tracing, a slice up to another tensor's symbolic size (d2l's
+ * `P[:, :X.shape[1], :]`, `end` of one axis a SymbolicDim that is not the
+ * axis's own size) is a take of `arange(begin, end)` along that axis (mode
+ * 'raise'), read when the graph runs; other slices run as declared.
+ */
+export function sliceUpToSizeOf(op: 'slice' | 'sliceAxis') {
+  return (args: unknown[]): OpCall | null => {
+    const [x, o] = args as [{ shape: unknown[] }, Record<string, unknown> | undefined];
+    if (!o || typeof o !== 'object' || args.length !== 2) return null;
+    const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+    const ends = op === 'slice' ? list(o['end']) : [o['end']];
+    const ks = ends.flatMap((e, k) => (isSymbolicDim(e) ? [k] : []));
+    if (ks.length !== 1) return null;
+    const k = ks[0]!;
+    const end = ends[k] as SymbolicDim;
+    const axis = op === 'slice' ? k : (o['axis'] as number);
+    const begin = op === 'slice' ? list(o['begin'])[k] : o['begin'];
+    const step = op === 'slice' ? list(o['step'] ?? [])[k] : 1;
+    const size = Number.isInteger(axis) ? x.shape[axis < 0 ? axis + x.shape.length : axis] : undefined;
+    if ((isSymbolicDim(size) && size.dimName === end.dimName) || !(begin === null || begin === undefined || (Number.isInteger(begin) && (begin as number) >= 0)) || !(step === null || step === undefined || step === 1)) return null;
+    const rows = opCall('arange', [begin ?? 0, end, 1, { dtype: 'int64' }]);
+    const rest = op === 'slice' ? opCall('slice', [x, { ...o, begin: list(o['begin']).map((b, i) => (i === k ? null : b)), end: ends.map((e, i) => (i === k ? null : e)) }]) : x;
+    return opCall('take', [rest, rows, { axis, mode: 'raise' }]);
+  };
+}
