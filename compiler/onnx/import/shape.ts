@@ -443,7 +443,11 @@ const slice: Builder = (c) => {
   return [y];
 };
 
-/** Gather: constant picks from shape values, else `take` (wrap mode gives ONNX's negative indices). */
+/**
+ * Gather: constant picks from shape values, else `take` in mode 'raise':
+ * ONNX's [-n, n) (negatives count from the end), any other index an error,
+ * as onnxruntime's and PyTorch's (an Embedding's id past its rows), never a wrapped row.
+ */
 const gather: Builder = (c) => {
   const axis = c.attr.int('axis', 0);
   const sym = c.symbolicInput(0);
@@ -455,7 +459,7 @@ const gather: Builder = (c) => {
     return [c.shapeValue(dims, t.shape.length === 0)];
   }
   const x = c.input(0);
-  return [c.op('take', [x, c.input(1)], { axis: normAxis(c, axis, x.type.shape.length), mode: 'wrap' })];
+  return [c.op('take', [x, c.input(1)], { axis: normAxis(c, axis, x.type.shape.length), mode: 'raise' })];
 };
 
 /** Expand: bidirectional broadcast; the input's own dimensions are kept with MXNet's 0. */
