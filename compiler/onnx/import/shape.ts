@@ -13,7 +13,7 @@ import { formatShape, sizeOf, tensorFromNumbers, tensorToNumbers } from '../../.
 import type { AttrValue } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
-import { divDim, mulDims } from '../../ops/dims.js';
+import { divDim, mulDims, sameDim } from '../../ops/dims.js';
 import { castTo, dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** Values at or beyond this magnitude mean "to the end" in Slice (INT64_MAX and friends). */
@@ -128,6 +128,31 @@ function solveTarget(xs: Dim[], target: Dim[], out: Dim[]): void {
   out[free] = rest;
 }
 
+/**
+ * Whether the -1 that stands for a symbolic target entry in `out` computes
+ * that entry. It does unless the sizes of input and target are products that
+ * differ: torch's nn.MultiheadAttention, exported with a dynamic sequence
+ * axis T, reshapes its [T, N, 8] keys to [5, N*2, 4] (the traced length 5
+ * written as a constant), where a -1 would read N*T/5 for N*2 and no later
+ * node could match it with N. Such a target is kept (read at run time, as
+ * `shapedLike` does), so the graph runs where its sizes agree, as in
+ * onnxruntime (T = 5), and its Reshape fails the run elsewhere.
+ */
+function keepsTarget(c: ImportCtx, x: Value, target: Dim[], out: Dim[], dims: Dim[]): boolean {
+  if (target.includes(-1) || !out.includes(-1)) return true;
+  const product = (ds: Dim[]): Dim | null => {
+    const fs = ds.map(factorsOf);
+    return fs.every((f) => f !== null) ? mulDims(fs.flat() as Dim[]) : null;
+  };
+  const [have, want] = [product(x.type.shape), product(dims)];
+  if (have === null || want === null || sameDim(have, want)) return true;
+  const found = (f: Dim) => typeof f === 'number' || x.type.shape.includes(f) || c.symbolSource(f) !== null;
+  return !dims.every((d) => {
+    const factors = found(d) ? [d] : factorsOf(d);
+    return factors !== null && factors.length <= 2 && factors.every(found);
+  });
+}
+
 /** The factors of a dimension that is a product ('2*N', '(T*2)'), or null for any other expression. */
 function factorsOf(d: Dim): Dim[] | null {
   if (typeof d === 'number') return [d];
@@ -183,9 +208,12 @@ const reshape: Builder = (c) => {
     return -1;
   });
   if (unknown > 1) solveTarget(xs, target, out);
-  if (out.filter((d) => d === -1).length <= 1) return [c.op('reshape', [x], { shape: out as number[] })];
-  // More than one dimension MXNet's codes cannot name: reshape like a tensor of the target shape, read at run time.
   const dims = target.map((d, i) => (d === 0 ? xs[i]! : d));
+  if (out.filter((d) => d === -1).length <= 1) {
+    if (!keepsTarget(c, x, target, out, dims)) return [c.op('reshapeLike', [x, shapedLike(c, dims, x, 'the target shape')])];
+    return [c.op('reshape', [x], { shape: out as number[] })];
+  }
+  // More than one dimension MXNet's codes cannot name: reshape like a tensor of the target shape, read at run time.
   const free = dims.indexOf(-1);
   if (free >= 0) {
     const rest = divDim(mulDims(xs), mulDims(dims.filter((_d, i) => i !== free)));

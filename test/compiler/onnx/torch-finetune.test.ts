@@ -11,8 +11,10 @@
  * and the file holds one fused weight instead), nn.TransformerEncoderLayer
  * (batch first) with a key padding mask and dynamic batch and sequence axes,
  * an Embedding + bidirectional LSTM tagger, an MLP-Mixer block (LayerNorm,
- * GELU, token and channel Linears). Token ids out of the Embedding's range
- * are an error, as in PyTorch and onnxruntime, never another row.
+ * GELU, token and channel Linears). The encoder's file holds the traced
+ * sequence length in its key/value reshapes (torch's exporter), so it runs
+ * at that length only, as in onnxruntime. Token ids out of the Embedding's
+ * range are an error, as in PyTorch and onnxruntime, never another row.
  * Skipped, with a message, without python3's torch and onnx.
  */
 import assert from 'node:assert/strict';
@@ -178,6 +180,15 @@ describe('fine-tuning torch-exported models: three SGD steps (momentum, wd) equa
         });
       }
     }
+  }
+
+  for (const hybrid of [false, true]) {
+    it(`the encoder's file holds the traced sequence length (its keys reshaped to [5, N*2, 4]): T = 7 fails naming the reshape, as in onnxruntime (${hybrid ? 'hybridized' : 'eager'})`, () => {
+      const net = gluon.SymbolBlock.imports(join(fx.dir, 'encoder_17', 'model.onnx'));
+      if (hybrid) net.hybridize();
+      assert.deepEqual((net.call(nd.ones([3, 5, 5]), nd.zeros([3, 5], { dtype: 'bool' })) as nd.NDArray).shape, [3, 3]);
+      assert.throws(() => (net.call(nd.ones([2, 7, 5]), nd.zeros([2, 7], { dtype: 'bool' })) as nd.NDArray).data(), /reshape.*\[7, 2, 8\].*\[5, 4, 4\]/);
+    });
   }
 
   for (const hybrid of [false, true]) {
