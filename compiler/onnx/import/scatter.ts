@@ -7,12 +7,13 @@
  * position twice (ONNX leaves repeats undefined): they become
  * `where(hit, scatter-add of the updates into zeros, data)`, `hit` the
  * scatter-add of ones; 'mul' likewise multiplies where hit (ScatterND:
- * repeated positions in rounds, each multiplying once). 'max'/'min' are refused. Negative indices count from the end, as in ONNX (mode 'wrap').
+ * repeated positions in rounds, each multiplying once). 'max'/'min' are refused. Negative indices count from the end, as in ONNX;
+ * others outside [-n, n) fail the run (`boundedIndices`), as onnxruntime's.
  * Col2Im (torch's `nn.Fold`) is a scatter-add of the columns at constant image positions.
  */
 import type { Value } from '../../ir/value.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
-import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { boundedIndices, castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** CumSum: axis from input 1 (constant), `exclusive` and `reverse` attributes. */
 const cumSum: Builder = (c) => {
@@ -78,11 +79,12 @@ const scatterElements: Builder = (c) => {
   if (is.length !== r || is.some((d, k) => k !== axis && d !== ds[k])) {
     throw c.refuse(`an index of shape [${is.join(', ')}] that does not span the data [${ds.join(', ')}] off axis ${axis}`);
   }
+  const at = boundedIndices(c, index, ds[axis]!);
   const add = (base: Value, upd: Value): Value => {
     let out = base;
     for (let j = 0; j < is[axis]!; j++) {
       const cut = (v: Value): Value => (is[axis] === 1 ? v : c.op('slice', [v], { begin: is.map((_d, k) => (k === axis ? j : 0)), end: is.map((d, k) => (k === axis ? j + 1 : d)), step: is.map(() => 1) }));
-      out = c.op('scatterAdd', [out, cut(index), cut(upd)], { axis, mode: 'wrap' });
+      out = c.op('scatterAdd', [out, cut(at), cut(upd)], { axis, mode: 'wrap' });
     }
     return out;
   };
@@ -115,8 +117,7 @@ const scatterND: Builder = (c) => {
   if (lead.some((d) => typeof d !== 'number')) throw c.refuse(`the addressed data dimensions [${lead.join(', ')}] are symbolic`);
   const ds = lead as number[];
   const rest = dsAll.slice(k);
-  let idx = castTo(c, indices, 'int64');
-  idx = c.op('where', [c.op('lesser', [idx, c.scalar(0, 'int64')]), c.op('add', [idx, c.constant(tensorFromNumbers('int64', [k], ds))]), idx]);
+  let idx = boundedIndices(c, indices, ds);
   if (k > 1) {
     const strides = ds.map((_d, i) => ds.slice(i + 1).reduce((p, q) => p * q, 1));
     idx = c.op('sum', [c.op('mul', [idx, c.constant(tensorFromNumbers('int64', [k], strides))])], { axis: -1 });
