@@ -15,6 +15,7 @@ import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
 import { castTo, dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
 import { reshape, shapedLike } from './reshape.js';
+import { dimTag } from '../../ops/call.js';
 
 /** Values at or beyond this magnitude mean "to the end" in Slice (INT64_MAX and friends). */
 const FAR = 2 ** 31;
@@ -61,7 +62,7 @@ const constantOfShape: Builder = (c) => {
   return [out];
 };
 
-/** Range whose start or limit is a symbolic dimension (torch's arange(T)): gluonc's arange reading it from a graph input. */
+/** Range whose start or limit is a symbolic dimension (torch's arange(T)): gluonc's arange reading it from a graph input (an expression of dimensions, from its value computed at run time). */
 function symbolicRange(c: ImportCtx): Value | null {
   const sym = [c.symbolicInput(0), c.symbolicInput(1)];
   if (!sym[0] && !sym[1]) return null;
@@ -74,7 +75,8 @@ function symbolicRange(c: ImportCtx): Value | null {
     if (s.dims.length !== 1) throw c.refuse(`${what} [${s.dims.join(', ')}] is not one value`);
     if (typeof d === 'number') return d;
     const src = c.symbolSource(d);
-    if (!src) throw c.refuse(`${what} is the symbolic dimension '${d}', which no graph input has`);
+    // An expression of the inputs' dimensions ('(N*T)', torch's arange(x.numel())): its value computed when the graph runs.
+    if (!src) return { input: srcs.push(c.input(i)) - 1, tag: dimTag() };
     let k = srcs.indexOf(src.value);
     if (k < 0) k = srcs.push(src.value) - 1;
     return { input: k, begin: src.axis, end: src.axis + 1 };
