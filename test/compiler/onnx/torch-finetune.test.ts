@@ -10,7 +10,8 @@
  * the BatchNorm nodes: folded, torch trains the Conv and BatchNorm weights
  * and the file holds one fused weight instead), nn.TransformerEncoderLayer
  * (batch first) with a key padding mask and dynamic batch and sequence axes,
- * an Embedding + bidirectional LSTM tagger, an MLP-Mixer block (LayerNorm,
+ * an Embedding + bidirectional LSTM tagger, a GRU tagger over a batch packed
+ * by length (pack_padded_sequence, enforce_sorted=True), an MLP-Mixer block (LayerNorm,
  * GELU, token and channel Linears). The encoder's file holds the traced
  * sequence length in its key/value reshapes (torch's exporter), so it runs
  * at that length only, as in onnxruntime. Token ids out of the Embedding's
@@ -59,6 +60,15 @@ class Tagger(nn.Module):
         s.emb = nn.Embedding(20, 6); s.rnn = nn.LSTM(6, 7, batch_first=True, bidirectional=True); s.fc = nn.Linear(14, 5)
     def forward(s, ids):
         return s.fc(s.rnn(s.emb(ids))[0])
+
+class Packed(nn.Module):
+    """A GRU tagger over a batch packed by length (sorted, decreasing: enforce_sorted=True)."""
+    def __init__(s):
+        super().__init__()
+        s.emb = nn.Embedding(20, 6); s.rnn = nn.GRU(6, 7, batch_first=True, bidirectional=True); s.fc = nn.Linear(14, 5)
+    def forward(s, ids, lengths):
+        h, _ = nn.utils.rnn.pad_packed_sequence(s.rnn(nn.utils.rnn.pack_padded_sequence(s.emb(ids), lengths, batch_first=True))[0], batch_first=True, total_length=ids.shape[1])
+        return s.fc(h)
 
 class MixerBlock(nn.Module):
     def __init__(s, t=4, c=6):
@@ -120,6 +130,9 @@ for opset in (17, 20):
     write('encoder', Enc(), [x, pad], ['x', 'pad'], {'x': {0: 'N', 1: 'T'}, 'pad': {0: 'N', 1: 'T'}, 'y': {0: 'N'}}, torch.tensor([1, 2]), 'ce', opset)
     ids = torch.from_numpy(rs.randint(0, 20, (2, 6)))
     write('tagger', Tagger(), [ids], ['ids'], {'ids': {0: 'N', 1: 'T'}, 'y': {0: 'N', 1: 'T'}}, torch.from_numpy(rs.randint(0, 5, (2, 6))), 'ce', opset)
+    ids = torch.from_numpy(rs.randint(0, 20, (3, 6)))
+    write('packed', Packed(), [ids, torch.tensor([6, 4, 2])], ['ids', 'lengths'], {'ids': {0: 'N', 1: 'T'}, 'lengths': {0: 'N'}, 'y': {0: 'N', 1: 'T'}},
+          torch.from_numpy(rs.randint(0, 5, (3, 6))), 'ce', opset)
     x = torch.from_numpy(rs.randn(2, 3, 8, 8).astype(np.float32))
     write('mixer', Mixer(), [x], ['x'], {'x': {0: 'N'}, 'y': {0: 'N'}}, torch.from_numpy(rs.randn(2, 3).astype(np.float32)), 'l2', opset)
 `;
@@ -144,7 +157,7 @@ describe('fine-tuning torch-exported models: three SGD steps (momentum, wd) equa
   this.timeout(300_000);
   const fx = pythonFixtures('finetune', ['torch', 'onnx'], SCRIPT);
 
-  for (const name of ['cnn', 'encoder', 'tagger', 'mixer']) {
+  for (const name of ['cnn', 'encoder', 'tagger', 'packed', 'mixer']) {
     for (const opset of [17, 20]) {
       for (const hybrid of [false, true]) {
         it(`${name}, opset ${opset} (${hybrid ? 'hybridized' : 'eager'}): output, the loss before each step, every parameter after them`, () => {
