@@ -13,9 +13,9 @@ import { formatShape, sizeOf, tensorFromNumbers, tensorToNumbers } from '../../.
 import type { AttrValue } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
+import { dimTag } from '../../ops/call.js';
 import { castTo, dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
 import { reshape, shapedLike } from './reshape.js';
-import { dimTag } from '../../ops/call.js';
 
 /** Values at or beyond this magnitude mean "to the end" in Slice (INT64_MAX and friends). */
 const FAR = 2 ** 31;
