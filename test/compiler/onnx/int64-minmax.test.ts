@@ -144,3 +144,132 @@ describe('int64 indices past the int32 range: take (clip, wrap) and pick (clip) 
     }));
   }
 });
+
+/** `net`'s outputs in each path against numpy's `want` (exact, or within `tol`). */
+function checkPaths(make: () => gluon.HybridBlock, inputs: () => nd.NDArray[], want: () => number[][], tol = 0): void {
+  for (const [mode, threshold, hybrid] of PATHS) {
+    it(mode, () => inPath(threshold, () => {
+      const net = make();
+      if (hybrid) net.hybridize();
+      const outs = net.call(...inputs()) as nd.NDArray[];
+      outs.forEach((o, k) => {
+        const got = Array.from(o.data() as Float32Array);
+        const w = want()[k]!;
+        if (!tol) return assert.deepEqual(got, w, `${mode} output ${k}`);
+        assert.equal(got.length, w.length, `${mode} output ${k}`);
+        got.forEach((v, i) => assert.ok(Math.abs(v - w[i]!) <= tol, `${mode} output ${k}[${i}]: ${v}, numpy ${w[i]}`));
+      });
+    }));
+  }
+}
+
+/** numpy's outputs of `code` on `inputs` (a, b, c, ...). */
+function numpyOuts(code: string, inputs: { dtype: string; shape: number[]; data: number[] }[]): number[][] {
+  const r = numpyRefs([{ code, inputs }])[0]!;
+  assert.ok(!r.error, r.error);
+  return r.outs.map((t) => t.data.map(Number));
+}
+
+/** int64 values at and past the int32 edges, -1, 0, the last valid index of an axis of 5 (4) and one past it. */
+const BIG_IDX = [2 ** 33, -(2 ** 33), 4, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32 + 1, 2 ** 32 - 1, -1, 0, 5, 7885898265];
+const K = BIG_IDX.length;
+const iota = (n: number, scale = 1) => Array.from({ length: n }, (_v, k) => (k + 1) * scale);
+
+describe('int64 indices past the int32 range: Embedding, indexAdd and scatterAdd (clip, wrap), pick (wrap) exact in every path', function () {
+  this.timeout(60_000);
+  // w [5, 2]; updates [K, 2] and [K, 1] with sums that name their rows; r [K, 3] picked per row.
+  class Idx extends gluon.HybridBlock {
+    override hybridForward(F: gluon.F, i: gluon.Tensor, w: gluon.Tensor, u: gluon.Tensor, r: gluon.Tensor, v: gluon.Tensor) {
+      const j = F.expandDims(i, -1);
+      return [
+        F.Embedding(i, w, { inputDim: 5, outputDim: 2 }),
+        F.indexAdd(F.zerosLike(w), i, u, { axis: 0, mode: 'clip' }),
+        F.indexAdd(F.zerosLike(w), i, u, { axis: 0, mode: 'wrap' }),
+        F.pick(r, i, { axis: 1, mode: 'wrap' }),
+        F.scatterAdd(F.zerosLike(r), j, v, { axis: 1, mode: 'clip' }),
+        F.scatterAdd(F.zerosLike(r), j, v, { axis: 1, mode: 'wrap' }),
+      ];
+    }
+  }
+  let want: number[][] = [];
+  before(() => {
+    want = numpyOuts(
+      `def add(z, at, u):
+    z = z.copy(); np.add.at(z, at, u); return z
+rows = np.arange(len(a))
+out = [b[np.clip(a, 0, 4)], add(0 * b, np.clip(a, 0, 4), c), add(0 * b, np.mod(a, 5), c), d[rows, np.mod(a, 3)],
+       add(0 * d, (rows, np.clip(a, 0, 2)), e[:, 0]), add(0 * d, (rows, np.mod(a, 3)), e[:, 0])]`,
+      [
+        { dtype: 'int64', shape: [K], data: BIG_IDX },
+        { dtype: 'float64', shape: [5, 2], data: iota(10) },
+        { dtype: 'float64', shape: [K, 2], data: iota(2 * K, 8) },
+        { dtype: 'float64', shape: [K, 3], data: iota(3 * K) },
+        { dtype: 'float64', shape: [K, 1], data: iota(K, 16) },
+      ],
+    );
+  });
+  checkPaths(
+    () => new Idx(),
+    () => [nd.array(BIG_IDX, { dtype: 'int64' }), nd.array(iota(10), { shape: [5, 2] }), nd.array(iota(2 * K, 8), { shape: [K, 2] }), nd.array(iota(3 * K), { shape: [K, 3] }), nd.array(iota(K, 16), { shape: [K, 1] })],
+    () => want,
+  );
+});
+
+describe('int64 sequence lengths past the int32 range: SequenceLast, SequenceReverse, SequenceMask and OnnxRNN exact in every path', function () {
+  this.timeout(60_000);
+  // T = 4 steps; lengths at and past the int32 edges, -1, 0, 1, T - 1 and T (clipped to [1, T] or [0, T]; SequenceMask compares).
+  const T = 4;
+  const LENS = [2 ** 31, 2 ** 32 + 1, -(2 ** 31) - 1, 2 ** 33, -1, 0, 1, T - 1, T, 2 ** 31 - 1, -(2 ** 32) + 1, 2 ** 32];
+  const N = LENS.length;
+  const [I, H] = [2, 2];
+  const wave = (n: number, s: number) => Array.from({ length: n }, (_v, k) => Math.fround(Math.sin(k * 1.7 + s) * 0.6));
+  const rnn = { x: wave(T * N * I, 1), w: wave(2 * H * I, 2), r: wave(2 * H * H, 3), b: wave(2 * 2 * H, 4), h0: wave(2 * N * H, 5) };
+  class Seq extends gluon.HybridBlock {
+    override hybridForward(F: gluon.F, x: gluon.Tensor, l: gluon.Tensor, xb: gluon.Tensor, ...p: gluon.Tensor[]) {
+      const on = { useSequenceLength: true };
+      const [y, yh] = F.OnnxRNN(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, l, { direction: 'bidirectional' }) as gluon.Tensor[];
+      return [F.SequenceLast(x, l, on), F.SequenceReverse(x, l, on), F.SequenceMask(x, l, { ...on, value: -1 }), F.SequenceLast(xb, l, { ...on, axis: 1 }), y!, yh!];
+    }
+  }
+  let want: number[][] = [];
+  before(() => {
+    // ONNX's RNN (tanh; B = [Wb, Rb]; the reverse direction reads each sequence backwards within its length; length 0: zero Y_h).
+    want = numpyOuts(
+      `T, N = a.shape
+last, rev = np.clip(b, 1, T), np.clip(b, 0, T)
+r = a.copy()
+for n in range(N): r[:rev[n], n] = a[:rev[n], n][::-1]
+x, W, R, B, h0 = d, e, f, g, h
+H = R.shape[2]
+Y, Yh = np.zeros((T, 2, N, H)), np.zeros((2, N, H))
+for k in range(2):
+    for n in range(N):
+        hs = h0[k, n]
+        for s in range(rev[n]):
+            t = rev[n] - 1 - s if k else s
+            hs = np.tanh(W[k] @ x[t, n] + B[k][:H] + R[k] @ hs + B[k][H:])
+            Y[t, k, n] = hs
+        if rev[n] > 0: Yh[k, n] = hs
+out = [a[last - 1, np.arange(N)], r, np.where(np.arange(T)[:, None] < b[None, :], a, -1), c[np.arange(N), last - 1], Y, Yh]`,
+      [
+        { dtype: 'float64', shape: [T, N], data: iota(T * N) },
+        { dtype: 'int64', shape: [N], data: LENS },
+        { dtype: 'float64', shape: [N, T, 2], data: iota(N * T * 2) },
+        { dtype: 'float64', shape: [T, N, I], data: rnn.x },
+        { dtype: 'float64', shape: [2, H, I], data: rnn.w },
+        { dtype: 'float64', shape: [2, H, H], data: rnn.r },
+        { dtype: 'float64', shape: [2, 2 * H], data: rnn.b },
+        { dtype: 'float64', shape: [2, N, H], data: rnn.h0 },
+      ],
+    );
+  });
+  checkPaths(
+    () => new Seq(),
+    () => [
+      nd.array(iota(T * N), { shape: [T, N] }), nd.array(LENS, { dtype: 'int64' }), nd.array(iota(N * T * 2), { shape: [N, T, 2] }),
+      nd.array(rnn.x, { shape: [T, N, I] }), nd.array(rnn.w, { shape: [2, H, I] }), nd.array(rnn.r, { shape: [2, H, H] }), nd.array(rnn.b, { shape: [2, 2 * H] }), nd.array(rnn.h0, { shape: [2, N, H] }),
+    ],
+    () => want,
+    1e-5,
+  );
+});
