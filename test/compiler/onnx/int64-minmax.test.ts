@@ -9,7 +9,7 @@
  * graph; float graphs keep onnxruntime's own nodes (NaN semantics).
  */
 import assert from 'node:assert/strict';
-import { gluon, nd, sym } from 'gluonc';
+import { autograd, gluon, nd, sym } from 'gluonc';
 import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import { graphOf } from '../../../compiler/trace/symbol.js';
 import { symOps } from '../../../compiler/trace/sym.js';
@@ -272,4 +272,41 @@ out = [a[last - 1, np.arange(N)], r, np.where(np.arange(T)[:, None] < b[None, :]
     () => want,
     1e-5,
   );
+});
+
+describe('int64 sequence lengths past the int32 range: OnnxRNN and OnnxLSTM gradients (OnnxRecurrentGrad, OnnxLSTMTrain) in every path', function () {
+  this.timeout(60_000);
+  // The gradients with these lengths equal those with numpy's clip of them to [0, T] (checked against finite
+  // differences in test/compiler/ops/rnn-grad.test.ts and rnn-train.test.ts).
+  const T = 3;
+  const LENS = [2 ** 31, 2 ** 32 + 1, -(2 ** 31) - 1, 2 ** 33, -1, 0, T - 1, -(2 ** 32) + 1];
+  const [N, I, H] = [LENS.length, 2, 2];
+  const wave = (n: number, s: number) => Array.from({ length: n }, (_v, k) => Math.fround(Math.sin(k * 1.7 + s) * 0.6));
+  const SHAPES = [[T, N, I], [2, H, I], [2, H, H], [2, 2 * H], [2, N, H], [2, N, H], [2, 4 * H, I], [2, 4 * H, H], [2, 8 * H]];
+  class Loss extends gluon.HybridBlock {
+    override hybridForward(F: gluon.F, l: gluon.Tensor, x: gluon.Tensor, ...p: gluon.Tensor[]) {
+      const opts = { direction: 'bidirectional' as const };
+      const [y, yh] = F.OnnxRNN(x, p[0]!, p[1]!, p[2]!, p[3]!, l, opts) as gluon.Tensor[];
+      const [y2, y2h, y2c] = F.OnnxLSTM(x, p[5]!, p[6]!, p[7]!, p[3]!, p[4]!, l, opts) as gluon.Tensor[];
+      const head = F.sin(F.reshape(F.arange(0, T * 2 * N * H), [T, 2, N, H]));
+      return F.add(F.add(F.sum(F.mul(F.add(y!, y2!), head)), F.sum(F.mul(yh!, yh!))), F.add(F.sum(F.mul(y2h!, y2h!)), F.sum(y2c!)));
+    }
+  }
+  const grads = (hybrid: boolean, lens: number[]): number[][] => {
+    const ps = SHAPES.map((s, k) => nd.array(wave(s.reduce((a, b) => a * b), k), { shape: s }));
+    ps.forEach((p) => p.attachGrad());
+    const net = new Loss();
+    if (hybrid) net.hybridize();
+    autograd.record(() => (net.call(nd.array(lens, { dtype: 'int64' }), ...ps) as nd.NDArray).backward());
+    return ps.map((p) => Array.from(p.grad!.data() as Float32Array));
+  };
+  let clipped: number[] = [];
+  before(() => (clipped = numpyOuts(`np.clip(a, 0, ${T})`, [{ dtype: 'int64', shape: [N], data: LENS }])[0]!));
+
+  for (const [mode, threshold, hybrid] of PATHS) {
+    it(mode, () => inPath(threshold, () => {
+      const [got, want] = [grads(hybrid, LENS), grads(hybrid, clipped)];
+      got.forEach((g, k) => g.forEach((v, i) => assert.ok(Math.abs(v - want[k]![i]!) <= 1e-5, `${mode}: gradient of input ${k}[${i}]: ${v}, with clipped lengths ${want[k]![i]}`)));
+    }));
+  }
 });
