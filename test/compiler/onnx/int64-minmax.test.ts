@@ -218,9 +218,13 @@ out = [b[np.clip(a, 0, 4)], add(0 * b, np.clip(a, 0, 4), c), add(0 * b, np.mod(a
 describe('int64 sequence lengths past the int32 range: SequenceLast, SequenceReverse, SequenceMask and OnnxRNN exact in every path', function () {
   this.timeout(60_000);
   // T = 4 steps; lengths at and past the int32 edges, -1, 0, 1, T - 1 and T (clipped to [1, T] or [0, T]; SequenceMask compares).
+  // Float lengths are read as indices are (indexValue: truncated, NaN 0, ±Infinity the far ends).
   const T = 4;
-  const LENS = [2 ** 31, 2 ** 32 + 1, -(2 ** 31) - 1, 2 ** 33, -1, 0, 1, T - 1, T, 2 ** 31 - 1, -(2 ** 32) + 1, 2 ** 32];
-  const N = LENS.length;
+  const LENS = {
+    int64: [2 ** 31, 2 ** 32 + 1, -(2 ** 31) - 1, 2 ** 33, -1, 0, 1, T - 1, T, 2 ** 31 - 1, -(2 ** 32) + 1, 2 ** 32],
+    float32: [NaN, Infinity, -Infinity, 2.7, -0.5, 3e9, 1e30, -1e30, 3.99, 0.5, -3e9, 1].map(Math.fround),
+  };
+  const N = LENS.int64.length;
   const [I, H] = [2, 2];
   const wave = (n: number, s: number) => Array.from({ length: n }, (_v, k) => Math.fround(Math.sin(k * 1.7 + s) * 0.6));
   const rnn = { x: wave(T * N * I, 1), w: wave(2 * H * I, 2), r: wave(2 * H * H, 3), b: wave(2 * 2 * H, 4), h0: wave(2 * N * H, 5) };
@@ -231,11 +235,9 @@ describe('int64 sequence lengths past the int32 range: SequenceLast, SequenceRev
       return [F.SequenceLast(x, l, on), F.SequenceReverse(x, l, on), F.SequenceMask(x, l, { ...on, value: -1 }), F.SequenceLast(xb, l, { ...on, axis: 1 }), y!, yh!];
     }
   }
-  let want: number[][] = [];
-  before(() => {
-    // ONNX's RNN (tanh; B = [Wb, Rb]; the reverse direction reads each sequence backwards within its length; length 0: zero Y_h).
-    want = numpyOuts(
-      `T, N = a.shape
+  // ONNX's RNN (tanh; B = [Wb, Rb]; the reverse direction reads each sequence backwards within its length; length 0: zero Y_h).
+  const REF = `if b.dtype.kind == "f": b = np.trunc(np.clip(np.nan_to_num(b, nan=0.0, posinf=2.0**62, neginf=-2.0**62), -2.0**62, 2.0**62)).astype(np.int64)
+T, N = a.shape
 last, rev = np.clip(b, 1, T), np.clip(b, 0, T)
 r = a.copy()
 for n in range(N): r[:rev[n], n] = a[:rev[n], n][::-1]
@@ -250,28 +252,33 @@ for k in range(2):
             hs = np.tanh(W[k] @ x[t, n] + B[k][:H] + R[k] @ hs + B[k][H:])
             Y[t, k, n] = hs
         if rev[n] > 0: Yh[k, n] = hs
-out = [a[last - 1, np.arange(N)], r, np.where(np.arange(T)[:, None] < b[None, :], a, -1), c[np.arange(N), last - 1], Y, Yh]`,
-      [
-        { dtype: 'float64', shape: [T, N], data: iota(T * N) },
-        { dtype: 'int64', shape: [N], data: LENS },
-        { dtype: 'float64', shape: [N, T, 2], data: iota(N * T * 2) },
-        { dtype: 'float64', shape: [T, N, I], data: rnn.x },
-        { dtype: 'float64', shape: [2, H, I], data: rnn.w },
-        { dtype: 'float64', shape: [2, H, H], data: rnn.r },
-        { dtype: 'float64', shape: [2, 2 * H], data: rnn.b },
-        { dtype: 'float64', shape: [2, N, H], data: rnn.h0 },
-      ],
-    );
-  });
-  checkPaths(
-    () => new Seq(),
-    () => [
-      nd.array(iota(T * N), { shape: [T, N] }), nd.array(LENS, { dtype: 'int64' }), nd.array(iota(N * T * 2), { shape: [N, T, 2] }),
-      nd.array(rnn.x, { shape: [T, N, I] }), nd.array(rnn.w, { shape: [2, H, I] }), nd.array(rnn.r, { shape: [2, H, H] }), nd.array(rnn.b, { shape: [2, 2 * H] }), nd.array(rnn.h0, { shape: [2, N, H] }),
-    ],
-    () => want,
-    1e-5,
-  );
+out = [a[last - 1, np.arange(N)], r, np.where(np.arange(T)[:, None] < b[None, :], a, -1), c[np.arange(N), last - 1], Y, Yh]`;
+  for (const dtype of ['int64', 'float32'] as const) {
+    describe(`${dtype} lengths`, () => {
+      let want: number[][] = [];
+      before(() => {
+        want = numpyOuts(REF, [
+          { dtype: 'float64', shape: [T, N], data: iota(T * N) },
+          { dtype, shape: [N], data: LENS[dtype] },
+          { dtype: 'float64', shape: [N, T, 2], data: iota(N * T * 2) },
+          { dtype: 'float64', shape: [T, N, I], data: rnn.x },
+          { dtype: 'float64', shape: [2, H, I], data: rnn.w },
+          { dtype: 'float64', shape: [2, H, H], data: rnn.r },
+          { dtype: 'float64', shape: [2, 2 * H], data: rnn.b },
+          { dtype: 'float64', shape: [2, N, H], data: rnn.h0 },
+        ]);
+      });
+      checkPaths(
+        () => new Seq(),
+        () => [
+          nd.array(iota(T * N), { shape: [T, N] }), nd.array(LENS[dtype], { dtype }), nd.array(iota(N * T * 2), { shape: [N, T, 2] }),
+          nd.array(rnn.x, { shape: [T, N, I] }), nd.array(rnn.w, { shape: [2, H, I] }), nd.array(rnn.r, { shape: [2, H, H] }), nd.array(rnn.b, { shape: [2, 2 * H] }), nd.array(rnn.h0, { shape: [2, N, H] }),
+        ],
+        () => want,
+        1e-5,
+      );
+    });
+  }
 });
 
 describe('int64 sequence lengths past the int32 range: OnnxRNN and OnnxLSTM gradients (OnnxRecurrentGrad, OnnxLSTMTrain) in every path', function () {
