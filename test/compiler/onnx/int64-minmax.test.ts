@@ -6,7 +6,12 @@
  * Checked against numpy (python3) on 64-bit values, with fixed values at the
  * int32 edges and ties, in the three ways an operator runs: the TypeScript
  * kernel, the one-node session (eager on large arrays), and a hybridized
- * graph; float graphs keep onnxruntime's own nodes (NaN semantics).
+ * graph; float graphs keep onnxruntime's own nodes (NaN semantics). The
+ * operators whose lowerings clip int64 indices or lengths are checked the
+ * same way with values at ±2^31, 2^32 ± 1, 2^33, -1, 0 and the last valid
+ * index: take, pick, Embedding, indexAdd, scatterAdd (clip and wrap),
+ * SequenceLast/Reverse/Mask and OnnxRNN (int64 and float lengths), and the
+ * recurrent gradients (OnnxRecurrentGrad, OnnxLSTMTrain).
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, nd, sym } from 'gluonc';
