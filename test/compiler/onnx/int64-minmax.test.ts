@@ -9,7 +9,7 @@
  * graph; float graphs keep onnxruntime's own nodes (NaN semantics). The
  * operators whose lowerings clip int64 indices or lengths are checked the
  * same way with values at ±2^31, 2^32 ± 1, 2^33, -1, 0 and the last valid
- * index: take, pick, Embedding, indexAdd, scatterAdd (clip and wrap),
+ * index: take (and its raise), pick, Embedding, indexAdd, scatterAdd (clip and wrap),
  * SequenceLast/Reverse/Mask and OnnxRNN (int64 and float lengths), and the
  * recurrent gradients (OnnxRecurrentGrad, OnnxLSTMTrain).
  */
@@ -19,6 +19,7 @@ import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import { graphOf } from '../../../compiler/trace/symbol.js';
 import { symOps } from '../../../compiler/trace/sym.js';
 import { emitModel, onnx } from '../../../compiler/onnx/index.js';
+import { rewriteInt64MinMax } from '../../../compiler/onnx/int64-minmax.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 
 const EDGES = [0, 1, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32 - 1, 2 ** 32, 6356453550, 7885898265, -(2 ** 40), 2 ** 52, -(2 ** 52), 5, 5];
@@ -109,9 +110,22 @@ describe('int64 max, min, maximum, minimum, clip, relu and sign past the int32 r
     const flt = ops('float32');
     for (const t of ['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin', 'Sign']) assert.ok(flt.has(t), `float graph keeps ${t}`);
   });
+
+  it('an int64 bound or operand names the type of a value of unknown dtype (Max, Min, Clip: one T); int64 axes do not', () => {
+    const known: Record<string, 'int64' | 'float32'> = { lo: 'int64', hi: 'int64', b: 'int64', axes: 'int64', f: 'float32' };
+    let k = 0;
+    const env = { dtypeOf: (n: string) => known[n], intsOf: (n: string) => (n === 'axes' ? [1] : undefined), fresh: (h: string) => `${h}${k++}`, ints: () => `c${k++}` };
+    const types = (opType: string, inputs: string[]) => rewriteInt64MinMax({ opType, inputs, attrs: {}, outputs: ['y'] }, env).map((n) => n.opType);
+    assert.deepEqual(types('Clip', ['u', 'lo', 'hi']), ['Greater', 'Where', 'Less', 'Where']);
+    assert.deepEqual(types('Clip', ['u', '', 'hi']), ['Less', 'Where']);
+    assert.deepEqual(types('Max', ['u', 'b']), ['Greater', 'Where']);
+    assert.deepEqual(types('Min', ['u', 'v', 'b']), ['Less', 'Where', 'Less', 'Where']);
+    assert.deepEqual(types('ReduceMax', ['u', 'axes']), ['ReduceMax']);
+    assert.deepEqual(types('Clip', ['u', 'f', 'v']), ['Clip']);
+  });
 });
 
-describe('int64 indices past the int32 range: take (clip, wrap) and pick (clip) exact in every path', function () {
+describe('int64 indices past the int32 range: take (clip, wrap, raise) and pick (clip) exact in every path', function () {
   this.timeout(60_000);
   // Index values at and past the int32 edges (the clipping and wrapping compare and divide int64 values).
   const IDX = [2 ** 33, -(2 ** 33), 3, 2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 32 + 1, -1, 0, 7885898265];
@@ -146,6 +160,20 @@ describe('int64 indices past the int32 range: take (clip, wrap) and pick (clip) 
       if (hybrid) net.hybridize();
       const outs = net.call(nd.array(DATA), nd.array(IDX, { dtype: 'int64' }), nd.array(ROWS), nd.array(PICK, { dtype: 'int64' })) as nd.NDArray[];
       outs.forEach((o, k) => assert.deepEqual(Array.from(o.data() as Float32Array), want[k], `${mode} output ${k}`));
+    }));
+  }
+
+  class Raise extends gluon.HybridBlock {
+    override hybridForward(F: gluon.F, x: gluon.Tensor, i: gluon.Tensor) {
+      return F.take(x, i, { mode: 'raise' });
+    }
+  }
+  for (const [mode, threshold, hybrid] of PATHS) {
+    it(`${mode}: mode 'raise' refuses an index past the int32 range by its value, and takes -5 and 4`, () => inPath(threshold, () => {
+      const net = new Raise();
+      if (hybrid) net.hybridize();
+      for (const i of [2 ** 31, 2 ** 32 + 1, -(2 ** 32) + 1, -(2 ** 32) - 5]) assert.throws(() => net.call(nd.array(DATA), nd.array([i], { dtype: 'int64' })), new RegExp(`take.*${i}`));
+      assert.deepEqual(Array.from((net.call(nd.array(DATA), nd.array([-5, 4], { dtype: 'int64' })) as nd.NDArray).data() as Float32Array), [10, 14]);
     }));
   }
 });
