@@ -314,7 +314,7 @@ out = [a[last - 1, np.arange(N)], r, np.where(np.arange(T)[:, None] < b[None, :]
   }
 });
 
-describe('int64 sequence lengths past the int32 range: OnnxRNN and OnnxLSTM gradients (OnnxRecurrentGrad, OnnxLSTMTrain) in every path', function () {
+describe('int64 sequence lengths past the int32 range: gradients of OnnxRNN, OnnxLSTM (OnnxRecurrentGrad, OnnxLSTMTrain) and SequenceLast/Reverse/Mask in every path', function () {
   this.timeout(60_000);
   // The gradients with these lengths equal those with numpy's clip of them to [0, T] (checked against finite
   // differences in test/compiler/ops/rnn-grad.test.ts and rnn-train.test.ts).
@@ -329,7 +329,11 @@ describe('int64 sequence lengths past the int32 range: OnnxRNN and OnnxLSTM grad
       const [y, yh] = F.OnnxRNN(x, p[0]!, p[1]!, p[2]!, p[3]!, l, opts) as gluon.Tensor[];
       const [y2, y2h, y2c] = F.OnnxLSTM(x, p[5]!, p[6]!, p[7]!, p[3]!, p[4]!, l, opts) as gluon.Tensor[];
       const head = F.sin(F.reshape(F.arange(0, T * 2 * N * H), [T, 2, N, H]));
-      return F.add(F.add(F.sum(F.mul(F.add(y!, y2!), head)), F.sum(F.mul(yh!, yh!))), F.add(F.sum(F.mul(y2h!, y2h!)), F.sum(y2c!)));
+      // SequenceLast's gradient clips the lengths itself (F.clip), SequenceReverse's and SequenceMask's reuse the operators.
+      const on = { useSequenceLength: true };
+      const hx = F.sin(F.reshape(F.arange(0, T * N * I), [T, N, I]));
+      const seq = F.add(F.sum(F.square(F.SequenceLast(x, l, on))), F.sum(F.mul(F.add(F.SequenceReverse(x, l, on), F.SequenceMask(x, l, on)), hx)));
+      return F.add(F.add(F.add(F.sum(F.mul(F.add(y!, y2!), head)), F.sum(F.mul(yh!, yh!))), F.add(F.sum(F.mul(y2h!, y2h!)), F.sum(y2c!))), seq);
     }
   }
   const grads = (hybrid: boolean, lens: number[]): number[][] => {
