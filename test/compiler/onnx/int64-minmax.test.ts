@@ -9,7 +9,7 @@
  * graph; float graphs keep onnxruntime's own nodes (NaN semantics). The
  * operators whose lowerings clip int64 indices or lengths are checked the
  * same way with values at ±2^31, 2^32 ± 1, 2^33, -1, 0 and the last valid
- * index: take (and its raise), pick, Embedding, indexAdd, scatterAdd (clip and wrap),
+ * index: take (and its raise), pick, Embedding, indexAdd, scatterAdd (clip and wrap), oneHot,
  * SequenceLast/Reverse/Mask and OnnxRNN (int64 and float lengths), and the
  * recurrent gradients (OnnxRecurrentGrad, OnnxLSTMTrain).
  */
@@ -208,7 +208,7 @@ const BIG_IDX = [2 ** 33, -(2 ** 33), 4, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), -(2 *
 const K = BIG_IDX.length;
 const iota = (n: number, scale = 1) => Array.from({ length: n }, (_v, k) => (k + 1) * scale);
 
-describe('int64 indices past the int32 range: Embedding, indexAdd and scatterAdd (clip, wrap), pick (wrap) exact in every path', function () {
+describe('int64 indices past the int32 range: Embedding, indexAdd and scatterAdd (clip, wrap), pick (wrap), oneHot exact in every path', function () {
   this.timeout(60_000);
   // w [5, 2]; updates [K, 2] and [K, 1] with sums that name their rows; r [K, 3] picked per row.
   class Idx extends gluon.HybridBlock {
@@ -221,6 +221,7 @@ describe('int64 indices past the int32 range: Embedding, indexAdd and scatterAdd
         F.pick(r, i, { axis: 1, mode: 'wrap' }),
         F.scatterAdd(F.zerosLike(r), j, v, { axis: 1, mode: 'clip' }),
         F.scatterAdd(F.zerosLike(r), j, v, { axis: 1, mode: 'wrap' }),
+        F.oneHot(i, 5),
       ];
     }
   }
@@ -231,7 +232,7 @@ describe('int64 indices past the int32 range: Embedding, indexAdd and scatterAdd
     z = z.copy(); np.add.at(z, at, u); return z
 rows = np.arange(len(a))
 out = [b[np.clip(a, 0, 4)], add(0 * b, np.clip(a, 0, 4), c), add(0 * b, np.mod(a, 5), c), d[rows, np.mod(a, 3)],
-       add(0 * d, (rows, np.clip(a, 0, 2)), e[:, 0]), add(0 * d, (rows, np.mod(a, 3)), e[:, 0])]`,
+       add(0 * d, (rows, np.clip(a, 0, 2)), e[:, 0]), add(0 * d, (rows, np.mod(a, 3)), e[:, 0]), (a[:, None] == np.arange(5)) * 1.0]`,
       [
         { dtype: 'int64', shape: [K], data: BIG_IDX },
         { dtype: 'float64', shape: [5, 2], data: iota(10) },
