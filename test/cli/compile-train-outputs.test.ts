@@ -10,15 +10,14 @@
  * every artifact; a bad --loss-output is one line listing the outputs.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { RNNModel } from '../../models/d2l/rnn-concise.js';
 import { assertClose } from '../helpers/compare.js';
 import { python } from '../helpers/mxnet-python.js';
 import { checkOnnxFiles } from '../helpers/onnx-checker.js';
-import { gluonc, oneLineError, ROOT } from '../helpers/cli.js';
+import { gluonc, oneLineError, ROOT, userProject } from '../helpers/cli.js';
 
 /** Runs a training artifact in python onnxruntime: the inference artifact's initializers as the weights, zero optimizer states, `carry` fed from the outputs named. */
 const PY_TRAIN = String.raw`
@@ -54,8 +53,7 @@ describe('cli/compile --train: models with several (nested) outputs', function (
   let dir: string;
   let model: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-train-outputs-'));
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    dir = userProject('gluonc-train-outputs-');
     model = join(dir, 'rnn-model.ts');
     writeFileSync(model, [
       "import { gluon } from 'gluonc';",

@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../../compiler/onnx/proto.js';
@@ -20,7 +19,7 @@ import { checkOutputPath } from '../../cli/commands/compile.js';
 import { numpyRefs } from '../helpers/numpy.js';
 import { assertClose } from '../helpers/compare.js';
 import { PY_RUN_MXNET_SYMBOL, python } from '../helpers/mxnet-python.js';
-import { builtCli, gluonc, oneLineError, ROOT, SOURCE_CLI, type CliLauncher } from '../helpers/cli.js';
+import { builtCli, type CliLauncher, gluonc, oneLineError, ROOT, SOURCE_CLI, userProject } from '../helpers/cli.js';
 
 /** The initializers of an ONNX file as flat number arrays with shapes. */
 function initializers(file: string): Map<string, { shape: number[]; data: number[] }> {
@@ -57,8 +56,7 @@ describe('cli/compile', function () {
   let dir: string;
   let built: { launcher: CliLauncher; dir: string };
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-compile-'));
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n'); // a user's project
+    dir = userProject('gluonc-compile-'); // a user's project
     built = builtCli();
   });
   after(() => {

@@ -8,15 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, tensorFromNumbers } from '../../runtime/index.js';
 import { readJsonTensor } from '../../cli/feeds.js';
-import { gluonc, oneLineError } from '../helpers/cli.js';
+import { gluonc, oneLineError, userProject } from '../helpers/cli.js';
 
 describe('cli/errors', function () {
   this.timeout(120_000);
   let dir: string;
   let mlp: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-errors-'));
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    dir = userProject('gluonc-errors-');
     mlp = join(dir, 'mlp.onnx');
     const r = gluonc(['compile', 'models/mlp.ts', '-o', mlp]);
     assert.equal(r.status, 0, r.stderr);

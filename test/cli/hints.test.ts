@@ -7,13 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gluon, nd } from 'gluonc';
 import { DataDependentError } from '../../compiler/trace/symbol.js';
-import { gluonc, oneLineError, ROOT } from '../helpers/cli.js';
+import { gluonc, oneLineError, ROOT, userProject } from '../helpers/cli.js';
 
 class Branchy extends gluon.HybridBlock {
   override hybridForward(F: gluon.F, x: gluon.Tensor) {
@@ -25,8 +24,7 @@ describe('cli hints', function () {
   this.timeout(180_000);
   let dir: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-hints-'));
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    dir = userProject('gluonc-hints-');
     for (const m of ['mlp', 'lenet']) assert.equal(gluonc(['compile', join(ROOT, 'models', `${m}.ts`), '-o', join(dir, `${m}.onnx`)]).status, 0);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

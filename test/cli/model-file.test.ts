@@ -7,13 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nd } from 'gluonc';
 import { onnx, fromTensorProto } from '../../compiler/onnx/proto.js';
 import { tensorToNumbers } from '../../runtime/index.js';
-import { gluonc, oneLineError, ROOT, SOURCE_CLI } from '../helpers/cli.js';
+import { gluonc, oneLineError, ROOT, SOURCE_CLI, userProject } from '../helpers/cli.js';
 import { mergeInputs, paramsPath, parseInputOption } from '../../cli/model-file.js';
 
 /** The initializers of an ONNX file by name, as flat numbers. */
@@ -34,8 +33,7 @@ describe('cli/model-file', function () {
   this.timeout(300_000);
   let dir: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-model-file-'));
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    dir = userProject('gluonc-model-file-');
     symlinkSync(join(ROOT, 'models'), join(dir, 'models'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,18 +6,16 @@
  * the input, its declared and received shapes and the operator; H = 9 runs.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FeedError, loadModel, readNpy } from 'gluonc/runtime';
-import { gluonc } from '../helpers/cli.js';
+import { gluonc, userProject } from '../helpers/cli.js';
 
 describe('cli: an artifact compiled with symbolic sizes refuses the sizes its operators cannot take', function () {
   this.timeout(120_000);
   let dir: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-cli-sizes-'));
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    dir = userProject('gluonc-cli-sizes-');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

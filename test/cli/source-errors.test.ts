@@ -5,11 +5,10 @@
  * <file>:1:1".
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { syntaxErrorLocation } from '../../cli/source-errors.js';
-import { gluonc, oneLineError } from '../helpers/cli.js';
+import { gluonc, oneLineError, userProject } from '../helpers/cli.js';
 
 const BAD_LINE = '  return new gluon.nn.Dense(3;';
 const SOURCE = ["import { gluon } from 'gluonc';", "export const inputs = { x: { shape: ['N', 2] } };", 'export default function () {', BAD_LINE, '}', ''].join('\n');
@@ -20,8 +19,7 @@ describe('cli/source-errors', function () {
   this.timeout(120_000);
   let dir: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-syntax-'));
-    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    dir = userProject('gluonc-syntax-');
     writeFileSync(join(dir, 'bad.ts'), SOURCE);
     writeFileSync(join(dir, 'plain.js'), SOURCE);
     writeFileSync(join(dir, 'uses-bad.ts'), "export { default, inputs } from './bad.ts';\n");

@@ -42,6 +42,21 @@ export function gluonc(args: string[], options: { cwd?: string; launcher?: CliLa
 }
 
 /**
+ * A temporary folder set up as a user's project: its `package.json` says
+ * `"type": "module"`, so the model files a test writes there load as ES
+ * modules. The caller removes it (`rmSync(dir, { recursive: true, force: true })`).
+ *
+ * ```ts
+ * before(() => (dir = userProject('gluonc-hints-')));
+ * ```
+ */
+export function userProject(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  return dir;
+}
+
+/**
  * Builds the package into a temporary folder (package.json, the bin shim,
  * `dist/` from `tsc -p tsconfig.build.json`, node_modules linked) and
  * returns the launcher of its bin, which runs `dist/cli/main.js`.
