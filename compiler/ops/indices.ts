@@ -48,7 +48,8 @@ export function indicesInt64(c: LowerCtx, x: string, dtype: DType): string {
 
 /**
  * Sequence lengths of `dtype` as int64 by `indexValue`'s rule, clipped to
- * [lo, hi] when `hi` (an int64 scalar, usually T) is given. The clip is
+ * [lo, hi] when `clip` = [lo, hi] is given (hi: the name of an int64
+ * scalar, usually T). The clip is
  * int64 Min/Max (exact past the int32 range through the emitter's int64
  * rewrite) before any narrowing: a length of 2^32 + 1 cast to int32 first
  * would read as 1, and 2^31 as -2^31.
