@@ -12,7 +12,8 @@
  * per reduced axis (the whole tensor flattened first when no axes are
  * given), then `Squeeze` unless `keepdims`. Which names hold int64 is what
  * the emitter knows (`dtypeOf`): IR values, constants, and outputs of
- * dtype-preserving nodes; a name of unknown dtype is left as it is.
+ * dtype-preserving nodes; a node none of whose T-typed inputs is known to
+ * be int64 is left as it is.
  *
  * ```ts
  * rewriteInt64MinMax({ opType: 'Max', inputs: ['a', 'b'], attrs: {}, outputs: ['y'] }, env);
@@ -33,9 +34,20 @@ export interface Int64Env {
 
 const REWRITTEN = new Set(['Max', 'Min', 'Clip', 'ReduceMax', 'ReduceMin', 'Sign']);
 
+/**
+ * Whether `n` computes on int64: its data input's dtype, or for Max, Min and
+ * Clip (one type T over all inputs) any input's, so an int64 bound names the
+ * type of a value of unknown dtype (ReduceMax/ReduceMin's second input is
+ * their int64 axes, whatever the data).
+ */
+function isInt64(n: PendingNode, env: Int64Env): boolean {
+  const data = n.opType === 'Max' || n.opType === 'Min' || n.opType === 'Clip' ? n.inputs : n.inputs.slice(0, 1);
+  return data.some((i) => i && env.dtypeOf(i) === 'int64');
+}
+
 /** `n` in exact int64 nodes, or `[n]` when it is not one onnxruntime gets wrong. */
 export function rewriteInt64MinMax(n: PendingNode, env: Int64Env): PendingNode[] {
-  if (!REWRITTEN.has(n.opType) || env.dtypeOf(n.inputs[0]!) !== 'int64') return [n];
+  if (!REWRITTEN.has(n.opType) || !isInt64(n, env)) return [n];
   const out: PendingNode[] = [];
   const node = (opType: string, inputs: string[], attrs: PendingNode['attrs'] = {}, outputs = [env.fresh(`i64${opType}`)]): string => {
     out.push({ opType, inputs, attrs, outputs });

@@ -39,6 +39,11 @@ export type DimEntry = number | { input: number; begin: number; end: number } | 
 
 let nextTag = 0;
 
+/** A fresh tag for a `{ input, tag }` entry (the values of an integer tensor input). Example: `{ input: 0, tag: dimTag() }`. */
+export function dimTag(): number {
+  return nextTag++;
+}
+
 /** The integer values of a host tensor used as dimensions (a named error otherwise). Example: `hostDims('zeros', 'shape', t)` -> `[2, 3]`. */
 export function hostDims(op: string, name: string, t: HostTensor): number[] {
   if (t.shape.length > 1) throw new OpError(op, `'${name}' entries must be numbers or 0-d/1-d integer tensors, got a tensor of shape [${t.shape.join(', ')}]`);
@@ -68,7 +73,7 @@ function parseDims<T>(def: OpDef, name: string, value: unknown, isTensor: (x: un
       return [{ input: inputs.length - 1, begin: s.begin, end: s.end }];
     }
     inputs.push(s.valueOf);
-    return [{ input: inputs.length - 1, tag: nextTag++ }];
+    return [{ input: inputs.length - 1, tag: dimTag() }];
   };
   if (isTensor(value) || isSymbolicDim(value)) return one(value) as AttrValue;
   if (!Array.isArray(value)) return value as AttrValue;

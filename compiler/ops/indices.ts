@@ -5,6 +5,8 @@
  * selecting 0 and ±Infinity the far ends (clamped to ±2^62 first — a cast of
  * NaN or Infinity to int64 is undefined, and onnxruntime's differs from a
  * kernel's). The operators then clip or wrap the result into the axis.
+ * Sequence lengths (SequenceMask/Last/Reverse, the recurrent operators) are
+ * read by the same rule and clipped in int64 (`lengthsInt64`).
  */
 import { isFloat, onnxDType, type DType } from '../../runtime/dtypes.js';
 import type { LowerCtx } from './define.js';
@@ -42,4 +44,22 @@ export function indicesInt64(c: LowerCtx, x: string, dtype: DType): string {
   const noNaN = c.emit('Where', [c.emit('IsNaN', [f])[0]!, c.scalar(0, fd), f])[0]!;
   const clamped = c.emit('Clip', [noNaN, c.scalar(-FAR, fd), c.scalar(FAR, fd)])[0]!;
   return c.emit('Cast', [clamped], { to: onnxDType('int64') })[0]!;
+}
+
+/**
+ * Sequence lengths of `dtype` as int64 by `indexValue`'s rule, clipped to
+ * [lo, hi] when `clip` = [lo, hi] is given (hi: the name of an int64
+ * scalar, usually T). The clip is
+ * int64 Min/Max (exact past the int32 range through the emitter's int64
+ * rewrite) before any narrowing: a length of 2^32 + 1 cast to int32 first
+ * would read as 1, and 2^31 as -2^31.
+ *
+ * ```ts
+ * const lens = lengthsInt64(c, c.inputs[6]!, c.inTypes[6]!.dtype, [0, t]); // in [0, T]
+ * ```
+ */
+export function lengthsInt64(c: LowerCtx, x: string, dtype: DType, clip?: [number, string]): string {
+  const l = indicesInt64(c, x, dtype);
+  if (!clip) return l;
+  return c.emit('Max', [c.emit('Min', [l, clip[1]])[0]!, c.scalar(clip[0], 'int64')])[0]!;
 }

@@ -25,6 +25,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
+import { lengthsInt64 } from './indices.js';
 import { KIND_GATES, lowerEmptyBatch, recPlan, type RecA, type RecurrentKind } from './rnn.js';
 
 /** Attributes: the forward's, plus which operator and whether lengths are given. */
@@ -122,7 +123,7 @@ function lower(c: LowerCtx, a: RecGradA): void {
   let notM: string | undefined;
   if (a.lengths) {
     const t0 = e1('Squeeze', [T, c.ints([0])]);
-    lens = e1('Max', [e1('Min', [e1('Cast', [ins[ins.length - 1]!], { to: 7 }), t0]), c.scalar(0, 'int64')]);
+    lens = lengthsInt64(c, ins[ins.length - 1]!, c.inTypes[ins.length - 1]!.dtype, [0, t0]);
     const steps = e1('Unsqueeze', [e1('Range', [c.scalar(0, 'int64'), t0, c.scalar(1, 'int64')]), c.ints([1])]);
     m = e1('Unsqueeze', [e1('Cast', [e1('Less', [steps, e1('Unsqueeze', [lens, c.ints([0])])])], { to: dtype === 'float64' ? 11 : 1 }), c.ints([2])]);
     notM = h.oneMinus(m);

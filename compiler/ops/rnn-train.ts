@@ -33,6 +33,7 @@
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
+import { lengthsInt64 } from './indices.js';
 import { lowerEmptyBatch, recPlan, type RecA } from './rnn.js';
 
 type TrainSig = (data: Tx, weight: Tx, recurrentWeight: Tx, bias: Tx, initialH: Tx, initialC: Tx, sequenceLength?: Tx | { direction?: 'forward' | 'reverse' | 'bidirectional' }, options?: { direction?: 'forward' | 'reverse' | 'bidirectional' }) => Tx[];
@@ -74,17 +75,17 @@ function helpers(c: LowerCtx) {
 }
 
 /**
- * The length masks (ONNX's `sequence_lens`, clipped to [0, T]): keep
+ * The length masks of input k (ONNX's `sequence_lens`, clipped to [0, T]): keep
  * [T, N, 1] bool (t < length), m its 0/1 form in the data's dtype, notM =
  * 1 - m, live [N, 1] (1 where the length is not 0: a length-0 sequence has
  * zero final states) and first [T, N, 1] (1 at step length-1).
  */
-function lengthMasks(c: LowerCtx, x: string, lengths: string) {
+function lengthMasks(c: LowerCtx, x: string, k: number) {
   const dtype = c.inTypes[0]!.dtype;
   const e1 = (op: string, ins: string[], attrs: Record<string, number> = {}) => c.emit(op, ins, attrs)[0]!;
   const to = dtype === 'float64' ? 11 : 1;
   const t0 = e1('Squeeze', [e1('Shape', [x], { start: 0, end: 1 }), c.ints([0])]);
-  const lens = e1('Max', [e1('Min', [e1('Cast', [lengths], { to: 7 }), t0]), c.scalar(0, 'int64')]);
+  const lens = lengthsInt64(c, c.inputs[k]!, c.inTypes[k]!.dtype, [0, t0]);
   const steps = e1('Unsqueeze', [e1('Range', [c.scalar(0, 'int64'), t0, c.scalar(1, 'int64')]), c.ints([1])]);
   const keep = e1('Unsqueeze', [e1('Less', [steps, e1('Unsqueeze', [lens, c.ints([0])])]), c.ints([2])]);
   const m = e1('Cast', [keep], { to });
@@ -115,7 +116,7 @@ function lowerTrain(c: LowerCtx, a: RecA): void {
   const I = c.inTypes[0]!.shape[2] as number;
   const D = p.dirs;
   // With lengths, a step past a sequence's length keeps the states (Where on a bool mask) and gives Y = 0.
-  const masks = p.lens >= 0 ? lengthMasks(c, x, c.inputs[p.lens]!) : undefined;
+  const masks = p.lens >= 0 ? lengthMasks(c, x, p.lens) : undefined;
   // [T, N, 4H] from [T*N, 4H]: the first two dimensions of x, then 4H.
   const tn4h = e1('Concat', [e1('Shape', [x], { start: 0, end: 2 }), c.ints([4 * H])], { axis: 0 });
   const x2 = e1('Reshape', [x, c.ints([-1, I])]);
@@ -214,7 +215,7 @@ function lowerGrad(c: LowerCtx, a: RecA): void {
   const D = p.dirs;
   // With lengths, a step past a sequence's length passes the state gradients through (ds = 0 there; the
   // forget gate taken as 1, the h-state carried) and its Y gets none; a length-0 sequence's final states none.
-  const masks = p.lens >= 0 ? lengthMasks(c, x, c.inputs[c.inputs.length - 1]!) : undefined;
+  const masks = p.lens >= 0 ? lengthMasks(c, x, c.inputs.length - 1) : undefined;
   const masked = (v: string) => (masks ? mul(v, masks.m) : v);
   const live = (v: string) => (masks ? mul(v, masks.live) : v);
   const Rd: string[] = [];

@@ -21,6 +21,7 @@ import type { Dim, TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type OpSpec, type Tx } from './define.js';
 import { sameDim } from './dims.js';
 import { OpError } from './errors.js';
+import { indexValue, lengthsInt64 } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
 import { recurrentGrad } from './rnn-grad.js';
 
@@ -104,11 +105,9 @@ function lower(kind: RecurrentKind, c: LowerCtx, a: RecA): void {
   if (lowerEmptyBatch(c, `Onnx${kind}`)) return;
   let lens = '';
   if (p.lens >= 0) {
-    // ONNX wants int32 lengths; clip to [0, T] as the kernel does.
-    const l = c.emit('Cast', [ins[p.lens]!], { to: 6 })[0]!;
-    const shape = c.emit('Shape', [ins[0]!], { start: 0, end: 1 })[0]!;
-    const t = c.emit('Cast', [c.emit('Squeeze', [shape, c.ints([0])])[0]!], { to: 6 })[0]!;
-    lens = c.emit('Max', [c.emit('Min', [l, t])[0]!, c.scalar(0, 'int32')])[0]!;
+    // ONNX wants int32 lengths: clipped to [0, T] in int64 first, as the kernel does (2^32 + 1 is T, not 1).
+    const t = c.emit('Squeeze', [c.emit('Shape', [ins[0]!], { start: 0, end: 1 })[0]!, c.ints([0])])[0]!;
+    lens = c.emit('Cast', [lengthsInt64(c, ins[p.lens]!, c.inTypes[p.lens]!.dtype, [0, t])], { to: 6 })[0]!;
   }
   const states = kind === 'LSTM' ? [ins[4]!, ins[5]!] : [ins[4]!];
   const attrs: Record<string, number | string | string[]> = { hidden_size: p.hidden, direction: a.direction };
@@ -178,7 +177,7 @@ export function recurrentKernel(kind: RecurrentKind, inputs: HostTensor[], a: Re
     const ro = d * G * H * H;
     const bo = d * 2 * G * H;
     for (let n = 0; n < N; n++) {
-      const len = lv ? Math.min(Math.max(Math.trunc(lv[n]!), 0), T) : T;
+      const len = lv ? Math.min(Math.max(indexValue(lv[n]!), 0), T) : T;
       const h = Float64Array.from({ length: H }, (_v, j) => h0![(d * N + n) * H + j]!);
       const c = Float64Array.from({ length: H }, (_v, j) => (c0 ? c0[(d * N + n) * H + j]! : 0));
       const xg = new Float64Array(G * H);

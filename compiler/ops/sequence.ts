@@ -3,7 +3,8 @@
  * and SequenceReverse. `data` holds sequences along `axis` (0: [T, B, ...],
  * MXNet's default; 1: [B, T, ...]); with `useSequenceLength` the optional
  * `sequenceLength` input ([B], any numeric dtype, truncated to integers as
- * MXNet's `static_cast<int>`) gives each batch entry's length, otherwise
+ * MXNet's `static_cast<int>`, read in int64 as indices are: NaN is 0) gives
+ * each batch entry's length, otherwise
  * every sequence has the full length T.
  * Invariants: lengths are data, so they are never checked against T; they
  * are clipped instead (SequenceLast to [1, T], SequenceReverse to [0, T];
@@ -18,6 +19,7 @@ import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { alloc, BIG, dimScalar } from './index-ops.js';
+import { indexValue, lengthsInt64 } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
 
 /** Options shared by the sequence operators. */
@@ -60,13 +62,10 @@ function plan(op: string, types: TensorType[], a: SeqA): Plan {
   return { t, b, lens: true };
 }
 
-/** The lengths as int64, clipped to [lo, T + hi] when asked (T: data's time axis). */
+/** The lengths as int64 (`lengthsInt64`: truncated, NaN 0), clipped to [lo, T + hi] when asked (T: data's time axis). */
 function lengths(c: LowerCtx, p: Plan, clip?: [number, number]): string {
-  const l = c.inTypes[1]!;
-  const x = l.dtype === 'int64' ? c.inputs[1]! : c.emit('Cast', [c.inputs[1]!], { to: onnxTo('int64') })[0]!;
-  if (!clip) return x;
-  const hi = c.emit('Add', [dimScalar(c, 0, p.t), c.scalar(clip[1], 'int64')])[0]!;
-  return c.emit('Max', [c.emit('Min', [x, hi])[0]!, c.scalar(clip[0], 'int64')])[0]!;
+  const hi = clip && c.emit('Add', [dimScalar(c, 0, p.t), c.scalar(clip[1], 'int64')])[0]!;
+  return lengthsInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype, clip && [clip[0], hi!]);
 }
 
 /** A [T, B] (axis 0) or [B, T] (axis 1) bool mask of the kept steps (t < length), with data's trailing axes as 1s. */
@@ -92,7 +91,7 @@ function walk(x: HostTensor, p: Plan, lens: HostTensor | undefined, f: (i: numbe
     const i1 = Math.floor(i / inner) % s[1]!;
     const step = p.t === 0 ? i0 : i1;
     const batch = p.t === 0 ? i1 : i0;
-    f(i, step, lv ? Math.trunc(lv[batch]!) : T, batch);
+    f(i, step, lv ? indexValue(lv[batch]!) : T, batch);
   }
 }
 

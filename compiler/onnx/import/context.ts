@@ -306,3 +306,20 @@ export function normAxis(c: ImportCtx, axis: number, rank: number, what = 'axis'
 export function castTo(c: ImportCtx, v: Value, dtype: DType): Value {
   return v.type.dtype === dtype ? v : c.op('cast', [v], { dtype });
 }
+
+/**
+ * Indices (int64) checked against ONNX's [-n, n) and wrapped into [0, n):
+ * a `take` (mode 'raise') from the table 0..n-1, so an index outside fails
+ * naming it (eagerly; hybridized, onnxruntime's Gather), as onnxruntime's
+ * gathers and scatters fail, never a wrapped or dropped position. `n`: one
+ * size for every entry, or one per component along the last axis
+ * (GatherND's and ScatterND's index rows).
+ */
+export function boundedIndices(c: ImportCtx, idx: Value, n: number | number[]): Value {
+  const i = castTo(c, idx, 'int64');
+  const table = (m: number) => c.constant(tensorFromNumbers('int64', [m], Array.from({ length: m }, (_v, k) => k)));
+  const sizes = typeof n === 'number' ? [n] : n;
+  if (sizes.every((m) => m === sizes[0])) return c.op('take', [table(sizes[0]!), i], { mode: 'raise' });
+  const parts = sizes.map((m, k) => c.op('take', [table(m), c.op('sliceAxis', [i], { axis: -1, begin: k, end: k + 1 })], { mode: 'raise' }));
+  return c.op('concat', parts, { dim: -1 });
+}

@@ -6,12 +6,13 @@
  * row-major positions), and NonZero, Compress, Unique and NonMaxSuppression
  * (gluonc's `nonzero`, `unique` and `nonMaxSuppression`, whose counts are
  * dimensions known only at run time; NMS's limits must be constants).
- * Negative indices count from the end, as in ONNX.
+ * Negative indices count from the end, as in ONNX; GatherElements' and
+ * GatherND's outside [-n, n) fail the run (`boundedIndices`), as onnxruntime's.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
 import { UNIQUE_DTYPES } from '../../ops/data-dependent.js';
-import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { boundedIndices, castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** Indices with negative entries wrapped by `n` (int64). */
 function wrapped(c: ImportCtx, idx: Value, n: number): Value {
@@ -57,7 +58,7 @@ const gatherElements: Builder = (c) => {
     : data;
   const perm = [...Array.from({ length: r }, (_v, k) => k).filter((k) => k !== axis), axis];
   const moved = c.op('expandDims', [c.op('transpose', [cut], { axes: perm })], { axis });
-  const hot = c.op('oneHot', [wrapped(c, index, n)], { depth: n, dtype: data.type.dtype });
+  const hot = c.op('oneHot', [boundedIndices(c, index, n)], { depth: n, dtype: data.type.dtype });
   return [c.op('sum', [c.op('mul', [hot, moved])], { axis: -1 })];
 };
 
@@ -103,7 +104,7 @@ const reverseSequence: Builder = (c) => {
 /**
  * GatherND: the last axis of the indices (length k) addresses axes
  * `batch_dims .. batch_dims + k` of the data; each index row becomes one
- * row-major position in those axes (negative entries wrapped), offset by its
+ * row-major position in those axes (negative entries wrapped, others outside an error), offset by its
  * batch, and `take` picks it from the data reshaped to [positions, ...rest].
  */
 const gatherND: Builder = (c) => {
@@ -118,7 +119,7 @@ const gatherND: Builder = (c) => {
   const lead = ds.slice(b, b + k);
   const strides = lead.map((_d, i) => lead.slice(i + 1).reduce((p, q) => p * q, 1));
   const size = lead.reduce((p, q) => p * q, 1);
-  let idx = c.op('where', [c.op('lesser', [castTo(c, indices, 'int64'), c.scalar(0, 'int64')]), c.op('add', [castTo(c, indices, 'int64'), c.constant(tensorFromNumbers('int64', [k], lead))]), castTo(c, indices, 'int64')]);
+  let idx = boundedIndices(c, indices, lead);
   idx = c.op('sum', [c.op('mul', [idx, c.constant(tensorFromNumbers('int64', [k], strides))])], { axis: -1 });
   const batches = ds.slice(0, b).reduce((p, q) => p * q, 1);
   if (b > 0) {

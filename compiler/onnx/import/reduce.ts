@@ -62,10 +62,13 @@ function argReduce(op: string): Builder {
 /** TopK: values and int64 indices of the k largest (or smallest) along `axis`; ties keep the lower index first. */
 const topk: Builder = (c) => {
   const x = c.input(0);
-  const k = c.opset < 10 ? c.attr.int('k', 0) : c.numbers(1, 'k')![0]!;
-  if (k < 1) throw c.refuse(`k ${k} (gluonc's topk takes k >= 1)`);
   const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
   const isAscend = c.attr.int('largest', 1) === 0;
+  // k the axis's own symbolic size (torch's sort of pack_padded_sequence's lengths, topk(lengths, N)): a full sort, topk's k = 0.
+  const whole = c.opset >= 10 ? c.symbolicInput(1) : null;
+  if (whole && whole.dims.length === 1 && whole.dims[0] === x.type.shape[axis]) return c.ops('topk', [x], { axis, k: 0, retTyp: 'both', isAscend, dtype: 'int64' });
+  const k = c.opset < 10 ? c.attr.int('k', 0) : c.numbers(1, 'k')![0]!;
+  if (k < 1) throw c.refuse(`k ${k} (gluonc's topk takes k >= 1)`);
   return c.ops('topk', [x], { axis, k, retTyp: 'both', isAscend, dtype: 'int64' });
 };
 

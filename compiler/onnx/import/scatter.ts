@@ -7,11 +7,13 @@
  * position twice (ONNX leaves repeats undefined): they become
  * `where(hit, scatter-add of the updates into zeros, data)`, `hit` the
  * scatter-add of ones; 'mul' likewise multiplies where hit (ScatterND:
- * repeated positions in rounds, each multiplying once). 'max'/'min' are refused. Negative indices count from the end, as in ONNX (mode 'wrap').
+ * repeated positions in rounds, each multiplying once). 'max'/'min' are refused. Negative indices count from the end, as in ONNX;
+ * others outside [-n, n) fail the run (`boundedIndices`), as onnxruntime's.
+ * Col2Im (torch's `nn.Fold`) is a scatter-add of the columns at constant image positions.
  */
 import type { Value } from '../../ir/value.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
-import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { boundedIndices, castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** CumSum: axis from input 1 (constant), `exclusive` and `reverse` attributes. */
 const cumSum: Builder = (c) => {
@@ -77,11 +79,12 @@ const scatterElements: Builder = (c) => {
   if (is.length !== r || is.some((d, k) => k !== axis && d !== ds[k])) {
     throw c.refuse(`an index of shape [${is.join(', ')}] that does not span the data [${ds.join(', ')}] off axis ${axis}`);
   }
+  const at = boundedIndices(c, index, ds[axis]!);
   const add = (base: Value, upd: Value): Value => {
     let out = base;
     for (let j = 0; j < is[axis]!; j++) {
       const cut = (v: Value): Value => (is[axis] === 1 ? v : c.op('slice', [v], { begin: is.map((_d, k) => (k === axis ? j : 0)), end: is.map((d, k) => (k === axis ? j + 1 : d)), step: is.map(() => 1) }));
-      out = c.op('scatterAdd', [out, cut(index), cut(upd)], { axis, mode: 'wrap' });
+      out = c.op('scatterAdd', [out, cut(at), cut(upd)], { axis, mode: 'wrap' });
     }
     return out;
   };
@@ -114,8 +117,7 @@ const scatterND: Builder = (c) => {
   if (lead.some((d) => typeof d !== 'number')) throw c.refuse(`the addressed data dimensions [${lead.join(', ')}] are symbolic`);
   const ds = lead as number[];
   const rest = dsAll.slice(k);
-  let idx = castTo(c, indices, 'int64');
-  idx = c.op('where', [c.op('lesser', [idx, c.scalar(0, 'int64')]), c.op('add', [idx, c.constant(tensorFromNumbers('int64', [k], ds))]), idx]);
+  let idx = boundedIndices(c, indices, ds);
   if (k > 1) {
     const strides = ds.map((_d, i) => ds.slice(i + 1).reduce((p, q) => p * q, 1));
     idx = c.op('sum', [c.op('mul', [idx, c.constant(tensorFromNumbers('int64', [k], strides))])], { axis: -1 });
@@ -158,6 +160,67 @@ const scatterND: Builder = (c) => {
   return [out];
 };
 
+/**
+ * Col2Im (opset 18; torch's `nn.Fold`): the columns [N, C·∏block, L] summed
+ * into the image [N, C, ...image_shape]. Column l holds block l of the
+ * row-major grid of blocks (each dimension: ⌊(size + pads − dilation·(k − 1)
+ * − 1) / stride⌋ + 1 of them), entry k of a channel's ∏block rows its
+ * row-major offset k in the block: image position block·stride − pad_begin +
+ * k·dilation, dropped in the padding. The positions are constants, so this
+ * is one `take` of the kept entries and one `indexAdd` into zeros
+ * (differentiable in the columns). Image and block shapes must be constants.
+ */
+const col2im: Builder = (c) => {
+  const x = c.input(0);
+  const image = c.numbers(1, 'image_shape')!;
+  const block = c.numbers(2, 'block_shape')!;
+  const r = image.length;
+  const xs = x.type.shape;
+  if (xs.length !== 3) throw c.refuse(`input of rank ${xs.length} (it takes [N, C * prod(block_shape), L])`);
+  if (block.length !== r || !r) throw c.refuse(`block_shape [${block.join(', ')}] for image_shape [${image.join(', ')}]`);
+  const [, rows, cols] = xs;
+  if (typeof rows !== 'number' || typeof cols !== 'number') throw c.refuse(`the input shape [${xs.join(', ')}] has symbolic columns`);
+  const ones = new Array<number>(r).fill(1);
+  const dilate = c.attr.ints('dilations') ?? ones;
+  const stride = c.attr.ints('strides') ?? ones;
+  const pads = c.attr.ints('pads') ?? new Array<number>(2 * r).fill(0);
+  const k = block.reduce((p, q) => p * q, 1);
+  if (rows % k) throw c.refuse(`${rows} rows are not a multiple of the block's ${k} entries`);
+  const grid = image.map((n, i) => Math.floor((n + pads[i]! + pads[r + i]! - dilate[i]! * (block[i]! - 1) - 1) / stride[i]!) + 1);
+  const blocks = grid.reduce((p, q) => p * q, 1);
+  if (grid.some((g) => g < 1) || blocks !== cols) {
+    throw c.refuse(`${cols} columns for image_shape [${image.join(', ')}] and block_shape [${block.join(', ')}], which make ${grid.some((g) => g < 1) ? 'no' : blocks} blocks`);
+  }
+  /** Row-major digits of `v` in the radices `dims`. */
+  const digits = (v: number, dims: number[]): number[] => {
+    const out = new Array<number>(dims.length);
+    for (let i = dims.length - 1; i >= 0; i--) {
+      out[i] = v % dims[i]!;
+      v = Math.floor(v / dims[i]!);
+    }
+    return out;
+  };
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let e = 0; e < k; e++) {
+    const off = digits(e, block);
+    for (let l = 0; l < cols; l++) {
+      const at = digits(l, grid).map((b, i) => b * stride[i]! - pads[i]! + off[i]! * dilate[i]!);
+      if (at.some((p, i) => p < 0 || p >= image[i]!)) continue;
+      from.push(e * cols + l);
+      to.push(at.reduce((acc, p, i) => acc * image[i]! + p, 0));
+    }
+  }
+  const channels = rows / k;
+  const size = image.reduce((p, q) => p * q, 1);
+  const flat = c.op('reshape', [x], { shape: [0, channels, k * cols] });
+  const kept = from.length === k * cols ? flat : c.op('take', [flat, c.constant(tensorFromNumbers('int64', [from.length], from))], { axis: 2 });
+  // Zeros [N, C, size] for a batch N known or not.
+  const zeros = c.op('broadcastTo', [c.op('zerosLike', [c.op('sliceAxis', [flat], { axis: 2, begin: 0, end: 1 })])], { shape: [0, 0, size] });
+  const summed = c.op('indexAdd', [zeros, c.constant(tensorFromNumbers('int64', [to.length], to)), kept], { axis: 2 });
+  return [c.op('reshape', [summed], { shape: [0, channels, ...image] })];
+};
+
 /** The cumulative, triangular and scatter importers by ONNX operator. */
 export const SCATTER_IMPORTS: Record<string, Builder> = {
   CumSum: cumSum,
@@ -165,4 +228,5 @@ export const SCATTER_IMPORTS: Record<string, Builder> = {
   ScatterElements: scatterElements,
   ScatterND: scatterND,
   Scatter: scatterElements,
+  Col2Im: col2im,
 };

@@ -1,7 +1,7 @@
 /**
  * The element-wise and shape operators of ONNX applied to shape values (see
  * context.ts): exporters compute Reshape/Expand targets with Mul, Add, Sub,
- * Div, Cast, Shape, Reshape, Equal and Where on the output of Shape; on
+ * Div, Cast, Shape, Reshape, Equal, Where and ReduceProd (`x.numel()`) on the output of Shape; on
  * symbolic dimensions these give named expressions (`(N*2)`) or constants,
  * and never reach the graph. Each builder returns null when its inputs are
  * ordinary values, so the operator's own importer maps it.
@@ -96,6 +96,16 @@ function whereShape(c: ImportCtx): Value[] | null {
   return [c.shapeValue(Array.from({ length: n }, (_v, i) => (at(cond, i) ? at(a, i) : at(b, i)) as Dim))];
 }
 
+/** ReduceProd of a 1-D shape value over its one axis (torch's `x.numel()`): the product of the dimensions, a named expression where symbolic. */
+function reduceProdShape(c: ImportCtx): Value[] | null {
+  const sym = c.symbolicInput(0);
+  if (!sym || sym.rank0) return null;
+  const axes = c.opset < 18 ? c.attr.ints('axes') : c.has(1) ? c.numbers(1, 'axes') : null;
+  if (axes && !(axes.length === 1 && (axes[0] === 0 || axes[0] === -1))) return null;
+  const d = sym.dims.reduce<Dim>((p, q) => (typeof p === 'number' && typeof q === 'number' ? p * q : p === 1 ? q : `(${p}*${q})`), 1);
+  return [c.shapeValue([d], c.attr.int('keepdims', 1) === 0)];
+}
+
 /** Builders that also accept shape values for the element-wise operators of the same name. */
 export const SHAPE_AWARE: Record<string, (c: ImportCtx) => Value[] | null> = {
   Mul: shapeArithmetic('*', (a, b) => a * b),
@@ -103,6 +113,7 @@ export const SHAPE_AWARE: Record<string, (c: ImportCtx) => Value[] | null> = {
   Sub: shapeArithmetic('-', (a, b) => a - b),
   Div: shapeArithmetic('/', (a, b) => Math.trunc(a / b)),
   Cast: castShape,
+  ReduceProd: reduceProdShape,
   Shape: shapeOfShape,
   Reshape: reshapeShape,
   Equal: equalShape,

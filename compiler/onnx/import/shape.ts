@@ -1,6 +1,6 @@
 /**
  * Importers of ONNX's shape and indexing operators: Constant,
- * ConstantOfShape, Range, Shape, Size, Reshape, Flatten, Transpose,
+ * ConstantOfShape, Range, Shape, Size, Reshape (reshape.ts), Flatten, Transpose,
  * Squeeze, Unsqueeze, Concat, Split, Slice, Gather, Expand, Tile and Pad,
  * each in its attribute form (older opsets) and input form (newer ones).
  * Shape values (see context.ts) flow through Shape, Gather, Slice, Concat,
@@ -13,8 +13,9 @@ import { formatShape, sizeOf, tensorFromNumbers, tensorToNumbers } from '../../.
 import type { AttrValue } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
-import { divDim, mulDims } from '../../ops/dims.js';
+import { dimTag } from '../../ops/call.js';
 import { castTo, dtypeOf, normAxis, type Builder, type ImportCtx } from './context.js';
+import { reshape, shapedLike } from './reshape.js';
 
 /** Values at or beyond this magnitude mean "to the end" in Slice (INT64_MAX and friends). */
 const FAR = 2 ** 31;
@@ -61,7 +62,7 @@ const constantOfShape: Builder = (c) => {
   return [out];
 };
 
-/** Range whose start or limit is a symbolic dimension (torch's arange(T)): gluonc's arange reading it from a graph input. */
+/** Range whose start or limit is a symbolic dimension (torch's arange(T)): gluonc's arange reading it from a graph input (an expression of dimensions, from its value computed at run time). */
 function symbolicRange(c: ImportCtx): Value | null {
   const sym = [c.symbolicInput(0), c.symbolicInput(1)];
   if (!sym[0] && !sym[1]) return null;
@@ -74,7 +75,8 @@ function symbolicRange(c: ImportCtx): Value | null {
     if (s.dims.length !== 1) throw c.refuse(`${what} [${s.dims.join(', ')}] is not one value`);
     if (typeof d === 'number') return d;
     const src = c.symbolSource(d);
-    if (!src) throw c.refuse(`${what} is the symbolic dimension '${d}', which no graph input has`);
+    // An expression of the inputs' dimensions ('(N*T)', torch's arange(x.numel())): its value computed when the graph runs.
+    if (!src) return { input: srcs.push(c.input(i)) - 1, tag: dimTag() };
     let k = srcs.indexOf(src.value);
     if (k < 0) k = srcs.push(src.value) - 1;
     return { input: k, begin: src.axis, end: src.axis + 1 };
@@ -106,93 +108,6 @@ const shape: Builder = (c) => {
 const size: Builder = (c) => {
   const xs = concreteDims(c, c.input(0).type.shape, 'the shape');
   return [c.constant(tensorFromNumbers('int64', [], [sizeOf(xs)]))];
-};
-
-/**
- * A target like [(N*2), -1] for an input [N, 4, 3]: the one symbol cancels
- * (N*12 elements over N*2), so the -1 becomes a number and the symbolic entry -1.
- */
-function solveTarget(xs: Dim[], target: Dim[], out: Dim[]): void {
-  const syms = xs.filter((d) => typeof d === 'string');
-  const symbolic = target.map((d, i) => [d, i] as const).filter(([d, i]) => typeof d === 'string' && out[i] === -1);
-  if (syms.length !== 1 || symbolic.length !== 1 || target.some((d, i) => d === 0 && typeof xs[i] !== 'number')) return;
-  const m = /^\(?([^()*]+)\*(\d+)\)?$/.exec(String(symbolic[0]![0])) ?? /^()([^()*]+)$/.exec(String(symbolic[0]![0]));
-  const [name, k] = m && m[1] ? [m[1], Number(m[2])] : m ? [m[2], 1] : [null, 0];
-  if (name !== syms[0]) return;
-  const inner = (xs.filter((d) => typeof d === 'number') as number[]).reduce((p, d) => p * d, 1);
-  // Numbers of the target (a 0 copies the input's number there).
-  const known = target.reduce<number>((p, d, i) => (typeof d !== 'number' || d === -1 ? p : p * (d === 0 ? (xs[i] as number) : d)), 1);
-  const rest = inner / (k * known);
-  const free = target.indexOf(-1);
-  if (free < 0 || !Number.isInteger(rest)) return;
-  out[free] = rest;
-}
-
-/** The factors of a dimension that is a product ('2*N', '(T*2)'), or null for any other expression. */
-function factorsOf(d: Dim): Dim[] | null {
-  if (typeof d === 'number') return [d];
-  const bare = /^\(([^()]*)\)$/.exec(d)?.[1] ?? d;
-  if (/[()+\-/]/.test(bare)) return null;
-  return bare.split('*').map((f) => (/^\d+$/.test(f) ? Number(f) : f));
-}
-
-/**
- * A uint8 tensor of shape `dims` whose symbolic dimensions are read, when the
- * graph runs, from `x` or from a graph input that has them (`zeros` over
- * `shapeArray` entries, a product of two merged by MXNet's -3): the shape
- * operand of reshapeLike/broadcastLike where MXNet's codes cannot name a
- * target (an input [N*T, 4] reshaped to [N, T, 4]).
- */
-function shapedLike(c: ImportCtx, dims: Dim[], x: Value, what: string): Value {
-  const srcs: Value[] = [];
-  const entries: AttrValue[] = [];
-  const codes: number[] = [];
-  const source = (d: string, whole: Dim): AttrValue => {
-    const own = x.type.shape.indexOf(d);
-    const src = own >= 0 ? { value: x, axis: own } : c.symbolSource(d);
-    if (!src) throw c.refuse(`${what} [${dims.join(', ')}] has the dimension '${whole}', which neither the input [${x.type.shape.join(', ')}] nor any graph input has`);
-    let k = srcs.indexOf(src.value);
-    if (k < 0) k = srcs.push(src.value) - 1;
-    return { input: k, begin: src.axis, end: src.axis + 1 };
-  };
-  for (const d of dims) {
-    const own = typeof d === 'string' && (x.type.shape.includes(d) || c.symbolSource(d));
-    const factors = own ? [d] : factorsOf(d);
-    if (!factors || factors.length > 2) throw c.refuse(`${what} [${dims.join(', ')}] has the dimension '${d}', which gluonc cannot compute at run time`);
-    for (const f of factors) entries.push(typeof f === 'number' ? f : source(f, d));
-    codes.push(factors.length === 2 ? -3 : 0);
-  }
-  const z = c.op('zeros', srcs, { shape: entries as AttrValue, dtype: 'uint8' });
-  return codes.includes(-3) ? c.op('reshape', [z], { shape: codes }) : z;
-}
-
-/** Reshape: ONNX's 0 (copy) and -1 (infer) are MXNet's codes; symbolic entries become one of them. */
-const reshape: Builder = (c) => {
-  const x = c.input(0);
-  const xs = x.type.shape;
-  const target = c.dims(1)!;
-  const allowZero = c.attr.int('allowzero', 0) === 1;
-  let unknown = target.filter((d) => d === -1).length;
-  const out = target.map((d, i): Dim => {
-    if (typeof d === 'number') {
-      if (d === 0 && allowZero) throw c.refuse('allowzero=1 with a 0 in the shape (an empty dimension) is not supported');
-      return d;
-    }
-    if (xs[i] === d) return 0;
-    unknown++;
-    return -1;
-  });
-  if (unknown > 1) solveTarget(xs, target, out);
-  if (out.filter((d) => d === -1).length <= 1) return [c.op('reshape', [x], { shape: out as number[] })];
-  // More than one dimension MXNet's codes cannot name: reshape like a tensor of the target shape, read at run time.
-  const dims = target.map((d, i) => (d === 0 ? xs[i]! : d));
-  const free = dims.indexOf(-1);
-  if (free >= 0) {
-    const rest = divDim(mulDims(xs), mulDims(dims.filter((_d, i) => i !== free)));
-    if (rest === undefined || typeof rest !== 'number') throw c.refuse(`the -1 of the target shape [${target.join(', ')}] cannot be solved for input shape [${xs.join(', ')}]`);
-    dims[free] = rest;
-  }
-  return [c.op('reshapeLike', [x, shapedLike(c, dims, x, 'the target shape')])];
 };
 
 const flatten: Builder = (c) => {
@@ -443,7 +358,11 @@ const slice: Builder = (c) => {
   return [y];
 };
 
-/** Gather: constant picks from shape values, else `take` (wrap mode gives ONNX's negative indices). */
+/**
+ * Gather: constant picks from shape values, else `take` in mode 'raise':
+ * ONNX's [-n, n) (negatives count from the end), any other index an error,
+ * as onnxruntime's and PyTorch's (an Embedding's id past its rows), never a wrapped row.
+ */
 const gather: Builder = (c) => {
   const axis = c.attr.int('axis', 0);
   const sym = c.symbolicInput(0);
@@ -455,7 +374,7 @@ const gather: Builder = (c) => {
     return [c.shapeValue(dims, t.shape.length === 0)];
   }
   const x = c.input(0);
-  return [c.op('take', [x, c.input(1)], { axis: normAxis(c, axis, x.type.shape.length), mode: 'wrap' })];
+  return [c.op('take', [x, c.input(1)], { axis: normAxis(c, axis, x.type.shape.length), mode: 'raise' })];
 };
 
 /** Expand: bidirectional broadcast; the input's own dimensions are kept with MXNet's 0. */
