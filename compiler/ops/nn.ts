@@ -15,6 +15,8 @@ import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './def
 import { normAxis, splitAt } from './dims.js';
 import { commonDType, erfFn, float16InFloat32, gelu as geluOp } from './elementwise.js';
 import { OpError } from './errors.js';
+import { dimScalar } from './index-ops.js';
+import { indexValue, lengthsInt64 } from './indices.js';
 import { broadcastIndex, fromF64, mapN, toF64 } from './kernels.js';
 import { isTrainingMode } from './mode.js';
 import { nextSeed, uniformAt } from './rng.js';
@@ -86,48 +88,85 @@ export function solveVectors(types: TensorType[], c: Dim | undefined): (Shape | 
 
 // ---------------------------------------------------------------- softmax
 
-type SoftmaxAttrs = Attrs & { axis: number; temperature: number | null };
-/** Options of softmax and logSoftmax. */
+type SoftmaxAttrs = Attrs & { axis: number; temperature: number | null; useLength?: boolean };
+/** Options of softmax and logSoftmax (`useLength`: softmax only). */
 export interface SoftmaxOptions {
   axis?: number;
   temperature?: number | null;
+  /** softmax only: MXNet's `use_length`, the `length` input gives each row's length along `axis`. */
+  useLength?: boolean;
+}
+
+/** Whether the `length` input is used; checks it (shape: data's without `axis`, numbers). */
+function usesLength(op: string, types: TensorType[], a: SoftmaxAttrs): boolean {
+  const use = a.useLength ?? false;
+  if (typeof use !== 'boolean') throw new OpError(op, `option 'useLength' must be a boolean, got ${JSON.stringify(use)}`, types);
+  if (!use) return false;
+  if (types.length < 2) throw new OpError(op, 'useLength is true but no length input was given', types);
+  const x = types[0]!.shape;
+  const want = x.filter((_d, i) => i !== normAxis(op, a.axis, x.length, types));
+  const l = types[1]!;
+  if (l.dtype === 'bool') throw new OpError(op, 'length must hold numbers, not bool', types);
+  if (l.shape.length !== want.length || l.shape.some((d, i) => typeof d === 'number' && typeof want[i] === 'number' && d !== want[i])) {
+    throw new OpError(op, `length must have shape [${want.join(', ')}] (data's shape without axis ${a.axis}), got [${l.shape.join(', ')}]`, types);
+  }
+  return true;
 }
 
 function softmaxInfer(op: string) {
   return (types: TensorType[], a: SoftmaxAttrs): TensorType[] => {
-    const dtype = commonDType(op, types, FLOATS);
+    const dtype = commonDType(op, types.slice(0, 1), FLOATS);
     normAxis(op, a.axis, types[0]!.shape.length, types);
     if (a.temperature !== null) checkNumber(op, 'temperature', a.temperature, (t) => t > 0 && Number.isFinite(t), 'a positive number or null', types);
+    usesLength(op, types, a);
     return [{ dtype, shape: [...types[0]!.shape] }];
   };
 }
 
+/**
+ * ONNX's Softmax/LogSoftmax along the axis; with `useLength` the positions
+ * at or past each row's length (read as indices are: truncated, NaN 0) are
+ * -inf going in and 0 coming out (a row of length 0 is all 0), as MXNet's
+ * SoftmaxWithLength writes them.
+ */
 function softmaxLower(onnxOp: string) {
   return (c: LowerCtx, a: SoftmaxAttrs): void => {
     const t = c.inTypes[0]!;
+    const axis = normAxis(onnxOp, a.axis, t.shape.length);
     let x = c.inputs[0]!;
     if (a.temperature !== null && a.temperature !== 1) x = c.emit('Div', [x, c.scalar(a.temperature, t.dtype)])[0]!;
-    c.emit(onnxOp, [x], { axis: normAxis(onnxOp, a.axis, t.shape.length) }, c.outputs);
+    if (!usesLength(onnxOp, c.inTypes, a)) return void c.emit(onnxOp, [x], { axis }, c.outputs);
+    const r = t.shape.length;
+    const [steps] = c.emit('Range', [c.scalar(0, 'int64'), dimScalar(c, 0, axis), c.scalar(1, 'int64')]);
+    const s = r - 1 - axis > 0 ? c.emit('Unsqueeze', [steps!, c.ints(Array.from({ length: r - 1 - axis }, (_v, i) => i + 1))])[0]! : steps!;
+    const lens = c.emit('Unsqueeze', [lengthsInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype), c.ints([axis])])[0]!;
+    const [keep] = c.emit('Less', [s, lens]);
+    const [masked] = c.emit('Where', [keep!, x, c.scalar(-Infinity, t.dtype)]);
+    const [y] = c.emit(onnxOp, [masked!], { axis });
+    c.emit('Where', [keep!, y!, c.scalar(0, t.dtype)], {}, c.outputs);
   };
 }
 
 function softmaxKernel(log: boolean) {
-  return ([x]: HostTensor[], a: SoftmaxAttrs, [out]: TensorType[]): HostTensor[] => {
+  return ([x, length]: HostTensor[], a: SoftmaxAttrs, [out]: TensorType[]): HostTensor[] => {
     const v = toF64(x!);
     const t = a.temperature ?? 1;
     const { outer, n, inner } = splitAt(x!.shape, normAxis('softmax', a.axis, x!.shape.length));
+    const lv = a.useLength && length ? toF64(length) : undefined;
     const res = new Float64Array(v.length);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const base = o * n * inner + i;
+        // The row's length (data's shape without the axis: row o * inner + i), clipped to [0, n].
+        const len = lv ? Math.min(Math.max(indexValue(lv[o * inner + i]!), 0), n) : n;
         let m = -Infinity;
-        for (let k = 0; k < n; k++) m = Math.max(m, v[base + k * inner]! / t);
+        for (let k = 0; k < len; k++) m = Math.max(m, v[base + k * inner]! / t);
         let s = 0;
-        for (let k = 0; k < n; k++) s += Math.exp(v[base + k * inner]! / t - m);
+        for (let k = 0; k < len; k++) s += Math.exp(v[base + k * inner]! / t - m);
         const ls = Math.log(s);
         for (let k = 0; k < n; k++) {
           const y = v[base + k * inner]! / t - m;
-          res[base + k * inner] = log ? y - ls : Math.exp(y) / s;
+          res[base + k * inner] = k >= len ? 0 : log ? y - ls : Math.exp(y) / s;
         }
       }
     }
@@ -141,22 +180,36 @@ function overTemperature(F: GradOps, x: GradTensor, a: SoftmaxAttrs): GradTensor
 }
 
 type SoftmaxSig = Method<(data: Tx, options?: SoftmaxOptions) => Tx>;
+type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | SoftmaxOptions, options?: SoftmaxOptions) => Tx>;
 
-/** Softmax along `axis` (default -1), optionally of `data / temperature`. Example: `F.softmax(x, { axis: 1 })`. */
-export const softmax: OpDef<SoftmaxSig, SoftmaxAttrs> = defineOp<SoftmaxSig, SoftmaxAttrs>({
+/**
+ * Softmax along `axis` (default -1), optionally of `data / temperature`.
+ * With `useLength` (MXNet's `softmax(data, length, use_length=True)`,
+ * GluonNLP's attention) the `length` input, shaped like `data` without
+ * `axis`, gives each row's length: positions past it are left out and come
+ * out 0, and a row of length 0 is all 0.
+ *
+ * ```ts
+ * F.softmax(x, { axis: 1 });
+ * F.softmax(scores, validLen, { axis: -1, useLength: true }); // scores [B, Q, K], validLen [B, Q]
+ * ```
+ */
+export const softmax: OpDef<LengthSoftmaxSig, SoftmaxAttrs> = defineOp<LengthSoftmaxSig, SoftmaxAttrs>({
   name: 'softmax',
-  inputs: ['data'],
-  attrs: { axis: -1, temperature: null },
+  inputs: ['data', 'length?'],
+  attrs: { axis: -1, temperature: null, useLength: false },
   method: true,
   infer: softmaxInfer('softmax'),
   lower: float16InFloat32(softmaxLower('Softmax')),
   kernel: softmaxKernel(false),
-  // dx = y (g - sum(g y)) / t along the axis.
-  grad: (F, { outputs: [y], attrs }, [g]) => {
+  // dx = y (g - sum(g y)) / t along the axis; positions past a length have y = 0, so they get 0 and add
+  // nothing to the sum. The length gets no gradient.
+  grad: (F, { inputs, outputs: [y], attrs }, [g]) => {
     const a = attrs as SoftmaxAttrs;
-    if (!g) return [null];
+    const rest = inputs.length > 1 ? [null] : [];
+    if (!g) return [null, ...rest];
     const gy = F.mul(g, y!);
-    return [overTemperature(F, F.sub(gy, F.mul(y!, F.sum(gy, { axis: a.axis, keepdims: true }))), a)];
+    return [overTemperature(F, F.sub(gy, F.mul(y!, F.sum(gy, { axis: a.axis, keepdims: true }))), a), ...rest];
   },
 });
 

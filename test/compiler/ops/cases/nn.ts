@@ -18,6 +18,39 @@ const softmaxSamples: Sample[] = [
   { inputs: [{ shape: [7] }], label: 'rank 1' },
 ];
 
+/**
+ * MXNet's softmax with `use_length` (SoftmaxWithLength in src/operator/nn/softmax-inl.h): each row
+ * (data's shape without the axis) is a softmax over its first `length` entries and 0 after them; a
+ * row of length 0 is all 0. Lengths read as indices (truncated, NaN 0), clipped to [0, n].
+ */
+const SOFTMAX_LENGTH_REF = `
+ax = attrs.get('axis', -1) % a.ndim
+t = attrs.get('temperature') or 1.0
+y = a.astype(np.float64) / t
+n = a.shape[ax]
+L = np.clip(np.trunc(np.nan_to_num(b.astype(np.float64), nan=0.0, posinf=n, neginf=0)), 0, n)
+keep = np.arange(n).reshape((n,) + (1,) * (a.ndim - 1 - ax)) < np.expand_dims(L, ax)
+m = np.where(keep, y, -np.inf).max(axis=ax, keepdims=True)
+e = np.where(keep, np.exp(y - np.where(np.isfinite(m), m, 0)), 0.0)
+s = e.sum(axis=ax, keepdims=True)
+out = e / np.where(s == 0, 1, s)
+`;
+
+// The first two are the gradient test's (with the first two of softmaxSamples); lengths at 0, inside, n and past n.
+const softmaxLengthSamples: Sample[] = [
+  { inputs: [{ shape: [4, 5] }, { shape: [4], dtype: 'int32', values: [0, 2, 5, 9] }], args: [{ useLength: true }], label: 'lengths 0, 2, n, past n' },
+  { inputs: [{ shape: [2, 4, 3], range: [-5, 5] }, { shape: [2, 3], dtype: 'int64', values: [1, 4, 3, -2, 2, 4] }], args: [{ axis: 1, useLength: true, temperature: 2 }], label: 'axis 1, temperature, a negative length' },
+];
+const softmaxLengthFloat16: Sample[] = [
+  { inputs: [{ shape: [2, 3], dtype: 'float16', values: [1, 2, 3, 4, 5, 6] }, { shape: [2], dtype: 'int32', values: [2, 3] }], args: [{ useLength: true }], label: 'float16 (its half-ulp tolerance)' },
+];
+const softmaxLengthMore: Sample[] = [
+  { inputs: [{ shape: [3, 4] }, { shape: [3], values: [2.7, NaN, 1e30] }], args: [{ useLength: true }], label: 'float lengths: truncated, NaN 0, huge' },
+  { inputs: [{ shape: [3, 4], symbolic: true }, { shape: [3], dtype: 'int32', values: [1, 4, 2], symbolic: true }], args: [{ useLength: true }], label: 'symbolic batch' },
+  { inputs: [{ shape: [2, 3], dtype: 'float64', values: [1000, 1000, -Infinity, 0, 1, 2] }, { shape: [2], dtype: 'int32', values: [2, 1] }], args: [{ useLength: true }], label: 'float64, large and -inf inside the length' },
+  { inputs: [{ shape: [3, 2] }, { shape: [2], dtype: 'int32', values: [1, 1] }], args: [{ axis: 0 }], label: 'a length given, not used' },
+];
+
 const act = (actType: string): Sample[] => [
   { inputs: [{ shape: [3, 4], range: [-4, 4] }], args: [{ actType }], label: actType },
   { inputs: [{ shape: [5, 2, 3], range: [-4, 4], symbolic: true }], args: [{ actType }], label: `${actType} symbolic batch` },
@@ -92,7 +125,10 @@ out = np.stack([f.real, f.imag], -1)
 export const cases: OpCase[] = [
   { op: 'softmax', samples: [{ inputs: [{ shape: [2, 3], values: [1000, 1000, -Infinity, -Infinity, 0, 1] }], label: 'large and -inf' }], ref: 'e = np.exp(a - a.max(-1, keepdims=True))\nout = e / e.sum(-1, keepdims=True)' },
   { op: 'logSoftmax', samples: [{ inputs: [{ shape: [2, 3], values: [1000, 1000, -Infinity, -Infinity, 0, 1] }], label: 'large and -inf' }], ref: 'm = a.max(-1, keepdims=True)\nout = a - m - np.log(np.exp(a - m).sum(-1, keepdims=True))' },
+  { op: 'softmax', samples: softmaxLengthSamples, ref: SOFTMAX_LENGTH_REF },
   { op: 'softmax', samples: softmaxSamples, ref: SOFTMAX_REF.replace('{log}', 'np.exp(y - ls)') },
+  { op: 'softmax', samples: softmaxLengthFloat16, ref: SOFTMAX_LENGTH_REF, rtol: 1e-3 },
+  { op: 'softmax', samples: softmaxLengthMore, ref: SOFTMAX_LENGTH_REF.replace("attrs.get('axis', -1) % a.ndim", "attrs.get('axis', -1) % a.ndim\nif not attrs.get('useLength'): b = np.full(np.delete(a.shape, ax), a.shape[ax])") },
   { op: 'logSoftmax', samples: softmaxSamples, ref: SOFTMAX_REF.replace('{log}', 'y - ls') },
   {
     op: 'Activation',
