@@ -155,6 +155,36 @@ describe('MXNet export format (symbol JSON + .params)', function () {
     assert.throws(() => small.loadParameters(fixture('convnet-0000.params')), /Entry 'arg:batchnorm0_gamma' in file '.*convnet-0000\.params' could not be placed: no parameter of the block is left for it by structural order/);
   });
 
+  it("reads and writes softmax with use_length (GluonNLP's attention) as numpy computes it, eagerly and hybridized", () => {
+    // MXNet's SoftmaxWithLength (softmax-inl.h): a row's softmax over its first `length` entries, 0 after; length 0: all 0.
+    const nodes = [
+      { op: 'null', name: 'data', inputs: [] },
+      { op: 'null', name: 'valid_length', inputs: [] },
+      { op: 'softmax', name: 'att', attrs: { axis: '-1', use_length: 'True' }, inputs: [[0, 0, 0], [1, 0, 0]] },
+    ];
+    const file = path.join(dir, 'softmax-length-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0, 1], node_row_ptr: [0, 1, 2, 3], heads: [[2, 0, 0]] }));
+    const x = nd.array([[[1, 2, 3, 4], [4, 3, 2, 1]], [[0, -1, 1, 2], [7, 7, 7, 7]]]);
+    const len = nd.array([[2, 4], [0, 9]], { dtype: 'int32' });
+    const [r] = numpyRefs([{
+      inputs: [{ shape: x.shape, dtype: 'float64', data: flat(x) }, { shape: len.shape, dtype: 'float64', data: flat(len) }],
+      code: `
+L = np.clip(b, 0, a.shape[-1])[..., None]
+keep = np.arange(a.shape[-1]) < L
+e = np.where(keep, np.exp(a - np.where(keep, a, -np.inf).max(-1, keepdims=True, initial=-np.inf).clip(-1e300)), 0)
+s = e.sum(-1, keepdims=True)
+out = e / np.where(s == 0, 1, s)`,
+    }]);
+    const net = gluon.SymbolBlock.imports(file, ['data', 'valid_length']);
+    for (const hybrid of [false, true]) {
+      if (hybrid) net.hybridize();
+      assertClose(flat(net.call(x, len) as nd.NDArray), r!.outs[0]!.data, `use_length, ${hybrid ? 'hybridized' : 'eager'}`, 1e-6, 1e-7);
+    }
+    const [written] = net.export(path.join(dir, 'softmax-length'), { format: 'mxnet' }).paths;
+    const att = (JSON.parse(fs.readFileSync(written!, 'utf8')) as { nodes: { op: string; attrs?: Record<string, string> }[] }).nodes.find((n) => n.op === 'softmax');
+    assert.equal(att?.attrs?.['use_length'], 'True', 'written back with use_length');
+  });
+
   it('runs MXNet\'s scalar, elementwise, shape and head operators as numpy computes them (two heads, a second output)', () => {
     const nodes: unknown[] = [];
     const node = (op: string, name: string, inputs: [number, number][] = [], attrs?: Record<string, string>) => {
