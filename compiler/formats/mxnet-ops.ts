@@ -28,6 +28,8 @@ export interface MxnetOpMapping {
   commutative?: boolean;
   /** gluonc's attributes MXNet's operator does not take (execution mode, seeds): not written. */
   drop?: readonly string[];
+  /** Flags written only when true: ones a later MXNet 1.x added (softmax's `use_length`, 1.6), so that older versions still read files that leave them off. */
+  omitFalse?: readonly string[];
   /** MXNet's operator counts its inputs in a required `num_args` attribute (Concat, stack, add_n). */
   numArgs?: boolean;
   /** MXNet's count of the operator's outputs where it has hidden ones (BatchNorm's mean and variance), for `node_row_ptr`. */
@@ -132,7 +134,7 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   Pooling: same('Pooling'),
   Activation: same('Activation'),
   LeakyReLU: same('LeakyReLU'),
-  softmax: same('softmax'),
+  softmax: { names: ['softmax'], omitFalse: ['useLength'] },
   logSoftmax: same('log_softmax'),
   // Dropout's second output is its mask; the normalizations' hidden outputs are the batch statistics.
   Dropout: { names: ['Dropout'], drop: ['training', 'seed'], outputs: 2 },

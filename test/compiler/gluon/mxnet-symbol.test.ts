@@ -183,6 +183,18 @@ out = e / np.where(s == 0, 1, s)`,
     const [written] = net.export(path.join(dir, 'softmax-length'), { format: 'mxnet' }).paths;
     const att = (JSON.parse(fs.readFileSync(written!, 'utf8')) as { nodes: { op: string; attrs?: Record<string, string> }[] }).nodes.find((n) => n.op === 'softmax');
     assert.equal(att?.attrs?.['use_length'], 'True', 'written back with use_length');
+    // Without a length, softmax is written as MXNet before 1.6 reads it (no use_length attribute).
+    class Soft extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, a: gluon.Tensor) {
+        return F.softmax(a, { axis: -1 });
+      }
+    }
+    const soft = new Soft();
+    soft.hybridize();
+    soft.call(x);
+    const [plainFile] = soft.export(path.join(dir, 'softmax-plain'), { format: 'mxnet' }).paths;
+    const node = (JSON.parse(fs.readFileSync(plainFile!, 'utf8')) as { nodes: { op: string; attrs?: Record<string, string> }[] }).nodes.find((n) => n.op === 'softmax');
+    assert.ok(node && !('use_length' in (node.attrs ?? {})), `softmax written without use_length: ${JSON.stringify(node)}`);
   });
 
   it('runs MXNet\'s scalar, elementwise, shape and head operators as numpy computes them (two heads, a second output)', () => {
