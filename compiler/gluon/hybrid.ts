@@ -22,7 +22,7 @@ import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block, checkHybridizeOptions } from './block.js';
-import { omitTrailingUndefined } from './call-inputs.js';
+import { omitTrailingUndefined, padDeclaredInputs } from './call-inputs.js';
 import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { exportMxnet, type MxnetExportOptions, type MxnetExportResult } from '../formats/mxnet-export.js';
@@ -134,9 +134,9 @@ export class HybridBlock extends Block {
     const ctx = currentTrace();
     if (ctx && inputs.some(isSymbol)) {
       const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
-      return inHybridForward(this._forwardName(), () => this.hybridForward(symOps, ...(inputs as Tensor[]), args));
+      return inHybridForward(this._forwardName(), () => this._callHybridForward(symOps, inputs, args));
     }
-    return this.hybridForward(ndOps, ...inputs, this._paramArgs((p) => p.data()));
+    return this._callHybridForward(ndOps, inputs, this._paramArgs((p) => p.data()));
   }
 
   /** True after `hybridize()`. */
@@ -299,6 +299,12 @@ export class HybridBlock extends Block {
     else pause(run, { trainMode: training });
   }
 
+  /** `hybridForward(F, ...inputs, params)`, the optional inputs it names but the call left out given as undefined. */
+  private _callHybridForward(F: unknown, inputs: unknown[], args: Record<string, unknown>): unknown {
+    const padded = padDeclaredInputs(this.hybridForward, inputs, this.ownParams().length > 0);
+    return this.hybridForward(F as never, ...(padded as Tensor[]), args);
+  }
+
   /**
    * The own-parameter object handed to hybridForward: each parameter under its
    * name and, as MXNet 1.x's keyword arguments, under the property holding it
@@ -322,7 +328,7 @@ export class HybridBlock extends Block {
     checkInitialized(this, all);
     if (this._ownForwardRuns()) return this._ownForward(inputs);
     const args = this._paramArgs((p) => p.data());
-    return this.hybridForward(ndOps, ...inputs, args);
+    return this._callHybridForward(ndOps, inputs, args);
   }
 
   /**
@@ -354,7 +360,7 @@ export class HybridBlock extends Block {
     }
     const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
     // While it runs, `p.data()` is refused (it would bake the values in as constants; see Parameter.data).
-    return inHybridForward(this._forwardName(), () => this.hybridForward(symOps, ...(inputs as Tensor[]), args));
+    return inHybridForward(this._forwardName(), () => this._callHybridForward(symOps, inputs, args));
   }
 
   /** The name `Parameter.data()` errors give this block's traced hybridForward (null: an imperative forward, whose reads are constants). */

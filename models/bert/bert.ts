@@ -13,7 +13,7 @@
  *
  *   gluonc compile models/bert/bert.ts -o bert.onnx   # the tiny classifier, any N and T <= 64
  */
-import { gluon } from 'gluonc';
+import { gluon, nd } from 'gluonc';
 import { BERTEncoder, type BERTEncoderOptions } from './transformer.js';
 
 const { nn } = gluon;
@@ -55,6 +55,58 @@ function embed(vocab: number, size: number): InstanceType<typeof nn.HybridSequen
   return s;
 }
 
+const where = (shape: number[], flat: number) => {
+  const at: number[] = [];
+  for (let k = shape.length - 1; k >= 0; k--) {
+    at.unshift(flat % shape[k]!);
+    flat = Math.floor(flat / shape[k]!);
+  }
+  return `[${at.join(', ')}]`;
+};
+
+/**
+ * The checks of a call with arrays (eagerly, or a hybridized block called
+ * with NDArrays; an exported artifact does not check): ids and types [N, T]
+ * with values in [0, vocab) and [0, types) (MXNet's Embedding would clip
+ * them to the last row, silently), valid lengths [N] in [0, T] (softmax's
+ * length and SequenceMask would read a longer one as T).
+ */
+export function checkBertInputs(who: string, bert: BERTModel, inputs: unknown, tokenTypes: unknown, validLength: unknown): void {
+  if (!(inputs instanceof nd.NDArray)) return;
+  const fail = (why: string) => {
+    throw new Error(`${who}: ${why}`);
+  };
+  if (inputs.ndim !== 2) fail(`inputs (token ids) must be [N, T], got shape [${inputs.shape.join(', ')}]`);
+  const [N, T] = inputs.shape as [number, number];
+  const inRange = (x: nd.NDArray, name: string, hi: number, table: string) => {
+    if (x.dtype === 'bool') fail(`${name} must be integer (or float) ids, got dtype bool`);
+    // float16's data() holds the raw bits: read its values through float32.
+    const v = (x.dtype === 'float16' ? x.astype('float32') : x).data() as ArrayLike<number | bigint>;
+    for (let i = 0; i < v.length; i++) {
+      const id = Number(v[i]);
+      if (!(id >= 0 && id < hi)) fail(`${name} ${id} at ${where(x.shape as number[], i)} is outside [0, ${hi}) (${table}); MXNet's Embedding would silently use row ${id >= hi ? hi - 1 : 0}`);
+    }
+  };
+  inRange(inputs, 'token id', bert.vocabSize, `vocabSize ${bert.vocabSize}`);
+  if (bert.useTokenTypeEmbed) {
+    if (!(tokenTypes instanceof nd.NDArray) || tokenTypes.shape.join() !== inputs.shape.join()) {
+      fail(`token_types must be an NDArray of the inputs' shape [${N}, ${T}], got ${tokenTypes instanceof nd.NDArray ? `shape [${tokenTypes.shape.join(', ')}]` : String(tokenTypes)}`);
+    }
+    inRange(tokenTypes as nd.NDArray, 'token type', bert.tokenTypeVocabSize, `tokenTypeVocabSize ${bert.tokenTypeVocabSize}`);
+  }
+  if (T > bert.encoder.maxLength) fail(`sequence length T = ${T} is more than maxLength ${bert.encoder.maxLength} (rows of encoder.position_weight)`);
+  if (validLength === undefined) return;
+  if (!(validLength instanceof nd.NDArray) || validLength.shape.join() !== String(N)) {
+    fail(`valid_length must be an NDArray of shape [${N}] (one length per sample), got ${validLength instanceof nd.NDArray ? `shape [${validLength.shape.join(', ')}]` : String(validLength)}`);
+  }
+  const vl = validLength as nd.NDArray;
+  const lens = (vl.dtype === 'float16' ? vl.astype('float32') : vl).data() as ArrayLike<number | bigint>;
+  for (let i = 0; i < N; i++) {
+    const l = Number(lens[i]);
+    if (!(l >= 0 && l <= T && Number.isInteger(l))) fail(`valid_length ${l} of sample ${i} is not an integer in [0, T = ${T}]`);
+  }
+}
+
 /**
  * GluonNLP's `BERTModel(encoder, vocab_size, token_type_vocab_size, units,
  * embed_size, use_pooler, use_decoder, use_classifier, use_token_type_embed)`.
@@ -65,6 +117,8 @@ function embed(vocab: number, size: number): InstanceType<typeof nn.HybridSequen
  */
 export class BERTModel extends gluon.HybridBlock {
   readonly units: number;
+  readonly vocabSize: number;
+  readonly tokenTypeVocabSize: number;
   readonly usePooler: boolean;
   readonly useClassifier: boolean;
   readonly useTokenTypeEmbed: boolean;
@@ -78,6 +132,8 @@ export class BERTModel extends gluon.HybridBlock {
     super();
     if (o.useDecoder) throw new Error('BERTModel: useDecoder (the masked language model decoder) is not ported; build with useDecoder: false and load GluonNLP parameters with { ignoreExtra: true }');
     this.units = o.units;
+    this.vocabSize = o.vocabSize;
+    this.tokenTypeVocabSize = o.tokenTypeVocabSize ?? 2;
     this.usePooler = o.usePooler ?? true;
     this.useClassifier = o.useClassifier ?? false;
     this.useTokenTypeEmbed = o.useTokenTypeEmbed ?? true;
@@ -85,11 +141,16 @@ export class BERTModel extends gluon.HybridBlock {
     const embedSize = o.embedSize ?? o.units;
     this.encoder = encoder;
     this.word_embed = embed(o.vocabSize, embedSize);
-    if (this.useTokenTypeEmbed) this.token_type_embed = embed(o.tokenTypeVocabSize ?? 2, embedSize);
+    if (this.useTokenTypeEmbed) this.token_type_embed = embed(this.tokenTypeVocabSize, embedSize);
     if (this.usePooler) {
       this.pooler = new nn.Dense(o.units, { flatten: false, activation: 'tanh', inUnits: o.units });
       if (this.useClassifier) this.classifier = new nn.Dense(2, { inUnits: o.units });
     }
+  }
+
+  override call(...args: unknown[]): unknown {
+    checkBertInputs('BERTModel', this, args[0], args[1], args[2]);
+    return super.call(...args);
   }
 
   override hybridForward(F: gluon.F, inputs: T, tokenTypes: T, validLength?: T): T | T[] {
@@ -123,6 +184,11 @@ export class BERTClassifier extends gluon.HybridBlock {
     this.bert = bert;
     if (dropout) this.classifier.add(new nn.Dropout(dropout));
     this.classifier.add(new nn.Dense(numClasses, { inUnits: bert.units }));
+  }
+
+  override call(...args: unknown[]): unknown {
+    checkBertInputs('BERTClassifier', this.bert, args[0], args[1], args[2]);
+    return super.call(...args);
   }
 
   override hybridForward(_F: gluon.F, inputs: T, tokenTypes: T, validLength?: T): T {
