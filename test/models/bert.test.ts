@@ -128,8 +128,8 @@ describe('models/bert (GluonNLP BERT) against PyTorch', function () {
     }
   });
 
-  for (const [name, wd] of [['adam', 0.01], ['adamw', 0.01]] as const) {
-    it(`three '${name}' steps (wd ${wd}) match torch.optim with MXNet's rule, float64, eager and hybridized`, () => {
+  for (const [name, wd] of [['adam', 0.01], ['adamw', 0.01], ['bertadam', 0.01]] as const) {
+    it(`three '${name}' steps (wd ${wd}) match torch.optim (per-step eps, lr and weight_decay giving MXNet's / GluonNLP's rule), float64, eager and hybridized`, () => {
       const batches = [batchOf([3, 6, 1], 6, 6), batchOf([2, 4], 4, 7), batchOf([5], 5, 8)];
       const o = { lr: 0.01, wd, beta1: 0.9, beta2: 0.999, epsilon: name === 'adam' ? 1e-8 : 1e-6 };
       for (const hybrid of [false, true]) {
