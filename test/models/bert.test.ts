@@ -17,6 +17,7 @@ import { loadModel } from 'gluonc/runtime';
 import { BERTClassifier, bertHparams, bertModel, type BERTConfig } from '../../models/bert/bert.js';
 import { assertClose } from '../helpers/compare.js';
 import { python } from '../helpers/mxnet-python.js';
+import { gluonc } from '../helpers/cli.js';
 import { torchBert, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
 
 const tiny: BERTConfig = { ...bertHparams.tiny, dropout: 0 };
@@ -172,24 +173,32 @@ describe('models/bert (GluonNLP BERT) against PyTorch', function () {
     const net = classifier('float32', 13);
     const dir = mkdtempSync(join(tmpdir(), 'gluonc-bert-'));
     try {
-      const file = join(dir, 'bert.onnx');
-      net.export(file, { inputs: { inputs: { shape: ['N', 'T'], dtype: 'int32' }, token_types: { shape: ['N', 'T'], dtype: 'int32' }, valid_length: { shape: ['N'], dtype: 'int32' } } });
-      const model = await loadModel(file);
-      try {
-        assert.deepEqual(model.inputs.map((i) => [i.name, i.dtype, i.shape]), [['inputs', 'int32', ['N', 'T']], ['token_types', 'int32', ['N', 'T']], ['valid_length', 'int32', ['N']]]);
-        for (const b of [batchOf([1, 7, 4, 2], 7, 14), batchOf([3, 1], 3, 15), batchOf([64], 64, 16)]) {
-          const [N, T] = [b.ids.length, b.ids[0]!.length];
-          const out = Object.values(await model.run({
-            inputs: { data: Int32Array.from(b.ids.flat()), shape: [N, T] },
-            token_types: { data: Int32Array.from(b.types.flat()), shape: [N, T] },
-            valid_length: { data: Int32Array.from(b.vl), shape: [N] },
-          }))[0]!;
-          assert.deepEqual(out.shape, [N, 3]);
-          assertClose(out.data as Float32Array, run(net, b)[2]!.data() as Float32Array, `artifact [${N}, ${T}]`, 1e-5, 1e-6);
+      for (const opset of [13, 21]) {
+        const file = join(dir, `bert-${opset}.onnx`);
+        net.export(file, { inputs: { inputs: { shape: ['N', 'T'], dtype: 'int32' }, token_types: { shape: ['N', 'T'], dtype: 'int32' }, valid_length: { shape: ['N'], dtype: 'int32' } }, opset });
+        const model = await loadModel(file);
+        try {
+          assert.deepEqual(model.inputs.map((i) => [i.name, i.dtype, i.shape]), [['inputs', 'int32', ['N', 'T']], ['token_types', 'int32', ['N', 'T']], ['valid_length', 'int32', ['N']]]);
+          for (const b of [batchOf([1, 7, 4, 2], 7, 14), batchOf([3, 1], 3, 15), batchOf([64], 64, 16)]) {
+            const [N, T] = [b.ids.length, b.ids[0]!.length];
+            const out = Object.values(await model.run({
+              inputs: { data: Int32Array.from(b.ids.flat()), shape: [N, T] },
+              token_types: { data: Int32Array.from(b.types.flat()), shape: [N, T] },
+              valid_length: { data: Int32Array.from(b.vl), shape: [N] },
+            }))[0]!;
+            assert.deepEqual(out.shape, [N, 3]);
+            assertClose(out.data as Float32Array, run(net, b)[2]!.data() as Float32Array, `opset ${opset} artifact [${N}, ${T}]`, 1e-5, 1e-6);
+          }
+        } finally {
+          await model.close();
         }
-      } finally {
-        await model.close();
       }
+      // The model file: gluonc compile models/bert/bert.ts (the tiny classifier, inputs named as GluonNLP's).
+      const r = gluonc(['compile', 'models/bert/bert.ts', '-o', join(dir, 'cli.onnx')]);
+      assert.equal(r.status, 0, r.stderr);
+      const cli = await loadModel(join(dir, 'cli.onnx'));
+      assert.deepEqual(cli.inputs.map((i) => i.shape), [['N', 'T'], ['N', 'T'], ['N']]);
+      await cli.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
