@@ -109,7 +109,9 @@ export function checkBertInputs(who: string, bert: BERTModel, inputs: unknown, t
 
 /**
  * GluonNLP's `BERTModel(encoder, vocab_size, token_type_vocab_size, units,
- * embed_size, use_pooler, use_decoder, use_classifier, use_token_type_embed)`.
+ * embed_size, use_pooler, use_decoder, use_classifier, use_token_type_embed)`
+ * with GluonNLP's defaults (pooler and classifier on), except `useDecoder`,
+ * which is not ported (false; true is refused).
  * Called as `bert.call(inputs [N, T] int32, tokenTypes [N, T], validLength [N]?)`;
  * returns the sequence encoding [N, T, units], then (with the pooler) the
  * pooled first token [N, units], then (with the classifier) the
@@ -135,7 +137,7 @@ export class BERTModel extends gluon.HybridBlock {
     this.vocabSize = o.vocabSize;
     this.tokenTypeVocabSize = o.tokenTypeVocabSize ?? 2;
     this.usePooler = o.usePooler ?? true;
-    this.useClassifier = o.useClassifier ?? false;
+    this.useClassifier = o.useClassifier ?? true;
     this.useTokenTypeEmbed = o.useTokenTypeEmbed ?? true;
     if (this.useClassifier && !this.usePooler) throw new Error('BERTModel: Cannot use classifier if use_pooler is False');
     const embedSize = o.embedSize ?? o.units;
@@ -198,8 +200,10 @@ export class BERTClassifier extends gluon.HybridBlock {
 }
 
 /**
- * A BERTModel of the given sizes (GluonNLP's `get_model('bert_12_768_12', use_decoder=False, use_classifier=False)`
- * is `bertModel(bertHparams.bert_12_768_12)`).
+ * A BERTModel of the given sizes without the next-sentence classifier
+ * unless asked (GluonNLP's `get_model('bert_12_768_12', use_decoder=False,
+ * use_classifier=False)`, as its fine-tuning scripts call it, is
+ * `bertModel(bertHparams.bert_12_768_12)`).
  *
  * ```ts
  * const bert = bertModel(bertHparams.tiny); bert.initialize();
@@ -207,7 +211,7 @@ export class BERTClassifier extends gluon.HybridBlock {
  */
 export function bertModel(c: BERTConfig, o: { usePooler?: boolean; useClassifier?: boolean; useTokenTypeEmbed?: boolean } = {}): BERTModel {
   const encoder = new BERTEncoder(c);
-  return new BERTModel(encoder, { vocabSize: c.vocabSize, tokenTypeVocabSize: c.tokenTypeVocabSize, units: c.units, embedSize: c.embedSize, ...o });
+  return new BERTModel(encoder, { vocabSize: c.vocabSize, tokenTypeVocabSize: c.tokenTypeVocabSize, units: c.units, embedSize: c.embedSize, useClassifier: false, ...o });
 }
 
 /** The tiny classifier (2 classes, dropout 0.1) the CLI compiles: `gluonc compile models/bert/bert.ts`. */

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, init, nd, random } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
-import { BERTClassifier, bertHparams, bertModel, type BERTConfig } from '../../models/bert/bert.js';
+import { BERTClassifier, BERTModel as BERTModelClass, bertHparams, bertModel, type BERTConfig } from '../../models/bert/bert.js';
+import { BERTEncoder } from '../../models/bert/transformer.js';
 import { assertClose } from '../helpers/compare.js';
 import { python } from '../helpers/mxnet-python.js';
 import { gluonc } from '../helpers/cli.js';
@@ -250,6 +251,25 @@ print('null')
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('BERTModel\'s outputs as GluonNLP\'s: [sequence, pooled, next-sentence scores] by default, the sequence alone without the pooler', () => {
+    random.seed(19);
+    const full = new BERTModelClass(new BERTEncoder(tiny), { vocabSize: 100, units: 32 });
+    full.initialize(new init.Normal(0.3));
+    const b = BATCHES[0]!;
+    const outs = full.call(int32(b.ids), int32(b.types), nd.array(b.vl)) as nd.NDArray[];
+    assert.deepEqual(outs.map((o) => o.shape), [[4, 7, 32], [4, 32], [4, 2]]);
+    const pooled = outs[1]!.toArray() as number[][];
+    const w = full.classifier!.weight.data().toArray() as number[][];
+    const bias = full.classifier!.bias!.data().toArray() as number[];
+    assertClose(outs[2]!.data() as Float32Array, pooled.flatMap((row) => w.map((wr, j) => wr.reduce((acc, v, k) => acc + v * row[k]!, bias[j]!))), 'next-sentence scores', 1e-5, 1e-6);
+    const bare = bertModel(tiny, { usePooler: false });
+    bare.initialize();
+    assert.deepEqual((bare.call(int32(b.ids), int32(b.types), nd.array(b.vl)) as nd.NDArray).shape, [4, 7, 32]);
+    assert.throws(() => new BERTModelClass(new BERTEncoder(tiny), { vocabSize: 100, units: 32, useDecoder: true }), /useDecoder \(the masked language model decoder\) is not ported/);
+    assert.throws(() => bertModel(tiny, { usePooler: false, useClassifier: true }), /Cannot use classifier if use_pooler is False/);
+    assert.throws(() => new BERTEncoder({ ...tiny, units: 30 }), /The units should be divided exactly by the number of heads. Received units=30, num_heads=4/);
   });
 
   it('bad input: errors that name the problem (ids or types outside the tables, lengths outside [0, T], shapes, T > maxLength)', () => {
