@@ -41,9 +41,10 @@ export interface ExportOptions {
    * last call with the batch made symbolic (`'N'`: dimension 0, or where the
    * block's `exportDims` says; a recurrent layer's time axis is `'T'`), and every dimension
    * that differed between calls too (`data_dim1`, ...), named `data` (one
-   * input) or `data0`, `data1`, ...
+   * input) or `data0`, `data1`, ... An input given as `null` or `undefined`
+   * after the others is absent (MXNet's `None`): not an input of the artifact.
    */
-  inputs?: Record<string, InputSpec>;
+  inputs?: Record<string, InputSpec | null | undefined>;
   /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
   opset?: number;
   /** Further compile options recorded in the manifest's `compile` (e.g. `{ optLevel: 2 }`). */
@@ -199,10 +200,16 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, what = 'write')
 }
 
 /** The named, typed inputs to trace with: the given ones, else the last call's signature with a symbolic batch (MXNet's export names them alike). */
-export function resolveInputs(block: HybridBlock, options: { inputs?: Record<string, InputSpec> }, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
+export function resolveInputs(block: HybridBlock, options: { inputs?: Record<string, InputSpec | null | undefined> }, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
   if (options.inputs) {
-    const entries = Object.entries(options.inputs);
+    let entries = Object.entries(options.inputs);
+    // An optional input named with null or undefined is absent (MXNet's None): no ONNX input; only after the inputs given, as in a call.
+    let n = entries.length;
+    while (n > 0 && (entries[n - 1]![1] === null || entries[n - 1]![1] === undefined)) n--;
+    entries = entries.slice(0, n);
     if (!entries.length) throw new Error(`${label}: 'inputs' is empty; name at least one input`);
+    const hole = entries.find(([, spec]) => spec === null || spec === undefined);
+    if (hole) throw new Error(`${label}: input '${hole[0]}' is ${String(hole[1])} but input '${entries[n - 1]![0]}' is given; an absent optional input (null or undefined) can only come after the inputs given`);
     return entries.map(([name, spec]) => {
       if (!spec || !Array.isArray(spec.shape)) throw new Error(`${label}: input '${name}' needs a shape, e.g. { shape: ['N', 784] }`);
       for (const d of spec.shape) {

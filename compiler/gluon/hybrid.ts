@@ -22,7 +22,7 @@ import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block, checkHybridizeOptions } from './block.js';
-import { omitTrailingUndefined } from './call-inputs.js';
+import { isAbsent, omitAbsentTail } from './call-inputs.js';
 import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { exportMxnet, type MxnetExportOptions, type MxnetExportResult } from '../formats/mxnet-export.js';
@@ -112,8 +112,8 @@ export class HybridBlock extends Block {
    * `hybridForward` on what it is given, as MXNet's `HybridBlock.forward` does.
    */
   override forward(...inputs: any[]): any {
-    if (this._inOwnForward > 0) return this._hybridForwardOn(omitTrailingUndefined(inputs));
-    return this._run(omitTrailingUndefined(inputs));
+    if (this._inOwnForward > 0) return this._hybridForwardOn(omitAbsentTail(inputs));
+    return this._run(omitAbsentTail(inputs));
   }
 
   /** How deep this block is in its own subclass `forward` (run by `_runEager`/`_traceCall`). */
@@ -394,8 +394,10 @@ export class HybridBlock extends Block {
   }
 
   /** Infers the shapes of deferred parameters from example inputs (no computation). */
-  inferShape(...inputs: NDArray[]): void {
-    this._inferParams(inputs);
+  inferShape(...inputs: (NDArray | null | undefined)[]): void {
+    const given = omitAbsentTail(inputs);
+    checkArrays(this, given);
+    this._inferParams(given);
   }
 
   private _inferParams(inputs: NDArray[]): void {
@@ -546,16 +548,21 @@ export type CallStrategy = 'trace' | 'eager' | 'deferred' | 'compiled';
  */
 export function callStrategy(block: HybridBlock, inputs: unknown[]): CallStrategy {
   if (inputs.some(isSymbol)) return 'trace';
-  for (const [i, x] of inputs.entries()) {
-    if (!(x instanceof NDArray)) {
-      // MXNet's None for an optional input is a trailing `undefined` here (d2l's valid_lens=None).
-      const hint = x === null || x === undefined ? '; leave an optional input out (or pass undefined) at the end of the call, as MXNet\'s None' : '';
-      throw new Error(`${block.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}${hint}`);
-    }
-  }
+  checkArrays(block, inputs);
   if (!block.hybridized) return 'eager';
   if (isRecording() && fusionEnabled() && !(inputs as NDArray[]).some(requiresGrad)) return 'deferred';
   return 'compiled';
+}
+
+/** Refuses what is not an NDArray among a call's inputs (absent ones are trailing, omitted before). */
+function checkArrays(block: Block, inputs: unknown[]): asserts inputs is NDArray[] {
+  for (const [i, x] of inputs.entries()) {
+    if (!(x instanceof NDArray)) {
+      // MXNet's None for an optional input is a trailing null or undefined here (call-inputs.ts), so a hole has a given input after it.
+      if (isAbsent(x)) throw new Error(`${block.constructor.name}: input ${i} is ${String(x)} but input ${inputs.length - 1} is given; an absent optional input (null or undefined, MXNet's None) can only come after the inputs given`);
+      throw new Error(`${block.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}`);
+    }
+  }
 }
 
 /** What a compiled graph was traced from, flattened: each block, its parameters by name (with dtype, gradReq, differentiable) and its children by name. */
