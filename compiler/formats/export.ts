@@ -91,6 +91,11 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   }
   if ('epoch' in options) throw new Error(`${label}: option 'epoch' applies to MXNet's files only: export(path, { format: 'mxnet', epoch: ${JSON.stringify((options as { epoch?: unknown }).epoch)} })`);
   checkOptions(label, options, EXPORT_OPTIONS);
+  // MXNet's export('name') is a prefix of two files; an ONNX file named as that prefix would surprise either way, so the name chooses.
+  if (where && !path.extname(where)) {
+    const base = path.basename(where);
+    throw new Error(`${label}: the path has no file extension: MXNet's export('${base}') writes ${base}-symbol.json and ${base}-0000.params, which is export('${where}', { format: 'mxnet' }); the ONNX artifact is export('${where}.onnx')`);
+  }
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
   // Fail before tracing on a non-integer or too new opset; emitModel names the operator an old one lacks.
