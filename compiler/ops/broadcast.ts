@@ -9,7 +9,7 @@ import type { Attrs, AttrValue } from '../ir/node.js';
 import { resolveShape, shapeValue } from './creation.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { range, reshapeBack } from './shape.js';
-import { defineOp, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { mulDims, normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { dimOf, gather, ints, linearGrad } from './index-ops.js';
@@ -104,7 +104,7 @@ function repeatAxis(types: TensorType[], a: RepeatA): number | null {
   return a.axis === null ? null : normAxis('repeat', a.axis, types[0]!.shape.length, types);
 }
 
-type RepeatSig = Method<(data: Tx, repeats: number | { repeats: number; axis?: number | null }, options?: { axis?: number | null }) => Tx>;
+type RepeatSig = Method<(data: Tx, ...rest: PositionalOptions<{ repeats: number; axis?: number | null }, ['repeats', 'axis']>) => Tx>;
 
 /**
  * Repeats each element `repeats` times along `axis` (numpy repeat; axis null
@@ -114,7 +114,7 @@ export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
   name: 'repeat',
   inputs: ['data'],
   attrs: { repeats: null, axis: null },
-  positional: ['repeats'],
+  positional: ['repeats', 'axis'],
   shapeArgs: ['repeats'],
   method: true,
   infer: (types, a) => {
@@ -266,7 +266,7 @@ function likeAxes(types: TensorType[], a: BroadcastLikeA): (number | null)[] {
   return map;
 }
 
-type BroadcastLikeSig = Method<(lhs: Tx, rhs: Tx, options?: { lhsAxes?: number[]; rhsAxes?: number[] }) => Tx>;
+type BroadcastLikeSig = Method<(lhs: Tx, rhs: Tx, ...rest: PositionalOptions<{ lhsAxes?: number[]; rhsAxes?: number[] }, ['lhsAxes', 'rhsAxes']>) => Tx>;
 
 /**
  * Broadcasts `lhs` to the shape of `rhs` (or only the given axes).
@@ -276,6 +276,7 @@ export const broadcastLike: OpDef<BroadcastLikeSig, BroadcastLikeA> = defineOp<B
   name: 'broadcastLike',
   inputs: ['lhs', 'rhs'],
   attrs: { lhsAxes: null, rhsAxes: null },
+  positional: ['lhsAxes', 'rhsAxes'],
   method: true,
   infer: (types, a) => {
     const map = likeAxes(types, a);
