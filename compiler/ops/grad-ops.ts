@@ -72,6 +72,8 @@ export interface GradOps {
   clip(data: T, aMin: number, aMax: number): T;
   where(condition: T, x: N, y: N): T;
   zerosLike(data: T): T;
+  /** Shape entries may be 0-d/1-d integer tensors (`shapeArray` of a tensor), read when the graph runs. */
+  zeros(shape: number | (number | T)[] | T, options?: { dtype?: DType }): T;
   onesLike(data: T): T;
   cast(data: T, dtype: DType | { dtype: DType }): T;
 
