@@ -9,12 +9,14 @@
  */
 import path from 'node:path';
 import { writeFileAtomic as atomicWrite } from '../../runtime/atomic-file.js';
+import type { DimConstraint } from '../../runtime/dim-expr.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { Session } from '../../runtime/session.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
+import { collectTraceConstraints } from '../ops/dim-constraints.js';
 import { graphConstraints } from '../ops/graph-constraints.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
@@ -108,8 +110,9 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   }
 
   let traced: ReturnType<HybridBlock['trace']>;
+  let traceNeeds: DimConstraint[];
   try {
-    traced = withTrainingMode(false, () => block.trace(inputTypes));
+    [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(false, () => block.trace(inputTypes)));
   } catch (e) {
     // An artifact is always one traced graph, hybridized block or not: "do not hybridize" is no way out here.
     if (e instanceof DataDependentError) throw prefixed(label, new DataDependentError(e.what, 'an artifact is one traced graph, so express it with operators such as F.where', 'a block is traced for export', e.block));
@@ -152,7 +155,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     params: graph.params.map((v) => v.name),
     compile: { opset, ...(options.compile ?? {}) },
     // What the operators need of the symbolic sizes: loadModel refuses feeds that fail it before running.
-    constraints: graphConstraints(graph),
+    constraints: graphConstraints(graph, traceNeeds),
   });
   let bytes: Uint8Array;
   try {

@@ -39,6 +39,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactManif
 import { withScope } from '../ops/errors.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { collectTraceConstraints } from '../ops/dim-constraints.js';
 import { graphConstraints } from '../ops/graph-constraints.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { Symbol } from '../trace/symbol.js';
@@ -101,7 +102,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, lossOutput: true, optimizer: true, opset: true, optLevel: true, report: true, source: true }));
   const opt = options.optimizer;
   const inputTypes = Object.entries(options.inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
-  const traced = withTrainingMode(true, () => block.trace(inputTypes));
+  const [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(true, () => block.trace(inputTypes)));
   const { outputs, ctx } = traced;
   const outNames = outputNames(outputs.length);
   const chosen = chooseLossOutput(options.lossOutput, outNames, outputs);
@@ -190,7 +191,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
       train: { loss: loss.constructor.name, lossOutput: outNames[chosen]!, optimizer: opt.name, learningRate: opt.learningRate, hyper: opt.hyper },
     },
     // What the operators need of the symbolic sizes (compiler/ops/dim-constraints.ts), as inference artifacts carry it.
-    constraints: graphConstraints(graph),
+    constraints: graphConstraints(graph, traceNeeds),
   });
   const bytes = emitModel(graph, {
     opset,

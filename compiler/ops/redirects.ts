@@ -6,6 +6,7 @@
  * is a take of an arange.
  */
 import { opCall, type OpCall } from './define.js';
+import { requireDimAtTrace } from './dim-constraints.js';
 import { isSymbolicDim, type SymbolicDim } from './symbolic-dim.js';
 
 /**
@@ -46,6 +47,11 @@ export function sliceUpToSizeOf(op: 'slice' | 'sliceAxis') {
     const step = op === 'slice' ? list(o['step'] ?? [])[k] : 1;
     const size = Number.isInteger(axis) ? x.shape[axis < 0 ? axis + x.shape.length : axis] : undefined;
     if ((isSymbolicDim(size) && size.dimName === end.dimName) || !(begin === null || begin === undefined || (Number.isInteger(begin) && (begin as number) >= 0)) || !(step === null || step === undefined || step === 1)) return null;
+    // The rows must exist (numpy would clip the slice, and the next operator would then fail on the shape): the artifact checks the run's size.
+    if (typeof size === 'number') {
+      const why = `a slice up to another tensor's size takes rows ${begin ?? 0}..${end.dimName}-1 of axis ${axis}, which has ${size}`;
+      requireDimAtTrace({ op, dim: end.dimName, cmp: '<=', value: size, why, fail: (d) => `${why}, not ${d}` });
+    }
     const rows = opCall('arange', [begin ?? 0, end, 1, { dtype: 'int64' }]);
     const rest = op === 'slice' ? opCall('slice', [x, { ...o, begin: list(o['begin']).map((b, i) => (i === k ? null : b)), end: ends.map((e, i) => (i === k ? null : e)) }]) : x;
     return opCall('take', [rest, rows, { axis, mode: 'raise' }]);
