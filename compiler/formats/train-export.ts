@@ -105,6 +105,12 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   const [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(true, () => block.trace(inputTypes)));
   const { outputs, ctx } = traced;
   const outNames = outputNames(outputs.length);
+  // The step's own inputs and outputs take these names; an input named so made an ONNX graph with two values of one name.
+  const own = { input: ['label', 'lr', 't'], output: ['loss', ...outNames] };
+  for (const { name } of inputTypes) {
+    const kind = own.input.includes(name) ? 'input' : own.output.includes(name) ? 'output' : null;
+    if (kind) throw new Error(`exportTrainingStep: input '${name}' has the name of the training step's own ${kind} '${name}' (its inputs ${own.input.join(', ')}; its outputs ${own.output.join(', ')}); rename the input`);
+  }
   const chosen = chooseLossOutput(options.lossOutput, outNames, outputs);
   const out = outputs[chosen]!;
   const { loss, label: labelSpec } = options.loss(plainShape(out.shape), outNames[chosen]!);

@@ -80,6 +80,18 @@ describe('exportTrainingStep', () => {
     s.close();
   });
 
+  it("an input named as the step's own inputs or outputs (label, lr, t, loss, output) is an Error naming it, not a duplicate graph name", () => {
+    const net = new gluon.nn.Dense(2, { inUnits: 3 });
+    net.initialize();
+    for (const name of ['t', 'lr', 'label', 'loss', 'output']) {
+      assert.throws(
+        () => exportTrainingStep(net, { inputs: { [name]: { shape: ['N', 3] } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd', { learningRate: 1 }) }),
+        new RegExp(`^Error: exportTrainingStep: input '${name}' has the name of the training step's own ${name === 'loss' || name === 'output' ? 'output' : 'input'} '${name}' \\(its inputs label, lr, t; its outputs loss, output\\); rename the input$`),
+        name,
+      );
+    }
+  });
+
   it('a convolution over symbolic image sizes is refused with what to do (concrete sizes train)', () => {
     const conv = () => {
       const net = new gluon.nn.Conv2D(2, 3, { inChannels: 1 });
