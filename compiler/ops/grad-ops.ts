@@ -114,7 +114,7 @@ export interface GradOps {
 
   softmax(data: T, options?: { axis?: number; temperature?: number | null }): T;
   Activation(data: T, options: { actType: 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign' }): T;
-  LeakyReLU(data: T, gammaOrOptions?: T | object, options?: object): T;
+  LeakyReLU(data: T, gammaOrOptions?: T | object | null, options?: object): T;
   FullyConnected(data: T, weight: T, bias?: T | object | null, options?: object): T;
   Embedding(data: T, weight: T, options?: object): T;
   Convolution(data: T, weight: T, bias?: T | object, options?: object): T;

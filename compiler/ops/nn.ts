@@ -327,7 +327,7 @@ function expm1Scaled(c: LowerCtx, x: string, alpha: number, d: DType): string {
   return c.emit('Mul', [m!, c.scalar(alpha, d)])[0]!;
 }
 
-type LeakySig = (data: Tx, gammaOrOptions?: Tx | LeakyReLUOptions, options?: LeakyReLUOptions) => Tx;
+type LeakySig = (data: Tx, gamma?: Tx | null | LeakyReLUOptions, ...rest: PositionalRest<LeakyReLUOptions, ['actType', 'slope', 'lowerBound', 'upperBound']>) => Tx;
 
 /**
  * MXNet's LeakyReLU family chosen by `actType`: leaky (`max(x, slope*x)`),
@@ -339,7 +339,7 @@ export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAt
   name: 'LeakyReLU',
   opsetNote: "actType 'gelu': ONNX Gelu from 20; below, the erf formula",
   inputs: ['data', 'gamma?'],
-  attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 },
+  attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 }, positional: ['actType', 'slope', 'lowerBound', 'upperBound'],
   infer: (types, a) => {
     const op = 'LeakyReLU';
     if (a.actType === 'rrelu') throw new OpError(op, `actType 'rrelu' is not supported (supported: ${LEAKY_TYPES.join(', ')})`, types);
