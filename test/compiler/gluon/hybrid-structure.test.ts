@@ -121,6 +121,23 @@ describe('HybridBlock calls: a trailing null input is absent, as undefined (d2l\
     close(vals(fresh.fc.weight.grad()), [...colSums, ...colSums], 'weight gradient');
   });
 
+  it('a training loop alternating a mask and null (the fused step, two signatures) updates as the eager loop does', () => {
+    const run = (hybrid: boolean): number[] => {
+      const m = make();
+      if (hybrid) m.hybridize();
+      const trainer = new gluon.Trainer(m.collectParams(), 'sgd', { learningRate: 0.1 });
+      const l2 = new gluon.loss.L2Loss();
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        autograd.record(() => l2.call(m.call(nd.array(x), i % 2 ? null : mask()), nd.zeros([2, 2]))).backward();
+        trainer.step(2);
+        out.push(...vals(m.fc.weight.data()));
+      }
+      return out;
+    };
+    close(run(true), run(false), 'weights after each step');
+  });
+
   it('a Gluon 2 forward(x, validLens = null), and nested in a HybridSequential', () => {
     class Gluon2 extends gluon.HybridBlock {
       fc = new gluon.nn.Dense(2, { inUnits: 3 });
