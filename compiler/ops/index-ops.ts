@@ -268,11 +268,14 @@ function sliceKernel(t: HostTensor, p: SlicePlan, out: TensorType): HostTensor {
  * the input's shape. Step 1 is one Pad; a step s > 1 first spreads `g` with
  * s - 1 zeros after each element (expandDims, Pad, merge, trim); a negative
  * step reverses `g` first. A symbolic axis is supported when the pads do not
- * depend on its size (step 1, begin >= 0 or null, end < 0 or null; or a whole reversal).
+ * depend on its size (step 1, begin >= 0 or null, end < 0 or null; or a whole reversal), and
+ * up to a fixed end (step 1, begin >= 0, end >= 0) by concatenating zeros sliced from zerosLike(x).
  */
 function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: TensorType, p: SlicePlan): GradTensor {
   const r = t.shape.length;
   const widths = Array<number>(2 * r).fill(0);
+  /** Symbolic axes sliced up to a fixed end e: [axis, e]. */
+  const upTo: [number, number][] = [];
   let y = g;
   for (let k = 0; k < p.axes.length; k++) {
     const ax = p.axes[k]!;
@@ -283,8 +286,14 @@ function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: Tensor
         y = reverseAxis(F, y, ax);
         continue;
       }
+      if (s === 1 && (b === null || b >= 0) && e !== null && e >= 0) {
+        // Up to a fixed end (GluonNLP's pooler x[:, 0:1]): pad before now, the zeros after it below.
+        widths[2 * ax] = b ?? 0;
+        upTo.push([ax, e]);
+        continue;
+      }
       if (s !== 1 || (b !== null && b < 0) || (e !== null && e >= 0)) {
-        throw new OpError(op, `cannot differentiate a slice of axis ${ax} of symbolic size ${n} with begin ${b}, end ${e}, step ${s}: the gradient's padding depends on the size (use step 1 with begin >= 0 and end < 0 or null)`, [t]);
+        throw new OpError(op, `cannot differentiate a slice of axis ${ax} of symbolic size ${n} with begin ${b}, end ${e}, step ${s}: the gradient's padding depends on the size (use step 1 with begin >= 0 and end < 0 or null, or end >= 0)`, [t]);
       }
       widths[2 * ax] = b ?? 0;
       widths[2 * ax + 1] = e === null ? 0 : -e;
@@ -306,7 +315,15 @@ function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: Tensor
     widths[2 * ax] = first;
     widths[2 * ax + 1] = n - first - ((len - 1) * st + 1);
   }
-  return widths.some((w) => w !== 0) ? F.pad(y, { mode: 'constant', padWidth: widths }) : y;
+  if (widths.some((w) => w !== 0)) y = F.pad(y, { mode: 'constant', padWidth: widths });
+  // The zeros after a fixed end of a symbolic axis: the rest of zerosLike(x) from e on, read when the graph
+  // runs (cut to [0, e) on the axes still to extend, so that the pieces agree).
+  upTo.forEach(([ax, e], i) => {
+    let rest = F.zerosLike(x);
+    for (const [later, le] of upTo.slice(i + 1)) rest = F.sliceAxis(rest, { axis: later, begin: 0, end: le });
+    y = F.concat(y, F.sliceAxis(rest, { axis: ax, begin: e, end: null }), { dim: ax });
+  });
+  return y;
 }
 
 type SliceA = Attrs & { begin: (number | null)[]; end: (number | null)[]; step: (number | null)[] | null };
@@ -322,8 +339,7 @@ export const slice: OpDef<SliceSig, SliceA> = defineOp<SliceSig, SliceA>({
   name: 'slice',
   redirect: sliceUpToSizeOf('slice'),
   inputs: ['data'],
-  attrs: { begin: null, end: null, step: null },
-  positional: ['begin', 'end', 'step'],
+  attrs: { begin: null, end: null, step: null }, positional: ['begin', 'end', 'step'],
   method: true,
   normalize: sliceNames,
   infer: (types, a) => [sliceInfer(types[0]!, slicePlan('slice', types[0]!, a, types))],

@@ -70,6 +70,41 @@ describe('HybridBlock calls: a trailing undefined input is omitted (MXNet\'s Non
     hyb.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) < 1e-5, `element ${i}: ${v} vs ${ref[i]}`));
   });
 
+  it('optional inputs named in hybridForward (GluonNLP\'s valid_length=None): left out, they are undefined and the parameters still arrive', () => {
+    // With parameters of its own, written as a GluonNLP user ports hybrid_forward(F, x, mask=None, **params).
+    class Scaled extends gluon.HybridBlock {
+      scale = this.params.get('scale', { shape: [1], init: new init.Constant(3) });
+      override hybridForward(F: gluon.F, x: gluon.Tensor, mask?: gluon.Tensor, p?: { scale: gluon.Tensor }) {
+        const y = F.broadcastMul(x, p!.scale);
+        return mask === undefined ? y : F.broadcastMul(y, mask);
+      }
+    }
+    // Without parameters (no p), holding one with them: mask reaches the child as undefined too.
+    class Outer extends gluon.HybridBlock {
+      inner = new Scaled();
+      override hybridForward(_F: gluon.F, x: gluon.Tensor, mask?: gluon.Tensor) {
+        return this.inner.call(x, mask);
+      }
+    }
+    const xs = nd.array([[1, -2]]);
+    for (const hybrid of [false, true]) {
+      const s = new Scaled();
+      const o = new Outer();
+      s.initialize();
+      o.initialize();
+      if (hybrid) {
+        s.hybridize();
+        o.hybridize();
+      }
+      const what = hybrid ? 'hybridized' : 'eager';
+      assert.deepEqual(vals(s.call(xs)), [3, -6], `${what}: Scaled without mask`);
+      assert.deepEqual(vals(s.call(xs, nd.array([[0, 1]]))), [0, -6], `${what}: Scaled with mask`);
+      assert.deepEqual(vals(o.call(xs)), [3, -6], `${what}: Outer without mask`);
+      assert.deepEqual(vals(o.call(xs, nd.array([[1, 0]]))).map((v) => v + 0), [3, 0], `${what}: Outer with mask`);
+      assert.deepEqual(vals(autograd.record(() => o.call(xs) as nd.NDArray)), [3, -6], `${what}: recorded`);
+    }
+  });
+
   it('an exported artifact imported with SymbolBlock.imports', () => {
     const m = make();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-undef-'));
