@@ -10,7 +10,7 @@ import { allocate, isDType, isFloat, onnxDType as onnxTo } from '../../runtime/d
 import { formatShape, sizeOf, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
-import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { normAxis, optionText, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { indexValue, indicesInt64 } from './indices.js';
@@ -328,7 +328,7 @@ function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: Tensor
 
 type SliceA = Attrs & { begin: (number | null)[]; end: (number | null)[]; step: (number | null)[] | null };
 
-type SliceSig = Method<(data: Tx, options: { begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }) => Tx>;
+type SliceSig = Method<(data: Tx, ...rest: PositionalOptions<{ begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }, ['begin', 'end', 'step']>) => Tx>;
 
 /**
  * Slices with MXNet's `begin`/`end`/`step` lists (null entries take the whole
@@ -339,7 +339,7 @@ export const slice: OpDef<SliceSig, SliceA> = defineOp<SliceSig, SliceA>({
   name: 'slice',
   redirect: sliceUpToSizeOf('slice'),
   inputs: ['data'],
-  attrs: { begin: null, end: null, step: null },
+  attrs: { begin: null, end: null, step: null }, positional: ['begin', 'end', 'step'],
   method: true,
   normalize: sliceNames,
   infer: (types, a) => [sliceInfer(types[0]!, slicePlan('slice', types[0]!, a, types))],
@@ -357,7 +357,7 @@ function sliceAxisPlan(t: TensorType, a: SliceAxisA, types: TensorType[]): Slice
   return { axes: [ax], begin: [a.begin], end: [a.end], step: [1] };
 }
 
-type SliceAxisSig = Method<(data: Tx, options: { axis: number; begin: number; end: number | null }) => Tx>;
+type SliceAxisSig = Method<(data: Tx, ...rest: PositionalOptions<{ axis: number; begin: number; end: number | null }, ['axis', 'begin', 'end']>) => Tx>;
 
 /**
  * Slices one axis from `begin` to `end` (null: to the end; negative counts from the end).
@@ -368,6 +368,7 @@ export const sliceAxis: OpDef<SliceAxisSig, SliceAxisA> = defineOp<SliceAxisSig,
   redirect: sliceUpToSizeOf('sliceAxis'),
   inputs: ['data'],
   attrs: { axis: null, begin: null, end: null },
+  positional: ['axis', 'begin', 'end'],
   method: true,
   normalize: sliceAxisNames,
   infer: (types, a) => [sliceInfer(types[0]!, sliceAxisPlan(types[0]!, a, types))],
@@ -424,7 +425,7 @@ function checkNonEmptyAxis(op: string, types: TensorType[], ax: number): void {
 
 type TakeA = Attrs & { axis: number; mode: IndexMode };
 
-type TakeSig = Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: IndexMode }) => Tx>;
+type TakeSig = Method<(a: Tx, indices: Tx, ...rest: PositionalOptions<{ axis?: number; mode?: IndexMode }, ['axis', 'mode']>) => Tx>;
 
 /**
  * Picks slices of `a` along `axis` at `indices` (any dtype; floats truncate);
@@ -436,6 +437,7 @@ export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
   name: 'take',
   inputs: ['a', 'indices'],
   attrs: { axis: 0, mode: 'clip' },
+  positional: ['axis', 'mode'],
   method: true,
   infer: (types, a) => {
     const [x, ind] = types;
@@ -490,7 +492,7 @@ function pickAxis(types: TensorType[], a: PickA): { ax: number; keepIndex: boole
   return { ax, keepIndex };
 }
 
-type PickSig = Method<(data: Tx, index: Tx, options?: { axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }) => Tx>;
+type PickSig = Method<(data: Tx, index: Tx, ...rest: PositionalOptions<{ axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }, ['axis', 'keepdims', 'mode']>) => Tx>;
 
 /**
  * Picks one element along `axis` per position, at `index` (clipped or wrapped).
@@ -500,6 +502,7 @@ export const pick: OpDef<PickSig, PickA> = defineOp<PickSig, PickA>({
   name: 'pick',
   inputs: ['data', 'index'],
   attrs: { axis: -1, keepdims: false, mode: 'clip' },
+  positional: ['axis', 'keepdims', 'mode'],
   method: true,
   infer: (types, a) => {
     const { ax } = pickAxis(types, a);
@@ -549,7 +552,7 @@ export const pick: OpDef<PickSig, PickA> = defineOp<PickSig, PickA>({
 
 type OneHotA = Attrs & { depth: number; onValue: number; offValue: number; dtype: DType };
 
-type OneHotSig = Method<(indices: Tx, depth: number | { depth: number; onValue?: number; offValue?: number; dtype?: DType }, options?: { onValue?: number; offValue?: number; dtype?: DType }) => Tx>;
+type OneHotSig = Method<(indices: Tx, ...rest: PositionalOptions<{ depth: number; onValue?: number; offValue?: number; dtype?: DType }, ['depth', 'onValue', 'offValue', 'dtype']>) => Tx>;
 
 /**
  * One-hot encoding along a new last axis of size `depth`; indices out of
@@ -559,7 +562,7 @@ export const oneHot: OpDef<OneHotSig, OneHotA> = defineOp<OneHotSig, OneHotA>({
   name: 'oneHot',
   inputs: ['indices'],
   attrs: { depth: null, onValue: 1, offValue: 0, dtype: 'float32' },
-  positional: ['depth'],
+  positional: ['depth', 'onValue', 'offValue', 'dtype'],
   method: true,
   infer: (types, a) => {
     if (!Number.isInteger(a.depth) || a.depth < 1) throw new OpError('oneHot', `depth must be a positive integer, got ${JSON.stringify(a.depth)}`, types);

@@ -80,6 +80,18 @@ describe('exportTrainingStep', () => {
     s.close();
   });
 
+  it("an input named as the step's own inputs or outputs (label, lr, t, loss, output) is an Error naming it, not a duplicate graph name", () => {
+    const net = new gluon.nn.Dense(2, { inUnits: 3 });
+    net.initialize();
+    for (const name of ['t', 'lr', 'label', 'loss', 'output']) {
+      assert.throws(
+        () => exportTrainingStep(net, { inputs: { [name]: { shape: ['N', 3] } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd', { learningRate: 1 }) }),
+        new RegExp(`^Error: exportTrainingStep: input '${name}' has the name of the training step's own ${name === 'loss' || name === 'output' ? 'output' : 'input'} '${name}' \\(its inputs label, lr, t; its outputs loss, output\\); rename the input$`),
+        name,
+      );
+    }
+  });
+
   it("differentiates a slice up to a fixed end of a symbolic axis (BERT's pooler: x[:, 0:1], and x[:, 1:3]) at any (N, T), as the float64 formulas say", () => {
     // y = concat(h[:, 0:1], h[:, 1:3], axis 1) with h = x * w; GluonNLP's pooler slices begin (0, 0, 0), end (None, 1, None).
     class Pooled extends gluon.HybridBlock {
