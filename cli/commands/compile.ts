@@ -8,7 +8,7 @@
  * MXNet's `<prefix>-symbol.json` and `<prefix>-NNNN.params` instead
  * (`net.export(prefix, { format: 'mxnet', epoch })`; `-o` is the prefix).
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatReport, type PassReport } from '../../compiler/index.js';
@@ -70,6 +70,11 @@ function realPath(file: string): string {
   }
 }
 
+/** True when `p` names an existing folder. */
+function isFolder(p: string): boolean {
+  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
 /**
  * Refuses an output path that is the model file or its parameter file:
  * compile would replace the user's source or weights with ONNX bytes.
@@ -80,7 +85,8 @@ function realPath(file: string): string {
  */
 export function checkOutputPath(flag: string, out: string, model: string, params?: string): void {
   // As net.export: a name without an extension is MXNet's prefix to a Gluon user, so it chooses (compiler/formats/export.ts).
-  if (out && !path.extname(out)) {
+  // An existing folder is refused below as a folder (writing the artifact names it).
+  if (out && !path.extname(out) && !isFolder(out)) {
     const base = path.basename(out);
     throw new UserError(`${flag} '${out}' has no file extension: write -o ${out}.onnx for the ONNX artifact, or --format mxnet -o ${out} for MXNet's ${base}-symbol.json and ${base}-0000.params`);
   }

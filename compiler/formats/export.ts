@@ -7,6 +7,7 @@
  * reader never sees half an artifact; onnxruntime loads the bytes before
  * they are written (unless `check: false`).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic as atomicWrite } from '../../runtime/atomic-file.js';
 import type { DimConstraint } from '../../runtime/dim-expr.js';
@@ -94,7 +95,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   if ('epoch' in options) throw new Error(`${label}: option 'epoch' applies to MXNet's files only: export(path, { format: 'mxnet', epoch: ${JSON.stringify((options as { epoch?: unknown }).epoch)} })`);
   checkOptions(label, options, EXPORT_OPTIONS);
   // MXNet's export('name') is a prefix of two files; an ONNX file named as that prefix would surprise either way, so the name chooses.
-  if (where && !path.extname(where)) {
+  if (where && !path.extname(where) && !statSync(where, { throwIfNoEntry: false })?.isDirectory()) {
     const base = path.basename(where);
     throw new Error(`${label}: the path has no file extension: MXNet's export('${base}') writes ${base}-symbol.json and ${base}-0000.params, which is export('${where}', { format: 'mxnet' }); the ONNX artifact is export('${where}.onnx')`);
   }
