@@ -76,6 +76,8 @@ interface BinaryOpts {
   int?: (dtype: DType) => ((a: number, b: number) => number) | null;
   /** The ONNX operator runs in a wider dtype for these (onnxruntime has no kernel for them; `computeIn`). */
   via?: Partial<Record<DType, DType>>;
+  /** MXNet's `elemwise_*`: the two shapes must be equal (no broadcasting). */
+  sameShape?: boolean;
 }
 
 function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
@@ -85,7 +87,11 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
     method: true,
     infer: (types) => {
       const dtype = commonDType(name, types, o.dtypes);
-      return [{ dtype, shape: broadcastShapes(name, [types[0]!.shape, types[1]!.shape], types) }];
+      const [l, r] = [types[0]!.shape, types[1]!.shape];
+      if (o.sameShape && (l.length !== r.length || l.some((d, i) => typeof d === 'number' && typeof r[i] === 'number' && d !== r[i]))) {
+        throw new OpError(name, 'needs two inputs of the same shape (it does not broadcast; use the broadcasting form)', types);
+      }
+      return [{ dtype, shape: broadcastShapes(name, [l, r], types) }];
     },
     solve: solveBroadcast,
     lower: o.via ? computeIn(o.via, (c) => void c.emit(onnxOp, c.inputs, {}, c.outputs)) : (c) => {
@@ -283,6 +289,16 @@ export const erfFn = (x: number): number => {
 
 /** `lhs + rhs`, broadcasting. Example: `F.add(x, 1)`. */
 export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] });
+/**
+ * MXNet's `elemwise_add` / `elemwise_sub` / `elemwise_mul` / `elemwise_div`:
+ * the broadcasting operators' values and gradients on two inputs of the same
+ * shape; different shapes are an error, as in MXNet
+ * (src/operator/tensor/elemwise_binary_op.h, ElemwiseShape). Example:
+ * `F.elemwiseAdd(out, x)` (the model zoo's MobileNetV2 shortcut).
+ */
+export const elemwiseAdd = binary('elemwiseAdd', 'Add', (a, b) => a + b, { dtypes: NUMERIC, sameShape: true, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] });
+/** MXNet's `elemwise_sub` (same shapes). */
+export const elemwiseSub = binary('elemwiseSub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, sameShape: true, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
 /** `lhs - rhs`, broadcasting. */
 export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
 /** `lhs * rhs`, broadcasting. */
@@ -297,6 +313,20 @@ export const div = binary('div', 'Div', truncDiv, {
   dtypes: NUMERIC,
   intDivisor: true,
   // d/da = 1/b, d/db = -a/b² = -y/b.
+  grad: binaryGrad((F, _a, b, g, y) => {
+    const ga = F.div(g, b);
+    return [ga, F.neg(F.mul(ga, y))];
+  }),
+});
+/** MXNet's `elemwise_mul` (same shapes). */
+export const elemwiseMul = binary('elemwiseMul', 'Mul', (a, b) => a * b, {
+  dtypes: NUMERIC, sameShape: true,
+  int: (d) => (d === 'int32' ? Math.imul : d === 'uint32' ? (a, b) => Math.imul(a, b) >>> 0 : null),
+  grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]),
+});
+/** MXNet's `elemwise_div` (same shapes; integers truncate toward zero). */
+export const elemwiseDiv = binary('elemwiseDiv', 'Div', truncDiv, {
+  dtypes: NUMERIC, sameShape: true, intDivisor: true,
   grad: binaryGrad((F, _a, b, g, y) => {
     const ga = F.div(g, b);
     return [ga, F.neg(F.mul(ga, y))];
@@ -528,6 +558,7 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
 /** The element-wise operators, by F name (MXNet's `broadcast*` names included). */
 export const ELEMENTWISE_OPS = {
   add, broadcastAdd: add, broadcastPlus: add,
+  elemwiseAdd, elemwiseSub, elemwiseMul, elemwiseDiv,
   sub, broadcastSub: sub, broadcastMinus: sub,
   mul, broadcastMul: mul,
   div, broadcastDiv: div,
