@@ -207,11 +207,15 @@ def run(job):
                 if k.endswith("running_var"): v.uniform_(0.5, 1.5)
                 elif k.endswith("running_mean") or isinstance(net.get_submodule(k.rsplit(".", 1)[0]), BN): v.uniform_(-0.5, 1.5)
                 else: v.uniform_(-0.3, 0.3)
-        gnames = sorted(names)
+        arrays = {g: sd[names[g]].numpy() for g in names}
+        # MXNet writes the fixed gamma of a scale=False BatchNorm too (ones; fix_gamma ignores it).
+        for k, m in net.named_modules():
+            if isinstance(m, BN) and m.weight is None: arrays[k + ".gamma"] = np.ones(m.running_mean.shape)
+        gnames = sorted(arrays)
         with open(job["writeParams"], "wb") as f:
             f.write(struct.pack("<QQQ", 0x112, 0, len(gnames)))
             for g in gnames:
-                a = sd[names[g]].numpy().astype(np.float32)
+                a = arrays[g].astype(np.float32)
                 f.write(struct.pack("<Iii", 0xF993FAC9, 0, a.ndim) + struct.pack("<%dq" % a.ndim, *a.shape) + struct.pack("<iii", 1, 0, 0) + a.tobytes())
             f.write(struct.pack("<Q", len(gnames)))
             for g in gnames: f.write(struct.pack("<Q", len(g)) + g.encode())
