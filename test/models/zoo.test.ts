@@ -23,7 +23,7 @@ import { MobileNet, MobileNetV2, mobilenetV2_1_0 } from '../../models/zoo/mobile
 import { SqueezeNet } from '../../models/zoo/squeezenet.js';
 import { DenseNet, densenet121 } from '../../models/zoo/densenet.js';
 import { VGG, vgg11Bn } from '../../models/zoo/vgg.js';
-import { torchRun } from './zoo-torch.js';
+import { torchRun, type ZooJob } from './zoo-torch.js';
 
 type DType = 'float32' | 'float64';
 const LR = 0.1;
@@ -50,8 +50,12 @@ function prepare(net: gluon.HybridBlock, x: nd.NDArray, dtype: DType): void {
 /** Gluon's side: what zoo-torch.ts computes, written to `file` (npz) under the same keys. */
 function runGluon(net: gluon.HybridBlock, x: nd.NDArray, y: nd.NDArray, p0: string, file: string, hybridize: boolean, lr: number, steps: number): void {
   net.loadParameters(p0);
-  if (hybridize) net.hybridize();
   const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  // Hybridized net and loss: the recorded step runs as one compiled session (the fused step).
+  if (hybridize) {
+    net.hybridize();
+    loss.hybridize();
+  }
   const res: Record<string, nd.NDArray> = { eval: net.call(x) as nd.NDArray };
   const [out, l] = autograd.record(() => {
     const o = net.call(x) as nd.NDArray;
@@ -93,23 +97,28 @@ interface Case {
 /** Relative tolerance of each dtype, against the largest reference value of each array (measured maxima in the report). */
 const TOL: Record<DType, number> = { float64: 5e-6, float32: 5e-4 };
 
-function check(c: Case, dtype: DType, dir: string): void {
+/** gluonc's side of a case: random weights saved, eager and hybridized runs written; the PyTorch job comparing them. */
+function gluonSide(c: Case, dtype: DType, dir: string): ZooJob {
   random.seed(7);
   const net = c.make();
   const x = nd.random.uniform(-1, 1, c.shape).astype(dtype);
   const y = nd.array(Array.from({ length: c.shape[0]! }, (_, i) => (i * 7 + 3) % c.classes)).astype(dtype);
   prepare(net, x, dtype);
-  const p0 = join(dir, `${c.title}-${dtype}-p0.npz`);
-  net.saveParameters(p0, { format: 'npz' });
-  npx.save(join(dir, 'x.npy'), x);
-  npx.save(join(dir, 'y.npy'), y);
+  const base = join(dir, `${c.title}-${dtype}`.replace(/[^\w.-]+/g, '_'));
+  net.saveParameters(`${base}-p0.npz`, { format: 'npz' });
+  npx.save(`${base}-x.npy`, x);
+  npx.save(`${base}-y.npy`, y);
   const files = [false, true].map((hybridize) => {
-    const mine = join(dir, `${c.title}-${dtype}-${hybridize}.npz`);
-    runGluon(net, x, y, p0, mine, hybridize, c.lr ?? LR, c.steps ?? STEPS);
+    const mine = `${base}-${hybridize}.npz`;
+    runGluon(net, x, y, `${base}-p0.npz`, mine, hybridize, c.lr ?? LR, c.steps ?? STEPS);
     return mine;
   });
-  const [reports] = torchRun([{ model: c.model, dtype, params: p0, x: join(dir, 'x.npy'), y: join(dir, 'y.npy'), mine: files, lr: c.lr ?? LR, momentum: MOMENTUM, wd: WD, steps: c.steps ?? STEPS }]);
-  (reports as Record<string, unknown>[]).forEach((r, i) => {
+  return { model: c.model, dtype, params: `${base}-p0.npz`, x: `${base}-x.npy`, y: `${base}-y.npy`, mine: files, lr: c.lr ?? LR, momentum: MOMENTUM, wd: WD, steps: c.steps ?? STEPS };
+}
+
+/** Every array of both runs within the case's tolerance of PyTorch's. */
+function assertReports(c: Case, dtype: DType, reports: Record<string, unknown>[]): void {
+  reports.forEach((r, i) => {
     const where = `${c.title} ${dtype} ${i ? 'hybridized' : 'eager'}`;
     // Only fix_gamma's gamma (scale: false, ResNet V2's input BatchNorm) is gluonc's alone.
     assert.ok((r._extra as string[]).every((k) => /^sgd:.*\.gamma$/.test(k)), `${where}: keys torch lacks: ${r._extra}`);
@@ -165,9 +174,33 @@ describe('models/zoo: MXNet model zoo ports against PyTorch (outputs, gradients,
   before(() => (dir = mkdtempSync(join(tmpdir(), 'gluonc-zoo-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  // gluonc's runs first, then one python process for every comparison (importing torch takes seconds).
+  const results = new Map<string, Record<string, unknown>[] | Error>();
+  before(() => {
+    const jobs: [string, ZooJob][] = [];
+    for (const c of CASES) {
+      for (const dtype of c.dtypes) {
+        try {
+          jobs.push([`${c.title} ${dtype}`, gluonSide(c, dtype, dir)]);
+        } catch (e) {
+          results.set(`${c.title} ${dtype}`, e as Error);
+        }
+      }
+    }
+    try {
+      torchRun(jobs.map(([, j]) => j)).forEach((r, i) => results.set(jobs[i]![0], r));
+    } catch (e) {
+      for (const [key] of jobs) results.set(key, e as Error);
+    }
+  });
+
   for (const c of CASES) {
     for (const dtype of c.dtypes) {
-      it(`${c.title} (${dtype}, eager and hybridized)`, () => check(c, dtype, dir));
+      it(`${c.title} (${dtype}, eager and hybridized)`, () => {
+        const r = results.get(`${c.title} ${dtype}`);
+        if (r instanceof Error) throw r;
+        assertReports(c, dtype, r!);
+      });
     }
   }
 });

@@ -82,6 +82,6 @@ out = np.concatenate([conv(a, b, c, 0), a, conv(a, d, e, 1)], axis=1)`;
     bad.add(new nn.Identity(), new nn.HybridLambda((F: gluon.F, v: gluon.Tensor) => F.sum(v)));
     assert.throws(() => bad.call(nd.ones([2, 2])), /concat/);
     assert.throws(() => bad.call(nd.ones([2, 2]), nd.ones([2, 2])), /takes one input/);
-    assert.throws(() => new nn.HybridConcurrent(1).add(new (class extends gluon.Block {})()), /not a HybridBlock/);
+    assert.throws(() => new nn.HybridConcurrent(1).add(new (class extends gluon.Block {})() as never), /not a HybridBlock/);
   });
 });
