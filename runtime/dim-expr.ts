@@ -141,12 +141,13 @@ export function evalDim(e: DimExpr, env: ReadonlyMap<string, number>): number | 
 }
 
 /** How a constraint compares its size with its value. */
-export const DIM_CMPS = ['>=', 'multipleOf'] as const;
+export const DIM_CMPS = ['>=', '<=', 'multipleOf'] as const;
 export type DimCmp = (typeof DIM_CMPS)[number];
 
 /**
  * What an operator needs of a size the artifact leaves symbolic: `dim`
- * (an expression over the inputs' dimension names) `>=` `value`, or a
+ * (an expression over the inputs' dimension names) `>=` or `<=` `value`
+ * (a table of `maxLen` rows read by position: `T <= maxLen`), or a
  * multiple of it; `message` names the operator, its block and why
  * ("Pooling (max) in block 'net/pool0' needs H >= 5: kernel [5, 5] along
  * spatial axis 0, pad [0, 0]").
@@ -166,7 +167,9 @@ export interface DimConstraint {
  * ```
  */
 export function dimHolds(v: number, cmp: DimCmp, value: number): boolean {
-  return cmp === '>=' ? v >= value : value !== 0 && Number.isInteger(v / value);
+  if (cmp === '>=') return v >= value;
+  if (cmp === '<=') return v <= value;
+  return value !== 0 && Number.isInteger(v / value);
 }
 
 /**

@@ -79,6 +79,11 @@ function realPath(file: string): string {
  * ```
  */
 export function checkOutputPath(flag: string, out: string, model: string, params?: string): void {
+  // As net.export: a name without an extension is MXNet's prefix to a Gluon user, so it chooses (compiler/formats/export.ts).
+  if (out && !path.extname(out)) {
+    const base = path.basename(out);
+    throw new UserError(`${flag} '${out}' has no file extension: write -o ${out}.onnx for the ONNX artifact, or --format mxnet -o ${out} for MXNet's ${base}-symbol.json and ${base}-0000.params`);
+  }
   const target = realPath(out);
   if (target === realPath(model)) throw new UserError(`${flag} '${out}' is the model file itself; write the artifact elsewhere (e.g. -o ${defaultOutput(model)})`);
   if (params !== undefined && target === realPath(params)) throw new UserError(`${flag} '${out}' is the model file's parameter file; write the artifact elsewhere`);

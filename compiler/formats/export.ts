@@ -9,12 +9,14 @@
  */
 import path from 'node:path';
 import { writeFileAtomic as atomicWrite } from '../../runtime/atomic-file.js';
+import type { DimConstraint } from '../../runtime/dim-expr.js';
 import { checkDType, type DType } from '../../runtime/dtypes.js';
 import { Session } from '../../runtime/session.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
 import type { Dim } from '../ir/types.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, type ArtifactManifest } from '../manifest.js';
+import { collectTraceConstraints } from '../ops/dim-constraints.js';
 import { graphConstraints } from '../ops/graph-constraints.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
@@ -41,9 +43,10 @@ export interface ExportOptions {
    * last call with the batch made symbolic (`'N'`: dimension 0, or where the
    * block's `exportDims` says; a recurrent layer's time axis is `'T'`), and every dimension
    * that differed between calls too (`data_dim1`, ...), named `data` (one
-   * input) or `data0`, `data1`, ...
+   * input) or `data0`, `data1`, ... An input given as `null` or `undefined`
+   * after the others is absent (MXNet's `None`): not an input of the artifact.
    */
-  inputs?: Record<string, InputSpec>;
+  inputs?: Record<string, InputSpec | null | undefined>;
   /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
   opset?: number;
   /** Further compile options recorded in the manifest's `compile` (e.g. `{ optLevel: 2 }`). */
@@ -90,6 +93,11 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   }
   if ('epoch' in options) throw new Error(`${label}: option 'epoch' applies to MXNet's files only: export(path, { format: 'mxnet', epoch: ${JSON.stringify((options as { epoch?: unknown }).epoch)} })`);
   checkOptions(label, options, EXPORT_OPTIONS);
+  // MXNet's export('name') is a prefix of two files; an ONNX file named as that prefix would surprise either way, so the name chooses.
+  if (where && !path.extname(where)) {
+    const base = path.basename(where);
+    throw new Error(`${label}: the path has no file extension: MXNet's export('${base}') writes ${base}-symbol.json and ${base}-0000.params, which is export('${where}', { format: 'mxnet' }); the ONNX artifact is export('${where}.onnx')`);
+  }
   const inputTypes = resolveInputs(block, options, label);
   const opset = options.opset ?? DEFAULT_OPSET;
   // Fail before tracing on a non-integer or too new opset; emitModel names the operator an old one lacks.
@@ -102,8 +110,9 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   }
 
   let traced: ReturnType<HybridBlock['trace']>;
+  let traceNeeds: DimConstraint[];
   try {
-    traced = withTrainingMode(false, () => block.trace(inputTypes));
+    [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(false, () => block.trace(inputTypes)));
   } catch (e) {
     // An artifact is always one traced graph, hybridized block or not: "do not hybridize" is no way out here.
     if (e instanceof DataDependentError) throw prefixed(label, new DataDependentError(e.what, 'an artifact is one traced graph, so express it with operators such as F.where', 'a block is traced for export', e.block));
@@ -146,7 +155,7 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     params: graph.params.map((v) => v.name),
     compile: { opset, ...(options.compile ?? {}) },
     // What the operators need of the symbolic sizes: loadModel refuses feeds that fail it before running.
-    constraints: graphConstraints(graph),
+    constraints: graphConstraints(graph, traceNeeds),
   });
   let bytes: Uint8Array;
   try {
@@ -199,10 +208,16 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, what = 'write')
 }
 
 /** The named, typed inputs to trace with: the given ones, else the last call's signature with a symbolic batch (MXNet's export names them alike). */
-export function resolveInputs(block: HybridBlock, options: { inputs?: Record<string, InputSpec> }, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
+export function resolveInputs(block: HybridBlock, options: { inputs?: Record<string, InputSpec | null | undefined> }, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
   if (options.inputs) {
-    const entries = Object.entries(options.inputs);
+    let entries = Object.entries(options.inputs);
+    // An optional input named with null or undefined is absent (MXNet's None): no ONNX input; only after the inputs given, as in a call.
+    let n = entries.length;
+    while (n > 0 && (entries[n - 1]![1] === null || entries[n - 1]![1] === undefined)) n--;
+    entries = entries.slice(0, n);
     if (!entries.length) throw new Error(`${label}: 'inputs' is empty; name at least one input`);
+    const hole = entries.find(([, spec]) => spec === null || spec === undefined);
+    if (hole) throw new Error(`${label}: input '${hole[0]}' is ${String(hole[1])} but input '${entries[n - 1]![0]}' is given; an absent optional input (null or undefined) can only come after the inputs given`);
     return entries.map(([name, spec]) => {
       if (!spec || !Array.isArray(spec.shape)) throw new Error(`${label}: input '${name}' needs a shape, e.g. { shape: ['N', 784] }`);
       for (const d of spec.shape) {

@@ -39,6 +39,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactManif
 import { withScope } from '../ops/errors.js';
 import { withTrainingMode } from '../ops/mode.js';
 import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { collectTraceConstraints } from '../ops/dim-constraints.js';
 import { graphConstraints } from '../ops/graph-constraints.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { Symbol } from '../trace/symbol.js';
@@ -101,9 +102,15 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, lossOutput: true, optimizer: true, opset: true, optLevel: true, report: true, source: true }));
   const opt = options.optimizer;
   const inputTypes = Object.entries(options.inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
-  const traced = withTrainingMode(true, () => block.trace(inputTypes));
+  const [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(true, () => block.trace(inputTypes)));
   const { outputs, ctx } = traced;
   const outNames = outputNames(outputs.length);
+  // The step's own inputs and outputs take these names; an input named so made an ONNX graph with two values of one name.
+  const own = { input: ['label', 'lr', 't'], output: ['loss', ...outNames] };
+  for (const { name } of inputTypes) {
+    const kind = own.input.includes(name) ? 'input' : own.output.includes(name) ? 'output' : null;
+    if (kind) throw new Error(`exportTrainingStep: input '${name}' has the name of the training step's own ${kind} '${name}' (its inputs ${own.input.join(', ')}; its outputs ${own.output.join(', ')}); rename the input`);
+  }
   const chosen = chooseLossOutput(options.lossOutput, outNames, outputs);
   const out = outputs[chosen]!;
   const { loss, label: labelSpec } = options.loss(plainShape(out.shape), outNames[chosen]!);
@@ -190,7 +197,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
       train: { loss: loss.constructor.name, lossOutput: outNames[chosen]!, optimizer: opt.name, learningRate: opt.learningRate, hyper: opt.hyper },
     },
     // What the operators need of the symbolic sizes (compiler/ops/dim-constraints.ts), as inference artifacts carry it.
-    constraints: graphConstraints(graph),
+    constraints: graphConstraints(graph, traceNeeds),
   });
   const bytes = emitModel(graph, {
     opset,

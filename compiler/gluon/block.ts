@@ -12,7 +12,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import type { Initializer } from './init.js';
 import { Parameter, ParameterDict } from './parameter.js';
 import { structureEpoch, structureMayHaveChanged } from './structure.js';
-import { omitTrailingUndefined } from './call-inputs.js';
+import { omitAbsentTail } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
 import { loadParamsFile, saveParamsFile, type LoadParamsOptions, type SaveParamsOptions } from '../formats/params-file.js';
 import { checkOptions } from '../../runtime/check-options.js';
@@ -95,12 +95,12 @@ export class Block {
 
   /**
    * Runs the block: pre-hooks, forward, hooks. Errors inside name the block.
-   * Trailing `undefined` inputs are omitted (MXNet's `None` for an optional
-   * input): `att.call(q, k, v, maybeMask)` with `maybeMask` undefined is
-   * `att.call(q, k, v)`, eager, hybridized and exported alike.
+   * Trailing `null` and `undefined` inputs are omitted (MXNet's `None` for an
+   * optional input): `att.call(q, k, v, maybeMask)` with `maybeMask` null or
+   * undefined is `att.call(q, k, v)`, eager, hybridized and exported alike.
    */
   call(...args: any[]): any {
-    const inputs = omitTrailingUndefined(args);
+    const inputs = omitAbsentTail(args);
     // Hooks are imperative code even inside a traced parent: parameter reads there are allowed.
     if (this._preHooks.length) {
       inHybridForward(null, () => {

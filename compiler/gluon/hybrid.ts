@@ -22,7 +22,7 @@ import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block, checkHybridizeOptions } from './block.js';
-import { omitTrailingUndefined } from './call-inputs.js';
+import { checkArrays, omitAbsentTail, padDeclaredInputs } from './call-inputs.js';
 import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { exportMxnet, type MxnetExportOptions, type MxnetExportResult } from '../formats/mxnet-export.js';
@@ -112,8 +112,8 @@ export class HybridBlock extends Block {
    * `hybridForward` on what it is given, as MXNet's `HybridBlock.forward` does.
    */
   override forward(...inputs: any[]): any {
-    if (this._inOwnForward > 0) return this._hybridForwardOn(omitTrailingUndefined(inputs));
-    return this._run(omitTrailingUndefined(inputs));
+    if (this._inOwnForward > 0) return this._hybridForwardOn(omitAbsentTail(inputs));
+    return this._run(omitAbsentTail(inputs));
   }
 
   /** How deep this block is in its own subclass `forward` (run by `_runEager`/`_traceCall`). */
@@ -134,9 +134,9 @@ export class HybridBlock extends Block {
     const ctx = currentTrace();
     if (ctx && inputs.some(isSymbol)) {
       const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
-      return inHybridForward(this._forwardName(), () => this.hybridForward(symOps, ...(inputs as Tensor[]), args));
+      return inHybridForward(this._forwardName(), () => this._callHybridForward(symOps, inputs, args));
     }
-    return this.hybridForward(ndOps, ...inputs, this._paramArgs((p) => p.data()));
+    return this._callHybridForward(ndOps, inputs, this._paramArgs((p) => p.data()));
   }
 
   /** True after `hybridize()`. */
@@ -299,6 +299,12 @@ export class HybridBlock extends Block {
     else pause(run, { trainMode: training });
   }
 
+  /** `hybridForward(F, ...inputs, params)`, the optional inputs it names but the call left out given as undefined. */
+  private _callHybridForward(F: unknown, inputs: unknown[], args: Record<string, unknown>): unknown {
+    const padded = padDeclaredInputs(this.hybridForward, inputs, this.ownParams().length > 0);
+    return this.hybridForward(F as never, ...(padded as Tensor[]), args);
+  }
+
   /**
    * The own-parameter object handed to hybridForward: each parameter under its
    * name and, as MXNet 1.x's keyword arguments, under the property holding it
@@ -322,7 +328,7 @@ export class HybridBlock extends Block {
     checkInitialized(this, all);
     if (this._ownForwardRuns()) return this._ownForward(inputs);
     const args = this._paramArgs((p) => p.data());
-    return this.hybridForward(ndOps, ...inputs, args);
+    return this._callHybridForward(ndOps, inputs, args);
   }
 
   /**
@@ -354,7 +360,7 @@ export class HybridBlock extends Block {
     }
     const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
     // While it runs, `p.data()` is refused (it would bake the values in as constants; see Parameter.data).
-    return inHybridForward(this._forwardName(), () => this.hybridForward(symOps, ...(inputs as Tensor[]), args));
+    return inHybridForward(this._forwardName(), () => this._callHybridForward(symOps, inputs, args));
   }
 
   /** The name `Parameter.data()` errors give this block's traced hybridForward (null: an imperative forward, whose reads are constants). */
@@ -394,8 +400,10 @@ export class HybridBlock extends Block {
   }
 
   /** Infers the shapes of deferred parameters from example inputs (no computation). */
-  inferShape(...inputs: NDArray[]): void {
-    this._inferParams(inputs);
+  inferShape(...inputs: (NDArray | null | undefined)[]): void {
+    const given = omitAbsentTail(inputs);
+    checkArrays(this.constructor.name, given);
+    this._inferParams(given);
   }
 
   private _inferParams(inputs: NDArray[]): void {
@@ -546,13 +554,7 @@ export type CallStrategy = 'trace' | 'eager' | 'deferred' | 'compiled';
  */
 export function callStrategy(block: HybridBlock, inputs: unknown[]): CallStrategy {
   if (inputs.some(isSymbol)) return 'trace';
-  for (const [i, x] of inputs.entries()) {
-    if (!(x instanceof NDArray)) {
-      // MXNet's None for an optional input is a trailing `undefined` here (d2l's valid_lens=None).
-      const hint = x === null || x === undefined ? '; leave an optional input out (or pass undefined) at the end of the call, as MXNet\'s None' : '';
-      throw new Error(`${block.constructor.name}: input ${i} must be an NDArray, got ${describe(x)}${hint}`);
-    }
-  }
+  checkArrays(block.constructor.name, inputs);
   if (!block.hybridized) return 'eager';
   if (isRecording() && fusionEnabled() && !(inputs as NDArray[]).some(requiresGrad)) return 'deferred';
   return 'compiled';

@@ -13,7 +13,7 @@
 import { formatShape } from '../../runtime/tensor.js';
 import { isSymbol } from '../trace/symbol.js';
 import type { Block, HookHandle } from './block.js';
-import { omitTrailingUndefined } from './call-inputs.js';
+import { omitAbsentTail } from './call-inputs.js';
 import type { Parameter } from './parameter.js';
 
 /** One row of the summary. */
@@ -67,7 +67,7 @@ const DOUBLE = '='.repeat(80);
  * ```
  */
 export function summarize(block: Block, given: unknown[]): SummaryResult {
-  const inputs = omitTrailingUndefined(given);
+  const inputs = omitAbsentTail(given);
   if (!inputs.length) throw new Error(`${block.constructor.name}.summary: needs example inputs, e.g. net.summary(nd.ones([1, 784]))`);
   const rows: SummaryRow[] = [{ layer: 'Input', type: 'Input', outputShape: shapesText(inputs), params: 0, trainable: 0, shared: 0 }];
   const seen = new Set<Parameter>();

@@ -10,6 +10,7 @@
  * (count, dtype, rank, fixed dimensions, one size per symbolic dimension)
  * before anything runs; errors name the file.
  */
+import { firstViolation } from '../../runtime/dim-expr.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Graph as GraphClass, type Graph } from '../ir/graph.js';
 import { formatType, type Dim } from '../ir/types.js';
@@ -309,6 +310,9 @@ export class SymbolBlock extends HybridBlock {
         }
       });
     });
+    // What the artifact's operators need of its sizes (a positional table's maxLen), refused as loadModel refuses it.
+    const v = this.manifest?.constraints?.length ? firstViolation(this.manifest.constraints, sizes as Map<string, number>) : null;
+    if (v) throw new Error(`${where}: the input sizes (${[...sizes].map(([k, n]) => `${k} = ${n}`).join(', ')}) do not fit: ${v.constraint.message}`);
   }
 }
 

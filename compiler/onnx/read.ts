@@ -30,6 +30,7 @@ import { attrReviver } from './emit.js';
 import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
+import { exportedConstants } from './exported-constants.js';
 import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, shapeValueDims, type ImportCtx } from './import/context.js';
 import { DOMAIN_IMPORTS, importNode } from './import/table.js';
@@ -83,10 +84,10 @@ const DOC_PREFIX = 'gluonc:';
 export function readModel(source: Uint8Array | string): ReadModelResult {
   const where = typeof source === 'string' ? `'${source}'` : 'model bytes';
   const fail = (msg: string): Error => new Error(`readModel: ${where}: ${msg}`);
-  const model = decodeModel(source, fail);
+  const { model, bytes } = decodeModel(source, fail);
   const { opset, metadata, manifest } = modelHeader(model, fail);
   const dir = typeof source === 'string' ? path.dirname(source) : null;
-  const reader = new GraphReader(model.graph!, manifest, fail, dir);
+  const reader = new GraphReader(model.graph!, manifest, fail, dir, exportedConstants(bytes));
   const inputs = reader.readInputs();
   reader.readNodes(opset);
   const outputs = reader.readOutputs();
@@ -99,8 +100,8 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
   return { graph, manifest, opset, metadata };
 }
 
-/** The file's (or the bytes') ModelProto, which must have a graph. */
-function decodeModel(source: Uint8Array | string, fail: (msg: string) => Error): OnnxNs.ModelProto {
+/** The file's (or the bytes') ModelProto, which must have a graph, and its bytes. */
+function decodeModel(source: Uint8Array | string, fail: (msg: string) => Error): { model: OnnxNs.ModelProto; bytes: Uint8Array } {
   let bytes: Uint8Array;
   if (typeof source === 'string') {
     try {
@@ -117,7 +118,7 @@ function decodeModel(source: Uint8Array | string, fail: (msg: string) => Error):
     throw fail(`not a valid ONNX model: protobuf decoding failed (${(e as Error).message}); the file is corrupt or truncated`);
   }
   if (!model.graph) throw fail('the model has no graph (corrupt or truncated file?)');
-  return model;
+  return { model, bytes };
 }
 
 /** The default-domain opset, the metadata and the parsed gluonc manifest (null when absent). */
@@ -167,6 +168,8 @@ class GraphReader implements ForeignCtx {
     private readonly manifest: ModelManifest | null,
     readonly fail: (msg: string) => Error,
     private readonly dir: string | null = null,
+    /** Initializers the file's exporter marks as buffers or folded constants (./exported-constants.ts): never parameters. */
+    private readonly exported: ReadonlySet<string> = new Set(),
   ) {
     this.paramNames = new Set(Array.isArray(manifest?.params) ? manifest.params.map(String) : []);
     this.nodes = g.node ?? [];
@@ -233,12 +236,13 @@ class GraphReader implements ForeignCtx {
 
   /**
    * Initializers become values when first used: parameters, or constants of the traced graph.
-   * In other tools' files the float initializers of rank >= 1 are the parameters; integer and scalar ones are constants.
+   * In other tools' files the float initializers of rank >= 1 are the parameters; integer and scalar ones are constants,
+   * and so are those torch's exporter records as buffers or folded from its own temporaries (`exported`).
    */
   private initValue(name: string): Value | undefined {
     const data = this.initializerData(name);
     if (!data) return undefined;
-    const foreignParam = !this.isGluonc && isFloat(data.dtype) && data.shape.length > 0;
+    const foreignParam = !this.isGluonc && isFloat(data.dtype) && data.shape.length > 0 && !this.exported.has(name);
     const isParam = this.paramNames.has(name) || foreignParam || (this.isGluonc && !this.manifest && !/^const\d+$/.test(name));
     const v = isParam ? Value.param(name, { dtype: data.dtype, shape: data.shape }, data) : Value.constant(data);
     this.values.set(name, v);

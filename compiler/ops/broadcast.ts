@@ -9,7 +9,9 @@ import type { Attrs, AttrValue } from '../ir/node.js';
 import { resolveShape, shapeValue } from './creation.js';
 import { isConcrete, type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { range, reshapeBack } from './shape.js';
-import { defineOp, type Method, type OpDef, type Tx } from './define.js';
+import type { DimEntry } from './call.js';
+import { defineOp, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 import { mulDims, normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { dimOf, gather, ints, linearGrad } from './index-ops.js';
@@ -104,7 +106,22 @@ function repeatAxis(types: TensorType[], a: RepeatA): number | null {
   return a.axis === null ? null : normAxis('repeat', a.axis, types[0]!.shape.length, types);
 }
 
-type RepeatSig = Method<(data: Tx, repeats: number | { repeats: number; axis?: number | null }, options?: { axis?: number | null }) => Tx>;
+/**
+ * The gradient of a repeat whose count is read when the graph runs (d2l's
+ * `valid_lens.repeat(X.shape[1])` exported): `g` reshaped like a tensor of
+ * shape `x.shape[:ax+1] + [count] + x.shape[ax+1:]` (`x.shape + [count]`
+ * when flattened, `ax` null), made from the shapes when the graph runs, and
+ * summed over the count's axis, as the numeric rule's reshape to [.., n, ..].
+ */
+function repeatGradAtRunTime(F: GradOps, g: GradTensor, x: GradTensor, inputs: GradTensor[], a: RepeatA, ax: number | null, rank: number): GradTensor {
+  const e = (a.repeats as unknown as DimEntry[])[0] as Exclude<DimEntry, number>;
+  const count = 'tag' in e ? inputs[e.input]! : F.shapeArray(inputs[e.input]!, { begin: e.begin, end: e.end });
+  const at = ax === null ? rank : ax + 1;
+  const dims = [...(at > 0 ? [F.shapeArray(x, { begin: 0, end: at })] : []), count, ...(at < rank ? [F.shapeArray(x, { begin: at, end: null })] : [])];
+  return F.sum(F.reshapeLike(g, F.zeros(dims, { dtype: 'uint8' })), { axis: at });
+}
+
+type RepeatSig = Method<(data: Tx, ...rest: PositionalOptions<{ repeats: number; axis?: number | null }, ['repeats', 'axis']>) => Tx>;
 
 /**
  * Repeats each element `repeats` times along `axis` (numpy repeat; axis null
@@ -114,7 +131,7 @@ export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
   name: 'repeat',
   inputs: ['data'],
   attrs: { repeats: null, axis: null },
-  positional: ['repeats'],
+  positional: ['repeats', 'axis'],
   shapeArgs: ['repeats'],
   method: true,
   infer: (types, a) => {
@@ -161,13 +178,14 @@ export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
     })];
   },
   // The repeated axis n*r is split into [n, r] and the copies are summed.
-  grad: linearGrad((F, { inputs: [x], inTypes, attrs }, g) => {
+  grad: linearGrad((F, { inputs, inTypes, attrs }, g) => {
     const a = attrs as RepeatA;
+    const x = inputs[0]!;
     const ax = repeatAxis(inTypes, a);
     const n = repeatCount(inTypes, a);
-    if (n === 0) return F.zerosLike(x!);
-    if (typeof n !== 'number') throw new OpError('repeat', `cannot differentiate a repeat by the count '${n}' read when the graph runs (give a number)`, inTypes);
-    if (ax === null) return reshapeBack(F, F.sum(F.reshape(g, [-1, n]), { axis: 1 }), x!, inTypes[0]!);
+    if (n === 0) return F.zerosLike(x);
+    if (typeof n !== 'number') return repeatGradAtRunTime(F, g, x, inputs, a, ax, inTypes[0]!.shape.length);
+    if (ax === null) return reshapeBack(F, F.sum(F.reshape(g, [-1, n]), { axis: 1 }), x, inTypes[0]!);
     return F.sum(F.reshape(g, [...Array<number>(ax).fill(0), -4, -1, n, -2]), { axis: ax + 1 });
   }),
 });
@@ -266,7 +284,7 @@ function likeAxes(types: TensorType[], a: BroadcastLikeA): (number | null)[] {
   return map;
 }
 
-type BroadcastLikeSig = Method<(lhs: Tx, rhs: Tx, options?: { lhsAxes?: number[]; rhsAxes?: number[] }) => Tx>;
+type BroadcastLikeSig = Method<(lhs: Tx, rhs: Tx, ...rest: PositionalOptions<{ lhsAxes?: number[]; rhsAxes?: number[] }, ['lhsAxes', 'rhsAxes']>) => Tx>;
 
 /**
  * Broadcasts `lhs` to the shape of `rhs` (or only the given axes).
@@ -276,6 +294,7 @@ export const broadcastLike: OpDef<BroadcastLikeSig, BroadcastLikeA> = defineOp<B
   name: 'broadcastLike',
   inputs: ['lhs', 'rhs'],
   attrs: { lhsAxes: null, rhsAxes: null },
+  positional: ['lhsAxes', 'rhsAxes'],
   method: true,
   infer: (types, a) => {
     const map = likeAxes(types, a);

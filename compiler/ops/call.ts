@@ -89,9 +89,12 @@ function isOptions(x: unknown, isTensor: (x: unknown) => boolean): x is Record<s
 
 /**
  * Parses arguments against a declaration. Tensor slots take tensors or plain
- * numbers; then positional options; then one trailing options object.
+ * numbers; then positional options (the declaration's `positional`, in
+ * MXNet's order: `sliceAxis(x, 1, 0, 3)` is `sliceAxis(x, { axis: 1, begin:
+ * 0, end: 3 })`); then one trailing options object for the rest.
  * `undefined` anywhere an argument is optional (an optional input, a
- * positional option, the options object) means absent, as in MXNet's `None`.
+ * positional option, the options object) means absent, as in MXNet's `None`;
+ * so does `null` for an optional input (`FullyConnected(x, w, null, 4)`).
  * Unknown option names and missing inputs are errors naming the operator.
  *
  * ```ts
@@ -124,8 +127,8 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
         throw new OpError(def.name, `input '${slot}' must be a tensor or a number, got ${got}`);
       } else {
         absent ??= slot.slice(0, -1);
-        // `undefined` in an optional slot means absent, as leaving it out does.
-        if (i < args.length && args[i] === undefined) i++;
+        // `undefined` or `null` in an optional slot means absent, as leaving it out does (MXNet's `bias=None`).
+        if (i < args.length && (args[i] === undefined || args[i] === null)) i++;
       }
     }
   }

@@ -17,7 +17,9 @@
  * - `pendingStep`: the fused training step being recorded
  *   (compiler/engine/program.ts), or null;
  * - `dimConstraints`: where type rules record what they need of symbolic
- *   sizes (compiler/ops/dim-constraints.ts), or null (not recorded).
+ *   sizes (compiler/ops/dim-constraints.ts), or null (not recorded);
+ * - `traceConstraints`: where a trace records what it needs of them beyond
+ *   the type rules (`requireDimAtTrace`: a layer's maxLen), or null.
  *
  * The engine's fields are opaque here (this layer knows their owners only by
  * the little it reads). Invariant: `withContext` restores the fields it
@@ -42,11 +44,12 @@ export interface ExecutionContext {
   readonly device: DeviceLike;
   readonly pendingStep: object | null;
   readonly dimConstraints: DimConstraint[] | null;
+  readonly traceConstraints: DimConstraint[] | null;
 }
 
 const CPU: DeviceLike = { device: 'cpu', toString: () => 'cpu(0)' };
 
-let current: ExecutionContext = { recording: false, training: false, scopes: [], trace: null, device: CPU, pendingStep: null, dimConstraints: null };
+let current: ExecutionContext = { recording: false, training: false, scopes: [], trace: null, device: CPU, pendingStep: null, dimConstraints: null, traceConstraints: null };
 
 /**
  * The context now.
@@ -91,6 +94,7 @@ function merged(base: ExecutionContext, from: Partial<ExecutionContext>, which: 
     device: which.device !== undefined ? from.device! : base.device,
     pendingStep: which.pendingStep !== undefined ? from.pendingStep! : base.pendingStep,
     dimConstraints: which.dimConstraints !== undefined ? from.dimConstraints! : base.dimConstraints,
+    traceConstraints: which.traceConstraints !== undefined ? from.traceConstraints! : base.traceConstraints,
   };
 }
 

@@ -18,6 +18,32 @@ export interface Tx {
 /** Marks an operator signature that is also a tensor method (`x.add(y)`). */
 export type Method<F> = F & { readonly __method: true };
 
+/**
+ * The arguments after an operator's tensor inputs when its options `O` may
+ * also come positionally, in MXNet's order `N` (the declaration's
+ * `positional`): values in that order, any of them replaced by one options
+ * object holding the rest (parseCall checks the combination: an option given
+ * twice or a required one missing is an Error naming it). One tuple, not a
+ * union of overloads, so a bound signature still compares both ways with
+ * `GradOps`' options form.
+ *
+ * ```ts
+ * type SliceAxisSig = (data: Tx, ...rest: PositionalOptions<{ axis: number; begin: number; end: number | null }, ['axis', 'begin', 'end']>) => Tx;
+ * // sliceAxis(x, 1, 0, 3), sliceAxis(x, 1, { begin: 0, end: 3 }), sliceAxis(x, { axis: 1, begin: 0, end: 3 })
+ * ```
+ */
+export type PositionalOptions<O, N extends readonly (keyof O & string)[]> = {} extends O
+  ? PositionalRest<O, N>
+  : N extends readonly [infer H extends keyof O, ...infer R extends readonly (keyof O & string)[]]
+    ? [O[H] | O, ...PositionalRest<O, R, H>]
+    : [options: O];
+
+/** `PositionalOptions` after the options `K` were given positionally: each optional. */
+export type PositionalRest<O, N extends readonly (keyof O & string)[], K extends keyof O = never> =
+  N extends readonly [infer H extends keyof O, ...infer R extends readonly (keyof O & string)[]]
+    ? [(O[H] | Omit<O, K>)?, ...PositionalRest<O, R, K | H>]
+    : [options?: Omit<O, K>];
+
 /** An ONNX attribute value: ints as numbers, floats and tensors tagged. */
 export type OnnxAttr =
   | number

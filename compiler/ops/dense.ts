@@ -10,7 +10,7 @@ import { sizeOf } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { compatible, FLOAT_DTYPES, fmt, LETTERS, matmulF64, permute, pick, shapeSlice } from './linalg.js';
-import { defineOp, type OpDef, type Tx } from './define.js';
+import { defineOp, type OpDef, type PositionalOptions, type PositionalRest, type Tx } from './define.js';
 import { mulDims } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -56,7 +56,7 @@ function fcGeom(types: TensorType[], a: FcAttrs): FcGeom {
   return { hidden: h, inUnits, out: a.flatten ? [xs[0]!, h] : [...xs.slice(0, -1), h] };
 }
 
-type FcSig = (data: Tx, weight: Tx, bias?: Tx | FcOptions, options?: FcOptions) => Tx;
+type FcSig = (data: Tx, weight: Tx, bias?: Tx | null | FcOptions, ...rest: PositionalRest<FcOptions, ['numHidden', 'noBias', 'flatten']>) => Tx;
 
 /**
  * MXNet `FullyConnected`: `y = x·Wᵀ + b` with weight `[numHidden, inUnits]`.
@@ -69,6 +69,7 @@ export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
   inputs: ['data', 'weight', 'bias?'],
   params: ['weight', 'bias'],
   attrs: { numHidden: null, noBias: false, flatten: true },
+  positional: ['numHidden', 'noBias', 'flatten'],
   infer: (types, a) => [{ dtype: commonDType('FullyConnected', types, FLOAT_DTYPES), shape: fcGeom(types, a).out }],
   solve: (types, a) => {
     const xs = types[0]!.shape;
@@ -152,7 +153,7 @@ function embGeom(types: TensorType[], a: EmbAttrs): Shape {
   return [...x!.shape, pick(ws[1]!, a.outputDim ?? 0)];
 }
 
-type EmbSig = (data: Tx, weight: Tx, options?: { inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }) => Tx;
+type EmbSig = (data: Tx, weight: Tx, ...rest: PositionalOptions<{ inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }, ['inputDim', 'outputDim', 'dtype', 'sparseGrad']>) => Tx;
 
 /**
  * MXNet `Embedding`: rows of `weight` ([inputDim, outputDim]) picked by the
@@ -165,6 +166,7 @@ export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
   inputs: ['data', 'weight'],
   params: ['weight'],
   attrs: { inputDim: null, outputDim: null, dtype: 'float32', sparseGrad: false },
+  positional: ['inputDim', 'outputDim', 'dtype', 'sparseGrad'],
   infer: (types, a) => [{ dtype: types[1]!.dtype, shape: embGeom(types, a) }],
   solve: (types, a) => {
     const ws = types[1]!.shape;

@@ -43,14 +43,32 @@ export interface DimNeed {
  * ```
  */
 export function requireDim(need: DimNeed): void {
+  record(need, getContext().dimConstraints);
+}
+
+/**
+ * `requireDim` for a need no type rule of the final graph can state, checked
+ * while a block is traced: a slice up to another tensor's size taken as
+ * rows of an arange (the rows must exist), a layer's `maxLen`. A symbolic
+ * size is recorded when `collectTraceConstraints` runs (export), and the
+ * artifact refuses a run whose sizes fail it, as the eager call does.
+ *
+ * ```ts
+ * requireDimAtTrace({ op: 'PositionalEncoding', dim: 'T', cmp: '<=', value: 1000, why: 'maxLen = 1000', fail: (d) => `${d} positions` });
+ * ```
+ */
+export function requireDimAtTrace(need: DimNeed): void {
+  record(need, getContext().traceConstraints);
+}
+
+function record(need: DimNeed, sink: DimConstraint[] | null): void {
   if (typeof need.dim === 'number') {
     if (!dimHolds(need.dim, need.cmp, need.value)) throw new OpError(need.op, need.fail(need.dim), need.types);
     return;
   }
-  const sink = getContext().dimConstraints;
   if (!sink) return;
   const scope = currentScope();
-  const wants = need.cmp === '>=' ? `>= ${need.value}` : `to be a multiple of ${need.value}`;
+  const wants = need.cmp === 'multipleOf' ? `to be a multiple of ${need.value}` : `${need.cmp} ${need.value}`;
   sink.push({ dim: need.dim, cmp: need.cmp, value: need.value, message: `${need.label ?? need.op}${scope ? ` in block '${scope}'` : ''} needs ${need.dim} ${wants}: ${need.why}` });
 }
 
@@ -65,4 +83,17 @@ export function collectDimConstraints(fn: () => void): DimConstraint[] {
   const sink: DimConstraint[] = [];
   withContext({ dimConstraints: sink }, fn);
   return sink;
+}
+
+/**
+ * Runs `fn` (a trace) recording what `requireDimAtTrace` needs; returns its result and them.
+ *
+ * ```ts
+ * const [traced, needs] = collectTraceConstraints(() => block.trace(inputTypes));
+ * ```
+ */
+export function collectTraceConstraints<R>(fn: () => R): [R, DimConstraint[]] {
+  const sink: DimConstraint[] = [];
+  const r = withContext({ traceConstraints: sink }, fn);
+  return [r, sink];
 }

@@ -65,7 +65,7 @@ export function solveBroadcast(types: TensorType[]): (Shape | undefined)[] {
   });
 }
 
-interface BinaryOpts {
+export interface BinaryOpts {
   dtypes?: DType[];
   /** Output dtype is the input dtype but the ONNX op returns bool (comparisons). */
   compare?: boolean;
@@ -80,7 +80,7 @@ interface BinaryOpts {
   sameShape?: boolean;
 }
 
-function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
+export function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
   return defineOp<Binary>({
     name,
     inputs: ['lhs', 'rhs'],
@@ -264,7 +264,7 @@ function pickGrad(pick: 1 | -1): GradRule {
 const one = (onnxOp: string, attrs: Record<string, { float: number }> = {}) => (c: LowerCtx) => void c.emit(onnxOp, c.inputs, attrs, c.outputs);
 
 
-const truncDiv = (a: number, b: number) => a / b;
+export const truncDiv = (a: number, b: number) => a / b;
 /** The error function in float64 (kernels and references). */
 export const erfFn = (x: number): number => {
   // Abramowitz-Stegun 7.1.26 is too coarse; use a series/continued fraction accurate to ~1e-15.
@@ -287,29 +287,59 @@ export const erfFn = (x: number): number => {
   return Math.sign(x) * (1 - erfc);
 };
 
-/** `lhs + rhs`, broadcasting. Example: `F.add(x, 1)`. */
-export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] });
 /**
- * MXNet's `elemwise_add` / `elemwise_sub` / `elemwise_mul` / `elemwise_div`:
- * the broadcasting operators' values and gradients on two inputs of the same
- * shape; different shapes are an error, as in MXNet
- * (src/operator/tensor/elemwise_binary_op.h, ElemwiseShape). Example:
- * `F.elemwiseAdd(out, x)` (the model zoo's MobileNetV2 shortcut).
+ * erf of a float64 tensor in ONNX operators that onnxruntime runs in float64
+ * (its Erf and Gelu kernels are float32 only): for |x| < 2 the Maclaurin
+ * series `2/√π · x · Σ_{n≤30} (−x²)^n / (n!(2n+1))` (Horner in x²), above it
+ * `1 − e^{−x²}/√π / (x + ½/(x + 1/(x + (3/2)/(x + …))))` (erfc's continued
+ * fraction, 40 levels), odd in x; under 1e-15 relative error against
+ * python's math.erf on [0, 7]. NaN stays NaN. Returns the output name.
  */
-export const elemwiseAdd = binary('elemwiseAdd', 'Add', (a, b) => a + b, { dtypes: NUMERIC, sameShape: true, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] });
-/** MXNet's `elemwise_sub` (same shapes). */
-export const elemwiseSub = binary('elemwiseSub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, sameShape: true, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
+export function erfFloat64(c: LowerCtx, x: string): string {
+  const k = (v: number) => c.scalar(v, 'float64');
+  const op = (name: string, ...ins: string[]) => c.emit(name, ins)[0]!;
+  const t = op('Abs', x);
+  const two = k(2);
+  // Series on min(|x|, 2): Σ a_n z^n, z = x², by Horner from n = 30 down.
+  const ts = op('Min', t, two);
+  const z = op('Mul', ts, ts);
+  let fact = 1;
+  const a: number[] = [];
+  for (let n = 0; n <= 30; n++) {
+    if (n > 0) fact *= n;
+    a.push((n % 2 === 0 ? 1 : -1) / (fact * (2 * n + 1)));
+  }
+  let s = k(a[30]!);
+  for (let n = 29; n >= 0; n--) s = op('Add', op('Mul', s, z), k(a[n]!));
+  const series = op('Mul', op('Mul', ts, s), k(2 / Math.sqrt(Math.PI)));
+  // Continued fraction on max(|x|, 2).
+  const tl = op('Max', t, two);
+  let cf = k(0);
+  for (let n = 40; n >= 1; n--) cf = op('Div', k(n / 2), op('Add', tl, cf));
+  const erfc = op('Div', op('Exp', op('Neg', op('Mul', tl, tl))), op('Mul', op('Add', tl, cf), k(Math.sqrt(Math.PI))));
+  const large = op('Sub', k(1), erfc);
+  const magnitude = op('Where', op('Less', t, two), series, large);
+  // Odd: the sign of x (erf(±0) = ±0 from the series' factor); NaN (x ≠ x) passes through.
+  const signed = op('Where', op('Less', x, k(0)), op('Neg', magnitude), magnitude);
+  return op('Where', op('Equal', x, x), signed, x);
+}
+
+/** The options of add, sub, mul and div (also MXNet's elemwise_* forms, elemwise.ts). */
+export const ADD: BinaryOpts = { dtypes: NUMERIC, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] };
+/** `lhs + rhs`, broadcasting. Example: `F.add(x, 1)`. */
+export const add = binary('add', 'Add', (a, b) => a + b, ADD);
+export const SUB: BinaryOpts = { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) };
 /** `lhs - rhs`, broadcasting. */
-export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
-/** `lhs * rhs`, broadcasting. */
-export const mul = binary('mul', 'Mul', (a, b) => a * b, {
+export const sub = binary('sub', 'Sub', (a, b) => a - b, SUB);
+export const MUL: BinaryOpts = {
   dtypes: NUMERIC,
   // int32 and uint32 products past 2^53 lose their low bits in float64: Math.imul wraps exactly (8- and 16-bit products are small).
   int: (d) => (d === 'int32' ? Math.imul : d === 'uint32' ? (a, b) => Math.imul(a, b) >>> 0 : null),
   grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]),
-});
-/** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
-export const div = binary('div', 'Div', truncDiv, {
+};
+/** `lhs * rhs`, broadcasting. */
+export const mul = binary('mul', 'Mul', (a, b) => a * b, MUL);
+export const DIV: BinaryOpts = {
   dtypes: NUMERIC,
   intDivisor: true,
   // d/da = 1/b, d/db = -a/b² = -y/b.
@@ -317,21 +347,9 @@ export const div = binary('div', 'Div', truncDiv, {
     const ga = F.div(g, b);
     return [ga, F.neg(F.mul(ga, y))];
   }),
-});
-/** MXNet's `elemwise_mul` (same shapes). */
-export const elemwiseMul = binary('elemwiseMul', 'Mul', (a, b) => a * b, {
-  dtypes: NUMERIC, sameShape: true,
-  int: (d) => (d === 'int32' ? Math.imul : d === 'uint32' ? (a, b) => Math.imul(a, b) >>> 0 : null),
-  grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]),
-});
-/** MXNet's `elemwise_div` (same shapes; integers truncate toward zero). */
-export const elemwiseDiv = binary('elemwiseDiv', 'Div', truncDiv, {
-  dtypes: NUMERIC, sameShape: true, intDivisor: true,
-  grad: binaryGrad((F, _a, b, g, y) => {
-    const ga = F.div(g, b);
-    return [ga, F.neg(F.mul(ga, y))];
-  }),
-});
+};
+/** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
+export const div = binary('div', 'Div', truncDiv, DIV);
 /**
  * `lhs ** rhs`, broadcasting. Gradient: d/da = b·a^(b-1); d/db = y·log(a)
  * where a > 0, and 0 where a <= 0 (where the power is only defined for
@@ -466,14 +484,14 @@ const reluLower = computeIn<undefined>(SMALL_VIA, (c) => {
 /** `log(1 + e^x)` (softplus). */
 export const softrelu = unary('softrelu', (c) => viaFloat32(c, 'Softplus'), (x) => (x > 30 ? x : Math.log1p(Math.exp(x))), FLOATS, unaryGrad((F, x, g) => F.mul(g, F.sigmoid(x))));
 /** The error function. */
-export const erf = unary('erf', (c) => viaFloat32(c, 'Erf'), erfFn, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.mul(F.exp(F.neg(F.square(x))), 2 / Math.sqrt(Math.PI)))));
+export const erf = unary('erf', (c) => (c.inTypes[0]!.dtype === 'float64' ? void c.emit('Identity', [erfFloat64(c, c.inputs[0]!)], {}, c.outputs) : viaFloat32(c, 'Erf')), erfFn, FLOATS, unaryGrad((F, x, g) => F.mul(g, F.mul(F.exp(F.neg(F.square(x))), 2 / Math.sqrt(Math.PI)))));
 /** Gaussian error linear unit (exact, erf-based). */
 export const gelu = unary('gelu', (c) => {
-  if (c.opset >= 20) return viaFloat32(c, 'Gelu');
   const d = c.inTypes[0]!.dtype;
+  if (c.opset >= 20 && d !== 'float64') return viaFloat32(c, 'Gelu');
   const [s] = c.emit('Div', [c.inputs[0]!, c.scalar(Math.SQRT2, d)]);
-  // onnxruntime's Erf is float32 only: other dtypes take it through float32.
-  const [e] = d === 'float32' ? c.emit('Erf', [s!]) : c.emit('Cast', [c.emit('Erf', [c.emit('Cast', [s!], { to: onnxTo('float32') })[0]!])[0]!], { to: onnxTo(d) });
+  // onnxruntime's Erf (and Gelu) are float32 only: float64 builds erf from float64 operators, float16 goes through float32.
+  const [e] = d === 'float32' ? c.emit('Erf', [s!]) : d === 'float64' ? [erfFloat64(c, s!)] : c.emit('Cast', [c.emit('Erf', [c.emit('Cast', [s!], { to: onnxTo('float32') })[0]!])[0]!], { to: onnxTo(d) });
   const [p] = c.emit('Add', [e!, c.scalar(1, d)]);
   const [h] = c.emit('Mul', [c.inputs[0]!, p!]);
   c.emit('Mul', [h!, c.scalar(0.5, d)], {}, c.outputs);
@@ -482,7 +500,7 @@ export const gelu = unary('gelu', (c) => {
   const cdf = F.add(F.mul(F.erf(F.mul(x, Math.SQRT1_2)), 0.5), 0.5);
   const pdf = F.mul(F.exp(F.mul(F.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
   return F.mul(g, F.add(cdf, F.mul(x, pdf)));
-}), 'ONNX Gelu from 20; below, x·(1 + erf(x/√2))/2');
+}), 'ONNX Gelu from 20 (float64: x·(1 + erf(x/√2))/2 with erfFloat64); below, x·(1 + erf(x/√2))/2');
 /** Largest integer not above x. */
 export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 /** Smallest integer not below x. */
@@ -558,7 +576,6 @@ export const where: OpDef<WhereSig> = defineOp<WhereSig>({
 /** The element-wise operators, by F name (MXNet's `broadcast*` names included). */
 export const ELEMENTWISE_OPS = {
   add, broadcastAdd: add, broadcastPlus: add,
-  elemwiseAdd, elemwiseSub, elemwiseMul, elemwiseDiv,
   sub, broadcastSub: sub, broadcastMinus: sub,
   mul, broadcastMul: mul,
   div, broadcastDiv: div,

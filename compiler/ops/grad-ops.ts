@@ -72,6 +72,8 @@ export interface GradOps {
   clip(data: T, aMin: number, aMax: number): T;
   where(condition: T, x: N, y: N): T;
   zerosLike(data: T): T;
+  /** Shape entries may be 0-d/1-d integer tensors (`shapeArray` of a tensor), read when the graph runs. */
+  zeros(shape: number | (number | T)[] | T, options?: { dtype?: DType }): T;
   onesLike(data: T): T;
   cast(data: T, dtype: DType | { dtype: DType }): T;
 
@@ -111,9 +113,9 @@ export interface GradOps {
   einsum(equation: string, ...operands: T[]): T;
 
   softmax(data: T, options?: { axis?: number; temperature?: number | null }): T;
-  Activation(data: T, options: { actType: string }): T;
-  LeakyReLU(data: T, gammaOrOptions?: T | object, options?: object): T;
-  FullyConnected(data: T, weight: T, bias?: T | object, options?: object): T;
+  Activation(data: T, options: { actType: 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign' }): T;
+  LeakyReLU(data: T, gammaOrOptions?: T | object | null, options?: object): T;
+  FullyConnected(data: T, weight: T, bias?: T | object | null, options?: object): T;
   Embedding(data: T, weight: T, options?: object): T;
   Convolution(data: T, weight: T, bias?: T | object, options?: object): T;
   Deconvolution(data: T, weight: T, bias?: T | object, options?: object): T;

@@ -12,7 +12,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
-import { defineOp, type GradRule, type LowerCtx, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradRule, type LowerCtx, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { sameDim } from './dims.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -148,7 +148,7 @@ function solveChannels(types: TensorType[]): (Shape | undefined)[] {
   return [undefined, fill(types[1]!), fill(types[2]!)];
 }
 
-type GroupSig = (data: Tx, gamma: Tx, beta: Tx, options?: { numGroups?: number; eps?: number }) => Tx;
+type GroupSig = (data: Tx, gamma: Tx, beta: Tx, ...rest: PositionalOptions<{ numGroups?: number; eps?: number }, ['numGroups', 'eps']>) => Tx;
 
 const groupGeo = (types: TensorType[], a: Attrs) => geometry('GroupNorm', types, a['numGroups'] as number, a['eps']);
 
@@ -162,6 +162,7 @@ export const GroupNorm: OpDef<GroupSig, GroupA> = defineOp<GroupSig, GroupA>({
   inputs: ['data', 'gamma', 'beta'],
   params: ['gamma', 'beta'],
   attrs: { numGroups: 1, eps: 1e-5 },
+  positional: ['numGroups', 'eps'],
   infer: (types, a) => {
     groupGeo(types, a);
     return [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }];
@@ -174,7 +175,7 @@ export const GroupNorm: OpDef<GroupSig, GroupA> = defineOp<GroupSig, GroupA>({
 
 type InstanceA = Attrs & { eps: number };
 
-type InstanceSig = (data: Tx, gamma: Tx, beta: Tx, options?: { eps?: number }) => Tx;
+type InstanceSig = (data: Tx, gamma: Tx, beta: Tx, ...rest: PositionalOptions<{ eps?: number }, ['eps']>) => Tx;
 
 const instanceGeo = (types: TensorType[], a: Attrs) => geometry('InstanceNorm', types, null, a['eps']);
 
@@ -188,6 +189,7 @@ export const InstanceNorm: OpDef<InstanceSig, InstanceA> = defineOp<InstanceSig,
   inputs: ['data', 'gamma', 'beta'],
   params: ['gamma', 'beta'],
   attrs: { eps: 1e-3 },
+  positional: ['eps'],
   infer: (types, a) => {
     instanceGeo(types, a);
     return [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }];

@@ -10,7 +10,7 @@ import { allocate, isDType, isFloat, onnxDType as onnxTo } from '../../runtime/d
 import { formatShape, sizeOf, stridesOf, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
-import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { normAxis, optionText, sameDim } from './dims.js';
 import { OpError } from './errors.js';
 import { indexValue, indicesInt64 } from './indices.js';
@@ -268,11 +268,14 @@ function sliceKernel(t: HostTensor, p: SlicePlan, out: TensorType): HostTensor {
  * the input's shape. Step 1 is one Pad; a step s > 1 first spreads `g` with
  * s - 1 zeros after each element (expandDims, Pad, merge, trim); a negative
  * step reverses `g` first. A symbolic axis is supported when the pads do not
- * depend on its size (step 1, begin >= 0 or null, end < 0 or null; or a whole reversal).
+ * depend on its size (step 1, begin >= 0 or null, end < 0 or null; or a whole reversal), and
+ * up to a fixed end (step 1, begin >= 0, end >= 0) by concatenating zeros sliced from zerosLike(x).
  */
 function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: TensorType, p: SlicePlan): GradTensor {
   const r = t.shape.length;
   const widths = Array<number>(2 * r).fill(0);
+  /** Symbolic axes sliced up to a fixed end e: [axis, e]. */
+  const upTo: [number, number][] = [];
   let y = g;
   for (let k = 0; k < p.axes.length; k++) {
     const ax = p.axes[k]!;
@@ -283,8 +286,14 @@ function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: Tensor
         y = reverseAxis(F, y, ax);
         continue;
       }
+      if (s === 1 && (b === null || b >= 0) && e !== null && e >= 0) {
+        // Up to a fixed end (GluonNLP's pooler x[:, 0:1]): pad before now, the zeros after it below.
+        widths[2 * ax] = b ?? 0;
+        upTo.push([ax, e]);
+        continue;
+      }
       if (s !== 1 || (b !== null && b < 0) || (e !== null && e >= 0)) {
-        throw new OpError(op, `cannot differentiate a slice of axis ${ax} of symbolic size ${n} with begin ${b}, end ${e}, step ${s}: the gradient's padding depends on the size (use step 1 with begin >= 0 and end < 0 or null)`, [t]);
+        throw new OpError(op, `cannot differentiate a slice of axis ${ax} of symbolic size ${n} with begin ${b}, end ${e}, step ${s}: the gradient's padding depends on the size (use step 1 with begin >= 0 and end < 0 or null, or end >= 0)`, [t]);
       }
       widths[2 * ax] = b ?? 0;
       widths[2 * ax + 1] = e === null ? 0 : -e;
@@ -306,12 +315,20 @@ function unslice(op: string, F: GradOps, g: GradTensor, x: GradTensor, t: Tensor
     widths[2 * ax] = first;
     widths[2 * ax + 1] = n - first - ((len - 1) * st + 1);
   }
-  return widths.some((w) => w !== 0) ? F.pad(y, { mode: 'constant', padWidth: widths }) : y;
+  if (widths.some((w) => w !== 0)) y = F.pad(y, { mode: 'constant', padWidth: widths });
+  // The zeros after a fixed end of a symbolic axis: the rest of zerosLike(x) from e on, read when the graph
+  // runs (cut to [0, e) on the axes still to extend, so that the pieces agree).
+  upTo.forEach(([ax, e], i) => {
+    let rest = F.zerosLike(x);
+    for (const [later, le] of upTo.slice(i + 1)) rest = F.sliceAxis(rest, { axis: later, begin: 0, end: le });
+    y = F.concat(y, F.sliceAxis(rest, { axis: ax, begin: e, end: null }), { dim: ax });
+  });
+  return y;
 }
 
 type SliceA = Attrs & { begin: (number | null)[]; end: (number | null)[]; step: (number | null)[] | null };
 
-type SliceSig = Method<(data: Tx, options: { begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }) => Tx>;
+type SliceSig = Method<(data: Tx, ...rest: PositionalOptions<{ begin: (number | null)[]; end: (number | null)[]; step?: (number | null)[] }, ['begin', 'end', 'step']>) => Tx>;
 
 /**
  * Slices with MXNet's `begin`/`end`/`step` lists (null entries take the whole
@@ -322,7 +339,7 @@ export const slice: OpDef<SliceSig, SliceA> = defineOp<SliceSig, SliceA>({
   name: 'slice',
   redirect: sliceUpToSizeOf('slice'),
   inputs: ['data'],
-  attrs: { begin: null, end: null, step: null },
+  attrs: { begin: null, end: null, step: null }, positional: ['begin', 'end', 'step'],
   method: true,
   normalize: sliceNames,
   infer: (types, a) => [sliceInfer(types[0]!, slicePlan('slice', types[0]!, a, types))],
@@ -340,7 +357,7 @@ function sliceAxisPlan(t: TensorType, a: SliceAxisA, types: TensorType[]): Slice
   return { axes: [ax], begin: [a.begin], end: [a.end], step: [1] };
 }
 
-type SliceAxisSig = Method<(data: Tx, options: { axis: number; begin: number; end: number | null }) => Tx>;
+type SliceAxisSig = Method<(data: Tx, ...rest: PositionalOptions<{ axis: number; begin: number; end: number | null }, ['axis', 'begin', 'end']>) => Tx>;
 
 /**
  * Slices one axis from `begin` to `end` (null: to the end; negative counts from the end).
@@ -351,6 +368,7 @@ export const sliceAxis: OpDef<SliceAxisSig, SliceAxisA> = defineOp<SliceAxisSig,
   redirect: sliceUpToSizeOf('sliceAxis'),
   inputs: ['data'],
   attrs: { axis: null, begin: null, end: null },
+  positional: ['axis', 'begin', 'end'],
   method: true,
   normalize: sliceAxisNames,
   infer: (types, a) => [sliceInfer(types[0]!, sliceAxisPlan(types[0]!, a, types))],
@@ -407,7 +425,7 @@ function checkNonEmptyAxis(op: string, types: TensorType[], ax: number): void {
 
 type TakeA = Attrs & { axis: number; mode: IndexMode };
 
-type TakeSig = Method<(a: Tx, indices: Tx, options?: { axis?: number; mode?: IndexMode }) => Tx>;
+type TakeSig = Method<(a: Tx, indices: Tx, ...rest: PositionalOptions<{ axis?: number; mode?: IndexMode }, ['axis', 'mode']>) => Tx>;
 
 /**
  * Picks slices of `a` along `axis` at `indices` (any dtype; floats truncate);
@@ -419,6 +437,7 @@ export const take: OpDef<TakeSig, TakeA> = defineOp<TakeSig, TakeA>({
   name: 'take',
   inputs: ['a', 'indices'],
   attrs: { axis: 0, mode: 'clip' },
+  positional: ['axis', 'mode'],
   method: true,
   infer: (types, a) => {
     const [x, ind] = types;
@@ -473,7 +492,7 @@ function pickAxis(types: TensorType[], a: PickA): { ax: number; keepIndex: boole
   return { ax, keepIndex };
 }
 
-type PickSig = Method<(data: Tx, index: Tx, options?: { axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }) => Tx>;
+type PickSig = Method<(data: Tx, index: Tx, ...rest: PositionalOptions<{ axis?: number; keepdims?: boolean; mode?: 'clip' | 'wrap' }, ['axis', 'keepdims', 'mode']>) => Tx>;
 
 /**
  * Picks one element along `axis` per position, at `index` (clipped or wrapped).
@@ -483,6 +502,7 @@ export const pick: OpDef<PickSig, PickA> = defineOp<PickSig, PickA>({
   name: 'pick',
   inputs: ['data', 'index'],
   attrs: { axis: -1, keepdims: false, mode: 'clip' },
+  positional: ['axis', 'keepdims', 'mode'],
   method: true,
   infer: (types, a) => {
     const { ax } = pickAxis(types, a);
@@ -532,7 +552,7 @@ export const pick: OpDef<PickSig, PickA> = defineOp<PickSig, PickA>({
 
 type OneHotA = Attrs & { depth: number; onValue: number; offValue: number; dtype: DType };
 
-type OneHotSig = Method<(indices: Tx, depth: number | { depth: number; onValue?: number; offValue?: number; dtype?: DType }, options?: { onValue?: number; offValue?: number; dtype?: DType }) => Tx>;
+type OneHotSig = Method<(indices: Tx, ...rest: PositionalOptions<{ depth: number; onValue?: number; offValue?: number; dtype?: DType }, ['depth', 'onValue', 'offValue', 'dtype']>) => Tx>;
 
 /**
  * One-hot encoding along a new last axis of size `depth`; indices out of
@@ -542,7 +562,7 @@ export const oneHot: OpDef<OneHotSig, OneHotA> = defineOp<OneHotSig, OneHotA>({
   name: 'oneHot',
   inputs: ['indices'],
   attrs: { depth: null, onValue: 1, offValue: 0, dtype: 'float32' },
-  positional: ['depth'],
+  positional: ['depth', 'onValue', 'offValue', 'dtype'],
   method: true,
   infer: (types, a) => {
     if (!Number.isInteger(a.depth) || a.depth < 1) throw new OpError('oneHot', `depth must be a positive integer, got ${JSON.stringify(a.depth)}`, types);

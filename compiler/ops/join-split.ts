@@ -9,7 +9,7 @@ import { formatShape, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { type Dim, type Shape, type TensorType } from '../ir/types.js';
 import { insertAxis, range } from './shape.js';
-import { defineOp, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { addDims, divDim, normAxis, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -184,7 +184,7 @@ function splitPlan(types: TensorType[], a: SplitA): { ax: number; part: Dim } {
   return { ax, part };
 }
 
-type SplitSig = Method<(data: Tx, options: { numOutputs: number; axis?: number; squeezeAxis?: boolean }) => Tx[]>;
+type SplitSig = Method<(data: Tx, ...rest: PositionalOptions<{ numOutputs: number; axis?: number; squeezeAxis?: boolean }, ['numOutputs', 'axis', 'squeezeAxis']>) => Tx[]>;
 
 /**
  * Splits into `numOutputs` equal parts along `axis` (MXNet's default 1),
@@ -195,6 +195,7 @@ export const split: OpDef<SplitSig, SplitA> = defineOp<SplitSig, SplitA>({
   name: 'split',
   inputs: ['data'],
   attrs: { numOutputs: null, axis: 1, squeezeAxis: false },
+  positional: ['numOutputs', 'axis', 'squeezeAxis'],
   method: true,
   multiOutput: true,
   infer: (types, a) => {

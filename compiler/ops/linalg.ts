@@ -10,7 +10,7 @@ import { isFloat } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
-import { defineOp, type GradCtx, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradCtx, type LowerCtx, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { broadcastShapes, sameDim } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -128,7 +128,7 @@ function dotGeom(types: TensorType[], a: DotAttrs): DotGeom {
   return { lk, rk, lperm, rperm, out: [...lperm.slice(0, -1).map((i) => l[i]!), ...rperm.slice(1).map((i) => r[i]!)] };
 }
 
-type DotSig = Method<(lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx>;
+type DotSig = Method<(lhs: Tx, rhs: Tx, ...rest: PositionalOptions<{ transposeA?: boolean; transposeB?: boolean }, ['transposeA', 'transposeB']>) => Tx>;
 
 /**
  * MXNet `dot`: contracts the last axis of `lhs` with the first axis of `rhs`
@@ -140,6 +140,7 @@ export const dot: OpDef<DotSig, DotAttrs> = defineOp<DotSig, DotAttrs>({
   name: 'dot',
   inputs: ['lhs', 'rhs'],
   attrs: { transposeA: false, transposeB: false },
+  positional: ['transposeA', 'transposeB'],
   method: true,
   infer: (types, a) => [{ dtype: commonDType('dot', types, MATMUL_DTYPES), shape: dotGeom(types, a).out }],
   solve: (types, a) => {
@@ -246,7 +247,7 @@ function batchGeom(types: TensorType[], a: DotAttrs): BatchGeom {
   return { batch, out: [...batch, lm, rm], k: [lk, rk] };
 }
 
-type BatchDotSig = (lhs: Tx, rhs: Tx, options?: { transposeA?: boolean; transposeB?: boolean }) => Tx;
+type BatchDotSig = (lhs: Tx, rhs: Tx, ...rest: PositionalOptions<{ transposeA?: boolean; transposeB?: boolean }, ['transposeA', 'transposeB']>) => Tx;
 
 /**
  * MXNet `batch_dot`: a matrix product per batch element,
@@ -258,6 +259,7 @@ export const batchDot: OpDef<BatchDotSig, DotAttrs> = defineOp<BatchDotSig, DotA
   name: 'batchDot',
   inputs: ['lhs', 'rhs'],
   attrs: { transposeA: false, transposeB: false },
+  positional: ['transposeA', 'transposeB'],
   infer: (types, a) => [{ dtype: commonDType('batchDot', types, MATMUL_DTYPES), shape: batchGeom(types, a).out }],
   solve: (types, a) => {
     const g = batchGeom(types, a);

@@ -11,7 +11,7 @@ import { onnxDType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type LowerCtx, type Method, type OpDef, type PositionalOptions, type PositionalRest, type Tx } from './define.js';
 import { normAxis, splitAt } from './dims.js';
 import { commonDType, erfFn, float16InFloat32, gelu as geluOp } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -179,8 +179,8 @@ function overTemperature(F: GradOps, x: GradTensor, a: SoftmaxAttrs): GradTensor
   return a.temperature === null || a.temperature === 1 ? x : F.div(x, a.temperature);
 }
 
-type SoftmaxSig = Method<(data: Tx, options?: SoftmaxOptions) => Tx>;
-type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | SoftmaxOptions, options?: SoftmaxOptions) => Tx>;
+type SoftmaxSig = Method<(data: Tx, ...rest: PositionalOptions<SoftmaxOptions, ['axis', 'temperature']>) => Tx>;
+type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | null | SoftmaxOptions, ...rest: PositionalRest<SoftmaxOptions, ['axis', 'temperature']>) => Tx>;
 
 /**
  * Softmax along `axis` (default -1), optionally of `data / temperature`.
@@ -197,7 +197,7 @@ type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | SoftmaxOptions, options?
 export const softmax: OpDef<LengthSoftmaxSig, SoftmaxAttrs> = defineOp<LengthSoftmaxSig, SoftmaxAttrs>({
   name: 'softmax',
   inputs: ['data', 'length?'],
-  attrs: { axis: -1, temperature: null, useLength: false },
+  attrs: { axis: -1, temperature: null, useLength: false }, positional: ['axis', 'temperature'],
   method: true,
   infer: softmaxInfer('softmax'),
   lower: float16InFloat32(softmaxLower('Softmax')),
@@ -217,7 +217,7 @@ export const softmax: OpDef<LengthSoftmaxSig, SoftmaxAttrs> = defineOp<LengthSof
 export const logSoftmax: OpDef<SoftmaxSig, SoftmaxAttrs> = defineOp<SoftmaxSig, SoftmaxAttrs>({
   name: 'logSoftmax',
   inputs: ['data'],
-  attrs: { axis: -1, temperature: null },
+  attrs: { axis: -1, temperature: null }, positional: ['axis', 'temperature'],
   method: true,
   infer: softmaxInfer('logSoftmax'),
   lower: float16InFloat32(softmaxLower('LogSoftmax')),
@@ -254,7 +254,7 @@ function softplusComposite(c: LowerCtx, x: string, d: DType, out: string[]): voi
   c.emit('Add', [r!, l!], {}, out);
 }
 
-type ActSig = (data: Tx, options: { actType: (typeof ACT_TYPES)[number] }) => Tx;
+type ActSig = (data: Tx, ...rest: PositionalOptions<{ actType: (typeof ACT_TYPES)[number] }, ['actType']>) => Tx;
 
 /**
  * An activation chosen by `actType` (relu, sigmoid, tanh, softrelu, softsign).
@@ -263,7 +263,7 @@ type ActSig = (data: Tx, options: { actType: (typeof ACT_TYPES)[number] }) => Tx
 export const Activation: OpDef<ActSig, ActAttrs> = defineOp<ActSig, ActAttrs>({
   name: 'Activation',
   inputs: ['data'],
-  attrs: { actType: null },
+  attrs: { actType: null }, positional: ['actType'],
   infer: (types, a) => {
     if (a.actType === null) throw new OpError('Activation', `needs option 'actType' (one of ${ACT_TYPES.join(', ')})`, types);
     if (!(ACT_TYPES as readonly unknown[]).includes(a.actType)) {
@@ -327,7 +327,7 @@ function expm1Scaled(c: LowerCtx, x: string, alpha: number, d: DType): string {
   return c.emit('Mul', [m!, c.scalar(alpha, d)])[0]!;
 }
 
-type LeakySig = (data: Tx, gammaOrOptions?: Tx | LeakyReLUOptions, options?: LeakyReLUOptions) => Tx;
+type LeakySig = (data: Tx, gamma?: Tx | null | LeakyReLUOptions, ...rest: PositionalRest<LeakyReLUOptions, ['actType', 'slope', 'lowerBound', 'upperBound']>) => Tx;
 
 /**
  * MXNet's LeakyReLU family chosen by `actType`: leaky (`max(x, slope*x)`),
@@ -339,7 +339,7 @@ export const LeakyReLU: OpDef<LeakySig, LeakyAttrs> = defineOp<LeakySig, LeakyAt
   name: 'LeakyReLU',
   opsetNote: "actType 'gelu': ONNX Gelu from 20; below, the erf formula",
   inputs: ['data', 'gamma?'],
-  attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 },
+  attrs: { actType: 'leaky', slope: 0.25, lowerBound: 0.125, upperBound: 0.334 }, positional: ['actType', 'slope', 'lowerBound', 'upperBound'],
   infer: (types, a) => {
     const op = 'LeakyReLU';
     if (a.actType === 'rrelu') throw new OpError(op, `actType 'rrelu' is not supported (supported: ${LEAKY_TYPES.join(', ')})`, types);
@@ -453,7 +453,7 @@ export interface DropoutOptions {
 
 const dropoutActive = (a: DropoutAttrs) => a.p > 0 && (a.mode === 'always' || a.training === true);
 
-type DropoutSig = (data: Tx, options?: DropoutOptions) => Tx;
+type DropoutSig = (data: Tx, ...rest: PositionalOptions<DropoutOptions, ['p', 'mode', 'axes']>) => Tx;
 
 /**
  * Inverted dropout: while active (mode 'always', or 'training' in training
@@ -464,7 +464,7 @@ type DropoutSig = (data: Tx, options?: DropoutOptions) => Tx;
 export const Dropout: OpDef<DropoutSig, DropoutAttrs> = defineOp<DropoutSig, DropoutAttrs>({
   name: 'Dropout',
   inputs: ['data'],
-  attrs: { p: 0.5, mode: 'training', axes: [], training: null, seed: null },
+  attrs: { p: 0.5, mode: 'training', axes: [], training: null, seed: null }, positional: ['p', 'mode', 'axes'],
   random: true,
   normalize: (a) => {
     const out = { ...a, training: a.training === null || a.training === undefined ? isTrainingMode() : a.training };

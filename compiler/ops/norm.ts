@@ -12,7 +12,7 @@ import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
 import { checkNumber, checkTraining, checkVector, FLOATS, fmt, moments, onAxis, solveVectors, standardize } from './nn.js';
-import { defineOp, type OpDef, type Tx } from './define.js';
+import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { normAxis, splitAt } from './dims.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -43,7 +43,7 @@ export interface BatchNormOptions {
 
 const BN_PARAMS = ['gamma', 'beta', 'movingMean', 'movingVar'];
 
-type BatchNormSig = (data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: Tx, options?: BatchNormOptions) => Tx;
+type BatchNormSig = (data: Tx, gamma: Tx, beta: Tx, movingMean: Tx, movingVar: Tx, ...rest: PositionalOptions<BatchNormOptions, ['eps', 'momentum', 'fixGamma', 'useGlobalStats']>) => Tx;
 
 /**
  * Batch normalization over channel `axis` (default 1). In training mode
@@ -62,6 +62,7 @@ export const BatchNorm: OpDef<BatchNormSig, BatchNormAttrs> = defineOp<BatchNorm
   inputs: ['data', 'gamma', 'beta', 'movingMean', 'movingVar'],
   params: ['gamma', 'beta', 'movingMean', 'movingVar'],
   attrs: { eps: 1e-3, momentum: 0.9, fixGamma: true, useGlobalStats: false, axis: 1, training: null },
+  positional: ['eps', 'momentum', 'fixGamma', 'useGlobalStats'],
   normalize: (a) => (a.training === null || a.training === undefined ? { ...a, training: isTrainingMode() } : a),
   infer: (types, a) => {
     const op = 'BatchNorm';
@@ -177,7 +178,7 @@ function normalizeBackward(F: GradOps, g: GradTensor, xhat: GradTensor, scale: G
 
 type LayerNormAttrs = Attrs & { axis: number; eps: number };
 
-type LayerNormSig = (data: Tx, gamma: Tx, beta: Tx, options?: { axis?: number; eps?: number }) => Tx;
+type LayerNormSig = (data: Tx, gamma: Tx, beta: Tx, ...rest: PositionalOptions<{ axis?: number; eps?: number }, ['axis', 'eps']>) => Tx;
 
 /**
  * Layer normalization over the one axis `axis` (default -1) with a
@@ -190,6 +191,7 @@ export const LayerNorm: OpDef<LayerNormSig, LayerNormAttrs> = defineOp<LayerNorm
   inputs: ['data', 'gamma', 'beta'],
   params: ['gamma', 'beta'],
   attrs: { axis: -1, eps: 1e-5 },
+  positional: ['axis', 'eps'],
   infer: (types, a) => {
     const op = 'LayerNorm';
     const dtype = commonDType(op, types, FLOATS);

@@ -7,7 +7,7 @@
 import { stridesOf } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
-import { defineOp, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { axisPad, gather, ints, linearGrad, reverseAxis } from './index-ops.js';
 import { addDims } from './dims.js';
 import { OpError } from './errors.js';
@@ -84,7 +84,7 @@ function unpad(F: GradOps, g: GradTensor, types: TensorType[], a: PadA): GradTen
   return y;
 }
 
-type PadSig = Method<(data: Tx, options: { mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }) => Tx>;
+type PadSig = Method<(data: Tx, ...rest: PositionalOptions<{ mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }, ['mode', 'padWidth', 'constantValue']>) => Tx>;
 
 /**
  * Pads every axis by MXNet's `padWidth` ([before0, after0, before1, after1, ...]),
@@ -95,6 +95,7 @@ export const pad: OpDef<PadSig, PadA> = defineOp<PadSig, PadA>({
   name: 'pad',
   inputs: ['data'],
   attrs: { mode: 'constant', padWidth: null, constantValue: 0 },
+  positional: ['mode', 'padWidth', 'constantValue'],
   method: true,
   infer: (types, a) => {
     const pairs = padPairs(types, a);

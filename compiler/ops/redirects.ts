@@ -6,6 +6,7 @@
  * is a take of an arange.
  */
 import { opCall, type OpCall } from './define.js';
+import { requireDimAtTrace } from './dim-constraints.js';
 import { isSymbolicDim, type SymbolicDim } from './symbolic-dim.js';
 
 /**
@@ -30,9 +31,11 @@ export function reshapeToShapeOf(args: unknown[]): OpCall | null {
  * 'raise'), read when the graph runs; other slices run as declared.
  */
 export function sliceUpToSizeOf(op: 'slice' | 'sliceAxis') {
+  const names = op === 'slice' ? ['begin', 'end', 'step'] : ['axis', 'begin', 'end'];
   return (args: unknown[]): OpCall | null => {
-    const [x, o] = args as [{ shape: unknown[] }, Record<string, unknown> | undefined];
-    if (!o || typeof o !== 'object' || args.length !== 2) return null;
+    const x = args[0] as { shape: unknown[] };
+    const o = positionalAsOptions(args.slice(1), names);
+    if (!o) return null;
     const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
     const ends = op === 'slice' ? list(o['end']) : [o['end']];
     const ks = ends.flatMap((e, k) => (isSymbolicDim(e) ? [k] : []));
@@ -44,8 +47,32 @@ export function sliceUpToSizeOf(op: 'slice' | 'sliceAxis') {
     const step = op === 'slice' ? list(o['step'] ?? [])[k] : 1;
     const size = Number.isInteger(axis) ? x.shape[axis < 0 ? axis + x.shape.length : axis] : undefined;
     if ((isSymbolicDim(size) && size.dimName === end.dimName) || !(begin === null || begin === undefined || (Number.isInteger(begin) && (begin as number) >= 0)) || !(step === null || step === undefined || step === 1)) return null;
+    // The rows must exist (numpy would clip the slice, and the next operator would then fail on the shape): the artifact checks the run's size.
+    if (typeof size === 'number') {
+      const why = `a slice up to another tensor's size takes rows ${begin ?? 0}..${end.dimName}-1 of axis ${axis}, which has ${size}`;
+      requireDimAtTrace({ op, dim: end.dimName, cmp: '<=', value: size, why, fail: (d) => `${why}, not ${d}` });
+    }
     const rows = opCall('arange', [begin ?? 0, end, 1, { dtype: 'int64' }]);
     const rest = op === 'slice' ? opCall('slice', [x, { ...o, begin: list(o['begin']).map((b, i) => (i === k ? null : b)), end: ends.map((e, i) => (i === k ? null : e)) }]) : x;
     return opCall('take', [rest, rows, { axis, mode: 'raise' }]);
   };
+}
+
+/**
+ * The options of a call whose options may come positionally in `names`'
+ * order (MXNet's `slice_axis(data, axis, begin, end)`), as one object: the
+ * values given, then the trailing options object's keys (parseCall refuses
+ * a key given both ways, so that form is null here too). Null for any other form.
+ */
+function positionalAsOptions(rest: unknown[], names: string[]): Record<string, unknown> | null {
+  const last = rest[rest.length - 1];
+  const hasObject = last !== null && typeof last === 'object' && !Array.isArray(last) && !isSymbolicDim(last);
+  const values = hasObject ? rest.slice(0, -1) : rest;
+  if (values.length > names.length || (!hasObject && !values.length)) return null;
+  const o: Record<string, unknown> = hasObject ? { ...(last as Record<string, unknown>) } : {};
+  for (const [i, v] of values.entries()) {
+    if (o[names[i]!] !== undefined) return null; // given both ways: parseCall's Error
+    o[names[i]!] = v;
+  }
+  return o;
 }

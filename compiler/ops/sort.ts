@@ -12,7 +12,7 @@ import { isDType, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { DType, Dim, Shape, TensorType } from '../ir/types.js';
-import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { mulDims, normAxis } from './dims.js';
 import { OpError } from './errors.js';
 import { alloc, dimOf } from './index-ops.js';
@@ -196,7 +196,7 @@ function gradTopk(op: string): GradRule {
   };
 }
 
-type TopkSig = Method<(data: Tx, options?: TopkOptions) => Tx | Tx[]>;
+type TopkSig = Method<(data: Tx, ...rest: PositionalOptions<TopkOptions, ['axis', 'k', 'retTyp', 'isAscend', 'dtype']>) => Tx | Tx[]>;
 
 /**
  * The `k` largest (or smallest, `isAscend`) elements along `axis`, as
@@ -212,6 +212,7 @@ export const topk: OpDef<TopkSig, TopkA> = defineOp<TopkSig, TopkA>({
   name: 'topk',
   inputs: ['data'],
   attrs: { axis: -1, k: 1, retTyp: 'indices', isAscend: false, dtype: 'float32' },
+  positional: ['axis', 'k', 'retTyp', 'isAscend', 'dtype'],
   method: true,
   multiOutput: (a) => (a.retTyp === 'both' ? 2 : 1),
   infer: (types, a) => inferTopk('topk', types, a),
@@ -225,7 +226,7 @@ type ArgsortA = SortA & { dtype: DType };
 
 const asTopk = (a: SortA, retTyp: RetTyp, dtype: DType = 'float32'): TopkA => ({ axis: a.axis, k: 0, retTyp, isAscend: a.isAscend, dtype });
 
-type SortSig = Method<(data: Tx, options?: { axis?: number | null; isAscend?: boolean }) => Tx>;
+type SortSig = Method<(data: Tx, ...rest: PositionalOptions<{ axis?: number | null; isAscend?: boolean }, ['axis', 'isAscend']>) => Tx>;
 
 /**
  * The elements sorted along `axis` (ascending unless `isAscend: false`;
@@ -239,6 +240,7 @@ export const sort: OpDef<SortSig, SortA> = defineOp<SortSig, SortA>({
   name: 'sort',
   inputs: ['data'],
   attrs: { axis: -1, isAscend: true },
+  positional: ['axis', 'isAscend'],
   method: true,
   infer: (types, a) => inferTopk('sort', types, asTopk(a, 'value')),
   lower: (c, a) => lowerTopk('sort', c, asTopk(a, 'value')),
@@ -246,7 +248,7 @@ export const sort: OpDef<SortSig, SortA> = defineOp<SortSig, SortA>({
   grad: (F, ctx, gs) => gradTopk('sort')(F, { ...ctx, attrs: asTopk(ctx.attrs as SortA, 'value') }, gs),
 });
 
-type ArgsortSig = Method<(data: Tx, options?: { axis?: number | null; isAscend?: boolean; dtype?: DType }) => Tx>;
+type ArgsortSig = Method<(data: Tx, ...rest: PositionalOptions<{ axis?: number | null; isAscend?: boolean; dtype?: DType }, ['axis', 'isAscend', 'dtype']>) => Tx>;
 
 /**
  * The indices that sort `data` along `axis` (float32 unless `dtype` says
@@ -260,6 +262,7 @@ export const argsort: OpDef<ArgsortSig, ArgsortA> = defineOp<ArgsortSig, Argsort
   name: 'argsort',
   inputs: ['data'],
   attrs: { axis: -1, isAscend: true, dtype: 'float32' },
+  positional: ['axis', 'isAscend', 'dtype'],
   method: true,
   infer: (types, a) => inferTopk('argsort', types, asTopk(a, 'indices', a.dtype)),
   lower: (c, a) => lowerTopk('argsort', c, asTopk(a, 'indices', a.dtype)),

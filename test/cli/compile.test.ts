@@ -297,6 +297,8 @@ describe('cli/compile', function () {
       assert.throws(() => checkOutputPath('-o', out, f), /is the model file itself/, out);
     }
     checkOutputPath('-o', join(dir, 'victim.onnx'), f, join(dir, 'keep.params'));
+    // -o without a file extension: net.export's choice (an ONNX file named as MXNet's prefix would surprise), with both ways out.
+    assert.throws(() => checkOutputPath('-o', join(dir, 'victim'), f), /-o '.*victim' has no file extension: write -o .*victim\.onnx for the ONNX artifact, or --format mxnet -o .*victim for MXNet's victim-symbol\.json and victim-0000\.params/);
     // The parameter file the model names is protected alike (given relative to the working folder here).
     const g = join(dir, 'with-params.ts');
     writeFileSync(g, `${src}\nexport const params = 'keep.params';\n`);

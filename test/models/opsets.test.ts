@@ -33,6 +33,7 @@ const N = 2;
 const FILES = [
   ...readdirSync(join(ROOT, 'models')).filter((f) => !f.startsWith('train-')),
   ...['seed', 'd2l'].flatMap((d) => readdirSync(join(ROOT, 'models', d)).map((f) => join(d, f))),
+  'bert/bert.ts', // the model file of models/bert/ (its other files hold the layers)
 ].filter((f) => f.endsWith('.ts'));
 
 interface Built {
@@ -121,7 +122,7 @@ describe('models/ at ONNX opsets 13, 17, 21 (onnx.checker full check, onnxruntim
     const models = loaded;
     for (const f of FILES) {
       const file = await loadModelFile(join(ROOT, 'models', f));
-      models.push({ label: `models/${f}`, block: file.block, inputs: file.inputs, module: file.module as unknown as Record<string, unknown>, tokens: f === 'lstm.ts' ? 1000 : undefined });
+      models.push({ label: `models/${f}`, block: file.block, inputs: file.inputs, module: file.module as unknown as Record<string, unknown>, tokens: f === 'lstm.ts' ? 1000 : f === 'bert/bert.ts' ? 2 : undefined });
     }
     random.seed(3);
     const custom = new gluon.nn.HybridSequential();

@@ -15,6 +15,8 @@ import type { Initializer } from '../init.js';
 import type { Parameter } from '../parameter.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { layerError, shapeText } from './basic.js';
+import { requireDimAtTrace } from '../../ops/dim-constraints.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of PositionalEncoding. */
 export interface PositionalEncodingOptions {
@@ -38,6 +40,12 @@ function checkSequence(block: HybridBlock, x: Tensor, units: number, maxLen: num
   }
   if (typeof s[1] === 'number' && s[1] > maxLen) {
     throw layerError(block, `the input of shape ${shapeText(s)} has ${s[1]} positions, more than maxLen = ${maxLen}`);
+  }
+  // A symbolic length (export): the artifact refuses a run past maxLen, naming both, as the call above does.
+  const t = plainShape(s)[1];
+  if (typeof t === 'string') {
+    const why = `positions 0..${t}-1 of a table of maxLen = ${maxLen} rows`;
+    requireDimAtTrace({ op: block.constructor.name, dim: t, cmp: '<=', value: maxLen, why, fail: (d) => `${d} positions, more than maxLen = ${maxLen}` });
   }
 }
 
@@ -97,8 +105,9 @@ export interface LearnedPositionalEmbeddingOptions {
  * Learned absolute positions (GPT, BERT): a table `weight` of shape
  * `[maxLen, units]` whose rows `0..T-1` are added to `x` (`[N, T, units]`).
  * A sequence longer than `maxLen` is an error: when called (naming the
- * layer), and in an exported graph with a symbolic `T` when it runs (the
- * gather of positions fails; `F.take` with `mode: 'raise'`).
+ * layer), and in an exported graph with a symbolic `T` before it runs (the
+ * manifest's constraint `T <= maxLen`; the gather's `mode: 'raise'` stays
+ * as a second guard).
  *
  * ```ts
  * const pos = new nn.LearnedPositionalEmbedding(64, 32); // or ({ maxLen: 64, units: 32 })

@@ -26,6 +26,14 @@ const REGISTRY = new Map<string, OptimizerFactory>([
   }],
   ['adam', (o) => new Adam(o as OptimizerOptions)],
   ['adamw', (o) => new AdamW(o as OptimizerOptions)],
+  // GluonNLP's BERTAdam (gluonnlp/optimizer/bert_adam.py, registered in MXNet by importing gluonnlp):
+  // adamw_update with eta = lr, no bias correction; MXNet 2's AdamW(correct_bias=False).
+  ['bertadam', (o) => {
+    if (o !== null && typeof o === 'object' && o['correctBias'] !== undefined) {
+      throw new Error(`Optimizer 'bertadam': option correctBias is not taken (BERTAdam never corrects the bias; use 'adamw' for that), got ${showValue(o['correctBias'])}`);
+    }
+    return new AdamW({ ...(o as OptimizerOptions), correctBias: false });
+  }],
   ['rmsprop', (o) => new RMSProp(o as OptimizerOptions)],
   ['adagrad', (o) => new AdaGrad(o as OptimizerOptions)],
   ['adadelta', (o) => new AdaDelta(o as OptimizerOptions)],
@@ -68,6 +76,7 @@ export type { Optimizer, OptimizerOptions };
 export type { UpdateArgs, UpdateResult } from './optimizer.js';
 export type { SGDOptions } from './sgd.js';
 export type { AdamOptions } from './adam.js';
+export type { AdamWOptions } from './adamw.js';
 export type { RMSPropOptions } from './rmsprop.js';
 export type { AdaGradOptions } from './adagrad.js';
 export type { AdaDeltaOptions } from './adadelta.js';

@@ -313,10 +313,16 @@ export function castTo(c: ImportCtx, v: Value, dtype: DType): Value {
  * naming it (eagerly; hybridized, onnxruntime's Gather), as onnxruntime's
  * gathers and scatters fail, never a wrapped or dropped position. `n`: one
  * size for every entry, or one per component along the last axis
- * (GatherND's and ScatterND's index rows).
+ * (GatherND's and ScatterND's index rows), or a 1-D tensor whose length
+ * (symbolic, read at run time) is the size: its table is the exclusive
+ * cumulative sum of ones.
  */
-export function boundedIndices(c: ImportCtx, idx: Value, n: number | number[]): Value {
+export function boundedIndices(c: ImportCtx, idx: Value, n: number | number[] | Value): Value {
   const i = castTo(c, idx, 'int64');
+  if (typeof n === 'object' && !Array.isArray(n)) {
+    const table = c.op('cumsum', [castTo(c, c.op('onesLike', [n]), 'int64')], { axis: 0, exclusive: true, reverse: false });
+    return c.op('take', [table, i], { mode: 'raise' });
+  }
   const table = (m: number) => c.constant(tensorFromNumbers('int64', [m], Array.from({ length: m }, (_v, k) => k)));
   const sizes = typeof n === 'number' ? [n] : n;
   if (sizes.every((m) => m === sizes[0])) return c.op('take', [table(sizes[0]!), i], { mode: 'raise' });

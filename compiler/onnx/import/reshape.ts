@@ -119,7 +119,8 @@ export const reshape: Builder = (c) => {
   const free = dims.indexOf(-1);
   if (free >= 0) {
     const rest = divDim(mulDims(xs), mulDims(dims.filter((_d, i) => i !== free)));
-    if (rest === undefined || typeof rest !== 'number') throw c.refuse(`the -1 of the target shape [${target.join(', ')}] cannot be solved for input shape [${xs.join(', ')}]`);
+    // A number, or the input's symbols left over (torch's dynamo exporter: [N, 1, T, 5] to [-1, T, 5] is N), which shapedLike reads at run time.
+    if (rest === undefined) throw c.refuse(`the -1 of the target shape [${target.join(', ')}] cannot be solved for input shape [${xs.join(', ')}]`);
     dims[free] = rest;
   }
   return [c.op('reshapeLike', [x, shapedLike(c, dims, x, 'the target shape')])];

@@ -3,11 +3,16 @@
  * CumSum (gluonc `cumsum`), Trilu (`tril`/`triu`), and the accumulating
  * forms of ScatterElements and ScatterND (`reduction='add'`, onto
  * `scatterAdd` and `indexAdd`). The overwriting ones (`reduction='none'`,
- * the default, and the old Scatter) need constant indices that address no
- * position twice (ONNX leaves repeats undefined): they become
- * `where(hit, scatter-add of the updates into zeros, data)`, `hit` the
- * scatter-add of ones; 'mul' likewise multiplies where hit (ScatterND:
- * repeated positions in rounds, each multiplying once). 'max'/'min' are refused. Negative indices count from the end, as in ONNX;
+ * the default, and the old Scatter) must address no position twice (ONNX
+ * leaves repeats undefined): they become `where(hit, scatter-add of the
+ * updates into zeros, data)`, `hit` the scatter-add of ones; 'mul' likewise
+ * multiplies where hit (ScatterND: repeated positions in rounds, each
+ * multiplying once). Constant indices are checked while importing; 'none'
+ * also takes indices computed at run time (torch's `pack_padded_sequence(...,
+ * enforce_sorted=False)` inverts its sorting permutation so), checked by
+ * the run: `hit` is read through a `take` of [0, 1] in mode 'raise', so a
+ * position hit twice fails the run (index 2 out of range) instead of summing
+ * its updates. 'max'/'min' are refused. Negative indices count from the end, as in ONNX;
  * others outside [-n, n) fail the run (`boundedIndices`), as onnxruntime's.
  * Col2Im (torch's `nn.Fold`) is a scatter-add of the columns at constant image positions.
  */
@@ -45,23 +50,31 @@ function reduction(c: ImportCtx): 'add' | 'none' | 'mul' {
 /**
  * An overwriting (or multiplying) scatter from an accumulating one
  * (`add(base, updates)`): the positions `keys` (one per update, from the
- * constant indices) must not repeat; then out = where(hit, add(0, updates),
+ * constant indices; null when the indices are computed at run time, which
+ * then checks them) must not repeat; then out = where(hit, add(0, updates),
  * data) (or data * add(0, updates) where hit), hit = add(0, 1).
  */
-function overwrite(c: ImportCtx, red: 'none' | 'mul', data: Value, updates: Value, keys: number[], add: (base: Value, upd: Value) => Value): Value {
+function overwrite(c: ImportCtx, red: 'none' | 'mul', data: Value, updates: Value, keys: number[] | null, add: (base: Value, upd: Value) => Value): Value {
   const seen = new Set<number>();
-  for (const k of keys) {
+  for (const k of keys ?? []) {
     if (seen.has(k)) throw c.refuse(`reduction='${red}' with an index that addresses one position twice${red === 'none' ? ' (ONNX leaves the result undefined)' : ''}`);
     seen.add(k);
   }
   const zeros = c.op('zerosLike', [data]);
-  const hit = add(zeros, c.op('onesLike', [updates]));
+  const counts = add(zeros, c.op('onesLike', [updates]));
+  // Run-time indices: a count of 2 or more is out of range of the table [0, 1] ('raise' fails the run).
+  const hit = keys ? counts : c.op('take', [c.constant(tensorFromNumbers('int64', [2], [0, 1])), castTo(c, counts, 'int64')], { mode: 'raise' });
   const put = add(zeros, updates);
   return c.op('where', [hit, red === 'mul' ? c.op('mul', [data, put]) : put, data]);
 }
 
-/** Constant indices of input 1, for the overwriting forms. */
-const constIndices = (c: ImportCtx, red: string): number[] => c.numbers(1, `the indices (reduction='${red}': they must be constant, to check that no position repeats)`)!;
+/**
+ * Constant indices of input 1, for the overwriting forms; null when 'none'
+ * reads them at run time (checked there). 'mul' multiplies a repeated
+ * position by each of its updates, which only constant indices can arrange.
+ */
+const constIndices = (c: ImportCtx, red: string): number[] | null =>
+  c.input(1).isConst || red !== 'none' ? c.numbers(1, `the indices (reduction='${red}': they must be constant, to arrange repeated positions)`)! : null;
 
 /**
  * ScatterElements with reduction='add': `scatterAdd` takes an index with 1
@@ -72,6 +85,15 @@ const constIndices = (c: ImportCtx, red: string): number[] => c.numbers(1, `the 
 const scatterElements: Builder = (c) => {
   const red = reduction(c);
   const [data, index, updates] = [c.input(0), c.input(1), c.input(2)];
+  if (data.type.shape.length === 1 && index.type.shape.length === 1) {
+    // 1-D (torch's inverse permutation: any length): the rows `index` of the data, as `indexAdd` addresses them.
+    const n = data.type.shape[0]!;
+    const at = boundedIndices(c, index, typeof n === 'number' ? n : data);
+    const add = (base: Value, upd: Value): Value => c.op('indexAdd', [base, at, upd], { axis: 0, mode: 'wrap' });
+    if (red === 'add') return [add(data, updates)];
+    const keys = typeof n === 'number' ? constIndices(c, red)?.map((v) => (Math.trunc(v) < 0 ? Math.trunc(v) + n : Math.trunc(v))) : null;
+    return [overwrite(c, red, data, updates, keys ?? null, add)];
+  }
   const ds = concrete(c, data, 'the data shape');
   const is = concrete(c, index, 'the index shape');
   const r = ds.length;
@@ -92,13 +114,13 @@ const scatterElements: Builder = (c) => {
   // The flat position of each update: its own multi-index with the axis entry replaced by the (wrapped) index.
   const n = ds[axis]!;
   const inner = ds.slice(axis + 1).reduce((p, q) => p * q, 1);
-  const keys = constIndices(c, red).map((v, f) => {
+  const keys = constIndices(c, red)?.map((v, f) => {
     const i = Math.trunc(v) < 0 ? Math.trunc(v) + n : Math.trunc(v);
     const rest = is.slice(axis + 1).reduce((p, q) => p * q, 1);
     const outer = Math.floor(f / (rest * is[axis]!));
     return (outer * n + i) * inner + (f % rest);
   });
-  return [overwrite(c, red, data, updates, keys, add)];
+  return [overwrite(c, red, data, updates, keys ?? null, add)];
 };
 
 /**
@@ -137,6 +159,7 @@ const scatterND: Builder = (c) => {
   if (red === 'add') return [add(data, updates)];
   // The row-major position of each addressed slice in the first k axes.
   const iv = constIndices(c, red);
+  if (!iv) return [overwrite(c, red, data, updates, null, add)];
   const keys = Array.from({ length: iv.length / k }, (_v, j) => iv.slice(j * k, j * k + k).reduce((acc, v, a) => acc * ds[a]! + (Math.trunc(v) < 0 ? Math.trunc(v) + ds[a]! : Math.trunc(v)), 0));
   if (red === 'none' || new Set(keys).size === keys.length) return [overwrite(c, red, data, updates, keys, add)];
   // 'mul' with repeated positions multiplies them all: in rounds, the j-th occurrence of each position in round j.

@@ -190,6 +190,23 @@ describe('HybridBlock.export and SymbolBlock.imports', () => {
     rmSync(path.join(dir, 'o13.onnx'));
   });
 
+  it("a path without a file extension is refused, naming MXNet's files and the ONNX name (MXNet's export('name') is a prefix)", () => {
+    const net = seedNet();
+    net.call(nd.ones([2, 2]));
+    const sub = mkdtempSync(path.join(dir, 'noext-'));
+    const name = path.join(sub, 'model');
+    assert.throws(
+      () => net.export(name),
+      new RegExp(`HybridSequential\\.export to '${name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}': the path has no file extension: MXNet's export\\('model'\\) writes model-symbol\\.json and model-0000\\.params, which is export\\('.*model', \\{ format: 'mxnet' \\}\\); the ONNX artifact is export\\('.*model\\.onnx'\\)`),
+    );
+    assert.deepEqual(readdirSync(sub), [], 'nothing written');
+    // Both choices then work; another extension is the ONNX file the name says.
+    assert.equal(net.export(`${name}.onnx`).path, `${name}.onnx`);
+    assert.deepEqual(net.export(name, { format: 'mxnet' }).paths, [`${name}-symbol.json`, `${name}-0000.params`]);
+    assert.equal(net.export(path.join(sub, 'model.v2')).path, path.join(sub, 'model.v2'));
+    assert.deepEqual(readdirSync(sub).sort(), ['model-0000.params', 'model-symbol.json', 'model.onnx', 'model.v2']);
+  });
+
   it('replaces an existing artifact atomically', () => {
     const file = path.join(dir, 'net.onnx');
     writeFileSync(file, 'old contents');

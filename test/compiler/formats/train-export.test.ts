@@ -80,6 +80,90 @@ describe('exportTrainingStep', () => {
     s.close();
   });
 
+  it("an input named as the step's own inputs or outputs (label, lr, t, loss, output) is an Error naming it, not a duplicate graph name", () => {
+    const net = new gluon.nn.Dense(2, { inUnits: 3 });
+    net.initialize();
+    for (const name of ['t', 'lr', 'label', 'loss', 'output']) {
+      assert.throws(
+        () => exportTrainingStep(net, { inputs: { [name]: { shape: ['N', 3] } }, loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }), optimizer: optimizer.create('sgd', { learningRate: 1 }) }),
+        new RegExp(`^Error: exportTrainingStep: input '${name}' has the name of the training step's own ${name === 'loss' || name === 'output' ? 'output' : 'input'} '${name}' \\(its inputs label, lr, t; its outputs loss, output\\); rename the input$`),
+        name,
+      );
+    }
+  });
+
+  it("differentiates a slice up to a fixed end of a symbolic axis (BERT's pooler: x[:, 0:1], and x[:, 1:3]) at any (N, T), as the float64 formulas say", () => {
+    // y = concat(h[:, 0:1], h[:, 1:3], axis 1) with h = x * w; GluonNLP's pooler slices begin (0, 0, 0), end (None, 1, None).
+    class Pooled extends gluon.HybridBlock {
+      w = this.params.get('w', { shape: [2] });
+      override hybridForward(F: gluon.F, x: gluon.Tensor, p: { w: gluon.Tensor }) {
+        const h = F.broadcastMul(x, p.w);
+        return F.concat(F.slice(h, { begin: [0, 0, 0], end: [null, 1, null] }), F.sliceAxis(h, { axis: 1, begin: 1, end: 3 }), { dim: 1 });
+      }
+    }
+    const net = new Pooled();
+    net.initialize(new init.Constant(0.5));
+    const { bytes } = exportTrainingStep(net, {
+      inputs: { x: { shape: ['N', 'T', 2] } },
+      loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }),
+      optimizer: optimizer.create('sgd', { learningRate: 0.1 }),
+    });
+    const s = Session.create(bytes);
+    const W = [0.5, -1.25];
+    const lr = 0.1;
+    for (const [N, T] of [[2, 3], [3, 5], [1, 4]] as const) {
+      const x = Array.from({ length: N * T * 2 }, (_v, i) => Math.round(Math.sin(i * 1.7 + N) * 8) / 4);
+      const len = 3;
+      const label = Array.from({ length: N * len * 2 }, (_v, i) => Math.round(Math.cos(i * 0.9 + T) * 8) / 4);
+      const f32 = (shape: number[], v: number[]) => tensorFromNumbers('float32', shape, v);
+      const r = s.runSync({ x: f32([N, T, 2], x), label: f32([N, len, 2], label), lr: f32([], [lr]), t: f32([], [1]), w: f32([2], W) });
+      // Rows 0, 1, 2 of y are rows 0, 1, 2 of h; dL/dy = (y - label) / (N · 3 · 2); rows 3.. of h get no gradient.
+      const gW = [0, 0];
+      for (let n = 0; n < N; n++) {
+        for (let j = 0; j < len; j++) {
+          for (let k = 0; k < 2; k++) {
+            const xv = x[(n * T + j) * 2 + k]!;
+            gW[k]! += ((xv * W[k]! - label[(n * len + j) * 2 + k]!) / (N * len * 2)) * xv;
+          }
+        }
+      }
+      tensorToNumbers(r['w.new']!).forEach((v, k) => assert.ok(Math.abs(v - (W[k]! - lr * gW[k]!)) < 1e-6, `N=${N}, T=${T}: w[${k}] ${v} vs ${W[k]! - lr * gW[k]!}`));
+    }
+    s.close();
+  });
+
+  it('differentiates a slice up to fixed ends of two symbolic axes (x[0:1, 1:3]) at any (N, T)', () => {
+    class Corner extends gluon.HybridBlock {
+      w = this.params.get('w', { shape: [2] });
+      override hybridForward(F: gluon.F, x: gluon.Tensor, p: { w: gluon.Tensor }) {
+        return F.slice(F.broadcastMul(x, p.w), { begin: [0, 1, null], end: [1, 3, null] });
+      }
+    }
+    const net = new Corner();
+    net.initialize(new init.Constant(0.5));
+    const { bytes } = exportTrainingStep(net, {
+      inputs: { x: { shape: ['N', 'T', 2] } },
+      loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }),
+      optimizer: optimizer.create('sgd', { learningRate: 0.1 }),
+    });
+    const s = Session.create(bytes);
+    const W = [0.5, -1.25];
+    for (const [N, T] of [[2, 3], [3, 5]] as const) {
+      const x = Array.from({ length: N * T * 2 }, (_v, i) => Math.round(Math.sin(i * 1.3 + T) * 8) / 4);
+      const label = [0.25, -0.5, 1, 0.75];
+      const f32 = (shape: number[], v: number[]) => tensorFromNumbers('float32', shape, v);
+      const r = s.runSync({ x: f32([N, T, 2], x), label: f32([1, 2, 2], label), lr: f32([], [0.1]), t: f32([], [1]), w: f32([2], W) });
+      // y[0, j, k] = x[0, j + 1, k] * w[k]; L2Loss over the 4 elements: dL/dy = (y - label) / 4 (batch of 1).
+      const gW = [0, 0];
+      for (let j = 0; j < 2; j++) for (let k = 0; k < 2; k++) {
+        const xv = x[((j + 1) * 2) + k]!;
+        gW[k]! += ((xv * W[k]! - label[j * 2 + k]!) / 4) * xv;
+      }
+      tensorToNumbers(r['w.new']!).forEach((v, k) => assert.ok(Math.abs(v - (W[k]! - 0.1 * gW[k]!)) < 1e-6, `N=${N}, T=${T}: w[${k}] ${v} vs ${W[k]! - 0.1 * gW[k]!}`));
+    }
+    s.close();
+  });
+
   it('a convolution over symbolic image sizes is refused with what to do (concrete sizes train)', () => {
     const conv = () => {
       const net = new gluon.nn.Conv2D(2, 3, { inChannels: 1 });

@@ -54,9 +54,8 @@ describe('HybridBlock calls: a trailing undefined input is omitted (MXNet\'s Non
     plain.add(make());
     assert.deepEqual(vals(plain.call(xs, undefined)), vals(m.call(xs)), 'Sequential');
     // A hole before a given input is still an error naming it.
-    assert.throws(() => m.call(xs, undefined, nd.ones([2, 2])), /MaybeMasked: input 1 must be an NDArray, got undefined; leave an optional input out \(or pass undefined\) at the end of the call, as MXNet's None/);
-    // d2l's valid_lens=None ported as null: refused by name, with the way to write it.
-    assert.throws(() => m.call(xs, null), /MaybeMasked: input 1 must be an NDArray, got null; leave an optional input out \(or pass undefined\)/);
+    assert.throws(() => m.call(xs, undefined, nd.ones([2, 2])), /MaybeMasked: input 1 is undefined but input 2 is given; an absent optional input \(null or undefined, MXNet's None\) can only come after the inputs given/);
+    assert.throws(() => m.call(xs, null, nd.ones([2, 2])), /MaybeMasked: input 1 is null but input 2 is given/);
   });
 
   it('MultiHeadAttention: call(q, k, v, undefined) is the call without a mask', () => {
@@ -71,6 +70,41 @@ describe('HybridBlock calls: a trailing undefined input is omitted (MXNet\'s Non
     hyb.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) < 1e-5, `element ${i}: ${v} vs ${ref[i]}`));
   });
 
+  it('optional inputs named in hybridForward (GluonNLP\'s valid_length=None): left out, they are undefined and the parameters still arrive', () => {
+    // With parameters of its own, written as a GluonNLP user ports hybrid_forward(F, x, mask=None, **params).
+    class Scaled extends gluon.HybridBlock {
+      scale = this.params.get('scale', { shape: [1], init: new init.Constant(3) });
+      override hybridForward(F: gluon.F, x: gluon.Tensor, mask?: gluon.Tensor, p?: { scale: gluon.Tensor }) {
+        const y = F.broadcastMul(x, p!.scale);
+        return mask === undefined ? y : F.broadcastMul(y, mask);
+      }
+    }
+    // Without parameters (no p), holding one with them: mask reaches the child as undefined too.
+    class Outer extends gluon.HybridBlock {
+      inner = new Scaled();
+      override hybridForward(_F: gluon.F, x: gluon.Tensor, mask?: gluon.Tensor) {
+        return this.inner.call(x, mask);
+      }
+    }
+    const xs = nd.array([[1, -2]]);
+    for (const hybrid of [false, true]) {
+      const s = new Scaled();
+      const o = new Outer();
+      s.initialize();
+      o.initialize();
+      if (hybrid) {
+        s.hybridize();
+        o.hybridize();
+      }
+      const what = hybrid ? 'hybridized' : 'eager';
+      assert.deepEqual(vals(s.call(xs)), [3, -6], `${what}: Scaled without mask`);
+      assert.deepEqual(vals(s.call(xs, nd.array([[0, 1]]))), [0, -6], `${what}: Scaled with mask`);
+      assert.deepEqual(vals(o.call(xs)), [3, -6], `${what}: Outer without mask`);
+      assert.deepEqual(vals(o.call(xs, nd.array([[1, 0]]))).map((v) => v + 0), [3, 0], `${what}: Outer with mask`);
+      assert.deepEqual(vals(autograd.record(() => o.call(xs) as nd.NDArray)), [3, -6], `${what}: recorded`);
+    }
+  });
+
   it('an exported artifact imported with SymbolBlock.imports', () => {
     const m = make();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-undef-'));
@@ -82,6 +116,119 @@ describe('HybridBlock calls: a trailing undefined input is omitted (MXNet\'s Non
     sb.hybridize();
     assert.deepEqual(vals(sb.call(nd.array(x), undefined)), got);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('HybridBlock calls: a trailing null input is absent, as undefined (d2l\'s valid_lens=None)', () => {
+  const x = [[1, 2, 3], [-1, 0.5, 2]];
+  const w = [[0.5, -1, 2], [1, 1, -0.25]];
+  const b = [0.1, -0.2];
+  const want = dense(x, w, b).flat();
+  const masked = [want[0]!, 0, 0, want[3]!];
+  const make = () => {
+    const m = new MaybeMasked();
+    m.initialize();
+    m.fc.weight.setData(nd.array(w));
+    m.fc.bias!.setData(nd.array(b));
+    return m;
+  };
+  const close = (got: number[], ref: number[], what: string) => got.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) < 1e-5, `${what} element ${i}: ${v} vs ${ref[i]}`));
+  const mask = () => nd.array([[1, 0], [0, 1]]);
+
+  it('eager and hybridized: a tensor then null compiles two programs, each right', () => {
+    const m = make();
+    const xs = nd.array(x);
+    close(vals(m.call(xs, null)), want, 'eager null');
+    close(vals(m.call(xs, mask())), masked, 'eager mask');
+    m.hybridize();
+    close(vals(m.call(xs, mask())), masked, 'hybridized mask');
+    close(vals(m.call(xs, null)), want, 'hybridized null');
+    close(vals(m.call(xs, null, undefined)), want, 'hybridized null, undefined');
+    assert.equal(m.cacheSize, 2, 'given and absent are two signatures');
+    close(vals(m.call(xs, mask())), masked, 'hybridized mask again');
+    assert.equal(m.cacheSize, 2);
+    // Under record with a gradient: dL/dW of sum(y) is the column sums of x for each row of W.
+    const fresh = make();
+    fresh.hybridize();
+    const y = autograd.record(() => fresh.call(xs, null) as nd.NDArray);
+    y.backward();
+    const colSums = x[0]!.map((_, k) => x[0]![k]! + x[1]![k]!);
+    close(vals(fresh.fc.weight.grad()), [...colSums, ...colSums], 'weight gradient');
+  });
+
+  it('a training loop alternating a mask and null (the fused step, two signatures) updates as the eager loop does', () => {
+    const run = (hybrid: boolean): number[] => {
+      const m = make();
+      if (hybrid) m.hybridize();
+      const trainer = new gluon.Trainer(m.collectParams(), 'sgd', { learningRate: 0.1 });
+      const l2 = new gluon.loss.L2Loss();
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        autograd.record(() => l2.call(m.call(nd.array(x), i % 2 ? null : mask()), nd.zeros([2, 2]))).backward();
+        trainer.step(2);
+        out.push(...vals(m.fc.weight.data()));
+      }
+      return out;
+    };
+    close(run(true), run(false), 'weights after each step');
+  });
+
+  it('a Gluon 2 forward(x, validLens = null), and nested in a HybridSequential', () => {
+    class Gluon2 extends gluon.HybridBlock {
+      fc = new gluon.nn.Dense(2, { inUnits: 3 });
+      override forward(x: nd.NDArray, validLens: nd.NDArray | null = null) {
+        const y = this.fc.call(x) as nd.NDArray;
+        return validLens === null ? y : y.broadcastMul(validLens);
+      }
+    }
+    const g = new Gluon2();
+    g.initialize();
+    g.fc.weight.setData(nd.array(w));
+    g.fc.bias!.setData(nd.array(b));
+    close(vals(g.call(nd.array(x), null)), want, 'eager');
+    g.hybridize();
+    close(vals(g.call(nd.array(x), null)), want, 'hybridized');
+    close(vals(g.call(nd.array(x), mask())), masked, 'hybridized mask');
+    const seq = new gluon.nn.HybridSequential();
+    seq.add(make());
+    seq.hybridize();
+    close(vals(seq.call(nd.array(x), null)), want, 'HybridSequential');
+  });
+
+  it('summary, inferShape and export: null is no input', () => {
+    const att = new gluon.nn.MultiHeadAttention(4, 2);
+    att.initialize();
+    const q = nd.ones([1, 3, 4]);
+    const log = console.log;
+    console.log = () => {};
+    let s;
+    try {
+      s = att.summary(q, q, q, null);
+    } finally {
+      console.log = log;
+    }
+    assert.equal(s.rows[0]!.outputShape, '(1, 3, 4), (1, 3, 4), (1, 3, 4)');
+    const lazy = new gluon.nn.Dense(2);
+    lazy.initialize();
+    lazy.inferShape(nd.ones([5, 7]), null as unknown as nd.NDArray);
+    assert.deepEqual(lazy.weight.shape, [2, 7]);
+    const m = make();
+    m.call(nd.array(x), null);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-null-'));
+    try {
+      // From the last call's signature (the null not in it) and from inputs naming the absent one null.
+      for (const [file, opts] of [['a.onnx', {}], ['b.onnx', { inputs: { x: { shape: ['N', 3] }, mask: null } }]] as const) {
+        const r = m.export(path.join(dir, file), opts as { inputs?: Record<string, { shape: (number | string)[] } | null> });
+        assert.deepEqual(r.manifest.inputs.map((i) => i.name), [file === 'a.onnx' ? 'data' : 'x'], file);
+        const sb = gluon.SymbolBlock.imports(path.join(dir, file));
+        close(vals(sb.call(nd.array(x), null)), want, `${file} imported`);
+        sb.hybridize();
+        close(vals(sb.call(nd.array(x), null)), want, `${file} imported, hybridized`);
+      }
+      assert.throws(() => m.export(path.join(dir, 'c.onnx'), { inputs: { x: null, mask: { shape: ['N', 2] } } as never }), /input 'x' is null but input 'mask' is given; an absent optional input \(null or undefined\) can only come after the inputs given/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

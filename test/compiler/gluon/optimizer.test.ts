@@ -70,11 +70,14 @@ const REFS: Record<string, (o: Record<string, number | boolean>) => { ref: Ref; 
         const gg = clip(g * r);
         const m = b1 * m0! + (1 - b1) * gg;
         const v = b2 * v0! + (1 - b2) * gg * gg;
-        const eta = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        // correctBias: false (MXNet 2's correct_bias=False: its fused step passes eta = lr) is GluonNLP's BERTAdam:
+        // w ← w − lr·(m/(sqrt(v) + ε) + wd·w) (gluonnlp/optimizer/bert_adam.py).
+        const eta = o.correctBias === false ? lr : (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
         return [w - eta * (m / (Math.sqrt(v) + eps) + wd * w), [m, v]];
       },
     };
   },
+  bertadam: (o) => REFS.adamw!({ ...o, correctBias: false }),
   rmsprop: (o) => {
     const [g1, g2, eps] = [(o.gamma1 as number) ?? 0.9, (o.gamma2 as number) ?? 0.9, (o.epsilon as number) ?? 1e-8];
     const clip = clipTo(o.clipGradient as number | undefined);
@@ -146,6 +149,9 @@ const CASES: [string, Record<string, number | boolean>][] = [
   ['adamw', { learningRate: 0.01, wd: 0.1 }],
   ['adamw', { learningRate: 0.01, wd: 0.1, clipGradient: 0.2, epsilon: 0.01 }],
   ['adamw', { learningRate: 0.05, wd: 0.02, beta1: 0.8, beta2: 0.95, rescaleGrad: 2 }],
+  ['adamw', { learningRate: 0.01, wd: 0.1, correctBias: false }],
+  ['bertadam', { learningRate: 0.01, wd: 0.01 }],
+  ['bertadam', { learningRate: 0.05, wd: 0.02, beta1: 0.8, beta2: 0.95, epsilon: 0.01, clipGradient: 0.2, rescaleGrad: 2 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01, gamma1: 0.8, clipGradient: 0.3, clipWeights: 1.05, epsilon: 0.01 }],
   ['rmsprop', { learningRate: 0.01, wd: 0.01, centered: true, gamma2: 0.7, epsilon: 0.01 }],
@@ -259,7 +265,10 @@ describe('optimizers', () => {
 
   describe('registry and options', () => {
     it('creates every optimizer by name with MXNet defaults', () => {
-      assert.deepEqual(optimizer.names().sort(), ['adadelta', 'adagrad', 'adam', 'adamw', 'nag', 'rmsprop', 'sgd']);
+      assert.deepEqual(optimizer.names().sort(), ['adadelta', 'adagrad', 'adam', 'adamw', 'bertadam', 'nag', 'rmsprop', 'sgd']);
+      assert.deepEqual(optimizer.create('bertadam').hyper, { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, correctBias: false, clipGradient: -1 });
+      assert.throws(() => optimizer.create('bertadam', { correctBias: true }), /Optimizer 'bertadam': option correctBias is not taken/);
+      assert.throws(() => optimizer.create('adamw', { correctBias: 'no' }), /correctBias/);
       const sgd = optimizer.create('SGD') as InstanceType<typeof optimizer.SGD>;
       assert.equal(sgd.learningRate, 0.01);
       assert.deepEqual(sgd.hyper, { momentum: 0, nesterov: false, clipGradient: -1 });

@@ -1,0 +1,227 @@
+/**
+ * GluonNLP 0.x's BERT (gluonnlp/model/bert.py), ported as Gluon 1.x
+ * HybridBlocks: `BERTModel` (word and token-type embeddings, the
+ * `BERTEncoder`, the pooler `Dense(units, tanh)` over the first token and,
+ * optionally, the next-sentence `classifier`) and `BERTClassifier` (dropout
+ * and a Dense over the pooled output, for fine-tuning). Attribute names are
+ * GluonNLP's, so parameters are named as in its `.params` files:
+ * `word_embed.0.weight`, `token_type_embed.0.weight`, `encoder.position_weight`,
+ * `encoder.layer_norm.gamma`, `encoder.transformer_cells.0.attention_cell.proj_query.weight`,
+ * `pooler.weight`, `classifier.weight` (a BERTClassifier's: `bert.` before
+ * them, `classifier.0.weight` or, with dropout, `classifier.1.weight`).
+ * The masked-LM decoder (`use_decoder`) is not ported.
+ *
+ *   gluonc compile models/bert/bert.ts -o bert.onnx   # the tiny classifier, any N and T <= 64
+ */
+import { gluon, nd } from 'gluonc';
+import { BERTEncoder, type BERTEncoderOptions } from './transformer.js';
+
+const { nn } = gluon;
+type T = gluon.Tensor;
+
+/** The sizes of a BERT (GluonNLP's `bert_hparams`, camelCase). */
+export interface BERTConfig extends BERTEncoderOptions {
+  /** Word pieces in the vocabulary. */
+  vocabSize: number;
+  /** Token types (segments); default 2. */
+  tokenTypeVocabSize?: number;
+  /** Width of the embeddings (default `units`). */
+  embedSize?: number;
+}
+
+/** GluonNLP's predefined sizes (`bert_12_768_12`, `bert_24_1024_16`; vocabulary of book_corpus_wiki_en_uncased) and a tiny one for tests. */
+export const bertHparams = {
+  bert_12_768_12: { numLayers: 12, units: 768, hiddenSize: 3072, maxLength: 512, numHeads: 12, dropout: 0.1, embedSize: 768, tokenTypeVocabSize: 2, vocabSize: 30522 },
+  bert_24_1024_16: { numLayers: 24, units: 1024, hiddenSize: 4096, maxLength: 512, numHeads: 16, dropout: 0.1, embedSize: 1024, tokenTypeVocabSize: 2, vocabSize: 30522 },
+  tiny: { numLayers: 2, units: 32, hiddenSize: 64, maxLength: 64, numHeads: 4, dropout: 0, embedSize: 32, tokenTypeVocabSize: 2, vocabSize: 100 },
+} satisfies Record<string, BERTConfig>;
+
+/** Options of `BERTModel` besides its encoder. */
+export interface BERTModelOptions {
+  vocabSize: number;
+  tokenTypeVocabSize?: number;
+  units: number;
+  embedSize?: number;
+  usePooler?: boolean;
+  useClassifier?: boolean;
+  useDecoder?: boolean;
+  useTokenTypeEmbed?: boolean;
+}
+
+/** An embedding as GluonNLP builds it: a HybridSequential holding one Embedding (so its weight is `<name>.0.weight`). */
+function embed(vocab: number, size: number): InstanceType<typeof nn.HybridSequential> {
+  const s = new nn.HybridSequential();
+  s.add(new nn.Embedding(vocab, size));
+  return s;
+}
+
+const where = (shape: number[], flat: number) => {
+  const at: number[] = [];
+  for (let k = shape.length - 1; k >= 0; k--) {
+    at.unshift(flat % shape[k]!);
+    flat = Math.floor(flat / shape[k]!);
+  }
+  return `[${at.join(', ')}]`;
+};
+
+/**
+ * The checks of a call with arrays (eagerly, or a hybridized block called
+ * with NDArrays; an exported artifact does not check): ids and types [N, T]
+ * with values in [0, vocab) and [0, types) (MXNet's Embedding would clip
+ * them to the last row, silently), valid lengths [N] in [0, T] (softmax's
+ * length and SequenceMask would read a longer one as T).
+ */
+export function checkBertInputs(who: string, bert: BERTModel, inputs: unknown, tokenTypes: unknown, validLength: unknown): void {
+  if (!(inputs instanceof nd.NDArray)) return;
+  const fail = (why: string) => {
+    throw new Error(`${who}: ${why}`);
+  };
+  if (inputs.ndim !== 2) fail(`inputs (token ids) must be [N, T], got shape [${inputs.shape.join(', ')}]`);
+  const [N, T] = inputs.shape as [number, number];
+  const inRange = (x: nd.NDArray, name: string, hi: number, table: string) => {
+    if (x.dtype === 'bool') fail(`${name} must be integer (or float) ids, got dtype bool`);
+    // float16's data() holds the raw bits: read its values through float32.
+    const v = (x.dtype === 'float16' ? x.astype('float32') : x).data() as ArrayLike<number | bigint>;
+    for (let i = 0; i < v.length; i++) {
+      const id = Number(v[i]);
+      if (!(id >= 0 && id < hi)) fail(`${name} ${id} at ${where(x.shape as number[], i)} is outside [0, ${hi}) (${table}); MXNet's Embedding would silently use row ${id >= hi ? hi - 1 : 0}`);
+    }
+  };
+  inRange(inputs, 'token id', bert.vocabSize, `vocabSize ${bert.vocabSize}`);
+  if (bert.useTokenTypeEmbed) {
+    if (!(tokenTypes instanceof nd.NDArray) || tokenTypes.shape.join() !== inputs.shape.join()) {
+      fail(`token_types must be an NDArray of the inputs' shape [${N}, ${T}], got ${tokenTypes instanceof nd.NDArray ? `shape [${tokenTypes.shape.join(', ')}]` : String(tokenTypes)}`);
+    }
+    inRange(tokenTypes as nd.NDArray, 'token type', bert.tokenTypeVocabSize, `tokenTypeVocabSize ${bert.tokenTypeVocabSize}`);
+  }
+  if (T > bert.encoder.maxLength) fail(`sequence length T = ${T} is more than maxLength ${bert.encoder.maxLength} (rows of encoder.position_weight)`);
+  if (validLength === undefined) return;
+  if (!(validLength instanceof nd.NDArray) || validLength.shape.join() !== String(N)) {
+    fail(`valid_length must be an NDArray of shape [${N}] (one length per sample), got ${validLength instanceof nd.NDArray ? `shape [${validLength.shape.join(', ')}]` : String(validLength)}`);
+  }
+  const vl = validLength as nd.NDArray;
+  const lens = (vl.dtype === 'float16' ? vl.astype('float32') : vl).data() as ArrayLike<number | bigint>;
+  for (let i = 0; i < N; i++) {
+    const l = Number(lens[i]);
+    if (!(l >= 0 && l <= T && Number.isInteger(l))) fail(`valid_length ${l} of sample ${i} is not an integer in [0, T = ${T}]`);
+  }
+}
+
+/**
+ * GluonNLP's `BERTModel(encoder, vocab_size, token_type_vocab_size, units,
+ * embed_size, use_pooler, use_decoder, use_classifier, use_token_type_embed)`
+ * with GluonNLP's defaults (pooler and classifier on), except `useDecoder`,
+ * which is not ported (false; true is refused).
+ * Called as `bert.call(inputs [N, T] int32, tokenTypes [N, T], validLength [N]?)`;
+ * returns the sequence encoding [N, T, units], then (with the pooler) the
+ * pooled first token [N, units], then (with the classifier) the
+ * next-sentence scores [N, 2] — one tensor alone, else an array, as GluonNLP.
+ */
+export class BERTModel extends gluon.HybridBlock {
+  readonly units: number;
+  readonly vocabSize: number;
+  readonly tokenTypeVocabSize: number;
+  readonly usePooler: boolean;
+  readonly useClassifier: boolean;
+  readonly useTokenTypeEmbed: boolean;
+  readonly encoder: BERTEncoder;
+  readonly word_embed: InstanceType<typeof nn.HybridSequential>;
+  readonly token_type_embed?: InstanceType<typeof nn.HybridSequential>;
+  readonly pooler?: InstanceType<typeof nn.Dense>;
+  readonly classifier?: InstanceType<typeof nn.Dense>;
+
+  constructor(encoder: BERTEncoder, o: BERTModelOptions) {
+    super();
+    if (o.useDecoder) throw new Error('BERTModel: useDecoder (the masked language model decoder) is not ported; build with useDecoder: false and load GluonNLP parameters with { ignoreExtra: true }');
+    this.units = o.units;
+    this.vocabSize = o.vocabSize;
+    this.tokenTypeVocabSize = o.tokenTypeVocabSize ?? 2;
+    this.usePooler = o.usePooler ?? true;
+    this.useClassifier = o.useClassifier ?? true;
+    this.useTokenTypeEmbed = o.useTokenTypeEmbed ?? true;
+    if (this.useClassifier && !this.usePooler) throw new Error('BERTModel: Cannot use classifier if use_pooler is False');
+    const embedSize = o.embedSize ?? o.units;
+    this.encoder = encoder;
+    this.word_embed = embed(o.vocabSize, embedSize);
+    if (this.useTokenTypeEmbed) this.token_type_embed = embed(this.tokenTypeVocabSize, embedSize);
+    if (this.usePooler) {
+      this.pooler = new nn.Dense(o.units, { flatten: false, activation: 'tanh', inUnits: o.units });
+      if (this.useClassifier) this.classifier = new nn.Dense(2, { inUnits: o.units });
+    }
+  }
+
+  override call(...args: unknown[]): unknown {
+    checkBertInputs('BERTModel', this, args[0], args[1], args[2]);
+    return super.call(...args);
+  }
+
+  override hybridForward(F: gluon.F, inputs: T, tokenTypes: T, validLength?: T): T | T[] {
+    let embedding = this.word_embed.call(inputs) as T;
+    if (this.token_type_embed) embedding = F.add(embedding, this.token_type_embed.call(tokenTypes) as T);
+    const seq = this.encoder.call(embedding, validLength) as T;
+    const outputs = [seq];
+    if (this.pooler) {
+      // The first token's encoding: sequence.slice(begin=(0, 0, 0), end=(None, 1, None)).reshape((-1, units)).
+      const first = F.reshape(F.slice(seq, { begin: [0, 0, 0], end: [null, 1, null] }), [-1, this.units]);
+      const pooled = this.pooler.call(first) as T;
+      outputs.push(pooled);
+      if (this.classifier) outputs.push(this.classifier.call(pooled) as T);
+    }
+    return outputs.length > 1 ? outputs : outputs[0]!;
+  }
+}
+
+/**
+ * GluonNLP's `BERTClassifier(bert, num_classes, dropout)`: dropout (when
+ * non-zero) and `Dense(num_classes)` over the pooled output. Called as
+ * `net.call(inputs, tokenTypes, validLength?)`; returns scores [N, numClasses].
+ */
+export class BERTClassifier extends gluon.HybridBlock {
+  readonly bert: BERTModel;
+  readonly classifier = new nn.HybridSequential();
+
+  constructor(bert: BERTModel, numClasses = 2, dropout = 0) {
+    super();
+    if (!bert.usePooler) throw new Error('BERTClassifier: the BERTModel needs its pooler (usePooler: true)');
+    this.bert = bert;
+    if (dropout) this.classifier.add(new nn.Dropout(dropout));
+    this.classifier.add(new nn.Dense(numClasses, { inUnits: bert.units }));
+  }
+
+  override call(...args: unknown[]): unknown {
+    checkBertInputs('BERTClassifier', this.bert, args[0], args[1], args[2]);
+    return super.call(...args);
+  }
+
+  override hybridForward(_F: gluon.F, inputs: T, tokenTypes: T, validLength?: T): T {
+    const outs = this.bert.call(inputs, tokenTypes, validLength) as T[];
+    return this.classifier.call(outs[1]!) as T;
+  }
+}
+
+/**
+ * A BERTModel of the given sizes without the next-sentence classifier
+ * unless asked (GluonNLP's `get_model('bert_12_768_12', use_decoder=False,
+ * use_classifier=False)`, as its fine-tuning scripts call it, is
+ * `bertModel(bertHparams.bert_12_768_12)`).
+ *
+ * ```ts
+ * const bert = bertModel(bertHparams.tiny); bert.initialize();
+ * ```
+ */
+export function bertModel(c: BERTConfig, o: { usePooler?: boolean; useClassifier?: boolean; useTokenTypeEmbed?: boolean } = {}): BERTModel {
+  const encoder = new BERTEncoder(c);
+  return new BERTModel(encoder, { vocabSize: c.vocabSize, tokenTypeVocabSize: c.tokenTypeVocabSize, units: c.units, embedSize: c.embedSize, useClassifier: false, ...o });
+}
+
+/** The tiny classifier (2 classes, dropout 0.1) the CLI compiles: `gluonc compile models/bert/bert.ts`. */
+export default function build(c: BERTConfig = bertHparams.tiny): BERTClassifier {
+  return new BERTClassifier(bertModel(c), 2, 0.1);
+}
+
+/** Token ids and types [N, T] and valid lengths [N]: any batch, any length up to maxLength. */
+export const inputs = {
+  inputs: { shape: ['N', 'T'], dtype: 'int32' },
+  token_types: { shape: ['N', 'T'], dtype: 'int32' },
+  valid_length: { shape: ['N'], dtype: 'int32' },
+};

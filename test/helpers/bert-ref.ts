@@ -1,0 +1,120 @@
+/**
+ * An independent BERT in PyTorch for test/models/bert.test.ts, written by
+ * hand from Devlin et al. and GluonNLP 0.x's bert.py (no gluonc code): word +
+ * token-type + learned position embeddings, LayerNorm, post-norm layers of
+ * multi-head self-attention (scores / sqrt(d), keys at or past a sample's
+ * valid length masked with -inf) and an exact-erf GELU feed-forward network,
+ * padded positions zeroed (GluonNLP 0.9+'s SequenceMask), the pooler
+ * tanh(W·h[:, 0] + b) and the classifier Dense. Parameters travel by
+ * GluonNLP's names; the optimizers are torch.optim's Adam and AdamW with the
+ * per-step hyperparameters that make them MXNet's / GluonNLP's rules.
+ */
+import { spawnSync } from 'node:child_process';
+
+const SCRIPT = String.raw`
+import json, math, sys
+import torch
+import torch.nn.functional as Fn
+job = json.load(sys.stdin)
+dt = torch.float64 if job['dtype'] == 'float64' else torch.float32
+c = job['cfg']
+U, H, L, eps, head = c['units'], c['heads'], c['layers'], c['eps'], c['head']
+d = U // H
+P = {k: torch.tensor(v['data'], dtype=dt).reshape(v['shape']).requires_grad_() for k, v in job['params'].items()}
+def dense(x, pre):
+    return x @ P[pre + 'weight'].T + P[pre + 'bias']
+def ln(x, pre):
+    return Fn.layer_norm(x, (U,), P[pre + 'gamma'], P[pre + 'beta'], eps)
+def bert(ids, types, vl):
+    N, T = ids.shape
+    x = P['bert.word_embed.0.weight'][ids] + P['bert.token_type_embed.0.weight'][types] + P['bert.encoder.position_weight'][:T]
+    x = ln(x, 'bert.encoder.layer_norm.')
+    valid = torch.arange(T)[None, :] < vl[:, None]
+    for l in range(L):
+        pre = 'bert.encoder.transformer_cells.%d.' % l
+        heads = lambda y: y.reshape(N, T, H, d).transpose(1, 2)
+        q = heads(dense(x, pre + 'attention_cell.proj_query.'))
+        k = heads(dense(x, pre + 'attention_cell.proj_key.'))
+        v = heads(dense(x, pre + 'attention_cell.proj_value.'))
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(d)
+        s = s.masked_fill(~valid[:, None, None, :], float('-inf'))
+        a = torch.softmax(s, dim=-1)
+        ctx = (a @ v).transpose(1, 2).reshape(N, T, U)
+        x = ln(dense(ctx, pre + 'proj.') + x, pre + 'layer_norm.')
+        h = Fn.gelu(dense(x, pre + 'ffn.ffn_1.'))
+        x = ln(dense(h, pre + 'ffn.ffn_2.') + x, pre + 'ffn.layer_norm.')
+    seq = x * valid[:, :, None].to(dt)
+    pooled = torch.tanh(dense(seq[:, 0], 'bert.pooler.'))
+    return seq, pooled, dense(pooled, head)
+def batch(b):
+    return torch.tensor(b['ids']).long(), torch.tensor(b['types']).long(), torch.tensor(b['vl']).long()
+def flat(t):
+    return t.detach().double().reshape(-1).tolist()
+out = {'forward': [], 'grads': None, 'params': None}
+for b in job['batches']:
+    seq, pooled, logits = bert(*batch(b))
+    out['forward'].append({'seq': flat(seq), 'pooled': flat(pooled), 'logits': flat(logits)})
+def loss_of(b):
+    logits = bert(*batch(b))[2]
+    return Fn.cross_entropy(logits, torch.tensor(b['labels']).long(), reduction='sum')
+if job.get('grads'):
+    loss_of(job['batches'][0]).backward()
+    out['grads'] = {k: flat(p.grad) for k, p in P.items()}
+    for p in P.values():
+        p.grad = None
+o = job.get('optim')
+if o:
+    lr, wd, b1, b2, e = o['lr'], o['wd'], o['beta1'], o['beta2'], o['epsilon']
+    ps = list(P.values())
+    opt = torch.optim.Adam(ps, lr=lr, betas=(b1, b2), weight_decay=wd) if o['name'] == 'adam' else torch.optim.AdamW(ps, lr=lr, betas=(b1, b2), weight_decay=wd)
+    for t in range(1, o['steps'] + 1):
+        c1, c2 = 1 - b1 ** t, 1 - b2 ** t
+        g = opt.param_groups[0]
+        # torch divides by sqrt(v / c2) + eps; MXNet by sqrt(v) + eps after folding sqrt(c2) into the rate.
+        g['eps'] = e / math.sqrt(c2)
+        if o['name'] == 'adamw':
+            # MXNet's AdamW (adamw_update with eta = lr * sqrt(c2) / c1): decay lr_t * wd * w; torch decays lr * wd' * w.
+            g['lr'], g['weight_decay'] = lr, wd * math.sqrt(c2) / c1
+        elif o['name'] == 'bertadam':
+            # GluonNLP's BERTAdam: no bias correction, w -= lr * (m / (sqrt(v) + eps) + wd * w).
+            g['lr'] = lr * c1 / math.sqrt(c2)
+            g['weight_decay'] = lr * wd / g['lr']
+        opt.zero_grad()
+        b = job['batches'][(t - 1) % len(job['batches'])]
+        (loss_of(b) / len(b['labels'])).backward()
+        opt.step()
+    out['params'] = {k: flat(p) for k, p in P.items()}
+json.dump(out, sys.stdout)
+`;
+
+/** One batch: token ids, types, valid lengths and (for losses) labels. */
+export interface RefBatch {
+  ids: number[][];
+  types: number[][];
+  vl: number[];
+  labels?: number[];
+}
+
+/** What the PyTorch reference computes. */
+export interface RefJob {
+  dtype: 'float32' | 'float64';
+  cfg: { units: number; heads: number; layers: number; eps: number; head: string };
+  params: Record<string, { shape: number[]; data: number[] }>;
+  batches: RefBatch[];
+  grads?: boolean;
+  optim?: { name: 'adam' | 'adamw' | 'bertadam'; lr: number; wd: number; beta1: number; beta2: number; epsilon: number; steps: number };
+}
+
+/** The reference's results (flat float64 values). */
+export interface RefOut {
+  forward: { seq: number[]; pooled: number[]; logits: number[] }[];
+  grads: Record<string, number[]> | null;
+  params: Record<string, number[]> | null;
+}
+
+/** Runs the PyTorch reference in one python3 process. */
+export function torchBert(job: RefJob): RefOut {
+  const r = spawnSync('python3', ['-c', SCRIPT], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`python3 (torch BERT reference) failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as RefOut;
+}
