@@ -4,6 +4,7 @@
  * Parameter names are MXNet's (`features.0.weight`, `features.9.weight`,
  * `output.weight`).
  */
+import { checkZooOptions } from './options.js';
 import { gluon } from 'gluonc';
 
 const { nn } = gluon;
@@ -19,8 +20,10 @@ export class AlexNet extends gluon.HybridBlock {
   readonly features: InstanceType<typeof nn.HybridSequential>;
   readonly output: InstanceType<typeof nn.Dense>;
 
-  constructor({ classes = 1000 }: AlexNetOptions = {}) {
+  constructor(options: AlexNetOptions = {}) {
     super();
+    checkZooOptions('AlexNet', options, ['classes']);
+    const { classes = 1000 } = options;
     this.features = new nn.HybridSequential();
     this.features.add(new nn.Conv2D(64, 11, { strides: 4, padding: 2, activation: 'relu' }));
     this.features.add(new nn.MaxPool2D({ poolSize: 3, strides: 2 }));

@@ -7,6 +7,7 @@
  * input for the 121/161/169/201 specs). Parameter names are MXNet's
  * (`features.0.weight`, `features.4.0.1.0.gamma`, `output.weight`).
  */
+import { checkZooOptions } from './options.js';
 import { gluon } from 'gluonc';
 
 const { nn } = gluon;
@@ -60,8 +61,10 @@ export class DenseNet extends gluon.HybridBlock {
   readonly features: HybridSequential;
   readonly output: InstanceType<typeof nn.Dense>;
 
-  constructor(numInitFeatures: number, growthRate: number, blockConfig: number[], { bnSize = 4, dropout = 0, classes = 1000 }: DenseNetOptions = {}) {
+  constructor(numInitFeatures: number, growthRate: number, blockConfig: number[], options: DenseNetOptions = {}) {
     super();
+    checkZooOptions('DenseNet', options, ['bnSize', 'dropout', 'classes']);
+    const { bnSize = 4, dropout = 0, classes = 1000 } = options;
     this.features = new nn.HybridSequential();
     this.features.add(new nn.Conv2D(numInitFeatures, 7, { strides: 2, padding: 3, useBias: false }));
     this.features.add(new nn.BatchNorm());

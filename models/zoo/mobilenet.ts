@@ -8,6 +8,7 @@
  * `features.3.out.0.weight`, `output.0.weight`). NCHW input (224×224 for
  * ImageNet; any size that survives five stride-2 steps runs).
  */
+import { checkZooOptions } from './options.js';
 import { gluon } from 'gluonc';
 
 const { nn } = gluon;
@@ -80,8 +81,10 @@ export class MobileNet extends gluon.HybridBlock {
   readonly features: HybridSequential;
   readonly output: InstanceType<typeof nn.Dense>;
 
-  constructor(multiplier = 1.0, { classes = 1000 }: MobileNetOptions = {}) {
+  constructor(multiplier = 1.0, options: MobileNetOptions = {}) {
     super();
+    checkZooOptions('MobileNet', options, ['classes']);
+    const { classes = 1000 } = options;
     checkMultiplier('MobileNet', multiplier);
     const m = (xs: number[]) => xs.map((x) => Math.trunc(x * multiplier));
     this.features = new nn.HybridSequential();
@@ -106,8 +109,10 @@ export class MobileNetV2 extends gluon.HybridBlock {
   readonly features: HybridSequential;
   readonly output: HybridSequential;
 
-  constructor(multiplier = 1.0, { classes = 1000 }: MobileNetOptions = {}) {
+  constructor(multiplier = 1.0, options: MobileNetOptions = {}) {
     super();
+    checkZooOptions('MobileNetV2', options, ['classes']);
+    const { classes = 1000 } = options;
     checkMultiplier('MobileNetV2', multiplier);
     const m = (xs: number[]) => xs.map((x) => Math.trunc(x * multiplier));
     this.features = new nn.HybridSequential();

@@ -8,6 +8,7 @@
  * zoo `.params` file loads with `loadParameters`. NCHW input; 224×224 for
  * ImageNet, or `thumbnail: true` (a 3×3 stem, no pooling) for 32×32.
  */
+import { checkZooOptions } from './options.js';
 import { gluon } from 'gluonc';
 
 const { nn } = gluon;
@@ -176,8 +177,10 @@ export class ResNetV1 extends gluon.HybridBlock {
   readonly features: HybridSequential;
   readonly output: InstanceType<typeof nn.Dense>;
 
-  constructor(block: ResNetBlockClass, layers: number[], channels: number[], { classes = 1000, thumbnail = false }: ResNetOptions = {}) {
+  constructor(block: ResNetBlockClass, layers: number[], channels: number[], options: ResNetOptions = {}) {
     super();
+    checkZooOptions('ResNetV1', options, ['classes', 'thumbnail']);
+    const { classes = 1000, thumbnail = false } = options;
     checkSpec('ResNetV1', layers, channels);
     this.features = new nn.HybridSequential();
     if (thumbnail) this.features.add(conv3x3(channels[0]!, 1, 3));
@@ -206,8 +209,10 @@ export class ResNetV2 extends gluon.HybridBlock {
   readonly features: HybridSequential;
   readonly output: InstanceType<typeof nn.Dense>;
 
-  constructor(block: ResNetBlockClass, layers: number[], channels: number[], { classes = 1000, thumbnail = false }: ResNetOptions = {}) {
+  constructor(block: ResNetBlockClass, layers: number[], channels: number[], options: ResNetOptions = {}) {
     super();
+    checkZooOptions('ResNetV2', options, ['classes', 'thumbnail']);
+    const { classes = 1000, thumbnail = false } = options;
     checkSpec('ResNetV2', layers, channels);
     this.features = new nn.HybridSequential();
     this.features.add(new nn.BatchNorm({ scale: false, center: false }));

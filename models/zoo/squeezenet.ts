@@ -8,6 +8,7 @@
  * MXNet's (`features.0.weight`, `features.3.0.0.weight`,
  * `features.3.1.1.0.weight`, `output.0.weight`).
  */
+import { checkZooOptions } from './options.js';
 import { gluon } from 'gluonc';
 
 const { nn } = gluon;
@@ -43,8 +44,10 @@ export class SqueezeNet extends gluon.HybridBlock {
   readonly features: HybridSequential;
   readonly output: HybridSequential;
 
-  constructor(version: '1.0' | '1.1', { classes = 1000 }: SqueezeNetOptions = {}) {
+  constructor(version: '1.0' | '1.1', options: SqueezeNetOptions = {}) {
     super();
+    checkZooOptions('SqueezeNet', options, ['classes']);
+    const { classes = 1000 } = options;
     if (version !== '1.0' && version !== '1.1') throw new Error(`SqueezeNet: unsupported SqueezeNet version ${JSON.stringify(version)}: 1.0 or 1.1 expected`);
     this.features = new nn.HybridSequential();
     const pool = () => new nn.MaxPool2D({ poolSize: 3, strides: 2, ceilMode: true });

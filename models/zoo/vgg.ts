@@ -7,6 +7,7 @@
  * (`features.0.weight`, `features.1.gamma` with batch norm, `output.weight`).
  */
 import { gluon, init } from 'gluonc';
+import { checkZooOptions } from './options.js';
 
 const { nn } = gluon;
 type HybridSequential = InstanceType<typeof nn.HybridSequential>;
@@ -24,8 +25,10 @@ export class VGG extends gluon.HybridBlock {
   readonly features: HybridSequential;
   readonly output: InstanceType<typeof nn.Dense>;
 
-  constructor(layers: number[], filters: number[], { classes = 1000, batchNorm = false }: VGGOptions = {}) {
+  constructor(layers: number[], filters: number[], options: VGGOptions = {}) {
     super();
+    checkZooOptions('VGG', options, ['classes', 'batchNorm']);
+    const { classes = 1000, batchNorm = false } = options;
     if (layers.length !== filters.length) throw new Error(`VGG: layers and filters must have the same length, got ${layers.length} and ${filters.length}`);
     this.features = this.makeFeatures(layers, filters, batchNorm);
     this.features.add(new nn.Dense(4096, { activation: 'relu', weightInitializer: new init.Normal(), biasInitializer: new init.Zero() }));

@@ -14,8 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gluon, init, nd, npx, random } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
-import { BasicBlockV1, BottleneckV2, ResNetV1, ResNetV2 } from '../../models/zoo/resnet.js';
-import { MobileNetV2 } from '../../models/zoo/mobilenet.js';
+import { BasicBlockV1, BottleneckV2, ResNetV1, ResNetV2, getResnet } from '../../models/zoo/resnet.js';
+import { MobileNet, MobileNetV2 } from '../../models/zoo/mobilenet.js';
+import { VGG } from '../../models/zoo/vgg.js';
+import { AlexNet } from '../../models/zoo/alexnet.js';
 import { SqueezeNet } from '../../models/zoo/squeezenet.js';
 import { DenseNet } from '../../models/zoo/densenet.js';
 import { assertClose } from '../helpers/compare.js';
@@ -53,6 +55,21 @@ describe('models/zoo: MXNet .params files, ONNX export, gluonc compile', functio
         assertClose(Array.from(y.data() as Float32Array), refs[i].data, `${name} ${hybridize ? 'hybridized' : 'eager'}`, 1e-4, 1e-5);
       }
     });
+  });
+
+  it("a misspelt or unknown option is an Error naming it (MXNet's keyword arguments as one options object)", () => {
+    const o = { clases: 10 } as never;
+    assert.throws(() => getResnet(1, 18, o), /ResNetV1: unknown option 'clases' \(it takes 'classes', 'thumbnail'\)/);
+    assert.throws(() => new ResNetV2(BottleneckV2, [1], [8, 16], o), /ResNetV2: unknown option 'clases'/);
+    assert.throws(() => new MobileNet(0.25, o), /MobileNet: unknown option 'clases'/);
+    assert.throws(() => new MobileNetV2(0.25, o), /MobileNetV2: unknown option 'clases'/);
+    assert.throws(() => new SqueezeNet('1.1', o), /SqueezeNet: unknown option 'clases'/);
+    assert.throws(() => new DenseNet(8, 4, [1], { bn_size: 2 } as never), /DenseNet: unknown option 'bn_size' \(it takes 'bnSize', 'dropout', 'classes'\)/);
+    assert.throws(() => new VGG([1], [8], { batch_norm: true } as never), /VGG: unknown option 'batch_norm'/);
+    assert.throws(() => new AlexNet(o), /AlexNet: unknown option 'clases'/);
+    assert.throws(() => new SqueezeNet('1.2' as never), /SqueezeNet: unsupported SqueezeNet version "1.2"/);
+    assert.throws(() => getResnet(1, 19), /getResnet: num_layers 19 is not one of 18, 34, 50, 101, 152/);
+    assert.throws(() => new ResNetV1(BasicBlockV1, [1, 1], [8, 16]), /ResNetV1: channels must have one more entry than layers/);
   });
 
   it('loadParameters names what a zoo file lacks or has in excess', () => {
