@@ -18,6 +18,7 @@ import { BasicBlockV1, BottleneckV2, ResNetV1, ResNetV2, getResnet } from '../..
 import { MobileNet, MobileNetV2 } from '../../models/zoo/mobilenet.js';
 import { VGG } from '../../models/zoo/vgg.js';
 import { AlexNet } from '../../models/zoo/alexnet.js';
+import { Inception3 } from '../../models/zoo/inception.js';
 import { SqueezeNet } from '../../models/zoo/squeezenet.js';
 import { DenseNet } from '../../models/zoo/densenet.js';
 import { assertClose } from '../helpers/compare.js';
@@ -55,6 +56,26 @@ describe('models/zoo: MXNet .params files, ONNX export, gluonc compile', functio
         assertClose(Array.from(y.data() as Float32Array), refs[i].data, `${name} ${hybridize ? 'hybridized' : 'eager'}`, 1e-4, 1e-5);
       }
     });
+  });
+
+  it('Inception V3: the names and shapes of the torch mirror; a zoo-style .params file loads and the 299×299 prediction equals PyTorch\'s', () => {
+    random.seed(3);
+    const x = nd.random.uniform(-1, 1, [1, 3, 299, 299]);
+    npx.save(join(dir, 'inception-x.npy'), x);
+    const model = { kind: 'inception', classes: 6 };
+    const [names, ref] = torchRun([{ model, dtype: 'float32', namesOnly: true }, { model, dtype: 'float32', x: join(dir, 'inception-x.npy'), writeParams: join(dir, 'inception.params') }]);
+    assert.ok(Math.max(...ref.data) - Math.min(...ref.data) > 1e-3, `the reference varies: ${ref.data}`);
+    const net = new Inception3({ classes: 6 });
+    net.initialize();
+    net.inferShape(nd.zeros([1, 3, 299, 299]));
+    assert.deepEqual(Object.fromEntries(net.collectParams().entries().map(([k, p]) => [k, p.shape])), names);
+    net.loadParameters(join(dir, 'inception.params'));
+    for (const hybridize of [false, true]) {
+      if (hybridize) net.hybridize();
+      const y = net.call(x) as nd.NDArray;
+      assert.deepEqual(y.shape, [1, 6]);
+      assertClose(Array.from(y.data() as Float32Array), ref.data, `inception ${hybridize ? 'hybridized' : 'eager'}`, 1e-4, 1e-5);
+    }
   });
 
   it("a misspelt or unknown option is an Error naming it (MXNet's keyword arguments as one options object)", () => {

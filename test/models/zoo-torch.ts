@@ -28,19 +28,19 @@ torch.set_num_threads(1)
 MOM, EPS = 0.9, 1e-5
 
 class BN(nn.Module):
-    def __init__(s, c, scale=True, center=True):
+    def __init__(s, c, scale=True, center=True, eps=1e-5):
         super().__init__()
         s.weight = nn.Parameter(torch.ones(c)) if scale else None
         if center: s.bias = nn.Parameter(torch.zeros(c))
         else: s.register_buffer("bias", torch.zeros(c))
-        s.register_buffer("running_mean", torch.zeros(c)); s.register_buffer("running_var", torch.ones(c))
+        s.register_buffer("running_mean", torch.zeros(c)); s.register_buffer("running_var", torch.ones(c)); s.eps = eps
     def forward(s, x):
         if s.training:
             mean = x.mean((0, 2, 3)); var = x.var((0, 2, 3), unbiased=False)
             with torch.no_grad():
                 s.running_mean.mul_(MOM).add_((1 - MOM) * mean); s.running_var.mul_(MOM).add_((1 - MOM) * var)
-            return Fn.batch_norm(x, None, None, s.weight, s.bias, True, 0.0, EPS)
-        return Fn.batch_norm(x, s.running_mean, s.running_var, s.weight, s.bias, False, 0.0, EPS)
+            return Fn.batch_norm(x, None, None, s.weight, s.bias, True, 0.0, s.eps)
+        return Fn.batch_norm(x, s.running_mean, s.running_var, s.weight, s.bias, False, 0.0, s.eps)
 
 class Seq(nn.Sequential): pass
 class Cat(nn.Sequential):
@@ -185,7 +185,35 @@ def vgg(m):
     f += [DenseRelu(i * hw * hw, 4096), nn.Dropout(0.0), DenseRelu(4096, 4096), nn.Dropout(0.0)]
     net = Net(); net.features = Seq(*f); net.output = nn.Linear(4096, m["classes"]); return net
 
-BUILD = {"resnet": resnet, "mobilenet": mobilenet, "mobilenet_v2": mobilenet_v2, "squeezenet": squeezenet, "densenet": densenet, "vgg": vgg}
+def basic(i, c, k, s=1, p=0):
+    return Seq(nn.Conv2d(i, c, k, s, p, bias=False), BN(c, eps=1e-3), relu())
+def branch(i, pool, *settings):
+    f = []
+    if pool == "avg": f.append(nn.AvgPool2d(3, 1, 1))
+    elif pool == "max": f.append(nn.MaxPool2d(3, 2))
+    for c, k, st, p in settings:
+        f.append(basic(i, c, k, st or 1, p or 0)); i = c
+    return Seq(*f)
+def inc_A(i, pf): return Cat(branch(i, None, (64, 1, None, None)), branch(i, None, (48, 1, None, None), (64, 5, None, 2)),
+                         branch(i, None, (64, 1, None, None), (96, 3, None, 1), (96, 3, None, 1)), branch(i, "avg", (pf, 1, None, None)))
+def inc_B(i): return Cat(branch(i, None, (384, 3, 2, None)), branch(i, None, (64, 1, None, None), (96, 3, None, 1), (96, 3, 2, None)), branch(i, "max"))
+def inc_C(i, c7): return Cat(branch(i, None, (192, 1, None, None)),
+                         branch(i, None, (c7, 1, None, None), (c7, (1, 7), None, (0, 3)), (192, (7, 1), None, (3, 0))),
+                         branch(i, None, (c7, 1, None, None), (c7, (7, 1), None, (3, 0)), (c7, (1, 7), None, (0, 3)), (c7, (7, 1), None, (3, 0)), (192, (1, 7), None, (0, 3))),
+                         branch(i, "avg", (192, 1, None, None)))
+def inc_D(i): return Cat(branch(i, None, (192, 1, None, None), (320, 3, 2, None)),
+                         branch(i, None, (192, 1, None, None), (192, (1, 7), None, (0, 3)), (192, (7, 1), None, (3, 0)), (192, 3, 2, None)), branch(i, "max"))
+def inc_E(i): return Cat(branch(i, None, (320, 1, None, None)),
+                         Seq(branch(i, None, (384, 1, None, None)), Cat(branch(384, None, (384, (1, 3), None, (0, 1))), branch(384, None, (384, (3, 1), None, (1, 0))))),
+                         Seq(branch(i, None, (448, 1, None, None), (384, 3, None, 1)), Cat(branch(384, None, (384, (1, 3), None, (0, 1))), branch(384, None, (384, (3, 1), None, (1, 0))))),
+                         branch(i, "avg", (192, 1, None, None)))
+def inception(m):
+    f = [basic(3, 32, 3, 2), basic(32, 32, 3), basic(32, 64, 3, 1, 1), nn.MaxPool2d(3, 2), basic(64, 80, 1), basic(80, 192, 3), nn.MaxPool2d(3, 2),
+         inc_A(192, 32), inc_A(256, 64), inc_A(288, 64), inc_B(288), inc_C(768, 128), inc_C(768, 160), inc_C(768, 160), inc_C(768, 192),
+         inc_D(768), inc_E(1280), inc_E(2048), nn.AvgPool2d(8), nn.Dropout(0.0)]
+    net = Net(); net.features = Seq(*f); net.output = Dense(2048, m["classes"]); return net
+
+BUILD = {"resnet": resnet, "mobilenet": mobilenet, "mobilenet_v2": mobilenet_v2, "squeezenet": squeezenet, "densenet": densenet, "vgg": vgg, "inception": inception}
 def run(job):
     global net
     torch.set_default_dtype(torch.float64 if job["dtype"] == "float64" else torch.float32)
