@@ -49,6 +49,11 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   sub: { names: ['elemwise_sub', '_minus', '_Minus', '_sub', '_npi_subtract'], broadcast: 'broadcast_sub', scalar: ['_minus_scalar', '_npi_subtract_scalar'], rscalar: ['_rminus_scalar', '_npi_rsubtract_scalar'] },
   mul: { names: ['elemwise_mul', '_mul', '_Mul', '_npi_multiply'], broadcast: 'broadcast_mul', scalar: ['_mul_scalar', '_npi_multiply_scalar'], commutative: true },
   div: { names: ['elemwise_div', '_div', '_Div', '_npi_true_divide'], broadcast: 'broadcast_div', scalar: ['_div_scalar', '_npi_true_divide_scalar'], rscalar: ['_rdiv_scalar', '_npi_rtrue_divide_scalar'] },
+  // MXNet's own same-shape forms (F.elemwiseAdd): written as they are; read as add/sub/mul/div above.
+  elemwiseAdd: { names: ['elemwise_add'], attrs: {} },
+  elemwiseSub: { names: ['elemwise_sub'], attrs: {} },
+  elemwiseMul: { names: ['elemwise_mul'], attrs: {} },
+  elemwiseDiv: { names: ['elemwise_div'], attrs: {} },
   pow: { names: ['_power', '_Power', '_npi_power'], broadcast: 'broadcast_power', scalar: ['_power_scalar', '_npi_power_scalar'], rscalar: ['_rpower_scalar', '_npi_rpower_scalar'] },
   maximum: { names: ['_maximum', '_npi_maximum'], broadcast: 'broadcast_maximum', scalar: ['_maximum_scalar', '_npi_maximum_scalar'], commutative: true },
   minimum: { names: ['_minimum', '_npi_minimum'], broadcast: 'broadcast_minimum', scalar: ['_minimum_scalar', '_npi_minimum_scalar'], commutative: true },

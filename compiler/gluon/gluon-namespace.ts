@@ -18,6 +18,8 @@ export { Parameter, ParameterDict, type ParameterOptions } from './parameter.js'
 export { Trainer } from './trainer.js';
 export * as nn from './nn/index.js';
 export * as rnn from './rnn/index.js';
+/** MXNet 1.x's `gluon.contrib` (`contrib.nn.HybridConcurrent`, `Concurrent`, `Identity`). */
+export * as contrib from './contrib.js';
 export * as loss from './loss/index.js';
 export * as data from './data/index.js';
 export * as metric from './metric/index.js';

@@ -9,6 +9,7 @@ import { CREATION_OPS } from './creation.js';
 import { CUMSUM_OPS } from './cumsum.js';
 import { DENSE_OPS } from './dense.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
+import { ELEMWISE_OPS } from './elemwise.js';
 import { GEMM_OPS } from './gemm.js';
 import { GROUP_NORM_OPS } from './group-norm.js';
 import { INDEX_OPS } from './index-ops.js';
@@ -39,6 +40,7 @@ import { UNPOOL_OPS } from './unpool.js';
 /** Every operator by F name (aliases map to the same declaration). */
 export const OPS = {
   ...ELEMENTWISE_OPS,
+  ...ELEMWISE_OPS,
   ...REDUCE_OPS,
   ...SHAPE_OPS,
   ...JOIN_SPLIT_OPS,

@@ -65,7 +65,7 @@ export function solveBroadcast(types: TensorType[]): (Shape | undefined)[] {
   });
 }
 
-interface BinaryOpts {
+export interface BinaryOpts {
   dtypes?: DType[];
   /** Output dtype is the input dtype but the ONNX op returns bool (comparisons). */
   compare?: boolean;
@@ -76,16 +76,22 @@ interface BinaryOpts {
   int?: (dtype: DType) => ((a: number, b: number) => number) | null;
   /** The ONNX operator runs in a wider dtype for these (onnxruntime has no kernel for them; `computeIn`). */
   via?: Partial<Record<DType, DType>>;
+  /** MXNet's `elemwise_*`: the two shapes must be equal (no broadcasting). */
+  sameShape?: boolean;
 }
 
-function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
+export function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
   return defineOp<Binary>({
     name,
     inputs: ['lhs', 'rhs'],
     method: true,
     infer: (types) => {
       const dtype = commonDType(name, types, o.dtypes);
-      return [{ dtype, shape: broadcastShapes(name, [types[0]!.shape, types[1]!.shape], types) }];
+      const [l, r] = [types[0]!.shape, types[1]!.shape];
+      if (o.sameShape && (l.length !== r.length || l.some((d, i) => typeof d === 'number' && typeof r[i] === 'number' && d !== r[i]))) {
+        throw new OpError(name, 'needs two inputs of the same shape (it does not broadcast; use the broadcasting form)', types);
+      }
+      return [{ dtype, shape: broadcastShapes(name, [l, r], types) }];
     },
     solve: solveBroadcast,
     lower: o.via ? computeIn(o.via, (c) => void c.emit(onnxOp, c.inputs, {}, c.outputs)) : (c) => {
@@ -258,7 +264,7 @@ function pickGrad(pick: 1 | -1): GradRule {
 const one = (onnxOp: string, attrs: Record<string, { float: number }> = {}) => (c: LowerCtx) => void c.emit(onnxOp, c.inputs, attrs, c.outputs);
 
 
-const truncDiv = (a: number, b: number) => a / b;
+export const truncDiv = (a: number, b: number) => a / b;
 /** The error function in float64 (kernels and references). */
 export const erfFn = (x: number): number => {
   // Abramowitz-Stegun 7.1.26 is too coarse; use a series/continued fraction accurate to ~1e-15.
@@ -318,19 +324,22 @@ export function erfFloat64(c: LowerCtx, x: string): string {
   return op('Where', op('Equal', x, x), signed, x);
 }
 
+/** The options of add, sub, mul and div (also MXNet's elemwise_* forms, elemwise.ts). */
+export const ADD: BinaryOpts = { dtypes: NUMERIC, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] };
 /** `lhs + rhs`, broadcasting. Example: `F.add(x, 1)`. */
-export const add = binary('add', 'Add', (a, b) => a + b, { dtypes: NUMERIC, grad: (F, { inputs: [a, b] }, [g]) => [F.reduceSumLike(g!, a!), F.reduceSumLike(g!, b!)] });
+export const add = binary('add', 'Add', (a, b) => a + b, ADD);
+export const SUB: BinaryOpts = { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) };
 /** `lhs - rhs`, broadcasting. */
-export const sub = binary('sub', 'Sub', (a, b) => a - b, { dtypes: NUMERIC, grad: binaryGrad((F, _a, _b, g) => [g, F.neg(g)]) });
-/** `lhs * rhs`, broadcasting. */
-export const mul = binary('mul', 'Mul', (a, b) => a * b, {
+export const sub = binary('sub', 'Sub', (a, b) => a - b, SUB);
+export const MUL: BinaryOpts = {
   dtypes: NUMERIC,
   // int32 and uint32 products past 2^53 lose their low bits in float64: Math.imul wraps exactly (8- and 16-bit products are small).
   int: (d) => (d === 'int32' ? Math.imul : d === 'uint32' ? (a, b) => Math.imul(a, b) >>> 0 : null),
   grad: binaryGrad((F, a, b, g) => [F.mul(g, b), F.mul(g, a)]),
-});
-/** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
-export const div = binary('div', 'Div', truncDiv, {
+};
+/** `lhs * rhs`, broadcasting. */
+export const mul = binary('mul', 'Mul', (a, b) => a * b, MUL);
+export const DIV: BinaryOpts = {
   dtypes: NUMERIC,
   intDivisor: true,
   // d/da = 1/b, d/db = -a/b² = -y/b.
@@ -338,7 +347,9 @@ export const div = binary('div', 'Div', truncDiv, {
     const ga = F.div(g, b);
     return [ga, F.neg(F.mul(ga, y))];
   }),
-});
+};
+/** `lhs / rhs`, broadcasting (integers truncate toward zero; an integer division by zero throws). */
+export const div = binary('div', 'Div', truncDiv, DIV);
 /**
  * `lhs ** rhs`, broadcasting. Gradient: d/da = b·a^(b-1); d/db = y·log(a)
  * where a > 0, and 0 where a <= 0 (where the power is only defined for

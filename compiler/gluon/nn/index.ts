@@ -9,6 +9,7 @@ export {
   MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
   GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, type PoolOptions, type AvgPoolOptions,
 } from './pool.js';
+export { Concurrent, HybridConcurrent, Concatenate, HybridConcatenate, Identity, type ConcurrentOptions } from './concurrent.js';
 export { Activation, Dropout, Flatten, Embedding, Lambda, HybridLambda, type ActivationName, type DropoutOptions, type EmbeddingOptions } from './basic.js';
 export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, type PReLUOptions } from './activations.js';
 export { BatchNorm, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './norm.js';

@@ -22,6 +22,7 @@ import lenet from '../../../models/lenet.js';
 import mlp from '../../../models/mlp.js';
 import resnet from '../../../models/resnet.js';
 import { assertClose } from '../../helpers/compare.js';
+import { MobileNetV2 } from '../../../models/zoo/mobilenet.js';
 import { checkMxnetFiles, PY_READ_MXNET, PY_RUN_MXNET_SYMBOL, python } from '../../helpers/mxnet-python.js';
 import type { AttrValue } from '../../../compiler/ir/node.js';
 import { mxnetAttrString } from '../../../compiler/formats/mxnet-export.js';
@@ -151,6 +152,7 @@ describe("HybridBlock.export(path, { format: 'mxnet' })", () => {
       ['ResNet (models/resnet.ts: residual sums, BatchNorm, global pooling)', resnet, [2, 3, 32, 32]],
       ['BatchNorm, PReLU, global pooling, concat, reshape, softmax and a constant', bnNet, [3, 2, 6, 6]],
       ['the fixture net', convnet, [2, 1, 6, 6]],
+      ['MobileNetV2 (models/zoo: elemwise_add shortcuts, depthwise num_group, clip)', () => new MobileNetV2(0.25, { classes: 4 }), [2, 3, 32, 32]],
     ];
     for (const [name, build, shape] of CASES) {
       it(name, () => {

@@ -31,4 +31,16 @@ describe('element-wise operator errors', () => {
     onEveryPath(() => assert.deepEqual(nd.div(nd.array([1, -1]), nd.array([0, 0])).toArray(), [Infinity, -Infinity]));
     onEveryPath(() => assert.deepEqual(nd.div(nd.array([7, -7], { dtype: 'int32' }), nd.array([2, 2], { dtype: 'int32' })).toArray(), [3, -3]));
   });
+
+  it("MXNet's elemwiseAdd/Sub/Mul/Div refuse different shapes (no broadcasting) and equal the broadcasting forms on equal ones", () => {
+    for (const op of ['elemwiseAdd', 'elemwiseSub', 'elemwiseMul', 'elemwiseDiv'] as const) {
+      onEveryPath(() => assert.throws(() => nd[op](nd.ones([2, 3]), nd.ones([3])), new RegExp(`^OpError: ${op}: needs two inputs of the same shape.*\\(inputs: float32\\[2, 3\\], float32\\[3\\]\\)`)));
+      assert.throws(() => sym[op](sym.var('x', { shape: [2, 3] }), sym.var('y', { shape: [2, 1] })), new RegExp(`${op}: needs two inputs of the same shape`));
+    }
+    const a = nd.array([[1, 2], [3, 4]]);
+    const b = nd.array([[2, 2], [4, 8]]);
+    assert.deepEqual(nd.elemwiseAdd(a, b).toArray(), [[3, 4], [7, 12]]);
+    assert.deepEqual(nd.elemwiseDiv(a, b).toArray(), [[0.5, 1], [0.75, 0.5]]);
+    assert.deepEqual(a.elemwiseMul(b).toArray(), [[2, 4], [12, 32]]);
+  });
 });

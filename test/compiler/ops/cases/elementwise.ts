@@ -37,6 +37,13 @@ export const cases: OpCase[] = [
     ref: 'a + b',
   },
   { op: 'sub', samples: [...bin, ints], ref: 'a - b' },
+  // MXNet's elemwise_* (same shapes only; the error is in elementwise-errors.test.ts; integers: the kernels of add/sub/mul).
+  ...(['elemwiseAdd', 'elemwiseSub', 'elemwiseMul'] as const).map((op, i): OpCase => ({
+    op,
+    samples: [bin[0]!, { inputs: [{ shape: [5, 3], symbolic: true }, { shape: [5, 3], symbolic: true }], label: 'symbolic batch' }, { inputs: [{ shape: [2, 3], dtype: 'float64' }, { shape: [2, 3], dtype: 'float64' }], label: 'float64' }],
+    ref: ['a + b', 'a - b', 'a * b'][i]!,
+  })),
+  { op: 'elemwiseDiv', samples: [{ inputs: [{ shape: [3, 4] }, { shape: [3, 4], range: [0.5, 2] }] }, { inputs: [{ shape: [2, 3], dtype: 'float64' }, { shape: [2, 3], dtype: 'float64', range: [0.5, 2] }], label: 'float64' }], ref: 'a / b' },
   { op: 'mul', samples: [...bin, ints], ref: 'a * b' },
   // int32 products past 2^53 wrap exactly (the kernel's float64 product had lost their low bits).
   { op: 'mul', samples: [{ inputs: [{ shape: [6], dtype: 'int32', values: [2147483647, 123456789, -2147483648, 65537, 46341, 99999] }, { shape: [6], dtype: 'int32', values: [2147483647, 987654321, -2147483648, 65537, 46341, 77777] }], label: 'int32 overflow wraps' }], ref: 'a * b' },

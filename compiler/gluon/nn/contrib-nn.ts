@@ -1,0 +1,2 @@
+/** The layers of MXNet 1.x's `gluon.contrib.nn` that gluonc has (also in `gluon.nn`). */
+export { Concurrent, HybridConcurrent, Identity, type ConcurrentOptions } from './concurrent.js';
