@@ -116,16 +116,25 @@ function binary(name: string, onnxOp: string, f: (a: number, b: number) => numbe
  * without such a dimension the inputs stay as they are.
  */
 function guardFloat64Scale(c: LowerCtx, sides: number[]): string[] {
-  const out = c.outTypes[0]!;
-  if (out.dtype !== 'float64') return c.inputs;
-  const k = [...out.shape].reverse().findIndex((d) => typeof d === 'number' && d > 1);
-  if (k < 0) return c.inputs;
-  const target = [out.shape[out.shape.length - 1 - k] as number, ...Array.from({ length: k }, () => 1)];
   return c.inputs.map((name, i) => {
-    const t = c.inTypes[i]!;
-    const one = t.shape.every((d) => d === 1);
-    return sides.includes(i) && one && !c.inTypes[1 - i]!.shape.every((d) => d === 1) ? c.emit('Expand', [name, c.ints(target)])[0]! : name;
+    const one = c.inTypes[i]!.shape.every((d) => d === 1);
+    return sides.includes(i) && one && !c.inTypes[1 - i]!.shape.every((d) => d === 1) ? float64Scale(c, name, c.outTypes[0]!) : name;
   });
+}
+
+/**
+ * A one-element scale operand `name` of a Mul/Div whose output is `out`,
+ * made safe from MatMulScaleFusion (see guardFloat64Scale): in a float64
+ * output, expanded along its last concrete dimension above 1; otherwise (or
+ * without such a dimension) `name` itself. Other operators that scale by a
+ * constant (divSqrtDim) emit their Mul through it.
+ */
+export function float64Scale(c: LowerCtx, name: string, out: TensorType): string {
+  if (out.dtype !== 'float64') return name;
+  const k = [...out.shape].reverse().findIndex((d) => typeof d === 'number' && d > 1);
+  if (k < 0) return name;
+  const target = [out.shape[out.shape.length - 1 - k] as number, ...Array.from({ length: k }, () => 1)];
+  return c.emit('Expand', [name, c.ints(target)])[0]!;
 }
 
 /** The integer dtypes a float function takes as MXNet 1.x's legacy operators do (see `unary`). */
