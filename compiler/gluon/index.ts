@@ -44,6 +44,8 @@ export const nd = {
   full: ndMod.full,
   arange: ndMod.arange,
   random: ndMod.random,
+  /** MXNet's `nd.contrib` operators gluonc has: `nd.contrib.arangeLike`, `nd.contrib.divSqrtDim`. */
+  contrib: ndMod.ops.contrib,
   /** Writes an array, a list or a dict of arrays as `mx.nd.save` does (or safetensors): `nd.save('a.params', { w })`. */
   save: saveArrays,
   /** Reads a file of `nd.save`/`mx.nd.save` (or safetensors, `.npz`, `.npy`) as a list or dict: `nd.load('a.params')`. */
@@ -70,6 +72,7 @@ export const sym = {
   Variable: variable,
   Group: group,
   Symbol: SymbolClass,
+  contrib: symOps.contrib,
 } as typeof symOps & SymbolParamForms & { var: typeof variable; Variable: typeof variable; Group: typeof group; Symbol: typeof SymbolClass };
 export declare namespace sym {
   type Symbol = SymbolClass;

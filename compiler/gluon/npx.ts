@@ -133,6 +133,7 @@ export const npx = {
   maskedSoftmax: opView('maskedSoftmax'),
   maskedLogSoftmax: opView('maskedLogSoftmax'),
   shapeArray: opView('shapeArray'),
+  arangeLike: opView('arangeLike'),
   groupNorm: opView('GroupNorm'),
   instanceNorm: opView('InstanceNorm'),
   /** MXNet 2's `npx.nonzero`: the positions of the nonzero elements as int64 `[count, ndim]` (ONNX's `NonZero` transposed). Example: `npx.nonzero(mask)`. */

@@ -5,6 +5,7 @@
  */
 import { BROADCAST_OPS } from './broadcast.js';
 import { CONV_OPS } from './conv.js';
+import { CONTRIB_OPS } from './contrib.js';
 import { CREATION_OPS } from './creation.js';
 import { CUMSUM_OPS } from './cumsum.js';
 import { DENSE_OPS } from './dense.js';
@@ -60,6 +61,7 @@ export const OPS = {
   ...MULTINOMIAL_OPS,
   ...NORM_OPS,
   ...CREATION_OPS,
+  ...CONTRIB_OPS,
   ...TRIANGULAR_OPS,
   ...MASKED_SOFTMAX_OPS,
   ...CUMSUM_OPS,

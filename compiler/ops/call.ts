@@ -224,7 +224,10 @@ function describe(x: unknown): string {
 type Ops = typeof OPS;
 
 /** The operator functions of a backend whose tensors are `T`. */
-export type OpsOf<T> = { [K in keyof Ops]: Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T> };
+/** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`), the same functions as on `F`. */
+export type ContribNamespace<T> = { readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>; readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T> };
+
+export type OpsOf<T> = { [K in keyof Ops]: Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T>; readonly contrib: ContribNamespace<T> };
 
 type MethodNames = { [K in keyof Ops]: SigOf<Ops[K]> extends { __method: true } ? K : never }[keyof Ops];
 
@@ -238,6 +241,7 @@ export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) =>
     out[name] = (...args: unknown[]) => apply(def, name, args);
   }
   Object.defineProperty(out, 'random', { value: randomNamespace<T>(out), enumerable: false });
+  Object.defineProperty(out, 'contrib', { value: Object.freeze({ arangeLike: out['arangeLike'], divSqrtDim: out['divSqrtDim'] }), enumerable: false });
   return out as unknown as OpsOf<T>;
 }
 

@@ -11,6 +11,7 @@ import type { Shape, TensorType } from '../ir/types.js';
 import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
 import { broadcastShapes } from './dims.js';
 import { OpError } from './errors.js';
+import { guardFloat64Scale } from './float64-scale.js';
 import { mapN } from './kernels.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
@@ -107,30 +108,6 @@ export function binary(name: string, onnxOp: string, f: (a: number, b: number) =
       return [mapN(ins, out!, (o.int && !isFloat(out!.dtype) && o.int(out!.dtype)) || f)];
     },
     grad: o.grad,
-  });
-}
-
-/**
- * The inputs of a float64 Mul/Div with each one-element operand (at `sides`)
- * expanded to a few elements: onnxruntime 1.30's MatMulScaleFusion folds a
- * one-element constant Mul/Div next to a MatMul into FusedMatMul's float32
- * `alpha` even in a float64 graph, so `dot(g · (1/√3), W)` lost float64
- * precision (fixed upstream later: it now refuses an inexact double scale).
- * The scale is expanded along the output's last concrete dimension above 1
- * (`[d, 1, ..., 1]`, broadcasting to the same output; onnxruntime folds the
- * Expand of a constant into a d-element constant, which is not a scalar);
- * without such a dimension the inputs stay as they are.
- */
-function guardFloat64Scale(c: LowerCtx, sides: number[]): string[] {
-  const out = c.outTypes[0]!;
-  if (out.dtype !== 'float64') return c.inputs;
-  const k = [...out.shape].reverse().findIndex((d) => typeof d === 'number' && d > 1);
-  if (k < 0) return c.inputs;
-  const target = [out.shape[out.shape.length - 1 - k] as number, ...Array.from({ length: k }, () => 1)];
-  return c.inputs.map((name, i) => {
-    const t = c.inTypes[i]!;
-    const one = t.shape.every((d) => d === 1);
-    return sides.includes(i) && one && !c.inTypes[1 - i]!.shape.every((d) => d === 1) ? c.emit('Expand', [name, c.ints(target)])[0]! : name;
   });
 }
 

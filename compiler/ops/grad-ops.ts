@@ -84,6 +84,7 @@ export interface GradOps {
   prod(data: T, axis?: Axis | ReduceOpts, keepdims?: boolean | ReduceOpts, options?: ReduceOpts): T;
   argmax(data: T, axis?: number | null | { axis?: number | null; keepdims?: boolean }, keepdims?: boolean): T;
   reduceSumLike(data: T, like: T): T;
+  divSqrtDim(data: T): T;
 
   reshape(data: T, shape: number | number[] | { shape: number[]; reverse?: boolean }, ...rest: (number | { reverse?: boolean })[]): T;
   reshapeLike(lhs: T, rhs: T): T;

@@ -31,8 +31,7 @@ export class DotProductAttentionCell extends gluon.HybridBlock {
 
   /** Attention weights [B, Tq, Tk] of query [B, Tq, d] and key [B, Tk, d]; `mask`: valid lengths [B, Tq]. */
   computeWeight(F: gluon.F, query: T, key: T, mask?: T): T {
-    // F.contrib.div_sqrt_dim(query): query / sqrt(query.shape[-1]).
-    if (this.scaled) query = F.mul(query, 1 / Math.sqrt(query.shape[query.shape.length - 1] as number));
+    if (this.scaled) query = F.contrib.divSqrtDim(query);
     const score = F.batchDot(query, key, { transposeB: true });
     const weights = mask === undefined ? F.softmax(score, { axis: -1 }) : F.softmax(score, mask, { axis: -1, useLength: true });
     return this._dropout_layer.call(weights) as T;
@@ -86,9 +85,8 @@ export class MultiHeadAttentionCell extends gluon.HybridBlock {
   override hybridForward(F: gluon.F, query: T, key: T, value: T, mask?: T): [T, T] {
     const q = this.project(F, this.proj_query, query);
     const k = this.project(F, this.proj_key, key);
-    // Each sample's valid lengths repeated for its heads: [N, Tq] -> [N * heads, Tq]
-    // (GluonNLP: broadcast_axis(expand_dims(mask, 1), axis=1, size=heads).reshape((-1, 0), reverse=True)).
-    const m = mask === undefined ? undefined : F.repeat(mask, this.numHeads, { axis: 0 });
+    // Each sample's valid lengths repeated for its heads: [N, Tq] -> [N * heads, Tq].
+    const m = mask === undefined ? undefined : F.reshape(F.broadcastAxis(F.expandDims(mask, { axis: 1 }), { axis: 1, size: this.numHeads }), { shape: [-1, 0], reverse: true });
     const weights = this.baseCell.computeWeight(F, q, k, m);
     const v = this.project(F, this.proj_value, value);
     const context = this.baseCell.readByWeight(F, weights, v);

@@ -138,8 +138,8 @@ export class BERTEncoder extends gluon.HybridBlock {
   }
 
   override hybridForward(F: gluon.F, inputs: T, validLength: T | undefined, p: { position_weight: T }): T {
-    // steps = F.contrib.arange_like(inputs, axis=1): positions 0..T-1, read from the input's length.
-    const steps = F.arange(0, F.shapeArray(inputs, { axis: 1 }), 1, { dtype: 'int32' });
+    // Positions 0..T-1, read from the input's length when the graph runs.
+    const steps = F.contrib.arangeLike(inputs, { axis: 1, dtype: 'int32' });
     let attnValidLen: T | undefined;
     if (validLength !== undefined) {
       // Each sample's valid length for every query row: [N, T] (int32, as GluonNLP casts it).

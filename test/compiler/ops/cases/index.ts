@@ -1,5 +1,6 @@
 /** Every family's table entries (one file per family of `compiler/ops`). */
 import type { OpCase } from '../case.js';
+import { cases as contrib } from './contrib.js';
 import { cases as creation } from './creation.js';
 import { cases as elementwise } from './elementwise.js';
 import { cases as groupNorm } from './group-norm.js';
@@ -17,4 +18,4 @@ import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
 import { cases as loop } from './loop.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...loop, ...random];
