@@ -117,3 +117,16 @@ export function wireString(buf: Uint8Array, f: Readonly<WireField>): string {
   }
   return utf8.decode(buf.subarray(f.start, f.end));
 }
+
+/**
+ * The main graph of the ModelProto `bytes` (field 7) as a field, or null
+ * when it has none. Example: `scanFields(bytes, g.start, g.end, visit)` with
+ * `g = mainGraph(bytes)`.
+ */
+export function mainGraph(bytes: Uint8Array): WireField | null {
+  let graph: WireField | null = null;
+  scanFields(bytes, 0, bytes.length, (f) => {
+    if (f.no === 7 && f.wire === 2) graph = { ...f };
+  });
+  return graph;
+}

@@ -17,7 +17,7 @@
  * and the model itself fails: a plain Error (500).
  */
 import { readFileSync } from 'node:fs';
-import { scanFields, wireString, type WireField } from './proto-wire.js';
+import { mainGraph, scanFields, wireString } from './proto-wire.js';
 import type { DType } from './dtypes.js';
 import { boundSizes, doesNotFit, FeedError } from './feeds.js';
 import { formatShape, type HostTensor } from './tensor.js';
@@ -45,12 +45,8 @@ const STATUS = /^Non-zero status code returned while running (\w+) node\. Name:'
  * ```
  */
 export function nodeOrigin(bytes: Uint8Array, name: string): NodeOrigin | null {
-  let graph: WireField | null = null;
-  scanFields(bytes, 0, bytes.length, (f) => {
-    if (f.no === 7 && f.wire === 2) graph = { ...f };
-  });
-  if (!graph) return null;
-  const g: WireField = graph;
+  const g = mainGraph(bytes);
+  if (!g) return null;
   let record: { op?: string; scope?: string } = {};
   let found: NodeOrigin | null = null;
   scanFields(bytes, g.start, g.end, (f) => {

@@ -19,7 +19,7 @@
  * Files from other tools carry neither, and every float initializer of rank
  * >= 1 stays a parameter (compiler/onnx/read.ts).
  */
-import { scanFields, wireString, type WireField } from '../../runtime/proto-wire.js';
+import { mainGraph, scanFields, wireString, type WireField } from '../../runtime/proto-wire.js';
 
 const KIND = 'pkg.torch.export.graph_signature.InputSpec.kind';
 const FOLDED_FROM = 'pkg.onnxscript.optimizer.folded_from';
@@ -29,12 +29,8 @@ const TEMPORARY = /^val_\d+$/;
 /** The value_info metadata of the main graph of the ModelProto `bytes`: name -> key -> value (only entries with metadata). */
 function valueInfoMetadata(bytes: Uint8Array): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
-  let graph: WireField | null = null;
-  scanFields(bytes, 0, bytes.length, (f) => {
-    if (f.no === 7 && f.wire === 2) graph = { ...f };
-  });
-  if (!graph) return out;
-  const g: WireField = graph;
+  const g = mainGraph(bytes);
+  if (!g) return out;
   const infos: WireField[] = [];
   // GraphProto.value_info (13); ValueInfoProto: name (1), metadata_props (4: StringStringEntryProto key 1, value 2).
   scanFields(bytes, g.start, g.end, (f) => {
