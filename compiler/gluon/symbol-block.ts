@@ -104,8 +104,11 @@ export class SymbolBlock extends HybridBlock {
     if (path.endsWith('.json')) {
       throw new Error(`SymbolBlock.imports('${path}'): an MXNet symbol file needs the input names (and the parameters file): SymbolBlock.imports('${path}', ['data'], 'model-0000.params')`);
     }
-    const { graph, manifest } = readModel(path);
-    return new SymbolBlock(graph, manifest === null ? null : checkManifest(manifest, `SymbolBlock.imports('${path}')`), path);
+    const { graph, manifest, frozen } = readModel(path);
+    const block = new SymbolBlock(graph, manifest === null ? null : checkManifest(manifest, `SymbolBlock.imports('${path}')`), path);
+    // The buffers torch's exporter records (register_buffer) never train, as PyTorch's do not.
+    for (const name of frozen) if (block.params.has(name)) block.params.get(name).gradReq = 'null';
+    return block;
   }
 
   /** A block computing `graph`; its parameter values (the initializers) become the parameters' data. */

@@ -7,7 +7,9 @@
  * - `pkg.torch.export.graph_signature.InputSpec.kind`: torch.export's kind
  *   of each lifted input. `BUFFER` (`register_buffer`: BatchNorm's running
  *   statistics, positional tables, masks) and `CONSTANT_TENSOR` are not
- *   trained by PyTorch; `PARAMETER` is.
+ *   trained by PyTorch; `PARAMETER` is. A buffer stays a parameter of the
+ *   block with `gradReq: 'null'` (in `collectParams` and saved files, as
+ *   gluon's running statistics are); a constant tensor is a constant.
  * - `pkg.onnxscript.optimizer.folded_from`: the values the onnxscript
  *   optimizer (run by `torch.onnx.export(..., dynamo=True)`, the default
  *   since torch 2.9, unless `optimize=False`) folded into an initializer. A
@@ -67,22 +69,26 @@ function foldedSources(record: string): string[] {
 }
 
 /**
- * Names of the initializers torch's exporter records as buffers or constant
- * tensors, or that its optimizer folded from its own temporaries only: they
- * are constants of the imported graph, not parameters. Empty for files
- * without that metadata.
+ * What torch's exporter records about the initializers: `buffers`
+ * (`register_buffer`: parameters of the block that never train, as
+ * BatchNorm's running statistics are) and `constants` (constant tensors,
+ * and values its optimizer folded from its own temporaries: constants of the
+ * imported graph, not parameters). Both empty for files without that
+ * metadata.
  *
  * ```ts
- * exportedConstants(readFileSync('encoder.onnx')); // Set { 'val_101' } (torch.onnx.export(..., dynamo=True))
+ * exportedRecord(readFileSync('encoder.onnx')); // { buffers: Set { 'pe' }, constants: Set { 'val_101' } } (dynamo=True)
  * ```
  */
-export function exportedConstants(bytes: Uint8Array): Set<string> {
-  const out = new Set<string>();
+export function exportedRecord(bytes: Uint8Array): { buffers: Set<string>; constants: Set<string> } {
+  const buffers = new Set<string>();
+  const constants = new Set<string>();
   for (const [name, props] of valueInfoMetadata(bytes)) {
     const kind = props.get(KIND);
     const folded = props.get(FOLDED_FROM);
-    if (kind === 'BUFFER' || kind === 'CONSTANT_TENSOR') out.add(name);
-    else if (kind === undefined && folded !== undefined && foldedSources(folded).every((s) => TEMPORARY.test(s))) out.add(name);
+    if (kind === 'BUFFER') buffers.add(name);
+    else if (kind === 'CONSTANT_TENSOR') constants.add(name);
+    else if (kind === undefined && folded !== undefined && foldedSources(folded).every((s) => TEMPORARY.test(s))) constants.add(name);
   }
-  return out;
+  return { buffers, constants };
 }

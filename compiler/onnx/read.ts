@@ -30,7 +30,7 @@ import { attrReviver } from './emit.js';
 import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
-import { exportedConstants } from './exported-constants.js';
+import { exportedRecord } from './exported-constants.js';
 import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, shapeValueDims, type ImportCtx } from './import/context.js';
 import { DOMAIN_IMPORTS, importNode } from './import/table.js';
@@ -59,6 +59,8 @@ export interface ReadModelResult {
   opset: number;
   /** Every `metadata_props` entry. */
   metadata: Record<string, string>;
+  /** Parameters that never train: the buffers torch's exporter records (./exported-constants.ts). */
+  frozen: Set<string>;
 }
 
 /** The doc string the emitter writes on the first ONNX node of each IR node. */
@@ -87,7 +89,8 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
   const { model, bytes } = decodeModel(source, fail);
   const { opset, metadata, manifest } = modelHeader(model, fail);
   const dir = typeof source === 'string' ? path.dirname(source) : null;
-  const reader = new GraphReader(model.graph!, manifest, fail, dir, exportedConstants(bytes));
+  const record = exportedRecord(bytes);
+  const reader = new GraphReader(model.graph!, manifest, fail, dir, record.constants);
   const inputs = reader.readInputs();
   reader.readNodes(opset);
   const outputs = reader.readOutputs();
@@ -97,7 +100,7 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
   } catch (e) {
     throw fail((e as Error).message);
   }
-  return { graph, manifest, opset, metadata };
+  return { graph, manifest, opset, metadata, frozen: record.buffers };
 }
 
 /** The file's (or the bytes') ModelProto, which must have a graph, and its bytes. */
@@ -168,7 +171,7 @@ class GraphReader implements ForeignCtx {
     private readonly manifest: ModelManifest | null,
     readonly fail: (msg: string) => Error,
     private readonly dir: string | null = null,
-    /** Initializers the file's exporter marks as buffers or folded constants (./exported-constants.ts): never parameters. */
+    /** Initializers the file's exporter marks as constant tensors or folded constants (./exported-constants.ts): never parameters. */
     private readonly exported: ReadonlySet<string> = new Set(),
   ) {
     this.paramNames = new Set(Array.isArray(manifest?.params) ? manifest.params.map(String) : []);
@@ -237,7 +240,7 @@ class GraphReader implements ForeignCtx {
   /**
    * Initializers become values when first used: parameters, or constants of the traced graph.
    * In other tools' files the float initializers of rank >= 1 are the parameters; integer and scalar ones are constants,
-   * and so are those torch's exporter records as buffers or folded from its own temporaries (`exported`).
+   * and so are those torch's exporter records as constant tensors or folded from its own temporaries (`exported`).
    */
   private initValue(name: string): Value | undefined {
     const data = this.initializerData(name);

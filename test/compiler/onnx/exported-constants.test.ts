@@ -2,9 +2,11 @@
  * Which initializers of a file from torch's dynamo exporter
  * (`torch.onnx.export(..., dynamo=True)`, torch 2.13's default) become
  * parameters: PyTorch's parameters, those its optimizer folded from a
- * parameter (a Linear's weight transposed for MatMul) among them; never a
- * buffer (`register_buffer`) or a constant the optimizer folded from the
- * exporter's temporaries (scaled_dot_product_attention's scale, shape [1]).
+ * parameter (a Linear's weight transposed for MatMul) among them. A buffer
+ * (`register_buffer`) is a parameter with gradReq 'null', as gluon's running
+ * statistics; a constant the optimizer folded from the exporter's
+ * temporaries (scaled_dot_product_attention's scale, shape [1]) is no
+ * parameter.
  * Checked against the file's own record (value_info metadata, read with
  * python's onnx) and by training: three SGD steps with weight decay give
  * PyTorch's loss (a trained buffer or scale would move it). Skipped without
@@ -14,7 +16,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
-import { exportedConstants } from '../../../compiler/onnx/exported-constants.js';
+import { exportedRecord } from '../../../compiler/onnx/exported-constants.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -61,18 +63,21 @@ describe('initializers of a torch dynamo export: parameters, buffers and folded 
   this.timeout(120_000);
   const fx = pythonFixtures('exported-constants', ['torch', 'onnx', 'onnxscript'], SCRIPT);
 
-  it("reads the exporter's record: buffers and constants folded from temporaries are not parameters", () => {
+  it("reads the exporter's record: buffers, and constants folded from temporaries", () => {
     const index = JSON.parse(readFileSync(join(fx.dir, 'index.json'), 'utf8')) as { meta: Record<string, Record<string, string>> };
-    const got = exportedConstants(readFileSync(join(fx.dir, 'model.onnx')));
-    // From python's reading of the same metadata: a buffer kind, or a fold of val_N names only.
-    const want = Object.entries(index.meta)
-      .filter(([, m]) => ['BUFFER', 'CONSTANT_TENSOR'].includes(m['pkg.torch.export.graph_signature.InputSpec.kind'] ?? '') ||
-        (m['pkg.onnxscript.optimizer.folded_from'] !== undefined && m['pkg.torch.export.graph_signature.InputSpec.kind'] === undefined &&
+    const got = exportedRecord(readFileSync(join(fx.dir, 'model.onnx')));
+    // From python's reading of the same metadata: a buffer kind; a constant-tensor kind or a fold of val_N names only.
+    const kind = (m: Record<string, string>) => m['pkg.torch.export.graph_signature.InputSpec.kind'];
+    const buffers = Object.entries(index.meta).filter(([, m]) => kind(m) === 'BUFFER').map(([n]) => n);
+    const constants = Object.entries(index.meta)
+      .filter(([, m]) => kind(m) === 'CONSTANT_TENSOR' ||
+        (m['pkg.onnxscript.optimizer.folded_from'] !== undefined && kind(m) === undefined &&
           [...m['pkg.onnxscript.optimizer.folded_from']!.matchAll(/'([^']*)'/g)].every((s) => /^val_\d+$/.test(s[1]!))))
       .map(([n]) => n);
-    assert.ok(want.includes('pe'), `the buffer 'pe' is recorded: ${JSON.stringify(index.meta)}`);
-    assert.ok(want.length >= 2, `a folded constant (the attention scale) is recorded too: ${JSON.stringify(index.meta)}`);
-    assert.deepEqual([...got].sort(), want.sort());
+    assert.deepEqual(buffers, ['pe'], `the buffer 'pe' is recorded: ${JSON.stringify(index.meta)}`);
+    assert.ok(constants.length >= 1, `a folded constant (the attention scale) is recorded: ${JSON.stringify(index.meta)}`);
+    assert.deepEqual([...got.buffers].sort(), buffers);
+    assert.deepEqual([...got.constants].sort(), constants.sort());
   });
 
   for (const hybrid of [false, true]) {
@@ -80,9 +85,11 @@ describe('initializers of a torch dynamo export: parameters, buffers and folded 
       const index = JSON.parse(readFileSync(join(fx.dir, 'index.json'), 'utf8')) as { losses: number[]; params: string[] };
       const net = gluon.SymbolBlock.imports(join(fx.dir, 'model.onnx'));
       if (hybrid) net.hybridize();
-      // One block parameter per PyTorch parameter (Linear weights folded into transposed copies count once).
-      assert.equal(net.collectParams().size, index.params.length, `parameters: ${net.collectParams().keys().join(', ')}`);
-      assert.ok(!net.collectParams().keys().includes('pe'), 'the buffer is no parameter');
+      // One block parameter per PyTorch parameter (Linear weights folded into transposed copies count once), and the buffer, frozen.
+      const params = net.collectParams();
+      assert.equal(params.size, index.params.length + 1, `parameters: ${params.keys().join(', ')}`);
+      assert.equal(params.get('pe').gradReq, 'null', 'the buffer never trains');
+      assert.deepEqual(params.keys().filter((k) => params.get(k).gradReq !== 'null').length, index.params.length);
       const x = new nd.NDArray(readNpy(join(fx.dir, 'x.npy')));
       const label = nd.array([0, 2]);
       const lossFn = new gluon.loss.SoftmaxCrossEntropyLoss();
