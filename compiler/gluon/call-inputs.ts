@@ -52,13 +52,18 @@ export function omitAbsentTail<T>(inputs: T[]): T[] {
  * undefined and its parameters in `p`, not the parameter object in
  * `validLength`. The declared inputs are the function's arity less `F` and,
  * for a block with parameters of its own, the parameter object (a block
- * without them may leave `p` out); rest arguments (`...rest`) declare none.
+ * without them may leave `p` out: `params` is the parameter object handed to
+ * hybridForward, empty without them); rest arguments (`...rest`) declare none.
  *
  * ```ts
- * padDeclaredInputs(function (F, x, mask, p) {}, [x], true); // [x, undefined]
+ * padDeclaredInputs(function (F, x, mask, p) {}, [x], { weight }); // [x, undefined]
  * ```
  */
-export function padDeclaredInputs(fn: (...args: never[]) => unknown, inputs: unknown[], hasParams: boolean): unknown[] {
+export function padDeclaredInputs(fn: (...args: never[]) => unknown, inputs: unknown[], params: object): unknown[] {
+  // A call giving every declared input (the common one, on the eager hot path) needs no padding, nor a look at the parameters.
+  if (inputs.length + 1 >= fn.length) return inputs;
+  let hasParams = false;
+  for (const k in params) if (Object.prototype.hasOwnProperty.call(params, k)) hasParams = true;
   const declared = fn.length - 1 - (hasParams ? 1 : 0);
   return inputs.length >= declared ? inputs : [...inputs, ...new Array<undefined>(declared - inputs.length).fill(undefined)];
 }

@@ -301,7 +301,7 @@ export class HybridBlock extends Block {
 
   /** `hybridForward(F, ...inputs, params)`, the optional inputs it names but the call left out given as undefined. */
   private _callHybridForward(F: unknown, inputs: unknown[], args: Record<string, unknown>): unknown {
-    const padded = padDeclaredInputs(this.hybridForward, inputs, this.ownParams().length > 0);
+    const padded = padDeclaredInputs(this.hybridForward, inputs, args);
     return this.hybridForward(F as never, ...(padded as Tensor[]), args);
   }
 
