@@ -18,7 +18,7 @@ import { BERTClassifier, BERTModel, bertHparams, bertModel, type BERTConfig } fr
 import { BERTEncoder } from '../../models/bert/transformer.js';
 import { pretrainingLoss } from '../../models/bert/pretraining.js';
 import { assertClose } from '../helpers/compare.js';
-import { python } from '../helpers/mxnet-python.js';
+import { PY_READ_MXNET, python } from '../helpers/mxnet-python.js';
 import { torchBert, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
 
 const tiny: BERTConfig = { ...bertHparams.tiny, dropout: 0 };
@@ -160,5 +160,85 @@ describe('models/bert pre-training heads (GluonNLP\'s decoder and next-sentence 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it('parameter names are GluonNLP\'s (bert_12_768_12 with its heads); a GluonNLP-named .params file in MXNet\'s layout loads, and saving writes those names back', () => {
+    // GluonNLP 0.x: _get_decoder (decoder.0 Dense, .1 GELU, .2 LayerNorm, .3 Dense with the embedding's weight) and _get_classifier;
+    // its convert_tf_model.py maps cls/predictions/* to decoder.0./decoder.2./decoder.3.bias and sets decoder.3.weight = word_embed.0.weight.
+    const big = bertModel(bertHparams.bert_12_768_12, { useClassifier: true, useDecoder: true });
+    const heads = ['pooler.weight', 'pooler.bias', 'classifier.weight', 'classifier.bias', 'decoder.0.weight', 'decoder.0.bias', 'decoder.2.gamma', 'decoder.2.beta', 'decoder.3.bias'];
+    assert.deepEqual(big.collectParams().keys().filter((k) => !k.startsWith('encoder.')), ['word_embed.0.weight', 'token_type_embed.0.weight', ...heads]);
+    const shapes = Object.fromEntries(big.collectParams().entries().map(([k, p]) => [k, p.shape]));
+    assert.deepEqual([shapes['decoder.0.weight'], shapes['decoder.2.gamma'], shapes['decoder.3.bias'], shapes['classifier.weight']], [[768, 768], [768], [30522], [2, 768]]);
+    const src = pretrainer('float32', 21);
+    const values: Record<string, { shape: number[]; data: number[] }> = {};
+    for (const [k, p] of src.collectParams().entries()) values[k] = { shape: p.shape as number[], data: Array.from(p.data().data() as Float32Array) };
+    // MXNet's save_parameters (deduplicate=False) writes the tied array under both names, as GluonNLP's published files hold it.
+    values['decoder.3.weight'] = values['word_embed.0.weight']!;
+    const dir = mkdtempSync(join(tmpdir(), 'gluonc-bert-pretrain-params-'));
+    const write = (file: string, vals: typeof values) => python(String.raw`
+names = list(job['values'].keys())
+out = struct.pack('<QQQ', 0x112, 0, len(names))
+for k in names:
+    a = np.array(job['values'][k]['data'], dtype=np.float32).reshape(job['values'][k]['shape'])
+    out += struct.pack('<Ii', 0xF993fac9, 0) + struct.pack('<i', a.ndim) + struct.pack('<%dq' % a.ndim, *a.shape)
+    out += struct.pack('<iii', 1, 0, 0) + a.tobytes()
+out += struct.pack('<Q', len(names))
+for k in names:
+    out += struct.pack('<Q', len(k)) + k.encode()
+open(job['file'], 'wb').write(out)
+print('null')
+`, { values: vals, file });
+    try {
+      const file = join(dir, 'bert_pretrain_tiny.params');
+      write(file, values);
+      const dst = pretrainer('float32', 22);
+      dst.loadParameters(file);
+      for (const [k, p] of dst.collectParams().entries()) assert.deepEqual(Array.from(p.data().data() as Float32Array), values[k]!.data, k);
+      const b = BATCHES[0]!;
+      assertClose(call(dst, b)[3]!.data() as Float32Array, call(src, b)[3]!.data() as Float32Array, 'loaded masked-LM scores', 1e-6, 1e-7);
+      // Written back as MXNet does (deduplicate: false): every GluonNLP name, the tied array under both; gluonc's default writes it once.
+      const out = join(dir, 'saved.params');
+      dst.saveParameters(out, { format: 'mxnet', deduplicate: false });
+      const r = python(PY_READ_MXNET, out) as { names: string[]; arrays: { data: number[] }[] };
+      assert.deepEqual(r.names.slice().sort(), Object.keys(values).sort());
+      r.names.forEach((k, i) => assertClose(r.arrays[i]!.data, values[k]!.data, `saved ${k}`, 0, 0));
+      dst.saveParameters(out, { format: 'mxnet' });
+      assert.deepEqual((python(PY_READ_MXNET, out) as { names: string[] }).names.slice().sort(), Object.keys(values).filter((k) => k !== 'decoder.3.weight').sort());
+      // A file whose two names of the tied weight disagree is not a tied model's: an error naming both, nothing loaded.
+      write(file, { ...values, 'decoder.3.weight': { ...values['decoder.3.weight']!, data: values['decoder.3.weight']!.data.map((v) => v + 1) } });
+      const before = Array.from(dst.collectParams().get('pooler.weight').data().data() as Float32Array);
+      assert.throws(() => dst.loadParameters(file), /word_embed\.0\.weight.*decoder\.3\.weight|decoder\.3\.weight.*word_embed\.0\.weight/);
+      assert.deepEqual(Array.from(dst.collectParams().get('pooler.weight').data().data() as Float32Array), before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bad input: errors that name the problem (masked positions outside [0, T), not integers, of the wrong rank or dtype, missing or unexpected; decoder without vocabSize)', () => {
+    const net = pretrainer('float32', 23);
+    const ids = int32([[1, 5, 7], [3, 4, 2]]);
+    const types = int32([[0, 0, 1], [0, 1, 1]]);
+    const vl = nd.array([3, 2], { dtype: 'int32' });
+    for (const hybrid of [false, true]) {
+      if (hybrid) net.hybridize();
+      assert.throws(() => net.call(ids, types, vl, int32([[0, 3], [1, 2]])), /BERTModel: masked position 3 at \[0, 1\] is not an integer in \[0, T = 3\)/);
+      assert.throws(() => net.call(ids, types, vl, int32([[0, 2], [-1, 2]])), /masked position -1 at \[1, 0\]/);
+      assert.throws(() => net.call(ids, types, vl, nd.array([[0, 1.5], [1, 2]])), /masked position 1.5 at \[0, 1\] is not an integer/);
+      assert.throws(() => net.call(ids, types, vl, nd.array([0, 1], { dtype: 'int32' })), /masked_positions must be \[N = 2, M\] \(the masked positions of each sample\), got shape \[2\]/);
+      assert.throws(() => net.call(ids, types, vl, int32([[0, 1]])), /masked_positions must be \[N = 2, M\].*got shape \[1, 2\]/);
+      assert.throws(() => net.call(ids, types, vl, nd.array([[0, 1], [1, 0]], { dtype: 'bool' })), /masked_positions must be integer \(or float\) positions, got dtype bool/);
+      assert.throws(() => net.call(ids, types, vl), /masked_positions \[N, M\] is required for decoding the masked language model \(useDecoder: true\)/);
+      // Positions of any integer or float dtype (GluonNLP casts them to int32), also float16.
+      const want = Array.from(((net.call(ids, types, vl, int32([[0, 2], [1, 1]])) as nd.NDArray[])[3]!).data() as Float32Array);
+      for (const dtype of ['float32', 'float16', 'int64', 'uint8'] as const) {
+        assertClose(((net.call(ids, types, vl, nd.array([[0, 2], [1, 1]], { dtype })) as nd.NDArray[])[3]!).data() as Float32Array, want, `${dtype} positions`, 1e-6, 1e-7);
+      }
+    }
+    const plain = bertModel(tiny);
+    plain.initialize();
+    assert.throws(() => plain.call(ids, types, vl, int32([[0, 1], [1, 0]])), /masked_positions is given but the model has no masked-LM decoder \(build it with useDecoder: true\)/);
+    assert.throws(() => new BERTModel(new BERTEncoder(tiny), { units: 32 } as never), /BERTModel: vocabSize must be a positive integer \(rows of word_embed, outputs of the masked-LM decoder\), got undefined/);
+    assert.throws(() => new BERTModel(new BERTEncoder(tiny), { vocabSize: 100, units: 32, embedSize: 16 }), /shares word_embed\.0\.weight \[vocabSize, embedSize\], so embedSize \(16\) must equal units \(32\)/);
+    assert.throws(() => new BERTClassifier(net), /BERTClassifier: the BERTModel has the masked-LM decoder, which needs masked_positions; build it with useDecoder: false/);
   });
 });
