@@ -129,7 +129,7 @@ describe('models/bert pre-training heads (GluonNLP\'s decoder and next-sentence 
     });
   }
 
-  it('export with symbolic N, T and M (masked positions per sample): onnxruntime equals the block at three sizes', async () => {
+  it('export with symbolic N, T and M (masked positions per sample): onnxruntime equals the block at five sizes (M = 0 too)', async () => {
     const net = pretrainer('float32', 13);
     const dir = mkdtempSync(join(tmpdir(), 'gluonc-bert-pretrain-'));
     try {
@@ -140,10 +140,8 @@ describe('models/bert pre-training heads (GluonNLP\'s decoder and next-sentence 
       const model = await loadModel(file);
       try {
         assert.deepEqual(model.inputs.map((i) => i.shape), [['N', 'T'], ['N', 'T'], ['N'], ['N', 'M']]);
-        for (const b of [...BATCHES, batchOf([64, 9], 64, [[63, 0, 63, 20, 5]], 4)]) {
-          const [N, T] = [b.ids.length, b.ids[0]!.length];
-          if (b.positions!.length !== N) b.positions = [b.positions![0]!, [8, 8, 0, 1, 2]];
-          const M = b.positions![0]!.length;
+        for (const b of [...BATCHES, batchOf([64, 9], 64, [[63, 0, 63, 20, 5], [8, 8, 0, 1, 2]], 4), batchOf([3, 2], 3, [[], []], 5)]) {
+          const [N, T, M] = [b.ids.length, b.ids[0]!.length, b.positions![0]!.length];
           const outs = Object.values(await model.run({
             inputs: { data: Int32Array.from(b.ids.flat()), shape: [N, T] },
             token_types: { data: Int32Array.from(b.types.flat()), shape: [N, T] },
@@ -211,6 +209,21 @@ print('null')
       assert.deepEqual(Array.from(dst.collectParams().get('pooler.weight').data().data() as Float32Array), before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('no masked positions (M = 0): masked-LM scores [N, 0, vocab] and a masked-LM loss of 0, eager and hybridized (a Dense over an empty axis)', async () => {
+    const net = pretrainer('float64', 25);
+    const b = batchOf([3, 2], 3, [[], []], 5);
+    const ref = torchBert(job(net, [b]));
+    for (const hybrid of [false, true]) {
+      if (hybrid) net.hybridize();
+      const outs = call(net, b);
+      assert.deepEqual(outs[3]!.shape, [2, 0, 100]);
+      assertClose(flat(outs[2]!), ref.forward[0]!.logits, `${hybrid ? 'hybridized' : 'eager'} next-sentence`, 1e-10, 1e-12);
+      const l = lossOf(net, b);
+      assert.deepEqual([l.mlm.item(), l.nsp.item()], [0, l.nsp.item()]);
+      assertClose([l.nsp.item() as number], [ref.forward[0]!.losses![1]], 'next-sentence loss', 1e-10, 1e-12);
     }
   });
 
