@@ -222,6 +222,8 @@ export class BERTModel extends gluon.HybridBlock {
     if (this.decoder) {
       if (maskedPositions === undefined) throw new Error('BERTModel: masked_positions tensor is required for decoding masked language model');
       outputs.push(this.decode(F, seq, maskedPositions));
+    } else if (maskedPositions !== undefined) {
+      throw new Error('BERTModel: masked_positions is given but the model has no masked-LM decoder (build it with useDecoder: true)');
     }
     return outputs.length > 1 ? outputs : outputs[0]!;
   }
