@@ -66,8 +66,8 @@ const call = (net: BERTModel, b: RefBatch, vl: 'given' | 'null' = 'given') =>
 
 const lossOf = (net: BERTModel, b: RefBatch) => {
   const [, , classified, decoded] = call(net, b);
-  const ids = nd.array(b.masked!, { dtype: 'float64' });
-  return pretrainingLoss(decoded!, classified!, ids, nd.array(b.weights!, { dtype: 'float64' }), nd.array(b.labels!, { dtype: 'float64' }));
+  const dtype = decoded!.dtype as 'float32' | 'float64';
+  return pretrainingLoss(decoded!, classified!, nd.array(b.masked!, { dtype }), nd.array(b.weights!, { dtype }), nd.array(b.labels!, { dtype }));
 };
 
 describe('models/bert pre-training heads (GluonNLP\'s decoder and next-sentence classifier) against PyTorch', function () {
@@ -215,7 +215,8 @@ print('null')
   });
 
   it('no masked positions (M = 0): masked-LM scores [N, 0, vocab] and a masked-LM loss of 0, eager and hybridized (a Dense over an empty axis)', async () => {
-    const net = pretrainer('float64', 25);
+    // float32: onnxruntime's MatMul+Add fusion (which failed on an empty axis) applies to float32, not float64.
+    const net = pretrainer('float32', 25);
     const b = batchOf([3, 2], 3, [[], []], 5);
     // The next-sentence side does not depend on the masked positions: the same as with one position (checked against PyTorch above).
     const one = lossOf(net, { ...batchOf([3, 2], 3, [[0], [1]], 5) });
@@ -225,7 +226,7 @@ print('null')
       assert.deepEqual(outs[3]!.shape, [2, 0, 100]);
       const l = lossOf(net, b);
       assert.equal(l.mlm.item(), 0);
-      assertClose([l.nsp.item() as number], [one.nsp.item() as number], `${hybrid ? 'hybridized' : 'eager'} next-sentence loss`, 1e-12, 1e-14);
+      assertClose([l.nsp.item() as number], [one.nsp.item() as number], `${hybrid ? 'hybridized' : 'eager'} next-sentence loss`, 1e-5, 1e-6);
     }
   });
 
