@@ -192,7 +192,7 @@ export class BERTModel extends gluon.HybridBlock {
     }
     if (useDecoder) {
       if (embedSize !== o.units) throw new Error(`BERTModel: the masked-LM decoder's output layer shares word_embed.0.weight [vocabSize, embedSize], so embedSize (${embedSize}) must equal units (${o.units})`);
-      this.decoder = decoder(o.units, o.vocabSize, this.word_embed.get<InstanceType<typeof nn.Embedding>>(0), encoder.layerNormEps);
+      this.decoder = getDecoder(o.units, o.vocabSize, this.word_embed.get<InstanceType<typeof nn.Embedding>>(0), encoder.layerNormEps);
     }
   }
 
@@ -237,15 +237,15 @@ export class BERTModel extends gluon.HybridBlock {
    */
   private decode(F: gluon.F, seq: T, maskedPositions: T): T {
     const positions = F.cast(maskedPositions, { dtype: 'int32' });
-    const T_ = F.cast(F.shapeArray(seq, { axis: 1 }), { dtype: 'int32' });
-    const starts = F.broadcastMul(F.contrib.arangeLike(seq, { axis: 0, dtype: 'int32' }), T_);
+    const length = F.cast(F.shapeArray(seq, { axis: 1 }), { dtype: 'int32' });
+    const starts = F.broadcastMul(F.contrib.arangeLike(seq, { axis: 0, dtype: 'int32' }), length);
     const rows = F.broadcastAdd(positions, F.reshape(starts, [-1, 1]));
     return this.decoder!.call(F.take(F.reshape(seq, [-1, this.units]), rows)) as T;
   }
 }
 
 /** GluonNLP's `_get_decoder`: Dense, GELU, LayerNorm, and a Dense whose weight is `embedding`'s (Gluon 1.x's `params=embed.collect_params()`). */
-function decoder(units: number, vocabSize: number, embedding: InstanceType<typeof nn.Embedding>, eps: number): InstanceType<typeof nn.HybridSequential> {
+function getDecoder(units: number, vocabSize: number, embedding: InstanceType<typeof nn.Embedding>, eps: number): InstanceType<typeof nn.HybridSequential> {
   const d = new nn.HybridSequential();
   d.add(new nn.Dense(units, { flatten: false, inUnits: units }));
   d.add(new nn.GELU());
