@@ -217,10 +217,14 @@ export class Orthogonal extends Initializer {
 /** A constant value: a number, or nested arrays broadcast to the parameter's shape. Example: `new init.Constant(2)` or `new init.Constant({ value: 2 })`. */
 export class Constant extends Initializer {
   // `boolean` too: it takes what `NDArray.toArray()` returns (the seed passes `scales.toArray()`).
+  // An NDArray too (MXNet's `init.Constant(bilinear_kernel(...))`): its values, read when the Constant is made.
   readonly value: number | boolean | number[] | unknown[];
-  constructor(...args: KwArgs<['value'], [value: number | boolean | number[] | unknown[]], {}>) {
+  constructor(...args: KwArgs<['value'], [value: number | boolean | number[] | unknown[] | NDArray], {}>) {
     super();
-    [[this.value]] = bindArgs<[number | boolean | number[] | unknown[]], {}>(new.target.name, ['value'], args, []);
+    const [[value]] = bindArgs<[number | boolean | number[] | unknown[] | NDArray], {}>(new.target.name, ['value'], args, []);
+    this.value = value instanceof NDArray ? (value.toArray() as number | unknown[]) : value;
+    const bad = [this.value].flat(Infinity as 1).find((v) => typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint');
+    if (bad !== undefined) throw new Error(`${new.target.name}: value must be a number, nested arrays of numbers or an NDArray, got ${bad === null ? 'null' : typeof bad === 'object' ? (bad as object).constructor?.name ?? 'an object' : typeof bad}`);
   }
   override create(shape: number[], dtype: DType, name: string): NDArray {
     if (!Array.isArray(this.value)) return fill(shape, dtype, () => Number(this.value));

@@ -392,9 +392,20 @@ function int64Of(name: string) {
     ops[name]!(a, { ...(typeof options === 'number' ? { axis: options } : options), dtype: 'int64' }) as Out<T>;
 }
 
-/** numpy's `sort` along `axis` (default -1; null flattens). Example: `np.sort(x, 0)`. */
-export function sort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
-  return call<T>('sort', a, { axis });
+/** numpy's `axis` and `kind` of sort/argsort, positional or as options (gluonc's sort is stable, so every `kind` gives numpy's 'stable' order). */
+type SortAxis = number | null | { axis?: number | null; kind?: 'quicksort' | 'mergesort' | 'heapsort' | 'stable' };
+function sortAxis(name: string, axis: SortAxis): number | null {
+  if (axis === null || typeof axis !== 'object') return axis;
+  checkOptions(name, axis, ['axis', 'kind']);
+  if (axis.kind !== undefined && !['quicksort', 'mergesort', 'heapsort', 'stable'].includes(axis.kind)) {
+    throw new Error(`${name}: kind must be 'quicksort', 'mergesort', 'heapsort' or 'stable', got ${JSON.stringify(axis.kind)}`);
+  }
+  return axis.axis === undefined ? -1 : axis.axis;
+}
+
+/** numpy's `sort` along `axis` (default -1; null flattens). Example: `np.sort(x, 0)`, `np.sort(x, { axis: 0 })`. */
+export function sort<T extends Arr>(a: T, axis: SortAxis = -1): Out<T> {
+  return call<T>('sort', a, { axis: sortAxis('np.sort', axis) });
 }
 
 /**
@@ -431,9 +442,9 @@ export function unique<T extends Arr>(a: T, options: { returnIndex?: boolean; re
   return asked.length ? [values!, ...asked] : values!;
 }
 
-/** numpy's `argsort` (stable; int64 indices). Example: `np.argsort(x)`. */
-export function argsort<T extends Arr>(a: T, axis: number | null = -1): Out<T> {
-  return call<T>('argsort', a, { axis, dtype: 'int64' });
+/** numpy's `argsort` (stable; int64 indices). Example: `np.argsort(x)`, `np.argsort(x, { axis: 0 })`. */
+export function argsort<T extends Arr>(a: T, axis: SortAxis = -1): Out<T> {
+  return call<T>('argsort', a, { axis: sortAxis('np.argsort', axis), dtype: 'int64' });
 }
 
 /**

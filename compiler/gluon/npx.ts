@@ -97,6 +97,13 @@ function npxReshape<T extends NDArray | Symbol | Tensor>(a: T, newshape: number 
   return (ndOps.reshape as (t: unknown, s: unknown) => T)(x, (reverse ? groups.reverse() : groups).flat());
 }
 
+/** An MXNet operator gluonc does not have: calling it throws, naming the np-operator version to use instead. */
+function absentOp(name: string, mxnet: string, d2l: string): (...args: unknown[]) => never {
+  return () => {
+    throw new Error(`npx.${name}: MXNet's ${mxnet} operator is not in gluonc; write it with np operators as d2l's book does (${d2l} in models/d2l/ssd.ts)`);
+  };
+}
+
 /**
  * MXNet 2.x's `npx` operators.
  *
@@ -153,6 +160,12 @@ export const npx = {
   savez: npxSavez,
   /** MXNet 2's `npx.load`: an `.npy`, `.npz` or MXNet file (one array, a list or a record). Example: `npx.load('x.npy')`. */
   load: npxLoad,
+  /** MXNet's `npx.multibox_prior` (contrib MultiBoxPrior) is not an operator here: calling it is an Error naming d2l's np version. */
+  multiboxPrior: absentOp('multiboxPrior', 'MultiBoxPrior', 'multiboxPrior(data, sizes, ratios)'),
+  /** MXNet's `npx.multibox_target` (contrib MultiBoxTarget): an Error naming d2l's np version. */
+  multiboxTarget: absentOp('multiboxTarget', 'MultiBoxTarget', 'multiboxTarget(anchors, labels)'),
+  /** MXNet's `npx.multibox_detection` (contrib MultiBoxDetection): an Error naming d2l's np version. */
+  multiboxDetection: absentOp('multiboxDetection', 'MultiBoxDetection', 'multiboxDetection(clsProbs, offsetPreds, anchors)'),
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
   setNp(): void {},
   /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */

@@ -19,6 +19,14 @@ function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boole
   structureMayHaveChanged();
 }
 
+/** The children `net[start:end]` selects, by Python's slice rules (negative from the end, out-of-range clipped). */
+function sliceLayers(owner: Block, layers: Block[], start?: number, end?: number): Block[] {
+  for (const [k, v] of [['start', start], ['end', end]] as const) {
+    if (v !== undefined && v !== null && !Number.isInteger(v)) throw new Error(`${owner.constructor.name}.slice: ${k} must be an integer, got ${String(v)}`);
+  }
+  return layers.slice(start ?? undefined, end ?? undefined);
+}
+
 /**
  * Runs blocks in order.
  *
@@ -47,6 +55,11 @@ export class Sequential extends Block {
 
   get length(): number {
     return this._layers.length;
+  }
+
+  /** Python's `net[start:end]`: a new Sequential holding (sharing) those children; `net.slice(0, -2)` is `net[:-2]`. */
+  slice(start?: number, end?: number): Sequential {
+    return new Sequential().add(...sliceLayers(this, this._layers, start, end));
   }
 
   /** The children in order (Python's `for blk in net:`). */
@@ -94,6 +107,11 @@ export class HybridSequential extends HybridBlock {
 
   get length(): number {
     return this._layers.length;
+  }
+
+  /** Python's `net[start:end]`: a new HybridSequential holding (sharing) those children; `net.slice(0, -2)` is `net[:-2]`. */
+  slice(start?: number, end?: number): HybridSequential {
+    return new HybridSequential().add(...(sliceLayers(this, this._layers, start, end) as HybridBlock[]));
   }
 
   /** The children in order (Python's `for blk in net:`). */
