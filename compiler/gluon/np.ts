@@ -23,6 +23,8 @@ import type { Tensor } from '../engine/tensor.js';
 import { checkOptions } from '../../runtime/check-options.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
 import { random } from './np-random.js';
+import { meshgrid } from './np-meshgrid.js';
+import { logicalAnd, logicalNot, logicalOr, logicalXor } from './np-logical.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
@@ -529,6 +531,10 @@ export const np = {
   greaterEqual: boolOf('greaterEqual'),
   less: boolOf('lesser'),
   lessEqual: boolOf('lesserEqual'),
+  logicalAnd,
+  logicalOr,
+  logicalXor,
+  logicalNot,
   // reductions (every axis: shape [])
   sum,
   mean,
@@ -567,6 +573,7 @@ export const np = {
   sort,
   argsort,
   nonzero,
+  meshgrid,
   unique,
   linalg: { norm: opView('norm') },
 };

@@ -134,6 +134,8 @@ export const npx = {
   topk: opView('topk'),
   reshape: npxReshape,
   batchDot: opView('batchDot'),
+  /** MXNet's `npx.batch_flatten`: [d0, d1, ...] -> [d0, d1·...] (d2l's SSD `flatten_pred`). Example: `npx.batchFlatten(x)`. */
+  batchFlatten: opView('flatten'),
   sequenceMask: opView('SequenceMask'),
   sequenceLast: opView('SequenceLast'),
   sequenceReverse: opView('SequenceReverse'),
