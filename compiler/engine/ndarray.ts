@@ -75,6 +75,32 @@ export class NDArray implements Tensor {
     this._lazy = null;
   }
 
+  /**
+   * Takes `src`'s value, pending or not, keeping this array's identity: an
+   * in-place write without a copy (MXNet's `param.set_data` and optimizer
+   * updates write into the parameter's array, so an array read by `data()`
+   * before a `Trainer.step` sees the new values). The host tensor is shared,
+   * never mutated (arrays keep the values they had when fed to a program).
+   */
+  _adopt(src: NDArray): void {
+    if (src === this) return;
+    if (src._h) {
+      this._h = src._h;
+      this._lazy = null;
+      return;
+    }
+    const pending = src._lazy!;
+    this._h = null;
+    this._lazy = {
+      dtype: pending.dtype,
+      shape: pending.shape,
+      force: () => {
+        this._h = src._host;
+        this._lazy = null;
+      },
+    };
+  }
+
   /** True while the value is pending. */
   get _pending(): boolean {
     return this._h === null;

@@ -297,7 +297,7 @@ export class Parameter {
     this.freshGrad = true;
   }
 
-  /** Sets the value; shape and dtype must match a known shape. */
+  /** Sets the value, in place (the array `data()` returned sees it, as MXNet's `set_data`); shape and dtype must match a known shape. */
   setData(value: NDArray): void {
     if (!(value instanceof NDArray)) throw new Error(`Parameter '${this.name}': setData needs an NDArray`);
     const same = sameShape(value.shape, this.shape); // every training step: no strings, no copy
@@ -309,8 +309,10 @@ export class Parameter {
     }
     if (!same) this.shape = [...value.shape];
     this.rankUnknown = false;
-    // Another parameter's array is copied (MXNet's set_data copies), not rebound: its gradients stay its owner's.
-    this._data = bindParam(value, this);
+    // Written into the array data() returned (MXNet's set_data writes in place: an array read before a Trainer.step
+    // sees the step), unless the shape changes; another parameter's array is copied, its gradients staying its owner's.
+    if (this._data && same && value !== this._data) this._data._adopt(value);
+    else this._data = bindParam(value, this);
     this._deferred = null;
     this.version++;
   }
