@@ -16,7 +16,7 @@ import type { NDArray } from '../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../runtime/tensor.js';
 import { assertClose } from '../helpers/compare.js';
 import { numpyRefs } from '../helpers/numpy.js';
-import { BasicBlockV2, ResNetV2 } from '../../models/zoo/resnet.js';
+import { BasicBlockV2, ResNetV2, resnet18V2 } from '../../models/zoo/resnet.js';
 import { bilinearKernel, fcn, fineTune } from '../../models/d2l/vision.js';
 
 const { nn } = gluon;
@@ -83,6 +83,8 @@ out = w`, []);
   });
 
   it("fine-tuning: features shared with the pretrained net, the output layer's SGD step scaled by lr_mult 10 (float64 hand computation)", () => {
+    // d2l: resnet18_v2(pretrained=True); gluonc downloads nothing and says how to load the file
+    assert.throws(() => resnet18V2({ pretrained: true } as never), /ResNetV2: there is no pretrained download .*loadParameters/);
     const pretrained = new ResNetV2(BasicBlockV2, [1, 1], [4, 4, 8], { classes: 5, thumbnail: true });
     pretrained.initialize();
     const net = fineTune(new ResNetV2(BasicBlockV2, [1, 1], [4, 4, 8], { classes: 2, thumbnail: true }), pretrained);
