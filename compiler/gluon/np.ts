@@ -23,7 +23,7 @@ import type { Tensor } from '../engine/tensor.js';
 import { checkOptions } from '../../runtime/check-options.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
 import { random } from './np-random.js';
-import { meshgrid } from './np-meshgrid.js';
+import { eye, identity, meshgrid } from './np-grids.js';
 import { logicalAnd, logicalNot, logicalOr, logicalXor } from './np-logical.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -203,6 +203,14 @@ export function where<T extends Arr>(condition: T, x: Arr | number, y: Arr | num
 function boolOf(name: string) {
   /** A numpy comparison: a bool array, broadcasting (a plain number compared as MXNet 2 does, `promoteScalar`). */
   return <T extends Arr>(a: T, b: Arr | number): Out<T> => ops.cast!(ops[name]!(promoteScalar(a, b), promoteScalar(b, a)), 'bool') as Out<T>;
+}
+
+/** numpy's `broadcast_to`: a 0 in `shape` is an empty dimension, as numpy's and MXNet 2's (MXNet 1's `broadcast_to` keeps the input's there). Example: `np.broadcastTo(x, [2, 3])`. */
+function broadcastTo<T extends Arr>(a: T, shape: number[]): Out<T> {
+  if (!Array.isArray(shape) || !shape.includes(0)) return call<T>('broadcastTo', a, shape);
+  const [s, off] = [a.shape, shape.length - a.shape.length];
+  if (off < 0 || s.some((d, i) => d !== 1 && d !== shape[off + i])) throw new Error(`np.broadcastTo: cannot broadcast [${s.join(', ')}] to [${shape.join(', ')}]`);
+  return call<T>('zeros', shape, { dtype: a.dtype });
 }
 
 /**
@@ -568,12 +576,14 @@ export const np = {
   split,
   tile: opView('tile'),
   repeat: opView('repeat'),
-  broadcastTo: opView('broadcastTo'),
+  broadcastTo,
   take,
   sort,
   argsort,
   nonzero,
   meshgrid,
+  eye,
+  identity,
   unique,
   linalg: { norm: opView('norm') },
 };

@@ -50,6 +50,23 @@ describe('models/d2l: SSD pieces (anchors, labeling, NMS, detection, loss)', () 
     assert.deepEqual(np.logicalAnd(np.array([0, 1, 3]), np.array([0, 0, 2])).dtype, 'bool');
   });
 
+  it('np.eye/np.identity (d2l: np.eye(10) as attention weights), meshgrid and broadcastTo with an empty dimension, as numpy', () => {
+    const [e1, e2, e3, m0, m1] = py(`out = [np.eye(3), np.eye(2, 3, 1), np.eye(3, k=-1), *np.meshgrid(np.arange(0), np.arange(2))]`, []);
+    assert.deepEqual(flat(np.eye(3)), e1);
+    const e23 = np.eye(2, 3, 1, { dtype: 'int32' });
+    assert.deepEqual([e23.dtype, flat(e23)], ['int32', e2]);
+    assert.deepEqual(flat(np.eye(3, { k: -1 })), e3);
+    assert.deepEqual(flat(np.identity(3)), e1);
+    assert.deepEqual(np.eye(2, { M: 4 }).shape, [2, 4]);
+    assert.deepEqual([np.eye(0).shape, np.eye(10).reshape([1, 1, 10, 10]).shape], [[0, 0], [1, 1, 10, 10]]);
+    assert.throws(() => np.eye(2.5), /np\.eye: N must be a non-negative integer, got 2\.5/);
+    assert.throws(() => np.eye(2, { dtyp: 'int32' } as never), /np\.eye: unknown option 'dtyp'/);
+    assert.deepEqual(np.meshgrid(np.arange(0), np.arange(2)).map((g) => g.shape), [[2, 0], [2, 0]]);
+    assert.deepEqual([m0!.length, m1!.length], [0, 0]);
+    assert.deepEqual([np.broadcastTo(np.ones([2, 1]), [2, 0]).shape, np.broadcastTo(np.ones([2, 1]), [2, 3]).shape], [[2, 0], [2, 3]]);
+    assert.throws(() => np.broadcastTo(np.ones([2, 2]), [2, 0]), /np\.broadcastTo: cannot broadcast \[2, 2\] to \[2, 0\]/);
+  });
+
   it("multiboxTarget: the book's example (class labels [0, 1, 2, 0, 2]) and random boxes, against numpy", () => {
     const groundTruth = np.array([[0, 0.1, 0.08, 0.52, 0.92], [1, 0.55, 0.2, 0.9, 0.88]]);
     const anchors = np.array([[0, 0.1, 0.2, 0.3], [0.15, 0.2, 0.4, 0.4], [0.63, 0.05, 0.88, 0.98], [0.66, 0.45, 0.8, 0.8], [0.57, 0.3, 0.92, 0.9]]);
