@@ -101,7 +101,11 @@ export interface SoftmaxOptions {
 function usesLength(op: string, types: TensorType[], a: SoftmaxAttrs): boolean {
   const use = a.useLength ?? false;
   if (typeof use !== 'boolean') throw new OpError(op, `option 'useLength' must be a boolean, got ${JSON.stringify(use)}`, types);
-  if (!use) return false;
+  if (!use) {
+    // MXNet's softmax has one input unless use_length (npx asserts "Length input is not used"): a length left unused would silently not mask.
+    if (types.length > 1) throw new OpError(op, "a length input was given but useLength is false: pass { useLength: true } to mask by it (MXNet's use_length=True); the axis is a number, softmax(x, 1) or { axis: 1 }", types);
+    return false;
+  }
   if (types.length < 2) throw new OpError(op, 'useLength is true but no length input was given', types);
   const x = types[0]!.shape;
   const want = x.filter((_d, i) => i !== normAxis(op, a.axis, x.length, types));
