@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nd, sym, gluon, autograd } from 'gluonc';
+import { nd, sym, gluon, autograd, optimizer, exportTrainingStep } from 'gluonc';
 
 const vals = (x: { data(): ArrayLike<number> | BigInt64Array | BigUint64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 const close = (got: number[], want: number[], what: string, tol = 1e-5) => {
@@ -169,6 +169,16 @@ describe('HybridBlock calls: an absent input (null/undefined, MXNet\'s None) any
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('exportTrainingStep: an input named null is no input of the step', () => {
+    const m = make();
+    const step = exportTrainingStep(m, {
+      inputs: { x: { shape: ['N', 3] }, mask: null, pos: { shape: ['N', 2] } },
+      loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }),
+      optimizer: optimizer.create('sgd', { learningRate: 0.1 }),
+    });
+    assert.deepEqual(step.manifest.inputs.slice(0, 5).map((i) => i.name), ['x', 'pos', 'label', 'lr', 't']);
   });
 
   it('a SymbolBlock needs each of its inputs: an absent one is an Error naming it', () => {
