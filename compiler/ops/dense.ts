@@ -14,7 +14,7 @@ import { defineOp, type OpDef, type PositionalOptions, type PositionalRest, type
 import { mulDims } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
-import { indexValue, indicesInt64 } from './indices.js';
+import { clippedIndicesInt64, indexValue } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
 import type { GradTensor } from './grad-ops.js';
 
@@ -175,13 +175,9 @@ export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
   },
   lower: (c) => {
     const [x, w] = c.inputs;
-    const idx = indicesInt64(c, x!, c.inTypes[0]!.dtype);
     const rows = c.inTypes[1]!.shape[0]!;
-    const hi = typeof rows === 'number'
-      ? c.scalar(rows - 1, 'int64')
-      : c.emit('Sub', [c.emit('Squeeze', [shapeSlice(c, w!, 0, 1)])[0]!, c.scalar(1, 'int64')])[0]!;
-    const [clipped] = c.emit('Clip', [idx, c.scalar(0, 'int64'), hi]);
-    c.emit('Gather', [w!, clipped!], { axis: 0 }, c.outputs);
+    const clipped = clippedIndicesInt64(c, x!, c.inTypes[0]!.dtype, typeof rows === 'number' ? rows : c.emit('Squeeze', [shapeSlice(c, w!, 0, 1)])[0]!);
+    c.emit('Gather', [w!, clipped], { axis: 0 }, c.outputs);
   },
   kernel: ([x, w], _a, [out]) => {
     const [rows, dim] = w!.shape as [number, number];
