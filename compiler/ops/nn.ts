@@ -184,14 +184,19 @@ function overTemperature(F: GradOps, x: GradTensor, a: SoftmaxAttrs): GradTensor
 }
 
 type SoftmaxSig = Method<(data: Tx, ...rest: PositionalOptions<SoftmaxOptions, ['axis', 'temperature']>) => Tx>;
-type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | null | SoftmaxOptions, ...rest: PositionalRest<SoftmaxOptions, ['axis', 'temperature']>) => Tx>;
+/** MXNet 1.x's order; a number second is the axis (`softmax(x, 1)`), as MXNet 2's npx.softmax has it. */
+type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | null | number | SoftmaxOptions, ...rest: PositionalRest<SoftmaxOptions, ['axis', 'temperature']>) => Tx>;
 
 /**
  * Softmax along `axis` (default -1), optionally of `data / temperature`.
  * With `useLength` (MXNet's `softmax(data, length, use_length=True)`,
  * GluonNLP's attention) the `length` input, shaped like `data` without
  * `axis`, gives each row's length: positions past it are left out and come
- * out 0, and a row of length 0 is all 0.
+ * out 0, and a row of length 0 is all 0. Positionally MXNet 1.x's
+ * `softmax(data, length, axis, temperature)`: an array second is the
+ * length, a number second is the axis (MXNet 1.x refuses a number there;
+ * MXNet 2's `npx.softmax` has the axis second). A length without
+ * `useLength` is an error, never a length silently unused.
  *
  * ```ts
  * F.softmax(x, { axis: 1 });
