@@ -2,7 +2,8 @@
  * The operators of dense layers: MXNet's `FullyConnected` (`y = x·Wᵀ + b`,
  * optionally flattening `x` to 2-D first) and `Embedding` (rows of a weight
  * table picked by index; its weight gradient sums `g` rows by index).
- * Invariants: lowerings depend only on input ranks; float64 stays float64.
+ * Invariants: lowerings depend only on input ranks (but for an input known
+ * to be empty); float64 stays float64.
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { isDType } from '../../runtime/dtypes.js';
@@ -88,7 +89,9 @@ export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
       return void c.emit('Gemm', b ? [flat, w!, b] : [flat, w!], { transB: 1 }, c.outputs);
     }
     const [wt] = c.emit('Transpose', [w!], { perm: [1, 0] });
-    if (!b) return void c.emit('MatMul', [x!, wt!], {}, c.outputs);
+    // An input known to be empty ([2, 0, 4]) gets no bias (its output is empty too): onnxruntime 1.30's
+    // MatMulAddFusion rewrites MatMul+Add of a static shape with a 0 into a Reshape that reads the 0 as "copy" and fails.
+    if (!b || c.inTypes[0]!.shape.includes(0)) return void c.emit('MatMul', [x!, wt!], {}, c.outputs);
     const [y] = c.emit('MatMul', [x!, wt!]);
     c.emit('Add', [y!, b], {}, c.outputs);
   },
