@@ -483,7 +483,7 @@ export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 /** Smallest integer not below x. */
 export const ceil = unary('ceil', one('Ceil'), Math.ceil, FLOATS, zeroGrad);
 
-type ClipSig = Method<(data: Tx, aMin: number, aMax: number) => Tx>;
+type ClipSig = Method<(data: Tx, aMin: number | null, aMax?: number | null) => Tx>;
 type ClipAttrs = Attrs & { aMin: number; aMax: number };
 
 /**
@@ -496,9 +496,16 @@ export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
   attrs: { aMin: null, aMax: null },
   positional: ['aMin', 'aMax'],
   method: true,
+  // numpy's and MXNet 2's one-sided clip (`x.clip(0)`, `np.clip(x, null, 1)`): an absent bound of a float array is infinite.
+  normalize: (a, types) => {
+    const [lo, hi] = [a.aMin ?? null, a.aMax ?? null];
+    if ((lo === null) === (hi === null) || !types[0] || !isFloat(types[0].dtype)) return a;
+    return { ...a, aMin: lo ?? -Infinity, aMax: hi ?? Infinity };
+  },
   infer: (types, a) => {
     if (typeof a.aMin !== 'number' || typeof a.aMax !== 'number') {
-      throw new OpError('clip', `needs numbers aMin and aMax, got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
+      if ((a.aMin ?? null) === null && (a.aMax ?? null) === null) throw new OpError('clip', 'needs aMin or aMax (one may be null, as numpy\'s None)', types);
+      throw new OpError('clip', `needs numbers aMin and aMax (one may be null for a float array), got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
     }
     if (a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
     return [{ dtype: commonDType('clip', types, NUMERIC), shape: [...types[0]!.shape] }];

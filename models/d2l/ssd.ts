@@ -59,7 +59,7 @@ export function boxIou(boxes1: A, boxes2: A): A {
   const [areas1, areas2] = [boxArea(boxes1), boxArea(boxes2)];
   const interUpperlefts = np.maximum(np.expandDims(cols(boxes1, 0, 2), 1), cols(boxes2, 0, 2));
   const interLowerrights = np.minimum(np.expandDims(cols(boxes1, 2, 4), 1), cols(boxes2, 2, 4));
-  const inters = np.clip(interLowerrights.sub(interUpperlefts), 0, Infinity);
+  const inters = interLowerrights.sub(interUpperlefts).clip(0);
   const at = (k: number) => inters.slice({ begin: [null, null, k], end: [null, null, k + 1] }).squeeze(-1);
   const interAreas = at(0).mul(at(1));
   const unionAreas = np.expandDims(areas1, 1).add(areas2).sub(interAreas);

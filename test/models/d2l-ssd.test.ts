@@ -64,6 +64,13 @@ describe('models/d2l: SSD pieces (anchors, labeling, NMS, detection, loss)', () 
     assert.deepEqual(np.meshgrid(np.arange(0), np.arange(2)).map((g) => g.shape), [[2, 0], [2, 0]]);
     assert.deepEqual([m0!.length, m1!.length], [0, 0]);
     assert.deepEqual([np.broadcastTo(np.ones([2, 1]), [2, 0]).shape, np.broadcastTo(np.ones([2, 1]), [2, 3]).shape], [[2, 0], [2, 3]]);
+    // box_iou's (inter_lowerrights - inter_upperlefts).clip(0): a one-sided clip, as numpy's None bound
+    const c = np.array([-2, 0, 0.5, Infinity, -Infinity, NaN]);
+    const [c0, c1] = py('out = [np.clip(a, 0, None), np.clip(a, None, 0.5)]', [c]);
+    const nan = (xs: (number | null)[]) => xs.map((v) => (v === null ? NaN : v));   // the reference's NaN travels as null
+    assert.deepEqual([flat(c.clip(0)), flat(np.clip(c, null, 0.5))], [nan(c0!), nan(c1!)]);
+    assert.throws(() => np.clip(c, null, null), /clip: needs aMin or aMax/);
+    assert.throws(() => np.array([1], { dtype: 'int32' }).clip(0), /clip: needs numbers aMin and aMax \(one may be null for a float array\)/);
     assert.throws(() => np.broadcastTo(np.ones([2, 2]), [2, 0]), /np\.broadcastTo: cannot broadcast \[2, 2\] to \[2, 0\]/);
   });
 
