@@ -24,5 +24,7 @@ export * as loss from './loss/index.js';
 export * as data from './data/index.js';
 export * as metric from './metric/index.js';
 export * as utils from './utils.js';
+/** MXNet's `gluon.model_zoo`: reading it is an Error pointing at models/zoo/ (the zoo is files of the repository, not the package). */
+export { modelZoo, modelZoo as model_zoo } from './model-zoo.js';
 /** The backend `hybridForward` receives (`nd` or `sym`), and what it computes with (an NDArray eagerly, a Symbol while traced). */
 export type { F, Tensor } from '../engine/tensor.js';

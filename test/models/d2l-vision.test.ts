@@ -11,6 +11,7 @@
  * MXNet's `npx.multibox*` operators as Errors naming d2l's np versions.
  */
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { autograd, gluon, init, np, npx, random } from 'gluonc';
 import type { NDArray } from '../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../runtime/tensor.js';
@@ -85,6 +86,8 @@ out = w`, []);
   it("fine-tuning: features shared with the pretrained net, the output layer's SGD step scaled by lr_mult 10 (float64 hand computation)", () => {
     // d2l: resnet18_v2(pretrained=True); gluonc downloads nothing and says how to load the file
     assert.throws(() => resnet18V2({ pretrained: true } as never), /ResNetV2: there is no pretrained download .*loadParameters/);
+    assert.throws(() => gluon.model_zoo.vision, /gluon\.modelZoo: the model zoo is models\/zoo\/ of the gluonc repository .*loadParameters.*\(read 'vision'\)/);
+    assert.equal(inspect(gluon.modelZoo), '{}');   // printing it stays quiet
     const pretrained = new ResNetV2(BasicBlockV2, [1, 1], [4, 4, 8], { classes: 5, thumbnail: true });
     pretrained.initialize();
     const net = fineTune(new ResNetV2(BasicBlockV2, [1, 1], [4, 4, 8], { classes: 2, thumbnail: true }), pretrained);
