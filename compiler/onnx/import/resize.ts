@@ -185,11 +185,15 @@ export const resize: Builder = (c) => {
     const d = y.type.shape[axis]!;
     const want = sizes[axis]!;
     if (typeof d !== 'number' || typeof want === 'string') {
-      // A symbolic input or output size: taps computed when the graph runs (resize-taps.ts), for the file's sizes.
-      if (crop || c.attr.int('antialias', 0) === 1 || (typeof want === 'number' && !(want >= 0))) {
-        throw c.refuse(`resizing the symbolic dimension '${d}' (only nearest up-sampling by an integer factor that repeats elements, or resizing to given sizes in nearest or linear mode without antialias, keeps it symbolic)`);
+      // A symbolic input or output size: taps computed when the graph runs (resize-taps.ts), to the file's sizes or by an integer scale.
+      const s = scales[axis]!;
+      const byScale = typeof want === 'number' && Number.isNaN(want) && Number.isInteger(s) && s >= 1;
+      if (crop || c.attr.int('antialias', 0) === 1 || (typeof want === 'number' && !(want >= 0) && !byScale)) {
+        throw c.refuse(`resizing the symbolic dimension '${d}' (only to given sizes or by an integer scale, without antialias or tf_crop_and_resize, keeps it symbolic)`);
       }
-      y = resizeAxisAtRunTime(c, y, axis, { mode, ctm, nearest, out: want === -1 ? d : want });
+      const a = c.attr.float('cubic_coeff_a', -0.75);
+      const excludeOutside = c.attr.int('exclude_outside', 0) === 1;
+      y = resizeAxisAtRunTime(c, y, axis, { mode, ctm, nearest, out: byScale ? null : want === -1 ? d : want, scale: byScale ? s : null, a, excludeOutside });
       continue;
     }
     const inLen = d;

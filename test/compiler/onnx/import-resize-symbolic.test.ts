@@ -4,8 +4,11 @@
  * `interpolate(x, size=skip.shape[-2:])` is exported with dynamic image
  * sizes. One imported block, eager and hybridized, runs at several sizes
  * (up, down, to one pixel, to the same size, non-integer ratios), each mode
- * and coordinate transformation against onnxruntime. Cubic and antialias
- * keep needing known sizes: an Error naming the node and the mode.
+ * (cubic with its coefficient and exclude_outside too) and coordinate
+ * transformation against onnxruntime; so does resizing by integer scales
+ * (torch's `Upsample(scale_factor=2, mode='bilinear')` with dynamic sizes).
+ * Antialias and scales that shrink keep needing known sizes: an Error
+ * naming the node.
  */
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -13,9 +16,14 @@ import type { onnx as OnnxNs } from 'onnx-proto';
 import { nd } from 'gluonc';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readModel } from '../../../compiler/onnx/index.js';
-import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
-import { data, int, model, str } from './ort-compare.js';
+import { data, int, model, str, T } from './ort-compare.js';
+
+/** x [N, 2, H, W] resized by constant scales [1, 1, sh, sw]. */
+function scaledModel(scales: number[], attrs: OnnxNs.IAttributeProto[]): Uint8Array {
+  return model([{ opType: 'Resize', input: ['x', '', 'scales'], output: ['y'], attribute: attrs }], [['x', ['N', 2, 'H', 'W']]], [['y', 'float32']], [['scales', tensorFromNumbers('float32', [4], scales)]]);
+}
 
 /** x [N, 2, H, W] resized to ref's [P, Q]: sizes = Shape(x)[0:2] ++ Shape(ref)[2:4]. */
 function resizeModel(attrs: OnnxNs.IAttributeProto[]): Uint8Array {
@@ -31,7 +39,8 @@ function resizeModel(attrs: OnnxNs.IAttributeProto[]): Uint8Array {
   );
 }
 
-const CASES: [string, string, string?][] = [
+const f = (name: string, v: number): OnnxNs.IAttributeProto => ({ name, type: T.FLOAT, f: v });
+const CASES: [string, string, string?, OnnxNs.IAttributeProto[]?][] = [
   ['linear', 'half_pixel'],
   ['linear', 'pytorch_half_pixel'],
   ['linear', 'align_corners'],
@@ -42,6 +51,9 @@ const CASES: [string, string, string?][] = [
   ['nearest', 'half_pixel', 'round_prefer_ceil'],
   ['nearest', 'align_corners', 'ceil'],
   ['nearest', 'pytorch_half_pixel', 'round_prefer_floor'],
+  ['cubic', 'half_pixel'],
+  ['cubic', 'align_corners'],
+  ['cubic', 'asymmetric', undefined, [f('cubic_coeff_a', -0.5), int('exclude_outside', 1)]],
 ];
 /** [N, H, W] -> [P, Q]. */
 const SIZES: [number, number, number, number, number][] = [
@@ -54,9 +66,9 @@ const SIZES: [number, number, number, number, number][] = [
 describe('imported Resize to sizes read when the graph runs (symbolic image sizes), against onnxruntime', function () {
   this.timeout(60_000);
 
-  for (const [mode, ctm, nearest] of CASES) {
-    it(`${mode}, ${ctm}${nearest ? `, ${nearest}` : ''}: up, down, to one pixel and to the same size, eager and hybridized`, async () => {
-      const bytes = resizeModel([str('mode', mode), str('coordinate_transformation_mode', ctm), ...(nearest ? [str('nearest_mode', nearest)] : [])]);
+  for (const [mode, ctm, nearest, more] of CASES) {
+    it(`${mode}, ${ctm}${nearest ? `, ${nearest}` : ''}${more ? ', a = -0.5, exclude_outside' : ''}: up, down, to one pixel and to the same size, eager and hybridized`, async () => {
+      const bytes = resizeModel([str('mode', mode), str('coordinate_transformation_mode', ctm), ...(nearest ? [str('nearest_mode', nearest)] : []), ...(more ?? [])]);
       const session = await ort.InferenceSession.create(bytes);
       for (const hybrid of [false, true]) {
         const net = new SymbolBlock(readModel(bytes).graph);
@@ -74,8 +86,28 @@ describe('imported Resize to sizes read when the graph runs (symbolic image size
     });
   }
 
-  it('cubic and antialias need known sizes: an Error naming the node and what', () => {
-    assert.throws(() => readModel(resizeModel([str('mode', 'cubic')])), /ONNX operator 'Resize' \(node '#3'\).*mode 'cubic' needs known sizes/);
+  for (const [mode, ctm] of [['linear', 'half_pixel'], ['linear', 'align_corners'], ['linear', 'pytorch_half_pixel'], ['cubic', 'half_pixel'], ['nearest', 'half_pixel']]) {
+    it(`by integer scales [1, 1, 2, 3], ${mode}, ${ctm}: at several sizes, eager and hybridized`, async () => {
+      const bytes = scaledModel([1, 1, 2, 3], [str('mode', mode!), str('coordinate_transformation_mode', ctm!)]);
+      const session = await ort.InferenceSession.create(bytes);
+      for (const hybrid of [false, true]) {
+        const net = new SymbolBlock(readModel(bytes).graph);
+        if (hybrid) net.hybridize();
+        for (const [n, h, w] of [[2, 5, 7], [1, 1, 4], [1, 3, 1]]) {
+          const x = data([n!, 2, h!, w!], h! + w!);
+          const want = (await session.run({ x: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).y!;
+          const y = net.call(new nd.NDArray(x)) as nd.NDArray;
+          assert.deepEqual(y.shape, [...want.dims]);
+          assertClose(tensorToNumbers(y._host), Array.from(want.data as Float32Array), `[${n}, 2, ${h}, ${w}] (${hybrid ? 'hybridized' : 'eager'})`, 1e-5, 1e-5);
+        }
+      }
+      await session.release();
+    });
+  }
+
+  it('antialias and shrinking scales need known sizes: an Error naming the node', () => {
     assert.throws(() => readModel(resizeModel([str('mode', 'linear'), int('antialias', 1)])), /ONNX operator 'Resize' \(node '#3'\).*resizing the symbolic dimension 'H'/);
+    assert.throws(() => readModel(scaledModel([1, 1, 0.5, 0.5], [str('mode', 'linear')])), /ONNX operator 'Resize' \(node '#0'\).*resizing the symbolic dimension 'H'/);
+    assert.throws(() => readModel(scaledModel([1, 1, 1.5, 2], [str('mode', 'linear')])), /ONNX operator 'Resize' \(node '#0'\).*resizing the symbolic dimension 'H'/);
   });
 });

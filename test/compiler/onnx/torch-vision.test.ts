@@ -11,7 +11,8 @@
  * the shifted windows' mask buffer), ShuffleNetV2 units (chunk, split,
  * channel shuffle), a U-Net-style head (ConvTranspose2d, a concatenated
  * skip, pixel_shuffle/pixel_unshuffle, bilinear resizing with and without
- * align_corners and nearest resizing to the input's size) and other layers
+ * align_corners, bicubic and nearest resizing to the input's size, bilinear
+ * up-sampling by a scale of 2) and other layers
  * (grouped convolution, GroupNorm, InstanceNorm2d, PReLU, Dropout2d, ceil-mode
  * and padding-excluding pooling, adaptive pooling to 7x7 from 8x8). Each,
  * eager and hybridized: the output equals PyTorch's, so does the output at
