@@ -7,7 +7,8 @@
  * axes ([N, 8, H, W] to [N, 8, H/2, 2, W/2, 2], torch's pixel_unshuffle
  * decomposed) imports and equals onnxruntime at several sizes, eager and
  * hybridized; a target that does not fit the input is an Error naming the
- * Reshape.
+ * Reshape. A Range up to `(H+-1)` (an Add of -1 to a size) is computed when
+ * the graph runs.
  */
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -15,7 +16,7 @@ import { nd } from 'gluonc';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readModel } from '../../../compiler/onnx/index.js';
 import { dimSamples, sameSamples } from '../../../compiler/onnx/import/dim-values.js';
-import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import { data, i64, int, ints, model } from './ort-compare.js';
 
 const CONV = '(floor(((floor((H-1)/2)+1)-1)/2)+1)';
@@ -79,6 +80,23 @@ describe('symbolic sizes compared by value (the Reshape importer)', function () 
       await session.release();
     });
   }
+
+  it('a Range up to a size plus a negative constant ((H+-1), torch\'s unfold by the dynamo exporter) is computed when the graph runs', async () => {
+    const bytes = model(
+      [
+        { opType: 'Shape', input: ['x'], output: ['h'], attribute: [int('start', 2), int('end', 3)] },
+        { opType: 'Squeeze', input: ['h', 'zero'], output: ['h0'] },
+        { opType: 'Add', input: ['h0', 'minus1'], output: ['last'] },
+        { opType: 'Range', input: ['zero0', 'last', 'one0'], output: ['r'] },
+        { opType: 'Cast', input: ['r'], output: ['y'], attribute: [int('to', 1)] },
+      ],
+      [['x', ['N', 8, 'H', 'W']]],
+      [['y', 'float32']],
+      [['zero', i64([0])], ['minus1', tensorFromNumbers('int64', [], [-1])], ['zero0', tensorFromNumbers('int64', [], [0])], ['one0', tensorFromNumbers('int64', [], [1])]],
+    );
+    const net = new SymbolBlock(readModel(bytes).graph);
+    for (const h of [3, 7]) assert.deepEqual(tensorToNumbers((net.call(nd.zeros([1, 8, h, 2])) as nd.NDArray)._host), Array.from({ length: h - 1 }, (_v, i) => i));
+  });
 
   it('a split target the input does not hold (W/3 and 2) is an Error naming the Reshape', () => {
     assert.throws(() => readModel(splitModel(3, 2)), /ONNX operator 'Reshape' \(node '#6'\)/);
