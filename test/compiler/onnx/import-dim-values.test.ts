@@ -8,7 +8,9 @@
  * decomposed) imports and equals onnxruntime at several sizes, eager and
  * hybridized; a target that does not fit the input is an Error naming the
  * Reshape. A Range up to `(H+-1)` (an Add of -1 to a size) is computed when
- * the graph runs.
+ * the graph runs. Conv and MaxPool with auto_pad SAME and stride 1 pad
+ * (k - 1)·dilation at any size, so symbolic sizes import (torch's
+ * `padding='same'`).
  */
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -17,7 +19,7 @@ import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readModel } from '../../../compiler/onnx/index.js';
 import { dimSamples, sameSamples } from '../../../compiler/onnx/import/dim-values.js';
 import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
-import { data, i64, int, ints, model } from './ort-compare.js';
+import { data, i64, int, ints, model, str } from './ort-compare.js';
 
 const CONV = '(floor(((floor((H-1)/2)+1)-1)/2)+1)';
 const TORCH = '(1+((-1+H)/4))';
@@ -97,6 +99,37 @@ describe('symbolic sizes compared by value (the Reshape importer)', function () 
     const net = new SymbolBlock(readModel(bytes).graph);
     for (const h of [3, 7]) assert.deepEqual(tensorToNumbers((net.call(nd.zeros([1, 8, h, 2])) as nd.NDArray)._host), Array.from({ length: h - 1 }, (_v, i) => i));
   });
+
+  for (const auto of ['SAME_UPPER', 'SAME_LOWER']) {
+    it(`Conv and MaxPool with auto_pad ${auto}, stride 1, over symbolic image sizes (torch's padding='same') equal onnxruntime; stride 2 needs the sizes`, async () => {
+      // onnxruntime refuses dilations with auto_pad SAME (torch-vision.test.ts checks a dilated one against PyTorch).
+      const attrs = (stride: number) => [str('auto_pad', auto), ints('strides', [stride, stride])];
+      const bytes = (stride: number) =>
+        model(
+          [
+            { opType: 'Conv', input: ['x', 'w'], output: ['c'], attribute: [...attrs(stride), ints('kernel_shape', [4, 3])] },
+            { opType: 'MaxPool', input: ['c'], output: ['y'], attribute: [str('auto_pad', auto), ints('kernel_shape', [2, 3])] },
+          ],
+          [['x', ['N', 2, 'H', 'W']]],
+          [['y', 'float32']],
+          [['w', data([3, 2, 4, 3], 5)]],
+        );
+      const session = await ort.InferenceSession.create(bytes(1));
+      for (const hybrid of [false, true]) {
+        const net = new SymbolBlock(readModel(bytes(1)).graph);
+        if (hybrid) net.hybridize();
+        for (const [h, w] of [[7, 5], [4, 9]] as const) {
+          const x = data([1, 2, h, w], h);
+          const want = (await session.run({ x: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).y!;
+          const y = net.call(new nd.NDArray(x)) as nd.NDArray;
+          assert.deepEqual(y.shape, [...want.dims]);
+          assert.deepEqual(tensorToNumbers(y._host).map((v) => Math.round(v * 1e4)), Array.from(want.data as Float32Array, (v) => Math.round(v * 1e4)));
+        }
+      }
+      await session.release();
+      assert.throws(() => readModel(bytes(2)), /ONNX operator 'Conv' \(node '#0'\).*auto_pad .* with stride 2\) 'H' must be a known number/);
+    });
+  }
 
   it('a split target the input does not hold (W/3 and 2) is an Error naming the Reshape', () => {
     assert.throws(() => readModel(splitModel(3, 2)), /ONNX operator 'Reshape' \(node '#6'\)/);
