@@ -383,6 +383,7 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
       ? `Parameter '${name}' could not be placed: its name is not in file '${file}' and, matching by structural order, the file has no entry left for it; pass { allowMissing: true } to skip it`
       : `Parameter '${name}' is missing in file '${file}' (the file holds ${listNames([...byName.keys()])}); pass { allowMissing: true } to skip it`);
   }
+  checkSharedAgree(file, found);
   const assign: [Parameter, NDArray][] = [];
   const recast: Parameter[] = [];
   for (const [name, p, t] of found) {
@@ -406,4 +407,24 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   }
   for (const p of recast) p.cast(assign.find(([q]) => q === p)![1].dtype);
   for (const [p, value] of assign) p.setData(value);
+}
+
+/**
+ * A shared (tied) parameter found under several of its names must hold the
+ * same array under each (MXNet's save_parameters writes one array to each
+ * name); two that differ come from a model where they were not tied, and
+ * loading would keep whichever came last.
+ */
+function checkSharedAgree(file: string, found: [string, Parameter, HostTensor][]): void {
+  const first = new Map<Parameter, [string, HostTensor]>();
+  for (const [name, p, t] of found) {
+    const seen = first.get(p);
+    if (!seen) {
+      first.set(p, [name, t]);
+      continue;
+    }
+    const [a, u] = seen;
+    const same = formatShape(u.shape) === formatShape(t.shape) && u.dtype === t.dtype && u.data.length === t.data.length && u.data.every((v, i) => Object.is(v, t.data[i]) || v === t.data[i]);
+    if (!same) throw new Error(`file '${file}' holds different arrays under '${a}' and '${name}', which name one shared (tied) parameter of the block; the file's model did not tie them`);
+  }
 }

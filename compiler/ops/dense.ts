@@ -2,7 +2,8 @@
  * The operators of dense layers: MXNet's `FullyConnected` (`y = x·Wᵀ + b`,
  * optionally flattening `x` to 2-D first) and `Embedding` (rows of a weight
  * table picked by index; its weight gradient sums `g` rows by index).
- * Invariants: lowerings depend only on input ranks; float64 stays float64.
+ * Invariants: lowerings depend only on input ranks (but for an input known
+ * to be empty); float64 stays float64.
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { isDType } from '../../runtime/dtypes.js';
@@ -14,7 +15,7 @@ import { defineOp, type OpDef, type PositionalOptions, type PositionalRest, type
 import { mulDims } from './dims.js';
 import { commonDType } from './elementwise.js';
 import { OpError } from './errors.js';
-import { indexValue, indicesInt64 } from './indices.js';
+import { clippedIndicesInt64, indexValue } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
 import type { GradTensor } from './grad-ops.js';
 
@@ -88,7 +89,9 @@ export const FullyConnected: OpDef<FcSig, FcAttrs> = defineOp<FcSig, FcAttrs>({
       return void c.emit('Gemm', b ? [flat, w!, b] : [flat, w!], { transB: 1 }, c.outputs);
     }
     const [wt] = c.emit('Transpose', [w!], { perm: [1, 0] });
-    if (!b) return void c.emit('MatMul', [x!, wt!], {}, c.outputs);
+    // An input known to be empty ([2, 0, 4]) gets no bias (its output is empty too): onnxruntime 1.30's
+    // MatMulAddFusion rewrites MatMul+Add of a static shape with a 0 into a Reshape that reads the 0 as "copy" and fails.
+    if (!b || c.inTypes[0]!.shape.includes(0)) return void c.emit('MatMul', [x!, wt!], {}, c.outputs);
     const [y] = c.emit('MatMul', [x!, wt!]);
     c.emit('Add', [y!, b], {}, c.outputs);
   },
@@ -175,13 +178,9 @@ export const Embedding: OpDef<EmbSig, EmbAttrs> = defineOp<EmbSig, EmbAttrs>({
   },
   lower: (c) => {
     const [x, w] = c.inputs;
-    const idx = indicesInt64(c, x!, c.inTypes[0]!.dtype);
     const rows = c.inTypes[1]!.shape[0]!;
-    const hi = typeof rows === 'number'
-      ? c.scalar(rows - 1, 'int64')
-      : c.emit('Sub', [c.emit('Squeeze', [shapeSlice(c, w!, 0, 1)])[0]!, c.scalar(1, 'int64')])[0]!;
-    const [clipped] = c.emit('Clip', [idx, c.scalar(0, 'int64'), hi]);
-    c.emit('Gather', [w!, clipped!], { axis: 0 }, c.outputs);
+    const clipped = clippedIndicesInt64(c, x!, c.inTypes[0]!.dtype, typeof rows === 'number' ? rows : c.emit('Squeeze', [shapeSlice(c, w!, 0, 1)])[0]!);
+    c.emit('Gather', [w!, clipped], { axis: 0 }, c.outputs);
   },
   kernel: ([x, w], _a, [out]) => {
     const [rows, dim] = w!.shape as [number, number];

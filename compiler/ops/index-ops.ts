@@ -13,7 +13,7 @@ import type { DType, Dim, TensorType } from '../ir/types.js';
 import { defineOp, type GradCtx, type GradRule, type LowerCtx, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { normAxis, optionText, sameDim } from './dims.js';
 import { OpError } from './errors.js';
-import { indexValue, indicesInt64 } from './indices.js';
+import { clippedIndicesInt64, indexValue, indicesInt64 } from './indices.js';
 import { toF64 } from './kernels.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 import { plainShape } from './symbolic-dim.js';
@@ -396,11 +396,9 @@ function checkMode(op: string, mode: unknown, types: TensorType[], raise = false
 function fixIndices(c: LowerCtx, idxInput: number, axis: number, mode: IndexMode): string {
   const dtype = c.inTypes[idxInput]!.dtype;
   if (mode === 'raise') return asInt64(c, c.inputs[idxInput]!, dtype);
-  const idx = indicesInt64(c, c.inputs[idxInput]!, dtype);
-  const n = dimScalar(c, 0, axis);
-  if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
-  const hi = c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!;
-  return c.emit('Clip', [idx, c.scalar(0, 'int64'), hi])[0]!;
+  const d = c.inTypes[0]!.shape[axis]!;
+  if (mode === 'clip') return clippedIndicesInt64(c, c.inputs[idxInput]!, dtype, typeof d === 'number' ? d : dimScalar(c, 0, axis));
+  return c.emit('Mod', [indicesInt64(c, c.inputs[idxInput]!, dtype), dimScalar(c, 0, axis)], { fmod: 0 })[0]!;
 }
 
 /** An index value (truncated toward zero; NaN and ±Infinity as `indexValue` reads them) clipped or wrapped into [0, n), or checked to lie in [-n, n) ('raise'). */

@@ -47,6 +47,33 @@ export function indicesInt64(c: LowerCtx, x: string, dtype: DType): string {
 }
 
 /**
+ * Indices of `dtype` as int64 by `indexValue`'s rule, clipped to [0, n - 1]
+ * (n: the axis length, a number or the name of an int64 scalar). A float
+ * index into an axis of known length is clamped before its Cast, to the
+ * float bounds 0 and n - 1 (exact below 2^24 in float32 and float16's
+ * float32 path, 2^53 in float64): truncation toward zero and clamping to
+ * integer bounds commute, so this equals truncating first, and spares the
+ * int64 clamp (4 operators instead of 9 for a softmax cross-entropy's
+ * labels, read twice per training step).
+ *
+ * ```ts
+ * const idx = clippedIndicesInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype, 10); // in [0, 9]
+ * ```
+ */
+export function clippedIndicesInt64(c: LowerCtx, x: string, dtype: DType, n: number | string): string {
+  if (typeof n === 'number' && n >= 1 && isFloat(dtype) && n - 1 <= (dtype === 'float64' ? 2 ** 53 : 2 ** 24)) {
+    const fd: DType = dtype === 'float16' ? 'float32' : dtype;
+    const f = fd === dtype ? x : c.emit('Cast', [x], { to: onnxDType(fd) })[0]!;
+    const noNaN = c.emit('Where', [c.emit('IsNaN', [f])[0]!, c.scalar(0, fd), f])[0]!;
+    const clamped = c.emit('Clip', [noNaN, c.scalar(0, fd), c.scalar(n - 1, fd)])[0]!;
+    return c.emit('Cast', [clamped], { to: onnxDType('int64') })[0]!;
+  }
+  const idx = indicesInt64(c, x, dtype);
+  const hi = typeof n === 'number' ? c.scalar(n - 1, 'int64') : c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!;
+  return c.emit('Clip', [idx, c.scalar(0, 'int64'), hi])[0]!;
+}
+
+/**
  * Sequence lengths of `dtype` as int64 by `indexValue`'s rule, clipped to
  * [lo, hi] when `clip` = [lo, hi] is given (hi: the name of an int64
  * scalar, usually T). The clip is

@@ -20,7 +20,7 @@ import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
 import { normAxis, sameDim } from './dims.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
-import { indexValue, indicesInt64 } from './indices.js';
+import { clippedIndicesInt64, indexValue, indicesInt64 } from './indices.js';
 import { fromF64, toF64 } from './kernels.js';
 
 type ScatterA = Attrs & { axis: number; mode: 'clip' | 'wrap' };
@@ -50,10 +50,9 @@ function arange(c: LowerCtx, n: string): string {
 
 /** Indices as int64, truncated, then clipped to [0, n) or wrapped modulo n (n: dimension `axis` of the data). */
 function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): string {
-  const idx = indicesInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype);
-  const n = dimOf(c, axis);
-  if (mode === 'wrap') return c.emit('Mod', [idx, n], { fmod: 0 })[0]!;
-  return c.emit('Clip', [idx, c.scalar(0, 'int64'), c.emit('Sub', [n, c.scalar(1, 'int64')])[0]!])[0]!;
+  const d = c.inTypes[0]!.shape[axis]!;
+  if (mode === 'clip') return clippedIndicesInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype, typeof d === 'number' ? d : dimOf(c, axis));
+  return c.emit('Mod', [indicesInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype), dimOf(c, axis)], { fmod: 0 })[0]!;
 }
 
 function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {

@@ -7,9 +7,10 @@
  * GluonNLP's, so parameters are named as in its `.params` files:
  * `word_embed.0.weight`, `token_type_embed.0.weight`, `encoder.position_weight`,
  * `encoder.layer_norm.gamma`, `encoder.transformer_cells.0.attention_cell.proj_query.weight`,
- * `pooler.weight`, `classifier.weight` (a BERTClassifier's: `bert.` before
+ * `pooler.weight`, `classifier.weight`, the masked-LM decoder's
+ * `decoder.0.weight`, `decoder.2.gamma`, `decoder.3.bias` (its output weight
+ * is `word_embed.0.weight`, tied) (a BERTClassifier's: `bert.` before
  * them, `classifier.0.weight` or, with dropout, `classifier.1.weight`).
- * The masked-LM decoder (`use_decoder`) is not ported.
  *
  *   gluonc compile models/bert/bert.ts -o bert.onnx   # the tiny classifier, any N and T <= 64
  */
@@ -69,19 +70,19 @@ const where = (shape: number[], flat: number) => {
  * with NDArrays; an exported artifact does not check): ids and types [N, T]
  * with values in [0, vocab) and [0, types) (MXNet's Embedding would clip
  * them to the last row, silently), valid lengths [N] in [0, T] (softmax's
- * length and SequenceMask would read a longer one as T).
+ * length and SequenceMask would read a longer one as T), masked positions
+ * [N, M] in [0, T), given exactly when the model has its decoder.
  */
-export function checkBertInputs(who: string, bert: BERTModel, inputs: unknown, tokenTypes: unknown, validLength: unknown): void {
+export function checkBertInputs(who: string, bert: BERTModel, inputs: unknown, tokenTypes: unknown, validLength: unknown, maskedPositions?: unknown): void {
   if (!(inputs instanceof nd.NDArray)) return;
-  const fail = (why: string) => {
+  const fail = (why: string): never => {
     throw new Error(`${who}: ${why}`);
   };
   if (inputs.ndim !== 2) fail(`inputs (token ids) must be [N, T], got shape [${inputs.shape.join(', ')}]`);
   const [N, T] = inputs.shape as [number, number];
   const inRange = (x: nd.NDArray, name: string, hi: number, table: string) => {
     if (x.dtype === 'bool') fail(`${name} must be integer (or float) ids, got dtype bool`);
-    // float16's data() holds the raw bits: read its values through float32.
-    const v = (x.dtype === 'float16' ? x.astype('float32') : x).data() as ArrayLike<number | bigint>;
+    const v = values(x);
     for (let i = 0; i < v.length; i++) {
       const id = Number(v[i]);
       if (!(id >= 0 && id < hi)) fail(`${name} ${id} at ${where(x.shape as number[], i)} is outside [0, ${hi}) (${table}); MXNet's Embedding would silently use row ${id >= hi ? hi - 1 : 0}`);
@@ -95,27 +96,64 @@ export function checkBertInputs(who: string, bert: BERTModel, inputs: unknown, t
     inRange(tokenTypes as nd.NDArray, 'token type', bert.tokenTypeVocabSize, `tokenTypeVocabSize ${bert.tokenTypeVocabSize}`);
   }
   if (T > bert.encoder.maxLength) fail(`sequence length T = ${T} is more than maxLength ${bert.encoder.maxLength} (rows of encoder.position_weight)`);
-  if (validLength === undefined) return;
-  if (!(validLength instanceof nd.NDArray) || validLength.shape.join() !== String(N)) {
-    fail(`valid_length must be an NDArray of shape [${N}] (one length per sample), got ${validLength instanceof nd.NDArray ? `shape [${validLength.shape.join(', ')}]` : String(validLength)}`);
+  if (validLength !== undefined && validLength !== null) {
+    if (!(validLength instanceof nd.NDArray) || validLength.shape.join() !== String(N)) {
+      fail(`valid_length must be an NDArray of shape [${N}] (one length per sample), got ${validLength instanceof nd.NDArray ? `shape [${validLength.shape.join(', ')}]` : String(validLength)}`);
+    }
+    const lens = values(validLength as nd.NDArray);
+    for (let i = 0; i < N; i++) {
+      const l = Number(lens[i]);
+      if (!(l >= 0 && l <= T && Number.isInteger(l))) fail(`valid_length ${l} of sample ${i} is not an integer in [0, T = ${T}]`);
+    }
   }
-  const vl = validLength as nd.NDArray;
-  const lens = (vl.dtype === 'float16' ? vl.astype('float32') : vl).data() as ArrayLike<number | bigint>;
-  for (let i = 0; i < N; i++) {
-    const l = Number(lens[i]);
-    if (!(l >= 0 && l <= T && Number.isInteger(l))) fail(`valid_length ${l} of sample ${i} is not an integer in [0, T = ${T}]`);
+  checkMaskedPositions(fail, bert, N, T, maskedPositions);
+}
+
+/** An array's values as numbers or bigints (float16's data() holds the raw bits: read through float32). */
+const values = (x: nd.NDArray) => (x.dtype === 'float16' ? x.astype('float32') : x).data() as ArrayLike<number | bigint>;
+
+/**
+ * masked_positions [N, M] of integers in [0, T) (GluonNLP casts them to
+ * int32; gather_nd would read another sample's row, or past the batch, for
+ * one outside), given exactly when the model has its decoder.
+ */
+function checkMaskedPositions(fail: (why: string) => never, bert: BERTModel, N: number, T: number, mp: unknown): void {
+  if (mp === undefined || mp === null) {
+    if (bert.decoder) fail('masked_positions [N, M] is required for decoding the masked language model (useDecoder: true); GluonNLP: model(inputs, token_types, valid_length, masked_positions)');
+    return;
+  }
+  if (!bert.decoder) fail('masked_positions is given but the model has no masked-LM decoder (build it with useDecoder: true)');
+  if (!(mp instanceof nd.NDArray)) fail(`masked_positions must be an NDArray [N, M], got ${String(mp)}`);
+  const m = mp as nd.NDArray;
+  if (m.ndim !== 2 || m.shape[0] !== N) fail(`masked_positions must be [N = ${N}, M] (the masked positions of each sample), got shape [${m.shape.join(', ')}]`);
+  if (m.dtype === 'bool') fail('masked_positions must be integer (or float) positions, got dtype bool');
+  const v = values(m);
+  for (let i = 0; i < v.length; i++) {
+    const at = Number(v[i]);
+    if (!(at >= 0 && at < T && Number.isInteger(at))) fail(`masked position ${at} at ${where(m.shape as number[], i)} is not an integer in [0, T = ${T})`);
   }
 }
 
 /**
  * GluonNLP's `BERTModel(encoder, vocab_size, token_type_vocab_size, units,
  * embed_size, use_pooler, use_decoder, use_classifier, use_token_type_embed)`
- * with GluonNLP's defaults (pooler and classifier on), except `useDecoder`,
- * which is not ported (false; true is refused).
- * Called as `bert.call(inputs [N, T] int32, tokenTypes [N, T], validLength [N]?)`;
+ * with GluonNLP's defaults (pooler, classifier and decoder on).
+ * Called as `bert.call(inputs [N, T] int32, tokenTypes [N, T], validLength [N]?,
+ * maskedPositions [N, M]?)` (the positions exactly when it has the decoder; a
+ * null validLength before them is the full length, GluonNLP's `None`);
  * returns the sequence encoding [N, T, units], then (with the pooler) the
  * pooled first token [N, units], then (with the classifier) the
- * next-sentence scores [N, 2] — one tensor alone, else an array, as GluonNLP.
+ * next-sentence scores [N, 2], then (with the decoder) the masked-LM scores
+ * [N, M, vocabSize] at each sample's masked positions — one tensor alone,
+ * else an array, as GluonNLP (whose encoder's attention weights, with
+ * `output_attention`, are not ported).
+ *
+ * The decoder is GluonNLP's `_get_decoder`: `Dense(units, flatten=False)`,
+ * erf `GELU`, `LayerNorm` (the encoder's epsilon), `Dense(vocab_size,
+ * flatten=False, params=word_embed.collect_params())`: its weight is the word
+ * embedding's Parameter (`decoder.3.weight` in GluonNLP's files is the same
+ * array as `word_embed.0.weight`; `collectParams` lists it once, as the
+ * latter), with a bias of its own, `decoder.3.bias`.
  */
 export class BERTModel extends gluon.HybridBlock {
   readonly units: number;
@@ -129,10 +167,14 @@ export class BERTModel extends gluon.HybridBlock {
   readonly token_type_embed?: InstanceType<typeof nn.HybridSequential>;
   readonly pooler?: InstanceType<typeof nn.Dense>;
   readonly classifier?: InstanceType<typeof nn.Dense>;
+  readonly decoder?: InstanceType<typeof nn.HybridSequential>;
 
   constructor(encoder: BERTEncoder, o: BERTModelOptions) {
     super();
-    if (o.useDecoder) throw new Error('BERTModel: useDecoder (the masked language model decoder) is not ported; build with useDecoder: false and load GluonNLP parameters with { ignoreExtra: true }');
+    const useDecoder = o.useDecoder ?? true;
+    if (!Number.isInteger(o.vocabSize) || o.vocabSize < 1) {
+      throw new Error(`BERTModel: vocabSize must be a positive integer (rows of word_embed${useDecoder ? ', outputs of the masked-LM decoder' : ''}), got ${String(o.vocabSize)}`);
+    }
     this.units = o.units;
     this.vocabSize = o.vocabSize;
     this.tokenTypeVocabSize = o.tokenTypeVocabSize ?? 2;
@@ -148,14 +190,24 @@ export class BERTModel extends gluon.HybridBlock {
       this.pooler = new nn.Dense(o.units, { flatten: false, activation: 'tanh', inUnits: o.units });
       if (this.useClassifier) this.classifier = new nn.Dense(2, { inUnits: o.units });
     }
+    if (useDecoder) {
+      if (embedSize !== o.units) throw new Error(`BERTModel: the masked-LM decoder's output layer shares word_embed.0.weight [vocabSize, embedSize], so embedSize (${embedSize}) must equal units (${o.units})`);
+      this.decoder = getDecoder(o.units, o.vocabSize, this.word_embed.get<InstanceType<typeof nn.Embedding>>(0), encoder.layerNormEps);
+    }
   }
 
   override call(...args: unknown[]): unknown {
-    checkBertInputs('BERTModel', this, args[0], args[1], args[2]);
+    checkBertInputs('BERTModel', this, args[0], args[1], args[2], args[3]);
+    const [inputs, , validLength, positions] = args;
+    if (inputs instanceof nd.NDArray && (validLength === null || validLength === undefined) && positions instanceof nd.NDArray) {
+      // GluonNLP's model(inputs, token_types, None, masked_positions): every sample at full length T, the same numbers.
+      const [N, T] = inputs.shape as [number, number];
+      return super.call(args[0], args[1], nd.full([N], T, { dtype: 'int32' }), positions);
+    }
     return super.call(...args);
   }
 
-  override hybridForward(F: gluon.F, inputs: T, tokenTypes: T, validLength?: T): T | T[] {
+  override hybridForward(F: gluon.F, inputs: T, tokenTypes: T, validLength?: T, maskedPositions?: T): T | T[] {
     let embedding = this.word_embed.call(inputs) as T;
     if (this.token_type_embed) embedding = F.add(embedding, this.token_type_embed.call(tokenTypes) as T);
     const seq = this.encoder.call(embedding, validLength) as T;
@@ -167,8 +219,43 @@ export class BERTModel extends gluon.HybridBlock {
       outputs.push(pooled);
       if (this.classifier) outputs.push(this.classifier.call(pooled) as T);
     }
+    if (this.decoder) {
+      if (maskedPositions === undefined) throw new Error('BERTModel: masked_positions tensor is required for decoding masked language model');
+      outputs.push(this.decode(F, seq, maskedPositions));
+    } else if (maskedPositions !== undefined) {
+      throw new Error('BERTModel: masked_positions is given but the model has no masked-LM decoder (build it with useDecoder: true)');
+    }
     return outputs.length > 1 ? outputs : outputs[0]!;
   }
+
+  /**
+   * GluonNLP's `_decode`: the encodings at each sample's masked positions
+   * [N, M, units] (its `gather_nd` of (sample, position) pairs, here a take
+   * of row `sample * T + position` of the sequence as [N * T, units]: the
+   * same rows, duplicates included, and their gradients summed), decoded to
+   * scores [N, M, vocabSize].
+   */
+  private decode(F: gluon.F, seq: T, maskedPositions: T): T {
+    const positions = F.cast(maskedPositions, { dtype: 'int32' });
+    const length = F.cast(F.shapeArray(seq, { axis: 1 }), { dtype: 'int32' });
+    const starts = F.broadcastMul(F.contrib.arangeLike(seq, { axis: 0, dtype: 'int32' }), length);
+    const rows = F.broadcastAdd(positions, F.reshape(starts, [-1, 1]));
+    return this.decoder!.call(F.take(F.reshape(seq, [-1, this.units]), rows)) as T;
+  }
+}
+
+/** GluonNLP's `_get_decoder`: Dense, GELU, LayerNorm, and a Dense whose weight is `embedding`'s (Gluon 1.x's `params=embed.collect_params()`). */
+function getDecoder(units: number, vocabSize: number, embedding: InstanceType<typeof nn.Embedding>, eps: number): InstanceType<typeof nn.HybridSequential> {
+  const d = new nn.HybridSequential();
+  d.add(new nn.Dense(units, { flatten: false, inUnits: units }));
+  d.add(new nn.GELU());
+  d.add(new nn.LayerNorm({ inChannels: units, epsilon: eps }));
+  const out = new nn.Dense(vocabSize, { flatten: false, inUnits: units });
+  out.shareParameters(new gluon.ParameterDict([['weight', embedding.weight]]));
+  d.add(out);
+  // GluonNLP: assert decoder[3].weight == list(embed.collect_params().values())[0].
+  if (out.weight !== embedding.weight) throw new Error('BERTModel: The weights of word embedding are not tied with those of decoder');
+  return d;
 }
 
 /**
@@ -183,6 +270,7 @@ export class BERTClassifier extends gluon.HybridBlock {
   constructor(bert: BERTModel, numClasses = 2, dropout = 0) {
     super();
     if (!bert.usePooler) throw new Error('BERTClassifier: the BERTModel needs its pooler (usePooler: true)');
+    if (bert.decoder) throw new Error("BERTClassifier: the BERTModel has the masked-LM decoder, which needs masked_positions; build it with useDecoder: false (GluonNLP: get_model(..., use_decoder=False))");
     this.bert = bert;
     if (dropout) this.classifier.add(new nn.Dropout(dropout));
     this.classifier.add(new nn.Dense(numClasses, { inUnits: bert.units }));
@@ -200,18 +288,19 @@ export class BERTClassifier extends gluon.HybridBlock {
 }
 
 /**
- * A BERTModel of the given sizes without the next-sentence classifier
- * unless asked (GluonNLP's `get_model('bert_12_768_12', use_decoder=False,
- * use_classifier=False)`, as its fine-tuning scripts call it, is
- * `bertModel(bertHparams.bert_12_768_12)`).
+ * A BERTModel of the given sizes without the next-sentence classifier and
+ * the masked-LM decoder unless asked (GluonNLP's `get_model('bert_12_768_12',
+ * use_decoder=False, use_classifier=False)`, as its fine-tuning scripts call
+ * it, is `bertModel(bertHparams.bert_12_768_12)`; its pre-training model,
+ * `get_model('bert_12_768_12')`, is `bertModel(c, { useClassifier: true, useDecoder: true })`).
  *
  * ```ts
  * const bert = bertModel(bertHparams.tiny); bert.initialize();
  * ```
  */
-export function bertModel(c: BERTConfig, o: { usePooler?: boolean; useClassifier?: boolean; useTokenTypeEmbed?: boolean } = {}): BERTModel {
+export function bertModel(c: BERTConfig, o: { usePooler?: boolean; useClassifier?: boolean; useDecoder?: boolean; useTokenTypeEmbed?: boolean } = {}): BERTModel {
   const encoder = new BERTEncoder(c);
-  return new BERTModel(encoder, { vocabSize: c.vocabSize, tokenTypeVocabSize: c.tokenTypeVocabSize, units: c.units, embedSize: c.embedSize, useClassifier: false, ...o });
+  return new BERTModel(encoder, { vocabSize: c.vocabSize, tokenTypeVocabSize: c.tokenTypeVocabSize, units: c.units, embedSize: c.embedSize, useClassifier: false, useDecoder: false, ...o });
 }
 
 /** The tiny classifier (2 classes, dropout 0.1) the CLI compiles: `gluonc compile models/bert/bert.ts`. */

@@ -27,6 +27,28 @@ export interface Timing {
   iters: number;
   /** Major garbage collections (mark-compact, incremental marking steps counted apart) that began during its samples, over all samples. */
   majorGcs?: number;
+  /** `compare`'s seconds per call of each round, in round order (for `pairedRatio`). */
+  rounds?: number[];
+}
+
+/**
+ * The paired ratio of two contenders timed in one `compare`: the median over
+ * rounds of `peer`'s seconds per call over `ours`'s in the same round (> 1:
+ * ours is faster). A slow stretch of the machine (another tenant, a
+ * frequency step) falls on both samples of a round, so it cancels here,
+ * where a ratio of medians keeps whatever the stretch did to one side more
+ * than to the other. NaN when either lacks rounds.
+ *
+ * ```ts
+ * pairedRatio(t['ours threads=2']!, t['PyTorch 2 threads']!); // 1.04
+ * ```
+ */
+export function pairedRatio(ours: Timing | undefined, peer: Timing | undefined): number {
+  const a = ours?.rounds;
+  const b = peer?.rounds;
+  if (!a?.length || !b?.length) return NaN;
+  const r = a.slice(0, b.length).map((v, i) => b[i]! / v).sort((x, y) => x - y);
+  return quantile(r, 0.5);
 }
 
 /** How long to measure. Example: `{ warmupMs: 100, sampleMs: 5, samples: 21 }`. */
@@ -193,7 +215,7 @@ export async function compare(contenders: Contender[], o: TimeOptions = {}): Pro
       console.error(`${c.name}: ms/call ${perCall[i]!.map((x) => (x * 1e3).toPrecision(3)).join(' ')}; page faults/call (this process) ${faults[i]!.map((x) => x.toFixed(0)).join(' ')}; GCs per sample (scavenges/major) ${gc.join(', ')}`);
     }
   }
-  return Object.fromEntries(contenders.map((c, i) => [c.name, { ...summarize(perCall[i]!, iters[i]!), majorGcs: majors[i]! }]));
+  return Object.fromEntries(contenders.map((c, i) => [c.name, { ...summarize(perCall[i]!, iters[i]!), majorGcs: majors[i]!, rounds: perCall[i]! }]));
 }
 
 /** A figure in a table: a timing shown in the table's unit, or nothing (`n/a`). */

@@ -14,7 +14,7 @@ import build from '../../models/lenet.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
 import { PROBE } from '../../compiler/engine/step-threads.js';
-import { compare, type BenchTable, type Contender, type Timing } from './harness.js';
+import { compare, pairedRatio, type BenchTable, type Contender, type Timing } from './harness.js';
 import * as ort from 'onnxruntime-node';
 import { agree, useTf } from './peers.js';
 import { artifactStepper } from './artifact-step.js';
@@ -204,7 +204,7 @@ export async function run(): Promise<BenchTable[]> {
         `samples/s (median): ${[...[...names, ...artNames, ...torchNames].map((n) => `${n} ${fmt(rate(t[n]))}`), `tfjs-cpu ${fmt(rate(tfT['tfjs-cpu']))}`, `tfjs-wasm ${fmt(rate(tfT['tfjs-wasm']))}`].join('; ')} (target: ours >= 3,000).`,
         `ours: hybridized LeNet + SoftmaxCrossEntropyLoss, record + backward + trainer.step (the fused step, one session run); 'ours' uses the default fused-step threads (${threadsBefore}${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(1)} ms`).join(', ')} per native run` : ''}), ${names.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison.`,
         torch
-          ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / PyTorch ${th} thread${th > 1 ? 's' : ''} = ${(rate(t[`ours threads=${th}`]) / rate(t[`PyTorch ${th} thread${th > 1 ? 's' : ''}`])).toFixed(2)}x`).join(', ')} (target >= 1.0x).`
+          ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / PyTorch ${th} thread${th > 1 ? 's' : ''} = ${(rate(t[`ours threads=${th}`]) / rate(t[`PyTorch ${th} thread${th > 1 ? 's' : ''}`])).toFixed(2)}x`).join(', ')} (target >= 1.0x); paired (the median over rounds of PyTorch's sample / ours's in the same round, which cancels the machine's drift): ${[1, 2].map((th) => `threads=${th} ${pairedRatio(t[`ours threads=${th}`], t[`PyTorch ${th} thread${th > 1 ? 's' : ''}`]).toFixed(2)}x`).join(', ')}.`
           : TORCH_SKIPPED,
         `ours / ORT --train artifact: ${artNames.map((n) => `${n} ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')} (the artifact \`gluonc compile --train\` writes for models/lenet.ts, public \`await session.run\`, outputs fed back).`,
         'ours, the artifact and PyTorch are timed interleaved (PyTorch on its own clock in its python3 process).',

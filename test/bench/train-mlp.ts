@@ -126,7 +126,7 @@ import build from '../../models/mlp.js';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
 import { PROBE } from '../../compiler/engine/step-threads.js';
-import { compare, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
+import { compare, pairedRatio, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
 import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
 import { Session } from '../../runtime/session.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -458,7 +458,7 @@ export async function run(): Promise<BenchTable[]> {
   const p10 = (a: Timing | undefined, b: Timing | undefined): string => (a && b ? `${(b.p10 / a.p10).toFixed(2)}x` : 'n/a');
   const torchName = (th: number): string => `PyTorch ${th} thread${th > 1 ? 's' : ''}`;
   const torchLine = torch
-    ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / ${torchName(th)} = ${(rate(t[`ours threads=${th}`]) / rate(t[torchName(th)])).toFixed(2)}x`).join(', ')} (target >= 1.0x); the same ratios of the p10 times (the least disturbed samples): ${torchNames.map((n) => `ours / ${n} ${p10(ours, t[n])}`).join(', ')}, ${[1, 2].map((th) => `threads=${th} ${p10(t[`ours threads=${th}`], t[torchName(th)])}`).join(', ')}.`
+    ? `PyTorch ${torch.version} (eager, SGD momentum, mean cross-entropy, same weights and batches; its first step gives our weights): ${torchNames.map((n) => `ours / ${n} = ${(rate(ours) / rate(t[n])).toFixed(2)}x`).join(', ')}; at the same threads: ${[1, 2].map((th) => `ours threads=${th} / ${torchName(th)} = ${(rate(t[`ours threads=${th}`]) / rate(t[torchName(th)])).toFixed(2)}x`).join(', ')} (target >= 1.0x); the same ratios of the p10 times (the least disturbed samples): ${torchNames.map((n) => `ours / ${n} ${p10(ours, t[n])}`).join(', ')}, ${[1, 2].map((th) => `threads=${th} ${p10(t[`ours threads=${th}`], t[torchName(th)])}`).join(', ')}; paired (the median over rounds of PyTorch's sample / ours's in the same round, which cancels the machine's drift): ${[1, 2].map((th) => `threads=${th} ${pairedRatio(t[`ours threads=${th}`], t[torchName(th)]).toFixed(2)}x`).join(', ')}.`
     : TORCH_SKIPPED;
   const samplesLine = all.map(([n, x]) => `${n} ${fmt(rate(x))}`).join('; ');
   return [

@@ -5,7 +5,13 @@
  * multi-head self-attention (scores / sqrt(d), keys at or past a sample's
  * valid length masked with -inf) and an exact-erf GELU feed-forward network,
  * padded positions zeroed (GluonNLP 0.9+'s SequenceMask), the pooler
- * tanh(W·h[:, 0] + b) and the classifier Dense. Parameters travel by
+ * tanh(W·h[:, 0] + b) and the classifier Dense; for pre-training
+ * (`cfg.pretrain`) the next-sentence Dense, the masked-LM decoder (rows at
+ * each sample's masked positions by advanced indexing, Dense, GELU,
+ * LayerNorm, then the word embedding's own matrix transposed plus a bias:
+ * one tensor, so its gradient sums both uses) and GluonNLP's loss
+ * (softmax CE at the masked positions weighted by masked_weights over their
+ * sum + 1e-8, plus the mean next-sentence CE). Parameters travel by
  * GluonNLP's names; the optimizers are torch.optim's Adam and AdamW with the
  * per-step hyperparameters that make them MXNet's / GluonNLP's rules.
  */
@@ -19,6 +25,8 @@ job = json.load(sys.stdin)
 dt = torch.float64 if job['dtype'] == 'float64' else torch.float32
 c = job['cfg']
 U, H, L, eps, head = c['units'], c['heads'], c['layers'], c['eps'], c['head']
+pre_b = c.get('prefix', 'bert.')
+pretrain = c.get('pretrain', False)
 d = U // H
 P = {k: torch.tensor(v['data'], dtype=dt).reshape(v['shape']).requires_grad_() for k, v in job['params'].items()}
 def dense(x, pre):
@@ -27,11 +35,11 @@ def ln(x, pre):
     return Fn.layer_norm(x, (U,), P[pre + 'gamma'], P[pre + 'beta'], eps)
 def bert(ids, types, vl):
     N, T = ids.shape
-    x = P['bert.word_embed.0.weight'][ids] + P['bert.token_type_embed.0.weight'][types] + P['bert.encoder.position_weight'][:T]
-    x = ln(x, 'bert.encoder.layer_norm.')
+    x = P[pre_b + 'word_embed.0.weight'][ids] + P[pre_b + 'token_type_embed.0.weight'][types] + P[pre_b + 'encoder.position_weight'][:T]
+    x = ln(x, pre_b + 'encoder.layer_norm.')
     valid = torch.arange(T)[None, :] < vl[:, None]
     for l in range(L):
-        pre = 'bert.encoder.transformer_cells.%d.' % l
+        pre = pre_b + 'encoder.transformer_cells.%d.' % l
         heads = lambda y: y.reshape(N, T, H, d).transpose(1, 2)
         q = heads(dense(x, pre + 'attention_cell.proj_query.'))
         k = heads(dense(x, pre + 'attention_cell.proj_key.'))
@@ -44,17 +52,36 @@ def bert(ids, types, vl):
         h = Fn.gelu(dense(x, pre + 'ffn.ffn_1.'))
         x = ln(dense(h, pre + 'ffn.ffn_2.') + x, pre + 'ffn.layer_norm.')
     seq = x * valid[:, :, None].to(dt)
-    pooled = torch.tanh(dense(seq[:, 0], 'bert.pooler.'))
+    pooled = torch.tanh(dense(seq[:, 0], pre_b + 'pooler.'))
     return seq, pooled, dense(pooled, head)
+def decode(seq, positions):
+    h = seq[torch.arange(seq.shape[0])[:, None], positions]
+    h = ln(Fn.gelu(dense(h, 'decoder.0.')), 'decoder.2.')
+    return h @ P['word_embed.0.weight'].T + P['decoder.3.bias']
 def batch(b):
     return torch.tensor(b['ids']).long(), torch.tensor(b['types']).long(), torch.tensor(b['vl']).long()
 def flat(t):
     return t.detach().double().reshape(-1).tolist()
+def pretrain_of(b):
+    seq, pooled, nsp = bert(*batch(b))
+    dec = decode(seq, torch.tensor(b['positions']).long())
+    w = torch.tensor(b['weights'], dtype=dt).reshape(-1)
+    ce = Fn.cross_entropy(dec.reshape(-1, dec.shape[-1]), torch.tensor(b['masked']).long().reshape(-1), reduction='none')
+    ls1 = (ce * w).sum() / (w.sum() + 1e-8)
+    ls2 = Fn.cross_entropy(nsp, torch.tensor(b['labels']).long())
+    return seq, pooled, nsp, dec, ls1, ls2
 out = {'forward': [], 'grads': None, 'params': None}
 for b in job['batches']:
-    seq, pooled, logits = bert(*batch(b))
-    out['forward'].append({'seq': flat(seq), 'pooled': flat(pooled), 'logits': flat(logits)})
+    if pretrain:
+        seq, pooled, nsp, dec, ls1, ls2 = pretrain_of(b)
+        out['forward'].append({'seq': flat(seq), 'pooled': flat(pooled), 'logits': flat(nsp), 'decoded': flat(dec), 'losses': [ls1.item(), ls2.item()]})
+    else:
+        seq, pooled, logits = bert(*batch(b))
+        out['forward'].append({'seq': flat(seq), 'pooled': flat(pooled), 'logits': flat(logits)})
 def loss_of(b):
+    if pretrain:
+        ls1, ls2 = pretrain_of(b)[4:]
+        return ls1 + ls2
     logits = bert(*batch(b))[2]
     return Fn.cross_entropy(logits, torch.tensor(b['labels']).long(), reduction='sum')
 if job.get('grads'):
@@ -81,7 +108,8 @@ if o:
             g['weight_decay'] = lr * wd / g['lr']
         opt.zero_grad()
         b = job['batches'][(t - 1) % len(job['batches'])]
-        (loss_of(b) / len(b['labels'])).backward()
+        # The classifier's summed loss over trainer.step(batch size); the pre-training loss is normalized already (step(1)).
+        (loss_of(b) / (1 if pretrain else len(b['labels']))).backward()
         opt.step()
     out['params'] = {k: flat(p) for k, p in P.items()}
 json.dump(out, sys.stdout)
@@ -93,12 +121,17 @@ export interface RefBatch {
   types: number[][];
   vl: number[];
   labels?: number[];
+  /** Pre-training: masked positions [N][M], the ids there and their weights (GluonNLP's masked_position, masked_id, masked_weight); `labels` are the next-sentence labels. */
+  positions?: number[][];
+  masked?: number[][];
+  weights?: number[][];
 }
 
 /** What the PyTorch reference computes. */
 export interface RefJob {
   dtype: 'float32' | 'float64';
-  cfg: { units: number; heads: number; layers: number; eps: number; head: string };
+  /** `prefix`: of the BERTModel's parameter names ('bert.' by default, a BERTClassifier's); `pretrain`: the decoder, next-sentence head and GluonNLP's pre-training loss. */
+  cfg: { units: number; heads: number; layers: number; eps: number; head: string; prefix?: string; pretrain?: boolean };
   params: Record<string, { shape: number[]; data: number[] }>;
   batches: RefBatch[];
   grads?: boolean;
@@ -107,7 +140,8 @@ export interface RefJob {
 
 /** The reference's results (flat float64 values). */
 export interface RefOut {
-  forward: { seq: number[]; pooled: number[]; logits: number[] }[];
+  /** With `pretrain`: `logits` are the next-sentence scores, `decoded` the masked-LM scores, `losses` GluonNLP's [masked-LM, next-sentence]. */
+  forward: { seq: number[]; pooled: number[]; logits: number[]; decoded?: number[]; losses?: [number, number] }[];
   grads: Record<string, number[]> | null;
   params: Record<string, number[]> | null;
 }

@@ -53,6 +53,15 @@ describe('loadParameters with shared parameters (every structural name of a shar
     assert.equal(net.decoder.weight, net.encoder.weight, 'still shared');
   });
 
+  it('a file whose two names of the shared weight hold different arrays (an untied model\'s) is an Error naming both; nothing loads', () => {
+    const f = path.join(dir, 'untied.safetensors');
+    fs.writeFileSync(f, encodeSafetensors([['encoder.weight', tensor()], ['decoder.weight', nd.array(w).add(1)._host]]));
+    const net = new Tied();
+    net.initialize(new init.Zero());
+    assert.throws(() => net.loadParameters(f), /holds different arrays under 'encoder\.weight' and 'decoder\.weight', which name one shared \(tied\) parameter/);
+    assert.deepEqual(net.encoder.weight.data().toArray(), [[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+  });
+
   it('a file holding it under the other name only loads', () => {
     const f = path.join(dir, 'second.safetensors');
     fs.writeFileSync(f, encodeSafetensors([['decoder.weight', tensor()]]));
