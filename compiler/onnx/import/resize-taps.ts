@@ -1,14 +1,17 @@
 /**
  * Resize along an axis whose input or output size is symbolic (torch's
- * `interpolate(x, size=skip.shape[-2:])` in a fully convolutional net with
- * dynamic image sizes): the interpolation matrix of resize.ts needs both
- * sizes, so here the taps are computed when the graph runs. The output
- * indices are `arangeLike` of the graph input that has the output size, the
+ * `interpolate(x, size=skip.shape[-2:])` or `Upsample(scale_factor=2)` in a
+ * fully convolutional net with dynamic image sizes): the interpolation
+ * matrix of resize.ts needs both sizes, so here the taps are computed when
+ * the graph runs. The output indices are `arangeLike` of the graph input
+ * that has the output size (or s·in of them for an integer scale s), the
  * source coordinate per index follows ONNX's coordinate transformations
  * (onnx/reference/ops/op_resize.py, with the file's scale, or
- * `scale = out / in` where it gives sizes), and the neighbours (edge-clamped) are read by `take`: one for
- * nearest (each rounding), two weighted ones for linear. Gradients flow
- * into the data through `take`. Cubic, antialias and tf_crop_and_resize
+ * `scale = out / in` where it gives sizes), and the neighbours
+ * (edge-clamped) are read by `take`: one for nearest (each rounding), two
+ * weighted ones for linear, four for cubic (its `cubic_coeff_a` and
+ * `exclude_outside`). Gradients flow into the data through `take`.
+ * Antialias, tf_crop_and_resize and scales that shrink or are not integers
  * keep needing known sizes.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
