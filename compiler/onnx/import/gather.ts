@@ -118,6 +118,8 @@ const reverseSequence: Builder = (c) => {
  * `batch_dims .. batch_dims + k` of the data; each index row becomes one
  * row-major position in those axes (negative entries wrapped, others outside an error), offset by its
  * batch, and `take` picks it from the data reshaped to [positions, ...rest].
+ * The rest may have symbolic sizes, and so may the addressed axes without
+ * batch_dims (their strides read when the graph runs).
  */
 const gatherND: Builder = (c) => {
   const [data, indices] = [c.input(0), c.input(1)];
@@ -125,17 +127,35 @@ const gatherND: Builder = (c) => {
   const is = concrete(c, indices, 'the indices shape');
   const b = c.attr.int('batch_dims', 0);
   const k = is[is.length - 1]!;
-  // The batch and addressed axes need known sizes; the rest may be symbolic (torch's adaptive_avg_pool2d to a size that
-  // does not divide, dynamo's decomposition: data [H, W, N, C]).
-  if (all.slice(0, b + k).some((d) => typeof d !== 'number')) throw c.refuse(`the data shape [${all.join(', ')}] has symbolic sizes on the batch or addressed axes`);
-  const ds = all.slice(0, b + k) as number[];
-  if (is.length < 1 || b < 0 || b >= is.length || k < 1 || b + k > all.length || is.slice(0, b).some((d, i) => d !== ds[i])) {
+  if (is.length < 1 || b < 0 || b >= is.length || k < 1 || b + k > all.length || is.slice(0, b).some((d, i) => d !== all[i])) {
     throw c.refuse(`indices of shape [${is.join(', ')}] with batch_dims ${b} for data of shape [${all.join(', ')}]`);
   }
-  const lead = ds.slice(b, b + k);
-  const strides = lead.map((_d, i) => lead.slice(i + 1).reduce((p, q) => p * q, 1));
-  const size = lead.reduce((p, q) => p * q, 1);
-  let idx = boundedIndices(c, indices, lead);
+  // The batch and addressed axes merged into one (-3: the rest kept, symbolic too).
+  let flat = data;
+  for (let m = 1; m < b + k; m++) flat = c.op('reshape', [flat], { shape: [-3, -2] });
+  const lead = all.slice(b, b + k);
+  if (lead.some((d) => typeof d !== 'number')) {
+    // Addressed axes of symbolic sizes (torch's nearest-exact resizing by the dynamo exporter gathers [H, W, N, C] at
+    // indices computed from H and W): each index column bounded by its axis, the strides read when the graph runs.
+    if (b > 0) throw c.refuse(`batch_dims ${b} with the symbolic sizes [${all.join(', ')}]`);
+    const int64 = (v: Value): Value => c.op('cast', [v], { dtype: 'int64' });
+    let pos: Value | null = null;
+    let stride: Value | null = null;
+    for (let a = k - 1; a >= 0; a--) {
+      const col = c.op('sliceAxis', [int64(indices)], { axis: -1, begin: a, end: a + 1 });
+      const at = boundedIndices(c, col, c.op('arangeLike', [data], { axis: a, dtype: 'int64' }));
+      const term = stride ? c.op('mul', [at, stride]) : at;
+      pos = pos ? c.op('add', [pos, term]) : term;
+      const size = c.op('shapeArray', [data], { axis: a });
+      stride = stride ? c.op('mul', [stride, size]) : size;
+    }
+    return [c.op('take', [flat, c.op('squeeze', [pos!], { axis: -1 })], { axis: 0 })];
+  }
+  const ds = all.slice(0, b + k) as number[];
+  const known = lead as number[];
+  const strides = known.map((_d, i) => known.slice(i + 1).reduce((p, q) => p * q, 1));
+  const size = known.reduce((p, q) => p * q, 1);
+  let idx = boundedIndices(c, indices, known);
   idx = c.op('sum', [c.op('mul', [idx, c.constant(tensorFromNumbers('int64', [k], strides))])], { axis: -1 });
   const batches = ds.slice(0, b).reduce((p, q) => p * q, 1);
   if (b > 0) {
@@ -143,9 +163,6 @@ const gatherND: Builder = (c) => {
     const offShape = [...is.slice(0, b), ...is.slice(b, -1).map(() => 1)];
     idx = c.op('add', [idx, c.constant(tensorFromNumbers('int64', offShape, Array.from({ length: batches }, (_v, j) => j * size)))]);
   }
-  let flat = data;
-  // The batch and addressed axes merged into one (-3: any rest kept, symbolic too).
-  for (let m = 1; m < b + k; m++) flat = c.op('reshape', [flat], { shape: [-3, -2] });
   return [c.op('take', [flat, idx], { axis: 0 })];
 };
 

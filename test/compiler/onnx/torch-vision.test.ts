@@ -12,7 +12,9 @@
  * channel shuffle), a U-Net-style head (ConvTranspose2d, a concatenated
  * skip, pixel_shuffle/pixel_unshuffle, bilinear resizing with and without
  * align_corners, bicubic and nearest resizing to the input's size, bilinear
- * up-sampling by a scale of 2) and other layers
+ * up-sampling by a scale of 2, nearest-exact resizing where the dynamo
+ * exporter gathers at indices computed from H and W, a dilated convolution
+ * with padding='same') and other layers
  * (grouped convolution, GroupNorm, InstanceNorm2d, PReLU, Dropout2d, ceil-mode
  * and padding-excluding pooling, adaptive pooling to 7x7 from 8x8). Each,
  * eager and hybridized: the output equals PyTorch's, so does the output at
