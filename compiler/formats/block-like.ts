@@ -38,9 +38,10 @@ export interface FileParameterDict {
 /**
  * The input types of a block's calls, recorded by HybridBlock (see
  * `lastSignature`); `varies[k]` is true when dimension k differed between
- * calls (export keeps it symbolic).
+ * calls (export keeps it symbolic); null is an input the call left out
+ * (MXNet's `None`), which the traced graph has no input for.
  */
-export type Signature = { dtype: DType; shape: number[]; varies?: boolean[] }[];
+export type Signature = ({ dtype: DType; shape: number[]; varies?: boolean[] } | null)[];
 
 /** A hybrid block as export sees it: traceable, with parameters (the front end's HybridBlock). Example: `block.trace(types)`. */
 export interface TraceableBlock {
@@ -61,7 +62,7 @@ export interface TraceableBlock {
    */
   exportNames?(count: number): string[] | null;
   collectParams(): FileParameterDict;
-  trace(inputTypes: { name: string; dtype: DType; shape: Shape }[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
+  trace(inputTypes: ({ name: string; dtype: DType; shape: Shape } | null)[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
   /** Inlines the block's computation into the current trace. */
   _traceCall(inputs: unknown[]): unknown;
 }

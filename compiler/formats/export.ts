@@ -208,19 +208,23 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, what = 'write')
   atomicWrite(file, bytes, { what, mkdir: true });
 }
 
-/** The named, typed inputs to trace with: the given ones, else the last call's signature with a symbolic batch (MXNet's export names them alike). */
-export function resolveInputs(block: HybridBlock, options: { inputs?: Record<string, InputSpec | null | undefined> }, label: string): { name: string; dtype: DType; shape: Dim[] }[] {
+/**
+ * The named, typed inputs to trace with: the given ones, else the last
+ * call's signature with a symbolic batch (MXNet's export names them alike).
+ * null is an input left out (MXNet's `None`): the block is traced with
+ * `undefined` there and the artifact has no input for it.
+ */
+export function resolveInputs(block: HybridBlock, options: { inputs?: Record<string, InputSpec | null | undefined> }, label: string): ({ name: string; dtype: DType; shape: Dim[] } | null)[] {
   if (options.inputs) {
     let entries = Object.entries(options.inputs);
-    // An optional input named with null or undefined is absent (MXNet's None): no ONNX input; only after the inputs given, as in a call.
+    // An optional input named with null or undefined is absent (MXNet's None): no ONNX input, wherever it is, as in a call.
     let n = entries.length;
     while (n > 0 && (entries[n - 1]![1] === null || entries[n - 1]![1] === undefined)) n--;
     entries = entries.slice(0, n);
     if (!entries.length) throw new Error(`${label}: 'inputs' is empty; name at least one input`);
-    const hole = entries.find(([, spec]) => spec === null || spec === undefined);
-    if (hole) throw new Error(`${label}: input '${hole[0]}' is ${String(hole[1])} but input '${entries[n - 1]![0]}' is given; an absent optional input (null or undefined) can only come after the inputs given`);
     return entries.map(([name, spec]) => {
-      if (!spec || !Array.isArray(spec.shape)) throw new Error(`${label}: input '${name}' needs a shape, e.g. { shape: ['N', 784] }`);
+      if (spec === null || spec === undefined) return null;
+      if (!Array.isArray(spec.shape)) throw new Error(`${label}: input '${name}' needs a shape, e.g. { shape: ['N', 784] }`);
       for (const d of spec.shape) {
         const ok = (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d !== '');
         if (!ok) throw new Error(`${label}: input '${name}' has an invalid dimension ${JSON.stringify(d)} in ${formatShape(spec.shape)}`);
@@ -237,6 +241,7 @@ export function resolveInputs(block: HybridBlock, options: { inputs?: Record<str
   const dims = block.exportDims?.(sig.length) ?? sig.map((): Record<number, string> => ({ 0: 'N' }));
   const names = block.exportNames?.(sig.length) ?? null;
   return sig.map((t, i) => {
+    if (!t) return null;
     const name = names?.[i] ?? (sig.length === 1 ? 'data' : `data${i}`);
     return { name, dtype: t.dtype, shape: t.shape.map((d, k): Dim => dims[i]?.[k] ?? (t.varies?.[k] ? `${name}_dim${k}` : d)) };
   });

@@ -137,9 +137,10 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   // Layers.
   FullyConnected: same('FullyConnected'),
   Convolution: same('Convolution'),
-  Deconvolution: same('Deconvolution'),
+  // targetShape and pValue hold their positional places only (always empty): MXNet's files leave them out.
+  Deconvolution: { names: ['Deconvolution'], drop: ['targetShape'] },
   Embedding: same('Embedding'),
-  Pooling: same('Pooling'),
+  Pooling: { names: ['Pooling'], drop: ['pValue'] },
   Activation: same('Activation'),
   LeakyReLU: same('LeakyReLU'),
   softmax: { names: ['softmax'], omitFalse: ['useLength'] },

@@ -54,8 +54,8 @@ import { formatShape } from '../../runtime/tensor.js';
 
 /** Options of `exportTrainingStep`. */
 export interface TrainingStepOptions {
-  /** The model's inputs by name, in call order. */
-  inputs: Record<string, InputSpec>;
+  /** The model's inputs by name, in call order (null: an optional input left out, MXNet's None). */
+  inputs: Record<string, InputSpec | null>;
   /** Chooses the loss block and the label's type from the shape of the output the loss reads (and that output's name). */
   loss: (outputShape: Dim[], outputName: string) => { loss: HybridBlock; label: InputSpec };
   /**
@@ -101,13 +101,15 @@ const constant = (x: number, dtype: DType): Symbol => new Symbol(Value.constant(
 export function exportTrainingStep(block: HybridBlock, options: TrainingStepOptions): TrainingStep {
   checkOptions('exportTrainingStep', options, optionKeys<TrainingStepOptions>({ inputs: true, loss: true, lossOutput: true, optimizer: true, opset: true, optLevel: true, report: true, source: true }));
   const opt = options.optimizer;
-  const inputTypes = Object.entries(options.inputs).map(([name, s]) => ({ name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
+  // An input named null is absent (MXNet's None): the block is traced without it and the step has no input for it.
+  const inputTypes = Object.entries(options.inputs).map(([name, s]) => (s === null || s === undefined ? null : { name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
+  const present = inputTypes.filter((x) => x !== null);
   const [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(true, () => block.trace(inputTypes)));
   const { outputs, ctx } = traced;
   const outNames = outputNames(outputs.length);
   // The step's own inputs and outputs take these names; an input named so made an ONNX graph with two values of one name.
   const own = { input: ['label', 'lr', 't'], output: ['loss', ...outNames] };
-  for (const { name } of inputTypes) {
+  for (const { name } of present) {
     const kind = own.input.includes(name) ? 'input' : own.output.includes(name) ? 'output' : null;
     if (kind) throw new Error(`exportTrainingStep: input '${name}' has the name of the training step's own ${kind} '${name}' (its inputs ${own.input.join(', ')}; its outputs ${own.output.join(', ')}); rename the input`);
   }
@@ -127,7 +129,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
 
   // Parameters in structural order, named by their structural names.
   const params = [...block.collectParams().entries()].map(([, p]) => p).filter((p) => ctx.symbols.has(p));
-  const taken = new Set([...inputTypes.map((x) => x.name), 'label', 'lr', 't', 'loss', ...outNames]);
+  const taken = new Set([...present.map((x) => x.name), 'label', 'lr', 't', 'loss', ...outNames]);
   const nameOf = new Map<Parameter, string>();
   for (const p of params) {
     const name = ctx.symbols.get(p)!.value.name;

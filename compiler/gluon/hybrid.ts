@@ -11,7 +11,7 @@ import { isFloat } from '../../runtime/dtypes.js';
 import { formatShape, sameShape, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
 import { buildStep, type StepWrt } from '../autodiff/step.js';
 import { isRecording, pause, record, recordEntry, requiresGrad } from '../engine/autograd.js';
-import { deferCall, fusionEnabled } from '../engine/program.js';
+import { deferCall } from '../engine/program.js';
 import { SessionCache } from '../../runtime/session-cache.js';
 import { Graph } from '../ir/graph.js';
 import type { Shape } from '../ir/types.js';
@@ -22,7 +22,8 @@ import { currentDevice } from '../engine/context.js';
 import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block, checkHybridizeOptions } from './block.js';
-import { checkArrays, omitAbsentTail, padDeclaredInputs } from './call-inputs.js';
+import { callStrategy } from './call-strategy.js';
+import { checkArrays, holesUndefined, nextSignature, padDeclaredInputs, presentInputs, traceTypes } from './call-inputs.js';
 import { structureEpoch } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { exportMxnet, type MxnetExportOptions, type MxnetExportResult } from '../formats/mxnet-export.js';
@@ -112,8 +113,8 @@ export class HybridBlock extends Block {
    * `hybridForward` on what it is given, as MXNet's `HybridBlock.forward` does.
    */
   override forward(...inputs: any[]): any {
-    if (this._inOwnForward > 0) return this._hybridForwardOn(omitAbsentTail(inputs));
-    return this._run(omitAbsentTail(inputs));
+    if (this._inOwnForward > 0) return this._hybridForwardOn(holesUndefined(inputs));
+    return this._run(inputs);
   }
 
   /** How deep this block is in its own subclass `forward` (run by `_runEager`/`_traceCall`). */
@@ -238,20 +239,16 @@ export class HybridBlock extends Block {
     }
   }
 
-  protected override _run(inputs: unknown[]): unknown {
+  protected override _run(given: unknown[]): unknown {
+    // A hole (an absent input before a given one) reaches hybridForward as undefined, eager and traced alike.
+    const inputs = holesUndefined(given);
     const strategy = callStrategy(this, inputs);
     if (strategy === 'trace') return this._traceCall(inputs);
     if (strategy !== 'eager') this._checkStructure();
     const arrays = inputs as NDArray[];
     // Dimensions that differed between calls of the same rank and dtypes stay symbolic on export.
     const prev = this.lastSignature;
-    const comparable = prev?.length === arrays.length && arrays.every((x, i) => prev[i]!.dtype === x.dtype && prev[i]!.shape.length === x.shape.length);
-    // The same shapes as the last call (every step of a training loop) leave the signature as it is.
-    if (!comparable || !arrays.every((x, i) => sameShape(x.shape, prev[i]!.shape))) this.lastSignature = arrays.map((x, i) => ({
-      dtype: x.dtype,
-      shape: [...x.shape],
-      varies: x.shape.map((d, k) => comparable && (prev[i]!.varies?.[k] === true || prev[i]!.shape[k] !== d)),
-    }));
+    this.lastSignature = nextSignature(prev, arrays);
     try {
       switch (strategy) {
         case 'eager':
@@ -373,13 +370,15 @@ export class HybridBlock extends Block {
    * first: `[out, [h, c]]` is three), their nesting, and the trace (param
    * symbols, updates).
    */
-  trace(inputTypes: { name: string; dtype: NDArray['dtype']; shape: Shape }[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<Parameter>; inputs: Symbol[] } {
+  trace(inputTypes: ({ name: string; dtype: NDArray['dtype']; shape: Shape } | null)[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<Parameter>; inputs: Symbol[] } {
     const names = new Map<Parameter, string>();
     for (const [k, p] of this.collectParams().entries()) names.set(p, k);
     const ctx: TraceContext<Parameter> = { symbols: new Map(), names, updates: new Map() };
-    const vars = inputTypes.map((t) => variable(t.name, { dtype: t.dtype, shape: t.shape }));
+    // A null type is an absent input: hybridForward gets undefined there, and the graph has no input for it.
+    const slots = holesUndefined(inputTypes.map((t) => t && variable(t.name, { dtype: t.dtype, shape: t.shape })));
+    const vars = presentInputs(slots);
     // Called from `call` the block's scope is already pushed; called directly (export, inferShape) push it.
-    const traceIt = () => withTrace(ctx, () => this._traceCall(vars));
+    const traceIt = () => withTrace(ctx, () => this._traceCall(slots));
     const out = currentScope() ? traceIt() : withScope(this._scopeName || this.constructor.name, traceIt);
     const { flat: outputs, tree, paths } = flattenOutputs(out);
     outputs.forEach((o, i) => {
@@ -401,30 +400,33 @@ export class HybridBlock extends Block {
 
   /** Infers the shapes of deferred parameters from example inputs (no computation). */
   inferShape(...inputs: (NDArray | null | undefined)[]): void {
-    const given = omitAbsentTail(inputs);
+    const given = holesUndefined(inputs);
     checkArrays(this.constructor.name, given);
     this._inferParams(given);
   }
 
-  private _inferParams(inputs: NDArray[]): void {
-    this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
+  private _inferParams(inputs: (NDArray | undefined)[]): void {
+    this.trace(traceTypes(inputs));
   }
 
-  private _runCompiled(inputs: NDArray[], into?: NDArray[]): unknown {
+  private _runCompiled(slots: (NDArray | undefined)[], into?: NDArray[]): unknown {
     // Prediction outside record: parameters are baked into the session as initializers (onnxruntime
     // pre-packs them), and the session is rebuilt when a parameter changes. A signature whose
     // parameters keep changing falls back to feeding them as inputs.
     const training = isTrainingMode();
-    const sig = `${inputs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';')}|${training ? 'train' : 'infer'}`;
+    // An absent input ('-') is part of the signature: call(x, null, y) and call(x, m, y) are two graphs.
+    const sig = `${slots.map((x) => (x ? `${x.dtype}[${x.shape.join(',')}]` : '-')).join(';')}|${training ? 'train' : 'infer'}`;
     const frozen = !training && !isRecording() && (this._unstable.get(sig) ?? 0) < FROZEN_REBUILDS;
     const key = `${sig}|${frozen ? 'frozen' : 'fed'}|${currentDevice()}`;
     const stale = this._cache.peek(key);
     if (stale && stale.versions && !sameVersions(stale.versions)) {
       this._unstable.set(sig, (this._unstable.get(sig) ?? 0) + 1);
       this._cache.delete(key);
-      if ((this._unstable.get(sig) ?? 0) >= FROZEN_REBUILDS) return this._runCompiled(inputs, into);
+      if ((this._unstable.get(sig) ?? 0) >= FROZEN_REBUILDS) return this._runCompiled(slots, into);
     }
-    const c = this._cache.get(key, () => this._compile(inputs, frozen));
+    const c = this._cache.get(key, () => this._compile(slots, frozen));
+    // The session's inputs are the present ones.
+    const inputs = slots.includes(undefined) ? presentInputs(slots) : (slots as NDArray[]);
     const feeds: Record<string, HostTensor> = {};
     c.inputs.forEach((name, i) => (feeds[name] = inputs[i]!._host));
     for (const [p, name] of c.params) feeds[name] = p.data()._host;
@@ -505,9 +507,9 @@ export class HybridBlock extends Block {
     return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };
   }
 
-  private _compile(inputs: NDArray[], frozen = false): Compiled {
+  private _compile(inputs: (NDArray | undefined)[], frozen = false): Compiled {
     const all = this.collectParams();
-    const { outputs, tree, ctx, inputs: vars } = this.trace(inputs.map((x, i) => ({ name: `data${i}`, dtype: x.dtype, shape: x.shape })));
+    const { outputs, tree, ctx, inputs: vars } = this.trace(traceTypes(inputs));
     checkInitialized(this, all);
     const outs = outputs.map((s, i) => ({ name: `output${i}`, value: s.value }));
     const updates = [...ctx.updates].map(([p, s], i) => ({ p, name: `update${i}`, value: s.value }));
@@ -527,37 +529,6 @@ export class HybridBlock extends Block {
       traced: { outputs, inputs: vars, symbols: ctx.symbols },
     };
   }
-}
-
-/** The ways a HybridBlock call runs (see `callStrategy`). */
-export type CallStrategy = 'trace' | 'eager' | 'deferred' | 'compiled';
-
-/**
- * The one dispatch table of `HybridBlock` calls; the first matching row wins.
- *
- * | inputs  | hybridized | under `record`, fusion on, no input needs a gradient | strategy |
- * |---------|------------|-----------------------------------------------------|----------|
- * | symbols | any        | any | `trace`: inline `hybridForward` (F = sym) into the parent's trace |
- * | arrays  | no         | any | `eager`: `hybridForward` with F = nd, taped operator by operator under `record` |
- * | arrays  | yes        | yes | `deferred`: join the pending fused training step (compiler/engine/program.ts); `compiled` when the call's output types cannot be known ahead |
- * | arrays  | yes        | no  | `compiled`: the signature's session — parameters baked in for prediction outside `record`, fed otherwise; under `record` one tape entry whose backward is the step builder without an update (compiler/autodiff/step.ts) |
- *
- * The fused step differentiates parameters only, so a call whose inputs need
- * gradients (`attachGrad`, or outputs of taped operators) takes `compiled`.
- * A Gluon 2 style block (it overrides `forward`, not `hybridForward`) runs
- * its `forward` where the table says `hybridForward`: on arrays eagerly, on
- * symbols while traced (then `p.data()` returns the parameter's symbol).
- *
- * ```ts
- * callStrategy(net, [nd.ones([2, 3])]); // 'compiled' after net.hybridize()
- * ```
- */
-export function callStrategy(block: HybridBlock, inputs: unknown[]): CallStrategy {
-  if (inputs.some(isSymbol)) return 'trace';
-  checkArrays(block.constructor.name, inputs);
-  if (!block.hybridized) return 'eager';
-  if (isRecording() && fusionEnabled() && !(inputs as NDArray[]).some(requiresGrad)) return 'deferred';
-  return 'compiled';
 }
 
 /** What a compiled graph was traced from, flattened: each block, its parameters by name (with dtype, gradReq, differentiable) and its children by name. */

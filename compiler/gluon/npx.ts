@@ -8,10 +8,12 @@
  * add graph nodes — so one `forward` serves eager and compiled calls.
  */
 import { OPS } from '../ops/all.js';
-import type { Bind, SigOf } from '../ops/define.js';
+import type { Bind, OpDef, PositionalOptions, SigOf } from '../ops/define.js';
+import type { PoolOptions } from '../ops/pool.js';
+import type { SoftmaxOptions } from '../ops/nn.js';
 import { ops as ndOps } from '../engine/nd.js';
-import type { Symbol } from '../trace/symbol.js';
-import type { NDArray } from '../engine/ndarray.js';
+import { isSymbol, type Symbol } from '../trace/symbol.js';
+import { NDArray } from '../engine/ndarray.js';
 import type { Tensor } from '../engine/tensor.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
@@ -39,6 +41,56 @@ export function opView<K extends keyof Ops>(name: K): View<K> {
   if (typeof f !== 'function') throw new Error(`np/npx: operator '${String(name)}' does not exist`);
   return f as never;
 }
+
+/**
+ * The operator `name` as an npx function whose positional arguments follow
+ * MXNet 2's order `params` (python/mxnet/ndarray/numpy_extension/_op.py),
+ * where it differs from MXNet 1.x's (the declaration's `positional`, which
+ * F/nd/sym follow): the call is rebuilt by name, inputs in the operator's
+ * order and the rest as one options object, so a value in the wrong place
+ * meets the operator's own checks. A null for a name the operator lacks is
+ * an argument left out (MXNet's None); more arguments than `params`, or a
+ * name given twice, is an Error naming the function.
+ *
+ * ```ts
+ * const pooling = npxOrdered('pooling', 'Pooling', ['data', 'kernel', 'stride', 'pad', 'poolType']);
+ * pooling(x, [2, 2], [2, 2], [0, 0], 'avg'); // nd.Pooling(x, { kernel: [2, 2], stride: [2, 2], pad: [0, 0], poolType: 'avg' })
+ * ```
+ */
+function npxOrdered(npxName: string, name: string, params: readonly string[]): (...args: unknown[]) => unknown {
+  const def = (OPS as unknown as Record<string, OpDef>)[name]!;
+  const f = (ndOps as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!;
+  const inputs = def.inputs.map((n) => n.replace(/\?$/, ''));
+  const label = `npx.${npxName}`;
+  return (...args: unknown[]) => {
+    let n = args.length;
+    while (n > 0 && args[n - 1] === undefined) n--;
+    const last = args[n - 1];
+    const isOptions = n > 1 && typeof last === 'object' && last !== null && !Array.isArray(last) && !(last instanceof NDArray) && !isSymbol(last);
+    if (isOptions) n--;
+    if (n > params.length) throw new Error(`${label}: takes at most ${params.length} positional arguments (${params.join(', ')}), got ${n}`);
+    const named: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) if (args[i] !== undefined) named[params[i]!] = args[i];
+    for (const [k, v] of Object.entries(isOptions ? (last as Record<string, unknown>) : {})) {
+      if (v === undefined) continue;
+      if (k in named) throw new Error(`${label}: got multiple values for '${k}' (positionally and in the options object)`);
+      named[k] = v;
+    }
+    const given = inputs.map((k) => named[k] ?? null);
+    const options: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(named)) if (!inputs.includes(k) && !(v === null && !(k in (def.attrs ?? {})))) options[k] = v;
+    return f(...given, options);
+  };
+}
+
+/** MXNet 2's `npx.pooling(data, kernel, stride, pad, pool_type, pooling_convention, global_pool, cudnn_off, p_value, count_include_pad, layout)`. */
+type NpxPoolOrder = ['kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout'];
+type NpxPooling = <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<PoolOptions, NpxPoolOrder>) => T;
+/** MXNet 2's `npx.softmax(data, axis, length, temperature, use_length)` (and log_softmax's; gluonc's logSoftmax takes no length). */
+type NpxSoftmax = <T extends NDArray | Symbol | Tensor>(
+  data: T, axis?: number | SoftmaxOptions, length?: T | null | SoftmaxOptions, temperature?: number | null | SoftmaxOptions, useLength?: boolean | SoftmaxOptions, options?: SoftmaxOptions,
+) => T;
+const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength'];
 
 const RESHAPE_CODES = "MXNet 2's codes are -1 (infer), -2 (copy), -3 (drop a size-1 dimension), -4 (copy the rest), -5 (merge two), -6 (split one into the next two)";
 
@@ -110,8 +162,9 @@ function npxReshape<T extends NDArray | Symbol | Tensor>(a: T, newshape: number 
 export const npx = {
   relu: opView('relu'),
   sigmoid: opView('sigmoid'),
-  softmax: opView('softmax'),
-  logSoftmax: opView('logSoftmax'),
+  /** MXNet 2's order: `npx.softmax(x, axis, length, temperature, useLength)` (F/nd's is MXNet 1.x's `softmax(x, length, axis, ...)`). */
+  softmax: npxOrdered('softmax', 'softmax', SOFTMAX_ORDER) as NpxSoftmax,
+  logSoftmax: npxOrdered('logSoftmax', 'logSoftmax', SOFTMAX_ORDER) as NpxSoftmax,
   activation: opView('Activation'),
   leakyRelu: opView('LeakyReLU'),
   batchNorm: opView('BatchNorm'),
@@ -119,7 +172,8 @@ export const npx = {
   fullyConnected: opView('FullyConnected'),
   convolution: opView('Convolution'),
   deconvolution: opView('Deconvolution'),
-  pooling: opView('Pooling'),
+  /** MXNet 2's order: `npx.pooling(x, kernel, stride, pad, poolType, ...)` (F/nd's is MXNet 1.x's `Pooling(x, kernel, poolType, globalPool, ...)`). */
+  pooling: npxOrdered('pooling', 'Pooling', ['data', 'kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout']) as NpxPooling,
   embedding: opView('Embedding'),
   dropout: opView('Dropout'),
   oneHot: opView('oneHot'),

@@ -156,6 +156,8 @@ function shapesText(x: unknown): string {
 
 /** Python's tuple text of a shape (`(3,)`, `(1, 256)`), or a list of them. */
 function shapeText(x: unknown): string {
+  // An absent input (MXNet's None), as Python prints it.
+  if (x === null || x === undefined) return 'None';
   if (Array.isArray(x)) return `[${x.map(shapeText).join(', ')}]`;
   const shape = (x as { shape?: unknown } | null)?.shape;
   if (!Array.isArray(shape)) return typeof x === 'number' ? '()' : String(x);

@@ -294,7 +294,9 @@ export class SymbolBlock extends HybridBlock {
     if (inputs.length !== want.length) throw new Error(`${where}: expects ${want.length} input(s) (${listing}), got ${inputs.length}`);
     const sizes = new Map<string, Dim>();
     want.forEach((v, i) => {
-      const x = inputs[i]!;
+      const x = inputs[i];
+      // An absent input (a hole in the call, MXNet's None) is not an input this graph can do without.
+      if (x === undefined || x === null) throw new Error(`${where}: input ${i} ('${v.name}') is absent (${String(x)}), but the graph needs it; its inputs are ${listing}`);
       // A variable declared without a shape (SymbolBlock from symbols) takes any.
       if (!v.known) return;
       const shape = plainShape(x.shape);

@@ -20,6 +20,7 @@ import { LOOP_OPS } from './loop.js';
 import { LOOP_GRAD_OPS } from './loop-grad.js';
 import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { NN_OPS } from './nn.js';
+import { FFT_OPS } from './fft.js';
 import { DATA_DEPENDENT_OPS } from './data-dependent.js';
 import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
@@ -57,6 +58,7 @@ export const OPS = {
   ...POOL_OPS,
   ...UNPOOL_OPS,
   ...NN_OPS,
+  ...FFT_OPS,
   ...RANDOM_OPS,
   ...MULTINOMIAL_OPS,
   ...NORM_OPS,

@@ -214,7 +214,7 @@ export function withDefaults(def: OpDef, attrs: Attrs): Attrs {
 }
 
 function describe(x: unknown): string {
-  if (x === null) return 'null';
+  if (x === null || x === undefined) return String(x);
   if (Array.isArray(x)) return `an array`;
   if (isSymbolicDim(x)) return `the symbolic dimension '${x.dimName}'`;
   if (typeof x === 'object') return (x as object).constructor?.name ?? 'an object';

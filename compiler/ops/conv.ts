@@ -14,7 +14,7 @@ import { onnxDType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type Tx } from './define.js';
+import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { divDim, mulDims, sameDim } from './dims.js';
 import { requireDim } from './dim-constraints.js';
 import { commonDType } from './elementwise.js';
@@ -101,7 +101,14 @@ export interface ConvOptions {
 /** The options of `Deconvolution`. */
 export interface DeconvOptions extends ConvOptions {
   adj?: number[];
+  /** MXNet's `target_shape`: accepted empty (its positional place), any other value is refused (give pad and adj). */
+  targetShape?: number[] | null;
 }
+
+/** MXNet 1.x's positional order of Convolution's options (ConvolutionParam's fields, convolution-inl.h); MXNet 2's npx.convolution keeps it. */
+const CONV_POSITIONAL = ['kernel', 'stride', 'dilate', 'pad', 'numFilter', 'numGroup', 'workspace', 'noBias', 'cudnnTune', 'cudnnOff', 'layout'] as const;
+/** Deconvolution's (DeconvolutionParam's fields: adj and target_shape after pad); npx.deconvolution keeps it. */
+const DECONV_POSITIONAL = ['kernel', 'stride', 'dilate', 'pad', 'adj', 'targetShape', 'numFilter', 'numGroup', 'workspace', 'noBias', 'cudnnTune', 'cudnnOff', 'layout'] as const;
 
 interface ConvGeom {
   kernel: number[];
@@ -128,6 +135,10 @@ function convGeom(op: 'Convolution' | 'Deconvolution', types: TensorType[], a: C
   const dilate = spatial(op, 'dilate', a.dilate, nd, 1, 1, types);
   const pad = spatial(op, 'pad', a.pad, nd, 0, 0, types);
   const adj = deconv ? spatial(op, 'adj', a.adj, nd, 0, 0, types) : new Array<number>(nd).fill(0);
+  const target = a['targetShape'];
+  if (target !== null && target !== undefined && !(Array.isArray(target) && target.length === 0)) {
+    throw new OpError(op, `targetShape is not supported (got ${JSON.stringify(target)}): give the pad and adj that produce that size`, types);
+  }
   const g = a.numGroup;
   if (!Number.isInteger(g) || g < 1) throw new OpError(op, `numGroup must be a positive integer, got ${JSON.stringify(g)}`, types);
   if (a.numFilter !== null && (!Number.isInteger(a.numFilter) || a.numFilter < 1)) {
@@ -286,7 +297,7 @@ const CONV_ATTRS = {
   workspace: 1024, cudnnTune: null, cudnnOff: false,
 };
 
-type ConvSig = (data: Tx, weight: Tx, bias?: Tx | ConvOptions, options?: ConvOptions) => Tx;
+type ConvSig = (data: Tx, weight: Tx, bias?: Tx | null | ConvOptions, ...rest: PositionalOptions<ConvOptions, [...typeof CONV_POSITIONAL]>) => Tx;
 
 /**
  * MXNet `Convolution` (1-D NCW, 2-D NCHW, 3-D NCDHW): weight
@@ -298,6 +309,7 @@ export const Convolution: OpDef<ConvSig, ConvAttrs> = defineOp<ConvSig, ConvAttr
   inputs: ['data', 'weight', 'bias?'],
   params: ['weight', 'bias'],
   attrs: CONV_ATTRS,
+  positional: [...CONV_POSITIONAL],
   infer: (types, a) => [{ dtype: commonDType('Convolution', types, FLOATS), shape: convGeom('Convolution', types, a).out }],
   solve: (types, a) => solveConv('Convolution', types, a),
   lower: (c, a) => {
@@ -379,7 +391,7 @@ function cropWeightGrad(F: GradOps, dw: GradTensor, xt: TensorType, geo: ConvGeo
   return dw;
 }
 
-type DeconvSig = (data: Tx, weight: Tx, bias?: Tx | DeconvOptions, options?: DeconvOptions) => Tx;
+type DeconvSig = (data: Tx, weight: Tx, bias?: Tx | null | DeconvOptions, ...rest: PositionalOptions<DeconvOptions, [...typeof DECONV_POSITIONAL]>) => Tx;
 
 /**
  * MXNet `Deconvolution` (transposed convolution): weight
@@ -393,7 +405,8 @@ export const Deconvolution: OpDef<DeconvSig, ConvAttrs> = defineOp<DeconvSig, Co
   opsetNote: 'small 1-D and 2-D images: MatMul + Col2Im from 18; otherwise ConvTranspose',
   inputs: ['data', 'weight', 'bias?'],
   params: ['weight', 'bias'],
-  attrs: { ...CONV_ATTRS, adj: null, noBias: true },
+  attrs: { ...CONV_ATTRS, adj: null, targetShape: null, noBias: true },
+  positional: [...DECONV_POSITIONAL],
   infer: (types, a) => [{ dtype: commonDType('Deconvolution', types, FLOATS), shape: convGeom('Deconvolution', types, a).out }],
   solve: (types, a) => solveConv('Deconvolution', types, a),
   lower: (c, a) => {

@@ -118,8 +118,8 @@ export interface GradOps {
   LeakyReLU(data: T, gammaOrOptions?: T | object | null, options?: object): T;
   FullyConnected(data: T, weight: T, bias?: T | object | null, options?: object): T;
   Embedding(data: T, weight: T, options?: object): T;
-  Convolution(data: T, weight: T, bias?: T | object, options?: object): T;
-  Deconvolution(data: T, weight: T, bias?: T | object, options?: object): T;
+  Convolution(data: T, weight: T, bias?: T | object | null, options?: object): T;
+  Deconvolution(data: T, weight: T, bias?: T | object | null, options?: object): T;
   Pooling(data: T, options?: object): T;
   poolingGrad(data: T, grad: T, options?: object): T;
   poolingPick(data: T, grad: T, options?: object): T;

@@ -12,7 +12,7 @@
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
-import { defineOp, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type LowerCtx, type Method, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { broadcastShapes, normAxis, sameDim, splitAt } from './dims.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
@@ -20,7 +20,7 @@ import { broadcastIndex, fromF64, toF64 } from './kernels.js';
 
 type MaskedA = Attrs & { axis: number; temperature: number | null };
 
-type MaskedSig = Method<(data: Tx, mask: Tx, options?: { axis?: number; temperature?: number | null }) => Tx>;
+type MaskedSig = Method<(data: Tx, mask: Tx, ...rest: PositionalOptions<{ axis?: number; temperature?: number | null }, ['axis', 'temperature']>) => Tx>;
 
 /** The lowest finite value of a float dtype (MXNet's `MinValue<DType>()`). */
 function lowest(dtype: string): number {
@@ -96,7 +96,7 @@ function maskedKernel(log: boolean) {
 export const maskedSoftmax: OpDef<MaskedSig, MaskedA> = defineOp<MaskedSig, MaskedA>({
   name: 'maskedSoftmax',
   inputs: ['data', 'mask'],
-  attrs: { axis: -1, temperature: null },
+  attrs: { axis: -1, temperature: null }, positional: ['axis', 'temperature'],
   method: true,
   infer: maskedInfer('maskedSoftmax'),
   lower: float16InFloat32(maskedLower(false)),
@@ -119,7 +119,7 @@ export const maskedSoftmax: OpDef<MaskedSig, MaskedA> = defineOp<MaskedSig, Mask
 export const maskedLogSoftmax: OpDef<MaskedSig, MaskedA> = defineOp<MaskedSig, MaskedA>({
   name: 'maskedLogSoftmax',
   inputs: ['data', 'mask'],
-  attrs: { axis: -1, temperature: null },
+  attrs: { axis: -1, temperature: null }, positional: ['axis', 'temperature'],
   method: true,
   infer: maskedInfer('maskedLogSoftmax'),
   lower: float16InFloat32(maskedLower(true)),

@@ -12,7 +12,7 @@ import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { isConcrete, type Shape, type TensorType } from '../ir/types.js';
 import { checkRank, compatible, FLOATS, fmt, inFloat32, offset, spatial } from './conv.js';
-import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type Tx } from './define.js';
+import { defineOp, type LowerCtx, type OnnxAttr, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import { requireDim } from './dim-constraints.js';
@@ -42,7 +42,12 @@ export interface PoolOptions {
   countIncludePad?: boolean;
   layout?: 'NCW' | 'NCHW' | 'NCDHW';
   cudnnOff?: boolean;
+  /** MXNet's `p_value` of Lp pooling (poolType 'lp', not supported): accepted null (its positional place), any other value is refused. */
+  pValue?: number | null;
 }
+
+/** MXNet 1.x's positional order of Pooling's options (PoolingParam's fields, pooling-inl.h); MXNet 2's npx.pooling has its own (npx.ts). */
+export const POOL_POSITIONAL = ['kernel', 'poolType', 'globalPool', 'cudnnOff', 'poolingConvention', 'stride', 'pad', 'pValue', 'countIncludePad', 'layout'] as const;
 
 interface PoolGeom {
   kernel: number[];
@@ -55,6 +60,7 @@ function poolGeom(types: TensorType[], a: PoolAttrs): PoolGeom {
   const op = 'Pooling';
   const nd = checkRank(op, types, a.layout);
   const xs = types[0]!.shape;
+  if (a['pValue'] !== null && a['pValue'] !== undefined) throw new OpError(op, `pValue applies to Lp pooling (poolType 'lp'), which is not supported (max, avg, sum); got pValue ${JSON.stringify(a['pValue'])}`, types);
   if (!['max', 'avg', 'sum'].includes(a.poolType)) throw new OpError(op, `poolType ${JSON.stringify(a.poolType)} is not supported (max, avg, sum)`, types);
   if (!['valid', 'full'].includes(a.poolingConvention)) {
     throw new OpError(op, `poolingConvention ${JSON.stringify(a.poolingConvention)} is not supported (valid, full)`, types);
@@ -91,10 +97,10 @@ function poolGeom(types: TensorType[], a: PoolAttrs): PoolGeom {
 
 const POOL_ATTRS = {
   kernel: null, poolType: 'max', globalPool: false, stride: null, pad: null, poolingConvention: 'valid', countIncludePad: true,
-  layout: null, cudnnOff: false,
+  layout: null, cudnnOff: false, pValue: null,
 };
 
-type PoolSig = (data: Tx, options?: PoolOptions) => Tx;
+type PoolSig = (data: Tx, ...rest: PositionalOptions<PoolOptions, [...typeof POOL_POSITIONAL]>) => Tx;
 
 /**
  * MXNet `Pooling` (1-D, 2-D, 3-D): `poolType` max/avg/sum over windows of
@@ -107,6 +113,7 @@ export const Pooling: OpDef<PoolSig, PoolAttrs> = defineOp<PoolSig, PoolAttrs>({
   opsetNote: "sum with 'full' convention: LpPool from 18; below, Pad + AveragePool",
   inputs: ['data'],
   attrs: POOL_ATTRS,
+  positional: [...POOL_POSITIONAL],
   infer: (types, a) => [{ dtype: commonDType('Pooling', types, FLOATS), shape: poolGeom(types, a).out }],
   lower: (c, a) => {
     const g = poolGeom(c.inTypes, a);

@@ -1,10 +1,10 @@
 /**
- * HybridBlock's one dispatch table (`callStrategy` in compiler/gluon/hybrid.ts):
+ * HybridBlock's one dispatch table (`callStrategy` in compiler/gluon/call-strategy.ts):
  * each row, and that a call takes the path the table names (profiler counters).
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, nd, profiler, sym } from 'gluonc';
-import { callStrategy } from '../../../compiler/gluon/hybrid.js';
+import { callStrategy } from '../../../compiler/gluon/call-strategy.js';
 import { setFusion } from '../../../compiler/engine/program.js';
 
 function dense() {

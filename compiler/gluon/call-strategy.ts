@@ -1,0 +1,43 @@
+/**
+ * How a `HybridBlock` call runs, by its inputs and the block's state: the
+ * one dispatch table (`callStrategy`) that `HybridBlock._run` follows.
+ */
+import { isRecording, requiresGrad } from '../engine/autograd.js';
+import { fusionEnabled } from '../engine/program.js';
+import type { NDArray } from '../engine/ndarray.js';
+import { currentTrace } from '../engine/trace-context.js';
+import { isSymbol } from '../trace/symbol.js';
+import { checkArrays } from './call-inputs.js';
+
+/** The ways a HybridBlock call runs (see `callStrategy`). */
+export type CallStrategy = 'trace' | 'eager' | 'deferred' | 'compiled';
+
+/**
+ * The one dispatch table of `HybridBlock` calls; the first matching row wins.
+ *
+ * | inputs  | hybridized | under `record`, fusion on, no input needs a gradient | strategy |
+ * |---------|------------|-----------------------------------------------------|----------|
+ * | symbols (or, inside a trace, none present) | any | any | `trace`: inline `hybridForward` (F = sym) into the parent's trace |
+ * | arrays  | no         | any | `eager`: `hybridForward` with F = nd, taped operator by operator under `record` |
+ * | arrays  | yes        | yes, and no hole among the inputs | `deferred`: join the pending fused training step (compiler/engine/program.ts); `compiled` when the call's output types cannot be known ahead |
+ * | arrays  | yes        | no  | `compiled`: the signature's session — parameters baked in for prediction outside `record`, fed otherwise; under `record` one tape entry whose backward is the step builder without an update (compiler/autodiff/step.ts) |
+ *
+ * The fused step differentiates parameters only, so a call whose inputs need
+ * gradients (`attachGrad`, or outputs of taped operators) takes `compiled`.
+ * A Gluon 2 style block (it overrides `forward`, not `hybridForward`) runs
+ * its `forward` where the table says `hybridForward`: on arrays eagerly, on
+ * symbols while traced (then `p.data()` returns the parameter's symbol).
+ *
+ * ```ts
+ * callStrategy(net, [nd.ones([2, 3])]); // 'compiled' after net.hybridize()
+ * ```
+ */
+export function callStrategy(block: { readonly hybridized: boolean; readonly constructor: { name: string } }, inputs: unknown[]): CallStrategy {
+  // Inside a trace, a call whose inputs are all absent (a child given only a hole) is traced too, never run on the parameters' arrays.
+  if (inputs.some(isSymbol) || (currentTrace() && !inputs.some((x) => x !== undefined))) return 'trace';
+  checkArrays(block.constructor.name, inputs);
+  if (!block.hybridized) return 'eager';
+  // The fused step takes whole input lists: a call with a hole (an absent input before a given one) runs its own session.
+  if (isRecording() && fusionEnabled() && !inputs.includes(undefined) && !(inputs as NDArray[]).some(requiresGrad)) return 'deferred';
+  return 'compiled';
+}
