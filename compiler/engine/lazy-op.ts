@@ -12,8 +12,8 @@
  * at once would have given (the same definition, normalized attributes and
  * inputs), up to float rounding when a compiled graph computes it. Arrays
  * are replaced, not written, except by the few in-place writes of the
- * framework (gradient buffers, zeroGrad, moving statistics), which call
- * `flushPendingOps()` first.
+ * framework (gradient buffers, zeroGrad, moving statistics, a parameter's
+ * setData and optimizer updates), which call `flushPendingOps()` first.
  */
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';

@@ -311,8 +311,11 @@ export class Parameter {
     this.rankUnknown = false;
     // Written into the array data() returned (MXNet's set_data writes in place: an array read before a Trainer.step
     // sees the step), unless the shape changes; another parameter's array is copied, its gradients staying its owner's.
-    if (this._data && same && value !== this._data) this._data._adopt(value);
-    else this._data = bindParam(value, this);
+    // A deferred operator reading the old value runs first (lazy-op.ts: in-place writes flush), as MXNet's engine orders the write after pending reads.
+    if (this._data && same && value !== this._data) {
+      flushPendingOps();
+      this._data._adopt(value);
+    } else this._data = bindParam(value, this);
     this._deferred = null;
     this.version++;
   }

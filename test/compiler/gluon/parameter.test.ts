@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { gluon, init } from 'gluonc';
+import { autograd, gluon, init, nd } from 'gluonc';
 
 describe('ParameterDict.get of an existing name (MXNet\'s ParameterDict.get)', () => {
   it('returns the stored parameter when the options agree, filling unknown (0) dimensions', () => {
@@ -89,5 +89,25 @@ describe('printing a ParameterDict (d2l prints net[1].params and net.collect_par
     assert.equal(inspect(net.collectParams()), want);
     assert.equal(String(new gluon.ParameterDict()), 'ParameterDict (\n)');
     assert.equal(inspect(net.collectParams().get('0.bias')), 'Parameter bias (shape=[8], dtype=float32)');
+  });
+});
+
+describe('Parameter.setData writes in place (MXNet\'s set_data)', () => {
+  it('the array data() returned sees the new value, and a deferred operator that read the old one keeps it', () => {
+    const net = new gluon.nn.Dense(2, { inUnits: 3, useBias: false });
+    net.initialize();
+    const w = net.weight.data();
+    const old = Array.from(w.data() as Float32Array);
+    const x = nd.array([[1, 2, 3]]);
+    // y = x·wᵀ by hand from the old weights (float64).
+    const want = [0, 1].map((o) => [0, 1, 2].reduce((s, i) => s + (i + 1) * old[o * 3 + i]!, 0));
+    let y: nd.NDArray | undefined;
+    autograd.record(() => {
+      y = net.call(x) as nd.NDArray; // deferred under record: it reads the weight when forced
+    });
+    net.weight.setData(nd.zeros([2, 3]));
+    assert.deepEqual(Array.from(w.data() as Float32Array), [0, 0, 0, 0, 0, 0], 'written into the array read before');
+    const got = Array.from(y!.data() as Float32Array);
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6, `y[${i}] = ${v}, want ${want[i]} (the old weights)`));
   });
 });
