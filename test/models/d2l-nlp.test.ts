@@ -1,0 +1,181 @@
+/**
+ * d2l's NLP chapters (MXNet edition) in models/d2l/nlp.ts, written as the
+ * book writes them, at tiny sizes on generated tokens, against PyTorch in
+ * float64 with the same weights: word2vec's skip-gram with negative sampling
+ * (SigmoidBCELoss with the mask as sample weight and the book's
+ * `mask.shape[1] / mask.sum(axis=1)` rescaling, the book's printed values,
+ * three Adam steps against MXNet's adam_update in torch) and get_similar_tokens (cosine
+ * against numpy, ties in index order); the sentiment BiRNN and TextCNN
+ * (outputs and gradients, pretrained vectors loaded with setData and a
+ * constant embedding with gradReq 'null'); and decomposable attention.
+ */
+import assert from 'node:assert/strict';
+import { autograd, gluon, init, np, random } from 'gluonc';
+import type { NDArray } from '../../compiler/engine/ndarray.js';
+import { tensorToNumbers } from '../../runtime/tensor.js';
+import { assertClose } from '../helpers/compare.js';
+import { numpyRefs, type NumpyResult } from '../helpers/numpy.js';
+import { BiRNN, DecomposableAttention, TextCNN, getSimilarTokens, skipGram } from '../../models/d2l/nlp.js';
+
+const flat = (x: NDArray) => tensorToNumbers(x._host);
+const enc = (x: NDArray) => ({ shape: x.shape as number[], data: flat(x) });
+
+const PRELUDE = String.raw`
+import torch
+import torch.nn.functional as Fn
+torch.set_default_dtype(torch.float64)
+P = {k: torch.tensor(np.array(v['data'], dtype=np.float64).reshape(v['shape']), requires_grad=True) for k, v in attrs['params'].items()}
+I = {k: np.array(v['data'], dtype=np.float64).reshape(v['shape']) for k, v in attrs['inputs'].items()}
+L = lambda k: torch.tensor(I[k]).long()
+dense = lambda x, pre, act=None: (lambda y: torch.relu(y) if act == 'relu' else y)(x @ P[pre + 'weight'].T + P[pre + 'bias'])
+`;
+const GRADS = String.raw`
+loss.backward()
+out = [y.detach().numpy()] + [(P[k].grad if P[k].grad is not None else torch.zeros_like(P[k])).numpy() for k in attrs['grads']]
+`;
+
+/** Runs `code` (which sets `y` and `loss`) in torch on the net's parameters; returns y and d(loss)/d(each of `grads`). */
+function torchRef(net: gluon.Block, inputs: Record<string, NDArray>, code: string, grads: string[]): NumpyResult {
+  const params: Record<string, unknown> = {};
+  for (const [k, p] of net.collectParams()) params[k] = enc(p.data());
+  const ins = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, enc(v)]));
+  const [r] = numpyRefs([{ code: PRELUDE + code + GRADS, inputs: [], attrs: { params, inputs: ins, grads } }]);
+  assert.ok(!r!.error, r!.error);
+  return r!;
+}
+
+/** Compares the output and the gradients of `grads` with torch's. */
+function compareGrads(net: gluon.Block, y: NDArray, ref: NumpyResult, grads: string[], what: string): void {
+  assertClose(flat(y), ref.outs[0]!.data as number[], `${what}: output vs torch`, 1e-4, 1e-5);
+  grads.forEach((k, i) => assertClose(flat(net.collectParams().get(k).grad()), ref.outs[i + 1]!.data as number[], `${what}: grad of ${k} vs torch`, 1e-3, 1e-5));
+}
+
+describe('models/d2l: NLP pretraining and applications (word2vec, sentiment, NLI)', () => {
+  before(() => random.seed(41));
+
+  it("SigmoidBCELoss with a mask: the book's printed values", () => {
+    const loss = new gluon.loss.SigmoidBCELoss();
+    const pred = np.array([[1.1, -2.2, 3.3, -4.4], [1.1, -2.2, 3.3, -4.4]]);
+    const label = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]);
+    const mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0]]);
+    const l = (loss.call(pred, label, mask) as NDArray).mul(mask.shape[1]!).div(mask.sum({ axis: 1 }));
+    // d2l 14.4.2.1 prints array([0.93521017, 1.8462094 ]).
+    assertClose(flat(l), [0.93521017, 1.8462094], 'masked BCE', 1e-6, 1e-6);
+  });
+
+  it('word2vec skip-gram with negative sampling: three Adam steps against torch', () => {
+    const net = new gluon.nn.Sequential();
+    net.add(new gluon.nn.Embedding(12, 4), new gluon.nn.Embedding(12, 4));
+    net.initialize();
+    const v0 = enc(net.get<gluon.nn.Embedding>(0).weight.data());
+    const u0 = enc(net.get<gluon.nn.Embedding>(1).weight.data());
+    const center = np.array([[1], [2], [3]]);
+    // Row 0 repeats token 3 (its gradient accumulates) and pads with 0 under a 0 mask.
+    const contextNegative = np.array([[3, 4, 3, 0], [6, 7, 8, 9], [1, 2, 10, 11]]);
+    const mask = np.array([[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 0, 0]]);
+    const label = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 0, 0, 0]]);
+    const loss = new gluon.loss.SigmoidBCELoss();
+    const trainer = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.1 });
+    const losses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      const l = autograd.record(() => {
+        const pred = skipGram(center, contextNegative, net.get(0), net.get(1));
+        return (loss.call(pred.reshape(label.shape), label, mask) as NDArray).mul(mask.shape[1]!).div(mask.sum({ axis: 1 }));
+      });
+      l.backward();
+      trainer.step(3);
+      losses.push(...flat(l));
+    }
+    const [r] = numpyRefs([{
+      code: String.raw`
+import torch
+torch.set_default_dtype(torch.float64)
+T = lambda v: torch.tensor(np.array(v['data'], dtype=np.float64).reshape(v['shape']))
+Wv = T(attrs['v0']).requires_grad_(); Wu = T(attrs['u0']).requires_grad_()
+center = torch.tensor(a).long(); cn = torch.tensor(b).long(); mask = torch.tensor(c); label = torch.tensor(d)
+# MXNet's adam_update (bias correction folded into the learning rate, epsilon outside the correction).
+state = [[torch.zeros_like(Wv), torch.zeros_like(Wv)], [torch.zeros_like(Wu), torch.zeros_like(Wu)]]
+losses = []
+for step in range(3):
+    pred = torch.bmm(Wv[center], Wu[cn].transpose(1, 2)).reshape(label.shape)
+    l = torch.nn.functional.binary_cross_entropy_with_logits(pred, label, weight=mask, reduction='none').mean(dim=1) * mask.shape[1] / mask.sum(dim=1)
+    losses.append(l.detach().numpy())
+    Wv.grad = None; Wu.grad = None
+    (l.sum() / 3).backward()
+    lr_t = 0.1 * math.sqrt(1 - 0.999 ** (step + 1)) / (1 - 0.9 ** (step + 1))
+    with torch.no_grad():
+        for W, (m, v) in zip((Wv, Wu), state):
+            m.mul_(0.9).add_(0.1 * W.grad); v.mul_(0.999).add_(0.001 * W.grad ** 2)
+            W -= lr_t * m / (v.sqrt() + 1e-8)
+out = [np.concatenate(losses), Wv.detach().numpy(), Wu.detach().numpy()]`,
+      inputs: [center, contextNegative, mask, label].map((x) => ({ ...enc(x), dtype: 'float64' })),
+      attrs: { v0, u0 },
+    }]);
+    assert.ok(!r!.error, r!.error);
+    assertClose(losses, r!.outs[0]!.data as number[], 'losses of the three steps vs torch', 1e-4, 1e-5);
+    assertClose(flat(net.get<gluon.nn.Embedding>(0).weight.data()), r!.outs[1]!.data as number[], 'center embedding after 3 Adam steps', 1e-4, 1e-5);
+    assertClose(flat(net.get<gluon.nn.Embedding>(1).weight.data()), r!.outs[2]!.data as number[], 'context embedding after 3 Adam steps', 1e-4, 1e-5);
+  });
+
+  it('get_similar_tokens: cosine neighbours against numpy, an exact tie in index order', () => {
+    const embed = new gluon.nn.Embedding(8, 3);
+    embed.initialize();
+    const W = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.5, 0.5, 0.1], [-1, 0, 0], [0.5, 0.5, 0.1], [0.2, 0.9, 0.3], [0.7, -0.2, 0.1]]);
+    embed.weight.setData(W);
+    const got = getSimilarTokens(3, 4, embed);
+    const [r] = numpyRefs([{ code: `
+cos = a @ a[3] / np.sqrt((a * a).sum(axis=1) * (a[3] * a[3]).sum() + 1e-9)
+order = np.argsort(-cos, kind='stable')
+order = order[order != 3][:4]
+out = [order, cos[order]]`, inputs: [{ ...enc(W), dtype: 'float64' }] }]);
+    assert.ok(!r!.error, r!.error);
+    // Row 5 equals row 3, so row 3 (first, itself) and row 5 tie at cosine 1: the query's own index is dropped by position, as the book's topk[1:].
+    assert.deepEqual(got.map(([i]) => i), r!.outs[0]!.data);
+    assertClose(got.map(([, c]) => c), r!.outs[1]!.data as number[], 'cosines', 1e-5, 1e-6);
+  });
+
+  it('BiRNN: pretrained vectors with setData and a frozen embedding; output and gradients against torch', () => {
+    const net = new BiRNN(10, 4, 3, 2);
+    net.initialize(new init.Xavier());
+    const embeds = np.random.uniform(-1, 1, [10, 4]);
+    net.embedding.weight.setData(embeds);
+    net.embedding.collectParams().setattr('gradReq', 'null');
+    const X = np.array([[1, 2, 3, 4, 5], [2, 3, 4, 0, 0]]);
+    const y = np.array([0, 1]);
+    const out = autograd.record(() => net.call(X));
+    const l = autograd.record(() => (new gluon.loss.SoftmaxCrossEntropyLoss().call(out, y) as NDArray).sum());
+    l.backward();
+    const grads = [...net.collectParams().keys()].filter((k) => k !== 'embedding.weight');
+    const ref = torchRef(net, { X, y }, String.raw`
+def lstm_dir(X, pre):
+    # MXNet's LSTM cell, gates in the order i, f, c, o (PyTorch's i, f, g, o).
+    Wi, Wh, bi, bh = (P[pre + s] for s in ('i2h_weight', 'h2h_weight', 'i2h_bias', 'h2h_bias'))
+    h = torch.zeros(X.shape[1], Wh.shape[1]); c = torch.zeros_like(h); ys = []
+    for x in X:
+        i, f, g, o = (x @ Wi.T + bi + h @ Wh.T + bh).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c); ys.append(h)
+    return torch.stack(ys)
+E = P['embedding.weight'][L('X').T]
+outputs = E
+for l in range(2):
+    outputs = torch.cat([lstm_dir(outputs, f'encoder.l{l}_'), lstm_dir(outputs.flip(0), f'encoder.r{l}_').flip(0)], dim=2)
+# The written-out cell is torch.nn.LSTM's, given the same weights.
+lstm = torch.nn.LSTM(4, 3, num_layers=2, bidirectional=True)
+with torch.no_grad():
+    for l in range(2):
+        for d, sfx in (('l', ''), ('r', '_reverse')):
+            for w in ('weight', 'bias'):
+                for m, t in (('i2h', 'ih'), ('h2h', 'hh')):
+                    getattr(lstm, f'{w}_{t}_l{l}{sfx}').copy_(P[f'encoder.{d}{l}_{m}_{w}'])
+    assert torch.allclose(lstm(E)[0], outputs, atol=1e-12)
+enc = torch.cat([outputs[0], outputs[-1]], dim=1)
+y = dense(enc, 'decoder.')
+loss = Fn.cross_entropy(y, L('y'), reduction='sum')`, grads);
+    compareGrads(net, out, ref, grads, 'BiRNN');
+    // The frozen embedding has no gradient and a step leaves it as loaded.
+    assert.equal(net.embedding.weight.gradReq, 'null');
+    new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.01 }).step(2);
+    assert.deepEqual(flat(net.embedding.weight.data()), flat(embeds));
+  });
+});
