@@ -178,4 +178,56 @@ loss = Fn.cross_entropy(y, L('y'), reduction='sum')`, grads);
     new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.01 }).step(2);
     assert.deepEqual(flat(net.embedding.weight.data()), flat(embeds));
   });
+  it('TextCNN: a trained and a constant embedding; output and gradients against torch (repeated tokens accumulate)', () => {
+    const net = new TextCNN(10, 4, [2, 3], [3, 5]);
+    net.initialize(new init.Xavier());
+    const embeds = np.random.uniform(-1, 1, [10, 4]);
+    net.embedding.weight.setData(embeds);
+    net.constantEmbedding.weight.setData(embeds);
+    net.constantEmbedding.collectParams().setattr('gradReq', 'null');
+    const X = np.array([[1, 2, 3, 2, 5], [2, 3, 4, 0, 0]]);
+    const y = np.array([0, 1]);
+    // Prediction mode (Dropout off) so torch sees the same function.
+    const out = autograd.record(() => net.call(X), { trainMode: false });
+    const l = autograd.record(() => (new gluon.loss.SoftmaxCrossEntropyLoss().call(out, y) as NDArray).sum());
+    l.backward();
+    const grads = [...net.collectParams().keys()].filter((k) => k !== 'constantEmbedding.weight');
+    const ref = torchRef(net, { X, y }, String.raw`
+emb = torch.cat([P['embedding.weight'][L('X')], P['constantEmbedding.weight'][L('X')]], dim=2).permute(0, 2, 1)
+enc = torch.cat([torch.relu(Fn.conv1d(emb, P[f'convs.{i}.weight'], P[f'convs.{i}.bias'])).amax(dim=2) for i in range(2)], dim=1)
+y = dense(enc, 'decoder.')
+loss = Fn.cross_entropy(y, L('y'), reduction='sum')`, grads);
+    compareGrads(net, out, ref, grads, 'TextCNN');
+    assert.equal(net.constantEmbedding.weight.gradReq, 'null');
+    new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.01 }).step(2);
+    assert.deepEqual(flat(net.constantEmbedding.weight.data()), flat(embeds));
+    assert.notDeepEqual(flat(net.embedding.weight.data()), flat(embeds));
+    // In training mode Dropout(0.5) is active: the two calls differ.
+    const a = autograd.record(() => net.call(X));
+    assert.notDeepEqual(flat(a), flat(net.call(X)));
+  });
+
+  it('decomposable attention (Attend, Compare, Aggregate): output and gradients against torch', () => {
+    const net = new DecomposableAttention(12, 4, 5);
+    net.initialize(new init.Xavier());
+    const premises = np.array([[1, 2, 3, 4], [5, 6, 1, 1]]);
+    const hypotheses = np.array([[7, 8, 9], [1, 10, 11]]);
+    const y = np.array([0, 2]);
+    const out = autograd.record(() => net.call([premises, hypotheses]), { trainMode: false });
+    assert.deepEqual(out.shape, [2, 3]);
+    const l = autograd.record(() => (new gluon.loss.SoftmaxCrossEntropyLoss().call(out, y) as NDArray).sum());
+    l.backward();
+    const grads = [...net.collectParams().keys()];
+    const ref = torchRef(net, { premises, hypotheses, y }, String.raw`
+mlp = lambda x, pre: dense(dense(x, pre + '1.', 'relu'), pre + '3.', 'relu')
+A = P['embedding.weight'][L('premises')]; B = P['embedding.weight'][L('hypotheses')]
+fA = mlp(A, 'attend.f.'); fB = mlp(B, 'attend.f.')
+e = fA @ fB.transpose(1, 2)
+beta = torch.softmax(e, dim=-1) @ B
+alpha = torch.softmax(e.transpose(1, 2), dim=-1) @ A
+VA = mlp(torch.cat([A, beta], dim=2), 'compare.g.'); VB = mlp(torch.cat([B, alpha], dim=2), 'compare.g.')
+y = dense(mlp(torch.cat([VA.sum(1), VB.sum(1)], dim=1), 'aggregate.h.'), 'aggregate.h.4.')
+loss = Fn.cross_entropy(y, L('y'), reduction='sum')`, grads);
+    compareGrads(net, out, ref, grads, 'DecomposableAttention');
+  });
 });
