@@ -19,6 +19,7 @@ import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
 import { cudaProviderInstalled } from '../../runtime/ort.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { gatherNd } from './npx-gather.js';
 
 type Ops = typeof OPS;
 
@@ -178,6 +179,8 @@ export const npx = {
   dropout: opView('Dropout'),
   oneHot: opView('oneHot'),
   pick: opView('pick'),
+  /** MXNet's `gather_nd`; numpy's `X[i0, i1]` is `npx.gatherNd(X, np.stack([i0, i1]))` (see npx-gather.ts). */
+  gatherNd,
   topk: opView('topk'),
   reshape: npxReshape,
   batchDot: opView('batchDot'),
