@@ -7,7 +7,10 @@
  * three Adam steps against MXNet's adam_update in torch) and get_similar_tokens (cosine
  * against numpy, ties in index order); the sentiment BiRNN and TextCNN
  * (outputs and gradients, pretrained vectors loaded with setData and a
- * constant embedding with gradReq 'null'); and decomposable attention.
+ * constant embedding with gradReq 'null'); decomposable attention; and
+ * d2l's own BERT (models/d2l/bert.ts: the book's printed shapes, and
+ * `_get_batch_loss_bert`'s losses and every parameter's gradient against a
+ * torch BERT written from the book's PyTorch edition).
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, init, np, random } from 'gluonc';
@@ -16,6 +19,7 @@ import { tensorToNumbers } from '../../runtime/tensor.js';
 import { assertClose } from '../helpers/compare.js';
 import { numpyRefs, type NumpyResult } from '../helpers/numpy.js';
 import { BiRNN, DecomposableAttention, TextCNN, getSimilarTokens, skipGram } from '../../models/d2l/nlp.js';
+import { BERTEncoder, BERTModel, MaskLM, getBatchLossBert } from '../../models/d2l/bert.js';
 
 const flat = (x: NDArray) => tensorToNumbers(x._host);
 const enc = (x: NDArray) => ({ shape: x.shape as number[], data: flat(x) });
@@ -229,5 +233,68 @@ VA = mlp(torch.cat([A, beta], dim=2), 'compare.g.'); VB = mlp(torch.cat([B, alph
 y = dense(mlp(torch.cat([VA.sum(1), VB.sum(1)], dim=1), 'aggregate.h.'), 'aggregate.h.4.')
 loss = Fn.cross_entropy(y, L('y'), reduction='sum')`, grads);
     compareGrads(net, out, ref, grads, 'DecomposableAttention');
+  });
+  it("d2l's BERT: the book's printed shapes (BERTEncoder, MaskLM, NextSentencePred)", () => {
+    const encoder = new BERTEncoder(10000, 768, 1024, 4, 2, 0.2);
+    encoder.initialize();
+    const tokens = np.random.randint(0, 10000, [2, 8]);
+    const segments = np.array([[0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1, 1]]);
+    const encodedX = encoder.call(tokens, segments) as NDArray;
+    assert.deepEqual(encodedX.shape, [2, 8, 768]);
+    assert.deepEqual(encoder.posEmbedding.shape, [1, 1000, 768]);
+    const mlm = new MaskLM(10000, 768);
+    mlm.initialize();
+    assert.deepEqual((mlm.call(encodedX, np.array([[1, 5, 2], [6, 1, 5]])) as NDArray).shape, [2, 3, 10000]);
+  });
+
+  it("d2l's BERT: _get_batch_loss_bert's losses and every parameter's gradient against torch", () => {
+    const net = new BERTModel(12, 8, 16, 2, 2, 0.2, 10);
+    net.initialize();
+    const tokens = np.array([[1, 5, 6, 2, 7, 8, 2, 0], [1, 9, 2, 10, 11, 3, 2, 0]]);
+    const segments = np.array([[0, 0, 0, 0, 1, 1, 1, 0], [0, 0, 0, 1, 1, 1, 1, 0]]);
+    const validLens = np.array([[7], [7]]);
+    // Sample 0 predicts position 2 twice (the rows' gradients add up); sample 1's last prediction is padding (weight 0).
+    const predPositions = np.array([[2, 4, 2], [3, 5, 0]]);
+    const mlmWeights = np.array([[1, 1, 1], [1, 1, 0]]);
+    const mlmY = np.array([[6, 7, 6], [10, 3, 0]]);
+    const nspY = np.array([1, 0]);
+    const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+    const [mlmL, nspL, l] = autograd.record(() => getBatchLossBert(net, loss, 12, tokens, segments, validLens, predPositions, mlmWeights, mlmY, nspY), { trainMode: false });
+    l.backward();
+    const grads = [...net.collectParams().keys()];
+    const ref = torchRef(net, { tokens, segments, validLens, predPositions, mlmWeights, mlmY, nspY }, String.raw`
+def masked_softmax(X, vl):
+    mask = torch.arange(X.shape[-1])[None, None, :] < vl[:, None, None]
+    return torch.softmax(torch.where(mask, X, torch.tensor(-1e6)), dim=-1)
+def mha(pre, X, vl, H):
+    def tq(Y):
+        Y = Y.reshape(Y.shape[0], Y.shape[1], H, -1).permute(0, 2, 1, 3)
+        return Y.reshape(-1, Y.shape[2], Y.shape[3])
+    Q, K, V = (tq(dense(X, pre + w)) for w in ('W_q.', 'W_k.', 'W_v.'))
+    A = masked_softmax(Q @ K.transpose(1, 2) / math.sqrt(Q.shape[-1]), torch.repeat_interleave(vl, H))
+    O = (A @ V).reshape(-1, H, X.shape[1], Q.shape[-1]).permute(0, 2, 1, 3)
+    return dense(O.reshape(X.shape[0], X.shape[1], -1), pre + 'W_o.')
+ln = lambda X, pre: Fn.layer_norm(X, X.shape[-1:], P[pre + 'gamma'], P[pre + 'beta'], 1e-5)
+vl = torch.tensor(I['validLens']).reshape(-1)
+X = P['encoder.tokenEmbedding.weight'][L('tokens')] + P['encoder.segmentEmbedding.weight'][L('segments')]
+X = X + P['encoder.pos_embedding'][:, :X.shape[1], :]
+for i in range(2):
+    pre = f'encoder.blks.{i}.'
+    Y = ln(X + mha(pre + 'attention.', X, vl, 2), pre + 'addnorm1.ln.')
+    X = ln(Y + dense(dense(Y, pre + 'ffn.dense1.', 'relu'), pre + 'ffn.dense2.'), pre + 'addnorm2.ln.')
+pp = L('predPositions')
+bi = torch.arange(X.shape[0]).repeat_interleave(pp.shape[1])
+mX = X[bi, pp.reshape(-1)].reshape(pp.shape[0], pp.shape[1], -1)
+mlm = dense(ln(dense(mX, 'mlm.mlp.0.', 'relu'), 'mlm.mlp.1.'), 'mlm.mlp.2.')
+nsp = dense(torch.tanh(dense(X[:, 0, :], 'hidden.')), 'nsp.output.')
+w = torch.tensor(I['mlmWeights']).reshape(-1)
+mlm_l = (Fn.cross_entropy(mlm.reshape(-1, 12), L('mlmY').reshape(-1), reduction='none') * w).sum() / (w.sum() + 1e-8)
+nsp_l = Fn.cross_entropy(nsp, L('nspY'))
+loss = mlm_l + nsp_l
+y = torch.stack([mlm_l, nsp_l])`, grads);
+    compareGrads(net, np.stack([mlmL, nspL]), ref, grads, 'BERT');
+    // Only the first T = 8 rows of the positional table get a gradient.
+    const g = flat(net.encoder.posEmbedding.grad());
+    assert.ok(g.slice(8 * 8).every((v) => v === 0) && g.slice(0, 8 * 8).some((v) => v !== 0));
   });
 });
