@@ -115,3 +115,18 @@ export function getBatchLossBert(net: BERTModel, loss: gluon.loss.SoftmaxCrossEn
   const nspL = (loss.call(nspYHat, nspY) as A).mean();
   return [mlmL, nspL, mlmL.add(nspL)];
 }
+
+/** The model: a 2-block d2l BERT of 16 hidden units over a vocabulary of 20 (positions up to 16). */
+export default function build(): BERTModel {
+  const net = new BERTModel(20, 16, 32, 2, 2, 0.1, 16);
+  net.initialize();
+  return net;
+}
+
+/** Example inputs: a batch of 2 sequences of 8 tokens, their segments and valid lengths, and 3 positions to predict in each (MaskLM's batch_idx reads the batch size, so it is fixed). */
+export const inputs = {
+  tokens: { shape: [2, 8], dtype: 'int32' },
+  segments: { shape: [2, 8], dtype: 'int32' },
+  validLens: { shape: [2], dtype: 'float32' },
+  predPositions: { shape: [2, 3], dtype: 'int32' },
+};

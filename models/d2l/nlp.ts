@@ -176,3 +176,13 @@ export class DecomposableAttention extends nn.Block {
     return this.aggregate.call(VA, VB) as A;
   }
 }
+
+/** The model: d2l's TextCNN (vocabulary 20, embeddings of 8, kernels 2 and 3 with 4 channels each). */
+export default function build(): TextCNN {
+  const net = new TextCNN(20, 8, [2, 3], [4, 4]);
+  net.initialize();
+  return net;
+}
+
+/** Example input: token indices [N, 8]. */
+export const inputs = { inputs: { shape: ['N', 8], dtype: 'int32' } };

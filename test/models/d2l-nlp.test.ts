@@ -10,9 +10,15 @@
  * constant embedding with gradReq 'null'); decomposable attention; and
  * d2l's own BERT (models/d2l/bert.ts: the book's printed shapes, and
  * `_get_batch_loss_bert`'s losses and every parameter's gradient against a
- * torch BERT written from the book's PyTorch edition).
+ * torch BERT written from the book's PyTorch edition; its exported artifact
+ * against the eager model).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadModel } from 'gluonc/runtime';
+import { asHybrid } from '../../compiler/gluon/traced-block.js';
 import { autograd, gluon, init, np, random } from 'gluonc';
 import type { NDArray } from '../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../runtime/tensor.js';
@@ -296,5 +302,30 @@ y = torch.stack([mlm_l, nsp_l])`, grads);
     // Only the first T = 8 rows of the positional table get a gradient.
     const g = flat(net.encoder.posEmbedding.grad());
     assert.ok(g.slice(8 * 8).every((v) => v === 0) && g.slice(0, 8 * 8).some((v) => v !== 0));
+  });
+  it("d2l's BERT exports (MaskLM's gather included): the artifact's three outputs equal the eager model's", async () => {
+    const net = new BERTModel(20, 16, 32, 2, 2, 0.1, 16);
+    net.initialize();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-d2l-bert-'));
+    try {
+      const file = path.join(dir, 'bert.onnx');
+      const shapes = { tokens: [2, 8], segments: [2, 8], validLens: [2], predPositions: [2, 3] };
+      asHybrid(net).export(file, { inputs: { tokens: { shape: shapes.tokens, dtype: 'int32' }, segments: { shape: shapes.segments, dtype: 'int32' }, validLens: { shape: shapes.validLens }, predPositions: { shape: shapes.predPositions, dtype: 'int32' } } });
+      const model = await loadModel(file);
+      try {
+        const tokens = [1, 5, 6, 2, 7, 8, 2, 0, 1, 9, 2, 10, 11, 3, 2, 0];
+        const segments = [0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0];
+        const lens = [7, 5];
+        const pos = [2, 4, 2, -1, 5, 0];   // a repeat, and -1 the last position
+        const want = net.call(np.array(tokens, { dtype: 'int32' }).reshape(2, 8), np.array(segments, { dtype: 'int32' }).reshape(2, 8), np.array(lens), np.array(pos, { dtype: 'int32' }).reshape(2, 3)) as NDArray[];
+        const outs = Object.values(model.runSync({ tokens: { data: Int32Array.from(tokens), shape: shapes.tokens }, segments: { data: Int32Array.from(segments), shape: shapes.segments }, validLens: { data: Float32Array.from(lens), shape: shapes.validLens }, predPositions: { data: Int32Array.from(pos), shape: shapes.predPositions } }));
+        assert.deepEqual(outs.map((o) => o.shape), [[2, 8, 16], [2, 3, 20], [2, 2]]);
+        outs.forEach((o, i) => assertClose(Array.from(o.data as Float32Array), flat(want[i]!), `artifact output ${i}`, 1e-5, 1e-5));
+      } finally {
+        await model.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
