@@ -37,6 +37,7 @@ export function gatherNd<T extends NDArray | Symbol | Tensor>(data: T, indices: 
   const is = indices.shape as (number | string)[];
   const shapes = `(data ${formatShape(ds)}, indices ${formatShape(is)})`;
   if (is.length < 1) throw new Error(`npx.gatherNd: indices must have a leading axis M of index rows, one per data axis indexed; got a 0-d array ${shapes}`);
+  if (indices.dtype === 'bool') throw new Error(`npx.gatherNd: indices must hold numbers, not bool (numpy would read a bool array as a mask) ${shapes}`);
   const M = is[0]!;
   if (typeof M !== 'number') throw new Error(`npx.gatherNd: the number of index rows (indices' first axis) must be known, got '${M}' ${shapes}`);
   if (M < 1 || M > ds.length) throw new Error(`npx.gatherNd: ${M} index rows cannot index data of rank ${ds.length}: M must be 1 to ${ds.length} ${shapes}`);

@@ -60,5 +60,8 @@ out = [a[i0, i1], g]`, inputs: [f64(X), f64(batchIdx), f64(predPositions), f64(w
     assert.throws(() => npx.gatherNd(X, np.array([[0], [-6]])), /npx\.gatherNd: index -6 .*axis 1 of size 5/);
     assert.throws(() => npx.gatherNd(X, np.zeros([4, 1])), /npx\.gatherNd: .*4 index rows.*rank 3/);
     assert.throws(() => npx.gatherNd(X, np.array(1)), /npx\.gatherNd: indices .*leading axis/);
+    // numpy reads a bool array as a mask, MXNet's gather_nd as numbers: neither is meant here.
+    assert.throws(() => npx.gatherNd(X, np.array([[1], [0]]).astype('bool')), /npx\.gatherNd: indices must hold numbers, not bool/);
+    assert.throws(() => npx.gatherNd(X, np.array([[NaN], [0]])), /npx\.gatherNd: index NaN \(index row 0\)/);
   });
 });

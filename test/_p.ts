@@ -1,0 +1,34 @@
+import { gluon, np, npx, autograd, init, random, type nd } from 'gluonc';
+const { nn, rnn } = gluon;
+const T = (name: string, f: () => unknown) => { try { const r = f(); console.log('OK', name, r === undefined ? '' : String(r).slice(0, 300)); } catch (e) { console.log('ERR', name, (e as Error).message.slice(0, 300)); } };
+T('at 1d', () => JSON.stringify(np.array([1, 2, 3]).at(1).shape));
+T('embedding kw', () => { const e = new nn.Embedding({ inputDim: 20, outputDim: 4 }); e.initialize(); return (e.call(np.array([1, 2])) as nd.NDArray).shape; });
+T('bce int mask', () => {
+  const loss = new gluon.loss.SigmoidBCELoss();
+  const pred = np.array([[1.1, -2.2, 3.3, -4.4], [1.1, -2.2, 3.3, -4.4]]);
+  const label = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]);
+  const mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0]], { dtype: 'int32' });
+  return (loss.call(pred, label, mask) as nd.NDArray).mul(mask.shape[1]!).div(mask.sum({ axis: 1 })).toString();
+});
+T('bce bool mask', () => {
+  const loss = new gluon.loss.SigmoidBCELoss();
+  const pred = np.array([[1.1, -2.2], [1.1, -2.2]]);
+  const label = np.array([[1.0, 0.0], [0.0, 1.0]]);
+  const mask = np.array([[1, 1], [1, 0]]).astype('bool');
+  return (loss.call(pred, label, mask) as nd.NDArray).toString();
+});
+T('setData wrong shape', () => { const e = new nn.Embedding(20, 4); e.initialize(); e.weight.setData(np.zeros([19, 4])); return e.weight.data().shape; });
+T('setData float64', () => { const e = new nn.Embedding(20, 4); e.initialize(); e.weight.setData(np.zeros([20, 4], { dtype: 'float64' })); return e.weight.data().dtype; });
+T('lstm bidir with states', () => { const l = new rnn.LSTM(3, { numLayers: 2, bidirectional: true, inputSize: 4 }); l.initialize(); const st = l.beginState({ batchSize: 2 }); const [o, s] = l.call(np.zeros([5, 2, 4]), st) as [nd.NDArray, nd.NDArray[]]; return [o.shape, s.map((x) => x.shape)].join(' '); });
+T('globalmaxpool1d', () => { const p = new nn.GlobalMaxPool1D(); return (p.call(np.array([[[1, 5, 2]]])) as nd.NDArray).toString(); });
+T('squeeze neg axis non-1', () => np.squeeze(np.zeros([2, 3]), { axis: -1 }).shape);
+T('topk k > n', () => npx.topk(np.array([1, 2]), { k: 3 }));
+T('batchDot mismatch', () => npx.batchDot(np.zeros([2, 1, 3]), np.zeros([2, 4, 3])).shape);
+T('repeat no axis', () => np.repeat(np.array([[1, 2], [3, 4]]), 2).toString());
+T('gatherNd M=1', () => npx.gatherNd(np.array([[1, 2], [3, 4], [5, 6]]), np.array([[2, 0]])).toString());
+T('gatherNd float idx', () => npx.gatherNd(np.array([[1, 2], [3, 4], [5, 6]]), np.array([[2.7, 0]])).toString());
+T('gatherNd NaN idx', () => npx.gatherNd(np.array([[1, 2], [3, 4], [5, 6]]), np.array([[NaN, 0]])).toString());
+T('gatherNd empty', () => npx.gatherNd(np.array([[1, 2], [3, 4], [5, 6]]), np.zeros([2, 0])).shape);
+T('gatherNd int64 big', () => npx.gatherNd(np.zeros([3, 4]), np.array([[2, 1], [3, 0]], { dtype: 'int64' })).shape);
+T('gatherNd float16 data', () => npx.gatherNd(np.array([[1, 2], [3, 4]], { dtype: 'float16' }), np.array([[1], [0]])).toString());
+T('gatherNd bool idx', () => npx.gatherNd(np.array([[1, 2], [3, 4]]), np.array([[1], [0]]).astype('bool')).toString());
