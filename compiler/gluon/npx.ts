@@ -11,6 +11,7 @@ import { OPS } from '../ops/all.js';
 import type { Bind, OpDef, PositionalOptions, SigOf } from '../ops/define.js';
 import type { PoolOptions } from '../ops/pool.js';
 import type { SoftmaxOptions } from '../ops/nn.js';
+import type { TopkOptions } from '../ops/sort.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
@@ -92,6 +93,16 @@ type NpxSoftmax = <T extends NDArray | Symbol | Tensor>(
   data: T, axis?: number | SoftmaxOptions, length?: T | null | SoftmaxOptions, temperature?: number | null | SoftmaxOptions, useLength?: boolean | SoftmaxOptions, options?: SoftmaxOptions,
 ) => T;
 const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength'];
+/**
+ * `npx.topk` typed by its `retTyp`: one array for 'indices' (the default),
+ * 'value' and 'mask', the list `[values, indices]` for 'both', so d2l's
+ * `npx.topk(cos, { k, retTyp: 'indices' }).toArray()` type-checks.
+ */
+type NpxTopk = {
+  <T extends NDArray | Symbol | Tensor>(data: T, options: TopkOptions & { retTyp: 'both' }): T[];
+  <T extends NDArray | Symbol | Tensor>(data: T, options?: TopkOptions & { retTyp?: 'value' | 'indices' | 'mask' }): T;
+  <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<TopkOptions, ['axis', 'k', 'retTyp', 'isAscend', 'dtype']>): T | T[];
+};
 
 const RESHAPE_CODES = "MXNet 2's codes are -1 (infer), -2 (copy), -3 (drop a size-1 dimension), -4 (copy the rest), -5 (merge two), -6 (split one into the next two)";
 
@@ -181,7 +192,7 @@ export const npx = {
   pick: opView('pick'),
   /** MXNet's `gather_nd`; numpy's `X[i0, i1]` is `npx.gatherNd(X, np.stack([i0, i1]))` (see npx-gather.ts). */
   gatherNd,
-  topk: opView('topk'),
+  topk: opView('topk') as NpxTopk,
   reshape: npxReshape,
   batchDot: opView('batchDot'),
   sequenceMask: opView('SequenceMask'),

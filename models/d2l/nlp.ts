@@ -35,7 +35,7 @@ export function getSimilarTokens(query: number, k: number, embed: gluon.nn.Embed
   const x = W.at(query);
   // Compute the cosine similarity. Add 1e-9 for numerical stability
   const cos = np.dot(W, x).div(np.sqrt(np.sum(W.mul(W), { axis: 1 }).mul(np.sum(x.mul(x))).add(1e-9)));
-  const topk = ((npx.topk(cos, { k: k + 1, retTyp: 'indices' }) as A).toArray() as number[]).map((i) => Math.trunc(i));
+  const topk = (npx.topk(cos, { k: k + 1, retTyp: 'indices' }).toArray() as number[]).map((i) => Math.trunc(i));
   const c = cos.toArray() as number[];
   return topk.slice(1).map((i) => [i, c[i]!]);
 }

@@ -518,4 +518,15 @@ describe("numpy's axis positionally (d2l's np.concatenate((X, context), 2))", ()
     assert.deepEqual(np.split(np.arange(0, 6).reshape([2, 3]), 3, 1).map((a) => a.shape), [[2, 1], [2, 1], [2, 1]]);
     assert.throws(() => np.concatenate([x, x], { axes: 2 } as never), /np\.concatenate: unknown option 'axes'/);
   });
+
+  it("npx.topk's type follows retTyp: one array for 'indices'/'value'/'mask', a list for 'both' (d2l's get_similar_tokens calls .toArray() on it)", () => {
+    const cos = np.array([0.1, 0.9, 0.5, 0.7]);
+    const idx = npx.topk(cos, { k: 3, retTyp: 'indices' });
+    assert.deepEqual(idx.toArray(), [1, 3, 2]);
+    assert.deepEqual(npx.topk(cos, { k: 1 }).toArray(), [1]);
+    const [v, i] = npx.topk(cos, { k: 2, retTyp: 'both' });
+    assert.deepEqual([v!.shape, i!.shape], [[2], [2]]);
+    assertClose(tensorToNumbers(v!._host), [0.9, 0.7], 'values', 1e-7, 1e-7);
+    assert.deepEqual((npx.topk(cos, -1, 2) as NDArray).toArray(), [1, 3]);   // MXNet's positional order: axis, k
+  });
 });
