@@ -15,6 +15,7 @@ import type { TopkOptions } from '../ops/sort.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
+import { flushPendingOps } from '../engine/lazy-op.js';
 import type { Tensor } from '../engine/tensor.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
@@ -221,6 +222,8 @@ export const npx = {
   savez: npxSavez,
   /** MXNet 2's `npx.load`: an `.npy`, `.npz` or MXNet file (one array, a list or a record). Example: `npx.load('x.npy')`. */
   load: npxLoad,
+  /** MXNet's `npx.waitall()`: runs every pending (deferred) computation, as d2l's benchmarks call it before reading a timer. */
+  waitall: (): void => flushPendingOps(),
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
   setNp(): void {},
   /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */

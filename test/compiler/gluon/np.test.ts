@@ -529,4 +529,20 @@ describe("numpy's axis positionally (d2l's np.concatenate((X, context), 2))", ()
     assertClose(tensorToNumbers(v!._host), [0.9, 0.7], 'values', 1e-7, 1e-7);
     assert.deepEqual((npx.topk(cos, -1, 2) as NDArray).toArray(), [1, 3]);   // MXNet's positional order: axis, k
   });
+
+  it("npx.waitall() and x.waitToRead() (MXNet's waitall, wait_to_read; d2l's benchmarks) run pending computations; the values and the gradient are those computed later", () => {
+    const x = np.array([1, 2, 3]);
+    x.attachGrad();
+    const y = autograd.record(() => x.mul(x).sum());
+    const z = autograd.record(() => x.mul(2));
+    assert.ok(y._pending && z._pending, 'recorded operators on x are deferred');
+    y.waitToRead();
+    assert.ok(!y._pending && z._pending, 'waitToRead runs only what y needs');
+    npx.waitall();
+    assert.ok(!z._pending, 'waitall runs every pending operator');
+    assert.deepEqual([y.item(), z.toArray()], [14, [2, 4, 6]]);
+    y.backward();
+    assert.deepEqual(x.grad.toArray(), [2, 4, 6]);
+    assert.equal(nd.waitall(), undefined);
+  });
 });
