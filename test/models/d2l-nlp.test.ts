@@ -303,6 +303,17 @@ y = torch.stack([mlm_l, nsp_l])`, grads);
     const g = flat(net.encoder.posEmbedding.grad());
     assert.ok(g.slice(8 * 8).every((v) => v === 0) && g.slice(0, 8 * 8).some((v) => v !== 0));
   });
+  it("d2l's get_bert_encoding: one sequence with a 0-d valid length (np.array(len(tokens))) equals valid length [7]", () => {
+    const net = new BERTModel(20, 8, 16, 2, 1, 0.1, 16);
+    net.initialize();
+    const tokenIds = np.expandDims(np.array([1, 5, 6, 2, 7, 8, 2, 0]), 0);
+    const segments = np.array([[0, 0, 0, 0, 1, 1, 1, 0]]);
+    const [encoded] = net.call(tokenIds, segments, np.array(7)) as NDArray[];
+    const [want] = net.call(tokenIds, segments, np.array([7])) as NDArray[];
+    assert.deepEqual(encoded!.shape, [1, 8, 8]);
+    assert.deepEqual(flat(encoded!), flat(want!));
+  });
+
   it("d2l's BERT exports (MaskLM's gather included): the artifact's three outputs equal the eager model's", async () => {
     const net = new BERTModel(20, 16, 32, 2, 2, 0.1, 16);
     net.initialize();

@@ -545,4 +545,16 @@ describe("numpy's axis positionally (d2l's np.concatenate((X, context), 2))", ()
     assert.deepEqual(x.grad.toArray(), [2, 4, 6]);
     assert.equal(nd.waitall(), undefined);
   });
+
+  it("repeat of a 0-d array along axis 0 (or -1) reads it as 1-d, as numpy: np.repeat(np.array(7), 2, axis=0) is [7, 7] (d2l's 0-d valid_len repeated per head); eager, traced and its gradient", () => {
+    const v = np.array(7);
+    v.attachGrad();
+    const y = autograd.record(() => v.repeat(3, { axis: 0 }));
+    assert.deepEqual([y.shape, y.toArray()], [[3], [7, 7, 7]]);
+    y.backward(np.array([1, 2, 4]));
+    assert.equal(v.grad.item(), 7);
+    assert.deepEqual(np.repeat(v, 2, -1).toArray(), [7, 7]);
+    assert.deepEqual((sym.var('v', { shape: [] }).repeat(2, { axis: 0 }).eval({ v: np.array(5) }) as NDArray).toArray(), [5, 5]);
+    assert.throws(() => v.repeat(2, { axis: 1 }), /repeat: axis 1 is out of range for rank 0/);
+  });
 });
