@@ -248,7 +248,7 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
 /**
  * A 0-d int64 tensor holding dimension `d` when the graph runs: a number, a
  * graph input's dimension (`shapeArray`), or an expression of those as the
- * shape builders write them (`(T-1)`, `(N*2)`, `2*N`); `refuse` for others.
+ * shape builders write them (`(T-1)`, `(N*2)`, `2*N`, `(H+-1)`); `refuse` for others.
  */
 function dimTensor(
   d: Dim,
@@ -279,6 +279,8 @@ function dimTensor(
       if (ch === ')') depth++;
       else if (ch === '(') depth--;
       else if (depth === 0 && signs.includes(ch)) {
+        // A sign after an operator is the number's own (`(H+-1)`: Add of a negative constant), not a split.
+        if ('+-*/('.includes(e[i - 1]!)) continue;
         const [a, b] = [dimTensor(e.slice(0, i), source, op, refuse), dimTensor(e.slice(i + 1), source, op, refuse)];
         return op({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' }[ch]!, [a, b]);
       }

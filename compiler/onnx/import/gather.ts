@@ -27,14 +27,12 @@ function lastTo(axis: number, r: number): number[] {
   return perm;
 }
 
-/** The concrete shape of `v`, or a refusal. */
-/** [N, C, H, W] with C, H, W known; a symbolic batch N becomes MXNet's reshape code 0 (copy). */
-function imageDims(c: ImportCtx, v: Value): [number, number, number, number] {
+/** The channels of an [N, C, H, W] input, known (N, H and W may be symbolic). */
+function channels(c: ImportCtx, v: Value): number {
   const s = v.type.shape;
   if (s.length !== 4) throw c.refuse(`an input of rank ${s.length} (it takes [N, C, H, W])`);
-  const chw = s.slice(1);
-  if (chw.some((d) => typeof d !== 'number')) throw c.refuse(`the input shape [${s.join(', ')}] has symbolic channels or spatial sizes`);
-  return [typeof s[0] === 'number' ? s[0] : 0, ...(chw as [number, number, number])];
+  if (typeof s[1] !== 'number') throw c.refuse(`the input shape [${s.join(', ')}] has symbolic channels`);
+  return s[1];
 }
 
 function concrete(c: ImportCtx, v: Value, what: string): number[] {
@@ -73,25 +71,39 @@ const oneHot: Builder = (c) => {
   return [axis === r - 1 ? hot : c.op('transpose', [hot], { axes: lastTo(axis, r) })];
 };
 
+/**
+ * DepthToSpace by MXNet's reshape codes, so the batch and image sizes may be
+ * symbolic (torch's pixel_shuffle in a fully convolutional net): [N, C, H, W]
+ * split (-4, twice; -2 copies H and W) to [N, b, b, C/b², H, W] (CRD:
+ * [N, C/b², b, b, H, W]), permuted to [N, C/b², H, b, W, b], merged (-3) to
+ * [N, C/b², H·b, W·b].
+ */
 const depthToSpace: Builder = (c) => {
   const x = c.input(0);
-  const [n, ch, h, w] = imageDims(c, x);
+  const ch = channels(c, x);
   const b = c.attr.int('blocksize', 0);
   if (b < 1 || ch % (b * b)) throw c.refuse(`blocksize ${b} does not divide the ${ch} channels`);
   const crd = c.attr.str('mode', 'DCR') === 'CRD';
-  const split = crd ? [n, ch / (b * b), b, b, h, w] : [n, b, b, ch / (b * b), h, w];
+  const [first, second] = crd ? [[0, -4, ch / (b * b), -1, -2], [0, 0, -4, b, b, -2]] : [[0, -4, b, -1, -2], [0, 0, -4, b, -1, -2]];
+  const split = c.op('reshape', [c.op('reshape', [x], { shape: first })], { shape: second });
   const perm = crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2];
-  const t = c.op('transpose', [c.op('reshape', [x], { shape: split })], { axes: perm });
-  return [c.op('reshape', [t], { shape: [n, ch / (b * b), h * b, w * b] })];
+  const t = c.op('transpose', [split], { axes: perm });
+  return [c.op('reshape', [t], { shape: [0, 0, -3, -3] })];
 };
 
+/**
+ * SpaceToDepth (torch's pixel_unshuffle writes it too) by reshape codes:
+ * [N, C, H, W] split (-4) to [N, C, H/b, b, W/b, b], permuted to
+ * [N, b, b, C, H/b, W/b], the first three merged (-3 twice) to [N, b²C, H/b, W/b].
+ */
 const spaceToDepth: Builder = (c) => {
   const x = c.input(0);
-  const [n, ch, h, w] = imageDims(c, x);
+  channels(c, x);
   const b = c.attr.int('blocksize', 0);
-  if (b < 1 || h % b || w % b) throw c.refuse(`blocksize ${b} does not divide the spatial size ${h}x${w}`);
-  const t = c.op('transpose', [c.op('reshape', [x], { shape: [n, ch, h / b, b, w / b, b] })], { axes: [0, 3, 5, 1, 2, 4] });
-  return [c.op('reshape', [t], { shape: [n, ch * b * b, h / b, w / b] })];
+  const [h, w] = x.type.shape.slice(2);
+  if (b < 1 || [h, w].some((d) => typeof d === 'number' && d % b)) throw c.refuse(`blocksize ${b} does not divide the spatial size ${h}x${w}`);
+  const t = c.op('transpose', [c.op('reshape', [x], { shape: [0, 0, -4, -1, b, -4, -1, b] })], { axes: [0, 3, 5, 1, 2, 4] });
+  return [c.op('reshape', [c.op('reshape', [t], { shape: [0, -3, -2] })], { shape: [0, -3, -2] })];
 };
 
 /** ReverseSequence: gluonc's SequenceReverse (time axis 0 with batch 1, or time 1 with batch 0). */
@@ -106,20 +118,44 @@ const reverseSequence: Builder = (c) => {
  * `batch_dims .. batch_dims + k` of the data; each index row becomes one
  * row-major position in those axes (negative entries wrapped, others outside an error), offset by its
  * batch, and `take` picks it from the data reshaped to [positions, ...rest].
+ * The rest may have symbolic sizes, and so may the addressed axes without
+ * batch_dims (their strides read when the graph runs).
  */
 const gatherND: Builder = (c) => {
   const [data, indices] = [c.input(0), c.input(1)];
-  const ds = concrete(c, data, 'the data shape');
+  const all = data.type.shape;
   const is = concrete(c, indices, 'the indices shape');
   const b = c.attr.int('batch_dims', 0);
   const k = is[is.length - 1]!;
-  if (is.length < 1 || b < 0 || b >= is.length || k < 1 || b + k > ds.length || is.slice(0, b).some((d, i) => d !== ds[i])) {
-    throw c.refuse(`indices of shape [${is.join(', ')}] with batch_dims ${b} for data of shape [${ds.join(', ')}]`);
+  if (is.length < 1 || b < 0 || b >= is.length || k < 1 || b + k > all.length || is.slice(0, b).some((d, i) => d !== all[i])) {
+    throw c.refuse(`indices of shape [${is.join(', ')}] with batch_dims ${b} for data of shape [${all.join(', ')}]`);
   }
-  const lead = ds.slice(b, b + k);
-  const strides = lead.map((_d, i) => lead.slice(i + 1).reduce((p, q) => p * q, 1));
-  const size = lead.reduce((p, q) => p * q, 1);
-  let idx = boundedIndices(c, indices, lead);
+  // The batch and addressed axes merged into one (-3: the rest kept, symbolic too).
+  let flat = data;
+  for (let m = 1; m < b + k; m++) flat = c.op('reshape', [flat], { shape: [-3, -2] });
+  const lead = all.slice(b, b + k);
+  if (lead.some((d) => typeof d !== 'number')) {
+    // Addressed axes of symbolic sizes (torch's nearest-exact resizing by the dynamo exporter gathers [H, W, N, C] at
+    // indices computed from H and W): each index column bounded by its axis, the strides read when the graph runs.
+    if (b > 0) throw c.refuse(`batch_dims ${b} with the symbolic sizes [${all.join(', ')}]`);
+    const int64 = (v: Value): Value => c.op('cast', [v], { dtype: 'int64' });
+    let pos: Value | null = null;
+    let stride: Value | null = null;
+    for (let a = k - 1; a >= 0; a--) {
+      const col = c.op('sliceAxis', [int64(indices)], { axis: -1, begin: a, end: a + 1 });
+      const at = boundedIndices(c, col, c.op('arangeLike', [data], { axis: a, dtype: 'int64' }));
+      const term = stride ? c.op('mul', [at, stride]) : at;
+      pos = pos ? c.op('add', [pos, term]) : term;
+      const size = c.op('shapeArray', [data], { axis: a });
+      stride = stride ? c.op('mul', [stride, size]) : size;
+    }
+    return [c.op('take', [flat, c.op('squeeze', [pos!], { axis: -1 })], { axis: 0 })];
+  }
+  const ds = all.slice(0, b + k) as number[];
+  const known = lead as number[];
+  const strides = known.map((_d, i) => known.slice(i + 1).reduce((p, q) => p * q, 1));
+  const size = known.reduce((p, q) => p * q, 1);
+  let idx = boundedIndices(c, indices, known);
   idx = c.op('sum', [c.op('mul', [idx, c.constant(tensorFromNumbers('int64', [k], strides))])], { axis: -1 });
   const batches = ds.slice(0, b).reduce((p, q) => p * q, 1);
   if (b > 0) {
@@ -127,7 +163,6 @@ const gatherND: Builder = (c) => {
     const offShape = [...is.slice(0, b), ...is.slice(b, -1).map(() => 1)];
     idx = c.op('add', [idx, c.constant(tensorFromNumbers('int64', offShape, Array.from({ length: batches }, (_v, j) => j * size)))]);
   }
-  const flat = c.op('reshape', [data], { shape: [batches * size, ...ds.slice(b + k)] });
   return [c.op('take', [flat, idx], { axis: 0 })];
 };
 

@@ -44,9 +44,11 @@ export function geometry(c: ImportCtx, x: Value, kernelFallback: Dim[] | null): 
     begin = [];
     end = [];
     for (let i = 0; i < nd; i++) {
-      const d = num(c, xs[2 + i], `spatial dimension ${i} (auto_pad ${auto})`);
+      // With stride 1 the total is (k - 1)·dilation at any size (torch's padding='same'): a symbolic size needs no number.
+      const unit = stride[i] === 1 && typeof xs[2 + i] !== 'number';
+      const d = unit ? 0 : num(c, xs[2 + i], `spatial dimension ${i} (auto_pad ${auto} with stride ${stride[i]})`);
       const out = Math.ceil(d / stride[i]!);
-      const total = Math.max((out - 1) * stride[i]! + (kernel[i]! - 1) * dilate[i]! + 1 - d, 0);
+      const total = unit ? (kernel[i]! - 1) * dilate[i]! : Math.max((out - 1) * stride[i]! + (kernel[i]! - 1) * dilate[i]! + 1 - d, 0);
       const small = Math.floor(total / 2);
       begin.push(auto === 'SAME_UPPER' ? small : total - small);
       end.push(auto === 'SAME_UPPER' ? total - small : small);

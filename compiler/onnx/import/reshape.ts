@@ -9,6 +9,7 @@ import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
 import { divDim, mulDims, sameDim } from '../../ops/dims.js';
 import type { Builder, ImportCtx } from './context.js';
+import { dimSamples, sameSamples } from './dim-values.js';
 
 /**
  * A target like [(N*2), -1] for an input [N, 4, 3]: the one symbol cancels
@@ -93,11 +94,74 @@ export function shapedLike(c: ImportCtx, dims: Dim[], x: Value, what: string): V
   return codes.includes(-3) ? c.op('reshape', [z], { shape: codes }) : z;
 }
 
-/** Reshape: ONNX's 0 (copy) and -1 (infer) are MXNet's codes; symbolic entries become one of them. */
+/**
+ * MXNet's codes for `target` by aligning it with the input's sizes by value
+ * (dim-values.ts, sizes taken to divide as the target splits them): a size kept (0, or the number), one split into two
+ * (-4 with a number and -1: torch's pixel_unshuffle viewing [N, C, H, W] as
+ * [N, C, H/2, 2, W/2, 2]) or two merged into one (-3); null where the
+ * target does not align so (a size of 1 inserted, three merged).
+ */
+function alignedCodes(xs: readonly Dim[], target: readonly Dim[], at: (d: Dim) => number[] | null): number[] | null {
+  const xv = xs.map(at);
+  const dims = target.map((d, i) => (d === 0 ? xs[i]! : d));
+  const tv = dims.map((d) => (d === -1 ? null : at(d)));
+  const free = dims.indexOf(-1);
+  if (xv.some((v) => !v) || tv.some((v, i) => !v && i !== free)) return null;
+  const product = (vs: (number[] | null)[]): number[] => vs.reduce<number[]>((p, v) => p.map((q, k) => q * v![k]!), xv[0]!.map(() => 1));
+  if (free >= 0) {
+    const [all, rest] = [product(xv), product(tv.filter((_v, i) => i !== free))];
+    if (rest.some((r, k) => !r || all[k]! % r)) return null;
+    tv[free] = all.map((a, k) => a / rest[k]!);
+  }
+  const codes: number[] = [];
+  const same = (a: number[], b: number[]): boolean => sameSamples(a, b);
+  let [i, j] = [0, 0];
+  while (i < xs.length && j < dims.length) {
+    const [x, t, t2] = [xv[i]!, tv[j]!, tv[j + 1]];
+    if (same(x, t)) {
+      codes.push(typeof dims[j] === 'number' && dims[j] !== -1 ? (dims[j] as number) : 0);
+      [i, j] = [i + 1, j + 1];
+    } else if (t2 && same(x, product([t, t2])) && [dims[j], dims[j + 1]].some((d) => typeof d === 'number' && d > 0)) {
+      const code = (d: Dim): number => (typeof d === 'number' && d > 0 ? d : -1);
+      codes.push(-4, code(dims[j]!), code(dims[j + 1]!));
+      [i, j] = [i + 1, j + 2];
+    } else if (i + 1 < xs.length && same(product([x, xv[i + 1]!]), t)) {
+      codes.push(-3);
+      [i, j] = [i + 2, j + 1];
+    } else return null;
+  }
+  return i === xs.length && j === dims.length ? codes : null;
+}
+
+/**
+ * Reshape: ONNX's 0 (copy) and -1 (infer) are MXNet's codes; symbolic
+ * entries become one of them. A symbolic target entry that is an input
+ * size spelt otherwise (torch's dynamo exporter computes sizes from the
+ * graph inputs' dimensions) is taken as that size; a target those codes and
+ * a shape read at run time cannot name may still align with the input by
+ * value (`alignedCodes`).
+ */
 export const reshape: Builder = (c) => {
   const x = c.input(0);
   const xs = x.type.shape;
-  const target = c.dims(1)!;
+  const given = c.dims(1)!;
+  const at = dimSamples([...xs, ...given]);
+  const target = given.map((d): Dim => {
+    if (typeof d !== 'string' || xs.includes(d) || c.symbolSource(d)) return d;
+    const v = at(d);
+    return xs.find((s) => typeof s === 'string' && sameSamples(at(s), v)) ?? d;
+  });
+  try {
+    return reshapeOf(c, x, target);
+  } catch (e) {
+    const codes = c.attr.int('allowzero', 0) === 1 ? null : alignedCodes(xs, target, dimSamples([...xs, ...target], true));
+    if (!codes) throw e;
+    return [c.op('reshape', [x], { shape: codes })];
+  }
+};
+
+function reshapeOf(c: ImportCtx, x: Value, target: Dim[]): Value[] {
+  const xs = x.type.shape;
   const allowZero = c.attr.int('allowzero', 0) === 1;
   let unknown = target.filter((d) => d === -1).length;
   const out = target.map((d, i): Dim => {
@@ -124,4 +188,4 @@ export const reshape: Builder = (c) => {
     dims[free] = rest;
   }
   return [c.op('reshapeLike', [x, shapedLike(c, dims, x, 'the target shape')])];
-};
+}

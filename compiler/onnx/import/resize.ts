@@ -9,11 +9,14 @@
  * coordinate per output index, the n nearest neighbours (edge-clamped),
  * and the mode's coefficients. Nearest up-sampling by integer factors that
  * only repeats elements stays a `repeat`.
- * Invariant: the resized axes have known sizes, except where `repeat` does it.
+ * An axis whose input or output size is symbolic, resized to the file's
+ * sizes, reads its taps at run time instead (resize-taps.ts).
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
+import type { Dim } from '../../ir/types.js';
 import { normAxis, type Builder, type ImportCtx } from './context.js';
+import { resizeAxisAtRunTime } from './resize-taps.js';
 
 /** The antialiased coefficients (ONNX's _linear_coeffs_antialias / _cubic_coeffs_antialias): the kernel stretched by 1/scale, normalized. */
 function antialiased(mode: string, a: number, ratio: number, scale: number): number[] {
@@ -105,7 +108,7 @@ function matrix(c: ImportCtx, inLen: number, outLen: number, scale: number, roi?
 }
 
 /** Scales and output sizes per axis, from the opset's inputs or attributes. */
-function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } {
+function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: Dim[] } {
   const xs = x.type.shape;
   const inLen = (i: number): number => {
     const d = xs[i];
@@ -113,7 +116,7 @@ function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } 
     return d;
   };
   let scales: number[] | null;
-  let sizes: number[] | null = null;
+  let sizes: Dim[] | null = null;
   if (c.opType === 'Upsample') scales = c.opset < 9 ? c.attr.floats('scales') : c.numbers(1, 'scales');
   else if (c.opset < 11) scales = c.numbers(1, 'scales');
   else {
@@ -133,14 +136,12 @@ function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: number[] } 
       const raw = !c.has(3) ? null : c.symbolicInput(3) ? c.dims(3) : c.numbers(3, 'sizes');
       if (!raw) throw c.refuse('neither scales nor sizes is given');
       const want = spread<number | string>(raw, 'sizes', (i) => xs[i]!);
-      sizes = want.map((d, i) => {
-        if (d === xs[i]) return -1;
-        if (typeof d !== 'number') throw c.refuse(`resizing axis ${i} (${xs[i]}) to the symbolic size '${d}'`);
-        return d;
-      });
-      scales = sizes.map((d, i) => (d === -1 || d === xs[i] ? 1 : d / inLen(i)));
+      // A symbolic size (torch's interpolate(size=x.shape[-2:]) with dynamic image sizes) is resized to at run time (resize-taps.ts).
+      sizes = want.map((d, i) => (d === xs[i] ? -1 : d));
+      scales = sizes.map((d, i) => (d === -1 ? 1 : typeof d === 'number' && typeof xs[i] === 'number' ? d / xs[i] : NaN));
       const policy = c.attr.str('keep_aspect_ratio_policy', 'stretch');
       if (policy !== 'stretch') {
+        if (sizes.some((d) => typeof d !== 'number')) throw c.refuse(`keep_aspect_ratio_policy '${policy}' with the symbolic sizes [${sizes.join(', ')}]`);
         // One scale for the named axes (the smallest or largest), sizes rounded half up (ONNX's reference).
         if (policy !== 'not_larger' && policy !== 'not_smaller') throw c.refuse(`keep_aspect_ratio_policy '${policy}'`);
         const named = axes ?? xs.map((_d, i) => i);
@@ -182,9 +183,21 @@ export const resize: Builder = (c) => {
     // An axis keeping its size is left as it is, unless a crop box other than [0, 1] moves it (as ONNX's reference does).
     if (scales[axis] === 1 && (sizes[axis] === -1 || sizes[axis] === x.type.shape[axis]) && (!box || (box[0] === 0 && box[1] === 1))) continue;
     const d = y.type.shape[axis]!;
-    if (typeof d !== 'number') throw c.refuse(`resizing the symbolic dimension '${d}' (only nearest up-sampling by an integer factor that repeats elements keeps it symbolic)`);
+    const want = sizes[axis]!;
+    if (typeof d !== 'number' || typeof want === 'string') {
+      // A symbolic input or output size: taps computed when the graph runs (resize-taps.ts), to the file's sizes or by an integer scale.
+      const s = scales[axis]!;
+      const byScale = typeof want === 'number' && Number.isNaN(want) && Number.isInteger(s) && s >= 1;
+      if (crop || c.attr.int('antialias', 0) === 1 || (typeof want === 'number' && !(want >= 0) && !byScale)) {
+        throw c.refuse(`resizing the symbolic dimension '${d}' (only to given sizes or by an integer scale, without antialias or tf_crop_and_resize, keeps it symbolic)`);
+      }
+      const a = c.attr.float('cubic_coeff_a', -0.75);
+      const excludeOutside = c.attr.int('exclude_outside', 0) === 1;
+      y = resizeAxisAtRunTime(c, y, axis, { mode, ctm, nearest, out: byScale ? null : want === -1 ? d : want, scale: byScale ? s : null, a, excludeOutside });
+      continue;
+    }
     const inLen = d;
-    const outLen = sizes[axis] === -1 ? d : sizes[axis]!;
+    const outLen = want === -1 ? d : want;
     const m = matrix(c, inLen, outLen, scales[axis]!, box, outsides[axis]);
     // Mᵀ as [in, out]: y[..., o] = sum_i x[..., i] M[o, i].
     const mt = tensorFromNumbers(x.type.dtype, [inLen, outLen], Array.from({ length: inLen * outLen }, (_v, k) => m[(k % outLen) * inLen + Math.floor(k / outLen)]!));
