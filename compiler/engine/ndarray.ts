@@ -215,6 +215,11 @@ export class NDArray implements Tensor {
     return isBig(this.dtype) ? int64Number(this._host, 0, 'item') : readElement(this._host, 0);
   }
 
+  /** Runs the pending computation of this array, if any (MXNet's `wait_to_read`; gluonc computes on the host, so nothing else waits). Example: `y.waitToRead()`. */
+  waitToRead(): void {
+    void this._host;
+  }
+
   /** A copy of this array; inside `autograd.record` gradients flow through it (MXNet's `_copy`). */
   copy(): NDArray {
     if (getContext().recording && requiresGrad(this)) return ndApply(castDef(), 'cast', [this, this.dtype]) as NDArray;

@@ -11,14 +11,17 @@ import { OPS } from '../ops/all.js';
 import type { Bind, OpDef, PositionalOptions, SigOf } from '../ops/define.js';
 import type { PoolOptions } from '../ops/pool.js';
 import type { SoftmaxOptions } from '../ops/nn.js';
+import type { TopkOptions } from '../ops/sort.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
+import { flushPendingOps } from '../engine/lazy-op.js';
 import type { Tensor } from '../engine/tensor.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
 import { cudaProviderInstalled } from '../../runtime/ort.js';
 import { checkOptions } from '../../runtime/check-options.js';
+import { gatherNd } from './npx-gather.js';
 
 type Ops = typeof OPS;
 
@@ -91,6 +94,16 @@ type NpxSoftmax = <T extends NDArray | Symbol | Tensor>(
   data: T, axis?: number | SoftmaxOptions, length?: T | null | SoftmaxOptions, temperature?: number | null | SoftmaxOptions, useLength?: boolean | SoftmaxOptions, options?: SoftmaxOptions,
 ) => T;
 const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength'];
+/**
+ * `npx.topk` typed by its `retTyp`: one array for 'indices' (the default),
+ * 'value' and 'mask', the list `[values, indices]` for 'both', so d2l's
+ * `npx.topk(cos, { k, retTyp: 'indices' }).toArray()` type-checks.
+ */
+type NpxTopk = {
+  <T extends NDArray | Symbol | Tensor>(data: T, options: TopkOptions & { retTyp: 'both' }): T[];
+  <T extends NDArray | Symbol | Tensor>(data: T, options?: TopkOptions & { retTyp?: 'value' | 'indices' | 'mask' }): T;
+  <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<TopkOptions, ['axis', 'k', 'retTyp', 'isAscend', 'dtype']>): T | T[];
+};
 
 const RESHAPE_CODES = "MXNet 2's codes are -1 (infer), -2 (copy), -3 (drop a size-1 dimension), -4 (copy the rest), -5 (merge two), -6 (split one into the next two)";
 
@@ -185,7 +198,9 @@ export const npx = {
   dropout: opView('Dropout'),
   oneHot: opView('oneHot'),
   pick: opView('pick'),
-  topk: opView('topk'),
+  /** MXNet's `gather_nd`; numpy's `X[i0, i1]` is `npx.gatherNd(X, np.stack([i0, i1]))` (see npx-gather.ts). */
+  gatherNd,
+  topk: opView('topk') as NpxTopk,
   reshape: npxReshape,
   batchDot: opView('batchDot'),
   /** MXNet's `npx.batch_flatten`: [d0, d1, ...] -> [d0, d1·...] (d2l's SSD `flatten_pred`). Example: `npx.batchFlatten(x)`. */
@@ -222,6 +237,8 @@ export const npx = {
   multiboxTarget: absentOp('multiboxTarget', 'MultiBoxTarget', 'multiboxTarget(anchors, labels)'),
   /** MXNet's `npx.multibox_detection` (contrib MultiBoxDetection): an Error naming d2l's np version. */
   multiboxDetection: absentOp('multiboxDetection', 'MultiBoxDetection', 'multiboxDetection(clsProbs, offsetPreds, anchors)'),
+  /** MXNet's `npx.waitall()`: runs every pending (deferred) computation, as d2l's benchmarks call it before reading a timer. */
+  waitall: (): void => flushPendingOps(),
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
   setNp(): void {},
   /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */

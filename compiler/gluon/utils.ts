@@ -7,6 +7,7 @@
 import { flushPendingOps } from '../engine/lazy-op.js';
 import { NDArray, array, type NestedNumbers } from '../engine/ndarray.js';
 import { showValue } from './show-value.js';
+import { bindArgs, type KwArgs } from './bind-args.js';
 
 /**
  * Splits `data` into `numSlice` slices along `batchAxis` (MXNet's
@@ -17,7 +18,8 @@ import { showValue } from './show-value.js';
  * gluon.utils.splitData(nd.arange(6), 3).map((s) => s.toArray()); // [[0, 1], [2, 3], [4, 5]]
  * ```
  */
-export function splitData(data: NDArray, numSlice: number, batchAxis = 0, evenSplit = true): NDArray[] {
+export function splitData(data: NDArray, ...args: KwArgs<['numSlice', 'batchAxis?', 'evenSplit?'], [numSlice: number, batchAxis?: number, evenSplit?: boolean], {}>): NDArray[] {
+  const [[numSlice, batchAxis = 0, evenSplit = true]] = bindArgs<[number, number?, boolean?], {}>('splitData', ['numSlice', 'batchAxis?', 'evenSplit?'], args, []);
   if (!(data instanceof NDArray)) throw new Error(`splitData: data must be an NDArray, got ${typeof data}`);
   if (!Number.isInteger(numSlice) || numSlice < 1) throw new Error(`splitData: numSlice must be an integer >= 1, got ${showValue(numSlice)}`);
   const ax = batchAxis < 0 ? batchAxis + data.ndim : batchAxis;
@@ -48,7 +50,8 @@ export function splitData(data: NDArray, numSlice: number, batchAxis = 0, evenSp
  * const [x] = gluon.utils.splitAndLoad(batch, [context.cpu()]);
  * ```
  */
-export function splitAndLoad(data: NDArray | NestedNumbers[], ctxList: readonly unknown[], batchAxis = 0, evenSplit = true): NDArray[] {
+export function splitAndLoad(data: NDArray | NestedNumbers[], ...args: KwArgs<['ctxList', 'batchAxis?', 'evenSplit?'], [ctxList: readonly unknown[], batchAxis?: number, evenSplit?: boolean], {}>): NDArray[] {
+  const [[ctxList, batchAxis = 0, evenSplit = true]] = bindArgs<[readonly unknown[], number?, boolean?], {}>('splitAndLoad', ['ctxList', 'batchAxis?', 'evenSplit?'], args, []);
   const x = data instanceof NDArray ? data : array(data);
   if (!Array.isArray(ctxList) || ctxList.length === 0) throw new Error('splitAndLoad: ctxList must be a non-empty list of devices');
   if (ctxList.length === 1) return [x];

@@ -103,7 +103,10 @@ function repeatCount(types: TensorType[], a: RepeatA): Dim {
 
 function repeatAxis(types: TensorType[], a: RepeatA): number | null {
   repeatCount(types, a);
-  return a.axis === null ? null : normAxis('repeat', a.axis, types[0]!.shape.length, types);
+  if (a.axis === null) return null;
+  // numpy reads a 0-d array as 1-d here: np.repeat(np.array(7), 2, axis=0) is [7, 7] (d2l's 0-d valid_len repeated per head), as axis None.
+  if (types[0]!.shape.length === 0 && (a.axis === 0 || a.axis === -1)) return null;
+  return normAxis('repeat', a.axis, types[0]!.shape.length, types);
 }
 
 /**
@@ -125,7 +128,7 @@ type RepeatSig = Method<(data: Tx, ...rest: PositionalOptions<{ repeats: number;
 
 /**
  * Repeats each element `repeats` times along `axis` (numpy repeat; axis null
- * flattens first). Example: `x.repeat(2, { axis: 1 })` ([[1, 2]] -> [[1, 1, 2, 2]]).
+ * flattens first, and so does axis 0 or -1 of a 0-d array, as numpy's). Example: `x.repeat(2, { axis: 1 })` ([[1, 2]] -> [[1, 1, 2, 2]]).
  */
 export const repeat: OpDef<RepeatSig, RepeatA> = defineOp<RepeatSig, RepeatA>({
   name: 'repeat',

@@ -89,7 +89,9 @@ export function lossOptions(loss: string, options: unknown, keys: readonly strin
  * broadcast to the loss's shape without enlarging it: `[N]` against a
  * `[N, 1]` loss (SoftmaxCrossEntropyLoss's) is an Error naming `owner` and
  * both shapes, where MXNet broadcast it to `[N, N]` and mixed the samples'
- * weights; give `[N, 1]`.
+ * weights; give `[N, 1]`. An integer or bool sample weight (a mask, as
+ * d2l's word2vec passes) is cast to the float loss's dtype first, as MXNet
+ * 2's `loss * sample_weight` promotes it.
  *
  * ```ts
  * applyWeighting(nd, loss, 0.5, nd.array([[1], [2]]));
@@ -110,7 +112,8 @@ export function applyWeighting(F: F, loss: Tensor, weight: number | null | undef
       const fmt = (s: readonly unknown[]) => `[${s.join(', ')}]`;
       throw new Error(`${owner}: sampleWeight of shape ${fmt(ws)} would broadcast the loss of shape ${fmt(ls)} to ${fmt(result)}; give it a shape that broadcasts to the loss's (such as [${ls[0]}${', 1'.repeat(Math.max(ls.length - 1, 0))}])`);
     }
-    out = F.broadcastMul(out, sw);
+    const floats = ['float16', 'float32', 'float64'];
+    out = F.broadcastMul(out, floats.includes(loss.dtype) && !floats.includes(sw.dtype) ? F.cast(sw, { dtype: loss.dtype }) : sw);
   }
   if (weight !== null && weight !== undefined) out = F.mul(out, weight);
   return out;

@@ -338,6 +338,24 @@ describe('gluon.loss', function () {
     }
   });
 
+  it("an integer or bool sample weight (d2l word2vec's mask) weighs the float loss as MXNet 2's numpy promotion does; it was a dtype error in mul", () => {
+    const bce = new loss.SigmoidBCELoss();
+    const pred = nd.array([[1.1, -2.2, 3.3, -4.4], [1.1, -2.2, 3.3, -4.4]]);
+    const label = nd.array([[1, 0, 0, 0], [0, 1, 0, 0]]);
+    const want = vals(bce.call(pred, label, nd.array([[1, 1, 1, 1], [1, 1, 0, 0]])) as nd.NDArray);
+    for (const hybrid of [false, true]) {
+      if (hybrid) bce.hybridize();
+      for (const dtype of ['int32', 'int64', 'uint8', 'bool'] as const) {
+        const mask = nd.array([[1, 1, 1, 1], [1, 1, 0, 0]], { dtype });
+        const out = bce.call(pred, label, mask) as nd.NDArray;
+        assert.equal(out.dtype, 'float32');
+        // d2l 14.4.2.1: times mask.shape[1] / mask.sum(axis=1) prints [0.93521017, 1.8462094].
+        assertClose(vals(out), want, `${dtype} mask${hybrid ? ' (hybridized)' : ''}`, 1e-7, 1e-8);
+        assertClose(vals(out).map((v, i) => (v * 4) / [4, 2][i]!), [0.93521017, 1.8462094], `${dtype} mask rescaled`, 1e-6, 1e-6);
+      }
+    }
+  });
+
   it('HingeLoss, SquaredHingeLoss and LogisticLoss at their kinks: pred·label = margin, and z = 0; no overflow at |z| = 100', () => {
     // Hinge at the margin: loss 0 and gradient 0 (MXNet's relu); just inside: −label.
     const p = nd.array([[1, -1, 0.5, -3]]);

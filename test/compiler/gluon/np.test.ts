@@ -518,4 +518,43 @@ describe("numpy's axis positionally (d2l's np.concatenate((X, context), 2))", ()
     assert.deepEqual(np.split(np.arange(0, 6).reshape([2, 3]), 3, 1).map((a) => a.shape), [[2, 1], [2, 1], [2, 1]]);
     assert.throws(() => np.concatenate([x, x], { axes: 2 } as never), /np\.concatenate: unknown option 'axes'/);
   });
+
+  it("npx.topk's type follows retTyp: one array for 'indices'/'value'/'mask', a list for 'both' (d2l's get_similar_tokens calls .toArray() on it)", () => {
+    const cos = np.array([0.1, 0.9, 0.5, 0.7]);
+    const idx = npx.topk(cos, { k: 3, retTyp: 'indices' });
+    assert.deepEqual(idx.toArray(), [1, 3, 2]);
+    assert.deepEqual(npx.topk(cos, { k: 1 }).toArray(), [1]);
+    const [v, i] = npx.topk(cos, { k: 2, retTyp: 'both' });
+    assert.deepEqual([v!.shape, i!.shape], [[2], [2]]);
+    assertClose(tensorToNumbers(v!._host), [0.9, 0.7], 'values', 1e-7, 1e-7);
+    assert.deepEqual((npx.topk(cos, -1, 2) as NDArray).toArray(), [1, 3]);   // MXNet's positional order: axis, k
+  });
+
+  it("npx.waitall() and x.waitToRead() (MXNet's waitall, wait_to_read; d2l's benchmarks) run pending computations; the values and the gradient are those computed later", () => {
+    const x = np.array([1, 2, 3]);
+    x.attachGrad();
+    const y = autograd.record(() => x.mul(x).sum());
+    const z = autograd.record(() => x.mul(2));
+    assert.ok(y._pending && z._pending, 'recorded operators on x are deferred');
+    y.waitToRead();
+    assert.ok(!y._pending && z._pending, 'waitToRead runs only what y needs');
+    npx.waitall();
+    assert.ok(!z._pending, 'waitall runs every pending operator');
+    assert.deepEqual([y.item(), z.toArray()], [14, [2, 4, 6]]);
+    y.backward();
+    assert.deepEqual(x.grad.toArray(), [2, 4, 6]);
+    assert.equal(nd.waitall(), undefined);
+  });
+
+  it("repeat of a 0-d array along axis 0 (or -1) reads it as 1-d, as numpy: np.repeat(np.array(7), 2, axis=0) is [7, 7] (d2l's 0-d valid_len repeated per head); eager, traced and its gradient", () => {
+    const v = np.array(7);
+    v.attachGrad();
+    const y = autograd.record(() => v.repeat(3, { axis: 0 }));
+    assert.deepEqual([y.shape, y.toArray()], [[3], [7, 7, 7]]);
+    y.backward(np.array([1, 2, 4]));
+    assert.equal(v.grad.item(), 7);
+    assert.deepEqual(np.repeat(v, 2, -1).toArray(), [7, 7]);
+    assert.deepEqual((sym.var('v', { shape: [] }).repeat(2, { axis: 0 }).eval({ v: np.array(5) }) as NDArray).toArray(), [5, 5]);
+    assert.throws(() => v.repeat(2, { axis: 1 }), /repeat: axis 1 is out of range for rank 0/);
+  });
 });

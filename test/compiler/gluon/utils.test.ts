@@ -22,6 +22,18 @@ describe('gluon.utils', () => {
     assert.throws(() => utils.splitAndLoad(x, []), /splitAndLoad: ctxList must be a non-empty list/);
   });
 
+  it("splitData and splitAndLoad take MXNet's keyword arguments as an options object (d2l's split_and_load(X, devices, even_split=False)); misspelt ones are errors", () => {
+    const x = nd.arange(10).reshape([5, 2]);
+    const devices = [context.cpu(), context.cpu()];
+    assert.deepEqual(utils.splitAndLoad(x, devices, { evenSplit: false }).map((s) => s.shape), [[3, 2], [2, 2]]);
+    assert.deepEqual(utils.splitAndLoad(x, devices, { batchAxis: 1 }).map((s) => s.shape), [[5, 1], [5, 1]]);
+    assert.deepEqual(utils.splitAndLoad(x, devices, 0, false).map((s) => s.shape), [[3, 2], [2, 2]]);
+    assert.deepEqual(utils.splitData(x, 2, { evenSplit: false }).map((s) => s.shape), [[3, 2], [2, 2]]);
+    assert.deepEqual(utils.splitData(x, { numSlice: 2, batchAxis: 1 }).map((s) => s.shape), [[5, 1], [5, 1]]);
+    assert.throws(() => utils.splitAndLoad(x, [context.cpu()], { even_split: false } as never), /splitAndLoad: .*even_split/);
+    assert.throws(() => utils.splitData(x, 2, 0, { batchAxis: 1 } as never), /splitData: got multiple values for argument 'batchAxis'/);
+  });
+
   it('clipGlobalNorm matches numpy: rescales in place past maxNorm, leaves arrays below it, returns the norm', () => {
     random.seed(3);
     const a = nd.random.uniform(-2, 2, [3, 4]);
