@@ -3,7 +3,8 @@
  * `python(code, job)` runs a script with numpy and the job as JSON,
  * `PY_READ_MXNET` reads an NDArray list (`.params`) from MXNet's C++ layout
  * and `PY_RUN_MXNET_SYMBOL` runs an export (`-symbol.json` + `.params`);
- * `checkMxnetFiles` runs an export in python and reads it back.
+ * `checkMxnetFiles` runs an export in python and reads it back;
+ * `PY_WRITE_MXNET` writes a `.params` file of float32 arrays.
  */
 import { spawnSync } from 'node:child_process';
 import { gluon, type nd } from 'gluonc';
@@ -64,6 +65,27 @@ def read_ndarray_list(path):
         names.append(b[at:at + L].decode('utf-8'))
         at += L
     return {'magic': magic, 'reserved': reserved, 'arrays': arrays, 'names': names, 'trailing': len(b) - at}
+`;
+
+/**
+ * Writes `job.values` (name -> { data, shape }) to `job.file` as MXNet's
+ * NDArray list of float32 arrays, in the layout `read_ndarray_list` reads
+ * (V2 magic, dense storage, cpu(0), type flag 0): a `.params` file as
+ * MXNet's `save_parameters` writes it. Example:
+ * `python(PY_WRITE_MXNET, { values: { 'dense0.weight': { data: [1, 2], shape: [1, 2] } }, file })`.
+ */
+export const PY_WRITE_MXNET = String.raw`
+names = list(job['values'].keys())
+out = struct.pack('<QQQ', 0x112, 0, len(names))
+for k in names:
+    a = np.array(job['values'][k]['data'], dtype=np.float32).reshape(job['values'][k]['shape'])
+    out += struct.pack('<Ii', 0xF993fac9, 0) + struct.pack('<i', a.ndim) + struct.pack('<%dq' % a.ndim, *a.shape)
+    out += struct.pack('<iii', 1, 0, 0) + a.tobytes()
+out += struct.pack('<Q', len(names))
+for k in names:
+    out += struct.pack('<Q', len(k)) + k.encode()
+open(job['file'], 'wb').write(out)
+print('null')
 `;
 
 /** Prints `read_ndarray_list(job)` as JSON (the arrays' values as lists). */

@@ -18,7 +18,7 @@ import { BERTClassifier, BERTModel, bertHparams, bertModel, type BERTConfig } fr
 import { BERTEncoder } from '../../models/bert/transformer.js';
 import { pretrainingLoss } from '../../models/bert/pretraining.js';
 import { assertClose } from '../helpers/compare.js';
-import { PY_READ_MXNET, python } from '../helpers/mxnet-python.js';
+import { PY_READ_MXNET, PY_WRITE_MXNET, python } from '../helpers/mxnet-python.js';
 import { torchBert, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
 
 const tiny: BERTConfig = { ...bertHparams.tiny, dropout: 0 };
@@ -175,19 +175,7 @@ describe('models/bert pre-training heads (GluonNLP\'s decoder and next-sentence 
     // MXNet's save_parameters (deduplicate=False) writes the tied array under both names, as GluonNLP's published files hold it.
     values['decoder.3.weight'] = values['word_embed.0.weight']!;
     const dir = mkdtempSync(join(tmpdir(), 'gluonc-bert-pretrain-params-'));
-    const write = (file: string, vals: typeof values) => python(String.raw`
-names = list(job['values'].keys())
-out = struct.pack('<QQQ', 0x112, 0, len(names))
-for k in names:
-    a = np.array(job['values'][k]['data'], dtype=np.float32).reshape(job['values'][k]['shape'])
-    out += struct.pack('<Ii', 0xF993fac9, 0) + struct.pack('<i', a.ndim) + struct.pack('<%dq' % a.ndim, *a.shape)
-    out += struct.pack('<iii', 1, 0, 0) + a.tobytes()
-out += struct.pack('<Q', len(names))
-for k in names:
-    out += struct.pack('<Q', len(k)) + k.encode()
-open(job['file'], 'wb').write(out)
-print('null')
-`, { values: vals, file });
+    const write = (file: string, vals: typeof values) => python(PY_WRITE_MXNET, { values: vals, file });
     try {
       const file = join(dir, 'bert_pretrain_tiny.params');
       write(file, values);

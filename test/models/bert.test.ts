@@ -17,7 +17,7 @@ import { loadModel } from 'gluonc/runtime';
 import { BERTClassifier, BERTModel as BERTModelClass, bertHparams, bertModel, type BERTConfig } from '../../models/bert/bert.js';
 import { BERTEncoder } from '../../models/bert/transformer.js';
 import { assertClose } from '../helpers/compare.js';
-import { python } from '../helpers/mxnet-python.js';
+import { PY_WRITE_MXNET, python } from '../helpers/mxnet-python.js';
 import { gluonc } from '../helpers/cli.js';
 import { torchBert, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
 
@@ -228,19 +228,7 @@ describe('models/bert (GluonNLP BERT) against PyTorch', function () {
     const dir = mkdtempSync(join(tmpdir(), 'gluonc-bert-params-'));
     try {
       const file = join(dir, 'bert_tiny.params');
-      python(String.raw`
-names = list(job['values'].keys())
-out = struct.pack('<QQQ', 0x112, 0, len(names))
-for k in names:
-    a = np.array(job['values'][k]['data'], dtype=np.float32).reshape(job['values'][k]['shape'])
-    out += struct.pack('<Ii', 0xF993fac9, 0) + struct.pack('<i', a.ndim) + struct.pack('<%dq' % a.ndim, *a.shape)
-    out += struct.pack('<iii', 1, 0, 0) + a.tobytes()
-out += struct.pack('<Q', len(names))
-for k in names:
-    out += struct.pack('<Q', len(k)) + k.encode()
-open(job['file'], 'wb').write(out)
-print('null')
-`, { values, file });
+      python(PY_WRITE_MXNET, { values, file });
       const dst = bertModel(tiny);
       assert.throws(() => dst.loadParameters(file), /decoder/);
       dst.loadParameters(file, { ignoreExtra: true });
