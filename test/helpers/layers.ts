@@ -7,6 +7,20 @@ import { numpyRefs } from './numpy.js';
 /** The forward of a `Probe`: one input, one output. */
 export type Fwd = (F: gluon.F, x: gluon.Tensor) => gluon.Tensor;
 
+/**
+ * A block computing `f` of its inputs (F = sym once hybridized; one output
+ * or a list). Example: `opBlock((F, x, w) => F.Convolution(x, w, null, [3, 3], 4))`.
+ */
+export function opBlock(f: (F: any, ...t: any[]) => any): gluon.HybridBlock {
+  class Op extends gluon.HybridBlock {
+    override hybridForward(F: gluon.F, ...args: any[]) {
+      args.pop();
+      return f(F, ...args);
+    }
+  }
+  return new Op();
+}
+
 /** A block whose forward is `fwd` (messages name its block 'Probe'). Example: `new Probe((F, x) => F.relu(x))`. */
 export class Probe extends gluon.HybridBlock {
   constructor(readonly fwd: Fwd) {

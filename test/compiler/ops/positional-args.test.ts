@@ -15,6 +15,7 @@ import path from 'node:path';
 import { nd, gluon } from 'gluonc';
 import { numpyRefs } from '../../helpers/numpy.js';
 import { assertClose } from '../../helpers/compare.js';
+import { opBlock as blockOf } from '../../helpers/layers.js';
 
 type Arr = nd.NDArray;
 const flat = (y: Arr): number[] => Array.from(y.data() as ArrayLike<number>, Number);
@@ -77,17 +78,6 @@ const cases: Case[] = [
   { what: 'FullyConnected(m, W, b, 4)', pos: (F, a, w, b) => F.FullyConnected(a, w, b, 4), opts: (F, a, w, b) => F.FullyConnected(a, w, b, { numHidden: 4 }), inputs: [m, () => nd.array(X.slice(0, 12)).reshape([4, 3]), () => nd.array([1, -1, 0.5, 2])], ref: { code: 'b.reshape(2, 3) @ a.reshape(-1)[:12].reshape(4, 3).T + np.array([1, -1, 0.5, 2])', inputs: [xin, min] } },
   { what: 'FullyConnected(m, W, null, 4, true) (MXNet\'s bias=None)', pos: (F, a, w) => F.FullyConnected(a, w, null, 4, true), opts: (F, a, w) => F.FullyConnected(a, w, { numHidden: 4, noBias: true }), inputs: [m, () => nd.array(X.slice(0, 12)).reshape([4, 3])], ref: { code: 'b.reshape(2, 3) @ a.reshape(-1)[:12].reshape(4, 3).T', inputs: [xin, min] } },
 ];
-
-/** A block computing `f` with F = sym once hybridized (one output or a list). */
-function blockOf(f: (F: any, ...t: any[]) => any): gluon.HybridBlock {
-  class Op extends gluon.HybridBlock {
-    override hybridForward(F: gluon.F, ...args: any[]) {
-      args.pop();
-      return f(F, ...args);
-    }
-  }
-  return new Op();
-}
 
 describe("ops: MXNet's positional arguments (F.slice_axis(data, axis, begin, end), ...), against numpy", () => {
   const refs = numpyRefs(cases.map((c) => ({ code: c.ref.code, inputs: c.ref.inputs })));

@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { nd, npx, gluon } from 'gluonc';
 import { numpyRefs } from '../../helpers/numpy.js';
 import { assertClose } from '../../helpers/compare.js';
+import { opBlock as blockOf } from '../../helpers/layers.js';
 
 type Arr = nd.NDArray;
 const flat = (y: Arr): number[] => Array.from(y.data() as ArrayLike<number>, Number);
@@ -94,16 +95,6 @@ const softCases: Case[] = [
   { what: 'F.maskedSoftmax(s, mask, 0, 2)', run: (F, a, m) => F.maskedSoftmax(a, m, 0, 2), inputs: [s, () => nd.array([1, 0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1]).reshape([3, 4])], ref: SOFT + 'm = np.array([1, 0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1.]).reshape(3, 4)\nout = np.where(m > 0, sm(np.where(m > 0, a, -1e30), 0, 2.0), 0)', refInputs: [ts], sym: true },
   { what: 'npx.maskedSoftmax(s, mask, 0)', run: (_F, a, m) => npx.maskedSoftmax(a, m, 0), inputs: [s, () => nd.array([1, 0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1]).reshape([3, 4])], ref: SOFT + 'm = np.array([1, 0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1.]).reshape(3, 4)\nout = np.where(m > 0, sm(np.where(m > 0, a, -1e30), 0), 0)', refInputs: [ts] },
 ];
-
-function blockOf(f: (F: any, ...t: any[]) => any): gluon.HybridBlock {
-  class Op extends gluon.HybridBlock {
-    override hybridForward(F: gluon.F, ...args: any[]) {
-      args.pop();
-      return f(F, ...args);
-    }
-  }
-  return new Op();
-}
 
 describe('ops: positional arguments of Convolution, Deconvolution, Pooling and softmax, per namespace (MXNet 1.x for F/nd/sym, MXNet 2 for npx), against PyTorch/numpy', () => {
   const all = [...cases, ...softCases];
