@@ -7,7 +7,7 @@
  * the two `nn.Sequential` nets at any width (`nG`, `nD`; the book's 64) and
  * depth (`blocks`; the book's 4 for 64×64 images).
  */
-import { autograd, gluon, np, type nd } from 'gluonc';
+import { autograd, gluon, init, np, type nd } from 'gluonc';
 
 const { nn } = gluon;
 type Sequential = InstanceType<typeof nn.Sequential>;
@@ -91,3 +91,17 @@ export function updateG(Z: nd.NDArray, netD: gluon.Block, netG: gluon.Block, los
   trainerG.step(batchSize);
   return Number(lossG.sum().item());
 }
+
+/**
+ * As a CLI model file (`gluonc compile models/d2l/gan.ts`): a small DCGAN
+ * generator (2 blocks, 4 base channels), noise [N, 16, 1, 1] to images
+ * [N, 3, 16, 16].
+ */
+export default function build(): Sequential {
+  const { netG } = dcgan(4, 4, 2);
+  netG.initialize(new init.Normal(0.02));
+  return netG;
+}
+
+/** Noise [N, 16, 1, 1]. */
+export const inputs = { z: { shape: ['N', 16, 1, 1], dtype: 'float32' } };

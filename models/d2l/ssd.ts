@@ -192,3 +192,17 @@ export function calcLoss(clsPreds: A, clsLabels: A, bboxPreds: A, bboxLabels: A,
   const bbox = bboxLoss.call(bboxPreds.mul(bboxMasks), bboxLabels.mul(bboxMasks)) as A;
   return cls.add(bbox);
 }
+
+/**
+ * As a CLI model file (`gluonc compile models/d2l/ssd.ts`): the book's
+ * class predictor for 5 anchors and 10 classes over [N, 8, 20, 20] feature
+ * maps (its `forward(np.zeros((2, 8, 20, 20)), cls_predictor(5, 10))`).
+ */
+export default function build(): InstanceType<typeof nn.Conv2D> {
+  const net = clsPredictor(5, 10);
+  net.initialize();
+  return net;
+}
+
+/** Feature maps [N, 8, 20, 20]. */
+export const inputs = { x: { shape: ['N', 8, 20, 20], dtype: 'float32' } };

@@ -86,3 +86,19 @@ export function train(net: InstanceType<typeof gluon.nn.HybridSequential>, X: A,
   }
   return [img, losses];
 }
+
+/**
+ * As a CLI model file (`gluonc compile models/d2l/style-transfer.ts`): a
+ * small feature net of the kind `extractFeatures` reads (conv, relu, pool,
+ * conv, relu; the chapter uses VGG-19's first layers).
+ */
+export default function build(): InstanceType<typeof gluon.nn.HybridSequential> {
+  const { nn } = gluon;
+  const net = new nn.HybridSequential();
+  net.add(new nn.Conv2D(4, 3, { padding: 1 }), new nn.Activation('relu'), new nn.MaxPool2D(2), new nn.Conv2D(4, 3, { padding: 1 }), new nn.Activation('relu'));
+  net.initialize();
+  return net;
+}
+
+/** Images [N, 3, 16, 16]. */
+export const inputs = { x: { shape: ['N', 3, 16, 16], dtype: 'float32' } };

@@ -6,6 +6,7 @@
  * convolution initialized by `bilinear_kernel`).
  */
 import { gluon, init, np, type nd } from 'gluonc';
+import { BasicBlockV2, ResNetV2 } from '../zoo/resnet.js';
 
 const { nn } = gluon;
 type ZooNet = gluon.HybridBlock & { features: InstanceType<typeof nn.HybridSequential>; output: gluon.HybridBlock };
@@ -56,3 +57,17 @@ export function fcn(pretrainedNet: ZooNet, numClasses: number, kernelSize = 64, 
   net.get(-2).initialize(new init.Xavier());
   return net;
 }
+
+/**
+ * As a CLI model file (`gluonc compile models/d2l/vision.ts`): the
+ * chapter's FCN over a small ResNet V2 (stages of 4, 8, 12 and 16 channels)
+ * for 3 classes, its output the input's size.
+ */
+export default function build(): InstanceType<typeof nn.HybridSequential> {
+  const pretrained = new ResNetV2(BasicBlockV2, [1, 1, 1, 1], [4, 4, 8, 12, 16], { classes: 3 });
+  pretrained.initialize();
+  return fcn(pretrained, 3);
+}
+
+/** Images [N, 3, 32, 32] (any multiple of 32). */
+export const inputs = { x: { shape: ['N', 3, 32, 32], dtype: 'float32' } };
