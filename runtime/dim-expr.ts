@@ -108,34 +108,37 @@ export function dimSymbols(e: DimExpr, out: string[] = []): string[] {
 
 /**
  * The value of `e` for the sizes `env` binds; undefined when it reads a name
- * `env` lacks or divides by 0.
+ * `env` lacks or divides by 0. `/` is exact (the compiler writes its
+ * roundings as floor/ceil), or with `floorDivision` an integer division
+ * rounding down, as sizes divide in ONNX files and torch's exporters
+ * (`(1+((-1+H)/4))`).
  *
  * ```ts
  * evalDim(parseDim('(floor((H-5)/5)+1)')!, new Map([['H', 3]])); // 0
  * ```
  */
-export function evalDim(e: DimExpr, env: ReadonlyMap<string, number>): number | undefined {
+export function evalDim(e: DimExpr, env: ReadonlyMap<string, number>, floorDivision = false): number | undefined {
   switch (e.k) {
     case 'num':
       return e.v;
     case 'sym':
       return env.get(e.name);
     case 'neg': {
-      const a = evalDim(e.a, env);
+      const a = evalDim(e.a, env, floorDivision);
       return a === undefined ? undefined : -a;
     }
     case 'fn': {
-      const a = evalDim(e.a, env);
+      const a = evalDim(e.a, env, floorDivision);
       return a === undefined ? undefined : e.fn === 'floor' ? Math.floor(a) : Math.ceil(a);
     }
     case 'bin': {
-      const a = evalDim(e.a, env);
-      const b = evalDim(e.b, env);
+      const a = evalDim(e.a, env, floorDivision);
+      const b = evalDim(e.b, env, floorDivision);
       if (a === undefined || b === undefined) return undefined;
       if (e.op === '+') return a + b;
       if (e.op === '-') return a - b;
       if (e.op === '*') return a * b;
-      return b === 0 ? undefined : a / b;
+      return b === 0 ? undefined : floorDivision ? Math.floor(a / b) : a / b;
     }
   }
 }

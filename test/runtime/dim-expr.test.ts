@@ -53,6 +53,14 @@ json.dump(out, sys.stdout)
     assert.equal(val('floor+1', { floor: 4 }), 5);
   });
 
+  it('floorDivision: `/` rounds down as integer division (torch exporters write `(1+((-1+H)/4))`), exact otherwise', () => {
+    const e = parseDim('(1+((-1+H)/4))')!;
+    // H = 5, 6, 8, 9 and 0: 1 + floor((H - 1) / 4), Python's (1 + (H - 1) // 4): 2, 2, 2, 3, 0.
+    assert.deepEqual([5, 6, 8, 9, 0].map((H) => evalDim(e, env({ H }), true)), [2, 2, 2, 3, 0]);
+    assert.equal(evalDim(e, env({ H: 6 })), 2.25);
+    assert.equal(evalDim(parseDim('(H/0)')!, env({ H: 2 }), true), undefined);
+  });
+
   it('constraints: >= and multipleOf, the first one failing, and what a manifest may hold', () => {
     assert.ok(dimHolds(5, '>=', 5) && !dimHolds(4, '>=', 5));
     assert.ok(dimHolds(9, 'multipleOf', 3) && !dimHolds(7, 'multipleOf', 3) && dimHolds(0, 'multipleOf', 3));
