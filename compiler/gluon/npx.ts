@@ -109,7 +109,7 @@ type NpxTopk = {
 };
 
 /** An operator's inputs then its positional options: MXNet 2's order where npx keeps 1.x's (npx.convolution, python/mxnet/numpy_extension/_op.py). */
-const sameOrder = (name: 'Convolution' | 'Deconvolution'): string[] => [...OPS[name].inputs.map((n) => n.replace(/\?$/, '')), ...OPS[name].positional];
+const sameOrder = (name: 'Convolution' | 'Deconvolution'): string[] => [...OPS[name].inputs.map((n) => n.replace(/\?$/, '')), ...(OPS[name].positional ?? [])];
 
 const RESHAPE_CODES = "MXNet 2's codes are -1 (infer), -2 (copy), -3 (drop a size-1 dimension), -4 (copy the rest), -5 (merge two), -6 (split one into the next two)";
 
