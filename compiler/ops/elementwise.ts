@@ -484,11 +484,14 @@ export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 export const ceil = unary('ceil', one('Ceil'), Math.ceil, FLOATS, zeroGrad);
 
 type ClipSig = Method<(data: Tx, aMin: number | null, aMax?: number | null) => Tx>;
-type ClipAttrs = Attrs & { aMin: number; aMax: number };
+/** The bounds once normalized: numbers, or (an integer array's one-sided clip) one null. */
+type ClipAttrs = Attrs & { aMin: number | null; aMax: number | null };
 
 /**
  * Clips to `[aMin, aMax]`. The gradient passes where `aMin <= x <= aMax`
- * (bounds included, as in MXNet) and is 0 outside. Example: `F.clip(x, 0, 1)`.
+ * (bounds included, as in MXNet) and is 0 outside. One bound may be null
+ * (numpy's None): none on that side, the dtype kept (`np.clip(intArr, null, 3)`
+ * stays an integer array, as numpy's). Example: `F.clip(x, 0, 1)`.
  */
 export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
   name: 'clip',
@@ -496,28 +499,34 @@ export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
   attrs: { aMin: null, aMax: null },
   positional: ['aMin', 'aMax'],
   method: true,
-  // numpy's and MXNet 2's one-sided clip (`x.clip(0)`, `np.clip(x, null, 1)`): an absent bound of a float array is infinite.
+  // numpy's and MXNet 2's one-sided clip (`x.clip(0)`, `np.clip(x, null, 1)`): an absent bound of a float array is
+  // infinite; an integer array's stays null (no bound: ONNX Clip's input left out), as no number of it is infinite.
   normalize: (a, types) => {
     const [lo, hi] = [a.aMin ?? null, a.aMax ?? null];
-    if ((lo === null) === (hi === null) || !types[0] || !isFloat(types[0].dtype)) return a;
+    if ((lo === null) === (hi === null) || !types[0] || !isFloat(types[0].dtype)) return { ...a, aMin: lo, aMax: hi };
     return { ...a, aMin: lo ?? -Infinity, aMax: hi ?? Infinity };
   },
   infer: (types, a) => {
-    if (typeof a.aMin !== 'number' || typeof a.aMax !== 'number') {
-      if ((a.aMin ?? null) === null && (a.aMax ?? null) === null) throw new OpError('clip', 'needs aMin or aMax (one may be null, as numpy\'s None)', types);
-      throw new OpError('clip', `needs numbers aMin and aMax (one may be null for a float array), got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
+    const bound = (v: unknown) => v === null || typeof v === 'number';
+    if (a.aMin === null && a.aMax === null) throw new OpError('clip', 'needs aMin or aMax (one may be null, as numpy\'s None)', types);
+    if (!bound(a.aMin) || !bound(a.aMax)) {
+      throw new OpError('clip', `needs numbers aMin and aMax (one may be null), got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
     }
-    if (a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
+    if (a.aMin !== null && a.aMax !== null && a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
     return [{ dtype: commonDType('clip', types, NUMERIC), shape: [...types[0]!.shape] }];
   },
   lower: computeIn<ClipAttrs>(SMALL_VIA, (c, a) => {
     const d = c.inTypes[0]!.dtype;
-    c.emit('Clip', [c.inputs[0]!, c.scalar(a.aMin, d), c.scalar(a.aMax, d)], {}, c.outputs);
+    const b = (v: number | null) => (v === null ? '' : c.scalar(v, d));
+    c.emit('Clip', [c.inputs[0]!, b(a.aMin), b(a.aMax)], {}, c.outputs);
   }),
-  kernel: (ins, a, [out]) => [mapN(ins, out!, (x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, a.aMin), a.aMax)))],
+  kernel: (ins, a, [out]) => {
+    const [lo, hi] = [a.aMin ?? -Infinity, a.aMax ?? Infinity];
+    return [mapN(ins, out!, (x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, lo), hi)))];
+  },
   grad: floatGrad((F, { inputs: [x], attrs }, [g]) => {
     const a = attrs as ClipAttrs;
-    return [F.mul(g!, F.mul(F.greaterEqual(x!, a.aMin), F.lesserEqual(x!, a.aMax)))];
+    return [F.mul(g!, F.mul(F.greaterEqual(x!, a.aMin ?? -Infinity), F.lesserEqual(x!, a.aMax ?? Infinity)))];
   }),
 });
 

@@ -11,6 +11,17 @@ import { assertClose } from '../../helpers/compare.js';
 
 type NDArray = nd.NDArray;
 const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
+/** `f` of `x` through a hybridized block (F = sym). */
+function hybrid(f: (x: NDArray) => NDArray, x: NDArray): NDArray {
+  class B extends gluon.HybridBlock {
+    override forward(a: NDArray) {
+      return f(a);
+    }
+  }
+  const b = new B();
+  b.hybridize();
+  return b.call(x) as NDArray;
+}
 
 describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
   const c = np.greater(np.array([1, -1, 2]), 0);   // bool [true, false, true]
@@ -157,5 +168,27 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     const b = np.nansum(np.greater(np.array([1, -1, 2]), 0));
     assert.deepEqual([b.dtype, values(b)], ['int64', [2]]);
     assert.deepEqual(values(nd.nansum(x, 1)), [3, 0], "nd.nansum (MXNet 1.x's)");
+  });
+  it("one-sided clip of an integer array keeps its dtype and values (numpy's np.clip(a, None, 3)); it was refused. Eager, hybridized, int8 to uint64", () => {
+    const data = [-128, -3, 0, 3, 4, 127];
+    const cases: [string, NDArray, (x: NDArray) => NDArray, string][] = [];
+    for (const dtype of ['int8', 'uint8', 'int16', 'int32', 'int64', 'uint64'] as const) {
+      const xs = dtype.startsWith('u') ? data.map((v) => Math.abs(v)) : data;
+      const x = np.array(xs, { dtype });
+      cases.push([`np.clip(${dtype}, null, 3)`, x, (a) => np.clip(a, null, 3), 'np.clip(a, None, 3)']);
+      cases.push([`${dtype}.clip(0)`, x, (a) => a.clip(0), 'np.clip(a, 0, None)']);
+      cases.push([`np.clip(${dtype}, 4, null) (the bound equal to an element)`, x, (a) => np.clip(a, 4, null), 'np.clip(a, 4, None)']);
+    }
+    const refs = numpyRefs(cases.map(([, x, , code]) => ({ code, inputs: [{ shape: x.shape as number[], dtype: x.dtype, data: values(x) }] })));
+    cases.forEach(([what, x, f, code], i) => {
+      const ref = refs[i]!;
+      assert.equal(ref.error, undefined, `${what}: ${ref.error}`);
+      for (const [how, y] of [['eager', f(x)], ['hybridized', hybrid(f, x)]] as const) {
+        assert.equal(y.dtype, x.dtype, `${what} ${how}: dtype (numpy: ${code} keeps it)`);
+        assert.deepEqual(values(y), ref.outs[0]!.data, `${what} ${how}`);
+      }
+    });
+    assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), null, null), /clip: needs aMin or aMax/);
+    assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), 'a' as never, null), /clip: needs numbers aMin and aMax \(one may be null\), got "a" and null/);
   });
 });
