@@ -92,11 +92,12 @@ function npxOrdered(npxName: string, name: string, params: readonly string[], de
 /** MXNet 2's `npx.pooling(data, kernel, stride, pad, pool_type, pooling_convention, global_pool, cudnn_off, p_value, count_include_pad, layout)`. */
 type NpxPoolOrder = ['kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout'];
 type NpxPooling = <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<PoolOptions, NpxPoolOrder>) => T;
-/** MXNet 2's `npx.softmax(data, axis, length, temperature, use_length)` (and log_softmax's; gluonc's logSoftmax takes no length). */
+/** MXNet 2's `npx.softmax(data, axis, length, temperature, use_length, dtype)` (and log_softmax's; gluonc's logSoftmax takes no length). */
 type NpxSoftmax = <T extends NDArray | Symbol | Tensor>(
-  data: T, axis?: number | SoftmaxOptions, length?: T | null | SoftmaxOptions, temperature?: number | null | SoftmaxOptions, useLength?: boolean | SoftmaxOptions, options?: SoftmaxOptions,
+  data: T, axis?: number | SoftmaxOptions, length?: T | null | SoftmaxOptions, temperature?: number | null | SoftmaxOptions, useLength?: boolean | SoftmaxOptions,
+  dtype?: SoftmaxOptions['dtype'] | SoftmaxOptions, options?: SoftmaxOptions,
 ) => T;
-const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength'];
+const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength', 'dtype'];
 /**
  * `npx.topk` typed by its `retTyp`: one array for 'indices' (the default),
  * 'value' and 'mask', the list `[values, indices]` for 'both', so d2l's
