@@ -11,7 +11,7 @@ import { OPS } from '../ops/all.js';
 import type { Bind, OpDef, PositionalOptions, SigOf } from '../ops/define.js';
 import type { PoolOptions } from '../ops/pool.js';
 import type { SoftmaxOptions } from '../ops/nn.js';
-import type { TopkOptions } from '../ops/sort.js';
+import type { TopkOf } from '../ops/sort.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
@@ -99,15 +99,11 @@ type NpxSoftmax = <T extends NDArray | Symbol | Tensor>(
 ) => T;
 const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength', 'dtype'];
 /**
- * `npx.topk` typed by its `retTyp`: one array for 'indices' (the default),
+ * `npx.topk` typed by its `retTyp` as nd's and F's are (TopkOf): one array for 'indices' (the default),
  * 'value' and 'mask', the list `[values, indices]` for 'both', so d2l's
  * `npx.topk(cos, { k, retTyp: 'indices' }).toArray()` type-checks.
  */
-type NpxTopk = {
-  <T extends NDArray | Symbol | Tensor>(data: T, options: TopkOptions & { retTyp: 'both' }): T[];
-  <T extends NDArray | Symbol | Tensor>(data: T, options?: TopkOptions & { retTyp?: 'value' | 'indices' | 'mask' }): T;
-  <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<TopkOptions, ['axis', 'k', 'retTyp', 'isAscend', 'dtype']>): T | T[];
-};
+type NpxTopk = TopkOf<NDArray> & TopkOf<Symbol> & TopkOf<Tensor>;
 
 /** An operator's inputs then its positional options: MXNet 2's order where npx keeps 1.x's (npx.convolution, python/mxnet/numpy_extension/_op.py). */
 const sameOrder = (name: 'Convolution' | 'Deconvolution'): string[] => [...OPS[name].inputs.map((n) => n.replace(/\?$/, '')), ...(OPS[name].positional ?? [])];
