@@ -191,4 +191,11 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), null, null), /clip: needs aMin or aMax/);
     assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), 'a' as never, null), /clip: needs numbers aMin and aMax \(one may be null\), got "a" and null/);
   });
+  it("concatenate and stack of mixed dtypes are refused as MXNet 2's are (ConcatType: 'Non-uniform data type in Concat'; _npi_stack's ElemwiseType), naming both dtypes; numpy would promote", () => {
+    const i32 = np.array([1, 2], { dtype: 'int32' });
+    const f32 = np.array([0.5, 2]);
+    assert.throws(() => np.concatenate([i32, f32]), /concat: inputs have different dtypes int32 and float32; cast one/);
+    assert.throws(() => np.stack([f32, np.array([1, 2], { dtype: 'float16' })]), /stack: inputs have different dtypes float32 and float16; cast one/);
+    assert.deepEqual(values(np.concatenate([i32.astype('float32'), f32])), [1, 2, 0.5, 2]);
+  });
 });
