@@ -26,6 +26,7 @@ import { random } from './np-random.js';
 import { eye, identity, meshgrid } from './np-grids.js';
 import { logicalAnd, logicalNot, logicalOr, logicalXor } from './np-logical.js';
 import { arraySplit, axisOption, split } from './np-split.js';
+import { pad } from './np-pad.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
@@ -564,6 +565,7 @@ export const np = {
   stack,
   split,
   arraySplit,
+  pad,
   tile: opView('tile'),
   repeat: opView('repeat'),
   broadcastTo,
