@@ -111,6 +111,21 @@ const INT_RANGE: Partial<Record<DType, [number, number]>> = {
   uint64: [0, Number.MAX_SAFE_INTEGER],
 };
 
+/**
+ * The least and greatest values of integer dtype `d` that a JS number holds
+ * exactly (int64's 2^63 − 1 rounds up, so its greatest is 2^63 − 1024),
+ * undefined for float and bool dtypes.
+ *
+ * ```ts
+ * intLimits('uint8'); // [0, 255]
+ * ```
+ */
+export function intLimits(d: DType): [number, number] | undefined {
+  if (d === 'int64') return [-(2 ** 63), 2 ** 63 - 1024];
+  if (d === 'uint64') return [0, 2 ** 64 - 2048];
+  return INT_RANGE[d];
+}
+
 /** True for the 64-bit integer dtypes, whose elements are bigints (BigInt64Array, BigUint64Array). */
 export function isBig(d: DType): d is 'int64' | 'uint64' {
   return d === 'int64' || d === 'uint64';

@@ -5,7 +5,7 @@
  * Comparisons return the inputs' dtype holding 0/1, as MXNet's do.
  */
 import type { DType } from '../../runtime/dtypes.js';
-import { isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { intLimits, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
 import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
@@ -501,8 +501,14 @@ export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
   method: true,
   // numpy's and MXNet 2's one-sided clip (`x.clip(0)`, `np.clip(x, null, 1)`): an absent bound of a float array is
   // infinite; an integer array's stays null (no bound: ONNX Clip's input left out), as no number of it is infinite.
+  // An integer array's bound beyond its dtype's end is none on that side (never wrapped into the dtype); both: its least (no-op).
   normalize: (a, types) => {
     const [lo, hi] = [a.aMin ?? null, a.aMax ?? null];
+    const r = types[0] ? intLimits(types[0].dtype) : undefined;
+    if (r && (lo !== null || hi !== null)) {
+      const [l, h] = [typeof lo === 'number' && lo <= r[0] ? null : lo, typeof hi === 'number' && hi >= r[1] ? null : hi];
+      return { ...a, aMin: l === null && h === null ? r[0] : l, aMax: h };
+    }
     if ((lo === null) === (hi === null) || !types[0] || !isFloat(types[0].dtype)) return { ...a, aMin: lo, aMax: hi };
     return { ...a, aMin: lo ?? -Infinity, aMax: hi ?? Infinity };
   },
@@ -513,6 +519,9 @@ export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
       throw new OpError('clip', `needs numbers aMin and aMax (one may be null), got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
     }
     if (a.aMin !== null && a.aMax !== null && a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
+    const r = intLimits(types[0]!.dtype);
+    const past = r && [a.aMin, a.aMax].find((v) => v !== null && (v < r[0] || v > r[1]));
+    if (r && past !== undefined) throw new OpError('clip', `bound ${past} is outside ${types[0]!.dtype}'s range [${r[0]}, ${r[1]}]: every element would become it, which ${types[0]!.dtype} cannot hold (numpy refuses it too)`, types);
     return [{ dtype: commonDType('clip', types, NUMERIC), shape: [...types[0]!.shape] }];
   },
   lower: computeIn<ClipAttrs>(SMALL_VIA, (c, a) => {

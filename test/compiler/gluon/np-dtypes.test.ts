@@ -169,7 +169,7 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     assert.deepEqual([b.dtype, values(b)], ['int64', [2]]);
     assert.deepEqual(values(nd.nansum(x, 1)), [3, 0], "nd.nansum (MXNet 1.x's)");
   });
-  it("one-sided clip of an integer array keeps its dtype and values (numpy's np.clip(a, None, 3)); it was refused. Eager, hybridized, int8 to uint64", () => {
+  it("one-sided clip of an integer array keeps its dtype and values (numpy's np.clip(a, None, 3)); it was refused. Bounds beyond the dtype saturate. Eager, hybridized, int8 to uint64", () => {
     const data = [-128, -3, 0, 3, 4, 127];
     const cases: [string, NDArray, (x: NDArray) => NDArray, string][] = [];
     for (const dtype of ['int8', 'uint8', 'int16', 'int32', 'int64', 'uint64'] as const) {
@@ -178,6 +178,9 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
       cases.push([`np.clip(${dtype}, null, 3)`, x, (a) => np.clip(a, null, 3), 'np.clip(a, None, 3)']);
       cases.push([`${dtype}.clip(0)`, x, (a) => a.clip(0), 'np.clip(a, 0, None)']);
       cases.push([`np.clip(${dtype}, 4, null) (the bound equal to an element)`, x, (a) => np.clip(a, 4, null), 'np.clip(a, 4, None)']);
+      // Bounds beyond the dtype's range clip nothing on that side (they wrapped into it in compiled graphs: uint8's 300 became 44).
+      cases.push([`np.clip(${dtype}, -1000, 300)`, x, (a) => np.clip(a, -1000, 300), 'np.clip(a.astype(np.int64), -1000, 300).astype(a.dtype)']);
+      cases.push([`np.clip(${dtype}, null, 2 ** 40)`, x, (a) => np.clip(a, null, 2 ** 40), 'np.clip(a.astype(np.float64), None, 2.0 ** 40).astype(a.dtype)']);
     }
     const refs = numpyRefs(cases.map(([, x, , code]) => ({ code, inputs: [{ shape: x.shape as number[], dtype: x.dtype, data: values(x) }] })));
     cases.forEach(([what, x, f, code], i) => {
@@ -189,6 +192,9 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
       }
     });
     assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), null, null), /clip: needs aMin or aMax/);
+    // A bound past the far end (every element would become a value the dtype cannot hold) is refused, as numpy 2 refuses it.
+    assert.throws(() => np.clip(np.array([1, 250], { dtype: 'uint8' }), 2 ** 40, null), /clip: bound 1099511627776 is outside uint8's range \[0, 255\]: every element would become it/);
+    assert.throws(() => np.clip(np.array([1], { dtype: 'int8' }), null, -129), /clip: bound -129 is outside int8's range \[-128, 127\]/);
     assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), 'a' as never, null), /clip: needs numbers aMin and aMax \(one may be null\), got "a" and null/);
   });
   it("concatenate and stack of mixed dtypes are refused as MXNet 2's are (ConcatType: 'Non-uniform data type in Concat'; _npi_stack's ElemwiseType), naming both dtypes; numpy would promote", () => {
