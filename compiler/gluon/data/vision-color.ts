@@ -9,9 +9,11 @@
  *
  * Invariants: HWC images with 1 or 3 channels (RGB), values 0-255 (uint8,
  * or float32/float64 kept as they are); the factors draw from the seeded
- * stream (`random.seed`); arithmetic in float64, a uint8 result clamped to
- * 0..255 and truncated (MXNet's `saturate_cast<uint8_t>`); the input is not
- * modified. One deliberate difference: MXNet's saturation operator weighs
+ * stream (`random.seed`); arithmetic in float32 operation by operation as
+ * MXNet's kernels do it (float64 images: in float64), a uint8 result clamped
+ * to 0..255 and truncated (MXNet's `saturate_cast<uint8_t>`); hue's HLS
+ * round trip in float64 (a uint8 result may differ from MXNet's by 1); the
+ * input is not modified. One deliberate difference: MXNet's saturation operator weighs
  * only the blue channel into its gray (`gray = ...` where `+=` was meant);
  * here gray is 0.299 R + 0.587 G + 0.114 B, as its contrast and image.py's
  * SaturationJitterAug compute it.
@@ -32,12 +34,15 @@ interface Pixels {
   v: Float64Array;
   c: number;
   x: NDArray;
+  /** One arithmetic result rounded as MXNet's float32 operators round it (float64 images: exact). */
+  f: (v: number) => number;
 }
 
 function pixels(what: string, x: unknown): Pixels {
   const d = imageDims(what, x, false, [1, 3]);
   checkPixelDType(what, x as NDArray, COLOR_DTYPES);
-  return { v: Float64Array.from((x as NDArray).data() as Float32Array), c: d.c, x: x as NDArray };
+  const f = (x as NDArray).dtype === 'float64' ? (v: number) => v : Math.fround;
+  return { v: Float64Array.from((x as NDArray).data() as Float32Array), c: d.c, x: x as NDArray, f };
 }
 
 /** Stores values in the image's dtype (uint8: clamped to 0..255, truncated; MXNet's saturate_cast). */
@@ -55,25 +60,35 @@ function toArray(p: Pixels): NDArray {
 
 /** `x * alpha` (AdjustBrightnessImpl). */
 function brightness(p: Pixels, alpha: number): Float64Array {
-  return saturate(p, p.v.map((v) => v * alpha));
+  const { f } = p;
+  const a = f(alpha);
+  return saturate(p, p.v.map((v) => f(v * a)));
 }
 
 /** `x * alpha + (1 - alpha) * mean gray` (AdjustContrastImpl; gray 0.299 R + 0.587 G + 0.114 B, or the one channel). */
 function contrast(p: Pixels, alpha: number): Float64Array {
+  const { f } = p;
+  const a = f(alpha);
   const n = p.v.length / p.c;
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += p.c === 3 ? p.v[3 * i]! * GRAY[0] + p.v[3 * i + 1]! * GRAY[1] + p.v[3 * i + 2]! * GRAY[2] : p.v[i]!;
-  const beta = (1 - alpha) * (sum / n);
-  return saturate(p, p.v.map((v) => v * alpha + beta));
+  if (p.c === 3) for (let i = 0; i < p.v.length; i++) sum = f(sum + f(p.v[i]! * f(GRAY[i % 3]!)));
+  else for (let i = 0; i < n; i++) sum = f(sum + p.v[i]!);
+  const beta = f(f(1 - a) * f(sum / n));
+  return saturate(p, p.v.map((v) => f(f(v * a) + beta)));
 }
 
 /** `x * alpha + (1 - alpha) * gray` per pixel (AdjustSaturationImpl; one channel is unchanged). */
 function saturation(p: Pixels, alpha: number): Float64Array {
   if (p.c === 1) return p.v.slice();
+  const { f } = p;
+  const a = f(alpha);
+  const o = f(1 - a);
   const out = new Float64Array(p.v.length);
   for (let i = 0; i < p.v.length; i += 3) {
-    const gray = (p.v[i]! * GRAY[0] + p.v[i + 1]! * GRAY[1] + p.v[i + 2]! * GRAY[2]) * (1 - alpha);
-    for (let k = 0; k < 3; k++) out[i + k] = gray + p.v[i + k]! * alpha;
+    let gray = 0;
+    for (let k = 0; k < 3; k++) gray = f(gray + f(p.v[i + k]! * f(GRAY[k]!)));
+    gray = f(gray * o);
+    for (let k = 0; k < 3; k++) out[i + k] = f(gray + f(p.v[i + k]! * a));
   }
   return saturate(p, out);
 }
@@ -137,8 +152,10 @@ const EIG = [
 /** Adds `EIG @ alpha` to each pixel's R, G, B (one channel is unchanged). */
 function lighting(p: Pixels, alpha: readonly [number, number, number]): Float64Array {
   if (p.c === 1) return p.v.slice();
-  const pca = EIG.map((row) => row[0] * alpha[0] + row[1] * alpha[1] + row[2] * alpha[2]);
-  return saturate(p, p.v.map((v, i) => v + pca[i % 3]!));
+  const { f } = p;
+  const a = alpha.map(f);
+  const pca = EIG.map((row) => f(f(f(f(row[0]) * a[0]!) + f(f(row[1]) * a[1]!)) + f(f(row[2]) * a[2]!)));
+  return saturate(p, p.v.map((v, i) => f(v + pca[i % 3]!)));
 }
 
 /** The deterministic adjustments behind the random transforms, by MXNet's operator names (`nd.image.adjust_lighting`, ...): for tests and fixed augmentation. */
