@@ -205,6 +205,10 @@ abstract class Jitter extends Block {
   override forward(x: NDArray): NDArray {
     return apply(this.what, x, (p) => this.op(p, factor(this.jitter)));
   }
+
+  override toString(): string {
+    return `${this.what}(${this.jitter})`;
+  }
 }
 
 /**
@@ -303,6 +307,10 @@ export class RandomColorJitter extends Block {
     this.hue = amount('RandomColorJitter', 'hue', h);
   }
 
+  override toString(): string {
+    return `RandomColorJitter(brightness=${this.brightness}, contrast=${this.contrast}, saturation=${this.saturation}, hue=${this.hue})`;
+  }
+
   override forward(x: NDArray): NDArray {
     const p = pixels('RandomColorJitter', x);
     const order = [0, 1, 2, 3];
@@ -339,6 +347,10 @@ export class RandomLighting extends Block {
     super();
     const [[alpha]] = bindArgs<[number], {}>('RandomLighting', ['alpha'], args, []);
     this.alpha = amount('RandomLighting', 'alpha', alpha);
+  }
+
+  override toString(): string {
+    return `RandomLighting(alpha=${this.alpha})`;
   }
 
   override forward(x: NDArray): NDArray {

@@ -223,8 +223,9 @@ export const RESIZE_DTYPES: readonly DType[] = ['uint8', 'float32', 'float64'];
  */
 export function resizeImage(what: string, x: NDArray, d: ImageDims, w: number, h: number, interp: number): NDArray {
   checkPixelDType(what, x, RESIZE_DTYPES);
-  const src = x.data();
   const n = d.batch ?? 1;
+  if (n * h * w * d.c > 2 ** 31 - 1) throw new Error(`${what}: resizing to ${w}x${h} (width x height) would make ${n * h * w * d.c} values, more than an array holds`);
+  const src = x.data();
   const out = allocate(x.dtype, n * h * w * d.c);
   for (let b = 0; b < n; b++) {
     resizeOne(src as Float64Array, b * d.h * d.w * d.c, d, out, b * h * w * d.c, w, h, interp, x.dtype === 'uint8', x.dtype === 'float32');

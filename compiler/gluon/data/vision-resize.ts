@@ -127,6 +127,10 @@ export class CenterCrop extends Block {
     this.interpolation = interpolationArg('CenterCrop', interpolation);
   }
 
+  override toString(): string {
+    return `CenterCrop(size=${JSON.stringify(this.size)}, interpolation=${this.interpolation})`;
+  }
+
   override forward(x: NDArray): NDArray {
     return centerCrop('CenterCrop', x, imageDims('CenterCrop', x, false), this.size, this.interpolation);
   }
@@ -193,6 +197,10 @@ export class RandomResizedCrop extends Block {
     return null;
   }
 
+  override toString(): string {
+    return `RandomResizedCrop(size=${JSON.stringify(this.size)}, scale=${JSON.stringify(this.scale)}, ratio=${JSON.stringify(this.ratio)}, interpolation=${this.interpolation})`;
+  }
+
   override forward(x: NDArray): NDArray {
     const d = imageDims('RandomResizedCrop', x, false);
     const win = this.window(d);
@@ -241,6 +249,10 @@ export class CropResize extends Block {
     this.height = positiveInt('CropResize', 'height', height);
     this.size = size === undefined ? undefined : sizeArg('CropResize', size);
     this.interpolation = interpolationArg('CropResize', interpolation);
+  }
+
+  override toString(): string {
+    return `CropResize(x=${this.x}, y=${this.y}, width=${this.width}, height=${this.height}, size=${JSON.stringify(this.size ?? null)}, interpolation=${this.interpolation})`;
   }
 
   override forward(x: NDArray): NDArray {
@@ -302,11 +314,18 @@ export class RandomCrop extends Block {
     this.interpolation = interpolationArg('RandomCrop', interpolation);
   }
 
+  override toString(): string {
+    return `RandomCrop(size=${JSON.stringify(this.size)}, pad=${JSON.stringify(this.pad)}, padValue=${this.padValue}, interpolation=${this.interpolation})`;
+  }
+
   override forward(x: NDArray): NDArray {
     let d = imageDims('RandomCrop', x, false);
     let img = x;
     if (this.pad) {
       checkPixelDType('RandomCrop', x, RESIZE_DTYPES);
+      if (x.dtype === 'uint8' && !(Number.isInteger(this.padValue) && this.padValue >= 0 && this.padValue <= 255)) {
+        throw new Error(`RandomCrop: padValue ${this.padValue} does not fit a uint8 image (an integer 0..255)`);
+      }
       const [top, bottom, left, right] = this.pad;
       const h = d.h + top + bottom;
       const w = d.w + left + right;
@@ -346,6 +365,10 @@ export class RandomFlipLeftRight extends Block {
     this.p = probability('RandomFlipLeftRight', p);
   }
 
+  override toString(): string {
+    return `RandomFlipLeftRight(p=${this.p})`;
+  }
+
   override forward(x: NDArray): NDArray {
     const d = imageDims('RandomFlipLeftRight', x, false);
     return nextFloat() < this.p ? flipImage(x, d, 1) : x.copy();
@@ -367,6 +390,10 @@ export class RandomFlipTopBottom extends Block {
     super();
     const [[p = 0.5]] = bindArgs<[number?], {}>('RandomFlipTopBottom', ['p?'], args, []);
     this.p = probability('RandomFlipTopBottom', p);
+  }
+
+  override toString(): string {
+    return `RandomFlipTopBottom(p=${this.p})`;
   }
 
   override forward(x: NDArray): NDArray {

@@ -100,6 +100,7 @@ describe('gluon.data.vision.transforms: geometry (Resize, crops, flips)', () => 
     assert.deepEqual((new T.Resize([4, 9]).call(x) as nd.NDArray).shape, [9, 4, 3]);
     assert.deepEqual((new T.Resize(6).call(x) as nd.NDArray).shape, [6, 6, 3]);
     assert.deepEqual((new T.Resize(3, true).call(x) as nd.NDArray).shape, [3, 4, 3]); // floor(7 * 3 / 5) = 4
+    assert.deepEqual((new T.Resize(3, true).call(image([5, 8, 1], 'uint8', 1)) as nd.NDArray).shape, [3, 4, 1]); // floor(8 * 3 / 5) = floor(4.8)
     assert.deepEqual((new T.Resize({ size: 4, keepRatio: true }).call(image([9, 5, 1], 'uint8', 2)) as nd.NDArray).shape, [7, 4, 1]); // floor(9 * 4 / 5)
     assert.deepEqual((new T.Resize([4, 9], { keepRatio: true }).call(x) as nd.NDArray).shape, [9, 4, 3]); // a pair ignores keepRatio
     const batch = nd.stack(x, image([5, 7, 3], 'uint8', 3));
@@ -207,5 +208,8 @@ describe('gluon.data.vision.transforms: geometry (Resize, crops, flips)', () => 
     assert.throws(() => new T.RandomFlipLeftRight(1.5), /RandomFlipLeftRight: p must be a probability in \[0, 1\], got 1.5/);
     assert.throws(() => new T.RandomFlipTopBottom().call(nd.ones([4])), /RandomFlipTopBottom: expected an HWC image \(3 dims\), got shape \[4\]/);
     assert.throws(() => new T.Resize(4, { interp: 1 } as never), /interp/);
+    assert.throws(() => new T.RandomCrop(4, { pad: 1, padValue: 300 }).call(x), /RandomCrop: padValue 300 does not fit a uint8 image \(an integer 0..255\)/);
+    assert.throws(() => new T.Resize(1e9).call(x), /Resize: resizing to 1000000000x1000000000 \(width x height\) would make 3000000000000000000 values, more than an array holds/);
+    assert.equal(String(new T.Compose([new T.RandomResizedCrop(3), new T.RandomFlipLeftRight()])).split('\n').slice(1, 3).join('|').replace(/ +/g, ' '), ' (0): RandomResizedCrop(size=[3,3], scale=[0.08,1], ratio=[0.75,1.3333333333333333], interpolation=1)| (1): RandomFlipLeftRight(p=0.5)');
   });
 });
