@@ -27,6 +27,7 @@ import { eye, identity, meshgrid } from './np-grids.js';
 import { logicalAnd, logicalNot, logicalOr, logicalXor } from './np-logical.js';
 import { arraySplit, axisOption, split } from './np-split.js';
 import { pad } from './np-pad.js';
+import { columnStack, dstack, hstack, vstack } from './np-join.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
@@ -563,6 +564,10 @@ export const np = {
   squeeze,
   concatenate,
   stack,
+  vstack,
+  hstack,
+  dstack,
+  columnStack,
   split,
   arraySplit,
   pad,
