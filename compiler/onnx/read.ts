@@ -455,6 +455,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     initializerData: (name) => c.initializerData(name),
     makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
     inputs: () => c.inputs,
+    scope: c,
     tensor: fromTensorProto,
   });
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);
