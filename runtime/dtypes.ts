@@ -61,10 +61,16 @@ export function onnxDType(d: DType): number {
   return INFO[d].onnx;
 }
 
-/** The dtype of an ONNX TensorProto.DataType number, or an error naming it. */
+/** ONNX's names of the TensorProto.DataType numbers gluonc has no dtype for (onnx.proto). */
+const UNSUPPORTED_ONNX: Record<number, string> = {
+  0: 'UNDEFINED', 8: 'string', 14: 'complex64', 15: 'complex128', 16: 'bfloat16', 17: 'float8e4m3fn', 18: 'float8e4m3fnuz',
+  19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
+};
+
+/** The dtype of an ONNX TensorProto.DataType number, or an error naming it (`ONNX data type 8 (string) ...`). */
 export function fromOnnxDType(n: number): DType {
   const d = BY_ONNX.get(n);
-  if (d === undefined) throw new Error(`ONNX data type ${n} is not supported by gluonc`);
+  if (d === undefined) throw new Error(`ONNX data type ${n}${UNSUPPORTED_ONNX[n] ? ` (${UNSUPPORTED_ONNX[n]})` : ''} is not supported by gluonc`);
   return d;
 }
 

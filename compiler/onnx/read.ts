@@ -16,7 +16,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { fromOnnxDType, isFloat } from '../../runtime/dtypes.js';
+import { DTYPES, isFloat } from '../../runtime/dtypes.js';
 import { checkExternal } from '../../runtime/model-file.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
@@ -31,8 +31,8 @@ import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
-import { fromTensorProto, onnx } from './proto.js';
-import { makeImportCtx, shapeValueDims, type ImportCtx } from './import/context.js';
+import { BFLOAT16, fromTensorProto, onnx, readDType, wasBfloat16 } from './proto.js';
+import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx } from './import/context.js';
 import { DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
@@ -209,6 +209,7 @@ class GraphReader implements ForeignCtx {
       if (this.initializers.has(name)) continue;
       const type = typeOf(vi, this.fail, `graph input '${name}'`, true);
       const v = this.paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
+      if (vi.type?.tensorType?.elemType === BFLOAT16) markBfloat16(v);
       this.values.set(name, v);
       if (v.kind === 'input') inputs.push(v);
     }
@@ -248,6 +249,7 @@ class GraphReader implements ForeignCtx {
     const foreignParam = !this.isGluonc && isFloat(data.dtype) && data.shape.length > 0 && !this.exported.has(name);
     const isParam = this.paramNames.has(name) || foreignParam || (this.isGluonc && !this.manifest && !/^const\d+$/.test(name));
     const v = isParam ? Value.param(name, { dtype: data.dtype, shape: data.shape }, data) : Value.constant(data);
+    if (wasBfloat16(data)) markBfloat16(v);
     this.values.set(name, v);
     return v;
   }
@@ -526,10 +528,14 @@ function groupOutputs(group: OnnxNs.INodeProto[], rest: OnnxNs.INodeProto[], gra
 /** The IR type of a ValueInfoProto; dims without value or name become `<name>_<i>` (inputs only). */
 function typeOf(vi: OnnxNs.IValueInfoProto, fail: (m: string) => Error, what: string, needShape: boolean): TensorType {
   const tt = vi.type?.tensorType;
-  if (!tt) throw fail(`${what} is not a tensor`);
+  if (!tt) {
+    const t = vi.type;
+    const kind = t?.sequenceType ? 'a sequence' : t?.optionalType ? 'an optional' : t?.mapType ? 'a map' : t?.sparseTensorType ? 'a sparse tensor' : 'no tensor';
+    throw fail(`${what} is ${kind}; gluonc graphs take and give tensors (its dtypes: ${DTYPES.join(', ')}; bfloat16 is read as float32)`);
+  }
   let dtype;
   try {
-    dtype = fromOnnxDType(tt.elemType ?? 0);
+    dtype = readDType(tt.elemType ?? 0);
   } catch (e) {
     throw fail(`${what}: ${(e as Error).message}`);
   }

@@ -13,6 +13,7 @@
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { fromOnnxDType, type DType } from '../../../runtime/dtypes.js';
+import { BFLOAT16, wasBfloat16 } from '../proto.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import type { Attrs } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
@@ -101,6 +102,26 @@ const symbolic = new WeakMap<Value, { dims: Dim[]; rank0: boolean; dtype: DType 
 
 /** Per graph being read (its reader's hooks): the tensors whose Shape was taken, by each symbolic dimension they have. */
 const shapeSources = new WeakMap<object, Map<string, { value: Value; axis: number }>>();
+
+/**
+ * Values that are bfloat16 in the file, read as float32 (proto.ts
+ * `readDType`): graph inputs and initializers declared so, and what gluonc
+ * operators compute from them in float32. A cast to bfloat16 (Cast, or a
+ * CastLike to one of these) would round to bfloat16's 8 significant bits,
+ * which gluonc does not do: refused by name rather than computed unrounded.
+ */
+const bfloat16 = new WeakSet<Value>();
+
+/** Marks `v` as a bfloat16 value of the file read as float32; returns it. */
+export function markBfloat16(v: Value): Value {
+  bfloat16.add(v);
+  return v;
+}
+
+/** Whether `v` is (computed from) a bfloat16 value of the file read as float32. */
+export function isBfloat16(v: Value): boolean {
+  return bfloat16.has(v);
+}
 
 /** The dimensions a shape value holds, or undefined for an ordinary value. */
 export function shapeValueDims(v: Value): Dim[] | undefined {
@@ -205,7 +226,12 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     const v = h.resolve(name, user);
     return v.isConst && v.data ? v.data : null;
   };
-  const constant = (t: HostTensor): Value => Value.constant(t);
+  const constant = (t: HostTensor): Value => (wasBfloat16(t) ? markBfloat16(Value.constant(t)) : Value.constant(t));
+  // float32 results of an operator on a bfloat16 value of the file are bfloat16 in the file too.
+  const spread = (ins: Value[], outs: Value[]): Value[] => {
+    if (ins.some((v) => bfloat16.has(v))) for (const o of outs) if (o.type.dtype === 'float32') bfloat16.add(o);
+    return outs;
+  };
   const shapeValue = (dims: Dim[], rank0 = false, dtype: DType = 'int64'): Value => {
     if (dims.every((d) => typeof d === 'number')) return constant(tensorFromNumbers(dtype, rank0 ? [] : [dims.length], dims as number[]));
     const v = new Value('', { dtype, shape: rank0 ? [] : [dims.length] }, 'const');
@@ -224,10 +250,10 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
         } catch (e) {
           throw new Error(`readModel: ${user} (${opType}): ${(e as Error).message}`);
         }
-        return outs.map(constant);
+        return spread(ins, outs.map(constant));
       }
     }
-    return h.makeNode(name, ins, attrs, `${user} (${opType})`);
+    return spread(ins, h.makeNode(name, ins, attrs, `${user} (${opType})`));
   };
   return {
     opType,
@@ -316,8 +342,9 @@ function dimTensor(
   throw refuse(`'${d}' is no graph input's dimension`);
 }
 
-/** The IR dtype of an ONNX `to`/dtype attribute, or a refusal. */
+/** The IR dtype of an ONNX `to`/dtype attribute, or a refusal (bfloat16 too: see `markBfloat16`). */
 export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
+  if (code === BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16's 8 significant bits)`);
   try {
     return fromOnnxDType(code);
   } catch (e) {
