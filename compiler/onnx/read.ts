@@ -32,7 +32,7 @@ import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
 import { BFLOAT16, fromTensorProto, onnx, readDType, wasBfloat16 } from './proto.js';
-import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx } from './import/context.js';
+import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
 import { DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
@@ -334,10 +334,10 @@ class GraphReader implements ForeignCtx {
       const v = this.values.get(name) ?? this.initValue(name);
       if (!v && this.sequences.has(name)) throw this.fail(`graph output '${name}' is a sequence; gluonc graphs output tensors`);
       if (!v) throw this.fail(`graph output '${name}' is not computed by any node`);
-      const dims = shapeValueDims(v);
-      if (dims) throw this.fail(`graph output '${name}' is a shape holding symbolic dimensions [${dims.join(', ')}]; gluonc graphs cannot output it`);
-      this.checkDeclared(name, v, `graph output '${name}'`, this.isGluonc);
-      return { name, value: v };
+      // A shape (or a float Cast of one) as an output: computed when the graph runs, as where it is used as data.
+      const out = shapeValueDims(v) ? makeImportCtx({ opType: 'Identity', input: [name], output: [name] }, `graph output '${name}'`, 0, hooksOf(this)).input(0) : v;
+      this.checkDeclared(name, out, `graph output '${name}'`, this.isGluonc);
+      return { name, value: out };
     });
     if (!outputs.length) throw this.fail('the graph has no outputs (corrupt or truncated file?)');
     return outputs;
@@ -431,6 +431,18 @@ class ScopeReader implements ForeignCtx {
 }
 
 /** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
+/** What a node's builder context reads of the reader `c` (its values, initializers, graph inputs, node maker). */
+function hooksOf(c: ForeignCtx): ReaderHooks {
+  return {
+    resolve: (name, who) => c.resolve(name, who),
+    initializerData: (name) => c.initializerData(name),
+    makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
+    inputs: () => c.inputs,
+    scope: c,
+    tensor: fromTensorProto,
+  };
+}
+
 function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const prefix = 'readModel: ';
   const named = c.fail('').message;
@@ -452,14 +464,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
   if (!domain && opset === 0) throw new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent: the model imports no default ONNX opset`);
   const user = `node '${label}'`;
-  const ctx = makeImportCtx(n, label, opset, {
-    resolve: (name, who) => c.resolve(name, who),
-    initializerData: (name) => c.initializerData(name),
-    makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
-    inputs: () => c.inputs,
-    scope: c,
-    tensor: fromTensorProto,
-  });
+  const ctx = makeImportCtx(n, label, opset, hooksOf(c));
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);
   if (SEQUENCE_OPS.has(opType)) {
     const v = mapSequence(n, ctx, c);
