@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { dtypeBytes, fromOnnxDType, onnxDType, viewOf, type DType } from '../../runtime/dtypes.js';
+import { dtypeBytes, fromOnnxDType, markBfloat16Tensor, ONNX_BFLOAT16, onnxDType, viewOf, type DType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Shape, TensorType } from '../ir/types.js';
 
@@ -20,16 +20,6 @@ export function tensorProto(name: string, t: HostTensor): OnnxNs.ITensorProto {
   return { name, dims: t.shape, dataType: onnxDType(t.dtype), rawData: bytes };
 }
 
-/** ONNX's TensorProto.DataType number of bfloat16. */
-export const BFLOAT16 = 16;
-
-/** The float32 tensors `fromTensorProto` widened from bfloat16. */
-const widened = new WeakSet<HostTensor>();
-
-/** Whether `t` is a bfloat16 tensor of the file read as float32. */
-export function wasBfloat16(t: HostTensor): boolean {
-  return widened.has(t);
-}
 
 /**
  * The dtype an ONNX file's data type number is read as: gluonc's own, and
@@ -37,7 +27,7 @@ export function wasBfloat16(t: HostTensor): boolean {
  * value exactly (a torch model in bfloat16 imports and computes in float32).
  */
 export function readDType(n: number): DType {
-  return n === BFLOAT16 ? 'float32' : fromOnnxDType(n);
+  return n === ONNX_BFLOAT16 ? 'float32' : fromOnnxDType(n);
 }
 
 /**
@@ -45,7 +35,7 @@ export function readDType(n: number): DType {
  * bfloat16 tensor as float32 (its 16 bits the high half of each float32, exact).
  */
 export function fromTensorProto(p: OnnxNs.ITensorProto): HostTensor {
-  if (p.dataType === BFLOAT16) return widenBfloat16(p);
+  if (p.dataType === ONNX_BFLOAT16) return widenBfloat16(p);
   const dtype = fromOnnxDType(p.dataType ?? 0);
   const shape = (p.dims ?? []).map((d) => Number(d));
   const n = sizeOf(shape);
@@ -93,9 +83,7 @@ function widenBfloat16(p: OnnxNs.ITensorProto): HostTensor {
   }
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = ((bits[i]! & 0xffff) << 16) >>> 0;
-  const t: HostTensor = { dtype: 'float32', shape, data: new Float32Array(out.buffer) };
-  widened.add(t);
-  return t;
+  return markBfloat16Tensor<HostTensor>({ dtype: 'float32', shape, data: new Float32Array(out.buffer) });
 }
 
 /** A ValueInfoProto for a tensor; symbolic dimensions become dim_params. */

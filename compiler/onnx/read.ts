@@ -16,7 +16,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { DTYPES, isFloat } from '../../runtime/dtypes.js';
+import { DTYPES, isFloat, ONNX_BFLOAT16, wasBfloat16 } from '../../runtime/dtypes.js';
 import { checkExternal } from '../../runtime/model-file.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
@@ -31,7 +31,7 @@ import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
-import { BFLOAT16, fromTensorProto, onnx, readDType, wasBfloat16 } from './proto.js';
+import { fromTensorProto, onnx, readDType } from './proto.js';
 import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
 import { DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
@@ -209,7 +209,7 @@ class GraphReader implements ForeignCtx {
       if (this.initializers.has(name)) continue;
       const type = typeOf(vi, this.fail, `graph input '${name}'`, true);
       const v = this.paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
-      if (vi.type?.tensorType?.elemType === BFLOAT16) markBfloat16(v);
+      if (vi.type?.tensorType?.elemType === ONNX_BFLOAT16) markBfloat16(v);
       this.values.set(name, v);
       if (v.kind === 'input') inputs.push(v);
     }

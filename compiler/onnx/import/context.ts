@@ -12,8 +12,7 @@
  * it is unsupported (`refuse`).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { fromOnnxDType, type DType } from '../../../runtime/dtypes.js';
-import { BFLOAT16, wasBfloat16 } from '../proto.js';
+import { fromOnnxDType, ONNX_BFLOAT16, wasBfloat16, type DType } from '../../../runtime/dtypes.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import type { Attrs } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
@@ -344,7 +343,7 @@ function dimTensor(
 
 /** The IR dtype of an ONNX `to`/dtype attribute, or a refusal (bfloat16 too: see `markBfloat16`). */
 export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
-  if (code === BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16's 8 significant bits)`);
+  if (code === ONNX_BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16's 8 significant bits)`);
   try {
     return fromOnnxDType(code);
   } catch (e) {
