@@ -33,6 +33,8 @@ function shapeArithmetic(sign: string, f: (a: number, b: number) => number): (c:
   return (c) => {
     const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
     if (!sa && !sb) return null;
+    // With a tensor computed at run time (dynamo's adaptive pooling: window starts times H), computed then too.
+    if ((!sa && !c.data(0)) || (!sb && !c.data(1))) return null;
     const a = sa?.dims ?? c.dims(0)!;
     const b = sb?.dims ?? c.dims(1)!;
     const n = Math.max(a.length, b.length);
