@@ -1,2 +1,2 @@
 /** `gluon.data.vision`: image transforms (MXNet's `gluon.data.vision.transforms`). */
-export * as transforms from './vision.js';
+export * as transforms from './vision-transforms.js';

@@ -1,0 +1,234 @@
+/**
+ * Host-side image kernels behind `gluon.data.vision.transforms`' geometry:
+ * checking an HWC image (or NHWC batch), cropping, flipping, and OpenCV's
+ * `cv::resize` (which MXNet's `image.resize` / `imresize` call) for
+ * INTER_NEAREST (0) and INTER_LINEAR (1). They run in data loading, on
+ * typed arrays, never in a compiled graph.
+ *
+ * Invariants: the input is not modified; the output keeps the input's dtype;
+ * OpenCV's pixel-center convention `src = (dst + 0.5) * scale - 0.5` with
+ * its edge clamping, its float32 taps, and for uint8 its fixed-point
+ * arithmetic (coefficients scaled by 2^11, rounded as `cvRound`, result
+ * `(v + 2^21) >> 22` saturated to 0..255: the generic `VResizeLinear` with
+ * `FixedPtCast`; OpenCV's SIMD paths round some products differently, so
+ * cv2 itself agrees to ±1). Interpolation codes OpenCV has but this does
+ * not (2 cubic, 3 area, 4 Lanczos) are an Error naming them.
+ */
+import { allocate, type DType, type TypedArray } from '../../../runtime/dtypes.js';
+import { NDArray } from '../../engine/ndarray.js';
+import { showValue } from '../show-value.js';
+
+/** An image's layout: a batch dimension or not, and its sizes. */
+export interface ImageDims {
+  batch: number | null;
+  h: number;
+  w: number;
+  c: number;
+}
+
+/**
+ * Checks `x` is an HWC image (or, with `batches`, an NHWC batch too), with
+ * `channels` channels when given, and returns its sizes.
+ * Example: `imageDims('Resize', x, true)`.
+ */
+export function imageDims(what: string, x: unknown, batches: boolean, channels?: readonly number[]): ImageDims {
+  if (!(x instanceof NDArray)) throw new Error(`${what}: expected an NDArray image, got ${x === null ? 'null' : typeof x}`);
+  const ok = x.ndim === 3 || (batches && x.ndim === 4);
+  if (!ok) throw new Error(`${what}: expected an HWC image${batches ? ' or an NHWC batch of them (3 or 4 dims)' : ' (3 dims)'}, got shape [${x.shape.join(', ')}]`);
+  const [h, w, c] = x.shape.slice(-3) as [number, number, number];
+  if (channels && !channels.includes(c)) {
+    throw new Error(`${what}: expected ${channels.join(' or ')} channels (the last dimension of HWC), got shape [${x.shape.join(', ')}]`);
+  }
+  if (h === 0 || w === 0 || c === 0) throw new Error(`${what}: the image of shape [${x.shape.join(', ')}] is empty`);
+  return { batch: x.ndim === 4 ? x.shape[0]! : null, h, w, c };
+}
+
+/** Refuses a dtype outside `dtypes`, naming the transform. Example: `checkPixelDType('Resize', x, ['uint8', 'float32'])`. */
+export function checkPixelDType(what: string, x: NDArray, dtypes: readonly DType[]): void {
+  if (!dtypes.includes(x.dtype)) throw new Error(`${what}: images of dtype ${x.dtype} are not supported (${dtypes.join(', ')})`);
+}
+
+/** A new array of `shape` holding `data`, without copying. */
+export function wrap(dtype: DType, shape: number[], data: TypedArray): NDArray {
+  return new NDArray({ dtype, shape, data });
+}
+
+/** A positive integer, or an Error naming the transform and the argument. Example: `positiveInt('Resize', 'size', 224)`. */
+export function positiveInt(what: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${what}: ${name} must be a positive integer, got ${showValue(v)}`);
+  return v;
+}
+
+/** MXNet's `size`: one number (a square, or the shorter edge) or `[width, height]` (MXNet's order). Returns `[w, h]` or `[n]`. */
+export function sizeArg(what: string, size: unknown): [number] | [number, number] {
+  if (typeof size === 'number') return [positiveInt(what, 'size', size)];
+  if (Array.isArray(size) && (size.length === 1 || size.length === 2)) {
+    return size.map((v, i) => positiveInt(what, `size[${i}] (${size.length === 1 ? 'the size' : i === 0 ? 'width' : 'height'})`, v)) as [number] | [number, number];
+  }
+  throw new Error(`${what}: size must be a positive integer or [width, height], got ${showValue(size)}`);
+}
+
+/** OpenCV's interpolation codes this implements. */
+const INTERPOLATIONS: Record<number, string> = { 0: 'nearest', 1: 'bilinear' };
+const UNSUPPORTED: Record<number, string> = { 2: 'bicubic (INTER_CUBIC)', 3: 'area (INTER_AREA)', 4: 'Lanczos (INTER_LANCZOS4)' };
+
+/** Checks an interpolation code (0 nearest, 1 bilinear). Example: `interpolationArg('Resize', 1)`. */
+export function interpolationArg(what: string, v: unknown): number {
+  if (typeof v === 'number' && INTERPOLATIONS[v] !== undefined) return v;
+  if (typeof v === 'number' && UNSUPPORTED[v] !== undefined) {
+    throw new Error(`${what}: interpolation ${v} (${UNSUPPORTED[v]}) is not implemented; use 0 (nearest) or 1 (bilinear, OpenCV's INTER_LINEAR)`);
+  }
+  throw new Error(`${what}: interpolation must be 0 (nearest) or 1 (bilinear), got ${showValue(v)}`);
+}
+
+/** Copies the window `[y0, y0 + h) x [x0, x0 + w)` of each image (MXNet's `image.crop`). */
+export function cropImage(x: NDArray, d: ImageDims, x0: number, y0: number, w: number, h: number): NDArray {
+  const src = x.data();
+  const n = d.batch ?? 1;
+  const out = allocate(x.dtype, n * h * w * d.c);
+  const row = w * d.c;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = ((b * d.h + y0 + y) * d.w + x0) * d.c;
+      out.set(src.subarray(from, from + row) as never, (b * h + y) * row);
+    }
+  }
+  return wrap(x.dtype, d.batch === null ? [h, w, d.c] : [n, h, w, d.c], out);
+}
+
+/** Flips an HWC image along `axis` (0: top to bottom, 1: left to right). */
+export function flipImage(x: NDArray, d: ImageDims, axis: 0 | 1): NDArray {
+  const src = x.data();
+  const out = allocate(x.dtype, src.length);
+  const { h, w, c } = d;
+  for (let y = 0; y < h; y++) {
+    for (let xx = 0; xx < w; xx++) {
+      const sy = axis === 0 ? h - 1 - y : y;
+      const sx = axis === 1 ? w - 1 - xx : xx;
+      const to = (y * w + xx) * c;
+      const from = (sy * w + sx) * c;
+      for (let k = 0; k < c; k++) out[to + k] = src[from + k]!;
+    }
+  }
+  return wrap(x.dtype, [...x.shape], out);
+}
+
+/** Rounds half to even, as `cvRound` (lrint) does. */
+function roundEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** One axis' taps: for each output index the two source indices and OpenCV's float32 weights. */
+interface Taps {
+  i0: Int32Array;
+  i1: Int32Array;
+  w0: Float32Array;
+  w1: Float32Array;
+}
+
+/** OpenCV's INTER_LINEAR taps (`resize`'s `fx = (float)((dx + 0.5) * scale - 0.5)`, clamped at the edges). */
+function linearTaps(src: number, dst: number): Taps {
+  const scale = 1 / (dst / src);
+  const t: Taps = { i0: new Int32Array(dst), i1: new Int32Array(dst), w0: new Float32Array(dst), w1: new Float32Array(dst) };
+  for (let d = 0; d < dst; d++) {
+    let f = Math.fround((d + 0.5) * scale - 0.5);
+    let s = Math.floor(f);
+    f = Math.fround(f - s);
+    if (s < 0) {
+      f = 0;
+      s = 0;
+    }
+    if (s >= src - 1) {
+      f = 0;
+      s = src - 1;
+    }
+    t.i0[d] = s;
+    t.i1[d] = Math.min(s + 1, src - 1);
+    t.w0[d] = Math.fround(1 - f);
+    t.w1[d] = f;
+  }
+  return t;
+}
+
+/** OpenCV's INTER_NEAREST source index: `min(floor(dst * scale), src - 1)`. */
+function nearestIndex(src: number, dst: number): Int32Array {
+  const scale = 1 / (dst / src);
+  return Int32Array.from({ length: dst }, (_v, d) => Math.min(Math.floor(d * scale), src - 1));
+}
+
+/** Resizes one HWC image stored at `src[off..]` into `out[outOff..]` (see the module's invariants). */
+function resizeOne(src: Float64Array, off: number, d: ImageDims, out: TypedArray, outOff: number, w: number, h: number, interp: number, u8: boolean, f32: boolean): void {
+  const c = d.c;
+  if (interp === 0) {
+    const xs = nearestIndex(d.w, w);
+    const ys = nearestIndex(d.h, h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const from = off + (ys[y]! * d.w + xs[x]!) * c;
+        const to = outOff + (y * w + x) * c;
+        for (let k = 0; k < c; k++) out[to + k] = src[from + k]!;
+      }
+    }
+    return;
+  }
+  const tx = linearTaps(d.w, w);
+  const ty = linearTaps(d.h, h);
+  // The horizontal pass over every source row a vertical tap reads (HResizeLinear), then the vertical blend (VResizeLinear).
+  const rows = new Map<number, Float64Array>();
+  const rowAt = (sy: number): Float64Array => {
+    let r = rows.get(sy);
+    if (r) return r;
+    r = new Float64Array(w * c);
+    const base = off + sy * d.w * c;
+    for (let x = 0; x < w; x++) {
+      const a = base + tx.i0[x]! * c;
+      const b = base + tx.i1[x]! * c;
+      if (u8) {
+        const a0 = roundEven(tx.w0[x]! * 2048);
+        const a1 = roundEven(tx.w1[x]! * 2048);
+        for (let k = 0; k < c; k++) r[x * c + k] = src[a + k]! * a0 + src[b + k]! * a1;
+      } else if (f32) {
+        for (let k = 0; k < c; k++) r[x * c + k] = Math.fround(Math.fround(src[a + k]! * tx.w0[x]!) + Math.fround(src[b + k]! * tx.w1[x]!));
+      } else {
+        for (let k = 0; k < c; k++) r[x * c + k] = src[a + k]! * tx.w0[x]! + src[b + k]! * tx.w1[x]!;
+      }
+    }
+    rows.set(sy, r);
+    return r;
+  };
+  for (let y = 0; y < h; y++) {
+    const r0 = rowAt(ty.i0[y]!);
+    const r1 = rowAt(ty.i1[y]!);
+    const to = outOff + y * w * c;
+    if (u8) {
+      const b0 = roundEven(ty.w0[y]! * 2048);
+      const b1 = roundEven(ty.w1[y]! * 2048);
+      for (let i = 0; i < w * c; i++) out[to + i] = Math.min(255, Math.max(0, Math.floor((r0[i]! * b0 + r1[i]! * b1 + 2097152) / 4194304)));
+    } else if (f32) {
+      for (let i = 0; i < w * c; i++) out[to + i] = Math.fround(Math.fround(r0[i]! * ty.w0[y]!) + Math.fround(r1[i]! * ty.w1[y]!));
+    } else {
+      for (let i = 0; i < w * c; i++) out[to + i] = r0[i]! * ty.w0[y]! + r1[i]! * ty.w1[y]!;
+    }
+    if (rows.size > 4) for (const k of rows.keys()) if (k < ty.i0[y]!) rows.delete(k);
+  }
+}
+
+/** The dtypes `cv::resize` takes for INTER_NEAREST/INTER_LINEAR among ours (MXNet refuses float16; OpenCV has no linear int32). */
+export const RESIZE_DTYPES: readonly DType[] = ['uint8', 'float32', 'float64'];
+
+/**
+ * Resizes an HWC image or NHWC batch to `w` x `h` (OpenCV's `cv::resize`,
+ * see the module's invariants). Example: `resizeImage('Resize', x, d, 224, 224, 1)`.
+ */
+export function resizeImage(what: string, x: NDArray, d: ImageDims, w: number, h: number, interp: number): NDArray {
+  checkPixelDType(what, x, RESIZE_DTYPES);
+  const n = d.batch ?? 1;
+  if (n * h * w * d.c > 2 ** 31 - 1) throw new Error(`${what}: resizing to ${w}x${h} (width x height) would make ${n * h * w * d.c} values, more than an array holds`);
+  const src = x.data();
+  const out = allocate(x.dtype, n * h * w * d.c);
+  for (let b = 0; b < n; b++) {
+    resizeOne(src as Float64Array, b * d.h * d.w * d.c, d, out, b * h * w * d.c, w, h, interp, x.dtype === 'uint8', x.dtype === 'float32');
+  }
+  return wrap(x.dtype, d.batch === null ? [h, w, d.c] : [n, h, w, d.c], out);
+}
