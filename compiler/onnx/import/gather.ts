@@ -125,9 +125,11 @@ const reverseSequence: Builder = (c) => {
 const gatherND: Builder = (c) => {
   const [data, indices] = [c.input(0), c.input(1)];
   const all = data.type.shape;
-  const is = concrete(c, indices, 'the indices shape');
   const b = c.attr.int('batch_dims', 0);
+  // The index rows may be symbolic in number (dynamo's nearest-exact to a size computed from H and W) without batch_dims.
+  const is = b > 0 ? concrete(c, indices, 'the indices shape') : indices.type.shape;
   const k = is[is.length - 1]!;
+  if (typeof k !== 'number') throw c.refuse(`the indices shape [${is.join(', ')}] has a symbolic last axis (the length of each index row)`);
   if (is.length < 1 || b < 0 || b >= is.length || k < 1 || b + k > all.length || is.slice(0, b).some((d, i) => d !== all[i])) {
     throw c.refuse(`indices of shape [${is.join(', ')}] with batch_dims ${b} for data of shape [${all.join(', ')}]`);
   }
@@ -157,7 +159,7 @@ const gatherND: Builder = (c) => {
   const batches = ds.slice(0, b).reduce((p, q) => p * q, 1);
   if (b > 0) {
     // Batch j's positions start at j * size: a constant of shape [batch dims..., 1, ...] added to the positions.
-    const offShape = [...is.slice(0, b), ...is.slice(b, -1).map(() => 1)];
+    const offShape = [...(is.slice(0, b) as number[]), ...is.slice(b, -1).map(() => 1)];
     idx = c.op('add', [idx, c.constant(tensorFromNumbers('int64', offShape, Array.from({ length: batches }, (_v, j) => j * size)))]);
   }
   return [c.op('take', [flat, idx], { axis: 0 })];
