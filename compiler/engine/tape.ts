@@ -45,10 +45,26 @@ const FREED =
   'backward: the recorded graph of this array was already used by backward() and freed; to differentiate it again, ' +
   'pass { retainGraph: true } to the first backward (MXNet\'s retain_graph=True), or record the computation again';
 
-/** Marks entries used by a backward that does not retain the graph (a later backward through them is refused). */
+/**
+ * Frees entries used by a backward that does not retain the graph, as MXNet's
+ * Imperative::Backward clears each node's history (`AGInfo::Clear`,
+ * `inputs.clear()`): their outputs keep only a marker, so a later backward
+ * from one of them is refused, while one used in a new recording is a
+ * constant (d2l's RNN state carried between batches), and the old graph
+ * is no longer held by the arrays.
+ */
 function free(entries: TapeEntry[]): void {
-  for (const e of entries) e.freed = true;
+  for (const e of entries) {
+    e.freed = true;
+    for (const o of e.outputs) {
+      const m = peekMeta(o);
+      if (m && m.entry === e) m.entry = FREED_ENTRY;
+    }
+  }
 }
+
+/** What a freed entry's outputs keep: no inputs, no rule, only the refusal of another backward. */
+const FREED_ENTRY: TapeEntry = { id: -1, inputs: [], outputs: [], backward: () => { throw new Error(FREED); }, freed: true };
 
 /** Gradient requirement names (as Parameter's). */
 export type GradReqLike = 'write' | 'add' | 'null';
@@ -140,7 +156,7 @@ export function bindParam(x: NDArray, p: ParamLike): NDArray {
 export function requiresGrad(x: NDArray): boolean {
   const m = peekMeta(x);
   if (!m) return false;
-  return m.entry !== null || (m.gradReq !== 'null' && m.grad !== null) || (m.param !== null && m.param.gradReq !== 'null');
+  return (m.entry !== null && !m.entry.freed) || (m.gradReq !== 'null' && m.grad !== null) || (m.param !== null && m.param.gradReq !== 'null');
 }
 
 /** Appends an entry to the tape (hybridized blocks, for their compiled backward). Example: `recordEntry(ins, outs, (g) => ...)`. */
@@ -158,7 +174,12 @@ export function recordEntry(inputs: NDArray[], outputs: NDArray[], backward: Tap
  * ```
  */
 export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[], ops: TapeOps): void {
-  if (!getContext().recording || !inputs.some(requiresGrad)) return;
+  if (!getContext().recording) return;
+  if (!inputs.some(requiresGrad)) {
+    // Computed only from constants and freed graphs: MXNet records nothing; the marker keeps backward's refusal naming the freed graph.
+    if (inputs.some((x) => peekMeta(x)?.entry?.freed)) for (const o of outputs) metaOf(o).entry = FREED_ENTRY;
+    return;
+  }
   recordEntry(inputs, outputs, (gOuts) => {
     if (typeof def.grad !== 'function') {
       const why = def.noGradReason ? `: ${def.noGradReason}` : '';
@@ -229,18 +250,19 @@ export function backprop(heads: NDArray[], headGrads: (NDArray | undefined)[], c
   return grads;
 }
 
-/** The entries reachable from `heads`, latest first (a reverse topological order); a freed one is refused. */
+/** The entries reachable from `heads`, latest first (a reverse topological order); a freed head is refused, a freed input is a constant. */
 function reachable(heads: NDArray[]): TapeEntry[] {
   const entries = new Map<number, TapeEntry>();
   const stack = heads.map(entryOf).filter((e): e is TapeEntry => e !== null);
+  if (stack.some((e) => e.freed)) throw new Error(FREED);
   while (stack.length) {
     const e = stack.pop()!;
     if (entries.has(e.id)) continue;
-    if (e.freed) throw new Error(FREED);
     entries.set(e.id, e);
     for (const x of e.inputs) {
       const xe = entryOf(x);
-      if (xe && !entries.has(xe.id)) stack.push(xe);
+      // An input from a freed graph is a constant (MXNet's cleared history).
+      if (xe && !xe.freed && !entries.has(xe.id)) stack.push(xe);
     }
   }
   return [...entries.values()].sort((a, b) => b.id - a.id);

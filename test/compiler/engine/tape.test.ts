@@ -58,6 +58,28 @@ describe('tape: backward needs a recorded head', () => {
     assert.deepEqual(grads('retained'), once);
   });
 
+  it("an array whose graph backward freed is a constant in a later recording (MXNet's cleared history: d2l's carried RNN state)", () => {
+    // MXNet's Imperative::Backward without retain_graph clears every node's AGInfo and inputs, so an
+    // output of that graph used in a new autograd.record is a fresh constant: d/dx sum(0.5 h x) = 0.5 h.
+    const x = nd.array([1, 2, 3]);
+    x.attachGrad();
+    let h = autograd.record(() => x.mul(x)) as nd.NDArray;
+    autograd.record(() => h.sum()).backward();
+    // Repeated, so the recorded structure also runs as one compiled gradient graph (tape-graph.ts).
+    for (let step = 0; step < 4; step++) {
+      const before = h.toArray() as number[];
+      let l!: nd.NDArray;
+      autograd.record(() => {
+        h = h.mul(x).mul(0.5);
+        l = h.sum();
+      });
+      l.backward();
+      // d/dx sum(0.5 h x) with the h of the last step a constant (through it: 0.5 h' x + ...).
+      assert.deepEqual(x.grad.toArray(), before.map((v) => v * 0.5), `step ${step}: the carried array is a constant`);
+      assert.throws(() => l.backward(), /already used by backward\(\) and freed/);
+    }
+  });
+
   it('the same forward inside record backpropagates (d/dx sum(3x) = 3)', () => {
     const x = nd.array([1, 2]);
     x.attachGrad();
