@@ -144,4 +144,91 @@ out = [math.exp(total / 30)] + [p.detach().numpy() for p in P]`,
     assert.equal(predicted.length, 15);
     assert.ok(predicted.startsWith('time '));
   });
+
+  /** The scratch model's outputs and states over `X`, and gluon's layer given the same weights (gate order `order`). */
+  function againstGluon(kind: 'gru' | 'lstm', bias: (name: string) => number = () => 0) {
+    const V = 7, Hn = 5;
+    const net = kind === 'gru'
+      ? new S.RNNModelScratch(V, Hn, S.getGruParams, S.initGruState, S.gru)
+      : new S.RNNModelScratch(V, Hn, S.getLstmParams, S.initLstmState, S.lstm);
+    const names = kind === 'gru' ? ['z', 'r', 'h'] : ['i', 'f', 'o', 'c'];
+    net.params.forEach((p, k) => {
+      const gate = names[Math.floor(k / 3)];
+      if (k % 3 === 2 && gate) np.full(p.shape, bias(gate)).add(np.random.normal(0, 0.3, p.shape)).copyto(p);
+      else np.random.normal(0, 0.5, p.shape).copyto(p);
+    });
+    const X = np.array([[1, 2, 3, 0, 6], [5, 4, 1, 1, 0]]);
+    const [out, state] = net.call(X, net.beginState(2));
+    // MXNet's gate order: GRU r, z, n; LSTM i, f, c (g), o. Weights [gates * H, in], biases on i2h.
+    const P = (g: string) => net.params.slice(3 * names.indexOf(g), 3 * names.indexOf(g) + 3) as [NDArray, NDArray, NDArray];
+    const order = kind === 'gru' ? ['r', 'z', 'h'] : ['i', 'f', 'c', 'o'];
+    const layer = kind === 'gru' ? new gluon.rnn.GRU(Hn, 1, { inputSize: V }) : new gluon.rnn.LSTM(Hn, 1, { inputSize: V });
+    layer.initialize();
+    const set = (name: string, v: NDArray) => layer.collectParams().get(name).setData(v);
+    set('l0_i2h_weight', np.concatenate(order.map((g) => P(g)[0].T), 0));
+    set('l0_h2h_weight', np.concatenate(order.map((g) => P(g)[1].T), 0));
+    set('l0_i2h_bias', np.concatenate(order.map((g) => P(g)[2]), 0));
+    set('l0_h2h_bias', np.zeros(order.length * Hn));
+    const [Yg, sg] = layer.call(np.eye(V).take(X.T, { axis: 0 }), layer.beginState(2)) as [NDArray, NDArray[]];
+    const [W_hq, b_q] = net.params.slice(-2) as [NDArray, NDArray];
+    const outGluon = np.dot(Yg.reshape(-1, Hn), W_hq).add(b_q);
+    return { net, X, out, state, outGluon, stateGluon: sg.map((s) => s.reshape(2, Hn)) };
+  }
+
+  it('LSTM from scratch equals gluon.rnn.LSTM given the same weights, and PyTorch', () => {
+    const r = againstGluon('lstm');
+    assertClose(flat(r.out), flat(r.outGluon), 'scratch LSTM vs gluon.rnn.LSTM: outputs', 1e-4, 1e-5);
+    r.state.forEach((s, i) => assertClose(flat(s), flat(r.stateGluon[i]!), `scratch LSTM vs gluon.rnn.LSTM: state ${i}`, 1e-4, 1e-5));
+    const [t] = numpyRefs([{
+      code: `
+import torch
+torch.set_default_dtype(torch.float64)
+P = [torch.tensor(v) for v in args[0]]
+W = lambda k: P[k]
+m = torch.nn.LSTM(7, 5)
+with torch.no_grad():   # PyTorch's gate order is i, f, g, o, as MXNet's; weights [4H, in]
+    m.weight_ih_l0[:] = torch.cat([W(0).T, W(3).T, W(9).T, W(6).T])
+    m.weight_hh_l0[:] = torch.cat([W(1).T, W(4).T, W(10).T, W(7).T])
+    m.bias_ih_l0[:] = torch.cat([W(2), W(5), W(11), W(8)])
+    m.bias_hh_l0.zero_()
+x = torch.nn.functional.one_hot(torch.tensor(a).T.long(), 7).double()
+Y, (h, c) = m(x)
+out = [(Y.reshape(-1, 5) @ W(12) + W(13)).detach().numpy(), h[0].detach().numpy(), c[0].detach().numpy()]`,
+      inputs: [f64(r.X)],
+      args: [r.net.params.map((p) => p.toArray())],
+    }]);
+    assert.ok(!t!.error, t!.error);
+    assertClose(flat(r.out), t!.outs[0]!.data as number[], 'scratch LSTM vs torch.nn.LSTM: outputs', 1e-4, 1e-5);
+    r.state.forEach((s, i) => assertClose(flat(s), t!.outs[1 + i]!.data as number[], `scratch LSTM vs torch.nn.LSTM: state ${i}`, 1e-4, 1e-5));
+  });
+
+  it("GRU from scratch is the reset-BEFORE form: numpy's equations; gluon.rnn.GRU (reset after, as PyTorch's) differs unless R = 1", () => {
+    const r = againstGluon('gru');
+    const [t] = numpyRefs([{
+      code: `
+P = [np.array(v, dtype=np.float64) for v in args[0]]
+W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = P
+sig = lambda v: 1 / (1 + np.exp(-v))
+H = np.zeros((2, 5)); H2 = H; outs = []; outs2 = []
+for x in np.eye(7)[a.T.astype(int)]:
+    Z = sig(x @ W_xz + H @ W_hz + b_z); R = sig(x @ W_xr + H @ W_hr + b_r)
+    H = Z * H + (1 - Z) * np.tanh(x @ W_xh + (R * H) @ W_hh + b_h)         # d2l: reset before the matmul
+    outs.append(H @ W_hq + b_q)
+    Z2 = sig(x @ W_xz + H2 @ W_hz + b_z); R2 = sig(x @ W_xr + H2 @ W_hr + b_r)
+    H2 = Z2 * H2 + (1 - Z2) * np.tanh(x @ W_xh + R2 * (H2 @ W_hh) + b_h)   # MXNet / cuDNN / PyTorch: reset after
+    outs2.append(H2 @ W_hq + b_q)
+out = [np.concatenate(outs), H, np.concatenate(outs2), H2]`,
+      inputs: [f64(r.X)],
+      args: [r.net.params.map((p) => p.toArray())],
+    }]);
+    assert.ok(!t!.error, t!.error);
+    assertClose(flat(r.out), t!.outs[0]!.data as number[], 'scratch GRU vs numpy reset-before', 1e-4, 1e-5);
+    assertClose(flat(r.state[0]!), t!.outs[1]!.data as number[], 'scratch GRU state vs numpy reset-before', 1e-4, 1e-5);
+    assertClose(flat(r.outGluon), t!.outs[2]!.data as number[], 'gluon.rnn.GRU vs numpy reset-after', 1e-4, 1e-5);
+    const gap = Math.max(...flat(r.out).map((v, i) => Math.abs(v - flat(r.outGluon)[i]!)));
+    assert.ok(gap > 1e-2, `the two forms differ for a reset gate inside (0, 1): max |difference| ${gap}`);
+    // With the reset gate saturated at 1 (b_r = 40), R * (H W) = (R * H) W: the forms agree.
+    const one = againstGluon('gru', (g) => (g === 'r' ? 40 : 0));
+    assertClose(flat(one.out), flat(one.outGluon), 'scratch GRU vs gluon.rnn.GRU with R = 1', 1e-4, 1e-5);
+  });
 });
