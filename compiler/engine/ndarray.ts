@@ -159,7 +159,7 @@ export class NDArray implements Tensor {
     attachGradBuffer(this, gradReq, gradReq === 'null' ? null : new NDArray({ dtype: this.dtype, shape: [...this.shape], data: allocate(this.dtype, this.size) }));
   }
 
-  /** The gradient attached with `attachGrad`. */
+  /** The gradient attached with `attachGrad` (of a parameter's data: the parameter's gradient, as MXNet's). */
   get grad(): NDArray {
     const g = gradBuffer(this);
     if (!g) throw new Error('grad: this array has no gradient buffer; call attachGrad() before recording');

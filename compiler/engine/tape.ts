@@ -141,9 +141,15 @@ export function attachGradBuffer(x: NDArray, gradReq: GradReqLike, grad: NDArray
   m.entry = null;
 }
 
-/** The gradient buffer attached to `x`, if any. Example: `gradBuffer(x)?.toArray()`. */
+/**
+ * The gradient buffer attached to `x`, if any; a parameter's data reads the
+ * parameter's gradient (MXNet marks data and grad together, so d2l's
+ * `p.data().grad` is it; gradReq 'null' is the parameter's Error). Example: `gradBuffer(x)?.toArray()`.
+ */
 export function gradBuffer(x: NDArray): NDArray | null {
-  return peekMeta(x)?.grad ?? null;
+  const m = peekMeta(x);
+  if (m?.param && m.grad === null) return m.param.grad();
+  return m?.grad ?? null;
 }
 
 /** Records that `x` (a copy when it holds another parameter's data) holds `p`'s data, whose gradients flow into `p`; returns the array bound. Example: `this._data = bindParam(data, this)`. */

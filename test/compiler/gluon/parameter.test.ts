@@ -111,3 +111,32 @@ describe('Parameter.setData writes in place (MXNet\'s set_data)', () => {
     got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6, `y[${i}] = ${v}, want ${want[i]} (the old weights)`));
   });
 });
+
+describe("p.data().grad: a parameter's data reads its gradient (MXNet marks the two together)", () => {
+  it("is p.grad(); d2l's grad_clipping writes through it (param.grad[:] *= s) and trainer.step uses what it wrote", () => {
+    const net = new gluon.nn.Dense(1, { inUnits: 2 });
+    net.initialize();
+    net.weight.setData(nd.array([[1, 2]]));
+    net.bias.setData(nd.array([0]));
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 1 });
+    const x = nd.array([[3, 4]]);
+    const want = [[[-0.5, 0]], [[-2, -2]], [[-3.5, -4]], [[-5, -6]]];
+    // Four steps: the later ones run as the compiled tape graph, whose gradients are pending until read.
+    for (let step = 0; step < 4; step++) {
+      autograd.record(() => (net.call(x) as nd.NDArray).sum()).backward();
+      const params = [...net.collectParams().values()].map((p) => p.data());
+      assert.deepEqual(params[0]!.grad.toArray(), [[3, 4]], `step ${step}: dW`);
+      for (const param of params) param.grad.mul(0.5).copyto(param.grad);
+      assert.deepEqual(net.weight.grad().toArray(), [[1.5, 2]], `step ${step}: the write is the parameter's gradient`);
+      trainer.step(1);
+      assert.deepEqual(net.weight.data().toArray(), want[step], `step ${step}: the step used the scaled gradient`);
+    }
+  });
+
+  it("of a parameter with gradReq 'null' is an Error naming the parameter", () => {
+    const net = new gluon.nn.Dense(1, { inUnits: 2 });
+    net.initialize();
+    net.weight.gradReq = 'null';
+    assert.throws(() => net.weight.data().grad, /Parameter 'weight' has no gradient \(gradReq is 'null'\)/);
+  });
+});
