@@ -14,6 +14,7 @@ import { defineOp, type Method, type OpDef, type PositionalOptions, type Tx } fr
 import type { GradOps, GradTensor } from './grad-ops.js';
 import { mulDims, normAxis, sameDim } from './dims.js';
 import { OpError } from './errors.js';
+import { broadcastToSizeOf } from './redirects.js';
 import { dimOf, gather, ints, linearGrad } from './index-ops.js';
 import { broadcastIndex } from './kernels.js';
 
@@ -243,6 +244,7 @@ export const broadcastTo: OpDef<BroadcastToSig, Attrs & { shape: number[] }> = d
   positional: ['shape'],
   method: true,
   normalize: broadcastNames,
+  redirect: broadcastToSizeOf,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: broadcastToShape(types, a.shape) }],
   lower: (c, a) => {
     broadcastToShape(c.inTypes, a.shape);

@@ -76,3 +76,28 @@ function positionalAsOptions(rest: unknown[], names: string[]): Record<string, u
   }
   return o;
 }
+
+/**
+ * While tracing, `broadcastTo(x, shape)` whose target holds a symbolic size
+ * that is not `x`'s own dimension at that axis (d2l's seq2seq decoder:
+ * `np.broadcast_to(context, (X.shape[0], N, H))`, T from another input) is
+ * `broadcastLike` of `x` (leading axes of 1 added up to the target's rank)
+ * and `zeros(shape)`, whose sizes are read when the graph runs. A target
+ * with 0 (keep) or fewer axes than `x` runs as declared (its Error). Anything else: null.
+ */
+export function broadcastToSizeOf(args: unknown[]): OpCall | null {
+  const [x, first] = args as [{ shape: unknown[] }, unknown];
+  const target = Array.isArray(first) ? first : first !== null && typeof first === 'object' && !isSymbolicDim(first) ? (first as { shape?: unknown }).shape : undefined;
+  if (!Array.isArray(target) || args.length !== 2 || !Array.isArray(x?.shape)) return null;
+  const off = target.length - x.shape.length;
+  if (off < 0 || target.some((d) => d === 0)) return null;
+  const foreign = target.some((d, k) => {
+    if (!isSymbolicDim(d)) return false;
+    const own = x.shape[k - off];
+    return !(isSymbolicDim(own) || typeof own === 'string') || String(own) !== d.dimName;
+  });
+  if (!foreign) return null;
+  let y: unknown = x;
+  for (let i = 0; i < off; i++) y = opCall('expandDims', [y, { axis: 0 }]);
+  return opCall('broadcastLike', [y, opCall('zeros', [target])]);
+}

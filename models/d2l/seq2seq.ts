@@ -150,4 +150,4 @@ export default function build(): gluon.Block {
 }
 
 /** Example inputs: source and decoder-input token indices [N, T]. */
-export const inputs = { encX: { shape: ['N', 'T'], dtype: 'float32' }, decX: { shape: ['N', 'T'], dtype: 'float32' } };
+export const inputs = { encX: { shape: ['N', 'S'], dtype: 'float32' }, decX: { shape: ['N', 'T'], dtype: 'float32' } };

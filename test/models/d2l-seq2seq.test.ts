@@ -6,8 +6,13 @@
  * bleu against the book's Python function.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { autograd, np, random } from 'gluonc';
+import { loadModel } from 'gluonc/runtime';
 import type { NDArray } from '../../compiler/engine/ndarray.js';
+import { asHybrid } from '../../compiler/gluon/traced-block.js';
 import { tensorToNumbers } from '../../runtime/tensor.js';
 import { assertClose } from '../helpers/compare.js';
 import { numpyRefs } from '../helpers/numpy.js';
@@ -102,5 +107,31 @@ out = [l.detach().numpy(), p.grad.numpy()]`,
     const exact = cases.slice(0, pairs.length).filter(([p, l]) => p === l).length;
     assert.ok(exact >= 4, `at least 4 of the 6 training pairs translate exactly: ${cases.slice(0, 6).map((c) => c[0]).join(' | ')}`);
     assert.throws(() => Q.bleu('va', 'va !', 2), /bleu: the prediction has 1 token\(s\), fewer than k = 2.*ZeroDivisionError/);
+  });
+
+  it("export with symbolic batch, source and target lengths: the decoder's np.broadcastTo(context, [X.shape[0], ...]) reads T when the graph runs", async () => {
+    const net = new Q.EncoderDecoder(new Seq2SeqEncoder(12, 8, 16, 2), new Seq2SeqDecoder(12, 8, 16, 2));
+    net.initialize();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-d2l-s2s-'));
+    try {
+      const file = path.join(dir, 'seq2seq.onnx');
+      asHybrid(net).export(file, { inputs: { encX: { shape: ['N', 'S'], dtype: 'float32' }, decX: { shape: ['N', 'T'], dtype: 'float32' } } });
+      const model = await loadModel(file);
+      try {
+        for (const [n, s, t] of [[2, 5, 3], [3, 2, 7], [1, 1, 1]] as [number, number, number][]) {
+          const enc = Array.from({ length: n * s }, (_v, i) => (i * 5) % 12);
+          const dec = Array.from({ length: n * t }, (_v, i) => (i * 7) % 12);
+          const [want, [state]] = net.call(np.array(enc).reshape(n, s), np.array(dec).reshape(n, t)) as [NDArray, NDArray[]];
+          const outs = Object.values(model.runSync({ encX: { data: Float32Array.from(enc), shape: [n, s] }, decX: { data: Float32Array.from(dec), shape: [n, t] } }));
+          assert.deepEqual(outs[0]!.shape, [n, t, 12]);
+          assertClose(Array.from(outs[0]!.data as Float32Array), flat(want), `artifact output at (N, S, T) = (${n}, ${s}, ${t})`, 1e-5, 1e-5);
+          assertClose(Array.from(outs[1]!.data as Float32Array), flat(state!), `artifact state at (N, S, T) = (${n}, ${s}, ${t})`, 1e-5, 1e-5);
+        }
+      } finally {
+        await model.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -117,7 +117,7 @@ describe("p.data().grad: a parameter's data reads its gradient (MXNet marks the 
     const net = new gluon.nn.Dense(1, { inUnits: 2 });
     net.initialize();
     net.weight.setData(nd.array([[1, 2]]));
-    net.bias.setData(nd.array([0]));
+    net.bias!.setData(nd.array([0]));
     const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 1 });
     const x = nd.array([[3, 4]]);
     const want = [[[-0.5, 0]], [[-2, -2]], [[-3.5, -4]], [[-5, -6]]];

@@ -88,6 +88,12 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       (F, x) => F.broadcastTo(F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: 1 }), [size(x, 0), 3]),
       (n, x) => ({ shape: [n, 3], data: Array.from({ length: n }, (_v, i) => [x[i * 4]!, x[i * 4]!, x[i * 4]!]).flat() }),
     ],
+    // x.shape[k] away from its own axis (d2l's seq2seq decoder: np.broadcast_to(context, (X.shape[0], N, H))): read when the graph runs.
+    [
+      'F.broadcastTo(x.reshape(N, 4), [x.shape[0], x.shape[0], 4])',
+      (F, x) => F.broadcastTo(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0), 4]),
+      (n, x) => ({ shape: [n, n, 4], data: Array<number[]>(n).fill([...x]).flat() }),
+    ],
     ['F.arange(0, x.shape[0])', (F, x) => F.arange(0, size(x, 0)), (n) => ({ shape: [n], data: [...Array(n).keys()] })],
     ['F.sliceAxis(x, { axis: 0, begin: 1, end: x.shape[0] })', (F, x) => F.sliceAxis(x, { axis: 0, begin: 1, end: size(x, 0) }), (_n, x) => ({ shape: [x.length / 4 - 1, 2, 2], data: [...x.slice(4)] })],
     [
@@ -141,7 +147,8 @@ describe('trace: x.shape with symbolic sizes while exporting', () => {
       [(F, x) => F.reshape(x, [size(x, 1), 'M' as never, -1]), /reshape: cannot reshape \[N, 2, 2\] to \[2, M, -1\]: 'M' is not the input's dimension at its place, so it would be inferred, but the target already has a -1/],
       [(F, x) => F.sliceAxis(F.reshape(x, [0, -1]), { axis: 1, begin: 0, end: 'M' as never }), /sliceAxis: end of axis 1 is the symbolic dimension 'M', not the size of axis 1 \(4\).*F\.take\(x, F\.arange\(begin, n, 1, \{ dtype: 'int64' \}\), \{ axis: 1 \}\)/],
       [(F, x) => F.slice(x, { begin: [size(x, 0)], end: [null] }), /slice: begin of axis 0 is the symbolic dimension 'N', as a begin/],
-      [(F, x) => F.broadcastTo(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0), 4]), /broadcastTo: cannot broadcast \[N, 4\] to \[N, N, 4\]: the symbolic dimension 'N' at axis 0 is not the input's dimension there \(broadcast like a tensor that has it with F\.broadcastLike\)/],
+      // A size elsewhere than its own axis is broadcastLike of zeros(shape); a size that cannot broadcast is still refused.
+      [(F, x) => F.broadcastTo(F.reshape(x, [0, -1]), [size(x, 0), size(x, 0), 3]), /broadcastLike: cannot broadcast \[1, N, 4\] like \[N, N, 3\]: axis 2 has size 4, which is neither 1 nor 3/],
       [(F, x) => F.transpose(x, [size(x, 0), 1, 2]), /transpose: option 'axes' must be an integer or a list of integers, got \["N",1,2\]: a name such as 'N' is a symbolic dimension/],
       [(F, x) => F.add(x, size(x, 0)), /add: input 'rhs' got the symbolic dimension 'N', which is no number while tracing: pass F\.shapeArray\(x, \{ axis: 0 \}\)/],
     ];
