@@ -175,9 +175,9 @@ export class DeepFM extends nn.Block {
  */
 export function syntheticInteractions(numUsers = 20, numItems = 30, numRatings = 200, seed = 7): { users: NDArray; items: NDArray; ratings: NDArray } {
   random.seed(seed);
-  const U = np.random.normal(0, 1, [numUsers, 3]).data();
-  const I = np.random.normal(0, 1, [numItems, 3]).data();
-  const pick = np.random.uniform(0, 1, [numRatings, 2]).data();
+  const U = (np.random.normal(0, 1, [numUsers, 3]).toArray() as number[][]).flat();
+  const I = (np.random.normal(0, 1, [numItems, 3]).toArray() as number[][]).flat();
+  const pick = (np.random.uniform(0, 1, [numRatings, 2]).toArray() as number[][]).flat();
   const [users, items, ratings]: number[][] = [[], [], []];
   for (let k = 0; k < numRatings; k++) {
     const u = Math.floor(pick[2 * k]! * numUsers);
@@ -202,7 +202,7 @@ export function interactionMatrix(users: NDArray, items: NDArray, ratings: NDArr
 /** Seeded CTR records in place of d2l's Criteo sample: `fieldDims` categorical fields, each value offset by the fields before it (CTRDataset's `offsets`), and a click label. */
 export function syntheticCtr(fieldDims: number[], n = 64, seed = 9): { x: NDArray; y: NDArray } {
   random.seed(seed);
-  const u = np.random.uniform(0, 1, [n, fieldDims.length + 1]).data();
+  const u = (np.random.uniform(0, 1, [n, fieldDims.length + 1]).toArray() as number[][]).flat();
   const x: number[] = [];
   const y: number[] = [];
   for (let k = 0; k < n; k++) {
