@@ -153,7 +153,7 @@ export interface LinregInit {
  * batch. Returns the weights and the mean loss over the data after each epoch.
  */
 export function trainCh11(trainerFn: TrainerFn, states: NDArray[] | NDArray[][], hyperparams: Hyperparams, dataIter: [NDArray, NDArray][], featureDim: number, numEpochs = 2, start?: LinregInit): { w: NDArray; b: NDArray; losses: number[] } {
-  const w = start ? start.w.copy() : np.random.normal(0, 0.01, [featureDim, 1]);
+  const w = start ? start.w.copy() : np.random.normal({ scale: 0.01, size: [featureDim, 1] });
   const b = start ? start.b.copy() : np.zeros([1]);
   w.attachGrad();
   b.attachGrad();
