@@ -227,6 +227,31 @@ export function ratingStep(net: gluon.Block, loss: gluon.Block, trainer: gluon.T
   return Number(l.sum().item());
 }
 
+/**
+ * d2l's `train_recsys_rating` on one device: each batch of `trainIter` is
+ * `[users, items, ratings]` (MF) or one array (AutoRec, the label being the
+ * input); `net(*features)` and `loss(pred, label)` recorded, backward,
+ * `trainer.step(values[0].shape[0])`. Returns the mean loss of each epoch.
+ */
+export function trainRecsysRating(net: gluon.Block, trainIter: Iterable<unknown>, loss: gluon.Block, trainer: gluon.Trainer, numEpochs: number): number[] {
+  const epochs: number[] = [];
+  for (let epoch = 0; epoch < numEpochs; epoch++) {
+    let [l, n] = [0, 0];
+    for (const batch of trainIter) {
+      const values = (Array.isArray(batch) ? batch : [batch]) as NDArray[];
+      const trainFeat = values.length > 1 ? values.slice(0, -1) : values;
+      const trainLabel = values[values.length - 1]!;
+      const ls = autograd.record(() => loss.call(net.call(...trainFeat), trainLabel) as NDArray);
+      ls.backward();
+      l += Number(ls.mean().item());
+      n += 1;
+      trainer.step(values[0]!.shape[0]!);
+    }
+    epochs.push(l / n);
+  }
+  return epochs;
+}
+
 /** One step of d2l's `train_ranking`: `loss(net(u, i), net(u, neg))`; returns the loss. */
 export function rankingStep(net: gluon.Block, loss: gluon.Block, trainer: gluon.Trainer, users: NDArray, items: NDArray, negItems: NDArray): number {
   const l = autograd.record(() => {

@@ -151,6 +151,22 @@ describe('models/d2l: recommender systems (MF, AutoRec, BPR/hinge, NeuMF, FM, De
     assert.deepEqual(masked.map((v) => v !== 0), flat(m).map((v) => v !== 0));
   });
 
+  it("train_recsys_rating over d2l's DataLoaders (ArrayDataset of users, items, ratings; the interaction matrix itself for AutoRec, 'rollover') lowers the loss", () => {
+    random.seed(29);
+    const data = d2l.syntheticInteractions(numUsers, numItems, 80, 8);
+    const trainIter = new gluon.data.DataLoader(new gluon.data.ArrayDataset(data.users, data.items, data.ratings), { shuffle: true, lastBatch: 'rollover', batchSize: 16 });
+    const mf = new d2l.MF(4, numUsers, numItems);
+    mf.initialize(new init.Normal(0.01));
+    const mfLoss = d2l.trainRecsysRating(mf, trainIter, new gluon.loss.L2Loss(), new gluon.Trainer(mf.collectParams(), 'adam', { learningRate: 0.05, wd: 1e-5 }), 4);
+    assert.ok(mfLoss[3]! < mfLoss[0]!, `MF: ${mfLoss}`);
+    const inter = d2l.interactionMatrix(data.users, data.items, data.ratings, numUsers, numItems);
+    const interIter = new gluon.data.DataLoader(inter, { shuffle: true, lastBatch: 'rollover', batchSize: 4 });
+    const ar = new d2l.AutoRec(8, numUsers);
+    ar.initialize(new init.Normal(0.01));
+    const arLoss = d2l.trainRecsysRating(ar, interIter, new gluon.loss.L2Loss(), new gluon.Trainer(ar.collectParams(), 'adam', { learningRate: 0.02, wd: 1e-5 }), 4);
+    assert.ok(arLoss[3]! < arLoss[0]!, `AutoRec: ${arLoss}`);
+  });
+
   it("a few Adam steps of d2l's train_recsys_rating / train_ranking lower each loss", () => {
     random.seed(23);
     const data = d2l.syntheticInteractions(numUsers, numItems, 60, 5);
