@@ -61,10 +61,33 @@ export function onnxDType(d: DType): number {
   return INFO[d].onnx;
 }
 
-/** The dtype of an ONNX TensorProto.DataType number, or an error naming it. */
+/** ONNX's TensorProto.DataType number of bfloat16, which gluonc's ONNX reader reads as float32 (compiler/onnx/proto.ts). */
+export const ONNX_BFLOAT16 = 16;
+
+/** The float32 tensors (their typed arrays' owners) the ONNX reader widened from bfloat16. */
+const widenedBfloat16 = new WeakSet<object>();
+
+/** Marks `t` (a float32 tensor) as a file's bfloat16 tensor read as float32; returns it. */
+export function markBfloat16Tensor<T extends object>(t: T): T {
+  widenedBfloat16.add(t);
+  return t;
+}
+
+/** Whether `t` is a file's bfloat16 tensor read as float32. */
+export function wasBfloat16(t: object): boolean {
+  return widenedBfloat16.has(t);
+}
+
+/** ONNX's names of the TensorProto.DataType numbers gluonc has no dtype for (onnx.proto). */
+const UNSUPPORTED_ONNX: Record<number, string> = {
+  0: 'UNDEFINED', 8: 'string', 14: 'complex64', 15: 'complex128', 16: 'bfloat16', 17: 'float8e4m3fn', 18: 'float8e4m3fnuz',
+  19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
+};
+
+/** The dtype of an ONNX TensorProto.DataType number, or an error naming it (`ONNX data type 8 (string) ...`). */
 export function fromOnnxDType(n: number): DType {
   const d = BY_ONNX.get(n);
-  if (d === undefined) throw new Error(`ONNX data type ${n} is not supported by gluonc`);
+  if (d === undefined) throw new Error(`ONNX data type ${n}${UNSUPPORTED_ONNX[n] ? ` (${UNSUPPORTED_ONNX[n]})` : ''} is not supported by gluonc`);
   return d;
 }
 
@@ -110,6 +133,21 @@ const INT_RANGE: Partial<Record<DType, [number, number]>> = {
   int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   uint64: [0, Number.MAX_SAFE_INTEGER],
 };
+
+/**
+ * The least and greatest values of integer dtype `d` that a JS number holds
+ * exactly (int64's 2^63 − 1 rounds up, so its greatest is 2^63 − 1024),
+ * undefined for float and bool dtypes.
+ *
+ * ```ts
+ * intLimits('uint8'); // [0, 255]
+ * ```
+ */
+export function intLimits(d: DType): [number, number] | undefined {
+  if (d === 'int64') return [-(2 ** 63), 2 ** 63 - 1024];
+  if (d === 'uint64') return [0, 2 ** 64 - 2048];
+  return INT_RANGE[d];
+}
 
 /** True for the 64-bit integer dtypes, whose elements are bigints (BigInt64Array, BigUint64Array). */
 export function isBig(d: DType): d is 'int64' | 'uint64' {

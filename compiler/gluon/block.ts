@@ -10,7 +10,7 @@ import { withScope } from '../ops/errors.js';
 import { inHybridForward } from '../engine/trace-context.js';
 import type { DType } from '../../runtime/dtypes.js';
 import type { Initializer } from './init.js';
-import { Parameter, ParameterDict } from './parameter.js';
+import { Parameter, ParameterDict, type SettableName } from './parameter.js';
 import { structureEpoch, structureMayHaveChanged } from './structure.js';
 import { omitAbsentTail } from './call-inputs.js';
 import { summarize, type SummaryResult } from './summary.js';
@@ -270,6 +270,15 @@ export class Block {
     for (const [, c] of this.children()) c.apply(fn);
     fn(this);
     return this;
+  }
+
+  /**
+   * MXNet 2's `Block.setattr`: sets an attribute on every parameter of the block and its children
+   * (`collectParams().setattr`; `gradReq`/`grad_req`, `lrMult`/`lr_mult`, `wdMult`/`wd_mult`).
+   * Example: `net.embedding.setattr('grad_req', 'null')`.
+   */
+  setattr(name: SettableName, value: unknown): void {
+    this.collectParams().setattr(name, value);
   }
 
   /** Zeroes the gradients of every parameter. */

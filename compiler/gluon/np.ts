@@ -25,6 +25,9 @@ import { isSymbolicDim } from '../ops/symbolic-dim.js';
 import { random } from './np-random.js';
 import { eye, identity, meshgrid } from './np-grids.js';
 import { logicalAnd, logicalNot, logicalOr, logicalXor } from './np-logical.js';
+import { arraySplit, axisOption, split } from './np-split.js';
+import { pad } from './np-pad.js';
+import { columnStack, dstack, hstack, vstack } from './np-join.js';
 
 const ops = ndMod.ops as unknown as Record<string, (...a: unknown[]) => unknown>;
 
@@ -174,21 +177,9 @@ export function concatenate<T extends Arr>(seq: T[], options: { axis?: number } 
   return call<T>('concat', ...seq, { dim: axisOption('np.concatenate', options) });
 }
 
-/** numpy's `axis`, given positionally (`np.concatenate((X, context), 2)`, d2l) or in the options object; default 0. */
-function axisOption(what: string, options: { axis?: number } | number): number {
-  if (typeof options === 'number') return options;
-  checkOptions(what, options, ['axis']);
-  return options.axis ?? 0;
-}
-
 /** numpy's `stack` along a new `axis` (default 0). Example: `np.stack([a, b])`. */
 export function stack<T extends Arr>(arrays: T[], options: { axis?: number } | number = {}): Out<T> {
   return call<T>('stack', ...arrays, { axis: axisOption('np.stack', options) });
-}
-
-/** numpy's `split` into `sections` equal parts along `axis` (default 0). Example: `const [a, b] = np.split(x, 2)`. */
-export function split<T extends Arr>(a: T, sections: number, options: { axis?: number } | number = {}): Out<T>[] {
-  return ops.split!(a, { numOutputs: sections, axis: axisOption('np.split', options) }) as Out<T>[];
 }
 
 /**
@@ -579,7 +570,13 @@ export const np = {
   squeeze,
   concatenate,
   stack,
+  vstack,
+  hstack,
+  dstack,
+  columnStack,
   split,
+  arraySplit,
+  pad,
   tile: opView('tile'),
   repeat: opView('repeat'),
   broadcastTo,

@@ -16,6 +16,7 @@ import { NDArray } from '../engine/ndarray.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { Symbol } from '../trace/symbol.js';
 import { formatShape, tensorToNumbers } from '../../runtime/tensor.js';
+import { rowMajorPosition } from '../ops/indices.js';
 
 type Op = (...args: unknown[]) => unknown;
 const op = (name: string): Op => (ndOps as unknown as Record<string, Op>)[name]!;
@@ -46,17 +47,12 @@ export function gatherNd<T extends NDArray | Symbol | Tensor>(data: T, indices: 
   }
   if (indices instanceof NDArray) checkRange(indices, ds as number[], M, shapes);
   const idx = op('cast')(indices, { dtype: 'float64' });
-  // Row-major position among the first M axes: sum_k wrap(i_k) * (d_{k+1} * ... * d_{M-1}).
-  let pos: unknown = null;
-  let stride = 1;
-  for (let k = M - 1; k >= 0; k--) {
-    let ik = op('sliceAxis')(idx, { axis: 0, begin: k, end: k + 1 });
+  // Row-major position among the first M axes, each index wrapped: sum_k wrap(i_k) * (d_{k+1} * ... * d_{M-1}).
+  let pos = rowMajorPosition<unknown>(M, (k) => {
+    const ik = op('sliceAxis')(idx, { axis: 0, begin: k, end: k + 1 });
     const d = ds[k]!;
-    if (typeof d === 'number') ik = op('add')(ik, op('mul')(op('lesser')(ik, 0), d));
-    const term = stride === 1 ? ik : op('mul')(ik, stride);
-    pos = pos === null ? term : op('add')(pos, term);
-    stride *= typeof d === 'number' ? d : 1;
-  }
+    return typeof d === 'number' ? op('add')(ik, op('mul')(op('lesser')(ik, 0), d)) : ik;
+  }, (k) => ds[k] as number, { mul: (a, s) => op('mul')(a, s), add: (a, c) => op('add')(a, c) });
   pos = op('squeeze')(pos, { axis: 0 });
   let rows: unknown = data;
   for (let k = 1; k < M; k++) rows = op('reshape')(rows, [-3, -2]);

@@ -11,7 +11,7 @@ import { OPS } from '../ops/all.js';
 import type { Bind, OpDef, PositionalOptions, SigOf } from '../ops/define.js';
 import type { PoolOptions } from '../ops/pool.js';
 import type { SoftmaxOptions } from '../ops/nn.js';
-import type { TopkOptions } from '../ops/sort.js';
+import type { TopkOf } from '../ops/sort.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
@@ -53,14 +53,16 @@ export function opView<K extends keyof Ops>(name: K): View<K> {
  * order and the rest as one options object, so a value in the wrong place
  * meets the operator's own checks. A null for a name the operator lacks is
  * an argument left out (MXNet's None); more arguments than `params`, or a
- * name given twice, is an Error naming the function.
+ * name given twice, is an Error naming the function. `defaults` are npx's
+ * own defaults where they differ from the declaration's (MXNet 1.x's), used
+ * when the call leaves the name out.
  *
  * ```ts
  * const pooling = npxOrdered('pooling', 'Pooling', ['data', 'kernel', 'stride', 'pad', 'poolType']);
  * pooling(x, [2, 2], [2, 2], [0, 0], 'avg'); // nd.Pooling(x, { kernel: [2, 2], stride: [2, 2], pad: [0, 0], poolType: 'avg' })
  * ```
  */
-function npxOrdered(npxName: string, name: string, params: readonly string[]): (...args: unknown[]) => unknown {
+function npxOrdered(npxName: string, name: string, params: readonly string[], defaults: Record<string, unknown> = {}): (...args: unknown[]) => unknown {
   const def = (OPS as unknown as Record<string, OpDef>)[name]!;
   const f = (ndOps as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!;
   const inputs = def.inputs.map((n) => n.replace(/\?$/, ''));
@@ -79,6 +81,7 @@ function npxOrdered(npxName: string, name: string, params: readonly string[]): (
       if (k in named) throw new Error(`${label}: got multiple values for '${k}' (positionally and in the options object)`);
       named[k] = v;
     }
+    for (const [k, v] of Object.entries(defaults)) if (!(k in named)) named[k] = v;
     const given = inputs.map((k) => named[k] ?? null);
     const options: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(named)) if (!inputs.includes(k) && !(v === null && !(k in (def.attrs ?? {})))) options[k] = v;
@@ -89,21 +92,21 @@ function npxOrdered(npxName: string, name: string, params: readonly string[]): (
 /** MXNet 2's `npx.pooling(data, kernel, stride, pad, pool_type, pooling_convention, global_pool, cudnn_off, p_value, count_include_pad, layout)`. */
 type NpxPoolOrder = ['kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout'];
 type NpxPooling = <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<PoolOptions, NpxPoolOrder>) => T;
-/** MXNet 2's `npx.softmax(data, axis, length, temperature, use_length)` (and log_softmax's; gluonc's logSoftmax takes no length). */
+/** MXNet 2's `npx.softmax(data, axis, length, temperature, use_length, dtype)` (and log_softmax's; gluonc's logSoftmax takes no length). */
 type NpxSoftmax = <T extends NDArray | Symbol | Tensor>(
-  data: T, axis?: number | SoftmaxOptions, length?: T | null | SoftmaxOptions, temperature?: number | null | SoftmaxOptions, useLength?: boolean | SoftmaxOptions, options?: SoftmaxOptions,
+  data: T, axis?: number | SoftmaxOptions, length?: T | null | SoftmaxOptions, temperature?: number | null | SoftmaxOptions, useLength?: boolean | SoftmaxOptions,
+  dtype?: SoftmaxOptions['dtype'] | SoftmaxOptions, options?: SoftmaxOptions,
 ) => T;
-const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength'];
+const SOFTMAX_ORDER = ['data', 'axis', 'length', 'temperature', 'useLength', 'dtype'];
 /**
- * `npx.topk` typed by its `retTyp`: one array for 'indices' (the default),
+ * `npx.topk` typed by its `retTyp` as nd's and F's are (TopkOf): one array for 'indices' (the default),
  * 'value' and 'mask', the list `[values, indices]` for 'both', so d2l's
  * `npx.topk(cos, { k, retTyp: 'indices' }).toArray()` type-checks.
  */
-type NpxTopk = {
-  <T extends NDArray | Symbol | Tensor>(data: T, options: TopkOptions & { retTyp: 'both' }): T[];
-  <T extends NDArray | Symbol | Tensor>(data: T, options?: TopkOptions & { retTyp?: 'value' | 'indices' | 'mask' }): T;
-  <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<TopkOptions, ['axis', 'k', 'retTyp', 'isAscend', 'dtype']>): T | T[];
-};
+type NpxTopk = TopkOf<NDArray> & TopkOf<Symbol> & TopkOf<Tensor>;
+
+/** An operator's inputs then its positional options: MXNet 2's order where npx keeps 1.x's (npx.convolution, python/mxnet/numpy_extension/_op.py). */
+const sameOrder = (name: 'Convolution' | 'Deconvolution'): string[] => [...OPS[name].inputs.map((n) => n.replace(/\?$/, '')), ...(OPS[name].positional ?? [])];
 
 const RESHAPE_CODES = "MXNet 2's codes are -1 (infer), -2 (copy), -3 (drop a size-1 dimension), -4 (copy the rest), -5 (merge two), -6 (split one into the next two)";
 
@@ -190,8 +193,16 @@ export const npx = {
   batchNorm: opView('BatchNorm'),
   layerNorm: opView('LayerNorm'),
   fullyConnected: opView('FullyConnected'),
-  convolution: opView('Convolution'),
-  deconvolution: opView('Deconvolution'),
+  /**
+   * MXNet 2's `npx.convolution(data, weight, bias, kernel, stride, dilate, pad, numFilter, numGroup, workspace, noBias, ...)`:
+   * 1.x's order and defaults (noBias false). As in F, a kernel or numFilter left out is read from the weight's shape.
+   */
+  convolution: npxOrdered('convolution', 'Convolution', sameOrder('Convolution'), { noBias: false }) as View<'Convolution'>,
+  /**
+   * MXNet 2's `npx.deconvolution(data, weight, bias, kernel, stride, dilate, pad, adj, targetShape, numFilter, ...)`,
+   * with npx's default noBias false (F/nd/sym's Deconvolution keeps MXNet 1.x's true): a bias given is added.
+   */
+  deconvolution: npxOrdered('deconvolution', 'Deconvolution', sameOrder('Deconvolution'), { noBias: false }) as View<'Deconvolution'>,
   /** MXNet 2's order: `npx.pooling(x, kernel, stride, pad, poolType, ...)` (F/nd's is MXNet 1.x's `Pooling(x, kernel, poolType, globalPool, ...)`). */
   pooling: npxOrdered('pooling', 'Pooling', ['data', 'kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout']) as NpxPooling,
   embedding: opView('Embedding'),

@@ -439,20 +439,26 @@ export class ParameterDict {
     this.map.set(name, p);
   }
 
-  /** MXNet's setattr: sets an attribute (`gradReq`, `lrMult`, `wdMult`) on every parameter. */
-  setattr(name: 'gradReq' | 'lrMult' | 'wdMult' | 'differentiable', value: unknown): void {
-    const check = {
+  /**
+   * MXNet's setattr: sets an attribute (`gradReq`, `lrMult`, `wdMult`) on every parameter; MXNet's
+   * snake_case names (`grad_req`, `lr_mult`, `wd_mult`) as Gluon code writes them are the same attributes.
+   * Example: `net.collectParams('.*bias').setattr('lr_mult', 2)`.
+   */
+  setattr(name: SettableName, value: unknown): void {
+    const key = Object.hasOwn(SNAKE_SETTABLE, name) ? SNAKE_SETTABLE[name as keyof typeof SNAKE_SETTABLE] : name;
+    const checks: Record<CamelSettable, (n: string, v: unknown) => unknown> = {
       gradReq: checkGradReq,
       lrMult: (n: string, v: unknown) => checkMult(n, 'lrMult', v),
       wdMult: (n: string, v: unknown) => checkMult(n, 'wdMult', v),
       differentiable: (n: string, v: unknown) => checkFlag(n, 'differentiable', v),
-    }[name];
-    if (!check) {
-      const near = typeof name === 'string' ? closestKey(name, SETTABLE) : undefined;
-      throw new Error(`ParameterDict.setattr: unknown attribute ${showValue(name)} (${SETTABLE.join(', ')})${near ? `; did you mean '${near}'?` : ''}`);
+    };
+    if (typeof key !== 'string' || !Object.hasOwn(checks, key)) {
+      const near = typeof name === 'string' ? closestKey(name, [...SETTABLE, ...Object.keys(SNAKE_SETTABLE)]) : undefined;
+      throw new Error(`ParameterDict.setattr: unknown attribute ${showValue(name)} (${SETTABLE.join(', ')}, or MXNet's grad_req, lr_mult, wd_mult)${near ? `; did you mean '${near}'?` : ''}`);
     }
+    const check = checks[key as CamelSettable];
     for (const p of this.map.values()) check(p.name, value);
-    for (const p of this.map.values()) (p as unknown as Record<string, unknown>)[name] = value;
+    for (const p of this.map.values()) (p as unknown as Record<string, unknown>)[key] = value;
     structureMayHaveChanged();
   }
 
@@ -517,6 +523,11 @@ export class ParameterDict {
 
 /** The attributes `ParameterDict.setattr` sets. */
 const SETTABLE = ['gradReq', 'lrMult', 'wdMult', 'differentiable'];
+/** MXNet's names of them (Parameter's grad_req, lr_mult, wd_mult). */
+const SNAKE_SETTABLE = { grad_req: 'gradReq', lr_mult: 'lrMult', wd_mult: 'wdMult' } as const;
+/** An attribute name `setattr` takes: gluonc's camelCase or MXNet's snake_case. */
+export type SettableName = CamelSettable | keyof typeof SNAKE_SETTABLE;
+type CamelSettable = 'gradReq' | 'lrMult' | 'wdMult' | 'differentiable';
 
 /** Checks a `resetCtx` argument: Contexts, each the current one (see Parameter.resetCtx). */
 function checkResetCtx(what: string, ctx: unknown): void {

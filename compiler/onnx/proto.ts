@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { dtypeBytes, fromOnnxDType, onnxDType, viewOf } from '../../runtime/dtypes.js';
+import { dtypeBytes, fromOnnxDType, markBfloat16Tensor, ONNX_BFLOAT16, onnxDType, viewOf, type DType } from '../../runtime/dtypes.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Shape, TensorType } from '../ir/types.js';
 
@@ -20,8 +20,22 @@ export function tensorProto(name: string, t: HostTensor): OnnxNs.ITensorProto {
   return { name, dims: t.shape, dataType: onnxDType(t.dtype), rawData: bytes };
 }
 
-/** The host tensor a TensorProto holds (raw data or the typed fields). */
+
+/**
+ * The dtype an ONNX file's data type number is read as: gluonc's own, and
+ * bfloat16 (which gluonc lacks) as float32, which holds every bfloat16
+ * value exactly (a torch model in bfloat16 imports and computes in float32).
+ */
+export function readDType(n: number): DType {
+  return n === ONNX_BFLOAT16 ? 'float32' : fromOnnxDType(n);
+}
+
+/**
+ * The host tensor a TensorProto holds (raw data or the typed fields); a
+ * bfloat16 tensor as float32 (its 16 bits the high half of each float32, exact).
+ */
 export function fromTensorProto(p: OnnxNs.ITensorProto): HostTensor {
+  if (p.dataType === ONNX_BFLOAT16) return widenBfloat16(p);
   const dtype = fromOnnxDType(p.dataType ?? 0);
   const shape = (p.dims ?? []).map((d) => Number(d));
   const n = sizeOf(shape);
@@ -52,6 +66,24 @@ export function fromTensorProto(p: OnnxNs.ITensorProto): HostTensor {
     else (t.data as Float64Array)[i] = Number(typeof v === 'object' ? v.toString() : v);
   }
   return t;
+}
+
+/** A bfloat16 TensorProto (raw little-endian bits, or one value's bits per int32_data entry, as onnx.proto says) as float32. */
+function widenBfloat16(p: OnnxNs.ITensorProto): HostTensor {
+  const shape = (p.dims ?? []).map((d) => Number(d));
+  const n = sizeOf(shape);
+  if (p.dataLocation === 1 || (p.externalData && p.externalData.length)) throw new Error(`tensor '${p.name}' uses external data, which this reader does not load`);
+  let bits: ArrayLike<number>;
+  if (p.rawData && p.rawData.length) {
+    if (p.rawData.length !== 2 * n) throw new Error(`tensor '${p.name}' has ${p.rawData.length} bytes of bfloat16 data, expected ${2 * n}`);
+    bits = new Uint16Array(new Uint8Array(p.rawData).buffer, 0, n);
+  } else {
+    bits = p.int32Data ?? [];
+    if (bits.length !== n) throw new Error(`tensor '${p.name}' holds ${bits.length} bfloat16 values, expected ${n}`);
+  }
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = ((bits[i]! & 0xffff) << 16) >>> 0;
+  return markBfloat16Tensor<HostTensor>({ dtype: 'float32', shape, data: new Float32Array(out.buffer) });
 }
 
 /** A ValueInfoProto for a tensor; symbolic dimensions become dim_params. */

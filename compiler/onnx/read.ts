@@ -16,7 +16,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { fromOnnxDType, isFloat } from '../../runtime/dtypes.js';
+import { DTYPES, isFloat, ONNX_BFLOAT16, wasBfloat16 } from '../../runtime/dtypes.js';
 import { checkExternal } from '../../runtime/model-file.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
@@ -31,8 +31,8 @@ import { withScope } from '../ops/errors.js';
 import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
-import { fromTensorProto, onnx } from './proto.js';
-import { makeImportCtx, shapeValueDims, type ImportCtx } from './import/context.js';
+import { fromTensorProto, onnx, readDType } from './proto.js';
+import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
 import { DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
@@ -209,6 +209,7 @@ class GraphReader implements ForeignCtx {
       if (this.initializers.has(name)) continue;
       const type = typeOf(vi, this.fail, `graph input '${name}'`, true);
       const v = this.paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
+      if (vi.type?.tensorType?.elemType === ONNX_BFLOAT16) markBfloat16(v);
       this.values.set(name, v);
       if (v.kind === 'input') inputs.push(v);
     }
@@ -248,6 +249,7 @@ class GraphReader implements ForeignCtx {
     const foreignParam = !this.isGluonc && isFloat(data.dtype) && data.shape.length > 0 && !this.exported.has(name);
     const isParam = this.paramNames.has(name) || foreignParam || (this.isGluonc && !this.manifest && !/^const\d+$/.test(name));
     const v = isParam ? Value.param(name, { dtype: data.dtype, shape: data.shape }, data) : Value.constant(data);
+    if (wasBfloat16(data)) markBfloat16(v);
     this.values.set(name, v);
     return v;
   }
@@ -332,10 +334,10 @@ class GraphReader implements ForeignCtx {
       const v = this.values.get(name) ?? this.initValue(name);
       if (!v && this.sequences.has(name)) throw this.fail(`graph output '${name}' is a sequence; gluonc graphs output tensors`);
       if (!v) throw this.fail(`graph output '${name}' is not computed by any node`);
-      const dims = shapeValueDims(v);
-      if (dims) throw this.fail(`graph output '${name}' is a shape holding symbolic dimensions [${dims.join(', ')}]; gluonc graphs cannot output it`);
-      this.checkDeclared(name, v, `graph output '${name}'`, this.isGluonc);
-      return { name, value: v };
+      // A shape (or a float Cast of one) as an output: computed when the graph runs, as where it is used as data.
+      const out = shapeValueDims(v) ? makeImportCtx({ opType: 'Identity', input: [name], output: [name] }, `graph output '${name}'`, 0, hooksOf(this)).input(0) : v;
+      this.checkDeclared(name, out, `graph output '${name}'`, this.isGluonc);
+      return { name, value: out };
     });
     if (!outputs.length) throw this.fail('the graph has no outputs (corrupt or truncated file?)');
     return outputs;
@@ -429,6 +431,18 @@ class ScopeReader implements ForeignCtx {
 }
 
 /** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
+/** What a node's builder context reads of the reader `c` (its values, initializers, graph inputs, node maker). */
+function hooksOf(c: ForeignCtx): ReaderHooks {
+  return {
+    resolve: (name, who) => c.resolve(name, who),
+    initializerData: (name) => c.initializerData(name),
+    makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
+    inputs: () => c.inputs,
+    scope: c,
+    tensor: fromTensorProto,
+  };
+}
+
 function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const prefix = 'readModel: ';
   const named = c.fail('').message;
@@ -450,13 +464,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
   if (!domain && opset === 0) throw new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent: the model imports no default ONNX opset`);
   const user = `node '${label}'`;
-  const ctx = makeImportCtx(n, label, opset, {
-    resolve: (name, who) => c.resolve(name, who),
-    initializerData: (name) => c.initializerData(name),
-    makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
-    inputs: () => c.inputs,
-    tensor: fromTensorProto,
-  });
+  const ctx = makeImportCtx(n, label, opset, hooksOf(c));
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);
   if (SEQUENCE_OPS.has(opType)) {
     const v = mapSequence(n, ctx, c);
@@ -525,10 +533,14 @@ function groupOutputs(group: OnnxNs.INodeProto[], rest: OnnxNs.INodeProto[], gra
 /** The IR type of a ValueInfoProto; dims without value or name become `<name>_<i>` (inputs only). */
 function typeOf(vi: OnnxNs.IValueInfoProto, fail: (m: string) => Error, what: string, needShape: boolean): TensorType {
   const tt = vi.type?.tensorType;
-  if (!tt) throw fail(`${what} is not a tensor`);
+  if (!tt) {
+    const t = vi.type;
+    const kind = t?.sequenceType ? 'a sequence' : t?.optionalType ? 'an optional' : t?.mapType ? 'a map' : t?.sparseTensorType ? 'a sparse tensor' : 'no tensor';
+    throw fail(`${what} is ${kind}; gluonc graphs take and give tensors (its dtypes: ${DTYPES.join(', ')}; bfloat16 is read as float32)`);
+  }
   let dtype;
   try {
-    dtype = fromOnnxDType(tt.elemType ?? 0);
+    dtype = readDType(tt.elemType ?? 0);
   } catch (e) {
     throw fail(`${what}: ${(e as Error).message}`);
   }

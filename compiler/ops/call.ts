@@ -12,6 +12,7 @@ import { OpError } from './errors.js';
 import { unknownOptionsMessage } from '../../runtime/check-options.js';
 import { isSymbolicDim, normalizeDims } from './symbolic-dim.js';
 import { randomNamespace, type RandomNamespace } from './random-namespace.js';
+import type { TopkOf } from './sort.js';
 
 /** A parsed call: tensor inputs (numbers still raw, absent optionals dropped) and attributes. */
 export interface ParsedCall<T> {
@@ -227,12 +228,19 @@ type Ops = typeof OPS;
 /** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`), the same functions as on `F`. */
 export type ContribNamespace<T> = { readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>; readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T> };
 
-export type OpsOf<T> = { [K in keyof Ops]: Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T>; readonly contrib: ContribNamespace<T> };
+export type OpsOf<T> = { [K in keyof Ops]: K extends keyof Typed<T> ? Typed<T>[K] : Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T>; readonly contrib: ContribNamespace<T> };
 
 type MethodNames = { [K in keyof Ops]: SigOf<Ops[K]> extends { __method: true } ? K : never }[keyof Ops];
 
+/**
+ * Operators whose result type follows an option's value, as overloads in
+ * place of the bound signature (which has one `Tx | Tx[]` result): topk by
+ * its retTyp. `Pre` is `[data: T]` for the function and `[]` for the method.
+ */
+type Typed<T, Pre extends unknown[] = [data: T]> = { topk: TopkOf<T, Pre> };
+
 /** The tensor methods (`x.add(y)`) of a tensor type `T`. */
-export type MethodsOf<T> = { [K in MethodNames]: DropFirst<Bind<SigOf<Ops[K]>, T>> };
+export type MethodsOf<T> = { [K in MethodNames]: K extends keyof Typed<T> ? Typed<T, []>[K] : DropFirst<Bind<SigOf<Ops[K]>, T>> };
 
 /** Builds every operator function of a backend from its `apply`. */
 export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) => T | T[]): OpsOf<T> {

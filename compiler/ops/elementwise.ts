@@ -5,7 +5,7 @@
  * Comparisons return the inputs' dtype holding 0/1, as MXNet's do.
  */
 import type { DType } from '../../runtime/dtypes.js';
-import { isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
+import { intLimits, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
 import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
@@ -484,11 +484,14 @@ export const floor = unary('floor', one('Floor'), Math.floor, FLOATS, zeroGrad);
 export const ceil = unary('ceil', one('Ceil'), Math.ceil, FLOATS, zeroGrad);
 
 type ClipSig = Method<(data: Tx, aMin: number | null, aMax?: number | null) => Tx>;
-type ClipAttrs = Attrs & { aMin: number; aMax: number };
+/** The bounds once normalized: numbers, or (an integer array's one-sided clip) one null. */
+type ClipAttrs = Attrs & { aMin: number | null; aMax: number | null };
 
 /**
  * Clips to `[aMin, aMax]`. The gradient passes where `aMin <= x <= aMax`
- * (bounds included, as in MXNet) and is 0 outside. Example: `F.clip(x, 0, 1)`.
+ * (bounds included, as in MXNet) and is 0 outside. One bound may be null
+ * (numpy's None): none on that side, the dtype kept (`np.clip(intArr, null, 3)`
+ * stays an integer array, as numpy's). Example: `F.clip(x, 0, 1)`.
  */
 export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
   name: 'clip',
@@ -496,28 +499,43 @@ export const clip: OpDef<ClipSig, ClipAttrs> = defineOp<ClipSig, ClipAttrs>({
   attrs: { aMin: null, aMax: null },
   positional: ['aMin', 'aMax'],
   method: true,
-  // numpy's and MXNet 2's one-sided clip (`x.clip(0)`, `np.clip(x, null, 1)`): an absent bound of a float array is infinite.
+  // numpy's and MXNet 2's one-sided clip (`x.clip(0)`, `np.clip(x, null, 1)`): an absent bound of a float array is
+  // infinite; an integer array's stays null (no bound: ONNX Clip's input left out), as no number of it is infinite.
+  // An integer array's bound beyond its dtype's end is none on that side (never wrapped into the dtype); both: its least (no-op).
   normalize: (a, types) => {
     const [lo, hi] = [a.aMin ?? null, a.aMax ?? null];
-    if ((lo === null) === (hi === null) || !types[0] || !isFloat(types[0].dtype)) return a;
+    const r = types[0] ? intLimits(types[0].dtype) : undefined;
+    if (r && (lo !== null || hi !== null)) {
+      const [l, h] = [typeof lo === 'number' && lo <= r[0] ? null : lo, typeof hi === 'number' && hi >= r[1] ? null : hi];
+      return { ...a, aMin: l === null && h === null ? r[0] : l, aMax: h };
+    }
+    if ((lo === null) === (hi === null) || !types[0] || !isFloat(types[0].dtype)) return { ...a, aMin: lo, aMax: hi };
     return { ...a, aMin: lo ?? -Infinity, aMax: hi ?? Infinity };
   },
   infer: (types, a) => {
-    if (typeof a.aMin !== 'number' || typeof a.aMax !== 'number') {
-      if ((a.aMin ?? null) === null && (a.aMax ?? null) === null) throw new OpError('clip', 'needs aMin or aMax (one may be null, as numpy\'s None)', types);
-      throw new OpError('clip', `needs numbers aMin and aMax (one may be null for a float array), got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
+    const bound = (v: unknown) => v === null || typeof v === 'number';
+    if (a.aMin === null && a.aMax === null) throw new OpError('clip', 'needs aMin or aMax (one may be null, as numpy\'s None)', types);
+    if (!bound(a.aMin) || !bound(a.aMax)) {
+      throw new OpError('clip', `needs numbers aMin and aMax (one may be null), got ${JSON.stringify(a.aMin)} and ${JSON.stringify(a.aMax)}`, types);
     }
-    if (a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
+    if (a.aMin !== null && a.aMax !== null && a.aMin > a.aMax) throw new OpError('clip', `aMin ${a.aMin} is greater than aMax ${a.aMax}`, types);
+    const r = intLimits(types[0]!.dtype);
+    const past = r && [a.aMin, a.aMax].find((v) => v !== null && (v < r[0] || v > r[1]));
+    if (r && past !== undefined) throw new OpError('clip', `bound ${past} is outside ${types[0]!.dtype}'s range [${r[0]}, ${r[1]}]: every element would become it, which ${types[0]!.dtype} cannot hold (numpy refuses it too)`, types);
     return [{ dtype: commonDType('clip', types, NUMERIC), shape: [...types[0]!.shape] }];
   },
   lower: computeIn<ClipAttrs>(SMALL_VIA, (c, a) => {
     const d = c.inTypes[0]!.dtype;
-    c.emit('Clip', [c.inputs[0]!, c.scalar(a.aMin, d), c.scalar(a.aMax, d)], {}, c.outputs);
+    const b = (v: number | null) => (v === null ? '' : c.scalar(v, d));
+    c.emit('Clip', [c.inputs[0]!, b(a.aMin), b(a.aMax)], {}, c.outputs);
   }),
-  kernel: (ins, a, [out]) => [mapN(ins, out!, (x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, a.aMin), a.aMax)))],
+  kernel: (ins, a, [out]) => {
+    const [lo, hi] = [a.aMin ?? -Infinity, a.aMax ?? Infinity];
+    return [mapN(ins, out!, (x) => (Number.isNaN(x) ? x : Math.min(Math.max(x, lo), hi)))];
+  },
   grad: floatGrad((F, { inputs: [x], attrs }, [g]) => {
     const a = attrs as ClipAttrs;
-    return [F.mul(g!, F.mul(F.greaterEqual(x!, a.aMin), F.lesserEqual(x!, a.aMax)))];
+    return [F.mul(g!, F.mul(F.greaterEqual(x!, a.aMin ?? -Infinity), F.lesserEqual(x!, a.aMax ?? Infinity)))];
   }),
 });
 

@@ -90,3 +90,30 @@ export function lengthsInt64(c: LowerCtx, x: string, dtype: DType, clip?: [numbe
   if (!clip) return l;
   return c.emit('Max', [c.emit('Min', [l, clip[1]])[0]!, c.scalar(clip[0], 'int64')])[0]!;
 }
+
+/**
+ * The row-major position of `count` index columns among axes of sizes
+ * `size(k)` (a number, or a value read when the graph runs):
+ * `sum_k col(k) * (size(k+1) * ... * size(count-1))` — the one linearization
+ * behind MXNet's gather_nd (`npx.gatherNd`) and ONNX's GatherND (its
+ * importer), written against the caller's values through `mul` and `add`.
+ * `size(0)` is never asked for.
+ *
+ * ```ts
+ * // i0 * 4 + i1 for axes [3, 4]
+ * rowMajorPosition(2, (k) => cols[k], (k) => [3, 4][k], { mul: (a, s) => F.mul(a, s), add: (a, b) => F.add(a, b) });
+ * ```
+ */
+export function rowMajorPosition<V>(count: number, col: (k: number) => V, size: (k: number) => number | V, b: { mul(a: V, s: number | V): V; add(a: V, c: V): V }): V {
+  let pos: V | null = null;
+  let stride: number | V = 1;
+  for (let k = count - 1; k >= 0; k--) {
+    const ik = col(k);
+    const term = stride === 1 ? ik : b.mul(ik, stride);
+    pos = pos === null ? term : b.add(pos, term);
+    if (k === 0) break;
+    const d = size(k);
+    stride = typeof stride === 'number' && typeof d === 'number' ? stride * d : typeof stride === 'number' ? b.mul(d as V, stride) : b.mul(stride, d);
+  }
+  return pos!;
+}

@@ -13,7 +13,7 @@ import type { Attrs } from '../ir/node.js';
 import type { Dim, Shape, TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type Method, type OpDef, type PositionalOptions, type PositionalRest, type Tx } from './define.js';
 import { normAxis, splitAt } from './dims.js';
-import { commonDType, erfFn, float16InFloat32, gelu as geluOp } from './elementwise.js';
+import { commonDType, computeIn, erfFn, float16InFloat32, gelu as geluOp } from './elementwise.js';
 import { OpError } from './errors.js';
 import { dimScalar } from './index-ops.js';
 import { indexValue, lengthsInt64 } from './indices.js';
@@ -88,13 +88,15 @@ export function solveVectors(types: TensorType[], c: Dim | undefined): (Shape | 
 
 // ---------------------------------------------------------------- softmax
 
-type SoftmaxAttrs = Attrs & { axis: number; temperature: number | null; useLength?: boolean };
+type SoftmaxAttrs = Attrs & { axis: number; temperature: number | null; useLength?: boolean; dtype: DType | null };
 /** Options of softmax and logSoftmax (`useLength`: softmax only). */
 export interface SoftmaxOptions {
   axis?: number;
   temperature?: number | null;
   /** softmax only: MXNet's `use_length`, the `length` input gives each row's length along `axis`. */
   useLength?: boolean;
+  /** MXNet's `dtype`: the output's (default the input's), computed in the wider of the two (float16 in float32). */
+  dtype?: 'float16' | 'float32' | 'float64' | null;
 }
 
 /** Whether the `length` input is used; checks it (shape: data's without `axis`, numbers). */
@@ -120,10 +122,30 @@ function usesLength(op: string, types: TensorType[], a: SoftmaxAttrs): boolean {
 function softmaxInfer(op: string) {
   return (types: TensorType[], a: SoftmaxAttrs): TensorType[] => {
     const dtype = commonDType(op, types.slice(0, 1), FLOATS);
+    const out = a.dtype ?? null;
+    if (out !== null && !(typeof out === 'string' && FLOATS.includes(out))) throw new OpError(op, `option 'dtype' must be 'float16', 'float32', 'float64' or null (the input's), got ${JSON.stringify(out)}`, types);
     normAxis(op, a.axis, types[0]!.shape.length, types);
     if (a.temperature !== null) checkNumber(op, 'temperature', a.temperature, (t) => t > 0 && Number.isFinite(t), 'a positive number or null', types);
     usesLength(op, types, a);
-    return [{ dtype, shape: [...types[0]!.shape] }];
+    return [{ dtype: out ?? dtype, shape: [...types[0]!.shape] }];
+  };
+}
+
+const WIDTH: Partial<Record<DType, number>> = { float16: 16, float32: 32, float64: 64 };
+/**
+ * A softmax lowering with MXNet's `dtype` (softmax-inl.h: the input read in its accumulation
+ * type, the output written in `dtype`): computed in the wider of the input and output dtypes,
+ * float16 in float32 (onnxruntime's CPU Softmax lacks it), then cast to the output's.
+ */
+function softmaxIn(lower: (c: LowerCtx, a: SoftmaxAttrs) => void): (c: LowerCtx, a: SoftmaxAttrs) => void {
+  return (c, a) => {
+    const [i, o] = [c.inTypes[0]!.dtype, c.outTypes[0]!.dtype];
+    if (i === o) return float16InFloat32(lower)(c, a);
+    const wide = WIDTH[i]! >= WIDTH[o]! ? i : o;
+    const via = wide === 'float16' ? 'float32' : wide;
+    const map: Partial<Record<DType, DType>> = {};
+    for (const d of [i, o]) if (d !== via) map[d] = via;
+    computeIn(map, lower)(c, a);
   };
 }
 
@@ -178,14 +200,19 @@ function softmaxKernel(log: boolean) {
   };
 }
 
+/** A gradient in the output's dtype cast to the input's (softmax's `dtype` option). */
+function inputDType(F: GradOps, dx: GradTensor, inTypes: TensorType[], outTypes: TensorType[]): GradTensor {
+  return inTypes[0]!.dtype === outTypes[0]!.dtype ? dx : F.cast(dx, inTypes[0]!.dtype);
+}
+
 /** `x / temperature` (temperature null or 1: x). */
 function overTemperature(F: GradOps, x: GradTensor, a: SoftmaxAttrs): GradTensor {
   return a.temperature === null || a.temperature === 1 ? x : F.div(x, a.temperature);
 }
 
-type SoftmaxSig = Method<(data: Tx, ...rest: PositionalOptions<SoftmaxOptions, ['axis', 'temperature']>) => Tx>;
+type SoftmaxSig = Method<(data: Tx, ...rest: PositionalOptions<SoftmaxOptions, ['axis', 'temperature', 'dtype']>) => Tx>;
 /** MXNet 1.x's order; a number second is the axis (`softmax(x, 1)`), as MXNet 2's npx.softmax has it. */
-type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | null | number | SoftmaxOptions, ...rest: PositionalRest<SoftmaxOptions, ['axis', 'temperature']>) => Tx>;
+type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | null | number | SoftmaxOptions, ...rest: PositionalRest<SoftmaxOptions, ['axis', 'temperature', 'dtype']>) => Tx>;
 
 /**
  * Softmax along `axis` (default -1), optionally of `data / temperature`.
@@ -206,19 +233,19 @@ type LengthSoftmaxSig = Method<(data: Tx, length?: Tx | null | number | SoftmaxO
 export const softmax: OpDef<LengthSoftmaxSig, SoftmaxAttrs> = defineOp<LengthSoftmaxSig, SoftmaxAttrs>({
   name: 'softmax',
   inputs: ['data', 'length?'],
-  attrs: { axis: -1, temperature: null, useLength: false }, positional: ['axis', 'temperature'],
+  attrs: { axis: -1, temperature: null, useLength: false, dtype: null }, positional: ['axis', 'temperature', 'dtype'],
   method: true,
   infer: softmaxInfer('softmax'),
-  lower: float16InFloat32(softmaxLower('Softmax')),
+  lower: softmaxIn(softmaxLower('Softmax')),
   kernel: softmaxKernel(false),
   // dx = y (g - sum(g y)) / t along the axis; positions past a length have y = 0, so they get 0 and add
   // nothing to the sum. The length gets no gradient.
-  grad: (F, { inputs, outputs: [y], attrs }, [g]) => {
+  grad: (F, { inputs, outputs: [y], attrs, inTypes, outTypes }, [g]) => {
     const a = attrs as SoftmaxAttrs;
     const rest = inputs.length > 1 ? [null] : [];
     if (!g) return [null, ...rest];
     const gy = F.mul(g, y!);
-    return [overTemperature(F, F.sub(gy, F.mul(y!, F.sum(gy, { axis: a.axis, keepdims: true }))), a), ...rest];
+    return [inputDType(F, overTemperature(F, F.sub(gy, F.mul(y!, F.sum(gy, { axis: a.axis, keepdims: true }))), a), inTypes, outTypes), ...rest];
   },
 });
 
@@ -226,16 +253,16 @@ export const softmax: OpDef<LengthSoftmaxSig, SoftmaxAttrs> = defineOp<LengthSof
 export const logSoftmax: OpDef<SoftmaxSig, SoftmaxAttrs> = defineOp<SoftmaxSig, SoftmaxAttrs>({
   name: 'logSoftmax',
   inputs: ['data'],
-  attrs: { axis: -1, temperature: null }, positional: ['axis', 'temperature'],
+  attrs: { axis: -1, temperature: null, dtype: null }, positional: ['axis', 'temperature', 'dtype'],
   method: true,
   infer: softmaxInfer('logSoftmax'),
-  lower: float16InFloat32(softmaxLower('LogSoftmax')),
+  lower: softmaxIn(softmaxLower('LogSoftmax')),
   kernel: softmaxKernel(true),
   // dx = (g - exp(y) sum(g)) / t along the axis.
-  grad: (F, { outputs: [y], attrs }, [g]) => {
+  grad: (F, { outputs: [y], attrs, inTypes, outTypes }, [g]) => {
     const a = attrs as SoftmaxAttrs;
     if (!g) return [null];
-    return [overTemperature(F, F.sub(g, F.mul(F.exp(y!), F.sum(g, { axis: a.axis, keepdims: true }))), a)];
+    return [inputDType(F, overTemperature(F, F.sub(g, F.mul(F.exp(y!), F.sum(g, { axis: a.axis, keepdims: true }))), a), inTypes, outTypes)];
   },
 });
 

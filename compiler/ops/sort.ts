@@ -199,13 +199,35 @@ function gradTopk(op: string): GradRule {
 type TopkSig = Method<(data: Tx, ...rest: PositionalOptions<TopkOptions, ['axis', 'k', 'retTyp', 'isAscend', 'dtype']>) => Tx | Tx[]>;
 
 /**
+ * topk on tensors `T`, typed by its `retTyp` (what the OpsOf/MethodsOf of
+ * every backend and npx.topk use in place of the bound TopkSig): the list
+ * `[values, indices]` for 'both', one array for 'indices' (the default),
+ * 'value' and 'mask'; a retTyp known only at run time gives `T | T[]`.
+ * `Pre` is what comes before the options: `[data: T]`, or nothing for the
+ * method `x.topk(...)`.
+ *
+ * ```ts
+ * const [v, i] = nd.topk(x, { k: 2, retTyp: 'both' });   // NDArray[]
+ * nd.topk(x, { k: 2 }).toArray();                        // one NDArray
+ * ```
+ */
+export type TopkOf<T, Pre extends unknown[] = [data: T]> = {
+  // Methods, whose parameters TypeScript compares both ways (as Bind's), so F's topk on NDArray or Symbol is also one on Tensor.
+  op(...a: [...Pre, options: TopkOptions & { retTyp: 'both' }]): T[];
+  op(...a: [...Pre, axis: number | null, k: number, retTyp: 'both', isAscend?: boolean, dtype?: DType]): T[];
+  op(...a: [...Pre, options?: TopkOptions & { retTyp?: Exclude<RetTyp, 'both'> }]): T;
+  op(...a: [...Pre, axis: number | null, k?: number, retTyp?: Exclude<RetTyp, 'both'>, isAscend?: boolean, dtype?: DType]): T;
+  op(...a: [...Pre, ...rest: PositionalOptions<TopkOptions, ['axis', 'k', 'retTyp', 'isAscend', 'dtype']>]): T | T[];
+}['op'];
+
+/**
  * The `k` largest (or smallest, `isAscend`) elements along `axis`, as
  * MXNet's `topk`: their indices (the default, float32), values, both (a
  * list `[values, indices]`) or a 0/1 mask shaped like the input.
  *
  * ```ts
  * nd.topk(nd.array([[3, 1, 2]]), { k: 2 });                      // [[0, 2]]
- * const [v, i] = nd.topk(x, { k: 2, retTyp: 'both' }) as nd.NDArray[];
+ * const [v, i] = nd.topk(x, { k: 2, retTyp: 'both' });           // typed by retTyp (TopkOf)
  * ```
  */
 export const topk: OpDef<TopkSig, TopkA> = defineOp<TopkSig, TopkA>({

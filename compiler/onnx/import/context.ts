@@ -12,7 +12,7 @@
  * it is unsupported (`refuse`).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { fromOnnxDType, type DType } from '../../../runtime/dtypes.js';
+import { fromOnnxDType, ONNX_BFLOAT16, wasBfloat16, type DType } from '../../../runtime/dtypes.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import type { Attrs } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
@@ -44,8 +44,12 @@ export interface ImportCtx {
   data(i: number): HostTensor | null;
   /** Input `i` as constant numbers (null when absent); a refusal naming `what` when it is computed at run time. */
   numbers(i: number, what: string): number[] | null;
-  /** The dimensions input `i` lists when it is a shape value with symbolic entries, else null. */
-  symbolicInput(i: number): { dims: Dim[]; rank0: boolean } | null;
+  /**
+   * The dimensions input `i` lists when it is an integer shape value with
+   * symbolic entries, else null; with `anyDtype`, a shape value cast to a
+   * float dtype too (torch's `float(H * 2)` before an arange), its `dtype` said.
+   */
+  symbolicInput(i: number, anyDtype?: boolean): { dims: Dim[]; rank0: boolean; dtype: DType } | null;
   /** Input `i` as a shape value: constant integers or symbolic dimensions; null when absent. */
   dims(i: number): Dim[] | null;
   /** Adds one gluonc operator node (folded when every input is constant); returns its first output. */
@@ -56,12 +60,23 @@ export interface ImportCtx {
   constant(t: HostTensor): Value;
   /** A scalar constant of a dtype. */
   scalar(x: number, dtype: DType): Value;
-  /** A 1-D int64 value listing `dims`: a constant when all are numbers, else a shape value. */
-  shapeValue(dims: Dim[], rank0?: boolean): Value;
+  /** A 1-D int64 (or `dtype`) value listing `dims`: a constant when all are numbers, else a shape value. */
+  shapeValue(dims: Dim[], rank0?: boolean, dtype?: DType): Value;
   /** The Error for something this importer does not map, naming the operator and node. */
   refuse(why?: string): Error;
-  /** A graph input and axis whose dimension is the symbol `name` (to size tensors by it), or null. */
+  /**
+   * A graph input and axis whose dimension is the symbol `name` (to size
+   * tensors by it), else a tensor of the graph whose Shape was taken
+   * (`noteShapeOf`) that has it, or null.
+   */
   symbolSource(name: string): { value: Value; axis: number } | null;
+  /**
+   * Records `x` (whose Shape the file takes) as where its symbolic dimensions
+   * can be read: sizes no graph input has (the length of an arange over a
+   * size computed at run time, `(v3)`) that the file then uses as a target
+   * shape (dynamo's nearest-exact: `Expand(i, Shape(Max(i, j)))`).
+   */
+  noteShapeOf(x: Value): void;
 }
 
 /** One ONNX operator's builder: the values of the node's outputs, in order. */
@@ -81,7 +96,31 @@ export interface AttrReader {
   names(): string[];
 }
 
-const symbolic = new WeakMap<Value, { dims: Dim[]; rank0: boolean }>();
+/** Shape values: their dimensions, whether 0-d, and their dtype (int64, or a float dtype a Cast gave them: used as data, not as a shape). */
+const symbolic = new WeakMap<Value, { dims: Dim[]; rank0: boolean; dtype: DType }>();
+
+/** Per graph being read (its reader's hooks): the tensors whose Shape was taken, by each symbolic dimension they have. */
+const shapeSources = new WeakMap<object, Map<string, { value: Value; axis: number }>>();
+
+/**
+ * Values that are bfloat16 in the file, read as float32 (proto.ts
+ * `readDType`): graph inputs and initializers declared so, and what gluonc
+ * operators compute from them in float32. A cast to bfloat16 (Cast, or a
+ * CastLike to one of these) would round to bfloat16's 8 significant bits,
+ * which gluonc does not do: refused by name rather than computed unrounded.
+ */
+const bfloat16 = new WeakSet<Value>();
+
+/** Marks `v` as a bfloat16 value of the file read as float32; returns it. */
+export function markBfloat16(v: Value): Value {
+  bfloat16.add(v);
+  return v;
+}
+
+/** Whether `v` is (computed from) a bfloat16 value of the file read as float32. */
+export function isBfloat16(v: Value): boolean {
+  return bfloat16.has(v);
+}
 
 /** The dimensions a shape value holds, or undefined for an ordinary value. */
 export function shapeValueDims(v: Value): Dim[] | undefined {
@@ -140,6 +179,8 @@ export interface ReaderHooks {
   makeNode(op: string, ins: Value[], attrs: Attrs, user: string): Value[];
   /** The graph's inputs. */
   inputs(): Value[];
+  /** The graph being read (one object for all its nodes): where `noteShapeOf` records. */
+  scope: object;
   /** Decodes a TensorProto (Constant values, attribute tensors). */
   tensor(t: OnnxNs.ITensorProto): HostTensor;
 }
@@ -156,15 +197,20 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
       const axis = value.type.shape.indexOf(name);
       if (axis >= 0) return { value, axis };
     }
-    return null;
+    return shapeSources.get(h.scope)?.get(name) ?? null;
+  };
+  const noteShapeOf = (x: Value): void => {
+    let m = shapeSources.get(h.scope);
+    if (!m) shapeSources.set(h.scope, (m = new Map()));
+    x.type.shape.forEach((d, axis) => typeof d === 'string' && !m.has(d) && m.set(d, { value: x, axis }));
   };
   // A shape value used as data (torch's x.var() dividing by T - 1, x / x.size(1)) becomes a tensor computed
   // when the graph runs: its symbolic entries read from the graph inputs that have them (see dimTensor).
   const materialize = (v: Value, what: string): Value => {
     const s = symbolic.get(v)!;
     const one = (d: Dim): Value => dimTensor(d, symbolSource, (op, ins, attrs) => ops(op, ins, attrs)[0]!, (why) => refuse(`${what} is a shape computed from symbolic dimensions [${s.dims.join(', ')}], and ${why}`));
-    if (s.rank0) return one(s.dims[0]!);
-    return ops('stack', s.dims.map((d) => one(d)), { axis: 0 })[0]!;
+    const t = s.rank0 ? one(s.dims[0]!) : ops('stack', s.dims.map((d) => one(d)), { axis: 0 })[0]!;
+    return s.dtype === 'int64' ? t : ops('cast', [t], { dtype: s.dtype })[0]!;
   };
   const input = (i: number): Value => {
     const v = raw(i);
@@ -179,11 +225,16 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     const v = h.resolve(name, user);
     return v.isConst && v.data ? v.data : null;
   };
-  const constant = (t: HostTensor): Value => Value.constant(t);
-  const shapeValue = (dims: Dim[], rank0 = false): Value => {
-    if (dims.every((d) => typeof d === 'number')) return constant(tensorFromNumbers('int64', rank0 ? [] : [dims.length], dims as number[]));
-    const v = new Value('', { dtype: 'int64', shape: rank0 ? [] : [dims.length] }, 'const');
-    symbolic.set(v, { dims, rank0 });
+  const constant = (t: HostTensor): Value => (wasBfloat16(t) ? markBfloat16(Value.constant(t)) : Value.constant(t));
+  // float32 results of an operator on a bfloat16 value of the file are bfloat16 in the file too.
+  const spread = (ins: Value[], outs: Value[]): Value[] => {
+    if (ins.some((v) => bfloat16.has(v))) for (const o of outs) if (o.type.dtype === 'float32') bfloat16.add(o);
+    return outs;
+  };
+  const shapeValue = (dims: Dim[], rank0 = false, dtype: DType = 'int64'): Value => {
+    if (dims.every((d) => typeof d === 'number')) return constant(tensorFromNumbers(dtype, rank0 ? [] : [dims.length], dims as number[]));
+    const v = new Value('', { dtype, shape: rank0 ? [] : [dims.length] }, 'const');
+    symbolic.set(v, { dims, rank0, dtype });
     return v;
   };
   const ops = (name: string, given: Value[], attrs: Attrs = {}): Value[] => {
@@ -198,10 +249,10 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
         } catch (e) {
           throw new Error(`readModel: ${user} (${opType}): ${(e as Error).message}`);
         }
-        return outs.map(constant);
+        return spread(ins, outs.map(constant));
       }
     }
-    return h.makeNode(name, ins, attrs, `${user} (${opType})`);
+    return spread(ins, h.makeNode(name, ins, attrs, `${user} (${opType})`));
   };
   return {
     opType,
@@ -221,10 +272,10 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
       if (!t) throw refuse(`${what} (input ${i}, '${names[i]}') is computed at run time; gluonc needs it constant`);
       return tensorToNumbers(t);
     },
-    symbolicInput: (i) => {
+    symbolicInput: (i, anyDtype = false) => {
       const v = raw(i);
       const s = v ? symbolic.get(v) : undefined;
-      return s ? { dims: [...s.dims], rank0: s.rank0 } : null;
+      return s && (anyDtype || s.dtype === 'int64') ? { dims: [...s.dims], rank0: s.rank0, dtype: s.dtype } : null;
     },
     dims: (i) => {
       if (!names[i]) return null;
@@ -242,6 +293,7 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     shapeValue,
     refuse,
     symbolSource,
+    noteShapeOf,
   };
 }
 
@@ -289,8 +341,9 @@ function dimTensor(
   throw refuse(`'${d}' is no graph input's dimension`);
 }
 
-/** The IR dtype of an ONNX `to`/dtype attribute, or a refusal. */
+/** The IR dtype of an ONNX `to`/dtype attribute, or a refusal (bfloat16 too: see `markBfloat16`). */
 export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
+  if (code === ONNX_BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16's 8 significant bits)`);
   try {
     return fromOnnxDType(code);
   } catch (e) {

@@ -8,7 +8,7 @@
 import { dtypeBytes, isFloat, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
-import { castTo, dtypeOf, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, isBfloat16, type Builder, type ImportCtx } from './context.js';
 
 const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
 const unary = (op: string): Builder => (c) => [c.op(op, [c.input(0)])];
@@ -358,7 +358,10 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     return [castTo(c, c.input(0), to)];
   },
   BitShift: bitShift,
-  CastLike: (c) => [castTo(c, c.input(0), c.input(1).type.dtype)],
+  CastLike: (c) => {
+    if (isBfloat16(c.input(1))) throw c.refuse('a cast like a bfloat16 value (gluonc reads a file\'s bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16\'s 8 significant bits)');
+    return [castTo(c, c.input(0), c.input(1).type.dtype)];
+  },
   Dropout: (c) => {
     if (c.opset >= 12 && c.has(2)) {
       const t = c.numbers(2, 'training_mode');

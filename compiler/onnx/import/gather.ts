@@ -13,6 +13,7 @@ import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
 import { UNIQUE_DTYPES } from '../../ops/data-dependent.js';
 import { boundedIndices, castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { rowMajorPosition } from '../../ops/indices.js';
 
 /** Indices with negative entries wrapped by `n` (int64). */
 function wrapped(c: ImportCtx, idx: Value, n: number): Value {
@@ -124,12 +125,20 @@ const reverseSequence: Builder = (c) => {
 const gatherND: Builder = (c) => {
   const [data, indices] = [c.input(0), c.input(1)];
   const all = data.type.shape;
-  const is = concrete(c, indices, 'the indices shape');
   const b = c.attr.int('batch_dims', 0);
+  // The index rows may be symbolic in number (dynamo's nearest-exact to a size computed from H and W) without batch_dims.
+  const is = b > 0 ? concrete(c, indices, 'the indices shape') : indices.type.shape;
   const k = is[is.length - 1]!;
+  if (typeof k !== 'number') throw c.refuse(`the indices shape [${is.join(', ')}] has a symbolic last axis (the length of each index row)`);
   if (is.length < 1 || b < 0 || b >= is.length || k < 1 || b + k > all.length || is.slice(0, b).some((d, i) => d !== all[i])) {
     throw c.refuse(`indices of shape [${is.join(', ')}] with batch_dims ${b} for data of shape [${all.join(', ')}]`);
   }
+  // Column a of the indices' last axis (kept as an axis of 1), and int64 arithmetic for rowMajorPosition.
+  const column = (idx: Value, a: number): Value => c.op('sliceAxis', [idx], { axis: -1, begin: a, end: a + 1 });
+  const ops = {
+    mul: (x: Value, s: number | Value): Value => c.op('mul', [x, typeof s === 'number' ? c.scalar(s, 'int64') : s]),
+    add: (x: Value, y: Value): Value => c.op('add', [x, y]),
+  };
   // The batch and addressed axes merged into one (-3: the rest kept, symbolic too).
   let flat = data;
   for (let m = 1; m < b + k; m++) flat = c.op('reshape', [flat], { shape: [-3, -2] });
@@ -138,29 +147,19 @@ const gatherND: Builder = (c) => {
     // Addressed axes of symbolic sizes (torch's nearest-exact resizing by the dynamo exporter gathers [H, W, N, C] at
     // indices computed from H and W): each index column bounded by its axis, the strides read when the graph runs.
     if (b > 0) throw c.refuse(`batch_dims ${b} with the symbolic sizes [${all.join(', ')}]`);
-    const int64 = (v: Value): Value => c.op('cast', [v], { dtype: 'int64' });
-    let pos: Value | null = null;
-    let stride: Value | null = null;
-    for (let a = k - 1; a >= 0; a--) {
-      const col = c.op('sliceAxis', [int64(indices)], { axis: -1, begin: a, end: a + 1 });
-      const at = boundedIndices(c, col, c.op('arangeLike', [data], { axis: a, dtype: 'int64' }));
-      const term = stride ? c.op('mul', [at, stride]) : at;
-      pos = pos ? c.op('add', [pos, term]) : term;
-      const size = c.op('shapeArray', [data], { axis: a });
-      stride = stride ? c.op('mul', [stride, size]) : size;
-    }
-    return [c.op('take', [flat, c.op('squeeze', [pos!], { axis: -1 })], { axis: 0 })];
+    const int64 = castTo(c, indices, 'int64');
+    const pos = rowMajorPosition(k, (a) => boundedIndices(c, column(int64, a), c.op('arangeLike', [data], { axis: a, dtype: 'int64' })), (a) => c.op('shapeArray', [data], { axis: a }), ops);
+    return [c.op('take', [flat, c.op('squeeze', [pos], { axis: -1 })], { axis: 0 })];
   }
   const ds = all.slice(0, b + k) as number[];
   const known = lead as number[];
-  const strides = known.map((_d, i) => known.slice(i + 1).reduce((p, q) => p * q, 1));
   const size = known.reduce((p, q) => p * q, 1);
-  let idx = boundedIndices(c, indices, known);
-  idx = c.op('sum', [c.op('mul', [idx, c.constant(tensorFromNumbers('int64', [k], strides))])], { axis: -1 });
+  const bounded = boundedIndices(c, indices, known);
+  let idx = c.op('squeeze', [rowMajorPosition(k, (a) => column(bounded, a), (a) => known[a]!, ops)], { axis: -1 });
   const batches = ds.slice(0, b).reduce((p, q) => p * q, 1);
   if (b > 0) {
     // Batch j's positions start at j * size: a constant of shape [batch dims..., 1, ...] added to the positions.
-    const offShape = [...is.slice(0, b), ...is.slice(b, -1).map(() => 1)];
+    const offShape = [...(is.slice(0, b) as number[]), ...is.slice(b, -1).map(() => 1)];
     idx = c.op('add', [idx, c.constant(tensorFromNumbers('int64', offShape, Array.from({ length: batches }, (_v, j) => j * size)))]);
   }
   return [c.op('take', [flat, idx], { axis: 0 })];

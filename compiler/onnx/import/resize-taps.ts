@@ -4,19 +4,21 @@
  * fully convolutional net with dynamic image sizes): the interpolation
  * matrix of resize.ts needs both sizes, so here the taps are computed when
  * the graph runs. The output indices are `arangeLike` of the graph input
- * that has the output size (or s·in of them for an integer scale s), the
+ * that has the output size (or s·in of them for an integer scale s; for
+ * another scale, floor(in · s) of them as ONNX's output size, a length known
+ * only when the graph runs), the
  * source coordinate per index follows ONNX's coordinate transformations
  * (onnx/reference/ops/op_resize.py, with the file's scale, or
  * `scale = out / in` where it gives sizes), and the neighbours
  * (edge-clamped) are read by `take`: one for nearest (each rounding), two
  * weighted ones for linear, four for cubic (its `cubic_coeff_a` and
  * `exclude_outside`). Gradients flow into the data through `take`.
- * Antialias, tf_crop_and_resize and scales that shrink or are not integers
- * keep needing known sizes.
+ * Antialias and tf_crop_and_resize keep needing known sizes.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
+import { dimTag } from '../../ops/call.js';
 import type { ImportCtx } from './context.js';
 
 /** How one axis is resized. */
@@ -27,7 +29,7 @@ export interface AxisResize {
   /**
    * The output size (the file's sizes: scale = out / in): a number, or a
    * symbolic dimension a graph input (or the data) has; null where the file
-   * gives an integer `scale` instead (out = scale · in).
+   * gives a `scale` instead (out = floor(scale · in)).
    */
   out: Dim | null;
   scale: number | null;
@@ -48,6 +50,14 @@ function sizeOf(c: ImportCtx, x: Value, axis: number): Value {
 /** The output indices 0..out-1 (float64) and the output size, from a value that has that size on some axis. */
 function outputIndices(c: ImportCtx, y: Value, axis: number, r: AxisResize, what: string): { index: Value; size: Value } {
   const out = r.out;
+  if (out === null && !Number.isInteger(r.scale)) {
+    // floor(in · s) indices (ONNX's output size; the product in float32 as onnxruntime computes it, see resize.ts),
+    // their number known when the graph runs.
+    const f32 = c.op('mul', [c.op('cast', [sizeOf(c, y, axis)], { dtype: 'float32' }), c.constant(tensorFromNumbers('float32', [], [r.scale!]))]);
+    const size = c.op('cast', [c.op('floor', [f32])], { dtype: 'float64' });
+    const n = c.op('cast', [size], { dtype: 'int64' });
+    return { index: c.op('arange', [n], { start: 0, stop: { input: 0, tag: dimTag() }, step: 1, dtype: 'float64' }), size };
+  }
   if (out === null) {
     // s · in indices: i · s + j over [in, s], flattened (its length s·in as the reshape names it).
     const s = r.scale!;

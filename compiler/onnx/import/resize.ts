@@ -153,8 +153,9 @@ function targets(c: ImportCtx, x: Value): { scales: number[]; sizes: Dim[] } {
     }
   }
   if (!scales || scales.length !== xs.length) throw c.refuse(`scales ${JSON.stringify(scales)} do not give one factor per axis`);
-  // A symbolic axis scaled by s has no number of its own (NaN): only repeat can resize it.
-  sizes ??= scales.map((s, i) => (s === 1 ? -1 : typeof xs[i] === 'number' ? Math.floor(xs[i] * s) : NaN));
+  // A symbolic axis scaled by s has no number of its own (NaN): resized at run time. floor(in · s) with the product
+  // in float32, as onnxruntime computes it (and torch: 10 · 0.7 gives 7 rows; ONNX's reference, in float64, 6).
+  sizes ??= scales.map((s, i) => (s === 1 ? -1 : typeof xs[i] === 'number' ? Math.floor(Math.fround(xs[i] * s)) : NaN));
   return { scales, sizes };
 }
 
@@ -185,11 +186,11 @@ export const resize: Builder = (c) => {
     const d = y.type.shape[axis]!;
     const want = sizes[axis]!;
     if (typeof d !== 'number' || typeof want === 'string') {
-      // A symbolic input or output size: taps computed when the graph runs (resize-taps.ts), to the file's sizes or by an integer scale.
+      // A symbolic input or output size: taps computed when the graph runs (resize-taps.ts), to the file's sizes or by a scale.
       const s = scales[axis]!;
-      const byScale = typeof want === 'number' && Number.isNaN(want) && Number.isInteger(s) && s >= 1;
+      const byScale = typeof want === 'number' && Number.isNaN(want) && Number.isFinite(s) && s > 0;
       if (crop || c.attr.int('antialias', 0) === 1 || (typeof want === 'number' && !(want >= 0) && !byScale)) {
-        throw c.refuse(`resizing the symbolic dimension '${d}' (only to given sizes or by an integer scale, without antialias or tf_crop_and_resize, keeps it symbolic)`);
+        throw c.refuse(`resizing the symbolic dimension '${d}' (only to given sizes or by a positive scale, without antialias or tf_crop_and_resize, keeps it symbolic)`);
       }
       const a = c.attr.float('cubic_coeff_a', -0.75);
       const excludeOutside = c.attr.int('exclude_outside', 0) === 1;

@@ -11,14 +11,21 @@ import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
 import { dtypeOf, type ImportCtx } from './context.js';
 
-/** Cast of a shape value keeps it a shape value (int64 -> int32 and back). */
+/**
+ * Cast of a shape value keeps it a shape value (int64 -> int32 and back); to
+ * float32/float64/float16 too, as a float shape value (the dynamo exporter's
+ * `Range(0.0, Cast<float>(H * 2), 1.0)` for nearest-exact resizing), which a
+ * Range reads as its bound and a Cast back to an integer makes a shape
+ * again; any other use computes it as a float tensor when the graph runs.
+ */
 function castShape(c: ImportCtx): Value[] | null {
-  const sym = c.symbolicInput(0);
+  const sym = c.symbolicInput(0, true);
   if (!sym) return null;
   const to = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
+  if (to === 'int64' || to === 'int32') return [c.shapeValue(sym.dims, sym.rank0)];
+  if (to === 'float32' || to === 'float64' || to === 'float16') return [c.shapeValue(sym.dims, sym.rank0, to)];
   // To another dtype it is data: the Cast importer computes it (context.ts materializes the shape).
-  if (to !== 'int64' && to !== 'int32') return null;
-  return [c.shapeValue(sym.dims, sym.rank0)];
+  return null;
 }
 
 /** Integer arithmetic on shape values (N * heads, ...): numbers computed, symbolic entries become named expressions. */
@@ -26,6 +33,8 @@ function shapeArithmetic(sign: string, f: (a: number, b: number) => number): (c:
   return (c) => {
     const [sa, sb] = [c.symbolicInput(0), c.symbolicInput(1)];
     if (!sa && !sb) return null;
+    // With a tensor computed at run time (dynamo's adaptive pooling: window starts times H), computed then too.
+    if ((!sa && !c.data(0)) || (!sb && !c.data(1))) return null;
     const a = sa?.dims ?? c.dims(0)!;
     const b = sb?.dims ?? c.dims(1)!;
     const n = Math.max(a.length, b.length);

@@ -62,9 +62,14 @@ const constantOfShape: Builder = (c) => {
   return [out];
 };
 
-/** Range whose start or limit is a symbolic dimension (torch's arange(T)): gluonc's arange reading it from a graph input (an expression of dimensions, from its value computed at run time). */
+/**
+ * Range whose start or limit is a symbolic dimension (torch's arange(T), or
+ * `arange(float(H * 2))` as a float shape value): gluonc's arange reading it
+ * from a graph input (an expression of dimensions, from its value computed at
+ * run time), in the dtype of the constant bound, else of the shape value.
+ */
 function symbolicRange(c: ImportCtx): Value | null {
-  const sym = [c.symbolicInput(0), c.symbolicInput(1)];
+  const sym = [c.symbolicInput(0, true), c.symbolicInput(1, true)];
   if (!sym[0] && !sym[1]) return null;
   const srcs: Value[] = [];
   const bound = (i: number): AttrValue => {
@@ -75,14 +80,14 @@ function symbolicRange(c: ImportCtx): Value | null {
     if (s.dims.length !== 1) throw c.refuse(`${what} [${s.dims.join(', ')}] is not one value`);
     if (typeof d === 'number') return d;
     const src = c.symbolSource(d);
-    // An expression of the inputs' dimensions ('(N*T)', torch's arange(x.numel())): its value computed when the graph runs.
-    if (!src) return { input: srcs.push(c.input(i)) - 1, tag: dimTag() };
+    // An expression of the inputs' dimensions ('(N*T)', torch's arange(x.numel())): its value computed when the graph runs (as int64).
+    if (!src) return { input: srcs.push(c.shapeValue([d], true)) - 1, tag: dimTag() };
     let k = srcs.indexOf(src.value);
     if (k < 0) k = srcs.push(src.value) - 1;
     return { input: k, begin: src.axis, end: src.axis + 1 };
   };
   const [start, stop] = [bound(0), bound(1)];
-  const dtype = (c.data(0) ?? c.data(1) ?? c.data(2))?.dtype ?? 'int64';
+  const dtype = (c.data(0) ?? c.data(1) ?? c.data(2))?.dtype ?? sym[0]?.dtype ?? sym[1]!.dtype;
   return c.op('arange', srcs, { start, stop, step: c.numbers(2, 'delta')![0]!, dtype });
 }
 
@@ -97,6 +102,7 @@ const range: Builder = (c) => {
 };
 
 const shape: Builder = (c) => {
+  c.noteShapeOf(c.input(0));
   const xs = c.input(0).type.shape;
   const r = xs.length;
   const clampEnd = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
@@ -322,7 +328,8 @@ const slice: Builder = (c) => {
   const old = c.opset < 10;
   const runtime = (i: number) => c.has(i) && !c.data(i) && !c.symbolicInput(i);
   // Starts, ends, axes or steps computed at run time (none a shape value): positions found when it runs.
-  if (!old && !c.symbolicInput(0) && [1, 2, 3, 4].some(runtime) && ![1, 2, 3, 4].some((i) => c.symbolicInput(i))) return [runtimeSlice(c)];
+  // Bounds that are shape values then become tensors too (dynamo's roll over a symbolic axis: Slice(x, Mod(s, H), H)).
+  if (!old && !c.symbolicInput(0) && [1, 2, 3, 4].some(runtime)) return [runtimeSlice(c)];
   const startsD = sliceBounds(c, 1, 'starts');
   const endsD = sliceBounds(c, 2, 'ends');
   if (!startsD || !endsD || startsD.length !== endsD.length) throw c.refuse('starts and ends must be given with one entry per sliced axis');

@@ -11,6 +11,17 @@ import { assertClose } from '../../helpers/compare.js';
 
 type NDArray = nd.NDArray;
 const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
+/** `f` of `x` through a hybridized block (F = sym). */
+function hybrid(f: (x: NDArray) => NDArray, x: NDArray): NDArray {
+  class B extends gluon.HybridBlock {
+    override forward(a: NDArray) {
+      return f(a);
+    }
+  }
+  const b = new B();
+  b.hybridize();
+  return b.call(x) as NDArray;
+}
 
 describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
   const c = np.greater(np.array([1, -1, 2]), 0);   // bool [true, false, true]
@@ -157,5 +168,40 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     const b = np.nansum(np.greater(np.array([1, -1, 2]), 0));
     assert.deepEqual([b.dtype, values(b)], ['int64', [2]]);
     assert.deepEqual(values(nd.nansum(x, 1)), [3, 0], "nd.nansum (MXNet 1.x's)");
+  });
+  it("one-sided clip of an integer array keeps its dtype and values (numpy's np.clip(a, None, 3)); it was refused. Bounds beyond the dtype saturate. Eager, hybridized, int8 to uint64", () => {
+    const data = [-128, -3, 0, 3, 4, 127];
+    const cases: [string, NDArray, (x: NDArray) => NDArray, string][] = [];
+    for (const dtype of ['int8', 'uint8', 'int16', 'int32', 'int64', 'uint64'] as const) {
+      const xs = dtype.startsWith('u') ? data.map((v) => Math.abs(v)) : data;
+      const x = np.array(xs, { dtype });
+      cases.push([`np.clip(${dtype}, null, 3)`, x, (a) => np.clip(a, null, 3), 'np.clip(a, None, 3)']);
+      cases.push([`${dtype}.clip(0)`, x, (a) => a.clip(0), 'np.clip(a, 0, None)']);
+      cases.push([`np.clip(${dtype}, 4, null) (the bound equal to an element)`, x, (a) => np.clip(a, 4, null), 'np.clip(a, 4, None)']);
+      // Bounds beyond the dtype's range clip nothing on that side (they wrapped into it in compiled graphs: uint8's 300 became 44).
+      cases.push([`np.clip(${dtype}, -1000, 300)`, x, (a) => np.clip(a, -1000, 300), 'np.clip(a.astype(np.int64), -1000, 300).astype(a.dtype)']);
+      cases.push([`np.clip(${dtype}, null, 2 ** 40)`, x, (a) => np.clip(a, null, 2 ** 40), 'np.clip(a.astype(np.float64), None, 2.0 ** 40).astype(a.dtype)']);
+    }
+    const refs = numpyRefs(cases.map(([, x, , code]) => ({ code, inputs: [{ shape: x.shape as number[], dtype: x.dtype, data: values(x) }] })));
+    cases.forEach(([what, x, f, code], i) => {
+      const ref = refs[i]!;
+      assert.equal(ref.error, undefined, `${what}: ${ref.error}`);
+      for (const [how, y] of [['eager', f(x)], ['hybridized', hybrid(f, x)]] as const) {
+        assert.equal(y.dtype, x.dtype, `${what} ${how}: dtype (numpy: ${code} keeps it)`);
+        assert.deepEqual(values(y), ref.outs[0]!.data, `${what} ${how}`);
+      }
+    });
+    assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), null, null), /clip: needs aMin or aMax/);
+    // A bound past the far end (every element would become a value the dtype cannot hold) is refused, as numpy 2 refuses it.
+    assert.throws(() => np.clip(np.array([1, 250], { dtype: 'uint8' }), 2 ** 40, null), /clip: bound 1099511627776 is outside uint8's range \[0, 255\]: every element would become it/);
+    assert.throws(() => np.clip(np.array([1], { dtype: 'int8' }), null, -129), /clip: bound -129 is outside int8's range \[-128, 127\]/);
+    assert.throws(() => np.clip(np.array([1], { dtype: 'int32' }), 'a' as never, null), /clip: needs numbers aMin and aMax \(one may be null\), got "a" and null/);
+  });
+  it("concatenate and stack of mixed dtypes are refused as MXNet 2's are (ConcatType: 'Non-uniform data type in Concat'; _npi_stack's ElemwiseType), naming both dtypes; numpy would promote", () => {
+    const i32 = np.array([1, 2], { dtype: 'int32' });
+    const f32 = np.array([0.5, 2]);
+    assert.throws(() => np.concatenate([i32, f32]), /concat: inputs have different dtypes int32 and float32; cast one/);
+    assert.throws(() => np.stack([f32, np.array([1, 2], { dtype: 'float16' })]), /stack: inputs have different dtypes float32 and float16; cast one/);
+    assert.deepEqual(values(np.concatenate([i32.astype('float32'), f32])), [1, 2, 0.5, 2]);
   });
 });

@@ -41,12 +41,26 @@ describe('Trainer / Parameter / ParameterDict: MXNet 1.x API edges', () => {
     return net;
   };
 
-  it("setattr with MXNet's snake_case attribute suggests the camelCase one", () => {
-    const params = dense().collectParams();
-    assert.throws(() => params.setattr('grad_req' as never, 'null'), /^Error: ParameterDict\.setattr: unknown attribute "grad_req" \(gradReq, lrMult, wdMult, differentiable\); did you mean 'gradReq'\?$/);
-    assert.throws(() => params.setattr('lr_mult' as never, 0.1), /did you mean 'lrMult'\?$/);
-    params.setattr('gradReq', 'null');
+  it("setattr takes MXNet's snake_case attribute names (grad_req, lr_mult, wd_mult) as Gluon code writes them", () => {
+    const net = dense();
+    const params = net.collectParams();
+    params.setattr('grad_req', 'null');
     assert.ok(params.values().every((p) => p.gradReq === 'null'));
+    params.setattr('gradReq', 'write');
+    net.setattr('wd_mult', 0);
+    assert.ok(params.values().every((p) => p.wdMult === 0 && p.gradReq === 'write'));
+    // lr_mult scales the step: SGD's w - lr * lr_mult * g (MXNet's optimizer: lr = learning_rate * lr_mult).
+    net.collectParams('.*bias').setattr('lr_mult', 0.5);
+    assert.equal(net.bias!.lrMult, 0.5);
+    assert.equal(net.weight.lrMult, 1);
+    const p = param('w', [1, 2], [1, -2]);
+    new gluon.ParameterDict([['w', p]] as never).setattr('lr_mult', 0.5);
+    new gluon.Trainer([p], 'sgd', { learningRate: 0.1 }).update(1);
+    assert.deepEqual(Array.from(p.data().data() as Float32Array), [1 - 0.1 * 0.5 * 1, Math.fround(2 + 0.1 * 0.5 * 2)].map(Math.fround));
+    // Values are checked, misspellings suggested, and names on Object's prototype are not attributes.
+    assert.throws(() => params.setattr('lr_mult', '2' as never), /lrMult must be a finite number, got "2"/);
+    assert.throws(() => params.setattr('lr_mul' as never, 0.1), /^Error: ParameterDict\.setattr: unknown attribute "lr_mul" .*; did you mean 'lr_mult'\?$/);
+    assert.throws(() => params.setattr('toString' as never, 0.1), /ParameterDict\.setattr: unknown attribute "toString"/);
   });
 
   it('a single Parameter as params is refused by what it is (wrap it in a list), not by its keys', () => {

@@ -62,6 +62,10 @@ const cases: Case[] = [
   { what: 'npx.convolution(x, w, b, kernel, stride, dilate, pad, numFilter)', run: (_F, a, c, d) => npx.convolution(a, c, d, [3, 3], [2, 2], [1, 1], [1, 1], 3), inputs: [x, w, b], ref: 'out = tf.conv2d(T(a), T(b), T(c), stride=2, padding=1).numpy()', refInputs: [tx, tw, tb] },
   // Deconvolution(data, weight, bias, kernel, stride, dilate, pad, adj, target_shape, num_filter, num_group, workspace, no_bias, ...)
   { what: 'F.Deconvolution(x, w, b, kernel, stride, dilate, pad, adj, null, numFilter, numGroup, workspace, noBias false)', run: (F, a, c, d) => F.Deconvolution(a, c, d, [3, 3], [2, 2], [1, 1], [1, 1], [1, 0], null, 2, 1, 1024, false), inputs: [x, wt, b2], ref: 'out = tf.conv_transpose2d(T(a), T(b), T(c), stride=2, padding=1, output_padding=(1, 0)).numpy()', refInputs: [tx, t([2, 2, 3, 3], WT), t([2], [0.3, -0.7])], sym: true },
+  // npx's default noBias is false (MXNet 2's npx.deconvolution(..., no_bias=False)): a bias given is added, positionally or with options.
+  { what: 'npx.deconvolution(x, w, b, kernel, stride): npx adds the bias', run: (_F, a, c, d) => npx.deconvolution(a, c, d, [3, 3], [2, 2]), inputs: [x, wt, b2], ref: 'out = tf.conv_transpose2d(T(a), T(b), T(c), stride=2).numpy()', refInputs: [tx, t([2, 2, 3, 3], WT), t([2], [0.3, -0.7])], sym: true },
+  { what: 'npx.deconvolution(x, w, b, { kernel, pad, adj, stride })', run: (_F, a, c, d) => npx.deconvolution(a, c, d, { kernel: [3, 3], pad: [1, 1], adj: [1, 1], stride: [2, 2] }), inputs: [x, wt, b2], ref: 'out = tf.conv_transpose2d(T(a), T(b), T(c), stride=2, padding=1, output_padding=1).numpy()', refInputs: [tx, t([2, 2, 3, 3], WT), t([2], [0.3, -0.7])], sym: true },
+  { what: 'npx.convolution(x, w, b, { kernel }): noBias false', run: (_F, a, c, d) => npx.convolution(a, c, d, { kernel: [3, 3] }), inputs: [x, w, b], ref: 'out = tf.conv2d(T(a), T(b), T(c)).numpy()', refInputs: [tx, tw, tb], sym: true },
   { what: 'npx.deconvolution(x, w, null, kernel, stride)', run: (_F, a, c) => npx.deconvolution(a, c, null, [3, 3], [2, 2]), inputs: [x, wt], ref: 'out = tf.conv_transpose2d(T(a), T(b), None, stride=2).numpy()', refInputs: [tx, t([2, 2, 3, 3], WT)] },
   // MXNet 1.x: Pooling(data, kernel, pool_type, global_pool, cudnn_off, pooling_convention, stride, pad, p_value, count_include_pad, layout)
   { what: "F.Pooling(x, kernel, 'avg', false, false, 'valid', stride, pad)", run: (F, a) => F.Pooling(a, [2, 2], 'avg', false, false, 'valid', [2, 2], [1, 1]), inputs: [x], ref: 'out = tf.avg_pool2d(T(a), 2, 2, 1, count_include_pad=True).numpy()', refInputs: [tx], sym: true },
@@ -127,6 +131,9 @@ describe('ops: positional arguments of Convolution, Deconvolution, Pooling and s
     // Options this gluonc lacks are refused, not dropped.
     assert.throws(() => (nd.Pooling as any)(x(), [2, 2], 'max', false, false, 'valid', [1, 1], [0, 0], 2), /Pooling: pValue applies to Lp pooling \(poolType 'lp'\), which is not supported/);
     assert.throws(() => (nd.Deconvolution as any)(x(), wt(), null, [3, 3], [2, 2], [1, 1], [1, 1], [0, 0], [10, 10]), /Deconvolution: targetShape is not supported/);
+    // F/nd keep MXNet 1.x's Deconvolution default no_bias=True (npx's is False, above).
+    assert.throws(() => nd.Deconvolution(x(), wt(), b2(), { kernel: [3, 3] }), /Deconvolution: a bias was given but noBias is true/);
+    assert.throws(() => (npx.deconvolution as any)(x(), wt(), b2(), [3, 3], { kernel: [3, 3] }), /npx.deconvolution: got multiple values for 'kernel'/);
   });
 
   it('softmax: a length without useLength is an Error naming useLength (MXNet refuses it: one input unless use_length)', () => {

@@ -4,7 +4,7 @@
  * input's type is known (the node's outputs are made from the attributes).
  */
 import assert from 'node:assert/strict';
-import { nd, sym } from 'gluonc';
+import { gluon, nd, sym } from 'gluonc';
 import { getOp } from '../../../compiler/ops/registry.js';
 import { outputArity } from '../../../compiler/ops/define.js';
 
@@ -35,5 +35,35 @@ describe('topk outputs', () => {
     assert.deepEqual(outputArity(getOp('topk'), { retTyp: 'both' }), { list: true, count: 2 });
     assert.deepEqual(outputArity(getOp('topk'), { retTyp: 'mask' }), { list: false, count: 1 });
     assert.deepEqual(outputArity(getOp('exp'), {}), { list: false, count: 1 });
+  });
+  it("nd/F/sym topk and x.topk are typed by retTyp as npx.topk is: results used without casts (a tsc check), values against numpy's sort", () => {
+    // These lines are the test: they use each result as its retTyp makes it, and tsc fails on an unused @ts-expect-error.
+    const idx: nd.NDArray = nd.topk(x, { k: 2 });
+    const [v, i] = nd.topk(x, { k: 2, retTyp: 'both' });
+    const [pv, pi] = nd.topk(x, 1, 2, 'both');
+    const mask: nd.NDArray = x.topk({ k: 1, retTyp: 'mask' });
+    const [mv] = x.topk({ k: 1, retTyp: 'both' });
+    const pos: nd.NDArray = nd.topk(x, -1, 2, 'value');
+    const s: sym.Symbol = sym.topk(sym.var('u'), { k: 2 });
+    const [sv, si] = sym.topk(sym.var('u'), { k: 2, retTyp: 'both' });
+    // @ts-expect-error 'both' gives a list, which has no toArray
+    assert.throws(() => nd.topk(x, { k: 2, retTyp: 'both' }).toArray());
+    // @ts-expect-error one array is not a list
+    assert.equal(nd.topk(x, { k: 2 }).length, undefined);
+    class Top extends gluon.HybridBlock {
+      override hybridForward(F: gluon.F, a: gluon.Tensor) {
+        const [values, indices] = F.topk(a, { k: 2, retTyp: 'both' });
+        return F.add(values!, F.topk(a, { k: 2, retTyp: 'value' })).add(indices!.cast('float32'));
+      }
+    }
+    const top = new Top();
+    top.hybridize();
+    // numpy: -np.sort(-x, 1)[:, :2] (descending values) and their indices [[0, 2], [1, 2]].
+    const values = [[3, 2], [5, 4]];
+    assert.deepEqual(idx.toArray(), [[0, 2], [1, 2]]);
+    assert.deepEqual([v!.toArray(), i!.toArray(), pv!.toArray(), pi!.toArray(), pos.toArray()], [values, [[0, 2], [1, 2]], values, [[0, 2], [1, 2]], values]);
+    assert.deepEqual([mask.toArray(), mv!.toArray()], [[[1, 0, 0], [0, 1, 0]], [[3], [5]]]);
+    assert.deepEqual((top.call(x) as nd.NDArray).toArray(), [[6, 6], [11, 10]]);
+    assert.ok(!Array.isArray(s) && sv !== undefined && si !== undefined);
   });
 });
