@@ -264,6 +264,42 @@ export function rankingStep(net: gluon.Block, loss: gluon.Block, trainer: gluon.
   return Number(l.sum().item());
 }
 
+/** d2l's `hit_and_auc`: hits of the test items among the first `k` ranked, and the AUC from the first hit's rank. */
+export function hitAndAuc(rankedlist: number[], testMatrix: number[], k: number): [number, number] {
+  const test = new Set(testMatrix);
+  const hitsK = rankedlist.slice(0, k).filter((val) => test.has(val));
+  const hitsAll = rankedlist.map((val, idx) => [idx, val] as const).filter(([, val]) => test.has(val));
+  const max = rankedlist.length - 1;
+  const auc = hitsAll.length > 0 ? (1.0 * (max - hitsAll[0]![0])) / max : 0;
+  return [hitsK.length, auc];
+}
+
+/**
+ * d2l's `evaluate_ranking` (without sequences): for each user, score every
+ * item not among `candidates[u]` with `net(users, items)` over a DataLoader
+ * (`shuffle=False, last_batch='keep'`, batch 1024), rank them (stable,
+ * highest first) and average `hit_and_auc` at 50 against `testInput[u]`.
+ * As the book, the item set is `range(num_users)`.
+ */
+export function evaluateRanking(net: gluon.Block, testInput: Record<number, number[]>, candidates: Record<number, number[]>, numUsers: number, _numItems: number): [number, number] {
+  const [hitRate, auc]: number[][] = [[], []];
+  const allItems = Array.from({ length: numUsers }, (_, i) => i);
+  for (let u = 0; u < numUsers; u++) {
+    const seen = new Set(candidates[u] ?? []);
+    const itemIds = allItems.filter((i) => !seen.has(i));
+    const userIds = itemIds.map(() => u);
+    const testDataIter = new gluon.data.DataLoader(new gluon.data.ArrayDataset(np.array(userIds), np.array(itemIds)), { shuffle: false, lastBatch: 'keep', batchSize: 1024 });
+    const scores: number[] = [];
+    for (const values of testDataIter) scores.push(...((net.call(...(values as NDArray[])) as NDArray).toArray() as number[][]).flat());
+    const ranked = itemIds.map((item, k) => [item, scores[k]!] as const).sort((a, b) => b[1] - a[1]);
+    const [h, a] = hitAndAuc(ranked.map((r) => r[0]), testInput[u] ?? [], 50);
+    hitRate.push(h);
+    auc.push(a);
+  }
+  const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
+  return [mean(hitRate), mean(auc)];
+}
+
 /** As a CLI model file: a small NeuMF (40 users, 50 items, 8 factors, hiddens [8, 8]) scoring (user, item) pairs. */
 export default function build(): NeuMF {
   const net = new NeuMF(8, 40, 50, [8, 8]);

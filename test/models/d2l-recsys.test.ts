@@ -167,6 +167,35 @@ describe('models/d2l: recommender systems (MF, AutoRec, BPR/hinge, NeuMF, FM, De
     assert.ok(arLoss[3]! < arLoss[0]!, `AutoRec: ${arLoss}`);
   });
 
+  it("evaluate_ranking (float32 ids through a DataLoader, as d2l's np.array(user_ids)) equals d2l's ranking and hit_and_auc in Python on the net's scores", () => {
+    const net = cases[2]!.net; // NeuMF
+    const candidates: Record<number, number[]> = { 0: [1, 2], 1: [0], 2: [], 3: [3, 4, 5] };
+    const testInput: Record<number, number[]> = { 0: [7], 1: [3, 9], 2: [11], 3: [0] };
+    const n = 12; // d2l ranks range(num_users)
+    const [hit, auc] = d2l.evaluateRanking(net, testInput, candidates, n, numItems);
+    const users = np.array(Array.from({ length: n * n }, (_, k) => Math.floor(k / n)), { dtype: 'int32' });
+    const items = np.array(Array.from({ length: n * n }, (_, k) => k % n), { dtype: 'int32' });
+    const scores = flat(net.call(users, items) as NDArray);
+    const [r] = numpyRefs([{ code: String.raw`
+S = np.array(attrs["scores"]).reshape(attrs["n"], attrs["n"]); cand = {int(k): v for k, v in attrs["cand"].items()}; test = {int(k): v for k, v in attrs["test"].items()}
+def hit_and_auc(rankedlist, test_matrix, k):
+    hits_k = [(idx, val) for idx, val in enumerate(rankedlist[:k]) if val in set(test_matrix)]
+    hits_all = [(idx, val) for idx, val in enumerate(rankedlist) if val in set(test_matrix)]
+    max = len(rankedlist) - 1
+    auc = 1.0 * (max - hits_all[0][0]) / max if len(hits_all) > 0 else 0
+    return len(hits_k), auc
+hr, au = [], []
+for u in range(attrs["n"]):
+    neg = [i for i in range(attrs["n"]) if i not in set(cand.get(u, []))]
+    ranked = [r[0] for r in sorted(zip(neg, [S[u, i] for i in neg]), key=lambda t: t[1], reverse=True)]
+    h, a = hit_and_auc(ranked, test.get(u, []), 50); hr.append(h); au.append(a)
+out = [np.array([np.mean(hr), np.mean(au)])]`, inputs: [], attrs: { scores, n, cand: candidates, test: testInput } }]);
+    assert.ok(!r!.error, r!.error);
+    assertClose([hit, auc], r!.outs[0]!.data as number[], 'hit rate, AUC', 1e-12, 1e-12);
+    assert.deepEqual(d2l.hitAndAuc([4, 2, 9, 1], [9, 1], 2), [0, (3 - 2) / 3]);
+    assert.deepEqual(d2l.hitAndAuc([4, 2], [7], 2), [0, 0]);
+  });
+
   it("a few Adam steps of d2l's train_recsys_rating / train_ranking lower each loss", () => {
     random.seed(23);
     const data = d2l.syntheticInteractions(numUsers, numItems, 60, 5);
