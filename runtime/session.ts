@@ -24,6 +24,12 @@ export interface SessionOptions {
   spinning?: boolean;
   /** onnxruntime graph optimization level (default `all`). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * onnxruntime's CPU memory arena (default true). false: each run's buffers
+   * are malloc'd and freed, so a short-lived session leaves no arena of its
+   * own behind in the heap (see compiler/engine/step-threads.ts's probe).
+   */
+  arena?: boolean;
 }
 
 /** A session input or output: name, dtype and shape (symbolic dimensions by name). */
@@ -97,6 +103,7 @@ export class Session {
       executionMode: 'sequential',
       logSeverityLevel: ortLogSeverity(),
     };
+    if (options.arena === false) base['enableCpuMemArena'] = false;
     if (options.spinning === false) base['extra'] = { session: { intra_op: { allow_spinning: '0' } } };
     const load = (eps: string[]): BindingSession => {
       const native = new binding.InferenceSession();

@@ -52,6 +52,8 @@ export abstract class LRScheduler {
     const mode = options.warmupMode ?? 'linear';
     if (mode !== 'linear' && mode !== 'constant') throw new Error(`${what}: warmupMode must be 'linear' or 'constant', got ${JSON.stringify(mode)}`);
     this.warmupMode = mode;
+    // MXNet's LRScheduler: "Base lr has to be higher than warmup_begin_lr" (python/mxnet/lr_scheduler.py).
+    if (this.warmupBeginLr > this.baseLr) throw new Error(`${what}: warmupBeginLr (${this.warmupBeginLr}) must not exceed baseLr (${this.baseLr})`);
   }
 
   /** The learning rate for update number `numUpdate` (MXNet's `__call__`). */

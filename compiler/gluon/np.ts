@@ -167,6 +167,11 @@ export function reshape<T extends Arr>(a: T, newshape: number[] | number): Out<T
   return call<T>('reshapeLike', a, ndMod.zeros(s, { dtype: a.dtype }));
 }
 
+/** numpy's `ravel`: the elements as 1-D (`x.flatten()` on an `mx.np` array; gluonc's method `flatten()` is MXNet's Flatten, `[d0, d1·…]`). */
+export function ravel<T extends Arr>(a: T): Out<T> {
+  return call<T>('reshape', a, [-1]);
+}
+
 /** numpy's `concatenate` along `axis` (default 0). Example: `np.concatenate([a, b], { axis: 1 })`. */
 export function concatenate<T extends Arr>(seq: T[], options: { axis?: number } | number = {}): Out<T> {
   return call<T>('concat', ...seq, { dim: axisOption('np.concatenate', options) });
@@ -555,6 +560,7 @@ export const np = {
   dot,
   einsum: opView('einsum'),
   reshape,
+  ravel,
   transpose: opView('transpose'),
   swapaxes: opView('swapaxes'),
   tril: opView('tril'),

@@ -170,8 +170,16 @@ export class Trainer {
    * current update count when there is one, else the base rate.
    */
   get learningRate(): number {
-    const s = this.optimizer.lrScheduler;
-    return s ? s.call(this.numUpdate) : this.optimizer.learningRate;
+    return this.optimizer.lrScheduler ? this.scheduled(this.numUpdate) : this.optimizer.learningRate;
+  }
+
+  /** The schedule's rate at update `n`, checked: a schedule giving no usable rate is an Error, not NaN weights. */
+  private scheduled(n: number): number {
+    const v: unknown = this.optimizer.lrScheduler!.call(n);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new Error(`Trainer: the lrScheduler gave ${showValue(v)} at update ${n}; a learning rate must be a finite number >= 0`);
+    }
+    return v;
   }
 
   /**
@@ -188,8 +196,7 @@ export class Trainer {
 
   /** The learning rate the next update will use (the schedule at `stepCount + 1`), before lrMult. */
   currentLr(): number {
-    const s = this.optimizer.lrScheduler;
-    return s ? s.call(this.numUpdate + 1) : this.optimizer.learningRate;
+    return this.optimizer.lrScheduler ? this.scheduled(this.numUpdate + 1) : this.optimizer.learningRate;
   }
 
   /** The parameters `step` updates: those with gradReq other than 'null'. */
@@ -204,8 +211,7 @@ export class Trainer {
   nextScalars(p: Parameter, batchSize: number): UpdateScalars {
     const t = (this.counts.get(p) ?? 0) + 1;
     const n = Math.max(this.numUpdate, t);
-    const s = this.optimizer.lrScheduler;
-    const base = s ? s.call(n) : this.optimizer.learningRate;
+    const base = this.optimizer.lrScheduler ? this.scheduled(n) : this.optimizer.learningRate;
     return { lr: base * p.lrMult, wd: this.optimizer.wd * p.wdMult, t, rescale: this.optimizer.rescaleGrad / batchSize };
   }
 

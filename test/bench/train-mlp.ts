@@ -98,9 +98,13 @@
  *   children against 270-275 before (one machine, alternating), within
  *   their spread.
  * - The step's session and its arena: ~6 MiB of malloc heap.
- * - The 'auto' thread probe: one run of a second session costs ~4 MiB (its
- *   working set, with 1 or 2 threads, arena on or off); `setStepThreads(1)`
- *   saves it (malloc heap 54-56 MiB at exit instead of 58-60).
+ * - The 'auto' thread probe: its second session's runs cost a few MiB that
+ *   stay resident after it closes (malloc heap 54-56 MiB at exit with
+ *   `setStepThreads(1)`, 58-60 with the probe). Since the seventeenth session
+ *   that session runs without onnxruntime's arena: peak RSS median of 6
+ *   children 279.5 MiB with the arena, 275.5 without, 272.5 with one fixed
+ *   thread (VmRSS per step: the probe's window added 11-15 MiB with the
+ *   arena, 5-7 without).
  * - The V8 heap is within the children's noise (+-6 MiB, left by the
  *   imports): no session is made besides the step's and the probe's, and
  *   the step keeps < 1 MB of graph and ONNX bytes.

@@ -21,6 +21,18 @@ export function opBlock(f: (F: any, ...t: any[]) => any): gluon.HybridBlock {
   return new Op();
 }
 
+/** `f` of `xs` through a hybridized Gluon 2.x block (`forward`, traced). Example: `hybridCall((x) => np.pad(x, 1), x)`. */
+export function hybridCall(f: (...x: nd.NDArray[]) => nd.NDArray, ...xs: nd.NDArray[]): nd.NDArray {
+  class Fn extends gluon.HybridBlock {
+    override forward(...a: nd.NDArray[]) {
+      return f(...a);
+    }
+  }
+  const b = new Fn();
+  b.hybridize();
+  return b.call(...xs) as nd.NDArray;
+}
+
 /** A block whose forward is `fwd` (messages name its block 'Probe'). Example: `new Probe((F, x) => F.relu(x))`. */
 export class Probe extends gluon.HybridBlock {
   constructor(readonly fwd: Fwd) {

@@ -31,6 +31,17 @@ describe('runtime/session', () => {
     s.close();
   });
 
+  it('runs without the memory arena (arena: false), at several threads and one, run after run', () => {
+    for (const threads of [1, 2]) {
+      const s = Session.create(reluModel(), { threads, arena: false });
+      for (let k = 0; k < 3; k++) {
+        const out = s.runSync({ x: { dtype: 'float32', shape: [2, 3], data: new Float32Array([-1, 2, -3, 4, -5, k]) } });
+        assert.deepEqual(Array.from(out.y!.data as Float32Array), [0, 2, 0, 4, 0, k]);
+      }
+      s.close();
+    }
+  });
+
   it('names a missing input', () => {
     const s = Session.create(reluModel());
     assert.throws(() => s.runSync({}), /missing input 'x' \(expected float32 \[N, 3\]\)/);

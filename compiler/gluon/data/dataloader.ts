@@ -43,7 +43,7 @@ export interface DataLoaderOptions {
 const KNOWN = new Set(['batchSize', 'shuffle', 'lastBatch', 'sampler', 'batchSampler', 'batchify', 'batchifyFn', 'numWorkers']);
 
 /** Something with a length and indexed samples: a Dataset, or a plain array of samples. */
-export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: number): unknown } | readonly unknown[];
+export type DatasetLike = Dataset<unknown> | { readonly length: number; get(i: number): unknown } | readonly unknown[] | NDArray;
 
 /** A dataset written as an object literal (`{ length, get }`) is the `dataset` argument, not the options object. */
 /** MXNet's positional parameters of DataLoader, in its order (`DataLoader(dataset, batch_size, shuffle, sampler, last_batch, batch_sampler, batchify_fn, num_workers)`). */
@@ -186,6 +186,11 @@ function gatherRows(a: unknown, indices: number[]): NDArray | null {
 
 function asDataset(d: DatasetLike): { readonly length: number; get(i: number): unknown } {
   if (Array.isArray(d)) return new SimpleDataset(d);
+  // MXNet's DataLoader reads any dataset[i]: an NDArray gives its rows (d2l's AutoRec loads np.array(inter_mat)).
+  if (d instanceof NDArray) {
+    if (d.ndim === 0) throw new Error('DataLoader: dataset must be a gluon.data.Dataset, an array of samples or an NDArray of rows, got a 0-d NDArray');
+    return new ArrayDataset(d);
+  }
   if (d !== null && typeof d === 'object' && typeof (d as { length?: unknown }).length === 'number' && typeof (d as { get?: unknown }).get === 'function') {
     return d as { readonly length: number; get(i: number): unknown };
   }

@@ -82,7 +82,11 @@ export interface OptimizerOptions {
    * operators document `clip_gradient <= 0` as off).
    */
   clipGradient?: number | null;
-  lrScheduler?: LRScheduler | null;
+  /**
+   * The learning-rate schedule: an `lrScheduler` schedule, an object with `call(numUpdate)`, or a
+   * function of the update count (MXNet calls any callable: `lr_scheduler(num_update)`).
+   */
+  lrScheduler?: LRScheduler | ((numUpdate: number) => number) | null;
   /**
    * MXNet's `multi_precision` (default false): a float16 weight keeps a
    * float32 master copy (its first state, starting as the weight) that the
@@ -149,11 +153,13 @@ export abstract class BaseOptimizer implements Optimizer {
     // MXNet's Python optimizers pass clip_gradient on only when it is truthy (`if self.clip_gradient:`),
     // and its update operators document `clip_gradient <= 0` as off: 0 and negative bounds do not clip.
     this.clipGradient = clip !== null && clip > 0 ? clip : null;
-    this.lrScheduler = options.lrScheduler ?? null;
+    const sched: unknown = options.lrScheduler ?? null;
     this.multiPrecision = booleanOption(name, options, 'multiPrecision', false);
-    if (this.lrScheduler && typeof this.lrScheduler.call !== 'function') {
-      throw new Error(`Optimizer '${name}': option lrScheduler must be a scheduler (e.g. new lrScheduler.FactorScheduler({...}))`);
-    }
+    // A function is MXNet's callable schedule; it becomes a schedule object (a function's own `call` is Function.prototype.call).
+    if (typeof sched === 'function') this.lrScheduler = { call: (n: number) => (sched as (n: number) => number)(n), baseLr: this.learningRate } as unknown as LRScheduler;
+    else if (sched !== null && (typeof sched !== 'object' || typeof (sched as LRScheduler).call !== 'function')) {
+      throw new Error(`Optimizer '${name}': option lrScheduler must be a scheduler (e.g. new lrScheduler.FactorScheduler({...}), or a function of the update count), got ${showValue(sched)}`);
+    } else this.lrScheduler = sched as LRScheduler | null;
     // As MXNet: an explicit learning rate becomes the schedule's base rate.
     if (this.lrScheduler && options.learningRate !== undefined) this.lrScheduler.baseLr = this.learningRate;
   }

@@ -194,6 +194,15 @@ describe('gluon.data', () => {
       assert.deepEqual([...loader], [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
     });
 
+    it("an NDArray is a dataset of its rows (MXNet's DataLoader indexes any dataset[i]: d2l's AutoRec loads np.array(inter_mat))", () => {
+      const m = nd.array([[1, 2], [3, 4], [5, 6]]);
+      const batches = [...new DataLoader(m, { batchSize: 2, lastBatch: 'keep' })] as nd.NDArray[];
+      assert.deepEqual(batches.map((b) => b.toArray()), [[[1, 2], [3, 4]], [[5, 6]]]);
+      const col = [...new DataLoader(nd.array([7, 8, 9], { dtype: "int32" }), { batchSize: 3 })] as nd.NDArray[];
+      assert.deepEqual([col[0]!.dtype, col[0]!.toArray()], ['int32', [7, 8, 9]]);
+      assert.throws(() => new DataLoader(nd.array(3) as never, { batchSize: 2 }), /DataLoader: dataset must be .*got a 0-d NDArray/);
+    });
+
     it('explains samples the default batchify cannot stack', () => {
       const mixed = new SimpleDataset([nd.ones([2]), nd.ones([3])]);
       assert.throws(() => [...new DataLoader(mixed, { batchSize: 2 })], /batchify: sample 1 has shape \[3\] \(float32\) but sample 0 has \[2\] \(float32\); samples must match to be stacked \(pad samples of different lengths with gluon\.data\.batchify\.Pad\(\)\)/);

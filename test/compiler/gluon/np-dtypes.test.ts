@@ -8,21 +8,10 @@ import assert from 'node:assert/strict';
 import { gluon, nd, np, sym } from 'gluonc';
 import { numpyRefs } from '../../helpers/numpy.js';
 import { assertClose } from '../../helpers/compare.js';
+import { hybridCall } from '../../helpers/layers.js';
 
 type NDArray = nd.NDArray;
 const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
-/** `f` of `x` through a hybridized block (F = sym). */
-function hybrid(f: (x: NDArray) => NDArray, x: NDArray): NDArray {
-  class B extends gluon.HybridBlock {
-    override forward(a: NDArray) {
-      return f(a);
-    }
-  }
-  const b = new B();
-  b.hybridize();
-  return b.call(x) as NDArray;
-}
-
 describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
   const c = np.greater(np.array([1, -1, 2]), 0);   // bool [true, false, true]
 
@@ -186,7 +175,7 @@ describe('np dtypes (numpy values, MXNet 2 dtypes)', () => {
     cases.forEach(([what, x, f, code], i) => {
       const ref = refs[i]!;
       assert.equal(ref.error, undefined, `${what}: ${ref.error}`);
-      for (const [how, y] of [['eager', f(x)], ['hybridized', hybrid(f, x)]] as const) {
+      for (const [how, y] of [['eager', f(x)], ['hybridized', hybridCall(f, x)]] as const) {
         assert.equal(y.dtype, x.dtype, `${what} ${how}: dtype (numpy: ${code} keeps it)`);
         assert.deepEqual(values(y), ref.outs[0]!.data, `${what} ${how}`);
       }

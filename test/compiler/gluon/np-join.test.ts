@@ -8,19 +8,9 @@ import assert from 'node:assert/strict';
 import { gluon, np } from 'gluonc';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { numpyRefs } from '../../helpers/numpy.js';
+import { hybridCall } from '../../helpers/layers.js';
 
 const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number>, Number);
-
-function hybrid(f: (...x: NDArray[]) => NDArray, xs: NDArray[]): NDArray {
-  class B extends gluon.HybridBlock {
-    override forward(...a: NDArray[]) {
-      return f(...a);
-    }
-  }
-  const b = new B();
-  b.hybridize();
-  return b.call(...xs) as NDArray;
-}
 
 describe('np.vstack / hstack / dstack / columnStack (numpy semantics)', () => {
   it('match numpy for 0-d to 3-D arrays, eager and hybridized', () => {
@@ -52,7 +42,7 @@ describe('np.vstack / hstack / dstack / columnStack (numpy semantics)', () => {
     runs.forEach(([what, xs, f], i) => {
       const ref = refs[i]!;
       assert.equal(ref.error, undefined, `${what}: ${ref.error}`);
-      for (const [how, y] of [['eager', f(...xs)], ['hybridized', hybrid(f, xs)]] as const) {
+      for (const [how, y] of [['eager', f(...xs)], ['hybridized', hybridCall(f, ...xs)]] as const) {
         assert.deepEqual(y.shape, ref.outs[0]!.shape, `${what} ${how}: shape`);
         assert.deepEqual(values(y), ref.outs[0]!.data, `${what} ${how}`);
       }

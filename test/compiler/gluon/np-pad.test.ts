@@ -8,19 +8,9 @@ import assert from 'node:assert/strict';
 import { gluon, np } from 'gluonc';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { numpyRefs } from '../../helpers/numpy.js';
+import { hybridCall } from '../../helpers/layers.js';
 
 const values = (a: NDArray) => Array.from(a.data() as ArrayLike<number | bigint>, Number);
-
-function hybrid(f: (x: NDArray) => NDArray, x: NDArray): NDArray {
-  class B extends gluon.HybridBlock {
-    override forward(a: NDArray) {
-      return f(a);
-    }
-  }
-  const b = new B();
-  b.hybridize();
-  return b.call(x) as NDArray;
-}
 
 describe('np.pad (numpy semantics)', () => {
   it('widths and modes match numpy, float and int32, eager and hybridized', () => {
@@ -41,7 +31,7 @@ describe('np.pad (numpy semantics)', () => {
       for (const [what, f] of cases) {
         const ref = refs[j++]!;
         assert.equal(ref.error, undefined, `${what}: ${ref.error}`);
-        for (const [how, y] of [['eager', f(x)], ['hybridized', hybrid(f, x)]] as const) {
+        for (const [how, y] of [['eager', f(x)], ['hybridized', hybridCall(f, x)]] as const) {
           assert.equal(y.dtype, x.dtype, `${what} ${x.dtype} ${how}: dtype`);
           assert.deepEqual(y.shape, ref.outs[0]!.shape, `${what} ${x.dtype} ${how}: shape`);
           assert.deepEqual(values(y), ref.outs[0]!.data, `${what} ${x.dtype} ${how}`);

@@ -229,7 +229,14 @@ describe('np (numpy semantics)', () => {
       ['expandDims', [a], np.expandDims(a, 1), 'np.expand_dims(a, 1)'],
       ['split part 1', [], s1!, 'np.split(np.arange(6.0), 2)[1]'],
       ['split part 0', [], s0!, 'np.split(np.arange(6.0), 2)[0]'],
+      // numpy's ravel (what d2l's MF does with `outputs.flatten()` on an mx.np array): 1-D, also from 1-D and 0-d
+      ['ravel', [a], np.ravel(a), 'np.ravel(a)'],
+      ['ravel 1-D', [s0!], np.ravel(s0!), 'np.ravel(a)'],
+      ['ravel 0-d', [], np.ravel(np.array(3)), 'np.ravel(np.array(3.0))'],
     ]);
+    // the method flatten() is MXNet's Flatten ([d0, d1·…]): a 1-D array becomes [N, 1], np.ravel stays [N]
+    assert.deepEqual(np.arange(0, 3).flatten().shape, [3, 1]);
+    assert.deepEqual(np.ravel(np.arange(0, 3)).shape, [3]);
     assert.throws(() => np.reshape(a, [-2, 3]), /np\.reshape: newshape \[-2,3\] must hold non-negative integers and at most one -1 \(MXNet 2's codes -2 to -6 are npx\.reshape's, MXNet 1's nd\.reshape's\)/);
     assert.throws(() => np.reshape(a, [-1, -1]), /np\.reshape: newshape \[-1,-1\]/);
     // numpy's 0 is an empty dimension (MXNet 1's "copy" is nd.reshape's): only an empty array takes it.

@@ -480,7 +480,7 @@ describe('training paths against float64 MXNet rules', () => {
     ['sgd', { learningRate: 0.1, momentum: 0.9, wd: 0.01 }, () => new lrScheduler.FactorScheduler({ step: 2, factor: 0.5 }), (n) => 0.1 * 0.5 ** Math.floor((n - 1) / 2)],
     ['adam', { learningRate: 0.1, wd: 0.01 }, () => new lrScheduler.MultiFactorScheduler({ step: [1, 3], factor: 0.1 }), (n) => 0.1 * 0.1 ** (n > 3 ? 2 : n > 1 ? 1 : 0)],
     ['rmsprop', { learningRate: 0.05, centered: true }, () => new lrScheduler.PolyScheduler({ maxUpdate: 4, pwr: 2, finalLr: 0.01 }), (n) => 0.01 + 0.04 * (1 - n / 4) ** 2],
-    ['adamw', { learningRate: 0.1, wd: 0.1 }, () => new lrScheduler.CosineScheduler({ maxUpdate: 5, finalLr: 0.001, warmupSteps: 2, warmupBeginLr: 0.02 }),
+    ['adamw', { learningRate: 0.1, wd: 0.1 }, () => new lrScheduler.CosineScheduler({ maxUpdate: 5, baseLr: 0.1, finalLr: 0.001, warmupSteps: 2, warmupBeginLr: 0.02 }),
       (n) => (n < 2 ? 0.02 + ((0.1 - 0.02) * n) / 2 : 0.001 + ((0.1 - 0.001) * (1 + Math.cos((Math.PI * (n - 2)) / 3))) / 2)],
   ];
   for (const [name, opts, schedule, lrAt] of SCHEDULED) {

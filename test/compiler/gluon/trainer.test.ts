@@ -101,6 +101,25 @@ describe('gluon.Trainer', () => {
     assert.throws(() => t.setLearningRate(0.1), /lrScheduler/);
   });
 
+  it("a function as lrScheduler is MXNet's callable schedule (lr_scheduler(num_update)); a schedule giving no learning rate is an Error naming it", () => {
+    // MXNet's Optimizer calls any callable: lr = self.lr_scheduler(self.num_update) (python/mxnet/optimizer/optimizer.py, _get_lr)
+    const p = param('w', [0], [1]);
+    const t = new gluon.Trainer([p], 'sgd', { lrScheduler: (n: number) => 0.5 / n });
+    const seen: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = vals(p.data())[0]!;
+      p.setGrad(nd.array([1]));
+      t.step(1);
+      seen.push(before - vals(p.data())[0]!);
+    }
+    assertClose(seen, [0.5, 0.25, 0.5 / 3], 'the function at updates 1, 2, 3');
+    assert.equal(t.learningRate, 0.5 / 3);
+    assert.throws(() => t.setLearningRate(0.1), /lrScheduler/);
+    const bad = new gluon.Trainer([param('v', [0], [1])], 'sgd', { lrScheduler: { call: () => Number.NaN } as never });
+    assert.throws(() => bad.step(1), /Trainer: the lrScheduler gave NaN at update 1; a learning rate must be a finite number >= 0/);
+    assert.throws(() => new gluon.Trainer([p], 'sgd', { lrScheduler: 0.1 as never }), /option lrScheduler must be a scheduler/);
+  });
+
   it('lrMult, wdMult and rescaleGrad / batchSize', () => {
     const a = param('a', [1, -2], [0.4, 0.8], { lrMult: 2, wdMult: 0 });
     const b = param('b', [3], [1.2], { wdMult: 3 });
@@ -480,6 +499,9 @@ describe('lrScheduler', () => {
     const c = new lrScheduler.CosineScheduler({ maxUpdate: 4, baseLr: 1, warmupSteps: 2, warmupMode: 'constant', warmupBeginLr: 0.3 });
     assert.equal(c.call(1), 0.3);
     assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 2, warmupSteps: 2 }), /warmupSteps \(2\) must be less than maxUpdate \(2\)/);
+    // MXNet's LRScheduler: "Base lr has to be higher than warmup_begin_lr" (python/mxnet/lr_scheduler.py)
+    assert.throws(() => new lrScheduler.CosineScheduler({ maxUpdate: 20, baseLr: 0.1, warmupSteps: 5, warmupBeginLr: 0.2 }), /CosineScheduler: warmupBeginLr \(0\.2\) must not exceed baseLr \(0\.1\)/);
+    assert.throws(() => new lrScheduler.FactorScheduler(2, { warmupBeginLr: 0.02 }), /FactorScheduler: warmupBeginLr \(0\.02\) must not exceed baseLr \(0\.01\)/);
   });
 
   /**
