@@ -91,9 +91,9 @@ describe('passes: simplify-algebra', () => {
         const %c0: float32[4, 1] = [-1, -1, -1, -1]
         %1: float32[4, 3] = zerosLike(%x)
         %2: float32[4, 3] = scatterAdd(%1, %label, %c0) {axis: 1, mode: "clip"}
-        %3: float32[4, 3] = softmax(%x) {axis: 1, temperature: null, useLength: false}
+        %3: float32[4, 3] = softmax(%x) {axis: 1, dtype: null, temperature: null, useLength: false}
         %4: float32[4, 3] = add(%2, %3)
-        %5: float32[4, 3] = logSoftmax(%x) {axis: 1, temperature: null}
+        %5: float32[4, 3] = logSoftmax(%x) {axis: 1, dtype: null, temperature: null}
         return dx=%4, loss=%5
       }`));
     // softmax(x) − onehot(label), independently: rows of exp(x)/Σexp(x) minus 1 at the (clipped) label.
