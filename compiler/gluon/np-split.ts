@@ -33,10 +33,15 @@ function pieces<T extends Arr>(what: string, a: T, indices: number[], axis: numb
   return bounds.slice(1).map((end, k) => ops.sliceAxis!(a, { axis, begin: bounds[k]!, end: Math.max(end, bounds[k]!) }) as Out<T>);
 }
 
-function checkIndices(what: string, v: unknown): number[] | null {
-  if (!Array.isArray(v)) return null;
-  if (!v.every((i) => Number.isInteger(i))) throw new Error(`${what}: indices must be integers, got ${JSON.stringify(v)}`);
-  return v as number[];
+/** The split's axis and either its pieces (a list of indices) or its checked number of sections. */
+function splitArgs<T extends Arr>(what: string, a: T, v: number | number[], options: { axis?: number } | number): { axis: number; pieces?: Out<T>[]; sections: number } {
+  const axis = axisOption(what, options);
+  if (Array.isArray(v)) {
+    if (!v.every((i) => Number.isInteger(i))) throw new Error(`${what}: indices must be integers, got ${JSON.stringify(v)}`);
+    return { axis, pieces: pieces(what, a, v, axis), sections: v.length + 1 };
+  }
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${what}: sections must be a positive integer or a list of indices, got ${JSON.stringify(v)}`);
+  return { axis, sections: v };
 }
 
 /**
@@ -46,12 +51,8 @@ function checkIndices(what: string, v: unknown): number[] | null {
  * piece too. Example: `const [a, b] = np.split(x, 2)`.
  */
 export function split<T extends Arr>(a: T, indicesOrSections: number | number[], options: { axis?: number } | number = {}): Out<T>[] {
-  const axis = axisOption('np.split', options);
-  const indices = checkIndices('np.split', indicesOrSections);
-  if (indices) return pieces('np.split', a, indices, axis);
-  const s = indicesOrSections as number;
-  if (!Number.isInteger(s) || s < 1) throw new Error(`np.split: sections must be a positive integer or a list of indices, got ${JSON.stringify(s)}`);
-  return ops.split!(a, { numOutputs: s, axis }) as Out<T>[];
+  const { axis, pieces: p, sections } = splitArgs('np.split', a, indicesOrSections, options);
+  return p ?? (ops.split!(a, { numOutputs: sections, axis }) as Out<T>[]);
 }
 
 /**
@@ -60,11 +61,8 @@ export function split<T extends Arr>(a: T, indicesOrSections: number | number[],
  * `np.arraySplit(np.arange(7), 3)` gives sizes 3, 2, 2.
  */
 export function arraySplit<T extends Arr>(a: T, indicesOrSections: number | number[], options: { axis?: number } | number = {}): Out<T>[] {
-  const axis = axisOption('np.arraySplit', options);
-  const indices = checkIndices('np.arraySplit', indicesOrSections);
-  if (indices) return pieces('np.arraySplit', a, indices, axis);
-  const s = indicesOrSections as number;
-  if (!Number.isInteger(s) || s < 1) throw new Error(`np.arraySplit: sections must be a positive integer or a list of indices, got ${JSON.stringify(s)}`);
+  const { axis, pieces: p, sections: s } = splitArgs('np.arraySplit', a, indicesOrSections, options);
+  if (p) return p;
   const rank = a.shape.length;
   const n = a.shape[axis < 0 ? axis + rank : axis];
   if (typeof n !== 'number') return split(a, s, axis);
