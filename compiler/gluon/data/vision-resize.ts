@@ -348,6 +348,26 @@ function probability(what: string, p: unknown): number {
   return p;
 }
 
+/** A flip of an HWC image along `axis` (0 rows, 1 columns) with probability `p`; the two flips below name it. */
+abstract class RandomFlip extends Block {
+  readonly p: number;
+
+  constructor(private readonly what: string, private readonly axis: 0 | 1, args: unknown[]) {
+    super();
+    const [[p = 0.5]] = bindArgs<[number?], {}>(what, ['p?'], args, []);
+    this.p = probability(what, p);
+  }
+
+  override toString(): string {
+    return `${this.what}(p=${this.p})`;
+  }
+
+  override forward(x: NDArray): NDArray {
+    const d = imageDims(this.what, x, false);
+    return nextFloat() < this.p ? flipImage(x, d, this.axis) : x.copy();
+  }
+}
+
 /**
  * Flips an HWC image left to right with probability `p` (0.5; MXNet's
  * `RandomFlipLeftRight`, `p` as MXNet 2 has it).
@@ -356,22 +376,9 @@ function probability(what: string, p: unknown): number {
  * new transforms.RandomFlipLeftRight().call(img);
  * ```
  */
-export class RandomFlipLeftRight extends Block {
-  readonly p: number;
-
+export class RandomFlipLeftRight extends RandomFlip {
   constructor(...args: KwArgs<['p?'], [p?: number], {}>) {
-    super();
-    const [[p = 0.5]] = bindArgs<[number?], {}>('RandomFlipLeftRight', ['p?'], args, []);
-    this.p = probability('RandomFlipLeftRight', p);
-  }
-
-  override toString(): string {
-    return `RandomFlipLeftRight(p=${this.p})`;
-  }
-
-  override forward(x: NDArray): NDArray {
-    const d = imageDims('RandomFlipLeftRight', x, false);
-    return nextFloat() < this.p ? flipImage(x, d, 1) : x.copy();
+    super('RandomFlipLeftRight', 1, args);
   }
 }
 
@@ -383,21 +390,8 @@ export class RandomFlipLeftRight extends Block {
  * new transforms.RandomFlipTopBottom().call(img);
  * ```
  */
-export class RandomFlipTopBottom extends Block {
-  readonly p: number;
-
+export class RandomFlipTopBottom extends RandomFlip {
   constructor(...args: KwArgs<['p?'], [p?: number], {}>) {
-    super();
-    const [[p = 0.5]] = bindArgs<[number?], {}>('RandomFlipTopBottom', ['p?'], args, []);
-    this.p = probability('RandomFlipTopBottom', p);
-  }
-
-  override toString(): string {
-    return `RandomFlipTopBottom(p=${this.p})`;
-  }
-
-  override forward(x: NDArray): NDArray {
-    const d = imageDims('RandomFlipTopBottom', x, false);
-    return nextFloat() < this.p ? flipImage(x, d, 0) : x.copy();
+    super('RandomFlipTopBottom', 0, args);
   }
 }
