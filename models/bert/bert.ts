@@ -141,12 +141,14 @@ function checkMaskedPositions(fail: (why: string) => never, bert: BERTModel, N: 
  * Called as `bert.call(inputs [N, T] int32, tokenTypes [N, T], validLength [N]?,
  * maskedPositions [N, M]?)` (the positions exactly when it has the decoder; a
  * null validLength before them is the full length, GluonNLP's `None`);
- * returns the sequence encoding [N, T, units], then (with the pooler) the
- * pooled first token [N, units], then (with the classifier) the
+ * returns the sequence encoding [N, T, units] (with the encoder's
+ * `outputAllEncodings`, the list of every layer's), then (with its
+ * `outputAttention`) the list of every layer's attention weights
+ * [N, heads, T, T], then (with the pooler) the pooled first token
+ * [N, units] of the last layer, then (with the classifier) the
  * next-sentence scores [N, 2], then (with the decoder) the masked-LM scores
- * [N, M, vocabSize] at each sample's masked positions — one tensor alone,
- * else an array, as GluonNLP (whose encoder's attention weights, with
- * `output_attention`, are not ported).
+ * [N, M, vocabSize] at each sample's masked positions — one output alone,
+ * else an array, as GluonNLP.
  *
  * The decoder is GluonNLP's `_get_decoder`: `Dense(units, flatten=False)`,
  * erf `GELU`, `LayerNorm` (the encoder's epsilon), `Dense(vocab_size,
@@ -207,11 +209,15 @@ export class BERTModel extends gluon.HybridBlock {
     return super.call(...args);
   }
 
-  override hybridForward(F: gluon.F, inputs: T, tokenTypes: T, validLength?: T, maskedPositions?: T): T | T[] {
+  override hybridForward(F: gluon.F, inputs: T, tokenTypes: T, validLength?: T, maskedPositions?: T): T | T[] | (T | T[])[] {
     let embedding = this.word_embed.call(inputs) as T;
     if (this.token_type_embed) embedding = F.add(embedding, this.token_type_embed.call(tokenTypes) as T);
-    const seq = this.encoder.call(embedding, validLength) as T;
-    const outputs = [seq];
+    const encoded = this.encoder.call(embedding, validLength) as T | [T | T[], T[]];
+    // GluonNLP: `seq_out, attention_out = self._encode_sequence(...)`; with output_all_encodings the heads read the last.
+    const [seqOut, attentionOut] = this.encoder.outputAttention || this.encoder.outputAllEncodings ? (encoded as [T | T[], T[]]) : [encoded as T, []];
+    const seq = Array.isArray(seqOut) ? seqOut[seqOut.length - 1]! : seqOut;
+    const outputs: (T | T[])[] = [seqOut];
+    if (attentionOut.length) outputs.push(attentionOut);
     if (this.pooler) {
       // The first token's encoding: sequence.slice(begin=(0, 0, 0), end=(None, 1, None)).reshape((-1, units)).
       const first = F.reshape(F.slice(seq, { begin: [0, 0, 0], end: [null, 1, null] }), [-1, this.units]);
@@ -282,8 +288,9 @@ export class BERTClassifier extends gluon.HybridBlock {
   }
 
   override hybridForward(_F: gluon.F, inputs: T, tokenTypes: T, validLength?: T): T {
+    // The pooled output follows the sequence output and, with outputAttention, the attention weights.
     const outs = this.bert.call(inputs, tokenTypes, validLength) as T[];
-    return this.classifier.call(outs[1]!) as T;
+    return this.classifier.call(outs[this.bert.encoder.outputAttention ? 2 : 1]!) as T;
   }
 }
 
@@ -292,15 +299,17 @@ export class BERTClassifier extends gluon.HybridBlock {
  * the masked-LM decoder unless asked (GluonNLP's `get_model('bert_12_768_12',
  * use_decoder=False, use_classifier=False)`, as its fine-tuning scripts call
  * it, is `bertModel(bertHparams.bert_12_768_12)`; its pre-training model,
- * `get_model('bert_12_768_12')`, is `bertModel(c, { useClassifier: true, useDecoder: true })`).
+ * `get_model('bert_12_768_12')`, is `bertModel(c, { useClassifier: true, useDecoder: true })`;
+ * its `output_attention` / `output_all_encodings` are `outputAttention` / `outputAllEncodings`).
  *
  * ```ts
  * const bert = bertModel(bertHparams.tiny); bert.initialize();
  * ```
  */
-export function bertModel(c: BERTConfig, o: { usePooler?: boolean; useClassifier?: boolean; useDecoder?: boolean; useTokenTypeEmbed?: boolean } = {}): BERTModel {
-  const encoder = new BERTEncoder(c);
-  return new BERTModel(encoder, { vocabSize: c.vocabSize, tokenTypeVocabSize: c.tokenTypeVocabSize, units: c.units, embedSize: c.embedSize, useClassifier: false, useDecoder: false, ...o });
+export function bertModel(c: BERTConfig, o: { usePooler?: boolean; useClassifier?: boolean; useDecoder?: boolean; useTokenTypeEmbed?: boolean; outputAttention?: boolean; outputAllEncodings?: boolean } = {}): BERTModel {
+  const { outputAttention, outputAllEncodings, ...heads } = o;
+  const encoder = new BERTEncoder({ ...c, outputAttention: outputAttention ?? c.outputAttention, outputAllEncodings: outputAllEncodings ?? c.outputAllEncodings });
+  return new BERTModel(encoder, { vocabSize: c.vocabSize, tokenTypeVocabSize: c.tokenTypeVocabSize, units: c.units, embedSize: c.embedSize, useClassifier: false, useDecoder: false, ...heads });
 }
 
 /** The tiny classifier (2 classes, dropout 0.1) the CLI compiles: `gluonc compile models/bert/bert.ts`. */

@@ -101,6 +101,10 @@ export interface BERTEncoderOptions {
   dropout?: number;
   activation?: string;
   layerNormEps?: number;
+  /** GluonNLP's `output_attention`: also return every cell's attention weights [N, heads, T, T]. */
+  outputAttention?: boolean;
+  /** GluonNLP's `output_all_encodings`: return every cell's encoding (each zero past the valid length), not the last alone. */
+  outputAllEncodings?: boolean;
 }
 
 /**
@@ -110,11 +114,19 @@ export interface BERTEncoderOptions {
  * `encoder.call(inputs [N, T, units], validLength [N]?)`; returns the
  * encoding [N, T, units], zero at positions at or past each valid length
  * (GluonNLP 0.9+'s `SequenceMask`). LayerNorm epsilon defaults to 1e-12.
+ * With `outputAttention` or `outputAllEncodings` it returns GluonNLP's pair
+ * `[encodings, attentionWeights]`: the last encoding, or (with
+ * `outputAllEncodings`) every cell's in order, each masked the same way; and
+ * every cell's attention weights [N, heads, T, T] (with `outputAttention`),
+ * else an empty list. Without either, the encoding alone (GluonNLP's pair
+ * with an empty list, unwrapped).
  */
 export class BERTEncoder extends gluon.HybridBlock {
   readonly maxLength: number;
   readonly units: number;
   readonly layerNormEps: number;
+  readonly outputAttention: boolean;
+  readonly outputAllEncodings: boolean;
   readonly dropout_layer?: InstanceType<typeof nn.Dropout>;
   readonly layer_norm: InstanceType<typeof nn.LayerNorm>;
   readonly position_weight: gluon.Parameter;
@@ -129,6 +141,8 @@ export class BERTEncoder extends gluon.HybridBlock {
     this.maxLength = o.maxLength;
     this.units = o.units;
     this.layerNormEps = o.layerNormEps ?? 1e-12;
+    this.outputAttention = o.outputAttention ?? false;
+    this.outputAllEncodings = o.outputAllEncodings ?? false;
     if (o.dropout) this.dropout_layer = new nn.Dropout(o.dropout);
     this.layer_norm = new nn.LayerNorm({ inChannels: o.units, epsilon: this.layerNormEps });
     this.position_weight = this.params.get('position_weight', { shape: [o.maxLength, o.units] });
@@ -137,7 +151,7 @@ export class BERTEncoder extends gluon.HybridBlock {
     }
   }
 
-  override hybridForward(F: gluon.F, inputs: T, validLength: T | undefined, p: { position_weight: T }): T {
+  override hybridForward(F: gluon.F, inputs: T, validLength: T | undefined, p: { position_weight: T }): T | [T | T[], T[]] {
     // Positions 0..T-1, read from the input's length when the graph runs.
     const steps = F.contrib.arangeLike(inputs, { axis: 1, dtype: 'int32' });
     let attnValidLen: T | undefined;
@@ -150,8 +164,16 @@ export class BERTEncoder extends gluon.HybridBlock {
     let x = F.broadcastAdd(inputs, F.expandDims(positional, { axis: 0 }));
     if (this.dropout_layer) x = this.dropout_layer.call(x) as T;
     x = this.layer_norm.call(x) as T;
-    for (const cell of this.transformer_cells) x = (cell.call(x, attnValidLen) as [T, T])[0];
-    if (validLength !== undefined) x = F.SequenceMask(x, validLength, { useSequenceLength: true, axis: 1 });
-    return x;
+    const mask = (y: T): T => (validLength === undefined ? y : F.SequenceMask(y, validLength, { useSequenceLength: true, axis: 1 }));
+    const encodings: T[] = [];
+    const attention: T[] = [];
+    for (const cell of this.transformer_cells) {
+      const [y, weights] = cell.call(x, attnValidLen) as [T, T];
+      x = y;
+      if (this.outputAllEncodings) encodings.push(mask(y));
+      if (this.outputAttention) attention.push(weights);
+    }
+    if (!this.outputAttention && !this.outputAllEncodings) return mask(x);
+    return [this.outputAllEncodings ? encodings : mask(x), attention];
   }
 }

@@ -5,7 +5,9 @@
  * multi-head self-attention (scores / sqrt(d), keys at or past a sample's
  * valid length masked with -inf) and an exact-erf GELU feed-forward network,
  * padded positions zeroed (GluonNLP 0.9+'s SequenceMask), the pooler
- * tanh(W·h[:, 0] + b) and the classifier Dense; for pre-training
+ * tanh(W·h[:, 0] + b) and the classifier Dense (without pre-training, also
+ * every layer's encoding, zero past the valid length, and attention
+ * probabilities [N, heads, T, T]); for pre-training
  * (`cfg.pretrain`) the next-sentence Dense, the masked-LM decoder (rows at
  * each sample's masked positions by advanced indexing, Dense, GELU,
  * LayerNorm, then the word embedding's own matrix transposed plus a bias:
@@ -29,6 +31,7 @@ pre_b = c.get('prefix', 'bert.')
 pretrain = c.get('pretrain', False)
 d = U // H
 P = {k: torch.tensor(v['data'], dtype=dt).reshape(v['shape']).requires_grad_() for k, v in job['params'].items()}
+seen = []
 def dense(x, pre):
     return x @ P[pre + 'weight'].T + P[pre + 'bias']
 def ln(x, pre):
@@ -38,6 +41,7 @@ def bert(ids, types, vl):
     x = P[pre_b + 'word_embed.0.weight'][ids] + P[pre_b + 'token_type_embed.0.weight'][types] + P[pre_b + 'encoder.position_weight'][:T]
     x = ln(x, pre_b + 'encoder.layer_norm.')
     valid = torch.arange(T)[None, :] < vl[:, None]
+    seen.clear()
     for l in range(L):
         pre = pre_b + 'encoder.transformer_cells.%d.' % l
         heads = lambda y: y.reshape(N, T, H, d).transpose(1, 2)
@@ -51,6 +55,7 @@ def bert(ids, types, vl):
         x = ln(dense(ctx, pre + 'proj.') + x, pre + 'layer_norm.')
         h = Fn.gelu(dense(x, pre + 'ffn.ffn_1.'))
         x = ln(dense(h, pre + 'ffn.ffn_2.') + x, pre + 'ffn.layer_norm.')
+        seen.append((x * valid[:, :, None].to(dt), a))
     seq = x * valid[:, :, None].to(dt)
     pooled = torch.tanh(dense(seq[:, 0], pre_b + 'pooler.'))
     return seq, pooled, dense(pooled, head)
@@ -77,7 +82,7 @@ for b in job['batches']:
         out['forward'].append({'seq': flat(seq), 'pooled': flat(pooled), 'logits': flat(nsp), 'decoded': flat(dec), 'losses': [ls1.item(), ls2.item()]})
     else:
         seq, pooled, logits = bert(*batch(b))
-        out['forward'].append({'seq': flat(seq), 'pooled': flat(pooled), 'logits': flat(logits)})
+        out['forward'].append({'seq': flat(seq), 'pooled': flat(pooled), 'logits': flat(logits), 'layers': [flat(x) for x, _ in seen], 'attention': [flat(a) for _, a in seen]})
 def loss_of(b):
     if pretrain:
         ls1, ls2 = pretrain_of(b)[4:]
@@ -141,7 +146,7 @@ export interface RefJob {
 /** The reference's results (flat float64 values). */
 export interface RefOut {
   /** With `pretrain`: `logits` are the next-sentence scores, `decoded` the masked-LM scores, `losses` GluonNLP's [masked-LM, next-sentence]. */
-  forward: { seq: number[]; pooled: number[]; logits: number[]; decoded?: number[]; losses?: [number, number] }[];
+  forward: { seq: number[]; pooled: number[]; logits: number[]; decoded?: number[]; losses?: [number, number]; layers?: number[][]; attention?: number[][] }[];
   grads: Record<string, number[]> | null;
   params: Record<string, number[]> | null;
 }

@@ -25,9 +25,9 @@ const tiny: BERTConfig = { ...bertHparams.tiny, dropout: 0 };
 const int32 = (rows: number[][]) => nd.array(Int32Array.from(rows.flat()), { shape: [rows.length, rows[0]!.length], dtype: 'int32' });
 
 /** A classifier with non-trivial LayerNorm scales and biases (1 and 0 would hide a swapped gamma/beta). */
-function classifier(dtype: 'float32' | 'float64', seed: number, c: BERTConfig = tiny, dropout = 0): BERTClassifier {
+function classifier(dtype: 'float32' | 'float64', seed: number, c: BERTConfig = tiny, dropout = 0, o: Parameters<typeof bertModel>[1] = {}): BERTClassifier {
   random.seed(seed);
-  const net = new BERTClassifier(bertModel(c), 3, dropout);
+  const net = new BERTClassifier(bertModel(c, o), 3, dropout);
   net.initialize(new init.Normal(0.3));
   for (const [k, p] of net.collectParams().entries()) {
     if (/gamma$|beta$|bias$/.test(k)) p.setData(nd.random.uniform(k.endsWith('gamma') ? 0.5 : -0.5, k.endsWith('gamma') ? 1.5 : 0.5, p.shape as number[]));
@@ -150,6 +150,37 @@ describe('models/bert (GluonNLP BERT) against PyTorch', function () {
       }
     });
   }
+  it("GluonNLP's output_attention and output_all_encodings: every layer's encoding (zero past the valid length) and attention weights, then the pooled and classifier outputs, float64, eager and hybridized", () => {
+    const batches = BATCHES.slice(0, 2);
+    const both = classifier('float64', 4, tiny, 0, { outputAttention: true, outputAllEncodings: true });
+    const ref = torchBert(job(both, 'float64', batches));
+    // The same seed gives the same parameters: one reference serves the attention-only model too.
+    const attentionOnly = classifier('float64', 4, tiny, 0, { outputAttention: true });
+    for (const hybrid of [false, true]) {
+      if (hybrid) [both, attentionOnly].forEach((n) => n.hybridize());
+      const what = hybrid ? 'hybridized' : 'eager';
+      batches.forEach((b, i) => {
+        const [N, T] = [b.ids.length, b.ids[0]!.length];
+        const args = [int32(b.ids), int32(b.types), nd.array(b.vl)] as const;
+        const r = ref.forward[i]!;
+        const [layers, attention, pooled] = both.bert.call(...args) as [nd.NDArray[], nd.NDArray[], nd.NDArray];
+        assert.equal(layers.length, tiny.numLayers);
+        assert.equal(attention.length, tiny.numLayers);
+        layers.forEach((x, l) => assertClose(x.data() as Float64Array, r.layers![l]!, `${what} batch ${i} layer ${l} encoding`, 1e-10, 1e-12));
+        attention.forEach((a, l) => {
+          assert.deepEqual(a.shape, [N, tiny.numHeads, T, T]);
+          assertClose(a.data() as Float64Array, r.attention![l]!, `${what} batch ${i} layer ${l} attention`, 1e-10, 1e-12);
+        });
+        assertClose(pooled.data() as Float64Array, r.pooled, `${what} batch ${i} pooled`, 1e-10, 1e-12);
+        assertClose((both.call(...args) as nd.NDArray).data() as Float64Array, r.logits, `${what} batch ${i} logits`, 1e-10, 1e-12);
+        const [seq, att] = attentionOnly.bert.call(...args) as [nd.NDArray, nd.NDArray[], nd.NDArray];
+        assertClose(seq.data() as Float64Array, r.seq, `${what} batch ${i} attention-only sequence`, 1e-10, 1e-12);
+        assertClose(att[tiny.numLayers - 1]!.data() as Float64Array, r.attention![tiny.numLayers - 1]!, `${what} batch ${i} attention-only weights`, 1e-10, 1e-12);
+        assertClose((attentionOnly.call(...args) as nd.NDArray).data() as Float64Array, r.logits, `${what} batch ${i} attention-only logits`, 1e-10, 1e-12);
+      });
+    }
+  });
+
   it('without valid_length (GluonNLP\'s valid_length=None) it is the full-length call, eager and hybridized', () => {
     const net = classifier('float64', 10);
     const b = batchOf([6, 6], 6, 11);
