@@ -117,6 +117,8 @@ export { NDArrayClass as NDArray, SymbolClass as Symbol };
 
 /** MXNet 2.x's numpy interface and extension operators (Gluon 2 / d2l code): `np.dot(x, w)`, `npx.relu(y)`. */
 export { np } from './np.js';
+/** MXNet's `mx.image`: `imread`, `imdecode`, `imresize`, `resizeShort`, `fixedCrop`, `centerCrop`, `randomCrop`, `randomSizeCrop`, `scaleDown`, `colorNormalize`. */
+export * as image from './data/image.js';
 export { npx } from './npx.js';
 
 /**

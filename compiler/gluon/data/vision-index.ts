@@ -1,2 +1,3 @@
-/** `gluon.data.vision`: image transforms (MXNet's `gluon.data.vision.transforms`). */
+/** `gluon.data.vision`: image transforms (MXNet's `gluon.data.vision.transforms`) and `ImageFolderDataset`. */
 export * as transforms from './vision-transforms.js';
+export { ImageFolderDataset } from './image-folder.js';

@@ -46,14 +46,14 @@ function squareOr(what: string, size: unknown): [number, number] {
 }
 
 /** image.py's `scale_down`: shrinks `(w, h)` to fit `(sw, sh)`, keeping its aspect ratio. */
-function scaleDown(sw: number, sh: number, w: number, h: number): [number, number] {
+export function scaleDown(sw: number, sh: number, w: number, h: number): [number, number] {
   if (sh < h) [w, h] = [(w * sh) / h, sh];
   if (sw < w) [w, h] = [sw, (h * sw) / w];
   return [Math.trunc(w), Math.trunc(h)];
 }
 
 /** image.py's `fixed_crop`: the window, resized to `size` unless it already has that size. */
-function fixedCrop(what: string, x: NDArray, d: ImageDims, x0: number, y0: number, w: number, h: number, size: [number, number], interp: number): NDArray {
+export function fixedCrop(what: string, x: NDArray, d: ImageDims, x0: number, y0: number, w: number, h: number, size: [number, number], interp: number): NDArray {
   const out = cropImage(x, d, x0, y0, w, h);
   if (w === size[0] && h === size[1]) return out;
   return resizeImage(what, out, { batch: null, h, w, c: d.c }, size[0], size[1], interp);
@@ -136,6 +136,26 @@ export class CenterCrop extends Block {
   }
 }
 
+/**
+ * image.py's `random_size_crop` window: 10 draws of an area fraction in
+ * `scale` and a log-uniform aspect ratio in `ratio`, the first that fits
+ * placed at random, as `[x0, y0, w, h]`; null when none fits (the caller
+ * falls back to the centre crop). Example: `randomSizeWindow(d, [0.08, 1], [3 / 4, 4 / 3])`.
+ */
+export function randomSizeWindow(d: ImageDims, scale: readonly [number, number], ratio: readonly [number, number]): [number, number, number, number] | null {
+  const area = d.h * d.w;
+  const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])] as const;
+  for (let i = 0; i < 10; i++) {
+    const target = uniform(scale[0], scale[1]) * area;
+    const r = Math.exp(uniform(logRatio[0], logRatio[1]));
+    const w = pyRound(Math.sqrt(target * r));
+    const h = pyRound(Math.sqrt(target / r));
+    // A window rounded to no pixel counts as a miss (MXNet's resize of it would fail).
+    if (w >= 1 && h >= 1 && w <= d.w && h <= d.h) return [randint(0, d.w - w), randint(0, d.h - h), w, h];
+  }
+  return null;
+}
+
 /** `[lo, hi]` with `0 < lo <= hi`, finite, or an Error naming the transform and argument. */
 function range(what: string, name: string, v: unknown): [number, number] {
   const ok = Array.isArray(v) && v.length === 2 && v.every((e) => typeof e === 'number' && Number.isFinite(e) && e > 0);
@@ -184,17 +204,7 @@ export class RandomResizedCrop extends Block {
 
   /** The window `[x0, y0, w, h]` of one draw, or null where 10 tries found none (then the centre crop). Example: `t.window(x)`. */
   window(d: ImageDims): [number, number, number, number] | null {
-    const area = d.h * d.w;
-    const logRatio = [Math.log(this.ratio[0]), Math.log(this.ratio[1])] as const;
-    for (let i = 0; i < 10; i++) {
-      const target = uniform(this.scale[0], this.scale[1]) * area;
-      const r = Math.exp(uniform(logRatio[0], logRatio[1]));
-      const w = pyRound(Math.sqrt(target * r));
-      const h = pyRound(Math.sqrt(target / r));
-      // A window rounded to no pixel counts as a miss (MXNet's resize of it would fail).
-      if (w >= 1 && h >= 1 && w <= d.w && h <= d.h) return [randint(0, d.w - w), randint(0, d.h - h), w, h];
-    }
-    return null;
+    return randomSizeWindow(d, this.scale, this.ratio);
   }
 
   override toString(): string {
