@@ -40,10 +40,13 @@ interface MozJpeg {
   decode(data: Uint8Array, preserveOrientation: boolean): Rgba8 | null;
 }
 
-let mozjpeg: { module: MozJpeg; errors: string[] } | null = null;
+/** The decoder, its error lines, and the `ImageData` class its glue defines when the global has none (see `withImageData`). */
+let mozjpeg: { module: MozJpeg; errors: string[]; imageData: unknown } | null = null;
+const globals = globalThis as { ImageData?: unknown };
+const hadImageData = 'ImageData' in globals;
 
 /** mozjpeg's WebAssembly module, instantiated synchronously on first use (its runtime starts inside the factory call). */
-function mozjpegModule(): { module: MozJpeg; errors: string[] } {
+function mozjpegModule(): { module: MozJpeg; errors: string[]; imageData: unknown } {
   if (mozjpeg) return mozjpeg;
   const wasmFile = createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
   const compiled = new WebAssembly.Module(readFileSync(wasmFile));
@@ -64,7 +67,9 @@ function mozjpegModule(): { module: MozJpeg; errors: string[] } {
     printErr: (line: string) => void errors.push(line),
   }).catch(() => undefined);
   if (!ready) throw new Error('image.imdecode: the JPEG decoder (mozjpeg WebAssembly) did not start');
-  mozjpeg = { module: ready, errors };
+  mozjpeg = { module: ready, errors, imageData: globals.ImageData };
+  // The glue defines a global ImageData where Node has none; it is put back only while the decoder runs.
+  if (!hadImageData) delete globals.ImageData;
   return mozjpeg;
 }
 
@@ -73,10 +78,13 @@ function decodeJpeg(bytes: Uint8Array, where: string): Rgba8 {
   const m = mozjpegModule();
   m.errors.length = 0;
   let out: Rgba8 | null = null;
+  if (!hadImageData) globals.ImageData = m.imageData;
   try {
     out = m.module.decode(bytes, false);
   } catch {
     out = null;
+  } finally {
+    if (!hadImageData) delete globals.ImageData;
   }
   // libjpeg warns ("Premature end of JPEG file") and goes on, as OpenCV does; only an error stops it.
   if (!out) throw new Error(`${where}: not a readable JPEG (${m.errors.at(-1) ?? 'the decoder failed'})`);

@@ -152,8 +152,9 @@ describe('image.imdecode / imread: JPEG against OpenCV, PNG against known pixels
       assert.throws(() => image.imdecode(new Uint8Array(0)), /not a JPEG or PNG file \(it starts with bytes \(none: it is empty\)\)/);
       assert.throws(() => image.imdecode(jpg, 2), /flag must be 1 \(colour\) or 0 \(grayscale\), got 2/);
       assert.throws(() => image.imdecode(nd.ones([2, 2]) as never), /buf must be the file's bytes .* got an NDArray float32\[2, 2\]/);
-      // The decoder recovers after an error.
+      // The decoder recovers after an error, and leaves no ImageData global behind (its glue defines one while it runs).
       assert.deepEqual(image.imdecode(jpg).shape, [37, 53, 3]);
+      assert.equal('ImageData' in globalThis, false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
