@@ -119,6 +119,8 @@ export { NDArrayClass as NDArray, SymbolClass as Symbol };
 export { np } from './np.js';
 /** MXNet's `mx.image`: `imread`, `imdecode`, `imresize`, `resizeShort`, `fixedCrop`, `centerCrop`, `randomCrop`, `randomSizeCrop`, `scaleDown`, `colorNormalize`. */
 export * as image from './data/image.js';
+/** MXNet's `mx.recordio`: `MXRecordIO`, `MXIndexedRecordIO`, `pack`, `unpack`, `packImg`, `unpackImg` over `.rec`/`.idx` files. */
+export * as recordio from './data/recordio.js';
 export { npx } from './npx.js';
 
 /**

@@ -131,6 +131,33 @@ const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const startsWith = (b: Uint8Array, magic: number[]): boolean => magic.every((v, i) => b[i] === v);
 
+/** What an encoded image stores: its format, colour channels (1 gray, 3 colour), whether it has alpha, and its sample depth. */
+export interface ImageLayout {
+  format: 'jpeg' | 'png';
+  channels: 1 | 3;
+  alpha: boolean;
+  depth: number;
+}
+
+/** Reads the layout from a JPEG's frame header or a PNG's IHDR (and tRNS) without decoding; an Error naming `where` otherwise. */
+export function imageLayout(bytes: Uint8Array, where: string): ImageLayout {
+  if (startsWith(bytes, JPEG_MAGIC)) return { format: 'jpeg', channels: jpegComponents(bytes) === 1 ? 1 : 3, alpha: false, depth: 8 };
+  if (startsWith(bytes, PNG_MAGIC) && bytes.length >= 33) {
+    const colorType = bytes[25]!;
+    let hasTrns = false;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let at = 8; at + 8 <= bytes.length; ) {
+      const len = view.getUint32(at);
+      const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+      if (type === 'tRNS') hasTrns = true;
+      if (type === 'IDAT' || type === 'IEND') break;
+      at += 12 + len;
+    }
+    return { format: 'png', channels: colorType === 0 || colorType === 4 ? 1 : 3, alpha: colorType === 4 || colorType === 6 || hasTrns, depth: bytes[24]! };
+  }
+  throw new Error(`${where}: not a JPEG or PNG image`);
+}
+
 /** libpng's rgb_to_gray as OpenCV configures it (0.299, 0.587), on 8-bit samples: truncated. */
 const grayOf8 = (r: number, g: number, b: number): number => (9797 * r + 19234 * g + 3737 * b) >> 15;
 

@@ -1,5 +1,6 @@
 /** `gluon.data`: datasets and the mini-batch loader. */
 export { Dataset, SimpleDataset, ArrayDataset, type DatasetArray } from './dataset.js';
+export { RecordFileDataset } from './record-dataset.js';
 export { DataLoader, type DataLoaderOptions, type LastBatch, type DatasetLike } from './dataloader.js';
 export { defaultBatchify } from './batchify.js';
 export { SequentialSampler, RandomSampler, BatchSampler, type Sampler, type BatchSamplerLike } from './sampler.js';

@@ -1,3 +1,4 @@
-/** `gluon.data.vision`: image transforms (MXNet's `gluon.data.vision.transforms`) and `ImageFolderDataset`. */
+/** `gluon.data.vision`: image transforms (MXNet's `gluon.data.vision.transforms`), `ImageFolderDataset` and `ImageRecordDataset`. */
 export * as transforms from './vision-transforms.js';
 export { ImageFolderDataset } from './image-folder.js';
+export { ImageRecordDataset } from './record-dataset.js';
