@@ -7,3 +7,4 @@ export * from './vision.js';
 export * from './vision-resize.js';
 export * from './vision-rotate.js';
 export * from './vision-color.js';
+export * from './vision-compose.js';
