@@ -153,6 +153,8 @@ function resizeOne(src: Float64Array, off: number, d: ImageDims, out: TypedArray
   const c = d.c;
   const [u8, f32] = [dtype === 'uint8', dtype === 'float32'];
   if (interp >= 2) return resizeOther(src, off, d, out, outOff, w, h, interp as 2 | 3 | 4, dtype as 'uint8' | 'float32' | 'float64');
+  // OpenCV computes INTER_LINEAR at exactly half size as INTER_AREA (the same average of 2x2 blocks).
+  if (interp === 1 && d.w === 2 * w && d.h === 2 * h) return resizeOther(src, off, d, out, outOff, w, h, 3, dtype as 'uint8' | 'float32' | 'float64');
   if (interp === 0) {
     const xs = nearestIndex(d.w, w);
     const ys = nearestIndex(d.h, h);

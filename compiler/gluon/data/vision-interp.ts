@@ -9,7 +9,9 @@
  *   the edge (BORDER_REPLICATE); `interpolateCubic` (A = -0.75) and
  *   `interpolateLanczos4` in float32 (double sines and cosines).
  * - area, shrinking on both axes (`scale >= 1`): integer factors average each
- *   block (`resizeAreaFast_`: sum times `1.f / area`); other factors weigh
+ *   block (`resizeAreaFast_`: sum times `1.f / area`, rounded half to even;
+ *   for 2x2 blocks of 1, 3 or 4 uint8 channels `(sum + 2) >> 2`, its SIMD
+ *   `ResizeAreaFastVec`); other factors weigh
  *   each source cell by its overlap (`computeResizeAreaTab`, double table,
  *   float32 weights, float32 sums for uint8 and float32); enlarging on either
  *   axis: INTER_LINEAR's two taps at `floor(d * scale)` with OpenCV's area
@@ -18,7 +20,8 @@
  *   as `saturate_cast<short>` (half to even), integer sums, the result
  *   `(v + 2^21) >> 22` saturated (FixedPtCast); area shrinking rounds its
  *   float32 sum half to even (`saturate_cast<uchar>(float)`). OpenCV's SIMD
- *   paths round some uint8 values differently (cv2 agrees to ±1).
+ *   cubic and two-tap paths round some uint8 values differently (cv2 agrees
+ *   to ±1).
  * - float32: every product and sum rounded to float32, summed left to right;
  *   float64: double sums of the float32 weights.
  */
@@ -177,6 +180,8 @@ function areaFast(src: Float64Array, off: number, d: ImageDims, out: TypedArray,
   const [sx, sy, c] = [d.w / w, d.h / h, d.c];
   const area = sx * sy;
   const scale = fr(1 / area);
+  // 2x2 blocks of 1, 3 or 4 uint8 channels: ResizeAreaFastVec's integer (sum + 2) >> 2, which every SIMD build of OpenCV runs.
+  const half = dtype === 'uint8' && sx === 2 && sy === 2 && (c === 1 || c === 3 || c === 4);
   const add = dtype === 'float32' ? (a: number, b: number) => fr(a + b) : (a: number, b: number) => a + b;
   const ofs: number[] = [];
   for (let j = 0; j < sy; j++) for (let i = 0; i < sx; i++) ofs.push((j * d.w + i) * c);
@@ -190,7 +195,8 @@ function areaFast(src: Float64Array, off: number, d: ImageDims, out: TypedArray,
         for (; m <= area - 4; m += 4) sum = add(sum, add(add(add(S(m), S(m + 1)), S(m + 2)), S(m + 3)));
         for (; m < area; m++) sum = add(sum, S(m));
         const to = outOff + (y * w + x) * c + k;
-        out[to] = dtype === 'uint8' ? Math.min(255, Math.max(0, roundEven(fr(sum * scale)))) : dtype === 'float32' ? fr(sum * scale) : sum * scale;
+        if (dtype !== 'uint8') out[to] = dtype === 'float32' ? fr(sum * scale) : sum * scale;
+        else out[to] = half ? (sum + 2) >> 2 : Math.min(255, Math.max(0, roundEven(fr(sum * scale))));
       }
     }
   }

@@ -20,7 +20,8 @@ const flat = (a: nd.NDArray): number[] => Array.from(a.data() as Float32Array, N
 // modules/imgproc/src/resize.cpp in numpy. interpolateCubic (A = -0.75) and interpolateLanczos4 in
 // float32 at fx = (float)((dx + 0.5) * scale - 0.5) - floor, taps sx - k/2 + 1 + j clamped to the edge.
 // INTER_AREA: shrinking on both axes, integer factors -> resizeAreaFast_ (block sum unrolled by 4, times
-// 1.f / area, saturate_cast = round half even); other factors -> computeResizeAreaTab / ResizeArea_Invoker
+// 1.f / area, saturate_cast = round half even; 2x2 blocks of 1, 3, 4 uint8 channels: ResizeAreaFastVec's
+// (sum + 2) >> 2); other factors -> computeResizeAreaTab / ResizeArea_Invoker
 // (float32 sums for uint8 and float32); enlarging on either axis -> the linear table in area_mode
 // (sx = floor(dx * scale), fx = (float)((dx + 1) - (sx + 1) * inv_scale), fx <= 0 ? 0 : fx - floor(fx);
 // x clamped as INTER_LINEAR: sx >= W - 1 -> sx = W - 1, fx = 0). uint8 weights saturate_cast<short>(c * 2048)
@@ -100,7 +101,8 @@ def areafast(img, w, h):
                 s = 0; k = 0
                 while k <= area - 4: s = add(s, add(add(add(S[k], S[k + 1]), S[k + 2]), S[k + 3])); k += 4
                 while k < area: s = add(s, S[k]); k += 1
-                if img.dtype == np.uint8: out[y, x, c] = min(255, max(0, np.rint(f32(f32(s) * scale))))
+                if img.dtype == np.uint8 and sx == 2 and sy == 2 and C in (1, 3, 4): out[y, x, c] = (s + 2) >> 2
+                elif img.dtype == np.uint8: out[y, x, c] = min(255, max(0, np.rint(f32(f32(s) * scale))))
                 else: out[y, x, c] = f32(f32(s) * scale) if f else s * float(scale)
     return out
 def resize(img, w, h, interp):
@@ -124,6 +126,7 @@ describe('gluon.data.vision.transforms: Resize with INTER_CUBIC, INTER_AREA, INT
   const sizes: [number, number, number, number, number][] = [
     [5, 7, 3, 4, 9], [32, 32, 3, 23, 17], [1, 5, 3, 2, 3], [7, 1, 3, 3, 2], [4, 4, 3, 1, 1], [3, 3, 3, 11, 13],
     [12, 12, 3, 6, 4], [12, 12, 1, 4, 4], [10, 20, 1, 10, 5], [9, 6, 3, 4, 3], [6, 9, 2, 9, 6], [8, 8, 3, 16, 5], [11, 7, 1, 3, 5],
+    [8, 6, 3, 3, 4], [6, 8, 2, 4, 3], [8, 8, 4, 2, 2],
   ];
   const dtypes = ['uint8', 'float32', 'float64'] as const;
   const jobs = [2, 3, 4].flatMap((interp) =>
@@ -164,10 +167,17 @@ describe('gluon.data.vision.transforms: Resize with INTER_CUBIC, INTER_AREA, INT
     assert.ok(exact / total > 0.95, `only ${exact} of ${total} uint8 values equal cv2's`);
   });
 
-  it('fixed samples: area of 2x2 blocks is their mean rounded half to even; cubic and Lanczos keep a constant image; 1x1 sources', () => {
-    const x = nd.array([0, 1, 2, 3, 10, 11, 20, 21, 100, 101, 200, 203, 7, 7, 7, 7], { shape: [4, 4, 1], dtype: 'uint8' });
-    // Blocks [0 1; 10 11] = 5.5 -> 6, [2 3; 20 21] = 11.5 -> 12, [100 101; 7 7] = 53.75 -> 54, [200 203; 7 7] = 104.25 -> 104.
-    assert.deepEqual(flat(new T.Resize([2, 2], { interpolation: 3 }).call(x) as nd.NDArray), [6, 12, 54, 104]);
+  it('fixed samples: 2x2 area blocks round half up for 1, 3, 4 channels and half to even for 2, as cv2; bilinear at half size is area; constants stay', () => {
+    // Blocks [0 1; 10 11] = 5.5, [2 3; 10 11] = 6.5, [100 101; 7 7] = 53.75, [200 203; 7 7] = 104.25 (cv2 gives these four).
+    const v = [0, 1, 2, 3, 10, 11, 10, 11, 100, 101, 200, 203, 7, 7, 7, 7];
+    const x = nd.array(v, { shape: [4, 4, 1], dtype: 'uint8' });
+    const x2 = nd.array(v.flatMap((e) => [e, e]), { shape: [4, 4, 2], dtype: 'uint8' });
+    for (const interp of [1, 3]) {
+      assert.deepEqual(flat(new T.Resize([2, 2], { interpolation: interp }).call(x) as nd.NDArray), [6, 7, 54, 104]);
+      assert.deepEqual(flat(new T.Resize([2, 2], { interpolation: interp }).call(x2) as nd.NDArray), [6, 6, 6, 6, 54, 54, 104, 104]);
+    }
+    // 4x4 blocks: the generic path, 1.f / 16 times the sum, half to even: (0+1+2+3+10+11+10+11+100+101+200+203+7*4) / 16 = 42.5 -> 42.
+    assert.deepEqual(flat(new T.Resize([1, 1], { interpolation: 3 }).call(x) as nd.NDArray), [42]);
     const c = nd.full([5, 6, 3], 77, { dtype: 'uint8' });
     for (const interp of [2, 3, 4]) {
       for (const [w, h] of [[9, 4], [3, 3], [13, 11]]) assert.ok(flat(new T.Resize([w!, h!], { interpolation: interp }).call(c) as nd.NDArray).every((v) => v === 77), `interp ${interp} ${w}x${h}`);
