@@ -106,7 +106,7 @@ export class RandomApply extends Block {
  * must then keep the input's shape and dtype.
  *
  * ```ts
- * const t = new transforms.HybridRandomApply(new transforms.Cast('float64'), 0.3);
+ * const t = new transforms.HybridRandomApply(new transforms.Normalize(0.5, 0.25), 0.3);
  * ```
  */
 export class HybridRandomApply extends HybridBlock {
@@ -130,6 +130,9 @@ export class HybridRandomApply extends HybridBlock {
   override forward(x: NDArray): NDArray {
     if (!isSymbol(x)) return this.p < nextFloat() ? x : (this.transforms.call(x) as NDArray);
     const y = this.transforms.call(x) as NDArray;
+    if (y.dtype !== x.dtype || y.shape.length !== x.shape.length || y.shape.some((d, k) => String(d) !== String(x.shape[k]))) {
+      throw new Error(`HybridRandomApply: traced in a hybridized block both branches are computed, so the transform must keep the input's shape and dtype: ${x.dtype}[${x.shape.join(', ')}] became ${y.dtype}[${y.shape.join(', ')}]`);
+    }
     // One draw of shape [1, ..., 1] (MXNet's np.random.uniform(size=1)), broadcast over the image.
     const one = ops.sum!(x, { axis: null, keepdims: true });
     const u = ops.randomUniformLike!(one, { dtype: 'float32' });

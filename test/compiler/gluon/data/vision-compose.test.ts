@@ -77,6 +77,7 @@ describe('gluon.data.vision.transforms: HybridCompose, RandomApply, HybridRandom
     assert.throws(() => new T.RandomApply((v: nd.NDArray) => v, 1.5), /RandomApply: p must be a probability in \[0, 1\], got 1.5/);
     assert.throws(() => new T.RandomApply(3 as never), /RandomApply: transforms must be a block, a function or a list of them, got 3/);
     assert.throws(() => new T.HybridRandomApply(new T.ToTensor(), -0.1), /HybridRandomApply: p must be a probability in \[0, 1\], got -0.1/);
+    assert.throws(() => new T.HybridCompose([new T.HybridRandomApply(new T.Cast('float64'), 1)]).call(nd.ones([2, 3, 3])), /HybridRandomApply: traced in a hybridized block both branches are computed, so the transform must keep the input's shape and dtype: float32\[2, 3, 3\] became float64\[2, 3, 3\]/);
     assert.throws(() => new T.HybridCompose([new T.ToTensor()]).call(nd.ones([4, 4])), /ToTensor: expected a HWC image or a batch of them \(3 or 4 dims\), got shape \[4, 4\]/);
   });
 });
