@@ -78,6 +78,30 @@ describe('gluon.data.vision.transforms: Rotate, RandomRotation (MXNet 2)', () =>
     });
   });
 
+  it("agrees with PyTorch's grid_sample (bilinear, zeros, align_corners=True: BilinearSampler's convention) on imrotate's grid in float64", () => {
+    const picked = cases.filter((_c, k) => k % 4 === 0);
+    const torch = numpyRefs(picked.map(({ x, deg, zi, zo }) => ({
+      code: String.raw`import torch
+C, H, W = a.shape
+r = math.radians(${deg}); hs, ws = (H - 1) / 2, (W - 1) / 2
+hm, wm = np.meshgrid(np.arange(H) - hs, np.arange(W) - ws, indexing='ij')
+gx = (wm * math.cos(r) - hm * math.sin(r)) / ws; gy = (wm * math.sin(r) + hm * math.cos(r)) / hs
+g = 1.0
+if ${zi ? 'True' : 'False'} or ${zo ? 'True' : 'False'}:
+    rho = math.hypot(H, W); ang = math.atan(H / W); t = abs(r)
+    mx = max(abs(rho * math.cos(ang + t)), abs(rho * math.cos(ang - t))); my = max(abs(rho * math.sin(ang + t)), abs(rho * math.sin(ang - t)))
+    g = max(mx / W, my / H) if ${zo ? 'True' : 'False'} else min(W / mx, H / my)
+grid = torch.tensor(np.stack([gx * g, gy * g], -1)[None])
+out = torch.nn.functional.grid_sample(torch.tensor(a.astype(np.float64))[None], grid, mode='bilinear', padding_mode='zeros', align_corners=True)[0].numpy()`,
+      inputs: [{ shape: x.shape, dtype: 'float32', data: flat(x) }],
+    })));
+    picked.forEach(({ x, deg, zi, zo }, k) => {
+      assert.equal(torch[k]!.error, undefined, torch[k]!.error);
+      const ref = torch[k]!.outs[0]!.data as number[];
+      flat(new T.Rotate(deg, zi, zo).call(x) as nd.NDArray).forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) < 2e-5, `[${x.shape}] ${deg} deg zoomIn=${zi} zoomOut=${zo} [${i}]: ${v} vs torch ${ref[i]}`));
+    });
+  });
+
   it('fixed samples: 0 degrees is the identity, 180 degrees reverses both axes, 90 degrees of a square turns it, corners of 45 degrees are 0', () => {
     const x = image([2, 5, 5], 3);
     assert.deepEqual(flat(new T.Rotate(0).call(x) as nd.NDArray), flat(x));
