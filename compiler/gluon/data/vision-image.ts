@@ -2,8 +2,9 @@
  * Host-side image kernels behind `gluon.data.vision.transforms`' geometry:
  * checking an HWC image (or NHWC batch), cropping, flipping, and OpenCV's
  * `cv::resize` (which MXNet's `image.resize` / `imresize` call) for
- * INTER_NEAREST (0) and INTER_LINEAR (1). They run in data loading, on
- * typed arrays, never in a compiled graph.
+ * INTER_NEAREST (0) and INTER_LINEAR (1) here, INTER_CUBIC (2), INTER_AREA
+ * (3) and INTER_LANCZOS4 (4) in vision-interp.ts. They run in data loading,
+ * on typed arrays, never in a compiled graph.
  *
  * Invariants: the input is not modified; the output keeps the input's dtype;
  * OpenCV's pixel-center convention `src = (dst + 0.5) * scale - 0.5` with
@@ -11,12 +12,12 @@
  * arithmetic (coefficients scaled by 2^11, rounded as `cvRound`, result
  * `(v + 2^21) >> 22` saturated to 0..255: the generic `VResizeLinear` with
  * `FixedPtCast`; OpenCV's SIMD paths round some products differently, so
- * cv2 itself agrees to ±1). Interpolation codes OpenCV has but this does
- * not (2 cubic, 3 area, 4 Lanczos) are an Error naming them.
+ * cv2 itself agrees to ±1).
  */
 import { allocate, type DType, type TypedArray } from '../../../runtime/dtypes.js';
 import { NDArray } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
+import { resizeOther, roundEven } from './vision-interp.js';
 
 /** An image's layout: a batch dimension or not, and its sizes. */
 export interface ImageDims {
@@ -68,17 +69,13 @@ export function sizeArg(what: string, size: unknown): [number] | [number, number
   throw new Error(`${what}: size must be a positive integer or [width, height], got ${showValue(size)}`);
 }
 
-/** OpenCV's interpolation codes this implements. */
-const INTERPOLATIONS: Record<number, string> = { 0: 'nearest', 1: 'bilinear' };
-const UNSUPPORTED: Record<number, string> = { 2: 'bicubic (INTER_CUBIC)', 3: 'area (INTER_AREA)', 4: 'Lanczos (INTER_LANCZOS4)' };
+/** OpenCV's interpolation codes (cv2.INTER_*). */
+const INTERPOLATIONS: Record<number, string> = { 0: 'nearest', 1: 'bilinear', 2: 'bicubic', 3: 'area', 4: 'Lanczos' };
 
-/** Checks an interpolation code (0 nearest, 1 bilinear). Example: `interpolationArg('Resize', 1)`. */
+/** Checks an interpolation code (OpenCV's: 0 nearest, 1 bilinear, 2 bicubic, 3 area, 4 Lanczos). Example: `interpolationArg('Resize', 1)`. */
 export function interpolationArg(what: string, v: unknown): number {
   if (typeof v === 'number' && INTERPOLATIONS[v] !== undefined) return v;
-  if (typeof v === 'number' && UNSUPPORTED[v] !== undefined) {
-    throw new Error(`${what}: interpolation ${v} (${UNSUPPORTED[v]}) is not implemented; use 0 (nearest) or 1 (bilinear, OpenCV's INTER_LINEAR)`);
-  }
-  throw new Error(`${what}: interpolation must be 0 (nearest) or 1 (bilinear), got ${showValue(v)}`);
+  throw new Error(`${what}: interpolation must be OpenCV's 0 (nearest), 1 (bilinear), 2 (bicubic), 3 (area) or 4 (Lanczos), got ${showValue(v)}`);
 }
 
 /** Copies the window `[y0, y0 + h) x [x0, x0 + w)` of each image (MXNet's `image.crop`). */
@@ -111,12 +108,6 @@ export function flipImage(x: NDArray, d: ImageDims, axis: 0 | 1): NDArray {
     }
   }
   return wrap(x.dtype, [...x.shape], out);
-}
-
-/** Rounds half to even, as `cvRound` (lrint) does. */
-function roundEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** One axis' taps: for each output index the two source indices and OpenCV's float32 weights. */
@@ -158,8 +149,12 @@ function nearestIndex(src: number, dst: number): Int32Array {
 }
 
 /** Resizes one HWC image stored at `src[off..]` into `out[outOff..]` (see the module's invariants). */
-function resizeOne(src: Float64Array, off: number, d: ImageDims, out: TypedArray, outOff: number, w: number, h: number, interp: number, u8: boolean, f32: boolean): void {
+function resizeOne(src: Float64Array, off: number, d: ImageDims, out: TypedArray, outOff: number, w: number, h: number, interp: number, dtype: DType): void {
   const c = d.c;
+  const [u8, f32] = [dtype === 'uint8', dtype === 'float32'];
+  if (interp >= 2) return resizeOther(src, off, d, out, outOff, w, h, interp as 2 | 3 | 4, dtype as 'uint8' | 'float32' | 'float64');
+  // OpenCV computes INTER_LINEAR at exactly half size as INTER_AREA (the same average of 2x2 blocks).
+  if (interp === 1 && d.w === 2 * w && d.h === 2 * h) return resizeOther(src, off, d, out, outOff, w, h, 3, dtype as 'uint8' | 'float32' | 'float64');
   if (interp === 0) {
     const xs = nearestIndex(d.w, w);
     const ys = nearestIndex(d.h, h);
@@ -214,7 +209,7 @@ function resizeOne(src: Float64Array, off: number, d: ImageDims, out: TypedArray
   }
 }
 
-/** The dtypes `cv::resize` takes for INTER_NEAREST/INTER_LINEAR among ours (MXNet refuses float16; OpenCV has no linear int32). */
+/** The dtypes `cv::resize` takes among ours (MXNet refuses float16; OpenCV has no linear int32). */
 export const RESIZE_DTYPES: readonly DType[] = ['uint8', 'float32', 'float64'];
 
 /**
@@ -228,7 +223,7 @@ export function resizeImage(what: string, x: NDArray, d: ImageDims, w: number, h
   const src = x.data();
   const out = allocate(x.dtype, n * h * w * d.c);
   for (let b = 0; b < n; b++) {
-    resizeOne(src as Float64Array, b * d.h * d.w * d.c, d, out, b * h * w * d.c, w, h, interp, x.dtype === 'uint8', x.dtype === 'float32');
+    resizeOne(src as Float64Array, b * d.h * d.w * d.c, d, out, b * h * w * d.c, w, h, interp, x.dtype);
   }
   return wrap(x.dtype, d.batch === null ? [h, w, d.c] : [n, h, w, d.c], out);
 }

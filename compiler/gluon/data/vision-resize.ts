@@ -70,7 +70,8 @@ function centerCrop(what: string, x: NDArray, d: ImageDims, size: [number, numbe
  * Resizes to `size` (MXNet's `Resize`): `[width, height]`, or one number
  * for a square, or with `keepRatio` for the shorter edge (the longer one
  * `floor(long * size / short)`, as MXNet's operator computes it).
- * `interpolation` is OpenCV's code: 1 bilinear (default), 0 nearest.
+ * `interpolation` is OpenCV's code: 1 bilinear (default), 0 nearest,
+ * 2 bicubic, 3 area, 4 Lanczos.
  *
  * ```ts
  * new transforms.Resize([64, 48]).call(img).shape;             // [48, 64, 3]

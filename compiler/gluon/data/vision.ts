@@ -4,17 +4,24 @@
  * batch) of 0-255 values into float32 CHW (NCHW) divided by 255;
  * `Normalize(mean, std)` subtracts and divides per channel of a CHW
  * (NCHW) float image; `Cast` converts the dtype; `Compose` chains them.
+ * `ToTensor`, `Normalize` and `Cast` are HybridBlocks (as MXNet's): their
+ * `forward` runs on NDArrays or, hybridized, on traced Symbols.
  * Invariant: the input is not modified; a shape or channel count that does
  * not fit is an Error naming the transform and the shape.
  */
 import { checkDType, type DType } from '../../../runtime/dtypes.js';
 import { NDArray, array } from '../../engine/ndarray.js';
+import { isSymbol, type Symbol } from '../../trace/symbol.js';
 import { Block } from '../block.js';
+import { HybridBlock } from '../hybrid.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 
-function checkImage(what: string, x: unknown, layout: string): NDArray {
-  if (!(x instanceof NDArray)) throw new Error(`${what}: expected an NDArray image, got ${x === null ? 'null' : typeof x}`);
+/** An image eagerly, or its Symbol while a hybridized transform is traced. */
+type Img = NDArray | Symbol;
+
+function checkImage(what: string, x: unknown, layout: string): Img {
+  if (!(x instanceof NDArray) && !isSymbol(x)) throw new Error(`${what}: expected an NDArray image, got ${x === null ? 'null' : typeof x}`);
   if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${what}: expected a ${layout} image or a batch of them (3 or 4 dims), got shape [${x.shape.join(', ')}]`);
   return x;
 }
@@ -26,11 +33,11 @@ function checkImage(what: string, x: unknown, layout: string): NDArray {
  * new transforms.ToTensor().call(nd.ones([28, 28, 1], { dtype: 'uint8' })).shape; // [1, 28, 28]
  * ```
  */
-export class ToTensor extends Block {
-  override forward(x: NDArray): NDArray {
+export class ToTensor extends HybridBlock {
+  override forward(x: Img): Img {
     const img = checkImage('ToTensor', x, 'HWC');
     const axes = img.ndim === 3 ? [2, 0, 1] : [0, 3, 1, 2];
-    return img.astype('float32').transpose({ axes }).div(255);
+    return (img as NDArray).astype('float32').transpose({ axes }).div(255);
   }
 
   override toString(): string {
@@ -55,7 +62,7 @@ function channelValues(what: string, name: string, v: number | number[]): number
  * new transforms.Normalize({ mean: 0.1307, std: 0.3081 }); // the same, by name
  * ```
  */
-export class Normalize extends Block {
+export class Normalize extends HybridBlock {
   readonly mean: number[];
   readonly std: number[];
 
@@ -67,9 +74,10 @@ export class Normalize extends Block {
     if (this.std.some((s) => s === 0)) throw new Error(`Normalize: std must not be 0, got ${showValue(std)}`);
   }
 
-  override forward(x: NDArray): NDArray {
-    const img = checkImage('Normalize', x, 'CHW');
+  override forward(x: Img): Img {
+    const img = checkImage('Normalize', x, 'CHW') as NDArray;
     const c = img.shape[img.ndim - 3]!;
+    if (typeof c !== 'number') throw new Error(`Normalize: the channel dimension of shape [${img.shape.join(', ')}] must be known`);
     for (const [name, v] of [['mean', this.mean], ['std', this.std]] as const) {
       if (v.length !== 1 && v.length !== c) throw new Error(`Normalize: ${name} has ${v.length} values but the image of shape [${img.shape.join(', ')}] has ${c} channels (CHW)`);
     }
@@ -90,7 +98,7 @@ export class Normalize extends Block {
  * new transforms.Cast('float64').call(img);
  * ```
  */
-export class Cast extends Block {
+export class Cast extends HybridBlock {
   readonly dtype: DType;
 
   constructor(...args: KwArgs<['dtype?'], [dtype?: DType], {}>) {
@@ -99,9 +107,13 @@ export class Cast extends Block {
     this.dtype = checkDType(dtype, 'Cast');
   }
 
-  override forward(x: NDArray): NDArray {
-    if (!(x instanceof NDArray)) throw new Error(`Cast: expected an NDArray, got ${typeof x}`);
-    return x.astype(this.dtype);
+  override forward(x: Img): Img {
+    if (!(x instanceof NDArray) && !isSymbol(x)) throw new Error(`Cast: expected an NDArray, got ${typeof x}`);
+    return (x as NDArray).astype(this.dtype);
+  }
+
+  override toString(): string {
+    return `Cast(${this.dtype})`;
   }
 }
 
