@@ -190,6 +190,21 @@ describe("image: image.py's crops and resizes", () => {
     assert.deepEqual(image.imresize(img, 5, 2, 0).shape, [2, 5, 3]);
   });
 
+  it("interp: image.py's defaults (2, cubic, for the crops) and its choices for 9 (cubic to enlarge both sides, area to shrink both, else bilinear)", () => {
+    const same = (a: nd.NDArray, b: nd.NDArray) => assert.deepEqual(pixels(a), pixels(b));
+    same(image.resizeShort(img, 12), image.imresize(img, 16, 12, 2));
+    same(image.fixedCrop(img, 1, 1, 4, 4, [9, 7]), image.imresize(image.fixedCrop(img, 1, 1, 4, 4), 9, 7, 2));
+    same(image.imresize(img, 16, 12, 9), image.imresize(img, 16, 12, 2));
+    same(image.imresize(img, 5, 3, 9), image.imresize(img, 5, 3, 3));
+    same(image.imresize(img, 16, 3, 9), image.imresize(img, 16, 3, 1));
+    // The kinds differ on this image, so the choices above are not vacuous.
+    assert.notDeepEqual(pixels(image.imresize(img, 5, 3, 3)), pixels(image.imresize(img, 5, 3, 1)));
+    assert.notDeepEqual(pixels(image.imresize(img, 16, 12, 2)), pixels(image.imresize(img, 16, 12, 1)));
+    random.seed(1);
+    const drawn = new Set(Array.from({ length: 30 }, () => pixels(image.imresize(img, 5, 3, 10)).join(',')));
+    assert.ok(drawn.size >= 3, 'interp 10 draws among the methods');
+  });
+
   it('randomCrop and randomSizeCrop: seeded windows inside the image, the output the window (resized to size)', () => {
     random.seed(3);
     const seen = new Set<string>();
