@@ -2,3 +2,4 @@
 export * as transforms from './vision-transforms.js';
 export { ImageFolderDataset } from './image-folder.js';
 export { ImageRecordDataset } from './record-dataset.js';
+export { MNIST, FashionMNIST, CIFAR10, CIFAR100 } from './vision-datasets.js';
