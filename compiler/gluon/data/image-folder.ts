@@ -7,7 +7,7 @@
  * (`synsets`), labels their indices; each class's files are read in sorted
  * order and only `.jpg`, `.jpeg` and `.png` ones (any case) are kept, the
  * others (and files directly in `root`) skipped with a warning, as MXNet
- * does; a sample is read from disk when asked for (`imread` with the
+ * does (`~` in `root` is the home folder); a sample is read from disk when asked for (`imread` with the
  * dataset's `flag`), then given to `transform(image, label)` if set.
  */
 import { readdirSync, statSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import { Dataset } from './dataset.js';
 import { imread } from './image.js';
+import { expandUser } from './vision-datasets.js';
 
 const EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 
@@ -53,13 +54,14 @@ export class ImageFolderDataset extends Dataset<unknown> {
     this.flag = flag;
     this.fn = transform;
     let entries: string[];
+    const dirRoot = expandUser(root);
     try {
-      entries = readdirSync(root).sort();
+      entries = readdirSync(dirRoot).sort();
     } catch (e) {
       throw new Error(`ImageFolderDataset: cannot list the folder '${root}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     for (const folder of entries) {
-      const dir = path.join(root, folder);
+      const dir = path.join(dirRoot, folder);
       if (!statSync(dir).isDirectory()) {
         process.emitWarning(`ImageFolderDataset: ignoring ${dir}, which is not a directory.`, 'GluoncWarning');
         continue;

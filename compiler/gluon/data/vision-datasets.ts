@@ -33,7 +33,8 @@ export function dataDir(): string {
   return process.env.MXNET_HOME ?? path.join(os.homedir(), '.mxnet');
 }
 
-const expand = (p: string): string => (p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p);
+/** Python's `os.path.expanduser` for `~` and `~/...` (MXNet's datasets expand their roots). */
+export const expandUser = (p: string): string => (p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p);
 
 /** MXNet's `_DownloadedDataset`: images held as one uint8 array, labels as int32. */
 abstract class DownloadedDataset extends Dataset<unknown> {
@@ -48,7 +49,7 @@ abstract class DownloadedDataset extends Dataset<unknown> {
     if (typeof root !== 'string') throw new Error(`${what}: root must be a folder path, got ${showValue(root)}`);
     if (typeof train !== 'boolean') throw new Error(`${what}: train must be a boolean, got ${showValue(train)}`);
     if (transform !== null && typeof transform !== 'function') throw new Error(`${what}: transform must be a function (data, label) => sample, got ${showValue(transform)}`);
-    this.root = expand(root);
+    this.root = expandUser(root);
     this.train = train;
     this.fn = transform;
   }
