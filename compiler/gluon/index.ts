@@ -121,6 +121,8 @@ export { np } from './np.js';
 export * as image from './data/image.js';
 /** MXNet's `mx.recordio`: `MXRecordIO`, `MXIndexedRecordIO`, `pack`, `unpack`, `packImg`, `unpackImg` over `.rec`/`.idx` files. */
 export * as recordio from './data/recordio.js';
+/** MXNet's `mx.io`: `NDArrayIter` and the `DataBatch` / `DataDesc` it yields. */
+export * as io from './data/io.js';
 export { npx } from './npx.js';
 
 /**
