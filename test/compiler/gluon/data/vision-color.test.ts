@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { nd, gluon, random } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
+import { flat } from '../../../helpers/images.js';
 
 const { transforms: T } = gluon.data.vision;
 const { adjust } = T;
-const flat = (a: nd.NDArray): number[] => Array.from(a.data() as Float32Array, Number);
 
 // Fixed pixels: grays (HLS saturation 0), the primaries and secondaries (hue sector edges), black, white, and others.
 const PIXELS = [

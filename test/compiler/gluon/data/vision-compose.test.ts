@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { nd, gluon, random } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
 import { nextFloat } from '../../../../compiler/ops/rng.js';
+import { flat } from '../../../helpers/images.js';
 
 const { transforms: T } = gluon.data.vision;
-const flat = (a: nd.NDArray): number[] => Array.from(a.data() as Float32Array, Number);
 
 describe('gluon.data.vision.transforms: HybridCompose, RandomApply, HybridRandomApply', () => {
   const img = nd.array(Array.from({ length: 4 * 5 * 3 }, (_v, i) => (i * 37) % 256), { shape: [4, 5, 3], dtype: 'uint8' });

@@ -7,15 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { nd, gluon } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
+import { flat, image } from '../../../helpers/images.js';
 
 const { transforms: T } = gluon.data.vision;
 
-function image(shape: number[], dtype: 'uint8' | 'float32' | 'float64', seed: number): nd.NDArray {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = Array.from({ length: n }, (_x, i) => ((i * 7919 + seed * 104729) % 256) + (dtype === 'uint8' ? 0 : ((i * 31) % 17) / 17));
-  return nd.array(v, { shape, dtype });
-}
-const flat = (a: nd.NDArray): number[] => Array.from(a.data() as Float32Array, Number);
 
 // modules/imgproc/src/resize.cpp in numpy. interpolateCubic (A = -0.75) and interpolateLanczos4 in
 // float32 at fx = (float)((dx + 0.5) * scale - 0.5) - floor, taps sx - k/2 + 1 + j clamped to the edge.

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { nd, gluon, random } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
 import { nextFloat } from '../../../../compiler/ops/rng.js';
+import { flat } from '../../../helpers/images.js';
 
 const { transforms: T } = gluon.data.vision;
-const flat = (a: nd.NDArray): number[] => Array.from(a.data() as Float32Array, Number);
 
 function image(shape: number[], seed: number): nd.NDArray {
   const n = shape.reduce((a, b) => a * b, 1);
