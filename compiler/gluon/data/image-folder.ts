@@ -1,7 +1,8 @@
 /**
  * MXNet's `gluon.data.vision.ImageFolderDataset`: the images of a folder
  * laid out as `root/<class>/<file>`, labelled by class (d2l's fine-tuning
- * and Kaggle chapters read their data this way).
+ * and Kaggle chapters read their data this way); and `ImageListDataset`:
+ * images listed with their labels in an im2rec `.lst` file or a list.
  *
  * Invariants: classes are the sub-folders of `root` in sorted order
  * (`synsets`), labels their indices; each class's files are read in sorted
@@ -10,9 +11,9 @@
  * does (`~` in `root` is the home folder); a sample is read from disk when asked for (`imread` with the
  * dataset's `flag`), then given to `transform(image, label)` if set.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { NDArray } from '../../engine/ndarray.js';
+import { NDArray } from '../../engine/ndarray.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import { Dataset } from './dataset.js';
@@ -89,5 +90,73 @@ export class ImageFolderDataset extends Dataset<unknown> {
     const [file, label] = this.items[i]!;
     const img = imread(file, this.flag);
     return this.fn ? this.fn(img, label) : [img, label];
+  }
+}
+
+/**
+ * Images listed with their labels (MXNet's `ImageListDataset(root, imglist,
+ * flag)`): `imglist` is an im2rec `.lst` file under `root` (lines `index,
+ * label(s)..., path`, tab-separated) or a list of `[label..., path]`
+ * entries; samples are `[image, label float32 NDArray]`, images read with
+ * `flag` from `root/path`.
+ *
+ * ```ts
+ * const ds = new gluon.data.vision.ImageListDataset('data', 'train.lst');
+ * const [img, label] = ds.get(0) as [nd.NDArray, nd.NDArray];
+ * ```
+ */
+export class ImageListDataset extends Dataset<unknown> {
+  readonly root: string;
+  readonly flag: number;
+  /** `[labels, relative path]` of every image, in the list's order. */
+  readonly items: [number[], string][] = [];
+
+  constructor(...args: KwArgs<['root?', 'imglist?', 'flag?'], [root?: string, imglist?: string | (number | string | number[])[][] | null, flag?: number], {}>) {
+    super();
+    const [[root = '.', imglist = null, flag = 1]] = bindArgs<[string?, (string | (number | string | number[])[][] | null)?, number?], {}>('ImageListDataset', ['root?', 'imglist?', 'flag?'], args, []);
+    if (typeof root !== 'string') throw new Error(`ImageListDataset: root must be a folder path, got ${showValue(root)}`);
+    if (flag !== 0 && flag !== 1) throw new Error(`ImageListDataset: flag must be 1 (colour) or 0 (grayscale), got ${showValue(flag)}`);
+    this.root = expandUser(root);
+    this.flag = flag;
+    if (typeof imglist === 'string') {
+      const file = path.join(this.root, imglist);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new Error(`ImageListDataset: cannot read the list '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      text.split('\n').forEach((raw, n) => {
+        const line = raw.trim();
+        if (!line) return;
+        const cols = line.split('\t');
+        const labels = cols.slice(1, -1).map(Number);
+        if (cols.length < 3 || !Number.isInteger(Number(cols[0])) || labels.some((v) => !Number.isFinite(v))) {
+          throw new Error(`ImageListDataset: '${file}' line ${n + 1} is not 'index<TAB>label(s)<TAB>path': ${JSON.stringify(raw)}`);
+        }
+        this.items.push([labels, cols.at(-1)!]);
+      });
+    } else if (Array.isArray(imglist)) {
+      imglist.forEach((entry, k) => {
+        const p = Array.isArray(entry) ? entry.at(-1) : undefined;
+        if (typeof p !== 'string') throw new Error(`ImageListDataset: imglist entry ${k} must be [label..., path] ending with the image's path, got ${showValue(entry)}`);
+        // MXNet: several leading numbers are the labels; one entry may also be a list of them.
+        const labels = (entry.length > 2 ? entry.slice(0, -1) : Array.isArray(entry[0]) ? entry[0] : [entry[0]]) as unknown[];
+        if (!labels.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new Error(`ImageListDataset: imglist entry ${k}'s labels must be numbers, got ${showValue(entry)}`);
+        this.items.push([labels as number[], p]);
+      });
+    } else {
+      throw new Error(`ImageListDataset: imglist must be a .lst file name (under root) or a list of [label..., path], got ${showValue(imglist)}`);
+    }
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  get(i: number): unknown {
+    this.checkIndex(i);
+    const [labels, file] = this.items[i]!;
+    return [imread(path.join(this.root, file), this.flag), new NDArray({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels) })];
   }
 }

@@ -316,6 +316,22 @@ describe('gluon.data.vision.ImageFolderDataset', () => {
     assert.deepEqual(first, [...Array(16).fill(1), ...Array(32).fill(0)]);
   });
 
+  it("ImageListDataset: an im2rec .lst file (index, labels, path) or a list of [label..., path], labels as float32 arrays", () => {
+    writeFileSync(path.join(root, 'train.lst'), '0\t1\thotdog/x.png\n7\t0\t2.5\tnot-hotdog/a.png\n\n');
+    const ds = new gluon.data.vision.ImageListDataset(root, 'train.lst');
+    assert.equal(ds.length, 2);
+    const [img, label] = ds.get(1) as [nd.NDArray, nd.NDArray];
+    assert.deepEqual(pixels(img), [255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0]);
+    assert.deepEqual([label.dtype, Array.from(label.data() as Float32Array)], ['float32', [0, 2.5]]);
+    const fromList = new gluon.data.vision.ImageListDataset(root, [[3, 'hotdog/x.png'], [1, 2, 'hotdog/y.jpg'], [[4, 5], 'not-hotdog/b.PNG']], 0);
+    assert.deepEqual(fromList.items.map(([l]) => l), [[3], [1, 2], [4, 5]]);
+    assert.deepEqual((fromList.get(1) as [nd.NDArray, nd.NDArray])[0].shape, [37, 53, 1]);
+    writeFileSync(path.join(root, 'bad.lst'), '0\tno-label-or-path\n');
+    assert.throws(() => new gluon.data.vision.ImageListDataset(root, 'bad.lst'), /'.*bad\.lst' line 1 is not 'index<TAB>label\(s\)<TAB>path'/);
+    assert.throws(() => new gluon.data.vision.ImageListDataset(root, [[1, 2]] as never), /imglist entry 0 must be \[label\.\.\., path\] ending with the image's path/);
+    assert.throws(() => new gluon.data.vision.ImageListDataset(root, 'none.lst'), /cannot read the list '.*none\.lst' \(ENOENT\)/);
+  });
+
   it('errors: a missing folder, a bad flag or transform', () => {
     assert.throws(() => new gluon.data.vision.ImageFolderDataset(path.join(root, 'nope')), /ImageFolderDataset: cannot list the folder '.*nope' \(ENOENT\)/);
     assert.throws(() => new gluon.data.vision.ImageFolderDataset(root, 3), /flag must be 1 \(colour\) or 0 \(grayscale\), got 3/);
