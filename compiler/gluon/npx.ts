@@ -205,6 +205,8 @@ export const npx = {
   deconvolution: npxOrdered('deconvolution', 'Deconvolution', sameOrder('Deconvolution'), { noBias: false }) as View<'Deconvolution'>,
   /** MXNet 2's order: `npx.pooling(x, kernel, stride, pad, poolType, ...)` (F/nd's is MXNet 1.x's `Pooling(x, kernel, poolType, globalPool, ...)`). */
   pooling: npxOrdered('pooling', 'Pooling', ['data', 'kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout']) as NpxPooling,
+  /** MXNet 2's `npx.roi_pooling(data, rois, pooled_size, spatial_scale)` (F/nd's `ROIPooling`; forward only). */
+  roiPooling: npxOrdered('roiPooling', 'ROIPooling', ['data', 'rois', 'pooledSize', 'spatialScale']) as View<'ROIPooling'>,
   embedding: opView('Embedding'),
   dropout: opView('Dropout'),
   oneHot: opView('oneHot'),

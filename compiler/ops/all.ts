@@ -29,6 +29,7 @@ import { QUANTIZED_OPS } from './quantized.js';
 import { MULTINOMIAL_OPS } from './multinomial.js';
 import { RANDOM_OPS } from './random.js';
 import { REDUCE_OPS } from './reduce.js';
+import { ROI_OPS } from './roi.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
 import { RNN_TRAIN_OPS } from './rnn-train.js';
@@ -57,6 +58,7 @@ export const OPS = {
   ...QUANTIZED_OPS,
   ...POOL_OPS,
   ...UNPOOL_OPS,
+  ...ROI_OPS,
   ...NN_OPS,
   ...FFT_OPS,
   ...RANDOM_OPS,

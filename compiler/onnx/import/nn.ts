@@ -183,6 +183,13 @@ function maxIndices(c: ImportCtx, x: Value): Value {
 }
 
 /** MaxUnpool (gluonc's `maxUnpool`); an output_shape other than the unpooled size is refused (onnxruntime and ONNX's reference disagree there). */
+/** MaxRoiPool (gluonc's `ROIPooling`, MXNet's: the same Caffe loop in onnxruntime's kernel); forward only, as ROIPooling. */
+const maxRoiPool: Builder = (c) => {
+  const pooled = c.attr.ints('pooled_shape');
+  if (!pooled) throw c.refuse('a MaxRoiPool without pooled_shape');
+  return [c.op('ROIPooling', [c.input(0), c.input(1)], { pooledSize: pooled, spatialScale: c.attr.float('spatial_scale', 1) })];
+};
+
 const maxUnpool: Builder = (c) => {
   const [x, idx] = [c.input(0), c.input(1)];
   const g = geometry(c, x, null);
@@ -449,6 +456,7 @@ export const NN_IMPORTS: Record<string, Builder> = {
   Conv: conv,
   ConvTranspose: convTranspose,
   MaxUnpool: maxUnpool,
+  MaxRoiPool: maxRoiPool,
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
   GlobalMaxPool: globalPool('max'),

@@ -10,6 +10,7 @@ import { cases as dataDependent } from './data-dependent.js';
 import { cases as quantized } from './quantized.js';
 import { cases as random } from './random.js';
 import { cases as unpool } from './unpool.js';
+import { cases as roi } from './roi.js';
 import { cases as reduce } from './reduce.js';
 import { cases as rnn } from './rnn.js';
 import { cases as scatter } from './scatter.js';
@@ -18,4 +19,4 @@ import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
 import { cases as loop } from './loop.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...loop, ...random];
