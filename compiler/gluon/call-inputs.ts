@@ -9,6 +9,11 @@
  * cached graph has no input there and a call with the input given is
  * another graph: a compiled signature holds which inputs are present, and
  * a traced or exported graph has inputs for the present ones only.
+ * An input may also be a (nested) list of arrays (d2l's `[h, c]` state):
+ * `flattenInputs` / `regroupInputs` are MXNet 2's `_flatten` / `_regroup`,
+ * the compiled graph's inputs are the arrays depth first and the nesting is
+ * part of its signature; a number, boolean or string passes through to an
+ * un-hybridized forward and is refused hybridized, as MXNet 2 does.
  */
 import { NDArray } from '../engine/ndarray.js';
 import type { DType } from '../ir/types.js';

@@ -297,6 +297,26 @@ describe('Block.registerChild (MXNet register_child)', () => {
     assert.deepEqual(named.collectParams().keys(), ['enc.weight', 'enc.bias', 'dec.weight', 'dec.bias']);
   });
 
+  it('a child registered after a hybridized call is compiled in at the next call (the structure check)', () => {
+    const s = new Stack();
+    s.initialize();
+    setWeights(s);
+    s.hybridize();
+    // Made before the call, so that only registerChild announces the change.
+    const third = new gluon.nn.Dense(2, { inUnits: 2 });
+    third.initialize();
+    third.weight.setData(nd.array([[1, 0], [0, -1]]));
+    third.bias!.setData(nd.array([0.5, 0.5]));
+    const x = [[1, 2], [-3, 0.5]];
+    assertClose(vals(s.call(nd.array(x))), stackRef(x), 'two layers');
+    s.blks.push(third);
+    s.registerChild(third);
+    assert.deepEqual(s.collectParams().keys().slice(-2), ['2.weight', '2.bias']);
+    const two = stackRef(x);
+    const want = [0, 1].flatMap((i) => [two[2 * i]! + 0.5, -two[2 * i + 1]! + 0.5]);
+    assertClose(vals(s.call(nd.array(x))), want, 'three layers, hybridized');
+  });
+
   it('saveParameters / loadParameters use the registered names', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-regchild-'));
     try {
