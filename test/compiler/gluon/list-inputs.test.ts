@@ -96,6 +96,31 @@ describe('block calls with nested list inputs (MXNet 2 _flatten/_regroup)', () =
     assert.equal(m.cacheSize, 1);
   });
 
+  it('summary and forward hooks see the list; a plain Block takes lists as it always did', () => {
+    const m = makeDec().hybridize();
+    const log = console.log;
+    console.log = () => {};
+    let s;
+    try {
+      s = m.summary(nd.array(X), [nd.array(H), null]);
+    } finally {
+      console.log = log;
+    }
+    assert.equal(s.rows[0]!.outputShape, '(2, 3), [(2, 2), None]');
+    assert.equal(s.rows.at(-1)!.outputShape, '(2, 2), [(2, 2), (2, 2)]');
+    const seen: string[] = [];
+    m.registerForwardPreHook((_b, ins) => void seen.push(kind(ins)));
+    m.call(nd.array(X), [nd.array(H), nd.array(C)]);
+    assert.deepEqual(seen, ['[NDArray,[NDArray,NDArray]]']);
+    class PlainDec extends gluon.Block {
+      dec = makeDec();
+      override forward(x: NDArray, state: NDArray[]) {
+        return this.dec.call(x, state);
+      }
+    }
+    checkOut(new PlainDec().call(nd.array(X), [nd.array(H), nd.array(C)]), C, 'plain Block around a hybridized one');
+  });
+
   it('the compiled cache is keyed by the nesting: [h, c], [h], [h, null] are three graphs, never shared wrongly (MXNet 2 raises on a change)', () => {
     const m = makeDec().hybridize();
     const calls: [string, () => unknown, number[][] | null][] = [
