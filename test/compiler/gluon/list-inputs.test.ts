@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { autograd, gluon, nd, np } from 'gluonc';
+import { autograd, exportTrainingStep, gluon, nd, np, optimizer } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { callStrategy } from '../../../compiler/gluon/call-strategy.js';
@@ -256,6 +256,14 @@ out = [v.grad.numpy() for v in (x, hh, cc, w, bb)]`,
       assert.deepEqual(named.manifest.inputs.map((i) => i.name), ['x', 'h', 'c']);
       assert.throws(() => m.export(path.join(dir, 'bad.onnx'), { inputs: { x: { shape: ['N', 3] }, h: { shape: ['N', 2] } } }),
         /Dec\.export to '.*bad\.onnx': Dec: 2 inputs given, but the block's last call had 3 arrays nested as \(a,\[a,a\]\); give those arrays in order \(depth first\)/);
+      // The training step too: the named inputs fill the nesting of the last call.
+      const step = exportTrainingStep(m, {
+        inputs: { x: { shape: ['N', 3] }, h: { shape: ['N', 2] }, c: { shape: ['N', 2] } },
+        loss: (out) => ({ loss: new gluon.loss.L2Loss(), label: { shape: out } }),
+        lossOutput: 0,
+        optimizer: optimizer.create('sgd', { learningRate: 0.1 }),
+      });
+      assert.deepEqual(step.manifest.inputs.slice(0, 6).map((i) => i.name), ['x', 'h', 'c', 'label', 'lr', 't']);
       // MXNet's files: the symbol's data arguments are data0..data2, imported back and called flat.
       m.export(path.join(dir, 'mx'), { format: 'mxnet' });
       const sb = gluon.SymbolBlock.imports(path.join(dir, 'mx-symbol.json'), ['data0', 'data1', 'data2'], path.join(dir, 'mx-0000.params'));
