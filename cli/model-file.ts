@@ -169,6 +169,12 @@ export function mergeInputs(file: string, own: Record<string, InputSpec> | undef
     throw new UserError(`'${file}' exports no 'inputs' (e.g. export const inputs = { x: { shape: ['N', 784], dtype: 'float32' } }); give them with --input x:float32[N,784]`);
   }
   for (const [name, spec] of Object.entries(out)) {
+    if (Array.isArray(spec)) {
+      throw new UserError(
+        `'${file}': input '${name}' is a list of ${spec.length}; compile's inputs are single tensors (the model file's inputs and --input name:dtype[dims] name one tensor each), so it cannot express a block called with a list (forward(x, [h, c])): ` +
+          "call the block with the list from code and export it (net.export('m.onnx') names the list's arrays data0, data1, ... depth first), or give the forward one argument per tensor",
+      );
+    }
     if (!spec || typeof spec !== 'object' || !Array.isArray(spec.shape)) {
       throw new UserError(`'${file}': input '${name}' needs a shape, e.g. { shape: ['N', 784], dtype: 'float32' }`);
     }

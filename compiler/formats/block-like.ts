@@ -43,10 +43,24 @@ export interface FileParameterDict {
  */
 export type Signature = ({ dtype: DType; shape: number[]; varies?: boolean[] } | null)[];
 
+/**
+ * The nesting of a call's inputs, as MXNet 2's HybridBlock `_flatten` keeps
+ * it (`_in_format`; compiler/gluon/call-inputs.ts): per argument, `'a'` an
+ * array (or symbol), `'null'` / `'undefined'` an absent one (given so), a
+ * list of nestings, or `{ value }` a constant (a number, boolean, string)
+ * passed through as it is. Example: `['a', ['a', 'a']]` for `call(x, [h, c])`.
+ */
+export type InputNode = 'a' | 'null' | 'undefined' | { value: unknown } | readonly InputNode[];
+
+/** The nesting of a whole call's arguments, or null for a flat call (only arrays and absent arguments; see InputNode). */
+export type InputFormat = readonly InputNode[] | null;
+
 /** A hybrid block as export sees it: traceable, with parameters (the front end's HybridBlock). Example: `block.trace(types)`. */
 export interface TraceableBlock {
   readonly constructor: { name: string };
   readonly lastSignature: Signature | null;
+  /** The nesting of the last call's inputs (null: flat); export traces with it, its arrays named in order. */
+  readonly lastFormat?: InputFormat;
   /**
    * The symbolic dimensions of each of `count` call inputs, by axis, when
    * export is not given the inputs' shapes (without it: `{ 0: 'N' }` each, the
@@ -62,7 +76,7 @@ export interface TraceableBlock {
    */
   exportNames?(count: number): string[] | null;
   collectParams(): FileParameterDict;
-  trace(inputTypes: ({ name: string; dtype: DType; shape: Shape } | null)[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
+  trace(inputTypes: ({ name: string; dtype: DType; shape: Shape } | null)[], format?: InputFormat): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<FileParameter>; inputs: Symbol[] };
   /** Inlines the block's computation into the current trace. */
   _traceCall(inputs: unknown[]): unknown;
 }

@@ -46,6 +46,9 @@ export interface ExportOptions {
    * that differed between calls too (`data_dim1`, ...), named `data` (one
    * input) or `data0`, `data1`, ... An input given as `null` or `undefined`
    * after the others is absent (MXNet's `None`): not an input of the artifact.
+   * A block last called with lists (`call(x, [h, c])`) has one input per
+   * array, depth first (MXNet 2's flattened inputs: `data0`, `data1`,
+   * `data2`); given here, they are named in that order.
    */
   inputs?: Record<string, InputSpec | null | undefined>;
   /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
@@ -113,7 +116,8 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   let traced: ReturnType<HybridBlock['trace']>;
   let traceNeeds: DimConstraint[];
   try {
-    [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(false, () => block.trace(inputTypes)));
+    // A block last called with lists (`call(x, [h, c])`) is traced with their nesting: the inputs are their arrays, depth first.
+    [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(false, () => block.trace(inputTypes, block.lastFormat ?? null)));
   } catch (e) {
     // An artifact is always one traced graph, hybridized block or not: "do not hybridize" is no way out here.
     if (e instanceof DataDependentError) throw prefixed(label, new DataDependentError(e.what, 'an artifact is one traced graph, so express it with operators such as F.where', 'a block is traced for export', e.block));

@@ -144,7 +144,8 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
   const inputTypes = resolveInputs(block, options, label);
   let traced: ReturnType<TraceableBlock['trace']>;
   try {
-    traced = withTrainingMode(false, () => block.trace(inputTypes));
+    // A block last called with lists is traced with their nesting, its arrays named data0, data1, ... depth first.
+    traced = withTrainingMode(false, () => block.trace(inputTypes, block.lastFormat ?? null));
   } catch (e) {
     throw new Error(`${label}: ${(e as Error).message}`);
   }

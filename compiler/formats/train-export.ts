@@ -104,7 +104,8 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   // An input named null is absent (MXNet's None): the block is traced without it and the step has no input for it.
   const inputTypes = Object.entries(options.inputs).map(([name, s]) => (s === null || s === undefined ? null : { name, dtype: s.dtype ?? 'float32', shape: [...s.shape] }));
   const present = inputTypes.filter((x) => x !== null);
-  const [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(true, () => block.trace(inputTypes)));
+  // A block last called with lists is traced with their nesting (its arrays are the inputs named, in order), as export does.
+  const [traced, traceNeeds] = collectTraceConstraints(() => withTrainingMode(true, () => block.trace(inputTypes, block.lastFormat ?? null)));
   const { outputs, ctx } = traced;
   const outNames = outputNames(outputs.length);
   // The step's own inputs and outputs take these names; an input named so made an ONNX graph with two values of one name.

@@ -69,6 +69,8 @@ export class Block {
   private readonly _hooks: ForwardHook[] = [];
   /** The name this block has in its parent (set when the parent is called or collected). */
   _scopeName = '';
+  /** Children registered with `registerChild`, by name, in registration order. */
+  private readonly _registered = new Map<string, Block>();
 
   constructor(...args: []) {
     // A block with no constructor of its own (Flatten, SELU, Sequential) takes
@@ -124,18 +126,57 @@ export class Block {
   }
 
   /**
-   * Child blocks by name, in registration order. Blocks inside an array
-   * property are not children (as in MXNet, which warns): `collectParams`
-   * says so in a process warning once per block class and property, unless
-   * each of them is a child anyway or the property's name starts with `_`.
+   * Child blocks by name: the properties holding blocks in assignment order,
+   * then those given to `registerChild` in registration order. Blocks inside
+   * an array property are not children (as in MXNet, which warns):
+   * `collectParams` says so in a process warning once per block class and
+   * property, unless each of them is a child anyway (`registerChild`) or the
+   * property's name starts with `_`.
    */
   children(): [string, Block][] {
     const out: [string, Block][] = [];
     for (const [k, v] of Object.entries(this)) {
       if (v instanceof Block) out.push([k, v]);
     }
+    for (const [k, b] of this._registered) out.push([k, b]);
     return out;
   }
+
+  /**
+   * MXNet's `register_child`: makes `block` a child named `name` (default:
+   * the number of children so far, `'0'`, `'1'`, ...), for a block not held
+   * in a property (one of a list). It is then a child everywhere a property's
+   * block is: `children()`, `collectParams` (`'<name>.weight'`), parameter
+   * files, `summary`, `hybridize`, `cast`, `initialize`. Registering another
+   * block under a name given before replaces it (as MXNet's); a name taken
+   * by a property's block is an Error, and so is a name with a `.` (the
+   * structural names' separator). The forward still calls the child itself.
+   *
+   * ```ts
+   * this.blks = [new nn.Dense(8), new nn.Dense(8)];
+   * this.blks.forEach((b, i) => this.registerChild(b, `blk${i}`)); // parameters 'blk0.weight', ...
+   * ```
+   */
+  registerChild(block: Block, name?: string): void {
+    const label = `${this.constructor.name}.registerChild`;
+    if (!(block instanceof Block)) throw new Error(`${label}: expected a Block, got ${block === null || typeof block !== 'object' ? String(block) : ((block as object).constructor?.name ?? 'an object')}`);
+    if (block === this) throw new Error(`${label}: a block cannot be its own child`);
+    const key = name ?? String(this.children().length);
+    if (typeof key !== 'string' || key === '' || key.includes('.')) {
+      throw new Error(`${label}: the name must be a non-empty string without '.' (it prefixes the child's parameter names, '<name>.weight'), got ${JSON.stringify(key)}`);
+    }
+    const held = (this as unknown as Record<string, unknown>)[key];
+    if (Object.prototype.hasOwnProperty.call(this, key) && held instanceof Block && !this._registered.has(key)) {
+      if (held === block) return;
+      throw new Error(`${label}: the name '${key}' is the property holding the child ${held.constructor.name}; assign this.${key} to replace it, or register under another name`);
+    }
+    this._acceptChild(block, key);
+    this._registered.set(key, block);
+    structureMayHaveChanged();
+  }
+
+  /** Refuses a child `registerChild` is given (HybridBlock: one that is not hybrid, as MXNet's). */
+  protected _acceptChild(_block: Block, _name: string): void {}
 
   /**
    * This block's own parameters by local name, in property order, then the

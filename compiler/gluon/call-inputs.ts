@@ -9,10 +9,16 @@
  * cached graph has no input there and a call with the input given is
  * another graph: a compiled signature holds which inputs are present, and
  * a traced or exported graph has inputs for the present ones only.
+ * An input may also be a (nested) list of arrays (d2l's `[h, c]` state):
+ * `flattenInputs` / `regroupInputs` are MXNet 2's `_flatten` / `_regroup`,
+ * the compiled graph's inputs are the arrays depth first and the nesting is
+ * part of its signature; a number, boolean or string passes through to an
+ * un-hybridized forward and is refused hybridized, as MXNet 2 does.
  */
 import { NDArray } from '../engine/ndarray.js';
 import type { DType } from '../ir/types.js';
-import type { Signature } from '../formats/block-like.js';
+import type { InputFormat, InputNode, Signature } from '../formats/block-like.js';
+import { isSymbol } from '../trace/symbol.js';
 
 /**
  * Refuses what is neither an NDArray nor absent among a call's inputs.
@@ -123,4 +129,120 @@ export function nextSignature(prev: Signature | null, arrays: (NDArray | null | 
     const p = comparable ? prev[i]! : null;
     return { dtype: x.dtype, shape: [...x.shape], varies: x.shape.map((d, k) => p !== null && (p.varies?.[k] === true || p.shape[k] !== d)) };
   });
+}
+
+export type { InputFormat, InputNode };
+
+/** True for a value a call may pass through as a constant when not compiled (MXNet's Python scalars): a number, boolean, string or bigint. */
+function isConstant(x: unknown): boolean {
+  return typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string' || typeof x === 'bigint';
+}
+
+/** A constant as a key and errors show it: `3`, `true`, `'a'`. */
+function showConstant(x: unknown): string {
+  return typeof x === 'string' ? `'${x}'` : String(x);
+}
+
+/** How a value is shown in an input error: `number 3`, `string 'a'`, `Object`. */
+function shown(x: unknown): string {
+  if (isConstant(x)) return `${typeof x} ${showConstant(x)}`;
+  return typeof x === 'object' ? ((x as object).constructor?.name ?? 'an object') : typeof x;
+}
+
+/** True when a symbol is among the inputs, inside lists too (a call traced inside a hybridized parent). */
+export function hasSymbol(inputs: readonly unknown[]): boolean {
+  return inputs.some((x) => isSymbol(x) || (Array.isArray(x) && hasSymbol(x)));
+}
+
+/** True when an array or symbol is among the inputs, inside lists too. */
+export function hasTensor(inputs: readonly unknown[]): boolean {
+  return inputs.some((x) => x instanceof NDArray || isSymbol(x) || (Array.isArray(x) && hasTensor(x)));
+}
+
+/**
+ * MXNet 2's `_flatten` of a call's arguments: the arrays (and symbols) and
+ * absent entries depth first, and the nesting that puts them back
+ * (`regroupInputs`). A flat call (only arrays and absent arguments) is
+ * returned as it is with a null format. Refused, naming the input by its
+ * path (`input 1[0]`): inside a list anything but an array, a symbol, an
+ * absent entry or a list (MXNet's "(nested) list of Symbol or NDArray"); at
+ * the top level anything but those and, with `constants`, a number,
+ * boolean, string or bigint (passed through, as Python passes them to an
+ * un-hybridized forward; MXNet 2 refuses them once hybridized).
+ *
+ * ```ts
+ * flattenInputs('Dec', [x, [h, c]], false); // { flat: [x, h, c], format: ['a', ['a', 'a']] }
+ * flattenInputs('Dec', [x, 3], true);       // { flat: [x], format: ['a', { value: 3 }] }
+ * ```
+ */
+export function flattenInputs(block: string, inputs: readonly unknown[], constants: boolean): { flat: unknown[]; format: InputFormat } {
+  if (inputs.every((x) => x instanceof NDArray || isSymbol(x) || isAbsent(x))) return { flat: inputs as unknown[], format: null };
+  const flat: unknown[] = [];
+  const walk = (x: unknown, path: string, top: boolean): InputNode => {
+    if (x instanceof NDArray || isSymbol(x)) {
+      flat.push(x);
+      return 'a';
+    }
+    if (isAbsent(x)) {
+      flat.push(undefined);
+      return x === null ? 'null' : 'undefined';
+    }
+    if (Array.isArray(x)) return x.map((v, i) => walk(v, `${path}[${i}]`, false));
+    if (top && constants && isConstant(x)) return { value: x };
+    const why = top
+      ? isConstant(x)
+        ? `: a hybridized block's inputs are arrays, absent (null) or (nested) lists of them, as MXNet 2's (HybridBlock._flatten refuses anything else); ` +
+          'give the value to the constructor, or call the block without hybridize()'
+        : ', a (nested) list of NDArrays, or absent (null)'
+      : ` inside a list: a list input holds NDArrays, absent entries (null) or lists of them, as MXNet 2's "(nested) list of NDArray"${typeof x === 'number' ? ' (nd.array([...]) makes an array of numbers)' : ''}`;
+    throw new Error(`${block}: input ${path} must be an NDArray, got ${shown(x)}${why}`);
+  };
+  const format = inputs.map((x, i) => walk(x, String(i), true));
+  return { flat, format };
+}
+
+/**
+ * MXNet 2's `_regroup`: the flat entries (`flattenInputs`' order) put back
+ * into the call's nesting, absent entries as they were given (`null` or
+ * `undefined`), constants as they were.
+ *
+ * ```ts
+ * regroupInputs([xs, hs, cs], ['a', ['a', 'a']]); // [xs, [hs, cs]]
+ * ```
+ */
+export function regroupInputs<T>(flat: readonly T[], format: InputFormat): unknown[] {
+  if (!format) return flat as T[];
+  let at = 0;
+  const build = (n: InputNode): unknown => {
+    if (n === 'a') return flat[at++];
+    if (n === 'null' || n === 'undefined') {
+      at++;
+      return n === 'null' ? null : undefined;
+    }
+    if (Array.isArray(n)) return n.map(build);
+    return (n as { value: unknown }).value;
+  };
+  return format.map(build);
+}
+
+/** The number of flat entries a nesting holds (arrays and absent ones). Example: `formatSize(['a', ['a', 'null']])` is 3. */
+export function formatSize(format: readonly InputNode[]): number {
+  const count = (n: InputNode): number => (n === 'a' || n === 'null' || n === 'undefined' ? 1 : Array.isArray(n) ? n.reduce((s: number, m: InputNode) => s + count(m), 0) : 0);
+  return format.reduce((s, n) => s + count(n), 0);
+}
+
+/**
+ * The nesting as text, as a compiled signature's key and errors show it:
+ * `a,[a,a]` for `(x, [h, c])`, `-` an absent entry, `=3` a constant.
+ */
+export function formatText(format: InputFormat): string {
+  if (!format) return '';
+  const text = (n: InputNode): string => (n === 'a' ? 'a' : n === 'null' || n === 'undefined' ? '-' : Array.isArray(n) ? `[${n.map(text).join(',')}]` : `=${showConstant((n as { value: unknown }).value)}`);
+  return format.map(text).join(',');
+}
+
+/** True when the nesting holds a constant (MXNet 2 refuses a hybridized call with one). */
+export function hasConstant(format: InputFormat): boolean {
+  const walk = (n: InputNode): boolean => (Array.isArray(n) ? n.some(walk) : typeof n === 'object');
+  return !!format && format.some(walk);
 }

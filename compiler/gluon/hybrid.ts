@@ -23,8 +23,8 @@ import { isSymbol, Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { Block, checkHybridizeOptions } from './block.js';
 import { callStrategy } from './call-strategy.js';
-import { checkArrays, holesUndefined, nextSignature, padDeclaredInputs, presentInputs, traceTypes } from './call-inputs.js';
-import { structureEpoch } from './structure.js';
+import { checkArrays, flattenInputs, formatSize, formatText, hasSymbol, holesUndefined, nextSignature, padDeclaredInputs, presentInputs, regroupInputs, traceTypes, type InputFormat } from './call-inputs.js';
+import { structureEpoch, structureOf } from './structure.js';
 import { exportBlock, type ExportOptions, type ExportResult, type Signature } from '../formats/export.js';
 import { exportMxnet, type MxnetExportOptions, type MxnetExportResult } from '../formats/mxnet-export.js';
 import { ops as ndOps } from '../engine/nd.js';
@@ -133,11 +133,16 @@ export class HybridBlock extends Block {
   /** `hybridForward` on symbols (while traced: parameters as symbols) or on arrays (parameters' data). */
   private _hybridForwardOn(inputs: unknown[]): unknown {
     const ctx = currentTrace();
-    if (ctx && inputs.some(isSymbol)) {
+    if (ctx && hasSymbol(inputs)) {
       const args = this._paramArgs((p, k) => paramSymbol(ctx as TraceContext<Parameter>, p, k));
       return inHybridForward(this._forwardName(), () => this._callHybridForward(symOps, inputs, args));
     }
     return this._callHybridForward(ndOps, inputs, this._paramArgs((p) => p.data()));
+  }
+
+  /** MXNet's HybridBlock.register_child: a child must be hybrid too. */
+  protected override _acceptChild(block: Block, name: string): void {
+    if (!(block instanceof HybridBlock)) throw new Error(`${this.constructor.name}.registerChild('${name}'): children of a HybridBlock must also be HybridBlocks, but ${block.constructor.name} is not; for plain blocks use a Block (nn.Sequential instead of nn.HybridSequential)`);
   }
 
   /** True after `hybridize()`. */
@@ -171,6 +176,9 @@ export class HybridBlock extends Block {
    * default), with the dimensions that differed between calls marked `varies`.
    */
   lastSignature: Signature | null = null;
+
+  /** The nesting of the last call's inputs (null: only arrays and absent ones), which `export` traces with. */
+  lastFormat: InputFormat = null;
 
   /**
    * Writes this block as a compiled artifact (one `.onnx` file; see export.ts),
@@ -245,24 +253,28 @@ export class HybridBlock extends Block {
     const strategy = callStrategy(this, inputs);
     if (strategy === 'trace') return this._traceCall(inputs);
     if (strategy !== 'eager') this._checkStructure();
-    const arrays = inputs as NDArray[];
-    // Dimensions that differed between calls of the same rank and dtypes stay symbolic on export.
-    const prev = this.lastSignature;
-    this.lastSignature = nextSignature(prev, arrays);
+    // Lists of arrays are flattened (MXNet 2's _flatten): a compiled graph's inputs are their arrays, depth first.
+    const { flat, format } = flattenInputs(this.constructor.name, inputs, strategy === 'eager');
+    const arrays = flat as (NDArray | undefined)[];
+    // Dimensions that differed between calls of the same nesting, rank and dtypes stay symbolic on export.
+    const [prev, prevFormat] = [this.lastSignature, this.lastFormat];
+    this.lastSignature = nextSignature(formatText(prevFormat) === formatText(format) ? prev : null, arrays);
+    this.lastFormat = format;
     try {
       switch (strategy) {
         case 'eager':
-          return this._runEager(arrays);
+          return this._runEager(inputs, arrays, format);
         case 'deferred': {
-          const d = deferCall(this, arrays, isTrainingMode(), true);
+          const d = deferCall(this, arrays as NDArray[], isTrainingMode(), true);
           if (d) return regroup(d.outputs, d.tree);
           return this._runCompiled(arrays);
         }
         case 'compiled':
-          return this._runCompiled(arrays);
+          return this._runCompiled(arrays, undefined, format);
       }
     } catch (e) {
-      this.lastSignature = prev; // a call that failed is not the last call export traces
+      // A call that failed is not the last call export traces.
+      [this.lastSignature, this.lastFormat] = [prev, prevFormat];
       throw e;
     }
   }
@@ -318,10 +330,10 @@ export class HybridBlock extends Block {
     return out;
   }
 
-  private _runEager(inputs: NDArray[]): unknown {
+  private _runEager(inputs: unknown[], arrays: (NDArray | undefined)[], format: InputFormat): unknown {
     this._nameChildren();
     const all = this.collectParams();
-    if (all.values().some((p) => p.deferred)) this._inferParams(inputs);
+    if (all.values().some((p) => p.deferred)) this._inferParams(arrays, format);
     checkInitialized(this, all);
     if (this._ownForwardRuns()) return this._ownForward(inputs);
     const args = this._paramArgs((p) => p.data());
@@ -366,17 +378,22 @@ export class HybridBlock extends Block {
   }
 
   /**
-   * Traces this block on symbolic inputs; returns the outputs (flat, depth
-   * first: `[out, [h, c]]` is three), their nesting, and the trace (param
-   * symbols, updates).
+   * Traces this block on symbolic inputs (flat, put into `format`'s nesting
+   * when given: `(x, [h, c])` is three types); returns the outputs (flat,
+   * depth first: `[out, [h, c]]` is three), their nesting, and the trace
+   * (param symbols, updates).
    */
-  trace(inputTypes: ({ name: string; dtype: NDArray['dtype']; shape: Shape } | null)[]): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<Parameter>; inputs: Symbol[] } {
+  trace(inputTypes: ({ name: string; dtype: NDArray['dtype']; shape: Shape } | null)[], format: InputFormat = null): { outputs: Symbol[]; tree: OutputTree; ctx: TraceContext<Parameter>; inputs: Symbol[] } {
     const names = new Map<Parameter, string>();
     for (const [k, p] of this.collectParams().entries()) names.set(p, k);
     const ctx: TraceContext<Parameter> = { symbols: new Map(), names, updates: new Map() };
     // A null type is an absent input: hybridForward gets undefined there, and the graph has no input for it.
-    const slots = holesUndefined(inputTypes.map((t) => t && variable(t.name, { dtype: t.dtype, shape: t.shape })));
-    const vars = presentInputs(slots);
+    const leaves = inputTypes.map((t) => (t ? variable(t.name, { dtype: t.dtype, shape: t.shape }) : undefined));
+    if (format && formatSize(format) !== leaves.length) {
+      throw new Error(`${this.constructor.name}: ${leaves.length} inputs given, but the block's last call had ${formatSize(format)} arrays nested as (${formatText(format)}); give those arrays in order (depth first)`);
+    }
+    const slots = format ? regroupInputs(leaves, format) : holesUndefined(leaves);
+    const vars = presentInputs(leaves);
     // Called from `call` the block's scope is already pushed; called directly (export, inferShape) push it.
     const traceIt = () => withTrace(ctx, () => this._traceCall(slots));
     const out = currentScope() ? traceIt() : withScope(this._scopeName || this.constructor.name, traceIt);
@@ -399,32 +416,33 @@ export class HybridBlock extends Block {
   }
 
   /** Infers the shapes of deferred parameters from example inputs (no computation). */
-  inferShape(...inputs: (NDArray | null | undefined)[]): void {
-    const given = holesUndefined(inputs);
-    checkArrays(this.constructor.name, given);
-    this._inferParams(given);
+  inferShape(...inputs: unknown[]): void {
+    const { flat, format } = flattenInputs(this.constructor.name, holesUndefined(inputs), true);
+    checkArrays(this.constructor.name, flat);
+    this._inferParams(flat as (NDArray | undefined)[], format);
   }
 
-  private _inferParams(inputs: (NDArray | undefined)[]): void {
-    this.trace(traceTypes(inputs));
+  private _inferParams(inputs: (NDArray | undefined)[], format: InputFormat = null): void {
+    this.trace(traceTypes(inputs), format);
   }
 
-  private _runCompiled(slots: (NDArray | undefined)[], into?: NDArray[]): unknown {
+  private _runCompiled(slots: (NDArray | undefined)[], into?: NDArray[], format: InputFormat = null): unknown {
     // Prediction outside record: parameters are baked into the session as initializers (onnxruntime
     // pre-packs them), and the session is rebuilt when a parameter changes. A signature whose
     // parameters keep changing falls back to feeding them as inputs.
     const training = isTrainingMode();
     // An absent input ('-') is part of the signature: call(x, null, y) and call(x, m, y) are two graphs.
-    const sig = `${slots.map((x) => (x ? `${x.dtype}[${x.shape.join(',')}]` : '-')).join(';')}|${training ? 'train' : 'infer'}`;
+    // So is the nesting of list inputs: call(x, [h, c]) and call(x, [h], c) are two graphs.
+    const sig = `${format ? `(${formatText(format)})` : ''}${slots.map((x) => (x ? `${x.dtype}[${x.shape.join(',')}]` : '-')).join(';')}|${training ? 'train' : 'infer'}`;
     const frozen = !training && !isRecording() && (this._unstable.get(sig) ?? 0) < FROZEN_REBUILDS;
     const key = `${sig}|${frozen ? 'frozen' : 'fed'}|${currentDevice()}`;
     const stale = this._cache.peek(key);
     if (stale && stale.versions && !sameVersions(stale.versions)) {
       this._unstable.set(sig, (this._unstable.get(sig) ?? 0) + 1);
       this._cache.delete(key);
-      if ((this._unstable.get(sig) ?? 0) >= FROZEN_REBUILDS) return this._runCompiled(slots, into);
+      if ((this._unstable.get(sig) ?? 0) >= FROZEN_REBUILDS) return this._runCompiled(slots, into, format);
     }
-    const c = this._cache.get(key, () => this._compile(slots, frozen));
+    const c = this._cache.get(key, () => this._compile(slots, frozen, format));
     // The session's inputs are the present ones.
     const inputs = slots.includes(undefined) ? presentInputs(slots) : (slots as NDArray[]);
     const feeds: Record<string, HostTensor> = {};
@@ -507,9 +525,9 @@ export class HybridBlock extends Block {
     return { run, heads: heads.map((h) => h.name), inputGrads, paramGrads };
   }
 
-  private _compile(inputs: (NDArray | undefined)[], frozen = false): Compiled {
+  private _compile(inputs: (NDArray | undefined)[], frozen: boolean, format: InputFormat): Compiled {
     const all = this.collectParams();
-    const { outputs, tree, ctx, inputs: vars } = this.trace(traceTypes(inputs));
+    const { outputs, tree, ctx, inputs: vars } = this.trace(traceTypes(inputs), format);
     checkInitialized(this, all);
     const outs = outputs.map((s, i) => ({ name: `output${i}`, value: s.value }));
     const updates = [...ctx.updates].map(([p, s], i) => ({ p, name: `update${i}`, value: s.value }));
@@ -529,22 +547,6 @@ export class HybridBlock extends Block {
       traced: { outputs, inputs: vars, symbols: ctx.symbols },
     };
   }
-}
-
-/** What a compiled graph was traced from, flattened: each block, its parameters by name (with dtype, gradReq, differentiable) and its children by name. */
-function structureOf(root: Block): unknown[] {
-  const out: unknown[] = [];
-  const walk = (b: Block): void => {
-    out.push(b);
-    for (const [k, p] of b.ownParams()) out.push(k, p, p.dtype, p.gradReq, p.differentiable);
-    for (const [k, c] of b.children()) {
-      out.push(k);
-      walk(c);
-    }
-    out.push(null);
-  };
-  walk(root);
-  return out;
 }
 
 function checkInitialized(block: Block, params: { entries(): [string, Parameter][] }): void {

@@ -32,3 +32,33 @@ export function structureMayHaveChanged(): void {
 export function structureEpoch(): number {
   return epoch;
 }
+
+/** A block as `structureOf` walks it (Block, known by shape: block.ts imports this module). */
+interface StructuredBlock {
+  ownParams(): [string, { dtype: unknown; gradReq: unknown; differentiable: boolean }][];
+  children(): [string, StructuredBlock][];
+}
+
+/**
+ * What a compiled graph was traced from, flattened: each block, its
+ * parameters by name (with dtype, gradReq, differentiable) and its children
+ * by name; two walks are equal element by element when nothing changed.
+ *
+ * ```ts
+ * const before = structureOf(net); net.registerChild(extra); structureOf(net).length > before.length; // true
+ * ```
+ */
+export function structureOf(root: StructuredBlock): unknown[] {
+  const out: unknown[] = [];
+  const walk = (b: StructuredBlock): void => {
+    out.push(b);
+    for (const [k, p] of b.ownParams()) out.push(k, p, p.dtype, p.gradReq, p.differentiable);
+    for (const [k, c] of b.children()) {
+      out.push(k);
+      walk(c);
+    }
+    out.push(null);
+  };
+  walk(root);
+  return out;
+}

@@ -11,9 +11,8 @@
  * parameter met again (shared) is counted again and reported as shared.
  */
 import { formatShape } from '../../runtime/tensor.js';
-import { isSymbol } from '../trace/symbol.js';
 import type { Block, HookHandle } from './block.js';
-import { omitAbsentTail } from './call-inputs.js';
+import { hasSymbol, omitAbsentTail } from './call-inputs.js';
 import type { Parameter } from './parameter.js';
 
 /** One row of the summary. */
@@ -82,7 +81,7 @@ export function summarize(block: Block, given: unknown[]): SummaryResult {
       hooks.push(
         b.registerForwardHook((bl, ins, out) => {
           // Calls on symbols are shape-inference traces (deferred parameters), not the run itself.
-          if (ins.some(isSymbol)) return;
+          if (hasSymbol(ins)) return;
           let params = 0;
           let trainable = 0;
           let shared = 0;

@@ -122,6 +122,27 @@ describe('cli/model-file', function () {
     assert.equal(gluonc(['compile', h, '-o', join(dir, 'two.onnx')], { cwd: dir }).status, 0);
   });
 
+  it('a model file whose input is a list (a block called with [h, c]): compile refuses it naming the input, as neither inputs nor --input can nest', () => {
+    const own = { x: { shape: ['N', 3] }, state: [{ shape: ['N', 2] }, { shape: ['N', 2] }] } as never;
+    assert.throws(() => mergeInputs('m.ts', own, []), /^UserError: 'm\.ts': input 'state' is a list of 2; compile's inputs are single tensors .*cannot express a block called with a list \(forward\(x, \[h, c\]\)\)/);
+    const f = join(dir, 'list-input.ts');
+    writeFileSync(
+      f,
+      [
+        "import { gluon, np } from 'gluonc';",
+        "export const inputs = { x: { shape: ['N', 3] }, state: [{ shape: ['N', 2] }, { shape: ['N', 2] }] };",
+        'class Dec extends gluon.HybridBlock {',
+        '  fc = new gluon.nn.Dense(2, { inUnits: 3 });',
+        '  override forward(x: any, state: any[]) { return np.add(np.multiply(this.fc.call(x), state[0]), state[1]); }',
+        '}',
+        'export default () => new Dec();',
+      ].join('\n'),
+    );
+    const r = gluonc(['compile', f, '-o', join(dir, 'list.onnx')], { cwd: dir });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(oneLineError(r), /list-input\.ts': input 'state' is a list of 2; compile's inputs are single tensors/);
+  });
+
   it('--input: a name given twice is refused (the last one silently won), as run refuses it', () => {
     const own = { x: { shape: ['N', 4], dtype: 'float32' as const } };
     assert.throws(() => mergeInputs('m.ts', own, ['x:float32[N,4]', 'x:float32[2,4]']), /^UserError: bad --input 'x:float32\[2,4\]': input 'x' is given twice$/);

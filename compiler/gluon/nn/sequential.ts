@@ -19,6 +19,19 @@ function addTo(owner: Block, layers: Block[], blocks: Block[], hybridOnly: boole
   structureMayHaveChanged();
 }
 
+/**
+ * A Sequential's `registerChild`: MXNet's `Sequential.add` is
+ * `register_child(block)`, and its forward runs every child in order, so
+ * registering appends the block as `add` does; a name other than the next
+ * position is an Error (the children are named by position).
+ */
+function registerInSequence(owner: Block, length: number, block: Block, name: string | undefined, add: () => void): void {
+  if (name !== undefined && name !== String(length)) {
+    throw new Error(`${owner.constructor.name}.registerChild: a ${owner.constructor.name}'s children are named by position and run in order, so registerChild(block) appends it as child '${length}' (as add does); got the name ${JSON.stringify(name)}`);
+  }
+  add();
+}
+
 /** The children `net[start:end]` selects, by Python's slice rules (negative from the end, out-of-range clipped). */
 function sliceLayers(owner: Block, layers: Block[], start?: number, end?: number): Block[] {
   for (const [k, v] of [['start', start], ['end', end]] as const) {
@@ -71,6 +84,11 @@ export class Sequential extends Block {
     return [...this._layers.map((b, i): [string, Block] => [String(i), b]), ...super.children()];
   }
 
+  /** MXNet's `register_child` on a Sequential: appends the block, as `add`. */
+  override registerChild(block: Block, name?: string): void {
+    registerInSequence(this, this._layers.length, block, name, () => this.add(block));
+  }
+
   override forward(x: unknown, ...rest: unknown[]): unknown {
     let out: unknown = x;
     for (const b of this._layers) out = Array.isArray(out) ? b.call(...out, ...rest) : b.call(out, ...rest);
@@ -121,6 +139,11 @@ export class HybridSequential extends HybridBlock {
 
   override children(): [string, Block][] {
     return [...this._layers.map((b, i): [string, Block] => [String(i), b]), ...super.children()];
+  }
+
+  /** MXNet's `register_child` on a HybridSequential: appends the (hybrid) block, as `add`. */
+  override registerChild(block: Block, name?: string): void {
+    registerInSequence(this, this._layers.length, block, name, () => this.add(block as HybridBlock));
   }
 
   override hybridForward(_F: F, x: Tensor, ...rest: unknown[]): unknown {

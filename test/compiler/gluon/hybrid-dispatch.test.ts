@@ -52,7 +52,17 @@ describe('HybridBlock dispatch table', () => {
     assert.equal(profiler.counters().compiles ?? 0, 0, 'eager: nothing compiled for the block');
   });
 
-  it('an input that is not an array is refused by name', () => {
-    assert.throws(() => callStrategy(dense(), [[1, 2, 3]]), /Dense: input 0 must be an NDArray, got Array/);
+  it('an input that is not an array is refused by name (inside a list by its path)', () => {
+    assert.throws(() => callStrategy(dense(), [[1, 2, 3]]), /Dense: input 0\[0\] must be an NDArray, got number 1 inside a list: .*\(nd\.array\(\[\.\.\.\]\) makes an array of numbers\)/);
+    assert.throws(() => callStrategy(dense(), [new Map()]), /Dense: input 0 must be an NDArray, got Map/);
+  });
+
+  it('lists: symbols inside a list trace; arrays inside a list never join the fused step (compiled under record)', () => {
+    const d = dense();
+    assert.equal(callStrategy(d, [[sym.var('x', { shape: [1, 3] })]]), 'trace');
+    assert.equal(callStrategy(d, [[nd.ones([1, 3])]]), 'eager');
+    d.hybridize();
+    assert.equal(autograd.record(() => callStrategy(d, [nd.ones([1, 3])])), 'deferred');
+    assert.equal(autograd.record(() => callStrategy(d, [nd.ones([1, 3]), [nd.ones([1, 3])]])), 'compiled');
   });
 });
