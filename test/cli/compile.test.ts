@@ -19,7 +19,7 @@ import { checkOutputPath } from '../../cli/commands/compile.js';
 import { numpyRefs } from '../helpers/numpy.js';
 import { assertClose } from '../helpers/compare.js';
 import { PY_RUN_MXNET_SYMBOL, python } from '../helpers/mxnet-python.js';
-import { builtCli, type CliLauncher, gluonc, oneLineError, ROOT, SOURCE_CLI, userProject } from '../helpers/cli.js';
+import { sharedBuiltCli, type CliLauncher, gluonc, oneLineError, ROOT, SOURCE_CLI, userProject } from '../helpers/cli.js';
 
 /** The initializers of an ONNX file as flat number arrays with shapes. */
 function initializers(file: string): Map<string, { shape: number[]; data: number[] }> {
@@ -57,12 +57,9 @@ describe('cli/compile', function () {
   let built: { launcher: CliLauncher; dir: string };
   before(() => {
     dir = userProject('gluonc-compile-'); // a user's project
-    built = builtCli();
+    built = sharedBuiltCli(); // the suite's one build (removed at exit)
   });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(built.dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const [how, launcher] of [['the bin over a built dist/', null], ['the sources through tsx', SOURCE_CLI]] as const) {
     it(`compile models/mlp.ts writes mlp.onnx that raw onnxruntime runs with a dynamic batch (${how})`, async () => {
