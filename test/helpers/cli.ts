@@ -102,6 +102,15 @@ export function sharedBuiltCli(): { launcher: CliLauncher; dir: string } {
   return shared;
 }
 
+// Under mocha: the build runs in a root hook before the first test, under its own time limit, instead
+// of inside whichever test spawns the CLI first (under that test's limit).
+if (typeof before === 'function') {
+  before(function () {
+    this.timeout(600_000);
+    sharedBuiltCli();
+  });
+}
+
 /** Asserts the CLI failed the user-error way: exit 1, one stderr line `gluonc: ...`, no stack trace. */
 export function oneLineError(r: CliResult): string {
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
