@@ -19,7 +19,7 @@ import { BERTEncoder } from '../../models/bert/transformer.js';
 import { assertClose } from '../helpers/compare.js';
 import { PY_WRITE_MXNET, python } from '../helpers/mxnet-python.js';
 import { gluonc } from '../helpers/cli.js';
-import { TorchBertRefs, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
+import { TorchBertRefs, torchBert, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
 
 const tiny: BERTConfig = { ...bertHparams.tiny, dropout: 0 };
 const int32 = (rows: number[][]) => nd.array(Int32Array.from(rows.flat()), { shape: [rows.length, rows[0]!.length], dtype: 'int32' });
