@@ -8,7 +8,7 @@
  * written out in the test.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../../compiler/onnx/proto.js';
@@ -72,6 +72,20 @@ describe('cli/compile', function () {
       assert.deepEqual(readdirSync(cwd), ['mlp.onnx']); // no temporary file left behind
     });
   }
+
+  it('the bin in a checkout without dist/ runs the sources through tsx: compile and import work (import read its own package by name, which resolves to dist/)', () => {
+    const copy = mkdtempSync(join(dir, 'checkout-'));
+    for (const d of ['cli', 'compiler', 'runtime']) cpSync(join(ROOT, d), join(copy, d), { recursive: true });
+    copyFileSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const launcher = [join(copy, 'cli', 'gluonc.js')];
+    const c = gluonc(['compile', join(ROOT, 'models', 'mlp.ts'), '-o', join(copy, 'mlp.onnx')], { launcher });
+    assert.equal(c.status, 0, c.stderr);
+    const i = gluonc(['import', join(ROOT, 'test', 'fixtures', 'onnx', 'mlp', 'model.onnx'), '-o', join(copy, 'imported')], { launcher });
+    assert.equal(i.status, 0, i.stderr);
+    assert.ok(existsSync(join(copy, 'imported', 'model.safetensors')));
+    assert.ok(!existsSync(join(copy, 'dist')));
+  });
 
   it('runs from the sources with the gluonc-source condition too (the model resolves gluonc to the same sources)', () => {
     const r = gluonc(['compile', join(ROOT, 'models', 'seed', 'scaled-layer.ts'), '-o', join(dir, 'cond', 'scaled.onnx')], {
