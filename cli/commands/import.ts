@@ -10,8 +10,8 @@
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { writeFileAtomic } from 'gluonc';
-import { canImport, encodeSafetensors, onnx, readModel } from 'gluonc/compiler';
+import { writeFileAtomic } from '../../compiler/gluon/index.js';
+import { canImport, encodeSafetensors, onnx, readModel } from '../../compiler/index.js';
 import { makeFolder, writeProblem } from '../../runtime/index.js';
 import { asUserError, UserError } from '../errors.js';
 

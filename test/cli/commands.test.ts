@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx, fromTensorProto } from '../../compiler/onnx/proto.js';
 import { encodeNpy, readNpy, tensorFromNumbers, tensorToNumbers } from '../../runtime/index.js';
-import { builtCli, gluonc, oneLineError, type CliLauncher } from '../helpers/cli.js';
+import { sharedBuiltCli, gluonc, oneLineError, type CliLauncher } from '../helpers/cli.js';
 import { numpyRefs } from '../helpers/numpy.js';
 
 describe('cli/commands', function () {
@@ -19,15 +19,12 @@ describe('cli/commands', function () {
   const cli = (args: string[]) => gluonc(args, { launcher: built.launcher });
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'gluonc-cmd-'));
-    built = builtCli();
+    built = sharedBuiltCli(); // the suite's one build (removed at exit)
     mlp = join(dir, 'mlp.onnx');
     const r = cli(['compile', 'models/mlp.ts', '-o', mlp]);
     assert.equal(r.status, 0, r.stderr);
   });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(built.dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** numpy's MLP forward from the artifact's own initializers. */
   function reference(x: number[], batch: number): number[] {

@@ -8,7 +8,7 @@
  * written out in the test.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../../compiler/onnx/proto.js';
@@ -19,7 +19,7 @@ import { checkOutputPath } from '../../cli/commands/compile.js';
 import { numpyRefs } from '../helpers/numpy.js';
 import { assertClose } from '../helpers/compare.js';
 import { PY_RUN_MXNET_SYMBOL, python } from '../helpers/mxnet-python.js';
-import { builtCli, type CliLauncher, gluonc, oneLineError, ROOT, SOURCE_CLI, userProject } from '../helpers/cli.js';
+import { sharedBuiltCli, type CliLauncher, gluonc, oneLineError, ROOT, SOURCE_CLI, userProject } from '../helpers/cli.js';
 
 /** The initializers of an ONNX file as flat number arrays with shapes. */
 function initializers(file: string): Map<string, { shape: number[]; data: number[] }> {
@@ -57,12 +57,9 @@ describe('cli/compile', function () {
   let built: { launcher: CliLauncher; dir: string };
   before(() => {
     dir = userProject('gluonc-compile-'); // a user's project
-    built = builtCli();
+    built = sharedBuiltCli(); // the suite's one build (removed at exit)
   });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(built.dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const [how, launcher] of [['the bin over a built dist/', null], ['the sources through tsx', SOURCE_CLI]] as const) {
     it(`compile models/mlp.ts writes mlp.onnx that raw onnxruntime runs with a dynamic batch (${how})`, async () => {
@@ -75,6 +72,20 @@ describe('cli/compile', function () {
       assert.deepEqual(readdirSync(cwd), ['mlp.onnx']); // no temporary file left behind
     });
   }
+
+  it('the bin in a checkout without dist/ runs the sources through tsx: compile and import work (import read its own package by name, which resolves to dist/)', () => {
+    const copy = mkdtempSync(join(dir, 'checkout-'));
+    for (const d of ['cli', 'compiler', 'runtime']) cpSync(join(ROOT, d), join(copy, d), { recursive: true });
+    copyFileSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const launcher = [join(copy, 'cli', 'gluonc.js')];
+    const c = gluonc(['compile', join(ROOT, 'models', 'mlp.ts'), '-o', join(copy, 'mlp.onnx')], { launcher });
+    assert.equal(c.status, 0, c.stderr);
+    const i = gluonc(['import', join(ROOT, 'test', 'fixtures', 'onnx', 'mlp', 'model.onnx'), '-o', join(copy, 'imported')], { launcher });
+    assert.equal(i.status, 0, i.stderr);
+    assert.ok(existsSync(join(copy, 'imported', 'model.safetensors')));
+    assert.ok(!existsSync(join(copy, 'dist')));
+  });
 
   it('runs from the sources with the gluonc-source condition too (the model resolves gluonc to the same sources)', () => {
     const r = gluonc(['compile', join(ROOT, 'models', 'seed', 'scaled-layer.ts'), '-o', join(dir, 'cond', 'scaled.onnx')], {

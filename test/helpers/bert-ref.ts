@@ -19,11 +19,11 @@
  */
 import { spawnSync } from 'node:child_process';
 
+/** One job's reference: reads `job`, leaves the answer in `out` (DRIVER runs it once per job). */
 const SCRIPT = String.raw`
-import json, math, sys
+import math
 import torch
 import torch.nn.functional as Fn
-job = json.load(sys.stdin)
 dt = torch.float64 if job['dtype'] == 'float64' else torch.float32
 c = job['cfg']
 U, H, L, eps, head = c['units'], c['heads'], c['layers'], c['eps'], c['head']
@@ -117,7 +117,17 @@ if o:
         (loss_of(b) / (1 if pretrain else len(b['labels']))).backward()
         opt.step()
     out['params'] = {k: flat(p) for k, p in P.items()}
-json.dump(out, sys.stdout)
+`;
+
+/** Runs SCRIPT for each job of the list on stdin, each in fresh globals, in one process (torch is imported once). */
+const DRIVER = String.raw`
+import json, sys
+outs = []
+for job in json.load(sys.stdin):
+    g = {'job': job}
+    exec(sys.argv[1], g)
+    outs.append(g['out'])
+json.dump(outs, sys.stdout)
 `;
 
 /** One batch: token ids, types, valid lengths and (for losses) labels. */
@@ -151,9 +161,51 @@ export interface RefOut {
   params: Record<string, number[]> | null;
 }
 
-/** Runs the PyTorch reference in one python3 process. */
-export function torchBert(job: RefJob): RefOut {
-  const r = spawnSync('python3', ['-c', SCRIPT], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 28 });
+/** Runs the PyTorch reference for each job, all in one python3 process (a torch import costs seconds). */
+export function torchBerts(jobs: RefJob[]): RefOut[] {
+  const r = spawnSync('python3', ['-c', DRIVER, SCRIPT], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`python3 (torch BERT reference) failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as RefOut;
+  return JSON.parse(r.stdout) as RefOut[];
+}
+
+/** Runs the PyTorch reference for one job in its own python3 process. */
+export function torchBert(job: RefJob): RefOut {
+  return torchBerts([job])[0]!;
+}
+
+/**
+ * The references a test file asks for, answered together: `prefetch` runs
+ * the jobs a file's tests will ask for in one process (in a `before` hook);
+ * `get` answers a job equal to a prefetched one (the whole job, parameters
+ * included, is the key: the reference is a function of it) from there, and
+ * any other job by running it.
+ *
+ * ```ts
+ * const refs = new TorchBertRefs();
+ * before(() => refs.prefetch([job(classifier('float64', 1), 'float64', BATCHES)]));
+ * const ref = refs.get(job(net, 'float64', BATCHES));
+ * ```
+ */
+export class TorchBertRefs {
+  private readonly answers = new Map<string, RefOut>();
+  /** Jobs `get` had to run itself (none when the prefetch list matches the tests). */
+  misses = 0;
+
+  prefetch(jobs: RefJob[]): void {
+    const keys = jobs.map((j) => JSON.stringify(j));
+    const fresh = [...new Set(keys)].filter((k) => !this.answers.has(k));
+    const outs = torchBerts(fresh.map((k) => JSON.parse(k) as RefJob));
+    fresh.forEach((k, i) => this.answers.set(k, outs[i]!));
+  }
+
+  get(job: RefJob): RefOut {
+    const key = JSON.stringify(job);
+    let out = this.answers.get(key);
+    if (out === undefined) {
+      this.misses++;
+      out = torchBert(job);
+      this.answers.set(key, out);
+    }
+    return out;
+  }
 }

@@ -1,10 +1,14 @@
 /**
- * Runs the real `gluonc` CLI as a subprocess: from the TypeScript sources
- * through tsx (the default), or through a bin shim whose package has a
- * freshly built `dist/` (`builtCli()`), as an installed gluonc runs.
+ * Runs the real `gluonc` CLI as a subprocess: through a bin shim whose
+ * package has a `dist/` freshly built from the sources (the default: one
+ * build per test process, `sharedBuiltCli()`), as an installed gluonc runs,
+ * or from the TypeScript sources through tsx (`SOURCE_CLI`), as a checkout
+ * without a build runs. A spawn through tsx transpiles and loads the ~300
+ * source files each time and starts in about three times as long, so tests
+ * name `SOURCE_CLI` where the source path itself is what they check.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -25,14 +29,15 @@ export type CliLauncher = string[];
 export const SOURCE_CLI: CliLauncher = ['--import', join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs'), join(ROOT, 'cli', 'main.ts')];
 
 /**
- * Runs gluonc with `args` in `cwd`.
+ * Runs gluonc with `args` in `cwd`, by default through the shared build
+ * (`sharedBuiltCli()`).
  *
  * ```ts
  * const r = gluonc(['inspect', 'mlp.onnx'], { cwd: dir });
  * ```
  */
 export function gluonc(args: string[], options: { cwd?: string; launcher?: CliLauncher; env?: Record<string, string>; timeout?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, [...(options.launcher ?? SOURCE_CLI), ...args], {
+  const r = spawnSync(process.execPath, [...(options.launcher ?? sharedBuiltCli().launcher), ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '', ...(options.env ?? {}) },
@@ -79,6 +84,31 @@ export function builtCli(): { launcher: CliLauncher; dir: string } {
     throw new Error(`building dist/ failed: ${tsc.stdout}${tsc.stderr}`);
   }
   return { launcher: [join(dir, 'cli', 'gluonc.js')], dir };
+}
+
+let shared: { launcher: CliLauncher; dir: string } | undefined;
+
+/**
+ * One `builtCli()` for the whole test process: the first caller pays the
+ * build (a few seconds), later ones reuse it; it is removed when the process
+ * exits. Callers must not remove it (a removed build is rebuilt).
+ */
+export function sharedBuiltCli(): { launcher: CliLauncher; dir: string } {
+  if (shared === undefined || !existsSync(join(shared.dir, 'dist', 'cli', 'main.js'))) {
+    const built = builtCli();
+    shared = built;
+    process.once('exit', () => rmSync(built.dir, { recursive: true, force: true }));
+  }
+  return shared;
+}
+
+// Under mocha: the build runs in a root hook before the first test, under its own time limit, instead
+// of inside whichever test spawns the CLI first (under that test's limit).
+if (typeof before === 'function') {
+  before(function () {
+    this.timeout(600_000);
+    sharedBuiltCli();
+  });
 }
 
 /** Asserts the CLI failed the user-error way: exit 1, one stderr line `gluonc: ...`, no stack trace. */

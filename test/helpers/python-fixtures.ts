@@ -9,6 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** How the probe at the start of the script says a module would not import. */
+const MISSING = 'gluonc-fixtures: a module is missing:';
+const MISSING_STATUS = 86;
+
 /**
  * Registers the suite's `before` (runs `python3 -c script <folder> ...args`)
  * and `after` (removes the folder) hooks; `dir` is the folder once `before` ran.
@@ -21,12 +25,14 @@ import { join } from 'node:path';
 export function pythonFixtures(prefix: string, modules: readonly string[], script: string, args: readonly string[] = []): { readonly dir: string } {
   let dir = '';
   before(function () {
-    if (spawnSync('python3', ['-c', `import ${modules.join(', ')}`], { encoding: 'utf8' }).status !== 0) {
+    dir = mkdtempSync(join(tmpdir(), `gluonc-${prefix}-`));
+    // One process both checks the modules and runs the script (a second one would import torch again: seconds).
+    const probe = `import sys\ntry:\n    import ${modules.join(', ')}\nexcept Exception as e:\n    print('${MISSING}', e, file=sys.stderr)\n    sys.exit(${MISSING_STATUS})\n`;
+    const r = spawnSync('python3', ['-c', probe + script, dir, ...args], { encoding: 'utf8' });
+    if (r.status === MISSING_STATUS && r.stderr.startsWith(MISSING)) {
       console.log(`    (skipped: python3 with ${modules.join(' and ')} is needed for the references)`);
       this.skip();
     }
-    dir = mkdtempSync(join(tmpdir(), `gluonc-${prefix}-`));
-    const r = spawnSync('python3', ['-c', script, dir, ...args], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   });
   after(() => {

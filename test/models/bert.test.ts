@@ -19,7 +19,7 @@ import { BERTEncoder } from '../../models/bert/transformer.js';
 import { assertClose } from '../helpers/compare.js';
 import { PY_WRITE_MXNET, python } from '../helpers/mxnet-python.js';
 import { gluonc } from '../helpers/cli.js';
-import { torchBert, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
+import { TorchBertRefs, torchBert, type RefBatch, type RefJob } from '../helpers/bert-ref.js';
 
 const tiny: BERTConfig = { ...bertHparams.tiny, dropout: 0 };
 const int32 = (rows: number[][]) => nd.array(Int32Array.from(rows.flat()), { shape: [rows.length, rows[0]!.length], dtype: 'int32' });
@@ -56,9 +56,12 @@ function run(net: BERTClassifier, b: RefBatch, vlDtype: 'int32' | 'float32' = 'i
   return [outs[0]!, outs[1]!, logits];
 }
 
+/** The PyTorch references of this file, asked for together before the tests (one torch import instead of ten). */
+const refs = new TorchBertRefs();
+
 function compare(net: BERTClassifier, batches: RefBatch[], dtype: 'float32' | 'float64', tol: [number, number], what: string, vlDtype: 'int32' | 'float32' = 'int32'): void {
   // The reference runs in float64 for both dtypes.
-  const ref = torchBert(job(net, 'float64', batches));
+  const ref = refs.get(job(net, 'float64', batches));
   batches.forEach((b, i) => {
     const [seq, pooled, logits] = run(net, b, vlDtype);
     assert.equal(seq.dtype, dtype);
@@ -70,9 +73,23 @@ function compare(net: BERTClassifier, batches: RefBatch[], dtype: 'float32' | 'f
 }
 
 const BATCHES = [batchOf([1, 7, 4, 2], 7, 1), batchOf([5, 3], 5, 2), batchOf([1], 1, 3)];
+const GRAD_BATCH = batchOf([1, 6, 4], 6, 5);
+const OPTIMIZERS = [['adam', 0.01], ['adamw', 0.01], ['bertadam', 0.01]] as const;
+const OPTIM_BATCHES = [batchOf([3, 6, 1], 6, 6), batchOf([2, 4], 4, 7), batchOf([5], 5, 8)];
+const optimOptions = (name: string, wd: number) => ({ lr: 0.01, wd, beta1: 0.9, beta2: 0.999, epsilon: name === 'adam' ? 1e-8 : 1e-6 });
+const DROPOUT: [BERTConfig, number] = [{ ...tiny, dropout: 0.1 }, 0.1];
 
 describe('models/bert (GluonNLP BERT) against PyTorch', function () {
   this.timeout(300_000);
+  // The jobs the tests below ask for (seeded classifiers: the same weights); a job not listed here is run when asked.
+  before(() => refs.prefetch([
+    job(classifier('float64', 1), 'float64', BATCHES),
+    job(classifier('float32', 2), 'float64', BATCHES),
+    job(classifier('float64', 4), 'float64', [GRAD_BATCH], { grads: true }),
+    ...OPTIMIZERS.map(([name, wd]) => job(classifier('float64', 9), 'float64', OPTIM_BATCHES, { optim: { name, ...optimOptions(name, wd), steps: 3 } })),
+    job(classifier('float32', 12, ...DROPOUT), 'float64', BATCHES.slice(0, 2)),
+  ]));
+  after(() => assert.equal(refs.misses, 0, 'a test asked for a reference the before hook did not list (it ran in a python process of its own)'));
 
   it('float64, eager: sequence, pooled and classifier outputs to 1e-10 (valid lengths 1, inside and full; token types)', () => {
     compare(classifier('float64', 1), BATCHES, 'float64', [1e-10, 1e-12], 'float64 eager');
@@ -113,9 +130,9 @@ describe('models/bert (GluonNLP BERT) against PyTorch', function () {
   });
 
   it('gradients of a classification loss for every parameter, float64, eager and hybridized', () => {
-    const b = batchOf([1, 6, 4], 6, 5);
+    const b = GRAD_BATCH;
     const net = classifier('float64', 4);
-    const ref = torchBert(job(net, 'float64', [b], { grads: true }));
+    const ref = refs.get(job(net, 'float64', [b], { grads: true }));
     const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
     for (const hybrid of [false, true]) {
       if (hybrid) net.hybridize();
@@ -130,12 +147,12 @@ describe('models/bert (GluonNLP BERT) against PyTorch', function () {
     }
   });
 
-  for (const [name, wd] of [['adam', 0.01], ['adamw', 0.01], ['bertadam', 0.01]] as const) {
+  for (const [name, wd] of OPTIMIZERS) {
     it(`three '${name}' steps (wd ${wd}) match torch.optim (per-step eps, lr and weight_decay giving MXNet's / GluonNLP's rule), float64, eager and hybridized`, () => {
-      const batches = [batchOf([3, 6, 1], 6, 6), batchOf([2, 4], 4, 7), batchOf([5], 5, 8)];
-      const o = { lr: 0.01, wd, beta1: 0.9, beta2: 0.999, epsilon: name === 'adam' ? 1e-8 : 1e-6 };
-      // classifier() is seeded: both runs start from the weights the reference trains (one python call).
-      const ref = torchBert(job(classifier('float64', 9), 'float64', batches, { optim: { name, ...o, steps: 3 } }));
+      const batches = OPTIM_BATCHES;
+      const o = optimOptions(name, wd);
+      // classifier() is seeded: both runs start from the weights the reference trains.
+      const ref = refs.get(job(classifier('float64', 9), 'float64', batches, { optim: { name, ...o, steps: 3 } }));
       for (const hybrid of [false, true]) {
         const net = classifier('float64', 9);
         if (hybrid) net.hybridize();
@@ -194,7 +211,7 @@ describe('models/bert (GluonNLP BERT) against PyTorch', function () {
   });
 
   it('dropout (GluonNLP\'s 0.1 in the encoder and the head) acts only in training: predictions are the reference\'s', () => {
-    const net = classifier('float32', 12, { ...tiny, dropout: 0.1 }, 0.1);
+    const net = classifier('float32', 12, ...DROPOUT);
     assert.ok(net.collectParams().keys().includes('classifier.1.weight'), 'the head\'s Dense follows its Dropout: classifier.1');
     compare(net, BATCHES.slice(0, 2), 'float32', [2e-4, 2e-5], 'dropout, predicting');
     const b = BATCHES[0]!;

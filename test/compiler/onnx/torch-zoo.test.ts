@@ -12,7 +12,6 @@
  * python3, torch and onnx.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd, profiler } from 'gluonc';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { pythonFixtures } from '../../helpers/python-fixtures.js';
 
 const SCRIPT = join(import.meta.dirname, '../../fixtures/onnx/zoo.py');
 const MODELS = ['resnet18', 'mobilenet_v2', 'squeezenet1_1', 'densenet121', 'efficientnet_b0', 'transformer', 'lstm', 'gru', 'mlp'];
@@ -47,27 +47,14 @@ class WeightedSum extends gluon.HybridBlock {
 
 describe('full-size torch models (zoo.py, exported at test time)', function () {
   this.timeout(900_000);
-  let dir = '';
-  const npy = (name: string, file: string) => readNpy(join(dir, name, file));
-
-  before(function () {
-    const probe = spawnSync('python3', ['-c', 'import torch, onnx'], { encoding: 'utf8' });
-    if (probe.status !== 0) {
-      console.log('    (skipped: python3 with torch and onnx is needed to export the full-size models)');
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'gluonc-zoo-'));
-    const r = spawnSync('python3', [SCRIPT, dir], { encoding: 'utf8', timeout: 600_000 });
-    assert.equal(r.status, 0, `zoo.py failed: ${r.stderr}`);
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  // zoo.py as a script (its __file__ set) in the process that checks the modules: one torch import.
+  const fx = pythonFixtures('zoo', ['torch', 'onnx'], `import runpy\nsys.argv = [${JSON.stringify(SCRIPT)}] + sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')\n`);
+  const npy = (name: string, file: string) => readNpy(join(fx.dir, name, file));
 
   // Hybridized for all; eagerly (operator by operator, TypeScript kernels and gradient rules) for the small ones too.
   for (const [name, hybrid] of [...MODELS.map((m) => [m, true] as const), ...EAGER.map((m) => [m, false] as const)]) {
     it(`${name}: ${hybrid ? 'hybridized' : 'eager'} output and input gradient equal PyTorch's`, () => {
-      const net = gluon.SymbolBlock.imports(join(dir, name, 'model.onnx'));
+      const net = gluon.SymbolBlock.imports(join(fx.dir, name, 'model.onnx'));
       const loss = new WeightedSum();
       if (hybrid) {
         net.hybridize();
@@ -87,9 +74,9 @@ describe('full-size torch models (zoo.py, exported at test time)', function () {
   }
 
   it("resnet18: one fused SGD step equals PyTorch's for every parameter; the trained block re-exports", async () => {
-    const index = JSON.parse(readFileSync(join(dir, 'resnet18', 'index.json'), 'utf8')) as { params: Record<string, { initializer: string; transposed: boolean }>; lr: number };
+    const index = JSON.parse(readFileSync(join(fx.dir, 'resnet18', 'index.json'), 'utf8')) as { params: Record<string, { initializer: string; transposed: boolean }>; lr: number };
     assert.equal(Object.keys(index.params).length, 62, 'every torch parameter found among the initializers');
-    const net = gluon.SymbolBlock.imports(join(dir, 'resnet18', 'model.onnx'));
+    const net = gluon.SymbolBlock.imports(join(fx.dir, 'resnet18', 'model.onnx'));
     net.hybridize();
     const loss = new WeightedSum();
     loss.hybridize();
