@@ -24,10 +24,22 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import moduleFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
+import type * as JpegJs from 'jpeg-js';
+import type * as PngJs from 'pngjs';
 import { NDArray } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
+
+const requireHere = createRequire(import.meta.url);
+let codecs: { jpeg: typeof JpegJs; PNG: typeof PngJs.PNG } | null = null;
+
+/**
+ * jpeg-js and pngjs, loaded on first use (CommonJS, so synchronously): a
+ * program that reads no image does not pay their ~3 MiB. Example: `imageCodecs().PNG.sync.read(bytes)`.
+ */
+export function imageCodecs(): { jpeg: typeof JpegJs; PNG: typeof PngJs.PNG } {
+  codecs ??= { jpeg: requireHere('jpeg-js') as typeof JpegJs, PNG: (requireHere('pngjs') as typeof PngJs).PNG };
+  return codecs;
+}
 
 /** The decoder's pixels: RGBA rows, 8 bits a sample. */
 interface Rgba8 {
@@ -48,7 +60,7 @@ const hadImageData = 'ImageData' in globals;
 /** mozjpeg's WebAssembly module, instantiated synchronously on first use (its runtime starts inside the factory call). */
 function mozjpegModule(): { module: MozJpeg; errors: string[]; imageData: unknown } {
   if (mozjpeg) return mozjpeg;
-  const wasmFile = createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
+  const wasmFile = requireHere.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
   const compiled = new WebAssembly.Module(readFileSync(wasmFile));
   const errors: string[] = [];
   let ready: MozJpeg | null = null;
@@ -98,7 +110,7 @@ function decodeJpeg(bytes: Uint8Array, where: string): Rgba8 {
  */
 function jpegLuma(bytes: Uint8Array, where: string): Uint8Array | null {
   try {
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, colorTransform: false, tolerantDecoding: true });
+    const img = imageCodecs().jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, colorTransform: false, tolerantDecoding: true });
     if (jpegComponents(bytes) === 1) return null;
     const n = img.width * img.height;
     const channels = img.data.length / n;
@@ -179,10 +191,10 @@ export function decodeImage(bytes: Uint8Array, flag: number, toRgb: boolean, whe
       return (i: number) => [d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!];
     }
     if (startsWith(bytes, PNG_MAGIC)) {
-      let png: PNG;
+      let png: PngJs.PNG;
       try {
         // 16-bit samples come raw (their high byte is kept below); lower depths scaled to 8 bits (libpng's expand_gray_1_2_4_to_8).
-        png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: bytes[24] === 16 });
+        png = imageCodecs().PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: bytes[24] === 16 });
       } catch (e) {
         throw new Error(`${where}: not a readable PNG (${(e as Error).message})`);
       }

@@ -16,11 +16,9 @@
  * a reader (and the reverse) is an Error naming the file.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { NDArray } from '../../engine/ndarray.js';
 import { showValue } from '../show-value.js';
-import { decodeImage, imageLayout } from './image-decode.js';
+import { decodeImage, imageCodecs, imageLayout } from './image-decode.js';
 import { imageDims } from './vision-image.js';
 
 const MAGIC = 0xced7230a;
@@ -340,8 +338,9 @@ export function packImg(header: IRHeader, img: NDArray, quality = 95, imgFmt = '
   let encoded: Uint8Array;
   if (fmt === '.jpg' || fmt === '.jpeg') {
     if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) throw new Error(`${what}: JPEG quality must be an integer 1-100, got ${showValue(quality)}`);
-    encoded = jpeg.encode({ data: rgba, width: d.w, height: d.h }, quality).data;
+    encoded = imageCodecs().jpeg.encode({ data: rgba, width: d.w, height: d.h }, quality).data;
   } else if (fmt === '.png') {
+    const { PNG } = imageCodecs();
     const png = new PNG({ width: d.w, height: d.h, colorType: d.c === 1 ? 0 : 2, inputColorType: 6, inputHasAlpha: true });
     rgba.copy(png.data);
     encoded = PNG.sync.write(png, { colorType: d.c === 1 ? 0 : 2, inputColorType: 6, inputHasAlpha: true });
