@@ -1,6 +1,6 @@
 /**
  * Scatter-adds, the adjoints of the gathering operators: `indexAdd` undoes
- * `take` (ONNX `ScatterND` with `reduction='add'`) and `scatterAdd` undoes
+ * `take` (ONNX `ScatterElements` with `reduction='add'` over its rows) and `scatterAdd` undoes
  * `pick` (ONNX `ScatterElements` with `reduction='add'`). The gradients of
  * `take`, `pick` and `Embedding` are written with them, so they hold
  * (number of indices) x (slice size) elements, never a one-hot matrix of
@@ -70,7 +70,7 @@ const range = (a: number, b: number): number[] => Array.from({ length: Math.max(
  */
 export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, ScatterA>({
   name: 'indexAdd',
-  opsetNote: "ScatterND reduction='add' from 16; below, a one-hot MatMul (indices × axis size elements)",
+  opsetNote: "ScatterElements reduction='add' from 16; below, a one-hot MatMul (indices × axis size elements)",
   inputs: ['data', 'indices', 'updates'],
   attrs: { axis: 0, mode: 'clip' },
   infer: (types, a) => {
@@ -89,7 +89,15 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
     const fixed = fixIndices(c, ax, a.mode);
     // Below opset 16: data + onehot(indices)ᵀ · updates, on [axis size, rest] and [#indices, rest].
     const scatter = (data: string, upd: string, outs?: string[]): string => {
-      if (c.opset >= 16) return c.emit('ScatterND', [data, c.emit('Unsqueeze', [fixed, c.ints([-1])])[0]!, upd], { reduction: 'add' }, outs ?? 1)[0]!;
+      if (c.opset >= 16) {
+        // ScatterElements, not ScatterND: onnxruntime's CPU ScatterND with reduction='add' splits the rows over its
+        // threads and loses sums when an index repeats (an embedding's gradient came out different run to run);
+        // its ScatterElements adds in one pass. Rows [K, rest...] with each row's index repeated along the rest.
+        const rows = c.emit('Reshape', [upd, c.emit('Concat', [c.ints([-1]), c.emit('Shape', [data], { start: 1 })[0]!], { axis: 0 })[0]!])[0]!;
+        const column = c.emit('Reshape', [fixed, c.ints([-1, ...Array<number>(r - 1).fill(1)])])[0]!;
+        const idx = c.emit('Expand', [column, c.emit('Shape', [rows])[0]!])[0]!;
+        return c.emit('ScatterElements', [data, idx, rows], { axis: 0, reduction: 'add' }, outs ?? 1)[0]!;
+      }
       const flatIdx = c.emit('Reshape', [fixed, c.ints([-1, 1])])[0]!;
       const hot = c.emit('Cast', [c.emit('Equal', [flatIdx, arange(c, dimOf(c, ax))])[0]!], { to: onnxDType(c.inTypes[0]!.dtype) })[0]!;
       const rows = c.emit('Reshape', [upd, c.emit('Concat', [c.emit('Shape', [flatIdx], { start: 0, end: 1 })[0]!, c.ints([-1])], { axis: 0 })[0]!])[0]!;
