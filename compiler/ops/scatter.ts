@@ -93,8 +93,10 @@ export const indexAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scatte
         // ScatterElements, not ScatterND: onnxruntime's CPU ScatterND with reduction='add' splits the rows over its
         // threads and loses sums when an index repeats (an embedding's gradient came out different run to run);
         // its ScatterElements adds in one pass. Rows [K, rest...] with each row's index repeated along the rest.
-        const rows = c.emit('Reshape', [upd, c.emit('Concat', [c.ints([-1]), c.emit('Shape', [data], { start: 1 })[0]!], { axis: 0 })[0]!])[0]!;
-        const column = c.emit('Reshape', [fixed, c.ints([-1, ...Array<number>(r - 1).fill(1)])])[0]!;
+        // The row count from the indices, not -1: a row of 0 elements leaves -1 undefined.
+        const count = c.emit('Shape', [c.emit('Reshape', [fixed, c.ints([-1])])[0]!])[0]!;
+        const rows = c.emit('Reshape', [upd, c.emit('Concat', [count, c.emit('Shape', [data], { start: 1 })[0]!], { axis: 0 })[0]!])[0]!;
+        const column = c.emit('Reshape', [fixed, c.emit('Concat', [count, c.ints(Array<number>(r - 1).fill(1))], { axis: 0 })[0]!])[0]!;
         const idx = c.emit('Expand', [column, c.emit('Shape', [rows])[0]!])[0]!;
         return c.emit('ScatterElements', [data, idx, rows], { axis: 0, reduction: 'add' }, outs ?? 1)[0]!;
       }
