@@ -93,6 +93,11 @@ export class ImageFolderDataset extends Dataset<unknown> {
   }
 }
 
+/** Python's `os.path.join(root, file)`: an absolute `file` stands alone. Example: `joinRoot('data', 'a.jpg')`. */
+export function joinRoot(root: string, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(root, file);
+}
+
 /**
  * The lines `index<TAB>label(s)<TAB>path` of an im2rec `.lst` file as
  * `[index, labels, path]` (`what` names the caller in errors).
@@ -167,6 +172,6 @@ export class ImageListDataset extends Dataset<unknown> {
   get(i: number): unknown {
     this.checkIndex(i);
     const [labels, file] = this.items[i]!;
-    return [imread(path.join(this.root, file), this.flag), new NDArray({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels) })];
+    return [imread(joinRoot(this.root, file), this.flag), new NDArray({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels) })];
   }
 }

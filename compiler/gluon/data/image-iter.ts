@@ -20,7 +20,6 @@
  * an Error naming the sample.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { nextInt } from '../../ops/rng.js';
 import { NDArray } from '../../engine/ndarray.js';
 import { bindArgs, type OptionArgs } from '../bind-args.js';
@@ -30,7 +29,7 @@ import {
   RandomCropAug, RandomGrayAug, RandomSizedCropAug, ResizeAug, runAug, type AugmenterLike,
 } from './image-aug.js';
 import { decodeImage } from './image-decode.js';
-import { readImageList } from './image-folder.js';
+import { joinRoot, readImageList } from './image-folder.js';
 import type { DataBatch, DataDesc } from './io.js';
 import { MXIndexedRecordIO, MXRecordIO, unpack } from './recordio.js';
 
@@ -302,7 +301,7 @@ export class ImageIter implements Iterable<DataBatch> {
         return { label, bytes, where: `record ${key} of '${this.rec.uri}'` };
       }
       const [label, file] = this.listed(key);
-      const full = path.join(this.pathRoot, file);
+      const full = joinRoot(this.pathRoot, file);
       let bytes: Uint8Array;
       try {
         bytes = readFileSync(full);

@@ -12,9 +12,11 @@
  * ignored), except the thread, prefetch and logging ones, which change
  * nothing here (`preprocessThreads`, `prefetchBuffer`, `verbose`);
  * `roundBatch` (default true) completes the last batch from the start as
- * ImageIter's 'pad' and reports `pad`; `shuffle` and `numParts` read the
- * records by their `.idx` (`pathImgidx`, else the `.rec`'s offsets found by
- * reading it once). Departures: an image smaller than `dataShape` is scaled
+ * ImageIter's 'pad' and reports `pad`; `shuffle`, `numParts` and
+ * `pathImglist` read the records by their `.idx` (`pathImgidx`, else the
+ * `.rec`'s offsets found by reading it once); a `.lst` labels the record
+ * whose header `id` is its index, as the C++ iterator matches them (by
+ * the `.idx` keys when `pathImgidx` is given: im2rec writes them equal). Departures: an image smaller than `dataShape` is scaled
  * up by the crop (image.py's) where the C++ iterator stops ("input image
  * size smaller than input shape"); with `roundBatch` the next epoch starts
  * from the first sample (the C++ one continues after the samples used as
@@ -31,7 +33,7 @@ import { isPlainObject } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import { Augmenter, CastAug, CenterCropAug, ColorNormalizeAug, HorizontalFlipAug, RandomCropAug, ResizeAug } from './image-aug.js';
 import { ImageIter } from './image-iter.js';
-import { MXRecordIO } from './recordio.js';
+import { MXRecordIO, unpack } from './recordio.js';
 
 /** The C++ iterator's parameters gluonc maps (MXNet's names, camelCase). */
 export interface ImageRecordIterOptions {
@@ -83,14 +85,19 @@ class ScaleAug extends Augmenter {
   }
 }
 
-/** The `.rec`'s record offsets, written as a temporary `.idx` (for shuffling a file that has none). */
+/** The `.rec`'s records as `[key, offset]`: keyed by their order, or by their headers' `id` (which the C++ iterator matches a `.lst`'s index against). */
 class OffsetScan extends MXRecordIO {
-  offsets(): number[] {
-    const out: number[] = [];
+  entries(byId: boolean): [number, number][] {
+    const out: [number, number][] = [];
+    const seen = new Set<number>();
     for (;;) {
       const at = this.pos;
-      if (this.read() === null) break;
-      out.push(at);
+      const r = this.read();
+      if (r === null) break;
+      const key = byId ? unpack(r)[0].id : out.length;
+      if (seen.has(key)) throw new Error(`ImageRecordIter: two records of '${this.uri}' have the id ${key}, so pathImglist cannot label them (give pathImgidx)`);
+      seen.add(key);
+      out.push([key, at]);
     }
     this.close();
     return out;
@@ -124,6 +131,7 @@ export class ImageRecordIter extends ImageIter {
     };
     const shape = o.dataShape;
     if (!Array.isArray(shape) || shape.length !== 3) throw new Error(`${what}: dataShape must be 3 positive integers [channels, height, width], got ${showValue(shape)}`);
+    if (shape[0] !== 3) throw new Error(`${what}: dataShape [${shape.join(', ')}]: gluonc's ImageRecordIter reads colour images (3 channels; MXNet's C++ one also takes 1)`);
     const augs: Augmenter[] = [];
     const resize = num('resize', -1);
     const interp = num('interMethod', 1);
@@ -141,12 +149,12 @@ export class ImageRecordIter extends ImageIter {
 
     let pathImgidx = o.pathImgidx;
     let scratch: string | null = null;
-    if (!pathImgidx && (o.shuffle || num('numParts', 1) > 1)) {
-      // The C++ iterator shuffles without an index: find the records' offsets once.
-      const offsets = new OffsetScan(o.pathImgrec, 'r').offsets();
+    if (!pathImgidx && (o.shuffle || num('numParts', 1) > 1 || o.pathImglist)) {
+      // The C++ iterator needs no index to shuffle or to label from a .lst: find the records' offsets once.
+      const entries = new OffsetScan(o.pathImgrec, 'r').entries(Boolean(o.pathImglist));
       scratch = mkdtempSync(path.join(tmpdir(), 'gluonc-rec-'));
       pathImgidx = path.join(scratch, 'scan.idx');
-      writeFileSync(pathImgidx, offsets.map((off, k) => `${k}\t${off}\n`).join(''));
+      writeFileSync(pathImgidx, entries.map(([k, off]) => `${k}\t${off}\n`).join(''));
     }
     try {
       super({

@@ -141,7 +141,7 @@ describe('image.ImageIter', function () {
       for (const [name, src] of sources) {
         const it = new image.ImageIter(b, [3, 4, 5], { ...src, lastBatchHandle: handle as 'pad' });
         assert.deepEqual(it.provideData, [{ name: 'data', shape: [b, 3, 4, 5], dtype: 'float32', layout: 'NCHW' }]);
-        const got: unknown[][][] = [];
+        const got: unknown[][] = [];
         for (let e = 0; e < 3; e++) {
           if (e > 0) it.reset();
           const epoch: unknown[] = [];
@@ -171,6 +171,9 @@ describe('image.ImageIter', function () {
       const rows = [...it].map((b) => b.label[0]!.toArray());
       assert.deepEqual(rows, [[[0, 100], [1, 101]], [[2, 102], [3, 103]], [[4, 104], [0, 100]]]);
     }
+    // An absolute path in the list stands alone, as os.path.join(path_root, path) gives it.
+    const abs = new image.ImageIter(1, [3, 4, 4], { imglist: [[9, path.join(dir, 'img2.png')]], pathRoot: path.join(dir, 'elsewhere') });
+    assert.deepEqual(samples(abs.next()!), [[2], [9]]);
     // The .lst's labels win over the headers when both are given, keyed by the .idx keys.
     const lst = path.join(dir, 'other.lst');
     writeFileSync(lst, [0, 1, 2, 3, 4].map((k) => `${k}\t${7 * k}\tignored.png\n`).join(''));
@@ -295,6 +298,18 @@ out = ((r - np.array([120, 110, 100], np.float32)) / np.array([50, 60, 70], np.f
     assert.notDeepEqual(o, [0, 1, 2, 3, 4, 5]);
     const parts = [0, 1].map((partIndex) => flat(new io.ImageRecordIter({ pathImgrec: rec, dataShape: [3, 4, 5], batchSize: 3, numParts: 2, partIndex }).next()!.label[0]!));
     assert.deepEqual(parts, [[0, 1, 2], [3, 4, 5]]);
+    // A .lst labels the record whose header id is its index (the C++ iterator's label map), with or without shuffling.
+    const byId = path.join(dir, 'byid.rec');
+    const w3 = new recordio.MXRecordIO(byId, 'w');
+    for (const id of [12, 10, 11]) w3.write(recordio.pack({ flag: 0, label: 0, id, id2: 0 }, png(id - 10, 4, 5)));
+    w3.close();
+    const lst = path.join(dir, 'byid.lst');
+    writeFileSync(lst, '10\t5\ta.png\n11\t6\tb.png\n12\t7\tc.png\n');
+    for (const shuffle of [false, true]) {
+      const b = new io.ImageRecordIter({ pathImgrec: byId, pathImglist: lst, dataShape: [3, 4, 5], batchSize: 3, shuffle }).next()!;
+      const [ids, labels] = samples(b);
+      assert.deepEqual(labels, ids.map((i) => i + 5));
+    }
     // A left-right gradient comes out reversed with mirror.
     const grad = nd.array(Array.from({ length: 4 * 5 }, (_v, i) => [i % 5, i % 5, i % 5]).flat(), { shape: [4, 5, 3], dtype: 'uint8' });
     const rec2 = path.join(dir, 'grad.rec');
@@ -313,6 +328,7 @@ out = ((r - np.array([120, 110, 100], np.float32)) / np.array([50, 60, 70], np.f
     assert.throws(() => new io.ImageRecordIter({ dataShape: [3, 4, 5], batchSize: 2 } as never), /ImageRecordIter: pathImgrec \(the \.rec file\) is required/);
     assert.throws(() => new io.ImageRecordIter({ ...base, pathImgrec: path.join(dir, 'none.rec') }), /cannot open '.*none\.rec'/);
     assert.throws(() => new io.ImageRecordIter({ ...base, dataShape: [4, 5] }), /ImageRecordIter: dataShape must be 3 positive integers/);
+    assert.throws(() => new io.ImageRecordIter({ ...base, dataShape: [1, 4, 5] }), /ImageRecordIter: dataShape \[1, 4, 5\]: gluonc's ImageRecordIter reads colour images/);
     assert.throws(() => new io.ImageRecordIter({ ...base, meanR: 'x' as never }), /meanR must be a number/);
   });
 });
