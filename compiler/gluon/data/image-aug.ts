@@ -21,6 +21,7 @@
 import type { DType } from '../../../runtime/dtypes.js';
 import { nextFloat, nextInt, nextNormal } from '../../ops/rng.js';
 import { NDArray } from '../../engine/ndarray.js';
+import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import { centerCrop, colorNormalize, imresize, randomCrop, randomSizeCrop, resizeShort } from './image.js';
 import { adjust } from './vision-color.js';
@@ -32,6 +33,11 @@ export type AugmenterLike = Augmenter | ((src: NDArray) => NDArray);
 /** Runs one augmenter of a list. Example: `runAug(aug, img)`. */
 export function runAug(aug: AugmenterLike, src: NDArray): NDArray {
   return typeof aug === 'function' ? aug(src) : aug.call(src);
+}
+
+/** An augmenter's MXNet parameters, positional or by name in one options object (`new ResizeAug({ size: 256 })`). */
+function bindAug<P extends readonly unknown[]>(cls: string, names: readonly string[], args: readonly unknown[]): P {
+  return bindArgs<P, {}>(cls, names, args, [])[0];
 }
 
 /** Python's `json.dumps` layout (`", "` and `": "` separators) for the kwargs `dumps` writes. */
@@ -85,9 +91,10 @@ const dumpsOf = (t: AugmenterLike): unknown => (t instanceof Augmenter ? t.dumps
 export class SequentialAug extends Augmenter {
   readonly ts: AugmenterLike[];
 
-  constructor(ts: AugmenterLike[]) {
+  constructor(...args: KwArgs<['ts'], [ts: AugmenterLike[]], {}>) {
+    const [ts] = bindAug<[AugmenterLike[]]>(new.target.name, ['ts'], args);
     super();
-    this.ts = augList('SequentialAug', ts);
+    this.ts = augList(new.target.name, ts);
   }
 
   override dumps(): unknown[] {
@@ -125,8 +132,14 @@ export class RandomOrderAug extends SequentialAug {
  * ```
  */
 export class ResizeAug extends Augmenter {
-  constructor(readonly size: number, readonly interp = 2) {
+  readonly size: number;
+  readonly interp: number;
+
+  constructor(...args: KwArgs<['size', 'interp?'], [size: number, interp?: number], {}>) {
+    const [size, interp = 2] = bindAug<[number, number?]>('ResizeAug', ['size', 'interp?'], args);
     super({ size, interp });
+    this.size = size;
+    this.interp = interp;
   }
 
   call(src: NDArray): NDArray {
@@ -142,8 +155,14 @@ export class ResizeAug extends Augmenter {
  * ```
  */
 export class ForceResizeAug extends Augmenter {
-  constructor(readonly size: [number, number], readonly interp = 2) {
+  readonly size: [number, number];
+  readonly interp: number;
+
+  constructor(...args: KwArgs<['size', 'interp?'], [size: [number, number], interp?: number], {}>) {
+    const [size, interp = 2] = bindAug<[[number, number], number?]>('ForceResizeAug', ['size', 'interp?'], args);
     super({ size, interp });
+    this.size = size;
+    this.interp = interp;
   }
 
   call(src: NDArray): NDArray {
@@ -161,8 +180,14 @@ export class ForceResizeAug extends Augmenter {
  * ```
  */
 export class RandomCropAug extends Augmenter {
-  constructor(readonly size: [number, number], readonly interp = 2) {
+  readonly size: [number, number];
+  readonly interp: number;
+
+  constructor(...args: KwArgs<['size', 'interp?'], [size: [number, number], interp?: number], {}>) {
+    const [size, interp = 2] = bindAug<[[number, number], number?]>('RandomCropAug', ['size', 'interp?'], args);
     super({ size, interp });
+    this.size = size;
+    this.interp = interp;
   }
 
   call(src: NDArray): NDArray {
@@ -179,8 +204,17 @@ export class RandomCropAug extends Augmenter {
  * ```
  */
 export class RandomSizedCropAug extends Augmenter {
-  constructor(readonly size: [number, number], readonly area: number | [number, number], readonly ratio: [number, number], readonly interp = 2) {
+  readonly size: [number, number];
+  readonly area: number | [number, number];
+  readonly ratio: [number, number];
+  readonly interp: number;
+
+  constructor(
+    ...args: KwArgs<['size', 'area', 'ratio', 'interp?'], [size: [number, number], area: number | [number, number], ratio: [number, number], interp?: number], {}>
+  ) {
+    const [size, area, ratio, interp = 2] = bindAug<[[number, number], number | [number, number], [number, number], number?]>('RandomSizedCropAug', ['size', 'area', 'ratio', 'interp?'], args);
     super({ size, area, ratio, interp });
+    [this.size, this.area, this.ratio, this.interp] = [size, area, ratio, interp];
   }
 
   call(src: NDArray): NDArray {
@@ -196,8 +230,14 @@ export class RandomSizedCropAug extends Augmenter {
  * ```
  */
 export class CenterCropAug extends Augmenter {
-  constructor(readonly size: [number, number], readonly interp = 2) {
+  readonly size: [number, number];
+  readonly interp: number;
+
+  constructor(...args: KwArgs<['size', 'interp?'], [size: [number, number], interp?: number], {}>) {
+    const [size, interp = 2] = bindAug<[[number, number], number?]>('CenterCropAug', ['size', 'interp?'], args);
     super({ size, interp });
+    this.size = size;
+    this.interp = interp;
   }
 
   call(src: NDArray): NDArray {
@@ -221,9 +261,12 @@ const symmetric = (a: number): number => -a + 2 * a * nextFloat();
  * ```
  */
 export class BrightnessJitterAug extends Augmenter {
-  constructor(readonly brightness: number) {
+  readonly brightness: number;
+
+  constructor(...args: KwArgs<['brightness'], [brightness: number], {}>) {
+    const [brightness] = bindAug<[number]>('BrightnessJitterAug', ['brightness'], args);
     super({ brightness });
-    jitterAmount('BrightnessJitterAug', 'brightness', brightness);
+    this.brightness = jitterAmount('BrightnessJitterAug', 'brightness', brightness);
   }
 
   /** `src * alpha`. */
@@ -244,9 +287,12 @@ export class BrightnessJitterAug extends Augmenter {
  * ```
  */
 export class ContrastJitterAug extends Augmenter {
-  constructor(readonly contrast: number) {
+  readonly contrast: number;
+
+  constructor(...args: KwArgs<['contrast'], [contrast: number], {}>) {
+    const [contrast] = bindAug<[number]>('ContrastJitterAug', ['contrast'], args);
     super({ contrast });
-    jitterAmount('ContrastJitterAug', 'contrast', contrast);
+    this.contrast = jitterAmount('ContrastJitterAug', 'contrast', contrast);
   }
 
   /** `src * alpha + (1 - alpha) * mean(0.299 R + 0.587 G + 0.114 B)`. */
@@ -267,9 +313,12 @@ export class ContrastJitterAug extends Augmenter {
  * ```
  */
 export class SaturationJitterAug extends Augmenter {
-  constructor(readonly saturation: number) {
+  readonly saturation: number;
+
+  constructor(...args: KwArgs<['saturation'], [saturation: number], {}>) {
+    const [saturation] = bindAug<[number]>('SaturationJitterAug', ['saturation'], args);
     super({ saturation });
-    jitterAmount('SaturationJitterAug', 'saturation', saturation);
+    this.saturation = jitterAmount('SaturationJitterAug', 'saturation', saturation);
   }
 
   /** `src * alpha + (1 - alpha) * (0.299 R + 0.587 G + 0.114 B)` per pixel. */
@@ -316,9 +365,12 @@ const matmul = (a: number[][], b: number[][]): number[][] => a.map((row) => b[0]
  * ```
  */
 export class HueJitterAug extends Augmenter {
-  constructor(readonly hue: number) {
+  readonly hue: number;
+
+  constructor(...args: KwArgs<['hue'], [hue: number], {}>) {
+    const [hue] = bindAug<[number]>('HueJitterAug', ['hue'], args);
     super({ hue });
-    jitterAmount('HueJitterAug', 'hue', hue);
+    this.hue = jitterAmount('HueJitterAug', 'hue', hue);
   }
 
   /** `src @ (ITYIQ · rot(alpha π) · TYIQ)ᵀ`, image.py's matrix (computed in float64, applied in the image's dtype). */
@@ -343,7 +395,8 @@ export class HueJitterAug extends Augmenter {
  * ```
  */
 export class ColorJitterAug extends RandomOrderAug {
-  constructor(brightness: number, contrast: number, saturation: number) {
+  constructor(...args: KwArgs<['brightness', 'contrast', 'saturation'], [brightness: number, contrast: number, saturation: number], {}>) {
+    const [brightness, contrast, saturation] = bindAug<[number, number, number]>('ColorJitterAug', ['brightness', 'contrast', 'saturation'], args);
     const ts: Augmenter[] = [];
     if (brightness > 0) ts.push(new BrightnessJitterAug(brightness));
     if (contrast > 0) ts.push(new ContrastJitterAug(contrast));
@@ -364,9 +417,12 @@ export class LightingAug extends Augmenter {
   readonly eigval: number[];
   readonly eigvec: number[][];
 
-  constructor(readonly alphastd: number, eigval: number[] | NDArray, eigvec: number[][] | NDArray) {
+  readonly alphastd: number;
+
+  constructor(...args: KwArgs<['alphastd', 'eigval', 'eigvec'], [alphastd: number, eigval: number[] | NDArray, eigvec: number[][] | NDArray], {}>) {
+    const [alphastd, eigval, eigvec] = bindAug<[number, number[] | NDArray, number[][] | NDArray]>('LightingAug', ['alphastd', 'eigval', 'eigvec'], args);
     super({ alphastd, eigval, eigvec });
-    jitterAmount('LightingAug', 'alphastd', alphastd);
+    this.alphastd = jitterAmount('LightingAug', 'alphastd', alphastd);
     const val = (eigval instanceof NDArray ? eigval.toArray() : eigval) as number[];
     const vec = (eigvec instanceof NDArray ? eigvec.toArray() : eigvec) as number[][];
     if (!Array.isArray(val) || val.length !== 3 || !val.every(Number.isFinite)) throw new Error(`LightingAug: eigval must be 3 numbers, got ${showValue(eigval)}`);
@@ -412,7 +468,8 @@ export class ColorNormalizeAug extends Augmenter {
   readonly mean: NDArray | null;
   readonly std: NDArray | null;
 
-  constructor(mean: number | number[] | NDArray | null, std: number | number[] | NDArray | null) {
+  constructor(...args: KwArgs<['mean', 'std'], [mean: number | number[] | NDArray | null, std: number | number[] | NDArray | null], {}>) {
+    const [mean, std] = bindAug<[number | number[] | NDArray | null, number | number[] | NDArray | null]>('ColorNormalizeAug', ['mean', 'std'], args);
     super({ mean, std });
     this.mean = channelConst('ColorNormalizeAug', 'mean', mean);
     this.std = channelConst('ColorNormalizeAug', 'std', std);
@@ -435,8 +492,13 @@ export class ColorNormalizeAug extends Augmenter {
  * ```
  */
 export class RandomGrayAug extends Augmenter {
-  constructor(readonly p: number) {
+  readonly p: number;
+
+  constructor(...args: KwArgs<['p'], [p: number], {}>) {
+    const [p] = bindAug<[number]>('RandomGrayAug', ['p'], args);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`RandomGrayAug: p must be a probability in [0, 1], got ${showValue(p)}`);
     super({ p });
+    this.p = p;
   }
 
   /** The gray image (`src @ mat`, image.py's matrix). */
@@ -457,8 +519,13 @@ export class RandomGrayAug extends Augmenter {
  * ```
  */
 export class HorizontalFlipAug extends Augmenter {
-  constructor(readonly p: number) {
+  readonly p: number;
+
+  constructor(...args: KwArgs<['p'], [p: number], {}>) {
+    const [p] = bindAug<[number]>('HorizontalFlipAug', ['p'], args);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`HorizontalFlipAug: p must be a probability in [0, 1], got ${showValue(p)}`);
     super({ p });
+    this.p = p;
   }
 
   call(src: NDArray): NDArray {
@@ -475,8 +542,12 @@ export class HorizontalFlipAug extends Augmenter {
  * ```
  */
 export class CastAug extends Augmenter {
-  constructor(readonly typ: DType = 'float32') {
+  readonly typ: DType;
+
+  constructor(...args: KwArgs<['typ?'], [typ?: DType], {}>) {
+    const [typ = 'float32'] = bindAug<[DType?]>('CastAug', ['typ?'], args);
     super({ type: typ });
+    this.typ = typ;
   }
 
   call(src: NDArray): NDArray {

@@ -206,5 +206,17 @@ print(json.dumps(out))`;
     assert.throws(() => new image.LightingAug(0.1, [1, 2], EIGVEC), /LightingAug: eigval must be 3 numbers/);
     assert.throws(() => new image.RandomGrayAug(1).call(nd.zeros([4, 4, 1])), /RandomGrayAug: expected 3 channels/);
     assert.throws(() => new image.SequentialAug([1 as never]), /SequentialAug: ts must be a list of augmenters/);
+    assert.throws(() => new image.HorizontalFlipAug(2), /HorizontalFlipAug: p must be a probability in \[0, 1\], got 2/);
+    assert.throws(() => new image.ResizeAug({ size: 4, interpolation: 1 } as never), /ResizeAug.*interpolation/);
+    assert.throws(() => new (image.ResizeAug as new () => unknown)(), /ResizeAug: missing required argument 'size'/);
+  });
+
+  it("takes MXNet's parameters positionally or by name, as image.py's keyword arguments", () => {
+    const x = rgb(6, 9, 2);
+    assert.deepEqual(flat(new image.ResizeAug({ size: 4, interp: 1 }).call(x)), flat(new image.ResizeAug(4, 1).call(x)));
+    assert.deepEqual(new image.RandomSizedCropAug([5, 4], { area: [0.5, 1], ratio: [1, 1] }).dumps(), '["randomsizedcropaug", {"size": [5, 4], "area": [0.5, 1], "ratio": [1, 1], "interp": 2}]');
+    assert.deepEqual(new image.ColorNormalizeAug({ mean: 1, std: null }).dumps(), '["colornormalizeaug", {"mean": 1, "std": null}]');
+    assert.deepEqual(new image.CastAug({ typ: 'float64' }).call(x).dtype, 'float64');
+    assert.deepEqual(new image.ColorJitterAug({ brightness: 0.1, contrast: 0, saturation: 0.2 }).ts.map((t) => t.constructor.name), ['BrightnessJitterAug', 'SaturationJitterAug']);
   });
 });
