@@ -188,6 +188,7 @@ export class ImageIter implements Iterable<DataBatch> {
       vals as [number, number[], number?, string?, string?, string?, string?, boolean?, number?, number?, AugmenterLike[]?, ImgListEntry[]?, string?, string?, string?, LastBatchHandle?];
     if (!pathImgrec && !pathImglist && !Array.isArray(imglist)) throw new Error(`${what}: give pathImgrec (a .rec file), pathImglist (a .lst file) or imglist (a list of [label..., path])`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${what}: batchSize must be a positive integer, got ${showValue(batchSize)}`);
+    if (typeof shuffle !== 'boolean') throw new Error(`${what}: shuffle must be true or false, got ${showValue(shuffle)}`);
     if (!Number.isInteger(labelWidth) || labelWidth < 1) throw new Error(`${what}: labelWidth must be a positive integer, got ${showValue(labelWidth)}`);
     if (!HANDLES.includes(lastBatchHandle)) throw new Error(`${what}: lastBatchHandle must be 'pad', 'discard' or 'roll_over', got ${showValue(lastBatchHandle)}`);
     if (!['int32', 'float32', 'int64', 'float64'].includes(dtype)) throw new Error(`${what}: dtype ${showValue(dtype)} label not supported (int32, float32, int64, float64)`);

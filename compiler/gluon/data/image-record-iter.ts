@@ -129,6 +129,9 @@ export class ImageRecordIter extends ImageIter {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what}: ${k} must be a number, got ${showValue(v)}`);
       return v;
     };
+    for (const k of ['shuffle', 'randCrop', 'randMirror', 'mirror', 'roundBatch', 'verbose'] as const) {
+      if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new Error(`${what}: ${k} must be true or false, got ${showValue(o[k])}`);
+    }
     const shape = o.dataShape;
     if (!Array.isArray(shape) || shape.length !== 3) throw new Error(`${what}: dataShape must be 3 positive integers [channels, height, width], got ${showValue(shape)}`);
     if (shape[0] !== 3) throw new Error(`${what}: dataShape [${shape.join(', ')}]: gluonc's ImageRecordIter reads colour images (3 channels; MXNet's C++ one also takes 1)`);

@@ -330,5 +330,6 @@ out = ((r - np.array([120, 110, 100], np.float32)) / np.array([50, 60, 70], np.f
     assert.throws(() => new io.ImageRecordIter({ ...base, dataShape: [4, 5] }), /ImageRecordIter: dataShape must be 3 positive integers/);
     assert.throws(() => new io.ImageRecordIter({ ...base, dataShape: [1, 4, 5] }), /ImageRecordIter: dataShape \[1, 4, 5\]: gluonc's ImageRecordIter reads colour images/);
     assert.throws(() => new io.ImageRecordIter({ ...base, meanR: 'x' as never }), /meanR must be a number/);
+    assert.throws(() => new io.ImageRecordIter({ ...base, roundBatch: 1 as never }), /ImageRecordIter: roundBatch must be true or false, got 1/);
   });
 });
