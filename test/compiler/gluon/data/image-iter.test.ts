@@ -188,6 +188,16 @@ describe('image.ImageIter', function () {
       assert.deepEqual(part(0, src), [[0, 1, 2]]);
       assert.deepEqual(part(1, src), [[3, 4, 5]]);
     }
+    // hardReset() forgets a rolled-over batch; reset() keeps it for the next epoch's first batch.
+    const roll = new image.ImageIter(3, [3, 4, 4], { pathImgrec: ds.rec, pathImgidx: ds.idx, lastBatchHandle: 'roll_over' });
+    assert.equal(roll.numImage, 7);
+    assert.deepEqual([...roll].map((b) => samples(b)[0]), [[0, 1, 2], [3, 4, 5]]);
+    roll.hardReset();
+    assert.deepEqual([samples(roll.next()!)[0]], [[0, 1, 2]]);
+    [...roll];
+    roll.reset();
+    const first = roll.next()!;
+    assert.deepEqual([samples(first)[0], first.pad], [[6, 0, 1], 2]);
     const orders = (seed: number) => {
       random.seed(seed);
       const it = new image.ImageIter(7, [3, 4, 4], { pathImgrec: ds.rec, pathImgidx: ds.idx, shuffle: true });
