@@ -208,7 +208,7 @@ export class ImageIter implements Iterable<DataBatch> {
     if (pathImgrec) {
       if (pathImgidx) {
         const r = new MXIndexedRecordIO(pathImgidx, pathImgrec, 'r');
-        idxKeys = r.keys as number[];
+        idxKeys = [...r.keys] as number[];
         this.rec = r;
       } else this.rec = new MXRecordIO(pathImgrec, 'r');
     } else this.rec = null;
