@@ -171,6 +171,9 @@ describe('image.ImageIter', function () {
       const rows = [...it].map((b) => b.label[0]!.toArray());
       assert.deepEqual(rows, [[[0, 100], [1, 101]], [[2, 102], [3, 103]], [[4, 104], [0, 100]]]);
     }
+    // A plain function works in augList as an augmenter (MXNet calls aug(src)).
+    const fn = new image.ImageIter(2, [3, 4, 4], { pathImgrec: ds.rec, labelWidth: 2, augList: [(img: nd.NDArray) => image.fixedCrop(img, 1, 1, 4, 4), new image.CastAug()] });
+    assert.deepEqual(samples(fn.next()!), [[0, 1], [0, 100, 1, 101]]);
     // An absolute path in the list stands alone, as os.path.join(path_root, path) gives it.
     const abs = new image.ImageIter(1, [3, 4, 4], { imglist: [[9, path.join(dir, 'img2.png')]], pathRoot: path.join(dir, 'elsewhere') });
     assert.deepEqual(samples(abs.next()!), [[2], [9]]);
