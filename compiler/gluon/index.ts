@@ -117,12 +117,12 @@ export { NDArrayClass as NDArray, SymbolClass as Symbol };
 
 /** MXNet 2.x's numpy interface and extension operators (Gluon 2 / d2l code): `np.dot(x, w)`, `npx.relu(y)`. */
 export { np } from './np.js';
-/** MXNet's `mx.image`: `imread`, `imdecode`, `imresize`, `resizeShort`, `fixedCrop`, `centerCrop`, `randomCrop`, `randomSizeCrop`, `scaleDown`, `colorNormalize`. */
-export * as image from './data/image.js';
+/** MXNet's `mx.image`: `imread`, `imdecode`, `imresize`, `resizeShort`, `fixedCrop`, `centerCrop`, `randomCrop`, `randomSizeCrop`, `scaleDown`, `colorNormalize`; the augmenters, `CreateAugmenter` and `ImageIter`. */
+export * as image from './data/image-index.js';
 /** MXNet's `mx.recordio`: `MXRecordIO`, `MXIndexedRecordIO`, `pack`, `unpack`, `packImg`, `unpackImg` over `.rec`/`.idx` files. */
 export * as recordio from './data/recordio.js';
-/** MXNet's `mx.io`: `NDArrayIter` and the `DataBatch` / `DataDesc` it yields. */
-export * as io from './data/io.js';
+/** MXNet's `mx.io`: `NDArrayIter`, `ImageRecordIter` and the `DataBatch` / `DataDesc` they yield. */
+export * as io from './data/io-index.js';
 export { npx } from './npx.js';
 
 /**

@@ -93,6 +93,37 @@ export class ImageFolderDataset extends Dataset<unknown> {
   }
 }
 
+/** Python's `os.path.join(root, file)`: an absolute `file` stands alone. Example: `joinRoot('data', 'a.jpg')`. */
+export function joinRoot(root: string, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(root, file);
+}
+
+/**
+ * The lines `index<TAB>label(s)<TAB>path` of an im2rec `.lst` file as
+ * `[index, labels, path]` (`what` names the caller in errors).
+ * Example: `readImageList('ImageIter', 'data/train.lst')`.
+ */
+export function readImageList(what: string, file: string): [number, number[], string][] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${what}: cannot read the list '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const out: [number, number[], string][] = [];
+  text.split('\n').forEach((raw, n) => {
+    const line = raw.trim();
+    if (!line) return;
+    const cols = line.split('\t');
+    const labels = cols.slice(1, -1).map(Number);
+    if (cols.length < 3 || !Number.isInteger(Number(cols[0])) || labels.some((v) => !Number.isFinite(v))) {
+      throw new Error(`${what}: '${file}' line ${n + 1} is not 'index<TAB>label(s)<TAB>path': ${JSON.stringify(raw)}`);
+    }
+    out.push([Number(cols[0]), labels, cols.at(-1)!]);
+  });
+  return out;
+}
+
 /**
  * Images listed with their labels (MXNet's `ImageListDataset(root, imglist,
  * flag)`): `imglist` is an im2rec `.lst` file under `root` (lines `index,
@@ -119,23 +150,7 @@ export class ImageListDataset extends Dataset<unknown> {
     this.root = expandUser(root);
     this.flag = flag;
     if (typeof imglist === 'string') {
-      const file = path.join(this.root, imglist);
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new Error(`ImageListDataset: cannot read the list '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      text.split('\n').forEach((raw, n) => {
-        const line = raw.trim();
-        if (!line) return;
-        const cols = line.split('\t');
-        const labels = cols.slice(1, -1).map(Number);
-        if (cols.length < 3 || !Number.isInteger(Number(cols[0])) || labels.some((v) => !Number.isFinite(v))) {
-          throw new Error(`ImageListDataset: '${file}' line ${n + 1} is not 'index<TAB>label(s)<TAB>path': ${JSON.stringify(raw)}`);
-        }
-        this.items.push([labels, cols.at(-1)!]);
-      });
+      for (const [, labels, file] of readImageList('ImageListDataset', path.join(this.root, imglist))) this.items.push([labels, file]);
     } else if (Array.isArray(imglist)) {
       imglist.forEach((entry, k) => {
         const p = Array.isArray(entry) ? entry.at(-1) : undefined;
@@ -157,6 +172,6 @@ export class ImageListDataset extends Dataset<unknown> {
   get(i: number): unknown {
     this.checkIndex(i);
     const [labels, file] = this.items[i]!;
-    return [imread(path.join(this.root, file), this.flag), new NDArray({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels) })];
+    return [imread(joinRoot(this.root, file), this.flag), new NDArray({ dtype: 'float32', shape: [labels.length], data: Float32Array.from(labels) })];
   }
 }
