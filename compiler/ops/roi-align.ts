@@ -155,6 +155,7 @@ function binEye(d: DType, p: number, shape: number[]): HostTensor {
  */
 export const ROIAlign: OpDef<RoiAlignSig, RoiAlignAttrs> = defineOp<RoiAlignSig, RoiAlignAttrs>({
   name: OP,
+  opsetNote: 'RoiAlign with coordinate_transformation_mode from 16; below, RoiAlign-10 (aligned is an Error)',
   inputs: ['data', 'rois'],
   attrs: { pooledSize: null, spatialScale: null, sampleRatio: -1, positionSensitive: false, aligned: false },
   positional: ['pooledSize', 'spatialScale', 'sampleRatio', 'positionSensitive', 'aligned'],

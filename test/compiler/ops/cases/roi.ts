@@ -139,12 +139,12 @@ cases.push({
   // The first four samples (finite, fixed grids) are the gradient table's: the adaptive grid has no gradient.
   samples: [
     { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }], label: 'sampleRatio 2, not aligned: partly/wholly outside, zero-size, border, batch -1' },
-    { inputs: [{ shape: [2, 3, 7, 9], dtype: 'float64' }, { shape: [7, 5], dtype: 'float64', values: ALIGN_ROIS.flat() }], args: [[3, 2], 0.5, 3, false, true], label: 'float64, aligned, sampleRatio 3, positional' },
+    { inputs: [{ shape: [2, 3, 7, 9], dtype: 'float64' }, { shape: [7, 5], dtype: 'float64', values: ALIGN_ROIS.flat() }], args: [[3, 2], 0.5, 3, false, true], minOpset: 16, label: 'float64, aligned, sampleRatio 3, positional' },
     { inputs: [{ shape: [2, 12, 5, 6] }, { shape: [3, 5], values: [0, 0, 0, 5, 4, 1, 1.5, 0.5, 4.5, 3.5, 1, -2, -1, 7, 6] }], args: [{ pooledSize: [2, 3], spatialScale: 1, sampleRatio: 1, positionSensitive: true }], label: 'position-sensitive, sampleRatio 1' },
     { inputs: [{ shape: [2, 2, 7, 9] }, { shape: [5, 5], values: EDGE_ROIS.flat() }], args: [{ pooledSize: [1, 1], spatialScale: 1, sampleRatio: 1 }], label: 'samples exactly at -1, H, W and on integers' },
     { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 2], spatialScale: 0.5 }], label: 'adaptive grid (sampleRatio -1), not aligned' },
-    { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [3, 2], spatialScale: 0.5, sampleRatio: 0, aligned: true }], label: 'adaptive grid, aligned (the zero-size box: 0)' },
-    { inputs: [{ shape: [2, 8, 6, 6] }, { shape: [2, 5], values: [0, 0, 0, 9, 11, 1, 2, 2, 5, 4] }], args: [{ pooledSize: [2, 2], spatialScale: 0.5, positionSensitive: true, aligned: true }], label: 'adaptive, position-sensitive, aligned' },
+    { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [3, 2], spatialScale: 0.5, sampleRatio: 0, aligned: true }], minOpset: 16, label: 'adaptive grid, aligned (the zero-size box: 0)' },
+    { inputs: [{ shape: [2, 8, 6, 6] }, { shape: [2, 5], values: [0, 0, 0, 9, 11, 1, 2, 2, 5, 4] }], args: [{ pooledSize: [2, 2], spatialScale: 0.5, positionSensitive: true, aligned: true }], minOpset: 16, label: 'adaptive, position-sensitive, aligned' },
     { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], symbolic: true, values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2 }], label: 'a symbolic number of boxes' },
   ],
 });
