@@ -5,11 +5,15 @@
  * roi_align.cc forward and backward (ROI_ALIGN_REF in cases/roi.ts: the
  * bilinear weights scattered back); the data's gradient also against
  * central finite differences in float64; the boxes get none; the adaptive
- * grid's gradient, bad shapes and options are Errors naming ROIAlign.
+ * grid's gradient, bad shapes and options are Errors naming ROIAlign;
+ * MXNet's symbol file (`_contrib_ROIAlign`) written and read back.
  * The operator table (cases/roi.ts) covers the forward's fixed cases and
  * the rule's finite differences input by input.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { autograd, gluon, nd, npx, sym } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
@@ -140,6 +144,31 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
     assertClose((net.call(x, rois) as nd.NDArray).data() as Float32Array, ref.y, 'npx.roiAlign hybridized');
     const s = sym.contrib.ROIAlign(sym.var('x', { shape: [2, 3, 7, 9] }), sym.var('r', { shape: [4, 5] }), [3, 3], 0.25, 2);
     assert.deepEqual(s.shape, [4, 3, 3, 3]);
+  });
+
+  it("export({ format: 'mxnet' }) writes MXNet's _contrib_ROIAlign and its attribute strings; SymbolBlock.imports reads it back", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gluonc-roialign-'));
+    try {
+      const x = nd.array(wave(2 * 12 * 7 * 9), { shape: [2, 12, 7, 9] });
+      const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5] });
+      for (const [name, opts, attrs] of [
+        ['plain', { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }, { pooled_size: '(2, 3)', spatial_scale: '0.5', sample_ratio: '2', position_sensitive: 'False' }],
+        ['ps', { pooledSize: [2, 2], spatialScale: 0.25, positionSensitive: true, aligned: true }, { pooled_size: '(2, 2)', spatial_scale: '0.25', sample_ratio: '-1', position_sensitive: 'True', aligned: 'True' }],
+      ] as [string, Opts, Record<string, string>][]) {
+        const net = new Pool(opts);
+        net.hybridize();
+        const want = net.call(x, rois) as nd.NDArray;
+        const { symbolFile, paramsFile } = net.export(join(dir, name), { format: 'mxnet' });
+        const nodes = (JSON.parse(readFileSync(symbolFile, 'utf8')) as { nodes: { op: string; attrs?: Record<string, string> }[] }).nodes;
+        const node = nodes.find((n) => n.op !== 'null')!;
+        assert.equal(node.op, '_contrib_ROIAlign');
+        assert.deepEqual(node.attrs, attrs);
+        const back = gluon.SymbolBlock.imports(symbolFile, ['data0', 'data1'], paramsFile);
+        assertClose((back.call(x, rois) as nd.NDArray).data() as Float32Array, Array.from(want.data() as Float32Array), `${name} read back`, 0, 0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('float16 runs in float32', () => {
