@@ -141,6 +141,8 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   Deconvolution: { names: ['Deconvolution'], drop: ['targetShape'] },
   Embedding: same('Embedding'),
   Pooling: { names: ['Pooling'], drop: ['pValue'] },
+  // aligned came in a later MXNet 1.x than ROIAlign: written only when true, so older versions still read the file.
+  ROIAlign: { names: ['_contrib_ROIAlign', '_npx_roi_align'], omitFalse: ['aligned'] },
   Activation: same('Activation'),
   LeakyReLU: same('LeakyReLU'),
   softmax: { names: ['softmax'], omitFalse: ['useLength'] },

@@ -344,7 +344,8 @@ export function loadParamsFile(file: string, params: ParameterDict, options: Loa
   checkLoadOptions(file, options);
   const cast = options.cast === true || options.castDtype === true;
   const loaded = readTensorFile(file);
-  if (!loaded.named) throw new Error(`${file}: the ${loaded.format === 'npy' ? '.npy' : 'MXNet'} file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
+  // An empty MXNet file (a parameterless block's export; MXNet writes {} as 0 arrays and 0 names) is an empty dict.
+  if (!loaded.named && loaded.tensors.length > 0) throw new Error(`${file}: the ${loaded.format === 'npy' ? '.npy' : 'MXNet'} file holds ${loaded.tensors.length} arrays without names, so they cannot be matched to parameters`);
   const fromMxnet = loaded.format !== 'safetensors';
   const names = fromMxnet ? canonicalMxnetNames(loaded.tensors.map(([raw]) => raw)) : loaded.tensors.map(([raw]) => raw);
   const shapes = params.entries().map(([n, p]): [string, number[]] => [n, p.shape]);

@@ -207,6 +207,11 @@ export const npx = {
   pooling: npxOrdered('pooling', 'Pooling', ['data', 'kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout']) as NpxPooling,
   /** MXNet 2's `npx.roi_pooling(data, rois, pooled_size, spatial_scale)` (F/nd's `ROIPooling`; forward only). */
   roiPooling: npxOrdered('roiPooling', 'ROIPooling', ['data', 'rois', 'pooledSize', 'spatialScale']) as View<'ROIPooling'>,
+  /**
+   * MXNet 2's `npx.roi_align(data, rois, pooled_size, spatial_scale, sample_ratio=-1, position_sensitive=False, aligned=False)`
+   * (F/nd's `contrib.ROIAlign`); differentiable in the data with a fixed `sampleRatio > 0`.
+   */
+  roiAlign: npxOrdered('roiAlign', 'ROIAlign', ['data', 'rois', 'pooledSize', 'spatialScale', 'sampleRatio', 'positionSensitive', 'aligned']) as View<'ROIAlign'>,
   embedding: opView('Embedding'),
   dropout: opView('Dropout'),
   oneHot: opView('oneHot'),

@@ -30,6 +30,7 @@ import { MULTINOMIAL_OPS } from './multinomial.js';
 import { RANDOM_OPS } from './random.js';
 import { REDUCE_OPS } from './reduce.js';
 import { ROI_OPS } from './roi.js';
+import { ROI_ALIGN_OPS } from './roi-align.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
 import { RNN_TRAIN_OPS } from './rnn-train.js';
@@ -59,6 +60,7 @@ export const OPS = {
   ...POOL_OPS,
   ...UNPOOL_OPS,
   ...ROI_OPS,
+  ...ROI_ALIGN_OPS,
   ...NN_OPS,
   ...FFT_OPS,
   ...RANDOM_OPS,

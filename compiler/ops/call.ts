@@ -225,8 +225,8 @@ function describe(x: unknown): string {
 type Ops = typeof OPS;
 
 /** The operator functions of a backend whose tensors are `T`. */
-/** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`), the same functions as on `F`. */
-export type ContribNamespace<T> = { readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>; readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T> };
+/** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`, `F.contrib.ROIAlign` keeps its name), the same functions as on `F`. */
+export type ContribNamespace<T> = { readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>; readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T>; readonly ROIAlign: Bind<SigOf<Ops['ROIAlign']>, T> };
 
 export type OpsOf<T> = { [K in keyof Ops]: K extends keyof Typed<T> ? Typed<T>[K] : Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T>; readonly contrib: ContribNamespace<T> };
 
@@ -249,7 +249,7 @@ export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) =>
     out[name] = (...args: unknown[]) => apply(def, name, args);
   }
   Object.defineProperty(out, 'random', { value: randomNamespace<T>(out), enumerable: false });
-  Object.defineProperty(out, 'contrib', { value: Object.freeze({ arangeLike: out['arangeLike'], divSqrtDim: out['divSqrtDim'] }), enumerable: false });
+  Object.defineProperty(out, 'contrib', { value: Object.freeze({ arangeLike: out['arangeLike'], divSqrtDim: out['divSqrtDim'], ROIAlign: out['ROIAlign'] }), enumerable: false });
   return out as unknown as OpsOf<T>;
 }
 

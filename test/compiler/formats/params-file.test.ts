@@ -549,6 +549,9 @@ describe('parameter files', () => {
 
       python(PY_WRITE_MXNET, { path: file('noname.params'), arrays });
       assert.throws(() => mlp().loadParameters(file('noname.params')), /noname\.params: the MXNet file holds 6 arrays without names/);
+      // An empty file (MXNet's {} and a parameterless block's export: 0 arrays, 0 names) is an empty dict: the missing parameters are named.
+      python(PY_WRITE_MXNET, { path: file('empty.params'), arrays: [] });
+      assert.throws(() => mlp().loadParameters(file('empty.params')), (e: Error) => !/without names/.test(e.message) && /empty\.params/.test(e.message) && /weight|bias/.test(e.message));
       // Names that match no parameter (MXNet's global names) are placed by structural order.
       python(PY_WRITE_MXNET, { path: file('legacy-names.params'), arrays, names: entries.map(([k]) => `arg:dense_${k}`) });
       const byOrder = mlp();

@@ -23,6 +23,12 @@ export interface Sample {
   args?: unknown[];
   /** A name for the test title. */
   label?: string;
+  /**
+   * The lowest ONNX opset this sample's options lower at, where an option is
+   * newer than the operator (ROIAlign's `aligned` needs RoiAlign-16): below
+   * it opsets.test.ts expects the lowering's Error naming the operator and it.
+   */
+  minOpset?: number;
 }
 
 /** The table entry of one operator. */

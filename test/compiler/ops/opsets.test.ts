@@ -6,7 +6,8 @@
  * `onnx.checker.check_model(full_check=True)` (one process for all files),
  * run in onnxruntime and compared with the numpy float64 reference (or the
  * TypeScript kernel where an operator has no reference; shapes only for
- * random operators). Below its minimum an operator is refused by name.
+ * random operators). Below its minimum an operator is refused by name, and
+ * so is a sample below its own `minOpset` (an option newer than the operator).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -142,6 +143,8 @@ describe(`operators at ONNX opsets ${OPSETS.join(', ')} (input ${seedNote(SEED)}
   function it_(title: string, item: Item): void {
     it(title, () => {
       const what = `${title} (${seedNote(SEED)})`;
+      const least = item.s.minOpset ?? 0;
+      if (item.opset < least) return assert.match(item.error ?? 'no Error', new RegExp(`^${item.c.op}: .*opset ${least}`), `${what}: below the sample's opset ${least}`);
       assert.ok(!item.error, `${what}: ${item.error}`);
       if (!item.outs) return; // folded while tracing
       assert.equal(item.checker, null, `${what}: onnx.checker: ${item.checker}`);

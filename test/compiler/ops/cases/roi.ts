@@ -1,5 +1,5 @@
 /**
- * Table entries for `ROIPooling`. Reference: MXNet's roi_pooling.cc CPU
+ * Table entries for `ROIPooling` and `ROIAlign` (its reference below). Reference of ROIPooling: MXNet's roi_pooling.cc CPU
  * forward (the Caffe loop) in numpy: box corners scaled and rounded half away
  * from zero (C's round), at least 1x1, bins floor(i * size / n) to
  * ceil((i + 1) * size / n) in float32 arithmetic, clamped to the map, each
@@ -50,3 +50,101 @@ export const cases: OpCase[] = [
     ],
   },
 ];
+
+/**
+ * `ROIAlign`'s reference: MXNet's src/operator/contrib/roi_align.cc
+ * (ROIAlignForward with pre_calc_for_bilinear_interpolate, and
+ * ROIAlignBackward with bilinear_interpolate_gradient) transcribed loop for
+ * loop into numpy float64: roi_offset 0.5 when aligned, width and height at
+ * least 1 when not, the grid sampleRatio or ceil(size / bins), a sample with
+ * y < -1 or y > H (x alike) contributes 0, else y <= 0 is 0 and y_low >= H - 1
+ * pins y to H - 1, the average over the grid, a negative batch index pools
+ * to 0; position-sensitive bin (i, j) reads channel c*ph*pw + i*pw + j.
+ * `roi_align(x, rois, p, gy)` returns the output and the data's gradient for
+ * the output gradient `gy` (None: zeros). Where MXNet refuses (aligned boxes
+ * of size <= 0: CHECK_GT) it follows torchvision's loop: an empty grid
+ * pools to 0. Sets `out` from the table's `a`, `b`, `args`, `attrs`.
+ */
+export const ROI_ALIGN_REF = String.raw`
+import math
+def roi_align_params(args, attrs):
+    p = dict(zip(['pooledSize', 'spatialScale', 'sampleRatio', 'positionSensitive', 'aligned'], args))
+    p.update(attrs)
+    return p
+def roi_align(x, rois, p, gy=None):
+    ph, pw = p['pooledSize']; scale = p['spatialScale']; sr = p.get('sampleRatio', -1)
+    ps = p.get('positionSensitive', False); aligned = p.get('aligned', False)
+    N, C, H, W = x.shape; R = rois.shape[0]
+    Co = C // (ph * pw) if ps else C
+    y = np.zeros((R, Co, ph, pw)); gx = np.zeros(x.shape)
+    for n in range(R):
+        b = int(rois[n, 0])
+        if b < 0: continue
+        off = 0.5 if aligned else 0.0
+        sw, sh, ew, eh = [rois[n, k] * scale - off for k in (1, 2, 3, 4)]
+        rw, rh = ew - sw, eh - sh
+        if not aligned: rw, rh = max(rw, 1.0), max(rh, 1.0)
+        bh, bw = rh / ph, rw / pw
+        gh = sr if sr > 0 else int(math.ceil(rh / ph)); gw = sr if sr > 0 else int(math.ceil(rw / pw))
+        count = gh * gw
+        if count <= 0: continue
+        for i in range(ph):
+            for j in range(pw):
+                taps = []
+                for iy in range(gh):
+                    yy = sh + i * bh + (iy + .5) * bh / gh
+                    for ix in range(gw):
+                        xx = sw + j * bw + (ix + .5) * bw / gw
+                        yv, xv = yy, xx
+                        if yv < -1.0 or yv > H or xv < -1.0 or xv > W: continue
+                        yv = max(yv, 0.0); xv = max(xv, 0.0)
+                        yl, xl = int(yv), int(xv)
+                        if yl >= H - 1: yl = yh = H - 1; yv = float(yl)
+                        else: yh = yl + 1
+                        if xl >= W - 1: xl = xh = W - 1; xv = float(xl)
+                        else: xh = xl + 1
+                        ly, lx = yv - yl, xv - xl; hy, hx = 1 - ly, 1 - lx
+                        taps += [(yl, xl, hy * hx), (yl, xh, hy * lx), (yh, xl, ly * hx), (yh, xh, ly * lx)]
+                for c in range(Co):
+                    cu = c * ph * pw + i * pw + j if ps else c
+                    y[n, c, i, j] = sum(w * x[b, cu, u, v] for u, v, w in taps) / count
+                    if gy is not None:
+                        for u, v, w in taps: gx[b, cu, u, v] += gy[n, c, i, j] * w / count
+    return y, gx
+out = roi_align(a, b, roi_align_params(args, attrs))[0]
+`;
+
+// batch, x1, y1, x2, y2 in image coordinates (spatialScale 0.5 below: a 7x9 map is a 14x18 image).
+const ALIGN_ROIS = [
+  [0, 2, 3, 13, 11],
+  [1, -6, -4, 5, 6], // partly outside
+  [1, -30, -20, -8, -9], // wholly outside: 0
+  [0, 8, 8, 8, 8], // zero-size: 1x1 unaligned; aligned, samples at one point
+  [1, 0, 0, 18, 14], // exactly the map's border
+  [1, 6.6, 3.4, 25.8, 16.4], // past the right and bottom edges
+  [-1, 2, 2, 10, 10], // negative batch index: 0
+];
+// Scale 1, sampleRatio 1, one bin: the sample lands exactly on y = -1, y = H (7), x = W (9), integer positions, and just past -1.
+const EDGE_ROIS = [
+  [0, 0, -1.5, 2, -0.5], // y = -1: counts, clamped to row 0
+  [0, 3, 6.5, 4, 7.5], // y = H: counts, pinned to row H - 1
+  [1, 8.5, 2, 9.5, 3], // x = W
+  [1, 1.5, 1.5, 2.5, 2.5], // (2, 2) exactly: one tap of weight 1
+  [0, 0, -1.625, 2, -0.625], // y = -1.125: outside
+];
+
+cases.push({
+  op: 'ROIAlign',
+  ref: ROI_ALIGN_REF,
+  // The first four samples (finite, fixed grids) are the gradient table's: the adaptive grid has no gradient.
+  samples: [
+    { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }], label: 'sampleRatio 2, not aligned: partly/wholly outside, zero-size, border, batch -1' },
+    { inputs: [{ shape: [2, 3, 7, 9], dtype: 'float64' }, { shape: [7, 5], dtype: 'float64', values: ALIGN_ROIS.flat() }], args: [[3, 2], 0.5, 3, false, true], minOpset: 16, label: 'float64, aligned, sampleRatio 3, positional' },
+    { inputs: [{ shape: [2, 12, 5, 6] }, { shape: [3, 5], values: [0, 0, 0, 5, 4, 1, 1.5, 0.5, 4.5, 3.5, 1, -2, -1, 7, 6] }], args: [{ pooledSize: [2, 3], spatialScale: 1, sampleRatio: 1, positionSensitive: true }], label: 'position-sensitive, sampleRatio 1' },
+    { inputs: [{ shape: [2, 2, 7, 9] }, { shape: [5, 5], values: EDGE_ROIS.flat() }], args: [{ pooledSize: [1, 1], spatialScale: 1, sampleRatio: 1 }], label: 'samples exactly at -1, H, W and on integers' },
+    { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 2], spatialScale: 0.5 }], label: 'adaptive grid (sampleRatio -1), not aligned' },
+    { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [3, 2], spatialScale: 0.5, sampleRatio: 0, aligned: true }], minOpset: 16, label: 'adaptive grid, aligned (the zero-size box: 0)' },
+    { inputs: [{ shape: [2, 8, 6, 6] }, { shape: [2, 5], values: [0, 0, 0, 9, 11, 1, 2, 2, 5, 4] }], args: [{ pooledSize: [2, 2], spatialScale: 0.5, positionSensitive: true, aligned: true }], minOpset: 16, label: 'adaptive, position-sensitive, aligned' },
+    { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], symbolic: true, values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2 }], label: 'a symbolic number of boxes' },
+  ],
+});

@@ -1,0 +1,215 @@
+/**
+ * ROIAlign (compiler/ops/roi-align.ts) from the user's side: `nd.contrib.ROIAlign`,
+ * `npx.roiAlign` and `F.contrib.ROIAlign` in a HybridBlock, eager and
+ * hybridized, against the float64 numpy transcription of MXNet's
+ * roi_align.cc forward and backward (ROI_ALIGN_REF in cases/roi.ts: the
+ * bilinear weights scattered back); the data's gradient also against
+ * central finite differences in float64; the boxes get none; the adaptive
+ * grid's gradient, bad shapes and options are Errors naming ROIAlign;
+ * MXNet's symbol file (`_contrib_ROIAlign`) written and read back.
+ * The operator table (cases/roi.ts) covers the forward's fixed cases and
+ * the rule's finite differences input by input.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { autograd, gluon, nd, npx, sym } from 'gluonc';
+import { assertClose } from '../../helpers/compare.js';
+import { numpyRefs } from '../../helpers/numpy.js';
+import { ROI_ALIGN_REF } from './cases/roi.js';
+
+type Opts = { pooledSize: [number, number]; spatialScale: number; sampleRatio?: number; positionSensitive?: boolean; aligned?: boolean };
+
+/** Deterministic values in [-1, 1). */
+const wave = (n: number, k = 1): number[] => Array.from({ length: n }, (_v, i) => Math.sin(0.7 * i * k + 0.3 * k));
+
+// batch, x1, y1, x2, y2 (image coordinates; scale 0.5 on a 7x9 map): inside, partly and wholly outside, zero-size, the border, batch -1.
+const ROIS = [
+  [0, 2, 3, 13, 11],
+  [1, -6, -4, 5, 6],
+  [1, -30, -20, -8, -9],
+  [0, 8, 8, 8, 8],
+  [1, 0, 0, 18, 14],
+  [1, 6.6, 3.4, 25.8, 16.4],
+  [-1, 2, 2, 10, 10],
+];
+
+interface Case {
+  label: string;
+  shape: [number, number, number, number];
+  rois: number[][];
+  opts: Opts;
+}
+
+const CASES: Case[] = [
+  { label: 'sampleRatio 2, not aligned', shape: [2, 3, 7, 9], rois: ROIS, opts: { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 } },
+  { label: 'sampleRatio 3, aligned', shape: [2, 3, 7, 9], rois: ROIS, opts: { pooledSize: [3, 2], spatialScale: 0.5, sampleRatio: 3, aligned: true } },
+  { label: 'sampleRatio 1, position-sensitive', shape: [2, 12, 7, 9], rois: ROIS, opts: { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 1, positionSensitive: true } },
+  { label: 'samples exactly at -1, H and W', shape: [2, 2, 7, 9], rois: [[0, 0, -1.5, 2, -0.5], [0, 3, 6.5, 4, 7.5], [1, 8.5, 2, 9.5, 3], [1, 1.5, 1.5, 2.5, 2.5], [0, 0, -1.625, 2, -0.625]], opts: { pooledSize: [1, 1], spatialScale: 1, sampleRatio: 1 } },
+];
+
+/** The reference output and data gradient of `gy` for a float64 job. */
+function reference(c: Case, x: number[], gy: number[], outShape: number[]): { y: number[]; gx: number[] } {
+  const [r] = numpyRefs([
+    {
+      code: `${ROI_ALIGN_REF}\ny, gx = roi_align(a, b, roi_align_params(args, attrs), c)\nout = [y, gx]`,
+      inputs: [
+        { shape: c.shape, dtype: 'float64', data: x },
+        { shape: [c.rois.length, 5], dtype: 'float64', data: c.rois.flat() },
+        { shape: outShape, dtype: 'float64', data: gy },
+      ],
+      attrs: c.opts,
+    },
+  ]);
+  assert.equal(r!.error, undefined, r!.error);
+  return { y: r!.outs[0]!.data as number[], gx: r!.outs[1]!.data as number[] };
+}
+
+class Pool extends gluon.HybridBlock {
+  constructor(private readonly opts: Opts) {
+    super();
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor, r: gluon.Tensor): gluon.Tensor {
+    return F.contrib.ROIAlign(x, r, this.opts);
+  }
+}
+
+describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", function () {
+  this.timeout(300_000);
+
+  for (const c of CASES) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const hybrid of [false, true]) {
+        it(`${c.label}, ${dtype}, ${hybrid ? 'hybridized F.contrib.ROIAlign' : 'eager nd.contrib.ROIAlign'}: output and data gradient vs MXNet's loops`, () => {
+          const xs = wave(c.shape.reduce((p, q) => p * q));
+          const x = nd.array(xs, { shape: c.shape, dtype });
+          const rois = nd.array(c.rois.flat(), { shape: [c.rois.length, 5], dtype });
+          const net = new Pool(c.opts);
+          if (hybrid) net.hybridize();
+          x.attachGrad();
+          rois.attachGrad();
+          let y: nd.NDArray | null = null;
+          let gy: nd.NDArray | null = null;
+          autograd.record(() => {
+            y = hybrid ? (net.call(x, rois) as nd.NDArray) : nd.contrib.ROIAlign(x, rois, c.opts);
+            gy = nd.array(wave(y.size, 3), { shape: y.shape, dtype });
+            return nd.sum(nd.mul(y, gy));
+          }).backward();
+          const ref = reference(c, xs, Array.from(gy!.data() as Float64Array), y!.shape);
+          const [rtol, atol] = dtype === 'float64' ? [1e-10, 1e-12] : [1e-4, 1e-5];
+          assertClose(y!.data() as Float32Array, ref.y, 'output', rtol, atol);
+          assertClose(x.grad.data() as Float32Array, ref.gx, 'data gradient', rtol, atol);
+          // MXNet's backward writes zeros for the boxes.
+          assert.ok(Array.from(rois.grad.data() as Float32Array).every((v) => v === 0), 'rois gradient is 0');
+        });
+      }
+    }
+  }
+
+  it('the data gradient equals central finite differences in float64 (aligned, position-sensitive, sampleRatio 2)', () => {
+    const opts: Opts = { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2, positionSensitive: true, aligned: true };
+    const shape = [2, 8, 7, 9];
+    const n = shape.reduce((p, q) => p * q);
+    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
+    const gy = nd.array(wave(ROIS.length * 2 * 4, 5), { shape: [ROIS.length, 2, 2, 2], dtype: 'float64' });
+    const f = (v: number[]): number => nd.sum(nd.mul(npx.roiAlign(nd.array(v, { shape, dtype: 'float64' }), rois, [2, 2], 0.5, 2, true, true), gy)).item();
+    const x0 = wave(n, 2);
+    const x = nd.array(x0, { shape, dtype: 'float64' });
+    x.attachGrad();
+    autograd.record(() => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy))).backward();
+    const dir = wave(n, 7);
+    const eps = 1e-4;
+    const fd = (f(x0.map((v, i) => v + eps * dir[i]!)) - f(x0.map((v, i) => v - eps * dir[i]!))) / (2 * eps);
+    const analytic = Array.from(x.grad.data() as Float64Array).reduce((s, g, i) => s + g * dir[i]!, 0);
+    assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
+    assert.ok(Math.abs(analytic) > 1e-3, 'the direction reaches the pooled channels');
+  });
+
+  it('npx.roiAlign takes MXNet 2\'s positional order and defaults (sampleRatio -1: the adaptive grid); sym.contrib has it', () => {
+    const x = nd.array(wave(2 * 3 * 7 * 9), { shape: [2, 3, 7, 9] });
+    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5] });
+    const adaptive = nd.contrib.ROIAlign(x, rois, { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: -1 });
+    assertClose(npx.roiAlign(x, rois, [2, 2], 0.5).data() as Float32Array, Array.from(adaptive.data() as Float32Array), 'npx default', 0, 0);
+    assertClose(npx.roiAlign(x, rois, [2, 2], 0.5, 2, false, true).data() as Float32Array, Array.from(nd.contrib.ROIAlign(x, rois, { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2, aligned: true }).data() as Float32Array), 'npx positional', 0, 0);
+    const ref = reference({ label: '', shape: [2, 3, 7, 9], rois: ROIS, opts: { pooledSize: [2, 2], spatialScale: 0.5 } }, wave(2 * 3 * 7 * 9), Array(ROIS.length * 12).fill(0), [ROIS.length, 3, 2, 2]);
+    assertClose(adaptive.data() as Float32Array, ref.y, 'adaptive grid vs MXNet');
+    class NpxPool extends gluon.HybridBlock {
+      override hybridForward(_F: gluon.F, a: gluon.Tensor, r: gluon.Tensor): gluon.Tensor {
+        return npx.roiAlign(a, r, [2, 2], 0.5);
+      }
+    }
+    const net = new NpxPool();
+    net.hybridize();
+    assertClose((net.call(x, rois) as nd.NDArray).data() as Float32Array, ref.y, 'npx.roiAlign hybridized');
+    const s = sym.contrib.ROIAlign(sym.var('x', { shape: [2, 3, 7, 9] }), sym.var('r', { shape: [4, 5] }), [3, 3], 0.25, 2);
+    assert.deepEqual(s.shape, [4, 3, 3, 3]);
+  });
+
+  it("export({ format: 'mxnet' }) writes MXNet's _contrib_ROIAlign and its attribute strings; SymbolBlock.imports reads it back", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gluonc-roialign-'));
+    try {
+      const x = nd.array(wave(2 * 12 * 7 * 9), { shape: [2, 12, 7, 9] });
+      const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5] });
+      for (const [name, opts, attrs] of [
+        ['plain', { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }, { pooled_size: '(2, 3)', spatial_scale: '0.5', sample_ratio: '2', position_sensitive: 'False' }],
+        ['ps', { pooledSize: [2, 2], spatialScale: 0.25, positionSensitive: true, aligned: true }, { pooled_size: '(2, 2)', spatial_scale: '0.25', sample_ratio: '-1', position_sensitive: 'True', aligned: 'True' }],
+      ] as [string, Opts, Record<string, string>][]) {
+        const net = new Pool(opts);
+        net.hybridize();
+        const want = net.call(x, rois) as nd.NDArray;
+        const { symbolFile, paramsFile } = net.export(join(dir, name), { format: 'mxnet' });
+        const nodes = (JSON.parse(readFileSync(symbolFile, 'utf8')) as { nodes: { op: string; attrs?: Record<string, string> }[] }).nodes;
+        const node = nodes.find((n) => n.op !== 'null')!;
+        assert.equal(node.op, '_contrib_ROIAlign');
+        assert.deepEqual(node.attrs, attrs);
+        const back = gluon.SymbolBlock.imports(symbolFile, ['data0', 'data1'], paramsFile);
+        assertClose((back.call(x, rois) as nd.NDArray).data() as Float32Array, Array.from(want.data() as Float32Array), `${name} read back`, 0, 0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('float16 runs in float32', () => {
+    const c = CASES[0]!;
+    const xs = wave(c.shape.reduce((p, q) => p * q));
+    const y = nd.contrib.ROIAlign(nd.array(xs, { shape: c.shape, dtype: 'float16' }), nd.array(c.rois.flat(), { shape: [c.rois.length, 5], dtype: 'float16' }), c.opts);
+    assert.equal(y.dtype, 'float16');
+    const ref = reference(c, xs, Array(y.size).fill(0), y.shape);
+    assertClose(y.astype('float32').data() as Float32Array, ref.y, 'float16', 5e-3, 2e-3);
+  });
+
+  it('the adaptive grid has no gradient: an Error naming ROIAlign and sampleRatio > 0 (eager and hybridized)', () => {
+    const x = nd.array(wave(2 * 3 * 7 * 9), { shape: [2, 3, 7, 9] });
+    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5] });
+    x.attachGrad();
+    const eager = autograd.record(() => nd.sum(nd.contrib.ROIAlign(x, rois, [2, 2], 0.5)));
+    assert.throws(() => eager.backward(), /ROIAlign: has no gradient with the adaptive sampling grid \(sampleRatio -1: .*pass sampleRatio > 0/);
+    const net = new Pool({ pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 0 });
+    net.hybridize();
+    const hybrid = autograd.record(() => nd.sum(net.call(x, rois) as nd.NDArray));
+    assert.throws(() => hybrid.backward(), /ROIAlign: has no gradient with the adaptive sampling grid \(sampleRatio 0: .*pass sampleRatio > 0/);
+  });
+
+  it('refuses bad operands and options by name, with the shapes', () => {
+    const x = nd.zeros([1, 4, 5, 5]);
+    const r = nd.array([[0, 0, 0, 3, 3]]);
+    const o: Opts = { pooledSize: [2, 2], spatialScale: 1 };
+    assert.throws(() => nd.contrib.ROIAlign(x.reshape([4, 25]), r, o), /ROIAlign: data must be \[N, C, H, W\], got \[4, 25\] \(inputs: /);
+    assert.throws(() => nd.contrib.ROIAlign(x, nd.array([[0, 0, 0, 3]]), o), /ROIAlign: rois must be \[R, 5\] rows of \[batch index, x1, y1, x2, y2\], got \[1, 4\]/);
+    assert.throws(() => nd.contrib.ROIAlign(x, nd.array([0, 0, 0, 3, 3]), o), /ROIAlign: rois must be \[R, 5\] .*got \[5\]/);
+    assert.throws(() => nd.contrib.ROIAlign(x, r, { pooledSize: [2, 0], spatialScale: 1 }), /ROIAlign: pooledSize must be \[height, width\] of positive integers, got \[2,0\]/);
+    assert.throws(() => nd.contrib.ROIAlign(x, r, { pooledSize: [2.5, 2] as [number, number], spatialScale: 1 }), /ROIAlign: pooledSize must be .* got \[2.5,2\]/);
+    assert.throws(() => nd.contrib.ROIAlign(x, r, { pooledSize: [2] as unknown as [number, number], spatialScale: 1 }), /ROIAlign: pooledSize must be .* got \[2\]/);
+    assert.throws(() => nd.contrib.ROIAlign(x, r, { pooledSize: [2, 2], spatialScale: 0 }), /ROIAlign: spatialScale must be a positive number .* got 0/);
+    assert.throws(() => nd.contrib.ROIAlign(x, r, { pooledSize: [2, 2], spatialScale: -0.5 }), /ROIAlign: spatialScale must be a positive number .* got -0.5/);
+    assert.throws(() => nd.contrib.ROIAlign(x, r, { pooledSize: [2, 2], spatialScale: 1, sampleRatio: 1.5 }), /ROIAlign: sampleRatio must be an integer/);
+    assert.throws(() => nd.contrib.ROIAlign(x, r, { pooledSize: [3, 3], spatialScale: 1, positionSensitive: true }), /ROIAlign: positionSensitive needs the channels 4 to be a multiple of pooledSize's 3\*3 = 9 \(inputs: float32\[1, 4, 5, 5\], float32\[1, 5\]\)/);
+    assert.throws(() => nd.contrib.ROIAlign(x, nd.array([[0, 0, 0, 3, 3]], { dtype: 'float64' }), o), /ROIAlign: rois must have the data's dtype float32, got float64/);
+    assert.throws(() => nd.contrib.ROIAlign(nd.zeros([1, 4, 5, 5], { dtype: 'int32' }), r, o), /ROIAlign: data must be float32, float64 or float16, got int32/);
+    assert.throws(() => (nd.contrib.ROIAlign as (...a: unknown[]) => unknown)(x, r), /ROIAlign: .*pooledSize/);
+    // A batch index past the data: onnxruntime's RoiAlign names it when the graph runs.
+    assert.throws(() => nd.contrib.ROIAlign(x, nd.array([[3, 0, 0, 3, 3]]), o).data(), /ROIAlign.*batch_indices value 3 at index 0 is out of range \[0, 1\)/);
+  });
+});
