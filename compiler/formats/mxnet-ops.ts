@@ -142,6 +142,12 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   Embedding: same('Embedding'),
   Pooling: { names: ['Pooling'], drop: ['pValue'] },
   Activation: same('Activation'),
+  // The training heads (heads.ts); `Softmax` is SoftmaxOutput's pre-2016 name, read by mxnet-symbol.ts.
+  SoftmaxOutput: same('SoftmaxOutput'),
+  LinearRegressionOutput: same('LinearRegressionOutput'),
+  LogisticRegressionOutput: same('LogisticRegressionOutput'),
+  MAERegressionOutput: same('MAERegressionOutput'),
+  MakeLoss: same('MakeLoss', 'make_loss'),
   LeakyReLU: same('LeakyReLU'),
   softmax: { names: ['softmax'], omitFalse: ['useLength'] },
   logSoftmax: same('log_softmax'),

@@ -68,7 +68,7 @@ function softmaxOutputInfer(types: TensorType[], a: SoftmaxOutputA): TensorType[
   checkNormalization(op, a.normalization, types);
   if (typeof a.smoothAlpha !== 'number' || !(a.smoothAlpha >= 0 && a.smoothAlpha < 1)) throw new OpError(op, `smoothAlpha must be in [0, 1), got ${JSON.stringify(a.smoothAlpha)}`, types);
   if (x.shape.length < (a.multiOutput ? 2 : 1)) throw new OpError(op, `the data needs at least ${a.multiOutput ? 2 : 1} axes${a.multiOutput ? ' (multiOutput: [batch, classes, ...])' : ''}`, types);
-  if (!a.multiOutput && !a.preserveShape && x.shape.length > 2) {
+  if (label && !a.multiOutput && !a.preserveShape && x.shape.length > 2 && !sameShape(label.shape, x.shape)) {
     // MXNet reads the label as one class per row of the [batch, rest] view; its label shape rule (data's shape without the last axis) then never fits.
     throw new OpError(op, `data of rank ${x.shape.length} needs multiOutput (softmax over axis 1) or preserveShape (over the last axis); MXNet's label of shape [${x.shape.slice(0, -1).join(', ')}] does not fit its [batch, rest] rows`, types);
   }
