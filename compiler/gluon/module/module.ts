@@ -14,7 +14,9 @@
  * does not have, or a missing parameter without `allowMissing` is an Error
  * naming it, in module.py's words where it has them. `optimizerParams` take
  * MXNet's snake_case keys; `rescale_grad` defaults to 1 / batch size as
- * Module.init_optimizer sets it (the Trainer then steps with batch size 1).
+ * Module.init_optimizer sets it (the Trainer then steps with batch size 1),
+ * and weight decay applies to `*_weight` and `*_gamma` parameters only
+ * (MXNet's Optimizer.set_wd_mult with Module's parameter names).
  */
 import { NDArray } from '../../engine/ndarray.js';
 import { ops as ndOps, zeros } from '../../engine/nd.js';
@@ -351,6 +353,8 @@ export class Module {
     }
     const batchSize = this.dataShapes[0]!.shape[0]!;
     const params = this.block.collectParams();
+    // MXNet's Optimizer.set_wd_mult, given Module's param_idx2name: no weight decay but on '_weight' and '_gamma' parameters.
+    for (const [name, p] of params.entries()) if (!/_(weight|gamma)$/.test(name)) p.wdMult = 0;
     if (typeof optimizer === 'string') {
       const opts: Record<string, unknown> = Object.fromEntries(Object.entries(optimizerParams ?? {}).map(([k, v]) => [camel(k), v]));
       if (!('rescaleGrad' in opts)) opts.rescaleGrad = 1 / batchSize;
