@@ -468,6 +468,8 @@ export class Module {
         for (const cb of list(o.batchEndCallback)) cb({ epoch, nbatch, evalMetric, locals: { batch } });
         nbatch++;
       }
+      // MXNet's fit fails here too (next() of an exhausted iterator raises StopIteration).
+      if (!nbatch) throw new Error(`Module.fit: the training data gave no batch in epoch ${epoch} (an exhausted iterator? call trainData.reset() first)`);
       for (const [name, val] of evalMetric.getNameValue()) this.logger.info(`Epoch[${epoch}] Train-${name}=${fmt(val)}`);
       this.logger.info(`Epoch[${epoch}] Time cost=${((Date.now() - tic) / 1000).toFixed(3)}`);
       const [arg, aux] = this.getParams();
