@@ -148,6 +148,8 @@ export class Module {
   private _recorded = false;
   /** Parameters given before bind (Module.load), applied at initParams. */
   private _preloaded: [ParamDict, ParamDict] | null = null;
+  /** The label names as given (the batches' labels come in this order; the ones the symbol lacks are not fed). */
+  private readonly _givenLabels: string[];
 
   constructor(symbol: Symbol | Symbol[], options: ModuleOptions = {}) {
     const outs = list(symbol);
@@ -169,6 +171,7 @@ export class Module {
         throw new Error(`Module: You created Module with Module(..., dataNames=${JSON.stringify(this.dataNames)}) but input with name '${name}' is not found in symbol.listArguments(). Did you mean one of:\n\t${candidates.join('\n\t')}`);
       }
     }
+    this._givenLabels = labels;
     this.labelNames = labels.filter((name) => {
       if (args.includes(name)) return true;
       process.emitWarning(`Module: You created Module with Module(..., labelNames=${JSON.stringify(labels)}) but input with name '${name}' is not found in symbol.listArguments(); it is not fed`, 'GluoncWarning');
@@ -224,8 +227,8 @@ export class Module {
     }
     if (inputsNeedGrad && !forTraining) throw new Error('Module.bind: inputsNeedGrad needs forTraining');
     this.dataShapes = this._parseShapes('dataShapes', dataShapes, this.dataNames, 'dataNames');
-    const labelGiven = labelShapes !== null && labelShapes !== undefined && (labelShapes.length > 0 || this.labelNames.length === 0);
-    this.labelShapes = labelGiven ? this._parseShapes('labelShapes', labelShapes!, this.labelNames, 'labelNames') : null;
+    const labelGiven = labelShapes !== null && labelShapes !== undefined && (labelShapes.length > 0 || this._givenLabels.length === 0);
+    this.labelShapes = labelGiven ? this._parseShapes('labelShapes', labelShapes!, this._givenLabels, 'labelNames').filter((d) => this.labelNames.includes(d.name)) : null;
     if (forTraining && this.labelNames.length && !this.labelShapes) {
       throw new Error(`Module.bind: forTraining needs labelShapes for ${JSON.stringify(this.labelNames)} (the labels the training heads read)`);
     }
@@ -386,14 +389,15 @@ export class Module {
       throw new Error(`Module.forward: the batch has ${data.length} data array(s), the module takes ${this.dataNames.length} (${this.dataNames.join(', ')})`);
     }
     let labels = list(batch?.label);
-    if (labels.length && labels.length < this.labelNames.length) throw new Error(`Module.forward: the batch has ${labels.length} label(s), the module takes ${this.labelNames.length} (${this.labelNames.join(', ')})`);
+    if (labels.length && labels.length < this._givenLabels.length) throw new Error(`Module.forward: the batch has ${labels.length} label(s), the module takes ${this._givenLabels.length} (${this._givenLabels.join(', ')})`);
+    // The batch's labels are in the given names' order; those the symbol lacks are not fed.
+    if (labels.length) labels = this._givenLabels.flatMap((n, i) => (this.labelNames.includes(n) ? [labels[i]!] : []));
     if (!labels.length && this.labelNames.length) {
       if (isTrain) throw new Error(`Module.forward: training needs the labels ${JSON.stringify(this.labelNames)}, and the batch has none`);
       // As MXNet's executor holds zeros in a label not fed: shaped as the heads read it.
       const shapes = this._inferShapes(Object.fromEntries(this.dataNames.map((n, i) => [n, data[i]!.shape])));
       labels = this.labelNames.map((n) => zeros(shapes[n] ?? [data[0]!.shape[0]!]));
     }
-    labels = labels.slice(0, this.labelNames.length);
     const inputs = [...data, ...labels].map((x) => (x.dtype === 'float32' ? x : x.astype('float32')));
     if (isTrain && this.inputsNeedGrad) data.forEach((_d, i) => (inputs[i] = inputs[i]!.copy(), inputs[i]!.attachGrad()));
     const run = () => list(this.block.call(...inputs) as NDArray | NDArray[]);

@@ -56,6 +56,12 @@ describe('model checkpoints and mod callbacks', () => {
     back.bind({ dataShapes: [['data', [5, 4]]], forTraining: false });
     const want = m.predict(it) as NDArray;
     assertClose(flat(back.predict(it) as NDArray), flat(want), 'predict after load', 1e-6, 1e-7);
+    // MXNet's classic recipe on a training checkpoint: label_names=None makes softmax_label a parameter, initialized (allow_missing); the head ignores it.
+    const [s3, a3, x3] = model.loadCheckpoint(prefix, 2);
+    const rec = new mod.Module(s3, { labelNames: null, logger: quiet });
+    rec.bind({ forTraining: false, dataShapes: [['data', [5, 4]]] });
+    rec.setParams(a3, x3, { allowMissing: true });
+    assertClose(flat(rec.predict(it) as NDArray), flat(want), 'the recipe on a training checkpoint', 1e-6, 1e-7);
     // The loaded symbol trains too: its label is the head's.
     const again = mod.Module.load(prefix, 2, { logger: quiet });
     assert.throws(() => again.fit(it, { optimizerParams: { learning_rate: 0.5 }, numEpoch: 1 }), /Module.fit: the training data gave no batch in epoch 0 \(an exhausted iterator/);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { autograd, gluon, io, mod, nd, profiler, random, sym } from 'gluonc';
 import type { NDArray } from '../../../../compiler/engine/ndarray.js';
 import { assertClose } from '../../../helpers/compare.js';
+import { numpyRefs } from '../../../helpers/numpy.js';
 
 const flat = (x: NDArray) => Array.from(x.data() as ArrayLike<number>);
 
@@ -163,6 +164,42 @@ print(json.dumps({k: v.grad.reshape(-1).tolist() for k, v in p.items()}))`, {
     const inf = gluon.SymbolBlock.imports(path.join(dir, 'mlp-symbol.json'), ['data'], path.join(dir, 'mlp-0000.params'));
     assertClose(flat(inf.call(xb) as NDArray), flat(m.predict(new io.NDArrayIter(xb, yb, { batchSize: 10 })) as NDArray), 'inference view', 1e-6, 1e-7);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('LinearRegressionOutput trains with grad_scale / num_output * (out - label) and rescale 1/batch; MakeLoss without a label (the given label name only warns)', () => {
+    const data = sym.var('data');
+    const lro = sym.LinearRegressionOutput(sym.FullyConnected(data, { numHidden: 2, name: 'fc' }), { name: 'lro', gradScale: 3 });
+    const w = nd.random.uniform(-1, 1, [2, 5]);
+    const b = nd.random.uniform(-1, 1, [2]);
+    const target = nd.random.uniform(-1, 1, [40, 2]);
+    const m = new mod.Module(lro, { labelNames: ['lro_label'], logger: quiet });
+    const it = new io.NDArrayIter(x, target, { batchSize: 8, labelName: 'lro_label' });
+    m.fit(it, { optimizerParams: { learning_rate: 0.2 }, argParams: { fc_weight: w, fc_bias: b }, evalMetric: 'mse', numEpoch: 1 });
+    const [r] = numpyRefs([{
+      inputs: [x, target, w, b].map((t) => ({ shape: t.shape, dtype: 'float64', data: flat(t) })),
+      code: `
+W = c.copy(); B = d.copy()
+for i in range(0, 40, 8):
+    X = a[i:i+8]; Y = b[i:i+8]
+    G = 3.0 / 2 * (X @ W.T + B - Y) / 8
+    W = W - 0.2 * G.T @ X; B = B - 0.2 * G.sum(0)
+out = [W, B]`,
+    }]);
+    const [arg] = m.getParams();
+    assertClose(flat(arg.fc_weight!), r!.outs[0]!.data as number[], 'fc_weight after one epoch', 1e-4, 1e-6);
+    assertClose(flat(arg.fc_bias!), r!.outs[1]!.data as number[], 'fc_bias after one epoch', 1e-4, 1e-6);
+
+    const warnings: string[] = [];
+    const onWarn = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarn);
+    const loss = sym.MakeLoss(sym.sum(sym.square(sym.FullyConnected(data, { numHidden: 1, name: 'ml' }))), { name: 'ml_loss' });
+    const ml = new mod.Module(loss, { logger: quiet });
+    ml.fit(new io.NDArrayIter(x, y, { batchSize: 10 }), { optimizerParams: { learning_rate: 0.01 }, evalMetric: 'loss', numEpoch: 1 });
+    return new Promise<void>((done) => setImmediate(() => {
+      process.off('warning', onWarn);
+      assert.ok(warnings.some((m) => /input with name 'softmax_label' is not found in symbol.listArguments\(\); it is not fed/.test(m)), warnings.join('; '));
+      done();
+    }));
   });
 
   it('inputsNeedGrad: getInputGrads gives the data gradient; fixedParamNames are not updated', () => {
