@@ -148,6 +148,8 @@ export class Module {
   private _recorded = false;
   /** Parameters given before bind (Module.load), applied at initParams. */
   private _preloaded: [ParamDict, ParamDict] | null = null;
+  /** Module.load's optimizer states file, read by initOptimizer. */
+  private _preloadOptStates: string | null = null;
   /** The label names as given (the batches' labels come in this order; the ones the symbol lacks are not fed). */
   private readonly _givenLabels: string[];
 
@@ -182,11 +184,22 @@ export class Module {
     }
   }
 
-  /** Reads a checkpoint (`model.loadCheckpoint`) into a Module; the parameters are set when it is bound (MXNet's `Module.load`). */
-  static load(prefix: string, epoch: number, options: ModuleOptions = {}): Module {
+  /**
+   * Reads a checkpoint (`model.loadCheckpoint`) into a Module; the parameters
+   * are set when it is bound, and with `loadOptimizerStates` the states
+   * `saveCheckpoint(prefix, epoch, true)` wrote when the optimizer is made
+   * (MXNet's `Module.load(prefix, epoch, load_optimizer_states, **kwargs)`).
+   *
+   * ```ts
+   * const m = mod.Module.load('mlp', 5, true, { labelNames: ['softmax_label'] });
+   * ```
+   */
+  static load(prefix: string, epoch: number, loadOptimizerStates: boolean | ModuleOptions = false, options: ModuleOptions = {}): Module {
+    const opts = typeof loadOptimizerStates === 'object' ? loadOptimizerStates : options;
     const [symbol, args, aux] = loadCheckpoint(prefix, epoch);
-    const m = new Module(symbol, options);
+    const m = new Module(symbol, opts);
     m._preloaded = [args, aux];
+    if (loadOptimizerStates === true) m._preloadOptStates = `${prefix}-${String(epoch).padStart(4, '0')}.states`;
     return m;
   }
 
@@ -366,6 +379,7 @@ export class Module {
       if (optimizer.rescaleGrad !== 1 / batchSize) process.emitWarning(`Module.initOptimizer: Optimizer created manually outside Module but rescaleGrad is not normalized to 1.0/batchSize (${optimizer.rescaleGrad} vs. ${1 / batchSize}). Is this intended?`, 'GluoncWarning');
       this._trainer = new Trainer(params, optimizer);
     }
+    if (this._preloadOptStates) this._trainer.loadStates(this._preloadOptStates);
     this.optimizerInitialized = true;
   }
 

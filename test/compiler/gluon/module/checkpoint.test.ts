@@ -36,7 +36,7 @@ describe('model checkpoints and mod callbacks', () => {
   it('saveCheckpoint writes MXNet\'s files; Module.load and loadCheckpoint give back the parameters and the predictions', () => {
     const m = new mod.Module(mlp(), { logger: quiet });
     const it = new io.NDArrayIter(x, y, { batchSize: 5 });
-    m.fit(it, { optimizerParams: { learning_rate: 0.5 }, numEpoch: 2, initializer: new init.Xavier() });
+    m.fit(it, { optimizerParams: { learning_rate: 0.5, momentum: 0.9 }, numEpoch: 2, initializer: new init.Xavier() });
     const prefix = path.join(dir, 'mlp');
     m.saveCheckpoint(prefix, 2, true);
     assert.ok(fs.existsSync(`${prefix}-0002.states`));
@@ -68,6 +68,13 @@ describe('model checkpoints and mod callbacks', () => {
     it.reset();
     again.fit(it, { optimizerParams: { learning_rate: 0.5 }, numEpoch: 1, forceRebind: true });
     assert.notDeepEqual(flat(again.getParams()[0].fc2_weight!), flat(arg.fc2_weight!));
+    // With the optimizer states (momentum), training goes on exactly as the saved module's would.
+    const resumed = mod.Module.load(prefix, 2, true, { logger: quiet });
+    it.reset();
+    resumed.fit(it, { optimizerParams: { learning_rate: 0.5, momentum: 0.9 }, numEpoch: 1 });
+    it.reset();
+    m.fit(it, { optimizerParams: { learning_rate: 0.5, momentum: 0.9 }, numEpoch: 1 });
+    for (const [k, v] of Object.entries(m.getParams()[0])) assertClose(flat(resumed.getParams()[0][k]!), flat(v), `${k} resumed with the optimizer states`, 1e-6, 1e-7);
   });
 
   it('the model-zoo inference recipe on files written by net.export(prefix, { format: \'mxnet\' }), with BatchNorm\'s aux params', () => {

@@ -192,7 +192,7 @@ out = [W, B]`,
     const warnings: string[] = [];
     const onWarn = (w: Error) => warnings.push(w.message);
     process.on('warning', onWarn);
-    const loss = sym.MakeLoss(sym.sum(sym.square(sym.FullyConnected(data, { numHidden: 1, name: 'ml' }))), { name: 'ml_loss' });
+    const loss = sym.MakeLoss(sym.sum(sym.square(sym.FullyConnected(data, { numHidden: 1, name: 'ml' }))));
     const ml = new mod.Module(loss, { logger: quiet });
     ml.fit(new io.NDArrayIter(x, y, { batchSize: 10 }), { optimizerParams: { learning_rate: 0.01 }, evalMetric: 'loss', numEpoch: 1 });
     return new Promise<void>((done) => setImmediate(() => {
