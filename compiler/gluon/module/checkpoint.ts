@@ -108,7 +108,11 @@ export function saveCheckpoint(prefix: string, epoch: number, symbol: Symbol | S
     // A label the heads size from the data (SoftmaxOutput's solve rule), as MXNet's infer_shape.
     try {
       const given = Object.fromEntries(inputs.filter((v) => shapes[v.name]).map((v) => [v.name, shapes[v.name]!]));
-      for (const o of outs) for (const [k, s] of Object.entries(o.inferShape(given).args)) if (!shapes[k]) shapes[k] = s as number[];
+      for (const o of outs) {
+        const own = new Set(o.listArguments());
+        const mine = Object.fromEntries(Object.entries(given).filter(([k]) => own.has(k)));
+        for (const [k, s] of Object.entries(o.inferShape(mine).args)) if (!shapes[k]) shapes[k] = s as number[];
+      }
     } catch {
       // named below
     }

@@ -291,7 +291,9 @@ export class Module {
     const out: Record<string, number[]> = {};
     for (const o of this._outs) {
       try {
-        Object.assign(out, o.inferShape(shapes).args);
+        // Each output of a group is inferred from the inputs it reads.
+        const own = new Set(o.listArguments());
+        Object.assign(out, o.inferShape(Object.fromEntries(Object.entries(shapes).filter(([k]) => own.has(k)))).args);
       } catch (e) {
         throw new Error(`Module.bind: cannot infer the shapes from ${JSON.stringify(shapes)}: ${(e as Error).message}`);
       }
@@ -531,6 +533,8 @@ export class Module {
       if (options.numBatch !== undefined && nbatch === options.numBatch) break;
       this.forward(batch, { isTrain: false });
       const pad = batch.pad ?? 0;
+      const scalar = this.getOutputs().findIndex((o) => o.ndim === 0);
+      if (scalar >= 0) throw new Error(`Module.predict: output ${scalar} has no batch axis (a 0-d value), so the batches' outputs cannot be concatenated; use forward and getOutputs`);
       parts.push(this.getOutputs().map((out) => (pad ? ndOps.sliceAxis(out, { axis: 0, begin: 0, end: out.shape[0]! - pad }) : out.copy())));
       nbatch++;
     }

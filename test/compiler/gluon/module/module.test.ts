@@ -202,6 +202,26 @@ out = [W, B]`,
     }));
   });
 
+  it('BatchNorm\'s moving statistics are aux params that move in fit; a group of two heads gives two outputs', () => {
+    const data = sym.var('data');
+    const bn = sym.BatchNorm(sym.FullyConnected(data, { numHidden: 4, name: 'fc' }), { name: 'bn', momentum: 0.5 });
+    const net = sym.Group([sym.SoftmaxOutput(bn, { name: 'softmax' }), sym.MakeLoss(sym.sum(sym.square(bn), { axis: 1 }), { gradScale: 0.1 })]);
+    const m = new mod.Module(net, { logger: quiet });
+    assert.deepEqual(m.auxNames, ['bn_moving_mean', 'bn_moving_var']);
+    m.fit(new io.NDArrayIter(x, y, { batchSize: 10 }), { optimizerParams: { learning_rate: 0.1 }, numEpoch: 1 });
+    const [arg, aux] = m.getParams();
+    assert.deepEqual(Object.keys(arg), ['fc_weight', 'fc_bias', 'bn_gamma', 'bn_beta']);
+    assert.deepEqual(Object.keys(aux), ['bn_moving_mean', 'bn_moving_var']);
+    assert.ok(flat(aux.bn_moving_mean!).some((v) => v !== 0), 'the moving mean moved');
+    assert.ok(flat(aux.bn_moving_var!).some((v) => v !== 1), 'the moving variance moved');
+    const outs = m.predict(new io.NDArrayIter(x, y, { batchSize: 10 })) as NDArray[];
+    assert.deepEqual(outs.map((o) => o.shape), [[40, 4], [40]]);
+    const scalarLoss = new mod.Module(sym.MakeLoss(sym.mean(sym.square(sym.FullyConnected(data, { numHidden: 2, name: 'f' })))), { labelNames: null, logger: quiet });
+    scalarLoss.bind({ dataShapes: [['data', [10, 5]]], forTraining: false });
+    scalarLoss.initParams();
+    assert.throws(() => scalarLoss.predict(new io.NDArrayIter(x, y, { batchSize: 10 })), /Module.predict: output 0 has no batch axis/);
+  });
+
   it('inputsNeedGrad: getInputGrads gives the data gradient; fixedParamNames are not updated', () => {
     const m = new mod.Module(mlp(), { fixedParamNames: ['fc1_weight'], logger: quiet });
     m.bind({ dataShapes: [['data', [10, 5]]], labelShapes: [['softmax_label', [10]]], inputsNeedGrad: true });
