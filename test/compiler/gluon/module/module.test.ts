@@ -245,12 +245,15 @@ out = [W, B]`,
     assert.throws(() => m.initParams(), /call bind before initializing the parameters/);
     assert.throws(() => m.bind({ dataShapes: [['x', [10, 5]]], labelShapes: [['softmax_label', [10]]] }), /Data provided by dataShapes don't match names specified by dataNames \(\["x"\] vs. \["data"\]\)/);
     assert.throws(() => m.bind({ dataShapes: [['data', [10, 5]]] }), /forTraining needs labelShapes for \["softmax_label"\]/);
+    assert.throws(() => m.bind({} as never), /Module.bind: dataShapes must be a list of \[name, shape\] pairs or DataDesc, got undefined/);
+    assert.throws(() => m.bind({ dataShapes: [['data', [10, -5]]], labelShapes: [['softmax_label', [10]]] }), /dataShapes\[0\] must be \[name, shape\] with a shape of positive integers/);
     m.bind({ dataShapes: [['data', [10, 5]]], labelShapes: [['softmax_label', [10]]] });
     assert.throws(() => m.initParams({ argParams: { fc1_weight: init.fc1_weight! } }), /Module.initParams: fc1_bias is not presented/);
     assert.throws(() => m.initParams({ argParams: { ...init, fc3_weight: init.fc1_weight! } }), /argParams has 'fc3_weight', which is not in the arguments of the symbol/);
     assert.throws(() => m.initParams({ argParams: { ...init, fc1_weight: nd.zeros([8, 4]) } }), /argParams\['fc1_weight'\] has shape \[8, 4\], the bound symbol needs \[8, 5\]/);
     m.initParams({ argParams: { fc1_weight: init.fc1_weight! }, allowMissing: true });
     assert.throws(() => m.backward(), /Module.backward: call forward\(batch, \{ isTrain: true \}\) first/);
+    assert.throws(() => m.forward({ data: [] }), /Module.forward: the batch has 0 data array\(s\), the module takes 1 \(data\)/);
     m.forward({ data: [x.sliceAxis(0, 0, 10)], label: [y.sliceAxis(0, 0, 10)] });
     m.backward();
     assert.throws(() => m.update(), /Module.update: initOptimizer must be called first/);
