@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import { NDArray } from '../../engine/ndarray.js';
 import { parseMxnetAttr, parseMxnetSymbol } from '../../formats/mxnet-symbol-file.js';
 import { canonicalMxnetNames } from '../../formats/mxnet-names.js';
-import { readTensorFile } from '../../formats/params-file.js';
+import { readTensorFile, writeFileAtomic } from '../../formats/params-file.js';
+import { encodeMxnetParams } from '../../formats/mxnet-params.js';
 import { graphOf, isSymbol, Symbol } from '../../trace/symbol.js';
 import { symOps, variable } from '../../trace/sym.js';
 import { MxnetSymbolBlock } from '../mxnet-symbol.js';
@@ -57,14 +58,35 @@ export function loadCheckpoint(prefix: string, epoch: number): [Symbol | Symbol[
     throw new Error(`model.loadCheckpoint: cannot read '${symbolFile}': ${(e as Error).message}`);
   }
   const graph = parseMxnetSymbol(json, symbolFile);
-  const file = paramsFile(prefix, epoch);
+  const [arg, aux] = loadParamsFile(paramsFile(prefix, epoch));
+  return [symbolOfGraph(graph, symbolFile, { ...arg, ...aux }), arg, aux];
+}
+
+/**
+ * Reads an MXNet `.params` file of `arg:`/`aux:` entries (Module's
+ * `save_params` / `save_checkpoint` form) as `[argParams, auxParams]`.
+ *
+ * ```ts
+ * const [arg, aux] = loadParamsFile('mlp-0005.params');
+ * ```
+ */
+export function loadParamsFile(file: string): [ParamDict, ParamDict] {
   const f = readTensorFile(file);
   const raw = f.tensors.map(([k]) => k);
   const names = canonicalMxnetNames(raw);
   const arg: ParamDict = {};
   const aux: ParamDict = {};
-  f.tensors.forEach(([, t], i) => ((raw[i]!.startsWith('aux:') ? aux : arg)[names[i]!] = new NDArray({ ...t, shape: [...t.shape] })));
-  return [symbolOfGraph(graph, symbolFile, { ...arg, ...aux }), arg, aux];
+  f.tensors.forEach(([, t], i) => {
+    if (!raw[i]!.startsWith('arg:') && !raw[i]!.startsWith('aux:')) throw new Error(`${file}: entry '${raw[i]}' is neither 'arg:' nor 'aux:' (MXNet's Module files name both)`);
+    (raw[i]!.startsWith('aux:') ? aux : arg)[names[i]!] = new NDArray({ ...t, shape: [...t.shape] });
+  });
+  return [arg, aux];
+}
+
+/** Writes `argParams`/`auxParams` as an MXNet `.params` file (`arg:`/`aux:` names), as Module's `save_params`. Example: `saveParamsFile('mlp.params', arg, aux)`. */
+export function saveParamsFile(file: string, argParams: ParamDict, auxParams: ParamDict): void {
+  const entries = [...Object.entries(argParams).map(([k, v]) => [`arg:${k}`, v] as const), ...Object.entries(auxParams).map(([k, v]) => [`aux:${k}`, v] as const)];
+  writeFileAtomic(file, encodeMxnetParams(entries.map(([, v]) => v._host), entries.map(([k]) => k), file));
 }
 
 /** The gluonc symbol of an MXNet graph: each variable a `sym.var` (shaped as `known` or its `__shape__`), the nodes replayed through `sym`. */

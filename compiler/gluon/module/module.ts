@@ -29,7 +29,7 @@ import { create as createMetric, type EvalMetric } from '../metric/index.js';
 import type { DataBatch, DataDesc } from '../data/io.js';
 import { showValue } from '../show-value.js';
 import type { Optimizer } from '../optimizer/optimizer.js';
-import { rememberShapes, saveCheckpoint as saveSymbolCheckpoint, loadCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, loadParamsFile, rememberShapes, saveCheckpoint as saveSymbolCheckpoint, saveParamsFile } from './checkpoint.js';
 import type { BatchEndParam } from './callback.js';
 
 /** A bound input: `[name, shape]` as MXNet's tuples, or a DataDesc. */
@@ -541,6 +541,17 @@ export class Module {
     if (!parts.length) throw new Error('Module.predict: the iterator gave no batch');
     const merged = parts[0]!.map((_o, k) => (parts.length === 1 ? parts[0]![k]! : ndOps.concat(...parts.map((p) => p[k]!), { dim: 0 })));
     return merged.length === 1 ? merged[0]! : merged;
+  }
+
+  /** Writes the parameters as MXNet's `.params` (`arg:`/`aux:`), Module's `save_params`. */
+  saveParams(fname: string): void {
+    saveParamsFile(fname, ...this.getParams());
+  }
+
+  /** Reads a `.params` file of `arg:`/`aux:` entries into the bound module (Module's `load_params`: `setParams`). */
+  loadParams(fname: string): void {
+    const [arg, aux] = loadParamsFile(fname);
+    this.setParams(arg, aux);
   }
 
   /**

@@ -56,6 +56,13 @@ describe('model checkpoints and mod callbacks', () => {
     back.bind({ dataShapes: [['data', [5, 4]]], forTraining: false });
     const want = m.predict(it) as NDArray;
     assertClose(flat(back.predict(it) as NDArray), flat(want), 'predict after load', 1e-6, 1e-7);
+    // save_params / load_params: MXNet's arg:/aux: file.
+    back.saveParams(path.join(dir, 'p.params'));
+    assert.deepEqual(python(PY_READ_MXNET, path.join(dir, 'p.params')).names, ['arg:fc1_weight', 'arg:fc1_bias', 'arg:fc2_weight', 'arg:fc2_bias']);
+    const fresh = new mod.Module(mlp(), { logger: quiet });
+    fresh.bind({ dataShapes: [['data', [5, 4]]], forTraining: false });
+    fresh.loadParams(path.join(dir, 'p.params'));
+    assertClose(flat(fresh.predict(it) as NDArray), flat(want), 'predict after loadParams', 1e-6, 1e-7);
     // MXNet's classic recipe on a training checkpoint: label_names=None makes softmax_label a parameter, initialized (allow_missing); the head ignores it.
     const [s3, a3, x3] = model.loadCheckpoint(prefix, 2);
     const rec = new mod.Module(s3, { labelNames: null, logger: quiet });
