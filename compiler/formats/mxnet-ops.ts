@@ -144,6 +144,12 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   // aligned came in a later MXNet 1.x than ROIAlign: written only when true, so older versions still read the file.
   ROIAlign: { names: ['_contrib_ROIAlign', '_npx_roi_align'], omitFalse: ['aligned'] },
   Activation: same('Activation'),
+  // The training heads (heads.ts); `Softmax` is SoftmaxOutput's pre-2016 name, read by mxnet-symbol.ts.
+  SoftmaxOutput: same('SoftmaxOutput'),
+  LinearRegressionOutput: same('LinearRegressionOutput'),
+  LogisticRegressionOutput: same('LogisticRegressionOutput'),
+  MAERegressionOutput: same('MAERegressionOutput'),
+  MakeLoss: same('MakeLoss', 'make_loss'),
   LeakyReLU: same('LeakyReLU'),
   softmax: { names: ['softmax'], omitFalse: ['useLength'] },
   logSoftmax: same('log_softmax'),

@@ -123,6 +123,12 @@ export * as image from './data/image-index.js';
 export * as recordio from './data/recordio.js';
 /** MXNet's `mx.io`: `NDArrayIter`, `ImageRecordIter` and the `DataBatch` / `DataDesc` they yield. */
 export * as io from './data/io-index.js';
+/** MXNet 1.x's `mx.mod`: `Module` (bind, initParams, initOptimizer, forward/backward/update, fit, score, predict, checkpoints). */
+export * as mod from './module/module.js';
+/** MXNet 1.x's `mx.model`: `loadCheckpoint`, `saveCheckpoint`. */
+export * as model from './module/checkpoint.js';
+/** MXNet 1.x's `mx.callback`: `Speedometer`, `doCheckpoint`. */
+export * as callback from './module/callback.js';
 export { npx } from './npx.js';
 
 /**

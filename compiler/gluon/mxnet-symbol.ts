@@ -36,10 +36,16 @@ export { parseMxnetAttr, parseMxnetSymbol, type MxnetGraph, type MxnetNode };
 /** Attributes MXNet records that do not change the numbers (kernel tuning, bookkeeping). */
 const IGNORED = new Set(['workspace', 'cudnn_tune', 'cudnn_off', 'num_args', 'ctx_group', 'lr_mult', 'wd_mult']);
 
-/** Training heads: their inputs after the first are labels, unused at inference. */
+/**
+ * Training heads: their input after the first is a label. A label that is one
+ * of the block's inputs (`softmax_label` named in `inputNames`) reaches the
+ * head operator (compiler/ops/heads.ts), so the block trains with MXNet's
+ * head gradient; otherwise it is not an input at all and the head computes
+ * its inference view.
+ */
 const LABELLED = new Set(['SoftmaxOutput', 'Softmax', 'LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput', 'SVMOutput']);
-/** Training heads whose inference output is their data (regression_output-inl.h, svm_output-inl.h, make_loss-inl.h). */
-const PASS_HEADS = new Set(['LinearRegressionOutput', 'MAERegressionOutput', 'SVMOutput', 'MakeLoss', 'make_loss']);
+/** Training heads gluonc has no operator for, whose inference output is their data (svm_output-inl.h). */
+const PASS_HEADS = new Set(['SVMOutput']);
 
 /** Operators that pass their first input through at inference. */
 const IDENTITY = new Set(['_copy', 'identity', '_CrossDeviceCopy']);
@@ -71,16 +77,8 @@ function stepOf(node: MxnetNode, where: string, owner: object): Step {
   }
   if (op === 'add_n' || op === 'ElementWiseSum') return (F, ins) => ins.reduce((a, b) => F.add(a, b));
   if (PASS_HEADS.has(op)) return (_F, [x]) => x!;
-  if (op === 'LogisticRegressionOutput') return (F, [x]) => F.sigmoid(x!);
-  if (op === 'SoftmaxOutput' || op === 'Softmax') {
-    // Inference view of the training head: the softmax of the data (the label input is not used), over
-    // axis 1 (multi_output), the last axis (preserve_shape), else over every axis but the first.
-    const flag = (k: string) => parseMxnetAttr(node.attrs[k] ?? 'False') === true;
-    if (flag('multi_output')) return (F, [x]) => F.softmax(x!, { axis: 1 });
-    if (flag('preserve_shape')) return (F, [x]) => F.softmax(x!, { axis: -1 });
-    return (F, [x]) => F.reshapeLike(F.softmax(F.flatten(x!), { axis: -1 }), x!);
-  }
-  const target = targetOf(op);
+  // `Softmax` is SoftmaxOutput's name before 2016 (softmax_output-inl.h, DeprecatedSoftmaxProp).
+  const target = op === 'Softmax' ? 'SoftmaxOutput' : targetOf(op);
   if (!hasOp(target)) throw new Error(`${at}: gluonc has no such operator`);
   const def = getOp(target);
   const declared = def.attrs ?? {};
@@ -183,7 +181,7 @@ export class MxnetSymbolBlock extends HybridBlock {
     const aux = new Set<number>();
     for (const n of graph.nodes) {
       if (n.op === 'BatchNorm') n.inputs.slice(3, 5).forEach(([j]) => aux.add(j));
-      if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._labels.add(j));
+      if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._inputIndex.has(j) || this._labels.add(j));
     }
     // Without a file, a parameter's shape is what its first consumer tells (0s solved by the first call).
     const hint = new Map<number, number[]>();
@@ -235,7 +233,8 @@ export class MxnetSymbolBlock extends HybridBlock {
       else if (this._labels.has(i)) values.push([]);
       else if (n.op === 'null') values.push([params[n.name]!]);
       else {
-        const read = LABELLED.has(n.op) ? n.inputs.slice(0, 1) : n.inputs;
+        // A head's label that is not an input is left off (the head's inference view).
+        const read = LABELLED.has(n.op) ? n.inputs.filter(([j], m) => m === 0 || !this._labels.has(j)) : n.inputs;
         // A begin state MXNet sizes from the data, read by the RNN operator: the operator makes it (mxnet-rnn-read.ts).
         const ownState = (j: number) => n.op === 'RNN' && deferredZeros(this.graph.nodes[j]!);
         const ins = read.map(([j, o]) => {

@@ -13,6 +13,7 @@ import { ELEMENTWISE_OPS } from './elementwise.js';
 import { ELEMWISE_OPS } from './elemwise.js';
 import { GEMM_OPS } from './gemm.js';
 import { GROUP_NORM_OPS } from './group-norm.js';
+import { HEAD_OPS } from './heads.js';
 import { INDEX_OPS } from './index-ops.js';
 import { JOIN_SPLIT_OPS } from './join-split.js';
 import { LINALG_OPS } from './linalg.js';
@@ -62,6 +63,7 @@ export const OPS = {
   ...ROI_OPS,
   ...ROI_ALIGN_OPS,
   ...NN_OPS,
+  ...HEAD_OPS,
   ...FFT_OPS,
   ...RANDOM_OPS,
   ...MULTINOMIAL_OPS,

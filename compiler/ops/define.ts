@@ -227,6 +227,12 @@ export interface OpSpec<A extends Attrs = Attrs> {
   dataShape?: boolean;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
   grad?: GradRule | null;
+  /**
+   * True for MXNet's training heads (SoftmaxOutput, MakeLoss, ...): the
+   * gradient rule gives the loss's gradient, not the derivative of the
+   * forward, so the table's finite-difference check does not apply (heads.ts).
+   */
+  lossHead?: boolean;
   /** A note shown when the operator cannot be differentiated. */
   noGradReason?: string;
   /**

@@ -38,7 +38,11 @@ export function retypeGraph(g: Graph, inputTypes: Record<string, TensorType>, op
       v.known = true;
       pending.delete(v);
     });
-    const types = withScope(node.scope, () => def.infer(node.inputs.map((v) => v.type), node.attrs as never));
+    // A node made while its inputs' shapes were unknown was never normalized (BatchNorm's training: null): normalize for its type rule, as inferOp does.
+    const types = withScope(node.scope, () => {
+      const ts = node.inputs.map((v) => v.type);
+      return def.infer(ts, (def.normalize ? def.normalize(withDefaults(def, node.attrs) as never, ts) : node.attrs) as never);
+    });
     node.outputs.forEach((o, i) => {
       o.type = types[i]!;
       o.known = true;

@@ -38,6 +38,15 @@ describe('sym', () => {
     assert.throws(() => sym.mul(sym.exp(sym.var('w')), data).inferShape({ data: [2] }), /variable 'w' has no shape: bind one/);
   });
 
+  it("inferShape through BatchNorm and the training heads made from unshaped variables (MXNet's infer_shape gives the moving statistics' and the label's shapes)", () => {
+    const bn = sym.BatchNorm(sym.FullyConnected(sym.var('data'), { numHidden: 8, name: 'fc' }), { name: 'bn' });
+    const head = sym.SoftmaxOutput(bn, { name: 'softmax' });
+    // MXNet 1.x: infer_shape(data=(2, 4)): bn_* (8,), softmax_label (2,); a node made before its shapes were known is normalized for its type rule.
+    assert.deepEqual(head.inferShape({ data: [2, 4] }).args, {
+      data: [2, 4], fc_weight: [8, 4], fc_bias: [8], bn_gamma: [8], bn_beta: [8], bn_moving_mean: [8], bn_moving_var: [8], softmax_label: [2],
+    });
+  });
+
   it('reading values while tracing throws an error about data-dependent control flow', () => {
     const x = sym.var('x', { shape: [2] });
     assert.throws(() => x.toArray(), DataDependentError);

@@ -4,6 +4,7 @@ import { cases as contrib } from './contrib.js';
 import { cases as creation } from './creation.js';
 import { cases as elementwise } from './elementwise.js';
 import { cases as groupNorm } from './group-norm.js';
+import { cases as heads } from './heads.js';
 import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as dataDependent } from './data-dependent.js';
@@ -19,4 +20,4 @@ import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
 import { cases as loop } from './loop.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...loop, ...random];

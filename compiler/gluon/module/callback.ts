@@ -1,0 +1,67 @@
+/**
+ * MXNet 1.x's `mx.callback` (python/mxnet/callback.py): `Speedometer`, which
+ * logs the speed and the metric every `frequent` batches, and
+ * `doCheckpoint`, which saves a checkpoint every `period` epochs.
+ * Departure: gluonc's metrics have one accumulator, so `autoReset` does not
+ * reset the metric between reports (MXNet's `reset_local` keeps the epoch's
+ * global value; resetting ours would lose it): the values logged are the
+ * epoch's running ones.
+ */
+import type { EvalMetric } from '../metric/index.js';
+import { saveCheckpoint, type ParamDict } from './checkpoint.js';
+import type { Symbol } from '../../trace/symbol.js';
+
+/** What a batch-end callback gets (MXNet's `BatchEndParam`). */
+export interface BatchEndParam {
+  epoch: number;
+  nbatch: number;
+  evalMetric: EvalMetric | null;
+  locals: Record<string, unknown>;
+}
+
+/**
+ * Logs `Epoch[e] Batch [a-b]\tSpeed: s samples/sec\t<metric>=<value>` every `frequent` batches.
+ *
+ * ```ts
+ * m.fit(it, { numEpoch: 5, batchEndCallback: callback.Speedometer(64, 100) });
+ * ```
+ */
+export function Speedometer(batchSize: number, frequent = 50, autoReset = true, log: (m: string) => void = (m) => console.log(m)): (param: BatchEndParam) => void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`callback.Speedometer: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(frequent) || frequent < 1) throw new Error(`callback.Speedometer: frequent must be a positive integer, got ${frequent}`);
+  let init = false;
+  let tic = 0;
+  let lastCount = 0;
+  return (param) => {
+    const count = param.nbatch;
+    if (lastCount > count) init = false;
+    lastCount = count;
+    if (!init) {
+      init = true;
+      tic = Date.now();
+      return;
+    }
+    if (count % frequent !== 0) return;
+    const secs = (Date.now() - tic) / 1000;
+    const speed = secs > 0 ? (frequent * batchSize) / secs : Infinity;
+    if (param.evalMetric) {
+      const values = param.evalMetric.getNameValue().map(([n, v]) => `\t${n}=${v.toFixed(6)}`).join('');
+      log(`Epoch[${param.epoch}] Batch [${autoReset ? count - frequent : 0}-${count}]\tSpeed: ${speed.toFixed(2)} samples/sec${values}`);
+    } else log(`Iter[${param.epoch}] Batch [${count}]\tSpeed: ${speed.toFixed(2)} samples/sec`);
+    tic = Date.now();
+  };
+}
+
+/**
+ * An epoch-end callback saving `<prefix>-symbol.json` and `<prefix>-%04d.params` (epoch + 1) every `period` epochs.
+ *
+ * ```ts
+ * m.fit(it, { numEpoch: 10, epochEndCallback: callback.doCheckpoint('mlp', 2) });
+ * ```
+ */
+export function doCheckpoint(prefix: string, period = 1): (epoch: number, symbol: Symbol | Symbol[], argParams: ParamDict, auxParams: ParamDict) => void {
+  const p = Math.max(1, Math.trunc(period));
+  return (epoch, symbol, argParams, auxParams) => {
+    if ((epoch + 1) % p === 0) saveCheckpoint(prefix, epoch + 1, symbol, argParams, auxParams);
+  };
+}
