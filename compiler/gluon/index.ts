@@ -16,7 +16,7 @@ import { runOneNode } from '../eager/one-node.js';
 import * as randomMod from '../engine/random.js';
 import * as contextMod from '../engine/context.js';
 import { loadArrays, saveArrays } from '../formats/array-files.js';
-import { flushPendingOps } from '../engine/lazy-op.js';
+import { waitAll } from '../engine/program.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
 import * as stepThreadsMod from '../engine/step-threads.js';
@@ -52,7 +52,7 @@ export const nd = {
   /** Reads a file of `nd.save`/`mx.nd.save` (or safetensors, `.npz`, `.npy`) as a list or dict: `nd.load('a.params')`. */
   load: loadArrays,
   /** MXNet's `nd.waitall()`: runs every pending computation (as `npx.waitall`). */
-  waitall: (): void => flushPendingOps(),
+  waitall: (): void => waitAll(),
 };
 export declare namespace nd {
   type NDArray = NDArrayClass;

@@ -15,7 +15,7 @@ import type { TopkOf } from '../ops/sort.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
-import { flushPendingOps } from '../engine/lazy-op.js';
+import { waitAll } from '../engine/program.js';
 import type { Tensor } from '../engine/tensor.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
@@ -256,7 +256,7 @@ export const npx = {
   /** MXNet's `npx.multibox_detection` (contrib MultiBoxDetection): an Error naming d2l's np version. */
   multiboxDetection: absentOp('multiboxDetection', 'MultiBoxDetection', 'multiboxDetection(clsProbs, offsetPreds, anchors)'),
   /** MXNet's `npx.waitall()`: runs every pending (deferred) computation, as d2l's benchmarks call it before reading a timer. */
-  waitall: (): void => flushPendingOps(),
+  waitall: (): void => waitAll(),
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */
   setNp(): void {},
   /** Accepted for ported code (`npx.reset_np()`); nothing to reset. */

@@ -5,7 +5,7 @@
  * hybridized and differentiated.
  */
 import assert from 'node:assert/strict';
-import { autograd, context, gluon, init, nd, np, npx, random, sym } from 'gluonc';
+import { autograd, context, gluon, init, nd, np, npx, profiler, random, sym } from 'gluonc';
 import { cudaProviderInstalled } from '../../../runtime/ort.js';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
@@ -551,6 +551,24 @@ describe("numpy's axis positionally (d2l's np.concatenate((X, context), 2))", ()
     y.backward();
     assert.deepEqual(x.grad.toArray(), [2, 4, 6]);
     assert.equal(nd.waitall(), undefined);
+  });
+
+  it("npx.waitall() also runs a hybridized block's recorded forward and backward that wait for trainer.step (the deferred step program), once", () => {
+    const net = new gluon.nn.Dense(2, { inUnits: 3 });
+    net.initialize(new init.One());
+    net.hybridize();
+    const x = nd.array([[1, 2, 3], [-1, 0, 4]]);
+    // The call's output is the head (no eager operator reads it), so the call and its backward stay deferred.
+    autograd.record(() => net.call(x) as NDArray).backward(nd.ones([2, 2]));
+    const before = profiler.counters().sessionRuns;
+    npx.waitall();
+    const after = profiler.counters().sessionRuns;
+    assert.ok(after > before, 'waitall ran the pending step program');
+    nd.waitall();
+    assert.equal(profiler.counters().sessionRuns, after, 'nothing is left to run');
+    // d sum(x·Wᵀ + b) / dW = column sums of x per output row; / db = the batch size.
+    assert.deepEqual(net.weight.grad().toArray(), [[0, 2, 7], [0, 2, 7]]);
+    assert.deepEqual(net.bias!.grad().toArray(), [2, 2]);
   });
 
   it("repeat of a 0-d array along axis 0 (or -1) reads it as 1-d, as numpy: np.repeat(np.array(7), 2, axis=0) is [7, 7] (d2l's 0-d valid_len repeated per head); eager, traced and its gradient", () => {
