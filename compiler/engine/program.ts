@@ -38,7 +38,6 @@ import { withTrace, type TraceContext, type TracedParam } from './trace-context.
 import { checkHeadGrad, type GradReqLike } from './tape.js';
 import { plainShape } from '../ops/symbolic-dim.js';
 import { flattenOutputs, type OutputTree } from './output-tree.js';
-import { flushPendingOps } from './lazy-op.js';
 
 /** What the program needs of a parameter (the front end's Parameter). */
 export interface StepParameter extends TracedParam {
@@ -211,21 +210,6 @@ export function pendingWrite(p: object): boolean {
 /** Runs the pending program, if any (before anything reads state it would change). */
 export function flushPending(): void {
   pendingProgram()?.force();
-}
-
-/**
- * MXNet's `waitall`: runs everything deferred — the pending training-step
- * program (a recorded forward and backward waiting for `trainer.step` or a
- * read) and every pending eager operator — so a timer read after it sees
- * the work done (d2l's benchmarks) and later calls start from settled state.
- *
- * ```ts
- * npx.waitall();
- * ```
- */
-export function waitAll(): void {
-  flushPending();
-  flushPendingOps();
 }
 
 class Program {

@@ -16,7 +16,7 @@ import { runOneNode } from '../eager/one-node.js';
 import * as randomMod from '../engine/random.js';
 import * as contextMod from '../engine/context.js';
 import { loadArrays, saveArrays } from '../formats/array-files.js';
-import { waitAll } from '../engine/program.js';
+import { waitAll } from '../engine/wait-all.js';
 import * as lrSchedulerMod from './lr-scheduler.js';
 import * as optimizerMod from './optimizer/index.js';
 import * as stepThreadsMod from '../engine/step-threads.js';

@@ -15,7 +15,7 @@ import type { TopkOf } from '../ops/sort.js';
 import { ops as ndOps } from '../engine/nd.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
-import { waitAll } from '../engine/program.js';
+import { waitAll } from '../engine/wait-all.js';
 import type { Tensor } from '../engine/tensor.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
