@@ -32,6 +32,7 @@ import type { TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
+import { roiInputs } from './roi.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 
 type RoiAlignAttrs = Attrs & { pooledSize: number[] | null; spatialScale: number | null; sampleRatio: number; positionSensitive: boolean; aligned: boolean };
@@ -48,7 +49,6 @@ export interface RoiAlignOptions {
 type RoiAlignSig = (data: Tx, rois: Tx, ...rest: PositionalOptions<RoiAlignOptions, ['pooledSize', 'spatialScale', 'sampleRatio', 'positionSensitive', 'aligned']>) => Tx;
 
 const OP = 'ROIAlign';
-const FLOATS = ['float32', 'float64', 'float16'];
 
 /** The sampling of one call: bins, grid (<= 0: adaptive), scale, half-pixel shift. */
 export interface RoiGrid {
@@ -160,11 +160,7 @@ export const ROIAlign: OpDef<RoiAlignSig, RoiAlignAttrs> = defineOp<RoiAlignSig,
   attrs: { pooledSize: null, spatialScale: null, sampleRatio: -1, positionSensitive: false, aligned: false },
   positional: ['pooledSize', 'spatialScale', 'sampleRatio', 'positionSensitive', 'aligned'],
   infer: (types, a) => {
-    const [x, r] = types as [TensorType, TensorType];
-    if (!FLOATS.includes(x.dtype)) throw new OpError(OP, `data must be float32, float64 or float16, got ${x.dtype}`, types);
-    if (x.shape.length !== 4) throw new OpError(OP, `data must be [N, C, H, W], got ${formatShape(x.shape)}`, types);
-    if (r.dtype !== x.dtype) throw new OpError(OP, `rois must have the data's dtype ${x.dtype}, got ${r.dtype}`, types);
-    if (r.shape.length !== 2 || (typeof r.shape[1] === 'number' && r.shape[1] !== 5)) throw new OpError(OP, `rois must be [R, 5] rows of [batch index, x1, y1, x2, y2], got ${formatShape(r.shape)}`, types);
+    const [x, r] = roiInputs(OP, types);
     const g = grid(a, types);
     let c = x.shape[1]!;
     if (a.positionSensitive) {

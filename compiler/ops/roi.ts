@@ -40,6 +40,20 @@ function geometry(a: RoiAttrs, types: TensorType[]): { ph: number; pw: number; s
   return { ph: p[0]!, pw: p[1]!, scale: s };
 }
 
+/**
+ * The data and rois types of a region-pooling operator, checked: float data
+ * [N, C, H, W], rois [R, 5] of its dtype (ROIPooling's and ROIAlign's rule).
+ * Example: `const [x, r] = roiInputs('ROIAlign', types);`.
+ */
+export function roiInputs(op: string, types: TensorType[]): [TensorType, TensorType] {
+  const [x, r] = types as [TensorType, TensorType];
+  if (!FLOATS.includes(x.dtype)) throw new OpError(op, `data must be float32, float64 or float16, got ${x.dtype}`, types);
+  if (x.shape.length !== 4) throw new OpError(op, `data must be [N, C, H, W], got ${formatShape(x.shape)}`, types);
+  if (r.dtype !== x.dtype) throw new OpError(op, `rois must have the data's dtype ${x.dtype}, got ${r.dtype}`, types);
+  if (r.shape.length !== 2 || (typeof r.shape[1] === 'number' && r.shape[1] !== 5)) throw new OpError(op, `rois must be [R, 5] rows of [batch index, x1, y1, x2, y2], got ${formatShape(r.shape)}`, types);
+  return [x, r];
+}
+
 type RoiSig = (data: Tx, rois: Tx, ...rest: [options: RoiPoolingOptions] | [pooledSize: [number, number], spatialScale: number, options?: {}]) => Tx;
 
 /**
@@ -57,12 +71,7 @@ export const ROIPooling: OpDef<RoiSig, RoiAttrs> = defineOp<RoiSig, RoiAttrs>({
   attrs: { pooledSize: null, spatialScale: null },
   positional: ['pooledSize', 'spatialScale'],
   infer: (types, a) => {
-    const op = 'ROIPooling';
-    const [x, r] = types as [TensorType, TensorType];
-    if (!FLOATS.includes(x.dtype)) throw new OpError(op, `data must be float32, float64 or float16, got ${x.dtype}`, types);
-    if (x.shape.length !== 4) throw new OpError(op, `data must be [N, C, H, W], got ${formatShape(x.shape)}`, types);
-    if (r.dtype !== x.dtype) throw new OpError(op, `rois must have the data's dtype ${x.dtype}, got ${r.dtype}`, types);
-    if (r.shape.length !== 2 || (typeof r.shape[1] === 'number' && r.shape[1] !== 5)) throw new OpError(op, `rois must be [R, 5] rows of [batch index, x1, y1, x2, y2], got ${formatShape(r.shape)}`, types);
+    const [x, r] = roiInputs('ROIPooling', types);
     const g = geometry(a, types);
     return [{ dtype: x.dtype, shape: [r.shape[0]!, x.shape[1]!, g.ph, g.pw] }];
   },
