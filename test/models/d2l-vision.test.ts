@@ -73,7 +73,7 @@ out = w`, []);
     assert.throws(() => new init.Constant([{ a: 1 }] as never), /Constant: value must be a number, nested arrays of numbers or an NDArray, got Object/);
   });
 
-  it('np.argsort and np.sort take numpy\'s axis as an option; npx.multiboxPrior matches d2l's np version; npx.multiboxTarget/Detection check shapes', () => {
+  it('np.argsort and np.sort take numpy\'s axis as an option; npx.multiboxPrior matches d2l\'s np version; npx.multiboxTarget/Detection check shapes', () => {
     const x = np.array([[3, 1, 2], [0, 5, 4]]);
     assert.deepEqual(np.argsort(x, { axis: 0 }).toArray(), [[1, 0, 0], [0, 1, 1]]);
     assert.deepEqual(np.argsort(x, { axis: -1, kind: 'stable' }).toArray(), [[1, 2, 0], [0, 2, 1]]);
