@@ -128,12 +128,13 @@ function targetShapes(types: TensorType[], a: TargetA): [number, number] {
   return [lb![0]!, an![1]!];
 }
 
-/** Corner IoU of anchor row `i` and label row `g` (0 where they do not overlap). */
+/** Corner IoU of anchor row `i` and label row `g` (multibox_target-inl.h's temp_space: 0 where they do not overlap, safe_divide's 0 for an empty union). */
 function iouAt(A: Float64Array, i: number, L: Float64Array, g: number): number {
   const w = Math.max(0, Math.min(A[i + 2]!, L[g + 3]!) - Math.max(A[i]!, L[g + 1]!));
   const h = Math.max(0, Math.min(A[i + 3]!, L[g + 4]!) - Math.max(A[i + 1]!, L[g + 2]!));
   const inter = w * h;
-  return inter / ((A[i + 2]! - A[i]!) * (A[i + 3]! - A[i + 1]!) + (L[g + 3]! - L[g + 1]!) * (L[g + 4]! - L[g + 2]!) - inter);
+  const union = (A[i + 2]! - A[i]!) * (A[i + 3]! - A[i + 1]!) + (L[g + 3]! - L[g + 1]!) * (L[g + 4]! - L[g + 2]!) - inter;
+  return union === 0 ? 0 : inter / union;
 }
 
 /** MultiBoxTargetForward for one image: writes its rows of the three outputs. */

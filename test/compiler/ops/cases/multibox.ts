@@ -4,7 +4,8 @@
  * src/operator/contrib/): multibox_prior.cc `MultiBoxPriorForward`,
  * bounding_box-inl.h `BoxOverlapForward`/`compute_overlap` and
  * `BoxNMSForward`/`nms_impl`/`nms_assign`, multibox_target.cc
- * `MultiBoxTargetForward`/`AssignLocTargets`, multibox_detection.cc
+ * `MultiBoxTargetForward`/`AssignLocTargets` (overlaps as multibox_target-inl.h,
+ * safe_divide), multibox_detection.cc
  * `MultiBoxDetectionForward`/`TransformLocations`/`CalculateOverlap`.
  */
 import type { OpCase } from '../case.js';
@@ -97,8 +98,8 @@ anc = a[0]; B, M, W = b.shape; N = anc.shape[0]; C = c.shape[1]
 loc_t = np.zeros((B, N * 4)); loc_m = np.zeros((B, N * 4)); cls_t = np.full((B, N), ign)
 def iou(p, q):
     w = max(0.0, min(p[2], q[2]) - max(p[0], q[0])); h = max(0.0, min(p[3], q[3]) - max(p[1], q[1]))
-    i = w * h
-    return i / ((p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - i)
+    i = w * h; u = (p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - i
+    return 0.0 if u == 0 else i / u  # safe_divide
 for n_ in range(B):
     lab = b[n_]
     ngt = 0
