@@ -211,6 +211,7 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [1, 2, 3, 4] }], args: [{ sizes: [0.9, 0.5], ratios: [1, 3], clip: true, steps: [0.1, 0.2], offsets: [0.2, 0.7] }], label: 'steps, offsets, clip at the edges' },
       { inputs: [{ shape: [1, 1, 2, 2] }], args: [{ sizes: [0.5], ratios: [2, 0.5] }], label: 'ratios[0] is not used (the sizes take ratio 1)' },
       { inputs: [{ shape: [2, 3, 2, 4], symbolic: true }], args: [[0.4, 0.2], [1, 2]], label: 'symbolic batch, positional sizes and ratios' },
+      { inputs: [{ shape: [1, 1, 3, 2], dtype: 'float64' }], args: [{ sizes: [0.3], ratios: [1, 4] }], label: 'float64 data: float64 anchors' },
     ],
   },
   {
@@ -250,6 +251,7 @@ export const cases: OpCase[] = [
         label: 'at the threshold, identical boxes',
       },
       { inputs: [{ shape: [2, 5, 5], range: [0, 1] }], args: [{ coordStart: 1, scoreIndex: 0, overlapThresh: 0.2 }], label: 'random batch, other columns' },
+      { inputs: [{ shape: [6, 6], dtype: 'float64', values: DETS }], args: [{ idIndex: 0, overlapThresh: 0.2 }], label: 'float64' },
     ],
   },
   {
