@@ -337,7 +337,7 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
  * is on, and it neither draws random numbers nor updates state.
  */
 function deferrable(def: OpDef, arrays: NDArray[]): boolean {
-  return getContext().recording && !def.random && !def.dataShape && !def.stateUpdate && eagerCompileAfter() !== Infinity && arrays.some(requiresGrad);
+  return getContext().recording && !def.random && !def.dataShape && !def.hostOnly && !def.stateUpdate && eagerCompileAfter() !== Infinity && arrays.some(requiresGrad);
 }
 
 /** The pending outputs of a deferred call. */

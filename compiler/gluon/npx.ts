@@ -165,13 +165,6 @@ function npxReshape<T extends NDArray | Symbol | Tensor>(a: T, newshape: number 
   return (ndOps.reshape as (t: unknown, s: unknown) => T)(x, (reverse ? groups.reverse() : groups).flat());
 }
 
-/** An MXNet operator gluonc does not have: calling it throws, naming the np-operator version to use instead. */
-function absentOp(name: string, mxnet: string, d2l: string): (...args: unknown[]) => never {
-  return () => {
-    throw new Error(`npx.${name}: MXNet's ${mxnet} operator is not in gluonc; write it with np operators as d2l's book does (${d2l} in models/d2l/ssd.ts)`);
-  };
-}
-
 /**
  * MXNet 2.x's `npx` operators.
  *
@@ -249,12 +242,16 @@ export const npx = {
   savez: npxSavez,
   /** MXNet 2's `npx.load`: an `.npy`, `.npz` or MXNet file (one array, a list or a record). Example: `npx.load('x.npy')`. */
   load: npxLoad,
-  /** MXNet's `npx.multibox_prior` (contrib MultiBoxPrior) is not an operator here: calling it is an Error naming d2l's np version. */
-  multiboxPrior: absentOp('multiboxPrior', 'MultiBoxPrior', 'multiboxPrior(data, sizes, ratios)'),
-  /** MXNet's `npx.multibox_target` (contrib MultiBoxTarget): an Error naming d2l's np version. */
-  multiboxTarget: absentOp('multiboxTarget', 'MultiBoxTarget', 'multiboxTarget(anchors, labels)'),
-  /** MXNet's `npx.multibox_detection` (contrib MultiBoxDetection): an Error naming d2l's np version. */
-  multiboxDetection: absentOp('multiboxDetection', 'MultiBoxDetection', 'multiboxDetection(clsProbs, offsetPreds, anchors)'),
+  /** MXNet 2's `npx.multibox_prior(data, sizes, ratios, clip, steps, offsets)` (F/nd's `contrib.MultiBoxPrior`; hybridizable with known H, W). */
+  multiboxPrior: opView('MultiBoxPrior'),
+  /** MXNet 2's `npx.multibox_target(anchor, label, clsPred, ...)` (`contrib.MultiBoxTarget`; on NDArrays only). */
+  multiboxTarget: opView('MultiBoxTarget'),
+  /** MXNet 2's `npx.multibox_detection(clsProb, locPred, anchor, ...)` (`contrib.MultiBoxDetection`; on NDArrays only). */
+  multiboxDetection: opView('MultiBoxDetection'),
+  /** MXNet 2's `npx.box_iou(lhs, rhs, format)` (`contrib.box_iou`; on NDArrays only). */
+  boxIou: opView('boxIou'),
+  /** MXNet 2's `npx.box_nms(data, overlapThresh, validThresh, topk, coordStart, scoreIndex, idIndex, backgroundId, forceSuppress, inFormat, outFormat)` (`contrib.box_nms`; on NDArrays only). */
+  boxNms: opView('boxNms'),
   /** MXNet's `npx.waitall()`: runs every pending (deferred) computation, as d2l's benchmarks call it before reading a timer. */
   waitall: (): void => waitAll(),
   /** Accepted for ported code (`npx.set_np()`): gluonc's arrays always follow these semantics. */

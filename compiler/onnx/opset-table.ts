@@ -22,8 +22,9 @@ export const OPSET_TABLE_END = '<!-- /opset-table -->';
 export function opsetTable(): string {
   const rows = new Map<string, { min: number; note: string; ops: string[] }>();
   for (const def of allOps()) {
-    const min = minOpsetOf(def.name);
-    const note = def.opsetNote ?? '';
+    // Host-only operators (MXNet's detection operators) have no ONNX form: one row after the rest.
+    const min = def.hostOnly ? Infinity : minOpsetOf(def.name);
+    const note = def.hostOnly ? 'none: runs eagerly on NDArrays only; a traced call is an Error' : def.opsetNote ?? '';
     const key = `${min}\u0000${note}`;
     if (!rows.has(key)) rows.set(key, { min, note, ops: [] });
     rows.get(key)!.ops.push(def.name);
@@ -32,7 +33,7 @@ export function opsetTable(): string {
   const lines = ['| operators | lowest opset | ONNX form by opset |', '|---|---|---|'];
   for (const r of sorted) {
     const ops = r.ops.sort((a, b) => a.localeCompare(b)).join(', ');
-    lines.push(`| ${ops} | ${r.min} | ${r.note || `one lowering from ${r.min} to ${MAX_OPSET} (with the rewrites above)`} |`);
+    lines.push(`| ${ops} | ${Number.isFinite(r.min) ? r.min : '—'} | ${r.note || `one lowering from ${r.min} to ${MAX_OPSET} (with the rewrites above)`} |`);
   }
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
  * and `sym`), the tensor methods, the registry and the table-driven operator
  * test are all generated from it; nothing else lists operators.
  */
+import { BOX_OPS } from './box-ops.js';
 import { BROADCAST_OPS } from './broadcast.js';
 import { CONV_OPS } from './conv.js';
 import { CONTRIB_OPS } from './contrib.js';
@@ -20,6 +21,7 @@ import { LINALG_OPS } from './linalg.js';
 import { LOOP_OPS } from './loop.js';
 import { LOOP_GRAD_OPS } from './loop-grad.js';
 import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
+import { MULTIBOX_OPS } from './multibox.js';
 import { NN_OPS } from './nn.js';
 import { FFT_OPS } from './fft.js';
 import { DATA_DEPENDENT_OPS } from './data-dependent.js';
@@ -52,6 +54,8 @@ export const OPS = {
   ...BROADCAST_OPS,
   ...INDEX_OPS,
   ...DATA_DEPENDENT_OPS,
+  ...BOX_OPS,
+  ...MULTIBOX_OPS,
   ...PAD_OPS,
   ...LINALG_OPS,
   ...GEMM_OPS,

@@ -226,7 +226,17 @@ type Ops = typeof OPS;
 
 /** The operator functions of a backend whose tensors are `T`. */
 /** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`, `F.contrib.ROIAlign` keeps its name), the same functions as on `F`. */
-export type ContribNamespace<T> = { readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>; readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T>; readonly ROIAlign: Bind<SigOf<Ops['ROIAlign']>, T> };
+export type ContribNamespace<T> = {
+  readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>;
+  readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T>;
+  readonly ROIAlign: Bind<SigOf<Ops['ROIAlign']>, T>;
+  readonly MultiBoxPrior: Bind<SigOf<Ops['MultiBoxPrior']>, T>;
+  readonly MultiBoxTarget: Bind<SigOf<Ops['MultiBoxTarget']>, T>;
+  readonly MultiBoxDetection: Bind<SigOf<Ops['MultiBoxDetection']>, T>;
+  readonly boxIou: Bind<SigOf<Ops['boxIou']>, T>;
+  readonly boxNms: Bind<SigOf<Ops['boxNms']>, T>;
+  readonly boxNonMaximumSuppression: Bind<SigOf<Ops['boxNms']>, T>;
+};
 
 export type OpsOf<T> = { [K in keyof Ops]: K extends keyof Typed<T> ? Typed<T>[K] : Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T>; readonly contrib: ContribNamespace<T> };
 
@@ -242,6 +252,9 @@ type Typed<T, Pre extends unknown[] = [data: T]> = { topk: TopkOf<T, Pre> };
 /** The tensor methods (`x.add(y)`) of a tensor type `T`. */
 export type MethodsOf<T> = { [K in MethodNames]: K extends keyof Typed<T> ? Typed<T, []>[K] : DropFirst<Bind<SigOf<Ops[K]>, T>> };
 
+/** The operators `F.contrib` / `nd.contrib` also hold (ContribNamespace). */
+const CONTRIB_NAMES = ['arangeLike', 'divSqrtDim', 'ROIAlign', 'MultiBoxPrior', 'MultiBoxTarget', 'MultiBoxDetection', 'boxIou', 'boxNms', 'boxNonMaximumSuppression'];
+
 /** Builds every operator function of a backend from its `apply`. */
 export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) => T | T[]): OpsOf<T> {
   const out: Record<string, (...args: unknown[]) => T | T[]> = {};
@@ -249,7 +262,7 @@ export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) =>
     out[name] = (...args: unknown[]) => apply(def, name, args);
   }
   Object.defineProperty(out, 'random', { value: randomNamespace<T>(out), enumerable: false });
-  Object.defineProperty(out, 'contrib', { value: Object.freeze({ arangeLike: out['arangeLike'], divSqrtDim: out['divSqrtDim'], ROIAlign: out['ROIAlign'] }), enumerable: false });
+  Object.defineProperty(out, 'contrib', { value: Object.freeze(Object.fromEntries(CONTRIB_NAMES.map((k) => [k, out[k]]))), enumerable: false });
   return out as unknown as OpsOf<T>;
 }
 

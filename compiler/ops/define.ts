@@ -225,6 +225,13 @@ export interface OpSpec<A extends Attrs = Attrs> {
   random?: boolean;
   /** True when an output's shape depends on the input values (`nonzero`): eagerly it runs at once, never deferred. */
   dataShape?: boolean;
+  /**
+   * Why the operator runs only on host arrays (MXNet's detection operators,
+   * which sort and match by value): eagerly its kernel always runs, at
+   * once; a traced call (a hybridized block, `sym`) is an Error naming the
+   * operator and this reason.
+   */
+  hostOnly?: string;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
   grad?: GradRule | null;
   /**

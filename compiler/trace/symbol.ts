@@ -310,6 +310,7 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
   const f = tensorFactory();
   const isArg = (x: unknown): x is Symbol | object => isSymbol(x) || f.isTensor(x);
   args = mxnetSymbolArgs(def, args, isArg);
+  if (def.hostOnly) throw new OpError(def.name, def.hostOnly);
   const { inputs, attrs } = parseCall(def, args, isArg, (t) => symbolDims(def.name, t, f.host));
   const sd = inputs.some((x) => typeof x === 'number')
     ? scalarDType(def, inputs, (t) => (isSymbol(t) ? t.dtype : f.host(t).dtype))

@@ -4,9 +4,8 @@
  * anchors (`assignAnchorToBbox`, `offsetBoxes`, `multiboxTarget`), predicting
  * with non-maximum suppression (`offsetInverse`, `nms`,
  * `multiboxDetection`), and the SSD model's heads and loss (`clsPredictor`,
- * `bboxPredictor`, `flattenPred`, `concatPreds`, `calcLoss`). MXNet's
- * `npx.multibox_prior`/`_target`/`_detection` operators are not in gluonc;
- * these are the book's own versions. TypeScript has no index assignment: the
+ * `bboxPredictor`, `flattenPred`, `concatPreds`, `calcLoss`): the book's
+ * own versions (MXNet's operators are `npx.multiboxPrior` etc.). TypeScript has no index assignment: the
  * book's `a[idx] = v` is `np.where` over a mask of those positions, its
  * `a[mask]` is `np.take(a, np.nonzero(mask)[0])`; otherwise line by line.
  */

@@ -8,7 +8,7 @@
  * PyTorch's conv2d/conv_transpose2d/cross_entropy in float64). Also the API
  * pieces those chapters need: `HybridSequential.slice` (Python's
  * `net[:-2]`), `init.Constant(ndarray)`, `np.argsort(x, { axis })`, and
- * MXNet's `npx.multibox*` operators as Errors naming d2l's np versions.
+ * MXNet's `npx.multiboxPrior` against d2l's np version.
  */
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
@@ -19,6 +19,7 @@ import { assertClose } from '../helpers/compare.js';
 import { numpyRefs } from '../helpers/numpy.js';
 import { BasicBlockV2, ResNetV2, resnet18V2 } from '../../models/zoo/resnet.js';
 import { bilinearKernel, fcn, fineTune } from '../../models/d2l/vision.js';
+import { multiboxPrior } from '../../models/d2l/ssd.js';
 
 const { nn } = gluon;
 const flat = (x: NDArray) => tensorToNumbers(x._host);
@@ -72,15 +73,17 @@ out = w`, []);
     assert.throws(() => new init.Constant([{ a: 1 }] as never), /Constant: value must be a number, nested arrays of numbers or an NDArray, got Object/);
   });
 
-  it('np.argsort and np.sort take numpy\'s axis as an option; npx.multiboxPrior/Target/Detection are Errors naming the np versions', () => {
+  it('np.argsort and np.sort take numpy\'s axis as an option; npx.multiboxPrior matches d2l\'s np version; npx.multiboxTarget/Detection check shapes', () => {
     const x = np.array([[3, 1, 2], [0, 5, 4]]);
     assert.deepEqual(np.argsort(x, { axis: 0 }).toArray(), [[1, 0, 0], [0, 1, 1]]);
     assert.deepEqual(np.argsort(x, { axis: -1, kind: 'stable' }).toArray(), [[1, 2, 0], [0, 2, 1]]);
     assert.deepEqual(np.sort(x, { axis: 0 }).toArray(), [[0, 1, 2], [3, 5, 4]]);
     assert.throws(() => np.argsort(x, { axis: 0, kinds: 'stable' } as never), /np\.argsort.*kinds/);
-    assert.throws(() => npx.multiboxPrior(np.ones([1, 3, 4, 4]), [0.5], [1]), /npx\.multiboxPrior: MXNet's MultiBoxPrior operator is not in gluonc; .*multiboxPrior\(data, sizes, ratios\) in models\/d2l\/ssd\.ts/);
-    assert.throws(() => npx.multiboxTarget(), /MultiBoxTarget/);
-    assert.throws(() => npx.multiboxDetection(), /MultiBoxDetection/);
+    // MXNet's operator and d2l's np version agree where ratios[0] is 1 (MXNet's first anchors always take ratio 1).
+    const X = np.ones([1, 3, 4, 5]);
+    assertClose(flat(npx.multiboxPrior(X, [0.75, 0.5, 0.25], [1, 2, 0.5])), flat(multiboxPrior(X, [0.75, 0.5, 0.25], [1, 2, 0.5])), 'npx.multiboxPrior vs d2l', 1e-6, 1e-6);
+    assert.throws(() => npx.multiboxTarget(np.ones([1, 4, 4]), np.ones([1, 2, 4]), np.ones([1, 2, 4])), /MultiBoxTarget: label must be \[batch, M, 5\+\]/);
+    assert.throws(() => npx.multiboxDetection(np.ones([1, 2, 4]), np.ones([1, 8]), np.ones([1, 4, 4])), /MultiBoxDetection: locPred must be \[batch, 4N\] = \[1, 16\]/);
   });
 
   it("fine-tuning: features shared with the pretrained net, the output layer's SGD step scaled by lr_mult 10 (float64 hand computation)", () => {

@@ -19,5 +19,6 @@ import { cases as sequence } from './sequence.js';
 import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
 import { cases as loop } from './loop.js';
+import { cases as multibox } from './multibox.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...loop, ...random];

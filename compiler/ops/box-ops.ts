@@ -1,0 +1,215 @@
+/**
+ * MXNet's box operators (src/operator/contrib/bounding_box-inl.h):
+ * - `boxIou` (`contrib.box_iou`): the IoU of every box of `lhs` with every
+ *   box of `rhs` (`BoxOverlapForward`, `compute_overlap`);
+ * - `boxNms` (`contrib.box_nms`, alias `box_non_maximum_suppression`):
+ *   greedy non-maximum suppression that keeps the data's layout
+ *   (`BoxNMSForward`, `nms_impl`, `nms_assign`).
+ * Both compute on host arrays (`hostOnly`): box_nms sorts and suppresses by
+ * value, and box_iou stays with it so detection code runs one way. MXNet
+ * gives box_iou a zero gradient (`BoxOverlapBackward`); so does gluonc.
+ * box_nms's gradient (MXNet routes it to the kept rows) is not here:
+ * differentiating it is an Error naming it.
+ */
+import { isFloat } from '../../runtime/dtypes.js';
+import type { HostTensor } from '../../runtime/tensor.js';
+import type { Attrs } from '../ir/node.js';
+import type { TensorType } from '../ir/types.js';
+import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
+import { OpError } from './errors.js';
+import { fromF64, toF64 } from './kernels.js';
+
+/** Why the detection operators refuse a traced call (OpSpec.hostOnly). */
+export const HOST_ONLY = 'runs eagerly on NDArrays only (its result is chosen by sorting and matching on the values, as MXNet\'s CPU loop does): call it outside hybridForward / a hybridized block, on NDArrays';
+
+/** Refuses to lower an operator that runs on host arrays only. */
+export function hostOnlyLower(name: string): () => never {
+  return () => {
+    throw new OpError(name, HOST_ONLY);
+  };
+}
+
+type BoxFormat = 'corner' | 'center';
+
+function checkFormat(op: string, key: string, v: unknown, types: TensorType[]): BoxFormat {
+  if (v !== 'corner' && v !== 'center') throw new OpError(op, `${key} must be 'corner' or 'center', got ${JSON.stringify(v)}`, types);
+  return v;
+}
+
+function checkFloat(op: string, types: TensorType[]): void {
+  for (const t of types) if (!isFloat(t.dtype)) throw new OpError(op, `boxes must be floating point, got ${t.dtype}`, types);
+}
+
+/** One side's overlap length (bounding_box-inl.h `Intersect`): corner reads [l, r], center [c, w]. */
+export function intersect1(a0: number, a1: number, b0: number, b1: number, fmt: BoxFormat): number {
+  let w: number;
+  if (fmt === 'corner') w = Math.min(a1, b1) - Math.max(a0, b0);
+  else {
+    const al = a0 - a1 / 2, ar = a0 + a1 / 2, bl = b0 - b1 / 2, br = b0 + b1 / 2;
+    w = Math.min(ar, br) - Math.max(al, bl);
+  }
+  return w > 0 ? w : 0;
+}
+
+/** A box's area (`BoxArea`): corner (x2 − x1)(y2 − y1), center w·h. */
+export function boxArea(d: Float64Array, o: number, fmt: BoxFormat): number {
+  return fmt === 'corner' ? (d[o + 2]! - d[o]!) * (d[o + 3]! - d[o + 1]!) : d[o + 2]! * d[o + 3]!;
+}
+
+type IouA = Attrs & { format: BoxFormat };
+type IouSig = (lhs: Tx, rhs: Tx, ...rest: PositionalOptions<{ format?: BoxFormat }, ['format']>) => Tx;
+
+function iouShape(types: TensorType[], a: IouA): number[] {
+  checkFormat('boxIou', 'format', a.format, types);
+  checkFloat('boxIou', types);
+  for (const [k, t] of types.entries()) {
+    if (t.shape.length < 2 || t.shape[t.shape.length - 1] !== 4) throw new OpError('boxIou', `${k ? 'rhs' : 'lhs'} must be [..., 4] with at least 2 dimensions, got [${t.shape.join(', ')}]`, types);
+  }
+  return [...types[0]!.shape.slice(0, -1), ...types[1]!.shape.slice(0, -1)] as number[];
+}
+
+/**
+ * IoU of boxes `lhs` [..., 4] against `rhs` [..., 4]: shape
+ * `lhs.shape[:-1] + rhs.shape[:-1]` (MXNet's rule, not a broadcast), 0 where
+ * the boxes do not overlap. Example: `nd.contrib.boxIou(a, b, { format: 'center' })`.
+ */
+export const boxIou: OpDef<IouSig, IouA> = defineOp<IouSig, IouA>({
+  name: 'boxIou',
+  inputs: ['lhs', 'rhs'],
+  attrs: { format: 'corner' },
+  positional: ['format'],
+  hostOnly: HOST_ONLY,
+  infer: (types, a) => [{ dtype: types[0]!.dtype, shape: iouShape(types, a) }],
+  lower: hostOnlyLower('boxIou'),
+  kernel: ([l, r], a, [out]) => {
+    const L = toF64(l!), R = toF64(r!);
+    const nl = L.length / 4, nr = R.length / 4;
+    const o = new Float64Array(nl * nr);
+    for (let i = 0; i < nl; i++) {
+      for (let j = 0; j < nr; j++) {
+        // compute_overlap: no overlap is 0 (before the areas are read, so a zero-area pair is 0 too).
+        const inter = intersect1(L[i * 4]!, L[i * 4 + 2]!, R[j * 4]!, R[j * 4 + 2]!, a.format) * intersect1(L[i * 4 + 1]!, L[i * 4 + 3]!, R[j * 4 + 1]!, R[j * 4 + 3]!, a.format);
+        o[i * nr + j] = inter <= 0 ? 0 : inter / (boxArea(L, i * 4, a.format) + boxArea(R, j * 4, a.format) - inter);
+      }
+    }
+    return [fromF64(out!, o)];
+  },
+  grad: (_F, _c, _g) => [null, null],
+});
+
+type NmsOpts = {
+  overlapThresh?: number;
+  validThresh?: number;
+  topk?: number;
+  coordStart?: number;
+  scoreIndex?: number;
+  idIndex?: number;
+  backgroundId?: number;
+  forceSuppress?: boolean;
+  inFormat?: BoxFormat;
+  outFormat?: BoxFormat;
+};
+type NmsA = Attrs & Required<NmsOpts>;
+type NmsSig = (data: Tx, ...rest: PositionalOptions<NmsOpts, ['overlapThresh', 'validThresh', 'topk', 'coordStart', 'scoreIndex', 'idIndex', 'backgroundId', 'forceSuppress', 'inFormat', 'outFormat']>) => Tx;
+
+function checkNms(types: TensorType[], a: NmsA): void {
+  const op = 'boxNms';
+  checkFloat(op, types);
+  checkFormat(op, 'inFormat', a.inFormat, types);
+  checkFormat(op, 'outFormat', a.outFormat, types);
+  const s = types[0]!.shape as number[];
+  if (s.length < 2) throw new OpError(op, `data must have at least 2 dimensions [..., N, K], got [${s.join(', ')}]`, types);
+  const k = s[s.length - 1]!;
+  for (const key of ['overlapThresh', 'validThresh'] as const) if (typeof a[key] !== 'number' || !Number.isFinite(a[key])) throw new OpError(op, `${key} must be a finite number, got ${JSON.stringify(a[key])}`, types);
+  for (const key of ['topk', 'coordStart', 'scoreIndex', 'idIndex', 'backgroundId'] as const) if (!Number.isInteger(a[key])) throw new OpError(op, `${key} must be an integer, got ${JSON.stringify(a[key])}`, types);
+  if (typeof a.forceSuppress !== 'boolean') throw new OpError(op, `forceSuppress must be a boolean, got ${JSON.stringify(a.forceSuppress)}`, types);
+  if (a.coordStart < 0 || a.coordStart + 4 > k) throw new OpError(op, `coordStart ${a.coordStart} needs 4 coordinates inside the last axis of size ${k}`, types);
+  if (a.scoreIndex < 0 || a.scoreIndex >= k) throw new OpError(op, `scoreIndex ${a.scoreIndex} is outside the last axis of size ${k}`, types);
+  if (a.idIndex < -1 || a.idIndex >= k) throw new OpError(op, `idIndex ${a.idIndex} must be -1 (no class ids) or inside the last axis of size ${k}`, types);
+  if (a.idIndex < 0 && a.backgroundId >= 0) throw new OpError(op, `backgroundId ${a.backgroundId} needs idIndex (the class id column)`, types);
+}
+
+/** Converts one box in place between corner and center encodings (`corner_to_center`, `center_to_corner`). */
+function convertBox(d: Float64Array, o: number, to: BoxFormat): void {
+  const [a, b, c, e] = [d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!];
+  if (to === 'center') [d[o], d[o + 1], d[o + 2], d[o + 3]] = [(a + c) / 2, (b + e) / 2, c - a, e - b];
+  else [d[o], d[o + 1], d[o + 2], d[o + 3]] = [a - c / 2, b - e / 2, a + c / 2, b + e / 2];
+}
+
+/** box_nms on one batch of `n` rows of width `k` starting at `base`; writes `out`. */
+function nmsBatch(src: Float64Array, out: Float64Array, base: number, n: number, k: number, a: NmsA): void {
+  // Valid rows: score > validThresh, and not the background class when both idIndex and backgroundId are set.
+  const valid: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = base + i * k;
+    if (!(src[r + a.scoreIndex]! > a.validThresh)) continue;
+    if (a.idIndex >= 0 && a.backgroundId >= 0 && src[r + a.idIndex] === a.backgroundId) continue;
+    valid.push(i);
+  }
+  // Descending score; equal scores keep their input order (a stable sort).
+  valid.sort((x, y) => src[base + y * k + a.scoreIndex]! - src[base + x * k + a.scoreIndex]! || x - y);
+  const keep = a.topk < 0 ? valid : valid.slice(0, a.topk);
+  const c = a.coordStart;
+  const area = keep.map((i) => boxArea(src, base + i * k + c, a.inFormat));
+  const alive = keep.map(() => true);
+  for (let p = 0; p < keep.length; p++) {
+    if (!alive[p]) continue;
+    const rp = base + keep[p]! * k;
+    for (let q = p + 1; q < keep.length; q++) {
+      if (!alive[q]) continue;
+      const rq = base + keep[q]! * k;
+      // nms_impl: another class is never suppressed unless forceSuppress (or there are no ids).
+      if (!a.forceSuppress && a.idIndex >= 0 && Math.trunc(src[rp + a.idIndex]!) !== Math.trunc(src[rq + a.idIndex]!)) continue;
+      const inter = intersect1(src[rp + c]!, src[rp + c + 2]!, src[rq + c]!, src[rq + c + 2]!, a.inFormat) * intersect1(src[rp + c + 1]!, src[rp + c + 3]!, src[rq + c + 1]!, src[rq + c + 3]!, a.inFormat);
+      const iou = inter / (area[p]! + area[q]! - inter);
+      if (iou > a.overlapThresh) alive[q] = false;
+    }
+  }
+  out.fill(-1, base, base + n * k);
+  let row = 0;
+  keep.forEach((i, p) => {
+    if (!alive[p]) return;
+    const o = base + row * k;
+    out.set(src.subarray(base + i * k, base + (i + 1) * k), o);
+    if (a.inFormat !== a.outFormat) convertBox(out, o + c, a.outFormat);
+    row++;
+  });
+}
+
+/**
+ * MXNet's `box_nms`: for each batch of rows `[..., N, K]` (a row holds a
+ * score at `scoreIndex`, 4 coordinates from `coordStart`, a class id at
+ * `idIndex` or -1 for none), the rows with score > `validThresh` sorted by
+ * score (ties in input order), the first `topk` of them (-1: all; 0 returns data unchanged, as MXNet), greedily
+ * suppressed where their IoU with a kept row of the same class (any class
+ * with `forceSuppress`) is > `overlapThresh`. Output has data's shape: kept
+ * rows first, the rest -1. Example:
+ * `nd.contrib.boxNms(dets, { overlapThresh: 0.5, idIndex: 0, scoreIndex: 1, coordStart: 2 })`.
+ */
+export const boxNms: OpDef<NmsSig, NmsA> = defineOp<NmsSig, NmsA>({
+  name: 'boxNms',
+  inputs: ['data'],
+  attrs: { overlapThresh: 0.5, validThresh: 0, topk: -1, coordStart: 2, scoreIndex: 1, idIndex: -1, backgroundId: -1, forceSuppress: false, inFormat: 'corner', outFormat: 'corner' },
+  positional: ['overlapThresh', 'validThresh', 'topk', 'coordStart', 'scoreIndex', 'idIndex', 'backgroundId', 'forceSuppress', 'inFormat', 'outFormat'],
+  hostOnly: HOST_ONLY,
+  infer: (types, a) => {
+    checkNms(types, a);
+    return [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }];
+  },
+  lower: hostOnlyLower('boxNms'),
+  kernel: ([x], a, [outType]) => {
+    const s = x!.shape;
+    const k = s[s.length - 1]!, n = s[s.length - 2]!;
+    const src = toF64(x!);
+    const out = new Float64Array(src.length);
+    const batches = n * k === 0 ? 0 : src.length / (n * k);
+    // BoxNMSForward: topk 0 returns the data unchanged.
+    if (a.topk === 0) out.set(src);
+    else for (let b = 0; b < batches; b++) nmsBatch(src, out, b * n * k, n, k, a);
+    return [fromF64(outType!, out)] as HostTensor[];
+  },
+  grad: null,
+  noGradReason: "gluonc computes box_nms on host arrays without MXNet's record of where each kept row came from",
+});
+
+export const BOX_OPS = { boxIou, boxNms, boxNonMaximumSuppression: boxNms } as const;

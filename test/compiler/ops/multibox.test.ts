@@ -1,0 +1,121 @@
+/**
+ * MXNet's detection operators beyond the table (cases/multibox.ts holds the
+ * numpy transcriptions of MXNet's loops): MultiBoxPrior inside a hybridized
+ * block and an exported graph (a constant of H, W), the traced call of the
+ * host-only ones refused by name, MXNet's zero gradients (SSD's training
+ * loop calls MultiBoxTarget on predictions inside autograd.record), box_nms
+ * refusing differentiation, the npx spellings and positional orders, and
+ * the option and shape Errors.
+ */
+import assert from 'node:assert/strict';
+import { autograd, gluon, nd, npx, sym } from 'gluonc';
+import { priorValues } from '../../../compiler/ops/multibox.js';
+
+const ANCHORS = [0, 0, 0.5, 0.5, 0.25, 0, 0.75, 0.5, 0.5, 0.5, 1, 1, 0, 0.5, 0.5, 1];
+const anchors = () => nd.array(ANCHORS, { shape: [1, 4, 4] });
+const labels = () => nd.array([0, 0.05, 0, 0.5, 0.55, -1, -1, -1, -1, -1], { shape: [1, 2, 5] });
+
+class Priors extends gluon.HybridBlock {
+  override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor {
+    return F.contrib.MultiBoxPrior(x, { sizes: [0.2, 0.272], ratios: [1, 2, 0.5] });
+  }
+}
+
+class Nms extends gluon.HybridBlock {
+  override hybridForward(F: gluon.F, x: gluon.Tensor): gluon.Tensor {
+    return F.contrib.boxNms(x);
+  }
+}
+
+describe("MXNet's detection operators: hybridization, gradients, npx, errors", function () {
+  this.timeout(120_000);
+
+  it('MultiBoxPrior hybridized equals eager and the hand-computed first anchors (H 2, W 4: width scaled by H/W)', () => {
+    const x = nd.ones([2, 3, 2, 4]);
+    const eager = nd.contrib.MultiBoxPrior(x, { sizes: [0.2, 0.272], ratios: [1, 2, 0.5] });
+    const net = new Priors();
+    net.hybridize();
+    const hyb = net.call(x) as nd.NDArray;
+    assert.deepEqual(hyb.shape, [1, 2 * 4 * 4, 4]);
+    assert.deepEqual(Array.from(hyb.data() as Float32Array), Array.from(eager.data() as Float32Array));
+    // Pixel (0, 0): centre (0.5/4, 0.5/2) = (0.125, 0.25); size 0.2 → half-width 0.2·2/4/2 = 0.05, half-height 0.1.
+    const first = Array.from(eager.data() as Float32Array).slice(0, 4);
+    [0.075, 0.15, 0.175, 0.35].forEach((v, i) => assert.ok(Math.abs(first[i]! - v) < 1e-7, `anchor 0 element ${i}: ${first[i]} vs ${v}`));
+    // Ratio 2 with sizes[0]: half-width 0.2·(2/4)·√2/2, half-height 0.2/√2/2.
+    const r2 = Array.from(eager.data() as Float32Array).slice(8, 12);
+    const hw = (0.2 * 0.5 * Math.SQRT2) / 2, hh = 0.2 / Math.SQRT2 / 2;
+    [0.125 - hw, 0.25 - hh, 0.125 + hw, 0.25 + hh].forEach((v, i) => assert.ok(Math.abs(r2[i]! - v) < 1e-7, `ratio-2 anchor element ${i}`));
+    assert.equal(priorValues(2, 4, { sizes: [0.2, 0.272], ratios: [1, 2, 0.5], clip: false, steps: [-1, -1], offsets: [0.5, 0.5] }).length, 2 * 4 * 4 * 4);
+  });
+
+  it('MultiBoxPrior of unknown spatial sizes is an Error naming them', () => {
+    assert.throws(() => sym.contrib.MultiBoxPrior(sym.var('x', { shape: ['N', 3, 'H', 'W'] })), /MultiBoxPrior: needs a known height and width/);
+  });
+
+  it('a traced call of MultiBoxTarget/Detection, boxIou or boxNms is an Error naming the operator and saying it runs eagerly', () => {
+    const net = new Nms();
+    net.hybridize();
+    assert.throws(() => net.call(nd.ones([3, 6])), /boxNms: runs eagerly on NDArrays only .*outside hybridForward/);
+    const v = (s: number[]) => sym.var(`v${s.join('x')}`, { shape: s });
+    assert.throws(() => sym.contrib.boxIou(v([2, 4]), v([3, 4])), /^OpError: boxIou: runs eagerly|boxIou: runs eagerly/);
+    assert.throws(() => sym.contrib.MultiBoxTarget(v([1, 4, 4]), v([1, 2, 5]), v([1, 2, 4])), /MultiBoxTarget: runs eagerly/);
+    assert.throws(() => sym.contrib.MultiBoxDetection(v([1, 2, 4]), v([1, 16]), v([1, 4, 4])), /MultiBoxDetection: runs eagerly/);
+  });
+
+  it("MultiBoxTarget on predictions inside autograd.record: MXNet's zero gradient reaches clsPred", () => {
+    const cls = nd.array([0.2, 0.1, 0.3, 0.4, 0.5, 0.1, 0.2, 0.3], { shape: [1, 2, 4] });
+    cls.attachGrad();
+    autograd.record(() => {
+      const [, , clsT] = nd.contrib.MultiBoxTarget(anchors(), labels(), cls, { negativeMiningRatio: 3 }) as nd.NDArray[];
+      return nd.add(nd.sum(nd.mul(cls, 2)), nd.sum(clsT!));
+    }).backward();
+    assert.deepEqual(Array.from(cls.grad.data() as Float32Array), new Array(8).fill(2));
+  });
+
+  it("MultiBoxDetection and boxIou give zero gradients (MXNet's backward writes zeros); differentiating boxNms is an Error naming it", () => {
+    const a = nd.array([0, 0, 1, 1, 0.5, 0.5, 1.5, 1.5], { shape: [2, 4] });
+    a.attachGrad();
+    autograd.record(() => nd.sum(nd.contrib.boxIou(a, a))).backward();
+    assert.deepEqual(Array.from(a.grad.data() as Float32Array), new Array(8).fill(0));
+    const d = nd.array([0, 0.9, 0, 0, 1, 1, 0, 0.8, 0, 0, 1, 1], { shape: [2, 6] });
+    d.attachGrad();
+    assert.throws(() => autograd.record(() => nd.sum(nd.contrib.boxNms(d))).backward(), /boxNms/);
+  });
+
+  it('npx spellings take MXNet 2\'s positional order; boxNonMaximumSuppression is box_nms', () => {
+    const x = nd.ones([1, 1, 2, 2]);
+    assert.deepEqual(npx.multiboxPrior(x, [0.5], [1, 2], true).toArray(), nd.contrib.MultiBoxPrior(x, { sizes: [0.5], ratios: [1, 2], clip: true }).toArray());
+    const d = nd.array([0, 0.9, 0, 0, 1, 1, 1, 0.8, 0, 0, 1, 1, 0, 0.7, 0, 0, 1, 1], { shape: [3, 6] });
+    // overlapThresh, validThresh, topk, coordStart, scoreIndex, idIndex
+    const byPos = npx.boxNms(d, 0.5, 0, -1, 2, 1, 0).toArray();
+    assert.deepEqual(byPos, nd.contrib.boxNonMaximumSuppression(d, { idIndex: 0 }).toArray());
+    assert.deepEqual((byPos as number[][]).map((r) => r[0]), [0, 1, -1]);
+    const iou = npx.boxIou(nd.array([0, 0, 2, 2], { shape: [1, 4] }), nd.array([1, 1, 2, 2], { shape: [1, 1, 4] }), 'center').toArray();
+    // center: [0,0,2,2] spans [-1,1]², [1,1,2,2] spans [0,2]²: intersection 1, union 4 + 4 - 1.
+    assert.ok(Math.abs((iou as number[][][])[0]![0]![0]! - 1 / 7) < 1e-7);
+  });
+
+  it('bad shapes and options are Errors naming the operator and what was wrong', () => {
+    const x = nd.ones([1, 3, 2, 2]);
+    assert.throws(() => nd.contrib.MultiBoxPrior(nd.ones([3, 2, 2])), /MultiBoxPrior: data must be 4-D \[batch, channels, height, width\], got \[3, 2, 2\]/);
+    assert.throws(() => nd.contrib.MultiBoxPrior(x, { sizes: [] }), /MultiBoxPrior: sizes must be a list of one or more finite numbers, got \[\]/);
+    assert.throws(() => nd.contrib.MultiBoxPrior(x, { ratios: [1, -2] }), /MultiBoxPrior: ratios must be positive/);
+    assert.throws(() => nd.contrib.MultiBoxPrior(x, { steps: [0.1] }), /MultiBoxPrior: steps must be a list of 2 finite numbers/);
+    assert.throws(() => nd.contrib.MultiBoxPrior(x, { sizez: [1] } as never), /MultiBoxPrior.*sizez/);
+    assert.throws(() => nd.contrib.boxIou(nd.ones([2, 3]), nd.ones([2, 4])), /boxIou: lhs must be \[\.\.\., 4\] with at least 2 dimensions, got \[2, 3\]/);
+    assert.throws(() => nd.contrib.boxIou(nd.ones([2, 4]), nd.ones([2, 4]), { format: 'xywh' as never }), /boxIou: format must be 'corner' or 'center', got "xywh"/);
+    assert.throws(() => nd.contrib.boxNms(nd.ones([3, 5])), /boxNms: coordStart 2 needs 4 coordinates inside the last axis of size 5/);
+    assert.throws(() => nd.contrib.boxNms(nd.ones([3, 6]), { scoreIndex: 6 }), /boxNms: scoreIndex 6 is outside the last axis of size 6/);
+    assert.throws(() => nd.contrib.boxNms(nd.ones([3, 6]), { backgroundId: 0 }), /boxNms: backgroundId 0 needs idIndex/);
+    assert.throws(() => nd.contrib.boxNms(nd.ones([6])), /boxNms: data must have at least 2 dimensions/);
+    assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 5])), /MultiBoxTarget: clsPred must be \[batch, classes, N\] with label's batch and anchor's N, got \[1, 2, 5\]/);
+    assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 4]), { variances: [0.1, 0.1] }), /MultiBoxTarget: variances must be a list of 4 finite numbers/);
+    assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 4]), { negativeMiningRatio: 3, negativeMiningThresh: 0 }), /MultiBoxTarget: negativeMiningThresh must be > 0 with negative mining/);
+    // A padding row (class -1) whose coordinates are not -1: MXNet's CHECK_EQ.
+    const bad = nd.array([0, 0.05, 0, 0.5, 0.55, -1, -1, 0.2, -1, -1], { shape: [1, 2, 5] });
+    assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), bad, nd.ones([1, 2, 4])), /MultiBoxTarget: label row 1 of image 0 has class -1 \(padding\) but coordinate 1 is 0.2/);
+    assert.throws(() => nd.contrib.MultiBoxDetection(nd.ones([1, 3, 4]), nd.ones([1, 16]), nd.ones([1, 5, 4])), /MultiBoxDetection: anchor must be \[1, N, 4\] = \[1, 4, 4\], got \[1, 5, 4\]/);
+    assert.throws(() => nd.contrib.MultiBoxDetection(nd.ones([1, 3, 4]), nd.ones([1, 16]), nd.ones([1, 4, 4]), { backgroundId: 3 }), /MultiBoxDetection: backgroundId must be a class index in \[0, 3\), got 3/);
+    assert.throws(() => nd.contrib.MultiBoxDetection(nd.ones([1, 3, 4], { dtype: 'int32' }), nd.ones([1, 16]), nd.ones([1, 4, 4])), /MultiBoxDetection: inputs must be floating point, got int32/);
+  });
+});
