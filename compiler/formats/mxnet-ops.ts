@@ -143,6 +143,12 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   Pooling: { names: ['Pooling'], drop: ['pValue'] },
   // aligned came in a later MXNet 1.x than ROIAlign: written only when true, so older versions still read the file.
   ROIAlign: { names: ['_contrib_ROIAlign', '_npx_roi_align'], omitFalse: ['aligned'] },
+  // The detection operators (multibox.ts, box-ops.ts); all but MultiBoxPrior run eagerly only (an SSD deploy file replays unhybridized).
+  MultiBoxPrior: same('_contrib_MultiBoxPrior', '_npx_multibox_prior'),
+  MultiBoxTarget: same('_contrib_MultiBoxTarget', '_npx_multibox_target'),
+  MultiBoxDetection: same('_contrib_MultiBoxDetection', '_npx_multibox_detection'),
+  boxIou: same('_contrib_box_iou', '_npx_box_iou'),
+  boxNms: same('_contrib_box_nms', '_contrib_box_non_maximum_suppression', '_npx_box_nms'),
   Activation: same('Activation'),
   // The training heads (heads.ts); `Softmax` is SoftmaxOutput's pre-2016 name, read by mxnet-symbol.ts.
   SoftmaxOutput: same('SoftmaxOutput'),
