@@ -164,7 +164,8 @@ describe('ONNX reader', () => {
       for (const def of allOps()) {
         const c = CASES.find((k) => k.op === def.name);
         it(def.name, function () {
-          if (!c?.samples.length) this.skip();
+          // A host-only operator (MultiBoxTarget, boxNms, ...) has no graph form: its traced call is an Error (ops.test.ts).
+          if (!c?.samples.length || def.hostOnly) this.skip();
           let read = 0;
           for (const s of c!.samples) {
             const vars = s.inputs.map((spec, i) =>
