@@ -31,6 +31,7 @@ import { showValue } from '../show-value.js';
 import type { Optimizer } from '../optimizer/optimizer.js';
 import { loadCheckpoint, loadParamsFile, rememberShapes, saveCheckpoint as saveSymbolCheckpoint, saveParamsFile } from './checkpoint.js';
 import type { BatchEndParam } from './callback.js';
+import { checkOptions } from '../../../runtime/check-options.js';
 
 /** A bound input: `[name, shape]` as MXNet's tuples, or a DataDesc. */
 export type ShapeSpec = [string, number[]] | Pick<DataDesc, 'name' | 'shape'>;
@@ -106,6 +107,19 @@ export type EpochEndCallback = (epoch: number, symbol: Symbol | Symbol[], argPar
 /** Called after each batch (MXNet's `batch_end_callback`). */
 export type BatchEndCallback = (param: BatchEndParam) => void;
 
+/** Each method's option keys: any other key is an Error naming it (a misspelt `numEpochs` must not train one epoch). */
+const KEYS = {
+  module: ['dataNames', 'labelNames', 'context', 'fixedParamNames', 'logger'],
+  bind: ['dataShapes', 'labelShapes', 'forTraining', 'inputsNeedGrad', 'forceRebind'],
+  initParams: ['initializer', 'argParams', 'auxParams', 'allowMissing', 'forceInit', 'allowExtra'],
+  setParams: ['allowMissing', 'forceInit', 'allowExtra'],
+  initOptimizer: ['kvstore', 'optimizer', 'optimizerParams', 'forceInit'],
+  fit: ['kvstore', 'optimizer', 'optimizerParams', 'forceInit', 'evalData', 'evalMetric', 'validationMetric', 'epochEndCallback', 'batchEndCallback', 'evalEndCallback', 'evalBatchEndCallback', 'initializer', 'argParams', 'auxParams', 'allowMissing', 'forceRebind', 'beginEpoch', 'numEpoch'],
+  forward: ['isTrain'],
+  score: ['numBatch', 'batchEndCallback', 'scoreEndCallback', 'reset', 'epoch'],
+  predict: ['numBatch', 'reset'],
+} as const;
+
 /** A data iterator (io.NDArrayIter, or any iterable of batches; `reset` is called between epochs when present). */
 export type DataIter = Iterable<DataBatch> & { reset?(): void };
 
@@ -152,10 +166,13 @@ export class Module {
   private _preloadOptStates: string | null = null;
   /** The label names as given (the batches' labels come in this order; the ones the symbol lacks are not fed). */
   private readonly _givenLabels: string[];
+  /** The zero labels of an unlabelled inference forward, by the data's shapes. */
+  private readonly _zeroLabels = new Map<string, NDArray[]>();
 
   constructor(symbol: Symbol | Symbol[], options: ModuleOptions = {}) {
     const outs = list(symbol);
     if (!outs.length || !outs.every(isSymbol)) throw new Error(`Module: symbol must be a symbol or a list of symbols (sym.SoftmaxOutput(...), sym.Group), got ${showValue(symbol)}`);
+    checkOptions('Module', options, KEYS.module);
     this.symbol = symbol;
     this._outs = outs;
     const g = graphOf(...outs);
@@ -233,7 +250,7 @@ export class Module {
    * ```
    */
   bind(options: BindOptions): void {
-    const { dataShapes, labelShapes = null, forTraining = true, inputsNeedGrad = false, forceRebind = false } = options ?? ({} as BindOptions);
+    const { dataShapes, labelShapes = null, forTraining = true, inputsNeedGrad = false, forceRebind = false } = checkOptions('Module.bind', options ?? ({} as BindOptions), KEYS.bind);
     if (this.binded && !forceRebind) {
       process.emitWarning('Module.bind: Already bound, ignoring bind()', 'GluoncWarning');
       return;
@@ -295,7 +312,7 @@ export class Module {
         const own = new Set(o.listArguments());
         Object.assign(out, o.inferShape(Object.fromEntries(Object.entries(shapes).filter(([k]) => own.has(k)))).args);
       } catch (e) {
-        throw new Error(`Module.bind: cannot infer the shapes from ${JSON.stringify(shapes)}: ${(e as Error).message}`);
+        throw new Error(`Module: cannot infer the shapes from ${JSON.stringify(shapes)}: ${(e as Error).message}`);
       }
     }
     return out;
@@ -308,7 +325,7 @@ export class Module {
    * betas and moving means 0, gammas and moving variances 1, by name).
    */
   initParams(options: InitParamsOptions = {}): void {
-    const { initializer = new Uniform(0.01), argParams = null, auxParams = null, allowMissing = false, forceInit = false, allowExtra = false } = options;
+    const { initializer = new Uniform(0.01), argParams = null, auxParams = null, allowMissing = false, forceInit = false, allowExtra = false } = checkOptions('Module.initParams', options, KEYS.initParams);
     if (this.paramsInitialized && !forceInit) {
       process.emitWarning('Module.initParams: Parameters already initialized and forceInit=false. initParams call ignored.', 'GluoncWarning');
       return;
@@ -342,6 +359,7 @@ export class Module {
 
   /** Sets the parameters (MXNet's `set_params`: `initParams` from them, forced, a missing one an Error unless `allowMissing`). */
   setParams(argParams: ParamDict, auxParams: ParamDict | null = null, options: { allowMissing?: boolean; forceInit?: boolean; allowExtra?: boolean } = {}): void {
+    checkOptions('Module.setParams', options, KEYS.setParams);
     this.initParams({ argParams, auxParams: auxParams ?? {}, allowMissing: options.allowMissing ?? false, forceInit: options.forceInit ?? true, allowExtra: options.allowExtra ?? false });
   }
 
@@ -363,7 +381,7 @@ export class Module {
    * ```
    */
   initOptimizer(options: InitOptimizerOptions = {}): void {
-    const { optimizer = 'sgd', optimizerParams = { learning_rate: 0.01 }, forceInit = false } = options;
+    const { optimizer = 'sgd', optimizerParams = { learning_rate: 0.01 }, forceInit = false } = checkOptions('Module.initOptimizer', options, KEYS.initOptimizer);
     if (!this.binded || !this.paramsInitialized) throw new Error('Module.initOptimizer: bind and initParams first');
     if (this.optimizerInitialized && !forceInit) {
       process.emitWarning('Module.initOptimizer: optimizer already initialized, ignoring...', 'GluoncWarning');
@@ -398,7 +416,7 @@ export class Module {
    */
   forward(batch: Pick<DataBatch, 'data'> & Partial<Pick<DataBatch, 'label'>>, options: { isTrain?: boolean } = {}): void {
     if (!this.binded || !this.paramsInitialized) throw new Error(`Module.forward: ${this.binded ? 'initParams' : 'bind and initParams'} must be called first`);
-    const isTrain = options.isTrain ?? this.forTraining;
+    const isTrain = checkOptions('Module.forward', options, KEYS.forward).isTrain ?? this.forTraining;
     if (isTrain && !this.forTraining) throw new Error('Module.forward: isTrain needs a module bound with forTraining');
     const data = list(batch?.data);
     if (data.length !== this.dataNames.length || !data.every((d) => d instanceof NDArray)) {
@@ -410,9 +428,14 @@ export class Module {
     if (labels.length) labels = this._givenLabels.flatMap((n, i) => (this.labelNames.includes(n) ? [labels[i]!] : []));
     if (!labels.length && this.labelNames.length) {
       if (isTrain) throw new Error(`Module.forward: training needs the labels ${JSON.stringify(this.labelNames)}, and the batch has none`);
-      // As MXNet's executor holds zeros in a label not fed: shaped as the heads read it.
-      const shapes = this._inferShapes(Object.fromEntries(this.dataNames.map((n, i) => [n, data[i]!.shape])));
-      labels = this.labelNames.map((n) => zeros(shapes[n] ?? [data[0]!.shape[0]!]));
+      // As MXNet's executor holds zeros in a label not fed: shaped as the heads read it (inferred once per data shapes).
+      const key = data.map((d) => d.shape.join(',')).join(';');
+      let z = this._zeroLabels.get(key);
+      if (!z) {
+        const shapes = this._inferShapes(Object.fromEntries(this.dataNames.map((n, i) => [n, data[i]!.shape])));
+        this._zeroLabels.set(key, (z = this.labelNames.map((n) => zeros(shapes[n] ?? [data[0]!.shape[0]!]))));
+      }
+      labels = z;
     }
     const inputs = [...data, ...labels].map((x) => (x.dtype === 'float32' ? x : x.astype('float32')));
     if (isTrain && this.inputsNeedGrad) data.forEach((_d, i) => (inputs[i] = inputs[i]!.copy(), inputs[i]!.attachGrad()));
@@ -470,7 +493,7 @@ export class Module {
    * callbacks, and score `evalData` (`Epoch[e] Validation-<metric>=...`).
    */
   fit(trainData: DataIter & { provideData: DataDesc[]; provideLabel: DataDesc[] }, options: FitOptions): void {
-    const o = options ?? ({} as FitOptions);
+    const o = checkOptions('Module.fit', options ?? ({} as FitOptions), KEYS.fit);
     if (typeof o.numEpoch !== 'number' || !Number.isInteger(o.numEpoch)) throw new Error('Module.fit: please specify number of epochs (numEpoch)');
     this.bind({ dataShapes: trainData.provideData, labelShapes: trainData.provideLabel, forTraining: true, forceRebind: o.forceRebind ?? false });
     this.initParams({ initializer: o.initializer, argParams: o.argParams ?? null, auxParams: o.auxParams ?? null, allowMissing: o.allowMissing ?? false, forceInit: o.forceInit ?? false });
@@ -508,6 +531,7 @@ export class Module {
    */
   score(evalData: DataIter, evalMetric: string | EvalMetric | (string | EvalMetric)[], options: { numBatch?: number; batchEndCallback?: BatchEndCallback | BatchEndCallback[]; scoreEndCallback?: BatchEndCallback | BatchEndCallback[]; reset?: boolean; epoch?: number } = {}): [string, number][] {
     if (!this.binded || !this.paramsInitialized) throw new Error('Module.score: bind and initParams first');
+    checkOptions('Module.score', options, KEYS.score);
     if (options.reset ?? true) evalData.reset?.();
     const metric = createMetric(evalMetric);
     metric.reset();
@@ -526,6 +550,7 @@ export class Module {
   /** The outputs over `evalData`, each batch's padding removed, concatenated along the batch (one array, or a list for several outputs). */
   predict(evalData: DataIter, options: { numBatch?: number; reset?: boolean } = {}): NDArray | NDArray[] {
     if (!this.binded || !this.paramsInitialized) throw new Error('Module.predict: bind and initParams first');
+    checkOptions('Module.predict', options, KEYS.predict);
     if (options.reset ?? true) evalData.reset?.();
     const parts: NDArray[][] = [];
     let nbatch = 0;

@@ -259,5 +259,10 @@ out = [W, B]`,
     assert.throws(() => m.update(), /Module.update: initOptimizer must be called first/);
     assert.throws(() => m.forward({ data: [x.sliceAxis(0, 0, 10)] }, { isTrain: true }), /training needs the labels \["softmax_label"\], and the batch has none/);
     assert.throws(() => m.fit(new io.NDArrayIter(x, y, { batchSize: 10 }), {} as never), /please specify number of epochs/);
+    // A misspelt option is an Error naming it, not a default silently used (one epoch for `numEpochs`).
+    assert.throws(() => m.fit(new io.NDArrayIter(x, y, { batchSize: 10 }), { numEpoch: 1, numEpochs: 3 } as never), /Module.fit: unknown option 'numEpochs'.*did you mean 'numEpoch'/);
+    assert.throws(() => new mod.Module(mlp(), { dataName: ['data'] } as never), /Module: unknown option 'dataName'/);
+    assert.throws(() => m.forward({ data: [x.sliceAxis(0, 0, 10)] }, { is_train: false } as never), /Module.forward: unknown option 'is_train'/);
+    assert.throws(() => m.predict(new io.NDArrayIter(x, y, { batchSize: 10 }), { numBatches: 1 } as never), /Module.predict: unknown option 'numBatches'/);
   });
 });
