@@ -18,7 +18,7 @@ import { isConcrete, type TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import { HOST_ONLY, hostOnlyLower } from './box-ops.js';
+import { boxArea, HOST_ONLY, hostOnlyLower, intersect1 } from './box-ops.js';
 
 const f32 = Math.fround;
 
@@ -128,13 +128,15 @@ function targetShapes(types: TensorType[], a: TargetA): [number, number] {
   return [lb![0]!, an![1]!];
 }
 
-/** Corner IoU of anchor row `i` and label row `g` (multibox_target-inl.h's temp_space: 0 where they do not overlap, safe_divide's 0 for an empty union). */
-function iouAt(A: Float64Array, i: number, L: Float64Array, g: number): number {
-  const w = Math.max(0, Math.min(A[i + 2]!, L[g + 3]!) - Math.max(A[i]!, L[g + 1]!));
-  const h = Math.max(0, Math.min(A[i + 3]!, L[g + 4]!) - Math.max(A[i + 1]!, L[g + 2]!));
-  const inter = w * h;
-  const union = (A[i + 2]! - A[i]!) * (A[i + 3]! - A[i + 1]!) + (L[g + 3]! - L[g + 1]!) * (L[g + 4]! - L[g + 2]!) - inter;
-  return union === 0 ? 0 : inter / union;
+/**
+ * Corner IoU of the boxes at `a[i..i+3]` and `b[j..j+3]` (box_iou's Intersect and BoxArea). An empty
+ * union gives 0: only a zero one with `safeDivide` (multibox_target-inl.h's safe_divide), any `u <= 0`
+ * without (multibox_detection.cc's CalculateOverlap).
+ */
+function cornerIou(a: Float64Array, i: number, b: Float64Array, j: number, safeDivide: boolean): number {
+  const inter = intersect1(a[i]!, a[i + 2]!, b[j]!, b[j + 2]!, 'corner') * intersect1(a[i + 1]!, a[i + 3]!, b[j + 1]!, b[j + 3]!, 'corner');
+  const u = boxArea(a, i, 'corner') + boxArea(b, j, 'corner') - inter;
+  return (safeDivide ? u === 0 : u <= 0) ? 0 : inter / u;
 }
 
 /** MultiBoxTargetForward for one image: writes its rows of the three outputs. */
@@ -152,7 +154,7 @@ function targetImage(b: number, A: Float64Array, L: Float64Array, P: Float64Arra
   }
   if (nGt === 0) return;
   const iou = new Float64Array(n * nGt);
-  for (let j = 0; j < n; j++) for (let k = 0; k < nGt; k++) iou[j * nGt + k] = iouAt(A, j * 4, L, lb + k * lw);
+  for (let j = 0; j < n; j++) for (let k = 0; k < nGt; k++) iou[j * nGt + k] = cornerIou(A, j * 4, L, lb + k * lw + 1, true);
   const gtDone = new Array<boolean>(nGt).fill(false);
   const match = Array.from({ length: n }, () => [-1, -1] as [number, number]);
   const flag = new Int8Array(n).fill(-1);
@@ -287,15 +289,6 @@ function detShape(types: TensorType[], a: DetA): number[] {
   return [b, n, 6];
 }
 
-/** CalculateOverlap of the boxes at rows `i` and `j` of a [N, 6] block (corner, 0 for an empty union). */
-function overlap6(d: Float64Array, i: number, j: number): number {
-  const w = Math.max(0, Math.min(d[i + 4]!, d[j + 4]!) - Math.max(d[i + 2]!, d[j + 2]!));
-  const h = Math.max(0, Math.min(d[i + 5]!, d[j + 5]!) - Math.max(d[i + 3]!, d[j + 3]!));
-  const inter = w * h;
-  const u = (d[i + 4]! - d[i + 2]!) * (d[i + 5]! - d[i + 3]!) + (d[j + 4]! - d[j + 2]!) * (d[j + 5]! - d[j + 3]!) - inter;
-  return u <= 0 ? 0 : inter / u;
-}
-
 /** MultiBoxDetectionForward for one image into `o` (its [N, 6] block, filled with -1 first). */
 function detectImage(b: number, P: Float64Array, Lp: Float64Array, A: Float64Array, nc: number, n: number, a: DetA, o: Float64Array): void {
   const [vx, vy, vw, vh] = a.variances as [number, number, number, number];
@@ -334,7 +327,7 @@ function detectImage(b: number, P: Float64Array, Lp: Float64Array, A: Float64Arr
     if (o[i * 6]! < 0) continue;
     for (let j = i + 1; j < keep; j++) {
       if (o[j * 6]! < 0) continue;
-      if ((a.forceSuppress || o[i * 6] === o[j * 6]) && overlap6(o, i * 6, j * 6) >= a.nmsThreshold) o[j * 6] = -1;
+      if ((a.forceSuppress || o[i * 6] === o[j * 6]) && cornerIou(o, i * 6 + 2, o, j * 6 + 2, false) >= a.nmsThreshold) o[j * 6] = -1;
     }
   }
 }
