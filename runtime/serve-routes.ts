@@ -145,7 +145,9 @@ function statsOf(c: ServeContext): object {
 function infer(c: ServeContext, req: http.IncomingMessage, res: http.ServerResponse, t0: number): void {
   const endpoint = 'infer';
   if (!c.accept(res)) {
-    c.fail(res, endpoint, 503, 'the server is shutting down; retry on another instance', { 'Retry-After': '1' });
+    // Answered once the body is read: the 503 closes the connection, and a socket closed with request bytes unread or still arriving is reset by the kernel, which can discard the 503 unread.
+    const answer = (): void => c.fail(res, endpoint, 503, 'the server is shutting down; retry on another instance', { 'Retry-After': '1' });
+    if (req.complete) answer(); else req.once('end', answer);
     req.resume();
     return;
   }

@@ -303,6 +303,40 @@ describe('runtime/serve', () => {
     await assert.rejects(request(`${s.url}/v2/health/live`), /ECONNREFUSED/);
   });
 
+  it('a request arriving at shutdown with its body still on the wire gets its 503 once the body is read, then a FIN: no reset', async () => {
+    const s = await serve(file, { port: 0, batchWindowMs: 300 });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const sock = net.connect(Number(new URL(s.url).port), '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    let text = '';
+    sock.on('data', (c: Buffer) => (text += c.toString()));
+    const ended = new Promise<string>((resolve) => {
+      sock.on('end', () => resolve('end'));
+      sock.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+    });
+    try {
+      const pending = request(`${s.url}/v2/models/mlp/infer`, { body: inferBody([row(0)]) }); // accepted: keeps the listener open
+      await sleep(50);
+      const closed = s.close();
+      const body = Buffer.from(inferBody([row(1)]));
+      sock.write(`POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      sock.write(body.subarray(0, body.length >> 1));
+      await sleep(100);
+      // Answered now, the connection would close with the rest of the body still to come: the kernel resets it.
+      assert.equal(text, '', 'no answer before the whole body has arrived');
+      sock.write(body.subarray(body.length >> 1));
+      assert.equal(await ended, 'end', `the connection ends with a FIN after the 503; received:\n${text}`);
+      assert.match(text, /^HTTP\/1\.1 503 /);
+      assert.match(text, /connection: close/i);
+      assert.match(text, /the server is shutting down/);
+      assert.equal((await pending).status, 200);
+      await closed;
+    } finally {
+      sock.destroy();
+      await s.close();
+    }
+  });
+
   it('a run failing inside onnxruntime at the declared (fixed) sizes is the model\'s fault, a 500 naming it, and onnxruntime prints nothing on its own', async function () {
     this.timeout(60_000);
     const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
