@@ -299,7 +299,7 @@ describe('image.ImageDetIter', function () {
     assert.ok(events.has('sample skipped'));
   });
 
-  it('reads packed detection labels from a .rec (im2rec: header flag = label count), with and without its .idx; reshape and syncLabelShape pad more rows with -1', () => {
+  it('reads packed detection labels from a .rec (im2rec: header flag = label count), with and without its .idx, and from a .lst; reshape and syncLabelShape pad more rows with -1', () => {
     const rec = path.join(dir, 'det.rec');
     const idx = path.join(dir, 'det.idx');
     const w = new recordio.MXIndexedRecordIO(idx, rec, 'w');
@@ -307,9 +307,13 @@ describe('image.ImageDetIter', function () {
     const raws = [0, 1, 2].map((k) => [4, 6, 16, 12, ...Array.from({ length: k + 1 }, (_v, j) => [j, 0.1 * j, 0.1, 0.1 * j + 0.5, 0.9, j % 2]).flat()]);
     raws.forEach((raw, k) => w.writeIdx(k, recordio.pack({ flag: raw.length, label: Float32Array.from(raw), id: k, id2: 0 }, png(k, 12, 16))));
     w.close();
+    // The same as an im2rec .lst (index, the label's numbers, path) with the image files.
+    const lst = path.join(dir, 'det.lst');
+    raws.forEach((_r, k) => writeFileSync(path.join(dir, `d${k}.png`), png(k, 12, 16)));
+    writeFileSync(lst, raws.map((raw, k) => `${k}\t${raw.join('\t')}\td${k}.png\n`).join(''));
     const want = reference(raws.map((label) => ({ kind: 'parse', label })));
     const pad6 = (rows: number[][], n: number) => [...rows, ...Array(n - rows.length).fill([-1, -1, -1, -1, -1, -1])];
-    for (const src of [{ pathImgrec: rec }, { pathImgrec: rec, pathImgidx: idx }]) {
+    for (const src of [{ pathImgrec: rec }, { pathImgrec: rec, pathImgidx: idx }, { pathImglist: lst, pathRoot: dir }]) {
       const it = new image.ImageDetIter(3, [3, 12, 16], { ...src, augList: [] });
       assert.deepEqual(it.labelShape, [3, 6]);
       assert.deepEqual(it.next()!.label[0]!.toArray(), want.map((r) => pad6(r.label!, 3)));
@@ -318,6 +322,19 @@ describe('image.ImageDetIter', function () {
       assert.deepEqual(it.provideLabel[0]!.shape, [3, 5, 6]);
       assert.deepEqual(it.next()!.label[0]!.toArray(), want.map((r) => pad6(r.label!, 5)));
     }
+    // shuffle (by the .idx) repeats under one seed and permutes the samples.
+    const shuffled = () => {
+      random.seed(9);
+      const it = new image.ImageDetIter(3, [3, 12, 16], { pathImgrec: rec, pathImgidx: idx, shuffle: true, augList: [] });
+      return [0, 1, 2].map((e) => {
+        if (e) it.reset();
+        return (it.next()!.label[0]!.toArray() as number[][][]).map((r) => r.filter((o) => o[0]! >= 0).length);
+      });
+    };
+    const orders = shuffled();
+    assert.deepEqual(shuffled(), orders);
+    for (const o of orders) assert.deepEqual([...o].sort(), [1, 2, 3]);
+    assert.ok(new Set(orders.map(String)).size > 1, `the order changes between epochs: ${JSON.stringify(orders)}`);
     writeFileSync(path.join(dir, 'r0.png'), png(0, 6, 8));
     const small = new image.ImageDetIter(2, [3, 12, 16], { imglist: [[raws[0]!, path.join(dir, 'r0.png')]], augList: [(x: nd.NDArray, l: nd.NDArray) => [image.imresize(x, 16, 12), l]] });
     const big = new image.ImageDetIter(2, [3, 12, 16], { pathImgrec: rec, augList: [] });
