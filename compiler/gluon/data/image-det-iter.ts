@@ -137,7 +137,9 @@ export class ImageDetIter extends ImageIter<DetAugmenterLike> {
   /**
    * Changes the data shape (`[c, h, w]`) and/or the label shape
    * (`[maxObjects, objectWidth]`: more objects, the same width) that the
-   * next batches have (MXNet's `reshape`). Example: `it.reshape(null, [50, 6])`.
+   * next batches have (MXNet's `reshape`; as there, the augmenters stay as
+   * they are, so they must reach a new `dataShape` themselves).
+   * Example: `it.reshape(null, [50, 6])`.
    */
   reshape(dataShape: number[] | null = null, labelShape: number[] | null = null): void {
     if ((dataShape || labelShape) && this.cache !== null) throw new Error('ImageDetIter.reshape: a rolled-over partial batch of the old shape is held (call hardReset() first)');

@@ -17,7 +17,10 @@
  * `partIndex`-th of `numParts` equal slices (the remainder dropped). An
  * image the augmenters leave in another shape than `dataShape`, a label
  * of another width than `labelWidth`, a missing file or a broken image is
- * an Error naming the sample.
+ * an Error naming the sample. A subclass (ImageDetIter) keeps the reading
+ * and batching and changes a sample's label row: `augment` (decode,
+ * augment, check; null skips the sample), `provideLabel` (a row is its
+ * shape after the batch axis) and `labelFill` (the unfilled entries).
  */
 import { readFileSync } from 'node:fs';
 import { nextInt } from '../../ops/rng.js';

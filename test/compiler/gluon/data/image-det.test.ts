@@ -346,6 +346,12 @@ describe('image.ImageDetIter', function () {
     small.reshape([3, 6, 8]);
     assert.deepEqual(small.provideData[0]!.shape, [2, 3, 6, 8]);
     assert.throws(() => small.next(), /ImageDetIter: '.*r0\.png' came out of the augmenters with shape \[12, 16, 3\], but dataShape \[3, 6, 8\]/);
+    const roll = new image.ImageDetIter(2, [3, 12, 16], { pathImgrec: rec, augList: [], lastBatchHandle: 'roll_over' });
+    assert.equal([...roll].length, 1);
+    assert.throws(() => roll.reshape(null, [4, 6]), /ImageDetIter.reshape: a rolled-over partial batch of the old shape is held \(call hardReset\(\) first\)/);
+    roll.hardReset();
+    roll.reshape(null, [4, 6]);
+    assert.deepEqual(roll.next()!.label[0]!.shape, [2, 4, 6]);
     assert.throws(() => big.reshape(null, [2, 6]), /Attempts to reduce label count from 3 to 2, not allowed/);
     assert.throws(() => big.reshape(null, [3, 5]), /label(Shape)? object width inconsistent: 6 vs 5/);
     assert.throws(() => big.reshape(null, [3]), /labelShape should be 2 positive integers/);
