@@ -117,7 +117,7 @@ export { NDArrayClass as NDArray, SymbolClass as Symbol };
 
 /** MXNet 2.x's numpy interface and extension operators (Gluon 2 / d2l code): `np.dot(x, w)`, `npx.relu(y)`. */
 export { np } from './np.js';
-/** MXNet's `mx.image`: `imread`, `imdecode`, `imresize`, `resizeShort`, `fixedCrop`, `centerCrop`, `randomCrop`, `randomSizeCrop`, `scaleDown`, `colorNormalize`; the augmenters, `CreateAugmenter` and `ImageIter`. */
+/** MXNet's `mx.image`: `imread`, `imdecode`, `imresize`, `resizeShort`, `fixedCrop`, `centerCrop`, `randomCrop`, `randomSizeCrop`, `scaleDown`, `colorNormalize`; the augmenters, `CreateAugmenter` and `ImageIter`; the detection augmenters, `CreateDetAugmenter` and `ImageDetIter`. */
 export * as image from './data/image-index.js';
 /** MXNet's `mx.recordio`: `MXRecordIO`, `MXIndexedRecordIO`, `pack`, `unpack`, `packImg`, `unpackImg` over `.rec`/`.idx` files. */
 export * as recordio from './data/recordio.js';

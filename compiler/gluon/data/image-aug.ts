@@ -41,7 +41,7 @@ function bindAug<P extends readonly unknown[]>(cls: string, names: readonly stri
 }
 
 /** Python's `json.dumps` layout (`", "` and `": "` separators) for the kwargs `dumps` writes. */
-function pyJson(v: unknown): string {
+export function pyJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
   if (v instanceof NDArray) return pyJson(v.toArray());
   if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(', ')}}`;

@@ -17,7 +17,10 @@
  * `partIndex`-th of `numParts` equal slices (the remainder dropped). An
  * image the augmenters leave in another shape than `dataShape`, a label
  * of another width than `labelWidth`, a missing file or a broken image is
- * an Error naming the sample.
+ * an Error naming the sample. A subclass (ImageDetIter) keeps the reading
+ * and batching and changes a sample's label row: `augment` (decode,
+ * augment, check; null skips the sample), `provideLabel` (a row is its
+ * shape after the batch axis) and `labelFill` (the unfilled entries).
  */
 import { readFileSync } from 'node:fs';
 import { nextInt } from '../../ops/rng.js';
@@ -58,8 +61,8 @@ export interface CreateAugmenterOptions {
 const AUG_ARGS = ['dataShape', 'resize?', 'randCrop?', 'randResize?', 'randMirror?', 'mean?', 'std?', 'brightness?', 'contrast?', 'saturation?', 'hue?', 'pcaNoise?', 'randGray?', 'interMethod?'] as const;
 const AUG_KEYS = AUG_ARGS.slice(1).map((k) => k.slice(0, -1));
 
-/** `[c, h, w]` of positive integers with c = 3 (image.py's `check_data_shape`), or an Error. */
-function dataShapeArg(what: string, s: unknown): [number, number, number] {
+/** `[c, h, w]` of positive integers with c = 3 (image.py's `check_data_shape`), or an Error. Example: `dataShapeArg('ImageIter', [3, 224, 224])`. */
+export function dataShapeArg(what: string, s: unknown): [number, number, number] {
   if (!Array.isArray(s) || s.length !== 3 || !s.every((v) => Number.isInteger(v) && v > 0)) throw new Error(`${what}: dataShape must be 3 positive integers [channels, height, width], got ${showValue(s)}`);
   if (s[0] !== 3) throw new Error(`${what}: dataShape [${s.join(', ')}]: the iterator expects inputs to have 3 channels`);
   return s as [number, number, number];
@@ -108,9 +111,10 @@ export function CreateAugmenter(...args: OptionArgs<CreateAugmenterOptions, type
 }
 
 const HANDLES = ['pad', 'discard', 'roll_over'] as const;
-type LastBatchHandle = (typeof HANDLES)[number];
+/** What the last, incomplete batch of an epoch becomes (MXNet's `last_batch_handle`). */
+export type LastBatchHandle = (typeof HANDLES)[number];
 /** An in-memory list entry: `[label..., path]` or `[[labels], path]`. */
-type ImgListEntry = (number | number[] | string)[];
+export type ImgListEntry = (number | number[] | string)[];
 
 /** `ImageIter`'s options: its own (MXNet's names, camelCase) and, without `augList`, `CreateAugmenter`'s. */
 export interface ImageIterOptions extends Omit<CreateAugmenterOptions, 'dataShape'> {
@@ -138,15 +142,15 @@ const ITER_ARGS = [
   'augList?', 'imglist?', 'dataName?', 'labelName?', 'dtype?', 'lastBatchHandle?',
 ] as const;
 
-/** One sample before decoding: its label values, its encoded bytes and where it came from (for errors). */
-interface Raw {
+/** One sample before decoding: its label values, its encoded bytes (empty when read for its label only) and where it came from (for errors). */
+export interface RawSample {
   label: ArrayLike<number>;
   bytes: Uint8Array;
   where: string;
 }
 
 /** A partly filled batch (image.py's `_cache_data`, `_cache_label`, `_cache_idx`). */
-interface Partial {
+export interface PartialBatch {
   data: Float32Array;
   label: Float32Array;
   filled: number;
@@ -162,16 +166,22 @@ interface Partial {
  * it.reset();
  * ```
  */
-export class ImageIter implements Iterable<DataBatch> {
+export class ImageIter<A = AugmenterLike> implements Iterable<DataBatch> {
   readonly batchSize: number;
-  readonly dataShape: [number, number, number];
+  /** `[c, h, w]` (ImageDetIter's `reshape` changes it). */
+  dataShape: [number, number, number];
   readonly labelWidth: number;
   readonly shuffle: boolean;
   readonly lastBatchHandle: LastBatchHandle;
-  /** The augmenters applied to each decoded image, in order. */
-  readonly auglist: AugmenterLike[];
-  readonly provideData: DataDesc[];
-  readonly provideLabel: DataDesc[];
+  /** The augmenters applied to each decoded image, in order (ImageDetIter: detection augmenters, which move the boxes too). */
+  auglist: A[];
+  provideData: DataDesc[];
+  /** The label batch's description: its shape is `[batchSize, ...one sample's label row]`. */
+  provideLabel: DataDesc[];
+  /** The value of label entries no sample fills (ImageDetIter's padding rows: -1). */
+  protected labelFill = 0;
+  /** How the default augmenters reach `dataShape` (for the Error of an image that does not). */
+  protected sizeHint = 'CreateAugmenter adds a crop';
   private readonly rec: MXRecordIO | null;
   private readonly imglist: Map<number, [Float64Array, string]> | null;
   private readonly pathRoot: string;
@@ -179,10 +189,10 @@ export class ImageIter implements Iterable<DataBatch> {
   private readonly seq: number[] | null;
   private cur = 0;
   private allowRead = true;
-  private cache: Partial | null = null;
+  protected cache: PartialBatch | null = null;
 
   constructor(...args: OptionArgs<ImageIterOptions, typeof ITER_ARGS>) {
-    const what = 'ImageIter';
+    const what = new.target.name;
     const [vals, augOpts] = bindArgs<unknown[], Record<string, unknown>>(what, ITER_ARGS, args, AUG_KEYS);
     const [batchSize, dataShape, labelWidth = 1, pathImgrec = null, pathImglist = null, pathRoot = null, pathImgidx = null, shuffle = false, partIndex = 0, numParts = 1, augList = null, imglist = null, dataName = 'data', labelName = 'softmax_label', dtype = 'float32', lastBatchHandle = 'pad'] =
       vals as [number, number[], number?, string?, string?, string?, string?, boolean?, number?, number?, AugmenterLike[]?, ImgListEntry[]?, string?, string?, string?, LastBatchHandle?];
@@ -242,11 +252,11 @@ export class ImageIter implements Iterable<DataBatch> {
     }
     this.seq = seq;
 
-    if (augList === null) this.auglist = CreateAugmenter(this.dataShape, augOpts as Omit<CreateAugmenterOptions, 'dataShape'>);
+    if (augList === null) this.auglist = CreateAugmenter(this.dataShape, augOpts as Omit<CreateAugmenterOptions, 'dataShape'>) as A[];
     else {
       if (Object.keys(augOpts).length) throw new Error(`${what}: ${Object.keys(augOpts).join(', ')} ${Object.keys(augOpts).length > 1 ? 'are' : 'is'} CreateAugmenter's, unused when augList is given (put it in the list)`);
       if (!Array.isArray(augList) || !augList.every((a) => a instanceof Augmenter || typeof a === 'function')) throw new Error(`${what}: augList must be a list of augmenters, got ${showValue(augList)}`);
-      this.auglist = augList;
+      this.auglist = augList as A[];
     }
     this.reset();
   }
@@ -287,8 +297,8 @@ export class ImageIter implements Iterable<DataBatch> {
     }
   }
 
-  /** image.py's `next_sample`: the next sample, or null at the end (which rewinds unless 'discard'). */
-  private nextSample(): Raw | null {
+  /** image.py's `next_sample`: the next sample, or null at the end (which rewinds unless 'discard'); `labelOnly` leaves a listed image's file unread. */
+  protected nextSample(labelOnly = false): RawSample | null {
     if (!this.allowRead) return null;
     if (this.seq !== null) {
       if (this.cur >= this.seq.length) {
@@ -303,11 +313,12 @@ export class ImageIter implements Iterable<DataBatch> {
       }
       const [label, file] = this.listed(key);
       const full = joinRoot(this.pathRoot, file);
+      if (labelOnly) return { label, bytes: new Uint8Array(0), where: `'${full}'` };
       let bytes: Uint8Array;
       try {
         bytes = readFileSync(full);
       } catch (e) {
-        throw new Error(`ImageIter: cannot read the image '${full}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new Error(`${this.constructor.name}: cannot read the image '${full}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
       return { label, bytes, where: `'${full}'` };
     }
@@ -318,34 +329,52 @@ export class ImageIter implements Iterable<DataBatch> {
       return null;
     }
     const [header, bytes] = unpack(s);
-    return { label: labelOf(header.label), bytes, where: `a record of '${rec.uri}'` };
+    return { label: labelOf(header.label), bytes, where: `a record (id ${header.id}) of '${rec.uri}'` };
   }
 
   private listed(key: number): [Float64Array, string] {
     const e = this.imglist!.get(key);
-    if (!e) throw new Error(`ImageIter: the image list has no entry with index ${key} (a key of the .idx file)`);
+    if (!e) throw new Error(`${this.constructor.name}: the image list has no entry with index ${key} (a key of the .idx file)`);
     return e;
   }
 
+  /**
+   * One sample decoded and through the augmenters, with its label row, or
+   * null to skip it (ImageDetIter's samples left without a valid object).
+   */
+  protected augment(s: RawSample): [NDArray, ArrayLike<number>] | null {
+    let img = decodeImage(s.bytes, 1, true, `${this.constructor.name}: ${s.where}`);
+    for (const aug of this.auglist as AugmenterLike[]) img = runAug(aug, img);
+    if (s.label.length !== this.labelWidth) throw new Error(`${this.constructor.name}: ${s.where} has ${s.label.length} label${s.label.length === 1 ? '' : 's'} (${Array.from(s.label).join(', ')}) but labelWidth is ${this.labelWidth}`);
+    return [img, s.label];
+  }
+
+  /** The numbers of one sample's label row. */
+  private get labelRow(): number {
+    return this.provideLabel[0]!.shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+
   /** image.py's `_batchify`: fills rows from `start` until the batch is full or the data ends; returns the rows filled. */
-  private batchify(b: Partial, start: number): number {
+  private batchify(b: PartialBatch, start: number): number {
     const [c, h, w] = this.dataShape;
     const plane = h * w;
+    const row = this.labelRow;
     let i = start;
     while (i < this.batchSize) {
       const s = this.nextSample();
       if (s === null) break;
-      let img = decodeImage(s.bytes, 1, true, `ImageIter: ${s.where}`);
-      for (const aug of this.auglist) img = runAug(aug, img);
+      const out = this.augment(s);
+      if (out === null) continue;
+      const [img, label] = out;
       if (!(img instanceof NDArray) || img.ndim !== 3 || img.shape[0] !== h || img.shape[1] !== w || img.shape[2] !== c) {
         const got = img instanceof NDArray ? `shape [${img.shape.join(', ')}]` : showValue(img);
-        throw new Error(`ImageIter: ${s.where} came out of the augmenters with ${got}, but dataShape [${this.dataShape.join(', ')}] needs HWC [${h}, ${w}, ${c}] (crop or resize it to that size: CreateAugmenter adds a crop)`);
+        throw new Error(`${this.constructor.name}: ${s.where} came out of the augmenters with ${got}, but dataShape [${this.dataShape.join(', ')}] needs HWC [${h}, ${w}, ${c}] (crop or resize it to that size: ${this.sizeHint})`);
       }
-      if (s.label.length !== this.labelWidth) throw new Error(`ImageIter: ${s.where} has ${s.label.length} label${s.label.length === 1 ? '' : 's'} (${Array.from(s.label).join(', ')}) but labelWidth is ${this.labelWidth}`);
+      if (label.length > row) throw new Error(`${this.constructor.name}: ${s.where} has a label of ${label.length} numbers, more than the ${row} of a label row`);
       const src = img.data();
       const at = i * c * plane;
       for (let p = 0; p < plane; p++) for (let k = 0; k < c; k++) b.data[at + k * plane + p] = Number(src[p * c + k]);
-      b.label.set(s.label, i * this.labelWidth);
+      b.label.set(label, i * row);
       i++;
     }
     return i;
@@ -353,11 +382,11 @@ export class ImageIter implements Iterable<DataBatch> {
 
   /** The next batch, or null at the end of the epoch (MXNet raises StopIteration). */
   next(): DataBatch | null {
-    let b: Partial;
+    let b: PartialBatch;
     if (this.cache !== null) b = this.cache;
     else {
       const [c, h, w] = this.dataShape;
-      b = { data: new Float32Array(this.batchSize * c * h * w), label: new Float32Array(this.batchSize * this.labelWidth), filled: 0 };
+      b = { data: new Float32Array(this.batchSize * c * h * w), label: new Float32Array(this.batchSize * this.labelRow).fill(this.labelFill), filled: 0 };
       b.filled = this.batchify(b, 0);
       if (b.filled === 0) return null;
     }

@@ -93,6 +93,28 @@ export function cropImage(x: NDArray, d: ImageDims, x0: number, y0: number, w: n
   return wrap(x.dtype, d.batch === null ? [h, w, d.c] : [n, h, w, d.c], out);
 }
 
+/**
+ * The HWC image inside a border of `top`, `bottom`, `left` and `right`
+ * pixels of `values` (one per channel, or one for all), OpenCV's
+ * `copyMakeBorder` with BORDER_CONSTANT; a uint8 image takes integer
+ * values 0..255 only (`name` names them in the Error).
+ * Example: `padImage('RandomCrop', 'padValue', x, d, [4, 4, 4, 4], [0])`.
+ */
+export function padImage(what: string, name: string, x: NDArray, d: ImageDims, [top, bottom, left, right]: readonly number[], values: readonly number[]): NDArray {
+  checkPixelDType(what, x, RESIZE_DTYPES);
+  if (values.length !== 1 && values.length !== d.c) throw new Error(`${what}: ${name} must be one value or one per channel (${d.c}), got ${showValue(values)}`);
+  for (const v of values) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what}: ${name} must be numbers, got ${showValue(values)}`);
+    if (x.dtype === 'uint8' && !(Number.isInteger(v) && v >= 0 && v <= 255)) throw new Error(`${what}: ${name} ${v} does not fit a uint8 image (an integer 0..255)`);
+  }
+  const [h, w] = [d.h + top! + bottom!, d.w + left! + right!];
+  const src = x.data();
+  const out = allocate(x.dtype, h * w * d.c);
+  for (let i = 0; i < out.length; i++) out[i] = values[values.length === 1 ? 0 : i % d.c]!;
+  for (let y = 0; y < d.h; y++) out.set(src.subarray(y * d.w * d.c, (y + 1) * d.w * d.c) as never, ((y + top!) * w + left!) * d.c);
+  return wrap(x.dtype, [h, w, d.c], out);
+}
+
 /** Flips an HWC image along `axis` (0: top to bottom, 1: left to right). */
 export function flipImage(x: NDArray, d: ImageDims, axis: 0 | 1): NDArray {
   const src = x.data();

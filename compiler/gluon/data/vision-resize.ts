@@ -12,13 +12,12 @@
  * the input is not modified and the dtype is kept; a size, box, scale or
  * ratio that cannot be is an Error naming the transform and the argument.
  */
-import { allocate } from '../../../runtime/dtypes.js';
 import { nextFloat, nextInt } from '../../ops/rng.js';
 import { NDArray } from '../../engine/ndarray.js';
 import { Block } from '../block.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
-import { checkPixelDType, cropImage, flipImage, RESIZE_DTYPES, imageDims, interpolationArg, positiveInt, resizeImage, sizeArg, type ImageDims } from './vision-image.js';
+import { cropImage, flipImage, imageDims, interpolationArg, padImage, positiveInt, resizeImage, sizeArg, type ImageDims } from './vision-image.js';
 
 /** `int` or `(width, height)`, as MXNet's transforms take a size. */
 export type ImageSize = number | [number] | [number, number];
@@ -333,19 +332,8 @@ export class RandomCrop extends Block {
     let d = imageDims('RandomCrop', x, false);
     let img = x;
     if (this.pad) {
-      checkPixelDType('RandomCrop', x, RESIZE_DTYPES);
-      if (x.dtype === 'uint8' && !(Number.isInteger(this.padValue) && this.padValue >= 0 && this.padValue <= 255)) {
-        throw new Error(`RandomCrop: padValue ${this.padValue} does not fit a uint8 image (an integer 0..255)`);
-      }
-      const [top, bottom, left, right] = this.pad;
-      const h = d.h + top + bottom;
-      const w = d.w + left + right;
-      const src = x.data();
-      const out = allocate(x.dtype, h * w * d.c);
-      out.fill(this.padValue as never);
-      for (let y = 0; y < d.h; y++) out.set(src.subarray(y * d.w * d.c, (y + 1) * d.w * d.c) as never, ((y + top) * w + left) * d.c);
-      img = new NDArray({ dtype: x.dtype, shape: [h, w, d.c], data: out });
-      d = { batch: null, h, w, c: d.c };
+      img = padImage('RandomCrop', 'padValue', x, d, this.pad, [this.padValue]);
+      d = { batch: null, h: img.shape[0]!, w: img.shape[1]!, c: d.c };
     }
     const [nw, nh] = scaleDown(d.w, d.h, this.size[0], this.size[1]);
     if (nw === 0 || nh === 0) throw new Error(`RandomCrop: a ${this.size[0]}x${this.size[1]} (width x height) crop of an image of shape [${d.h}, ${d.w}, ${d.c}] keeps no pixel`);

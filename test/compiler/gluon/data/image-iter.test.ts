@@ -250,7 +250,7 @@ describe('image.ImageIter', function () {
     assert.throws(() => new image.ImageIter(2, [3, 4, 4], { pathImgrec: ds.rec, lastBatchHandle: 'keep' as never }), /lastBatchHandle must be 'pad', 'discard' or 'roll_over'/);
     assert.throws(() => new image.ImageIter(2, [3, 4, 4], { pathImgrec: ds.rec, numParts: 2, partIndex: 2 }), /partIndex must be an integer in \[0, numParts\)/);
     const noCrop = new image.ImageIter(2, [3, 4, 4], { pathImgrec: ds.rec, augList: [new image.CastAug()] });
-    assert.throws(() => noCrop.next(), /ImageIter: a record of '.*d3\.rec' came out of the augmenters with shape \[6, 6, 3\], but dataShape \[3, 4, 4\] needs HWC \[4, 4, 3\]/);
+    assert.throws(() => noCrop.next(), /ImageIter: a record \(id 0\) of '.*d3\.rec' came out of the augmenters with shape \[6, 6, 3\], but dataShape \[3, 4, 4\] needs HWC \[4, 4, 3\]/);
     const wide = new image.ImageIter(2, [3, 4, 4], { pathImglist: ds.lst, pathRoot: dir, labelWidth: 2 });
     assert.throws(() => wide.next(), /ImageIter: '.*img0\.png' has 1 label \(0\) but labelWidth is 2/);
     const broken = path.join(dir, 'broken.png');
