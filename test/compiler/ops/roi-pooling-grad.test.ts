@@ -189,7 +189,7 @@ describe("ROIPooling's gradient: MXNet's backward to each bin's first maximum", 
     net.initialize();
     const w0 = [0.9, -0.3, 0.2, 1.1];
     net.conv.weight.setData(nd.array(w0, { shape: [C, C, 1, 1] }));
-    net.conv.bias.setData(nd.array([0.1, -0.2]));
+    net.conv.bias!.setData(nd.array([0.1, -0.2]));
     net.hybridize();
     const loss = new gluon.loss.L2Loss();
     loss.hybridize();
@@ -222,7 +222,7 @@ out = [w - dw / 3, bias - db / 3]`,
     ]);
     assert.equal(r!.error, undefined, r!.error);
     assertClose(net.conv.weight.data().data() as Float32Array, r!.outs[0]!.data as number[], 'weight after the step', 1e-5, 1e-6);
-    assertClose(net.conv.bias.data().data() as Float32Array, r!.outs[1]!.data as number[], 'bias after the step', 1e-5, 1e-6);
+    assertClose(net.conv.bias!.data().data() as Float32Array, r!.outs[1]!.data as number[], 'bias after the step', 1e-5, 1e-6);
     assert.ok(Math.max(...(r!.outs[0]!.data as number[]).map((v, i) => Math.abs(v - w0[i]!))) > 1e-3, 'the step moved the weights');
   });
 });
