@@ -86,6 +86,52 @@ export interface RoiTap<V> {
   weight: V;
 }
 
+/** One axis of every box, [R, 1, 1] each: where its first bin starts and a bin's length, in feature coordinates. */
+export interface RoiAxis<V> {
+  start: V;
+  bin: V;
+}
+
+/**
+ * The boxes' two axes as roi_align.cc scales them: `boxes` [R, 4] corners
+ * `[x1, y1, x2, y2]`, times `g.scale`, shifted by half a pixel when
+ * `aligned`; the extent at least 1 when not, cut into `g.ph` (y) and `g.pw`
+ * (x) bins. Example: `const { y, x } = roiAxes(ops, boxes, g);`.
+ */
+export function roiAxes<V>(o: TapOps<V>, boxes: V, g: RoiGrid): { y: RoiAxis<V>; x: RoiAxis<V> } {
+  const offset = g.aligned ? 0.5 : 0;
+  // Box corners [R] -> [R, 1, 1], in feature coordinates.
+  const corner = (i: number): V => {
+    const v = o.op('mul', [o.op('take', [boxes, o.constant(tensorFromNumbers('int64', [], [i]))], { axis: -1 }), g.scale]);
+    return o.op('reshape', [offset ? o.op('sub', [v, offset]) : v], { shape: [-1, 1, 1] });
+  };
+  const [x1, y1, x2, y2] = [0, 1, 2, 3].map(corner) as [V, V, V, V];
+  const extent = (lo: V, hi: V): V => (g.aligned ? o.op('sub', [hi, lo]) : o.op('maximum', [o.op('sub', [hi, lo]), 1]));
+  return { y: { start: y1, bin: o.op('div', [extent(y1, y2), g.ph]) }, x: { start: x1, bin: o.op('div', [extent(x1, x2), g.pw]) } };
+}
+
+/**
+ * Sample positions along one axis, [R, n, S]: sample `iy` of bin `p` at
+ * `start + p * bin + (iy + 0.5) * bin / count` (roi_align.cc's order of
+ * operations), `iy` = `first` + 0..S-1 (`first` [R, n, 1] or 0), `count`
+ * the bin's grid size ([R, 1, 1] or a number).
+ */
+export function samplePositions<V>(o: TapOps<V>, a: RoiAxis<V>, n: number, s: number, first: V | 0, count: V | number, d: DType): V {
+  const bins = o.constant(tensorFromNumbers(d, [1, n, 1], Array.from({ length: n }, (_v, p) => p)));
+  const half = o.constant(tensorFromNumbers(d, [1, 1, s], Array.from({ length: s }, (_v, i) => i + 0.5)));
+  const at = first === 0 ? half : o.op('add', [first, half]);
+  return o.op('add', [o.op('add', [a.start, o.op('mul', [bins, a.bin])]), o.op('div', [o.op('mul', [at, a.bin]), count])]);
+}
+
+/** One axis's bilinear interpolation of positions `v` (bilinear_interpolate): the rows/columns read (`lo`, `hi`, floats), their weights, and `valid` 1 where `v` lies in [-1, size]. */
+export function bilinearAxis<V>(o: TapOps<V>, v: V, size: number): { lo: V; hi: V; wLo: V; wHi: V; valid: V } {
+  const valid = o.op('mul', [o.op('greaterEqual', [v, -1]), o.op('lesserEqual', [v, size])]);
+  const c = o.op('clip', [v], { aMin: 0, aMax: size - 1 });
+  const lo = o.op('floor', [c]);
+  const wHi = o.op('sub', [c, lo]);
+  return { lo, hi: o.op('minimum', [o.op('add', [lo, 1]), size - 1]), wLo: o.op('sub', [1, wHi]), wHi, valid };
+}
+
 /**
  * The four bilinear taps of each sample of a fixed grid (`g.sr > 0`), as
  * roi_align.cc's pre_calc_for_bilinear_interpolate: `boxes` [R, 4] corners
@@ -101,27 +147,12 @@ export interface RoiTap<V> {
  */
 export function roiTaps<V>(o: TapOps<V>, boxes: V, batch: V, g: RoiGrid, height: number, width: number, d: DType): { taps: RoiTap<V>[]; valid: V } {
   const { ph, pw, sr } = g;
-  const offset = g.aligned ? 0.5 : 0;
-  // Box corners [R] -> [R, 1, 1], in feature coordinates.
-  const corner = (i: number): V => {
-    const v = o.op('mul', [o.op('take', [boxes, o.constant(tensorFromNumbers('int64', [], [i]))], { axis: -1 }), g.scale]);
-    return o.op('reshape', [offset ? o.op('sub', [v, offset]) : v], { shape: [-1, 1, 1] });
-  };
-  const [x1, y1, x2, y2] = [0, 1, 2, 3].map(corner) as [V, V, V, V];
-  const extent = (lo: V, hi: V): V => (g.aligned ? o.op('sub', [hi, lo]) : o.op('maximum', [o.op('sub', [hi, lo]), 1]));
-  // Sample positions start + (p*sr + i + 0.5)/sr * bin, bin = extent / bins: ys [R, ph*sr, 1], xs [R, 1, pw*sr].
-  const steps = (n: number, shape: number[]): V => o.constant(tensorFromNumbers(d, shape, Array.from({ length: n * sr }, (_v, j) => (j + 0.5) / sr)));
-  const ys = o.op('add', [y1, o.op('mul', [steps(ph, [1, ph * sr, 1]), o.op('div', [extent(y1, y2), ph])])]);
-  const xs = o.op('add', [x1, o.op('mul', [steps(pw, [1, 1, pw * sr]), o.op('div', [extent(x1, x2), pw])])]);
-  const inRange = (v: V, size: number): V => o.op('mul', [o.op('greaterEqual', [v, -1]), o.op('lesserEqual', [v, size])]);
+  const axes = roiAxes(o, boxes, g);
+  // Sample positions ys [R, ph*sr, 1], xs [R, 1, pw*sr].
+  const ys = bilinearAxis(o, o.op('reshape', [samplePositions(o, axes.y, ph, sr, 0, sr, d)], { shape: [-1, ph * sr, 1] }), height);
+  const xs = bilinearAxis(o, o.op('reshape', [samplePositions(o, axes.x, pw, sr, 0, sr, d)], { shape: [-1, 1, pw * sr] }), width);
   const real = o.op('cast', [o.op('greaterEqual', [batch, 0])], { dtype: d });
-  const valid = o.op('mul', [o.op('mul', [inRange(ys, height), inRange(xs, width)]), o.op('reshape', [real], { shape: [-1, 1, 1] })]);
-  const yc = o.op('clip', [ys], { aMin: 0, aMax: height - 1 });
-  const xc = o.op('clip', [xs], { aMin: 0, aMax: width - 1 });
-  const [y0, x0] = [o.op('floor', [yc]), o.op('floor', [xc])];
-  const [ly, lx] = [o.op('sub', [yc, y0]), o.op('sub', [xc, x0])];
-  const [hy, hx] = [o.op('sub', [1, ly]), o.op('sub', [1, lx])];
-  const [y1i, x1i] = [o.op('minimum', [o.op('add', [y0, 1]), height - 1]), o.op('minimum', [o.op('add', [x0, 1]), width - 1])];
+  const valid = o.op('mul', [o.op('mul', [ys.valid, xs.valid]), o.op('reshape', [real], { shape: [-1, 1, 1] })]);
   // Row b*H*W + y*W + x of the features as [N*H*W, C] (int64).
   const int = (v: V): V => o.op('cast', [v], { dtype: 'int64' });
   const base = o.op('reshape', [o.op('mul', [o.op('maximum', [batch, 0]), height * width])], { shape: [-1, 1, 1] });
@@ -129,7 +160,7 @@ export function roiTaps<V>(o: TapOps<V>, boxes: V, batch: V, g: RoiGrid, height:
     pos: o.op('add', [o.op('add', [base, o.op('mul', [int(yi), width])]), int(xi)]),
     weight: o.op('mul', [o.op('mul', [wy, wx]), valid]),
   });
-  return { taps: [tap(y0, x0, hy, hx), tap(y0, x1i, hy, lx), tap(y1i, x0, ly, hx), tap(y1i, x1i, ly, lx)], valid };
+  return { taps: [tap(ys.lo, xs.lo, ys.wLo, xs.wLo), tap(ys.lo, xs.hi, ys.wLo, xs.wHi), tap(ys.hi, xs.lo, ys.wHi, xs.wLo), tap(ys.hi, xs.hi, ys.wHi, xs.wHi)], valid };
 }
 
 /** `roiTaps`' operators over F's tensors (the gradient rule's). */
