@@ -18,9 +18,12 @@
  * adaptive grids alike; position-sensitive pools every channel at every bin
  * and keeps the diagonal (ph*pw times the work of the plain pooling).
  * The gradient in the features scatters each sample's bilinear weights back
- * (`roiTaps` below, shared with the ONNX importer); it needs a fixed grid,
- * so differentiating the adaptive one is an Error. The boxes get no
- * gradient (MXNet's backward writes zeros for them).
+ * (`roiTaps` below, shared with the ONNX importer) for a fixed grid; the
+ * adaptive grid, whose sample count each box sets when the graph runs, is
+ * differentiated through the separable weights of its rows and columns
+ * (`adaptiveGrad`: every box given the whole map, enumerating up to
+ * 2 * size + 5 samples per bin and axis, the ones past the box's count
+ * masked). The boxes get no gradient (MXNet's backward writes zeros for them).
  *
  * Invariants: data is [N, C, H, W] float, rois [R, 5] of the same dtype;
  * float16 runs in float32 (onnxruntime's RoiAlign has float and double).
@@ -169,6 +172,56 @@ function fTaps(F: GradOps, constant: (t: HostTensor) => GradTensor): TapOps<Grad
   return { op: (name, ins, attrs) => call[name]!(...ins, ...(attrs ? [attrs] : [])), constant };
 }
 
+/**
+ * One axis's share of the adaptive grid's weights, [R, n, size]: entry (r,
+ * p, u) is the weight row (column) u takes in bin p of box r, summed over the
+ * bin's `count = ceil(bin)` samples (roi_bin_grid_h, sized per box) and
+ * divided by it; a box whose count is <= 0 has none. The samples are
+ * enumerated from the first at or just before -1 (`first`, per box and bin),
+ * `2 * size + 5` of them: samples lie more than half a pixel apart when
+ * count > 1, so no more than 2 * size + 3 fall inside [-1, size].
+ */
+function adaptiveAxis(F: GradOps, constant: (t: HostTensor) => GradTensor, a: RoiAxis<GradTensor>, n: number, size: number, d: DType): GradTensor {
+  const o = fTaps(F, constant);
+  const s = 2 * size + 5;
+  const count = F.neg(F.floor(F.neg(a.bin))); // ceil(bin): [R, 1, 1]
+  const per = F.maximum(count, 1);
+  // The first sample at or above -1: iy >= (-1 - base) * count / bin - 0.5, one earlier against rounding, at least 0.
+  const base = F.add(a.start, F.mul(constant(tensorFromNumbers(d, [1, n, 1], Array.from({ length: n }, (_v, p) => p))), a.bin));
+  const bin = F.where(F.greater(a.bin, 0), a.bin, 1);
+  const first = F.maximum(F.sub(F.neg(F.floor(F.neg(F.sub(F.div(F.mul(F.sub(-1, base), per), bin), 0.5)))), 1), 0);
+  const ax = bilinearAxis(o, samplePositions(o, a, n, s, first, per, d), size);
+  // Samples past the box's grid (iy >= count) do not exist.
+  const iy = F.add(first, constant(tensorFromNumbers(d, [1, 1, s], Array.from({ length: s }, (_v, i) => i))));
+  const keep = F.div(F.mul(ax.valid, F.lesser(iy, count)), per);
+  const at = constant(tensorFromNumbers(d, [1, 1, 1, size], Array.from({ length: size }, (_v, i) => i)));
+  const spread = (pos: GradTensor, wt: GradTensor): GradTensor => F.mul(F.equal(F.expandDims(pos, 3), at), F.expandDims(F.mul(wt, keep), 3));
+  return F.sum(F.add(spread(ax.lo, ax.wLo), spread(ax.hi, ax.wHi)), { axis: 2 });
+}
+
+/**
+ * The features' gradient of ROIAlign with the adaptive grid: bilinear
+ * sampling is separable, so a bin's weights over the map are the outer
+ * product of its rows' (`adaptiveAxis` of y) and its columns' (of x), and
+ * the gradient of box r is Ayᵀ · gy · Ax, [R, C, H, W], added into its batch
+ * image (a negative batch index: none). `full` is the output gradient with
+ * the features' channels [R, C, ph, pw]. Memory grows with boxes × channels
+ * × the map's area (the grid is sized per box at run time, so every box is
+ * given the whole map).
+ */
+function adaptiveGrad(F: GradOps, constant: (t: HostTensor) => GradTensor, x: GradTensor, boxes: GradTensor, batch: GradTensor, full: GradTensor, g: RoiGrid): GradTensor {
+  const [, ch, h, w] = x.shape as [number, number, number, number];
+  const d = x.dtype;
+  const axes = roiAxes(fTaps(F, constant), boxes, g);
+  const real = F.reshape(F.cast(F.greaterEqual(batch, 0), d), [-1, 1, 1]);
+  const ay = F.mul(adaptiveAxis(F, constant, axes.y, g.ph, h, d), real); // [R, ph, H]
+  const ax = adaptiveAxis(F, constant, axes.x, g.pw, w, d); // [R, pw, W]
+  // gy · Ax: [R, C*ph, pw] x [R, pw, W] -> [R, C, ph, W]; Ayᵀ · that: [R, H, ph] x [R, ph, C*W] -> [R, H, C, W].
+  const t = F.transpose(F.reshape(F.batchDot(F.reshape(full, [-1, ch * g.ph, g.pw]), ax), [-1, ch, g.ph, w]), [0, 2, 1, 3]);
+  const per = F.transpose(F.reshape(F.batchDot(ay, F.reshape(t, [-1, g.ph, ch * w]), { transposeA: true }), [-1, h, ch, w]), [0, 2, 1, 3]);
+  return F.indexAdd(F.zerosLike(x), F.maximum(batch, 0), per, { axis: 0 });
+}
+
 /** An identity of ph*pw bins, shaped `shape` (the position-sensitive diagonal). */
 function binEye(d: DType, p: number, shape: number[]): HostTensor {
   return tensorFromNumbers(d, shape, Array.from({ length: p * p }, (_v, k) => (Math.floor(k / p) === k % p ? 1 : 0)));
@@ -234,17 +287,18 @@ export const ROIAlign: OpDef<RoiAlignSig, RoiAlignAttrs> = defineOp<RoiAlignSig,
     const g = grid(a, ctx.inTypes);
     const [x, rois] = ctx.inputs as [GradTensor, GradTensor];
     if (!gy) return [null, null];
-    if (g.sr <= 0) throw new OpError(OP, `has no gradient with the adaptive sampling grid (sampleRatio ${g.sr}: sized per box when the graph runs); pass sampleRatio > 0 (GluonCV's R-CNN uses 2) to differentiate it`, ctx.inTypes);
     const [, C, H, W] = ctx.inTypes[0]!.shape;
     if (![C, H, W].every((v) => typeof v === 'number')) throw new OpError(OP, `its gradient needs the features' channels and size known, got ${formatShape(ctx.inTypes[0]!.shape)}`, ctx.inTypes);
     const [ch, h, w] = [C, H, W] as [number, number, number];
     const d = x.dtype;
     const batch = F.cast(F.take(rois, ctx.constant(tensorFromNumbers('int64', [], [0])), { axis: 1 }), 'int64');
-    const { taps } = roiTaps(fTaps(F, ctx.constant), F.sliceAxis(rois, { axis: 1, begin: 1, end: 5 }), batch, g, h, w, d);
+    const boxes = F.sliceAxis(rois, { axis: 1, begin: 1, end: 5 });
     const { ph, pw, sr } = g;
     const p = ph * pw;
     // Position-sensitive: the output's channel c at bin k came from channel c*P + k; the rest get 0.
     const full = a.positionSensitive ? F.reshape(F.mul(F.reshape(gy, [-1, ch / p, 1, ph, pw]), ctx.constant(binEye(d, p, [1, 1, p, ph, pw]))), [-1, ch, ph, pw]) : gy;
+    if (sr <= 0) return [adaptiveGrad(F, ctx.constant, x, boxes, batch, full, g), null];
+    const { taps } = roiTaps(fTaps(F, ctx.constant), boxes, batch, g, h, w, d);
     // Each bin's gradient over its sr*sr samples, averaged: [R, ph*sr, pw*sr, C].
     const spread = ctx.constant(tensorFromNumbers(d, [1, 1, sr, 1, sr, 1], Array<number>(sr * sr).fill(1 / (sr * sr))));
     const samples = F.reshape(F.mul(F.reshape(F.transpose(full, [0, 2, 3, 1]), [-1, ph, 1, pw, 1, ch]), spread), [-1, ph * sr, pw * sr, ch]);

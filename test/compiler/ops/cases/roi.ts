@@ -155,7 +155,7 @@ const EDGE_ROIS = [
 cases.push({
   op: 'ROIAlign',
   ref: ROI_ALIGN_REF,
-  // The first four samples (finite, fixed grids) are the gradient table's: the adaptive grid has no gradient.
+  // The first four samples (fixed grids) are the gradient table's; roi-align.test.ts checks the adaptive grid's gradient against ROI_ALIGN_REF and finite differences.
   samples: [
     { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }], label: 'sampleRatio 2, not aligned: partly/wholly outside, zero-size, border, batch -1' },
     { inputs: [{ shape: [2, 3, 7, 9], dtype: 'float64' }, { shape: [7, 5], dtype: 'float64', values: ALIGN_ROIS.flat() }], args: [[3, 2], 0.5, 3, false, true], minOpset: 16, label: 'float64, aligned, sampleRatio 3, positional' },
