@@ -10,7 +10,10 @@
  * The gradient is MXNet's backward (roi_pooling.cc/.cu ROIPoolBackwardAcc):
  * each output's gradient goes to its bin's argmax, the first maximum in
  * row-major order (`if (data > max)` from -FLT_MAX), an empty bin's to
- * nowhere, gradients of boxes sharing a position added. MaxRoiPool returns
+ * nowhere, gradients of boxes sharing a position added (MXNet 2's kernel
+ * scatters by the recorded argmax; MXNet 1.x's older CPU loop also asked the
+ * position to lie inside the rounded box, so an inverted box, pooled as 1x1,
+ * got no gradient there: here it gets its maximum's). MaxRoiPool returns
  * no argmax, so `roiArgmax` recomputes it with graph operators: the bins'
  * rows and columns from the same float32 arithmetic as the forward, the
  * first maximum of each bin's columns per row, then of those per bin.
