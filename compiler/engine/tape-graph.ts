@@ -17,8 +17,9 @@
  * cannot express: an entry without an operator (a hybridized block's compiled
  * backward), an operator drawing random numbers with a seed (Dropout in
  * training: the compiled graph would draw other numbers than the eager
- * kernel did, and the seed changes every step), or rules that do not build
- * with F = sym (remembered per key).
+ * kernel did, and the seed changes every step), a host-only operator (box_nms:
+ * its rule calls host-only operators, which have no graph form), or rules
+ * that do not build with F = sym (remembered per key).
  * Invariant: the gradients equal the eager tape's up to float rounding: the
  * same rules over the same values, summed in the same order.
  */
@@ -157,7 +158,7 @@ export function prepareBackward(plan: BackwardPlan): PreparedBackward | null {
   let key = getContext().training ? 'T' : 'P';
   for (const e of plan.entries) {
     const op = e.op;
-    if (!op || (op.def.random && typeof (op.attrs as { seed?: unknown }).seed === 'number')) return null;
+    if (!op || op.def.hostOnly || (op.def.random && typeof (op.attrs as { seed?: unknown }).seed === 'number')) return null;
     key += `${op.key}(`;
     for (const x of e.inputs) key += `${id(x)},`;
     key += ')';

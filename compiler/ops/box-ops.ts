@@ -8,8 +8,12 @@
  * Both compute on host arrays (`hostOnly`): box_nms sorts and suppresses by
  * value, and box_iou stays with it so detection code runs one way. MXNet
  * gives box_iou a zero gradient (`BoxOverlapBackward`); so does gluonc.
- * box_nms's gradient (MXNet routes it to the kept rows) is not here:
- * differentiating it is an Error naming it.
+ * box_nms's gradient is MXNet's `BoxNMSBackward` (`nms_backward`): each
+ * output row's gradient copied to the input row it came from (the forward's
+ * record), suppressed and filtered rows 0; `boxNmsGrad` computes it on host
+ * arrays, finding the record again by the same suppression, so box_nms
+ * differentiates on the eager tape (inside a hybridized block it is refused
+ * when traced, as its forward is).
  */
 import { isFloat } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -110,7 +114,11 @@ type NmsOpts = {
   outFormat?: BoxFormat;
 };
 type NmsA = Attrs & Required<NmsOpts>;
-type NmsSig = (data: Tx, ...rest: PositionalOptions<NmsOpts, ['overlapThresh', 'validThresh', 'topk', 'coordStart', 'scoreIndex', 'idIndex', 'backgroundId', 'forceSuppress', 'inFormat', 'outFormat']>) => Tx;
+type NmsOrder = ['overlapThresh', 'validThresh', 'topk', 'coordStart', 'scoreIndex', 'idIndex', 'backgroundId', 'forceSuppress', 'inFormat', 'outFormat'];
+/** box_nms's options, MXNet's defaults, and its positional order (MXNet 2's npx.box_nms), shared with boxNmsGrad. */
+const NMS_DEFAULTS = { overlapThresh: 0.5, validThresh: 0, topk: -1, coordStart: 2, scoreIndex: 1, idIndex: -1, backgroundId: -1, forceSuppress: false, inFormat: 'corner', outFormat: 'corner' };
+const NMS_POSITIONAL: NmsOrder = ['overlapThresh', 'validThresh', 'topk', 'coordStart', 'scoreIndex', 'idIndex', 'backgroundId', 'forceSuppress', 'inFormat', 'outFormat'];
+type NmsSig = (data: Tx, ...rest: PositionalOptions<NmsOpts, NmsOrder>) => Tx;
 
 function checkNms(types: TensorType[], a: NmsA): void {
   const op = 'boxNms';
@@ -136,8 +144,12 @@ function convertBox(d: Float64Array, o: number, to: BoxFormat): void {
   else [d[o], d[o + 1], d[o + 2], d[o + 3]] = [a - c / 2, b - e / 2, a + c / 2, b + e / 2];
 }
 
-/** box_nms on one batch of `n` rows of width `k` starting at `base`; writes `out`. */
-function nmsBatch(src: Float64Array, out: Float64Array, base: number, n: number, k: number, a: NmsA): void {
+/**
+ * box_nms on one batch of `n` rows of width `k` starting at `base`; writes
+ * `out` and, from row `base / k` of `record`, the input row (within the
+ * batch) each output row holds, -1 after the kept ones (`nms_assign`'s record).
+ */
+function nmsBatch(src: Float64Array, out: Float64Array, base: number, n: number, k: number, a: NmsA, record: Int32Array): void {
   // Valid rows: score > validThresh, and not the background class when both idIndex and backgroundId are set.
   const valid: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -166,9 +178,11 @@ function nmsBatch(src: Float64Array, out: Float64Array, base: number, n: number,
     }
   }
   out.fill(-1, base, base + n * k);
+  record.fill(-1, base / k, base / k + n);
   let row = 0;
   keep.forEach((i, p) => {
     if (!alive[p]) return;
+    record[base / k + row] = i;
     const o = base + row * k;
     out.set(src.subarray(base + i * k, base + (i + 1) * k), o);
     if (a.inFormat !== a.outFormat) convertBox(out, o + c, a.outFormat);
@@ -189,8 +203,8 @@ function nmsBatch(src: Float64Array, out: Float64Array, base: number, n: number,
 export const boxNms: OpDef<NmsSig, NmsA> = defineOp<NmsSig, NmsA>({
   name: 'boxNms',
   inputs: ['data'],
-  attrs: { overlapThresh: 0.5, validThresh: 0, topk: -1, coordStart: 2, scoreIndex: 1, idIndex: -1, backgroundId: -1, forceSuppress: false, inFormat: 'corner', outFormat: 'corner' },
-  positional: ['overlapThresh', 'validThresh', 'topk', 'coordStart', 'scoreIndex', 'idIndex', 'backgroundId', 'forceSuppress', 'inFormat', 'outFormat'],
+  attrs: NMS_DEFAULTS,
+  positional: NMS_POSITIONAL,
   hostOnly: HOST_ONLY,
   infer: (types, a) => {
     checkNms(types, a);
@@ -198,18 +212,68 @@ export const boxNms: OpDef<NmsSig, NmsA> = defineOp<NmsSig, NmsA>({
   },
   lower: hostOnlyLower('boxNms'),
   kernel: ([x], a, [outType]) => {
+    const src = toF64(x!);
+    const out = new Float64Array(src.length);
+    nms(x!.shape, src, out, a);
+    return [fromF64(outType!, out)] as HostTensor[];
+  },
+  grad: (F, ctx, [g]) => [g ? F.boxNmsGrad(ctx.inputs[0]!, g, ctx.attrs) : null],
+});
+
+/** box_nms over every batch of `shape` [..., N, K]: writes `out` and returns the record ([batches * N] input rows, -1 unused). */
+function nms(shape: number[], src: Float64Array, out: Float64Array, a: NmsA): Int32Array {
+  const k = shape[shape.length - 1]!, n = shape[shape.length - 2]!;
+  const batches = n * k === 0 ? 0 : src.length / (n * k);
+  const record = new Int32Array(batches * n);
+  // BoxNMSForward: topk 0 returns the data unchanged (its record: every row itself).
+  if (a.topk === 0) {
+    out.set(src);
+    for (let r = 0; r < record.length; r++) record[r] = r % n;
+  } else for (let b = 0; b < batches; b++) nmsBatch(src, out, b * n * k, n, k, a, record);
+  return record;
+}
+
+type NmsGradSig = (data: Tx, grad: Tx, ...rest: PositionalOptions<NmsOpts, NmsOrder>) => Tx;
+
+/**
+ * box_nms's gradient (MXNet's `BoxNMSBackward`): for `data` and the
+ * gradient `grad` of box_nms's output (data's shape), each output row's
+ * gradient copied whole to the input row it holds, other rows 0 (`topk` 0:
+ * `grad` itself). The rows are chosen again from `data` with box_nms's
+ * options. As MXNet, the gradient is copied unchanged when `inFormat` and
+ * `outFormat` differ (not through the conversion).
+ * Example: `F.boxNmsGrad(dets, g, { overlapThresh: 0.5, idIndex: 0 })`.
+ */
+export const boxNmsGrad: OpDef<NmsGradSig, NmsA> = defineOp<NmsGradSig, NmsA>({
+  name: 'boxNmsGrad',
+  inputs: ['data', 'grad'],
+  attrs: NMS_DEFAULTS,
+  positional: NMS_POSITIONAL,
+  hostOnly: HOST_ONLY,
+  infer: (types, a) => {
+    checkNms(types, a);
+    const [x, g] = types as [TensorType, TensorType];
+    if (g.dtype !== x.dtype || g.shape.length !== x.shape.length || g.shape.some((d, i) => d !== x.shape[i])) throw new OpError('boxNmsGrad', `grad must have the data's dtype and shape ${x.dtype}[${x.shape.join(', ')}] (box_nms's output), got ${g.dtype}[${g.shape.join(', ')}]`, types);
+    return [{ dtype: g.dtype, shape: [...g.shape] }];
+  },
+  lower: hostOnlyLower('boxNmsGrad'),
+  kernel: ([x, g], a, [outType]) => {
     const s = x!.shape;
     const k = s[s.length - 1]!, n = s[s.length - 2]!;
     const src = toF64(x!);
-    const out = new Float64Array(src.length);
-    const batches = n * k === 0 ? 0 : src.length / (n * k);
-    // BoxNMSForward: topk 0 returns the data unchanged.
-    if (a.topk === 0) out.set(src);
-    else for (let b = 0; b < batches; b++) nmsBatch(src, out, b * n * k, n, k, a);
-    return [fromF64(outType!, out)] as HostTensor[];
+    const record = nms(s, src, new Float64Array(src.length), a);
+    const gy = toF64(g!);
+    const gx = new Float64Array(src.length);
+    // nms_backward: output row r of batch b goes to input row record[r] of that batch.
+    record.forEach((i, r) => {
+      if (i < 0) return;
+      const b = Math.floor(r / n);
+      gx.set(gy.subarray(r * k, (r + 1) * k), (b * n + i) * k);
+    });
+    return [fromF64(outType!, gx)] as HostTensor[];
   },
   grad: null,
-  noGradReason: "gluonc computes box_nms on host arrays without MXNet's record of where each kept row came from",
+  noGradReason: 'it is box_nms\'s gradient, whose own gradient MXNet does not define',
 });
 
-export const BOX_OPS = { boxIou, boxNms, boxNonMaximumSuppression: boxNms } as const;
+export const BOX_OPS = { boxIou, boxNms, boxNonMaximumSuppression: boxNms, boxNmsGrad } as const;

@@ -123,6 +123,7 @@ export interface GradOps {
   Pooling(data: T, options?: object): T;
   poolingGrad(data: T, grad: T, options?: object): T;
   poolingPick(data: T, grad: T, options?: object): T;
+  boxNmsGrad(data: T, grad: T, options?: object): T;
   BatchNorm(data: T, gamma: T, beta: T, movingMean: T, movingVar: T, options?: object): T;
   LayerNorm(data: T, gamma: T, beta: T, options?: { axis?: number; eps?: number }): T;
   Dropout(data: T, options?: object): T;

@@ -18,9 +18,12 @@
  * adaptive grids alike; position-sensitive pools every channel at every bin
  * and keeps the diagonal (ph*pw times the work of the plain pooling).
  * The gradient in the features scatters each sample's bilinear weights back
- * (`roiTaps` below, shared with the ONNX importer); it needs a fixed grid,
- * so differentiating the adaptive one is an Error. The boxes get no
- * gradient (MXNet's backward writes zeros for them).
+ * (`roiTaps` below, shared with the ONNX importer) for a fixed grid; the
+ * adaptive grid, whose sample count each box sets when the graph runs, is
+ * differentiated through the separable weights of its rows and columns
+ * (`adaptiveGrad`: every box given the whole map, enumerating up to
+ * 2 * size + 5 samples per bin and axis, the ones past the box's count
+ * masked). The boxes get no gradient (MXNet's backward writes zeros for them).
  *
  * Invariants: data is [N, C, H, W] float, rois [R, 5] of the same dtype;
  * float16 runs in float32 (onnxruntime's RoiAlign has float and double).
@@ -86,6 +89,52 @@ export interface RoiTap<V> {
   weight: V;
 }
 
+/** One axis of every box, [R, 1, 1] each: where its first bin starts and a bin's length, in feature coordinates. */
+export interface RoiAxis<V> {
+  start: V;
+  bin: V;
+}
+
+/**
+ * The boxes' two axes as roi_align.cc scales them: `boxes` [R, 4] corners
+ * `[x1, y1, x2, y2]`, times `g.scale`, shifted by half a pixel when
+ * `aligned`; the extent at least 1 when not, cut into `g.ph` (y) and `g.pw`
+ * (x) bins. Example: `const { y, x } = roiAxes(ops, boxes, g);`.
+ */
+export function roiAxes<V>(o: TapOps<V>, boxes: V, g: RoiGrid): { y: RoiAxis<V>; x: RoiAxis<V> } {
+  const offset = g.aligned ? 0.5 : 0;
+  // Box corners [R] -> [R, 1, 1], in feature coordinates.
+  const corner = (i: number): V => {
+    const v = o.op('mul', [o.op('take', [boxes, o.constant(tensorFromNumbers('int64', [], [i]))], { axis: -1 }), g.scale]);
+    return o.op('reshape', [offset ? o.op('sub', [v, offset]) : v], { shape: [-1, 1, 1] });
+  };
+  const [x1, y1, x2, y2] = [0, 1, 2, 3].map(corner) as [V, V, V, V];
+  const extent = (lo: V, hi: V): V => (g.aligned ? o.op('sub', [hi, lo]) : o.op('maximum', [o.op('sub', [hi, lo]), 1]));
+  return { y: { start: y1, bin: o.op('div', [extent(y1, y2), g.ph]) }, x: { start: x1, bin: o.op('div', [extent(x1, x2), g.pw]) } };
+}
+
+/**
+ * Sample positions along one axis, [R, n, S]: sample `iy` of bin `p` at
+ * `start + p * bin + (iy + 0.5) * bin / count` (roi_align.cc's order of
+ * operations), `iy` = `first` + 0..S-1 (`first` [R, n, 1] or 0), `count`
+ * the bin's grid size ([R, 1, 1] or a number).
+ */
+export function samplePositions<V>(o: TapOps<V>, a: RoiAxis<V>, n: number, s: number, first: V | 0, count: V | number, d: DType): V {
+  const bins = o.constant(tensorFromNumbers(d, [1, n, 1], Array.from({ length: n }, (_v, p) => p)));
+  const half = o.constant(tensorFromNumbers(d, [1, 1, s], Array.from({ length: s }, (_v, i) => i + 0.5)));
+  const at = first === 0 ? half : o.op('add', [first, half]);
+  return o.op('add', [o.op('add', [a.start, o.op('mul', [bins, a.bin])]), o.op('div', [o.op('mul', [at, a.bin]), count])]);
+}
+
+/** One axis's bilinear interpolation of positions `v` (bilinear_interpolate): the rows/columns read (`lo`, `hi`, floats), their weights, and `valid` 1 where `v` lies in [-1, size]. */
+export function bilinearAxis<V>(o: TapOps<V>, v: V, size: number): { lo: V; hi: V; wLo: V; wHi: V; valid: V } {
+  const valid = o.op('mul', [o.op('greaterEqual', [v, -1]), o.op('lesserEqual', [v, size])]);
+  const c = o.op('clip', [v], { aMin: 0, aMax: size - 1 });
+  const lo = o.op('floor', [c]);
+  const wHi = o.op('sub', [c, lo]);
+  return { lo, hi: o.op('minimum', [o.op('add', [lo, 1]), size - 1]), wLo: o.op('sub', [1, wHi]), wHi, valid };
+}
+
 /**
  * The four bilinear taps of each sample of a fixed grid (`g.sr > 0`), as
  * roi_align.cc's pre_calc_for_bilinear_interpolate: `boxes` [R, 4] corners
@@ -101,27 +150,12 @@ export interface RoiTap<V> {
  */
 export function roiTaps<V>(o: TapOps<V>, boxes: V, batch: V, g: RoiGrid, height: number, width: number, d: DType): { taps: RoiTap<V>[]; valid: V } {
   const { ph, pw, sr } = g;
-  const offset = g.aligned ? 0.5 : 0;
-  // Box corners [R] -> [R, 1, 1], in feature coordinates.
-  const corner = (i: number): V => {
-    const v = o.op('mul', [o.op('take', [boxes, o.constant(tensorFromNumbers('int64', [], [i]))], { axis: -1 }), g.scale]);
-    return o.op('reshape', [offset ? o.op('sub', [v, offset]) : v], { shape: [-1, 1, 1] });
-  };
-  const [x1, y1, x2, y2] = [0, 1, 2, 3].map(corner) as [V, V, V, V];
-  const extent = (lo: V, hi: V): V => (g.aligned ? o.op('sub', [hi, lo]) : o.op('maximum', [o.op('sub', [hi, lo]), 1]));
-  // Sample positions start + (p*sr + i + 0.5)/sr * bin, bin = extent / bins: ys [R, ph*sr, 1], xs [R, 1, pw*sr].
-  const steps = (n: number, shape: number[]): V => o.constant(tensorFromNumbers(d, shape, Array.from({ length: n * sr }, (_v, j) => (j + 0.5) / sr)));
-  const ys = o.op('add', [y1, o.op('mul', [steps(ph, [1, ph * sr, 1]), o.op('div', [extent(y1, y2), ph])])]);
-  const xs = o.op('add', [x1, o.op('mul', [steps(pw, [1, 1, pw * sr]), o.op('div', [extent(x1, x2), pw])])]);
-  const inRange = (v: V, size: number): V => o.op('mul', [o.op('greaterEqual', [v, -1]), o.op('lesserEqual', [v, size])]);
+  const axes = roiAxes(o, boxes, g);
+  // Sample positions ys [R, ph*sr, 1], xs [R, 1, pw*sr].
+  const ys = bilinearAxis(o, o.op('reshape', [samplePositions(o, axes.y, ph, sr, 0, sr, d)], { shape: [-1, ph * sr, 1] }), height);
+  const xs = bilinearAxis(o, o.op('reshape', [samplePositions(o, axes.x, pw, sr, 0, sr, d)], { shape: [-1, 1, pw * sr] }), width);
   const real = o.op('cast', [o.op('greaterEqual', [batch, 0])], { dtype: d });
-  const valid = o.op('mul', [o.op('mul', [inRange(ys, height), inRange(xs, width)]), o.op('reshape', [real], { shape: [-1, 1, 1] })]);
-  const yc = o.op('clip', [ys], { aMin: 0, aMax: height - 1 });
-  const xc = o.op('clip', [xs], { aMin: 0, aMax: width - 1 });
-  const [y0, x0] = [o.op('floor', [yc]), o.op('floor', [xc])];
-  const [ly, lx] = [o.op('sub', [yc, y0]), o.op('sub', [xc, x0])];
-  const [hy, hx] = [o.op('sub', [1, ly]), o.op('sub', [1, lx])];
-  const [y1i, x1i] = [o.op('minimum', [o.op('add', [y0, 1]), height - 1]), o.op('minimum', [o.op('add', [x0, 1]), width - 1])];
+  const valid = o.op('mul', [o.op('mul', [ys.valid, xs.valid]), o.op('reshape', [real], { shape: [-1, 1, 1] })]);
   // Row b*H*W + y*W + x of the features as [N*H*W, C] (int64).
   const int = (v: V): V => o.op('cast', [v], { dtype: 'int64' });
   const base = o.op('reshape', [o.op('mul', [o.op('maximum', [batch, 0]), height * width])], { shape: [-1, 1, 1] });
@@ -129,13 +163,63 @@ export function roiTaps<V>(o: TapOps<V>, boxes: V, batch: V, g: RoiGrid, height:
     pos: o.op('add', [o.op('add', [base, o.op('mul', [int(yi), width])]), int(xi)]),
     weight: o.op('mul', [o.op('mul', [wy, wx]), valid]),
   });
-  return { taps: [tap(y0, x0, hy, hx), tap(y0, x1i, hy, lx), tap(y1i, x0, ly, hx), tap(y1i, x1i, ly, lx)], valid };
+  return { taps: [tap(ys.lo, xs.lo, ys.wLo, xs.wLo), tap(ys.lo, xs.hi, ys.wLo, xs.wHi), tap(ys.hi, xs.lo, ys.wHi, xs.wLo), tap(ys.hi, xs.hi, ys.wHi, xs.wHi)], valid };
 }
 
 /** `roiTaps`' operators over F's tensors (the gradient rule's). */
 function fTaps(F: GradOps, constant: (t: HostTensor) => GradTensor): TapOps<GradTensor> {
   const call = F as unknown as Record<string, (...args: unknown[]) => GradTensor>;
   return { op: (name, ins, attrs) => call[name]!(...ins, ...(attrs ? [attrs] : [])), constant };
+}
+
+/**
+ * One axis's share of the adaptive grid's weights, [R, n, size]: entry (r,
+ * p, u) is the weight row (column) u takes in bin p of box r, summed over the
+ * bin's `count = ceil(bin)` samples (roi_bin_grid_h, sized per box) and
+ * divided by it; a box whose count is <= 0 has none. The samples are
+ * enumerated from the first at or just before -1 (`first`, per box and bin),
+ * `2 * size + 5` of them: samples lie more than half a pixel apart when
+ * count > 1, so no more than 2 * size + 3 fall inside [-1, size].
+ */
+function adaptiveAxis(F: GradOps, constant: (t: HostTensor) => GradTensor, a: RoiAxis<GradTensor>, n: number, size: number, d: DType): GradTensor {
+  const o = fTaps(F, constant);
+  const s = 2 * size + 5;
+  const count = F.neg(F.floor(F.neg(a.bin))); // ceil(bin): [R, 1, 1]
+  const per = F.maximum(count, 1);
+  // The first sample at or above -1: iy >= (-1 - base) * count / bin - 0.5, one earlier against rounding, at least 0.
+  const base = F.add(a.start, F.mul(constant(tensorFromNumbers(d, [1, n, 1], Array.from({ length: n }, (_v, p) => p))), a.bin));
+  const bin = F.where(F.greater(a.bin, 0), a.bin, 1);
+  const first = F.maximum(F.sub(F.neg(F.floor(F.neg(F.sub(F.div(F.mul(F.sub(-1, base), per), bin), 0.5)))), 1), 0);
+  const ax = bilinearAxis(o, samplePositions(o, a, n, s, first, per, d), size);
+  // Samples past the box's grid (iy >= count) do not exist.
+  const iy = F.add(first, constant(tensorFromNumbers(d, [1, 1, s], Array.from({ length: s }, (_v, i) => i))));
+  const keep = F.div(F.mul(ax.valid, F.lesser(iy, count)), per);
+  const at = constant(tensorFromNumbers(d, [1, 1, 1, size], Array.from({ length: size }, (_v, i) => i)));
+  const spread = (pos: GradTensor, wt: GradTensor): GradTensor => F.mul(F.equal(F.expandDims(pos, 3), at), F.expandDims(F.mul(wt, keep), 3));
+  return F.sum(F.add(spread(ax.lo, ax.wLo), spread(ax.hi, ax.wHi)), { axis: 2 });
+}
+
+/**
+ * The features' gradient of ROIAlign with the adaptive grid: bilinear
+ * sampling is separable, so a bin's weights over the map are the outer
+ * product of its rows' (`adaptiveAxis` of y) and its columns' (of x), and
+ * the gradient of box r is Ayᵀ · gy · Ax, [R, C, H, W], added into its batch
+ * image (a negative batch index: none). `full` is the output gradient with
+ * the features' channels [R, C, ph, pw]. Memory grows with boxes × channels
+ * × the map's area (the grid is sized per box at run time, so every box is
+ * given the whole map).
+ */
+function adaptiveGrad(F: GradOps, constant: (t: HostTensor) => GradTensor, x: GradTensor, boxes: GradTensor, batch: GradTensor, full: GradTensor, g: RoiGrid): GradTensor {
+  const [, ch, h, w] = x.shape as [number, number, number, number];
+  const d = x.dtype;
+  const axes = roiAxes(fTaps(F, constant), boxes, g);
+  const real = F.reshape(F.cast(F.greaterEqual(batch, 0), d), [-1, 1, 1]);
+  const ay = F.mul(adaptiveAxis(F, constant, axes.y, g.ph, h, d), real); // [R, ph, H]
+  const ax = adaptiveAxis(F, constant, axes.x, g.pw, w, d); // [R, pw, W]
+  // gy · Ax: [R, C*ph, pw] x [R, pw, W] -> [R, C, ph, W]; Ayᵀ · that: [R, H, ph] x [R, ph, C*W] -> [R, H, C, W].
+  const t = F.transpose(F.reshape(F.batchDot(F.reshape(full, [-1, ch * g.ph, g.pw]), ax), [-1, ch, g.ph, w]), [0, 2, 1, 3]);
+  const per = F.transpose(F.reshape(F.batchDot(ay, F.reshape(t, [-1, g.ph, ch * w]), { transposeA: true }), [-1, h, ch, w]), [0, 2, 1, 3]);
+  return F.indexAdd(F.zerosLike(x), F.maximum(batch, 0), per, { axis: 0 });
 }
 
 /** An identity of ph*pw bins, shaped `shape` (the position-sensitive diagonal). */
@@ -203,17 +287,18 @@ export const ROIAlign: OpDef<RoiAlignSig, RoiAlignAttrs> = defineOp<RoiAlignSig,
     const g = grid(a, ctx.inTypes);
     const [x, rois] = ctx.inputs as [GradTensor, GradTensor];
     if (!gy) return [null, null];
-    if (g.sr <= 0) throw new OpError(OP, `has no gradient with the adaptive sampling grid (sampleRatio ${g.sr}: sized per box when the graph runs); pass sampleRatio > 0 (GluonCV's R-CNN uses 2) to differentiate it`, ctx.inTypes);
     const [, C, H, W] = ctx.inTypes[0]!.shape;
     if (![C, H, W].every((v) => typeof v === 'number')) throw new OpError(OP, `its gradient needs the features' channels and size known, got ${formatShape(ctx.inTypes[0]!.shape)}`, ctx.inTypes);
     const [ch, h, w] = [C, H, W] as [number, number, number];
     const d = x.dtype;
     const batch = F.cast(F.take(rois, ctx.constant(tensorFromNumbers('int64', [], [0])), { axis: 1 }), 'int64');
-    const { taps } = roiTaps(fTaps(F, ctx.constant), F.sliceAxis(rois, { axis: 1, begin: 1, end: 5 }), batch, g, h, w, d);
+    const boxes = F.sliceAxis(rois, { axis: 1, begin: 1, end: 5 });
     const { ph, pw, sr } = g;
     const p = ph * pw;
     // Position-sensitive: the output's channel c at bin k came from channel c*P + k; the rest get 0.
     const full = a.positionSensitive ? F.reshape(F.mul(F.reshape(gy, [-1, ch / p, 1, ph, pw]), ctx.constant(binEye(d, p, [1, 1, p, ph, pw]))), [-1, ch, ph, pw]) : gy;
+    if (sr <= 0) return [adaptiveGrad(F, ctx.constant, x, boxes, batch, full, g), null];
+    const { taps } = roiTaps(fTaps(F, ctx.constant), boxes, batch, g, h, w, d);
     // Each bin's gradient over its sr*sr samples, averaged: [R, ph*sr, pw*sr, C].
     const spread = ctx.constant(tensorFromNumbers(d, [1, 1, sr, 1, sr, 1], Array<number>(sr * sr).fill(1 / (sr * sr))));
     const samples = F.reshape(F.mul(F.reshape(F.transpose(full, [0, 2, 3, 1]), [-1, ph, 1, pw, 1, ch]), spread), [-1, ph * sr, pw * sr, ch]);

@@ -7,18 +7,29 @@
  * `pooledSize` bins of `floor(i * size / n)` to `ceil((i + 1) * size / n)`
  * clamped to the map, and each bin takes its maximum; an empty bin is 0.
  *
+ * The gradient is MXNet's backward (roi_pooling.cc/.cu ROIPoolBackwardAcc):
+ * each output's gradient goes to its bin's argmax, the first maximum in
+ * row-major order (`if (data > max)` from -FLT_MAX), an empty bin's to
+ * nowhere, gradients of boxes sharing a position added (MXNet 2's kernel
+ * scatters by the recorded argmax; MXNet 1.x's older CPU loop also asked the
+ * position to lie inside the rounded box, so an inverted box, pooled as 1x1,
+ * got no gradient there: here it gets its maximum's). MaxRoiPool returns
+ * no argmax, so `roiArgmax` recomputes it with graph operators: the bins'
+ * rows and columns from the same float32 arithmetic as the forward, the
+ * first maximum of each bin's columns per row, then of those per bin.
+ *
  * Invariants: data is [N, C, H, W] float, rois [R, 5] of the same dtype;
  * onnxruntime's MaxRoiPool is float32-only, so float64 and float16 run in
- * float32. There is no gradient: MXNet's backward routes each bin's
- * gradient to the position of its maximum, which MaxRoiPool does not
- * return (differentiating it is an Error naming the operator).
+ * float32 (the bins are computed in float32 as it does; the gradient's
+ * maxima are found in the data's dtype).
  */
-import { formatShape } from '../../runtime/tensor.js';
-import { onnxDType } from '../../runtime/dtypes.js';
+import { formatShape, tensorFromNumbers, type HostTensor } from '../../runtime/tensor.js';
+import { onnxDType, type DType } from '../../runtime/dtypes.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
-import { defineOp, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradCtx, type OpDef, type Tx } from './define.js';
 import { OpError } from './errors.js';
+import type { GradOps, GradTensor } from './grad-ops.js';
 
 type RoiAttrs = Attrs & { pooledSize: number[] | null; spatialScale: number | null };
 
@@ -84,9 +95,77 @@ export const ROIPooling: OpDef<RoiSig, RoiAttrs> = defineOp<RoiSig, RoiAttrs>({
     const y = c.emit('MaxRoiPool', c.inputs.map((x) => c.emit('Cast', [x], { to: f32 })[0]!), attrs)[0]!;
     c.emit('Cast', [y], { to: onnxDType(d) }, c.outputs);
   },
-  grad: null,
-  noGradReason: "its gradient goes to each bin's maximum, whose position onnxruntime's MaxRoiPool does not return",
+  grad: (F, ctx, [gy]) => {
+    const [x] = ctx.inputs as [GradTensor, GradTensor];
+    if (!gy) return [null, null];
+    const { pos, valid } = roiArgmax(F, ctx);
+    // Each output's gradient into the flat [N*C*H*W] data at its bin's argmax; an empty bin's nowhere. The boxes get none (MXNet: zeros).
+    const flat = F.indexAdd(F.zerosLike(F.reshape(x, [-1])), F.reshape(pos, [-1]), F.reshape(F.where(valid, gy, 0), [-1]), { axis: 0 });
+    return [F.reshapeLike(flat, x), null];
+  },
 });
+
+/** `n` numbers `from`, `from + 1`, ... of dtype `d`, shaped `shape`. */
+function steps(d: DType, shape: number[], n: number, from = 0): HostTensor {
+  return tensorFromNumbers(d, shape, Array.from({ length: n }, (_v, i) => from + i));
+}
+
+/**
+ * Where each output of ROIPooling took its maximum: `pos` [R, C, ph, pw]
+ * (int64) the flat position in the data [N*C*H*W], `valid` 1 where the bin
+ * pooled something (not empty, a maximum above -FLT_MAX), else 0. Written
+ * with F's operators (eager and in gradient graphs); the box corners and
+ * bins as MaxRoiPool computes them: `round(x * scale)` in float32, half away
+ * from zero, at least 1x1, `floor(i * bin)` / `ceil((i + 1) * bin)` in
+ * float32, clamped to the map. Ties: the first maximum in row-major order
+ * (the first row holding the bin's maximum, its first column there).
+ * Example: `const { pos, valid } = roiArgmax(F, ctx);`.
+ */
+export function roiArgmax(F: GradOps, ctx: GradCtx): { pos: GradTensor; valid: GradTensor } {
+  const g = geometry(ctx.attrs as RoiAttrs, ctx.inTypes);
+  const [x, rois] = ctx.inputs as [GradTensor, GradTensor];
+  const [, C, H, W] = ctx.inTypes[0]!.shape;
+  if (![C, H, W].every((v) => typeof v === 'number')) throw new OpError('ROIPooling', `its gradient needs the features' channels and size known, got ${formatShape(ctx.inTypes[0]!.shape)}`, ctx.inTypes);
+  const [c, h, w] = [C, H, W] as [number, number, number];
+  const { ph, pw } = g;
+  const k = (t: HostTensor): GradTensor => ctx.constant(t);
+  const col = (t: GradTensor, i: number): GradTensor => F.sliceAxis(t, { axis: 1, begin: i, end: i + 1 });
+  // Corners round(v * scale) in float32, rounded half away from zero exactly (in float64): [R, 4].
+  const q = F.cast(F.mul(F.cast(F.sliceAxis(rois, { axis: 1, begin: 1, end: 5 }), 'float32'), Math.fround(g.scale)), 'float64');
+  const corners = F.mul(F.sign(q), F.floor(F.add(F.abs(q), 0.5)));
+  // One axis's bins [R, n, 1] start (included) and end (excluded), clamped to [0, size].
+  const bins = (lo: GradTensor, hi: GradTensor, n: number, size: number): [GradTensor, GradTensor] => {
+    const bin = F.div(F.cast(F.maximum(F.add(F.sub(hi, lo), 1), 1), 'float32'), n); // [R, 1] float32
+    const at = (from: number): GradTensor => F.cast(F.mul(k(steps('float32', [1, n], n, from)), bin), 'float64');
+    const start = F.clip(F.add(F.floor(at(0)), lo), 0, size);
+    const end = F.clip(F.add(F.neg(F.floor(F.neg(at(1)))), lo), 0, size);
+    return [F.reshape(start, [-1, n, 1]), F.reshape(end, [-1, n, 1])];
+  };
+  const inBins = ([start, end]: [GradTensor, GradTensor], size: number): GradTensor => {
+    const at = k(steps('float64', [1, 1, size], size));
+    return F.mul(F.greaterEqual(at, start), F.lesser(at, end)); // [R, n, size]
+  };
+  const rows = inBins(bins(col(corners, 1), col(corners, 3), ph, h), h);
+  const cols = inBins(bins(col(corners, 0), col(corners, 2), pw, w), w);
+  const batch = F.cast(F.cast(F.take(rois, k(tensorFromNumbers('int64', [], [0])), { axis: 1 }), 'int64'), 'float64');
+  const xr = F.take(x, F.cast(batch, 'int64'), { axis: 0 }); // [R, C, H, W]
+  // Outside the bin, and NaN (never `> max` in MXNet's loop), read as -inf.
+  const low = (t: GradTensor, mask: GradTensor): GradTensor => F.where(mask, t, -Infinity);
+  // Each row's first maximum over each column bin: [R, C, H, pw].
+  const byCol = low(F.expandDims(xr, 3), F.mul(F.reshape(F.cast(cols, x.dtype), [-1, 1, 1, pw, w]), F.expandDims(F.equal(xr, xr), 3)));
+  const colMax = F.max(byCol, { axis: 4 });
+  const colArg = F.argmax(byCol, 4);
+  // The first row holding each bin's maximum: [R, C, ph, pw].
+  const byRow = low(F.expandDims(colMax, 2), F.reshape(F.cast(rows, x.dtype), [-1, 1, ph, h, 1]));
+  const best = F.max(byRow, { axis: 3 });
+  const rowArg = F.argmax(byRow, 3);
+  // The column of that row's maximum: colArg [R, C, H, pw] read at rowArg.
+  const pick = F.equal(F.expandDims(rowArg, 4), k(steps('float32', [1, 1, 1, 1, h], h)));
+  const colAt = F.sum(F.mul(pick, F.expandDims(F.transpose(colArg, [0, 1, 3, 2]), 2)), { axis: 4 });
+  const chan = F.add(F.reshape(F.mul(batch, c), [-1, 1, 1, 1]), k(steps('float64', [1, c, 1, 1], c)));
+  const pos = F.add(F.mul(F.add(F.mul(chan, h), F.cast(rowArg, 'float64')), w), F.cast(colAt, 'float64'));
+  return { pos: F.cast(pos, 'int64'), valid: F.greater(best, -3.4028234663852886e38) };
+}
 
 /** The region-pooling operators, for ops/all.ts. */
 export const ROI_OPS = { ROIPooling } as const;

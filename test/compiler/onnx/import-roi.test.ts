@@ -2,8 +2,9 @@
  * ROIPooling (compiler/ops/roi.ts) from the user's side and imported:
  * d2l's R-CNN example (its printed output, chapter 13.8), the same pooling
  * in a hybridized block, ONNX's MaxRoiPool imported and run against python
- * onnxruntime on the same file and inputs, and the refusals (its gradient,
- * bad shapes and options).
+ * onnxruntime on the same file and inputs, the gradient of d2l's example
+ * (each bin's maximum is its own position there: arange), and the refusals
+ * (bad shapes and options).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -60,11 +61,18 @@ json.dump({'model': m.SerializeToString().hex(), 'x': x.ravel().tolist(), 'rois'
     assertClose((net.call(x, rois) as nd.NDArray).data() as Float32Array, ref.y, 'imported MaxRoiPool, hybridized', 0, 0);
   });
 
-  it('refuses its gradient and bad operands by name', () => {
+  it("d2l's example differentiates: each output's gradient lands on its maximum's position (the values are the positions)", () => {
+    const rois = nd.array([[0, 0, 0, 20, 20], [0, 0, 10, 30, 30]]);
+    // The book's maxima 5, 6, 9, 10 | 9, 11, 13, 15 are positions of arange(16): 9 is counted twice.
+    const want = Array.from({ length: 16 }, (_v, i) => [5, 6, 9, 10, 9, 11, 13, 15].filter((m) => m === i).length);
     const x = nd.arange(0, 16).reshape([1, 1, 4, 4]);
     x.attachGrad();
-    const y = autograd.record(() => nd.sum(nd.ROIPooling(x, nd.array([[0, 0, 0, 3, 3]]), { pooledSize: [2, 2], spatialScale: 1 })));
-    assert.throws(() => y.backward(), /ROIPooling: has no gradient rule, so it cannot be differentiated: its gradient goes to each bin's maximum/);
+    autograd.record(() => nd.sum(npx.roiPooling(x, rois, [2, 2], 0.1))).backward();
+    assert.deepEqual(Array.from(x.grad.data() as Float32Array), want);
+  });
+
+  it('refuses bad operands by name', () => {
+    const x = nd.arange(0, 16).reshape([1, 1, 4, 4]);
     assert.throws(() => nd.ROIPooling(x, nd.array([[0, 0, 0, 3]]), { pooledSize: [2, 2], spatialScale: 1 }), /ROIPooling: rois must be \[R, 5\] rows of \[batch index, x1, y1, x2, y2\], got \[1, 4\]/);
     assert.throws(() => nd.ROIPooling(x, nd.array([[0, 0, 0, 3, 3]]), { pooledSize: [2, 0], spatialScale: 1 }), /pooledSize must be \[height, width\] of positive integers, got \[2,0\]/);
     assert.throws(() => nd.ROIPooling(x, nd.array([[0, 0, 0, 3, 3]]), { pooledSize: [2, 2], spatialScale: 0 }), /spatialScale must be a positive number/);

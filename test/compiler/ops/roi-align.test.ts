@@ -4,11 +4,12 @@
  * hybridized, against the float64 numpy transcription of MXNet's
  * roi_align.cc forward and backward (ROI_ALIGN_REF in cases/roi.ts: the
  * bilinear weights scattered back); the data's gradient also against
- * central finite differences in float64; the boxes get none; the adaptive
- * grid's gradient, bad shapes and options are Errors naming ROIAlign;
+ * central finite differences in float64; the boxes get none; bad shapes
+ * and options are Errors naming ROIAlign;
  * MXNet's symbol file (`_contrib_ROIAlign`) written and read back.
  * The operator table (cases/roi.ts) covers the forward's fixed cases and
- * the rule's finite differences input by input.
+ * the rule's finite differences input by input. The adaptive grid
+ * (sampleRatio <= 0) differentiates too, checked the same ways.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -47,6 +48,12 @@ const CASES: Case[] = [
   { label: 'sampleRatio 3, aligned', shape: [2, 3, 7, 9], rois: ROIS, opts: { pooledSize: [3, 2], spatialScale: 0.5, sampleRatio: 3, aligned: true } },
   { label: 'sampleRatio 1, position-sensitive', shape: [2, 12, 7, 9], rois: ROIS, opts: { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 1, positionSensitive: true } },
   { label: 'samples exactly at -1, H and W', shape: [2, 2, 7, 9], rois: [[0, 0, -1.5, 2, -0.5], [0, 3, 6.5, 4, 7.5], [1, 8.5, 2, 9.5, 3], [1, 1.5, 1.5, 2.5, 2.5], [0, 0, -1.625, 2, -0.625]], opts: { pooledSize: [1, 1], spatialScale: 1, sampleRatio: 1 } },
+  // The adaptive grid (MXNet 2's default): ceil(bin) samples per axis, sized per box when the graph runs.
+  { label: 'adaptive grid (sampleRatio -1), not aligned', shape: [2, 3, 7, 9], rois: ROIS, opts: { pooledSize: [2, 3], spatialScale: 0.5 } },
+  { label: 'adaptive grid (sampleRatio 0), aligned: the zero-size box pools to 0', shape: [2, 3, 7, 9], rois: ROIS, opts: { pooledSize: [3, 2], spatialScale: 0.5, sampleRatio: 0, aligned: true } },
+  { label: 'adaptive grid, position-sensitive, aligned', shape: [2, 8, 6, 6], rois: [[0, 0, 0, 9, 11], [1, 2, 2, 5, 4], [1, -4, -2, 14, 13]], opts: { pooledSize: [2, 2], spatialScale: 0.5, positionSensitive: true, aligned: true } },
+  // Boxes far larger than the map: many samples per bin, most outside [-1, size], the first inside late in the grid; box 1's samples at y = -1 and x = -1, box 3's at y = H (5).
+  { label: 'adaptive grid, boxes past the map on every side, samples at -1 and H', shape: [1, 2, 5, 6], rois: [[0, -40, -30, 50, 45], [0, -20.5, -1.5, 3.5, 2.5], [0, 2, -61, 5, 4], [0, 0, 0.5, 5.6, 6.5]], opts: { pooledSize: [2, 2], spatialScale: 1 } },
 ];
 
 /** The reference output and data gradient of `gy` for a float64 job. */
@@ -180,16 +187,23 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
     assertClose(y.astype('float32').data() as Float32Array, ref.y, 'float16', 5e-3, 2e-3);
   });
 
-  it('the adaptive grid has no gradient: an Error naming ROIAlign and sampleRatio > 0 (eager and hybridized)', () => {
-    const x = nd.array(wave(2 * 3 * 7 * 9), { shape: [2, 3, 7, 9] });
-    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5] });
+  it('the adaptive grid\'s data gradient equals central finite differences in float64 (aligned, boxes larger than the map)', () => {
+    const opts: Opts = { pooledSize: [3, 2], spatialScale: 0.5, aligned: true };
+    const shape = [2, 3, 7, 9];
+    const n = shape.reduce((p, q) => p * q);
+    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
+    const gy = nd.array(wave(ROIS.length * 3 * 6, 5), { shape: [ROIS.length, 3, 3, 2], dtype: 'float64' });
+    const f = (v: number[]): number => nd.sum(nd.mul(npx.roiAlign(nd.array(v, { shape, dtype: 'float64' }), rois, [3, 2], 0.5, -1, false, true), gy)).item();
+    const x0 = wave(n, 2);
+    const x = nd.array(x0, { shape, dtype: 'float64' });
     x.attachGrad();
-    const eager = autograd.record(() => nd.sum(nd.contrib.ROIAlign(x, rois, [2, 2], 0.5)));
-    assert.throws(() => eager.backward(), /ROIAlign: has no gradient with the adaptive sampling grid \(sampleRatio -1: .*pass sampleRatio > 0/);
-    const net = new Pool({ pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 0 });
-    net.hybridize();
-    const hybrid = autograd.record(() => nd.sum(net.call(x, rois) as nd.NDArray));
-    assert.throws(() => hybrid.backward(), /ROIAlign: has no gradient with the adaptive sampling grid \(sampleRatio 0: .*pass sampleRatio > 0/);
+    autograd.record(() => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy))).backward();
+    const dir = wave(n, 7);
+    const eps = 1e-4;
+    const fd = (f(x0.map((v, i) => v + eps * dir[i]!)) - f(x0.map((v, i) => v - eps * dir[i]!))) / (2 * eps);
+    const analytic = Array.from(x.grad.data() as Float64Array).reduce((s, g, i) => s + g * dir[i]!, 0);
+    assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
+    assert.ok(Math.abs(analytic) > 1e-3, 'the direction reaches the pooled positions');
   });
 
   it('refuses bad operands and options by name, with the shapes', () => {

@@ -61,10 +61,11 @@ force, fin, fout = g('forceSuppress', False), g('inFormat', 'corner'), g('outFor
 n, k = a.shape[-2], a.shape[-1]
 data = a.reshape(-1, n, k)
 res = -np.ones_like(data)
+rec = -np.ones(data.shape[:2], dtype=np.int64)
 for b_ in range(data.shape[0]):
     d = data[b_]
     if topk == 0:
-        res[b_] = d; continue
+        res[b_] = d; rec[b_] = np.arange(n); continue
     valid = [i for i in range(n) if d[i, si] > vt and not (ii >= 0 and bg >= 0 and d[i, ii] == bg)]
     order = sorted(valid, key=lambda i: (-d[i, si], i))
     if topk > 0: order = order[:topk]
@@ -86,8 +87,21 @@ for b_ in range(data.shape[0]):
         if fin != fout:
             x0, x1, x2, x3 = r[cs:cs + 4]
             r[cs:cs + 4] = [(x0 + x2) / 2, (x1 + x3) / 2, x2 - x0, x3 - x1] if fout == 'center' else [x0 - x2 / 2, x1 - x3 / 2, x0 + x2 / 2, x1 + x3 / 2]
-        res[b_, row] = r; row += 1
+        res[b_, row] = r; rec[b_, row] = i; row += 1
 out = res.reshape(a.shape)
+`;
+
+/**
+ * box_nms's gradient (bounding_box-inl.h `BoxNMSBackward`/`nms_backward`):
+ * the gradient \`b\` of each output row copied to the input row the forward's
+ * record names, every other row 0.
+ */
+const NMS_GRAD_REF = NMS_REF + String.raw`
+gb = b.reshape(-1, n, k); gin = np.zeros_like(data)
+for b_ in range(data.shape[0]):
+    for row in range(n):
+        if rec[b_, row] >= 0: gin[b_, rec[b_, row]] = gb[b_, row]
+out = gin.reshape(a.shape)
 `;
 
 const TARGET_REF = String.raw`
@@ -199,6 +213,8 @@ const ANCHORS = [0, 0, 0.5, 0.5, 0.25, 0, 0.75, 0.5, 0.5, 0.5, 1, 1, 0, 0.5, 0.5
 // Two ground truths and a padding row: class 0 near anchor 0, class 2 near anchor 2.
 const LABELS = [0, 0.05, 0, 0.5, 0.55, 2, 0.45, 0.5, 1, 0.95, -1, -1, -1, -1, -1];
 // Detection rows [id, score, x1, y1, x2, y2]: tied scores, overlapping boxes of two classes, a far box, a low score.
+// Rows [id, score, x1, y1, x2, y2]: scores all different; row 1 overlaps row 0 (IoU 0.82, another class), row 2 overlaps row 5 (0.43), row 4 scores below 0.3.
+const DISTINCT = [0.5, 0.9, 0, 0, 1, 1, 1.5, 0.85, 0.1, 0, 1.1, 1, 0.5, 0.7, 2, 2, 3, 3, 0.5, 0.6, 5, 5, 6, 6, 1.5, 0.2, 0, 0, 1, 1, 0.5, 0.75, 2.4, 2, 3.4, 3];
 const DETS = [0, 0.9, 0, 0, 1, 1, 1, 0.9, 0.05, 0, 1, 1, 0, 0.8, 0.1, 0.1, 1.1, 1.1, 0, 0.8, 5, 5, 6, 6, 1, 0.1, 0, 0, 1, 1, 0, 0.9, 0, 0.5, 1, 1.5];
 
 export const cases: OpCase[] = [
@@ -236,6 +252,11 @@ export const cases: OpCase[] = [
     op: 'boxNms',
     ref: NMS_REF,
     samples: [
+      // The first four samples are the gradient table's (finite differences): distinct scores, suppression not at its threshold, class ids away from the integers their truncation jumps at.
+      { inputs: [{ shape: [2, 5, 5], range: [0, 1] }], args: [{ coordStart: 1, scoreIndex: 0, overlapThresh: 0.2 }], label: 'random batch, other columns' },
+      { inputs: [{ shape: [6, 6], values: DISTINCT }], args: [{ idIndex: 0 }], label: 'distinct scores, per class (ids 0.5 and 1.5)' },
+      { inputs: [{ shape: [6, 6], dtype: 'float64', values: DISTINCT }], args: [{ idIndex: 0, forceSuppress: true, overlapThresh: 0.3 }], label: 'distinct scores, forceSuppress, float64' },
+      { inputs: [{ shape: [6, 6], values: DISTINCT }], args: [{ idIndex: 0, topk: 3, validThresh: 0.3 }], label: 'distinct scores, topk and validThresh' },
       { inputs: [{ shape: [6, 6], values: DETS }], label: 'defaults: no class ids, ties in score' },
       { inputs: [{ shape: [6, 6], values: DETS }], args: [{ idIndex: 0 }], label: 'per class' },
       { inputs: [{ shape: [6, 6], values: DETS }], args: [{ idIndex: 0, forceSuppress: true, overlapThresh: 0.3 }], label: 'forceSuppress' },
@@ -250,8 +271,19 @@ export const cases: OpCase[] = [
         args: [{ overlapThresh: 1 / 3, idIndex: 0 }],
         label: 'at the threshold, identical boxes',
       },
-      { inputs: [{ shape: [2, 5, 5], range: [0, 1] }], args: [{ coordStart: 1, scoreIndex: 0, overlapThresh: 0.2 }], label: 'random batch, other columns' },
       { inputs: [{ shape: [6, 6], dtype: 'float64', values: DETS }], args: [{ idIndex: 0, overlapThresh: 0.2 }], label: 'float64' },
+    ],
+  },
+  {
+    op: 'boxNmsGrad',
+    ref: NMS_GRAD_REF,
+    samples: [
+      { inputs: [{ shape: [6, 6], values: DETS }, { shape: [6, 6] }], label: 'defaults: no class ids, ties in score' },
+      { inputs: [{ shape: [6, 6], values: DETS }, { shape: [6, 6] }], args: [{ idIndex: 0, topk: 2, validThresh: 0.3 }], label: 'topk and validThresh' },
+      { inputs: [{ shape: [6, 6], values: DETS }, { shape: [6, 6] }], args: [{ topk: 0 }], label: 'topk 0: the gradient itself' },
+      { inputs: [{ shape: [6, 6], values: DETS }, { shape: [6, 6] }], args: [{ outFormat: 'center', idIndex: 0 }], label: 'corner in, center out: copied unchanged' },
+      { inputs: [{ shape: [2, 5, 5], range: [0, 1] }, { shape: [2, 5, 5] }], args: [{ overlapThresh: 0.2, coordStart: 1, scoreIndex: 0 }], label: 'random batch, other columns' },
+      { inputs: [{ shape: [6, 6], values: DETS.map((v, i) => (i % 6 === 1 ? -v : v)) }, { shape: [6, 6] }], label: 'every row filtered: 0' },
     ],
   },
   {

@@ -1,30 +1,49 @@
 /**
- * Table entries for `ROIPooling` and `ROIAlign` (its reference below). Reference of ROIPooling: MXNet's roi_pooling.cc CPU
- * forward (the Caffe loop) in numpy: box corners scaled and rounded half away
+ * Table entries for `ROIPooling` and `ROIAlign` (its reference below).
+ * `ROI_POOL_REF` is MXNet's roi_pooling.cc/.cu (the Caffe loop) in numpy,
+ * forward and backward: box corners scaled in float32 and rounded half away
  * from zero (C's round), at least 1x1, bins floor(i * size / n) to
- * ceil((i + 1) * size / n) in float32 arithmetic, clamped to the map, each
- * bin's maximum (an empty bin 0). The rois include scaled corners at exact
- * halves (the rounding), boxes past the map's edges, an inverted box (forced
- * to 1x1), and bins that clamp to nothing.
+ * ceil((i + 1) * size / n) in float32 arithmetic, clamped to the map; each
+ * bin's maximum by `if (data > max)` from -FLT_MAX in row-major order,
+ * recording its position (an empty bin is 0, argmax -1); the backward adds
+ * each output's gradient at its argmax (ROIPoolBackwardAcc).
+ * `roi_pool(x, rois, p, gy)` returns the output and the data's gradient for
+ * the output gradient `gy` (None: zeros). The rois include scaled corners at
+ * exact halves (the rounding), boxes past the map's edges, an inverted box
+ * (forced to 1x1), and bins that clamp to nothing.
  */
 import type { OpCase } from '../case.js';
 
-const ROI_REF = String.raw`
-ph, pw = attrs['pooledSize']; s = np.float32(attrs['spatialScale'])
-N, C, H, W = a.shape
-out = np.zeros((b.shape[0], C, ph, pw))
-cround = lambda v: int(np.floor(abs(v) + 0.5) * np.sign(v))
-for r in range(b.shape[0]):
-    bi = int(b[r, 0])
-    x1, y1, x2, y2 = [cround(np.float32(np.float32(v) * s)) for v in b[r, 1:]]
-    rh = max(y2 - y1 + 1, 1); rw = max(x2 - x1 + 1, 1)
-    bh = np.float32(rh) / np.float32(ph); bw = np.float32(rw) / np.float32(pw)
-    for i in range(ph):
-        for j in range(pw):
-            hs = min(max(int(np.floor(np.float32(i) * bh)) + y1, 0), H); he = min(max(int(np.ceil(np.float32(i + 1) * bh)) + y1, 0), H)
-            ws = min(max(int(np.floor(np.float32(j) * bw)) + x1, 0), W); we = min(max(int(np.ceil(np.float32(j + 1) * bw)) + x1, 0), W)
-            if he <= hs or we <= ws: continue
-            out[r, :, i, j] = a[bi, :, hs:he, ws:we].reshape(C, -1).max(axis=1)
+export const ROI_POOL_REF = String.raw`
+def roi_pool_params(args, attrs):
+    p = dict(zip(['pooledSize', 'spatialScale'], args))
+    p.update(attrs)
+    return p
+def roi_pool(x, rois, p, gy=None):
+    ph, pw = p['pooledSize']; s = np.float32(p['spatialScale'])
+    N, C, H, W = x.shape; R = rois.shape[0]
+    out = np.zeros((R, C, ph, pw)); gx = np.zeros(x.shape)
+    cround = lambda v: int(np.floor(abs(float(v)) + 0.5) * np.sign(v))
+    for r in range(R):
+        bi = int(rois[r, 0])
+        x1, y1, x2, y2 = [cround(np.float32(np.float32(v) * s)) for v in rois[r, 1:]]
+        rh = max(y2 - y1 + 1, 1); rw = max(x2 - x1 + 1, 1)
+        bh = np.float32(rh) / np.float32(ph); bw = np.float32(rw) / np.float32(pw)
+        for c in range(C):
+            for i in range(ph):
+                for j in range(pw):
+                    hs = min(max(int(np.floor(np.float32(i) * bh)) + y1, 0), H); he = min(max(int(np.ceil(np.float32(i + 1) * bh)) + y1, 0), H)
+                    ws = min(max(int(np.floor(np.float32(j) * bw)) + x1, 0), W); we = min(max(int(np.ceil(np.float32(j + 1) * bw)) + x1, 0), W)
+                    empty = he <= hs or we <= ws
+                    m = 0.0 if empty else -float(np.finfo(np.float32).max); arg = None
+                    for u in range(hs, he):
+                        for v in range(ws, we):
+                            if x[bi, c, u, v] > m:
+                                m = x[bi, c, u, v]; arg = (u, v)
+                    out[r, c, i, j] = m
+                    if gy is not None and arg is not None: gx[bi, c, arg[0], arg[1]] += gy[r, c, i, j]
+    return out, gx
+out = roi_pool(a, b, roi_pool_params(args, attrs))[0]
 `;
 
 const ROIS = [
@@ -39,14 +58,14 @@ const ROIS = [
 export const cases: OpCase[] = [
   {
     op: 'ROIPooling',
-    ref: ROI_REF,
+    ref: ROI_POOL_REF,
     samples: [
       { inputs: [{ shape: [2, 3, 6, 8] }, { shape: [5, 5], values: ROIS.flat() }], args: [{ pooledSize: [2, 3], spatialScale: 0.25 }], label: 'halves, edges, inverted and clamped boxes' },
       { inputs: [{ shape: [1, 2, 5, 5] }, { shape: [2, 5], values: [0, 0, 0, 4, 4, 0, 1, 2, 3, 3] }], args: [{ pooledSize: [3, 3], spatialScale: 1 }], label: 'scale 1, bins of 1 and 2 pixels' },
-      // Ties inside a bin: every value equal, the maximum is that value.
-      { inputs: [{ shape: [1, 1, 4, 4], values: Array(16).fill(1.5) }, { shape: [1, 5], values: [0, 0, 0, 3, 3] }], args: [{ pooledSize: [2, 2], spatialScale: 1 }], label: 'ties' },
       { inputs: [{ shape: [2, 2, 6, 6], dtype: 'float64' }, { shape: [3, 5], dtype: 'float64', values: [0, 0, 0, 5, 5, 1, 1, 1, 3, 4, 1, 2, 0, 5, 2] }], args: [{ pooledSize: [2, 2], spatialScale: 1 }], label: 'float64 (in float32)' },
       { inputs: [{ shape: [2, 1, 6, 6] }, { shape: [3, 5], symbolic: true, values: [0, 0, 0, 5, 5, 1, 1, 1, 3, 4, 1, 2, 0, 5, 2] }], args: [{ pooledSize: [1, 2], spatialScale: 1 }], label: 'a symbolic number of boxes' },
+      // Ties inside a bin: every value equal, the maximum is that value (last: the gradient table's finite differences take the first four samples, away from ties).
+      { inputs: [{ shape: [1, 1, 4, 4], values: Array(16).fill(1.5) }, { shape: [1, 5], values: [0, 0, 0, 3, 3] }], args: [{ pooledSize: [2, 2], spatialScale: 1 }], label: 'ties' },
     ],
   },
 ];
@@ -136,7 +155,7 @@ const EDGE_ROIS = [
 cases.push({
   op: 'ROIAlign',
   ref: ROI_ALIGN_REF,
-  // The first four samples (finite, fixed grids) are the gradient table's: the adaptive grid has no gradient.
+  // The first four samples (fixed grids) are the gradient table's; roi-align.test.ts checks the adaptive grid's gradient against ROI_ALIGN_REF and finite differences.
   samples: [
     { inputs: [{ shape: [2, 3, 7, 9] }, { shape: [7, 5], values: ALIGN_ROIS.flat() }], args: [{ pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }], label: 'sampleRatio 2, not aligned: partly/wholly outside, zero-size, border, batch -1' },
     { inputs: [{ shape: [2, 3, 7, 9], dtype: 'float64' }, { shape: [7, 5], dtype: 'float64', values: ALIGN_ROIS.flat() }], args: [[3, 2], 0.5, 3, false, true], minOpset: 16, label: 'float64, aligned, sampleRatio 3, positional' },
