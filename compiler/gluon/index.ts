@@ -153,6 +153,7 @@ export const init = {
   Constant: initMod.Constant,
   Zero: initMod.Zero,
   One: initMod.One,
+  LSTMBias: initMod.LSTMBias,
 };
 export declare namespace init {
   type Initializer = initMod.Initializer;
