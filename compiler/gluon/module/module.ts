@@ -218,7 +218,9 @@ export class Module extends BaseModule {
       if (typeof name !== 'string' || !Array.isArray(shape) || !shape.every((x) => Number.isInteger(x) && x > 0)) {
         throw new Error(`Module.bind: ${what}[${i}] must be [name, shape] with a shape of positive integers (or a DataDesc), got ${showValue(d)}`);
       }
-      return { name, shape: [...shape], dtype: 'float32', layout: 'NCHW' };
+      // A DataDesc's layout is kept: its 'N' is the batch axis (MXNet's DataDesc.get_batch_axis), e.g. 'TN' from a time-major iterator.
+      const layout = !Array.isArray(d) && typeof (d as DataDesc).layout === 'string' ? (d as DataDesc).layout : 'NCHW';
+      return { name, shape: [...shape], dtype: 'float32', layout };
     });
     const got = descs.map((d) => d.name);
     if (got.length !== names.length || !names.every((n) => got.includes(n))) {
@@ -311,7 +313,8 @@ export class Module extends BaseModule {
       process.emitWarning('Module.initOptimizer: optimizer already initialized, ignoring...', 'GluoncWarning');
       return;
     }
-    const batchSize = this.dataShapes[0]!.shape[0]!;
+    const first = this.dataShapes[0]!;
+    const batchSize = first.shape[Math.max(0, first.layout.indexOf('N'))]!;
     const params = this.block.collectParams();
     // MXNet's Optimizer.set_wd_mult, given Module's param_idx2name: no weight decay but on '_weight' and '_gamma' parameters.
     for (const [name, p] of params.entries()) if (!/_(weight|gamma)$/.test(name)) p.wdMult = 0;
