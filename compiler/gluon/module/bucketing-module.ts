@@ -198,7 +198,8 @@ export class BucketingModule extends BaseModule {
       try {
         m.bind({ dataShapes, labelShapes, forTraining: this.forTraining, inputsNeedGrad: this.inputsNeedGrad, sharedModule: this._default });
       } catch (e) {
-        throw new Error(`BucketingModule.switchBucket: bucket ${k} (data shapes ${showValue(dataShapes)}): ${(e as Error).message}`);
+        const shapes = (Array.isArray(dataShapes) ? dataShapes : []).map((d) => (Array.isArray(d) ? d : [d?.name, d?.shape])).map(([n, s]) => `${n} [${Array.isArray(s) ? s.join(', ') : showValue(s)}]`);
+        throw new Error(`BucketingModule.switchBucket: bucket ${k} (data shapes ${shapes.join(', ') || showValue(dataShapes)}): ${(e as Error).message}`);
       }
       this._buckets.set(k, m);
     }
