@@ -28,12 +28,12 @@ import { Module } from './module.js';
 export type BucketKey = number | string | readonly (number | string)[];
 
 /** `symGen(bucketKey)` gives `[symbol, dataNames, labelNames]` (MXNet's `sym_gen`). */
-export type SymGen = (bucketKey: BucketKey) => readonly [Symbol | Symbol[], readonly string[], (readonly string[] | null)?];
+export type SymGen<K extends BucketKey = BucketKey> = (bucketKey: K) => readonly [Symbol | Symbol[], readonly string[], (readonly string[] | null)?];
 
 /** BucketingModule's options (MXNet's keyword arguments). */
-export interface BucketingModuleOptions {
+export interface BucketingModuleOptions<K extends BucketKey = BucketKey> {
   /** The bucket bound first, whose Module holds the parameters (the iterator's `defaultBucketKey`: the largest). */
-  defaultBucketKey: BucketKey;
+  defaultBucketKey: NoInfer<K>;
   logger?: Logger;
   /** Accepted and ignored: gluonc runs where its arrays are (cpu). */
   context?: unknown;
@@ -54,9 +54,9 @@ const keyText = (k: BucketKey) => JSON.stringify(k);
  *   optimizerParams: { learning_rate: 0.01 }, initializer: new init.Xavier({ factorType: 'in', magnitude: 2.34 }), numEpoch: 5 });
  * ```
  */
-export class BucketingModule extends BaseModule {
-  readonly symGen: SymGen;
-  readonly defaultBucketKey: BucketKey;
+export class BucketingModule<K extends BucketKey = BucketKey> extends BaseModule {
+  readonly symGen: SymGen<K>;
+  readonly defaultBucketKey: K;
   readonly fixedParamNames: string[];
   logger: Logger;
   binded = false;
@@ -66,14 +66,14 @@ export class BucketingModule extends BaseModule {
   inputsNeedGrad = false;
   private readonly _buckets = new Map<string, Module>();
   private _curr: Module | null = null;
-  private _currKey: BucketKey | null = null;
+  private _currKey: K | null = null;
   /** The default bucket's Module made at construction (MXNet checks its names there), bound by the first bind. */
   private _unbound: Module | null;
 
-  constructor(symGen: SymGen, options: BucketingModuleOptions) {
+  constructor(symGen: SymGen<K>, options: BucketingModuleOptions<K>) {
     super();
     if (typeof symGen !== 'function') throw new Error(`BucketingModule: symGen must be a function bucketKey => [symbol, dataNames, labelNames], got ${showValue(symGen)}`);
-    const o = checkOptions('BucketingModule', options ?? ({} as BucketingModuleOptions), ['defaultBucketKey', 'logger', 'context', 'fixedParamNames', 'stateNames']);
+    const o = checkOptions('BucketingModule', options ?? ({} as BucketingModuleOptions<K>), ['defaultBucketKey', 'logger', 'context', 'fixedParamNames', 'stateNames']);
     if (o.defaultBucketKey === undefined || o.defaultBucketKey === null) throw new Error('BucketingModule: defaultBucketKey is required (the iterator\'s defaultBucketKey)');
     if (o.stateNames?.length) throw new Error(`BucketingModule: stateNames (${o.stateNames.join(', ')}) are not supported: gluonc's Module has no state inputs`);
     this.symGen = symGen;
@@ -85,7 +85,7 @@ export class BucketingModule extends BaseModule {
   }
 
   /** A fresh Module of `symGen(key)` (its names checked by Module, the message naming the key). */
-  private _makeModule(key: BucketKey): Module {
+  private _makeModule(key: K): Module {
     const where = `BucketingModule: bucket ${keyText(key)}`;
     const got = this.symGen(key);
     if (!Array.isArray(got) || got.length < 2 || got.length > 3) throw new Error(`${where}: symGen must return [symbol, dataNames, labelNames], got ${showValue(got)}`);
@@ -115,13 +115,13 @@ export class BucketingModule extends BaseModule {
   }
 
   /** The current bucket key (after bind). */
-  get currBucketKey(): BucketKey | null {
+  get currBucketKey(): K | null {
     return this._currKey;
   }
 
   /** The keys of the buckets made so far (the default first). */
-  get bucketKeys(): BucketKey[] {
-    return [...this._buckets.keys()].map((k) => JSON.parse(k) as BucketKey);
+  get bucketKeys(): K[] {
+    return [...this._buckets.keys()].map((k) => JSON.parse(k) as K);
   }
 
   /** The current bucket's symbol. */
@@ -189,7 +189,7 @@ export class BucketingModule extends BaseModule {
    * m.switchBucket(10, [['data', [32, 10]]], [['softmax_label', [32, 10]]]);
    * ```
    */
-  switchBucket(bucketKey: BucketKey, dataShapes: ShapeSpec[], labelShapes: ShapeSpec[] | null = null): void {
+  switchBucket(bucketKey: K, dataShapes: ShapeSpec[], labelShapes: ShapeSpec[] | null = null): void {
     if (!this.binded) throw new Error('BucketingModule.switchBucket: call bind before switching bucket');
     const k = keyText(bucketKey);
     let m = this._buckets.get(k);
@@ -249,7 +249,7 @@ export class BucketingModule extends BaseModule {
   /** Runs the batch in its bucket (`batch.bucketKey`, else the default), switching (and binding) as needed. */
   forward(batch: Pick<DataBatch, 'data'> & Partial<Pick<DataBatch, 'label' | 'bucketKey' | 'provideData' | 'provideLabel'>>, options: { isTrain?: boolean } = {}): void {
     if (!this.binded || !this.paramsInitialized) throw new Error(`BucketingModule.forward: ${this.binded ? 'initParams' : 'bind and initParams'} must be called first`);
-    const key = batch?.bucketKey ?? this.defaultBucketKey;
+    const key = (batch?.bucketKey as K | undefined) ?? this.defaultBucketKey;
     const data = Array.isArray(batch?.data) ? batch.data : [];
     const labels = Array.isArray(batch?.label) ? batch.label : [];
     const dataNames = this._default.dataNames;

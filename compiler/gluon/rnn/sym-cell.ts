@@ -183,6 +183,8 @@ export abstract class BaseRNNCell {
    * const [outputs, states] = cell.unroll(10, embed, { mergeOutputs: true });   // outputs [N, 10, H]
    * ```
    */
+  unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions & { mergeOutputs: true }): [Symbol, Symbol[]];
+  unroll(length: number, inputs: Symbol | Symbol[], options?: SymUnrollOptions): [Symbol | Symbol[], Symbol[]];
   unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions = {}): [Symbol | Symbol[], Symbol[]] {
     const what = `${this.constructor.name}.unroll`;
     const axis = unrollArgs(what, length, options);
@@ -363,6 +365,8 @@ export class SequentialRNNCell extends BaseRNNCell {
     return [x, next];
   }
 
+  override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions & { mergeOutputs: true }): [Symbol, Symbol[]];
+  override unroll(length: number, inputs: Symbol | Symbol[], options?: SymUnrollOptions): [Symbol | Symbol[], Symbol[]];
   override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions = {}): [Symbol | Symbol[], Symbol[]] {
     const what = 'SequentialRNNCell.unroll';
     unrollArgs(what, length, options);
