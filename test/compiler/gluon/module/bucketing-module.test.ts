@@ -28,13 +28,13 @@ const H = 5;
 const B = 2;
 
 /** lstm_bucketing.py's sym_gen over one shared stack. */
-function makeSymGen(stack = new rnn.SequentialRNNCell().add(new rnn.LSTMCell(H, { prefix: 'lstm_l0_' }))) {
+function makeSymGen(stack = new rnn.SequentialRNNCell().add(new rnn.LSTMCell(H, { prefix: 'lstm_l0_' })), layout: 'NTC' | 'TNC' = 'NTC') {
   return (seqLen: unknown) => {
     const data = sym.var('data');
     const label = sym.var('softmax_label');
     const embed = sym.Embedding(data, { inputDim: V, outputDim: E, name: 'embed' });
     stack.reset();
-    const [outputs] = stack.unroll(seqLen as number, embed, { mergeOutputs: true }) as [Symbol, Symbol[]];
+    const [outputs] = stack.unroll(seqLen as number, embed, { mergeOutputs: true, layout });
     const pred = sym.FullyConnected(sym.Reshape(outputs, { shape: [-1, H] }), { numHidden: V, name: 'pred' });
     return [sym.SoftmaxOutput(pred, sym.Reshape(label, { shape: [-1] }), { name: 'softmax' }), ['data'], ['softmax_label']] as const;
   };
@@ -87,7 +87,7 @@ function torch(input: unknown): Record<string, number[]> {
   return JSON.parse(r.stdout) as Record<string, number[]>;
 }
 
-const iter = () => new rnn.BucketSentenceIter(SENTS, B, { buckets: [3, 5], invalidLabel: 0, shuffle: false, log: () => {} });
+const iter = (layout: 'NT' | 'TN' = 'NT') => new rnn.BucketSentenceIter(SENTS, B, { buckets: [3, 5], invalidLabel: 0, shuffle: false, layout, log: () => {} });
 
 describe('mod.BucketingModule', () => {
   it('fit of a tiny LSTM LM over two buckets for 2 epochs equals PyTorch float64 SGD on the same batches; a bucket seen again compiles nothing', () => {
@@ -153,6 +153,19 @@ describe('mod.BucketingModule', () => {
     fresh.initParams({ argParams: arg });
     fresh.forward(b5!, { isTrain: false });
     assertClose(after, flat(fresh.getOutputs()[0]!), 'bucket 5 after the update vs a fresh Module', 1e-6, 1e-7);
+  });
+
+  it('time-major batches (layout TN, unroll TNC) train as the batch-major ones: rescale_grad is 1 / the N axis, not the first', () => {
+    const fit = (layout: 'NT' | 'TN') => {
+      const it = iter(layout);
+      const m = new mod.BucketingModule(makeSymGen(undefined, layout === 'NT' ? 'NTC' : 'TNC'), { defaultBucketKey: it.defaultBucketKey, logger: quiet });
+      m.fit(it, { optimizerParams: { learning_rate: 0.5 }, argParams: initial(), evalMetric: new metric.Perplexity(0), numEpoch: 1 });
+      assert.equal(m.currModule.trainer.optimizer.rescaleGrad, 1 / B);
+      return m.getParams()[0];
+    };
+    const nt = fit('NT');
+    const tn = fit('TN');
+    for (const k of Object.keys(nt)) assertClose(flat(tn[k]!), flat(nt[k]!), `${k}: TN vs NT`, 1e-5, 1e-6);
   });
 
   it('saveCheckpoint writes the default bucket\'s symbol and the parameters, read back by Module.load', () => {
