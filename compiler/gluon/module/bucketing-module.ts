@@ -87,7 +87,12 @@ export class BucketingModule<K extends BucketKey = BucketKey> extends BaseModule
   /** A fresh Module of `symGen(key)` (its names checked by Module, the message naming the key). */
   private _makeModule(key: K): Module {
     const where = `BucketingModule: bucket ${keyText(key)}`;
-    const got = this.symGen(key);
+    let got: unknown;
+    try {
+      got = this.symGen(key);
+    } catch (e) {
+      throw new Error(`${where}: symGen(${keyText(key)}) failed: ${(e as Error).message}`);
+    }
     if (!Array.isArray(got) || got.length < 2 || got.length > 3) throw new Error(`${where}: symGen must return [symbol, dataNames, labelNames], got ${showValue(got)}`);
     const [symbol, dataNames, labelNames = null] = got;
     if (!(isSymbol(symbol) || (Array.isArray(symbol) && symbol.length && symbol.every(isSymbol)))) throw new Error(`${where}: symGen's symbol must be a symbol or a list of symbols, got ${showValue(symbol)}`);

@@ -195,6 +195,7 @@ describe('mod.BucketingModule', () => {
     assert.throws(() => new mod.BucketingModule(wrongNames, { defaultBucketKey: 5 }), /bucket 5: Module: .*dataNames=\["x"\].*'x' is not found/s);
     assert.throws(() => new mod.BucketingModule(((k: unknown) => makeSymGen()(k)[0]) as never, { defaultBucketKey: 5 }), /bucket 5: symGen must return \[symbol, dataNames, labelNames\]/);
     assert.throws(() => new mod.BucketingModule(makeSymGen(), {} as never), /defaultBucketKey is required/);
+    assert.throws(() => new mod.BucketingModule(() => { throw new Error('no such length'); }, { defaultBucketKey: 5 }), /bucket 5: symGen\(5\) failed: no such length/);
     assert.throws(() => new mod.BucketingModule(makeSymGen(), { defaultBucketKey: 5, stateNames: ['h0'] }), /stateNames \(h0\) are not supported/);
     model.bind({ dataShapes: it.provideData, labelShapes: it.provideLabel });
     model.initParams({ argParams: initial() });
