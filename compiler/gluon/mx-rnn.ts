@@ -4,4 +4,5 @@
  * helpers (data/bucket-sentence-iter.ts). Gluon's cells stay in `gluon.rnn`.
  */
 export { RNNParams, BaseRNNCell, RNNCell, LSTMCell, GRUCell, SequentialRNNCell, type StateInfo, type BeginStateOptions, type SymUnrollOptions, type SymRNNCellOptions, type SymLSTMCellOptions, type SymGRUCellOptions } from './rnn/sym-cell.js';
+export { DropoutCell, ResidualCell, BidirectionalCell } from './rnn/sym-cell-modifiers.js';
 export { encodeSentences, BucketSentenceIter, type EncodeOptions, type BucketSentenceIterOptions } from './data/bucket-sentence-iter.js';

@@ -73,8 +73,8 @@ export interface SymUnrollOptions {
 
 const UNROLL_KEYS = ['beginState', 'layout', 'mergeOutputs'] as const;
 
-/** The list of `length` steps of `inputs` (a symbol with a time axis at `axis`, or a list). */
-function toSteps(what: string, length: number, inputs: unknown, axis: number): Symbol[] {
+/** The list of `length` steps of `inputs` (a symbol with a time axis at `axis`, or a list). Example: `toSteps('LSTMCell.unroll', 5, embed, 1)`. */
+export function toSteps(what: string, length: number, inputs: unknown, axis: number): Symbol[] {
   if (Array.isArray(inputs)) {
     if (inputs.length !== length || !inputs.every(isSymbol)) throw new Error(`${what}: expects ${length} step symbols, got a list of ${inputs.length}${inputs.every(isSymbol) ? '' : ' holding a non-symbol'}`);
     return inputs as Symbol[];
@@ -85,14 +85,28 @@ function toSteps(what: string, length: number, inputs: unknown, axis: number): S
   return length === 1 ? [symOps.squeeze(inputs, { axis })] : (symOps.split(inputs, { numOutputs: length, axis, squeezeAxis: true }) as unknown as Symbol[]);
 }
 
-/** Steps merged along `axis` when `merge` (MXNet's expand_dims + Concat), else the list. */
-function mergeSteps(steps: Symbol[], axis: number, merge: boolean | null | undefined): Symbol | Symbol[] {
+/** Steps merged along `axis` when `merge` (MXNet's expand_dims + Concat), else the list. Example: `mergeSteps(outs, 1, true)`. */
+export function mergeSteps(steps: Symbol[], axis: number, merge: boolean | null | undefined): Symbol | Symbol[] {
   if (!merge) return steps;
   return steps.length === 1 ? symOps.expandDims(steps[0]!, { axis }) : symOps.stack(...steps, { axis });
 }
 
-/** The checked unroll arguments: the time axis and layout. */
-function unrollArgs(what: string, length: number, options: SymUnrollOptions): number {
+/**
+ * MXNet's `_normalize_sequence`: `inputs` as one symbol with the time axis
+ * (`merge` true; a list is stacked) or as a list of steps (`merge` false; a
+ * symbol is split); `merge` null leaves them as they are.
+ *
+ * ```ts
+ * normalizeSequence('ResidualCell.unroll', 5, embed, 1, false); // 5 step symbols
+ * ```
+ */
+export function normalizeSequence(what: string, length: number, inputs: Symbol | Symbol[], axis: number, merge: boolean | null | undefined): Symbol | Symbol[] {
+  if (Array.isArray(inputs)) return mergeSteps(toSteps(what, length, inputs, axis), axis, merge === true);
+  return merge === false ? toSteps(what, length, inputs, axis) : inputs;
+}
+
+/** The checked unroll arguments: the time axis and layout. Example: `unrollArgs('LSTMCell.unroll', 5, { layout: 'TNC' })` is 0. */
+export function unrollArgs(what: string, length: number, options: SymUnrollOptions): number {
   checkOptions(what, options, UNROLL_KEYS);
   if (!Number.isInteger(length) || length < 1) throw new Error(`${what}: length must be a positive integer (the number of steps), got ${showValue(length)}`);
   const layout = options.layout ?? 'NTC';
