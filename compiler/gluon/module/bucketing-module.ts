@@ -6,7 +6,8 @@
  * switches to the batch's `bucketKey`; `fit`, `score` and `predict` are
  * BaseModule's loops. Each bucket's Module compiles its own sessions (one
  * per input signature, as any hybridized block) and keeps them, so a bucket
- * seen again runs without compiling.
+ * seen again trains without compiling (a prediction session, which bakes
+ * the parameters in, is rebuilt after they change, as for any block).
  * Departures: `saveCheckpoint` writes the default bucket's symbol as
  * `<prefix>-symbol.json` (what `Module.load` reads back), not MXNet 1.6's
  * one symbol file per bucket; `stateNames` is not supported (gluonc's
