@@ -159,6 +159,11 @@ export class BucketingModule<K extends BucketKey = BucketKey> extends BaseModule
   bind(options: BindOptions): void {
     const o = checkOptions('BucketingModule.bind', options ?? ({} as BindOptions), KEYS.bind);
     if (o.sharedModule) throw new Error('BucketingModule.bind: sharedModule for BucketingModule is not supported');
+    if (this.binded && !o.forceRebind) {
+      process.emitWarning('BucketingModule.bind: Already bound, ignoring bind()', 'GluoncWarning');
+      return;
+    }
+    // As MXNet's: parameters already initialized survive a rebind (the optimizer is made again).
     const kept = this.paramsInitialized ? this.getParams() : null;
     if (o.forceRebind) {
       this._buckets.clear();
@@ -166,10 +171,6 @@ export class BucketingModule<K extends BucketKey = BucketKey> extends BaseModule
       this._currKey = null;
       this.binded = false;
       this.optimizerInitialized = false;
-    }
-    if (this.binded) {
-      process.emitWarning('BucketingModule.bind: Already bound, ignoring bind()', 'GluoncWarning');
-      return;
     }
     const m = this._unbound ?? this._makeModule(this.defaultBucketKey);
     this._unbound = null;

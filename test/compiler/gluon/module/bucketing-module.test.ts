@@ -174,6 +174,12 @@ describe('mod.BucketingModule', () => {
     fresh.initParams({ argParams: arg });
     fresh.forward(b5!, { isTrain: false });
     assertClose(after, flat(fresh.getOutputs()[0]!), 'bucket 5 after the update vs a fresh Module', 1e-6, 1e-7);
+    // forceRebind starts over from the default bucket, keeping the parameters (MXNet's bind).
+    model.bind({ dataShapes: it.provideData, labelShapes: it.provideLabel, forceRebind: true });
+    assert.deepEqual(model.bucketKeys, [5]);
+    assert.equal(model.optimizerInitialized, false);
+    const [again] = model.getParams();
+    for (const k of Object.keys(arg)) assert.deepEqual(flat(again[k]!), flat(arg[k]!), `${k} kept by forceRebind`);
   });
 
   it('time-major batches (layout TN, unroll TNC) train as the batch-major ones: rescale_grad is 1 / the N axis, not the first', () => {
