@@ -123,8 +123,12 @@ export * as image from './data/image-index.js';
 export * as recordio from './data/recordio.js';
 /** MXNet's `mx.io`: `NDArrayIter`, `ImageRecordIter` and the `DataBatch` / `DataDesc` they yield. */
 export * as io from './data/io-index.js';
-/** MXNet 1.x's `mx.mod`: `Module` (bind, initParams, initOptimizer, forward/backward/update, fit, score, predict, checkpoints). */
-export * as mod from './module/module.js';
+/** MXNet 1.x's `mx.mod`: `Module` (bind, initParams, initOptimizer, forward/backward/update, fit, score, predict, checkpoints) and `BucketingModule`. */
+export * as mod from './module/index.js';
+/** MXNet 1.x's legacy `mx.rnn` (not gluon.rnn): the symbolic cells, `encodeSentences`, `BucketSentenceIter`. */
+export * as rnn from './mx-rnn.js';
+/** MXNet 1.x's `mx.metric`: the same metrics as `gluon.metric` (`new metric.Perplexity(invalidLabel)`). */
+export * as metric from './metric/index.js';
 /** MXNet 1.x's `mx.model`: `loadCheckpoint`, `saveCheckpoint`. */
 export * as model from './module/checkpoint.js';
 /** MXNet 1.x's `mx.callback`: `Speedometer`, `doCheckpoint`. */
@@ -153,6 +157,7 @@ export const init = {
   Constant: initMod.Constant,
   Zero: initMod.Zero,
   One: initMod.One,
+  LSTMBias: initMod.LSTMBias,
 };
 export declare namespace init {
   type Initializer = initMod.Initializer;

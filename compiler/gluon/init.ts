@@ -256,6 +256,33 @@ export class One extends Constant {
   }
 }
 
+/**
+ * MXNet's `LSTMBias(forget_bias=1.0)`: zeros but the forget gate's block
+ * (rows H..2H of the 4H bias, MXNet's gate order i, f, c, o) at
+ * `forgetBias`, whatever the parameter's name (the legacy `rnn.LSTMCell`
+ * gives it to its `i2h_bias`).
+ *
+ * ```ts
+ * new init.LSTMBias(1.0).create([8], 'float32', 'lstm_i2h_bias'); // [0, 0, 1, 1, 0, 0, 0, 0]
+ * ```
+ */
+export class LSTMBias extends Initializer {
+  readonly forgetBias: number;
+  constructor(...args: KwArgs<['forgetBias?'], [forgetBias?: number], {}>) {
+    super();
+    const [[forgetBias = 1.0]] = bindArgs<[number?], {}>('LSTMBias', ['forgetBias?'], args, []);
+    this.forgetBias = checkNumber('LSTMBias', 'forgetBias', forgetBias, -Infinity);
+  }
+  override create(shape: number[], dtype: DType, name: string): NDArray {
+    if (shape.length !== 1 || shape[0]! % 4 !== 0) throw new Error(`LSTMBias: parameter '${name}' of shape [${shape.join(', ')}] is not an LSTM bias (one axis of 4 * hidden)`);
+    const h = shape[0]! / 4;
+    return fill(shape, dtype, (i) => (i >= h && i < 2 * h ? this.forgetBias : 0));
+  }
+  override describe(): string {
+    return `LSTMBias(${this.forgetBias})`;
+  }
+}
+
 /** MXNet's registered initializer names (`mx.init.create` lowercases them), with their defaults. */
 const BY_NAME: Record<string, () => Initializer> = {
   zero: () => new Zero(),
@@ -266,6 +293,7 @@ const BY_NAME: Record<string, () => Initializer> = {
   normal: () => new Normal(),
   xavier: () => new Xavier(),
   msraprelu: () => new MSRAPrelu(),
+  lstmbias: () => new LSTMBias(),
 };
 
 /**
@@ -281,7 +309,7 @@ export function toInitializer(x: unknown, what: string): Initializer | undefined
   if (x === undefined || x instanceof Initializer) return x;
   if (typeof x === 'string') {
     const make = BY_NAME[x.toLowerCase()];
-    if (!make) throw new Error(`${what}: unknown initializer '${x}' (MXNet's names: zeros, ones, uniform, normal, xavier, msraprelu)`);
+    if (!make) throw new Error(`${what}: unknown initializer '${x}' (MXNet's names: zeros, ones, uniform, normal, xavier, msraprelu, lstmbias)`);
     return make();
   }
   const got = x === null ? 'null' : typeof x === 'object' ? 'an object' : `a ${typeof x}`;

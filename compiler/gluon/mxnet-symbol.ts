@@ -181,7 +181,7 @@ export class MxnetSymbolBlock extends HybridBlock {
     const aux = new Set<number>();
     for (const n of graph.nodes) {
       if (n.op === 'BatchNorm') n.inputs.slice(3, 5).forEach(([j]) => aux.add(j));
-      if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._inputIndex.has(j) || this._labels.add(j));
+      if (LABELLED.has(n.op)) n.inputs.slice(1).forEach(([j]) => this._markLabel(graph, j));
     }
     // Without a file, a parameter's shape is what its first consumer tells (0s solved by the first call).
     const hint = new Map<number, number[]>();
@@ -202,6 +202,25 @@ export class MxnetSymbolBlock extends HybridBlock {
       });
     });
     this._steps = graph.nodes.map((n) => (n.op === 'null' ? null : stepOf(n, source, this)));
+  }
+
+  /**
+   * A head's label input `j`: read when it is computed from the block's
+   * inputs (`Reshape(softmax_label)` with the label an input, as
+   * lstm_bucketing.py builds it); otherwise it and every node it is
+   * computed from are the unused label (none becomes a parameter).
+   */
+  private _markLabel(graph: MxnetGraph, j: number): void {
+    const closure = new Set<number>();
+    const stack = [j];
+    while (stack.length) {
+      const k = stack.pop()!;
+      if (closure.has(k)) continue;
+      if (this._inputIndex.has(k)) return;
+      closure.add(k);
+      stack.push(...graph.nodes[k]!.inputs.map(([i]) => i));
+    }
+    for (const k of closure) this._labels.add(k);
   }
 
   /** MXNet's SymbolBlock has no prefix: its parameters keep the graph's names (`conv0_weight`) when exported again. */

@@ -32,6 +32,7 @@ import { NDArray } from '../engine/ndarray.js';
 import type { F, Tensor } from '../engine/tensor.js';
 import { plainShape } from '../ops/symbolic-dim.js';
 import { showValue } from './show-value.js';
+import { Initializer } from './init.js';
 import { isTrainingMode } from '../ops/mode.js';
 import { movingStatistics } from './nn/norm.js';
 
@@ -133,6 +134,7 @@ export class SymbolBlock extends HybridBlock {
     const given = args[0];
     let graph: Graph;
     let shared: ParameterDict | undefined;
+    let inits = new Map<string, unknown>();
     if (isSymbol(given) || (Array.isArray(given) && given.some(isSymbol))) {
       if (args.length < 2) throw new Error('SymbolBlock(outputs, inputs, params?): the inputs are missing (the variables the outputs are computed from, e.g. sym.var(\'data\'))');
       if (args.length > 3) throw new Error(`SymbolBlock(outputs, inputs, params?): got ${args.length} arguments`);
@@ -141,6 +143,7 @@ export class SymbolBlock extends HybridBlock {
       graph = built.graph;
       shared = args[2] as ParameterDict | undefined;
       this._unshaped = built.unshaped;
+      inits = built.inits;
       this._fromSymbols = true;
       this.manifest = null;
       this.source = 'symbols';
@@ -167,7 +170,10 @@ export class SymbolBlock extends HybridBlock {
         continue;
       }
       // From symbols, as MXNet's: deferred where the shape is unknown, initialized by name (a bias at 0, gamma at 1).
-      const fromSymbols = this._fromSymbols ? { allowDeferredInit: true, init: initByName(v.name) } : {};
+      // A variable's own initializer (`sym.var(name, { init })`, MXNet's `__init__` attribute) comes first.
+      const own = inits.get(v.name);
+      if (own !== undefined && !(own instanceof Initializer) && typeof own !== 'string') throw new Error(`SymbolBlock: variable '${v.name}' has init ${showValue(own)}; sym.var's init must be an initializer (init.Xavier(), init.LSTMBias(1.0), ...) or its name`);
+      const fromSymbols = this._fromSymbols ? { allowDeferredInit: true, init: (own as Initializer | string | undefined) ?? initByName(v.name) } : {};
       const p = this.params.get(v.name, { shape: [...(v.type.shape as number[])], dtype: v.type.dtype, ...fromSymbols, ...(frozen.has(v) ? { gradReq: 'null' as const } : {}) });
       if (this._unshaped.has(v.name)) p.rankUnknown = true;
       if (v.data) p.setData(new NDArray({ dtype: v.data.dtype, shape: [...v.data.shape], data: v.data.data.slice() } as NDArray['_host']));

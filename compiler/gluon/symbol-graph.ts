@@ -14,6 +14,7 @@ import { Node } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { graphOf, isSymbol, type Symbol } from '../trace/symbol.js';
+import { varInit } from '../trace/sym.js';
 import { showValue } from './show-value.js';
 
 /** The graph of a SymbolBlock built from symbols, and the parameters whose shape is unknown until the first call. */
@@ -21,6 +22,8 @@ export interface SymbolGraph {
   graph: Graph;
   /** Parameters declared without a shape (`sym.var('fc_weight')`): their rank comes from their first consumer's solve rule. */
   unshaped: Set<string>;
+  /** The initializers the parameters' variables were declared with (`sym.var(name, { init })`). */
+  inits: Map<string, unknown>;
 }
 
 function asList(what: string, x: unknown): Symbol[] {
@@ -91,6 +94,7 @@ export function symbolGraph(outputs: unknown, inputs: unknown): SymbolGraph {
   // Copy the nodes: the inputs as graph inputs, every other variable as a parameter.
   const map = new Map<Value, Value>();
   const unshaped = new Set<string>();
+  const inits = new Map<string, unknown>();
   const graphInputs = inputNames.map((name) => {
     const v = all.get(name) ?? ins[inputNames.indexOf(name)]!.value;
     const c = Value.input(name, v.type);
@@ -103,6 +107,7 @@ export function symbolGraph(outputs: unknown, inputs: unknown): SymbolGraph {
     if (!v.known) unshaped.add(name);
     const type: TensorType = v.known ? v.type : { dtype: v.type.dtype, shape: [0] };
     map.set(v, Value.param(name, type));
+    if (varInit(v) !== undefined) inits.set(name, varInit(v));
   }
   // graphOf orders the nodes so that each comes after its inputs.
   for (const n of graphOf(...outs).nodes) {
@@ -114,5 +119,5 @@ export function symbolGraph(outputs: unknown, inputs: unknown): SymbolGraph {
   }
   // An output that is a variable itself (or a constant) maps directly.
   const graph = Graph.fromOutputs(graphInputs, outs.map((o, i) => ({ name: `output${i}`, value: map.get(o.value) ?? o.value })));
-  return { graph, unshaped };
+  return { graph, unshaped, inits };
 }

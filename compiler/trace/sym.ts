@@ -15,6 +15,21 @@ import type { BatchNormOptions } from '../ops/norm.js';
 export interface VarOptions {
   shape?: Shape;
   dtype?: DType;
+  /**
+   * The initializer of the parameter this variable becomes (MXNet's
+   * `sym.Variable(name, init=...)`): a SymbolBlock or Module built from the
+   * symbol initializes it with this one rather than the default. Kept
+   * opaque here (the tracing layer sits below the initializers).
+   */
+  init?: unknown;
+}
+
+/** The initializers given to `sym.var` (by variable). */
+const varInits = new WeakMap<Value, unknown>();
+
+/** The initializer `sym.var(name, { init })` gave `v`, if any. Example: `varInit(sym.var('b', { init: new init.Zero() }).value)`. */
+export function varInit(v: Value): unknown {
+  return varInits.get(v);
 }
 
 /**
@@ -35,6 +50,7 @@ export function variable(name: string, options: VarOptions = {}): Symbol {
   }
   const v = Value.input(name, { dtype, shape: [...shape] });
   v.known = options.shape !== undefined;
+  if (options.init !== undefined && options.init !== null) varInits.set(v, options.init);
   return new Symbol(v);
 }
 

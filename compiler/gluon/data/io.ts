@@ -36,6 +36,8 @@ export interface DataBatch {
   index: null;
   provideData: DataDesc[];
   provideLabel: DataDesc[];
+  /** The bucket the batch belongs to (MXNet's `bucket_key`: `rnn.BucketSentenceIter` sets it; BucketingModule switches on it). */
+  bucketKey?: number | string | readonly (number | string)[];
 }
 
 type Source = NDArray | NDArray[] | Record<string, NDArray> | null;

@@ -19,113 +19,20 @@
  * (MXNet's Optimizer.set_wd_mult with Module's parameter names).
  */
 import { NDArray } from '../../engine/ndarray.js';
-import { ops as ndOps, zeros } from '../../engine/nd.js';
+import { zeros } from '../../engine/nd.js';
 import { backward as autogradBackward, record } from '../../engine/autograd.js';
 import { graphOf, isSymbol, Symbol } from '../../trace/symbol.js';
 import { SymbolBlock } from '../symbol-block.js';
 import { Trainer } from '../trainer.js';
-import { Uniform, type Initializer } from '../init.js';
-import { create as createMetric, type EvalMetric } from '../metric/index.js';
+import { Uniform } from '../init.js';
 import type { DataBatch, DataDesc } from '../data/io.js';
 import { showValue } from '../show-value.js';
-import type { Optimizer } from '../optimizer/optimizer.js';
-import { loadCheckpoint, loadParamsFile, rememberShapes, saveCheckpoint as saveSymbolCheckpoint, saveParamsFile } from './checkpoint.js';
-import type { BatchEndParam } from './callback.js';
+import { loadCheckpoint, rememberShapes, saveCheckpoint as saveSymbolCheckpoint } from './checkpoint.js';
 import { checkOptions } from '../../../runtime/check-options.js';
+import { BaseModule, camel, KEYS, list, type BindOptions, type InitOptimizerOptions, type InitParamsOptions, type Logger, type ModuleOptions, type ParamDict, type ShapeSpec } from './base-module.js';
 
-/** A bound input: `[name, shape]` as MXNet's tuples, or a DataDesc. */
-export type ShapeSpec = [string, number[]] | Pick<DataDesc, 'name' | 'shape'>;
-
-/** MXNet's `logger`: anything with `info(message)` (console by default). */
-export interface Logger {
-  info(message: string): void;
-}
-
-/** Module's constructor options (MXNet's keyword arguments). */
-export interface ModuleOptions {
-  dataNames?: string[];
-  labelNames?: string[] | null;
-  /** Accepted and ignored: gluonc runs where its arrays are (cpu). */
-  context?: unknown;
-  /** Parameters not updated by `update` (gradReq 'null'). */
-  fixedParamNames?: string[];
-  logger?: Logger;
-}
-
-/** `bind`'s options. */
-export interface BindOptions {
-  dataShapes: ShapeSpec[];
-  labelShapes?: ShapeSpec[] | null;
-  forTraining?: boolean;
-  inputsNeedGrad?: boolean;
-  forceRebind?: boolean;
-}
-
-/** Parameters by name, as MXNet's `arg_params` / `aux_params` dicts. */
-export type ParamDict = Record<string, NDArray>;
-
-/** `initParams`' options (also `setParams`'). */
-export interface InitParamsOptions {
-  initializer?: Initializer;
-  argParams?: ParamDict | null;
-  auxParams?: ParamDict | null;
-  allowMissing?: boolean;
-  forceInit?: boolean;
-  allowExtra?: boolean;
-}
-
-/** `initOptimizer`'s options. */
-export interface InitOptimizerOptions {
-  /** Accepted and ignored (one process). */
-  kvstore?: unknown;
-  optimizer?: string | Optimizer;
-  /** MXNet's keys (`learning_rate`, `wd`, `momentum`, `rescale_grad`) or gluonc's camelCase ones. */
-  optimizerParams?: Record<string, unknown>;
-  forceInit?: boolean;
-}
-
-/** `fit`'s options (base_module.py's keyword arguments). */
-export interface FitOptions extends InitOptimizerOptions {
-  evalData?: Iterable<DataBatch> & { reset?(): void };
-  evalMetric?: string | EvalMetric | (string | EvalMetric)[];
-  validationMetric?: string | EvalMetric | (string | EvalMetric)[];
-  epochEndCallback?: EpochEndCallback | EpochEndCallback[];
-  batchEndCallback?: BatchEndCallback | BatchEndCallback[];
-  evalEndCallback?: BatchEndCallback | BatchEndCallback[];
-  evalBatchEndCallback?: BatchEndCallback | BatchEndCallback[];
-  initializer?: Initializer;
-  argParams?: ParamDict | null;
-  auxParams?: ParamDict | null;
-  allowMissing?: boolean;
-  forceRebind?: boolean;
-  beginEpoch?: number;
-  numEpoch: number;
-}
-
-/** Called after each epoch with the epoch, the symbol and the parameters (MXNet's `epoch_end_callback`). */
-export type EpochEndCallback = (epoch: number, symbol: Symbol | Symbol[], argParams: ParamDict, auxParams: ParamDict) => void;
-/** Called after each batch (MXNet's `batch_end_callback`). */
-export type BatchEndCallback = (param: BatchEndParam) => void;
-
-/** Each method's option keys: any other key is an Error naming it (a misspelt `numEpochs` must not train one epoch). */
-const KEYS = {
-  module: ['dataNames', 'labelNames', 'context', 'fixedParamNames', 'logger'],
-  bind: ['dataShapes', 'labelShapes', 'forTraining', 'inputsNeedGrad', 'forceRebind'],
-  initParams: ['initializer', 'argParams', 'auxParams', 'allowMissing', 'forceInit', 'allowExtra'],
-  setParams: ['allowMissing', 'forceInit', 'allowExtra'],
-  initOptimizer: ['kvstore', 'optimizer', 'optimizerParams', 'forceInit'],
-  fit: ['kvstore', 'optimizer', 'optimizerParams', 'forceInit', 'evalData', 'evalMetric', 'validationMetric', 'epochEndCallback', 'batchEndCallback', 'evalEndCallback', 'evalBatchEndCallback', 'initializer', 'argParams', 'auxParams', 'allowMissing', 'forceRebind', 'beginEpoch', 'numEpoch'],
-  forward: ['isTrain'],
-  score: ['numBatch', 'batchEndCallback', 'scoreEndCallback', 'reset', 'epoch'],
-  predict: ['numBatch', 'reset'],
-} as const;
-
-/** A data iterator (io.NDArrayIter, or any iterable of batches; `reset` is called between epochs when present). */
-export type DataIter = Iterable<DataBatch> & { reset?(): void };
-
-const list = <T>(x: T | T[] | undefined | null): T[] => (x === undefined || x === null ? [] : Array.isArray(x) ? x : [x]);
-const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(6) : String(v));
+export { BaseModule } from './base-module.js';
+export type { BatchEndCallback, BindOptions, DataIter, EpochEndCallback, FitOptions, InitOptimizerOptions, InitParamsOptions, Logger, ModuleOptions, ParamDict, ShapeSpec } from './base-module.js';
 
 /**
  * MXNet's `mx.mod.Module`.
@@ -137,7 +44,7 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(6) : String(v));
  * m.fit(trainIter, { optimizer: 'sgd', optimizerParams: { learning_rate: 0.1 }, evalMetric: 'acc', numEpoch: 5 });
  * ```
  */
-export class Module {
+export class Module extends BaseModule {
   readonly symbol: Symbol | Symbol[];
   readonly dataNames: string[];
   /** The label names the symbol has (MXNet warns about, and drops, the others). */
@@ -170,6 +77,7 @@ export class Module {
   private readonly _zeroLabels = new Map<string, NDArray[]>();
 
   constructor(symbol: Symbol | Symbol[], options: ModuleOptions = {}) {
+    super();
     const outs = list(symbol);
     if (!outs.length || !outs.every(isSymbol)) throw new Error(`Module: symbol must be a symbol or a list of symbols (sym.SoftmaxOutput(...), sym.Group), got ${showValue(symbol)}`);
     checkOptions('Module', options, KEYS.module);
@@ -250,12 +158,15 @@ export class Module {
    * ```
    */
   bind(options: BindOptions): void {
-    const { dataShapes, labelShapes = null, forTraining = true, inputsNeedGrad = false, forceRebind = false } = checkOptions('Module.bind', options ?? ({} as BindOptions), KEYS.bind);
+    const { dataShapes, labelShapes = null, forTraining = true, inputsNeedGrad = false, forceRebind = false, sharedModule = null } = checkOptions('Module.bind', options ?? ({} as BindOptions), KEYS.bind);
     if (this.binded && !forceRebind) {
       process.emitWarning('Module.bind: Already bound, ignoring bind()', 'GluoncWarning');
       return;
     }
     if (inputsNeedGrad && !forTraining) throw new Error('Module.bind: inputsNeedGrad needs forTraining');
+    if (sharedModule !== null && !(sharedModule instanceof Module && sharedModule.binded && sharedModule.paramsInitialized)) {
+      throw new Error(`Module.bind: sharedModule must be a bound Module with its parameters initialized, got ${sharedModule instanceof Module ? 'a Module not bound and initialized' : showValue(sharedModule)}`);
+    }
     this.dataShapes = this._parseShapes('dataShapes', dataShapes, this.dataNames, 'dataNames');
     const labelGiven = labelShapes !== null && labelShapes !== undefined && (labelShapes.length > 0 || this._givenLabels.length === 0);
     this.labelShapes = labelGiven ? this._parseShapes('labelShapes', labelShapes!, this._givenLabels, 'labelNames').filter((d) => this.labelNames.includes(d.name)) : null;
@@ -266,7 +177,16 @@ export class Module {
     const shapes: Record<string, number[]> = Object.fromEntries([...this.dataShapes, ...(this.labelShapes ?? [])].map((d) => [d.name, d.shape]));
     rememberShapes(this.symbol, shapes);
     const argShapes = this._inferShapes(shapes);
-    const kept = this._block && forceRebind ? this._block.collectParams() : null;
+    const kept = this._block && forceRebind ? this._block.collectParams() : sharedModule ? sharedModule.block.collectParams() : null;
+    if (sharedModule) {
+      // module.py's shared_module: the parameters are the shared module's, so each must be there with this symbol's shape.
+      for (const name of [...this.paramNames, ...this.auxNames]) {
+        const p = kept!.has(name) ? kept!.get(name) : null;
+        if (!p) throw new Error(`Module.bind: parameter '${name}' is not in the shared module (its parameters: ${[...kept!.keys()].join(', ')}); a module that shares parameters may only use the shared module's`);
+        const s = argShapes[name];
+        if (s && p.shape.join() !== s.join()) throw new Error(`Module.bind: parameter '${name}' has shape [${s.join(', ')}] here and [${p.shape.join(', ')}] in the shared module`);
+      }
+    }
     const g = graphOf(...this._outs);
     const inputs = names.map((n) => new Symbol(g.inputs.find((v) => v.name === n)!));
     const block = new SymbolBlock(this._outs.length === 1 ? this._outs[0]! : this._outs, inputs, kept ?? undefined);
@@ -284,6 +204,10 @@ export class Module {
     this.inputsNeedGrad = inputsNeedGrad;
     this.binded = true;
     this._outputs = null;
+    if (sharedModule) {
+      this.paramsInitialized = true;
+      if (sharedModule.optimizerInitialized) this.borrowOptimizer(sharedModule);
+    }
     if (this._preloaded && !this.paramsInitialized) this.initParams({ argParams: this._preloaded[0], auxParams: this._preloaded[1] });
   }
 
@@ -294,7 +218,9 @@ export class Module {
       if (typeof name !== 'string' || !Array.isArray(shape) || !shape.every((x) => Number.isInteger(x) && x > 0)) {
         throw new Error(`Module.bind: ${what}[${i}] must be [name, shape] with a shape of positive integers (or a DataDesc), got ${showValue(d)}`);
       }
-      return { name, shape: [...shape], dtype: 'float32', layout: 'NCHW' };
+      // A DataDesc's layout is kept: its 'N' is the batch axis (MXNet's DataDesc.get_batch_axis), e.g. 'TN' from a time-major iterator.
+      const layout = !Array.isArray(d) && typeof (d as DataDesc).layout === 'string' ? (d as DataDesc).layout : 'NCHW';
+      return { name, shape: [...shape], dtype: 'float32', layout };
     });
     const got = descs.map((d) => d.name);
     if (got.length !== names.length || !names.every((n) => got.includes(n))) {
@@ -387,7 +313,8 @@ export class Module {
       process.emitWarning('Module.initOptimizer: optimizer already initialized, ignoring...', 'GluoncWarning');
       return;
     }
-    const batchSize = this.dataShapes[0]!.shape[0]!;
+    const first = this.dataShapes[0]!;
+    const batchSize = first.shape[Math.max(0, first.layout.indexOf('N'))]!;
     const params = this.block.collectParams();
     // MXNet's Optimizer.set_wd_mult, given Module's param_idx2name: no weight decay but on '_weight' and '_gamma' parameters.
     for (const [name, p] of params.entries()) if (!/_(weight|gamma)$/.test(name)) p.wdMult = 0;
@@ -400,6 +327,13 @@ export class Module {
       this._trainer = new Trainer(params, optimizer);
     }
     if (this._preloadOptStates) this._trainer.loadStates(this._preloadOptStates);
+    this.optimizerInitialized = true;
+  }
+
+  /** Uses `shared`'s optimizer (its Trainer, over the same parameters), as MXNet's `borrow_optimizer`. Example: `bucket.borrowOptimizer(defaultBucket)`. */
+  borrowOptimizer(shared: Module): void {
+    if (!(shared instanceof Module) || !shared.optimizerInitialized) throw new Error('Module.borrowOptimizer: the shared module has no optimizer; call initOptimizer on it first');
+    this._trainer = shared.trainer;
     this.optimizerInitialized = true;
   }
 
@@ -452,11 +386,6 @@ export class Module {
     this._recorded = false;
   }
 
-  /** `forward` (training) then `backward`. */
-  forwardBackward(batch: DataBatch): void {
-    this.forward(batch, { isTrain: true });
-    this.backward();
-  }
 
   /** Updates the parameters with the optimizer (after `backward`). */
   update(): void {
@@ -479,105 +408,6 @@ export class Module {
     return this._inputs.slice(0, this.dataNames.length).map((x) => x.grad!);
   }
 
-  /** Adds the last outputs against `labels` to `metric`. */
-  updateMetric(metric: EvalMetric, labels: NDArray[]): void {
-    const outs = this.getOutputs();
-    // MXNet's update_metric pairs the labels with the first outputs.
-    metric.update(labels, outs.slice(0, labels.length));
-  }
-
-  /**
-   * Trains (base_module.py's `fit`): bind to the iterator's shapes,
-   * initialize, then per epoch forward/backward/update each batch, log
-   * `Epoch[e] Train-<metric>=<value>` and the time, call the epoch-end
-   * callbacks, and score `evalData` (`Epoch[e] Validation-<metric>=...`).
-   */
-  fit(trainData: DataIter & { provideData: DataDesc[]; provideLabel: DataDesc[] }, options: FitOptions): void {
-    const o = checkOptions('Module.fit', options ?? ({} as FitOptions), KEYS.fit);
-    if (typeof o.numEpoch !== 'number' || !Number.isInteger(o.numEpoch)) throw new Error('Module.fit: please specify number of epochs (numEpoch)');
-    this.bind({ dataShapes: trainData.provideData, labelShapes: trainData.provideLabel, forTraining: true, forceRebind: o.forceRebind ?? false });
-    this.initParams({ initializer: o.initializer, argParams: o.argParams ?? null, auxParams: o.auxParams ?? null, allowMissing: o.allowMissing ?? false, forceInit: o.forceInit ?? false });
-    this.initOptimizer({ optimizer: o.optimizer, optimizerParams: o.optimizerParams, kvstore: o.kvstore });
-    const evalMetric = createMetric(o.evalMetric ?? 'acc');
-    const validationMetric = o.validationMetric ?? o.evalMetric ?? 'acc';
-    for (let epoch = o.beginEpoch ?? 0; epoch < o.numEpoch; epoch++) {
-      const tic = Date.now();
-      evalMetric.reset();
-      let nbatch = 0;
-      for (const batch of trainData) {
-        this.forwardBackward(batch);
-        this.update();
-        this.updateMetric(evalMetric, batch.label);
-        for (const cb of list(o.batchEndCallback)) cb({ epoch, nbatch, evalMetric, locals: { batch } });
-        nbatch++;
-      }
-      // MXNet's fit fails here too (next() of an exhausted iterator raises StopIteration).
-      if (!nbatch) throw new Error(`Module.fit: the training data gave no batch in epoch ${epoch} (an exhausted iterator? call trainData.reset() first)`);
-      for (const [name, val] of evalMetric.getNameValue()) this.logger.info(`Epoch[${epoch}] Train-${name}=${fmt(val)}`);
-      this.logger.info(`Epoch[${epoch}] Time cost=${((Date.now() - tic) / 1000).toFixed(3)}`);
-      const [arg, aux] = this.getParams();
-      for (const cb of list(o.epochEndCallback)) cb(epoch, this.symbol, arg, aux);
-      if (o.evalData) {
-        const res = this.score(o.evalData, validationMetric, { batchEndCallback: o.evalBatchEndCallback, scoreEndCallback: o.evalEndCallback, epoch });
-        for (const [name, val] of res) this.logger.info(`Epoch[${epoch}] Validation-${name}=${fmt(val)}`);
-      }
-      trainData.reset?.();
-    }
-  }
-
-  /**
-   * Evaluates `metric` over `evalData` (inference forward; padded samples
-   * count, as in MXNet's score); returns `[[name, value], ...]`.
-   */
-  score(evalData: DataIter, evalMetric: string | EvalMetric | (string | EvalMetric)[], options: { numBatch?: number; batchEndCallback?: BatchEndCallback | BatchEndCallback[]; scoreEndCallback?: BatchEndCallback | BatchEndCallback[]; reset?: boolean; epoch?: number } = {}): [string, number][] {
-    if (!this.binded || !this.paramsInitialized) throw new Error('Module.score: bind and initParams first');
-    checkOptions('Module.score', options, KEYS.score);
-    if (options.reset ?? true) evalData.reset?.();
-    const metric = createMetric(evalMetric);
-    metric.reset();
-    let nbatch = 0;
-    for (const batch of evalData) {
-      if (options.numBatch !== undefined && nbatch === options.numBatch) break;
-      this.forward(batch, { isTrain: false });
-      this.updateMetric(metric, batch.label);
-      for (const cb of list(options.batchEndCallback)) cb({ epoch: options.epoch ?? 0, nbatch, evalMetric: metric, locals: { batch } });
-      nbatch++;
-    }
-    for (const cb of list(options.scoreEndCallback)) cb({ epoch: options.epoch ?? 0, nbatch, evalMetric: metric, locals: {} });
-    return metric.getNameValue();
-  }
-
-  /** The outputs over `evalData`, each batch's padding removed, concatenated along the batch (one array, or a list for several outputs). */
-  predict(evalData: DataIter, options: { numBatch?: number; reset?: boolean } = {}): NDArray | NDArray[] {
-    if (!this.binded || !this.paramsInitialized) throw new Error('Module.predict: bind and initParams first');
-    checkOptions('Module.predict', options, KEYS.predict);
-    if (options.reset ?? true) evalData.reset?.();
-    const parts: NDArray[][] = [];
-    let nbatch = 0;
-    for (const batch of evalData) {
-      if (options.numBatch !== undefined && nbatch === options.numBatch) break;
-      this.forward(batch, { isTrain: false });
-      const pad = batch.pad ?? 0;
-      const scalar = this.getOutputs().findIndex((o) => o.ndim === 0);
-      if (scalar >= 0) throw new Error(`Module.predict: output ${scalar} has no batch axis (a 0-d value), so the batches' outputs cannot be concatenated; use forward and getOutputs`);
-      parts.push(this.getOutputs().map((out) => (pad ? ndOps.sliceAxis(out, { axis: 0, begin: 0, end: out.shape[0]! - pad }) : out.copy())));
-      nbatch++;
-    }
-    if (!parts.length) throw new Error('Module.predict: the iterator gave no batch');
-    const merged = parts[0]!.map((_o, k) => (parts.length === 1 ? parts[0]![k]! : ndOps.concat(...parts.map((p) => p[k]!), { dim: 0 })));
-    return merged.length === 1 ? merged[0]! : merged;
-  }
-
-  /** Writes the parameters as MXNet's `.params` (`arg:`/`aux:`), Module's `save_params`. */
-  saveParams(fname: string): void {
-    saveParamsFile(fname, ...this.getParams());
-  }
-
-  /** Reads a `.params` file of `arg:`/`aux:` entries into the bound module (Module's `load_params`: `setParams`). */
-  loadParams(fname: string): void {
-    const [arg, aux] = loadParamsFile(fname);
-    this.setParams(arg, aux);
-  }
 
   /**
    * Writes `<prefix>-symbol.json` and `<prefix>-%04d.params` (MXNet's format,

@@ -76,4 +76,36 @@ out = g * 2 / max((b != -1).sum(), 1)`,
     assert.deepEqual(flat(out), flat(x));
     assertClose(flat(grad), flat(x).map((v, i) => (0.5 / 4) * (v - flat(y)[i]!)), 'linear regression gradient', 1e-5, 1e-7);
   });
+
+  it('a label computed from the label input (lstm_bucketing.py\'s Reshape(softmax_label)) reaches the head; without the label input the whole label path is dropped', () => {
+    const nodes = [
+      { op: 'null', name: 'data', inputs: [] },
+      { op: 'null', name: 'softmax_label', inputs: [] },
+      { op: 'Reshape', name: 'reshape0', attrs: { shape: '(-1,)' }, inputs: [[1, 0, 0]] },
+      { op: 'SoftmaxOutput', name: 'softmax', attrs: {}, inputs: [[0, 0, 0], [2, 0, 0]] },
+    ];
+    const file = path.join(dir, 'reshaped-label-symbol.json');
+    fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0, 1], heads: [[3, 0, 0]] }));
+    const x = nd.random.uniform(-2, 2, [4, 3]);
+    const y = nd.array([[0, 2], [1, 1]]);
+    const net = gluon.SymbolBlock.imports(file, ['data', 'softmax_label']);
+    assert.equal(net.collectParams().size, 0);
+    const xx = x.copy();
+    xx.attachGrad();
+    const out = autograd.record(() => net.call(xx, y) as NDArray);
+    out.backward();
+    // softmax_output-inl.h, normalization 'null': softmax(x) - onehot(label.reshape(-1)).
+    const X = flat(x);
+    const expect = [0, 2, 1, 1].flatMap((l, i) => {
+      const row = X.slice(i * 3, i * 3 + 3);
+      const m = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - m));
+      const z = e.reduce((a, b) => a + b, 0);
+      return e.map((v, c) => v / z - (c === l ? 1 : 0));
+    });
+    assertClose(flat(xx.grad!), expect, 'gradient through the reshaped label', 1e-5, 1e-6);
+    const inference = gluon.SymbolBlock.imports(file, ['data']);
+    assert.equal(inference.collectParams().size, 0, 'softmax_label is no parameter');
+    assertClose(flat(inference.call(x) as NDArray), expect.map((v, i) => v + ([0, 2, 1, 1][Math.floor(i / 3)] === i % 3 ? 1 : 0)), 'the inference view', 1e-5, 1e-6);
+  });
 });

@@ -1,0 +1,8 @@
+/**
+ * MXNet 1.x's legacy `mx.rnn` namespace (python/mxnet/rnn/): the symbolic
+ * cells unrolled over Symbols (rnn/sym-cell.ts) and the bucketing data
+ * helpers (data/bucket-sentence-iter.ts). Gluon's cells stay in `gluon.rnn`.
+ */
+export { RNNParams, BaseRNNCell, RNNCell, LSTMCell, GRUCell, SequentialRNNCell, type StateInfo, type BeginStateOptions, type SymUnrollOptions, type SymRNNCellOptions, type SymLSTMCellOptions, type SymGRUCellOptions } from './rnn/sym-cell.js';
+export { DropoutCell, ResidualCell, BidirectionalCell } from './rnn/sym-cell-modifiers.js';
+export { encodeSentences, BucketSentenceIter, type EncodeOptions, type BucketSentenceIterOptions } from './data/bucket-sentence-iter.js';

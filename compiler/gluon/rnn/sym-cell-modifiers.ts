@@ -1,0 +1,163 @@
+/**
+ * MXNet 1.x's legacy cells that wrap or combine others
+ * (python/mxnet/rnn/rnn_cell.py): `DropoutCell` (dropout on the inputs,
+ * no state), `ResidualCell` (the wrapped cell's output plus its input) and
+ * `BidirectionalCell` (one cell forward, one over the reversed steps, the
+ * outputs concatenated on the feature axis; it cannot be stepped).
+ * Invariants: the parameters are the wrapped cells' (no new ones); the
+ * states are the cells' in order; errors name the cell.
+ */
+import { isSymbol, type Symbol } from '../../trace/symbol.js';
+import { symOps } from '../../trace/sym.js';
+import { showValue } from '../show-value.js';
+import { BaseRNNCell, mergeSteps, normalizeSequence, RNNParams, toSteps, unrollArgs, type BeginStateOptions, type StateInfo, type SymUnrollOptions } from './sym-cell.js';
+
+/**
+ * MXNet's `mx.rnn.DropoutCell(dropout)`: `Dropout(inputs, p)` at each step
+ * (active while training, as the operator is); no state.
+ *
+ * ```ts
+ * stack.add(new rnn.LSTMCell(200, { prefix: 'lstm_l0_' })).add(new rnn.DropoutCell(0.5));
+ * ```
+ */
+export class DropoutCell extends BaseRNNCell {
+  readonly dropout: number;
+
+  constructor(dropout: number, options: { prefix?: string; params?: RNNParams | null } = {}) {
+    super(options.prefix ?? 'dropout_', options.params);
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new Error(`DropoutCell: dropout must be a number in [0, 1), got ${showValue(dropout)}`);
+    this.dropout = dropout;
+  }
+
+  get stateInfo(): StateInfo[] {
+    return [];
+  }
+
+  call(inputs: Symbol, states: Symbol[]): [Symbol, Symbol[]] {
+    if (!isSymbol(inputs)) throw new Error(`DropoutCell: the input must be a symbol, got ${showValue(inputs)}`);
+    return [this.dropout > 0 ? symOps.Dropout(inputs, { p: this.dropout }) : inputs, states];
+  }
+
+  /** A merged (one-symbol) input is dropped out at once, as MXNet's; a list step by step. */
+  override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions & { mergeOutputs: true }): [Symbol, Symbol[]];
+  override unroll(length: number, inputs: Symbol | Symbol[], options?: SymUnrollOptions): [Symbol | Symbol[], Symbol[]];
+  override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions = {}): [Symbol | Symbol[], Symbol[]] {
+    const axis = unrollArgs('DropoutCell.unroll', length, options);
+    this.reset();
+    const x = normalizeSequence('DropoutCell.unroll', length, inputs, axis, options.mergeOutputs);
+    if (isSymbol(x)) return this.call(x, []);
+    return super.unroll(length, x, options);
+  }
+}
+
+/** A cell that wraps another (MXNet's `ModifierCell`): the wrapped cell's parameters and states. */
+abstract class ModifierCell extends BaseRNNCell {
+  readonly baseCell: BaseRNNCell;
+
+  constructor(baseCell: BaseRNNCell) {
+    if (!(baseCell instanceof BaseRNNCell)) throw new Error(`${new.target.name}: expects an rnn cell to wrap (rnn.LSTMCell, ...), got ${showValue(baseCell)}`);
+    super('', baseCell.params);
+    this.baseCell = baseCell;
+  }
+
+  get stateInfo(): StateInfo[] {
+    return this.baseCell.stateInfo;
+  }
+
+  override beginState(options: BeginStateOptions = {}): Symbol[] {
+    return this.baseCell.beginState(options);
+  }
+
+  override reset(): void {
+    super.reset();
+    this.baseCell.reset();
+  }
+}
+
+/**
+ * MXNet's `mx.rnn.ResidualCell(baseCell)`: the wrapped cell's output plus
+ * its input (so their sizes must agree).
+ *
+ * ```ts
+ * stack.add(new rnn.ResidualCell(new rnn.LSTMCell(200, { prefix: 'lstm_l1_' })));
+ * ```
+ */
+export class ResidualCell extends ModifierCell {
+  call(inputs: Symbol, states: Symbol[]): [Symbol, Symbol[]] {
+    const [o, s] = this.baseCell.call(inputs, states);
+    return [symOps.add(o, inputs), s];
+  }
+
+  override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions & { mergeOutputs: true }): [Symbol, Symbol[]];
+  override unroll(length: number, inputs: Symbol | Symbol[], options?: SymUnrollOptions): [Symbol | Symbol[], Symbol[]];
+  override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions = {}): [Symbol | Symbol[], Symbol[]] {
+    const axis = unrollArgs('ResidualCell.unroll', length, options);
+    this.reset();
+    const [outputs, states] = this.baseCell.unroll(length, inputs, options);
+    const merge = options.mergeOutputs ?? isSymbol(outputs);
+    const x = normalizeSequence('ResidualCell.unroll', length, inputs, axis, merge);
+    if (isSymbol(outputs) && isSymbol(x)) return [symOps.add(outputs, x), states];
+    const os = toSteps('ResidualCell.unroll', length, outputs, axis);
+    const xs = toSteps('ResidualCell.unroll', length, x, axis);
+    return [os.map((o, i) => symOps.add(o, xs[i]!)), states];
+  }
+}
+
+/**
+ * MXNet's `mx.rnn.BidirectionalCell(lCell, rCell)`: `lCell` over the
+ * steps, `rCell` over them reversed; each step's outputs concatenated
+ * (`[.., 2H]`). It is unrolled only.
+ *
+ * ```ts
+ * const bi = new rnn.BidirectionalCell(new rnn.LSTMCell(8, { prefix: 'l_' }), new rnn.LSTMCell(8, { prefix: 'r_' }));
+ * const [out] = bi.unroll(5, embed, { mergeOutputs: true });   // [N, 5, 16]
+ * ```
+ */
+export class BidirectionalCell extends BaseRNNCell {
+  private readonly _cells: [BaseRNNCell, BaseRNNCell];
+
+  constructor(lCell: BaseRNNCell, rCell: BaseRNNCell, params: RNNParams | null = null) {
+    super('', params);
+    for (const c of [lCell, rCell]) if (!(c instanceof BaseRNNCell)) throw new Error(`BidirectionalCell: expects two rnn cells, got ${showValue(c)}`);
+    this._cells = [lCell, rCell];
+    for (const c of this._cells) for (const [k, v] of c.params._params) this._params._params.set(k, v);
+  }
+
+  get stateInfo(): StateInfo[] {
+    return this._cells.flatMap((c) => c.stateInfo);
+  }
+
+  override beginState(options: BeginStateOptions = {}): Symbol[] {
+    return this._cells.flatMap((c) => c.beginState(options));
+  }
+
+  override reset(): void {
+    super.reset();
+    for (const c of this._cells) c.reset();
+  }
+
+  call(): [Symbol, Symbol[]] {
+    throw new Error('BidirectionalCell: Bidirectional cannot be stepped. Please use unroll');
+  }
+
+  override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions & { mergeOutputs: true }): [Symbol, Symbol[]];
+  override unroll(length: number, inputs: Symbol | Symbol[], options?: SymUnrollOptions): [Symbol | Symbol[], Symbol[]];
+  override unroll(length: number, inputs: Symbol | Symbol[], options: SymUnrollOptions = {}): [Symbol | Symbol[], Symbol[]] {
+    const what = 'BidirectionalCell.unroll';
+    const axis = unrollArgs(what, length, options);
+    this.reset();
+    const steps = toSteps(what, length, inputs, axis);
+    const [l, r] = this._cells;
+    const nl = l.stateInfo.length;
+    const begin = options.beginState;
+    if (begin !== undefined && (!Array.isArray(begin) || begin.length !== this.stateInfo.length)) throw new Error(`${what}: beginState must hold ${this.stateInfo.length} states (the left cell's, then the right's), got ${showValue(begin)}`);
+    const layout = options.layout ?? 'NTC';
+    const [lo, ls] = l.unroll(length, steps, { layout, mergeOutputs: false, ...(begin ? { beginState: begin.slice(0, nl) } : {}) });
+    const [ro, rs] = r.unroll(length, [...steps].reverse(), { layout, mergeOutputs: false, ...(begin ? { beginState: begin.slice(nl) } : {}) });
+    const ls_ = lo as Symbol[];
+    const rs_ = [...(ro as Symbol[])].reverse();
+    // Each step [N, H] + [N, H] -> [N, 2H] (MXNet's Concat on dim 1; merged, on the feature axis 2).
+    const outs = ls_.map((o, i) => symOps.concat(o, rs_[i]!, { dim: 1 }));
+    return [options.mergeOutputs ? mergeSteps(outs, axis, true) : outs, [...ls, ...rs]];
+  }
+}
