@@ -323,22 +323,19 @@ export class Module {
    * (a parameter missing there is an Error unless `allowMissing`, then the
    * initializer's), else with `initializer` (default Uniform(0.01); biases,
    * betas and moving means 0, gammas and moving variances 1, by name).
+   * Entries of `argParams`/`auxParams` the symbol does not have are ignored,
+   * as module.py's `init_params` reads only the module's own names (so the
+   * parameters of a checkpoint's layers past a cut `getInternals` output do
+   * no harm); `allowExtra` is accepted.
    */
   initParams(options: InitParamsOptions = {}): void {
-    const { initializer = new Uniform(0.01), argParams = null, auxParams = null, allowMissing = false, forceInit = false, allowExtra = false } = checkOptions('Module.initParams', options, KEYS.initParams);
+    const { initializer = new Uniform(0.01), argParams = null, auxParams = null, allowMissing = false, forceInit = false } = checkOptions('Module.initParams', options, KEYS.initParams);
     if (this.paramsInitialized && !forceInit) {
       process.emitWarning('Module.initParams: Parameters already initialized and forceInit=false. initParams call ignored.', 'GluoncWarning');
       return;
     }
     if (!this.binded) throw new Error('Module.initParams: call bind before initializing the parameters');
     const params = this.block.collectParams();
-    for (const [given, names, kind] of [[argParams, this.paramNames, 'argParams'], [auxParams, this.auxNames, 'auxParams']] as const) {
-      if (!given) continue;
-      if (!allowExtra) {
-        const extra = Object.keys(given).filter((k) => !names.includes(k));
-        if (extra.length) throw new Error(`Module.initParams: ${kind} has '${extra[0]}', which is not in the arguments of the symbol (its ${kind === 'argParams' ? 'parameters' : 'auxiliary states'}: ${names.join(', ') || 'none'}); pass allowExtra to ignore it`);
-      }
-    }
     for (const [name, p] of params.entries()) {
       const isAux = this._aux.has(name);
       const cache = isAux ? auxParams : argParams;
@@ -357,9 +354,21 @@ export class Module {
     this.paramsInitialized = true;
   }
 
-  /** Sets the parameters (MXNet's `set_params`: `initParams` from them, forced, a missing one an Error unless `allowMissing`). */
+  /**
+   * Sets the parameters (MXNet's `set_params`: `initParams` from them,
+   * forced, a missing one an Error unless `allowMissing`). With
+   * `allowMissing` the dicts are copied to the executor as module.py does it
+   * (`copy_params_from`), so an entry the symbol lacks is an Error unless
+   * `allowExtra`; without it, `init_params` ignores such entries.
+   */
   setParams(argParams: ParamDict, auxParams: ParamDict | null = null, options: { allowMissing?: boolean; forceInit?: boolean; allowExtra?: boolean } = {}): void {
     checkOptions('Module.setParams', options, KEYS.setParams);
+    if (options.allowMissing && !options.allowExtra && this.binded) {
+      for (const [given, names, kind] of [[argParams, this.paramNames, 'argParams'], [auxParams ?? {}, this.auxNames, 'auxParams']] as const) {
+        const extra = Object.keys(given).filter((k) => !names.includes(k));
+        if (extra.length) throw new Error(`Module.setParams: ${kind} has '${extra[0]}', which is not in the arguments of the symbol (its ${kind === 'argParams' ? 'parameters' : 'auxiliary states'}: ${names.join(', ') || 'none'}); pass allowExtra to ignore it (MXNet: Find name "${extra[0]}" that is not in the arguments)`);
+      }
+    }
     this.initParams({ argParams, auxParams: auxParams ?? {}, allowMissing: options.allowMissing ?? false, forceInit: options.forceInit ?? true, allowExtra: options.allowExtra ?? false });
   }
 
