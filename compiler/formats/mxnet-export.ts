@@ -279,7 +279,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
       op = m.broadcast;
     }
     for (const [k, v] of Object.entries(n.attrs)) {
-      if (m.drop?.includes(k) || (v === false && m.omitFalse?.includes(k))) continue;
+      if (m.drop?.includes(k) || (v === false && m.omitFalse?.includes(k)) || ((v === null || v === undefined) && m.omitNull?.includes(k))) continue;
       const s = mxnetAttrString(v);
       if (s === undefined) throw new Error(`${label}: ${where}: attribute '${k}' = ${JSON.stringify(v)} has no MXNet form (MXNet's attributes are numbers, flags, strings and tuples of numbers; a symbolic dimension cannot be written)`);
       attrs[snake(k)] = s;

@@ -5,7 +5,7 @@
 import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from '../engine/autograd.js';
 import * as initMod from './init.js';
-import { group, Symbol as SymbolClass, SymbolGroup as SymbolGroupClass, symOps, variable, withNameManager, type SymbolParamForms } from '../trace/sym.js';
+import { group, Symbol as SymbolClass, SymbolGroup as SymbolGroupClass, symOps, variable, withNameManager, type SymbolNamedForms, type SymbolParamForms } from '../trace/sym.js';
 import { setSymbolEvaluator } from '../trace/symbol.js';
 import { evalSymbols } from '../compile.js';
 import * as ndMod from '../engine/nd.js';
@@ -78,7 +78,7 @@ export const sym = {
   SymbolGroup: SymbolGroupClass,
   withNameManager,
   contrib: symOps.contrib,
-} as typeof symOps & SymbolParamForms & {
+} as typeof symOps & SymbolParamForms & SymbolNamedForms & {
   var: typeof variable; Variable: typeof variable; Group: typeof group; Symbol: typeof SymbolClass;
   SymbolGroup: typeof SymbolGroupClass; withNameManager: typeof withNameManager;
 };

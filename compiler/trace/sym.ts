@@ -11,6 +11,8 @@ import { withNameManager } from './node-names.js';
 import type { FcOptions } from '../ops/dense.js';
 import type { ConvOptions, DeconvOptions } from '../ops/conv.js';
 import type { BatchNormOptions } from '../ops/norm.js';
+import type { DropoutOptions, LeakyReLUOptions } from '../ops/nn.js';
+import type { PoolOptions } from '../ops/pool.js';
 
 /** Options of `sym.var`. */
 export interface VarOptions {
@@ -78,6 +80,24 @@ export interface SymbolParamForms {
   GroupNorm(data: Symbol, options?: Named<{ numGroups?: number; eps?: number }>): Symbol;
   InstanceNorm(data: Symbol, options?: Named<{ eps?: number }>): Symbol;
   Embedding(data: Symbol, options: Named<{ inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }>): Symbol;
+}
+
+/**
+ * The `name` option typed on the other operators MXNet's symbolic scripts
+ * name most (every operator takes it at run time; it names the node:
+ * `Symbol.name`, `getInternals`).
+ *
+ * ```ts
+ * const act = sym.Activation(fc, { actType: 'relu', name: 'relu1' });
+ * ```
+ */
+export interface SymbolNamedForms {
+  Activation(data: Symbol, options: Named<{ actType: 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign' }>): Symbol;
+  Pooling(data: Symbol, options: Named<PoolOptions>): Symbol;
+  Flatten(data: Symbol, options: Named<{}>): Symbol;
+  Dropout(data: Symbol, options: Named<DropoutOptions>): Symbol;
+  LeakyReLU(data: Symbol, options: Named<LeakyReLUOptions>): Symbol;
+  Concat(...args: [...Symbol[], Named<{ dim?: number }>]): Symbol;
 }
 
 /** The symbolic operator functions. */
