@@ -323,10 +323,7 @@ export class Module {
    * (a parameter missing there is an Error unless `allowMissing`, then the
    * initializer's), else with `initializer` (default Uniform(0.01); biases,
    * betas and moving means 0, gammas and moving variances 1, by name).
-   * Entries of `argParams`/`auxParams` the symbol does not have are ignored,
-   * as module.py's `init_params` reads only the module's own names (so the
-   * parameters of a checkpoint's layers past a cut `getInternals` output do
-   * no harm); `allowExtra` is accepted.
+   * Entries the symbol lacks are ignored: module.py's `init_params` reads only its own names.
    */
   initParams(options: InitParamsOptions = {}): void {
     const { initializer = new Uniform(0.01), argParams = null, auxParams = null, allowMissing = false, forceInit = false } = checkOptions('Module.initParams', options, KEYS.initParams);
@@ -355,11 +352,8 @@ export class Module {
   }
 
   /**
-   * Sets the parameters (MXNet's `set_params`: `initParams` from them,
-   * forced, a missing one an Error unless `allowMissing`). With
-   * `allowMissing` the dicts are copied to the executor as module.py does it
-   * (`copy_params_from`), so an entry the symbol lacks is an Error unless
-   * `allowExtra`; without it, `init_params` ignores such entries.
+   * Sets the parameters (MXNet's `set_params`: `initParams` from them, forced, a missing one an Error
+   * unless `allowMissing`, with which module.py copies them as they are, an extra one then an Error unless `allowExtra`).
    */
   setParams(argParams: ParamDict, auxParams: ParamDict | null = null, options: { allowMissing?: boolean; forceInit?: boolean; allowExtra?: boolean } = {}): void {
     checkOptions('Module.setParams', options, KEYS.setParams);
