@@ -214,7 +214,7 @@ export class Symbol implements Tensor {
   }
 
   toString(): string {
-    return `<Symbol ${this.value.name || this.value.producer?.op || 'const'} ${this.dtype}[${this.value.type.shape.join(', ')}]>`;
+    return `<Symbol ${this.name || this.value.producer?.op || 'const'} ${this.dtype}[${this.value.type.shape.join(', ')}]>`;
   }
 }
 

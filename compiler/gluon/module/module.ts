@@ -21,7 +21,7 @@
 import { NDArray } from '../../engine/ndarray.js';
 import { ops as ndOps, zeros } from '../../engine/nd.js';
 import { backward as autogradBackward, record } from '../../engine/autograd.js';
-import { graphOf, isSymbol, Symbol } from '../../trace/symbol.js';
+import { graphOf, isSymbol, Symbol, SymbolGroup } from '../../trace/symbol.js';
 import { SymbolBlock } from '../symbol-block.js';
 import { Trainer } from '../trainer.js';
 import { Uniform, type Initializer } from '../init.js';
@@ -230,9 +230,9 @@ export class Module {
     return this._args.filter((a) => this._aux.has(a));
   }
 
-  /** The output names, as MXNet's `output_names` (`<node>_output`); gluonc's symbols carry no node names, so `output0`, ... */
+  /** The output names, MXNet's `output_names`: the symbol's `listOutputs()` (`softmax_output`). */
   get outputNames(): string[] {
-    return this._outs.map((_o, i) => `output${i}`);
+    return new SymbolGroup(this._outs).listOutputs();
   }
 
   /** The bound block (after bind). */

@@ -37,6 +37,7 @@ describe('sym: node names and getInternals', () => {
       assert.deepEqual(c.listArguments(), ['data', 'fullyconnected0_weight', 'fullyconnected0_bias', 'fc1_weight', 'fc1_bias', 'fullyconnected1_weight', 'fullyconnected1_bias']);
       assert.deepEqual(c.listOutputs(), ['fullyconnected1_output']);
       assert.deepEqual(data.listOutputs(), ['data']);
+      assert.match(String(b), /^<Symbol fc1 float32/);
       // A new name manager counts from 0 again, and the outer one resumes where it was.
       sym.withNameManager(() => assert.equal(sym.FullyConnected(data, { numHidden: 1 }).name, 'fullyconnected0'));
       assert.equal(sym.FullyConnected(data, { numHidden: 1 }).name, 'fullyconnected2');

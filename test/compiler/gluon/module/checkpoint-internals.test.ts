@@ -128,6 +128,7 @@ describe('getInternals: MXNet\'s fine-tune and feature-extraction recipes on a c
 
     // Bound and initialized as fit does it: the trunk from the file, the new fc1 from the initializer.
     const m = new mod.Module(net, { logger: quiet });
+    assert.deepEqual(m.outputNames, ['softmax_output']);
     m.bind({ dataShapes: [['data', [4, 1, 6, 6]]], labelShapes: [['softmax_label', [4]]] });
     m.initParams({ initializer: xavier(), argParams: newArgs, auxParams, allowMissing: true });
     let [arg, aux] = m.getParams();
