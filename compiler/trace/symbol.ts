@@ -4,6 +4,9 @@
  * every input is constant and the result stays small (`foldKeepsSize`: a
  * fill or broadcast to a large shape stays a node, as in the passes), and
  * otherwise adds one IR node.
+ * A node made outside a traced block carries MXNet's node name (given or
+ * automatic, node-names.ts), which `name`, `listOutputs` and `getInternals`
+ * read.
  * Invariant: a Symbol wraps exactly one IR value and knows its type.
  */
 import type { DType } from '../../runtime/dtypes.js';
