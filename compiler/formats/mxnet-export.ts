@@ -11,6 +11,9 @@
  * constant scalar operand, `_*_scalar`. Parameters take the names MXNet 1.x
  * gives blocks made outside any `name_scope` (`mxnet-names.ts`): `conv0_weight`,
  * `batchnorm0_running_mean`; BatchNorm's moving statistics are `aux:`.
+ * Operator nodes are named so too (`dense0_fwd`), except a node that carries
+ * its MXNet name (`Node.name`: a symbol's given or automatic name, kept by a
+ * `SymbolBlock` built from symbols or read from MXNet's file), written as it is.
  * Zeros whose size is read from a traced input (a recurrent cell's
  * `beginState(x.shape[0])` exported with a symbolic batch) are MXNet's
  * `_zeros` with a 0 there, as MXNet's `begin_state` writes them
@@ -177,8 +180,11 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
   const aux = new Set<Value>();
   const tensors: { name: string; tensor: HostTensor; value: Value }[] = [];
   const counters = new Map<string, number>();
+  // Nodes that carry MXNet's name (a symbol's, or one read from a file) keep it; counted names skip those.
+  const nodeNames = new Set(graph.nodes.map((n) => n.name).filter(Boolean));
   const uniqueName = (base: string): string => {
-    const n = counters.get(base) ?? 0;
+    let n = counters.get(base) ?? 0;
+    while (nodeNames.has(`${base}${n}`)) n++;
     counters.set(base, n + 1);
     return `${base}${n}`;
   };
@@ -246,7 +252,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
       const out = n.outputs[0]!;
       const origin = beginStateOf(out);
       const attrs: Record<string, string> = { ...(origin ? { __layout__: origin.layout } : {}), dtype: out.type.dtype, shape: mxnetAttrString(dims)! };
-      nodes.push({ op: '_zeros', name: uniqueName(origin ? `${blockPrefix(origin.block)}${origin.base}` : `${naming.prefixes.get(blockPath(n)) ?? ''}zeros`), attrs, inputs: [] });
+      nodes.push({ op: '_zeros', name: n.name || uniqueName(origin ? `${blockPrefix(origin.block)}${origin.base}` : `${naming.prefixes.get(blockPath(n)) ?? ''}zeros`), attrs, inputs: [] });
       outShapes[nodes.length - 1] = [out.type.shape];
       index.set(out, nodes.length - 1);
       continue;
@@ -273,7 +279,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
       op = m.broadcast;
     }
     for (const [k, v] of Object.entries(n.attrs)) {
-      if (m.drop?.includes(k) || (v === false && m.omitFalse?.includes(k))) continue;
+      if (m.drop?.includes(k) || (v === false && m.omitFalse?.includes(k)) || ((v === null || v === undefined) && m.omitNull?.includes(k))) continue;
       const s = mxnetAttrString(v);
       if (s === undefined) throw new Error(`${label}: ${where}: attribute '${k}' = ${JSON.stringify(v)} has no MXNet form (MXNet's attributes are numbers, flags, strings and tuples of numbers; a symbolic dimension cannot be written)`);
       attrs[snake(k)] = s;
@@ -282,8 +288,8 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     if (m.numArgs) attrs.num_args = String(inputs.length);
     const ins = inputs.map((v) => ref(v, n));
     if (n.op === 'BatchNorm') [n.inputs[3], n.inputs[4]].forEach((v) => v && aux.add(v));
-    // Named as MXNet names an operator called without a name inside a block: prefix, operator, count.
-    const name = uniqueName(`${naming.prefixes.get(blockPath(n)) ?? ''}${op.toLowerCase().replace(/_/g, '')}`);
+    // A node's own MXNet name where it has one; else as MXNet names an operator called without a name inside a block: prefix, operator, count.
+    const name = n.name || uniqueName(`${naming.prefixes.get(blockPath(n)) ?? ''}${op.toLowerCase().replace(/_/g, '')}`);
     nodes.push(Object.keys(attrs).length ? { op, name, attrs, inputs: ins } : { op, name, inputs: ins });
     n.outputs.forEach((o) => index.set(o, nodes.length - 1));
     outShapes[nodes.length - 1] = n.outputs.map((o) => o.type.shape);

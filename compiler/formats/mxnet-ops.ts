@@ -30,6 +30,8 @@ export interface MxnetOpMapping {
   drop?: readonly string[];
   /** Flags written only when true: ones a later MXNet 1.x added (softmax's `use_length`, 1.6), so that older versions still read files that leave them off. */
   omitFalse?: readonly string[];
+  /** Attributes not written when unset (null): MXNet's default there is the empty shape, which its operator reads as 1s or 0s, and a written 'None' is no shape. */
+  omitNull?: readonly string[];
   /** MXNet's operator counts its inputs in a required `num_args` attribute (Concat, stack, add_n). */
   numArgs?: boolean;
   /** MXNet's count of the operator's outputs where it has hidden ones (BatchNorm's mean and variance), for `node_row_ptr`. */
@@ -136,11 +138,12 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   SequenceReverse: same('SequenceReverse'),
   // Layers.
   FullyConnected: same('FullyConnected'),
-  Convolution: same('Convolution'),
+  // stride, pad, dilate (and adj): "Defaults to 1 for each dimension" / "no padding" (convolution-inl.h, deconvolution-inl.h, pooling-inl.h).
+  Convolution: { names: ['Convolution'], omitNull: ['stride', 'pad', 'dilate'] },
   // targetShape and pValue hold their positional places only (always empty): MXNet's files leave them out.
-  Deconvolution: { names: ['Deconvolution'], drop: ['targetShape'] },
+  Deconvolution: { names: ['Deconvolution'], drop: ['targetShape'], omitNull: ['stride', 'pad', 'dilate', 'adj'] },
   Embedding: same('Embedding'),
-  Pooling: { names: ['Pooling'], drop: ['pValue'] },
+  Pooling: { names: ['Pooling'], drop: ['pValue'], omitNull: ['stride', 'pad'] },
   // aligned came in a later MXNet 1.x than ROIAlign: written only when true, so older versions still read the file.
   ROIAlign: { names: ['_contrib_ROIAlign', '_npx_roi_align'], omitFalse: ['aligned'] },
   // The detection operators (multibox.ts, box-ops.ts); all but MultiBoxPrior run eagerly only (an SSD deploy file replays unhybridized).

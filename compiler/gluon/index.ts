@@ -5,7 +5,7 @@
 import { counters, reset } from '../../runtime/profiler.js';
 import * as autogradMod from '../engine/autograd.js';
 import * as initMod from './init.js';
-import { group, Symbol as SymbolClass, symOps, variable, type SymbolParamForms } from '../trace/sym.js';
+import { group, Symbol as SymbolClass, SymbolGroup as SymbolGroupClass, symOps, variable, withNameManager, type SymbolNamedForms, type SymbolParamForms } from '../trace/sym.js';
 import { setSymbolEvaluator } from '../trace/symbol.js';
 import { evalSymbols } from '../compile.js';
 import * as ndMod from '../engine/nd.js';
@@ -75,10 +75,16 @@ export const sym = {
   Variable: variable,
   Group: group,
   Symbol: SymbolClass,
+  SymbolGroup: SymbolGroupClass,
+  withNameManager,
   contrib: symOps.contrib,
-} as typeof symOps & SymbolParamForms & { var: typeof variable; Variable: typeof variable; Group: typeof group; Symbol: typeof SymbolClass };
+} as typeof symOps & SymbolParamForms & SymbolNamedForms & {
+  var: typeof variable; Variable: typeof variable; Group: typeof group; Symbol: typeof SymbolClass;
+  SymbolGroup: typeof SymbolGroupClass; withNameManager: typeof withNameManager;
+};
 export declare namespace sym {
   type Symbol = SymbolClass;
+  type SymbolGroup = SymbolGroupClass;
 }
 
 /** The seeded random stream: `random.seed(n)` makes every draw repeatable. */

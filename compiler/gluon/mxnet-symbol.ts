@@ -19,7 +19,7 @@ import type { HostTensor } from '../../runtime/tensor.js';
 import type { AttrValue } from '../ir/node.js';
 import { isTrainingMode } from '../ops/mode.js';
 import { getOp, hasOp } from '../ops/registry.js';
-import { isSymbol } from '../trace/symbol.js';
+import { isSymbol, namedCall } from '../trace/symbol.js';
 import { HybridBlock } from './hybrid.js';
 import { canonicalMxnetNames } from '../formats/mxnet-names.js';
 import { camel, parameterShape, parseMxnetAttr, parseMxnetSymbol, targetOf, type MxnetGraph, type MxnetNode } from '../formats/mxnet-symbol-file.js';
@@ -274,7 +274,8 @@ export class MxnetSymbolBlock extends HybridBlock {
         }
         let out: Tensor | Tensor[];
         try {
-          out = this._steps[i]!(F, ins);
+          // The node keeps MXNet's name (getInternals, the MXNet writer); the replay uses no automatic names.
+          out = namedCall(n.name, () => this._steps[i]!(F, ins));
         } catch (e) {
           // Parameters that do not fit the graph: say which node, and which variables it read.
           const names = n.inputs.map(([j]) => this.graph.nodes[j]!.name).join(', ');

@@ -19,7 +19,7 @@ import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
 import { callArgs, withDefaults } from '../ops/call.js';
 import { symOps } from '../trace/sym.js';
-import { isSymbol, Symbol } from '../trace/symbol.js';
+import { isSymbol, namedCall, Symbol } from '../trace/symbol.js';
 import { getOp } from '../ops/registry.js';
 import { solveParamShape } from '../ops/infer.js';
 import type { Node } from '../ir/node.js';
@@ -241,7 +241,8 @@ export class SymbolBlock extends HybridBlock {
       if (tracing && this._unshaped.size) this._solveRanks(node, ins as Symbol[]);
       // Dimension entries become F.shapeArray of the inputs they read again (see callArgs).
       const args = callArgs(def, node.attrs, ins, (t, begin, end) => ops.shapeArray!(t, { begin, end }) as Tensor);
-      const out = fn(...args);
+      // A node named as MXNet names nodes (a symbol's `name`) keeps its name in the trace (MXNet's writer writes it).
+      const out = namedCall(node.name, () => fn(...args));
       const outs = Array.isArray(out) ? out : [out];
       if (outs.length !== node.outputs.length) {
         throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' gave ${outs.length} outputs, the graph has ${node.outputs.length}`);

@@ -112,6 +112,7 @@ export function symbolGraph(outputs: unknown, inputs: unknown): SymbolGraph {
   // graphOf orders the nodes so that each comes after its inputs.
   for (const n of graphOf(...outs).nodes) {
     const c = Node.create(n.op, n.inputs.map((v) => map.get(v) ?? v), n.attrs, n.outputs.map((o) => o.type), n.scope);
+    c.name = n.name;
     n.outputs.forEach((o, i) => {
       c.outputs[i]!.known = o.known;
       map.set(o, c.outputs[i]!);

@@ -117,6 +117,7 @@ export function cloneGraph(g: Graph): Graph {
   });
   for (const n of g.nodes) {
     const c = Node.create(n.op, n.inputs.map(get), n.attrs, n.outputs.map((o) => o.type), n.scope);
+    c.name = n.name;
     n.outputs.forEach((o, i) => map.set(o, c.outputs[i]!));
   }
   return Graph.fromOutputs(inputs, g.outputs.map((o) => ({ name: o.name, value: get(o.value) })));

@@ -28,6 +28,12 @@ export class Node {
   outputs: Value[];
   /** The block (or other scope) the node was created in, for error messages and printing. */
   scope: string;
+  /**
+   * MXNet's node name (`fc1`, `fullyconnected0`) of a node made by a symbolic
+   * call outside a traced block, or replayed from a named file node; '' for
+   * the rest. Metadata only: no pass reads it, and it changes no result.
+   */
+  name = '';
 
   private constructor(op: string, inputs: Value[], attrs: Attrs, outputs: Value[], scope: string) {
     this.op = op;

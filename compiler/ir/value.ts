@@ -41,6 +41,11 @@ export class Value {
     this.kind = kind;
   }
 
+  /** The id the next value made will get (values made later have larger ids). */
+  static get nextId(): number {
+    return nextId;
+  }
+
   /** A graph input. */
   static input(name: string, type: TensorType): Value {
     return new Value(name, type, 'input');

@@ -6,10 +6,13 @@ import { checkDType, type DType } from '../../runtime/dtypes.js';
 import type { Shape } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { makeOps } from '../ops/call.js';
-import { Symbol, symApply } from './symbol.js';
+import { Symbol, symApply, SymbolGroup } from './symbol.js';
+import { withNameManager } from './node-names.js';
 import type { FcOptions } from '../ops/dense.js';
 import type { ConvOptions, DeconvOptions } from '../ops/conv.js';
 import type { BatchNormOptions } from '../ops/norm.js';
+import type { DropoutOptions, LeakyReLUOptions } from '../ops/nn.js';
+import type { PoolOptions } from '../ops/pool.js';
 
 /** Options of `sym.var`. */
 export interface VarOptions {
@@ -55,19 +58,20 @@ export function variable(name: string, options: VarOptions = {}): Symbol {
 }
 
 /**
- * MXNet's `sym.Group([a, b])`: several outputs as one, here the list itself
- * (what `SymbolBlock(outputs, inputs)` and `Symbol.eval` take).
+ * MXNet's `sym.Group([a, b])`: several outputs as one, a `SymbolGroup` (an
+ * array of the symbols, with `listOutputs` and `get(name)`: what
+ * `SymbolBlock(outputs, inputs)`, `Module` and `Symbol.eval` take).
  *
  * ```ts
  * new gluon.SymbolBlock(sym.Group([fc, sym.relu(fc)]), data);
  * ```
  */
-export function group(symbols: Symbol[]): Symbol[] {
+export function group(symbols: Symbol[]): SymbolGroup {
   if (!Array.isArray(symbols)) throw new Error(`sym.Group: expected a list of symbols, got ${typeof symbols}`);
   symbols.forEach((s, i) => {
     if (!(s instanceof Symbol)) throw new Error(`sym.Group: element ${i} is not a symbol`);
   });
-  return [...symbols];
+  return new SymbolGroup(symbols);
 }
 
 /** MXNet's `name` option of a symbolic call: the prefix of the parameters it creates. */
@@ -94,7 +98,25 @@ export interface SymbolParamForms {
   Embedding(data: Symbol, options: Named<{ inputDim?: number; outputDim?: number; dtype?: DType; sparseGrad?: boolean }>): Symbol;
 }
 
+/**
+ * The `name` option typed on the other operators MXNet's symbolic scripts
+ * name most (every operator takes it at run time; it names the node:
+ * `Symbol.name`, `getInternals`).
+ *
+ * ```ts
+ * const act = sym.Activation(fc, { actType: 'relu', name: 'relu1' });
+ * ```
+ */
+export interface SymbolNamedForms {
+  Activation(data: Symbol, options: Named<{ actType: 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign' }>): Symbol;
+  Pooling(data: Symbol, options: Named<PoolOptions>): Symbol;
+  Flatten(data: Symbol, options: Named<{}>): Symbol;
+  Dropout(data: Symbol, options: Named<DropoutOptions>): Symbol;
+  LeakyReLU(data: Symbol, options: Named<LeakyReLUOptions>): Symbol;
+  Concat(...args: [...Symbol[], Named<{ dim?: number }>]): Symbol;
+}
+
 /** The symbolic operator functions. */
 export const symOps = makeOps<Symbol>(symApply);
 
-export { Symbol };
+export { Symbol, SymbolGroup, withNameManager };

@@ -4,6 +4,9 @@
  * every input is constant and the result stays small (`foldKeepsSize`: a
  * fill or broadcast to a large shape stays a node, as in the passes), and
  * otherwise adds one IR node.
+ * A node made outside a traced block carries MXNet's node name (given or
+ * automatic, node-names.ts), which `name`, `listOutputs` and `getInternals`
+ * read.
  * Invariant: a Symbol wraps exactly one IR value and knows its type.
  */
 import type { DType } from '../../runtime/dtypes.js';
@@ -23,6 +26,7 @@ import { inferOp } from '../ops/infer.js';
 import { getOp } from '../ops/registry.js';
 import { SymbolicDim } from '../ops/symbolic-dim.js';
 import type { Tensor } from '../ops/tensor.js';
+import { callName, fallbackNames, internalValues, namedRun, outputName, replayPrefix } from './node-names.js';
 import { retypeGraph as retype } from './retype.js';
 import { tensorFactory } from './tensor-like.js';
 
@@ -105,9 +109,50 @@ export class Symbol implements Tensor {
     return this.transpose();
   }
 
-  /** The name of a variable (empty for computed symbols). */
+  /**
+   * MXNet's `name`: a variable's name, or the name of the node computing
+   * this symbol (`fc1`, or MXNet's automatic `fullyconnected0`; '' for a
+   * node made inside a traced block).
+   */
   get name(): string {
-    return this.value.name;
+    return this.value.producer ? this.value.producer.name : this.value.name;
+  }
+
+  /**
+   * MXNet's `list_outputs()`: this symbol's output name (`['fc1_output']`;
+   * a variable's is its name).
+   */
+  listOutputs(): string[] {
+    return [outputName(this.value)];
+  }
+
+  /**
+   * MXNet's `get_internals()`: every node this symbol is computed from,
+   * variables included, as a group in MXNet's order, each output named as
+   * `listOutputs` names it (`data`, `fc1_weight`, `fc1_bias`, `fc1_output`).
+   *
+   * ```ts
+   * const feature = symbol.getInternals().get('flatten0_output');
+   * ```
+   */
+  getInternals(): SymbolGroup {
+    return internalsOf([this]);
+  }
+
+  /** Alias of `getInternals` (MXNet's spelling). */
+  get_internals(): SymbolGroup {
+    return this.getInternals();
+  }
+
+  /** MXNet's `get_children()`: the inputs of the node computing this symbol as a group, null for a variable. */
+  getChildren(): SymbolGroup | null {
+    const p = this.value.producer;
+    return p ? new SymbolGroup(p.inputs.map((v) => new Symbol(v))) : null;
+  }
+
+  /** MXNet's `sym[key]`: output `key` by name or position (a symbol has one: `get(0)`, `get('fc1_output')`). */
+  get(key: string | number): Symbol {
+    return pick([this], key);
   }
 
   /** Reading values while tracing is an error explaining data-dependent control flow. */
@@ -172,7 +217,7 @@ export class Symbol implements Tensor {
   }
 
   toString(): string {
-    return `<Symbol ${this.value.name || this.value.producer?.op || 'const'} ${this.dtype}[${this.value.type.shape.join(', ')}]>`;
+    return `<Symbol ${this.name || this.value.producer?.op || 'const'} ${this.dtype}[${this.value.type.shape.join(', ')}]>`;
   }
 }
 
@@ -195,6 +240,106 @@ function getCast(): OpDef {
 /** True for symbols. */
 export function isSymbol(x: unknown): x is Symbol {
   return x instanceof Symbol;
+}
+
+/**
+ * Several symbols as one, MXNet's grouped symbol (`sym.Group`,
+ * `getInternals()`): an array of symbols (what `SymbolBlock(outputs, inputs)`,
+ * `Module` and `Symbol.eval` take) with MXNet's `list_outputs` and, for
+ * MXNet's `group['name']` (TypeScript has no string index), `get(name)`;
+ * `group[i]` and `get(i)` index by position.
+ *
+ * ```ts
+ * const internals = symbol.getInternals();
+ * internals.listOutputs();             // ['data', 'fc1_weight', 'fc1_bias', 'fc1_output', ...]
+ * const feature = internals.get('flatten0_output');
+ * ```
+ */
+export class SymbolGroup extends Array<Symbol> {
+  /** Array methods (`map`, `filter`, `slice`) give plain arrays. */
+  static override get [globalThis.Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  constructor(symbols: Symbol[] | number = []) {
+    super();
+    if (Array.isArray(symbols)) this.push(...symbols);
+  }
+
+  /** The output names (see `Symbol.listOutputs`), in order. */
+  listOutputs(): string[] {
+    const names = fallbackNames(this.map((s) => s.value));
+    return this.map((s) => outputName(s.value, names));
+  }
+
+  /** The output `key`: by name (an Error when none or several have it) or by position. */
+  get(key: string | number): Symbol {
+    return pick(this, key, this.listOutputs());
+  }
+
+  /** The variables the outputs depend on, in order of creation. */
+  listArguments(): string[] {
+    return graphOf(...this).inputs.map((v) => v.name);
+  }
+
+  /** Every node the outputs are computed from (see `Symbol.getInternals`). */
+  getInternals(): SymbolGroup {
+    return internalsOf(this);
+  }
+
+  /** Alias of `getInternals` (MXNet's spelling). */
+  get_internals(): SymbolGroup {
+    return this.getInternals();
+  }
+}
+
+function internalsOf(heads: Symbol[]): SymbolGroup {
+  return new SymbolGroup(internalValues(heads.map((s) => s.value)).map((v) => new Symbol(v)));
+}
+
+/** MXNet's `__getitem__` (python/mxnet/symbol/symbol.py): a name must match exactly one output. */
+function pick(list: Symbol[], key: string | number, names = list.map((s) => outputName(s.value))): Symbol {
+  if (typeof key === 'number') {
+    if (!Number.isInteger(key) || key < 0 || key >= list.length) throw new Error(`Symbol.get: index ${key} is out of range (the symbol has ${list.length} output${list.length === 1 ? '' : 's'})`);
+    return list[key]!;
+  }
+  if (typeof key !== 'string') throw new Error(`Symbol.get: expected an output name or a position, got ${typeof key}`);
+  const at = names.flatMap((n, i) => (n === key ? [i] : []));
+  if (at.length > 1) throw new Error(`Symbol.get: there are multiple outputs with name "${key}" (outputs ${at.join(', ')}; give the nodes distinct names, or index by position)`);
+  if (!at.length) {
+    const near = nearNames(key, names);
+    throw new Error(`Symbol.get: cannot find output that matches name "${key}"${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(', ')}?)` : ''}; the outputs are listOutputs()`);
+  }
+  return list[at[0]!]!;
+}
+
+/** The names closest to `key` (edit distance at most a third of its length, or sharing its node name), at most 5. */
+function nearNames(key: string, names: string[]): string[] {
+  const dist = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_v, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      prev = row;
+    }
+    return prev[b.length]!;
+  };
+  const stem = key.replace(/_output\d*$/, '');
+  return names
+    .map((n) => ({ n, d: dist(key, n) }))
+    .filter(({ n, d }) => d <= Math.max(2, Math.floor(key.length / 3)) || (stem && n.startsWith(`${stem}_`)))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 5)
+    .map(({ n }) => n);
+}
+
+/**
+ * Runs `fn`, the calls replaying one node of a file or graph, so that the
+ * node computing its result is named `name` (no automatic names are used).
+ * Example: `namedCall('fc1', () => F.FullyConnected(x, w, b, { numHidden: 4 }))`.
+ */
+export function namedCall<T>(name: string, fn: () => T): T {
+  return namedRun(name, fn, (r) => (Array.isArray(r) ? r : [r]).filter(isSymbol).map((s) => s.value));
 }
 
 /** The graph computing a symbol from all the variables it depends on. */
@@ -247,26 +392,31 @@ export function setSymbolEvaluator(fn: SymbolEvaluator | null): SymbolEvaluator 
   return old;
 }
 
-/** How many automatic names each operator has handed out (MXNet's NameManager: `fullyconnected0`, `fullyconnected1`). */
-const autoNames = new Map<string, number>();
-
 /**
- * MXNet's symbolic call forms: a `name` option (taken off; symbols here
- * carry no names) and, outside a traced block, the parameters an operator
- * declares (`def.params`) created as variables when the call leaves them
- * out, named `<name>_<input>` (`fc1_weight`, `bn0_moving_mean`), the name
- * being `name` or MXNet's automatic `<operator>N`. Inside a traced block a
- * missing parameter stays an error (the block passes its own).
+ * Takes MXNet's `name` option off a symbolic call's options: `[args, name]`.
+ * Example: `takeName(def, [x, { numHidden: 4, name: 'fc1' }], isSymbol)`.
  */
-function mxnetSymbolArgs(def: OpDef, args: unknown[], isArg: (x: unknown) => boolean): unknown[] {
+function takeName(def: OpDef, args: unknown[], isArg: (x: unknown) => boolean): [unknown[], string | undefined] {
   const last = args[args.length - 1];
   const hasOpts = typeof last === 'object' && last !== null && !Array.isArray(last) && !isArg(last) && !ArrayBuffer.isView(last);
-  let opts = hasOpts ? (last as Record<string, unknown>) : undefined;
-  let name: unknown;
-  if (opts && 'name' in opts) {
-    ({ name, ...opts } = opts);
-    if (typeof name !== 'string' || !name) throw new OpError(def.name, `option 'name' must be a non-empty string, got ${JSON.stringify(name)}`);
-  }
+  if (!hasOpts || !('name' in (last as object))) return [args, undefined];
+  const { name, ...opts } = last as Record<string, unknown>;
+  if (typeof name !== 'string' || !name) throw new OpError(def.name, `option 'name' must be a non-empty string, got ${JSON.stringify(name)}`);
+  return [[...args.slice(0, -1), opts], name];
+}
+
+/**
+ * MXNet's symbolic call forms: outside a traced block, the parameters an
+ * operator declares (`def.params`) created as variables when the call leaves
+ * them out, named `<prefix>_<input>` (`fc1_weight`, `bn0_moving_mean`), the
+ * prefix being the node's name (given, or MXNet's automatic `<operator>N`).
+ * Inside a traced block a missing parameter stays an error (the block
+ * passes its own).
+ */
+function mxnetSymbolArgs(def: OpDef, args: unknown[], isArg: (x: unknown) => boolean, prefix: string | undefined): unknown[] {
+  const last = args[args.length - 1];
+  const hasOpts = typeof last === 'object' && last !== null && !Array.isArray(last) && !isArg(last) && !ArrayBuffer.isView(last);
+  const opts = hasOpts ? (last as Record<string, unknown>) : undefined;
   const rest = hasOpts ? args.slice(0, -1) : args;
   let given = 0;
   while (given < rest.length && isArg(rest[given])) given++;
@@ -282,14 +432,8 @@ function mxnetSymbolArgs(def: OpDef, args: unknown[], isArg: (x: unknown) => boo
       missing.push(input);
     }
   }
-  if (!missing.length) return name === undefined ? args : [...rest, opts];
-  let prefix = name as string | undefined;
-  if (prefix === undefined) {
-    const hint = def.name.toLowerCase();
-    const n = autoNames.get(hint) ?? 0;
-    autoNames.set(hint, n + 1);
-    prefix = `${hint}${n}`;
-  }
+  if (!missing.length) return args;
+  if (!prefix) throw new OpError(def.name, `parameters ${missing.join(', ')} are missing and the call has no name to name them by`);
   const vars = missing.map((input) => {
     const v = Value.input(`${prefix}_${input.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, { dtype: 'float32', shape: [] });
     v.known = false;
@@ -305,11 +449,15 @@ function runCall(c: OpCall): Symbol | Symbol[] {
 
 /** Runs an operator on symbols: the `apply` of the `sym` backend. */
 export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | Symbol[] {
-  const to = def.redirect?.(args);
-  if (to) return runCall(to);
   const f = tensorFactory();
   const isArg = (x: unknown): x is Symbol | object => isSymbol(x) || f.isTensor(x);
-  args = mxnetSymbolArgs(def, args, isArg);
+  let given: string | undefined;
+  [args, given] = takeName(def, args, isArg);
+  // The node's MXNet name (node-names.ts); a redirected call names the node it ends in.
+  const name = callName(def.name, given, getContext().trace !== null);
+  const to = def.redirect?.(args);
+  if (to) return namedCall(name, () => runCall(to));
+  args = mxnetSymbolArgs(def, args, isArg, name || replayPrefix());
   if (def.hostOnly) throw new OpError(def.name, def.hostOnly);
   const { inputs, attrs } = parseCall(def, args, isArg, (t) => symbolDims(def.name, t, f.host));
   const sd = inputs.some((x) => typeof x === 'number')
@@ -322,6 +470,7 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
     // Untyped variables: record the node now, type it when shapes are bound.
     const { list, count } = outputArity(def, attrs);
     const node = Node.create(def.name, values, attrs, Array.from({ length: count }, () => ({ dtype: values[0]!.type.dtype, shape: [] })), currentScope());
+    node.name = name;
     for (const o of node.outputs) o.known = false;
     const syms = node.outputs.map((o) => new Symbol(o));
     return list ? syms : syms[0]!;
@@ -335,6 +484,7 @@ export function symApply(def: OpDef, _name: string, args: unknown[]): Symbol | S
     return outputArity(def, a).list ? syms : syms[0]!;
   }
   const node = Node.create(def.name, values, a, outTypes, currentScope());
+  node.name = name;
   const syms = node.outputs.map((o) => new Symbol(o));
   return outputArity(def, a).list ? syms : syms[0]!;
 }

@@ -261,6 +261,13 @@ def run(op, at, ins):
     if op == 'Flatten': return ins[0].reshape(ins[0].shape[0], -1)
     if op == 'Dropout': return ins[0]
     if op == 'softmax': return softmax(ins[0], at.get('axis', -1))
+    # SoftmaxOutput's forward (softmax_output-inl.h): softmax over axis 1 with multi_output, over the last axis with
+    # preserve_shape, else over every axis but the first; the label is read by the backward only.
+    if op == 'SoftmaxOutput':
+        x = ins[0]
+        if at.get('multi_output', False): return softmax(x, 1)
+        if at.get('preserve_shape', False): return softmax(x, -1)
+        return softmax(x.reshape(x.shape[0], -1), 1).reshape(x.shape)
     if op == 'log_softmax': return np.log(softmax(ins[0], at.get('axis', -1)))
     if op == 'Concat': return np.concatenate(ins, axis=at.get('dim', 1))
     if op == 'Reshape': return reshape(ins[0], at['shape'])

@@ -4,8 +4,10 @@
  * `<prefix>-%04d.params` whose names carry `arg:` / `aux:`. Loading gives
  * gluonc's symbol of the file (every variable a `sym.var`, the parameters'
  * with their shapes from the file; the graph replayed through `sym` by the
- * MXNet reader, training heads included, so a Module trains it) and the two
- * parameter dicts. Saving writes the symbol through the MXNet exporter.
+ * MXNet reader, training heads included, so a Module trains it; each node
+ * keeps the file's name, so `getInternals()` lists MXNet's `flatten0_output`)
+ * and the two parameter dicts. Saving writes the symbol through the MXNet
+ * exporter, each node under its name.
  * Invariants: errors name the file; a variable whose shape the writer needs
  * and cannot tell is an Error naming it.
  */

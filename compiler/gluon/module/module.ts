@@ -21,7 +21,7 @@
 import { NDArray } from '../../engine/ndarray.js';
 import { zeros } from '../../engine/nd.js';
 import { backward as autogradBackward, record } from '../../engine/autograd.js';
-import { graphOf, isSymbol, Symbol } from '../../trace/symbol.js';
+import { graphOf, isSymbol, Symbol, SymbolGroup } from '../../trace/symbol.js';
 import { SymbolBlock } from '../symbol-block.js';
 import { Trainer } from '../trainer.js';
 import { Uniform } from '../init.js';
@@ -138,9 +138,9 @@ export class Module extends BaseModule {
     return this._args.filter((a) => this._aux.has(a));
   }
 
-  /** The output names, as MXNet's `output_names` (`<node>_output`); gluonc's symbols carry no node names, so `output0`, ... */
+  /** The output names, MXNet's `output_names`: the symbol's `listOutputs()` (`softmax_output`). */
   get outputNames(): string[] {
-    return this._outs.map((_o, i) => `output${i}`);
+    return new SymbolGroup(this._outs).listOutputs();
   }
 
   /** The bound block (after bind). */
@@ -249,22 +249,16 @@ export class Module extends BaseModule {
    * (a parameter missing there is an Error unless `allowMissing`, then the
    * initializer's), else with `initializer` (default Uniform(0.01); biases,
    * betas and moving means 0, gammas and moving variances 1, by name).
+   * Entries the symbol lacks are ignored: module.py's `init_params` reads only its own names.
    */
   initParams(options: InitParamsOptions = {}): void {
-    const { initializer = new Uniform(0.01), argParams = null, auxParams = null, allowMissing = false, forceInit = false, allowExtra = false } = checkOptions('Module.initParams', options, KEYS.initParams);
+    const { initializer = new Uniform(0.01), argParams = null, auxParams = null, allowMissing = false, forceInit = false } = checkOptions('Module.initParams', options, KEYS.initParams);
     if (this.paramsInitialized && !forceInit) {
       process.emitWarning('Module.initParams: Parameters already initialized and forceInit=false. initParams call ignored.', 'GluoncWarning');
       return;
     }
     if (!this.binded) throw new Error('Module.initParams: call bind before initializing the parameters');
     const params = this.block.collectParams();
-    for (const [given, names, kind] of [[argParams, this.paramNames, 'argParams'], [auxParams, this.auxNames, 'auxParams']] as const) {
-      if (!given) continue;
-      if (!allowExtra) {
-        const extra = Object.keys(given).filter((k) => !names.includes(k));
-        if (extra.length) throw new Error(`Module.initParams: ${kind} has '${extra[0]}', which is not in the arguments of the symbol (its ${kind === 'argParams' ? 'parameters' : 'auxiliary states'}: ${names.join(', ') || 'none'}); pass allowExtra to ignore it`);
-      }
-    }
     for (const [name, p] of params.entries()) {
       const isAux = this._aux.has(name);
       const cache = isAux ? auxParams : argParams;
@@ -283,9 +277,18 @@ export class Module extends BaseModule {
     this.paramsInitialized = true;
   }
 
-  /** Sets the parameters (MXNet's `set_params`: `initParams` from them, forced, a missing one an Error unless `allowMissing`). */
+  /**
+   * Sets the parameters (MXNet's `set_params`: `initParams` from them, forced, a missing one an Error
+   * unless `allowMissing`, with which module.py copies them as they are, an extra one then an Error unless `allowExtra`).
+   */
   setParams(argParams: ParamDict, auxParams: ParamDict | null = null, options: { allowMissing?: boolean; forceInit?: boolean; allowExtra?: boolean } = {}): void {
     checkOptions('Module.setParams', options, KEYS.setParams);
+    if (options.allowMissing && !options.allowExtra && this.binded) {
+      for (const [given, names, kind] of [[argParams, this.paramNames, 'argParams'], [auxParams ?? {}, this.auxNames, 'auxParams']] as const) {
+        const extra = Object.keys(given).filter((k) => !names.includes(k));
+        if (extra.length) throw new Error(`Module.setParams: ${kind} has '${extra[0]}', which is not in the arguments of the symbol (its ${kind === 'argParams' ? 'parameters' : 'auxiliary states'}: ${names.join(', ') || 'none'}); pass allowExtra to ignore it (MXNet: Find name "${extra[0]}" that is not in the arguments)`);
+      }
+    }
     this.initParams({ argParams, auxParams: auxParams ?? {}, allowMissing: options.allowMissing ?? false, forceInit: options.forceInit ?? true, allowExtra: options.allowExtra ?? false });
   }
 

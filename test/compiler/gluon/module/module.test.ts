@@ -249,9 +249,13 @@ out = [W, B]`,
     assert.throws(() => m.bind({ dataShapes: [['data', [10, -5]]], labelShapes: [['softmax_label', [10]]] }), /dataShapes\[0\] must be \[name, shape\] with a shape of positive integers/);
     m.bind({ dataShapes: [['data', [10, 5]]], labelShapes: [['softmax_label', [10]]] });
     assert.throws(() => m.initParams({ argParams: { fc1_weight: init.fc1_weight! } }), /Module.initParams: fc1_bias is not presented/);
-    assert.throws(() => m.initParams({ argParams: { ...init, fc3_weight: init.fc1_weight! } }), /argParams has 'fc3_weight', which is not in the arguments of the symbol/);
+    // module.py: init_params reads only the module's own names (an extra entry is ignored); set_params with
+    // allow_missing copies the dicts to the executor, whose copy_params_from refuses an extra one unless allow_extra.
+    assert.throws(() => m.setParams({ ...init, fc3_weight: init.fc1_weight! }, null, { allowMissing: true }), /Module.setParams: argParams has 'fc3_weight', which is not in the arguments of the symbol/);
     assert.throws(() => m.initParams({ argParams: { ...init, fc1_weight: nd.zeros([8, 4]) } }), /argParams\['fc1_weight'\] has shape \[8, 4\], the bound symbol needs \[8, 5\]/);
     m.initParams({ argParams: { fc1_weight: init.fc1_weight! }, allowMissing: true });
+    m.setParams({ ...init, fc3_weight: init.fc1_weight! }, null, { allowMissing: true, allowExtra: true });
+    m.initParams({ argParams: { ...init, fc3_weight: init.fc1_weight! }, forceInit: true });
     assert.throws(() => m.backward(), /Module.backward: call forward\(batch, \{ isTrain: true \}\) first/);
     assert.throws(() => m.forward({ data: [] }), /Module.forward: the batch has 0 data array\(s\), the module takes 1 \(data\)/);
     m.forward({ data: [x.sliceAxis(0, 0, 10)], label: [y.sliceAxis(0, 0, 10)] });
