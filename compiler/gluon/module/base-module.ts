@@ -191,7 +191,8 @@ export abstract class BaseModule {
       }
       // MXNet's fit fails here too (next() of an exhausted iterator raises StopIteration).
       if (!nbatch) throw new Error(`${this._what}.fit: the training data gave no batch in epoch ${epoch} (an exhausted iterator? call trainData.reset() first)`);
-      for (const [name, val] of evalMetric.getNameValue()) this.logger.info(`Epoch[${epoch}] Train-${name}=${fmt(val)}`);
+      // MXNet's fit logs get_global_name_value(): a Speedometer's resetLocal() between batches leaves the epoch's value.
+      for (const [name, val] of evalMetric.getGlobalNameValue()) this.logger.info(`Epoch[${epoch}] Train-${name}=${fmt(val)}`);
       this.logger.info(`Epoch[${epoch}] Time cost=${((Date.now() - tic) / 1000).toFixed(3)}`);
       const [arg, aux] = this.getParams();
       for (const cb of list(o.epochEndCallback)) cb(epoch, this.symbol, arg, aux);

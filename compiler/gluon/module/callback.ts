@@ -2,10 +2,6 @@
  * MXNet 1.x's `mx.callback` (python/mxnet/callback.py): `Speedometer`, which
  * logs the speed and the metric every `frequent` batches, and
  * `doCheckpoint`, which saves a checkpoint every `period` epochs.
- * Departure: gluonc's metrics have one accumulator, so `autoReset` does not
- * reset the metric between reports (MXNet's `reset_local` keeps the epoch's
- * global value; resetting ours would lose it): the values logged are the
- * epoch's running ones.
  */
 import type { EvalMetric } from '../metric/index.js';
 import { saveCheckpoint, type ParamDict } from './checkpoint.js';
@@ -21,6 +17,10 @@ export interface BatchEndParam {
 
 /**
  * Logs `Epoch[e] Batch [a-b]\tSpeed: s samples/sec\t<metric>=<value>` every `frequent` batches.
+ * With `autoReset` (the default) it then calls the metric's `resetLocal()`,
+ * so each line shows the batches since the last one (`[a-b]`) while the
+ * metric's global value, which `fit` logs at the epoch's end, keeps the
+ * whole epoch; without it each line shows the epoch so far (`[0-b]`).
  *
  * ```ts
  * m.fit(it, { numEpoch: 5, batchEndCallback: callback.Speedometer(64, 100) });
@@ -46,6 +46,7 @@ export function Speedometer(batchSize: number, frequent = 50, autoReset = true, 
     const speed = secs > 0 ? (frequent * batchSize) / secs : Infinity;
     if (param.evalMetric) {
       const values = param.evalMetric.getNameValue().map(([n, v]) => `\t${n}=${v.toFixed(6)}`).join('');
+      if (autoReset) param.evalMetric.resetLocal();
       log(`Epoch[${param.epoch}] Batch [${autoReset ? count - frequent : 0}-${count}]\tSpeed: ${speed.toFixed(2)} samples/sec${values}`);
     } else log(`Iter[${param.epoch}] Batch [${count}]\tSpeed: ${speed.toFixed(2)} samples/sec`);
     tic = Date.now();
