@@ -95,7 +95,7 @@ export abstract class EvalMetric {
   }
 
   /** The value of sums (`sum / num`, NaN when `num` is 0); RMSE and Perplexity transform it. */
-  protected valueOf(sum: number, num: number): number {
+  protected valueFrom(sum: number, num: number): number {
     return num === 0 ? NaN : sum / num;
   }
 
@@ -114,12 +114,12 @@ export abstract class EvalMetric {
 
   /** `[name, value]` of the local sums; the value is NaN before any instance was counted. */
   get(): [string, number] | [string[], number[]] {
-    return [this.name, this.valueOf(this.sumMetric, this.numInst)];
+    return [this.name, this.valueFrom(this.sumMetric, this.numInst)];
   }
 
   /** `[name, value]` of the global sums (MXNet 1.x's `get_global`). */
   getGlobal(): [string, number] | [string[], number[]] {
-    return [this.name, this.valueOf(this.globalSumMetric, this.globalNumInst)];
+    return [this.name, this.valueFrom(this.globalSumMetric, this.globalNumInst)];
   }
 
   /** `[[name, value], ...]`. */

@@ -123,7 +123,9 @@ export interface F1Options {
 /**
  * The F1 score over all updates (MXNet 2's `F1`, from true/false
  * positive and negative counts): binary by default, with MXNet's
- * multiclass (argmax, one-hot) and multilabel (threshold) forms.
+ * multiclass (argmax, one-hot) and multilabel (threshold) forms. The
+ * counts are kept twice, as MXNet 1.x's `metrics` / `global_metrics`:
+ * `get()` scores those since `resetLocal()`, `getGlobal()` those since `reset()`.
  *
  * ```ts
  * const f1 = new metric.F1();

@@ -81,8 +81,8 @@ export class RMSE extends MSE {
   }
 
   /** The root of the mean of the sums (the local ones, or the global ones in `getGlobal`). */
-  protected override valueOf(sum: number, num: number): number {
-    return Math.sqrt(super.valueOf(sum, num));
+  protected override valueFrom(sum: number, num: number): number {
+    return Math.sqrt(super.valueFrom(sum, num));
   }
 }
 
@@ -190,14 +190,16 @@ export class Perplexity extends CrossEntropy {
   }
 
   /** `exp` of the mean of the sums (MXNet 1.x's get and get_global alike). */
-  protected override valueOf(sum: number, num: number): number {
-    return Math.exp(super.valueOf(sum, num));
+  protected override valueFrom(sum: number, num: number): number {
+    return Math.exp(super.valueFrom(sum, num));
   }
 }
 
 /**
  * Pearson's correlation of all labels and predictions seen (MXNet 2's
  * `PearsonCorrelation`, Welford's running sums); shapes must be equal.
+ * The sums are kept twice: `get()` reads those since `resetLocal()`,
+ * `getGlobal()` those since `reset()`.
  *
  * ```ts
  * const r = new metric.PearsonCorrelation();
