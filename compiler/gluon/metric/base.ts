@@ -1,7 +1,11 @@
 /**
  * Evaluation metrics (MXNet 2's `gluon.metric`): each accumulates
  * `sumMetric` and `numInst` over `update(labels, preds)` calls and `get()`
- * returns `[name, sumMetric / numInst]` (NaN before any update). Labels and
+ * returns `[name, sumMetric / numInst]` (NaN before any update). MXNet
+ * 1.x's split (python/mxnet/metric.py, 1.6+) is there too: a global pair
+ * `globalSumMetric` / `globalNumInst` accumulates the same updates and is
+ * cleared only by `reset()`, while `resetLocal()` clears the local pair
+ * (`get`); `getGlobal()` reads the global one. Labels and
  * predictions are NDArrays (or nested number lists), one each or as lists
  * of equal length. Values are read to the host and accumulated in float64.
  * Where MXNet would broadcast or clip silently (a label of `[N]` against a
@@ -39,9 +43,13 @@ export function toHost(x: unknown, what: string, metric: string): Host {
 export const shapeText = (s: number[]): string => `[${s.join(', ')}]`;
 
 /**
- * The base of metrics: `update`, `reset`, `get`, `getNameValue`; a
- * subclass accumulates one label/prediction pair (host shape and float64
- * values) in `updateOne`.
+ * The base of metrics: `update`, `reset`, `get`, `getNameValue`, and MXNet
+ * 1.x's `resetLocal`, `getGlobal`, `getGlobalNameValue`; a subclass
+ * accumulates one label/prediction pair (host shape and float64 values)
+ * into `sumMetric` / `numInst` in `updateOne`, and `update` adds what that
+ * pair added to the global pair too. A metric whose sums are not additive
+ * (F1's counts, PearsonCorrelation's moments) keeps global statistics of
+ * its own and overrides `accumulateGlobal`, `resetLocal` and `reset`.
  *
  * ```ts
  * class Count extends metric.EvalMetric {
@@ -54,6 +62,9 @@ export abstract class EvalMetric {
   readonly name: string;
   sumMetric = 0;
   numInst = 0;
+  /** MXNet 1.x's `global_sum_metric` / `global_num_inst`: since the last `reset()`, across `resetLocal()`. */
+  globalSumMetric = 0;
+  globalNumInst = 0;
 
   constructor(...args: KwArgs<['name'], [name: string], {}>) {
     [[this.name]] = bindArgs<[string], {}>(new.target.name, ['name'], args, []);
@@ -64,33 +75,72 @@ export abstract class EvalMetric {
     const ls = wrap(labels);
     const ps = wrap(preds);
     if (ls.length !== ps.length) throw new Error(`${this.constructor.name}.update: ${ls.length} labels but ${ps.length} predictions; give one prediction per label`);
-    ls.forEach((l, i) => this.updateOne(toHost(l, `label ${i}`, this.constructor.name), toHost(ps[i], `prediction ${i}`, this.constructor.name)));
+    ls.forEach((l, i) => this.updatePair(toHost(l, `label ${i}`, this.constructor.name), toHost(ps[i], `prediction ${i}`, this.constructor.name)));
   }
 
-  /** Accumulates one label/prediction pair. */
+  /** `updateOne`, then the same change of the local sums added to the global ones. */
+  protected updatePair(label: Host, pred: Host): void {
+    const [sum, num] = [this.sumMetric, this.numInst];
+    this.updateOne(label, pred);
+    this.accumulateGlobal(this.sumMetric - sum, this.numInst - num);
+  }
+
+  /** Accumulates one label/prediction pair into the local sums. */
   protected abstract updateOne(label: Host, pred: Host): void;
 
-  /** Clears the accumulated result. */
+  /** Adds what one pair added to the local sums to the global ones (MXNet 1.x's `global_sum_metric += ...`). */
+  protected accumulateGlobal(sum: number, num: number): void {
+    this.globalSumMetric += sum;
+    this.globalNumInst += num;
+  }
+
+  /** The value of sums (`sum / num`, NaN when `num` is 0); RMSE and Perplexity transform it. */
+  protected valueFrom(sum: number, num: number): number {
+    return num === 0 ? NaN : sum / num;
+  }
+
+  /** Clears the accumulated result, local and global (MXNet's `reset`). */
   reset(): void {
+    this.resetLocal();
+    this.globalSumMetric = 0;
+    this.globalNumInst = 0;
+  }
+
+  /** Clears the local result only (MXNet 1.x's `reset_local`, as Speedometer's autoReset calls it); the global one stays. */
+  resetLocal(): void {
     this.sumMetric = 0;
     this.numInst = 0;
   }
 
-  /** `[name, value]`; the value is NaN before any instance was counted. */
+  /** `[name, value]` of the local sums; the value is NaN before any instance was counted. */
   get(): [string, number] | [string[], number[]] {
-    return [this.name, this.numInst === 0 ? NaN : this.sumMetric / this.numInst];
+    return [this.name, this.valueFrom(this.sumMetric, this.numInst)];
+  }
+
+  /** `[name, value]` of the global sums (MXNet 1.x's `get_global`). */
+  getGlobal(): [string, number] | [string[], number[]] {
+    return [this.name, this.valueFrom(this.globalSumMetric, this.globalNumInst)];
   }
 
   /** `[[name, value], ...]`. */
   getNameValue(): [string, number][] {
-    const [n, v] = this.get();
-    return Array.isArray(n) ? n.map((x, i) => [x, (v as number[])[i]!]) : [[n, v as number]];
+    return pairs(this.get());
+  }
+
+  /** `[[name, value], ...]` of the global values (MXNet 1.x's `get_global_name_value`). */
+  getGlobalNameValue(): [string, number][] {
+    return pairs(this.getGlobal());
   }
 
   /** `EvalMetric: {name: value}`, as MXNet's `str(metric)`. */
   toString(): string {
     return `EvalMetric: {${this.getNameValue().map(([n, v]) => `'${n}': ${v}`).join(', ')}}`;
   }
+}
+
+/** `[name, value]` or `[names, values]` as `[[name, value], ...]`. */
+function pairs([n, v]: [string, number] | [string[], number[]]): [string, number][] {
+  return Array.isArray(n) ? n.map((x, i) => [x, (v as number[])[i]!]) : [[n, v as number]];
 }
 
 /** One input, or a list of them, as a list. */
@@ -122,7 +172,7 @@ export class Loss extends EvalMetric {
   }
 
   override update(_labels: unknown, preds: MetricInput | MetricInput[]): void {
-    for (const p of wrap(preds)) this.updateOne({ shape: [], v: new Float64Array() }, toHost(p, 'prediction', 'Loss'));
+    for (const p of wrap(preds)) this.updatePair({ shape: [], v: new Float64Array() }, toHost(p, 'prediction', 'Loss'));
   }
 
   protected updateOne(_label: Host, pred: Host): void {
@@ -177,9 +227,18 @@ export class CompositeEvalMetric extends EvalMetric {
     for (const m of this.metrics ?? []) m.reset();
   }
 
+  override resetLocal(): void {
+    for (const m of this.metrics ?? []) m.resetLocal();
+  }
+
   override get(): [string[], number[]] {
-    const pairs = this.metrics.flatMap((m) => m.getNameValue());
-    return [pairs.map(([n]) => n), pairs.map(([, v]) => v)];
+    const all = this.metrics.flatMap((m) => m.getNameValue());
+    return [all.map(([n]) => n), all.map(([, v]) => v)];
+  }
+
+  override getGlobal(): [string[], number[]] {
+    const all = this.metrics.flatMap((m) => m.getGlobalNameValue());
+    return [all.map(([n]) => n), all.map(([, v]) => v)];
   }
 }
 

@@ -123,7 +123,9 @@ export interface F1Options {
 /**
  * The F1 score over all updates (MXNet 2's `F1`, from true/false
  * positive and negative counts): binary by default, with MXNet's
- * multiclass (argmax, one-hot) and multilabel (threshold) forms.
+ * multiclass (argmax, one-hot) and multilabel (threshold) forms. The
+ * counts are kept twice, as MXNet 1.x's `metrics` / `global_metrics`:
+ * `get()` scores those since `resetLocal()`, `getGlobal()` those since `reset()`.
  *
  * ```ts
  * const f1 = new metric.F1();
@@ -135,10 +137,9 @@ export class F1 extends EvalMetric {
   readonly classType: 'binary' | 'multiclass' | 'multilabel';
   readonly threshold: number;
   readonly average: 'micro' | 'macro';
-  private tp: number[] = [];
-  private fp: number[] = [];
-  private fn: number[] = [];
-  private tn: number[] = [];
+  /** The counts since `resetLocal` / `reset` (local) and since `reset` (global). */
+  private counts = noCounts();
+  private globalCounts = noCounts();
 
   constructor(...args: OptionArgs<F1Options, typeof NAME_ARGS>) {
     const options = bindOptions<F1Options>(new.target.name, NAME_ARGS, args);
@@ -182,41 +183,68 @@ export class F1 extends EvalMetric {
         p = Array.from(pred.v, (v) => (v > this.threshold ? 1 : 0));
       }
     }
-    if (this.tp.length === 0) [this.tp, this.fp, this.fn, this.tn] = [0, 1, 2, 3].map(() => new Array<number>(classes).fill(0));
-    else if (this.tp.length !== classes) throw new Error(`F1.update: the number of classes changed from ${this.tp.length} to ${classes}`);
-    l.forEach((lv, i) => {
-      const c = i % classes;
-      const pv = p[i]!;
-      if (pv === 1 && lv === 1) this.tp[c]!++;
-      else if (pv === 1 && lv === 0) this.fp[c]!++;
-      else if (pv === 0 && lv === 1) this.fn[c]!++;
-      else if (pv === 0 && lv === 0) this.tn[c]!++;
-    });
-    const total = this.tp[0]! + this.fp[0]! + this.fn[0]! + this.tn[0]!;
+    const known = this.globalCounts.tp.length;
+    if (known && known !== classes) throw new Error(`F1.update: the number of classes changed from ${known} to ${classes}`);
+    for (const c of [this.counts, this.globalCounts]) tally(c, l, p, classes);
+    [this.sumMetric, this.numInst] = this.score(this.counts);
+  }
+
+  /** The global sums from the global counts (MXNet 1.x's `global_metrics`), not from the local sums' change. */
+  protected override accumulateGlobal(): void {
+    [this.globalSumMetric, this.globalNumInst] = this.score(this.globalCounts);
+  }
+
+  /** `[f * total, total]` of counts (MXNet's `sum_metric = fscore * total_examples`). */
+  private score(c: Counts): [number, number] {
+    const total = c.tp[0]! + c.fp[0]! + c.fn[0]! + c.tn[0]!;
     const sum = (a: number[]) => a.reduce((s, x) => s + x, 0);
     let f: number;
     if (this.average === 'micro') {
-      const prec = sum(this.tp) / Math.max(sum(this.tp) + sum(this.fp), 1e-12);
-      const rec = sum(this.tp) / Math.max(sum(this.tp) + sum(this.fn), 1e-12);
+      const prec = sum(c.tp) / Math.max(sum(c.tp) + sum(c.fp), 1e-12);
+      const rec = sum(c.tp) / Math.max(sum(c.tp) + sum(c.fn), 1e-12);
       f = prec + rec > 0 ? (2 * prec * rec) / (prec + rec) : 0;
     } else {
-      f = this.tp.reduce((s, tp, c) => {
-        const prec = tp / Math.max(tp + this.fp[c]!, 1e-12);
-        const rec = tp / Math.max(tp + this.fn[c]!, 1e-12);
+      f = c.tp.reduce((s, tp, k) => {
+        const prec = tp / Math.max(tp + c.fp[k]!, 1e-12);
+        const rec = tp / Math.max(tp + c.fn[k]!, 1e-12);
         return s + (2 * prec * rec) / Math.max(prec + rec, 1e-12);
-      }, 0) / classes;
+      }, 0) / c.tp.length;
     }
-    this.sumMetric = f * total;
-    this.numInst = total;
+    return [f * total, total];
+  }
+
+  override resetLocal(): void {
+    super.resetLocal();
+    this.counts = noCounts();
   }
 
   override reset(): void {
     super.reset();
-    this.tp = [];
-    this.fp = [];
-    this.fn = [];
-    this.tn = [];
+    this.globalCounts = noCounts();
   }
+}
+
+/** True/false positive and negative counts per class. */
+interface Counts {
+  tp: number[];
+  fp: number[];
+  fn: number[];
+  tn: number[];
+}
+
+const noCounts = (): Counts => ({ tp: [], fp: [], fn: [], tn: [] });
+
+/** Adds 0/1 labels `l` and predictions `p` (class `i % classes` at `i`) to `c`. */
+function tally(c: Counts, l: number[], p: number[], classes: number): void {
+  if (c.tp.length === 0) [c.tp, c.fp, c.fn, c.tn] = [0, 1, 2, 3].map(() => new Array<number>(classes).fill(0));
+  l.forEach((lv, i) => {
+    const k = i % classes;
+    const pv = p[i]!;
+    if (pv === 1 && lv === 1) c.tp[k]!++;
+    else if (pv === 1 && lv === 0) c.fp[k]!++;
+    else if (pv === 0 && lv === 1) c.fn[k]!++;
+    else if (pv === 0 && lv === 0) c.tn[k]!++;
+  });
 }
 
 function oneHot(c: number, n: number): number[] {

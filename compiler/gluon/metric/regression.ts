@@ -80,8 +80,9 @@ export class RMSE extends MSE {
     checkOptions('RMSE', options, ['name']);
   }
 
-  override get(): [string, number] {
-    return [this.name, this.numInst === 0 ? NaN : Math.sqrt(this.sumMetric / this.numInst)];
+  /** The root of the mean of the sums (the local ones, or the global ones in `getGlobal`). */
+  protected override valueFrom(sum: number, num: number): number {
+    return Math.sqrt(super.valueFrom(sum, num));
   }
 }
 
@@ -188,14 +189,17 @@ export class Perplexity extends CrossEntropy {
     super(...(args as unknown as OptionArgs<CrossEntropyOptions, typeof CROSS_ENTROPY_ARGS>));
   }
 
-  override get(): [string, number] {
-    return [this.name, this.numInst === 0 ? NaN : Math.exp(this.sumMetric / this.numInst)];
+  /** `exp` of the mean of the sums (MXNet 1.x's get and get_global alike). */
+  protected override valueFrom(sum: number, num: number): number {
+    return Math.exp(super.valueFrom(sum, num));
   }
 }
 
 /**
  * Pearson's correlation of all labels and predictions seen (MXNet 2's
  * `PearsonCorrelation`, Welford's running sums); shapes must be equal.
+ * The sums are kept twice: `get()` reads those since `resetLocal()`,
+ * `getGlobal()` those since `reset()`.
  *
  * ```ts
  * const r = new metric.PearsonCorrelation();
@@ -204,12 +208,9 @@ export class Perplexity extends CrossEntropy {
  * ```
  */
 export class PearsonCorrelation extends EvalMetric {
-  private n = 0;
-  private meanL = 0;
-  private meanP = 0;
-  private sseL = 0;
-  private sseP = 0;
-  private cov = 0;
+  /** Running moments since `resetLocal` / `reset` (local) and since `reset` (global). */
+  private moments = noMoments();
+  private globalMoments = noMoments();
 
   constructor(...args: OptionArgs<{ name?: string }, typeof NAME_ARGS>) {
     const options = bindOptions<{ name?: string }>(new.target.name, NAME_ARGS, args);
@@ -222,32 +223,60 @@ export class PearsonCorrelation extends EvalMetric {
       throw new Error(`PearsonCorrelation.update: label of shape ${shapeText(label.shape)} does not match prediction of shape ${shapeText(pred.shape)}`);
     }
     this.numInst += 1;
-    // MXNet's order: the label's running mean, then the co-moment with the new label mean and the old prediction mean, then the prediction's.
-    const welford = (x: Float64Array, count: number, mean: number, m2: number): [number, number, number] => {
-      const c = count + x.length;
-      let delta = 0;
-      for (const v of x) delta += (v - mean) / c;
-      const m = mean + delta;
-      let s = m2;
-      for (const v of x) s += (v - mean) * (v - m);
-      return [c, m, s];
-    };
-    const [n, ml, sl] = welford(label.v, this.n, this.meanL, this.sseL);
-    [this.meanL, this.sseL] = [ml, sl];
-    for (let i = 0; i < label.v.length; i++) this.cov += (label.v[i]! - this.meanL) * (pred.v[i]! - this.meanP);
-    const [, mp, sp] = welford(pred.v, this.n, this.meanP, this.sseP);
-    [this.n, this.meanP, this.sseP] = [n, mp, sp];
+    for (const m of [this.moments, this.globalMoments]) addMoments(m, label.v, pred.v);
+  }
+
+  override resetLocal(): void {
+    super.resetLocal();
+    this.moments = noMoments();
   }
 
   override reset(): void {
     super.reset();
-    this.n = this.meanL = this.meanP = this.sseL = this.sseP = this.cov = 0;
+    this.globalMoments = noMoments();
   }
 
   override get(): [string, number] {
-    if (this.numInst === 0) return [this.name, NaN];
-    const n = this.n;
-    return [this.name, this.cov / ((n - 1) * Math.sqrt(this.sseP / (n - 1)) * Math.sqrt(this.sseL / (n - 1)))];
+    return [this.name, this.numInst === 0 ? NaN : correlation(this.moments)];
+  }
+
+  override getGlobal(): [string, number] {
+    return [this.name, this.globalNumInst === 0 ? NaN : correlation(this.globalMoments)];
   }
 }
 
+/** Welford's running means and co-moments of labels and predictions. */
+interface Moments {
+  n: number;
+  meanL: number;
+  meanP: number;
+  sseL: number;
+  sseP: number;
+  cov: number;
+}
+
+const noMoments = (): Moments => ({ n: 0, meanL: 0, meanP: 0, sseL: 0, sseP: 0, cov: 0 });
+
+/** Adds one update to `m`, in MXNet's order: the label's running mean, then the co-moment with the new label mean and the old prediction mean, then the prediction's. */
+function addMoments(m: Moments, label: Float64Array, pred: Float64Array): void {
+  const welford = (x: Float64Array, count: number, mean: number, m2: number): [number, number, number] => {
+    const c = count + x.length;
+    let delta = 0;
+    for (const v of x) delta += (v - mean) / c;
+    const mu = mean + delta;
+    let s = m2;
+    for (const v of x) s += (v - mean) * (v - mu);
+    return [c, mu, s];
+  };
+  const [n, ml, sl] = welford(label, m.n, m.meanL, m.sseL);
+  [m.meanL, m.sseL] = [ml, sl];
+  for (let i = 0; i < label.length; i++) m.cov += (label[i]! - m.meanL) * (pred[i]! - m.meanP);
+  const [, mp, sp] = welford(pred, m.n, m.meanP, m.sseP);
+  [m.n, m.meanP, m.sseP] = [n, mp, sp];
+}
+
+/** MXNet's `cov / ((n - 1) * std_p * std_l)`. */
+function correlation(m: Moments): number {
+  const n = m.n;
+  return m.cov / ((n - 1) * Math.sqrt(m.sseP / (n - 1)) * Math.sqrt(m.sseL / (n - 1)));
+}

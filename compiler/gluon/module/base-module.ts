@@ -17,7 +17,7 @@ import type { DataBatch, DataDesc } from '../data/io.js';
 import type { Optimizer } from '../optimizer/optimizer.js';
 import type { Initializer } from '../init.js';
 import { loadParamsFile, saveParamsFile } from './checkpoint.js';
-import type { BatchEndParam } from './callback.js';
+import { percentF, type BatchEndParam } from './callback.js';
 import { checkOptions } from '../../../runtime/check-options.js';
 
 /** A bound input: `[name, shape]` as MXNet's tuples, or a DataDesc. */
@@ -118,7 +118,6 @@ export type DataIter = Iterable<DataBatch> & { reset?(): void };
 
 export const list = <T>(x: T | T[] | undefined | null): T[] => (x === undefined || x === null ? [] : Array.isArray(x) ? x : [x]);
 export const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(6) : String(v));
 
 /**
  * The shared part of MXNet's modules: subclasses implement binding,
@@ -191,13 +190,14 @@ export abstract class BaseModule {
       }
       // MXNet's fit fails here too (next() of an exhausted iterator raises StopIteration).
       if (!nbatch) throw new Error(`${this._what}.fit: the training data gave no batch in epoch ${epoch} (an exhausted iterator? call trainData.reset() first)`);
-      for (const [name, val] of evalMetric.getNameValue()) this.logger.info(`Epoch[${epoch}] Train-${name}=${fmt(val)}`);
+      // MXNet's fit logs get_global_name_value(): a Speedometer's resetLocal() between batches leaves the epoch's value.
+      for (const [name, val] of evalMetric.getGlobalNameValue()) this.logger.info(`Epoch[${epoch}] Train-${name}=${percentF(val)}`);
       this.logger.info(`Epoch[${epoch}] Time cost=${((Date.now() - tic) / 1000).toFixed(3)}`);
       const [arg, aux] = this.getParams();
       for (const cb of list(o.epochEndCallback)) cb(epoch, this.symbol, arg, aux);
       if (o.evalData) {
         const res = this.score(o.evalData, validationMetric, { batchEndCallback: o.evalBatchEndCallback, scoreEndCallback: o.evalEndCallback, epoch });
-        for (const [name, val] of res) this.logger.info(`Epoch[${epoch}] Validation-${name}=${fmt(val)}`);
+        for (const [name, val] of res) this.logger.info(`Epoch[${epoch}] Validation-${name}=${percentF(val)}`);
       }
       trainData.reset?.();
     }

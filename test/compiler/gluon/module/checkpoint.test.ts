@@ -117,7 +117,7 @@ describe('model checkpoints and mod callbacks', () => {
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('cb-')).sort(), ['cb-0002.params', 'cb-symbol.json']);
     // nbatch 0 starts the clock; 2 and 4 report, each epoch.
     assert.equal(lines.length, 6);
-    assert.match(lines[0]!, /^Epoch\[0\] Batch \[0-2\]\tSpeed: (\d+\.\d{2}|Infinity) samples\/sec\taccuracy=\d\.\d{6}$/);
+    assert.match(lines[0]!, /^Epoch\[0\] Batch \[0-2\]\tSpeed: (\d+\.\d{2}|inf) samples\/sec\taccuracy=\d\.\d{6}$/);
   });
 
   it('Errors name the file, the epoch, or the input whose shape is unknown', () => {
