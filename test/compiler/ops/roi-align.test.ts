@@ -82,21 +82,28 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
     }
   }
 
-  it('the data gradient equals central finite differences in float64 (aligned, position-sensitive, sampleRatio 2)', () => {
-    const opts: Opts = { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2, positionSensitive: true, aligned: true };
-    const shape = [2, 8, 7, 9];
-    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
-    const gy = nd.array(wave(ROIS.length * 2 * 4, 5), { shape: [ROIS.length, 2, 2, 2], dtype: 'float64' });
-    const { fd, analytic } = directionalDerivative(
-      shape,
-      wave(shape.reduce((p, q) => p * q), 2),
-      (x) => nd.sum(nd.mul(npx.roiAlign(x, rois, [2, 2], 0.5, 2, true, true), gy)),
-      (x) => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy)),
-      1e-4,
-    );
-    assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
-    assert.ok(Math.abs(analytic) > 1e-3, 'the direction reaches the pooled channels');
-  });
+  // The data gradient against central finite differences in float64: npx.roiAlign's positional form evaluated, nd.contrib.ROIAlign's gradient.
+  const FD: [title: string, opts: Opts, shape: number[], positional: [number, boolean, boolean], gyShape: number[], reaches: string][] = [
+    ['the data gradient equals central finite differences in float64 (aligned, position-sensitive, sampleRatio 2)',
+      { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2, positionSensitive: true, aligned: true }, [2, 8, 7, 9], [2, true, true], [ROIS.length, 2, 2, 2], 'the pooled channels'],
+    ["the adaptive grid's data gradient equals central finite differences in float64 (aligned, boxes larger than the map)",
+      { pooledSize: [3, 2], spatialScale: 0.5, aligned: true }, [2, 3, 7, 9], [-1, false, true], [ROIS.length, 3, 3, 2], 'the pooled positions'],
+  ];
+  for (const [title, opts, shape, [ratio, ps, aligned], gyShape, reaches] of FD) {
+    it(title, () => {
+      const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
+      const gy = nd.array(wave(gyShape.reduce((p, q) => p * q), 5), { shape: gyShape, dtype: 'float64' });
+      const { fd, analytic } = directionalDerivative(
+        shape,
+        wave(shape.reduce((p, q) => p * q), 2),
+        (x) => nd.sum(nd.mul(npx.roiAlign(x, rois, opts.pooledSize, opts.spatialScale, ratio, ps, aligned), gy)),
+        (x) => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy)),
+        1e-4,
+      );
+      assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
+      assert.ok(Math.abs(analytic) > 1e-3, `the direction reaches ${reaches}`);
+    });
+  }
 
   it('npx.roiAlign takes MXNet 2\'s positional order and defaults (sampleRatio -1: the adaptive grid); sym.contrib has it', () => {
     const x = nd.array(wave(2 * 3 * 7 * 9), { shape: [2, 3, 7, 9] });
@@ -150,22 +157,6 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
     assert.equal(y.dtype, 'float16');
     const ref = reference(c, xs, Array(y.size).fill(0), y.shape);
     assertClose(y.astype('float32').data() as Float32Array, ref.y, 'float16', 5e-3, 2e-3);
-  });
-
-  it('the adaptive grid\'s data gradient equals central finite differences in float64 (aligned, boxes larger than the map)', () => {
-    const opts: Opts = { pooledSize: [3, 2], spatialScale: 0.5, aligned: true };
-    const shape = [2, 3, 7, 9];
-    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
-    const gy = nd.array(wave(ROIS.length * 3 * 6, 5), { shape: [ROIS.length, 3, 3, 2], dtype: 'float64' });
-    const { fd, analytic } = directionalDerivative(
-      shape,
-      wave(shape.reduce((p, q) => p * q), 2),
-      (x) => nd.sum(nd.mul(npx.roiAlign(x, rois, [3, 2], 0.5, -1, false, true), gy)),
-      (x) => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy)),
-      1e-4,
-    );
-    assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
-    assert.ok(Math.abs(analytic) > 1e-3, 'the direction reaches the pooled positions');
   });
 
   it('refuses bad operands and options by name, with the shapes', () => {
