@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { gluon, nd, npx, sym } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { ROI_ALIGN_REF } from './cases/roi.js';
-import { checkRoiGrad, directionalDerivative, roiReference, wave, type RoiCase } from './roi-check.js';
+import { directionalDerivative, itChecksRoiGrad, roiReference, wave, type RoiCase } from './roi-check.js';
 
 type Opts = { pooledSize: [number, number]; spatialScale: number; sampleRatio?: number; positionSensitive?: boolean; aligned?: boolean };
 
@@ -64,23 +64,14 @@ class Pool extends gluon.HybridBlock {
 describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", function () {
   this.timeout(300_000);
 
-  for (const c of CASES) {
-    for (const dtype of ['float32', 'float64'] as const) {
-      for (const hybrid of [false, true]) {
-        it(`${c.label}, ${dtype}, ${hybrid ? 'hybridized F.contrib.ROIAlign' : 'eager nd.contrib.ROIAlign'}: output and data gradient vs MXNet's loops`, () => {
-          const net = new Pool(c.opts);
-          if (hybrid) net.hybridize();
-          checkRoiGrad(c, {
-            dtype,
-            pool: (x, rois) => (hybrid ? (net.call(x, rois) as nd.NDArray) : nd.contrib.ROIAlign(x, rois, c.opts)),
-            outGrad: (n) => wave(n, 3),
-            reference,
-            tol: dtype === 'float64' ? [1e-10, 1e-12] : [1e-4, 1e-5],
-          });
-        });
-      }
-    }
-  }
+  itChecksRoiGrad(CASES, {
+    names: ['nd.contrib.ROIAlign', 'F.contrib.ROIAlign'],
+    eager: (x, rois, opts) => nd.contrib.ROIAlign(x, rois, opts),
+    block: (opts) => new Pool(opts),
+    outGrad: (n) => wave(n, 3),
+    reference,
+    tol: (dtype) => (dtype === 'float64' ? [1e-10, 1e-12] : [1e-4, 1e-5]),
+  });
 
   // The data gradient against central finite differences in float64: npx.roiAlign's positional form evaluated, nd.contrib.ROIAlign's gradient.
   const FD: [title: string, opts: Opts, shape: number[], positional: [number, boolean, boolean], gyShape: number[], reaches: string][] = [

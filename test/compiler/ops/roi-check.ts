@@ -5,7 +5,7 @@
  * it, and the directional central finite difference in float64.
  */
 import assert from 'node:assert/strict';
-import { autograd, nd } from 'gluonc';
+import { autograd, type gluon, nd } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 
@@ -52,12 +52,45 @@ export interface RoiGradRun<O> {
   tol: [rtol: number, atol: number];
 }
 
+/** An ROI operator as the fixed cases run it: its two names in the titles, eager and as a block to hybridize, and the check's terms. */
+export interface RoiOp<O> {
+  /** `nd.ROIPooling` style and `F.ROIPooling` style, for the titles. */
+  names: [eager: string, hybrid: string];
+  eager: (x: nd.NDArray, rois: nd.NDArray, opts: O) => nd.NDArray;
+  /** A HybridBlock applying the operator with `opts` to (data, rois). */
+  block: (opts: O) => gluon.HybridBlock;
+  outGrad: RoiGradRun<O>['outGrad'];
+  reference: RoiGradRun<O>['reference'];
+  tol: (dtype: 'float32' | 'float64') => [rtol: number, atol: number];
+}
+
+/** One test per case, dtype (float32, float64) and form (eager, hybridized): `checkRoiGrad` against MXNet's loops. */
+export function itChecksRoiGrad<O>(cases: readonly RoiCase<O>[], op: RoiOp<O>): void {
+  for (const c of cases) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const hybrid of [false, true]) {
+        it(`${c.label}, ${dtype}, ${hybrid ? `hybridized ${op.names[1]}` : `eager ${op.names[0]}`}: output and data gradient vs MXNet's loops`, () => {
+          const net = op.block(c.opts);
+          if (hybrid) net.hybridize();
+          checkRoiGrad(c, {
+            dtype,
+            pool: (x, rois) => (hybrid ? (net.call(x, rois) as nd.NDArray) : op.eager(x, rois, c.opts)),
+            outGrad: op.outGrad,
+            reference: op.reference,
+            tol: op.tol(dtype),
+          });
+        });
+      }
+    }
+  }
+}
+
 /**
  * Pools case `c` under autograd.record with `sum(y * gy)` as the loss and
  * compares the output and the data's gradient with the reference; the
  * boxes' gradient must be 0 (MXNet's backward writes zeros for them).
  */
-export function checkRoiGrad<O>(c: RoiCase<O>, run: RoiGradRun<O>): void {
+function checkRoiGrad<O>(c: RoiCase<O>, run: RoiGradRun<O>): void {
   const { dtype, tol: [rtol, atol] } = run;
   const xs = c.x ?? wave(c.shape.reduce((p, q) => p * q));
   const x = nd.array(xs, { shape: c.shape, dtype });

@@ -16,7 +16,7 @@ import { autograd, gluon, nd, npx } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 import { ROI_POOL_REF } from './cases/roi.js';
-import { checkRoiGrad, directionalDerivative, roiReference, wave, type RoiCase } from './roi-check.js';
+import { directionalDerivative, itChecksRoiGrad, roiReference, wave, type RoiCase } from './roi-check.js';
 
 type Opts = { pooledSize: [number, number]; spatialScale: number };
 
@@ -94,24 +94,15 @@ class Pool extends gluon.HybridBlock {
 describe("ROIPooling's gradient: MXNet's backward to each bin's first maximum", function () {
   this.timeout(300_000);
 
-  for (const c of CASES) {
-    for (const dtype of ['float32', 'float64'] as const) {
-      for (const hybrid of [false, true]) {
-        it(`${c.label}, ${dtype}, ${hybrid ? 'hybridized F.ROIPooling' : 'eager nd.ROIPooling'}: output and data gradient vs MXNet's loops`, () => {
-          const net = new Pool(c.opts);
-          if (hybrid) net.hybridize();
-          checkRoiGrad(c, {
-            dtype,
-            pool: (x, rois) => (hybrid ? (net.call(x, rois) as nd.NDArray) : nd.ROIPooling(x, rois, c.opts)),
-            // Distinct output gradients, so a gradient sent to the wrong bin's maximum shows.
-            outGrad: (n) => wave(n, 3).map((v, i) => v + i),
-            reference,
-            tol: dtype === 'float64' ? [1e-6, 1e-7] : [1e-5, 1e-5],
-          });
-        });
-      }
-    }
-  }
+  itChecksRoiGrad(CASES, {
+    names: ['nd.ROIPooling', 'F.ROIPooling'],
+    eager: (x, rois, opts) => nd.ROIPooling(x, rois, opts),
+    block: (opts) => new Pool(opts),
+    // Distinct output gradients, so a gradient sent to the wrong bin's maximum shows.
+    outGrad: (n) => wave(n, 3).map((v, i) => v + i),
+    reference,
+    tol: (dtype) => (dtype === 'float64' ? [1e-6, 1e-7] : [1e-5, 1e-5]),
+  });
 
   it('the tie rule is the first maximum: the gradient of the ties bin lands on (0, 0), not (0, 2) or (1, 0)', () => {
     const x = nd.array(TIES, { shape: [1, 1, 4, 6] });
