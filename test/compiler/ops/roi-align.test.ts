@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { gluon, nd, npx, sym } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { ROI_ALIGN_REF } from './cases/roi.js';
-import { directionalDerivative, itChecksRoiGrad, roiReference, wave, type RoiCase } from './roi-check.js';
+import { directionalDerivative, itChecksRoiGrad, RoiBlock, roiReference, wave, type RoiCase } from './roi-check.js';
 
 type Opts = { pooledSize: [number, number]; spatialScale: number; sampleRatio?: number; positionSensitive?: boolean; aligned?: boolean };
 
@@ -52,14 +52,7 @@ const CASES: Case[] = [
 const reference = (c: Case, x: number[], gy: number[], outShape: number[]): { y: number[]; gx: number[] } =>
   roiReference(ROI_ALIGN_REF, 'roi_align(a, b, roi_align_params(args, attrs), c)', c, x, gy, outShape);
 
-class Pool extends gluon.HybridBlock {
-  constructor(private readonly opts: Opts) {
-    super();
-  }
-  override hybridForward(F: gluon.F, x: gluon.Tensor, r: gluon.Tensor): gluon.Tensor {
-    return F.contrib.ROIAlign(x, r, this.opts);
-  }
-}
+const hybridOp = (F: gluon.F, x: gluon.Tensor, r: gluon.Tensor, opts: Opts): gluon.Tensor => F.contrib.ROIAlign(x, r, opts);
 
 describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", function () {
   this.timeout(300_000);
@@ -67,7 +60,7 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
   itChecksRoiGrad(CASES, {
     names: ['nd.contrib.ROIAlign', 'F.contrib.ROIAlign'],
     eager: (x, rois, opts) => nd.contrib.ROIAlign(x, rois, opts),
-    block: (opts) => new Pool(opts),
+    hybrid: hybridOp,
     outGrad: (n) => wave(n, 3),
     reference,
     tol: (dtype) => (dtype === 'float64' ? [1e-10, 1e-12] : [1e-4, 1e-5]),
@@ -125,7 +118,7 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
         ['plain', { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }, { pooled_size: '(2, 3)', spatial_scale: '0.5', sample_ratio: '2', position_sensitive: 'False' }],
         ['ps', { pooledSize: [2, 2], spatialScale: 0.25, positionSensitive: true, aligned: true }, { pooled_size: '(2, 2)', spatial_scale: '0.25', sample_ratio: '-1', position_sensitive: 'True', aligned: 'True' }],
       ] as [string, Opts, Record<string, string>][]) {
-        const net = new Pool(opts);
+        const net = new RoiBlock(hybridOp, opts);
         net.hybridize();
         const want = net.call(x, rois) as nd.NDArray;
         const { symbolFile, paramsFile } = net.export(join(dir, name), { format: 'mxnet' });

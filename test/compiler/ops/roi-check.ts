@@ -5,7 +5,7 @@
  * it, and the directional central finite difference in float64.
  */
 import assert from 'node:assert/strict';
-import { autograd, type gluon, nd } from 'gluonc';
+import { autograd, gluon, nd } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 
@@ -52,13 +52,26 @@ export interface RoiGradRun<O> {
   tol: [rtol: number, atol: number];
 }
 
+/** A HybridBlock applying an ROI operator `op(F, data, rois, opts)`. */
+export class RoiBlock<O> extends gluon.HybridBlock {
+  constructor(
+    readonly op: (F: gluon.F, x: gluon.Tensor, rois: gluon.Tensor, opts: O) => gluon.Tensor,
+    private readonly opts: O,
+  ) {
+    super();
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor, r: gluon.Tensor): gluon.Tensor {
+    return this.op(F, x, r, this.opts);
+  }
+}
+
 /** An ROI operator as the fixed cases run it: its two names in the titles, eager and as a block to hybridize, and the check's terms. */
 export interface RoiOp<O> {
   /** `nd.ROIPooling` style and `F.ROIPooling` style, for the titles. */
   names: [eager: string, hybrid: string];
   eager: (x: nd.NDArray, rois: nd.NDArray, opts: O) => nd.NDArray;
-  /** A HybridBlock applying the operator with `opts` to (data, rois). */
-  block: (opts: O) => gluon.HybridBlock;
+  /** The operator in a HybridBlock's hybridForward (a RoiBlock runs it). */
+  hybrid: RoiBlock<O>['op'];
   outGrad: RoiGradRun<O>['outGrad'];
   reference: RoiGradRun<O>['reference'];
   tol: (dtype: 'float32' | 'float64') => [rtol: number, atol: number];
@@ -70,7 +83,7 @@ export function itChecksRoiGrad<O>(cases: readonly RoiCase<O>[], op: RoiOp<O>): 
     for (const dtype of ['float32', 'float64'] as const) {
       for (const hybrid of [false, true]) {
         it(`${c.label}, ${dtype}, ${hybrid ? `hybridized ${op.names[1]}` : `eager ${op.names[0]}`}: output and data gradient vs MXNet's loops`, () => {
-          const net = op.block(c.opts);
+          const net = new RoiBlock(op.hybrid, c.opts);
           if (hybrid) net.hybridize();
           checkRoiGrad(c, {
             dtype,
