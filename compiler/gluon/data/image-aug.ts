@@ -49,6 +49,14 @@ export function pyJson(v: unknown): string {
   return v === undefined ? 'null' : JSON.stringify(v);
 }
 
+/** An augmenter's kwargs as `dumps` writes them: NDArrays and typed arrays as plain lists (Augmenter and DetAugmenter). */
+export function plainKwargs(kwargs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, v instanceof NDArray ? v.toArray() : ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v]));
+}
+
+/** `json.dumps([class name lowercased, kwargs])` (Augmenter and DetAugmenter). */
+export const dumpsJson = (aug: object, kwargs: Record<string, unknown>): string => pyJson([aug.constructor.name.toLowerCase(), kwargs]);
+
 /**
  * The base class (MXNet's `Augmenter`): `call(src)` transforms one HWC
  * image; `dumps()` describes it as image.py's JSON `[name, kwargs]`.
@@ -62,12 +70,12 @@ export abstract class Augmenter {
   protected readonly kwargs: Record<string, unknown>;
 
   constructor(kwargs: Record<string, unknown> = {}) {
-    this.kwargs = Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, v instanceof NDArray ? v.toArray() : ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v]));
+    this.kwargs = plainKwargs(kwargs);
   }
 
   /** `json.dumps([class name lowercased, kwargs])`, as MXNet's (SequentialAug/RandomOrderAug: a list of their members' dumps). */
   dumps(): string | unknown[] {
-    return pyJson([this.constructor.name.toLowerCase(), this.kwargs]);
+    return dumpsJson(this, this.kwargs);
   }
 
   /** Transforms one HWC image. */
@@ -254,28 +262,45 @@ function jitterAmount(what: string, name: string, v: unknown): number {
 const symmetric = (a: number): number => -a + 2 * a * nextFloat();
 
 /**
+ * The colour jitters' shared shape (image.py's Brightness/Contrast/Saturation/HueJitterAug):
+ * one amount >= 0 under its MXNet name, and `call(src)` = `adjust(src, 1 + U(-amount, amount))`.
+ */
+export abstract class JitterAug extends Augmenter {
+  /** The amount the subclass names (`brightness`, `contrast`, ...). */
+  protected readonly amount: number;
+
+  protected constructor(cls: string, name: string, args: readonly unknown[]) {
+    const [amount] = bindAug<[number]>(cls, [name], args);
+    super({ [name]: amount });
+    this.amount = jitterAmount(cls, name, amount);
+  }
+
+  /** The colour change by `alpha`. */
+  abstract adjust(src: NDArray, alpha: number): NDArray;
+
+  call(src: NDArray): NDArray {
+    return this.adjust(src, 1 + symmetric(this.amount));
+  }
+}
+
+/**
  * Multiplies by `1 + U(-brightness, brightness)` (MXNet's `BrightnessJitterAug`).
  *
  * ```ts
  * new image.BrightnessJitterAug(0.3).call(img.astype('float32'));
  * ```
  */
-export class BrightnessJitterAug extends Augmenter {
+export class BrightnessJitterAug extends JitterAug {
   readonly brightness: number;
 
   constructor(...args: KwArgs<['brightness'], [brightness: number], {}>) {
-    const [brightness] = bindAug<[number]>('BrightnessJitterAug', ['brightness'], args);
-    super({ brightness });
-    this.brightness = jitterAmount('BrightnessJitterAug', 'brightness', brightness);
+    super('BrightnessJitterAug', 'brightness', args);
+    this.brightness = this.amount;
   }
 
   /** `src * alpha`. */
   adjust(src: NDArray, alpha: number): NDArray {
     return adjust.brightness(src, alpha);
-  }
-
-  call(src: NDArray): NDArray {
-    return this.adjust(src, 1 + symmetric(this.brightness));
   }
 }
 
@@ -286,22 +311,17 @@ export class BrightnessJitterAug extends Augmenter {
  * new image.ContrastJitterAug(0.3).call(img.astype('float32'));
  * ```
  */
-export class ContrastJitterAug extends Augmenter {
+export class ContrastJitterAug extends JitterAug {
   readonly contrast: number;
 
   constructor(...args: KwArgs<['contrast'], [contrast: number], {}>) {
-    const [contrast] = bindAug<[number]>('ContrastJitterAug', ['contrast'], args);
-    super({ contrast });
-    this.contrast = jitterAmount('ContrastJitterAug', 'contrast', contrast);
+    super('ContrastJitterAug', 'contrast', args);
+    this.contrast = this.amount;
   }
 
   /** `src * alpha + (1 - alpha) * mean(0.299 R + 0.587 G + 0.114 B)`. */
   adjust(src: NDArray, alpha: number): NDArray {
     return adjust.contrast(src, alpha);
-  }
-
-  call(src: NDArray): NDArray {
-    return this.adjust(src, 1 + symmetric(this.contrast));
   }
 }
 
@@ -312,22 +332,17 @@ export class ContrastJitterAug extends Augmenter {
  * new image.SaturationJitterAug(0.3).call(img.astype('float32'));
  * ```
  */
-export class SaturationJitterAug extends Augmenter {
+export class SaturationJitterAug extends JitterAug {
   readonly saturation: number;
 
   constructor(...args: KwArgs<['saturation'], [saturation: number], {}>) {
-    const [saturation] = bindAug<[number]>('SaturationJitterAug', ['saturation'], args);
-    super({ saturation });
-    this.saturation = jitterAmount('SaturationJitterAug', 'saturation', saturation);
+    super('SaturationJitterAug', 'saturation', args);
+    this.saturation = this.amount;
   }
 
   /** `src * alpha + (1 - alpha) * (0.299 R + 0.587 G + 0.114 B)` per pixel. */
   adjust(src: NDArray, alpha: number): NDArray {
     return adjust.saturation(src, alpha);
-  }
-
-  call(src: NDArray): NDArray {
-    return this.adjust(src, 1 + symmetric(this.saturation));
   }
 }
 
@@ -364,13 +379,12 @@ const matmul = (a: number[][], b: number[][]): number[][] => a.map((row) => b[0]
  * new image.HueJitterAug(0.1).call(img.astype('float32'));
  * ```
  */
-export class HueJitterAug extends Augmenter {
+export class HueJitterAug extends JitterAug {
   readonly hue: number;
 
   constructor(...args: KwArgs<['hue'], [hue: number], {}>) {
-    const [hue] = bindAug<[number]>('HueJitterAug', ['hue'], args);
-    super({ hue });
-    this.hue = jitterAmount('HueJitterAug', 'hue', hue);
+    super('HueJitterAug', 'hue', args);
+    this.hue = this.amount;
   }
 
   /** `src @ (ITYIQ · rot(alpha π) · TYIQ)ᵀ`, image.py's matrix (computed in float64, applied in the image's dtype). */
@@ -381,7 +395,8 @@ export class HueJitterAug extends Augmenter {
     return mapChannels('HueJitterAug', src, t[0]!.map((_v, i) => t.map((row) => row[i]!)));
   }
 
-  call(src: NDArray): NDArray {
+  /** `adjust(src, U(-hue, hue))`: the angle, not 1 + it. */
+  override call(src: NDArray): NDArray {
     return this.adjust(src, symmetric(this.hue));
   }
 }

@@ -23,10 +23,10 @@ import { NDArray } from '../../engine/ndarray.js';
 import { bindArgs, type KwArgs, type OptionArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import {
-  Augmenter, CastAug, ColorJitterAug, ColorNormalizeAug, ForceResizeAug, HueJitterAug, LightingAug, pyJson, RandomGrayAug, ResizeAug,
+  Augmenter, CastAug, ColorJitterAug, ColorNormalizeAug, dumpsJson, ForceResizeAug, HueJitterAug, LightingAug, plainKwargs, RandomGrayAug, ResizeAug,
 } from './image-aug.js';
 import { fixedCrop } from './image.js';
-import { dataShapeArg } from './image-iter.js';
+import { dataShapeArg, type CreateAugmenterOptions } from './image-iter.js';
 import { flipImage, imageDims, padImage } from './vision-image.js';
 
 /** A detection augmenter or any function from `(image, label)` to `[image, label]` (MXNet calls `aug(src, label)`). */
@@ -86,12 +86,12 @@ export abstract class DetAugmenter {
   protected readonly kwargs: Record<string, unknown>;
 
   constructor(kwargs: Record<string, unknown> = {}) {
-    this.kwargs = Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, v instanceof NDArray ? v.toArray() : ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v]));
+    this.kwargs = plainKwargs(kwargs);
   }
 
   /** `json.dumps([class name lowercased, kwargs])`, as MXNet's (DetBorrowAug, DetRandomSelectAug: a list holding their members' dumps). */
   dumps(): string | unknown[] {
-    return pyJson([this.constructor.name.toLowerCase(), this.kwargs]);
+    return dumpsJson(this, this.kwargs);
   }
 
   /** Transforms one HWC image and its label rows. */
@@ -453,25 +453,11 @@ export function CreateMultiRandCropAugmenter(
 type Channels = number | number[] | NDArray | null;
 
 /** `CreateDetAugmenter`'s options (MXNet's keyword arguments, camelCase). */
-export interface CreateDetAugmenterOptions {
-  dataShape: number[];
-  resize?: number;
+export interface CreateDetAugmenterOptions extends Omit<CreateAugmenterOptions, 'randCrop' | 'randResize'> {
   /** The probability of a random crop (true: 1). */
   randCrop?: number | boolean;
   /** The probability of a random pad (true: 1). */
   randPad?: number | boolean;
-  randGray?: number;
-  randMirror?: boolean;
-  /** `true`: ImageNet's [123.68, 116.28, 103.53]. */
-  mean?: boolean | Channels;
-  /** `true`: ImageNet's [58.395, 57.12, 57.375]. */
-  std?: boolean | Channels;
-  brightness?: number;
-  contrast?: number;
-  saturation?: number;
-  pcaNoise?: number;
-  hue?: number;
-  interMethod?: number;
   minObjectCovered?: number | number[];
   aspectRatioRange?: number | [number, number] | [number, number][];
   areaRange?: number | [number, number] | [number, number][];

@@ -21,25 +21,13 @@ import { bindArgs, type OptionArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import { CreateDetAugmenter, DET_AUG_KEYS, DetAugmenter, runDetAug, type CreateDetAugmenterOptions, type DetAugmenterLike } from './image-det-aug.js';
 import { decodeImage } from './image-decode.js';
-import { dataShapeArg, ImageIter, type ImgListEntry, type LastBatchHandle, type RawSample } from './image-iter.js';
+import { dataShapeArg, ImageIter, type ImageIterSharedOptions, type ImgListEntry, type LastBatchHandle, type RawSample } from './image-iter.js';
 
 /** `ImageDetIter`'s options: its own (MXNet's names, camelCase) and, without `augList`, `CreateDetAugmenter`'s. */
-export interface ImageDetIterOptions extends Omit<CreateDetAugmenterOptions, 'dataShape'> {
-  batchSize: number;
-  dataShape: number[];
-  pathImgrec?: string | null;
-  pathImglist?: string | null;
-  pathRoot?: string | null;
-  pathImgidx?: string | null;
-  shuffle?: boolean;
-  partIndex?: number;
-  numParts?: number;
+export interface ImageDetIterOptions extends Omit<CreateDetAugmenterOptions, 'dataShape'>, ImageIterSharedOptions {
   augList?: DetAugmenterLike[] | null;
-  imglist?: ImgListEntry[] | null;
-  dataName?: string;
   /** The label's name, `'label'` by default (MXNet's). */
   labelName?: string;
-  lastBatchHandle?: LastBatchHandle;
 }
 
 const DET_ITER_ARGS = [

@@ -116,11 +116,10 @@ export type LastBatchHandle = (typeof HANDLES)[number];
 /** An in-memory list entry: `[label..., path]` or `[[labels], path]`. */
 export type ImgListEntry = (number | number[] | string)[];
 
-/** `ImageIter`'s options: its own (MXNet's names, camelCase) and, without `augList`, `CreateAugmenter`'s. */
-export interface ImageIterOptions extends Omit<CreateAugmenterOptions, 'dataShape'> {
+/** The options `ImageIter` and `ImageDetIter` share (MXNet's names, camelCase): the batch, the sources, the part and the names. */
+export interface ImageIterSharedOptions {
   batchSize: number;
   dataShape: number[];
-  labelWidth?: number;
   pathImgrec?: string | null;
   pathImglist?: string | null;
   pathRoot?: string | null;
@@ -128,13 +127,18 @@ export interface ImageIterOptions extends Omit<CreateAugmenterOptions, 'dataShap
   shuffle?: boolean;
   partIndex?: number;
   numParts?: number;
-  augList?: AugmenterLike[] | null;
   imglist?: ImgListEntry[] | null;
   dataName?: string;
   labelName?: string;
+  lastBatchHandle?: LastBatchHandle;
+}
+
+/** `ImageIter`'s options: its own (MXNet's names, camelCase) and, without `augList`, `CreateAugmenter`'s. */
+export interface ImageIterOptions extends Omit<CreateAugmenterOptions, 'dataShape'>, ImageIterSharedOptions {
+  labelWidth?: number;
+  augList?: AugmenterLike[] | null;
   /** The dtype list labels are read in (the batch's labels are float32, as MXNet's). */
   dtype?: 'float32' | 'float64' | 'int32' | 'int64';
-  lastBatchHandle?: LastBatchHandle;
 }
 
 const ITER_ARGS = [

@@ -15,15 +15,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { autograd, gluon, nd, npx, sym } from 'gluonc';
+import { gluon, nd, npx, sym } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
-import { numpyRefs } from '../../helpers/numpy.js';
 import { ROI_ALIGN_REF } from './cases/roi.js';
+import { directionalDerivative, itChecksRoiGrad, RoiBlock, roiReference, wave, type RoiCase } from './roi-check.js';
 
 type Opts = { pooledSize: [number, number]; spatialScale: number; sampleRatio?: number; positionSensitive?: boolean; aligned?: boolean };
-
-/** Deterministic values in [-1, 1). */
-const wave = (n: number, k = 1): number[] => Array.from({ length: n }, (_v, i) => Math.sin(0.7 * i * k + 0.3 * k));
 
 // batch, x1, y1, x2, y2 (image coordinates; scale 0.5 on a 7x9 map): inside, partly and wholly outside, zero-size, the border, batch -1.
 const ROIS = [
@@ -36,12 +33,7 @@ const ROIS = [
   [-1, 2, 2, 10, 10],
 ];
 
-interface Case {
-  label: string;
-  shape: [number, number, number, number];
-  rois: number[][];
-  opts: Opts;
-}
+type Case = RoiCase<Opts>;
 
 const CASES: Case[] = [
   { label: 'sampleRatio 2, not aligned', shape: [2, 3, 7, 9], rois: ROIS, opts: { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 } },
@@ -57,81 +49,45 @@ const CASES: Case[] = [
 ];
 
 /** The reference output and data gradient of `gy` for a float64 job. */
-function reference(c: Case, x: number[], gy: number[], outShape: number[]): { y: number[]; gx: number[] } {
-  const [r] = numpyRefs([
-    {
-      code: `${ROI_ALIGN_REF}\ny, gx = roi_align(a, b, roi_align_params(args, attrs), c)\nout = [y, gx]`,
-      inputs: [
-        { shape: c.shape, dtype: 'float64', data: x },
-        { shape: [c.rois.length, 5], dtype: 'float64', data: c.rois.flat() },
-        { shape: outShape, dtype: 'float64', data: gy },
-      ],
-      attrs: c.opts,
-    },
-  ]);
-  assert.equal(r!.error, undefined, r!.error);
-  return { y: r!.outs[0]!.data as number[], gx: r!.outs[1]!.data as number[] };
-}
+const reference = (c: Case, x: number[], gy: number[], outShape: number[]): { y: number[]; gx: number[] } =>
+  roiReference(ROI_ALIGN_REF, 'roi_align(a, b, roi_align_params(args, attrs), c)', c, x, gy, outShape);
 
-class Pool extends gluon.HybridBlock {
-  constructor(private readonly opts: Opts) {
-    super();
-  }
-  override hybridForward(F: gluon.F, x: gluon.Tensor, r: gluon.Tensor): gluon.Tensor {
-    return F.contrib.ROIAlign(x, r, this.opts);
-  }
-}
+const hybridOp = (F: gluon.F, x: gluon.Tensor, r: gluon.Tensor, opts: Opts): gluon.Tensor => F.contrib.ROIAlign(x, r, opts);
 
 describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", function () {
   this.timeout(300_000);
 
-  for (const c of CASES) {
-    for (const dtype of ['float32', 'float64'] as const) {
-      for (const hybrid of [false, true]) {
-        it(`${c.label}, ${dtype}, ${hybrid ? 'hybridized F.contrib.ROIAlign' : 'eager nd.contrib.ROIAlign'}: output and data gradient vs MXNet's loops`, () => {
-          const xs = wave(c.shape.reduce((p, q) => p * q));
-          const x = nd.array(xs, { shape: c.shape, dtype });
-          const rois = nd.array(c.rois.flat(), { shape: [c.rois.length, 5], dtype });
-          const net = new Pool(c.opts);
-          if (hybrid) net.hybridize();
-          x.attachGrad();
-          rois.attachGrad();
-          let y: nd.NDArray | null = null;
-          let gy: nd.NDArray | null = null;
-          autograd.record(() => {
-            y = hybrid ? (net.call(x, rois) as nd.NDArray) : nd.contrib.ROIAlign(x, rois, c.opts);
-            gy = nd.array(wave(y.size, 3), { shape: y.shape, dtype });
-            return nd.sum(nd.mul(y, gy));
-          }).backward();
-          const ref = reference(c, xs, Array.from(gy!.data() as Float64Array), y!.shape);
-          const [rtol, atol] = dtype === 'float64' ? [1e-10, 1e-12] : [1e-4, 1e-5];
-          assertClose(y!.data() as Float32Array, ref.y, 'output', rtol, atol);
-          assertClose(x.grad.data() as Float32Array, ref.gx, 'data gradient', rtol, atol);
-          // MXNet's backward writes zeros for the boxes.
-          assert.ok(Array.from(rois.grad.data() as Float32Array).every((v) => v === 0), 'rois gradient is 0');
-        });
-      }
-    }
-  }
-
-  it('the data gradient equals central finite differences in float64 (aligned, position-sensitive, sampleRatio 2)', () => {
-    const opts: Opts = { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2, positionSensitive: true, aligned: true };
-    const shape = [2, 8, 7, 9];
-    const n = shape.reduce((p, q) => p * q);
-    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
-    const gy = nd.array(wave(ROIS.length * 2 * 4, 5), { shape: [ROIS.length, 2, 2, 2], dtype: 'float64' });
-    const f = (v: number[]): number => nd.sum(nd.mul(npx.roiAlign(nd.array(v, { shape, dtype: 'float64' }), rois, [2, 2], 0.5, 2, true, true), gy)).item();
-    const x0 = wave(n, 2);
-    const x = nd.array(x0, { shape, dtype: 'float64' });
-    x.attachGrad();
-    autograd.record(() => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy))).backward();
-    const dir = wave(n, 7);
-    const eps = 1e-4;
-    const fd = (f(x0.map((v, i) => v + eps * dir[i]!)) - f(x0.map((v, i) => v - eps * dir[i]!))) / (2 * eps);
-    const analytic = Array.from(x.grad.data() as Float64Array).reduce((s, g, i) => s + g * dir[i]!, 0);
-    assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
-    assert.ok(Math.abs(analytic) > 1e-3, 'the direction reaches the pooled channels');
+  itChecksRoiGrad(CASES, {
+    names: ['nd.contrib.ROIAlign', 'F.contrib.ROIAlign'],
+    eager: (x, rois, opts) => nd.contrib.ROIAlign(x, rois, opts),
+    hybrid: hybridOp,
+    outGrad: (n) => wave(n, 3),
+    reference,
+    tol: (dtype) => (dtype === 'float64' ? [1e-10, 1e-12] : [1e-4, 1e-5]),
   });
+
+  // The data gradient against central finite differences in float64: npx.roiAlign's positional form evaluated, nd.contrib.ROIAlign's gradient.
+  const FD: [title: string, opts: Opts, shape: number[], positional: [number, boolean, boolean], gyShape: number[], reaches: string][] = [
+    ['the data gradient equals central finite differences in float64 (aligned, position-sensitive, sampleRatio 2)',
+      { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2, positionSensitive: true, aligned: true }, [2, 8, 7, 9], [2, true, true], [ROIS.length, 2, 2, 2], 'the pooled channels'],
+    ["the adaptive grid's data gradient equals central finite differences in float64 (aligned, boxes larger than the map)",
+      { pooledSize: [3, 2], spatialScale: 0.5, aligned: true }, [2, 3, 7, 9], [-1, false, true], [ROIS.length, 3, 3, 2], 'the pooled positions'],
+  ];
+  for (const [title, opts, shape, [ratio, ps, aligned], gyShape, reaches] of FD) {
+    it(title, () => {
+      const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
+      const gy = nd.array(wave(gyShape.reduce((p, q) => p * q), 5), { shape: gyShape, dtype: 'float64' });
+      const { fd, analytic } = directionalDerivative(
+        shape,
+        wave(shape.reduce((p, q) => p * q), 2),
+        (x) => nd.sum(nd.mul(npx.roiAlign(x, rois, opts.pooledSize, opts.spatialScale, ratio, ps, aligned), gy)),
+        (x) => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy)),
+        1e-4,
+      );
+      assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
+      assert.ok(Math.abs(analytic) > 1e-3, `the direction reaches ${reaches}`);
+    });
+  }
 
   it('npx.roiAlign takes MXNet 2\'s positional order and defaults (sampleRatio -1: the adaptive grid); sym.contrib has it', () => {
     const x = nd.array(wave(2 * 3 * 7 * 9), { shape: [2, 3, 7, 9] });
@@ -162,7 +118,7 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
         ['plain', { pooledSize: [2, 3], spatialScale: 0.5, sampleRatio: 2 }, { pooled_size: '(2, 3)', spatial_scale: '0.5', sample_ratio: '2', position_sensitive: 'False' }],
         ['ps', { pooledSize: [2, 2], spatialScale: 0.25, positionSensitive: true, aligned: true }, { pooled_size: '(2, 2)', spatial_scale: '0.25', sample_ratio: '-1', position_sensitive: 'True', aligned: 'True' }],
       ] as [string, Opts, Record<string, string>][]) {
-        const net = new Pool(opts);
+        const net = new RoiBlock(hybridOp, opts);
         net.hybridize();
         const want = net.call(x, rois) as nd.NDArray;
         const { symbolFile, paramsFile } = net.export(join(dir, name), { format: 'mxnet' });
@@ -185,25 +141,6 @@ describe("ROIAlign: MXNet's contrib.ROIAlign / npx.roi_align and its gradient", 
     assert.equal(y.dtype, 'float16');
     const ref = reference(c, xs, Array(y.size).fill(0), y.shape);
     assertClose(y.astype('float32').data() as Float32Array, ref.y, 'float16', 5e-3, 2e-3);
-  });
-
-  it('the adaptive grid\'s data gradient equals central finite differences in float64 (aligned, boxes larger than the map)', () => {
-    const opts: Opts = { pooledSize: [3, 2], spatialScale: 0.5, aligned: true };
-    const shape = [2, 3, 7, 9];
-    const n = shape.reduce((p, q) => p * q);
-    const rois = nd.array(ROIS.flat(), { shape: [ROIS.length, 5], dtype: 'float64' });
-    const gy = nd.array(wave(ROIS.length * 3 * 6, 5), { shape: [ROIS.length, 3, 3, 2], dtype: 'float64' });
-    const f = (v: number[]): number => nd.sum(nd.mul(npx.roiAlign(nd.array(v, { shape, dtype: 'float64' }), rois, [3, 2], 0.5, -1, false, true), gy)).item();
-    const x0 = wave(n, 2);
-    const x = nd.array(x0, { shape, dtype: 'float64' });
-    x.attachGrad();
-    autograd.record(() => nd.sum(nd.mul(nd.contrib.ROIAlign(x, rois, opts), gy))).backward();
-    const dir = wave(n, 7);
-    const eps = 1e-4;
-    const fd = (f(x0.map((v, i) => v + eps * dir[i]!)) - f(x0.map((v, i) => v - eps * dir[i]!))) / (2 * eps);
-    const analytic = Array.from(x.grad.data() as Float64Array).reduce((s, g, i) => s + g * dir[i]!, 0);
-    assert.ok(Math.abs(fd - analytic) <= 1e-8 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
-    assert.ok(Math.abs(analytic) > 1e-3, 'the direction reaches the pooled positions');
   });
 
   it('refuses bad operands and options by name, with the shapes', () => {

@@ -16,20 +16,11 @@ import { autograd, gluon, nd, npx } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 import { ROI_POOL_REF } from './cases/roi.js';
+import { directionalDerivative, itChecksRoiGrad, roiReference, wave, type RoiCase } from './roi-check.js';
 
 type Opts = { pooledSize: [number, number]; spatialScale: number };
 
-/** Deterministic values in [-1, 1). */
-const wave = (n: number, k = 1): number[] => Array.from({ length: n }, (_v, i) => Math.sin(0.7 * i * k + 0.3 * k));
-
-interface Case {
-  label: string;
-  shape: [number, number, number, number];
-  rois: number[][];
-  opts: Opts;
-  /** Fixed data (default: wave). */
-  x?: number[];
-}
+type Case = RoiCase<Opts>;
 
 // A 1x1x4x6 map with ties: row 0 holds 5 twice in the first 2x3 bin (at columns 0 and 2), row 1 holds 5 again; 7 sits where two bins overlap.
 const TIES = [
@@ -88,62 +79,22 @@ const CASES: Case[] = [
 ];
 
 /** The reference output and data gradient of `gy` for a float64 job. */
-function reference(c: Case, x: number[], gy: number[], outShape: number[]): { y: number[]; gx: number[] } {
-  const [r] = numpyRefs([
-    {
-      code: `${ROI_POOL_REF}\ny, gx = roi_pool(a, b, roi_pool_params(args, attrs), c)\nout = [y, gx]`,
-      inputs: [
-        { shape: c.shape, dtype: 'float64', data: x },
-        { shape: [c.rois.length, 5], dtype: 'float64', data: c.rois.flat() },
-        { shape: outShape, dtype: 'float64', data: gy },
-      ],
-      attrs: c.opts,
-    },
-  ]);
-  assert.equal(r!.error, undefined, r!.error);
-  return { y: r!.outs[0]!.data as number[], gx: r!.outs[1]!.data as number[] };
-}
+const reference = (c: Case, x: number[], gy: number[], outShape: number[]): { y: number[]; gx: number[] } =>
+  roiReference(ROI_POOL_REF, 'roi_pool(a, b, roi_pool_params(args, attrs), c)', c, x, gy, outShape);
 
-class Pool extends gluon.HybridBlock {
-  constructor(private readonly opts: Opts) {
-    super();
-  }
-  override hybridForward(F: gluon.F, x: gluon.Tensor, r: gluon.Tensor): gluon.Tensor {
-    return F.ROIPooling(x, r, this.opts);
-  }
-}
 
 describe("ROIPooling's gradient: MXNet's backward to each bin's first maximum", function () {
   this.timeout(300_000);
 
-  for (const c of CASES) {
-    for (const dtype of ['float32', 'float64'] as const) {
-      for (const hybrid of [false, true]) {
-        it(`${c.label}, ${dtype}, ${hybrid ? 'hybridized F.ROIPooling' : 'eager nd.ROIPooling'}: output and data gradient vs MXNet's loops`, () => {
-          const xs = c.x ?? wave(c.shape.reduce((p, q) => p * q));
-          const x = nd.array(xs, { shape: c.shape, dtype });
-          const rois = nd.array(c.rois.flat(), { shape: [c.rois.length, 5], dtype });
-          const net = new Pool(c.opts);
-          if (hybrid) net.hybridize();
-          x.attachGrad();
-          rois.attachGrad();
-          let y: nd.NDArray | null = null;
-          let gy: nd.NDArray | null = null;
-          autograd.record(() => {
-            y = hybrid ? (net.call(x, rois) as nd.NDArray) : nd.ROIPooling(x, rois, c.opts);
-            // Distinct output gradients, so a gradient sent to the wrong bin's maximum shows.
-            gy = nd.array(wave(y.size, 3).map((v, i) => v + i), { shape: y.shape, dtype });
-            return nd.sum(nd.mul(y, gy));
-          }).backward();
-          const ref = reference(c, xs, Array.from(gy!.data() as Float64Array), y!.shape);
-          const [rtol, atol] = dtype === 'float64' ? [1e-6, 1e-7] : [1e-5, 1e-5];
-          assertClose(y!.data() as Float32Array, ref.y, 'output', rtol, atol);
-          assertClose(x.grad.data() as Float32Array, ref.gx, 'data gradient', rtol, atol);
-          assert.ok(Array.from(rois.grad.data() as Float32Array).every((v) => v === 0), 'rois gradient is 0 (MXNet writes zeros)');
-        });
-      }
-    }
-  }
+  itChecksRoiGrad(CASES, {
+    names: ['nd.ROIPooling', 'F.ROIPooling'],
+    eager: (x, rois, opts) => nd.ROIPooling(x, rois, opts),
+    hybrid: (F, x, r, opts) => F.ROIPooling(x, r, opts),
+    // Distinct output gradients, so a gradient sent to the wrong bin's maximum shows.
+    outGrad: (n) => wave(n, 3).map((v, i) => v + i),
+    reference,
+    tol: (dtype) => (dtype === 'float64' ? [1e-6, 1e-7] : [1e-5, 1e-5]),
+  });
 
   it('the tie rule is the first maximum: the gradient of the ties bin lands on (0, 0), not (0, 2) or (1, 0)', () => {
     const x = nd.array(TIES, { shape: [1, 1, 4, 6] });
@@ -163,14 +114,13 @@ describe("ROIPooling's gradient: MXNet's backward to each bin's first maximum", 
     const gy = nd.array(wave(roiRows.length * 3 * 6, 5), { shape: [roiRows.length, 3, 3, 2], dtype: 'float64' });
     // Distinct values 1/378 apart (a permutation), so steps of 1e-3 along dir (|dir| < 1) change no bin's argmax.
     const x0 = Array.from({ length: n }, (_v, i) => ((i * 97) % n) / n - 0.5);
-    const f = (v: number[]): number => nd.sum(nd.mul(npx.roiPooling(nd.array(v, { shape, dtype: 'float64' }), rois, [3, 2], 0.5), gy)).item();
-    const x = nd.array(x0, { shape, dtype: 'float64' });
-    x.attachGrad();
-    autograd.record(() => nd.sum(nd.mul(nd.ROIPooling(x, rois, opts), gy))).backward();
-    const dir = wave(n, 7);
-    const eps = 1e-3;
-    const fd = (f(x0.map((v, i) => v + eps * dir[i]!)) - f(x0.map((v, i) => v - eps * dir[i]!))) / (2 * eps);
-    const analytic = Array.from(x.grad.data() as Float64Array).reduce((s, g, i) => s + g * dir[i]!, 0);
+    const { fd, analytic } = directionalDerivative(
+      shape,
+      x0,
+      (x) => nd.sum(nd.mul(npx.roiPooling(x, rois, [3, 2], 0.5), gy)),
+      (x) => nd.sum(nd.mul(nd.ROIPooling(x, rois, opts), gy)),
+      1e-3,
+    );
     // The forward runs in float32 (MaxRoiPool): its rounding of each term (2^-24 of ~0.5 each), over 2 eps, bounds the difference.
     assert.ok(Math.abs(fd - analytic) <= 1e-4 * (1 + Math.abs(fd)), `finite differences ${fd}, gradient ${analytic}`);
     assert.ok(Math.abs(analytic) > 1e-2, 'the direction reaches pooled positions');

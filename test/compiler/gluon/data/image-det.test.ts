@@ -15,12 +15,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { image, nd, random, recordio } from 'gluonc';
 import { nextFloat } from '../../../../compiler/ops/rng.js';
 import { flat } from '../../../helpers/images.js';
+import { scratchDir } from '../../../helpers/scratch-dir.js';
 
 const REF = path.join(import.meta.dirname, '../../../fixtures/mxnet/detection_ref.py');
 
@@ -218,11 +218,7 @@ print(json.dumps([['detborrowaug', json.dumps(['resizeaug', {'size': 50, 'interp
 
 describe('image.ImageDetIter', function () {
   this.timeout(120000);
-  let dir = '';
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'gluonc-imagedetiter-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('gluonc-imagedetiter-');
 
   /** Raw labels [A, B, header..., objects...]: header widths 2 and 4, object widths 5 and 6, padding rows of -1, an invalid box. */
   const RAW: number[][] = [
@@ -235,10 +231,10 @@ describe('image.ImageDetIter', function () {
 
   it("parses labels as _parse_label and pads rows with -1: header widths, extra header fields, padding rows, invalid boxes, label shape from the largest count", () => {
     const files = RAW.map((_r, k) => {
-      writeFileSync(path.join(dir, `p${k}.png`), png(k, 6, 8));
+      writeFileSync(path.join(dir(), `p${k}.png`), png(k, 6, 8));
       return `p${k}.png`;
     });
-    const it = new image.ImageDetIter(2, [3, 6, 8], { imglist: RAW.map((r, k) => [r, files[k]!]), pathRoot: dir, augList: [] });
+    const it = new image.ImageDetIter(2, [3, 6, 8], { imglist: RAW.map((r, k) => [r, files[k]!]), pathRoot: dir(), augList: [] });
     const want = reference(RAW.map((label) => ({ kind: 'parse', label })));
     const count = Math.max(...want.map((w) => w.label!.length));
     assert.deepEqual(it.labelShape, [count, 5]);
@@ -260,7 +256,7 @@ describe('image.ImageDetIter', function () {
       [[-1, 0.1, 0.1, 0.2, 0.2]], // no object of class >= 0: skipped at every batch, as MXNet's _check_valid_label
     ];
     const list = sizes.map(([h, w], k) => {
-      writeFileSync(path.join(dir, `s${k}.png`), png(k, h, w));
+      writeFileSync(path.join(dir(), `s${k}.png`), png(k, h, w));
       return [[2, 5, ...objs[k]!.flat()], `s${k}.png`] as (number[] | string)[];
     });
     const configs: [object, object][] = [
@@ -275,7 +271,7 @@ describe('image.ImageDetIter', function () {
         for (const seed of [21, 22]) {
           const d = draws(seed, 6000);
           random.seed(seed);
-          const it = new image.ImageDetIter(3, [3, 12, 14], { imglist: list, pathRoot: dir, lastBatchHandle: handle, ...ts });
+          const it = new image.ImageDetIter(3, [3, 12, 14], { imglist: list, pathRoot: dir(), lastBatchHandle: handle, ...ts });
           const epochs: unknown[] = [];
           for (let e = 0; e < 3; e++) {
             if (e) it.reset();
@@ -300,20 +296,20 @@ describe('image.ImageDetIter', function () {
   });
 
   it('reads packed detection labels from a .rec (im2rec: header flag = label count), with and without its .idx, and from a .lst; reshape and syncLabelShape pad more rows with -1', () => {
-    const rec = path.join(dir, 'det.rec');
-    const idx = path.join(dir, 'det.idx');
+    const rec = path.join(dir(), 'det.rec');
+    const idx = path.join(dir(), 'det.idx');
     const w = new recordio.MXIndexedRecordIO(idx, rec, 'w');
     // im2rec's detection .lst: [A = 4, B = 6, image width, image height, objects of [cls, xmin, ymin, xmax, ymax, difficult]].
     const raws = [0, 1, 2].map((k) => [4, 6, 16, 12, ...Array.from({ length: k + 1 }, (_v, j) => [j, 0.1 * j, 0.1, 0.1 * j + 0.5, 0.9, j % 2]).flat()]);
     raws.forEach((raw, k) => w.writeIdx(k, recordio.pack({ flag: raw.length, label: Float32Array.from(raw), id: k, id2: 0 }, png(k, 12, 16))));
     w.close();
     // The same as an im2rec .lst (index, the label's numbers, path) with the image files.
-    const lst = path.join(dir, 'det.lst');
-    raws.forEach((_r, k) => writeFileSync(path.join(dir, `d${k}.png`), png(k, 12, 16)));
+    const lst = path.join(dir(), 'det.lst');
+    raws.forEach((_r, k) => writeFileSync(path.join(dir(), `d${k}.png`), png(k, 12, 16)));
     writeFileSync(lst, raws.map((raw, k) => `${k}\t${raw.join('\t')}\td${k}.png\n`).join(''));
     const want = reference(raws.map((label) => ({ kind: 'parse', label })));
     const pad6 = (rows: number[][], n: number) => [...rows, ...Array(n - rows.length).fill([-1, -1, -1, -1, -1, -1])];
-    for (const src of [{ pathImgrec: rec }, { pathImgrec: rec, pathImgidx: idx }, { pathImglist: lst, pathRoot: dir }]) {
+    for (const src of [{ pathImgrec: rec }, { pathImgrec: rec, pathImgidx: idx }, { pathImglist: lst, pathRoot: dir() }]) {
       const it = new image.ImageDetIter(3, [3, 12, 16], { ...src, augList: [] });
       assert.deepEqual(it.labelShape, [3, 6]);
       assert.deepEqual(it.next()!.label[0]!.toArray(), want.map((r) => pad6(r.label!, 3)));
@@ -335,8 +331,8 @@ describe('image.ImageDetIter', function () {
     assert.deepEqual(shuffled(), orders);
     for (const o of orders) assert.deepEqual([...o].sort(), [1, 2, 3]);
     assert.ok(new Set(orders.map(String)).size > 1, `the order changes between epochs: ${JSON.stringify(orders)}`);
-    writeFileSync(path.join(dir, 'r0.png'), png(0, 6, 8));
-    const small = new image.ImageDetIter(2, [3, 12, 16], { imglist: [[raws[0]!, path.join(dir, 'r0.png')]], augList: [(x: nd.NDArray, l: nd.NDArray) => [image.imresize(x, 16, 12), l]] });
+    writeFileSync(path.join(dir(), 'r0.png'), png(0, 6, 8));
+    const small = new image.ImageDetIter(2, [3, 12, 16], { imglist: [[raws[0]!, path.join(dir(), 'r0.png')]], augList: [(x: nd.NDArray, l: nd.NDArray) => [image.imresize(x, 16, 12), l]] });
     const big = new image.ImageDetIter(2, [3, 12, 16], { pathImgrec: rec, augList: [] });
     assert.deepEqual([small.labelShape, big.labelShape], [[1, 6], [3, 6]]);
     assert.equal(big.syncLabelShape(small), small);
@@ -359,9 +355,9 @@ describe('image.ImageDetIter', function () {
   });
 
   it('bad labels and arguments are Errors naming the record or file, with detection.py messages', () => {
-    const file = path.join(dir, 'e.png');
+    const file = path.join(dir(), 'e.png');
     writeFileSync(file, png(0, 6, 8));
-    const make = (label: number[]) => () => new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png'], [label, 'e.png']], pathRoot: dir, augList: [] });
+    const make = (label: number[]) => () => new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png'], [label, 'e.png']], pathRoot: dir(), augList: [] });
     assert.throws(make([2, 5, 0, 0, 0, 1]), /ImageDetIter: '.*e\.png': Label shape is invalid: \(6,\)/);
     assert.throws(make([2, 4, 0, 0, 0, 1, 1]), /ImageDetIter: '.*e\.png': the object width 4 must be an integer >= 5/);
     assert.throws(make([1, 5, 0, 0, 0, 1, 1]), /the header width 1 must be an integer from 2/);
@@ -369,27 +365,27 @@ describe('image.ImageDetIter', function () {
     assert.throws(make([2, 5, 0, 0, 0, 1, 1, 3]), /Label shape \(8,\) inconsistent with annotation width 5\./);
     assert.throws(make([2, 5, 0, 0.5, 0, 0.5, 1]), /Encounter sample with no valid label/);
     assert.throws(make([2, 6, 0, 0, 0, 1, 1, 0]), /'.*e\.png' has objects of 6 numbers, but '.*e\.png' has objects of 5/);
-    const rec = path.join(dir, 'cls.rec');
+    const rec = path.join(dir(), 'cls.rec');
     const w = new recordio.MXRecordIO(rec, 'w');
     w.write(recordio.pack({ flag: 0, label: 3, id: 42, id2: 0 }, png(0, 6, 8)));
     w.close();
     assert.throws(() => new image.ImageDetIter(1, [3, 6, 8], { pathImgrec: rec }), /ImageDetIter: a record \(id 42\) of '.*cls\.rec': Label shape is invalid: \(1,\)/);
     assert.throws(() => new image.ImageDetIter(1, [3, 6, 8], { imglist: [], augList: [] }), /ImageDetIter: the data holds no sample/);
-    assert.throws(() => new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png']], pathRoot: dir, augList: [new image.CastAug() as never] }), /augList must be a list of detection augmenters .*wrap a classification augmenter in DetBorrowAug/);
-    assert.throws(() => new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png']], pathRoot: dir, augList: [], randCrop: 1 }), /randCrop is CreateDetAugmenter's, unused when augList is given/);
+    assert.throws(() => new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png']], pathRoot: dir(), augList: [new image.CastAug() as never] }), /augList must be a list of detection augmenters .*wrap a classification augmenter in DetBorrowAug/);
+    assert.throws(() => new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png']], pathRoot: dir(), augList: [], randCrop: 1 }), /randCrop is CreateDetAugmenter's, unused when augList is given/);
     assert.throws(() => new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png']], labelWidth: 2 } as never), /labelWidth/);
-    const grow = new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png']], pathRoot: dir, augList: [(x: nd.NDArray, l: nd.NDArray) => [x, nd.concat(l, l, { dim: 0 })]] });
+    const grow = new image.ImageDetIter(1, [3, 6, 8], { imglist: [[[2, 5, 0, 0, 0, 1, 1], 'e.png']], pathRoot: dir(), augList: [(x: nd.NDArray, l: nd.NDArray) => [x, nd.concat(l, l, { dim: 0 })]] });
     assert.throws(() => grow.next(), /ImageDetIter: '.*e\.png' came out of the augmenters with a label of shape \[2, 5\], which does not fit the label shape \[1, 5\]/);
   });
 
   it("ImageDetIter -> MultiBoxTarget: shapes, and each object's best anchor is its class + 1", () => {
     const list = [0, 1, 2, 3].map((k) => {
-      writeFileSync(path.join(dir, `m${k}.png`), png(k, 32, 32));
+      writeFileSync(path.join(dir(), `m${k}.png`), png(k, 32, 32));
       const boxes = [[k % 3, 0.1, 0.1, 0.45, 0.5], [(k + 1) % 3, 0.5, 0.55, 0.95, 0.9]].slice(0, 1 + (k % 2));
       return [[2, 5, ...boxes.flat()], `m${k}.png`] as (number[] | string)[];
     });
     random.seed(5);
-    const it = new image.ImageDetIter(2, [3, 32, 32], { imglist: list, pathRoot: dir, randMirror: true, randCrop: 0.5, minObjectCovered: 0.9 });
+    const it = new image.ImageDetIter(2, [3, 32, 32], { imglist: list, pathRoot: dir(), randMirror: true, randCrop: 0.5, minObjectCovered: 0.9 });
     const anchors = nd.contrib.MultiBoxPrior(nd.zeros([1, 3, 4, 4]), { sizes: [0.3, 0.5], ratios: [1, 2] }) as nd.NDArray;
     const na = anchors.shape[1]!;
     const a = anchors.toArray() as number[][][];

@@ -12,12 +12,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { image, io, nd, random, recordio } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
 import { flat } from '../../../helpers/images.js';
+import { scratchDir } from '../../../helpers/scratch-dir.js';
 
 const IMAGE_ITER = String.raw`
 import json, sys
@@ -112,11 +112,7 @@ function samples(batch: { data: nd.NDArray[]; label: nd.NDArray[] }): [number[],
 
 describe('image.ImageIter', function () {
   this.timeout(60000);
-  let dir = '';
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'gluonc-imageiter-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('gluonc-imageiter-');
 
   it("batches and pads of three epochs equal image.py's ImageIter logic for every lastBatchHandle and source", () => {
     // [samples, batch size, lastBatchHandle, batches after which the first epoch is reset early (0: never), one more next() after each end].
@@ -130,13 +126,13 @@ describe('image.ImageIter', function () {
     const want = JSON.parse(r.stdout) as unknown[][][];
     const sets = new Map<number, ReturnType<typeof dataset>>();
     cases.forEach(([n, b, handle, stop, probe], c) => {
-      if (!sets.has(n)) sets.set(n, dataset(dir, n));
+      if (!sets.has(n)) sets.set(n, dataset(dir(), n));
       const ds = sets.get(n)!;
       const sources: [string, Record<string, unknown>][] = [
         ['rec+idx', { pathImgrec: ds.rec, pathImgidx: ds.idx }],
         ['rec', { pathImgrec: ds.rec }],
-        ['lst', { pathImglist: ds.lst, pathRoot: dir }],
-        ['imglist', { imglist: ds.list, pathRoot: dir }],
+        ['lst', { pathImglist: ds.lst, pathRoot: dir() }],
+        ['imglist', { imglist: ds.list, pathRoot: dir() }],
       ];
       for (const [name, src] of sources) {
         const it = new image.ImageIter(b, [3, 4, 5], { ...src, lastBatchHandle: handle as 'pad' });
@@ -164,8 +160,8 @@ describe('image.ImageIter', function () {
   });
 
   it('reads labels of width 2 from a .lst and from record headers, shaped [batch, 2]', () => {
-    const ds = dataset(dir, 5, true);
-    for (const src of [{ pathImglist: ds.lst, pathRoot: dir }, { pathImgrec: ds.rec }, { imglist: ds.list, pathRoot: dir }]) {
+    const ds = dataset(dir(), 5, true);
+    for (const src of [{ pathImglist: ds.lst, pathRoot: dir() }, { pathImgrec: ds.rec }, { imglist: ds.list, pathRoot: dir() }]) {
       const it = new image.ImageIter({ batchSize: 2, dataShape: [3, 4, 4], labelWidth: 2, ...src });
       assert.deepEqual(it.provideLabel, [{ name: 'softmax_label', shape: [2, 2], dtype: 'float32', layout: 'NCHW' }]);
       const rows = [...it].map((b) => b.label[0]!.toArray());
@@ -175,19 +171,19 @@ describe('image.ImageIter', function () {
     const fn = new image.ImageIter(2, [3, 4, 4], { pathImgrec: ds.rec, labelWidth: 2, augList: [(img: nd.NDArray) => image.fixedCrop(img, 1, 1, 4, 4), new image.CastAug()] });
     assert.deepEqual(samples(fn.next()!), [[0, 1], [0, 100, 1, 101]]);
     // An absolute path in the list stands alone, as os.path.join(path_root, path) gives it.
-    const abs = new image.ImageIter(1, [3, 4, 4], { imglist: [[9, path.join(dir, 'img2.png')]], pathRoot: path.join(dir, 'elsewhere') });
+    const abs = new image.ImageIter(1, [3, 4, 4], { imglist: [[9, path.join(dir(), 'img2.png')]], pathRoot: path.join(dir(), 'elsewhere') });
     assert.deepEqual(samples(abs.next()!), [[2], [9]]);
     // The .lst's labels win over the headers when both are given, keyed by the .idx keys.
-    const lst = path.join(dir, 'other.lst');
+    const lst = path.join(dir(), 'other.lst');
     writeFileSync(lst, [0, 1, 2, 3, 4].map((k) => `${k}\t${7 * k}\tignored.png\n`).join(''));
     const it = new image.ImageIter(5, [3, 4, 4], { pathImgrec: ds.rec, pathImgidx: ds.idx, pathImglist: lst });
     assert.deepEqual(flat(it.next()!.label[0]!), [0, 7, 14, 21, 28]);
   });
 
   it('numParts/partIndex keep equal slices; shuffle permutes every epoch from the seeded stream', () => {
-    const ds = dataset(dir, 7);
+    const ds = dataset(dir(), 7);
     const part = (i: number, src: object) => [...new image.ImageIter(3, [3, 4, 4], { ...src, numParts: 2, partIndex: i, lastBatchHandle: 'discard' })].map((b) => samples(b)[0]);
-    for (const src of [{ pathImgrec: ds.rec, pathImgidx: ds.idx }, { pathImglist: ds.lst, pathRoot: dir }]) {
+    for (const src of [{ pathImgrec: ds.rec, pathImgidx: ds.idx }, { pathImglist: ds.lst, pathRoot: dir() }]) {
       assert.deepEqual(part(0, src), [[0, 1, 2]]);
       assert.deepEqual(part(1, src), [[3, 4, 5]]);
     }
@@ -221,7 +217,7 @@ describe('image.ImageIter', function () {
     rgb[0] = 0;
     rgb[1] = 255;
     const bgr = rgb.map((_v, i) => rgb[i - (i % 3) + 2 - (i % 3)]!);
-    const rec = path.join(dir, 'pix.rec');
+    const rec = path.join(dir(), 'pix.rec');
     const wr = new recordio.MXRecordIO(rec, 'w');
     wr.write(recordio.packImg({ flag: 0, label: 3, id: 0, id2: 0 }, nd.array(bgr, { shape: [h, w, 3], dtype: 'uint8' }), 95, '.png'));
     wr.close();
@@ -236,10 +232,10 @@ describe('image.ImageIter', function () {
   });
 
   it('refuses bad input with Errors naming it', () => {
-    const ds = dataset(dir, 3);
-    assert.throws(() => new image.ImageIter(2, [3, 4, 4], { pathImgrec: path.join(dir, 'missing.rec') }), /cannot open '.*missing\.rec'/);
-    assert.throws(() => new image.ImageIter(2, [3, 4, 4], { pathImglist: path.join(dir, 'missing.lst') }), /ImageIter: cannot read the list '.*missing\.lst'/);
-    const it = new image.ImageIter(2, [3, 4, 4], { imglist: [[1, 'nowhere.png']], pathRoot: dir });
+    const ds = dataset(dir(), 3);
+    assert.throws(() => new image.ImageIter(2, [3, 4, 4], { pathImgrec: path.join(dir(), 'missing.rec') }), /cannot open '.*missing\.rec'/);
+    assert.throws(() => new image.ImageIter(2, [3, 4, 4], { pathImglist: path.join(dir(), 'missing.lst') }), /ImageIter: cannot read the list '.*missing\.lst'/);
+    const it = new image.ImageIter(2, [3, 4, 4], { imglist: [[1, 'nowhere.png']], pathRoot: dir() });
     assert.throws(() => it.next(), /ImageIter: cannot read the image '.*nowhere\.png' \(ENOENT\)/);
     assert.throws(() => new image.ImageIter(2, [4, 4], { pathImgrec: ds.rec }), /ImageIter: dataShape must be 3 positive integers/);
     assert.throws(() => new image.ImageIter(2, [1, 4, 4], { pathImgrec: ds.rec }), /expects inputs to have 3 channels/);
@@ -251,26 +247,22 @@ describe('image.ImageIter', function () {
     assert.throws(() => new image.ImageIter(2, [3, 4, 4], { pathImgrec: ds.rec, numParts: 2, partIndex: 2 }), /partIndex must be an integer in \[0, numParts\)/);
     const noCrop = new image.ImageIter(2, [3, 4, 4], { pathImgrec: ds.rec, augList: [new image.CastAug()] });
     assert.throws(() => noCrop.next(), /ImageIter: a record \(id 0\) of '.*d3\.rec' came out of the augmenters with shape \[6, 6, 3\], but dataShape \[3, 4, 4\] needs HWC \[4, 4, 3\]/);
-    const wide = new image.ImageIter(2, [3, 4, 4], { pathImglist: ds.lst, pathRoot: dir, labelWidth: 2 });
+    const wide = new image.ImageIter(2, [3, 4, 4], { pathImglist: ds.lst, pathRoot: dir(), labelWidth: 2 });
     assert.throws(() => wide.next(), /ImageIter: '.*img0\.png' has 1 label \(0\) but labelWidth is 2/);
-    const broken = path.join(dir, 'broken.png');
+    const broken = path.join(dir(), 'broken.png');
     writeFileSync(broken, 'not an image');
-    assert.throws(() => new image.ImageIter(1, [3, 4, 4], { imglist: [[0, 'broken.png']], pathRoot: dir }).next(), /broken\.png/);
+    assert.throws(() => new image.ImageIter(1, [3, 4, 4], { imglist: [[0, 'broken.png']], pathRoot: dir() }).next(), /broken\.png/);
   });
 });
 
 describe('io.ImageRecordIter', function () {
   this.timeout(60000);
-  let dir = '';
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'gluonc-recorditer-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('gluonc-recorditer-');
 
   it("resize, centre crop and (x - mean) / std * scale equal cv2/numpy; roundBatch pads from the start", () => {
     const [h, w] = [8, 12];
     const rgbs = [0, 1, 2].map((k) => Array.from({ length: h * w * 3 }, (_v, i) => (i * 37 + 11 + 50 * k) % 256));
-    const rec = path.join(dir, 'pix.rec');
+    const rec = path.join(dir(), 'pix.rec');
     const wr = new recordio.MXRecordIO(rec, 'w');
     rgbs.forEach((rgb, k) => {
       const bgr = rgb.map((_v, i) => rgb[i - (i % 3) + 2 - (i % 3)]!);
@@ -296,7 +288,7 @@ out = ((r - np.array([120, 110, 100], np.float32)) / np.array([50, 60, 70], np.f
   });
 
   it('mirror flips every image; shuffle without an .idx reads the records by their offsets, repeating under one seed', () => {
-    const rec = path.join(dir, 'ids.rec');
+    const rec = path.join(dir(), 'ids.rec');
     const wr = new recordio.MXRecordIO(rec, 'w');
     for (let k = 0; k < 6; k++) wr.write(recordio.pack({ flag: 0, label: k, id: k, id2: 0 }, png(k, 4, 5)));
     wr.close();
@@ -312,11 +304,11 @@ out = ((r - np.array([120, 110, 100], np.float32)) / np.array([50, 60, 70], np.f
     const parts = [0, 1].map((partIndex) => flat(new io.ImageRecordIter({ pathImgrec: rec, dataShape: [3, 4, 5], batchSize: 3, numParts: 2, partIndex }).next()!.label[0]!));
     assert.deepEqual(parts, [[0, 1, 2], [3, 4, 5]]);
     // A .lst labels the record whose header id is its index (the C++ iterator's label map), with or without shuffling.
-    const byId = path.join(dir, 'byid.rec');
+    const byId = path.join(dir(), 'byid.rec');
     const w3 = new recordio.MXRecordIO(byId, 'w');
     for (const id of [12, 10, 11]) w3.write(recordio.pack({ flag: 0, label: 0, id, id2: 0 }, png(id - 10, 4, 5)));
     w3.close();
-    const lst = path.join(dir, 'byid.lst');
+    const lst = path.join(dir(), 'byid.lst');
     writeFileSync(lst, '10\t5\ta.png\n11\t6\tb.png\n12\t7\tc.png\n');
     for (const shuffle of [false, true]) {
       const b = new io.ImageRecordIter({ pathImgrec: byId, pathImglist: lst, dataShape: [3, 4, 5], batchSize: 3, shuffle }).next()!;
@@ -325,7 +317,7 @@ out = ((r - np.array([120, 110, 100], np.float32)) / np.array([50, 60, 70], np.f
     }
     // A left-right gradient comes out reversed with mirror.
     const grad = nd.array(Array.from({ length: 4 * 5 }, (_v, i) => [i % 5, i % 5, i % 5]).flat(), { shape: [4, 5, 3], dtype: 'uint8' });
-    const rec2 = path.join(dir, 'grad.rec');
+    const rec2 = path.join(dir(), 'grad.rec');
     const w2 = new recordio.MXRecordIO(rec2, 'w');
     w2.write(recordio.packImg({ flag: 0, label: 0, id: 0, id2: 0 }, grad, 95, '.png'));
     w2.close();
@@ -335,11 +327,11 @@ out = ((r - np.array([120, 110, 100], np.float32)) / np.array([50, 60, 70], np.f
   });
 
   it('refuses parameters it does not map, by name, and a missing pathImgrec', () => {
-    const base = { pathImgrec: path.join(dir, 'ids.rec'), dataShape: [3, 4, 5], batchSize: 2 };
+    const base = { pathImgrec: path.join(dir(), 'ids.rec'), dataShape: [3, 4, 5], batchSize: 2 };
     assert.throws(() => new io.ImageRecordIter({ ...base, maxRotateAngle: 10 } as never), /ImageRecordIter: 'maxRotateAngle' is not supported by gluonc's ImageRecordIter/);
     assert.throws(() => new io.ImageRecordIter({ ...base, meanImg: 'm.bin', seed: 3 } as never), /'meanImg', 'seed' are not supported/);
     assert.throws(() => new io.ImageRecordIter({ dataShape: [3, 4, 5], batchSize: 2 } as never), /ImageRecordIter: pathImgrec \(the \.rec file\) is required/);
-    assert.throws(() => new io.ImageRecordIter({ ...base, pathImgrec: path.join(dir, 'none.rec') }), /cannot open '.*none\.rec'/);
+    assert.throws(() => new io.ImageRecordIter({ ...base, pathImgrec: path.join(dir(), 'none.rec') }), /cannot open '.*none\.rec'/);
     assert.throws(() => new io.ImageRecordIter({ ...base, dataShape: [4, 5] }), /ImageRecordIter: dataShape must be 3 positive integers/);
     assert.throws(() => new io.ImageRecordIter({ ...base, dataShape: [1, 4, 5] }), /ImageRecordIter: dataShape \[1, 4, 5\]: gluonc's ImageRecordIter reads colour images/);
     assert.throws(() => new io.ImageRecordIter({ ...base, meanR: 'x' as never }), /meanR must be a number/);

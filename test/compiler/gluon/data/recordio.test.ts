@@ -9,10 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gluon, nd, recordio } from 'gluonc';
+import { scratchDir } from '../../../helpers/scratch-dir.js';
 
 const FIX = path.join(import.meta.dirname, '..', '..', '..', 'fixtures', 'images');
 
@@ -67,14 +67,10 @@ const RAW: Rec[] = [
 ];
 
 describe('recordio: dmlc-core RecordIO files and MXNet image records', () => {
-  let dir = '';
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'gluonc-recordio-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('gluonc-recordio-');
 
   it("reads python's file record by record and by key: magic at aligned offsets restored, unaligned ones untouched, empty and odd lengths", () => {
-    const rec = pyWrite(dir, 'raw', RAW);
+    const rec = pyWrite(dir(), 'raw', RAW);
     const r = new recordio.MXRecordIO(rec, 'r');
     for (const want of RAW) assert.equal(hex(r.read()!), want.hex);
     assert.equal(r.read(), null);
@@ -91,23 +87,23 @@ describe('recordio: dmlc-core RecordIO files and MXNet image records', () => {
   });
 
   it("our writer's .rec and .idx equal python's byte for byte", () => {
-    const theirs = pyWrite(dir, 'theirs', RAW);
-    const ours = path.join(dir, 'ours.rec');
-    const w = new recordio.MXIndexedRecordIO(path.join(dir, 'ours.idx'), ours, 'w');
+    const theirs = pyWrite(dir(), 'theirs', RAW);
+    const ours = path.join(dir(), 'ours.rec');
+    const w = new recordio.MXIndexedRecordIO(path.join(dir(), 'ours.idx'), ours, 'w');
     RAW.forEach((r, k) => w.writeIdx(k, Buffer.from(r.hex!, 'hex')));
     assert.equal(w.tell(), readFileSync(theirs).length);
     w.close();
     assert.equal(hex(readFileSync(ours)), hex(readFileSync(theirs)));
-    assert.equal(readFileSync(path.join(dir, 'ours.idx'), 'utf8'), readFileSync(path.join(dir, 'theirs.idx'), 'utf8'));
+    assert.equal(readFileSync(path.join(dir(), 'ours.idx'), 'utf8'), readFileSync(path.join(dir(), 'theirs.idx'), 'utf8'));
     // Strings are written as UTF-8, as MXNet's examples write 'record_%d'.
-    const s = new recordio.MXRecordIO(path.join(dir, 's.rec'), 'w');
+    const s = new recordio.MXRecordIO(path.join(dir(), 's.rec'), 'w');
     s.write('record_0');
     s.close();
-    assert.equal(Buffer.from(new recordio.MXRecordIO(path.join(dir, 's.rec'), 'r').read()!).toString(), 'record_0');
+    assert.equal(Buffer.from(new recordio.MXRecordIO(path.join(dir(), 's.rec'), 'r').read()!).toString(), 'record_0');
   });
 
   it("pack/unpack: MXNet's header (IfQQ), number and list labels, 64-bit ids; packed records equal python's", () => {
-    const rec = pyWrite(dir, 'packed', [
+    const rec = pyWrite(dir(), 'packed', [
       { hex: 'deadbeef', label: 4, id: 2574 },
       { hex: '00', label: [1, 2.5, -3], id: 2 ** 40 + 7 },
     ]);
@@ -126,7 +122,7 @@ describe('recordio: dmlc-core RecordIO files and MXNet image records', () => {
   });
 
   it("ImageRecordDataset and unpackImg: JPEG records decode as OpenCV reads the files (RGB for the dataset, BGR for unpackImg)", () => {
-    const rec = pyWrite(dir, 'images', [
+    const rec = pyWrite(dir(), 'images', [
       { file: path.join(FIX, 'c420.jpg'), label: 1, id: 0 },
       { file: path.join(FIX, 'gray.jpg'), label: [0.5, 2], id: 1 },
     ]);
@@ -165,22 +161,22 @@ describe('recordio: dmlc-core RecordIO files and MXNet image records', () => {
   });
 
   it('errors name the file and what is wrong', () => {
-    const bad = path.join(dir, 'bad.rec');
+    const bad = path.join(dir(), 'bad.rec');
     writeFileSync(bad, Buffer.from('not a record file'));
     assert.throws(() => new recordio.MXRecordIO(bad, 'r').read(), /MXRecordIO '.*bad\.rec': Invalid RecordIO File \(no record starts at byte 0/);
-    const rec = pyWrite(dir, 'cut', [{ hex: 'cd'.repeat(40) }]);
+    const rec = pyWrite(dir(), 'cut', [{ hex: 'cd'.repeat(40) }]);
     writeFileSync(bad, readFileSync(rec).subarray(0, 30));
     assert.throws(() => new recordio.MXRecordIO(bad, 'r').read(), /holds 40 bytes but the file ends first/);
-    assert.throws(() => new recordio.MXRecordIO(path.join(dir, 'none.rec'), 'r'), /cannot open '.*none\.rec' for reading \(ENOENT\)/);
+    assert.throws(() => new recordio.MXRecordIO(path.join(dir(), 'none.rec'), 'r'), /cannot open '.*none\.rec' for reading \(ENOENT\)/);
     assert.throws(() => new recordio.MXRecordIO(rec, 'x' as never), /Invalid flag "x"/);
     assert.throws(() => new recordio.MXRecordIO(rec, 'r').write('a'), /was opened with 'r': cannot write/);
     const ix = new recordio.MXIndexedRecordIO(rec.replace(/rec$/, 'idx'), rec, 'r');
     assert.throws(() => ix.readIdx(5), /no record has the key 5 in '.*cut\.idx'/);
-    writeFileSync(path.join(dir, 'odd.idx'), '0\t0\nnonsense\n');
-    assert.throws(() => new recordio.MXIndexedRecordIO(path.join(dir, 'odd.idx'), rec, 'r'), /'.*odd\.idx' line 2 is not 'key<TAB>offset': "nonsense"/);
+    writeFileSync(path.join(dir(), 'odd.idx'), '0\t0\nnonsense\n');
+    assert.throws(() => new recordio.MXIndexedRecordIO(path.join(dir(), 'odd.idx'), rec, 'r'), /'.*odd\.idx' line 2 is not 'key<TAB>offset': "nonsense"/);
     assert.throws(() => recordio.unpack(new Uint8Array(10)), /starts with a 24-byte header, got 10 bytes/);
-    assert.throws(() => new gluon.data.vision.ImageRecordDataset(path.join(dir, 'missing.rec')), /cannot read the index '.*missing\.idx' \(ENOENT\)|cannot open '.*missing\.rec'/);
-    const notImage = pyWrite(dir, 'notimage', [{ hex: '00112233', label: 1, id: 0 }]);
+    assert.throws(() => new gluon.data.vision.ImageRecordDataset(path.join(dir(), 'missing.rec')), /cannot read the index '.*missing\.idx' \(ENOENT\)|cannot open '.*missing\.rec'/);
+    const notImage = pyWrite(dir(), 'notimage', [{ hex: '00112233', label: 1, id: 0 }]);
     assert.throws(() => new gluon.data.vision.ImageRecordDataset(notImage).get(0), /ImageRecordDataset '.*notimage\.rec' record 0: not a JPEG or PNG file/);
   });
 });
