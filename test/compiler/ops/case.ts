@@ -12,6 +12,11 @@ export interface InputSpec {
   range?: [number, number];
   /** Fixed values instead of random ones. */
   values?: number[];
+  /**
+   * Random floats at least 0.7 (hi - lo) / count apart (a shuffled, jittered even grid over the range): the
+   * finite differences of a maximum over them never cross a tie, as they can with uniform draws.
+   */
+  spaced?: boolean;
   /** Dimension 0 becomes the symbolic 'N' when traced. */
   symbolic?: boolean;
 }

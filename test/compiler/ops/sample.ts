@@ -23,8 +23,19 @@ export function makeInput(spec: InputSpec, dtype = spec.dtype ?? 'float32'): NDA
   const n = spec.shape.reduce((a, b) => a * b, 1);
   const [lo, hi] = spec.range ?? [-2, 2];
   const float = dtype.startsWith('float');
-  const values = spec.values ?? Array.from({ length: n }, () => (float ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand())));
+  const values = spec.values ?? (spec.spaced && float ? spaced(n, lo, hi) : Array.from({ length: n }, () => (float ? lo + (hi - lo) * rand() : Math.floor(lo + (hi - lo) * rand()))));
   return nd.array(values, { shape: spec.shape, dtype });
+}
+
+/** `n` values in [lo, hi], each in its own cell of an even grid (jittered by at most 15% of a cell), shuffled. */
+function spaced(n: number, lo: number, hi: number): number[] {
+  const cell = (hi - lo) / n;
+  const v = Array.from({ length: n }, (_x, k) => lo + cell * (k + 0.5 + 0.3 * (rand() - 0.5)));
+  for (let k = n - 1; k > 0; k--) {
+    const j = Math.floor(rand() * (k + 1));
+    [v[k], v[j]] = [v[j]!, v[k]!];
+  }
+  return v;
 }
 
 /** Calls operator `op` of backend `F`; leading arguments (einsum's equation) come first in `args`. */

@@ -59,11 +59,13 @@ export const cases: OpCase[] = [
   {
     op: 'ROIPooling',
     ref: ROI_POOL_REF,
+    // Feature maps `spaced`: MaxRoiPool runs in float32, so the gradient table's finite differences step 1e-3,
+    // and two uniform draws that close in one bin made them cross the tie.
     samples: [
-      { inputs: [{ shape: [2, 3, 6, 8] }, { shape: [5, 5], values: ROIS.flat() }], args: [{ pooledSize: [2, 3], spatialScale: 0.25 }], label: 'halves, edges, inverted and clamped boxes' },
-      { inputs: [{ shape: [1, 2, 5, 5] }, { shape: [2, 5], values: [0, 0, 0, 4, 4, 0, 1, 2, 3, 3] }], args: [{ pooledSize: [3, 3], spatialScale: 1 }], label: 'scale 1, bins of 1 and 2 pixels' },
-      { inputs: [{ shape: [2, 2, 6, 6], dtype: 'float64' }, { shape: [3, 5], dtype: 'float64', values: [0, 0, 0, 5, 5, 1, 1, 1, 3, 4, 1, 2, 0, 5, 2] }], args: [{ pooledSize: [2, 2], spatialScale: 1 }], label: 'float64 (in float32)' },
-      { inputs: [{ shape: [2, 1, 6, 6] }, { shape: [3, 5], symbolic: true, values: [0, 0, 0, 5, 5, 1, 1, 1, 3, 4, 1, 2, 0, 5, 2] }], args: [{ pooledSize: [1, 2], spatialScale: 1 }], label: 'a symbolic number of boxes' },
+      { inputs: [{ shape: [2, 3, 6, 8], spaced: true }, { shape: [5, 5], values: ROIS.flat() }], args: [{ pooledSize: [2, 3], spatialScale: 0.25 }], label: 'halves, edges, inverted and clamped boxes' },
+      { inputs: [{ shape: [1, 2, 5, 5], spaced: true }, { shape: [2, 5], values: [0, 0, 0, 4, 4, 0, 1, 2, 3, 3] }], args: [{ pooledSize: [3, 3], spatialScale: 1 }], label: 'scale 1, bins of 1 and 2 pixels' },
+      { inputs: [{ shape: [2, 2, 6, 6], dtype: 'float64', spaced: true }, { shape: [3, 5], dtype: 'float64', values: [0, 0, 0, 5, 5, 1, 1, 1, 3, 4, 1, 2, 0, 5, 2] }], args: [{ pooledSize: [2, 2], spatialScale: 1 }], label: 'float64 (in float32)' },
+      { inputs: [{ shape: [2, 1, 6, 6], spaced: true }, { shape: [3, 5], symbolic: true, values: [0, 0, 0, 5, 5, 1, 1, 1, 3, 4, 1, 2, 0, 5, 2] }], args: [{ pooledSize: [1, 2], spatialScale: 1 }], label: 'a symbolic number of boxes' },
       // Ties inside a bin: every value equal, the maximum is that value (last: the gradient table's finite differences take the first four samples, away from ties).
       { inputs: [{ shape: [1, 1, 4, 4], values: Array(16).fill(1.5) }, { shape: [1, 5], values: [0, 0, 0, 3, 3] }], args: [{ pooledSize: [2, 2], spatialScale: 1 }], label: 'ties' },
     ],
