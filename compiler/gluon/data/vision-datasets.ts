@@ -114,15 +114,25 @@ export class MNIST extends DownloadedDataset {
       if ((e as Error).message.startsWith(what)) throw e;
       throw new Error(`${what}: '${path.join(this.root, name)}' is not a gzip file (${(e as Error).message})`);
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.length < header || view.getUint32(0) !== magic) {
-      throw new Error(`${what}: '${path.join(this.root, name)}' is not an idx file of ${magic === 2049 ? 'labels' : 'images'} (magic number ${magic} expected)`);
-    }
-    const count = view.getUint32(4);
-    const body = bytes.subarray(header);
-    if (magic === 2049 && body.length !== count) throw new Error(`${what}: '${path.join(this.root, name)}' says ${count} labels but holds ${body.length}`);
-    return { bytes, count, body };
+    return parseIdx(what, path.join(this.root, name), bytes, magic, header);
   }
+}
+
+/**
+ * An idx file's bytes (LeCun's MNIST format, already gunzipped): its magic
+ * number checked (2049 labels, 2051 images), its count, and the bytes after
+ * the `header`; shared by the MNIST datasets and `io.MNISTIter`.
+ * Example: `parseIdx('MNISTIter', f, bytes, 2049, 8)`.
+ */
+export function parseIdx(what: string, file: string, bytes: Uint8Array, magic: number, header: number): { bytes: Uint8Array; count: number; body: Uint8Array } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < header || view.getUint32(0) !== magic) {
+    throw new Error(`${what}: '${file}' is not an idx file of ${magic === 2049 ? 'labels' : 'images'} (magic number ${magic} expected)`);
+  }
+  const count = view.getUint32(4);
+  const body = bytes.subarray(header);
+  if (magic === 2049 && body.length !== count) throw new Error(`${what}: '${file}' says ${count} labels but holds ${body.length}`);
+  return { bytes, count, body };
 }
 
 /**
