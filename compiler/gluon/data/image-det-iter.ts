@@ -70,6 +70,8 @@ export class ImageDetIter extends ImageIter<DetAugmenterLike> {
   labelShape: [number, number];
   protected override labelFill = -1;
   protected override sizeHint = 'CreateDetAugmenter ends with a ForceResizeAug to it';
+  /** The raw labels' lengths seen by the construction's pass, each with the first sample of it (io.ImageDetRecordIter's estimate). */
+  protected rawLabelWidths = new Map<number, string>();
 
   constructor(...args: OptionArgs<ImageDetIterOptions, typeof DET_ITER_ARGS>) {
     const what = 'ImageDetIter';
@@ -96,6 +98,7 @@ export class ImageDetIter extends ImageIter<DetAugmenterLike> {
     this.reset();
     for (let s = this.nextSample(true); s !== null; s = this.nextSample(true)) {
       const label = parseDetLabel('ImageDetIter', s.where, s.label);
+      if (!this.rawLabelWidths.has(s.label.length)) this.rawLabelWidths.set(s.label.length, s.where);
       const [n, k] = label.shape as [number, number];
       if (width && k !== width) throw new Error(`ImageDetIter: ${s.where} has objects of ${k} numbers, but ${first} has objects of ${width} (one batch holds one object width)`);
       if (!width) [width, first] = [k, s.where];

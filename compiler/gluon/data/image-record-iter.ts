@@ -25,15 +25,11 @@
  * stream, not by chunks with `seed`; `numParts` splits the samples into
  * equal slices, not the file's bytes.
  */
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { NDArray } from '../../engine/ndarray.js';
-import { isPlainObject } from '../bind-args.js';
 import { showValue } from '../show-value.js';
-import { Augmenter, CastAug, CenterCropAug, ColorNormalizeAug, HorizontalFlipAug, RandomCropAug, ResizeAug } from './image-aug.js';
+import { Augmenter, CastAug, CenterCropAug, HorizontalFlipAug, RandomCropAug, ResizeAug } from './image-aug.js';
 import { ImageIter } from './image-iter.js';
-import { MXRecordIO, unpack } from './recordio.js';
+import { iterOptions } from './iter-options.js';
+import { NORMALIZE_KEYS, normalizeAugs, recordIndex } from './record-iter-common.js';
 
 /** The C++ iterator's parameters gluonc maps (MXNet's names, camelCase). */
 export interface ImageRecordIterOptions {
@@ -71,38 +67,8 @@ export interface ImageRecordIterOptions {
 
 const KNOWN = [
   'pathImgrec', 'dataShape', 'batchSize', 'pathImglist', 'pathImgidx', 'labelWidth', 'shuffle', 'numParts', 'partIndex', 'randCrop', 'randMirror', 'mirror',
-  'resize', 'interMethod', 'meanR', 'meanG', 'meanB', 'stdR', 'stdG', 'stdB', 'scale', 'roundBatch', 'dataName', 'labelName', 'preprocessThreads', 'prefetchBuffer', 'verbose',
+  'resize', 'interMethod', ...NORMALIZE_KEYS, 'roundBatch', 'dataName', 'labelName', 'preprocessThreads', 'prefetchBuffer', 'verbose',
 ];
-
-/** Multiplies by the C++ normalizer's `scale` after the mean and std. */
-class ScaleAug extends Augmenter {
-  constructor(readonly scale: number) {
-    super({ scale });
-  }
-
-  call(src: NDArray): NDArray {
-    return src.mul(this.scale);
-  }
-}
-
-/** The `.rec`'s records as `[key, offset]`: keyed by their order, or by their headers' `id` (which the C++ iterator matches a `.lst`'s index against). */
-class OffsetScan extends MXRecordIO {
-  entries(byId: boolean): [number, number][] {
-    const out: [number, number][] = [];
-    const seen = new Set<number>();
-    for (;;) {
-      const at = this.pos;
-      const r = this.read();
-      if (r === null) break;
-      const key = byId ? unpack(r)[0].id : out.length;
-      if (seen.has(key)) throw new Error(`ImageRecordIter: two records of '${this.uri}' have the id ${key}, so pathImglist cannot label them (give pathImgidx)`);
-      seen.add(key);
-      out.push([key, at]);
-    }
-    this.close();
-    return out;
-  }
-}
 
 /**
  * Batches of augmented images from a `.rec` file, configured as MXNet's C++
@@ -117,21 +83,11 @@ class OffsetScan extends MXRecordIO {
 export class ImageRecordIter extends ImageIter {
   constructor(options: ImageRecordIterOptions) {
     const what = 'ImageRecordIter';
-    if (!isPlainObject(options)) throw new Error(`${what}: takes one options object ({ pathImgrec, dataShape, batchSize, ... }), got ${showValue(options)}`);
-    const unknown = Object.keys(options).filter((k) => !KNOWN.includes(k));
-    if (unknown.length) {
-      throw new Error(`${what}: ${unknown.map((k) => `'${k}'`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not supported by gluonc's ImageRecordIter (it maps ${KNOWN.join(', ')}; use image.ImageIter with an augList for other augmentation)`);
-    }
+    const opt = iterOptions(what, options, KNOWN, '{ pathImgrec, dataShape, batchSize, ... }', 'use image.ImageIter with an augList for other augmentation');
     const o = options as ImageRecordIterOptions;
     if (typeof o.pathImgrec !== 'string') throw new Error(`${what}: pathImgrec (the .rec file) is required, got ${showValue(o.pathImgrec)}`);
-    const num = (k: keyof ImageRecordIterOptions, dflt: number): number => {
-      const v = o[k] ?? dflt;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what}: ${k} must be a number, got ${showValue(v)}`);
-      return v;
-    };
-    for (const k of ['shuffle', 'randCrop', 'randMirror', 'mirror', 'roundBatch', 'verbose'] as const) {
-      if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new Error(`${what}: ${k} must be true or false, got ${showValue(o[k])}`);
-    }
+    const num = opt.num;
+    for (const k of ['shuffle', 'randCrop', 'randMirror', 'mirror', 'roundBatch', 'verbose'] as const) opt.flag(k, false);
     const shape = o.dataShape;
     if (!Array.isArray(shape) || shape.length !== 3) throw new Error(`${what}: dataShape must be 3 positive integers [channels, height, width], got ${showValue(shape)}`);
     if (shape[0] !== 3) throw new Error(`${what}: dataShape [${shape.join(', ')}]: gluonc's ImageRecordIter reads colour images (3 channels; MXNet's C++ one also takes 1)`);
@@ -144,21 +100,11 @@ export class ImageRecordIter extends ImageIter {
     if (o.mirror) augs.push(new HorizontalFlipAug(1));
     else if (o.randMirror) augs.push(new HorizontalFlipAug(0.5));
     augs.push(new CastAug());
-    const mean = [num('meanR', 0), num('meanG', 0), num('meanB', 0)];
-    const std = [num('stdR', 1), num('stdG', 1), num('stdB', 1)];
-    if (mean.some((v) => v !== 0) || std.some((v) => v !== 1)) augs.push(new ColorNormalizeAug(mean, std));
-    const scale = num('scale', 1);
-    if (scale !== 1) augs.push(new ScaleAug(scale));
+    augs.push(...normalizeAugs(opt));
 
-    let pathImgidx = o.pathImgidx;
-    let scratch: string | null = null;
-    if (!pathImgidx && (o.shuffle || num('numParts', 1) > 1 || o.pathImglist)) {
-      // The C++ iterator needs no index to shuffle or to label from a .lst: find the records' offsets once.
-      const entries = new OffsetScan(o.pathImgrec, 'r').entries(Boolean(o.pathImglist));
-      scratch = mkdtempSync(path.join(tmpdir(), 'gluonc-rec-'));
-      pathImgidx = path.join(scratch, 'scan.idx');
-      writeFileSync(pathImgidx, entries.map(([k, off]) => `${k}\t${off}\n`).join(''));
-    }
+    // The C++ iterator needs no index to shuffle or to label from a .lst: find the records' offsets once.
+    const needIndex = Boolean(o.shuffle || num('numParts', 1) > 1 || o.pathImglist);
+    const index = recordIndex(what, o.pathImgrec, o.pathImgidx, needIndex, Boolean(o.pathImglist));
     try {
       super({
         batchSize: o.batchSize,
@@ -166,7 +112,7 @@ export class ImageRecordIter extends ImageIter {
         labelWidth: o.labelWidth ?? 1,
         pathImgrec: o.pathImgrec,
         pathImglist: o.pathImglist ?? null,
-        pathImgidx: pathImgidx ?? null,
+        pathImgidx: index.pathImgidx,
         shuffle: o.shuffle ?? false,
         partIndex: o.partIndex ?? 0,
         numParts: o.numParts ?? 1,
@@ -176,7 +122,7 @@ export class ImageRecordIter extends ImageIter {
         lastBatchHandle: 'pad',
       });
     } finally {
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      index.done();
     }
   }
 }

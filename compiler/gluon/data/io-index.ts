@@ -4,3 +4,4 @@ export { ImageRecordIter, type ImageRecordIterOptions } from './image-record-ite
 export { MNISTIter, type MNISTIterOptions } from './mnist-iter.js';
 export { CSVIter, type CSVIterOptions } from './csv-iter.js';
 export { PrefetchingIter, ResizeIter, type DataIterLike } from './iter-wrappers.js';
+export { ImageDetRecordIter, type ImageDetRecordIterOptions } from './image-det-record-iter.js';
