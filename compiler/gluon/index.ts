@@ -127,7 +127,7 @@ export { np } from './np.js';
 export * as image from './data/image-index.js';
 /** MXNet's `mx.recordio`: `MXRecordIO`, `MXIndexedRecordIO`, `pack`, `unpack`, `packImg`, `unpackImg` over `.rec`/`.idx` files. */
 export * as recordio from './data/recordio.js';
-/** MXNet's `mx.io`: `NDArrayIter`, `ImageRecordIter` and the `DataBatch` / `DataDesc` they yield. */
+/** MXNet's `mx.io`: `NDArrayIter`, `MNISTIter`, `CSVIter`, `ImageRecordIter`, `ImageDetRecordIter`, `ResizeIter`, `PrefetchingIter` and the `DataBatch` / `DataDesc` they yield. */
 export * as io from './data/io-index.js';
 /** MXNet 1.x's `mx.mod`: `Module` (bind, initParams, initOptimizer, forward/backward/update, fit, score, predict, checkpoints) and `BucketingModule`. */
 export * as mod from './module/index.js';

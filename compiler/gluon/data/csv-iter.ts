@@ -98,7 +98,8 @@ export class CSVIter implements Iterable<DataBatch> {
     const labelShape = shapeArg(what, 'labelShape', opts.labelShape ?? [1]);
     const labelCsv = opts.labelCsv ?? null;
     if (labelCsv !== null) o.str('labelCsv');
-    this.batchSize = o.int('batchSize', NaN, 1);
+    if (opts.batchSize === undefined) throw new Error(`${what}: batchSize is required`);
+    this.batchSize = o.int('batchSize', 1, 1);
     this.roundBatch = o.flag('roundBatch', true);
     o.num('prefetchBuffer', 4);
     const dtype = opts.dtype ?? 'float32';

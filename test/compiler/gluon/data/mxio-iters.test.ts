@@ -230,6 +230,7 @@ describe('io.CSVIter (iter_csv.cc, iter_batchloader.h)', () => {
     assert.throws(() => new io.CSVIter({ dataCsv: f('nan.csv'), dataShape: [6], batchSize: 1 }), /CSVIter: '.*nan\.csv' line 1: 'x' is not a number/);
     assert.throws(() => new io.CSVIter({ dataCsv: f('data.csv'), dataShape: [6], batchSize: 2, partIndex: 1 } as never), /CSVIter: 'partIndex' is not supported/);
     assert.throws(() => new io.CSVIter({ dataCsv: f('data.csv'), dataShape: [6], batchSize: 8 }), /CSVIter: '.*data\.csv' has 7 rows, fewer than batchSize 8/);
+    assert.throws(() => new io.CSVIter({ dataCsv: f('data.csv'), dataShape: [6] } as never), /CSVIter: batchSize is required/);
     assert.throws(() => new io.CSVIter({ dataCsv: f('data.csv'), dataShape: [0], batchSize: 2 }), /CSVIter: dataShape must be a list of positive integers/);
     assert.throws(() => new io.CSVIter({ dataCsv: f('data.csv'), dataShape: [6], labelCsv: f('label.csv'), labelShape: [3], batchSize: 2 }), /CSVIter: '.*label\.csv' line 1: .*the csv row-length=2/);
   });
