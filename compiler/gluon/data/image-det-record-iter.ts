@@ -129,6 +129,12 @@ export class ImageDetRecordIter extends ImageDetIter {
     this.provideLabel = [{ ...this.provideLabel[0]!, shape: [this.batchSize, this.labelPadWidth + 4] }];
   }
 
+  /** Only the data shape can change: the label rows are the C++ parser's flat rows, whose width `labelPadWidth` sets (ImageDetIter's `[objects, width]` reshape would not fit them). */
+  override reshape(dataShape: number[] | null = null, labelShape: number[] | null = null): void {
+    if (labelShape) throw new Error(`ImageDetRecordIter.reshape: the label rows are the C++ parser's [c, h, w, n, raw label, padding] of labelPadWidth + 4 = ${this.labelPadWidth + 4} numbers; give labelPadWidth when building the iterator instead of a labelShape`);
+    super.reshape(dataShape, null);
+  }
+
   /** ImageDetIter's sample, its label row rewritten as the C++ parser's `[c, h, w, n, header..., objects...]`. */
   protected override augment(s: RawSample): [NDArray, ArrayLike<number>] | null {
     const out = super.augment(s);

@@ -98,6 +98,8 @@ describe('io.ImageDetRecordIter', () => {
     assert.throws(() => new io.ImageDetRecordIter({ ...base, pathImgrec: path.join(dir(), 'nope.rec') }), /nope\.rec/);
     assert.throws(() => new io.ImageDetRecordIter({ ...base, dataShape: [3, H] }), /ImageDetRecordIter: dataShape must be 3 positive integers/);
     assert.throws(() => new io.ImageDetRecordIter({ ...base, randMirrorProb: 0.3 }), /ImageDetRecordIter: randMirrorProb 0.3 is not supported/);
+    const it = new io.ImageDetRecordIter(base);
+    assert.throws(() => it.reshape(null, [5, 5]), /ImageDetRecordIter\.reshape: the label rows are the C\+\+ parser's .* of labelPadWidth \+ 4 = 17 numbers/);
     assert.throws(() => new io.ImageDetRecordIter(null as never), /ImageDetRecordIter: takes one options object/);
   });
 });
