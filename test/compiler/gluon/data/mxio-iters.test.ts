@@ -222,6 +222,9 @@ describe('io.CSVIter (iter_csv.cc, iter_batchloader.h)', () => {
     assert.deepEqual(flat(b.label[0]!), [0, 0, 0, 0, 0, 0, 0]);
     assert.equal(b.pad, 0);
     assert.equal(it.next(), null);
+    const big = new io.CSVIter({ dataCsv: f('data.csv'), dataShape: [6], batchSize: 7, dtype: 'int64' }).next()!;
+    assert.equal(big.data[0]!.dtype, 'int64');
+    assert.deepEqual(flat(big.data[0]!), data.flat().map((v) => Math.trunc(v) + 0));
   });
 
   it('Errors: a missing file named, a row that does not fit dataShape, not a number, an unknown parameter, too few rows to round', () => {
