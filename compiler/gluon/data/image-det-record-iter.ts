@@ -25,50 +25,17 @@
  * with `roundBatch` the next epoch starts from the first sample.
  */
 import { NDArray } from '../../engine/ndarray.js';
-import { showValue } from '../show-value.js';
 import { CreateDetAugmenter, DetBorrowAug, type DetAugmenterLike } from './image-det-aug.js';
 import { ImageDetIter } from './image-det-iter.js';
 import type { RawSample } from './image-iter.js';
-import { iterOptions } from './iter-options.js';
-import { NORMALIZE_KEYS, normalizeAugs, recordIndex } from './record-iter-common.js';
+import { checkRecordIter, normalizeAugs, recordSource, type RecordIterCommonOptions } from './record-iter-common.js';
 
 /** The C++ iterator's parameters gluonc maps (MXNet's names, camelCase). */
-export interface ImageDetRecordIterOptions {
-  pathImgrec: string;
-  dataShape: number[];
-  batchSize: number;
-  pathImglist?: string;
-  pathImgidx?: string;
-  labelWidth?: number;
+export interface ImageDetRecordIterOptions extends RecordIterCommonOptions {
   labelPadWidth?: number;
   labelPadValue?: number;
-  shuffle?: boolean;
-  numParts?: number;
-  partIndex?: number;
   randMirrorProb?: number;
-  interMethod?: number;
-  meanR?: number;
-  meanG?: number;
-  meanB?: number;
-  stdR?: number;
-  stdG?: number;
-  stdB?: number;
-  scale?: number;
-  roundBatch?: boolean;
-  dataName?: string;
-  labelName?: string;
-  /** Accepted and ignored: decoding runs on the calling thread. */
-  preprocessThreads?: number;
-  /** Accepted and ignored. */
-  prefetchBuffer?: number;
-  /** Accepted and ignored. */
-  verbose?: boolean;
 }
-
-const KNOWN = [
-  'pathImgrec', 'dataShape', 'batchSize', 'pathImglist', 'pathImgidx', 'labelWidth', 'labelPadWidth', 'labelPadValue', 'shuffle', 'numParts', 'partIndex', 'randMirrorProb',
-  'interMethod', ...NORMALIZE_KEYS, 'roundBatch', 'dataName', 'labelName', 'preprocessThreads', 'prefetchBuffer', 'verbose',
-];
 
 /**
  * Batches of augmented images and their raw detection labels from a `.rec`
@@ -85,13 +52,7 @@ export class ImageDetRecordIter extends ImageDetIter {
 
   constructor(options: ImageDetRecordIterOptions) {
     const what = 'ImageDetRecordIter';
-    const opt = iterOptions(what, options, KNOWN, '{ pathImgrec, dataShape, batchSize, ... }', "use image.ImageDetIter with CreateDetAugmenter's options for the random crops and pads");
-    const o = options as ImageDetRecordIterOptions;
-    if (typeof o.pathImgrec !== 'string') throw new Error(`${what}: pathImgrec (the .rec file) is required, got ${showValue(o.pathImgrec)}`);
-    for (const k of ['shuffle', 'roundBatch', 'verbose'] as const) opt.flag(k, false);
-    const shape = o.dataShape;
-    if (!Array.isArray(shape) || shape.length !== 3) throw new Error(`${what}: dataShape must be 3 positive integers [channels, height, width], got ${showValue(shape)}`);
-    if (shape[0] !== 3) throw new Error(`${what}: dataShape [${shape.join(', ')}]: gluonc's ImageDetRecordIter reads colour images (3 channels; MXNet's C++ one also takes 1 and 4)`);
+    const { opt, o, shape } = checkRecordIter(what, options, ['labelPadWidth', 'labelPadValue', 'randMirrorProb'], [], "use image.ImageDetIter with CreateDetAugmenter's options for the random crops and pads", '1 and 4');
     const mirror = opt.num('randMirrorProb', 0);
     if (mirror !== 0 && mirror !== 0.5) throw new Error(`${what}: randMirrorProb ${mirror} is not supported (0 or 0.5, image.ImageDetIter's randMirror)`);
     const augs: DetAugmenterLike[] = [
@@ -101,22 +62,11 @@ export class ImageDetRecordIter extends ImageDetIter {
     const labelWidth = opt.int('labelWidth', -1, -1);
     const padWidth = opt.int('labelPadWidth', 0, -1);
     const padValue = opt.num('labelPadValue', -1);
-    const index = recordIndex(what, o.pathImgrec, o.pathImgidx, Boolean(o.shuffle || opt.num('numParts', 1) > 1 || o.pathImglist), Boolean(o.pathImglist));
+    const source = recordSource(what, o, opt);
     try {
-      super(o.batchSize, shape, {
-        pathImgrec: o.pathImgrec,
-        pathImglist: o.pathImglist,
-        pathImgidx: index.pathImgidx ?? undefined,
-        shuffle: o.shuffle ?? false,
-        partIndex: o.partIndex ?? 0,
-        numParts: o.numParts ?? 1,
-        augList: augs,
-        dataName: o.dataName ?? 'data',
-        labelName: o.labelName ?? 'softmax_label',
-        lastBatchHandle: 'pad',
-      });
+      super(o.batchSize, shape, { ...source.options, augList: augs });
     } finally {
-      index.done();
+      source.done();
     }
     // The C++ parser's estimate: the widest raw label (from ImageDetIter's pass over the labels), checked against labelWidth and labelPadWidth.
     for (const [n, where] of this.rawLabelWidths) {

@@ -25,50 +25,17 @@
  * stream, not by chunks with `seed`; `numParts` splits the samples into
  * equal slices, not the file's bytes.
  */
-import { showValue } from '../show-value.js';
 import { Augmenter, CastAug, CenterCropAug, HorizontalFlipAug, RandomCropAug, ResizeAug } from './image-aug.js';
 import { ImageIter } from './image-iter.js';
-import { iterOptions } from './iter-options.js';
-import { NORMALIZE_KEYS, normalizeAugs, recordIndex } from './record-iter-common.js';
+import { checkRecordIter, normalizeAugs, recordSource, type RecordIterCommonOptions } from './record-iter-common.js';
 
 /** The C++ iterator's parameters gluonc maps (MXNet's names, camelCase). */
-export interface ImageRecordIterOptions {
-  pathImgrec: string;
-  dataShape: number[];
-  batchSize: number;
-  pathImglist?: string;
-  pathImgidx?: string;
-  labelWidth?: number;
-  shuffle?: boolean;
-  numParts?: number;
-  partIndex?: number;
+export interface ImageRecordIterOptions extends RecordIterCommonOptions {
   randCrop?: boolean;
   randMirror?: boolean;
   mirror?: boolean;
   resize?: number;
-  interMethod?: number;
-  meanR?: number;
-  meanG?: number;
-  meanB?: number;
-  stdR?: number;
-  stdG?: number;
-  stdB?: number;
-  scale?: number;
-  roundBatch?: boolean;
-  dataName?: string;
-  labelName?: string;
-  /** Accepted and ignored: decoding runs on the calling thread. */
-  preprocessThreads?: number;
-  /** Accepted and ignored. */
-  prefetchBuffer?: number;
-  /** Accepted and ignored. */
-  verbose?: boolean;
 }
-
-const KNOWN = [
-  'pathImgrec', 'dataShape', 'batchSize', 'pathImglist', 'pathImgidx', 'labelWidth', 'shuffle', 'numParts', 'partIndex', 'randCrop', 'randMirror', 'mirror',
-  'resize', 'interMethod', ...NORMALIZE_KEYS, 'roundBatch', 'dataName', 'labelName', 'preprocessThreads', 'prefetchBuffer', 'verbose',
-];
 
 /**
  * Batches of augmented images from a `.rec` file, configured as MXNet's C++
@@ -83,17 +50,10 @@ const KNOWN = [
 export class ImageRecordIter extends ImageIter {
   constructor(options: ImageRecordIterOptions) {
     const what = 'ImageRecordIter';
-    const opt = iterOptions(what, options, KNOWN, '{ pathImgrec, dataShape, batchSize, ... }', 'use image.ImageIter with an augList for other augmentation');
-    const o = options as ImageRecordIterOptions;
-    if (typeof o.pathImgrec !== 'string') throw new Error(`${what}: pathImgrec (the .rec file) is required, got ${showValue(o.pathImgrec)}`);
-    const num = opt.num;
-    for (const k of ['shuffle', 'randCrop', 'randMirror', 'mirror', 'roundBatch', 'verbose'] as const) opt.flag(k, false);
-    const shape = o.dataShape;
-    if (!Array.isArray(shape) || shape.length !== 3) throw new Error(`${what}: dataShape must be 3 positive integers [channels, height, width], got ${showValue(shape)}`);
-    if (shape[0] !== 3) throw new Error(`${what}: dataShape [${shape.join(', ')}]: gluonc's ImageRecordIter reads colour images (3 channels; MXNet's C++ one also takes 1)`);
+    const { opt, o, shape } = checkRecordIter(what, options, ['randCrop', 'randMirror', 'mirror', 'resize'], ['randCrop', 'randMirror', 'mirror'], 'use image.ImageIter with an augList for other augmentation', '1');
     const augs: Augmenter[] = [];
-    const resize = num('resize', -1);
-    const interp = num('interMethod', 1);
+    const resize = opt.num('resize', -1);
+    const interp = opt.num('interMethod', 1);
     if (resize > 0) augs.push(new ResizeAug(resize, interp));
     const crop: [number, number] = [shape[2]!, shape[1]!];
     augs.push(o.randCrop ? new RandomCropAug(crop, interp) : new CenterCropAug(crop, interp));
@@ -101,28 +61,11 @@ export class ImageRecordIter extends ImageIter {
     else if (o.randMirror) augs.push(new HorizontalFlipAug(0.5));
     augs.push(new CastAug());
     augs.push(...normalizeAugs(opt));
-
-    // The C++ iterator needs no index to shuffle or to label from a .lst: find the records' offsets once.
-    const needIndex = Boolean(o.shuffle || num('numParts', 1) > 1 || o.pathImglist);
-    const index = recordIndex(what, o.pathImgrec, o.pathImgidx, needIndex, Boolean(o.pathImglist));
+    const source = recordSource(what, o, opt);
     try {
-      super({
-        batchSize: o.batchSize,
-        dataShape: shape,
-        labelWidth: o.labelWidth ?? 1,
-        pathImgrec: o.pathImgrec,
-        pathImglist: o.pathImglist ?? null,
-        pathImgidx: index.pathImgidx,
-        shuffle: o.shuffle ?? false,
-        partIndex: o.partIndex ?? 0,
-        numParts: o.numParts ?? 1,
-        augList: augs,
-        dataName: o.dataName ?? 'data',
-        labelName: o.labelName ?? 'softmax_label',
-        lastBatchHandle: 'pad',
-      });
+      super({ ...source.options, batchSize: o.batchSize, dataShape: shape, labelWidth: o.labelWidth ?? 1, augList: augs });
     } finally {
-      index.done();
+      source.done();
     }
   }
 }
