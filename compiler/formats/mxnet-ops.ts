@@ -30,7 +30,7 @@ export interface MxnetOpMapping {
   drop?: readonly string[];
   /** Flags written only when true: ones a later MXNet 1.x added (softmax's `use_length`, 1.6), so that older versions still read files that leave them off. */
   omitFalse?: readonly string[];
-  /** Attributes not written when unset (null): MXNet's default there is the empty shape, which its operator reads as 1s or 0s, and a written 'None' is no shape. */
+  /** Attributes not written when unset (null): MXNet's default there is the empty shape, which its operator reads as 1s or 0s (transpose: reversed axes), and a written 'None' parses as a shape of unknown rank (include/mxnet/tuple.h), which it does not. */
   omitNull?: readonly string[];
   /** MXNet's operator counts its inputs in a required `num_args` attribute (Concat, stack, add_n). */
   numArgs?: boolean;
@@ -103,7 +103,7 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   // Shapes, joins, indexing.
   reshape: same('Reshape'),
   reshapeLike: same('reshape_like'),
-  transpose: same('transpose'),
+  transpose: { names: ['transpose'], omitNull: ['axes'] },
   expandDims: same('expand_dims'),
   squeeze: same('squeeze'),
   flatten: same('Flatten'),
@@ -122,7 +122,7 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   broadcastAxis: same('broadcast_axis', 'broadcast_axes'),
   arangeLike: same('_contrib_arange_like', '_npx_arange_like'),
   divSqrtDim: same('_contrib_div_sqrt_dim'),
-  slice: same('slice'),
+  slice: { names: ['slice'], omitNull: ['step'] },
   sliceAxis: same('slice_axis'),
   take: same('take'),
   pick: same('pick'),

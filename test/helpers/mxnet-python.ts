@@ -328,6 +328,11 @@ def run(op, at, ins):
     if op.startswith('broadcast_') and op[10:] in CMP: return CMP[op[10:]](ins[0], ins[1]).astype(np.float64)
     if op.startswith('_') and op.endswith('_scalar') and op[1:-7] in CMP: return CMP[op[1:-7]](ins[0], float(at['scalar'])).astype(np.float64)
     raise KeyError('the reference does not know MXNet operator ' + op)
+# Plain TShape/Tuple fields (not dmlc::optional): a written 'None' parses to ndim -1, which these operators take as a
+# shape (transpose uses axes unless axes.ndim() == 0; slice checks step.ndim() against begin's), unlike the default ().
+SHAPE_FIELDS = {'transpose': ('axes',), 'slice': ('begin', 'end', 'step'), 'Convolution': ('kernel', 'stride', 'dilate', 'pad'),
+                'Deconvolution': ('kernel', 'stride', 'dilate', 'pad', 'adj', 'target_shape'), 'Pooling': ('kernel', 'stride', 'pad'),
+                'Reshape': ('shape',), 'tile': ('reps',), 'broadcast_to': ('shape',), 'broadcast_axis': ('axis', 'size'), 'Dropout': ('axes',)}
 vals = []
 for n in g['nodes']:
     if n['op'] == 'null':
@@ -339,6 +344,9 @@ for n in g['nodes']:
             vals.append([args[name] if name in args else aux[name]])
         continue
     at = {k: val(v) for k, v in n.get('attrs', {}).items()}
+    for k, v in at.items():
+        if v is None and k in SHAPE_FIELDS.get(n['op'], ()):
+            raise ValueError(f"{n['op']} {n['name']}: attribute {k} = 'None': MXNet reads it as a shape of unknown rank (ndim -1, include/mxnet/tuple.h), not as its default; leave it out")
     ins = [vals[j][o] for j, o, _ in n['inputs']]
     name = n['name']
     out = run(n['op'], at, ins)
