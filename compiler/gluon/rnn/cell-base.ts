@@ -268,6 +268,7 @@ export abstract class HybridRecurrentCell extends HybridBlock implements Cell {
    * ```
    */
   unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    this._nameChildren();
     return stepUnroll(this, length, inputs, options);
   }
 }

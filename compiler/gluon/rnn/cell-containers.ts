@@ -163,6 +163,7 @@ export class SequentialRNNCell extends Block implements Cell {
   }
 
   unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    this._nameChildren();
     return unrollStack(this, this._layers, length, inputs, options);
   }
 }
@@ -225,6 +226,7 @@ export class HybridSequentialRNNCell extends HybridRecurrentCell {
   }
 
   override unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    this._nameChildren();
     return unrollStack(this, this._layers, length, inputs, options);
   }
 }
@@ -290,6 +292,7 @@ export class BidirectionalCell extends HybridRecurrentCell {
   }
 
   override unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    this._nameChildren();
     const seq = unrollSequence(this, length, inputs, options);
     const { F, steps } = seq;
     this.reset();

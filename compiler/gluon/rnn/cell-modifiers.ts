@@ -103,6 +103,7 @@ export class DropoutCell extends HybridRecurrentCell {
    * other cell masks, so this one does too).
    */
   override unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    this._nameChildren();
     const seq = unrollSequence(this, length, inputs, options);
     this.reset();
     const { F } = seq;
@@ -244,6 +245,7 @@ export class ResidualCell extends ModifierCell {
   }
 
   override unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    this._nameChildren();
     const seq = unrollSequence(this, length, inputs, options);
     this.reset();
     const { F, steps } = seq;
@@ -336,6 +338,7 @@ export class VariationalDropoutCell extends ModifierCell {
    * with it, the cell is stepped.
    */
   override unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
+    this._nameChildren();
     if (this.dropStates) return stepUnroll(this, length, inputs, options);
     const seq = unrollSequence(this, length, inputs, options);
     this.reset();
