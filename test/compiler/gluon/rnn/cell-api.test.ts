@@ -161,7 +161,7 @@ describe('gluon.rnn cells: bad input is an Error naming the cell', () => {
     assert.throws(() => new rnn.DropoutCell(1), /DropoutCell: rate must be a number in \[0, 1\), got 1/);
     assert.throws(() => new rnn.ZoneoutCell(new rnn.GRUCell(2), { zoneoutStates: -0.1 }), /ZoneoutCell: zoneoutStates must be a number in \[0, 1\)/);
     assert.throws(() => new rnn.VariationalDropoutCell(new rnn.GRUCell(2), { dropOutput: 0.1 } as never), /VariationalDropoutCell.*dropOutput/);
-    assert.throws(() => new rnn.LSTMPCell(4), /LSTMPCell.*projectionSize/);
+    assert.throws(() => new rnn.LSTMPCell(...([4] as unknown as [number, number])), /LSTMPCell.*projectionSize/);
     assert.throws(() => new rnn.SequentialRNNCell().unroll(2, nd.ones([1, 2, 3])), /SequentialRNNCell\.unroll: holds no cells; add\(cell\) first/);
     assert.throws(() => new rnn.HybridSequentialRNNCell().call(nd.ones([1, 3]), []), /HybridSequentialRNNCell: holds no cells/);
   });

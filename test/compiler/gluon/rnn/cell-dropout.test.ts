@@ -101,7 +101,7 @@ describe('DropoutCell', () => {
     const outs = autograd.pause(() => cell.unroll(3, steps)[0] as nd.NDArray[], { trainMode: true });
     assert.equal(outs.length, 3);
     assert.notDeepEqual(nums(outs[0]!), nums(outs[1]!), 'a new mask at each step');
-    const [m] = cell.unroll(3, nd.ones([2, 3, 4]), { validLength: nd.array([1, 3]) }) as [nd.NDArray];
+    const [m] = cell.unroll(3, nd.ones([2, 3, 4]), { validLength: nd.array([1, 3]) }) as [nd.NDArray, nd.NDArray[]];
     assert.deepEqual(m.toArray(), [[[1, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]], [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]]);
   });
 });
@@ -181,7 +181,7 @@ describe('VariationalDropoutCell', () => {
         const base = identityRnn(H, 'input');
         const cell = new rnn.VariationalDropoutCell(base, { dropInputs: P, dropStates });
         const x = nd.random.uniform(0.2, 1, [N, T, H]);
-        const [want] = base.unroll(T, x) as [nd.NDArray];
+        const [want] = base.unroll(T, x) as [nd.NDArray, nd.NDArray[]];
         const [inf] = run(cell, mode, x, false);
         assertClose(nums(inf!), nums(want), 'prediction: the base cell', 1e-5, 1e-6);
         // out_t = tanh(x_t ⊙ m): the mask, read back at every step.
@@ -230,7 +230,7 @@ describe('VariationalDropoutCell', () => {
       const cell = new rnn.VariationalDropoutCell(base, { dropOutputs: P });
       cell.initialize(new init.Uniform(0.8));
       const x = nd.random.uniform(-1, 1, [N, T, 3]);
-      const [want] = base.unroll(T, x) as [nd.NDArray];
+      const [want] = base.unroll(T, x) as [nd.NDArray, nd.NDArray[]];
       const [out] = run(cell, mode, x, true);
       const r = at3(nums(out!).map((v, i) => v / nums(want)[i]!), out!.shape);
       const flat: number[] = [];
