@@ -9,6 +9,10 @@ import assert from 'node:assert/strict';
 import { nd, gluon, init, autograd } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
 import { mxnet1Naming } from '../../../../compiler/formats/mxnet-names.js';
+import { loadModel } from 'gluonc/runtime';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { scratchDir } from '../../../helpers/scratch-dir.js';
 
 const { rnn } = gluon;
 const nums = (x: nd.NDArray) => Array.from(x.data() as ArrayLike<number>);
@@ -88,6 +92,44 @@ describe('gluon.rnn cells: parameter names', () => {
     assert.deepEqual(names(bi), ['lstm0_i2h_weight', 'lstm0_h2h_weight', 'lstm0_i2h_bias', 'lstm0_h2h_bias', 'gru0_i2h_weight', 'gru0_h2h_weight', 'gru0_i2h_bias', 'gru0_h2h_bias']);
     assert.deepEqual(names(lstmp), ['lstmp0_i2h_weight', 'lstmp0_h2h_weight', 'lstmp0_h2r_weight', 'lstmp0_i2h_bias', 'lstmp0_h2h_bias']);
     assert.equal(gluon.contrib.rnn.VariationalDropoutCell, rnn.VariationalDropoutCell);
+  });
+});
+
+describe('gluon.rnn cells: export', () => {
+  const dir = scratchDir('gluonc-cells-');
+  it("a block unrolling a stack exports to ONNX (any batch) and to MXNet's format (MXNet 1.x's parameter names); both give its outputs", async () => {
+    class M extends gluon.HybridBlock {
+      readonly cells = new rnn.HybridSequentialRNNCell().add(
+        new rnn.LSTMCell(4),
+        new rnn.ZoneoutCell(new rnn.GRUCell(4), { zoneoutOutputs: 0.2 }),
+        new rnn.BidirectionalCell(new rnn.LSTMPCell(5, 2), new rnn.GRUCell(3)),
+      );
+      override hybridForward(_F: gluon.F, x: gluon.Tensor) {
+        return this.cells.unroll(5, x)[0] as gluon.Tensor;
+      }
+    }
+    const m = new M();
+    m.initialize(new init.Uniform(0.5));
+    m.hybridize();
+    const x = nd.random.uniform(-1, 1, [2, 5, 3]);
+    const y = nums(m.call(x) as nd.NDArray);
+    const onnx = path.join(dir(), 'm.onnx');
+    m.export(onnx);
+    const model = await loadModel(onnx);
+    try {
+      assert.deepEqual(model.inputs[0]!.shape, ['N', 5, 3]);
+      const x3 = nd.random.uniform(-1, 1, [3, 5, 3]);
+      const out = await model.run({ [model.inputs[0]!.name]: { data: x3.data() as Float32Array, shape: [3, 5, 3] } });
+      assertClose(Array.from(Object.values(out)[0]!.data as Float32Array), nums(m.call(x3) as nd.NDArray), 'the artifact at batch 3', 1e-5, 1e-6);
+    } finally {
+      await model.close();
+    }
+    const r = m.export(path.join(dir(), 'm'), { format: 'mxnet' });
+    const vars = (JSON.parse(readFileSync(r.symbolFile, 'utf8')) as { nodes: { op: string; name: string }[] }).nodes.filter((n) => n.op === 'null').map((n) => n.name);
+    const w = (p: string) => [`${p}i2h_weight`, `${p}i2h_bias`, `${p}h2h_weight`, `${p}h2h_bias`];
+    assert.deepEqual(new Set(vars), new Set(['data', ...w('lstm0_'), ...w('gru0_'), ...w('lstmp0_'), 'lstmp0_h2r_weight', ...w('gru1_')]));
+    const back = gluon.SymbolBlock.imports(r.symbolFile, ['data'], r.paramsFile);
+    assertClose(nums(back.call(x) as nd.NDArray), y, 'MXNet files read back', 1e-5, 1e-6);
   });
 });
 
