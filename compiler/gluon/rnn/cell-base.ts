@@ -75,12 +75,12 @@ export function asCell(where: string, x: unknown): Cell {
   return x;
 }
 
-/** MXNet's assertion in `begin_state`: a modified cell's states come from its modifier. */
+/** MXNet's assertion in `begin_state`: a modified cell's states come from its modifier. Example: `checkUnmodified(this)` first in `beginState`. */
 export function checkUnmodified(cell: Cell): void {
   if (cell._modified) throw new Error(`${cell.constructor.name}.beginState: this cell is wrapped by a modifier cell (ZoneoutCell, ResidualCell, ...); call the modifier cell instead, as MXNet requires`);
 }
 
-/** `[x, states]` of a step call, or an Error naming the cell and the state count it takes. */
+/** `[x, states]` of a step call, or an Error naming the cell and the state count it takes. Example: `checkCall('GRUCell', [x, [h]], 1)`. */
 export function checkCall(name: string, inputs: unknown[], count: number): [Tensor, Tensor[]] {
   const [x, states] = inputs;
   if (inputs.length !== 2 || states === undefined || states === null) {
@@ -100,12 +100,12 @@ export interface Sequence {
   layout: 'NTC' | 'TNC';
 }
 
-/** Splits `x` along `axis` into `n` steps with that axis removed. */
+/** Splits `x` along `axis` into `n` steps with that axis removed. Example: `unstack(F, x, 5, 1)` ([N, 5, C] to five [N, C]). */
 export function unstack(F: F, x: Tensor, n: number, axis: number): Tensor[] {
   return n === 1 ? [F.squeeze(x, { axis })] : (F.split(x, { numOutputs: n, axis, squeezeAxis: true }) as Tensor[]);
 }
 
-/** Stacks steps along `axis`. */
+/** Stacks steps along `axis`. Example: `stackSteps(F, steps, 1)` (five [N, C] to [N, 5, C]). */
 export function stackSteps(F: F, steps: Tensor[], axis: number): Tensor {
   return steps.length === 1 ? F.expandDims(steps[0]!, { axis }) : F.stack(...steps, { axis });
 }
@@ -155,20 +155,20 @@ export function unrollSequence<T>(cell: Cell, length: number, inputs: T | T[], o
 /**
  * Zero states for `cell` built from a step [N, C] (MXNet's `_get_begin_state`
  * with `F.zeros`): the batch is read from the step, so it stays symbolic in
- * traced graphs.
+ * traced graphs. Example: `zeroStatesLike(F, lstmCell, x0)` is `[h, c]`, each [N, H].
  */
 export function zeroStatesLike(F: F, cell: Cell, step: Tensor): Tensor[] {
   const one = F.zerosLike(F.sliceAxis(step, { axis: 1, begin: 0, end: 1 }));
   return cell.stateInfo().map((s) => F.tile(one, [1, ...s.shape.slice(1)]));
 }
 
-/** MXNet's `_mask_sequence_variable_length` on a list of steps: steps past each length are 0. */
+/** MXNet's `_mask_sequence_variable_length` on a list of steps: steps past each length are 0. Example: `maskSteps(F, outs, validLength)`. */
 export function maskSteps(F: F, outs: Tensor[], validLength: Tensor): Tensor[] {
   const masked = F.SequenceMask(stackSteps(F, outs, 0), validLength, { useSequenceLength: true, axis: 0 });
   return unstack(F, masked, outs.length, 0);
 }
 
-/** The steps as `unroll` returns them: stacked along the time axis when merging (default: for a tensor input), else the list. */
+/** The steps as `unroll` returns them: stacked along the time axis when merging (default: for a tensor input), else the list. Example: `finishOutputs(seq, outs, options.mergeOutputs)`. */
 export function finishOutputs<T>(seq: Sequence, outs: Tensor[], mergeOutputs: boolean | undefined): T | T[] {
   const merge = mergeOutputs ?? !seq.list;
   return (merge ? stackSteps(seq.F, outs, seq.tAxis) : outs) as T | T[];
