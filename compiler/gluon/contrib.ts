@@ -1,10 +1,12 @@
 /**
  * MXNet 1.x's `gluon.contrib`, as far as ported models use it: `contrib.nn`'s
- * `Concurrent`, `HybridConcurrent` and `Identity` (the same classes as
- * `gluon.nn`'s, where MXNet 2 moved them).
+ * `Concurrent`, `HybridConcurrent` and `Identity`, `contrib.rnn`'s
+ * `VariationalDropoutCell` and `LSTMPCell` (the same classes as
+ * `gluon.nn`'s and `gluon.rnn`'s, where MXNet 2 moved them).
  *
  * ```ts
  * const paths = new gluon.contrib.nn.HybridConcurrent(1);
  * ```
  */
 export * as nn from './nn/contrib-nn.js';
+export * as rnn from './rnn/contrib-rnn.js';

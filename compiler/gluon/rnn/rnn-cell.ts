@@ -6,17 +6,12 @@
  * `h2h_bias` [G*H], with the gate order of the fused layers.
  */
 import type { DType } from '../../../runtime/dtypes.js';
-import { checkOptions, optionKeys } from '../../../runtime/check-options.js';
-import { isSymbol } from '../../trace/symbol.js';
-import { symOps } from '../../trace/sym.js';
-import { bindOptions, type KwArgs, type OptionArgs } from '../bind-args.js';
-import { bindBeginState, zeroStates, type BatchSize } from './begin-state.js';
-import { HybridBlock } from '../hybrid.js';
+import { optionKeys } from '../../../runtime/check-options.js';
+import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { Zero, type Initializer } from '../init.js';
-import { ops as ndOps } from '../../engine/nd.js';
-import type { NDArray } from '../../engine/ndarray.js';
 import type { F, Tensor } from '../../engine/tensor.js';
-import { checkLengths, GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+import { GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+import { HybridRecurrentCell, type StateInfo } from './cell-base.js';
 import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of the cells (MXNet's, camelCase). */
@@ -50,22 +45,7 @@ function bindCell<O extends CellOptions>(cls: string, args: readonly unknown[], 
   return [hiddenSize, options as O];
 }
 
-/** Options of `unroll`. */
-export interface UnrollOptions<T> {
-  /** The initial states (zeros when absent). */
-  beginState?: T[];
-  /** 'NTC' (default) or 'TNC': where the time axis of a tensor input is. */
-  layout?: 'NTC' | 'TNC';
-  /** Stack the outputs into one tensor (default: true for a tensor input, false for a list). */
-  mergeOutputs?: boolean;
-  /**
-   * Valid lengths [N] (Gluon's `valid_length`): outputs past each length are
-   * 0 and the final states are those of the last valid step. Lengths must
-   * be integers in [1, length] (Gluon's SequenceLast reads step length - 1):
-   * an NDArray holding others is an Error; in a traced graph they are clipped.
-   */
-  validLength?: T;
-}
+export type { UnrollOptions } from './cell-base.js';
 
 /** The options a recurrent cell accepts (the vanilla RNNCell's add `activation`). */
 export const CELL_OPTIONS = optionKeys<CellOptions>({
@@ -73,7 +53,7 @@ export const CELL_OPTIONS = optionKeys<CellOptions>({
 });
 
 /** The shared implementation of the cells. */
-export abstract class RecurrentCell extends HybridBlock {
+export abstract class RecurrentCell extends HybridRecurrentCell {
   readonly hiddenSize: number;
   protected readonly mode: RnnMode;
   private readonly _dtype: DType;
@@ -88,6 +68,7 @@ export abstract class RecurrentCell extends HybridBlock {
     this.mode = mode;
     this.hiddenSize = hiddenSize;
     this._dtype = options.dtype ?? 'float32';
+    this._stateDType = this._dtype;
     const rows = GATES[mode] * hiddenSize;
     const get = (n: string, shape: number[], init: Initializer | undefined): void =>
       void this.params.get(n, { shape, dtype: this._dtype, init, allowDeferredInit: true });
@@ -103,21 +84,8 @@ export abstract class RecurrentCell extends HybridBlock {
   }
 
   /** The shapes of the states for a batch size: `[h]` or `[h, c]`, each [N, H]. */
-  stateInfo(batchSize = 0): { shape: number[]; layout: 'NC' }[] {
+  stateInfo(batchSize = 0): StateInfo[] {
     return Array.from({ length: NUM_STATES[this.mode] }, () => ({ shape: [batchSize, this.hiddenSize], layout: 'NC' as const }));
-  }
-
-  /**
-   * Zero initial states for a batch size (MXNet's `begin_state`).
-   *
-   * ```ts
-   * const [h0, c0] = new rnn.LSTMCell(20).beginState(4); // each [4, 20]
-   * ```
-   */
-  beginState(...args: KwArgs<['batchSize?'], [batchSize?: BatchSize], { dtype?: DType }>): NDArray[] {
-    const [batchSize, options] = bindBeginState(this.constructor.name, args);
-    // MXNet names them '<prefix>begin_state_<k>', layout 'NC' (rnn_cell.py, begin_state and state_info).
-    return zeroStates(Array.from({ length: NUM_STATES[this.mode] }, () => [batchSize, this.hiddenSize]), options.dtype ?? this._dtype, { block: this, base: 'begin_state_', layout: 'NC' });
   }
 
   /** `call(x, states)` gives `[output, newStates]`. */
@@ -130,7 +98,7 @@ export abstract class RecurrentCell extends HybridBlock {
     }
     const list = Array.isArray(states) ? states : [states];
     if (list.length !== n) throw new Error(`${name}: expects ${n} state${n > 1 ? 's' : ''} (${n > 1 ? '[h, c]' : '[h]'}), got ${list.length}`);
-    const out = super._run([x, ...list]) as unknown[];
+    const out = this._hybridRun([x, ...list]) as unknown[];
     return [out[0], out.slice(1)];
   }
 
@@ -154,62 +122,6 @@ export abstract class RecurrentCell extends HybridBlock {
     const i2h = F.FullyConnected(x, p['i2h_weight']!, p['i2h_bias']!, { numHidden: GATES[this.mode] * this.hiddenSize });
     const next = rnnStep(F, this.mode, this.hiddenSize, i2h, states, p['h2h_weight']!, p['h2h_bias']!);
     return [next[0]!, ...next];
-  }
-
-  /**
-   * Runs the cell over `length` steps of `inputs` (a tensor with a time
-   * axis, or a list of [N, C] steps); gives `[outputs, finalStates]`.
-   *
-   * ```ts
-   * const cell = new rnn.GRUCell(8);
-   * cell.initialize();
-   * const [out, [h]] = cell.unroll(5, nd.ones([2, 5, 3])); // out [2, 5, 8]
-   * ```
-   */
-  unroll<T extends Tensor | NDArray>(length: number, inputs: T | T[], options: UnrollOptions<T> = {}): [T | T[], T[]] {
-    const name = this.constructor.name;
-    checkOptions(`${name}.unroll`, options, optionKeys<UnrollOptions<T>>({ beginState: true, layout: true, mergeOutputs: true, validLength: true }));
-    const layout = options.layout ?? 'NTC';
-    if (layout !== 'NTC' && layout !== 'TNC') throw new Error(`${name}.unroll: invalid layout '${String(layout)}'; must be one of 'NTC' or 'TNC'`);
-    if (!Number.isInteger(length) || length <= 0) throw new Error(`${name}.unroll: length must be a positive integer (the number of steps), got ${length}`);
-    const tAxis = layout === 'NTC' ? 1 : 0;
-    const list = Array.isArray(inputs);
-    const first = (list ? inputs[0] : inputs) as Tensor | undefined;
-    if (!first) throw new Error(`${name}.unroll: no inputs`);
-    const F: F = isSymbol(first) ? symOps : ndOps;
-    let steps: Tensor[];
-    if (list) steps = inputs as Tensor[];
-    else {
-      const x = inputs as Tensor;
-      if (x.shape.length !== 3 || x.shape[tAxis] !== length) {
-        throw new Error(`${name}.unroll: expects input of rank 3 (${layout}) with ${length} steps, got shape [${x.shape.join(', ')}]`);
-      }
-      steps = length === 1 ? [F.squeeze(x, { axis: tAxis })] : (F.split(x, { numOutputs: length, axis: tAxis, squeezeAxis: true }) as Tensor[]);
-    }
-    if (steps.length !== length) throw new Error(`${name}.unroll: expects ${length} steps, got ${steps.length}`);
-    // Gluon's SequenceLast reads step length - 1, so a cell's lengths start at 1.
-    checkLengths(`${name}.unroll`, options.validLength, length, 1, 'validLength');
-    let states: Tensor[] = (options.beginState as Tensor[] | undefined)
-      ?? Array.from({ length: NUM_STATES[this.mode] }, () => F.tile(F.zerosLike(F.sliceAxis(steps[0]!, { axis: 1, begin: 0, end: 1 })), [1, this.hiddenSize]));
-    let outs: Tensor[] = [];
-    const history: Tensor[][] = states.map(() => []);
-    for (const x of steps) {
-      const [o, s] = this.call(x, states) as [Tensor, Tensor[]];
-      outs.push(o);
-      states = s;
-      s.forEach((v, i) => history[i]!.push(v));
-    }
-    const vl = options.validLength as Tensor | undefined;
-    if (vl) {
-      const seq = { useSequenceLength: true, axis: 0 as const };
-      const stack0 = (xs: Tensor[]) => (xs.length === 1 ? F.expandDims(xs[0]!, { axis: 0 }) : F.stack(...xs, { axis: 0 }));
-      states = history.map((h) => F.SequenceLast(stack0(h), vl, seq));
-      const masked = F.SequenceMask(stack0(outs), vl, seq);
-      outs = length === 1 ? [F.squeeze(masked, { axis: 0 })] : (F.split(masked, { numOutputs: length, axis: 0, squeezeAxis: true }) as Tensor[]);
-    }
-    const merge = options.mergeOutputs ?? !list;
-    const outputs = merge ? (length === 1 ? F.expandDims(outs[0]!, { axis: tAxis }) : F.stack(...outs, { axis: tAxis })) : outs;
-    return [outputs as T | T[], states as T[]];
   }
 }
 
