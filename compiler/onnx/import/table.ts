@@ -4,6 +4,7 @@
  * with the reason given in their refusal.
  */
 import type { Value } from '../../ir/value.js';
+import { ATTENTION_IMPORTS } from './attention.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
@@ -40,6 +41,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...RANDOM_IMPORTS,
   ...TFIDF_IMPORTS,
   ...MODERN_IMPORTS,
+  ...ATTENTION_IMPORTS,
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
