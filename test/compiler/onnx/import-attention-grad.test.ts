@@ -1,12 +1,13 @@
 /**
- * Gradients through the imported Attention, TensorScatter and CumProd
- * (compiler/onnx/import/attention.ts, scatter.ts): the gradient of
+ * Gradients through the imported Attention, TensorScatter, CumProd, SwiGLU and
+ * CausalConvWithState (compiler/onnx/import/attention.ts, scatter.ts, modern.ts): the gradient of
  * `Σ outputs · R` (R fixed random weights) in every float input, eager and
  * hybridized, against central differences of ONNX's reference implementation
  * (onnx.reference.ReferenceEvaluator) in float64: GQA with a bool mask, a
  * fully masked row and softcap; causal with a past (the present key/value
  * outputs too); a float mask with a -inf row and a window; a circular cache
- * update; cumulative products through zeros (exclusive, reverse). Skipped,
+ * update; cumulative products through zeros (exclusive, reverse); SwiGLU;
+ * CausalConvWithState with bias and past state. Skipped,
  * with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
@@ -65,6 +66,10 @@ case('ts_circular', 'TensorScatter', 24, [('c', f64(2, 4, 2)), ('u', f64(2, 3, 2
 x = np.array([[1.5, 0, -2, 0.5, 3], [-1, 2, 0, 0, -0.5]])
 case('cp_zeros', 'CumProd', 26, [('x', x)], {'exclusive': 1}, consts=[('axis', np.array(1, np.int64))], wrt=('x',))
 case('cp_reverse', 'CumProd', 26, [('x', x)], {'reverse': 1}, consts=[('axis', np.array(-1, np.int64))], wrt=('x',))
+case('swiglu', 'SwiGLU', 28, [('a', f64(2, 5)), ('b', f64(2, 5))], {'alpha': 0.7}, wrt=('a', 'b'))
+# No activation: the reference computes SiLU in float32 (float64 is outside CausalConvWithState's types), too coarse for differences; SwiGLU covers x * sigmoid(x).
+case('ccs_past_bias', 'CausalConvWithState', 27, [('x', f64(1, 2, 3)), ('w', f64(2, 1, 3)), ('b', f64(2)), ('p', f64(1, 2, 2))], {}, ('y', 'state'),
+     wrt=('x', 'w', 'b', 'p'))
 `;
 
 describe("imported Attention, TensorScatter, CumProd: gradients equal central differences of ONNX's reference", function () {
@@ -73,7 +78,7 @@ describe("imported Attention, TensorScatter, CumProd: gradients equal central di
 
   it('every case and float input, eager and hybridized', () => {
     const cases = readdirSync(fx.dir).sort();
-    assert.equal(cases.length, 6);
+    assert.equal(cases.length, 8);
     for (const k of cases) {
       const dir = join(fx.dir, k);
       const count = (p: string) => readdirSync(dir).filter((f) => new RegExp(`^${p}\\d+\\.npy$`).test(f)).length;

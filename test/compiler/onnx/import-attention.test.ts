@@ -1,13 +1,15 @@
 /**
- * ONNX's newest operators imported (compiler/onnx/import/attention.ts, scatter.ts): Attention (opsets 23, 24, 25),
- * TensorScatter (24) and CumProd (26) against ONNX's reference implementation
+ * ONNX's newest operators imported (compiler/onnx/import/attention.ts, scatter.ts, modern.ts): Attention (opsets 23, 24, 25),
+ * TensorScatter (24), CumProd (26), CausalConvWithState (27) and SwiGLU (28) against ONNX's reference implementation
  * (onnx.reference.ReferenceEvaluator), eager and hybridized, every output: 3-D and 4-D
  * inputs, GQA and MQA, bool and float masks (a mask shorter than the keys, rank 2, 3
  * and 4), fully masked rows (zeros, not NaN), causal with a past and with
  * nonpad_kv_seqlen (negative offsets), softcap, every qk_matmul_output_mode,
  * softmax_precision, windows; linear and circular cache updates (wrapping past the
  * end, write indices beyond the length); cumulative products with zeros and
- * negatives, exclusive and reverse. Refusals and run-time errors by name.
+ * negatives, exclusive and reverse; SwiGLU at saturation; causal depthwise
+ * convolutions with and without past state, bias and SiLU (an input shorter
+ * than the kernel). Refusals (BitCast and LinearAttention too) and run-time errors by name.
  * Skipped, with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
@@ -97,6 +99,12 @@ for e in (0, 1):
     case(f'cp_e{e}_r{r}', C, 26, [('x', cx)], {'exclusive': e, 'reverse': r}, consts=[('axis', np.array(1, np.int64))])
 case('cp_int_neg_axis', C, 26, [('x', rs.randint(-3, 4, (5, 3, 2)).astype(np.int64))], {'reverse': 1}, consts=[('axis', np.array(-3, np.int64))])
 case('cp_one', C, 26, [('x', f32(3, 1))], {'exclusive': 1}, consts=[('axis', np.array(1, np.int32))])
+# SwiGLU (28) and CausalConvWithState (27): with and without past_state and bias, activations.
+case('swiglu', 'SwiGLU', 28, [('a', np.concatenate([f32(29), [0, -30, 30]]).astype(np.float32)), ('b', f32(32))], {})
+case('swiglu_alpha', 'SwiGLU', 28, [('a', f32(2, 3, 4)), ('b', f32(2, 3, 4))], {'alpha': 1.7})
+case('ccs_past_bias_silu', 'CausalConvWithState', 27, [('x', f32(2, 3, 5)), ('w', f32(3, 1, 4)), ('b', f32(3)), ('p', f32(2, 3, 3))], {'activation': 'silu'}, ('y', 'state'))
+case('ccs_plain', 'CausalConvWithState', 27, [('x', f32(1, 2, 6)), ('w', f32(2, 1, 3))], {}, ('y', 'state'))
+case('ccs_short_swish', 'CausalConvWithState', 27, [('x', f32(2, 2, 1)), ('w', f32(2, 1, 4)), ('', None), ('p', f32(2, 2, 3))], {'activation': 'swish'}, ('y', 'state'))
 `;
 
 /** The arrays `<prefix>0.npy`, `<prefix>1.npy`, ... of `dir`. */
@@ -107,13 +115,13 @@ function arrays(dir: string, prefix: string): HostTensor[] {
     .map((f) => readNpy(join(dir, f)));
 }
 
-describe("imported Attention, TensorScatter, CumProd: ONNX's reference", function () {
+describe("imported Attention, TensorScatter, CumProd, CausalConvWithState, SwiGLU: ONNX's reference", function () {
   this.timeout(300_000);
   const fx = pythonFixtures('attention', ['onnx'], SCRIPT);
 
   it('every case and output, eager and hybridized', () => {
     const cases = readdirSync(fx.dir).sort();
-    assert.equal(cases.length, 25);
+    assert.equal(cases.length, 30);
     for (const k of cases) {
       const inputs = arrays(join(fx.dir, k), 'in').map((t) => new nd.NDArray(t));
       const want = arrays(join(fx.dir, k), 'out');
@@ -171,6 +179,11 @@ describe("imported Attention, TensorScatter, CumProd: ONNX's reference", functio
     assert.throws(() => readModel(one('TensorScatter', [['c', [2, 5, 3]], ['u', [2, 2, 3]]], [int('axis', 0)], 24)), re('TensorScatter', 'axis 0'));
     assert.throws(() => readModel(one('TensorScatter', [['c', [2, 5, 3]], ['u', [2, 6, 3]]], [int('axis', 1)], 24)), re('TensorScatter', 'an update of 6 positions for a cache of 5'));
     assert.throws(() => readModel(one('TensorScatter', [['c', [2, 5, 3]], ['u', [2, 2, 4]]], [int('axis', 1)], 24)), re('TensorScatter', 'past_cache \\[2, 5, 3\\] and update \\[2, 2, 4\\] differ on axis 2'));
+    assert.throws(() => readModel(one('SwiGLU', [['a', [2, 3]], ['b', [1, 3]]], [], 28)), re('SwiGLU', 'A of shape \\[2, 3\\] and B of shape \\[1, 3\\] \\(equal shapes'));
+    assert.throws(() => readModel(one('CausalConvWithState', [['x', [2, 3, 5]], ['w', [3, 1, 2]]], [{ name: 'activation', type: 3, s: new TextEncoder().encode('relu') }], 27, ['y', 's'])), re('CausalConvWithState', "activation 'relu'"));
+    assert.throws(() => readModel(one('CausalConvWithState', [['x', [2, 3, 5]], ['w', [3, 1, 1]]], [], 27, ['y', 's'])), re('CausalConvWithState', 'input \\[2, 3, 5\\] and weight \\[3, 1, 1\\]'));
+    assert.throws(() => readModel(one('BitCast', [['x', [2]]], [int('to', 6)], 26)), re('BitCast', 'a reinterpretation of the bits'));
+    assert.throws(() => readModel(one('LinearAttention', [['q', [1, 2, 4]], ['k', [1, 2, 4]], ['v', [1, 2, 4]]], [], 27, ['y', 's'])), re('LinearAttention', 'its recurrence over the sequence'));
     const axis = (v: number): T => ['axis', { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(v)]) } as HostTensor];
     assert.throws(() => readModel(one('CumProd', [['x', [2, 3]]], [], 26, ['y'], [axis(2)])), re('CumProd', 'axis 2 is out of range for rank 2'));
     assert.throws(() => readModel(one('CumProd', [['x', [2, 'T']]], [], 26, ['y'], [axis(1)])), re('CumProd', 'axis 1 of symbolic size T'));
