@@ -2,7 +2,8 @@
  * A transformer exported by PyTorch's current exporter (torch.onnx.export,
  * dynamo=True, opset 23) writes ONNX's Attention for nn.MultiheadAttention
  * (with a key padding mask) and F.scaled_dot_product_attention (causal, and
- * grouped-query heads with a float mask): imported, it computes torch's output,
+ * grouped-query heads with a float mask), with dynamic batch and sequence
+ * axes: imported, it computes torch's output (at another batch and length too),
  * three SGD steps (momentum, weight decay) give torch's losses and parameters
  * (the gradients through Attention), eager and hybridized; the fine-tuned
  * net re-exports to a file onnx.checker passes and onnxruntime runs to the
@@ -59,7 +60,8 @@ bias = torch.from_numpy(rs.randn(5, 5).astype(np.float32))
 label = torch.tensor([1, 2])
 inputs = [x, pad, bias]
 path = os.path.join(OUT, 'model.onnx')
-torch.onnx.export(model, tuple(inputs), path, input_names=['x', 'pad', 'bias'], output_names=['y'], opset_version=23, dynamo=True)
+torch.onnx.export(model, tuple(inputs), path, input_names=['x', 'pad', 'bias'], output_names=['y'], opset_version=23, dynamo=True,
+                  dynamic_axes={'x': {0: 'N', 1: 'T'}, 'pad': {0: 'N', 1: 'T'}, 'bias': {0: 'T', 1: 'T'}, 'y': {0: 'N'}})
 m = onnx.load(path)
 ops = [n.op_type for n in m.graph.node]
 assert ops.count('Attention') == 3, ops
@@ -74,6 +76,11 @@ for n, p in model.named_parameters():
 for i, t in enumerate(inputs): np.save(os.path.join(OUT, f'in{i}.npy'), t.numpy())
 with torch.no_grad(): np.save(os.path.join(OUT, 'y.npy'), model(*inputs).numpy())
 np.save(os.path.join(OUT, 'label.npy'), label.numpy().astype(np.float32))
+# Other sizes along the dynamic axes, and torch's output there (before the steps).
+x7 = torch.from_numpy(rs.randn(3, 7, 5).astype(np.float32)); pad7 = torch.tensor([[False] * 7, [False] * 2 + [True] * 5, [False] * 6 + [True]])
+other = [x7, pad7, torch.from_numpy(rs.randn(7, 7).astype(np.float32))]
+for i, t in enumerate(other): np.save(os.path.join(OUT, f'other{i}.npy'), t.numpy())
+with torch.no_grad(): np.save(os.path.join(OUT, 'y_other.npy'), model(*other).numpy())
 opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOM, weight_decay=WD)
 losses = []
 for _ in range(STEPS):
@@ -100,7 +107,7 @@ interface Index {
 describe('fine-tuning a torch transformer exported with ONNX Attention (opset 23): three SGD steps equal PyTorch\'s', function () {
   this.timeout(300_000);
   const fx = pythonFixtures('attention-torch', ['torch', 'onnx', 'onnxscript'], SCRIPT);
-  const xs = () => [0, 1, 2].map((i) => new nd.NDArray(readNpy(join(fx.dir, `in${i}.npy`))));
+  const xs = (prefix = 'in') => [0, 1, 2].map((i) => new nd.NDArray(readNpy(join(fx.dir, `${prefix}${i}.npy`))));
 
   for (const hybrid of [false, true]) {
     it(`output, the loss before each step, every parameter after them, and the re-exported file (${hybrid ? 'hybridized' : 'eager'})`, async () => {
@@ -110,6 +117,8 @@ describe('fine-tuning a torch transformer exported with ONNX Attention (opset 23
       if (hybrid) net.hybridize();
       const y = autograd.pause(() => net.call(...xs()) as nd.NDArray);
       assertClose(tensorToNumbers(y._host), tensorToNumbers(readNpy(join(fx.dir, 'y.npy'))), 'output');
+      const other = autograd.pause(() => net.call(...xs('other')) as nd.NDArray);
+      assertClose(tensorToNumbers(other._host), tensorToNumbers(readNpy(join(fx.dir, 'y_other.npy'))), 'output at batch 3, length 7');
       const lossFn = new gluon.loss.SoftmaxCrossEntropyLoss();
       const label = new nd.NDArray(readNpy(join(fx.dir, 'label.npy')));
       const params = net.collectParams();
