@@ -31,7 +31,7 @@
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
-import { castTo, dtypeOf, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 const FLOATS = ['float32', 'float64', 'float16'];
 
@@ -79,6 +79,7 @@ function maskBias(c: ImportCtx, mask: Value, kv: Dim, dtype: string): Value {
 }
 
 const attention: Builder = (c) => {
+  requireOpset(c, 23);
   const [q0, k0, v0] = [c.input(0), c.input(1), c.input(2)];
   const maxInputs = c.opset >= 24 ? 7 : 6;
   if (c.nInputs > maxInputs) throw c.refuse(`${c.nInputs} inputs (Attention-${c.opset >= 24 ? 24 : 23} takes at most ${maxInputs})`);
@@ -199,6 +200,7 @@ function unitAxes(c: ImportCtx, x: Value, at: number, n: number): Value {
 }
 
 const tensorScatter: Builder = (c) => {
+  requireOpset(c, 24);
   const [past, update] = [c.input(0), c.input(1)];
   const w0 = c.optInput(2);
   const [ps, us] = [past.type.shape, update.type.shape];

@@ -24,7 +24,7 @@
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
-import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { castTo, normAxis, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 const isFloat = (v: Value) => v.type.dtype === 'float32' || v.type.dtype === 'float64' || v.type.dtype === 'float16';
 
@@ -53,6 +53,7 @@ const swish: Builder = (c) => {
 };
 
 const swiGlu: Builder = (c) => {
+  requireOpset(c, 28);
   const [a, b] = [c.input(0), c.input(1)];
   if (!isFloat(a) || a.type.dtype !== b.type.dtype) throw c.refuse(`A of dtype ${a.type.dtype} and B of dtype ${b.type.dtype} (one float dtype)`);
   const [as, bs] = [a.type.shape, b.type.shape];
@@ -63,6 +64,7 @@ const swiGlu: Builder = (c) => {
 };
 
 const causalConv: Builder = (c) => {
+  requireOpset(c, 27);
   const [x, w] = [c.input(0), c.input(1)];
   const [bias, past] = [c.optInput(2), c.optInput(3)];
   const act = c.attr.str('activation', 'none');

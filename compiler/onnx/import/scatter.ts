@@ -19,7 +19,7 @@
  */
 import type { Value } from '../../ir/value.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
-import { boundedIndices, castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { boundedIndices, castTo, normAxis, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 /** CumSum: axis from input 1 (constant), `exclusive` and `reverse` attributes. */
 const cumSum: Builder = (c) => {
@@ -35,6 +35,7 @@ const cumSum: Builder = (c) => {
  * sequential cumprod, grouped differently (float results may differ in the last bits).
  */
 const cumProd: Builder = (c) => {
+  requireOpset(c, 26);
   const x = c.input(0);
   const axis = normAxis(c, c.numbers(1, 'axis')![0]!, x.type.shape.length);
   const n = x.type.shape[axis]!;

@@ -184,6 +184,8 @@ describe("imported Attention, TensorScatter, CumProd, CausalConvWithState, SwiGL
     assert.throws(() => readModel(one('CausalConvWithState', [['x', [2, 3, 5]], ['w', [3, 1, 1]]], [], 27, ['y', 's'])), re('CausalConvWithState', 'input \\[2, 3, 5\\] and weight \\[3, 1, 1\\]'));
     assert.throws(() => readModel(one('BitCast', [['x', [2]]], [int('to', 6)], 26)), re('BitCast', 'a reinterpretation of the bits'));
     assert.throws(() => readModel(one('LinearAttention', [['q', [1, 2, 4]], ['k', [1, 2, 4]], ['v', [1, 2, 4]]], [], 27, ['y', 's'])), re('LinearAttention', 'its recurrence over the sequence'));
+    assert.throws(() => readModel(one('Attention', [['q', [1, 2, 3, 4]], ['k', [1, 2, 3, 4]], ['v', [1, 2, 3, 4]]], [], 21)), re('Attention', 'the file imports opset 21; ONNX defines Attention from opset 23'));
+    assert.throws(() => readModel(one('SwiGLU', [['a', [2]], ['b', [2]]], [], 27)), re('SwiGLU', 'the file imports opset 27; ONNX defines SwiGLU from opset 28'));
     const axis = (v: number): T => ['axis', { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(v)]) } as HostTensor];
     assert.throws(() => readModel(one('CumProd', [['x', [2, 3]]], [], 26, ['y'], [axis(2)])), re('CumProd', 'axis 2 is out of range for rank 2'));
     assert.throws(() => readModel(one('CumProd', [['x', [2, 'T']]], [], 26, ['y'], [axis(1)])), re('CumProd', 'axis 1 of symbolic size T'));
