@@ -19,14 +19,16 @@
  * - softmax (in `softmax_precision` when given) over the keys; a row whose
  *   bias is -inf everywhere gives zeros, never NaN;
  * - the 4th output per `qk_matmul_output_mode` (0 raw scores, 1 after
- *   softcap, 2 with the bias, 3 the probabilities).
+ *   softcap, 2 with the bias, 3 the probabilities). Mode 0 with softcap
+ *   gives the raw scores, as the spec and onnxruntime do (ONNX's reference
+ *   1.23 gives them after softcap).
  * And TensorScatter (opset 24), the KV-cache update: per batch `b`, cache
  * position `p` takes `update[k]` where `k = p - write_indices[b]` (circular:
  * modulo the cache length) lies in [0, S_update), else keeps `past_cache`;
  * a `where` over a one-hot selection of the update's positions. Linear
  * mode's `write_indices` outside [0, max_len - S_update] fail the run.
- * Invariant: what the reference would compute differently, or refuses, is
- * refused by name (`c.refuse`), never computed approximately.
+ * Invariant: what the spec and the reference do not define (or the
+ * reference refuses) is refused by name (`c.refuse`), never approximated.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
@@ -140,9 +142,6 @@ const attention: Builder = (c) => {
   const mode = c.attr.int('qk_matmul_output_mode', 0);
   const wantQk = !!c.outputNames[3];
   if (wantQk && (mode < 0 || mode > 3)) throw c.refuse(`qk_matmul_output_mode ${mode} (0, 1, 2 or 3)`);
-  if (wantQk && mode === 0 && softcap > 0) {
-    throw c.refuse("qk_matmul_output_mode 0 with softcap (the spec says the raw scores, ONNX's reference gives them after softcap)");
-  }
 
   // The bias: the mask, then the positions the causal rule, the window and nonpad_kv_seqlen exclude.
   const kvLen = k.type.shape[2]!;
