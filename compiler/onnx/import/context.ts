@@ -351,6 +351,11 @@ export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
   }
 }
 
+/** A refusal unless the file's opset defines the operator (ONNX added it at opset `since`). */
+export function requireOpset(c: ImportCtx, since: number): void {
+  if (c.opset < since) throw c.refuse(`the file imports opset ${c.opset}; ONNX defines ${c.opType} from opset ${since}`);
+}
+
 /** Normalizes an axis into [0, rank). */
 export function normAxis(c: ImportCtx, axis: number, rank: number, what = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw c.refuse(`${what} ${axis} is out of range for rank ${rank}`);

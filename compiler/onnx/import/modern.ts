@@ -1,11 +1,16 @@
 /**
- * Importers of operators from ONNX opsets 18 to 24 that newer exporters
+ * Importers of operators from ONNX opsets 18 to 28 that newer exporters
  * write, onto gluonc's operators (formulas from ONNX's reference
  * implementation, onnx/reference/ops):
  * - RMSNormalization (23): `x / sqrt(mean(x^2 over axis..) + epsilon) * scale`,
  *   computed in float32 for float16 inputs (`stash_type` 1, the only one the
  *   reference runs);
- * - Swish (24): `x * sigmoid(alpha * x)`;
+ * - Swish (24): `x * sigmoid(alpha * x)`; SwiGLU (28): `Swish_alpha(A) * B`,
+ *   A and B of one shape;
+ * - CausalConvWithState (27): a depthwise Convolution (group = channels,
+ *   kernel [C, 1, k]) over `past_state` (zeros when absent) concatenated before
+ *   the input, SiLU when `activation` is silu/swish (computed in float32 for
+ *   float16, as the reference); `present_state` the last k - 1 positions;
  * - CenterCropPad (18): per listed axis, a centered crop (the extra element
  *   of an odd difference cut at the end) or zero padding (the extra element
  *   padded at the end), the target shape constant;
@@ -19,7 +24,7 @@
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
-import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { castTo, normAxis, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 const isFloat = (v: Value) => v.type.dtype === 'float32' || v.type.dtype === 'float64' || v.type.dtype === 'float16';
 
@@ -45,6 +50,40 @@ const swish: Builder = (c) => {
   const alpha = c.attr.float('alpha', 1);
   const z = alpha === 1 ? x : c.op('mul', [x, c.scalar(alpha, x.type.dtype)]);
   return [c.op('mul', [x, c.op('sigmoid', [z])])];
+};
+
+const swiGlu: Builder = (c) => {
+  requireOpset(c, 28);
+  const [a, b] = [c.input(0), c.input(1)];
+  if (!isFloat(a) || a.type.dtype !== b.type.dtype) throw c.refuse(`A of dtype ${a.type.dtype} and B of dtype ${b.type.dtype} (one float dtype)`);
+  const [as, bs] = [a.type.shape, b.type.shape];
+  if (as.length !== bs.length || as.some((d, i) => d !== bs[i])) throw c.refuse(`A of shape [${as.join(', ')}] and B of shape [${bs.join(', ')}] (equal shapes; SwiGLU does not broadcast)`);
+  const alpha = c.attr.float('alpha', 1);
+  const z = alpha === 1 ? a : c.op('mul', [a, c.scalar(alpha, a.type.dtype)]);
+  return [c.op('mul', [c.op('mul', [a, c.op('sigmoid', [z])]), b])];
+};
+
+const causalConv: Builder = (c) => {
+  requireOpset(c, 27);
+  const [x, w] = [c.input(0), c.input(1)];
+  const [bias, past] = [c.optInput(2), c.optInput(3)];
+  const act = c.attr.str('activation', 'none');
+  if (act !== 'none' && act !== 'silu' && act !== 'swish') throw c.refuse(`activation '${act}' (none, silu or swish)`);
+  if (!isFloat(x) || w.type.dtype !== x.type.dtype) throw c.refuse(`input of dtype ${x.type.dtype} and weight of dtype ${w.type.dtype} (one float dtype)`);
+  const [xs, ws] = [x.type.shape, w.type.shape];
+  const [ch, k] = [xs[1], ws[2]];
+  if (xs.length !== 3 || ws.length !== 3 || typeof ch !== 'number' || ws[0] !== ch || ws[1] !== 1 || typeof k !== 'number' || k < 2) {
+    throw c.refuse(`input [${xs.join(', ')}] and weight [${ws.join(', ')}] (input [B, C, L] and weight [C, 1, k], C and k >= 2 known)`);
+  }
+  // Zeros [B, C, k - 1] without past_state (B and L may be symbolic).
+  const lead = past ?? c.op('tile', [c.op('zerosLike', [c.op('sliceAxis', [x], { axis: 2, begin: 0, end: 1 })])], { reps: [1, 1, k - 1] });
+  const padded = c.op('concat', [lead, x], { dim: 2 });
+  let y = c.op('Convolution', bias ? [padded, w, bias] : [padded, w], { kernel: [k], stride: [1], dilate: [1], pad: [0], numFilter: ch, numGroup: ch, noBias: !bias });
+  if (act !== 'none') {
+    const wide = x.type.dtype === 'float16' ? castTo(c, y, 'float32') : y;
+    y = castTo(c, c.op('mul', [wide, c.op('sigmoid', [wide])]), x.type.dtype);
+  }
+  return [y, c.op('sliceAxis', [padded], { axis: 2, begin: -(k - 1), end: null })];
 };
 
 const centerCropPad: Builder = (c) => {
@@ -142,6 +181,8 @@ const rotary: Builder = (c) => {
 export const MODERN_IMPORTS: Readonly<Record<string, Builder>> = {
   RMSNormalization: rmsNorm,
   Swish: swish,
+  SwiGLU: swiGlu,
+  CausalConvWithState: causalConv,
   CenterCropPad: centerCropPad,
   AffineGrid: affineGrid,
   RotaryEmbedding: rotary,

@@ -1,6 +1,7 @@
 /**
  * Importers of ONNX's cumulative, triangular and scatter operators:
- * CumSum (gluonc `cumsum`), Trilu (`tril`/`triu`), and the accumulating
+ * CumSum (gluonc `cumsum`), CumProd (opset 26: a doubling scan of products,
+ * exact where an input is 0 or negative, unlike a sum of logarithms), Trilu (`tril`/`triu`), and the accumulating
  * forms of ScatterElements and ScatterND (`reduction='add'`, onto
  * `scatterAdd` and `indexAdd`). The overwriting ones (`reduction='none'`,
  * the default, and the old Scatter) must address no position twice (ONNX
@@ -18,13 +19,40 @@
  */
 import type { Value } from '../../ir/value.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
-import { boundedIndices, castTo, normAxis, type Builder, type ImportCtx } from './context.js';
+import { boundedIndices, castTo, normAxis, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 /** CumSum: axis from input 1 (constant), `exclusive` and `reverse` attributes. */
 const cumSum: Builder = (c) => {
   const x = c.input(0);
   const axis = normAxis(c, c.numbers(1, 'axis')![0]!, x.type.shape.length);
   return [c.op('cumsum', [x], { axis, exclusive: c.attr.int('exclusive', 0) !== 0, reverse: c.attr.int('reverse', 0) !== 0 })];
+};
+
+/**
+ * CumProd: axis from input 1 (constant), `exclusive` and `reverse`. Hillis and Steele's scan:
+ * ⌈log2 n⌉ rounds of `y[i] *= y[i - d]` (d = 1, 2, 4, ...; ones shifted in), then one more
+ * shift for `exclusive`. Each output is the product of the same elements as numpy's
+ * sequential cumprod, grouped differently (float results may differ in the last bits).
+ */
+const cumProd: Builder = (c) => {
+  requireOpset(c, 26);
+  const x = c.input(0);
+  const axis = normAxis(c, c.numbers(1, 'axis')![0]!, x.type.shape.length);
+  const n = x.type.shape[axis]!;
+  if (typeof n !== 'number') throw c.refuse(`axis ${axis} of symbolic size ${n} (the number of scan rounds needs it known)`);
+  const reverse = c.attr.int('reverse', 0) !== 0;
+  // y moved by d along the axis (towards the end, or the start when reversed), ones shifted in.
+  const shift = (y: Value, d: number): Value => {
+    if (d >= n) return c.op('onesLike', [y]);
+    const ones = c.op('onesLike', [c.op('sliceAxis', [y], { axis, begin: 0, end: d })]);
+    return reverse
+      ? c.op('concat', [c.op('sliceAxis', [y], { axis, begin: d, end: n }), ones], { dim: axis })
+      : c.op('concat', [ones, c.op('sliceAxis', [y], { axis, begin: 0, end: n - d })], { dim: axis });
+  };
+  if (n === 0) return [x];
+  let y = x;
+  for (let d = 1; d < n; d *= 2) y = c.op('mul', [y, shift(y, d)]);
+  return [c.attr.int('exclusive', 0) !== 0 ? shift(y, 1) : y];
 };
 
 /** Trilu: `upper` attribute (default 1), diagonal `k` from the optional input 1 (constant, default 0). */
@@ -247,6 +275,7 @@ const col2im: Builder = (c) => {
 /** The cumulative, triangular and scatter importers by ONNX operator. */
 export const SCATTER_IMPORTS: Record<string, Builder> = {
   CumSum: cumSum,
+  CumProd: cumProd,
   Trilu: trilu,
   ScatterElements: scatterElements,
   ScatterND: scatterND,

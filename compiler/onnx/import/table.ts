@@ -4,6 +4,7 @@
  * with the reason given in their refusal.
  */
 import type { Value } from '../../ir/value.js';
+import { ATTENTION_IMPORTS } from './attention.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
@@ -40,6 +41,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...RANDOM_IMPORTS,
   ...TFIDF_IMPORTS,
   ...MODERN_IMPORTS,
+  ...ATTENTION_IMPORTS,
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
@@ -48,6 +50,8 @@ export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Bui
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
   SequenceMap: 'its subgraph over each sequence item is not mapped',
+  BitCast: "a reinterpretation of the bits as another dtype has no form in gluonc's operators (they compute on values)",
+  LinearAttention: 'its recurrence over the sequence (four update rules, a state per step) is not mapped',
 };
 
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
