@@ -130,7 +130,7 @@ export class FusedRNNCell extends BaseRNNCell {
     return GATE_NAMES[this.mode]!;
   }
 
-  call(): [Symbol, Symbol[]] {
+  call(_inputs?: Symbol, _states?: Symbol[]): [Symbol, Symbol[]] {
     throw new Error('FusedRNNCell cannot be stepped. Please use unroll (or unfuse() for a cell that steps)');
   }
 

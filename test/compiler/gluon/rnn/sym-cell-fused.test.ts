@@ -140,7 +140,7 @@ describe('rnn.FusedRNNCell (MXNet 1.x legacy mx.rnn)', () => {
       return sym.LinearRegressionOutput(sym.Reshape(out, { shape: [-1, TT * 2 * HH] }), sym.var('lro_label'), { name: 'lro' });
     };
     const fused = new rnn.FusedRNNCell(HH, { numLayers: 2, mode: 'lstm', bidirectional: true, prefix: 'lstm_' });
-    const mf = new mod.Module(build(fused), { dataNames: ['data'], labelNames: ['lro_label'] });
+    const mf = new mod.Module(build(fused), { dataNames: ['data'], labelNames: ['lro_label'], logger: { info: () => {} } });
     mf.bind({ dataShapes: [['data', [B, TT, II]]], labelShapes: [['lro_label', [B, TT * 2 * HH]]] });
     mf.initParams({ initializer: new init.Xavier() });
     const [argsF] = mf.getParams();
@@ -153,7 +153,7 @@ describe('rnn.FusedRNNCell (MXNet 1.x legacy mx.rnn)', () => {
     assert.deepEqual(flat(parts['lstm_l0_i2h_i_bias']!), [0, 0, 0]);
     assert.ok(flat(parts['lstm_r0_i2h_c_weight']!).some((v) => v !== 0));
     const stack = fused.unfuse();
-    const mu = new mod.Module(build(stack), { dataNames: ['data'], labelNames: ['lro_label'] });
+    const mu = new mod.Module(build(stack), { dataNames: ['data'], labelNames: ['lro_label'], logger: { info: () => {} } });
     mu.bind({ dataShapes: [['data', [B, TT, II]]], labelShapes: [['lro_label', [B, TT * 2 * HH]]] });
     mu.initParams({ argParams: stack.packWeights(parts) });
     const batch = { data: [x.sliceAxis(0, 0, B)], label: [yv.sliceAxis(0, 0, B)] };
@@ -167,6 +167,41 @@ describe('rnn.FusedRNNCell (MXNet 1.x legacy mx.rnn)', () => {
     const ref = mu.getParams()[0];
     for (const k of Object.keys(ref).filter((k) => k.startsWith('lstm_'))) assertClose(flat(after[k]!), flat(ref[k]!), `after fit: ${k}`, 1e-4, 1e-5);
     assert.ok(flat(after['lstm_l0_i2h_weight']!).some((v, i) => Math.abs(v - flat(stack.packWeights(parts)['lstm_l0_i2h_weight']!)[i]!) > 1e-4), 'the fit moved the weights');
+  });
+
+  it('lstm_bucketing.py with a FusedRNNCell: a BucketingModule over two buckets (the vector sized per bucket from the embedding) trains as the unfused stack does', () => {
+    const [V, E, HH, B] = [7, 4, 5, 2];
+    const sents = [[1, 2, 3], [4, 5], [6, 1, 2, 3, 4], [2, 2, 6, 5], [3, 1], [5, 6, 1], [1, 3, 5, 2, 4], [6, 6, 2, 1, 3]];
+    const symGen = (cell: rnn.BaseRNNCell) => (seqLen: unknown) => {
+      const embed = sym.Embedding(sym.var('data'), { inputDim: V, outputDim: E, name: 'embed' });
+      cell.reset();
+      const [outputs] = cell.unroll(seqLen as number, embed, { mergeOutputs: true }) as [Symbol, Symbol[]];
+      const pred = sym.FullyConnected(sym.Reshape(outputs, { shape: [-1, HH] }), { numHidden: V, name: 'pred' });
+      return [sym.SoftmaxOutput(pred, sym.Reshape(sym.var('softmax_label'), { shape: [-1] }), { name: 'softmax' }), ['data'], ['softmax_label']] as const;
+    };
+    const fused = new rnn.FusedRNNCell(HH, { mode: 'lstm', prefix: 'lstm_' });
+    const stack = fused.unfuse();
+    const u = (shape: number[], sc = 0.5) => nd.random.uniform(-sc, sc, shape);
+    const start: Record<string, NDArray> = {
+      embed_weight: u([V, E]), lstm_l0_i2h_weight: u([4 * HH, E]), lstm_l0_i2h_bias: u([4 * HH], 0.1),
+      lstm_l0_h2h_weight: u([4 * HH, HH]), lstm_l0_h2h_bias: u([4 * HH], 0.1), pred_weight: u([V, HH]), pred_bias: u([V], 0.1),
+    };
+    const run = (cell: rnn.BaseRNNCell, argParams: Record<string, NDArray>) => {
+      const it = new rnn.BucketSentenceIter(sents, B, { buckets: [3, 5], invalidLabel: 0, shuffle: false, log: () => {} });
+      const m = new mod.BucketingModule(symGen(cell), { defaultBucketKey: it.defaultBucketKey, logger: { info: () => {} } });
+      m.fit(it, { optimizer: 'sgd', optimizerParams: { learning_rate: 0.5 }, argParams, numEpoch: 1 });
+      assert.deepEqual(m.bucketKeys.sort(), [3, 5]);
+      return m.getParams()[0];
+    };
+    const fusedStart = fused.packWeights(stack.unpackWeights(start));
+    assert.deepEqual(Object.keys(fusedStart).sort(), ['embed_weight', 'lstm_parameters', 'pred_bias', 'pred_weight']);
+    const a = run(fused, fusedStart);
+    const b = run(stack, start);
+    const back = stack.packWeights(fused.unpackWeights(a));
+    for (const k of Object.keys(start)) {
+      assertClose(flat(back[k]!), flat(b[k]!), `${k} after an epoch: fused vs unfused`, 1e-4, 1e-5);
+      assert.ok(flat(b[k]!).some((v, i) => Math.abs(v - flat(start[k]!)[i]!) > 1e-4), `${k} moved`);
+    }
   });
 
   it("an MXNet checkpoint's lstm_parameters (the fixture's 2-layer bidirectional LSTM, written as MXNet's .params) loads and runs as the fixture's PyTorch reference", () => {
