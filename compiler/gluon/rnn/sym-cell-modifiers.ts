@@ -3,7 +3,9 @@
  * (python/mxnet/rnn/rnn_cell.py): `DropoutCell` (dropout on the inputs,
  * no state), `ResidualCell` (the wrapped cell's output plus its input) and
  * `BidirectionalCell` (one cell forward, one over the reversed steps, the
- * outputs concatenated on the feature axis; it cannot be stepped).
+ * outputs concatenated on the feature axis; it cannot be stepped) and
+ * `ZoneoutCell` (the previous output or state kept where a Dropout mask
+ * of ones is 0).
  * Invariants: the parameters are the wrapped cells' (no new ones); the
  * states are the cells' in order; errors name the cell.
  */

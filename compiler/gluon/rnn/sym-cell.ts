@@ -7,6 +7,8 @@
  * so `.params` files move both ways), made once per cell (its `RNNParams`)
  * and reused by every unroll; the step's math is gluon.rnn's `rnnStep`
  * (one implementation; MXNet's gate order: LSTM i, f, c, o; GRU r, z, n).
+ * Every cell has MXNet's `stateInfo`, `beginState`, `unpackWeights` /
+ * `packWeights` (the i2h/h2h matrices split per gate and back).
  * Invariants: the cells take Symbols only (gluon.rnn's cells take
  * NDArrays); every error names the cell and what was wrong.
  */
