@@ -117,6 +117,14 @@ describe('rnn.FusedRNNCell (MXNet 1.x legacy mx.rnn)', () => {
     const last = (steps as Symbol[])[T - 1]!.eval({ data: x, g_parameters: p }) as NDArray;
     assertClose(flat(last), ref[1]!, 'gru last step = final state', 1e-4, 1e-5);
     assert.deepEqual(cell.stateInfo, [{ shape: [1, 0, H], layout: 'LNC' }]);
+    // Block.initialize's initializer is init.FusedRNN's global one: weights from it, biases 0.
+    const data = sym.var('data');
+    const blk = new gluon.SymbolBlock(cell.unroll(T, data, { mergeOutputs: true })[0], data);
+    blk.initialize(new init.Constant(0.5));
+    blk.call(x);
+    const drawn = cell.unpackWeights({ g_parameters: blk.collectParams().get('g_parameters').data() });
+    assert.deepEqual(flat(drawn['g_l0_i2h_r_weight']!), new Array(H * I).fill(0.5));
+    assert.deepEqual(flat(drawn['g_l0_h2h_z_bias']!), new Array(H).fill(0));
     const two = new rnn.FusedRNNCell(4, { numLayers: 2, mode: 'lstm', bidirectional: true, dropout: 0.5, prefix: 'f_' });
     const stack = two.unfuse();
     assert.deepEqual(stack.cells.map((c) => c.constructor.name), ['BidirectionalCell', 'DropoutCell', 'BidirectionalCell']);
