@@ -73,7 +73,7 @@ export const fusedRNNParams = defineOp<(data: Tx, parameters: Tx, options: Fused
     const p = types[1]!;
     if (p.shape.length !== 1 || (typeof p.shape[0] === 'number' && p.shape[0] !== n)) {
       const [m, h, l, d] = [a.mode, a.stateSize, a.numLayers, a.bidirectional ? 2 : 1];
-      throw new OpError('fusedRNNParams', `the parameters must be a vector of ${n} values (mode ${m}, ${l} layer(s), ${d} direction(s), state size ${h}, ${types[0]!.shape[2]} input features), got shape [${p.shape.join(', ')}]`, types);
+      throw new OpError('fusedRNNParams', `the parameters must be a vector of ${n} values (mode ${m}, ${l} layer(s), ${d} direction(s), state_size ${h}, ${types[0]!.shape[2]} input features), got shape [${p.shape.join(', ')}]`, types);
     }
     return [{ dtype: p.dtype, shape: [n] }];
   },

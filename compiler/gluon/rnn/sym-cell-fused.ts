@@ -20,9 +20,10 @@ import { NDArray } from '../../engine/ndarray.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import { checkOptions } from '../../../runtime/check-options.js';
 import { fusedCellLayout, GATE_NAMES } from '../../formats/mxnet-rnn-param.js';
+import { recordRecurrentCall } from '../../formats/mxnet-rnn-export.js';
 import { FusedRNN, type Initializer } from '../init.js';
 import { showValue } from '../show-value.js';
-import { fusedForward } from './rnn-fused.js';
+import { cutFusedParams, fusedForward, fusedZeroStates } from './rnn-fused.js';
 import { GATES, NUM_STATES, type RnnMode } from './rnn-step.js';
 import { BaseRNNCell, checkWeights, GRUCell, LSTMCell, normalizeSequence, RNNCell, RNNParams, SequentialRNNCell, takeWeight, toSteps, unrollArgs, type StateInfo, type SymUnrollOptions, type WeightDict } from './sym-cell.js';
 import { BidirectionalCell, DropoutCell } from './sym-cell-modifiers.js';
@@ -46,37 +47,6 @@ export interface FusedRNNCellOptions {
 }
 
 const KEYS = ['numLayers', 'mode', 'bidirectional', 'dropout', 'getNextState', 'forgetBias', 'initializer', 'prefix', 'params'] as const;
-
-/**
- * The flat vector cut into the layers' matrices `l0_i2h_weight`, ...
- * (`fusedForward`'s names) with static slices only: the first layer's
- * input weights are the one part whose size needs I, so they are cut from
- * the vector's front by an offset from its end and reshaped with -1.
- */
-function cutParameters(F: F, flat: Tensor, mode: RnnMode, H: number, L: number, D: number): Record<string, Tensor> {
-  const GH = GATES[mode] * H;
-  const dirs = D === 2 ? ['l', 'r'] : ['l'];
-  const rest: [string, number[]][] = [];
-  for (let k = 1; k < L; k++) for (const d of dirs) rest.push([`${d}${k}_i2h_weight`, [GH, D * H]], [`${d}${k}_h2h_weight`, [GH, H]]);
-  for (let k = 0; k < L; k++) for (const d of dirs) rest.push([`${d}${k}_i2h_bias`, [GH]], [`${d}${k}_h2h_bias`, [GH]]);
-  const K = rest.reduce((s, [, sh]) => s + sh.reduce((a, b) => a * b, 1), 0);
-  const p: Record<string, Tensor> = {};
-  // Layer 0's weights: [D rows of (i2h [GH, I] then h2h [GH, H])].
-  const first = F.reshape(F.sliceAxis(flat, { axis: 0, begin: 0, end: -K }), [D, -1]);
-  dirs.forEach((d, j) => {
-    const row = F.reshape(F.sliceAxis(first, { axis: 0, begin: j, end: j + 1 }), [-1]);
-    p[`${d}0_i2h_weight`] = F.reshape(F.sliceAxis(row, { axis: 0, begin: 0, end: -GH * H }), [GH, -1]);
-    p[`${d}0_h2h_weight`] = F.reshape(F.sliceAxis(row, { axis: 0, begin: -GH * H, end: null }), [GH, H]);
-  });
-  const tail = F.sliceAxis(flat, { axis: 0, begin: -K, end: null });
-  let at = 0;
-  for (const [name, shape] of rest) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    p[name] = F.reshape(F.sliceAxis(tail, { axis: 0, begin: at, end: at + n }), shape);
-    at += n;
-  }
-  return p;
-}
 
 /**
  * MXNet's `mx.rnn.FusedRNNCell(numHidden, { numLayers, mode, bidirectional,
@@ -152,15 +122,17 @@ export class FusedRNNCell extends BaseRNNCell {
     let states = options.beginState;
     if (states !== undefined && (!Array.isArray(states) || states.length !== n)) throw new Error(`${what}: beginState must hold ${n} state(s) of shape [${L * D}, N, ${H}], got ${showValue(states)}`);
     // Zeros [L*D, N, H] from the data [T, N, I] (static operators only, so an unshaped input works).
-    states ??= this.stateInfo.map(() => {
-      this._initCounter += 1;
-      const z = symOps.zerosLike(symOps.sliceAxis(symOps.sliceAxis(data, { axis: 0, begin: 0, end: 1 }), { axis: 2, begin: 0, end: 1 }));
-      return symOps.tile(z, [L * D, 1, H]);
-    });
-    const flat = symOps.fusedRNNParams(data, this._parameter, { mode: this.mode, stateSize: H, numLayers: L, bidirectional: D === 2 });
     const F = symOps as unknown as F;
-    const params = cutParameters(F, flat as unknown as Tensor, this.mode, H, L, D);
+    if (!states) this._initCounter += n;
+    states ??= fusedZeroStates(F, this.mode, data as unknown as Tensor, L * D, H) as unknown as Symbol[];
+    const flat = symOps.fusedRNNParams(data, this._parameter, { mode: this.mode, stateSize: H, numLayers: L, bidirectional: D === 2 });
+    const params = cutFusedParams(F, flat as unknown as Tensor, this.mode, H, L, D);
     const out = fusedForward(F, { mode: this.mode, hidden: H, layers: L, directions: D, layout: 'TNC', dropout: this.dropout }, data as unknown as Tensor, states as unknown as Tensor[], undefined, params) as unknown as Symbol[];
+    // MXNet's writer (saveCheckpoint) writes the call as MXNet's one RNN node `<prefix>rnn` over `<prefix>parameters`.
+    recordRecurrentCall({
+      block: this, prefix: this._prefix, mode: this.mode, stateSize: H, numLayers: L, bidirectional: D === 2, p: this.dropout, layout: 'TNC',
+      data: data.value, states: options.beginState ? states.map((s) => s.value) : [], params: {}, flat: this._parameter.value, outputs: out.map((o) => o.value),
+    });
     const y = axis === 1 ? symOps.transpose(out[0]!, { axes: [1, 0, 2] }) : out[0]!;
     const outputs = options.mergeOutputs === false ? toSteps(what, length, y, axis) : y;
     return [outputs, this.getNextState ? out.slice(1) : []];

@@ -212,6 +212,34 @@ describe('rnn.FusedRNNCell (MXNet 1.x legacy mx.rnn)', () => {
     }
   });
 
+  it("saveCheckpoint writes the cell as MXNet's one RNN node over <prefix>parameters; Module.load reads it back to the same outputs", () => {
+    const cell = new rnn.FusedRNNCell(4, { numLayers: 2, mode: 'gru', bidirectional: true, prefix: 'gru_' });
+    const [out] = cell.unroll(3, sym.var('data'), { mergeOutputs: true });
+    const net = sym.LinearRegressionOutput(sym.Reshape(out, { shape: [-1, 24] }), sym.var('lro_label'), { name: 'lro' });
+    const m = new mod.Module(net, { labelNames: ['lro_label'], logger: { info: () => {} } });
+    m.bind({ dataShapes: [['data', [4, 3, 2]]], labelShapes: [['lro_label', [4, 24]]] });
+    m.initParams({ initializer: new init.Xavier() });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mxfused-'));
+    const prefix = path.join(dir, 'gru');
+    m.saveCheckpoint(prefix, 1);
+    const json = JSON.parse(fs.readFileSync(`${prefix}-symbol.json`, 'utf8')) as { nodes: { op: string; name: string; attrs?: Record<string, string>; inputs: number[][] }[] };
+    const rnnNodes = json.nodes.filter((n) => n.op === 'RNN');
+    assert.equal(rnnNodes.length, 1);
+    const node = rnnNodes[0]!;
+    assert.match(node.name, /^gru_rnn/);
+    assert.deepEqual([node.attrs!['mode'], node.attrs!['num_layers'], node.attrs!['bidirectional'], node.attrs!['state_size']], ['gru', '2', 'True', '4']);
+    assert.equal(json.nodes[node.inputs[1]![0]!]!.name, 'gru_parameters');
+    assert.equal(json.nodes[node.inputs[2]![0]!]!.op, '_zeros');
+    assert.ok(!json.nodes.some((n) => n.op.startsWith('Onnx') || n.op === 'fusedRNNParams'));
+    const back = mod.Module.load(prefix, 1, { labelNames: ['lro_label'], logger: { info: () => {} } });
+    back.bind({ dataShapes: [['data', [4, 3, 2]]], labelShapes: [['lro_label', [4, 24]]], forTraining: false });
+    const x = nd.random.uniform(-1, 1, [4, 3, 2]);
+    back.forward({ data: [x] }, { isTrain: false });
+    m.forward({ data: [x] }, { isTrain: false });
+    assertClose(flat(back.getOutputs()[0]!), flat(m.getOutputs()[0]!), 'read back', 1e-6, 1e-7);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it("an MXNet checkpoint's lstm_parameters (the fixture's 2-layer bidirectional LSTM, written as MXNet's .params) loads and runs as the fixture's PyTorch reference", () => {
     const fixtures = path.resolve('test/fixtures/mxnet');
     const c = (JSON.parse(fs.readFileSync(path.join(fixtures, 'rnn-cases.json'), 'utf8')) as Record<string, any>[]).find((e) => e['file'] === 'lstm-2l-bi-ntc-fused.params')!;
