@@ -7,4 +7,5 @@
 export { RNNParams, BaseRNNCell, RNNCell, LSTMCell, GRUCell, SequentialRNNCell, type StateInfo, type BeginStateOptions, type SymUnrollOptions, type SymRNNCellOptions, type SymLSTMCellOptions, type SymGRUCellOptions, type WeightDict } from './rnn/sym-cell.js';
 export { DropoutCell, ResidualCell, BidirectionalCell, ZoneoutCell } from './rnn/sym-cell-modifiers.js';
 export { FusedRNNCell, type FusedRNNCellOptions } from './rnn/sym-cell-fused.js';
+export { saveRnnCheckpoint, loadRnnCheckpoint, doRnnCheckpoint } from './rnn/sym-checkpoint.js';
 export { encodeSentences, BucketSentenceIter, type EncodeOptions, type BucketSentenceIterOptions } from './data/bucket-sentence-iter.js';

@@ -240,6 +240,32 @@ describe('rnn.FusedRNNCell (MXNet 1.x legacy mx.rnn)', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it("cudnn_lstm_bucketing.py's checkpoints: doRnnCheckpoint saves the fused cell's weights unpacked per gate; loadRnnCheckpoint packs them for the unfused stack (same outputs) or the fused cell (the same vector)", () => {
+    const cell = new rnn.FusedRNNCell(3, { numLayers: 2, mode: 'lstm', prefix: 'lstm_' });
+    const build = (c: rnn.BaseRNNCell) => sym.LinearRegressionOutput(sym.Reshape((c.unroll(4, sym.var('data'), { mergeOutputs: true }) as [Symbol, Symbol[]])[0], { shape: [-1, 12] }), sym.var('lro_label'), { name: 'lro' });
+    const m = new mod.Module(build(cell), { labelNames: ['lro_label'], logger: { info: () => {} } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mxfused-'));
+    const prefix = path.join(dir, 'lstm');
+    const x = nd.random.uniform(-1, 1, [8, 4, 2]);
+    m.fit(new io.NDArrayIter(x, nd.random.uniform(-1, 1, [8, 12]), { batchSize: 4, labelName: 'lro_label' }), { numEpoch: 2, evalMetric: 'mse', epochEndCallback: rnn.doRnnCheckpoint(cell, prefix, 2) });
+    assert.ok(!fs.existsSync(`${prefix}-0001.params`) && fs.existsSync(`${prefix}-0002.params`), 'period 2: epoch 2 only');
+    const saved = Object.keys(nd.load(`${prefix}-0002.params`) as Record<string, NDArray>);
+    assert.ok(saved.includes('arg:lstm_l1_h2h_o_bias') && saved.includes('arg:lstm_l0_i2h_c_weight') && !saved.includes('arg:lstm_parameters'), saved.join(', '));
+    const stack = cell.unfuse();
+    const [, arg, aux] = rnn.loadRnnCheckpoint(stack, prefix, 2);
+    assert.deepEqual(Object.keys(arg).sort(), ['lstm_l0_h2h_bias', 'lstm_l0_h2h_weight', 'lstm_l0_i2h_bias', 'lstm_l0_i2h_weight', 'lstm_l1_h2h_bias', 'lstm_l1_h2h_weight', 'lstm_l1_i2h_bias', 'lstm_l1_i2h_weight']);
+    const mu = new mod.Module(build(stack), { labelNames: ['lro_label'], logger: { info: () => {} } });
+    mu.bind({ dataShapes: [['data', [8, 4, 2]]], labelShapes: [['lro_label', [8, 12]]], forTraining: false });
+    mu.initParams({ argParams: arg, auxParams: aux });
+    mu.forward({ data: [x] }, { isTrain: false });
+    m.forward({ data: [x] }, { isTrain: false });
+    assertClose(flat(mu.getOutputs()[0]!), flat(m.getOutputs()[0]!), 'unfused stack from the checkpoint', 1e-5, 1e-6);
+    const [, again] = rnn.loadRnnCheckpoint([cell], prefix, 2);
+    assert.deepEqual(flat(again['lstm_parameters']!), flat(m.getParams()[0]['lstm_parameters']!));
+    assert.throws(() => rnn.loadRnnCheckpoint({} as never, prefix, 2), /rnn\.loadRnnCheckpoint: cells must be an rnn cell or a list of them/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it("an MXNet checkpoint's lstm_parameters (the fixture's 2-layer bidirectional LSTM, written as MXNet's .params) loads and runs as the fixture's PyTorch reference", () => {
     const fixtures = path.resolve('test/fixtures/mxnet');
     const c = (JSON.parse(fs.readFileSync(path.join(fixtures, 'rnn-cases.json'), 'utf8')) as Record<string, any>[]).find((e) => e['file'] === 'lstm-2l-bi-ntc-fused.params')!;
