@@ -13,7 +13,7 @@
  * Invariants: the cell cannot be stepped (`call` is an Error, as MXNet);
  * errors name the cell and what was wrong.
  */
-import type { Symbol } from '../../trace/symbol.js';
+import { isSymbol, type Symbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { NDArray } from '../../engine/ndarray.js';
@@ -115,12 +115,13 @@ export class FusedRNNCell extends BaseRNNCell {
     const what = `FusedRNNCell '${this._prefix}'.unroll`;
     const axis = unrollArgs(what, length, options);
     this.reset();
+    if (!Array.isArray(inputs) && !isSymbol(inputs)) throw new Error(`${what}: inputs must be a symbol or a list of symbols (mx.rnn's cells are symbolic; gluon.rnn's layers take NDArrays), got ${showValue(inputs)}`);
     const x = normalizeSequence(what, length, inputs, axis, true) as Symbol;
     const data = axis === 1 ? symOps.transpose(x, { axes: [1, 0, 2] }) : x;
     const [H, L, D] = [this.numHidden, this.numLayers, this.bidirectional ? 2 : 1];
     const n = NUM_STATES[this.mode];
     let states = options.beginState;
-    if (states !== undefined && (!Array.isArray(states) || states.length !== n)) throw new Error(`${what}: beginState must hold ${n} state(s) of shape [${L * D}, N, ${H}], got ${showValue(states)}`);
+    if (states !== undefined && (!Array.isArray(states) || states.length !== n || !states.every(isSymbol))) throw new Error(`${what}: beginState must hold ${n} state(s) of shape [${L * D}, N, ${H}], got ${showValue(states)}`);
     // Zeros [L*D, N, H] from the data [T, N, I] (static operators only, so an unshaped input works).
     const F = symOps as unknown as F;
     if (!states) this._initCounter += n;

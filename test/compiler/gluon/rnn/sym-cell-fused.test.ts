@@ -319,7 +319,9 @@ write_params(${JSON.stringify(file)}, [('arg:lstm_parameters', vec)])
     assert.throws(() => cell.unpackWeights({ e_parameters: nd.zeros([7]) }), /FusedRNNCell 'e_'\.unpackWeights: 'e_parameters' of shape \[7\] is not the flat vector/);
     assert.throws(() => cell.unpackWeights({}), /'e_parameters' is missing/);
     assert.throws(() => cell.packWeights({ e_l0_i2h_i_weight: nd.zeros([4, 3]) }), /'e_l0_i2h_f_weight' is missing/);
-    assert.throws(() => cell.unroll(2, sym.var('d'), { beginState: [sym.var('h')] }), /beginState must hold 2 state\(s\) of shape \[1, N, 4\]/);
+    assert.throws(() => cell.unroll(2, sym.var('d'), { beginState: [sym.var('h')] }), /FusedRNNCell 'e_'\.unroll: beginState must hold 2 state\(s\) of shape \[1, N, 4\]/);
+    assert.throws(() => cell.unroll(2, sym.var('d'), { beginState: [sym.var('h'), nd.zeros([1, 2, 4]) as never] }), /beginState must hold 2 state\(s\)/);
+    assert.throws(() => cell.unroll(2, nd.zeros([1, 2, 3]) as never), /FusedRNNCell 'e_'\.unroll: inputs must be a symbol or a list of symbols/);
     // A parameter vector of the wrong length is the operator's Error giving the length asked for.
     const data = sym.var('data');
     const [o] = cell.unroll(2, data, { mergeOutputs: true });
