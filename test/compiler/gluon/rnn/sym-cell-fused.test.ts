@@ -6,9 +6,12 @@
  * i, f, g, o; GRU r, z, n with the reset gate on the recurrent n block);
  * unfuse() with packWeights(unpackWeights(...)) computing the same; the
  * round trip; a Module forward and a short fit of the fused symbol against
- * the unfused one; an MXNet checkpoint's `<prefix>parameters` (written in
- * MXNet's .params format from the fixture's weights) against the fixture's
- * PyTorch reference; init.FusedRNN; ZoneoutCell; and the Errors.
+ * the unfused one, also in a BucketingModule over two buckets; an MXNet
+ * checkpoint's `<prefix>parameters` (written in MXNet's .params format from
+ * the fixture's weights) against the fixture's PyTorch reference;
+ * saveCheckpoint writing one MXNet RNN node that Module.load reads back;
+ * do/loadRnnCheckpoint's unpacked weights; init.FusedRNN; ZoneoutCell
+ * (prediction, masks and rates); per-gate unpack/pack; and the Errors.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -275,6 +278,7 @@ describe('rnn.FusedRNNCell (MXNet 1.x legacy mx.rnn)', () => {
     const py = `
 import json, struct, sys
 import numpy as np
+sys.dont_write_bytecode = True
 sys.path.insert(0, ${JSON.stringify(fixtures)})
 def read(path):
     b = open(path, 'rb').read(); o = 24
