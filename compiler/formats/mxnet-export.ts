@@ -224,7 +224,7 @@ export function exportMxnet(block: MxnetExportable, prefix: string, options: Mxn
     const call = recurrentCallOf(v);
     if (call && !written.has(call)) {
       written.add(call);
-      const at = writeRecurrentCall(call, blockPrefix(call.block), {
+      const at = writeRecurrentCall(call, call.prefix ?? blockPrefix(call.block), {
         ref: (u) => ref(u, null),
         variable: (u) => variable(u, null),
         push: (node, outputs) => {

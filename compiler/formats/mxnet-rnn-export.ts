@@ -51,6 +51,8 @@ export interface RecurrentCall {
   flat?: Value;
   /** The output in the layer's layout, then the final states. */
   outputs: Value[];
+  /** The MXNet prefix of the nodes (legacy `mx.rnn.FusedRNNCell`'s own), instead of the block's. */
+  prefix?: string;
 }
 
 const CALLS = new WeakMap<Value, RecurrentCall>();
@@ -60,6 +62,34 @@ const WRITTEN_AS_ZEROS = new WeakSet<Value>();
 /** Records a traced call (keyed by its outputs). Example: `recordRecurrentCall({ block: this, mode: 'lstm', ... })`. */
 export function recordRecurrentCall(call: RecurrentCall): void {
   for (const v of call.outputs) CALLS.set(v, call);
+}
+
+/**
+ * Records again, over copies of a graph, the calls recorded on the original
+ * values (`map` gives a value's copy): a graph built from the user's
+ * symbols (SymbolBlock) and each trace replaying it keep the calls. A call
+ * whose inputs or outputs have no copy is left out (an output the copy
+ * dropped, read by nothing, stays as it was).
+ *
+ * ```ts
+ * remapRecurrentCalls(original.nodes.flatMap((n) => n.outputs), (v) => copies.get(v));
+ * ```
+ */
+export function remapRecurrentCalls(values: Iterable<Value>, map: (v: Value) => Value | undefined): void {
+  const done = new Set<RecurrentCall>();
+  for (const v of values) {
+    const c = CALLS.get(v);
+    if (!c || done.has(c)) continue;
+    done.add(c);
+    const m = (x: Value) => map(x);
+    const all = [c.data, ...c.states, ...(c.lens ? [c.lens] : []), ...(c.flat ? [c.flat] : []), ...Object.values(c.params)];
+    if (all.some((x) => !m(x)) || !c.outputs.some((x) => m(x))) continue;
+    recordRecurrentCall({
+      ...c, data: m(c.data)!, states: c.states.map((x) => m(x)!), ...(c.lens ? { lens: m(c.lens)! } : {}), ...(c.flat ? { flat: m(c.flat)! } : {}),
+            // An output nothing reads (a final state the graph drops) has no copy: kept as it was, it is read by nothing there either.
+      params: Object.fromEntries(Object.entries(c.params).map(([k, x]) => [k, m(x)!])), outputs: c.outputs.map((x) => m(x) ?? x),
+    });
+  }
 }
 
 /** The recorded call a value is an output of. Example: `recurrentCallOf(y)`. */

@@ -132,3 +132,48 @@ export function splitRnnParam(prefix: string, flat: HostTensor, shapes: [string,
   }
   return out;
 }
+
+/** One matrix of a fused vector cut per gate: its name, where it starts and its shape. */
+export interface FusedPiece {
+  name: string;
+  offset: number;
+  shape: number[];
+}
+
+/** MXNet's gate suffixes of the legacy cells' unpacked names (rnn_cell.py's `_gate_names`). */
+export const GATE_NAMES: Record<string, string[]> = { rnn_relu: [''], rnn_tanh: [''], lstm: ['_i', '_f', '_c', '_o'], gru: ['_r', '_z', '_o'] };
+
+/**
+ * Legacy `mx.rnn.FusedRNNCell._slice_weights` (python/mxnet/rnn/rnn_cell.py):
+ * the per-gate pieces of the flat vector, named `<prefix><d><layer>_i2h<gate>_weight`
+ * (`lstm_l0_i2h_i_weight`), every weight first (layer by layer, `l` then `r`,
+ * i2h gates then h2h gates), then every bias in the same order; with the
+ * vector's total length. `input` is the first layer's feature count.
+ *
+ * ```ts
+ * fusedCellLayout('gru_', 'gru', 4, 1, false, 3).pieces[0]; // { name: 'gru_l0_i2h_r_weight', offset: 0, shape: [4, 3] }
+ * ```
+ */
+export function fusedCellLayout(prefix: string, mode: string, hidden: number, layers: number, bidirectional: boolean, input: number): { pieces: FusedPiece[]; total: number } {
+  const gates = GATE_NAMES[mode]!;
+  const dirs = bidirectional ? ['l', 'r'] : ['l'];
+  const pieces: FusedPiece[] = [];
+  let p = 0;
+  const add = (name: string, shape: number[]) => {
+    pieces.push({ name: prefix + name, offset: p, shape });
+    p += shape.reduce((a, b) => a * b, 1);
+  };
+  for (let k = 0; k < layers; k++) {
+    for (const d of dirs) {
+      for (const g of gates) add(`${d}${k}_i2h${g}_weight`, [hidden, k === 0 ? input : dirs.length * hidden]);
+      for (const g of gates) add(`${d}${k}_h2h${g}_weight`, [hidden, hidden]);
+    }
+  }
+  for (let k = 0; k < layers; k++) {
+    for (const d of dirs) {
+      for (const g of gates) add(`${d}${k}_i2h${g}_bias`, [hidden]);
+      for (const g of gates) add(`${d}${k}_h2h${g}_bias`, [hidden]);
+    }
+  }
+  return { pieces, total: p };
+}

@@ -164,6 +164,7 @@ export const init = {
   Zero: initMod.Zero,
   One: initMod.One,
   LSTMBias: initMod.LSTMBias,
+  FusedRNN: initMod.FusedRNN,
 };
 export declare namespace init {
   type Initializer = initMod.Initializer;

@@ -9,6 +9,7 @@ import { sizeOf, tensorFromNumbers } from '../../runtime/tensor.js';
 import { checkOptions, optionKeys } from '../../runtime/check-options.js';
 import { nextFloat, nextNormal } from '../ops/rng.js';
 import { NDArray } from '../engine/ndarray.js';
+import { fusedCellLayout, GATE_NAMES } from '../formats/mxnet-rnn-param.js';
 import { bindArgs, bindOptions, type KwArgs, type OptionArgs } from './bind-args.js';
 
 /** What MXNet's `Initializer.__call__` does for a parameter named `...<suffix>`: 0 or 1, or the subclass's `_initWeight`. */
@@ -56,6 +57,15 @@ export abstract class Initializer {
   /** A JSON description (for artifacts and summaries). */
   describe(): string {
     return this.constructor.name;
+  }
+
+  /**
+   * This initializer given the one its caller would use otherwise (MXNet's
+   * `InitDesc.global_init`: `Module.initParams`' `initializer`); most ignore
+   * it, `FusedRNN` without its own draws each gate's matrix from it.
+   */
+  withGlobal(_global: Initializer): Initializer {
+    return this;
   }
 }
 
@@ -280,6 +290,62 @@ export class LSTMBias extends Initializer {
   }
   override describe(): string {
     return `LSTMBias(${this.forgetBias})`;
+  }
+}
+
+/**
+ * MXNet's `init.FusedRNN(init, numHidden, numLayers, mode, bidirectional,
+ * forgetBias)`, the initializer of legacy `rnn.FusedRNNCell`'s flat
+ * `<prefix>parameters` vector: the vector cut into MXNet's per-gate
+ * matrices (formats/mxnet-rnn-param.ts, `fusedCellLayout`), each weight
+ * drawn by `init` (null: the caller's global initializer, as MXNet's
+ * `desc.global_init`), biases 0 but the LSTM forget gate's (`_f_bias`, both
+ * i2h and h2h, as MXNet) at `forgetBias`.
+ *
+ * ```ts
+ * new init.FusedRNN(new init.Xavier(), 8, 2, 'lstm', true, 1.0).create([n], 'float32', 'lstm_parameters');
+ * ```
+ */
+export class FusedRNN extends Initializer {
+  constructor(
+    readonly init: Initializer | null,
+    readonly numHidden: number,
+    readonly numLayers: number,
+    readonly mode: 'rnn_relu' | 'rnn_tanh' | 'lstm' | 'gru',
+    readonly bidirectional = false,
+    readonly forgetBias = 1.0,
+  ) {
+    super();
+    if (init !== null && !(init instanceof Initializer)) throw new Error(`FusedRNN: init must be an Initializer or null (the global one), got ${JSON.stringify(init)}`);
+    for (const [k, v] of [['numHidden', numHidden], ['numLayers', numLayers]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`FusedRNN: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
+    }
+    if (!(mode in GATE_NAMES)) throw new Error(`FusedRNN: mode must be one of ${Object.keys(GATE_NAMES).join(', ')}, got ${JSON.stringify(mode)}`);
+    checkNumber('FusedRNN', 'forgetBias', forgetBias, -Infinity);
+  }
+  override withGlobal(global: Initializer): Initializer {
+    return this.init ? this : new FusedRNN(global, this.numHidden, this.numLayers, this.mode, this.bidirectional, this.forgetBias);
+  }
+  override create(shape: number[], dtype: DType, name: string): NDArray {
+    const [h, l, d, g] = [this.numHidden, this.numLayers, this.bidirectional ? 2 : 1, GATE_NAMES[this.mode]!.length];
+    const n = shape[0]!;
+    // rnn_cell.py's unpack_weights: num_input = size / D / H / G - (L - 1) (H + D H + 2) - H - 2.
+    const input = n / d / h / g - (l - 1) * (h + d * h + 2) - h - 2;
+    const { pieces, total } = fusedCellLayout('', this.mode, h, l, this.bidirectional, Number.isInteger(input) ? input : 0);
+    if (shape.length !== 1 || !Number.isInteger(input) || input < 1 || total !== n) {
+      throw new Error(`FusedRNN: parameter '${name}' of shape [${shape.join(', ')}] is not the flat vector of a ${this.mode} of ${l} layer(s), ${d} direction(s), ${h} hidden units`);
+    }
+    if (!this.init) throw new Error(`FusedRNN: parameter '${name}' has no initializer for its matrices (init null asks for the global one, which Module.initParams gives)`);
+    const out = new Float64Array(n);
+    for (const p of pieces) {
+      const bias = p.name.endsWith('_bias') ? (this.mode === 'lstm' && p.name.endsWith('_f_bias') ? this.forgetBias : 0) : null;
+      const v = bias !== null ? fill(p.shape, 'float64', () => bias) : this.init.create(p.shape, 'float64', p.name);
+      out.set(Array.from(v.data() as ArrayLike<number>), p.offset);
+    }
+    return new NDArray(tensorFromNumbers(dtype, shape, out));
+  }
+  override describe(): string {
+    return `FusedRNN(${this.init ? this.init.describe() : 'null'}, ${this.numHidden}, ${this.numLayers}, ${this.mode}, ${this.bidirectional}, ${this.forgetBias})`;
   }
 }
 

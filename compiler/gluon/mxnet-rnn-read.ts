@@ -22,11 +22,10 @@
 import type { F, Tensor } from '../engine/tensor.js';
 import type { MxnetNode } from '../formats/mxnet-symbol-file.js';
 import { parseMxnetAttr } from '../formats/mxnet-symbol-file.js';
-import { rnnParamOrder } from '../formats/mxnet-rnn-param.js';
 import { recordRecurrentCall } from '../formats/mxnet-rnn-export.js';
 import { deferredZerosAxes } from '../formats/mxnet-deferred.js';
 import { isSymbol, type Symbol } from '../trace/symbol.js';
-import { fusedForward } from './rnn/rnn-fused.js';
+import { cutFusedParams, fusedForward, fusedZeroStates } from './rnn/rnn-fused.js';
 import { GATES, NUM_STATES, type RnnMode } from './rnn/rnn-step.js';
 
 /** What the replay calls for one node (some inputs may be absent: a begin state MXNet sizes from the data). */
@@ -115,42 +114,16 @@ export function rnnStep(node: MxnetNode, at: string, owner: object): MxnetStep {
   const stateOutputs = flag('state_outputs');
   const useLens = flag('use_sequence_length');
   const n = NUM_STATES[mode];
-  const G = GATES[mode];
   return (F, ins) => {
     const [x, flat] = ins;
     const want = 2 + n + (useLens ? 1 : 0);
     if (ins.length !== want || !x || !flat) throw new Error(`${at}: takes ${want} inputs (data, parameters, ${n > 1 ? 'state, state_cell' : 'state'}${useLens ? ', sequence_length' : ''}), got ${ins.length}`);
-    const I = x.shape[2];
-    if (x.shape.length !== 3 || typeof I !== 'number') throw new Error(`${at}: data must be [T, N, I] with a known I, got [${x.shape.join(', ')}]`);
     const given = ins.slice(2, 2 + n);
-    let states = given;
-    if (states.some((s) => !s)) {
-      // MXNet's begin state sized from the data: zeros [L*D, N, H], the batch read when the graph runs.
-      const batch = F.shapeArray(x, { axis: 1 });
-      states = states.map((s) => s ?? F.zeros([L * D, batch, H], { dtype: 'float32' }));
-    }
-    const shapes = new Map<string, number[]>();
-    for (let k = 0; k < L; k++) {
-      for (const d of D === 2 ? ['l', 'r'] : ['l']) {
-        shapes.set(`${d}${k}_i2h_weight`, [G * H, k === 0 ? I : D * H]);
-        shapes.set(`${d}${k}_h2h_weight`, [G * H, H]);
-        shapes.set(`${d}${k}_i2h_bias`, [G * H]);
-        shapes.set(`${d}${k}_h2h_bias`, [G * H]);
-      }
-    }
-    const order = rnnParamOrder(L, D === 2 ? ['l', 'r'] : ['l']);
-    const total = order.reduce((s, k) => s + shapes.get(k)!.reduce((a, b) => a * b, 1), 0);
-    if (flat.shape.length !== 1 || (typeof flat.shape[0] === 'number' && flat.shape[0] !== total)) {
-      throw new Error(`${at}: the parameters must be a vector of ${total} values (mode ${mode}, ${L} layer(s), ${D} direction(s), state_size ${H}, ${I} input features), got shape [${flat.shape.join(', ')}]`);
-    }
-    const params: Record<string, Tensor> = {};
-    let offset = 0;
-    for (const k of order) {
-      const shape = shapes.get(k)!;
-      const size = shape.reduce((a, b) => a * b, 1);
-      params[k] = F.reshape(F.sliceAxis(flat, { axis: 0, begin: offset, end: offset + size }), shape);
-      offset += size;
-    }
+    // MXNet's begin state sized from the data: zeros [L*D, N, H] (static operators: the data may be unshaped while tracing).
+    const zeros = given.some((s) => !s) ? fusedZeroStates(F, mode, x, L * D, H) : [];
+    const states = given.map((s, i) => s ?? zeros[i]!);
+    // The vector checked against the data (sized from it when unshaped: fusedRNNParams' solve rule), cut into the layers' matrices.
+    const params = cutFusedParams(F, F.fusedRNNParams(x, flat, { mode, stateSize: H, numLayers: L, bidirectional: D === 2 }), mode, H, L, D);
     const lens = useLens ? ins[2 + n] : undefined;
     const out = fusedForward(F, { mode, hidden: H, layers: L, directions: D, layout: 'TNC', dropout: p }, x, states as Tensor[], lens, params);
     const res = stateOutputs ? out : [out[0]!];

@@ -221,7 +221,9 @@ export class Parameter {
   _initialize(init?: Initializer | string, options: { forceReinit?: boolean } = {}, explicit = false): boolean {
     if (this._data && !options.forceReinit) return false;
     const given = toInitializer(init, `Parameter '${this.name}'`);
-    const chosen = (explicit ? given ?? this.init : this.init ?? given) ?? new Uniform();
+    // The parameter's own initializer sees the caller's as MXNet's global_init (init.FusedRNN draws its gates from it).
+    const own = this.init?.withGlobal(given ?? new Uniform());
+    const chosen = (explicit ? given ?? own : own ?? given) ?? new Uniform();
     if (this.shape.includes(0)) {
       if (!this.allowDeferredInit) {
         throw new Error(`Parameter '${this.name}' has unknown dimensions ${formatShape(this.shape)} but allowDeferredInit is false`);

@@ -21,6 +21,7 @@ import { callArgs, withDefaults } from '../ops/call.js';
 import { symOps } from '../trace/sym.js';
 import { isSymbol, namedCall, Symbol } from '../trace/symbol.js';
 import { getOp } from '../ops/registry.js';
+import { remapRecurrentCalls } from '../formats/mxnet-rnn-export.js';
 import { solveParamShape } from '../ops/infer.js';
 import type { Node } from '../ir/node.js';
 import { ParameterDict } from './parameter.js';
@@ -250,6 +251,8 @@ export class SymbolBlock extends HybridBlock {
       node.outputs.forEach((o, k) => env.set(o, outs[k]!));
       if (tracing && node.op === 'BatchNorm') this._writeBackMovingStats(F, node, ins);
     }
+    // The graph's recorded fused recurrent calls are the trace's too (MXNet's writer writes each as one RNN node).
+    if (tracing) remapRecurrentCalls(this.graph.nodes.flatMap((n) => n.outputs), (v) => (env.get(v) as Symbol | undefined)?.value);
     // An output that is a constant of the graph (folded when read) is a constant symbol while tracing.
     const res = this.graph.outputs.map((o) => get(o.value));
     return res.length === 1 ? res[0]! : res;

@@ -16,6 +16,7 @@ import { Value } from '../ir/value.js';
 import { graphOf, isSymbol, type Symbol } from '../trace/symbol.js';
 import { varInit } from '../trace/sym.js';
 import { showValue } from './show-value.js';
+import { remapRecurrentCalls } from '../formats/mxnet-rnn-export.js';
 
 /** The graph of a SymbolBlock built from symbols, and the parameters whose shape is unknown until the first call. */
 export interface SymbolGraph {
@@ -110,7 +111,8 @@ export function symbolGraph(outputs: unknown, inputs: unknown): SymbolGraph {
     if (varInit(v) !== undefined) inits.set(name, varInit(v));
   }
   // graphOf orders the nodes so that each comes after its inputs.
-  for (const n of graphOf(...outs).nodes) {
+  const original = graphOf(...outs).nodes;
+  for (const n of original) {
     const c = Node.create(n.op, n.inputs.map((v) => map.get(v) ?? v), n.attrs, n.outputs.map((o) => o.type), n.scope);
     c.name = n.name;
     n.outputs.forEach((o, i) => {
@@ -118,6 +120,8 @@ export function symbolGraph(outputs: unknown, inputs: unknown): SymbolGraph {
       map.set(o, c.outputs[i]!);
     });
   }
+  // A fused recurrent call recorded on the symbols (legacy FusedRNNCell) is one on the copy (MXNet's writer).
+  remapRecurrentCalls(original.flatMap((n) => n.outputs), (v) => map.get(v));
   // An output that is a variable itself (or a constant) maps directly.
   const graph = Graph.fromOutputs(graphInputs, outs.map((o, i) => ({ name: `output${i}`, value: map.get(o.value) ?? o.value })));
   return { graph, unshaped, inits };

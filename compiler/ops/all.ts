@@ -36,6 +36,7 @@ import { ROI_OPS } from './roi.js';
 import { ROI_ALIGN_OPS } from './roi-align.js';
 import { RNN_GRAD_OPS } from './rnn-grad-scan.js';
 import { RNN_OPS } from './rnn.js';
+import { RNN_PARAM_OPS } from './rnn-param.js';
 import { RNN_TRAIN_OPS } from './rnn-train.js';
 import { SCATTER_OPS } from './scatter.js';
 import { SEQUENCE_OPS } from './sequence.js';
@@ -82,6 +83,7 @@ export const OPS = {
   ...SORT_OPS,
   ...SEQUENCE_OPS,
   ...RNN_OPS,
+  ...RNN_PARAM_OPS,
   ...RNN_GRAD_OPS,
   ...RNN_TRAIN_OPS,
   ...LOOP_OPS,

@@ -26,7 +26,8 @@ import { showValue } from '../show-value.js';
 /** Parameters by name. */
 export type ParamDict = Record<string, NDArray>;
 
-const paramsFile = (prefix: string, epoch: number) => `${prefix}-${String(epoch).padStart(4, '0')}.params`;
+/** `<prefix>-%04d.params`. Example: `paramsFile("lstm", 3)` is `lstm-0003.params`. */
+export const paramsFile = (prefix: string, epoch: number): string => `${prefix}-${String(epoch).padStart(4, '0')}.params`;
 
 function checkEpoch(what: string, epoch: unknown): void {
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) throw new Error(`${what}: epoch must be a whole number 0 or more (the file is <prefix>-%04d.params), got ${showValue(epoch)}`);

@@ -272,7 +272,7 @@ export class Module extends BaseModule {
         continue;
       }
       if (cache && !allowMissing) throw new Error(`Module.initParams: ${name} is not presented (not in ${isAux ? 'auxParams' : 'argParams'}; pass allowMissing to initialize it)`);
-      p.initialize(p.init ?? initializer, { forceReinit: true });
+      p.initialize(p.init ? p.init.withGlobal(initializer) : initializer, { forceReinit: true });
     }
     this.paramsInitialized = true;
   }

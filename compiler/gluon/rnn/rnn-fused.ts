@@ -73,3 +73,56 @@ export function fusedForward(F: F, plan: FusedPlan, x: Tensor, given: Tensor[], 
   const out = plan.layout === 'NTC' ? F.transpose(input, { axes: [1, 0, 2] }) : input;
   return [out, ...finals.map((f) => (f.length === 1 ? f[0]! : F.concat(...f, { dim: 0 })))];
 }
+
+/**
+ * MXNet's RNN operator's flat parameter vector (formats/mxnet-rnn-param.ts'
+ * order) cut into the layers' matrices `l0_i2h_weight`, ... (`fusedForward`'s
+ * names) with static slices only, so the vector's length may be unknown
+ * while tracing: the first layer's input weights are the one part whose
+ * size needs I, so they are cut from the front by an offset from the end
+ * and reshaped with -1.
+ *
+ * ```ts
+ * const p = cutFusedParams(F, F.fusedRNNParams(x, flat, { mode: 'lstm', stateSize: 8 }), 'lstm', 8, 1, 1);
+ * ```
+ */
+export function cutFusedParams(F: F, flat: Tensor, mode: RnnMode, H: number, L: number, D: number): Record<string, Tensor> {
+  const GH = GATES[mode] * H;
+  const dirs = D === 2 ? ['l', 'r'] : ['l'];
+  const rest: [string, number[]][] = [];
+  for (let k = 1; k < L; k++) for (const d of dirs) rest.push([`${d}${k}_i2h_weight`, [GH, D * H]], [`${d}${k}_h2h_weight`, [GH, H]]);
+  for (let k = 0; k < L; k++) for (const d of dirs) rest.push([`${d}${k}_i2h_bias`, [GH]], [`${d}${k}_h2h_bias`, [GH]]);
+  const K = rest.reduce((s, [, sh]) => s + sh.reduce((a, b) => a * b, 1), 0);
+  const p: Record<string, Tensor> = {};
+  // Layer 0's weights: [D rows of (i2h [GH, I] then h2h [GH, H])].
+  const first = F.reshape(F.sliceAxis(flat, { axis: 0, begin: 0, end: -K }), [D, -1]);
+  dirs.forEach((d, j) => {
+    const row = F.reshape(F.sliceAxis(first, { axis: 0, begin: j, end: j + 1 }), [-1]);
+    p[`${d}0_i2h_weight`] = F.reshape(F.sliceAxis(row, { axis: 0, begin: 0, end: -GH * H }), [GH, -1]);
+    p[`${d}0_h2h_weight`] = F.reshape(F.sliceAxis(row, { axis: 0, begin: -GH * H, end: null }), [GH, H]);
+  });
+  const tail = F.sliceAxis(flat, { axis: 0, begin: -K, end: null });
+  let at = 0;
+  for (const [name, shape] of rest) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    p[name] = F.reshape(F.sliceAxis(tail, { axis: 0, begin: at, end: at + n }), shape);
+    at += n;
+  }
+  return p;
+}
+
+/**
+ * Zero begin states [L*D, N, H] for data [T, N, I] (one per state of the
+ * mode), built from the data with static operators only (the batch may be
+ * unknown while tracing); no gradient reaches the data through them.
+ *
+ * ```ts
+ * const [h0, c0] = fusedZeroStates(F, 'lstm', x, 2, 8);
+ * ```
+ */
+export function fusedZeroStates(F: F, mode: RnnMode, data: Tensor, layersDirs: number, hidden: number): Tensor[] {
+  return Array.from({ length: NUM_STATES[mode] }, () => {
+    const z = F.zerosLike(F.stopGradient(F.sliceAxis(F.sliceAxis(data, { axis: 0, begin: 0, end: 1 }), { axis: 2, begin: 0, end: 1 })));
+    return F.tile(z, [layersDirs, 1, hidden]);
+  });
+}

@@ -3,14 +3,17 @@
  * (python/mxnet/rnn/rnn_cell.py): `DropoutCell` (dropout on the inputs,
  * no state), `ResidualCell` (the wrapped cell's output plus its input) and
  * `BidirectionalCell` (one cell forward, one over the reversed steps, the
- * outputs concatenated on the feature axis; it cannot be stepped).
+ * outputs concatenated on the feature axis; it cannot be stepped) and
+ * `ZoneoutCell` (the previous output or state kept where a Dropout mask
+ * of ones is 0).
  * Invariants: the parameters are the wrapped cells' (no new ones); the
  * states are the cells' in order; errors name the cell.
  */
 import { isSymbol, type Symbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import { showValue } from '../show-value.js';
-import { BaseRNNCell, mergeSteps, normalizeSequence, RNNParams, toSteps, unrollArgs, type BeginStateOptions, type StateInfo, type SymUnrollOptions } from './sym-cell.js';
+import { checkOptions } from '../../../runtime/check-options.js';
+import { BaseRNNCell, mergeSteps, normalizeSequence, RNNParams, SequentialRNNCell, toSteps, unrollArgs, type BeginStateOptions, type StateInfo, type SymUnrollOptions, type WeightDict } from './sym-cell.js';
 
 /**
  * MXNet's `mx.rnn.DropoutCell(dropout)`: `Dropout(inputs, p)` at each step
@@ -68,9 +71,73 @@ abstract class ModifierCell extends BaseRNNCell {
     return this.baseCell.beginState(options);
   }
 
+  override get stateNames(): string[] {
+    return this.baseCell.stateNames;
+  }
+
+  override unpackWeights(args: WeightDict): WeightDict {
+    return this.baseCell.unpackWeights(args);
+  }
+
+  override packWeights(args: WeightDict): WeightDict {
+    return this.baseCell.packWeights(args);
+  }
+
   override reset(): void {
     super.reset();
     this.baseCell.reset();
+  }
+}
+
+/**
+ * MXNet's `mx.rnn.ZoneoutCell(baseCell, zoneoutOutputs, zoneoutStates)`
+ * (Krueger et al. 2016): at each step, where a mask drawn as
+ * `Dropout(onesLike(x), p)` is 0 the previous output (zeros at the first
+ * step) or state is kept instead of the new one; while training a value is
+ * kept with probability `p` (the operator's mask), at prediction the
+ * Dropout is the identity and the cell is its base cell. The base cell is
+ * stepped, so it cannot be a FusedRNNCell (unfuse it) or a
+ * BidirectionalCell (or a stack holding one).
+ *
+ * ```ts
+ * const cell = new rnn.ZoneoutCell(new rnn.LSTMCell(8), { zoneoutOutputs: 0.1, zoneoutStates: 0.2 });
+ * ```
+ */
+export class ZoneoutCell extends ModifierCell {
+  readonly zoneoutOutputs: number;
+  readonly zoneoutStates: number;
+  private _prevOutput: Symbol | null = null;
+
+  constructor(baseCell: BaseRNNCell, options: { zoneoutOutputs?: number; zoneoutStates?: number } = {}) {
+    checkOptions('ZoneoutCell', options, ['zoneoutOutputs', 'zoneoutStates']);
+    const unsteppable = (c: BaseRNNCell): string | null =>
+      c instanceof BidirectionalCell ? 'BidirectionalCell' : c.constructor.name === 'FusedRNNCell' ? 'FusedRNNCell' : c instanceof SequentialRNNCell ? c.cells.map(unsteppable).find((x) => x) ?? null : null;
+    const bad = baseCell instanceof BaseRNNCell ? unsteppable(baseCell) : null;
+    if (bad === 'FusedRNNCell') throw new Error("ZoneoutCell: FusedRNNCell doesn't support zoneout. Please unfuse first (cell.unfuse())");
+    if (bad) throw new Error("ZoneoutCell: BidirectionalCell doesn't support zoneout since it doesn't support step. Please add ZoneoutCell to the cells underneath instead");
+    super(baseCell);
+    const rate = (k: 'zoneoutOutputs' | 'zoneoutStates') => {
+      const v = options[k] ?? 0;
+      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`ZoneoutCell: ${k} must be a number in [0, 1), got ${showValue(v)}`);
+      return v;
+    };
+    this.zoneoutOutputs = rate('zoneoutOutputs');
+    this.zoneoutStates = rate('zoneoutStates');
+  }
+
+  override reset(): void {
+    super.reset();
+    this._prevOutput = null;
+  }
+
+  call(inputs: Symbol, states: Symbol[]): [Symbol, Symbol[]] {
+    const [next, nextStates] = this.baseCell.call(inputs, states);
+    const mask = (p: number, like: Symbol) => symOps.Dropout(symOps.onesLike(like), { p });
+    const keep = (p: number, now: Symbol, before: Symbol) => (p !== 0 ? symOps.where(mask(p, now), now, before) : now);
+    const output = keep(this.zoneoutOutputs, next, this._prevOutput ?? symOps.zerosLike(next));
+    const out = [output, nextStates.map((s, i) => keep(this.zoneoutStates, s, states[i]!))] as [Symbol, Symbol[]];
+    this._prevOutput = output;
+    return out;
   }
 }
 
@@ -129,6 +196,18 @@ export class BidirectionalCell extends BaseRNNCell {
 
   override beginState(options: BeginStateOptions = {}): Symbol[] {
     return this._cells.flatMap((c) => c.beginState(options));
+  }
+
+  override get stateNames(): string[] {
+    return this._cells.flatMap((c) => c.stateNames);
+  }
+
+  override unpackWeights(args: WeightDict): WeightDict {
+    return this._cells.reduce((a, c) => c.unpackWeights(a), args);
+  }
+
+  override packWeights(args: WeightDict): WeightDict {
+    return this._cells.reduce((a, c) => c.packWeights(a), args);
   }
 
   override reset(): void {

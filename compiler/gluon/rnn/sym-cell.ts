@@ -7,6 +7,8 @@
  * so `.params` files move both ways), made once per cell (its `RNNParams`)
  * and reused by every unroll; the step's math is gluon.rnn's `rnnStep`
  * (one implementation; MXNet's gate order: LSTM i, f, c, o; GRU r, z, n).
+ * Every cell has MXNet's `stateInfo`, `beginState`, `unpackWeights` /
+ * `packWeights` (the i2h/h2h matrices split per gate and back).
  * Invariants: the cells take Symbols only (gluon.rnn's cells take
  * NDArrays); every error names the cell and what was wrong.
  */
@@ -18,6 +20,26 @@ import { checkOptions } from '../../../runtime/check-options.js';
 import { LSTMBias, type Initializer } from '../init.js';
 import { showValue } from '../show-value.js';
 import { GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
+import { NDArray } from '../../engine/ndarray.js';
+import { ops as ndOps } from '../../engine/nd.js';
+import { GATE_NAMES } from '../../formats/mxnet-rnn-param.js';
+
+/** `args` checked to be a dict of NDArrays (`what` names the call). Example: `checkWeights('LSTMCell.unpackWeights', args)`. */
+export function checkWeights(what: string, args: unknown): WeightDict {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new Error(`${what}: args must be a dict of NDArrays by parameter name, got ${showValue(args)}`);
+  for (const [k, v] of Object.entries(args)) if (!(v instanceof NDArray)) throw new Error(`${what}: args['${k}'] must be an NDArray, got ${showValue(v)}`);
+  return args as WeightDict;
+}
+
+/** Removes and returns `args[name]`, an Error naming it (and `what`) when absent. Example: `takeWeight(what, out, 'lstm_i2h_weight')`. */
+export function takeWeight(what: string, args: WeightDict, name: string): NDArray {
+  const w = args[name];
+  if (!w) throw new Error(`${what}: '${name}' is missing from args (it has ${Object.keys(args).join(', ') || 'nothing'})`);
+  delete args[name];
+  return w;
+}
+
+const concatRows = (parts: NDArray[]): NDArray => ndOps.concat(...parts, { dim: 0 }) as NDArray;
 
 /**
  * MXNet's `RNNParams`: a cell's variables by full name (`prefix + name`),
@@ -47,11 +69,14 @@ export class RNNParams {
   }
 }
 
-/** What a state is: its shape (0 for the batch, inferred) and layout, as MXNet's `state_info`. */
+/** What a state is: its shape (0 for the batch, inferred) and layout, as MXNet's `state_info` (`__layout__`; 'LNC' for a fused cell's [L*D, N, H]). */
 export interface StateInfo {
   shape: number[];
-  layout: 'NC';
+  layout: 'NC' | 'LNC';
 }
+
+/** Parameters by name, as `unpackWeights` / `packWeights` take them (MXNet's `args` dict of NDArrays). */
+export type WeightDict = Record<string, NDArray>;
 
 /** `beginState`'s options: MXNet's `func` (default zeros; `sym.var` makes them inputs) and the batch size the shapes take. */
 export interface BeginStateOptions {
@@ -175,10 +200,80 @@ export abstract class BaseRNNCell {
     return this.stateInfo.map((info) => {
       this._initCounter += 1;
       const name = `${this._prefix}begin_state_${this._initCounter}`;
-      const shape = batchSize === undefined ? info.shape : [batchSize, ...info.shape.slice(1)];
+      const axis = info.layout.indexOf('N');
+      const shape = batchSize === undefined ? info.shape : info.shape.map((d, i) => (i === axis ? batchSize : d));
       if (func) return func(name, { shape, layout: info.layout });
       return symOps.zeros(shape);
     });
+  }
+
+  /**
+   * The names `beginState` gives the states next (`<prefix>begin_state_<k>`,
+   * MXNet's; what `{ func: (name) => sym.var(name) }` makes inputs of).
+   *
+   * ```ts
+   * new rnn.LSTMCell(8, { prefix: 'l0_' }).stateNames; // ['l0_begin_state_0', 'l0_begin_state_1']
+   * ```
+   */
+  get stateNames(): string[] {
+    return this.stateInfo.map((_s, k) => `${this._prefix}begin_state_${this._initCounter + 1 + k}`);
+  }
+
+  /** MXNet's `_gate_names`: the suffixes `unpackWeights` splits `i2h`/`h2h` into (none: nothing to unpack). */
+  protected get _gateNames(): string[] {
+    return [];
+  }
+
+  /** The number of hidden units the gate blocks have (cells with gates). */
+  protected get _gateRows(): number {
+    return 0;
+  }
+
+  /**
+   * MXNet's `unpack_weights`: a copy of `args` with this cell's `i2h`/`h2h`
+   * weights and biases split per gate (`lstm_i2h_weight` into
+   * `lstm_i2h_i_weight`, `_f_`, `_c_`, `_o_`; GRU `_r`, `_z`, `_o`; RNN
+   * unchanged); a fused cell's flat vector into its layers' gates.
+   *
+   * ```ts
+   * const unpacked = cell.unpackWeights(mod.getParams()[0]);
+   * ```
+   */
+  unpackWeights(args: WeightDict): WeightDict {
+    const out = { ...checkWeights(`${this.constructor.name}.unpackWeights`, args) };
+    const gates = this._gateNames;
+    if (!gates.length) return out;
+    const h = this._gateRows;
+    for (const group of ['i2h', 'h2h']) {
+      for (const kind of ['weight', 'bias']) {
+        const name = `${this._prefix}${group}_${kind}`;
+        const w = takeWeight(`${this.constructor.name}.unpackWeights`, out, name);
+        if (w.shape[0] !== gates.length * h) throw new Error(`${this.constructor.name}.unpackWeights: '${name}' has shape [${w.shape.join(', ')}], expected ${gates.length} gates of ${h} rows on axis 0`);
+        gates.forEach((g, j) => (out[`${this._prefix}${group}${g}_${kind}`] = w.sliceAxis(0, j * h, (j + 1) * h).copy()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * MXNet's `pack_weights`, the inverse of `unpackWeights`: the per-gate
+   * entries of this cell concatenated back (`lstm_i2h_weight`, ...).
+   *
+   * ```ts
+   * const packed = unfused.packWeights(fused.unpackWeights(args));   // the unfused stack's own names
+   * ```
+   */
+  packWeights(args: WeightDict): WeightDict {
+    const out = { ...checkWeights(`${this.constructor.name}.packWeights`, args) };
+    const gates = this._gateNames;
+    if (!gates.length) return out;
+    for (const group of ['i2h', 'h2h']) {
+      for (const kind of ['weight', 'bias']) {
+        const parts = gates.map((g) => takeWeight(`${this.constructor.name}.packWeights`, out, `${this._prefix}${group}${g}_${kind}`));
+        out[`${this._prefix}${group}_${kind}`] = parts.length === 1 ? parts[0]! : concatRows(parts);
+      }
+    }
+    return out;
   }
 
   /** Zero states sized from a [N, C] step (the default of `unroll`). */
@@ -237,6 +332,14 @@ abstract class GatedCell extends BaseRNNCell {
 
   get stateInfo(): StateInfo[] {
     return Array.from({ length: NUM_STATES[this._mode] }, () => ({ shape: [0, this.numHidden], layout: 'NC' as const }));
+  }
+
+  protected override get _gateNames(): string[] {
+    return GATE_NAMES[this._mode]!;
+  }
+
+  protected override get _gateRows(): number {
+    return this.numHidden;
   }
 
   call(inputs: Symbol, states: Symbol[]): [Symbol, Symbol[]] {
@@ -362,6 +465,18 @@ export class SequentialRNNCell extends BaseRNNCell {
 
   override beginState(options: BeginStateOptions = {}): Symbol[] {
     return this._cells.flatMap((c) => c.beginState(options));
+  }
+
+  override get stateNames(): string[] {
+    return this._cells.flatMap((c) => c.stateNames);
+  }
+
+  override unpackWeights(args: WeightDict): WeightDict {
+    return this._cells.reduce((a, c) => c.unpackWeights(a), args);
+  }
+
+  override packWeights(args: WeightDict): WeightDict {
+    return this._cells.reduce((a, c) => c.packWeights(a), args);
   }
 
   call(inputs: Symbol, states: Symbol[]): [Symbol, Symbol[]] {

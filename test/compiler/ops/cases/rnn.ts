@@ -168,7 +168,26 @@ function trainGradSamples(): Sample[] {
   return [make(1, 3, 2, 3, 2, 'forward'), make(2, 4, 3, 2, 2, 'bidirectional'), make(1, 1, 2, 2, 2, 'reverse'), make(1, 5, 2, 3, 2, 'forward', true), make(2, 4, 3, 2, 2, 'bidirectional', false, [4, 0, 2]), make(1, 3, 2, 2, 2, 'reverse', true, [1, 3])];
 }
 
+/** fusedRNNParams: the identity on the vector, whose length is src/operator/rnn-inl.h's GetRnnParamSize (checked here). */
+const PARAM_REF = `
+H = attrs['stateSize']; L = attrs.get('numLayers', 1); D = 2 if attrs.get('bidirectional', False) else 1
+size = H * D * {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}[attrs['mode']]
+param_size = (a.shape[-1] + H + 2) * size + (L - 1) * (H * D + H + 2) * size
+assert b.shape == (param_size,), (b.shape, param_size)
+out = b.copy()
+`;
+
 export const cases: OpCase[] = [
+  {
+    op: 'fusedRNNParams',
+    ref: PARAM_REF,
+    samples: [
+      { inputs: [{ shape: [4, 2, 3] }, { shape: [56] }], args: [{ mode: 'lstm', stateSize: 2 }], label: 'lstm, one layer: 4 * 2 * (3 + 2 + 2)' },
+      { inputs: [{ shape: [2, 3, 3], symbolic: true }, { shape: [180] }], args: [{ mode: 'gru', stateSize: 2, numLayers: 2, bidirectional: true }], label: 'gru, 2 layers, bidirectional, symbolic axis 0' },
+      { inputs: [{ shape: [1, 1, 2] }, { shape: [42] }], args: [{ mode: 'rnn_relu', stateSize: 3, bidirectional: true }], label: 'rnn_relu, one step, bidirectional' },
+      { inputs: [{ shape: [3, 2, 1] }, { shape: [12] }], args: [{ mode: 'rnn_tanh', stateSize: 1, numLayers: 3 }], label: 'rnn_tanh, 3 layers of 1 unit, 1 feature' },
+    ],
+  },
   { op: 'OnnxLSTMTrain', ref: TRAIN_REF, samples: trainSamples() },
   {
     op: 'OnnxLSTMTrainGrad',
