@@ -163,7 +163,7 @@ describe('gluon.contrib.estimator', () => {
       const h = new EarlyStoppingHandler(m, opts as never);
       const net = mlp(false);
       let epochs = 0;
-      const tick = new (class extends EventHandler { priority = 10; epochEnd() { epochs++; m.i++; } })();
+      const tick = new (class extends EventHandler { override priority = 10; epochEnd() { epochs++; m.i++; } })();
       const est = new Estimator(net, new gluon.loss.L2Loss(), { trainer: new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0 }), logger: quiet().logger });
       const { x } = data(4);
       est.fit(new gluon.data.DataLoader(new gluon.data.ArrayDataset(x, nd.zeros([4, 3])), { batchSize: 4 }), { epochs: 20, eventHandlers: [h, tick] });
