@@ -137,6 +137,25 @@ describe('gluon.contrib.estimator', () => {
     assert.deepEqual(events.filter((e) => !e.includes('batchBegin')).map((e) => e.replace(/:\d+$/, '')), ['r:trainBegin', 'r:epochBegin', 'r:batchEnd', 'r:batchEnd', 'r:epochEnd', 'r:epochBegin', 'r:batchEnd', 'r:epochEnd', 'r:trainEnd']);
   });
 
+  it('evaluate calls epochBegin, the batches and epochEnd; fit and evaluate take MXNet positional arguments', () => {
+    const events: string[] = [];
+    const rec = new (class extends EventHandler {
+      trainBegin() { events.push('trainBegin'); }
+      epochBegin() { events.push('epochBegin'); }
+      batchBegin() { events.push('batchBegin'); }
+      batchEnd(_e: EstimatorRef, a: gluon.contrib.estimator.BatchEndArgs) { events.push(`batchEnd:${a.pred[0]!.shape.join('x')}:${a.loss[0]!.shape.join('x')}`); }
+      epochEnd() { events.push('epochEnd'); }
+    })();
+    const net = mlp();
+    const est = new Estimator({ net, loss: new gluon.loss.SoftmaxCrossEntropyLoss(), trainer: new gluon.Trainer(net.collectParams(), 'sgd'), logger: quiet().logger });
+    est.evaluate(loader(12, 8), 0, [rec]);
+    assert.deepEqual(events, ['epochBegin', 'batchBegin', 'batchEnd:8x3:8', 'batchBegin', 'batchEnd:4x3:4', 'epochEnd']);
+    assert.equal(est.valMetrics[0]!.get()[0], 'validation accuracy');
+    events.length = 0;
+    est.fit(loader(8, 8), null, 2, rec);
+    assert.deepEqual(events.filter((e) => e === 'epochEnd').length, 2);
+  });
+
   it('validates with valData every epoch into the validation metrics (evaluate equals a hand evaluation)', () => {
     const net = mlp();
     const est = new Estimator(net, new gluon.loss.SoftmaxCrossEntropyLoss(), { trainer: new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 }), logger: quiet().logger });
@@ -197,6 +216,13 @@ describe('gluon.contrib.estimator', () => {
     // 3 batches an epoch: epoch E ends after 3(E+1) batches; epoch0batch3 was removed (maxCheckpoints 2).
     assert.deepEqual(fs.readdirSync(dir).sort(), ['m-best.params', 'm-best.states', 'm-epoch1batch6.params', 'm-epoch1batch6.states', 'm-epoch2batch9.params', 'm-epoch2batch9.states']);
     const after3 = [...net.collectParams().values()].map((p) => vals(p.data()));
+    // verbose: MXNet's lines.
+    const qv = quiet();
+    const netv = mlp();
+    const estv = new Estimator(netv, new gluon.loss.SoftmaxCrossEntropyLoss(), { trainer: new gluon.Trainer(netv.collectParams(), 'sgd'), logger: qv.logger });
+    estv.fit(loader(), { epochs: 1, eventHandlers: [new CheckpointHandler(tmpDir(), { verbose: 1, monitor: estv.trainMetrics[0]!, saveBest: true, mode: 'max' }), new LoggingHandler({ metrics: [] })] });
+    assert.match(qv.lines.find((l) => l.includes('saving model'))!, /^\[Epoch 0\] CheckpointHandler: trained total 4 batches, saving model at .*gluonc-estimator-\w+ with prefix: model-epoch0batch3$/);
+    assert.match(qv.lines.find((l) => l.includes('improved'))!, /^\[Epoch 0\] CheckpointHandler: training accuracy improved from -inf to \d\.\d{5}, updating best model at .* with prefix: model-best$/);
     // Batch periods: the batch's index.
     const dir2 = tmpDir();
     const net2 = mlp();
@@ -290,7 +316,9 @@ describe('gluon.contrib.estimator', () => {
     assert.throws(() => new CheckpointHandler(tmpDir(), { maxCheckpoint: 2 } as never), /CheckpointHandler: unknown option 'maxCheckpoint'.*did you mean 'maxCheckpoints'/);
     assert.throws(() => new ValidationHandler(loader(), 'evaluate' as never), /ValidationHandler: evalFn must be a function/);
     // A user MetricHandler with its own metric mixed with default handlers: MXNet's reference check.
-    assert.throws(() => est.fit(loader(), { epochs: 1, eventHandlers: new MetricHandler([new metric.Accuracy()]) }), /Estimator: event handler LoggingHandler refers to a metric instance 'training accuracy'|event handler MetricHandler refers to a metric instance 'accuracy'/);
+    assert.throws(() => est.fit(loader(), { epochs: 1, eventHandlers: new MetricHandler([new metric.Accuracy()]) }), /Estimator: event handler MetricHandler refers to a metric instance 'accuracy' outside of the known training and validation metrics/);
+    assert.throws(() => est.evaluate(loader(), { eventHandlers: 3 as never }), /Estimator.evaluate: eventHandlers must be an event handler/);
+    assert.throws(() => new Estimator(net, loss, { context: context.gpu() }), /Estimator: context gpu\(0\) is not available/);
     assert.ok(new GradientUpdateHandler().priority === -2000 && new StoppingHandler(2).maxEpoch === 2);
   });
 });
