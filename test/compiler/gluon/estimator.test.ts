@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { nd, gluon, autograd, init, random, metric, profiler, context } from 'gluonc';
 
 const { Estimator, EventHandler, EarlyStoppingHandler, CheckpointHandler, LoggingHandler, MetricHandler, ValidationHandler, GradientUpdateHandler, StoppingHandler, BatchProcessor } = gluon.contrib.estimator;
@@ -108,6 +109,38 @@ describe('gluon.contrib.estimator', () => {
     }
     const got = [...vals(net.collectParams().get('weight').data()), ...vals(net.collectParams().get('bias').data())];
     [...w, b].forEach((v, i) => assert.ok(Math.abs(got[i]! - v) < 1e-5, `param ${i}: ${got[i]} vs ${v}`));
+  });
+
+  it('equals PyTorch float64 SGD with momentum on an MLP with softmax cross-entropy (2 epochs of 2 batches)', () => {
+    const { x, y } = data(16);
+    const net = mlp();
+    const params = [...net.collectParams().values()];
+    const init0 = params.map((p) => ({ shape: p.data().shape, v: vals(p.data()) }));
+    const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+    loss.hybridize();
+    const est = new Estimator(net, loss, { trainer: new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 }), logger: quiet().logger });
+    est.fit(new gluon.data.DataLoader(new gluon.data.ArrayDataset(x, y), { batchSize: 8 }), { epochs: 2 });
+    const script = String.raw`
+import json, sys, torch
+d = json.load(sys.stdin)
+t = lambda a: torch.tensor(a['v'], dtype=torch.float64).reshape(a['shape'])
+w1, b1, w2, b2 = [t(p).requires_grad_() for p in d['params']]
+x = torch.tensor(d['x'], dtype=torch.float64).reshape(16, 6); y = torch.tensor(d['y'], dtype=torch.long)
+opt = torch.optim.SGD([w1, b1, w2, b2], lr=0.1, momentum=0.9)
+for epoch in range(2):
+    for s in range(0, 16, 8):
+        opt.zero_grad()
+        h = torch.relu(x[s:s+8] @ w1.T + b1)
+        torch.nn.functional.cross_entropy(h @ w2.T + b2, y[s:s+8]).backward()
+        opt.step()
+json.dump([p.detach().reshape(-1).tolist() for p in (w1, b1, w2, b2)], sys.stdout)
+`;
+    const r = spawnSync('python3', ['-c', script], { input: JSON.stringify({ params: init0, x: vals(x), y: vals(y) }), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const ref = JSON.parse(r.stdout) as number[][];
+    params.forEach((p, i) => vals(p.data()).forEach((v, j) => assert.ok(Math.abs(v - ref[i]![j]!) < 1e-5, `${p.name}[${j}]: ${v} vs ${ref[i]![j]}`)));
+    // And it moved: the check is not of the initial values.
+    assert.ok(params.some((p, i) => vals(p.data()).some((v, j) => Math.abs(v - init0[i]!.v[j]!) > 1e-3)));
   });
 
   it('calls handlers in priority order with the event sequence of MXNet loop (epochs and batches)', () => {
