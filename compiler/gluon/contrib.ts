@@ -2,7 +2,8 @@
  * MXNet 1.x's `gluon.contrib`, as far as ported models use it: `contrib.nn`'s
  * `Concurrent`, `HybridConcurrent` and `Identity`, `contrib.rnn`'s
  * `VariationalDropoutCell` and `LSTMPCell` (the same classes as
- * `gluon.nn`'s and `gluon.rnn`'s, where MXNet 2 moved them).
+ * `gluon.nn`'s and `gluon.rnn`'s, where MXNet 2 moved them), and
+ * `contrib.estimator` (the Estimator with its event handlers).
  *
  * ```ts
  * const paths = new gluon.contrib.nn.HybridConcurrent(1);
@@ -10,3 +11,4 @@
  */
 export * as nn from './nn/contrib-nn.js';
 export * as rnn from './rnn/contrib-rnn.js';
+export * as estimator from './estimator/index.js';
