@@ -232,6 +232,12 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * operator and this reason.
    */
   hostOnly?: string;
+  /**
+   * True when eagerly the kernel runs at every size, never the session (MXNet's
+   * detection operators: the kernel transcribes MXNet's loop and is the
+   * reference the lowering is checked against); implied by `hostOnly`.
+   */
+  eagerKernel?: boolean;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
   grad?: GradRule | null;
   /**
