@@ -196,6 +196,26 @@ describe('detection operators lowered to ONNX: the kernels\' rows, bit for bit',
     assertSame(sym.contrib.MultiBoxDetection(...vars).eval({ p, q, a }) as nd.NDArray, nd.contrib.MultiBoxDetection(p, q, a), 'MultiBoxDetection batch 0');
   });
 
+  it('NaN and infinite scores, ids and coordinates: the kernel\'s rows', () => {
+    const [N, I] = [NaN, Infinity];
+    // +inf scores tie (input order), a NaN score is not valid, NaN ids are another class, NaN/inf coordinates.
+    const rows = [0, 0.9, 0, 0, 1, 1, 0, I, 0, 0, 1, 1, 0, I, 0.1, 0, 1, 1, 0, N, 0, 0, 1, 1, 0, 0.8, N, 0, 1, 1, 0, 0.7, 0, 0, 1, 1, N, 0.95, 0, 0, 1, 1, N, 0.6, 0, 0, 1, 1, 1, 0.5, 0, -I, 1, I];
+    for (const opts of [{}, { idIndex: 0 }, { idIndex: 0, forceSuppress: true }, { inFormat: 'center' as const }]) {
+      assertSame(...both({ op: 'boxNms', inputs: [{ shape: [9, 6], values: rows }], opts, label: '' }), `boxNms ${JSON.stringify(opts)}`);
+    }
+    const boxes = [0, 0, 1, 1, N, 0, 1, 1, 0, 0, I, 1, -I, 0, 1, 1];
+    for (const format of ['corner', 'center']) {
+      assertSame(...both({ op: 'boxIou', inputs: [{ shape: [4, 4], values: boxes }, { shape: [4, 4], values: boxes }], opts: { format }, label: '' }), `boxIou ${format}`);
+    }
+    // A NaN probability never wins; NaN, huge and -huge offsets; a zero-area anchor.
+    const det: Call['inputs'] = [
+      { shape: [1, 4, 4], values: [0.1, N, 0.5, I, 0.3, 0.2, N, 0.9, 0.6, 0.5, 0.4, 0.5, 0.6, N, 0.2, 0.3] },
+      { shape: [1, 16], values: [0, 0, 0, 0, N, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, -800] },
+      { shape: [1, 4, 4], values: [0, 0, 0.5, 0.5, 0.1, 0.1, 0.6, 0.6, 0.5, 0.5, 1, 1, 0, 0, 0, 0] },
+    ];
+    for (const opts of [{}, { clip: false }, { forceSuppress: true }]) assertSame(...both({ op: 'MultiBoxDetection', inputs: det, opts, label: '' }), `MultiBoxDetection ${JSON.stringify(opts)}`);
+  });
+
   it('float16 data: the kernel\'s rows', () => {
     const c: Call = { op: 'boxNms', inputs: [{ shape: [20, 6], values: dets(20), dtype: 'float16' }], opts: { idIndex: 0 }, label: 'float16' };
     const [traced, eager] = both(c);
