@@ -18,7 +18,9 @@
  */
 import { onnxDType, type DType } from '../../runtime/dtypes.js';
 import { tensorFromNumbers } from '../../runtime/tensor.js';
+import type { Shape } from '../ir/types.js';
 import type { LowerCtx, OnnxAttr } from './define.js';
+import { emitTopK } from './sort.js';
 
 type BoxFormat = 'corner' | 'center';
 const F64 = onnxDType('float64');
@@ -72,32 +74,22 @@ function countTrue(c: LowerCtx, mask: string): string {
   return one(c, 'Cast', [one(c, 'MatMul', [one(c, 'Cast', [mask], { to: F64 }), ones])], { to: I64 });
 }
 
-/**
- * TopK of all of `x` [..., N] along its last axis, sorted (equal values: the
- * lower index first); `lead` batch axes. onnxruntime 1.30's TopK stops the
- * process (SIGFPE) on an empty batch with N > 0: each batch axis gets one
- * more (padded) entry, cut off after.
- */
-function topAll(c: LowerCtx, x: string, largest: boolean, lead: number): [string, string] {
-  const k = dims(c, x, -1);
-  const attrs = { axis: -1, largest: largest ? 1 : 0, sorted: 1 };
-  if (lead === 0) return c.emit('TopK', [x, k], attrs, 2) as [string, string];
-  const padded = one(c, 'Pad', [x, c.ints([...new Array<number>(lead + 1).fill(0), ...new Array<number>(lead).fill(1), 0])]);
-  const axes = c.ints(Array.from({ length: lead }, (_v, i) => i));
-  return c.emit('TopK', [padded, k], attrs, 2).map((t) => one(c, 'Slice', [t, c.ints(new Array<number>(lead).fill(0)), dims(c, x, 0, lead), axes])) as [string, string];
+/** TopK of all of `x` [..., N] (its `shape`, leading sizes maybe unknown) along the last axis, sorted (equal values: the lower index first). */
+function topAll(c: LowerCtx, x: string, largest: boolean, shape: Shape): [string, string] {
+  return emitTopK(c, x, dims(c, x, -1), shape, { axis: shape.length - 1, largest: largest ? 1 : 0 });
 }
 
 /** The order [..., N] that puts the true positions of `mask` first, each part in its order (sorting unique keys). */
-function frontFirst(c: LowerCtx, mask: string, pos: string, lead: number): string {
+function frontFirst(c: LowerCtx, mask: string, pos: string, shape: Shape): string {
   const key = one(c, 'Where', [mask, pos, one(c, 'Add', [pos, dims(c, mask, -1)])]);
-  return topAll(c, key, false, lead)[1];
+  return topAll(c, key, false, shape)[1];
 }
 
 /** The order [..., N] of descending `score` among `valid` (equal scores by index), and which sorted positions are valid. */
-function sortByScore(c: LowerCtx, score: string, valid: string, lead: number): [string, string] {
+function sortByScore(c: LowerCtx, score: string, valid: string, shape: Shape): [string, string] {
   const ninf = num(c, -Infinity);
   const masked = one(c, 'Where', [valid, score, ninf]);
-  const [vals, order] = topAll(c, masked, true, lead);
+  const [vals, order] = topAll(c, masked, true, shape);
   // A valid score is > validThresh (or ≥ threshold > -1): never -inf.
   return [order!, one(c, 'Greater', [vals!, ninf])];
 }
@@ -164,17 +156,18 @@ export interface NmsLowerA {
 }
 
 /** box_nms's choice on `x` [..., N, K] (float64): the sorted rows and, per output row, its sorted row and whether it is kept. */
-function nmsChoice(c: LowerCtx, xd: string, a: NmsLowerA, lead: number): { sorted: string; order: string; perm: string; kept: string } {
+function nmsChoice(c: LowerCtx, xd: string, a: NmsLowerA, shape: Shape): { sorted: string; order: string; perm: string; kept: string } {
+  const lead = shape.length - 1;
   const pos = positions(c, xd, -2);
   let valid = one(c, 'Greater', [column(c, xd, a.scoreIndex), num(c, a.validThresh)]);
   if (a.idIndex >= 0 && a.backgroundId >= 0) valid = one(c, 'And', [valid, one(c, 'Not', [one(c, 'Equal', [column(c, xd, a.idIndex), num(c, a.backgroundId)])])]);
-  const [order, sortedValid] = sortByScore(c, column(c, xd, a.scoreIndex), valid, lead);
+  const [order, sortedValid] = sortByScore(c, column(c, xd, a.scoreIndex), valid, shape);
   const cand = a.topk > 0 ? one(c, 'And', [sortedValid, one(c, 'Less', [pos, c.scalar(a.topk, 'int64')])]) : sortedValid;
   const sorted = takeRows(c, xd, order, lead);
   const boxes = [0, 1, 2, 3].map((k) => column(c, sorted, a.coordStart + k));
   const cls = a.idIndex >= 0 && !a.forceSuppress ? trunc(c, column(c, sorted, a.idIndex)) : null;
   const alive = greedy(c, { boxes, fmt: a.inFormat, cls, cand, thresh: a.overlapThresh, rule: 'nms', pos });
-  return { sorted, order, perm: frontFirst(c, alive, pos, lead), kept: one(c, 'Less', [pos, countTrue(c, alive)]) };
+  return { sorted, order, perm: frontFirst(c, alive, pos, shape), kept: one(c, 'Less', [pos, countTrue(c, alive)]) };
 }
 
 /** Converts columns [s, s + 4) of `x` [..., N, K] between corner and center (`convertBox`). */
@@ -197,7 +190,7 @@ export function lowerBoxNms(c: LowerCtx, a: NmsLowerA, grad: boolean): void {
   // Rows along axis -2, the leading axes batches (GatherND's batch_dims): no reshape, so any size may be 0.
   const lead = t.shape.length - 2;
   const xd = f64(c, x, t.dtype);
-  const { sorted, order, perm, kept } = nmsChoice(c, xd, a, lead);
+  const { sorted, order, perm, kept } = nmsChoice(c, xd, a, t.shape.slice(0, -1));
   const kept3 = unsq(c, kept, -1);
   if (!grad) {
     let rows = takeRows(c, sorted, perm, lead);
@@ -262,14 +255,15 @@ export function lowerMultiBoxDetection(c: LowerCtx, a: DetLowerA): void {
   const rows = one(c, 'Concat', [one(c, 'Cast', [id], { to: F64 }), score, ...coords].map((v) => unsq(c, v, 2)), { axis: 2 });
   // The valid rows first in anchor order, the rest -1.
   const pos = positions(c, cp, 2);
+  const rowsShape = [c.inTypes[0]!.shape[0]!, c.inTypes[0]!.shape[2]!];
   const nValid = countTrue(c, valid);
   const head = (n: string) => one(c, 'Less', [pos, n]);
   const minus1 = num(c, -1);
-  const tmp = one(c, 'Where', [unsq(c, head(nValid), 2), takeRows(c, rows, frontFirst(c, valid, pos, 1), 1), minus1]);
+  const tmp = one(c, 'Where', [unsq(c, head(nValid), 2), takeRows(c, rows, frontFirst(c, valid, pos, rowsShape), 1), minus1]);
   let out = tmp;
   if (a.nmsThreshold > 0 && a.nmsThreshold <= 1) {
     const isId = c.constant(tensorFromNumbers('bool', [6], [1, 0, 0, 0, 0, 0]));
-    const [order] = sortByScore(c, column(c, tmp, 1), head(nValid), 1);
+    const [order] = sortByScore(c, column(c, tmp, 1), head(nValid), rowsShape);
     const keep = a.nmsTopk > 0 ? one(c, 'Where', [one(c, 'Less', [nValid, c.scalar(a.nmsTopk, 'int64')]), nValid, c.scalar(a.nmsTopk, 'int64')]) : nValid;
     const cand = head(keep);
     // The first `keep` rows sorted; the valid rows after them keep their unsorted values with id -1.
