@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { autograd, gluon, nd, sym } from 'gluonc';
 import type { DType } from '../../../runtime/dtypes.js';
+import { counters, reset } from '../../../runtime/profiler.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
@@ -295,7 +296,10 @@ describe('detection operators lowered to ONNX: the kernels\' rows, bit for bit',
     assert.deepEqual(eager.shape, [2, n, 6]);
     const net = gluon.SymbolBlock.imports(file, ['data', 'cls_prob', 'loc_pred']);
     net.hybridize();
+    reset();
     assertSame(net.call(data, probs, locs) as nd.NDArray, eager, 'hybridized SSD');
+    // One compiled graph, no operator run eagerly.
+    assert.deepEqual([counters().compiles, counters().kernelOps], [1, 0]);
     const onnx = path.join(dir(), 'ssd.onnx');
     net.export(onnx);
     assert.deepEqual(checkOnnxFiles([onnx]), [null]);
