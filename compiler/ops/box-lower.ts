@@ -59,7 +59,7 @@ function area(c: LowerCtx, b: string[], fmt: BoxFormat): string {
 
 /** Shape dims [start, end) of `x` as a 1-D int64. */
 const dims = (c: LowerCtx, x: string, start: number, end?: number): string => one(c, 'Shape', [x], end === undefined ? { start } : { start, end });
-/** [0, 1, ..., N − 1] for N = x.shape[axis] (axis < 0). */
+/** [0, 1, ..., N − 1] for N = x.shape[axis]. */
 const positions = (c: LowerCtx, x: string, axis: number): string =>
   one(c, 'Range', [c.scalar(0, 'int64'), one(c, 'Squeeze', [dims(c, x, axis, axis + 1 || undefined), c.ints([0])]), c.scalar(1, 'int64')]);
 /** The rows of `x` [..., N, K] at `idx` [..., N] (each batch its own indices; `lead` batch dimensions). */

@@ -217,6 +217,15 @@ describe('detection operators lowered to ONNX: the kernels\' rows, bit for bit',
     for (const opts of [{}, { clip: false }, { forceSuppress: true }]) assertSame(...both({ op: 'MultiBoxDetection', inputs: det, opts, label: '' }), `MultiBoxDetection ${JSON.stringify(opts)}`);
   });
 
+  it('float64 MultiBoxDetection: the kernel\'s rows but for the last bit of exp (onnxruntime\'s against V8\'s)', () => {
+    const c = detection(2, 4, 30, { nmsTopk: 10 }, 'float64');
+    c.inputs.forEach((i) => (i.dtype = 'float64'));
+    const [traced, eager] = both(c);
+    const [t, e] = [flat(traced), flat(eager)];
+    // Ids and scores exactly (the same rows in the same order); coordinates within 4 ulps.
+    t.forEach((v, k) => assert.ok(k % 6 < 2 ? Object.is(v, e[k]) : Math.abs(v - e[k]!) <= 4 * Number.EPSILON * Math.max(1, Math.abs(e[k]!)), `element ${k}: ${v} vs ${e[k]} (${seedNote()})`));
+  });
+
   it('float16 data: the kernel\'s rows', () => {
     const c: Call = { op: 'boxNms', inputs: [{ shape: [20, 6], values: dets(20), dtype: 'float16' }], opts: { idIndex: 0 }, label: 'float16' };
     const [traced, eager] = both(c);
