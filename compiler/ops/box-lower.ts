@@ -66,8 +66,9 @@ const positions = (c: LowerCtx, x: string, axis: number): string =>
 const takeRows = (c: LowerCtx, x: string, idx: string, lead: number): string => one(c, 'GatherND', [x, unsq(c, idx, -1)], { batch_dims: lead });
 /**
  * How many of `mask` [..., N] are true, per batch: [..., 1] int64, as a
- * product with ones (exact below 2^53): onnxruntime 1.30's ReduceSum of an
- * empty tensor keeps its shape ([0, N] stays [0, N], not [0, 1]).
+ * product with ones (exact below 2^53; any rank): onnxruntime 1.30's
+ * ReduceSum over a negative axis of an empty tensor keeps its shape ([0, N]
+ * stays [0, N], not [0, 1]; docs/onnxruntime-defects.md).
  */
 function countTrue(c: LowerCtx, mask: string): string {
   const ones = one(c, 'ConstantOfShape', [one(c, 'Concat', [dims(c, mask, -1), c.ints([1])], { axis: 0 })], { value: { tensor: tensorFromNumbers('float64', [1], [1]) } });
