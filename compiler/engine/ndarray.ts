@@ -334,10 +334,12 @@ export function ndApply(def: OpDef, name: string, args: unknown[]): NDArray | ND
 /**
  * True when an operator call may wait (compiler/engine/lazy-op.ts): it goes
  * on the tape (recording, an input needs a gradient), the eager compilation
- * is on, and it neither draws random numbers nor updates state.
+ * is on, and it neither draws random numbers nor updates state, nor runs its
+ * kernel at every size (`eagerKernel`: the detection operators' eager rows
+ * come from their kernels).
  */
 function deferrable(def: OpDef, arrays: NDArray[]): boolean {
-  return getContext().recording && !def.random && !def.dataShape && !def.hostOnly && !def.stateUpdate && eagerCompileAfter() !== Infinity && arrays.some(requiresGrad);
+  return getContext().recording && !def.random && !def.dataShape && !def.hostOnly && !def.eagerKernel && !def.stateUpdate && eagerCompileAfter() !== Infinity && arrays.some(requiresGrad);
 }
 
 /** The pending outputs of a deferred call. */

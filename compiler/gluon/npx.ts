@@ -246,11 +246,11 @@ export const npx = {
   multiboxPrior: opView('MultiBoxPrior'),
   /** MXNet 2's `npx.multibox_target(anchor, label, clsPred, ...)` (`contrib.MultiBoxTarget`; on NDArrays only). */
   multiboxTarget: opView('MultiBoxTarget'),
-  /** MXNet 2's `npx.multibox_detection(clsProb, locPred, anchor, ...)` (`contrib.MultiBoxDetection`; on NDArrays only). */
+  /** MXNet 2's `npx.multibox_detection(clsProb, locPred, anchor, ...)` (`contrib.MultiBoxDetection`; hybridizable). */
   multiboxDetection: opView('MultiBoxDetection'),
-  /** MXNet 2's `npx.box_iou(lhs, rhs, format)` (`contrib.box_iou`; on NDArrays only). */
+  /** MXNet 2's `npx.box_iou(lhs, rhs, format)` (`contrib.box_iou`; hybridizable). */
   boxIou: opView('boxIou'),
-  /** MXNet 2's `npx.box_nms(data, overlapThresh, validThresh, topk, coordStart, scoreIndex, idIndex, backgroundId, forceSuppress, inFormat, outFormat)` (`contrib.box_nms`; on NDArrays only). */
+  /** MXNet 2's `npx.box_nms(data, overlapThresh, validThresh, topk, coordStart, scoreIndex, idIndex, backgroundId, forceSuppress, inFormat, outFormat)` (`contrib.box_nms`; hybridizable). */
   boxNms: opView('boxNms'),
   /** MXNet's `npx.waitall()`: runs every pending (deferred) computation, as d2l's benchmarks call it before reading a timer. */
   waitall: (): void => waitAll(),

@@ -8,9 +8,10 @@
  * `ArgMax` are exact). Every emitted node of those types on int64 inputs is
  * rewritten here into exact ones: `Max`/`Min` into `Where(Greater/Less)`,
  * `Clip` into two `Where`s, `Sign` into `(x > 0) - (x < 0)`,
- * `ReduceMax`/`ReduceMin` into one `TopK` of k = 1
+ * `ReduceMax`/`ReduceMin` into `ArgMax`/`ArgMin` and `GatherElements`
  * per reduced axis (the whole tensor flattened first when no axes are
- * given), then `Squeeze` unless `keepdims`. Which names hold int64 is what
+ * given), then `Squeeze` unless `keepdims` (not TopK of k = 1: onnxruntime's
+ * TopK stops the process, SIGFPE, on an empty batch such as [0, 4]). Which names hold int64 is what
  * the emitter knows (`dtypeOf`): IR values, constants, and outputs of
  * dtype-preserving nodes; a node none of whose T-typed inputs is known to
  * be int64 is left as it is.
@@ -86,8 +87,7 @@ export function rewriteInt64MinMax(n: PendingNode, env: Int64Env): PendingNode[]
   const largest = n.opType === 'ReduceMax' ? 1 : 0;
   const axes = axesName ? env.intsOf(axesName) : (n.attrs['axes'] as number[] | undefined);
   if (axesName && !axes) return [n]; // axes computed at run time: left to onnxruntime
-  const k = env.ints([1]);
-  const top = (v: string, axis: number, to?: string) => node('TopK', [v, k], { axis, largest, sorted: 1 }, [to ?? env.fresh('i64TopK'), env.fresh('i64TopKIdx')]);
+  const top = (v: string, axis: number, to?: string) => node('GatherElements', [v, node(largest ? 'ArgMax' : 'ArgMin', [v], { axis, keepdims: 1 })], { axis }, [to ?? env.fresh('i64Reduce')]);
   if (!axes || axes.length === 0) {
     if (axes && Number(n.attrs['noop_with_empty_axes'] ?? 0) === 1) return [{ opType: 'Identity', inputs: [x!], attrs: {}, outputs: [y] }];
     const flat = top(node('Reshape', [x!, env.ints([-1])]), 0);

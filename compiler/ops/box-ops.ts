@@ -5,15 +5,14 @@
  * - `boxNms` (`contrib.box_nms`, alias `box_non_maximum_suppression`):
  *   greedy non-maximum suppression that keeps the data's layout
  *   (`BoxNMSForward`, `nms_impl`, `nms_assign`).
- * Both compute on host arrays (`hostOnly`): box_nms sorts and suppresses by
- * value, and box_iou stays with it so detection code runs one way. MXNet
- * gives box_iou a zero gradient (`BoxOverlapBackward`); so does gluonc.
- * box_nms's gradient is MXNet's `BoxNMSBackward` (`nms_backward`): each
- * output row's gradient copied to the input row it came from (the forward's
- * record), suppressed and filtered rows 0; `boxNmsGrad` computes it on host
- * arrays, finding the record again by the same suppression, so box_nms
- * differentiates on the eager tape (inside a hybridized block it is refused
- * when traced, as its forward is).
+ * The kernels transcribe MXNet's loops and run every eager call
+ * (`eagerKernel`); traced calls lower to ONNX graphs giving the same rows in
+ * the same order (box-lower.ts). MXNet gives box_iou a zero gradient
+ * (`BoxOverlapBackward`); so does gluonc. box_nms's gradient is MXNet's
+ * `BoxNMSBackward` (`nms_backward`): each output row's gradient copied to the
+ * input row it came from (the forward's record), suppressed and filtered
+ * rows 0; `boxNmsGrad` finds the record again by the same suppression, on
+ * host arrays eagerly and in the graph when traced.
  */
 import { isFloat } from '../../runtime/dtypes.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -22,8 +21,9 @@ import type { TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
+import { lowerBoxIou, lowerBoxNms } from './box-lower.js';
 
-/** Why the detection operators refuse a traced call (OpSpec.hostOnly). */
+/** Why MultiBoxTarget refuses a traced call (OpSpec.hostOnly). */
 export const HOST_ONLY = 'runs eagerly on NDArrays only (its result is chosen by sorting and matching on the values, as MXNet\'s CPU loop does): call it outside hybridForward / a hybridized block, on NDArrays';
 
 /** Refuses to lower an operator that runs on host arrays only. */
@@ -82,9 +82,9 @@ export const boxIou: OpDef<IouSig, IouA> = defineOp<IouSig, IouA>({
   inputs: ['lhs', 'rhs'],
   attrs: { format: 'corner' },
   positional: ['format'],
-  hostOnly: HOST_ONLY,
+  eagerKernel: true,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: iouShape(types, a) }],
-  lower: hostOnlyLower('boxIou'),
+  lower: (c, a) => lowerBoxIou(c, a.format),
   kernel: ([l, r], a, [out]) => {
     const L = toF64(l!), R = toF64(r!);
     const nl = L.length / 4, nr = R.length / 4;
@@ -205,12 +205,12 @@ export const boxNms: OpDef<NmsSig, NmsA> = defineOp<NmsSig, NmsA>({
   inputs: ['data'],
   attrs: NMS_DEFAULTS,
   positional: NMS_POSITIONAL,
-  hostOnly: HOST_ONLY,
+  eagerKernel: true,
   infer: (types, a) => {
     checkNms(types, a);
     return [{ dtype: types[0]!.dtype, shape: [...types[0]!.shape] }];
   },
-  lower: hostOnlyLower('boxNms'),
+  lower: (c, a) => lowerBoxNms(c, a, false),
   kernel: ([x], a, [outType]) => {
     const src = toF64(x!);
     const out = new Float64Array(src.length);
@@ -249,14 +249,14 @@ export const boxNmsGrad: OpDef<NmsGradSig, NmsA> = defineOp<NmsGradSig, NmsA>({
   inputs: ['data', 'grad'],
   attrs: NMS_DEFAULTS,
   positional: NMS_POSITIONAL,
-  hostOnly: HOST_ONLY,
+  eagerKernel: true,
   infer: (types, a) => {
     checkNms(types, a);
     const [x, g] = types as [TensorType, TensorType];
     if (g.dtype !== x.dtype || g.shape.length !== x.shape.length || g.shape.some((d, i) => d !== x.shape[i])) throw new OpError('boxNmsGrad', `grad must have the data's dtype and shape ${x.dtype}[${x.shape.join(', ')}] (box_nms's output), got ${g.dtype}[${g.shape.join(', ')}]`, types);
     return [{ dtype: g.dtype, shape: [...g.shape] }];
   },
-  lower: hostOnlyLower('boxNmsGrad'),
+  lower: (c, a) => lowerBoxNms(c, a, true),
   kernel: ([x, g], a, [outType]) => {
     const s = x!.shape;
     const k = s[s.length - 1]!, n = s[s.length - 2]!;

@@ -226,12 +226,18 @@ export interface OpSpec<A extends Attrs = Attrs> {
   /** True when an output's shape depends on the input values (`nonzero`): eagerly it runs at once, never deferred. */
   dataShape?: boolean;
   /**
-   * Why the operator runs only on host arrays (MXNet's detection operators,
-   * which sort and match by value): eagerly its kernel always runs, at
+   * Why the operator runs only on host arrays (MXNet's MultiBoxTarget,
+   * which sorts and matches by value): eagerly its kernel always runs, at
    * once; a traced call (a hybridized block, `sym`) is an Error naming the
    * operator and this reason.
    */
   hostOnly?: string;
+  /**
+   * True when eagerly the kernel runs at every size, at once (never the session, never deferred) (MXNet's
+   * detection operators: the kernel transcribes MXNet's loop and is the
+   * reference the lowering is checked against); implied by `hostOnly`.
+   */
+  eagerKernel?: boolean;
   /** The gradient rule; `null` states that the operator has no gradient (named when differentiated). */
   grad?: GradRule | null;
   /**

@@ -74,11 +74,11 @@ export function executeOp(def: OpDef, inputs: HostTensor[], attrs: Attrs, prepar
   const { attrs: a, outTypes } = prepared ?? inferOp(def, types, attrs);
   count('eagerOps');
   // Random operators always draw from the seeded stream through their kernel, so `random.seed` repeats them.
-  if (def.kernel && (def.random || def.hostOnly || !sessionExecutor || (useKernel(inputs, outTypes) && (def.kernelTakes?.(inputs) ?? true)))) {
+  if (def.kernel && (def.random || def.hostOnly || def.eagerKernel || !sessionExecutor || (useKernel(inputs, outTypes) && (def.kernelTakes?.(inputs) ?? true)))) {
     count('kernelOps');
     const outs = def.kernel(inputs, a as never, outTypes);
     // Kernels compute in float64: an int64 (uint64) result past 2^53 may be inexact, so the session (exact) computes it.
-    if (def.random || def.hostOnly || !sessionExecutor || !outs.some(beyondFloat64)) return outs;
+    if (def.random || def.hostOnly || def.eagerKernel || !sessionExecutor || !outs.some(beyondFloat64)) return outs;
   }
   if (!sessionExecutor) {
     throw new OpError(def.name, 'has no TypeScript kernel and no session executor is registered (import the package entry point, or setSessionExecutor(runOneNode))', types);

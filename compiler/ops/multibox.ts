@@ -7,8 +7,10 @@
  *   (matching, hard negative mining, encoded offsets);
  * - `MultiBoxDetection` (`MultiBoxDetectionForward`): decoded detections
  *   with per-class (or forced) NMS.
- * Target and Detection choose by sorting and matching on the values: they
- * run on host arrays only (`hostOnly`). As MXNet's backward passes write
+ * Target chooses by sorting and matching on the values: it runs on host
+ * arrays only (`hostOnly`). Detection's kernel runs every eager call
+ * (`eagerKernel`); traced, it lowers to an ONNX graph giving the kernel's
+ * rows (box-lower.ts). As MXNet's backward passes write
  * zeros, their gradients (and MultiBoxPrior's) are zero. Kernels compute in
  * float64 and round once to the output dtype (MXNet computes in the dtype).
  */
@@ -19,6 +21,7 @@ import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 import { boxArea, HOST_ONLY, hostOnlyLower, intersect1 } from './box-ops.js';
+import { lowerMultiBoxDetection } from './box-lower.js';
 
 const f32 = Math.fround;
 
@@ -348,9 +351,9 @@ export const MultiBoxDetection: OpDef<DetSig, DetA> = defineOp<DetSig, DetA>({
   inputs: ['clsProb', 'locPred', 'anchor'],
   attrs: { clip: true, threshold: 0.01, backgroundId: 0, nmsThreshold: 0.5, forceSuppress: false, variances: [0.1, 0.1, 0.2, 0.2], nmsTopk: -1 },
   positional: ['clip', 'threshold', 'backgroundId', 'nmsThreshold', 'forceSuppress', 'variances', 'nmsTopk'],
-  hostOnly: HOST_ONLY,
+  eagerKernel: true,
   infer: (types, a) => [{ dtype: types[0]!.dtype, shape: detShape(types, a) }],
-  lower: hostOnlyLower('MultiBoxDetection'),
+  lower: (c, a) => lowerMultiBoxDetection(c, a),
   kernel: ([cp, lp, an], a, [outType]) => {
     const [b, nc, n] = cp!.shape as [number, number, number];
     const out = new Float64Array(b * n * 6).fill(-1);

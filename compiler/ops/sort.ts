@@ -80,6 +80,23 @@ function inferTopk(op: string, types: TensorType[], a: TopkA): TensorType[] {
   return [{ dtype: t.dtype, shape: [...t.shape] }];
 }
 
+/**
+ * Emits ONNX TopK of `x` (of `shape`) along `axis` (>= 0); returns [values,
+ * int64 indices]. onnxruntime 1.30's TopK stops the process (SIGFPE) on an
+ * input with 0 elements whose own axis is not empty ([0, 4]): every other
+ * axis whose size is not known to be > 0 gets one padded entry, cut off
+ * after. Example: `emitTopK(c, x, k, ['N', 5], { axis: 1, largest: 1 })`.
+ */
+export function emitTopK(c: LowerCtx, x: string, k: string, shape: Shape, attrs: { axis: number; largest: 0 | 1 }): [string, string] {
+  const a = { ...attrs, sorted: 1 };
+  const guard = shape.map((_d, i) => i).filter((i) => i !== attrs.axis && !(typeof shape[i] === 'number' && (shape[i] as number) > 0));
+  if (!guard.length) return c.emit('TopK', [x, k], a, 2) as [string, string];
+  const pads = [...shape.map(() => 0), ...shape.map((_d, i) => (guard.includes(i) ? 1 : 0))];
+  const padded = c.emit('Pad', [x, c.ints(pads)])[0]!;
+  const ends = c.emit('Concat', guard.map((i) => c.emit('Shape', [x], { start: i, end: i + 1 })[0]!), { axis: 0 })[0]!;
+  return c.emit('TopK', [padded, k], a, 2).map((t) => c.emit('Slice', [t, c.ints(guard.map(() => 0)), ends, c.ints(guard)])[0]!) as [string, string];
+}
+
 /** Emits TopK; returns [values, int64 indices, the sorted input, its axis]. */
 function emitTopk(c: LowerCtx, p: Plan, ascend: boolean): { values: string; indices: string; x: string } {
   const t = c.inTypes[0]!;
@@ -88,7 +105,7 @@ function emitTopk(c: LowerCtx, p: Plan, ascend: boolean): { values: string; indi
   const direct = TOPK_DIRECT.includes(t.dtype);
   const xs = direct ? x : c.emit('Cast', [x], { to: onnxTo('float32') })[0]!;
   const k = typeof p.k === 'number' ? c.ints([p.k]) : dimOf(c, xs, p.ax);
-  const [v, i] = c.emit('TopK', [xs, k], { axis: p.ax, largest: ascend ? 0 : 1, sorted: 1 }, 2);
+  const [v, i] = emitTopK(c, xs, k, p.flat ? [p.n] : t.shape, { axis: p.ax, largest: ascend ? 0 : 1 });
   const values = direct ? v! : c.emit('Cast', [v!], { to: onnxTo(t.dtype) })[0]!;
   return { values, indices: i!, x };
 }

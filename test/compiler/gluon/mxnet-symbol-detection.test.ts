@@ -1,8 +1,8 @@
 /**
  * MXNet symbol files with the detection operators (an SSD deploy symbol's
  * `_contrib_MultiBoxPrior` and `_contrib_box_nms`, compiler/formats/mxnet-ops.ts):
- * read with the file's attribute strings, the prior hybridizes and the NMS
- * replays eagerly. References are MXNet's formulas written out here in
+ * read with the file's attribute strings, both run eagerly and hybridized
+ * (box-lower.test.ts: an SSD symbol with MultiBoxDetection exported). References are MXNet's formulas written out here in
  * float64: multibox_prior-inl.h's anchors (sizes with ratios[0] first, then
  * ratios[1:] with sizes[0], offsets 0.5) and box_nms's output (kept rows by
  * descending score, suppressed ones -1).
@@ -61,13 +61,16 @@ describe('MXNet symbol files: the detection operators (_contrib_MultiBoxPrior, _
     }
   });
 
-  it('_contrib_box_nms replays eagerly: kept rows by score, the overlapped one of its class suppressed (-1)', () => {
+  it('_contrib_box_nms replays eagerly and hybridized: kept rows by score, the overlapped one of its class suppressed (-1)', () => {
     const file = oneOpFile(dir, '_contrib_box_nms', { overlap_thresh: '0.5', coord_start: '2', score_index: '1', id_index: '0', force_suppress: 'False' });
     // [id, score, x1, y1, x2, y2]: rows 0 and 1 overlap (IoU 81/100 > 0.5, same class), row 2 is another class on row 0.
     const data = nd.array([[[0, 0.6, 0, 0, 10, 10], [0, 0.9, 1, 1, 10, 10], [1, 0.7, 0, 0, 10, 10]]]);
-    const net = gluon.SymbolBlock.imports(file, ['data']);
-    const y = net.call(data) as NDArray;
-    assert.deepEqual(y.shape, [1, 3, 6]);
-    assertClose(flat(y), [0, 0.9, 1, 1, 10, 10, 1, 0.7, 0, 0, 10, 10, -1, -1, -1, -1, -1, -1], 'box_nms', 1e-6, 1e-6);
+    for (const hybrid of [false, true]) {
+      const net = gluon.SymbolBlock.imports(file, ['data']);
+      if (hybrid) net.hybridize();
+      const y = net.call(data) as NDArray;
+      assert.deepEqual(y.shape, [1, 3, 6]);
+      assertClose(flat(y), [0, 0.9, 1, 1, 10, 10, 1, 0.7, 0, 0, 10, 10, -1, -1, -1, -1, -1, -1], `box_nms (hybridized: ${hybrid})`, 1e-6, 1e-6);
+    }
   });
 });

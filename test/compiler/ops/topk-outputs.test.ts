@@ -66,4 +66,13 @@ describe('topk outputs', () => {
     assert.deepEqual((top.call(x) as nd.NDArray).toArray(), [[6, 6], [11, 10]]);
     assert.ok(!Array.isArray(s) && sv !== undefined && si !== undefined);
   });
+
+  it('an empty batch of a symbolic size (onnxruntime\'s TopK stops the process there unless guarded): shapes, and a full batch unchanged', () => {
+    const v = sym.var('x', { shape: ['B', 4] });
+    assert.deepEqual((sym.topk(v, { k: 2 }).eval({ x: nd.zeros([0, 4]) }) as nd.NDArray).shape, [0, 2]);
+    assert.deepEqual((sym.sort(v).eval({ x: nd.zeros([0, 4]) }) as nd.NDArray).shape, [0, 4]);
+    assert.deepEqual((sym.topk(sym.var('x', { shape: [4, 'B'] }), { k: 2, axis: 0 }).eval({ x: nd.zeros([4, 0]) }) as nd.NDArray).shape, [2, 0]);
+    // Ties: the lower index first, the padding never chosen (numpy: argsort(-x, kind='stable')[:, :2]).
+    assert.deepEqual((sym.topk(v, { k: 2 }).eval({ x: nd.array([1, 3, 2, 3, 5, 4, 4, 0], { shape: [2, 4] }) }) as nd.NDArray).toArray(), [[1, 3], [0, 1]]);
+  });
 });
