@@ -120,7 +120,7 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
       const optional = slot.endsWith('?');
       if (i < args.length && takesTensor(args[i]) && !(optional && typeof args[i] === 'number')) {
         // Inputs are positional: a later optional input cannot follow an absent one.
-        if (absent) throw new OpError(def.name, `input '${slot.slice(0, -1)}' is given but '${absent}' before it is absent`);
+        if (absent && !def.gappedInputs) throw new OpError(def.name, `input '${slot.slice(0, -1)}' is given but '${absent}' before it is absent`);
         inputs.push(args[i++] as T | number);
       } else if (!optional) {
         const got = i < args.length ? describe(args[i]) : 'nothing';
