@@ -205,6 +205,11 @@ export const npx = {
    * (F/nd's `contrib.ROIAlign`); differentiable in the data with a fixed `sampleRatio > 0`.
    */
   roiAlign: npxOrdered('roiAlign', 'ROIAlign', ['data', 'rois', 'pooledSize', 'spatialScale', 'sampleRatio', 'positionSensitive', 'aligned']) as View<'ROIAlign'>,
+  /**
+   * MXNet 2's `npx.ctc_loss(data, label, data_lengths, label_lengths, use_data_lengths, use_label_lengths, blank_label)`
+   * (F/nd's `CTCLoss`): data [T, N, C], loss [N]; a length left out is null.
+   */
+  ctcLoss: npxOrdered('ctcLoss', 'CTCLoss', ['data', 'label', 'dataLengths', 'labelLengths', 'useDataLengths', 'useLabelLengths', 'blankLabel']) as View<'CTCLoss'>,
   embedding: opView('Embedding'),
   dropout: opView('Dropout'),
   oneHot: opView('oneHot'),
