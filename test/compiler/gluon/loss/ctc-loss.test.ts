@@ -7,6 +7,9 @@
  * layer into CTCLoss equals torch's; npx.ctcLoss and contrib.ctcLoss.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { autograd, gluon, nd, npx, profiler } from 'gluonc';
 import { assertClose } from '../../../helpers/compare.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
@@ -75,6 +78,45 @@ describe('gluon.loss.CTCLoss', () => {
     assertClose(vals(nd.contrib.ctcLoss(xa, lab)), want, 'contrib', 1e-5, 1e-6);
     const lens = nd.array([2, 3, 0]);
     assertClose(vals(npx.ctcLoss(xa, lab, null, lens, false, true)), want, 'npx with label lengths, positional flags', 1e-5, 1e-6);
+  });
+
+  it('MXNet symbol files: _contrib_CTCLoss / ctc_loss read with their attribute strings; an export writes CTCLoss and reads back', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-ctc-mx-'));
+    try {
+      const xa = nd.array(x, { shape: [T, N, C] });
+      const labB = [[0, 0, 2], [1, 2, 3], [3, 1, 1]];
+      const want = torchLoss(T, N, C, x, labB, [[2, 3, 0]], { ...last, useLabelLengths: true });
+      for (const op of ['_contrib_CTCLoss', 'ctc_loss', '_npx_ctc_loss']) {
+        const nodes = [
+          { op: 'null', name: 'data', inputs: [] },
+          { op: 'null', name: 'label', inputs: [] },
+          { op: 'null', name: 'label_lengths', inputs: [] },
+          { op, name: 'ctc', attrs: { use_label_lengths: 'True', blank_label: 'last' }, inputs: [[0, 0, 0], [1, 0, 0], [2, 0, 0]] },
+        ];
+        const file = path.join(dir, `${op}-symbol.json`);
+        fs.writeFileSync(file, JSON.stringify({ nodes, arg_nodes: [0, 1, 2], heads: [[3, 0, 0]] }));
+        const net = gluon.SymbolBlock.imports(file, ['data', 'label', 'label_lengths']);
+        assertClose(vals(net.call(xa, nd.array(labB), nd.array([2, 3, 0])) as nd.NDArray), want, op, 1e-5, 1e-6);
+      }
+      class Head extends gluon.HybridBlock {
+        override hybridForward(F: gluon.F, p: gluon.Tensor, l: gluon.Tensor, ll: gluon.Tensor) {
+          return F.CTCLoss(p, l, null, ll, { useLabelLengths: true, blankLabel: 'last' });
+        }
+      }
+      const head = new Head();
+      head.hybridize();
+      head.call(xa, nd.array(labB), nd.array([2, 3, 0]));
+      const [written] = head.export(path.join(dir, 'head'), { format: 'mxnet', inputs: { data: { shape: ['T', N, C] }, label: { shape: [N, 3] }, label_lengths: { shape: [N] } } }).paths;
+      const json = JSON.parse(fs.readFileSync(written!, 'utf8')) as { nodes: { op: string; attrs?: Record<string, string> }[] };
+      const node = json.nodes.find((n) => n.op === 'CTCLoss');
+      assert.ok(node, `a CTCLoss node in ${JSON.stringify(json.nodes.map((n) => n.op))}`);
+      assert.equal(node.attrs?.use_label_lengths, 'True');
+      assert.equal(node.attrs?.blank_label, 'last');
+      const back = gluon.SymbolBlock.imports(written!, ['data', 'label', 'label_lengths']);
+      assertClose(vals(back.call(xa, nd.array(labB), nd.array([2, 3, 0])) as nd.NDArray), want, 'read back', 1e-5, 1e-6);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a bad layout is an Error naming CTCLoss', () => {
