@@ -29,6 +29,9 @@
  * betas; 0 past an entry's data length (MXNet masks it so too). CTCLoss's
  * rule scales it by the loss's gradient per entry; the label and lengths
  * get none.
+ * Bad values (a label that is no class, a length out of range) are an
+ * Error naming CTCLoss eagerly; a compiled graph cannot throw, so there
+ * the entry's loss and gradient are NaN.
  * Invariants: C and L are known numbers; inputs after label follow the
  * flags; the loss has the data's dtype.
  */
@@ -219,8 +222,17 @@ function emitAlphas(c: LowerCtx, a: CtcA) {
     ext = e1('Concat', [e1('Reshape', [pair, c.ints([0, 2 * L])]), blankCol], { axis: 1 });
   }
   const sIdx = c.constant(tensorFromNumbers('int64', [1, S], Array.from({ length: S }, (_v, s) => s)));
+  // Where the kernel throws, the graph marks the entry (bad [N]) and computes on a harmless stand-in: a label length
+  // outside [0, L] clamped, a label value that is no class (out of range, the blank) read as the blank.
+  const lenBad = e1('Or', [e1('Less', [llen, c.scalar(0, 'int64')]), e1('Greater', [llen, c.scalar(L, 'int64')])]);
+  llen = e1('Max', [e1('Min', [llen, c.scalar(L, 'int64')]), c.scalar(0, 'int64')]);
   const twoL = e1('Mul', [llen, c.scalar(2, 'int64')]);
-  ext = e1('Where', [e1('Less', [sIdx, e1('Add', [twoL, c.scalar(1, 'int64')])]), ext, c.scalar(blank, 'int64')]);
+  const inLab = e1('Less', [sIdx, e1('Add', [twoL, c.scalar(1, 'int64')])]);
+  const odd = c.constant(tensorFromNumbers('bool', [1, S], Array.from({ length: S }, (_v, s) => s % 2)));
+  const isClass = e1('And', [e1('And', [e1('GreaterOrEqual', [ext, c.scalar(0, 'int64')]), e1('Less', [ext, c.scalar(C, 'int64')])]), e1('Not', [e1('Equal', [ext, c.scalar(blank, 'int64')])])]);
+  const labBad = e1('And', [e1('And', [inLab, odd]), e1('Not', [isClass])]);
+  ext = e1('Where', [e1('And', [inLab, e1('Not', [labBad])]), ext, c.scalar(blank, 'int64')]);
+  let bad = e1('Or', [e1('Squeeze', [lenBad, c.ints([1])]), e1('Greater', [emitReduce(c, 'ReduceSum', e1('Cast', [labBad], { to: i64 }), [1], false), c.scalar(0, 'int64')])]);
   const tns = e1('Concat', [tn, c.ints([S])], { axis: 0 });
   const E = e1('GatherElements', [logp, e1('Expand', [e1('Unsqueeze', [ext, c.ints([0])]), tns])], { axis: 2 }); // [T, N, S]
   // skip[s]: the transition s - 2 -> s is allowed (a label differing from the one before it).
@@ -232,6 +244,7 @@ function emitAlphas(c: LowerCtx, a: CtcA) {
   // active [T, N, 1]: frame t lies within entry n's data length.
   const T = e1('Squeeze', [e1('Shape', [c.inputs[0]!], { start: 0, end: 1 }), c.ints([0])]);
   const dlen = p.dl >= 0 ? e1('Cast', [c.inputs[p.dl]!], { to: i64 }) : e1('Expand', [T, nDim]);
+  if (p.dl >= 0) bad = e1('Or', [bad, e1('Or', [e1('Less', [dlen, c.scalar(0, 'int64')]), e1('Greater', [dlen, T])])]);
   const tIdx = e1('Range', [c.scalar(0, 'int64'), T, c.scalar(1, 'int64')]);
   const active = e1('Unsqueeze', [e1('Less', [e1('Unsqueeze', [tIdx, c.ints([1])]), e1('Unsqueeze', [dlen, c.ints([0])])]), c.ints([2])]);
   // log(exp a + exp b [+ exp d]) elementwise, -inf where all are -inf.
@@ -245,8 +258,10 @@ function emitAlphas(c: LowerCtx, a: CtcA) {
     return e1('Pad', [part, c.ints(right ? [0, k, 0, 0] : [0, 0, 0, k]), ninf]);
   };
   const start = e1('Expand', [c.constant(tensorFromNumbers('float64', [1, S], Array.from({ length: S }, (_v, s) => (s === 0 ? 0 : -Infinity)))), nBy(S)]);
-  const f = { dtype: 'float64' as const };
-  const body = c.graph([f, f, { dtype: 'bool' }], ([alpha, e, act]) => {
+  // Subgraph values carry their rank (onnxruntime asks a Scan body's outputs for a shape): [N, S] and [N, 1].
+  const f = { dtype: 'float64' as const, shape: ['ctc_batch', S] };
+  const act1 = { dtype: 'bool' as const, shape: ['ctc_batch', 1] };
+  const body = c.graph([f, f, act1], ([alpha, e, act]) => {
     const terms = [alpha!, shift(alpha!, 1, true)];
     if (skip) terms.push(e1('Where', [skip, shift(alpha!, 2, true), ninf]));
     const next = e1('Where', [act!, e1('Add', [lse(terms), e!]), alpha!]);
@@ -258,9 +273,9 @@ function emitAlphas(c: LowerCtx, a: CtcA) {
   const ends = e1('Or', [e1('Equal', [sIdx, twoL]), e1('Equal', [sIdx, before])]);
   const atEnd = e1('GatherElements', [last, twoL], { axis: 1 });
   const atBefore = e1('Where', [e1('Less', [before, c.scalar(0, 'int64')]), ninf, e1('GatherElements', [last, e1('Max', [before, c.scalar(0, 'int64')])], { axis: 1 })]);
-  const nll = e1('Neg', [e1('Squeeze', [lse([atEnd, atBefore]), c.ints([1])])]);
+  const nll = e1('Where', [bad, c.scalar(NaN, 'float64'), e1('Neg', [e1('Squeeze', [lse([atEnd, atBefore]), c.ints([1])])])]);
   const falseCols = (k: number) => e1('Cast', [fill(nBy(k), 0, 'int32')], { to: onnxDType('bool') });
-  return { p, e1, lse, shift, logp, ext, E, skip, active, alphas, ends, nll, ninf, f, C, falseCols };
+  return { p, e1, lse, shift, logp, ext, E, skip, active, alphas, ends, nll, bad, ninf, f, act1, C, falseCols };
 }
 
 type CtcSig = (data: Tx, label: Tx, ...rest: (Tx | null | undefined | CtcLossOptions)[]) => Tx;
@@ -318,12 +333,12 @@ export const CTCLossGrad: OpDef<GradSig, CtcA> = defineOp<GradSig, CtcA>({
     return [{ ...types[0]! }];
   },
   lower: (c, a) => {
-    const { p, e1, lse, shift, logp, ext, E, skip, active, alphas, ends, nll, ninf, f, C, falseCols } = emitAlphas(c, a);
+    const { p, e1, lse, shift, logp, ext, E, skip, active, alphas, ends, nll, bad, ninf, f, act1, C, falseCols } = emitAlphas(c, a);
     const { S } = p;
     // Betas by a reverse Scan: each frame outputs its incoming state (frames after it), then steps back.
     const start = e1('Where', [ends, c.scalar(0, 'float64'), ninf]);
     const skip2 = skip ? e1('Concat', [e1('Slice', [skip, c.ints([2]), c.ints([S]), c.ints([1])]), falseCols(2)], { axis: 1 }) : null;
-    const body = c.graph([f, f, { dtype: 'bool' }], ([beta, e, act]) => {
+    const body = c.graph([f, f, act1], ([beta, e, act]) => {
       const u = e1('Add', [beta!, e!]);
       const terms = [u, shift(u, 1, false)];
       if (skip2) terms.push(e1('Where', [skip2, shift(u, 2, false), ninf]));
@@ -339,7 +354,7 @@ export const CTCLossGrad: OpDef<GradSig, CtcA> = defineOp<GradSig, CtcA>({
     const onehot = e1('Cast', [e1('Equal', [e1('Unsqueeze', [ext, c.ints([2])]), classes])], { to: onnxDType('float64') }); // [N, S, C]
     const occ = e1('Squeeze', [e1('MatMul', [e1('Unsqueeze', [occS, c.ints([2])]), onehot]), c.ints([2])]);
     const total = emitReduce(c, 'ReduceSum', occ, [2], true);
-    const g = e1('Sub', [e1('Mul', [e1('Exp', [logp]), total]), occ]);
+    const g = e1('Where', [e1('Unsqueeze', [bad, c.ints([0, 2])]), c.scalar(NaN, 'float64'), e1('Sub', [e1('Mul', [e1('Exp', [logp]), total]), occ])]);
     c.emit('Cast', [g], { to: onnxDType(c.outTypes[0]!.dtype) }, c.outputs);
   },
   kernel: (inputs, a, outTypes) => [tensorFromNumbers(outTypes[0]!.dtype, [...inputs[0]!.shape], ctcHost(inputs, a, true).dx!)],

@@ -95,6 +95,24 @@ describe('CTCLoss', () => {
     }
   });
 
+  it('compiled, an entry with a label that is no class or a length out of range is NaN (loss and gradient); the others are right', () => {
+    // 'last' with label lengths: C = 3, blank 2, classes 0..1. Entry 0 fine; 1 holds -1 inside its length; 2 the blank; 3 a class past C;
+    // 4 a label length past L; 5 a data length past T.
+    const [t, n, c] = [4, 6, 3];
+    const xv = wave(t * n * c, 0.8);
+    const lab = [0, 1, 1, -1, 2, 0, 3, 0, 0, 0, 1, 0];
+    const ll = [2, 2, 1, 1, 3, 2];
+    const dlv = [4, 4, 4, 4, 4, 5];
+    const a = { useDataLengths: true, useLabelLengths: true, blankLabel: 'last' as const };
+    const feeds = { x: nd.array(xv, { dtype: 'float64' }).reshape([t, n, c]), l: nd.array(lab).reshape([n, 2]), d: nd.array(dlv), ll: nd.array(ll) };
+    const loss = vals(sym.CTCLoss(sym.var('x'), sym.var('l'), sym.var('d'), sym.var('ll'), a).eval(feeds) as nd.NDArray);
+    assert.ok(loss.slice(1).every(Number.isNaN), `entries 1.. are NaN: ${loss}`);
+    const want = torchRef([{ shape: [t, 1, c], data: xv.filter((_v, i) => Math.floor(i / c) % n === 0) }, { shape: [1, 2], data: [0, 1] }, { shape: [1], data: [4] }, { shape: [1], data: [2] }], a, false);
+    assertClose([loss[0]!], want, 'entry 0', 1e-10, 1e-12);
+    const g = vals(sym.CTCLossGrad(sym.var('x'), sym.var('l'), sym.var('d'), sym.var('ll'), a).eval(feeds) as nd.NDArray);
+    g.forEach((v, i) => assert.equal(Number.isNaN(v), Math.floor(i / c) % n !== 0, `gradient element ${i}`));
+  });
+
   describe('bad input is an Error naming CTCLoss and the problem', () => {
     const x3 = nd.array(wave(24)).reshape([4, 2, 3]);
     const cases: [string, () => unknown, RegExp][] = [
