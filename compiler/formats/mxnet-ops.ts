@@ -153,6 +153,8 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   boxIou: same('_contrib_box_iou', '_npx_box_iou'),
   boxNms: same('_contrib_box_nms', '_contrib_box_non_maximum_suppression', '_npx_box_nms'),
   Activation: same('Activation'),
+  // MXNet's CTCLoss also has a hidden second output (its gradient); gluonc's node has the loss only.
+  CTCLoss: same('CTCLoss', 'ctc_loss', '_contrib_CTCLoss', '_contrib_ctc_loss', '_npx_ctc_loss'),
   // The training heads (heads.ts); `Softmax` is SoftmaxOutput's pre-2016 name, read by mxnet-symbol.ts.
   SoftmaxOutput: same('SoftmaxOutput'),
   LinearRegressionOutput: same('LinearRegressionOutput'),

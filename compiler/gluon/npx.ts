@@ -17,6 +17,7 @@ import { isSymbol, type Symbol } from '../trace/symbol.js';
 import { NDArray } from '../engine/ndarray.js';
 import { waitAll } from '../engine/wait-all.js';
 import type { Tensor } from '../engine/tensor.js';
+import type { CtcLossOptions } from '../ops/ctc.js';
 import { npxLoad, npxSave, npxSavez } from '../formats/array-files.js';
 import { cpu, gpu } from '../engine/context.js';
 import { cudaProviderInstalled } from '../../runtime/ort.js';
@@ -89,6 +90,11 @@ function npxOrdered(npxName: string, name: string, params: readonly string[], de
   };
 }
 
+/** MXNet 2's `npx.ctc_loss(data, label, data_lengths, label_lengths, use_data_lengths, use_label_lengths, blank_label)`. */
+type NpxCtcLoss = <T extends NDArray | Symbol | Tensor>(
+  data: T, label: T, dataLengths?: T | null | CtcLossOptions, labelLengths?: T | null | CtcLossOptions, useDataLengths?: boolean | CtcLossOptions,
+  useLabelLengths?: boolean | CtcLossOptions, blankLabel?: 'first' | 'last' | CtcLossOptions, options?: CtcLossOptions,
+) => T;
 /** MXNet 2's `npx.pooling(data, kernel, stride, pad, pool_type, pooling_convention, global_pool, cudnn_off, p_value, count_include_pad, layout)`. */
 type NpxPoolOrder = ['kernel', 'stride', 'pad', 'poolType', 'poolingConvention', 'globalPool', 'cudnnOff', 'pValue', 'countIncludePad', 'layout'];
 type NpxPooling = <T extends NDArray | Symbol | Tensor>(data: T, ...rest: PositionalOptions<PoolOptions, NpxPoolOrder>) => T;
@@ -205,6 +211,11 @@ export const npx = {
    * (F/nd's `contrib.ROIAlign`); differentiable in the data with a fixed `sampleRatio > 0`.
    */
   roiAlign: npxOrdered('roiAlign', 'ROIAlign', ['data', 'rois', 'pooledSize', 'spatialScale', 'sampleRatio', 'positionSensitive', 'aligned']) as View<'ROIAlign'>,
+  /**
+   * MXNet 2's `npx.ctc_loss(data, label, data_lengths, label_lengths, use_data_lengths, use_label_lengths, blank_label)`
+   * (F/nd's `CTCLoss`): data [T, N, C], loss [N]; a length left out is null.
+   */
+  ctcLoss: npxOrdered('ctcLoss', 'CTCLoss', ['data', 'label', 'dataLengths', 'labelLengths', 'useDataLengths', 'useLabelLengths', 'blankLabel']) as NpxCtcLoss,
   embedding: opView('Embedding'),
   dropout: opView('Dropout'),
   oneHot: opView('oneHot'),

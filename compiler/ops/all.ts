@@ -8,6 +8,7 @@ import { BROADCAST_OPS } from './broadcast.js';
 import { CONV_OPS } from './conv.js';
 import { CONTRIB_OPS } from './contrib.js';
 import { CREATION_OPS } from './creation.js';
+import { CTC_OPS } from './ctc.js';
 import { CUMSUM_OPS } from './cumsum.js';
 import { DENSE_OPS } from './dense.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
@@ -69,6 +70,7 @@ export const OPS = {
   ...ROI_ALIGN_OPS,
   ...NN_OPS,
   ...HEAD_OPS,
+  ...CTC_OPS,
   ...FFT_OPS,
   ...RANDOM_OPS,
   ...MULTINOMIAL_OPS,

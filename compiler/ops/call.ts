@@ -120,7 +120,7 @@ export function parseCall<T>(def: OpDef, args: unknown[], isTensor: (x: unknown)
       const optional = slot.endsWith('?');
       if (i < args.length && takesTensor(args[i]) && !(optional && typeof args[i] === 'number')) {
         // Inputs are positional: a later optional input cannot follow an absent one.
-        if (absent) throw new OpError(def.name, `input '${slot.slice(0, -1)}' is given but '${absent}' before it is absent`);
+        if (absent && !def.gappedInputs) throw new OpError(def.name, `input '${slot.slice(0, -1)}' is given but '${absent}' before it is absent`);
         inputs.push(args[i++] as T | number);
       } else if (!optional) {
         const got = i < args.length ? describe(args[i]) : 'nothing';
@@ -225,7 +225,7 @@ function describe(x: unknown): string {
 type Ops = typeof OPS;
 
 /** The operator functions of a backend whose tensors are `T`. */
-/** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`, `F.contrib.ROIAlign` keeps its name), the same functions as on `F`. */
+/** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`, `F.contrib.ROIAlign` and `F.contrib.CTCLoss` keep their names, `F.contrib.ctc_loss` is `F.contrib.ctcLoss`), the same functions as on `F`. */
 export type ContribNamespace<T> = {
   readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>;
   readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T>;
@@ -236,6 +236,8 @@ export type ContribNamespace<T> = {
   readonly boxIou: Bind<SigOf<Ops['boxIou']>, T>;
   readonly boxNms: Bind<SigOf<Ops['boxNms']>, T>;
   readonly boxNonMaximumSuppression: Bind<SigOf<Ops['boxNms']>, T>;
+  readonly CTCLoss: Bind<SigOf<Ops['CTCLoss']>, T>;
+  readonly ctcLoss: Bind<SigOf<Ops['CTCLoss']>, T>;
 };
 
 export type OpsOf<T> = { [K in keyof Ops]: K extends keyof Typed<T> ? Typed<T>[K] : Bind<SigOf<Ops[K]>, T> } & { readonly random: RandomNamespace<T>; readonly contrib: ContribNamespace<T> };
@@ -253,7 +255,7 @@ type Typed<T, Pre extends unknown[] = [data: T]> = { topk: TopkOf<T, Pre> };
 export type MethodsOf<T> = { [K in MethodNames]: K extends keyof Typed<T> ? Typed<T, []>[K] : DropFirst<Bind<SigOf<Ops[K]>, T>> };
 
 /** The operators `F.contrib` / `nd.contrib` also hold (ContribNamespace). */
-const CONTRIB_NAMES = ['arangeLike', 'divSqrtDim', 'ROIAlign', 'MultiBoxPrior', 'MultiBoxTarget', 'MultiBoxDetection', 'boxIou', 'boxNms', 'boxNonMaximumSuppression'];
+const CONTRIB_NAMES = ['arangeLike', 'divSqrtDim', 'ROIAlign', 'MultiBoxPrior', 'MultiBoxTarget', 'MultiBoxDetection', 'boxIou', 'boxNms', 'boxNonMaximumSuppression', 'CTCLoss', 'ctcLoss'];
 
 /** Builds every operator function of a backend from its `apply`. */
 export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) => T | T[]): OpsOf<T> {

@@ -162,6 +162,12 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * gives the weight alone keeps "an absent optional input is none".
    */
   params?: string[];
+  /**
+   * True when an optional input may be absent before a given one (`null` in
+   * its place), the inputs given then being told apart by attributes: MXNet's
+   * `CTCLoss(data, label, None, label_lengths, use_label_lengths=True)`.
+   */
+  gappedInputs?: boolean;
   /** Accepted attributes and their defaults. */
   attrs?: AttrDefaults;
   /** Attributes that may follow the tensor inputs positionally (MXNet's `reshape(x, shape)`). */

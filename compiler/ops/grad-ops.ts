@@ -133,4 +133,5 @@ export interface GradOps {
   SequenceReverse(data: T, sequenceLength?: T | object, ...rest: (boolean | number | object)[]): T;
   OnnxRecurrentGrad(...args: [...T[], object]): T[];
   OnnxLoopGrad(...args: [...T[], object]): T | T[];
+  CTCLossGrad(...args: [...T[], object]): T;
 }

@@ -10,3 +10,4 @@ export { HingeLoss, SquaredHingeLoss, type HingeLossOptions } from './hinge-loss
 export { LogisticLoss, type LogisticLossOptions } from './logistic-loss.js';
 export { PoissonNLLLoss, type PoissonNLLLossOptions } from './poisson-nll-loss.js';
 export { TripletLoss, CosineEmbeddingLoss, type MarginLossOptions } from './embedding-losses.js';
+export { CTCLoss, type CTCLossOptions } from './ctc-loss.js';

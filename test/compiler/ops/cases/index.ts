@@ -20,5 +20,6 @@ import { cases as shape } from './shape.js';
 import { cases as sort } from './sort.js';
 import { cases as loop } from './loop.js';
 import { cases as multibox } from './multibox.js';
+import { cases as ctc } from './ctc.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...ctc, ...loop, ...random];
