@@ -55,9 +55,9 @@ describe('nn.PixelShuffle1D/2D/3D', () => {
         // head gradient: the output's own values, so dx must be x (pixel shuffle is a permutation)
         const y = autograd.record(() => layer.call(x) as nd.NDArray);
         assert.deepEqual(y.shape, c.out, `case ${i} shape`);
-        assert.deepEqual(Array.from(y.data()), refs[i], `case ${i} (${hybrid ? 'hybridized' : 'eager'}) values`);
+        assert.deepEqual(Array.from(y.data() as Float32Array), refs[i], `case ${i} (${hybrid ? 'hybridized' : 'eager'}) values`);
         y.backward(y.detach());
-        assert.deepEqual(Array.from(x.grad.data()), xs[i], `case ${i} gradient`);
+        assert.deepEqual(Array.from(x.grad.data() as Float32Array), xs[i], `case ${i} gradient`);
       }
     });
   });
