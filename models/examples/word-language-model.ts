@@ -106,6 +106,32 @@ function detach(hidden: nd.NDArray[]): nd.NDArray[] {
   return hidden.map((h) => h.detach());
 }
 
+/**
+ * One step of train.py's loop: the state detached, forward and backward
+ * under `record`, the gradients clipped to a global norm of
+ * `clip × bptt × batchSize`, and `trainer.step(batchSize)`; returns the
+ * per-token losses and the new state.
+ */
+export function trainStep(model: RNNModel, trainer: gluon.Trainer, loss: gluon.loss.SoftmaxCrossEntropyLoss, data: nd.NDArray, target: nd.NDArray,
+  hidden: nd.NDArray[], args: { clip: number; bptt: number; batchSize: number }): [nd.NDArray, nd.NDArray[]] {
+  hidden = detach(hidden);
+  const L = autograd.record(() => {
+    let output: nd.NDArray;
+    [output, hidden] = model.call(data, hidden) as [nd.NDArray, nd.NDArray[]];
+    const l = loss.call(output, target) as nd.NDArray;
+    l.backward();
+    return l;
+  });
+
+  const grads = model.collectParams().values().map((p) => p.grad());
+  // Here gradient is for the whole batch.
+  // So we multiply max_norm by batch_size and bptt size to balance it.
+  gluon.utils.clipGlobalNorm(grads, args.clip * args.bptt * args.batchSize);
+
+  trainer.step(args.batchSize);
+  return [L, hidden];
+}
+
 /** train.py's flags. */
 export interface WordLanguageModelOptions {
   model?: string;
@@ -177,21 +203,8 @@ export function train(o: WordLanguageModelOptions = {}): { model: RNNModel; valL
       let hidden = model.beginState({ batchSize: args.batchSize });
       for (let ibatch = 0, i = 0; i < trainData.shape[0]! - 1; ibatch++, i += args.bptt) {
         const [data, target] = getBatch(trainData, i, args.bptt);
-        hidden = detach(hidden);
-        const L = autograd.record(() => {
-          let output: nd.NDArray;
-          [output, hidden] = model.call(data, hidden) as [nd.NDArray, nd.NDArray[]];
-          const l = loss.call(output, target) as nd.NDArray;
-          l.backward();
-          return l;
-        });
-
-        const grads = model.collectParams().values().map((p) => p.grad());
-        // Here gradient is for the whole batch.
-        // So we multiply max_norm by batch_size and bptt size to balance it.
-        gluon.utils.clipGlobalNorm(grads, args.clip * args.bptt * args.batchSize);
-
-        trainer.step(args.batchSize);
+        let L: nd.NDArray;
+        [L, hidden] = trainStep(model, trainer, loss, data, target, hidden, args);
         totalL += nd.sum(L).asscalar();
 
         if (ibatch % args.logInterval === 0 && ibatch > 0) {
