@@ -215,6 +215,15 @@ export class NDArray implements Tensor {
     return isBig(this.dtype) ? int64Number(this._host, 0, 'item') : readElement(this._host, 0);
   }
 
+  /**
+   * MXNet 1.x's `asscalar()`: the value of a one-element array, as `item()`
+   * (a port keeps `x.asscalar()`). Example: `nd.array([3]).asscalar()` is 3.
+   */
+  asscalar(): number {
+    if (this.size !== 1) throw new Error(`asscalar: the array has ${this.size} elements (shape [${this.shape.join(', ')}]), not 1`);
+    return this.item();
+  }
+
   /** Runs the pending computation of this array, if any (MXNet's `wait_to_read`; gluonc computes on the host, so nothing else waits). Example: `y.waitToRead()`. */
   waitToRead(): void {
     void this._host;

@@ -53,6 +53,8 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   div: { names: ['elemwise_div', '_div', '_Div', '_npi_true_divide'], broadcast: 'broadcast_div', scalar: ['_div_scalar', '_npi_true_divide_scalar'], rscalar: ['_rdiv_scalar', '_npi_rtrue_divide_scalar'] },
   // MXNet's own same-shape forms (F.elemwiseAdd): written as they are; read as add/sub/mul/div above.
   elemwiseAdd: { names: ['elemwise_add'], attrs: {} },
+  // add_n (ElementWiseSum) is read as a chain of adds (mxnet-symbol.ts); written as it is.
+  addN: { names: ['add_n'], numArgs: true, attrs: {} },
   elemwiseSub: { names: ['elemwise_sub'], attrs: {} },
   elemwiseMul: { names: ['elemwise_mul'], attrs: {} },
   elemwiseDiv: { names: ['elemwise_div'], attrs: {} },

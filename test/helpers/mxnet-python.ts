@@ -242,6 +242,9 @@ def run(op, at, ins):
     if op in ('elemwise_add', 'elemwise_sub', 'elemwise_mul', 'elemwise_div'):
         assert ins[0].shape == ins[1].shape, op + ' needs equal shapes'
         return BIN[op[9:]](ins[0], ins[1])
+    if op in ('add_n', 'ElementWiseSum'):
+        assert len(ins) == int(at['num_args']) and all(i.shape == ins[0].shape for i in ins), op + ' needs num_args inputs of one shape'
+        return sum(ins[1:], ins[0])
     if op.startswith('broadcast_') and op[10:] in BIN: return BIN[op[10:]](ins[0], ins[1])
     if op in SCALAR: return SCALAR[op](ins[0], float(at['scalar']))
     if op == 'FullyConnected':

@@ -17,3 +17,4 @@ export { GroupNorm, InstanceNorm, type GroupNormOptions, type InstanceNormOption
 export { MultiHeadAttention, type MultiHeadAttentionOptions } from './attention.js';
 export { TransformerEncoderLayer, TransformerDecoderLayer, type TransformerLayerOptions, type TransformerEncoderLayerOptions, type TransformerDecoderLayerOptions } from './transformer.js';
 export { PositionalEncoding, LearnedPositionalEmbedding, type PositionalEncodingOptions, type LearnedPositionalEmbeddingOptions } from './positional.js';
+export { PixelShuffle1D, PixelShuffle2D, PixelShuffle3D } from './pixel-shuffle.js';

@@ -52,6 +52,10 @@ describe('nd arrays', () => {
     assert.throws(() => nd.array([1], { dtype: 'complex64' as never }), /unsupported dtype "complex64"/);
     assert.throws(() => nd.zeros([2, -1]), /nd.zeros: invalid shape/);
     assert.throws(() => nd.array([1, 2]).item(), /item: the array has 2 elements/);
+    // MXNet 1.x's asscalar(), kept by ports: the one element of shape [1] (or []), an Error naming the shape otherwise.
+    assert.equal(nd.array([2.5]).asscalar(), 2.5);
+    assert.equal(nd.array(-3).asscalar(), -3);
+    assert.throws(() => nd.array([[1, 2]]).asscalar(), /asscalar: the array has 2 elements \(shape \[1, 2\]\), not 1/);
   });
 
   it('int64 arrays keep bigint values exactly; listed integers out of the dtype range are refused (numpy), not wrapped', () => {

@@ -3,7 +3,7 @@
  * kernel (small tensors), the eager one-node session and a compiled graph.
  */
 import assert from 'node:assert/strict';
-import { nd, sym } from 'gluonc';
+import { autograd, nd, sym } from 'gluonc';
 import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 
 describe('element-wise operator errors', () => {
@@ -42,5 +42,18 @@ describe('element-wise operator errors', () => {
     assert.deepEqual(nd.elemwiseAdd(a, b).toArray(), [[3, 4], [7, 12]]);
     assert.deepEqual(nd.elemwiseDiv(a, b).toArray(), [[0.5, 1], [0.75, 0.5]]);
     assert.deepEqual(a.elemwiseMul(b).toArray(), [[2, 4], [12, 32]]);
+  });
+
+  it("MXNet's addN (ElementWiseSum) refuses different shapes, dtypes and no inputs; its gradient is the head's for every input", () => {
+    onEveryPath(() => assert.throws(() => nd.addN(nd.ones([2, 3]), nd.ones([2, 3]), nd.ones([3])), /^OpError: addN: needs inputs of one shape \(it does not broadcast\), got \[2, 3\], \[2, 3\], \[3\]/));
+    assert.throws(() => nd.addN(nd.ones([2]), nd.ones([2], { dtype: 'float64' })), /addN: inputs have different dtypes float32 and float64/);
+    assert.throws(() => nd.addN(), /addN/);
+    assert.throws(() => sym.ElementWiseSum(sym.var('x', { shape: [2, 3] }), sym.var('y', { shape: [2, 1] })), /addN: needs inputs of one shape/);
+    // 0.1 + 0.2 + 0.3 in float32, left to right, rounded after each addition: fround(fround(0.1 + 0.2) + 0.3) (numpy: np.float32(0.1) + np.float32(0.2) + np.float32(0.3)).
+    const xs = [0.1, 0.2, 0.3].map((v) => nd.array([v]));
+    onEveryPath(() => assert.equal(nd.addN(...xs).item(), Math.fround(Math.fround(Math.fround(0.1) + Math.fround(0.2)) + Math.fround(0.3))));
+    xs.forEach((x) => x.attachGrad());
+    autograd.record(() => nd.addN(...xs).mul(nd.array([3]))).backward();
+    assert.deepEqual(xs.map((x) => x.grad.item()), [3, 3, 3]);
   });
 });

@@ -43,6 +43,18 @@ export const cases: OpCase[] = [
     samples: [bin[0]!, { inputs: [{ shape: [5, 3], symbolic: true }, { shape: [5, 3], symbolic: true }], label: 'symbolic batch' }, { inputs: [{ shape: [2, 3], dtype: 'float64' }, { shape: [2, 3], dtype: 'float64' }], label: 'float64' }],
     ref: ['a + b', 'a - b', 'a * b'][i]!,
   })),
+  // MXNet's add_n (one shape, no broadcasting; the error is in elementwise-errors.test.ts).
+  {
+    op: 'addN',
+    samples: [
+      { inputs: [{ shape: [3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }], label: 'three' },
+      { inputs: [{ shape: [2, 5] }], label: 'one' },
+      { inputs: [{ shape: [5, 3], symbolic: true }, { shape: [5, 3], symbolic: true }], label: 'symbolic batch' },
+      { inputs: [{ shape: [2, 3], dtype: 'int32', range: [-9, 9] }, { shape: [2, 3], dtype: 'int32', range: [-9, 9] }, { shape: [2, 3], dtype: 'int32', range: [-9, 9] }, { shape: [2, 3], dtype: 'int32', range: [-9, 9] }], label: 'int32, four' },
+      { inputs: [{ shape: [2, 3], dtype: 'float64' }, { shape: [2, 3], dtype: 'float64' }], label: 'float64' },
+    ],
+    ref: "sum([globals()[k] for k in 'abcdefgh' if k in globals()][1:], a)",
+  },
   { op: 'elemwiseDiv', samples: [{ inputs: [{ shape: [3, 4] }, { shape: [3, 4], range: [0.5, 2] }] }, { inputs: [{ shape: [2, 3], dtype: 'float64' }, { shape: [2, 3], dtype: 'float64', range: [0.5, 2] }], label: 'float64' }], ref: 'a / b' },
   { op: 'mul', samples: [...bin, ints], ref: 'a * b' },
   // int32 products past 2^53 wrap exactly (the kernel's float64 product had lost their low bits).
