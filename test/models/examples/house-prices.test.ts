@@ -12,16 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { gluon, nd, np, random } from 'gluonc';
 import { getNet, getRmseLog, houseTable, kFoldSplit, preprocess, train, type House } from '../../../models/examples/house-prices.js';
-
-function py(script: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-function close(a: number, b: number, what: string, tol = 1e-5): void {
-  assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}: ${a} vs ${b}`);
-}
+import { pythonJson, assertNear } from '../../helpers/python-json.js';
 
 describe('models/examples/house-prices (MXNet kaggle_k_fold_cross_validation.py)', function () {
   this.timeout(60_000);
@@ -34,7 +25,7 @@ describe('models/examples/house-prices (MXNet kaggle_k_fold_cross_validation.py)
       { area: 1500, rooms: 5, age: 5, zone: 'RL' },
       { area: 1200, rooms: 3, age: 40, zone: 'RM' },
     ];
-    const ref = py(String.raw`
+    const ref = pythonJson(String.raw`
 import json, sys, numpy as np
 rows = json.load(sys.stdin)
 cols = []
@@ -47,7 +38,7 @@ cols += [np.array([1.0 if r['zone'] == v else 0.0 for r in rows]) for v in zones
 print(json.dumps(np.stack(cols, 1).tolist()))`, rows);
     const got = preprocess(rows);
     assert.equal(got.length, 5);
-    got.forEach((row, i) => row.forEach((v, j) => close(v, ref[i][j], `row ${i} column ${j}`, 1e-12)));
+    got.forEach((row, i) => row.forEach((v, j) => assertNear(v, ref[i][j], `row ${i} column ${j}`, 1e-12)));
   });
 
   it('kFoldSplit and getRmseLog equal numpy (a prediction below 1 is clipped to 1)', () => {
@@ -63,11 +54,11 @@ print(json.dumps(np.stack(cols, 1).tolist()))`, rows);
     net.weight.setData(nd.array([[3, 1]]));
     net.bias!.setData(nd.array([0.5]));
     // predictions 2i + 0.5: 0.5 (clipped to 1), 2.5, 4.5, ...
-    const ref = py(String.raw`
+    const ref = pythonJson(String.raw`
 import json, sys, numpy as np
 x = np.arange(11.0); pred = np.clip(2 * x + 0.5, 1, np.inf); y = 10 + x
 print(json.dumps(float(np.sqrt(np.mean((np.log(pred) - np.log(y)) ** 2)))))`, null);
-    close(getRmseLog(net, X, y), ref, 'RMSE of the logarithms');
+    assertNear(getRmseLog(net, X, y), ref, 'RMSE of the logarithms');
   });
 
   it("one epoch of train (one batch, Adam with weight decay 100) equals PyTorch float64 and MXNet's Adam rule", () => {
@@ -82,7 +73,7 @@ print(json.dumps(float(np.sqrt(np.mean((np.log(pred) - np.log(y)) ** 2)))))`, nu
     });
     const lines: string[] = [];
     const loss = train(net, X, y, 1, -1, 0.3, 100, 24, (m) => void lines.push(m));
-    const ref = py(String.raw`
+    const ref = pythonJson(String.raw`
 import json, sys, numpy as np, torch
 torch.set_default_dtype(torch.float64)
 j = json.load(sys.stdin)
@@ -98,8 +89,8 @@ for k, p in P.items():
     new[k] = p.detach() - lr * np.sqrt(1 - b2) / (1 - b1) * m / (v.sqrt() + eps)
 pred = torch.clamp(mlp(new), min=1)
 print(json.dumps({'new': {k: v.reshape(-1).tolist() for k, v in new.items()}, 'loss': float(torch.sqrt(((pred.log() - y.log()) ** 2).mean()))}))`, { params: before, X: X.toArray(), y: y.toArray() });
-    for (const [k, p] of net.collectParams().entries()) Array.from(p.data().data() as Float32Array).forEach((v, i) => close(v, ref.new[k][i], `${k}[${i}] after the step`, 1e-5));
-    close(loss, ref.loss, 'the returned RMSE of the logarithms', 1e-5);
+    for (const [k, p] of net.collectParams().entries()) Array.from(p.data().data() as Float32Array).forEach((v, i) => assertNear(v, ref.new[k][i], `${k}[${i}] after the step`, 1e-5));
+    assertNear(loss, ref.loss, 'the returned RMSE of the logarithms', 1e-5);
     assert.deepEqual(lines, [`Epoch 0, train loss: ${loss.toFixed(6)}`]);
   });
 

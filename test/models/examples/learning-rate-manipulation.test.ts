@@ -9,12 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { gluon, init, io, nd, random } from 'gluonc';
 import { fit, train } from '../../../models/examples/learning-rate-manipulation.js';
-
-function py(script: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
+import { pythonJson } from '../../helpers/python-json.js';
 
 describe('models/examples/learning-rate-manipulation (MXNet learning_rate_manipulation.py)', function () {
   this.timeout(60_000);
@@ -30,7 +25,7 @@ describe('models/examples/learning-rate-manipulation (MXNet learning_rate_manipu
     const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { optimizerParams: { learningRate: 0.1 } });
     const it = new io.NDArrayIter(X, Y, { batchSize: 10, shuffle: false, lastBatchHandle: 'discard' });
     const lrs = fit(net, trainer, new gluon.loss.L2Loss(), it, 5, () => {});
-    const ref = py(String.raw`
+    const ref = pythonJson(String.raw`
 import json, sys, numpy as np
 j = json.load(sys.stdin)
 X = np.array(j['X']); Y = np.array(j['Y']); w = np.array(j['w0']); b = np.array(j['b0'])

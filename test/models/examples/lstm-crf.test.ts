@@ -11,18 +11,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { autograd, gluon, init, nd, random } from 'gluonc';
 import { BiLSTM_CRF, prepareSequence, tag2idx, train, trainingData, wordIndex } from '../../../models/examples/lstm-crf.js';
+import { pythonJson, assertNear } from '../../helpers/python-json.js';
 
-function py(script: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
+const near = (a: number, b: number, what: string, tol = 1e-4): void => assertNear(a, b, what, tol);
 
 const flat = (x: nd.NDArray): number[] => Array.from(x.data() as Float32Array);
-
-function close(a: number, b: number, what: string, tol = 1e-4): void {
-  assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}: ${a} vs ${b}`);
-}
 
 // Every tag sequence y1..yL (y0 = START): score = sum_t trans[y_t, y_{t-1}] + feat_t[y_t], + trans[STOP, y_L].
 const BRUTE = String.raw`
@@ -58,18 +51,18 @@ describe('models/examples/lstm-crf (MXNet lstm_crf.py)', function () {
       { trans: nd.random.normal(0, 1, [5, 5]), feats: nd.random.normal(0, 1, [1, 5]), label: 'one word' },
       { trans: nd.zeros([5, 5]), feats: nd.zeros([3, 5]), label: 'all zero: every path ties' },
     ];
-    const refs = py(BRUTE, cases.map((c) => ({ trans: c.trans.toArray(), feats: c.feats.toArray(), start: tag2idx['<START>'], stop: tag2idx['<STOP>'] })));
+    const refs = pythonJson(BRUTE, cases.map((c) => ({ trans: c.trans.toArray(), feats: c.feats.toArray(), start: tag2idx['<START>'], stop: tag2idx['<STOP>'] })));
     cases.forEach((c, i) => {
       model.transitions.setData(c.trans);
       const feats = nd.split(c.feats, { numOutputs: c.feats.shape[0]!, axis: 0, squeezeAxis: true }) as nd.NDArray[];
-      close(model._forwardAlg(feats).asscalar(), refs[i].logZ, `${c.label}: log-partition`);
+      near(model._forwardAlg(feats).asscalar(), refs[i].logZ, `${c.label}: log-partition`);
       const [score, path] = model._viterbiDecode(feats);
-      close(score.item(), refs[i].bestScore, `${c.label}: Viterbi score`);
+      near(score.item(), refs[i].bestScore, `${c.label}: Viterbi score`);
       // At the tie MXNet's argmax takes the first maximum (tag 0 after START), the lexicographically first path.
       assert.deepEqual(path, refs[i].best, `${c.label}: Viterbi path`);
     });
     // all zero: log Z = L log 5 (the paths from START; the others start at -10000).
-    close(model._forwardAlg(nd.split(nd.zeros([3, 5]), { numOutputs: 3, axis: 0, squeezeAxis: true }) as nd.NDArray[]).asscalar(), 3 * Math.log(5), 'log 5^3');
+    near(model._forwardAlg(nd.split(nd.zeros([3, 5]), { numOutputs: 3, axis: 0, squeezeAxis: true }) as nd.NDArray[]).asscalar(), 3 * Math.log(5), 'log 5^3');
   });
 
   it('one SGD step of the negative log-likelihood equals PyTorch float64', () => {
@@ -91,7 +84,7 @@ describe('models/examples/lstm-crf (MXNet lstm_crf.py)', function () {
       return l;
     });
     trainer.step(1);
-    const ref = py(String.raw`
+    const ref = pythonJson(String.raw`
 import json, sys
 import numpy as np, torch
 torch.set_default_dtype(torch.float64)
@@ -125,12 +118,12 @@ print(json.dumps({'nll': float(nll), 'new': new}))
       params: before, sentence: sentence.map((w) => word2idx[w]), tags: tags.map((t) => tag2idx[t]),
       h0: h0[0]!.toArray(), c0: h0[1]!.toArray(), start: tag2idx['<START>'], stop: tag2idx['<STOP>'],
     });
-    close(nll.asscalar(), ref.nll, 'negative log-likelihood', 1e-5);
+    near(nll.asscalar(), ref.nll, 'negative log-likelihood', 1e-5);
     for (const [k, p] of model.collectParams().entries()) {
       const got = flat(p.data());
       const want = ref.new[k] as number[];
       assert.equal(got.length, want.length, k);
-      got.forEach((v, i) => close(v, want[i]!, `${k}[${i}] after the step`, 1e-5));
+      got.forEach((v, i) => near(v, want[i]!, `${k}[${i}] after the step`, 1e-5));
     }
   });
 

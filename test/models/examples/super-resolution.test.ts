@@ -10,16 +10,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { autograd, gluon, init, nd, random } from 'gluonc';
 import { SuperResolutionNet, imagePairs, train } from '../../../models/examples/super-resolution.js';
+import { pythonJson, assertNear } from '../../helpers/python-json.js';
 
-function py(script: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-function close(a: number, b: number, what: string, tol = 1e-4): void {
-  assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}: ${a} vs ${b}`);
-}
+const near = (a: number, b: number, what: string, tol = 1e-4): void => assertNear(a, b, what, tol);
 
 const flat = (x: nd.NDArray): number[] => Array.from(x.data() as Float32Array);
 
@@ -60,8 +53,8 @@ describe('models/examples/super-resolution (MXNet super_resolution.py)', functio
     net.conv4.initialize(new init.Orthogonal({ scale: 1 }), { forceReinit: true });
     net.call(x); // deferred shapes
     const params = Object.fromEntries(net.collectParams().entries().map(([k, p]) => [k, p.data().toArray()]));
-    const ref = py(TORCH, { params, x: flat(x), xshape: x.shape, y: flat(y), yshape: y.shape });
-    flat(x).forEach((v, i) => close(v, ref.pool[i], `input [${i}]: the 3x3 block mean of the target`, 1e-6));
+    const ref = pythonJson(TORCH, { params, x: flat(x), xshape: x.shape, y: flat(y), yshape: y.shape });
+    flat(x).forEach((v, i) => near(v, ref.pool[i], `input [${i}]: the 3x3 block mean of the target`, 1e-6));
     const trainer = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 0.001 });
     const loss = new gluon.loss.L2Loss();
     const z = autograd.record(() => {
@@ -69,9 +62,9 @@ describe('models/examples/super-resolution (MXNet super_resolution.py)', functio
       (loss.call(out, y) as nd.NDArray).backward();
       return out;
     });
-    flat(z).forEach((v, i) => close(v, ref.z[i], `output [${i}]`, 1e-5));
+    flat(z).forEach((v, i) => near(v, ref.z[i], `output [${i}]`, 1e-5));
     trainer.step(x.shape[0]!);
-    for (const [k, p] of net.collectParams().entries()) flat(p.data()).forEach((v, i) => close(v, ref.new[k][i], `${k}[${i}] after the Adam step`, 1e-5));
+    for (const [k, p] of net.collectParams().entries()) flat(p.data()).forEach((v, i) => near(v, ref.new[k][i], `${k}[${i}] after the Adam step`, 1e-5));
   });
 
   it('trains (the training MSE falls) and runs from the command line; a bad flag is one line and exit code 1', () => {

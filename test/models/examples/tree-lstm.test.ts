@@ -10,16 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { init, nd, random } from 'gluonc';
 import { SimilarityTreeLSTM, Tree, toScore, toTarget, train } from '../../../models/examples/tree-lstm.js';
-
-function py(script: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-function close(a: number, b: number, what: string, tol = 1e-5): void {
-  assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}: ${a} vs ${b}`);
-}
+import { pythonJson, assertNear } from '../../helpers/python-json.js';
 
 // Tai et al.'s Child-Sum Tree-LSTM with MXNet's parameter layout: i2h rows [i, f, u, o], hs2h rows [i, u, o],
 // the forget gate of child k: sigmoid(W_f x + b_f + hc2h_bias + h_k · hc2h_weight) (F.dot: h_k times the matrix).
@@ -82,12 +73,12 @@ describe('models/examples/tree-lstm (MXNet tree_lstm.py)', function () {
       return { logp, cl, cr };
     });
     const params = Object.fromEntries(net.collectParams().entries().map(([k, p]) => [k, p.data().toArray()]));
-    const ref = py(REF, { params, hidden: 5, cases: cases.map((c) => ({ ...c, lTree: asJson(c.lTree), rTree: asJson(c.rTree) })) });
+    const ref = pythonJson(REF, { params, hidden: 5, cases: cases.map((c) => ({ ...c, lTree: asJson(c.lTree), rTree: asJson(c.rTree) })) });
     outs.forEach((o, i) => {
       for (const key of ['cl', 'cr', 'logp'] as const) {
         const got = Array.from(o[key].data() as Float32Array);
         assert.equal(got.length, ref[i][key].length, `case ${i} ${key}: length`);
-        got.forEach((v, k) => close(v, ref[i][key][k], `case ${i} ${key}[${k}]`));
+        got.forEach((v, k) => assertNear(v, ref[i][key][k], `case ${i} ${key}[${k}]`));
       }
     });
   });
@@ -98,7 +89,7 @@ describe('models/examples/tree-lstm (MXNet tree_lstm.py)', function () {
     assert.deepEqual(t[0]!.map((v) => Math.round(v * 1e6) / 1e6), [0, 0.75, 0.25, 0, 0]);
     // expected class of the distributions [0,0,1,0,0] and uniform: 3 and 3; of [0.75 at 2, 0.25 at 3]: 2.25
     const s = toScore(nd.log(nd.array([[0, 0, 1, 0, 0], [0.2, 0.2, 0.2, 0.2, 0.2], [0, 0.75, 0.25, 0, 0]])))[0]!;
-    (s.data() as Float32Array).forEach((v, i) => close(v, [3, 3, 2.25][i]!, `score ${i}`));
+    (s.data() as Float32Array).forEach((v, i) => assertNear(v, [3, 3, 2.25][i]!, `score ${i}`));
   });
 
   it('trains and runs from the command line; a bad flag is one line and exit code 1', () => {

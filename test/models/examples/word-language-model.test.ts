@@ -10,16 +10,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { gluon, init, nd, random } from 'gluonc';
 import { RNNModel, batchify, corpus, getBatch, trainStep } from '../../../models/examples/word-language-model.js';
+import { pythonJson, assertNear } from '../../helpers/python-json.js';
 
-function py(script: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-function close(a: number, b: number, what: string, tol = 1e-4): void {
-  assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}: ${a} vs ${b}`);
-}
+const near = (a: number, b: number, what: string, tol = 1e-4): void => assertNear(a, b, what, tol);
 
 const TORCH = String.raw`
 import json, sys, math
@@ -59,7 +52,7 @@ describe('models/examples/word-language-model (MXNet word_language_model)', func
   it('batchify and getBatch cut the corpus as train.py does (numpy reshape)', () => {
     const ids = nd.arange(0, 23);
     const b = batchify(ids, 4); // 23 // 4 = 5 rows kept per column
-    const ref = py(String.raw`
+    const ref = pythonJson(String.raw`
 import json, sys, numpy as np
 d = np.arange(23); n = 23 // 4
 x = d[:n * 4].reshape(4, n).T
@@ -83,18 +76,18 @@ print(json.dumps({'b': x.tolist(), 'data': x[3:5].tolist(), 'target': x[4:6].res
     const [data, target] = getBatch(source, 0, bptt);
     const params = Object.fromEntries(model.collectParams().entries().map(([k, p]) => [k, p.data().toArray()]));
     const clip = 0.05; // max norm 0.05 × 5 × 2 = 0.5: the clipping applies
-    const ref = py(TORCH, {
+    const ref = pythonJson(TORCH, {
       params, nhid, emsize, layers, vocab: dictionary.size, batch: batchSize, lr: 1.0, maxNorm: clip * bptt * batchSize,
       data: data.toArray(), target: target.toArray(),
     });
     assert.ok(ref.scale < 1, `the clipping applies (scale ${ref.scale})`);
     const [L] = trainStep(model, trainer, loss, data, target, model.beginState({ batchSize }), { clip, bptt, batchSize });
-    Array.from(L.data() as Float32Array).forEach((v, i) => close(v, ref.loss0[i], `loss before the step [${i}]`, 1e-5));
-    Array.from(model.encoder.weight.data().data() as Float32Array).forEach((v, i) => close(v, ref.W[i], `tied weight [${i}] after the step`, 1e-5));
+    Array.from(L.data() as Float32Array).forEach((v, i) => near(v, ref.loss0[i], `loss before the step [${i}]`, 1e-5));
+    Array.from(model.encoder.weight.data().data() as Float32Array).forEach((v, i) => near(v, ref.W[i], `tied weight [${i}] after the step`, 1e-5));
     const [out] = model.call(data, model.beginState({ batchSize })) as [nd.NDArray, nd.NDArray[]];
     const after = (loss.call(out, target) as nd.NDArray).mean().item();
-    close(after, ref.loss1, 'loss after the step', 1e-5);
-    close(Math.exp(after), ref.ppl1, 'perplexity after the step', 1e-5);
+    near(after, ref.loss1, 'loss after the step', 1e-5);
+    near(Math.exp(after), ref.ppl1, 'perplexity after the step', 1e-5);
   });
 
   it('runs from the command line (the validation perplexity falls); a bad flag is one line and exit code 1', () => {

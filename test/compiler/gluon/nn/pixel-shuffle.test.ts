@@ -5,16 +5,10 @@
  * the gradient (a permutation: the head gradient moved back).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { autograd, gluon, nd } from 'gluonc';
+import { pythonJson } from '../../../helpers/python-json.js';
 
 const { nn } = gluon;
-
-function py(script: string, input: unknown): number[][] {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as number[][];
-}
 
 const REF = String.raw`
 import json, sys
@@ -45,7 +39,7 @@ describe('nn.PixelShuffle1D/2D/3D', () => {
   ];
   it('matches torch.nn.PixelShuffle and numpy, eager and hybridized, with the gradient a permutation back', () => {
     const xs = cases.map((c) => Array.from({ length: c.shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 0.5 - 3));
-    const refs = py(REF, cases.map((c, i) => ({ x: xs[i], shape: c.shape, f: c.f, kind: c.kind })));
+    const refs = pythonJson(REF, cases.map((c, i) => ({ x: xs[i], shape: c.shape, f: c.f, kind: c.kind })));
     cases.forEach((c, i) => {
       for (const hybrid of [false, true]) {
         const layer = c.layer();
