@@ -22,6 +22,7 @@ import type { KwArgs } from '../bind-args.js';
 import { showValue } from '../show-value.js';
 import { bindBeginState, zeroStates, type BatchSize } from './begin-state.js';
 import { checkLengths } from './rnn-step.js';
+import { plainShape } from '../../ops/symbolic-dim.js';
 
 /** Options of `unroll`. */
 export interface UnrollOptions<T> {
@@ -98,6 +99,30 @@ export interface Sequence {
   list: boolean;
   tAxis: 0 | 1;
   layout: 'NTC' | 'TNC';
+}
+
+/**
+ * Checks one step's shapes: `x` [batch, in] against `i2h_weight` [G*H, in]
+ * and state i against [batch, widths[i]] (a symbolic dimension matches
+ * any); an Error names the cell (`name`), the state (`labels[i]`) and the
+ * shapes. Returns x's shape.
+ * Example: `checkStepShapes('GRUCell', x, [h], p, [4])`.
+ */
+export function checkStepShapes(name: string, x: Tensor, states: Tensor[], p: Record<string, Tensor>, widths: number[], labels: string[] = []): (number | string)[] {
+  const xs = plainShape(x.shape);
+  if (xs.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${xs.join(', ')}]`);
+  const inUnits = p['i2h_weight']!.shape[1];
+  if (typeof xs[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && xs[1] !== inUnits) {
+    throw new Error(`${name}: the input has ${xs[1]} features (last axis of [${xs.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
+  }
+  states.forEach((st, i) => {
+    const s = plainShape(st.shape);
+    const expect = [xs[0]!, widths[i]!];
+    if (s.length !== 2 || !s.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
+      throw new Error(`${name}: state ${i}${labels[i] ? ` (${labels[i]})` : ''} must have shape [${expect.join(', ')}] for input [${xs.join(', ')}], got [${s.join(', ')}]`);
+    }
+  });
+  return xs;
 }
 
 /** Splits `x` along `axis` into `n` steps with that axis removed. Example: `unstack(F, x, 5, 1)` ([N, 5, C] to five [N, C]). */

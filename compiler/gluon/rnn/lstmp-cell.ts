@@ -11,8 +11,7 @@ import type { DType } from '../../../runtime/dtypes.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { Zero, type Initializer } from '../init.js';
-import { plainShape } from '../../ops/symbolic-dim.js';
-import { HybridRecurrentCell, type StateInfo } from './cell-base.js';
+import { checkStepShapes, HybridRecurrentCell, type StateInfo } from './cell-base.js';
 import { rnnStep } from './rnn-step.js';
 
 /** Options of LSTMPCell (MXNet's, camelCase). */
@@ -82,19 +81,7 @@ export class LSTMPCell extends HybridRecurrentCell {
 
   override hybridForward(F: F, x: Tensor, states: Tensor[], p: Record<string, Tensor>): [Tensor, Tensor[]] {
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
-    const xs = plainShape(x.shape);
-    if (xs.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${xs.join(', ')}]`);
-    const inUnits = p['i2h_weight']!.shape[1];
-    if (typeof xs[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && xs[1] !== inUnits) {
-      throw new Error(`${name}: the input has ${xs[1]} features (last axis of [${xs.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
-    }
-    const want = [this.projectionSize, this.hiddenSize];
-    states.forEach((st, i) => {
-      const s = plainShape(st.shape);
-      if (s.length !== 2 || (typeof s[0] === 'number' && typeof xs[0] === 'number' && s[0] !== xs[0]) || (typeof s[1] === 'number' && s[1] !== want[i])) {
-        throw new Error(`${name}: state ${i} (${i ? 'c' : 'r'}) must have shape [${xs[0]}, ${want[i]}] for input [${xs.join(', ')}], got [${s.join(', ')}]`);
-      }
-    });
+    checkStepShapes(name, x, states, p, [this.projectionSize, this.hiddenSize], ['r', 'c']);
     const H = this.hiddenSize;
     const i2h = F.FullyConnected(x, p['i2h_weight']!, p['i2h_bias']!, { numHidden: 4 * H });
     // The LSTM step with r in h's place (h2h_weight is [4H, P]); then the projection.

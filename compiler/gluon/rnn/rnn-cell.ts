@@ -11,8 +11,7 @@ import { bindOptions, type OptionArgs } from '../bind-args.js';
 import { Zero, type Initializer } from '../init.js';
 import type { F, Tensor } from '../../engine/tensor.js';
 import { GATES, NUM_STATES, rnnStep, type RnnMode } from './rnn-step.js';
-import { HybridRecurrentCell, type StateInfo } from './cell-base.js';
-import { plainShape } from '../../ops/symbolic-dim.js';
+import { checkStepShapes, HybridRecurrentCell, type StateInfo } from './cell-base.js';
 
 /** Options of the cells (MXNet's, camelCase). */
 export interface CellOptions {
@@ -106,19 +105,7 @@ export abstract class RecurrentCell extends HybridRecurrentCell {
     const p = rest.pop() as Record<string, Tensor>;
     const states = rest as Tensor[];
     const name = this._scopeName ? `${this.constructor.name} '${this._scopeName}'` : this.constructor.name;
-    const xs = plainShape(x.shape);
-    if (xs.length !== 2) throw new Error(`${name}: expects input of rank 2 (NC), got shape [${xs.join(', ')}]`);
-    const inUnits = p['i2h_weight']!.shape[1];
-    if (typeof xs[1] === 'number' && typeof inUnits === 'number' && inUnits > 0 && xs[1] !== inUnits) {
-      throw new Error(`${name}: the input has ${xs[1]} features (last axis of [${xs.join(', ')}]) but the cell takes ${inUnits} (i2h_weight is [${p['i2h_weight']!.shape.join(', ')}])`);
-    }
-    const expect = [xs[0]!, this.hiddenSize];
-    states.forEach((st, i) => {
-      const s = plainShape(st.shape);
-      if (s.length !== 2 || !s.every((d, j) => d === expect[j] || typeof d === 'string' || typeof expect[j] === 'string')) {
-        throw new Error(`${name}: state ${i} must have shape [${expect.join(', ')}] ([batch, hidden]) for input [${xs.join(', ')}], got [${s.join(', ')}]`);
-      }
-    });
+    checkStepShapes(name, x, states, p, states.map(() => this.hiddenSize));
     const i2h = F.FullyConnected(x, p['i2h_weight']!, p['i2h_bias']!, { numHidden: GATES[this.mode] * this.hiddenSize });
     const next = rnnStep(F, this.mode, this.hiddenSize, i2h, states, p['h2h_weight']!, p['h2h_bias']!);
     return [next[0]!, ...next];
