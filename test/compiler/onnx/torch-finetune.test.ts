@@ -18,21 +18,28 @@
  * sequence length in its key/value reshapes (torch's exporter), so it runs
  * at that length only, as in onnxruntime. Token ids out of the Embedding's
  * range are an error, as in PyTorch and onnxruntime, never another row.
+ * The dynamo exporter also writes, at opset 23, a transformer whose
+ * nn.MultiheadAttention (key padding mask) and scaled_dot_product_attention
+ * (causal; grouped-query heads with a float mask) become ONNX's Attention;
+ * fine-tuned and hybridized, it re-exports to a file onnxruntime runs.
  * Skipped, with a message, without python3's torch and onnx.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
+import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
 
 const SCRIPT = String.raw`
 import json, os, sys, warnings
 import numpy as np, torch, onnx
 from torch import nn
+import torch.nn.functional as F
 from onnx import numpy_helper
 warnings.filterwarnings('ignore')
 OUT, EXPORTER = sys.argv[1], sys.argv[2]
@@ -94,6 +101,25 @@ class Mixer(nn.Module):
     def forward(s, x):
         return s.head(s.norm(s.block(s.patch(x).flatten(2).transpose(1, 2))).mean(1))
 
+class Attn(nn.Module):
+    """nn.MultiheadAttention with a key padding mask, then scaled_dot_product_attention: causal, and grouped-query heads with a float mask (ONNX Attention at opset 23)."""
+    def __init__(s):
+        super().__init__()
+        s.emb = nn.Linear(5, 8)
+        s.mha = nn.MultiheadAttention(8, 2, batch_first=True)
+        s.q = nn.Linear(8, 8); s.kv = nn.Linear(8, 8)
+        s.fc = nn.Linear(8, 3)
+    def forward(s, x, pad, bias):
+        h = s.emb(x)
+        h = h + s.mha(h, h, h, key_padding_mask=pad, need_weights=False)[0]
+        B, T, _ = h.shape
+        q = s.q(h).reshape(B, T, 4, 2).transpose(1, 2)
+        k, v = s.kv(h).reshape(B, T, 2, 4).transpose(1, 2).chunk(2, dim=-1)
+        c = F.scaled_dot_product_attention(q, q, q, is_causal=True)
+        g = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, enable_gqa=True)
+        h = h + (c + g).transpose(1, 2).reshape(B, T, 8)
+        return s.fc(h[:, 0])
+
 def write(name, model, inputs, names, dyn, label, loss_kind, opset, other=None, **kw):
     if EXPORTER == 'dynamo' and name in ('packed', 'unsorted'): return  # torch.export cannot trace a PackedSequence
     out = os.path.join(OUT, f'{name}_{opset}'); os.makedirs(out)
@@ -110,7 +136,11 @@ def write(name, model, inputs, names, dyn, label, loss_kind, opset, other=None, 
         torch.onnx.export(model, tuple(inputs), path, input_names=names, output_names=['y'], opset_version=opset, dynamic_axes=dyn, dynamo=True, optimize=kw.get('do_constant_folding', True))
     else:
         torch.onnx.export(model, tuple(inputs), path, input_names=names, output_names=['y'], opset_version=opset, dynamic_axes=dyn, dynamo=False, **kw)
-    inits = {t.name: numpy_helper.to_array(t) for t in onnx.load(path).graph.initializer}
+    m = onnx.load(path)
+    if name == 'attention':
+        ops = [n.op_type for n in m.graph.node]
+        assert ops.count('Attention') == 3, ops
+    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
     mapping = {}
     for n, p in model.named_parameters():
         w = p.detach().numpy()
@@ -158,6 +188,15 @@ for opset in (17, 20):
           torch.from_numpy(rs.randint(0, 5, (4, 6))), 'ce', opset)
     x = torch.from_numpy(rs.randn(2, 3, 8, 8).astype(np.float32))
     write('mixer', Mixer(), [x], ['x'], {'x': {0: 'N'}, 'y': {0: 'N'}}, torch.from_numpy(rs.randn(2, 3).astype(np.float32)), 'l2', opset)
+
+if EXPORTER == 'dynamo':
+    # PyTorch's current exporter writes ONNX's Attention (opset 23) for nn.MultiheadAttention and scaled_dot_product_attention.
+    torch.manual_seed(0); rs = np.random.RandomState(0)
+    x = torch.from_numpy(rs.randn(2, 5, 5).astype(np.float32)); pad = torch.tensor([[False] * 5, [False] * 3 + [True] * 2])
+    bias = torch.from_numpy(rs.randn(5, 5).astype(np.float32))
+    x7 = torch.from_numpy(rs.randn(3, 7, 5).astype(np.float32)); pad7 = torch.tensor([[False] * 7, [False] * 2 + [True] * 5, [False] * 6 + [True]])
+    write('attention', Attn(), [x, pad, bias], ['x', 'pad', 'bias'], {'x': {0: 'N', 1: 'T'}, 'pad': {0: 'N', 1: 'T'}, 'bias': {0: 'T', 1: 'T'}, 'y': {0: 'N'}},
+          torch.tensor([1, 2]), 'ce', 23, other=[x7, pad7, torch.from_numpy(rs.randn(7, 7).astype(np.float32))])
 `;
 
 interface Index {
@@ -177,6 +216,24 @@ function inputs(dir: string, prefix = 'in'): nd.NDArray[] {
   return out;
 }
 
+/** A hybridized net exported again: the file passes onnx.checker and onnxruntime runs it on `dir`'s inputs to `want`. */
+async function reexported(net: gluon.SymbolBlock, dir: string, want: number[]): Promise<void> {
+  const out = join(dir, 'finetuned.onnx');
+  net.export(out);
+  assert.deepEqual(checkOnnxFiles([out]), [null]);
+  const session = await ort.InferenceSession.create(out);
+  try {
+    const feeds = Object.fromEntries(session.inputNames.map((n, i) => {
+      const t = readNpy(join(dir, `in${i}.npy`));
+      return [n, new ort.Tensor(t.dtype === 'bool' ? 'bool' : (t.dtype as 'float32'), t.data as never, t.shape as number[])];
+    }));
+    const res = await session.run(feeds);
+    assertClose(Array.from(res[session.outputNames[0]!]!.data as Float32Array), want, 're-exported file in onnxruntime');
+  } finally {
+    await session.release();
+  }
+}
+
 /**
  * The fine-tuning cases of one exporter: 'torchscript' (`dynamo=False`) or
  * 'dynamo' (torch.export's, torch 2.13's default; it needs onnxscript,
@@ -185,11 +242,12 @@ function inputs(dir: string, prefix = 'in'): nd.NDArray[] {
  */
 function fineTuneCases(exporter: 'torchscript' | 'dynamo'): { readonly dir: string } {
   const fx = pythonFixtures(`finetune-${exporter}`, exporter === 'dynamo' ? ['torch', 'onnx', 'onnxscript'] : ['torch', 'onnx'], SCRIPT, [exporter]);
-  const names = exporter === 'dynamo' ? ['cnn', 'encoder', 'tagger', 'mixer'] : ['cnn', 'encoder', 'tagger', 'packed', 'unsorted', 'mixer'];
+  const names = exporter === 'dynamo' ? ['cnn', 'encoder', 'tagger', 'mixer', 'attention'] : ['cnn', 'encoder', 'tagger', 'packed', 'unsorted', 'mixer'];
   for (const name of names) {
-    for (const opset of [17, 20]) {
+    for (const opset of name === 'attention' ? [23] : [17, 20]) {
       for (const hybrid of [false, true]) {
-        it(`${name}, opset ${opset} (${hybrid ? 'hybridized' : 'eager'}): output, the loss before each step, every parameter after them`, () => {
+        const also = name === 'attention' && hybrid ? ', and the fine-tuned net re-exported runs in onnxruntime to the same output' : '';
+        it(`${name}, opset ${opset} (${hybrid ? 'hybridized' : 'eager'}): output, the loss before each step, every parameter after them${also}`, async () => {
           const dir = join(fx.dir, `${name}_${opset}`);
           const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Index;
           // Every torch parameter is one initializer of the file (BatchNorm kept, no merged weights), but
@@ -222,7 +280,9 @@ function fineTuneCases(exporter: 'torchscript' | 'dynamo'): { readonly dir: stri
             assertClose(tensorToNumbers(params.get(init).data()._host), tensorToNumbers(readNpy(join(dir, `after.${init}.npy`))), `${param} after the steps`);
           }
           const after = autograd.pause(() => net.call(...xs) as nd.NDArray);
-          assertClose(tensorToNumbers(after._host), tensorToNumbers(readNpy(join(dir, 'y_after.npy'))), 'output after the steps');
+          const want = tensorToNumbers(readNpy(join(dir, 'y_after.npy')));
+          assertClose(tensorToNumbers(after._host), want, 'output after the steps');
+          if (also) await reexported(net, dir, want);
         });
       }
     }
