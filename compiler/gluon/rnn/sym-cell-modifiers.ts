@@ -13,7 +13,7 @@ import { isSymbol, type Symbol } from '../../trace/symbol.js';
 import { symOps } from '../../trace/sym.js';
 import { showValue } from '../show-value.js';
 import { checkOptions } from '../../../runtime/check-options.js';
-import { BaseRNNCell, mergeSteps, normalizeSequence, RNNParams, SequentialRNNCell, toSteps, unrollArgs, type BeginStateOptions, type StateInfo, type SymUnrollOptions, type WeightDict } from './sym-cell.js';
+import { BaseRNNCell, CompositeRNNCell, mergeSteps, normalizeSequence, RNNParams, SequentialRNNCell, toSteps, unrollArgs, type BeginStateOptions, type StateInfo, type SymUnrollOptions, type WeightDict } from './sym-cell.js';
 
 /**
  * MXNet's `mx.rnn.DropoutCell(dropout)`: `Dropout(inputs, p)` at each step
@@ -180,39 +180,12 @@ export class ResidualCell extends ModifierCell {
  * const [out] = bi.unroll(5, embed, { mergeOutputs: true });   // [N, 5, 16]
  * ```
  */
-export class BidirectionalCell extends BaseRNNCell {
-  private readonly _cells: [BaseRNNCell, BaseRNNCell];
-
+export class BidirectionalCell extends CompositeRNNCell {
   constructor(lCell: BaseRNNCell, rCell: BaseRNNCell, params: RNNParams | null = null) {
     super('', params);
     for (const c of [lCell, rCell]) if (!(c instanceof BaseRNNCell)) throw new Error(`BidirectionalCell: expects two rnn cells, got ${showValue(c)}`);
-    this._cells = [lCell, rCell];
-    for (const c of this._cells) for (const [k, v] of c.params._params) this._params._params.set(k, v);
-  }
-
-  get stateInfo(): StateInfo[] {
-    return this._cells.flatMap((c) => c.stateInfo);
-  }
-
-  override beginState(options: BeginStateOptions = {}): Symbol[] {
-    return this._cells.flatMap((c) => c.beginState(options));
-  }
-
-  override get stateNames(): string[] {
-    return this._cells.flatMap((c) => c.stateNames);
-  }
-
-  override unpackWeights(args: WeightDict): WeightDict {
-    return this._cells.reduce((a, c) => c.unpackWeights(a), args);
-  }
-
-  override packWeights(args: WeightDict): WeightDict {
-    return this._cells.reduce((a, c) => c.packWeights(a), args);
-  }
-
-  override reset(): void {
-    super.reset();
-    for (const c of this._cells) c.reset();
+    this.adopt(lCell);
+    this.adopt(rCell);
   }
 
   call(): [Symbol, Symbol[]] {
@@ -226,7 +199,7 @@ export class BidirectionalCell extends BaseRNNCell {
     const axis = unrollArgs(what, length, options);
     this.reset();
     const steps = toSteps(what, length, inputs, axis);
-    const [l, r] = this._cells;
+    const [l, r] = this._cells as [BaseRNNCell, BaseRNNCell];
     const nl = l.stateInfo.length;
     const begin = options.beginState;
     if (begin !== undefined && (!Array.isArray(begin) || begin.length !== this.stateInfo.length)) throw new Error(`${what}: beginState must hold ${this.stateInfo.length} states (the left cell's, then the right's), got ${showValue(begin)}`);

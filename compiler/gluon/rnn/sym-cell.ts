@@ -425,33 +425,17 @@ export class GRUCell extends GatedCell {
 }
 
 /**
- * MXNet's `mx.rnn.SequentialRNNCell`: cells stacked, each unrolled over the
- * previous one's outputs; the states are the cells' in order.
- *
- * ```ts
- * const stack = new rnn.SequentialRNNCell();
- * for (let i = 0; i < 2; i++) stack.add(new rnn.LSTMCell(200, { prefix: `lstm_l${i}_` }));
- * const [outputs] = stack.unroll(seqLen, embed, { mergeOutputs: true });
- * ```
+ * A cell made of other cells (SequentialRNNCell, mx.rnn's BidirectionalCell):
+ * its parameters, states, state names and packed weights are its cells', in
+ * order, and `reset` resets them too.
  */
-export class SequentialRNNCell extends BaseRNNCell {
-  private readonly _cells: BaseRNNCell[] = [];
+export abstract class CompositeRNNCell extends BaseRNNCell {
+  protected readonly _cells: BaseRNNCell[] = [];
 
-  constructor(params: RNNParams | null = null) {
-    super('', params);
-  }
-
-  /** Appends a cell (its parameters join this one's). */
-  add(cell: BaseRNNCell): this {
-    if (!(cell instanceof BaseRNNCell)) throw new Error(`SequentialRNNCell.add: expects an rnn cell (rnn.LSTMCell, ...), got ${showValue(cell)}`);
+  /** Takes `cell` as the next of this cell's cells (its parameters join this one's). */
+  protected adopt(cell: BaseRNNCell): void {
     this._cells.push(cell);
     for (const [k, v] of cell.params._params) this._params._params.set(k, v);
-    return this;
-  }
-
-  /** The cells, in order. */
-  get cells(): readonly BaseRNNCell[] {
-    return this._cells;
   }
 
   get stateInfo(): StateInfo[] {
@@ -477,6 +461,35 @@ export class SequentialRNNCell extends BaseRNNCell {
 
   override packWeights(args: WeightDict): WeightDict {
     return this._cells.reduce((a, c) => c.packWeights(a), args);
+  }
+}
+
+/**
+ * MXNet's `mx.rnn.SequentialRNNCell`: cells stacked, each unrolled over the
+ * previous one's outputs; the states are the cells' in order.
+ *
+ * ```ts
+ * const stack = new rnn.SequentialRNNCell();
+ * for (let i = 0; i < 2; i++) stack.add(new rnn.LSTMCell(200, { prefix: `lstm_l${i}_` }));
+ * const [outputs] = stack.unroll(seqLen, embed, { mergeOutputs: true });
+ * ```
+ */
+export class SequentialRNNCell extends CompositeRNNCell {
+
+  constructor(params: RNNParams | null = null) {
+    super('', params);
+  }
+
+  /** Appends a cell (its parameters join this one's). */
+  add(cell: BaseRNNCell): this {
+    if (!(cell instanceof BaseRNNCell)) throw new Error(`SequentialRNNCell.add: expects an rnn cell (rnn.LSTMCell, ...), got ${showValue(cell)}`);
+    this.adopt(cell);
+    return this;
+  }
+
+  /** The cells, in order. */
+  get cells(): readonly BaseRNNCell[] {
+    return this._cells;
   }
 
   call(inputs: Symbol, states: Symbol[]): [Symbol, Symbol[]] {
