@@ -20,21 +20,10 @@ import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
-import { seedNote, TEST_SEED } from '../../helpers/seed.js';
+import { seedNote } from '../../helpers/seed.js';
 import { cases } from './cases/multibox.js';
+import { rand } from './sample.js';
 
-/** mulberry32: a small seeded stream. */
-function stream(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = stream(TEST_SEED);
 
 /** Detection rows [id, score, x1, y1, x2, y2]: ids in {0, 1, 2}, scores on a 0.1 grid (many ties), boxes overlapping often. */
 function dets(rows: number): number[] {
