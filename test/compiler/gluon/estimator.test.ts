@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { nd, gluon, autograd, init, random, metric, profiler, context } from 'gluonc';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 
 const { Estimator, EventHandler, EarlyStoppingHandler, CheckpointHandler, LoggingHandler, MetricHandler, ValidationHandler, GradientUpdateHandler, StoppingHandler, BatchProcessor } = gluon.contrib.estimator;
 type EstimatorRef = gluon.contrib.estimator.EstimatorRef;
 type NDArray = nd.NDArray;
 const vals = (x: NDArray) => Array.from(x.data() as ArrayLike<number>, Number);
-const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-estimator-'));
 
 /** 24 samples of 6 features, 3 classes, fixed. */
 function data(n = 24) {
@@ -39,6 +38,8 @@ function loader(n = 24, batchSize = 8) {
 }
 
 describe('gluon.contrib.estimator', () => {
+  const root = scratchDir('gluonc-estimator-');
+  const tmpDir = () => fs.mkdtempSync(path.join(root(), 'gluonc-estimator-'));
   it('fit equals the same loop written with Trainer: weights and metric values, hybridized, one session run per step', () => {
     const { x, y } = data();
     // By hand.

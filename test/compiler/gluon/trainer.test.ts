@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, autograd, init, random, optimizer, lrScheduler } from 'gluonc';
 import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
 import type { MultiFactorSchedulerOptions, PolySchedulerOptions } from '../../../compiler/gluon/lr-scheduler.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
+import { scratchDir } from '../../helpers/scratch-dir.js';
 
 type NDArray = nd.NDArray;
 const vals = (x: NDArray) => Array.from(x.data() as ArrayLike<number>, Number);
-const tmp = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gluonc-trainer-')), name);
 
 /** A parameter holding `w`, its gradient `g`. */
 function param(name: string, w: number[], g?: number[], opts: gluon.ParameterOptions = {}): gluon.Parameter {
@@ -400,6 +399,8 @@ out = [W, b]
   });
 
   describe('saveStates / loadStates', () => {
+    const root = scratchDir('gluonc-trainer-');
+    const tmp = (name: string) => path.join(fs.mkdtempSync(path.join(root(), 'case-')), name);
     for (const [name, opts] of [
       ['adam', { learningRate: 0.05, wd: 0.01 }],
       ['sgd', { learningRate: 0.1, momentum: 0.9, nesterov: true }],

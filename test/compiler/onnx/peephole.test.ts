@@ -15,7 +15,7 @@
  * after against numpy's reshape.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -78,8 +78,12 @@ describe('ONNX emitter peephole (onnxruntime contiguous-Reshape fusion)', () => 
     // The IR comes back from the records (the rewired Reshape's group still names dot's output).
     assert.deepEqual(readModel(bytes).graph.nodes.map((n) => n.op), ['dot', 'reshape']);
     const dir = mkdtempSync(join(tmpdir(), 'gluonc-peephole-'));
-    writeFileSync(join(dir, 'dot.onnx'), bytes);
-    assert.deepEqual(checkOnnxFiles([join(dir, 'dot.onnx')]), [null]);
+    try {
+      writeFileSync(join(dir, 'dot.onnx'), bytes);
+      assert.deepEqual(checkOnnxFiles([join(dir, 'dot.onnx')]), [null]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with concrete shapes the run-time target is a constant, its Shape/Concat nodes go and the records count what is left', async () => {
