@@ -77,6 +77,12 @@ export interface ImportCtx {
    * shape (dynamo's nearest-exact: `Expand(i, Shape(Max(i, j)))`).
    */
   noteShapeOf(x: Value): void;
+  /**
+   * The node's graph attribute `name` applied to `ins`, inlined: its nodes
+   * mapped in a scope of their own (seeing the outer names); its outputs.
+   * A refusal when the node has no such attribute or the subgraph does not import.
+   */
+  applyGraph(name: string, ins: Value[]): Value[];
 }
 
 /** One ONNX operator's builder: the values of the node's outputs, in order. */
@@ -183,6 +189,8 @@ export interface ReaderHooks {
   scope: object;
   /** Decodes a TensorProto (Constant values, attribute tensors). */
   tensor(t: OnnxNs.ITensorProto): HostTensor;
+  /** Inlines subgraph `g` (labelled `where`) on `ins` (see `ImportCtx.applyGraph`); absent where the reader opens no scopes. */
+  inline?(g: OnnxNs.IGraphProto, where: string, ins: Value[], refuse: (why: string) => Error): Value[];
 }
 
 /** Builds the context a builder runs with for one node. */
@@ -294,6 +302,12 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     refuse,
     symbolSource,
     noteShapeOf,
+    applyGraph: (name, ins) => {
+      const g = (n.attribute ?? []).find((a) => a.name === name)?.g;
+      if (!g) throw refuse(`it has no graph attribute ${name}`);
+      if (!h.inline) throw refuse(`its ${name} subgraph is read only where the reader opens scopes`);
+      return h.inline(g, `${label}/${name}`, ins, refuse);
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  * with the reason given in their refusal.
  */
 import type { Value } from '../../ir/value.js';
-import { ATTENTION_IMPORTS } from './attention.js';
+import { ATTENTION_IMPORTS, PREVIEW_IMPORTS } from './attention.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
@@ -47,7 +47,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
-export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS };
+export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
