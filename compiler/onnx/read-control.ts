@@ -17,14 +17,13 @@ import { tensorFromNumbers, tensorToNumbers, zerosTensor, type HostTensor } from
 import { formatType, isConcrete } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { mulDims, sameDim } from '../ops/dims.js';
-import { normAxis, type ImportCtx } from './import/context.js';
+import { LOOP_UNROLL_MAX, normAxis, type ImportCtx } from './import/context.js';
 import { readDType } from './proto.js';
 import { mapRuntimeLoop, type OpenScope, type ReadNode } from './read-loop.js';
 
 export type { OpenScope, ReadNode } from './read-loop.js';
 
-/** Iterations a Loop may unroll to (its nodes are copied per iteration). */
-export const LOOP_UNROLL_MAX = 4096;
+export { LOOP_UNROLL_MAX };
 
 /** What the reader lends the control-flow mappers: its name table and initializer decoding. */
 export interface ControlCtx {

@@ -21,6 +21,9 @@ import { withDefaults } from '../../ops/call.js';
 import { executeOp } from '../../ops/execute.js';
 import { getOp, hasOp } from '../../ops/registry.js';
 
+/** Iterations a Loop or Scan (read-control.ts), or a recurrence such as LinearAttention's, may unroll to (its nodes are copied per step). */
+export const LOOP_UNROLL_MAX = 4096;
+
 /** The importer's view of one ONNX node (see the file comment). */
 export interface ImportCtx {
   readonly opType: string;

@@ -22,8 +22,7 @@
  * refuses) is refused by name (`c.refuse`), never approximated.
  */
 import type { Value } from '../../ir/value.js';
-import { LOOP_UNROLL_MAX } from '../read-control.js';
-import { castTo, requireOpset, type Builder, type ImportCtx } from './context.js';
+import { castTo, LOOP_UNROLL_MAX, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 const RULES = ['linear', 'gated', 'delta', 'gated_delta'];
 const FLOATS = ['float32', 'float16'];
