@@ -9,7 +9,8 @@
  * like the outer graph's (they see the outer names) through the reader's own
  * `read`. A Loop decided at run time becomes one `OnnxLoop` node, an ONNX
  * Loop running its imported body (read-loop.ts); a Scan over a length known
- * only at run time is refused by name.
+ * only at run time is refused by name. A node's graph attribute applied to
+ * values (FlexAttention's score_mod and prob_mod) is inlined (`inlineGraph`).
  * Invariant: the values returned are the node's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -284,12 +285,12 @@ export function inlineGraph(g: OnnxNs.IGraphProto, where: string, ins: Value[], 
     if (declared !== ins[i]!.type.dtype) throw refuse(`its ${what} declares input '${vi.name}' as ${declared}, but it gets ${formatType(ins[i]!.type)}`);
   });
   const scope = open([]);
+  ins.forEach((v, i) => scope.values.set(bodyIn[i]!.name ?? '', v));
+  for (const t of g.initializer ?? []) {
+    if (!t.name) throw refuse(`an initializer of its ${what} has no name`);
+    scope.values.set(t.name, Value.constant(scope.tensorData(t, `initializer '${t.name}' of ${where}`)));
+  }
   try {
-    ins.forEach((v, i) => scope.values.set(bodyIn[i]!.name ?? '', v));
-    for (const t of g.initializer ?? []) {
-      if (!t.name) throw refuse(`an initializer of its ${what} has no name`);
-      scope.values.set(t.name, Value.constant(scope.tensorData(t, `initializer '${t.name}' of ${where}`)));
-    }
     readGraph(g, where, scope.read);
     return (g.output ?? []).map((o, j) => scope.resolve(o.name ?? '', `${where} output ${j}`));
   } catch (e) {
