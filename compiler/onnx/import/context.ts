@@ -368,6 +368,16 @@ export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
   }
 }
 
+/**
+ * A refusal naming the first attribute the node sets that is not in `known`
+ * (for operators whose specs are still growing: an attribute of a later
+ * version would otherwise be dropped silently).
+ */
+export function knownAttrs(c: ImportCtx, known: readonly string[]): void {
+  const other = c.attr.names().find((n) => !known.includes(n));
+  if (other !== undefined) throw c.refuse(`attribute '${other}' (${c.opType} has ${known.join(', ')})`);
+}
+
 /** A refusal unless the file's opset defines the operator (ONNX added it at opset `since`). */
 export function requireOpset(c: ImportCtx, since: number): void {
   if (c.opset < since) throw c.refuse(`the file imports opset ${c.opset}; ONNX defines ${c.opType} from opset ${since}`);

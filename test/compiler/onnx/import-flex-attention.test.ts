@@ -124,6 +124,7 @@ bad('mod_unmapped', *S4, {'prob_mod': mod('bits', [helper.make_node('BitCast', [
 bad('mod_dtype', *S4, {'score_mod': softcap(H16, np.float16, 3.0)})
 bad('precision_bf16', *S4, {'softmax_precision': 16})
 bad('other_op', *S4, {}, op='FlexDecoding')
+bad('mask_mod', *S4, {'mask_mod': causal(F, np.float32)})
 `;
 
 /** The arrays `<prefix>0.npy`, `<prefix>1.npy`, ... of `dir`. */
@@ -222,6 +223,7 @@ describe("imported FlexAttention: ONNX's reference, gradients, export", function
       mod_unmapped: `${op}its prob_mod does not import: ONNX operator 'BitCast' \\(node 'n/prob_mod/#0'\\) has no gluonc equivalent: a reinterpretation of the bits`,
       mod_dtype: `${op}its score_mod declares input 's' as float16, but it gets float32\\[1, 2, 3, 5\\]`,
       precision_bf16: `${op}softmax_precision: bfloat16`,
+      mask_mod: `${op}attribute 'mask_mod' \\(FlexAttention has scale, score_mod, prob_mod, softmax_precision\\)`,
       other_op: "ONNX operator 'ai.onnx.preview.FlexDecoding' \\(node 'n'\\) has no gluonc equivalent: only FlexAttention of its domain are mapped",
     };
     const bad = readdirSync(fx.dir).filter((k) => k.startsWith('bad_')).sort();

@@ -133,6 +133,7 @@ bad('beta_axis', {**Q, 'decay': [1, 2, 2], 'beta': [1, 2, 3]}, H(2, 2))
 bad('past_shape', {**Q, 'past_state': [1, 2, 2, 3]}, H(2, 2, update_rule='linear'))
 bad('symbolic_t', {'query': [1, 'T', 4], 'key': [1, 'T', 4], 'value': [1, 'T', 4]}, H(2, 2, update_rule='linear'))
 bad('opset26', Q, H(2, 2, update_rule='linear'), opset=26)
+bad('attr', Q, H(2, 2, update_rule='linear', window=4))
 `;
 
 /** The arrays `<prefix>0.npy`, `<prefix>1.npy`, ... of `dir` (null where one is absent, up to the last). */
@@ -239,6 +240,7 @@ describe("imported LinearAttention: ONNX's reference, gradients, export", functi
       beta_axis: "beta's last axis of size 3 \\(kv_num_heads 2 or 1\\)",
       past_shape: 'past_state of shape \\[1, 2, 2, 3\\] \\(it is \\[B, kv_num_heads, d_k, d_v\\] = \\[1, 2, 2, 2\\]\\)',
       symbolic_t: 'a sequence length of symbolic size T: the recurrence is unrolled over a length known when the file is read',
+      attr: "attribute 'window' \\(LinearAttention has chunk_size, kv_num_heads, q_num_heads, scale, update_rule\\)",
       opset26: 'the file imports opset 26; ONNX defines LinearAttention from opset 27',
     };
     const bad = readdirSync(fx.dir).filter((k) => k.startsWith('bad_')).sort();
