@@ -9,7 +9,8 @@
  * like the outer graph's (they see the outer names) through the reader's own
  * `read`. A Loop decided at run time becomes one `OnnxLoop` node, an ONNX
  * Loop running its imported body (read-loop.ts); a Scan over a length known
- * only at run time is refused by name.
+ * only at run time is refused by name. A node's graph attribute applied to
+ * values (FlexAttention's score_mod and prob_mod) is inlined (`inlineGraph`).
  * Invariant: the values returned are the node's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -17,13 +18,13 @@ import { tensorFromNumbers, tensorToNumbers, zerosTensor, type HostTensor } from
 import { formatType, isConcrete } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { mulDims, sameDim } from '../ops/dims.js';
-import { normAxis, type ImportCtx } from './import/context.js';
+import { LOOP_UNROLL_MAX, normAxis, type ImportCtx } from './import/context.js';
+import { readDType } from './proto.js';
 import { mapRuntimeLoop, type OpenScope, type ReadNode } from './read-loop.js';
 
 export type { OpenScope, ReadNode } from './read-loop.js';
 
-/** Iterations a Loop may unroll to (its nodes are copied per iteration). */
-export const LOOP_UNROLL_MAX = 4096;
+export { LOOP_UNROLL_MAX };
 
 /** What the reader lends the control-flow mappers: its name table and initializer decoding. */
 export interface ControlCtx {
@@ -255,6 +256,47 @@ function unrollScan(body: OnnxNs.IGraphProto, label: string, ctx: ImportCtx, c: 
       return ctx.op('stack', d.outDirs[k] ? [...s].reverse() : s, { axis });
     }),
   ];
+}
+
+/**
+ * A node's graph attribute applied to values, inlined (a modifier subgraph,
+ * as FlexAttention's `score_mod`): its inputs bound to `ins` in a scope of its
+ * own (its nodes see the outer names), its initializers as constants, its
+ * nodes mapped like the outer graph's; its outputs. An input whose declared
+ * element type differs from the value's is refused, naming the attribute.
+ *
+ * ```ts
+ * const [s2] = inlineGraph(g, 'scores0/score_mod', [scores], open, refuse);
+ * ```
+ */
+export function inlineGraph(g: OnnxNs.IGraphProto, where: string, ins: Value[], open: OpenScope, refuse: (why: string) => Error): Value[] {
+  const what = where.slice(where.lastIndexOf('/') + 1);
+  const bodyIn = g.input ?? [];
+  if (bodyIn.length !== ins.length) throw refuse(`its ${what} takes ${bodyIn.length} input(s) for ${ins.length}`);
+  bodyIn.forEach((vi, i) => {
+    const code = vi.type?.tensorType?.elemType;
+    if (!code) return;
+    let declared: string;
+    try {
+      declared = readDType(code);
+    } catch (e) {
+      throw refuse(`its ${what}'s input '${vi.name}': ${(e as Error).message}`);
+    }
+    if (declared !== ins[i]!.type.dtype) throw refuse(`its ${what} declares input '${vi.name}' as ${declared}, but it gets ${formatType(ins[i]!.type)}`);
+  });
+  const scope = open([]);
+  ins.forEach((v, i) => scope.values.set(bodyIn[i]!.name ?? '', v));
+  for (const t of g.initializer ?? []) {
+    if (!t.name) throw refuse(`an initializer of its ${what} has no name`);
+    scope.values.set(t.name, Value.constant(scope.tensorData(t, `initializer '${t.name}' of ${where}`)));
+  }
+  try {
+    readGraph(g, where, scope.read);
+    return (g.output ?? []).map((o, j) => scope.resolve(o.name ?? '', `${where} output ${j}`));
+  } catch (e) {
+    for (const node of scope.made) node.detach();
+    throw refuse(`its ${what} does not import: ${(e as Error).message.replace(/^readModel: (model bytes|'[^']*'): /, '')}`);
+  }
 }
 
 /** Input `i` as a known scalar (its one element), or a refusal naming `what` as computed at run time. */

@@ -34,7 +34,7 @@ import { exportedRecord } from './exported-constants.js';
 import { fromTensorProto, onnx, readDType } from './proto.js';
 import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
 import { DOMAIN_IMPORTS, importNode } from './import/table.js';
-import { mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
+import { inlineGraph, mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
@@ -432,8 +432,9 @@ class ScopeReader implements ForeignCtx {
 
 /** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
 /** What a node's builder context reads of the reader `c` (its values, initializers, graph inputs, node maker). */
-function hooksOf(c: ForeignCtx): ReaderHooks {
+function hooksOf(c: ForeignCtx, opset = 0): ReaderHooks {
   return {
+    inline: (g, where, ins, refuse) => inlineGraph(g, where, ins, opener(c, opset), refuse),
     resolve: (name, who) => c.resolve(name, who),
     initializerData: (name) => c.initializerData(name),
     makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
@@ -464,7 +465,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
   if (!domain && opset === 0) throw new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent: the model imports no default ONNX opset`);
   const user = `node '${label}'`;
-  const ctx = makeImportCtx(n, label, opset, hooksOf(c));
+  const ctx = makeImportCtx(n, label, opset, hooksOf(c, opset));
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);
   if (SEQUENCE_OPS.has(opType)) {
     const v = mapSequence(n, ctx, c);
@@ -473,11 +474,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   }
   const control = CONTROL[opType];
   if (control) {
-    const open: OpenScope = (inputs) => {
-      const scope = new ScopeReader(c, inputs);
-      return Object.assign(scope, { read: (m: OnnxNs.INodeProto, sub: string) => readForeign(m, sub, opset, scope) });
-    };
-    const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c), open);
+    const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c), opener(c, opset));
     return void (n.output ?? []).forEach((name, k) => {
       if (!name) return;
       c.values.set(name, outs[k]!);
@@ -485,6 +482,14 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
     });
   }
   setOutputs(n, importNode(ctx), ctx, c, `${user} (${opType})`);
+}
+
+/** Opens scopes of their own over `c` for subgraphs, whose nodes are read like the outer graph's. */
+function opener(c: ForeignCtx, opset: number): OpenScope {
+  return (inputs) => {
+    const scope = new ScopeReader(c, inputs);
+    return Object.assign(scope, { read: (m: OnnxNs.INodeProto, sub: string) => readForeign(m, sub, opset, scope) });
+  };
 }
 
 /** Binds the node's named outputs to the builder's values, checked against their declared types. */

@@ -33,7 +33,7 @@
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
-import { castTo, dtypeOf, requireOpset, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, knownAttrs, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 const FLOATS = ['float32', 'float64', 'float16'];
 
@@ -191,6 +191,68 @@ const attention: Builder = (c) => {
   const qk = [raw, s, withBias, p][mode] ?? raw;
   return [y, presentK, presentV, qk];
 };
+
+/** softmax_precision's dtype: the attribute's, else float32 for float16 inputs, else the inputs' own. */
+function softmaxDType(c: ImportCtx, dtype: string): string {
+  if (!c.attr.has('softmax_precision')) return dtype === 'float16' ? 'float32' : dtype;
+  const p = dtypeOf(c, c.attr.int('softmax_precision', 1), 'softmax_precision');
+  if (!FLOATS.includes(p)) throw c.refuse(`softmax_precision of dtype ${p} (float32, float64 or float16)`);
+  return p;
+}
+
+/** One modifier subgraph (score_mod, prob_mod) applied to `x`: it must give one tensor of x's shape and dtype. */
+function modify(c: ImportCtx, name: string, x: Value): Value {
+  if (!c.attr.has(name)) return x;
+  const outs = c.applyGraph(name, [x]);
+  const y = outs[0];
+  const same = (a: Dim[], b: Dim[]) => a.length === b.length && a.every((d, i) => typeof d !== 'number' || typeof b[i] !== 'number' || d === b[i]);
+  if (outs.length !== 1 || !y || y.type.dtype !== x.type.dtype || !same(y.type.shape, x.type.shape)) {
+    throw c.refuse(`its ${name} gives ${outs.map((o) => `${o.type.dtype}[${o.type.shape.join(', ')}]`).join(', ') || 'nothing'} for ${x.type.dtype}[${x.type.shape.join(', ')}] (one tensor of its input's shape and dtype)`);
+  }
+  return y;
+}
+
+/**
+ * ai.onnx.preview's FlexAttention (ONNX 1.23: onnx/reference/ops/aionnx_preview/op_flex_attention.py):
+ * scores `(Q·√scale) (K·√scale)ᵀ` in Q's dtype (√scale rounded to float32 first; scale 1/√head_size by
+ * default), K/V heads repeated for GQA, then in the softmax precision `score_mod`, softmax over the keys,
+ * `prob_mod` (the subgraphs inlined), `probs · V`, cast back to V's dtype. A row that score_mod masks
+ * entirely (-inf everywhere) gives NaN, as the reference's softmax does (Attention's importer gives zeros there).
+ */
+const flexAttention: Builder = (c) => {
+  if (c.nInputs !== 3) throw c.refuse(`${c.nInputs} inputs (FlexAttention takes Q, K, V)`);
+  knownAttrs(c, ['scale', 'score_mod', 'prob_mod', 'softmax_precision']);
+  const [q, k0, v0] = [c.input(0), c.input(1), c.input(2)];
+  const dtype = q.type.dtype;
+  if (!FLOATS.includes(dtype)) throw c.refuse(`Q of dtype ${dtype} (float32, float64 or float16)`);
+  for (const [x, n] of [[k0, 'K'], [v0, 'V']] as const) if (x.type.dtype !== dtype) throw c.refuse(`${n} of dtype ${x.type.dtype} with Q of dtype ${dtype}`);
+  const [qs, ks, vs] = [q.type.shape, k0.type.shape, v0.type.shape];
+  if (qs.length !== 4 || ks.length !== 4 || vs.length !== 4) throw c.refuse(`Q, K, V of ranks ${qs.length}, ${ks.length}, ${vs.length} (all 4-D [B, heads, S, D])`);
+  const differ = (a: Dim, b: Dim) => typeof a === 'number' && typeof b === 'number' && a !== b;
+  if (differ(ks[1]!, vs[1]!) || differ(ks[2]!, vs[2]!) || differ(qs[3]!, ks[3]!) || differ(qs[0]!, ks[0]!) || differ(ks[0]!, vs[0]!)) {
+    throw c.refuse(`Q [${qs.join(', ')}], K [${ks.join(', ')}], V [${vs.join(', ')}] (K and V share batch, heads and length; Q and K the batch and head size)`);
+  }
+  const headSize = qs[3]!;
+  let scale: number;
+  if (c.attr.has('scale')) scale = c.attr.float('scale', 0);
+  else if (typeof headSize === 'number') scale = 1 / Math.sqrt(headSize);
+  else throw c.refuse(`a head size of ${headSize} without the scale attribute (its default 1/sqrt(head_size) needs the size known)`);
+  if (!(scale >= 0) || !Number.isFinite(scale)) throw c.refuse(`scale ${scale} (Q and K are scaled by its square root)`);
+  const [nq, nk] = [qs[1]!, ks[1]!];
+  let [k, v] = [k0, v0];
+  if (nq !== nk) {
+    if (typeof nq !== 'number' || typeof nk !== 'number' || nk === 0 || nq % nk !== 0) throw c.refuse(`${String(nq)} query heads and ${String(nk)} key/value heads (a multiple of them)`);
+    [k, v] = [c.op('repeat', [k], { repeats: nq / nk, axis: 1 }), c.op('repeat', [v], { repeats: nq / nk, axis: 1 })];
+  }
+  const precision = softmaxDType(c, dtype) as 'float32';
+  const root = c.scalar(Math.fround(Math.sqrt(Math.fround(scale))), dtype as 'float32');
+  const s = castTo(c, c.op('einsum', [c.op('mul', [q, root]), c.op('mul', [k, root])], { equation: 'bhqd,bhkd->bhqk' }), precision);
+  const p = modify(c, 'prob_mod', c.op('softmax', [modify(c, 'score_mod', s)], { axis: -1 }));
+  return [castTo(c, c.op('einsum', [p, castTo(c, v, precision)], { equation: 'bhqk,bhkd->bhqd' }), v0.type.dtype)];
+};
+
+/** The importers of ai.onnx.preview's operators (opset 1 of the domain). */
+export const PREVIEW_IMPORTS: Readonly<Record<string, Builder>> = { FlexAttention: flexAttention };
 
 /** `x` with `n` unit axes inserted at `at`. */
 function unitAxes(c: ImportCtx, x: Value, at: number, n: number): Value {

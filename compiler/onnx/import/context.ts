@@ -21,6 +21,9 @@ import { withDefaults } from '../../ops/call.js';
 import { executeOp } from '../../ops/execute.js';
 import { getOp, hasOp } from '../../ops/registry.js';
 
+/** Iterations a Loop or Scan (read-control.ts), or a recurrence such as LinearAttention's, may unroll to (its nodes are copied per step). */
+export const LOOP_UNROLL_MAX = 4096;
+
 /** The importer's view of one ONNX node (see the file comment). */
 export interface ImportCtx {
   readonly opType: string;
@@ -77,6 +80,12 @@ export interface ImportCtx {
    * shape (dynamo's nearest-exact: `Expand(i, Shape(Max(i, j)))`).
    */
   noteShapeOf(x: Value): void;
+  /**
+   * The node's graph attribute `name` applied to `ins`, inlined: its nodes
+   * mapped in a scope of their own (seeing the outer names); its outputs.
+   * A refusal when the node has no such attribute or the subgraph does not import.
+   */
+  applyGraph(name: string, ins: Value[]): Value[];
 }
 
 /** One ONNX operator's builder: the values of the node's outputs, in order. */
@@ -183,6 +192,8 @@ export interface ReaderHooks {
   scope: object;
   /** Decodes a TensorProto (Constant values, attribute tensors). */
   tensor(t: OnnxNs.ITensorProto): HostTensor;
+  /** Inlines subgraph `g` (labelled `where`) on `ins` (see `ImportCtx.applyGraph`); absent where the reader opens no scopes. */
+  inline?(g: OnnxNs.IGraphProto, where: string, ins: Value[], refuse: (why: string) => Error): Value[];
 }
 
 /** Builds the context a builder runs with for one node. */
@@ -294,6 +305,12 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     refuse,
     symbolSource,
     noteShapeOf,
+    applyGraph: (name, ins) => {
+      const g = (n.attribute ?? []).find((a) => a.name === name)?.g;
+      if (!g) throw refuse(`it has no graph attribute ${name}`);
+      if (!h.inline) throw refuse(`its ${name} subgraph is read only where the reader opens scopes`);
+      return h.inline(g, `${label}/${name}`, ins, refuse);
+    },
   };
 }
 
@@ -349,6 +366,16 @@ export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
   } catch (e) {
     throw c.refuse(`${what}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A refusal naming the first attribute the node sets that is not in `known`
+ * (for operators whose specs are still growing: an attribute of a later
+ * version would otherwise be dropped silently).
+ */
+export function knownAttrs(c: ImportCtx, known: readonly string[]): void {
+  const other = c.attr.names().find((n) => !known.includes(n));
+  if (other !== undefined) throw c.refuse(`attribute '${other}' (${c.opType} has ${known.join(', ')})`);
 }
 
 /** A refusal unless the file's opset defines the operator (ONNX added it at opset `since`). */

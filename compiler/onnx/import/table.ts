@@ -4,11 +4,12 @@
  * with the reason given in their refusal.
  */
 import type { Value } from '../../ir/value.js';
-import { ATTENTION_IMPORTS } from './attention.js';
+import { ATTENTION_IMPORTS, PREVIEW_IMPORTS } from './attention.js';
 import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
 import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
+import { LINEAR_ATTENTION_IMPORTS } from './linear-attention.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { MODERN_IMPORTS } from './modern.js';
 import { NN_IMPORTS } from './nn.js';
@@ -42,16 +43,16 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...TFIDF_IMPORTS,
   ...MODERN_IMPORTS,
   ...ATTENTION_IMPORTS,
+  ...LINEAR_ATTENTION_IMPORTS,
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
-export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS };
+export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
   SequenceMap: 'its subgraph over each sequence item is not mapped',
   BitCast: "a reinterpretation of the bits as another dtype has no form in gluonc's operators (they compute on values)",
-  LinearAttention: 'its recurrence over the sequence (four update rules, a state per step) is not mapped',
 };
 
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
