@@ -589,8 +589,8 @@ onnx.save_model(m, sys.argv[1] + '/escape.onnx')
     assert.throws(() => readModel(training), { message: "readModel: model bytes: ONNX operator 'Relu' (node 'r') has no gluonc equivalent: the model imports no default ONNX opset" });
     const det4 = model([{ opType: 'Det', input: ['x'], output: ['y'], name: 'd' }], [['x', [4, 4]]], [['y', 'float32']]);
     assert.throws(() => readModel(det4), /ONNX operator 'Det' \(node 'd'\) has no gluonc equivalent: a matrix of shape \[4, 4\]: only square 1x1, 2x2 and 3x3/);
-    const dftLen = model([{ opType: 'DFT', input: ['x', 'n'], output: ['y'], name: 'f' }], [['x', [2, 5, 1]]], [['y', 'float32']], [['n', tensorFromNumbers('int64', [], [8])]]);
-    assert.throws(() => readModel(dftLen), /ONNX operator 'DFT' \(node 'f'\) has no gluonc equivalent: dft_length 8 differs from the axis length 5/);
+    const dftLen = model([{ opType: 'DFT', input: ['x', 'n'], output: ['y'], name: 'f' }], [['x', [2, 5, 1]]], [['y', 'float32']], [['n', tensorFromNumbers('int64', [], [0])]]);
+    assert.throws(() => readModel(dftLen), { message: "readModel: model bytes: ONNX operator 'DFT' (node 'f') has no gluonc equivalent: dft_length 0 (for an axis of length 5)" });
     const runtimeShape = model([{ opType: 'Reshape', input: ['x', 'shape'], output: ['y'], name: 'rs' }], [['x', [2, 3]], ['shape', [2]]], [['y', 'float32']]);
     assert.throws(() => readModel(runtimeShape), /ONNX operator 'Reshape' \(node 'rs'\) has no gluonc equivalent: the shape input 1 \('shape'\) is computed at run time/);
   });
