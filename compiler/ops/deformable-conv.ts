@@ -169,6 +169,10 @@ function deformableGrad(F: GradOps, [x, off, mask, w, b]: GradTensor[], types: T
   return [dx, doff, dmask, dw, ...(b ? [F.sum(g, { axis: 1, exclude: true })] : [])];
 }
 
+/** Convolution's options (without cuDNN's, which MXNet's operator does not take) and the deformable ones, MXNet's defaults. */
+const { cudnnTune: _tune, cudnnOff: _off, ...CONV_BASE } = CONV_ATTRS;
+const DEFORM_ATTRS = { ...CONV_BASE, numDeformableGroup: 1, im2colStep: 64 };
+
 type DeformSig = (data: Tx, offset: Tx, mask: Tx, weight: Tx, bias?: Tx | null | DeformableConvOptions, ...rest: PositionalOptions<DeformableConvOptions, [...typeof POSITIONAL]>) => Tx;
 
 /**
@@ -180,7 +184,7 @@ export const ModulatedDeformableConvolution: OpDef<DeformSig, DeformAttrs> = def
   name: OP,
   inputs: ['data', 'offset', 'mask', 'weight', 'bias?'],
   params: ['weight', 'bias'],
-  attrs: { ...CONV_ATTRS, numDeformableGroup: 1, im2colStep: 64 },
+  attrs: DEFORM_ATTRS,
   positional: [...POSITIONAL],
   minOpset: 19,
   infer: (types, a) => [{ dtype: commonDType(OP, types, FLOATS), shape: deformGeom(types, a).out }],
