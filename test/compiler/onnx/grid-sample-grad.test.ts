@@ -6,8 +6,9 @@
  * 'linear', 'nearest'), every padding mode and align_corners, random grid
  * points beyond [-1, 1] plus fixed ones on pixel centres, at the borders
  * and at reflection points (the kinks; there PyTorch's one-sided rules
- * apply, e.g. 0 at a clipped bound) (hybridized). Skipped, with a message,
- * without python3, torch and onnx.
+ * apply, e.g. 0 at a clipped bound) (hybridized); opset 20's 3-D form, which
+ * torch lacks, against ONNX's reference implementation. Skipped, with a
+ * message, without python3, torch and onnx.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -55,6 +56,20 @@ for rank, xs, gs in ((4, (2, 3, 4, 5), (2, 3, 8, 2)), (5, (1, 2, 4, 5, 4), (1, 2
                 m = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)], ir_version=9)
                 onnx.checker.check_model(m)
                 onnx.save(m, f'{out}/{name}.onnx')
+# Opset 20's 3-D form (one spatial axis), which torch lacks: ONNX's reference implementation, borders and beyond included.
+from onnx.reference import ReferenceEvaluator
+x1 = rs.randn(2, 3, 5).astype(np.float32)
+g1 = (rs.rand(2, 6, 1) * 2.6 - 1.3).astype(np.float32)
+g1[0, :, 0] = [-1, 1, 0.25, -0.6, 3, -2.5]
+np.save(f'{out}/x1.npy', x1); np.save(f'{out}/g1.npy', g1)
+for mode in ('linear', 'nearest'):
+    for pad in ('zeros', 'border', 'reflection'):
+        for align in (0, 1):
+            n = helper.make_node('GridSample', ['x', 'g'], ['y'], mode=mode, padding_mode=pad, align_corners=align)
+            graph = helper.make_graph([n], 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [2, 3, 5]), helper.make_tensor_value_info('g', TensorProto.FLOAT, [2, 6, 1])], [helper.make_tensor_value_info('y', TensorProto.FLOAT, [2, 3, 6])])
+            m = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 20)], ir_version=9)
+            onnx.save(m, f'{out}/r1_{mode}_{pad}_{align}.onnx')
+            np.save(f'{out}/y_r1_{mode}_{pad}_{align}.npy', ReferenceEvaluator(m).run(None, {'x': x1, 'g': g1})[0])
 `;
 
 function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
@@ -84,4 +99,20 @@ describe('imported GridSample: gradients equal PyTorch grid_sample backward', fu
       assertClose(g.grad.data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `gg_${name}.npy`))), 'grid gradient');
     });
   }
+
+  it("opset 20's 3-D form (one spatial axis; linear and nearest, every padding, align_corners): ONNX's reference implementation, eager and hybridized", () => {
+    const [x, g] = ['x1', 'g1'].map((k) => new nd.NDArray(readNpy(join(fx.dir, `${k}.npy`)))) as [nd.NDArray, nd.NDArray];
+    for (const mode of ['linear', 'nearest']) {
+      for (const pad of ['zeros', 'border', 'reflection']) {
+        for (const align of [0, 1]) {
+          for (const hybrid of [false, true]) {
+            const name = `r1_${mode}_${pad}_${align}`;
+            const net = gluon.SymbolBlock.imports(join(fx.dir, `${name}.onnx`));
+            if (hybrid) net.hybridize();
+            assertClose((net.call(x, g) as nd.NDArray).data() as Float32Array, tensorToNumbers(readNpy(join(fx.dir, `y_${name}.npy`))), `${name} (${hybrid ? 'hybridized' : 'eager'})`);
+          }
+        }
+      }
+    }
+  });
 });
