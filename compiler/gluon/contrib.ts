@@ -2,8 +2,9 @@
  * MXNet 1.x's `gluon.contrib`, as far as ported models use it: `contrib.nn`'s
  * `Concurrent`, `HybridConcurrent` and `Identity`, `contrib.rnn`'s
  * `VariationalDropoutCell` and `LSTMPCell` (the same classes as
- * `gluon.nn`'s and `gluon.rnn`'s, where MXNet 2 moved them), and
- * `contrib.estimator` (the Estimator with its event handlers).
+ * `gluon.nn`'s and `gluon.rnn`'s, where MXNet 2 moved them),
+ * `contrib.estimator` (the Estimator with its event handlers) and
+ * `contrib.cnn.ModulatedDeformableConvolution` (deformable convolution v2).
  *
  * ```ts
  * const paths = new gluon.contrib.nn.HybridConcurrent(1);
@@ -11,4 +12,5 @@
  */
 export * as nn from './nn/contrib-nn.js';
 export * as rnn from './rnn/contrib-rnn.js';
+export * as cnn from './nn/contrib-cnn.js';
 export * as estimator from './estimator/index.js';

@@ -10,6 +10,7 @@ import { CONTRIB_OPS } from './contrib.js';
 import { CREATION_OPS } from './creation.js';
 import { CTC_OPS } from './ctc.js';
 import { CUMSUM_OPS } from './cumsum.js';
+import { DEFORMABLE_CONV_OPS } from './deformable-conv.js';
 import { DENSE_OPS } from './dense.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
 import { ELEMWISE_OPS } from './elemwise.js';
@@ -63,6 +64,7 @@ export const OPS = {
   ...GEMM_OPS,
   ...DENSE_OPS,
   ...CONV_OPS,
+  ...DEFORMABLE_CONV_OPS,
   ...QUANTIZED_OPS,
   ...POOL_OPS,
   ...UNPOOL_OPS,

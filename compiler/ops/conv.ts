@@ -71,7 +71,7 @@ export function inFloat32(c: LowerCtx, inputs: string[], emit: (ins: string[], o
 
 // ---------------------------------------------------------------- Convolution / Deconvolution
 
-type ConvAttrs = Attrs & {
+export type ConvAttrs = Attrs & {
   kernel: number[] | null;
   stride: number[] | null;
   dilate: number[] | null;
@@ -110,7 +110,7 @@ const CONV_POSITIONAL = ['kernel', 'stride', 'dilate', 'pad', 'numFilter', 'numG
 /** Deconvolution's (DeconvolutionParam's fields: adj and target_shape after pad); npx.deconvolution keeps it. */
 const DECONV_POSITIONAL = ['kernel', 'stride', 'dilate', 'pad', 'adj', 'targetShape', 'numFilter', 'numGroup', 'workspace', 'noBias', 'cudnnTune', 'cudnnOff', 'layout'] as const;
 
-interface ConvGeom {
+export interface ConvGeom {
   kernel: number[];
   stride: number[];
   dilate: number[];
@@ -120,7 +120,7 @@ interface ConvGeom {
   out: Shape;
 }
 
-function convGeom(op: 'Convolution' | 'Deconvolution', types: TensorType[], a: ConvAttrs): ConvGeom {
+export function convGeom(op: string, types: TensorType[], a: ConvAttrs): ConvGeom {
   const nd = checkRank(op, types, a.layout);
   const [x, w, b] = types;
   const xs = x!.shape;
@@ -195,7 +195,7 @@ function convGeom(op: 'Convolution' | 'Deconvolution', types: TensorType[], a: C
 }
 
 /** Solves a weight's unknown dimensions (channels, filters, kernel) and a bias's [0]. */
-function solveConv(op: 'Convolution' | 'Deconvolution', types: TensorType[], a: ConvAttrs): (Shape | undefined)[] {
+export function solveConv(op: string, types: TensorType[], a: ConvAttrs): (Shape | undefined)[] {
   const xs = types[0]!.shape;
   const ws = types[1]!.shape;
   const g = a.numGroup;
@@ -292,7 +292,7 @@ function convKernel(op: 'Convolution' | 'Deconvolution', [x, w, b]: HostTensor[]
   return fromF64(out, res);
 }
 
-const CONV_ATTRS = {
+export const CONV_ATTRS = {
   kernel: null, stride: null, dilate: null, pad: null, numFilter: null, numGroup: 1, noBias: false, layout: null,
   workspace: 1024, cudnnTune: null, cudnnOff: false,
 };

@@ -1,5 +1,5 @@
 /**
- * Importers of ONNX's neural-network operators: Conv, ConvTranspose,
+ * Importers of ONNX's neural-network operators: Conv, ConvTranspose, DeformConv,
  * MaxPool, AveragePool, GlobalAverage/MaxPool, BatchNormalization,
  * LayerNormalization, InstanceNormalization, Gemm, MatMul, Einsum,
  * Softmax/LogSoftmax/Hardmax, GroupNormalization (opset 18's per-group and
@@ -71,6 +71,23 @@ const conv: Builder = (c) => {
   const numFilter = num(c, w.type.shape[0], 'the number of filters');
   const attrs = { kernel: g.kernel, stride: g.stride, dilate: g.dilate, pad, numFilter, numGroup: c.attr.int('group', 1), noBias: !b };
   return [c.op('Convolution', b ? [x, w, b] : [x, w], attrs)];
+};
+
+/**
+ * DeformConv (opset 19) onto ModulatedDeformableConvolution (2-D); an absent
+ * mask is ones, asymmetric pads an explicit zero `pad` first (a tap in the
+ * padding reads 0 either way).
+ */
+const deformConv: Builder = (c) => {
+  const [x0, w, off, b, m] = [c.input(0), c.input(1), c.input(2), c.optInput(3), c.optInput(4)];
+  if (x0.type.shape.length !== 4) throw c.refuse(`input of rank ${x0.type.shape.length} (gluonc's deformable convolution is 2-D: [N, C, H, W])`);
+  const g = geometry(c, x0, w.type.shape.slice(2));
+  const { x, pad } = symmetric(c, x0, g.begin, g.end, 0);
+  const numFilter = num(c, w.type.shape[0], 'the number of filters');
+  const offsets = num(c, off.type.shape[1], 'the offset channels');
+  const mask = m ?? c.op('onesLike', [c.op('sliceAxis', [off], { axis: 1, begin: 0, end: offsets / 2 })]);
+  const attrs = { kernel: g.kernel, stride: g.stride, dilate: g.dilate, pad, numFilter, numGroup: c.attr.int('group', 1), numDeformableGroup: c.attr.int('offset_group', 1), noBias: !b };
+  return [c.op('ModulatedDeformableConvolution', b ? [x, off, mask, w, b] : [x, off, mask, w], attrs)];
 };
 
 const convTranspose: Builder = (c) => {
@@ -455,6 +472,7 @@ const hardmax: Builder = (c) => {
 export const NN_IMPORTS: Record<string, Builder> = {
   Conv: conv,
   ConvTranspose: convTranspose,
+  DeformConv: deformConv,
   MaxUnpool: maxUnpool,
   MaxRoiPool: maxRoiPool,
   MaxPool: pool('max'),

@@ -1,11 +1,15 @@
 /**
- * Importers of ONNX's signal operators: DFT and STFT (opset 17) onto gluonc's `fft`
+ * Importers of ONNX's signal operators: DFT (opset 17's axis attribute,
+ * opset 20's axis input) and STFT (opset 17) onto gluonc's `fft`
  * (MelWeightMatrix: a constant, see below)
  * of a real signal. A complex input (last axis 2) is two real transforms
  * combined; the inverse is `conj(fft(conj(x))) / n`; `onesided` keeps the
- * first `floor(n/2) + 1` frequencies. Computed in float64 and rounded to
- * the input's dtype. A `dft_length` other than the axis
- * length (zero padding or truncation) is refused.
+ * first `floor(n/2) + 1` frequencies; the inverse of a one-sided spectrum
+ * (IRFFT) is the real part of the inverse of its Hermitian extension
+ * (numpy's `irfft`: the imaginary parts of the zero and Nyquist
+ * frequencies drop out). A `dft_length` other than the axis length
+ * truncates the signal or pads it with zeros. Computed in float64 and
+ * rounded to the input's dtype.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Value } from '../../ir/value.js';
@@ -23,28 +27,52 @@ function complexFft(c: ImportCtx, re: Value, im: Value | null, axis: number): [V
   return [c.op('sub', [part(c, fr, 0), part(c, fi, 1)]), c.op('add', [part(c, fr, 1), part(c, fi, 0)])];
 }
 
-/** DFT: `axis` attribute (opset 17; default 1), `inverse`, `onesided`, optional `dft_length` input. */
+/** `x` (axis length `m`) truncated or zero-padded along `axis` to `len` entries. */
+function fitLength(c: ImportCtx, x: Value, axis: number, m: number, len: number): Value {
+  if (len < m) return c.op('sliceAxis', [x], { axis, begin: 0, end: len });
+  if (len === m) return x;
+  const padWidth = x.type.shape.flatMap((_d, k) => (k === axis ? [0, len - m] : [0, 0]));
+  return c.op('pad', [x], { mode: 'constant', padWidth, constantValue: 0 });
+}
+
+/**
+ * DFT: the axis as an attribute (opset 17; default 1) or an input (opset 20;
+ * default -2, constant), `inverse`, `onesided`, optional `dft_length` input
+ * (default: the axis length; for IRFFT 2 * (length - 1)).
+ */
 const dft: Builder = (c) => {
-  if (c.opset >= 20) throw c.refuse('the opset-20 form (axis as an input) is not mapped');
   const x = c.input(0);
   const s = x.type.shape;
   const r = s.length;
   const last = s[r - 1];
   if (last !== 1 && last !== 2) throw c.refuse(`the last axis must hold 1 (real) or 2 (complex) components, got ${String(last)}`);
-  const axis = normAxis(c, c.attr.int('axis', 1), r);
-  if (axis === r - 1) throw c.refuse('axis is the components axis');
-  const n = s[axis];
-  if (typeof n !== 'number') throw c.refuse(`the transformed axis ${axis} is symbolic (${n})`);
-  const len = c.has(1) ? c.numbers(1, 'dft_length')![0]! : n;
-  if (len !== n) throw c.refuse(`dft_length ${len} differs from the axis length ${n} (zero padding or truncation is not mapped)`);
+  const axisIn = c.opset >= 20 ? (c.has(2) ? c.numbers(2, 'axis')![0]! : -2) : c.attr.int('axis', 1);
+  const axis = normAxis(c, axisIn, r);
+  if (axis === r - 1) throw c.refuse(`axis ${axisIn} is the components axis`);
+  const m = s[axis];
+  if (typeof m !== 'number') throw c.refuse(`the transformed axis ${axis} is symbolic (${m})`);
   const inverse = c.attr.int('inverse', 0) !== 0;
   const onesided = c.attr.int('onesided', 0) !== 0;
-  if (inverse && onesided) throw c.refuse('inverse with onesided is not mapped');
+  const irfft = inverse && onesided;
+  if (irfft && last !== 2) throw c.refuse('inverse with onesided (IRFFT) of a real input (its last axis must hold 2 components)');
+  const n = c.has(1) ? c.numbers(1, 'dft_length')![0]! : irfft ? 2 * (m - 1) : m;
+  if (!Number.isInteger(n) || n < 1) throw c.refuse(`dft_length ${n} (for an axis of length ${m})`);
   // In float64, as ONNX's reference: a float32 DFT's rounding (1e-4 of a 450-sized DC term) exceeds the tests' atol at exact zeros.
   const d = 'float64';
   const x64 = castTo(c, x, d);
-  const re = part(c, x64, 0);
-  let im = last === 2 ? part(c, x64, 1) : null;
+  if (irfft) {
+    // The one-sided spectrum (floor(n/2) + 1 bins) extended to n: bin j > n/2 is conj(bin n - j).
+    const half = Math.floor(n / 2) + 1;
+    const bins = Array.from({ length: n }, (_v, j) => (j < half ? j : n - j));
+    const full = c.op('take', [fitLength(c, x64, axis, m, half), c.constant(tensorFromNumbers('int64', [n], bins))], { axis });
+    const conjSign = c.constant(tensorFromNumbers(d, [n, ...s.slice(axis + 1, r - 1).map(() => 1)], bins.map((_b, j) => (j < half ? -1 : 1))));
+    // Re(ifft(X)) = Re(fft(conj X)) / n, conj of the extended spectrum: (re, -im) below n/2, (re, im) above.
+    const [yr] = complexFft(c, part(c, full, 0), c.op('mul', [part(c, full, 1), conjSign]), axis);
+    return [castTo(c, c.op('expandDims', [c.op('div', [yr, c.scalar(n, d)])], { axis: -1 }), x.type.dtype)];
+  }
+  const xs = fitLength(c, x64, axis, m, n);
+  const re = part(c, xs, 0);
+  let im = last === 2 ? part(c, xs, 1) : null;
   if (inverse && im) im = c.op('neg', [im]);
   let [yr, yi] = complexFft(c, re, im, axis);
   if (inverse) [yr, yi] = [c.op('div', [yr, c.scalar(n, d)]), c.op('div', [c.op('neg', [yi]), c.scalar(n, d)])];

@@ -21,5 +21,6 @@ import { cases as sort } from './sort.js';
 import { cases as loop } from './loop.js';
 import { cases as multibox } from './multibox.js';
 import { cases as ctc } from './ctc.js';
+import { cases as deformableConv } from './deformable-conv.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...ctc, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
