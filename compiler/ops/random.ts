@@ -67,7 +67,11 @@ export const randomUniformLike: OpDef<UniformSig, UniformAttrs> = defineOp<Unifo
   },
   kernel: (_ins, a, [out]) => {
     const n = (out!.shape as number[]).reduce((p, d) => p * d, 1);
-    return [fromF64(out!, Float64Array.from({ length: n }, (_, i) => a.low + (a.high - a.low) * uniformAt(a.seed!, i)))];
+    // [low, high) as MXNet and ONNX say: a draw that rounds up to high in the output's dtype (float32 rounds
+    // u >= 1 - 2^-25 to 1) is the largest value of that dtype below high instead.
+    const top = a.high > a.low ? largestBelow(a.high, out!.dtype) : a.high;
+    const round = out!.dtype === 'float32' ? Math.fround : (v: number) => v;
+    return [fromF64(out!, Float64Array.from({ length: n }, (_, i) => Math.min(round(a.low + (a.high - a.low) * uniformAt(a.seed!, i)), top)))];
   },
   grad: null,
   noGradReason: NO_GRAD,
@@ -113,3 +117,21 @@ export const randomNormalLike: OpDef<NormalSig, NormalAttrs> = defineOp<NormalSi
 
 /** The family's table. */
 export const RANDOM_OPS = { randomUniformLike, randomNormalLike };
+
+/** The largest float32 (for 'float32') or float64 below `x`. Example: `largestBelow(1, 'float32')` is 1 - 2^-24. */
+export function largestBelow(x: number, dtype: DType): number {
+  const f32 = dtype === 'float32';
+  const v = f32 ? Math.fround(x) : x;
+  if (v < x) return v; // x is no float32 and rounded down: the nearest below it
+  if (v === 0) return f32 ? -(2 ** -149) : -Number.MIN_VALUE;
+  const buf = new Float64Array([v]);
+  const bits = new BigInt64Array(buf.buffer);
+  if (f32) {
+    const f = new Float32Array([v]);
+    const b = new Int32Array(f.buffer);
+    b[0] = v > 0 ? b[0]! - 1 : b[0]! + 1;
+    return f[0]!;
+  }
+  bits[0] = v > 0 ? bits[0]! - 1n : bits[0]! + 1n;
+  return buf[0]!;
+}

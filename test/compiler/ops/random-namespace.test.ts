@@ -16,6 +16,7 @@ import path from 'node:path';
 import { gluon, nd, random } from 'gluonc';
 import { loadModel } from 'gluonc/runtime';
 import { assertFrequencies, assertMoments } from '../../helpers/frequencies.js';
+import { largestBelow } from '../../../compiler/ops/random.js';
 
 const N = 40_000;
 const values = (a: nd.NDArray): number[] => Array.from(a.data() as ArrayLike<number | bigint>, Number);
@@ -112,5 +113,27 @@ describe('F.random in hybridForward: uniform, normal, randint, exponential, *Lik
     assert.throws(() => run((F) => F.random.normal(0, 1, [2], { dtype: 'int32' })), /F\.random\.normal: dtype must be float32 or float64, got int32/);
     assert.throws(() => run((F) => F.random.uniform(0, 1, [2], { dtyp: 'float32' } as never)), /F\.random\.uniform: unknown option 'dtyp' \(dtype\)/);
     assert.throws(() => run((F, t) => F.random.multinomial(t, { shap: 2 } as never)), /F\.random\.multinomial: unknown option 'shap'/);
+  });
+});
+
+describe('randomUniformLike draws in [low, high) in the output dtype', () => {
+  // Element 249374 of the draw seeded 8 is u = 0.99999999720... in float64 (uniformAt's 32 bits), which float32
+  // rounds to 1: the kernel gives the largest float32 below high instead (MXNet's and ONNX's [low, high)).
+  const edge = (x: nd.NDArray): number => (x.data() as Float32Array)[249374]!;
+  it('a draw that float32 would round up to high is the largest float32 below it', () => {
+    const like = nd.zeros([249375]);
+    assert.equal(edge(nd.randomUniformLike(like, { seed: 8 })), 1 - 2 ** -24);
+    assert.equal(edge(nd.randomUniformLike(like, { seed: 8, low: 2, high: 3 })), 3 - 2 ** -22);
+    // float64 keeps the draw itself: 0.9999999972... is below 1 there.
+    const d = nd.randomUniformLike(like, { seed: 8, dtype: 'float64' });
+    const v = (d.data() as Float64Array)[249374]!;
+    assert.ok(v < 1 && v > 1 - 2 ** -25, `float64 draw ${v}`);
+  });
+  it('largestBelow: the next value down in each dtype', () => {
+    assert.equal(largestBelow(1, 'float32'), 1 - 2 ** -24);
+    assert.equal(largestBelow(1, 'float64'), 1 - 2 ** -53);
+    assert.equal(largestBelow(-1, 'float32'), -(1 + 2 ** -23));
+    assert.equal(largestBelow(0, 'float32'), -(2 ** -149));
+    assert.equal(largestBelow(0.1, 'float32'), Math.fround(0.1) - 2 ** -27); // 0.1 is no float32: fround rounds it up
   });
 });
