@@ -94,8 +94,8 @@ const SIGNED_IN: Record<string, DType> = { int8: 'int32', int16: 'int32', int32:
 
 /**
  * The lowering of a shift: the amount s is read in int64 (a uint64 amount past 2^63 turns negative: out of
- * range, as it is); an amount outside [0, bits) becomes bits − 1 and its result is masked to 0, except for a
- * signed right shift, whose shift by bits − 1 is already the sign fill. BitShift runs on unsigned bits (the
+ * range, as it is); an amount outside [0, bits) becomes bits − 1, followed by a shift by 1 (giving 0), except
+ * for a signed right shift, whose shift by bits − 1 is already the sign fill. BitShift runs on unsigned bits (the
  * value cast to `SHIFT_IN`, wrapping); a signed right shift is ~((~x) >> s) for negative x (~x = −1 − x ≥ 0).
  */
 function lowerShift(c: LowerCtx, direction: 'LEFT' | 'RIGHT'): void {
@@ -119,10 +119,11 @@ function lowerShift(c: LowerCtx, direction: 'LEFT' | 'RIGHT'): void {
     c.emit('Cast', [y], { to: onnxTo(d) }, c.outputs);
     return;
   }
+  // Out of range: a shift by bits − 1 and then by 1 more leaves 0 (Mul has no uint8 kernel at opset 13).
   const u = SHIFT_IN[d]!;
   const [shifted] = c.emit('BitShift', [d === u ? x : cast(x, u), cast(clamped, u)], { direction });
-  const [masked] = c.emit('Mul', [shifted!, cast(valid!, u)]);
-  c.emit('Cast', [masked!], { to: onnxTo(d) }, c.outputs);
+  const [rest] = c.emit('BitShift', [shifted!, cast(c.emit('Not', [valid!])[0]!, u)], { direction });
+  c.emit('Cast', [rest!], { to: onnxTo(d) }, c.outputs);
 }
 
 /**
