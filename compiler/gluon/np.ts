@@ -24,7 +24,7 @@ import { checkOptions } from '../../runtime/check-options.js';
 import { isSymbolicDim } from '../ops/symbolic-dim.js';
 import { random } from './np-random.js';
 import { eye, identity, meshgrid } from './np-grids.js';
-import { logicalAnd, logicalNot, logicalOr, logicalXor } from './np-logical.js';
+import { bitwise, logicalAnd, logicalNot, logicalOr, logicalXor } from './np-logical.js';
 import { arraySplit, axisOption, split } from './np-split.js';
 import { pad } from './np-pad.js';
 import { columnStack, dstack, hstack, vstack } from './np-join.js';
@@ -539,6 +539,7 @@ export const np = {
   logicalOr,
   logicalXor,
   logicalNot,
+  ...bitwise,
   // reductions (every axis: shape [])
   sum,
   mean,

@@ -1,11 +1,11 @@
 /**
  * Importers of ONNX's element-wise operators: arithmetic, comparisons and
- * logic, BitShift of the unsigned integers, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
+ * logic, BitShift and the Bitwise operators of the integers, unary math, activations (Mish as x·tanh(softplus(x))), Clip, Where, Cast, Identity and Dropout
  * (inference semantics: the identity; opset 12's training_mode true: gluonc's Dropout, always active).
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
  */
-import { dtypeBytes, isFloat, type DType } from '../../../runtime/dtypes.js';
+import { isFloat, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
 import { castTo, dtypeOf, isBfloat16, type Builder, type ImportCtx } from './context.js';
@@ -78,26 +78,31 @@ function trainingDropout(c: ImportCtx, ratio: number): Value[] {
   return [y, castTo(c, c.op('notEqual', [kept, c.scalar(0, kept.type.dtype)]), 'bool')];
 }
 
-/** The unsigned dtypes BitShift takes (ONNX's T: uint8, uint16, uint32, uint64). */
-const UNSIGNED: readonly DType[] = ['uint8', 'uint16', 'uint32', 'uint64'];
+/** The integer dtypes BitShift and the Bitwise operators take (ONNX's T). */
+const INTEGERS: readonly DType[] = ['uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64'];
+
+/** Requires every input to be of one integer dtype (ONNX's T), refusing others by name. */
+function intInputs(c: ImportCtx): Value[] {
+  const xs = Array.from({ length: c.nInputs }, (_v, i) => c.input(i));
+  const d = xs[0]!.type.dtype;
+  if (!INTEGERS.includes(d) || xs.some((x) => x.type.dtype !== d)) {
+    throw c.refuse(`inputs of dtypes ${xs.map((x) => x.type.dtype).join(' and ')} (ONNX: one of ${INTEGERS.join(', ')} for all)`);
+  }
+  return xs;
+}
+
+/** An ONNX bitwise operator as the gluonc one of the same bits (leftShift and rightShift for BitShift). */
+const bitwise = (op: string): Builder => (c) => [c.op(op, intInputs(c))];
 
 /**
- * BitShift in the input's own unsigned dtype, exact for every value: LEFT is x·2^s (the product wraps modulo
- * 2^bits, as a shift drops the high bits), RIGHT is x / 2^s (integer division truncates). 2^s is computed in
- * float64 (a power of two, exact) for s up to bits − 1 and cast to the dtype; a shift by bits or more gives
- * 0, as numpy's `left_shift`/`right_shift` (ONNX leaves it undefined).
+ * BitShift as gluonc's leftShift/rightShift: numpy's and ONNX opset 28's rule (signed right shifts are
+ * arithmetic; an amount below 0 or at least the width gives the sign fill, -1 or 0), which the unsigned
+ * results of earlier opsets, where such an amount was undefined, also follow.
  */
 const bitShift: Builder = (c) => {
   const direction = c.attr.str('direction', '');
   if (direction !== 'LEFT' && direction !== 'RIGHT') throw c.refuse(`direction '${direction}' is not LEFT or RIGHT`);
-  const [x, s] = [c.input(0), c.input(1)];
-  const d = x.type.dtype;
-  if (!UNSIGNED.includes(d) || s.type.dtype !== d) throw c.refuse(`inputs of dtypes ${d} and ${s.type.dtype} (ONNX: one of ${UNSIGNED.join(', ')} for both)`);
-  const bits = dtypeBytes(d) * 8;
-  const capped = c.op('minimum', [s, c.scalar(bits - 1, d)]);
-  const p = castTo(c, c.op('pow', [c.scalar(2, 'float64'), castTo(c, capped, 'float64')]), d);
-  const y = c.op(direction === 'LEFT' ? 'mul' : 'div', [x, p]);
-  return [c.op('where', [c.op('lesser', [s, c.scalar(bits, d)]), y, c.scalar(0, d)])];
+  return bitwise(direction === 'LEFT' ? 'leftShift' : 'rightShift')(c);
 };
 
 /** Pow: the exponent takes the base's dtype (ONNX allows them to differ). */
@@ -358,6 +363,10 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     return [castTo(c, c.input(0), to)];
   },
   BitShift: bitShift,
+  BitwiseAnd: bitwise('bitwiseAnd'),
+  BitwiseOr: bitwise('bitwiseOr'),
+  BitwiseXor: bitwise('bitwiseXor'),
+  BitwiseNot: bitwise('bitwiseNot'),
   CastLike: (c) => {
     if (isBfloat16(c.input(1))) throw c.refuse('a cast like a bfloat16 value (gluonc reads a file\'s bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16\'s 8 significant bits)');
     return [castTo(c, c.input(0), c.input(1).type.dtype)];

@@ -10,7 +10,7 @@
  * - CausalConvWithState (27): a depthwise Convolution (group = channels,
  *   kernel [C, 1, k]) over `past_state` (zeros when absent) concatenated before
  *   the input, SiLU when `activation` is silu/swish (computed in float32 for
- *   float16, as the reference); `present_state` the last k - 1 positions;
+ *   float16, as the reference); `present_state` the last k - 1 positions (none for k = 1);
  * - CenterCropPad (18): per listed axis, a centered crop (the extra element
  *   of an odd difference cut at the end) or zero padding (the extra element
  *   padded at the end), the target shape constant;
@@ -72,18 +72,19 @@ const causalConv: Builder = (c) => {
   if (!isFloat(x) || w.type.dtype !== x.type.dtype) throw c.refuse(`input of dtype ${x.type.dtype} and weight of dtype ${w.type.dtype} (one float dtype)`);
   const [xs, ws] = [x.type.shape, w.type.shape];
   const [ch, k] = [xs[1], ws[2]];
-  if (xs.length !== 3 || ws.length !== 3 || typeof ch !== 'number' || ws[0] !== ch || ws[1] !== 1 || typeof k !== 'number' || k < 2) {
-    throw c.refuse(`input [${xs.join(', ')}] and weight [${ws.join(', ')}] (input [B, C, L] and weight [C, 1, k], C and k >= 2 known)`);
+  if (xs.length !== 3 || ws.length !== 3 || typeof ch !== 'number' || ws[0] !== ch || ws[1] !== 1 || typeof k !== 'number' || k < 1) {
+    throw c.refuse(`input [${xs.join(', ')}] and weight [${ws.join(', ')}] (input [B, C, L] and weight [C, 1, k], C and k >= 1 known)`);
   }
-  // Zeros [B, C, k - 1] without past_state (B and L may be symbolic).
-  const lead = past ?? c.op('tile', [c.op('zerosLike', [c.op('sliceAxis', [x], { axis: 2, begin: 0, end: 1 })])], { reps: [1, 1, k - 1] });
-  const padded = c.op('concat', [lead, x], { dim: 2 });
+  if (k === 1 && past && past.type.shape[2] !== 0) throw c.refuse(`past_state [${past.type.shape.join(', ')}] with a kernel of size 1 (its state is empty: [B, C, 0])`);
+  // Zeros [B, C, k - 1] without past_state (B and L may be symbolic); a kernel of size 1 keeps no state.
+  const lead = k === 1 ? null : past ?? c.op('tile', [c.op('zerosLike', [c.op('sliceAxis', [x], { axis: 2, begin: 0, end: 1 })])], { reps: [1, 1, k - 1] });
+  const padded = lead ? c.op('concat', [lead, x], { dim: 2 }) : x;
   let y = c.op('Convolution', bias ? [padded, w, bias] : [padded, w], { kernel: [k], stride: [1], dilate: [1], pad: [0], numFilter: ch, numGroup: ch, noBias: !bias });
   if (act !== 'none') {
     const wide = x.type.dtype === 'float16' ? castTo(c, y, 'float32') : y;
     y = castTo(c, c.op('mul', [wide, c.op('sigmoid', [wide])]), x.type.dtype);
   }
-  return [y, c.op('sliceAxis', [padded], { axis: 2, begin: -(k - 1), end: null })];
+  return [y, c.op('sliceAxis', [padded], { axis: 2, begin: k === 1 ? 0 : -(k - 1), end: k === 1 ? 0 : null })];
 };
 
 const centerCropPad: Builder = (c) => {

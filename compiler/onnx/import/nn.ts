@@ -199,7 +199,6 @@ function maxIndices(c: ImportCtx, x: Value): Value {
   return c.op('maxPoolIndices', [x], options);
 }
 
-/** MaxUnpool (gluonc's `maxUnpool`); an output_shape other than the unpooled size is refused (onnxruntime and ONNX's reference disagree there). */
 /** MaxRoiPool (gluonc's `ROIPooling`, MXNet's: the same Caffe loop in onnxruntime's kernel); forward only, as ROIPooling. */
 const maxRoiPool: Builder = (c) => {
   const pooled = c.attr.ints('pooled_shape');
@@ -207,6 +206,11 @@ const maxRoiPool: Builder = (c) => {
   return [c.op('ROIPooling', [c.input(0), c.input(1)], { pooledSize: pooled, spatialScale: c.attr.float('spatial_scale', 1) })];
 };
 
+/**
+ * MaxUnpool (gluonc's `maxUnpool`); an output_shape other than the unpooled size is refused: onnxruntime (as
+ * torch's max_unpool) reads the indices as positions in that output, ONNX's reference as positions in the
+ * unpooled size padded at the end (onnx/onnx#2726: the definition is ambiguous).
+ */
 const maxUnpool: Builder = (c) => {
   const [x, idx] = [c.input(0), c.input(1)];
   const g = geometry(c, x, null);

@@ -139,7 +139,7 @@ function alignedCodes(xs: readonly Dim[], target: readonly Dim[], at: (d: Dim) =
  * size spelt otherwise (torch's dynamo exporter computes sizes from the
  * graph inputs' dimensions) is taken as that size; a target those codes and
  * a shape read at run time cannot name may still align with the input by
- * value (`alignedCodes`).
+ * value (`alignedCodes`). With allowzero=1 a 0 is an empty dimension (a reshape like zeros of that shape).
  */
 export const reshape: Builder = (c) => {
   const x = c.input(0);
@@ -162,13 +162,14 @@ export const reshape: Builder = (c) => {
 
 function reshapeOf(c: ImportCtx, x: Value, target: Dim[]): Value[] {
   const xs = x.type.shape;
-  const allowZero = c.attr.int('allowzero', 0) === 1;
+  if (c.attr.int('allowzero', 0) === 1 && target.includes(0)) {
+    // A 0 is an empty dimension here, not MXNet's copy code: reshape like zeros of the target shape.
+    if (target.includes(-1)) throw c.refuse(`allowzero=1 with both 0 and -1 in the shape [${target.join(', ')}] (ONNX: invalid)`);
+    return [c.op('reshapeLike', [x, shapedLike(c, target, x, 'the target shape')])];
+  }
   let unknown = target.filter((d) => d === -1).length;
   const out = target.map((d, i): Dim => {
-    if (typeof d === 'number') {
-      if (d === 0 && allowZero) throw c.refuse('allowzero=1 with a 0 in the shape (an empty dimension) is not supported');
-      return d;
-    }
+    if (typeof d === 'number') return d;
     if (xs[i] === d) return 0;
     unknown++;
     return -1;

@@ -2,7 +2,7 @@
  * Resize (and Upsample): every mode (nearest with each rounding, linear,
  * cubic, the last two also with opset 18's antialias: the filter widened by
  * 1/scale when down-sampling) and coordinate transformation (tf_crop_and_resize:
- * not with cubic, and extrapolation_value added where a position falls outside), opset 18's `axes` and `keep_aspect_ratio_policy`, as one
+ * not with cubic, and extrapolation_value added where a position falls outside; with `axes`, roi names those axes), opset 18's `axes` and `keep_aspect_ratio_policy`, as one
  * constant interpolation matrix per resized axis: y = x · Mᵀ along that axis
  * (`dot`), so the result differentiates in x. The matrices follow ONNX's
  * reference implementation (onnx/reference/ops/op_resize.py): source
@@ -225,11 +225,18 @@ export const resize: Builder = (c) => {
   return [c.op('add', [y, c.constant(tensorFromNumbers(x.type.dtype, shape, fill))])];
 };
 
-/** tf_crop_and_resize's crop box per axis from the roi input ([starts..., ends...]); cubic is refused (onnxruntime and ONNX's reference differ). */
+/**
+ * tf_crop_and_resize's crop box per axis from the roi input ([starts..., ends...], one per axis of opset 18's
+ * `axes` in their order when given; the other axes keep [0, 1]); cubic is refused (onnxruntime and ONNX's
+ * reference differ).
+ */
 function cropBoxes(c: ImportCtx, r: number, mode: string): [number, number][] {
   if (mode === 'cubic') throw c.refuse("mode 'cubic' with tf_crop_and_resize (onnxruntime and ONNX's reference compute it differently)");
-  if (c.attr.has('axes')) throw c.refuse('tf_crop_and_resize with axes');
+  const axes = c.attr.has('axes') ? c.attr.ints('axes')!.map((a) => normAxis(c, a, r)) : Array.from({ length: r }, (_v, i) => i);
+  const n = axes.length;
   const roi = c.numbers(1, 'roi');
-  if (!roi || roi.length !== 2 * r) throw c.refuse(`roi ${JSON.stringify(roi)} does not give a start and an end per axis`);
-  return Array.from({ length: r }, (_v, i) => [roi[i]!, roi[r + i]!]);
+  if (!roi || roi.length !== 2 * n) throw c.refuse(`roi ${JSON.stringify(roi)} does not give a start and an end per axis${c.attr.has('axes') ? ` of axes ${JSON.stringify(axes)}` : ''}`);
+  const boxes = Array.from({ length: r }, (): [number, number] => [0, 1]);
+  axes.forEach((a, k) => (boxes[a] = [roi[k]!, roi[n + k]!]));
+  return boxes;
 }

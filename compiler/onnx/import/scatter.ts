@@ -6,14 +6,14 @@
  * `scatterAdd` and `indexAdd`). The overwriting ones (`reduction='none'`,
  * the default, and the old Scatter) must address no position twice (ONNX
  * leaves repeats undefined): they become `where(hit, scatter-add of the
- * updates into zeros, data)`, `hit` the scatter-add of ones; 'mul' likewise
- * multiplies where hit (ScatterND: repeated positions in rounds, each
- * multiplying once). Constant indices are checked while importing; 'none'
+ * updates into zeros, data)`, `hit` the scatter-add of ones; 'mul', 'max' and
+ * 'min' combine where hit (repeated positions in rounds, each update
+ * combining once; constant indices only). Constant indices are checked while importing; 'none'
  * also takes indices computed at run time (torch's `pack_padded_sequence(...,
  * enforce_sorted=False)` inverts its sorting permutation so), checked by
  * the run: `hit` is read through a `take` of [0, 1] in mode 'raise', so a
  * position hit twice fails the run (index 2 out of range) instead of summing
- * its updates. 'max'/'min' are refused. Negative indices count from the end, as in ONNX;
+ * its updates. Negative indices count from the end, as in ONNX;
  * others outside [-n, n) fail the run (`boundedIndices`), as onnxruntime's.
  * Col2Im (torch's `nn.Fold`) is a scatter-add of the columns at constant image positions.
  */
@@ -68,38 +68,71 @@ function concrete(c: ImportCtx, v: Value, what: string): number[] {
   return s as number[];
 }
 
-/** 'add', 'none' (overwrite) or 'mul'; 'max'/'min' compare and have no gluonc form. */
-function reduction(c: ImportCtx): 'add' | 'none' | 'mul' {
+type Reduction = 'add' | 'none' | 'mul' | 'max' | 'min';
+const REDUCTIONS: readonly string[] = ['add', 'none', 'mul', 'max', 'min'];
+
+/** The reduction attribute: 'add', 'none' (overwrite; the old Scatter's only form), 'mul', 'max' or 'min'. */
+function reduction(c: ImportCtx): Reduction {
   const red = c.opType === 'Scatter' ? 'none' : c.attr.str('reduction', 'none');
-  if (red !== 'add' && red !== 'none' && red !== 'mul') throw c.refuse(`reduction='${red}' combines the data; gluonc's scatter operators (scatterAdd, indexAdd) only add, so only reduction='add', and 'none' and 'mul' with constant indices, map`);
-  return red;
+  if (!REDUCTIONS.includes(red)) throw c.refuse(`reduction='${red}' is not one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}`);
+  return red as Reduction;
+}
+
+/** An index wrapped into [0, n), or a refusal naming it when it is outside [-n, n). */
+function wrapIndex(c: ImportCtx, v: number, n: number): number {
+  const i = Math.trunc(v);
+  if (i < -n || i >= n) throw c.refuse(`index ${i} is out of range for an axis of size ${n}`);
+  return i < 0 ? i + n : i;
 }
 
 /**
- * An overwriting (or multiplying) scatter from an accumulating one
- * (`add(base, updates)`): the positions `keys` (one per update, from the
- * constant indices; null when the indices are computed at run time, which
- * then checks them) must not repeat; then out = where(hit, add(0, updates),
- * data) (or data * add(0, updates) where hit), hit = add(0, 1).
+ * reduction 'mul', 'max' or 'min' at constant positions: `keys` holds the position of each update row
+ * (`rows`: [keys.length, ...rest]) in the data viewed as [size, ...rest]. Positions addressed several times
+ * combine in rounds, the j-th update of each position in round j (each round's positions distinct), so every
+ * update combines once, in ONNX's order: out = where(hit, out ∘ put, out) with put and hit the round's updates
+ * and ones added into zeros. Differentiable through where, mul, maximum and minimum (ties split the gradient).
  */
-function overwrite(c: ImportCtx, red: 'none' | 'mul', data: Value, updates: Value, keys: number[] | null, add: (base: Value, upd: Value) => Value): Value {
-  const seen = new Set<number>();
-  for (const k of keys ?? []) {
-    if (seen.has(k)) throw c.refuse(`reduction='${red}' with an index that addresses one position twice${red === 'none' ? ' (ONNX leaves the result undefined)' : ''}`);
-    seen.add(k);
+function combineInRounds(c: ImportCtx, red: 'mul' | 'max' | 'min', data: Value, rows: Value, keys: number[], size: number, rest: number[]): Value {
+  const rounds: number[][] = [];
+  const seen = new Map<number, number>();
+  keys.forEach((key, row) => {
+    const r = seen.get(key) ?? 0;
+    seen.set(key, r + 1);
+    (rounds[r] ??= []).push(row);
+  });
+  const ints = (v: number[]) => c.constant(tensorFromNumbers('int64', [v.length], v));
+  const flat = c.op('reshape', [data], { shape: [size, ...rest] });
+  const zeros = c.op('zerosLike', [flat]);
+  let out = flat;
+  for (const round of rounds) {
+    const at = ints(round.map((row) => keys[row]!));
+    const upd = round.length === keys.length ? rows : c.op('take', [rows, ints(round)], { axis: 0 });
+    const hit = c.op('indexAdd', [zeros, at, c.op('onesLike', [upd])], { axis: 0 });
+    const put = c.op('indexAdd', [zeros, at, upd], { axis: 0 });
+    out = c.op('where', [hit, c.op(red === 'mul' ? 'mul' : red === 'max' ? 'maximum' : 'minimum', [out, put]), out]);
   }
+  return c.op('reshape', [out], { shape: data.type.shape as number[] });
+}
+
+/**
+ * An overwriting scatter from an accumulating one (`add(base, updates)`): the positions `keys` (one per
+ * update, from constant indices; null when the indices are computed at run time, which then checks them)
+ * must not repeat (ONNX leaves the result undefined); then out = where(hit, add(0, updates), data),
+ * hit = add(0, 1).
+ */
+function overwrite(c: ImportCtx, data: Value, updates: Value, keys: number[] | null, add: (base: Value, upd: Value) => Value): Value {
+  if (keys && new Set(keys).size !== keys.length) throw c.refuse(`reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)`);
   const zeros = c.op('zerosLike', [data]);
   const counts = add(zeros, c.op('onesLike', [updates]));
   // Run-time indices: a count of 2 or more is out of range of the table [0, 1] ('raise' fails the run).
   const hit = keys ? counts : c.op('take', [c.constant(tensorFromNumbers('int64', [2], [0, 1])), castTo(c, counts, 'int64')], { mode: 'raise' });
-  const put = add(zeros, updates);
-  return c.op('where', [hit, red === 'mul' ? c.op('mul', [data, put]) : put, data]);
+  return c.op('where', [hit, add(zeros, updates), data]);
 }
 
 /**
- * Constant indices of input 1, for the overwriting forms; null when 'none'
- * reads them at run time (checked there). 'mul' multiplies a repeated
- * position by each of its updates, which only constant indices can arrange.
+ * Constant indices of input 1, for the overwriting and combining forms; null when 'none' reads them at run
+ * time (checked there). 'mul', 'max' and 'min' combine repeated positions in rounds, which only constant
+ * indices can arrange.
  */
 const constIndices = (c: ImportCtx, red: string): number[] | null =>
   c.input(1).isConst || red !== 'none' ? c.numbers(1, `the indices (reduction='${red}': they must be constant, to arrange repeated positions)`)! : null;
@@ -119,8 +152,10 @@ const scatterElements: Builder = (c) => {
     const at = boundedIndices(c, index, typeof n === 'number' ? n : data);
     const add = (base: Value, upd: Value): Value => c.op('indexAdd', [base, at, upd], { axis: 0, mode: 'wrap' });
     if (red === 'add') return [add(data, updates)];
-    const keys = typeof n === 'number' ? constIndices(c, red)?.map((v) => (Math.trunc(v) < 0 ? Math.trunc(v) + n : Math.trunc(v))) : null;
-    return [overwrite(c, red, data, updates, keys ?? null, add)];
+    if (red !== 'none' && typeof n !== 'number') throw c.refuse(`reduction='${red}' over data of symbolic size ${n}`);
+    const keys = typeof n === 'number' ? constIndices(c, red)?.map((v) => wrapIndex(c, v, n)) : null;
+    if (red !== 'none') return [combineInRounds(c, red, data, updates, keys!, n as number, [])];
+    return [overwrite(c, data, updates, keys ?? null, add)];
   }
   const ds = concrete(c, data, 'the data shape');
   const is = concrete(c, index, 'the index shape');
@@ -143,12 +178,13 @@ const scatterElements: Builder = (c) => {
   const n = ds[axis]!;
   const inner = ds.slice(axis + 1).reduce((p, q) => p * q, 1);
   const keys = constIndices(c, red)?.map((v, f) => {
-    const i = Math.trunc(v) < 0 ? Math.trunc(v) + n : Math.trunc(v);
+    const i = wrapIndex(c, v, n);
     const rest = is.slice(axis + 1).reduce((p, q) => p * q, 1);
     const outer = Math.floor(f / (rest * is[axis]!));
     return (outer * n + i) * inner + (f % rest);
   });
-  return [overwrite(c, red, data, updates, keys ?? null, add)];
+  if (red !== 'none') return [combineInRounds(c, red, data, c.op('reshape', [updates], { shape: [-1] }), keys!, ds.reduce((p, q) => p * q, 1), [])];
+  return [overwrite(c, data, updates, keys ?? null, add)];
 };
 
 /**
@@ -187,28 +223,12 @@ const scatterND: Builder = (c) => {
   if (red === 'add') return [add(data, updates)];
   // The row-major position of each addressed slice in the first k axes.
   const iv = constIndices(c, red);
-  if (!iv) return [overwrite(c, red, data, updates, null, add)];
-  const keys = Array.from({ length: iv.length / k }, (_v, j) => iv.slice(j * k, j * k + k).reduce((acc, v, a) => acc * ds[a]! + (Math.trunc(v) < 0 ? Math.trunc(v) + ds[a]! : Math.trunc(v)), 0));
-  if (red === 'none' || new Set(keys).size === keys.length) return [overwrite(c, red, data, updates, keys, add)];
-  // 'mul' with repeated positions multiplies them all: in rounds, the j-th occurrence of each position in round j.
+  if (!iv) return [overwrite(c, data, updates, null, add)];
+  const keys = Array.from({ length: iv.length / k }, (_v, j) => iv.slice(j * k, j * k + k).reduce((acc, v, a) => acc * ds[a]! + wrapIndex(c, v, ds[a]!), 0));
+  if (red === 'none') return [overwrite(c, data, updates, keys, add)];
   if (rest.some((d) => typeof d !== 'number')) throw c.refuse(`the data dimensions [${rest.join(', ')}] after the addressed ones are symbolic`);
-  const rounds: number[][] = [];
-  const seen = new Map<number, number>();
-  keys.forEach((key, row) => {
-    const r = seen.get(key) ?? 0;
-    seen.set(key, r + 1);
-    (rounds[r] ??= []).push(row);
-  });
   const rows = c.op('reshape', [updates], { shape: [keys.length, ...(rest as number[])] });
-  let out = data;
-  for (const round of rounds) {
-    const at = c.constant(tensorFromNumbers('int64', [round.length], round.map((row) => keys[row]!)));
-    const upd = c.op('take', [rows, c.constant(tensorFromNumbers('int64', [round.length], round))], { axis: 0 });
-    const zeros = c.op('zerosLike', [data]);
-    const hit = addAt(zeros, at, c.op('onesLike', [upd]));
-    out = c.op('where', [hit, c.op('mul', [out, addAt(zeros, at, upd)]), out]);
-  }
-  return [out];
+  return [combineInRounds(c, red, data, rows, keys, ds.reduce((p, q) => p * q, 1), rest as number[])];
 };
 
 /**

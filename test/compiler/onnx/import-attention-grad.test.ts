@@ -7,7 +7,7 @@
  * fully masked row and softcap; causal with a past (the present key/value
  * outputs too); a float mask with a -inf row and a window; a circular cache
  * update; cumulative products through zeros (exclusive, reverse); SwiGLU;
- * CausalConvWithState with bias and past state. Skipped,
+ * CausalConvWithState with bias and past state, and with a kernel of size 1. Skipped,
  * with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
@@ -70,6 +70,8 @@ case('swiglu', 'SwiGLU', 28, [('a', f64(2, 5)), ('b', f64(2, 5))], {'alpha': 0.7
 # No activation: the reference computes SiLU in float32 (float64 is outside CausalConvWithState's types), too coarse for differences; SwiGLU covers x * sigmoid(x).
 case('ccs_past_bias', 'CausalConvWithState', 27, [('x', f64(1, 2, 3)), ('w', f64(2, 1, 3)), ('b', f64(2)), ('p', f64(1, 2, 2))], {}, ('y', 'state'),
      wrt=('x', 'w', 'b', 'p'))
+# A kernel of size 1: no state (present_state [B, C, 0]).
+case('ccs_kernel_one', 'CausalConvWithState', 27, [('x', f64(2, 3, 4)), ('w', f64(3, 1, 1)), ('b', f64(3))], {}, ('y', 'state'), wrt=('x', 'w', 'b'))
 `;
 
 describe("imported Attention, TensorScatter, CumProd: gradients equal central differences of ONNX's reference", function () {
@@ -78,7 +80,7 @@ describe("imported Attention, TensorScatter, CumProd: gradients equal central di
 
   it('every case and float input, eager and hybridized', () => {
     const cases = readdirSync(fx.dir).sort();
-    assert.equal(cases.length, 8);
+    assert.equal(cases.length, 9);
     for (const k of cases) {
       const dir = join(fx.dir, k);
       const count = (p: string) => readdirSync(dir).filter((f) => new RegExp(`^${p}\\d+\\.npy$`).test(f)).length;

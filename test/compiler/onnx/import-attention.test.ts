@@ -186,7 +186,9 @@ describe("imported Attention, TensorScatter, CumProd, CausalConvWithState, SwiGL
     assert.throws(() => readModel(one('TensorScatter', [['c', [2, 5, 3]], ['u', [2, 2, 4]]], [int('axis', 1)], 24)), re('TensorScatter', 'past_cache \\[2, 5, 3\\] and update \\[2, 2, 4\\] differ on axis 2'));
     assert.throws(() => readModel(one('SwiGLU', [['a', [2, 3]], ['b', [1, 3]]], [], 28)), re('SwiGLU', 'A of shape \\[2, 3\\] and B of shape \\[1, 3\\] \\(equal shapes'));
     assert.throws(() => readModel(one('CausalConvWithState', [['x', [2, 3, 5]], ['w', [3, 1, 2]]], [{ name: 'activation', type: 3, s: new TextEncoder().encode('relu') }], 27, ['y', 's'])), re('CausalConvWithState', "activation 'relu'"));
-    assert.throws(() => readModel(one('CausalConvWithState', [['x', [2, 3, 5]], ['w', [3, 1, 1]]], [], 27, ['y', 's'])), re('CausalConvWithState', 'input \\[2, 3, 5\\] and weight \\[3, 1, 1\\]'));
+    assert.throws(() => readModel(one('CausalConvWithState', [['x', [2, 3, 5]], ['w', [3, 2, 2]]], [], 27, ['y', 's'])), re('CausalConvWithState', 'input \\[2, 3, 5\\] and weight \\[3, 2, 2\\]'));
+    // A kernel of size 1 keeps no state: a non-empty past_state is refused.
+    assert.throws(() => readModel(one('CausalConvWithState', [['x', [2, 3, 5]], ['w', [3, 1, 1]], ['', []], ['p', [2, 3, 1]]], [], 27, ['y', 's'])), re('CausalConvWithState', 'past_state \\[2, 3, 1\\] with a kernel of size 1'));
     assert.throws(() => readModel(one('BitCast', [['x', [2]]], [int('to', 6)], 26)), re('BitCast', 'a reinterpretation of the bits'));
     assert.throws(() => readModel(one('Attention', [['q', [1, 2, 3, 4]], ['k', [1, 2, 3, 4]], ['v', [1, 2, 3, 4]]], [], 21)), re('Attention', 'the file imports opset 21; ONNX defines Attention from opset 23'));
     assert.throws(() => readModel(one('SwiGLU', [['a', [2]], ['b', [2]]], [], 27)), re('SwiGLU', 'the file imports opset 27; ONNX defines SwiGLU from opset 28'));

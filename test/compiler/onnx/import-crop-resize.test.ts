@@ -3,7 +3,8 @@
  * reference implementation (which agree on these): crop boxes inside the
  * image and reaching outside it (the extrapolation value there, 0 and not),
  * linear and nearest (cubic, on which the two references disagree, is refused),
- * one and several output pixels, sizes and scales; eager and hybridized. Skipped, with a message, without python3's
+ * one and several output pixels, sizes and scales, opset 18's `axes` (in either
+ * order, one axis: roi names only those); eager and hybridized. Skipped, with a message, without python3's
  * onnx and onnxruntime.
  */
 import assert from 'node:assert/strict';
@@ -32,13 +33,21 @@ cases = [
   ('linear', [0, 0, 0.25, 0.5, 1, 1, 0.75, 0.5], [1, 2, 1, 3], None, 1.5),
   ('linear', [0, 0, 0.1, 0.3, 1, 1, 0.9, 0.8], None, [1, 1, 2, 0.5], 0.0),
 ]
-for k, (mode, roi, sizes, scales, ext) in enumerate(cases):
+# Opset 18's axes: roi and sizes/scales name only those axes, in their order (ONNX's reference takes no negative ones).
+cases = [c + (None,) for c in cases] + [
+  ('linear', [0.6, 0.4, 0.8, 0.6], [3, 3], None, 0.0, [3, 2]),
+  ('linear', [0.2, -0.3, 0.9, 1.2], [4, 5], None, 7.0, [2, 3]),
+  ('nearest', [0.25, 0.75], [3], None, 0.0, [3]),
+  ('linear', [0.1, 0.9], None, [2.0], 0.0, [2]),
+]
+for k, (mode, roi, sizes, scales, ext, axes) in enumerate(cases):
   inits = [numpy_helper.from_array(np.array(roi, np.float32), 'roi')]
   if sizes: inits.append(numpy_helper.from_array(np.array(sizes, np.int64), 'sizes'))
   else: inits.append(numpy_helper.from_array(np.array(scales, np.float32), 'scales'))
-  node = helper.make_node('Resize', ['x', 'roi', '' if sizes else 'scales', 'sizes' if sizes else ''], ['y'], mode=mode, coordinate_transformation_mode='tf_crop_and_resize', extrapolation_value=ext)
+  node = helper.make_node('Resize', ['x', 'roi', '' if sizes else 'scales', 'sizes' if sizes else ''], ['y'], mode=mode, coordinate_transformation_mode='tf_crop_and_resize', extrapolation_value=ext,
+                          **({'axes': axes} if axes else {}))
   g = helper.make_graph([node], 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, list(x.shape))], [helper.make_tensor_value_info('y', TensorProto.FLOAT, None)], inits)
-  m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)], ir_version=8)
+  m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 18 if axes else 13)], ir_version=8)
   d = f'{out}/case{k}'
   os.makedirs(d)
   onnx.save(m, f'{d}/model.onnx')
@@ -60,10 +69,10 @@ describe('imported Resize with tf_crop_and_resize: onnxruntime and ONNX\'s refer
     assert.throws(() => readModel(onnx.ModelProto.encode(m).finish()), /ONNX operator 'Resize' \(node '#0'\) has no gluonc equivalent: mode 'cubic' with tf_crop_and_resize/);
   });
 
-  it('crop boxes inside and outside, each mode, sizes and scales; eager and hybridized', () => {
+  it('crop boxes inside and outside, each mode, sizes and scales, opset 18\'s axes; eager and hybridized', () => {
     const x = new nd.NDArray(readNpy(join(fx.dir, 'x.npy')));
     const cases = readdirSync(fx.dir).filter((f) => f.startsWith('case')).sort();
-    assert.equal(cases.length, 6);
+    assert.equal(cases.length, 10);
     for (const k of cases) {
       const want = readNpy(join(fx.dir, k, 'y.npy'));
       for (const hybrid of [false, true]) {

@@ -1,5 +1,6 @@
 /** Every family's table entries (one file per family of `compiler/ops`). */
 import type { OpCase } from '../case.js';
+import { cases as bitwise } from './bitwise.js';
 import { cases as contrib } from './contrib.js';
 import { cases as creation } from './creation.js';
 import { cases as elementwise } from './elementwise.js';
@@ -23,4 +24,4 @@ import { cases as multibox } from './multibox.js';
 import { cases as ctc } from './ctc.js';
 import { cases as deformableConv } from './deformable-conv.js';
 
-export const CASES: OpCase[] = [...elementwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...bitwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
