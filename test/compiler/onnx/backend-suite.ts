@@ -197,3 +197,44 @@ export function runBackendCase(dir: string): CaseResult & { constantInputs: stri
   }
   return { status: 'pass', message: '', constantInputs, shapeOnly };
 }
+
+/** What the cases of a folder gave: counts, the cases that imported and then failed or differed, refusals not naming the reader. */
+export interface FolderResult {
+  pass: number;
+  refused: number;
+  /** Matching cases that needed shape inputs fixed as constants. */
+  constantInputs: number;
+  /** Matching cases that draw random numbers (compared by dtype and shape). */
+  shapeOnly: number;
+  /** `name: status: message` of each case that imported and then failed or differed. */
+  failed: { name: string; text: string }[];
+  /** Refusals whose message does not start with `readModel: `. */
+  unnamedRefusals: string[];
+}
+
+/**
+ * Runs every case in `dir` (or the `names` given) with runBackendCase.
+ *
+ * ```ts
+ * const r = runBackendFolder(join(BACKEND_DATA, 'node')); // r.pass, r.failed
+ * ```
+ */
+export function runBackendFolder(dir: string, names = readdirSync(dir).sort()): FolderResult {
+  const r: FolderResult = { pass: 0, refused: 0, constantInputs: 0, shapeOnly: 0, failed: [], unnamedRefusals: [] };
+  for (const name of names) {
+    const c = runBackendCase(join(dir, name));
+    if (c.status === 'pass') {
+      r.pass++;
+      if (c.constantInputs.length) r.constantInputs++;
+      if (c.shapeOnly) r.shapeOnly++;
+    } else if (c.status === 'refused') {
+      r.refused++;
+      if (!c.message.startsWith('readModel: ')) r.unnamedRefusals.push(`${name}: ${c.message}`);
+    } else r.failed.push({ name, text: `${name}: ${c.status}: ${c.message}` });
+  }
+  return r;
+}
+
+/** The counts of a folder's run as the backend tests print them. */
+export const countsLine = (r: FolderResult): string =>
+  `${r.pass} match (${r.constantInputs} with shape inputs fixed as constants, ${r.shapeOnly} random ones by dtype and shape only), ${r.refused} refused`;

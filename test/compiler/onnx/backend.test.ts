@@ -8,9 +8,9 @@
  * fails; they are printed. Skipped, with a message, when the data is not installed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKEND_DATA, runBackendCase } from './backend-suite.js';
+import { BACKEND_DATA, countsLine, runBackendFolder } from './backend-suite.js';
 
 /** Models that import and match, per folder (measured; raise them as the importer grows). */
 const FLOORS: Record<string, number> = { node: 891, 'pytorch-converted': 82, 'pytorch-operator': 35, simple: 16 };
@@ -26,23 +26,11 @@ describe('ONNX backend tests (libonnx-testdata)', function () {
 
   for (const folder of Object.keys(FLOORS)) {
     it(`${folder}: every model imports and matches, or is refused by name`, () => {
-      const dir = join(BACKEND_DATA, folder);
-      const counts = { pass: 0, refused: 0, constantInputs: 0, shapeOnly: 0 };
-      const bad: string[] = [];
-      for (const name of readdirSync(dir).sort()) {
-        const r = runBackendCase(join(dir, name));
-        if (r.status === 'pass') {
-          counts.pass++;
-          if (r.constantInputs.length) counts.constantInputs++;
-          if (r.shapeOnly) counts.shapeOnly++;
-        } else if (r.status === 'refused') {
-          counts.refused++;
-          assert.match(r.message, /^readModel: /, `${name}: a refusal names the reader`);
-        } else bad.push(`${name}: ${r.status}: ${r.message}`);
-      }
-      console.log(`    ${folder}: ${counts.pass} match (${counts.constantInputs} with shape inputs fixed as constants, ${counts.shapeOnly} random ones by dtype and shape only), ${counts.refused} refused`);
-      assert.deepEqual(bad, [], 'models that import must run and match');
-      assert.ok(counts.pass >= FLOORS[folder]!, `${counts.pass} models match, fewer than the ${FLOORS[folder]} measured before`);
+      const r = runBackendFolder(join(BACKEND_DATA, folder));
+      console.log(`    ${folder}: ${countsLine(r)}`);
+      assert.deepEqual(r.unnamedRefusals, [], 'a refusal names the reader');
+      assert.deepEqual(r.failed.map((f) => f.text), [], 'models that import must run and match');
+      assert.ok(r.pass >= FLOORS[folder]!, `${r.pass} models match, fewer than the ${FLOORS[folder]} measured before`);
     });
   }
 });
