@@ -94,6 +94,13 @@ export interface AttrReader {
   tensor(name: string): HostTensor | null;
   /** Every attribute name the node sets. */
   names(): string[];
+  /**
+   * Marks attributes as deliberately not read: ones that cannot change what
+   * the node computes where gluonc maps it (a seed of an inference Dropout).
+   */
+  ignore(...names: string[]): void;
+  /** The attributes the node sets that no getter read and `ignore` did not name (`importNode` refuses them). */
+  unread(): string[];
 }
 
 /** Shape values: their dimensions, whether 0-d, and their dtype (int64, or a float dtype a Cast gave them: used as data, not as a shape). */
@@ -129,7 +136,12 @@ export function shapeValueDims(v: Value): Dim[] | undefined {
 
 /** Reads the attributes of a NodeProto (`tensor` decodes TensorProto attributes). */
 export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error, tensor: (t: OnnxNs.ITensorProto) => HostTensor): AttrReader {
-  const find = (name: string) => (n.attribute ?? []).find((a) => a.name === name);
+  // Every name a getter asks for counts as read, set or not: a builder that reads an attribute decides on its value.
+  const read = new Set<string>();
+  const find = (name: string) => {
+    read.add(name);
+    return (n.attribute ?? []).find((a) => a.name === name);
+  };
   const num = (x: unknown): number => (typeof x === 'object' && x !== null && 'toNumber' in x ? (x as { toNumber(): number }).toNumber() : Number(x));
   return {
     has: (name) => !!find(name),
@@ -168,6 +180,8 @@ export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error,
       }
     },
     names: () => (n.attribute ?? []).map((a) => a.name ?? ''),
+    ignore: (...names) => names.forEach((name) => read.add(name)),
+    unread: () => (n.attribute ?? []).map((a) => a.name ?? '').filter((name) => !read.has(name)),
   };
 }
 

@@ -354,11 +354,14 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     return [c.op('where', [cond, x, castTo(c, y, x.type.dtype)])];
   },
   Cast: (c) => {
+    // saturate (opset 19) and round_mode (opset 25) apply only to float8 targets, which dtypeOf refuses.
+    c.attr.ignore('saturate', 'round_mode');
     const to: DType = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
     return [castTo(c, c.input(0), to)];
   },
   BitShift: bitShift,
   CastLike: (c) => {
+    c.attr.ignore('saturate', 'round_mode');   // float8 targets only (see Cast)
     if (isBfloat16(c.input(1))) throw c.refuse('a cast like a bfloat16 value (gluonc reads a file\'s bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16\'s 8 significant bits)');
     return [castTo(c, c.input(0), c.input(1).type.dtype)];
   },
@@ -370,7 +373,8 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     }
     if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (training-mode dropout) is not supported');
     const x = c.input(0);
-    // Inference: the identity, and a mask of all true.
+    // Inference: the identity, and a mask of all true (whatever the seed, and the ratio attribute before opset 12).
+    c.attr.ignore('seed', 'ratio');
     return c.outputNames[1] ? [x, castTo(c, c.op('onesLike', [x]), 'bool')] : [x];
   },
 };

@@ -16,7 +16,7 @@ function reduceArgs(c: ImportCtx, inputFrom: number): { axes: number[] | null; k
   const raw = c.opset < inputFrom ? c.attr.ints('axes') : c.numbers(1, 'axes');
   const keepdims = c.attr.int('keepdims', 1) === 1;
   const empty = !raw || raw.length === 0;
-  const noop = empty && c.attr.int('noop_with_empty_axes', 0) === 1;
+  const noop = c.attr.int('noop_with_empty_axes', 0) === 1 && empty;
   const axes = empty ? null : raw.map((a) => normAxis(c, a, x.type.shape.length));
   return { axes, keepdims, noop };
 }
@@ -64,6 +64,8 @@ const topk: Builder = (c) => {
   const x = c.input(0);
   const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
   const isAscend = c.attr.int('largest', 1) === 0;
+  // sorted=0 leaves the order unspecified (opset 11+): topk's sorted order is one of them.
+  c.attr.int('sorted', 1);
   // k the axis's own symbolic size (torch's sort of pack_padded_sequence's lengths, topk(lengths, N)): a full sort, topk's k = 0.
   const whole = c.opset >= 10 ? c.symbolicInput(1) : null;
   if (whole && whole.dims.length === 1 && whole.dims[0] === x.type.shape[axis]) return c.ops('topk', [x], { axis, k: 0, retTyp: 'both', isAscend, dtype: 'int64' });
