@@ -25,6 +25,7 @@ import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { MULTIBOX_OPS } from './multibox.js';
 import { NN_OPS } from './nn.js';
 import { FFT_OPS } from './fft.js';
+import { FMOD_OPS } from './fmod.js';
 import { DATA_DEPENDENT_OPS } from './data-dependent.js';
 import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
@@ -72,6 +73,7 @@ export const OPS = {
   ...HEAD_OPS,
   ...CTC_OPS,
   ...FFT_OPS,
+  ...FMOD_OPS,
   ...RANDOM_OPS,
   ...MULTINOMIAL_OPS,
   ...NORM_OPS,

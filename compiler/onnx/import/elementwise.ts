@@ -78,6 +78,21 @@ function trainingDropout(c: ImportCtx, ratio: number): Value[] {
   return [y, castTo(c, c.op('notEqual', [kept, c.scalar(0, kept.type.dtype)]), 'bool')];
 }
 
+/**
+ * Mod with fmod=0 on floats, numpy's `np.mod` (ONNX's reference): the exact truncated remainder r = fmod(a, b),
+ * plus b where r is nonzero and its sign is not b's (so fmod(-3, inf) = -3 gives inf, fmod(3, inf) stays 3),
+ * and a zero remainder with b's sign.
+ */
+function flooredMod(c: ImportCtx, a: Value, b: Value): Value {
+  const d = a.type.dtype;
+  const r = c.op('fmod', [a, b]);
+  const zero = c.scalar(0, d);
+  const otherSign = c.op('mul', [c.op('notEqual', [c.op('lesser', [r, zero]), c.op('lesser', [b, zero])]), c.op('notEqual', [r, zero])]);
+  const shifted = c.op('where', [otherSign, c.op('add', [r, b]), r]);
+  const signedZero = c.op('where', [c.op('lesser', [b, zero]), c.scalar(-0, d), zero]);
+  return c.op('where', [c.op('equal', [r, zero]), signedZero, shifted]);
+}
+
 /** The unsigned dtypes BitShift takes (ONNX's T: uint8, uint16, uint32, uint64). */
 const UNSIGNED: readonly DType[] = ['uint8', 'uint16', 'uint32', 'uint64'];
 
@@ -236,10 +251,13 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Mod: (c) => {
     const [a, b] = [c.input(0), c.input(1)];
     const d = a.type.dtype;
+    const truncated = c.attr.int('fmod', 0) === 1;
+    if (d === 'float32' || d === 'float64' || d === 'float16') return [truncated ? c.op('fmod', [a, b]) : flooredMod(c, a, b)];
+    // Integers: exact in float64 below 2^53.
     const [x, y] = [castTo(c, a, 'float64'), castTo(c, b, 'float64')];
     const q = c.op('div', [x, y]);
     // fmod=1: C's fmod (truncated quotient); else Python's % (floored quotient; the sign of the divisor).
-    const whole = c.attr.int('fmod', 0) === 1 ? c.op('where', [c.op('lesser', [q, c.scalar(0, 'float64')]), c.op('ceil', [q]), c.op('floor', [q])]) : c.op('floor', [q]);
+    const whole = truncated ? c.op('where', [c.op('lesser', [q, c.scalar(0, 'float64')]), c.op('ceil', [q]), c.op('floor', [q])]) : c.op('floor', [q]);
     return [castTo(c, c.op('sub', [x, c.op('mul', [whole, y])]), d)];
   },
   Max: fold('maximum'),
