@@ -148,7 +148,7 @@ function expPair(c: ImportCtx, x: Value, d: DType, sign: 1 | -1): Value {
 }
 
 /** Round half to even: floor(x + 0.5), one less at an odd tie. */
-function roundEven(c: ImportCtx, x: Value, d: DType): Value {
+export function roundEven(c: ImportCtx, x: Value, d: DType): Value {
   const r = c.op('floor', [c.op('add', [x, c.scalar(0.5, d)])]);
   const tie = c.op('equal', [c.op('sub', [r, x]), c.scalar(0.5, d)]);
   const odd = c.op('notEqual', [c.op('sub', [r, c.op('mul', [c.op('floor', [c.op('mul', [r, c.scalar(0.5, d)])]), c.scalar(2, d)])]), c.scalar(0, d)]);
@@ -186,7 +186,9 @@ function native(c: ImportCtx, x: Value, scale: Value): boolean {
 }
 
 /** The saturating range of a quantized dtype. */
-const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
+const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767] };
+/** The quantized dtypes gluonc's `quantizeLinear`/`dequantizeLinear` take (the 16-bit ones go the arithmetic way). */
+const NATIVE_Q: readonly DType[] = ['uint8', 'int8'];
 
 /** QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default). */
 const quantize: Builder = (c) => {
@@ -199,8 +201,8 @@ const quantize: Builder = (c) => {
   const to: DType = zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
   if (zp && code && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
   const range = RANGES[to];
-  if (!range) throw c.refuse(`quantizing to ${to} (uint8 and int8 are supported)`);
-  if (d === 'float32' && native(c, x, c.input(1))) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
+  if (!range) throw c.refuse(`quantizing to ${to} (uint8, int8, uint16 and int16 are supported)`);
+  if (d === 'float32' && NATIVE_Q.includes(to) && native(c, x, c.input(1))) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
   let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
   if (zp) q = c.op('add', [q, castTo(c, onAxis(c, zp, x), d)]);
   return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
@@ -220,13 +222,13 @@ const dynamicQuantize: Builder = (c) => {
   return [castTo(c, y, 'uint8'), scale, castTo(c, zp, 'uint8')];
 };
 
-/** DequantizeLinear: (x - zero_point) * scale, in the scale's dtype (float32 before opset 19). */
+/** DequantizeLinear: (x - zero_point) * scale, in the scale's dtype (float32 before opset 19); int16 and uint16 data (opset 21) exact in it. */
 const dequantize: Builder = (c) => {
   const x = c.input(0);
   const scale = c.input(1);
   const zp = c.optInput(2);
   const d = isFloat(scale.type.dtype) ? scale.type.dtype : 'float32';
-  if (d === 'float32' && native(c, x, scale) && !(zp && x.type.dtype === 'int32')) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
+  if (d === 'float32' && native(c, x, scale) && (NATIVE_Q.includes(x.type.dtype) || (!zp && x.type.dtype === 'int32'))) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
   let v = castTo(c, x, d);
   if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), d)]);
   return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)])];
