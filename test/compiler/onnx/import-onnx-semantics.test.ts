@@ -2,7 +2,9 @@
  * Where an imported ONNX node gave other numbers than ONNX's reference (onnx.reference.ReferenceEvaluator),
  * eager and hybridized: SpaceToDepth's opset-28 `mode` (CRD was computed as DCR), Mod on floats at its edges
  * (an infinite divisor, signed zeros, NaN, a zero divisor, quotients past 2^53; fmod 0 and 1; float16, float32,
- * float64), ReduceMax/ReduceMin/ReduceLogSumExp over an empty axis (ONNX's identities; float, integer and bool).
+ * float64), ReduceMax/ReduceMin/ReduceLogSumExp over an empty axis (ONNX's identities; float, integer and bool),
+ * QuantizeLinear/DequantizeLinear with int16 and uint16 (ties, saturation, blocks), QLinearMatMul with float16 scales,
+ * ConvInteger with a weight zero point per output channel (pads, strides, dilations).
  * Then the rule that an attribute a builder never reads is refused by name, never dropped.
  * Skipped, with a message, without python3's onnx.
  */
@@ -23,8 +25,10 @@ import sys, os, numpy as np, onnx
 from onnx import helper, TensorProto, numpy_helper
 from onnx.reference import ReferenceEvaluator
 out = sys.argv[1]
+rs = np.random.RandomState(0)
 CODE = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE, np.dtype(np.float16): TensorProto.FLOAT16,
-        np.dtype(np.int32): TensorProto.INT32, np.dtype(np.int64): TensorProto.INT64, np.dtype(np.uint8): TensorProto.UINT8, np.dtype(np.bool_): TensorProto.BOOL}
+        np.dtype(np.int32): TensorProto.INT32, np.dtype(np.int64): TensorProto.INT64, np.dtype(np.uint8): TensorProto.UINT8, np.dtype(np.bool_): TensorProto.BOOL,
+        np.dtype(np.int8): TensorProto.INT8, np.dtype(np.int16): TensorProto.INT16, np.dtype(np.uint16): TensorProto.UINT16}
 def case(name, op, opset, inputs, consts, attrs):
   node = helper.make_node(op, [n for n, _ in inputs] + [n for n, _ in consts], ['y'], **attrs)
   vi = [helper.make_tensor_value_info(n, CODE[v.dtype], list(v.shape)) for n, v in inputs]
@@ -61,15 +65,32 @@ for op in ['ReduceMax', 'ReduceMin']:
   for dt in [np.int32, np.int64, np.uint8, np.bool_]:
     case(f'{op}_empty_{np.dtype(dt).name}', op, 20, [('x', np.zeros((2, 0, 3), dt))], [('axes', np.array([-2], np.int64))], {'keepdims': 0})
   case(f'{op}_nonempty_axis', op, 18, [('x', np.array([[3, -1, 2], [0, 5, -4]], np.float32))], [('axes', np.array([1], np.int64))], {'keepdims': 0})
+# Ties (k + 0.5 steps round half to even), saturation at both ends, negative values.
+q = np.array([0, 0.25, 0.75, 1.25, -1.25, 2.5, -2.5, 3000, -3000, 16383.25, 1e9, -1e9], np.float32)
+for dt, zp in [(np.int16, -7), (np.uint16, 300)]:
+  case(f'quantize_{np.dtype(dt).name}', 'QuantizeLinear', 21, [('x', q)], [('s', np.array(0.5, np.float32)), ('zp', np.array(zp, dt))], {})
+  info = np.iinfo(dt)
+  case(f'dequantize_{np.dtype(dt).name}', 'DequantizeLinear', 21, [('x', np.array([info.min, info.max, 0, zp, zp + 1, 12345], dt))], [('s', np.array(0.1, np.float32)), ('zp', np.array(zp, dt))], {})
+case('quantize_int16_blocked', 'QuantizeLinear', 21, [('x', rs.randn(3, 4).astype(np.float32) * 1000)], [('s', np.array([[0.5, 2.0], [1.0, 0.25], [3.0, 0.125]], np.float32)), ('zp', np.zeros((3, 2), np.int16))], {'axis': 1, 'block_size': 2})
+for dt in [np.int8, np.uint8]:
+  info = np.iinfo(dt)
+  a = rs.randint(info.min, info.max + 1, (2, 3, 5)).astype(dt)
+  b = rs.randint(info.min, info.max + 1, (2, 5, 4)).astype(dt)
+  f16 = lambda v: np.array([v], np.float16)
+  case(f'qlinearmatmul_{np.dtype(dt).name}_float16', 'QLinearMatMul', 21, [('a', a)], [('as', f16(0.0123)), ('azp', np.array([3], dt)), ('b', b), ('bs', f16(0.0456)), ('bzp', np.array([info.max // 2], dt)), ('ys', f16(0.333)), ('yzp', np.array([5], dt))], {})
+ci = rs.randint(0, 256, (2, 2, 5, 6)).astype(np.uint8)
+cw = rs.randint(0, 256, (3, 2, 3, 2)).astype(np.uint8)
+case('convinteger_per_channel', 'ConvInteger', 10, [('x', ci)], [('w', cw), ('xzp', np.array(128, np.uint8)), ('wzp', np.array([0, 7, 255], np.uint8))], {'pads': [1, 0, 2, 1], 'strides': [2, 1]})
+case('convinteger_per_channel_no_xzp', 'ConvInteger', 10, [('x', ci)], [('w', cw), ('xzp', np.array(0, np.uint8)), ('wzp', np.array([9, 0, 200], np.uint8))], {'dilations': [1, 2]})
 `;
 
-describe("imported SpaceToDepth (opset 28), Mod's edges, empty reductions: ONNX's reference", function () {
+describe("imported SpaceToDepth (opset 28), Mod's edges, empty reductions, 16-bit and per-channel quantization: ONNX's reference", function () {
   this.timeout(180_000);
   const fx = pythonFixtures('onnx-semantics', ['onnx'], SCRIPT);
 
   it('every case, eager and hybridized (NaN where the reference has NaN, signed zeros as the reference)', () => {
     const cases = readdirSync(fx.dir).sort();
-    assert.equal(cases.length, 5 + 10 + 9 + 10);
+    assert.equal(cases.length, 5 + 10 + 9 + 10 + 5 + 2 + 2);
     for (const k of cases) {
       const inputs = readdirSync(join(fx.dir, k))
         .filter((f) => /^in\d+\.npy$/.test(f))
