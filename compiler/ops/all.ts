@@ -3,6 +3,7 @@
  * and `sym`), the tensor methods, the registry and the table-driven operator
  * test are all generated from it; nothing else lists operators.
  */
+import { BFLOAT16_OPS } from './bfloat16.js';
 import { BOX_OPS } from './box-ops.js';
 import { BROADCAST_OPS } from './broadcast.js';
 import { CONV_OPS } from './conv.js';
@@ -74,6 +75,7 @@ export const OPS = {
   ...CTC_OPS,
   ...FFT_OPS,
   ...FMOD_OPS,
+  ...BFLOAT16_OPS,
   ...RANDOM_OPS,
   ...MULTINOMIAL_OPS,
   ...NORM_OPS,
