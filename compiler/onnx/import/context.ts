@@ -113,14 +113,21 @@ const shapeSources = new WeakMap<object, Map<string, { value: Value; axis: numbe
  * Values that are bfloat16 in the file, read as float32 (proto.ts
  * `readDType`): graph inputs and initializers declared so, and what gluonc
  * operators compute from them in float32. A cast to bfloat16 (Cast, or a
- * CastLike to one of these) would round to bfloat16's 8 significant bits,
- * which gluonc does not do: refused by name rather than computed unrounded.
+ * CastLike to one of these) rounds to bfloat16's 8 significant bits
+ * (gluonc's roundBfloat16), still float32; the operators between casts compute
+ * in float32 without rounding each result (the reference rounds each).
  */
 const bfloat16 = new WeakSet<Value>();
 
 /** Marks `v` as a bfloat16 value of the file read as float32; returns it. */
 export function markBfloat16(v: Value): Value {
   bfloat16.add(v);
+  return v;
+}
+
+/** Unmarks `v` (a Cast of a bfloat16 value to float: float in the file); returns it. */
+export function unmarkBfloat16(v: Value): Value {
+  bfloat16.delete(v);
   return v;
 }
 
@@ -357,7 +364,7 @@ function dimTensor(
 
 /** The IR dtype of an ONNX `to`/dtype attribute, or a refusal (bfloat16 too: see `markBfloat16`). */
 export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
-  if (code === ONNX_BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16's 8 significant bits)`);
+  if (code === ONNX_BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; only Cast and CastLike round to bfloat16)`);
   try {
     return fromOnnxDType(code);
   } catch (e) {

@@ -5,10 +5,10 @@
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
  */
-import { dtypeBytes, isFloat, type DType } from '../../../runtime/dtypes.js';
+import { dtypeBytes, isFloat, ONNX_BFLOAT16, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
-import { castTo, dtypeOf, isBfloat16, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, isBfloat16, markBfloat16, unmarkBfloat16, type Builder, type ImportCtx } from './context.js';
 
 const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
 const unary = (op: string): Builder => (c) => [c.op(op, [c.input(0)])];
@@ -91,6 +91,19 @@ function flooredMod(c: ImportCtx, a: Value, b: Value): Value {
   const shifted = c.op('where', [otherSign, c.op('add', [r, b]), r]);
   const signedZero = c.op('where', [c.op('lesser', [b, zero]), c.scalar(-0, d), zero]);
   return c.op('where', [c.op('equal', [r, zero]), signedZero, shifted]);
+}
+
+/** The dtypes whose values float32 holds exactly, so one rounding to bfloat16 from float32 is ONNX's cast. */
+const TO_BFLOAT16_FROM: readonly DType[] = ['float32', 'float16', 'bool', 'int8', 'uint8', 'int16', 'uint16'];
+
+/**
+ * A cast to bfloat16 (Cast to=BFLOAT16, CastLike to a bfloat16 value): the value rounded to the nearest
+ * bfloat16 (half to even, NaN kept; gluonc's roundBfloat16), held in float32 and marked bfloat16.
+ */
+function toBfloat16(c: ImportCtx, x: Value): Value {
+  const d = x.type.dtype;
+  if (!TO_BFLOAT16_FROM.includes(d)) throw c.refuse(`a cast from ${d} to bfloat16 (through float32 it would be rounded twice; from ${TO_BFLOAT16_FROM.join(', ')} it is mapped)`);
+  return markBfloat16(c.op('roundBfloat16', [castTo(c, x, 'float32')]));
 }
 
 /** The unsigned dtypes BitShift takes (ONNX's T: uint8, uint16, uint32, uint64). */
@@ -376,13 +389,18 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Cast: (c) => {
     // saturate (opset 19) and round_mode (opset 25) apply only to float8 targets, which dtypeOf refuses.
     c.attr.ignore('saturate', 'round_mode');
-    const to: DType = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
-    return [castTo(c, c.input(0), to)];
+    const code = c.attr.int('to', 0);
+    if (code === ONNX_BFLOAT16) return [toBfloat16(c, c.input(0))];
+    const to: DType = dtypeOf(c, code, 'attribute to');
+    const x = c.input(0);
+    // A bfloat16 value cast to float is float in the file: a value of its own, unmarked (a CastLike to it casts to float).
+    if (to === 'float32' && isBfloat16(x)) return [unmarkBfloat16(c.op('cast', [x], { dtype: 'float32' }))];
+    return [castTo(c, x, to)];
   },
   BitShift: bitShift,
   CastLike: (c) => {
     c.attr.ignore('saturate', 'round_mode');   // float8 targets only (see Cast)
-    if (isBfloat16(c.input(1))) throw c.refuse('a cast like a bfloat16 value (gluonc reads a file\'s bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16\'s 8 significant bits)');
+    if (isBfloat16(c.input(1))) return [toBfloat16(c, c.input(0))];
     return [castTo(c, c.input(0), c.input(1).type.dtype)];
   },
   Dropout: (c) => {
