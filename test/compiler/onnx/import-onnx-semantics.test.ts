@@ -4,19 +4,22 @@
  * (an infinite divisor, signed zeros, NaN, a zero divisor, quotients past 2^53; fmod 0 and 1; float16, float32,
  * float64), ReduceMax/ReduceMin/ReduceLogSumExp over an empty axis (ONNX's identities; float, integer and bool),
  * QuantizeLinear/DequantizeLinear with int16 and uint16 (ties, saturation, blocks), QLinearMatMul with float16 scales,
- * ConvInteger with a weight zero point per output channel (pads, strides, dilations).
+ * ConvInteger with a weight zero point per output channel (pads, strides, dilations), Cast to bfloat16 and back;
+ * blocks holding them export again to files onnx.checker passes and onnxruntime runs to the same outputs.
  * Then the rule that an attribute a builder never reads is refused by name, never dropped.
  * Skipped, with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { nd } from 'gluonc';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readModel } from '../../../compiler/onnx/index.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
+import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { foreignModel } from './foreign-model.js';
 import { int, str } from './ort-compare.js';
 
@@ -81,6 +84,14 @@ for dt in [np.int8, np.uint8]:
 ci = rs.randint(0, 256, (2, 2, 5, 6)).astype(np.uint8)
 cw = rs.randint(0, 256, (3, 2, 3, 2)).astype(np.uint8)
 case('convinteger_per_channel', 'ConvInteger', 10, [('x', ci)], [('w', cw), ('xzp', np.array(128, np.uint8)), ('wzp', np.array([0, 7, 255], np.uint8))], {'pads': [1, 0, 2, 1], 'strides': [2, 1]})
+# Cast to bfloat16 and back (an autocast region's edges): the nearest bfloat16, ties to even, overflow to inf, NaN kept.
+bx = np.concatenate([np.array([1 + 2**-8, 1 + 3 * 2**-8, 1 + 2**-8 + 2**-20, np.nan, 3.4028234e38, -3.3961514e38, 2**-133 + 2**-140, -0.0, 0.1], np.float32), rs.randn(11).astype(np.float32) * 100])
+nodes = [helper.make_node('Cast', ['x'], ['b'], to=TensorProto.BFLOAT16), helper.make_node('Cast', ['b'], ['y'], to=TensorProto.FLOAT)]
+m = helper.make_model(helper.make_graph(nodes, 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [20])], [helper.make_tensor_value_info('y', TensorProto.FLOAT, [20])]), opset_imports=[helper.make_opsetid('', 21)], ir_version=10)
+os.makedirs(f'{out}/cast_bfloat16')
+onnx.save(m, f'{out}/cast_bfloat16/model.onnx')
+np.save(f'{out}/cast_bfloat16/in0.npy', bx)
+np.save(f'{out}/cast_bfloat16/y.npy', ReferenceEvaluator(m).run(None, {'x': bx})[0])
 case('convinteger_per_channel_no_xzp', 'ConvInteger', 10, [('x', ci)], [('w', cw), ('xzp', np.array(0, np.uint8)), ('wzp', np.array([9, 0, 200], np.uint8))], {'dilations': [1, 2]})
 `;
 
@@ -90,7 +101,7 @@ describe("imported SpaceToDepth (opset 28), Mod's edges, empty reductions, 16-bi
 
   it('every case, eager and hybridized (NaN where the reference has NaN, signed zeros as the reference)', () => {
     const cases = readdirSync(fx.dir).sort();
-    assert.equal(cases.length, 5 + 10 + 9 + 10 + 5 + 2 + 2);
+    assert.equal(cases.length, 5 + 10 + 9 + 10 + 5 + 2 + 2 + 1);
     for (const k of cases) {
       const inputs = readdirSync(join(fx.dir, k))
         .filter((f) => /^in\d+\.npy$/.test(f))
@@ -110,6 +121,35 @@ describe("imported SpaceToDepth (opset 28), Mod's edges, empty reductions, 16-bi
         // second input (measured), so a zero's sign is not checked there.
         const same = (v: number, r: number) => (hybrid ? v === r || (Number.isNaN(v) && Number.isNaN(r)) : Object.is(v, r));
         got.forEach((v, i) => assert.ok(same(v, ref[i]!), `${what}[${i}]: ${Object.is(v, -0) ? '-0' : v} vs ONNX's reference ${Object.is(ref[i], -0) ? '-0' : ref[i]}`));
+      }
+    }
+  });
+
+  it("exports again: the hybridized block's file passes onnx.checker and onnxruntime gives the same outputs", async () => {
+    const picked = ['s2d_CRD', 'mod_float32_fmod0', 'mod_float64_fmod1', 'ReduceMax_empty_kd0', 'ReduceMin_empty_int64', 'quantize_int16', 'dequantize_uint16', 'qlinearmatmul_int8_float16', 'convinteger_per_channel', 'cast_bfloat16'];
+    const files: string[] = [];
+    const runs: [string, nd.NDArray[], number[]][] = [];
+    for (const k of picked) {
+      const dir = join(fx.dir, k);
+      const inputs = readdirSync(dir).filter((f) => /^in\d+\.npy$/.test(f)).sort().map((f) => new nd.NDArray(readNpy(join(dir, f))));
+      const net = SymbolBlock.imports(join(dir, 'model.onnx'));
+      net.hybridize();
+      net.call(...inputs);
+      const out = join(dir, 'again.onnx');
+      net.export(out);
+      files.push(out);
+      runs.push([out, inputs, tensorToNumbers(readNpy(join(dir, 'y.npy')))]);
+    }
+    assert.deepEqual(checkOnnxFiles(files), files.map(() => null));
+    for (const [out, inputs, want] of runs) {
+      const session = await ort.InferenceSession.create(out);
+      try {
+        const feeds = Object.fromEntries(session.inputNames.map((n, i) => [n, new ort.Tensor(inputs[i]!._host.dtype as 'float32', inputs[i]!._host.data as never, inputs[i]!._host.shape as number[])]));
+        const res = await session.run(feeds);
+        const got = Array.from(res[session.outputNames[0]!]!.data as ArrayLike<number | bigint>, Number);
+        got.forEach((v, i) => assert.ok(v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i]!)), `${out}[${i}]: ${v} vs ${want[i]}`));
+      } finally {
+        await session.release();
       }
     }
   });
