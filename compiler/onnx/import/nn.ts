@@ -169,6 +169,7 @@ function pool(poolType: 'max' | 'avg'): Builder {
     const x0 = c.input(0);
     const d0 = x0.type.dtype;
     if (c.outputNames[1]) return [pooled(c, x0, poolType), maxIndices(c, x0)];
+    c.attr.ignore('storage_order');   // it orders only the Indices output's positions
     // 8-bit integers are exact in float32 and a maximum picks one of them: pool there, cast back.
     if (poolType === 'max' && (d0 === 'uint8' || d0 === 'int8')) return [castTo(c, pooled(c, castTo(c, x0, 'float32'), poolType), d0)];
     return [pooled(c, x0, poolType)];
@@ -345,6 +346,9 @@ const layerNorm: Builder = (c) => {
   const r = xs.length;
   const axis = normAxis(c, c.attr.int('axis', -1), r);
   const eps = c.attr.float('epsilon', 1e-5);
+  // The dtype of the mean and inverse deviation: 1 (float32), the default and the one ONNX's reference computes with.
+  const stash = c.attr.int('stash_type', 1);
+  if (stash !== 1) throw c.refuse(`stash_type ${stash} (only 1, float32, is defined by ONNX's reference)`);
   const trailing = xs.slice(axis).map((d, i) => num(c, d, `normalized dimension ${axis + i}`));
   const n = trailing.reduce((p, d) => p * d, 1);
   const vec = (v: Value) => (v.type.shape.length === 1 && v.type.shape[0] === n ? v : c.op('reshape', [v], { shape: [n] }));
