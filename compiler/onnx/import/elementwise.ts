@@ -10,7 +10,29 @@ import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
 import { castTo, dtypeOf, isBfloat16, markBfloat16, unmarkBfloat16, type Builder, type ImportCtx } from './context.js';
 
-const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
+/**
+ * The two operands of a binary operator. Before opset 7 (`broadcast`, `axis`: ONNX's legacy broadcasting) B
+ * is broadcast to A only with broadcast=1, its dimensions aligned at A's `axis` (default: the trailing ones,
+ * numpy's): B gets trailing 1s for numpy's broadcasting to align it there.
+ */
+function operands(c: ImportCtx): [Value, Value] {
+  const [a, b] = [c.input(0), c.input(1)];
+  if (c.opset >= 7) return [a, b];
+  const broadcast = c.attr.int('broadcast', 0) === 1;
+  const axis = c.attr.has('axis') ? c.attr.int('axis', 0) : null;
+  const [ra, rb] = [a.type.shape.length, b.type.shape.length];
+  if (!broadcast) {
+    if (ra !== rb || a.type.shape.some((d, i) => d !== b.type.shape[i])) throw c.refuse(`operands of shapes [${a.type.shape.join(', ')}] and [${b.type.shape.join(', ')}] without broadcast=1 (opset ${c.opset})`);
+    return [a, b];
+  }
+  if (axis === null) return [a, b];
+  const start = axis < 0 ? axis + ra : axis;
+  if (start < 0 || start + rb > ra) throw c.refuse(`broadcast axis ${axis} for operands of ranks ${ra} and ${rb}`);
+  const trailing = ra - start - rb;
+  return [a, trailing ? c.op('reshape', [b], { shape: [...b.type.shape.map(() => 0), ...new Array<number>(trailing).fill(1)] }) : b];
+}
+
+const binary = (op: string): Builder => (c) => [c.op(op, operands(c))];
 const unary = (op: string): Builder => (c) => [c.op(op, [c.input(0)])];
 
 /** A variadic ONNX operator (Sum, Max, ...) as a chain of binary gluonc ones. */
@@ -21,11 +43,11 @@ const fold = (op: string, finish?: (c: ImportCtx, v: Value, n: number) => Value)
 };
 
 /** Comparisons: gluonc's 0/1 result cast to ONNX's bool. */
-const compare = (op: string): Builder => (c) => [castTo(c, c.op(op, [c.input(0), c.input(1)]), 'bool')];
+const compare = (op: string): Builder => (c) => [castTo(c, c.op(op, operands(c)), 'bool')];
 
 /** Logic on bools through int32 arithmetic. */
 const logic = (f: (c: ImportCtx, a: Value, b: Value) => Value): Builder => (c) => {
-  const [a, b] = [castTo(c, c.input(0), 'int32'), castTo(c, c.input(1), 'int32')];
+  const [a, b] = operands(c).map((v) => castTo(c, v, 'int32')) as [Value, Value];
   return [castTo(c, f(c, a, b), 'bool')];
 };
 
@@ -130,8 +152,7 @@ const bitShift: Builder = (c) => {
 
 /** Pow: the exponent takes the base's dtype (ONNX allows them to differ). */
 const pow: Builder = (c) => {
-  const x = c.input(0);
-  const e = c.input(1);
+  const [x, e] = operands(c);
   return [c.op('pow', [x, castTo(c, e, x.type.dtype)])];
 };
 
@@ -254,7 +275,7 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Sub: binary('sub'),
   Mul: binary('mul'),
   Div: (c) => {
-    const [a, b] = [c.input(0), c.input(1)];
+    const [a, b] = operands(c);
     const d = a.type.dtype;
     if (d === 'float32' || d === 'float64' || d === 'float16') return [c.op('div', [a, b])];
     // Integer division truncates in ONNX: through float64, then back.

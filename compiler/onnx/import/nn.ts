@@ -297,6 +297,8 @@ function batchNormTraining(c: ImportCtx, ins: Value[]): Value[] {
 
 const batchNorm: Builder = (c) => {
   if (c.opset < 9 && c.attr.int('spatial', 1) === 0) throw c.refuse('spatial=0 (per-element statistics)');
+  // Before opset 7 is_test=0 (the default) normalizes by the batch's statistics: only inference (is_test=1) maps.
+  if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (the batch statistics of opset 6 training) is not supported');
   const ins = [0, 1, 2, 3, 4].map((i) => c.input(i));
   if (c.attr.int('training_mode', 0) === 1) return batchNormTraining(c, ins);
   if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its running-statistics outputs without training_mode=1 are not supported');
@@ -373,6 +375,8 @@ const gemm: Builder = (c) => {
   const [a, b, bias] = [c.input(0), c.input(1), c.optInput(2)];
   const alpha = c.attr.float('alpha', 1);
   const beta = c.attr.float('beta', 1);
+  // Opset 6's broadcast: C broadcast to [M, N] (1) or of that shape already (0); broadcasting C computes both.
+  c.attr.ignore('broadcast');
   const transA = c.attr.int('transA', 0) === 1;
   const transB = c.attr.int('transB', 0) === 1;
   if (a.type.shape.length !== 2 || b.type.shape.length !== 2) throw c.refuse(`inputs of rank ${a.type.shape.length} and ${b.type.shape.length} (Gemm takes matrices)`);
