@@ -166,6 +166,23 @@ describe('ONNX import: attributes a builder does not read are refused by name', 
     assert.throws(() => readModel(one('DepthToSpace', [int('blocksize', 2), str('mode', 'xyz')])), /ONNX operator 'DepthToSpace' \(node 'n'\) has no gluonc equivalent: mode 'xyz'/);
   });
 
+  it("reads opset 6's legacy broadcasting: B aligned at `axis` (not numpy's trailing alignment), equal shapes without broadcast=1", () => {
+    const add = (attrs: object[], b: number[]) =>
+      foreignModel([{ opType: 'Add', input: ['a', 'b'], output: ['y'], name: 'n', attribute: attrs as never }], [['a', [2, 3, 3]], ['b', b]], [['y', { dtype: 'float32' }]], [], 6);
+    const a = Array.from({ length: 18 }, (_v, i) => i);
+    const bv = [100, 200, 300];
+    // ONNX 6's spec: with axis 1, B's [3] runs along A's axis 1: y[i, j, k] = a[i, j, k] + b[j] (numpy's alignment would add b[k]).
+    const want = a.map((v, f) => v + bv[Math.floor(f / 3) % 3]!);
+    for (const hybrid of [false, true]) {
+      const net = new SymbolBlock(readModel(add([int('broadcast', 1), int('axis', 1)], [3])).graph);
+      if (hybrid) net.hybridize();
+      const y = net.call(nd.array(a).reshape([2, 3, 3]), nd.array(bv)) as nd.NDArray;
+      assert.deepEqual(tensorToNumbers(y._host), want, hybrid ? 'hybridized' : 'eager');
+    }
+    assert.throws(() => readModel(add([], [3])), /ONNX operator 'Add' \(node 'n'\) has no gluonc equivalent: operands of shapes \[2, 3, 3\] and \[3\] without broadcast=1 \(opset 6\)/);
+    assert.throws(() => readModel(add([int('broadcast', 1), int('axis', 3)], [3])), /broadcast axis 3 for operands of ranks 3 and 1/);
+  });
+
   it('attributes that cannot change the result are read or named as ignored: Dropout seed in inference, Cast saturate, TopK sorted', () => {
     readModel(one('Dropout', [int('seed', 3)], 13));
     readModel(foreignModel([{ opType: 'Cast', input: ['x'], output: ['y'], name: 'n', attribute: [int('to', 11), int('saturate', 0)] as never }], [['x', [2]]], [['y', { dtype: 'float64' }]], [], 21));
