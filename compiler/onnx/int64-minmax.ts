@@ -109,7 +109,7 @@ export function rewriteInt64MinMax(n: PendingNode, env: Int64Env): PendingNode[]
  * outputDType({ opType: 'Unsqueeze', inputs: ['a', 'k1'], attrs: {}, outputs: ['b'] }, 0, dtypeOf); // dtypeOf('a')
  * ```
  */
-export function outputDType(n: PendingNode, k: number, dtypeOf: (name: string) => DType | undefined, castTo: (code: number) => DType): DType | undefined {
+export function outputDType(n: PendingNode, k: number, dtypeOf: (name: string) => DType | undefined, castTo: (code: number) => DType | undefined): DType | undefined {
   if (INT64_OUT.has(n.opType) || (n.opType === 'TopK' && k === 1)) return 'int64';
   if (BOOL_OUT.has(n.opType)) return 'bool';
   if (n.opType === 'Cast' && typeof n.attrs['to'] === 'number') return castTo(n.attrs['to']);

@@ -105,7 +105,8 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
         sizes = Array.from({ length: Math.ceil(len / k) }, (_v, i) => Math.min(k, len - i * k));
       } else sizes = split;
       if (sizes.reduce((p, q) => p + q, 0) !== len || sizes.some((k) => k < 0)) throw ctx.refuse(`split sizes [${sizes.join(', ')}] do not add up to ${len}`);
-      const squeeze = !split && ctx.attr.int('keepdims', 1) === 0;
+      // keepdims applies without a split input only (ONNX ignores it with one): read either way.
+      const squeeze = ctx.attr.int('keepdims', 1) === 0 && !split;
       let begin = 0;
       const items = sizes.map((k) => {
         const piece = ctx.op('sliceAxis', [x], { axis, begin, end: begin + k });

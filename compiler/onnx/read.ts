@@ -33,7 +33,7 @@ import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
 import { fromTensorProto, onnx, readDType } from './proto.js';
 import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
-import { DOMAIN_IMPORTS, importNode } from './import/table.js';
+import { checkAttributesRead, DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { inlineGraph, mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
 
@@ -469,6 +469,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);
   if (SEQUENCE_OPS.has(opType)) {
     const v = mapSequence(n, ctx, c);
+    checkAttributesRead(ctx, []);
     if (v) c.values.set(n.output?.[0] ?? '', v);
     return;
   }

@@ -4,6 +4,7 @@
  * test are all generated from it; nothing else lists operators.
  */
 import { BITWISE_OPS } from './bitwise.js';
+import { BFLOAT16_OPS } from './bfloat16.js';
 import { BOX_OPS } from './box-ops.js';
 import { BROADCAST_OPS } from './broadcast.js';
 import { CONV_OPS } from './conv.js';
@@ -27,6 +28,7 @@ import { MASKED_SOFTMAX_OPS } from './masked-softmax.js';
 import { MULTIBOX_OPS } from './multibox.js';
 import { NN_OPS } from './nn.js';
 import { FFT_OPS } from './fft.js';
+import { FMOD_OPS } from './fmod.js';
 import { DATA_DEPENDENT_OPS } from './data-dependent.js';
 import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
@@ -76,6 +78,8 @@ export const OPS = {
   ...HEAD_OPS,
   ...CTC_OPS,
   ...FFT_OPS,
+  ...FMOD_OPS,
+  ...BFLOAT16_OPS,
   ...RANDOM_OPS,
   ...MULTINOMIAL_OPS,
   ...NORM_OPS,

@@ -8,7 +8,7 @@ import type { DType } from '../../runtime/dtypes.js';
 import { intLimits, isFloat, onnxDType as onnxTo } from '../../runtime/dtypes.js';
 import type { Attrs } from '../ir/node.js';
 import type { Shape, TensorType } from '../ir/types.js';
-import { defineOp, type GradRule, type LowerCtx, type Method, type OpDef, type Tx } from './define.js';
+import { defineOp, type GradRule, type LowerCtx, type Method, type OnnxAttr, type OpDef, type Tx } from './define.js';
 import { broadcastShapes } from './dims.js';
 import { OpError } from './errors.js';
 import { guardFloat64Scale } from './float64-scale.js';
@@ -79,6 +79,8 @@ export interface BinaryOpts {
   via?: Partial<Record<DType, DType>>;
   /** MXNet's `elemwise_*`: the two shapes must be equal (no broadcasting). */
   sameShape?: boolean;
+  /** Attributes of the ONNX operator (`fmod`'s Mod: `fmod: 1`). */
+  onnxAttrs?: Record<string, OnnxAttr>;
 }
 
 export function binary(name: string, onnxOp: string, f: (a: number, b: number) => number, o: BinaryOpts = {}): OpDef<Binary> {
@@ -97,7 +99,7 @@ export function binary(name: string, onnxOp: string, f: (a: number, b: number) =
     solve: solveBroadcast,
     lower: o.via ? computeIn(o.via, (c) => void c.emit(onnxOp, c.inputs, {}, c.outputs)) : (c) => {
       if (onnxOp === 'Mul' || onnxOp === 'Div') return void c.emit(onnxOp, guardFloat64Scale(c, onnxOp === 'Mul' ? [0, 1] : [1]), {}, c.outputs);
-      if (!o.compare) return void c.emit(onnxOp, c.inputs, {}, c.outputs);
+      if (!o.compare) return void c.emit(onnxOp, c.inputs, o.onnxAttrs ?? {}, c.outputs);
       const [b] = c.emit(onnxOp, c.inputs);
       c.emit('Cast', [b!], { to: onnxTo(c.outTypes[0]!.dtype) }, c.outputs);
     },
@@ -208,7 +210,7 @@ function sumLike(F: GradOps, d: GradTensor, x: GradTensor, xType: TensorType, ou
  * (`g` is the output gradient, `y` the output); each is then reduced to its
  * input's shape.
  */
-function binaryGrad(d: (F: GradOps, a: GradTensor, b: GradTensor, g: GradTensor, y: GradTensor) => [GradTensor, GradTensor]): GradRule {
+export function binaryGrad(d: (F: GradOps, a: GradTensor, b: GradTensor, g: GradTensor, y: GradTensor) => [GradTensor, GradTensor]): GradRule {
   return floatGrad((F, { inputs: [a, b], outputs: [y], inTypes, outTypes }, [g]) => {
     const [da, db] = d(F, a!, b!, g!, y!);
     return [sumLike(F, da, a!, inTypes[0]!, outTypes[0]!), sumLike(F, db, b!, inTypes[1]!, outTypes[0]!)];

@@ -33,7 +33,7 @@
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import type { Dim } from '../../ir/types.js';
 import type { Value } from '../../ir/value.js';
-import { castTo, dtypeOf, knownAttrs, requireOpset, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 const FLOATS = ['float32', 'float64', 'float16'];
 
@@ -221,7 +221,6 @@ function modify(c: ImportCtx, name: string, x: Value): Value {
  */
 const flexAttention: Builder = (c) => {
   if (c.nInputs !== 3) throw c.refuse(`${c.nInputs} inputs (FlexAttention takes Q, K, V)`);
-  knownAttrs(c, ['scale', 'score_mod', 'prob_mod', 'softmax_precision']);
   const [q, k0, v0] = [c.input(0), c.input(1), c.input(2)];
   const dtype = q.type.dtype;
   if (!FLOATS.includes(dtype)) throw c.refuse(`Q of dtype ${dtype} (float32, float64 or float16)`);

@@ -103,6 +103,13 @@ export interface AttrReader {
   tensor(name: string): HostTensor | null;
   /** Every attribute name the node sets. */
   names(): string[];
+  /**
+   * Marks attributes as deliberately not read: ones that cannot change what
+   * the node computes where gluonc maps it (a seed of an inference Dropout).
+   */
+  ignore(...names: string[]): void;
+  /** The attributes the node sets that no getter read and `ignore` did not name (`importNode` refuses them). */
+  unread(): string[];
 }
 
 /** Shape values: their dimensions, whether 0-d, and their dtype (int64, or a float dtype a Cast gave them: used as data, not as a shape). */
@@ -115,14 +122,21 @@ const shapeSources = new WeakMap<object, Map<string, { value: Value; axis: numbe
  * Values that are bfloat16 in the file, read as float32 (proto.ts
  * `readDType`): graph inputs and initializers declared so, and what gluonc
  * operators compute from them in float32. A cast to bfloat16 (Cast, or a
- * CastLike to one of these) would round to bfloat16's 8 significant bits,
- * which gluonc does not do: refused by name rather than computed unrounded.
+ * CastLike to one of these) rounds to bfloat16's 8 significant bits
+ * (gluonc's roundBfloat16), still float32; the operators between casts compute
+ * in float32 without rounding each result (the reference rounds each).
  */
 const bfloat16 = new WeakSet<Value>();
 
 /** Marks `v` as a bfloat16 value of the file read as float32; returns it. */
 export function markBfloat16(v: Value): Value {
   bfloat16.add(v);
+  return v;
+}
+
+/** Unmarks `v` (a Cast of a bfloat16 value to float: float in the file); returns it. */
+export function unmarkBfloat16(v: Value): Value {
+  bfloat16.delete(v);
   return v;
 }
 
@@ -138,7 +152,12 @@ export function shapeValueDims(v: Value): Dim[] | undefined {
 
 /** Reads the attributes of a NodeProto (`tensor` decodes TensorProto attributes). */
 export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error, tensor: (t: OnnxNs.ITensorProto) => HostTensor): AttrReader {
-  const find = (name: string) => (n.attribute ?? []).find((a) => a.name === name);
+  // Every name a getter asks for counts as read, set or not: a builder that reads an attribute decides on its value.
+  const read = new Set<string>();
+  const find = (name: string) => {
+    read.add(name);
+    return (n.attribute ?? []).find((a) => a.name === name);
+  };
   const num = (x: unknown): number => (typeof x === 'object' && x !== null && 'toNumber' in x ? (x as { toNumber(): number }).toNumber() : Number(x));
   return {
     has: (name) => !!find(name),
@@ -177,6 +196,8 @@ export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error,
       }
     },
     names: () => (n.attribute ?? []).map((a) => a.name ?? ''),
+    ignore: (...names) => names.forEach((name) => read.add(name)),
+    unread: () => (n.attribute ?? []).map((a) => a.name ?? '').filter((name) => !read.has(name)),
   };
 }
 
@@ -360,22 +381,12 @@ function dimTensor(
 
 /** The IR dtype of an ONNX `to`/dtype attribute, or a refusal (bfloat16 too: see `markBfloat16`). */
 export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
-  if (code === ONNX_BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16's 8 significant bits)`);
+  if (code === ONNX_BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; only Cast and CastLike round to bfloat16)`);
   try {
     return fromOnnxDType(code);
   } catch (e) {
     throw c.refuse(`${what}: ${(e as Error).message}`);
   }
-}
-
-/**
- * A refusal naming the first attribute the node sets that is not in `known`
- * (for operators whose specs are still growing: an attribute of a later
- * version would otherwise be dropped silently).
- */
-export function knownAttrs(c: ImportCtx, known: readonly string[]): void {
-  const other = c.attr.names().find((n) => !known.includes(n));
-  if (other !== undefined) throw c.refuse(`attribute '${other}' (${c.opType} has ${known.join(', ')})`);
 }
 
 /** A refusal unless the file's opset defines the operator (ONNX added it at opset `since`). */

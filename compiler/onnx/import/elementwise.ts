@@ -5,12 +5,34 @@
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
  */
-import { isFloat, type DType } from '../../../runtime/dtypes.js';
+import { isFloat, ONNX_BFLOAT16, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
-import { castTo, dtypeOf, isBfloat16, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, isBfloat16, markBfloat16, unmarkBfloat16, type Builder, type ImportCtx } from './context.js';
 
-const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
+/**
+ * The two operands of a binary operator. Before opset 7 (`broadcast`, `axis`: ONNX's legacy broadcasting) B
+ * is broadcast to A only with broadcast=1, its dimensions aligned at A's `axis` (default: the trailing ones,
+ * numpy's): B gets trailing 1s for numpy's broadcasting to align it there.
+ */
+function operands(c: ImportCtx): [Value, Value] {
+  const [a, b] = [c.input(0), c.input(1)];
+  if (c.opset >= 7) return [a, b];
+  const broadcast = c.attr.int('broadcast', 0) === 1;
+  const axis = c.attr.has('axis') ? c.attr.int('axis', 0) : null;
+  const [ra, rb] = [a.type.shape.length, b.type.shape.length];
+  if (!broadcast) {
+    if (ra !== rb || a.type.shape.some((d, i) => d !== b.type.shape[i])) throw c.refuse(`operands of shapes [${a.type.shape.join(', ')}] and [${b.type.shape.join(', ')}] without broadcast=1 (opset ${c.opset})`);
+    return [a, b];
+  }
+  if (axis === null) return [a, b];
+  const start = axis < 0 ? axis + ra : axis;
+  if (start < 0 || start + rb > ra) throw c.refuse(`broadcast axis ${axis} for operands of ranks ${ra} and ${rb}`);
+  const trailing = ra - start - rb;
+  return [a, trailing ? c.op('reshape', [b], { shape: [...b.type.shape.map(() => 0), ...new Array<number>(trailing).fill(1)] }) : b];
+}
+
+const binary = (op: string): Builder => (c) => [c.op(op, operands(c))];
 const unary = (op: string): Builder => (c) => [c.op(op, [c.input(0)])];
 
 /** A variadic ONNX operator (Sum, Max, ...) as a chain of binary gluonc ones. */
@@ -21,11 +43,11 @@ const fold = (op: string, finish?: (c: ImportCtx, v: Value, n: number) => Value)
 };
 
 /** Comparisons: gluonc's 0/1 result cast to ONNX's bool. */
-const compare = (op: string): Builder => (c) => [castTo(c, c.op(op, [c.input(0), c.input(1)]), 'bool')];
+const compare = (op: string): Builder => (c) => [castTo(c, c.op(op, operands(c)), 'bool')];
 
 /** Logic on bools through int32 arithmetic. */
 const logic = (f: (c: ImportCtx, a: Value, b: Value) => Value): Builder => (c) => {
-  const [a, b] = [castTo(c, c.input(0), 'int32'), castTo(c, c.input(1), 'int32')];
+  const [a, b] = operands(c).map((v) => castTo(c, v, 'int32')) as [Value, Value];
   return [castTo(c, f(c, a, b), 'bool')];
 };
 
@@ -95,6 +117,34 @@ function intInputs(c: ImportCtx): Value[] {
 const bitwise = (op: string): Builder => (c) => [c.op(op, intInputs(c))];
 
 /**
+ * Mod with fmod=0 on floats, numpy's `np.mod` (ONNX's reference): the exact truncated remainder r = fmod(a, b),
+ * plus b where r is nonzero and its sign is not b's (so fmod(-3, inf) = -3 gives inf, fmod(3, inf) stays 3),
+ * and a zero remainder with b's sign.
+ */
+function flooredMod(c: ImportCtx, a: Value, b: Value): Value {
+  const d = a.type.dtype;
+  const r = c.op('fmod', [a, b]);
+  const zero = c.scalar(0, d);
+  const otherSign = c.op('mul', [c.op('notEqual', [c.op('lesser', [r, zero]), c.op('lesser', [b, zero])]), c.op('notEqual', [r, zero])]);
+  const shifted = c.op('where', [otherSign, c.op('add', [r, b]), r]);
+  const signedZero = c.op('where', [c.op('lesser', [b, zero]), c.scalar(-0, d), zero]);
+  return c.op('where', [c.op('equal', [r, zero]), signedZero, shifted]);
+}
+
+/** The dtypes whose values float32 holds exactly, so one rounding to bfloat16 from float32 is ONNX's cast. */
+const TO_BFLOAT16_FROM: readonly DType[] = ['float32', 'float16', 'bool', 'int8', 'uint8', 'int16', 'uint16'];
+
+/**
+ * A cast to bfloat16 (Cast to=BFLOAT16, CastLike to a bfloat16 value): the value rounded to the nearest
+ * bfloat16 (half to even, NaN kept; gluonc's roundBfloat16), held in float32 and marked bfloat16.
+ */
+function toBfloat16(c: ImportCtx, x: Value): Value {
+  const d = x.type.dtype;
+  if (!TO_BFLOAT16_FROM.includes(d)) throw c.refuse(`a cast from ${d} to bfloat16 (through float32 it would be rounded twice; from ${TO_BFLOAT16_FROM.join(', ')} it is mapped)`);
+  return markBfloat16(c.op('roundBfloat16', [castTo(c, x, 'float32')]));
+}
+
+/**
  * BitShift as gluonc's leftShift/rightShift: numpy's and ONNX opset 28's rule (signed right shifts are
  * arithmetic; an amount below 0 or at least the width gives the sign fill, -1 or 0), which the unsigned
  * results of earlier opsets, where such an amount was undefined, also follow.
@@ -107,8 +157,7 @@ const bitShift: Builder = (c) => {
 
 /** Pow: the exponent takes the base's dtype (ONNX allows them to differ). */
 const pow: Builder = (c) => {
-  const x = c.input(0);
-  const e = c.input(1);
+  const [x, e] = operands(c);
   return [c.op('pow', [x, castTo(c, e, x.type.dtype)])];
 };
 
@@ -138,7 +187,7 @@ function expPair(c: ImportCtx, x: Value, d: DType, sign: 1 | -1): Value {
 }
 
 /** Round half to even: floor(x + 0.5), one less at an odd tie. */
-function roundEven(c: ImportCtx, x: Value, d: DType): Value {
+export function roundEven(c: ImportCtx, x: Value, d: DType): Value {
   const r = c.op('floor', [c.op('add', [x, c.scalar(0.5, d)])]);
   const tie = c.op('equal', [c.op('sub', [r, x]), c.scalar(0.5, d)]);
   const odd = c.op('notEqual', [c.op('sub', [r, c.op('mul', [c.op('floor', [c.op('mul', [r, c.scalar(0.5, d)])]), c.scalar(2, d)])]), c.scalar(0, d)]);
@@ -176,7 +225,9 @@ function native(c: ImportCtx, x: Value, scale: Value): boolean {
 }
 
 /** The saturating range of a quantized dtype. */
-const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
+const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767] };
+/** The quantized dtypes gluonc's `quantizeLinear`/`dequantizeLinear` take (the 16-bit ones go the arithmetic way). */
+const NATIVE_Q: readonly DType[] = ['uint8', 'int8'];
 
 /** QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default). */
 const quantize: Builder = (c) => {
@@ -189,8 +240,8 @@ const quantize: Builder = (c) => {
   const to: DType = zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
   if (zp && code && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
   const range = RANGES[to];
-  if (!range) throw c.refuse(`quantizing to ${to} (uint8 and int8 are supported)`);
-  if (d === 'float32' && native(c, x, c.input(1))) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
+  if (!range) throw c.refuse(`quantizing to ${to} (uint8, int8, uint16 and int16 are supported)`);
+  if (d === 'float32' && NATIVE_Q.includes(to) && native(c, x, c.input(1))) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
   let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
   if (zp) q = c.op('add', [q, castTo(c, onAxis(c, zp, x), d)]);
   return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
@@ -210,13 +261,13 @@ const dynamicQuantize: Builder = (c) => {
   return [castTo(c, y, 'uint8'), scale, castTo(c, zp, 'uint8')];
 };
 
-/** DequantizeLinear: (x - zero_point) * scale, in the scale's dtype (float32 before opset 19). */
+/** DequantizeLinear: (x - zero_point) * scale, in the scale's dtype (float32 before opset 19); int16 and uint16 data (opset 21) exact in it. */
 const dequantize: Builder = (c) => {
   const x = c.input(0);
   const scale = c.input(1);
   const zp = c.optInput(2);
   const d = isFloat(scale.type.dtype) ? scale.type.dtype : 'float32';
-  if (d === 'float32' && native(c, x, scale) && !(zp && x.type.dtype === 'int32')) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
+  if (d === 'float32' && native(c, x, scale) && (NATIVE_Q.includes(x.type.dtype) || (!zp && x.type.dtype === 'int32'))) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
   let v = castTo(c, x, d);
   if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), d)]);
   return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)])];
@@ -229,7 +280,7 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Sub: binary('sub'),
   Mul: binary('mul'),
   Div: (c) => {
-    const [a, b] = [c.input(0), c.input(1)];
+    const [a, b] = operands(c);
     const d = a.type.dtype;
     if (d === 'float32' || d === 'float64' || d === 'float16') return [c.op('div', [a, b])];
     // Integer division truncates in ONNX: through float64, then back.
@@ -241,10 +292,13 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   Mod: (c) => {
     const [a, b] = [c.input(0), c.input(1)];
     const d = a.type.dtype;
+    const truncated = c.attr.int('fmod', 0) === 1;
+    if (d === 'float32' || d === 'float64' || d === 'float16') return [truncated ? c.op('fmod', [a, b]) : flooredMod(c, a, b)];
+    // Integers: exact in float64 below 2^53.
     const [x, y] = [castTo(c, a, 'float64'), castTo(c, b, 'float64')];
     const q = c.op('div', [x, y]);
     // fmod=1: C's fmod (truncated quotient); else Python's % (floored quotient; the sign of the divisor).
-    const whole = c.attr.int('fmod', 0) === 1 ? c.op('where', [c.op('lesser', [q, c.scalar(0, 'float64')]), c.op('ceil', [q]), c.op('floor', [q])]) : c.op('floor', [q]);
+    const whole = truncated ? c.op('where', [c.op('lesser', [q, c.scalar(0, 'float64')]), c.op('ceil', [q]), c.op('floor', [q])]) : c.op('floor', [q]);
     return [castTo(c, c.op('sub', [x, c.op('mul', [whole, y])]), d)];
   },
   Max: fold('maximum'),
@@ -359,8 +413,15 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     return [c.op('where', [cond, x, castTo(c, y, x.type.dtype)])];
   },
   Cast: (c) => {
-    const to: DType = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
-    return [castTo(c, c.input(0), to)];
+    // saturate (opset 19) and round_mode (opset 25) apply only to float8 targets, which dtypeOf refuses.
+    c.attr.ignore('saturate', 'round_mode');
+    const code = c.attr.int('to', 0);
+    if (code === ONNX_BFLOAT16) return [toBfloat16(c, c.input(0))];
+    const to: DType = dtypeOf(c, code, 'attribute to');
+    const x = c.input(0);
+    // A bfloat16 value cast to float is float in the file: a value of its own, unmarked (a CastLike to it casts to float).
+    if (to === 'float32' && isBfloat16(x)) return [unmarkBfloat16(c.op('cast', [x], { dtype: 'float32' }))];
+    return [castTo(c, x, to)];
   },
   BitShift: bitShift,
   BitwiseAnd: bitwise('bitwiseAnd'),
@@ -368,7 +429,8 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   BitwiseXor: bitwise('bitwiseXor'),
   BitwiseNot: bitwise('bitwiseNot'),
   CastLike: (c) => {
-    if (isBfloat16(c.input(1))) throw c.refuse('a cast like a bfloat16 value (gluonc reads a file\'s bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16\'s 8 significant bits)');
+    c.attr.ignore('saturate', 'round_mode');   // float8 targets only (see Cast)
+    if (isBfloat16(c.input(1))) return [toBfloat16(c, c.input(0))];
     return [castTo(c, c.input(0), c.input(1).type.dtype)];
   },
   Dropout: (c) => {
@@ -379,7 +441,8 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     }
     if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (training-mode dropout) is not supported');
     const x = c.input(0);
-    // Inference: the identity, and a mask of all true.
+    // Inference: the identity, and a mask of all true (whatever the seed, and the ratio attribute before opset 12).
+    c.attr.ignore('seed', 'ratio');
     return c.outputNames[1] ? [x, castTo(c, c.op('onesLike', [x]), 'bool')] : [x];
   },
 };

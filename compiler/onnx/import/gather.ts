@@ -72,6 +72,13 @@ const oneHot: Builder = (c) => {
   return [axis === r - 1 ? hot : c.op('transpose', [hot], { axes: lastTo(axis, r) })];
 };
 
+/** The `mode` of DepthToSpace and SpaceToDepth (opset 28): DCR (the default) or CRD; any other a refusal. */
+function blockMode(c: ImportCtx): 'DCR' | 'CRD' {
+  const mode = c.attr.str('mode', 'DCR');
+  if (mode !== 'DCR' && mode !== 'CRD') throw c.refuse(`mode '${mode}' (DCR and CRD are defined)`);
+  return mode;
+}
+
 /**
  * DepthToSpace by MXNet's reshape codes, so the batch and image sizes may be
  * symbolic (torch's pixel_shuffle in a fully convolutional net): [N, C, H, W]
@@ -84,7 +91,7 @@ const depthToSpace: Builder = (c) => {
   const ch = channels(c, x);
   const b = c.attr.int('blocksize', 0);
   if (b < 1 || ch % (b * b)) throw c.refuse(`blocksize ${b} does not divide the ${ch} channels`);
-  const crd = c.attr.str('mode', 'DCR') === 'CRD';
+  const crd = blockMode(c) === 'CRD';
   const [first, second] = crd ? [[0, -4, ch / (b * b), -1, -2], [0, 0, -4, b, b, -2]] : [[0, -4, b, -1, -2], [0, 0, -4, b, -1, -2]];
   const split = c.op('reshape', [c.op('reshape', [x], { shape: first })], { shape: second });
   const perm = crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2];
@@ -95,15 +102,17 @@ const depthToSpace: Builder = (c) => {
 /**
  * SpaceToDepth (torch's pixel_unshuffle writes it too) by reshape codes:
  * [N, C, H, W] split (-4) to [N, C, H/b, b, W/b, b], permuted to
- * [N, b, b, C, H/b, W/b], the first three merged (-3 twice) to [N, b²C, H/b, W/b].
+ * [N, b, b, C, H/b, W/b] (mode DCR, the default; CRD, opset 28: [N, C, b, b, H/b, W/b]),
+ * the first three merged (-3 twice) to [N, b²C, H/b, W/b].
  */
 const spaceToDepth: Builder = (c) => {
   const x = c.input(0);
   channels(c, x);
   const b = c.attr.int('blocksize', 0);
+  const crd = blockMode(c) === 'CRD';
   const [h, w] = x.type.shape.slice(2);
   if (b < 1 || [h, w].some((d) => typeof d === 'number' && d % b)) throw c.refuse(`blocksize ${b} does not divide the spatial size ${h}x${w}`);
-  const t = c.op('transpose', [c.op('reshape', [x], { shape: [0, 0, -4, -1, b, -4, -1, b] })], { axes: [0, 3, 5, 1, 2, 4] });
+  const t = c.op('transpose', [c.op('reshape', [x], { shape: [0, 0, -4, -1, b, -4, -1, b] })], { axes: crd ? [0, 1, 3, 5, 2, 4] : [0, 3, 5, 1, 2, 4] });
   return [c.op('reshape', [c.op('reshape', [t], { shape: [0, -3, -2] })], { shape: [0, -3, -2] })];
 };
 

@@ -22,7 +22,7 @@
  * refuses) is refused by name (`c.refuse`), never approximated.
  */
 import type { Value } from '../../ir/value.js';
-import { castTo, knownAttrs, LOOP_UNROLL_MAX, requireOpset, type Builder, type ImportCtx } from './context.js';
+import { castTo, LOOP_UNROLL_MAX, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 const RULES = ['linear', 'gated', 'delta', 'gated_delta'];
 const FLOATS = ['float32', 'float16'];
@@ -46,7 +46,7 @@ function steps(c: ImportCtx, x: Value, t: number): Value[] {
 
 const linearAttention: Builder = (c) => {
   requireOpset(c, 27);
-  knownAttrs(c, ['chunk_size', 'kv_num_heads', 'q_num_heads', 'scale', 'update_rule']);
+  c.attr.ignore('chunk_size'); // a tuning hint without effect on the result
   if (c.nInputs > 6) throw c.refuse(`${c.nInputs} inputs (LinearAttention takes at most 6: query, key, value, past_state, decay, beta)`);
   const rule = c.attr.str('update_rule', 'gated_delta');
   if (!RULES.includes(rule)) throw c.refuse(`update_rule '${rule}' (one of ${RULES.join(', ')})`);

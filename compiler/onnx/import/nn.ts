@@ -186,6 +186,7 @@ function pool(poolType: 'max' | 'avg'): Builder {
     const x0 = c.input(0);
     const d0 = x0.type.dtype;
     if (c.outputNames[1]) return [pooled(c, x0, poolType), maxIndices(c, x0)];
+    c.attr.ignore('storage_order');   // it orders only the Indices output's positions
     // 8-bit integers are exact in float32 and a maximum picks one of them: pool there, cast back.
     if (poolType === 'max' && (d0 === 'uint8' || d0 === 'int8')) return [castTo(c, pooled(c, castTo(c, x0, 'float32'), poolType), d0)];
     return [pooled(c, x0, poolType)];
@@ -317,6 +318,8 @@ function batchNormTraining(c: ImportCtx, ins: Value[]): Value[] {
 
 const batchNorm: Builder = (c) => {
   if (c.opset < 9 && c.attr.int('spatial', 1) === 0) throw c.refuse('spatial=0 (per-element statistics)');
+  // Before opset 7 is_test=0 (the default) normalizes by the batch's statistics: only inference (is_test=1) maps.
+  if (c.opset < 7 && c.attr.int('is_test', 0) === 0) throw c.refuse('is_test=0 (the batch statistics of opset 6 training) is not supported');
   const ins = [0, 1, 2, 3, 4].map((i) => c.input(i));
   if (c.attr.int('training_mode', 0) === 1) return batchNormTraining(c, ins);
   if (c.outputNames.slice(1).some((s) => s)) throw c.refuse('its running-statistics outputs without training_mode=1 are not supported');
@@ -366,6 +369,9 @@ const layerNorm: Builder = (c) => {
   const r = xs.length;
   const axis = normAxis(c, c.attr.int('axis', -1), r);
   const eps = c.attr.float('epsilon', 1e-5);
+  // The dtype of the mean and inverse deviation: 1 (float32), the default and the one ONNX's reference computes with.
+  const stash = c.attr.int('stash_type', 1);
+  if (stash !== 1) throw c.refuse(`stash_type ${stash} (only 1, float32, is defined by ONNX's reference)`);
   const trailing = xs.slice(axis).map((d, i) => num(c, d, `normalized dimension ${axis + i}`));
   const n = trailing.reduce((p, d) => p * d, 1);
   const vec = (v: Value) => (v.type.shape.length === 1 && v.type.shape[0] === n ? v : c.op('reshape', [v], { shape: [n] }));
@@ -390,6 +396,8 @@ const gemm: Builder = (c) => {
   const [a, b, bias] = [c.input(0), c.input(1), c.optInput(2)];
   const alpha = c.attr.float('alpha', 1);
   const beta = c.attr.float('beta', 1);
+  // Opset 6's broadcast: C broadcast to [M, N] (1) or of that shape already (0); broadcasting C computes both.
+  c.attr.ignore('broadcast');
   const transA = c.attr.int('transA', 0) === 1;
   const transB = c.attr.int('transB', 0) === 1;
   if (a.type.shape.length !== 2 || b.type.shape.length !== 2) throw c.refuse(`inputs of rank ${a.type.shape.length} and ${b.type.shape.length} (Gemm takes matrices)`);

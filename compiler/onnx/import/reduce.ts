@@ -8,7 +8,9 @@
  * and small Det are written out with reductions and products.
  */
 import type { Value } from '../../ir/value.js';
-import { normAxis, type Builder, type ImportCtx } from './context.js';
+import { intLimits, isFloat } from '../../../runtime/dtypes.js';
+import type { HostTensor } from '../../../runtime/tensor.js';
+import { castTo, normAxis, type Builder, type ImportCtx } from './context.js';
 
 /** The axes and keepdims of a reduction node; null axes: all. `noop`: the node is the identity. */
 function reduceArgs(c: ImportCtx, inputFrom: number): { axes: number[] | null; keepdims: boolean; noop: boolean } {
@@ -16,30 +18,49 @@ function reduceArgs(c: ImportCtx, inputFrom: number): { axes: number[] | null; k
   const raw = c.opset < inputFrom ? c.attr.ints('axes') : c.numbers(1, 'axes');
   const keepdims = c.attr.int('keepdims', 1) === 1;
   const empty = !raw || raw.length === 0;
-  const noop = empty && c.attr.int('noop_with_empty_axes', 0) === 1;
+  const noop = c.attr.int('noop_with_empty_axes', 0) === 1 && empty;
   const axes = empty ? null : raw.map((a) => normAxis(c, a, x.type.shape.length));
   return { axes, keepdims, noop };
 }
 
-/** A reduction mapped through `f(x, {axis, keepdims})`. */
-function reduction(inputFrom: number, f: (c: ImportCtx, x: Value, attrs: { axis: number[] | null; keepdims: boolean }) => Value): Builder {
+/**
+ * A reduction mapped through `f(x, {axis, keepdims})`. With `identity`, a reduction over an empty axis (a
+ * reduced axis of static size 0) is ONNX's (opset 18) identity of the reduction: -inf for ReduceMax and
+ * ReduceLogSumExp, +inf for ReduceMin, the dtype's least or greatest integer, false or true for bool. gluonc's
+ * own max and min refuse an empty axis, as numpy does; the importer follows ONNX here.
+ */
+function reduction(inputFrom: number, f: (c: ImportCtx, x: Value, attrs: { axis: number[] | null; keepdims: boolean }) => Value, identity?: 'least' | 'greatest'): Builder {
   return (c) => {
     const x = c.input(0);
     const { axes, keepdims, noop } = reduceArgs(c, inputFrom);
     if (noop) return [x];
     if (x.type.shape.length === 0) return [x];
+    const reduced = axes ?? x.type.shape.map((_d, i) => i);
+    if (identity && reduced.some((a) => x.type.shape[a] === 0)) return [emptyReduction(c, x, { axis: axes, keepdims }, identity)];
     return [f(c, x, { axis: axes, keepdims })];
   };
 }
 
-const simple = (op: string, from = 18): Builder => reduction(from, (c, x, a) => c.op(op, [x], a));
+/** The identity of a max (`least`) or min (`greatest`) in the output's shape: a sum over the empty axes (zeros) plus it. */
+function emptyReduction(c: ImportCtx, x: Value, a: { axis: number[] | null; keepdims: boolean }, identity: 'least' | 'greatest'): Value {
+  const d = x.type.dtype;
+  const least = identity === 'least';
+  if (d === 'bool') return castTo(c, c.op('add', [c.op('sum', [castTo(c, x, 'int32')], a), c.scalar(least ? 0 : 1, 'int32')]), 'bool');
+  const zeros = c.op('sum', [x], a);
+  if (isFloat(d)) return c.op('add', [zeros, c.scalar(least ? -Infinity : Infinity, d)]);
+  const big = d === 'int64' ? (least ? -(2n ** 63n) : 2n ** 63n - 1n) : d === 'uint64' ? (least ? 0n : 2n ** 64n - 1n) : null;
+  const limit = big === null ? c.scalar(intLimits(d)![least ? 0 : 1], d) : c.constant({ dtype: d, shape: [], data: d === 'int64' ? BigInt64Array.of(big) : BigUint64Array.of(big) } as HostTensor);
+  return c.op('add', [zeros, limit]);
+}
+
+const simple = (op: string, from = 18, identity?: 'least' | 'greatest'): Builder => reduction(from, (c, x, a) => c.op(op, [x], a), identity);
 
 const logSumExp: Builder = reduction(18, (c, x, a) => {
   // log(sum(exp(x - m))) + m with m the maximum (stable), m kept with the output's dimensions.
   const m = c.op('max', [x], { axis: a.axis, keepdims: true });
   const s = c.op('log', [c.op('sum', [c.op('exp', [c.op('sub', [x, m])])], a)]);
   return c.op('add', [s, a.keepdims ? m : c.op('max', [x], a)]);
-});
+}, 'least');
 
 function argReduce(op: string): Builder {
   return (c) => {
@@ -64,6 +85,8 @@ const topk: Builder = (c) => {
   const x = c.input(0);
   const axis = normAxis(c, c.attr.int('axis', -1), x.type.shape.length);
   const isAscend = c.attr.int('largest', 1) === 0;
+  // sorted=0 leaves the order unspecified (opset 11+): topk's sorted order is one of them.
+  c.attr.int('sorted', 1);
   // k the axis's own symbolic size (torch's sort of pack_padded_sequence's lengths, topk(lengths, N)): a full sort, topk's k = 0.
   const whole = c.opset >= 10 ? c.symbolicInput(1) : null;
   if (whole && whole.dims.length === 1 && whole.dims[0] === x.type.shape[axis]) return c.ops('topk', [x], { axis, k: 0, retTyp: 'both', isAscend, dtype: 'int64' });
@@ -111,8 +134,8 @@ const det: Builder = (c) => {
 export const REDUCE_IMPORTS: Record<string, Builder> = {
   ReduceSum: simple('sum', 13),
   ReduceMean: simple('mean'),
-  ReduceMax: simple('max'),
-  ReduceMin: simple('min'),
+  ReduceMax: simple('max', 18, 'least'),
+  ReduceMin: simple('min', 18, 'greatest'),
   ReduceProd: simple('prod'),
   ReduceL1: reduction(18, (c, x, a) => c.op('sum', [c.op('abs', [x])], a)),
   ReduceL2: reduction(18, (c, x, a) => c.op('sqrt', [c.op('sum', [c.op('square', [x])], a)])),

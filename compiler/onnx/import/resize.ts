@@ -168,6 +168,10 @@ export const resize: Builder = (c) => {
   if (c.attr.int('antialias', 0) === 1 && mode === 'nearest') throw c.refuse("antialias=1 with mode 'nearest' (ONNX defines it for linear and cubic)");
   const { scales, sizes } = targets(c, x);
   const ctm = c.attr.str('coordinate_transformation_mode', c.opset < 11 ? 'asymmetric' : 'half_pixel');
+  // Where these change the result, the path taken reads them: the cubic kernel's a and exclude_outside (an axis
+  // interpolated: matrix, resizeAxisAtRunTime), extrapolation_value (tf_crop_and_resize), keep_aspect_ratio_policy
+  // (target sizes: targets). Elsewhere (nearest repeats, axes keeping their size, scales given) they cannot.
+  c.attr.ignore('cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'keep_aspect_ratio_policy');
   const nearest = c.attr.str('nearest_mode', c.opset < 11 ? 'floor' : 'round_prefer_floor');
   const halfPixel = ctm === 'half_pixel' || ctm === 'pytorch_half_pixel';
   const repeats = mode === 'nearest' && ((halfPixel && nearest.startsWith('round')) || (ctm === 'asymmetric' && nearest === 'floor'));

@@ -148,6 +148,7 @@ const scatterElements: Builder = (c) => {
   const [data, index, updates] = [c.input(0), c.input(1), c.input(2)];
   if (data.type.shape.length === 1 && index.type.shape.length === 1) {
     // 1-D (torch's inverse permutation: any length): the rows `index` of the data, as `indexAdd` addresses them.
+    normAxis(c, c.attr.int('axis', 0), 1);
     const n = data.type.shape[0]!;
     const at = boundedIndices(c, index, typeof n === 'number' ? n : data);
     const add = (base: Value, upd: Value): Value => c.op('indexAdd', [base, at, upd], { axis: 0, mode: 'wrap' });

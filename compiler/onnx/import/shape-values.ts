@@ -21,6 +21,7 @@ import { dtypeOf, type ImportCtx } from './context.js';
 function castShape(c: ImportCtx): Value[] | null {
   const sym = c.symbolicInput(0, true);
   if (!sym) return null;
+  c.attr.ignore('saturate', 'round_mode');   // float8 targets only (elementwise.ts's Cast)
   const to = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
   if (to === 'int64' || to === 'int32') return [c.shapeValue(sym.dims, sym.rank0)];
   if (to === 'float32' || to === 'float64' || to === 'float16') return [c.shapeValue(sym.dims, sym.rank0, to)];
@@ -61,6 +62,8 @@ function reshapeShape(c: ImportCtx): Value[] | null {
   const sym = c.symbolicInput(0);
   if (!sym) return null;
   const target = c.numbers(1, 'shape')!;
+  // The targets taken below hold no 0 but a list's own length: allowzero changes nothing.
+  c.attr.ignore('allowzero');
   const n = sym.dims.length;
   if (target.length === 0 && n === 1) return [c.shapeValue(sym.dims, true)];
   if (target.length === 1 && (target[0] === -1 || target[0] === n)) return [c.shapeValue(sym.dims)];
@@ -111,6 +114,8 @@ function reduceProdShape(c: ImportCtx): Value[] | null {
   if (!sym || sym.rank0) return null;
   const axes = c.opset < 18 ? c.attr.ints('axes') : c.has(1) ? c.numbers(1, 'axes') : null;
   if (axes && !(axes.length === 1 && (axes[0] === 0 || axes[0] === -1))) return null;
+  // No axes with noop_with_empty_axes: the identity (ReduceProd's own importer).
+  if (!axes?.length && c.attr.int('noop_with_empty_axes', 0) === 1) return null;
   const d = sym.dims.reduce<Dim>((p, q) => (typeof p === 'number' && typeof q === 'number' ? p * q : p === 1 ? q : `(${p}*${q})`), 1);
   return [c.shapeValue([d], c.attr.int('keepdims', 1) === 0)];
 }

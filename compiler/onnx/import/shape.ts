@@ -174,6 +174,9 @@ const unsqueeze: Builder = (c) => {
 const concat: Builder = (c) => {
   const syms = Array.from({ length: c.nInputs }, (_v, i) => c.symbolicInput(i));
   if (syms.some((s) => s)) {
+    // Shape values are 1-D: axis 0 (or -1).
+    const axis = c.attr.int('axis', 0);
+    if (axis !== 0 && axis !== -1) throw c.refuse(`axis ${axis} joining 1-D shapes`);
     const dims: Dim[] = [];
     for (let i = 0; i < c.nInputs; i++) dims.push(...(syms[i]?.dims ?? c.dims(i)!));
     return [c.shapeValue(dims)];

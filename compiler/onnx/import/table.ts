@@ -69,13 +69,25 @@ export function importNode(c: ImportCtx, domain = ''): Value[] {
   if (domain) {
     const d = DOMAIN_IMPORTS[domain]?.[c.opType];
     if (!d) throw new Error(`readModel: ONNX operator '${domain}.${c.opType}' (node '${c.label}') has no gluonc equivalent: ${DOMAIN_IMPORTS[domain] ? `only ${Object.keys(DOMAIN_IMPORTS[domain]!).join(', ')} of its domain are mapped` : 'operators of other domains are not mapped'}`);
-    return d(c);
+    return checkAttributesRead(c, d(c));
   }
   const aware = SHAPE_AWARE[c.opType]?.(c);
-  if (aware) return aware;
+  if (aware) return checkAttributesRead(c, aware);
   const b = IMPORTS[c.opType];
   if (!b) throw c.refuse(NOT_YET[c.opType]);
-  return b(c);
+  return checkAttributesRead(c, b(c));
+}
+
+/**
+ * The one rule for attributes: one the node sets that its builder never read
+ * (an attribute a newer opset added, say SpaceToDepth-28's `mode`) is refused
+ * by name, never dropped, since computing without it may give other numbers.
+ * Builders name the attributes that cannot change their result with `attr.ignore`.
+ */
+export function checkAttributesRead(c: ImportCtx, outs: Value[]): Value[] {
+  const unread = c.attr.unread();
+  if (unread.length) throw c.refuse(`attribute${unread.length > 1 ? 's' : ''} ${unread.map((a) => `'${a}'`).join(', ')} (opset ${c.opset}) not supported: gluonc does not read ${unread.length > 1 ? 'them' : 'it'}, and ignoring ${unread.length > 1 ? 'them' : 'it'} could change the result`);
+  return outs;
 }
 
 /**

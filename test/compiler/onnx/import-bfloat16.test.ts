@@ -5,7 +5,7 @@
  * bfloat16 value (a bfloat16 is the high 16 bits of a float32: 0x3FC0 is
  * 1.5, 0x7F80 +inf, 0x0001 the smallest subnormal 2^-133), and the model
  * computes in float32. A Cast to bfloat16 and a CastLike to a bfloat16
- * value would round to 8 significant bits: refused, naming the node. A
+ * value round to the nearest bfloat16 (gluonc's roundBfloat16), still float32. A
  * string or sequence graph input is an Error naming the input and its type.
  */
 import assert from 'node:assert/strict';
@@ -52,23 +52,45 @@ describe('imported bfloat16 tensors (read as float32)', () => {
     }
   });
 
-  it('refuses a Cast to bfloat16 and a CastLike to a bfloat16 value (rounding), naming the node', () => {
-    const cast = bytesOf([{ opType: 'Cast', input: ['x'], output: ['y'], name: 'tobf16', attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: BF16 }] }], [vi('x', 1, [2])], [vi('y', BF16, [2])]);
-    assert.throws(() => readModel(cast), /ONNX operator 'Cast' \(node 'tobf16'\) has no gluonc equivalent: attribute to: bfloat16 \(gluonc reads a file's bfloat16 tensors as float32 .*no rounding to bfloat16's 8 significant bits\)/);
+  it('rounds a Cast to bfloat16 and a CastLike to a bfloat16 value to the nearest bfloat16 (half to even), eager and hybridized', () => {
+    const TO = onnx.AttributeProto.AttributeType.INT;
+    // 1 + 2^-8: a tie, to the even 1; 1 + 3·2^-8: a tie, to the even 1 + 2^-6; 1 + 2^-8 + 2^-20: past the tie, up;
+    // NaN kept; float32's largest past bfloat16's: infinity; 2^-133 + 2^-140 (a subnormal): 2^-133; -0 kept.
+    const x = [1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -20, NaN, 3.4028234663852886e38, 2 ** -133 + 2 ** -140, -0, -1234.5678];
+    const want = [1, 1 + 2 ** -6, 1 + 2 ** -7, NaN, Infinity, 2 ** -133, -0, -1232];
+    const cast = bytesOf([{ opType: 'Cast', input: ['x'], output: ['y'], name: 'tobf16', attribute: [{ name: 'to', type: TO, i: BF16 }] }], [vi('x', 1, [8])], [vi('y', BF16, [8])]);
     // The like input computed from a bfloat16 input (Relu of it) is bfloat16 too.
     const like = bytesOf(
       [
         { opType: 'Relu', input: ['h'], output: ['r'] },
         { opType: 'CastLike', input: ['x', 'r'], output: ['y'], name: 'like' },
       ],
-      [vi('x', 1, [2]), vi('h', BF16, [2])],
-      [vi('y', BF16, [2])],
+      [vi('x', 1, [8]), vi('h', BF16, [2])],
+      [vi('y', BF16, [8])],
     );
-    assert.throws(() => readModel(like), /ONNX operator 'CastLike' \(node 'like'\) has no gluonc equivalent: a cast like a bfloat16 value/);
-    // Casting a bfloat16 input to float32 needs no rounding: it imports.
-    const up = bytesOf([{ opType: 'Cast', input: ['h'], output: ['y'], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }], [vi('h', BF16, [2])], [vi('y', 1, [2])]);
-    const y = new SymbolBlock(readModel(up).graph).call(new nd.NDArray(tensorFromNumbers('float32', [2], [1.5, -2]))) as nd.NDArray;
-    assert.deepEqual(tensorToNumbers(y._host), [1.5, -2]);
+    const feeds = (n: number) => [new nd.NDArray(tensorFromNumbers('float32', [8], x)), ...(n > 1 ? [new nd.NDArray(tensorFromNumbers('float32', [2], [1.5, -2]))] : [])];
+    for (const [name, bytes, n] of [['Cast', cast, 1], ['CastLike', like, 2]] as const) {
+      for (const hybrid of [false, true]) {
+        const net = new SymbolBlock(readModel(bytes).graph);
+        if (hybrid) net.hybridize();
+        const y = tensorToNumbers((net.call(...feeds(n)) as nd.NDArray)._host);
+        y.forEach((v, i) => assert.ok(Object.is(v, want[i]) || (hybrid && v === want[i]), `${name} ${hybrid ? 'hybridized' : 'eager'} [${i}]: ${v} vs ${want[i]}`));
+      }
+    }
+    // A bfloat16 value cast to float is float: a CastLike to it does not round.
+    const up = bytesOf(
+      [
+        { opType: 'Cast', input: ['h'], output: ['f'], attribute: [{ name: 'to', type: TO, i: 1 }] },
+        { opType: 'CastLike', input: ['x', 'f'], output: ['y'] },
+      ],
+      [vi('x', 1, [8]), vi('h', BF16, [2])],
+      [vi('y', 1, [8])],
+    );
+    const y = new SymbolBlock(readModel(up).graph).call(...feeds(2)) as nd.NDArray;
+    assert.deepEqual(tensorToNumbers(y._host), x.map(Math.fround));
+    // A cast from a dtype float32 does not hold exactly would round twice: refused by name.
+    const wide = bytesOf([{ opType: 'Cast', input: ['x'], output: ['y'], name: 'tobf16', attribute: [{ name: 'to', type: TO, i: BF16 }] }], [vi('x', 11, [2])], [vi('y', BF16, [2])]);
+    assert.throws(() => readModel(wide), /ONNX operator 'Cast' \(node 'tobf16'\) has no gluonc equivalent: a cast from float64 to bfloat16/);
   });
 
   it('names a string or sequence graph input and its type', () => {

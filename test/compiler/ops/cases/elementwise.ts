@@ -87,6 +87,41 @@ export const cases: OpCase[] = [
     samples: [{ inputs: [{ shape: [4], dtype: 'int32', values: [100000, 46341, -3, 2] }, { shape: [4], dtype: 'int32', values: [3, 2, 21, 31] }], label: 'int32 past its range' }],
     ref: 'p = a.astype(np.float64) ** b\nout = np.where((p >= -2.0**31) & (p < 2.0**31), p, -2.0**31).astype(np.int32)',
   },
+  {
+    op: 'fmod',
+    samples: [
+      // Away from the jumps (a / b an integer) so that the gradient check's finite differences see one piece.
+      { inputs: [{ shape: [6], values: [-7.5, 7.5, -2.25, 5.5, 0.75, -0.25] }, { shape: [6], values: [2, -2, 3.5, 1.5, -4, 0.5] }], label: 'mixed signs' },
+      { inputs: [{ shape: [2, 3], dtype: 'float64', values: [-7.3, 7.3, 2.2, 9.1, -0.4, 3.3] }, { shape: [3], dtype: 'float64', values: [3, -3, 0.7] }], label: 'float64, broadcast' },
+      {
+        inputs: [
+          { shape: [12], values: [0, -0, -3, 3, Infinity, -Infinity, 1, NaN, 1, 6, -6, 1e30] },
+          { shape: [12], values: [2, 2, Infinity, -Infinity, 2, 2, 0, 2, NaN, 3, 3, 7] },
+        ],
+        label: 'signed zeros, infinities, zero divisor, NaN, exact multiples, a quotient past 2^53',
+      },
+      // Its NaN also keeps it out of the gradient check (finite differences of 1e17 mean nothing).
+      { inputs: [{ shape: [5], dtype: 'float64', values: [1e17, -1e17, 1e300, 5e-300, NaN] }, { shape: [5], dtype: 'float64', values: [3, 3, 7, 3e-300, 1] }], label: 'float64 quotients past 2^53 (exact remainder), NaN' },
+      { inputs: [{ shape: [4], dtype: 'float16', values: [-7.5, 7.5, 1000, -0.25] }, { shape: [4], dtype: 'float16', values: [2, -2, 3, 0.5] }], label: 'float16' },
+    ],
+    ref: 'np.fmod(a, b)',
+  },
+  {
+    op: 'roundBfloat16',
+    samples: [
+      // Small values: bfloat16's steps (2^-7 relative, about 4e-5 here) are far finer than the gradient check's eps 1e-2,
+      // so its secant sees the staircase's slope 1, the pass-through gradient.
+      { inputs: [{ shape: [3, 4], range: [-0.01, 0.01] }] },
+      { inputs: [{ shape: [2, 3], range: [-0.01, 0.01], symbolic: true }], label: 'symbolic batch' },
+      {
+        // Ties to even (1 + 2^-8 down, 1 + 3·2^-8 up), just past a tie, NaN, infinities, the largest float32 (to inf),
+        // the largest bfloat16, subnormals, signed zero.
+        inputs: [{ shape: [16], values: [1.00390625, 1.01171875, 1.0039063692092896, NaN, Infinity, -Infinity, 3.4028234663852886e38, -3.3961514e38, 3.3895313892515355e38, 1e-40, -9.18355e-41, -0, 0.1, -1234.5678, 300.7, 65537.5] }],
+        label: 'ties, NaN, infinities, overflow, subnormals',
+      },
+    ],
+    ref: 'import ml_dtypes\nout = a.astype(ml_dtypes.bfloat16).astype(np.float32)',
+  },
   { op: 'maximum', samples: [...bin, ints], ref: 'np.maximum(a, b)' },
   { op: 'maximum', samples: [{ inputs: [{ shape: [5], values: [NaN, 1, -Infinity, 0, Infinity] }, { shape: [5], values: [1, NaN, 2, -0, NaN] }], label: 'NaN and infinities' }], ref: 'np.maximum(a, b)' },
   { op: 'minimum', samples: [{ inputs: [{ shape: [5], values: [NaN, 1, -Infinity, 0, Infinity] }, { shape: [5], values: [1, NaN, 2, -0, NaN] }], label: 'NaN and infinities' }], ref: 'np.minimum(a, b)' },
