@@ -30,6 +30,7 @@ import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
 import { QUANTIZED_OPS } from './quantized.js';
+import { NARROW_CAST_OPS } from './narrow-cast.js';
 import { MULTINOMIAL_OPS } from './multinomial.js';
 import { RANDOM_OPS } from './random.js';
 import { REDUCE_OPS } from './reduce.js';
@@ -64,6 +65,7 @@ export const OPS = {
   ...DENSE_OPS,
   ...CONV_OPS,
   ...QUANTIZED_OPS,
+  ...NARROW_CAST_OPS,
   ...POOL_OPS,
   ...UNPOOL_OPS,
   ...ROI_OPS,

@@ -8,7 +8,9 @@
 import { dtypeBytes, isFloat, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
-import { castTo, dtypeOf, isBfloat16, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, markNarrow, narrowOf, type Builder, type ImportCtx } from './context.js';
+import { castImport, castLikeImport, intRange, quantizedFormat, toNarrow } from './narrow.js';
+import { NARROW } from '../../../runtime/narrow.js';
 
 const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
 const unary = (op: string): Builder => (c) => [c.op(op, [c.input(0)])];
@@ -161,8 +163,10 @@ function onAxis(c: ImportCtx, p: Value, x: Value): Value {
  * True when gluonc's `quantizeLinear`/`dequantizeLinear` (ONNX's own operators, which onnxruntime fuses
  * into its 8-bit kernels) take the node: a float32 scale that is a scalar or runs along the axis, no blocks.
  */
-function native(c: ImportCtx, x: Value, scale: Value): boolean {
+function native(c: ImportCtx, x: Value, scale: Value, zp: Value | null): boolean {
   if (scale.type.dtype !== 'float32' || c.attr.int('block_size', 0) > 0) return false;
+  // A zero point shaped otherwise than the scale (ONNX's int4 tests: [1] with a 0-d scale) takes the arithmetic form.
+  if (zp && zp.type.shape.join(',') !== scale.type.shape.join(',')) return false;
   const s = scale.type.shape;
   if (s.length === 0) return true;
   const r = x.type.shape.length;
@@ -173,22 +177,32 @@ function native(c: ImportCtx, x: Value, scale: Value): boolean {
 /** The saturating range of a quantized dtype. */
 const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
 
-/** QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default). */
+/**
+ * QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default),
+ * int4/uint4/int2/uint2 held in int8/uint8; to a float format (float8, float4e2m1) x / scale rounded onto it
+ * (`saturate`; float4e2m1 adds its zero point, float8's is 0), as ONNX's reference op_quantize_linear.py.
+ */
 const quantize: Builder = (c) => {
   const x = c.input(0);
   const d = x.type.dtype;
   const scale = onAxis(c, c.input(1), x);
   const zp = c.optInput(2);
+  const f = quantizedFormat(c, zp);
   // The zero point's dtype, else output_dtype (opset 21), else uint8.
   const code = c.attr.int('output_dtype', 0);
-  const to: DType = zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
-  if (zp && code && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
-  const range = RANGES[to];
-  if (!range) throw c.refuse(`quantizing to ${to} (uint8 and int8 are supported)`);
-  if (d === 'float32' && native(c, x, c.input(1))) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
+  const to: DType = f ? NARROW[f].wide : zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
+  if (zp && code && !f && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
+  if (f && !intRange(f)) {
+    let v = c.op('div', [x, castTo(c, scale, d)]);
+    if (zp && f === 'float4e2m1') v = c.op('add', [v, castTo(c, onAxis(c, zp, x), d)]);
+    return [toNarrow(c, v, f)];
+  }
+  const range = f ? intRange(f) : RANGES[to];
+  if (!range) throw c.refuse(`quantizing to ${to} (uint8, int8, uint4, int4, uint2, int2 and the float8/float4 formats are supported)`);
+  if (!f && d === 'float32' && native(c, x, c.input(1), zp)) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
   let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
   if (zp) q = c.op('add', [q, castTo(c, onAxis(c, zp, x), d)]);
-  return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
+  return [markNarrow(castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to), f)];
 };
 
 /** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point (gluonc's operator for float32, float arithmetic else). */
@@ -211,10 +225,11 @@ const dequantize: Builder = (c) => {
   const scale = c.input(1);
   const zp = c.optInput(2);
   const d = isFloat(scale.type.dtype) ? scale.type.dtype : 'float32';
-  if (d === 'float32' && native(c, x, scale) && !(zp && x.type.dtype === 'int32')) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
+  if (d === 'float32' && native(c, x, scale, zp) && !(zp && x.type.dtype === 'int32') && !isFloat(x.type.dtype)) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
   let v = castTo(c, x, d);
   if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), d)]);
-  return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)])];
+  // The result has the scale's dtype in the file, not x's narrow one.
+  return [markNarrow(c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)]), narrowOf(scale))];
 };
 
 /** The element-wise importers by ONNX operator. */
@@ -353,15 +368,9 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     const [cond, x, y] = [c.input(0), c.input(1), c.input(2)];
     return [c.op('where', [cond, x, castTo(c, y, x.type.dtype)])];
   },
-  Cast: (c) => {
-    const to: DType = dtypeOf(c, c.attr.int('to', 0), 'attribute to');
-    return [castTo(c, c.input(0), to)];
-  },
+  Cast: castImport,
   BitShift: bitShift,
-  CastLike: (c) => {
-    if (isBfloat16(c.input(1))) throw c.refuse('a cast like a bfloat16 value (gluonc reads a file\'s bfloat16 tensors as float32 and computes in float32; it has no rounding to bfloat16\'s 8 significant bits)');
-    return [castTo(c, c.input(0), c.input(1).type.dtype)];
-  },
+  CastLike: castLikeImport,
   Dropout: (c) => {
     if (c.opset >= 12 && c.has(2)) {
       const t = c.numbers(2, 'training_mode');
