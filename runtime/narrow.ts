@@ -30,7 +30,7 @@ interface FloatSpec {
   inf: boolean;
   /** The "fnuz" formats: no -0 (0x80 is their NaN). */
   fnuz: boolean;
-  /** float4e2m1 has no NaN or infinity: it always saturates and takes NaN to -0 as ml_dtypes does. */
+  /** float4e2m1 has no NaN or infinity: it always saturates, and takes NaN to -0 as ml_dtypes does (ml_dtypes: +0 for a NaN with its sign bit set, which a JS number does not carry). */
   noNan?: boolean;
 }
 

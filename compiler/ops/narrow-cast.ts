@@ -130,6 +130,7 @@ export const narrowCast: OpDef<NarrowCastSig, NarrowAttrs> = defineOp<NarrowCast
     c.emit('Cast', [y], { to: c.outTypes[0]!.dtype === 'float32' ? 1 : c.outTypes[0]!.dtype === 'int8' ? 3 : 2 }, c.outputs);
   },
   // PyTorch's Cast to bfloat16/float8 passes the gradient unchanged (the straight-through identity); integer formats have none.
+  straightThrough: "PyTorch's x.to(torch.float8_e4m3fn) (bfloat16, float8_e5m2, float8_e8m0fnu) passes the gradient through unchanged",
   grad: (F, { attrs, inTypes: [x] }, [g]) => [g && isFloat(NARROW[(attrs as NarrowAttrs).format].wide) && isFloat(x!.dtype) ? F.cast(g, x!.dtype) : null],
 });
 
