@@ -8,9 +8,10 @@
  * CPU Cast has no float4e2m1 kernel, wraps int4 after rounding to nearest
  * where ONNX's reference truncates, gives 0 for int2, and Cast to float8e8m0
  * needs opset 24 where gluonc exports 13 to 21), so every format lowers at
- * every opset. Gradient: PyTorch's `x.to(torch.float8_e4m3fn)` (and
- * bfloat16, float8e8m0) passes the gradient through unchanged (ToCopyBackward),
- * and so does this for the float formats; integer results have none.
+ * every opset. Gradient: as PyTorch's `x.to(torch.float8_e4m3fn).float()`
+ * (bfloat16, float8e8m0 too), whose backward casts the gradient to the
+ * narrow dtype and back (ToCopyBackward): the gradient rounded onto the
+ * format, a straight-through estimator; integer results have none.
  */
 import { allocate, isFloat, type DType } from '../../runtime/dtypes.js';
 import { isNarrowFormat, NARROW, NARROW_FORMATS, roundNarrow, type NarrowFormat } from '../../runtime/narrow.js';
@@ -48,10 +49,14 @@ function lowerFloat(c: LowerCtx, x: string, f: NarrowFormat, saturate: boolean):
   let q = e('Mul', e('Round', e('Div', e('Min', a, k(2 * spec.max)), ulp)), ulp);
   const sat = spec.noNan || (f !== 'bfloat16' && saturate);
   q = where(e('Greater', q, k(spec.max)), k(sat ? spec.max : spec.inf ? Infinity : NaN), q);
-  let y = where(e('Less', x, k(0)), e('Neg', q), q);
-  // -0 where the format has it (x·0 keeps x's sign), +0 for the fnuz formats.
-  y = spec.fnuz ? e('Add', y, k(0)) : where(e('Equal', q, k(0)), e('Mul', x, k(0)), y);
-  return where(e('IsNaN', x), k(spec.noNan ? -0 : NaN), y);
+  // NaN stays NaN (float4e2m1, which has none: -0 as ml_dtypes). The sign last, as q·(±1): onnxruntime's Where and
+  // Neg give +0 for -0. Negative x and -0 (1/x < 0) take -q, so -0 where the format has it; fnuz formats have none.
+  const nan = e('IsNaN', x);
+  q = where(nan, k(spec.noNan ? 0 : NaN), q);
+  const neg = spec.fnuz
+    ? e('And', e('Less', x, k(0)), e('Greater', q, k(0)))
+    : e('Or', e('Or', e('Less', x, k(0)), e('Less', e('Div', k(1), x), k(0))), spec.noNan ? nan : e('Less', k(1), k(0)));
+  return e('Mul', q, where(neg, k(-1), k(1)));
 }
 
 /** float8e8m0 as onnx.numpy_helper.to_float8e8m0 on the float32's exponent field E and fraction m. */
@@ -129,9 +134,14 @@ export const narrowCast: OpDef<NarrowCastSig, NarrowAttrs> = defineOp<NarrowCast
     const y = spec.kind === 'int' ? lowerInt(c, x, attrs.format) : spec.kind === 'e8m0' ? lowerE8m0(c, x, attrs.saturate, attrs.roundMode) : lowerFloat(c, x, attrs.format, attrs.saturate);
     c.emit('Cast', [y], { to: c.outTypes[0]!.dtype === 'float32' ? 1 : c.outTypes[0]!.dtype === 'int8' ? 3 : 2 }, c.outputs);
   },
-  // PyTorch's Cast to bfloat16/float8 passes the gradient unchanged (the straight-through identity); integer formats have none.
-  straightThrough: "PyTorch's x.to(torch.float8_e4m3fn) (bfloat16, float8_e5m2, float8_e8m0fnu) passes the gradient through unchanged",
-  grad: (F, { attrs, inTypes: [x] }, [g]) => [g && isFloat(NARROW[(attrs as NarrowAttrs).format].wide) && isFloat(x!.dtype) ? F.cast(g, x!.dtype) : null],
+  // PyTorch's x.to(torch.bfloat16).float() (float8_e4m3fn, ...) passes the gradient through its own cast back: the
+  // gradient rounded onto the format, in the input's dtype (a straight-through estimator); integer formats have none.
+  straightThrough: "as PyTorch's x.to(torch.float8_e4m3fn).float() (bfloat16, float8_e5m2, float8_e8m0fnu): the gradient rounded onto the format and passed through",
+  grad: (F, { attrs, inTypes: [x] }, [g]) => {
+    const a = attrs as NarrowAttrs;
+    if (!g || !isFloat(NARROW[a.format].wide) || !isFloat(x!.dtype)) return [null];
+    return [F.cast(F.narrowCast(g, { format: a.format, saturate: a.saturate, roundMode: a.roundMode }), x!.dtype)];
+  },
 });
 
 /** The narrow-format operator. */
