@@ -108,10 +108,9 @@ const shapeSources = new WeakMap<object, Map<string, { value: Value; axis: numbe
  * runtime/narrow.ts), held in its wide dtype (proto.ts `readDType`): graph
  * inputs and initializers declared so, what gluonc operators compute from
  * them in that wide dtype (ONNX's operators on a narrow dtype keep it), and
- * the results of Cast, CastLike and QuantizeLinear to one. A CastLike to
- * such a value rounds onto its format (`narrowCast`).
- * Known approximation: a Cast from a narrow dtype to its wide one returns
- * the same value, which keeps its mark.
+ * the results of Cast, CastLike and QuantizeLinear to one (a Cast from one
+ * and DequantizeLinear give unmarked values). A CastLike to such a value
+ * rounds onto its format (`narrowCast`).
  */
 const narrow = new WeakMap<Value, NarrowFormat>();
 

@@ -6,6 +6,7 @@
  * and their result is marked with the format (context.ts `markNarrow`), as
  * QuantizeLinear's float formats are.
  */
+import type { DType } from '../../../runtime/dtypes.js';
 import { NARROW, narrowOfOnnx, type NarrowFormat } from '../../../runtime/narrow.js';
 import type { Value } from '../../ir/value.js';
 import { castTo, dtypeOf, markNarrow, narrowOf, type Builder, type ImportCtx } from './context.js';
@@ -17,12 +18,20 @@ export function toNarrow(c: ImportCtx, v: Value, f: NarrowFormat): Value {
   return markNarrow(c.op('narrowCast', [v], { format: f, saturate: c.attr.int('saturate', 1) !== 0, roundMode }), f);
 }
 
-/** Cast: to a narrow dtype, the rounding onto it; else gluonc's cast (a narrow input is already its wide values). */
+/**
+ * A cast to gluonc's `dtype` of its own; from a narrow value (already its wide values) a fresh value without the
+ * mark, even to the wide dtype itself (a cast that simplification removes), so a later CastLike to it does not round.
+ */
+function plainCast(c: ImportCtx, v: Value, dtype: DType): Value {
+  return narrowOf(v) ? markNarrow(c.op('cast', [v], { dtype }), undefined) : castTo(c, v, dtype);
+}
+
+/** Cast: to a narrow dtype, the rounding onto it; else gluonc's cast. */
 export const castImport: Builder = (c) => {
   const code = c.attr.int('to', 0);
   const f = narrowOfOnnx(code);
   if (f) return [toNarrow(c, c.input(0), f)];
-  return [castTo(c, c.input(0), dtypeOf(c, code, 'attribute to'))];
+  return [plainCast(c, c.input(0), dtypeOf(c, code, 'attribute to'))];
 };
 
 /** CastLike: as Cast to the dtype `like` has in the file (a narrow one when `like` is marked). */
@@ -30,7 +39,7 @@ export const castLikeImport: Builder = (c) => {
   const like = c.input(1);
   const f = narrowOf(like);
   if (f) return [toNarrow(c, c.input(0), f)];
-  return [castTo(c, c.input(0), like.type.dtype)];
+  return [plainCast(c, c.input(0), like.type.dtype)];
 };
 
 /** The narrow format QuantizeLinear produces: its zero point's in the file, else output_dtype's; undefined for gluonc's own dtypes. */

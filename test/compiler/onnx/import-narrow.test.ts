@@ -9,7 +9,8 @@
  * its float parameters (the block scales, the bias) get the gradients of the
  * float64 formula and fine-tune, and it exports again to a file
  * onnx.checker accepts and onnxruntime runs alike; Cast and CastLike to
- * float8/float4 round as ONNX's reference does, re-exported too; a narrow
+ * float8/float4 round as ONNX's reference does (and a CastLike to float8
+ * values cast back to float does not), re-exported too; a narrow
  * dtype elsewhere is refused by name.
  */
 import assert from 'node:assert/strict';
@@ -57,14 +58,15 @@ out['int4mm'] = {'x': x.reshape(-1).tolist(), 'y': y.reshape(-1).tolist(), 'gy':
     'dscale': (dW * q).reshape(2, 4, 6).sum(1).reshape(-1).tolist(), 'dbias': gy.sum(0).tolist(), 'scale': scale.reshape(-1).tolist()}
 # Cast to float8e4m3fn (not saturating) and CastLike a float4e2m1 value, as graph outputs of those dtypes.
 xs = np.array([0.3, 464, 470, -1000, 2.5, -0.2, 7, 1e-3], np.float32)
-nodes = [helper.make_node('Cast', ['x'], ['c8'], to=T.FLOAT8E4M3FN, saturate=0), helper.make_node('CastLike', ['x', 'like'], ['c4'])]
+nodes = [helper.make_node('Cast', ['x'], ['c8'], to=T.FLOAT8E4M3FN, saturate=0), helper.make_node('CastLike', ['x', 'like'], ['c4']),
+         helper.make_node('Cast', ['c8'], ['back'], to=T.FLOAT), helper.make_node('CastLike', ['x', 'back'], ['same'])]
 g = helper.make_graph(nodes, 'casts', [helper.make_tensor_value_info('x', T.FLOAT, [8])],
-    [helper.make_tensor_value_info('c8', T.FLOAT8E4M3FN, [8]), helper.make_tensor_value_info('c4', T.FLOAT4E2M1, [8])],
+    [helper.make_tensor_value_info('c8', T.FLOAT8E4M3FN, [8]), helper.make_tensor_value_info('c4', T.FLOAT4E2M1, [8]), helper.make_tensor_value_info('same', T.FLOAT, [8])],
     [helper.make_tensor('like', T.FLOAT4E2M1, [1], [1.5])])
 m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 23)]); m.ir_version = 11
 onnx.checker.check_model(m, full_check=True); onnx.save(m, d + '/casts.onnx')
 r = ReferenceEvaluator(m).run(None, {'x': xs})
-out['casts'] = {'x': xs.tolist(), 'c8': [enc(v) for v in r[0].astype(np.float64)], 'c4': [enc(v) for v in r[1].astype(np.float64)]}
+out['casts'] = {'x': xs.tolist(), 'c8': [enc(v) for v in r[0].astype(np.float64)], 'c4': [enc(v) for v in r[1].astype(np.float64)], 'same': [enc(v) for v in r[2].astype(np.float64)]}
 # Tensors in each storage form.
 ts = [helper.make_tensor('i4odd', T.INT4, [5], [-8, 7, -1, 3, 0]), helper.make_tensor('u2', T.UINT2, [5], [3, 0, 1, 2, 3]),
       helper.make_tensor('i2', T.INT2, [3], [-2, 1, -1]), helper.make_tensor('f8i32', T.FLOAT8E5M2, [3], [0.3, -57344, 1e-5]),
@@ -80,7 +82,7 @@ print(json.dumps(out))
 
 interface Made {
   int4mm: { x: number[]; y: number[]; gy: number[]; dscale: number[]; dbias: number[]; scale: number[] };
-  casts: { x: number[]; c8: (number | string)[]; c4: (number | string)[] };
+  casts: { x: number[]; c8: (number | string)[]; c4: (number | string)[]; same: (number | string)[] };
   tensors: { name: string; bytes: string; raw: boolean; values: (number | string)[] }[];
 }
 
@@ -144,14 +146,15 @@ describe('ONNX files with narrow dtypes (bfloat16, float8, float4, int4, int2: h
 
   it('rounds Cast (float8e4m3fn, saturate 0) and CastLike (float4e2m1) as ONNX\'s reference, eagerly, hybridized and re-exported', async () => {
     const file = join(dir(), 'casts.onnx');
-    const want = [made.casts.c8.map(fromJson), made.casts.c4.map(fromJson)];
+    // 'same': a CastLike to the float8 values cast back to float is a float32 cast, no rounding.
+    const want = [made.casts.c8.map(fromJson), made.casts.c4.map(fromJson), made.casts.same.map(fromJson)];
     const check = (got: number[][], how: string) => got.forEach((g, k) => assert.ok(g.every((v, i) => sameNumber(v, want[k]![i]!)), `${how} output ${k}: [${g}] vs ONNX [${want[k]}]`));
     const x = nd.array(made.casts.x);
     for (const hybrid of [false, true]) {
       const net = gluon.SymbolBlock.imports(file);
       if (hybrid) net.hybridize();
       const ys = net.call(x) as nd.NDArray[];
-      assert.deepEqual(ys.map((y) => y.dtype), ['float32', 'float32'], 'narrow outputs come out in float32');
+      assert.deepEqual(ys.map((y) => y.dtype), ['float32', 'float32', 'float32'], 'narrow outputs come out in float32');
       check(ys.map((y) => tensorToNumbers(y._host)), hybrid ? 'hybridized' : 'eager');
       if (!hybrid) continue;
       const out = join(dir(), 'casts-again.onnx');
