@@ -10,7 +10,7 @@ import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
 import { castTo, dtypeOf, markNarrow, narrowOf, type Builder, type ImportCtx } from './context.js';
 import { castImport, castLikeImport, intRange, quantizedFormat, toNarrow } from './narrow.js';
-import { NARROW } from '../../../runtime/narrow.js';
+import { NARROW, narrowOfOnnx } from '../../../runtime/narrow.js';
 
 const binary = (op: string): Builder => (c) => [c.op(op, [c.input(0), c.input(1)])];
 const unary = (op: string): Builder => (c) => [c.op(op, [c.input(0)])];
@@ -191,6 +191,8 @@ const quantize: Builder = (c) => {
   // The zero point's dtype, else output_dtype (opset 21), else uint8.
   const code = c.attr.int('output_dtype', 0);
   const to: DType = f ? NARROW[f].wide : zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
+  const codeFormat = code ? narrowOfOnnx(code) : undefined;
+  if (zp && code && (f || codeFormat) && f !== codeFormat) throw c.refuse(`output_dtype ${codeFormat ?? code} differs from the zero point's ${f ?? zp.type.dtype}`);
   if (zp && code && !f && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
   if (f && !intRange(f)) {
     let v = c.op('div', [x, castTo(c, scale, d)]);

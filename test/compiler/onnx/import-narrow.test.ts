@@ -77,6 +77,11 @@ out['tensors'] = [{'name': t.name, 'bytes': t.SerializeToString().hex(), 'raw': 
 g = helper.make_graph([helper.make_node('RandomNormal', [], ['r'], shape=[2], dtype=T.FLOAT8E4M3FN)], 'rn', [], [helper.make_tensor_value_info('r', T.FLOAT8E4M3FN, [2])])
 m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 21)]); m.ir_version = 10
 onnx.save(m, d + '/random-f8.onnx')
+# QuantizeLinear whose int4 zero point contradicts output_dtype uint4.
+g = helper.make_graph([helper.make_node('QuantizeLinear', ['x', 's', 'zp'], ['q'], output_dtype=T.UINT4)], 'qm', [helper.make_tensor_value_info('x', T.FLOAT, [2])],
+    [helper.make_tensor_value_info('q', T.UINT4, [2])], [helper.make_tensor('s', T.FLOAT, [], [0.5]), helper.make_tensor('zp', T.INT4, [], [1])])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 21)]); m.ir_version = 10
+onnx.save(m, d + '/quantize-mismatch.onnx')
 print(json.dumps(out))
 `;
 
@@ -167,7 +172,8 @@ describe('ONNX files with narrow dtypes (bfloat16, float8, float4, int4, int2: h
     }
   });
 
-  it('refuses a narrow dtype where gluonc has no rounding onto it, by name', () => {
+  it('refuses a narrow dtype where gluonc has no rounding onto it, and contradicting ones, by name', () => {
+    assert.throws(() => readModel(join(dir(), 'quantize-mismatch.onnx')), /^Error: readModel: .*QuantizeLinear.*output_dtype uint4 differs from the zero point's int4/);
     assert.throws(() => readModel(join(dir(), 'random-f8.onnx')), /^Error: readModel: .*RandomNormal.*attribute dtype: float8e4m3fn is not supported here \(gluonc holds a file's float8e4m3fn values in float32; Cast, CastLike and QuantizeLinear round onto float8e4m3fn\)/);
   });
 });
