@@ -61,27 +61,10 @@ export function onnxDType(d: DType): number {
   return INFO[d].onnx;
 }
 
-/** ONNX's TensorProto.DataType number of bfloat16, which gluonc's ONNX reader reads as float32 (compiler/onnx/proto.ts). */
-export const ONNX_BFLOAT16 = 16;
-
-/** The float32 tensors (their typed arrays' owners) the ONNX reader widened from bfloat16. */
-const widenedBfloat16 = new WeakSet<object>();
-
-/** Marks `t` (a float32 tensor) as a file's bfloat16 tensor read as float32; returns it. */
-export function markBfloat16Tensor<T extends object>(t: T): T {
-  widenedBfloat16.add(t);
-  return t;
-}
-
-/** Whether `t` is a file's bfloat16 tensor read as float32. */
-export function wasBfloat16(t: object): boolean {
-  return widenedBfloat16.has(t);
-}
-
 /** ONNX's names of the TensorProto.DataType numbers gluonc has no dtype for (onnx.proto). */
 const UNSUPPORTED_ONNX: Record<number, string> = {
   0: 'UNDEFINED', 8: 'string', 14: 'complex64', 15: 'complex128', 16: 'bfloat16', 17: 'float8e4m3fn', 18: 'float8e4m3fnuz',
-  19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
+  19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1', 24: 'float8e8m0', 25: 'uint2', 26: 'int2',
 };
 
 /** The dtype of an ONNX TensorProto.DataType number, or an error naming it (`ONNX data type 8 (string) ...`). */

@@ -12,7 +12,7 @@
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
-import { fromOnnxDType, ONNX_BFLOAT16, type DType } from '../../runtime/dtypes.js';
+import { fromOnnxDType, type DType } from '../../runtime/dtypes.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
@@ -267,8 +267,7 @@ class ModelBuilder {
         for (const n of pending) {
           if (!domain) {
             n.outputs.forEach((o, k) => {
-              // A bfloat16 intermediate (roundBfloat16's Cast pair) has no gluonc dtype: left unrecorded.
-              const d = outputDType(n, k, (name) => b.dtypes.get(name), (code) => (code === ONNX_BFLOAT16 ? undefined : fromOnnxDType(code)));
+              const d = outputDType(n, k, (name) => b.dtypes.get(name), fromOnnxDType);
               if (d && o) b.dtypes.set(o, d);
             });
           }

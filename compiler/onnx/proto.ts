@@ -4,7 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { dtypeBytes, fromOnnxDType, markBfloat16Tensor, ONNX_BFLOAT16, onnxDType, viewOf, type DType } from '../../runtime/dtypes.js';
+import { allocate, dtypeBytes, fromOnnxDType, onnxDType, viewOf, type DType } from '../../runtime/dtypes.js';
+import { decodeNarrow, markNarrowTensor, NARROW, narrowOfOnnx, unpackNarrow, type NarrowFormat } from '../../runtime/narrow.js';
 import { sizeOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Shape, TensorType } from '../ir/types.js';
 
@@ -23,19 +24,23 @@ export function tensorProto(name: string, t: HostTensor): OnnxNs.ITensorProto {
 
 /**
  * The dtype an ONNX file's data type number is read as: gluonc's own, and
- * bfloat16 (which gluonc lacks) as float32, which holds every bfloat16
- * value exactly (a torch model in bfloat16 imports and computes in float32).
+ * ONNX's narrow dtypes (which gluonc lacks) as the wider dtype holding each
+ * of their values exactly (runtime/narrow.ts): bfloat16, the float8s,
+ * float4e2m1 and float8e8m0 as float32, int4/int2 as int8, uint4/uint2 as
+ * uint8 (a torch model in bfloat16 imports and computes in float32).
  */
 export function readDType(n: number): DType {
-  return n === ONNX_BFLOAT16 ? 'float32' : fromOnnxDType(n);
+  const f = narrowOfOnnx(n);
+  return f ? NARROW[f].wide : fromOnnxDType(n);
 }
 
 /**
  * The host tensor a TensorProto holds (raw data or the typed fields); a
- * bfloat16 tensor as float32 (its 16 bits the high half of each float32, exact).
+ * narrow dtype's tensor in its wide dtype, decoded exactly (`widenNarrow`).
  */
 export function fromTensorProto(p: OnnxNs.ITensorProto): HostTensor {
-  if (p.dataType === ONNX_BFLOAT16) return widenBfloat16(p);
+  const f = narrowOfOnnx(p.dataType ?? 0);
+  if (f) return widenNarrow(p, f);
   const dtype = fromOnnxDType(p.dataType ?? 0);
   const shape = (p.dims ?? []).map((d) => Number(d));
   const n = sizeOf(shape);
@@ -68,22 +73,27 @@ export function fromTensorProto(p: OnnxNs.ITensorProto): HostTensor {
   return t;
 }
 
-/** A bfloat16 TensorProto (raw little-endian bits, or one value's bits per int32_data entry, as onnx.proto says) as float32. */
-function widenBfloat16(p: OnnxNs.ITensorProto): HostTensor {
+/**
+ * A narrow-dtype TensorProto in its wide dtype, marked with its format: raw little-endian data (bfloat16's
+ * 16-bit words, float8's bytes, 4- and 2-bit values packed low bits first), or int32_data holding one
+ * word/byte per entry as onnx.proto says; each encoding decoded exactly (runtime/narrow.ts).
+ */
+function widenNarrow(p: OnnxNs.ITensorProto, f: NarrowFormat): HostTensor {
   const shape = (p.dims ?? []).map((d) => Number(d));
   const n = sizeOf(shape);
   if (p.dataLocation === 1 || (p.externalData && p.externalData.length)) throw new Error(`tensor '${p.name}' uses external data, which this reader does not load`);
-  let bits: ArrayLike<number>;
+  const what = `tensor '${p.name}'`;
+  let stored: ArrayLike<number>;
   if (p.rawData && p.rawData.length) {
-    if (p.rawData.length !== 2 * n) throw new Error(`tensor '${p.name}' has ${p.rawData.length} bytes of bfloat16 data, expected ${2 * n}`);
-    bits = new Uint16Array(new Uint8Array(p.rawData).buffer, 0, n);
-  } else {
-    bits = p.int32Data ?? [];
-    if (bits.length !== n) throw new Error(`tensor '${p.name}' holds ${bits.length} bfloat16 values, expected ${n}`);
-  }
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((bits[i]! & 0xffff) << 16) >>> 0;
-  return markBfloat16Tensor<HostTensor>({ dtype: 'float32', shape, data: new Float32Array(out.buffer) });
+    const raw = new Uint8Array(p.rawData);
+    if (NARROW[f].bits === 16 && raw.length % 2) throw new Error(`${what} has ${raw.length} bytes of ${f} data, expected ${2 * n}`);
+    stored = NARROW[f].bits === 16 ? new Uint16Array(raw.buffer, 0, raw.length / 2) : raw;
+  } else stored = p.int32Data ?? [];
+  const codes = unpackNarrow(f, stored, n, what);
+  const wide = NARROW[f].wide;
+  const data = allocate(wide, n) as Float32Array | Int8Array | Uint8Array;
+  for (let i = 0; i < n; i++) data[i] = decodeNarrow(f, codes[i]!);
+  return markNarrowTensor<HostTensor>({ dtype: wide, shape, data }, f);
 }
 
 /** A ValueInfoProto for a tensor; symbolic dimensions become dim_params. */

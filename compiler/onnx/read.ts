@@ -16,7 +16,8 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { DTYPES, isFloat, ONNX_BFLOAT16, wasBfloat16 } from '../../runtime/dtypes.js';
+import { DTYPES, isFloat } from '../../runtime/dtypes.js';
+import { narrowOfOnnx, narrowTensorFormat } from '../../runtime/narrow.js';
 import { checkExternal } from '../../runtime/model-file.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { Graph } from '../ir/graph.js';
@@ -32,7 +33,7 @@ import { inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
 import { fromTensorProto, onnx, readDType } from './proto.js';
-import { makeImportCtx, markBfloat16, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
+import { makeImportCtx, markNarrow, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
 import { checkAttributesRead, DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { inlineGraph, mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
@@ -209,7 +210,7 @@ class GraphReader implements ForeignCtx {
       if (this.initializers.has(name)) continue;
       const type = typeOf(vi, this.fail, `graph input '${name}'`, true);
       const v = this.paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
-      if (vi.type?.tensorType?.elemType === ONNX_BFLOAT16) markBfloat16(v);
+      markNarrow(v, narrowOfOnnx(vi.type?.tensorType?.elemType ?? 0));
       this.values.set(name, v);
       if (v.kind === 'input') inputs.push(v);
     }
@@ -249,7 +250,7 @@ class GraphReader implements ForeignCtx {
     const foreignParam = !this.isGluonc && isFloat(data.dtype) && data.shape.length > 0 && !this.exported.has(name);
     const isParam = this.paramNames.has(name) || foreignParam || (this.isGluonc && !this.manifest && !/^const\d+$/.test(name));
     const v = isParam ? Value.param(name, { dtype: data.dtype, shape: data.shape }, data) : Value.constant(data);
-    if (wasBfloat16(data)) markBfloat16(v);
+    markNarrow(v, narrowTensorFormat(data));
     this.values.set(name, v);
     return v;
   }
@@ -542,7 +543,7 @@ function typeOf(vi: OnnxNs.IValueInfoProto, fail: (m: string) => Error, what: st
   if (!tt) {
     const t = vi.type;
     const kind = t?.sequenceType ? 'a sequence' : t?.optionalType ? 'an optional' : t?.mapType ? 'a map' : t?.sparseTensorType ? 'a sparse tensor' : 'no tensor';
-    throw fail(`${what} is ${kind}; gluonc graphs take and give tensors (its dtypes: ${DTYPES.join(', ')}; bfloat16 is read as float32)`);
+    throw fail(`${what} is ${kind}; gluonc graphs take and give tensors (its dtypes: ${DTYPES.join(', ')}; ONNX's narrow dtypes are read as a wider one: bfloat16, float8 and float4 as float32, int4/int2 as int8, uint4/uint2 as uint8)`);
   }
   let dtype;
   try {

@@ -4,7 +4,6 @@
  * test are all generated from it; nothing else lists operators.
  */
 import { BITWISE_OPS } from './bitwise.js';
-import { BFLOAT16_OPS } from './bfloat16.js';
 import { BOX_OPS } from './box-ops.js';
 import { BROADCAST_OPS } from './broadcast.js';
 import { CONV_OPS } from './conv.js';
@@ -34,6 +33,7 @@ import { NORM_OPS } from './norm.js';
 import { PAD_OPS } from './pad.js';
 import { POOL_OPS } from './pool.js';
 import { QUANTIZED_OPS } from './quantized.js';
+import { NARROW_CAST_OPS } from './narrow-cast.js';
 import { MULTINOMIAL_OPS } from './multinomial.js';
 import { RANDOM_OPS } from './random.js';
 import { REDUCE_OPS } from './reduce.js';
@@ -70,6 +70,7 @@ export const OPS = {
   ...CONV_OPS,
   ...DEFORMABLE_CONV_OPS,
   ...QUANTIZED_OPS,
+  ...NARROW_CAST_OPS,
   ...POOL_OPS,
   ...UNPOOL_OPS,
   ...ROI_OPS,
@@ -79,7 +80,6 @@ export const OPS = {
   ...CTC_OPS,
   ...FFT_OPS,
   ...FMOD_OPS,
-  ...BFLOAT16_OPS,
   ...RANDOM_OPS,
   ...MULTINOMIAL_OPS,
   ...NORM_OPS,

@@ -252,6 +252,14 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * forward, so the table's finite-difference check does not apply (heads.ts).
    */
   lossHead?: boolean;
+  /**
+   * Why the gradient rule is a straight-through estimator rather than the
+   * forward's derivative (a rounding, whose derivative is 0 almost
+   * everywhere, passing the gradient on as PyTorch's cast does): the table's
+   * finite-difference check does not apply; the operator's own test checks
+   * the rule against PyTorch.
+   */
+  straightThrough?: string;
   /** A note shown when the operator cannot be differentiated. */
   noGradReason?: string;
   /**

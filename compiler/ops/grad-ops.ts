@@ -16,6 +16,7 @@
  * ```
  */
 import type { DType } from '../../runtime/dtypes.js';
+import type { NarrowFormat } from '../../runtime/narrow.js';
 import type { Dim } from '../ir/types.js';
 import type { SymbolicDim } from './symbolic-dim.js';
 
@@ -76,6 +77,7 @@ export interface GradOps {
   zeros(shape: number | (number | T)[] | T, options?: { dtype?: DType }): T;
   onesLike(data: T): T;
   cast(data: T, dtype: DType | { dtype: DType }): T;
+  narrowCast(data: T, options: { format: NarrowFormat; saturate?: boolean; roundMode?: 'up' | 'down' | 'nearest' }): T;
 
   sum(data: T, axis?: Axis | ReduceOpts, keepdims?: boolean | ReduceOpts, options?: ReduceOpts): T;
   mean(data: T, axis?: Axis | ReduceOpts, keepdims?: boolean | ReduceOpts, options?: ReduceOpts): T;

@@ -12,7 +12,8 @@
  * it is unsupported (`refuse`).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { fromOnnxDType, ONNX_BFLOAT16, wasBfloat16, type DType } from '../../../runtime/dtypes.js';
+import { fromOnnxDType, type DType } from '../../../runtime/dtypes.js';
+import { NARROW, narrowOfOnnx, narrowTensorFormat, type NarrowFormat } from '../../../runtime/narrow.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import type { Attrs } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
@@ -119,30 +120,26 @@ const symbolic = new WeakMap<Value, { dims: Dim[]; rank0: boolean; dtype: DType 
 const shapeSources = new WeakMap<object, Map<string, { value: Value; axis: number }>>();
 
 /**
- * Values that are bfloat16 in the file, read as float32 (proto.ts
- * `readDType`): graph inputs and initializers declared so, and what gluonc
- * operators compute from them in float32. A cast to bfloat16 (Cast, or a
- * CastLike to one of these) rounds to bfloat16's 8 significant bits
- * (gluonc's roundBfloat16), still float32; the operators between casts compute
- * in float32 without rounding each result (the reference rounds each).
+ * Values that have a narrow dtype in the file (bfloat16, float8, int4, ...:
+ * runtime/narrow.ts), held in its wide dtype (proto.ts `readDType`): graph
+ * inputs and initializers declared so, what gluonc operators compute from
+ * them in that wide dtype (ONNX's operators on a narrow dtype keep it), and
+ * the results of Cast, CastLike and QuantizeLinear to one (a Cast from one
+ * and DequantizeLinear give unmarked values). A CastLike to such a value
+ * rounds onto its format (`narrowCast`).
  */
-const bfloat16 = new WeakSet<Value>();
+const narrow = new WeakMap<Value, NarrowFormat>();
 
-/** Marks `v` as a bfloat16 value of the file read as float32; returns it. */
-export function markBfloat16(v: Value): Value {
-  bfloat16.add(v);
+/** Marks `v` as a value of narrow format `f` in the file (undefined: of none); returns it. */
+export function markNarrow(v: Value, f: NarrowFormat | undefined): Value {
+  if (f) narrow.set(v, f);
+  else narrow.delete(v);
   return v;
 }
 
-/** Unmarks `v` (a Cast of a bfloat16 value to float: float in the file); returns it. */
-export function unmarkBfloat16(v: Value): Value {
-  bfloat16.delete(v);
-  return v;
-}
-
-/** Whether `v` is (computed from) a bfloat16 value of the file read as float32. */
-export function isBfloat16(v: Value): boolean {
-  return bfloat16.has(v);
+/** The narrow format `v` has in the file, or undefined. */
+export function narrowOf(v: Value): NarrowFormat | undefined {
+  return narrow.get(v);
 }
 
 /** The dimensions a shape value holds, or undefined for an ordinary value. */
@@ -257,10 +254,11 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
     const v = h.resolve(name, user);
     return v.isConst && v.data ? v.data : null;
   };
-  const constant = (t: HostTensor): Value => (wasBfloat16(t) ? markBfloat16(Value.constant(t)) : Value.constant(t));
-  // float32 results of an operator on a bfloat16 value of the file are bfloat16 in the file too.
+  const constant = (t: HostTensor): Value => markNarrow(Value.constant(t), narrowTensorFormat(t));
+  // Results in the wide dtype of an operator on a narrow value of the file have its format in the file too.
   const spread = (ins: Value[], outs: Value[]): Value[] => {
-    if (ins.some((v) => bfloat16.has(v))) for (const o of outs) if (o.type.dtype === 'float32') bfloat16.add(o);
+    const f = ins.map((v) => narrow.get(v)).find((x) => x !== undefined);
+    if (f) for (const o of outs) if (o.type.dtype === NARROW[f].wide) narrow.set(o, f);
     return outs;
   };
   const shapeValue = (dims: Dim[], rank0 = false, dtype: DType = 'int64'): Value => {
@@ -379,9 +377,10 @@ function dimTensor(
   throw refuse(`'${d}' is no graph input's dimension`);
 }
 
-/** The IR dtype of an ONNX `to`/dtype attribute, or a refusal (bfloat16 too: see `markBfloat16`). */
+/** The IR dtype of an ONNX `to`/dtype attribute, or a refusal (a narrow dtype too: only Cast, CastLike and QuantizeLinear produce one, see `markNarrow`). */
 export function dtypeOf(c: ImportCtx, code: number, what: string): DType {
-  if (code === ONNX_BFLOAT16) throw c.refuse(`${what}: bfloat16 (gluonc reads a file's bfloat16 tensors as float32 and computes in float32; only Cast and CastLike round to bfloat16)`);
+  const f = narrowOfOnnx(code);
+  if (f) throw c.refuse(`${what}: ${f} is not supported here (gluonc holds a file's ${f} values in ${NARROW[f].wide}; Cast, CastLike and QuantizeLinear round onto ${f})`);
   try {
     return fromOnnxDType(code);
   } catch (e) {

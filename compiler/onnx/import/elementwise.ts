@@ -5,10 +5,12 @@
  * ONNX comparisons return bool where gluonc's return the inputs' dtype
  * holding 0/1, so they are followed by a cast to bool.
  */
-import { isFloat, ONNX_BFLOAT16, type DType } from '../../../runtime/dtypes.js';
+import { isFloat, type DType } from '../../../runtime/dtypes.js';
 import type { Value } from '../../ir/value.js';
 import { nextSeed } from '../../ops/rng.js';
-import { castTo, dtypeOf, isBfloat16, markBfloat16, unmarkBfloat16, type Builder, type ImportCtx } from './context.js';
+import { castTo, dtypeOf, markNarrow, narrowOf, type Builder, type ImportCtx } from './context.js';
+import { castImport, castLikeImport, intRange, quantizedFormat, toNarrow } from './narrow.js';
+import { NARROW, narrowOfOnnx } from '../../../runtime/narrow.js';
 
 /**
  * The two operands of a binary operator. Before opset 7 (`broadcast`, `axis`: ONNX's legacy broadcasting) B
@@ -131,19 +133,6 @@ function flooredMod(c: ImportCtx, a: Value, b: Value): Value {
   return c.op('where', [c.op('equal', [r, zero]), signedZero, shifted]);
 }
 
-/** The dtypes whose values float32 holds exactly, so one rounding to bfloat16 from float32 is ONNX's cast. */
-const TO_BFLOAT16_FROM: readonly DType[] = ['float32', 'float16', 'bool', 'int8', 'uint8', 'int16', 'uint16'];
-
-/**
- * A cast to bfloat16 (Cast to=BFLOAT16, CastLike to a bfloat16 value): the value rounded to the nearest
- * bfloat16 (half to even, NaN kept; gluonc's roundBfloat16), held in float32 and marked bfloat16.
- */
-function toBfloat16(c: ImportCtx, x: Value): Value {
-  const d = x.type.dtype;
-  if (!TO_BFLOAT16_FROM.includes(d)) throw c.refuse(`a cast from ${d} to bfloat16 (through float32 it would be rounded twice; from ${TO_BFLOAT16_FROM.join(', ')} it is mapped)`);
-  return markBfloat16(c.op('roundBfloat16', [castTo(c, x, 'float32')]));
-}
-
 /**
  * BitShift as gluonc's leftShift/rightShift: numpy's and ONNX opset 28's rule (signed right shifts are
  * arithmetic; an amount below 0 or at least the width gives the sign fill, -1 or 0), which the unsigned
@@ -215,8 +204,10 @@ function onAxis(c: ImportCtx, p: Value, x: Value): Value {
  * True when gluonc's `quantizeLinear`/`dequantizeLinear` (ONNX's own operators, which onnxruntime fuses
  * into its 8-bit kernels) take the node: a float32 scale that is a scalar or runs along the axis, no blocks.
  */
-function native(c: ImportCtx, x: Value, scale: Value): boolean {
+function native(c: ImportCtx, x: Value, scale: Value, zp: Value | null): boolean {
   if (scale.type.dtype !== 'float32' || c.attr.int('block_size', 0) > 0) return false;
+  // A zero point shaped otherwise than the scale (ONNX's int4 tests: [1] with a 0-d scale) takes the arithmetic form.
+  if (zp && zp.type.shape.join(',') !== scale.type.shape.join(',')) return false;
   const s = scale.type.shape;
   if (s.length === 0) return true;
   const r = x.type.shape.length;
@@ -229,22 +220,34 @@ const RANGES: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8
 /** The quantized dtypes gluonc's `quantizeLinear`/`dequantizeLinear` take (the 16-bit ones go the arithmetic way). */
 const NATIVE_Q: readonly DType[] = ['uint8', 'int8'];
 
-/** QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default). */
+/**
+ * QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) in the zero point's dtype (uint8 by default),
+ * int4/uint4/int2/uint2 held in int8/uint8; to a float format (float8, float4e2m1) x / scale rounded onto it
+ * (`saturate`; float4e2m1 adds its zero point, float8's is 0), as ONNX's reference op_quantize_linear.py.
+ */
 const quantize: Builder = (c) => {
   const x = c.input(0);
   const d = x.type.dtype;
   const scale = onAxis(c, c.input(1), x);
   const zp = c.optInput(2);
+  const f = quantizedFormat(c, zp);
   // The zero point's dtype, else output_dtype (opset 21), else uint8.
   const code = c.attr.int('output_dtype', 0);
-  const to: DType = zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
-  if (zp && code && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
-  const range = RANGES[to];
-  if (!range) throw c.refuse(`quantizing to ${to} (uint8, int8, uint16 and int16 are supported)`);
-  if (d === 'float32' && NATIVE_Q.includes(to) && native(c, x, c.input(1))) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
+  const to: DType = f ? NARROW[f].wide : zp?.type.dtype ?? (code ? dtypeOf(c, code, 'attribute output_dtype') : 'uint8');
+  const codeFormat = code ? narrowOfOnnx(code) : undefined;
+  if (zp && code && (f || codeFormat) && f !== codeFormat) throw c.refuse(`output_dtype ${codeFormat ?? code} differs from the zero point's ${f ?? zp.type.dtype}`);
+  if (zp && code && !f && dtypeOf(c, code, 'attribute output_dtype') !== zp.type.dtype) throw c.refuse(`output_dtype ${dtypeOf(c, code, 'attribute output_dtype')} differs from the zero point's ${zp.type.dtype}`);
+  if (f && !intRange(f)) {
+    let v = c.op('div', [x, castTo(c, scale, d)]);
+    if (zp && f === 'float4e2m1') v = c.op('add', [v, castTo(c, onAxis(c, zp, x), d)]);
+    return [toNarrow(c, v, f)];
+  }
+  const range = f ? intRange(f) : RANGES[to];
+  if (!range) throw c.refuse(`quantizing to ${to} (uint8, int8, uint16, int16, uint4, int4, uint2, int2 and the float8/float4 formats are supported)`);
+  if (!f && d === 'float32' && NATIVE_Q.includes(to) && native(c, x, c.input(1), zp)) return [c.op('quantizeLinear', [x, c.input(1), ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1), dtype: to })];
   let q = roundEven(c, c.op('div', [x, castTo(c, scale, d)]), d);
   if (zp) q = c.op('add', [q, castTo(c, onAxis(c, zp, x), d)]);
-  return [castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to)];
+  return [markNarrow(castTo(c, c.op('clip', [q], { aMin: range[0], aMax: range[1] }), to), f)];
 };
 
 /** DynamicQuantizeLinear: uint8 quantization over the data's range (including 0); y, its scale and zero point (gluonc's operator for float32, float arithmetic else). */
@@ -267,10 +270,11 @@ const dequantize: Builder = (c) => {
   const scale = c.input(1);
   const zp = c.optInput(2);
   const d = isFloat(scale.type.dtype) ? scale.type.dtype : 'float32';
-  if (d === 'float32' && native(c, x, scale) && (NATIVE_Q.includes(x.type.dtype) || (!zp && x.type.dtype === 'int32'))) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
+  if (d === 'float32' && native(c, x, scale, zp) && (NATIVE_Q.includes(x.type.dtype) || (!zp && x.type.dtype === 'int32'))) return [c.op('dequantizeLinear', [x, scale, ...(zp ? [zp] : [])], { axis: c.attr.int('axis', 1) })];
   let v = castTo(c, x, d);
   if (zp) v = c.op('sub', [v, castTo(c, onAxis(c, zp, x), d)]);
-  return [c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)])];
+  // The result has the scale's dtype in the file, not x's narrow one.
+  return [markNarrow(c.op('mul', [v, castTo(c, onAxis(c, scale, x), d)]), narrowOf(scale))];
 };
 
 /** The element-wise importers by ONNX operator. */
@@ -412,27 +416,13 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
     const [cond, x, y] = [c.input(0), c.input(1), c.input(2)];
     return [c.op('where', [cond, x, castTo(c, y, x.type.dtype)])];
   },
-  Cast: (c) => {
-    // saturate (opset 19) and round_mode (opset 25) apply only to float8 targets, which dtypeOf refuses.
-    c.attr.ignore('saturate', 'round_mode');
-    const code = c.attr.int('to', 0);
-    if (code === ONNX_BFLOAT16) return [toBfloat16(c, c.input(0))];
-    const to: DType = dtypeOf(c, code, 'attribute to');
-    const x = c.input(0);
-    // A bfloat16 value cast to float is float in the file: a value of its own, unmarked (a CastLike to it casts to float).
-    if (to === 'float32' && isBfloat16(x)) return [unmarkBfloat16(c.op('cast', [x], { dtype: 'float32' }))];
-    return [castTo(c, x, to)];
-  },
+  Cast: castImport,
   BitShift: bitShift,
   BitwiseAnd: bitwise('bitwiseAnd'),
   BitwiseOr: bitwise('bitwiseOr'),
   BitwiseXor: bitwise('bitwiseXor'),
   BitwiseNot: bitwise('bitwiseNot'),
-  CastLike: (c) => {
-    c.attr.ignore('saturate', 'round_mode');   // float8 targets only (see Cast)
-    if (isBfloat16(c.input(1))) return [toBfloat16(c, c.input(0))];
-    return [castTo(c, c.input(0), c.input(1).type.dtype)];
-  },
+  CastLike: castLikeImport,
   Dropout: (c) => {
     if (c.opset >= 12 && c.has(2)) {
       const t = c.numbers(2, 'training_mode');

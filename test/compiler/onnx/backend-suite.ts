@@ -72,9 +72,11 @@ function withConstantInputs(bytes: Uint8Array, fixed: Map<string, Uint8Array>): 
 const UPSTREAM_FIXES: Record<string, (m: OnnxNs.ModelProto, data: string) => void> = {
   test_adam_multiple: (m) => void m.graph!.node![0]!.attribute!.push({ name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: 0.01 }),
   // ONNX 1.12's bfloat16 CastLike cases declare `like` as [3, 4] while their data holds one value ([1], as every
-  // other CastLike case declares it); 1.23's declare [0] and hold [0]: `like` is declared as its data is.
+  // other CastLike case declares it); 1.23's declare as their data is: `like` is declared as its data is.
   test_castlike_BFLOAT16_to_FLOAT: declareAsData(1),
   test_castlike_BFLOAT16_to_FLOAT_expanded: declareAsData(1),
+  test_castlike_FLOAT_to_BFLOAT16: declareAsData(1),
+  test_castlike_FLOAT_to_BFLOAT16_expanded: declareAsData(1),
 };
 
 /** A fix that declares graph input `k`'s shape as the first data set's tensor has it. */
@@ -164,14 +166,14 @@ export function runBackendCase(dir: string): CaseResult & { constantInputs: stri
     }
   }
   const constantInputs = [...fixed.keys()];
-  // ONNX 1.12's data stores a bfloat16 input as its uint16 bits; the imported input is float32 (bfloat16 read as float32).
-  const bf16Bits = (t: HostTensor, i: number): HostTensor =>
-    declaredVi[i]?.type?.tensorType?.elemType === 16 && t.dtype === 'uint16' ? { dtype: 'float32', shape: t.shape, data: new Float32Array(Uint32Array.from(t.data as Uint16Array, (b) => b * 65536).buffer) } : t;
-  const inputs = inputFiles.flatMap((f, i) => (fixed.has(declared[i]!) ? [] : [bf16Bits(readTensor(join(data, f)), i)]));
-  const outputs = numbered(files, 'output').map((f) => readTensor(join(data, f)));
+  // ONNX 1.12's data stores a bfloat16 input or output as its uint16 bits; gluonc holds bfloat16 in float32.
+  const bf16Bits = (t: HostTensor, vi: OnnxNs.IValueInfoProto | undefined): HostTensor =>
+    vi?.type?.tensorType?.elemType === 16 && t.dtype === 'uint16' ? { dtype: 'float32', shape: t.shape, data: new Float32Array(Uint32Array.from(t.data as Uint16Array, (b) => b * 65536).buffer) } : t;
+  const inputs = inputFiles.flatMap((f, i) => (fixed.has(declared[i]!) ? [] : [bf16Bits(readTensor(join(data, f)), declaredVi[i])]));
+  const declaredOut = onnx.ModelProto.decode(modelBytes).graph?.output ?? [];
+  const outputs = numbered(files, 'output').map((f, k) => bf16Bits(readTensor(join(data, f)), declaredOut[k]));
   const names = graph.inputs.map((v) => v.name);
   const shapeOnly = isRandom(graph);
-  const declaredOut = onnx.ModelProto.decode(modelBytes).graph?.output ?? [];
   const rtol = (k: number): number => DTYPE_RTOL[declaredOut[k]?.type?.tensorType?.elemType ?? 0] ?? 1e-3;
   const atol = CASE_ATOL[basename(dir)] ?? 1e-7;
   if (inputs.length < names.length) return { status: 'error', message: `${inputs.length} inputs for ${names.length} graph inputs`, constantInputs };

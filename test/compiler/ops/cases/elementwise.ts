@@ -106,22 +106,6 @@ export const cases: OpCase[] = [
     ],
     ref: 'np.fmod(a, b)',
   },
-  {
-    op: 'roundBfloat16',
-    samples: [
-      // Small values: bfloat16's steps (2^-7 relative, about 4e-5 here) are far finer than the gradient check's eps 1e-2,
-      // so its secant sees the staircase's slope 1, the pass-through gradient.
-      { inputs: [{ shape: [3, 4], range: [-0.01, 0.01] }] },
-      { inputs: [{ shape: [2, 3], range: [-0.01, 0.01], symbolic: true }], label: 'symbolic batch' },
-      {
-        // Ties to even (1 + 2^-8 down, 1 + 3·2^-8 up), just past a tie, NaN, infinities, the largest float32 (to inf),
-        // the largest bfloat16, subnormals, signed zero.
-        inputs: [{ shape: [16], values: [1.00390625, 1.01171875, 1.0039063692092896, NaN, Infinity, -Infinity, 3.4028234663852886e38, -3.3961514e38, 3.3895313892515355e38, 1e-40, -9.18355e-41, -0, 0.1, -1234.5678, 300.7, 65537.5] }],
-        label: 'ties, NaN, infinities, overflow, subnormals',
-      },
-    ],
-    ref: 'import ml_dtypes\nout = a.astype(ml_dtypes.bfloat16).astype(np.float32)',
-  },
   { op: 'maximum', samples: [...bin, ints], ref: 'np.maximum(a, b)' },
   { op: 'maximum', samples: [{ inputs: [{ shape: [5], values: [NaN, 1, -Infinity, 0, Infinity] }, { shape: [5], values: [1, NaN, 2, -0, NaN] }], label: 'NaN and infinities' }], ref: 'np.maximum(a, b)' },
   { op: 'minimum', samples: [{ inputs: [{ shape: [5], values: [NaN, 1, -Infinity, 0, Infinity] }, { shape: [5], values: [1, NaN, 2, -0, NaN] }], label: 'NaN and infinities' }], ref: 'np.minimum(a, b)' },

@@ -10,6 +10,7 @@ import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as dataDependent } from './data-dependent.js';
 import { cases as quantized } from './quantized.js';
+import { cases as narrow } from './narrow.js';
 import { cases as random } from './random.js';
 import { cases as unpool } from './unpool.js';
 import { cases as roi } from './roi.js';
@@ -24,4 +25,4 @@ import { cases as multibox } from './multibox.js';
 import { cases as ctc } from './ctc.js';
 import { cases as deformableConv } from './deformable-conv.js';
 
-export const CASES: OpCase[] = [...elementwise, ...bitwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...bitwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...narrow, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
