@@ -185,7 +185,11 @@ export function roundEven(c: ImportCtx, x: Value, d: DType): Value {
 
 /** A per-axis quantization parameter (scale or zero point) shaped to broadcast on `axis` of `x`. */
 function onAxis(c: ImportCtx, p: Value, x: Value): Value {
-  if (p.type.shape.length === 0) return p;
+  // A 0-d scale or zero point is per-tensor: `axis` and `block_size` do not change the result.
+  if (p.type.shape.length === 0) {
+    c.attr.ignore('axis', 'block_size');
+    return p;
+  }
   const r = x.type.shape.length;
   let axis = c.attr.int('axis', 1);
   if (axis < 0) axis += r;
