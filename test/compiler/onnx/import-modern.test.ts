@@ -8,16 +8,12 @@
  * 4-d and 3-d inputs, positions gathered from the caches. Skipped, with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { nd } from 'gluonc';
-import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readModel } from '../../../compiler/onnx/index.js';
-import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
 import { foreignModel } from './foreign-model.js';
+import { eachReferenceCase } from './reference-cases.js';
 
 const SCRIPT = String.raw`
 import sys, os, json, numpy as np, onnx
@@ -67,25 +63,11 @@ describe("imported RMSNormalization, Swish, CenterCropPad, AffineGrid, RotaryEmb
   const fx = pythonFixtures('modern', ['onnx'], SCRIPT);
 
   it('every case, eager and hybridized', () => {
-    const cases = readdirSync(fx.dir).sort();
-    assert.equal(cases.length, 16);
-    for (const k of cases) {
-      const inputs = readdirSync(join(fx.dir, k))
-        .filter((f) => /^in\d+\.npy$/.test(f))
-        .sort()
-        .map((f) => new nd.NDArray(readNpy(join(fx.dir, k, f))));
-      const want = readNpy(join(fx.dir, k, 'y.npy'));
-      for (const hybrid of [false, true]) {
-        const net = SymbolBlock.imports(join(fx.dir, k, 'model.onnx'));
-        if (hybrid) net.hybridize();
-        const y = (net.call(...inputs) as nd.NDArray)._host;
-        const what = `${k} ${hybrid ? 'hybridized' : 'eager'}`;
-        assert.equal(y.dtype, want.dtype, what);
-        assert.deepEqual(y.shape, want.shape, what);
-        const tol = want.dtype === 'float16' ? 2e-3 : 1e-5;
-        assertClose(tensorToNumbers(y), tensorToNumbers(want), what, tol, tol);
-      }
-    }
+    const n = eachReferenceCase(fx.dir, (what, y, want) => {
+      const tol = want.dtype === 'float16' ? 2e-3 : 1e-5;
+      assertClose(tensorToNumbers(y), tensorToNumbers(want), what, tol, tol);
+    });
+    assert.equal(n, 16);
   });
 
   it('refuses what it cannot map by name', () => {

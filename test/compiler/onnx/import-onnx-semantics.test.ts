@@ -10,7 +10,6 @@
  * Skipped, with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { nd } from 'gluonc';
@@ -21,6 +20,7 @@ import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
 import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { foreignModel } from './foreign-model.js';
+import { caseInputs, eachReferenceCase } from './reference-cases.js';
 import { int, str } from './ort-compare.js';
 
 const SCRIPT = String.raw`
@@ -100,29 +100,15 @@ describe("imported SpaceToDepth (opset 28), Mod's edges, empty reductions, 16-bi
   const fx = pythonFixtures('onnx-semantics', ['onnx'], SCRIPT);
 
   it('every case, eager and hybridized (NaN where the reference has NaN, signed zeros as the reference)', () => {
-    const cases = readdirSync(fx.dir).sort();
-    assert.equal(cases.length, 5 + 10 + 9 + 10 + 5 + 2 + 2 + 1);
-    for (const k of cases) {
-      const inputs = readdirSync(join(fx.dir, k))
-        .filter((f) => /^in\d+\.npy$/.test(f))
-        .sort()
-        .map((f) => new nd.NDArray(readNpy(join(fx.dir, k, f))));
-      const want = readNpy(join(fx.dir, k, 'y.npy'));
-      for (const hybrid of [false, true]) {
-        const net = SymbolBlock.imports(join(fx.dir, k, 'model.onnx'));
-        if (hybrid) net.hybridize();
-        const y = (net.call(...inputs) as nd.NDArray)._host;
-        const what = `${k} ${hybrid ? 'hybridized' : 'eager'}`;
-        assert.equal(y.dtype, want.dtype, what);
-        assert.deepEqual(y.shape, want.shape, what);
-        const [got, ref] = [tensorToNumbers(y), tensorToNumbers(want)];
-        // Exact: every case is exact in its dtype (a permutation, an exact remainder, an identity); NaN equals NaN.
-        // Eagerly Object.is tells -0 from 0 too; compiled, onnxruntime 1.30's Where returns +0 where it picks a -0 of its
-        // second input (measured), so a zero's sign is not checked there.
-        const same = (v: number, r: number) => (hybrid ? v === r || (Number.isNaN(v) && Number.isNaN(r)) : Object.is(v, r));
-        got.forEach((v, i) => assert.ok(same(v, ref[i]!), `${what}[${i}]: ${Object.is(v, -0) ? '-0' : v} vs ONNX's reference ${Object.is(ref[i], -0) ? '-0' : ref[i]}`));
-      }
-    }
+    const n = eachReferenceCase(fx.dir, (what, y, want, hybrid) => {
+      const [got, ref] = [tensorToNumbers(y), tensorToNumbers(want)];
+      // Exact: every case is exact in its dtype (a permutation, an exact remainder, an identity); NaN equals NaN.
+      // Eagerly Object.is tells -0 from 0 too; compiled, onnxruntime 1.30's Where returns +0 where it picks a -0 of its
+      // second input (measured), so a zero's sign is not checked there.
+      const same = (v: number, r: number) => (hybrid ? v === r || (Number.isNaN(v) && Number.isNaN(r)) : Object.is(v, r));
+      got.forEach((v, i) => assert.ok(same(v, ref[i]!), `${what}[${i}]: ${Object.is(v, -0) ? '-0' : v} vs ONNX's reference ${Object.is(ref[i], -0) ? '-0' : ref[i]}`));
+    });
+    assert.equal(n, 5 + 10 + 9 + 10 + 5 + 2 + 2 + 1);
   });
 
   it("exports again: the hybridized block's file passes onnx.checker and onnxruntime gives the same outputs", async () => {
@@ -131,7 +117,7 @@ describe("imported SpaceToDepth (opset 28), Mod's edges, empty reductions, 16-bi
     const runs: [string, nd.NDArray[], number[]][] = [];
     for (const k of picked) {
       const dir = join(fx.dir, k);
-      const inputs = readdirSync(dir).filter((f) => /^in\d+\.npy$/.test(f)).sort().map((f) => new nd.NDArray(readNpy(join(dir, f))));
+      const inputs = caseInputs(dir);
       const net = SymbolBlock.imports(join(dir, 'model.onnx'));
       net.hybridize();
       net.call(...inputs);
