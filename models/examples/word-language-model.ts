@@ -162,8 +162,6 @@ export function train(o: WordLanguageModelOptions = {}): { model: RNNModel; valL
   };
   const log = o.log ?? ((m: string) => console.log(m));
   random.seed(o.seed ?? 1);
-  const tmp = o.save ? undefined : mkdtempSync(join(tmpdir(), 'gluonc-wlm-'));
-  const save = o.save ?? join(tmp!, 'model.params');
 
   const sentences = o.sentences ?? 64;
   const train = corpus(sentences);
@@ -195,6 +193,9 @@ export function train(o: WordLanguageModelOptions = {}): { model: RNNModel; valL
   };
 
   const valLosses: number[] = [];
+  // Made here, after everything that can throw on bad options, and removed in the finally below.
+  const tmp = o.save ? undefined : mkdtempSync(join(tmpdir(), 'gluonc-wlm-'));
+  const save = o.save ?? join(tmp!, 'model.params');
   try {
     let bestVal = Infinity;
     for (let epoch = 0; epoch < args.epochs; epoch++) {
