@@ -124,14 +124,13 @@ export function largestBelow(x: number, dtype: DType): number {
   const v = f32 ? Math.fround(x) : x;
   if (v < x) return v; // x is no float32 and rounded down: the nearest below it
   if (v === 0) return f32 ? -(2 ** -149) : -Number.MIN_VALUE;
-  const buf = new Float64Array([v]);
-  const bits = new BigInt64Array(buf.buffer);
+  // One step down the magnitude's bit pattern for a positive value, up for a negative one.
   if (f32) {
     const f = new Float32Array([v]);
-    const b = new Int32Array(f.buffer);
-    b[0] = v > 0 ? b[0]! - 1 : b[0]! + 1;
+    new Int32Array(f.buffer)[0]! += v > 0 ? -1 : 1;
     return f[0]!;
   }
-  bits[0] = v > 0 ? bits[0]! - 1n : bits[0]! + 1n;
-  return buf[0]!;
+  const d = new Float64Array([v]);
+  new BigInt64Array(d.buffer)[0]! += v > 0 ? -1n : 1n;
+  return d[0]!;
 }
