@@ -6,9 +6,32 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Tensor as OrtTensor } from 'onnxruntime-common';
+import { isMainThread } from 'node:worker_threads';
 import { raiseMallocThresholds } from './malloc-thresholds.js';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * onnxruntime 1.29+ builds in Microsoft's 1DS telemetry on Linux too: from
+ * the first session of a process it keeps a device id and an event database
+ * under ~/.cache/Microsoft/DeveloperTools/.onnxruntime, runs one more thread
+ * (which tries to upload them), and leaves an empty `mat-debug-<pid>.log` in
+ * the temp folder of every process (thousands a day under a test suite).
+ * Measured on onnxruntime-node 1.30 (2026-12-07): the MLP's 300-step memory
+ * child peaked 3-6 MiB lower without it (3 pairs, alternating), and the
+ * first session was created a few ms sooner. gluonc turns it off unless the
+ * user has set `ORT_DISABLE_TELEMETRY` (onnxruntime's own switch; `0`
+ * keeps it on). onnxruntime reads the variable from the process environment
+ * when it creates its environment, so the main thread sets it when this
+ * module loads: a worker's `process.env` is a copy that native code never
+ * sees, and workers are started by code that imported this module first.
+ *
+ * ```ts
+ * telemetryDisabledByGluonc; // true when gluonc set ORT_DISABLE_TELEMETRY=1
+ * ```
+ */
+export const telemetryDisabledByGluonc: boolean = isMainThread && process.env['ORT_DISABLE_TELEMETRY'] === undefined;
+if (telemetryDisabledByGluonc) process.env['ORT_DISABLE_TELEMETRY'] = '1';
 
 /** Metadata of one session input or output as the binding reports it. */
 export interface BindingValueMetadata {
