@@ -42,7 +42,6 @@ export interface ControlCtx {
  * ```
  */
 export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
-  if (!ctx.has(0)) throw ctx.refuse('it has no condition input');
   if (!ctx.data(0)) return selectBranches(n, label, ctx, c, read);
   const flag = known(ctx, 0, 0, 'its condition');
   const which = flag ? 'then_branch' : 'else_branch';

@@ -29,12 +29,13 @@ import { verifyGraph } from '../ir/verify.js';
 import { withDefaults } from '../ops/call.js';
 import { attrReviver } from './emit.js';
 import { withScope } from '../ops/errors.js';
-import { inferOp } from '../ops/infer.js';
+import { checkInputCount, inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
 import { fromTensorProto, onnx, readDType } from './proto.js';
 import { makeImportCtx, markNarrow, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
 import { checkAttributesRead, DOMAIN_IMPORTS, importNode } from './import/table.js';
+import { checkSignature } from './import/schemas.js';
 import { inlineGraph, mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
 
@@ -278,7 +279,7 @@ class GraphReader implements ForeignCtx {
     let outTypes: TensorType[];
     try {
       if (normalize) ({ attrs: a, outTypes } = inferOp(def, types, withDefaults(def, attrs)));
-      else outTypes = withScope(scope, () => def.infer(types, attrs as never));
+      else outTypes = withScope(scope, () => (checkInputCount(def, types), def.infer(types, attrs as never)));
     } catch (e) {
       throw this.fail(`${user} (${op}): ${(e as Error).message}`);
     }
@@ -465,6 +466,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   const opType = n.opType ?? '';
   const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
   if (!domain && opset === 0) throw new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent: the model imports no default ONNX opset`);
+  checkSignature(opType, domain, opset, n.input ?? [], n.output ?? [], label);
   const user = `node '${label}'`;
   const ctx = makeImportCtx(n, label, opset, hooksOf(c, opset));
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);

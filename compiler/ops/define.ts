@@ -302,7 +302,8 @@ export function defineOp<S, A extends Attrs = Attrs>(
     positional: spec.positional ?? [],
     variadic,
     minInputs: variadic ? Math.max(required, 1) : required,
-    maxInputs: variadic ? Infinity : spec.inputs.length,
+    // Dimension attributes held as tensors (shapeArgs) add one input per symbolic size, after the tensor inputs.
+    maxInputs: variadic || spec.shapeArgs?.length ? Infinity : spec.inputs.length,
   } as OpDef<S, A>;
 }
 

@@ -6,6 +6,25 @@
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import type { OpDef } from './define.js';
+import { OpError } from './errors.js';
+
+/**
+ * The number of tensor inputs against the operator's (`OpSpec.inputs`: its
+ * required ones at least, all of them at most), so a node built by any path
+ * (the ONNX reader, a pass, a gluonc file's record) never reaches a type
+ * rule that reads an input it was not given.
+ *
+ * ```ts
+ * checkInputCount(getOp('add'), [{ dtype: 'float32', shape: [2] }]); // throws OpError: add takes 2 inputs (lhs, rhs), got 1
+ * ```
+ */
+export function checkInputCount(def: OpDef, types: readonly TensorType[]): void {
+  const n = types.length;
+  if (n >= def.minInputs && n <= def.maxInputs) return;
+  const names = def.inputs.join(', ');
+  const want = def.variadic ? `at least ${def.minInputs}` : def.minInputs === def.maxInputs ? `${def.minInputs}` : `${def.minInputs} to ${def.maxInputs}`;
+  throw new OpError(def.name, `takes ${want} input${/(^| )1$/.test(want) ? '' : 's'} (${names}), got ${n}`, [...types]);
+}
 
 /**
  * The type rule's output types for concrete inputs, with attributes normalized.
@@ -15,6 +34,7 @@ import type { OpDef } from './define.js';
  * ```
  */
 export function inferOp(def: OpDef, types: TensorType[], attrs: Attrs): { attrs: Attrs; outTypes: TensorType[] } {
+  checkInputCount(def, types);
   const a = def.normalize ? def.normalize(attrs, types) : attrs;
   return { attrs: a, outTypes: def.infer(types, a) };
 }

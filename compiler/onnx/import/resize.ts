@@ -239,7 +239,8 @@ function cropBoxes(c: ImportCtx, r: number, mode: string): [number, number][] {
   const axes = c.attr.has('axes') ? c.attr.ints('axes')!.map((a) => normAxis(c, a, r)) : Array.from({ length: r }, (_v, i) => i);
   const n = axes.length;
   const roi = c.numbers(1, 'roi');
-  if (!roi || roi.length !== 2 * n) throw c.refuse(`roi ${JSON.stringify(roi)} does not give a start and an end per axis${c.attr.has('axes') ? ` of axes ${JSON.stringify(axes)}` : ''}`);
+  if (!roi) throw c.refuse("coordinate_transformation_mode 'tf_crop_and_resize' needs the roi input (input 1), which is absent");
+  if (roi.length !== 2 * n) throw c.refuse(`roi ${JSON.stringify(roi)} does not give a start and an end per axis${c.attr.has('axes') ? ` of axes ${JSON.stringify(axes)}` : ''}`);
   const boxes = Array.from({ length: r }, (): [number, number] => [0, 1]);
   axes.forEach((a, k) => (boxes[a] = [roi[k]!, roi[n + k]!]));
   return boxes;

@@ -97,6 +97,7 @@ const stft: Builder = (c) => {
   const window = c.optInput(2);
   const wlen = window?.type.shape[0];
   const len = c.has(3) ? c.numbers(3, 'frame_length')![0]! : wlen;
+  if (len === undefined) throw c.refuse('neither frame_length (input 3) nor a window (input 2) is given: one of them sets the frame length');
   if (typeof len !== 'number' || len < 1 || len > L) throw c.refuse(`frame length ${String(len)} for a signal of length ${L}`);
   if (window && (window.type.shape.length !== 1 || wlen !== len)) throw c.refuse(`a window of shape [${window.type.shape.join(', ')}] for frames of ${len}`);
   if (!Number.isInteger(step) || step < 1) throw c.refuse(`frame_step ${step}`);

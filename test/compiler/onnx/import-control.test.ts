@@ -98,7 +98,7 @@ describe('compiler/onnx import: control flow (If, Loop, Scan)', () => {
 
   it('refuses what it cannot read, naming the node', () => {
     const noCond = model([ifNode('', thenG, elseG, ['y'], 'gate')], [['x', [2, 3]]], [['y', 'float32']]);
-    assert.throws(() => readModel(noCond), /ONNX operator 'If' \(node 'gate'\) has no gluonc equivalent: it has no condition input/);
+    assert.throws(() => readModel(noCond), /ONNX operator 'If' \(node 'gate'\): input 0 \('cond'\) of If-1 is required but named ''/);
     const twoOut = model([...batchIs(2), ifNode('c', thenG, elseG, ['y', 'z'], 'gate')], [['x', [2, 3]]], [['y', 'float32']], consts(2));
     assert.throws(() => readModel(twoOut), /node 'gate'\) has no gluonc equivalent: its then_branch has 1 output\(s\) for the node's 2/);
   });
