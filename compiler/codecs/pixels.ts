@@ -39,7 +39,7 @@ export function sniffFormat(b: Uint8Array): ImageFormat | null {
   if (startsWith(b, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
   if (startsWith(b, ascii('BM'))) return 'bmp';
-  if (b[0] === 0x50 && b[1]! >= 0x31 && b[1]! <= 0x36 && (b[2] === undefined || /\s|#/.test(String.fromCharCode(b[2])))) return 'pnm';
+  if (b[0] === 0x50 && b[1]! >= 0x31 && b[1]! <= 0x36 && b[2] !== undefined && /\s/.test(String.fromCharCode(b[2]))) return 'pnm';
   if (startsWith(b, ascii('II*\0')) || startsWith(b, ascii('MM\0*'))) return 'tiff';
   if (startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WEBP'), 8)) return 'webp';
   if (startsWith(b, ascii('GIF87a')) || startsWith(b, ascii('GIF89a'))) return 'gif';

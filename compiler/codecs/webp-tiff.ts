@@ -61,6 +61,8 @@ export function decodeTiff(bytes: Uint8Array, where: string): Pixels {
   const refuse = (what: string): never => {
     throw new Error(`${where}: TIFF ${what} is not supported (8-bit gray, RGB and RGBA are)`);
   };
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error(`${where}: not a readable TIFF image (its size ${width}x${height} is not a positive size)`);
+  if (!Number.isInteger(spp) || spp < 1) throw new Error(`${where}: not a readable TIFF image (${spp} samples a pixel)`);
   if (bits !== 8) refuse(`with ${bits}-bit samples`);
   if (type !== 0 && type !== 1 && type !== 2) refuse(`photometric interpretation ${type}${type === 3 ? ' (palette)' : ''}`);
   if (page.planarConfiguration === 2 && spp > 1) refuse('with separate colour planes (PlanarConfiguration 2)');
