@@ -1,8 +1,9 @@
 /**
  * Windows and OS/2 bitmaps, decoded as OpenCV's BMP decoder
  * (modules/imgcodecs/src/grfmt_bmp.cpp) does:
- * - headers of 12 (OS/2 1.x: 3-byte palette entries), 40, 52, 56, 108 and
- *   124 bytes; bottom-up rows, or top-down with a negative height;
+ * - headers of 12 bytes (OS/2 1.x: 3-byte palette entries) or 36 and more
+ *   (BITMAPINFOHEADER and its V2-V5 and OS/2 2.x extensions, as OpenCV
+ *   accepts them); bottom-up rows, or top-down with a negative height;
  * - 1-, 4- and 8-bit palettes (a palette whose every entry is gray gives a
  *   gray image), RLE8 and RLE4 (pixels a delta, an end of line or the end
  *   of the bitmap skips take palette entry 0, as OpenCV's FillUniColor);
@@ -29,7 +30,7 @@ export function decodeBmp(b: Uint8Array, where: string): Pixels {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const offset = v.getUint32(10, true);
   const size = v.getUint32(14, true);
-  if (![12, 40, 52, 56, 108, 124].includes(size)) fail(`its header size ${size} is not one of 12, 40, 52, 56, 108, 124`);
+  if (size !== 12 && (size < 36 || size > 1024)) fail(`its header size ${size} is neither 12 (OS/2) nor 36..1024 (Windows)`);
   if (b.length < 14 + size) fail(`the file ends in its ${size}-byte header`);
   const os2 = size === 12;
   const width = os2 ? v.getUint16(18, true) : v.getInt32(18, true);
@@ -48,7 +49,7 @@ export function decodeBmp(b: Uint8Array, where: string): Pixels {
   let green6 = false;
   let alpha = false;
   if (compression === 3) {
-    if (b.length < 14 + size + (size === 40 ? 12 : 0)) fail('the file ends in its colour masks');
+    if (b.length < Math.max(66, 14 + size)) fail('the file ends in its colour masks');
     const [r, g, bl] = [v.getUint32(54, true), v.getUint32(58, true), v.getUint32(62, true)];
     const a = size >= 56 ? v.getUint32(66, true) : 0;
     const masks = `${[r, g, bl].map((m) => `0x${m.toString(16)}`).join(', ')}`;

@@ -137,6 +137,8 @@ function lzwIndices(b: Uint8Array, at: number, count: number, fail: (why: string
   };
   for (;;) {
     while (nbits < size) {
+      // The data may end without an end code once every pixel is there (OpenCV accepts that too).
+      if (block === 0 && n === count) return out;
       if (block === 0) fail(`its LZW data ends after ${n} of the frame's ${count} pixels`);
       if (at >= b.length) fail('the file ends in its LZW data');
       bits |= b[at++]! << nbits;

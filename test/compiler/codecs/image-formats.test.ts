@@ -21,9 +21,9 @@ const files = readdirSync(FIX).filter((f) => !f.endsWith('.py') && !f.endsWith('
 const pixels = (a: nd.NDArray): number[] => Array.from(a.data() as Uint8Array);
 
 describe('codecs: BMP, PNM, TIFF, WebP and GIF against cv2.imdecode', () => {
-  it('the fixtures are all there (make.py wrote 53 files and their expected arrays)', () => {
-    assert.equal(files.length, 53);
-    assert.equal(Object.keys(expected).length, 106);
+  it('the fixtures are all there (make.py wrote 54 files and their expected arrays)', () => {
+    assert.equal(files.length, 54);
+    assert.equal(Object.keys(expected).length, 108);
   });
 
   for (const f of files) {
@@ -115,6 +115,9 @@ describe('codecs: truncated and corrupt files', () => {
     const masks = Uint8Array.from(readFileSync(path.join(FIX, 'rgb565.bmp')));
     new DataView(masks.buffer).setUint32(54, 0xf000, true);
     assert.throws(() => image.imdecode(masks), /its 16-bit colour masks 0xf000, 0x7e0, 0x1f are neither 5-5-5 nor 5-6-5/);
+    const short = Uint8Array.from(readFileSync(path.join(FIX, 'rgb565.bmp')).subarray(0, 60));
+    new DataView(short.buffer).setUint32(14, 36, true);
+    assert.throws(() => image.imdecode(short), /not a readable BMP image: the file ends in its colour masks/);
     assert.throws(() => image.imdecode(Buffer.from('P5\n99999999 99999999\n255\n')), /not a readable PNM \(P5\) image: its size 99999999x99999999 is too large/);
     assert.throws(() => image.imdecode(Buffer.from('P2\n2 1\n255\n1 x\n')), /not a readable PNM \(P2\) image: its sample 1 is not a number/);
     assert.throws(() => image.imdecode(Buffer.from('P2\n2 1\n0\n0 0\n')), /its maxval 0 is not in 1\.\.65535/);
