@@ -1,13 +1,16 @@
 /**
  * `gluon.utils` (MXNet's): `splitData`, `splitAndLoad` (the batch split
- * along an axis, one slice per device; gluonc has one CPU device) and
+ * along an axis, one slice per device; gluonc has one CPU device),
  * `clipGlobalNorm` (gradients rescaled in place so their joint L2 norm is
- * at most `maxNorm`, MXNet's formula `min(1, maxNorm / (norm + 1e-8))`).
+ * at most `maxNorm`, MXNet's formula `min(1, maxNorm / (norm + 1e-8))`),
+ * and `checkSha1` / `download` (download.ts).
  */
 import { flushPendingOps } from '../engine/lazy-op.js';
 import { NDArray, array, type NestedNumbers } from '../engine/ndarray.js';
 import { showValue } from './show-value.js';
 import { bindArgs, type KwArgs } from './bind-args.js';
+
+export { checkSha1, download } from './download.js';
 
 /**
  * Splits `data` into `numSlice` slices along `batchAxis` (MXNet's

@@ -18,6 +18,7 @@ import { ELEMWISE_OPS } from './elemwise.js';
 import { GEMM_OPS } from './gemm.js';
 import { GROUP_NORM_OPS } from './group-norm.js';
 import { HEAD_OPS } from './heads.js';
+import { IMAGE_DECODER_OPS } from './image-decoder.js';
 import { INDEX_OPS } from './index-ops.js';
 import { JOIN_SPLIT_OPS } from './join-split.js';
 import { LINALG_OPS } from './linalg.js';
@@ -61,6 +62,7 @@ export const OPS = {
   ...BROADCAST_OPS,
   ...INDEX_OPS,
   ...DATA_DEPENDENT_OPS,
+  ...IMAGE_DECODER_OPS,
   ...BOX_OPS,
   ...MULTIBOX_OPS,
   ...PAD_OPS,

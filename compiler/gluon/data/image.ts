@@ -28,7 +28,7 @@ import { fixedCrop as cropResized, randomSizeWindow, scaleDown as fit } from './
 export type CropRect = [x0: number, y0: number, w: number, h: number];
 
 /**
- * Reads a JPEG or PNG file as a uint8 HWC array: `flag` 1 (default) for
+ * Reads an image file (JPEG, PNG, BMP, PNM, TIFF, WebP, GIF) as a uint8 HWC array: `flag` 1 (default) for
  * RGB (BGR with `toRgb: false`), 0 for one gray channel (MXNet's
  * `image.imread`, OpenCV's decoding; see image-decode.ts for how close).
  *
@@ -49,7 +49,7 @@ export function imread(...args: KwArgs<['filename', 'flag?', 'toRgb?'], [filenam
 }
 
 /**
- * Decodes JPEG or PNG bytes (a Uint8Array, Buffer, ArrayBuffer or uint8
+ * Decodes image bytes (JPEG, PNG, BMP, PNM, TIFF, WebP, GIF; a Uint8Array, Buffer, ArrayBuffer or uint8
  * NDArray) as `imread` does (MXNet's `image.imdecode`).
  *
  * ```ts

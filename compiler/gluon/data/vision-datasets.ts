@@ -14,19 +14,60 @@
  * `test_batch.bin` and CIFAR-100's `train.bin` / `test.bin` records are
  * `label, 3072 bytes` (CIFAR-100: coarse then fine label), read from the
  * root, its `cifar-10-batches-bin` / `cifar-100-binary` folder, or the
- * `.tar.gz` archive in the root (read in memory, not extracted). The files'
- * SHA-1 sums are not checked (MXNet's would re-download on a mismatch).
+ * `.tar.gz` archive in the root (read in memory, not extracted). Each file
+ * read must have MXNet's published SHA-1 (`MXNET_SHA1`, from datasets.py;
+ * CIFAR's archive by its own sum, its members as they are, as MXNet
+ * extracts them): MXNet would download a file whose sum differs again, so
+ * gluonc's Error names the file, both sums and the `gluon.utils.download`
+ * call that fetches MXNet's file (the constructors do not download: they
+ * are synchronous, Node's fetch is not).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { NDArray } from '../../engine/ndarray.js';
 import { bindArgs, type KwArgs } from '../bind-args.js';
+import { repoFileUrl } from '../download.js';
 import { showValue } from '../show-value.js';
 import { Dataset } from './dataset.js';
 
 type Transform = (data: NDArray, label: number) => unknown;
+
+/**
+ * MXNet's published SHA-1 of each dataset file, by namespace (the folder of
+ * MXNet's repository, gluon/dataset/<namespace>) and file name
+ * (python/mxnet/gluon/data/vision/datasets.py, MXNet 1.9 and 2.0).
+ */
+export const MXNET_SHA1: Record<string, Record<string, string>> = {
+  mnist: {
+    'train-images-idx3-ubyte.gz': '6c95f4b05d2bf285e1bfb0e7960c31bd3b3f8a7d',
+    'train-labels-idx1-ubyte.gz': '2a80914081dc54586dbdf242f9805a6b8d2a15fc',
+    't10k-images-idx3-ubyte.gz': 'c3a25af1f52dad7f726cce8cacb138654b760d48',
+    't10k-labels-idx1-ubyte.gz': '763e7fa3757d93b0cdec073cef058b2004252c17',
+  },
+  'fashion-mnist': {
+    'train-images-idx3-ubyte.gz': '0cf37b0d40ed5169c6b3aba31069a9770ac9043d',
+    'train-labels-idx1-ubyte.gz': '236021d52f1e40852b06a4c3008d8de8aef1e40b',
+    't10k-images-idx3-ubyte.gz': '626ed6a7c06dd17c0eec72fa3be1740f146a2863',
+    't10k-labels-idx1-ubyte.gz': '17f9ab60e7257a1620f4ad76bbbaf857c3920701',
+  },
+  cifar10: {
+    'cifar-10-binary.tar.gz': 'fab780a1e191a7eda0f345501ccd62d20f7ed891',
+    'data_batch_1.bin': 'aadd24acce27caa71bf4b10992e9e7b2d74c2540',
+    'data_batch_2.bin': 'c0ba65cce70568cd57b4e03e9ac8d2a5367c1795',
+    'data_batch_3.bin': '1dd00a74ab1d17a6e7d73e185b69dbf31242f295',
+    'data_batch_4.bin': 'aab85764eb3584312d3c7f65fd2fd016e36a258e',
+    'data_batch_5.bin': '26e2849e66a845b7f1e4614ae70f4889ae604628',
+    'test_batch.bin': '67eb016db431130d61cd03c7ad570b013799c88c',
+  },
+  cifar100: {
+    'cifar-100-binary.tar.gz': 'a0bb982c76b83111308126cc779a992fa506b90b',
+    'train.bin': 'e207cd2e05b73b1393c74c7f5e7bea451d63e08e',
+    'test.bin': '8fb6623e830365ff53cf14adec797474f5478006',
+  },
+};
 
 /** MXNet's `base.data_dir()`: `$MXNET_HOME`, else `~/.mxnet`. */
 export function dataDir(): string {
@@ -64,14 +105,29 @@ abstract class DownloadedDataset extends Dataset<unknown> {
     return this.fn ? this.fn(x, this.label[i]!) : [x, this.label[i]!];
   }
 
-  /** A file under the root, or an Error saying gluonc does not download it. */
-  protected file(what: string, name: string, source: string): Uint8Array {
+  /** The `gluon.utils.download` call that fetches MXNet's `name` of `namespace` into the root. */
+  protected fetchHint(namespace: string, name: string): string {
+    return `await gluon.utils.download('${repoFileUrl(`gluon/dataset/${namespace}`, name)}', { path: '${this.root}', sha1Hash: '${MXNET_SHA1[namespace]![name]}' })`;
+  }
+
+  /** A file under the root, or an Error saying how to download it. */
+  protected file(what: string, name: string, namespace: string): Uint8Array {
     const f = path.join(this.root, name);
     if (!existsSync(f)) {
-      throw new Error(`${what}: '${f}' not found. gluonc does not download datasets (MXNet fetches ${name} from ${source}); copy MXNet's files into '${this.root}' or pass another root`);
+      throw new Error(`${what}: '${f}' not found. gluonc's datasets do not download (MXNet fetches ${name} from its repository, gluon/dataset/${namespace}): ${this.fetchHint(namespace, name)} fetches it, or copy MXNet's files into '${this.root}' or pass another root`);
     }
-    return readFileSync(f);
+    return checkedSha1(what, f, readFileSync(f), namespace, name, this.fetchHint(namespace, name));
   }
+}
+
+/** `bytes` of file `f` when their SHA-1 is MXNet's for `name`; else an Error naming the file and both sums (MXNet would download it again). */
+function checkedSha1(what: string, f: string, bytes: Uint8Array, namespace: string, name: string, hint: string): Uint8Array {
+  const expected = MXNET_SHA1[namespace]?.[name];
+  const actual = createHash('sha1').update(bytes).digest('hex');
+  if (expected !== undefined && actual !== expected) {
+    throw new Error(`${what}: '${f}' has SHA-1 ${actual}, not MXNet's ${expected} for ${name} (MXNet would download it again; the constructors do not download: ${hint} replaces it)`);
+  }
+  return bytes;
 }
 
 /** The argument binding shared by MNIST and FashionMNIST. */
@@ -92,9 +148,8 @@ export class MNIST extends DownloadedDataset {
     const [[root = path.join(dataDir(), 'datasets', folder), train = true, transform = null]] = bindArgs<[string?, boolean?, (Transform | null)?], {}>(what, ['root?', 'train?', 'transform?'], args, []);
     super(what, root, train, transform);
     const prefix = train ? 'train' : 't10k';
-    const source = `MXNet's repository (gluon/dataset/${folder})`;
-    const labels = this.idx(what, `${prefix}-labels-idx1-ubyte.gz`, source, 2049, 8);
-    const images = this.idx(what, `${prefix}-images-idx3-ubyte.gz`, source, 2051, 16);
+    const labels = this.idx(what, `${prefix}-labels-idx1-ubyte.gz`, folder, 2049, 8);
+    const images = this.idx(what, `${prefix}-images-idx3-ubyte.gz`, folder, 2051, 16);
     const n = labels.count;
     const view = new DataView(images.bytes.buffer, images.bytes.byteOffset);
     const [rows, cols] = [view.getUint32(8), view.getUint32(12)];
@@ -106,12 +161,12 @@ export class MNIST extends DownloadedDataset {
   }
 
   /** A gunzipped idx file: its magic number checked, its count, and the bytes after the header. */
-  private idx(what: string, name: string, source: string, magic: number, header: number): { bytes: Uint8Array; count: number; body: Uint8Array } {
+  private idx(what: string, name: string, namespace: string, magic: number, header: number): { bytes: Uint8Array; count: number; body: Uint8Array } {
+    const file = this.file(what, name, namespace);
     let bytes: Uint8Array;
     try {
-      bytes = gunzipSync(this.file(what, name, source));
+      bytes = gunzipSync(file);
     } catch (e) {
-      if ((e as Error).message.startsWith(what)) throw e;
       throw new Error(`${what}: '${path.join(this.root, name)}' is not a gzip file (${(e as Error).message})`);
     }
     return parseIdx(what, path.join(this.root, name), bytes, magic, header);
@@ -166,12 +221,15 @@ abstract class CifarDataset extends DownloadedDataset {
   /** Reads the batch files `names` from the root, its `folder` or the `archive` in it, taking label byte `pick`. */
   protected read(what: string, names: string[], folder: string, archive: string, labelBytes: number, pick: number): void {
     let members: Map<string, Uint8Array> | null = null;
+    const namespace = what.toLowerCase();
+    const hint = this.fetchHint(namespace, archive);
     const files = names.map((name) => {
-      for (const f of [path.join(this.root, name), path.join(this.root, folder, name)]) if (existsSync(f)) return { f, bytes: readFileSync(f) as Uint8Array };
-      if (!members && existsSync(path.join(this.root, archive))) members = tarMembers(gunzipSync(readFileSync(path.join(this.root, archive))));
+      for (const f of [path.join(this.root, name), path.join(this.root, folder, name)]) if (existsSync(f)) return { f, bytes: checkedSha1(what, f, readFileSync(f), namespace, name, hint) };
+      const tgz = path.join(this.root, archive);
+      if (!members && existsSync(tgz)) members = tarMembers(gunzipSync(checkedSha1(what, tgz, readFileSync(tgz), namespace, archive, hint)));
       const m = (members as Map<string, Uint8Array> | null)?.get(name);
-      if (m) return { f: `${path.join(this.root, archive)}:${name}`, bytes: m };
-      return { f: path.join(this.root, name), bytes: this.file(what, name, `MXNet's repository (gluon/dataset/${what.toLowerCase()}/${archive})`) };
+      if (m) return { f: `${tgz}:${name}`, bytes: m };
+      throw new Error(`${what}: '${path.join(this.root, name)}' not found (nor in '${path.join(this.root, folder)}' or the archive '${tgz}'). gluonc's datasets do not download (MXNet fetches ${archive} from its repository, gluon/dataset/${namespace}, and extracts it): ${hint} fetches it`);
     });
     const rec = labelBytes + 3072;
     for (const { f, bytes } of files) {

@@ -9,6 +9,7 @@ import type { Builder, ImportCtx } from './context.js';
 import { ELEMENTWISE_IMPORTS } from './elementwise.js';
 import { GATHER_IMPORTS } from './gather.js';
 import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
+import { IMAGE_IMPORTS } from './image.js';
 import { LINEAR_ATTENTION_IMPORTS } from './linear-attention.js';
 import { LOSS_IMPORTS } from './loss.js';
 import { MODERN_IMPORTS } from './modern.js';
@@ -37,6 +38,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...SCATTER_IMPORTS,
   ...SIGNAL_IMPORTS,
   ...GRID_SAMPLE_IMPORTS,
+  ...IMAGE_IMPORTS,
   ...QUANTIZED_IMPORTS,
   ...ROI_ALIGN_IMPORTS,
   ...RANDOM_IMPORTS,

@@ -145,11 +145,13 @@ describe('image.imdecode / imread: JPEG against OpenCV, PNG against known pixels
     try {
       assert.throws(() => image.imread(path.join(dir, 'missing.jpg')), /image\.imread: cannot read '.*missing\.jpg' \(ENOENT\)/);
       writeFileSync(path.join(dir, 'x.gif'), Buffer.from('GIF89a....'));
-      assert.throws(() => image.imread(path.join(dir, 'x.gif')), /'.*x\.gif': not a JPEG or PNG file \(it starts with bytes 47 49 46 38\)/);
+      assert.throws(() => image.imread(path.join(dir, 'x.gif')), /'.*x\.gif': not a readable GIF image: the file ends early/);
+      writeFileSync(path.join(dir, 'x.ico'), Buffer.from([0, 0, 1, 0, 1, 0]));
+      assert.throws(() => image.imread(path.join(dir, 'x.ico')), /'.*x\.ico': not an image file gluonc reads \(it starts with bytes 00 00 01 00\); image decoding reads JPEG, PNG, BMP, PNM \(PBM\/PGM\/PPM\), TIFF, WebP and GIF/);
       const jpg = readFileSync(path.join(FIX, 'c444.jpg'));
       assert.throws(() => image.imdecode(jpg.subarray(0, 200)), /image\.imdecode: not a readable JPEG \(.+\)/);
       assert.throws(() => image.imdecode(png(2, 1, 8, 2, [[1, 2, 3, 4, 5, 6]]).subarray(0, 40)), /not a readable PNG/);
-      assert.throws(() => image.imdecode(new Uint8Array(0)), /not a JPEG or PNG file \(it starts with bytes \(none: it is empty\)\)/);
+      assert.throws(() => image.imdecode(new Uint8Array(0)), /not an image file gluonc reads \(it starts with bytes \(none: it is empty\)\)/);
       assert.throws(() => image.imdecode(jpg, 2), /flag must be 1 \(colour\) or 0 \(grayscale\), got 2/);
       assert.throws(() => image.imdecode(nd.ones([2, 2]) as never), /buf must be the file's bytes .* got an NDArray float32\[2, 2\]/);
       // The decoder recovers after an error, and leaves no ImageData global behind (its glue defines one while it runs).

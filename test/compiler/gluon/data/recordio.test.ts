@@ -121,6 +121,20 @@ describe('recordio: dmlc-core RecordIO files and MXNet image records', () => {
     assert.equal(hex(recordio.pack({ flag: 0, label: Float32Array.from([1, 2.5, -3]), id: 2 ** 40 + 7, id2: 0 }, Buffer.from('00', 'hex'))), hex(b));
   });
 
+  it('unpackImg of records holding BMP, PNM, WebP and TIFF images: as stored with iscolor -1 (gray or BGR), alpha refused as OpenCV would keep it', () => {
+    const dir = path.join(import.meta.dirname, '..', '..', '..', 'fixtures', 'image-formats');
+    const expected = nd.load(path.join(dir, 'expected.npz')) as unknown as Record<string, nd.NDArray>;
+    const rec = (f: string): Uint8Array => recordio.pack({ flag: 0, label: 1, id: 0, id2: 0 }, readFileSync(path.join(dir, f)));
+    for (const [f, gray] of [['pal8-gray.bmp', true], ['p5.pgm', true], ['gray-lzw.tiff', true], ['rgb24.bmp', false], ['lossy.webp', false], ['p6.ppm', false]] as const) {
+      const [, img] = recordio.unpackImg(rec(f));
+      const want = expected[`${f}.${gray ? 'gray' : 'bgr'}`]!;
+      assert.deepEqual(img.shape, gray ? want.shape.slice(0, 2) : want.shape, f);
+      assert.deepEqual(Array.from(img.data() as Uint8Array), Array.from(want.data() as Uint8Array), f);
+    }
+    assert.throws(() => recordio.unpackImg(rec('lossless-alpha.webp')), /recordio\.unpackImg: the record's image has an alpha channel/);
+    assert.throws(() => recordio.unpackImg(rec('p6-16bit.ppm')), /recordio\.unpackImg: the record's image has 16-bit samples/);
+  });
+
   it("ImageRecordDataset and unpackImg: JPEG records decode as OpenCV reads the files (RGB for the dataset, BGR for unpackImg)", () => {
     const rec = pyWrite(dir(), 'images', [
       { file: path.join(FIX, 'c420.jpg'), label: 1, id: 0 },
@@ -177,6 +191,6 @@ describe('recordio: dmlc-core RecordIO files and MXNet image records', () => {
     assert.throws(() => recordio.unpack(new Uint8Array(10)), /starts with a 24-byte header, got 10 bytes/);
     assert.throws(() => new gluon.data.vision.ImageRecordDataset(path.join(dir(), 'missing.rec')), /cannot read the index '.*missing\.idx' \(ENOENT\)|cannot open '.*missing\.rec'/);
     const notImage = pyWrite(dir(), 'notimage', [{ hex: '00112233', label: 1, id: 0 }]);
-    assert.throws(() => new gluon.data.vision.ImageRecordDataset(notImage).get(0), /ImageRecordDataset '.*notimage\.rec' record 0: not a JPEG or PNG file/);
+    assert.throws(() => new gluon.data.vision.ImageRecordDataset(notImage).get(0), /ImageRecordDataset '.*notimage\.rec' record 0: not an image file gluonc reads/);
   });
 });

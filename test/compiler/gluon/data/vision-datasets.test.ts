@@ -9,13 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gluon, nd } from 'gluonc';
+import { MXNET_SHA1 } from '../../../../compiler/gluon/data/vision-datasets.js';
 
 const WRITER = String.raw`
-import gzip, io, json, os, struct, sys, tarfile
+import gzip, hashlib, io, json, os, struct, sys, tarfile
 job = json.load(sys.stdin)
 root = job['root']
 def mnist(folder, prefix, n, rows, cols, seed):
@@ -42,6 +43,12 @@ for c in job.get('cifar', []):
         sub = os.path.join(d, c.get('member_dir', '')); os.makedirs(sub, exist_ok=True)
         for name, data in files.items():
             open(os.path.join(sub, name), 'wb').write(data)
+# Every file's SHA-1 (python's hashlib), by path under the root: the test registers them as the published sums.
+sums = {}
+for d, _, names in os.walk(root):
+    for n in names:
+        sums[os.path.relpath(os.path.join(d, n), root)] = hashlib.sha1(open(os.path.join(d, n), 'rb').read()).hexdigest()
+print(json.dumps(sums))
 `;
 
 /** What the writer puts in an MNIST-layout image i and its label (see WRITER). */
@@ -50,8 +57,19 @@ const mnistPixel = (i: number, seed: number): number => (i * 7 + seed) % 256;
 const cifarLabel = (r: number, k: number, seed: number): number => (r * 5 + k + seed) % 100;
 const cifarByte = (r: number, p: number, seed: number): number => (r * 11 + p * 3 + seed) % 256;
 
+/** A file's SHA-1 by python's hashlib (independent of node:crypto). */
+const pySha1 = (f: string): string => {
+  const r = spawnSync('python3', ['-c', 'import hashlib, sys; print(hashlib.sha1(open(sys.argv[1], "rb").read()).hexdigest())', f], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+};
+
+/** MXNet's published sums as the module holds them (restored after the tests replace some). */
+const PUBLISHED = JSON.parse(JSON.stringify(MXNET_SHA1)) as Record<string, Record<string, string>>;
+
 describe('gluon.data.vision: MNIST, FashionMNIST, CIFAR10, CIFAR100 from MXNet\'s files', () => {
   let root = '';
+  let sums: Record<string, string> = {};
   before(() => {
     root = mkdtempSync(path.join(tmpdir(), 'gluonc-datasets-'));
     const job = {
@@ -70,8 +88,20 @@ describe('gluon.data.vision: MNIST, FashionMNIST, CIFAR10, CIFAR100 from MXNet\'
     };
     const r = spawnSync('python3', ['-c', WRITER], { input: JSON.stringify(job), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
+    // The files are the writer's, not MXNet's: their sums (hashlib's) stand in for MXNet's published ones here.
+    sums = JSON.parse(r.stdout) as Record<string, string>;
+    const folderOf: Record<string, string> = { mnist: 'datasets/mnist/', 'fashion-mnist': 'datasets/fashion-mnist/', cifar10: 'datasets/cifar10/', cifar100: 'c100/' };
+    for (const [ns, table] of Object.entries(MXNET_SHA1)) {
+      for (const name of Object.keys(table)) {
+        const hit = Object.keys(sums).find((k) => k.startsWith(folderOf[ns]!) && path.basename(k) === name);
+        if (hit) table[name] = sums[hit]!;
+      }
+    }
   });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  after(() => {
+    rmSync(root, { recursive: true, force: true });
+    for (const [ns, table] of Object.entries(PUBLISHED)) Object.assign(MXNET_SHA1[ns]!, table);
+  });
 
   it("MNIST and FashionMNIST: [28, 28, 1] uint8 and labels, train and test, from $MXNET_HOME's datasets folder by default", () => {
     const home = process.env.MXNET_HOME;
@@ -129,18 +159,55 @@ describe('gluon.data.vision: MNIST, FashionMNIST, CIFAR10, CIFAR100 from MXNet\'
     assert.equal(((fine.get(2) as [nd.NDArray, number])[0].data() as Uint8Array)[0], cifarByte(2, 0, 4));
   });
 
-  it("missing or malformed files: errors name the file and say gluonc does not download", () => {
-    assert.throws(() => new gluon.data.vision.MNIST({ root: path.join(root, 'nowhere') }), /MNIST: '.*nowhere\/train-labels-idx1-ubyte\.gz' not found\. gluonc does not download datasets \(MXNet fetches train-labels-idx1-ubyte\.gz from MXNet's repository \(gluon\/dataset\/mnist\)\)/);
-    assert.throws(() => new gluon.data.vision.CIFAR100({ root: path.join(root, 'nowhere'), train: false }), /CIFAR100: '.*test\.bin' not found/);
+  it('missing or malformed files: errors name the file and give the gluon.utils.download call that fetches MXNet\'s', () => {
+    assert.throws(
+      () => new gluon.data.vision.MNIST({ root: path.join(root, 'nowhere') }),
+      /MNIST: '.*nowhere\/train-labels-idx1-ubyte\.gz' not found\. gluonc's datasets do not download \(MXNet fetches train-labels-idx1-ubyte\.gz from its repository, gluon\/dataset\/mnist\): await gluon\.utils\.download\('https:\/\/apache-mxnet\.s3-accelerate\.dualstack\.amazonaws\.com\/gluon\/dataset\/mnist\/train-labels-idx1-ubyte\.gz', \{ path: '.*nowhere', sha1Hash: '[0-9a-f]{40}' \}\) fetches it/,
+    );
+    assert.throws(() => new gluon.data.vision.CIFAR100({ root: path.join(root, 'nowhere'), train: false }), /CIFAR100: '.*test\.bin' not found \(nor in '.*cifar-100-binary' or the archive '.*cifar-100-binary\.tar\.gz'\)\. .*gluon\/dataset\/cifar100\/cifar-100-binary\.tar\.gz/);
     const bad = mkdtempSync(path.join(tmpdir(), 'gluonc-datasets-bad-'));
+    const saved = { ...MXNET_SHA1['fashion-mnist']! };
     try {
+      // Bytes whose SHA-1 is registered reach the format checks.
       writeFileSync(path.join(bad, 'train-labels-idx1-ubyte.gz'), 'not gzip');
+      MXNET_SHA1['fashion-mnist']!['train-labels-idx1-ubyte.gz'] = pySha1(path.join(bad, 'train-labels-idx1-ubyte.gz'));
       assert.throws(() => new gluon.data.vision.FashionMNIST(bad), /FashionMNIST: '.*train-labels-idx1-ubyte\.gz' is not a gzip file/);
       writeFileSync(path.join(bad, 'train.bin'), Buffer.alloc(3075));
+      MXNET_SHA1.cifar100!['train.bin'] = pySha1(path.join(bad, 'train.bin'));
       assert.throws(() => new gluon.data.vision.CIFAR100(bad), /CIFAR100: '.*train\.bin' holds 3075 bytes, not a whole number of 3074-byte records/);
     } finally {
+      Object.assign(MXNET_SHA1['fashion-mnist']!, saved);
       rmSync(bad, { recursive: true, force: true });
     }
     assert.throws(() => new gluon.data.vision.CIFAR10({ root: path.join(root, 'c100'), train: 'yes' as never }), /CIFAR10: train must be a boolean/);
+  });
+
+  it("a file whose SHA-1 is not MXNet's is an Error naming it and both sums (MXNet would download it again), loose, in the archive's folder or the archive", () => {
+    const mnist = path.join(root, 'datasets', 'mnist');
+    const labels = path.join(mnist, 't10k-labels-idx1-ubyte.gz');
+    const good = readFileSync(labels);
+    try {
+      writeFileSync(labels, Buffer.concat([good, Buffer.from([0])]));
+      const actual = pySha1(labels);
+      const expected = sums['datasets/mnist/t10k-labels-idx1-ubyte.gz']!;
+      assert.throws(
+        () => new gluon.data.vision.MNIST({ root: mnist, train: false }),
+        (e: Error) => e.message.startsWith(`MNIST: '${labels}' has SHA-1 ${actual}, not MXNet's ${expected} for t10k-labels-idx1-ubyte.gz (MXNet would download it again; the constructors do not download: await gluon.utils.download('`),
+      );
+    } finally {
+      writeFileSync(labels, good);
+    }
+    assert.equal(new gluon.data.vision.MNIST({ root: mnist, train: false }).length, 3);
+    const cifar = path.join(root, 'datasets', 'cifar10');
+    for (const f of [path.join(cifar, 'cifar-10-batches-bin', 'data_batch_4.bin'), path.join(cifar, 'cifar-10-binary.tar.gz')]) {
+      const bytes = readFileSync(f);
+      try {
+        writeFileSync(f, Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from([bytes[bytes.length - 1]! ^ 1])]));
+        const train = f.endsWith('.bin');
+        assert.throws(() => new gluon.data.vision.CIFAR10({ root: cifar, train }), new RegExp(`CIFAR10: '${f.replace(/[.]/g, '\\.')}' has SHA-1 ${pySha1(f)}, not MXNet's [0-9a-f]{40} for ${path.basename(f).replace(/[.]/g, '\\.')} .*cifar10/cifar-10-binary\\.tar\\.gz`));
+      } finally {
+        writeFileSync(f, bytes);
+      }
+    }
   });
 });

@@ -6,6 +6,7 @@ import { cases as creation } from './creation.js';
 import { cases as elementwise } from './elementwise.js';
 import { cases as groupNorm } from './group-norm.js';
 import { cases as heads } from './heads.js';
+import { cases as imageDecoder } from './image-decoder.js';
 import { cases as linalg } from './linalg.js';
 import { cases as nn } from './nn.js';
 import { cases as dataDependent } from './data-dependent.js';
@@ -25,4 +26,4 @@ import { cases as multibox } from './multibox.js';
 import { cases as ctc } from './ctc.js';
 import { cases as deformableConv } from './deformable-conv.js';
 
-export const CASES: OpCase[] = [...elementwise, ...bitwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...quantized, ...narrow, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...bitwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...imageDecoder, ...quantized, ...narrow, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
