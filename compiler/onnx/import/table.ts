@@ -11,6 +11,7 @@ import { GATHER_IMPORTS } from './gather.js';
 import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { LINEAR_ATTENTION_IMPORTS } from './linear-attention.js';
 import { LOSS_IMPORTS } from './loss.js';
+import { ML_IMPORTS } from './ml.js';
 import { MODERN_IMPORTS } from './modern.js';
 import { NN_IMPORTS } from './nn.js';
 import { QUANTIZED_IMPORTS } from './quantized.js';
@@ -47,7 +48,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 };
 
 /** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
-export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS };
+export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS, 'ai.onnx.ml': ML_IMPORTS };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
