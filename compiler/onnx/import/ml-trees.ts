@@ -120,6 +120,9 @@ function legacyForest(c: ImportCtx, prefix: 'target' | 'class'): { forest: Fores
     const i = index.get(`${t}/${tn[k]}`);
     const row = i === undefined ? undefined : leafOf.get(i);
     if (row === undefined) throw c.refuse(`${prefix} weight ${k} is for node ${tn[k]} of tree ${t}, which is no LEAF node`);
+    // onnxruntime keeps one of two weights of a leaf for one target where there is one target and adds them where there
+    // are more (ONNX's spec says neither): a leaf listing a target twice is refused rather than read one way.
+    if (leaves[row]!.some(([t2]) => t2 === ti[k])) throw c.refuse(`node ${tn[k]} of tree ${t} lists ${prefix} ${ti[k]} twice (onnxruntime adds the two weights or keeps one, depending on the number of targets)`);
     leaves[row]!.push([ti[k]!, tw[k]!]);
   });
   return { forest: { slots, roots: [...roots.values()], leaves }, thresholdDtype: values.dtype };
@@ -146,7 +149,7 @@ function opset5Forest(c: ImportCtx): { forest: Forest; thresholdDtype: DType } {
   const splits = tensorToNumbers(splitsT);
   const weights = tensorToNumbers(weightsT);
   const modes = tensorNumbers(c, 'nodes_modes') ?? [];
-  const tracks = tensorNumbers(c, 'nodes_missing_value_tracks_true') ?? [];
+  const tracks = c.attr.ints('nodes_missing_value_tracks_true') ?? [];
   const members = tensorNumbers(c, 'membership_values') ?? [];
   const n = features.length;
   for (const [name, len] of [['nodes_truenodeids', trues.length], ['nodes_falsenodeids', falses.length], ['nodes_trueleafs', trueLeaf.length], ['nodes_falseleafs', falseLeaf.length], ['nodes_modes', modes.length], ['nodes_splits', splits.length]] as const) {
@@ -181,6 +184,11 @@ function opset5Forest(c: ImportCtx): { forest: Forest; thresholdDtype: DType } {
   });
   for (const r of roots) if (!(r >= 0 && r < n)) throw c.refuse(`tree root ${r} is out of range for the ${n} nodes`);
   return { forest: { slots, roots, leaves }, thresholdDtype: splitsT.dtype };
+}
+
+/** A tensor of `v`'s shape and dtype filled with `x`. */
+export function fillLike(c: ImportCtx, v: Value, x: number): Value {
+  return c.op('add', [c.op('zerosLike', [v]), c.scalar(x, v.type.dtype)]);
 }
 
 /** The number of steps from the roots to the deepest leaf; a refusal for a cycle. */
@@ -264,8 +272,7 @@ function aggregate(c: ImportCtx, f: Forest, rows: Value, nTargets: number, agg: 
     const s = c.op('sum', [picked], { axis: 1 });
     return { scores: agg === 'SUM' ? s : c.op('div', [s, c.scalar(f.roots.length, dtype)]), has: scored };
   }
-  const fill = c.scalar(agg === 'MIN' ? Infinity : -Infinity, dtype);
-  const ext = c.op(agg === 'MIN' ? 'min' : 'max', [c.op('where', [hasPicked, picked, c.op('broadcastLike', [fill, picked])])], { axis: 1 });
+  const ext = c.op(agg === 'MIN' ? 'min' : 'max', [c.op('where', [hasPicked, picked, fillLike(c, picked, agg === 'MIN' ? Infinity : -Infinity)])], { axis: 1 });
   return { scores: c.op('where', [scored, ext, c.op('zerosLike', [ext])]), has: scored };
 }
 
@@ -274,7 +281,7 @@ export function probitOf(c: ImportCtx, v: Value): Value {
   const dt = v.type.dtype;
   const s = (x: number) => c.scalar(x, dt);
   const x = c.op('sub', [c.op('mul', [v, s(2)]), s(1)]);
-  const sgn = c.op('where', [c.op('lesser', [x, s(0)]), c.op('broadcastLike', [s(-1), x]), c.op('broadcastLike', [s(1), x])]);
+  const sgn = c.op('where', [c.op('lesser', [x, s(0)]), fillLike(c, x, -1), fillLike(c, x, 1)]);
   const log = c.op('log', [c.op('mul', [c.op('sub', [s(1), x]), c.op('add', [s(1), x])])]);
   const a = c.op('add', [s(2 / (3.14159 * 0.147)), c.op('mul', [s(0.5), log])]);
   const b = c.op('mul', [s(1 / 0.147), log]);
@@ -316,12 +323,17 @@ function enumAttr<T extends string>(c: ImportCtx, name: string, all: readonly T[
   return s as T;
 }
 
-/** Base values added per target after aggregation (onnxruntime adds them only when there is one per target). */
-function withBase(c: ImportCtx, scores: Value, nTargets: number): Value {
+/**
+ * Base values added per target after aggregation (onnxruntime adds them only
+ * when there is one per target); with `only`, only where a target was scored
+ * (onnxruntime 1.30's regressor leaves a target no reached leaf scores at 0).
+ */
+function withBase(c: ImportCtx, scores: Value, nTargets: number, only?: Value): Value {
   const base = listOrTensor(c, 'base_values');
   if (!base || !base.values.length) return scores;
   if (base.values.length !== nTargets) throw c.refuse(`${base.values.length} base_values for ${nTargets} targets`);
-  return c.op('add', [scores, c.constant(tensorFromNumbers(scores.type.dtype, [nTargets], base.values))]);
+  const b = c.constant(tensorFromNumbers(scores.type.dtype, [nTargets], base.values));
+  return c.op('add', [scores, only ? c.op('mul', [b, only]) : b]);
 }
 
 /** The dtype the comparisons and sums run in: float64 for a float64 input or thresholds given as a float64 tensor, else float32. */
@@ -352,8 +364,8 @@ const treeRegressor: Builder = (c) => {
   // onnxruntime applies only PROBIT to a single target (ml_common.h FinalizeScores1); ONNX's spec would apply any.
   if (nTargets === 1 && post !== 'NONE' && post !== 'PROBIT') throw c.refuse(`post_transform ${post} with one target: onnxruntime leaves the score untransformed there, ONNX's spec transforms it; gluonc does not pick one`);
   const dtype = workDtype(x, thresholdDtype);
-  const { scores } = aggregate(c, forest, leafRows(c, forest, x, dtype), nTargets, agg, dtype);
-  return [castTo(c, postTransform(c, withBase(c, scores, nTargets), post), 'float32')];
+  const { scores, has } = aggregate(c, forest, leafRows(c, forest, x, dtype), nTargets, agg, dtype);
+  return [castTo(c, postTransform(c, withBase(c, scores, nTargets, has), post), 'float32')];
 };
 
 const treeClassifier: Builder = (c) => {
@@ -370,12 +382,12 @@ const treeClassifier: Builder = (c) => {
   const rows = leafRows(c, forest, x, dtype);
   if (C === 2 && ids.size === 1) return binaryClassifier(c, forest, rows, [...ids][0]!, labels, post, dtype);
   if (C < 2) throw c.refuse(`${C} class label (two or more)`);
-  if (C === 2) throw c.refuse('two classes with weights for both: onnxruntime labels these by the sign of the second score, not as the largest score; gluonc does not pick one');
+  if (C === 2) throw c.refuse('two classes with weights for both: onnxruntime labels these 1 or 0 (not the class labels) by the sign of the second score, not by the larger score; gluonc does not pick one');
   const { scores, has } = aggregate(c, forest, rows, C, 'SUM', dtype);
   const base = listOrTensor(c, 'base_values');
   const total = withBase(c, scores, C);
   // onnxruntime's label: the largest score among the classes scored (by a reached leaf, or all when base_values are given).
-  const scored = base?.values.length ? total : c.op('where', [has, total, c.op('broadcastLike', [c.scalar(-Infinity, dtype), total])]);
+  const scored = base?.values.length ? total : c.op('where', [has, total, fillLike(c, total, -Infinity)]);
   const label = labelOf(c.op('argmax', [scored], { axis: 1, keepdims: false }));
   return [label, castTo(c, postTransform(c, total, post), 'float32')];
 };
@@ -401,7 +413,7 @@ function binaryClassifier(c: ImportCtx, f: Forest, rows: Value, id: number, labe
   let out: Value;
   if (allPositive) out = c.op('concat', [c.op('sub', [c.scalar(1, dtype), s]), s], { dim: 1 });
   else if (post === 'LOGISTIC') out = c.op('concat', [c.op('sigmoid', [c.op('neg', [s])]), c.op('sigmoid', [s])], { dim: 1 });
-  else out = c.op('concat', [c.op('where', [win, c.op('neg', [s]), s]), c.op('where', [win, s, c.op('neg', [s])])], { dim: 1 });
+  else out = c.op('concat', [c.op('neg', [s]), s], { dim: 1 });
   return [label, castTo(c, out, 'float32')];
 }
 

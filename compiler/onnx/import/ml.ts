@@ -14,7 +14,7 @@ import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import type { DType } from '../../../runtime/dtypes.js';
 import { Value } from '../../ir/value.js';
 import { castTo, type Builder, type ImportCtx } from './context.js';
-import { ML_TREE_IMPORTS, POST, postTransform, probitOf } from './ml-trees.js';
+import { fillLike, ML_TREE_IMPORTS, POST, postTransform, probitOf } from './ml-trees.js';
 
 
 
@@ -87,7 +87,7 @@ const imputer: Builder = (c) => {
   const replaced = isInt ? c.attr.int('replaced_value_int64', 0) : c.attr.float('replaced_value_float', 0);
   c.attr.ignore(isInt ? 'replaced_value_float' : 'replaced_value_int64');
   const hit = Number.isNaN(replaced) ? isNan(c, x) : c.op('equal', [x, c.scalar(replaced, x.type.dtype)]);
-  return [c.op('where', [hit, c.op('broadcastLike', [perFeature(c, 'imputed values', isInt ? ints : floats, x, x.type.dtype), x]), x])];
+  return [c.op('where', [hit, c.op('add', [c.op('zerosLike', [x]), perFeature(c, 'imputed values', isInt ? ints : floats, x, x.type.dtype)]), x])];
 };
 
 /** FeatureVectorizer: each input as [N, d] (a 1-D input as one column), cut or zero-padded to its `inputdimensions` entry, then joined. */
@@ -138,14 +138,14 @@ const labelEncoder: Builder = (c) => {
   c.attr.ignore(values.dtype === 'int64' ? 'default_float' : 'default_int64');
   const x = c.input(0);
   if (x.type.dtype !== keys.dtype) throw c.refuse(`input of dtype ${x.type.dtype} for keys of dtype ${keys.dtype}`);
-  if (!keys.vals.length) return [c.op('broadcastLike', [c.scalar(dflt, values.dtype), castTo(c, x, values.dtype)])];
+  if (!keys.vals.length) return [fillLike(c, castTo(c, x, values.dtype), dflt)];
   const xe = c.op('expandDims', [x], { axis: -1 });
   let eq = c.op('equal', [xe, c.constant(tensorFromNumbers(keys.dtype, [keys.vals.length], keys.vals))]);
   const nanKeys = keys.vals.map((k) => (Number.isNaN(k) ? 1 : 0));
   if (nanKeys.some((k) => k)) eq = c.op('maximum', [eq, c.op('mul', [isNan(c, xe), c.constant(tensorFromNumbers(keys.dtype, [keys.vals.length], nanKeys))])]);
   const found = c.op('max', [eq], { axis: -1 });
   const picked = c.op('take', [c.constant(tensorFromNumbers(values.dtype, [values.vals.length], values.vals)), c.op('argmax', [eq], { axis: -1, keepdims: false })], { axis: 0, mode: 'clip' });
-  return [c.op('where', [found, picked, c.op('broadcastLike', [c.scalar(dflt, values.dtype), picked])])];
+  return [c.op('where', [found, picked, fillLike(c, picked, dflt)])];
 };
 
 
@@ -177,8 +177,8 @@ const linearRegressor: Builder = (c) => {
 /**
  * LinearClassifier, as onnxruntime's: scores X·Wᵀ + b; the label of the
  * largest raw score; one row of coefficients with two labels is binary: the
- * label by the sign of the score, the scores [-s, s] then transformed
- * (LOGISTIC [σ(-s), σ(s)]).
+ * label by the sign of the score, the scores [1 - t, t] for t the score
+ * transformed (NONE or LOGISTIC), as onnxruntime 1.30 gives them.
  */
 const linearClassifier: Builder = (c) => {
   if (c.attr.has('classlabels_strings')) throw c.refuse('classlabels_strings (string class labels): gluonc has no string tensors; a model with int64 classlabels_ints imports');
@@ -196,14 +196,16 @@ const linearClassifier: Builder = (c) => {
     const win = c.op('squeeze', [castTo(c, c.op('greater', [s, c.scalar(0, 'float32')]), 'int64')], { axis: 1 });
     const label = c.op('take', [c.constant(tensorFromNumbers('int64', [2], [neg, pos])), win], { axis: 0, mode: 'clip' });
     if (labels.length !== 2) return [label, postTransform(c, s, post)];
-    return [label, postTransform(c, c.op('concat', [c.op('neg', [s]), s], { dim: 1 }), post)];
+    if (post !== 'NONE' && post !== 'LOGISTIC') throw c.refuse(`post_transform ${post} with one row of coefficients and two labels (NONE and LOGISTIC are mapped)`);
+    const t = postTransform(c, s, post);
+    return [label, c.op('concat', [c.op('sub', [c.scalar(1, 'float32'), t]), t], { dim: 1 })];
   }
   if (labels.length !== k) throw c.refuse(`${labels.length} classlabels_ints for ${k} rows of coefficients`);
   const label = c.op('take', [c.constant(tensorFromNumbers('int64', [k], labels)), c.op('argmax', [scores], { axis: 1, keepdims: false })], { axis: 0, mode: 'clip' });
   return [label, postTransform(c, scores, post)];
 };
 
-/** Operators of maps, sequences of maps and strings: refused with what they need. */
+/** Operators of maps, sequences of maps and strings, and those not mapped yet: refused saying why. */
 const noStrings = (what: string): Builder => (c) => {
   throw c.refuse(what);
 };
@@ -225,4 +227,6 @@ export const ML_IMPORTS: Readonly<Record<string, Builder>> = {
   DictVectorizer: noStrings('its input is a map, which gluonc has no value for'),
   CastMap: noStrings('its input is a map, which gluonc has no value for'),
   CategoryMapper: noStrings('it maps strings to integers or back, and gluonc has no string tensors'),
+  SVMRegressor: noStrings('support vector machines are not mapped yet'),
+  SVMClassifier: noStrings('support vector machines are not mapped yet'),
 };
