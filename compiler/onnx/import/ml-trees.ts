@@ -336,6 +336,11 @@ function withBase(c: ImportCtx, scores: Value, nTargets: number, only?: Value): 
   return c.op('add', [scores, only ? c.op('mul', [b, only]) : b]);
 }
 
+/** onnxruntime applies only PROBIT to a single target (FinalizeScores1), ONNX's spec any transform: the others are refused there. */
+function singleTargetPost(c: ImportCtx, nTargets: number, post: Post): void {
+  if (nTargets === 1 && post !== 'NONE' && post !== 'PROBIT') throw c.refuse(`post_transform ${post} with one target: onnxruntime leaves the score untransformed there, ONNX's spec transforms it; gluonc does not pick one`);
+}
+
 /** The dtype the comparisons and sums run in: float64 for a float64 input or thresholds given as a float64 tensor, else float32. */
 function workDtype(x: Value, thresholds: DType): DType {
   return x.type.dtype === 'float64' || thresholds === 'float64' ? 'float64' : 'float32';
@@ -349,6 +354,7 @@ const treeEnsemble: Builder = (c) => {
   if (nTargets < 1) throw c.refuse(`n_targets ${nTargets}`);
   const agg = enumAttr(c, 'aggregate_function', AGGREGATES, 'SUM', true);
   const post = enumAttr(c, 'post_transform', POST, 'NONE', true);
+  singleTargetPost(c, nTargets, post);
   const dtype = x.type.dtype;
   const { scores } = aggregate(c, forest, leafRows(c, forest, x, dtype), nTargets, agg, dtype);
   return [postTransform(c, scores, post)];
@@ -361,8 +367,7 @@ const treeRegressor: Builder = (c) => {
   if (nTargets < 1) throw c.refuse(`n_targets ${nTargets}`);
   const agg = enumAttr(c, 'aggregate_function', AGGREGATES, 'SUM', false);
   const post = enumAttr(c, 'post_transform', POST, 'NONE', false);
-  // onnxruntime applies only PROBIT to a single target (ml_common.h FinalizeScores1); ONNX's spec would apply any.
-  if (nTargets === 1 && post !== 'NONE' && post !== 'PROBIT') throw c.refuse(`post_transform ${post} with one target: onnxruntime leaves the score untransformed there, ONNX's spec transforms it; gluonc does not pick one`);
+  singleTargetPost(c, nTargets, post);
   const dtype = workDtype(x, thresholdDtype);
   const { scores, has } = aggregate(c, forest, leafRows(c, forest, x, dtype), nTargets, agg, dtype);
   return [castTo(c, postTransform(c, withBase(c, scores, nTargets, has), post), 'float32')];

@@ -282,6 +282,9 @@ refuse('string_labels', helper.make_node('TreeEnsembleClassifier', ['x'], ['labe
 refuse('binary_both', helper.make_node('TreeEnsembleClassifier', ['x'], ['label', 'scores'], domain='ai.onnx.ml', **dict(cls, class_ids=[0, 1], classlabels_int64s=[5, 9])), X1, LS)
 refuse('duplicate', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, target_treeids=[0, 0, 0], target_nodeids=[1, 1, 2], target_ids=[0, 0, 0], target_weights=[1.0, 2.0, 3.0], n_targets=1)), X1, [vi('y', TensorProto.FLOAT, None)])
 refuse('logistic_one', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0], target_weights=[1.0, 3.0], n_targets=1, post_transform='LOGISTIC')), X1, [vi('y', TensorProto.FLOAT, None)])
+refuse('te_logistic_one', helper.make_node('TreeEnsemble', ['x'], ['y'], domain='ai.onnx.ml', nodes_featureids=[0], nodes_truenodeids=[0], nodes_trueleafs=[1], nodes_falsenodeids=[1], nodes_falseleafs=[1],
+       nodes_splits=numpy_helper.from_array(np.array([0], np.float32), 'nodes_splits'), nodes_modes=numpy_helper.from_array(np.array([0], np.uint8), 'nodes_modes'),
+       tree_roots=[0], leaf_targetids=[0, 0], leaf_weights=numpy_helper.from_array(np.array([0.3, 2], np.float32), 'leaf_weights'), n_targets=1, post_transform=2), X1, [vi('y', TensorProto.FLOAT, None)], 5)
 refuse('cycle', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, nodes_modes=['BRANCH_LEQ', 'BRANCH_LEQ', 'LEAF'], nodes_truenodeids=[1, 0, 0], nodes_falsenodeids=[2, 2, 0], target_treeids=[0], target_nodeids=[2], target_ids=[0], target_weights=[1.0], n_targets=1)), X1, [vi('y', TensorProto.FLOAT, None)])
 refuse('label_strings', helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_int64s=[1, 2], values_strings=['a', 'b']), [vi('x', TensorProto.INT64, [None])], [vi('y', TensorProto.FLOAT, None)], 2)
 refuse('feature_range', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, nodes_featureids=[3, 0, 0], target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0], target_weights=[1.0, 3.0], n_targets=1)), [vi('x', TensorProto.FLOAT, [None, 2])], [vi('y', TensorProto.FLOAT, None)])
@@ -395,6 +398,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
       ['binary_both', /two classes with weights for both: onnxruntime labels these 1 or 0/],
       ['duplicate', /node 1 of tree 0 lists target 0 twice/],
       ['logistic_one', /post_transform LOGISTIC with one target/],
+      ['te_logistic_one', /'TreeEnsemble' \(node '#0'\) has no gluonc equivalent: post_transform LOGISTIC with one target/],
       ['cycle', /tree 0 has a cycle/],
       ['label_strings', /'LabelEncoder' \(node '#0'\) has no gluonc equivalent: values_strings \(string keys or values\)/],
       ['feature_range', /feature ids \[3, 3\] are out of range for 2 features/],
