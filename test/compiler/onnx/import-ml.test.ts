@@ -21,12 +21,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd } from 'gluonc';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readModel } from '../../../compiler/onnx/index.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
+import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
 
 const SCRIPT = String.raw`
@@ -390,6 +392,32 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
       }
     });
   }
+
+  it('a forest fine-tuned one SGD step exports to a file of default-domain operators that onnxruntime runs to the same output', async () => {
+    const dir = join(fx.dir, 'grad_softmax');
+    const x = new nd.NDArray(readNpy(join(dir, 'in_x.npy')));
+    const net = SymbolBlock.imports(join(dir, 'model.onnx'));
+    net.hybridize();
+    const params = net.collectParams();
+    const before = vals(autograd.pause(() => net.call(x) as nd.NDArray));
+    const l = autograd.record(() => (net.call(x) as nd.NDArray).max({ axis: 1 }).sum());
+    l.backward();
+    new gluon.Trainer(params, 'sgd', { learningRate: 0.5 }).step(16);
+    const want = vals(autograd.pause(() => net.call(x) as nd.NDArray));
+    assert.ok(want.some((v, k) => Math.abs(v - before[k]!) > 1e-4), 'the step moved the outputs');
+    const out = join(dir, 'finetuned.onnx');
+    net.export(out);
+    assert.deepEqual(checkOnnxFiles([out]), [null]);
+    assert.ok(!readFileSync(out).includes(Buffer.from('ai.onnx.ml')), 'no ai.onnx.ml operator in the exported file');
+    const session = await ort.InferenceSession.create(out);
+    try {
+      const t = readNpy(join(dir, 'in_x.npy'));
+      const res = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', t.data as Float32Array, t.shape as number[]) });
+      assertClose(Array.from(res[session.outputNames[0]!]!.data as Float32Array), want, 'the exported file in onnxruntime');
+    } finally {
+      await session.release();
+    }
+  });
 
   it('refuses by name what has no gluonc form or where onnxruntime and the spec part', () => {
     const cases: Array<[string, RegExp]> = [
