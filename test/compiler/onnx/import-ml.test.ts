@@ -7,7 +7,8 @@
  * within a tree, inputs on the thresholds' grid so that ties are frequent,
  * 10% NaN with missing-value tracks both ways; SUM/AVERAGE/MIN/MAX, base
  * values, every post transform, the `_as_tensor` forms, float64 and int64
- * inputs, multiclass and the binary forms of skl2onnx, LightGBM and XGBoost),
+ * inputs, multiclass and the binary forms of skl2onnx, LightGBM and XGBoost;
+ * a float64 input compared in float64; a 60-tree ensemble of depth 6),
  * plus Binarizer, ArrayFeatureExtractor, Scaler, Normalizer, Imputer,
  * FeatureVectorizer, OneHotEncoder, numeric LabelEncoder (opsets 2 and 4),
  * LinearRegressor and LinearClassifier, eager and hybridized; one split at
@@ -188,6 +189,18 @@ for vi_, (agg, post, dt, member, nt) in enumerate([(1, 0, TensorProto.FLOAT, Fal
     if dt == TensorProto.DOUBLE: x = x.astype(np.float64)
     save(f'te{vi_:02d}_agg{agg}_post{post}', [node], [vi('x', dt, [None, nf])], [vi('y', dt, None)], {'x': x}, 5, ref_nodes=[ref])
 
+# --- float64 input: compared in float64 (0.10000000149011613 is above float32(0.1) = 0.10000000149011612, equal to it in float32)
+a = dict(nodes_treeids=[0, 0, 0], nodes_nodeids=[0, 1, 2], nodes_featureids=[0, 0, 0], nodes_modes=['BRANCH_LEQ', 'LEAF', 'LEAF'], nodes_values=[0.1, 0, 0],
+         nodes_truenodeids=[1, 0, 0], nodes_falsenodeids=[2, 0, 0], target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0], target_weights=[0.3, 2.0], n_targets=1)
+save('reg_float64', [helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **a)], [vi('x', TensorProto.DOUBLE, [None, 1])], [vi('y', TensorProto.FLOAT, None)],
+     {'x': np.array([[0.1], [float(np.float32(0.1))], [0.10000000149011613], [0.0999], [np.nan]])}, 3)
+# --- a boosted model's size: 60 trees of depth up to 6 over 8 features, 3 targets, 300 samples
+nodes, leaves = random_forest(60, 6, 8)
+a = legacy_attrs(nodes)
+a.update(target_treeids=[t for t, _ in leaves for _k in range(3)], target_nodeids=[n for _, n in leaves for _k in range(3)], target_ids=[k for _ in leaves for k in range(3)],
+         target_weights=[float(v) for v in rs.randn(3 * len(leaves)).astype(np.float32)], n_targets=3, base_values=[0.5, -0.5, 0.25])
+save('reg_large', [helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **a)], [vi('x', TensorProto.FLOAT, [None, 8])], [vi('y', TensorProto.FLOAT, None)], {'x': sample_x(300, 8)}, 3)
+
 # --- the other numeric operators
 x = sample_x(7, 4, nan=0)
 save('binarizer', [helper.make_node('Binarizer', ['x'], ['y'], domain='ai.onnx.ml', threshold=0.5)], [vi('x', TensorProto.FLOAT, [7, 4])], [vi('y', TensorProto.FLOAT, None)], {'x': x}, 3)
@@ -326,7 +339,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 76);
+      assert.equal(all.length, 78);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
