@@ -14,6 +14,7 @@ import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import type { DType } from '../../../runtime/dtypes.js';
 import { Value } from '../../ir/value.js';
 import { castTo, type Builder, type ImportCtx } from './context.js';
+import { ML_SVM_IMPORTS } from './ml-svm.js';
 import { fillLike, ML_TREE_IMPORTS, POST, postTransform, probitOf } from './ml-trees.js';
 
 
@@ -213,6 +214,7 @@ const noStrings = (what: string): Builder => (c) => {
 /** ai.onnx.ml's mapped operators (and the named refusals of those that cannot map). */
 export const ML_IMPORTS: Readonly<Record<string, Builder>> = {
   ...ML_TREE_IMPORTS,
+  ...ML_SVM_IMPORTS,
   Binarizer: binarizer,
   ArrayFeatureExtractor: arrayFeatureExtractor,
   Scaler: scaler,
@@ -227,6 +229,4 @@ export const ML_IMPORTS: Readonly<Record<string, Builder>> = {
   DictVectorizer: noStrings('its input is a map, which gluonc has no value for'),
   CastMap: noStrings('its input is a map, which gluonc has no value for'),
   CategoryMapper: noStrings('it maps strings to integers or back, and gluonc has no string tensors'),
-  SVMRegressor: noStrings('support vector machines are not mapped yet'),
-  SVMClassifier: noStrings('support vector machines are not mapped yet'),
 };

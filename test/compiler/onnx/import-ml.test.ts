@@ -9,11 +9,14 @@
  * values, every post transform, the `_as_tensor` forms, float64 and int64
  * inputs, multiclass and the binary forms of skl2onnx, LightGBM and XGBoost;
  * a float64 input compared in float64; a 60-tree ensemble of depth 6),
+ * SVMRegressor and SVMClassifier (every kernel, one_class, one-vs-one votes,
+ * two to four classes, the linear form without support vectors),
  * plus Binarizer, ArrayFeatureExtractor, Scaler, Normalizer, Imputer,
  * FeatureVectorizer, OneHotEncoder, numeric LabelEncoder (opsets 2 and 4),
  * LinearRegressor and LinearClassifier, eager and hybridized; one split at
  * exactly its threshold for each mode, checked against the spec's comparison
- * by hand as well; the gradient of the leaf weights (a parameter) against
+ * by hand as well; the gradient of the leaf weights (a parameter) and of an
+ * SVR's coefficients against
  * onnxruntime's outputs with the weights moved (exact for SUM and AVERAGE,
  * which are linear in them; central differences through SOFTMAX) and one SGD
  * step; and the refusals (ZipMap, string labels and values, forms where
@@ -247,6 +250,23 @@ a = dict(nodes_treeids=[0, 0, 0], nodes_nodeids=[0, 1, 2], nodes_featureids=[0, 
          nodes_truenodeids=[1, 0, 0], nodes_falsenodeids=[2, 0, 0], class_treeids=[0, 0], class_nodeids=[1, 2], class_ids=[0, 0], class_weights=[0.5, 0.75], classlabels_int64s=[3, 4])
 save('binary_half', [helper.make_node('TreeEnsembleClassifier', ['x'], ['label', 'scores'], domain='ai.onnx.ml', **a)], [vi('x', TensorProto.FLOAT, [None, 1])], [vi('label', TensorProto.INT64, None), vi('scores', TensorProto.FLOAT, None)], {'x': np.array([[-1], [0], [1]], np.float32)}, 3)
 
+# --- support vector machines: every kernel, regression (one_class too) and one-vs-one classification
+KP = {'LINEAR': [0.0, 0.0, 0.0], 'POLY': [0.5, 0.25, 3.0], 'RBF': [0.3, 0.0, 0.0], 'SIGMOID': [0.2, -0.1, 0.0]}
+for kk, kernel in enumerate(['LINEAR', 'POLY', 'RBF', 'SIGMOID']):
+    nsv, nf = 5, 3
+    sv = [float(v) for v in rs.randn(nsv * nf).astype(np.float32)]
+    for one in (0, 1):
+        save(f'svr_{kernel}_{one}', [helper.make_node('SVMRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randn(nsv).astype(np.float32)], support_vectors=sv, n_supports=nsv,
+             kernel_type=kernel, kernel_params=KP[kernel], rho=[float(np.float32(rs.randn()))], one_class=one)], [vi('x', TensorProto.FLOAT, [None, nf])], [vi('y', TensorProto.FLOAT, None)], {'x': rs.randn(9, nf).astype(np.float32)}, 3)
+    for C, post in [(2, 'NONE'), (3, 'NONE'), (4, ['NONE', 'LOGISTIC', 'SOFTMAX', 'SOFTMAX_ZERO'][kk]), (2, 'LOGISTIC')]:
+        per = [int(v) for v in rs.randint(1, 4, C)]
+        n = sum(per)
+        save(f'svc_{kernel}_{C}_{post}', [helper.make_node('SVMClassifier', ['x'], ['label', 'scores'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randn((C - 1) * n).astype(np.float32)],
+             support_vectors=[float(v) for v in rs.randn(n * nf).astype(np.float32)], vectors_per_class=per, kernel_type=kernel, kernel_params=KP[kernel],
+             rho=[float(v) for v in rs.randn(C * (C - 1) // 2).astype(np.float32)], classlabels_ints=[int(v) for v in rs.choice(50, C, replace=False)], post_transform=post)],
+             [vi('x', TensorProto.FLOAT, [None, nf])], [vi('label', TensorProto.INT64, None), vi('scores', TensorProto.FLOAT, None)], {'x': rs.randn(11, nf).astype(np.float32)}, 3)
+save('svr_linear_form', [helper.make_node('SVMRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[0.5, -1.0, 2.0], n_supports=0, kernel_type='LINEAR', kernel_params=[0.0, 0.0, 0.0], rho=[0.25])], [vi('x', TensorProto.FLOAT, [None, 3])], [vi('y', TensorProto.FLOAT, None)], {'x': rs.randn(6, 3).astype(np.float32)}, 3)
+
 # --- gradients of the leaf weights (rows: the LEAF nodes in listing order): L = sum(r * y)
 def grad_case(name, agg, post, n_targets, exact):
     nf = 3
@@ -281,6 +301,23 @@ grad_case('grad_sum', 'SUM', 'NONE', 2, True)
 grad_case('grad_average', 'AVERAGE', 'NONE', 1, True)
 grad_case('grad_softmax', 'SUM', 'SOFTMAX', 3, False)
 
+# SVR (RBF): the output is linear in the coefficients and rho: unit steps give the gradient of sum(r * y)
+nsv, nf = 6, 3
+sv = [float(v) for v in rs.randn(nsv * nf).astype(np.float32)]
+coef = rs.randn(nsv).astype(np.float32)
+def svr(coef, rho):
+    n = helper.make_node('SVMRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[float(v) for v in coef], support_vectors=sv, n_supports=nsv, kernel_type='RBF', kernel_params=[0.4, 0.0, 0.0], rho=[float(rho)])
+    return helper.make_model(helper.make_graph([n], 'svr', [vi('x', TensorProto.FLOAT, [None, nf])], [vi('y', TensorProto.FLOAT, None)]), opset_imports=[helper.make_opsetid('', 17), helper.make_opsetid('ai.onnx.ml', 3)], ir_version=8)
+x = rs.randn(10, nf).astype(np.float32)
+r = rs.randn(10, 1)
+y0 = lambda m: ort.InferenceSession(m.SerializeToString(), providers=['CPUExecutionProvider']).run(None, {'x': x})[0].astype(np.float64)
+base_y = y0(svr(coef, 0.5))
+G = np.array([(r * (y0(svr(coef + np.eye(nsv, dtype=np.float32)[j], 0.5)) - base_y)).sum() for j in range(nsv)])
+d = f'{out}/grad_svr'
+os.makedirs(d)
+onnx.save(svr(coef, 0.5), f'{d}/model.onnx')
+np.save(f'{d}/in_x.npy', x); np.save(f'{d}/r.npy', r); np.save(f'{d}/grad.npy', G); np.save(f'{d}/w.npy', coef)
+
 # --- models gluonc refuses (not run)
 def refuse(name, node, ins, outs, ml=3):
     d = f'{out}/refuse_{name}'
@@ -303,7 +340,7 @@ refuse('te_logistic_one', helper.make_node('TreeEnsemble', ['x'], ['y'], domain=
 refuse('cycle', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, nodes_modes=['BRANCH_LEQ', 'BRANCH_LEQ', 'LEAF'], nodes_truenodeids=[1, 0, 0], nodes_falsenodeids=[2, 2, 0], target_treeids=[0], target_nodeids=[2], target_ids=[0], target_weights=[1.0], n_targets=1)), X1, [vi('y', TensorProto.FLOAT, None)])
 refuse('label_strings', helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_int64s=[1, 2], values_strings=['a', 'b']), [vi('x', TensorProto.INT64, [None])], [vi('y', TensorProto.FLOAT, None)], 2)
 refuse('feature_range', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, nodes_featureids=[3, 0, 0], target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0], target_weights=[1.0, 3.0], n_targets=1)), [vi('x', TensorProto.FLOAT, [None, 2])], [vi('y', TensorProto.FLOAT, None)])
-refuse('svm', helper.make_node('SVMRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[1.0], support_vectors=[1.0], n_supports=1, rho=[0.0]), X1, [vi('y', TensorProto.FLOAT, None)])
+refuse('svm_proba', helper.make_node('SVMClassifier', ['x'], ['label', 'scores'], domain='ai.onnx.ml', coefficients=[1.0, -1.0], support_vectors=[1.0, 2.0], vectors_per_class=[1, 1], rho=[0.0], prob_a=[-1.0], prob_b=[0.1], classlabels_ints=[0, 1]), X1, LS)
 json.dump(cases, open(f'{out}/cases.json', 'w'))
 `;
 
@@ -339,7 +376,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 78);
+      assert.equal(all.length, 103);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
@@ -379,8 +416,9 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
     assert.deepEqual(vals(scores!), [0.5, 0.5, 0.5, 0.5, 0.25, 0.75]);
   });
 
-  for (const name of ['grad_sum', 'grad_average', 'grad_softmax']) {
-    it(`${name}: the gradient of sum(r · y) in the leaf weights (a parameter, eager and hybridized) equals onnxruntime's outputs differentiated`, () => {
+  for (const name of ['grad_sum', 'grad_average', 'grad_softmax', 'grad_svr']) {
+    const what = name === 'grad_svr' ? 'the SVR\'s coefficients' : 'the leaf weights';
+    it(`${name}: the gradient of sum(r · y) in ${what} (a parameter, eager and hybridized) equals onnxruntime's outputs differentiated`, () => {
       const dir = join(fx.dir, name);
       const x = new nd.NDArray(readNpy(join(dir, 'in_x.npy')));
       const r = nd.array(tensorToNumbers(readNpy(join(dir, 'r.npy'))), { dtype: 'float32' }).reshape(readNpy(join(dir, 'r.npy')).shape as number[]);
@@ -389,10 +427,11 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
         const net = SymbolBlock.imports(join(dir, 'model.onnx'));
         if (hybrid) net.hybridize();
         const params = net.collectParams();
-        // The leaf weights are the one parameter: the thresholds stay constants.
-        assert.deepEqual(params.keys(), ['#0_leaf_weights']);
-        const w = params.get('#0_leaf_weights');
-        assertClose(vals(w.data()), tensorToNumbers(readNpy(join(dir, 'w.npy'))), `${name}: the leaf weights, rows in the order of the LEAF nodes`);
+        // The leaf weights are the forest's one parameter (the thresholds stay constants); the SVR's support vectors stay constants.
+        const pname = name === 'grad_svr' ? '#0_coefficients' : '#0_leaf_weights';
+        assert.deepEqual(params.keys().sort(), name === 'grad_svr' ? ['#0_coefficients', '#0_rho'] : ['#0_leaf_weights']);
+        const w = params.get(pname);
+        assertClose(vals(w.data()), tensorToNumbers(readNpy(join(dir, 'w.npy'))), `${name}: ${what}${name === 'grad_svr' ? '' : ', rows in the order of the LEAF nodes'}`);
         const l = autograd.record(() => (net.call(x) as nd.NDArray).mul(r).sum());
         l.backward();
         assertClose(vals(w.grad()), want, `${name} ${hybrid ? 'hybridized' : 'eager'}`, name === 'grad_softmax' ? 2e-3 : 1e-5, name === 'grad_softmax' ? 2e-3 : 1e-5);
@@ -443,7 +482,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
       ['cycle', /tree 0 has a cycle/],
       ['label_strings', /'LabelEncoder' \(node '#0'\) has no gluonc equivalent: values_strings \(string keys or values\)/],
       ['feature_range', /feature ids \[3, 3\] are out of range for 2 features/],
-      ['svm', /'SVMRegressor' \(node '#0'\) has no gluonc equivalent: support vector machines are not mapped yet/],
+      ['svm_proba', /'SVMClassifier' \(node '#0'\) has no gluonc equivalent: prob_a\/prob_b \(probability estimates/],
     ];
     for (const [name, re] of cases) assert.throws(() => readModel(readFileSync(join(fx.dir, `refuse_${name}`, 'model.onnx'))), re, name);
   });
