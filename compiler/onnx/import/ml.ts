@@ -122,7 +122,7 @@ const oneHotEncoder: Builder = (c) => {
   return [castTo(c, c.op('equal', [c.op('expandDims', [v], { axis: -1 }), table]), 'float32')];
 };
 
-/** LabelEncoder with numeric keys and values (opset 2's lists, opset 4's tensors): the value of the first equal key (NaN keys match NaN), else the default. */
+/** LabelEncoder with numeric keys and values (opset 2's lists, opset 4's tensors): the value of the first equal key (a NaN key of a tensor matches NaN), else the default. */
 const labelEncoder: Builder = (c) => {
   for (const s of ['classes_strings', 'keys_strings', 'values_strings', 'default_string']) {
     if (c.attr.has(s)) throw c.refuse(`${s} (string keys or values): gluonc has no string tensors`);
@@ -142,7 +142,8 @@ const labelEncoder: Builder = (c) => {
   if (!keys.vals.length) return [fillLike(c, castTo(c, x, values.dtype), dflt)];
   const xe = c.op('expandDims', [x], { axis: -1 });
   let eq = c.op('equal', [xe, c.constant(tensorFromNumbers(keys.dtype, [keys.vals.length], keys.vals))]);
-  const nanKeys = keys.vals.map((k) => (Number.isNaN(k) ? 1 : 0));
+  // A NaN key matches a NaN input in opset 4's tensor form (onnxruntime 1.30; its opset-2 list form matches none).
+  const nanKeys = keys.vals.map((k) => (kt && Number.isNaN(k) ? 1 : 0));
   if (nanKeys.some((k) => k)) eq = c.op('maximum', [eq, c.op('mul', [isNan(c, xe), c.constant(tensorFromNumbers(keys.dtype, [keys.vals.length], nanKeys))])]);
   const found = c.op('max', [eq], { axis: -1 });
   const picked = c.op('take', [c.constant(tensorFromNumbers(values.dtype, [values.vals.length], values.vals)), c.op('argmax', [eq], { axis: -1, keepdims: false })], { axis: 0, mode: 'clip' });

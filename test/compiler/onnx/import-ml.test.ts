@@ -223,6 +223,9 @@ save('afe', [helper.make_node('ArrayFeatureExtractor', ['x', 'i'], ['y'], domain
 save('labelenc_int_float', [helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_int64s=[5, 1, 3], values_floats=[0.5, -1.0, 2.0], default_float=-9.0)], [vi('x', TensorProto.INT64, [None])], [vi('y', TensorProto.FLOAT, None)], {'x': rs.randint(0, 7, 12).astype(np.int64)}, 2)
 save('labelenc_float_int', [helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_floats=[0.5, -1.0, 1.5], values_int64s=[10, 20, 30], default_int64=-1)], [vi('x', TensorProto.FLOAT, [None, 2])], [vi('y', TensorProto.INT64, None)], {'x': sample_x(6, 2)}, 2)
 save('labelenc_tensor', [helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_tensor=numpy_helper.from_array(np.array([1, 2, 8], np.int64), 'keys_tensor'), values_tensor=numpy_helper.from_array(np.array([0.25, 0.5, 4], np.float32), 'values_tensor'), default_tensor=numpy_helper.from_array(np.array([7.5], np.float32), 'default_tensor'))], [vi('x', TensorProto.INT64, [None])], [vi('y', TensorProto.FLOAT, None)], {'x': rs.randint(0, 9, 10).astype(np.int64)}, 4)
+xe = np.array([1, np.nan, 2, 1.5, np.nan], np.float32)
+save('labelenc_nan_list', [helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_floats=[1.0, float('nan'), 1.0], values_int64s=[3, 4, 5])], [vi('x', TensorProto.FLOAT, [None])], [vi('y', TensorProto.INT64, None)], {'x': xe}, 2)
+save('labelenc_nan_tensor', [helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_tensor=numpy_helper.from_array(np.array([1.0, np.nan], np.float32), 'keys_tensor'), values_tensor=numpy_helper.from_array(np.array([3, 4], np.int64), 'values_tensor'))], [vi('x', TensorProto.FLOAT, [None])], [vi('y', TensorProto.INT64, None)], {'x': xe}, 4)
 xl = sample_x(10, 3, nan=0)
 save('linreg', [helper.make_node('LinearRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randn(6).astype(np.float32)], intercepts=[0.5, -1.0], targets=2)], [vi('x', TensorProto.FLOAT, [None, 3])], [vi('y', TensorProto.FLOAT, None)], {'x': xl}, 3)
 for post in ['NONE', 'SOFTMAX', 'LOGISTIC', 'SOFTMAX_ZERO']:
@@ -376,7 +379,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 103);
+      assert.equal(all.length, 105);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
