@@ -59,12 +59,17 @@ function listOrTensor(c: ImportCtx, name: string): { values: number[]; dtype: DT
   return list ? { values: list, dtype: 'float32' } : null;
 }
 
+/** A tensor attribute's numbers, or null when absent. */
 function tensorNumbers(c: ImportCtx, name: string): number[] | null {
   const t: HostTensor | null = c.attr.tensor(name);
   return t ? tensorToNumbers(t) : null;
 }
 
-/** The forest of TreeEnsembleRegressor/Classifier (opsets 1-3): nodes listed by (tree id, node id); `targets` names the leaf attributes' prefix. */
+/**
+ * The forest of TreeEnsembleRegressor/Classifier (opsets 1-3): nodes listed by
+ * (tree id, node id), a tree's root the first node listed for it (as ONNX's
+ * reference takes it); `prefix` names the leaf attributes (target_* or class_*).
+ */
 function legacyForest(c: ImportCtx, prefix: 'target' | 'class'): { forest: Forest; thresholdDtype: DType } {
   c.attr.ignore('nodes_hitrates', 'nodes_hitrates_as_tensor');
   const need = (name: string) => {
@@ -312,6 +317,7 @@ export function postTransform(c: ImportCtx, v: Value, post: Post): Value {
   }
 }
 
+/** An enum attribute: its name (opsets 1-3, a string) or index (TreeEnsemble, an int); a refusal for others. */
 function enumAttr<T extends string>(c: ImportCtx, name: string, all: readonly T[], dflt: T, asInt: boolean): T {
   if (asInt) {
     const k = c.attr.int(name, all.indexOf(dflt));
