@@ -17,8 +17,6 @@ import { castTo, type Builder, type ImportCtx } from './context.js';
 import { ML_SVM_IMPORTS } from './ml-svm.js';
 import { fillLike, ML_TREE_IMPORTS, POST, postTransform, probitOf } from './ml-trees.js';
 
-
-
 /** 0/1 in x's dtype where x is NaN. */
 function isNan(c: ImportCtx, x: Value): Value {
   return c.op('notEqual', [x, x]);
@@ -109,17 +107,19 @@ const featureVectorizer: Builder = (c) => {
   return [parts.length === 1 ? parts[0]! : c.op('concat', parts, { dim: 1 })];
 };
 
-/** OneHotEncoder with int64 categories: [..., K] of 0/1 (float32); an unknown value gives zeros (`zeros` = 1). */
+/** OneHotEncoder with int64 categories: [..., K] of 0/1 (float32); a value of no category gives zeros (`zeros` = 1). */
 const oneHotEncoder: Builder = (c) => {
   if (c.attr.has('cats_strings')) throw c.refuse('cats_strings (string categories): gluonc has no string tensors');
   const cats = c.attr.ints('cats_int64s');
   if (!cats?.length) throw c.refuse('cats_int64s is missing');
   if (c.attr.int('zeros', 1) !== 1) throw c.refuse('zeros = 0 (a value of no category fails the run in onnxruntime; gluonc maps only zeros = 1, where it gives zeros)');
   const x = c.input(0);
-  const xi = x.type.dtype === 'int64' || x.type.dtype === 'int32' ? castTo(c, x, 'int64') : null;
-  const v = xi ?? castTo(c, x, 'float64');
-  const table = c.constant(tensorFromNumbers(v.type.dtype, [cats.length], cats));
-  return [castTo(c, c.op('equal', [c.op('expandDims', [v], { axis: -1 }), table]), 'float32')];
+  if (!['float32', 'float64', 'int32', 'int64'].includes(x.type.dtype)) throw c.refuse(`input of dtype ${x.type.dtype}`);
+  // A float value is truncated toward 0 first (onnxruntime's static_cast to int64: 1.5 is category 1); NaN is none.
+  const hot = castTo(c, c.op('equal', [c.op('expandDims', [castTo(c, x, 'int64')], { axis: -1 }), c.constant(tensorFromNumbers('int64', [cats.length], cats))]), 'float32');
+  if (x.type.dtype === 'int64' || x.type.dtype === 'int32') return [hot];
+  const known = castTo(c, c.op('expandDims', [c.op('equal', [x, x])], { axis: -1 }), 'float32');
+  return [c.op('mul', [hot, known])];
 };
 
 /** LabelEncoder with numeric keys and values (opset 2's lists, opset 4's tensors): the value of the first equal key (a NaN key of a tensor matches NaN), else the default. */

@@ -217,6 +217,7 @@ save('imputer_nan', [helper.make_node('Imputer', ['x'], ['y'], domain='ai.onnx.m
 save('imputer_value', [helper.make_node('Imputer', ['x'], ['y'], domain='ai.onnx.ml', imputed_value_floats=[-7.0], replaced_value_float=0.5)], [vi('x', TensorProto.FLOAT, [None, 3])], [vi('y', TensorProto.FLOAT, None)], {'x': xi}, 3)
 save('imputer_int64', [helper.make_node('Imputer', ['x'], ['y'], domain='ai.onnx.ml', imputed_value_int64s=[9, 8, 7], replaced_value_int64=0)], [vi('x', TensorProto.INT64, [None, 3])], [vi('y', TensorProto.INT64, None)], {'x': rs.randint(-2, 3, (8, 3)).astype(np.int64)}, 3)
 save('onehot', [helper.make_node('OneHotEncoder', ['x'], ['y'], domain='ai.onnx.ml', cats_int64s=[3, 1, 7, 0], zeros=1)], [vi('x', TensorProto.INT64, [None, 2])], [vi('y', TensorProto.FLOAT, None)], {'x': rs.randint(0, 9, (6, 2)).astype(np.int64)}, 3)
+save('onehot_float', [helper.make_node('OneHotEncoder', ['x'], ['y'], domain='ai.onnx.ml', cats_int64s=[1, 2, -1], zeros=1)], [vi('x', TensorProto.FLOAT, [None])], [vi('y', TensorProto.FLOAT, None)], {'x': np.array([1.5, 2, -1.5, 0.9, -0.5, 2.99], np.float32)}, 3)   # truncated toward 0 as onnxruntime casts
 save('featurevectorizer', [helper.make_node('FeatureVectorizer', ['a', 'b', 'c'], ['y'], domain='ai.onnx.ml', inputdimensions=[2, 3, 4])], [vi('a', TensorProto.FLOAT, [None, 3]), vi('b', TensorProto.FLOAT, [None, 3]), vi('c', TensorProto.FLOAT, [None, 2])], [vi('y', TensorProto.FLOAT, None)],
      {'a': sample_x(5, 3), 'b': sample_x(5, 3), 'c': rs.randn(5, 2).astype(np.float32)}, 3)
 save('afe', [helper.make_node('ArrayFeatureExtractor', ['x', 'i'], ['y'], domain='ai.onnx.ml')], [vi('x', TensorProto.FLOAT, [None, 5]), vi('i', TensorProto.INT64, [3])], [vi('y', TensorProto.FLOAT, None)], {'x': sample_x(4, 5), 'i': np.array([4, 0, 4], np.int64)}, 3)
@@ -379,7 +380,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 105);
+      assert.equal(all.length, 106);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
