@@ -343,7 +343,7 @@ function withBase(c: ImportCtx, scores: Value, nTargets: number, only?: Value): 
 }
 
 /** onnxruntime applies only PROBIT to a single target (FinalizeScores1), ONNX's spec any transform: the others are refused there. */
-function singleTargetPost(c: ImportCtx, nTargets: number, post: Post): void {
+export function singleTargetPost(c: ImportCtx, nTargets: number, post: Post): void {
   if (nTargets === 1 && post !== 'NONE' && post !== 'PROBIT') throw c.refuse(`post_transform ${post} with one target: onnxruntime leaves the score untransformed there, ONNX's spec transforms it; gluonc does not pick one`);
 }
 

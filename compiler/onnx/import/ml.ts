@@ -15,7 +15,7 @@ import type { DType } from '../../../runtime/dtypes.js';
 import { Value } from '../../ir/value.js';
 import { castTo, type Builder, type ImportCtx } from './context.js';
 import { ML_SVM_IMPORTS } from './ml-svm.js';
-import { fillLike, ML_TREE_IMPORTS, POST, postTransform, probitOf } from './ml-trees.js';
+import { fillLike, ML_TREE_IMPORTS, POST, postTransform, singleTargetPost } from './ml-trees.js';
 
 /** 0/1 in x's dtype where x is NaN. */
 function isNan(c: ImportCtx, x: Value): Value {
@@ -167,13 +167,15 @@ function linear(c: ImportCtx, x: Value, k: number | null): { scores: Value; k: n
   return { scores: s, k: K };
 }
 
+/** LinearRegressor: X·Wᵀ + b, post-transformed (onnxruntime transforms one target by PROBIT only, as the tree regressors). */
 const linearRegressor: Builder = (c) => {
   const x = floatInput(c, 0);
-  const post = c.attr.str('post_transform', 'NONE');
-  if (post !== 'NONE' && post !== 'PROBIT') throw c.refuse(`post_transform '${post}' (NONE or PROBIT)`);
+  const p = c.attr.str('post_transform', 'NONE');
+  const post = POST.find((q) => q === p);
+  if (!post) throw c.refuse(`post_transform '${p}' (one of ${POST.join(', ')})`);
   const { scores, k } = linear(c, x.type.shape.length === 1 ? c.op('expandDims', [x], { axis: 0 }) : x, c.attr.int('targets', 1));
-  if (post === 'PROBIT' && k !== 1) throw c.refuse(`post_transform PROBIT with ${k} targets (onnxruntime applies it to one)`);
-  return [post === 'PROBIT' ? probitOf(c, scores) : scores];
+  singleTargetPost(c, k, post);
+  return [postTransform(c, scores, post)];
 };
 
 /**

@@ -229,6 +229,11 @@ save('labelenc_nan_list', [helper.make_node('LabelEncoder', ['x'], ['y'], domain
 save('labelenc_nan_tensor', [helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_tensor=numpy_helper.from_array(np.array([1.0, np.nan], np.float32), 'keys_tensor'), values_tensor=numpy_helper.from_array(np.array([3, 4], np.int64), 'values_tensor'))], [vi('x', TensorProto.FLOAT, [None])], [vi('y', TensorProto.INT64, None)], {'x': xe}, 4)
 xl = sample_x(10, 3, nan=0)
 save('linreg', [helper.make_node('LinearRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randn(6).astype(np.float32)], intercepts=[0.5, -1.0], targets=2)], [vi('x', TensorProto.FLOAT, [None, 3])], [vi('y', TensorProto.FLOAT, None)], {'x': xl}, 3)
+for post, t in [('PROBIT', 1), ('PROBIT', 2), ('SOFTMAX', 3), ('SOFTMAX_ZERO', 2), ('LOGISTIC', 2)]:
+    # coefficients on a 1/8 grid and inputs in {-1, 0, 1}: exact scores, some exactly 0 (PROBIT's 2v - 1 = -1: -inf)
+    xg = rs.randint(-1, 2, (8, 3)).astype(np.float32)
+    save(f'linreg_{post}_{t}', [helper.make_node('LinearRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randint(-4, 5, 3 * t) / 8], intercepts=[float(v) for v in rs.randint(0, 5, t) / 8], targets=t, post_transform=post)],
+         [vi('x', TensorProto.FLOAT, [None, 3])], [vi('y', TensorProto.FLOAT, None)], {'x': xg}, 3)
 for post in ['NONE', 'SOFTMAX', 'LOGISTIC', 'SOFTMAX_ZERO']:
     save(f'linclass3_{post}', [helper.make_node('LinearClassifier', ['x'], ['label', 'scores'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randn(9).astype(np.float32)], intercepts=[0.5, -1.0, 0.0], classlabels_ints=[4, 5, 6], post_transform=post)], [vi('x', TensorProto.FLOAT, [None, 3])], [vi('label', TensorProto.INT64, None), vi('scores', TensorProto.FLOAT, None)], {'x': xl}, 3)
 for post in ['NONE', 'LOGISTIC']:
@@ -359,10 +364,10 @@ function vals(a: nd.NDArray): number[] {
   return tensorToNumbers(a._host);
 }
 
-/** NaN where `want` is NaN, else within the tolerance. */
+/** NaN where `want` is NaN, else equal (infinities too) or within the tolerance. */
 function closeNaN(got: number[], want: number[], what: string): void {
   assert.equal(got.length, want.length, `${what}: length`);
-  want.forEach((w, k) => assert.ok(Number.isNaN(w) ? Number.isNaN(got[k]!) : Math.abs(got[k]! - w) <= 1e-5 + 1e-5 * Math.abs(w), `${what}[${k}]: ${got[k]} where onnxruntime gives ${w}`));
+  want.forEach((w, k) => assert.ok(Number.isNaN(w) ? Number.isNaN(got[k]!) : got[k] === w || Math.abs(got[k]! - w) <= 1e-5 + 1e-5 * Math.abs(w), `${what}[${k}]: ${got[k]} where onnxruntime gives ${w}`));
 }
 
 function run(dir: string, c: Case, hybrid: boolean): nd.NDArray[] {
@@ -380,7 +385,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 106);
+      assert.equal(all.length, 111);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
