@@ -234,7 +234,7 @@ for post, t in [('PROBIT', 1), ('PROBIT', 2), ('SOFTMAX', 3), ('SOFTMAX_ZERO', 2
     xg = rs.randint(-1, 2, (8, 3)).astype(np.float32)
     save(f'linreg_{post}_{t}', [helper.make_node('LinearRegressor', ['x'], ['y'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randint(-4, 5, 3 * t) / 8], intercepts=[float(v) for v in rs.randint(0, 5, t) / 8], targets=t, post_transform=post)],
          [vi('x', TensorProto.FLOAT, [None, 3])], [vi('y', TensorProto.FLOAT, None)], {'x': xg}, 3)
-for post in ['NONE', 'SOFTMAX', 'LOGISTIC', 'SOFTMAX_ZERO']:
+for post in ['NONE', 'SOFTMAX', 'LOGISTIC', 'SOFTMAX_ZERO', 'PROBIT']:
     save(f'linclass3_{post}', [helper.make_node('LinearClassifier', ['x'], ['label', 'scores'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randn(9).astype(np.float32)], intercepts=[0.5, -1.0, 0.0], classlabels_ints=[4, 5, 6], post_transform=post)], [vi('x', TensorProto.FLOAT, [None, 3])], [vi('label', TensorProto.INT64, None), vi('scores', TensorProto.FLOAT, None)], {'x': xl}, 3)
 for post in ['NONE', 'LOGISTIC']:
     save(f'linclass2_{post}', [helper.make_node('LinearClassifier', ['x'], ['label', 'scores'], domain='ai.onnx.ml', coefficients=[float(v) for v in rs.randn(3).astype(np.float32)], intercepts=[0.25], classlabels_ints=[3, 8], post_transform=post)], [vi('x', TensorProto.FLOAT, [None, 3])], [vi('label', TensorProto.INT64, None), vi('scores', TensorProto.FLOAT, None)], {'x': xl}, 3)
@@ -385,7 +385,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 111);
+      assert.equal(all.length, 112);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
