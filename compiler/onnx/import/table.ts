@@ -47,7 +47,7 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...LINEAR_ATTENTION_IMPORTS,
 };
 
-/** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
+/** The mapped operators of other ONNX domains, by domain (ai.onnx.ml's forms of its opsets 1-5 are told apart by their attributes: ml.ts). */
 export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS, 'ai.onnx.ml': ML_IMPORTS };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
