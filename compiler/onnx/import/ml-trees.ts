@@ -2,14 +2,14 @@
  * ai.onnx.ml's tree ensembles (TreeEnsemble of ml opset 5; TreeEnsembleRegressor
  * and TreeEnsembleClassifier of opsets 1-3, the forms skl2onnx, onnxmltools'
  * LightGBM and XGBoost converters write) as a vectorized traversal: every
- * node of every tree is one "slot"; all node comparisons are computed at once
- * ([N, slots]: the sample's feature at the node against its threshold, mode
- * BRANCH_LEQ/LT/GTE/GT/EQ/NEQ or set membership, a NaN feature going to the
+ * node of every tree is one "slot" (leaves point to themselves); per tree and
+ * sample the current slot starts at the root and steps max-depth times: the
+ * sample's feature at the node against its threshold (mode
+ * BRANCH_LEQ/LT/GTE/GT/EQ/NEQ or set membership; a NaN feature going to the
  * true branch where `nodes_missing_value_tracks_true` says so, as ONNX's
- * TreeEnsemble spec and onnxruntime write it: `cmp(x) || (track && isnan(x))`),
- * giving each sample's next slot per node (leaves point to themselves); per
- * tree and sample the current slot starts at the root and steps max-depth
- * times (`take` from the flattened [N · slots] table). The leaves reached pick
+ * TreeEnsemble spec and onnxruntime write it: `cmp(x) || (track && isnan(x))`)
+ * picks the true or false child, every gather a `take` of [N, trees]
+ * positions. The leaves reached pick
  * rows of a leaf-weight matrix [leaves, targets], a parameter named
  * `<node>_leaf_weights` (fine-tuning the leaves of a boosted model trains it);
  * thresholds stay constants (the comparisons have no gradient). Aggregation
@@ -215,43 +215,51 @@ function depthOf(c: ImportCtx, f: Forest): number {
   return max;
 }
 
-/** Per sample and tree, the leaf row reached: [N, trees] int64. */
+/**
+ * Per sample and tree, the leaf row reached: [N, trees] int64. Each step
+ * gathers, for every sample's current node of every tree, its feature's
+ * value (`take` from the flattened input), threshold and mode, compares, and
+ * moves to the true or false child: tensors of [N, trees], never [N, nodes].
+ */
 function leafRows(c: ImportCtx, f: Forest, x: Value, dtype: DType): Value {
   const xs = x.type.shape;
   if (xs.length !== 2) throw c.refuse(`input of shape [${xs.join(', ')}] (it takes [N, F])`);
-  const nf = xs[1];
+  const nf = xs[1]!;
   const used = f.slots.filter((s) => s.mode !== 'LEAF').map((s) => s.feature);
   if (used.some((k) => k < 0 || (typeof nf === 'number' && k >= nf))) throw c.refuse(`feature ids [${Math.min(...used)}, ${Math.max(...used)}] are out of range for ${nf} features`);
   const S = f.slots.length;
   const cst = (vals: number[], shape: number[], dt: DType = dtype) => c.constant(tensorFromNumbers(dt, shape, vals));
-  const xf = castTo(c, x, dtype);
-  const gathered = c.op('take', [xf, cst(f.slots.map((s) => s.feature), [S], 'int64')], { axis: 1, mode: 'clip' });
-  // Comparisons (0/1 in the dtype), one per mode present, chosen per slot.
-  const thr = cst(f.slots.map((s) => s.threshold), [S]);
-  const OPS: Record<string, string> = { LEQ: 'lesserEqual', LT: 'lesser', GTE: 'greaterEqual', GT: 'greater', EQ: 'equal', NEQ: 'notEqual' };
-  let cmp: Value | null = null;
-  for (const mode of MODES) {
-    const mask = f.slots.map((s) => (s.mode === mode ? 1 : 0));
-    if (!mask.some((m) => m)) continue;
-    let m: Value;
-    if (mode === 'MEMBER') {
-      const width = Math.max(1, ...f.slots.map((s) => s.members.length));
-      const table = f.slots.flatMap((s) => Array.from({ length: width }, (_v, k) => s.members[k] ?? NaN));
-      m = c.op('max', [c.op('equal', [c.op('expandDims', [gathered], { axis: 2 }), cst(table, [S, width])])], { axis: 2 });
-    } else m = c.op(OPS[mode]!, [gathered, thr]);
-    cmp = cmp ? c.op('where', [cst(mask, [S]), m, cmp]) : m;
-  }
+  const at = (table: Value, slot: Value) => c.op('take', [table, slot], { axis: 0, mode: 'clip' });
+  const xflat = c.op('reshape', [castTo(c, x, dtype)], { shape: [-1] });
+  // Row n's features start at n · F in the flattened input (F read when the graph runs where it is symbolic).
+  const width = typeof nf === 'number' ? c.scalar(nf, 'int64') : c.op('shapeArray', [x], { axis: 1 });
+  const rowBase = c.op('expandDims', [c.op('mul', [c.op('arangeLike', [x], { axis: 0, dtype: 'int64' }), width])], { axis: 1 });
+  const features = cst(f.slots.map((s) => (s.mode === 'LEAF' ? used[0] ?? 0 : s.feature)), [S], 'int64');
+  const thresholds = cst(f.slots.map((s) => s.threshold), [S]);
+  const modes = cst(f.slots.map((s) => (s.mode === 'LEAF' ? -1 : MODES.indexOf(s.mode))), [S], 'int64');
+  const present = MODES.filter((m) => f.slots.some((s) => s.mode === m));
+  const memberWidth = Math.max(1, ...f.slots.map((s) => s.members.length));
+  const members = present.includes('MEMBER') ? cst(f.slots.flatMap((s) => Array.from({ length: memberWidth }, (_v, k) => s.members[k] ?? NaN)), [S, memberWidth]) : null;
   // A NaN feature: true where the node tracks missing values to the true branch (or its comparison holds for NaN: NEQ).
   const nanTrue = cst(f.slots.map((s) => (s.track || s.mode === 'NEQ' ? 1 : 0)), [S]);
-  const isNan = c.op('notEqual', [gathered, gathered]);
-  cmp = cmp ? c.op('where', [isNan, c.op('maximum', [nanTrue, cmp]), cmp]) : c.op('zerosLike', [gathered]);
-  const next = c.op('where', [cmp, cst(f.slots.map((s) => s.t), [S], 'int64'), cst(f.slots.map((s) => s.f), [S], 'int64')]);
-  const rowBase = c.op('expandDims', [c.op('mul', [c.op('arangeLike', [x], { axis: 0, dtype: 'int64' }), c.scalar(S, 'int64')])], { axis: 1 });
-  const table = c.op('reshape', [c.op('add', [next, rowBase])], { shape: [-1] });
-  let pos = c.op('add', [rowBase, cst(f.roots, [1, f.roots.length], 'int64')]);
-  for (let k = depthOf(c, f); k > 0; k--) pos = c.op('take', [table, pos], { axis: 0, mode: 'clip' });
-  const slot = c.op('sub', [pos, rowBase]);
-  return c.op('take', [cst(f.slots.map((s) => Math.max(0, s.leaf)), [S], 'int64'), slot], { axis: 0, mode: 'clip' });
+  const trues = cst(f.slots.map((s) => s.t), [S], 'int64');
+  const falses = cst(f.slots.map((s) => s.f), [S], 'int64');
+  const OPS: Record<string, string> = { LEQ: 'lesserEqual', LT: 'lesser', GTE: 'greaterEqual', GT: 'greater', EQ: 'equal', NEQ: 'notEqual' };
+  let slot = c.op('add', [c.op('mul', [rowBase, c.scalar(0, 'int64')]), cst(f.roots, [1, f.roots.length], 'int64')]);
+  for (let k = depthOf(c, f); k > 0; k--) {
+    const v = c.op('take', [xflat, c.op('add', [rowBase, at(features, slot)])], { axis: 0, mode: 'clip' });
+    const t = at(thresholds, slot);
+    const mode = present.length > 1 ? at(modes, slot) : null;
+    let cmp: Value | null = null;
+    for (const m of present) {
+      const r = m === 'MEMBER' ? c.op('max', [c.op('equal', [c.op('expandDims', [v], { axis: 2 }), at(members!, slot)])], { axis: 2 }) : c.op(OPS[m]!, [v, t]);
+      cmp = cmp ? c.op('where', [c.op('equal', [mode!, c.scalar(MODES.indexOf(m), 'int64')]), r, cmp]) : r;
+    }
+    cmp = cmp ?? c.op('zerosLike', [v]);
+    cmp = c.op('where', [c.op('notEqual', [v, v]), at(nanTrue, slot), cmp]);
+    slot = c.op('where', [cmp, at(trues, slot), at(falses, slot)]);
+  }
+  return at(cst(f.slots.map((s) => Math.max(0, s.leaf)), [S], 'int64'), slot);
 }
 
 /** The ensemble's aggregated scores [N, K] and which targets some reached leaf scored ([N, K], 0/1): the leaf weights a parameter. */
