@@ -17,7 +17,7 @@
  * (ml_common.h: PROBIT by its erf⁻¹ approximation, SOFTMAX_ZERO leaving
  * zeros out). Classifiers give the label (int64 class labels; strings refused)
  * and the scores, onnxruntime's binary forms included (one class's weights:
- * [1 - s, s], or [σ(-s), σ(s)] for LOGISTIC with weights of both signs).
+ * [σ(-s), σ(s)] for LOGISTIC, else [1 - s, s] or [-s, s]).
  */
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import type { DType } from '../../../runtime/dtypes.js';
@@ -296,8 +296,10 @@ export function probitOf(c: ImportCtx, v: Value): Value {
   const x = c.op('sub', [c.op('mul', [v, s(2)]), s(1)]);
   const sgn = c.op('where', [c.op('lesser', [x, s(0)]), fillLike(c, x, -1), fillLike(c, x, 1)]);
   const log = c.op('log', [c.op('mul', [c.op('sub', [s(1), x]), c.op('add', [s(1), x])])]);
-  const a = c.op('add', [s(2 / (3.14159 * 0.147)), c.op('mul', [s(0.5), log])]);
-  const b = c.op('mul', [s(1 / 0.147), log]);
+  // The constants rounded as onnxruntime's float arithmetic rounds them (2 / (3.14159f * 0.147f), 1 / 0.147f).
+  const f = Math.fround;
+  const a = c.op('add', [s(f(2 / f(f(3.14159) * f(0.147)))), c.op('mul', [s(0.5), log])]);
+  const b = c.op('mul', [s(f(1 / f(0.147))), log]);
   const r = c.op('sqrt', [c.op('sub', [c.op('sqrt', [c.op('sub', [c.op('mul', [a, a]), b])]), a])]);
   return c.op('mul', [s(1.41421356), c.op('mul', [sgn, r])]);
 }
@@ -414,9 +416,9 @@ const treeClassifier: Builder = (c) => {
 /**
  * onnxruntime's binary classifier (two labels, weights for one class): the
  * score s (plus the one base value); the positive label where s > 0.5 (all
- * weights >= 0) or s > 0 (weights of both signs); scores [1 - s, s] for
- * weights all >= 0, else [σ(-s), σ(s)] for LOGISTIC and [-s, s] (s > 0) or
- * [s, -s] otherwise (ml_common.h write_scores).
+ * weights >= 0) or s > 0 (weights of both signs); scores [σ(-s), σ(s)] for
+ * LOGISTIC, else [1 - s, s] for weights all >= 0 and [-s, s] for weights of
+ * both signs, SOFTMAX and SOFTMAX_ZERO not applied (onnxruntime 1.30's results).
  */
 function binaryClassifier(c: ImportCtx, f: Forest, rows: Value, id: number, labels: number[], post: Post, dtype: DType): Value[] {
   if (id !== 0) throw c.refuse(`two classes with weights only for class ${id}: onnxruntime scores that form as two classes with an unscored first; only weights for class 0 are mapped`);
@@ -430,8 +432,8 @@ function binaryClassifier(c: ImportCtx, f: Forest, rows: Value, id: number, labe
   const win = c.op('greater', [pos, c.scalar(allPositive ? 0.5 : 0, dtype)]);
   const label = c.op('take', [c.constant(tensorFromNumbers('int64', [2], labels)), c.op('squeeze', [castTo(c, win, 'int64')], { axis: 1 })], { axis: 0, mode: 'clip' });
   let out: Value;
-  if (allPositive) out = c.op('concat', [c.op('sub', [c.scalar(1, dtype), s]), s], { dim: 1 });
-  else if (post === 'LOGISTIC') out = c.op('concat', [c.op('sigmoid', [c.op('neg', [s])]), c.op('sigmoid', [s])], { dim: 1 });
+  if (post === 'LOGISTIC') out = c.op('concat', [c.op('sigmoid', [c.op('neg', [s])]), c.op('sigmoid', [s])], { dim: 1 });
+  else if (allPositive) out = c.op('concat', [c.op('sub', [c.scalar(1, dtype), s]), s], { dim: 1 });
   else out = c.op('concat', [c.op('neg', [s]), s], { dim: 1 });
   return [label, castTo(c, out, 'float32')];
 }

@@ -128,7 +128,8 @@ for agg in ['SUM', 'AVERAGE', 'MIN', 'MAX']:
 
 # --- TreeEnsembleClassifier: multiclass, binary (weights for class 0: LightGBM/XGBoost style), int64 input
 for ci, (C, post, base, kind, xdt) in enumerate([(3, 'NONE', False, 'dense', 'f'), (4, 'SOFTMAX', True, 'dense', 'f'), (3, 'LOGISTIC', False, 'sparse', 'f'), (3, 'SOFTMAX_ZERO', True, 'sparse', 'f'),
-                                                 (2, 'LOGISTIC', False, 'binary', 'f'), (2, 'LOGISTIC', True, 'binary', 'f'), (2, 'NONE', False, 'binary_pos', 'f'), (2, 'NONE', False, 'binary', 'f'), (3, 'NONE', False, 'dense', 'i')]):
+                                                 (2, 'LOGISTIC', False, 'binary', 'f'), (2, 'LOGISTIC', True, 'binary', 'f'), (2, 'NONE', False, 'binary_pos', 'f'), (2, 'NONE', False, 'binary', 'f'), (3, 'NONE', False, 'dense', 'i'),
+                                                 (2, 'LOGISTIC', False, 'binary_pos', 'f'), (2, 'SOFTMAX', True, 'binary', 'f'), (2, 'SOFTMAX_ZERO', False, 'binary_pos', 'f')]):
     nf = int(rs.randint(2, 5))
     nodes, leaves = random_forest(int(rs.randint(2, 6)), int(rs.randint(1, 5)), nf, modes=MODES if xdt == 'f' else ['BRANCH_LEQ', 'BRANCH_GT', 'BRANCH_EQ'])
     a = legacy_attrs(nodes)
@@ -365,9 +366,9 @@ function vals(a: nd.NDArray): number[] {
 }
 
 /** NaN where `want` is NaN, else equal (infinities too) or within the tolerance. */
-function closeNaN(got: number[], want: number[], what: string): void {
+function closeNaN(got: number[], want: number[], what: string, tol = 1e-5): void {
   assert.equal(got.length, want.length, `${what}: length`);
-  want.forEach((w, k) => assert.ok(Number.isNaN(w) ? Number.isNaN(got[k]!) : got[k] === w || Math.abs(got[k]! - w) <= 1e-5 + 1e-5 * Math.abs(w), `${what}[${k}]: ${got[k]} where onnxruntime gives ${w}`));
+  want.forEach((w, k) => assert.ok(Number.isNaN(w) ? Number.isNaN(got[k]!) : got[k] === w || Math.abs(got[k]! - w) <= tol + tol * Math.abs(w), `${what}[${k}]: ${got[k]} where onnxruntime gives ${w}`));
 }
 
 function run(dir: string, c: Case, hybrid: boolean): nd.NDArray[] {
@@ -385,7 +386,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 112);
+      assert.equal(all.length, 115);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
@@ -394,7 +395,9 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
           const want = readNpy(join(dir, `out${i}.npy`));
           assert.equal(ys[i]!.dtype, want.dtype, `${c.name} output ${i} dtype`);
           assert.deepEqual(ys[i]!.shape, want.shape, `${c.name} output ${i} shape`);
-          closeNaN(vals(ys[i]!), tensorToNumbers(want), `${c.name} output ${i}`);
+          // PROBIT near a probability of 0.5 (erf⁻¹ of about 0) cancels in onnxruntime's float32 approximation, whose
+          // results there differ from the same formula in float32 in the third digit of a value near 0.008: 1e-4.
+          closeNaN(vals(ys[i]!), tensorToNumbers(want), `${c.name} output ${i}`, c.name.includes('PROBIT') ? 1e-4 : 1e-5);
         }
       }
     });
