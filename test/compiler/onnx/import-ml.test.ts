@@ -129,7 +129,8 @@ for agg in ['SUM', 'AVERAGE', 'MIN', 'MAX']:
 # --- TreeEnsembleClassifier: multiclass, binary (weights for class 0: LightGBM/XGBoost style), int64 input
 for ci, (C, post, base, kind, xdt) in enumerate([(3, 'NONE', False, 'dense', 'f'), (4, 'SOFTMAX', True, 'dense', 'f'), (3, 'LOGISTIC', False, 'sparse', 'f'), (3, 'SOFTMAX_ZERO', True, 'sparse', 'f'),
                                                  (2, 'LOGISTIC', False, 'binary', 'f'), (2, 'LOGISTIC', True, 'binary', 'f'), (2, 'NONE', False, 'binary_pos', 'f'), (2, 'NONE', False, 'binary', 'f'), (3, 'NONE', False, 'dense', 'i'),
-                                                 (2, 'LOGISTIC', False, 'binary_pos', 'f'), (2, 'SOFTMAX', True, 'binary', 'f'), (2, 'SOFTMAX_ZERO', False, 'binary_pos', 'f')]):
+                                                 (2, 'LOGISTIC', False, 'binary_pos', 'f'), (2, 'SOFTMAX', True, 'binary', 'f'), (2, 'SOFTMAX_ZERO', False, 'binary_pos', 'f'),
+                                                 (3, 'PROBIT', False, 'dense', 'f')]):
     nf = int(rs.randint(2, 5))
     nodes, leaves = random_forest(int(rs.randint(2, 6)), int(rs.randint(1, 5)), nf, modes=MODES if xdt == 'f' else ['BRANCH_LEQ', 'BRANCH_GT', 'BRANCH_EQ'])
     a = legacy_attrs(nodes)
@@ -179,7 +180,7 @@ def to_v5(nodes, leaves_w, n_targets, agg, post, dt, member=False):
              n_targets=n_targets, aggregate_function=agg, post_transform=post)
     if member: a['membership_values'] = numpy_helper.from_array(np.array(members, npdt), 'membership_values')
     return a
-for vi_, (agg, post, dt, member, nt) in enumerate([(1, 0, TensorProto.FLOAT, False, 2), (0, 0, TensorProto.DOUBLE, True, 3), (2, 0, TensorProto.FLOAT, True, 1), (3, 1, TensorProto.FLOAT, False, 3), (1, 2, TensorProto.DOUBLE, True, 2), (1, 3, TensorProto.FLOAT, False, 3)]):
+for vi_, (agg, post, dt, member, nt) in enumerate([(1, 0, TensorProto.FLOAT, False, 2), (0, 0, TensorProto.DOUBLE, True, 3), (2, 0, TensorProto.FLOAT, True, 1), (3, 1, TensorProto.FLOAT, False, 3), (1, 2, TensorProto.DOUBLE, True, 2), (1, 3, TensorProto.FLOAT, False, 3), (0, 4, TensorProto.FLOAT, False, 2)]):
     nf = int(rs.randint(2, 5))
     nodes, leaves = random_forest(int(rs.randint(2, 6)), int(rs.randint(2, 5)), nf, shuffle_ids=False)
     # every tree needs an interior root in the opset-5 form
@@ -386,7 +387,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 115);
+      assert.equal(all.length, 117);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
