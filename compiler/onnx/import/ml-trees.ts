@@ -225,15 +225,16 @@ function leafRows(c: ImportCtx, f: Forest, x: Value, dtype: DType): Value {
   const xs = x.type.shape;
   if (xs.length !== 2) throw c.refuse(`input of shape [${xs.join(', ')}] (it takes [N, F])`);
   const nf = xs[1]!;
+  // The feature ids are checked against a known feature count (a row's gather could otherwise read the next row).
+  if (typeof nf !== 'number') throw c.refuse(`input of shape [${xs.join(', ')}]: the number of features must be known to check the trees' feature ids (the file leaves it symbolic)`);
   const used = f.slots.filter((s) => s.mode !== 'LEAF').map((s) => s.feature);
-  if (used.some((k) => k < 0 || (typeof nf === 'number' && k >= nf))) throw c.refuse(`feature ids [${Math.min(...used)}, ${Math.max(...used)}] are out of range for ${nf} features`);
+  if (used.some((k) => k < 0 || k >= nf)) throw c.refuse(`feature ids [${Math.min(...used)}, ${Math.max(...used)}] are out of range for ${nf} features`);
   const S = f.slots.length;
   const cst = (vals: number[], shape: number[], dt: DType = dtype) => c.constant(tensorFromNumbers(dt, shape, vals));
   const at = (table: Value, slot: Value) => c.op('take', [table, slot], { axis: 0, mode: 'clip' });
   const xflat = c.op('reshape', [castTo(c, x, dtype)], { shape: [-1] });
-  // Row n's features start at n · F in the flattened input (F read when the graph runs where it is symbolic).
-  const width = typeof nf === 'number' ? c.scalar(nf, 'int64') : c.op('shapeArray', [x], { axis: 1 });
-  const rowBase = c.op('expandDims', [c.op('mul', [c.op('arangeLike', [x], { axis: 0, dtype: 'int64' }), width])], { axis: 1 });
+  // Row n's features start at n · F in the flattened input.
+  const rowBase = c.op('expandDims', [c.op('mul', [c.op('arangeLike', [x], { axis: 0, dtype: 'int64' }), c.scalar(nf, 'int64')])], { axis: 1 });
   const features = cst(f.slots.map((s) => (s.mode === 'LEAF' ? used[0] ?? 0 : s.feature)), [S], 'int64');
   const thresholds = cst(f.slots.map((s) => s.threshold), [S]);
   const modes = cst(f.slots.map((s) => (s.mode === 'LEAF' ? -1 : MODES.indexOf(s.mode))), [S], 'int64');

@@ -348,6 +348,7 @@ refuse('logistic_one', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], d
 refuse('te_logistic_one', helper.make_node('TreeEnsemble', ['x'], ['y'], domain='ai.onnx.ml', nodes_featureids=[0], nodes_truenodeids=[0], nodes_trueleafs=[1], nodes_falsenodeids=[1], nodes_falseleafs=[1],
        nodes_splits=numpy_helper.from_array(np.array([0], np.float32), 'nodes_splits'), nodes_modes=numpy_helper.from_array(np.array([0], np.uint8), 'nodes_modes'),
        tree_roots=[0], leaf_targetids=[0, 0], leaf_weights=numpy_helper.from_array(np.array([0.3, 2], np.float32), 'leaf_weights'), n_targets=1, post_transform=2), X1, [vi('y', TensorProto.FLOAT, None)], 5)
+refuse('symbolic_features', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0], target_weights=[1.0, 3.0], n_targets=1)), [vi('x', TensorProto.FLOAT, ['N', 'F'])], [vi('y', TensorProto.FLOAT, None)])
 refuse('cycle', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, nodes_modes=['BRANCH_LEQ', 'BRANCH_LEQ', 'LEAF'], nodes_truenodeids=[1, 0, 0], nodes_falsenodeids=[2, 2, 0], target_treeids=[0], target_nodeids=[2], target_ids=[0], target_weights=[1.0], n_targets=1)), X1, [vi('y', TensorProto.FLOAT, None)])
 refuse('label_strings', helper.make_node('LabelEncoder', ['x'], ['y'], domain='ai.onnx.ml', keys_int64s=[1, 2], values_strings=['a', 'b']), [vi('x', TensorProto.INT64, [None])], [vi('y', TensorProto.FLOAT, None)], 2)
 refuse('feature_range', helper.make_node('TreeEnsembleRegressor', ['x'], ['y'], domain='ai.onnx.ml', **dict(base, nodes_featureids=[3, 0, 0], target_treeids=[0, 0], target_nodeids=[1, 2], target_ids=[0, 0], target_weights=[1.0, 3.0], n_targets=1)), [vi('x', TensorProto.FLOAT, [None, 2])], [vi('y', TensorProto.FLOAT, None)])
@@ -492,6 +493,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
       ['duplicate', /node 1 of tree 0 lists target 0 twice/],
       ['logistic_one', /post_transform LOGISTIC with one target/],
       ['te_logistic_one', /'TreeEnsemble' \(node '#0'\) has no gluonc equivalent: post_transform LOGISTIC with one target/],
+      ['symbolic_features', /input of shape \[N, F\]: the number of features must be known/],
       ['cycle', /tree 0 has a cycle/],
       ['label_strings', /'LabelEncoder' \(node '#0'\) has no gluonc equivalent: values_strings \(string keys or values\)/],
       ['feature_range', /feature ids \[3, 3\] are out of range for 2 features/],
