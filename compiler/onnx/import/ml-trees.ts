@@ -417,21 +417,32 @@ const treeClassifier: Builder = (c) => {
 /**
  * onnxruntime's binary classifier (two labels, weights for one class): the
  * score s (plus the one base value); the positive label where s > 0.5 (all
- * weights >= 0) or s > 0 (weights of both signs); scores [σ(-s), σ(s)] for
- * LOGISTIC, else [1 - s, s] for weights all >= 0 and [-s, s] for weights of
- * both signs, SOFTMAX and SOFTMAX_ZERO not applied (onnxruntime 1.30's results).
+ * weights >= 0) or s > 0 (weights of both signs); for weights of the first
+ * class, scores [σ(-s), σ(s)] for LOGISTIC, else [1 - s, s] for weights all
+ * >= 0 and [-s, s] for weights of both signs, SOFTMAX and SOFTMAX_ZERO not
+ * applied; for weights of the second, [0, s] post-transformed (onnxruntime
+ * 1.30's results).
  */
 function binaryClassifier(c: ImportCtx, f: Forest, rows: Value, id: number, labels: number[], post: Post, dtype: DType): Value[] {
-  if (id !== 0) throw c.refuse(`two classes with weights only for class ${id}: onnxruntime scores that form as two classes with an unscored first; only weights for class 0 are mapped`);
-  if (post === 'PROBIT') throw c.refuse('post_transform PROBIT with two classes and weights for one: onnxruntime writes one score column there');
   const base = listOrTensor(c, 'base_values')?.values ?? [];
+  const allPositive = f.leaves.every((l) => l.every(([, w]) => w >= 0));
+  const labelBy = (s: Value) => {
+    const win = c.op('greater', [s, c.scalar(allPositive ? 0.5 : 0, dtype)]);
+    return c.op('take', [c.constant(tensorFromNumbers('int64', [2], labels)), c.op('squeeze', [castTo(c, win, 'int64')], { axis: 1 })], { axis: 0, mode: 'clip' });
+  };
+  if (id === 1) {
+    // Weights for the second class only: onnxruntime scores [0, s] as two classes, post-transformed.
+    if (base.length) throw c.refuse('base_values with weights only for the second of two classes (onnxruntime leaves them out there)');
+    if (f.leaves.some((l) => !l.length)) throw c.refuse('a leaf without a weight where the weights are for the second of two classes only (onnxruntime then writes one score column)');
+    const { scores: s } = aggregate(c, { ...f, leaves: f.leaves.map((l) => l.map(([, w]): [number, number] => [0, w])) }, rows, 1, 'SUM', dtype);
+    return [labelBy(s), castTo(c, postTransform(c, c.op('concat', [c.op('zerosLike', [s]), s], { dim: 1 }), post), 'float32')];
+  }
+  if (id !== 0) throw c.refuse(`two class labels with weights only for class ${id}`);
+  if (post === 'PROBIT') throw c.refuse('post_transform PROBIT with two classes and weights for the first: onnxruntime writes one score column there');
   if (base.length > 1) throw c.refuse(`${base.length} base_values with weights for one of two classes (none or one are mapped)`);
   const { scores, has } = aggregate(c, f, rows, 1, 'SUM', dtype);
   const s = base.length ? c.op('add', [scores, c.scalar(base[0]!, dtype)]) : scores;
-  const pos = c.op('mul', [s, has]);
-  const allPositive = f.leaves.every((l) => l.every(([, w]) => w >= 0));
-  const win = c.op('greater', [pos, c.scalar(allPositive ? 0.5 : 0, dtype)]);
-  const label = c.op('take', [c.constant(tensorFromNumbers('int64', [2], labels)), c.op('squeeze', [castTo(c, win, 'int64')], { axis: 1 })], { axis: 0, mode: 'clip' });
+  const label = labelBy(c.op('mul', [s, has]));
   let out: Value;
   if (post === 'LOGISTIC') out = c.op('concat', [c.op('sigmoid', [c.op('neg', [s])]), c.op('sigmoid', [s])], { dim: 1 });
   else if (allPositive) out = c.op('concat', [c.op('sub', [c.scalar(1, dtype), s]), s], { dim: 1 });

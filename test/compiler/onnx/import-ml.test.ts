@@ -130,7 +130,8 @@ for agg in ['SUM', 'AVERAGE', 'MIN', 'MAX']:
 for ci, (C, post, base, kind, xdt) in enumerate([(3, 'NONE', False, 'dense', 'f'), (4, 'SOFTMAX', True, 'dense', 'f'), (3, 'LOGISTIC', False, 'sparse', 'f'), (3, 'SOFTMAX_ZERO', True, 'sparse', 'f'),
                                                  (2, 'LOGISTIC', False, 'binary', 'f'), (2, 'LOGISTIC', True, 'binary', 'f'), (2, 'NONE', False, 'binary_pos', 'f'), (2, 'NONE', False, 'binary', 'f'), (3, 'NONE', False, 'dense', 'i'),
                                                  (2, 'LOGISTIC', False, 'binary_pos', 'f'), (2, 'SOFTMAX', True, 'binary', 'f'), (2, 'SOFTMAX_ZERO', False, 'binary_pos', 'f'),
-                                                 (3, 'PROBIT', False, 'dense', 'f')]):
+                                                 (3, 'PROBIT', False, 'dense', 'f'),
+                                                 (2, 'SOFTMAX', False, 'binary1', 'f'), (2, 'NONE', False, 'binary1', 'f'), (2, 'LOGISTIC', False, 'binary1_pos', 'f'), (2, 'PROBIT', False, 'binary1_pos', 'f')]):
     nf = int(rs.randint(2, 5))
     nodes, leaves = random_forest(int(rs.randint(2, 6)), int(rs.randint(1, 5)), nf, modes=MODES if xdt == 'f' else ['BRANCH_LEQ', 'BRANCH_GT', 'BRANCH_EQ'])
     a = legacy_attrs(nodes)
@@ -138,8 +139,8 @@ for ci, (C, post, base, kind, xdt) in enumerate([(3, 'NONE', False, 'dense', 'f'
     for (t, nid) in leaves:
         for c in range(C if kind in ('dense', 'sparse') else 1):
             if kind == 'sparse' and rs.rand() < 0.3: continue
-            ct.append(t); cn.append(nid); cid.append(c)
-            cw.append(float(np.float32(rs.uniform(0, 0.3) if kind == 'binary_pos' else rs.randn())))
+            ct.append(t); cn.append(nid); cid.append(1 if kind.startswith('binary1') else c)   # binary1: weights for the second class only
+            cw.append(float(np.float32(rs.uniform(0, 0.3) if kind in ('binary_pos', 'binary1_pos') else rs.randn())))
     labels = [int(v) for v in rs.choice(100, C, replace=False)]
     a.update(class_treeids=ct, class_nodeids=cn, class_ids=cid, class_weights=cw, classlabels_int64s=labels, post_transform=post)
     if base: a['base_values'] = [float(v) for v in rs.randn(C if kind != 'binary' else 1).astype(np.float32)]
@@ -388,7 +389,7 @@ describe('imported ai.onnx.ml operators: onnxruntime', function () {
   for (const hybrid of [false, true]) {
     it(`every case's outputs equal onnxruntime's (${hybrid ? 'hybridized' : 'eager'})`, () => {
       const all = cases();
-      assert.equal(all.length, 117);
+      assert.equal(all.length, 121);
       for (const c of all) {
         const dir = join(fx.dir, c.name);
         const ys = run(dir, c, hybrid);
