@@ -12,6 +12,7 @@ import { GRID_SAMPLE_IMPORTS } from './grid-sample.js';
 import { IMAGE_IMPORTS } from './image.js';
 import { LINEAR_ATTENTION_IMPORTS } from './linear-attention.js';
 import { LOSS_IMPORTS } from './loss.js';
+import { ML_IMPORTS } from './ml.js';
 import { MODERN_IMPORTS } from './modern.js';
 import { NN_IMPORTS } from './nn.js';
 import { QUANTIZED_IMPORTS } from './quantized.js';
@@ -48,8 +49,8 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
   ...LINEAR_ATTENTION_IMPORTS,
 };
 
-/** The mapped operators of other ONNX domains (the domain's opset 1), by domain. */
-export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS };
+/** The mapped operators of other ONNX domains, by domain (ai.onnx.ml's forms of its opsets 1-5 are told apart by their attributes: ml.ts). */
+export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS, 'ai.onnx.ml': ML_IMPORTS };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
