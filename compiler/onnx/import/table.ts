@@ -52,7 +52,6 @@ export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Bui
 /** ONNX operators that do not map yet, and why (named in the refusal). */
 export const NOT_YET: Readonly<Record<string, string>> = {
   SequenceMap: 'its subgraph over each sequence item is not mapped',
-  BitCast: "a reinterpretation of the bits as another dtype has no form in gluonc's operators (they compute on values)",
 };
 
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
