@@ -50,12 +50,10 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
-export const NOT_YET: Readonly<Record<string, string>> = {
-  SequenceMap: 'its subgraph over each sequence item is not mapped',
-};
+export const NOT_YET: Readonly<Record<string, string>> = {};
 
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
-export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence']);
+export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence', 'SequenceMap']);
 
 /**
  * Maps one ONNX node (of the default domain, or of `domain`) onto gluonc operators: the values of its outputs.
