@@ -16,7 +16,7 @@ import { Graph as GraphClass, type Graph } from '../ir/graph.js';
 import { formatType, type Dim } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { checkManifest, type ArtifactManifest } from '../manifest.js';
-import { readModel, type ReadModelResult } from '../onnx/read.js';
+import { readModel } from '../onnx/read.js';
 import type { InputKind, IoTree } from '../onnx/read-boundary.js';
 import { bindCall, hasBoundary, nestOutputs } from './symbol-io.js';
 import { callArgs, withDefaults } from '../ops/call.js';
@@ -75,10 +75,10 @@ export class SymbolBlock extends HybridBlock {
   private _unshaped = new Set<string>();
   private _fromSymbols = false;
   /**
-   * A file with sequence or optional inputs or outputs (symbol-io.ts): read again for each structure of a
-   * call (`graph` is its first read: one item per sequence input, optionals given), its outputs nested by `tree`.
+   * A file with sequence or optional inputs or outputs (symbol-io.ts): read for each structure of a call
+   * (`graph` holds only its parameters where it has such inputs), its outputs nested by each read's tree.
    */
-  _io: { source: string | Uint8Array; kinds: InputKind[]; tree: IoTree[]; reads: Map<string, { graph: Graph; tree: IoTree[] }>; last: Graph } | null = null;
+  _io: { source: string | Uint8Array; kinds: InputKind[]; reads: Map<string, { graph: Graph; tree: IoTree[] }>; last: Graph } | null = null;
 
   /**
    * Reads an artifact written by `HybridBlock.export` or `gluonc compile`.
@@ -200,15 +200,23 @@ export class SymbolBlock extends HybridBlock {
 
   /** `export`'s symbolic sizes: those its inputs declare (`sym.var`'s shape, the artifact's), else the batch `'N'` of an input without a shape. Example: `[{ 0: 'N', 1: 'T' }]`. */
   exportDims(count: number): Record<number, string>[] {
+    const g = this._io?.last ?? this.graph;
     return Array.from({ length: count }, (_v, i): Record<number, string> => {
-      const v = this.graph.inputs[i];
+      const v = g.inputs[i];
       if (!v || !v.known) return { 0: 'N' };
       return Object.fromEntries(v.type.shape.flatMap((d, k) => (typeof d === 'string' ? [[k, d]] : [])));
     });
   }
 
-  /** The artifact's inputs: name, dtype, shape (symbolic dimensions by name). */
-  get inputs(): { name: string; dtype: string; shape: Dim[] }[] {
+  /**
+   * The artifact's inputs: name, dtype, shape (symbolic dimensions by name); a file's sequence or optional input
+   * as `kind` says, with its elements' dtype (its items' shapes are the call's).
+   */
+  get inputs(): { name: string; dtype: string; shape: Dim[]; kind?: 'sequence' | 'optional' }[] {
+    if (this._io) {
+      const declared = new Map(this._io.last.inputs.map((v) => [v.name, v.type]));
+      return this._io.kinds.map((k) => (k.kind === 'tensor' ? { name: k.name, dtype: declared.get(k.name)?.dtype ?? '', shape: [...(declared.get(k.name)?.shape ?? [])] } : { name: k.name, dtype: k.dtype ?? '', shape: [], kind: k.kind }));
+    }
     return this.graph.inputs.map((v) => ({ name: v.name, dtype: v.type.dtype, shape: [...v.type.shape] }));
   }
 
@@ -370,27 +378,18 @@ function runningStatistics(graph: Graph): Set<Value> {
 
 /**
  * A block from an ONNX file (a path, or its bytes) that `readModel` reads; errors name `where`. A file with
- * sequence or optional inputs is read first with one item per sequence and every optional given (none where that
- * read fails: empty sequences, optionals left out) for its parameters, and again for each structure a call has.
+ * sequence or optional inputs gets its parameters now (the float initializers its nodes use) and is read for
+ * each structure a call has (symbol-io.ts).
  *
  * ```ts
  * const net = importOnnx('model.onnx', "SymbolBlock.imports('model.onnx')");
  * ```
  */
 export function importOnnx(source: string | Uint8Array, where: string): SymbolBlock {
-  let r: ReadModelResult;
-  try {
-    r = readModel(source, { probe: 1 });
-  } catch (e) {
-    try {
-      r = readModel(source, { probe: 0 });
-    } catch {
-      throw e;
-    }
-  }
+  const r = readModel(source, { deferBoundary: true });
   const block = new SymbolBlock(r.graph, r.manifest === null ? null : checkManifest(r.manifest, where), typeof source === 'string' ? source : 'model bytes');
   // The buffers torch's exporter records (register_buffer) never train, as PyTorch's do not.
   for (const name of r.frozen) if (block.params.has(name)) block.params.get(name).gradReq = 'null';
-  if (hasBoundary(r.inputKinds, r.outputTree)) block._io = { source, kinds: r.inputKinds, tree: r.outputTree, reads: new Map(), last: r.graph };
+  if (hasBoundary(r.inputKinds, r.outputTree)) block._io = { source, kinds: r.inputKinds, reads: new Map(), last: r.graph };
   return block;
 }

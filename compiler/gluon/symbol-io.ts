@@ -20,6 +20,13 @@ import { showValue } from './show-value.js';
 /** True for an array or a symbol. */
 const isTensor = (x: unknown): x is Tensor => x instanceof NDArray || isSymbol(x);
 
+/** How a misplaced argument is named: `an NDArray float32[2, 3]`, `a list of 2`, else as showValue shows it. */
+function shown(x: unknown): string {
+  if (isTensor(x)) return `${x instanceof NDArray ? 'an NDArray' : 'a symbol'} ${x.dtype}[${plainShape(x.shape).join(', ')}]`;
+  if (Array.isArray(x)) return `a list of ${x.length}`;
+  return showValue(x);
+}
+
 /** A tensor's type as the reader takes it. */
 const typeOf = (x: Tensor): TensorType => ({ dtype: x.dtype, shape: plainShape(x.shape) });
 
@@ -46,9 +53,9 @@ export function bindCall(inputs: readonly unknown[], kinds: readonly InputKind[]
   const keys: string[] = [];
   const fmt = (t: TensorType) => `${t.dtype}[${t.shape.join(',')}]`;
   const list = (x: unknown, i: number, k: InputKind): TensorType[] => {
-    if (!Array.isArray(x)) throw new Error(`${where}: input ${i} ('${k.name}') is a sequence: give a list of arrays, got ${showValue(x)}`);
+    if (!Array.isArray(x)) throw new Error(`${where}: input ${i} ('${k.name}') is a sequence: give a list of arrays, got ${shown(x)}`);
     return x.map((item, j) => {
-      if (!isTensor(item)) throw new Error(`${where}: input ${i} ('${k.name}') item ${j} must be an array, got ${showValue(item)}`);
+      if (!isTensor(item)) throw new Error(`${where}: input ${i} ('${k.name}') item ${j} must be an array, got ${shown(item)}`);
       flat.push(item);
       return typeOf(item);
     });
@@ -57,8 +64,8 @@ export function bindCall(inputs: readonly unknown[], kinds: readonly InputKind[]
     const x = inputs[i];
     const absent = x === null || x === undefined;
     if (k.kind === 'tensor') {
-      if (absent) throw new Error(`${where}: input ${i} ('${k.name}') is absent (${String(x)}), but the graph needs it; its inputs are ${listing}`);
-      if (!isTensor(x)) throw new Error(`${where}: input ${i} ('${k.name}') is a tensor: give an array, got ${showValue(x)}`);
+      if (absent) throw new Error(`${where}: input ${i} ('${k.name}') is absent (null or undefined), but the graph needs it; its inputs are ${listing}`);
+      if (!isTensor(x)) throw new Error(`${where}: input ${i} ('${k.name}') is a tensor: give an array, got ${shown(x)}`);
       flat.push(x);
       keys.push('a');
       return;
@@ -68,14 +75,14 @@ export function bindCall(inputs: readonly unknown[], kinds: readonly InputKind[]
       keys.push('-');
       return;
     }
-    if (k.kind === 'sequence' && absent) throw new Error(`${where}: input ${i} ('${k.name}') is a sequence and cannot be absent (${String(x)}): give a list of arrays ([] for an empty one)`);
+    if (k.kind === 'sequence' && absent) throw new Error(`${where}: input ${i} ('${k.name}') is a sequence and cannot be absent (null or undefined): give a list of arrays ([] for an empty one)`);
     if (k.kind === 'sequence' || k.of === 'sequence') {
       const items = list(x, i, k);
       boundary[k.name] = items;
       keys.push(`[${items.map(fmt).join(';')}]`);
       return;
     }
-    if (!isTensor(x)) throw new Error(`${where}: input ${i} ('${k.name}') is an optional tensor: give an array or null, got ${showValue(x)}`);
+    if (!isTensor(x)) throw new Error(`${where}: input ${i} ('${k.name}') is an optional tensor: give an array or null, got ${shown(x)}`);
     flat.push(x);
     boundary[k.name] = typeOf(x);
     keys.push(fmt(typeOf(x)));

@@ -88,11 +88,10 @@ export interface BindCtx {
  * inputs. A structure other than the declared one, a dtype other than the declared one, or a fixed dimension
  * other than the declared one is an Error naming the input.
  */
-export function bindBoundaryInput(vi: OnnxNs.IValueInfoProto, type: BoundaryType | undefined, c: BindCtx, taken: Set<string>, probe?: number): void {
+export function bindBoundaryInput(vi: OnnxNs.IValueInfoProto, given: BoundaryType | undefined, c: BindCtx, taken: Set<string>): void {
   const k = inputKind(vi);
   const what = `graph input '${k.name}'`;
   const kindText = k.kind === 'sequence' ? 'a sequence' : `an optional ${k.of}`;
-  const given = type === undefined && probe !== undefined ? probeType(vi, k, probe) : type;
   if (given === undefined) {
     throw c.fail(`${what} is ${kindText}; gluonc graphs take tensors, so the file is read for the inputs of a call: SymbolBlock.imports(file).call(...) takes ${k.kind === 'sequence' || k.of === 'sequence' ? 'a list of arrays' : 'an array'}${k.kind === 'optional' ? ' or null' : ''} for it (readModel's \`boundary\` option gives its type)`);
   }
@@ -135,22 +134,6 @@ export function bindBoundaryInput(vi: OnnxNs.IValueInfoProto, type: BoundaryType
   }
   if (Array.isArray(given)) throw c.fail(`${what} is ${kindText}: expected an array or null, got a list`);
   c.values.set(k.name, input(k.name, given as TensorType, what));
-}
-
-/**
- * The type a probing read gives an input it was given none for (`readModel`'s `probe`): `n` items of the declared
- * element type per sequence and every optional given (none for n = 0); a declared size as it is, any other
- * `<input>_<axis>`; no declared shape: a scalar.
- */
-function probeType(vi: OnnxNs.IValueInfoProto, k: InputKind, n: number): BoundaryType | undefined {
-  if (!k.dtype) return undefined;
-  const t = vi.type!;
-  const elem = (t.sequenceType?.elemType ?? t.optionalType?.elemType?.sequenceType?.elemType ?? t.optionalType?.elemType)?.tensorType;
-  const shape = (elem?.shape?.dim ?? []).map((d, i) => (d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : d.dimParam || `${k.name}_${i}`));
-  const one: TensorType = { dtype: k.dtype, shape };
-  if (k.kind === 'sequence') return new Array<TensorType>(n).fill(one);
-  if (n === 0) return null;
-  return k.of === 'sequence' ? new Array<TensorType>(n).fill(one) : one;
 }
 
 /** A sequence or optional graph output: its items appended to `outputs` (named `<name>_<k>`); how they nest (null for an empty optional). */

@@ -72,8 +72,11 @@ export interface ReadModelResult {
 /** Options of `readModel`: the types of its sequence and optional graph inputs for this read (read-boundary.ts). */
 export interface ReadOptions {
   boundary?: Record<string, BoundaryType>;
-  /** Inputs without a `boundary` type: this many items per sequence, optionals given (0: empty, left out) (SymbolBlock's first read). */
-  probe?: number;
+  /**
+   * A file with sequence or optional inputs is not read now: the graph holds only its parameters (the float
+   * initializers its nodes use, as a full read makes them), for SymbolBlock, which reads it per call with `boundary`.
+   */
+  deferBoundary?: boolean;
 }
 
 /** The doc string the emitter writes on the first ONNX node of each IR node. */
@@ -104,7 +107,9 @@ export function readModel(source: Uint8Array | string, options: ReadOptions = {}
   const dir = typeof source === 'string' ? path.dirname(source) : null;
   const record = exportedRecord(bytes);
   const reader = new GraphReader(model.graph!, manifest, fail, dir, record.constants);
-  const inputs = reader.readInputs(options.boundary ?? {}, options.probe);
+  const inputKinds = (model.graph!.input ?? []).filter((vi) => !model.graph!.initializer?.some((t) => t.name === vi.name)).map(inputKind);
+  if (options.deferBoundary && inputKinds.some((k) => k.kind !== 'tensor')) return { graph: reader.paramsGraph(), manifest, opset, metadata, frozen: record.buffers, inputKinds, outputTree: [] };
+  const inputs = reader.readInputs(options.boundary ?? {});
   reader.readNodes(opset);
   const { outputs, tree } = reader.readOutputs();
   let graph: Graph;
@@ -113,7 +118,6 @@ export function readModel(source: Uint8Array | string, options: ReadOptions = {}
   } catch (e) {
     throw fail((e as Error).message);
   }
-  const inputKinds = (model.graph!.input ?? []).filter((vi) => !model.graph!.initializer?.some((t) => t.name === vi.name)).map(inputKind);
   return { graph, manifest, opset, metadata, frozen: record.buffers, inputKinds, outputTree: tree };
 }
 
@@ -215,7 +219,7 @@ class GraphReader implements ForeignCtx {
   }
 
   /** Graph inputs (an input that is also an initializer is a parameter with a default). */
-  readInputs(boundary: Record<string, BoundaryType>, probe?: number): Value[] {
+  readInputs(boundary: Record<string, BoundaryType>): Value[] {
     const inputs = this.inputs;
     const taken = new Set((this.g.input ?? []).map((vi) => vi.name ?? ''));
     for (const vi of this.g.input ?? []) {
@@ -223,7 +227,7 @@ class GraphReader implements ForeignCtx {
       if (!name) throw this.fail('a graph input has no name');
       if (this.initializers.has(name)) continue;
       if (isBoundaryType(vi.type)) {
-        bindBoundaryInput(vi, boundary[name], this, taken, probe);
+        bindBoundaryInput(vi, boundary[name], this, taken);
         continue;
       }
       const type = typeOf(vi, this.fail, `graph input '${name}'`, true);
@@ -233,6 +237,13 @@ class GraphReader implements ForeignCtx {
       if (v.kind === 'input') inputs.push(v);
     }
     return inputs;
+  }
+
+  /** A graph of the parameters only: the initializers the nodes use that a full read makes parameters (`deferBoundary`). */
+  paramsGraph(): Graph {
+    const used = this.readNames();
+    const params = [...this.initializers.keys()].filter((n) => used.has(n)).map((n) => this.initValue(n)!).filter((v) => v.kind === 'param');
+    return new Graph([], params, [], [], []);
   }
 
   /** An initializer's data without making it a value (null when `name` is no initializer). */
