@@ -239,6 +239,8 @@ export class SymbolBlock extends HybridBlock {
       }
       read = { graph: r.graph, tree: r.outputTree };
       io.reads.set(call.key, read);
+      // Eager calls of many shapes read many graphs: keep the latest 64, as the trace-type cache does.
+      if (io.reads.size > 64) io.reads.delete(io.reads.keys().next().value as string);
     }
     io.last = read.graph;
     return { graph: read.graph, inputs: call.flat, tree: read.tree };

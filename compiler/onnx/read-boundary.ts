@@ -179,7 +179,8 @@ export function mapOptional(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
     }
     case 'OptionalGetElement':
     case 'Identity':
-      if (seq?.absent) throw ctx.refuse(`its input '${inName}' is an empty optional${op === 'OptionalGetElement' ? ' (ONNX: an error)' : ''}`);
+      // Identity passes an empty optional on; OptionalGetElement of one is an error in ONNX.
+      if (seq?.absent && op === 'OptionalGetElement') throw ctx.refuse(`its input '${inName}' is an empty optional (ONNX: an error)`);
       if (seq) return void c.sequences.set(out, seq), null;
       return ctx.input(0);
     default:

@@ -57,6 +57,16 @@ for name, elem, npt in [('f32', T.FLOAT, np.float32), ('f64', T.DOUBLE, np.float
         y, ys, n = s.run(None, feeds)
         res.append({'y': y.tolist(), 'ys': [v.tolist() for v in ys], 'n': int(n)})
     out[name] = res
+# An optional passed through: y = relu(x), o = b (an optional output, empty when b is).
+opt_t = h.make_optional_type_proto(h.make_tensor_type_proto(T.FLOAT, [2]))
+g = h.make_graph([h.make_node('Relu', ['x'], ['y']), h.make_node('Identity', ['b'], ['o'])], 'g',
+    [h.make_tensor_value_info('x', T.FLOAT, [2]), h.make_value_info('b', opt_t)], [h.make_tensor_value_info('y', T.FLOAT, [2]), h.make_value_info('o', opt_t)])
+m = h.make_model(g, opset_imports=[h.make_opsetid('', 18)], ir_version=9)
+onnx.checker.check_model(m)
+onnx.save(m, d['dir'] + '/opt.onnx')
+s = ort.InferenceSession(m.SerializeToString())
+x = np.array([-1.5, 2], np.float32)
+out['opt'] = [[None if v is None else v.tolist() for v in s.run(None, {'x': x, 'b': b})] for b in [np.array([3, 4], np.float32), None]]
 print(json.dumps(out))`;
 
 interface Call {
@@ -77,7 +87,7 @@ const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x 
 describe('compiler/onnx import: sequence and optional graph inputs and outputs', function () {
   this.timeout(120_000);
   const dir = scratchDir('gluonc-onnx-boundary-');
-  let ref: { f32: Ref[]; f64: Ref[] };
+  let ref: { f32: Ref[]; f64: Ref[]; opt: (number[] | null)[][] };
   before(() => {
     ref = pythonJson(SCRIPT, { dir: dir(), calls: CALLS });
   });
@@ -150,6 +160,21 @@ describe('compiler/onnx import: sequence and optional graph inputs and outputs',
         return g;
       });
       assertClose(wGrad, fdW, `${hybrid ? 'hybridized' : 'eager'} d/dw`, 1e-6, 1e-6);
+    }
+  });
+
+  it('gives an empty optional output as null, eagerly and hybridized (onnxruntime gives None)', () => {
+    const net = gluon.SymbolBlock.imports(join(dir(), 'opt.onnx'));
+    for (const hybrid of [false, true]) {
+      if (hybrid) net.hybridize();
+      const x = nd.array([-1.5, 2]);
+      [nd.array([3, 4]), null].forEach((b, i) => {
+        const [y, o] = net.call(x, b) as [NDArray, NDArray | null];
+        const [wy, wo] = ref.opt[i]!;
+        assert.deepEqual(Array.from(y.data() as Float32Array), wy, `${hybrid ? 'hybridized' : 'eager'} y`);
+        if (wo === null) assert.equal(o, null, `${hybrid ? 'hybridized' : 'eager'}: an empty optional output is null`);
+        else assert.deepEqual(Array.from(o!.data() as Float32Array), wo, `${hybrid ? 'hybridized' : 'eager'} o`);
+      });
     }
   });
 
