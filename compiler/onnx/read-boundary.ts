@@ -142,8 +142,7 @@ export function boundaryOutput(name: string, s: SequenceValue, outputs: { name: 
   return s.items.map((value, k) => outputs.push({ name: `${name}_${k}`, value }) - 1);
 }
 
-/** The optional operators, decided as the file is read. */
-export const OPTIONAL_OPS: ReadonlySet<string> = new Set(['Optional', 'OptionalHasElement', 'OptionalGetElement']);
+export { OPTIONAL_OPS } from './import/table.js';
 
 /**
  * Maps Optional, OptionalHasElement or OptionalGetElement (and Identity of a sequence or empty optional):

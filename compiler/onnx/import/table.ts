@@ -55,6 +55,9 @@ export const NOT_YET: Readonly<Record<string, string>> = {};
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
 export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence', 'SequenceMap']);
 
+/** The optional operators, decided as the file is read where presence is known (compiler/onnx/read-boundary.ts). */
+export const OPTIONAL_OPS: ReadonlySet<string> = new Set(['Optional', 'OptionalHasElement', 'OptionalGetElement']);
+
 /**
  * Maps one ONNX node (of the default domain, or of `domain`) onto gluonc operators: the values of its outputs.
  *
@@ -89,9 +92,10 @@ export function checkAttributesRead(c: ImportCtx, outs: Value[]): Value[] {
 
 /**
  * Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read
- * (compiler/onnx/read-control.ts), and the sequence operators where sequences are built and read inside the file (read-sequence.ts).
+ * (compiler/onnx/read-control.ts), the sequence operators where sequences' lengths are known as it is read (read-sequence.ts),
+ * and the optional operators (read-boundary.ts).
  */
-export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', ...SEQUENCE_OPS]);
+export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', ...SEQUENCE_OPS, ...OPTIONAL_OPS]);
 
 /** True when the importer maps `opType` (default ONNX domain), in some or all of its forms. */
 export function canImport(opType: string): boolean {
