@@ -392,6 +392,10 @@ export function importOnnx(source: string | Uint8Array, where: string): SymbolBl
   const block = new SymbolBlock(r.graph, r.manifest === null ? null : checkManifest(r.manifest, where), typeof source === 'string' ? source : 'model bytes');
   // The buffers torch's exporter records (register_buffer) never train, as PyTorch's do not.
   for (const name of r.frozen) if (block.params.has(name)) block.params.get(name).gradReq = 'null';
-  if (hasBoundary(r.inputKinds, r.outputTree)) block._io = { source, kinds: r.inputKinds, reads: new Map(), last: r.graph };
+  if (hasBoundary(r.inputKinds, r.outputTree)) {
+    block._io = { source, kinds: r.inputKinds, reads: new Map(), last: r.graph };
+    // Tensor inputs only (sequence or optional outputs): this read is every call's (bindCall's key of all tensors).
+    if (r.inputKinds.every((k) => k.kind === 'tensor')) block._io.reads.set(r.inputKinds.map(() => 'a').join('|'), { graph: r.graph, tree: r.outputTree });
+  }
   return block;
 }
