@@ -6,7 +6,8 @@
  * the call's), an optional input a tensor input `<name>` (or a sequence's
  * items) when given and nothing when left out; a sequence output becomes its
  * items' outputs `<name>_<k>`, an optional output its value's, or nothing
- * when empty. `ioTree` says how the graph's flat outputs nest back.
+ * when empty. readModel's `outputTree` (`IoTree`) says how the graph's flat
+ * outputs nest back.
  * OptionalHasElement, OptionalGetElement and Optional are decided as the
  * file is read (presence is known then), as `mapOptional` does.
  * Invariant: the graph inputs are the bound items depth first, in the file's
