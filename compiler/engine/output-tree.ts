@@ -8,8 +8,11 @@
  * has `x`'s nesting.
  */
 
-/** A leaf's index in the flat list, or a list of nestings. Example: `[0, [1, 2]]` for `[out, [h, c]]`; `0` for one tensor. */
-export type OutputTree = number | readonly OutputTree[];
+/**
+ * A leaf's index in the flat list, a list of nestings, or null for an output that is absent (an imported
+ * model's empty optional: no flat entry). Example: `[0, [1, 2]]` for `[out, [h, c]]`; `0` for one tensor.
+ */
+export type OutputTree = number | null | readonly OutputTree[];
 
 /**
  * The leaves of `out` depth first, its nesting, and each leaf's path
@@ -23,6 +26,7 @@ export function flattenOutputs(out: unknown): { flat: unknown[]; tree: OutputTre
   const flat: unknown[] = [];
   const paths: string[] = [];
   const walk = (x: unknown, path: string): OutputTree => {
+    if (x === null) return null;
     if (!Array.isArray(x)) {
       flat.push(x);
       paths.push(path);
@@ -41,13 +45,13 @@ export function flattenOutputs(out: unknown): { flat: unknown[]; tree: OutputTre
  * regroup([y, h, c], [0, [1, 2]]); // [y, [h, c]]
  * ```
  */
-export function regroup<T>(flat: readonly T[], tree: OutputTree): T | unknown[] {
-  return typeof tree === 'number' ? flat[tree]! : tree.map((t) => regroup(flat, t));
+export function regroup<T>(flat: readonly T[], tree: OutputTree): T | unknown[] | null {
+  return tree === null ? null : typeof tree === 'number' ? flat[tree]! : tree.map((t) => regroup(flat, t));
 }
 
 /** True when the outputs are a list (nested or not), not one tensor. Example: `isList([0])`. */
 export function isList(tree: OutputTree): boolean {
-  return typeof tree !== 'number';
+  return Array.isArray(tree);
 }
 
 /**

@@ -20,7 +20,7 @@ import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactIO, t
 import { collectTraceConstraints } from '../ops/dim-constraints.js';
 import { graphConstraints } from '../ops/graph-constraints.js';
 import { withTrainingMode } from '../ops/mode.js';
-import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { emitModel, graphOpset } from '../onnx/emit.js';
 import { checkOpsetRange, MAX_OPSET } from '../onnx/opset-forms.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
 import { DataDependentError } from '../trace/symbol.js';
@@ -51,7 +51,7 @@ export interface ExportOptions {
    * `data2`); given here, they are named in that order.
    */
   inputs?: Record<string, InputSpec | null | undefined>;
-  /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
+  /** The ONNX opset, 13 to 21 (default 21, or 26 for a graph holding `bitcast`); see the README's opset table. */
   opset?: number;
   /** Further compile options recorded in the manifest's `compile` (e.g. `{ optLevel: 2 }`). */
   compile?: Record<string, unknown>;
@@ -103,11 +103,11 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
     throw new Error(`${label}: the path has no file extension: MXNet's export('${base}') writes ${base}-symbol.json and ${base}-0000.params, which is export('${where}', { format: 'mxnet' }); the ONNX artifact is export('${where}.onnx')`);
   }
   const inputTypes = resolveInputs(block, options, label);
-  const opset = options.opset ?? DEFAULT_OPSET;
+  const asked = options.opset;
   // Fail before tracing on a non-integer or too new opset; emitModel names the operator an old one lacks.
-  if (!Number.isInteger(opset) || opset > MAX_OPSET) {
+  if (asked !== undefined && (!Number.isInteger(asked) || asked > MAX_OPSET)) {
     try {
-      checkOpsetRange(opset);
+      checkOpsetRange(asked);
     } catch (e) {
       throw prefixed(label, e);
     }
@@ -153,6 +153,13 @@ export function exportBytes(block: HybridBlock, options: ExportOptions = {}, whe
   }
   graph.params.sort((a, b) => (order.get(a.name) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.name) ?? Number.MAX_SAFE_INTEGER));
 
+  // Unless asked, DEFAULT_OPSET, or the opset the graph's operators need (26 with a bitcast).
+  let opset: number;
+  try {
+    opset = asked ?? graphOpset(graph);
+  } catch (e) {
+    throw prefixed(label, e);
+  }
   const io = (name: string, t: { dtype: DType; shape: Dim[] }): ArtifactIO => ({ name, dtype: t.dtype, shape: [...t.shape] });
   const manifest = buildManifest({
     inputs: inputs.map((s) => io(s.value.name, s.value.type)),

@@ -38,7 +38,7 @@ import { Value } from '../ir/value.js';
 import { buildManifest, gluoncVersion, MANIFEST_METADATA_KEY, type ArtifactManifest } from '../manifest.js';
 import { withScope } from '../ops/errors.js';
 import { withTrainingMode } from '../ops/mode.js';
-import { DEFAULT_OPSET, emitModel } from '../onnx/emit.js';
+import { emitModel, graphOpset } from '../onnx/emit.js';
 import { collectTraceConstraints } from '../ops/dim-constraints.js';
 import { graphConstraints } from '../ops/graph-constraints.js';
 import { runPipeline, type PassReport } from '../passes/pipeline.js';
@@ -67,7 +67,7 @@ export interface TrainingStepOptions {
   lossOutput?: number | string;
   /** The optimizer whose update rule the step applies. */
   optimizer: Optimizer;
-  /** The ONNX opset, 13 to 21 (default 21); see the README's opset table. */
+  /** The ONNX opset, 13 to 21 (default 21, or 26 for a graph holding `bitcast`); see the README's opset table. */
   opset?: number;
   /** `-O0` .. `-O3` (default 2). */
   optLevel?: number;
@@ -187,7 +187,7 @@ export function exportTrainingStep(block: HybridBlock, options: TrainingStepOpti
   graph = runPipeline(graph, { level: options.optLevel ?? 2, mode: 'training', report: options.report }).graph;
   graph.params.sort((a, b) => (rank.get(a) ?? 1e9) - (rank.get(b) ?? 1e9));
 
-  const opset = options.opset ?? DEFAULT_OPSET;
+  const opset = options.opset ?? graphOpset(graph);
   const io = (v: Value, name = v.name) => ({ name, dtype: v.type.dtype, shape: [...v.type.shape] });
   const manifest = buildManifest({
     inputs: [...graph.inputs.map((v) => io(v)), ...graph.params.map((v) => io(v))],

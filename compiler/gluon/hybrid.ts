@@ -401,7 +401,10 @@ export class HybridBlock extends Block {
     outputs.forEach((o, i) => {
       if (!isSymbol(o)) throw new Error(`${this.constructor.name}: hybridForward output${paths[i]} is ${describe(o)}, not a tensor computed from F`);
     });
-    if (!outputs.length) throw new Error(`${this.constructor.name}: hybridForward returned an empty list; it must return a tensor computed from F, or a (nested) list of them`);
+    if (!outputs.length) {
+      const what = tree === null || (Array.isArray(tree) && tree.length) ? 'no tensor (only nulls or empty lists: an imported file\'s empty optionals and sequences); a compiled graph needs one, so call it without hybridize()' : 'an empty list';
+      throw new Error(`${this.constructor.name}: hybridForward returned ${what}; it must return a tensor computed from F, or a (nested) list of them`);
+    }
     // Shapes solved during the trace complete deferred parameters.
     for (const [p, s] of ctx.symbols) {
       const shape = s.value.type.shape;

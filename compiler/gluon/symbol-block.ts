@@ -17,6 +17,8 @@ import { formatType, type Dim } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { checkManifest, type ArtifactManifest } from '../manifest.js';
 import { readModel } from '../onnx/read.js';
+import type { InputKind, IoTree } from '../onnx/read-boundary.js';
+import { bindCall, hasBoundary, nestOutputs } from './symbol-io.js';
 import { callArgs, withDefaults } from '../ops/call.js';
 import { symOps } from '../trace/sym.js';
 import { isSymbol, namedCall, Symbol } from '../trace/symbol.js';
@@ -72,6 +74,11 @@ export class SymbolBlock extends HybridBlock {
   /** Built from symbols: the parameters declared without a shape (their rank is solved at the first trace). */
   private _unshaped = new Set<string>();
   private _fromSymbols = false;
+  /**
+   * A file with sequence or optional inputs or outputs (symbol-io.ts): read for each structure of a call
+   * (`graph` holds only its parameters where it has such inputs), its outputs nested by each read's tree.
+   */
+  _io: { source: string | Uint8Array; kinds: InputKind[]; reads: Map<string, { graph: Graph; tree: IoTree[] }>; last: Graph } | null = null;
 
   /**
    * Reads an artifact written by `HybridBlock.export` or `gluonc compile`.
@@ -106,11 +113,7 @@ export class SymbolBlock extends HybridBlock {
     if (path.endsWith('.json')) {
       throw new Error(`SymbolBlock.imports('${path}'): an MXNet symbol file needs the input names (and the parameters file): SymbolBlock.imports('${path}', ['data'], 'model-0000.params')`);
     }
-    const { graph, manifest, frozen } = readModel(path);
-    const block = new SymbolBlock(graph, manifest === null ? null : checkManifest(manifest, `SymbolBlock.imports('${path}')`), path);
-    // The buffers torch's exporter records (register_buffer) never train, as PyTorch's do not.
-    for (const name of frozen) if (block.params.has(name)) block.params.get(name).gradReq = 'null';
-    return block;
+    return importOnnx(path, `SymbolBlock.imports('${path}')`);
   }
 
   /** A block computing `graph`; its parameter values (the initializers) become the parameters' data. */
@@ -186,22 +189,34 @@ export class SymbolBlock extends HybridBlock {
     return this._fromSymbols ? '' : super._alias();
   }
 
-  /** `export`'s input names: the graph's (its variables', or the artifact's), as MXNet's export saves the input symbols. Example: `net.exportNames(2)`. */
+  /**
+   * `export`'s input names: the graph's (its variables', or the artifact's), as MXNet's export saves the input
+   * symbols; a sequence input's items as `<name>_0`, `<name>_1`, ... (the last call's read). Example: `net.exportNames(2)`.
+   */
   exportNames(count: number): string[] | null {
-    return count === this.graph.inputs.length ? this.graph.inputs.map((v) => v.name) : null;
+    const g = this._io?.last ?? this.graph;
+    return count === g.inputs.length ? g.inputs.map((v) => v.name) : null;
   }
 
   /** `export`'s symbolic sizes: those its inputs declare (`sym.var`'s shape, the artifact's), else the batch `'N'` of an input without a shape. Example: `[{ 0: 'N', 1: 'T' }]`. */
   exportDims(count: number): Record<number, string>[] {
+    const g = this._io?.last ?? this.graph;
     return Array.from({ length: count }, (_v, i): Record<number, string> => {
-      const v = this.graph.inputs[i];
+      const v = g.inputs[i];
       if (!v || !v.known) return { 0: 'N' };
       return Object.fromEntries(v.type.shape.flatMap((d, k) => (typeof d === 'string' ? [[k, d]] : [])));
     });
   }
 
-  /** The artifact's inputs: name, dtype, shape (symbolic dimensions by name). */
-  get inputs(): { name: string; dtype: string; shape: Dim[] }[] {
+  /**
+   * The artifact's inputs: name, dtype, shape (symbolic dimensions by name); a file's sequence or optional input
+   * as `kind` says, with its elements' dtype (its items' shapes are the call's).
+   */
+  get inputs(): { name: string; dtype: string; shape: Dim[]; kind?: 'sequence' | 'optional' }[] {
+    if (this._io) {
+      const declared = new Map(this._io.last.inputs.map((v) => [v.name, v.type]));
+      return this._io.kinds.map((k) => (k.kind === 'tensor' ? { name: k.name, dtype: declared.get(k.name)?.dtype ?? '', shape: [...(declared.get(k.name)?.shape ?? [])] } : { name: k.name, dtype: k.dtype ?? '', shape: [], kind: k.kind }));
+    }
     return this.graph.inputs.map((v) => ({ name: v.name, dtype: v.type.dtype, shape: [...v.type.shape] }));
   }
 
@@ -210,14 +225,35 @@ export class SymbolBlock extends HybridBlock {
     return this.graph.outputs.map((o) => ({ name: o.name, dtype: o.value.type.dtype, shape: [...o.value.type.shape] }));
   }
 
+  /** The graph read for a call's structure (sequence lengths, optionals given), and the call's tensors in its input order. */
+  private _readFor(args: unknown[]): { graph: Graph; inputs: Tensor[]; tree: IoTree[] | null } {
+    const io = this._io;
+    if (!io) return { graph: this.graph, inputs: args as Tensor[], tree: null };
+    const where = `SymbolBlock (${this.source})`;
+    const call = bindCall(args, io.kinds, where);
+    let read = io.reads.get(call.key);
+    if (!read) {
+      const r = readModel(io.source, { boundary: call.boundary });
+      for (const v of r.graph.params) {
+        if (!this.params.has(v.name)) throw new Error(`${where}: parameter '${v.name}' is used only with this call's sequence lengths or optional inputs, which the first read (one item per sequence, optionals given) did not use; it is not among the block's parameters`);
+      }
+      read = { graph: r.graph, tree: r.outputTree };
+      io.reads.set(call.key, read);
+      // Eager calls of many shapes read many graphs: keep the latest 64, as the trace-type cache does.
+      if (io.reads.size > 64) io.reads.delete(io.reads.keys().next().value as string);
+    }
+    io.last = read.graph;
+    return { graph: read.graph, inputs: call.flat, tree: read.tree };
+  }
+
   /** Replays the graph through `F`: one F call per IR node. */
   override hybridForward(F: F, ...args: unknown[]): Tensor | Tensor[] {
     const params = args.pop() as Record<string, Tensor>;
-    const inputs = args as Tensor[];
-    this._checkInputs(inputs);
+    const { graph, inputs, tree } = this._readFor(args);
+    this._checkInputs(graph, inputs);
     const env = new Map<Value, Tensor>();
-    this.graph.inputs.forEach((v, i) => env.set(v, inputs[i]!));
-    for (const v of this.graph.params) env.set(v, params[v.name]!);
+    graph.inputs.forEach((v, i) => env.set(v, inputs[i]!));
+    for (const v of graph.params) env.set(v, params[v.name]!);
     const tracing = F === (symOps as unknown);
     const get = (v: Value): Tensor => {
       const t = env.get(v);
@@ -234,7 +270,7 @@ export class SymbolBlock extends HybridBlock {
       return c;
     };
     const ops = F as unknown as Record<string, ((...a: unknown[]) => Tensor | Tensor[]) | undefined>;
-    for (const node of this.graph.nodes) {
+    for (const node of graph.nodes) {
       const def = getOp(node.op);
       const fn = ops[node.op];
       if (!fn) throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' is not an F operator`);
@@ -252,9 +288,11 @@ export class SymbolBlock extends HybridBlock {
       if (tracing && node.op === 'BatchNorm') this._writeBackMovingStats(F, node, ins);
     }
     // The graph's recorded fused recurrent calls are the trace's too (MXNet's writer writes each as one RNN node).
-    if (tracing) remapRecurrentCalls(this.graph.nodes.flatMap((n) => n.outputs), (v) => (env.get(v) as Symbol | undefined)?.value);
+    if (tracing) remapRecurrentCalls(graph.nodes.flatMap((n) => n.outputs), (v) => (env.get(v) as Symbol | undefined)?.value);
     // An output that is a constant of the graph (folded when read) is a constant symbol while tracing.
-    const res = this.graph.outputs.map((o) => get(o.value));
+    const res = graph.outputs.map((o) => get(o.value));
+    // A file's sequence outputs come back as lists, its empty optional outputs as null.
+    if (tree) return nestOutputs(res, tree) as Tensor | Tensor[];
     return res.length === 1 ? res[0]! : res;
   }
 
@@ -297,8 +335,8 @@ export class SymbolBlock extends HybridBlock {
     });
   }
 
-  private _checkInputs(inputs: Tensor[]): void {
-    const want = this.graph.inputs;
+  private _checkInputs(graph: Graph, inputs: Tensor[]): void {
+    const want = graph.inputs;
     const listing = want.map((v) => `${v.name}: ${formatType(v.type)}`).join(', ');
     const where = `SymbolBlock (${this.source})`;
     if (inputs.length !== want.length) throw new Error(`${where}: expects ${want.length} input(s) (${listing}), got ${inputs.length}`);
@@ -338,4 +376,26 @@ function runningStatistics(graph: Graph): Set<Value> {
     if (v.uses.length && v.uses.every((n) => n.op === 'BatchNorm' && n.inputs.indexOf(v) >= 3)) out.add(v);
   }
   return out;
+}
+
+/**
+ * A block from an ONNX file (a path, or its bytes) that `readModel` reads; errors name `where`. A file with
+ * sequence or optional inputs gets its parameters now (the float initializers its nodes use) and is read for
+ * each structure a call has (symbol-io.ts).
+ *
+ * ```ts
+ * const net = importOnnx('model.onnx', "SymbolBlock.imports('model.onnx')");
+ * ```
+ */
+export function importOnnx(source: string | Uint8Array, where: string): SymbolBlock {
+  const r = readModel(source, { deferBoundary: true });
+  const block = new SymbolBlock(r.graph, r.manifest === null ? null : checkManifest(r.manifest, where), typeof source === 'string' ? source : 'model bytes');
+  // The buffers torch's exporter records (register_buffer) never train, as PyTorch's do not.
+  for (const name of r.frozen) if (block.params.has(name)) block.params.get(name).gradReq = 'null';
+  if (hasBoundary(r.inputKinds, r.outputTree)) {
+    block._io = { source, kinds: r.inputKinds, reads: new Map(), last: r.graph };
+    // Tensor inputs only (sequence or optional outputs): this read is every call's (bindCall's key of all tensors).
+    if (r.inputKinds.every((k) => k.kind === 'tensor')) block._io.reads.set(r.inputKinds.map(() => 'a').join('|'), { graph: r.graph, tree: r.outputTree });
+  }
+  return block;
 }

@@ -19,7 +19,7 @@ import type { Value } from '../ir/value.js';
 import type { LowerCtx, OnnxAttr } from '../ops/define.js';
 import { getOp } from '../ops/registry.js';
 import { isConcrete } from '../ir/types.js';
-import { checkOpsetRange, legalizeNode, MIN_OPSET, onnxNeeds, type LegalizeEnv, type PendingNode } from './opset-forms.js';
+import { checkOpsetRange, legalizeNode, MAX_OPSET, MIN_OPSET, onnxNeeds, RAISED_OPSET, type LegalizeEnv, type PendingNode } from './opset-forms.js';
 import { outputDType, rewriteInt64MinMax } from './int64-minmax.js';
 import { peephole } from './peephole.js';
 import { onnx, tensorProto, valueInfo } from './proto.js';
@@ -40,6 +40,43 @@ export function minOpsetOf(op: string): number {
 }
 
 /**
+ * The newest opset operator `op`'s lowering may be written at: its declaration's `maxOpset`; a random
+ * operator's is 21 (onnxruntime 1.30 has no kernels for RandomUniformLike, RandomNormalLike, Bernoulli,
+ * Multinomial or Dropout above 21); otherwise `RAISED_OPSET`.
+ *
+ * ```ts
+ * maxOpsetOf('randomUniformLike'); // 21
+ * ```
+ */
+export function maxOpsetOf(op: string): number {
+  const def = getOp(op);
+  return def.maxOpset ?? (def.random ? MAX_OPSET : RAISED_OPSET);
+}
+
+/**
+ * The opset a graph is written at when none is asked for: `DEFAULT_OPSET`, raised to the
+ * highest `minOpset` of its operators (26 for a graph holding `bitcast`, ONNX's BitCast);
+ * an Error naming both operators when one of them cannot be written that high
+ * ("bitcast needs opset 26, but randomUniformLike is written at opset 21 at most").
+ *
+ * ```ts
+ * graphOpset(g); // 21, or 26 with a bitcast
+ * ```
+ */
+export function graphOpset(g: Graph): number {
+  let need: Node | null = null;
+  for (const node of g.nodes) if (minOpsetOf(node.op) > (need ? minOpsetOf(need.op) : DEFAULT_OPSET)) need = node;
+  if (!need) return DEFAULT_OPSET;
+  const opset = minOpsetOf(need.op);
+  const capped = g.nodes.find((n) => maxOpsetOf(n.op) < opset);
+  if (capped) {
+    const at = (n: Node) => `${n.op}${n.scope ? ` (in ${n.scope})` : ''}`;
+    throw new Error(`no ONNX opset fits this graph: ${at(need)} needs opset ${opset}, but ${at(capped)} is written at opset ${maxOpsetOf(capped.op)} at most`);
+  }
+  return opset;
+}
+
+/**
  * Throws unless every node of `g` can be lowered at `opset`: an Error naming
  * the first operator whose declared minimum is higher ("opset 12 is too
  * low: GroupNorm needs opset 13"), or the supported range (13 to 21).
@@ -54,6 +91,8 @@ export function checkGraphOpset(g: Graph, opset: number): void {
     const min = minOpsetOf(node.op);
     if (opset < min) throw new Error(`opset ${opset} is too low: ${node.op}${node.scope ? ` (in ${node.scope})` : ''} needs opset ${min}`);
   }
+  // Above MAX_OPSET only where the graph's operators need it (graphOpset).
+  if (opset > MAX_OPSET && opset <= RAISED_OPSET && opset === graphOpset(g)) return;
   checkOpsetRange(opset);
 }
 
@@ -85,7 +124,7 @@ export function emitModel(g: Graph, options: EmitOptions = {}): Uint8Array {
 
 /** Lowers `g` to a ModelProto object (not yet encoded): names the values, lowers each node, then assembles the graph. */
 export function buildModel(g: Graph, options: EmitOptions = {}): OnnxNs.IModelProto {
-  const opset = options.opset ?? DEFAULT_OPSET;
+  const opset = options.opset ?? graphOpset(g);
   checkGraphOpset(g, opset);
   const b = new ModelBuilder(opset);
   b.nameGraphValues(g);

@@ -18,6 +18,11 @@ import type { DType } from '../../runtime/dtypes.js';
 export const MIN_OPSET = 13;
 /** The newest ONNX opset gluonc exports (onnxruntime 1.30 has no random kernels above 21). */
 export const MAX_OPSET = 21;
+/**
+ * The newest opset a graph is written at, only where its operators need it and none of them is capped lower
+ * (`graphOpset` in emit.ts: ONNX's BitCast is opset 26; onnxruntime 1.30 runs up to 26).
+ */
+export const RAISED_OPSET = 26;
 
 /**
  * Throws unless `opset` is an integer gluonc exports; `where` prefixes the message.
@@ -53,7 +58,7 @@ export interface LegalizeEnv {
 /** Reductions whose `axes` moved from an attribute to an input at opset 18 (ReduceSum moved at 13). */
 const AXES_INPUT_18 = new Set(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare']);
 
-/** Default-domain operators introduced after opset 13 up to 21, by the opset that introduced them (checked against python's onnx.defs in the tests). */
+/** Default-domain operators introduced after opset 13 up to 21 (and BitCast, 26: see RAISED_OPSET), by the opset that introduced them (checked against python's onnx.defs in the tests). */
 export const ONNX_INTRODUCED: Readonly<Record<string, number>> = {
   Trilu: 14,
   HardSwish: 14,
@@ -86,6 +91,7 @@ export const ONNX_INTRODUCED: Readonly<Record<string, number>> = {
   RegexFullMatch: 20,
   StringConcat: 20,
   StringSplit: 20,
+  BitCast: 26,
 };
 
 /**

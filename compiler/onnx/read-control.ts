@@ -21,16 +21,34 @@ import { mulDims, sameDim } from '../ops/dims.js';
 import { LOOP_UNROLL_MAX, normAxis, type ImportCtx } from './import/context.js';
 import { readDType } from './proto.js';
 import { mapRuntimeLoop, type OpenScope, type ReadNode } from './read-loop.js';
+import type { SequenceValue } from './read-sequence.js';
 
 export type { OpenScope, ReadNode } from './read-loop.js';
 
 export { LOOP_UNROLL_MAX };
 
-/** What the reader lends the control-flow mappers: its name table and initializer decoding. */
+/** What the reader lends the control-flow mappers: its name tables and initializer decoding. */
 export interface ControlCtx {
   readonly values: Map<string, Value>;
+  readonly sequences: Map<string, SequenceValue>;
   resolve(name: string, user: string): Value;
   tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
+}
+
+/** A value control flow passes on: a tensor, or a sequence (an empty optional too: read-boundary.ts). */
+export type Passed = Value | SequenceValue;
+
+const isSequence = (x: Passed): x is SequenceValue => !(x instanceof Value);
+
+/** The tensor or sequence named `name` in `c`. */
+function get(c: ControlCtx, name: string, user: string): Passed {
+  return c.sequences.get(name) ?? c.resolve(name, user);
+}
+
+/** Binds `name` in `c` to a tensor or a sequence. */
+function bind(c: ControlCtx, name: string, x: Passed): void {
+  if (isSequence(x)) c.sequences.set(name, x);
+  else c.values.set(name, x);
 }
 
 
@@ -41,7 +59,7 @@ export interface ControlCtx {
  * const outs = mapIf(node, 'if0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader));
  * ```
  */
-export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Passed[] {
   if (!ctx.data(0)) return selectBranches(n, label, ctx, c, read);
   const flag = known(ctx, 0, 0, 'its condition');
   const which = flag ? 'then_branch' : 'else_branch';
@@ -51,7 +69,7 @@ export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: Co
   const outs = g.output ?? [];
   const names = n.output ?? [];
   if (outs.length !== names.length) throw ctx.refuse(`its ${which} has ${outs.length} output(s) for the node's ${names.length}`);
-  return outs.map((o, k) => c.resolve(o.name ?? '', `node '${label}' (If ${which} output ${k})`));
+  return outs.map((o, k) => get(c, o.name ?? '', `node '${label}' (If ${which} output ${k})`));
 }
 
 /**
@@ -60,7 +78,7 @@ export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: Co
  * subgraphs have no side effects). Refused, naming the branch, when a branch
  * does not import, or when the branches' outputs differ in dtype or shape.
  */
-function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Value[] {
+function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode): Passed[] {
   const why = 'its condition is computed at run time, so both branches are computed and the condition selects between them';
   let cond = ctx.input(0);
   if (cond.type.dtype !== 'bool' || mulDims(cond.type.shape) !== 1) throw ctx.refuse(`its condition is ${formatType(cond.type)} (ONNX: one bool)`);
@@ -73,16 +91,25 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
     try {
       constants(g, `${label} (If ${which})`, ctx, c);
       readGraph(g, `${label}/${which}`, read);
-      return outs.map((o, k) => c.resolve(o.name ?? '', `node '${label}' (If ${which} output ${k})`));
+      return outs.map((o, k) => get(c, o.name ?? '', `node '${label}' (If ${which} output ${k})`));
     } catch (e) {
       throw ctx.refuse(`${why}, but its ${which} does not import: ${(e as Error).message.replace(/^readModel: (model bytes|'[^']*'): /, '')}`);
     }
-  }) as [Value[], Value[]];
-  return thenOuts.map((a, k) => {
-    const b = elseOuts[k]!;
+  }) as [Passed[], Passed[]];
+  const pick = (a: Value, b: Value, k: number): Value => {
     const same = a.type.dtype === b.type.dtype && a.type.shape.length === b.type.shape.length && a.type.shape.every((d, i) => sameDim(d, b.type.shape[i]!));
     if (!same) throw ctx.refuse(`${why}, which needs one type per output, but output ${k} is ${formatType(a.type)} in the then_branch and ${formatType(b.type)} in the else_branch`);
     return ctx.op('where', [cond, a, b]);
+  };
+  // Sequences of one length are selected item by item; a structure that differs must be known when the file is read.
+  const shown = (x: Passed) => (!isSequence(x) ? 'a tensor' : x.absent ? 'an empty optional' : `a sequence of ${x.items.length}`);
+  return thenOuts.map((a, k) => {
+    const b = elseOuts[k]!;
+    if (!isSequence(a) && !isSequence(b)) return pick(a, b, k);
+    if (isSequence(a) && isSequence(b) && !!a.absent === !!b.absent && a.items.length === b.items.length && a.dtype === b.dtype) {
+      return { dtype: a.dtype, items: a.items.map((v, i) => pick(v, b.items[i]!, k)), ...(a.absent ? { absent: true } : {}) };
+    }
+    throw ctx.refuse(`its output ${k} is ${shown(a)} in the then_branch and ${shown(b)} in the else_branch: a sequence's length and an optional's presence must be known when the file is read, but its condition ('${n.input?.[0]}') is computed at run time`);
   });
 }
 
@@ -97,7 +124,7 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
  * const outs = mapLoop(node, 'loop0', ctx, reader, (m, sub) => readForeign(m, sub, opset, reader), open);
  * ```
  */
-export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode, open?: OpenScope): Value[] {
+export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: ControlCtx, read: ReadNode, open?: OpenScope): Passed[] {
   const body = subgraph(n, 'body', ctx);
   const nCarried = ctx.nInputs - 2;
   const bodyIn = body.input ?? [];
@@ -107,7 +134,13 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   }
   const nScan = bodyOut.length - 1 - nCarried;
   if ((n.output ?? []).length > nCarried + nScan) throw ctx.refuse(`it has ${(n.output ?? []).length} outputs for ${nCarried} loop-carried and ${nScan} scan output(s)`);
+  const passed = Array.from({ length: nCarried }, (_v, i) => get(c, n.input![i + 2]!, `node '${label}'`));
+  const seqAt = passed.findIndex(isSequence);
   const runtime = (why: string): Value[] => {
+    if (seqAt >= 0) {
+      const named = why.replace(/^its (trip count M|condition) is/, (_m, w: string) => `its ${w} ('${n.input![w === 'condition' ? 1 : 0]}') is`);
+      throw ctx.refuse(`its loop-carried value '${n.input![seqAt + 2]}' is a sequence, carried only through a Loop unrolled as the file is read, but ${named}`);
+    }
     if (!open) throw ctx.refuse(`${why} (a Loop decided at run time is read only where the reader opens scopes)`);
     return mapRuntimeLoop(n, label, ctx, body, open, why);
   };
@@ -118,7 +151,7 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   if (!Number.isInteger(trips) || trips < 0) throw ctx.refuse(`its trip count M is ${trips}`);
   let go = ctx.has(1) ? Boolean(known(ctx, 1, 1, 'its condition')) : true;
   if (go && trips > LOOP_UNROLL_MAX) return runtime(`its trip count ${trips} is above the ${LOOP_UNROLL_MAX} iterations gluonc unrolls`);
-  let carried = Array.from({ length: nCarried }, (_v, i) => ctx.input(i + 2));
+  let carried = passed;
   const scans: Value[][] = Array.from({ length: nScan }, () => []);
   // Unrolled in a scope of its own: its names stay there, and a fallback to the run-time form drops what it made.
   const scope = open?.([]);
@@ -133,14 +166,18 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   for (; k < trips && go; k++) {
     u.values.set(bodyIn[0]!.name ?? '', Value.constant(tensorFromNumbers('int64', [], [k])));
     u.values.set(bodyIn[1]!.name ?? '', Value.constant(tensorFromNumbers('bool', [], [1])));
-    carried.forEach((v, i) => u.values.set(bodyIn[i + 2]!.name ?? '', v));
+    carried.forEach((v, i) => bind(u, bodyIn[i + 2]!.name ?? '', v));
     readGraph(body, `${label}/body@${k}`, readU);
-    const out = bodyOut.map((o, j) => u.resolve(o.name ?? '', `node '${label}' (Loop body output ${j})`));
+    const out = bodyOut.map((o, j) => get(u, o.name ?? '', `node '${label}' (Loop body output ${j})`));
     const cond = out[0]!;
+    if (isSequence(cond)) throw ctx.refuse(`its body's condition output '${bodyOut[0]!.name}' is a sequence`);
     if (!cond.isConst || !cond.data) return fallback(`its body's condition output '${bodyOut[0]!.name}' is computed at run time`);
     go = Boolean(tensorToNumbers(cond.data)[0]);
     carried = out.slice(1, 1 + nCarried);
-    out.slice(1 + nCarried).forEach((v, j) => scans[j]!.push(v));
+    out.slice(1 + nCarried).forEach((v, j) => {
+      if (isSequence(v)) throw ctx.refuse(`its scan output ${j} ('${bodyOut[1 + nCarried + j]!.name}') is a sequence (ONNX: scan outputs are tensors)`);
+      scans[j]!.push(v);
+    });
   }
   if (k === 0 && nScan > 0) throw ctx.refuse('it runs 0 iterations and has scan outputs, whose shape only an iteration would give');
   return [...carried, ...scans.map((s) => ctx.op('stack', s, { axis: 0 }))];

@@ -19,6 +19,7 @@ import { Value } from '../ir/value.js';
 import { opaque } from '../ops/index-ops.js';
 import { encodeBody, type LoopBody, type LoopOptions } from '../ops/loop.js';
 import type { ImportCtx } from './import/context.js';
+import type { SequenceValue } from './read-sequence.js';
 
 /** Maps one node of a subgraph, with a label naming where it sits. */
 export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
@@ -26,6 +27,8 @@ export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
 /** A scope of its own for a subgraph's names, over the reader's: what reading in it made. */
 export interface BodyScope {
   readonly values: Map<string, Value>;
+  /** The sequences (and empty optionals) readable in the scope: the reader's, then its own. */
+  readonly sequences: Map<string, SequenceValue>;
   resolve(name: string, user: string): Value;
   tensorData(t: OnnxNs.ITensorProto, where: string): HostTensor;
   /** The IR nodes made while reading in this scope. */

@@ -5,8 +5,11 @@
  * values. SequenceEmpty, SequenceConstruct, SequenceInsert, SequenceErase,
  * SplitToSequence (sizes known) build lists; SequenceAt, SequenceLength and
  * ConcatFromSequence (concat, or stack with new_axis) read them.
- * Positions must be constants; a sequence graph input or output, or a
- * sequence crossing a Loop, is refused by name.
+ * SequenceMap is unrolled over the items, its body inlined per item.
+ * Positions must be constants. Sequence graph inputs and outputs are bound
+ * for each call's structure (read-boundary.ts); a sequence carried through a
+ * Loop or given by an If is read where that is decided as the file is read
+ * (read-control.ts).
  * Invariant: `c.sequences` maps each sequence name to its items in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -15,10 +18,11 @@ import type { Value } from '../ir/value.js';
 import { dtypeOf, normAxis, type ImportCtx } from './import/context.js';
 export { SEQUENCE_OPS } from './import/table.js';
 
-/** A sequence: its element dtype and items. */
+/** A sequence: its element dtype and items; or an empty optional (`absent`, no items: read-boundary.ts). */
 export interface SequenceValue {
   dtype: DType;
   items: Value[];
+  absent?: boolean;
 }
 
 /** What the reader lends the sequence mapper. */
@@ -40,7 +44,8 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
   const seq = (i: number): SequenceValue => {
     const name = names[i] ?? '';
     const s = c.sequences.get(name);
-    if (!s) throw ctx.refuse(`its sequence input '${name}' is not built by a sequence operator of the file (a sequence graph input, or one from control flow, is not supported)`);
+    if (!s) throw ctx.refuse(`its sequence input '${name}' is not built by a sequence operator of the file, nor a sequence graph input, nor one from control flow decided as the file is read`);
+    if (s.absent) throw ctx.refuse(`its sequence input '${name}' is an empty optional`);
     return s;
   };
   /** A position in [-n, n + extra) as an index; absent: `dflt`. */
@@ -115,7 +120,33 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
       });
       return out({ dtype: x.type.dtype, items });
     }
+    case 'SequenceMap':
+      return void sequenceMap(n, ctx, c, seq), null;
     default:
       throw ctx.refuse();
   }
+}
+
+/**
+ * SequenceMap, unrolled over the items known as the file is read: its `body` inlined once per item (the k-th item
+ * of every sequence input, each other input as it is); each body output gathers one item per step into a sequence.
+ */
+function sequenceMap(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx, seq: (i: number) => SequenceValue): void {
+  ctx.attr.has('body'); // read by applyGraph
+  const names = n.input ?? [];
+  const s0 = seq(0);
+  const seqs = names.map((name, i) => (i === 0 || c.sequences.has(name) ? seq(i) : null));
+  seqs.forEach((s, i) => {
+    if (s && s.items.length !== s0.items.length) throw ctx.refuse(`its sequence inputs have ${s0.items.length} and ${s.items.length} items (input ${i}); SequenceMap needs one length`);
+  });
+  const body = (n.attribute ?? []).find((a) => a.name === 'body')?.g;
+  const outs = (n.output ?? []).map((): Value[] => []);
+  for (let k = 0; k < s0.items.length; k++) {
+    const got = ctx.applyGraph('body', seqs.map((s, i) => (s ? s.items[k]! : ctx.input(i))));
+    got.forEach((v, j) => outs[j]?.push(v));
+  }
+  (n.output ?? []).forEach((name, j) => {
+    const code = body?.output?.[j]?.type?.tensorType?.elemType;
+    c.sequences.set(name, { dtype: outs[j]![0]?.type.dtype ?? (code ? dtypeOf(ctx, code, `body output ${j}`) : 'float32'), items: outs[j]! });
+  });
 }

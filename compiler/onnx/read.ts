@@ -16,7 +16,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { DTYPES, isFloat } from '../../runtime/dtypes.js';
+import { isFloat } from '../../runtime/dtypes.js';
 import { narrowOfOnnx, narrowTensorFormat } from '../../runtime/narrow.js';
 import { checkExternal } from '../../runtime/model-file.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -32,12 +32,14 @@ import { withScope } from '../ops/errors.js';
 import { checkInputCount, inferOp } from '../ops/infer.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { exportedRecord } from './exported-constants.js';
-import { fromTensorProto, onnx, readDType } from './proto.js';
+import { fromTensorProto, onnx } from './proto.js';
 import { makeImportCtx, markNarrow, shapeValueDims, type ImportCtx, type ReaderHooks } from './import/context.js';
 import { checkAttributesRead, DOMAIN_IMPORTS, importNode } from './import/table.js';
 import { checkSignature } from './import/schemas.js';
 import { inlineGraph, mapIf, mapLoop, mapScan, type OpenScope } from './read-control.js';
 import { mapSequence, SEQUENCE_OPS, type SequenceValue } from './read-sequence.js';
+import { sameShape, typeOf } from './value-info.js';
+import { bindBoundaryInput, boundaryOutput, inputKind, isBoundaryType, mapOptional, OPTIONAL_OPS, type BoundaryType, type InputKind, type IoTree } from './read-boundary.js';
 
 /** The metadata key holding the gluonc manifest (a JSON object). */
 export const MANIFEST_KEY = 'gluonc.manifest';
@@ -63,6 +65,19 @@ export interface ReadModelResult {
   metadata: Record<string, string>;
   /** Parameters that never train: the buffers torch's exporter records (./exported-constants.ts). */
   frozen: Set<string>;
+  /** The file's graph inputs (initializers aside): tensors, sequences, optionals (read-boundary.ts). */
+  inputKinds: InputKind[];
+  /** Per file output, how `graph.outputs` nest into it: an index, a list (a sequence's items), null (an empty optional). */
+  outputTree: IoTree[];
+}
+/** Options of `readModel`: the types of its sequence and optional graph inputs for this read (read-boundary.ts). */
+export interface ReadOptions {
+  boundary?: Record<string, BoundaryType>;
+  /**
+   * A file with sequence or optional inputs is not read now: the graph holds only its parameters (the float
+   * initializers its nodes use, as a full read makes them), for SymbolBlock, which reads it per call with `boundary`.
+   */
+  deferBoundary?: boolean;
 }
 
 /** The doc string the emitter writes on the first ONNX node of each IR node. */
@@ -85,7 +100,7 @@ const DOC_PREFIX = 'gluonc:';
  * printGraph(graph) === printGraph(g); // for graphs traced with sym
  * ```
  */
-export function readModel(source: Uint8Array | string): ReadModelResult {
+export function readModel(source: Uint8Array | string, options: ReadOptions = {}): ReadModelResult {
   const where = typeof source === 'string' ? `'${source}'` : 'model bytes';
   const fail = (msg: string): Error => new Error(`readModel: ${where}: ${msg}`);
   const { model, bytes } = decodeModel(source, fail);
@@ -93,16 +108,18 @@ export function readModel(source: Uint8Array | string): ReadModelResult {
   const dir = typeof source === 'string' ? path.dirname(source) : null;
   const record = exportedRecord(bytes);
   const reader = new GraphReader(model.graph!, manifest, fail, dir, record.constants);
-  const inputs = reader.readInputs();
+  const inputKinds = (model.graph!.input ?? []).filter((vi) => !model.graph!.initializer?.some((t) => t.name === vi.name)).map(inputKind);
+  if (options.deferBoundary && inputKinds.some((k) => k.kind !== 'tensor')) return { graph: reader.paramsGraph(), manifest, opset, metadata, frozen: record.buffers, inputKinds, outputTree: [] };
+  const inputs = reader.readInputs(options.boundary ?? {});
   reader.readNodes(opset);
-  const outputs = reader.readOutputs();
+  const { outputs, tree } = reader.readOutputs();
   let graph: Graph;
   try {
     graph = verifyGraph(Graph.fromOutputs(inputs, outputs));
   } catch (e) {
     throw fail((e as Error).message);
   }
-  return { graph, manifest, opset, metadata, frozen: record.buffers };
+  return { graph, manifest, opset, metadata, frozen: record.buffers, inputKinds, outputTree: tree };
 }
 
 /** The file's (or the bytes') ModelProto, which must have a graph, and its bytes. */
@@ -203,12 +220,17 @@ class GraphReader implements ForeignCtx {
   }
 
   /** Graph inputs (an input that is also an initializer is a parameter with a default). */
-  readInputs(): Value[] {
+  readInputs(boundary: Record<string, BoundaryType>): Value[] {
     const inputs = this.inputs;
+    const taken = new Set((this.g.input ?? []).map((vi) => vi.name ?? ''));
     for (const vi of this.g.input ?? []) {
       const name = vi.name ?? '';
       if (!name) throw this.fail('a graph input has no name');
       if (this.initializers.has(name)) continue;
+      if (isBoundaryType(vi.type)) {
+        bindBoundaryInput(vi, boundary[name], this, taken);
+        continue;
+      }
       const type = typeOf(vi, this.fail, `graph input '${name}'`, true);
       const v = this.paramNames.has(name) ? Value.param(name, type) : Value.input(name, type);
       markNarrow(v, narrowOfOnnx(vi.type?.tensorType?.elemType ?? 0));
@@ -216,6 +238,13 @@ class GraphReader implements ForeignCtx {
       if (v.kind === 'input') inputs.push(v);
     }
     return inputs;
+  }
+
+  /** A graph of the parameters only: the initializers the nodes use that a full read makes parameters (`deferBoundary`). */
+  paramsGraph(): Graph {
+    const used = this.readNames();
+    const params = [...this.initializers.keys()].filter((n) => used.has(n)).map((n) => this.initValue(n)!).filter((v) => v.kind === 'param');
+    return new Graph([], params, [], [], []);
   }
 
   /** An initializer's data without making it a value (null when `name` is no initializer). */
@@ -258,7 +287,8 @@ class GraphReader implements ForeignCtx {
 
   resolve(name: string, user: string): Value {
     const v = this.values.get(name) ?? this.initValue(name);
-    if (!v && this.sequences.has(name)) throw this.fail(`${user} uses the sequence '${name}' where a tensor is needed (sequences are read only through SequenceAt, SequenceLength and ConcatFromSequence)`);
+    const s = v ? undefined : this.sequences.get(name);
+    if (s) throw this.fail(s.absent ? `${user} uses the empty optional '${name}' where a tensor is needed` : `${user} uses the sequence '${name}' where a tensor is needed (sequences are read only through SequenceAt, SequenceLength, ConcatFromSequence, SequenceMap and the other sequence operators)`);
     if (!v) throw this.fail(`${user} uses '${name}', which no graph input, initializer or earlier node defines`);
     return v;
   }
@@ -329,20 +359,27 @@ class GraphReader implements ForeignCtx {
     return rec.n;
   }
 
-  /** The graph outputs, each checked against its declared type. */
-  readOutputs(): { name: string; value: Value }[] {
-    const outputs = (this.g.output ?? []).map((vi) => {
+  /** The graph outputs, each checked against its declared type; a sequence's items or an empty optional's none (read-boundary.ts). */
+  readOutputs(): { outputs: { name: string; value: Value }[]; tree: IoTree[] } {
+    const outputs: { name: string; value: Value }[] = [];
+    const tree = (this.g.output ?? []).map((vi): IoTree => {
       const name = vi.name ?? '';
       const v = this.values.get(name) ?? this.initValue(name);
-      if (!v && this.sequences.has(name)) throw this.fail(`graph output '${name}' is a sequence; gluonc graphs output tensors`);
+      const s = v ? undefined : this.sequences.get(name);
+      if (s) {
+        if (vi.type?.tensorType) throw this.fail(`graph output '${name}' is declared a tensor, but the file computes ${s.absent ? 'an empty optional' : 'a sequence'} for it`);
+        return boundaryOutput(name, s, outputs);
+      }
       if (!v) throw this.fail(`graph output '${name}' is not computed by any node`);
+      if (vi.type?.sequenceType) throw this.fail(`graph output '${name}' is declared a sequence, but the file computes a tensor for it`);
       // A shape (or a float Cast of one) as an output: computed when the graph runs, as where it is used as data.
       const out = shapeValueDims(v) ? makeImportCtx({ opType: 'Identity', input: [name], output: [name] }, `graph output '${name}'`, 0, hooksOf(this)).input(0) : v;
       this.checkDeclared(name, out, `graph output '${name}'`, this.isGluonc);
-      return { name, value: out };
+      outputs.push({ name, value: out });
+      return outputs.length - 1;
     });
-    if (!outputs.length) throw this.fail('the graph has no outputs (corrupt or truncated file?)');
-    return outputs;
+    if (!tree.length) throw this.fail('the graph has no outputs (corrupt or truncated file?)');
+    return { outputs, tree };
   }
 }
 
@@ -432,7 +469,6 @@ class ScopeReader implements ForeignCtx {
   }
 }
 
-/** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
 /** What a node's builder context reads of the reader `c` (its values, initializers, graph inputs, node maker). */
 function hooksOf(c: ForeignCtx, opset = 0): ReaderHooks {
   return {
@@ -446,6 +482,7 @@ function hooksOf(c: ForeignCtx, opset = 0): ReaderHooks {
   };
 }
 
+/** Maps one standard ONNX node through the importer's table; a refusal names the file (or "model bytes") too. */
 function readForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: ForeignCtx): void {
   const prefix = 'readModel: ';
   const named = c.fail('').message;
@@ -470,8 +507,9 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   const user = `node '${label}'`;
   const ctx = makeImportCtx(n, label, opset, hooksOf(c, opset));
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);
-  if (SEQUENCE_OPS.has(opType)) {
-    const v = mapSequence(n, ctx, c);
+  const seqIn = OPTIONAL_OPS.has(opType) || (opType === 'Identity' && c.sequences.has(n.input?.[0] ?? ''));
+  if (SEQUENCE_OPS.has(opType) || seqIn) {
+    const v = seqIn ? mapOptional(n, ctx, c) : mapSequence(n, ctx, c);
     checkAttributesRead(ctx, []);
     if (v) c.values.set(n.output?.[0] ?? '', v);
     return;
@@ -480,9 +518,11 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   if (control) {
     const outs = control(n, label, ctx, c, (m, sub) => readForeign(m, sub, opset, c), opener(c, opset));
     return void (n.output ?? []).forEach((name, k) => {
+      const v = outs[k]!;
       if (!name) return;
-      c.values.set(name, outs[k]!);
-      if (!shapeValueDims(outs[k]!)) c.checkDeclared(name, outs[k]!, `${user} (${opType})`, false);
+      if (!(v instanceof Value)) return void c.sequences.set(name, v);
+      c.values.set(name, v);
+      if (!shapeValueDims(v)) c.checkDeclared(name, v, `${user} (${opType})`, false);
     });
   }
   setOutputs(n, importNode(ctx), ctx, c, `${user} (${opType})`);
@@ -537,40 +577,4 @@ function firstUse(group: OnnxNs.INodeProto[], produced: Set<string>): string[] {
 function groupOutputs(group: OnnxNs.INodeProto[], rest: OnnxNs.INodeProto[], graphOut: OnnxNs.IValueInfoProto[]): string[] {
   const used = new Set([...rest.flatMap((n) => n.input ?? []), ...graphOut.map((o) => o.name ?? '')]);
   return group.flatMap((n) => n.output ?? []).filter((s) => used.has(s));
-}
-
-/** The IR type of a ValueInfoProto; dims without value or name become `<name>_<i>` (inputs only). */
-function typeOf(vi: OnnxNs.IValueInfoProto, fail: (m: string) => Error, what: string, needShape: boolean): TensorType {
-  const tt = vi.type?.tensorType;
-  if (!tt) {
-    const t = vi.type;
-    const kind = t?.sequenceType ? 'a sequence' : t?.optionalType ? 'an optional' : t?.mapType ? 'a map' : t?.sparseTensorType ? 'a sparse tensor' : 'no tensor';
-    throw fail(`${what} is ${kind}; gluonc graphs take and give tensors (its dtypes: ${DTYPES.join(', ')}; ONNX's narrow dtypes are read as a wider one: bfloat16, float8 and float4 as float32, int4/int2 as int8, uint4/uint2 as uint8)`);
-  }
-  let dtype;
-  try {
-    dtype = readDType(tt.elemType ?? 0);
-  } catch (e) {
-    throw fail(`${what}: ${(e as Error).message}`);
-  }
-  if (!tt.shape) {
-    if (needShape) throw fail(`${what} has no shape; gluonc needs at least the rank of every input`);
-    return { dtype, shape: [] };
-  }
-  const shape = (tt.shape.dim ?? []).map((d, i): Dim => {
-    if (d.dimParam) return d.dimParam;
-    if (d.dimValue !== undefined && d.dimValue !== null) return Number(d.dimValue);
-    return `${vi.name}_${i}`;
-  });
-  return { dtype, shape };
-}
-
-/** Dimension-wise equality; symbolic dimensions must match by name only when `strict`. */
-function sameShape(declared: Dim[], ours: Dim[], strict: boolean): boolean {
-  if (declared.length !== ours.length) return false;
-  return declared.every((d, i) => {
-    const o = ours[i]!;
-    if (typeof d === 'number' && typeof o === 'number') return d === o;
-    return strict ? d === o : true;
-  });
 }

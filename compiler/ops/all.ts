@@ -3,6 +3,7 @@
  * and `sym`), the tensor methods, the registry and the table-driven operator
  * test are all generated from it; nothing else lists operators.
  */
+import { BITCAST_OPS } from './bitcast.js';
 import { BITWISE_OPS } from './bitwise.js';
 import { BOX_OPS } from './box-ops.js';
 import { BROADCAST_OPS } from './broadcast.js';
@@ -56,6 +57,7 @@ export const OPS = {
   ...ELEMENTWISE_OPS,
   ...ELEMWISE_OPS,
   ...BITWISE_OPS,
+  ...BITCAST_OPS,
   ...REDUCE_OPS,
   ...SHAPE_OPS,
   ...JOIN_SPLIT_OPS,

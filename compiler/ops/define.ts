@@ -206,6 +206,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
    * this number; the README's opset table is generated from it.
    */
   minOpset?: number;
+  /** The newest ONNX opset `lower`'s output runs at (default: 21 for random operators, else 26; emit.ts `maxOpsetOf`). */
+  maxOpset?: number;
   /** How the ONNX form changes between opsets, for the README's opset table (absent: one form at every opset). */
   opsetNote?: string;
   /** A TypeScript kernel; used for small tensors and while folding constants. */

@@ -102,6 +102,8 @@ export interface AttrReader {
   str(name: string, dflt: string): string;
   strs(name: string): string[] | null;
   tensor(name: string): HostTensor | null;
+  /** A TypeProto attribute (Optional's `type`), or null. */
+  type(name: string): OnnxNs.ITypeProto | null;
   /** Every attribute name the node sets. */
   names(): string[];
   /**
@@ -192,6 +194,7 @@ export function attrReader(n: OnnxNs.INodeProto, refuse: (why: string) => Error,
         throw refuse(`attribute '${name}': ${(e as Error).message}`);
       }
     },
+    type: (name) => find(name)?.tp ?? null,
     names: () => (n.attribute ?? []).map((a) => a.name ?? ''),
     ignore: (...names) => names.forEach((name) => read.add(name)),
     unread: () => (n.attribute ?? []).map((a) => a.name ?? '').filter((name) => !read.has(name)),

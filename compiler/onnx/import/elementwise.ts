@@ -427,6 +427,13 @@ export const ELEMENTWISE_IMPORTS: Record<string, Builder> = {
   BitwiseXor: bitwise('bitwiseXor'),
   BitwiseNot: bitwise('bitwiseNot'),
   CastLike: castLikeImport,
+  // The same bytes as another dtype of the same width (opset 26); gluonc's narrow dtypes are held wider, so their bits are not the file's.
+  BitCast: (c) => {
+    const x = c.input(0);
+    const from = narrowOf(x);
+    if (from) throw c.refuse(`its input is ${from}, which gluonc holds as ${x.type.dtype}: its bits are not the file's`);
+    return [c.op('bitcast', [x], { dtype: dtypeOf(c, c.attr.int('to', 0), 'attribute to') })];
+  },
   Dropout: (c) => {
     if (c.opset >= 12 && c.has(2)) {
       const t = c.numbers(2, 'training_mode');

@@ -53,13 +53,13 @@ export const IMPORTS: Readonly<Record<string, Builder>> = {
 export const DOMAIN_IMPORTS: Readonly<Record<string, Readonly<Record<string, Builder>>>> = { [TRAINING_DOMAIN]: TRAINING_IMPORTS, 'ai.onnx.preview': PREVIEW_IMPORTS, 'ai.onnx.ml': ML_IMPORTS };
 
 /** ONNX operators that do not map yet, and why (named in the refusal). */
-export const NOT_YET: Readonly<Record<string, string>> = {
-  SequenceMap: 'its subgraph over each sequence item is not mapped',
-  BitCast: "a reinterpretation of the bits as another dtype has no form in gluonc's operators (they compute on values)",
-};
+export const NOT_YET: Readonly<Record<string, string>> = {};
 
 /** The sequence operators the reader maps where sequences are built and read inside the file (compiler/onnx/read-sequence.ts). */
-export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence']);
+export const SEQUENCE_OPS: ReadonlySet<string> = new Set(['SequenceEmpty', 'SequenceConstruct', 'SequenceInsert', 'SequenceErase', 'SequenceAt', 'SequenceLength', 'ConcatFromSequence', 'SplitToSequence', 'SequenceMap']);
+
+/** The optional operators, decided as the file is read where presence is known (compiler/onnx/read-boundary.ts). */
+export const OPTIONAL_OPS: ReadonlySet<string> = new Set(['Optional', 'OptionalHasElement', 'OptionalGetElement']);
 
 /**
  * Maps one ONNX node (of the default domain, or of `domain`) onto gluonc operators: the values of its outputs.
@@ -95,9 +95,10 @@ export function checkAttributesRead(c: ImportCtx, outs: Value[]): Value[] {
 
 /**
  * Operators the reader maps itself, around this table: `If`, `Loop` and `Scan` when decided as the file is read
- * (compiler/onnx/read-control.ts), and the sequence operators where sequences are built and read inside the file (read-sequence.ts).
+ * (compiler/onnx/read-control.ts), the sequence operators where sequences' lengths are known as it is read (read-sequence.ts),
+ * and the optional operators (read-boundary.ts).
  */
-export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', ...SEQUENCE_OPS]);
+export const READER_OPS: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', ...SEQUENCE_OPS, ...OPTIONAL_OPS]);
 
 /** True when the importer maps `opType` (default ONNX domain), in some or all of its forms. */
 export function canImport(opType: string): boolean {

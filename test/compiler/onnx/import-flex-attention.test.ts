@@ -120,7 +120,7 @@ bad('rank3', (1, 3, 4), (1, 5, 4), (1, 5, 4), {})
 bad('heads', (1, 3, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4), {})
 bad('mod_shape', *S4, {'score_mod': mod('rmax', [helper.make_node('ReduceMax', ['s'], ['y'], keepdims=1)])})
 bad('mod_inputs', *S4, {'score_mod': mod('two', [helper.make_node('Add', ['s', 't'], ['y'])], ins=('s', 't'))})
-bad('mod_unmapped', *S4, {'prob_mod': mod('bits', [helper.make_node('BitCast', ['s'], ['y'], to=6)])})
+bad('mod_unmapped', *S4, {'prob_mod': mod('bits', [helper.make_node('ImageDecoder', ['s'], ['y'])])})
 bad('mod_dtype', *S4, {'score_mod': softcap(H16, np.float16, 3.0)})
 bad('precision_bf16', *S4, {'softmax_precision': 16})
 bad('other_op', *S4, {}, op='FlexDecoding')
@@ -220,7 +220,7 @@ describe("imported FlexAttention: ONNX's reference, gradients, export", function
       heads: `${op}3 query heads and 2 key/value heads`,
       mod_shape: `${op}its score_mod gives float32\\[1, 1, 1, 1\\] for float32\\[1, 2, 3, 5\\]`,
       mod_inputs: `${op}its score_mod takes 2 input\\(s\\) for 1`,
-      mod_unmapped: `${op}its prob_mod does not import: ONNX operator 'BitCast' \\(node 'n/prob_mod/#0'\\) has no gluonc equivalent: a reinterpretation of the bits`,
+      mod_unmapped: `${op}its prob_mod does not import: ONNX operator 'ImageDecoder' \\(node 'n/prob_mod/#0'\\) has no gluonc equivalent`,
       mod_dtype: `${op}its score_mod declares input 's' as float16, but it gets float32\\[1, 2, 3, 5\\]`,
       precision_bf16: `${op}softmax_precision: bfloat16`,
       mask_mod: `${op}attribute 'mask_mod' \\(opset \\d+\\) not supported`,

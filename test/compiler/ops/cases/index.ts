@@ -1,5 +1,6 @@
 /** Every family's table entries (one file per family of `compiler/ops`). */
 import type { OpCase } from '../case.js';
+import { cases as bitcast } from './bitcast.js';
 import { cases as bitwise } from './bitwise.js';
 import { cases as contrib } from './contrib.js';
 import { cases as creation } from './creation.js';
@@ -26,4 +27,4 @@ import { cases as multibox } from './multibox.js';
 import { cases as ctc } from './ctc.js';
 import { cases as deformableConv } from './deformable-conv.js';
 
-export const CASES: OpCase[] = [...elementwise, ...bitwise, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...imageDecoder, ...quantized, ...narrow, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...bitwise, ...bitcast, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...imageDecoder, ...quantized, ...narrow, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
