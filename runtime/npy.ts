@@ -183,6 +183,10 @@ export function writeNpy(file: string, t: HostTensor): void {
 
 /** Parses `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`. */
 function parseHeader(h: string, fail: (m: string) => Error): { descr: string; fortran: boolean; shape: number[] } {
+  // numpy's header is a Python dict literal, where a repeated key's last value wins: refused rather than read another way.
+  for (const key of ['descr', 'fortran_order', 'shape']) {
+    if ((h.match(new RegExp(`['"]${key}['"]\\s*:`, 'g')) ?? []).length > 1) throw fail(`has a malformed .npy header ${JSON.stringify(h.trim())} ('${key}' appears twice)`);
+  }
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(h)?.[1];
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(h)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(h)?.[1];

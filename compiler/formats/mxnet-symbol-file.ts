@@ -80,6 +80,8 @@ export function parseMxnetSymbol(json: unknown, file: string): MxnetGraph {
       for (const [k, v] of Object.entries(a)) attrs[k] = String(v);
     }
     if (!Array.isArray(o.inputs)) throw bad(`node ${i} ('${o.name}') has no 'inputs' list`);
+    // nnvm's variables (op 'null') have no inputs: an input there would be read by nothing.
+    if (o.op === 'null' && o.inputs.length > 0) throw bad(`node ${i} ('${o.name}') is a variable (op 'null') but has inputs ${JSON.stringify(o.inputs)}`);
     return { op: o.op, name: o.name, attrs, inputs: o.inputs.map((e) => entry(e, i, `an input of node ${i} ('${o.name}')`)) };
   });
   if (!Array.isArray(raw.heads) || raw.heads.length === 0) throw bad("no 'heads'");

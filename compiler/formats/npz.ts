@@ -12,6 +12,7 @@
  * Invariant: every member is checked (name, magic, header, dtype, size)
  * before use; a bad archive is an Error naming the file and the member.
  */
+import { crc32 } from 'node:zlib';
 import { zipSync, unzipSync, type Zippable } from 'fflate';
 import { encodeNpy } from '../../runtime/npy.js';
 import { allocate, dtypeBytes, type DType } from '../../runtime/dtypes.js';
@@ -59,6 +60,9 @@ function readNpy(bytes: Uint8Array, bad: (why: string) => Error): HostTensor {
   const [len, at] = major === 1 ? [view.getUint16(8, true), 10] : [bytes.length >= 12 ? view.getUint32(8, true) : Infinity, 12];
   if (at + len > bytes.length) throw bad(`the header (${len} bytes) runs past the end of the member (${bytes.length} bytes)`);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(at, at + len));
+  // A Python dict literal's repeated key keeps its last value: refused rather than read another way.
+  const twice = ['descr', 'fortran_order', 'shape'].find((k) => header.split(`'${k}'`).length > 2);
+  if (twice) throw bad(`the header ${JSON.stringify(header.trim())} has '${twice}' twice`);
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const dims = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
@@ -86,20 +90,55 @@ function readNpy(bytes: Uint8Array, bad: (why: string) => Error): HostTensor {
  */
 export function readNpz(bytes: Uint8Array, file: string): { names: string[]; arrays: HostTensor[] } {
   let members: Record<string, Uint8Array>;
+  const listed: string[] = [];
   try {
-    members = unzipSync(bytes);
+    // fflate's filter sees every member of the central directory, in its order (a repeated name would overwrite the first).
+    members = unzipSync(bytes, { filter: (f) => (listed.push(f.name), true) });
   } catch (e) {
     throw new Error(`${file}: not a valid .npz (zip) archive: ${(e as Error).message}`);
   }
+  const twice = listed.find((n, i) => listed.indexOf(n) !== i);
+  if (twice !== undefined) throw new Error(`${file}: not a valid .npz archive: member '${twice}' appears twice`);
+  // fflate does not check the CRC-32 that zip stores per member; Python's zipfile (numpy's np.load) does.
+  const found = centralCrcs(bytes);
+  if (found.length !== listed.length) throw new Error(`${file}: not a valid .npz archive: its end record lists ${listed.length} member(s), its central directory holds ${found.length}`);
+  const crcs = new Map(found.map((c, i) => [listed[i], c]));
   const names: string[] = [];
   const arrays: HostTensor[] = [];
-  for (const [member, content] of Object.entries(members)) {
+  Object.entries(members).forEach(([member, content]) => {
     const bad = (why: string) => new Error(`${file}: not a valid .npz archive: member '${member}': ${why}`);
+    const crc = crcs.get(member);
+    if (crc !== undefined && crc32(content) !== crc) throw bad(`its data does not match its CRC-32 (0x${crc.toString(16).padStart(8, '0')}): the archive is damaged`);
     if (!member.endsWith('.npy')) throw bad("not an '.npy' array (sparse arrays are not supported; save them dense)");
     arrays.push(readNpy(content, bad));
     names.push(member.slice(0, -4));
-  }
+  });
   return { names, arrays };
+}
+
+/**
+ * The CRC-32 of each central directory entry, in order, walking the
+ * directory by its size as Python's zipfile does (the end record's, or the
+ * zip64 end record's, offset and size); an entry is 46 bytes, its name,
+ * extra field and comment, the CRC at byte 16. Only called once fflate has
+ * read the archive (which goes by the end record's entry count instead).
+ */
+function centralCrcs(d: Uint8Array): number[] {
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  let e = d.length - 22;
+  while (e > 0 && v.getUint32(e, true) !== 0x06054b50) e--;
+  let [size, at] = [v.getUint32(e + 12, true), v.getUint32(e + 16, true)];
+  if (e >= 20 && v.getUint32(e - 20, true) === 0x07064b50) {
+    const z = v.getUint32(e - 12, true);
+    if (z + 56 <= d.length && v.getUint32(z, true) === 0x06064b50) [size, at] = [v.getUint32(z + 40, true), v.getUint32(z + 48, true)];
+  }
+  const end = Math.min(at + size, d.length);
+  const out: number[] = [];
+  while (at + 46 <= end && v.getUint32(at, true) === 0x02014b50) {
+    out.push(v.getUint32(at + 16, true));
+    at += 46 + v.getUint16(at + 28, true) + v.getUint16(at + 30, true) + v.getUint16(at + 32, true);
+  }
+  return out;
 }
 
 /** Zip's earliest time stamp (1980-01-01, local time): archives of the same arrays are the same bytes. */

@@ -63,8 +63,17 @@ type Step = (F: F, inputs: Tensor[]) => Tensor | Tensor[];
 function stepOf(node: MxnetNode, where: string, owner: object): Step {
   const { op, name } = node;
   const at = `${where}: node '${name}' (MXNet operator '${op}')`;
-  if (IDENTITY.has(op)) return (_F, [x]) => x!;
+  // Every path reads its inputs by position: a node given too few or too many is refused here, by count, before any operator sees it.
+  const arity = (min: number, max: number, names: string): void => {
+    const n = node.inputs.length;
+    if (n >= min && n <= max) return;
+    const want = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+    throw new Error(`${at}: takes ${want} input${want === '1' ? '' : 's'} (${names}), the file gives it ${n}`);
+  };
+  if (IDENTITY.has(op)) return arity(1, 1, 'data'), (_F, [x]) => x!;
   if (op === 'RNN') return rnnStep(node, at, owner);
+  if (op === '_zeros' || op === 'zeros') arity(0, 0, 'none');
+  if (op === 'SwapAxis' || op === 'swapaxes') arity(1, 1, 'data');
   const shaped = mxnetShapeStep(node, at);
   if (shaped) return shaped;
   // `x op scalar` and the reversed `_r*` forms (mxnet-ops.ts lists them with their operator).
@@ -72,15 +81,17 @@ function stepOf(node: MxnetNode, where: string, owner: object): Step {
   if (read?.scalar) {
     const s = parseMxnetAttr(node.attrs.scalar ?? '');
     if (typeof s !== 'number') throw new Error(`${at}: attribute 'scalar' must be a number, got ${JSON.stringify(node.attrs.scalar)}`);
+    arity(1, 1, 'data');
     const fn = (F: F) => (F as unknown as Record<string, (a: Tensor | number, b: Tensor | number) => Tensor>)[read.op]!;
     return read.scalar === 'right' ? (F, [x]) => fn(F)(x!, s) : (F, [x]) => fn(F)(s, x!);
   }
-  if (op === 'add_n' || op === 'ElementWiseSum') return (F, ins) => ins.reduce((a, b) => F.add(a, b));
-  if (PASS_HEADS.has(op)) return (_F, [x]) => x!;
+  if (op === 'add_n' || op === 'ElementWiseSum') return arity(1, Infinity, 'args'), (F, ins) => ins.reduce((a, b) => F.add(a, b));
+  if (PASS_HEADS.has(op)) return arity(1, 2, 'data, label'), (_F, [x]) => x!;
   // `Softmax` is SoftmaxOutput's name before 2016 (softmax_output-inl.h, DeprecatedSoftmaxProp).
   const target = op === 'Softmax' ? 'SoftmaxOutput' : targetOf(op);
   if (!hasOp(target)) throw new Error(`${at}: gluonc has no such operator`);
   const def = getOp(target);
+  arity(def.minInputs, def.maxInputs, def.inputs.join(', '));
   const declared = def.attrs ?? {};
   const opts: Record<string, AttrValue> = {};
   for (const [k, v] of Object.entries(node.attrs)) {
@@ -289,7 +300,11 @@ export class MxnetSymbolBlock extends HybridBlock {
     this.graph.heads.forEach(([j], h) => {
       if (pending[j]!.length) throw new Error(`${this.source}: output ${h} (node '${this.graph.nodes[j]!.name}') has axes ${pending[j]!.join(', ')} of unknown size: they come from zeros '${origin[j]}' whose 0 MXNet infers, and no operator on the way meets a tensor of that size`);
     });
-    const res = this.graph.heads.map(([j, o]) => values[j]![o]!);
+    const res = this.graph.heads.map(([j, o], h) => {
+      const v = values[j]![o];
+      if (!v) throw new Error(`${this.source}: output ${h} is output ${o} of node '${this.graph.nodes[j]!.name}', which ${this.graph.nodes[j]!.op === 'null' ? 'a variable (one output) does not have' : "gluonc's operator does not produce"}`);
+      return v;
+    });
     return res.length === 1 ? res[0]! : res;
   }
 
