@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { compileGraph } from '../../../compiler/compile.js';
 import { cloneGraph, Graph } from '../../../compiler/ir/graph.js';
 import { Node, type Attrs } from '../../../compiler/ir/node.js';
-import { printGraph } from '../../../compiler/ir/printer.js';
-import type { DType, Shape, TensorType } from '../../../compiler/ir/types.js';
+import { formatAttrs, printGraph } from '../../../compiler/ir/printer.js';
+import { formatType, type DType, type Shape, type TensorType } from '../../../compiler/ir/types.js';
 import { Value } from '../../../compiler/ir/value.js';
 import { verifyGraph } from '../../../compiler/ir/verify.js';
 import { inferOp } from '../../../compiler/ops/infer.js';
@@ -114,4 +114,45 @@ export function dedent(s: string): string {
   const lines = s.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.match(/^ */)![0].length));
   return lines.map((l) => l.slice(indent)).join('\n');
+}
+
+/**
+ * Whether `after` is `before` node for node (same operators, attributes,
+ * types and wiring, in the same order; the same parameter and constant
+ * objects holding the same data as `leafData` recorded): then it computes
+ * exactly what `before` does, and running both is not needed to know it.
+ * Any difference (even a reordering) answers false, so the caller runs both.
+ */
+export function sameComputation(before: Graph, after: Graph, leafData: Map<Value, ArrayLike<unknown>>): boolean {
+  if (before.inputs.length !== after.inputs.length || before.nodes.length !== after.nodes.length || before.outputs.length !== after.outputs.length) return false;
+  if (after.params.length + after.constants.length !== leafData.size) return false;
+  for (const leaf of [...after.params, ...after.constants]) {
+    const was = leafData.get(leaf);
+    const now = leaf.data?.data as ArrayLike<unknown> | undefined;
+    if (was === undefined || now === undefined || was.length !== now.length) return false;
+    for (let i = 0; i < was.length; i++) if (!Object.is(was[i], now[i])) return false;
+  }
+  const map = new Map<Value, Value>();
+  const type = (v: Value) => formatType(v.type);
+  for (let i = 0; i < before.inputs.length; i++) {
+    const [a, b] = [before.inputs[i]!, after.inputs[i]!];
+    if (a.name !== b.name || type(a) !== type(b)) return false;
+    map.set(a, b);
+  }
+  const same = (a: Value, b: Value) => (map.get(a) ?? a) === b;
+  for (let i = 0; i < before.nodes.length; i++) {
+    const [a, b] = [before.nodes[i]!, after.nodes[i]!];
+    if (a.op !== b.op || formatAttrs(a.attrs) !== formatAttrs(b.attrs) || a.inputs.length !== b.inputs.length || a.outputs.length !== b.outputs.length) return false;
+    if (!a.inputs.every((v, k) => same(v, b.inputs[k]!))) return false;
+    for (let k = 0; k < a.outputs.length; k++) {
+      if (type(a.outputs[k]!) !== type(b.outputs[k]!)) return false;
+      map.set(a.outputs[k]!, b.outputs[k]!);
+    }
+  }
+  return before.outputs.every((o, i) => o.name === after.outputs[i]!.name && same(o.value, after.outputs[i]!.value));
+}
+
+/** A copy of the data of every parameter and constant of `g`, for `sameComputation`. */
+export function leafDataOf(g: Graph): Map<Value, ArrayLike<unknown>> {
+  return new Map([...g.params, ...g.constants].map((v) => [v, Array.from((v.data?.data ?? []) as ArrayLike<unknown>)]));
 }

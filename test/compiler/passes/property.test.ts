@@ -5,7 +5,9 @@
  * transpose and reshape chains, hand-written layer norms and GELUs,
  * BatchNorm after a dense layer), every pass and the whole pipeline keep
  * the verifier happy and the results the same (compiled at -O0 and run
- * before and after on the same random inputs).
+ * before and after on the same random inputs). A pass output that is the
+ * input node for node (sameComputation: most passes leave most random graphs
+ * alone) is not compiled and run again: it computes what was just run.
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -13,7 +15,7 @@ import { printGraph } from '../../../compiler/ir/printer.js';
 import type { PassContext } from '../../../compiler/passes/pass.js';
 import { PIPELINE, runPipeline } from '../../../compiler/passes/pipeline.js';
 import { SEED_ENV, seedNote, TEST_SEED } from '../../helpers/seed.js';
-import { assertSameResults, copyGraph, evaluate, feedsFor, runPass } from './helpers.js';
+import { assertSameResults, copyGraph, evaluate, feedsFor, leafDataOf, runPass, sameComputation } from './helpers.js';
 import { buildGraph, INSTR_FAMILIES, instrArb, shapeArb, type Instr } from './random-graph.js';
 
 const CONTEXTS: [string, PassContext][] = [
@@ -66,6 +68,7 @@ describe(`passes: property (random graphs keep their results through every pass;
     const passes = [...new Map(PIPELINE.map((s) => [s.name, s.pass])).entries()];
     let checked = 0;
     let fixedChecked = 0;
+    let unchangedRuns = 0;
     const changedBy = new Map<string, number>();
     fc.assert(
       fc.property(fc.array(shapeArb, { minLength: 1, maxLength: 2 }), fc.array(instrArb, { minLength: 2, maxLength: 14 }), fc.nat(1000), (shapes, prog, seed) => {
@@ -73,12 +76,14 @@ describe(`passes: property (random graphs keep their results through every pass;
         if (!g) return;
         const { feeds, types } = feedsFor(g, seed);
         const before = evaluate(g, feeds, types);
+        const leaves = leafDataOf(g);
         const where = (what: string) => `${what} on\n${printGraph(g)}`;
         for (const [name, pass] of passes) {
           for (const [label, ctx] of CONTEXTS) {
             const r = runPass(pass, copyGraph(g), ctx);
             if (r.changed) changedBy.set(name, (changedBy.get(name) ?? 0) + 1);
-            assertSameResults(before, r.graph, feeds, types, where(`${name} (${label})`), 1e-3, 1e-4);
+            if (sameComputation(g, r.graph, leaves)) unchangedRuns++;
+            else assertSameResults(before, r.graph, feeds, types, where(`${name} (${label})`), 1e-3, 1e-4);
           }
         }
         for (const [level, mode] of [[2, 'training'], [3, 'inference']] as const) {
@@ -93,7 +98,7 @@ describe(`passes: property (random graphs keep their results through every pass;
     );
     assert.ok(checked > 25, `most random programs make a graph (${checked} of 50)`);
     assert.ok(fixedChecked > FIXED.length / 3, `the fixed programs make graphs (${fixedChecked} of ${FIXED.length})`);
-    if (process.env['PASS_STATS']) console.log(checked, Object.fromEntries(changedBy));
+    if (process.env['PASS_STATS']) console.log(checked, `${unchangedRuns} pass runs left the graph as it was`, Object.fromEntries(changedBy));
     // The generator reaches every rewriting pass (types are exact and graphs have no dead nodes when built from outputs).
     for (const [name] of passes) {
       if (name === 'infer-shapes' || name === 'eliminate-dead-code') continue;
