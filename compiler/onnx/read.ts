@@ -503,7 +503,7 @@ function mapForeign(n: OnnxNs.INodeProto, label: string, opset: number, c: Forei
   const opType = n.opType ?? '';
   const domain = n.domain && n.domain !== 'ai.onnx' ? n.domain : '';
   if (!domain && opset === 0) throw new Error(`readModel: ONNX operator '${opType}' (node '${label}') has no gluonc equivalent: the model imports no default ONNX opset`);
-  checkSignature(opType, domain, opset, n.input ?? [], n.output ?? [], label);
+  checkSignature(opType, domain, opset, n.input ?? [], n.output ?? [], (n.attribute ?? []).map((a) => a.name ?? ''), label);
   const user = `node '${label}'`;
   const ctx = makeImportCtx(n, label, opset, hooksOf(c, opset));
   if (domain) return void setOutputs(n, importNode(ctx, domain), ctx, c, `${user} (${domain}.${opType})`);

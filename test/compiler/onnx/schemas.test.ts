@@ -18,15 +18,15 @@ import { IMPORTS, READER_OPS } from '../../../compiler/onnx/import/table.js';
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const TABLE_ONNX = '1.23.1';
 
-/** A model of one node `op` at `opset` with the given input and output names; every named input is the graph input `x`. */
-function oneNode(op: string, opset: number, inputs: string[], outputs: string[]): Uint8Array {
+/** A model of one node `op` at `opset` with the given input and output names (every named input is the graph input `x`) and integer attributes. */
+function oneNode(op: string, opset: number, inputs: string[], outputs: string[], attributes: string[] = []): Uint8Array {
   const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } });
   return onnx.ModelProto.encode({
     irVersion: 8,
     opsetImport: [{ domain: '', version: opset }],
     graph: {
       name: 'g',
-      node: [{ opType: op, input: inputs.map((n) => (n ? 'x' : '')), output: outputs }],
+      node: [{ opType: op, input: inputs.map((n) => (n ? 'x' : '')), output: outputs, attribute: attributes.map((name) => ({ name, type: 2, i: 1 })) }],
       input: [vi('x')],
       output: outputs.filter((o) => o).slice(0, 1).map(vi),
     },
@@ -55,7 +55,7 @@ describe('ONNX operator signatures (compiler/onnx/import/schemas.ts)', () => {
       console.log(`    (skipped: the table was printed from onnx ${TABLE_ONNX}; installed: ${head})`);
       return this.skip();
     }
-    const ours = Object.entries(SIGNATURES).map(([k, v]) => `  '${k}': [${v.map(([s, i, o]) => `[${s}, '${i}', ${o}]`).join(', ')}],`);
+    const ours = Object.entries(SIGNATURES).map(([k, v]) => `  '${k}': [${v.map(([s, i, o, r]) => `[${s}, '${i}', ${o}${r ? `, '${r}'` : ''}]`).join(', ')}],`);
     assert.deepEqual(ours, lines);
   });
 
@@ -65,15 +65,15 @@ describe('ONNX operator signatures (compiler/onnx/import/schemas.ts)', () => {
     assert.deepEqual(mapped.filter((op) => !SIGNATURES[op]), []);
   });
 
-  it("a required input named '' or absent, one input or output too many: each mapped operator refuses the node by name", () => {
+  it("a required input named '' or absent, one input or output too many, a required attribute absent: each mapped operator refuses the node by name", () => {
     let checked = 0;
     for (const op of mapped) {
       const list = SIGNATURES[op]!;
       const opset = Math.max(7, list[list.length - 1]![0]);
-      const [since, text, maxOut] = signatureAt(op, opset)!;
+      const [since, text, maxOut, required] = signatureAt(op, opset)!;
       const formal = text ? text.split(' ') : [];
-      const full = formal.map((f) => (f.startsWith('...') ? 'x' : 'x'));
-      const outs = maxOut > 0 ? ['y'] : ['y'];
+      const full = formal.map(() => 'x');
+      const outs = ['y'];
       const where = `ONNX operator '${op}' (node '#0'): `;
       formal.forEach((f, i) => {
         if (f.endsWith('?') || f.startsWith('...')) return;
@@ -95,6 +95,12 @@ describe('ONNX operator signatures (compiler/onnx/import/schemas.ts)', () => {
         assert.ok(m.includes(`${where}${formal.length + 1} inputs named, ${op}-${since} takes at most ${formal.length}`), `${op}-${since} one input too many: ${m}`);
         checked++;
       }
+      const attrs = required ? required.split(' ') : [];
+      attrs.forEach((a) => {
+        const m = message(() => readModel(oneNode(op, opset, full, outs, attrs.filter((b) => b !== a))));
+        assert.ok(m.includes(`${where}attribute '${a}' of ${op}-${since} is required but absent`), `${op}-${since} without ${a}: ${m}`);
+        checked++;
+      });
       if (maxOut >= 0) {
         const m = message(() => readModel(oneNode(op, opset, full, [...Array.from({ length: maxOut }, (_v, k) => `y${k}`), 'extra'])));
         assert.ok(m.includes(`${where}${maxOut + 1} outputs named, ${op}-${since} gives at most ${maxOut}`), `${op}-${since} one output too many: ${m}`);
