@@ -68,7 +68,7 @@ function stepOf(node: MxnetNode, where: string, owner: object): Step {
     const n = node.inputs.length;
     if (n >= min && n <= max) return;
     const want = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
-    throw new Error(`${at}: takes ${want} input${want === '1' ? '' : 's'} (${names}), the file gives it ${n}`);
+    throw new Error(`${at}: takes ${want} input${/(^| )1$/.test(want) ? '' : 's'} (${names}), the file gives it ${n}`);
   };
   if (IDENTITY.has(op)) return arity(1, 1, 'data'), (_F, [x]) => x!;
   if (op === 'RNN') return rnnStep(node, at, owner);
