@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { AttrValue } from '../ir/node.js';
+import { takesInputs } from '../ops/infer.js';
 import { isTrainingMode } from '../ops/mode.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import { isSymbol, namedCall } from '../trace/symbol.js';
@@ -67,8 +68,7 @@ function stepOf(node: MxnetNode, where: string, owner: object): Step {
   const arity = (min: number, max: number, names: string): void => {
     const n = node.inputs.length;
     if (n >= min && n <= max) return;
-    const want = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
-    throw new Error(`${at}: takes ${want} input${/(^| )1$/.test(want) ? '' : 's'} (${names}), the file gives it ${n}`);
+    throw new Error(`${at}: ${takesInputs(min, max, names)}, the file gives it ${n}`);
   };
   if (IDENTITY.has(op)) return arity(1, 1, 'data'), (_F, [x]) => x!;
   if (op === 'RNN') return rnnStep(node, at, owner);

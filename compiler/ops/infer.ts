@@ -21,9 +21,19 @@ import { OpError } from './errors.js';
 export function checkInputCount(def: OpDef, types: readonly TensorType[]): void {
   const n = types.length;
   if (n >= def.minInputs && n <= def.maxInputs) return;
-  const names = def.inputs.join(', ');
-  const want = def.variadic ? `at least ${def.minInputs}` : def.minInputs === def.maxInputs ? `${def.minInputs}` : `${def.minInputs} to ${def.maxInputs}`;
-  throw new OpError(def.name, `takes ${want} input${/(^| )1$/.test(want) ? '' : 's'} (${names}), got ${n}`, [...types]);
+  throw new OpError(def.name, `${takesInputs(def.minInputs, def.maxInputs, def.inputs.join(', '))}, got ${n}`, [...types]);
+}
+
+/**
+ * How many inputs an operator takes, as its input-count errors say it.
+ *
+ * ```ts
+ * takesInputs(2, 3, 'data, weight, bias?'); // 'takes 2 to 3 inputs (data, weight, bias?)'
+ * ```
+ */
+export function takesInputs(min: number, max: number, names: string): string {
+  const want = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+  return `takes ${want} input${/(^| )1$/.test(want) ? '' : 's'} (${names})`;
 }
 
 /**
