@@ -57,7 +57,6 @@ const linearAttention: Builder = (c) => {
   if (delta !== !!beta) throw c.refuse(`update_rule '${rule}' ${delta ? 'requires' : 'forbids'} the beta input`);
   const hq = c.attr.int('q_num_heads', 0);
   const hkv = c.attr.int('kv_num_heads', 0);
-  if (!c.attr.has('q_num_heads') || !c.attr.has('kv_num_heads')) throw c.refuse('q_num_heads and kv_num_heads are required');
   if (!(hq > 0) || !(hkv > 0) || hq % hkv !== 0) throw c.refuse(`q_num_heads ${hq} and kv_num_heads ${hkv} (q_num_heads must be a positive multiple of kv_num_heads)`);
   const dtype = query.type.dtype;
   if (!FLOATS.includes(dtype)) throw c.refuse(`query of dtype ${dtype} (float32 or float16)`);
