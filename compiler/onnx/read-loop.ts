@@ -120,12 +120,13 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
     }
     if (changed) throw (done(), ctx.refuse(`the shapes of its loop-carried values do not settle after ${SHAPE_ROUNDS} readings of its body`));
     // Dimensions that change from one iteration to the next: an appended item may not have them.
-    const moving = new Set(types.flatMap((t, j) => t.shape.filter((d, a) => d !== carried[j]!.type.shape[a])));
+    const moving = types.flatMap((t, j) => t.shape.filter((d, a) => d !== carried[j]!.type.shape[a])).map(String);
+    const moves = (d: Dim) => typeof d === 'string' && moving.some((m) => d.includes(m));
     const seqScans = appended.map((items, s) => {
       const name = n.input![sIdx[s]! + 2]!;
       const first = items[0];
       if (!first) return null;
-      const odd = items.find((v) => v.type.dtype !== first.type.dtype || !sameItemShape(v.type.shape, first.type.shape)) ?? items.find((v) => v.type.shape.some((d) => moving.has(d)));
+      const odd = items.find((v) => v.type.dtype !== first.type.dtype || !sameItemShape(v.type.shape, first.type.shape)) ?? items.find((v) => v.type.shape.some(moves));
       if (odd) {
         throw (done(), ctx.refuse(`its body appends ${formatType(odd.type)} items to the sequence '${name}'${odd === first ? '' : ` besides ${formatType(first.type)} ones`}, whose shape can change from one iteration to the next: a sequence carried through a Loop decided at run time is held as one tensor, its items stacked, so they must have one shape`));
       }
