@@ -144,7 +144,7 @@ export function bindBoundaryInput(vi: OnnxNs.IValueInfoProto, given: BoundaryTyp
  */
 export function boundaryOutput(name: string, s: SequenceValue, outputs: { name: string; value: Value }[], fail: (msg: string) => Error): IoTree {
   if (s.absent) return null;
-  if (s.stacked) throw fail(`graph output '${name}' is a sequence whose length is known only when the graph runs (${formatType(s.stacked.type)}, its items stacked): gluonc gives a sequence output as a list whose length is known when the file is read; give the file a ConcatFromSequence (new_axis=1 stacks the items) as its output instead`);
+  if (s.stacked) throw fail(`graph output '${name}' is a sequence whose length is known only when the graph runs (${s.origin ?? 'from the file'}; ${formatType(s.stacked.type)}, its items stacked): gluonc gives a sequence output as a list whose length is known when the file is read; give the file a ConcatFromSequence (new_axis=1 stacks the items) as its output instead`);
   return s.items.map((value, k) => outputs.push({ name: `${name}_${k}`, value }) - 1);
 }
 

@@ -107,7 +107,7 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
     const b = elseOuts[k]!;
     if (!isSequence(a) && !isSequence(b)) return pick(a, b, k);
     // Sequences of run-time length: their stacked items, which must have one type.
-    if (isSequence(a) && isSequence(b) && a.stacked && b.stacked) return { dtype: a.dtype, items: [], stacked: pick(a.stacked, b.stacked, k) };
+    if (isSequence(a) && isSequence(b) && a.stacked && b.stacked) return { dtype: a.dtype, items: [], stacked: pick(a.stacked, b.stacked, k), origin: a.origin };
     if (isSequence(a) && isSequence(b) && !a.stacked && !b.stacked && !!a.absent === !!b.absent && a.items.length === b.items.length && a.dtype === b.dtype) {
       return { dtype: a.dtype, items: a.items.map((v, i) => pick(v, b.items[i]!, k)), ...(a.absent ? { absent: true } : {}) };
     }
@@ -137,7 +137,9 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   const nScan = bodyOut.length - 1 - nCarried;
   if ((n.output ?? []).length > nCarried + nScan) throw ctx.refuse(`it has ${(n.output ?? []).length} outputs for ${nCarried} loop-carried and ${nScan} scan output(s)`);
   const passed = Array.from({ length: nCarried }, (_v, i) => get(c, n.input![i + 2]!, `node '${label}'`));
-  const runtime = (why: string): Passed[] => {
+  const runtime = (reason: string): Passed[] => {
+    // The trip count or condition named: what a caller could fix to unroll it.
+    const why = reason.replace(/^its (trip count M|condition) is/, (_m, w: string) => `its ${w} ('${n.input![w === 'condition' ? 1 : 0]}') is`);
     if (!open) throw ctx.refuse(`${why} (a Loop decided at run time is read only where the reader opens scopes)`);
     return mapRuntimeLoop(n, label, ctx, body, open, why, passed);
   };

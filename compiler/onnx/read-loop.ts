@@ -162,7 +162,7 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       // Several items per iteration: [iterations, k, ...] merged into [iterations * k, ...].
       let tail = got[at++]!;
       if (items.length > 1) tail = ctx.op('reshape', [tail], { shape: [-3, ...items[0]!.type.shape.map(() => 0)] });
-      return appendStacked(ctx, x, tail, `the sequence '${n.input![i + 2]}' carried through it`);
+      return appendStacked(ctx, x, tail, `the sequence '${n.input![i + 2]}' carried through it`, `appended to in Loop '${label}', which runs as an ONNX Loop: ${why}`);
     });
     return [...result, ...got.slice(tIdx.length, tIdx.length + nScan)];
   }

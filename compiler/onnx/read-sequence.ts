@@ -34,6 +34,8 @@ export interface SequenceValue {
   absent?: boolean;
   /** The items stacked along a new first axis, their number known only when the graph runs (`items` is then empty). */
   stacked?: Value;
+  /** With `stacked`: what decides the length when the graph runs (`the Loop 'l0', whose trip count M ('m') is computed at run time`). */
+  origin?: string;
 }
 
 /** What the reader lends the sequence mapper. */
@@ -71,7 +73,7 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
     return null;
   };
   const runLength = names[0] ? c.sequences.get(names[0])?.stacked : undefined;
-  if (runLength && op !== 'SplitToSequence') return mapStacked(op, names[0]!, runLength, ctx, out);
+  if (runLength && op !== 'SplitToSequence') return mapStacked(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
   switch (op) {
     case 'SequenceEmpty':
       return out({ dtype: ctx.attr.has('dtype') ? dtypeOf(ctx, ctx.attr.int('dtype', 1), 'attribute dtype') : 'float32', items: [] });
@@ -117,7 +119,7 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
       const scalarSplit = !!split && (ctx.symbolicInput(1)?.rank0 || (ctx.data(1)?.shape.length ?? 1) === 0);
       if (typeof len !== 'number') {
         // A length known only when it runs: pieces of 1 are stacked; listed sizes give that many pieces, checked when it runs.
-        if (!split || (scalarSplit && split[0] === 1)) return out(stackedSplit(ctx, x, axis, !!split || ctx.attr.int('keepdims', 1) === 1));
+        if (!split || (scalarSplit && split[0] === 1)) return out({ ...stackedSplit(ctx, x, axis, !!split || ctx.attr.int('keepdims', 1) === 1), origin: `SplitToSequence (node '${ctx.label}') of the symbolic size '${len}'` });
         if (scalarSplit) throw ctx.refuse(`splitting axis ${axis} of the symbolic size '${len}' into pieces of ${split[0]} (their number, and the last one's size, are known only when it runs; pieces of 1 or listed sizes are read)`);
         return out({ dtype: x.type.dtype, items: sizedPieces(ctx, x, axis, split) });
       }
@@ -189,16 +191,18 @@ export function stackedOf(ctx: ImportCtx, s: SequenceValue, what: string): Value
 }
 
 /** `head`'s items followed by the rows of `tail` (stacked items): one sequence of run-time length. */
-export function appendStacked(ctx: ImportCtx, head: SequenceValue, tail: Value, what: string): SequenceValue {
+export function appendStacked(ctx: ImportCtx, head: SequenceValue, tail: Value, what: string, origin: string): SequenceValue {
   const front = stackedOf(ctx, head, what);
   if (front && !sameItemShape(front.type.shape.slice(1), tail.type.shape.slice(1))) {
     throw ctx.refuse(`${what} starts with items of shape [${front.type.shape.slice(1).join(', ')}] and gets items of shape [${tail.type.shape.slice(1).join(', ')}]: a sequence whose length is known only when the graph runs is held as one tensor, its items stacked, so they must have one shape`);
   }
-  return { dtype: head.dtype, items: [], stacked: front ? ctx.op('concat', [front, tail], { dim: 0 }) : tail };
+  return { dtype: head.dtype, items: [], stacked: front ? ctx.op('concat', [front, tail], { dim: 0 }) : tail, origin };
 }
 
 /** The sequence operators on a sequence of run-time length (`st`: its items stacked); see the file comment. */
-function mapStacked(op: string, name: string, st: Value, ctx: ImportCtx, out: (s: SequenceValue) => null): Value | null {
+function mapStacked(op: string, name: string, s: SequenceValue, ctx: ImportCtx, out: (s: SequenceValue) => null): Value | null {
+  const st = s.stacked!;
+  const origin = s.origin;
   const [len, ...item] = st.type.shape;
   const dtype = st.type.dtype;
   switch (op) {
@@ -220,7 +224,7 @@ function mapStacked(op: string, name: string, st: Value, ctx: ImportCtx, out: (s
       const row = ctx.op('expandDims', [t], { axis: 0 });
       const front = p === 0 || (typeof len === 'number' && p === -len);
       if (p !== undefined && !front && p !== len) throw ctx.refuse(`position ${p} in the sequence '${name}', whose length is known only when the graph runs (only its back, no position, or its front, 0, are read)`);
-      return out({ dtype, items: [], stacked: ctx.op('concat', front ? [row, st] : [st, row], { dim: 0 }) });
+      return out({ dtype, items: [], stacked: ctx.op('concat', front ? [row, st] : [st, row], { dim: 0 }), origin });
     }
     case 'ConcatFromSequence': {
       const stack = ctx.attr.int('new_axis', 0) === 1;
@@ -233,7 +237,7 @@ function mapStacked(op: string, name: string, st: Value, ctx: ImportCtx, out: (s
       return ctx.op('reshape', [moved], { shape: [...new Array<number>(axis).fill(0), -3, ...new Array<number>(r - 1 - axis).fill(0)] });
     }
     default:
-      throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence and SequenceInsert at the back or front do)`);
+      throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (${origin ?? 'from the file'}; its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence and SequenceInsert at the back or front do)`);
   }
 }
 

@@ -208,8 +208,8 @@ describe('imported sequences in a Loop decided at run time, and sequences of run
   it('refuses, naming the node, a body that reads the sequence it carries, items whose shape changes, and a sequence of run-time length as an output', () => {
     const m = nd.array([2], { dtype: 'int64' }).reshape([]);
     const x = nd.ones([2, 3]);
-    assert.throws(() => net('reads', false).call(m, x), /'Loop' \(node 'reads'\) has no gluonc equivalent: its trip count M is computed at run time, so it runs as an ONNX Loop, but its body reads with node '#0' \(SequenceLength\) the loop-carried sequence 's0' \(body input 'sin'\): a sequence carried through a Loop decided at run time is read only where the body appends to it/);
+    assert.throws(() => net('reads', false).call(m, x), /'Loop' \(node 'reads'\) has no gluonc equivalent: its trip count M \('m'\) is computed at run time, so it runs as an ONNX Loop, but its body reads with node '#0' \(SequenceLength\) the loop-carried sequence 's0' \(body input 'sin'\): a sequence carried through a Loop decided at run time is read only where the body appends to it/);
     assert.throws(() => net('ragged', false).call(m, x), /'Loop' \(node 'ragged'\) has no gluonc equivalent: its body appends float32\[\(\(ragged:0\.0\)\+1\), 3\] items to the sequence 's0', whose shape can change from one iteration to the next/);
-    assert.throws(() => net('seqout', false).call(m, nd.ones([2, 4])), /graph output 'sf' is a sequence whose length is known only when the graph runs \(float32\[\(collect iterations\), 2, 3\], its items stacked\)/);
+    assert.throws(() => net('seqout', false).call(m, nd.ones([2, 4])), /graph output 'sf' is a sequence whose length is known only when the graph runs \(appended to in Loop 'collect', which runs as an ONNX Loop: its trip count M \('m'\) is computed at run time; float32\[\(collect iterations\), 2, 3\], its items stacked\)/);
   });
 });
