@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../compiler/gluon/index.js';
 import { canImport, encodeSafetensors, onnx, readModel } from '../../compiler/index.js';
+import type { onnx as OnnxNs } from 'onnx-proto';
 import { makeFolder, writeProblem } from '../../runtime/index.js';
 import { asUserError, UserError } from '../errors.js';
 
@@ -23,6 +24,8 @@ export interface ImportReport {
   refusal: string | null;
   /** Files written (empty when the graph does not import). */
   written: string[];
+  /** How each sequence or optional input is called (empty for a file of tensor inputs). */
+  notes?: string[];
 }
 
 /**
@@ -54,8 +57,24 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
     for (const a of n.attribute ?? []) for (const g of a.g ? [a.g] : (a.graphs ?? [])) pending.push(...(g.node ?? []));
   }
   let graph;
+  let inputs: Record<string, unknown>;
+  const notes: string[] = [];
   try {
-    ({ graph } = readModel(file));
+    const r = readModel(file, { deferBoundary: true });
+    const kinds = r.inputKinds;
+    if (kinds.every((k) => k.kind === 'tensor')) {
+      graph = r.graph;
+      inputs = Object.fromEntries(graph.inputs.map((v) => [v.name, { shape: v.type.shape, dtype: v.type.dtype }]));
+    } else {
+      // Sequence and optional inputs (read-boundary.ts): the parameters are known without a call; the nodes are
+      // read for a call's structure, here one item per sequence and each optional given, of the declared types.
+      graph = r.graph;
+      const declared = trialBoundary(model.graph?.input ?? [], kinds.filter((k) => k.kind !== 'tensor'));
+      const tried = readModel(file, { boundary: declared });
+      const byName = new Map(tried.graph.inputs.map((v) => [v.name, { shape: v.type.shape, dtype: v.type.dtype }]));
+      inputs = Object.fromEntries(kinds.map((k) => [k.name, k.kind === 'sequence' ? [byName.get(`${k.name}_0`)] : k.of === 'sequence' ? [byName.get(`${k.name}_0`)] : byName.get(k.name)]));
+      for (const k of kinds.filter((k) => k.kind !== 'tensor')) notes.push(`${k.name}: ${k.kind === 'sequence' || k.of === 'sequence' ? 'a sequence: call the block with a list of arrays' : 'an optional: call the block with an array or null'}`);
+    }
   } catch (e) {
     return { operators, refusal: (e as Error).message, written: [] };
   }
@@ -78,7 +97,6 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
   }
   const weights = path.join(outDir, `${base}.safetensors`);
   writeFileAtomic(weights, encodeSafetensors(graph.params.map((v) => [v.name, v.data!] as [string, NonNullable<typeof v.data>])));
-  const inputs = Object.fromEntries(graph.inputs.map((v) => [v.name, { shape: v.type.shape, dtype: v.type.dtype }]));
   const ts = path.join(outDir, `${base}.mts`);
   writeFileSync(
     ts,
@@ -87,6 +105,15 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
       `import { fileURLToPath } from 'node:url';`,
       `import { gluon } from 'gluonc';`,
       '',
+      ...(notes.length
+        ? [
+            '// Its sequence and optional inputs are called as SymbolBlock.imports reads them (README, "Sequences and optionals as',
+            "// inputs and outputs\"): a list of arrays for a sequence (listed here with one item of its declared type), an array or",
+            '// null for an optional. `gluonc compile` takes tensor inputs only and refuses the list: call the block from code and',
+            "// export it (net.export('m.onnx') writes the last call's structure, each sequence item an input <name>_<k>).",
+            ...notes.map((t) => `//   ${t}`),
+          ]
+        : []),
       `export const inputs = ${JSON.stringify(inputs)};`,
       `export const params = './${base}.safetensors';`,
       '',
@@ -94,15 +121,39 @@ export function importOnnx(file: string, outDir: string = path.dirname(file)): I
       '',
     ].join('\n'),
   );
-  return { operators, refusal: null, written: [weights, ts] };
+  return { operators, refusal: null, written: [weights, ts], notes };
 }
+
+/**
+ * The types a first read of a file with sequence or optional inputs `names` gives them: each sequence one item, each
+ * optional given, of the declared element type (a dimension without a value named `<input>_<axis>`).
+ */
+function trialBoundary(vis: OnnxNs.IValueInfoProto[], kinds: { name: string; dtype?: string }[]): Boundary {
+  const out: Boundary = {};
+  for (const { name, dtype } of kinds) {
+    const vi = vis.find((v) => v.name === name)!;
+    const seq = vi.type?.sequenceType ?? vi.type?.optionalType?.elemType?.sequenceType;
+    const t = (seq ? seq.elemType : vi.type?.optionalType?.elemType)?.tensorType;
+    if (!t?.shape) throw new Error(`graph input '${name}' declares no shape for its ${seq ? 'items' : 'tensor'}, which a first read needs to check its nodes: call SymbolBlock.imports('${name}') from code`);
+    if (!dtype) throw new Error(`graph input '${name}' declares no dtype gluonc reads for its ${seq ? 'items' : 'tensor'}`);
+    const shape = (t.shape.dim ?? []).map((d, i) => (d.dimValue !== null && d.dimValue !== undefined ? Number(d.dimValue) : d.dimParam || `${name}_${i}`));
+    const type = { dtype, shape } as TensorSpec;
+    out[name] = seq ? [type] : type;
+  }
+  return out;
+}
+
+type Boundary = NonNullable<NonNullable<Parameters<typeof readModel>[1]>['boundary']>;
+type TensorSpec = Extract<Boundary[string], { dtype: unknown }>;
 
 /** The text `import` prints. */
 export function formatImport(file: string, r: ImportReport): string {
   const rows = Object.entries(r.operators).map(([op, e]) => `  ${op.padEnd(28)} ${String(e.count).padStart(4)}  ${e.maps ? 'maps' : 'does not map'}`);
   const lines = [`${file}: ${Object.values(r.operators).reduce((s, e) => s + e.count, 0)} nodes`, 'operators:', ...rows];
   if (r.refusal) lines.push(`not imported: ${r.refusal}`);
-  else lines.push('imported; wrote:', ...r.written.map((w) => `  ${w}`), `next: gluonc compile ${r.written[1]}`);
+  else if (r.notes?.length) {
+    lines.push('imported; wrote:', ...r.written.map((w) => `  ${w}`), 'sequence and optional inputs (called as SymbolBlock.imports reads them; gluonc compile takes tensors only, so call and export the block from code):', ...r.notes.map((t) => `  ${t}`));
+  } else lines.push('imported; wrote:', ...r.written.map((w) => `  ${w}`), `next: gluonc compile ${r.written[1]}`);
   return lines.join('\n');
 }
 

@@ -137,9 +137,14 @@ export function bindBoundaryInput(vi: OnnxNs.IValueInfoProto, given: BoundaryTyp
   c.values.set(k.name, input(k.name, given as TensorType, what));
 }
 
-/** A sequence or optional graph output: its items appended to `outputs` (named `<name>_<k>`); how they nest (null for an empty optional). */
-export function boundaryOutput(name: string, s: SequenceValue, outputs: { name: string; value: Value }[]): IoTree {
+/**
+ * A sequence or optional graph output: its items appended to `outputs` (named `<name>_<k>`); how they nest (null for
+ * an empty optional). A sequence whose length is known only when the graph runs is refused (`fail`): a call's
+ * outputs are read with the file, before it runs.
+ */
+export function boundaryOutput(name: string, s: SequenceValue, outputs: { name: string; value: Value }[], fail: (msg: string) => Error): IoTree {
   if (s.absent) return null;
+  if (s.stacked) throw fail(`graph output '${name}' is a sequence whose length is known only when the graph runs (${s.origin ?? 'from the file'}; ${formatType(s.stacked.type)}, its items stacked): gluonc gives a sequence output as a list whose length is known when the file is read; give the file a ConcatFromSequence (new_axis=1 stacks the items) as its output instead`);
   return s.items.map((value, k) => outputs.push({ name: `${name}_${k}`, value }) - 1);
 }
 

@@ -102,11 +102,13 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
     return ctx.op('where', [cond, a, b]);
   };
   // Sequences of one length are selected item by item; a structure that differs must be known when the file is read.
-  const shown = (x: Passed) => (!isSequence(x) ? 'a tensor' : x.absent ? 'an empty optional' : `a sequence of ${x.items.length}`);
+  const shown = (x: Passed) => (!isSequence(x) ? 'a tensor' : x.absent ? 'an empty optional' : x.stacked ? 'a sequence whose length is known only when it runs' : `a sequence of ${x.items.length}`);
   return thenOuts.map((a, k) => {
     const b = elseOuts[k]!;
     if (!isSequence(a) && !isSequence(b)) return pick(a, b, k);
-    if (isSequence(a) && isSequence(b) && !!a.absent === !!b.absent && a.items.length === b.items.length && a.dtype === b.dtype) {
+    // Sequences of run-time length: their stacked items, which must have one type.
+    if (isSequence(a) && isSequence(b) && a.stacked && b.stacked) return { dtype: a.dtype, items: [], stacked: pick(a.stacked, b.stacked, k), origin: a.origin };
+    if (isSequence(a) && isSequence(b) && !a.stacked && !b.stacked && !!a.absent === !!b.absent && a.items.length === b.items.length && a.dtype === b.dtype) {
       return { dtype: a.dtype, items: a.items.map((v, i) => pick(v, b.items[i]!, k)), ...(a.absent ? { absent: true } : {}) };
     }
     throw ctx.refuse(`its output ${k} is ${shown(a)} in the then_branch and ${shown(b)} in the else_branch: a sequence's length and an optional's presence must be known when the file is read, but its condition ('${n.input?.[0]}') is computed at run time`);
@@ -135,14 +137,11 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   const nScan = bodyOut.length - 1 - nCarried;
   if ((n.output ?? []).length > nCarried + nScan) throw ctx.refuse(`it has ${(n.output ?? []).length} outputs for ${nCarried} loop-carried and ${nScan} scan output(s)`);
   const passed = Array.from({ length: nCarried }, (_v, i) => get(c, n.input![i + 2]!, `node '${label}'`));
-  const seqAt = passed.findIndex(isSequence);
-  const runtime = (why: string): Value[] => {
-    if (seqAt >= 0) {
-      const named = why.replace(/^its (trip count M|condition) is/, (_m, w: string) => `its ${w} ('${n.input![w === 'condition' ? 1 : 0]}') is`);
-      throw ctx.refuse(`its loop-carried value '${n.input![seqAt + 2]}' is a sequence, carried only through a Loop unrolled as the file is read, but ${named}`);
-    }
+  const runtime = (reason: string): Passed[] => {
+    // The trip count or condition named: what a caller could fix to unroll it.
+    const why = reason.replace(/^its (trip count M|condition) is/, (_m, w: string) => `its ${w} ('${n.input![w === 'condition' ? 1 : 0]}') is`);
     if (!open) throw ctx.refuse(`${why} (a Loop decided at run time is read only where the reader opens scopes)`);
-    return mapRuntimeLoop(n, label, ctx, body, open, why);
+    return mapRuntimeLoop(n, label, ctx, body, open, why, passed);
   };
   if (!ctx.has(0)) return runtime('it has no trip count M');
   if (!ctx.data(0)) return runtime('its trip count M is computed at run time');
@@ -157,7 +156,7 @@ export function mapLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
   const scope = open?.([]);
   const u: ControlCtx = scope ?? c;
   const readU: ReadNode = scope ? scope.read : read;
-  const fallback = (why: string): Value[] => {
+  const fallback = (why: string): Passed[] => {
     for (const node of scope?.made ?? []) node.detach();
     return runtime(why);
   };

@@ -9,12 +9,21 @@
  * Positions must be constants. Sequence graph inputs and outputs are bound
  * for each call's structure (read-boundary.ts); a sequence carried through a
  * Loop or given by an If is read where that is decided as the file is read
- * (read-control.ts).
- * Invariant: `c.sequences` maps each sequence name to its items in order.
+ * (read-control.ts). A sequence whose length is known only when the graph
+ * runs (one a Loop decided at run time appends to, read-loop.ts; a
+ * SplitToSequence of a symbolic size) is one tensor, its items of one shape
+ * stacked along a new first axis (`stacked`): SequenceAt takes a row (any
+ * position, computed at run time too), SequenceLength reads its first
+ * dimension, ConcatFromSequence moves and merges axes, SequenceInsert at the
+ * back or the front concatenates; the others are refused by name.
+ * Invariant: `c.sequences` maps each sequence name to its items in order
+ * (or to their `stacked` tensor, `items` then empty).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import type { DType } from '../../runtime/dtypes.js';
+import { formatType, type Dim } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
+import { sameDim } from '../ops/dims.js';
 import { dtypeOf, normAxis, type ImportCtx } from './import/context.js';
 export { SEQUENCE_OPS } from './import/table.js';
 
@@ -23,6 +32,10 @@ export interface SequenceValue {
   dtype: DType;
   items: Value[];
   absent?: boolean;
+  /** The items stacked along a new first axis, their number known only when the graph runs (`items` is then empty). */
+  stacked?: Value;
+  /** With `stacked`: what decides the length when the graph runs (`the Loop 'l0', whose trip count M ('m') is computed at run time`). */
+  origin?: string;
 }
 
 /** What the reader lends the sequence mapper. */
@@ -59,6 +72,8 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
     c.sequences.set(n.output?.[0] ?? '', s);
     return null;
   };
+  const runLength = names[0] ? c.sequences.get(names[0])?.stacked : undefined;
+  if (runLength && op !== 'SplitToSequence') return mapStacked(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
   switch (op) {
     case 'SequenceEmpty':
       return out({ dtype: ctx.attr.has('dtype') ? dtypeOf(ctx, ctx.attr.int('dtype', 1), 'attribute dtype') : 'float32', items: [] });
@@ -101,10 +116,16 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
       const axis = normAxis(ctx, ctx.attr.int('axis', 0), r);
       const len = x.type.shape[axis];
       const split = ctx.numbers(1, 'split');
-      if (typeof len !== 'number') throw ctx.refuse(`splitting along axis ${axis} of the symbolic size '${String(len)}' (the sequence's length must be known)`);
+      const scalarSplit = !!split && (ctx.symbolicInput(1)?.rank0 || (ctx.data(1)?.shape.length ?? 1) === 0);
+      if (typeof len !== 'number') {
+        // A length known only when it runs: pieces of 1 are stacked; listed sizes give that many pieces, checked when it runs.
+        if (!split || (scalarSplit && split[0] === 1)) return out({ ...stackedSplit(ctx, x, axis, !!split || ctx.attr.int('keepdims', 1) === 1), origin: `SplitToSequence (node '${ctx.label}') of the symbolic size '${len}'` });
+        if (scalarSplit) throw ctx.refuse(`splitting axis ${axis} of the symbolic size '${len}' into pieces of ${split[0]} (their number, and the last one's size, are known only when it runs; pieces of 1 or listed sizes are read)`);
+        return out({ dtype: x.type.dtype, items: sizedPieces(ctx, x, axis, split) });
+      }
       let sizes: number[];
       if (!split) sizes = new Array<number>(len).fill(1);
-      else if (ctx.symbolicInput(1)?.rank0 || (ctx.data(1)?.shape.length ?? 1) === 0) {
+      else if (scalarSplit) {
         const k = split[0]!;
         if (!(k > 0)) throw ctx.refuse(`split size ${k}`);
         sizes = Array.from({ length: Math.ceil(len / k) }, (_v, i) => Math.min(k, len - i * k));
@@ -148,5 +169,98 @@ function sequenceMap(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx, seq: 
   (n.output ?? []).forEach((name, j) => {
     const code = body?.output?.[j]?.type?.tensorType?.elemType;
     c.sequences.set(name, { dtype: outs[j]![0]?.type.dtype ?? (code ? dtypeOf(ctx, code, `body output ${j}`) : 'float32'), items: outs[j]! });
+  });
+}
+
+/** True when two item shapes are one shape (symbolic dimensions by name). */
+export function sameItemShape(a: readonly Dim[], b: readonly Dim[]): boolean {
+  return a.length === b.length && a.every((d, i) => sameDim(d, b[i]!));
+}
+
+/**
+ * A sequence's items as one stacked tensor (its `stacked`, or its items stacked along a new first axis), or null
+ * when it has no items; items of different shapes are refused naming `what`.
+ */
+export function stackedOf(ctx: ImportCtx, s: SequenceValue, what: string): Value | null {
+  if (s.stacked) return s.stacked;
+  if (!s.items.length) return null;
+  const first = s.items[0]!.type.shape;
+  const odd = s.items.find((v) => !sameItemShape(v.type.shape, first));
+  if (odd) throw ctx.refuse(`${what} has items ${formatType(s.items[0]!.type)} and ${formatType(odd.type)}: a sequence whose length is known only when the graph runs is held as one tensor, its items stacked, so they must have one shape`);
+  return ctx.op('stack', s.items, { axis: 0 });
+}
+
+/** `head`'s items followed by the rows of `tail` (stacked items): one sequence of run-time length. */
+export function appendStacked(ctx: ImportCtx, head: SequenceValue, tail: Value, what: string, origin: string): SequenceValue {
+  const front = stackedOf(ctx, head, what);
+  if (front && !sameItemShape(front.type.shape.slice(1), tail.type.shape.slice(1))) {
+    throw ctx.refuse(`${what} starts with items of shape [${front.type.shape.slice(1).join(', ')}] and gets items of shape [${tail.type.shape.slice(1).join(', ')}]: a sequence whose length is known only when the graph runs is held as one tensor, its items stacked, so they must have one shape`);
+  }
+  return { dtype: head.dtype, items: [], stacked: front ? ctx.op('concat', [front, tail], { dim: 0 }) : tail, origin };
+}
+
+/** The sequence operators on a sequence of run-time length (`st`: its items stacked); see the file comment. */
+function mapStacked(op: string, name: string, s: SequenceValue, ctx: ImportCtx, out: (s: SequenceValue) => null): Value | null {
+  const st = s.stacked!;
+  const origin = s.origin;
+  const [len, ...item] = st.type.shape;
+  const dtype = st.type.dtype;
+  switch (op) {
+    case 'SequenceLength':
+      return typeof len === 'number' ? ctx.scalar(len, 'int64') : ctx.op('shapeArray', [st], { axis: 0 });
+    case 'SequenceAt': {
+      if (!ctx.has(1)) throw ctx.refuse('it has no position input');
+      const p = ctx.input(1);
+      if (p.type.shape.length > 1 || p.type.shape[0] !== undefined && p.type.shape[0] !== 1) throw ctx.refuse(`its position is ${formatType(p.type)} (ONNX: one integer)`);
+      // Any position in [-n, n), computed at run time too; another fails the run (ONNX Gather), as ONNX's SequenceAt does.
+      return ctx.op('take', [st, p.type.shape.length ? ctx.op('reshape', [p], { shape: [] }) : p], { axis: 0, mode: 'raise' });
+    }
+    case 'SequenceInsert': {
+      const t = ctx.input(1);
+      if (t.type.dtype !== dtype || !sameItemShape(t.type.shape, item)) {
+        throw ctx.refuse(`inserting a ${formatType(t.type)} tensor into the sequence '${name}' of ${formatType({ dtype, shape: item })} items, whose number is known only when the graph runs: its items are held stacked in one tensor, so they must have one shape and dtype`);
+      }
+      const p = ctx.numbers(2, 'the position')?.[0];
+      const row = ctx.op('expandDims', [t], { axis: 0 });
+      const front = p === 0 || (typeof len === 'number' && p === -len);
+      if (p !== undefined && !front && p !== len) throw ctx.refuse(`position ${p} in the sequence '${name}', whose length is known only when the graph runs (only its back, no position, or its front, 0, are read)`);
+      return out({ dtype, items: [], stacked: ctx.op('concat', front ? [row, st] : [st, row], { dim: 0 }), origin });
+    }
+    case 'ConcatFromSequence': {
+      const stack = ctx.attr.int('new_axis', 0) === 1;
+      const r = item.length;
+      const axis = normAxis(ctx, ctx.attr.int('axis', 0), stack ? r + 1 : r);
+      // The items' axis goes to `axis`; concatenating merges it with the item's axis there (MXNet reshape's -3).
+      const perm = [...Array.from({ length: axis }, (_v, a) => a + 1), 0, ...Array.from({ length: r - axis }, (_v, a) => a + axis + 1)];
+      const moved = axis === 0 ? st : ctx.op('transpose', [st], { axes: perm });
+      if (stack) return moved;
+      return ctx.op('reshape', [moved], { shape: [...new Array<number>(axis).fill(0), -3, ...new Array<number>(r - 1 - axis).fill(0)] });
+    }
+    default:
+      throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (${origin ?? 'from the file'}; its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence and SequenceInsert at the back or front do)`);
+  }
+}
+
+/** SplitToSequence of a symbolic size into pieces of 1 (`keep`: each keeps the axis), stacked along a new first axis. */
+function stackedSplit(ctx: ImportCtx, x: Value, axis: number, keep: boolean): SequenceValue {
+  const r = x.type.shape.length;
+  const perm = [axis, ...Array.from({ length: r }, (_v, a) => a).filter((a) => a !== axis)];
+  const st = axis === 0 ? x : ctx.op('transpose', [x], { axes: perm });
+  return { dtype: x.type.dtype, items: [], stacked: keep ? ctx.op('expandDims', [st], { axis: axis + 1 }) : st };
+}
+
+/**
+ * SplitToSequence of a symbolic size into the listed sizes: that many pieces. Their total must be the size, as
+ * ONNX requires: `x` is first reshaped to it there, which fails the run (or the eager call) when it is not.
+ */
+function sizedPieces(ctx: ImportCtx, x: Value, axis: number, sizes: number[]): Value[] {
+  if (sizes.some((k) => !Number.isInteger(k) || k < 0)) throw ctx.refuse(`split sizes [${sizes.join(', ')}]`);
+  const total = sizes.reduce((p, q) => p + q, 0);
+  const checked = ctx.op('reshape', [x], { shape: x.type.shape.map((_d, a) => (a === axis ? total : 0)) });
+  let begin = 0;
+  return sizes.map((k) => {
+    const piece = ctx.op('sliceAxis', [checked], { axis, begin, end: begin + k });
+    begin += k;
+    return piece;
   });
 }

@@ -368,7 +368,7 @@ class GraphReader implements ForeignCtx {
       const s = v ? undefined : this.sequences.get(name);
       if (s) {
         if (vi.type?.tensorType) throw this.fail(`graph output '${name}' is declared a tensor, but the file computes ${s.absent ? 'an empty optional' : 'a sequence'} for it`);
-        return boundaryOutput(name, s, outputs);
+        return boundaryOutput(name, s, outputs, this.fail);
       }
       if (!v) throw this.fail(`graph output '${name}' is not computed by any node`);
       if (vi.type?.sequenceType) throw this.fail(`graph output '${name}' is declared a sequence, but the file computes a tensor for it`);

@@ -3,7 +3,9 @@
  * safetensors file and a model file that `gluonc compile` (and `--train`)
  * accepts; the compiled artifact gives PyTorch's output. A file with an
  * unmapped operator is reported by name and exits 1 with one line. The
- * operator list counts the nodes of subgraphs (an If's branches) too.
+ * operator list counts the nodes of subgraphs (an If's branches) too. A
+ * file with sequence and optional inputs writes its parameters and a model
+ * file whose block takes lists and nulls; `gluonc compile` refuses the list.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { gluon, nd } from 'gluonc';
 import { readNpy, tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT } from '../helpers/cli.js';
 
@@ -108,6 +111,25 @@ onnx.save_model(m, sys.argv[1] + '/model.onnx')
     assert.match(r.stdout, /Sigmoid\s+1\s+maps/, "the then branch's operators are listed");
     assert.match(r.stdout, /Neg\s+1\s+maps/, "the else branch's too");
     await compiledMatchesOriginal(src, out, 6);
+  });
+
+  it('a file with sequence and optional inputs: writes its parameters and a model file whose block takes a list and null, as SymbolBlock.imports; compile refuses the list by name', () => {
+    const out = join(dir, 'seq-io');
+    const r = gluonc(['import', join(ROOT, 'test/fixtures/onnx/seq-io.onnx'), '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /xs: a sequence: call the block with a list of arrays\n {2}bias: an optional: call the block with an array or null/);
+    const text = readFileSync(join(out, 'seq-io.mts'), 'utf8');
+    assert.match(text, /export const inputs = \{"xs":\[\{"shape":\[2,3\],"dtype":"float32"\}\],"t":\{"shape":\[3\],"dtype":"float32"\},"bias":\{"shape":\[3\],"dtype":"float32"\}\};/);
+    assert.match(text, /export default \(\) => gluon\.SymbolBlock\.imports\(fileURLToPath\(new URL\('\.\/seq-io\.onnx', import\.meta\.url\)\)\);/);
+    // What the model file loads, with the parameters written: y = concat(xs) * t (+ bias), n = len(xs) (test/fixtures/onnx/make.py).
+    const net = gluon.SymbolBlock.imports(join(out, 'seq-io.onnx'));
+    net.loadParameters(join(out, 'seq-io.safetensors'));
+    const a = nd.arange(6).reshape([2, 3]);
+    const [y, , n] = net.call([a, a.add(1)], nd.array([1, 2, 3]), null) as nd.NDArray[];
+    assert.deepEqual(y!.toArray(), [[0, 2, 6], [3, 8, 15], [1, 4, 9], [4, 10, 18]]);
+    assert.equal(n!.item(), 2);
+    const c = gluonc(['compile', join(out, 'seq-io.mts'), '-o', join(out, 'c.onnx')]);
+    assert.match(oneLineError(c), /input 'xs' is a list of 1; compile's inputs are single tensors/);
   });
 
   it('names what does not map and exits 1 with one line', () => {

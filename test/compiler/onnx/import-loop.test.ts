@@ -284,6 +284,6 @@ describe('imported Loop decided at run time: an ONNX Loop running the imported b
     assert.throws(() => readModel(onnx.ModelProto.encode(src).finish()), /'Loop' \(node 'counted'\) has no gluonc equivalent: it has neither a trip count M nor a condition: it would never end/);
     loop.input = ['m', '', 'x'];
     loop.attribute![0]!.g!.node![0]!.opType = 'TfIdfVectorizer';
-    assert.throws(() => readModel(onnx.ModelProto.encode(src).finish()), /'Loop' \(node 'counted'\) has no gluonc equivalent: its trip count M is computed at run time, so it runs as an ONNX Loop, but its body does not import: ONNX operator 'TfIdfVectorizer' \(node 'counted\/body\/#0'\)/);
+    assert.throws(() => readModel(onnx.ModelProto.encode(src).finish()), /'Loop' \(node 'counted'\) has no gluonc equivalent: its trip count M \('m'\) is computed at run time, so it runs as an ONNX Loop, but its body does not import: ONNX operator 'TfIdfVectorizer' \(node 'counted\/body\/#0'\)/);
   });
 });
