@@ -13,7 +13,8 @@
  * groups, stride and padding: there the gradients follow MXNet's one-sided
  * conventions. The output and the gradients of data, offset, weight and
  * bias, eager and hybridized; the hybridized block exported passes
- * onnx.checker and runs in python's onnxruntime to the eager output. Also
+ * onnx.checker and runs in python's onnxruntime, and imported again, to the
+ * eager output. Also
  * MXNet's positional order, sym.contrib's shape, MXNet's symbol file,
  * float16, and Errors naming the operator and shapes. Skipped, with a
  * message, without python3's numpy, onnx and onnxruntime.
@@ -43,6 +44,23 @@ class Deform extends gluon.HybridBlock {
   }
 }
 
+/** The operator over data and offsets, its weight and bias parameters (as a layer holds them). */
+class WithParams extends gluon.HybridBlock {
+  private readonly w: gluon.Parameter;
+  private readonly b: gluon.Parameter | null;
+  constructor(private readonly opts: Opts, w: nd.NDArray, b?: nd.NDArray) {
+    super();
+    this.w = this.params.get('weight', { shape: w.shape });
+    this.b = b ? this.params.get('bias', { shape: b.shape }) : null;
+    this.initialize();
+    this.w.setData(w);
+    if (b) this.b!.setData(b);
+  }
+  override hybridForward(F: gluon.F, x: gluon.Tensor, off: gluon.Tensor, p: { weight: gluon.Tensor; bias?: gluon.Tensor }): gluon.Tensor {
+    return p.bias ? F.contrib.DeformableConvolution(x, off, p.weight, p.bias, this.opts) : F.contrib.DeformableConvolution(x, off, p.weight, this.opts);
+  }
+}
+
 const wave = (shape: number[], k: number, scale = 1) => nd.array(Array.from({ length: shape.reduce((p, q) => p * q) }, (_v, i) => scale * Math.sin(i * 0.37 * k + k)), { shape });
 
 describe("DeformableConvolution: MXNet 1.x's contrib.DeformableConvolution (v1)", function () {
@@ -69,8 +87,12 @@ describe("DeformableConvolution: MXNet 1.x's contrib.DeformableConvolution (v1)"
         assertClose(tensorToNumbers(y!._host), tensorToNumbers(ref('y')), 'output');
         keys.forEach((k, i) => assertClose(tensorToNumbers(ins[i]!.grad._host), tensorToNumbers(ref(`g${k}`)), `${k} gradient`));
         if (!hybrid) return;
+        // Exported with the weight and bias as parameters (the data and offsets the file's inputs).
+        const layer = new WithParams(opts, ins[2]!, ins[3]);
+        layer.hybridize();
+        const eager = layer.call(ins[0]!, ins[1]!) as nd.NDArray;
         const file = join(dir, 'v1.onnx');
-        net.export(file);
+        layer.export(file);
         assert.deepEqual(checkOnnxFiles([file]), [null]);
         const script = String.raw`
 import sys, numpy as np, onnxruntime as ort
@@ -79,10 +101,13 @@ feeds = {i.name: np.load(f) for i, f in zip(s.get_inputs(), sys.argv[3:])}
 np.save(sys.argv[2], s.run(None, feeds)[0])
 `;
         const got = join(dir, 'ort-y.npy');
-        const r = spawnSync('python3', ['-c', script, file, got, ...keys.map((k) => join(dir, `${k}.npy`))], { encoding: 'utf8' });
+        const r = spawnSync('python3', ['-c', script, file, got, join(dir, 'x.npy'), join(dir, 'offset.npy')], { encoding: 'utf8' });
         assert.equal(r.status, 0, r.stderr);
-        const eager = new Deform([opts]).call(...keys.map((k) => new nd.NDArray(ref(k)))) as nd.NDArray;
-        assertClose(tensorToNumbers(readNpy(got)), tensorToNumbers(eager._host), 'python onnxruntime vs eager');
+        assertClose(tensorToNumbers(readNpy(got)), tensorToNumbers(ref('y')), 'python onnxruntime vs the reference');
+        assertClose(tensorToNumbers(readNpy(got)), tensorToNumbers(eager._host), 'python onnxruntime vs eager', 1e-5, 1e-6);
+        // The exported file imported again (its DeformConv onto ModulatedDeformableConvolution) computes the same.
+        const back = gluon.SymbolBlock.imports(file).call(ins[0]!, ins[1]!) as nd.NDArray;
+        assertClose(tensorToNumbers(back._host), tensorToNumbers(eager._host), 'exported file imported again', 1e-5, 1e-6);
       });
     }
   }
