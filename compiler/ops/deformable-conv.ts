@@ -23,6 +23,8 @@
  *
  * Invariants: 2-D data [N, C, H, W] (NCHW), weight `[numFilter, C/numGroup,
  * kh, kw]` (Convolution's); concrete C, H, W, Ho, Wo for the gradient.
+ * The shape checks and the gradient serve MXNet 1.x's v1 too
+ * (deformable-conv-v1.ts: no mask, its own border rule; `DeformRule`).
  */
 import type { Shape, TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
