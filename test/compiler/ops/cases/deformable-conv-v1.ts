@@ -11,7 +11,8 @@
  * samples are the gradient table's (central differences away from the
  * kinks); the fifth puts samples at -1, 0, size - 1, size, inside the last
  * pixel's cell and on whole pixels (its gradient against MXNet's backward:
- * deformable-conv-v1.test.ts).
+ * deformable-conv-v1.test.ts); the sixth NaN and infinite offsets (forward
+ * only: the gradient table skips non-finite samples).
  */
 import type { OpCase } from '../case.js';
 
@@ -73,6 +74,11 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [1, 2, 4, 4], dtype: 'float64' }, { shape: [1, 8, 3, 3], dtype: 'float64', range: [-1, 1] }, { shape: [3, 2, 2, 2], dtype: 'float64' }, { shape: [3], dtype: 'float64' }], args: [[2, 2], [1, 1], [1, 1], [0, 0], 3], label: 'float64, positional options' },
       { inputs: [{ shape: [3, 2, 4, 4], symbolic: true }, { shape: [3, 8, 2, 2], symbolic: true, range: [-1, 1] }, { shape: [2, 2, 2, 2] }, { shape: [2] }], args: [{ kernel: [2, 2], pad: [1, 1], stride: [2, 2], dilate: [2, 2], numFilter: 2 }], label: 'symbolic batch' },
       { inputs: [{ shape: [1, 1, 4, 5] }, { shape: [1, 2, 4, 5], values: EDGE_OFFSETS }, { shape: [2, 1, 1, 1] }, { shape: [2] }], args: [{ kernel: [1, 1], numFilter: 2 }], label: 'samples at -1, 0, size - 1, size, in the last cell, on pixels' },
+      {
+        inputs: [{ shape: [1, 1, 4, 5] }, { shape: [1, 2, 4, 5], values: Array.from({ length: 40 }, (_v, i) => [NaN, Infinity, -Infinity, 0.5, 1e30][i % 5]!) }, { shape: [2, 1, 1, 1] }, { shape: [2] }],
+        args: [{ kernel: [1, 1], numFilter: 2 }],
+        label: 'NaN and infinite offsets read 0 (MXNet\'s [0, size) test is false for them)',
+      },
     ],
     ref: DEFORM_V1_REF,
   },
