@@ -145,6 +145,7 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   // targetShape and pValue hold their positional places only (always empty): MXNet's files leave them out.
   Deconvolution: { names: ['Deconvolution'], drop: ['targetShape'], omitNull: ['stride', 'pad', 'dilate', 'adj'] },
   ModulatedDeformableConvolution: { names: ['_contrib_ModulatedDeformableConvolution'], omitNull: ['stride', 'pad', 'dilate'] },
+  DeformableConvolution: { names: ['_contrib_DeformableConvolution'], omitNull: ['stride', 'pad', 'dilate'] },
   Embedding: same('Embedding'),
   Pooling: { names: ['Pooling'], drop: ['pValue'], omitNull: ['stride', 'pad'] },
   // aligned came in a later MXNet 1.x than ROIAlign: written only when true, so older versions still read the file.

@@ -4,7 +4,8 @@
  * `VariationalDropoutCell` and `LSTMPCell` (the same classes as
  * `gluon.nn`'s and `gluon.rnn`'s, where MXNet 2 moved them),
  * `contrib.estimator` (the Estimator with its event handlers) and
- * `contrib.cnn.ModulatedDeformableConvolution` (deformable convolution v2).
+ * `contrib.cnn.DeformableConvolution` and `ModulatedDeformableConvolution`
+ * (deformable convolution v1 and v2).
  *
  * ```ts
  * const paths = new gluon.contrib.nn.HybridConcurrent(1);

@@ -45,7 +45,7 @@ export const nd = {
   full: ndMod.full,
   arange: ndMod.arange,
   random: ndMod.random,
-  /** MXNet's `nd.contrib` operators gluonc has: `nd.contrib.arangeLike`, `nd.contrib.divSqrtDim`, `nd.contrib.ROIAlign`, `nd.contrib.ModulatedDeformableConvolution`, `nd.contrib.CTCLoss` / `nd.contrib.ctcLoss`. */
+  /** MXNet's `nd.contrib` operators gluonc has: `nd.contrib.arangeLike`, `nd.contrib.divSqrtDim`, `nd.contrib.ROIAlign`, `nd.contrib.ModulatedDeformableConvolution`, `nd.contrib.DeformableConvolution`, `nd.contrib.CTCLoss` / `nd.contrib.ctcLoss`. */
   contrib: ndMod.ops.contrib,
   /** Writes an array, a list or a dict of arrays as `mx.nd.save` does (or safetensors): `nd.save('a.params', { w })`. */
   save: saveArrays,

@@ -13,6 +13,7 @@ import { CREATION_OPS } from './creation.js';
 import { CTC_OPS } from './ctc.js';
 import { CUMSUM_OPS } from './cumsum.js';
 import { DEFORMABLE_CONV_OPS } from './deformable-conv.js';
+import { DEFORMABLE_CONV_V1_OPS } from './deformable-conv-v1.js';
 import { DENSE_OPS } from './dense.js';
 import { ELEMENTWISE_OPS } from './elementwise.js';
 import { ELEMWISE_OPS } from './elemwise.js';
@@ -73,6 +74,7 @@ export const OPS = {
   ...DENSE_OPS,
   ...CONV_OPS,
   ...DEFORMABLE_CONV_OPS,
+  ...DEFORMABLE_CONV_V1_OPS,
   ...QUANTIZED_OPS,
   ...NARROW_CAST_OPS,
   ...POOL_OPS,

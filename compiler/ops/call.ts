@@ -225,12 +225,13 @@ function describe(x: unknown): string {
 type Ops = typeof OPS;
 
 /** The operator functions of a backend whose tensors are `T`. */
-/** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`, `F.contrib.ROIAlign`, `F.contrib.ModulatedDeformableConvolution` and `F.contrib.CTCLoss` keep their names, `F.contrib.ctc_loss` is `F.contrib.ctcLoss`), the same functions as on `F`. */
+/** MXNet's `F.contrib` operators that gluonc has (`F.contrib.arange_like` is `F.contrib.arangeLike`, `F.contrib.ROIAlign`, `F.contrib.ModulatedDeformableConvolution`, `F.contrib.DeformableConvolution` and `F.contrib.CTCLoss` keep their names, `F.contrib.ctc_loss` is `F.contrib.ctcLoss`), the same functions as on `F`. */
 export type ContribNamespace<T> = {
   readonly arangeLike: Bind<SigOf<Ops['arangeLike']>, T>;
   readonly divSqrtDim: Bind<SigOf<Ops['divSqrtDim']>, T>;
   readonly ROIAlign: Bind<SigOf<Ops['ROIAlign']>, T>;
   readonly ModulatedDeformableConvolution: Bind<SigOf<Ops['ModulatedDeformableConvolution']>, T>;
+  readonly DeformableConvolution: Bind<SigOf<Ops['DeformableConvolution']>, T>;
   readonly MultiBoxPrior: Bind<SigOf<Ops['MultiBoxPrior']>, T>;
   readonly MultiBoxTarget: Bind<SigOf<Ops['MultiBoxTarget']>, T>;
   readonly MultiBoxDetection: Bind<SigOf<Ops['MultiBoxDetection']>, T>;
@@ -256,7 +257,7 @@ type Typed<T, Pre extends unknown[] = [data: T]> = { topk: TopkOf<T, Pre> };
 export type MethodsOf<T> = { [K in MethodNames]: K extends keyof Typed<T> ? Typed<T, []>[K] : DropFirst<Bind<SigOf<Ops[K]>, T>> };
 
 /** The operators `F.contrib` / `nd.contrib` also hold (ContribNamespace). */
-const CONTRIB_NAMES = ['arangeLike', 'divSqrtDim', 'ROIAlign', 'ModulatedDeformableConvolution', 'MultiBoxPrior', 'MultiBoxTarget', 'MultiBoxDetection', 'boxIou', 'boxNms', 'boxNonMaximumSuppression', 'CTCLoss', 'ctcLoss'];
+const CONTRIB_NAMES = ['arangeLike', 'divSqrtDim', 'ROIAlign', 'ModulatedDeformableConvolution', 'DeformableConvolution', 'MultiBoxPrior', 'MultiBoxTarget', 'MultiBoxDetection', 'boxIou', 'boxNms', 'boxNonMaximumSuppression', 'CTCLoss', 'ctcLoss'];
 
 /** Builds every operator function of a backend from its `apply`. */
 export function makeOps<T>(apply: (def: OpDef, name: string, args: unknown[]) => T | T[]): OpsOf<T> {

@@ -26,5 +26,6 @@ import { cases as loop } from './loop.js';
 import { cases as multibox } from './multibox.js';
 import { cases as ctc } from './ctc.js';
 import { cases as deformableConv } from './deformable-conv.js';
+import { cases as deformableConvV1 } from './deformable-conv-v1.js';
 
-export const CASES: OpCase[] = [...elementwise, ...bitwise, ...bitcast, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...imageDecoder, ...quantized, ...narrow, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...loop, ...random];
+export const CASES: OpCase[] = [...elementwise, ...bitwise, ...bitcast, ...reduce, ...shape, ...linalg, ...nn, ...heads, ...sort, ...sequence, ...creation, ...contrib, ...scatter, ...groupNorm, ...rnn, ...dataDependent, ...imageDecoder, ...quantized, ...narrow, ...unpool, ...roi, ...multibox, ...ctc, ...deformableConv, ...deformableConvV1, ...loop, ...random];
