@@ -108,6 +108,43 @@
  * - The V8 heap is within the children's noise (+-6 MiB, left by the
  *   imports): no session is made besides the step's and the probe's, and
  *   the step keeps < 1 MB of graph and ONNX bytes.
+ * - Which process is measured (issue 14, 2026-12-07, twenty-fourth
+ *   session): the figure is now a child of the built package in a plain
+ *   node process (mlp-memory.ts, bundled by built-child.ts): two runs of
+ *   3 children each (`--memory-note`), baseline 93 and 89 MiB (89-95), ours
+ *   170 and 173 (168-178), +77 and +84; beside it the children through tsx
+ *   on the sources, as before: baseline 224 and 225 (215-230), ours 285 and
+ *   287 (278-288), +61 and +62. The old baseline held what a user's process does not:
+ *   tsx's module hooks (their thread alone: 41 -> 74-88 MiB in a process
+ *   importing nothing), every module loaded through them (gluonc from dist/
+ *   imported under tsx: 136 MiB RSS, as much as from the sources; under
+ *   plain node 75), and tfjs and the bench's other imports. The built
+ *   child's excess is larger because its baseline has not loaded
+ *   onnxruntime's native library (the binding loads at the first session,
+ *   runtime/ort.ts), which the old one did with `import * as ort`.
+ * - What importing gluonc costs (same session; Node 20.20, one process
+ *   each, medians of 5, loaded machine): from dist/ 360 ms and 75 MiB RSS
+ *   (node alone 41, onnxruntime-node alone 54), from the sources through
+ *   tsx 720 ms and 137 MiB. `node --cpu-prof` of the dist/ import: ~90% is
+ *   node's ES module loader on ~370 modules (2.9 MB of JavaScript,
+ *   resolving, reading and compiling each), our modules' top-level code 16
+ *   ms in all (no table, codec or session is built at load: the operator
+ *   declarations, import/schemas.ts and the wasm codecs' glue each take
+ *   under 2 ms), onnx-proto and onnxruntime-common 5 ms. What most programs
+ *   never use (the ONNX reader and its builders: 43 modules, 440 KB, which
+ *   come in with SymbolBlock; .npz, codecs, MXNet formats) is reachable from
+ *   synchronous calls (SymbolBlock.imports, nd.load, image.imread), and
+ *   Node 20 before 20.19 has no synchronous way to load an ES module later
+ *   (require(esm)), so none of it was deferred. One ES module bundle of the
+ *   same dist/ (esbuild, an experiment) imported in 120-160 ms and 63 MiB:
+ *   the cost is per module, not per byte. Bundling the package's three
+ *   entry points (shared chunks, so they keep one instance of each module)
+ *   is the lever left: a build change, for which runtime/worker.ts (a
+ *   Worker started on its own module's URL) and compiler/manifest.ts (a
+ *   path walk from its own file) would need adapting. The CLI now loads a
+ *   command's modules only when it runs (cli/commands/define.ts): `gluonc
+ *   --help` 0.33 s and 49 MiB peak instead of 1.0 s and 81 MiB (same
+ *   loaded machine, interleaved), `compile models/mlp.ts` unchanged.
  * Session options on the raw step loop (5 processes each, VmHWM after 300
  * steps over the initialized binding): default +51.6-54 MiB,
  * enableCpuMemArena false +54-55 (glibc keeps the freed blocks) and 1-2%
