@@ -13,7 +13,7 @@ import path from 'node:path';
 import { formatReport, type PassReport } from '../../compiler/index.js';
 import { asHybrid, exportBytes, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
 import { formatShape } from '../../runtime/index.js';
-import { readArtifact } from '../artifact.js';
+import { readArtifact } from '../analyze.js';
 import { asUserError, UserError } from '../errors.js';
 import { loadModelFile, paramsPath } from '../model-file.js';
 import { progress } from '../progress.js';

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { onnx } from '../../compiler/index.js';
 import { asHybrid, exportBytes, gluon } from '../../compiler/gluon/index.js';
 import { formatShape } from '../../runtime/index.js';
-import { analyzeModel, type ModelAnalysis } from '../analyze.js';
-import { readArtifact } from '../artifact.js';
+import { analyzeModel, readArtifact, type ModelAnalysis } from '../analyze.js';
 import { asUserError, UserError } from '../errors.js';
 import { loadModelFile, MODEL_EXTENSIONS } from '../model-file.js';
 
