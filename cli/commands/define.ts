@@ -3,9 +3,9 @@
  * each action imports its command's module (cli/commands/<name>.ts, which
  * loads the compiler or the runtime) when it runs, so `gluonc --help`,
  * `--version` and a usage error load commander and this file only, and
- * `gluonc run` or `serve` never load the compiler. Measured (issue 14,
- * twenty-fourth session): `gluonc --help` took 0.5-0.7 s and 80 MB with
- * every command's module loaded up front.
+ * `gluonc run` or `serve` never load the compiler (issue 14, twenty-fourth
+ * session: `--help` 0.16 s of CPU and 49 MiB peak, 0.55 s and 81 MiB with
+ * every command's module loaded up front; figures in test/bench/train-mlp.ts).
  */
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';

@@ -14,7 +14,9 @@
  *     same network written with its ops, `tf.train.adam`) on its cpu and
  *     wasm backends — all interleaved in one `compare`. Targets: ours ≥ 1.0×
  *     PyTorch, ≥ 20× the best tfjs backend. Peak memory: a child process per
- *     contender (PyTorch: its own maxrss).
+ *     contender (PyTorch: its own maxrss); ours's children load the built
+ *     package in plain node processes (gpt-memory.ts, bundled by
+ *     built-child.ts), and as before through tsx on the sources.
  * (2) A word-level embedding step: Embedding(32,000, 64) on batches of
  *     64 × 128 tokens, mean over the tokens, Dense(10), softmax
  *     cross-entropy, Adam — peak RSS in a child process (target < 600 MiB;
