@@ -122,33 +122,37 @@
  *   child's excess is larger because its baseline has not loaded
  *   onnxruntime's native library (the binding loads at the first session,
  *   runtime/ort.ts), which the old one did with `import * as ort`.
- * - What importing gluonc costs (same session; Node 20.20, one process
- *   each, medians of 5, loaded machine): from dist/ 360 ms and 75 MiB RSS
- *   (node alone 41, onnxruntime-node alone 54), from the sources through
- *   tsx 720 ms and 137 MiB. `node --cpu-prof` of the dist/ import: ~90% is
- *   node's ES module loader on ~370 modules (2.9 MB of JavaScript,
- *   resolving, reading and compiling each), our modules' top-level code 16
- *   ms in all (no table, codec or session is built at load: the operator
+ * - What importing gluonc costs (same session; Node 20.20, one process each,
+ *   medians of 5 in three rounds as the machine's load varied): from dist/
+ *   360-790 ms (~0.4 s of CPU) and 74-75 MiB RSS (node alone 41,
+ *   onnxruntime-node alone 54); from the sources through tsx 720-2070 ms
+ *   (~1.25 s of CPU) and 133-139 MiB. `node --cpu-prof` of the dist/ import:
+ *   ~90% is node's ES module loader on ~370 modules (2.9 MB of JavaScript:
+ *   resolving, reading and compiling each); our modules' top-level code runs
+ *   16 ms in all (no table, codec or session is built at load: the operator
  *   declarations, import/schemas.ts and the wasm codecs' glue each take
  *   under 2 ms), onnx-proto and onnxruntime-common 5 ms. What most programs
- *   never use (the ONNX reader and its builders: 43 modules, 440 KB, which
- *   come in with SymbolBlock; .npz, codecs, MXNet formats) is reachable from
- *   synchronous calls (SymbolBlock.imports, nd.load, image.imread), and
- *   Node 20 before 20.19 has no synchronous way to load an ES module later
- *   (require(esm)), so none of it was deferred. One ES module bundle of the
- *   same dist/ (esbuild, an experiment) imported in 120-160 ms and 63 MiB:
- *   the cost is per module, not per byte. Bundling the package's three
- *   entry points (shared chunks, so they keep one instance of each module)
- *   is the lever left: a build change, for which runtime/worker.ts (a
- *   Worker started on its own module's URL) and compiler/manifest.ts (a
- *   path walk from its own file) would need adapting. The CLI now loads a
- *   command's modules only when it runs (cli/commands/define.ts), and `run`
- *   and `serve` the runtime alone (cli/artifact.ts), medians of 5
- *   interleaved with main's build: `gluonc --help` 0.16 s of CPU and 49
- *   MiB peak instead of 0.55 s and 81 MiB; `run` of the MLP artifact 0.22 s
- *   and 84 MiB instead of 0.57 s and 109 MiB; `serve` listening after 0.36
- *   s with 84 MiB resident instead of 1.15 s and 107 MiB (3 each);
- *   `compile models/mlp.ts` unchanged (0.9 s of CPU, 139-144 MiB).
+ *   never use (the ONNX reader and its builders, 40 modules and 440 KB that
+ *   come in with SymbolBlock; .npz, the codecs, MXNet's formats) is
+ *   reachable from synchronous calls (SymbolBlock.imports, nd.load,
+ *   image.imread), and Node 20 before 20.19 has no synchronous way to load
+ *   an ES module later (require(esm)), so none of it was deferred. One ES
+ *   module bundle of the same dist/ (esbuild, an experiment) imported in
+ *   120-160 ms and 63 MiB: the cost is per module, not per byte. Bundling
+ *   the package's three entry points (shared chunks, so that they keep one
+ *   instance of each module) is the lever left, a build change: a split
+ *   bundle (esbuild --splitting) passed a smoke check here (train, export,
+ *   SymbolBlock.imports, loadModel with offload 'worker'), but no suite has
+ *   run on one; runtime/worker.ts (a Worker started on its own module's URL)
+ *   and compiler/manifest.ts (a path walk from its own file) are what to
+ *   check first. The CLI now loads a command's modules only when it runs
+ *   (cli/commands/define.ts), and `run` and `serve` the runtime alone
+ *   (cli/artifact.ts); medians of 5, interleaved with main's build: `gluonc
+ *   --help` 0.16 s of CPU and 49 MiB peak instead of 0.55 s and 81 MiB;
+ *   `run` of the MLP artifact 0.22 s and 84 MiB instead of 0.57 s and 109
+ *   MiB; `serve` listening after 0.36 s with 84 MiB resident instead of 1.15
+ *   s and 107 MiB (3 each); `compile models/mlp.ts` unchanged (0.9 s of CPU,
+ *   139-144 MiB).
  * Session options on the raw step loop (5 processes each, VmHWM after 300
  * steps over the initialized binding): default +51.6-54 MiB,
  * enableCpuMemArena false +54-55 (glibc keeps the freed blocks) and 1-2%
