@@ -224,6 +224,24 @@ async function memoryPeaks(): Promise<{ built: Record<string, number | null> | s
   }
 }
 
+/**
+ * The two peak-memory notes: the GPT step's (with PyTorch's peaks, from
+ * the timing processes) and the embedding step's.
+ * `node --conditions=gluonc-source --import tsx test/bench/gpt.ts --memory-notes`
+ * prints them alone (after `npm run build`; no PyTorch).
+ */
+async function memoryNotes(torchPeaks: Record<string, number>): Promise<[string, string]> {
+  const { built, source } = await memoryPeaks();
+  const listed = (p: Record<string, number | null>, names: string[]): string => names.map((n) => `${n} ${mib(p[n] ?? null)}`).join('; ');
+  const oursNames = ['baseline (modules and data loaded, no training)', 'ours'];
+  const builtText = (names: string[]): string => (typeof built === 'string' ? `n/a (${built})` : listed(built, names));
+  const torchText = Object.entries(torchPeaks).map(([n, b]) => `; PyTorch ${n} ${mib(b)}`).join('');
+  return [
+    `Peak RSS (VmHWM of a child process that trains ${MEMORY_STEPS} steps, tfjs 1; PyTorch: the timing process's own VmHWM). The built package (dist/) in a plain node process, as users run it, importing gluonc alone (the measured figure since the twenty-fourth session): ${builtText(oursNames)}. The sources through tsx, importing everything this bench imports (tfjs included; the figure of the earlier rows): ${listed(source, [...oursNames, 'tfjs-cpu', 'tfjs-wasm'])}${torchText}.`,
+    `Peak RSS of a child process training ${EMB.steps} steps (target < 600 MiB), and of the same process without training (modules, weights and batch): the built package (dist/) in a plain node process, as users run it: ${builtText(['embedding', 'embedding-baseline'])}; the sources through tsx (the figure of the earlier rows): ${listed(source, ['embedding', 'embedding-baseline'])}.`,
+  ];
+}
+
 const mib = (b: number | null): string => (b === null ? 'n/a' : `${Math.round(b / 2 ** 20)} MiB`);
 const rate = (t: Timing | undefined): number => (t ? CONFIG.batch / t.median : NaN);
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(x >= 100 ? 0 : 1) : 'n/a');
@@ -278,10 +296,7 @@ export async function run(): Promise<BenchTable[]> {
       contenders.push({ name: 'tfjs-cpu', fn: step });
     }
     const torchPeaks = Object.fromEntries(await Promise.all(Object.entries(torch).map(async ([k, p]) => [k, await p.peakRss()] as const)));
-    const { built, source } = await memoryPeaks();
-    const listed = (p: Record<string, number | null>, names: string[]): string => names.map((n) => `${n} ${mib(p[n] ?? null)}`).join('; ');
-    const oursNames = ['baseline (modules and data loaded, no training)', 'ours'];
-    const builtText = (names: string[]): string => (typeof built === 'string' ? `n/a (${built})` : listed(built, names));
+    const [gptPeakNote, embPeakNote] = await memoryNotes(torchPeaks);
     const peers = contenders.map((c) => c.name).filter((n) => n !== 'ours 1 thread');
     const bestTf = Math.max(rate(t['tfjs-cpu']) || 0, rate(t['tfjs-wasm']) || 0);
     const vsTorch = settings.map(([label]) => `ours / PyTorch with ${label} = ${(rate(t[`ours ${label}`]) / rate(t[`PyTorch ${label}`])).toFixed(2)}x`).join('; ');
@@ -295,7 +310,7 @@ export async function run(): Promise<BenchTable[]> {
         notes: [
           `samples/s (median): ${contenders.map((c) => `${c.name} ${fmt(rate(t[c.name]))}`).join('; ')}.`,
           `${vsTorch} (target >= 1.0x); ours (best) / best tfjs = ${(Math.max(...settings.map(([l]) => rate(t[`ours ${l}`]))) / bestTf).toFixed(1)}x (target >= 20x).`,
-          `Peak RSS (VmHWM of a child process that trains ${MEMORY_STEPS} steps, tfjs 1; PyTorch: the timing process's own VmHWM). The built package (dist/) in a plain node process, as users run it, importing gluonc alone (the measured figure since the twenty-fourth session): ${builtText(oursNames)}. The sources through tsx, importing everything this bench imports (tfjs included; the figure of the earlier rows): ${listed(source, [...oursNames, 'tfjs-cpu', 'tfjs-wasm'])}; ${Object.entries(torchPeaks).map(([n, b]) => `PyTorch ${n} ${mib(b)}`).join('; ')}.`,
+          gptPeakNote,
           "ours: models/gpt.ts hybridized + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step (Adam, one fused session run per step); fused-step threads set with setStepThreads (1, or 0 = onnxruntime's default, all cores). PyTorch: torch.nn.TransformerEncoderLayer(norm_first=True, activation='gelu', dropout=0, batch_first=True) with generate_square_subsequent_mask and is_causal=True, torch.set_num_threads as stated, Adam; each step is one request over a pipe to its python3 process (gpt-torch.py). tfjs: the same network with tf ops (one-hot matMul for the embedding — wasm has no kernel for gather's gradient —, matMul, softmax, erf-GELU, moments), tf.train.adam via optimizer.minimize.",
           'Ours, PyTorch and tfjs-wasm are timed interleaved (harness compare, one step per sample, 5 to 7 rounds); tfjs-cpu (minutes per step here) after them, 2 warm-up and 2 timed steps. The first losses from the same weights on the same batch agree to 1e-4 before timing.',
           ...notes,
@@ -307,7 +322,7 @@ export async function run(): Promise<BenchTable[]> {
         peers: [],
         rows: [],
         notes: [
-          `Peak RSS of a child process training ${EMB.steps} steps (target < 600 MiB), and of the same process without training (modules, weights and batch): the built package (dist/) in a plain node process, as users run it: ${builtText(['embedding', 'embedding-baseline'])}; the sources through tsx (the figure of the earlier rows): ${listed(source, ['embedding', 'embedding-baseline'])}.`,
+          embPeakNote,
           `The embedding's gradient is a scatter-add of ${EMB.batch * EMB.tokens} rows of ${EMB.units}; a one-hot gradient would hold ${EMB.batch * EMB.tokens} × ${EMB.vocab} floats (${Math.round((EMB.batch * EMB.tokens * EMB.vocab * 4) / 2 ** 20)} MiB) alone.`,
         ],
       },
@@ -321,4 +336,7 @@ export async function run(): Promise<BenchTable[]> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--memory') {
   await memoryChild(process.argv[3] ?? 'ours');
+}
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--memory-notes') {
+  for (const note of await memoryNotes({})) console.log(note);
 }
