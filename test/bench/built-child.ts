@@ -52,6 +52,19 @@ export async function builtChild(module: string, fn: string): Promise<BuiltChild
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-bench-child-'));
   const file = path.join(dir, 'child.mjs');
+  try {
+    await bundle(esbuild, module, fn, file);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    const errors = (e as { errors?: { text: string }[] }).errors ?? [];
+    const first = (errors.find((x) => x.text.includes("gluonc's sources")) ?? errors[0])?.text ?? (e as Error).message.split('\n')[0];
+    return { skipped: `bundling ${path.basename(module)} failed: ${first}` };
+  }
+  return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** esbuild's bundle of the child's entry into `file` (see the module comment). */
+async function bundle(esbuild: typeof import('esbuild'), module: string, fn: string, file: string): Promise<void> {
   const sources = ['compiler', 'runtime'].map((d) => path.join(root, d) + path.sep);
   await esbuild.build({
     stdin: { contents: `import { ${fn} } from ${JSON.stringify(module)};\nawait ${fn}(...process.argv.slice(2));\n`, resolveDir: root, loader: 'ts', sourcefile: 'child-entry.ts' },
@@ -78,5 +91,4 @@ export async function builtChild(module: string, fn: string): Promise<BuiltChild
       },
     ],
   });
-  return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
