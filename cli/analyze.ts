@@ -6,11 +6,40 @@
  * the shapes come from running the model once in onnxruntime with every
  * symbolic dimension set to 1 (the intermediate values those operators read
  * are added as extra graph outputs), so they are exact for any model
- * onnxruntime runs.
+ * onnxruntime runs. `readArtifact` checks and decodes the file it reads
+ * (here, not in artifact.ts, whose commands do not load the compiler).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { onnx, randomFeeds } from '../compiler/index.js';
-import { fromOnnxDType, Session, sizeOf, type DType } from '../runtime/index.js';
+import { fromOnnxDType, openModel, Session, sizeOf, type ArtifactManifest, type DType } from '../runtime/index.js';
+import { asUserError } from './errors.js';
+
+/** An artifact read from disk and checked. */
+export interface ArtifactFile {
+  file: string;
+  bytes: Uint8Array;
+  model: OnnxNs.ModelProto;
+  /** The gluonc manifest (checked against the graph), or null for ONNX files from other tools. */
+  manifest: ArtifactManifest | null;
+}
+
+/**
+ * Checks an `.onnx` file as `loadModel` does (onnxruntime loads it too) and
+ * decodes it for analysis.
+ *
+ * ```ts
+ * const { model, manifest } = readArtifact('mlp.onnx');
+ * ```
+ */
+export function readArtifact(file: string): ArtifactFile {
+  const checked = asUserError('', () => {
+    const { file: f, session } = openModel(file, { threads: 1 });
+    session.close();
+    return f;
+  });
+  const model = asUserError(`'${file}'`, () => onnx.ModelProto.decode(checked.bytes));
+  return { file, bytes: checked.bytes, model, manifest: checked.manifest };
+}
 
 /** One input or output. */
 export interface IODescription {

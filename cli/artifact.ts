@@ -5,38 +5,11 @@
  * UserError naming the file from each of them (missing, a folder, empty,
  * text, truncated, corrupt, cyclic, an IR version or opset onnxruntime cannot
  * run, external data outside the folder, a manifest contradicting its graph).
+ * It loads the runtime only, so `run` and `serve` never load the compiler;
+ * `readArtifact`, which decodes the file for analysis, is in analyze.ts.
  */
-import type { onnx as OnnxNs } from 'onnx-proto';
-import { onnx } from '../compiler/index.js';
-import { CUDA_MISSING, cudaProviderInstalled, openModel, readModelFile, type ArtifactManifest, type Device, type OpenedModel, type Session } from '../runtime/index.js';
+import { CUDA_MISSING, cudaProviderInstalled, openModel, readModelFile, type Device, type OpenedModel, type Session } from '../runtime/index.js';
 import { asUserError, UserError } from './errors.js';
-
-/** An artifact read from disk and checked. */
-export interface ArtifactFile {
-  file: string;
-  bytes: Uint8Array;
-  model: OnnxNs.ModelProto;
-  /** The gluonc manifest (checked against the graph), or null for ONNX files from other tools. */
-  manifest: ArtifactManifest | null;
-}
-
-/**
- * Checks an `.onnx` file as `loadModel` does (onnxruntime loads it too) and
- * decodes it for analysis.
- *
- * ```ts
- * const { model, manifest } = readArtifact('mlp.onnx');
- * ```
- */
-export function readArtifact(file: string): ArtifactFile {
-  const checked = asUserError('', () => {
-    const { file: f, session } = openModel(file, { threads: 1 });
-    session.close();
-    return f;
-  });
-  const model = asUserError(`'${file}'`, () => onnx.ModelProto.decode(checked.bytes));
-  return { file, bytes: checked.bytes, model, manifest: checked.manifest };
-}
 
 /**
  * An onnxruntime session on an artifact (the file checked first).

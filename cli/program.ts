@@ -1,17 +1,13 @@
 /**
  * The gluonc command line as a commander program: `compile`, `run`,
  * `inspect`, `golden record|check`, `bench`; `--help` on each. Errors print
- * one line (`gluonc: <message>`) on stderr and exit 1 (see errors.ts).
+ * one line (`gluonc: <message>`) on stderr and exit 1 (see errors.ts). The
+ * commands are defined in commands/define.ts, and each loads what it runs
+ * (the compiler, the runtime) only when it runs.
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { benchCommand } from './commands/bench.js';
-import { compileCommand } from './commands/compile.js';
-import { goldenCommand } from './commands/golden.js';
-import { importCommand } from './commands/import.js';
-import { inspectCommand } from './commands/inspect.js';
-import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
+import { benchCommand, compileCommand, goldenCommand, importCommand, inspectCommand, runCommand, serveCommand } from './commands/define.js';
 import { firstLine, reportError } from './errors.js';
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,6 @@
  * refuse (a pooling kernel larger than a symbolic H at --batch 1) are
  * refused as `run` refuses them.
  */
-import { Command } from 'commander';
 import { randomFeeds } from '../../compiler/index.js';
 import { checkFeeds, formatShape } from '../../runtime/index.js';
 import { checkDevice, openArtifactFile } from '../artifact.js';
@@ -86,19 +85,4 @@ export function runBench(artifact: string, flags: BenchFlags, log: (s: string) =
   } finally {
     session.close();
   }
-}
-
-/** The `bench` command. Example: `program.addCommand(benchCommand())`. */
-export function benchCommand(): Command {
-  return new Command('bench')
-    .description('measure latency percentiles and throughput of an artifact')
-    .argument('<artifact>', 'the .onnx artifact')
-    .option('--batch <n>', 'batch size (every symbolic dimension)', '1')
-    .option('--iterations <n>', 'timed runs', '200')
-    .option('--warmup <n>', 'untimed runs first', '10')
-    .option('--threads <n>', "onnxruntime intra-op threads (default 0: onnxruntime's choice, one per core, for one run's latency; serve defaults to 1, --threads 1 measures what serve does)")
-    .option('--device <device>', 'cpu or cuda', 'cpu')
-    .action((artifact: string, flags: BenchFlags) => {
-      runBench(artifact, flags);
-    });
 }

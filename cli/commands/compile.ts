@@ -10,11 +10,10 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
 import { formatReport, type PassReport } from '../../compiler/index.js';
 import { asHybrid, exportBytes, gluon, writeFileAtomic, type ExportOptions } from '../../compiler/gluon/index.js';
 import { formatShape } from '../../runtime/index.js';
-import { readArtifact } from '../artifact.js';
+import { readArtifact } from '../analyze.js';
 import { asUserError, UserError } from '../errors.js';
 import { loadModelFile, paramsPath } from '../model-file.js';
 import { progress } from '../progress.js';
@@ -40,15 +39,6 @@ export interface CompileResult {
   params: number;
   /** `--format mxnet`: the symbol and parameter files written. */
   mxnet?: [string, string];
-}
-
-const collect = (v: string, acc: string[]) => [...acc, v];
-
-function intOption(flag: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new UserError(`bad ${flag} '${v}': expected a non-negative integer`);
-    return Number(v);
-  };
 }
 
 /** The default output path: `<name>.onnx` in the current folder. */
@@ -238,53 +228,4 @@ async function compileMxnet(model: string, flags: CompileFlags, log: (s: string)
   const params = block.collectParams().values().reduce((n, p) => n + (p.initialized ? p.data().size : 0), 0);
   log(`wrote ${res.symbolFile} and ${res.paramsFile}: ${params.toLocaleString('en-US')} parameters, MXNet's export format (inputs ${Object.keys(loaded.inputs).join(', ')})`);
   return { artifact: res.symbolFile, params, mxnet: res.paths };
-}
-
-/** What `compile --help` says a model file may export (see cli/model-file.ts and cli/train-artifact.ts). */
-export const MODEL_FILE_HELP = `
-A model file exports:
-  default  a block, a block class (built without arguments) or a function returning a block
-           (an async function is awaited)
-  inputs   the input types by name, e.g. { x: { shape: ['N', 784], dtype: 'float32' } } (or --input)
-  params   optional: a parameter file (relative to the model file) to compile instead of
-           seeded random weights (random.seed(0))
-  loss     optional, for --train: a loss block, class or function returning one (default:
-           SoftmaxCrossEntropyLoss for an [N, C] output, else L2Loss)
-  labels   optional, for --train: the label type (default: float32 [N] class indices for
-           SoftmaxCrossEntropyLoss, the output's shape for L2Loss), e.g. { shape: ['N'], dtype: 'float32' }
-  trainer  optional, for --train: optimizer options (default: SGD, momentum 0.9, learning
-           rate 0.01), e.g. { optimizer: 'adam', learningRate: 0.001 }, or a name: 'adam'
-  lossOutput
-           optional, for --train: the output the loss reads when the model has several (default
-           0, the first depth first; --loss-output overrides it), e.g. 'output1' or 1; the
-           training artifact outputs them all (output0, output1, ...), the loss's alone
-           differentiated
-
-Example:
-  npx gluonc compile models/mlp.ts -o mlp.onnx --train --report`;
-
-/**
- * The `compile` command.
- *
- * ```ts
- * program.addCommand(compileCommand());
- * ```
- */
-export function compileCommand(): Command {
-  return new Command('compile')
-    .description('compile a model file (.ts or .js) to an ONNX artifact')
-    .argument('<model>', 'model file exporting default (a block or a function returning one) and inputs')
-    .option('-o, --output <file>', 'artifact to write (default: <model name>.onnx in the current folder)')
-    .option('--input <name:dtype[dims]>', 'input type, e.g. x:float32[N,784] (repeatable; overrides the model file\'s inputs)', collect, [])
-    .option('--opset <n>', 'ONNX opset, 13 to 21 (default 21)', intOption('--opset'))
-    .addOption(new Option('-O <level>', 'optimization level 0, 1, 2 or 3').default('2'))
-    .option('--train', 'also write <name>.train.onnx: forward, loss, gradients and optimizer update in one graph')
-    .option('--loss-output <name|index>', '--train, a model with several outputs: the output the loss reads, e.g. output1 or 1 (default: the first, output0)')
-    .option('--report', 'print, per optimization pass, the node counts before and after and the time spent')
-    .addOption(new Option('--format <format>', "onnx (one .onnx artifact) or mxnet (MXNet's export: <prefix>-symbol.json and <prefix>-NNNN.params, -o giving the prefix)").default('onnx'))
-    .option('--epoch <n>', "--format mxnet: the number in <prefix>-NNNN.params (default 0), as MXNet's export(path, epoch)", intOption('--epoch'))
-    .addHelpText('after', MODEL_FILE_HELP)
-    .action(async (model: string, flags: CompileFlags) => {
-      await runCompile(model, flags);
-    });
 }

@@ -5,8 +5,7 @@
  * recorded inputs and prints, for each output, the worst element and its
  * error; it exits 1 when an output differs (see compiler/golden.ts).
  */
-import { Command } from 'commander';
-import { checkGolden, GOLDEN_ATOL, GOLDEN_RTOL, readGoldenIndex, recordGolden } from '../../compiler/index.js';
+import { checkGolden, readGoldenIndex, recordGolden } from '../../compiler/index.js';
 import { checkArtifact, checkDevice } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 
@@ -67,28 +66,4 @@ export function goldenCheck(artifact: string, flags: GoldenFlags, log: (s: strin
   const bad = r.outputs.filter((o) => !o.ok).length;
   log(r.ok ? `ok: ${r.outputs.length} output(s) match ${flags.dir}/ (rtol ${r.rtol}, atol ${r.atol})` : `FAIL: ${bad} of ${r.outputs.length} output(s) differ from ${flags.dir}/ (rtol ${r.rtol}, atol ${r.atol})`);
   return r.ok;
-}
-
-/** The `golden` command with its `record` and `check` subcommands. Example: `program.addCommand(goldenCommand())`. */
-export function goldenCommand(): Command {
-  const common = (c: Command) =>
-    c
-      .argument('<artifact>', 'the .onnx artifact')
-      .option('--dir <dir>', 'folder of the golden files', 'golden')
-      .option('--device <device>', 'cpu or cuda', 'cpu');
-  const record = common(new Command('record').description('run the artifact on seeded random inputs and record inputs and outputs'))
-    .option('--rtol <x>', `relative tolerance to store in index.json for later checks (default ${GOLDEN_RTOL})`)
-    .option('--atol <x>', `absolute tolerance to store in index.json for later checks (default ${GOLDEN_ATOL})`)
-    .option('--seed <n>', 'seed of the random inputs', '0')
-    .option('--batch <n>', 'size of every symbolic dimension', '2')
-    .action((artifact: string, flags: GoldenFlags) => goldenRecord(artifact, flags));
-  const check = common(new Command('check').description('re-run on the recorded inputs and compare the outputs (exit 1 on a difference)'))
-    .option('--rtol <x>', `relative tolerance: |got - expected| <= atol + rtol * |expected|, as numpy's isclose with equal_nan=True (default: the one in index.json, else ${GOLDEN_RTOL})`)
-    .option('--atol <x>', `absolute tolerance (default: the one in index.json, else ${GOLDEN_ATOL})`)
-    .action(
-    (artifact: string, flags: GoldenFlags) => {
-      if (!goldenCheck(artifact, flags)) process.exitCode = 1;
-    },
-  );
-  return new Command('golden').description('record or check golden outputs of an artifact').addCommand(record).addCommand(check);
 }

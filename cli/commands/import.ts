@@ -9,7 +9,6 @@
  */
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
 import { writeFileAtomic } from '../../compiler/gluon/index.js';
 import { canImport, encodeSafetensors, onnx, readModel } from '../../compiler/index.js';
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -155,17 +154,4 @@ export function formatImport(file: string, r: ImportReport): string {
     lines.push('imported; wrote:', ...r.written.map((w) => `  ${w}`), 'sequence and optional inputs (called as SymbolBlock.imports reads them; gluonc compile takes tensors only, so call and export the block from code):', ...r.notes.map((t) => `  ${t}`));
   } else lines.push('imported; wrote:', ...r.written.map((w) => `  ${w}`), `next: gluonc compile ${r.written[1]}`);
   return lines.join('\n');
-}
-
-/** The `import` command. */
-export function importCommand(): Command {
-  return new Command('import')
-    .description('inspect an ONNX file from another tool; write its parameters (safetensors) and a model file using SymbolBlock.imports')
-    .argument('<model.onnx>', 'the ONNX file')
-    .option('-o, --out <dir>', 'where to write <name>.safetensors and <name>.mts (default: next to the file)')
-    .action((file: string, flags: { out?: string }) => {
-      const r = importOnnx(file, flags.out);
-      console.log(formatImport(file, r));
-      if (r.refusal) throw new UserError(`'${file}' does not import (see above)`);
-    });
 }

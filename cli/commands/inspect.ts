@@ -4,12 +4,10 @@
  * sample. A model file is compiled in memory first (as `compile` would).
  */
 import path from 'node:path';
-import { Command } from 'commander';
 import { onnx } from '../../compiler/index.js';
 import { asHybrid, exportBytes, gluon } from '../../compiler/gluon/index.js';
 import { formatShape } from '../../runtime/index.js';
-import { analyzeModel, type ModelAnalysis } from '../analyze.js';
-import { readArtifact } from '../artifact.js';
+import { analyzeModel, readArtifact, type ModelAnalysis } from '../analyze.js';
 import { asUserError, UserError } from '../errors.js';
 import { loadModelFile, MODEL_EXTENSIONS } from '../model-file.js';
 
@@ -54,17 +52,4 @@ export function formatAnalysis(target: string, a: ModelAnalysis): string {
     `parameters: ${n(a.params)} (${a.paramTensors} tensors)`,
     `FLOPs per sample: ${a.flopsPerSample === null ? 'unknown (the model did not run at batch 1)' : n(a.flopsPerSample)} (MatMul/Gemm/Conv/Einsum multiply-adds x2; symbolic dimensions = 1)`,
   ].join('\n');
-}
-
-/** The `inspect` command. Example: `program.addCommand(inspectCommand())`. */
-export function inspectCommand(): Command {
-  return new Command('inspect')
-    .description('print inputs, outputs, operator counts, parameter count and FLOPs per sample')
-    .argument('<target>', 'an .onnx artifact, or a model file (.ts/.js) compiled in memory')
-    .option('--input <name:dtype[dims]>', 'input type for a model file, as in compile (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--json', 'print the analysis as JSON')
-    .action(async (target: string, flags: InspectFlags) => {
-      const a = await inspectTarget(target, flags.input);
-      process.stdout.write(`${flags.json ? JSON.stringify(a, null, 2) : formatAnalysis(target, a)}\n`);
-    });
 }

@@ -4,7 +4,6 @@
  * `<dir>/<output name>.npy` (see `npyFileNames` for names that are not file names).
  */
 import path from 'node:path';
-import { Command } from 'commander';
 import { checkFeeds, formatShape, npyFileNames, writeNpy } from '../../runtime/index.js';
 import { checkDevice, openArtifactFile } from '../artifact.js';
 import { asUserError } from '../errors.js';
@@ -46,17 +45,4 @@ export function runRun(artifact: string, flags: RunFlags, log: (s: string) => vo
   } finally {
     session.close();
   }
-}
-
-/** The `run` command. Example: `program.addCommand(runCommand())`. */
-export function runCommand(): Command {
-  return new Command('run')
-    .description('run an artifact on .npy/.json inputs and write its outputs as .npy')
-    .argument('<artifact>', 'the .onnx artifact')
-    .option('--input <name=file>', 'an input as name=<file.npy|file.json> (repeatable; the name may be left out for a one-input artifact)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--device <device>', 'cpu or cuda', 'cpu')
-    .option('-o, --output <dir>', 'folder for the output .npy files', '.')
-    .action((artifact: string, flags: RunFlags) => {
-      runRun(artifact, flags);
-    });
 }

@@ -4,7 +4,6 @@
  * URL on stdout, log lines on stderr; SIGTERM/SIGINT answer the accepted
  * requests (later ones get 503), close idle connections gracefully, then exit 0.
  */
-import { Command } from 'commander';
 import { serve, type ServeHandle, type ServeOptions } from '../../runtime/index.js';
 import { checkDevice } from '../artifact.js';
 import { userError, UserError } from '../errors.js';
@@ -81,37 +80,4 @@ export async function runServe(artifact: string, o: ServeCliOptions): Promise<Se
   }
   process.stdout.write(`${server.url}/v2/models/${server.name}\n`);
   return server;
-}
-
-/**
- * The `serve` subcommand, to add to the program: `program.addCommand(serveCommand())`.
- *
- * ```ts
- * new Command('gluonc').addCommand(serveCommand()).parse(process.argv);
- * ```
- */
-export function serveCommand(): Command {
-  return new Command('serve')
-    .description('serve an artifact over the Open Inference Protocol (KServe v2 REST): /v2/health/*, /v2/models/<name>[/infer], /metrics')
-    .argument('<artifact>', 'the .onnx artifact')
-    .option('-p, --port <n>', 'TCP port (0 picks a free one)', '8000')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--device <device>', 'cpu or cuda', 'cpu')
-    .option('--fallback', 'with --device cuda, run on the CPU when CUDA is missing')
-    .option('--threads <n>', 'intra-op threads per session (default 1: concurrent requests are the parallelism; bench defaults to 0)')
-    .option('--workers <n>', 'worker threads for long runs (default 1)')
-    .option('--no-batching', 'run every request on its own (no dynamic batching)')
-    .option('--max-batch <n>', 'most rows in one merged batch (default 64)')
-    .option('--batch-window <ms>', 'how long a request waits for others to batch with (default 0: same event-loop turn)')
-    .option('--max-queue <n>', 'most requests waiting; past it, 503 (default 256)')
-    .option('--max-body <bytes>', 'largest request body; past it, 413 (default 64 MiB)')
-    .option('--max-bytes <bytes>', 'largest model file accepted (default 2 GiB)')
-    .option('--max-connections <n>', 'most open connections; past it, new ones are closed (default 1024)')
-    .option('--headers-timeout <ms>', "a request's headers must arrive within this time, else 408 (default 10000)")
-    .option('--request-timeout <ms>', 'a whole request must arrive within this time, else 408 (default 60000)')
-    .option('--keep-alive-timeout <ms>', 'idle keep-alive connections are closed after this time (default 5000)')
-    .option('--name <name>', 'model name in URLs (default: the file name without .onnx)')
-    .action(async (artifact: string, o: ServeCliOptions) => {
-      await runServe(artifact, o);
-    });
 }

@@ -14,7 +14,9 @@
  *     same network written with its ops, `tf.train.adam`) on its cpu and
  *     wasm backends — all interleaved in one `compare`. Targets: ours ≥ 1.0×
  *     PyTorch, ≥ 20× the best tfjs backend. Peak memory: a child process per
- *     contender (PyTorch: its own maxrss).
+ *     contender (PyTorch: its own maxrss); ours's children load the built
+ *     package in plain node processes (gpt-memory.ts, bundled by
+ *     built-child.ts), and as before through tsx on the sources.
  * (2) A word-level embedding step: Embedding(32,000, 64) on batches of
  *     64 × 128 tokens, mean over the tokens, Dense(10), softmax
  *     cross-entropy, Adam — peak RSS in a child process (target < 600 MiB;
@@ -31,74 +33,20 @@ import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { autograd, gluon, init, nd, random } from 'gluonc';
-import build, { type GPT, type GPTConfig } from '../../models/gpt.js';
+import type { GPT } from '../../models/gpt.js';
 import { setStepThreads, stepThreadCount } from '../../compiler/engine/program.js';
 import { compare, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
+import { builtChild } from './built-child.js';
+import { BATCHES, CONFIG, EMB, makeData, MEMORY_STEPS, memoryChild as oursMemoryChild, oursStepper, ourNet, split } from './gpt-memory.js';
 import { agree, useTf } from './peers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CONFIG = { vocab: 64, units: 128, layers: 4, heads: 4, hidden: 512, context: 64, batch: 32, lr: 1e-3 };
-const MODEL: GPTConfig = { vocab: CONFIG.vocab, units: CONFIG.units, layers: CONFIG.layers, heads: CONFIG.heads, hidden: CONFIG.hidden, context: CONFIG.context, dropout: 0, tied: true };
-const BATCHES = 4;
 /** Steps take 0.1–10 s: one step per sample, interleaved. */
 const OPTS = { warmupMs: 0, sampleMs: 1, samples: 7, budgetMs: 1, minSamples: 5 };
-const MEMORY_STEPS = 10;
-const EMB = { vocab: 32000, units: 64, batch: 64, tokens: 128, classes: 10, steps: 5 };
-
-/** Seeded random tokens: BATCHES × [batch, context + 1] (inputs are the first 64, targets the last 64). */
-function makeData(): Int32Array {
-  let s = 2024;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  return Int32Array.from({ length: BATCHES * CONFIG.batch * (CONFIG.context + 1) }, () => Math.floor(next() * CONFIG.vocab));
-}
-
-/** Inputs [B, T] and targets [B, T] of batch k. */
-function split(data: Int32Array, k: number): { x: Int32Array; y: Int32Array } {
-  const { batch: B, context: T } = CONFIG;
-  const x = new Int32Array(B * T);
-  const y = new Int32Array(B * T);
-  for (let i = 0; i < B; i++) {
-    const row = data.subarray((k * B + i) * (T + 1), (k * B + i + 1) * (T + 1));
-    x.set(row.subarray(0, T), i * T);
-    y.set(row.subarray(1), i * T);
-  }
-  return { x, y };
-}
-
-function ourNet(): GPT {
-  random.seed(1);
-  const net = build(MODEL);
-  net.initialize(new init.Xavier());
-  return net;
-}
-
 function weightsOf(net: GPT): Map<string, { shape: number[]; data: Float32Array }> {
   const w = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [k, p] of net.collectParams().entries()) w.set(k, { shape: p.shape, data: Float32Array.from(p.data().data() as Float32Array) });
   return w;
-}
-
-/** The user's training loop, one step per call; `loss()` reads the last loss. */
-function oursStepper(net: GPT, data: Int32Array): { step: () => void; firstLoss: () => number } {
-  net.hybridize();
-  const lossFn = new gluon.loss.SoftmaxCrossEntropyLoss();
-  lossFn.hybridize();
-  const trainer = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: CONFIG.lr, epsilon: 1e-8 });
-  const batches = Array.from({ length: BATCHES }, (_v, k) => {
-    const { x, y } = split(data, k);
-    return { x: nd.array(x, { shape: [CONFIG.batch, CONFIG.context], dtype: 'int32' }), y: nd.array(y, { shape: [CONFIG.batch, CONFIG.context], dtype: 'int32' }) };
-  });
-  let k = 0;
-  return {
-    step: () => {
-      const b = batches[k++ % BATCHES]!;
-      const l = autograd.record(() => lossFn.call(net.call(b.x), b.y)) as nd.NDArray;
-      l.backward();
-      trainer.step(CONFIG.batch);
-    },
-    firstLoss: () => (autograd.pause(() => lossFn.call(net.call(batches[0]!.x), batches[0]!.y)) as nd.NDArray).mean().item(),
-  };
 }
 
 /** The PyTorch peer: a python3 child process taking one command per line. */
@@ -230,59 +178,21 @@ function tfStepper(net: GPT, data: Int32Array): { step: () => number; firstLoss:
 
 // ---------------------------------------------------------------- memory (child processes)
 
-/** The word-level embedding model of table (2). */
-class BagOfWords extends gluon.HybridBlock {
-  readonly embedding = new gluon.nn.Embedding(EMB.vocab, EMB.units);
-  readonly out = new gluon.nn.Dense(EMB.classes, { inUnits: EMB.units });
-
-  override hybridForward(F: gluon.F, tokens: gluon.Tensor): gluon.Tensor {
-    return this.out.call(F.mean(this.embedding.call(tokens) as gluon.Tensor, { axis: 1 })) as gluon.Tensor;
-  }
-}
-
-/** In a child: trains `name` a few steps (or nothing, for a baseline) and prints its maxRSS. */
+/** In a child of this file (through tsx, on the sources): tfjs trains, anything else is gpt-memory.ts's child. */
 async function memoryChild(name: string): Promise<void> {
-  if (name.startsWith('embedding')) {
-    let s = 7;
-    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const x = nd.array(Int32Array.from({ length: EMB.batch * EMB.tokens }, () => Math.floor(next() * EMB.vocab)), { shape: [EMB.batch, EMB.tokens], dtype: 'int32' });
-    const y = nd.array(Float32Array.from({ length: EMB.batch }, () => Math.floor(next() * EMB.classes)));
-    random.seed(1);
-    const net = new BagOfWords();
-    net.initialize(new init.Xavier());
-    if (name === 'embedding') {
-      net.hybridize();
-      const lossFn = new gluon.loss.SoftmaxCrossEntropyLoss();
-      lossFn.hybridize();
-      const trainer = new gluon.Trainer(net.collectParams(), 'adam', { learningRate: 1e-3 });
-      for (let i = 0; i < EMB.steps; i++) {
-        const l = autograd.record(() => lossFn.call(net.call(x), y)) as nd.NDArray;
-        l.backward();
-        trainer.step(EMB.batch);
-        l.mean().item();
-      }
-    }
-  } else {
-    const data = makeData();
-    const net = ourNet();
-    if (name === 'ours') {
-      const s = oursStepper(net, data);
-      for (let i = 0; i < MEMORY_STEPS; i++) s.step();
-      s.firstLoss();
-    } else if (name.startsWith('tfjs')) {
-      tf.enableProdMode();
-      await useTf(name === 'tfjs-cpu' ? 'cpu' : 'wasm');
-      const s = tfStepper(net, data);
-      s.step();
-    }
-  }
+  if (!name.startsWith('tfjs')) return oursMemoryChild(name);
+  const data = makeData();
+  const net = ourNet();
+  tf.enableProdMode();
+  await useTf(name === 'tfjs-cpu' ? 'cpu' : 'wasm');
+  const s = tfStepper(net, data);
+  s.step();
   process.stdout.write(`${JSON.stringify({ peakBytes: peakRssBytes() })}\n`);
 }
 
-
-function peakRss(name: string): number | null {
+function peakRss(args: string[]): number | null {
   try {
-    const out = execFileSync(process.execPath, ['--conditions=gluonc-source', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory', name], {
+    const out = execFileSync(process.execPath, args, {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 600_000,
@@ -291,6 +201,45 @@ function peakRss(name: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** A child of this file through tsx on the sources, which imports everything the bench does (how the figures before the twenty-fourth session were measured). */
+const sourceArgs = (name: string): string[] => ['--conditions=gluonc-source', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory', name];
+
+/**
+ * The peak RSS of each child: ours's (and the embedding step's) as users run
+ * them, the built package (dist/) in a plain node process (built-child.ts
+ * bundles gpt-memory.ts), beside the children through tsx on the sources
+ * (continuity with the earlier rows); tfjs's through tsx only.
+ */
+async function memoryPeaks(): Promise<{ built: Record<string, number | null> | string; source: Record<string, number | null> }> {
+  const child = await builtChild(path.join(here, 'gpt-memory.ts'), 'memoryChild');
+  const names = ['baseline (modules and data loaded, no training)', 'ours', 'embedding', 'embedding-baseline'];
+  try {
+    const built = 'file' in child ? Object.fromEntries(names.map((n) => [n, peakRss([child.file, n])])) : child.skipped;
+    const source = Object.fromEntries([...names, 'tfjs-cpu', 'tfjs-wasm'].map((n) => [n, peakRss(sourceArgs(n))]));
+    return { built, source };
+  } finally {
+    if ('dispose' in child) child.dispose();
+  }
+}
+
+/**
+ * The two peak-memory notes: the GPT step's (with PyTorch's peaks, from
+ * the timing processes) and the embedding step's.
+ * `node --conditions=gluonc-source --import tsx test/bench/gpt.ts --memory-notes`
+ * prints them alone (after `npm run build`; no PyTorch).
+ */
+async function memoryNotes(torchPeaks: Record<string, number>): Promise<[string, string]> {
+  const { built, source } = await memoryPeaks();
+  const listed = (p: Record<string, number | null>, names: string[]): string => names.map((n) => `${n} ${mib(p[n] ?? null)}`).join('; ');
+  const oursNames = ['baseline (modules and data loaded, no training)', 'ours'];
+  const builtText = (names: string[]): string => (typeof built === 'string' ? `n/a (${built})` : listed(built, names));
+  const torchText = Object.entries(torchPeaks).map(([n, b]) => `; PyTorch ${n} ${mib(b)}`).join('');
+  return [
+    `Peak RSS (VmHWM of a child process that trains ${MEMORY_STEPS} steps, tfjs 1; PyTorch: the timing process's own VmHWM). The built package (dist/) in a plain node process, as users run it, importing gluonc alone (the measured figure since the twenty-fourth session): ${builtText(oursNames)}. The sources through tsx, importing everything this bench imports (tfjs included; the figure of the earlier rows): ${listed(source, [...oursNames, 'tfjs-cpu', 'tfjs-wasm'])}${torchText}.`,
+    `Peak RSS of a child process training ${EMB.steps} steps (target < 600 MiB), and of the same process without training (modules, weights and batch): the built package (dist/) in a plain node process, as users run it: ${builtText(['embedding', 'embedding-baseline'])}; the sources through tsx (the figure of the earlier rows): ${listed(source, ['embedding', 'embedding-baseline'])}.`,
+  ];
 }
 
 const mib = (b: number | null): string => (b === null ? 'n/a' : `${Math.round(b / 2 ** 20)} MiB`);
@@ -347,8 +296,7 @@ export async function run(): Promise<BenchTable[]> {
       contenders.push({ name: 'tfjs-cpu', fn: step });
     }
     const torchPeaks = Object.fromEntries(await Promise.all(Object.entries(torch).map(async ([k, p]) => [k, await p.peakRss()] as const)));
-    const peaks = Object.fromEntries(['baseline (modules and data loaded, no training)', 'ours', 'tfjs-cpu', 'tfjs-wasm'].map((n) => [n, peakRss(n)]));
-    const emb = { step: peakRss('embedding'), baseline: peakRss('embedding-baseline') };
+    const [gptPeakNote, embPeakNote] = await memoryNotes(torchPeaks);
     const peers = contenders.map((c) => c.name).filter((n) => n !== 'ours 1 thread');
     const bestTf = Math.max(rate(t['tfjs-cpu']) || 0, rate(t['tfjs-wasm']) || 0);
     const vsTorch = settings.map(([label]) => `ours / PyTorch with ${label} = ${(rate(t[`ours ${label}`]) / rate(t[`PyTorch ${label}`])).toFixed(2)}x`).join('; ');
@@ -362,7 +310,7 @@ export async function run(): Promise<BenchTable[]> {
         notes: [
           `samples/s (median): ${contenders.map((c) => `${c.name} ${fmt(rate(t[c.name]))}`).join('; ')}.`,
           `${vsTorch} (target >= 1.0x); ours (best) / best tfjs = ${(Math.max(...settings.map(([l]) => rate(t[`ours ${l}`]))) / bestTf).toFixed(1)}x (target >= 20x).`,
-          `Peak RSS (VmHWM of a child process that trains ${MEMORY_STEPS} steps, tfjs 1; PyTorch: the timing process's own VmHWM): ${Object.entries(peaks).map(([n, b]) => `${n} ${mib(b)}`).join('; ')}; ${Object.entries(torchPeaks).map(([n, b]) => `PyTorch ${n} ${mib(b)}`).join('; ')}.`,
+          gptPeakNote,
           "ours: models/gpt.ts hybridized + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step (Adam, one fused session run per step); fused-step threads set with setStepThreads (1, or 0 = onnxruntime's default, all cores). PyTorch: torch.nn.TransformerEncoderLayer(norm_first=True, activation='gelu', dropout=0, batch_first=True) with generate_square_subsequent_mask and is_causal=True, torch.set_num_threads as stated, Adam; each step is one request over a pipe to its python3 process (gpt-torch.py). tfjs: the same network with tf ops (one-hot matMul for the embedding — wasm has no kernel for gather's gradient —, matMul, softmax, erf-GELU, moments), tf.train.adam via optimizer.minimize.",
           'Ours, PyTorch and tfjs-wasm are timed interleaved (harness compare, one step per sample, 5 to 7 rounds); tfjs-cpu (minutes per step here) after them, 2 warm-up and 2 timed steps. The first losses from the same weights on the same batch agree to 1e-4 before timing.',
           ...notes,
@@ -374,7 +322,7 @@ export async function run(): Promise<BenchTable[]> {
         peers: [],
         rows: [],
         notes: [
-          `Peak RSS of a child process training ${EMB.steps} steps: ${mib(emb.step)} (target < 600 MiB); the same process without training (modules, weights and batch): ${mib(emb.baseline)}.`,
+          embPeakNote,
           `The embedding's gradient is a scatter-add of ${EMB.batch * EMB.tokens} rows of ${EMB.units}; a one-hot gradient would hold ${EMB.batch * EMB.tokens} × ${EMB.vocab} floats (${Math.round((EMB.batch * EMB.tokens * EMB.vocab * 4) / 2 ** 20)} MiB) alone.`,
         ],
       },
@@ -388,4 +336,7 @@ export async function run(): Promise<BenchTable[]> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--memory') {
   await memoryChild(process.argv[3] ?? 'ours');
+}
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--memory-notes') {
+  for (const note of await memoryNotes({})) console.log(note);
 }

@@ -7,7 +7,6 @@
  * Invariant: every figure in a table was measured in the same process run
  * (nothing is copied in), and a missing measurement prints as `n/a`.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { constants as perfConstants, PerformanceObserver, performance } from 'node:perf_hooks';
@@ -352,18 +351,4 @@ export function formatTable(t: BenchTable): string {
   return out.join('\n');
 }
 
-/**
- * This process's peak resident memory. Linux: `VmHWM` of /proc/self/status —
- * not `maxRSS`, which a child spawned from a large parent inherits (the
- * kernel carries the forked copy's high-water mark across exec).
- * Example: `peakRssBytes() / 2 ** 20` is the peak in MiB.
- */
-export function peakRssBytes(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
+export { peakRssBytes } from './peak-rss.js';

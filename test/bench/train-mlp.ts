@@ -108,6 +108,51 @@
  * - The V8 heap is within the children's noise (+-6 MiB, left by the
  *   imports): no session is made besides the step's and the probe's, and
  *   the step keeps < 1 MB of graph and ONNX bytes.
+ * - Which process is measured (issue 14, 2026-12-07, twenty-fourth
+ *   session): the figure is now a child of the built package in a plain
+ *   node process (mlp-memory.ts, bundled by built-child.ts): two runs of
+ *   3 children each (`--memory-note`), baseline 93 and 89 MiB (89-95), ours
+ *   170 and 173 (168-178), +77 and +84; beside it the children through tsx
+ *   on the sources, as before: baseline 224 and 225 (215-230), ours 285 and
+ *   287 (278-288), +61 and +62. The old baseline held what a user's process does not:
+ *   tsx's module hooks (their thread alone: 41 -> 74-88 MiB in a process
+ *   importing nothing), every module loaded through them (gluonc from dist/
+ *   imported under tsx: 136 MiB RSS, as much as from the sources; under
+ *   plain node 75), and tfjs and the bench's other imports. The built
+ *   child's excess is larger because its baseline has not loaded
+ *   onnxruntime's native library (the binding loads at the first session,
+ *   runtime/ort.ts), which the old one did with `import * as ort`.
+ * - What importing gluonc costs (same session; Node 20.20, one process each,
+ *   medians of 5 in three rounds as the machine's load varied): from dist/
+ *   360-790 ms (~0.4 s of CPU) and 74-75 MiB RSS (node alone 41,
+ *   onnxruntime-node alone 54); from the sources through tsx 720-2070 ms
+ *   (~1.25 s of CPU) and 133-139 MiB. `node --cpu-prof` of the dist/ import:
+ *   ~90% is node's ES module loader on ~370 modules (2.9 MB of JavaScript:
+ *   resolving, reading and compiling each); our modules' top-level code runs
+ *   16 ms in all (no table, codec or session is built at load: the operator
+ *   declarations, import/schemas.ts and the wasm codecs' glue each take
+ *   under 2 ms), onnx-proto and onnxruntime-common 5 ms. What most programs
+ *   never use (the ONNX reader and its builders, 40 modules and 440 KB that
+ *   come in with SymbolBlock; .npz, the codecs, MXNet's formats) is
+ *   reachable from synchronous calls (SymbolBlock.imports, nd.load,
+ *   image.imread), and Node 20 before 20.19 has no synchronous way to load
+ *   an ES module later (require(esm)), so none of it was deferred. One ES
+ *   module bundle of the same dist/ (esbuild, an experiment) imported in
+ *   120-160 ms and 63 MiB: the cost is per module, not per byte. Bundling
+ *   the package's three entry points (shared chunks, so that they keep one
+ *   instance of each module) is the lever left, a build change: a split
+ *   bundle (esbuild --splitting) passed a smoke check here (train, export,
+ *   SymbolBlock.imports, loadModel with offload 'worker'), but no suite has
+ *   run on one; runtime/worker.ts (a Worker started on its own module's URL)
+ *   and compiler/manifest.ts (a path walk from its own file) are what to
+ *   check first. The CLI now loads a command's modules only when it runs
+ *   (cli/commands/define.ts), and `run` and `serve` the runtime alone
+ *   (cli/artifact.ts); medians of 5, interleaved with main's build: `gluonc
+ *   --help` 0.16 s of CPU and 49 MiB peak instead of 0.55 s and 81 MiB;
+ *   `run` of the MLP artifact 0.22 s and 84 MiB instead of 0.57 s and 109
+ *   MiB; `serve` listening after 0.36 s with 84 MiB resident instead of 1.15
+ *   s and 107 MiB (3 each); `compile models/mlp.ts` unchanged (0.9 s of CPU,
+ *   139-144 MiB).
  * Session options on the raw step loop (5 processes each, VmHWM after 300
  * steps over the initialized binding): default +51.6-54 MiB,
  * enableCpuMemArena false +54-55 (glibc keeps the freed blocks) and 1-2%
@@ -125,12 +170,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { autograd, gluon, init, nd, profiler, random } from 'gluonc';
-import build from '../../models/mlp.js';
+import { nd, profiler } from 'gluonc';
 import { loadMnist } from '../../models/data/mnist.js';
 import { fusedRunners, setStepThreads, stepThreadCount, type ThreadChoice } from '../../compiler/engine/program.js';
 import { PROBE } from '../../compiler/engine/step-threads.js';
 import { compare, pairedRatio, peakRssBytes, type BenchTable, type Contender, type Timing } from './harness.js';
+import { builtChild } from './built-child.js';
+import { BATCH, LR, MEMORY_STEPS, mlpNet, MOMENTUM, oursStepper, syntheticBatches, type Net } from './mlp-memory.js';
 import { HandwrittenTrainer, handwrittenStepModel, paramNames } from './handwritten-step.js';
 import { Session } from '../../runtime/session.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -139,17 +185,12 @@ import { artifactStepper } from './artifact-step.js';
 import { startTorch, TORCH_SKIPPED } from './torch-peer.js';
 
 const SIZES = [784, 256, 128, 10];
-const BATCH = 64;
-const LR = 0.1;
-const MOMENTUM = 0.9;
 /** Every interleaved contender: 1 s of warm-up, 21 rounds of 60 ms samples, 30 ms idle after each (see the module comment). */
 const OPTS = { warmupMs: 1000, sampleMs: 60, samples: 21, budgetMs: 3000, minSamples: 9, gapMs: 30 };
 /** The most runs the 'auto' thread probe takes to decide (step-threads.ts). */
 const PROBE_RUNS = PROBE.settleCap + 2 * (PROBE.warmup + PROBE.pairCap);
 /** tfjs is ~100x slower: fewer, single-call samples; each backend is compared with ours again in these (30 ms idle after each sample, as OPTS). */
 const TF_OPTS = { warmupMs: 300, sampleMs: 60, samples: 7, budgetMs: 3000, minSamples: 5, gapMs: 30 };
-
-type Net = ReturnType<typeof build>;
 
 /** [rows, cols] row-major -> [cols, rows]. */
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
@@ -172,10 +213,7 @@ function batches(): { x: Float32Array; y: Float32Array }[] {
 
 /** Our MLP, its weights as the hand-written step and tfjs want them ([in, out] by name). */
 function ourNet(): { net: Net; initial: Record<string, Float32Array> } {
-  random.seed(1);
-  const net = build();
-  net.initialize(new init.Xavier());
-  net.inferShape(nd.zeros([BATCH, 784]));
+  const net = mlpNet();
   const ps = net.collectParams().values();
   const initial: Record<string, Float32Array> = {};
   paramNames(SIZES).forEach(({ name, shape }, i) => {
@@ -183,26 +221,6 @@ function ourNet(): { net: Net; initial: Record<string, Float32Array> } {
     initial[name] = name.startsWith('W') ? transpose(v, shape[1]!, shape[0]!) : Float32Array.from(v);
   });
   return { net, initial };
-}
-
-/** The user's training loop, one step per call. */
-function oursStepper(net: Net, data: { x: nd.NDArray; y: nd.NDArray }[]): { step: () => void; lastLoss: () => number } {
-  net.hybridize();
-  const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
-  loss.hybridize();
-  const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: LR, momentum: MOMENTUM });
-  let k = 0;
-  let last: nd.NDArray | null = null;
-  return {
-    step: () => {
-      const b = data[k++ % data.length]!;
-      const l = autograd.record(() => loss.call(net.call(b.x), b.y)) as nd.NDArray;
-      l.backward();
-      trainer.step(BATCH);
-      last = l;
-    },
-    lastLoss: () => last!.mean().item(),
-  };
 }
 
 /** A tfjs copy of the MLP and its training step (manual: optimizer.minimize). */
@@ -235,18 +253,7 @@ function tfStepper(initial: Record<string, Float32Array>, data: { x: Float32Arra
   };
 }
 
-const MEMORY_STEPS = 300;
 const MEMORY_CONTENDERS = ['baseline (modules and data loaded, no training)', 'ours', 'hand-written ORT 1 thread', 'tfjs-cpu', 'tfjs-wasm'] as const;
-
-/** 16 batches of synthetic digits (the `mnist` package's parse alone peaks at ~0.5 GiB, which would hide what training uses). */
-function syntheticBatches(): { x: Float32Array; y: Float32Array }[] {
-  let s = 12345;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  return Array.from({ length: 16 }, () => ({
-    x: Float32Array.from({ length: BATCH * 784 }, next),
-    y: Float32Array.from({ length: BATCH }, () => Math.floor(next() * 10)),
-  }));
-}
 
 /**
  * Peak resident memory of one contender: a child process makes synthetic
@@ -273,9 +280,16 @@ async function memoryChild(name: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ maxRssKiB: Math.round(peakRssBytes() / 1024) })}\n`);
 }
 
-function peakRss(name: string): number | null {
+/** One peak-memory child: its name in the note, its node arguments, how many to run. */
+interface MemoryRun {
+  name: string;
+  args: string[];
+  runs: number;
+}
+
+function peakRss(args: string[]): number | null {
   try {
-    const out = execFileSync(process.execPath, ['--conditions=gluonc-source', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory', name], {
+    const out = execFileSync(process.execPath, args, {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 120_000,
@@ -294,19 +308,48 @@ function peakRss(name: string): number | null {
  */
 const memoryRuns = (name: string): number => (name.startsWith('tfjs') ? 1 : 3);
 
-/** The peak RSS of `memoryRuns` children per contender, run round-robin (machine drift falls on all alike): median and range, or null when a child failed. */
-function peakRssRuns(names: readonly string[]): Record<string, { median: number; min: number; max: number } | null> {
-  const runs: Record<string, (number | null)[]> = Object.fromEntries(names.map((n) => [n, []]));
-  const rounds = Math.max(...names.map(memoryRuns));
-  for (let r = 0; r < rounds; r++) for (const n of names) if (r < memoryRuns(n)) runs[n]!.push(peakRss(n));
+/** A child of this file through tsx, loading the sources (`--memory name`): how the figures before the twenty-fourth session were measured. */
+const sourceRun = (name: string): MemoryRun => ({ name, args: ['--conditions=gluonc-source', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory', name], runs: memoryRuns(name) });
+
+/** The peak RSS of each child's runs, run round-robin (machine drift falls on all alike): median and range, or null when a child failed. */
+function peakRssRuns(children: readonly MemoryRun[]): Record<string, { median: number; min: number; max: number } | null> {
+  const runs: Record<string, (number | null)[]> = Object.fromEntries(children.map((c) => [c.name, []]));
+  const rounds = Math.max(...children.map((c) => c.runs));
+  for (let r = 0; r < rounds; r++) for (const c of children) if (r < c.runs) runs[c.name]!.push(peakRss(c.args));
   return Object.fromEntries(
-    names.map((n) => {
+    children.map(({ name: n }) => {
       const v = runs[n]!;
       if (v.some((b) => b === null)) return [n, null];
       const s = (v as number[]).sort((a, b) => a - b);
       return [n, { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! }];
     }),
   );
+}
+
+/**
+ * The peak-memory note. The measured figure: children of the built package
+ * (dist/) in plain node processes, as users run it (built-child.ts bundles
+ * mlp-memory.ts): 'baseline' (gluonc imported, the net and 16 batches made,
+ * no training) and 'ours' (the same, then MEMORY_STEPS steps). Beside it,
+ * for continuity with the earlier rows of RESULTS.md: the children of this
+ * file through tsx on the sources, which import everything the bench does
+ * (tfjs, onnxruntime-node, the hand-written step) before they start.
+ * `node --conditions=gluonc-source --import tsx test/bench/train-mlp.ts --memory-note`
+ * prints this note alone (after `npm run build`).
+ */
+export async function memoryNote(): Promise<string> {
+  const built = await builtChild(path.join(path.dirname(fileURLToPath(import.meta.url)), 'mlp-memory.ts'), 'memoryChild');
+  const builtRuns: MemoryRun[] = 'file' in built ? ['baseline', 'ours'].map((n) => ({ name: `built ${n}`, args: [built.file, n], runs: 3 })) : [];
+  try {
+    const peaks = peakRssRuns([...builtRuns, ...MEMORY_CONTENDERS.map(sourceRun)]);
+    const builtBase = peaks['built baseline'] ?? null;
+    const sourceBase = peaks[MEMORY_CONTENDERS[0]] ?? null;
+    const builtText = 'file' in built ? `baseline ${peakText(builtBase, null)}; ours ${peakText(peaks['built ours'] ?? null, builtBase)}` : `n/a (${built.skipped})`;
+    const sourceText = MEMORY_CONTENDERS.map((n) => `${n} ${peakText(peaks[n] ?? null, n === MEMORY_CONTENDERS[0] ? null : sourceBase)}`).join('; ');
+    return `Peak RSS (VmHWM of a child process that makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30; the median of 3 children and their range, tfjs 1 child; then the excess over its baseline's median). The built package (dist/) in a plain node process, as users run it, importing gluonc alone (the measured figure since the twenty-fourth session): ${builtText}. The sources through tsx, importing everything this bench imports (tfjs included; the figure of the earlier rows): ${sourceText}. Where ours's excess goes: see 'Peak memory' in test/bench/train-mlp.ts.`;
+  } finally {
+    if ('dispose' in built) built.dispose();
+  }
 }
 
 /** `272 MiB (268-275), +68 MiB` (the excess over `base`'s median when given). */
@@ -450,8 +493,7 @@ export async function run(): Promise<BenchTable[]> {
     }
   }
 
-  const peaks = peakRssRuns(MEMORY_CONTENDERS);
-  const base = peaks[MEMORY_CONTENDERS[0]] ?? null;
+  const peakNote = await memoryNote();
   const ours = t['ours'];
   const hwSync = t['hand-written 1 thread, sync run'];
   const hw1 = t['hand-written ORT 1 thread'];
@@ -476,7 +518,7 @@ export async function run(): Promise<BenchTable[]> {
         `ours / hand-written 1 thread = ${(rate(ours) / rate(hw1)).toFixed(2)}x (target >= 0.9x); ours / ORT --train artifact 1 thread = ${(rate(ours) / rate(art)).toFixed(2)}x (target >= 0.95x); ours / the same graph run synchronously = ${(rate(ours) / rate(hwSync)).toFixed(2)}x; ours / hand-written default threads = ${(rate(ours) / rate(hwD)).toFixed(2)}x; ours / best tfjs = ${(rate(ours) / bestTf).toFixed(1)}x; interleaved with each tfjs backend in its own compare: ${tfPaired.map((p) => `ours / ${p.name} ${p.ratio.toFixed(1)}x`).join(', ') || 'n/a'} (target: the lower >= 20x).`,
         `ours: hybridized net + hybridized SoftmaxCrossEntropyLoss, autograd.record + backward + trainer.step(64) with 'sgd' (lr ${LR}, momentum ${MOMENTUM}); fused-step threads: 'ours' = ${threadsBefore} (the default${choice ? `; its probe kept ${choice.threads} thread(s), measuring ${Object.entries(choice.measured).map(([n, v]) => `${n}: ${(v * 1e3).toFixed(2)} ms`).join(', ')} per native run over ${choice.pairs.counted} counting pairs, after ${choice.settleRuns} runs to settle` : ''}), ${oursNames.slice(1).map((n) => `'${n}'`).join(' and ')} pinned for comparison. Over 20 steps of 'ours': ${perStep.sessionRuns} session runs, ${perStep.sessionsCreated} sessions created.`,
         "ours outputs the new weights, not the momenta (each is the weight's last increment: the step is fed the previous weight, compiler/engine/step-feeds.ts) nor the gradients: `.grad()` read after step computes them then (one more run) and later steps output them. The hand-written step outputs the loss, new weights and momenta; 'hand-written ORT' runs it with `await session.run` (onnxruntime-node's public API, asynchronous), 'sync run' through the binding's synchronous run as ours does (graph against graph).",
-        `Peak RSS (VmHWM of a child process that imports everything, makes 16 synthetic batches and trains ${MEMORY_STEPS} steps, tfjs 30; the median of 3 children and their range, tfjs 1 child; then the excess over the baseline's median): ${Object.entries(peaks).map(([n, b]) => `${n} ${peakText(b, n === MEMORY_CONTENDERS[0] ? null : base)}`).join('; ')}. Where ours's excess goes: see 'Peak memory' in test/bench/train-mlp.ts.`,
+        peakNote,
         torchLine,
         ...artifactNotes,
         `Mark-compacts that began during the samples (V8's memory reducer can lock a process into one every ~20 steps, see test/bench/train-mlp.ts): ${all.filter(([, x]) => x?.majorGcs !== undefined).map(([n, x]) => `${n} ${x!.majorGcs}`).join('; ')}.`,
@@ -489,4 +531,7 @@ export async function run(): Promise<BenchTable[]> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--memory') {
   await memoryChild(process.argv[3] ?? 'ours');
+}
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && process.argv[2] === '--memory-note') {
+  console.log(await memoryNote());
 }

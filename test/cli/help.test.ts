@@ -5,8 +5,12 @@
  * `--threads` defaults differ.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { GOLDEN_HELP_TOLERANCES } from '../../cli/commands/define.js';
 import { program } from '../../cli/program.js';
+import { GOLDEN_ATOL, GOLDEN_RTOL } from '../../compiler/index.js';
 import { gluonc } from '../helpers/cli.js';
 
 function sub(...path: string[]): Command {
@@ -50,6 +54,22 @@ describe('cli help', () => {
     assert.match(chk, /--rtol <x> relative tolerance: \|got - expected\| <= atol \+ rtol \* \|expected\|, as numpy.s isclose with equal_nan=True \(default: the one in index\.json, else 0\.0001\)/);
     assert.doesNotMatch(rec, /record:|check:/);
     assert.doesNotMatch(chk, /stored in index/);
+  });
+
+  it("golden's help states checkGolden's own default tolerances", () => {
+    assert.deepEqual(GOLDEN_HELP_TOLERANCES, { rtol: GOLDEN_RTOL, atol: GOLDEN_ATOL });
+  });
+
+  it('--help, --version and usage errors load no command module: each action imports its own when it runs', () => {
+    const root = resolve(import.meta.dirname, '..', '..');
+    const allowed = new Set(['commander', 'node:module', './errors.js', '../errors.js', './commands/define.js']);
+    for (const f of ['cli/program.ts', 'cli/commands/define.ts']) {
+      const src = readFileSync(join(root, f), 'utf8');
+      const loaded = [...src.matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+      assert.ok(loaded.length >= 2, `${f}: only ${loaded.length} imports read`);
+      assert.deepEqual(loaded.filter((x) => !allowed.has(x)), [], `${f} loads these up front`);
+      if (f.endsWith('define.ts')) assert.equal([...src.matchAll(/await import\('\.\/(\w+)\.js'\)/g)].length, 8, 'each action (golden has two) imports its command module');
+    }
   });
 
   it("serve's and bench's --threads defaults are each explained, naming the other", () => {

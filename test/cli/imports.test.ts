@@ -51,4 +51,23 @@ describe('cli/ imports', () => {
     }
     assert.deepEqual(bad, []);
   });
+
+  it('run and serve load the runtime, not the compiler (as a service loads an artifact), through every static import', () => {
+    const valueImports = (src: string): string[] => [...src.matchAll(/^(?:import|export)\s+(?!type\b)[^'";]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+    for (const start of ['cli/commands/run.ts', 'cli/commands/serve.ts']) {
+      const seen = new Set<string>();
+      const todo = [start];
+      while (todo.length) {
+        const f = todo.pop()!;
+        if (seen.has(f)) continue;
+        seen.add(f);
+        if (!f.startsWith('cli/')) continue;
+        for (const spec of valueImports(readFileSync(join(ROOT, f), 'utf8'))) {
+          if (spec.startsWith('.')) todo.push(relative(ROOT, resolve(join(ROOT, f, '..'), spec)).replace(/\.js$/, '.ts'));
+        }
+      }
+      assert.ok(seen.has('runtime/index.ts'), `${start}: the walk did not reach the runtime (${[...seen].join(', ')})`);
+      assert.deepEqual([...seen].filter((f) => f.startsWith('compiler/')), [], `${start} loads the compiler`);
+    }
+  });
 });
