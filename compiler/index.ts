@@ -30,7 +30,7 @@ export type { PassReport } from './passes/pipeline.js';
 export { graphOf, Symbol, DataDependentError } from './trace/symbol.js';
 export { SymbolicDim, SymbolicDimError, isSymbolicDim, plainShape } from './ops/symbolic-dim.js';
 export { retypeGraph } from './trace/retype.js';
-export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, GOLDEN_ATOL, GOLDEN_RTOL, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';
+export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, GOLDEN_ATOL, GOLDEN_RTOL, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from '../runtime/golden.js';
 export { runPipeline, formatReport } from './passes/pipeline.js';
 /** The ONNX protobuf classes (onnx-proto): `onnx.ModelProto.decode(bytes)`. */
 export { onnx, fromTensorProto, tensorProto } from './onnx/proto.js';

@@ -17,3 +17,4 @@ export type { GraphIO, GraphSummary } from './model-graph.js';
 export { MANIFEST_FORMAT, MANIFEST_METADATA_KEY, checkManifest, type ArtifactIO, type ArtifactManifest } from './manifest.js';
 export { serve, type ServeOptions, type ServeHandle } from './serve.js';
 export { cudaProviderInstalled } from './ort.js';
+export { recordGolden, checkGolden, readGoldenIndex, randomFeeds, compareTensors, goldenFileName, formatGoldenLine, GOLDEN_ATOL, GOLDEN_RTOL, GOLDEN_FORMAT, type GoldenEntry, type GoldenIndex, type GoldenResult, type GoldenOutputResult, type RecordGoldenOptions, type CheckGoldenOptions } from './golden.js';

@@ -6,8 +6,7 @@
  * refuse (a pooling kernel larger than a symbolic H at --batch 1) are
  * refused as `run` refuses them.
  */
-import { randomFeeds } from '../../compiler/index.js';
-import { checkFeeds, formatShape } from '../../runtime/index.js';
+import { checkFeeds, formatShape, randomFeeds } from '../../runtime/index.js';
 import { checkDevice, openArtifactFile } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 import { progress } from '../progress.js';

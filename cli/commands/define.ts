@@ -20,9 +20,10 @@ const collect = (v: string, acc: string[]) => [...acc, v];
 
 /**
  * `checkGolden`'s default tolerances (GOLDEN_RTOL, GOLDEN_ATOL of
- * compiler/golden.ts), as `golden --help` states them: written here because
- * gluonc/compiler, the entry point cli/ may import them from, loads the whole
- * compiler; test/cli/help.test.ts checks that they are the same numbers.
+ * runtime/golden.ts), as `golden --help` states them: written here because
+ * gluonc/runtime, the entry point cli/ may import them from, loads
+ * onnxruntime-node, which `--help` does not need; test/cli/help.test.ts
+ * checks that they are the same numbers.
  */
 export const GOLDEN_HELP_TOLERANCES = { rtol: 1e-4, atol: 1e-5 };
 const { rtol: GOLDEN_RTOL, atol: GOLDEN_ATOL } = GOLDEN_HELP_TOLERANCES;

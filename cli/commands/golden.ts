@@ -3,9 +3,9 @@
  * `record` runs the artifact on seeded random inputs and writes inputs,
  * outputs (`.npy`) and `index.json` under `--dir`; `check` re-runs on the
  * recorded inputs and prints, for each output, the worst element and its
- * error; it exits 1 when an output differs (see compiler/golden.ts).
+ * error; it exits 1 when an output differs (see runtime/golden.ts).
  */
-import { checkGolden, readGoldenIndex, recordGolden } from '../../compiler/index.js';
+import { checkGolden, readGoldenIndex, recordGolden } from '../../runtime/index.js';
 import { checkArtifact, checkDevice } from '../artifact.js';
 import { asUserError, UserError } from '../errors.js';
 

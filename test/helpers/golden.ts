@@ -12,7 +12,7 @@
  * ```
  */
 import assert from 'node:assert/strict';
-import { checkGolden, type CheckGoldenOptions, type GoldenResult } from '../../compiler/golden.js';
+import { checkGolden, type CheckGoldenOptions, type GoldenResult } from '../../runtime/golden.js';
 
 /**
  * Asserts that `artifact` (a path or ONNX bytes) reproduces the goldens in `dir`.

@@ -1,5 +1,5 @@
 /**
- * compiler/golden.ts: the comparison rule against numpy's own `isclose`
+ * runtime/golden.ts: the comparison rule against numpy's own `isclose`
  * (equal_nan=True), at ties, infinities and NaN; a golden folder whose
  * index.json is malformed or does not describe the artifact is refused by
  * name, never passed.
@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkGolden, compareTensors, recordGolden } from '../../compiler/golden.js';
+import { checkGolden, compareTensors, recordGolden } from '../../runtime/golden.js';
 import { exportBytes, gluon, random } from '../../compiler/gluon/index.js';
 import { tensorFromNumbers } from '../../runtime/index.js';
 import { onnx } from '../../compiler/onnx/proto.js';
 import { numpyRefs } from '../helpers/numpy.js';
 
-describe('compiler/golden', function () {
+describe('runtime/golden', function () {
   this.timeout(60_000);
 
   describe('compareTensors', () => {

@@ -17,13 +17,13 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../runtime/atomic-file.js';
-import { allocate, DTYPES, isDType, isFloat, type DType } from '../runtime/dtypes.js';
-import { checkFeeds } from '../runtime/feeds.js';
-import { npyFileNames, readNpy, writeNpy } from '../runtime/npy.js';
-import { openModel } from '../runtime/open-model.js';
-import { Session, type Device, type IOInfo } from '../runtime/session.js';
-import { formatShape, readElement, sizeOf, stridesOf, writeElement, type HostTensor } from '../runtime/tensor.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { allocate, DTYPES, isDType, isFloat, type DType } from './dtypes.js';
+import { checkFeeds } from './feeds.js';
+import { npyFileNames, readNpy, writeNpy } from './npy.js';
+import { openModel } from './open-model.js';
+import { Session, type Device, type IOInfo } from './session.js';
+import { formatShape, readElement, sizeOf, stridesOf, writeElement, type HostTensor } from './tensor.js';
 
 /** The golden index format. */
 export const GOLDEN_FORMAT = 1;
