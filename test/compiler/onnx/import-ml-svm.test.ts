@@ -15,12 +15,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { autograd, nd } from 'gluonc';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { readModel } from '../../../compiler/onnx/index.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
+import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
 
 const SCRIPT = String.raw`
@@ -226,6 +228,29 @@ describe('imported SVMClassifier probabilities and linear form: onnxruntime', fu
       }
     });
   }
+
+  it('a hybridized classifier with probabilities exports to a file (an ONNX Loop, no ai.onnx.ml) that onnxruntime runs to its scores', async () => {
+    for (const name of ['proba_RBF_4_SOFTMAX_all', 'proba_POLY_5_SOFTMAX_ZERO']) {
+      const dir = join(fx.dir, name);
+      const net = SymbolBlock.imports(join(dir, 'model.onnx'));
+      net.hybridize();
+      const t = readNpy(join(dir, 'in_x.npy'));
+      net.call(new nd.NDArray(t));
+      const out = join(dir, 'exported.onnx');
+      net.export(out);
+      assert.deepEqual(checkOnnxFiles([out]), [null], name);
+      const bytes = readFileSync(out);
+      assert.ok(!bytes.includes(Buffer.from('ai.onnx.ml')) && bytes.includes(Buffer.from('Loop')), `${name}: a Loop, no ai.onnx.ml operator`);
+      const session = await ort.InferenceSession.create(out);
+      try {
+        const res = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', t.data as Float32Array, t.shape as number[]) });
+        const got = Array.from(res[session.outputNames[1]!]!.data as Float32Array);
+        assertClose(got, tensorToNumbers(readNpy(join(dir, 'out1.npy'))), `${name}: the exported file's scores`, 2e-6, 2e-6);
+      } finally {
+        await session.release();
+      }
+    }
+  });
 
   it('refuses by name prob_a/prob_b of the wrong length and a linear form whose coefficients do not split by class', () => {
     const cases: Array<[string, RegExp]> = [
