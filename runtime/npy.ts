@@ -194,10 +194,7 @@ function parseHeader(h: string, fail: (m: string) => Error): { descr: string; fo
     throw fail(`has a malformed .npy header ${JSON.stringify(h.trim())} (needs 'descr', 'fortran_order' and 'shape')`);
   }
   // Decimal digits only (Python 2's long suffix L allowed): numpy writes nothing else, and Number() would take 1e3 or 0x10.
-  const parts = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const parts = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (!parts.every((s) => /^\d+L?$/.test(s))) throw fail(`has an invalid shape (${shapeText}) in its header`);
   const shape = parts.map((s) => Number(s.replace(/L$/, '')));
   return { descr, fortran: fortran === 'True', shape };
