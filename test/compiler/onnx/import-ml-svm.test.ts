@@ -9,8 +9,10 @@
  * (r = 1/2 everywhere: p stays 1/k); a float64 transcription of onnxruntime's
  * multiclass_probability (numpy) checked against onnxruntime's outputs, then
  * differentiated by central differences for the gradient of sum(r · scores)
- * in the coefficients and rho (parameters). Skipped without python3's onnx
- * and onnxruntime.
+ * in the coefficients and rho (parameters); the linear form's gradient
+ * against rᵀx; a hybridized model exported (an ONNX Loop, no ai.onnx.ml) and
+ * run by onnxruntime to the same scores; refusals by name. Skipped without
+ * python3's onnx and onnxruntime.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -228,6 +230,31 @@ describe('imported SVMClassifier probabilities and linear form: onnxruntime', fu
       }
     });
   }
+
+  it('the linear form: the gradient of sum(r · scores) in W [classes, features] and rho[0] is rᵀx and sum(r) (float64 sums)', () => {
+    const dir = join(fx.dir, 'linear_4_NONE_pos');
+    const xt = readNpy(join(dir, 'in_x.npy'));
+    const xs = tensorToNumbers(xt);
+    const [N, F] = xt.shape as [number, number];
+    const rs = Array.from({ length: N * 4 }, (_v, k) => Math.sin(k + 1) / 2);
+    const wantW = Array.from({ length: 4 * F }, (_v, k) => {
+      let acc = 0;
+      for (let n = 0; n < N; n++) acc += Math.fround(rs[n * 4 + Math.floor(k / F)]!) * xs[n * F + (k % F)]!;
+      return acc;
+    });
+    const wantRho = rs.reduce((a, v) => a + Math.fround(v), 0);
+    for (const hybrid of [false, true]) {
+      const net = SymbolBlock.imports(join(dir, 'model.onnx'));
+      if (hybrid) net.hybridize();
+      const params = net.collectParams();
+      assert.deepEqual(params.get('#0_coefficients').shape, [4, F]);
+      const r = nd.array(rs).reshape([N, 4]);
+      const l = autograd.record(() => ((net.call(new nd.NDArray(xt)) as nd.NDArray[])[1]!).mul(r).sum());
+      l.backward();
+      assertClose(vals(params.get('#0_coefficients').grad()), wantW, `linear W ${hybrid ? 'hybridized' : 'eager'}`, 1e-5, 1e-5);
+      assertClose(vals(params.get('#0_rho').grad()), [wantRho], `linear rho ${hybrid ? 'hybridized' : 'eager'}`, 1e-5, 1e-5);
+    }
+  });
 
   it('a hybridized classifier with probabilities exports to a file (an ONNX Loop, no ai.onnx.ml) that onnxruntime runs to its scores', async () => {
     for (const name of ['proba_RBF_4_SOFTMAX_all', 'proba_POLY_5_SOFTMAX_ZERO']) {
