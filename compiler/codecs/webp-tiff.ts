@@ -70,8 +70,8 @@ function to8(bits: number, colour: boolean): (v: number) => number {
 export function decodeTiff(bytes: Uint8Array, where: string): Pixels {
   let page;
   try {
-    // A copy of its own (a Buffer's slice would share memory): the library reads strips through DataViews on the bytes' ArrayBuffer, which for a Node Buffer is a
-    // shared pool where a strip past the end of the file would read the pool's other bytes rather than fail.
+    // A copy of its own (a Buffer's slice would share memory): the library reads strips through DataViews on the
+    // bytes' ArrayBuffer, for a Node Buffer a shared pool, where a strip past the file's end would read other bytes.
     page = decodeTiffPages(new Uint8Array(bytes), { pages: [0] })[0];
     if (!page) throw new Error('it holds no image');
   } catch (e) {
