@@ -193,12 +193,10 @@ function parseHeader(h: string, fail: (m: string) => Error): { descr: string; fo
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
     throw fail(`has a malformed .npy header ${JSON.stringify(h.trim())} (needs 'descr', 'fortran_order' and 'shape')`);
   }
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim().replace(/L$/, ''))
-    .filter((s) => s !== '')
-    .map(Number);
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`has an invalid shape (${shapeText}) in its header`);
+  // Decimal digits only (Python 2's long suffix L allowed): numpy writes nothing else, and Number() would take 1e3 or 0x10.
+  const parts = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (!parts.every((s) => /^\d+L?$/.test(s))) throw fail(`has an invalid shape (${shapeText}) in its header`);
+  const shape = parts.map((s) => Number(s.replace(/L$/, '')));
   return { descr, fortran: fortran === 'True', shape };
 }
 

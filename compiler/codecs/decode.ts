@@ -68,7 +68,14 @@ export function decodeOpenCv(bytes: Uint8Array, gray: boolean, where: string): P
  * Pillow's L conversion of the RGB pixels. Example: `decodePillow(bytes, true, 'ImageDecoder')`.
  */
 export function decodePillow(bytes: Uint8Array, gray: boolean, where: string): Pixels {
-  const rgb = withChannels(stored(bytes, formatOf(bytes, where), false, where), 3);
+  const format = formatOf(bytes, where);
+  const p = stored(bytes, format, false, where);
+  // The TIFFs OpenCV reduces to 8 bits by libtiff's rules (16-bit samples, 8-bit colormaps used as they are): Pillow has
+  // rules of its own there, not checked against it here (no Pillow in the test environment), so they are refused.
+  if (format === 'tiff' && (p.depth === 16 || p.colormapBits === 8)) {
+    throw new Error(`${where}: a TIFF of ${p.depth === 16 ? '16-bit samples' : 'an 8-bit colormap'} is not supported here (ONNX's reference reads it with Pillow, whose reduction to 8 bits gluonc does not reproduce; image.imdecode reads it as OpenCV does)`);
+  }
+  const rgb = withChannels(p, 3);
   return gray ? withChannels(rgb, 1, pillowGray) : rgb;
 }
 

@@ -11,7 +11,9 @@
  *
  * Invariants: pixel data is 8 bits a sample, row-major HWC, `channels`
  * samples a pixel (1 gray, 3 RGB); alpha is dropped (`alpha` says it was
- * there), 16-bit samples keep their high byte (`depth` says 16).
+ * there), 16-bit samples are reduced to 8 bits as the format's OpenCV
+ * decoder reduces them (the high byte; libtiff's rounding for TIFF colour;
+ * `depth` says 16).
  */
 
 /** The encoded formats told apart by their signature. */
@@ -25,8 +27,10 @@ export interface Pixels {
   data: Uint8Array;
   /** The file stored an alpha channel (dropped here). */
   alpha: boolean;
-  /** The file's bits per sample (8, or 16 reduced to its high byte; 1 for bilevel). */
+  /** The file's bits per sample (8, or 16 reduced to 8 bits; 1 for bilevel). */
   depth: number;
+  /** A TIFF palette's colormap: 16-bit entries, or 8-bit ones (every entry below 256, used as they are by libtiff). */
+  colormapBits?: 8 | 16;
   /** How OpenCV's decoder of this format turns its colour into gray (`openCvGray` when absent). */
   gray?: (r: number, g: number, b: number) => number;
 }

@@ -182,7 +182,13 @@ function infer(types: TensorType[], a: LoopA): TensorType[] {
     }
   });
   if (outTypes.length !== body.outputs.length - 1) throw new OpError('OnnxLoop', `outTypes lists ${outTypes.length} type(s) for the body's ${body.outputs.length - 1} output(s) after the condition${where}`, types);
-  return [...outTypes, ...(a.save ? savedTypes(a) : [])].map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+  // A named symbol of the body's inputs (a graph input's batch) that the inputs now give as a number (a block
+  // specialized to its call's shapes) is that number in the outputs too; opaque dimensions (`(…)`) stay.
+  const bound = new Map<Dim, Dim>();
+  types.slice(k).forEach((t, i) => body.inputs[2 + i]!.shape.forEach((d, j) => {
+    if (typeof d === 'string' && !d.startsWith('(') && typeof t.shape[j] === 'number') bound.set(d, t.shape[j]!);
+  }));
+  return [...outTypes, ...(a.save ? savedTypes(a) : [])].map((t) => ({ dtype: t.dtype, shape: t.shape.map((d) => bound.get(d) ?? d) }));
 }
 
 /** The type of body value `r` (`i<k>`, `k<j>` or `n<j>.<s>`). */
@@ -244,9 +250,11 @@ function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTens
   if (!bodyGrad) throw new OpError('OnnxLoop', `no body differentiator is registered (import compiler/autodiff) for the gradient of ${what}`);
   const k = lead(a);
   // A carried value whose shape changes (a list that grows) cannot be kept per iteration in a Loop's stacked outputs.
+  // Such a dimension is opaque in the body (`(…)`, as compiler/onnx/read-loop.ts marks it); a named symbol (a graph
+  // input's batch, say) is the same in every iteration, and the loop's inputs may have it specialized to a number.
   body.inputs.slice(2, 2 + a.nCarried).forEach((t, i) => {
     const first = ctx.inTypes[k + i]!;
-    if (t.shape.some((d, j) => typeof d !== 'number' && d !== first.shape[j])) {
+    if (t.shape.some((d, j) => typeof d === 'string' && d.startsWith('(') && d !== first.shape[j])) {
       throw new OpError('OnnxLoop', `${what}: loop-carried value ${i} changes shape from one iteration to the next (${formatType(first)} at first, ${formatType(t)} in the body); its gradient needs each iteration's value, which a Loop's stacked outputs cannot hold`);
     }
   });

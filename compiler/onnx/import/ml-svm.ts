@@ -11,12 +11,21 @@
  * tie), the scores the pairwise decisions, post-transformed. Without support
  * vectors both are linear: x · coefficients + rho. The coefficients and rho
  * are parameters (`<node>_coefficients`, `<node>_rho`); the support vectors
- * stay constants. Probability estimates (prob_a, prob_b: libsvm's pairwise
- * coupling, an iterative solve) are refused.
+ * stay constants. With probability estimates (prob_a, prob_b) the scores are
+ * onnxruntime's: each pair's decision Platt-scaled, r = σ(-(s·A + B)) clipped
+ * to [1e-7, 1 - 1e-7], coupled into class probabilities by libsvm's
+ * multiclass_probability (ml-svm-coupling.ts), post-transformed; the label
+ * is still the votes'. Without support vectors the classifier is liblinear's
+ * as onnxruntime runs it: scores x · Wᵀ + rho[0] for the coefficients W
+ * [classes, features], post-transformed; the label the highest score's (the
+ * first on a tie), except with two classes and no prob_a: the second label
+ * where the highest score is >= 0.5 (coefficients all >= 0) or > 0 (of both
+ * signs), as onnxruntime's ChooseClass.
  */
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
 import { Value } from '../../ir/value.js';
 import { castTo, type Builder, type ImportCtx } from './context.js';
+import { couple } from './ml-svm-coupling.js';
 import { POST, postTransform } from './ml-trees.js';
 
 const KERNELS = ['LINEAR', 'POLY', 'RBF', 'SIGMOID'] as const;
@@ -83,9 +92,33 @@ const svmRegressor: Builder = (c) => {
   return [c.op('sub', [c.op('mul', [pos, c.scalar(2, 'float32')]), c.scalar(1, 'float32')])];
 };
 
+/** SVMClassifier without support vectors (liblinear): scores x · Wᵀ + rho[0], W [C, F]. */
+function linearClassifier(c: ImportCtx, labels: number[], coef: number[], rho: number[], proba: boolean, post: (typeof POST)[number]): Value[] {
+  const C = labels.length;
+  // onnxruntime reads the form as LINEAR whatever kernel_type says, and only rho[0].
+  c.attr.ignore('kernel_type', 'kernel_params', 'support_vectors');
+  if (!coef.length || coef.length % C) throw c.refuse(`${coef.length} coefficients for ${C} classes (no support vectors: a row of features per class)`);
+  if (!rho.length) throw c.refuse('rho is missing');
+  const F = coef.length / C;
+  const w = param(c, 'coefficients', [C, F], coef);
+  const scores = c.op('add', [c.op('dot', [rows(c, F), w], { transposeB: true }), param(c, 'rho', [1], rho.slice(0, 1))]);
+  const table = c.constant(tensorFromNumbers('int64', [C], labels));
+  let label = c.op('take', [table, c.op('argmax', [scores], { axis: 1, keepdims: false })], { axis: 0, mode: 'clip' });
+  if (C === 2 && !proba) {
+    // onnxruntime's ChooseClass: the second label where the highest score reaches 0.5 (all coefficients >= 0) or 0 (both signs).
+    const allPositive = coef.every((v) => v >= 0);
+    const top = c.op('max', [scores], { axis: 1 });
+    const second = c.op('take', [table, c.constant(tensorFromNumbers('int64', [], [1]))], { axis: 0, mode: 'clip' });
+    const cond = c.op(allPositive ? 'greaterEqual' : 'greater', [top, c.scalar(allPositive ? 0.5 : 0, 'float32')]);
+    label = c.op('where', [cond, c.op('add', [c.op('mul', [label, c.scalar(0, 'int64')]), second]), label]);
+  }
+  return [label, postTransform(c, scores, post)];
+}
+
 const svmClassifier: Builder = (c) => {
   if (c.attr.has('classlabels_strings')) throw c.refuse('classlabels_strings (string class labels): gluonc has no string tensors; a model with int64 classlabels_ints imports');
-  if ((c.attr.floats('prob_a') ?? []).length || (c.attr.floats('prob_b') ?? []).length) throw c.refuse("prob_a/prob_b (probability estimates: libsvm's pairwise coupling is an iterative solve gluonc does not map)");
+  const probA = c.attr.floats('prob_a') ?? [];
+  const probB = c.attr.floats('prob_b') ?? [];
   const labels = c.attr.ints('classlabels_ints') ?? [];
   const C = labels.length;
   if (C < 2) throw c.refuse(`${C} class labels (two or more)`);
@@ -96,13 +129,15 @@ const svmClassifier: Builder = (c) => {
   const post = POST.find((q) => q === p);
   if (!post) throw c.refuse(`post_transform '${p}' (one of ${POST.join(', ')})`);
   const nsv = perClass.reduce((a, b) => a + b, 0);
+  const P = (C * (C - 1)) / 2;
+  if (probA.length !== probB.length) throw c.refuse(`${probA.length} prob_a and ${probB.length} prob_b values (as many of each)`);
+  if (nsv === 0) return linearClassifier(c, labels, coef, rho, probA.length > 0, post);
+  if (probA.length && probA.length !== P) throw c.refuse(`${probA.length} prob_a/prob_b values for ${P} pairs of classes`);
   const labelOf = (idx: Value) => c.op('take', [c.constant(tensorFromNumbers('int64', [C], labels)), idx], { axis: 0, mode: 'clip' });
-  if (nsv === 0) throw c.refuse('no support vectors (vectors_per_class): the linear form is not mapped');
   if (perClass.length !== C) throw c.refuse(`vectors_per_class lists ${perClass.length} classes for ${C} labels`);
   const sv = c.attr.floats('support_vectors') ?? [];
   if (!sv.length || sv.length % nsv) throw c.refuse(`${sv.length} support vector values for ${nsv} support vectors`);
   if (coef.length !== (C - 1) * nsv) throw c.refuse(`${coef.length} coefficients for ${C - 1} rows of ${nsv} support vectors`);
-  const P = (C * (C - 1)) / 2;
   if (rho.length !== P) throw c.refuse(`${rho.length} rho values for ${P} pairs of classes`);
   const x = rows(c, sv.length / nsv);
   const k = kernel(c, x, sv, nsv);
@@ -129,6 +164,7 @@ const svmClassifier: Builder = (c) => {
   const win = c.op('greater', [scores, c.scalar(0, 'float32')]);
   const votes = c.op('add', [c.op('dot', [win, c.constant(tensorFromNumbers('float32', [P, C], pos))]), c.op('dot', [c.op('sub', [c.scalar(1, 'float32'), win]), c.constant(tensorFromNumbers('float32', [P, C], neg))])]);
   const label = labelOf(c.op('argmax', [votes], { axis: 1, keepdims: false }));
+  if (probA.length) return [label, postTransform(c, couple(c, scores, probA, probB, C, pos, neg), post)];
   if (P > 1) return [label, postTransform(c, scores, post)];
   if (post === 'PROBIT') throw c.refuse('post_transform PROBIT with two classes');
   return [label, postTransform(c, c.op('concat', [c.op('neg', [scores]), scores], { dim: 1 }), post)];

@@ -4,9 +4,13 @@
  * and PNM byte by byte, TIFF, WebP and GIF by OpenCV's encoders — and
  * cv2.imdecode's IMREAD_COLOR and IMREAD_GRAYSCALE arrays in expected.npz):
  * every lossless format exactly, colour and gray; lossy WebP exactly too
- * (both are libwebp's decoder). Then the refusals: corrupt and truncated
+ * (both are libwebp's decoder); TIFF also bilevel (PhotometricInterpretation
+ * 0 and 1), 16-bit gray, RGB, RGBA and gray + alpha (little- and big-endian,
+ * LZW with the predictor) and palette (1 and 8 bits; 16- and 8-bit
+ * colormaps). Then the refusals: corrupt and truncated
  * files (every prefix of each fixture, and byte flips) are an Error naming
- * the source and format, never a crash or a hang.
+ * the source and format, never a crash or a hang; TIFFs cv2 refuses (float
+ * samples, 4-bit gray) or this reader does not take, by name.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,9 +25,9 @@ const files = readdirSync(FIX).filter((f) => !f.endsWith('.py') && !f.endsWith('
 const pixels = (a: nd.NDArray): number[] => Array.from(a.data() as Uint8Array);
 
 describe('codecs: BMP, PNM, TIFF, WebP and GIF against cv2.imdecode', () => {
-  it('the fixtures are all there (make.py wrote 54 files and their expected arrays)', () => {
-    assert.equal(files.length, 54);
-    assert.equal(Object.keys(expected).length, 108);
+  it('the fixtures are all there (make.py wrote 65 files and their expected arrays)', () => {
+    assert.equal(files.length, 65);
+    assert.equal(Object.keys(expected).length, 130);
   });
 
   for (const f of files) {
@@ -74,7 +78,7 @@ describe('codecs: truncated and corrupt files', () => {
   });
 
   it('BMP, PNM, GIF, TIFF and WebP files cut anywhere in their pixel data are refused, as OpenCV refuses them', () => {
-    for (const f of ['rgb24.bmp', 'pal4.bmp', 'p6.ppm', 'p5.pgm', 'p4.pbm', 'p3.ppm', 'still.gif', 'animated.gif', 'rgb-lzw.tiff', 'lossy.webp', 'lossless.webp']) {
+    for (const f of ['rgb24.bmp', 'pal4.bmp', 'p6.ppm', 'p5.pgm', 'p4.pbm', 'p3.ppm', 'still.gif', 'animated.gif', 'rgb-lzw.tiff', 'bilevel-white.tiff', 'pal8.tiff', 'gray16-white-be.tiff', 'rgb16.tiff', 'lossy.webp', 'lossless.webp']) {
       const bytes = readFileSync(path.join(FIX, f));
       for (const cut of [1, 2, 7]) assert.equal(decodesOrRefuses(bytes.subarray(0, bytes.length - cut), f, `less ${cut}`), 'refused', `${f} less ${cut} bytes`);
     }
@@ -136,6 +140,50 @@ describe('codecs: truncated and corrupt files', () => {
     assert.throws(() => gray('P2\n3 1\n100\n5 250 100'), /not a readable PNM \(P2\) image: the file ends inside its sample 2/);
   });
 
+  it('TIFFs cv2.imdecode refuses (float samples, 4-bit gray) or this reader does not take are refused by name', () => {
+    /** A little-endian TIFF: the IFD's tags as [tag, type (3 short, 4 long), values], one strip of `data` after it. */
+    const tiff = (tags: Array<[number, 3 | 4, number[]]>, data: number[]): Uint8Array => {
+      const all = [...tags, [273, 4, [0]] as [number, 3 | 4, number[]], [279, 4, [data.length]] as [number, 3 | 4, number[]]].sort((p, q) => p[0] - q[0]);
+      const blobAt = 8 + 2 + 12 * all.length + 4;
+      const big = all.filter(([, t, v]) => v.length * (t === 3 ? 2 : 4) > 4);
+      const dataAt = blobAt + big.reduce((n, [, t, v]) => n + v.length * (t === 3 ? 2 : 4), 0);
+      const b = new DataView(new ArrayBuffer(dataAt + data.length));
+      b.setUint32(0, 0x002a4949, true);
+      b.setUint32(4, 8, true);
+      b.setUint16(8, all.length, true);
+      let off = blobAt;
+      all.forEach(([tag, type, vals], i) => {
+        const at = 10 + 12 * i;
+        const v = tag === 273 ? [dataAt] : vals;
+        b.setUint16(at, tag, true);
+        b.setUint16(at + 2, type, true);
+        b.setUint32(at + 4, v.length, true);
+        const size = type === 3 ? 2 : 4;
+        const to = v.length * size > 4 ? off : at + 8;
+        if (to === off) b.setUint32(at + 8, off, true), (off += v.length * size);
+        v.forEach((x, k) => (type === 3 ? b.setUint16(to + 2 * k, x, true) : b.setUint32(to + 4 * k, x, true)));
+      });
+      data.forEach((x, k) => b.setUint8(dataAt + k, x));
+      return new Uint8Array(b.buffer);
+    };
+    const base = (w: number, h: number, bits: number[], photometric: number): Array<[number, 3 | 4, number[]]> => [
+      [256, 3, [w]], [257, 3, [h]], [258, 3, bits], [259, 3, [1]], [262, 3, [photometric]], [277, 3, [bits.length]], [278, 3, [h]],
+    ];
+    // The builder itself: an 8-bit gray 2x1 image reads back.
+    assert.deepEqual(pixels(image.imdecode(tiff(base(2, 1, [8], 1), [7, 200]), 0)), [7, 200]);
+    const float = tiff([...base(1, 1, [32], 1), [339, 3, [3]]], [0, 0, 128, 63]);
+    assert.throws(() => image.imdecode(float), /image\.imdecode: TIFF with 32-bit floating-point samples \(cv2\.imdecode reads them only with IMREAD_UNCHANGED, as floats\) is not supported/);
+    assert.throws(() => image.imdecode(tiff(base(2, 1, [4], 1), [0x1f])), /TIFF with bitDepth 4 is not supported \(1-, 8- and 16-bit gray/);
+    assert.throws(() => image.imdecode(tiff([...base(2, 1, [4], 3), [320, 3, new Array(48).fill(0)]], [0x1f])), /TIFF with bitDepth 4 is not supported/);
+    assert.throws(() => image.imdecode(tiff([...base(2, 1, [8], 1), [266, 3, [2]]], [1, 2])), /TIFF with FillOrder 2 \(bits filled from the lowest\) is not supported/);
+    assert.throws(() => image.imdecode(tiff([...base(2, 1, [8], 3)], [1, 2])), /not a readable TIFF image \(a palette image without a ColorMap\)/);
+    assert.throws(() => image.imdecode(tiff([...base(1, 1, [8, 8, 8], 3), [320, 3, new Array(768).fill(0)]], [1, 2, 3])), /TIFF with 3 samples a pixel for photometric interpretation 3 is not supported/);
+    assert.throws(() => image.imdecode(tiff([...base(1, 1, [16], 3), [320, 3, [0, 0, 0]]], [1, 2])), /TIFF palette of 16-bit indices is not supported/);
+    // Tiles of several samples a pixel (the library reads one sample of each, at the wrong place): refused rather than read wrong.
+    const tiled = tiff([...base(2, 2, [8, 8, 8], 2).filter(([t]) => t !== 278), [322, 3, [16]], [323, 3, [16]], [324, 4, [0]], [325, 4, [768]]], new Array(768).fill(9));
+    assert.throws(() => image.imdecode(tiled), /TIFF in tiles of 3 samples a pixel is not supported/);
+  });
+
   it('a JPEG 2000 file is refused by name', () => {
     const jp2 = Buffer.from([0, 0, 0, 0x0c, 0x6a, 0x50, 0x20, 0x20, 0x0d, 0x0a, 0x87, 0x0a]);
     assert.throws(() => image.imdecode(jp2), /image\.imdecode: JPEG 2000 images are not supported \(no maintained JavaScript decoder/);
@@ -175,5 +223,14 @@ describe('codecs: the gray conversions', () => {
     const rgb = decodePillow(bytes, false, 'x');
     const gray = decodePillow(bytes, true, 'x');
     for (let i = 0; i < 256; i++) assert.equal(gray.data[i], pillowGray(rgb.data[3 * i]!, rgb.data[3 * i + 1]!, rgb.data[3 * i + 2]!));
+  });
+
+  it('decodePillow refuses by name the TIFFs whose 8-bit reduction is libtiff\'s (16-bit samples, an 8-bit colormap), reads bilevel ones', () => {
+    for (const f of ['gray16.tiff', 'rgb16.tiff', 'pal8-8bit-colormap.tiff']) {
+      assert.throws(() => decodePillow(readFileSync(path.join(FIX, f)), false, `'${f}'`), new RegExp(`Error: '${f.replace('.', '\\.')}': a TIFF of (16-bit samples|an 8-bit colormap) is not supported here \\(ONNX's reference reads it with Pillow`));
+    }
+    // Bilevel: 0 and 255 either way (Pillow's mode '1' converted to RGB).
+    const rgb = decodePillow(readFileSync(path.join(FIX, 'bilevel-black.tiff')), false, 'x');
+    assert.deepEqual(Array.from(rgb.data), pixels(expected['bilevel-black.tiff.bgr']!));
   });
 });
