@@ -7,10 +7,9 @@
  *   (matching, hard negative mining, encoded offsets);
  * - `MultiBoxDetection` (`MultiBoxDetectionForward`): decoded detections
  *   with per-class (or forced) NMS.
- * Target chooses by sorting and matching on the values: it runs on host
- * arrays only (`hostOnly`). Detection's kernel runs every eager call
- * (`eagerKernel`); traced, it lowers to an ONNX graph giving the kernel's
- * rows (box-lower.ts). As MXNet's backward passes write
+ * Target's and Detection's kernels run every eager call (`eagerKernel`);
+ * traced, they lower to ONNX graphs giving the kernels' values
+ * (box-lower.ts). As MXNet's backward passes write
  * zeros, their gradients (and MultiBoxPrior's) are zero. Kernels compute in
  * float64 and round once to the output dtype (MXNet computes in the dtype).
  */
@@ -20,8 +19,8 @@ import { isConcrete, type TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import { boxArea, HOST_ONLY, hostOnlyLower, intersect1 } from './box-ops.js';
-import { lowerMultiBoxDetection } from './box-lower.js';
+import { boxArea, intersect1 } from './box-ops.js';
+import { lowerMultiBoxDetection, lowerMultiBoxTarget } from './box-lower.js';
 
 const f32 = Math.fround;
 
@@ -253,13 +252,13 @@ export const MultiBoxTarget: OpDef<TargetSig, TargetA> = defineOp<TargetSig, Tar
   attrs: { overlapThreshold: 0.5, ignoreLabel: -1, negativeMiningRatio: -1, negativeMiningThresh: 0.5, minimumNegativeSamples: 0, variances: [0.1, 0.1, 0.2, 0.2] },
   positional: ['overlapThreshold', 'ignoreLabel', 'negativeMiningRatio', 'negativeMiningThresh', 'minimumNegativeSamples', 'variances'],
   multiOutput: () => 3,
-  hostOnly: HOST_ONLY,
+  eagerKernel: true,
   infer: (types, a) => {
     const [b, n] = targetShapes(types, a);
     const dtype = types[0]!.dtype;
     return [{ dtype, shape: [b, n * 4] }, { dtype, shape: [b, n * 4] }, { dtype, shape: [b, n] }];
   },
-  lower: hostOnlyLower('MultiBoxTarget'),
+  lower: (c, a) => lowerMultiBoxTarget(c, a),
   kernel: ([an, lb, cp], a, outTypes) => {
     const [b, n] = [lb!.shape[0]!, an!.shape[1]!];
     const out = [new Float64Array(b * n * 4), new Float64Array(b * n * 4), new Float64Array(b * n).fill(a.ignoreLabel)];
