@@ -348,6 +348,8 @@ export function lowerMultiBoxTarget(c: LowerCtx, a: TargetLowerA): void {
   const bn = one(c, 'Concat', [bDim, nDim], { axis: 0 });
   const posN = positions(c, an, 1);
   const posM = positions(c, lb, 1);
+  // M as a divisor (onnxruntime refuses a constant 0 divisor when it loads; with M 0 the loop takes no step).
+  const mAtLeast1 = op('Max', mDim, c.ints([1]));
   // Greedy matching: each step every image's largest IoU among unmatched anchors and gts (the first in anchor-major order).
   const flatShape = one(c, 'Concat', [bDim, op('Mul', nDim, mDim)], { axis: 0 });
   const body = c.graph([{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, { dtype: 'bool' }, { dtype: 'bool' }, { dtype: 'int64' }], ([, cond, matched, done, gt]) => {
@@ -355,7 +357,7 @@ export function lowerMultiBoxTarget(c: LowerCtx, a: TargetLowerA): void {
     const flatIou = one(c, 'Reshape', [masked, flatShape]);
     const idx = one(c, 'ArgMax', [flatIou], { axis: 1, keepdims: 1, select_last_index: 0 });
     const found = op('Greater', one(c, 'GatherElements', [flatIou, idx], { axis: 1 }), num(c, 1e-6));
-    const [j, k] = [op('Div', idx, mDim), op('Mod', idx, mDim)];
+    const [j, k] = [op('Div', idx, mAtLeast1), op('Mod', idx, mAtLeast1)];
     const hitA = op('And', found, op('Equal', posN, j));
     return [
       { name: cond!, dtype: 'bool', shape: [] },
