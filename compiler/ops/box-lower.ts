@@ -386,7 +386,9 @@ export function lowerMultiBoxTarget(c: LowerCtx, a: TargetLowerA): void {
     const nPos = one(c, 'Cast', [countTrue(c, positive)], { to: F64 });
     const want = one(c, 'Min', [one(c, 'Floor', [op('Mul', nPos, num(c, a.negativeMiningRatio))]), op('Sub', one(c, 'Cast', [nDim], { to: F64 }), nPos)]);
     const cand = op('And', one(c, 'Not', [positive]), op('Less', bestIou, num(c, a.negativeMiningThresh)));
-    const key = one(c, 'Where', [cand, backgroundProb(c, cp, c.inTypes[2]!.shape[1]!), num(c, 2)]);
+    // A NaN probability after every number (the kernel's rule), the other anchors after all candidates.
+    const prob = backgroundProb(c, cp, c.inTypes[2]!.shape[1]!);
+    const key = one(c, 'Where', [cand, one(c, 'Where', [one(c, 'IsNaN', [prob]), num(c, 1.5), prob]), num(c, 2)]);
     const order = topAll(c, key, false, [c.inTypes[1]!.shape[0]!, c.inTypes[0]!.shape[1]!])[1];
     const rank = one(c, 'ScatterElements', [zerosI, order, one(c, 'Expand', [posN, bn])], { axis: 1 });
     negative = op('And', cand, op('Less', one(c, 'Cast', [rank], { to: F64 }), want));

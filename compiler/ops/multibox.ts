@@ -204,7 +204,9 @@ function targetImage(b: number, A: Float64Array, L: Float64Array, P: Float64Arra
           for (let k = 1; k < nc; k++) mx = Math.max(mx, P[pb + j + n * k]!);
           let sum = 0;
           for (let k = 0; k < nc; k++) sum += Math.exp(P[pb + j + n * k]! - mx);
-          cand.push([Math.exp(P[pb + j]! - mx) / sum, j]);
+          // A NaN probability (NaN or infinite logits) is the least hard: after every number (MXNet's sort leaves it undefined).
+          const prob = Math.exp(P[pb + j]! - mx) / sum;
+          cand.push([Number.isNaN(prob) ? Infinity : prob, j]);
         }
       }
       if (cand.length < neg) throw new OpError('MultiBoxTarget', `image ${b}: ${neg} negatives wanted but only ${cand.length} anchors have IoU < negativeMiningThresh ${a.negativeMiningThresh}`);

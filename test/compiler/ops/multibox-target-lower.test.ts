@@ -238,6 +238,17 @@ describe("MultiBoxTarget lowered to ONNX: the kernel's targets, bit for bit", fu
     assert.deepEqual(traced(bad)[2]!.toArray(), [[1, 1, 0, 0, 0, 0]]);
   });
 
+  it("NaN and infinite coordinates, zero-area boxes, NaN and infinite logits: the kernel's targets", () => {
+    const [N, I] = [NaN, Infinity];
+    // Anchor 1 NaN, anchor 3 zero area, anchor 4 infinite; gt 1 NaN, gt 2 a point on anchor 3 (a zero union: IoU 0).
+    const anchors = [0, 0, 0.4, 0.4, N, 0, 0.4, 0.4, 0.2, 0.2, 0.6, 0.6, 0.5, 0.5, 0.5, 0.5, 0, 0, I, 1, 0.6, 0.6, 1, 1];
+    const labels = [[[0, 0, 0, 0.3, 0.3], [1, N, 0.1, 0.5, 0.5], [2, 0.5, 0.5, 0.5, 0.5], [N, 0.6, 0.6, 0.9, 1]]];
+    const cls = [0.5, N, 0.5, 0.5, I, 0.1, 0, 0, 0, 0.2, 0, 0.3];
+    for (const opts of [{}, { negativeMiningRatio: 3 }, { overlapThreshold: 0, negativeMiningRatio: 1 }]) {
+      assertSame(...both({ label: '', anchors, labels, cls, classes: 2, opts }), `non-finite ${JSON.stringify(opts)}`);
+    }
+  });
+
   it('one traced graph at several sizes; batch 0, no label rows, no anchors', () => {
     const c = random(2, 12, 3, 3, { negativeMiningRatio: 3 }, '');
     const vars = [sym.var('a', { shape: [1, 'N', 4] }), sym.var('l', { shape: ['B', 'M', 5] }), sym.var('p', { shape: ['B', 3, 'N'] })] as const;
