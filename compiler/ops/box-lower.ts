@@ -1,6 +1,6 @@
 /**
  * The ONNX lowerings of MXNet's detection operators (box-ops.ts' boxIou,
- * boxNms, boxNmsGrad; multibox.ts' MultiBoxDetection). Invariants:
+ * boxNms, boxNmsGrad; multibox.ts' MultiBoxDetection and MultiBoxTarget). Invariants:
  * - every value is computed in float64 with the kernels' operations in the
  *   kernels' order (+, −, ×, ÷ and comparisons are exact in IEEE arithmetic)
  *   and rounded once to the output dtype, so a lowering gives the kernel's
@@ -11,7 +11,9 @@
  *   their order by sorting unique keys (position, or position + N);
  * - the greedy suppression is one `Loop` over the sorted candidates: step p
  *   compares row p with every row (O(N) memory, no N × N matrix) and, when p
- *   is still kept, suppresses the later rows it overlaps, as MXNet's loops do.
+ *   is still kept, suppresses the later rows it overlaps, as MXNet's loops do;
+ *   MultiBoxTarget's greedy matching is one `Loop` of M steps, each taking
+ *   every image's largest remaining IoU pair (O(N·M) per step).
  * Batch dimensions and N may be symbolic, and any of them 0 (rows are taken
  * along axis −2 with the leading axes as GatherND's batch_dims: no Reshape,
  * whose 0 copies a dimension below opset 14).

@@ -318,6 +318,38 @@ print(json.dumps([o.astype(np.float64).reshape(-1).tolist() for o in s.run(None,
     assert.ok([-1, 0].every((v) => clsT.includes(v)) && clsT.some((v) => v > 0), 'positives, negatives and ignored anchors');
   });
 
+  it("an MXNet training symbol (MultiBoxPrior + _contrib_MultiBoxTarget, symbol_builder.py's targets) hybridizes: the eager targets, one graph", () => {
+    const node = (op: string, name: string, inputs: number[], attrs?: Record<string, string>) => ({ op, name, inputs: inputs.map((i) => [i, 0, 0]), ...(attrs ? { attrs } : {}) });
+    const json = {
+      nodes: [
+        node('null', 'data', []),
+        node('_contrib_MultiBoxPrior', 'anchors', [0], { sizes: '(0.3, 0.5)', ratios: '(1, 2, 0.5)', clip: 'False', steps: '(-1, -1)', offsets: '(0.5, 0.5)' }),
+        node('null', 'label', []),
+        node('null', 'cls_preds', []),
+        node('_contrib_MultiBoxTarget', 'multibox_target', [1, 2, 3], { overlap_threshold: '0.5', ignore_label: '-1', negative_mining_ratio: '3', minimum_negative_samples: '0', negative_mining_thresh: '0.5', variances: '(0.1, 0.1, 0.2, 0.2)' }),
+      ],
+      arg_nodes: [0, 2, 3],
+      node_row_ptr: [0, 1, 2, 3, 4, 7],
+      heads: [[4, 0, 0], [4, 1, 0], [4, 2, 0]],
+      attrs: { mxnet_version: ['int', 10901] },
+    };
+    const file = path.join(dir(), 'ssd-train-symbol.json');
+    writeFileSync(file, JSON.stringify(json));
+    // 4 × 5 pixels, 4 anchors each: N 80; 3 classes with the background.
+    const n = 80;
+    const data = nd.zeros([2, 8, 4, 5]);
+    const label = nd.array([0, 0.1, 0.1, 0.45, 0.5, 1, 0.5, 0.4, 0.9, 0.95, ...PAD, 2, 0.3, 0.2, 0.7, 0.6, ...PAD, ...PAD], { shape: [2, 3, 5] });
+    const clsPreds = nd.array(Array.from({ length: 2 * 3 * n }, () => Math.round(rand() * 8) / 4), { shape: [2, 3, n] });
+    const eager = gluon.SymbolBlock.imports(file, ['data', 'label', 'cls_preds']).call(data, label, clsPreds) as unknown as nd.NDArray[];
+    const net = gluon.SymbolBlock.imports(file, ['data', 'label', 'cls_preds']);
+    net.hybridize();
+    reset();
+    assertSame(net.call(data, label, clsPreds) as unknown as nd.NDArray[], eager, 'hybridized training symbol');
+    assert.deepEqual([counters().compiles, counters().kernelOps], [1, 0], 'one compiled graph, no kernel run');
+    const clsT = flat(eager[2]!);
+    assert.ok(clsT.filter((v) => v > 0).length >= 3 && clsT.filter((v) => v === 0).length >= 9, 'positives and their 3x negatives');
+  });
+
   it('an SSD-style step with the targets inside the hybridized block: one fused session run, the eager loss and gradients', () => {
     const [B, C, N, F] = [2, 3, 24, 5];
     class Ssd extends gluon.HybridBlock {
