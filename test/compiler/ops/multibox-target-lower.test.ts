@@ -185,6 +185,15 @@ describe("MultiBoxTarget lowered to ONNX: the kernel's targets, bit for bit", fu
   this.timeout(300_000);
   const dir = scratchDir('gluonc-mbtarget-');
 
+  class Targets extends gluon.HybridBlock {
+    constructor(readonly opts: Record<string, unknown>) {
+      super();
+    }
+    override hybridForward(F: gluon.F, anchors: gluon.Tensor, labels: gluon.Tensor, clsPred: gluon.Tensor): gluon.Tensor[] {
+      return F.contrib.MultiBoxTarget(anchors, labels, clsPred, this.opts) as unknown as gluon.Tensor[];
+    }
+  }
+
   for (const c of [...FIXED, ...RANDOM]) {
     it(`${c.label}: traced equals the eager kernel`, () => {
       const [traced, eager] = both(c);
@@ -266,6 +275,22 @@ describe("MultiBoxTarget lowered to ONNX: the kernel's targets, bit for bit", fu
     }
   });
 
+  it("an unknown class count (ReduceMax/ReduceSum in place of the unrolled softmax), written at opsets 13 and 21: the kernel's targets", () => {
+    const c = random(3, 40, 4, 4, { negativeMiningRatio: 3 }, 'symbolic C');
+    const [a, l, p] = arrays(c);
+    const eager = nd.contrib.MultiBoxTarget(a, l, p, c.opts) as nd.NDArray[];
+    const vars = [sym.var('a', { shape: [1, 'N', 4] }), sym.var('l', { shape: ['B', 'M', 5] }), sym.var('p', { shape: ['B', 'C', 'N'] })] as const;
+    assertSame((sym.contrib.MultiBoxTarget(...vars, c.opts) as unknown as sym.Symbol[]).map((s) => s.eval({ a, l, p }) as nd.NDArray), eager, 'symbolic C');
+    for (const opset of [13, 21]) {
+      const net = new Targets(c.opts!);
+      net.hybridize();
+      net.call(a, l, p);
+      const file = path.join(dir(), `targets-${opset}.onnx`);
+      net.export(file, { opset, inputs: { anchors: { shape: [1, 'N', 4] }, labels: { shape: ['B', 'M', 5] }, clsPred: { shape: ['B', 'C', 'N'] } } });
+      assert.deepEqual(checkOnnxFiles([file]), [null], `opset ${opset}`);
+    }
+  });
+
   it("float64: masks and classes exact, offsets the kernel's but for the last bit of log (onnxruntime's against V8's)", () => {
     const c = { ...random(3, 30, 4, 3, { negativeMiningRatio: 3 }, 'float64'), dtype: 'float64' as DType };
     const [traced, eager] = both(c);
@@ -273,15 +298,6 @@ describe("MultiBoxTarget lowered to ONNX: the kernel's targets, bit for bit", fu
     const [t, e] = [flat(traced[0]!), flat(eager[0]!)];
     t.forEach((v, k) => assert.ok(Math.abs(v - e[k]!) <= 4 * Number.EPSILON * Math.max(1, Math.abs(e[k]!)), `locTarget ${k}: ${v} vs ${e[k]}`));
   });
-
-  class Targets extends gluon.HybridBlock {
-    constructor(readonly opts: Record<string, unknown>) {
-      super();
-    }
-    override hybridForward(F: gluon.F, anchors: gluon.Tensor, labels: gluon.Tensor, clsPred: gluon.Tensor): gluon.Tensor[] {
-      return F.contrib.MultiBoxTarget(anchors, labels, clsPred, this.opts) as unknown as gluon.Tensor[];
-    }
-  }
 
   it("a hybridized block calling F.contrib.MultiBoxTarget exports a checker-clean file; python's onnxruntime gives the eager targets", () => {
     const c = random(3, 40, 4, 4, { negativeMiningRatio: 3, overlapThreshold: 0.4 }, 'export');
