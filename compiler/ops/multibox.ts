@@ -123,6 +123,7 @@ function targetShapes(types: TensorType[], a: TargetA): [number, number] {
   if (an!.length !== 3 || an![0] !== 1 || an![2] !== 4) throw new OpError(op, `anchor must be [1, N, 4], got [${an!.join(', ')}]`, types);
   if (lb!.length !== 3 || lb![2]! < 5) throw new OpError(op, `label must be [batch, M, 5+] rows [cls, xmin, ymin, xmax, ymax] (-1 rows pad), got [${lb!.join(', ')}]`, types);
   if (cp!.length !== 3 || cp![0] !== lb![0] || cp![2] !== an![1]) throw new OpError(op, `clsPred must be [batch, classes, N] with label's batch and anchor's N, got [${cp!.join(', ')}]`, types);
+  if (cp![1] === 0) throw new OpError(op, `clsPred needs at least one class (the background's), got [${cp!.join(', ')}]`, types);
   for (const k of ['overlapThreshold', 'ignoreLabel', 'negativeMiningRatio', 'negativeMiningThresh'] as const) if (typeof a[k] !== 'number' || !Number.isFinite(a[k])) throw new OpError(op, `${k} must be a finite number, got ${JSON.stringify(a[k])}`, types);
   if (!Number.isInteger(a.minimumNegativeSamples) || a.minimumNegativeSamples < 0) throw new OpError(op, `minimumNegativeSamples must be a non-negative integer, got ${JSON.stringify(a.minimumNegativeSamples)}`, types);
   if (a.negativeMiningRatio > 0 && !(a.negativeMiningThresh > 0)) throw new OpError(op, `negativeMiningThresh must be > 0 with negative mining, got ${a.negativeMiningThresh}`, types);

@@ -126,6 +126,7 @@ describe("MXNet's detection operators: hybridization, gradients, npx, errors", f
     assert.throws(() => nd.contrib.boxNms(nd.ones([3, 6]), { backgroundId: 0 }), /boxNms: backgroundId 0 needs idIndex/);
     assert.throws(() => nd.contrib.boxNms(nd.ones([6])), /boxNms: data must have at least 2 dimensions/);
     assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 5])), /MultiBoxTarget: clsPred must be \[batch, classes, N\] with label's batch and anchor's N, got \[1, 2, 5\]/);
+    assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 0, 4]), { negativeMiningRatio: 3 }), /MultiBoxTarget: clsPred needs at least one class \(the background's\), got \[1, 0, 4\]/);
     assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 4]), { variances: [0.1, 0.1] }), /MultiBoxTarget: variances must be a list of 4 finite numbers/);
     assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 4]), { negativeMiningRatio: 3, negativeMiningThresh: 0 }), /MultiBoxTarget: negativeMiningThresh must be > 0 with negative mining/);
     // A padding row (class -1) whose coordinates are not -1: MXNet's CHECK_EQ.
