@@ -18,7 +18,7 @@
  * backward), an operator drawing random numbers with a seed (Dropout in
  * training: the compiled graph would draw other numbers than the eager
  * kernel did, and the seed changes every step), a host-only operator
- * (MultiBoxTarget: no graph form), or rules
+ * (imageDecoder: no graph form), or rules
  * that do not build with F = sym (remembered per key).
  * Invariant: the gradients equal the eager tape's up to float rounding: the
  * same rules over the same values, summed in the same order.

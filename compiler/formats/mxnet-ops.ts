@@ -150,7 +150,7 @@ export const MXNET_OPS: Readonly<Record<string, MxnetOpMapping>> = {
   Pooling: { names: ['Pooling'], drop: ['pValue'], omitNull: ['stride', 'pad'] },
   // aligned came in a later MXNet 1.x than ROIAlign: written only when true, so older versions still read the file.
   ROIAlign: { names: ['_contrib_ROIAlign', '_npx_roi_align'], omitFalse: ['aligned'] },
-  // The detection operators (multibox.ts, box-ops.ts); all but MultiBoxTarget hybridize (an SSD deploy file exports to ONNX).
+  // The detection operators (multibox.ts, box-ops.ts); all hybridize (an SSD deploy or training file exports to ONNX).
   MultiBoxPrior: same('_contrib_MultiBoxPrior', '_npx_multibox_prior'),
   MultiBoxTarget: same('_contrib_MultiBoxTarget', '_npx_multibox_target'),
   MultiBoxDetection: same('_contrib_MultiBoxDetection', '_npx_multibox_detection'),

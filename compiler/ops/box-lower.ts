@@ -1,6 +1,6 @@
 /**
  * The ONNX lowerings of MXNet's detection operators (box-ops.ts' boxIou,
- * boxNms, boxNmsGrad; multibox.ts' MultiBoxDetection). Invariants:
+ * boxNms, boxNmsGrad; multibox.ts' MultiBoxDetection and MultiBoxTarget). Invariants:
  * - every value is computed in float64 with the kernels' operations in the
  *   kernels' order (+, −, ×, ÷ and comparisons are exact in IEEE arithmetic)
  *   and rounded once to the output dtype, so a lowering gives the kernel's
@@ -11,7 +11,9 @@
  *   their order by sorting unique keys (position, or position + N);
  * - the greedy suppression is one `Loop` over the sorted candidates: step p
  *   compares row p with every row (O(N) memory, no N × N matrix) and, when p
- *   is still kept, suppresses the later rows it overlaps, as MXNet's loops do.
+ *   is still kept, suppresses the later rows it overlaps, as MXNet's loops do;
+ *   MultiBoxTarget's greedy matching is one `Loop` of M steps, each taking
+ *   every image's largest remaining IoU pair (O(N·M) per step).
  * Batch dimensions and N may be symbolic, and any of them 0 (rows are taken
  * along axis −2 with the leading axes as GatherND's batch_dims: no Reshape,
  * whose 0 copies a dimension below opset 14).
@@ -291,4 +293,127 @@ export function lowerBoxIou(c: LowerCtx, fmt: BoxFormat): void {
   const out = one(c, 'Where', [one(c, 'LessOrEqual', [inter, num(c, 0)]), num(c, 0), iou]);
   const d = c.outTypes[0]!.dtype;
   c.emit(d === 'float64' ? 'Identity' : 'Cast', [out], d === 'float64' ? {} : { to: onnxDType(d) }, c.outputs);
+}
+
+/** MultiBoxTarget's attributes (multibox.ts' TargetA; minimumNegativeSamples is unused, as in MXNet's CPU loop). */
+export interface TargetLowerA {
+  overlapThreshold: number;
+  ignoreLabel: number;
+  negativeMiningRatio: number;
+  negativeMiningThresh: number;
+  variances: number[];
+}
+
+/** Each anchor's background probability [B, N]: the kernel's softmax (max, then the sum of exps in class order). */
+function backgroundProb(c: LowerCtx, p: string, classes: number | string): string {
+  const cls = (k: number) => one(c, 'Gather', [p, c.scalar(k, 'int64')], { axis: 1 });
+  if (typeof classes !== 'number') {
+    // Unknown class count: ReduceMax and ReduceSum (the sum's order is onnxruntime's).
+    const mx = one(c, 'ReduceMax', [p, c.ints([1])], { keepdims: 1 });
+    const e = one(c, 'Exp', [one(c, 'Sub', [p, mx])]);
+    return one(c, 'Squeeze', [one(c, 'Div', [one(c, 'Slice', [e, c.ints([0]), c.ints([1]), c.ints([1])]), one(c, 'ReduceSum', [e, c.ints([1])], { keepdims: 1 })]), c.ints([1])]);
+  }
+  const cols = Array.from({ length: classes }, (_v, k) => cls(k));
+  let mx = cols[0]!;
+  for (const x of cols.slice(1)) mx = one(c, 'Max', [mx, x]);
+  const exps = cols.map((x) => one(c, 'Exp', [one(c, 'Sub', [x, mx])]));
+  let sum = exps[0]!;
+  for (const x of exps.slice(1)) sum = one(c, 'Add', [sum, x]);
+  return one(c, 'Div', [exps[0]!, sum]);
+}
+
+/**
+ * Lowers MultiBoxTarget (anchor [1, N, 4], label [B, M, W], clsPred [B, C, N]) to locTarget [B, 4N],
+ * locMask [B, 4N], clsTarget [B, N], as MultiBoxTargetForward's loop (multibox.ts' targetImage): the
+ * greedy matching is a `Loop` of M steps (each takes every image's largest remaining IoU pair, the first in
+ * anchor-major order, while it is > 1e-6), hard negative mining one ascending `TopK` of the background
+ * probabilities (ties in anchor order). What the kernel refuses by value (a padding row with other
+ * coordinates than -1, fewer mining candidates than wanted) a graph cannot: there a padding row is one
+ * whose class is -1, and the negatives are at most the candidates.
+ */
+export function lowerMultiBoxTarget(c: LowerCtx, a: TargetLowerA): void {
+  const [an, lb, cp] = c.inputs.map((x, i) => f64(c, x, c.inTypes[i]!.dtype)) as [string, string, string];
+  const ninf = num(c, -Infinity);
+  const op = (o: string, x: string, y: string) => one(c, o, [x, y]);
+  // The gts: label rows before the first class -1.
+  const padSeen = one(c, 'CumSum', [one(c, 'Cast', [op('Equal', column(c, lb, 0), num(c, -1))], { to: F64 }), c.scalar(1, 'int64')]);
+  const isGt = op('Equal', padSeen, num(c, 0));
+  const hasGt = op('Greater', countTrue(c, isGt), c.scalar(0, 'int64'));
+  // IoU [B, N, M] (multibox_target-inl.h's safe_divide: a zero union is 0); a padding gt or NaN is -inf (never chosen).
+  const ab = [0, 1, 2, 3].map((k) => unsq(c, column(c, an, k), -1));
+  const gb = [1, 2, 3, 4].map((k) => unsq(c, column(c, lb, k), 1));
+  const inter = intersection(c, ab, gb, 'corner');
+  const u = op('Sub', op('Add', area(c, ab, 'corner'), area(c, gb, 'corner')), inter);
+  const raw = one(c, 'Where', [op('Equal', u, num(c, 0)), num(c, 0), op('Div', inter, u)]);
+  const iou = one(c, 'Where', [op('And', unsq(c, isGt, 1), one(c, 'Not', [one(c, 'IsNaN', [raw])])), raw, ninf]);
+  const [bDim, nDim, mDim] = [dims(c, lb, 0, 1), dims(c, an, 1, 2), dims(c, lb, 1, 2)];
+  const bn = one(c, 'Concat', [bDim, nDim], { axis: 0 });
+  const posN = positions(c, an, 1);
+  const posM = positions(c, lb, 1);
+  // M as a divisor (onnxruntime refuses a constant 0 divisor when it loads; with M 0 the loop takes no step).
+  const mAtLeast1 = op('Max', mDim, c.ints([1]));
+  // Greedy matching: each step every image's largest IoU among unmatched anchors and gts (the first in anchor-major order).
+  const flatShape = one(c, 'Concat', [bDim, op('Mul', nDim, mDim)], { axis: 0 });
+  const body = c.graph([{ dtype: 'int64', shape: [] }, { dtype: 'bool', shape: [] }, { dtype: 'bool' }, { dtype: 'bool' }, { dtype: 'int64' }], ([, cond, matched, done, gt]) => {
+    const masked = one(c, 'Where', [op('Or', unsq(c, matched!, -1), unsq(c, done!, 1)), ninf, iou]);
+    const flatIou = one(c, 'Reshape', [masked, flatShape]);
+    const idx = one(c, 'ArgMax', [flatIou], { axis: 1, keepdims: 1, select_last_index: 0 });
+    const found = op('Greater', one(c, 'GatherElements', [flatIou, idx], { axis: 1 }), num(c, 1e-6));
+    const [j, k] = [op('Div', idx, mAtLeast1), op('Mod', idx, mAtLeast1)];
+    const hitA = op('And', found, op('Equal', posN, j));
+    return [
+      { name: cond!, dtype: 'bool', shape: [] },
+      { name: op('Or', matched!, hitA), dtype: 'bool' },
+      { name: op('Or', done!, op('And', found, op('Equal', posM, k))), dtype: 'bool' },
+      { name: one(c, 'Where', [hitA, k, gt!]), dtype: 'int64' },
+    ];
+  });
+  const bm = one(c, 'Concat', [bDim, mDim], { axis: 0 });
+  const falses = (shape: string) => one(c, 'ConstantOfShape', [shape], { value: { tensor: tensorFromNumbers('bool', [1], [0]) } });
+  const zerosI = one(c, 'ConstantOfShape', [bn], { value: { tensor: tensorFromNumbers('int64', [1], [0]) } });
+  // M steps at most (one gt each); none without anchors (no pair to take).
+  const steps = one(c, 'Squeeze', [op('Mul', mDim, op('Min', nDim, c.ints([1]))), c.ints([0])]);
+  const [greedyPos, , greedyGt] = c.emit('Loop', [steps, '', falses(bn), falses(bm), zerosI], { body }, 3) as [string, string, string];
+  // Every anchor's best gt (the first largest IoU; a -inf column after the gts answers "none").
+  const withNone = one(c, 'Concat', [iou, one(c, 'ConstantOfShape', [one(c, 'Concat', [bn, c.ints([1])], { axis: 0 })], { value: { tensor: tensorFromNumbers('float64', [1], [-Infinity]) } })], { axis: 2 });
+  const bestGt = one(c, 'ArgMax', [withNone], { axis: 2, keepdims: 1, select_last_index: 0 });
+  const bestIou0 = one(c, 'Squeeze', [one(c, 'GatherElements', [withNone, bestGt], { axis: 2 }), c.ints([2])]);
+  const bestIou = one(c, 'Where', [op('Greater', bestIou0, num(c, -1)), bestIou0, num(c, -1)]);
+  let positive = greedyPos;
+  if (a.overlapThreshold > 0) positive = op('Or', positive, op('Greater', bestIou, num(c, a.overlapThreshold)));
+  const gtOf = one(c, 'Where', [greedyPos, greedyGt, one(c, 'Squeeze', [bestGt, c.ints([2])])]);
+  let negative: string;
+  if (a.negativeMiningRatio > 0) {
+    // ⌊positives × ratio⌋, at most the other anchors; the candidates' lowest background probabilities (ties: anchor order).
+    const nPos = one(c, 'Cast', [countTrue(c, positive)], { to: F64 });
+    const want = one(c, 'Min', [one(c, 'Floor', [op('Mul', nPos, num(c, a.negativeMiningRatio))]), op('Sub', one(c, 'Cast', [nDim], { to: F64 }), nPos)]);
+    const cand = op('And', one(c, 'Not', [positive]), op('Less', bestIou, num(c, a.negativeMiningThresh)));
+    // A NaN probability after every number (the kernel's rule), the other anchors after all candidates.
+    const prob = backgroundProb(c, cp, c.inTypes[2]!.shape[1]!);
+    const key = one(c, 'Where', [cand, one(c, 'Where', [one(c, 'IsNaN', [prob]), num(c, 1.5), prob]), num(c, 2)]);
+    const order = topAll(c, key, false, [c.inTypes[1]!.shape[0]!, c.inTypes[0]!.shape[1]!])[1];
+    const rank = one(c, 'ScatterElements', [zerosI, order, one(c, 'Expand', [posN, bn])], { axis: 1 });
+    negative = op('And', cand, op('Less', one(c, 'Cast', [rank], { to: F64 }), want));
+  } else negative = one(c, 'Not', [positive]);
+  negative = op('And', negative, hasGt);
+  // The matched gt rows (a zero row after the gts for the anchors without one), encoded as AssignLocTargets.
+  const padded = one(c, 'Pad', [lb, c.ints([0, 0, 0, 0, 1, 0])]);
+  const rows = takeRows(c, padded, one(c, 'Where', [positive, gtOf, c.scalar(0, 'int64')]), 1);
+  const [al, at, ar, abt] = [0, 1, 2, 3].map((k) => column(c, an, k)) as [string, string, string, string];
+  const [gl, gt, gr, gbt] = [1, 2, 3, 4].map((k) => column(c, rows, k)) as [string, string, string, string];
+  const [vx, vy, vw, vh] = a.variances.map((v) => num(c, v)) as [string, string, string, string];
+  const two = num(c, 2);
+  const [aw, ah, gw, gh] = [op('Sub', ar, al), op('Sub', abt, at), op('Sub', gr, gl), op('Sub', gbt, gt)];
+  const centre = (p: string, q: string, r: string, s: string, size: string, v: string) => op('Div', op('Div', op('Sub', op('Div', op('Add', p, q), two), op('Div', op('Add', r, s), two)), size), v);
+  const enc = [centre(gl, gr, al, ar, aw, vx), centre(gt, gbt, at, abt, ah, vy), op('Div', one(c, 'Log', [op('Div', gw, aw)]), vw), op('Div', one(c, 'Log', [op('Div', gh, ah)]), vh)];
+  const pos3 = unsq(c, positive, -1);
+  const flat4 = one(c, 'Concat', [bDim, op('Mul', nDim, c.ints([4]))], { axis: 0 });
+  const b4 = one(c, 'Concat', [bn, c.ints([4])], { axis: 0 });
+  const locT = one(c, 'Reshape', [one(c, 'Where', [pos3, one(c, 'Concat', enc.map((v) => unsq(c, v, -1)), { axis: -1 }), num(c, 0)]), flat4]);
+  const locM = one(c, 'Reshape', [one(c, 'Expand', [one(c, 'Where', [pos3, num(c, 1), num(c, 0)]), b4]), flat4]);
+  const clsT = one(c, 'Where', [positive, op('Add', column(c, rows, 0), num(c, 1)), one(c, 'Where', [negative, num(c, 0), num(c, a.ignoreLabel)])]);
+  [locT, locM, clsT].forEach((v, i) => {
+    const d = c.outTypes[i]!.dtype;
+    c.emit(d === 'float64' ? 'Identity' : 'Cast', [v], d === 'float64' ? {} : { to: onnxDType(d) }, [c.outputs[i]!]);
+  });
 }

@@ -23,16 +23,6 @@ import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
 import { lowerBoxIou, lowerBoxNms } from './box-lower.js';
 
-/** Why MultiBoxTarget refuses a traced call (OpSpec.hostOnly). */
-export const HOST_ONLY = 'runs eagerly on NDArrays only (its result is chosen by sorting and matching on the values, as MXNet\'s CPU loop does): call it outside hybridForward / a hybridized block, on NDArrays';
-
-/** Refuses to lower an operator that runs on host arrays only. */
-export function hostOnlyLower(name: string): () => never {
-  return () => {
-    throw new OpError(name, HOST_ONLY);
-  };
-}
-
 type BoxFormat = 'corner' | 'center';
 
 function checkFormat(op: string, key: string, v: unknown, types: TensorType[]): BoxFormat {

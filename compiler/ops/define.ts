@@ -234,8 +234,8 @@ export interface OpSpec<A extends Attrs = Attrs> {
   /** True when an output's shape depends on the input values (`nonzero`): eagerly it runs at once, never deferred. */
   dataShape?: boolean;
   /**
-   * Why the operator runs only on host arrays (MXNet's MultiBoxTarget,
-   * which sorts and matches by value): eagerly its kernel always runs, at
+   * Why the operator runs only on host arrays (imageDecoder, whose output
+   * size depends on the bytes): eagerly its kernel always runs, at
    * once; a traced call (a hybridized block, `sym`) is an Error naming the
    * operator and this reason.
    */

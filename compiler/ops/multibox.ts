@@ -7,10 +7,9 @@
  *   (matching, hard negative mining, encoded offsets);
  * - `MultiBoxDetection` (`MultiBoxDetectionForward`): decoded detections
  *   with per-class (or forced) NMS.
- * Target chooses by sorting and matching on the values: it runs on host
- * arrays only (`hostOnly`). Detection's kernel runs every eager call
- * (`eagerKernel`); traced, it lowers to an ONNX graph giving the kernel's
- * rows (box-lower.ts). As MXNet's backward passes write
+ * Target's and Detection's kernels run every eager call (`eagerKernel`);
+ * traced, they lower to ONNX graphs giving the kernels' values
+ * (box-lower.ts). As MXNet's backward passes write
  * zeros, their gradients (and MultiBoxPrior's) are zero. Kernels compute in
  * float64 and round once to the output dtype (MXNet computes in the dtype).
  */
@@ -20,8 +19,8 @@ import { isConcrete, type TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { OpError } from './errors.js';
 import { fromF64, toF64 } from './kernels.js';
-import { boxArea, HOST_ONLY, hostOnlyLower, intersect1 } from './box-ops.js';
-import { lowerMultiBoxDetection } from './box-lower.js';
+import { boxArea, intersect1 } from './box-ops.js';
+import { lowerMultiBoxDetection, lowerMultiBoxTarget } from './box-lower.js';
 
 const f32 = Math.fround;
 
@@ -124,6 +123,7 @@ function targetShapes(types: TensorType[], a: TargetA): [number, number] {
   if (an!.length !== 3 || an![0] !== 1 || an![2] !== 4) throw new OpError(op, `anchor must be [1, N, 4], got [${an!.join(', ')}]`, types);
   if (lb!.length !== 3 || lb![2]! < 5) throw new OpError(op, `label must be [batch, M, 5+] rows [cls, xmin, ymin, xmax, ymax] (-1 rows pad), got [${lb!.join(', ')}]`, types);
   if (cp!.length !== 3 || cp![0] !== lb![0] || cp![2] !== an![1]) throw new OpError(op, `clsPred must be [batch, classes, N] with label's batch and anchor's N, got [${cp!.join(', ')}]`, types);
+  if (cp![1] === 0) throw new OpError(op, `clsPred needs at least one class (the background's), got [${cp!.join(', ')}]`, types);
   for (const k of ['overlapThreshold', 'ignoreLabel', 'negativeMiningRatio', 'negativeMiningThresh'] as const) if (typeof a[k] !== 'number' || !Number.isFinite(a[k])) throw new OpError(op, `${k} must be a finite number, got ${JSON.stringify(a[k])}`, types);
   if (!Number.isInteger(a.minimumNegativeSamples) || a.minimumNegativeSamples < 0) throw new OpError(op, `minimumNegativeSamples must be a non-negative integer, got ${JSON.stringify(a.minimumNegativeSamples)}`, types);
   if (a.negativeMiningRatio > 0 && !(a.negativeMiningThresh > 0)) throw new OpError(op, `negativeMiningThresh must be > 0 with negative mining, got ${a.negativeMiningThresh}`, types);
@@ -205,7 +205,9 @@ function targetImage(b: number, A: Float64Array, L: Float64Array, P: Float64Arra
           for (let k = 1; k < nc; k++) mx = Math.max(mx, P[pb + j + n * k]!);
           let sum = 0;
           for (let k = 0; k < nc; k++) sum += Math.exp(P[pb + j + n * k]! - mx);
-          cand.push([Math.exp(P[pb + j]! - mx) / sum, j]);
+          // A NaN probability (NaN or infinite logits) is the least hard: after every number (MXNet's sort leaves it undefined).
+          const prob = Math.exp(P[pb + j]! - mx) / sum;
+          cand.push([Number.isNaN(prob) ? Infinity : prob, j]);
         }
       }
       if (cand.length < neg) throw new OpError('MultiBoxTarget', `image ${b}: ${neg} negatives wanted but only ${cand.length} anchors have IoU < negativeMiningThresh ${a.negativeMiningThresh}`);
@@ -253,13 +255,13 @@ export const MultiBoxTarget: OpDef<TargetSig, TargetA> = defineOp<TargetSig, Tar
   attrs: { overlapThreshold: 0.5, ignoreLabel: -1, negativeMiningRatio: -1, negativeMiningThresh: 0.5, minimumNegativeSamples: 0, variances: [0.1, 0.1, 0.2, 0.2] },
   positional: ['overlapThreshold', 'ignoreLabel', 'negativeMiningRatio', 'negativeMiningThresh', 'minimumNegativeSamples', 'variances'],
   multiOutput: () => 3,
-  hostOnly: HOST_ONLY,
+  eagerKernel: true,
   infer: (types, a) => {
     const [b, n] = targetShapes(types, a);
     const dtype = types[0]!.dtype;
     return [{ dtype, shape: [b, n * 4] }, { dtype, shape: [b, n * 4] }, { dtype, shape: [b, n] }];
   },
-  lower: hostOnlyLower('MultiBoxTarget'),
+  lower: (c, a) => lowerMultiBoxTarget(c, a),
   kernel: ([an, lb, cp], a, outTypes) => {
     const [b, n] = [lb!.shape[0]!, an!.shape[1]!];
     const out = [new Float64Array(b * n * 4), new Float64Array(b * n * 4), new Float64Array(b * n).fill(a.ignoreLabel)];

@@ -164,7 +164,7 @@ describe('ONNX reader', () => {
       for (const def of allOps()) {
         const c = CASES.find((k) => k.op === def.name);
         it(def.name, function () {
-          // A host-only operator (MultiBoxTarget, boxNms, ...) has no graph form: its traced call is an Error (ops.test.ts).
+          // A host-only operator (imageDecoder) has no graph form: its traced call is an Error (ops.test.ts).
           if (!c?.samples.length || def.hostOnly) this.skip();
           let read = 0;
           for (const s of c!.samples) {

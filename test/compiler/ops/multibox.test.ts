@@ -1,8 +1,8 @@
 /**
  * MXNet's detection operators beyond the table (cases/multibox.ts holds the
  * numpy transcriptions of MXNet's loops): MultiBoxPrior inside a hybridized
- * block and an exported graph (a constant of H, W), the traced call of the
- * host-only MultiBoxTarget refused by name, MXNet's zero gradients (SSD's training
+ * block and an exported graph (a constant of H, W), a traced MultiBoxTarget's
+ * bad shapes refused by name (multibox-target-lower.test.ts: its lowering), MXNet's zero gradients (SSD's training
  * loop calls MultiBoxTarget on predictions inside autograd.record), box_nms's
  * gradient on the eager tape (MXNet's BoxNMSBackward, by hand; cases/multibox.ts
  * checks boxNmsGrad against its numpy transcription) between hybridized
@@ -47,9 +47,11 @@ describe("MXNet's detection operators: hybridization, gradients, npx, errors", f
     assert.throws(() => sym.contrib.MultiBoxPrior(sym.var('x', { shape: ['N', 3, 'H', 'W'] })), /MultiBoxPrior: needs a known height and width/);
   });
 
-  it('a traced call of MultiBoxTarget is an Error naming the operator and saying it runs eagerly (box-lower.test.ts: the lowered ones)', () => {
-    const v = (s: number[]) => sym.var(`v${s.join('x')}`, { shape: s });
-    assert.throws(() => sym.contrib.MultiBoxTarget(v([1, 4, 4]), v([1, 2, 5]), v([1, 2, 4])), /MultiBoxTarget: runs eagerly/);
+  it('a traced MultiBoxTarget of bad shapes is an Error naming the operator and the shapes (multibox-target-lower.test.ts: the lowering)', () => {
+    const v = (s: (number | string)[]) => sym.var(`v${s.join('x')}`, { shape: s });
+    assert.throws(() => sym.contrib.MultiBoxTarget(v([1, 4, 4]), v(['B', 2, 5]), v(['B', 2, 5])), /MultiBoxTarget: clsPred must be \[batch, classes, N\] with label's batch and anchor's N, got \[B, 2, 5\]/);
+    assert.throws(() => sym.contrib.MultiBoxTarget(v([1, 4, 4]), v(['B', 2, 4]), v(['B', 2, 4])), /MultiBoxTarget: label must be \[batch, M, 5\+\] rows .*got \[B, 2, 4\]/);
+    assert.throws(() => sym.contrib.MultiBoxTarget(v([2, 4, 4]), v([1, 2, 5]), v([1, 2, 4])), /MultiBoxTarget: anchor must be \[1, N, 4\], got \[2, 4, 4\]/);
   });
 
   it("MultiBoxTarget on predictions inside autograd.record: MXNet's zero gradient reaches clsPred", () => {
@@ -124,6 +126,7 @@ describe("MXNet's detection operators: hybridization, gradients, npx, errors", f
     assert.throws(() => nd.contrib.boxNms(nd.ones([3, 6]), { backgroundId: 0 }), /boxNms: backgroundId 0 needs idIndex/);
     assert.throws(() => nd.contrib.boxNms(nd.ones([6])), /boxNms: data must have at least 2 dimensions/);
     assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 5])), /MultiBoxTarget: clsPred must be \[batch, classes, N\] with label's batch and anchor's N, got \[1, 2, 5\]/);
+    assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 0, 4]), { negativeMiningRatio: 3 }), /MultiBoxTarget: clsPred needs at least one class \(the background's\), got \[1, 0, 4\]/);
     assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 4]), { variances: [0.1, 0.1] }), /MultiBoxTarget: variances must be a list of 4 finite numbers/);
     assert.throws(() => nd.contrib.MultiBoxTarget(anchors(), labels(), nd.ones([1, 2, 4]), { negativeMiningRatio: 3, negativeMiningThresh: 0 }), /MultiBoxTarget: negativeMiningThresh must be > 0 with negative mining/);
     // A padding row (class -1) whose coordinates are not -1: MXNet's CHECK_EQ.
