@@ -17,13 +17,15 @@ globals, sys.argv, sys.stdin/stdout/stderr swapped (text over bytes, so
 traceback on its stderr with status 1. Afterwards the process state a script
 may change is put back: cwd, os.environ, sys.path, modules imported from
 outside the interpreter's own paths, warnings filters, the recursion limit,
-the logging root, numpy's print options and error handling, torch's default
-dtype, grad mode, thread count, deterministic and anomaly modes, print
-options and default device, and the global random streams (python's, numpy's
-and torch's reseeded from fresh entropy, as a fresh process starts them).
-What is not put back (a script that patches a library module's attribute,
-registers atexit or signal handlers, sets an environment variable a library
-reads only at import): the call sites that need those keep a fresh process.
+sys.dont_write_bytecode, the logging root and logging.disable, numpy's print
+options and error handling, torch's default dtype, grad mode, thread count,
+deterministic and anomaly modes, print options and default device, and the
+global random streams (python's, numpy's and torch's reseeded from fresh
+entropy, as a fresh process starts them). What is not put back (a script
+that patches a library module's attribute, registers atexit or signal
+handlers, sets an environment variable a library reads only at import):
+such a script puts back what it patched itself, or its call site keeps a
+fresh process (spawnSync).
 """
 import builtins
 import gc
@@ -50,6 +52,7 @@ BASE_CWD = os.getcwd()
 BASE_FILTERS = list(warnings.filters)
 BASE_SHOWWARNING = warnings.showwarning
 BASE_RECURSION = sys.getrecursionlimit()
+BASE_DONT_WRITE_BYTECODE = sys.dont_write_bytecode
 BASE_STREAMS = (sys.stdin, sys.stdout, sys.stderr, sys.argv)
 
 # Library state as a fresh import leaves it, captured right after the first import (see Watch).
@@ -133,8 +136,10 @@ def reset():
     warnings._filters_mutated()
     warnings.showwarning = BASE_SHOWWARNING
     sys.setrecursionlimit(BASE_RECURSION)
+    sys.dont_write_bytecode = BASE_DONT_WRITE_BYTECODE
     logging = sys.modules.get('logging')
     if logging is not None:
+        logging.disable(logging.NOTSET)
         root = logging.getLogger()
         root.handlers[:] = []
         root.setLevel(logging.WARNING)

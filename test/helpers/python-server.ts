@@ -8,9 +8,10 @@
  * The call is synchronous like spawnSync: a worker thread owns the python
  * child and its pipes; this thread posts the request and blocks in
  * Atomics.wait until the worker has the answer (receiveMessageOnPort takes
- * it). The server starts on first use and ends with the process (EOF on its
- * request pipe; killed on exit). A request that runs past its timeout kills
- * the server and throws an Error naming the timeout and the script; a server
+ * it). The server starts on first use and ends with the process: its
+ * request pipe closes with it, and python-server.py exits on that EOF. A
+ * request that runs past its timeout kills the server and throws an Error
+ * naming the timeout and the script; a server
  * that dies (os._exit, a crash) answers that request with a non-zero status
  * and its last output, and the next request starts a new one.
  *
@@ -154,10 +155,6 @@ function killServer(s: NonNullable<typeof state>): void {
   }
 }
 
-process.on('exit', () => {
-  if (state) killServer(state);
-});
-
 /** The first line of a script, for messages. */
 const firstLine = (script: string): string => {
   const line = script.trim().split('\n')[0] ?? '';
@@ -226,4 +223,11 @@ function request(what: { script?: string; file?: string }, label: string, option
   }
   const stdoutBytes = Buffer.from(a.out!.buffer, a.out!.byteOffset, a.out!.byteLength);
   return { status: a.status, stdout: stdoutBytes.toString('utf8'), stdoutBytes, stderr: Buffer.from(a.err!).toString('utf8') };
+}
+
+/** As `execFileSync('python3', ['-c', script, ...args])`: the script's stdout, or an Error with its exit status and stderr. */
+export function pythonStdout(script: string, options: PythonOptions = {}): string {
+  const r = runPython(script, options);
+  if (r.status !== 0) throw new Error(`python3 failed (exit status ${r.status}): ${r.stderr}`);
+  return r.stdout;
 }
