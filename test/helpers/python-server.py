@@ -114,7 +114,7 @@ def exit_status(e, err):
     code = e.code
     if code is None:
         return 0
-    if isinstance(code, int) and not isinstance(code, bool):
+    if isinstance(code, int):
         return code % 256
     try:
         print(code, file=err)
@@ -185,25 +185,32 @@ def run(head, stdin):
     before = set(sys.modules)
     status = 0
     try:
-        if head.get('env') is not None and dict(os.environ) != head['env']:
+        if dict(os.environ) != head['env']:
             os.environ.clear()
             os.environ.update(head['env'])
-        os.chdir(head.get('cwd') or BASE_CWD)
         if head.get('file'):
             path = head['file']
-            with open(path, 'rb') as f:
-                source = f.read()
-            g['__file__'] = path
+            g['__file__'] = os.path.abspath(path)
             sys.argv = [path] + head['argv']
-            sys.path[:] = [os.path.dirname(os.path.abspath(path))] + BASE_PATH
+            sys.path[:] = [os.path.dirname(os.path.realpath(path))] + BASE_PATH
         else:
-            source, path = head['script'], '<string>'
+            path = '<string>'
             sys.argv = ['-c'] + head['argv']
             sys.path[:] = [''] + BASE_PATH
         sys.modules['__main__'] = main
         sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding='utf-8')
         sys.stdout, sys.stderr = out, err
         try:
+            os.chdir(head['cwd'])
+            if head.get('file'):
+                try:
+                    with open(path, 'rb') as f:
+                        source = f.read()
+                except OSError as e:
+                    print(f"python3: can't open file {os.path.abspath(path)!r}: [Errno {e.errno}] {e.strerror}", file=err)
+                    raise SystemExit(2)
+            else:
+                source = head['script']
             code = compile(source, path, 'exec')
             exec(code, g)
         except SystemExit as e:

@@ -31,7 +31,7 @@ describe('python reference server', function () {
   });
 
   it('gives the exit status of sys.exit and exceptions, the traceback on stderr as python prints it', () => {
-    for (const [script, status] of [['import sys; sys.exit()', 0], ['import sys; sys.exit(0)', 0], ['import sys; sys.exit(3)', 3], ['import sys; sys.exit(257)', 1], ['import sys; sys.exit("bad input")', 1], ['print("x")\nraise ValueError("boom")', 1], ['def f(:', 1]] as const) {
+    for (const [script, status] of [['import sys; sys.exit()', 0], ['import sys; sys.exit(0)', 0], ['import sys; sys.exit(3)', 3], ['import sys; sys.exit(257)', 1], ['import sys; sys.exit(-1)', 255], ['import sys; sys.exit(True)', 1], ['import sys; sys.exit("bad input")', 1], ['print("x")\nraise ValueError("boom")', 1], ['def f(:', 1]] as const) {
       const r = runPython(script);
       const f = fresh(script);
       assert.equal(r.status, status, script);
@@ -105,6 +105,13 @@ print(json.dumps({
     writeFileSync(file, 'import os, sys\nprint(__file__ == sys.argv[0], sys.path[0] == os.path.dirname(os.path.abspath(__file__)), sys.argv[1:])\n');
     const f = runPythonFile(file, { args: ['q'] });
     assert.equal(f.stdout, "True True ['q']\n", f.stderr);
+    const missing = runPythonFile(join(dir(), 'nope.py'));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /python3: can't open file '.*nope\.py': \[Errno 2\] No such file or directory/);
+    const badCwd = runPython('print(1)', { cwd: join(dir(), 'no-such-folder') });
+    assert.equal(badCwd.status, 1);
+    assert.match(badCwd.stderr, /FileNotFoundError: .*no-such-folder/);
+    assert.equal(runPython('print(2)').stdout, '2\n');
   });
 
   it('flushes a file a script left open, as a process exit would', () => {
