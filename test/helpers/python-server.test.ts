@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPython, runPythonFile } from './python-server.js';
+import { FRESH_ENV, runPython, runPythonFile } from './python-server.js';
 import { scratchDir } from './scratch-dir.js';
 
 /** The server's pid (the same process answers request after request unless it died). */
@@ -147,6 +147,24 @@ print(json.dumps({
     assert.equal(out[n - 1], (n - 1) * 0.5 * 2);
     assert.equal(out[12345], 12345);
     assert.equal(r.stderr.length, 5000000);
+  });
+
+  it(`runs each request in its own python3 with ${FRESH_ENV}=1, answering the same`, () => {
+    const shared = [pid(), pid()];
+    assert.equal(shared[0], shared[1]);
+    const saved = process.env[FRESH_ENV];
+    process.env[FRESH_ENV] = '1';
+    try {
+      const own = [pid(), pid()];
+      assert.notEqual(own[0], own[1]);
+      assert.ok(!own.includes(shared[0]!));
+      const r = runPython('import sys; print(sys.stdin.read()[::-1], sys.argv[1:]); sys.exit(4)', { input: 'abc', args: ['x'] });
+      assert.deepEqual([r.status, r.stdout], [4, "cba ['x']\n"]);
+    } finally {
+      if (saved === undefined) delete process.env[FRESH_ENV];
+      else process.env[FRESH_ENV] = saved;
+    }
+    assert.equal(pid(), shared[0]);
   });
 
   it('throws a named Error when a request runs past its timeout, and the next request gets a new server', () => {

@@ -18,8 +18,10 @@
  * Each request runs as a fresh process would (python-server.py says what
  * state is put back); a script that needs a truly fresh interpreter (an
  * environment variable read at import, a test of python's own start) keeps
- * spawnSync.
+ * spawnSync. GLUONC_TEST_PYTHON_FRESH=1 runs every request in its own fresh
+ * python3 instead (to tell whether a failure comes from sharing the process).
  */
+import { spawnSync } from 'node:child_process';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
 
@@ -198,7 +200,21 @@ export function runPythonFile(path: string, options: PythonOptions = {}): Python
   return request({ file: path }, path, options);
 }
 
+/** Set to 1, every request runs in its own fresh python3 (spawnSync), as before the server: to tell whether a failure comes from sharing the process. */
+export const FRESH_ENV = 'GLUONC_TEST_PYTHON_FRESH';
+
 function request(what: { script?: string; file?: string }, label: string, options: PythonOptions): PythonResult {
+  if (process.env[FRESH_ENV] === '1') {
+    const r = spawnSync('python3', what.file !== undefined ? [what.file, ...(options.args ?? [])] : ['-c', what.script!, ...(options.args ?? [])], {
+      input: options.input,
+      cwd: options.cwd,
+      env: options.env,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxBuffer: 1 << 30,
+    });
+    if (r.error && r.signal === 'SIGTERM') throw new Error(`python3 (${FRESH_ENV}=1): the request did not finish within ${(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s (script: ${firstLine(label)})`);
+    return { status: r.status, stdout: r.stdout.toString('utf8'), stdoutBytes: r.stdout, stderr: r.error ? String(r.error) : r.stderr.toString('utf8') };
+  }
   const s = server();
   const id = nextId++;
   const input = options.input === undefined ? new Uint8Array(0) : typeof options.input === 'string' ? Buffer.from(options.input, 'utf8') : options.input;
