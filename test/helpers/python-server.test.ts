@@ -136,6 +136,13 @@ print(json.dumps({
     assert.equal(runPython('print(6 * 7)').stdout, '42\n');
   });
 
+  it('fails a request the worker cannot send with a named Error, not a wait for the timeout; the next request works', () => {
+    const r = runPython('print(1)', { args: [1n as unknown as string], timeoutMs: 600_000 });
+    assert.equal(r.status, null);
+    assert.match(r.stderr, /the reference server worker failed: TypeError: Do not know how to serialize a BigInt/);
+    assert.equal(runPython('print(5)').stdout, '5\n');
+  });
+
   it('carries tens of MB each way', () => {
     const n = 3_000_000;
     const input = JSON.stringify(Array.from({ length: n }, (_, i) => i * 0.5));

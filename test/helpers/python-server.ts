@@ -92,7 +92,25 @@ function start() {
     }, 50);
   });
 }
+function fail(e) {
+  // A bug here must fail the request, not leave the caller waiting for its timeout.
+  if (child) child.kill('SIGKILL');
+  child = null;
+  if (pending !== null) answer({ status: null, failure: 'the reference server worker failed: ' + (e && e.stack || e) });
+}
+process.on('exit', () => {
+  Atomics.store(flag, 2, 1);
+  Atomics.add(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});
 function onData(d) {
+  try {
+    read(d);
+  } catch (e) {
+    fail(e);
+  }
+}
+function read(d) {
   chunks.push(d);
   have += d.length;
   for (;;) {
@@ -115,12 +133,16 @@ function onData(d) {
 }
 port.on('message', (req) => {
   pending = req.id;
-  if (!child || child.exitCode !== null || child.signalCode !== null) start();
-  const head = Buffer.from(JSON.stringify(req.head), 'utf8');
-  const input = Buffer.from(req.input.buffer, req.input.byteOffset, req.input.byteLength);
-  const pre = Buffer.alloc(4); pre.writeUInt32LE(head.length);
-  const mid = Buffer.alloc(4); mid.writeUInt32LE(input.length);
-  child.stdio[3].write(Buffer.concat([pre, head, mid, input]));
+  try {
+    if (!child || child.exitCode !== null || child.signalCode !== null) start();
+    const head = Buffer.from(JSON.stringify(req.head), 'utf8');
+    const input = Buffer.from(req.input.buffer, req.input.byteOffset, req.input.byteLength);
+    const pre = Buffer.alloc(4); pre.writeUInt32LE(head.length);
+    const mid = Buffer.alloc(4); mid.writeUInt32LE(input.length);
+    child.stdio[3].write(Buffer.concat([pre, head, mid, input]));
+  } catch (e) {
+    fail(e);
+  }
 });
 `;
 
@@ -137,7 +159,8 @@ let nextId = 1;
 
 function server(): NonNullable<typeof state> {
   if (state) return state;
-  const flag = new Int32Array(new SharedArrayBuffer(8));
+  // [answers posted, the python pid, 1 once the worker thread has exited]
+  const flag = new Int32Array(new SharedArrayBuffer(12));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER, { eval: true, execArgv: [], workerData: { flag, port: port2, server: SERVER }, transferList: [port2] });
   worker.unref();
@@ -169,6 +192,10 @@ function await_(s: NonNullable<typeof state>, id: number, deadline: number): Ans
     for (let m = receiveMessageOnPort(s.port); m; m = receiveMessageOnPort(s.port)) {
       const a = m.message as Answer;
       if (a.id === id) return a;
+    }
+    if (Atomics.load(s.flag, 2) === 1) {
+      state = null;
+      throw new Error('python3 reference server: its worker thread exited; the next request starts a new one');
     }
     const left = deadline - Date.now();
     if (left <= 0) return null;
