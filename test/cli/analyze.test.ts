@@ -5,9 +5,9 @@
  * every index's size; symbolic dimensions count as 1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { onnx } from '../../compiler/onnx/proto.js';
 import { analyzeModel, einsumMacs } from '../../cli/analyze.js';
+import { runPython } from '../helpers/python-server.js';
 
 /** An ONNX model with one Einsum over float inputs of `shapes` (strings are symbolic), built by python's onnx. */
 function einsumModel(equation: string, shapes: (number | string)[][], out: (number | string)[]): Uint8Array {
@@ -23,9 +23,9 @@ m.ir_version = 8
 onnx.checker.check_model(m)
 sys.stdout.buffer.write(m.SerializeToString())
 `;
-  const r = spawnSync('python3', ['-c', py, JSON.stringify([equation, shapes, out])], { maxBuffer: 1 << 20 });
-  assert.equal(r.status, 0, r.stderr.toString());
-  return new Uint8Array(r.stdout);
+  const r = runPython(py, { args: [JSON.stringify([equation, shapes, out])] });
+  assert.equal(r.status, 0, r.stderr);
+  return new Uint8Array(r.stdoutBytes);
 }
 
 describe('cli/analyze: Einsum FLOPs', function () {

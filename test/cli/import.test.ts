@@ -8,7 +8,6 @@
  * file whose block takes lists and nulls; `gluonc compile` refuses the list.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { gluon, nd } from 'gluonc';
 import { readNpy, tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT } from '../helpers/cli.js';
+import { runPython } from '../helpers/python-server.js';
 
 /**
  * `gluonc compile` of the model file `gluonc import` wrote into `out` runs in onnxruntime as the original
@@ -76,7 +76,7 @@ m = H.make_model(g, opset_imports=[H.make_opsetid('', 17)], ir_version=8)
 os.makedirs(sys.argv[1] + '/data')
 onnx.save_model(m, sys.argv[1] + '/model.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='data/weights.bin', size_threshold=0)
 `;
-    const p = spawnSync('python3', ['-c', py, src], { encoding: 'utf8' });
+    const p = runPython(py, { args: [src] });
     assert.equal(p.status, 0, p.stderr);
     const out = join(dir, 'ext-out');
     const r = gluonc(['import', join(src, 'model.onnx'), '-o', out]);
@@ -102,7 +102,7 @@ m = H.make_model(g, opset_imports=[H.make_opsetid('', 17)], ir_version=8)
 onnx.checker.check_model(m, full_check=True)
 onnx.save_model(m, sys.argv[1] + '/model.onnx')
 `;
-    const p = spawnSync('python3', ['-c', py, src], { encoding: 'utf8' });
+    const p = runPython(py, { args: [src] });
     assert.equal(p.status, 0, p.stderr);
     const out = join(dir, 'if-out');
     const r = gluonc(['import', join(src, 'model.onnx'), '-o', out]);

@@ -17,7 +17,7 @@
  * GluonNLP's names; the optimizers are torch.optim's Adam and AdamW with the
  * per-step hyperparameters that make them MXNet's / GluonNLP's rules.
  */
-import { spawnSync } from 'node:child_process';
+import { runPython } from './python-server.js';
 
 /** One job's reference: reads `job`, leaves the answer in `out` (DRIVER runs it once per job). */
 const SCRIPT = String.raw`
@@ -161,14 +161,14 @@ export interface RefOut {
   params: Record<string, number[]> | null;
 }
 
-/** Runs the PyTorch reference for each job, all in one python3 process (a torch import costs seconds). */
+/** Runs the PyTorch reference for each job, all in one request to the python3 reference server (python-server.ts). */
 export function torchBerts(jobs: RefJob[]): RefOut[] {
-  const r = spawnSync('python3', ['-c', DRIVER, SCRIPT], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = runPython(DRIVER, { args: [SCRIPT], input: JSON.stringify(jobs) });
   if (r.status !== 0) throw new Error(`python3 (torch BERT reference) failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as RefOut[];
 }
 
-/** Runs the PyTorch reference for one job in its own python3 process. */
+/** Runs the PyTorch reference for one job. */
 export function torchBert(job: RefJob): RefOut {
   return torchBerts([job])[0]!;
 }

@@ -6,14 +6,14 @@
  * `checkMxnetFiles` runs an export in python and reads it back;
  * `PY_WRITE_MXNET` writes a `.params` file of float32 arrays.
  */
-import { spawnSync } from 'node:child_process';
+import { runPython } from './python-server.js';
 import { gluon, type nd } from 'gluonc';
 import { assertClose } from './compare.js';
 
-/** Runs python3 (numpy imported, `job` read from stdin as JSON) and returns what the script prints as JSON. */
+/** Runs python3 (the reference server, python-server.ts; numpy imported, `job` read from stdin as JSON) and returns what the script prints as JSON. */
 export function python(code: string, job: unknown): any {
   const script = `import json, struct, sys\nimport numpy as np\njob = json.load(sys.stdin)\n${code}`;
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(script, { input: JSON.stringify(job) });
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
   return JSON.parse(r.stdout || 'null');
 }

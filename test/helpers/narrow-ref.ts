@@ -11,7 +11,7 @@
  *   ±inf and NaN (integer formats: -20..20 in quarter steps as well).
  * Numbers travel as JSON with 'nan', '-nan' (sign bit set), 'inf', '-inf' and '-0' spelled out.
  */
-import { spawnSync } from 'node:child_process';
+import { runPython } from './python-server.js';
 import { NARROW, NARROW_FORMATS, type NarrowFormat } from '../../runtime/narrow.js';
 
 const SCRIPT = String.raw`
@@ -78,7 +78,7 @@ export interface NarrowRef {
 
 /** ONNX's and ml_dtypes' view of format `f` (see the module comment). */
 export function narrowRef(f: NarrowFormat, round = true): NarrowRef {
-  const r = spawnSync('python3', ['-c', SCRIPT], { input: JSON.stringify({ code: NARROW[f].onnx, bits: NARROW[f].bits, round }), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = runPython(SCRIPT, { input: JSON.stringify({ code: NARROW[f].onnx, bits: NARROW[f].bits, round }) });
   if (r.status !== 0) throw new Error(`python reference for ${f} failed: ${r.stderr}`);
   const o = JSON.parse(r.stdout) as { tensor: string; values: (number | string)[]; x?: (number | string)[]; y?: Record<string, (number | string)[]> };
   return {

@@ -2,7 +2,7 @@
  * Independent references computed by numpy in float64 (python3 is on every
  * machine here). Jobs are batched into one python process per call.
  */
-import { spawnSync } from 'node:child_process';
+import { runPython } from './python-server.js';
 
 /** One reference computation. */
 export interface NumpyJob {
@@ -47,11 +47,11 @@ for job in jobs:
 json.dump(res, sys.stdout)
 `;
 
-/** Runs all jobs in one python3 process. */
+/** Runs all jobs in one request to the python3 reference server (python-server.ts). */
 export function numpyRefs(jobs: NumpyJob[]): NumpyResult[] {
   // Non-finite inputs travel as the strings 'inf', '-inf', 'nan' (JSON has no Infinity; null would read as NaN).
   const input = JSON.stringify(jobs, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf') : v));
-  const r = spawnSync('python3', ['-c', SCRIPT], { input, maxBuffer: 1 << 30, encoding: 'utf8' });
+  const r = runPython(SCRIPT, { input });
   if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as NumpyResult[];
   return out.map((o) => ({ ...o, outs: o.outs.map((x) => ({ ...x, data: x.data.map((v) => (v === 1e308 ? Infinity : v === -1e308 ? -Infinity : v)) })) }));

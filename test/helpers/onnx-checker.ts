@@ -1,8 +1,9 @@
 /**
  * `onnx.checker.check_model(model, full_check=True)` (python's onnx package,
- * independent of gluonc) over many files in one python3 process.
+ * independent of gluonc) over many files in one request to the python3
+ * reference server (python-server.ts).
  */
-import { spawnSync } from 'node:child_process';
+import { runPython } from './python-server.js';
 
 const SCRIPT = String.raw`
 import json, sys
@@ -26,7 +27,7 @@ json.dump(res, sys.stdout)
  */
 export function checkOnnxFiles(paths: string[]): (string | null)[] {
   if (!paths.length) return [];
-  const r = spawnSync('python3', ['-c', SCRIPT], { input: JSON.stringify(paths), maxBuffer: 1 << 28, encoding: 'utf8' });
+  const r = runPython(SCRIPT, { input: JSON.stringify(paths) });
   if (r.status !== 0) throw new Error(`python3 onnx checker failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as (string | null)[];
 }

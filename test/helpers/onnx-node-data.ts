@@ -6,8 +6,8 @@
  * expected outputs are ONNX's reference results, independent of gluonc.
  * numpy's global stream is seeded, so one onnx version gives the same data.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { runPython } from './python-server.js';
 
 const SCRIPT = String.raw`
 import argparse, sys, warnings
@@ -17,15 +17,20 @@ import onnx
 import onnx.backend.test.cmd_tools as tools
 import onnx.backend.test.case.node as node_cases
 np.random.seed(0)
-# generate_data writes what model_test.collect_testcases() returns: the node cases instead.
+# generate_data writes what model_test.collect_testcases() returns: the node cases instead (put back
+# after: the reference server's later requests see the onnx module as imported).
+model_cases = tools.model_test.collect_testcases
 tools.model_test.collect_testcases = lambda: node_cases.collect_testcases()
-tools.generate_data(argparse.Namespace(output=sys.argv[1]))
+try:
+    tools.generate_data(argparse.Namespace(output=sys.argv[1]))
+finally:
+    tools.model_test.collect_testcases = model_cases
 print(onnx.__version__)
 `;
 
 /** python3's onnx version, or null when `import onnx` fails. */
 export function pythonOnnxVersion(): string | null {
-  const r = spawnSync('python3', ['-c', 'import onnx; print(onnx.__version__)'], { encoding: 'utf8' });
+  const r = runPython('import onnx; print(onnx.__version__)');
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
@@ -37,7 +42,7 @@ export function pythonOnnxVersion(): string | null {
  * ```
  */
 export function generateNodeCases(dir: string): { nodeDir: string; cases: string[]; version: string } {
-  const r = spawnSync('python3', ['-c', SCRIPT, dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(SCRIPT, { args: [dir] });
   if (r.status !== 0) throw new Error(`python3 (onnx's node test case generators) failed: ${r.stderr.slice(-2000)}`);
   const nodeDir = `${dir}/node`;
   return { nodeDir, cases: readdirSync(nodeDir).sort(), version: r.stdout.trim() };

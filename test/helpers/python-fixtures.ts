@@ -4,17 +4,18 @@
  * when python3 cannot import `modules`, and the folder is removed after it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runPython } from './python-server.js';
 
 /** How the probe at the start of the script says a module would not import. */
 const MISSING = 'gluonc-fixtures: a module is missing:';
 const MISSING_STATUS = 86;
 
 /**
- * Registers the suite's `before` (runs `python3 -c script <folder> ...args`)
+ * Registers the suite's `before` (runs `python3 -c script <folder> ...args`
+ * in the reference server, python-server.ts)
  * and `after` (removes the folder) hooks; `dir` is the folder once `before` ran.
  *
  * ```ts
@@ -26,9 +27,9 @@ export function pythonFixtures(prefix: string, modules: readonly string[], scrip
   let dir = '';
   before(function () {
     dir = mkdtempSync(join(tmpdir(), `gluonc-${prefix}-`));
-    // One process both checks the modules and runs the script (a second one would import torch again: seconds).
+    // One request both checks the modules and runs the script.
     const probe = `import sys\ntry:\n    import ${modules.join(', ')}\nexcept Exception as e:\n    print('${MISSING}', e, file=sys.stderr)\n    sys.exit(${MISSING_STATUS})\n`;
-    const r = spawnSync('python3', ['-c', probe + script, dir, ...args], { encoding: 'utf8' });
+    const r = runPython(probe + script, { args: [dir, ...args] });
     if (r.status === MISSING_STATUS && r.stderr.startsWith(MISSING)) {
       console.log(`    (skipped: python3 with ${modules.join(' and ')} is needed for the references)`);
       this.skip();

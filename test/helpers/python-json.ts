@@ -4,18 +4,18 @@
  * compare one number within a relative tolerance.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from './python-server.js';
 
 /**
- * Runs `script` under python3 with `input` as JSON on stdin; returns its stdout parsed as JSON, or throws with its stderr.
+ * Runs `script` under python3 (the reference server: python-server.ts) with `input` as JSON on stdin; returns its stdout parsed as JSON, or throws with its stderr.
  *
  * ```ts
  * const { y } = pythonJson('import json, sys; d = json.load(sys.stdin); print(json.dumps({"y": d["x"] * 2}))', { x: 3 });
  * ```
  */
 export function pythonJson<T = any>(script: string, input: unknown): T {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr || String(r.error)}`);
+  const r = runPython(script, { input: JSON.stringify(input) });
+  if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
 

@@ -4,7 +4,7 @@
  * onnx package (an artifact from before constraints, a broken constraint).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runPython } from './python-server.js';
 import { gluon, nd, random } from 'gluonc';
 
 const { nn } = gluon;
@@ -21,7 +21,7 @@ export function poolNet(): gluon.HybridBlock {
 
 /** Rewrites the manifest of `file` (python's onnx package) with `edit` applied to its JSON; writes `out`. */
 export function editManifest(file: string, out: string, edit: string): void {
-  const r = spawnSync('python3', ['-c', `
+  const r = runPython(`
 import json, sys, onnx
 m = onnx.load(sys.argv[1])
 for p in m.metadata_props:
@@ -30,6 +30,6 @@ for p in m.metadata_props:
         ${edit}
         p.value = json.dumps(j)
 onnx.save(m, sys.argv[2])
-`, file, out], { encoding: 'utf8' });
+`, { args: [file, out] });
   assert.equal(r.status, 0, r.stderr);
 }

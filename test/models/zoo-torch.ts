@@ -16,7 +16,7 @@
  * wd * w); w += mom` is torch.optim.SGD's `buf = momentum * buf + g; w -= lr
  * * buf` with `g = grad / B + wd * w` (constant lr).
  */
-import { spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python-server.js';
 
 const PY = String.raw`
 import json, sys
@@ -310,13 +310,14 @@ export interface ZooJob {
 }
 
 /**
- * Runs the PyTorch reference of each job in one python3 process (importing
- * torch takes seconds); a comparison job answers, per file of `mine`, per key,
+ * Runs the PyTorch reference of each job in one request to the python3
+ * reference server (python-server.ts); a comparison job answers, per file of `mine`, per key,
  * [max |gluonc - torch|, max |torch|] (null: gluonc did not write it; 1e308:
  * a NaN or a shape that differs).
  */
 export function torchRun(jobs: ZooJob[]): any[] {
-  const r = spawnSync('python3', ['-c', PY], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  // One thread by the script's torch.set_num_threads(1) (the reference server imported torch already: OMP_NUM_THREADS would come too late).
+  const r = runPython(PY, { input: JSON.stringify(jobs) });
   if (r.status !== 0) throw new Error(`PyTorch reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -7,9 +7,9 @@
  * checked when it is read.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { checkManifest } from 'gluonc/runtime';
 import { dimConstraintProblem, dimHolds, dimSymbols, evalDim, firstViolation, parseDim, type DimConstraint } from '../../runtime/dim-expr.js';
+import { runPython } from '../helpers/python-server.js';
 
 const env = (o: Record<string, number>) => new Map(Object.entries(o));
 const val = (text: string, o: Record<string, number>) => evalDim(parseDim(text)!, env(o));
@@ -19,7 +19,7 @@ describe('runtime/dim-expr: symbolic sizes as artifacts write them', () => {
     const texts = ['H', '12*N', 'N*T', '(H-4)', '(H+2)', '((H+3)+3)', '(2*H-3)', '(floor((H-5)/5)+1)', '(ceil((W-5)/2)+1)', '(floor(((floor((H-2)/2)+1)-3)/1)+1)', '(T/3)', '-H+7'];
     const sizes = [0, 1, 2, 3, 4, 5, 6, 9, 10, 11];
     // Python's own arithmetic (math.floor / math.ceil of exact quotients via fractions) is the reference.
-    const py = spawnSync('python3', ['-c', String.raw`
+    const py = runPython(String.raw`
 import json, sys, math, re
 from fractions import Fraction
 texts, sizes = json.load(sys.stdin)
@@ -33,7 +33,7 @@ for t in texts:
         row.append(float(v))
     out.append(row)
 json.dump(out, sys.stdout)
-`], { input: JSON.stringify([texts, sizes]), encoding: 'utf8' });
+`, { input: JSON.stringify([texts, sizes]) });
     assert.equal(py.status, 0, py.stderr);
     const want = JSON.parse(py.stdout) as number[][];
     texts.forEach((t, i) => sizes.forEach((s, k) => assert.equal(val(t, { H: s, W: s, N: s, T: s }), want[i]![k], `${t} at ${s}`)));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { formatValues } from '../../runtime/format-values.js';
 import { allocate, type DType } from '../../runtime/dtypes.js';
 import { toHalf } from '../../runtime/half.js';
 import type { HostTensor } from '../../runtime/tensor.js';
+import { runPython } from '../helpers/python-server.js';
 
 /** numpy's str() of each array (MXNet prints str(asnumpy())), computed by python3. */
 function numpyStr(cases: { dtype: string; shape: number[]; data: (number | string | boolean | null)[] }[]): string[] {
@@ -16,7 +16,7 @@ for c in json.load(sys.stdin):
     out.append(str(np.array(vals, dtype=c['dtype']).reshape(c['shape'])))
 print(json.dumps(out))
 `;
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(script, { input: JSON.stringify(cases) });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as string[];
 }

@@ -3,14 +3,14 @@
  * read, and reads files we write, for every dtype.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeNpy, DTYPES, encodeNpy, npyFileNames, readNpy, tensorFromNumbers, tensorToNumbers, writeNpy, type DType } from '../../runtime/index.js';
+import { runPython } from '../helpers/python-server.js';
 
 function python(code: string): string {
-  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
+  const r = runPython(code);
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
   return r.stdout;
 }

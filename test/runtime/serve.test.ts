@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +8,7 @@ import type { onnx as OnnxNs } from 'onnx-proto';
 import { loadModel, serve, type Model, type ServeHandle } from '../../runtime/index.js';
 import { mlpArtifact } from '../helpers/mlp-artifact.js';
 import { startServeProcess } from '../helpers/serve-process.js';
+import { pythonStdout } from '../helpers/python-server.js';
 
 interface Reply {
   status: number;
@@ -418,7 +418,7 @@ describe('runtime/serve', () => {
       const r = await request(`${s.url}/v2/models/floats/infer`, { body });
       assert.equal(r.status, 200, r.body.toString());
       // Python's json (the Triton client's reader) as the reference reader.
-      const py = execFileSync('python3', ['-c', 'import json,sys; d=json.load(sys.stdin); print(json.dumps([d["id"]] + [[repr(float(v)) for v in o["data"]] for o in d["outputs"]]))'], { input: r.body }).toString();
+      const py = pythonStdout('import json,sys; d=json.load(sys.stdin); print(json.dumps([d["id"]] + [[repr(float(v)) for v in o["data"]] for o in d["outputs"]]))', { input: r.body });
       assert.deepEqual(JSON.parse(py), ['NaN, Infinity " -Infinity', ...types.map(() => ['nan', 'inf', '-inf', '0.5'])]);
       const bad = await request(`${s.url}/v2/models/floats/infer`, { body: body.replace('"name":"f32"', '"name":"NaN"') });
       assert.equal(bad.status, 400);

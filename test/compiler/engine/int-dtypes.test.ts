@@ -13,11 +13,11 @@
  * ElemwiseType). Skipped, with a message, without python3's numpy.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { nd, np, sym } from 'gluonc';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import type { DType } from '../../../runtime/dtypes.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const INTS = ['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'] as const;
 const NEW = ['int16', 'uint16', 'uint32', 'uint64'] as const;
@@ -40,7 +40,7 @@ function exact(d: DType, v: bigint[]): NDArray {
 const text = (x: NDArray): string[] => Array.from(x.data() as ArrayLike<number | bigint>, String);
 
 function python(code: string): unknown {
-  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8' });
+  const r = runPython(code);
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -10,10 +10,10 @@
  * repeats without replacement, elements kept.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { nd, np, random } from 'gluonc';
 import { logGamma } from '../../../compiler/engine/random-dist.js';
 import { assertFrequencies, assertMoments } from '../../helpers/frequencies.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const N = 40_000;
 const values = (a: nd.NDArray): number[] => Array.from(a.data() as ArrayLike<number | bigint>, Number);
@@ -61,7 +61,7 @@ describe('nd.random / np.random: exponential, gamma, poisson, randn, shuffle, ch
 
   it('logGamma equals python math.lgamma', () => {
     const xs = [1e-3, 0.1, 0.5, 1, 1.5, 2, 3.7, 10, 57.3, 171, 1e4];
-    const py = spawnSync('python3', ['-c', `import math; print(' '.join(repr(math.lgamma(x)) for x in ${JSON.stringify(xs)}))`], { encoding: 'utf8' });
+    const py = runPython(`import math; print(' '.join(repr(math.lgamma(x)) for x in ${JSON.stringify(xs)}))`);
     assert.equal(py.status, 0, py.stderr);
     py.stdout.trim().split(' ').map(Number).forEach((ref, i) => assert.ok(Math.abs(logGamma(xs[i]!) - ref) <= 1e-12 * Math.max(1, Math.abs(ref)), `lgamma(${xs[i]}): ${logGamma(xs[i]!)} against ${ref}`));
   });

@@ -9,7 +9,6 @@
  * length and count fields set to 0, huge or negative values).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { readMxnetParams, encodeMxnetParams } from '../../../compiler/formats/mx
 import { readNpz, encodeNpz } from '../../../compiler/formats/npz.js';
 import { decodeNpy, encodeNpy } from '../../../runtime/npy.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/mxnet');
 const SYMBOL = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'convnet-symbol.json'), 'utf8')) as {
@@ -233,7 +233,7 @@ describe('malformed MXNet and numpy files are refused naming the file', () => {
 
     it("a member whose data does not match its CRC-32, as Python's zipfile refuses it (was: read), and a member twice (was: the last read)", () => {
       const dir0 = dir();
-      const r = spawnSync('python3', ['-c', `
+      const r = runPython(`
 import numpy as np, sys
 np.savez(sys.argv[1] + '/ok.npz', a=np.arange(4, dtype=np.float32))
 b = bytearray(open(sys.argv[1] + '/ok.npz', 'rb').read())
@@ -245,7 +245,7 @@ try:
     print('read')
 except Exception as e:
     print(type(e).__name__, e)
-`, dir0], { encoding: 'utf8' });
+`, { args: [dir0] });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout.trim(), "BadZipFile Bad CRC-32 for file 'a.npy'");
       assert.deepEqual(readNpz(fs.readFileSync(path.join(dir0, 'ok.npz')), 'ok.npz').arrays[0]!.data, new Float32Array([0, 1, 2, 3]));

@@ -5,18 +5,18 @@
  * an independent writer of the same format.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, random } from 'gluonc';
+import { runPython } from '../../helpers/python-server.js';
 
 type NDArray = nd.NDArray;
 const { Dense } = gluon.nn;
 
 /** Runs python3 with numpy; `job` arrives as JSON in `job`. */
 function python(code: string, job: unknown): void {
-  const r = spawnSync('python3', ['-c', `import json, sys\nimport numpy as np\njob = json.load(sys.stdin)\n${code}`], { input: JSON.stringify(job), encoding: 'utf8' });
+  const r = runPython(`import json, sys\nimport numpy as np\njob = json.load(sys.stdin)\n${code}`, { input: JSON.stringify(job) });
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
 }
 

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, init, random } from 'gluonc';
 import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
+import { runPython } from '../../helpers/python-server.js';
 
 type NDArray = nd.NDArray;
 const { Dense } = gluon.nn;
 
 /** Runs a python3 script with JSON on stdin and returns its stdout parsed as JSON. */
 function python(script: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = runPython(script, { input: JSON.stringify(input) });
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
   return JSON.parse(r.stdout || 'null');
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, gluon, init } from 'gluonc';
 import { encodeSafetensors } from '../../../compiler/formats/params-file.js';
+import { runPython } from '../../helpers/python-server.js';
 
 /**
  * A minimal writer of MXNet's NDArray list format (float32, V2 arrays), after MXNet's
@@ -73,7 +73,7 @@ describe('loadParameters with shared parameters (every structural name of a shar
   it('an MXNet .params file with both names loads; a name of no parameter is still an Error', () => {
     const f = path.join(dir, 'tied.params');
     const arr = { shape: [3, 3], data: w.flat() };
-    const r = spawnSync('python3', ['-c', PY_WRITE_MXNET], { input: JSON.stringify({ path: f, arrays: [arr, arr], names: ['encoder.weight', 'decoder.weight'] }), encoding: 'utf8' });
+    const r = runPython(PY_WRITE_MXNET, { input: JSON.stringify({ path: f, arrays: [arr, arr], names: ['encoder.weight', 'decoder.weight'] }) });
     assert.equal(r.status, 0, r.stderr);
     const net = new Tied();
     net.loadParameters(f);

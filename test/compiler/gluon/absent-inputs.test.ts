@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nd, sym, gluon, autograd, optimizer, exportTrainingStep } from 'gluonc';
 import { callStrategy } from '../../../compiler/gluon/call-strategy.js';
+import { pythonStdout } from '../../helpers/python-server.js';
 
 const vals = (x: { data(): ArrayLike<number> | BigInt64Array | BigUint64Array }): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 const close = (got: number[], want: number[], what: string, tol = 1e-5) => {
@@ -153,7 +153,7 @@ describe('HybridBlock calls: an absent input (null/undefined, MXNet\'s None) any
           'names = [i.name for i in s.get_inputs()]\n' +
           'x = np.array(json.loads(sys.argv[2]), dtype=np.float32); p = np.array(json.loads(sys.argv[3]), dtype=np.float32)\n' +
           'print(json.dumps({"names": names, "y": s.run(None, dict(zip(names, [x, p])))[0].astype(float).ravel().tolist()}))';
-        const out = JSON.parse(execFileSync('python3', ['-c', script, path.join(dir, file), JSON.stringify(X), JSON.stringify(P)], { encoding: 'utf8' })) as { names: string[]; y: number[] };
+        const out = JSON.parse(pythonStdout(script, { args: [path.join(dir, file), JSON.stringify(X), JSON.stringify(P)] })) as { names: string[]; y: number[] };
         assert.deepEqual(out.names, names, `${file}: the ONNX inputs`);
         close(out.y, eager, `${file} in onnxruntime`);
         // Imported back: the artifact's inputs are the ones present.

@@ -8,16 +8,16 @@
  * MXNet's path rules (a folder takes the URL's last part); bad options named.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gluon } from 'gluonc';
+import { runPython } from '../../helpers/python-server.js';
 
 const pySha1 = (bytes: Buffer): string => {
-  const r = spawnSync('python3', ['-c', 'import hashlib, sys; print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest())'], { input: bytes, encoding: 'utf8' });
+  const r = runPython('import hashlib, sys; print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest())', { input: bytes });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { nd, gluon, autograd, init, random, metric, profiler, context } from 'gluonc';
 import { scratchDir } from '../../helpers/scratch-dir.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const { Estimator, EventHandler, EarlyStoppingHandler, CheckpointHandler, LoggingHandler, MetricHandler, ValidationHandler, GradientUpdateHandler, StoppingHandler, BatchProcessor } = gluon.contrib.estimator;
 type EstimatorRef = gluon.contrib.estimator.EstimatorRef;
@@ -136,7 +136,7 @@ for epoch in range(2):
         opt.step()
 json.dump([p.detach().reshape(-1).tolist() for p in (w1, b1, w2, b2)], sys.stdout)
 `;
-    const r = spawnSync('python3', ['-c', script], { input: JSON.stringify({ params: init0, x: vals(x), y: vals(y) }), encoding: 'utf8' });
+    const r = runPython(script, { input: JSON.stringify({ params: init0, x: vals(x), y: vals(y) }) });
     assert.equal(r.status, 0, r.stderr);
     const ref = JSON.parse(r.stdout) as number[][];
     params.forEach((p, i) => vals(p.data()).forEach((v, j) => assert.ok(Math.abs(v - ref[i]![j]!) < 1e-5, `${p.name}[${j}]: ${v} vs ${ref[i]![j]}`)));

@@ -7,7 +7,6 @@
  * same values. Refusals name the operator and what was wrong. Skipped, with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +15,13 @@ import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { SymbolBlock } from '../../../compiler/gluon/symbol-block.js';
 import { onnx, readModel, valueInfo } from '../../../compiler/onnx/index.js';
 import type { DType } from '../../../runtime/dtypes.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const DTYPES = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'] as const;
 const OUTS = ['and', 'or', 'xor', 'not', 'left', 'right'];
 
 function python(code: string): Record<string, unknown> {
-  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(code);
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr.split('\n').slice(-3).join(' ')}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
@@ -47,7 +47,7 @@ describe('imported BitShift and Bitwise operators of every integer dtype: ONNX\'
   this.timeout(120_000);
   let ref: Record<string, { model: string; outs: string[][] }> = {};
   before(function () {
-    if (spawnSync('python3', ['-c', 'import numpy, onnx, onnxruntime'], { encoding: 'utf8' }).status !== 0) {
+    if (runPython('import numpy, onnx, onnxruntime').status !== 0) {
       console.log('    (skipped: python3 with numpy, onnx and onnxruntime is needed for the references)');
       this.skip();
     }

@@ -10,7 +10,6 @@
  * torch and onnx.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readModel } from '../../../compiler/onnx/index.js';
@@ -18,6 +17,7 @@ import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const SCRIPT = String.raw`
 import os, sys, warnings
@@ -109,7 +109,7 @@ for image, block, pads, dil, st, ch in (([5, 6], [2, 3], [1, 0, 0, 2], [2, 1], [
     out.append({'model': list(m.SerializeToString()), 'x': x.ravel().tolist(), 'xshape': list(x.shape), 'y': y.ravel().tolist(), 'yshape': list(y.shape)})
 print(json.dumps(out))
 `;
-    const cases = JSON.parse(spawnSync('python3', ['-c', py], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout) as { model: number[]; x: number[]; xshape: number[]; y: number[]; yshape: number[] }[];
+    const cases = JSON.parse(runPython(py).stdout) as { model: number[]; x: number[]; xshape: number[]; y: number[]; yshape: number[] }[];
     assert.equal(cases.length, 3);
     for (const k of cases) {
       for (const hybrid of [false, true]) {
@@ -131,7 +131,7 @@ g = helper.make_graph([n], 'g', [helper.make_tensor_value_info('x', TensorProto.
                       [numpy_helper.from_array(np.array([4, 4], np.int64), 'hw'), numpy_helper.from_array(np.array([2, 2], np.int64), 'k')])
 sys.stdout.buffer.write(helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)], ir_version=8).SerializeToString())
 `;
-    const bytes = spawnSync('python3', ['-c', py]).stdout;
+    const bytes = runPython(py).stdoutBytes;
     assert.throws(() => readModel(new Uint8Array(bytes)), /ONNX operator 'Col2Im' \(node 'fold'\) has no gluonc equivalent: .*5 columns.*9 blocks/);
   });
 });

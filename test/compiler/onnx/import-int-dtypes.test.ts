@@ -11,7 +11,6 @@
  * gluonc and numpy compute. Skipped, with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +21,12 @@ import { readModel } from '../../../compiler/onnx/index.js';
 import { Session } from '../../../runtime/session.js';
 import { viewOf, type DType } from '../../../runtime/dtypes.js';
 import type { HostTensor } from '../../../runtime/tensor.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const NEW = ['int16', 'uint16', 'uint32', 'uint64'] as const;
 
 function python(code: string): Record<string, unknown> {
-  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = runPython(code);
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr.split('\n').slice(-3).join(' ')}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
@@ -61,7 +61,7 @@ for d, code in [('int16', T.INT16), ('uint16', T.UINT16), ('uint32', T.UINT32), 
     y, z = ort.InferenceSession(b, providers=['CPUExecutionProvider']).run(None, {'x': x})
     out[d] = {'model': base64.b64encode(b).decode(), 'x': [str(v) for v in x.tolist()], 'y': [str(v) for v in y.tolist()], 'z': [str(v) for v in z.tolist()]}
 print(json.dumps(out))`;
-    if (spawnSync('python3', ['-c', 'import numpy, onnx, onnxruntime'], { encoding: 'utf8' }).status !== 0) {
+    if (runPython('import numpy, onnx, onnxruntime').status !== 0) {
       console.log('    (skipped: python3 with numpy, onnx and onnxruntime is needed for the models and references)');
       this.skip();
     }

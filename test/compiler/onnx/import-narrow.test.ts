@@ -14,7 +14,6 @@
  * dtype elsewhere is refused by name.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { autograd, gluon, nd } from 'gluonc';
@@ -24,6 +23,7 @@ import { assertClose } from '../../helpers/compare.js';
 import { fromJson, sameNumber } from '../../helpers/narrow-ref.js';
 import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const SCRIPT = String.raw`
 import json, sys, math
@@ -96,7 +96,7 @@ describe('ONNX files with narrow dtypes (bfloat16, float8, float4, int4, int2: h
   let made: Made;
   before(function () {
     this.timeout(60_000);
-    const r = spawnSync('python3', ['-c', SCRIPT, dir()], { encoding: 'utf8' });
+    const r = runPython(SCRIPT, { args: [dir()] });
     if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
     made = JSON.parse(r.stdout) as Made;
   });

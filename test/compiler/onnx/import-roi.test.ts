@@ -7,12 +7,12 @@
  * (bad shapes and options).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, nd, np, npx } from 'gluonc';
 import { assertClose } from '../../helpers/compare.js';
+import { runPython } from '../../helpers/python-server.js';
 
 describe('ROIPooling: MXNet\'s roi_pooling, d2l\'s example, MaxRoiPool imported', function () {
   this.timeout(120_000);
@@ -45,7 +45,7 @@ rois = np.array([[0, 0, 0, 16, 12], [1, 3, 1, 9, 13], [1, -4, -4, 30, 30], [0, 1
 y = ort.InferenceSession(m.SerializeToString(), providers=['CPUExecutionProvider']).run(None, {'x': x, 'rois': rois})[0]
 json.dump({'model': m.SerializeToString().hex(), 'x': x.ravel().tolist(), 'rois': rois.ravel().tolist(), 'y': y.ravel().tolist()}, sys.stdout)
 `;
-    const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+    const r = runPython(py);
     if (r.status !== 0 && /No module named/.test(r.stderr)) return this.skip();
     assert.equal(r.status, 0, r.stderr);
     const ref = JSON.parse(r.stdout) as { model: string; x: number[]; rois: number[]; y: number[] };

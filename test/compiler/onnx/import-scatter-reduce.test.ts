@@ -8,7 +8,6 @@
  * onnxruntime runs to the same values. Skipped, with a message, without python3's onnx.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, nd } from 'gluonc';
@@ -17,6 +16,7 @@ import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const SCRIPT = String.raw`
 import sys, os, numpy as np, onnx
@@ -106,11 +106,11 @@ describe("imported ScatterElements/ScatterND with reduction max, min and mul: ON
       net.hybridize();
       const file = join(dir, 'export.onnx');
       net.export(file, { inputs: { x: { shape: x!.shape, dtype: x!.dtype }, u: { shape: u!.shape, dtype: u!.dtype } } });
-      const r = spawnSync('python3', ['-c', `import sys, json, numpy as np, onnx, onnxruntime as ort
+      const r = runPython(`import sys, json, numpy as np, onnx, onnxruntime as ort
 d = sys.argv[1]; onnx.checker.check_model(onnx.load(d + '/export.onnx'), full_check=True)
 s = ort.InferenceSession(d + '/export.onnx', providers=['CPUExecutionProvider'])
 feeds = dict(zip([i.name for i in s.get_inputs()], [np.load(d + '/in0.npy'), np.load(d + '/in1.npy')]))
-print(json.dumps(s.run(None, feeds)[0].flatten().tolist()))`, dir], { encoding: 'utf8' });
+print(json.dumps(s.run(None, feeds)[0].flatten().tolist()))`, { args: [dir] });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), tensorToNumbers(readNpy(join(dir, 'y.npy'))), k);
     }

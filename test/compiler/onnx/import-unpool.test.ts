@@ -8,7 +8,6 @@
  * with a message, without python3's torch and onnx.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
 import { readModel } from '../../../compiler/onnx/index.js';
@@ -16,6 +15,7 @@ import { assertClose } from '../../helpers/compare.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
+import { runPython } from '../../helpers/python-server.js';
 
 const SCRIPT = String.raw`
 import sys, numpy as np, torch, onnx
@@ -84,7 +84,7 @@ n = helper.make_node('MaxUnpool', ['x', 'i', 's'], ['y'], name='up', kernel_shap
 g = helper.make_graph([n], 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 1, 2, 2]), helper.make_tensor_value_info('i', TensorProto.INT64, [1, 1, 2, 2])], [helper.make_tensor_value_info('y', TensorProto.FLOAT, None)], [numpy_helper.from_array(np.array([1, 1, 5, 5], np.int64), 's')])
 sys.stdout.buffer.write(helper.make_model(g, opset_imports=[helper.make_opsetid('', 11)], ir_version=8).SerializeToString())
 `;
-    const bytes = spawnSync('python3', ['-c', py]).stdout;
+    const bytes = runPython(py).stdoutBytes;
     assert.throws(() => readModel(new Uint8Array(bytes)), /ONNX operator 'MaxUnpool' \(node 'up'\) has no gluonc equivalent: output_shape \[1, 1, 5, 5\] differs from the unpooled size \[1, 1, 4, 4\]/);
   });
 });

@@ -7,7 +7,6 @@
  * hybridized (compiled) and eagerly (SymbolBlock on NDArrays).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { onnx, readModel, tensorProto } from '../../../compiler/onnx/index.js';
 import { T, data, i64, int, ints, model, sameAsOrt, str } from './ort-compare.js';
 import type { DType } from '../../../runtime/dtypes.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
+import { runPython } from '../../helpers/python-server.js';
 
 describe('ONNX import (files from other tools)', () => {
   it('reads attribute forms (opset 11) and input forms (opset 13) of Squeeze, Unsqueeze, ReduceSum and Split alike', async () => {
@@ -513,7 +513,7 @@ for t in m.graph.initializer:
         if kv.key == 'location': kv.value = '../weights.bin'
 onnx.save_model(m, sys.argv[1] + '/escape.onnx')
 `;
-      const r = spawnSync('python3', ['-c', py, dir], { encoding: 'utf8' });
+      const r = runPython(py, { args: [dir] });
       assert.equal(r.status, 0, r.stderr);
       const file = join(dir, 'model.onnx');
       const x = data([2, 3]);

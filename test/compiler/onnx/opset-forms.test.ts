@@ -5,12 +5,12 @@
  * emits a node its target opset lacks.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { sym } from 'gluonc';
 import { checkGraphOpset, emitModel, minOpsetOf } from '../../../compiler/onnx/emit.js';
 import { legalizeNode, MAX_OPSET, MIN_OPSET, ONNX_INTRODUCED, onnxNeeds, type LegalizeEnv, type PendingNode } from '../../../compiler/onnx/opset-forms.js';
 import { getOp } from '../../../compiler/ops/registry.js';
 import { graphOf } from '../../../compiler/trace/symbol.js';
+import { runPython } from '../../helpers/python-server.js';
 
 function env(consts: Record<string, number[]>): LegalizeEnv & { made: number[][] } {
   let n = 0;
@@ -74,7 +74,7 @@ for s in d.get_all_schemas_with_history():
     if s.domain in ('', 'ai.onnx'):
         first[s.name] = min(first.get(s.name, 999), s.since_version)
 print(json.dumps({k: v for k, v in first.items() if 13 < v <= 21 or k in ${past21}}))`;
-    const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+    const r = runPython(py);
     assert.equal(r.status, 0, r.stderr);
     const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
     assert.deepEqual(sorted({ ...ONNX_INTRODUCED }), sorted(JSON.parse(r.stdout) as Record<string, number>));

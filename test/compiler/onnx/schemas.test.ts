@@ -9,11 +9,11 @@
  * and fail as "Cannot read properties of undefined").
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { onnx, readModel } from '../../../compiler/onnx/index.js';
 import { signatureAt, SIGNATURES } from '../../../compiler/onnx/import/schemas.js';
 import { IMPORTS, READER_OPS } from '../../../compiler/onnx/import/table.js';
+import { runPythonFile } from '../../helpers/python-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const TABLE_ONNX = '1.23.1';
@@ -45,7 +45,7 @@ const message = (f: () => unknown): string => {
 describe('ONNX operator signatures (compiler/onnx/import/schemas.ts)', () => {
   it(`the table is what python onnx ${TABLE_ONNX} defines`, function () {
     this.timeout(60_000);
-    const r = spawnSync('python3', [path.join(ROOT, 'test', 'fixtures', 'onnx', 'schemas.py')], { encoding: 'utf8' });
+    const r = runPythonFile(path.join(ROOT, 'test', 'fixtures', 'onnx', 'schemas.py'));
     if (r.status !== 0) {
       console.log(`    (skipped: python3 cannot import onnx: ${r.stderr.trim().split('\n').pop()})`);
       return this.skip();

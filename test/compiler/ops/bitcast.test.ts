@@ -5,7 +5,6 @@
  * `view(dtype)` (none flows through it); the opset the graph is written at, and the refusals by name.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, gluon, nd, sym } from 'gluonc';
@@ -17,10 +16,11 @@ import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import { graphOf } from '../../../compiler/trace/symbol.js';
 import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
+import { runPython } from '../../helpers/python-server.js';
 
 /** Runs `script` in python3 and parses what it prints as JSON. */
 function py<T>(script: string): T {
-  const r = spawnSync('python3', ['-c', `import json, numpy as np\n${script}`], { encoding: 'utf8' });
+  const r = runPython(`import json, numpy as np\n${script}`);
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as T;
 }
@@ -102,12 +102,12 @@ describe('bitcast: bits, gradient and opset', () => {
 
   it("passes no gradient, as PyTorch's view(dtype), whose output never requires grad", () => {
     const x = [1.5, -2, 0.25, 3];
-    const torch = spawnSync('python3', ['-c', `
+    const torch = runPython(`
 import json, torch
 x = torch.tensor(${JSON.stringify(x)}, requires_grad=True)
 v = x.view(torch.int32)
 (v.float() * x).sum().backward()
-print(json.dumps({"requires_grad": v.requires_grad, "grad": x.grad.tolist()}))`], { encoding: 'utf8' });
+print(json.dumps({"requires_grad": v.requires_grad, "grad": x.grad.tolist()}))`);
     assert.equal(torch.status, 0, torch.stderr);
     const want = JSON.parse(torch.stdout) as { requires_grad: boolean; grad: number[] };
     assert.equal(want.requires_grad, false);

@@ -10,7 +10,6 @@
  * and the file passes onnx.checker.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { autograd, gluon, nd, sym } from 'gluonc';
@@ -23,6 +22,7 @@ import { scratchDir } from '../../helpers/scratch-dir.js';
 import { seedNote } from '../../helpers/seed.js';
 import { cases } from './cases/multibox.js';
 import { rand } from './sample.js';
+import { runPython } from '../../helpers/python-server.js';
 
 
 /** Detection rows [id, score, x1, y1, x2, y2]: ids in {0, 1, 2}, scores on a 0.1 grid (many ties), boxes overlapping often. */
@@ -311,7 +311,7 @@ s = ort.InferenceSession(sys.argv[1], providers=['CPUExecutionProvider'])
 feeds = dict(zip([i.name for i in s.get_inputs()], [np.array(io['data'], np.float32).reshape(io['shape']), np.array(io['probs'], np.float32).reshape(2, 3, -1), np.array(io['locs'], np.float32).reshape(2, -1)]))
 print(json.dumps([[i.name for i in s.get_inputs()], s.run(None, feeds)[0].astype(np.float64).reshape(-1).tolist()]))
 `;
-    const r = spawnSync('python3', ['-c', script, onnx, io], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = runPython(script, { args: [onnx, io] });
     assert.equal(r.status, 0, r.stderr);
     const [names, rows] = JSON.parse(r.stdout) as [string[], number[]];
     assert.deepEqual(names, ['data', 'cls_prob', 'loc_pred']);

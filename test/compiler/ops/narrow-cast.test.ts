@@ -7,12 +7,12 @@
  * formats torch has; bad attributes and dtypes fail by name.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { autograd, nd, sym } from 'gluonc';
 import { evalSymbols } from '../../../compiler/compile.js';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { tensorToNumbers } from '../../../runtime/tensor.js';
 import { FORMATS, narrowRef, sameNumber } from '../../helpers/narrow-ref.js';
+import { runPython } from '../../helpers/python-server.js';
 
 describe('narrowCast: the compiled lowering and the gradient', () => {
   for (const f of FORMATS) {
@@ -63,7 +63,7 @@ for k, name in ${JSON.stringify(TORCH)}.items():
     (x.to(getattr(torch, name)).to(torch.float32) * torch.tensor(${JSON.stringify(w)})).sum().backward()
     out[k] = x.grad.tolist()
 print(json.dumps(out))`;
-    const r = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+    const r = runPython(script);
     assert.equal(r.status, 0, r.stderr);
     const torchGrads = JSON.parse(r.stdout) as Record<string, number[]>;
     for (const [f, want] of Object.entries(torchGrads)) {

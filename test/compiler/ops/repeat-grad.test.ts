@@ -7,13 +7,13 @@
  * held by an integer tensor.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { autograd, exportTrainingStep, gluon, nd, optimizer, sym } from 'gluonc';
 import { Session, tensorFromNumbers, type HostTensor } from 'gluonc/runtime';
 import { gradients } from '../../../compiler/autodiff/reverse.js';
 import { evalSymbols } from '../../../compiler/compile.js';
 import { Symbol } from '../../../compiler/trace/symbol.js';
 import { assertClose } from '../../helpers/compare.js';
+import { runPython } from '../../helpers/python-server.js';
 
 type Arr = nd.NDArray;
 
@@ -33,7 +33,7 @@ json.dump(out, sys.stdout)
 interface Job { x: number[]; xshape: number[]; count: number; axis: number | null; dy: number[] }
 
 function torchRefs(jobs: Job[]): { shape: number[]; data: number[] }[] {
-  const r = spawnSync('python3', ['-c', TORCH], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(TORCH, { input: JSON.stringify(jobs) });
   if (r.status !== 0) throw new Error(`python3 torch reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

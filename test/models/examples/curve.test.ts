@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curveSvg, writeCurve } from '../../../models/examples/curve.js';
+import { runPython } from '../../helpers/python-server.js';
 
 interface Parsed {
   root: string;
@@ -24,7 +24,7 @@ polys = [{"series": p.get("data-series"), "points": [[float(v) for v in xy.split
 texts = ["".join(t.itertext()) for t in root.iter(ns + "text")]
 json.dump({"root": root.tag, "polylines": polys, "texts": texts, "width": float(root.get("width")), "height": float(root.get("height"))}, sys.stdout)
 `;
-  const r = spawnSync('python3', ['-c', script], { input: svg, encoding: 'utf8' });
+  const r = runPython(script, { input: svg });
   if (r.status !== 0) throw new Error(`the SVG is not well-formed XML: ${r.stderr}`);
   return JSON.parse(r.stdout) as Parsed;
 }

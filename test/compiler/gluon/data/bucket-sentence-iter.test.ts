@@ -9,9 +9,9 @@
  * automatic buckets, the time-major layout; and the Errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { random, rnn } from 'gluonc';
 import type { NDArray } from '../../../../compiler/engine/ndarray.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 /** MXNet's rnn/io.py, transcribed (encode_sentences verbatim; BucketSentenceIter without its shuffles). */
 const IO_PY = String.raw`
@@ -82,7 +82,7 @@ print(json.dumps(out))
 
 type Ref = Record<string, any>;
 function python(jobs: Record<string, unknown>): Ref {
-  const r = spawnSync('python3', ['-c', IO_PY], { input: JSON.stringify(jobs), encoding: 'utf8' });
+  const r = runPython(IO_PY, { input: JSON.stringify(jobs) });
   assert.equal(r.status, 0, `python3 failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Ref;
 }

@@ -9,10 +9,10 @@
  * CreateAugmenter's list and dumps() against image.py's json.dumps.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { image, nd, random } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
 import { flat, image as testImage } from '../../../helpers/images.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const input = (x: nd.NDArray) => ({ shape: x.shape, dtype: x.dtype, data: flat(x) });
 /** A float32 HWC image holding 0 and 255 (the ends) and a spread of values between. */
@@ -184,7 +184,7 @@ out = [json.dumps(['resizeaug', {'size': 256, 'interp': 1}]),
   json.dumps(['randomgrayaug', {'p': 0.1}]), json.dumps(['colornormalizeaug', {'mean': [123.68, 116.28, 103.53], 'std': [58.395, 57.12, 57.375]}]),
   json.dumps(['brightnessjitteraug', {'brightness': 0.1}])]
 print(json.dumps(out))`;
-    const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+    const r = runPython(py);
     assert.equal(r.status, 0, r.stderr);
     const want = JSON.parse(r.stdout) as string[];
     const dumps = all.map((a) => a.dumps());

@@ -14,13 +14,13 @@
  * syncLabelShape; dumps(); Errors; and ImageDetIter -> MultiBoxTarget.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { image, nd, random, recordio } from 'gluonc';
 import { nextFloat } from '../../../../compiler/ops/rng.js';
 import { flat } from '../../../helpers/images.js';
 import { scratchDir } from '../../../helpers/scratch-dir.js';
+import { runPython, runPythonFile } from '../../../helpers/python-server.js';
 
 const REF = path.join(import.meta.dirname, '../../../fixtures/mxnet/detection_ref.py');
 
@@ -36,7 +36,7 @@ interface RefResult {
 }
 
 function reference(jobs: object[]): RefResult[] {
-  const r = spawnSync('python3', [REF], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = runPythonFile(REF, { input: JSON.stringify(jobs) });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as RefResult[];
 }
@@ -191,7 +191,7 @@ crop = lambda moc: json.dumps(['detrandomcropaug', {'min_object_covered': moc, '
 pad = json.dumps(['detrandompadaug', {'aspect_ratio_range': (0.75, 1.33), 'area_range': (1.0, 3.0), 'max_attempts': 50, 'pad_val': (127, 127, 127)}])
 print(json.dumps([['detborrowaug', json.dumps(['resizeaug', {'size': 50, 'interp': 2}])], ['detrandomselectaug', [crop(0.3), crop(0.7)]],
   json.dumps(['dethorizontalflipaug', {'p': 0.5}]), ['detrandomselectaug', [pad]]]))`;
-      const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+      const r = runPython(py);
       assert.equal(r.status, 0, r.stderr);
       // Parsed, so Python's 3.0 and JavaScript's 3 compare equal.
       const parse = (x: unknown): unknown => (typeof x === 'string' && x.startsWith('[') ? JSON.parse(x) : Array.isArray(x) ? x.map(parse) : x);

@@ -11,13 +11,13 @@
  * centre crop); Errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { image, io, nd, random, recordio } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
 import { flat } from '../../../helpers/images.js';
 import { scratchDir } from '../../../helpers/scratch-dir.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const IMAGE_ITER = String.raw`
 import json, sys
@@ -121,7 +121,7 @@ describe('image.ImageIter', function () {
       for (const [n, b] of [[6, 3], [7, 3], [2, 5], [5, 1]] as const) cases.push([n, b, handle, 0, false], [n, b, handle, 0, true]);
       cases.push([7, 3, handle, 1, false]);
     }
-    const r = spawnSync('python3', ['-c', IMAGE_ITER], { input: JSON.stringify(cases), encoding: 'utf8' });
+    const r = runPython(IMAGE_ITER, { input: JSON.stringify(cases) });
     assert.equal(r.status, 0, r.stderr);
     const want = JSON.parse(r.stdout) as unknown[][][];
     const sets = new Map<number, ReturnType<typeof dataset>>();

@@ -7,8 +7,8 @@
  * shuffling keeps data and labels together; errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { io, nd, random } from 'gluonc';
+import { runPython } from '../../../helpers/python-server.js';
 
 const MXNET_ITER = String.raw`
 import json, sys
@@ -50,7 +50,7 @@ for (const handle of ['pad', 'discard', 'roll_over']) {
 
 describe('io.NDArrayIter', () => {
   it("batches and pads of three epochs equal MXNet's NDArrayIter logic for every lastBatchHandle (sizes dividing, not dividing, below a batch)", () => {
-    const r = spawnSync('python3', ['-c', MXNET_ITER], { input: JSON.stringify(CASES), encoding: 'utf8' });
+    const r = runPython(MXNET_ITER, { input: JSON.stringify(CASES) });
     assert.equal(r.status, 0, r.stderr);
     const want = JSON.parse(r.stdout) as [number[], number][][][];
     CASES.forEach(([n, b, handle, stop], k) => {

@@ -12,17 +12,17 @@
  * Module.fit over MNISTIter equal to fit over the same arrays; Errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { io, mod, nd, sym } from 'gluonc';
 import type { NDArray } from '../../../../compiler/engine/ndarray.js';
 import { scratchDir } from '../../../helpers/scratch-dir.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const flat = (x: NDArray): number[] => Array.from(x.data() as ArrayLike<number>, Number);
 
 function py(code: string, input: unknown): any {
-  const r = spawnSync('python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(code, { input: JSON.stringify(input) });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }

@@ -8,11 +8,11 @@
  * images in records equal OpenCV's reads (test/fixtures/images); errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gluon, nd, recordio } from 'gluonc';
 import { scratchDir } from '../../../helpers/scratch-dir.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const FIX = path.join(import.meta.dirname, '..', '..', '..', 'fixtures', 'images');
 
@@ -47,7 +47,7 @@ type Rec = { hex?: string; file?: string; label?: number | number[]; id?: number
 
 function pyWrite(dir: string, name: string, records: Rec[]): string {
   const rec = path.join(dir, `${name}.rec`);
-  const r = spawnSync('python3', ['-c', WRITER], { input: JSON.stringify({ rec, idx: path.join(dir, `${name}.idx`), records }), encoding: 'utf8' });
+  const r = runPython(WRITER, { input: JSON.stringify({ rec, idx: path.join(dir, `${name}.idx`), records }) });
   assert.equal(r.status, 0, r.stderr);
   return rec;
 }

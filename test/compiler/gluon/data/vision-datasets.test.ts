@@ -8,12 +8,12 @@
  * transforms and DataLoader; the errors for missing or malformed files.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gluon, nd } from 'gluonc';
 import { MXNET_SHA1 } from '../../../../compiler/gluon/data/vision-datasets.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const WRITER = String.raw`
 import gzip, hashlib, io, json, os, struct, sys, tarfile
@@ -59,7 +59,7 @@ const cifarByte = (r: number, p: number, seed: number): number => (r * 11 + p * 
 
 /** A file's SHA-1 by python's hashlib (independent of node:crypto). */
 const pySha1 = (f: string): string => {
-  const r = spawnSync('python3', ['-c', 'import hashlib, sys; print(hashlib.sha1(open(sys.argv[1], "rb").read()).hexdigest())', f], { encoding: 'utf8' });
+  const r = runPython('import hashlib, sys; print(hashlib.sha1(open(sys.argv[1], "rb").read()).hexdigest())', { args: [f] });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 };
@@ -86,7 +86,7 @@ describe('gluon.data.vision: MNIST, FashionMNIST, CIFAR10, CIFAR100 from MXNet\'
         { folder: 'c100', labels: 2, files: [['train.bin', 3, 4]] },
       ],
     };
-    const r = spawnSync('python3', ['-c', WRITER], { input: JSON.stringify(job), encoding: 'utf8' });
+    const r = runPython(WRITER, { input: JSON.stringify(job) });
     assert.equal(r.status, 0, r.stderr);
     // The files are the writer's, not MXNet's: their sums (hashlib's) stand in for MXNet's published ones here.
     sums = JSON.parse(r.stdout) as Record<string, string>;

@@ -4,10 +4,10 @@
  * gluonc's code) and against cv2 itself where it is installed.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { nd, gluon } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
 import { flat, image } from '../../../helpers/images.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const { transforms: T } = gluon.data.vision;
 
@@ -113,7 +113,7 @@ def resize(img, w, h, interp):
     return separable(img, areaup(W, w, True), areaup(H, h, False), mode)
 `;
 
-const hasCv2 = spawnSync('python3', ['-c', 'import cv2'], { encoding: 'utf8' }).status === 0;
+const hasCv2 = runPython('import cv2').status === 0;
 
 describe('gluon.data.vision.transforms: Resize with INTER_CUBIC, INTER_AREA, INTER_LANCZOS4', () => {
   // [H, W, C, w, h]: enlarge, shrink by non-integer factors, by integer factors (2x2, 2x3, 3x3 blocks),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { nd, gluon, random } from 'gluonc';
 import { numpyRefs } from '../../../helpers/numpy.js';
 import { flat, image } from '../../../helpers/images.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const { transforms: T } = gluon.data.vision;
 
@@ -38,7 +38,7 @@ def resize(img, w, h, interp):
     return (r[y0] * b0[:, None, None]).astype(t) + (r[y1] * b1[:, None, None]).astype(t)
 `;
 
-const hasCv2 = spawnSync('python3', ['-c', 'import cv2'], { encoding: 'utf8' }).status === 0;
+const hasCv2 = runPython('import cv2').status === 0;
 
 describe('gluon.data.vision.transforms: geometry (Resize, crops, flips)', () => {
   // [H, W, C, w, h, interpolation]: up- and downscaling, odd sizes, 1-pixel edges, identity, one channel, nearest.

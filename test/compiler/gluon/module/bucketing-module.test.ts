@@ -12,7 +12,6 @@
  * the checkpoint reads back with Module.load; and the Errors.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { init, metric, mod, nd, profiler, random, rnn, sym } from 'gluonc';
 import type { NDArray } from '../../../../compiler/engine/ndarray.js';
 import type { Symbol } from '../../../../compiler/trace/symbol.js';
 import { assertClose } from '../../../helpers/compare.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const flat = (x: NDArray) => Array.from(x.data() as ArrayLike<number>);
 const quiet = { info: () => {} };
@@ -92,7 +92,7 @@ print(json.dumps(res))
 `;
 
 function torch(input: unknown): Record<string, number[]> {
-  const r = spawnSync('python3', ['-c', TORCH_LM], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = runPython(TORCH_LM, { input: JSON.stringify(input) });
   assert.equal(r.status, 0, `python3/torch failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, number[]>;
 }

@@ -12,10 +12,10 @@
  * output the reference).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { callback, io, metric, mod, nd, random, sym } from 'gluonc';
 import { percentF } from '../../../../compiler/gluon/module/callback.js';
 import type { NDArray } from '../../../../compiler/engine/ndarray.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const flat = (x: NDArray) => Array.from(x.data() as ArrayLike<number>);
 
@@ -116,7 +116,7 @@ describe('callback.Speedometer autoReset and fit\'s epoch-end values (MXNet 1.x 
     let seed = 7;
     const rnd = Array.from({ length: 40 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 10 ** ((seed % 9) - 3));
     const vals = [...fixed, ...rnd];
-    const py = spawnSync('python3', ['-c', "import json, sys\nv = [float(x) for x in json.load(sys.stdin)]\nprint(json.dumps([('%.' + str(d) + 'f') % x for x in v for d in (0, 2, 6)]))"], { input: JSON.stringify(vals.map((v) => (Object.is(v, -0) ? '-0' : String(v)))), encoding: 'utf8' });
+    const py = runPython("import json, sys\nv = [float(x) for x in json.load(sys.stdin)]\nprint(json.dumps([('%.' + str(d) + 'f') % x for x in v for d in (0, 2, 6)]))", { input: JSON.stringify(vals.map((v) => (Object.is(v, -0) ? '-0' : String(v)))) });
     assert.equal(py.status, 0, py.stderr);
     const want = JSON.parse(py.stdout) as string[];
     vals.forEach((v, i) => [0, 2, 6].forEach((d, j) => assert.equal(percentF(v, d), want[3 * i + j], `'%.${d}f' % ${v}`)));

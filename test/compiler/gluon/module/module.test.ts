@@ -9,7 +9,6 @@
  * out of order or of names the symbol does not have.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { autograd, gluon, io, mod, nd, profiler, random, sym } from 'gluonc';
 import type { NDArray } from '../../../../compiler/engine/ndarray.js';
 import { assertClose } from '../../../helpers/compare.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const flat = (x: NDArray) => Array.from(x.data() as ArrayLike<number>);
 
@@ -47,7 +47,7 @@ print(json.dumps({k: v.detach().reshape(-1).tolist() for k, v in [('fc1_weight',
 `;
 
 function torch(script: string, input: unknown): Record<string, number[]> {
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = runPython(script, { input: JSON.stringify(input) });
   assert.equal(r.status, 0, `python3/torch failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, number[]>;
 }

@@ -6,7 +6,6 @@
  * shapes together).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +18,7 @@ import { loadModel, serve } from '../../../../runtime/index.js';
 import { assertClose } from '../../../helpers/compare.js';
 import { gluonc, ROOT } from '../../../helpers/cli.js';
 import buildLm from '../../../../models/lstm.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const { rnn, nn } = gluon;
 
@@ -166,7 +166,7 @@ describe('recurrent artifacts at any sequence length', () => {
     assert.match(r.stdout, /inputs x float32 \[N, T\]/);
     const trainFile = out.replace(/\.onnx$/, '.train.onnx');
     // The Scan bodies are valid ONNX (the onnx package's checker, with shape inference).
-    const check = spawnSync('python3', ['-c', 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', trainFile], { encoding: 'utf8' });
+    const check = runPython('import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', { args: [trainFile] });
     assert.equal(check.status, 0, check.stderr);
     const model = onnx.ModelProto.decode(readFileSync(trainFile));
     // The LSTM's gradient is one Scan per layer (plus one recomputing the cell states), whatever T is.

@@ -17,12 +17,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { autograd, gluon, init, io, mod, nd, random, rnn, sym } from 'gluonc';
 import type { NDArray } from '../../../../compiler/engine/ndarray.js';
 import type { Symbol } from '../../../../compiler/trace/symbol.js';
 import { assertClose } from '../../../helpers/compare.js';
 import { numpyRefs } from '../../../helpers/numpy.js';
+import { runPython } from '../../../helpers/python-server.js';
 
 const flat = (x: NDArray) => Array.from(x.data() as ArrayLike<number>);
 const t64 = (a: NDArray) => ({ shape: a.shape, dtype: 'float64', data: flat(a) });
@@ -297,7 +297,7 @@ vec = np.concatenate([w[n].reshape(-1) for n in order]).astype('<f4')
 from make import write_params
 write_params(${JSON.stringify(file)}, [('arg:lstm_parameters', vec)])
 `;
-    const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+    const r = runPython(py);
     assert.equal(r.status, 0, r.stderr);
     const loaded = nd.load(file) as Record<string, NDArray>;
     const cell = new rnn.FusedRNNCell(c['hidden'], { numLayers: 2, mode: 'lstm', bidirectional: true, prefix: 'lstm_', getNextState: true });
