@@ -20,7 +20,6 @@
  * message, without python3's numpy, onnx and onnxruntime.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, gluon, nd, sym } from 'gluonc';
@@ -32,6 +31,7 @@ import { assertClose } from '../../helpers/compare.js';
 import { checkOnnxFiles } from '../../helpers/onnx-checker.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
 import { DEFORM_V1_SCRIPT } from './deformable-conv-v1-ref.js';
+import { runPython } from '../../helpers/python-server.js';
 
 type Opts = Record<string, unknown>;
 
@@ -101,7 +101,7 @@ feeds = {i.name: np.load(f) for i, f in zip(s.get_inputs(), sys.argv[3:])}
 np.save(sys.argv[2], s.run(None, feeds)[0])
 `;
         const got = join(dir, 'ort-y.npy');
-        const r = spawnSync('python3', ['-c', script, file, got, join(dir, 'x.npy'), join(dir, 'offset.npy')], { encoding: 'utf8' });
+        const r = runPython(script, { args: [file, got, join(dir, 'x.npy'), join(dir, 'offset.npy')] });
         assert.equal(r.status, 0, r.stderr);
         assertClose(tensorToNumbers(readNpy(got)), tensorToNumbers(ref('y')), 'python onnxruntime vs the reference');
         assertClose(tensorToNumbers(readNpy(got)), tensorToNumbers(eager._host), 'python onnxruntime vs eager', 1e-5, 1e-6);

@@ -11,7 +11,6 @@
  * hybridized block trains as one fused session run and matches the eager step.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { autograd, gluon, nd, sym } from 'gluonc';
@@ -24,6 +23,7 @@ import { scratchDir } from '../../helpers/scratch-dir.js';
 import { seedNote } from '../../helpers/seed.js';
 import { cases } from './cases/multibox.js';
 import { rand } from './sample.js';
+import { runPython } from '../../helpers/python-server.js';
 
 interface Call {
   label: string;
@@ -321,7 +321,7 @@ s = ort.InferenceSession(sys.argv[1], providers=['CPUExecutionProvider'])
 feeds = {i.name: np.array(x['data'], np.float32).reshape(x['shape']) for i, x in zip(s.get_inputs(), io)}
 print(json.dumps([o.astype(np.float64).reshape(-1).tolist() for o in s.run(None, feeds)]))
 `;
-    const r = spawnSync('python3', ['-c', script, onnx, io], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = runPython(script, { args: [onnx, io] });
     assert.equal(r.status, 0, r.stderr);
     const outs = JSON.parse(r.stdout) as number[][];
     assert.equal(outs.length, 3);
