@@ -39,7 +39,7 @@ import type { TensorType } from '../ir/types.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../runtime/tensor.js';
 import { defineOp, type OpDef, type PositionalOptions, type Tx } from './define.js';
 import { CONV_ATTRS, FLOATS, solveConv } from './conv.js';
-import { deformableGrad, deformGeom, dimsOf, type DeformAttrs, type DeformableConvOptions, type DeformRule } from './deformable-conv.js';
+import { deformableGrad, deformConvAttrs, deformGeom, dimsOf, type DeformAttrs, type DeformableConvOptions, type DeformRule } from './deformable-conv.js';
 import { commonDType, float16InFloat32 } from './elementwise.js';
 
 const OP = 'DeformableConvolution';
@@ -176,14 +176,7 @@ export const DeformableConvolution: OpDef<V1Sig, DeformAttrs> = defineOp<V1Sig, 
     const clamped = c.emit('Where', [last, k(lastMinus), o7])[0]!;
     const moved = c.emit('Where', [inside, clamped, k(farMinus)])[0]!;
     const off4 = c.emit('Reshape', [moved, c.ints([0, G * kh * kw * 2, Ho, Wo])])[0]!;
-    c.emit('DeformConv', [x!, w!, off4, ...(b ? [b] : [])], {
-      kernel_shape: geo.kernel,
-      strides: geo.stride,
-      dilations: geo.dilate,
-      pads: [...geo.pad, ...geo.pad],
-      group: geo.group,
-      offset_group: a.numDeformableGroup,
-    }, c.outputs);
+    c.emit('DeformConv', [x!, w!, off4, ...(b ? [b] : [])], deformConvAttrs(geo, a), c.outputs);
   }),
   grad: (F, { inputs, inTypes, attrs }, [g]) => {
     if (!g) return inputs.map(() => null);

@@ -100,6 +100,11 @@ export function deformGeom(types: TensorType[], a: DeformAttrs, rule: DeformRule
   return geo;
 }
 
+/** ONNX DeformConv's attributes for a geometry and the operator's deformable groups (v1 and v2 alike). Example: `c.emit('DeformConv', ins, deformConvAttrs(geo, a), c.outputs)`. */
+export function deformConvAttrs(geo: ConvGeom, a: DeformAttrs): Record<string, number | number[]> {
+  return { kernel_shape: geo.kernel, strides: geo.stride, dilations: geo.dilate, pads: [...geo.pad, ...geo.pad], group: geo.group, offset_group: a.numDeformableGroup };
+}
+
 /** The concrete sizes the gradient (and v1's lowering) needs, or an Error naming the symbolic one. */
 export function dimsOf(types: TensorType[], geo: ConvGeom, a: DeformAttrs, op = OP, doing = 'cannot differentiate'): Dims {
   const [, C, H, W] = types[0]!.shape;
@@ -237,14 +242,7 @@ export const ModulatedDeformableConvolution: OpDef<DeformSig, DeformAttrs> = def
   lower: float16InFloat32((c, a) => {
     const geo = deformGeom(c.inTypes, a);
     const [x, off, mask, w, b] = c.inputs;
-    c.emit('DeformConv', [x!, w!, off!, b ?? '', mask!], {
-      kernel_shape: geo.kernel,
-      strides: geo.stride,
-      dilations: geo.dilate,
-      pads: [...geo.pad, ...geo.pad],
-      group: geo.group,
-      offset_group: a.numDeformableGroup,
-    }, c.outputs);
+    c.emit('DeformConv', [x!, w!, off!, b ?? '', mask!], deformConvAttrs(geo, a), c.outputs);
   }),
   grad: (F, { inputs, inTypes, attrs }, [g]) => {
     if (!g) return inputs.map(() => null);
