@@ -89,8 +89,9 @@ function byPosition(F: GradOps, x: GradTensor, ind: GradTensor, ax: number, mode
  * Combines `updates` into `data` along `axis` at `index` by 'prod', 'amax' or 'amin' (the data's own value
  * included; repeats combine all their updates): `out[..., index[i, j, ...], ...] = reduce(data[...], updates[i, j, ...], ...)`.
  * `index` and `updates` have one shape, of the data's rank, no longer than the data off the axis.
- * Example (a graph network's max aggregation over edges, torch's `scatter_reduce(0, dst, msg, 'amax')`):
- * `F.scatterReduce(F.fullLike(h, -Infinity), F.broadcastLike(F.expandDims(dst, 1), msg), msg, { axis: 0, reduce: 'amax' })`.
+ * Example (a graph network's max aggregation of messages `msg` [E, F] into the nodes `h` at `dst` [E], torch's
+ * `h.scatter_reduce(0, dst[:, None].expand_as(msg), msg, 'amax')`):
+ * `F.scatterReduce(h, F.broadcastLike(F.expandDims(dst, 1), msg), msg, { reduce: 'amax' })`.
  */
 export const scatterReduce: OpDef<ScatterReduceSig, ScatterReduceA> = defineOp<ScatterReduceSig, ScatterReduceA>({
   name: 'scatterReduce',
