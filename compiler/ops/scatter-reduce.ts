@@ -105,8 +105,12 @@ export const scatterReduce: OpDef<ScatterReduceSig, ScatterReduceA> = defineOp<S
   },
   lower: float16InFloat32<ScatterReduceA>((c, a) => {
     const ax = check(c.inTypes, a);
+    const reduction = ONNX_REDUCTION[a.reduce];
+    if (reduction !== 'mul' && c.opset < 18) {
+      throw new OpError('scatterReduce', `reduce '${a.reduce}' needs opset 18 (ONNX ScatterElements with reduction='${reduction}'), the graph is written at opset ${c.opset}`, c.inTypes);
+    }
     const idx = fixIndices(c, ax, a.mode);
-    c.emit('ScatterElements', [c.inputs[0]!, idx, c.inputs[2]!], { axis: ax, reduction: ONNX_REDUCTION[a.reduce] }, c.outputs);
+    c.emit('ScatterElements', [c.inputs[0]!, idx, c.inputs[2]!], { axis: ax, reduction }, c.outputs);
   }),
   kernel: ([x, ind, upd], a, [out]) => {
     const ax = check([x!, ind!, upd!], a);
