@@ -47,6 +47,7 @@ import { RNN_OPS } from './rnn.js';
 import { RNN_PARAM_OPS } from './rnn-param.js';
 import { RNN_TRAIN_OPS } from './rnn-train.js';
 import { SCATTER_OPS } from './scatter.js';
+import { SCATTER_REDUCE_OPS } from './scatter-reduce.js';
 import { SEQUENCE_OPS } from './sequence.js';
 import { SHAPE_OPS } from './shape.js';
 import { SORT_OPS } from './sort.js';
@@ -95,6 +96,7 @@ export const OPS = {
   ...MASKED_SOFTMAX_OPS,
   ...CUMSUM_OPS,
   ...SCATTER_OPS,
+  ...SCATTER_REDUCE_OPS,
   ...GROUP_NORM_OPS,
   ...SORT_OPS,
   ...SEQUENCE_OPS,

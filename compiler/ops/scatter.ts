@@ -38,7 +38,7 @@ function check(op: string, types: TensorType[], a: ScatterA): number {
 }
 
 /** The length of dimension `axis` of input 0 as an int64 scalar. */
-function dimOf(c: LowerCtx, axis: number): string {
+export function dimOf(c: LowerCtx, axis: number): string {
   const d = c.inTypes[0]!.shape[axis]!;
   return typeof d === 'number' ? c.scalar(d, 'int64') : c.emit('Squeeze', [c.emit('Shape', [c.inputs[0]!], { start: axis, end: axis + 1 })[0]!, c.ints([0])])[0]!;
 }
@@ -49,13 +49,13 @@ function arange(c: LowerCtx, n: string): string {
 }
 
 /** Indices as int64, truncated, then clipped to [0, n) or wrapped modulo n (n: dimension `axis` of the data). */
-function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): string {
+export function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): string {
   const d = c.inTypes[0]!.shape[axis]!;
   if (mode === 'clip') return clippedIndicesInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype, typeof d === 'number' ? d : dimOf(c, axis));
   return c.emit('Mod', [indicesInt64(c, c.inputs[1]!, c.inTypes[1]!.dtype), dimOf(c, axis)], { fmod: 0 })[0]!;
 }
 
-function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
+export function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
   const i = indexValue(v);
   return mode === 'wrap' ? ((i % n) + n) % n : Math.min(Math.max(i, 0), n - 1);
 }

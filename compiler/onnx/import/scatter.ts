@@ -6,9 +6,10 @@
  * `scatterAdd` and `indexAdd`). The overwriting ones (`reduction='none'`,
  * the default, and the old Scatter) must address no position twice (ONNX
  * leaves repeats undefined): they become `where(hit, scatter-add of the
- * updates into zeros, data)`, `hit` the scatter-add of ones; 'mul', 'max' and
- * 'min' combine where hit (repeated positions in rounds, each update
- * combining once; constant indices only). Constant indices are checked while importing; 'none'
+ * updates into zeros, data)`, `hit` the scatter-add of ones. The combining ones ('mul', 'max', 'min')
+ * become gluonc's `scatterReduce` ('prod', 'amax', 'amin': every update combines with the data's value),
+ * constant or run-time indices alike (ScatterND's k-tuples as row-major positions of the addressed slices).
+ * Constant indices of 'none' are checked while importing; 'none'
  * also takes indices computed at run time (torch's `pack_padded_sequence(...,
  * enforce_sorted=False)` inverts its sorting permutation so), checked by
  * the run: `hit` is read through a `take` of [0, 1] in mode 'raise', so a
@@ -85,34 +86,15 @@ function wrapIndex(c: ImportCtx, v: number, n: number): number {
   return i < 0 ? i + n : i;
 }
 
+/** gluonc's `scatterReduce` for ONNX's combining reductions. */
+const REDUCE = { mul: 'prod', max: 'amax', min: 'amin' } as const;
+
 /**
- * reduction 'mul', 'max' or 'min' at constant positions: `keys` holds the position of each update row
- * (`rows`: [keys.length, ...rest]) in the data viewed as [size, ...rest]. Positions addressed several times
- * combine in rounds, the j-th update of each position in round j (each round's positions distinct), so every
- * update combines once, in ONNX's order: out = where(hit, out ∘ put, out) with put and hit the round's updates
- * and ones added into zeros. Differentiable through where, mul, maximum and minimum (ties split the gradient).
+ * reduction 'mul', 'max' or 'min': `scatterReduce` of the updates into the data along `axis` at `at`
+ * (indices of the updates' shape, already bounded and wrapped: mode 'wrap' leaves them as they are).
  */
-function combineInRounds(c: ImportCtx, red: 'mul' | 'max' | 'min', data: Value, rows: Value, keys: number[], size: number, rest: number[]): Value {
-  const rounds: number[][] = [];
-  const seen = new Map<number, number>();
-  keys.forEach((key, row) => {
-    const r = seen.get(key) ?? 0;
-    seen.set(key, r + 1);
-    (rounds[r] ??= []).push(row);
-  });
-  const ints = (v: number[]) => c.constant(tensorFromNumbers('int64', [v.length], v));
-  const flat = c.op('reshape', [data], { shape: [size, ...rest] });
-  const zeros = c.op('zerosLike', [flat]);
-  let out = flat;
-  for (const round of rounds) {
-    const at = ints(round.map((row) => keys[row]!));
-    const upd = round.length === keys.length ? rows : c.op('take', [rows, ints(round)], { axis: 0 });
-    const hit = c.op('indexAdd', [zeros, at, c.op('onesLike', [upd])], { axis: 0 });
-    const put = c.op('indexAdd', [zeros, at, upd], { axis: 0 });
-    out = c.op('where', [hit, c.op(red === 'mul' ? 'mul' : red === 'max' ? 'maximum' : 'minimum', [out, put]), out]);
-  }
-  return c.op('reshape', [out], { shape: data.type.shape as number[] });
-}
+const combine = (c: ImportCtx, red: 'mul' | 'max' | 'min', data: Value, at: Value, updates: Value, axis: number): Value =>
+  c.op('scatterReduce', [data, at, updates], { axis, reduce: REDUCE[red], mode: 'wrap' });
 
 /**
  * An overwriting scatter from an accumulating one (`add(base, updates)`): the positions `keys` (one per
@@ -130,12 +112,10 @@ function overwrite(c: ImportCtx, data: Value, updates: Value, keys: number[] | n
 }
 
 /**
- * Constant indices of input 1, for the overwriting and combining forms; null when 'none' reads them at run
- * time (checked there). 'mul', 'max' and 'min' combine repeated positions in rounds, which only constant
- * indices can arrange.
+ * Constant indices of input 1, for the overwriting form (checked for repeats while importing); null when they are
+ * computed at run time (checked by the run).
  */
-const constIndices = (c: ImportCtx, red: string): number[] | null =>
-  c.input(1).isConst || red !== 'none' ? c.numbers(1, `the indices (reduction='${red}': they must be constant, to arrange repeated positions)`)! : null;
+const constIndices = (c: ImportCtx): number[] | null => (c.input(1).isConst ? c.numbers(1, 'the indices')! : null);
 
 /**
  * ScatterElements with reduction='add': `scatterAdd` takes an index with 1
@@ -146,6 +126,13 @@ const constIndices = (c: ImportCtx, red: string): number[] | null =>
 const scatterElements: Builder = (c) => {
   const red = reduction(c);
   const [data, index, updates] = [c.input(0), c.input(1), c.input(2)];
+  if (red === 'mul' || red === 'max' || red === 'min') {
+    // Any shapes, symbolic ones too (a graph network's node count): the indices bounded by the axis length.
+    const axis = normAxis(c, c.attr.int('axis', 0), data.type.shape.length);
+    const n = data.type.shape[axis]!;
+    const at = boundedIndices(c, index, typeof n === 'number' ? n : c.op('arangeLike', [data], { axis, dtype: 'int64' }));
+    return [combine(c, red, data, at, updates, axis)];
+  }
   if (data.type.shape.length === 1 && index.type.shape.length === 1) {
     // 1-D (torch's inverse permutation: any length): the rows `index` of the data, as `indexAdd` addresses them.
     normAxis(c, c.attr.int('axis', 0), 1);
@@ -153,9 +140,7 @@ const scatterElements: Builder = (c) => {
     const at = boundedIndices(c, index, typeof n === 'number' ? n : data);
     const add = (base: Value, upd: Value): Value => c.op('indexAdd', [base, at, upd], { axis: 0, mode: 'wrap' });
     if (red === 'add') return [add(data, updates)];
-    if (red !== 'none' && typeof n !== 'number') throw c.refuse(`reduction='${red}' over data of symbolic size ${n}`);
-    const keys = typeof n === 'number' ? constIndices(c, red)?.map((v) => wrapIndex(c, v, n)) : null;
-    if (red !== 'none') return [combineInRounds(c, red, data, updates, keys!, n as number, [])];
+    const keys = typeof n === 'number' ? constIndices(c)?.map((v) => wrapIndex(c, v, n)) : null;
     return [overwrite(c, data, updates, keys ?? null, add)];
   }
   const ds = concrete(c, data, 'the data shape');
@@ -178,13 +163,12 @@ const scatterElements: Builder = (c) => {
   // The flat position of each update: its own multi-index with the axis entry replaced by the (wrapped) index.
   const n = ds[axis]!;
   const inner = ds.slice(axis + 1).reduce((p, q) => p * q, 1);
-  const keys = constIndices(c, red)?.map((v, f) => {
+  const keys = constIndices(c)?.map((v, f) => {
     const i = wrapIndex(c, v, n);
     const rest = is.slice(axis + 1).reduce((p, q) => p * q, 1);
     const outer = Math.floor(f / (rest * is[axis]!));
     return (outer * n + i) * inner + (f % rest);
   });
-  if (red !== 'none') return [combineInRounds(c, red, data, c.op('reshape', [updates], { shape: [-1] }), keys!, ds.reduce((p, q) => p * q, 1), [])];
   return [overwrite(c, data, updates, keys ?? null, add)];
 };
 
@@ -222,14 +206,21 @@ const scatterND: Builder = (c) => {
   };
   const add = (base: Value, upd: Value): Value => addAt(base, idx, upd);
   if (red === 'add') return [add(data, updates)];
+  if (red !== 'none') {
+    // The slices as rows [positions, ...rest] of the data viewed as [∏ addressed, ...rest], each row's position
+    // repeated along the rest: scatterReduce along axis 0.
+    if (rest.some((d) => typeof d !== 'number')) throw c.refuse(`the data dimensions [${rest.join(', ')}] after the addressed ones are symbolic`);
+    const tail = rest as number[];
+    const flat = c.op('reshape', [data], { shape: [ds.reduce((p, q) => p * q, 1), ...tail] });
+    const rows = c.op('reshape', [updates], { shape: [-1, ...tail] });
+    const at = c.op('broadcastLike', [c.op('reshape', [idx], { shape: [-1, ...tail.map(() => 1)] }), rows]);
+    return [c.op('reshape', [combine(c, red, flat, at, rows, 0)], { shape: [...ds, ...tail] })];
+  }
   // The row-major position of each addressed slice in the first k axes.
-  const iv = constIndices(c, red);
+  const iv = constIndices(c);
   if (!iv) return [overwrite(c, data, updates, null, add)];
   const keys = Array.from({ length: iv.length / k }, (_v, j) => iv.slice(j * k, j * k + k).reduce((acc, v, a) => acc * ds[a]! + wrapIndex(c, v, ds[a]!), 0));
-  if (red === 'none') return [overwrite(c, data, updates, keys, add)];
-  if (rest.some((d) => typeof d !== 'number')) throw c.refuse(`the data dimensions [${rest.join(', ')}] after the addressed ones are symbolic`);
-  const rows = c.op('reshape', [updates], { shape: [keys.length, ...(rest as number[])] });
-  return [combineInRounds(c, red, data, rows, keys, ds.reduce((p, q) => p * q, 1), rest as number[])];
+  return [overwrite(c, data, updates, keys, add)];
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
- * ScatterElements and ScatterND with reduction 'max', 'min' and 'mul' imported (compiler/onnx/import/scatter.ts:
- * repeated positions combined in rounds) against ONNX's reference implementation (onnx.reference.ReferenceEvaluator,
+ * ScatterElements and ScatterND with reduction 'max', 'min' and 'mul' at constant indices, imported (compiler/onnx/import/scatter.ts:
+ * onto `scatterReduce`; run-time indices: import-scatter-reduce-runtime.test.ts) against ONNX's reference implementation (onnx.reference.ReferenceEvaluator,
  * opset 18): positions addressed up to three times, negative indices, ties between the data and an update and
  * between two updates, the 1-D form, slices (ScatterND k < rank) and elements, int32 and float64 data; outputs
  * exact, eager and hybridized. Gradients of `Σ y · R` in the data and the updates (untied random values) equal

@@ -49,5 +49,24 @@ idx = list(np.indices(i.shape))
 idx[ax] = i
 np.add.at(out, tuple(idx), c)
 `,
+  },  {
+    op: 'scatterReduce',
+    samples: [
+      { inputs: [{ shape: [4, 3] }, { shape: [5, 3], dtype: 'int32', values: [0, 3, 3, 0, 0, 1, 3, 3, 3, 2, 0, 1, 0, 0, 2] }, { shape: [5, 3] }], args: [{ reduce: 'prod' }], label: 'prod, repeated rows' },
+      { inputs: [{ shape: [4, 3] }, { shape: [2, 5], dtype: 'int64', values: [0, 2, 2, -1, 1, 1, 1, 0, 2, 2] }, { shape: [2, 5] }], args: [{ axis: 1, reduce: 'amax', mode: 'wrap' }], minOpset: 18, label: 'amax axis 1, shorter off the axis, wrapped' },
+      { inputs: [{ shape: [2, 3, 4], dtype: 'float64' }, { shape: [2, 2, 4], dtype: 'int32', values: [0, 1, 2, 2, 2, 1, 0, 0, 1, 1, 1, 1, 0, 2, 2, 9] }, { shape: [2, 2, 4], dtype: 'float64' }], args: [{ axis: -2, reduce: 'amin' }], minOpset: 18, label: 'amin float64 clipped' },
+      { inputs: [{ shape: [6, 2] }, { shape: [5, 2], dtype: 'int32', range: [0, 6], symbolic: true }, { shape: [5, 2], symbolic: true }], args: [{ reduce: 'amax' }], minOpset: 18, label: 'symbolic number of updates' },
+      { inputs: [{ shape: [4, 2], dtype: 'int32', range: [-5, 5] }, { shape: [3, 2], dtype: 'int32', values: [1, 1, 1, 0, 1, 3] }, { shape: [3, 2], dtype: 'int32', range: [-5, 5] }], args: [{ reduce: 'amin' }], minOpset: 18, label: 'int32' },
+      { inputs: [{ shape: [3, 2], dtype: 'int64', range: [-4, 4] }, { shape: [4, 2], dtype: 'int64', values: [2, 0, 2, 0, -1, 1, 0, 1] }, { shape: [4, 2], dtype: 'int64', range: [-4, 4] }], args: [{ reduce: 'prod', mode: 'wrap' }], label: 'int64 prod, wrapped' },
+      { inputs: [{ shape: [3, 2], dtype: 'float16' }, { shape: [3, 2], dtype: 'int32', values: [0, 1, 0, 1, 2, 2] }, { shape: [3, 2], dtype: 'float16' }], args: [{ reduce: 'amax' }], minOpset: 18, label: 'float16' },
+    ],
+    ref: `${FIX}
+ax = attrs.get('axis', 0) % a.ndim
+i = fix(b, a.shape[ax])
+out = a.copy()
+idx = list(np.indices(i.shape))
+idx[ax] = i
+{'prod': np.multiply, 'amax': np.maximum, 'amin': np.minimum}[attrs['reduce']].at(out, tuple(idx), c)
+`,
   },
 ];
