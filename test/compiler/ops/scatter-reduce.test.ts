@@ -8,7 +8,6 @@
  * (16 for prod, 18 for amax/amin) and the refusals by name.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { autograd, gluon, nd, sym } from 'gluonc';
 import { gradients } from '../../../compiler/autodiff/reverse.js';
 import { evalSymbols } from '../../../compiler/compile.js';
@@ -16,6 +15,7 @@ import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { emitModel } from '../../../compiler/onnx/emit.js';
 import { setKernelThreshold } from '../../../compiler/ops/execute.js';
 import { graphOf, Symbol } from '../../../compiler/trace/symbol.js';
+import { pythonJson } from '../../helpers/python-json.js';
 
 type Reduce = 'prod' | 'amax' | 'amin';
 
@@ -136,9 +136,7 @@ print(json.dumps(res))`;
     reduce: c.reduce,
     head: head(c),
   }));
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as TorchResult[];
+  return pythonJson<TorchResult[]>(script, input);
 }
 
 function close(got: NDArray | null | undefined, want: number[], what: string): void {
