@@ -52,7 +52,7 @@ function dotThenReshape(): Uint8Array {
 
 async function loads(bytes: Uint8Array): Promise<string | null> {
   try {
-    await (await ort.InferenceSession.create(bytes)).release();
+    await (await ort.InferenceSession.create(bytes, { logSeverityLevel: 4 })).release(); // the canary's refusal is expected: kept out of the test log
     return null;
   } catch (e) {
     return (e as Error).message;
