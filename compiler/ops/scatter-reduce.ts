@@ -22,7 +22,7 @@
  *   updates with it → 1))`, any other `gather(g · out) / (update, 0 → 1)` (the product of the others).
  * gather/scatter_add by the index are a `take`/`indexAdd` at each element's row-major position in the data.
  */
-import { formatShape, stridesOf } from '../../runtime/tensor.js';
+import { formatShape } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type OpDef, type Tx } from './define.js';
@@ -31,8 +31,8 @@ import { commonDType, float16InFloat32 } from './elementwise.js';
 import { OpError } from './errors.js';
 import type { GradOps, GradTensor } from './grad-ops.js';
 import { rowMajorPosition } from './indices.js';
-import { fromF64, toF64 } from './kernels.js';
-import { fixIndex, fixIndices } from './scatter.js';
+import { fromF64 } from './kernels.js';
+import { fixIndices, scatterElements } from './scatter.js';
 
 type Reduce = 'prod' | 'amax' | 'amin';
 type ScatterReduceA = Attrs & { axis: number; reduce: Reduce; mode: 'clip' | 'wrap' };
@@ -112,27 +112,7 @@ export const scatterReduce: OpDef<ScatterReduceSig, ScatterReduceA> = defineOp<S
     const idx = fixIndices(c, ax, a.mode);
     c.emit('ScatterElements', [c.inputs[0]!, idx, c.inputs[2]!], { axis: ax, reduction }, c.outputs);
   }),
-  kernel: ([x, ind, upd], a, [out]) => {
-    const ax = check([x!, ind!, upd!], a);
-    const res = Float64Array.from(toF64(x!));
-    const iv = toF64(ind!);
-    const uv = toF64(upd!);
-    const xs = stridesOf(x!.shape);
-    const is = ind!.shape;
-    const n = x!.shape[ax]!;
-    const f2 = COMBINE[a.reduce];
-    for (let f = 0; f < iv.length; f++) {
-      let rest = f;
-      let o = 0;
-      for (let k = is.length - 1; k >= 0; k--) {
-        const p = rest % is[k]!;
-        rest = Math.floor(rest / is[k]!);
-        o += (k === ax ? fixIndex(iv[f]!, n, a.mode) : p) * xs[k]!;
-      }
-      res[o] = f2(res[o]!, uv[f]!);
-    }
-    return [fromF64(out!, res)];
-  },
+  kernel: ([x, ind, upd], a, [out]) => [fromF64(out!, scatterElements(x!, ind!, upd!, check([x!, ind!, upd!], a), a.mode, COMBINE[a.reduce]))],
   grad: (F, { inputs: [x, ind, upd], outputs: [out], attrs }, [g]) => {
     if (!g) return [null, null, null];
     const a = attrs as ScatterReduceA;

@@ -13,7 +13,7 @@
  * product (indices x axis size elements, the price of opset 13-15).
  */
 import { onnxDType, type DType } from '../../runtime/dtypes.js';
-import { formatShape, stridesOf } from '../../runtime/tensor.js';
+import { formatShape, stridesOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
@@ -58,6 +58,32 @@ export function fixIndices(c: LowerCtx, axis: number, mode: 'clip' | 'wrap'): st
 export function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
   const i = indexValue(v);
   return mode === 'wrap' ? ((i % n) + n) % n : Math.min(Math.max(i, 0), n - 1);
+}
+
+/**
+ * The kernels' element scatter (scatterAdd, scatterReduce): a float64 copy of
+ * `x` into which each element of `upd` is combined, by `combine(old, update)`,
+ * at its own position with the axis `ax` coordinate replaced by `ind`'s
+ * (`fixIndex`ed) value. Example: `scatterElements(x, ind, upd, 0, 'clip', (d, u) => d + u)`.
+ */
+export function scatterElements(x: HostTensor, ind: HostTensor, upd: HostTensor, ax: number, mode: 'clip' | 'wrap', combine: (d: number, u: number) => number): Float64Array {
+  const res = Float64Array.from(toF64(x));
+  const iv = toF64(ind);
+  const uv = toF64(upd);
+  const xs = stridesOf(x.shape);
+  const is = ind.shape;
+  const n = x.shape[ax]!;
+  for (let f = 0; f < iv.length; f++) {
+    let rest = f;
+    let o = 0;
+    for (let k = is.length - 1; k >= 0; k--) {
+      const p = rest % is[k]!;
+      rest = Math.floor(rest / is[k]!);
+      o += (k === ax ? fixIndex(iv[f]!, n, mode) : p) * xs[k]!;
+    }
+    res[o] = combine(res[o]!, uv[f]!);
+  }
+  return res;
 }
 
 const range = (a: number, b: number): number[] => Array.from({ length: Math.max(0, b - a) }, (_v, i) => a + i);
@@ -171,26 +197,7 @@ export const scatterAdd: OpDef<ScatterSig, ScatterA> = defineOp<ScatterSig, Scat
     const [add] = c.emit('Where', [hit!, c.inputs[2]!, zero!]);
     c.emit('Add', [c.inputs[0]!, add!], {}, c.outputs);
   }),
-  kernel: ([x, ind, upd], a, [out]) => {
-    const ax = normAxis('scatterAdd', a.axis, x!.shape.length);
-    const res = Float64Array.from(toF64(x!));
-    const iv = toF64(ind!);
-    const uv = toF64(upd!);
-    const xs = stridesOf(x!.shape);
-    const is = ind!.shape;
-    const n = x!.shape[ax]!;
-    for (let f = 0; f < iv.length; f++) {
-      let rest = f;
-      let o = 0;
-      for (let k = is.length - 1; k >= 0; k--) {
-        const p = rest % is[k]!;
-        rest = Math.floor(rest / is[k]!);
-        o += (k === ax ? fixIndex(iv[f]!, n, a.mode) : p) * xs[k]!;
-      }
-      res[o]! += uv[f]!;
-    }
-    return [fromF64(out!, res)];
-  },
+  kernel: ([x, ind, upd], a, [out]) => [fromF64(out!, scatterElements(x!, ind!, upd!, normAxis('scatterAdd', a.axis, x!.shape.length), a.mode, (d, u) => d + u))],
   grad: (F, { inputs: [, ind], attrs }, [g]) => (g ? [g, null, F.pick(g, ind!, { axis: attrs.axis as number, keepdims: true, mode: attrs.mode as 'clip' | 'wrap' })] : [null, null, null]),
 });
 
