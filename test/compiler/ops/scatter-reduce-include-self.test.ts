@@ -119,6 +119,16 @@ const INT_CASES: Case[] = (['int32', 'int64'] as const).flatMap((dtype) =>
     data: { shape: [5, 2], values: [1, 2, 3, -7, 0, 4, -5, 6, 9, 9] },
     index: { shape: [6, 2], values: [0, 0, 0, 3, 3, 3, 1, 3, 3, 1, 0, 0] },
     updates: [5, -4, 6, -8, -8, -3, 2, 7, -1, -6, -2, 3],
+  }))).concat((['amax', 'amin'] as const).map((reduce): Case => ({
+    // Updates near the type's ends: an identity short of them would win.
+    label: `${dtype} ${reduce}, includeSelf false: updates near the type's extremes`,
+    reduce,
+    includeSelf: false,
+    axis: 0,
+    dtype,
+    data: { shape: [3], values: [0, 1, 2] },
+    index: { shape: [4], values: [0, 0, 2, 2] },
+    updates: (dtype === 'int32' ? [-2147483000, -2147483600, 2147483000, 2147483600] : [-4e15, -5e15, 4e15, 5e15]).map((v) => (reduce === 'amax' ? v : -v)),
   }))));
 
 /** The upstream gradient for a case: fixed values, not all equal. */
