@@ -10,7 +10,9 @@
  * iteration's values are the forward's saved ones (`saved`: an `OnnxLoop`
  * with `save`, as the pass save-recurrent-activations makes training
  * graphs), else a first Loop runs the loop again keeping them (a gradient
- * whose forward is not in its graph).
+ * whose forward is not in its graph). A carried value that grows as a list
+ * appended to (`grows`) is kept as its length per iteration and read back
+ * as the first rows of its final value (the loop run again gives it).
  * Inputs: the forward's inputs, then the gradients of its float carried
  * outputs and float scan outputs, then (`saved`) the forward's saved
  * outputs: per iteration each carried value, the number, each residual.
@@ -63,8 +65,15 @@ function lower(c: LowerCtx, a: LoopGradA): void {
   const heads = ins.slice(nFwd, nFwd + nHeads);
   const sv = (name: string, t: TensorType): SubgraphValue => ({ name, dtype: t.dtype, shape: t.shape });
   let kept = ins.slice(nFwd + nHeads);
-  // The loop again, keeping what its gradient reads (a forward outside this graph).
-  if (!a.saved) kept = emitLoop(c, a, true, residuals, outTypes.length + nC + 1 + residuals.length).slice(outTypes.length);
+  const grows = (a.grows ?? []) as number[];
+  if (a.saved && grows.length) throw new OpError('OnnxLoopGrad', `a Loop whose carried values grow (${grows.join(', ')}) reads its final values: it runs again, its saved outputs are not read`);
+  // The loop again, keeping what its gradient reads (a forward outside this graph), and its final values.
+  let finals: string[] = [];
+  if (!a.saved) {
+    const all = emitLoop(c, a, true, residuals, outTypes.length + nC + 1 + residuals.length);
+    finals = all.slice(0, nC);
+    kept = all.slice(outTypes.length);
+  }
   const saved = kept.slice(0, nC);
   const iters = kept[nC]!;
   const res = kept.slice(nC + 1);
@@ -76,13 +85,17 @@ function lower(c: LowerCtx, a: LoopGradA): void {
     return c.emit('ConstantOfShape', [c.emit('Shape', [captured[i]!])[0]!], { value: { tensor: tensorFromNumbers(t.dtype, [1], [0]) } })[0]!;
   });
   const yes = c.constant(tensorFromNumbers('bool', [], [1]));
-  const revIns = [{ dtype: 'int64' as const, shape: [] }, { dtype: 'bool' as const, shape: [] }, ...carriedF.map((i) => c.inTypes[k + i]!), ...capturedF.map((i) => c.inTypes[k + nC + i]!)];
+  const body = a.body as unknown as LoopBody;
+  // A growing value's gradient grows back (its first dimension as the body's).
+  const revIns = [{ dtype: 'int64' as const, shape: [] }, { dtype: 'bool' as const, shape: [] }, ...carriedF.map((i) => (grows.includes(i) ? body.inputs[2 + i]! : c.inTypes[k + i]!)), ...capturedF.map((i) => c.inTypes[k + nC + i]!)];
   const rev = c.graph(revIns, (names) => {
     const at = c.emit('Sub', [last, names[0]!])[0]!;
     const pick = (v: string) => c.emit('Gather', [v, at], { axis: 0 })[0]!;
+    // A growing value at that iteration: the first rows of its final value, as many as its length then.
+    const carriedAt = (v: string, i: number) => (grows.includes(i) ? c.emit('Slice', [finals[i]!, c.ints([0]), c.emit('Reshape', [pick(v), c.ints([1])])[0]!, c.ints([0])])[0]! : pick(v));
     const gc = names.slice(2, 2 + carriedF.length);
     const acc = names.slice(2 + carriedF.length);
-    const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(pick), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick), ...res.map(pick)]);
+    const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(carriedAt), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick), ...res.map(pick)]);
     const nextGc = grads.slice(0, carriedF.length).map((g) => sv(g.name, g.type));
     const nextAcc = grads.slice(carriedF.length).map((g, i) => sv(c.emit('Add', [acc[i]!, g.name])[0]!, revIns[2 + carriedF.length + i]!));
     return [sv(names[1]!, revIns[1]!), ...nextGc, ...nextAcc];
@@ -102,7 +115,7 @@ function lower(c: LowerCtx, a: LoopGradA): void {
 export const OnnxLoopGrad: OpDef<Sig, LoopGradA> = defineOp<Sig, LoopGradA>({
   name: 'OnnxLoopGrad',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], gradBody: null, nGrads: 1, saved: false },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], gradBody: null, nGrads: 1, saved: false },
   multiOutput: (a: LoopGradA) => a.nGrads,
   dataShape: true,
   infer,

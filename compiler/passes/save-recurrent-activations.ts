@@ -31,6 +31,8 @@ function isForwardOf(p: Node, g: Node): boolean {
   return (
     p.op === 'OnnxLoop' &&
     !p.attrs['save'] &&
+    // A Loop whose carried values grow: its gradient runs it again for their final values (loop-grad.ts).
+    !((p.attrs['grows'] ?? []) as number[]).length &&
     p.inputs.every((v, i) => v === g.inputs[i]) &&
     LOOP_KEYS.every((k) => p.attrs[k] === g.attrs[k] || attrKey(p.attrs[k]) === attrKey(g.attrs[k]))
   );

@@ -46,13 +46,13 @@ def save(name, g, runs):
 def c(name, v, T=F): return nh.from_array(np.array(v, {F: np.float32, D: np.float64, I: np.int64}[T]), name)
 
 # decode (a greedy decoder's list): the list starts with x; each iteration reads its last item (SequenceAt -1), the item
-# at p (fed at run time, captured), the list so far concatenated (axis 0, summed) and stacked (new_axis, axis 1, averaged)
+# at p (fed at run time, captured), the list so far concatenated (axis 0, squares summed) and stacked (new_axis, axis 1, averaged)
 # and its length, and appends (or, front=1, inserts at position 0) tanh of their mix with the carried v; v = v * 0.9.
 def decode(T, front=False):
     at = 'zero' if front else 'neg1'
     body = h.make_graph([
         h.make_node('SequenceAt', ['sin', at], ['last']), h.make_node('SequenceAt', ['sin', 'p'], ['first']),
-        h.make_node('ConcatFromSequence', ['sin'], ['mem'], axis=0), h.make_node('ReduceSum', ['mem', 'ax0'], ['ms'], keepdims=1),
+        h.make_node('ConcatFromSequence', ['sin'], ['mem'], axis=0), h.make_node('Mul', ['mem', 'mem'], ['mm']), h.make_node('ReduceSum', ['mm', 'ax0'], ['ms'], keepdims=1),
         h.make_node('ConcatFromSequence', ['sin'], ['stk'], axis=1, new_axis=1), h.make_node('ReduceMean', ['stk'], ['sm'], axes=[1], keepdims=0),
         h.make_node('SequenceLength', ['sin'], ['len']), h.make_node('Cast', ['len'], ['lf'], to=T),
         h.make_node('Mul', ['last', 'half'], ['a']), h.make_node('Mul', ['ms', 'tenth'], ['b']), h.make_node('Mul', ['lf', 'tenth'], ['d']),
@@ -72,6 +72,28 @@ x = rs.randn(2, 4).astype(np.float32)
 runs = [{'m': np.array(k, np.int64), 'x': x, 'p': np.array(p, np.int64)} for k, p in ((0, 0), (1, -1), (4, 0), (6, -1))]
 save('decode', decode(F), runs)
 save('front', decode(F, True), runs)
+
+# Gradients of Σ cat·r1 + Σ at·r2 + Σ vf·r3 in float64 by central differences through onnxruntime, m = 4, p = -1.
+g64 = decode(D)
+feeds = {'m': np.array(4, np.int64), 'x': x.astype(np.float64), 'p': np.array(-1, np.int64)}
+save('decode64', g64, [feeds])
+W = nh.to_array(g64.initializer[0])
+r1, r2, r3 = rs.randn(10, 3), rs.randn(2, 3), rs.randn(2, 3)
+for k, r in (('r1', r1), ('r2', r2), ('r3', r3)): np.save(f'{out}/decode64_{k}.npy', r)
+def loss(xv, Wv):
+    g64.initializer[0].CopyFrom(nh.from_array(Wv, 'W'))
+    m = h.make_model(g64, opset_imports=[h.make_opsetid('', 17)], ir_version=8)
+    cat, n, at, vf = ort.InferenceSession(m.SerializeToString()).run(None, {**feeds, 'x': xv})
+    return (cat * r1).sum() + (at * r2).sum() + (vf * r3).sum()
+def fd(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        p, q = a.copy(), a.copy(); p[i] += eps; q[i] -= eps
+        g[i] = (f(p) - f(q)) / (2 * eps)
+    return g
+np.save(f'{out}/decode64_gx.npy', fd(lambda a: loss(a, W), feeds['x']))
+np.save(f'{out}/decode64_gW.npy', fd(lambda a: loss(feeds['x'], a), W.copy()))
+g64.initializer[0].CopyFrom(nh.from_array(W, 'W'))
 
 # readlen: the list starts empty (SequenceEmpty); the body reads only its length: t = v * len, v = v + t / 2, appended.
 # Its items' shape comes from reading the body with it empty. cat: the list concatenated (not at 0 iterations).
@@ -229,12 +251,27 @@ describe('imported Loops decided at run time whose body reads the sequence it ca
     assert.throws(() => net('emptyat_nodecl', false).call(m, x), /'Loop' \(node 'emptyat'\) has no gluonc equivalent: .*its body reads the loop-carried sequence 's0', which starts empty, and reading the body with it empty fails \(.*SequenceAt.*\), and the file does not declare its items' shape \(body input 'sin'\)/);
   });
 
-  it('its gradient is refused, naming the Loop: each iteration\'s list has another length', () => {
+  it('gradients into the input and the parameter W through the list read and appended to, as central differences of onnxruntime in float64', () => {
     for (const hybrid of [false, true]) {
-      const x = arr('decode2_in_x');
+      const b = net('decode64', hybrid);
+      const x = arr('decode640_in_x');
+      x.attachGrad();
+      autograd.record(() => {
+        const [cat, , at, vf] = b.call(arr('decode640_in_m'), x, arr('decode640_in_p')) as nd.NDArray[];
+        return nd.add(nd.add(nd.sum(nd.mul(cat!, arr('decode64_r1'))), nd.sum(nd.mul(at!, arr('decode64_r2')))), nd.sum(nd.mul(vf!, arr('decode64_r3'))));
+      }).backward();
+      const how = hybrid ? 'hybridized' : 'eager';
+      assertClose(tensorToNumbers(x.grad._host), tensorToNumbers(npy('decode64_gx')), `dx (${how})`, 1e-6, 1e-7);
+      assertClose(tensorToNumbers(b.collectParams().get('W').grad()._host), tensorToNumbers(npy('decode64_gW')), `dW (${how})`, 1e-6, 1e-7);
+    }
+  });
+
+  it('the gradient of a list inserted into at the front is refused, naming the Loop (each iteration\'s list is no prefix of the next)', () => {
+    for (const hybrid of [false, true]) {
+      const x = arr('front2_in_x');
       x.attachGrad();
       assert.throws(() => autograd.record(() => {
-        const [cat] = net('decode', hybrid).call(arr('decode2_in_m'), x, arr('decode2_in_p')) as nd.NDArray[];
+        const [cat] = net('front', hybrid).call(arr('front2_in_m'), x, arr('front2_in_p')) as nd.NDArray[];
         return nd.sum(cat!);
       }).backward(), /OnnxLoop: ONNX's Loop \(node 'decode'\): loop-carried value 1 changes shape from one iteration to the next/);
     }
