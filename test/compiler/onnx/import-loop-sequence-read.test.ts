@@ -5,16 +5,20 @@
  * exports them, SequenceAt(seq, -1) for the last item, at a position fed at
  * run time, SequenceLength, ConcatFromSequence (concatenated and stacked) of
  * the list so far, appending at the back or inserting at the front; models
- * made with onnx.helper by python3 and the file torch.onnx.export
- * (dynamo=False) writes of a scripted module, each run by python's
+ * made with onnx.helper by python3 and the files torch.onnx.export
+ * (dynamo=False) writes of scripted modules (a for loop over a count, a
+ * while loop on the list's length and last item), each run by python's
  * onnxruntime (the reference) at trip counts 0, 1 and several on one block,
  * eagerly and hybridized. A list that starts empty: its items' shape from
  * the body read with it empty, or from the file's declaration; a read of an
  * item of it when the body runs fails the call, as onnxruntime's run
  * fails. Refused by name: erasing from it, inserting in its middle, items of
- * another shape, an empty start whose items' shape is unknown. A run-time
- * If choosing between two sequences of run-time length. Skipped, with a
- * message, without python3's onnx and onnxruntime (torch for its file).
+ * another shape, an empty start whose items' shape is unknown. Gradients
+ * through a list appended to at the back as central differences of
+ * onnxruntime in float64; a list inserted into at the front refuses its
+ * gradient by name. A run-time If choosing between two sequences of
+ * run-time length. Skipped, with a message, without python3's onnx and
+ * onnxruntime (torch for its files).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -152,7 +156,10 @@ save('pick', pick(False), [{'c': np.array(b), 'x': rs.randn(2, t).astype(np.floa
 save('pickodd', pick(True), [])
 `;
 
-/** torch.jit.script of a decoder whose list of states is read (last, all, length) and appended to, exported by the TorchScript exporter. */
+/**
+ * torch.jit.script of a decoder whose list of states is read (last, all, length) and appended to, and of a while
+ * loop on the list's length and its last item's size, exported by the TorchScript exporter.
+ */
 const TORCH = String.raw`
 import sys, os, importlib, warnings, numpy as np, torch, onnxruntime as ort
 out = sys.argv[1]
@@ -172,12 +179,22 @@ class Dec(torch.nn.Module):
             mem = torch.cat(toks, 0)
             toks.append(torch.tanh(self.lin(last) + mem.sum(0, keepdim=True) * 0.1 + len(toks) * 0.01))
         return torch.cat(toks, 0), toks[-1]
+class While(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 3)
+    def forward(self, x, limit: float):
+        toks: List[torch.Tensor] = [x]
+        while len(toks) < 50 and float(toks[-1].abs().sum()) < limit:
+            mem = torch.stack(toks, 0).mean(0)
+            toks.append(self.lin(toks[-1]) * 1.3 + mem)
+        return torch.stack(toks, 0), torch.tensor(len(toks))
 """)
 sys.path.insert(0, out)
-Dec = importlib.import_module('dec_module').Dec
+mod = importlib.import_module('dec_module')
 torch.manual_seed(0)
-m = torch.jit.script(Dec())
-torch.onnx.export(m, (torch.randn(1, 3), 4), f'{out}/torchdec.onnx', dynamo=False, input_names=['x', 'n'], opset_version=17)
+torch.onnx.export(torch.jit.script(mod.Dec()), (torch.randn(1, 3), 4), f'{out}/torchdec.onnx', dynamo=False, input_names=['x', 'n'], opset_version=17)
+torch.onnx.export(torch.jit.script(mod.While()), (torch.randn(1, 3), 20.0), f'{out}/torchwhile.onnx', dynamo=False, input_names=['x', 'limit'], opset_version=17)
 sys.path.remove(out)
 del sys.modules['dec_module']
 s = ort.InferenceSession(f'{out}/torchdec.onnx')
@@ -186,6 +203,11 @@ for j, k in enumerate((0, 1, 5)):
     feeds = {'x': x, 'n': np.array(k, np.int64)}
     for name, v in feeds.items(): np.save(f'{out}/torchdec{j}_in_{name}.npy', v)
     for i, y in enumerate(s.run(None, feeds)): np.save(f'{out}/torchdec{j}_out{i}.npy', y)
+s = ort.InferenceSession(f'{out}/torchwhile.onnx')
+for j, lim in enumerate((0.1, 5.0, 50.0)):
+    feeds = {'x': x, 'limit': np.array(lim, np.float64)}
+    for name, v in feeds.items(): np.save(f'{out}/torchwhile{j}_in_{name}.npy', v)
+    for i, y in enumerate(s.run(None, feeds)): np.save(f'{out}/torchwhile{j}_out{i}.npy', y)
 `;
 
 describe('imported Loops decided at run time whose body reads the sequence it carries, against onnxruntime', function () {
@@ -285,5 +307,6 @@ describe('imported Loops decided at run time whose body reads the sequence it ca
   describe('torch.jit.script of a decoder reading its list, exported with dynamo=False', function () {
     const tx = pythonFixtures('loopseqtorch', ['torch', 'onnxruntime'], TORCH);
     it('0, 1 and 5 steps: the list concatenated and its last item, as onnxruntime', () => sameAsOrt('torchdec', ['x', 'n'], [0, 1, 2], 2, tx.dir));
+    it('a while loop on the list\'s length and its last item: 0, 5 and 31 iterations, the list stacked and its length, as onnxruntime', () => sameAsOrt('torchwhile', ['x', 'limit'], [0, 1, 2], 2, tx.dir));
   });
 });
