@@ -15,7 +15,8 @@
  * as the first rows of its final value (the loop run again gives it).
  * Inputs: the forward's inputs, then the gradients of its float carried
  * outputs and float scan outputs, then (`saved`) the forward's saved
- * outputs: per iteration each carried value, the number, each residual.
+ * outputs: per iteration each carried value, the number, each residual,
+ * then, where carried values grow, the final carried values.
  * Outputs: the gradients of the float carried inputs, then of the float
  * captured inputs.
  * Invariant: `gradBody` takes the body's inputs, those gradients and the
@@ -43,10 +44,12 @@ function plan(types: TensorType[], a: LoopGradA) {
   const scanF = floatSlots(outTypes.slice(a.nCarried));
   const capturedF = floatSlots(body.inputs.slice(2 + a.nCarried));
   const residuals = (a.residuals ?? []) as BodyRef[];
-  const nSaved = a.saved ? a.nCarried + 1 + residuals.length : 0;
+  const grows = (a.grows ?? []) as number[];
+  // Saved: per iteration each carried value, the number, each residual; then, where some grow, the final carried values.
+  const nSaved = a.saved ? a.nCarried + 1 + residuals.length + (grows.length ? a.nCarried : 0) : 0;
   const want = nFwd + carriedF.length + scanF.length + nSaved;
   if (types.length !== want) throw new OpError('OnnxLoopGrad', `takes the loop's ${nFwd} inputs, ${carriedF.length + scanF.length} output gradients${nSaved ? ` and its ${nSaved} saved outputs` : ''}, got ${types.length} inputs`, types);
-  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals };
+  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows };
 }
 
 function infer(types: TensorType[], a: LoopGradA): TensorType[] {
@@ -57,18 +60,16 @@ function infer(types: TensorType[], a: LoopGradA): TensorType[] {
 }
 
 function lower(c: LowerCtx, a: LoopGradA): void {
-  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals } = plan(c.inTypes, a);
+  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows } = plan(c.inTypes, a);
   const nC = a.nCarried;
   const ins = c.inputs;
   const captured = ins.slice(k + nC, nFwd);
   const nHeads = carriedF.length + scanF.length;
   const heads = ins.slice(nFwd, nFwd + nHeads);
   const sv = (name: string, t: TensorType): SubgraphValue => ({ name, dtype: t.dtype, shape: t.shape });
-  let kept = ins.slice(nFwd + nHeads);
-  const grows = (a.grows ?? []) as number[];
-  if (a.saved && grows.length) throw new OpError('OnnxLoopGrad', `a Loop whose carried values grow (${grows.join(', ')}) reads its final values: it runs again, its saved outputs are not read`);
+  let kept = ins.slice(nFwd + nHeads, nFwd + nHeads + nC + 1 + residuals.length);
+  let finals = ins.slice(nFwd + nHeads + nC + 1 + residuals.length);
   // The loop again, keeping what its gradient reads (a forward outside this graph), and its final values.
-  let finals: string[] = [];
   if (!a.saved) {
     const all = emitLoop(c, a, true, residuals, outTypes.length + nC + 1 + residuals.length);
     finals = all.slice(0, nC);

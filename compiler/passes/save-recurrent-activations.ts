@@ -31,8 +31,6 @@ function isForwardOf(p: Node, g: Node): boolean {
   return (
     p.op === 'OnnxLoop' &&
     !p.attrs['save'] &&
-    // A Loop whose carried values grow: its gradient runs it again for their final values (loop-grad.ts).
-    !((p.attrs['grows'] ?? []) as number[]).length &&
     p.inputs.every((v, i) => v === g.inputs[i]) &&
     LOOP_KEYS.every((k) => p.attrs[k] === g.attrs[k] || attrKey(p.attrs[k]) === attrKey(g.attrs[k]))
   );
@@ -64,7 +62,9 @@ export const saveRecurrentActivations: Pass = (graph, ctx) => {
         for (const [i, o] of p.outputs.entries()) rw.replace(o, t.outputs[i]!);
         made.set(p, t);
       }
-      const ng = rw.node('OnnxLoopGrad', [...g.inputs, ...t.outputs.slice(p.outputs.length)], { ...g.attrs, saved: true }, g.scope);
+      // A Loop whose carried values grow (`grows`): its final carried values too (loop-grad.ts slices them).
+      const finals = ((p.attrs['grows'] ?? []) as number[]).length ? t.outputs.slice(0, p.attrs['nCarried'] as number) : [];
+      const ng = rw.node('OnnxLoopGrad', [...g.inputs, ...t.outputs.slice(p.outputs.length), ...finals], { ...g.attrs, saved: true }, g.scope);
       for (const [i, o] of g.outputs.entries()) rw.replace(o, ng.outputs[i]!);
       changed = true;
       continue;
