@@ -48,3 +48,18 @@ export function namingOnnxNode(e: unknown, scope: string): unknown {
   if (typeof e.stack === 'string') e.stack = e.stack.replace(old, e.message);
   return e;
 }
+
+/**
+ * Runs `fn` in the imported ONNX node `scope` ends with (pushed as the last scope, so its OpErrors and the nodes a
+ * trace makes name it), naming it in any other error escaping too; `fn` alone where `scope` has none.
+ * Example: `inOnnxNode(node.scope, () => F.reshape(x, { shape }))`.
+ */
+export function inOnnxNode<R>(scope: string, fn: () => R): R {
+  const { onnx } = splitScope(scope);
+  if (!onnx) return fn();
+  try {
+    return withScope(onnx, fn);
+  } catch (e) {
+    throw namingOnnxNode(e, onnx);
+  }
+}
