@@ -51,6 +51,12 @@ export function splitScope(scope: string): { block: string; onnx: string; name: 
   return { block: scope.slice(0, Math.max(0, k - 1)), onnx, name: onnx.slice(ONNX_NODE.length, onnx.lastIndexOf("' (")) };
 }
 
+/** The imported ONNX node element of `scope` alone ('' for none): `splitScope(scope).onnx` without the rest. */
+export function onnxOfScope(scope: string): string {
+  const k = scope.indexOf(ONNX_NODE);
+  return k < 0 ? '' : k === 0 ? scope : scope.slice(k);
+}
+
 const DOC_PREFIX = 'gluonc:';
 const STATUS = /^Non-zero status code returned while running (\w+) node\. Name:'([^']*)' Status Message: ([\s\S]*)$/;
 

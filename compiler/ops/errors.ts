@@ -4,7 +4,7 @@
  * (compiler/ops/context.ts) while they run; a node of an imported ONNX file
  * runs with its ONNX node as the last scope (`splitScope`), which errors name first.
  */
-import { splitScope } from '../../runtime/run-error.js';
+import { onnxOfScope, splitScope } from '../../runtime/run-error.js';
 import { formatType, type TensorType } from '../ir/types.js';
 import { getContext, withContext } from './context.js';
 
@@ -41,7 +41,7 @@ export function check(cond: unknown, op: string, message: string, types?: Tensor
  * Example: `throw namingOnnxNode(e, node.scope)`.
  */
 export function namingOnnxNode(e: unknown, scope: string): unknown {
-  const { onnx } = splitScope(scope);
+  const onnx = onnxOfScope(scope);
   if (!onnx || !(e instanceof Error) || e.message.includes(onnx)) return e;
   const old = e.message;
   e.message = `${onnx}: ${old}`;
@@ -50,15 +50,15 @@ export function namingOnnxNode(e: unknown, scope: string): unknown {
 }
 
 /**
- * Runs `fn` in the imported ONNX node `scope` ends with (pushed as the last scope, so its OpErrors and the nodes a
- * trace makes name it), naming it in any other error escaping too; `fn` alone where `scope` has none.
- * Example: `inOnnxNode(node.scope, () => F.reshape(x, { shape }))`.
+ * Runs `fn` for the imported ONNX node `scope` ends with, naming it in any error escaping; with `push` (tracing or
+ * recording) in its scope too, so the nodes a trace makes and the tape's entries keep it. `fn` alone where `scope` has
+ * none. Example: `inOnnxNode(node.scope, () => F.reshape(x, { shape }), tracing)`.
  */
-export function inOnnxNode<R>(scope: string, fn: () => R): R {
-  const { onnx } = splitScope(scope);
+export function inOnnxNode<R>(scope: string, fn: () => R, push = true): R {
+  const onnx = onnxOfScope(scope);
   if (!onnx) return fn();
   try {
-    return withScope(onnx, fn);
+    return push ? withScope(onnx, fn) : fn();
   } catch (e) {
     throw namingOnnxNode(e, onnx);
   }
