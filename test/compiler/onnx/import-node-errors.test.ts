@@ -23,7 +23,7 @@ import { onnx, readModel } from '../../../compiler/onnx/index.js';
 import { splitScope } from '../../../runtime/run-error.js';
 import { FeedError } from '../../../runtime/feeds.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
-import { data, i64, int, model } from './ort-compare.js';
+import { data, i64, int, ints, model } from './ort-compare.js';
 
 /** onnxruntime's outputs of `bytes` on `feeds` (float32 inputs), or the Error it fails with. */
 async function ortRun(bytes: Uint8Array, feeds: Record<string, HostTensor>): Promise<number[] | Error> {
@@ -121,6 +121,24 @@ describe('errors inside imported ONNX graphs name the ONNX node', () => {
       net.export(join(dir, 'art.onnx'));
       const m = await loadModel(join(dir, 'art.onnx'));
       throwsNaming(() => m.runSync(bad), FeedError, [/node 'add_bias\/add_\d+' \(ONNX Add; gluonc's add of the imported ONNX node 'add_bias' \(Add\) in block 'SymbolBlock'\): Attempting to broadcast/], 'artifact');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a size an exported artifact's constraints check before the run: ONNX node 'pool_1' (MaxPool) in the manifest's message, and eagerly", async () => {
+    const bytes = model([{ name: 'pool_1', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [ints('kernel_shape', [5, 5])] }], [['x', [1, 1, 'H', 'W']]], [['y', 'float32']], [], 18);
+    const small = { x: data([1, 1, 3, 3]) };
+    assert.ok((await ortRun(bytes, small)) instanceof Error, 'onnxruntime fails on H = W = 3 too');
+    const dir = mkdtempSync(join(tmpdir(), 'gluonc-node-errors-'));
+    try {
+      writeFileSync(join(dir, 'pool.onnx'), bytes);
+      const net = gluon.SymbolBlock.imports(join(dir, 'pool.onnx'));
+      net.call(nd.ones([1, 1, 6, 6]));
+      net.export(join(dir, 'art.onnx'));
+      const m = await loadModel(join(dir, 'art.onnx'));
+      throwsNaming(() => m.runSync(small), FeedError, [/\(H = 3, W = 3\) does not fit the model \(declared float32\[1, 1, H, W\]\): ONNX node 'pool_1' \(MaxPool\): Pooling \(max\) in block 'SymbolBlock' needs H >= 5/], 'artifact');
+      throwsNaming(() => net.call(nd.ones([1, 1, 3, 3])), Error, [/^ONNX node 'pool_1' \(MaxPool\): Pooling: kernel \[5, 5\] is larger than the padded input/], 'eager');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
