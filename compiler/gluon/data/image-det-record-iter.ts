@@ -22,8 +22,9 @@
  * name, except the thread, prefetch, logging and `seed` ones (ignored).
  * Departures: the augmenter's random numbers come from the seeded stream
  * (`random.seed`), not from per-thread mt19937 engines, so a seed does not
- * give MXNet's crops; a sample left without an object is skipped, as
- * image.ImageDetIter does; `shuffle` is by sample from the seeded stream,
+ * give MXNet's crops; a record with no object of positive extent is an
+ * Error and a sample left with no object of class >= 0 is skipped, as
+ * image.ImageDetIter does (the C++ iterator emits both); `shuffle` is by sample from the seeded stream,
  * not by chunk with `seed`; with `roundBatch` the next epoch starts from
  * the first sample.
  */
@@ -60,6 +61,7 @@ export class ImageDetRecordIter extends ImageDetIter {
   readonly labelPadWidth: number;
   /** The C++ normalizer's `(x - mean) / std * scale`, applied after the augmented image is placed on its `dataShape` canvas. */
   private readonly normalize: Augmenter[];
+  protected override sizeHint = "the C++ augmenter's resizeMode reaches the dataShape the iterator was built with";
 
   constructor(options: ImageDetRecordIterOptions) {
     const what = 'ImageDetRecordIter';
