@@ -6,10 +6,12 @@
  * clamped to `[0, {180, 255, 255}]`, back to RGB; then the contrast
  * `convertTo(res, -1, c + 1, 0)`.
  *
- * Invariants: OpenCV's scalar float32 arithmetic of `RGB2HLS_b` /
- * `HLS2RGB_b` (`x * (1 / 255.f)`, results rounded as `saturate_cast`,
- * half to even); the C++ converts BGR with BGR2HLS, which is RGB2HLS of
- * our RGB; cv2's vectorized paths agree with these to ±1 on some pixels.
+ * Invariants: OpenCV's float32 arithmetic of `RGB2HLS_b` / `HLS2RGB_b`
+ * (`x * (1 / 255.f)`, results rounded as `saturate_cast`, half to even),
+ * with its vectorized loop's `2 - (vmax + vmin)` and fused multiply-adds:
+ * over all 2^24 colours cv2 5.0's HLS2RGB agrees exactly and its RGB2HLS
+ * on all but 3 hues (±1; OpenCV's scalar loop rounds a few more apart); the C++ converts BGR with BGR2HLS,
+ * which is RGB2HLS of our RGB.
  */
 import { NDArray } from '../../engine/ndarray.js';
 import { roundEven } from './vision-interp.js';
@@ -20,48 +22,62 @@ const HSCALE_TO = f(180 / 360);
 const HSCALE_FROM = f(6 / 180);
 const sat8 = (v: number): number => Math.min(255, Math.max(0, roundEven(v)));
 
-/** OpenCV's `RGB2HLS_b` of one pixel: `[h 0..180, l, s]` as uint8 values. */
-export function rgbToHls8(r0: number, g0: number, b0: number): [number, number, number] {
-  const [r, g, b] = [f(r0 * INV255), f(g0 * INV255), f(b0 * INV255)];
-  const vmax = Math.max(r, g, b);
-  const vmin = Math.min(r, g, b);
+/** OpenCV's `RGB2HLS_b` of the pixel at `i` of `px` (RGB), written over it as `[h 0..180, l, s]`. */
+export function rgbToHls8(px: Uint8Array, i: number): void {
+  const r = f(px[i]! * INV255);
+  const g = f(px[i + 1]! * INV255);
+  const b = f(px[i + 2]! * INV255);
+  const vmax = r > g ? (r > b ? r : b) : g > b ? g : b;
+  const vmin = r < g ? (r < b ? r : b) : g < b ? g : b;
   let diff = f(vmax - vmin);
   const l = f(f(vmax + vmin) * 0.5);
   let h = 0;
   let s = 0;
   if (diff > 1.1920928955078125e-7) {
-    s = l < 0.5 ? f(diff / f(vmax + vmin)) : f(diff / f(f(2 - vmax) - vmin));
+    s = l < 0.5 ? f(diff / f(vmax + vmin)) : f(diff / f(2 - f(vmax + vmin))); // cv2's 2 - (vmax + vmin)
     diff = f(60 / diff);
+    // One rounding per multiply-add, as cv2's vectorized loop (fma) rounds.
     if (vmax === r) h = f(f(g - b) * diff);
-    else if (vmax === g) h = f(f(f(b - r) * diff) + 120);
-    else h = f(f(f(r - g) * diff) + 240);
+    else if (vmax === g) h = f(f(b - r) * diff + 120);
+    else h = f(f(r - g) * diff + 240);
     if (h < 0) h = f(h + 360);
   }
-  return [sat8(f(h * HSCALE_TO)), sat8(f(l * 255)), sat8(f(s * 255))];
+  px[i] = sat8(f(h * HSCALE_TO));
+  px[i + 1] = sat8(f(l * 255));
+  px[i + 2] = sat8(f(s * 255));
 }
 
-const SECTORS = [[1, 3, 0], [1, 0, 2], [3, 0, 1], [0, 2, 1], [0, 1, 3], [2, 1, 0]];
+/** OpenCV's sector_data: which of TAB's values b, g, r take in each hue sector. */
+const SECTORS = Uint8Array.of(1, 3, 0, 1, 0, 2, 3, 0, 1, 0, 2, 1, 0, 1, 3, 2, 1, 0);
+const TAB = new Float64Array(4);
 
-/** OpenCV's `HLS2RGB_b` of one pixel (h 0..180, l, s 0..255): `[r, g, b]`. */
-export function hlsToRgb8(h0: number, l0: number, s0: number): [number, number, number] {
-  const l = f(l0 * INV255);
-  const s = f(s0 * INV255);
+/** OpenCV's `HLS2RGB_b` of the pixel at `i` of `px` (h 0..180, l, s 0..255), written over it as RGB. */
+export function hlsToRgb8(px: Uint8Array, i: number): void {
+  const l = f(px[i + 1]! * INV255);
+  const s = f(px[i + 2]! * INV255);
   let r = l;
   let g = l;
   let b = l;
   if (s !== 0) {
     const p2 = l <= 0.5 ? f(l * f(1 + s)) : f(f(l + s) - f(l * s));
     const p1 = f(f(2 * l) - p2);
-    let h = f(h0 * HSCALE_FROM);
+    let h = f(px[i]! * HSCALE_FROM);
     while (h < 0) h = f(h + 6);
     while (h >= 6) h = f(h - 6);
     const sector = Math.floor(h);
     h = f(h - sector);
-    const tab = [p2, p1, f(p1 + f(f(p2 - p1) * f(1 - h))), f(p1 + f(f(p2 - p1) * h))];
-    const sd = SECTORS[sector]!;
-    [b, g, r] = [tab[sd[0]!]!, tab[sd[1]!]!, tab[sd[2]!]!];
+    TAB[0] = p2;
+    TAB[1] = p1;
+    TAB[2] = f(p1 + f(f(p2 - p1) * f(1 - h)));
+    TAB[3] = f(p1 + f(f(p2 - p1) * h));
+    const at = sector * 3;
+    b = TAB[SECTORS[at]!]!;
+    g = TAB[SECTORS[at + 1]!]!;
+    r = TAB[SECTORS[at + 2]!]!;
   }
-  return [sat8(f(r * 255)), sat8(f(g * 255)), sat8(f(b * 255))];
+  px[i] = sat8(f(r * 255));
+  px[i + 1] = sat8(f(g * 255));
+  px[i + 2] = sat8(f(b * 255));
 }
 
 /**
@@ -77,9 +93,11 @@ export function jitterColor(img: NDArray, h: number, s: number, l: number, c: nu
   const data = Uint8Array.from(img.data() as Uint8Array);
   if (hls) {
     for (let i = 0; i < data.length; i += 3) {
-      const [hh, ll, ss] = rgbToHls8(data[i]!, data[i + 1]!, data[i + 2]!);
-      const rgb = hlsToRgb8(Math.min(180, Math.max(0, hh + h)), Math.min(255, Math.max(0, ll + l)), Math.min(255, Math.max(0, ss + s)));
-      data.set(rgb, i);
+      rgbToHls8(data, i);
+      data[i] = Math.min(180, Math.max(0, data[i]! + h));
+      data[i + 1] = Math.min(255, Math.max(0, data[i + 1]! + l));
+      data[i + 2] = Math.min(255, Math.max(0, data[i + 2]! + s));
+      hlsToRgb8(data, i);
     }
   }
   if (contrast) {

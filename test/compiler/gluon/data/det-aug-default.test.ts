@@ -14,10 +14,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { nd } from 'gluonc';
+import { hlsToRgb8, rgbToHls8 } from '../../../../compiler/gluon/data/det-aug-color.js';
 import { DefaultDetAugmenter } from '../../../../compiler/gluon/data/det-aug-default.js';
 import { detAugDefaultParams, type DetAugDefaultOptions } from '../../../../compiler/gluon/data/det-aug-params.js';
 import { iterOptions } from '../../../../compiler/gluon/data/iter-options.js';
-import { runPythonFile } from '../../../helpers/python-server.js';
+import { runPython, runPythonFile } from '../../../helpers/python-server.js';
 
 const f = Math.fround;
 const REF = path.join(import.meta.dirname, 'det-aug-default-ref.py');
@@ -122,6 +123,31 @@ describe('DefaultDetAugmenter (the C++ ImageDetRecordIter augmenter)', () => {
     for (const step of ['hls', 'contrast', 'mirror', 'pad', 'crop', 'rejected']) assert.ok(steps.filter((s) => s === step).length >= 15, `${step}: ${steps.filter((s) => s === step).length} cases`);
     assert.ok(want.filter((w, i) => w.rows.length < cases[i]!.objects.length).length >= 10);
     assert.ok(offBy / total < 0.15, `the pixels differ from cv2's by ${offBy / total} on average`);
+  });
+
+  it("the colour jitter's HLS is cv2's 8-bit cvtColor: HLS2RGB exact, RGB2HLS exact but for at most 3 hues off by one, on a sixteenth of all colours", function () {
+    this.timeout(60_000);
+    const colours: number[] = [];
+    for (let c = 0; c < 1 << 24; c++) if ((((c >> 16) + ((c >> 8) & 255) + (c & 255)) & 15) === 0) colours.push(c);
+    const rgb = new Uint8Array(colours.length * 3);
+    colours.forEach((c, i) => rgb.set([c >> 16, (c >> 8) & 255, c & 255], i * 3));
+    const hls = Uint8Array.from(rgb, (v, i) => (i % 3 === 0 ? v % 181 : v));
+    const [toHls, toRgb] = [Uint8Array.from(rgb), Uint8Array.from(hls)];
+    for (let i = 0; i < rgb.length; i += 3) {
+      rgbToHls8(toHls, i);
+      hlsToRgb8(toRgb, i);
+    }
+    const script = `
+import base64, sys, cv2, numpy as np
+a, b, x, y = (np.frombuffer(base64.b64decode(s), np.uint8).reshape(1, -1, 3) for s in sys.stdin.read().split())
+d1 = np.abs(x.astype(int) - cv2.cvtColor(a, cv2.COLOR_RGB2HLS))
+d2 = np.abs(y.astype(int) - cv2.cvtColor(b, cv2.COLOR_HLS2RGB))
+print(int((d1 > 0).sum()), int(d1.max()), int((d2 > 0).sum()))`;
+    const res = runPython(script, { input: [rgb, hls, toHls, toRgb].map((a) => Buffer.from(a).toString('base64')).join(' ') });
+    assert.equal(res.status, 0, res.stderr);
+    const [off, most, offBack] = res.stdout.trim().split(' ').map(Number);
+    assert.ok(off! <= 3 && most! <= 1, `RGB2HLS: ${off} values differ, by up to ${most}`);
+    assert.equal(offBack, 0);
   });
 
   // A 40x40 image, one sampler of scales [0.5, 1) and aspect ratio 1: draws [crop?, scale u, ratio u, x u, y u] = [0, 0, 0, 0.5, 0.5] give the box [0.25, 0.25, 0.5, 0.5].
