@@ -31,8 +31,7 @@
 import { NDArray } from '../../engine/ndarray.js';
 import { DefaultDetAugmenter } from './det-aug-default.js';
 import { DET_AUG_DEFAULT_KEYS, detAugDefaultParams, type DetAugDefaultOptions } from './det-aug-params.js';
-import type { Augmenter } from './image-aug.js';
-import { CastAug } from './image-aug.js';
+import { CastAug, type Augmenter } from './image-aug.js';
 import { DetBorrowAug } from './image-det-aug.js';
 import { ImageDetIter } from './image-det-iter.js';
 import type { RawSample } from './image-iter.js';
