@@ -107,7 +107,7 @@ export interface GradOps {
   pad(data: T, options: { mode?: 'constant' | 'edge' | 'reflect'; padWidth: number[]; constantValue?: number }): T;
   indexAdd(data: T, indices: T, updates: T, options?: { axis?: number; mode?: 'clip' | 'wrap' }): T;
   scatterAdd(data: T, index: T, updates: T, options?: { axis?: number; mode?: 'clip' | 'wrap' }): T;
-  scatterReduce(data: T, index: T, updates: T, options: { axis?: number; reduce: 'prod' | 'amax' | 'amin'; mode?: 'clip' | 'wrap' }): T;
+  scatterReduce(data: T, index: T, updates: T, options: { axis?: number; reduce: 'sum' | 'prod' | 'mean' | 'amax' | 'amin'; includeSelf?: boolean; mode?: 'clip' | 'wrap' }): T;
   tril(data: T, k?: number | { k?: number }): T;
   triu(data: T, k?: number | { k?: number }): T;
   cumsum(data: T, axis?: number | null | { axis?: number | null; exclusive?: boolean; reverse?: boolean }, options?: { exclusive?: boolean; reverse?: boolean }): T;

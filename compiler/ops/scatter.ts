@@ -13,7 +13,7 @@
  * product (indices x axis size elements, the price of opset 13-15).
  */
 import { onnxDType, type DType } from '../../runtime/dtypes.js';
-import { formatShape, stridesOf, type HostTensor } from '../../runtime/tensor.js';
+import { formatShape, sizeOf, stridesOf, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type Tx } from './define.js';
@@ -64,9 +64,19 @@ export function fixIndex(v: number, n: number, mode: 'clip' | 'wrap'): number {
  * The kernels' element scatter (scatterAdd, scatterReduce): a float64 copy of
  * `x` into which each element of `upd` is combined, by `combine(old, update)`,
  * at its own position with the axis `ax` coordinate replaced by `ind`'s
- * (`fixIndex`ed) value. Example: `scatterElements(x, ind, upd, 0, 'clip', (d, u) => d + u)`.
+ * (`fixIndex`ed) value. `combine` also gets the number of updates combined at
+ * that position before this one; `counts` (the data's size), when given,
+ * holds those numbers at the end. Example: `scatterElements(x, ind, upd, 0, 'clip', (d, u) => d + u)`.
  */
-export function scatterElements(x: HostTensor, ind: HostTensor, upd: HostTensor, ax: number, mode: 'clip' | 'wrap', combine: (d: number, u: number) => number): Float64Array {
+export function scatterElements(
+  x: HostTensor,
+  ind: HostTensor,
+  upd: HostTensor,
+  ax: number,
+  mode: 'clip' | 'wrap',
+  combine: (d: number, u: number, seen: number) => number,
+  counts: Float64Array = new Float64Array(sizeOf(x.shape)),
+): Float64Array {
   const res = Float64Array.from(toF64(x));
   const iv = toF64(ind);
   const uv = toF64(upd);
@@ -81,7 +91,8 @@ export function scatterElements(x: HostTensor, ind: HostTensor, upd: HostTensor,
       rest = Math.floor(rest / is[k]!);
       o += (k === ax ? fixIndex(iv[f]!, n, mode) : p) * xs[k]!;
     }
-    res[o] = combine(res[o]!, uv[f]!);
+    res[o] = combine(res[o]!, uv[f]!, counts[o]!);
+    counts[o]! += 1;
   }
   return res;
 }

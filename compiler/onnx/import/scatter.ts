@@ -3,10 +3,11 @@
  * CumSum (gluonc `cumsum`), CumProd (opset 26: a doubling scan of products,
  * exact where an input is 0 or negative, unlike a sum of logarithms), Trilu (`tril`/`triu`), and the accumulating
  * forms of ScatterElements and ScatterND (`reduction='add'`, onto
- * `scatterAdd` and `indexAdd`). The overwriting ones (`reduction='none'`,
- * the default, and the old Scatter) must address no position twice (ONNX
- * leaves repeats undefined): they become `where(hit, scatter-add of the
- * updates into zeros, data)`, `hit` the scatter-add of ones. The combining ones ('mul', 'max', 'min')
+ * `scatterAdd` and `indexAdd`; ScatterElements over symbolic shapes onto `scatterReduce`'s 'sum'). The
+ * overwriting ones (`reduction='none'`, the default, and the old Scatter) must address no position twice (ONNX
+ * leaves repeats undefined) unless the updates are one value spread (a ConstantOfShape: torch's dynamo exporter
+ * writes `scatter_reduce(..., include_self=False)` so): they become `where(hit, scatter-add of the
+ * updates into zeros, data)` (or `where(hit, value, data)`), `hit` the scatter-add of ones. The combining ones ('mul', 'max', 'min')
  * become gluonc's `scatterReduce` ('prod', 'amax', 'amin': every update combines with the data's value),
  * constant or run-time indices alike (ScatterND's k-tuples as row-major positions of the addressed slices).
  * Constant indices of 'none' are checked while importing; 'none'
@@ -19,7 +20,7 @@
  * Col2Im (torch's `nn.Fold`) is a scatter-add of the columns at constant image positions.
  */
 import type { Value } from '../../ir/value.js';
-import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import { tensorFromNumbers, tensorToNumbers } from '../../../runtime/tensor.js';
 import { boundedIndices, castTo, normAxis, requireOpset, type Builder, type ImportCtx } from './context.js';
 
 /** CumSum: axis from input 1 (constant), `exclusive` and `reverse` attributes. */
@@ -96,16 +97,34 @@ const REDUCE = { mul: 'prod', max: 'amax', min: 'amin' } as const;
 const combine = (c: ImportCtx, red: 'mul' | 'max' | 'min', data: Value, at: Value, updates: Value, axis: number): Value =>
   c.op('scatterReduce', [data, at, updates], { axis, reduce: REDUCE[red], mode: 'wrap' });
 
+/** Producers that only broadcast or reshape their first input (ConstantOfShape and Expand import to them). */
+const SPREADS: readonly string[] = ['broadcastTo', 'broadcastLike', 'expandDims', 'reshape'];
+
+/**
+ * The one value every element of `v` holds when it is a constant spread to its shape (ConstantOfShape,
+ * Expand of a constant, a constant of equal entries), else null.
+ */
+function splat(v: Value): number | null {
+  while (v.producer && SPREADS.includes(v.producer.op)) v = v.producer.inputs[0]!;
+  if (!v.isConst || !v.data) return null;
+  const vals = tensorToNumbers(v.data);
+  return vals.length && vals.every((x) => Object.is(x, vals[0])) ? vals[0]! : null;
+}
+
 /**
  * An overwriting scatter from an accumulating one (`add(base, updates)`): the positions `keys` (one per
  * update, from constant indices; null when the indices are computed at run time, which then checks them)
  * must not repeat (ONNX leaves the result undefined); then out = where(hit, add(0, updates), data),
- * hit = add(0, 1).
+ * hit = add(0, 1). Updates that are one value spread (torch's dynamo exporter writes
+ * `ScatterElements(x, index, ConstantOfShape(identity))` for `scatter_reduce(..., include_self=False)`,
+ * an index that repeats) give one result whatever the order: out = where(hit, value, data), repeats allowed.
  */
 function overwrite(c: ImportCtx, data: Value, updates: Value, keys: number[] | null, add: (base: Value, upd: Value) => Value): Value {
-  if (keys && new Set(keys).size !== keys.length) throw c.refuse(`reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)`);
   const zeros = c.op('zerosLike', [data]);
   const counts = add(zeros, c.op('onesLike', [updates]));
+  const fill = splat(updates);
+  if (fill !== null) return c.op('where', [counts, c.scalar(fill, data.type.dtype), data]);
+  if (keys && new Set(keys).size !== keys.length) throw c.refuse(`reduction='none' with an index that addresses one position twice (ONNX leaves the result undefined)`);
   // Run-time indices: a count of 2 or more is out of range of the table [0, 1] ('raise' fails the run).
   const hit = keys ? counts : c.op('take', [c.constant(tensorFromNumbers('int64', [2], [0, 1])), castTo(c, counts, 'int64')], { mode: 'raise' });
   return c.op('where', [hit, add(zeros, updates), data]);
@@ -126,14 +145,19 @@ const constIndices = (c: ImportCtx): number[] | null => (c.input(1).isConst ? c.
 const scatterElements: Builder = (c) => {
   const red = reduction(c);
   const [data, index, updates] = [c.input(0), c.input(1), c.input(2)];
-  if (red === 'mul' || red === 'max' || red === 'min') {
+  const oneD = data.type.shape.length === 1 && index.type.shape.length === 1;
+  const symbolic = [...data.type.shape, ...index.type.shape].some((d) => typeof d !== 'number');
+  if (red === 'mul' || red === 'max' || red === 'min' || (symbolic && !oneD)) {
     // Any shapes, symbolic ones too (a graph network's node count): the indices bounded by the axis length.
     const axis = normAxis(c, c.attr.int('axis', 0), data.type.shape.length);
     const n = data.type.shape[axis]!;
     const at = boundedIndices(c, index, typeof n === 'number' ? n : c.op('arangeLike', [data], { axis, dtype: 'int64' }));
-    return [combine(c, red, data, at, updates, axis)];
+    if (red !== 'add' && red !== 'none') return [combine(c, red, data, at, updates, axis)];
+    // 'add' and 'none' over symbolic shapes: scatterReduce's sum (opset 16 when exported again).
+    const add = (base: Value, upd: Value): Value => c.op('scatterReduce', [base, at, upd], { axis, reduce: 'sum', mode: 'wrap' });
+    return [red === 'add' ? add(data, updates) : overwrite(c, data, updates, null, add)];
   }
-  if (data.type.shape.length === 1 && index.type.shape.length === 1) {
+  if (oneD) {
     // 1-D (torch's inverse permutation: any length): the rows `index` of the data, as `indexAdd` addresses them.
     normAxis(c, c.attr.int('axis', 0), 1);
     const n = data.type.shape[0]!;

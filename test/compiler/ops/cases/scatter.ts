@@ -1,6 +1,7 @@
 /**
  * Table entries for the scatter-adds (`indexAdd`, `scatterAdd`), with numpy's
- * `np.add.at` as the reference (it accumulates repeated indices).
+ * `np.add.at` as the reference (it accumulates repeated indices), and `scatterReduce`
+ * (`np.<ufunc>.at`; without includeSelf the addressed positions start from the identity; mean's count by `np.add.at`).
  */
 import type { OpCase } from '../case.js';
 
@@ -59,6 +60,12 @@ np.add.at(out, tuple(idx), c)
       { inputs: [{ shape: [4, 2], dtype: 'int32', range: [-5, 5] }, { shape: [3, 2], dtype: 'int32', values: [1, 1, 1, 0, 1, 3] }, { shape: [3, 2], dtype: 'int32', range: [-5, 5] }], args: [{ reduce: 'amin' }], minOpset: 18, label: 'int32' },
       { inputs: [{ shape: [3, 2], dtype: 'int64', range: [-4, 4] }, { shape: [4, 2], dtype: 'int64', values: [2, 0, 2, 0, -1, 1, 0, 1] }, { shape: [4, 2], dtype: 'int64', range: [-4, 4] }], args: [{ reduce: 'prod', mode: 'wrap' }], label: 'int64 prod, wrapped' },
       { inputs: [{ shape: [3, 2], dtype: 'float16' }, { shape: [3, 2], dtype: 'int32', values: [0, 1, 0, 1, 2, 2] }, { shape: [3, 2], dtype: 'float16' }], args: [{ reduce: 'amax' }], minOpset: 18, label: 'float16' },
+      { inputs: [{ shape: [4, 3] }, { shape: [5, 3], dtype: 'int32', values: [0, 3, 3, 0, 0, 1, 3, 3, 3, 2, 0, 1, 0, 0, 2] }, { shape: [5, 3] }], args: [{ reduce: 'sum', includeSelf: false }], label: 'sum without the data' },
+      { inputs: [{ shape: [2, 5], dtype: 'float64' }, { shape: [2, 4], dtype: 'int64', values: [0, 4, 4, -1, 1, 1, 9, 0] }, { shape: [2, 4], dtype: 'float64' }], args: [{ axis: 1, reduce: 'mean', mode: 'wrap' }], label: 'mean float64 wrapped' },
+      { inputs: [{ shape: [4, 2], dtype: 'int32', range: [-9, 9] }, { shape: [5, 2], dtype: 'int32', values: [1, 1, 1, 0, 3, 3, 1, 0, 3, 3] }, { shape: [5, 2], dtype: 'int32', range: [-9, 9] }], args: [{ reduce: 'mean', includeSelf: false }], label: 'int32 mean without the data (rounded down)' },
+      { inputs: [{ shape: [6, 2] }, { shape: [5, 2], dtype: 'int32', range: [0, 6], symbolic: true }, { shape: [5, 2], symbolic: true }], args: [{ reduce: 'mean', includeSelf: false }], label: 'mean, symbolic number of updates' },
+      { inputs: [{ shape: [3, 2], dtype: 'float16' }, { shape: [3, 2], dtype: 'int32', values: [0, 1, 0, 1, 0, 1] }, { shape: [3, 2], dtype: 'float16' }], args: [{ reduce: 'amin', includeSelf: false }], minOpset: 18, label: 'float16 amin without the data' },
+      { inputs: [{ shape: [3, 2], dtype: 'int64', range: [-4, 4] }, { shape: [4, 2], dtype: 'int64', values: [2, 0, 2, 0, 0, 0, 0, 0] }, { shape: [4, 2], dtype: 'int64', range: [-4, 4] }], args: [{ reduce: 'prod', includeSelf: false }], label: 'int64 prod without the data' },
     ],
     ref: `${FIX}
 ax = attrs.get('axis', 0) % a.ndim
@@ -66,7 +73,16 @@ i = fix(b, a.shape[ax])
 out = a.copy()
 idx = list(np.indices(i.shape))
 idx[ax] = i
-{'prod': np.multiply, 'amax': np.maximum, 'amin': np.minimum}[attrs['reduce']].at(out, tuple(idx), c)
+red, inc = attrs['reduce'], attrs.get('includeSelf', True)
+cnt = np.zeros(a.shape, np.int64)
+np.add.at(cnt, tuple(idx), 1)
+if not inc:
+    lo, hi = (-np.inf, np.inf) if a.dtype.kind == 'f' else (np.iinfo(a.dtype).min, np.iinfo(a.dtype).max)
+    out[cnt > 0] = {'sum': 0, 'mean': 0, 'prod': 1, 'amax': lo, 'amin': hi}[red]
+{'sum': np.add, 'mean': np.add, 'prod': np.multiply, 'amax': np.maximum, 'amin': np.minimum}[red].at(out, tuple(idx), c)
+if red == 'mean':
+    n = np.maximum(cnt + (1 if inc else 0), 1)
+    out = (out // n if a.dtype.kind == 'i' else out / n).astype(a.dtype)
 `,
   },
 ];
