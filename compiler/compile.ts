@@ -15,7 +15,7 @@ import type { PassMode } from './passes/pass.js';
 import { retypeGraph } from './trace/retype.js';
 import { graphOf, type Symbol } from './trace/symbol.js';
 import { tensorFactory } from './trace/tensor-like.js';
-import { nodeFailure } from '../runtime/run-error.js';
+import { nodeFailure, splitScope } from '../runtime/run-error.js';
 
 /** A compiled graph: feeds by input name in, outputs by output name out. */
 export type Runner = ((feeds: Record<string, HostTensor>) => Record<string, HostTensor>) & { session: Session; bytes: Uint8Array };
@@ -95,8 +95,10 @@ function runError(e: unknown, bytes: Uint8Array): unknown {
   const f = nodeFailure(e, bytes);
   if (!f) return e;
   const op = f.origin?.op ?? f.node.replace(/_\d+$/, '');
-  const scope = f.origin?.scope ? ` in block '${f.origin.scope}'` : '';
-  return new Error(`${op}: onnxruntime failed running the compiled graph (its ONNX ${f.opType} node '${f.node}'${scope}): ${f.reason}`);
+  // A node built from an imported ONNX node says that node first (runtime/run-error.ts splitScope).
+  const { block, onnx } = splitScope(f.origin?.scope ?? '');
+  const scope = block ? ` in block '${block}'` : '';
+  return new Error(`${onnx ? `${onnx}: ` : ''}${op}: onnxruntime failed running the compiled graph (its ONNX ${f.opType} node '${f.node}'${scope}): ${f.reason}`);
 }
 
 /** Compiled signatures kept per symbol. */

@@ -31,6 +31,32 @@ export interface NodeOrigin {
   scope?: string;
 }
 
+/** How the scope of a node built from an imported ONNX node ends (compiler/onnx/read.ts): `ONNX node 'split_3' (SplitToSequence)`. */
+const ONNX_NODE = "ONNX node '";
+
+/** The scope element of the nodes built from ONNX node `name` of operator `opType` of an imported file. Example: `onnxNodeScope('split_3', 'SplitToSequence')`. */
+export function onnxNodeScope(name: string, opType: string): string {
+  return `${ONNX_NODE}${name}' (${opType})`;
+}
+
+/**
+ * A node scope as its block path and the imported ONNX node it was built from ('' for gluonc's own nodes): the
+ * ONNX element ends the scope (` (gradient)` may follow it), and its name may hold '/'.
+ * Example: `splitScope("net/ONNX node 'a/b' (Add)")` is `{ block: 'net', onnx: "ONNX node 'a/b' (Add)", name: 'a/b' }`.
+ */
+export function splitScope(scope: string): { block: string; onnx: string; name: string } {
+  const k = scope.indexOf(ONNX_NODE);
+  if (k < 0) return { block: scope, onnx: '', name: '' };
+  const onnx = scope.slice(k);
+  return { block: scope.slice(0, Math.max(0, k - 1)), onnx, name: onnx.slice(ONNX_NODE.length, onnx.lastIndexOf("' (")) };
+}
+
+/** The imported ONNX node element of `scope` alone ('' for none): `splitScope(scope).onnx` without the rest. */
+export function onnxOfScope(scope: string): string {
+  const k = scope.indexOf(ONNX_NODE);
+  return k < 0 ? '' : k === 0 ? scope : scope.slice(k);
+}
+
 const DOC_PREFIX = 'gluonc:';
 const STATUS = /^Non-zero status code returned while running (\w+) node\. Name:'([^']*)' Status Message: ([\s\S]*)$/;
 
@@ -99,7 +125,8 @@ export function explainRunError(e: unknown, where: string, file: string | Uint8A
   const failure = nodeFailure(e, file);
   if (!failure) return e;
   const { opType, node, origin } = failure;
-  const from = origin?.op ? `; gluonc's ${origin.op}${origin.scope ? ` in block '${origin.scope}'` : ''}` : '';
+  const { block, onnx } = splitScope(origin?.scope ?? '');
+  const from = origin?.op ? `; gluonc's ${origin.op}${onnx ? ` of the imported ${onnx}` : ''}${block ? ` in block '${block}'` : ''}` : '';
   const fedInputs = declared.filter((d) => feeds[d.name]);
   const at = `node '${node}' (ONNX ${opType}${from})`;
   const chosen = fedInputs.filter((d) => d.shape.some((s) => typeof s !== 'number'));

@@ -11,7 +11,7 @@ import { isFloat } from '../../runtime/dtypes.js';
 import type { Node } from '../ir/node.js';
 import { Value } from '../ir/value.js';
 import type { GradCtx } from '../ops/define.js';
-import { OpError, withScope } from '../ops/errors.js';
+import { namingOnnxNode, OpError, withScope } from '../ops/errors.js';
 import { getOp } from '../ops/registry.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps } from '../trace/sym.js';
@@ -39,31 +39,36 @@ export function gradients(outputs: Value[], wrt: Value[], headGrads: Value[]): (
     const node = nodes[k]!;
     const gOuts = node.outputs.map((o) => grads.get(o) ?? null);
     if (gOuts.every((g) => g === null)) continue;
-    const def = getOp(node.op);
-    if (typeof def.grad !== 'function') {
-      const why = def.noGradReason ? `: ${def.noGradReason}` : '';
-      throw new OpError(node.op, `has no gradient rule, so it cannot be differentiated${why}`, node.inputs.map((v) => v.type));
-    }
-    const ctx: GradCtx = {
-      inputs: node.inputs.map((v) => new Symbol(v)),
-      outputs: node.outputs.map((v) => new Symbol(v)),
-      attrs: node.attrs,
-      inTypes: node.inputs.map((v) => v.type),
-      outTypes: node.outputs.map((v) => v.type),
-      constant: (data) => new Symbol(Value.constant(data)),
-    };
-    const gIn = withScope(node.scope ? `${node.scope} (gradient)` : '', () =>
-      def.grad!(symOps, ctx, gOuts.map((g) => (g ? new Symbol(g) : null))),
-    );
-    node.inputs.forEach((v, i) => {
-      // F = sym: the rule returns the Symbols its operators made.
-      const g = gIn[i] as Symbol | null | undefined;
-      if (!g || !isFloat(v.type.dtype)) return;
-      if (g.value.type.shape.join() !== v.type.shape.join()) {
-        throw new OpError(node.op, `gradient rule gave input ${i} shape [${g.value.type.shape}] instead of [${v.type.shape}]`);
+    // A node built from an imported ONNX node names it in every error of its gradient (its scope's ONNX element).
+    try {
+      const def = getOp(node.op);
+      if (typeof def.grad !== 'function') {
+        const why = def.noGradReason ? `: ${def.noGradReason}` : '';
+        throw new OpError(node.op, `has no gradient rule, so it cannot be differentiated${why}`, node.inputs.map((v) => v.type));
       }
-      accumulate(v, g.value);
-    });
+      const ctx: GradCtx = {
+        inputs: node.inputs.map((v) => new Symbol(v)),
+        outputs: node.outputs.map((v) => new Symbol(v)),
+        attrs: node.attrs,
+        inTypes: node.inputs.map((v) => v.type),
+        outTypes: node.outputs.map((v) => v.type),
+        constant: (data) => new Symbol(Value.constant(data)),
+      };
+      const gIn = withScope(node.scope ? `${node.scope} (gradient)` : '', () =>
+        def.grad!(symOps, ctx, gOuts.map((g) => (g ? new Symbol(g) : null))),
+      );
+      node.inputs.forEach((v, i) => {
+        // F = sym: the rule returns the Symbols its operators made.
+        const g = gIn[i] as Symbol | null | undefined;
+        if (!g || !isFloat(v.type.dtype)) return;
+        if (g.value.type.shape.join() !== v.type.shape.join()) {
+          throw new OpError(node.op, `gradient rule gave input ${i} shape [${g.value.type.shape}] instead of [${v.type.shape}]`);
+        }
+        accumulate(v, g.value);
+      });
+    } catch (e) {
+      throw namingOnnxNode(e, node.scope);
+    }
   }
   return wrt.map((v) => grads.get(v) ?? null);
 }

@@ -24,6 +24,7 @@
  * same rules over the same values, summed in the same order.
  */
 import { SessionCache } from '../../runtime/session-cache.js';
+import { splitScope } from '../../runtime/run-error.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { compileGraph, type CompileOptions, type Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
@@ -45,6 +46,8 @@ export interface RecordedOp {
   readonly attrs: Attrs;
   /** `def.name` and the attributes as text (part of the cache key; computed once per call). */
   readonly key: string;
+  /** The scopes the call was made in: an imported ONNX node's (SymbolBlock's replay) names the nodes built for it. */
+  readonly scopes?: readonly string[];
 }
 
 /** One tape entry as this module reads it (an entry without `op` makes it decline). */
@@ -281,7 +284,7 @@ function symbols(snap: Snapshot): { vars: Symbol[]; headGradVar: Symbol | null; 
   for (let k = snap.entries.length - 1; k >= 0; k--) {
     const e = snap.entries[k]!;
     if (!snap.pending[index.get(e.outputs[0]!)!]) continue;
-    const node = Node.create(e.op!.def.name, e.inputs.map((x) => vars[index.get(x)!]!.value), e.op!.attrs, e.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape })));
+    const node = Node.create(e.op!.def.name, e.inputs.map((x) => vars[index.get(x)!]!.value), e.op!.attrs, e.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape })), splitScope(e.op!.scopes?.join('/') ?? '').onnx);
     e.outputs.forEach((o, j) => (vars[index.get(o)!] = new Symbol(node.outputs[j]!)));
   }
   const grads = new Map<number, Symbol>();

@@ -20,6 +20,7 @@ import { isFloat, type DType } from '../../runtime/dtypes.js';
 import { tensorToNumbers, writeElement, type HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import { getContext, withContext } from '../ops/context.js';
+import { namingOnnxNode } from '../ops/errors.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
 import type { GradOps } from '../ops/grad-ops.js';
 import type { NDArray } from './ndarray.js';
@@ -180,16 +181,18 @@ export function recordEntry(inputs: NDArray[], outputs: NDArray[], backward: Tap
  * ```
  */
 export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: NDArray[], ops: TapeOps): void {
-  if (!getContext().recording) return;
+  const { recording, scopes } = getContext();
+  if (!recording) return;
   if (!inputs.some(requiresGrad)) {
     // Computed only from constants and freed graphs: MXNet records nothing; the marker keeps backward's refusal naming the freed graph.
     if (inputs.some((x) => peekMeta(x)?.entry?.freed)) for (const o of outputs) metaOf(o).entry = FREED_ENTRY;
     return;
   }
   recordEntry(inputs, outputs, (gOuts) => {
+    // Its errors name the imported ONNX node the call was made for (SymbolBlock's replay scope), where there is one.
     if (typeof def.grad !== 'function') {
       const why = def.noGradReason ? `: ${def.noGradReason}` : '';
-      throw new Error(`${def.name}: has no gradient rule, so it cannot be differentiated${why}`);
+      throw namingOnnxNode(new Error(`${def.name}: has no gradient rule, so it cannot be differentiated${why}`), scopes.join('/'));
     }
     const ctx: GradCtx = {
       inputs,
@@ -200,8 +203,12 @@ export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: N
       constant: (data: HostTensor) => ops.array(data),
     };
     // F = nd: the rule returns the NDArrays its operators made.
-    return def.grad(ops.F, ctx, gOuts) as (NDArray | null)[];
-  }, { def, attrs, key: `${def.name}${attrsKey(attrs)}` });
+    try {
+      return def.grad(ops.F, ctx, gOuts) as (NDArray | null)[];
+    } catch (e) {
+      throw namingOnnxNode(e, scopes.join('/'));
+    }
+  }, { def, attrs, key: `${def.name}${attrsKey(attrs)}`, scopes });
 }
 
 /** The attributes as cache-key text (JSON; arrays of numbers, strings, booleans and null are all they hold). */

@@ -11,6 +11,8 @@
  * before anything runs; errors name the file.
  */
 import { firstViolation } from '../../runtime/dim-expr.js';
+import { getContext } from '../ops/context.js';
+import { inOnnxNode } from '../ops/errors.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Graph as GraphClass, type Graph } from '../ir/graph.js';
 import { formatType, type Dim } from '../ir/types.js';
@@ -278,8 +280,9 @@ export class SymbolBlock extends HybridBlock {
       if (tracing && this._unshaped.size) this._solveRanks(node, ins as Symbol[]);
       // Dimension entries become F.shapeArray of the inputs they read again (see callArgs).
       const args = callArgs(def, node.attrs, ins, (t, begin, end) => ops.shapeArray!(t, { begin, end }) as Tensor);
-      // A node named as MXNet names nodes (a symbol's `name`) keeps its name in the trace (MXNet's writer writes it).
-      const out = namedCall(node.name, () => fn(...args));
+      // A node named as MXNet names nodes (a symbol's `name`) keeps its name in the trace (MXNet's writer writes it);
+      // one built from an imported ONNX node runs in that node's scope: its errors, and the nodes a trace makes, name it.
+      const out = inOnnxNode(node.scope, () => namedCall(node.name, () => fn(...args)), tracing || getContext().recording);
       const outs = Array.isArray(out) ? out : [out];
       if (outs.length !== node.outputs.length) {
         throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' gave ${outs.length} outputs, the graph has ${node.outputs.length}`);

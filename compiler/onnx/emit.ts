@@ -18,6 +18,8 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import type { LowerCtx, OnnxAttr } from '../ops/define.js';
 import { getOp } from '../ops/registry.js';
+import { namingOnnxNode } from '../ops/errors.js';
+import { splitScope } from '../../runtime/run-error.js';
 import { isConcrete } from '../ir/types.js';
 import { checkOpsetRange, legalizeNode, MAX_OPSET, MIN_OPSET, onnxNeeds, RAISED_OPSET, type LegalizeEnv, type PendingNode } from './opset-forms.js';
 import { outputDType, rewriteInt64MinMax } from './int64-minmax.js';
@@ -234,7 +236,11 @@ class ModelBuilder {
     for (const v of [...node.inputs, ...node.outputs]) if (this.names.has(v)) this.dtypes.set(this.names.get(v)!, v.type.dtype);
     const first = this.nodes.length;
     const ctx = this.lowerCtx(node);
-    def.lower(ctx, node.attrs as never);
+    try {
+      def.lower(ctx, node.attrs as never);
+    } catch (e) {
+      throw namingOnnxNode(e, node.scope);
+    }
     if (this.nodes.length > first) {
       // `in`/`out`: the IR node's input and output names, so `readModel` rebuilds it exactly.
       this.groups.push({ nodes: this.nodes.slice(first), record: { op: node.op, attrs: node.attrs, scope: node.scope || undefined, in: ctx.inputs, out: ctx.outputs } });
@@ -287,6 +293,7 @@ class ModelBuilder {
   /** What an operator's `lower` sees: the node's ONNX names and types, and how to emit nodes and constants. */
   private lowerCtx(node: Node): LowerCtx {
     const b = this;
+    const onnxName = splitScope(node.scope).name;
     return {
       inputs: node.inputs.map((v) => b.names.get(v)!),
       outputs: node.outputs.map((v) => b.names.get(v)!),
@@ -297,6 +304,8 @@ class ModelBuilder {
         const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => b.fresh('t')) : outputs;
         if (domain) b.domains.add(domain);
         const where = `${node.op}${node.scope ? ` (in ${node.scope})` : ''}`;
+        // Built from an imported ONNX node: onnxruntime's errors name our nodes after it ('ge_7/take_2').
+        const prefix = onnxName ? `${onnxName.replace(/'/g, '_')}/` : '';
         let pending: PendingNode[] = [{ opType, inputs, attrs, outputs: outs }];
         try {
           if (!domain) pending = legalizeNode(pending[0]!, b.opset, b.env(node)).flatMap((n) => rewriteInt64MinMax(n, b.env(node)));
@@ -316,7 +325,7 @@ class ModelBuilder {
             opType: n.opType,
             input: n.inputs,
             output: n.outputs,
-            name: b.fresh(`${node.op}_`),
+            name: b.fresh(`${prefix}${node.op}_`),
             domain: domain || undefined,
             attribute: Object.entries(n.attrs)
               .filter(([, v]) => v !== undefined)

@@ -475,7 +475,7 @@ function hooksOf(c: ForeignCtx, opset = 0): ReaderHooks {
     inline: (g, where, ins, refuse) => inlineGraph(g, where, ins, opener(c, opset), refuse),
     resolve: (name, who) => c.resolve(name, who),
     initializerData: (name) => c.initializerData(name),
-    makeNode: (op, ins, attrs, who) => c.makeNode(op, ins, attrs, '', who, true).outputs,
+    makeNode: (op, ins, attrs, who, scope) => c.makeNode(op, ins, attrs, scope, who, true).outputs,
     inputs: () => c.inputs,
     scope: c,
     tensor: fromTensorProto,

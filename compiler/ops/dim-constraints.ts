@@ -13,6 +13,7 @@
  * and the symbolic case cannot drift apart.
  */
 import { dimHolds, type DimCmp, type DimConstraint } from '../../runtime/dim-expr.js';
+import { splitScope } from '../../runtime/run-error.js';
 import type { Dim, TensorType } from '../ir/types.js';
 import { getContext, withContext } from './context.js';
 import { currentScope, OpError } from './errors.js';
@@ -67,9 +68,9 @@ function record(need: DimNeed, sink: DimConstraint[] | null): void {
     return;
   }
   if (!sink) return;
-  const scope = currentScope();
+  const { block, onnx } = splitScope(currentScope());
   const wants = need.cmp === 'multipleOf' ? `to be a multiple of ${need.value}` : `${need.cmp} ${need.value}`;
-  sink.push({ dim: need.dim, cmp: need.cmp, value: need.value, message: `${need.label ?? need.op}${scope ? ` in block '${scope}'` : ''} needs ${need.dim} ${wants}: ${need.why}` });
+  sink.push({ dim: need.dim, cmp: need.cmp, value: need.value, message: `${onnx ? `${onnx}: ` : ''}${need.label ?? need.op}${block ? ` in block '${block}'` : ''} needs ${need.dim} ${wants}: ${need.why}` });
 }
 
 /**

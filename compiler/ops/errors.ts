@@ -1,8 +1,10 @@
 /**
  * Operator errors name the operator, its inputs' types and the block they
  * were called from. Blocks push their names on the context's scopes
- * (compiler/ops/context.ts) while they run.
+ * (compiler/ops/context.ts) while they run; a node of an imported ONNX file
+ * runs with its ONNX node as the last scope (`splitScope`), which errors name first.
  */
+import { onnxOfScope, splitScope } from '../../runtime/run-error.js';
 import { formatType, type TensorType } from '../ir/types.js';
 import { getContext, withContext } from './context.js';
 
@@ -20,9 +22,9 @@ export function currentScope(): string {
 export class OpError extends Error {
   readonly op: string;
   constructor(op: string, message: string, types?: TensorType[]) {
-    const scope = currentScope();
+    const { block, onnx } = splitScope(currentScope());
     const inputs = types && types.length ? ` (inputs: ${types.map(formatType).join(', ')})` : '';
-    super(`${op}: ${message}${inputs}${scope ? ` in block '${scope}'` : ''}`);
+    super(`${onnx ? `${onnx}: ` : ''}${op}: ${message}${inputs}${block ? ` in block '${block}'` : ''}`);
     this.name = 'OpError';
     this.op = op;
   }
@@ -31,4 +33,33 @@ export class OpError extends Error {
 /** Throws an OpError unless `cond` holds. */
 export function check(cond: unknown, op: string, message: string, types?: TensorType[]): asserts cond {
   if (!cond) throw new OpError(op, message, types);
+}
+
+/**
+ * `e` with the imported ONNX node of `scope` (see `splitScope`) put before its message, unless it names it
+ * already or `scope` has none: the same Error object (its class kept), for errors made outside the node's scope.
+ * Example: `throw namingOnnxNode(e, node.scope)`.
+ */
+export function namingOnnxNode(e: unknown, scope: string): unknown {
+  const onnx = onnxOfScope(scope);
+  if (!onnx || !(e instanceof Error) || e.message.includes(onnx)) return e;
+  const old = e.message;
+  e.message = `${onnx}: ${old}`;
+  if (typeof e.stack === 'string') e.stack = e.stack.replace(old, e.message);
+  return e;
+}
+
+/**
+ * Runs `fn` for the imported ONNX node `scope` ends with, naming it in any error escaping; with `push` (tracing or
+ * recording) in its scope too, so the nodes a trace makes and the tape's entries keep it. `fn` alone where `scope` has
+ * none. Example: `inOnnxNode(node.scope, () => F.reshape(x, { shape }), tracing)`.
+ */
+export function inOnnxNode<R>(scope: string, fn: () => R, push = true): R {
+  const onnx = onnxOfScope(scope);
+  if (!onnx) return fn();
+  try {
+    return push ? withScope(onnx, fn) : fn();
+  } catch (e) {
+    throw namingOnnxNode(e, onnx);
+  }
 }

@@ -15,6 +15,7 @@ import type { onnx as OnnxNs } from 'onnx-proto';
 import { fromOnnxDType, type DType } from '../../../runtime/dtypes.js';
 import { NARROW, narrowOfOnnx, narrowTensorFormat, type NarrowFormat } from '../../../runtime/narrow.js';
 import { tensorFromNumbers, tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
+import { onnxNodeScope } from '../../../runtime/run-error.js';
 import type { Attrs } from '../../ir/node.js';
 import type { Dim } from '../../ir/types.js';
 import { Value } from '../../ir/value.js';
@@ -206,7 +207,8 @@ export interface ReaderHooks {
   resolve(name: string, user: string): Value;
   /** An initializer's data without making it a value (null when `name` is no initializer). */
   initializerData(name: string): HostTensor | null;
-  makeNode(op: string, ins: Value[], attrs: Attrs, user: string): Value[];
+  /** `scope`: the node's ONNX element (runtime/run-error.ts `onnxNodeScope`), which errors after the read name. */
+  makeNode(op: string, ins: Value[], attrs: Attrs, user: string, scope: string): Value[];
   /** The graph's inputs. */
   inputs(): Value[];
   /** The graph being read (one object for all its nodes): where `noteShapeOf` records. */
@@ -285,7 +287,7 @@ export function makeImportCtx(n: OnnxNs.INodeProto, label: string, opset: number
         return spread(ins, outs.map(constant));
       }
     }
-    return spread(ins, h.makeNode(name, ins, attrs, `${user} (${opType})`));
+    return spread(ins, h.makeNode(name, ins, attrs, `${user} (${opType})`, onnxNodeScope(label, opType)));
   };
   return {
     opType,

@@ -7,7 +7,11 @@
  * iter_normalize.h's `(x - mean) / std * scale` of the PNGs' known RGB
  * values (float64 here); the batches equal image.ImageDetIter's with the
  * equivalent options (also with random mirroring under one seed);
- * round_batch's pad; the label_pad_width / label_width checks; Errors.
+ * round_batch's pad; the label_pad_width / label_width checks; Errors;
+ * resize_mode 'shrink' / 'fit' (the label row's real size, the image at
+ * the top left of normalized zeros, as the C++ batch holds it); MXNet's
+ * example/ssd DetRecordIter parameter sets end to end (det-aug-default.test.ts
+ * tests the augmenter itself).
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -92,14 +96,107 @@ describe('io.ImageDetRecordIter', () => {
     }
   });
 
-  it('Errors: an unknown or unmapped parameter named, a missing file, a bad dataShape, an unsupported mirror probability', () => {
+  it('Errors: an unknown or unmapped parameter named, a missing file, a bad dataShape, the augmenter\'s checks', () => {
     const base = { pathImgrec: rec(), dataShape: [3, H, W], batchSize: 2 };
-    assert.throws(() => new io.ImageDetRecordIter({ ...base, randCropProb: 0.5 } as never), /ImageDetRecordIter: 'randCropProb' is not supported by gluonc's ImageDetRecordIter \(it maps pathImgrec, .*; use image\.ImageDetIter with CreateDetAugmenter's options/);
+    assert.throws(() => new io.ImageDetRecordIter({ ...base, meanImg: 'mean.bin' } as never), /ImageDetRecordIter: 'meanImg' is not supported by gluonc's ImageDetRecordIter \(it maps pathImgrec, .*randCropProb, .*; meanImg, augSeq and the chunk shuffle are not mapped/);
     assert.throws(() => new io.ImageDetRecordIter({ ...base, pathImgrec: path.join(dir(), 'nope.rec') }), /nope\.rec/);
     assert.throws(() => new io.ImageDetRecordIter({ ...base, dataShape: [3, H] }), /ImageDetRecordIter: dataShape must be 3 positive integers/);
-    assert.throws(() => new io.ImageDetRecordIter({ ...base, randMirrorProb: 0.3 }), /ImageDetRecordIter: randMirrorProb 0.3 is not supported/);
+    assert.throws(() => new io.ImageDetRecordIter({ ...base, randMirrorProb: 1.3 }), /ImageDetRecordIter: randMirrorProb must be a probability in \[0, 1\], got 1.3/);
+    assert.throws(() => new io.ImageDetRecordIter({ ...base, numCropSampler: 2, minCropScales: [0.1, 0.2, 0.3] }), /ImageDetRecordIter: minCropScales has 3 values but numCropSampler is 2/);
+    assert.throws(() => new io.ImageDetRecordIter({ ...base, interMethod: 0 }), /ImageDetRecordIter: invalid interMethod 0/);
     const it = new io.ImageDetRecordIter(base);
     assert.throws(() => it.reshape(null, [5, 5]), /ImageDetRecordIter\.reshape: the label rows are the C\+\+ parser's .* of labelPadWidth \+ 4 = 17 numbers/);
     assert.throws(() => new io.ImageDetRecordIter(null as never), /ImageDetRecordIter: takes one options object/);
+  });
+
+  it("resizeMode 'shrink' / 'fit': the label row holds the augmented size, the image sits at the top left of zeros normalized with it", () => {
+    const [mean, std] = [[10, 20, 30], [2, 4, 5]];
+    const norm = { meanR: 10, meanG: 20, meanB: 30, stdR: 2, stdG: 4, stdB: 5 };
+    const shrink = new io.ImageDetRecordIter({ pathImgrec: rec(), dataShape: [3, 20, 24], batchSize: 3, resizeMode: 'shrink', ...norm });
+    const b = shrink.next()!;
+    assert.deepEqual(b.data[0]!.shape, [3, 3, 20, 24]);
+    assert.deepEqual(b.label[0]!.toArray(), [0, 1, 2].map((k) => [3, H, W, ...row(k, 13).slice(3)]));
+    const px = flat(b.data[0]!);
+    for (let k = 0; k < 3; k++) {
+      for (let c = 0; c < 3; c++) {
+        for (let y = 0; y < 20; y++) {
+          for (let x = 0; x < 24; x++) {
+            const v = y < H && x < W ? rgb(k, y, x, c) : 0;
+            assert.ok(Math.abs(px[((k * 3 + c) * 20 + y) * 24 + x]! - (v - mean[c]!) / std[c]!) < 1e-5, `sample ${k} (${c}, ${y}, ${x})`);
+          }
+        }
+      }
+    }
+    // 'fit' scales 12x16 by min(20 / 12, 24 / 16) = 1.5 to 18x24.
+    const fit = new io.ImageDetRecordIter({ pathImgrec: rec(), dataShape: [3, 20, 24], batchSize: 3, resizeMode: 'fit' });
+    assert.deepEqual((fit.next()!.label[0]!.toArray() as number[][]).map((r) => r.slice(0, 3)), [[3, 18, 24], [3, 18, 24], [3, 18, 24]]);
+  });
+
+  it("MXNet's example/ssd DetRecordIter call (config.py's train and valid parameter sets) runs: batch shapes, the parser's label layout, boxes in [0, 1], the extra column kept with its object", () => {
+    // example/ssd: dataset/iterator.py's DetRecordIter with config/config.py's cfg.train and cfg.valid (config_as_dict), label_pad_width 350.
+    const w = new recordio.MXIndexedRecordIO(path.join(dir(), 'ssd.idx'), path.join(dir(), 'ssd.rec'), 'w');
+    const sizes = [[40, 60], [50, 50], [30, 70], [64, 48], [45, 45], [36, 52], [60, 40]];
+    const raws2 = sizes.map(([h, wd], k) => {
+      const objects = Array.from({ length: 1 + (k % 3) }, (_o, j) => [k * 10 + j, 0.1 + 0.2 * j, 0.15 + 0.1 * j, 0.5 + 0.2 * j, 0.6 + 0.1 * j, 100 + k * 10 + j]);
+      const bgr = nd.array(Array.from({ length: h! * wd! * 3 }, (_v, i) => (i * 37 + k * 11) % 256), { shape: [h!, wd!, 3], dtype: 'uint8' });
+      const raw = [2, 6, ...objects.flat()];
+      w.writeIdx(k, recordio.packImg({ flag: raw.length, label: Float32Array.from(raw), id: k, id2: 0 }, bgr, 95, '.png'));
+      return raw.map((v) => Math.fround(v));
+    });
+    w.close();
+    const samplers = 5;
+    const train = {
+      pathImgrec: path.join(dir(), 'ssd.rec'), pathImglist: '', labelWidth: -1, labelPadWidth: 350, labelPadValue: -1, batchSize: 4, dataShape: [3, 32, 32],
+      meanR: 123.68, meanG: 116.779, meanB: 103.939, resizeMode: 'force' as const,
+      minCropScales: Array(samplers).fill(0.3), maxCropScales: Array(samplers).fill(1), minCropAspectRatios: Array(samplers).fill(0.5), maxCropAspectRatios: Array(samplers).fill(2),
+      minCropOverlaps: [0.1, 0.3, 0.5, 0.7, 0.9], maxCropOverlaps: Array(samplers).fill(1), minCropSampleCoverages: Array(samplers).fill(0), maxCropSampleCoverages: Array(samplers).fill(1),
+      minCropObjectCoverages: Array(samplers).fill(0), maxCropObjectCoverages: Array(samplers).fill(1), maxCropTrials: Array(samplers).fill(25),
+      numCropSampler: samplers, randCropProb: (1 / (samplers + 1)) * samplers, cropEmitMode: 'center' as const,
+      randPadProb: 0.5, maxPadScale: 4, fillValue: 127,
+      randomHueProb: 0.5, maxRandomHue: 18, randomSaturationProb: 0.5, maxRandomSaturation: 32, randomIlluminationProb: 0.5, maxRandomIllumination: 32, randomContrastProb: 0.5, maxRandomContrast: 0.5,
+      interMethod: 10, randMirrorProb: 0.5, shuffle: true, seed: 233, preprocessThreads: 6,
+    };
+    const valid = {
+      ...train, minCropScales: undefined, maxCropScales: undefined, minCropAspectRatios: undefined, maxCropAspectRatios: undefined, minCropOverlaps: undefined, maxCropOverlaps: undefined,
+      minCropSampleCoverages: undefined, maxCropSampleCoverages: undefined, minCropObjectCoverages: undefined, maxCropObjectCoverages: undefined, maxCropTrials: undefined,
+      numCropSampler: 0, randCropProb: 0, randPadProb: 0, maxPadScale: 1, randomHueProb: 0, randomSaturationProb: 0, randomIlluminationProb: 0, randomContrastProb: 0, randMirrorProb: 0,
+      interMethod: 1, shuffle: false, seed: 0,
+    };
+    for (const k of Object.keys(valid) as (keyof typeof valid)[]) if (valid[k] === undefined) delete valid[k];
+    random.seed(3);
+    let changed = 0;
+    for (const [name, o] of [['train', train], ['valid', valid]] as const) {
+      const it = new io.ImageDetRecordIter(o);
+      assert.deepEqual(it.provideData[0]!.shape, [4, 3, 32, 32]);
+      assert.deepEqual(it.provideLabel[0]!.shape, [4, 354]);
+      for (let epoch = 0; epoch < (name === 'train' ? 4 : 1); epoch++) {
+        it.reset();
+        for (const batch of it) {
+          assert.deepEqual(batch.data[0]!.shape, [4, 3, 32, 32]);
+          assert.ok(flat(batch.data[0]!).every(Number.isFinite));
+          for (const r of batch.label[0]!.toArray() as number[][]) {
+            assert.deepEqual(r.slice(0, 3), [3, 32, 32]);
+            const n = r[3]!;
+            const raw = r.slice(4, 4 + n);
+            assert.deepEqual(r.slice(4 + n), Array(350 - n).fill(-1), `${name}: the padding`);
+            assert.deepEqual(raw.slice(0, 2), [2, 6]);
+            assert.equal((n - 2) % 6, 0);
+            // iterator.py's reshape: label[:, 4 + A : ...] as [max_objects, 6]; the objects first, then rows of -1.
+            const objs = Array.from({ length: (n - 2) / 6 }, (_o, j) => raw.slice(2 + j * 6, 8 + j * 6));
+            assert.ok(objs.length >= 1);
+            const k = Math.floor(objs[0]![0]! / 10);
+            const orig = raws2[k]!;
+            for (const ob of objs) {
+              assert.ok(ob.slice(1, 5).every((v) => v >= 0 && v <= 1), `${name}: box ${ob} in [0, 1]`);
+              assert.ok(ob[3]! >= ob[1]! && ob[4]! >= ob[2]!);
+              assert.equal(ob[5], 100 + ob[0]!, `${name}: the difficult column stays with its object`);
+            }
+            if (name === 'valid') assert.deepEqual(raw, orig);
+            else if (JSON.stringify(raw) !== JSON.stringify(orig)) changed++;
+          }
+        }
+      }
+    }
+    assert.ok(changed >= 5, `the train augmentation changed ${changed} labels`);
   });
 });
