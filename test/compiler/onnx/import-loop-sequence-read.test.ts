@@ -254,12 +254,12 @@ describe('imported Loops decided at run time whose body reads the sequence it ca
     sameAsOrt('readlencat', ['m', 'x'], [0, 1], 1);
   });
 
-  // The call fails in onnxruntime's run of the Loop (its Gather of the position), as onnxruntime's run of the file fails.
+  // The call fails in onnxruntime's run of the Loop (its Gather of the position), naming the ONNX node, as onnxruntime's run of the file fails.
   it('a list that starts empty whose last item the body reads: its declared items\' shape; 0 iterations as onnxruntime, 2 fail the call as onnxruntime\'s run fails', () => {
     assert.ok(!existsSync(join(fx.dir, 'emptyat0_error.txt')) && existsSync(join(fx.dir, 'emptyat1_error.txt')), 'onnxruntime runs 0 iterations and fails 2');
     sameAsOrt('emptyat', ['m', 'x'], [0], 2);
     for (const hybrid of [false, true]) {
-      assert.throws(() => net('emptyat', hybrid).call(arr('emptyat1_in_m'), arr('emptyat1_in_x')), /indices element out of data bounds, idx=-1/);
+      assert.throws(() => net('emptyat', hybrid).call(arr('emptyat1_in_m'), arr('emptyat1_in_x')), /ONNX node 'emptyat' \(Loop\): OnnxLoop: [^]*indices element out of data bounds, idx=-1/);
     }
   });
 
