@@ -9,7 +9,8 @@
  * (dynamo=False) writes of scripted modules (a for loop over a count, a
  * while loop on the list's length and last item), each run by python's
  * onnxruntime (the reference) at trip counts 0, 1 and several on one block,
- * eagerly and hybridized. A list that starts empty: its items' shape from
+ * eagerly and hybridized, and exported (loadModel at another count). A
+ * list that starts empty: its items' shape from
  * the body read with it empty, or from the file's declaration; a read of an
  * item of it when the body runs fails the call, as onnxruntime's run
  * fails. Refused by name: erasing from it, inserting in its middle, items of
@@ -24,6 +25,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
+import { loadModel } from 'gluonc/runtime';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -243,6 +245,25 @@ describe('imported Loops decided at run time whose body reads the sequence it ca
 
   it('a decoder reading its list (SequenceAt -1 and at a position fed at run time, ConcatFromSequence, stacked, SequenceLength) and appending: 0, 1, 4, 6 iterations', () => {
     sameAsOrt('decode', ['m', 'x', 'p'], [0, 1, 2, 3], 4);
+  });
+
+  it('exported after a call at 1 iteration, the artifact runs 6 as onnxruntime (loadModel)', async () => {
+    const b = net('decode', true);
+    b.call(arr('decode1_in_m'), arr('decode1_in_x'), arr('decode1_in_p'));
+    const file = join(fx.dir, 'decode-exported.onnx');
+    b.export(file);
+    const model = await loadModel(file);
+    try {
+      const out = await model.run({ m: npy('decode3_in_m'), x: npy('decode3_in_x'), p: npy('decode3_in_p') });
+      const names = Object.keys(out);
+      assert.equal(names.length, 4, `outputs: ${names.join(', ')}`);
+      names.forEach((name, i) => {
+        assert.deepEqual([...out[name]!.shape], npy(`decode3_out${i}`).shape, `exported ${name} shape`);
+        assertClose(tensorToNumbers(out[name]! as HostTensor), tensorToNumbers(npy(`decode3_out${i}`)), `exported ${name}`);
+      });
+    } finally {
+      await model.close();
+    }
   });
 
   it('the same list inserted into at the front (position 0) and read there: 0, 1, 4, 6 iterations', () => {
