@@ -95,6 +95,7 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       return [];
     };
     const grows: number[] = [];
+    const front: number[] = [];
     const made = (v: Value): Value => {
       if (v.producer && !scope.made.has(v.producer)) extra.add(v.producer);
       return v;
@@ -123,16 +124,24 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
         const s = seqOut(i);
         const st = stackedOf(ctx, s, `the loop-carried sequence '${seqName(i)}'`);
         if (!st) throw ctx.refuse(`its body gives back the loop-carried sequence '${seqName(i)}' empty ('${bodyOut[i + 1]!.name}')`);
-        // Only appended to at the back (each iteration's list a prefix of the next): its gradient slices the final list.
-        let v = st;
-        while (v !== inputs[2 + tIdx.indexOf(i)] && v.producer?.op === 'concat' && v.producer.attrs['dim'] === 0 && scope.made.has(v.producer)) v = v.producer.inputs[0]!;
-        if (v === inputs[2 + tIdx.indexOf(i)]) grows.push(tIdx.indexOf(i));
+        // Only inserted into at the back (or only the front): each iteration's list is the first (last) rows of the
+        // next, and its gradient slices the final list.
+        const j = tIdx.indexOf(i);
+        for (const atFront of [false, true]) {
+          let v = st;
+          const inner = (p: Node) => p.inputs[atFront ? p.inputs.length - 1 : 0]!;
+          while (v !== inputs[2 + j] && v.producer?.op === 'concat' && v.producer.attrs['dim'] === 0 && scope.made.has(v.producer)) v = inner(v.producer);
+          if (v !== inputs[2 + j]) continue;
+          grows.push(j);
+          if (atFront && st !== v) front.push(j);
+          break;
+        }
         return made(st);
       };
       const unknownItems = [...unknown].map((i) => seqOut(i).items);
       const outs = [res(0), ...tIdx.map((i) => (unknown.has(i) ? inputs[0]! : carriedOut(i))), ...bodyOut.slice(1 + nCarried).map((_o, j) => res(1 + nCarried + j))];
       const appended = sIdx.map((i) => seqOut(i).items);
-      return { inputs, scope, extra, made, done, outs, appended, unknownItems, grows };
+      return { inputs, scope, extra, made, done, outs, appended, unknownItems, grows, front };
     } catch (e) {
       done();
       throw ctx.refuse(`${runs}, but its body does not import: ${(e as Error).message.replace(/^readModel: (model bytes|'[^']*'): /, '')}`);
@@ -179,7 +188,7 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
   // A read sequence's length changes from one iteration to the next (an empty start is never read as empty there).
   let types = initial.map((v, j): TensorType => (isSeq(tIdx[j]!) ? { dtype: v.type.dtype, shape: [opaque(`${label}:${tIdx[j]}.0`), ...v.type.shape.slice(1)] } : v.type));
   for (let round = 1; ; round++) {
-    const { inputs, scope, extra, made, done: detach, outs, appended, grows } = readBody(types);
+    const { inputs, scope, extra, made, done: detach, outs, appended, grows, front } = readBody(types);
     const done = (): Value[] => detach();
     const cond = outs[0]!;
     if (cond.type.dtype !== 'bool' || cond.type.shape.length > 1) throw (done(), ctx.refuse(`its body's condition output is ${formatType(cond.type)} (ONNX: one bool)`));
@@ -225,7 +234,7 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
     }
     const iterations = opaque(`${label} iterations`);
     const outTypes: TensorType[] = [...types, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
-    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}) };
+    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}) };
     const ins = [...control.filter((v): v is Value => !!v), ...initial, ...captured];
     const got = ctx.ops('OnnxLoop', ins, options as never);
     const finals = got.slice(0, tIdx.length);

@@ -12,7 +12,8 @@
  * graphs), else a first Loop runs the loop again keeping them (a gradient
  * whose forward is not in its graph). A carried value that grows as a list
  * appended to (`grows`) is kept as its length per iteration and read back
- * as the first rows of its final value (the loop run again gives it).
+ * as the first rows of its final value, or the last (`front`), which the
+ * forward gives (`saved`) or the loop run again does.
  * Inputs: the forward's inputs, then the gradients of its float carried
  * outputs and float scan outputs, then (`saved`) the forward's saved
  * outputs: per iteration each carried value, the number, each residual,
@@ -45,11 +46,12 @@ function plan(types: TensorType[], a: LoopGradA) {
   const capturedF = floatSlots(body.inputs.slice(2 + a.nCarried));
   const residuals = (a.residuals ?? []) as BodyRef[];
   const grows = (a.grows ?? []) as number[];
+  const front = (a.front ?? []) as number[];
   // Saved: per iteration each carried value, the number, each residual; then, where some grow, the final carried values.
   const nSaved = a.saved ? a.nCarried + 1 + residuals.length + (grows.length ? a.nCarried : 0) : 0;
   const want = nFwd + carriedF.length + scanF.length + nSaved;
   if (types.length !== want) throw new OpError('OnnxLoopGrad', `takes the loop's ${nFwd} inputs, ${carriedF.length + scanF.length} output gradients${nSaved ? ` and its ${nSaved} saved outputs` : ''}, got ${types.length} inputs`, types);
-  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows };
+  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front };
 }
 
 function infer(types: TensorType[], a: LoopGradA): TensorType[] {
@@ -60,7 +62,7 @@ function infer(types: TensorType[], a: LoopGradA): TensorType[] {
 }
 
 function lower(c: LowerCtx, a: LoopGradA): void {
-  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows } = plan(c.inTypes, a);
+  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front } = plan(c.inTypes, a);
   const nC = a.nCarried;
   const ins = c.inputs;
   const captured = ins.slice(k + nC, nFwd);
@@ -92,8 +94,14 @@ function lower(c: LowerCtx, a: LoopGradA): void {
   const rev = c.graph(revIns, (names) => {
     const at = c.emit('Sub', [last, names[0]!])[0]!;
     const pick = (v: string) => c.emit('Gather', [v, at], { axis: 0 })[0]!;
-    // A growing value at that iteration: the first rows of its final value, as many as its length then.
-    const carriedAt = (v: string, i: number) => (grows.includes(i) ? c.emit('Slice', [finals[i]!, c.ints([0]), c.emit('Reshape', [pick(v), c.ints([1])])[0]!, c.ints([0])])[0]! : pick(v));
+    // A growing value at that iteration: the first rows of its final value (`front`: the last), as many as its length then.
+    const rows = (v: string, i: number) => {
+      const len = c.emit('Reshape', [pick(v), c.ints([1])])[0]!;
+      if (!front.includes(i)) return c.emit('Slice', [finals[i]!, c.ints([0]), len, c.ints([0])])[0]!;
+      const from = c.emit('Sub', [c.emit('Gather', [c.emit('Shape', [finals[i]!])[0]!, c.ints([0])], { axis: 0 })[0]!, len])[0]!;
+      return c.emit('Slice', [finals[i]!, from, c.ints([Number.MAX_SAFE_INTEGER]), c.ints([0])])[0]!;
+    };
+    const carriedAt = (v: string, i: number) => (grows.includes(i) ? rows(v, i) : pick(v));
     const gc = names.slice(2, 2 + carriedF.length);
     const acc = names.slice(2 + carriedF.length);
     const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(carriedAt), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick), ...res.map(pick)]);
@@ -116,7 +124,7 @@ function lower(c: LowerCtx, a: LoopGradA): void {
 export const OnnxLoopGrad: OpDef<Sig, LoopGradA> = defineOp<Sig, LoopGradA>({
   name: 'OnnxLoopGrad',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], gradBody: null, nGrads: 1, saved: false },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [], gradBody: null, nGrads: 1, saved: false },
   multiOutput: (a: LoopGradA) => a.nGrads,
   dataShape: true,
   infer,

@@ -15,7 +15,7 @@
  * and the body values its gradient reads (`residuals`), for
  * `OnnxLoopGrad` to read (a carried value that grows as a list appended
  * to, `grows`, kept as its length: its value then is the first rows of
- * its final value). Its gradient is one `OnnxLoopGrad`
+ * its final value, or the last ones, `front`). Its gradient is one `OnnxLoopGrad`
  * node (loop-grad.ts: a reverse-time Loop of the body's gradient, which
  * compiler/autodiff registers); a body that cannot be differentiated is an
  * Error naming the ONNX node (`node`).
@@ -56,6 +56,7 @@ export type LoopA = Attrs & {
   save: boolean;
   residuals: AttrValue;
   grows: AttrValue;
+  front: AttrValue;
 };
 
 type Sig = (...args: [...Tx[], LoopOptions]) => Tx[];
@@ -85,6 +86,8 @@ export interface LoopOptions {
    * length and slices the final value, instead of keeping the value.
    */
   grows?: number[];
+  /** Those of `grows` that grow at the front instead (each iteration's value the last rows of the next). */
+  front?: number[];
 }
 
 /** A constant of a body as JSON (its bytes in base64). */
@@ -354,7 +357,7 @@ function lower(c: LowerCtx, a: LoopA): void {
 export const OnnxLoop: OpDef<Sig, LoopA> = defineOp<Sig, LoopA>({
   name: 'OnnxLoop',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [] },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [] },
   multiOutput: outputCount,
   dataShape: true,
   infer,

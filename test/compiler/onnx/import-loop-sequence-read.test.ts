@@ -10,15 +10,15 @@
  * while loop on the list's length and last item), each run by python's
  * onnxruntime (the reference) at trip counts 0, 1 and several on one block,
  * eagerly and hybridized, and exported (loadModel at another count). A
- * list that starts empty: its items' shape from
- * the body read with it empty, or from the file's declaration; a read of an
- * item of it when the body runs fails the call, as onnxruntime's run
- * fails. Refused by name: erasing from it, inserting in its middle, items of
+ * list that starts empty: its items' shape from the body read with it
+ * empty, or from the file's declaration; a read of an item of it when the
+ * body runs fails the call naming the Loop, as onnxruntime's run fails.
+ * Refused by name: erasing from it, inserting in its middle, items of
  * another shape, an empty start whose items' shape is unknown. Gradients
- * through a list appended to at the back as central differences of
- * onnxruntime in float64; a list inserted into at the front refuses its
- * gradient by name. A run-time If choosing between two sequences of
- * run-time length. Skipped, with a message, without python3's onnx and
+ * through a list inserted into at the back, or at the front, as central
+ * differences of onnxruntime in float64; one inserted into at both ends
+ * refuses its gradient by name. A run-time If choosing between two
+ * sequences of run-time length. Skipped, with a message, without python3's onnx and
  * onnxruntime (torch for its files).
  */
 import assert from 'node:assert/strict';
@@ -80,26 +80,37 @@ save('decode', decode(F), runs)
 save('front', decode(F, True), runs)
 
 # Gradients of Σ cat·r1 + Σ at·r2 + Σ vf·r3 in float64 by central differences through onnxruntime, m = 4, p = -1.
-g64 = decode(D)
-feeds = {'m': np.array(4, np.int64), 'x': x.astype(np.float64), 'p': np.array(-1, np.int64)}
-save('decode64', g64, [feeds])
-W = nh.to_array(g64.initializer[0])
-r1, r2, r3 = rs.randn(10, 3), rs.randn(2, 3), rs.randn(2, 3)
-for k, r in (('r1', r1), ('r2', r2), ('r3', r3)): np.save(f'{out}/decode64_{k}.npy', r)
-def loss(xv, Wv):
-    g64.initializer[0].CopyFrom(nh.from_array(Wv, 'W'))
-    m = h.make_model(g64, opset_imports=[h.make_opsetid('', 17)], ir_version=8)
-    cat, n, at, vf = ort.InferenceSession(m.SerializeToString()).run(None, {**feeds, 'x': xv})
-    return (cat * r1).sum() + (at * r2).sum() + (vf * r3).sum()
 def fd(f, a, eps=1e-6):
     g = np.zeros_like(a)
     for i in np.ndindex(a.shape):
         p, q = a.copy(), a.copy(); p[i] += eps; q[i] -= eps
         g[i] = (f(p) - f(q)) / (2 * eps)
     return g
-np.save(f'{out}/decode64_gx.npy', fd(lambda a: loss(a, W), feeds['x']))
-np.save(f'{out}/decode64_gW.npy', fd(lambda a: loss(feeds['x'], a), W.copy()))
-g64.initializer[0].CopyFrom(nh.from_array(W, 'W'))
+for name, front in (('decode64', False), ('front64', True)):
+  g64 = decode(D, front)
+  feeds = {'m': np.array(4, np.int64), 'x': x.astype(np.float64), 'p': np.array(-1, np.int64)}
+  save(name, g64, [feeds])
+  W = nh.to_array(g64.initializer[0])
+  r1, r2, r3 = rs.randn(10, 3), rs.randn(2, 3), rs.randn(2, 3)
+  for k, r in (('r1', r1), ('r2', r2), ('r3', r3)): np.save(f'{out}/{name}_{k}.npy', r)
+  def loss(xv, Wv):
+    g64.initializer[0].CopyFrom(nh.from_array(Wv, 'W'))
+    m = h.make_model(g64, opset_imports=[h.make_opsetid('', 17)], ir_version=8)
+    cat, n, at, vf = ort.InferenceSession(m.SerializeToString()).run(None, {**feeds, 'x': xv})
+    return (cat * r1).sum() + (at * r2).sum() + (vf * r3).sum()
+  np.save(f'{out}/{name}_gx.npy', fd(lambda a: loss(a, W), feeds['x']))
+  np.save(f'{out}/{name}_gW.npy', fd(lambda a: loss(feeds['x'], a), W.copy()))
+
+# mixed: the body inserts at the back and at the front (its last item read): read; its gradient is refused.
+body = h.make_graph([
+    h.make_node('SequenceAt', ['sin', 'neg1'], ['last']), h.make_node('Mul', ['last', 'half'], ['lh']), h.make_node('Add', ['lh', 'v'], ['t']),
+    h.make_node('SequenceInsert', ['sin', 't'], ['s1']), h.make_node('Neg', ['t'], ['nt']), h.make_node('SequenceInsert', ['s1', 'nt', 'zero'], ['sout']),
+    h.make_node('Identity', ['ci'], ['co']), h.make_node('Identity', ['v'], ['vo']),
+], 'body', [vi('it', I, []), vi('ci', B, []), vi('v', F, [2, 3]), svi('sin', F, None)], [vi('co', B, []), vi('vo', F, [2, 3]), svi('sout', F, None)],
+    [c('neg1', -1, I), c('zero', 0, I), c('half', 0.5)])
+g = h.make_graph([h.make_node('SequenceConstruct', ['x'], ['s0']), h.make_node('Loop', ['m', '', 'x', 's0'], ['vf', 'sf'], body=body, name='mixed'),
+    h.make_node('ConcatFromSequence', ['sf'], ['cat'], axis=0)], 'g', [vi('m', I, []), vi('x', F, [2, 3])], [vi('cat', F, None)])
+save('mixed', g, [{'m': np.array(k, np.int64), 'x': rs.randn(2, 3).astype(np.float32)} for k in (0, 1, 3)])
 
 # readlen: the list starts empty (SequenceEmpty); the body reads only its length: t = v * len, v = v + t / 2, appended.
 # Its items' shape comes from reading the body with it empty. cat: the list concatenated (not at 0 iterations).
@@ -270,6 +281,15 @@ describe('imported Loops decided at run time whose body reads the sequence it ca
     sameAsOrt('front', ['m', 'x', 'p'], [0, 1, 2, 3], 4);
   });
 
+  it('a list inserted into at the back and the front: 0, 1, 3 iterations; its gradient is refused, naming the Loop (each iteration\'s list is neither the first nor the last rows of the next)', () => {
+    sameAsOrt('mixed', ['m', 'x'], [0, 1, 2], 1);
+    for (const hybrid of [false, true]) {
+      const x = arr('mixed2_in_x');
+      x.attachGrad();
+      assert.throws(() => autograd.record(() => nd.sum(net('mixed', hybrid).call(arr('mixed2_in_m'), x) as nd.NDArray)).backward(), /OnnxLoop: ONNX's Loop \(node 'mixed'\): loop-carried value 1 changes shape from one iteration to the next/);
+    }
+  });
+
   it('a list that starts empty, whose length the body reads: its items\' shape from the body read with it empty; 0, 1, 3 iterations', () => {
     sameAsOrt('readlen', ['m', 'x'], [0, 1, 2], 2);
     sameAsOrt('readlencat', ['m', 'x'], [0, 1], 1);
@@ -294,31 +314,22 @@ describe('imported Loops decided at run time whose body reads the sequence it ca
     assert.throws(() => net('emptyat_nodecl', false).call(m, x), /'Loop' \(node 'emptyat'\) has no gluonc equivalent: .*its body reads the loop-carried sequence 's0', which starts empty, and reading the body with it empty fails \(.*SequenceAt.*\), and the file does not declare its items' shape \(body input 'sin'\)/);
   });
 
-  it('gradients into the input and the parameter W through the list read and appended to, as central differences of onnxruntime in float64', () => {
-    for (const hybrid of [false, true]) {
-      const b = net('decode64', hybrid);
-      const x = arr('decode640_in_x');
-      x.attachGrad();
-      autograd.record(() => {
-        const [cat, , at, vf] = b.call(arr('decode640_in_m'), x, arr('decode640_in_p')) as nd.NDArray[];
-        return nd.add(nd.add(nd.sum(nd.mul(cat!, arr('decode64_r1'))), nd.sum(nd.mul(at!, arr('decode64_r2')))), nd.sum(nd.mul(vf!, arr('decode64_r3'))));
-      }).backward();
-      const how = hybrid ? 'hybridized' : 'eager';
-      assertClose(tensorToNumbers(x.grad._host), tensorToNumbers(npy('decode64_gx')), `dx (${how})`, 1e-6, 1e-7);
-      assertClose(tensorToNumbers(b.collectParams().get('W').grad()._host), tensorToNumbers(npy('decode64_gW')), `dW (${how})`, 1e-6, 1e-7);
-    }
-  });
-
-  it('the gradient of a list inserted into at the front is refused, naming the Loop (each iteration\'s list is no prefix of the next)', () => {
-    for (const hybrid of [false, true]) {
-      const x = arr('front2_in_x');
-      x.attachGrad();
-      assert.throws(() => autograd.record(() => {
-        const [cat] = net('front', hybrid).call(arr('front2_in_m'), x, arr('front2_in_p')) as nd.NDArray[];
-        return nd.sum(cat!);
-      }).backward(), /OnnxLoop: ONNX's Loop \(node 'decode'\): loop-carried value 1 changes shape from one iteration to the next/);
-    }
-  });
+  for (const [name, where] of [['decode64', 'appended to at the back'], ['front64', 'inserted into at the front']] as const) {
+    it(`gradients into the input and the parameter W through the list read and ${where}, as central differences of onnxruntime in float64`, () => {
+      for (const hybrid of [false, true]) {
+        const b = net(name, hybrid);
+        const x = arr(`${name}0_in_x`);
+        x.attachGrad();
+        autograd.record(() => {
+          const [cat, , at, vf] = b.call(arr(`${name}0_in_m`), x, arr(`${name}0_in_p`)) as nd.NDArray[];
+          return nd.add(nd.add(nd.sum(nd.mul(cat!, arr(`${name}_r1`))), nd.sum(nd.mul(at!, arr(`${name}_r2`)))), nd.sum(nd.mul(vf!, arr(`${name}_r3`))));
+        }).backward();
+        const how = `${name}, ${hybrid ? 'hybridized' : 'eager'}`;
+        assertClose(tensorToNumbers(x.grad._host), tensorToNumbers(npy(`${name}_gx`)), `dx (${how})`, 1e-6, 1e-7);
+        assertClose(tensorToNumbers(b.collectParams().get('W').grad()._host), tensorToNumbers(npy(`${name}_gW`)), `dW (${how})`, 1e-6, 1e-7);
+      }
+    });
+  }
 
   it('a run-time If choosing between two sequences of run-time length; one of run-time length and one of 2 are refused by name', () => {
     sameAsOrt('pick', ['c', 'x'], [0, 1, 2, 3], 3);
