@@ -12,7 +12,8 @@
  * iteration (made from the captured values and constants only: keeping it
  * would hold one copy per iteration), and one whose shape holds a dimension
  * the body's inputs do not (one that may change from one iteration to the
- * next, which a Loop's stacked outputs cannot hold).
+ * next, which a Loop's stacked outputs cannot hold: the first dimension of
+ * a carried value that grows, `grows`).
  * Importing this module registers it.
  */
 import type { Node } from '../ir/node.js';
@@ -30,7 +31,7 @@ import { gradients } from './reverse.js';
  * const { body: gradBody, residuals } = loopBodyGradient(body, 1, "ONNX's Loop (node 'loop0')");
  * ```
  */
-export function loopBodyGradient(body: LoopBody, nCarried: number, what: string): { body: LoopBody; residuals: BodyRef[] } {
+export function loopBodyGradient(body: LoopBody, nCarried: number, what: string, grows: number[] = []): { body: LoopBody; residuals: BodyRef[] } {
   const { inputs, outputs, nodes } = decodeBody(body);
   const carriedOut = outputs.slice(1, 1 + nCarried);
   const scanOut = outputs.slice(1 + nCarried);
@@ -48,6 +49,8 @@ export function loopBodyGradient(body: LoopBody, nCarried: number, what: string)
   const outs = grads.map((g, i) => g ?? (symOps.zerosLike(new Symbol(wrt[i]!)) as Symbol).value);
   const forward = new Map<Node, number>(nodes.map((n, j) => [n, j]));
   const fixedDims = new Set(inputs.flatMap((v) => v.type.shape));
+  // A growing carried value's first dimension changes from one iteration to the next.
+  for (const i of grows) fixedDims.delete(inputs[2 + i]!.type.shape[0]!);
   // Values that change from one iteration to the next: from the iteration number, the condition or a carried value.
   const varying = new Set<Value>(inputs.slice(0, 2 + nCarried));
   for (const n of nodes) if (n.inputs.some((v) => varying.has(v))) n.outputs.forEach((o) => varying.add(o));

@@ -8,18 +8,23 @@
  * of the node (captured), constants are kept in the body. A carried value
  * whose shape the body changes (a list that grows) is read again with those
  * dimensions made symbolic. Scan outputs get an opaque first dimension, the
- * number of iterations.
+ * number of iterations. A carried sequence the body only appends to gives
+ * its appended items as scan outputs; one the body reads (SequenceAt,
+ * SequenceLength, ConcatFromSequence) is carried as its items stacked, a
+ * tensor whose first dimension grows (read-sequence.ts reads it in the body).
+ * One that starts empty gets its items' shape from the body read with it
+ * an empty list, else from the body input's declared type.
  * Invariant: the values returned are the Loop's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
-import type { HostTensor } from '../../runtime/tensor.js';
+import { zerosTensor, type HostTensor } from '../../runtime/tensor.js';
 import type { Node } from '../ir/node.js';
 import { formatType, type Dim, type TensorType } from '../ir/types.js';
 import { Value } from '../ir/value.js';
 import { opaque } from '../ops/index-ops.js';
 import { encodeBody, type LoopBody, type LoopOptions } from '../ops/loop.js';
 import type { ImportCtx } from './import/context.js';
-import { appendStacked, sameItemShape, type SequenceValue } from './read-sequence.js';
+import { appendStacked, sameItemShape, stackedOf, type SequenceValue } from './read-sequence.js';
 
 /** Maps one node of a subgraph, with a label naming where it sits. */
 export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
@@ -49,9 +54,10 @@ export type Carried = Value | SequenceValue;
 /**
  * `Loop` as an `OnnxLoop` node (see the file comment); `why` says why it is
  * not unrolled (for refusals of its body). `passed` are the loop-carried
- * values: a sequence among them is one the body only appends to, its
- * appended items becoming scan outputs and the final sequence the initial
- * items followed by them, stacked (a sequence of run-time length).
+ * values. A sequence among them the body only appends to has its appended
+ * items as scan outputs, the final sequence the initial items followed by
+ * them, stacked (a sequence of run-time length); one the body reads is a
+ * loop-carried tensor, its items stacked, that the body's inserts grow.
  *
  * ```ts
  * const outs = mapRuntimeLoop(node, 'loop0', ctx, body, open, 'its trip count is computed at run time', carried);
@@ -66,25 +72,41 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
   if (control[1] && (control[1].type.dtype !== 'bool' || control[1].type.shape.length > 1)) throw ctx.refuse(`its condition is ${formatType(control[1].type)} (ONNX: one bool)`);
   const bodyIn = g.input ?? [];
   const bodyOut = g.output ?? [];
-  // Tensors are the ONNX Loop's carried values; a sequence's appended items are its scan outputs.
-  const tIdx = passed.flatMap((x, i) => (x instanceof Value ? [i] : []));
-  const sIdx = passed.flatMap((x, i) => (x instanceof Value ? [] : [i]));
-  for (const i of sIdx) appendOnly(g, i, n.input![i + 2]!, ctx, runs);
-  const carried = tIdx.map((i) => passed[i] as Value);
-  let types = carried.map((v) => v.type);
-  for (let round = 1; ; round++) {
+  // Tensors, and sequences the body reads (their items stacked, growing), are the ONNX Loop's carried values; a
+  // sequence the body only appends to has its appended items as scan outputs (no copy of the list per iteration).
+  const isSeq = (i: number) => !(passed[i] instanceof Value);
+  const sIdx = passed.flatMap((_x, i) => (isSeq(i) && appendOnly(g, i) ? [i] : []));
+  const tIdx = passed.flatMap((_x, i) => (isSeq(i) && appendOnly(g, i) ? [] : [i]));
+  const seqName = (i: number) => n.input![i + 2]!;
+  const origin = `carried through the Loop '${label}', which runs as an ONNX Loop: ${why}`;
+
+  /** Reads the body once for carried types `types` (`unknown`: sequences bound as empty lists, to find their items' shape). */
+  const readBody = (types: TensorType[], unknown: ReadonlySet<number> = new Set()) => {
     const inputs = [
       Value.input(bodyIn[0]!.name ?? '', { dtype: 'int64', shape: [] }),
       Value.input(bodyIn[1]!.name ?? '', { dtype: 'bool', shape: [] }),
       ...types.map((t, j) => Value.input(bodyIn[tIdx[j]! + 2]!.name ?? '', t)),
     ];
     const scope = open(inputs);
-    // Nodes made here for the body (stacking several items appended in one iteration) besides the scope's.
+    // Nodes made here for the body (stacking items) besides the scope's.
     const extra = new Set<Node>();
-    let outs: Value[];
-    let appended: Value[][];
+    const done = (): Value[] => {
+      for (const node of [...scope.made, ...extra]) node.detach();
+      return [];
+    };
+    const grows: number[] = [];
+    const front: number[] = [];
+    const made = (v: Value): Value => {
+      if (v.producer && !scope.made.has(v.producer)) extra.add(v.producer);
+      return v;
+    };
     try {
-      inputs.forEach((v) => scope.values.set(v.name, v));
+      inputs.forEach((v, k) => {
+        const i = tIdx[k - 2];
+        if (i === undefined || !isSeq(i)) return void scope.values.set(v.name, v);
+        const { dtype } = passed[i] as SequenceValue;
+        scope.sequences.set(v.name, unknown.has(i) ? { dtype, items: [] } : { dtype, items: [], stacked: v, origin });
+      });
       sIdx.forEach((i) => scope.sequences.set(bodyIn[i + 2]!.name ?? '', { dtype: (passed[i] as SequenceValue).dtype, items: [] }));
       for (const t of g.initializer ?? []) {
         if (!t.name) throw ctx.refuse(`an initializer of its body has no name`);
@@ -92,23 +114,89 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       }
       (g.node ?? []).forEach((m, i) => scope.read(m, `${label}/body/${m.name || `#${i}`}`));
       const res = (j: number) => scope.resolve(bodyOut[j]!.name ?? '', `node '${label}' (Loop body output ${j})`);
-      outs = [res(0), ...tIdx.map((i) => res(i + 1)), ...bodyOut.slice(1 + nCarried).map((_o, j) => res(1 + nCarried + j))];
-      appended = sIdx.map((i) => scope.sequences.get(bodyOut[i + 1]!.name ?? '')!.items);
+      const seqOut = (i: number): SequenceValue => {
+        const s = scope.sequences.get(bodyOut[i + 1]!.name ?? '');
+        if (!s || s.absent) throw ctx.refuse(`its body output ${i + 1} ('${bodyOut[i + 1]!.name}') is not a sequence, but the loop-carried sequence '${seqName(i)}' is`);
+        return s;
+      };
+      const carriedOut = (i: number): Value => {
+        if (!isSeq(i)) return res(i + 1);
+        const s = seqOut(i);
+        const st = stackedOf(ctx, s, `the loop-carried sequence '${seqName(i)}'`);
+        if (!st) throw ctx.refuse(`its body gives back the loop-carried sequence '${seqName(i)}' empty ('${bodyOut[i + 1]!.name}')`);
+        // Only inserted into at the back (or only the front): each iteration's list is the first (last) rows of the
+        // next, and its gradient slices the final list.
+        const j = tIdx.indexOf(i);
+        for (const atFront of [false, true]) {
+          let v = st;
+          const inner = (p: Node) => p.inputs[atFront ? p.inputs.length - 1 : 0]!;
+          while (v !== inputs[2 + j] && v.producer?.op === 'concat' && v.producer.attrs['dim'] === 0 && scope.made.has(v.producer)) v = inner(v.producer);
+          if (v !== inputs[2 + j]) continue;
+          grows.push(j);
+          if (atFront && st !== v) front.push(j);
+          break;
+        }
+        return made(st);
+      };
+      const unknownItems = [...unknown].map((i) => seqOut(i).items);
+      const outs = [res(0), ...tIdx.map((i) => (unknown.has(i) ? inputs[0]! : carriedOut(i))), ...bodyOut.slice(1 + nCarried).map((_o, j) => res(1 + nCarried + j))];
+      const appended = sIdx.map((i) => seqOut(i).items);
+      return { inputs, scope, extra, made, done, outs, appended, unknownItems, grows, front };
     } catch (e) {
-      for (const node of scope.made) node.detach();
+      done();
       throw ctx.refuse(`${runs}, but its body does not import: ${(e as Error).message.replace(/^readModel: (model bytes|'[^']*'): /, '')}`);
     }
-    const done = (): Value[] => {
-      for (const node of [...scope.made, ...extra]) node.detach();
-      return [];
-    };
+  };
+
+  const carried = tIdx.map((i) => (isSeq(i) ? null : (passed[i] as Value)));
+  // A read sequence that starts with items: those stacked. One that starts empty: its items' shape is found by
+  // reading the body once with it an empty list (a read of it there that needs an item is refused).
+  tIdx.forEach((i, j) => {
+    if (!isSeq(i)) return;
+    const s = passed[i] as SequenceValue;
+    if (s.absent) throw ctx.refuse(`its loop-carried sequence '${seqName(i)}' is an empty optional`);
+    carried[j] = stackedOf(ctx, s, `the sequence '${seqName(i)}' carried into it`);
+  });
+  const empty = new Set(tIdx.filter((i, j) => isSeq(i) && !carried[j]));
+  if (empty.size) {
+    // The body read once with them empty gives their first items; failing that (it reads an item), the item shape
+    // the file declares for the body input, when it gives every dimension.
+    let items: (Value[] | null)[];
+    let failed = '';
+    try {
+      const probe = readBody(tIdx.map((i, j) => carried[j]?.type ?? { dtype: (passed[i] as SequenceValue).dtype, shape: [0] }), empty);
+      items = probe.unknownItems;
+      probe.done();
+    } catch (e) {
+      failed = (e as Error).message.replace(/^readModel: ONNX operator 'Loop' \(node '[^']*'\) has no gluonc equivalent: /, '');
+      items = [...empty].map(() => null);
+    }
+    [...empty].forEach((i, k) => {
+      const name = seqName(i);
+      const dtype = (passed[i] as SequenceValue).dtype;
+      const declared = bodyIn[i + 2]?.type?.sequenceType?.elemType?.tensorType?.shape?.dim;
+      const first = items[k]?.[0];
+      const shape = first ? first.type.shape : declared?.every((d) => d.dimValue !== undefined && d.dimValue !== null) ? declared.map((d) => Number(d.dimValue)) : null;
+      if (!shape) throw ctx.refuse(`${runs}; its body reads the loop-carried sequence '${name}', which starts empty, and ${failed ? `reading the body with it empty fails (${failed})` : 'appends nothing to it'}, and the file does not declare its items' shape (body input '${bodyIn[i + 2]!.name}')`);
+      if (!shape.every((d): d is number => typeof d === 'number')) {
+        throw ctx.refuse(`${runs}; its body reads the loop-carried sequence '${name}', which starts empty and gets items of symbolic shape ${formatType({ dtype, shape })}: an empty start is read for items of fixed shape (start it with an item)`);
+      }
+      carried[tIdx.indexOf(i)] = ctx.constant(zerosTensor(dtype, [0, ...shape]));
+    });
+  }
+  const initial = carried as Value[];
+  // A read sequence's length changes from one iteration to the next (an empty start is never read as empty there).
+  let types = initial.map((v, j): TensorType => (isSeq(tIdx[j]!) ? { dtype: v.type.dtype, shape: [opaque(`${label}:${tIdx[j]}.0`), ...v.type.shape.slice(1)] } : v.type));
+  for (let round = 1; ; round++) {
+    const { inputs, scope, extra, made, done: detach, outs, appended, grows, front } = readBody(types);
+    const done = (): Value[] => detach();
     const cond = outs[0]!;
     if (cond.type.dtype !== 'bool' || cond.type.shape.length > 1) throw (done(), ctx.refuse(`its body's condition output is ${formatType(cond.type)} (ONNX: one bool)`));
     const next = outs.slice(1, 1 + tIdx.length).map((o, j) => {
       const t = types[j]!;
       const i = tIdx[j]!;
       if (o.type.dtype !== t.dtype || o.type.shape.length !== t.shape.length) {
-        throw (done(), ctx.refuse(`its body gives loop-carried value ${i} ('${bodyOut[i + 1]!.name}') as ${formatType(o.type)} for ${formatType(t)}: a loop-carried value keeps its dtype and rank`));
+        throw (done(), ctx.refuse(`its body gives loop-carried value ${i} ('${bodyOut[i + 1]!.name}') as ${formatType(o.type)} for ${formatType(t)}: a loop-carried value keeps its dtype and rank${isSeq(i) ? ' (a sequence the body reads is carried as its items stacked, so they keep their rank)' : ''}`));
       }
       return { dtype: t.dtype, shape: t.shape.map((d, a): Dim => (d === o.type.shape[a] ? d : opaque(`${label}:${i}.${a}`))) };
     });
@@ -120,10 +208,10 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
     }
     if (changed) throw (done(), ctx.refuse(`the shapes of its loop-carried values do not settle after ${SHAPE_ROUNDS} readings of its body`));
     // Dimensions that change from one iteration to the next: an appended item may not have them.
-    const moving = types.flatMap((t, j) => t.shape.filter((d, a) => d !== carried[j]!.type.shape[a])).map(String);
+    const moving = types.flatMap((t, j) => t.shape.filter((d, a) => d !== initial[j]!.type.shape[a])).map(String);
     const moves = (d: Dim) => typeof d === 'string' && moving.some((m) => d.includes(m));
     const seqScans = appended.map((items, s) => {
-      const name = n.input![sIdx[s]! + 2]!;
+      const name = seqName(sIdx[s]!);
       const first = items[0];
       if (!first) return null;
       const odd = items.find((v) => v.type.dtype !== first.type.dtype || !sameItemShape(v.type.shape, first.type.shape)) ?? items.find((v) => v.type.shape.some(moves));
@@ -131,9 +219,7 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
         throw (done(), ctx.refuse(`its body appends ${formatType(odd.type)} items to the sequence '${name}'${odd === first ? '' : ` besides ${formatType(first.type)} ones`}, whose shape can change from one iteration to the next: a sequence carried through a Loop decided at run time is held as one tensor, its items stacked, so they must have one shape`));
       }
       if (items.length === 1) return first;
-      const v = ctx.op('stack', items, { axis: 0 });
-      if (v.producer) extra.add(v.producer);
-      return v;
+      return made(ctx.op('stack', items, { axis: 0 }));
     });
     const scanOuts = [...outs.slice(1 + tIdx.length), ...seqScans.filter((v): v is Value => !!v)];
     const captured: Value[] = [];
@@ -148,35 +234,34 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
     }
     const iterations = opaque(`${label} iterations`);
     const outTypes: TensorType[] = [...types, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
-    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label };
-    const ins = [...control.filter((v): v is Value => !!v), ...carried, ...captured];
+    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}) };
+    const ins = [...control.filter((v): v is Value => !!v), ...initial, ...captured];
     const got = ctx.ops('OnnxLoop', ins, options as never);
     const finals = got.slice(0, tIdx.length);
     const nScan = bodyOut.length - 1 - nCarried;
     let at = tIdx.length + nScan;
     const result: Carried[] = passed.map((x, i) => {
-      if (x instanceof Value) return finals[tIdx.indexOf(i)]!;
-      const s = sIdx.indexOf(i);
-      const items = appended[s]!;
+      const j = tIdx.indexOf(i);
+      if (j >= 0) return isSeq(i) ? { dtype: (x as SequenceValue).dtype, items: [], stacked: finals[j]!, origin } : finals[j]!;
+      const items = appended[sIdx.indexOf(i)]!;
       if (!items.length) return x;
       // Several items per iteration: [iterations, k, ...] merged into [iterations * k, ...].
       let tail = got[at++]!;
       if (items.length > 1) tail = ctx.op('reshape', [tail], { shape: [-3, ...items[0]!.type.shape.map(() => 0)] });
-      return appendStacked(ctx, x, tail, `the sequence '${n.input![i + 2]}' carried through it`, `appended to in Loop '${label}', which runs as an ONNX Loop: ${why}`);
+      return appendStacked(ctx, x as SequenceValue, tail, `the sequence '${seqName(i)}' carried through it`, `appended to in Loop '${label}', which runs as an ONNX Loop: ${why}`);
     });
     return [...result, ...got.slice(tIdx.length, tIdx.length + nScan)];
   }
 }
 
 /**
- * Refuses, naming the node, a body that does more with loop-carried sequence `i` (`name` outside) than append to
- * it: a chain of SequenceInsert without a position from the body's input to its output, which nothing else reads.
+ * True when the body only appends to loop-carried sequence `i`: a chain of SequenceInsert without a position from
+ * the body's input to its output, which nothing else (a nested subgraph, another output) reads.
  */
-function appendOnly(g: OnnxNs.IGraphProto, i: number, name: string, ctx: ImportCtx, runs: string): void {
+function appendOnly(g: OnnxNs.IGraphProto, i: number): boolean {
   const nodes = g.node ?? [];
   const inName = g.input![i + 2]!.name ?? '';
   const outName = g.output![i + 1]!.name ?? '';
-  const refuse = (what: string) => ctx.refuse(`${runs}, but its body ${what} the loop-carried sequence '${name}' (body input '${inName}'): a sequence carried through a Loop decided at run time is read only where the body appends to it (SequenceInsert without a position, as a list's append) and reads it nowhere else`);
   const nested = new Set<string>();
   const visit = (ns: OnnxNs.INodeProto[]): void => {
     for (const m of ns) for (const a of m.attribute ?? []) for (const sub of a.g ? [a.g] : a.graphs ?? []) {
@@ -186,18 +271,12 @@ function appendOnly(g: OnnxNs.IGraphProto, i: number, name: string, ctx: ImportC
   };
   visit(nodes);
   const otherOutputs = new Set((g.output ?? []).filter((_o, j) => j !== i + 1).map((o) => o.name ?? ''));
-  const label = (m: OnnxNs.INodeProto) => `node '${m.name || `#${nodes.indexOf(m)}`}' (${m.opType})`;
   for (let cur = inName; ; ) {
-    if (nested.has(cur)) throw refuse(`reads '${cur}', a state of`);
-    if (otherOutputs.has(cur)) throw refuse(`gives '${cur}', a state of`);
+    if (nested.has(cur) || otherOutputs.has(cur)) return false;
     const users = nodes.filter((m) => (m.input ?? []).includes(cur));
-    if (cur === outName) {
-      if (users.length) throw refuse(`reads with ${label(users[0]!)}`);
-      return;
-    }
+    if (cur === outName) return !users.length;
     const m = users[0];
-    if (!m) throw refuse(`does not give back (output ${i + 1} is '${outName}') an append to`);
-    if (users.length > 1 || m.opType !== 'SequenceInsert' || m.input![0] !== cur || (m.input![2] ?? '') !== '') throw refuse(`reads with ${label(users.find((u) => u.opType !== 'SequenceInsert' || u.input![0] !== cur || (u.input![2] ?? '') !== '') ?? users[1]!)}`);
+    if (!m || users.length > 1 || m.opType !== 'SequenceInsert' || m.input![0] !== cur || (m.input![2] ?? '') !== '') return false;
     cur = m.output?.[0] ?? '';
   }
 }

@@ -10,7 +10,7 @@
  * for each call's structure (read-boundary.ts); a sequence carried through a
  * Loop or given by an If is read where that is decided as the file is read
  * (read-control.ts). A sequence whose length is known only when the graph
- * runs (one a Loop decided at run time appends to, read-loop.ts; a
+ * runs (one a Loop decided at run time carries, read-loop.ts; a
  * SplitToSequence of a symbolic size) is one tensor, its items of one shape
  * stacked along a new first axis (`stacked`): SequenceAt takes a row (any
  * position, computed at run time too), SequenceLength reads its first

@@ -10,10 +10,14 @@
  * iteration's values are the forward's saved ones (`saved`: an `OnnxLoop`
  * with `save`, as the pass save-recurrent-activations makes training
  * graphs), else a first Loop runs the loop again keeping them (a gradient
- * whose forward is not in its graph).
+ * whose forward is not in its graph). A carried value that grows as a list
+ * appended to (`grows`) is kept as its length per iteration and read back
+ * as the first rows of its final value, or the last (`front`), which the
+ * forward gives (`saved`) or the loop run again does.
  * Inputs: the forward's inputs, then the gradients of its float carried
  * outputs and float scan outputs, then (`saved`) the forward's saved
- * outputs: per iteration each carried value, the number, each residual.
+ * outputs: per iteration each carried value, the number, each residual,
+ * then, where carried values grow, the final carried values.
  * Outputs: the gradients of the float carried inputs, then of the float
  * captured inputs.
  * Invariant: `gradBody` takes the body's inputs, those gradients and the
@@ -41,10 +45,13 @@ function plan(types: TensorType[], a: LoopGradA) {
   const scanF = floatSlots(outTypes.slice(a.nCarried));
   const capturedF = floatSlots(body.inputs.slice(2 + a.nCarried));
   const residuals = (a.residuals ?? []) as BodyRef[];
-  const nSaved = a.saved ? a.nCarried + 1 + residuals.length : 0;
+  const grows = (a.grows ?? []) as number[];
+  const front = (a.front ?? []) as number[];
+  // Saved: per iteration each carried value, the number, each residual; then, where some grow, the final carried values.
+  const nSaved = a.saved ? a.nCarried + 1 + residuals.length + (grows.length ? a.nCarried : 0) : 0;
   const want = nFwd + carriedF.length + scanF.length + nSaved;
   if (types.length !== want) throw new OpError('OnnxLoopGrad', `takes the loop's ${nFwd} inputs, ${carriedF.length + scanF.length} output gradients${nSaved ? ` and its ${nSaved} saved outputs` : ''}, got ${types.length} inputs`, types);
-  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals };
+  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front };
 }
 
 function infer(types: TensorType[], a: LoopGradA): TensorType[] {
@@ -55,16 +62,21 @@ function infer(types: TensorType[], a: LoopGradA): TensorType[] {
 }
 
 function lower(c: LowerCtx, a: LoopGradA): void {
-  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals } = plan(c.inTypes, a);
+  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front } = plan(c.inTypes, a);
   const nC = a.nCarried;
   const ins = c.inputs;
   const captured = ins.slice(k + nC, nFwd);
   const nHeads = carriedF.length + scanF.length;
   const heads = ins.slice(nFwd, nFwd + nHeads);
   const sv = (name: string, t: TensorType): SubgraphValue => ({ name, dtype: t.dtype, shape: t.shape });
-  let kept = ins.slice(nFwd + nHeads);
-  // The loop again, keeping what its gradient reads (a forward outside this graph).
-  if (!a.saved) kept = emitLoop(c, a, true, residuals, outTypes.length + nC + 1 + residuals.length).slice(outTypes.length);
+  let kept = ins.slice(nFwd + nHeads, nFwd + nHeads + nC + 1 + residuals.length);
+  let finals = ins.slice(nFwd + nHeads + nC + 1 + residuals.length);
+  // The loop again, keeping what its gradient reads (a forward outside this graph), and its final values.
+  if (!a.saved) {
+    const all = emitLoop(c, a, true, residuals, outTypes.length + nC + 1 + residuals.length);
+    finals = all.slice(0, nC);
+    kept = all.slice(outTypes.length);
+  }
   const saved = kept.slice(0, nC);
   const iters = kept[nC]!;
   const res = kept.slice(nC + 1);
@@ -76,13 +88,23 @@ function lower(c: LowerCtx, a: LoopGradA): void {
     return c.emit('ConstantOfShape', [c.emit('Shape', [captured[i]!])[0]!], { value: { tensor: tensorFromNumbers(t.dtype, [1], [0]) } })[0]!;
   });
   const yes = c.constant(tensorFromNumbers('bool', [], [1]));
-  const revIns = [{ dtype: 'int64' as const, shape: [] }, { dtype: 'bool' as const, shape: [] }, ...carriedF.map((i) => c.inTypes[k + i]!), ...capturedF.map((i) => c.inTypes[k + nC + i]!)];
+  const body = a.body as unknown as LoopBody;
+  // A growing value's gradient grows back (its first dimension as the body's).
+  const revIns = [{ dtype: 'int64' as const, shape: [] }, { dtype: 'bool' as const, shape: [] }, ...carriedF.map((i) => (grows.includes(i) ? body.inputs[2 + i]! : c.inTypes[k + i]!)), ...capturedF.map((i) => c.inTypes[k + nC + i]!)];
   const rev = c.graph(revIns, (names) => {
     const at = c.emit('Sub', [last, names[0]!])[0]!;
     const pick = (v: string) => c.emit('Gather', [v, at], { axis: 0 })[0]!;
+    // A growing value at that iteration: the first rows of its final value (`front`: the last), as many as its length then.
+    const rows = (v: string, i: number) => {
+      const len = c.emit('Reshape', [pick(v), c.ints([1])])[0]!;
+      if (!front.includes(i)) return c.emit('Slice', [finals[i]!, c.ints([0]), len, c.ints([0])])[0]!;
+      const from = c.emit('Sub', [c.emit('Gather', [c.emit('Shape', [finals[i]!])[0]!, c.ints([0])], { axis: 0 })[0]!, len])[0]!;
+      return c.emit('Slice', [finals[i]!, from, c.ints([Number.MAX_SAFE_INTEGER]), c.ints([0])])[0]!;
+    };
+    const carriedAt = (v: string, i: number) => (grows.includes(i) ? rows(v, i) : pick(v));
     const gc = names.slice(2, 2 + carriedF.length);
     const acc = names.slice(2 + carriedF.length);
-    const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(pick), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick), ...res.map(pick)]);
+    const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(carriedAt), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick), ...res.map(pick)]);
     const nextGc = grads.slice(0, carriedF.length).map((g) => sv(g.name, g.type));
     const nextAcc = grads.slice(carriedF.length).map((g, i) => sv(c.emit('Add', [acc[i]!, g.name])[0]!, revIns[2 + carriedF.length + i]!));
     return [sv(names[1]!, revIns[1]!), ...nextGc, ...nextAcc];
@@ -102,7 +124,7 @@ function lower(c: LowerCtx, a: LoopGradA): void {
 export const OnnxLoopGrad: OpDef<Sig, LoopGradA> = defineOp<Sig, LoopGradA>({
   name: 'OnnxLoopGrad',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], gradBody: null, nGrads: 1, saved: false },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [], gradBody: null, nGrads: 1, saved: false },
   multiOutput: (a: LoopGradA) => a.nGrads,
   dataShape: true,
   infer,

@@ -13,7 +13,9 @@
  * save-recurrent-activations sets it where the gradient is taken), also,
  * stacked the same way, each iteration's loop-carried inputs, its number
  * and the body values its gradient reads (`residuals`), for
- * `OnnxLoopGrad` to read. Its gradient is one `OnnxLoopGrad`
+ * `OnnxLoopGrad` to read (a carried value that grows as a list appended
+ * to, `grows`, kept as its length: its value then is the first rows of
+ * its final value, or the last ones, `front`). Its gradient is one `OnnxLoopGrad`
  * node (loop-grad.ts: a reverse-time Loop of the body's gradient, which
  * compiler/autodiff registers); a body that cannot be differentiated is an
  * Error naming the ONNX node (`node`).
@@ -53,6 +55,8 @@ export type LoopA = Attrs & {
   node: string;
   save: boolean;
   residuals: AttrValue;
+  grows: AttrValue;
+  front: AttrValue;
 };
 
 type Sig = (...args: [...Tx[], LoopOptions]) => Tx[];
@@ -75,6 +79,15 @@ export interface LoopOptions {
   save?: boolean;
   /** With `save`: the body values (`n<j>.<s>`) kept per iteration. */
   residuals?: BodyRef[];
+  /**
+   * Carried values that grow along their first axis, each iteration's a
+   * prefix of the next (a list appended to: the importer checks the body
+   * only concatenates rows after it): the gradient keeps each iteration's
+   * length and slices the final value, instead of keeping the value.
+   */
+  grows?: number[];
+  /** Those of `grows` that grow at the front instead (each iteration's value the last rows of the next). */
+  front?: number[];
 }
 
 /** A constant of a body as JSON (its bytes in base64). */
@@ -204,7 +217,9 @@ function savedTypes(a: LoopA): TensorType[] {
   const body = a.body as unknown as LoopBody;
   const outTypes = a.outTypes as unknown as TensorType[];
   const iterations = outTypes[a.nCarried]?.shape[0] ?? opaque(`${a.node || 'loop'} iterations`);
-  const each = [...body.inputs.slice(2, 2 + a.nCarried), { dtype: 'int64' as const, shape: [] }, ...((a.residuals ?? []) as BodyRef[]).map((r) => refType(body, r))];
+  const grows = (a.grows ?? []) as number[];
+  const carried = body.inputs.slice(2, 2 + a.nCarried).map((t, i): TensorType => (grows.includes(i) ? { dtype: 'int64', shape: [] } : t));
+  const each = [...carried, { dtype: 'int64' as const, shape: [] }, ...((a.residuals ?? []) as BodyRef[]).map((r) => refType(body, r))];
   return each.map((t) => ({ dtype: t.dtype, shape: [iterations, ...t.shape] }));
 }
 
@@ -221,7 +236,7 @@ function outputCount(a: LoopA): number {
  * of its float carried and captured inputs (zeros where none reaches).
  * `what` names the loop for errors.
  */
-export type BodyGrad = (body: LoopBody, nCarried: number, what: string) => { body: LoopBody; residuals: BodyRef[] };
+export type BodyGrad = (body: LoopBody, nCarried: number, what: string, grows?: number[]) => { body: LoopBody; residuals: BodyRef[] };
 
 let bodyGrad: BodyGrad | null = null;
 
@@ -252,13 +267,15 @@ function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTens
   // A carried value whose shape changes (a list that grows) cannot be kept per iteration in a Loop's stacked outputs.
   // Such a dimension is opaque in the body (`(…)`, as compiler/onnx/read-loop.ts marks it); a named symbol (a graph
   // input's batch, say) is the same in every iteration, and the loop's inputs may have it specialized to a number.
+  // One that grows along its first axis as a list appended to (`grows`) is kept as its length and sliced.
+  const grows = (a.grows ?? []) as number[];
   body.inputs.slice(2, 2 + a.nCarried).forEach((t, i) => {
     const first = ctx.inTypes[k + i]!;
-    if (t.shape.some((d, j) => typeof d === 'string' && d.startsWith('(') && d !== first.shape[j])) {
+    if (t.shape.some((d, j) => typeof d === 'string' && d.startsWith('(') && d !== first.shape[j] && !(j === 0 && grows.includes(i)))) {
       throw new OpError('OnnxLoop', `${what}: loop-carried value ${i} changes shape from one iteration to the next (${formatType(first)} at first, ${formatType(t)} in the body); its gradient needs each iteration's value, which a Loop's stacked outputs cannot hold`);
     }
   });
-  const { body: gradBody, residuals } = bodyGrad(body, a.nCarried, what);
+  const { body: gradBody, residuals } = bodyGrad(body, a.nCarried, what, grows);
   const outTypes = ctx.outTypes.slice(0, (a.outTypes as unknown as TensorType[]).length);
   const carriedF = floatSlots(outTypes.slice(0, a.nCarried));
   const scanF = floatSlots(outTypes.slice(a.nCarried)).map((j) => a.nCarried + j);
@@ -310,8 +327,11 @@ export function emitLoop(c: LowerCtx, a: LoopA, save: boolean, residuals: BodyRe
     const kept = save ? [...residuals] : [];
     const outs = lowerBody(c, { ...body, outputs: [...body.outputs, ...kept] }, [...names, ...captured]).map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
     const sv = (i: number) => ({ name: names[i]!, dtype: loopIns[i]!.dtype, shape: loopIns[i]!.shape });
+    // A value that grows (`grows`) is kept as its length.
+    const grows = (a.grows ?? []) as number[];
+    const length = (i: number) => ({ name: c.emit('Gather', [c.emit('Shape', [names[2 + i]!])[0]!, c.scalar(0, 'int64')], { axis: 0 })[0]!, dtype: 'int64' as const, shape: [] });
     const nOut = body.outputs.length;
-    return [...outs.slice(0, nOut), ...(save ? [...loopIns.slice(2).map((_t, i) => sv(2 + i)), sv(0)] : []), ...outs.slice(nOut)];
+    return [...outs.slice(0, nOut), ...(save ? [...loopIns.slice(2).map((_t, i) => (grows.includes(i) ? length(i) : sv(2 + i))), sv(0)] : []), ...outs.slice(nOut)];
   });
   // ONNX's M and cond are scalars: a [1] one (as gluonc's readers may type it) is reshaped.
   const scalar = (i: number) => (c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [ins[i]!, c.ints([])])[0]! : ins[i]!);
@@ -337,7 +357,7 @@ function lower(c: LowerCtx, a: LoopA): void {
 export const OnnxLoop: OpDef<Sig, LoopA> = defineOp<Sig, LoopA>({
   name: 'OnnxLoop',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [] },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [] },
   multiOutput: outputCount,
   dataShape: true,
   infer,

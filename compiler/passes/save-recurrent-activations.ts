@@ -62,7 +62,9 @@ export const saveRecurrentActivations: Pass = (graph, ctx) => {
         for (const [i, o] of p.outputs.entries()) rw.replace(o, t.outputs[i]!);
         made.set(p, t);
       }
-      const ng = rw.node('OnnxLoopGrad', [...g.inputs, ...t.outputs.slice(p.outputs.length)], { ...g.attrs, saved: true }, g.scope);
+      // A Loop whose carried values grow (`grows`): its final carried values too (loop-grad.ts slices them).
+      const finals = ((p.attrs['grows'] ?? []) as number[]).length ? t.outputs.slice(0, p.attrs['nCarried'] as number) : [];
+      const ng = rw.node('OnnxLoopGrad', [...g.inputs, ...t.outputs.slice(p.outputs.length), ...finals], { ...g.attrs, saved: true }, g.scope);
       for (const [i, o] of g.outputs.entries()) rw.replace(o, ng.outputs[i]!);
       changed = true;
       continue;
