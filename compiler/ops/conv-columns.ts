@@ -28,7 +28,7 @@ import { fromF64, toF64 } from './kernels.js';
 const OP = 'convColumns';
 const FLOATS: DType[] = ['float32', 'float64', 'float16'];
 
-type ColAttrs = Attrs & { kernel: number[]; stride: number[] | null; dilate: number[] | null; pad: number[] | null };
+export type ColAttrs = Attrs & { kernel: number[]; stride: number[] | null; dilate: number[] | null; pad: number[] | null };
 
 /** The options of `convColumns`: the convolution's geometry (stride, dilate 1 and pad 0 by default). */
 export interface ConvColumnsOptions {
@@ -38,7 +38,7 @@ export interface ConvColumnsOptions {
   pad?: number[];
 }
 
-interface ColGeom {
+export interface ColGeom {
   kernel: number[];
   stride: number[];
   dilate: number[];
@@ -49,7 +49,8 @@ interface ColGeom {
   channels: number;
 }
 
-function colGeom(types: TensorType[], a: ColAttrs): ColGeom {
+/** The geometry of `convColumns` on data of type `types[0]`, options checked and defaults filled. Example: `colGeom([x.type], node.attrs as ColAttrs).stride`. */
+export function colGeom(types: TensorType[], a: ColAttrs): ColGeom {
   const nd = checkRank(OP, types, null);
   const xs = types[0]!.shape;
   const kernel = spatial(OP, 'kernel', a.kernel, nd, 1, 1, types);
