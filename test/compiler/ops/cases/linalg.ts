@@ -336,7 +336,7 @@ export const cases: OpCase[] = [
     op: 'convColumns',
     samples: [
       { inputs: [{ shape: [2, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1] }], label: 'pad' },
-      { inputs: [{ shape: [3, 2, 7, 6] }], args: [{ kernel: [3, 2], stride: [2, 1], dilate: [1, 2], pad: [1, 0] }], label: 'stride, dilate, pad' },
+      { inputs: [{ shape: [3, 2, 8, 6] }], args: [{ kernel: [3, 2], stride: [2, 1], dilate: [1, 2], pad: [1, 0] }], label: 'stride, dilate, pad (a row the stride skips)' },
       { inputs: [{ shape: [2, 3, 9] }], args: [{ kernel: [3], stride: [2], dilate: [2], pad: [2] }], label: '1-D' },
       { inputs: [{ shape: [2, 1, 3, 4, 3] }], args: [{ kernel: [2, 2, 2], stride: [1, 2, 1], pad: [0, 1, 1] }], label: '3-D' },
       { inputs: [{ shape: [3, 2, 4, 4], symbolic: true }], args: [{ kernel: [2, 2], stride: [2, 2] }], label: 'symbolic batch' },
