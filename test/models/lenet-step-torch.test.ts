@@ -4,8 +4,9 @@
  * same weights and batch: every parameter's gradient, read back from the
  * update. The step graph goes through the lowerings and passes of the
  * convolution and pooling gradients (first-max routing without MaxPool's
- * indices, gate-pool-grad, the per-example weight gradient of the
- * one-channel convolution, MatMul + Col2Im for the data gradient), so this
+ * indices, gate-pool-grad, both weight gradients as one Gemm by the
+ * input's columns and the forward convolutions reading the same columns
+ * (convColumns, share-conv-columns), MatMul + Col2Im for the data gradient), so this
  * pins them to the math. Ties: the images are zero outside a patch and the
  * convolution biases are positive, so whole pooling windows hold the same
  * positive value (the gradient goes to the first one, PyTorch's and MXNet's
