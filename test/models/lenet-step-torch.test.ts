@@ -7,7 +7,8 @@
  * indices, gate-pool-grad, both weight gradients as one Gemm by the
  * input's columns and the forward convolutions reading the same columns
  * (convColumns, share-conv-columns), MatMul + Col2Im for the data gradient), so this
- * pins them to the math. Ties: the images are zero outside a patch and the
+ * pins them to the math. Ties: the images are zero outside a patch (but a
+ * nonzero first pixel, which padding taps must not read) and the
  * convolution biases are positive, so whole pooling windows hold the same
  * positive value (the gradient goes to the first one, PyTorch's and MXNet's
  * rule); one image's patch is constant (ties inside it too).
