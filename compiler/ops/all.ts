@@ -8,6 +8,7 @@ import { BITWISE_OPS } from './bitwise.js';
 import { BOX_OPS } from './box-ops.js';
 import { BROADCAST_OPS } from './broadcast.js';
 import { CONV_OPS } from './conv.js';
+import { CONV_COLUMN_OPS } from './conv-columns.js';
 import { CONTRIB_OPS } from './contrib.js';
 import { CREATION_OPS } from './creation.js';
 import { CTC_OPS } from './ctc.js';
@@ -74,6 +75,7 @@ export const OPS = {
   ...GEMM_OPS,
   ...DENSE_OPS,
   ...CONV_OPS,
+  ...CONV_COLUMN_OPS,
   ...DEFORMABLE_CONV_OPS,
   ...DEFORMABLE_CONV_V1_OPS,
   ...QUANTIZED_OPS,

@@ -123,6 +123,7 @@ export interface GradOps {
   Embedding(data: T, weight: T, options?: object): T;
   Convolution(data: T, weight: T, bias?: T | object | null, options?: object): T;
   Deconvolution(data: T, weight: T, bias?: T | object | null, options?: object): T;
+  convColumns(data: T, options: { kernel: number[]; stride?: number[]; dilate?: number[]; pad?: number[] }): T;
   Pooling(data: T, options?: object): T;
   poolingGrad(data: T, grad: T, options?: object): T;
   poolingPick(data: T, grad: T, options?: object): T;

@@ -22,6 +22,7 @@ import { gatePoolGrad } from './gate-pool-grad.js';
 import { inferShapes } from './infer-shapes.js';
 import type { Pass, PassContext, PassMode } from './pass.js';
 import { saveRecurrentActivations } from './save-recurrent-activations.js';
+import { shareConvColumns } from './share-conv-columns.js';
 import { simplifyAlgebra } from './simplify-algebra.js';
 
 /** An optimization level, `-O0` to `-O3`. */
@@ -68,6 +69,8 @@ export const PIPELINE: readonly PipelineStep[] = [
   { name: 'eliminate-common-subexpressions', pass: eliminateCommonSubexpressions, level: 2, modes: BOTH },
   // An LSTM whose gradient is taken saves its activations for it (no recomputed forward).
   { name: 'save-recurrent-activations', pass: saveRecurrentActivations, level: 2, modes: TRAINING_ONLY },
+  // A convolution whose input a weight gradient unfolded already reads those columns (one Gemm).
+  { name: 'share-conv-columns', pass: shareConvColumns, level: 2, modes: BOTH },
   // Scales move into matrix products and accumulations into Gemm (a weight gradient and its
   // optimizer update: one pass over the weight). After CSE, so a product used twice stays.
   { name: 'fuse-gemm', pass: fuseGemm, level: 2, modes: BOTH },

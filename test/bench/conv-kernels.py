@@ -5,10 +5,14 @@ output gradient, per-example groups below 4 input channels as
 convWeightGrad lowers it, batch and channels swapped otherwise; the data
 gradient as MatMul + Col2Im) against PyTorch's own kernels
 (conv2d+relu, aten.convolution_backward), interleaved, median us per call.
-Both weight-gradient forms are timed for each layer.
+The weight-gradient forms are timed for each layer: the two convolution
+forms convWeightGrad used before, and the one it uses where the columns
+fit (convColumns: one Gather of x's rows by a tap table, one Gemm), with
+the forward convolution reading those columns (share-conv-columns).
 
-    python3 test/bench/conv-kernels.py
+    python3 test/bench/conv-kernels.py [threads, default 1]
 """
+import sys
 import time
 
 import numpy as np
@@ -17,7 +21,8 @@ import onnxruntime as ort
 import torch
 from onnx import TensorProto as T
 
-torch.set_num_threads(1)
+THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+torch.set_num_threads(THREADS)
 
 
 def timed(fn, inner=30, reps=11):
@@ -34,11 +39,11 @@ def timed(fn, inner=30, reps=11):
 
 
 def session(nodes, ins, inits=()):
-    """A one-thread onnxruntime session of nodes (opset 21) with float inputs ins [(name, shape)] and output 'y'."""
+    """An onnxruntime session (THREADS threads) of nodes (opset 21) with float inputs ins [(name, shape)] and output 'y'."""
     g = h.make_graph(nodes, 'g', [h.make_tensor_value_info(n, T.FLOAT, s) for n, s in ins],
                      [h.make_tensor_value_info('y', T.FLOAT, None)], list(inits))
     so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
+    so.intra_op_num_threads = THREADS
     m = h.make_model(g, opset_imports=[h.make_opsetid('', 21)], ir_version=10)
     return ort.InferenceSession(m.SerializeToString(), so, providers=['CPUExecutionProvider'])
 
@@ -73,11 +78,36 @@ def layer(N, C, H, O, K, P):
                       h.make_node('Col2Im', ['cols', 'img', 'ker'], ['y'], pads=[P] * 4)],
                      [('w', [O, C, K, K]), ('g', [N, O, Ho, Ho])],
                      [ints('s0', [O, C * K * K]), ints('s2', [N, O, Ho * Ho]), ints('img', [H, H]), ints('ker', [K, K])])
+    # the columns (convColumns): x as [C, H*W (+ a zero row), N], one Gather of rows by the tap table
+    L, Ho2 = Ho * Ho, H * H
+    table = np.full((K * K, L), Ho2, np.int64)
+    for kh in range(K):
+        for kw in range(K):
+            for i in range(Ho):
+                for j in range(Ho):
+                    r, q = i - P + kh, j - P + kw
+                    if 0 <= r < H and 0 <= q < H:
+                        table[kh * K + kw, i * Ho + j] = r * H + q
+    unfold = [h.make_node('Transpose', ['x'], ['xt'], perm=[1, 2, 3, 0]), h.make_node('Reshape', ['xt', 'sr'], ['xr']),
+              h.make_node('Pad', ['xr', 'pz'], ['xp']), h.make_node('Gather', ['xp', 'idx'], ['cg'], axis=1), h.make_node('Reshape', ['cg', 'sc'], ['cols'])]
+    unfold_inits = [ints('sr', [C, Ho2, N]), ints('pz', [0, 0, 0, 0, 1, 0]), ints('idx', table.reshape(-1).tolist()), ints('sc', [C * K * K, L * N])]
+    # weight gradient by columns: g as [O, L*N] by the columns, one Gemm (transB)
+    columns = session(unfold + [h.make_node('Transpose', ['g'], ['gt'], perm=[1, 2, 3, 0]), h.make_node('Reshape', ['gt', 'sg'], ['gm']),
+                                h.make_node('Gemm', ['gm', 'cols'], ['y'], transB=1)],
+                      [('x', [N, C, H, H]), ('g', [N, O, Ho, Ho])], unfold_inits + [ints('sg', [O, L * N])])
+    # forward + relu reading columns the weight gradient made (their unfolding not counted)
+    shared = session([h.make_node('Reshape', ['w', 'sw'], ['wm']), h.make_node('Gemm', ['wm', 'cols'], ['m']), h.make_node('Reshape', ['b', 'sb'], ['br']),
+                      h.make_node('Add', ['m', 'br'], ['mb']), h.make_node('Reshape', ['mb', 'so'], ['m4']), h.make_node('Transpose', ['m4'], ['mt'], perm=[3, 0, 1, 2]),
+                      h.make_node('Relu', ['mt'], ['y'])],
+                     [('cols', [C * K * K, L * N]), ('w', [O, C, K, K]), ('b', [O])], [ints('sw', [O, C * K * K]), ints('sb', [O, 1]), ints('so', [O, Ho, Ho, N])])
+    cols = session(unfold + [h.make_node('Identity', ['cols'], ['y'])], [('x', [N, C, H, H])], unfold_inits).run(None, {'x': x})[0]
     tx, tw, tb, tg = (torch.from_numpy(a) for a in (x, w, b, g))
     conv_bw = torch.ops.aten.convolution_backward
     rows = {
         'forward + relu': (lambda: fwd.run(None, {'x': x, 'w': w, 'b': b}), lambda: torch.relu(torch.nn.functional.conv2d(tx, tw, tb, padding=P))),
         'weight grad, grouped': (lambda: grouped.run(None, {'x': x, 'g': g}), None),
+        'weight grad, columns': (lambda: columns.run(None, {'x': x, 'g': g}), None),
+        'forward, shared cols': (lambda: shared.run(None, {'cols': cols, 'w': w, 'b': b}), None),
         'weight grad, swapped': (lambda: swapped.run(None, {'x': x, 'g': g}),
                                  lambda: conv_bw(tg, tx, tw, [O], [1, 1], [P, P], [1, 1], False, [0, 0], 1, [False, True, False])),
         'data grad': (lambda: col2im.run(None, {'w': w, 'g': g}),
@@ -85,7 +115,9 @@ def layer(N, C, H, O, K, P):
     }
     # correctness of the onnxruntime forms against PyTorch in float64
     ref = conv_bw(tg.double(), tx.double(), tw.double(), [O], [1, 1], [P, P], [1, 1], False, [0, 0], 1, [True, True, False])
-    for name, sess, want in (('grouped', grouped, ref[1]), ('swapped', swapped, ref[1])):
+    fref = torch.relu(torch.nn.functional.conv2d(tx.double(), tw.double(), tb.double(), padding=P)).numpy()
+    assert np.allclose(shared.run(None, {'cols': cols, 'w': w, 'b': b})[0], fref, rtol=1e-4, atol=1e-4), 'shared columns'
+    for name, sess, want in (('grouped', grouped, ref[1]), ('swapped', swapped, ref[1]), ('columns', columns, ref[1])):
         got = sess.run(None, {'x': x, 'g': g})[0].reshape(O, C, K, K)
         assert np.allclose(got, want.numpy(), rtol=1e-4, atol=1e-3), name
     assert np.allclose(col2im.run(None, {'w': w, 'g': g})[0], ref[0].numpy(), rtol=1e-4, atol=1e-3), 'col2im'
@@ -96,6 +128,6 @@ def layer(N, C, H, O, K, P):
 
 
 if __name__ == '__main__':
-    print('LeNet convolutions, batch 64, 1 thread, median us per call (busy machines: compare ratios)')
+    print(f'LeNet convolutions, batch 64, {THREADS} thread(s), median us per call (busy machines: compare ratios)')
     layer(64, 1, 28, 6, 5, 2)
     layer(64, 6, 14, 16, 5, 0)

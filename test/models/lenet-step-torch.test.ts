@@ -4,9 +4,11 @@
  * same weights and batch: every parameter's gradient, read back from the
  * update. The step graph goes through the lowerings and passes of the
  * convolution and pooling gradients (first-max routing without MaxPool's
- * indices, gate-pool-grad, the per-example weight gradient of the
- * one-channel convolution, MatMul + Col2Im for the data gradient), so this
- * pins them to the math. Ties: the images are zero outside a patch and the
+ * indices, gate-pool-grad, both weight gradients as one Gemm by the
+ * input's columns and the forward convolutions reading the same columns
+ * (convColumns, share-conv-columns), MatMul + Col2Im for the data gradient), so this
+ * pins them to the math. Ties: the images are zero outside a patch (but a
+ * nonzero first pixel, which padding taps must not read) and the
  * convolution biases are positive, so whole pooling windows hold the same
  * positive value (the gradient goes to the first one, PyTorch's and MXNet's
  * rule); one image's patch is constant (ties inside it too).
@@ -45,6 +47,8 @@ function images(): Float32Array {
     for (let h = 9; h < 19; h++) {
       for (let w = 7 + n; w < 19 + n; w++) x[n * 784 + h * 28 + w] = n === B - 1 ? 0.5 : rnd();
     }
+    // The first pixel is not 0, so reading it in place of the padding (a wrong tap table) shows.
+    x[n * 784] = 0.25;
   }
   return x;
 }

@@ -6,7 +6,7 @@
  * layer norms and GELUs, scaled and batch-normalized dense layers, scaled
  * matrix products accumulated into a tensor as an optimizer update does,
  * an ONNX LSTM differentiated through time,
- * a relu's gradient behind a max pooling's).
+ * a relu's gradient behind a max pooling's, a convolution's weight gradient).
  */
 import fc from 'fast-check';
 import { gradients } from '../../../compiler/autodiff/reverse.js';
@@ -137,7 +137,17 @@ function step(pool: Value[], ins: Instr, seed: number): Value | null {
       const g = apply('tanh', [apply('Pooling', [rl], pool)]);
       return apply('mul', [apply('poolingGrad', [rl, g], pool), apply('greater', [x, konst([0])])]);
     }
+    case 18: {
+      // A 1-D convolution and its weight gradient (convColumns; share-conv-columns makes the forward read them).
+      if (r !== 3 || !x.type.shape.every((d) => typeof d === 'number') || (last as number) < 2) return null;
+      const kernel = 1 + (ins.k % 2);
+      const filters = 1 + (ins.b % 2);
+      const w = param(`cw${++uid}`, values(filters * (x.type.shape[1] as number) * kernel, seed), [filters, x.type.shape[1] as number, kernel]);
+      const conv = apply('Convolution', [x, w], { kernel: [kernel], pad: [ins.a % 2], numFilter: filters, noBias: true });
+      return gradients([apply('sum', [apply('tanh', [conv])], { axis: null, keepdims: false })], [w], [konst([1])])[0];
+    }
     default:
+      // (op 17, and any other number)
       return apply('mul', [x, apply('onesLike', [x])]);
   }
 }
@@ -164,8 +174,8 @@ export function buildGraph(shapes: Shape[], prog: Instr[], seed: number): Graph 
 
 /** Random input shapes. */
 export const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });
-/** The number of instruction families (`op` 0 .. INSTR_FAMILIES - 1; the last is the default case). */
-export const INSTR_FAMILIES = 18;
+/** The number of instruction families (`op` 0 .. INSTR_FAMILIES - 1; 17 is the default case, kept so the recorded regressions replay). */
+export const INSTR_FAMILIES = 19;
 /** Random instructions. */
 export const instrArb = fc.record({ op: fc.nat(INSTR_FAMILIES - 1), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
 

@@ -48,6 +48,24 @@ if "c" in globals():
 `;
 
 /** A transposed convolution by scattering each input element's contribution, then cropping the padding. */
+/** im2col with the example innermost: row c*K + k, column l*N + n, zero in the padding (numpy slicing of the padded data). */
+const COLUMNS_REF = String.raw`
+import itertools
+nd = a.ndim - 2
+def opt(name, d):
+    v = attrs.get(name)
+    return list(v) if v else [d] * nd
+k = list(attrs["kernel"]); s = opt("stride", 1); dl = opt("dilate", 1); p = opt("pad", 0)
+xp = np.pad(a, [(0, 0), (0, 0)] + [(q, q) for q in p])
+osz = [(xp.shape[2 + i] - dl[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(nd)]
+rows = []
+for c in range(a.shape[1]):
+    for kk in itertools.product(*[range(n) for n in k]):
+        sl = tuple(slice(kk[i] * dl[i], kk[i] * dl[i] + s[i] * (osz[i] - 1) + 1, s[i]) for i in range(nd))
+        rows.append(xp[(slice(None), c) + sl].reshape(a.shape[0], -1).T.reshape(-1))
+out = np.stack(rows)
+`;
+
 const DECONV_REF = String.raw`
 import itertools
 nd = a.ndim - 2
@@ -313,6 +331,19 @@ export const cases: OpCase[] = [
       { inputs: [{ shape: [1, 2, 5, 5], dtype: 'float64' }, { shape: [3, 2, 3, 3], dtype: 'float64' }, { shape: [3], dtype: 'float64' }], args: [{ kernel: [3, 3], numFilter: 3 }], label: 'float64' },
     ],
     ref: CONV_REF,
+  },
+  {
+    op: 'convColumns',
+    samples: [
+      { inputs: [{ shape: [2, 2, 5, 5] }], args: [{ kernel: [3, 3], pad: [1, 1] }], label: 'pad' },
+      { inputs: [{ shape: [3, 2, 8, 6] }], args: [{ kernel: [3, 2], stride: [2, 1], dilate: [1, 2], pad: [1, 0] }], label: 'stride, dilate, pad (a row the stride skips)' },
+      { inputs: [{ shape: [2, 3, 9] }], args: [{ kernel: [3], stride: [2], dilate: [2], pad: [2] }], label: '1-D' },
+      { inputs: [{ shape: [2, 1, 3, 4, 3] }], args: [{ kernel: [2, 2, 2], stride: [1, 2, 1], pad: [0, 1, 1] }], label: '3-D' },
+      { inputs: [{ shape: [3, 2, 4, 4], symbolic: true }], args: [{ kernel: [2, 2], stride: [2, 2] }], label: 'symbolic batch' },
+      { inputs: [{ shape: [2, 2, 4, 4], dtype: 'float64' }], args: [{ kernel: [3, 3], pad: [2, 2], stride: [3, 3] }], label: 'float64, taps only in the padding' },
+      { inputs: [{ shape: [2, 1, 4, 4], dtype: 'float16' }], args: [{ kernel: [2, 2], pad: [1, 1] }], label: 'float16' },
+    ],
+    ref: COLUMNS_REF,
   },
   {
     op: 'Deconvolution',
