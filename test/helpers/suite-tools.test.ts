@@ -40,9 +40,11 @@ describe('test/suite.mjs machinery', function () {
     const by = new Map(lines.map((l) => [l.file, l]));
     assert.deepEqual([...by.keys()].sort(), files.map((f) => relative(ROOT, f)).sort());
     const t = (f: string) => by.get(relative(ROOT, join(dir, `${f}.test.ts`)))!;
-    assert.ok(t('slow-before').seconds >= 0.7, JSON.stringify(lines));
-    assert.ok(t('slow-after').seconds >= 0.5, JSON.stringify(lines));
-    assert.ok(t('fast').seconds < 0.5 && t('fast').importSeconds <= t('fast').seconds, JSON.stringify(lines));
+    // The run after the import (a loaded machine can take a second to import even the empty file).
+    const run = (f: string) => t(f).seconds - t(f).importSeconds;
+    assert.ok(run('slow-before') >= 0.7, JSON.stringify(lines));
+    assert.ok(run('slow-after') >= 0.5, JSON.stringify(lines));
+    assert.ok(run('fast') < 0.5 && t('fast').importSeconds >= 0, JSON.stringify(lines));
     assert.equal(new Set(lines.map((l) => l.pid)).size, 2, 'two workers');
   });
 
