@@ -9,7 +9,7 @@
  * start, to that `beforeAll`: the modules it loads, any top-level await)
  * plus its run (to the last root `afterAll`, so its `before`/`after` hooks,
  * python references and fixtures included, which mocha's reporters leave
- * out). Written with one appendFileSync per file, whole lines, so two
+ * out), the worker's pid and when it ended. Written with one appendFileSync per file, whole lines, so two
  * workers do not interleave.
  */
 import { appendFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ export const mochaHooks = out
         // Added now, this afterAll runs after every root afterAll the file registered.
         root.afterAll(() => {
           idleSince = performance.now();
-          const line = { file: fileOf(root), seconds: +((idleSince - start) / 1000 + importS).toFixed(2), importSeconds: +importS.toFixed(2), pid: process.pid };
+          const line = { file: fileOf(root), seconds: +((idleSince - start) / 1000 + importS).toFixed(2), importSeconds: +importS.toFixed(2), pid: process.pid, endedAt: new Date().toISOString() };
           appendFileSync(out, JSON.stringify(line) + '\n');
         });
       },
