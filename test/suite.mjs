@@ -22,81 +22,57 @@ const ROOT = resolve(import.meta.dirname, '..');
 /**
  * The slowest files, longest first: each file's wall seconds (its import, `before` hooks and python fixtures
  * included) from `npm test -- --profile` (test/helpers/profile-hooks.ts), a whole run on the two-core machine
- * shared with other work (load average ~9: a 33-minute run, so the figures are inflated, their order is what
- * counts), twenty-fifth session. Files under ~9 s there follow in path order.
+ * (load average 1 to 4 from other work; 482 s of mocha, the two workers busy 479 s each), twenty-fifth session.
+ * Files under 4 s there follow in path order.
  */
 const SLOWEST = [
-  'test/compiler/onnx/torch-vision.test.ts', // 289
-  'test/models/zoo.test.ts', // 285
-  'test/compiler/onnx/torch-finetune.test.ts', // 220
-  'test/readme.test.ts', // 168
-  'test/compiler/onnx/torch-zoo.test.ts', // 160
-  'test/compiler/onnx/torch-dynamo-models.test.ts', // 126
-  'test/helpers/python-server.test.ts', // 123
-  'test/cli/model-file.test.ts', // 114
-  'test/models/opsets.test.ts', // 106
-  'test/cli/compile.test.ts', // ~100 (198 before compile-models.test.ts was split off)
-  'test/cli/compile-models.test.ts', // ~100
-  'test/compiler/ops/opsets.test.ts', // 98
-  'test/cli/errors.test.ts', // 96
-  'test/compiler/onnx/torch-dynamic.test.ts', // 89
-  'test/models/examples.test.ts', // 69
-  'test/cli/compile-train-outputs.test.ts', // 68
-  'test/models/bert.test.ts', // 64
-  'test/cli/commands.test.ts', // 61
-  'test/compiler/onnx/backend-generated.test.ts', // 58
-  'test/models/zoo-files.test.ts', // 54
-  'test/models/examples/train-gpt.test.ts', // 46
-  'test/cli/hints.test.ts', // 44
-  'test/compiler/codecs/image-formats.test.ts', // 43
-  'test/cli/import.test.ts', // 41
-  'test/models/examples/tree-lstm.test.ts', // 39
-  'test/models/examples/estimator-mnist.test.ts', // 36
-  'test/models/bert-pretrain.test.ts', // 35
-  'test/compiler/passes/property.test.ts', // 34
-  'test/helpers/suite-tools.test.ts', // ~30 (new; 52 alone under that load)
-  'test/models/d2l-nlp.test.ts', // 28
-  'test/compiler/onnx/backend.test.ts', // 28
-  'test/compiler/gluon/rnn/rnn-artifact.test.ts', // 27
-  'test/runtime/serve.test.ts', // 27
-  'test/models/examples/house-prices.test.ts', // 26
-  'test/compiler/ops/grad.test.ts', // 26
-  'test/runtime/atomic-file.test.ts', // 23
-  'test/compiler/onnx/import-ml.test.ts', // 23
-  'test/compiler/onnx/grid-sample-grad.test.ts', // 22
-  'test/models/examples/word-language-model.test.ts', // 22
-  'test/models/d2l-transformer.test.ts', // 22
-  'test/helpers/seed.test.ts', // 22
-  'test/models/examples/super-resolution.test.ts', // 22
-  'test/compiler/autodiff/step-reference.test.ts', // 21
-  'test/models/examples/learning-rate-manipulation.test.ts', // 21
-  'test/models/examples/lstm-crf.test.ts', // 21
-  'test/compiler/onnx/int64-minmax.test.ts', // 19
-  'test/models/gpt.test.ts', // 19
-  'test/cli/source-errors.test.ts', // 18
-  'test/compiler/onnx/exported-constants.test.ts', // 17
-  'test/runtime/narrow.test.ts', // 16
-  'test/package.test.ts', // 16
-  'test/runtime/ort-telemetry.test.ts', // 14
-  'test/compiler/ops/narrow-cast.test.ts', // 14
-  'test/compiler/ops/ops.test.ts', // 14
-  'test/runtime/load-model.test.ts', // 14
-  'test/compiler/onnx/import.test.ts', // 14
-  'test/compiler/formats/mxnet-export.test.ts', // 13
-  'test/compiler/ops/multibox-target-lower.test.ts', // 12
-  'test/models/d2l-seq2seq.test.ts', // 12
-  'test/compiler/gluon/rnn/rnn-fused.test.ts', // 12
-  'test/compiler/onnx/import-ml-svm.test.ts', // 12
-  'test/compiler/gluon/optimizer.test.ts', // 11
-  'test/cli/size-constraints.test.ts', // 11
-  'test/compiler/gluon/nn/transformer-export.test.ts', // 11
-  'test/compiler/gluon/data/image-det.test.ts', // 10
-  'test/models/d2l-optim.test.ts', // 10
-  'test/cli/device.test.ts', // 10
-  'test/models/d2l-rnn-scratch.test.ts', // 10
-  'test/compiler/gluon/symbol-block.test.ts', // 10
-  'test/runtime/malloc-thresholds.test.ts', // 10
-  'test/compiler/gluon/mxnet-symbol.test.ts', // 9
+  'test/models/zoo.test.ts', // 68
+  'test/cli/compile-models.test.ts', // 53
+  'test/readme.test.ts', // ~50 (99 for all the README's examples, before readme-second-half.test.ts took half)
+  'test/readme-second-half.test.ts', // ~50
+  'test/compiler/onnx/torch-vision.test.ts', // 47
+  'test/cli/compile.test.ts', // 47
+  'test/compiler/onnx/torch-finetune.test.ts', // 42
+  'test/compiler/onnx/torch-zoo.test.ts', // 34
+  'test/cli/model-file.test.ts', // 32
+  'test/cli/errors.test.ts', // 27
+  'test/helpers/python-server.test.ts', // 25
+  'test/compiler/onnx/torch-dynamo-models.test.ts', // 23
+  'test/models/examples.test.ts', // 22
+  'test/compiler/onnx/backend-generated.test.ts', // 20
+  'test/compiler/onnx/torch-dynamic.test.ts', // 18
+  'test/cli/compile-train-outputs.test.ts', // 16
+  'test/models/opsets.test.ts', // 15
+  'test/models/bert.test.ts', // 15
+  'test/cli/import.test.ts', // 14
+  'test/cli/commands.test.ts', // 12
+  'test/models/zoo-files.test.ts', // 11
+  'test/compiler/ops/opsets.test.ts', // 10
+  'test/cli/hints.test.ts', // 10
+  'test/helpers/suite-tools.test.ts', // 10
+  'test/compiler/passes/property.test.ts', // 9
+  'test/runtime/serve.test.ts', // 9
+  'test/compiler/ops/ops.test.ts', // 9
+  'test/models/examples/estimator-mnist.test.ts', // 9
+  'test/compiler/codecs/image-formats.test.ts', // 9
+  'test/compiler/onnx/backend.test.ts', // 8
+  'test/models/examples/train-gpt.test.ts', // 7
+  'test/compiler/gluon/rnn/rnn-artifact.test.ts', // 7
+  'test/models/examples/tree-lstm.test.ts', // 7
+  'test/helpers/seed.test.ts', // 7
+  'test/models/examples/super-resolution.test.ts', // 7
+  'test/models/examples/lstm-crf.test.ts', // 6
+  'test/models/examples/word-language-model.test.ts', // 6
+  'test/compiler/autodiff/step-reference.test.ts', // 6
+  'test/models/bert-pretrain.test.ts', // 6
+  'test/models/examples/learning-rate-manipulation.test.ts', // 5
+  'test/compiler/ops/grad.test.ts', // 5
+  'test/runtime/ort-telemetry.test.ts', // 5
+  'test/cli/source-errors.test.ts', // 5
+  'test/compiler/onnx/grid-sample-grad.test.ts', // 5
+  'test/compiler/onnx/import-ml.test.ts', // 4
+  'test/compiler/onnx/exported-constants.test.ts', // 4
+  'test/runtime/atomic-file.test.ts', // 4
 ];
 
 /** Every `*.test.ts` under test/, repository-relative with forward slashes, in path order. */

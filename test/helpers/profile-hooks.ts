@@ -9,8 +9,8 @@
  * start, to that `beforeAll`: the modules it loads, any top-level await)
  * plus its run (to the last root `afterAll`, so its `before`/`after` hooks,
  * python references and fixtures included, which mocha's reporters leave
- * out), the worker's pid and when it ended. Written with one appendFileSync per file, whole lines, so two
- * workers do not interleave.
+ * out); with the worker's pid and when the file ended. Written with one
+ * appendFileSync per file, whole lines, so two workers do not interleave.
  */
 import { appendFileSync } from 'node:fs';
 import { relative, sep } from 'node:path';
