@@ -8,7 +8,7 @@
  * name `SOURCE_CLI` where the source path itself is what they check.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -62,13 +62,13 @@ export function userProject(prefix: string): string {
 }
 
 /**
- * Builds the package into a temporary folder (package.json, the bin shim,
- * `dist/` from `tsc -p tsconfig.build.json`, node_modules linked) and
- * returns the launcher of its bin, which runs `dist/cli/main.js`.
+ * Builds the package into `dir` (default: a new temporary folder):
+ * package.json, the bin shim, `dist/` from `tsc -p tsconfig.build.json`,
+ * node_modules linked; returns the launcher of its bin, which runs
+ * `dist/cli/main.js`.
  */
-export function builtCli(): { launcher: CliLauncher; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'gluonc-pkg-'));
-  mkdirSync(join(dir, 'cli'));
+export function builtCli(dir = mkdtempSync(join(tmpdir(), 'gluonc-pkg-'))): { launcher: CliLauncher; dir: string } {
+  mkdirSync(join(dir, 'cli'), { recursive: true });
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   copyFileSync(join(ROOT, 'cli', 'gluonc.js'), join(dir, 'cli', 'gluonc.js'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
@@ -86,15 +86,85 @@ export function builtCli(): { launcher: CliLauncher; dir: string } {
   return { launcher: [join(dir, 'cli', 'gluonc.js')], dir };
 }
 
+/**
+ * test/suite.mjs sets this to a folder it removes after the run: the first
+ * mocha worker to need the build makes it there (holding `lock`), the other
+ * waits for `ready` and reuses it, so `npm test` builds once, not once per
+ * worker (~10 s of CPU each).
+ */
+const SUITE_BUILD = process.env['GLUONC_TEST_BUILD_DIR'];
+
+/** Sleeps `ms` synchronously (sharedBuiltCli is synchronous, as its callers are). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Whether process `pid` is alive. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The suite's build in folder `root`: made (by `build`) in `root`/pkg by the
+ * first process to take the lock, waited for by the others; a lock whose
+ * holder died is taken over, a failed build fails every waiter with its error.
+ *
+ * ```ts
+ * const { launcher } = suiteBuild(process.env['GLUONC_TEST_BUILD_DIR']!);
+ * ```
+ */
+export function suiteBuild(root: string, build: (dir: string) => unknown = builtCli): { launcher: CliLauncher; dir: string } {
+  const dir = join(root, 'pkg');
+  const ready = join(root, 'ready');
+  const lock = join(root, 'lock');
+  const failed = join(root, 'failed');
+  for (let waited = 0; !existsSync(ready); ) {
+    if (existsSync(failed)) throw new Error(readFileSync(failed, 'utf8'));
+    try {
+      mkdirSync(lock); // atomic: exactly one process takes it
+    } catch {
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // not written yet, or the lock was just given up
+      }
+      // A holder that died mid-build (or before writing its pid, after a grace period) leaves the lock to the next.
+      if ((holder && !alive(holder)) || (!holder && waited > 30_000)) rmSync(lock, { recursive: true, force: true });
+      else if (waited > 600_000) throw new Error(`the suite's build in ${root} did not finish within 10 minutes`);
+      sleepSync(200);
+      waited += 200;
+      continue;
+    }
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      build(dir);
+    } catch (e) {
+      writeFileSync(failed, (e as Error).message);
+      throw e;
+    }
+    writeFileSync(ready, '');
+  }
+  return { launcher: [join(dir, 'cli', 'gluonc.js')], dir };
+}
+
 let shared: { launcher: CliLauncher; dir: string } | undefined;
 
 /**
- * One `builtCli()` for the whole test process: the first caller pays the
- * build (a few seconds), later ones reuse it; it is removed when the process
- * exits. Callers must not remove it (a removed build is rebuilt).
+ * One `builtCli()` for the whole test process (under test/suite.mjs, for the
+ * whole run: SUITE_BUILD): the first caller pays the build (a few seconds),
+ * later ones reuse it; a per-process one is removed when the process exits.
+ * Callers must not remove it (a removed build is rebuilt).
  */
 export function sharedBuiltCli(): { launcher: CliLauncher; dir: string } {
   if (shared === undefined || !existsSync(join(shared.dir, 'dist', 'cli', 'main.js'))) {
+    if (SUITE_BUILD && existsSync(SUITE_BUILD)) return (shared = suiteBuild(SUITE_BUILD));
     const built = builtCli();
     shared = built;
     process.once('exit', () => rmSync(built.dir, { recursive: true, force: true }));
