@@ -281,11 +281,13 @@ describe('runtime/serve', () => {
   });
 
   it('close() finishes accepted requests, then refuses new ones', async () => {
-    const s = await serve(file, { port: 0, batchWindowMs: 200 });
+    // The batch window holds the three requests queued until all have arrived (a loaded machine can take
+    // longer than a fixed sleep to deliver them: a request arriving after close() gets its 503).
+    const s = await serve(file, { port: 0, batchWindowMs: 2000 });
     const idle = new http.Agent({ keepAlive: true, maxSockets: 1 });
     assert.equal((await request(`${s.url}/v2/health/live`, { agent: idle })).status, 200); // an open keep-alive connection
     const pending = [0, 1, 2].map((k) => request(`${s.url}/v2/models/mlp/infer`, { body: inferBody([row(k)]) }));
-    await new Promise((r) => setTimeout(r, 50));
+    while (!/^gluonc_queue_depth 3$/m.test(s.metrics())) await new Promise((r) => setTimeout(r, 5));
     const closed = s.close();
     // A request arriving while the accepted ones finish: a clear 503.
     const late = await request(`${s.url}/v2/models/mlp/infer`, { body: inferBody([row(9)]), agent: idle });
