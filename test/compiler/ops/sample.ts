@@ -2,20 +2,16 @@
 import { nd } from 'gluonc';
 import type { NDArray } from '../../../compiler/engine/ndarray.js';
 import { getOp } from '../../../compiler/ops/registry.js';
-import { TEST_SEED } from '../../helpers/seed.js';
+import { mulberry32, TEST_SEED } from '../../helpers/seed.js';
 import type { InputSpec } from './case.js';
 
 /** This run's input seed (`GLUONC_TEST_SEED` when set). */
 export const SEED = TEST_SEED;
-let state = SEED;
+const stream = mulberry32(SEED);
 
 /** A uniform draw in [0, 1) from the run's seeded stream. */
 export function rand(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return stream();
 }
 
 /** A random input following its spec (dtype overridable). */

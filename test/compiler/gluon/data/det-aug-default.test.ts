@@ -19,6 +19,7 @@ import { DefaultDetAugmenter } from '../../../../compiler/gluon/data/det-aug-def
 import { detAugDefaultParams, type DetAugDefaultOptions } from '../../../../compiler/gluon/data/det-aug-params.js';
 import { iterOptions } from '../../../../compiler/gluon/data/iter-options.js';
 import { runPython, runPythonFile } from '../../../helpers/python-server.js';
+import { mulberry32 } from '../../../helpers/seed.js';
 
 const f = Math.fround;
 const REF = path.join(import.meta.dirname, 'det-aug-default-ref.py');
@@ -36,17 +37,8 @@ function fed(p: ReturnType<typeof params>, draws: number[]) {
   });
   return { aug, used: () => i };
 }
-/** mulberry32: the test's own deterministic numbers in [0, 1). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The test's own deterministic numbers in [0, 1). */
+const rng = mulberry32;
 const img = (h: number, w: number, px: (y: number, x: number, c: number) => number) =>
   nd.array(Array.from({ length: h * w * 3 }, (_v, i) => px(Math.floor(i / (w * 3)), Math.floor(i / 3) % w, i % 3)), { shape: [h, w, 3], dtype: 'uint8' });
 const rows = (r: number[][]) => nd.array(r.flat(), { shape: [r.length, r[0]!.length], dtype: 'float32' });
