@@ -21,6 +21,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { allocate, DTYPES, isDType, isFloat, type DType } from './dtypes.js';
 import { checkFeeds } from './feeds.js';
 import { npyFileNames, readNpy, writeNpy } from './npy.js';
+import { mulberry32 } from './mulberry32.js';
 import { openModel } from './open-model.js';
 import { Session, type Device, type IOInfo } from './session.js';
 import { formatShape, readElement, sizeOf, stridesOf, writeElement, type HostTensor } from './tensor.js';
@@ -103,18 +104,6 @@ export function goldenFileName(kind: 'input' | 'output', name: string): string {
   return npyFileNames([name], `${kind}-`)[0]!;
 }
 
-/** A seeded uniform [0, 1) stream (mulberry32). */
-function stream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Seeded random feeds for a model's inputs (see the module comment for the ranges).
  *
@@ -123,7 +112,7 @@ function stream(seed: number): () => number {
  * ```
  */
 export function randomFeeds(inputs: IOInfo[], options: { seed?: number; batch?: number; dims?: Record<string, number> } = {}): Record<string, HostTensor> {
-  const next = stream(options.seed ?? 0);
+  const next = mulberry32(options.seed ?? 0);
   const batch = options.batch ?? 2;
   const feeds: Record<string, HostTensor> = {};
   for (const info of inputs) {

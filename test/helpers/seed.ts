@@ -31,14 +31,5 @@ export function seedNote(seed = TEST_SEED): string {
   return `seed ${seed}; replay with ${SEED_ENV}=${seed}`;
 }
 
-/** A seeded uniform [0, 1) stream (mulberry32). Example: `const r = mulberry32(7); r()`. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) stream (mulberry32), the runtime's. Example: `const r = mulberry32(7); r()`. */
+export { mulberry32 } from '../../runtime/mulberry32.js';
