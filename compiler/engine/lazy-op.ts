@@ -124,6 +124,7 @@ export function pendingOpCount(): number {
  * ```
  */
 export function flushPendingOps(): void {
+  if (live.size === 0) return;
   const all = [...live];
   live.clear();
   for (const op of all) if (op.pending) op.force();
