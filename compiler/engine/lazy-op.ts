@@ -41,17 +41,20 @@ import type { NDArray } from './ndarray.js';
 export class LazyOp {
   /** The pending outputs (set by the creator right after construction). */
   outputs: NDArray[] = [];
+  /** This operator's index in `live`, or -1 once forgotten. */
+  slot = -1;
 
   constructor(
     readonly def: OpDef,
     readonly inputs: NDArray[],
     readonly prepared: { attrs: Attrs; outTypes: TensorType[] },
   ) {
-    if (live.size >= MAX_PENDING_OPS) {
+    if (live.length >= MAX_PENDING_OPS) {
       prune();
-      if (live.size >= MAX_PENDING_OPS) flushPendingOps();
+      if (live.length >= MAX_PENDING_OPS) flushPendingOps();
     }
-    live.add(this);
+    this.slot = live.push(this) - 1;
+    held++;
   }
 
   /** True while an output is still pending. */
@@ -82,14 +85,22 @@ export class LazyOp {
     for (const op of order) op.run();
   }
 
+  /** Drops this operator from `live` (its entry becomes null; the list empties once none is held). */
+  private forget(): void {
+    if (this.slot < 0) return;
+    live[this.slot] = null;
+    this.slot = -1;
+    if (--held === 0) live = [];
+  }
+
   /** Forgets this operator once nothing of it is pending (a compiled graph filled its outputs). */
   settle(): void {
-    if (!this.pending) live.delete(this);
+    if (!this.pending) this.forget();
   }
 
   /** Runs this operator alone (its inputs hold data). */
   private run(): void {
-    live.delete(this);
+    this.forget();
     if (!this.outputs.some((o) => o._pending)) return;
     const hosts: HostTensor[] = executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
     this.outputs.forEach((o, k) => {
@@ -101,17 +112,35 @@ export class LazyOp {
 /** Pending operators kept before every one of them runs (see the module comment). Example: `MAX_PENDING_OPS // 65536`. */
 export const MAX_PENDING_OPS = 1 << 16;
 
-/** The deferred operators that may still be pending (in creation order). */
-const live = new Set<LazyOp>();
+/**
+ * The deferred operators that may still be pending, in creation order (a
+ * forgotten one leaves null; the list is replaced once none is held). An
+ * array, not a Set: a Set's rehashed table keeps a link to its successor, and
+ * a dead table promoted to the old generation kept later steps' operators
+ * (and their arrays) alive through minor GCs until the next full one.
+ */
+let live: (LazyOp | null)[] = [];
+/** How many entries of `live` are operators (the others are null). */
+let held = 0;
 
 /** Drops the operators nothing of which is pending any more (an output written in place by `_adopt`). */
 function prune(): void {
-  for (const op of live) if (!op.pending) live.delete(op);
+  const all = live;
+  live = [];
+  held = 0;
+  for (const op of all) {
+    if (!op) continue;
+    op.slot = -1; // every slot of the old list is stale
+    if (op.pending) {
+      op.slot = live.push(op) - 1;
+      held++;
+    }
+  }
 }
 
 /** How many deferred operators are held as possibly pending (tests). Example: `pendingOpCount() // 0 after a compiled step`. */
 export function pendingOpCount(): number {
-  return live.size;
+  return held;
 }
 
 /**
@@ -124,10 +153,13 @@ export function pendingOpCount(): number {
  * ```
  */
 export function flushPendingOps(): void {
-  if (live.size === 0) return;
-  const all = [...live];
-  live.clear();
-  for (const op of all) if (op.pending) op.force();
+  if (held === 0) return;
+  const all = live;
+  live = [];
+  held = 0;
+  // Every slot of the old list is stale before any operator runs (running one forgets the ones it reads from).
+  for (const op of all) if (op) op.slot = -1;
+  for (const op of all) if (op?.pending) op.force();
 }
 
 /** The deferred operator computing `x`, when `x` is pending on one. Example: `pendingOp(y)?.def.name`. */

@@ -154,4 +154,30 @@ describe('lazy-op: deferred eager operators under record', () => {
     flushPendingOps();
     assert.equal(pendingOpCount(), 0);
   });
+
+  it('keeps its count right when a flush runs operators that read other pending ones, and after operators run out of order', () => {
+    flushPendingOps();
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    let a!: nd.NDArray, b!: nd.NDArray, c!: nd.NDArray, d!: nd.NDArray;
+    autograd.record(() => {
+      a = x.mul(2);
+      b = a.add(1);
+      c = b.mul(b);
+      d = x.sub(1);
+    });
+    assert.equal(pendingOpCount(), 4);
+    assert.deepEqual(vals(b), [3, 5], 'reading b runs a and b');
+    assert.equal(pendingOpCount(), 2, 'c and d still pending');
+    const e = autograd.record(() => c.add(d));
+    assert.equal(pendingOpCount(), 3);
+    flushPendingOps(); // runs c, d, then e (which reads both)
+    assert.equal(pendingOpCount(), 0);
+    assert.deepEqual(vals(e), [9, 26]);
+    const f = autograd.record(() => x.mul(3));
+    assert.equal(pendingOpCount(), 1, 'one new pending operator after the flush');
+    assert.deepEqual(vals(f), [3, 6]);
+    assert.equal(pendingOpCount(), 0);
+  });
 });
+
