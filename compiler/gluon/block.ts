@@ -149,9 +149,9 @@ export class Block {
    * True when every parameter of this block and its descendants holds data
    * (initialized, none deferred): what an eager call checks first, without
    * naming them (`collectParams` builds names; it runs only when one is not).
-   * Example: `if (!block.paramsReady()) checkInitialized(block, block.collectParams())`.
+   * Example: `if (!this._paramsReady()) checkInitialized(this, this.collectParams())`.
    */
-  paramsReady(): boolean {
+  protected _paramsReady(): boolean {
     // The parameters ownParams lists (properties, then this.params) and the blocks children() lists (containers override it).
     const self = this as unknown as Record<string, unknown>;
     for (const k of Object.keys(self)) {
@@ -159,7 +159,7 @@ export class Block {
       if (v instanceof Parameter && !v.initialized) return false;
     }
     for (const p of this.params.values()) if (!p.initialized) return false;
-    for (const [, b] of this.children()) if (!b.paramsReady()) return false;
+    for (const [, b] of this.children()) if (!b._paramsReady()) return false;
     return true;
   }
 

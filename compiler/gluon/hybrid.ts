@@ -335,7 +335,7 @@ export class HybridBlock extends Block {
   private _runEager(inputs: unknown[], arrays: (NDArray | undefined)[], format: InputFormat): unknown {
     this._nameChildren();
     // Every step of a training loop: one walk without names; the named collection only when a parameter is not ready.
-    if (!this.paramsReady()) {
+    if (!this._paramsReady()) {
       const all = this.collectParams();
       if (all.values().some((p) => p.deferred)) this._inferParams(arrays, format);
       checkInitialized(this, all);
