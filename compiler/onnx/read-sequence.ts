@@ -21,6 +21,7 @@
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import type { DType } from '../../runtime/dtypes.js';
+import { zerosTensor } from '../../runtime/tensor.js';
 import { formatType, type Dim } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
 import { sameDim } from '../ops/dims.js';
@@ -74,6 +75,16 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
   };
   const runLength = names[0] ? c.sequences.get(names[0])?.stacked : undefined;
   if (runLength && op !== 'SplitToSequence') return mapStacked(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
+  // A position computed at run time into a sequence of known items: those stacked, read as one of run-time length.
+  const slot = op === 'SequenceInsert' ? 2 : op === 'SequenceErase' || op === 'SequenceAt' ? 1 : 0;
+  if (slot && ctx.has(slot) && !ctx.data(slot)) {
+    const s = seq(0);
+    const what = `the sequence '${names[0]}', read at a position computed at run time,`;
+    const t = op === 'SequenceInsert' ? ctx.input(1).type.shape : null;
+    const st = stackedOf(ctx, s, what) ?? (t?.every((d): d is number => typeof d === 'number') ? ctx.constant(zerosTensor(s.dtype, [0, ...t])) : null);
+    if (!st) throw ctx.refuse(`${what} is empty`);
+    return mapStacked(op, names[0]!, { dtype: s.dtype, items: [], stacked: st, origin: `read at a position computed at run time by node '${ctx.label}'` }, ctx, out);
+  }
   switch (op) {
     case 'SequenceEmpty':
       return out({ dtype: ctx.attr.has('dtype') ? dtypeOf(ctx, ctx.attr.int('dtype', 1), 'attribute dtype') : 'float32', items: [] });
@@ -220,12 +231,15 @@ function mapStacked(op: string, name: string, s: SequenceValue, ctx: ImportCtx, 
       if (t.type.dtype !== dtype || !sameItemShape(t.type.shape, item)) {
         throw ctx.refuse(`inserting a ${formatType(t.type)} tensor into the sequence '${name}' of ${formatType({ dtype, shape: item })} items, whose number is known only when the graph runs: its items are held stacked in one tensor, so they must have one shape and dtype`);
       }
-      const p = ctx.numbers(2, 'the position')?.[0];
       const row = ctx.op('expandDims', [t], { axis: 0 });
-      const front = p === 0 || (typeof len === 'number' && p === -len);
-      if (p !== undefined && !front && p !== len) throw ctx.refuse(`position ${p} in the sequence '${name}', whose length is known only when the graph runs (only its back, no position, or its front, 0, are read)`);
-      return out({ dtype, items: [], stacked: ctx.op('concat', front ? [row, st] : [st, row], { dim: 0 }), origin });
+      const known = ctx.has(2) && ctx.data(2) ? ctx.numbers(2, 'the position')![0]! : undefined;
+      // At the back (no position) or the front: one concatenation (a Loop's gradient reads such a list as the final one's rows).
+      const front = known === 0 || (typeof len === 'number' && known === -len);
+      if (!ctx.has(2) || front || (known !== undefined && known === len)) return out({ dtype, items: [], stacked: ctx.op('concat', front ? [row, st] : [st, row], { dim: 0 }), origin });
+      return out({ dtype, items: [], stacked: insertAt(ctx, st, row, runPosition(ctx, 2)), origin });
     }
+    case 'SequenceErase':
+      return out({ dtype, items: [], stacked: eraseAt(ctx, st, ctx.has(1) ? runPosition(ctx, 1) : ctx.scalar(-1, 'int64')), origin });
     case 'ConcatFromSequence': {
       const stack = ctx.attr.int('new_axis', 0) === 1;
       const r = item.length;
@@ -237,8 +251,54 @@ function mapStacked(op: string, name: string, s: SequenceValue, ctx: ImportCtx, 
       return ctx.op('reshape', [moved], { shape: [...new Array<number>(axis).fill(0), -3, ...new Array<number>(r - 1 - axis).fill(0)] });
     }
     default:
-      throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (${origin ?? 'from the file'}; its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence and SequenceInsert at the back or front do)`);
+      throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (${origin ?? 'from the file'}; its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence, SequenceInsert and SequenceErase do)`);
   }
+}
+
+/** Position input `i` (one int32 or int64, constant or computed at run time) as an int64 scalar. */
+function runPosition(ctx: ImportCtx, i: number): Value {
+  const p = ctx.input(i);
+  if (p.type.dtype !== 'int64' && p.type.dtype !== 'int32' || p.type.shape.length > 1 || p.type.shape[0] !== undefined && p.type.shape[0] !== 1) throw ctx.refuse(`its position is ${formatType(p.type)} (ONNX: one int32 or int64)`);
+  const scalar = p.type.shape.length ? ctx.op('reshape', [p], { shape: [] }) : p;
+  return p.type.dtype === 'int64' ? scalar : ctx.op('cast', [scalar], { dtype: 'int64' });
+}
+
+/** 0, 1, ..., n - 1 for `x`'s first axis of n elements. */
+function rowsOf(ctx: ImportCtx, x: Value): Value {
+  return ctx.op('arange', [x], { start: 0, stop: { input: 0, begin: 0, end: 1 }, step: 1, dtype: 'int64' });
+}
+
+/**
+ * `row` ([1, ...item]) inserted into the stacked items `st` ([n, ...item]) before position `p` (an int64 scalar in
+ * [-n, n], negative ones counted from the back as ONNX's SequenceInsert says): the rows of [st; row] taken in the
+ * order the insert gives. `p` is read by a Gather of [0..n] at p (p - 1 when negative: n + p), which fails the run
+ * (onnxruntime's Gather, naming the node) for a position outside [-n, n], as onnxruntime's SequenceInsert does.
+ */
+function insertAt(ctx: ImportCtx, st: Value, row: Value, p: Value): Value {
+  const all = ctx.op('concat', [st, row], { dim: 0 });
+  const i64 = (v: number) => ctx.scalar(v, 'int64');
+  const a = rowsOf(ctx, all);
+  const neg = ctx.op('lesser', [p, i64(0)]);
+  const q = ctx.op('take', [a, ctx.op('where', [neg, ctx.op('sub', [p, i64(1)]), p])], { axis: 0, mode: 'raise' });
+  const n = ctx.op('reshape', [ctx.op('shapeArray', [st], { axis: 0 })], { shape: [] });
+  // Row j of the result: st's row j before q, the new row (row n of [st; row]) at q, st's row j - 1 after.
+  const after = ctx.op('cast', [ctx.op('greater', [a, q])], { dtype: 'int64' });
+  const idx = ctx.op('where', [ctx.op('equal', [a, q]), n, ctx.op('sub', [a, after])]);
+  return ctx.op('take', [all, idx], { axis: 0 });
+}
+
+/**
+ * The stacked items `st` ([n, ...item]) without the one at position `p` (an int64 scalar in [-n, n - 1], negative
+ * ones counted from the back): its other rows, in order. `p` is read by a Gather of [0..n - 1] at p, which fails the
+ * run for a position outside [-n, n - 1] (an empty sequence has none), as onnxruntime's SequenceErase does.
+ */
+function eraseAt(ctx: ImportCtx, st: Value, p: Value): Value {
+  const a = rowsOf(ctx, st);
+  const q = ctx.op('take', [a, p], { axis: 0, mode: 'raise' });
+  // Row j of the result: st's row j before q, j + 1 from q on.
+  const kept = ctx.op('sliceAxis', [a], { axis: 0, begin: 0, end: -1 });
+  const from = ctx.op('cast', [ctx.op('greaterEqual', [kept, q])], { dtype: 'int64' });
+  return ctx.op('take', [st, ctx.op('add', [kept, from])], { axis: 0 });
 }
 
 /** SplitToSequence of a symbolic size into pieces of 1 (`keep`: each keeps the axis), stacked along a new first axis. */
