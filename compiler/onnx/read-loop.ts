@@ -234,7 +234,9 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
     }
     const iterations = opaque(`${label} iterations`);
     const outTypes: TensorType[] = [...types, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
-    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}) };
+    // A carried list edited otherwise (erased from, inserted into at a position, at both ends): its gradient runs the loop again.
+    const ragged = tIdx.flatMap((i, j) => (isSeq(i) && !grows.includes(j) ? [j] : []));
+    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}), ...(ragged.length ? { ragged } : {}) };
     const ins = [...control.filter((v): v is Value => !!v), ...initial, ...captured];
     const got = ctx.ops('OnnxLoop', ins, options as never);
     const finals = got.slice(0, tIdx.length);

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gluon, nd } from 'gluonc';
+import { autograd, gluon, nd } from 'gluonc';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -62,6 +62,43 @@ def edit(T):
         [nh.from_array(rs.randn(4, 3).astype({F: np.float32, D: np.float64}[T]), 'W'), c('neg1o', -1, I)])
 x = rs.randn(2, 4).astype(np.float32)
 save('edit', edit(F), [{'m': np.array(k, np.int64), 'x': x} for k in (0, 1, 2, 7, 12)])
+
+# mixed: a list inserted into at the back and at the front each iteration (its last item read, and the new last one
+# after the insert): each iteration's list is neither the first nor the last rows of the next.
+def mixed(T):
+    body = h.make_graph([
+        h.make_node('SequenceAt', ['sin', 'neg1'], ['last']), h.make_node('Mul', ['last', 'half'], ['lh']), h.make_node('Add', ['lh', 'v'], ['t0']), h.make_node('Tanh', ['t0'], ['t']),
+        h.make_node('SequenceInsert', ['sin', 't'], ['s1']), h.make_node('Neg', ['t'], ['nt']), h.make_node('SequenceInsert', ['s1', 'nt', 'zero'], ['sout']),
+        h.make_node('SequenceAt', ['s1', 'neg1'], ['new']), h.make_node('Mul', ['new', 'half'], ['nh']), h.make_node('Add', ['v', 'nh'], ['vo']),
+        h.make_node('Identity', ['ci'], ['co']),
+    ], 'body', [vi('it', I, []), vi('ci', B, []), vi('v', T, [2, 3]), svi('sin', T, None)], [vi('co', B, []), vi('vo', T, [2, 3]), svi('sout', T, None)],
+        [c('neg1', -1, I), c('zero', 0, I), c('half', 0.5, T)])
+    return h.make_graph([h.make_node('MatMul', ['x', 'W'], ['xw']), h.make_node('SequenceConstruct', ['xw'], ['s0']), h.make_node('Loop', ['m', '', 'xw', 's0'], ['vf', 'sf'], body=body, name='mixed'),
+        h.make_node('ConcatFromSequence', ['sf'], ['cat'], axis=0), h.make_node('SequenceLength', ['sf'], ['n']), h.make_node('SequenceAt', ['sf', 'neg1o'], ['at'])],
+        'g', [vi('m', I, []), vi('x', T, [2, 4])], [vi('cat', T, None), vi('n', I, None), vi('at', T, None), vi('vf', T, None)],
+        [nh.from_array(rs.randn(4, 3).astype({F: np.float32, D: np.float64}[T]), 'W'), c('neg1o', -1, I)])
+
+# Gradients of Σ cat·r1 + Σ at·r2 + Σ vf·r3 in float64 by central differences through onnxruntime at m iterations.
+def fd(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        p, q = a.copy(), a.copy(); p[i] += eps; q[i] -= eps
+        g[i] = (f(p) - f(q)) / (2 * eps)
+    return g
+for name, make, m, rows in (('edit64', edit, 5, 7), ('mixed64', mixed, 3, 7), ('edit64b', edit, 0, 2)):
+  g64 = make(D)
+  feeds = {'m': np.array(m, np.int64), 'x': x.astype(np.float64)}
+  save(name, g64, [feeds])
+  W = nh.to_array(g64.initializer[0])
+  r1, r2, r3 = rs.randn(2 * rows, 3), rs.randn(2, 3), rs.randn(2, 3)
+  for k, r in (('r1', r1), ('r2', r2), ('r3', r3)): np.save(f'{out}/{name}_{k}.npy', r)
+  def loss(xv, Wv):
+    g64.initializer[0].CopyFrom(nh.from_array(Wv, 'W'))
+    mm = h.make_model(g64, opset_imports=[h.make_opsetid('', 17)], ir_version=8)
+    cat, n, at, vf = ort.InferenceSession(mm.SerializeToString()).run(None, {**feeds, 'x': xv})
+    return (cat * r1).sum() + (at * r2).sum() + (vf * r3).sum()
+  np.save(f'{out}/{name}_gx.npy', fd(lambda a: loss(a, W), feeds['x']))
+  np.save(f'{out}/{name}_gW.npy', fd(lambda a: loss(feeds['x'], a), W.copy()))
 
 # fed: positions fed at run time (captured by the body): insert t at p, then erase at e (int32); in range, and out of
 # range (onnxruntime fails the run) for the insert and for the erase.
@@ -210,6 +247,24 @@ describe('imported sequences of run-time length edited at a position (SequenceIn
     sameAsOrt('known', ['a', 'b', 'p', 'e'], [0, 1, 2], 2);
     failsAsOrt('known', ['a', 'b', 'p', 'e'], [3], 'ins', /Invalid sequence index \(4\)/);
   });
+
+  for (const [name, what] of [['edit64', 'inserted into at positions, appended to and erased from (5 iterations)'], ['mixed64', 'inserted into at the back and the front (3 iterations)'], ['edit64b', 'edited, at 0 iterations']] as const) {
+    it(`gradients into the input and the parameter W through a list ${what}, as central differences of onnxruntime in float64`, () => {
+      for (const hybrid of [false, true]) {
+        const b = net(name, hybrid);
+        const x = new nd.NDArray(npy(`${name}0_in_x`));
+        x.attachGrad();
+        const r = (k: string) => new nd.NDArray(npy(`${name}_${k}`));
+        autograd.record(() => {
+          const [cat, , at, vf] = b.call(new nd.NDArray(npy(`${name}0_in_m`)), x) as nd.NDArray[];
+          return nd.add(nd.add(nd.sum(nd.mul(cat!, r('r1'))), nd.sum(nd.mul(at!, r('r2')))), nd.sum(nd.mul(vf!, r('r3'))));
+        }).backward();
+        const how = `${name}, ${hybrid ? 'hybridized' : 'eager'}`;
+        assertClose(tensorToNumbers(x.grad._host), tensorToNumbers(npy(`${name}_gx`)), `dx (${how})`, 1e-6, 1e-7);
+        assertClose(tensorToNumbers(b.collectParams().get('W').grad()._host), tensorToNumbers(npy(`${name}_gW`)), `dW (${how})`, 1e-6, 1e-7);
+      }
+    });
+  }
 
   describe('torch.jit.script of a module editing its list, exported with dynamo=False', function () {
     const tx = pythonFixtures('loopseqedittorch', ['torch', 'onnxruntime'], TORCH);
