@@ -64,6 +64,30 @@ export type Carried = Value | SequenceValue;
  * ```
  */
 export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: OnnxNs.IGraphProto, open: OpenScope, why: string, passed: Carried[]): Carried[] {
+  // A read list that starts with items of one shape is first tried as its tail (a body that only appends to it and
+  // reads it near its ends: no copy of the list per iteration); a body that reads it otherwise carries it stacked.
+  const tails = passed.flatMap((x, i) => (!(x instanceof Value) && !x.absent && !appendOnly(g, i) && startLength(x) > 0 ? [i] : []));
+  if (tails.length) {
+    try {
+      return runtimeLoop(n, label, ctx, g, open, why, passed, tails);
+    } catch {
+      // Read again with the lists stacked (the refusal, if any, is that reading's).
+    }
+  }
+  return runtimeLoop(n, label, ctx, g, open, why, passed, []);
+}
+
+/** How many items a sequence starts with, when that is known as the file is read (0 otherwise). */
+function startLength(s: SequenceValue): number {
+  const d = s.stacked ? s.stacked.type.shape[0] : s.items.length;
+  return typeof d === 'number' ? d : 0;
+}
+
+/** The rows of the window a list read near its end keeps (read-sequence.ts `ListTail`), at most. */
+const TAIL_ROWS = 8;
+
+/** `mapRuntimeLoop` with the read lists `wIdx` carried as their tails (`ListTail`). */
+function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: OnnxNs.IGraphProto, open: OpenScope, why: string, passed: Carried[], wIdx: number[]): Carried[] {
   const runs = `${why}, so it runs as an ONNX Loop`;
   if (!ctx.has(0) && !ctx.has(1)) throw ctx.refuse('it has neither a trip count M nor a condition: it would never end');
   const nCarried = ctx.nInputs - 2;
@@ -76,7 +100,15 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
   // sequence the body only appends to has its appended items as scan outputs (no copy of the list per iteration).
   const isSeq = (i: number) => !(passed[i] instanceof Value);
   const sIdx = passed.flatMap((_x, i) => (isSeq(i) && appendOnly(g, i) ? [i] : []));
-  const tIdx = passed.flatMap((_x, i) => (isSeq(i) && appendOnly(g, i) ? [] : [i]));
+  const tIdx = passed.flatMap((_x, i) => ((isSeq(i) && appendOnly(g, i)) || wIdx.includes(i) ? [] : [i]));
+  // A list read near its ends: its items stacked (`start`), its last rows (the initial window) and its length.
+  const tails = wIdx.map((i) => {
+    const s = passed[i] as SequenceValue;
+    const start = stackedOf(ctx, s, `the sequence '${n.input![i + 2]}' carried into it`)!;
+    const n0 = start.type.shape[0] as number;
+    const k = Math.min(n0, TAIL_ROWS);
+    return { start, n0, window: k === n0 ? start : ctx.op('sliceAxis', [start], { axis: 0, begin: n0 - k, end: n0 }), length: ctx.scalar(n0, 'int64') };
+  });
   const seqName = (i: number) => n.input![i + 2]!;
   const origin = `carried through the Loop '${label}', which runs as an ONNX Loop: ${why}`;
 
@@ -87,7 +119,8 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       Value.input(bodyIn[1]!.name ?? '', { dtype: 'bool', shape: [] }),
       ...types.map((t, j) => Value.input(bodyIn[tIdx[j]! + 2]!.name ?? '', t)),
     ];
-    const scope = open(inputs);
+    const tailIns = wIdx.flatMap((i, w) => [Value.input(`${bodyIn[i + 2]!.name}:window`, tails[w]!.window.type), Value.input(`${bodyIn[i + 2]!.name}:length`, { dtype: 'int64', shape: [] })]);
+    const scope = open([...inputs, ...tailIns]);
     // Nodes made here for the body (stacking items) besides the scope's.
     const extra = new Set<Node>();
     const done = (): Value[] => {
@@ -108,6 +141,10 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
         scope.sequences.set(v.name, unknown.has(i) ? { dtype, items: [] } : { dtype, items: [], stacked: v, origin });
       });
       sIdx.forEach((i) => scope.sequences.set(bodyIn[i + 2]!.name ?? '', { dtype: (passed[i] as SequenceValue).dtype, items: [] }));
+      wIdx.forEach((i, w) => {
+        const tail = { window: tailIns[2 * w]!, length: tailIns[2 * w + 1]!, start: tails[w]!.start, n0: tails[w]!.n0 };
+        scope.sequences.set(bodyIn[i + 2]!.name ?? '', { dtype: (passed[i] as SequenceValue).dtype, items: [], tail });
+      });
       for (const t of g.initializer ?? []) {
         if (!t.name) throw ctx.refuse(`an initializer of its body has no name`);
         scope.values.set(t.name, Value.constant(scope.tensorData(t, `initializer '${t.name}' of node ${label} (Loop body)`)));
@@ -141,7 +178,20 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       const unknownItems = [...unknown].map((i) => seqOut(i).items);
       const outs = [res(0), ...tIdx.map((i) => (unknown.has(i) ? inputs[0]! : carriedOut(i))), ...bodyOut.slice(1 + nCarried).map((_o, j) => res(1 + nCarried + j))];
       const appended = sIdx.map((i) => seqOut(i).items);
-      return { inputs, scope, extra, made, done, outs, appended, unknownItems, grows, front };
+      // A tail: its new window (the last rows of the window and the items appended) and length; the items are scanned.
+      const tailOuts = wIdx.flatMap((i, w) => {
+        const s = seqOut(i);
+        const [win, len] = [tailIns[2 * w]!, tailIns[2 * w + 1]!];
+        if (s.tail?.window !== win) throw ctx.refuse(`its body gives the list '${seqName(i)}' on otherwise than appended to`);
+        if (!s.items.length) return [win, len];
+        const k = win.type.shape[0] as number;
+        const rows = s.items.slice(-k).map((v) => made(ctx.op('expandDims', [v], { axis: 0 })));
+        // As many items as the window's rows or more: the last of them; fewer: the window's last rows, then them.
+        const kept = rows.length === k ? rows : [made(ctx.op('sliceAxis', [win], { axis: 0, begin: rows.length, end: k })), ...rows];
+        return [kept.length === 1 ? kept[0]! : made(ctx.op('concat', kept, { dim: 0 })), made(ctx.op('add', [len, ctx.scalar(s.items.length, 'int64')]))];
+      });
+      const tailItems = wIdx.map((i) => seqOut(i).items);
+      return { inputs: [...inputs, ...tailIns], scope, extra, made, done, outs: [...outs.slice(0, 1 + tIdx.length), ...tailOuts, ...outs.slice(1 + tIdx.length)], appended: [...appended, ...tailItems], unknownItems, grows, front };
     } catch (e) {
       done();
       throw ctx.refuse(`${runs}, but its body does not import: ${(e as Error).message.replace(/^readModel: (model bytes|'[^']*'): /, '')}`);
@@ -210,8 +260,10 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
     // Dimensions that change from one iteration to the next: an appended item may not have them.
     const moving = types.flatMap((t, j) => t.shape.filter((d, a) => d !== initial[j]!.type.shape[a])).map(String);
     const moves = (d: Dim) => typeof d === 'string' && moving.some((m) => d.includes(m));
+    const aIdx = [...sIdx, ...wIdx];
+    const nC = tIdx.length + 2 * wIdx.length;
     const seqScans = appended.map((items, s) => {
-      const name = seqName(sIdx[s]!);
+      const name = seqName(aIdx[s]!);
       const first = items[0];
       if (!first) return null;
       const odd = items.find((v) => v.type.dtype !== first.type.dtype || !sameItemShape(v.type.shape, first.type.shape)) ?? items.find((v) => v.type.shape.some(moves));
@@ -221,11 +273,11 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       if (items.length === 1) return first;
       return made(ctx.op('stack', items, { axis: 0 }));
     });
-    const scanOuts = [...outs.slice(1 + tIdx.length), ...seqScans.filter((v): v is Value => !!v)];
+    const scanOuts = [...outs.slice(1 + nC), ...seqScans.filter((v): v is Value => !!v)];
     const captured: Value[] = [];
     let body: LoopBody;
     try {
-      body = encodeBody(inputs, [...outs.slice(0, 1 + tIdx.length), ...scanOuts], (node) => scope.made.has(node) || extra.has(node), (v) => {
+      body = encodeBody(inputs, [...outs.slice(0, 1 + nC), ...scanOuts], (node) => scope.made.has(node) || extra.has(node), (v) => {
         if (v.isConst) throw ctx.refuse('its body reads a shape holding symbolic dimensions as data');
         captured.push(v);
       });
@@ -233,26 +285,29 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       done();
     }
     const iterations = opaque(`${label} iterations`);
-    const outTypes: TensorType[] = [...types, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
+    const tailTypes = tails.flatMap((t): TensorType[] => [t.window.type, { dtype: 'int64', shape: [] }]);
+    const outTypes: TensorType[] = [...types, ...tailTypes, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
     // A carried list edited otherwise (erased from, inserted into at a position, at both ends): its gradient runs the loop again.
     const ragged = tIdx.flatMap((i, j) => (isSeq(i) && !grows.includes(j) ? [j] : []));
-    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}), ...(ragged.length ? { ragged } : {}) };
-    const ins = [...control.filter((v): v is Value => !!v), ...initial, ...captured];
+    const options: LoopOptions = { body, nCarried: nC, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}), ...(ragged.length ? { ragged } : {}) };
+    const ins = [...control.filter((v): v is Value => !!v), ...initial, ...tails.flatMap((t) => [t.window, t.length]), ...captured];
     const got = ctx.ops('OnnxLoop', ins, options as never);
     const finals = got.slice(0, tIdx.length);
     const nScan = bodyOut.length - 1 - nCarried;
-    let at = tIdx.length + nScan;
+    // Each appended-to list's scan output, in `aIdx` order.
+    let at = nC + nScan;
+    const scanOf = new Map(aIdx.flatMap((i, s) => (appended[s]!.length ? [[i, at++] as const] : [])));
     const result: Carried[] = passed.map((x, i) => {
       const j = tIdx.indexOf(i);
       if (j >= 0) return isSeq(i) ? { dtype: (x as SequenceValue).dtype, items: [], stacked: finals[j]!, origin } : finals[j]!;
-      const items = appended[sIdx.indexOf(i)]!;
+      const items = appended[aIdx.indexOf(i)]!;
       if (!items.length) return x;
       // Several items per iteration: [iterations, k, ...] merged into [iterations * k, ...].
-      let tail = got[at++]!;
+      let tail = got[scanOf.get(i)!]!;
       if (items.length > 1) tail = ctx.op('reshape', [tail], { shape: [-3, ...items[0]!.type.shape.map(() => 0)] });
       return appendStacked(ctx, x as SequenceValue, tail, `the sequence '${seqName(i)}' carried through it`, `appended to in Loop '${label}', which runs as an ONNX Loop: ${why}`);
     });
-    return [...result, ...got.slice(tIdx.length, tIdx.length + nScan)];
+    return [...result, ...got.slice(nC, nC + nScan)];
   }
 }
 

@@ -37,6 +37,21 @@ export interface SequenceValue {
   stacked?: Value;
   /** With `stacked`: what decides the length when the graph runs (`the Loop 'l0', whose trip count M ('m') is computed at run time`). */
   origin?: string;
+  /** In a Loop body, a carried list only appended to and read near its ends (read-loop.ts): `items` are this iteration's. */
+  tail?: ListTail;
+}
+
+/**
+ * A loop-carried list as a Loop body reads it when the body only appends to it and reads items at constant positions
+ * near its ends and its length (read-loop.ts): its last `window` rows ([K, ...item], carried), its `length` at the
+ * iteration's start (an int64 scalar, carried) and its first items (`start`, the list the Loop was given, of `n0`
+ * items); the items the body appends are the Loop's scan outputs, so no iteration copies the list.
+ */
+export interface ListTail {
+  window: Value;
+  length: Value;
+  start: Value;
+  n0: number;
 }
 
 /** What the reader lends the sequence mapper. */
@@ -73,6 +88,8 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
     c.sequences.set(n.output?.[0] ?? '', s);
     return null;
   };
+  const tail = names.map((name) => c.sequences.get(name)?.tail).find((t) => !!t);
+  if (tail) return mapTail(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
   const runLength = names[0] ? c.sequences.get(names[0])?.stacked : undefined;
   if (runLength && op !== 'SplitToSequence') return mapStacked(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
   // A position computed at run time into a sequence of known items: those stacked, read as one of run-time length.
@@ -252,6 +269,40 @@ function mapStacked(op: string, name: string, s: SequenceValue, ctx: ImportCtx, 
     }
     default:
       throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (${origin ?? 'from the file'}; its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence, SequenceInsert and SequenceErase do)`);
+  }
+}
+
+/**
+ * The sequence operators on a list read near its ends in a Loop body (`s.tail`, see `ListTail`): SequenceAt at a
+ * constant position among its first `n0` items or its last ones (this iteration's appended items, then the window's
+ * rows), SequenceLength, SequenceInsert at the back; another refuses (the Loop then carries the list stacked).
+ */
+function mapTail(op: string, name: string, s: SequenceValue, ctx: ImportCtx, out: (s: SequenceValue) => null): Value | null {
+  const t = s.tail;
+  const refuse = (why: string) => ctx.refuse(`the list '${name}' is read in a Loop body as its last items and its length, ${why}`);
+  if (!t) throw refuse(`which ${op} does not take as another input`);
+  const k = t.window.type.shape[0] as number;
+  switch (op) {
+    case 'SequenceAt': {
+      const p = ctx.has(1) && ctx.data(1) ? ctx.numbers(1, 'the position')![0]! : undefined;
+      if (p === undefined) throw refuse('and SequenceAt is at a position computed at run time');
+      // Positions known in range: 'raise' is one Gather.
+      if (p >= 0 && p < t.n0) return ctx.op('take', [t.start, ctx.scalar(p, 'int64')], { axis: 0, mode: 'raise' });
+      const back = -p - s.items.length;
+      if (p < 0 && back <= 0) return s.items[s.items.length + p]!;
+      if (p < 0 && back <= k) return ctx.op('take', [t.window, ctx.scalar(k - back, 'int64')], { axis: 0, mode: 'raise' });
+      throw refuse(`and position ${p} is neither among its first ${t.n0} items nor its last ${k + s.items.length}`);
+    }
+    case 'SequenceLength':
+      return s.items.length ? ctx.op('add', [t.length, ctx.scalar(s.items.length, 'int64')]) : t.length;
+    case 'SequenceInsert': {
+      const v = ctx.input(1);
+      if (ctx.has(2)) throw refuse('and SequenceInsert has a position');
+      if (v.type.dtype !== s.dtype || !sameItemShape(v.type.shape, t.window.type.shape.slice(1))) throw refuse(`and SequenceInsert gives a ${formatType(v.type)} item`);
+      return out({ dtype: s.dtype, items: [...s.items, v], tail: t });
+    }
+    default:
+      throw refuse(`which ${op} does not read`);
   }
 }
 
