@@ -6,10 +6,13 @@
  * and appends tanh(last·W); the list concatenated at the end. Prints, per
  * trip count, the median and range of one hybridized call (once compiled)
  * and of python onnxruntime's run of the same file, interleaved, both on
- * the machine's default threads.
+ * the machine's default threads, and our call's process CPU time (user +
+ * system: on a shared machine, less sensitive to other processes). `ort=0`
+ * skips onnxruntime's runs. To compare two checkouts, run it in each in
+ * turn, alternating.
  *
  * ```sh
- * node --conditions=gluonc-source --import tsx test/bench/seq-list.ts [rounds=5] [D=16] [counts=250,1000,4000]
+ * node --conditions=gluonc-source --import tsx test/bench/seq-list.ts [rounds=5] [D=16] [counts=250,1000,4000] [ort=1]
  * ```
  */
 import { spawnSync } from 'node:child_process';
@@ -46,6 +49,7 @@ print(' '.join(f'{t:.2f}' for t in ts))
 const rounds = Number(process.argv[2] ?? 5);
 const D = Number(process.argv[3] ?? 16);
 const counts = (process.argv[4] ?? '250,1000,4000').split(',').map(Number);
+const withOrt = (process.argv[5] ?? '1') !== '0';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gluonc-seqlist-'));
 const stat = (ts: number[]) => {
   const s = [...ts].sort((a, b) => a - b);
@@ -54,25 +58,31 @@ const stat = (ts: number[]) => {
 try {
   for (const n of counts) {
     const ours: number[] = [];
+    const cpu: number[] = [];
     const ort: number[] = [];
     let block: gluon.SymbolBlock | null = null;
     const x = nd.ones([1, D]);
     const m = nd.array([n], { dtype: 'int64' }).reshape([]);
     for (let r = 0; r < rounds; r++) {
       // Interleaved: one python run (one timed call after a warm one), then one of ours.
-      const py = spawnSync('python3', ['-c', MODEL, dir, String(D), String(n), '1'], { encoding: 'utf8' });
-      if (py.status !== 0) throw new Error(py.stderr);
-      ort.push(Number(py.stdout.trim()));
+      if (withOrt || !block) {
+        const py = spawnSync('python3', ['-c', MODEL, dir, String(D), String(withOrt ? n : 0), '1'], { encoding: 'utf8' });
+        if (py.status !== 0) throw new Error(py.stderr);
+        if (withOrt) ort.push(Number(py.stdout.trim()));
+      }
       if (!block) {
         block = gluon.SymbolBlock.imports(path.join(dir, 'dec.onnx'));
         block.hybridize();
         (block.call(m, x) as nd.NDArray).data();
       }
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       (block.call(m, x) as nd.NDArray).data();
       ours.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
     }
-    console.log(`${n} iterations, D=${D}: gluonc ${stat(ours)}; python onnxruntime ${stat(ort)}`);
+    console.log(`${n} iterations, D=${D}: gluonc ${stat(ours)}, CPU ${stat(cpu)}${withOrt ? `; python onnxruntime ${stat(ort)}` : ''}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
