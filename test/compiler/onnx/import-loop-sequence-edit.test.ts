@@ -13,6 +13,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
+import { fusedRunners } from '../../../compiler/engine/program.js';
+import { onnx } from '../../../compiler/onnx/proto.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
 import { assertClose } from '../../helpers/compare.js';
@@ -92,13 +94,15 @@ for name, make, m, rows in (('edit64', edit, 5, 7), ('mixed64', mixed, 3, 7), ('
   W = nh.to_array(g64.initializer[0])
   r1, r2, r3 = rs.randn(2 * rows, 3), rs.randn(2, 3), rs.randn(2, 3)
   for k, r in (('r1', r1), ('r2', r2), ('r3', r3)): np.save(f'{out}/{name}_{k}.npy', r)
-  def loss(xv, Wv):
+  def loss(xv, Wv, w1=1):
     g64.initializer[0].CopyFrom(nh.from_array(Wv, 'W'))
     mm = h.make_model(g64, opset_imports=[h.make_opsetid('', 17)], ir_version=8)
     cat, n, at, vf = ort.InferenceSession(mm.SerializeToString()).run(None, {**feeds, 'x': xv})
-    return (cat * r1).sum() + (at * r2).sum() + (vf * r3).sum()
+    return (cat * r1).sum() * w1 + (at * r2).sum() + (vf * r3).sum()
   np.save(f'{out}/{name}_gx.npy', fd(lambda a: loss(a, W), feeds['x']))
   np.save(f'{out}/{name}_gW.npy', fd(lambda a: loss(feeds['x'], a), W.copy()))
+  # Without the list's term (a hybridized loss takes tensors of known shapes: the training step's).
+  np.save(f'{out}/{name}_gW0.npy', fd(lambda a: loss(feeds['x'], a, 0), W.copy()))
 
 # fed: positions fed at run time (captured by the body): insert t at p, then erase at e (int32); in range, and out of
 # range (onnxruntime fails the run) for the insert and for the erase.
@@ -178,6 +182,13 @@ for j, (n, k) in enumerate(((0, 2), (1, 2), (5, 3), (9, 2))):
     assert np.allclose(got[0], want[0].detach().numpy(), atol=1e-6) and int(got[1]) == want[1], (n, k)
     for i, y in enumerate(got): np.save(f'{out}/torchedit{j}_out{i}.npy', y)
 `;
+
+/** Σ at·r2 + Σ vf·r3: the loss of the training steps (a hybridized block takes tensors whose shapes it is called with). */
+class AtVf extends gluon.HybridBlock {
+  override hybridForward(F: gluon.F, at: gluon.Tensor, vf: gluon.Tensor, r2: gluon.Tensor, r3: gluon.Tensor) {
+    return F.add(F.sum(F.mul(at, r2)), F.sum(F.mul(vf, r3)));
+  }
+}
 
 describe('imported sequences of run-time length edited at a position (SequenceInsert, SequenceErase), against onnxruntime', function () {
   this.timeout(120_000);
@@ -265,6 +276,28 @@ describe('imported sequences of run-time length edited at a position (SequenceIn
       }
     });
   }
+
+  it(`a training step (record, backward, trainer.step: one fused step, the forward Loop keeping each iteration) through edit64: SGD's update as central differences`, () => {
+    const b = net('edit64', true);
+    const params = b.collectParams();
+    const old = tensorToNumbers(params.get('W').data()._host);
+    const trainer = new gluon.Trainer(params, 'sgd', { learningRate: 0.1 });
+    const before = new Set(fusedRunners());
+    const loss = new AtVf();
+    loss.hybridize();
+    const arr = (f: string) => new nd.NDArray(npy(f));
+    const l = autograd.record(() => {
+      const [, , at, vf] = b.call(arr('edit640_in_m'), arr('edit640_in_x')) as nd.NDArray[];
+      return loss.call(at!, vf!, arr('edit64_r2'), arr('edit64_r3')) as nd.NDArray;
+    });
+    l.backward();
+    trainer.step(1);
+    const fresh = fusedRunners().filter((r) => !before.has(r));
+    assert.equal(fresh.length, 1, 'one fused step');
+    assert.equal(onnx.ModelProto.decode(fresh[0]!.bytes).graph!.node!.filter((n) => n.opType === 'Loop').length, 2, 'the forward Loop and the reverse one');
+    const g = tensorToNumbers(npy('edit64_gW0'));
+    assertClose(tensorToNumbers(params.get('W').data()._host), old.map((w, i) => w - 0.1 * g[i]!), 'W after one SGD step');
+  });
 
   describe('torch.jit.script of a module editing its list, exported with dynamo=False', function () {
     const tx = pythonFixtures('loopseqedittorch', ['torch', 'onnxruntime'], TORCH);

@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autograd, gluon, nd } from 'gluonc';
+import { fusedRunners } from '../../../compiler/engine/program.js';
 import { onnx } from '../../../compiler/onnx/proto.js';
 import { readNpy } from '../../../runtime/npy.js';
 import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
@@ -88,13 +89,15 @@ for name, far, xv, items in (('tail64', False, x, 11), ('far64', True, x9, 17)):
   W = nh.to_array(g64.initializer[0])
   r1, r2, r3 = rs.randn(items, 3), rs.randn(3), rs.randn(3)
   for k, r in (('r1', r1), ('r2', r2), ('r3', r3)): np.save(f'{out}/{name}_{k}.npy', r)
-  def loss(xa, Wv):
+  def loss(xa, Wv, w1=1):
     g64.initializer[0].CopyFrom(nh.from_array(Wv, 'W'))
     mm = h.make_model(g64, opset_imports=[h.make_opsetid('', 17)], ir_version=8)
     cat, n, at, vf = ort.InferenceSession(mm.SerializeToString()).run(None, {**feeds, 'x': xa})
-    return (cat * r1).sum() + (at * r2).sum() + (vf * r3).sum()
+    return (cat * r1).sum() * w1 + (at * r2).sum() + (vf * r3).sum()
   np.save(f'{out}/{name}_gx.npy', fd(lambda a: loss(a, W), feeds['x']))
   np.save(f'{out}/{name}_gW.npy', fd(lambda a: loss(feeds['x'], a), W.copy()))
+  # Without the list's term (a hybridized loss takes tensors of known shapes: the training step's).
+  np.save(f'{out}/{name}_gW0.npy', fd(lambda a: loss(feeds['x'], a, 0), W.copy()))
 `;
 
 /** torch.jit.script of a greedy decoder reading its last token and the list's length, exported by the TorchScript exporter. */
@@ -131,6 +134,13 @@ for j, n in enumerate((0, 1, 7)):
     assert np.allclose(got[0], m(torch.from_numpy(x), n)[0].detach().numpy(), atol=1e-6), n
     for i, y in enumerate(got): np.save(f'{out}/greedy{j}_out{i}.npy', y)
 `;
+
+/** Σ at·r2 + Σ vf·r3: the loss of the training steps (a hybridized block takes tensors whose shapes it is called with). */
+class AtVf extends gluon.HybridBlock {
+  override hybridForward(F: gluon.F, at: gluon.Tensor, vf: gluon.Tensor, r2: gluon.Tensor, r3: gluon.Tensor) {
+    return F.add(F.sum(F.mul(at, r2)), F.sum(F.mul(vf, r3)));
+  }
+}
 
 describe('imported Loops whose body appends to its list and reads it near its ends: its last rows carried, against onnxruntime', function () {
   this.timeout(120_000);
@@ -203,6 +213,28 @@ describe('imported Loops whose body appends to its list and reads it near its en
       }
     });
   }
+
+  it(`a training step (record, backward, trainer.step: one fused step, the forward Loop keeping each iteration) through tail64: SGD's update as central differences`, () => {
+    const b = net('tail64', true);
+    const params = b.collectParams();
+    const old = tensorToNumbers(params.get('W').data()._host);
+    const trainer = new gluon.Trainer(params, 'sgd', { learningRate: 0.1 });
+    const before = new Set(fusedRunners());
+    const loss = new AtVf();
+    loss.hybridize();
+    const arr = (f: string) => new nd.NDArray(npy(f));
+    const l = autograd.record(() => {
+      const [, , at, vf] = b.call(arr('tail640_in_m'), arr('tail640_in_x')) as nd.NDArray[];
+      return loss.call(at!, vf!, arr('tail64_r2'), arr('tail64_r3')) as nd.NDArray;
+    });
+    l.backward();
+    trainer.step(1);
+    const fresh = fusedRunners().filter((r) => !before.has(r));
+    assert.equal(fresh.length, 1, 'one fused step');
+    assert.equal(onnx.ModelProto.decode(fresh[0]!.bytes).graph!.node!.filter((n) => n.opType === 'Loop').length, 2, 'the forward Loop and the reverse one');
+    const g = tensorToNumbers(npy('tail64_gW0'));
+    assertClose(tensorToNumbers(params.get('W').data()._host), old.map((w, i) => w - 0.1 * g[i]!), 'W after one SGD step');
+  });
 
   describe('torch.jit.script of a greedy decoder reading toks[-1] and len(toks), exported with dynamo=False', function () {
     const tx = pythonFixtures('loopseqtailtorch', ['torch', 'onnxruntime'], TORCH);
