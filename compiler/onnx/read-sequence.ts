@@ -92,15 +92,15 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
   if (tail) return mapTail(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
   const runLength = names[0] ? c.sequences.get(names[0])?.stacked : undefined;
   if (runLength && op !== 'SplitToSequence') return mapStacked(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
-  // A position computed at run time into a sequence of known items: those stacked, read as one of run-time length.
+  // A position computed at run time into a sequence of known items of one shape (and dtype): those stacked, read as
+  // one of run-time length. Items of several shapes refuse the position below, naming it.
   const slot = op === 'SequenceInsert' ? 2 : op === 'SequenceErase' || op === 'SequenceAt' ? 1 : 0;
-  if (slot && ctx.has(slot) && !ctx.data(slot)) {
-    const s = seq(0);
-    const what = `the sequence '${names[0]}', read at a position computed at run time,`;
-    const t = op === 'SequenceInsert' ? ctx.input(1).type.shape : null;
-    const st = stackedOf(ctx, s, what) ?? (t?.every((d): d is number => typeof d === 'number') ? ctx.constant(zerosTensor(s.dtype, [0, ...t])) : null);
-    if (!st) throw ctx.refuse(`${what} is empty`);
-    return mapStacked(op, names[0]!, { dtype: s.dtype, items: [], stacked: st, origin: `read at a position computed at run time by node '${ctx.label}'` }, ctx, out);
+  const s0 = slot && ctx.has(slot) && !ctx.data(slot) ? seq(0) : null;
+  const shapes = s0 ? [...s0.items.map((v) => v.type), ...(op === 'SequenceInsert' ? [ctx.input(1).type] : [])] : [];
+  if (s0 && shapes.length && shapes.every((t) => t.dtype === s0.dtype && sameItemShape(t.shape, shapes[0]!.shape))) {
+    const item = shapes[0]!.shape;
+    const st = stackedOf(ctx, s0, `the sequence '${names[0]}'`) ?? (item.every((d): d is number => typeof d === 'number') ? ctx.constant(zerosTensor(s0.dtype, [0, ...item])) : null);
+    if (st) return mapStacked(op, names[0]!, { dtype: s0.dtype, items: [], stacked: st, origin: `read at a position computed at run time by node '${ctx.label}'` }, ctx, out);
   }
   switch (op) {
     case 'SequenceEmpty':
