@@ -125,8 +125,11 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
       const rows = !sameDim(sa.type.shape[0]!, sb.type.shape[0]!) && sa.type.dtype === sb.type.dtype && sameItemShape(sa.type.shape.slice(1), sb.type.shape.slice(1));
       return { dtype: a.dtype, items: [], stacked: rows ? pickRows(ctx, cond, sa, sb) : pick(sa, sb, k), origin: a.origin };
     }
+    // A list a Loop body reads near its ends (its `tail`): the same list in both branches, this iteration's items picked.
+    const tails = isSequence(a) && isSequence(b) && (a.tail || b.tail);
+    if (tails && a.tail !== b.tail) throw ctx.refuse(`its output ${k} is a list a Loop body reads as its last items in one branch and another sequence in the other`);
     if (isSequence(a) && isSequence(b) && !a.stacked && !b.stacked && !!a.absent === !!b.absent && a.items.length === b.items.length && a.dtype === b.dtype) {
-      return { dtype: a.dtype, items: a.items.map((v, i) => pick(v, b.items[i]!, k)), ...(a.absent ? { absent: true } : {}) };
+      return { dtype: a.dtype, items: a.items.map((v, i) => pick(v, b.items[i]!, k)), ...(a.absent ? { absent: true } : {}), ...(a.tail ? { tail: a.tail } : {}) };
     }
     throw ctx.refuse(`its output ${k} is ${shown(a)} in the then_branch and ${shown(b)} in the else_branch: a sequence's length and an optional's presence must be known when the file is read, but its condition ('${n.input?.[0]}') is computed at run time`);
   });

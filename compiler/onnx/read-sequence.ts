@@ -211,6 +211,8 @@ export function sameItemShape(a: readonly Dim[], b: readonly Dim[]): boolean {
  */
 export function stackedOf(ctx: ImportCtx, s: SequenceValue, what: string): Value | null {
   if (s.stacked) return s.stacked;
+  // A list read near its ends in a Loop body holds this iteration's items only (the Loop then carries it stacked).
+  if (s.tail) throw ctx.refuse(`${what} is a list a Loop body reads as its last items and its length, which is not held whole`);
   if (!s.items.length) return null;
   const first = s.items[0]!.type.shape;
   const odd = s.items.find((v) => !sameItemShape(v.type.shape, first));

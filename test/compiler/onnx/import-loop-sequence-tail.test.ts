@@ -72,6 +72,22 @@ def tail(T, far=False):
         [nh.from_array(rs.randn(4, 3).astype({F: np.float32, D: np.float64}[T]), 'W'), c('neg1o', -1, I), c('zero', 0, I), c('flat', [3], I)])
 x = rs.randn(1, 4).astype(np.float32)
 save('tail', tail(F), [{'m': np.array(k, np.int64), 'x': x} for k in (0, 1, 4, 9)])
+# branch: an If on the iteration's parity (computed at run time) appends t or -t (each branch inserts into the outer
+# list); the new list's length and last item are read, then u appended.
+thn = h.make_graph([h.make_node('SequenceInsert', ['sin', 't'], ['st'])], 'then', [], [svi('st', F, None)])
+els = h.make_graph([h.make_node('Neg', ['t'], ['nt']), h.make_node('SequenceInsert', ['sin', 'nt'], ['se'])], 'else', [], [svi('se', F, None)])
+body = h.make_graph([
+    h.make_node('SequenceAt', ['sin', 'neg1'], ['a']), h.make_node('Add', ['a', 'v'], ['pre']), h.make_node('Tanh', ['pre'], ['t']),
+    h.make_node('Mod', ['it', 'two'], ['par']), h.make_node('Equal', ['par', 'zero'], ['even']), h.make_node('If', ['even'], ['s1'], then_branch=thn, else_branch=els, name='pick'),
+    h.make_node('SequenceLength', ['s1'], ['L']), h.make_node('Cast', ['L'], ['Lf'], to=F), h.make_node('SequenceAt', ['s1', 'neg1'], ['b']),
+    h.make_node('Mul', ['b', 'Lf'], ['bl']), h.make_node('Mul', ['bl', 'tenth'], ['u']), h.make_node('SequenceInsert', ['s1', 'u'], ['sout']),
+    h.make_node('Identity', ['ci'], ['co']), h.make_node('Identity', ['b'], ['vo']),
+], 'body', [vi('it', I, []), vi('ci', B, []), vi('v', F, [3]), svi('sin', F, None)], [vi('co', B, []), vi('vo', F, [3]), svi('sout', F, None)],
+    [c('neg1', -1, I), c('two', 2, I), c('zero', 0, I), c('tenth', 0.1)])
+g = h.make_graph([h.make_node('SequenceConstruct', ['x'], ['s0']), h.make_node('Loop', ['m', '', 'x', 's0'], ['vf', 'sf'], body=body, name='branch'),
+    h.make_node('ConcatFromSequence', ['sf'], ['cat'], axis=0, new_axis=1), h.make_node('SequenceLength', ['sf'], ['n'])],
+    'g', [vi('m', I, []), vi('x', F, [3])], [vi('cat', F, None), vi('n', I, None), vi('vf', F, None)])
+save('branch', g, [{'m': np.array(k, np.int64), 'x': rs.randn(3).astype(np.float32)} for k in (0, 1, 6)])
 x9 = rs.randn(9, 4).astype(np.float32)
 save('far', tail(F, True), [{'m': np.array(k, np.int64), 'x': x9} for k in (0, 1, 5)])
 
@@ -194,6 +210,11 @@ describe('imported Loops whose body appends to its list and reads it near its en
   it('item -9 of a list of 9 and more (beyond the last 8): the list carried stacked, 0, 1, 5 iterations', () => {
     sameAsOrt('far', ['m', 'x'], [0, 1, 2], 4);
     assert.deepEqual(carriedShapes('far', ['m', 'x']), ['[3]', '[?, 3]'], 'v, the list stacked');
+  });
+
+  it('an If computed at run time appending t or -t to the list, its new length and last item read: 0, 1, 6 iterations; its Loop carries no list', () => {
+    sameAsOrt('branch', ['m', 'x'], [0, 1, 2], 3);
+    assert.deepEqual(carriedShapes('branch', ['m', 'x']), ['[3]', '[1, 3]', '[]']);
   });
 
   for (const name of ['tail64', 'far64']) {
