@@ -13,7 +13,14 @@
  * SequenceLength, ConcatFromSequence) is carried as its items stacked, a
  * tensor whose first dimension grows (read-sequence.ts reads it in the body).
  * One that starts empty gets its items' shape from the body read with it
- * an empty list, else from the body input's declared type.
+ * an empty list, else from the body input's declared type. One that starts
+ * with items and that the body only appends to and reads near its ends
+ * (SequenceAt at constant positions among its first items or last
+ * `TAIL_ROWS`, SequenceLength) is carried as its last rows and its length
+ * instead, its appended items scan outputs (no copy of the list per
+ * iteration); the body is read that way first and, where that fails, again
+ * with the list stacked. A read list that is not only appended to is
+ * `ragged` for the gradient (loop-grad.ts runs the loop again).
  * Invariant: the values returned are the Loop's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';

@@ -15,9 +15,16 @@
  * stacked along a new first axis (`stacked`): SequenceAt takes a row (any
  * position, computed at run time too), SequenceLength reads its first
  * dimension, ConcatFromSequence moves and merges axes, SequenceInsert at the
- * back or the front concatenates; the others are refused by name.
+ * back or the front concatenates, SequenceInsert and SequenceErase at
+ * another position (constant or computed at run time; out of range fails
+ * the run) take the rows in the order the edit gives; a position computed
+ * at run time into known items of one shape stacks them. In a Loop body
+ * that only appends to its list and reads it near its ends (read-loop.ts),
+ * the list is its `tail` (`ListTail`: the last rows and the length the Loop
+ * carries, `items` this iteration's), read by `mapTail`.
  * Invariant: `c.sequences` maps each sequence name to its items in order
- * (or to their `stacked` tensor, `items` then empty).
+ * (or to their `stacked` tensor, `items` then empty; or, with `tail`, to the
+ * items appended in this iteration).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import type { DType } from '../../runtime/dtypes.js';
