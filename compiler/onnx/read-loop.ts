@@ -31,7 +31,7 @@ import { Value } from '../ir/value.js';
 import { opaque } from '../ops/index-ops.js';
 import { encodeBody, type LoopBody, type LoopOptions } from '../ops/loop.js';
 import type { ImportCtx } from './import/context.js';
-import { appendStacked, sameItemShape, stackedOf, type SequenceValue } from './read-sequence.js';
+import { appendStacked, sameItemShape, stackedOf, type ListTail, type SequenceValue } from './read-sequence.js';
 
 /** Maps one node of a subgraph, with a label naming where it sits. */
 export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
@@ -73,7 +73,7 @@ export type Carried = Value | SequenceValue;
 export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: OnnxNs.IGraphProto, open: OpenScope, why: string, passed: Carried[]): Carried[] {
   // A read list that starts with items of one shape is first tried as its tail (a body that only appends to it and
   // reads it near its ends: no copy of the list per iteration); a body that reads it otherwise carries it stacked.
-  const tails = passed.flatMap((x, i) => (!(x instanceof Value) && !x.absent && !appendOnly(g, i) && startLength(x) > 0 ? [i] : []));
+  const tails = passed.flatMap((x, i) => (!(x instanceof Value) && !x.absent && !appendOnly(g, i) && startLength(x) !== null ? [i] : []));
   if (tails.length) {
     try {
       return runtimeLoop(n, label, ctx, g, open, why, passed, tails);
@@ -84,10 +84,10 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
   return runtimeLoop(n, label, ctx, g, open, why, passed, []);
 }
 
-/** How many items a sequence starts with, when that is known as the file is read (0 otherwise). */
-function startLength(s: SequenceValue): number {
+/** How many items a sequence starts with, when that is known as the file is read (null otherwise). */
+function startLength(s: SequenceValue): number | null {
   const d = s.stacked ? s.stacked.type.shape[0] : s.items.length;
-  return typeof d === 'number' ? d : 0;
+  return typeof d === 'number' ? d : null;
 }
 
 /** The rows of the window a list read near its end keeps (read-sequence.ts `ListTail`), at most. */
@@ -109,13 +109,16 @@ function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: Onn
   const sIdx = passed.flatMap((_x, i) => (isSeq(i) && appendOnly(g, i) ? [i] : []));
   const tIdx = passed.flatMap((_x, i) => ((isSeq(i) && appendOnly(g, i)) || wIdx.includes(i) ? [] : [i]));
   // A list read near its ends: its items stacked (`start`), its last rows (the initial window) and its length.
+  // One that starts empty has no window (its reads are of the items appended in the iteration) and no start.
   const tails = wIdx.map((i) => {
     const s = passed[i] as SequenceValue;
-    const start = stackedOf(ctx, s, `the sequence '${n.input![i + 2]}' carried into it`)!;
-    const n0 = start.type.shape[0] as number;
+    const start = stackedOf(ctx, s, `the sequence '${n.input![i + 2]}' carried into it`);
+    const n0 = start ? (start.type.shape[0] as number) : 0;
     const k = Math.min(n0, TAIL_ROWS);
-    return { start, n0, window: k === n0 ? start : ctx.op('sliceAxis', [start], { axis: 0, begin: n0 - k, end: n0 }), length: ctx.scalar(n0, 'int64') };
+    return { start, n0, window: !start ? null : k === n0 ? start : ctx.op('sliceAxis', [start], { axis: 0, begin: n0 - k, end: n0 }), length: ctx.scalar(n0, 'int64') };
   });
+  /** A tail's carried values: its window (when it has one) and its length. */
+  const carriedOf = <T>(t: { window: T | null; length: T }): T[] => (t.window ? [t.window, t.length] : [t.length]);
   const seqName = (i: number) => n.input![i + 2]!;
   const origin = `carried through the Loop '${label}', which runs as an ONNX Loop: ${why}`;
 
@@ -126,7 +129,12 @@ function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: Onn
       Value.input(bodyIn[1]!.name ?? '', { dtype: 'bool', shape: [] }),
       ...types.map((t, j) => Value.input(bodyIn[tIdx[j]! + 2]!.name ?? '', t)),
     ];
-    const tailIns = wIdx.flatMap((i, w) => [Value.input(`${bodyIn[i + 2]!.name}:window`, tails[w]!.window.type), Value.input(`${bodyIn[i + 2]!.name}:length`, { dtype: 'int64', shape: [] })]);
+    const tailVars = wIdx.map((i, w) => {
+      const win = tails[w]!.window;
+      return { window: win && Value.input(`${bodyIn[i + 2]!.name}:window`, win.type), length: Value.input(`${bodyIn[i + 2]!.name}:length`, { dtype: 'int64', shape: [] }) };
+    });
+    const tailIns = tailVars.flatMap(carriedOf);
+    const tailOf: ListTail[] = [];
     const scope = open([...inputs, ...tailIns]);
     // Nodes made here for the body (stacking items) besides the scope's.
     const extra = new Set<Node>();
@@ -149,7 +157,8 @@ function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: Onn
       });
       sIdx.forEach((i) => scope.sequences.set(bodyIn[i + 2]!.name ?? '', { dtype: (passed[i] as SequenceValue).dtype, items: [] }));
       wIdx.forEach((i, w) => {
-        const tail = { window: tailIns[2 * w]!, length: tailIns[2 * w + 1]!, start: tails[w]!.start, n0: tails[w]!.n0 };
+        const tail = { ...tailVars[w]!, start: tails[w]!.start, n0: tails[w]!.n0 };
+        tailOf.push(tail);
         scope.sequences.set(bodyIn[i + 2]!.name ?? '', { dtype: (passed[i] as SequenceValue).dtype, items: [], tail });
       });
       for (const t of g.initializer ?? []) {
@@ -188,14 +197,16 @@ function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: Onn
       // A tail: its new window (the last rows of the window and the items appended) and length; the items are scanned.
       const tailOuts = wIdx.flatMap((i, w) => {
         const s = seqOut(i);
-        const [win, len] = [tailIns[2 * w]!, tailIns[2 * w + 1]!];
-        if (s.tail?.window !== win) throw ctx.refuse(`its body gives the list '${seqName(i)}' on otherwise than appended to`);
+        const { window: win, length: len } = tailVars[w]!;
+        if (s.tail !== tailOf[w]) throw ctx.refuse(`its body gives the list '${seqName(i)}' on otherwise than appended to`);
+        const length = s.items.length ? made(ctx.op('add', [len, ctx.scalar(s.items.length, 'int64')])) : len;
+        if (!win) return [length];
         if (!s.items.length) return [win, len];
         const k = win.type.shape[0] as number;
         const rows = s.items.slice(-k).map((v) => made(ctx.op('expandDims', [v], { axis: 0 })));
         // As many items as the window's rows or more: the last of them; fewer: the window's last rows, then them.
         const kept = rows.length === k ? rows : [made(ctx.op('sliceAxis', [win], { axis: 0, begin: rows.length, end: k })), ...rows];
-        return [kept.length === 1 ? kept[0]! : made(ctx.op('concat', kept, { dim: 0 })), made(ctx.op('add', [len, ctx.scalar(s.items.length, 'int64')]))];
+        return [kept.length === 1 ? kept[0]! : made(ctx.op('concat', kept, { dim: 0 })), length];
       });
       const tailItems = wIdx.map((i) => seqOut(i).items);
       return { inputs: [...inputs, ...tailIns], scope, extra, made, done, outs: [...outs.slice(0, 1 + tIdx.length), ...tailOuts, ...outs.slice(1 + tIdx.length)], appended: [...appended, ...tailItems], unknownItems, grows, front };
@@ -268,7 +279,7 @@ function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: Onn
     const moving = types.flatMap((t, j) => t.shape.filter((d, a) => d !== initial[j]!.type.shape[a])).map(String);
     const moves = (d: Dim) => typeof d === 'string' && moving.some((m) => d.includes(m));
     const aIdx = [...sIdx, ...wIdx];
-    const nC = tIdx.length + 2 * wIdx.length;
+    const nC = tIdx.length + tails.reduce((p, t) => p + (t.window ? 2 : 1), 0);
     const seqScans = appended.map((items, s) => {
       const name = seqName(aIdx[s]!);
       const first = items[0];
@@ -292,12 +303,12 @@ function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: Onn
       done();
     }
     const iterations = opaque(`${label} iterations`);
-    const tailTypes = tails.flatMap((t): TensorType[] => [t.window.type, { dtype: 'int64', shape: [] }]);
+    const tailTypes = tails.flatMap((t) => carriedOf({ window: t.window?.type ?? null, length: { dtype: 'int64' as const, shape: [] } }));
     const outTypes: TensorType[] = [...types, ...tailTypes, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
     // A carried list edited otherwise (erased from, inserted into at a position, at both ends): its gradient runs the loop again.
     const ragged = tIdx.flatMap((i, j) => (isSeq(i) && !grows.includes(j) ? [j] : []));
     const options: LoopOptions = { body, nCarried: nC, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}), ...(ragged.length ? { ragged } : {}) };
-    const ins = [...control.filter((v): v is Value => !!v), ...initial, ...tails.flatMap((t) => [t.window, t.length]), ...captured];
+    const ins = [...control.filter((v): v is Value => !!v), ...initial, ...tails.flatMap(carriedOf), ...captured];
     const got = ctx.ops('OnnxLoop', ins, options as never);
     const finals = got.slice(0, tIdx.length);
     const nScan = bodyOut.length - 1 - nCarried;

@@ -55,9 +55,11 @@ export interface SequenceValue {
  * items); the items the body appends are the Loop's scan outputs, so no iteration copies the list.
  */
 export interface ListTail {
-  window: Value;
+  /** Null for a list that starts empty (its reads are of this iteration's items). */
+  window: Value | null;
   length: Value;
-  start: Value;
+  /** Null for a list that starts empty. */
+  start: Value | null;
   n0: number;
 }
 
@@ -290,16 +292,16 @@ function mapTail(op: string, name: string, s: SequenceValue, ctx: ImportCtx, out
   const t = s.tail;
   const refuse = (why: string) => ctx.refuse(`the list '${name}' is read in a Loop body as its last items and its length, ${why}`);
   if (!t) throw refuse(`which ${op} does not take as another input`);
-  const k = t.window.type.shape[0] as number;
+  const k = t.window ? (t.window.type.shape[0] as number) : 0;
   switch (op) {
     case 'SequenceAt': {
       const p = ctx.has(1) && ctx.data(1) ? ctx.numbers(1, 'the position')![0]! : undefined;
       if (p === undefined) throw refuse('and SequenceAt is at a position computed at run time');
       // Positions known in range: 'raise' is one Gather.
-      if (p >= 0 && p < t.n0) return ctx.op('take', [t.start, ctx.scalar(p, 'int64')], { axis: 0, mode: 'raise' });
+      if (p >= 0 && p < t.n0 && t.start) return ctx.op('take', [t.start, ctx.scalar(p, 'int64')], { axis: 0, mode: 'raise' });
       const back = -p - s.items.length;
       if (p < 0 && back <= 0) return s.items[s.items.length + p]!;
-      if (p < 0 && back <= k) return ctx.op('take', [t.window, ctx.scalar(k - back, 'int64')], { axis: 0, mode: 'raise' });
+      if (p < 0 && back <= k && t.window) return ctx.op('take', [t.window, ctx.scalar(k - back, 'int64')], { axis: 0, mode: 'raise' });
       throw refuse(`and position ${p} is neither among its first ${t.n0} items nor its last ${k + s.items.length}`);
     }
     case 'SequenceLength':
@@ -307,7 +309,8 @@ function mapTail(op: string, name: string, s: SequenceValue, ctx: ImportCtx, out
     case 'SequenceInsert': {
       const v = ctx.input(1);
       if (ctx.has(2)) throw refuse('and SequenceInsert has a position');
-      if (v.type.dtype !== s.dtype || !sameItemShape(v.type.shape, t.window.type.shape.slice(1))) throw refuse(`and SequenceInsert gives a ${formatType(v.type)} item`);
+      const item = t.window?.type.shape.slice(1) ?? s.items[0]?.type.shape ?? v.type.shape;
+      if (v.type.dtype !== s.dtype || !sameItemShape(v.type.shape, item)) throw refuse(`and SequenceInsert gives a ${formatType(v.type)} item`);
       return out({ dtype: s.dtype, items: [...s.items, v], tail: t });
     }
     default:

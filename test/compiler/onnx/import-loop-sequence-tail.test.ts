@@ -5,7 +5,8 @@
  * first items and its last ones (before and after this iteration's
  * inserts), SequenceLength; the Loop then carries the list's last rows and
  * its length, its appended items are scan outputs (no copy of the list per
- * iteration: the exported Loop carries values of fixed shapes only). A read beyond
+ * iteration: the exported Loop carries values of fixed shapes only), one
+ * that starts empty its length only. A read beyond
  * the last 8 items carries the list stacked instead, with the same results.
  * Models made with onnx.helper by python3 and the file torch.onnx.export
  * (dynamo=False) writes of a scripted greedy decoder reading toks[-1] and
@@ -88,6 +89,20 @@ g = h.make_graph([h.make_node('SequenceConstruct', ['x'], ['s0']), h.make_node('
     h.make_node('ConcatFromSequence', ['sf'], ['cat'], axis=0, new_axis=1), h.make_node('SequenceLength', ['sf'], ['n'])],
     'g', [vi('m', I, []), vi('x', F, [3])], [vi('cat', F, None), vi('n', I, None), vi('vf', F, None)])
 save('branch', g, [{'m': np.array(k, np.int64), 'x': rs.randn(3).astype(np.float32)} for k in (0, 1, 6)])
+# count: a while loop on the length of a list that starts empty (SequenceEmpty): each iteration appends t = v * (len + 1)
+# and reads it back (SequenceAt -1 after the insert); it goes on while the new length is below the limit fed.
+body = h.make_graph([
+    h.make_node('SequenceLength', ['sin'], ['L']), h.make_node('Cast', ['L'], ['Lf'], to=F), h.make_node('Add', ['Lf', 'onef'], ['L1']),
+    h.make_node('Mul', ['v', 'L1'], ['t']), h.make_node('SequenceInsert', ['sin', 't'], ['sout']), h.make_node('SequenceAt', ['sout', 'neg1'], ['b']),
+    h.make_node('Mul', ['b', 'tenth'], ['bt']), h.make_node('Add', ['v', 'bt'], ['vo']),
+    h.make_node('SequenceLength', ['sout'], ['L2']), h.make_node('Less', ['L2', 'lim'], ['co']),
+], 'body', [vi('it', I, []), vi('ci', B, []), vi('v', F, [2]), svi('sin', F, None)], [vi('co', B, []), vi('vo', F, [2]), svi('sout', F, None)],
+    [c('neg1', -1, I), c('onef', 1.0), c('tenth', 0.1)])
+g = h.make_graph([h.make_node('SequenceEmpty', [], ['s0'], dtype=F), h.make_node('Less', ['zero', 'lim'], ['c0']),
+    h.make_node('Loop', ['', 'c0', 'x', 's0'], ['vf', 'sf'], body=body, name='count'),
+    h.make_node('SequenceLength', ['sf'], ['n']), h.make_node('ConcatFromSequence', ['sf'], ['cat'], axis=0, new_axis=1)],
+    'g', [vi('lim', I, []), vi('x', F, [2])], [vi('n', I, None), vi('vf', F, None), vi('cat', F, None)], [c('zero', 0, I)])
+save('count', g, [{'lim': np.array(k, np.int64), 'x': rs.randn(2).astype(np.float32)} for k in (1, 2, 7)])
 x9 = rs.randn(9, 4).astype(np.float32)
 save('far', tail(F, True), [{'m': np.array(k, np.int64), 'x': x9} for k in (0, 1, 5)])
 
@@ -215,6 +230,11 @@ describe('imported Loops whose body appends to its list and reads it near its en
   it('an If computed at run time appending t or -t to the list, its new length and last item read: 0, 1, 6 iterations; its Loop carries no list', () => {
     sameAsOrt('branch', ['m', 'x'], [0, 1, 2], 3);
     assert.deepEqual(carriedShapes('branch', ['m', 'x']), ['[3]', '[1, 3]', '[]']);
+  });
+
+  it('a while loop on the length of a list that starts empty, its new last item read: limits 1, 2, 7 as onnxruntime; its Loop carries the length only', () => {
+    sameAsOrt('count', ['lim', 'x'], [0, 1, 2], 3);
+    assert.deepEqual(carriedShapes('count', ['lim', 'x']), ['[2]', '[]']);
   });
 
   for (const name of ['tail64', 'far64']) {
