@@ -18,7 +18,9 @@
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
+import { getContext, withContext } from '../ops/context.js';
 import type { OpDef } from '../ops/define.js';
+import { namingOnnxNode } from '../ops/errors.js';
 import { executeOp } from '../ops/execute.js';
 import type { NDArray } from './ndarray.js';
 
@@ -39,6 +41,8 @@ export class LazyOp {
     readonly def: OpDef,
     readonly inputs: NDArray[],
     readonly prepared: { attrs: Attrs; outTypes: TensorType[] },
+    /** The scopes of the call (the context's array, not copied): it runs, and fails, as it would have at once. */
+    readonly scopes: readonly string[] = getContext().scopes,
   ) {
     if (live.length >= pruneAt) prune();
     live.push(new WeakRef(this));
@@ -72,10 +76,19 @@ export class LazyOp {
     for (const op of order) op.run();
   }
 
-  /** Runs this operator alone (its inputs hold data). */
+  /**
+   * Runs this operator alone (its inputs hold data), in the scopes it was called in: its errors name the block and
+   * the imported ONNX node (SymbolBlock's replay) the call was made for, wherever the read happens.
+   */
   private run(): void {
     if (!this.outputs.some((o) => o._pending)) return;
-    const hosts: HostTensor[] = executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
+    const execute = (): HostTensor[] => executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
+    let hosts: HostTensor[];
+    try {
+      hosts = this.scopes === getContext().scopes ? execute() : withContext({ scopes: this.scopes }, execute);
+    } catch (e) {
+      throw namingOnnxNode(e, this.scopes.join('/'));
+    }
     this.outputs.forEach((o, k) => {
       if (o._pending) o._host = hosts[k]!;
     });
