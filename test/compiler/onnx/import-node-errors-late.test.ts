@@ -121,6 +121,25 @@ describe('errors found late inside imported ONNX graphs name the ONNX node', () 
     });
   });
 
+  it("an eager operator large enough to run as a one-node onnxruntime session: ONNX node 'g_7' (Gather) and onnxruntime's reason, not its status text", async () => {
+    // 2 x 3000 data: past the kernels' size, so the eager take is a one-node session whose Gather onnxruntime refuses.
+    const bytes = model(
+      [
+        { name: 'cast_0', opType: 'Cast', input: ['f'], output: ['i'], attribute: [int('to', 7)] },
+        { name: 'g_7', opType: 'Gather', input: ['d', 'i'], output: ['y'], attribute: [int('axis', 1)] },
+      ],
+      [['d', [2, 3000]], ['f', [4]]],
+      [['y', 'float32']],
+      [],
+      18,
+    );
+    const feeds = { d: data([2, 3000]), f: tensorFromNumbers('float32', [4], [0, 1, 3005, 2]) };
+    assert.ok((await ortRun(bytes, feeds)) instanceof Error, 'onnxruntime fails on index 3005 too');
+    const net = new gluon.SymbolBlock(readModel(bytes).graph);
+    const msg = errorOf(() => net.call(new NDArray(feeds.d), new NDArray(feeds.f)), 'eager').message;
+    assert.match(msg, /^ONNX node 'g_7' \(Gather\): take: onnxruntime failed running it \(its ONNX Gather\): indices element out of data bounds, idx=3005 must be within the inclusive range \[-3000,2999\] \(inputs: float32\[2, 3000\], int64\[4\]\) in block 'SymbolBlock'$/);
+  });
+
   it("gluonc's own blocks: a deferred take read later names its block, and no ONNX node", () => {
     class Pick extends gluon.HybridBlock {
       override hybridForward(F: gluon.F, x: gluon.Tensor, i: gluon.Tensor) {
