@@ -95,10 +95,9 @@ export class LazyOp {
   private run(): void {
     if (this.failure) throw this.failure.error;
     if (!this.outputs.some((o) => o._pending)) return;
-    const execute = (): HostTensor[] => executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
     let hosts: HostTensor[];
     try {
-      hosts = this.scopes === getContext().scopes ? execute() : withContext({ scopes: this.scopes }, execute);
+      hosts = this.scopes === getContext().scopes ? this.execute() : withContext({ scopes: this.scopes }, () => this.execute());
     } catch (e) {
       this.failure = { error: namingOnnxNode(e, this.scopes.join('/')) };
       throw this.failure.error;
@@ -106,6 +105,11 @@ export class LazyOp {
     this.outputs.forEach((o, k) => {
       if (o._pending) o._host = hosts[k]!;
     });
+  }
+
+  /** The operator's outputs from its inputs' data. */
+  private execute(): HostTensor[] {
+    return executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
   }
 }
 
