@@ -118,6 +118,12 @@ describe('errors found late inside imported ONNX graphs name the ONNX node', () 
     withThreshold(1, () => {
       const msg = errorOf(() => call(bad).backward(), 'compiled backward').message;
       assert.match(msg, /^ONNX node 'g_7' \(Gather\): take: onnxruntime failed running the compiled graph \(its ONNX Gather node 'g_7\/take_\d+' in block 'SymbolBlock'\): .*idx=5/);
+      // The failed call, never read, holds up no later step (a gradient's write flushes pending operators).
+      const d = new NDArray(good.d);
+      d.attachGrad();
+      (autograd.record(() => net.call(d, new NDArray(good.f))) as NDArray).backward();
+      // Indices 2 and -1 both pick column 2: its gradient is 2 in each row.
+      assert.deepEqual(Array.from(d.grad.data() as Float32Array), [0, 0, 2, 0, 0, 2]);
     });
   });
 
