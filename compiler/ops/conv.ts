@@ -359,13 +359,13 @@ function convWeightGrad(F: GradOps, op: string, x: GradTensor, g: GradTensor, xt
   const [N, C, O] = [xt.shape[0], xt.shape[1], gt.shape[1]];
   if (G === 1 && typeof C === 'number' && typeof O === 'number' && byColumns(xt, gt, geo)) {
     // One Gemm over every example: g as [O, L*N] by x's columns [C*K, L*N] (convColumns), the
-    // columns on the left (dwᵀ, transposed back) where the filters fill MLAS's panels (COLUMNS_LEFT).
+    // columns on the left (dwᵀ, transposed back) where that runs faster (columnsLeft).
     const cols = F.convColumns(x, { kernel: geo.kernel, stride: geo.stride, dilate: geo.dilate, pad: geo.pad });
     const gm = F.reshape(F.transpose(g, [1, ...rest.map((i) => i - 1), 0]), [O, -1]);
     // dwᵀ is transposed back as [C, K, O] -> [O, C, K]: onnxruntime folds a Transpose right after a
     // Gemm into the Gemm (GemmTransposeFusion: Bᵀ·Aᵀ, the other orientation again).
     const K = sizeOf(geo.kernel);
-    const dw = O >= COLUMNS_LEFT ? F.transpose(F.reshape(F.dot(cols, gm, { transposeB: true }), [C, K, O]), [2, 0, 1]) : F.dot(gm, cols, { transposeB: true });
+    const dw = columnsLeft(O, C * K) ? F.transpose(F.reshape(F.dot(cols, gm, { transposeB: true }), [C, K, O]), [2, 0, 1]) : F.dot(gm, cols, { transposeB: true });
     return F.reshape(dw, [O, C, ...geo.kernel]);
   }
   let xp: GradTensor;
@@ -419,18 +419,22 @@ export function byColumns(xt: TensorType, gt: TensorType, geo: ConvGeom): boolea
 }
 
 /**
- * Output channels from which `byColumns`' weight gradient takes the columns
- * as the Gemm's left operand (`colsᵀ`-free: dwᵀ = cols · gᵀ, then a
- * transpose of the small result). MLAS packs the right operand in panels
- * of 16 columns: with the filters on the right, 16 filters fill a panel and
- * the long columns stream as the left operand; 6 filters would fill 6 of
- * 16, so fewer keep the filters on the left. LeNet, batch 64, python
- * onnxruntime 1.30, p10 of 100 interleaved runs on a loaded machine (us, 1
- * thread): conv2 (16 filters, 150 column rows, 6,400 columns) 212-221 with
- * the columns left against 269-306; conv1 (6 filters, 25 rows, 50,176
- * columns) 358-366 against 248-268.
+ * True when `byColumns`' weight gradient takes the columns as the Gemm's
+ * left operand (dwᵀ = cols · gᵀ, then a transpose of the small result) for
+ * `O` output channels and `CK` column rows (input channels x kernel cells):
+ * from 16 filters, or from 8 with at least 8 column rows per filter. MLAS
+ * packs the right operand (in panels of 16 columns): the filters on the
+ * right fill a panel from 16 and pack far less than the columns would; 6
+ * filters fill 6 of 16. Python onnxruntime 1.30, 1 thread, p10 of 25
+ * interleaved rounds on a loaded machine, columns-left / filters-left time
+ * (O, CK, columns): 16, 150, 6400 (LeNet's conv2) 0.66-0.67; 32, 288 0.57;
+ * 64, 576 0.86; 32, 9 0.86; 24, 48 0.96-1.05; 12, 100 0.67-0.79; 8, 72 0.85;
+ * 8, 27 1.04; 6, 150 0.97; 4, 36 1.03; 6, 25, 50176 (LeNet's conv1) 1.17-1.27.
+ * Example: `columnsLeft(16, 150) // true`.
  */
-export const COLUMNS_LEFT = 16;
+export function columnsLeft(O: number, CK: number): boolean {
+  return O >= 16 || (O >= 8 && CK >= 8 * O);
+}
 
 /** The weight gradient `dw` cropped to the kernel: its last rows pair the kernel with the padding only. */
 function cropWeightGrad(F: GradOps, dw: GradTensor, xt: TensorType, geo: ConvGeom, kernel: number[]): GradTensor {
