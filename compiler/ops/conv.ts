@@ -425,9 +425,9 @@ export function byColumns(xt: TensorType, gt: TensorType, geo: ConvGeom): boolea
  * from 16 filters, or from 8 with at least 8 column rows per filter. MLAS
  * packs the right operand (in panels of 16 columns): the filters on the
  * right fill a panel from 16 and pack far less than the columns would; 6
- * filters fill 6 of 16. Python onnxruntime 1.30, 1 thread, p10 of 25
- * interleaved rounds on a loaded machine, columns-left / filters-left time
- * (O, CK, columns): 16, 150, 6400 (LeNet's conv2) 0.66-0.67; 32, 288 0.57;
+ * filters fill 6 of 16. Python onnxruntime 1.30, 1 thread, the median over
+ * 25 interleaved rounds on a loaded machine of the columns-left /
+ * filters-left time ratio (O, CK, columns): 16, 150, 6400 (LeNet's conv2) 0.66-0.67; 32, 288 0.57;
  * 64, 576 0.86; 32, 9 0.86; 24, 48 0.96-1.05; 12, 100 0.67-0.79; 8, 72 0.85;
  * 8, 27 1.04; 6, 150 0.97; 4, 36 1.03; 6, 25, 50176 (LeNet's conv1) 1.17-1.27.
  * Example: `columnsLeft(16, 150) // true`.
