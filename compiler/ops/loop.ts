@@ -137,7 +137,9 @@ export function encodeBody(inputs: Value[], outputs: Value[], inside: (n: Node) 
       if (j === undefined) {
         const ins = node.inputs.map(visit);
         j = body.nodes.length;
-        body.nodes.push({ op: node.op, attrs: node.attrs, ins, outs: node.outputs.map((o) => ({ dtype: o.type.dtype, shape: [...o.type.shape] })) });
+        const outs = node.outputs.map((o) => ({ dtype: o.type.dtype, shape: [...o.type.shape] }));
+        // The node's scope (an imported body node's ONNX node): the body's gradient errors name it.
+        body.nodes.push(node.scope ? { op: node.op, attrs: node.attrs, ins, outs, scope: node.scope } : { op: node.op, attrs: node.attrs, ins, outs });
         index.set(node, j);
       }
       r = `n${j}.${v.index}`;
@@ -168,7 +170,7 @@ export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[];
     return v;
   };
   const nodes = body.nodes.map((n, j) => {
-    const node = Node.create(n.op, n.ins.map(get), n.attrs, n.outs);
+    const node = Node.create(n.op, n.ins.map(get), n.attrs, n.outs, n.scope);
     node.outputs.forEach((o, s) => vals.set(`n${j}.${s}`, o));
     return node;
   });
