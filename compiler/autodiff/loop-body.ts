@@ -18,6 +18,7 @@
  */
 import type { Node } from '../ir/node.js';
 import { Value } from '../ir/value.js';
+import { withContext } from '../ops/context.js';
 import { decodeBody, encodeBody, floatSlots, setLoopBodyGrad, type BodyRef, type LoopBody } from '../ops/loop.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps } from '../trace/sym.js';
@@ -42,7 +43,8 @@ export function loopBodyGradient(body: LoopBody, nCarried: number, what: string,
   const wrt = [...floatSlots(carriedIn.map((v) => v.type)).map((i) => carriedIn[i]!), ...floatSlots(capturedIn.map((v) => v.type)).map((i) => capturedIn[i]!)];
   let grads: (Value | null)[];
   try {
-    grads = gradients(heads, wrt, headGrads);
+    // In no scope of the caller's: a body node's errors name it (its own scope) alone, the Loop is named around them.
+    grads = withContext({ scopes: [] }, () => gradients(heads, wrt, headGrads));
   } catch (e) {
     throw new Error(`OnnxLoop: ${what}: its body cannot be differentiated: ${(e as Error).message}`);
   }

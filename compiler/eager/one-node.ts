@@ -10,6 +10,7 @@
  * graph is built from them).
  */
 import { count } from '../../runtime/profiler.js';
+import { nodeFailure } from '../../runtime/run-error.js';
 import { Session } from '../../runtime/session.js';
 import { SessionCache } from '../../runtime/session-cache.js';
 import type { HostTensor } from '../../runtime/tensor.js';
@@ -39,6 +40,8 @@ interface Cached {
 const cache = new SessionCache<Cached>({ size: EAGER_CACHE_SIZE, release: (e) => e.session.close() });
 
 const needsShape = new Set<string>();
+/** No model bytes for `nodeFailure`: a one-node session's node has no gluonc record to read. */
+const NO_MODEL = new Uint8Array(0);
 
 /**
  * Runs `def` (attributes normalized) on host tensors as a cached one-node session.
@@ -72,7 +75,9 @@ export function runOneNode(def: OpDef, inputs: HostTensor[], types: TensorType[]
   try {
     out = entry.session.runSync(feeds);
   } catch (e) {
-    throw new OpError(def.name, `onnxruntime failed: ${String((e as Error).message).split('\n')[0]}`, types);
+    // onnxruntime's reason without its status wording, C++ location and the one-node session's own node name.
+    const f = nodeFailure(e, NO_MODEL);
+    throw new OpError(def.name, f ? `onnxruntime failed running it (its ONNX ${f.opType}): ${f.reason}` : `onnxruntime failed: ${String((e as Error).message).split('\n')[0]}`, types);
   }
   return entry.names.map((n) => out[n]!);
 }

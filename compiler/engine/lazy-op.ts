@@ -10,7 +10,11 @@
  * statistics) never wait.
  * Invariant: a pending array gets exactly the values running its operator
  * at once would have given (the same definition, normalized attributes and
- * inputs), up to float rounding when a compiled graph computes it. Arrays
+ * inputs), up to float rounding when a compiled graph computes it, or the
+ * error it would have given: it runs in the scopes of its call (the block,
+ * an imported ONNX node), and a failed one throws that error at every read
+ * of its outputs (the tape's backward through it reads them first), never
+ * at an in-place write elsewhere (`flushPendingOps`). Arrays
  * are replaced, not written, except by the few in-place writes of the
  * framework (gradient buffers, zeroGrad, moving statistics, a parameter's
  * setData and optimizer updates), which call `flushPendingOps()` first.
@@ -25,7 +29,9 @@
 import type { HostTensor } from '../../runtime/tensor.js';
 import type { Attrs } from '../ir/node.js';
 import type { TensorType } from '../ir/types.js';
+import { getContext, withContext } from '../ops/context.js';
 import type { OpDef } from '../ops/define.js';
+import { namingOnnxNode } from '../ops/errors.js';
 import { executeOp } from '../ops/execute.js';
 import type { NDArray } from './ndarray.js';
 
@@ -43,11 +49,15 @@ export class LazyOp {
   outputs: NDArray[] = [];
   /** This operator's index in `live`, or -1 once forgotten. */
   slot = -1;
+  /** Set when it, or an operator it reads from, failed: every later read throws this error again, and flushes skip it. */
+  private failure: { error: unknown } | null = null;
 
   constructor(
     readonly def: OpDef,
     readonly inputs: NDArray[],
     readonly prepared: { attrs: Attrs; outTypes: TensorType[] },
+    /** The scopes of the call (the context's array, not copied): it runs, and fails, as it would have at once. */
+    readonly scopes: readonly string[] = getContext().scopes,
   ) {
     if (live.length >= MAX_PENDING_OPS) {
       prune();
@@ -57,9 +67,9 @@ export class LazyOp {
     held++;
   }
 
-  /** True while an output is still pending. */
+  /** True while an output is still pending and it has not failed. */
   get pending(): boolean {
-    return this.outputs.some((o) => o._pending);
+    return this.failure === null && this.outputs.some((o) => o._pending);
   }
 
   /** Runs this operator and every pending operator it reads from (in dependency order, without recursion). */
@@ -82,7 +92,14 @@ export class LazyOp {
         order.push(op);
       }
     }
-    for (const op of order) op.run();
+    try {
+      for (const op of order) op.run();
+    } catch (e) {
+      // It reads what failed (directly or not), so it can never run.
+      this.failure ??= { error: e };
+      this.forget();
+      throw e;
+    }
   }
 
   /** Drops this operator from `live` (its entry becomes null; the list empties once none is held). */
@@ -98,14 +115,29 @@ export class LazyOp {
     if (!this.pending) this.forget();
   }
 
-  /** Runs this operator alone (its inputs hold data). */
+  /**
+   * Runs this operator alone (its inputs hold data), in the scopes it was called in: its errors name the block and
+   * the imported ONNX node (SymbolBlock's replay) the call was made for, wherever the read happens.
+   */
   private run(): void {
     this.forget();
+    if (this.failure) throw this.failure.error;
     if (!this.outputs.some((o) => o._pending)) return;
-    const hosts: HostTensor[] = executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
+    let hosts: HostTensor[];
+    try {
+      hosts = this.scopes === getContext().scopes ? this.execute() : withContext({ scopes: this.scopes }, () => this.execute());
+    } catch (e) {
+      this.failure = { error: namingOnnxNode(e, this.scopes.join('/')) };
+      throw this.failure.error;
+    }
     this.outputs.forEach((o, k) => {
       if (o._pending) o._host = hosts[k]!;
     });
+  }
+
+  /** The operator's outputs from its inputs' data. */
+  private execute(): HostTensor[] {
+    return executeOp(this.def, this.inputs.map((a) => a._host), this.prepared.attrs, this.prepared);
   }
 }
 
@@ -146,7 +178,8 @@ export function pendingOpCount(): number {
 
 /**
  * Runs every pending operator: called before an array is written in place,
- * so nothing pending reads the new values instead of those it was given.
+ * so nothing pending reads the new values instead of those it was given
+ * (one that fails keeps its error for the reads of its outputs).
  *
  * ```ts
  * flushPendingOps();
@@ -160,7 +193,15 @@ export function flushPendingOps(): void {
   held = 0;
   // Every slot of the old list is stale before any operator runs (running one forgets the ones it reads from).
   for (const op of all) if (op) op.slot = -1;
-  for (const op of all) if (op?.pending) op.force();
+  for (const op of all) {
+    if (!op?.pending) continue;
+    try {
+      op.force();
+    } catch {
+      // A failed operator has no values to keep: it keeps its error, thrown wherever its outputs are read (a read, the
+      // tape's backward through it, a compiled backward computing it), not at an in-place write elsewhere.
+    }
+  }
 }
 
 /** The deferred operator computing `x`, when `x` is pending on one. Example: `pendingOp(y)?.def.name`. */

@@ -24,14 +24,13 @@
  * same rules over the same values, summed in the same order.
  */
 import { SessionCache } from '../../runtime/session-cache.js';
-import { splitScope } from '../../runtime/run-error.js';
 import type { HostTensor } from '../../runtime/tensor.js';
 import { compileGraph, type CompileOptions, type Runner } from '../compile.js';
 import { Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
 import { Value } from '../ir/value.js';
 import type { GradCtx, OpDef } from '../ops/define.js';
-import { getContext } from '../ops/context.js';
+import { getContext, withContext } from '../ops/context.js';
 import { Symbol } from '../trace/symbol.js';
 import { symOps, variable } from '../trace/sym.js';
 import { eagerCompileAfter, Sightings } from './eager-compile.js';
@@ -284,7 +283,7 @@ function symbols(snap: Snapshot): { vars: Symbol[]; headGradVar: Symbol | null; 
   for (let k = snap.entries.length - 1; k >= 0; k--) {
     const e = snap.entries[k]!;
     if (!snap.pending[index.get(e.outputs[0]!)!]) continue;
-    const node = Node.create(e.op!.def.name, e.inputs.map((x) => vars[index.get(x)!]!.value), e.op!.attrs, e.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape })), splitScope(e.op!.scopes?.join('/') ?? '').onnx);
+    const node = Node.create(e.op!.def.name, e.inputs.map((x) => vars[index.get(x)!]!.value), e.op!.attrs, e.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape })), e.op!.scopes?.join('/') ?? '');
     e.outputs.forEach((o, j) => (vars[index.get(o)!] = new Symbol(node.outputs[j]!)));
   }
   const grads = new Map<number, Symbol>();
@@ -308,7 +307,9 @@ function symbols(snap: Snapshot): { vars: Symbol[]; headGradVar: Symbol | null; 
       outTypes: e.outputs.map((x) => ({ dtype: x.dtype, shape: x.shape })),
       constant: (data) => new Symbol(Value.constant(data)),
     };
-    const gIns = def.grad(symOps, ctx, gOuts) as (Symbol | null)[];
+    // As reverse mode: the rule's nodes carry the call's scope and ` (gradient)`, so a failed run names the block and ONNX node.
+    const scope = e.op!.scopes?.join('/') ?? '';
+    const gIns = withContext({ scopes: scope ? [`${scope} (gradient)`] : [] }, () => def.grad!(symOps, ctx, gOuts)) as (Symbol | null)[];
     e.inputs.forEach((x, k) => {
       const g = gIns[k];
       const i = index.get(x)!;

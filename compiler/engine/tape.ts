@@ -189,6 +189,9 @@ export function recordOp(def: OpDef, inputs: NDArray[], attrs: Attrs, outputs: N
     return;
   }
   recordEntry(inputs, outputs, (gOuts) => {
+    // A deferred call (lazy-op.ts) runs first: one that fails fails its gradient too (the rule assumes a forward that ran,
+    // as take's 'raise' checked indices), with its own error; store's flush would run it anyway.
+    for (const o of outputs) if (o._pending) void o._host;
     // Its errors name the imported ONNX node the call was made for (SymbolBlock's replay scope), where there is one.
     if (typeof def.grad !== 'function') {
       const why = def.noGradReason ? `: ${def.noGradReason}` : '';

@@ -12,7 +12,7 @@
  */
 import { firstViolation } from '../../runtime/dim-expr.js';
 import { getContext } from '../ops/context.js';
-import { inOnnxNode } from '../ops/errors.js';
+import { inOnnxNode, nodeLabel } from '../ops/errors.js';
 import { formatShape } from '../../runtime/tensor.js';
 import { Graph as GraphClass, type Graph } from '../ir/graph.js';
 import { formatType, type Dim } from '../ir/types.js';
@@ -275,7 +275,7 @@ export class SymbolBlock extends HybridBlock {
     for (const node of graph.nodes) {
       const def = getOp(node.op);
       const fn = ops[node.op];
-      if (!fn) throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' is not an F operator`);
+      if (!fn) throw new Error(`SymbolBlock (${this.source}): ${nodeLabel(node.op, node.scope)} is not an F operator`);
       const ins = node.inputs.map(get);
       if (tracing && this._unshaped.size) this._solveRanks(node, ins as Symbol[]);
       // Dimension entries become F.shapeArray of the inputs they read again (see callArgs).
@@ -285,7 +285,7 @@ export class SymbolBlock extends HybridBlock {
       const out = inOnnxNode(node.scope, () => namedCall(node.name, () => fn(...args)), tracing || getContext().recording);
       const outs = Array.isArray(out) ? out : [out];
       if (outs.length !== node.outputs.length) {
-        throw new Error(`SymbolBlock (${this.source}): operator '${node.op}' gave ${outs.length} outputs, the graph has ${node.outputs.length}`);
+        throw new Error(`SymbolBlock (${this.source}): ${nodeLabel(node.op, node.scope)} gave ${outs.length} outputs, the graph has ${node.outputs.length}`);
       }
       node.outputs.forEach((o, k) => env.set(o, outs[k]!));
       if (tracing && node.op === 'BatchNorm') this._writeBackMovingStats(F, node, ins);

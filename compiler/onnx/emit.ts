@@ -18,7 +18,7 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import type { LowerCtx, OnnxAttr } from '../ops/define.js';
 import { getOp } from '../ops/registry.js';
-import { namingOnnxNode } from '../ops/errors.js';
+import { namingOnnxNode, nodeLabel } from '../ops/errors.js';
 import { splitScope } from '../../runtime/run-error.js';
 import { isConcrete } from '../ir/types.js';
 import { checkOpsetRange, legalizeNode, MAX_OPSET, MIN_OPSET, onnxNeeds, RAISED_OPSET, type LegalizeEnv, type PendingNode } from './opset-forms.js';
@@ -72,8 +72,7 @@ export function graphOpset(g: Graph): number {
   const opset = minOpsetOf(need.op);
   const capped = g.nodes.find((n) => maxOpsetOf(n.op) < opset);
   if (capped) {
-    const at = (n: Node) => `${n.op}${n.scope ? ` (in ${n.scope})` : ''}`;
-    throw new Error(`no ONNX opset fits this graph: ${at(need)} needs opset ${opset}, but ${at(capped)} is written at opset ${maxOpsetOf(capped.op)} at most`);
+    throw new Error(`no ONNX opset fits this graph: ${nodeLabel(need.op, need.scope)} needs opset ${opset}, but ${nodeLabel(capped.op, capped.scope)} is written at opset ${maxOpsetOf(capped.op)} at most`);
   }
   return opset;
 }
@@ -91,7 +90,7 @@ export function checkGraphOpset(g: Graph, opset: number): void {
   if (!Number.isInteger(opset)) checkOpsetRange(opset);
   for (const node of g.nodes) {
     const min = minOpsetOf(node.op);
-    if (opset < min) throw new Error(`opset ${opset} is too low: ${node.op}${node.scope ? ` (in ${node.scope})` : ''} needs opset ${min}`);
+    if (opset < min) throw new Error(`opset ${opset} is too low: ${nodeLabel(node.op, node.scope)} needs opset ${min}`);
   }
   // Above MAX_OPSET only where the graph's operators need it (graphOpset).
   if (opset > MAX_OPSET && opset <= RAISED_OPSET && opset === graphOpset(g)) return;
@@ -293,7 +292,7 @@ class ModelBuilder {
   /** What an operator's `lower` sees: the node's ONNX names and types, and how to emit nodes and constants. */
   private lowerCtx(node: Node): LowerCtx {
     const b = this;
-    const onnxName = splitScope(node.scope).name;
+    const { name: onnxName, block } = splitScope(node.scope);
     return {
       inputs: node.inputs.map((v) => b.names.get(v)!),
       outputs: node.outputs.map((v) => b.names.get(v)!),
@@ -303,7 +302,8 @@ class ModelBuilder {
       emit(opType, inputs, attrs = {}, outputs = 1, domain = '') {
         const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => b.fresh('t')) : outputs;
         if (domain) b.domains.add(domain);
-        const where = `${node.op}${node.scope ? ` (in ${node.scope})` : ''}`;
+        // The imported ONNX node, if any, is put first by lowerNode (namingOnnxNode).
+        const where = `${node.op}${block ? ` (in ${block})` : ''}`;
         // Built from an imported ONNX node: onnxruntime's errors name our nodes after it ('ge_7/take_2').
         const prefix = onnxName ? `${onnxName.replace(/'/g, '_')}/` : '';
         let pending: PendingNode[] = [{ opType, inputs, attrs, outputs: outs }];

@@ -17,11 +17,12 @@ import type { onnx as OnnxNs } from 'onnx-proto';
 import { tensorFromNumbers, tensorToNumbers, zerosTensor, type HostTensor } from '../../runtime/tensor.js';
 import { formatType, isConcrete } from '../ir/types.js';
 import { Value } from '../ir/value.js';
+import { dimTag } from '../ops/call.js';
 import { mulDims, sameDim } from '../ops/dims.js';
 import { LOOP_UNROLL_MAX, normAxis, type ImportCtx } from './import/context.js';
 import { readDType } from './proto.js';
 import { mapRuntimeLoop, type OpenScope, type ReadNode } from './read-loop.js';
-import type { SequenceValue } from './read-sequence.js';
+import { sameItemShape, type SequenceValue } from './read-sequence.js';
 
 export type { OpenScope, ReadNode } from './read-loop.js';
 
@@ -73,6 +74,18 @@ export function mapIf(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: Co
 }
 
 /**
+ * The rows of `a` where `cond` holds, else those of `b` (two sequences of run-time length whose items have one
+ * shape, held stacked, of lengths that may differ: a branch that erases or inserts): rows off..off + L of [a; b].
+ */
+function pickRows(ctx: ImportCtx, cond: Value, a: Value, b: Value): Value {
+  const len = (x: Value) => ctx.op('reshape', [ctx.op('shapeArray', [x], { axis: 0 })], { shape: [] });
+  const [la, lb] = [len(a), len(b)];
+  const rows = ctx.op('arange', [ctx.op('where', [cond, la, lb])], { start: 0, stop: { input: 0, tag: dimTag() }, step: 1, dtype: 'int64' });
+  const off = ctx.op('where', [cond, ctx.scalar(0, 'int64'), la]);
+  return ctx.op('take', [ctx.op('concat', [a, b], { dim: 0 }), ctx.op('add', [rows, off])], { axis: 0 });
+}
+
+/**
  * `If` whose condition is computed at run time: both branches are read and
  * computed, and `where(cond, then, else)` selects each output (ONNX
  * subgraphs have no side effects). Refused, naming the branch, when a branch
@@ -107,9 +120,16 @@ function selectBranches(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, c: 
     const b = elseOuts[k]!;
     if (!isSequence(a) && !isSequence(b)) return pick(a, b, k);
     // Sequences of run-time length: their stacked items, which must have one type.
-    if (isSequence(a) && isSequence(b) && a.stacked && b.stacked) return { dtype: a.dtype, items: [], stacked: pick(a.stacked, b.stacked, k), origin: a.origin };
+    if (isSequence(a) && isSequence(b) && a.stacked && b.stacked) {
+      const [sa, sb] = [a.stacked, b.stacked];
+      const rows = !sameDim(sa.type.shape[0]!, sb.type.shape[0]!) && sa.type.dtype === sb.type.dtype && sameItemShape(sa.type.shape.slice(1), sb.type.shape.slice(1));
+      return { dtype: a.dtype, items: [], stacked: rows ? pickRows(ctx, cond, sa, sb) : pick(sa, sb, k), origin: a.origin };
+    }
+    // A list a Loop body reads near its ends (its `tail`): the same list in both branches, this iteration's items picked.
+    const tails = isSequence(a) && isSequence(b) && (a.tail || b.tail);
+    if (tails && a.tail !== b.tail) throw ctx.refuse(`its output ${k} is a list a Loop body reads as its last items in one branch and another sequence in the other`);
     if (isSequence(a) && isSequence(b) && !a.stacked && !b.stacked && !!a.absent === !!b.absent && a.items.length === b.items.length && a.dtype === b.dtype) {
-      return { dtype: a.dtype, items: a.items.map((v, i) => pick(v, b.items[i]!, k)), ...(a.absent ? { absent: true } : {}) };
+      return { dtype: a.dtype, items: a.items.map((v, i) => pick(v, b.items[i]!, k)), ...(a.absent ? { absent: true } : {}), ...(a.tail ? { tail: a.tail } : {}) };
     }
     throw ctx.refuse(`its output ${k} is ${shown(a)} in the then_branch and ${shown(b)} in the else_branch: a sequence's length and an optional's presence must be known when the file is read, but its condition ('${n.input?.[0]}') is computed at run time`);
   });

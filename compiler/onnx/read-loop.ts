@@ -13,7 +13,14 @@
  * SequenceLength, ConcatFromSequence) is carried as its items stacked, a
  * tensor whose first dimension grows (read-sequence.ts reads it in the body).
  * One that starts empty gets its items' shape from the body read with it
- * an empty list, else from the body input's declared type.
+ * an empty list, else from the body input's declared type. One that starts
+ * with items and that the body only appends to and reads near its ends
+ * (SequenceAt at constant positions among its first items or last
+ * `TAIL_ROWS`, SequenceLength) is carried as its last rows and its length
+ * instead, its appended items scan outputs (no copy of the list per
+ * iteration); the body is read that way first and, where that fails, again
+ * with the list stacked. A read list that is not only appended to is
+ * `ragged` for the gradient (loop-grad.ts runs the loop again).
  * Invariant: the values returned are the Loop's outputs, in order.
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -24,7 +31,7 @@ import { Value } from '../ir/value.js';
 import { opaque } from '../ops/index-ops.js';
 import { encodeBody, type LoopBody, type LoopOptions } from '../ops/loop.js';
 import type { ImportCtx } from './import/context.js';
-import { appendStacked, sameItemShape, stackedOf, type SequenceValue } from './read-sequence.js';
+import { appendStacked, sameItemShape, stackedOf, type ListTail, type SequenceValue } from './read-sequence.js';
 
 /** Maps one node of a subgraph, with a label naming where it sits. */
 export type ReadNode = (n: OnnxNs.INodeProto, label: string) => void;
@@ -64,6 +71,30 @@ export type Carried = Value | SequenceValue;
  * ```
  */
 export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: OnnxNs.IGraphProto, open: OpenScope, why: string, passed: Carried[]): Carried[] {
+  // A read list that starts with items of one shape is first tried as its tail (a body that only appends to it and
+  // reads it near its ends: no copy of the list per iteration); a body that reads it otherwise carries it stacked.
+  const tails = passed.flatMap((x, i) => (!(x instanceof Value) && !x.absent && !appendOnly(g, i) && startLength(x) !== null ? [i] : []));
+  if (tails.length) {
+    try {
+      return runtimeLoop(n, label, ctx, g, open, why, passed, tails);
+    } catch {
+      // Read again with the lists stacked (the refusal, if any, is that reading's).
+    }
+  }
+  return runtimeLoop(n, label, ctx, g, open, why, passed, []);
+}
+
+/** How many items a sequence starts with, when that is known as the file is read (null otherwise). */
+function startLength(s: SequenceValue): number | null {
+  const d = s.stacked ? s.stacked.type.shape[0] : s.items.length;
+  return typeof d === 'number' ? d : null;
+}
+
+/** The rows of the window a list read near its end keeps (read-sequence.ts `ListTail`), at most. */
+const TAIL_ROWS = 8;
+
+/** `mapRuntimeLoop` with the read lists `wIdx` carried as their tails (`ListTail`). */
+function runtimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportCtx, g: OnnxNs.IGraphProto, open: OpenScope, why: string, passed: Carried[], wIdx: number[]): Carried[] {
   const runs = `${why}, so it runs as an ONNX Loop`;
   if (!ctx.has(0) && !ctx.has(1)) throw ctx.refuse('it has neither a trip count M nor a condition: it would never end');
   const nCarried = ctx.nInputs - 2;
@@ -76,7 +107,18 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
   // sequence the body only appends to has its appended items as scan outputs (no copy of the list per iteration).
   const isSeq = (i: number) => !(passed[i] instanceof Value);
   const sIdx = passed.flatMap((_x, i) => (isSeq(i) && appendOnly(g, i) ? [i] : []));
-  const tIdx = passed.flatMap((_x, i) => (isSeq(i) && appendOnly(g, i) ? [] : [i]));
+  const tIdx = passed.flatMap((_x, i) => ((isSeq(i) && appendOnly(g, i)) || wIdx.includes(i) ? [] : [i]));
+  // A list read near its ends: its items stacked (`start`), its last rows (the initial window) and its length.
+  // One that starts empty has no window (its reads are of the items appended in the iteration) and no start.
+  const tails = wIdx.map((i) => {
+    const s = passed[i] as SequenceValue;
+    const start = stackedOf(ctx, s, `the sequence '${n.input![i + 2]}' carried into it`);
+    const n0 = start ? (start.type.shape[0] as number) : 0;
+    const k = Math.min(n0, TAIL_ROWS);
+    return { start, n0, window: !start ? null : k === n0 ? start : ctx.op('sliceAxis', [start], { axis: 0, begin: n0 - k, end: n0 }), length: ctx.scalar(n0, 'int64') };
+  });
+  /** A tail's carried values: its window (when it has one) and its length. */
+  const carriedOf = <T>(t: { window: T | null; length: T }): T[] => (t.window ? [t.window, t.length] : [t.length]);
   const seqName = (i: number) => n.input![i + 2]!;
   const origin = `carried through the Loop '${label}', which runs as an ONNX Loop: ${why}`;
 
@@ -87,7 +129,13 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       Value.input(bodyIn[1]!.name ?? '', { dtype: 'bool', shape: [] }),
       ...types.map((t, j) => Value.input(bodyIn[tIdx[j]! + 2]!.name ?? '', t)),
     ];
-    const scope = open(inputs);
+    const tailVars = wIdx.map((i, w) => {
+      const win = tails[w]!.window;
+      return { window: win && Value.input(`${bodyIn[i + 2]!.name}:window`, win.type), length: Value.input(`${bodyIn[i + 2]!.name}:length`, { dtype: 'int64', shape: [] }) };
+    });
+    const tailIns = tailVars.flatMap(carriedOf);
+    const tailOf: ListTail[] = [];
+    const scope = open([...inputs, ...tailIns]);
     // Nodes made here for the body (stacking items) besides the scope's.
     const extra = new Set<Node>();
     const done = (): Value[] => {
@@ -108,6 +156,11 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
         scope.sequences.set(v.name, unknown.has(i) ? { dtype, items: [] } : { dtype, items: [], stacked: v, origin });
       });
       sIdx.forEach((i) => scope.sequences.set(bodyIn[i + 2]!.name ?? '', { dtype: (passed[i] as SequenceValue).dtype, items: [] }));
+      wIdx.forEach((i, w) => {
+        const tail = { ...tailVars[w]!, start: tails[w]!.start, n0: tails[w]!.n0 };
+        tailOf.push(tail);
+        scope.sequences.set(bodyIn[i + 2]!.name ?? '', { dtype: (passed[i] as SequenceValue).dtype, items: [], tail });
+      });
       for (const t of g.initializer ?? []) {
         if (!t.name) throw ctx.refuse(`an initializer of its body has no name`);
         scope.values.set(t.name, Value.constant(scope.tensorData(t, `initializer '${t.name}' of node ${label} (Loop body)`)));
@@ -141,7 +194,22 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       const unknownItems = [...unknown].map((i) => seqOut(i).items);
       const outs = [res(0), ...tIdx.map((i) => (unknown.has(i) ? inputs[0]! : carriedOut(i))), ...bodyOut.slice(1 + nCarried).map((_o, j) => res(1 + nCarried + j))];
       const appended = sIdx.map((i) => seqOut(i).items);
-      return { inputs, scope, extra, made, done, outs, appended, unknownItems, grows, front };
+      // A tail: its new window (the last rows of the window and the items appended) and length; the items are scanned.
+      const tailOuts = wIdx.flatMap((i, w) => {
+        const s = seqOut(i);
+        const { window: win, length: len } = tailVars[w]!;
+        if (s.tail !== tailOf[w]) throw ctx.refuse(`its body gives the list '${seqName(i)}' on otherwise than appended to`);
+        const length = s.items.length ? made(ctx.op('add', [len, ctx.scalar(s.items.length, 'int64')])) : len;
+        if (!win) return [length];
+        if (!s.items.length) return [win, len];
+        const k = win.type.shape[0] as number;
+        const rows = s.items.slice(-k).map((v) => made(ctx.op('expandDims', [v], { axis: 0 })));
+        // As many items as the window's rows or more: the last of them; fewer: the window's last rows, then them.
+        const kept = rows.length === k ? rows : [made(ctx.op('sliceAxis', [win], { axis: 0, begin: rows.length, end: k })), ...rows];
+        return [kept.length === 1 ? kept[0]! : made(ctx.op('concat', kept, { dim: 0 })), length];
+      });
+      const tailItems = wIdx.map((i) => seqOut(i).items);
+      return { inputs: [...inputs, ...tailIns], scope, extra, made, done, outs: [...outs.slice(0, 1 + tIdx.length), ...tailOuts, ...outs.slice(1 + tIdx.length)], appended: [...appended, ...tailItems], unknownItems, grows, front };
     } catch (e) {
       done();
       throw ctx.refuse(`${runs}, but its body does not import: ${(e as Error).message.replace(/^readModel: (model bytes|'[^']*'): /, '')}`);
@@ -210,8 +278,10 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
     // Dimensions that change from one iteration to the next: an appended item may not have them.
     const moving = types.flatMap((t, j) => t.shape.filter((d, a) => d !== initial[j]!.type.shape[a])).map(String);
     const moves = (d: Dim) => typeof d === 'string' && moving.some((m) => d.includes(m));
+    const aIdx = [...sIdx, ...wIdx];
+    const nC = tIdx.length + tails.reduce((p, t) => p + (t.window ? 2 : 1), 0);
     const seqScans = appended.map((items, s) => {
-      const name = seqName(sIdx[s]!);
+      const name = seqName(aIdx[s]!);
       const first = items[0];
       if (!first) return null;
       const odd = items.find((v) => v.type.dtype !== first.type.dtype || !sameItemShape(v.type.shape, first.type.shape)) ?? items.find((v) => v.type.shape.some(moves));
@@ -221,11 +291,11 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       if (items.length === 1) return first;
       return made(ctx.op('stack', items, { axis: 0 }));
     });
-    const scanOuts = [...outs.slice(1 + tIdx.length), ...seqScans.filter((v): v is Value => !!v)];
+    const scanOuts = [...outs.slice(1 + nC), ...seqScans.filter((v): v is Value => !!v)];
     const captured: Value[] = [];
     let body: LoopBody;
     try {
-      body = encodeBody(inputs, [...outs.slice(0, 1 + tIdx.length), ...scanOuts], (node) => scope.made.has(node) || extra.has(node), (v) => {
+      body = encodeBody(inputs, [...outs.slice(0, 1 + nC), ...scanOuts], (node) => scope.made.has(node) || extra.has(node), (v) => {
         if (v.isConst) throw ctx.refuse('its body reads a shape holding symbolic dimensions as data');
         captured.push(v);
       });
@@ -233,24 +303,29 @@ export function mapRuntimeLoop(n: OnnxNs.INodeProto, label: string, ctx: ImportC
       done();
     }
     const iterations = opaque(`${label} iterations`);
-    const outTypes: TensorType[] = [...types, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
-    const options: LoopOptions = { body, nCarried: tIdx.length, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}) };
-    const ins = [...control.filter((v): v is Value => !!v), ...initial, ...captured];
+    const tailTypes = tails.flatMap((t) => carriedOf({ window: t.window?.type ?? null, length: { dtype: 'int64' as const, shape: [] } }));
+    const outTypes: TensorType[] = [...types, ...tailTypes, ...scanOuts.map((o) => ({ dtype: o.type.dtype, shape: [iterations, ...o.type.shape] }))];
+    // A carried list edited otherwise (erased from, inserted into at a position, at both ends): its gradient runs the loop again.
+    const ragged = tIdx.flatMap((i, j) => (isSeq(i) && !grows.includes(j) ? [j] : []));
+    const options: LoopOptions = { body, nCarried: nC, tripCount: !!control[0], condition: !!control[1], outTypes, node: label, ...(grows.length ? { grows } : {}), ...(front.length ? { front } : {}), ...(ragged.length ? { ragged } : {}) };
+    const ins = [...control.filter((v): v is Value => !!v), ...initial, ...tails.flatMap(carriedOf), ...captured];
     const got = ctx.ops('OnnxLoop', ins, options as never);
     const finals = got.slice(0, tIdx.length);
     const nScan = bodyOut.length - 1 - nCarried;
-    let at = tIdx.length + nScan;
+    // Each appended-to list's scan output, in `aIdx` order.
+    let at = nC + nScan;
+    const scanOf = new Map(aIdx.flatMap((i, s) => (appended[s]!.length ? [[i, at++] as const] : [])));
     const result: Carried[] = passed.map((x, i) => {
       const j = tIdx.indexOf(i);
       if (j >= 0) return isSeq(i) ? { dtype: (x as SequenceValue).dtype, items: [], stacked: finals[j]!, origin } : finals[j]!;
-      const items = appended[sIdx.indexOf(i)]!;
+      const items = appended[aIdx.indexOf(i)]!;
       if (!items.length) return x;
       // Several items per iteration: [iterations, k, ...] merged into [iterations * k, ...].
-      let tail = got[at++]!;
+      let tail = got[scanOf.get(i)!]!;
       if (items.length > 1) tail = ctx.op('reshape', [tail], { shape: [-3, ...items[0]!.type.shape.map(() => 0)] });
       return appendStacked(ctx, x as SequenceValue, tail, `the sequence '${seqName(i)}' carried through it`, `appended to in Loop '${label}', which runs as an ONNX Loop: ${why}`);
     });
-    return [...result, ...got.slice(tIdx.length, tIdx.length + nScan)];
+    return [...result, ...got.slice(nC, nC + nScan)];
   }
 }
 

@@ -15,12 +15,20 @@
  * stacked along a new first axis (`stacked`): SequenceAt takes a row (any
  * position, computed at run time too), SequenceLength reads its first
  * dimension, ConcatFromSequence moves and merges axes, SequenceInsert at the
- * back or the front concatenates; the others are refused by name.
+ * back or the front concatenates, SequenceInsert and SequenceErase at
+ * another position (constant or computed at run time; out of range fails
+ * the run) take the rows in the order the edit gives; a position computed
+ * at run time into known items of one shape stacks them. In a Loop body
+ * that only appends to its list and reads it near its ends (read-loop.ts),
+ * the list is its `tail` (`ListTail`: the last rows and the length the Loop
+ * carries, `items` this iteration's), read by `mapTail`.
  * Invariant: `c.sequences` maps each sequence name to its items in order
- * (or to their `stacked` tensor, `items` then empty).
+ * (or to their `stacked` tensor, `items` then empty; or, with `tail`, to the
+ * items appended in this iteration).
  */
 import type { onnx as OnnxNs } from 'onnx-proto';
 import type { DType } from '../../runtime/dtypes.js';
+import { zerosTensor } from '../../runtime/tensor.js';
 import { formatType, type Dim } from '../ir/types.js';
 import type { Value } from '../ir/value.js';
 import { sameDim } from '../ops/dims.js';
@@ -36,6 +44,23 @@ export interface SequenceValue {
   stacked?: Value;
   /** With `stacked`: what decides the length when the graph runs (`the Loop 'l0', whose trip count M ('m') is computed at run time`). */
   origin?: string;
+  /** In a Loop body, a carried list only appended to and read near its ends (read-loop.ts): `items` are this iteration's. */
+  tail?: ListTail;
+}
+
+/**
+ * A loop-carried list as a Loop body reads it when the body only appends to it and reads items at constant positions
+ * near its ends and its length (read-loop.ts): its last `window` rows ([K, ...item], carried), its `length` at the
+ * iteration's start (an int64 scalar, carried) and its first items (`start`, the list the Loop was given, of `n0`
+ * items); the items the body appends are the Loop's scan outputs, so no iteration copies the list.
+ */
+export interface ListTail {
+  /** Null for a list that starts empty (its reads are of this iteration's items). */
+  window: Value | null;
+  length: Value;
+  /** Null for a list that starts empty. */
+  start: Value | null;
+  n0: number;
 }
 
 /** What the reader lends the sequence mapper. */
@@ -72,8 +97,20 @@ export function mapSequence(n: OnnxNs.INodeProto, ctx: ImportCtx, c: SequenceCtx
     c.sequences.set(n.output?.[0] ?? '', s);
     return null;
   };
+  const tail = names.map((name) => c.sequences.get(name)?.tail).find((t) => !!t);
+  if (tail) return mapTail(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
   const runLength = names[0] ? c.sequences.get(names[0])?.stacked : undefined;
   if (runLength && op !== 'SplitToSequence') return mapStacked(op, names[0]!, c.sequences.get(names[0]!)!, ctx, out);
+  // A position computed at run time into a sequence of known items of one shape (and dtype): those stacked, read as
+  // one of run-time length. Items of several shapes refuse the position below, naming it.
+  const slot = op === 'SequenceInsert' ? 2 : op === 'SequenceErase' || op === 'SequenceAt' ? 1 : 0;
+  const s0 = slot && ctx.has(slot) && !ctx.data(slot) ? seq(0) : null;
+  const shapes = s0 ? [...s0.items.map((v) => v.type), ...(op === 'SequenceInsert' ? [ctx.input(1).type] : [])] : [];
+  if (s0 && shapes.length && shapes.every((t) => t.dtype === s0.dtype && sameItemShape(t.shape, shapes[0]!.shape))) {
+    const item = shapes[0]!.shape;
+    const st = stackedOf(ctx, s0, `the sequence '${names[0]}'`) ?? (item.every((d): d is number => typeof d === 'number') ? ctx.constant(zerosTensor(s0.dtype, [0, ...item])) : null);
+    if (st) return mapStacked(op, names[0]!, { dtype: s0.dtype, items: [], stacked: st, origin: `read at a position computed at run time by node '${ctx.label}'` }, ctx, out);
+  }
   switch (op) {
     case 'SequenceEmpty':
       return out({ dtype: ctx.attr.has('dtype') ? dtypeOf(ctx, ctx.attr.int('dtype', 1), 'attribute dtype') : 'float32', items: [] });
@@ -183,6 +220,8 @@ export function sameItemShape(a: readonly Dim[], b: readonly Dim[]): boolean {
  */
 export function stackedOf(ctx: ImportCtx, s: SequenceValue, what: string): Value | null {
   if (s.stacked) return s.stacked;
+  // A list read near its ends in a Loop body holds this iteration's items only (the Loop then carries it stacked).
+  if (s.tail) throw ctx.refuse(`${what} is a list a Loop body reads as its last items and its length, which is not held whole`);
   if (!s.items.length) return null;
   const first = s.items[0]!.type.shape;
   const odd = s.items.find((v) => !sameItemShape(v.type.shape, first));
@@ -220,12 +259,15 @@ function mapStacked(op: string, name: string, s: SequenceValue, ctx: ImportCtx, 
       if (t.type.dtype !== dtype || !sameItemShape(t.type.shape, item)) {
         throw ctx.refuse(`inserting a ${formatType(t.type)} tensor into the sequence '${name}' of ${formatType({ dtype, shape: item })} items, whose number is known only when the graph runs: its items are held stacked in one tensor, so they must have one shape and dtype`);
       }
-      const p = ctx.numbers(2, 'the position')?.[0];
       const row = ctx.op('expandDims', [t], { axis: 0 });
-      const front = p === 0 || (typeof len === 'number' && p === -len);
-      if (p !== undefined && !front && p !== len) throw ctx.refuse(`position ${p} in the sequence '${name}', whose length is known only when the graph runs (only its back, no position, or its front, 0, are read)`);
-      return out({ dtype, items: [], stacked: ctx.op('concat', front ? [row, st] : [st, row], { dim: 0 }), origin });
+      const known = ctx.has(2) && ctx.data(2) ? ctx.numbers(2, 'the position')![0]! : undefined;
+      // At the back (no position) or the front: one concatenation (a Loop's gradient reads such a list as the final one's rows).
+      const front = known === 0 || (typeof len === 'number' && known === -len);
+      if (!ctx.has(2) || front || (known !== undefined && known === len)) return out({ dtype, items: [], stacked: ctx.op('concat', front ? [row, st] : [st, row], { dim: 0 }), origin });
+      return out({ dtype, items: [], stacked: insertAt(ctx, st, row, runPosition(ctx, 2)), origin });
     }
+    case 'SequenceErase':
+      return out({ dtype, items: [], stacked: eraseAt(ctx, st, ctx.has(1) ? runPosition(ctx, 1) : ctx.scalar(-1, 'int64')), origin });
     case 'ConcatFromSequence': {
       const stack = ctx.attr.int('new_axis', 0) === 1;
       const r = item.length;
@@ -237,8 +279,89 @@ function mapStacked(op: string, name: string, s: SequenceValue, ctx: ImportCtx, 
       return ctx.op('reshape', [moved], { shape: [...new Array<number>(axis).fill(0), -3, ...new Array<number>(r - 1 - axis).fill(0)] });
     }
     default:
-      throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (${origin ?? 'from the file'}; its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence and SequenceInsert at the back or front do)`);
+      throw ctx.refuse(`its sequence input '${name}' has a length known only when the graph runs (${origin ?? 'from the file'}; its items are held stacked in one tensor), which ${op} does not read (SequenceAt, SequenceLength, ConcatFromSequence, SequenceInsert and SequenceErase do)`);
   }
+}
+
+/**
+ * The sequence operators on a list read near its ends in a Loop body (`s.tail`, see `ListTail`): SequenceAt at a
+ * constant position among its first `n0` items or its last ones (this iteration's appended items, then the window's
+ * rows), SequenceLength, SequenceInsert at the back; another refuses (the Loop then carries the list stacked).
+ */
+function mapTail(op: string, name: string, s: SequenceValue, ctx: ImportCtx, out: (s: SequenceValue) => null): Value | null {
+  const t = s.tail;
+  const refuse = (why: string) => ctx.refuse(`the list '${name}' is read in a Loop body as its last items and its length, ${why}`);
+  if (!t) throw refuse(`which ${op} does not take as another input`);
+  const k = t.window ? (t.window.type.shape[0] as number) : 0;
+  switch (op) {
+    case 'SequenceAt': {
+      const p = ctx.has(1) && ctx.data(1) ? ctx.numbers(1, 'the position')![0]! : undefined;
+      if (p === undefined) throw refuse('and SequenceAt is at a position computed at run time');
+      // Positions known in range: 'raise' is one Gather.
+      if (p >= 0 && p < t.n0 && t.start) return ctx.op('take', [t.start, ctx.scalar(p, 'int64')], { axis: 0, mode: 'raise' });
+      const back = -p - s.items.length;
+      if (p < 0 && back <= 0) return s.items[s.items.length + p]!;
+      if (p < 0 && back <= k && t.window) return ctx.op('take', [t.window, ctx.scalar(k - back, 'int64')], { axis: 0, mode: 'raise' });
+      throw refuse(`and position ${p} is neither among its first ${t.n0} items nor its last ${k + s.items.length}`);
+    }
+    case 'SequenceLength':
+      return s.items.length ? ctx.op('add', [t.length, ctx.scalar(s.items.length, 'int64')]) : t.length;
+    case 'SequenceInsert': {
+      const v = ctx.input(1);
+      if (ctx.has(2)) throw refuse('and SequenceInsert has a position');
+      const item = t.window?.type.shape.slice(1) ?? s.items[0]?.type.shape ?? v.type.shape;
+      if (v.type.dtype !== s.dtype || !sameItemShape(v.type.shape, item)) throw refuse(`and SequenceInsert gives a ${formatType(v.type)} item`);
+      return out({ dtype: s.dtype, items: [...s.items, v], tail: t });
+    }
+    default:
+      throw refuse(`which ${op} does not read`);
+  }
+}
+
+/** Position input `i` (one int32 or int64, constant or computed at run time) as an int64 scalar. */
+function runPosition(ctx: ImportCtx, i: number): Value {
+  const p = ctx.input(i);
+  if (p.type.dtype !== 'int64' && p.type.dtype !== 'int32' || p.type.shape.length > 1 || p.type.shape[0] !== undefined && p.type.shape[0] !== 1) throw ctx.refuse(`its position is ${formatType(p.type)} (ONNX: one int32 or int64)`);
+  const scalar = p.type.shape.length ? ctx.op('reshape', [p], { shape: [] }) : p;
+  return p.type.dtype === 'int64' ? scalar : ctx.op('cast', [scalar], { dtype: 'int64' });
+}
+
+/** 0, 1, ..., n - 1 for `x`'s first axis of n elements. */
+function rowsOf(ctx: ImportCtx, x: Value): Value {
+  return ctx.op('arange', [x], { start: 0, stop: { input: 0, begin: 0, end: 1 }, step: 1, dtype: 'int64' });
+}
+
+/**
+ * `row` ([1, ...item]) inserted into the stacked items `st` ([n, ...item]) before position `p` (an int64 scalar in
+ * [-n, n], negative ones counted from the back as ONNX's SequenceInsert says): the rows of [st; row] taken in the
+ * order the insert gives. `p` is read by a Gather of [0..n] at p (p - 1 when negative: n + p), which fails the run
+ * (onnxruntime's Gather, naming the node) for a position outside [-n, n], as onnxruntime's SequenceInsert does.
+ */
+function insertAt(ctx: ImportCtx, st: Value, row: Value, p: Value): Value {
+  const all = ctx.op('concat', [st, row], { dim: 0 });
+  const i64 = (v: number) => ctx.scalar(v, 'int64');
+  const a = rowsOf(ctx, all);
+  const neg = ctx.op('lesser', [p, i64(0)]);
+  const q = ctx.op('take', [a, ctx.op('where', [neg, ctx.op('sub', [p, i64(1)]), p])], { axis: 0, mode: 'raise' });
+  const n = ctx.op('reshape', [ctx.op('shapeArray', [st], { axis: 0 })], { shape: [] });
+  // Row j of the result: st's row j before q, the new row (row n of [st; row]) at q, st's row j - 1 after.
+  const after = ctx.op('cast', [ctx.op('greater', [a, q])], { dtype: 'int64' });
+  const idx = ctx.op('where', [ctx.op('equal', [a, q]), n, ctx.op('sub', [a, after])]);
+  return ctx.op('take', [all, idx], { axis: 0 });
+}
+
+/**
+ * The stacked items `st` ([n, ...item]) without the one at position `p` (an int64 scalar in [-n, n - 1], negative
+ * ones counted from the back): its other rows, in order. `p` is read by a Gather of [0..n - 1] at p, which fails the
+ * run for a position outside [-n, n - 1] (an empty sequence has none), as onnxruntime's SequenceErase does.
+ */
+function eraseAt(ctx: ImportCtx, st: Value, p: Value): Value {
+  const a = rowsOf(ctx, st);
+  const q = ctx.op('take', [a, p], { axis: 0, mode: 'raise' });
+  // Row j of the result: st's row j before q, j + 1 from q on.
+  const kept = ctx.op('sliceAxis', [a], { axis: 0, begin: 0, end: -1 });
+  const from = ctx.op('cast', [ctx.op('greaterEqual', [kept, q])], { dtype: 'int64' });
+  return ctx.op('take', [st, ctx.op('add', [kept, from])], { axis: 0 });
 }
 
 /** SplitToSequence of a symbolic size into pieces of 1 (`keep`: each keeps the axis), stacked along a new first axis. */

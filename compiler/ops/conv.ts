@@ -358,10 +358,15 @@ function convWeightGrad(F: GradOps, op: string, x: GradTensor, g: GradTensor, xt
   const G = geo.group;
   const [N, C, O] = [xt.shape[0], xt.shape[1], gt.shape[1]];
   if (G === 1 && typeof C === 'number' && typeof O === 'number' && byColumns(xt, gt, geo)) {
-    // One Gemm over every example: g as [O, L*N] by x's columns [C*K, L*N] (convColumns).
+    // One Gemm over every example: g as [O, L*N] by x's columns [C*K, L*N] (convColumns), the
+    // columns on the left (dwᵀ, transposed back) where that runs faster (columnsLeft).
     const cols = F.convColumns(x, { kernel: geo.kernel, stride: geo.stride, dilate: geo.dilate, pad: geo.pad });
     const gm = F.reshape(F.transpose(g, [1, ...rest.map((i) => i - 1), 0]), [O, -1]);
-    return F.reshape(F.dot(gm, cols, { transposeB: true }), [O, C, ...geo.kernel]);
+    // dwᵀ is transposed back as [C, K, O] -> [O, C, K]: onnxruntime folds a Transpose right after a
+    // Gemm into the Gemm (GemmTransposeFusion: Bᵀ·Aᵀ, the other orientation again).
+    const K = sizeOf(geo.kernel);
+    const dw = columnsLeft(O, C * K) ? F.transpose(F.reshape(F.dot(cols, gm, { transposeB: true }), [C, K, O]), [2, 0, 1]) : F.dot(gm, cols, { transposeB: true });
+    return F.reshape(dw, [O, C, ...geo.kernel]);
   }
   let xp: GradTensor;
   let gp: GradTensor;
@@ -411,6 +416,24 @@ export function byColumns(xt: TensorType, gt: TensorType, geo: ConvGeom): boolea
   const out = xs.slice(2).map((d, i) => Math.floor(((d as number) + 2 * geo.pad[i]! - geo.dilate[i]! * (geo.kernel[i]! - 1) - 1) / geo.stride[i]!) + 1);
   if (out.some((o, i) => o !== gs[2 + i])) return false;
   return C * sizeOf(geo.kernel) * sizeOf(out) <= COLUMNS_MAX;
+}
+
+/**
+ * True when `byColumns`' weight gradient takes the columns as the Gemm's
+ * left operand (dwᵀ = cols · gᵀ, then a transpose of the small result) for
+ * `O` output channels and `CK` column rows (input channels x kernel cells):
+ * from 16 filters, or from 8 with at least 8 column rows per filter. MLAS
+ * packs the right operand (in panels of 16 columns): the filters on the
+ * right fill a panel from 16 and pack far less than the columns would; 6
+ * filters fill 6 of 16. Python onnxruntime 1.30, 1 thread, the median over
+ * 25 interleaved rounds on a loaded machine of the columns-left /
+ * filters-left time ratio (O, CK, columns): 16, 150, 6400 (LeNet's conv2) 0.66-0.67; 32, 288 0.57;
+ * 64, 576 0.86; 32, 9 0.86; 24, 48 0.96-1.05; 12, 100 0.67-0.79; 8, 72 0.85;
+ * 8, 27 1.04; 6, 150 0.97; 4, 36 1.03; 6, 25, 50176 (LeNet's conv1) 1.17-1.27.
+ * Example: `columnsLeft(16, 150) // true`.
+ */
+export function columnsLeft(O: number, CK: number): boolean {
+  return O >= 16 || (O >= 8 && CK >= 8 * O);
 }
 
 /** The weight gradient `dw` cropped to the kernel: its last rows pair the kernel with the padding only. */

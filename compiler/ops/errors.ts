@@ -30,6 +30,21 @@ export class OpError extends Error {
   }
 }
 
+/** How a scope in a gradient ends (reverse mode and the compiled tape run gradient rules in `<scope> (gradient)`). */
+const GRADIENT = ' (gradient)';
+
+/**
+ * Operator `op` of a node of scope `scope` as a message names it among others: `add (in Net/dense0)` for gluonc's
+ * own nodes, and a node built from an imported ONNX node with that node first, readable:
+ * `ONNX node 'a' (Add)'s add (in SymbolBlock)`, `ONNX node 'a' (Add)'s gradient mul` in its gradient. Example: `nodeLabel(node.op, node.scope)`.
+ */
+export function nodeLabel(op: string, scope: string): string {
+  const { block, onnx } = splitScope(scope);
+  const grad = onnx.endsWith(GRADIENT);
+  const of = onnx ? `${grad ? onnx.slice(0, -GRADIENT.length) : onnx}'s ${grad ? 'gradient ' : ''}` : '';
+  return `${of}${op}${block ? ` (in ${block})` : ''}`;
+}
+
 /** Throws an OpError unless `cond` holds. */
 export function check(cond: unknown, op: string, message: string, types?: TensorType[]): asserts cond {
   if (!cond) throw new OpError(op, message, types);

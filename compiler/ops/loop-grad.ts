@@ -13,7 +13,11 @@
  * whose forward is not in its graph). A carried value that grows as a list
  * appended to (`grows`) is kept as its length per iteration and read back
  * as the first rows of its final value, or the last (`front`), which the
- * forward gives (`saved`) or the loop run again does.
+ * forward gives (`saved`) or the loop run again does; one whose first axis
+ * changes otherwise (`ragged`: a list erased from, or inserted into at a
+ * position) is computed again at each reverse iteration by a Loop running
+ * the body from the loop's inputs that many iterations (the gradient's
+ * cost then grows with the square of the iteration count).
  * Inputs: the forward's inputs, then the gradients of its float carried
  * outputs and float scan outputs, then (`saved`) the forward's saved
  * outputs: per iteration each carried value, the number, each residual,
@@ -28,7 +32,7 @@ import { tensorFromNumbers } from '../../runtime/tensor.js';
 import type { TensorType } from '../ir/types.js';
 import { defineOp, type LowerCtx, type OpDef, type SubgraphValue, type Tx } from './define.js';
 import { OpError } from './errors.js';
-import { emitLoop, floatSlots, lowerBody, type BodyRef, type LoopA, type LoopBody } from './loop.js';
+import { emitLoop, floatSlots, lowerBody, varyingRows, type BodyRef, type LoopA, type LoopBody } from './loop.js';
 
 /** Attributes: the forward's, the body's gradient and how many gradients it gives. */
 export type LoopGradA = LoopA & { gradBody: LoopBody; nGrads: number; saved: boolean };
@@ -47,11 +51,12 @@ function plan(types: TensorType[], a: LoopGradA) {
   const residuals = (a.residuals ?? []) as BodyRef[];
   const grows = (a.grows ?? []) as number[];
   const front = (a.front ?? []) as number[];
+  const ragged = (a.ragged ?? []) as number[];
   // Saved: per iteration each carried value, the number, each residual; then, where some grow, the final carried values.
   const nSaved = a.saved ? a.nCarried + 1 + residuals.length + (grows.length ? a.nCarried : 0) : 0;
   const want = nFwd + carriedF.length + scanF.length + nSaved;
   if (types.length !== want) throw new OpError('OnnxLoopGrad', `takes the loop's ${nFwd} inputs, ${carriedF.length + scanF.length} output gradients${nSaved ? ` and its ${nSaved} saved outputs` : ''}, got ${types.length} inputs`, types);
-  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front };
+  return { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front, ragged };
 }
 
 function infer(types: TensorType[], a: LoopGradA): TensorType[] {
@@ -62,7 +67,7 @@ function infer(types: TensorType[], a: LoopGradA): TensorType[] {
 }
 
 function lower(c: LowerCtx, a: LoopGradA): void {
-  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front } = plan(c.inTypes, a);
+  const { outTypes, k, nFwd, carriedF, scanF, capturedF, residuals, grows, front, ragged } = plan(c.inTypes, a);
   const nC = a.nCarried;
   const ins = c.inputs;
   const captured = ins.slice(k + nC, nFwd);
@@ -90,7 +95,7 @@ function lower(c: LowerCtx, a: LoopGradA): void {
   const yes = c.constant(tensorFromNumbers('bool', [], [1]));
   const body = a.body as unknown as LoopBody;
   // A growing value's gradient grows back (its first dimension as the body's).
-  const revIns = [{ dtype: 'int64' as const, shape: [] }, { dtype: 'bool' as const, shape: [] }, ...carriedF.map((i) => (grows.includes(i) ? body.inputs[2 + i]! : c.inTypes[k + i]!)), ...capturedF.map((i) => c.inTypes[k + nC + i]!)];
+  const revIns = [{ dtype: 'int64' as const, shape: [] }, { dtype: 'bool' as const, shape: [] }, ...carriedF.map((i) => (varyingRows(a).includes(i) ? body.inputs[2 + i]! : c.inTypes[k + i]!)), ...capturedF.map((i) => c.inTypes[k + nC + i]!)];
   const rev = c.graph(revIns, (names) => {
     const at = c.emit('Sub', [last, names[0]!])[0]!;
     const pick = (v: string) => c.emit('Gather', [v, at], { axis: 0 })[0]!;
@@ -101,7 +106,10 @@ function lower(c: LowerCtx, a: LoopGradA): void {
       const from = c.emit('Sub', [c.emit('Gather', [c.emit('Shape', [finals[i]!])[0]!, c.ints([0])], { axis: 0 })[0]!, len])[0]!;
       return c.emit('Slice', [finals[i]!, from, c.ints([Number.MAX_SAFE_INTEGER]), c.ints([0])])[0]!;
     };
-    const carriedAt = (v: string, i: number) => (grows.includes(i) ? rows(v, i) : pick(v));
+    // A ragged value at that iteration: the loop's carried value after its first `at` iterations, run again.
+    let again: string[] | null = null;
+    const rerun = (i: number) => (again ??= emitLoop(c, a, false, [], outTypes.length, at))[i]!;
+    const carriedAt = (v: string, i: number) => (ragged.includes(i) ? rerun(i) : grows.includes(i) ? rows(v, i) : pick(v));
     const gc = names.slice(2, 2 + carriedF.length);
     const acc = names.slice(2 + carriedF.length);
     const grads = lowerBody(c, a.gradBody, [pick(iters), yes, ...saved.map(carriedAt), ...captured, ...gc, ...heads.slice(carriedF.length).map(pick), ...res.map(pick)]);
@@ -124,7 +132,7 @@ function lower(c: LowerCtx, a: LoopGradA): void {
 export const OnnxLoopGrad: OpDef<Sig, LoopGradA> = defineOp<Sig, LoopGradA>({
   name: 'OnnxLoopGrad',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [], gradBody: null, nGrads: 1, saved: false },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [], ragged: [], gradBody: null, nGrads: 1, saved: false },
   multiOutput: (a: LoopGradA) => a.nGrads,
   dataShape: true,
   infer,

@@ -15,7 +15,9 @@
  * and the body values its gradient reads (`residuals`), for
  * `OnnxLoopGrad` to read (a carried value that grows as a list appended
  * to, `grows`, kept as its length: its value then is the first rows of
- * its final value, or the last ones, `front`). Its gradient is one `OnnxLoopGrad`
+ * its final value, or the last ones, `front`; one whose first axis changes
+ * otherwise, `ragged`, kept as its length too and computed again by the
+ * gradient). Its gradient is one `OnnxLoopGrad`
  * node (loop-grad.ts: a reverse-time Loop of the body's gradient, which
  * compiler/autodiff registers); a body that cannot be differentiated is an
  * Error naming the ONNX node (`node`).
@@ -57,6 +59,7 @@ export type LoopA = Attrs & {
   residuals: AttrValue;
   grows: AttrValue;
   front: AttrValue;
+  ragged: AttrValue;
 };
 
 type Sig = (...args: [...Tx[], LoopOptions]) => Tx[];
@@ -88,6 +91,11 @@ export interface LoopOptions {
   grows?: number[];
   /** Those of `grows` that grow at the front instead (each iteration's value the last rows of the next). */
   front?: number[];
+  /**
+   * Carried values whose first axis changes otherwise (a list erased from or inserted into at a position): the
+   * gradient keeps each iteration's length only, and computes the value again by running the loop that many times.
+   */
+  ragged?: number[];
 }
 
 /** A constant of a body as JSON (its bytes in base64). */
@@ -129,7 +137,9 @@ export function encodeBody(inputs: Value[], outputs: Value[], inside: (n: Node) 
       if (j === undefined) {
         const ins = node.inputs.map(visit);
         j = body.nodes.length;
-        body.nodes.push({ op: node.op, attrs: node.attrs, ins, outs: node.outputs.map((o) => ({ dtype: o.type.dtype, shape: [...o.type.shape] })) });
+        const outs = node.outputs.map((o) => ({ dtype: o.type.dtype, shape: [...o.type.shape] }));
+        // The node's scope (an imported body node's ONNX node): the body's gradient errors name it.
+        body.nodes.push(node.scope ? { op: node.op, attrs: node.attrs, ins, outs, scope: node.scope } : { op: node.op, attrs: node.attrs, ins, outs });
         index.set(node, j);
       }
       r = `n${j}.${v.index}`;
@@ -160,7 +170,7 @@ export function decodeBody(body: LoopBody): { inputs: Value[]; outputs: Value[];
     return v;
   };
   const nodes = body.nodes.map((n, j) => {
-    const node = Node.create(n.op, n.ins.map(get), n.attrs, n.outs);
+    const node = Node.create(n.op, n.ins.map(get), n.attrs, n.outs, n.scope);
     node.outputs.forEach((o, s) => vals.set(`n${j}.${s}`, o));
     return node;
   });
@@ -217,10 +227,15 @@ function savedTypes(a: LoopA): TensorType[] {
   const body = a.body as unknown as LoopBody;
   const outTypes = a.outTypes as unknown as TensorType[];
   const iterations = outTypes[a.nCarried]?.shape[0] ?? opaque(`${a.node || 'loop'} iterations`);
-  const grows = (a.grows ?? []) as number[];
+  const grows = varyingRows(a);
   const carried = body.inputs.slice(2, 2 + a.nCarried).map((t, i): TensorType => (grows.includes(i) ? { dtype: 'int64', shape: [] } : t));
   const each = [...carried, { dtype: 'int64' as const, shape: [] }, ...((a.residuals ?? []) as BodyRef[]).map((r) => refType(body, r))];
   return each.map((t) => ({ dtype: t.dtype, shape: [iterations, ...t.shape] }));
+}
+
+/** The carried values whose first axis changes from one iteration to the next (`grows` and `ragged`): each kept as its length. */
+export function varyingRows(a: LoopA): number[] {
+  return [...((a.grows ?? []) as number[]), ...((a.ragged ?? []) as number[])];
 }
 
 /** How many outputs an `OnnxLoop` with these attributes has. */
@@ -267,8 +282,9 @@ function grad(F: GradOps, ctx: GradCtx, gOuts: (GradTensor | null)[]): (GradTens
   // A carried value whose shape changes (a list that grows) cannot be kept per iteration in a Loop's stacked outputs.
   // Such a dimension is opaque in the body (`(…)`, as compiler/onnx/read-loop.ts marks it); a named symbol (a graph
   // input's batch, say) is the same in every iteration, and the loop's inputs may have it specialized to a number.
-  // One that grows along its first axis as a list appended to (`grows`) is kept as its length and sliced.
-  const grows = (a.grows ?? []) as number[];
+  // One that grows along its first axis as a list appended to (`grows`) is kept as its length and sliced; one whose
+  // first axis changes otherwise (`ragged`) is computed again.
+  const grows = varyingRows(a);
   body.inputs.slice(2, 2 + a.nCarried).forEach((t, i) => {
     const first = ctx.inTypes[k + i]!;
     if (t.shape.some((d, j) => typeof d === 'string' && d.startsWith('(') && d !== first.shape[j] && !(j === 0 && grows.includes(i)))) {
@@ -314,9 +330,11 @@ export function lowerBody(c: LowerCtx, body: LoopBody, inputNames: string[]): { 
 /**
  * Emits the ONNX Loop of an `OnnxLoop` node whose inputs are `c.inputs`
  * (the first of `c.inTypes.length`), with `save` and `residuals` as given;
- * returns its outputs (`outputs`: their names, or how many).
+ * returns its outputs (`outputs`: their names, or how many). `trips` (an
+ * int64 scalar's name): only that many first iterations, without the
+ * condition input (the gradient's run again up to an iteration).
  */
-export function emitLoop(c: LowerCtx, a: LoopA, save: boolean, residuals: BodyRef[], outputs: string[] | number): string[] {
+export function emitLoop(c: LowerCtx, a: LoopA, save: boolean, residuals: BodyRef[], outputs: string[] | number, trips?: string): string[] {
   const body = a.body as unknown as LoopBody;
   const k = lead(a);
   const ins = c.inputs;
@@ -327,16 +345,17 @@ export function emitLoop(c: LowerCtx, a: LoopA, save: boolean, residuals: BodyRe
     const kept = save ? [...residuals] : [];
     const outs = lowerBody(c, { ...body, outputs: [...body.outputs, ...kept] }, [...names, ...captured]).map((o) => ({ name: o.name, dtype: o.type.dtype, shape: o.type.shape }));
     const sv = (i: number) => ({ name: names[i]!, dtype: loopIns[i]!.dtype, shape: loopIns[i]!.shape });
-    // A value that grows (`grows`) is kept as its length.
-    const grows = (a.grows ?? []) as number[];
+    // A value whose first axis changes (`grows`, `ragged`) is kept as its length.
+    const grows = varyingRows(a);
     const length = (i: number) => ({ name: c.emit('Gather', [c.emit('Shape', [names[2 + i]!])[0]!, c.scalar(0, 'int64')], { axis: 0 })[0]!, dtype: 'int64' as const, shape: [] });
     const nOut = body.outputs.length;
     return [...outs.slice(0, nOut), ...(save ? [...loopIns.slice(2).map((_t, i) => (grows.includes(i) ? length(i) : sv(2 + i))), sv(0)] : []), ...outs.slice(nOut)];
   });
   // ONNX's M and cond are scalars: a [1] one (as gluonc's readers may type it) is reshaped.
   const scalar = (i: number) => (c.inTypes[i]!.shape.length === 1 ? c.emit('Reshape', [ins[i]!, c.ints([])])[0]! : ins[i]!);
-  const trip = a.tripCount ? scalar(0) : '';
-  const cond = a.condition ? scalar(k - 1) : '';
+  // `trips`: the loop's first iterations only (each ran with its condition true).
+  const trip = trips ?? (a.tripCount ? scalar(0) : '');
+  const cond = a.condition && trips === undefined ? scalar(k - 1) : '';
   return c.emit('Loop', [trip, cond, ...ins.slice(k, k + a.nCarried)], { body: graph }, outputs);
 }
 
@@ -357,7 +376,7 @@ function lower(c: LowerCtx, a: LoopA): void {
 export const OnnxLoop: OpDef<Sig, LoopA> = defineOp<Sig, LoopA>({
   name: 'OnnxLoop',
   inputs: ['...inputs'],
-  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [] },
+  attrs: { body: null, nCarried: 0, tripCount: false, condition: false, outTypes: null, node: '', save: false, residuals: [], grows: [], front: [], ragged: [] },
   multiOutput: outputCount,
   dataShape: true,
   infer,

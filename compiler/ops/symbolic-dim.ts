@@ -15,6 +15,7 @@
  * name (`normalizeDims`), which reshape, broadcastTo and the slices resolve
  * into their own codes or refuse by name.
  */
+import { splitScope } from '../../runtime/run-error.js';
 import type { Dim } from '../ir/types.js';
 import { currentScope } from './errors.js';
 
@@ -34,16 +35,19 @@ export class SymbolicDimError extends Error {
     /** False for a symbol built outside a block (`sym.var('x', { shape: ['N', 3] })`). */
     traced = true,
   ) {
+    // Read while an imported ONNX node is replayed: that node first, as OpError puts it (runtime/run-error.ts splitScope).
+    const { block: path, onnx } = splitScope(block);
     super(
-      traced
-        ? `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value while ${block ? `block '${block}'` : 'a block'} is traced with symbolic sizes (export): ` +
+      (onnx ? `${onnx}: ` : '') +
+      (traced
+        ? `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value while ${path ? `block '${path}'` : 'a block'} is traced with symbolic sizes (export): ` +
             `a comparison or arithmetic on it (x.shape[${axis}] > 2, == 3, * 2, Math.max) would fix one answer for every ${dim}. ` +
             `Read the size as a tensor with F.shapeArray(x, { axis: ${axis} }) and choose with operators (F.where); ` +
             `shape arguments (F.reshape, F.zeros, slice bounds) take x.shape[${axis}] as it is`
         : `symbolic dimension '${dim}'${origin ? ` (${origin})` : ''} has no value: the size is known only when the symbol runs, ` +
             `so a comparison or arithmetic on it (x.shape[${axis}] > 2, == 3, * 2, Math.max) has no answer. ` +
             `Compare names with String(x.shape[${axis}]) === '${dim}', give sym.var a number for the size, or read it at run time with F.shapeArray(x, { axis: ${axis} }); ` +
-            `shape arguments (F.reshape, F.zeros, slice bounds) take x.shape[${axis}] as it is`,
+            `shape arguments (F.reshape, F.zeros, slice bounds) take x.shape[${axis}] as it is`),
     );
     this.name = 'SymbolicDimError';
   }

@@ -11,6 +11,7 @@
  */
 import type { DType } from '../../runtime/dtypes.js';
 import { checkDType } from '../../runtime/dtypes.js';
+import { splitScope } from '../../runtime/run-error.js';
 import { scalarTensor, type HostTensor } from '../../runtime/tensor.js';
 import { cloneGraph, Graph } from '../ir/graph.js';
 import { Node, type Attrs } from '../ir/node.js';
@@ -46,7 +47,9 @@ export class DataDependentError extends Error {
     during = 'a hybridized block is traced',
     readonly block = currentScope(),
   ) {
-    super(`${what}: a symbol has no values while ${during}${block ? ` (in block '${block}')` : ''}. Data-dependent control flow (if/for on tensor values) cannot be compiled: ${remedy}`);
+    // Read while an imported ONNX node is replayed: that node first, as OpError puts it (runtime/run-error.ts splitScope).
+    const { block: path, onnx } = splitScope(block);
+    super(`${onnx ? `${onnx}: ` : ''}${what}: a symbol has no values while ${during}${path ? ` (in block '${path}')` : ''}. Data-dependent control flow (if/for on tensor values) cannot be compiled: ${remedy}`);
     this.name = 'DataDependentError';
   }
 }

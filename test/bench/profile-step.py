@@ -11,6 +11,12 @@ and are printed side by side.
 
     python3 test/bench/profile-step.py /tmp/steps [runs]
     python3 test/bench/profile-step.py /tmp/before /tmp/after [runs]
+    THREADS=2 NODES=12 python3 test/bench/profile-step.py /tmp/before /tmp/after [runs]
+
+THREADS sets the intra-op threads (1 by default); NODES=k also prints the k
+costliest nodes of each step with their median and p10 times (the p10 is
+the least disturbed on a shared machine: the twenty-sixth session's
+qa-lenet2 decided by it while the load average stood at 8-10).
 
 Feeds: the label input (x1, a 1-d float input of the batch size) gets
 class indices 0..9 cycling; 0-d scalars get 0.01 (the step count `t` gets
@@ -52,7 +58,7 @@ class Step:
     def __init__(self, path):
         tmp = tempfile.mkdtemp()
         so = ort.SessionOptions()
-        so.intra_op_num_threads = 1
+        so.intra_op_num_threads = int(os.environ.get('THREADS', '1'))
         so.inter_op_num_threads = 1
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         so.optimized_model_filepath = os.path.join(tmp, 'opt.onnx')
@@ -77,8 +83,11 @@ class Step:
             durs[e['name']].append(e['dur'])
             op_of[e['name']] = e['args'].get('op_name', '?')
         out = collections.Counter()
+        self.nodes = {}
         for name, d in durs.items():
             out[op_of[name]] += statistics.median(d[WARM:])
+            rest = sorted(d[WARM:])
+            self.nodes[name[:-len('_kernel_time')]] = (op_of[name], statistics.median(rest), rest[len(rest) // 10])
         return out
 
 
@@ -107,6 +116,12 @@ def main():
         for o in ops:
             print('   ' + f'{o:<18}' + ''.join(f'{p[o]:11.0f} us' for p in profiles))
         print('   ' + f'{"total":<18}' + ''.join(f'{sum(p.values()):11.0f} us' for p in profiles))
+        for f, s in zip(folders, steps):
+            top = sorted(s.nodes.items(), key=lambda kv: -kv[1][1])[:int(os.environ.get('NODES', '0'))]
+            if top:
+                print(f'   {f}: costliest nodes, median / p10 us')
+            for node, (op, med, p10) in top:
+                print(f'      {node[:56]:<56} {op:<14} {med:7.0f} {p10:7.0f}')
 
 
 if __name__ == '__main__':

@@ -16,6 +16,7 @@ import { gluon, nd } from 'gluonc';
 import { readNpy, tensorToNumbers } from '../../runtime/index.js';
 import { gluonc, oneLineError, ROOT } from '../helpers/cli.js';
 import { runPython } from '../helpers/python-server.js';
+import { int, model } from '../compiler/onnx/ort-compare.js';
 
 /**
  * `gluonc compile` of the model file `gluonc import` wrote into `out` runs in onnxruntime as the original
@@ -145,5 +146,15 @@ onnx.save_model(m, sys.argv[1] + '/model.onnx')
     const t = gluonc(['import', cut, '-o', join(dir, 'cut')]);
     assert.equal(t.status, 1);
     assert.match(oneLineError(t), /^gluonc: '.*cut\.onnx': not a valid ONNX model: protobuf decoding failed \(.+\); the file is corrupt or truncated$/);
+  });
+
+  it("compile --opset below an imported node's operator: one line naming the ONNX node (BitwiseAnd is in ONNX from opset 18)", () => {
+    const src = join(dir, 'and.onnx');
+    const cast = (name: string, x: string, y: string, to: number) => ({ name, opType: 'Cast', input: [x], output: [y], attribute: [int('to', to)] });
+    writeFileSync(src, model([cast('ca', 'a', 'ai', 6), cast('cb', 'b', 'bi', 6), { name: 'and_1', opType: 'BitwiseAnd', input: ['ai', 'bi'], output: ['ci'] }, cast('cy', 'ci', 'y', 1)], [['a', ['N', 3]], ['b', ['N', 3]]], [['y', 'float32']], [], 18));
+    const out = join(dir, 'and');
+    assert.equal(gluonc(['import', src, '-o', out]).status, 0);
+    const c = gluonc(['compile', join(out, 'and.mts'), '-o', join(out, 'c.onnx'), '--opset', '13']);
+    assert.match(oneLineError(c), /: opset 13 is too low: ONNX node 'and_1' \(BitwiseAnd\)'s bitwiseAnd \(in SymbolBlock\) needs opset 18$/);
   });
 });

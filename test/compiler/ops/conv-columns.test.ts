@@ -7,7 +7,9 @@
  * of a transposed convolution (its weight gradient takes the columns of the
  * output gradient), eager (the tape) and hybridized (one compiled graph).
  * Fixed samples: taps that read only padding (stride 3, pad 2), a batch of
- * one. Groups keep the convolution forms (grad.test.ts' table).
+ * one, 8, 16 and 17 output channels (the weight gradient's Gemm with the
+ * columns as its left operand, conv.ts columnsLeft, 2-D, 3-D and
+ * transposed). Groups keep the convolution forms (grad.test.ts' table).
  */
 import assert from 'node:assert/strict';
 import { autograd, gluon, nd } from 'gluonc';
@@ -50,6 +52,11 @@ const CASES: Case[] = [
   { label: '1-D', x: [2, 3, 11], filters: 2, kernel: [3], stride: [2], pad: [1], dilate: [2] },
   { label: '3-D', x: [2, 2, 4, 5, 4], filters: 3, kernel: [2, 3, 2], stride: [1, 2, 1], pad: [1, 0, 1], dilate: [1, 1, 1] },
   { label: 'transposed: stride, pad, adj', x: [2, 3, 4, 4], filters: 2, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dilate: [1, 1], adj: [1, 1] },
+  // 16 or more output channels, or 8 with 8 column rows each: the columns as the left operand (dwᵀ, columnsLeft).
+  { label: 'LeNet conv2: 16 filters, the columns left', x: [2, 6, 9, 9], filters: 16, kernel: [5, 5], stride: [1, 1], pad: [0, 0], dilate: [1, 1] },
+  { label: '3-D, 17 filters, stride and pad, the columns left', x: [2, 3, 4, 5, 4], filters: 17, kernel: [2, 3, 2], stride: [1, 2, 1], pad: [1, 0, 1], dilate: [1, 1, 1] },
+  { label: 'transposed, 16 input channels, the columns left', x: [2, 16, 3, 3], filters: 2, kernel: [3, 3], stride: [2, 2], pad: [1, 1], dilate: [1, 1], adj: [1, 1] },
+  { label: '8 filters over 100 column rows, the columns left', x: [2, 4, 6, 6], filters: 8, kernel: [5, 5], stride: [1, 1], pad: [1, 1], dilate: [1, 1] },
 ];
 
 function values(n: number, seed: number): number[] {
