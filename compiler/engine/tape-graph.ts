@@ -338,7 +338,10 @@ export function fillForward(arrays: readonly NDArray[], forward: readonly { inde
   for (const f of forward) {
     const i = typeof f === 'number' ? f : f.index;
     const a = arrays[i]!;
-    if (a._pending) a._host = res[`f${i}`]!;
+    if (!a._pending) continue;
+    const op = pendingOp(a);
+    a._host = res[`f${i}`]!;
+    op?.settle();
   }
 }
 

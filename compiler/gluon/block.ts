@@ -135,11 +135,32 @@ export class Block {
    */
   children(): [string, Block][] {
     const out: [string, Block][] = [];
-    for (const [k, v] of Object.entries(this)) {
+    // Object.keys, not Object.entries (the same keys, in the same order): no pair array per property on every eager call.
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(self)) {
+      const v = self[k];
       if (v instanceof Block) out.push([k, v]);
     }
     for (const [k, b] of this._registered) out.push([k, b]);
     return out;
+  }
+
+  /**
+   * True when every parameter of this block and its descendants holds data
+   * (initialized, none deferred): what an eager call checks first, without
+   * naming them (`collectParams` builds names; it runs only when one is not).
+   * Example: `if (!this._paramsReady()) checkInitialized(this, this.collectParams())`.
+   */
+  protected _paramsReady(): boolean {
+    // The parameters ownParams lists (properties, then this.params) and the blocks children() lists (containers override it).
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(self)) {
+      const v = self[k];
+      if (v instanceof Parameter && !v.initialized) return false;
+    }
+    for (const p of this.params.values()) if (!p.initialized) return false;
+    for (const [, b] of this.children()) if (!b._paramsReady()) return false;
+    return true;
   }
 
   /**
@@ -189,7 +210,9 @@ export class Block {
     const seen = new Set<Parameter>();
     const registered = new Map<Parameter, string>();
     for (const [k, p] of this.params.entries()) registered.set(p, k);
-    for (const [k, v] of Object.entries(this)) {
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(self)) {
+      const v = self[k];
       if (v instanceof Parameter && !seen.has(v)) {
         seen.add(v);
         out.push([registered.get(v) ?? k, v]);

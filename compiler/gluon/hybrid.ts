@@ -323,7 +323,9 @@ export class HybridBlock extends Block {
     const out: Record<string, unknown> = {};
     const own = this.ownParams();
     for (const [k, p] of own) out[k] = get(p, k);
-    for (const [prop, v] of Object.entries(this)) {
+    const self = this as unknown as Record<string, unknown>;
+    for (const prop of Object.keys(self)) {
+      const v = self[prop];
       const name = v instanceof Parameter && !(prop in out) ? own.find(([, p]) => p === v)?.[0] : undefined;
       if (name !== undefined) out[prop] = out[name];
     }
@@ -332,9 +334,12 @@ export class HybridBlock extends Block {
 
   private _runEager(inputs: unknown[], arrays: (NDArray | undefined)[], format: InputFormat): unknown {
     this._nameChildren();
-    const all = this.collectParams();
-    if (all.values().some((p) => p.deferred)) this._inferParams(arrays, format);
-    checkInitialized(this, all);
+    // Every step of a training loop: one walk without names; the named collection only when a parameter is not ready.
+    if (!this._paramsReady()) {
+      const all = this.collectParams();
+      if (all.values().some((p) => p.deferred)) this._inferParams(arrays, format);
+      checkInitialized(this, all);
+    }
     if (this._ownForwardRuns()) return this._ownForward(inputs);
     const args = this._paramArgs((p) => p.data());
     return this._callHybridForward(ndOps, inputs, args);

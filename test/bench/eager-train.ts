@@ -133,6 +133,7 @@ export async function eagerTraining(): Promise<BenchTable> {
     "ours, op by op: the same with setEagerCompileAfter(Infinity): each forward operator, gradient rule's operator and optimizer operator runs at once, one by one (a one-node session or a TypeScript kernel each), as eager training ran before.",
     `Samples/s: ${[['ours', t.ours], ['ours, op by op', t['ours, op by op']], ...torchNames.map((n) => [n, t[n]])].map(([n, x]) => `${n as string} ${Math.round(rate(x as Timing))}`).join(', ')}; ${ratios.join(', ')} (target: ours >= 0.5x PyTorch eager).`,
     'Contenders are timed interleaved (harness compare); on a shared machine compare ratios, not absolute figures.',
+    `The ${OPTS.gapMs} ms idle gap after each sample lets V8 run its mark-compacts untimed: a loop without idle time pays them (RESULTS.md, qa-eagerstep: the eager step's pending-operator registry made one every ~28 steps until the 26th session).`,
   );
   return {
     title: `eager training step: MLP 784-256-128-10, batch ${BATCH}, SGD momentum (ms per step)`,

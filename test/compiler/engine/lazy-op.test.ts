@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { autograd, gluon, nd, profiler, random } from 'gluonc';
 import { setEagerCompileAfter } from '../../../compiler/engine/eager-compile.js';
+import { flushPendingOps, MAX_PENDING_OPS, pendingOpCount } from '../../../compiler/engine/lazy-op.js';
 import { assertClose } from '../../helpers/compare.js';
 import { numpyRefs } from '../../helpers/numpy.js';
 
@@ -112,4 +113,71 @@ describe('lazy-op: deferred eager operators under record', () => {
       assertClose(vals(l), ref!.outs[0]!.data, `loss at step ${step}`, 1e-5, 1e-6);
     }
   });
+
+  it('holds no operator once a compiled step filled it, so a synchronous loop keeps no step\'s arrays (no WeakRef kept for the job)', () => {
+    random.seed(3);
+    const net = new gluon.nn.Sequential();
+    net.add(new gluon.nn.Dense(8, { activation: 'relu' }), new gluon.nn.Dense(4));
+    net.initialize();
+    const x = nd.random.uniform(-1, 1, [5, 6]);
+    const y = nd.array([0, 1, 2, 3, 1]);
+    const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1, momentum: 0.9 });
+    flushPendingOps();
+    // One synchronous loop (one job): the recorded operators of each step are held only until its compiled run fills them.
+    for (let step = 0; step < 5; step++) {
+      const l = autograd.record(() => loss.call(net.call(x), y));
+      assert.ok(pendingOpCount() > 0, 'the forward waits');
+      l.backward();
+      trainer.step(5);
+      if (step > 0) assert.equal(pendingOpCount(), 0, `step ${step}: every deferred operator was filled and forgotten`);
+    }
+    // The compiled backward alone (gradients read, no update, nothing written in place): it fills the forward and forgets it too.
+    const ps = [...net.collectParams().values()];
+    for (let step = 0; step < 4; step++) {
+      autograd.record(() => loss.call(net.call(x), y)).backward();
+      ps.forEach((p) => p.grad().data());
+      if (step > 1) assert.equal(pendingOpCount(), 0, `backward ${step}: the compiled backward's forward operators were forgotten`);
+    }
+  });
+
+  it('pending operators nobody reads run at the next flush, and never more than MAX_PENDING_OPS are held', () => {
+    flushPendingOps();
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    const kept = autograd.record(() => x.mul(3));
+    assert.equal(pendingOpCount(), 1);
+    for (let i = 0; i < MAX_PENDING_OPS + 10; i++) autograd.record(() => x.add(i)); // never read: garbage, held until run
+    assert.ok(pendingOpCount() <= MAX_PENDING_OPS, `held ${pendingOpCount()}`);
+    assert.equal(kept._pending, false, 'the oldest ran when the bound was reached');
+    assert.deepEqual(vals(kept), [3, 6]);
+    flushPendingOps();
+    assert.equal(pendingOpCount(), 0);
+  });
+
+  it('keeps its count right when a flush runs operators that read other pending ones, and after operators run out of order', () => {
+    flushPendingOps();
+    const x = nd.array([1, 2]);
+    x.attachGrad();
+    let a!: nd.NDArray, b!: nd.NDArray, c!: nd.NDArray, d!: nd.NDArray;
+    autograd.record(() => {
+      a = x.mul(2);
+      b = a.add(1);
+      c = b.mul(b);
+      d = x.sub(1);
+    });
+    assert.equal(pendingOpCount(), 4);
+    assert.deepEqual(vals(b), [3, 5], 'reading b runs a and b');
+    assert.equal(pendingOpCount(), 2, 'c and d still pending');
+    const e = autograd.record(() => c.add(d));
+    assert.equal(pendingOpCount(), 3);
+    flushPendingOps(); // runs c, d, then e (which reads both)
+    assert.equal(pendingOpCount(), 0);
+    assert.deepEqual(vals(e), [9, 26]);
+    const f = autograd.record(() => x.mul(3));
+    assert.equal(pendingOpCount(), 1, 'one new pending operator after the flush');
+    assert.deepEqual(vals(f), [3, 6]);
+    assert.equal(pendingOpCount(), 0);
+  });
 });
+
