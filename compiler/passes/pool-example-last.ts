@@ -17,7 +17,8 @@
  * would need a transpose back of the full size): LeNet's first convolution,
  * not its second (whose data gradient needs NCHW).
  * Invariants: exact (the same windows, maxima and routing); 1-D and 2-D
- * max pooling (the 3-D one would need a 4-D pooling).
+ * max pooling (the 3-D one would need a 4-D pooling); concrete channels
+ * and spatial sizes, any batch.
  */
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
@@ -62,7 +63,9 @@ export const poolExampleLast: Pass = (graph, ctx) => {
     const grads = users.filter((n) => n.op === 'poolingGrad');
     if (!grads.every((g) => !rw.isOutput(g.outputs[0]!) && rw.users(g.outputs[0]!).every((u) => u.op === 'transpose' || sumAxes(u, nd) !== null))) continue;
     const z = tr.inputs[0]!;
-    const [C, ...rest] = z.type.shape;
+    // Channels and spatial sizes concrete (the reshapes name them); the batch may be symbolic.
+    if (!z.type.shape.slice(0, -1).every((d) => typeof d === 'number')) continue;
+    const [C, ...rest] = z.type.shape as number[];
     const sp = rest.slice(0, nd);
     const kernel = spatial('Pooling', 'kernel', attrs['kernel'], nd, 1, 1, [a.type]);
     const attrs5 = {

@@ -105,6 +105,17 @@ describe('passes: pool-example-last', () => {
     }
   });
 
+  it('a symbolic batch is pooled; symbolic spatial sizes are left alone', () => {
+    const { graph } = convPoolStep([2, 6, 6, 'N'] as never, max2);
+    const { feeds, types } = feedsFor(graph, 7, { N: 4 });
+    const before = evaluate(graph, feeds, types);
+    const r = runPass(poolExampleLast, graph, TRAINING);
+    assert.equal(r.changed, true);
+    assertSameResults(before, r.graph, feeds, types, 'symbolic batch');
+    const spatial = convPoolStep([2, 'H', 6, 3] as never, max2).graph;
+    assert.equal(runPass(poolExampleLast, spatial, TRAINING).changed, false);
+  });
+
   it('a forward pooling alone (inference) moves its transpose to the pooled size', () => {
     const z = Value.input('z', f32([4, 6, 6, 3]));
     const y = apply('Pooling', [apply('relu', [apply('transpose', [z], { axes: [3, 0, 1, 2] })])], max2);
