@@ -7,7 +7,8 @@
  * padded, 1-D, relu mask at the pooled size (gate-pool-grad's), bias sum;
  * average pooling, other permutations, a gradient read by something else,
  * a sum keeping the batch axis, a relu pooled by two geometries and 3-D
- * pooling stay.
+ * pooling stay; LeNet's fused step (test/bench/step-graph.ts) pools its
+ * first convolution's output in 3-D.
  */
 import assert from 'node:assert/strict';
 import { Graph } from '../../../compiler/ir/graph.js';
@@ -17,6 +18,8 @@ import { TRAINING } from '../../../compiler/passes/pass.js';
 import { poolExampleLast } from '../../../compiler/passes/pool-example-last.js';
 import { simplifyAlgebra } from '../../../compiler/passes/simplify-algebra.js';
 import { tensorFromNumbers } from '../../../runtime/tensor.js';
+import { onnx } from '../../../compiler/onnx/proto.js';
+import { stepBytes } from '../../bench/step-graph.js';
 import { apply, assertSameResults, evaluate, f32, feedsFor, konst, passKeepsResults, runPass } from './helpers.js';
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_v, i) => i + from);
@@ -114,6 +117,15 @@ describe('passes: pool-example-last', () => {
     assertSameResults(before, r.graph, feeds, types, 'symbolic batch');
     const spatial = convPoolStep([2, 'H', 6, 3] as never, max2).graph;
     assert.equal(runPass(poolExampleLast, spatial, TRAINING).changed, false);
+  });
+
+  it("LeNet's fused step pools its first convolution's output example-last, forward and gradient", function () {
+    this.timeout(60000);
+    const m = onnx.ModelProto.decode(stepBytes('lenet', 'sgd', { learningRate: 0.1, momentum: 0.9 }));
+    const kernels = (op: string) => m.graph!.node!.filter((n) => n.opType === op).map((n) => n.attribute!.find((a) => a.name === 'kernel_shape')!.ints!.map(Number));
+    // conv1: the forward pooling and the gradient's first-maximum boxes in 3-D, its MaxUnpool too; conv2 stays 2-D.
+    assert.deepEqual(kernels('MaxPool').filter((k) => k.length === 3), [[2, 2, 1], [2, 2, 1], [2, 1, 1], [1, 2, 1], [1, 1, 1]]);
+    assert.deepEqual(kernels('MaxUnpool'), [[2, 2], [2, 2, 1]]);
   });
 
   it('a forward pooling alone (inference) moves its transpose to the pooled size', () => {
