@@ -21,6 +21,7 @@ import { fuseLayerNorm } from './fuse-layer-norm.js';
 import { gatePoolGrad } from './gate-pool-grad.js';
 import { inferShapes } from './infer-shapes.js';
 import type { Pass, PassContext, PassMode } from './pass.js';
+import { poolExampleLast } from './pool-example-last.js';
 import { saveRecurrentActivations } from './save-recurrent-activations.js';
 import { shareConvColumns } from './share-conv-columns.js';
 import { simplifyAlgebra } from './simplify-algebra.js';
@@ -71,6 +72,10 @@ export const PIPELINE: readonly PipelineStep[] = [
   { name: 'save-recurrent-activations', pass: saveRecurrentActivations, level: 2, modes: TRAINING_ONLY },
   // A convolution whose input a weight gradient unfolded already reads those columns (one Gemm).
   { name: 'share-conv-columns', pass: shareConvColumns, level: 2, modes: BOTH },
+  // A max pooling of those columns' example-last output pools it in that layout (its gradient
+  // too), and the transposes to and from NCHW that cancel go.
+  { name: 'pool-example-last', pass: poolExampleLast, level: 2, modes: BOTH },
+  { name: 'simplify-algebra', pass: simplifyAlgebra, level: 2, modes: BOTH },
   // Scales move into matrix products and accumulations into Gemm (a weight gradient and its
   // optimizer update: one pass over the weight). After CSE, so a product used twice stays.
   { name: 'fuse-gemm', pass: fuseGemm, level: 2, modes: BOTH },

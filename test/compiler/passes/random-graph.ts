@@ -146,6 +146,18 @@ function step(pool: Value[], ins: Instr, seed: number): Value | null {
       const conv = apply('Convolution', [x, w], { kernel: [kernel], pad: [ins.a % 2], numFilter: filters, noBias: true });
       return gradients([apply('sum', [apply('tanh', [conv])], { axis: null, keepdims: false })], [w], [konst([1])])[0];
     }
+    case 19: {
+      // Max pooling of example-last activations brought to NCW, with its gradient gated by the pooled relu
+      // mask and read back example-last, as the step writes them after share-conv-columns and
+      // gate-pool-grad (pool-example-last pools them in that layout).
+      if (r !== 3 || typeof last !== 'number' || last < 2) return null;
+      const z = apply('tanh', [apply('transpose', [x], { axes: [1, 2, 0] })]);
+      const pool = { kernel: [2], stride: [1 + (ins.b % 2)], pad: [ins.a % 2], poolType: 'max' };
+      const rl = ins.k % 2 ? apply('relu', [apply('transpose', [z], { axes: [2, 0, 1] })]) : apply('Activation', [apply('transpose', [z], { axes: [2, 0, 1] })], { actType: 'relu' });
+      const y = apply('Pooling', [rl], pool);
+      const h = apply('poolingGrad', [rl, apply('mul', [apply('exp', [y]), apply('greater', [y, konst([0])])])], pool);
+      return apply('mul', [apply('transpose', [h], { axes: [1, 2, 0] }), z]);
+    }
     default:
       // (op 17, and any other number)
       return apply('mul', [x, apply('onesLike', [x])]);
@@ -175,7 +187,7 @@ export function buildGraph(shapes: Shape[], prog: Instr[], seed: number): Graph 
 /** Random input shapes. */
 export const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 });
 /** The number of instruction families (`op` 0 .. INSTR_FAMILIES - 1; 17 is the default case, kept so the recorded regressions replay). */
-export const INSTR_FAMILIES = 19;
+export const INSTR_FAMILIES = 20;
 /** Random instructions. */
 export const instrArb = fc.record({ op: fc.nat(INSTR_FAMILIES - 1), a: fc.nat(99), b: fc.nat(99), k: fc.nat(99) });
 
