@@ -4,14 +4,18 @@
  * project whose node_modules/gluonc is that build: dist/ holds only the
  * bundle (no compiled module a second copy could be loaded from), the three
  * entry points share one copy of each module, class names are the sources'
- * (blocks take their MXNet names from them), and loadModel's worker threads,
- * which start from a bundled chunk's own URL, answer as the main thread.
+ * (blocks take their MXNet names from them), loadModel's worker threads,
+ * which start from a bundled chunk's own URL, answer as the main thread,
+ * and `gluonc run` loads no chunk holding a module of compiler/ (esbuild
+ * heads each bundled module with a `// <path>` comment).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as sources from 'gluonc';
+import { writeNpy } from '../../runtime/index.js';
 import { gluonc, sharedBuiltCli, userProject } from '../helpers/cli.js';
 
 /**
@@ -76,6 +80,31 @@ describe('scripts/bundle.mjs: the built package', function () {
     assert.deepEqual(js.filter((f) => !f.startsWith('chunks/')).sort(), [...entries].sort());
     assert.ok(js.length < 40, `${js.length} JavaScript files`);
     for (const d of ['compiler/gluon/index.d.ts', 'compiler/index.d.ts', 'runtime/index.d.ts', 'compiler/gluon/block.d.ts']) assert.ok(files.includes(d), d);
+  });
+
+  it('gluonc run loads the runtime and no module of compiler/; gluonc compile loads the compiler', () => {
+    const mlp = join(project, 'mlp-run.onnx');
+    assert.equal(gluonc(['compile', join(import.meta.dirname, '..', '..', 'models', 'mlp.ts'), '-o', mlp], { cwd: project }).status, 0);
+    writeNpy(join(project, 'x.npy'), { dtype: 'float32', shape: [1, 784], data: new Float32Array(784) });
+    // A load hook writing down every file URL the process loads (in the hooks thread; the log is appended to).
+    const hook = join(project, 'log-loads.mjs');
+    const logger = "import { appendFileSync } from 'node:fs'; export async function load(url, context, next) { if (url.startsWith('file:')) appendFileSync(process.env.GLUONC_TEST_LOADS, url + '\\n'); return next(url, context); }";
+    writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(logger)}`)});\n`);
+    const bundled = (args: string[]): string[] => {
+      const log = join(project, `loads-${args[0]}.txt`);
+      rmSync(log, { force: true });
+      const r = gluonc(args, { cwd: project, env: { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}`, GLUONC_TEST_LOADS: log } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(existsSync(log), `gluonc ${args[0]}: the load hook wrote nothing`);
+      const dist = pathToFileURL(join(built, 'dist')).href + '/';
+      return readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(dist)).map((u) => readFileSync(new URL(u), 'utf8'));
+    };
+    const modules = (texts: string[], folder: string): number => texts.reduce((n, t) => n + (t.match(new RegExp(`^// ${folder}/`, 'gm'))?.length ?? 0), 0);
+    const run = bundled(['run', mlp, '--input', 'x=x.npy', '-o', join(project, 'out')]);
+    assert.ok(modules(run, 'runtime') >= 10, `gluonc run loaded ${modules(run, 'runtime')} runtime modules`);
+    assert.equal(modules(run, 'compiler'), 0, 'gluonc run loaded modules of compiler/');
+    const compile = bundled(['compile', join(import.meta.dirname, '..', '..', 'models', 'mlp.ts'), '-o', join(project, 'again.onnx')]);
+    assert.ok(modules(compile, 'compiler') >= 100, `gluonc compile loaded ${modules(compile, 'compiler')} compiler modules`);
   });
 
   it("one copy of each module behind gluonc, gluonc/compiler and gluonc/runtime; the sources' class names; loadModel's workers answer as the main thread", () => {
