@@ -6,7 +6,7 @@
  * entry points share one copy of each module, class names are the sources'
  * (blocks take their MXNet names from them), loadModel's worker threads,
  * which start from a bundled chunk's own URL, answer as the main thread,
- * and `gluonc run` loads no chunk holding a module of compiler/ (esbuild
+ * and `gluonc run` and `inspect` of an artifact load no chunk holding a module of compiler/ (esbuild
  * heads each bundled module with a `// <path>` comment).
  */
 import assert from 'node:assert/strict';
@@ -82,7 +82,7 @@ describe('scripts/bundle.mjs: the built package', function () {
     for (const d of ['compiler/gluon/index.d.ts', 'compiler/index.d.ts', 'runtime/index.d.ts', 'compiler/gluon/block.d.ts']) assert.ok(files.includes(d), d);
   });
 
-  it('gluonc run loads the runtime and no module of compiler/; gluonc compile loads the compiler', () => {
+  it('gluonc run and inspect of an artifact load the runtime and no module of compiler/; gluonc compile loads the compiler', () => {
     const mlp = join(project, 'mlp-run.onnx');
     assert.equal(gluonc(['compile', join(import.meta.dirname, '..', '..', 'models', 'mlp.ts'), '-o', mlp], { cwd: project }).status, 0);
     writeNpy(join(project, 'x.npy'), { dtype: 'float32', shape: [1, 784], data: new Float32Array(784) });
@@ -100,9 +100,11 @@ describe('scripts/bundle.mjs: the built package', function () {
       return readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(dist)).map((u) => readFileSync(new URL(u), 'utf8'));
     };
     const modules = (texts: string[], folder: string): number => texts.reduce((n, t) => n + (t.match(new RegExp(`^// ${folder}/`, 'gm'))?.length ?? 0), 0);
-    const run = bundled(['run', mlp, '--input', 'x=x.npy', '-o', join(project, 'out')]);
-    assert.ok(modules(run, 'runtime') >= 10, `gluonc run loaded ${modules(run, 'runtime')} runtime modules`);
-    assert.equal(modules(run, 'compiler'), 0, 'gluonc run loaded modules of compiler/');
+    for (const args of [['run', mlp, '--input', 'x=x.npy', '-o', join(project, 'out')], ['inspect', mlp]]) {
+      const loaded = bundled(args);
+      assert.ok(modules(loaded, 'runtime') >= 10, `gluonc ${args[0]} loaded ${modules(loaded, 'runtime')} runtime modules`);
+      assert.equal(modules(loaded, 'compiler'), 0, `gluonc ${args[0]} loaded modules of compiler/`);
+    }
     const compile = bundled(['compile', join(import.meta.dirname, '..', '..', 'models', 'mlp.ts'), '-o', join(project, 'again.onnx')]);
     assert.ok(modules(compile, 'compiler') >= 100, `gluonc compile loaded ${modules(compile, 'compiler')} compiler modules`);
   });
