@@ -7,12 +7,14 @@
  * symbolic dimension set to 1 (the intermediate values those operators read
  * are added as extra graph outputs), so they are exact for any model
  * onnxruntime runs. `readArtifact` checks and decodes the file it reads
- * (here, not in artifact.ts, whose commands do not load the compiler).
+ * with onnx-proto itself (as the compiler does): no compiler is loaded.
  */
-import type { onnx as OnnxNs } from 'onnx-proto';
-import { onnx, randomFeeds } from '../compiler/index.js';
-import { fromOnnxDType, openModel, Session, sizeOf, type ArtifactManifest, type DType } from '../runtime/index.js';
+import onnxProto, { type onnx as OnnxNs } from 'onnx-proto';
+import { fromOnnxDType, openModel, randomFeeds, Session, sizeOf, type ArtifactManifest, type DType } from '../runtime/index.js';
 import { asUserError } from './errors.js';
+
+/** The onnx-proto namespace (ModelProto, ...), a CommonJS package's export. */
+const onnx: typeof OnnxNs = (onnxProto as unknown as { onnx: typeof OnnxNs }).onnx;
 
 /** An artifact read from disk and checked. */
 export interface ArtifactFile {

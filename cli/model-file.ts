@@ -20,10 +20,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DTYPES, isDType, type DType } from '../runtime/index.js';
 import { gluon, random, type InputSpec } from '../compiler/gluon/index.js';
 import { asUserError, asUserErrorAsync, firstLine, UserError, userError } from './errors.js';
+import { MODEL_EXTENSIONS } from './model-extensions.js';
 import { syntaxErrorLocation } from './source-errors.js';
 
-/** The extensions `compile` accepts. */
-export const MODEL_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+export { MODEL_EXTENSIONS };
 
 /** The seed models are initialized with when the file gives no `params`. */
 export const MODEL_SEED = 0;

@@ -2,7 +2,7 @@
  * `gluonc/runtime`: what services import. It depends only on
  * onnxruntime-node, never on the compiler or the Gluon front end.
  */
-export { Session, CUDA_INSTALL_HINT, CUDA_INSTALL_COMMAND, CUDA_MISSING, toOrt, fromOrt, type Device, type IOInfo, type SessionOptions } from './session.js';
+export { Session, defaultThreads, CUDA_INSTALL_HINT, CUDA_INSTALL_COMMAND, CUDA_MISSING, toOrt, fromOrt, type Device, type IOInfo, type SessionOptions } from './session.js';
 export { DTYPES, isDType, checkDType, isFloat, fromOnnxDType, integerProblem, type DType, type TypedArray } from './dtypes.js';
 export { sizeOf, tensorFromNumbers, tensorToNumbers, formatShape, type HostTensor } from './tensor.js';
 export { counters, reset as resetCounters, type Counters } from './profiler.js';

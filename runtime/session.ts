@@ -18,7 +18,7 @@ export interface SessionOptions {
   device?: Device;
   /** With `device: 'cuda'`, run on the CPU instead of failing when CUDA is missing. */
   fallback?: boolean;
-  /** Intra-op threads; 0 lets onnxruntime choose. */
+  /** Intra-op threads; 0 lets onnxruntime choose; unset: `defaultThreads()` (GLUONC_THREADS, else 0). */
   threads?: number;
   /** With several threads, let idle workers spin waiting for work (onnxruntime's default); false frees the cores between runs. */
   spinning?: boolean;
@@ -63,6 +63,28 @@ export const CUDA_MISSING =
   "onnxruntime-node's CUDA execution provider is not installed; on a machine with an NVIDIA GPU (CUDA 12) and network access, " +
   `fetch it by running \`${CUDA_INSTALL_COMMAND}\` in the project folder`;
 
+/**
+ * The intra-op threads of a session whose options set none: the environment
+ * variable `GLUONC_THREADS` (a non-negative integer; 0 lets onnxruntime
+ * choose, one thread per core), else 0. A count given in the options (a
+ * session's `threads`, `loadModel`'s, `gluonc bench --threads`, the training
+ * step's `setStepThreads`) wins over it. `GLUONC_THREADS=1` runs every such
+ * session on the calling thread: no pool of threads spinning between runs,
+ * which pays on small graphs and on a machine shared with other work (the
+ * test suite runs with it: .mocharc.json).
+ *
+ * ```ts
+ * process.env.GLUONC_THREADS = '1';
+ * defaultThreads(); // 1
+ * ```
+ */
+export function defaultThreads(): number {
+  const v = process.env['GLUONC_THREADS'];
+  if (v === undefined || v.trim() === '') return 0;
+  if (!/^\d+$/.test(v.trim())) throw new Error(`GLUONC_THREADS='${v}': expected a non-negative integer (the intra-op threads of sessions that set none; 0 lets onnxruntime choose)`);
+  return Number(v.trim());
+}
+
 /** The message the API gives when the CUDA provider is not installed. Example: `e.message === CUDA_INSTALL_HINT`. */
 export const CUDA_INSTALL_HINT = `${CUDA_MISSING} (or pass fallback: true to run on the CPU)`;
 
@@ -98,7 +120,7 @@ export class Session {
     if (device !== 'cpu' && device !== 'cuda') throw new Error(`unknown device '${String(device)}' (use 'cpu' or 'cuda')`);
     const base: Record<string, unknown> = {
       graphOptimizationLevel: options.optimization ?? 'all',
-      intraOpNumThreads: options.threads ?? 0,
+      intraOpNumThreads: options.threads ?? defaultThreads(),
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: ortLogSeverity(),

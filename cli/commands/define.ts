@@ -141,7 +141,7 @@ export function benchCommand(): Command {
     .option('--batch <n>', 'batch size (every symbolic dimension)', '1')
     .option('--iterations <n>', 'timed runs', '200')
     .option('--warmup <n>', 'untimed runs first', '10')
-    .option('--threads <n>', "onnxruntime intra-op threads (default 0: onnxruntime's choice, one per core, for one run's latency; serve defaults to 1, --threads 1 measures what serve does)")
+    .option('--threads <n>', "onnxruntime intra-op threads (default $GLUONC_THREADS, else 0: onnxruntime's choice, one per core, for one run's latency; serve defaults to 1, --threads 1 measures what serve does)")
     .option('--device <device>', 'cpu or cuda', 'cpu')
     .action(async (artifact: string, flags: BenchFlags) => {
       (await import('./bench.js')).runBench(artifact, flags);

@@ -4,12 +4,10 @@
  * sample. A model file is compiled in memory first (as `compile` would).
  */
 import path from 'node:path';
-import { onnx } from '../../compiler/index.js';
-import { asHybrid, exportBytes, gluon } from '../../compiler/gluon/index.js';
 import { formatShape } from '../../runtime/index.js';
 import { analyzeModel, readArtifact, type ModelAnalysis } from '../analyze.js';
 import { asUserError, UserError } from '../errors.js';
-import { loadModelFile, MODEL_EXTENSIONS } from '../model-file.js';
+import { MODEL_EXTENSIONS } from '../model-extensions.js';
 
 /** Options of `inspect`. */
 export interface InspectFlags {
@@ -26,6 +24,8 @@ export interface InspectFlags {
  */
 export async function inspectTarget(target: string, inputOverrides: string[] = []): Promise<ModelAnalysis> {
   if (MODEL_EXTENSIONS.includes(path.extname(target))) {
+    // A model file is compiled in memory: the compiler is loaded for it only, so inspecting an artifact does not.
+    const [{ loadModelFile }, { onnx }, { asHybrid, exportBytes }] = await Promise.all([import('../model-file.js'), import('../../compiler/index.js'), import('../../compiler/gluon/index.js')]);
     const loaded = await loadModelFile(target, inputOverrides);
     const block = asHybrid(loaded.block);
     const { bytes, manifest } = asUserError(`'${target}'`, () => exportBytes(block, { inputs: loaded.inputs, compile: { optLevel: 2 } }));

@@ -74,6 +74,6 @@ describe('cli help', () => {
 
   it("serve's and bench's --threads defaults are each explained, naming the other", () => {
     assert.match(help('serve').replace(/\s+/g, ' '), /--threads <n> intra-op threads per session \(default 1: concurrent requests are the parallelism; bench defaults to 0\)/);
-    assert.match(help('bench').replace(/\s+/g, ' '), /--threads <n> onnxruntime intra-op threads \(default 0: onnxruntime's choice, one per core, for one run's latency; serve defaults to 1, --threads 1 measures what serve does\)/);
+    assert.match(help('bench').replace(/\s+/g, ' '), /--threads <n> onnxruntime intra-op threads \(default \$GLUONC_THREADS, else 0: onnxruntime's choice, one per core, for one run's latency; serve defaults to 1, --threads 1 measures what serve does\)/);
   });
 });

@@ -52,9 +52,9 @@ describe('cli/ imports', () => {
     assert.deepEqual(bad, []);
   });
 
-  it('run, serve, golden and bench load the runtime, not the compiler (as a service loads an artifact), through every static import', () => {
+  it('run, serve, golden, bench and inspect load the runtime, not the compiler (as a service loads an artifact), through every static import (inspect imports it for a model file only)', () => {
     const valueImports = (src: string): string[] => [...src.matchAll(/^(?:import|export)\s+(?!type\b)[^'";]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
-    for (const start of ['cli/commands/run.ts', 'cli/commands/serve.ts', 'cli/commands/golden.ts', 'cli/commands/bench.ts']) {
+    for (const start of ['cli/commands/run.ts', 'cli/commands/serve.ts', 'cli/commands/golden.ts', 'cli/commands/bench.ts', 'cli/commands/inspect.ts']) {
       const seen = new Set<string>();
       const todo = [start];
       while (todo.length) {

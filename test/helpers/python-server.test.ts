@@ -88,13 +88,17 @@ print(json.dumps({
     assert.equal(after.status, 0, after.stderr);
     const a = JSON.parse(after.stdout);
     const b = JSON.parse(before.stdout);
-    // Seeded in `changer`, the streams would draw these next in a process that kept them.
-    const seeded = JSON.parse(fresh('import json, random, numpy as np, torch\nnp.random.seed(0); random.seed(0); torch.manual_seed(0)\nprint(json.dumps([float(np.random.rand()), random.random(), float(torch.rand(1))]))').stdout);
+    // One fresh python3 (torch imported once): its thread count, then what the streams seeded in `changer` would
+    // draw next in a process that kept them.
+    const reference = JSON.parse(
+      fresh('import json, random, numpy as np, torch\nthreads = torch.get_num_threads()\nnp.random.seed(0); random.seed(0); torch.manual_seed(0)\nprint(json.dumps({"threads": threads, "seeded": [float(np.random.rand()), random.random(), float(torch.rand(1))]}))').stdout,
+    ) as { threads: number; seeded: number[] };
+    const seeded = reference.seeded;
     assert.deepEqual([a.npDraw, a.pyDraw, a.torchDraw].map((v, i) => v === seeded[i]), [false, false, false]);
     for (const k of ['npDraw', 'pyDraw', 'torchDraw']) delete a[k], delete b[k];
     assert.deepEqual(a, b);
     assert.deepEqual({ leaked: a.leaked, cwd: a.cwd, path0: a.path0, mod: a.mod, env: a.env, np: a.np, err: a.err, dtype: a.dtype, grad: a.grad, recursion: a.recursion }, { leaked: false, cwd: process.cwd(), path0: '', mod: false, env: null, np: '[0.33333333]', err: 'warn', dtype: 'torch.float32', grad: true, recursion: 1000 });
-    assert.equal(a.threads, JSON.parse(fresh('import torch; print(torch.get_num_threads())').stdout));
+    assert.equal(a.threads, reference.threads);
   });
 
   it('takes cwd and env as spawnSync does, and runs a script file as `python3 file`', () => {
@@ -144,15 +148,17 @@ print(json.dumps({
   });
 
   it('carries tens of MB each way', () => {
+    // Raw float64 bytes (numpy on the python side): the size without the CPU of printing and parsing 3 million numbers.
     const n = 3_000_000;
-    const input = JSON.stringify(Array.from({ length: n }, (_, i) => i * 0.5));
+    const input = new Uint8Array(Float64Array.from({ length: n }, (_, i) => i * 0.5).buffer);
     assert.ok(input.length > 20e6, String(input.length));
-    const r = runPython('import json, sys\nv = json.load(sys.stdin)\nsys.stdout.write(json.dumps([x * 2 for x in v]))\nsys.stderr.write("e" * 5000000)', { input });
+    const r = runPython('import sys\nimport numpy as np\nv = np.frombuffer(sys.stdin.buffer.read(), dtype="<f8")\nsys.stdout.buffer.write((v * 2).tobytes())\nsys.stderr.write("e" * 5000000)', { input });
     assert.equal(r.status, 0, r.stderr.slice(0, 500));
-    const out = JSON.parse(r.stdout) as number[];
-    assert.equal(out.length, n);
+    assert.equal(r.stdoutBytes.length, 8 * n);
+    const out = new Float64Array(r.stdoutBytes.buffer.slice(r.stdoutBytes.byteOffset, r.stdoutBytes.byteOffset + 8 * n));
     assert.equal(out[n - 1], (n - 1) * 0.5 * 2);
     assert.equal(out[12345], 12345);
+    assert.ok(out.every((v, i) => v === i), 'every doubled value in its place');
     assert.equal(r.stderr.length, 5000000);
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { Session, CUDA_INSTALL_HINT } from '../../runtime/index.js';
+import { readdirSync } from 'node:fs';
+import { Session, CUDA_INSTALL_HINT, defaultThreads } from '../../runtime/index.js';
 import { emitModel } from '../../compiler/onnx/emit.js';
 import { graphOf } from '../../compiler/trace/symbol.js';
 import { sym } from 'gluonc';
@@ -39,6 +40,42 @@ describe('runtime/session', () => {
         assert.deepEqual(Array.from(out.y!.data as Float32Array), [0, 2, 0, 4, 0, k]);
       }
       s.close();
+    }
+  });
+
+  // onnxruntime starts a session's intra-op pool (threads - 1 workers) when the session is made: counted in /proc.
+  it('GLUONC_THREADS is the intra-op threads of a session that sets none; a count in the options wins; a bad value is an Error naming it', function () {
+    if (process.platform !== 'linux') this.skip();
+    const tasks = () => readdirSync('/proc/self/task').length;
+    const x = { dtype: 'float32' as const, shape: [2, 3], data: new Float32Array([-1, 2, -3, 4, -5, 6]) };
+    const pool = (options: { threads?: number }): number => {
+      const before = tasks();
+      const s = Session.create(reluModel(), options);
+      const workers = tasks() - before;
+      assert.deepEqual(Array.from(s.runSync({ x }).y!.data as Float32Array), [0, 2, 0, 4, 0, 6]);
+      s.close();
+      return workers;
+    };
+    const saved = process.env['GLUONC_THREADS'];
+    try {
+      process.env['GLUONC_THREADS'] = '3';
+      assert.equal(defaultThreads(), 3);
+      assert.deepEqual([pool({}), pool({ threads: 1 })], [2, 0]);
+      process.env['GLUONC_THREADS'] = ' 1 ';
+      assert.equal(defaultThreads(), 1);
+      assert.deepEqual([pool({}), pool({ threads: 3 })], [0, 2]);
+      for (const bad of ['two', '-1', '1.5']) {
+        process.env['GLUONC_THREADS'] = bad;
+        assert.throws(() => Session.create(reluModel()), new RegExp(`GLUONC_THREADS='${bad.replace('.', '\\.')}': expected a non-negative integer`));
+        assert.equal(pool({ threads: 1 }), 0, 'a count in the options does not read it');
+      }
+      delete process.env['GLUONC_THREADS'];
+      assert.equal(defaultThreads(), 0);
+      process.env['GLUONC_THREADS'] = '';
+      assert.equal(defaultThreads(), 0);
+    } finally {
+      if (saved === undefined) delete process.env['GLUONC_THREADS'];
+      else process.env['GLUONC_THREADS'] = saved;
     }
   });
 

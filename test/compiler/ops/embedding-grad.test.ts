@@ -40,7 +40,8 @@ describe('Embedding/take/pick gradients by scatter-add', () => {
       }
     }
     // Compiled: ScatterElements (onnxruntime's ScatterND add races on repeated rows), no OneHot; the values are per-token sums of the head's rows.
-    const run = compileGraph(g as Graph, {});
+    // On two threads, which a race needs (the suite's sessions default to one: test/helpers/one-thread.ts).
+    const run = compileGraph(g as Graph, {}, { threads: 2 });
     const onnx = Buffer.from(run.bytes).toString('latin1');
     assert.ok(onnx.includes('ScatterElements') && !onnx.includes('ScatterND') && !onnx.includes('OneHot'));
     const ids = Array.from({ length: B * T }, (_v, i) => (i * 7919) % 50 === 0 ? 31999 : (i * 31) % 97); // many repeats, and the last row
