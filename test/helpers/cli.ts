@@ -64,7 +64,7 @@ export function userProject(prefix: string): string {
 /**
  * Builds the package into `dir` (default: a new temporary folder):
  * package.json, the bin shim, `dist/` from `tsc -p tsconfig.build.json`
- * bundled by scripts/bundle.mjs (as `npm run build` makes it),
+ * bundled by cli/bundle.mjs (as `npm run build` makes it),
  * node_modules linked; returns the launcher of its bin, which runs
  * `dist/cli/main.js`.
  */
@@ -84,8 +84,8 @@ export function builtCli(dir = mkdtempSync(join(tmpdir(), 'gluonc-pkg-'))): { la
   } catch {
     throw new Error(`building dist/ failed: ${tsc.stdout}${tsc.stderr}`);
   }
-  // npm run build's second step: the bundle the package's entry points and the CLI load (scripts/bundle.mjs).
-  const bundled = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), join(dir, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+  // npm run build's second step: the bundle the package's entry points and the CLI load (cli/bundle.mjs).
+  const bundled = spawnSync(process.execPath, [join(ROOT, 'cli', 'bundle.mjs'), join(dir, 'dist')], { cwd: ROOT, encoding: 'utf8' });
   if (bundled.status !== 0) throw new Error(`bundling dist/ failed: ${bundled.stdout}${bundled.stderr}`);
   return { launcher: [join(dir, 'cli', 'gluonc.js')], dir };
 }

@@ -19,7 +19,7 @@
  * The compiled modules the bundle replaced are removed (their `.d.ts` stay,
  * for the types), so nothing can load a second copy of one.
  *
- * Usage: `node scripts/bundle.mjs [distDir]` (default: dist/ of this package).
+ * Usage: `node cli/bundle.mjs [distDir]` (default: dist/ of this package).
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The package as `npm run build` makes it: tsc, then scripts/bundle.mjs
+ * The package as `npm run build` makes it: tsc, then cli/bundle.mjs
  * (the build the CLI tests run, test/helpers/cli.ts). Checked from a user's
  * project whose node_modules/gluonc is that build: dist/ holds only the
  * bundle (no compiled module a second copy could be loaded from), the three
@@ -61,7 +61,7 @@ console.log(JSON.stringify({
 }));
 `;
 
-describe('scripts/bundle.mjs: the built package', function () {
+describe('cli/bundle.mjs: the built package', function () {
   this.timeout(300_000);
   let project = '';
   let built = '';
