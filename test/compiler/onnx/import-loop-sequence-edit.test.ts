@@ -12,13 +12,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { autograd, gluon, nd } from 'gluonc';
-import { fusedRunners } from '../../../compiler/engine/program.js';
-import { onnx } from '../../../compiler/onnx/proto.js';
-import { readNpy } from '../../../runtime/npy.js';
-import { tensorToNumbers, type HostTensor } from '../../../runtime/tensor.js';
-import { assertClose } from '../../helpers/compare.js';
 import { pythonFixtures } from '../../helpers/python-fixtures.js';
+import { loopListCases } from './loop-list-cases.js';
 
 const SCRIPT = String.raw`
 import sys, numpy as np, onnx, onnxruntime as ort
@@ -183,42 +178,10 @@ for j, (n, k) in enumerate(((0, 2), (1, 2), (5, 3), (9, 2))):
     for i, y in enumerate(got): np.save(f'{out}/torchedit{j}_out{i}.npy', y)
 `;
 
-/** Σ at·r2 + Σ vf·r3: the loss of the training steps (a hybridized block takes tensors whose shapes it is called with). */
-class AtVf extends gluon.HybridBlock {
-  override hybridForward(F: gluon.F, at: gluon.Tensor, vf: gluon.Tensor, r2: gluon.Tensor, r3: gluon.Tensor) {
-    return F.add(F.sum(F.mul(at, r2)), F.sum(F.mul(vf, r3)));
-  }
-}
-
 describe('imported sequences of run-time length edited at a position (SequenceInsert, SequenceErase), against onnxruntime', function () {
   this.timeout(120_000);
   const fx = pythonFixtures('loopseqedit', ['onnx', 'onnxruntime'], SCRIPT);
-  const npy = (f: string, dir = fx.dir): HostTensor => readNpy(join(dir, `${f}.npy`));
-  const net = (name: string, hybrid: boolean, dir = fx.dir) => {
-    const b = gluon.SymbolBlock.imports(join(dir, `${name}.onnx`));
-    if (hybrid) b.hybridize();
-    return b;
-  };
-  const feeds = (name: string, keys: string[], j: number, dir = fx.dir) => keys.map((k) => new nd.NDArray(npy(`${name}${j}_in_${k}`, dir)));
-
-  /** Runs `name` on each data set `runs` (one block each way), every output as onnxruntime's. */
-  function sameAsOrt(name: string, keys: string[], runs: number[], outs: number, dir = fx.dir): void {
-    for (const hybrid of [false, true]) {
-      const b = net(name, hybrid, dir);
-      for (const j of runs) {
-        assert.ok(!existsSync(join(dir, `${name}${j}_error.txt`)), `onnxruntime runs ${name} ${j}`);
-        const got = b.call(...feeds(name, keys, j, dir));
-        const list = (Array.isArray(got) ? got : [got]) as nd.NDArray[];
-        assert.equal(list.length, outs);
-        list.forEach((y, i) => {
-          const want = npy(`${name}${j}_out${i}`, dir);
-          const how = `${name} run ${j} output ${i} (${hybrid ? 'hybridized' : 'eager'})`;
-          assert.deepEqual(y.shape, want.shape, `${how} shape`);
-          assertClose(tensorToNumbers(y._host), tensorToNumbers(want), how);
-        });
-      }
-    }
-  }
+  const { npy, net, feeds, sameAsOrt, gradientCase, fusedStepCase } = loopListCases(() => fx.dir);
 
   /**
    * Each of `runs` fails in onnxruntime, naming the node and the position (`ortIndex`); ours fails the call naming
@@ -260,44 +223,10 @@ describe('imported sequences of run-time length edited at a position (SequenceIn
   });
 
   for (const [name, what] of [['edit64', 'inserted into at positions, appended to and erased from (5 iterations)'], ['mixed64', 'inserted into at the back and the front (3 iterations)'], ['edit64b', 'edited, at 0 iterations']] as const) {
-    it(`gradients into the input and the parameter W through a list ${what}, as central differences of onnxruntime in float64`, () => {
-      for (const hybrid of [false, true]) {
-        const b = net(name, hybrid);
-        const x = new nd.NDArray(npy(`${name}0_in_x`));
-        x.attachGrad();
-        const r = (k: string) => new nd.NDArray(npy(`${name}_${k}`));
-        autograd.record(() => {
-          const [cat, , at, vf] = b.call(new nd.NDArray(npy(`${name}0_in_m`)), x) as nd.NDArray[];
-          return nd.add(nd.add(nd.sum(nd.mul(cat!, r('r1'))), nd.sum(nd.mul(at!, r('r2')))), nd.sum(nd.mul(vf!, r('r3'))));
-        }).backward();
-        const how = `${name}, ${hybrid ? 'hybridized' : 'eager'}`;
-        assertClose(tensorToNumbers(x.grad._host), tensorToNumbers(npy(`${name}_gx`)), `dx (${how})`, 1e-6, 1e-7);
-        assertClose(tensorToNumbers(b.collectParams().get('W').grad()._host), tensorToNumbers(npy(`${name}_gW`)), `dW (${how})`, 1e-6, 1e-7);
-      }
-    });
+    it(`gradients into the input and the parameter W through a list ${what}, as central differences of onnxruntime in float64`, () => gradientCase(name));
   }
 
-  it(`a training step (record, backward, trainer.step: one fused step, the forward Loop keeping each iteration) through edit64: SGD's update as central differences`, () => {
-    const b = net('edit64', true);
-    const params = b.collectParams();
-    const old = tensorToNumbers(params.get('W').data()._host);
-    const trainer = new gluon.Trainer(params, 'sgd', { learningRate: 0.1 });
-    const before = new Set(fusedRunners());
-    const loss = new AtVf();
-    loss.hybridize();
-    const arr = (f: string) => new nd.NDArray(npy(f));
-    const l = autograd.record(() => {
-      const [, , at, vf] = b.call(arr('edit640_in_m'), arr('edit640_in_x')) as nd.NDArray[];
-      return loss.call(at!, vf!, arr('edit64_r2'), arr('edit64_r3')) as nd.NDArray;
-    });
-    l.backward();
-    trainer.step(1);
-    const fresh = fusedRunners().filter((r) => !before.has(r));
-    assert.equal(fresh.length, 1, 'one fused step');
-    assert.equal(onnx.ModelProto.decode(fresh[0]!.bytes).graph!.node!.filter((n) => n.opType === 'Loop').length, 2, 'the forward Loop and the reverse one');
-    const g = tensorToNumbers(npy('edit64_gW0'));
-    assertClose(tensorToNumbers(params.get('W').data()._host), old.map((w, i) => w - 0.1 * g[i]!), 'W after one SGD step');
-  });
+  it(`a training step (record, backward, trainer.step: one fused step, the forward Loop keeping each iteration) through edit64: SGD's update as central differences`, () => fusedStepCase('edit64'));
 
   describe('torch.jit.script of a module editing its list, exported with dynamo=False', function () {
     const tx = pythonFixtures('loopseqedittorch', ['torch', 'onnxruntime'], TORCH);
